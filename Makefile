@@ -1,0 +1,57 @@
+# Two commands for a fresh machine:
+#   make run   - install, score the bundled sample city, export the media CSV,
+#                start the dashboard on http://127.0.0.1:8050
+#   make test  - install (with Debian's chromium for browser tests), run every test
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PERIOD ?= 2025
+OUT    ?= data/output
+PORT   ?= 8050
+
+.PHONY: install browser-deps run score export dashboard test bench lint lock clean
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# Browser tests drive Debian's chromium; nothing downloads a browser of its own.
+browser-deps:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else \
+	  echo "browser tests need Debian's chromium: sudo apt-get install chromium chromium-driver" >&2; exit 1; \
+	fi
+
+score: install
+	$(BIN)/evaluation score data/sample --period $(PERIOD) --out $(OUT)
+
+export: score
+	$(BIN)/evaluation export $(OUT)/result --period $(PERIOD) --lang zh --out $(OUT)/media_$(PERIOD)_zh.csv
+	$(BIN)/evaluation export $(OUT)/result --period $(PERIOD) --lang en --out $(OUT)/media_$(PERIOD)_en.csv
+
+run: export
+	$(BIN)/evaluation dashboard $(OUT)/result --host 127.0.0.1 --port $(PORT)
+
+# pytest exits 5 when it collects nothing: that is a failure, never a pass.
+test: install browser-deps
+	$(BIN)/python -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
+
+bench: install
+	$(BIN)/python benchmarks/bench_scoring.py
+
+lint: install
+	$(BIN)/ruff check evaluation dashboards tests benchmarks
+
+# Re-pin every dependency after changing pyproject.toml.
+lock: install
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^evaluation' > requirements.lock
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis

@@ -1,0 +1,539 @@
+"""The indicator catalogue: a typed, frozen, validated view of ``indicators.yaml``.
+
+``load_catalogue(path)`` parses the YAML, checks every field and every cross-field
+rule, and raises one :class:`~evaluation.errors.CatalogueError` listing *all*
+problems, each with its YAML path (``indicators[3].risk.red``). Checks that span
+entries (unique ids, known parents, sibling weights) run once every entry is
+well-formed on its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+
+import pandas as pd
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+from .errors import CatalogueError
+from .periods import FREQUENCIES
+
+Frequency = Literal["monthly", "bimonthly", "quarterly", "half_year", "annual"]
+Direction = Literal["higher", "lower"]
+Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=64)]
+Text = Annotated[str, Field(min_length=1)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Number = Annotated[float, Field(allow_inf_nan=False)]
+
+#: The one key reserved for the top of the hierarchy.
+COMPOSITE = "composite"
+
+
+class _Problems(ValueError):
+    """Several problems found by one validator, each with a path below its entry."""
+
+    def __init__(self, problems: list[tuple[tuple, object, str]]):
+        self.problems = problems
+        super().__init__("; ".join(f"{'.'.join(map(str, p))}: {m}" for p, _, m in problems))
+
+
+def _raise_if(problems: list[tuple[tuple, object, str]]) -> None:
+    if problems:
+        raise _Problems(problems)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Settings(_Model):
+    """Catalogue-wide rules.
+
+    ``sibling_weights``: ``renormalise`` divides each set of sibling weights by its sum;
+    ``sum_to_one`` additionally requires every set to sum to 1 (± 1e-6), catching typos.
+    ``min_coverage``: default share of a node's child weight that must be available for
+    the node to get a score (overridable per dimension).
+    """
+
+    sibling_weights: Literal["renormalise", "sum_to_one"] = "renormalise"
+    min_coverage: Annotated[float, Field(gt=0, le=1)] = 0.5
+
+
+class Named(_Model):
+    id: Id
+    name_zh: Text
+    name_en: Text
+
+
+class Agency(Named):
+    """A reporting agency (监察局, 财政局 …)."""
+
+
+class PeerGroup(Named):
+    """A group of comparable units, ranked among themselves."""
+
+
+class Dimension(Named):
+    """A non-leaf node: level-1 dimension (一级指标) or any deeper sub-dimension."""
+
+    parent: Id | None = None
+    weight: Positive
+    min_coverage: Annotated[float, Field(gt=0, le=1)] | None = None
+    description_zh: str = ""
+    description_en: str = ""
+
+
+class Rollup(_Model):
+    """How sub-period reports combine into one evaluation period.
+
+    ``mean``; ``sum`` (pro-rata: scaled by expected / reported reports); ``last``
+    (latest report, for cumulative rates); ``weighted_mean`` (weighted by the
+    ``weight_by`` series reported for the same unit and sub-period).
+    """
+
+    method: Literal["mean", "sum", "last", "weighted_mean"]
+    weight_by: Id | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data):
+        return {"method": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _weight_by_iff_weighted(self):
+        if self.method == "weighted_mean" and self.weight_by is None:
+            raise _Problems([(("weight_by",), None, "weighted_mean needs weight_by")])
+        if self.method != "weighted_mean" and self.weight_by is not None:
+            raise _Problems(
+                [(("weight_by",), self.weight_by, "only weighted_mean takes weight_by")]
+            )
+        return self
+
+
+class MinMax(_Model):
+    """``100 (x − min) / (max − min)`` over the units of the period."""
+
+    method: Literal["minmax"]
+
+
+class Goalposts(_Model):
+    """``100 (x − worst) / (best − worst)``, clipped to [0, 100]; fixed goalposts."""
+
+    method: Literal["goalposts"]
+    worst: Number
+    best: Number
+
+
+class ZScore(_Model):
+    """``mean + sd · z`` clipped to [0, 100], z over the units of the period."""
+
+    method: Literal["zscore"]
+    mean: Number = 50.0
+    sd: Positive = 10.0
+
+
+class DistanceToTarget(_Model):
+    """``100 (x − worst) / (target − worst)`` clipped to [0, 100].
+
+    ``worst`` defaults to the worst value among the units of the period (as COINr).
+    """
+
+    method: Literal["target"]
+    worst: Number | None = None
+
+
+Normalisation = Annotated[
+    MinMax | Goalposts | ZScore | DistanceToTarget, Field(discriminator="method")
+]
+
+
+class ValidRange(_Model):
+    min: Number
+    max: Number
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.min < self.max:
+            raise _Problems([(("max",), self.max, f"must be greater than min {self.min}")])
+        return self
+
+
+class RiskThresholds(_Model):
+    """Warning thresholds: a value at or beyond a threshold takes that level."""
+
+    yellow: Number | None = None
+    orange: Number | None = None
+    red: Number | None = None
+
+
+class ContextSeries(Named):
+    """A reported series that is not scored (volumes, denominators)."""
+
+    unit_zh: Text
+    unit_en: Text
+    agency: Id
+    frequency: Frequency
+    valid: ValidRange
+    definition_zh: str = ""
+    definition_en: str = ""
+
+
+class Indicator(Named):
+    """A scored leaf of the hierarchy (指标)."""
+
+    parent: Id
+    definition_zh: Text
+    definition_en: Text
+    unit_zh: Text
+    unit_en: Text
+    direction: Direction
+    agency: Id
+    frequency: Frequency
+    rollup: Rollup
+    weight: Positive
+    normalisation: Normalisation
+    target: Number | None = None
+    valid: ValidRange
+    risk: RiskThresholds | None = None
+    missing: Literal["exclude", "zero_score", "peer_median"] = "exclude"
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        problems: list[tuple[tuple, object, str]] = []
+        better = (lambda a, b: a > b) if self.direction == "higher" else (lambda a, b: a < b)
+        word = "greater" if self.direction == "higher" else "less"
+        lo, hi = self.valid.min, self.valid.max
+        n = self.normalisation
+        if isinstance(n, Goalposts) and not better(n.best, n.worst):
+            problems.append(
+                (("normalisation", "best"), n.best,
+                 f"best must be {word} than worst {n.worst} for a "
+                 f"{self.direction}-is-better indicator")
+            )
+        if self.target is not None and not lo <= self.target <= hi:
+            problems.append((("target",), self.target, f"must lie in valid range [{lo}, {hi}]"))
+        if isinstance(n, DistanceToTarget):
+            if self.target is None:
+                problems.append((("target",), None, "normalisation 'target' needs a target"))
+            elif n.worst is not None and not better(self.target, n.worst):
+                problems.append(
+                    (("normalisation", "worst"), n.worst,
+                     f"target {self.target} must be {word} than worst for a "
+                     f"{self.direction}-is-better indicator")
+                )
+        if self.risk is not None:
+            levels = [(k, getattr(self.risk, k)) for k in ("yellow", "orange", "red")]
+            set_levels = [(k, v) for k, v in levels if v is not None]
+            for (k1, v1), (k2, v2) in zip(set_levels, set_levels[1:]):
+                if not better(v1, v2):
+                    problems.append(
+                        (("risk", k2), v2,
+                         f"thresholds must be ordered yellow > orange > red for a "
+                         f"{self.direction}-is-better indicator ({k1} is {v1})")
+                    )
+            for k, v in set_levels:
+                if not lo <= v <= hi:
+                    problems.append((("risk", k), v, f"must lie in valid range [{lo}, {hi}]"))
+        _raise_if(problems)
+        return self
+
+
+class Catalogue(_Model):
+    """The whole catalogue. Derived tables are cached properties."""
+
+    id: Id
+    version: Text
+    name_zh: Text
+    name_en: Text
+    settings: Settings = Settings()
+    agencies: tuple[Agency, ...]
+    peer_groups: tuple[PeerGroup, ...]
+    dimensions: tuple[Dimension, ...]
+    indicators: tuple[Indicator, ...]
+    context: tuple[ContextSeries, ...] = ()
+
+    @model_validator(mode="after")
+    def _cross_checks(self):
+        problems: list[tuple[tuple, object, str]] = []
+        for section in ("dimensions", "indicators"):
+            if not getattr(self, section):
+                problems.append(((section,), "[]", "needs at least one entry"))
+        seen: dict[str, str] = {}
+        for section in ("dimensions", "indicators", "context"):
+            for i, item in enumerate(getattr(self, section)):
+                where = f"{section}[{i}]"
+                if item.id == COMPOSITE:
+                    problems.append(((section, i, "id"), item.id, f"'{COMPOSITE}' is reserved"))
+                elif item.id in seen:
+                    problems.append(
+                        ((section, i, "id"), item.id, f"duplicate id, first at {seen[item.id]}")
+                    )
+                else:
+                    seen[item.id] = where
+        for section in ("agencies", "peer_groups"):
+            ids = [a.id for a in getattr(self, section)]
+            for i, a in enumerate(ids):
+                if a in ids[:i]:
+                    problems.append(((section, i, "id"), a, "duplicate id"))
+
+        dims = {d.id for d in self.dimensions}
+        agencies = {a.id for a in self.agencies}
+        for i, d in enumerate(self.dimensions):
+            if d.parent is not None and d.parent not in dims:
+                problems.append(
+                    (("dimensions", i, "parent"), d.parent, "parent must be a dimension id")
+                )
+        for i, ind in enumerate(self.indicators):
+            if ind.parent not in dims:
+                problems.append(
+                    (("indicators", i, "parent"), ind.parent, "parent must be a dimension id")
+                )
+        for section in ("indicators", "context"):
+            for i, item in enumerate(getattr(self, section)):
+                if item.agency not in agencies:
+                    problems.append(
+                        ((section, i, "agency"), item.agency,
+                         f"unknown agency; known: {sorted(agencies)}")
+                    )
+        series = {s.id: s for s in (*self.indicators, *self.context)}
+        for i, ind in enumerate(self.indicators):
+            wb = ind.rollup.weight_by
+            if wb is None:
+                continue
+            if wb not in series:
+                problems.append(
+                    (("indicators", i, "rollup", "weight_by"), wb,
+                     "must be the id of an indicator or context series")
+                )
+            elif series[wb].frequency != ind.frequency:
+                problems.append(
+                    (("indicators", i, "rollup", "weight_by"), wb,
+                     f"must be reported {ind.frequency}, like the indicator "
+                     f"(it is {series[wb].frequency})")
+                )
+        if self.settings.sibling_weights == "sum_to_one":
+            nodes = [("dimensions", i, n) for i, n in enumerate(self.dimensions)] + [
+                ("indicators", i, n) for i, n in enumerate(self.indicators)
+            ]
+            groups: dict[str | None, list] = {}
+            for section, i, n in nodes:
+                groups.setdefault(n.parent, []).append((section, i, n))
+            for key, members in groups.items():
+                total = sum(n.weight for _, _, n in members)
+                if abs(total - 1) > 1e-6:
+                    section, i, _ = members[-1]
+                    ids = ", ".join(n.id for _, _, n in members)
+                    problems.append(
+                        ((section, i, "weight"), round(total, 9),
+                         f"weights of the children of {key or 'the composite'} "
+                         f"({ids}) must sum to 1 (settings.sibling_weights: sum_to_one)")
+                    )
+        if problems:  # the tree checks below need known parents
+            _raise_if(problems)
+
+        parent = {d.id: d.parent for d in self.dimensions}
+        for i, d in enumerate(self.dimensions):
+            chain, node = [d.id], d.parent
+            while node is not None and node not in chain:
+                chain.append(node)
+                node = parent[node]
+            if node is not None:
+                problems.append(
+                    (("dimensions", i, "parent"), d.parent,
+                     f"cycle in the hierarchy: {' -> '.join([*chain, node])}")
+                )
+        has_child = {p for p in parent.values() if p} | {i.parent for i in self.indicators}
+        for i, d in enumerate(self.dimensions):
+            if d.id not in has_child:
+                problems.append((("dimensions", i, "id"), d.id, "dimension has no children"))
+
+        _raise_if(problems)
+        return self
+
+    # ----------------------------------------------------------------- derived
+    @cached_property
+    def sha256(self) -> str:
+        """Hash of the catalogue's content (canonical JSON), not of its YAML layout."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        """One row per indicator, indexed by ``indicator_id`` (COINr's iMeta)."""
+        rows = []
+        for ind in self.indicators:
+            n = ind.normalisation
+            rows.append(
+                {
+                    "indicator_id": ind.id,
+                    "name_zh": ind.name_zh,
+                    "name_en": ind.name_en,
+                    "parent": ind.parent,
+                    "direction": ind.direction,
+                    "agency": ind.agency,
+                    "frequency": ind.frequency,
+                    "rollup": ind.rollup.method,
+                    "weight_by": ind.rollup.weight_by,
+                    "weight": ind.weight,
+                    "normalisation": n.method,
+                    "target": ind.target,
+                    "valid_min": ind.valid.min,
+                    "valid_max": ind.valid.max,
+                    "unit_zh": ind.unit_zh,
+                    "unit_en": ind.unit_en,
+                    "missing": ind.missing,
+                }
+            )
+        return pd.DataFrame(rows).set_index("indicator_id")
+
+    @cached_property
+    def series(self) -> pd.DataFrame:
+        """Every reported series (indicators and context): id → frequency, range, unit."""
+        rows = [
+            {
+                "series_id": s.id,
+                "kind": "indicator" if isinstance(s, Indicator) else "context",
+                "frequency": s.frequency,
+                "valid_min": s.valid.min,
+                "valid_max": s.valid.max,
+                "unit_en": s.unit_en,
+            }
+            for s in (*self.indicators, *self.context)
+        ]
+        return pd.DataFrame(rows).set_index("series_id")
+
+    @cached_property
+    def nodes(self) -> pd.DataFrame:
+        """Every node of the hierarchy with parent, depth and local (sibling) weight.
+
+        ``local_weight`` is the weight divided by the sum of its siblings' weights;
+        ``depth`` 1 = level-1 dimension. Ordered dimensions first, then indicators,
+        each in catalogue order.
+        """
+        items = [*self.dimensions, *self.indicators]
+        frame = pd.DataFrame(
+            {
+                "node_id": [n.id for n in items],
+                "kind": ["dimension"] * len(self.dimensions)
+                + ["indicator"] * len(self.indicators),
+                "parent": [n.parent or COMPOSITE for n in items],
+                "weight": [n.weight for n in items],
+                "name_zh": [n.name_zh for n in items],
+                "name_en": [n.name_en for n in items],
+            }
+        ).set_index("node_id")
+        parent = frame["parent"].to_dict()
+        depth = {}
+        for node in frame.index:
+            d, p = 1, parent[node]
+            while p != COMPOSITE:
+                d, p = d + 1, parent[p]
+            depth[node] = d
+        frame["depth"] = pd.Series(depth)
+        frame["local_weight"] = frame["weight"] / frame.groupby("parent")["weight"].transform(
+            "sum"
+        )
+        cover = {d.id: d.min_coverage or self.settings.min_coverage for d in self.dimensions}
+        frame["min_coverage"] = frame.index.map(cover)
+        return frame
+
+    def top_dimensions(self) -> list[str]:
+        """Level-1 dimension ids, in catalogue order."""
+        return [d.id for d in self.dimensions if d.parent is None]
+
+    def name(self, node_id: str, lang: str = "en") -> str:
+        """Display name of a node, peer group, agency or ``composite`` in zh or en."""
+        if node_id == COMPOSITE:
+            return "综合得分" if lang == "zh" else "Composite score"
+        for group in (self.dimensions, self.indicators, self.peer_groups, self.agencies,
+                      self.context):
+            for item in group:
+                if item.id == node_id:
+                    return item.name_zh if lang == "zh" else item.name_en
+        raise KeyError(node_id)
+
+
+# --------------------------------------------------------------------- loading
+def load_catalogue(path: str | Path) -> Catalogue:
+    """Read and validate ``indicators.yaml``; raise ``CatalogueError`` with every problem."""
+    path = Path(path)
+    file = path.name
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CatalogueError(_table([(file, "", str(path), "file not found")])) from None
+    except UnicodeDecodeError as exc:
+        raise CatalogueError(
+            _table([(file, "", f"byte {exc.start}", "catalogue must be UTF-8")])
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        rule = f"not valid YAML: {getattr(exc, 'problem', exc)}"
+        raise CatalogueError(_table([(file, where, "", rule)])) from None
+    return parse_catalogue(raw, file=file)
+
+
+def parse_catalogue(raw: object, *, file: str = "<catalogue>") -> Catalogue:
+    """Validate an already-parsed mapping (e.g. built in a notebook or a test)."""
+    if not isinstance(raw, dict):
+        raise CatalogueError(
+            _table([(file, "", type(raw).__name__, "top level must be a mapping")])
+        )
+    try:
+        return Catalogue.model_validate(raw)
+    except ValidationError as exc:
+        raise CatalogueError(_table(_problems_from(exc, file))) from None
+
+
+def _problems_from(exc: ValidationError, file: str) -> list[tuple]:
+    rows = []
+    for err in exc.errors():
+        loc = list(err["loc"])
+        # a discriminated union inserts the tag into loc: drop it
+        if "normalisation" in loc:
+            k = loc.index("normalisation")
+            if k + 1 < len(loc) and loc[k + 1] in {"minmax", "goalposts", "zscore", "target"}:
+                del loc[k + 1]
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, _Problems):
+            for sub, value, message in cause.problems:
+                rows.append((file, _path([*loc, *sub]), value, message))
+            continue
+        value = "(missing)" if err["type"] == "missing" else err.get("input")
+        if isinstance(value, dict | list):
+            value = json.dumps(value, ensure_ascii=False, default=str)
+        rows.append((file, _path(loc), value, err["msg"]))
+    return rows
+
+
+def _path(loc: list) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part == "function-after[_consistent()]" or str(part).startswith("function-"):
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _table(rows: list[tuple]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=CatalogueError.columns)
+    frame["value"] = frame["value"].map(
+        lambda v: "" if v is None else (str(v) if len(str(v)) <= 80 else str(v)[:77] + "…"))
+    return frame
+
+
+assert set(FREQUENCIES) == set(Frequency.__args__)  # one list of frequencies

@@ -1,0 +1,576 @@
+"""Synthetic city: units and agency reports that look like the real thing.
+
+``generate_city(catalogue)`` builds a municipality of departments and districts and
+every series of the catalogue (indicators and context volumes) reported at its own
+frequency; ``write_city(tables, out_dir, catalogue)`` writes them in the layout and
+encodings agencies actually send (see ``data/sample/README.md``). The bundled sample
+is ``write_city(generate_city(load_catalogue("indicators.yaml"), seed=0),
+"data/sample", catalogue)``, i.e. ``evaluation generate data/sample --seed 0``.
+
+Modelling choices (each one exists so that a later stage has something to find):
+
+* **Latent performance.** Each unit draws ``z ~ N(0, 1)`` plus a peer-group effect
+  (economic +0.2, general +0.1, social 0, district −0.1, regulatory −0.2). Each
+  level-1 dimension gets ``0.8 z + 0.6 N(0, 1)``, and each series adds a unit effect
+  ``0.5 N(0, 1)`` and period noise ``0.5 N(0, 1)``. So indicators correlate, most
+  within a dimension (on-time approvals with complaint handling, public with
+  enterprise satisfaction), and direction is respected: a good unit has *higher*
+  values of ``higher`` indicators and *lower* values of ``lower`` ones.
+* **Shapes.** Rates near a ceiling shrink their gap to the best bound:
+  ``100 − (100 − centre)·exp(−k q)`` (or ``centre·exp(−k q)`` for lower-is-better
+  shares, ratios, days); counts (``fault_findings``, ``leader_task_overdue_count``)
+  are Poisson draws with ``λ = centre·exp(−k q)``; volumes (``approval_volume``,
+  ``service_ratings_count``) are log-normal by unit size (log-size ``N(0, 0.8)`` plus
+  a peer-group factor: districts ×3, general departments ×0.4); share-of-reports
+  rates (``progress_report_timeliness``, 4 reports due; ``white_paper_disclosure``, 3
+  elements) are binomial, so they take values like 75.0 or 66.7.
+* **Time.** Monthly series dip around Spring Festival (January −0.15, February −0.4
+  in ``q``; volumes −10 % and −36 %) and rise with the December year-end push
+  (+0.25; volumes +22 %); every series improves mildly (+0.3 in ``q`` over the whole
+  span). Cumulative series with rollup ``last`` (``budget_execution_rate``,
+  ``key_target_completion_rate``) rise through each year to the unit's year-end
+  value and restart in January.
+* **Defects.** About 2 % of cells are missing (the row is kept, the value is empty);
+  about 0.1 % are outliers (a shock of −5 in ``q``, or a volume ×8), still clipped to
+  the valid range. Every value is clipped to the catalogue's valid range and rounded
+  (rates 1 decimal, ratios and yuan 2, counts 0).
+* **Planted units** (``PLANTED``; ids for the default 40 departments): ``D07`` and
+  ``D22`` are poor departments (every dimension factor −2.2); ``D13`` reports exactly
+  100.0 on every higher-is-better percentage rate in every period (虚报: too good to be
+  true); ``D28`` repeats its first-period value of every series in all later periods
+  (copied reports). Planted units have no missing values or outliers.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import periods
+from .catalogue import Catalogue, ContextSeries, Indicator
+
+UNIT_COLUMNS = ["unit_id", "name_zh", "name_en", "peer_group", "level", "parent_id"]
+OBSERVATION_COLUMNS = ["unit_id", "period", "indicator_id", "value", "reported_at"]
+
+#: Planted units, by 1-based department number (``D07`` with 40 departments).
+PLANTED: dict[str, tuple[int, ...]] = {
+    "poor": (7, 22),
+    "always_100": (13,),
+    "frozen": (28,),
+}
+
+#: file format -> (extension, text encoding or None)
+FORMATS: dict[str, tuple[str, str | None]] = {
+    "csv-utf8": ("csv", "utf-8"),
+    "csv-utf8-bom": ("csv", "utf-8-sig"),
+    "csv-gb18030": ("csv", "gb18030"),
+    "xlsx": ("xlsx", None),
+    "parquet": ("parquet", None),
+}
+
+#: agency -> format, as agencies send them; ``"*"`` is every other agency.
+DEFAULT_FORMATS: dict[str, str] = {
+    "supervision": "csv-gb18030",
+    "finance": "xlsx",
+    "legal": "csv-utf8",
+    "*": "csv-utf8-bom",
+}
+
+MISSING_SHARE = 0.02
+OUTLIER_SHARE = 0.001
+
+_PEER_EFFECT = {"economic": 0.2, "general": 0.1, "social": 0.0, "district": -0.1,
+                "regulatory": -0.2}
+_PEER_SIZE = {"economic": 1.5, "regulatory": 1.3, "social": 1.0, "general": 0.4,
+              "district": 3.0}
+_DEPARTMENT_GROUPS = ("economic", "social", "regulatory", "general")
+# (name_zh, name_en) per peer group; departments are dealt round-robin over groups.
+_DEPARTMENTS = {
+    "economic": [
+        ("市发展和改革委员会", "Municipal Development and Reform Commission"),
+        ("市工业和信息化局", "Municipal Bureau of Industry and Information Technology"),
+        ("市科学技术局", "Municipal Science and Technology Bureau"),
+        ("市商务局", "Municipal Commerce Bureau"),
+        ("市住房和城乡建设局", "Municipal Housing and Urban-Rural Development Bureau"),
+        ("市交通运输局", "Municipal Transport Bureau"),
+        ("市农业农村局", "Municipal Agriculture and Rural Affairs Bureau"),
+        ("市水利局", "Municipal Water Resources Bureau"),
+        ("市国有资产监督管理委员会",
+         "Municipal State-owned Assets Supervision and Administration Commission"),
+        ("市地方金融监督管理局", "Municipal Local Financial Supervision Bureau"),
+    ],
+    "social": [
+        ("市教育局", "Municipal Education Bureau"),
+        ("市民政局", "Municipal Civil Affairs Bureau"),
+        ("市人力资源和社会保障局",
+         "Municipal Human Resources and Social Security Bureau"),
+        ("市卫生健康委员会", "Municipal Health Commission"),
+        ("市文化广电旅游局", "Municipal Culture, Radio, Television and Tourism Bureau"),
+        ("市体育局", "Municipal Sports Bureau"),
+        ("市医疗保障局", "Municipal Healthcare Security Bureau"),
+        ("市退役军人事务局", "Municipal Veterans Affairs Bureau"),
+        ("市民族宗教事务局", "Municipal Ethnic and Religious Affairs Bureau"),
+        ("市住房保障和房产管理局", "Municipal Housing Security and Real Estate Bureau"),
+    ],
+    "regulatory": [
+        ("市市场监督管理局", "Municipal Administration for Market Regulation"),
+        ("市生态环境局", "Municipal Ecology and Environment Bureau"),
+        ("市应急管理局", "Municipal Emergency Management Bureau"),
+        ("市公安局", "Municipal Public Security Bureau"),
+        ("市司法局", "Municipal Justice Bureau"),
+        ("市城市管理综合行政执法局",
+         "Municipal Urban Management and Law Enforcement Bureau"),
+        ("市自然资源和规划局", "Municipal Natural Resources and Planning Bureau"),
+        ("市林业局", "Municipal Forestry Bureau"),
+        ("市人民防空办公室", "Municipal Civil Air Defence Office"),
+        ("市交通运输综合行政执法支队",
+         "Municipal Transport Law Enforcement Detachment"),
+    ],
+    "general": [
+        ("市人民政府办公室", "General Office of the Municipal Government"),
+        ("市财政局", "Municipal Finance Bureau"),
+        ("市审计局", "Municipal Audit Bureau"),
+        ("市统计局", "Municipal Statistics Bureau"),
+        ("市机关事务管理局", "Municipal Government Offices Administration"),
+        ("市信访局", "Municipal Bureau of Letters and Calls"),
+        ("市外事办公室", "Municipal Foreign Affairs Office"),
+        ("市政务服务和数据管理局", "Municipal Government Services and Data Bureau"),
+        ("市档案局", "Municipal Archives Bureau"),
+        ("市人民政府研究室", "Research Office of the Municipal Government"),
+    ],
+}
+_DISTRICTS = [
+    ("东城区", "Dongcheng District"), ("西城区", "Xicheng District"),
+    ("南湖区", "Nanhu District"), ("北山区", "Beishan District"),
+    ("河西区", "Hexi District"), ("新港区", "Xingang District"),
+    ("青山县", "Qingshan County"), ("龙泉县", "Longquan County"),
+    ("白水县", "Baishui County"), ("临江市", "Linjiang City"),
+]
+# season in q (performance) and in log volume, by calendar month
+_SEASON_Q = {1: -0.15, 2: -0.4, 12: 0.25}
+_SEASON_LOG = {1: -0.1, 2: -0.45, 3: 0.1, 12: 0.2}
+_TREND = 0.3
+_AGENCY_LAG = {"supervision": 5, "service_centre": 3, "finance": 10, "audit": 20,
+               "legal": 8, "personnel": 15, "inspection": 7, "survey": 12}
+# xlsx document dates, fixed so that files are reproducible
+_FIXED_TIME = b"2000-01-01T00:00:00Z"
+_STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*")
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """How one series is drawn from quality ``q`` (higher = better unit)."""
+
+    kind: str  # gap | linear | count | binomial | volume | cumulative
+    centre: float  # value of an average unit (a probability for binomial)
+    k: float = 0.5  # sensitivity to q
+    decimals: int = 1
+    trials: int = 4  # binomial
+    progress: Callable[[np.ndarray], np.ndarray] | None = None  # cumulative
+
+
+_SPECS: dict[str, _Spec] = {
+    "approval_on_time_rate": _Spec("gap", 96.5, 0.6),
+    "approval_time_ratio": _Spec("gap", 0.62, 0.3, decimals=2),
+    "commitment_reply_rate": _Spec("gap", 95.0, 0.5),
+    "complaint_handling_rate": _Spec("gap", 91.0, 0.45),
+    "complaint_handling_days": _Spec("gap", 7.5, 0.3),
+    "hotline_response_rate": _Spec("gap", 96.0, 0.5),
+    # spending to date against time elapsed: lags early, catches up by December
+    "budget_execution_rate": _Spec(
+        "cumulative", 96.0, 0.4, progress=lambda t: 1 - 0.25 * (1 - t) ** 1.2),
+    "audit_issue_amount_share": _Spec("gap", 2.0, 0.5),
+    "cost_per_service_item": _Spec("gap", 180.0, 0.25, decimals=2),
+    "admin_cost_share": _Spec("gap", 18.0, 0.25),
+    "three_public_growth": _Spec("linear", -3.0, 4.0),
+    # targets completed to date: roughly proportional to time elapsed
+    "key_target_completion_rate": _Spec(
+        "cumulative", 94.0, 0.5, progress=lambda t: t**1.1),
+    "key_target_milestone_rate": _Spec("gap", 90.0, 0.45),
+    "leader_task_completion_rate": _Spec("gap", 92.0, 0.5),
+    "leader_task_overdue_count": _Spec("count", 1.2, 0.7, decimals=0),
+    "progress_report_timeliness": _Spec("binomial", 0.95, 0.6, trials=4),
+    "white_paper_disclosure": _Spec("binomial", 0.93, 0.6, trials=3),
+    "public_satisfaction": _Spec("gap", 85.0, 0.35),
+    "enterprise_satisfaction": _Spec("gap", 84.0, 0.35),
+    "deputy_satisfaction": _Spec("gap", 88.0, 0.35),
+    "service_good_rating_rate": _Spec("gap", 98.6, 0.6),
+    "complaints_per_10k_services": _Spec("gap", 4.0, 0.5),
+    "decisions_overturned_rate": _Spec("gap", 6.0, 0.45),
+    "normative_document_review_rate": _Spec("gap", 98.0, 0.6),
+    "enforcement_file_pass_rate": _Spec("gap", 93.0, 0.5),
+    "fault_findings": _Spec("count", 0.1, 0.8, decimals=0),
+    "rectification_closure_rate": _Spec("gap", 90.0, 0.5),
+    "integrity_risk_control_rate": _Spec("gap", 95.0, 0.5),
+    "approval_volume": _Spec("volume", 400.0, decimals=0),
+    "service_ratings_count": _Spec("volume", 1500.0, decimals=0),
+}
+_COUNT_UNITS = {"items", "tasks", "findings", "ratings", "cases", "件"}
+
+
+# --------------------------------------------------------------------- public
+def generate_city(
+    catalogue: Catalogue,
+    *,
+    departments: int = 40,
+    districts: int = 10,
+    months: int = 24,
+    start_year: int = 2024,
+    seed: int | np.random.Generator | None = 0,
+) -> dict[str, pd.DataFrame]:
+    """Generate a synthetic municipality: its units and every reported series.
+
+    Parameters
+    ----------
+    catalogue : Catalogue
+        Which series to report, at which frequency, in which valid range.
+    departments, districts : int
+        Number of municipal departments (``D01`` …) and district/county
+        governments (``X01`` …).
+    months : int
+        Months covered, from January of ``start_year``; a period is reported when
+        its last month falls inside them.
+    seed : int, Generator or None
+        Passed to ``np.random.default_rng``; same seed, same frames.
+
+    Returns
+    -------
+    dict
+        ``{"units": ..., "observations": ...}``: ``units`` with columns
+        ``unit_id, name_zh, name_en, peer_group, level, parent_id``;
+        ``observations`` (long, float ``value`` with NaN where missing) with columns
+        ``unit_id, period, indicator_id, value, reported_at``.
+    """
+    if departments < 0 or districts < 0 or departments + districts == 0:
+        raise ValueError("need at least one department or district")
+    if months < 1:
+        raise ValueError(f"months must be at least 1, got {months}")
+    known = {g.id for g in catalogue.peer_groups}
+    needed = set(_DEPARTMENT_GROUPS if departments else ()) | (
+        {"district"} if districts else set()
+    )
+    if not needed <= known:
+        raise ValueError(
+            f"catalogue lacks peer groups {sorted(needed - known)}; has {sorted(known)}"
+        )
+    rng = np.random.default_rng(seed)
+    units = _units(departments, districts)
+    n = len(units)
+    group = units["peer_group"].to_numpy()
+
+    z = rng.standard_normal(n) + pd.Series(group).map(_PEER_EFFECT).to_numpy()
+    log_size = 0.8 * rng.standard_normal(n) + np.log(
+        pd.Series(group).map(_PEER_SIZE).to_numpy()
+    )
+    top = _top_dimension(catalogue)
+    dims = sorted(set(top.values()))
+    factor = {d: 0.8 * z + 0.6 * rng.standard_normal(n) for d in dims}
+    planted = {k: np.array([i - 1 for i in v if i <= departments], dtype=int)
+               for k, v in PLANTED.items()}
+    for d in dims:
+        factor[d][planted["poor"]] = -2.2
+    honest = np.ones(n, dtype=bool)
+    honest[np.concatenate([planted["always_100"], planted["frozen"]])] = False
+
+    frames = []
+    for s in _all_series(catalogue):
+        spec = _spec(s)
+        ends = _period_ends(s.frequency, months)
+        year = start_year + (ends - 1) // 12
+        month = (ends - 1) % 12 + 1
+        labels = [periods.label(int(y), int(m), s.frequency)
+                  for y, m in zip(year, month, strict=True)]
+        shape = (len(ends), n)
+        base = factor.get(top.get(s.id), z) + 0.5 * rng.standard_normal(n)
+        q = base + 0.5 * rng.standard_normal(shape)
+        q += (_TREND * (ends - 1) / max(months - 1, 1))[:, None]
+        if s.frequency == "monthly":
+            q += np.array([_SEASON_Q.get(m, 0.0) for m in month])[:, None]
+        outlier = (rng.random(shape) < OUTLIER_SHARE) & honest
+        q[outlier] -= 5.0
+        value = _draw(spec, s, q, rng, month=month, year=year, log_size=log_size,
+                      outlier=outlier)
+        value = _clip_round(value, s.valid.min, s.valid.max, spec.decimals)
+        if isinstance(s, Indicator) and s.direction == "higher" and s.unit_en == "%":
+            value[:, planted["always_100"]] = min(100.0, s.valid.max)
+        value[:, planted["frozen"]] = value[:1, planted["frozen"]]
+        value[(rng.random(shape) < MISSING_SHARE) & honest] = np.nan
+
+        lag = _AGENCY_LAG.get(s.agency, 7) + rng.integers(0, 4, size=len(ends))
+        reported = _month_end(year, month) + lag.astype("timedelta64[D]")
+        frames.append(
+            pd.DataFrame(
+                {
+                    "unit_id": np.tile(units["unit_id"].to_numpy(), len(ends)),
+                    "period": np.repeat(labels, n),
+                    "indicator_id": s.id,
+                    "value": value.ravel(),
+                    "reported_at": np.repeat(
+                        np.datetime_as_string(reported, unit="D"), n
+                    ),
+                }
+            )
+        )
+    observations = pd.concat(frames, ignore_index=True)[OBSERVATION_COLUMNS]
+    return {"units": units, "observations": observations}
+
+
+def write_city(
+    tables: Mapping[str, pd.DataFrame],
+    out_dir: str | Path,
+    catalogue: Catalogue,
+    *,
+    formats: Mapping[str, str] | None = None,
+) -> list[Path]:
+    """Write ``units.csv`` and one ``observations/<agency>.<ext>`` per agency.
+
+    Parameters
+    ----------
+    tables : mapping
+        The output of :func:`generate_city`.
+    out_dir : str or Path
+        Created if absent. Each file is written to a temporary name in its folder
+        and then renamed, so a reader never sees half a file.
+    catalogue : Catalogue
+        Maps each series to its reporting agency and its number of decimals.
+    formats : mapping, optional
+        Agency id (or ``"*"`` for all others) -> one of ``csv-utf8``,
+        ``csv-utf8-bom``, ``csv-gb18030``, ``xlsx``, ``parquet``. Merged over
+        :data:`DEFAULT_FORMATS` (GB18030 supervision, Excel finance, UTF-8 legal,
+        UTF-8 with BOM otherwise); a ``"*"`` key replaces the defaults entirely, so
+        ``{"*": "csv-utf8"}`` writes every file as plain UTF-8 CSV.
+
+    Returns
+    -------
+    list of Path
+        The files written: ``units.csv`` first, then agencies in catalogue order.
+    """
+    formats = dict(formats or {})
+    if "*" not in formats:
+        formats = {**DEFAULT_FORMATS, **formats}
+    bad = {k: v for k, v in formats.items() if v not in FORMATS}
+    if bad:
+        raise ValueError(f"unknown formats {bad}; known: {sorted(FORMATS)}")
+    units, obs = tables["units"], tables["observations"]
+    out = Path(out_dir)
+    (out / "observations").mkdir(parents=True, exist_ok=True)
+
+    written = [_write_csv(units[UNIT_COLUMNS].fillna(""), out / "units.csv",
+                          "utf-8-sig")]
+    series = _all_series(catalogue)
+    agency_of = pd.Series({s.id: s.agency for s in series})
+    decimals = pd.Series({s.id: _spec(s).decimals for s in series})
+    codes, ids = pd.factorize(obs["indicator_id"])  # map on uniques: fast at scale
+    obs_agency = agency_of.reindex(ids).to_numpy()[codes]
+    obs_decimals = decimals.reindex(ids).to_numpy()[codes]
+    for agency in dict.fromkeys(s.agency for s in series):
+        rows = obs_agency == agency
+        frame = obs.loc[rows, OBSERVATION_COLUMNS]
+        fmt = formats.get(agency, formats.get("*", "csv-utf8-bom"))
+        ext, encoding = FORMATS[fmt]
+        path = out / "observations" / f"{agency}.{ext}"
+        if ext == "csv":
+            text = frame.assign(
+                value=_format_values(frame["value"].to_numpy(), obs_decimals[rows])
+            )
+            written.append(_write_csv(text, path, encoding))
+        elif ext == "xlsx":
+            written.append(_write_xlsx(frame, path))
+        else:
+            written.append(
+                _atomic(path, lambda p, f=frame: f.to_parquet(p, index=False))
+            )
+    return written
+
+
+# -------------------------------------------------------------------- kernels
+def _units(departments: int, districts: int) -> pd.DataFrame:
+    """Unit table: departments dealt round-robin over the four peer groups."""
+    i = np.arange(departments)
+    group = np.array(_DEPARTMENT_GROUPS)[i % 4]
+    pos = i // 4
+    width = max(2, len(str(departments)))
+    num = np.char.zfill((i + 1).astype(str), width)
+    zh = np.char.add("部门", num).astype(object)
+    en = np.char.add("Department ", num).astype(object)
+    for g, names in _DEPARTMENTS.items():  # loop over peer groups, not units
+        take = (group == g) & (pos < len(names))
+        zh[take] = [names[p][0] for p in pos[take]]
+        en[take] = [names[p][1] for p in pos[take]]
+    j = np.arange(districts)
+    dwidth = max(2, len(str(districts)))
+    dnum = np.char.zfill((j + 1).astype(str), dwidth)
+    dzh = np.char.add("区县", dnum).astype(object)
+    den = np.char.add("District ", dnum).astype(object)
+    k = min(districts, len(_DISTRICTS))
+    dzh[:k] = [d[0] for d in _DISTRICTS[:k]]
+    den[:k] = [d[1] for d in _DISTRICTS[:k]]
+    return pd.DataFrame(
+        {
+            "unit_id": np.concatenate([np.char.add("D", num), np.char.add("X", dnum)]),
+            "name_zh": np.concatenate([zh, dzh]),
+            "name_en": np.concatenate([en, den]),
+            "peer_group": np.concatenate([group, np.full(districts, "district")]),
+            "level": ["department"] * departments + ["district"] * districts,
+            "parent_id": "",
+        },
+        dtype="str",
+    )
+
+
+def _draw(spec, s, q, rng, *, month, year, log_size, outlier) -> np.ndarray:
+    """Values of one series, ``(periods, units)``, before clipping and rounding."""
+    higher = getattr(s, "direction", "higher") == "higher"
+    if spec.kind == "volume":
+        season = np.array([_SEASON_LOG.get(m, 0.0) for m in month])[:, None]
+        noise = 0.15 * rng.standard_normal(q.shape)
+        value = spec.centre * np.exp(log_size + season + noise)
+        return np.where(outlier, 8 * value, value)
+    if spec.kind == "count":
+        return rng.poisson(spec.centre * np.exp(-spec.k * q)).astype(float)
+    if spec.kind == "binomial":
+        p = 1 - (1 - spec.centre) * np.exp(-spec.k * q)
+        return 100 * rng.binomial(spec.trials, np.clip(p, 0, 1)) / spec.trials
+    if spec.kind == "linear":
+        return spec.centre + (1 if higher else -1) * spec.k * q
+    if s.id == "cost_per_service_item":
+        q = q + 0.3 * log_size  # economies of scale: big units cost less per item
+    if spec.kind == "cumulative":
+        # one year-end value per unit and year, reached step by step
+        final = np.empty_like(q)
+        for y in np.unique(year):  # loop over years, not units
+            final[year == y] = q[year == y].mean(axis=0)
+        share = _progress(spec, month, year, rng, q.shape[1])
+        return _gap(spec, s, final, higher) * share
+    return _gap(spec, s, q, higher)
+
+
+def _gap(spec: _Spec, s, q: np.ndarray, higher: bool) -> np.ndarray:
+    """Distance to the best bound shrinks as quality rises (stays inside it)."""
+    best = min(100.0, s.valid.max) if higher else max(0.0, s.valid.min)
+    return best + (spec.centre - best) * np.exp(-spec.k * q)
+
+
+def _progress(spec, month, year, rng, n) -> np.ndarray:
+    """Share of the year-end value reached by each period: rising, 1 in December."""
+    t = month / 12
+    base = spec.progress(t)[:, None]
+    share = np.clip(base + 0.15 * (1 - base) * rng.standard_normal((len(t), n)), 0, 1)
+    for y in np.unique(year):  # loop over years: running max keeps it cumulative
+        rows = year == y
+        share[rows] = np.maximum.accumulate(share[rows], axis=0)
+    return share
+
+
+def _clip_round(value, low, high, decimals) -> np.ndarray:
+    return np.clip(np.round(np.clip(value, low, high), decimals), low, high)
+
+
+def _format_values(value: np.ndarray, decimals: np.ndarray) -> np.ndarray:
+    """Plain text numbers: ``12``, ``96.3``, ``0.62``; empty where missing."""
+    out = np.full(len(value), "", dtype=object)
+    for d in np.unique(decimals):  # loop over decimal counts (0, 1, 2)
+        take = (decimals == d) & ~np.isnan(value)
+        scaled = np.round(value[take] * 10**d).astype(np.int64)
+        if d == 0:
+            out[take] = scaled.astype(str)
+            continue
+        whole = np.char.add(
+            np.where(scaled < 0, "-", ""), (np.abs(scaled) // 10**d).astype(str)
+        )
+        frac = np.char.zfill((np.abs(scaled) % 10**d).astype(str), int(d))
+        out[take] = np.char.add(np.char.add(whole, "."), frac)
+    return out
+
+
+# ------------------------------------------------------------------- helpers
+def _all_series(catalogue: Catalogue) -> list[Indicator | ContextSeries]:
+    return [*catalogue.indicators, *catalogue.context]
+
+
+def _spec(s: Indicator | ContextSeries) -> _Spec:
+    """Known series from :data:`_SPECS`; anything else from its catalogue entry."""
+    if s.id in _SPECS:
+        return _SPECS[s.id]
+    lo, hi = s.valid.min, s.valid.max
+    decimals = 0 if s.unit_en in _COUNT_UNITS else (2 if hi - lo <= 10 else 1)
+    if isinstance(s, ContextSeries):
+        return _Spec("volume", max(1.0, min(hi, 100.0)), decimals=decimals)
+    target = s.target if s.target is not None else lo + 0.5 * (hi - lo)
+    # an average unit falls short of the target by 5 % of the range
+    miss = (-0.05 if s.direction == "higher" else 0.05) * (hi - lo)
+    return _Spec("linear", float(np.clip(target + miss, lo, hi)), 0.05 * (hi - lo),
+                 decimals=decimals)
+
+
+def _top_dimension(catalogue: Catalogue) -> dict[str, str]:
+    """Indicator id -> its level-1 dimension id."""
+    parent = {d.id: d.parent for d in catalogue.dimensions}
+    out = {}
+    for ind in catalogue.indicators:
+        node = ind.parent
+        while parent.get(node):
+            node = parent[node]
+        out[ind.id] = node
+    return out
+
+
+def _period_ends(frequency: str, months: int) -> np.ndarray:
+    """1-based month index (from the start) of the last month of each period."""
+    size = periods.months_per(frequency)
+    return np.arange(size, months + 1, size)
+
+
+def _month_end(year: np.ndarray, month: np.ndarray) -> np.ndarray:
+    first = (year - 1970) * 12 + (month - 1)
+    return (first + 1).astype("datetime64[M]").astype("datetime64[D]") - np.timedelta64(
+        1, "D"
+    )
+
+
+def _atomic(path: Path, write: Callable[[Path], object]) -> Path:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _write_csv(frame: pd.DataFrame, path: Path, encoding: str) -> Path:
+    return _atomic(
+        path,
+        lambda p: frame.to_csv(p, index=False, encoding=encoding, lineterminator="\n"),
+    )
+
+
+def _write_xlsx(frame: pd.DataFrame, path: Path) -> Path:
+    """One sheet, header row 1, text period and date cells, reproducible bytes."""
+
+    def write(p: Path) -> None:
+        buffer = io.BytesIO()
+        frame.to_excel(buffer, index=False, sheet_name="observations",
+                       engine="openpyxl")
+        # rewrite the zip with fixed entry times and document dates (openpyxl stamps
+        # the time of saving) so the same data gives the same bytes
+        with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(
+            p, "w", zipfile.ZIP_DEFLATED
+        ) as dst:
+            for info in src.infolist():
+                data = src.read(info.filename)
+                if info.filename == "docProps/core.xml":
+                    data = _STAMP.sub(rb"\g<1>" + _FIXED_TIME, data)
+                entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                dst.writestr(entry, data)
+
+    return _atomic(path, write)

@@ -1,0 +1,103 @@
+"""Scale each indicator to 0–100, higher = better, with the method the catalogue names.
+
+Works on a ``(period, unit_id) × indicator`` matrix; statistics that depend on the
+other units (min, max, mean, sd, worst) are taken within each period.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .catalogue import Catalogue
+
+
+def _minmax(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
+    """``100 (x − min) / (max − min)``; a period where every unit is equal scores 100."""
+    by = x.groupby(level="period", sort=False)
+    low, high = by.transform("min"), by.transform("max")
+    worst, best = np.where(sign > 0, low, high), np.where(sign > 0, high, low)
+    return _scale(x, worst, best)
+
+
+def _goalposts(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
+    """``100 (x − worst) / (best − worst)`` with fixed goalposts."""
+    worst = np.array([s.worst for s in spec], dtype=float)
+    best = np.array([s.best for s in spec], dtype=float)
+    return _scale(x, worst, best)
+
+
+def _zscore(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
+    """``mean + sd · z`` with z = ±(x − x̄)/s (sample sd); every unit equal → ``mean``."""
+    by = x.groupby(level="period", sort=False)
+    centre, spread = by.transform("mean"), by.transform("std")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = sign * (x - centre) / spread
+    flat = spread.isna() | (spread == 0)  # one unit, or every unit equal
+    z = z.mask(flat, 0.0).where(x.notna())
+    m = np.array([s.mean for s in spec], dtype=float)
+    sd = np.array([s.sd for s in spec], dtype=float)
+    return m + sd * z
+
+
+def _target(x: pd.DataFrame, sign: np.ndarray, spec, target=None) -> pd.DataFrame:
+    """``100 (x − worst) / (target − worst)``; worst defaults to the worst unit of the period."""
+    by = x.groupby(level="period", sort=False)
+    observed_worst = np.where(sign > 0, by.transform("min"), by.transform("max"))
+    fixed = np.array([np.nan if s.worst is None else s.worst for s in spec], dtype=float)
+    worst = np.where(np.isnan(fixed), observed_worst, fixed)
+    return _scale(x, worst, np.asarray(target, dtype=float))
+
+
+NORMALISERS = {"minmax": _minmax, "goalposts": _goalposts, "zscore": _zscore, "target": _target}
+
+
+def _scale(x, worst, best) -> pd.DataFrame:
+    worst = np.broadcast_to(np.asarray(worst, dtype=float), x.shape)
+    best = np.broadcast_to(np.asarray(best, dtype=float), x.shape)
+    span = best - worst
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(span == 0, 1.0, (x.to_numpy() - worst) / span)
+    share = np.where(x.isna(), np.nan, share)
+    return pd.DataFrame(100 * share, index=x.index, columns=x.columns)
+
+
+def normalise(matrix: pd.DataFrame, catalogue: Catalogue,
+              zero_score: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Scale each indicator column of ``matrix`` to 0–100, higher = better.
+
+    The method names are checked when the catalogue loads (see ``NORMALISERS``).
+
+    Parameters
+    ----------
+    matrix
+        Rolled-up values, rows indexed by ``(period, unit_id)``, one column per
+        indicator id.
+    catalogue
+        Gives each indicator's direction and normalisation.
+    zero_score
+        Boolean matrix like ``matrix``: cells whose missing-data rule is
+        ``zero_score`` get a score of 0 instead of staying missing.
+
+    Returns
+    -------
+    A matrix like ``matrix`` with scores clipped to [0, 100]; NaN where missing.
+    """
+    table = catalogue.table.loc[matrix.columns]
+    specs = {i.id: i for i in catalogue.indicators}
+    out = pd.DataFrame(np.nan, index=matrix.index, columns=matrix.columns)
+    for method, cols in table.groupby("normalisation", sort=False).groups.items():
+        cols = list(cols)
+        sign = np.where(table.loc[cols, "direction"] == "higher", 1.0, -1.0)
+        spec = [specs[c].normalisation for c in cols]
+        x = matrix[cols].astype(float)
+        if method == "target":
+            scored = _target(x, sign, spec, target=table.loc[cols, "target"].to_numpy())
+        else:
+            scored = NORMALISERS[method](x, sign, spec)
+        out[cols] = np.asarray(scored, dtype=float)
+    out = out.clip(0.0, 100.0)
+    if zero_score is not None:
+        out = out.mask(zero_score.reindex_like(out).fillna(False).astype(bool) & out.isna(), 0.0)
+    return out
+

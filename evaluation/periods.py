@@ -1,0 +1,163 @@
+"""Period labels: parse, order and roll up the five reporting frequencies.
+
+Labels are text that Excel does not turn into dates:
+
+============  ===========  ======================
+frequency     label        months covered
+============  ===========  ======================
+annual        ``2025``     1–12
+half_year     ``2025-H1``  1–6, 7–12
+quarterly     ``2025-Q3``  7–9
+bimonthly     ``2025-B2``  3–4
+monthly       ``2025-M03`` 3
+============  ===========  ======================
+
+An observation belongs to the evaluation period that contains its **last** month
+(so bimonthly ``2025-B2``, March–April, counts in ``2025-Q2``). An indicator is scored
+only in evaluation periods at least as long as its own reporting period.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+#: frequency -> (label letter, months per period)
+FREQUENCIES: dict[str, tuple[str, int]] = {
+    "monthly": ("M", 1),
+    "bimonthly": ("B", 2),
+    "quarterly": ("Q", 3),
+    "half_year": ("H", 6),
+    "annual": ("", 12),
+}
+
+PATTERNS: dict[str, str] = {
+    "monthly": r"\d{4}-M(0[1-9]|1[0-2])",
+    "bimonthly": r"\d{4}-B[1-6]",
+    "quarterly": r"\d{4}-Q[1-4]",
+    "half_year": r"\d{4}-H[12]",
+    "annual": r"\d{4}",
+}
+_LETTER_TO_FREQ = {letter: f for f, (letter, _) in FREQUENCIES.items()}
+_LABEL = re.compile(r"^(\d{4})(?:-([MBQH])(\d{1,2}))?$")
+
+
+def frequency_of(label: str) -> str:
+    """The frequency a period label is written in; ``ValueError`` if it is none."""
+    for freq, pattern in PATTERNS.items():
+        if re.fullmatch(pattern, label):
+            return freq
+    raise ValueError(
+        f"{label!r} is not a period label (e.g. 2025, 2025-H1, 2025-Q3, 2025-B2, "
+        "2025-M03)"
+    )
+
+
+def months_per(frequency: str) -> int:
+    return FREQUENCIES[frequency][1]
+
+
+def parse(labels: pd.Series | np.ndarray | list) -> pd.DataFrame:
+    """Frequency, year and last month of each label (NaN/None where not a label).
+
+    Works on the unique labels and maps back, so millions of rows cost little.
+    """
+    labels = pd.Series(labels, dtype="str")
+    codes, uniques = pd.factorize(labels)
+    parts = pd.Series(uniques, dtype="str").str.extract(_LABEL.pattern)
+    year = pd.to_numeric(parts[0], errors="coerce")
+    letter = parts[1].fillna("")
+    number = pd.to_numeric(parts[2], errors="coerce").fillna(1)
+    freq = letter.map(_LETTER_TO_FREQ).where(year.notna())
+    valid = pd.Series(
+        [
+            isinstance(f, str) and re.fullmatch(PATTERNS[f], u) is not None
+            for f, u in zip(freq, uniques, strict=True)
+        ],
+        dtype=bool,
+    )
+    size = freq.map(lambda f: FREQUENCIES[f][1] if isinstance(f, str) else np.nan)
+    end_month = (number * size).where(valid)
+    table = pd.DataFrame(
+        {
+            "frequency": freq.where(valid),
+            "year": year.where(valid),
+            "end_month": end_month,
+        }
+    )
+    out = table.iloc[np.where(codes >= 0, codes, 0)].reset_index(drop=True)
+    out.loc[codes < 0] = np.nan
+    out.index = labels.index
+    return out
+
+
+def label(year: int, end_month: int, frequency: str) -> str:
+    """The label of the period of ``frequency`` that contains month ``end_month``."""
+    letter, size = FREQUENCIES[frequency]
+    if frequency == "annual":
+        return f"{year:04d}"
+    number = (end_month - 1) // size + 1
+    width = 2 if frequency == "monthly" else 1
+    return f"{year:04d}-{letter}{number:0{width}d}"
+
+
+def containing(labels: pd.Series, frequency: str) -> pd.Series:
+    """Label of the ``frequency`` period containing each label's last month."""
+    labels = pd.Series(labels, dtype="str")
+    codes, uniques = pd.factorize(labels)
+    parsed = parse(pd.Series(uniques))
+    mapped = np.array(
+        [
+            label(int(y), int(m), frequency) if pd.notna(y) else None
+            for y, m in zip(parsed["year"], parsed["end_month"], strict=True)
+        ],
+        dtype=object,
+    )
+    out = mapped[np.where(codes >= 0, codes, 0)]
+    out[codes < 0] = None
+    return pd.Series(out, index=labels.index, dtype="str")
+
+
+def previous(period: str) -> str:
+    """The period just before ``period`` at the same frequency."""
+    freq = frequency_of(period)
+    p = parse([period]).iloc[0]
+    size = months_per(freq)
+    year, month = int(p["year"]), int(p["end_month"]) - size
+    if month < 1:
+        year, month = year - 1, month + 12
+    return label(year, month, freq)
+
+
+def sort_key(period: str) -> tuple[int, int]:
+    """Chronological order of labels of one frequency: (year, last month)."""
+    p = parse([period]).iloc[0]
+    return int(p["year"]), int(p["end_month"])
+
+
+def expected_count(indicator_frequency: str, evaluation_frequency: str) -> int:
+    """How many reports of an indicator fall in one evaluation period (0 if coarser).
+
+    Counted by last month, so bimonthly reports fall 1, 2, 1, 2 into quarters; see
+    :func:`expected_counts` for the per-period count.
+    """
+    return max(months_per(evaluation_frequency) // months_per(indicator_frequency), 0)
+
+
+def expected_counts(
+    indicator_frequency: str, periods: list[str] | pd.Series
+) -> pd.Series:
+    """Reports of an indicator whose last month falls in each evaluation period."""
+    periods = pd.Series(periods, dtype="str")
+    parsed = parse(periods)
+    eval_size = parsed["frequency"].map(months_per)
+    size = months_per(indicator_frequency)
+    if (eval_size < size).any():
+        return pd.Series(np.zeros(len(periods), dtype=int), index=periods.values)
+    last = parsed["end_month"].astype(int)
+    first = last - eval_size.astype(int) + 1
+    # month m ends a report iff m % size == 0
+    counts = last // size - (first - 1) // size
+    return pd.Series(counts.to_numpy(dtype=int), index=periods.values)

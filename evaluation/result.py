@@ -1,0 +1,152 @@
+"""The Result of a run: every stage's table plus the provenance that rebuilds it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+import pandas as pd
+
+from .catalogue import Catalogue
+
+
+@dataclass(frozen=True)
+class Step:
+    """One stage of a run and the parameters it was given."""
+
+    stage: str
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What a Result was built from; enough to rebuild it byte for byte.
+
+    ``environment`` (Python, platform, library versions) is informative and is not
+    part of the digest, so a rebuild on another machine can still match.
+    """
+
+    catalogue_path: str
+    catalogue_sha256: str
+    dataset_root: str
+    inputs: dict[str, str]
+    period: str
+    steps: tuple[Step, ...]
+    package_version: str
+    run_at: str
+    environment: dict = field(default_factory=dict, compare=False)
+
+    def to_dict(self, *, with_environment: bool = True) -> dict:
+        out = asdict(self)
+        out["steps"] = [asdict(s) for s in self.steps]
+        if not with_environment:
+            out.pop("environment")
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Provenance:
+        data = dict(data)
+        data["steps"] = tuple(Step(**s) for s in data["steps"])
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Result:
+    """Every stage's table of one run. Long tables keyed by ``period, unit_id``.
+
+    Methods answer questions about the run; they never recompute a stage.
+    """
+
+    catalogue: Catalogue
+    units: pd.DataFrame  #: unit_id, name_zh, name_en, peer_group, level, parent_id
+    observations: pd.DataFrame  #: as validated: unit_id, period, indicator_id, value …
+    prepared: pd.DataFrame  #: rolled up: value, n_reported, n_expected, status
+    normalised: pd.DataFrame  #: score 0–100 per indicator
+    contributions: pd.DataFrame  #: effective weight and points added to the composite
+    scores: pd.DataFrame  #: node_id (dimensions), score, coverage
+    composite: pd.DataFrame  #: composite_score, coverage, status
+    ranks: pd.DataFrame  #: rank, peer_rank, rank_change, peer_rank_change
+    provenance: Provenance
+
+    TABLES = ("units", "observations", "prepared", "normalised", "contributions",
+              "scores", "composite", "ranks")
+
+    # ------------------------------------------------------------------ queries
+    @property
+    def period(self) -> str:
+        """The period the run was asked for (its latest)."""
+        return self.provenance.period
+
+    @property
+    def periods(self) -> list[str]:
+        """Evaluation periods scored, oldest first."""
+        return list(dict.fromkeys(self.composite["period"]))
+
+    def league_table(self, period: str | None = None, *,
+                     peer_group: str | None = None) -> pd.DataFrame:
+        """Ranking of one period: ranks, names, composite and level-1 dimension scores.
+
+        With ``peer_group``, only that group, ordered by rank within the group.
+        Unranked units (insufficient data) come last, by ``unit_id``.
+        """
+        period = period or self.period
+        if period not in self.periods:
+            raise KeyError(f"period {period!r} not in this result; have {self.periods}")
+        top = self.catalogue.top_dimensions()
+        dims = (self.scores[(self.scores["period"] == period)
+                            & self.scores["node_id"].isin(top)]
+                .pivot(index="unit_id", columns="node_id", values="score")
+                .reindex(columns=top))
+        flagged = self.prepared[(self.prepared["period"] == period)
+                                & (self.prepared["status"] != "reported")]
+        table = (
+            self.ranks[self.ranks["period"] == period]
+            .merge(self.composite[self.composite["period"] == period], on=["period", "unit_id"])
+            .merge(self.units[["unit_id", "name_zh", "name_en"]], on="unit_id")
+            .merge(dims, left_on="unit_id", right_index=True, how="left")
+        )
+        table["n_imputed"] = table["unit_id"].map(
+            flagged[flagged["status"].isin(["imputed_peer_median", "missing_zero_score"])]
+            .groupby("unit_id").size()).fillna(0).astype(int)
+        if peer_group is not None:
+            table = table[table["peer_group"] == peer_group]
+        sort = "peer_rank" if peer_group is not None else "rank"
+        table = table.sort_values([sort, "unit_id"], na_position="last", kind="stable")
+        cols = ["period", "rank", "peer_rank", "rank_change", "peer_rank_change", "unit_id",
+                "name_zh", "name_en", "peer_group", "composite_score", *top, "coverage",
+                "n_imputed", "status"]
+        return table[cols].reset_index(drop=True)
+
+    def breakdown(self, unit_id: str, period: str | None = None) -> pd.DataFrame:
+        """A unit's composite broken into indicator contributions (they sum to it)."""
+        period = period or self.period
+        keys = ["period", "unit_id", "indicator_id"]
+        rows = (self.contributions[(self.contributions["period"] == period)
+                                   & (self.contributions["unit_id"] == unit_id)]
+                .merge(self.normalised, on=keys).merge(self.prepared, on=keys))
+        if rows.empty:
+            raise KeyError(f"no unit {unit_id!r} in period {period!r}")
+        names = self.catalogue.table[["name_zh", "name_en", "parent"]]
+        rows = rows.merge(names, left_on="indicator_id", right_index=True)
+        return rows[["indicator_id", "name_zh", "name_en", "parent", "value", "status",
+                     "score", "weight", "contribution"]].reset_index(drop=True)
+
+    # ------------------------------------------------------------ reproducibility
+    def digest(self) -> str:
+        """sha256 over every table (as CSV) and the provenance (without environment)."""
+        h = hashlib.sha256()
+        for name in self.TABLES:
+            h.update(name.encode())
+            h.update(getattr(self, name).to_csv(index=False, lineterminator="\n",
+                                                float_format="%.17g").encode())
+        h.update(json.dumps(self.provenance.to_dict(with_environment=False),
+                            sort_keys=True, ensure_ascii=False).encode())
+        h.update(self.catalogue.sha256.encode())
+        return h.hexdigest()
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Result) and self.digest() == other.digest()
+
+    __hash__ = None
+
