@@ -1,10 +1,10 @@
 """evaluation: government department performance evaluation.
 
-    >>> import evaluation as ev
-    >>> catalogue = ev.load_catalogue("indicators.yaml")          # doctest: +SKIP
-    >>> data = ev.load_dataset("data/sample")                      # doctest: +SKIP
-    >>> result = ev.run(catalogue, data, period="2025")            # doctest: +SKIP
-    >>> result.league_table()                                      # doctest: +SKIP
+>>> import evaluation as ev
+>>> catalogue = ev.load_catalogue("indicators.yaml")          # doctest: +SKIP
+>>> data = ev.load_dataset("data/sample")                      # doctest: +SKIP
+>>> result = ev.run(catalogue, data, period="2025")            # doctest: +SKIP
+>>> result.league_table()                                      # doctest: +SKIP
 """
 
 from .catalogue import Catalogue, load_catalogue, parse_catalogue
@@ -15,8 +15,20 @@ from .result import Provenance, Result
 from .validate import check_dataset, validate_dataset
 
 __all__ = [
-    "Catalogue", "CatalogueError", "Dataset", "EvaluationError", "Provenance", "Result",
-    "ValidationFailed", "check_dataset", "load_catalogue", "load_dataset",
-    "parse_catalogue", "read_observations", "rebuild", "run", "score",
+    "Catalogue",
+    "CatalogueError",
+    "Dataset",
+    "EvaluationError",
+    "Provenance",
+    "Result",
+    "ValidationFailed",
+    "check_dataset",
+    "load_catalogue",
+    "load_dataset",
+    "parse_catalogue",
+    "read_observations",
+    "rebuild",
+    "run",
+    "score",
     "validate_dataset",
 ]

@@ -48,12 +48,16 @@ def aggregate(normalised: pd.DataFrame, catalogue: Catalogue) -> Aggregated:
         have = ~np.isnan(x)
         den = have @ w
         with np.errstate(invalid="ignore", divide="ignore"):
-            score = np.where(have, x, 0.0) @ w / den
+            # a weighted mean of scores in [0, 100]; clip rounding noise (1e-14)
+            score = np.clip(np.where(have, x, 0.0) @ w / den, 0.0, 100.0)
             for j, k in enumerate(kids):
                 share[k] = np.where(have[:, j], w[j] / den, 0.0)
         cov = den / w.sum()
-        need = (catalogue.settings.min_coverage if parent == COMPOSITE
-                else nodes.loc[parent, "min_coverage"])
+        need = (
+            catalogue.settings.min_coverage
+            if parent == COMPOSITE
+            else nodes.loc[parent, "min_coverage"]
+        )
         score[~(cov >= need - 1e-12)] = np.nan
         values[parent], cover[parent] = score, cov
 
@@ -61,8 +65,9 @@ def aggregate(normalised: pd.DataFrame, catalogue: Catalogue) -> Aggregated:
     for node in nodes.sort_values("depth", kind="stable").index:
         if node in share:
             alive = ~np.isnan(values[node])
-            effective[node] = np.where(alive, effective[nodes.loc[node, "parent"]]
-                                       * share[node], 0.0)
+            effective[node] = np.where(
+                alive, effective[nodes.loc[node, "parent"]] * share[node], 0.0
+            )
 
     index = normalised.index
     empty = np.full(n, np.nan)

@@ -44,7 +44,9 @@ class _Problems(ValueError):
 
     def __init__(self, problems: list[tuple[tuple, object, str]]):
         self.problems = problems
-        super().__init__("; ".join(f"{'.'.join(map(str, p))}: {m}" for p, _, m in problems))
+        super().__init__(
+            "; ".join(f"{'.'.join(map(str, p))}: {m}" for p, _, m in problems)
+        )
 
 
 def _raise_if(problems: list[tuple[tuple, object, str]]) -> None:
@@ -164,7 +166,9 @@ class ValidRange(_Model):
     @model_validator(mode="after")
     def _ordered(self):
         if not self.min < self.max:
-            raise _Problems([(("max",), self.max, f"must be greater than min {self.min}")])
+            raise _Problems(
+                [(("max",), self.max, f"must be greater than min {self.min}")]
+            )
         return self
 
 
@@ -210,40 +214,57 @@ class Indicator(Named):
     @model_validator(mode="after")
     def _consistent(self):
         problems: list[tuple[tuple, object, str]] = []
-        better = (lambda a, b: a > b) if self.direction == "higher" else (lambda a, b: a < b)
+        better = (
+            (lambda a, b: a > b) if self.direction == "higher" else (lambda a, b: a < b)
+        )
         word = "greater" if self.direction == "higher" else "less"
         lo, hi = self.valid.min, self.valid.max
         n = self.normalisation
         if isinstance(n, Goalposts) and not better(n.best, n.worst):
             problems.append(
-                (("normalisation", "best"), n.best,
-                 f"best must be {word} than worst {n.worst} for a "
-                 f"{self.direction}-is-better indicator")
+                (
+                    ("normalisation", "best"),
+                    n.best,
+                    f"best must be {word} than worst {n.worst} for a "
+                    f"{self.direction}-is-better indicator",
+                )
             )
         if self.target is not None and not lo <= self.target <= hi:
-            problems.append((("target",), self.target, f"must lie in valid range [{lo}, {hi}]"))
+            problems.append(
+                (("target",), self.target, f"must lie in valid range [{lo}, {hi}]")
+            )
         if isinstance(n, DistanceToTarget):
             if self.target is None:
-                problems.append((("target",), None, "normalisation 'target' needs a target"))
+                problems.append(
+                    (("target",), None, "normalisation 'target' needs a target")
+                )
             elif n.worst is not None and not better(self.target, n.worst):
                 problems.append(
-                    (("normalisation", "worst"), n.worst,
-                     f"target {self.target} must be {word} than worst for a "
-                     f"{self.direction}-is-better indicator")
+                    (
+                        ("normalisation", "worst"),
+                        n.worst,
+                        f"target {self.target} must be {word} than worst for a "
+                        f"{self.direction}-is-better indicator",
+                    )
                 )
         if self.risk is not None:
             levels = [(k, getattr(self.risk, k)) for k in ("yellow", "orange", "red")]
             set_levels = [(k, v) for k, v in levels if v is not None]
-            for (k1, v1), (k2, v2) in zip(set_levels, set_levels[1:]):
+            for (k1, v1), (k2, v2) in zip(set_levels, set_levels[1:], strict=False):
                 if not better(v1, v2):
                     problems.append(
-                        (("risk", k2), v2,
-                         f"thresholds must be ordered yellow > orange > red for a "
-                         f"{self.direction}-is-better indicator ({k1} is {v1})")
+                        (
+                            ("risk", k2),
+                            v2,
+                            f"thresholds must be ordered yellow > orange > red for a "
+                            f"{self.direction}-is-better indicator ({k1} is {v1})",
+                        )
                     )
             for k, v in set_levels:
                 if not lo <= v <= hi:
-                    problems.append((("risk", k), v, f"must lie in valid range [{lo}, {hi}]"))
+                    problems.append(
+                        (("risk", k), v, f"must lie in valid range [{lo}, {hi}]")
+                    )
         _raise_if(problems)
         return self
 
@@ -273,10 +294,16 @@ class Catalogue(_Model):
             for i, item in enumerate(getattr(self, section)):
                 where = f"{section}[{i}]"
                 if item.id == COMPOSITE:
-                    problems.append(((section, i, "id"), item.id, f"'{COMPOSITE}' is reserved"))
+                    problems.append(
+                        ((section, i, "id"), item.id, f"'{COMPOSITE}' is reserved")
+                    )
                 elif item.id in seen:
                     problems.append(
-                        ((section, i, "id"), item.id, f"duplicate id, first at {seen[item.id]}")
+                        (
+                            (section, i, "id"),
+                            item.id,
+                            f"duplicate id, first at {seen[item.id]}",
+                        )
                     )
                 else:
                     seen[item.id] = where
@@ -291,19 +318,30 @@ class Catalogue(_Model):
         for i, d in enumerate(self.dimensions):
             if d.parent is not None and d.parent not in dims:
                 problems.append(
-                    (("dimensions", i, "parent"), d.parent, "parent must be a dimension id")
+                    (
+                        ("dimensions", i, "parent"),
+                        d.parent,
+                        "parent must be a dimension id",
+                    )
                 )
         for i, ind in enumerate(self.indicators):
             if ind.parent not in dims:
                 problems.append(
-                    (("indicators", i, "parent"), ind.parent, "parent must be a dimension id")
+                    (
+                        ("indicators", i, "parent"),
+                        ind.parent,
+                        "parent must be a dimension id",
+                    )
                 )
         for section in ("indicators", "context"):
             for i, item in enumerate(getattr(self, section)):
                 if item.agency not in agencies:
                     problems.append(
-                        ((section, i, "agency"), item.agency,
-                         f"unknown agency; known: {sorted(agencies)}")
+                        (
+                            (section, i, "agency"),
+                            item.agency,
+                            f"unknown agency; known: {sorted(agencies)}",
+                        )
                     )
         series = {s.id: s for s in (*self.indicators, *self.context)}
         for i, ind in enumerate(self.indicators):
@@ -312,14 +350,20 @@ class Catalogue(_Model):
                 continue
             if wb not in series:
                 problems.append(
-                    (("indicators", i, "rollup", "weight_by"), wb,
-                     "must be the id of an indicator or context series")
+                    (
+                        ("indicators", i, "rollup", "weight_by"),
+                        wb,
+                        "must be the id of an indicator or context series",
+                    )
                 )
             elif series[wb].frequency != ind.frequency:
                 problems.append(
-                    (("indicators", i, "rollup", "weight_by"), wb,
-                     f"must be reported {ind.frequency}, like the indicator "
-                     f"(it is {series[wb].frequency})")
+                    (
+                        ("indicators", i, "rollup", "weight_by"),
+                        wb,
+                        f"must be reported {ind.frequency}, like the indicator "
+                        f"(it is {series[wb].frequency})",
+                    )
                 )
         if self.settings.sibling_weights == "sum_to_one":
             nodes = [("dimensions", i, n) for i, n in enumerate(self.dimensions)] + [
@@ -334,9 +378,13 @@ class Catalogue(_Model):
                     section, i, _ = members[-1]
                     ids = ", ".join(n.id for _, _, n in members)
                     problems.append(
-                        ((section, i, "weight"), round(total, 9),
-                         f"weights of the children of {key or 'the composite'} "
-                         f"({ids}) must sum to 1 (settings.sibling_weights: sum_to_one)")
+                        (
+                            (section, i, "weight"),
+                            round(total, 9),
+                            f"weights of the children of {key or 'the composite'} "
+                            f"({ids}) must sum to 1 "
+                            "(settings.sibling_weights: sum_to_one)",
+                        )
                     )
         if problems:  # the tree checks below need known parents
             _raise_if(problems)
@@ -349,13 +397,20 @@ class Catalogue(_Model):
                 node = parent[node]
             if node is not None:
                 problems.append(
-                    (("dimensions", i, "parent"), d.parent,
-                     f"cycle in the hierarchy: {' -> '.join([*chain, node])}")
+                    (
+                        ("dimensions", i, "parent"),
+                        d.parent,
+                        f"cycle in the hierarchy: {' -> '.join([*chain, node])}",
+                    )
                 )
-        has_child = {p for p in parent.values() if p} | {i.parent for i in self.indicators}
+        has_child = {p for p in parent.values() if p} | {
+            i.parent for i in self.indicators
+        }
         for i, d in enumerate(self.dimensions):
             if d.id not in has_child:
-                problems.append((("dimensions", i, "id"), d.id, "dimension has no children"))
+                problems.append(
+                    (("dimensions", i, "id"), d.id, "dimension has no children")
+                )
 
         _raise_if(problems)
         return self
@@ -364,7 +419,9 @@ class Catalogue(_Model):
     @cached_property
     def sha256(self) -> str:
         """Hash of the catalogue's content (canonical JSON), not of its YAML layout."""
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        text = json.dumps(
+            self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False
+        )
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     @cached_property
@@ -398,11 +455,12 @@ class Catalogue(_Model):
 
     @cached_property
     def series(self) -> pd.DataFrame:
-        """Every reported series (indicators and context): id → frequency, range, unit."""
+        """Every reported series (indicators, context): agency, frequency, range."""
         rows = [
             {
                 "series_id": s.id,
                 "kind": "indicator" if isinstance(s, Indicator) else "context",
+                "agency": s.agency,
                 "frequency": s.frequency,
                 "valid_min": s.valid.min,
                 "valid_max": s.valid.max,
@@ -440,10 +498,12 @@ class Catalogue(_Model):
                 d, p = d + 1, parent[p]
             depth[node] = d
         frame["depth"] = pd.Series(depth)
-        frame["local_weight"] = frame["weight"] / frame.groupby("parent")["weight"].transform(
-            "sum"
-        )
-        cover = {d.id: d.min_coverage or self.settings.min_coverage for d in self.dimensions}
+        frame["local_weight"] = frame["weight"] / frame.groupby("parent")[
+            "weight"
+        ].transform("sum")
+        cover = {
+            d.id: d.min_coverage or self.settings.min_coverage for d in self.dimensions
+        }
         frame["min_coverage"] = frame.index.map(cover)
         return frame
 
@@ -455,8 +515,13 @@ class Catalogue(_Model):
         """Display name of a node, peer group, agency or ``composite`` in zh or en."""
         if node_id == COMPOSITE:
             return "综合得分" if lang == "zh" else "Composite score"
-        for group in (self.dimensions, self.indicators, self.peer_groups, self.agencies,
-                      self.context):
+        for group in (
+            self.dimensions,
+            self.indicators,
+            self.peer_groups,
+            self.agencies,
+            self.context,
+        ):
             for item in group:
                 if item.id == node_id:
                     return item.name_zh if lang == "zh" else item.name_en
@@ -465,13 +530,15 @@ class Catalogue(_Model):
 
 # --------------------------------------------------------------------- loading
 def load_catalogue(path: str | Path) -> Catalogue:
-    """Read and validate ``indicators.yaml``; raise ``CatalogueError`` with every problem."""
+    """Read and validate ``indicators.yaml``; ``CatalogueError`` lists every problem."""
     path = Path(path)
     file = path.name
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise CatalogueError(_table([(file, "", str(path), "file not found")])) from None
+        raise CatalogueError(
+            _table([(file, "", str(path), "file not found")])
+        ) from None
     except UnicodeDecodeError as exc:
         raise CatalogueError(
             _table([(file, "", f"byte {exc.start}", "catalogue must be UTF-8")])
@@ -503,7 +570,12 @@ def _problems_from(exc: ValidationError, file: str) -> list[tuple]:
         # a discriminated union inserts the tag into loc: drop it
         if "normalisation" in loc:
             k = loc.index("normalisation")
-            if k + 1 < len(loc) and loc[k + 1] in {"minmax", "goalposts", "zscore", "target"}:
+            if k + 1 < len(loc) and loc[k + 1] in {
+                "minmax",
+                "goalposts",
+                "zscore",
+                "target",
+            }:
                 del loc[k + 1]
         cause = (err.get("ctx") or {}).get("error")
         if isinstance(cause, _Problems):
@@ -522,7 +594,9 @@ def _path(loc: list) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part == "function-after[_consistent()]" or str(part).startswith("function-"):
+        elif part == "function-after[_consistent()]" or str(part).startswith(
+            "function-"
+        ):
             continue
         else:
             out += ("." if out else "") + str(part)
@@ -532,7 +606,10 @@ def _path(loc: list) -> str:
 def _table(rows: list[tuple]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=CatalogueError.columns)
     frame["value"] = frame["value"].map(
-        lambda v: "" if v is None else (str(v) if len(str(v)) <= 80 else str(v)[:77] + "…"))
+        lambda v: (
+            "" if v is None else (str(v) if len(str(v)) <= 80 else str(v)[:77] + "…")
+        )
+    )
     return frame
 
 

@@ -26,7 +26,8 @@ class CatalogueError(EvaluationError):
         ]
         n = len(lines)
         super().__init__(
-            f"catalogue has {n} problem{'s' if n != 1 else ''}:\n  " + "\n  ".join(lines)
+            f"catalogue has {n} problem{'s' if n != 1 else ''}:\n  "
+            + "\n  ".join(lines)
         )
 
 

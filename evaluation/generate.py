@@ -56,6 +56,7 @@ import pandas as pd
 
 from . import periods
 from .catalogue import Catalogue, ContextSeries, Indicator
+from .io import ZH_HEADERS
 
 UNIT_COLUMNS = ["unit_id", "name_zh", "name_en", "peer_group", "level", "parent_id"]
 OBSERVATION_COLUMNS = ["unit_id", "period", "indicator_id", "value", "reported_at"]
@@ -87,10 +88,20 @@ DEFAULT_FORMATS: dict[str, str] = {
 MISSING_SHARE = 0.02
 OUTLIER_SHARE = 0.001
 
-_PEER_EFFECT = {"economic": 0.2, "general": 0.1, "social": 0.0, "district": -0.1,
-                "regulatory": -0.2}
-_PEER_SIZE = {"economic": 1.5, "regulatory": 1.3, "social": 1.0, "general": 0.4,
-              "district": 3.0}
+_PEER_EFFECT = {
+    "economic": 0.2,
+    "general": 0.1,
+    "social": 0.0,
+    "district": -0.1,
+    "regulatory": -0.2,
+}
+_PEER_SIZE = {
+    "economic": 1.5,
+    "regulatory": 1.3,
+    "social": 1.0,
+    "general": 0.4,
+    "district": 3.0,
+}
 _DEPARTMENT_GROUPS = ("economic", "social", "regulatory", "general")
 # (name_zh, name_en) per peer group; departments are dealt round-robin over groups.
 _DEPARTMENTS = {
@@ -103,15 +114,19 @@ _DEPARTMENTS = {
         ("市交通运输局", "Municipal Transport Bureau"),
         ("市农业农村局", "Municipal Agriculture and Rural Affairs Bureau"),
         ("市水利局", "Municipal Water Resources Bureau"),
-        ("市国有资产监督管理委员会",
-         "Municipal State-owned Assets Supervision and Administration Commission"),
+        (
+            "市国有资产监督管理委员会",
+            "Municipal State-owned Assets Supervision and Administration Commission",
+        ),
         ("市地方金融监督管理局", "Municipal Local Financial Supervision Bureau"),
     ],
     "social": [
         ("市教育局", "Municipal Education Bureau"),
         ("市民政局", "Municipal Civil Affairs Bureau"),
-        ("市人力资源和社会保障局",
-         "Municipal Human Resources and Social Security Bureau"),
+        (
+            "市人力资源和社会保障局",
+            "Municipal Human Resources and Social Security Bureau",
+        ),
         ("市卫生健康委员会", "Municipal Health Commission"),
         ("市文化广电旅游局", "Municipal Culture, Radio, Television and Tourism Bureau"),
         ("市体育局", "Municipal Sports Bureau"),
@@ -126,13 +141,17 @@ _DEPARTMENTS = {
         ("市应急管理局", "Municipal Emergency Management Bureau"),
         ("市公安局", "Municipal Public Security Bureau"),
         ("市司法局", "Municipal Justice Bureau"),
-        ("市城市管理综合行政执法局",
-         "Municipal Urban Management and Law Enforcement Bureau"),
+        (
+            "市城市管理综合行政执法局",
+            "Municipal Urban Management and Law Enforcement Bureau",
+        ),
         ("市自然资源和规划局", "Municipal Natural Resources and Planning Bureau"),
         ("市林业局", "Municipal Forestry Bureau"),
         ("市人民防空办公室", "Municipal Civil Air Defence Office"),
-        ("市交通运输综合行政执法支队",
-         "Municipal Transport Law Enforcement Detachment"),
+        (
+            "市交通运输综合行政执法支队",
+            "Municipal Transport Law Enforcement Detachment",
+        ),
     ],
     "general": [
         ("市人民政府办公室", "General Office of the Municipal Government"),
@@ -148,18 +167,31 @@ _DEPARTMENTS = {
     ],
 }
 _DISTRICTS = [
-    ("东城区", "Dongcheng District"), ("西城区", "Xicheng District"),
-    ("南湖区", "Nanhu District"), ("北山区", "Beishan District"),
-    ("河西区", "Hexi District"), ("新港区", "Xingang District"),
-    ("青山县", "Qingshan County"), ("龙泉县", "Longquan County"),
-    ("白水县", "Baishui County"), ("临江市", "Linjiang City"),
+    ("东城区", "Dongcheng District"),
+    ("西城区", "Xicheng District"),
+    ("南湖区", "Nanhu District"),
+    ("北山区", "Beishan District"),
+    ("河西区", "Hexi District"),
+    ("新港区", "Xingang District"),
+    ("青山县", "Qingshan County"),
+    ("龙泉县", "Longquan County"),
+    ("白水县", "Baishui County"),
+    ("临江市", "Linjiang City"),
 ]
 # season in q (performance) and in log volume, by calendar month
 _SEASON_Q = {1: -0.15, 2: -0.4, 12: 0.25}
 _SEASON_LOG = {1: -0.1, 2: -0.45, 3: 0.1, 12: 0.2}
 _TREND = 0.3
-_AGENCY_LAG = {"supervision": 5, "service_centre": 3, "finance": 10, "audit": 20,
-               "legal": 8, "personnel": 15, "inspection": 7, "survey": 12}
+_AGENCY_LAG = {
+    "supervision": 5,
+    "service_centre": 3,
+    "finance": 8,
+    "audit": 10,
+    "legal": 8,
+    "personnel": 10,
+    "inspection": 7,
+    "survey": 10,
+}
 # xlsx document dates, fixed so that files are reproducible
 _FIXED_TIME = b"2000-01-01T00:00:00Z"
 _STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*")
@@ -186,14 +218,16 @@ _SPECS: dict[str, _Spec] = {
     "hotline_response_rate": _Spec("gap", 96.0, 0.5),
     # spending to date against time elapsed: lags early, catches up by December
     "budget_execution_rate": _Spec(
-        "cumulative", 96.0, 0.4, progress=lambda t: 1 - 0.25 * (1 - t) ** 1.2),
+        "cumulative", 96.0, 0.4, progress=lambda t: 1 - 0.25 * (1 - t) ** 1.2
+    ),
     "audit_issue_amount_share": _Spec("gap", 2.0, 0.5),
     "cost_per_service_item": _Spec("gap", 180.0, 0.25, decimals=2),
     "admin_cost_share": _Spec("gap", 18.0, 0.25),
     "three_public_growth": _Spec("linear", -3.0, 4.0),
     # targets completed to date: roughly proportional to time elapsed
     "key_target_completion_rate": _Spec(
-        "cumulative", 94.0, 0.5, progress=lambda t: t**1.1),
+        "cumulative", 94.0, 0.5, progress=lambda t: t**1.1
+    ),
     "key_target_milestone_rate": _Spec("gap", 90.0, 0.45),
     "leader_task_completion_rate": _Spec("gap", 92.0, 0.5),
     "leader_task_overdue_count": _Spec("count", 1.2, 0.7, decimals=0),
@@ -273,8 +307,10 @@ def generate_city(
     top = _top_dimension(catalogue)
     dims = sorted(set(top.values()))
     factor = {d: 0.8 * z + 0.6 * rng.standard_normal(n) for d in dims}
-    planted = {k: np.array([i - 1 for i in v if i <= departments], dtype=int)
-               for k, v in PLANTED.items()}
+    planted = {
+        k: np.array([i - 1 for i in v if i <= departments], dtype=int)
+        for k, v in PLANTED.items()
+    }
     for d in dims:
         factor[d][planted["poor"]] = -2.2
     honest = np.ones(n, dtype=bool)
@@ -286,8 +322,10 @@ def generate_city(
         ends = _period_ends(s.frequency, months)
         year = start_year + (ends - 1) // 12
         month = (ends - 1) % 12 + 1
-        labels = [periods.label(int(y), int(m), s.frequency)
-                  for y, m in zip(year, month, strict=True)]
+        labels = [
+            periods.label(int(y), int(m), s.frequency)
+            for y, m in zip(year, month, strict=True)
+        ]
         shape = (len(ends), n)
         base = factor.get(top.get(s.id), z) + 0.5 * rng.standard_normal(n)
         q = base + 0.5 * rng.standard_normal(shape)
@@ -296,8 +334,9 @@ def generate_city(
             q += np.array([_SEASON_Q.get(m, 0.0) for m in month])[:, None]
         outlier = (rng.random(shape) < OUTLIER_SHARE) & honest
         q[outlier] -= 5.0
-        value = _draw(spec, s, q, rng, month=month, year=year, log_size=log_size,
-                      outlier=outlier)
+        value = _draw(
+            spec, s, q, rng, month=month, year=year, log_size=log_size, outlier=outlier
+        )
         value = _clip_round(value, s.valid.min, s.valid.max, spec.decimals)
         if isinstance(s, Indicator) and s.direction == "higher" and s.unit_en == "%":
             value[:, planted["always_100"]] = min(100.0, s.valid.max)
@@ -363,8 +402,9 @@ def write_city(
     out = Path(out_dir)
     (out / "observations").mkdir(parents=True, exist_ok=True)
 
-    written = [_write_csv(units[UNIT_COLUMNS].fillna(""), out / "units.csv",
-                          "utf-8-sig")]
+    written = [
+        _write_csv(units[UNIT_COLUMNS].fillna(""), out / "units.csv", "utf-8-sig")
+    ]
     series = _all_series(catalogue)
     agency_of = pd.Series({s.id: s.agency for s in series})
     decimals = pd.Series({s.id: _spec(s).decimals for s in series})
@@ -381,6 +421,8 @@ def write_city(
             text = frame.assign(
                 value=_format_values(frame["value"].to_numpy(), obs_decimals[rows])
             )
+            if encoding == "gb18030":  # as exported by Chinese office software
+                text = text.rename(columns=ZH_HEADERS)
             written.append(_write_csv(text, path, encoding))
         elif ext == "xlsx":
             written.append(_write_xlsx(frame, path))
@@ -507,8 +549,12 @@ def _spec(s: Indicator | ContextSeries) -> _Spec:
     target = s.target if s.target is not None else lo + 0.5 * (hi - lo)
     # an average unit falls short of the target by 5 % of the range
     miss = (-0.05 if s.direction == "higher" else 0.05) * (hi - lo)
-    return _Spec("linear", float(np.clip(target + miss, lo, hi)), 0.05 * (hi - lo),
-                 decimals=decimals)
+    return _Spec(
+        "linear",
+        float(np.clip(target + miss, lo, hi)),
+        0.05 * (hi - lo),
+        decimals=decimals,
+    )
 
 
 def _top_dimension(catalogue: Catalogue) -> dict[str, str]:
@@ -558,13 +604,15 @@ def _write_xlsx(frame: pd.DataFrame, path: Path) -> Path:
 
     def write(p: Path) -> None:
         buffer = io.BytesIO()
-        frame.to_excel(buffer, index=False, sheet_name="observations",
-                       engine="openpyxl")
+        frame.to_excel(
+            buffer, index=False, sheet_name="observations", engine="openpyxl"
+        )
         # rewrite the zip with fixed entry times and document dates (openpyxl stamps
         # the time of saving) so the same data gives the same bytes
-        with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(
-            p, "w", zipfile.ZIP_DEFLATED
-        ) as dst:
+        with (
+            zipfile.ZipFile(buffer) as src,
+            zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as dst,
+        ):
             for info in src.infolist():
                 data = src.read(info.filename)
                 if info.filename == "docProps/core.xml":

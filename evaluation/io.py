@@ -1,8 +1,10 @@
-"""Read what agencies send: CSV (UTF-8 with or without BOM, UTF-16, GB18030/GBK), Excel, Parquet.
+"""Read what agencies send: CSV (UTF-8 ± BOM, UTF-16, GB18030/GBK), Excel, Parquet.
 
-Readers keep every cell as text (empty cell = missing, nothing else is) so that
-validation, not the reader, decides what is a number. Each row remembers its
-``source`` file and ``row``, the line a person sees in that file (header = 1).
+Headers may be the English column names or their Chinese equivalents
+(:data:`ZH_HEADERS`). Readers keep every cell as text (empty cell = missing,
+nothing else is) so that validation, not the reader, decides what is a number.
+Each row remembers its ``source`` file and ``row``, the line a person sees in that
+file (header = 1).
 """
 
 from __future__ import annotations
@@ -20,6 +22,20 @@ UNITS_COLUMNS = ["unit_id", "name_zh", "name_en", "peer_group", "level", "parent
 OBSERVATION_COLUMNS = ["unit_id", "period", "indicator_id", "value"]
 OPTIONAL_OBSERVATION_COLUMNS = ["reported_at"]
 SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".parquet"}
+#: Chinese column headers agencies use, and the column each one means.
+ZH_HEADERS = {
+    "unit_id": "单位代码",
+    "name_zh": "单位名称",
+    "name_en": "英文名称",
+    "peer_group": "类别",
+    "level": "层级",
+    "parent_id": "上级单位代码",
+    "period": "报告期",
+    "indicator_id": "指标代码",
+    "value": "指标值",
+    "reported_at": "报送日期",
+}
+_ALIASES = {zh: en for en, zh in ZH_HEADERS.items()}
 META = ["source", "row"]
 FILE_COLUMNS = ["file", "table", "encoding", "rows", "sha256", "columns"]
 
@@ -61,7 +77,9 @@ def decode(data: bytes) -> tuple[str, str]:
             raise utf8_error from None
 
 
-def read_table(path: str | Path, *, name: str | None = None) -> tuple[pd.DataFrame, dict]:
+def read_table(
+    path: str | Path, *, name: str | None = None
+) -> tuple[pd.DataFrame, dict]:
     """Read one file into a text table with ``source`` and ``row`` columns.
 
     Returns the table and a file record (``file, encoding, rows, sha256``). Raises
@@ -78,7 +96,9 @@ def read_table(path: str | Path, *, name: str | None = None) -> tuple[pd.DataFra
     if not data.strip():
         raise _file_error(name, "empty file: expected a header row and data rows")
     if suffix not in SUFFIXES:
-        raise _file_error(name, f"unsupported file type {suffix!r}; use {sorted(SUFFIXES)}")
+        raise _file_error(
+            name, f"unsupported file type {suffix!r}; use {sorted(SUFFIXES)}"
+        )
     options = dict(dtype=str, keep_default_na=False, na_values=[""])
     try:
         if suffix in {".csv", ".txt"}:
@@ -102,20 +122,25 @@ def read_table(path: str | Path, *, name: str | None = None) -> tuple[pd.DataFra
         raise
     except Exception as exc:  # parser errors name the line; pass them on
         raise _file_error(name, f"cannot parse {suffix[1:]}: {exc}") from None
-    frame.columns = [str(c) for c in frame.columns]
+    frame.columns = [_ALIASES.get(str(c).strip(), str(c)) for c in frame.columns]
     frame["row"] = pd.RangeIndex(first_row, first_row + len(frame))
     data_cols = [c for c in frame.columns if c != "row"]
     frame = frame[frame[data_cols].notna().any(axis=1)]  # blank lines are not data
     if frame.empty:
         raise _file_error(name, "no data rows below the header")
     frame.insert(0, "source", name)
-    record = {"file": name, "encoding": encoding, "rows": len(frame), "sha256": sha,
-              "columns": [c for c in frame.columns if c not in META]}
+    record = {
+        "file": name,
+        "encoding": encoding,
+        "rows": len(frame),
+        "sha256": sha,
+        "columns": [c for c in frame.columns if c not in META],
+    }
     return frame.reset_index(drop=True), record
 
 
 def load_dataset(path: str | Path) -> Dataset:
-    """Read a dataset folder: ``units.*`` and ``observations/*`` (or ``observations.*``).
+    """Read a dataset folder: ``units.*`` and ``observations/*`` (or ``observations.*``)
 
     Every file is read before any error is raised, so one report names every
     unreadable file. Content is checked later by :func:`validate_dataset`.
@@ -124,17 +149,29 @@ def load_dataset(path: str | Path) -> Dataset:
     if not root.is_dir():
         raise _file_error(str(path), "dataset folder not found")
     units_files = _matching(root, "units")
-    obs_files = sorted(
-        p for p in (root / "observations").glob("*") if p.suffix.lower() in SUFFIXES
-    ) if (root / "observations").is_dir() else _matching(root, "observations")
+    obs_files = (
+        sorted(
+            p for p in (root / "observations").glob("*") if p.suffix.lower() in SUFFIXES
+        )
+        if (root / "observations").is_dir()
+        else _matching(root, "observations")
+    )
     problems = []
     if len(units_files) != 1:
-        problems.append(_problem(
-            "units.csv", "dataset needs exactly one units file (units.csv, units.xlsx "
-            f"or units.parquet); found {[p.name for p in units_files]}"))
+        problems.append(
+            _problem(
+                "units.csv",
+                "dataset needs exactly one units file (units.csv, units.xlsx "
+                f"or units.parquet); found {[p.name for p in units_files]}",
+            )
+        )
     if not obs_files:
-        problems.append(_problem(
-            "observations/", "no observation files (observations/*.csv|xlsx|parquet)"))
+        problems.append(
+            _problem(
+                "observations/",
+                "no observation files (observations/*.csv|xlsx|parquet)",
+            )
+        )
     tables = {"units": [], "observations": []}
     records = []
     for table, files in (("units", units_files[:1]), ("observations", obs_files)):
@@ -147,9 +184,15 @@ def load_dataset(path: str | Path) -> Dataset:
             tables[table].append(frame)
             records.append({"table": table, **record})
     if problems:
-        raise ValidationFailed(pd.concat(
-            [p if isinstance(p, pd.DataFrame) else pd.DataFrame([p]) for p in problems],
-            ignore_index=True))
+        raise ValidationFailed(
+            pd.concat(
+                [
+                    p if isinstance(p, pd.DataFrame) else pd.DataFrame([p])
+                    for p in problems
+                ],
+                ignore_index=True,
+            )
+        )
     return Dataset(
         units=tables["units"][0],
         observations=pd.concat(tables["observations"], ignore_index=True),

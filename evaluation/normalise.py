@@ -13,7 +13,7 @@ from .catalogue import Catalogue
 
 
 def _minmax(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
-    """``100 (x − min) / (max − min)``; a period where every unit is equal scores 100."""
+    """``100 (x − min) / (max − min)``; if every unit is equal, each scores 100."""
     by = x.groupby(level="period", sort=False)
     low, high = by.transform("min"), by.transform("max")
     worst, best = np.where(sign > 0, low, high), np.where(sign > 0, high, low)
@@ -28,7 +28,7 @@ def _goalposts(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
 
 
 def _zscore(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
-    """``mean + sd · z`` with z = ±(x − x̄)/s (sample sd); every unit equal → ``mean``."""
+    """``mean + sd · z``, z = ±(x − x̄)/s (sample sd); all units equal → ``mean``."""
     by = x.groupby(level="period", sort=False)
     centre, spread = by.transform("mean"), by.transform("std")
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -41,15 +41,22 @@ def _zscore(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
 
 
 def _target(x: pd.DataFrame, sign: np.ndarray, spec, target=None) -> pd.DataFrame:
-    """``100 (x − worst) / (target − worst)``; worst defaults to the worst unit of the period."""
+    """``100 (x − worst) / (target − worst)``; worst defaults to the period's worst."""
     by = x.groupby(level="period", sort=False)
     observed_worst = np.where(sign > 0, by.transform("min"), by.transform("max"))
-    fixed = np.array([np.nan if s.worst is None else s.worst for s in spec], dtype=float)
+    fixed = np.array(
+        [np.nan if s.worst is None else s.worst for s in spec], dtype=float
+    )
     worst = np.where(np.isnan(fixed), observed_worst, fixed)
     return _scale(x, worst, np.asarray(target, dtype=float))
 
 
-NORMALISERS = {"minmax": _minmax, "goalposts": _goalposts, "zscore": _zscore, "target": _target}
+NORMALISERS = {
+    "minmax": _minmax,
+    "goalposts": _goalposts,
+    "zscore": _zscore,
+    "target": _target,
+}
 
 
 def _scale(x, worst, best) -> pd.DataFrame:
@@ -62,8 +69,9 @@ def _scale(x, worst, best) -> pd.DataFrame:
     return pd.DataFrame(100 * share, index=x.index, columns=x.columns)
 
 
-def normalise(matrix: pd.DataFrame, catalogue: Catalogue,
-              zero_score: pd.DataFrame | None = None) -> pd.DataFrame:
+def normalise(
+    matrix: pd.DataFrame, catalogue: Catalogue, zero_score: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Scale each indicator column of ``matrix`` to 0–100, higher = better.
 
     The method names are checked when the catalogue loads (see ``NORMALISERS``).
@@ -98,6 +106,7 @@ def normalise(matrix: pd.DataFrame, catalogue: Catalogue,
         out[cols] = np.asarray(scored, dtype=float)
     out = out.clip(0.0, 100.0)
     if zero_score is not None:
-        out = out.mask(zero_score.reindex_like(out).fillna(False).astype(bool) & out.isna(), 0.0)
+        out = out.mask(
+            zero_score.reindex_like(out).fillna(False).astype(bool) & out.isna(), 0.0
+        )
     return out
-

@@ -137,27 +137,19 @@ def sort_key(period: str) -> tuple[int, int]:
     return int(p["year"]), int(p["end_month"])
 
 
-def expected_count(indicator_frequency: str, evaluation_frequency: str) -> int:
-    """How many reports of an indicator fall in one evaluation period (0 if coarser).
-
-    Counted by last month, so bimonthly reports fall 1, 2, 1, 2 into quarters; see
-    :func:`expected_counts` for the per-period count.
-    """
-    return max(months_per(evaluation_frequency) // months_per(indicator_frequency), 0)
-
-
 def expected_counts(
     indicator_frequency: str, periods: list[str] | pd.Series
 ) -> pd.Series:
     """Reports of an indicator whose last month falls in each evaluation period."""
     periods = pd.Series(periods, dtype="str")
     parsed = parse(periods)
-    eval_size = parsed["frequency"].map(months_per)
+    if parsed["frequency"].isna().any():
+        bad = periods[parsed["frequency"].isna()].tolist()
+        raise ValueError(f"not period labels: {bad}")
+    eval_size = parsed["frequency"].map(months_per).astype(int)
     size = months_per(indicator_frequency)
-    if (eval_size < size).any():
-        return pd.Series(np.zeros(len(periods), dtype=int), index=periods.values)
     last = parsed["end_month"].astype(int)
-    first = last - eval_size.astype(int) + 1
-    # month m ends a report iff m % size == 0
-    counts = last // size - (first - 1) // size
+    first = last - eval_size + 1
+    # month m ends a report iff m % size == 0; none if the period is shorter
+    counts = (last // size - (first - 1) // size).where(eval_size >= size, 0)
     return pd.Series(counts.to_numpy(dtype=int), index=periods.values)

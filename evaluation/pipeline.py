@@ -37,8 +37,13 @@ def package_version() -> str:
         return "0+unknown"
 
 
-def score(observations: pd.DataFrame, units: pd.DataFrame, catalogue: Catalogue, *,
-          period: str) -> dict[str, pd.DataFrame]:
+def score(
+    observations: pd.DataFrame,
+    units: pd.DataFrame,
+    catalogue: Catalogue,
+    *,
+    period: str,
+) -> dict[str, pd.DataFrame]:
     """Score validated tables for ``period`` and every earlier period of its frequency.
 
     Returns the stage tables (long, keyed by ``period, unit_id``) that make a Result.
@@ -48,53 +53,77 @@ def score(observations: pd.DataFrame, units: pd.DataFrame, catalogue: Catalogue,
     eval_periods = list(dict.fromkeys(prepared["period"]))
     unit_ids = units["unit_id"].to_numpy()
     index = pd.MultiIndex.from_product([eval_periods, unit_ids], names=KEY)
-    shape = (len(index), len(ids))  # prepared is dense, in (period, unit, indicator) order
-    matrix = pd.DataFrame(prepared["value"].to_numpy().reshape(shape), index=index,
-                          columns=ids)
-    zero = pd.DataFrame((prepared["status"] == "missing_zero_score").to_numpy()
-                        .reshape(shape), index=index, columns=ids)
+    shape = (
+        len(index),
+        len(ids),
+    )  # prepared is dense, in (period, unit, indicator) order
+    matrix = pd.DataFrame(
+        prepared["value"].to_numpy().reshape(shape), index=index, columns=ids
+    )
+    zero = pd.DataFrame(
+        (prepared["status"] == "missing_zero_score").to_numpy().reshape(shape),
+        index=index,
+        columns=ids,
+    )
     normalised = normalise(matrix, catalogue, zero_score=zero)
     agg = aggregate(normalised, catalogue)
 
     peer = pd.Series(units["peer_group"].to_numpy(), index=unit_ids)
-    peer_of_row = pd.Series(peer.reindex(index.get_level_values("unit_id")).to_numpy(),
-                            index=index)
+    peer_of_row = pd.Series(
+        peer.reindex(index.get_level_values("unit_id")).to_numpy(), index=index
+    )
     composite_score = agg.scores[COMPOSITE]
     overall = rank_units(composite_score)
     within = rank_units(composite_score, within=peer_of_row)
-    ranks = pd.DataFrame({
-        "peer_group": peer_of_row,
-        "rank": overall,
-        "peer_rank": within,
-        "rank_change": rank_change(overall),
-        "peer_rank_change": rank_change(within),
-    }).reset_index()
-    composite = pd.DataFrame({
-        "composite_score": composite_score,
-        "coverage": agg.coverage[COMPOSITE],
-        "status": np.where(composite_score.notna(), "ranked", "insufficient_data"),
-    }).reset_index()
+    ranks = pd.DataFrame(
+        {
+            "peer_group": peer_of_row,
+            "rank": overall,
+            "peer_rank": within,
+            "rank_change": rank_change(overall),
+            "peer_rank_change": rank_change(within),
+        }
+    ).reset_index()
+    composite = pd.DataFrame(
+        {
+            "composite_score": composite_score,
+            "coverage": agg.coverage[COMPOSITE],
+            "status": np.where(composite_score.notna(), "ranked", "insufficient_data"),
+        }
+    ).reset_index()
 
     def long(frame: pd.DataFrame, name: str, key: str = "indicator_id") -> pd.Series:
         return frame.stack(future_stack=True).rename_axis([*KEY, key]).rename(name)
 
     dims = [c for c in agg.scores.columns if c != COMPOSITE]
-    scores = pd.concat([long(agg.scores[dims], "score", "node_id"),
-                        long(agg.coverage[dims], "coverage", "node_id")], axis=1)
+    scores = pd.concat(
+        [
+            long(agg.scores[dims], "score", "node_id"),
+            long(agg.coverage[dims], "coverage", "node_id"),
+        ],
+        axis=1,
+    )
     return {
         "prepared": prepared,
         "normalised": long(normalised, "score").reset_index(),
-        "contributions": pd.concat([long(agg.weights, "weight"),
-                                    long(agg.contributions, "contribution")],
-                                   axis=1).reset_index(),
+        "contributions": pd.concat(
+            [long(agg.weights, "weight"), long(agg.contributions, "contribution")],
+            axis=1,
+        ).reset_index(),
         "scores": scores.reset_index(),
         "composite": composite,
         "ranks": ranks,
     }
 
 
-def run(catalogue: Catalogue, dataset: Dataset, *, period: str,
-        run_at: str | None = None, catalogue_path: str | Path = "") -> Result:
+def run(
+    catalogue: Catalogue,
+    dataset: Dataset,
+    *,
+    period: str,
+    run_at: str | None = None,
+    catalogue_path: str | Path = "",
+) -> Result:
     """Validate ``dataset`` and score it for ``period`` (and earlier periods).
 
     Parameters
@@ -116,13 +145,23 @@ def run(catalogue: Catalogue, dataset: Dataset, *, period: str,
     except ValueError as exc:
         raise EvaluationError(str(exc)) from None
     if not scored_indicators(catalogue, frequency):
-        raise EvaluationError(f"no indicator is reported often enough to score {period}")
+        raise EvaluationError(
+            f"no indicator is reported often enough to score {period}"
+        )
     data = validate_dataset(dataset, catalogue)
-    log.info("validated %d observations from %d files", len(data.observations),
-             len(data.files))
+    log.info(
+        "validated %d observations from %d files",
+        len(data.observations),
+        len(data.files),
+    )
     tables = score(data.observations, data.units, catalogue, period=period)
-    if tables["composite"].query("period == @period")["composite_score"].notna().sum() == 0:
-        raise EvaluationError(f"no unit could be scored for {period}: no data in that period")
+    if (
+        tables["composite"].query("period == @period")["composite_score"].notna().sum()
+        == 0
+    ):
+        raise EvaluationError(
+            f"no unit could be scored for {period}: no data in that period"
+        )
     run_at = run_at or datetime.now(UTC).isoformat(timespec="seconds")
     provenance = Provenance(
         catalogue_path=str(catalogue_path),
@@ -131,23 +170,44 @@ def run(catalogue: Catalogue, dataset: Dataset, *, period: str,
         inputs=data.inputs,
         period=period,
         steps=(
-            Step("validate", {"files": len(data.files), "rows": len(data.observations)}),
-            Step("prepare", {"frequency": frequency,
-                             "periods": list(dict.fromkeys(tables["prepared"]["period"]))}),
+            Step(
+                "validate", {"files": len(data.files), "rows": len(data.observations)}
+            ),
+            Step(
+                "prepare",
+                {
+                    "frequency": frequency,
+                    "periods": list(dict.fromkeys(tables["prepared"]["period"])),
+                },
+            ),
             Step("normalise", {"methods": catalogue.table["normalisation"].to_dict()}),
-            Step("aggregate", {"method": "weighted_arithmetic",
-                               "min_coverage": catalogue.settings.min_coverage}),
+            Step(
+                "aggregate",
+                {
+                    "method": "weighted_arithmetic",
+                    "min_coverage": catalogue.settings.min_coverage,
+                },
+            ),
             Step("rank", {"ties": "min", "tie_decimals": 9}),
         ),
         package_version=package_version(),
         run_at=run_at,
-        environment={"python": platform.python_version(), "platform": platform.platform(),
-                     "numpy": np.__version__, "pandas": pd.__version__},
+        environment={
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "numpy": np.__version__,
+            "pandas": pd.__version__,
+        },
     )
     units = data.units.drop(columns=["source", "row"]).reset_index(drop=True)
     observations = data.observations.reset_index(drop=True)
-    return Result(catalogue=catalogue, units=units, observations=observations,
-                  provenance=provenance, **tables)
+    return Result(
+        catalogue=catalogue,
+        units=units,
+        observations=observations,
+        provenance=provenance,
+        **tables,
+    )
 
 
 def rebuild(provenance: Provenance, *, base: str | Path = ".") -> Result:
@@ -157,13 +217,23 @@ def rebuild(provenance: Provenance, *, base: str | Path = ".") -> Result:
     if catalogue.sha256 != provenance.catalogue_sha256:
         raise EvaluationError(
             f"catalogue {provenance.catalogue_path} changed since the run "
-            f"(sha256 {catalogue.sha256[:12]}…, recorded {provenance.catalogue_sha256[:12]}…)")
+            f"(sha256 {catalogue.sha256[:12]}…, "
+            f"recorded {provenance.catalogue_sha256[:12]}…)"
+        )
     dataset = load_dataset(base / provenance.dataset_root)
     changed = {f: h for f, h in dataset.inputs.items() if provenance.inputs.get(f) != h}
-    changed.update({f: "(missing)" for f in provenance.inputs if f not in dataset.inputs})
+    changed.update(
+        {f: "(missing)" for f in provenance.inputs if f not in dataset.inputs}
+    )
     if changed:
         raise EvaluationError(f"input files changed since the run: {sorted(changed)}")
-    dataset = Dataset(dataset.units, dataset.observations, dataset.files,
-                      root=provenance.dataset_root)
-    return run(catalogue, dataset, period=provenance.period, run_at=provenance.run_at,
-               catalogue_path=provenance.catalogue_path)
+    dataset = Dataset(
+        dataset.units, dataset.observations, dataset.files, root=provenance.dataset_root
+    )
+    return run(
+        catalogue,
+        dataset,
+        period=provenance.period,
+        run_at=provenance.run_at,
+        catalogue_path=provenance.catalogue_path,
+    )

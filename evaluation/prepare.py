@@ -39,7 +39,7 @@ def prepare(
     *,
     period: str,
 ) -> pd.DataFrame:
-    """Roll reports up to ``period``'s frequency, for ``period`` and every earlier period.
+    """Roll reports up to ``period``'s frequency, for it and every earlier period.
 
     Returns ``period, unit_id, indicator_id, value, n_reported, n_expected, status``.
     ``value`` is NaN where nothing usable was reported and the rule is ``exclude`` or
@@ -98,14 +98,22 @@ def prepare(
         weighted[mine] = this[mine]
 
     expected = np.stack(
-        [P.expected_counts(meta.loc[i, "frequency"], eval_periods).to_numpy() for i in ids],
+        [
+            P.expected_counts(meta.loc[i, "frequency"], eval_periods).to_numpy()
+            for i in ids
+        ],
         axis=1,
     )  # (periods, indicators)
     n_expected = np.broadcast_to(expected[:, None, :], (n_p, n_u, n_i)).reshape(-1)
     method = np.tile(meta["rollup"].to_numpy(), n_p * n_u)
     with np.errstate(invalid="ignore", divide="ignore"):
         rolled = np.select(
-            [method == "mean", method == "sum", method == "last", method == "weighted_mean"],
+            [
+                method == "mean",
+                method == "sum",
+                method == "last",
+                method == "weighted_mean",
+            ],
             [mean, total * n_expected / count, last, weighted],
             np.nan,
         )
@@ -127,14 +135,20 @@ def prepare(
 def _apply_missing_rules(frame: pd.DataFrame, units: pd.DataFrame, meta: pd.DataFrame):
     rule = frame["indicator_id"].map(meta["missing"])
     missing = frame["value"].isna()
-    status = np.where(missing, "missing_" + rule.replace(
-        {"exclude": "excluded", "peer_median": "excluded"}).astype(str), "reported")
+    status = np.where(
+        missing,
+        "missing_"
+        + rule.replace({"exclude": "excluded", "peer_median": "excluded"}).astype(str),
+        "reported",
+    )
     impute = missing & rule.eq("peer_median")
     if impute.any():
         group = frame["unit_id"].map(units.set_index("unit_id")["peer_group"])
-        median = frame["value"].groupby(
-            [frame["period"], group, frame["indicator_id"]], sort=False
-        ).transform("median")
+        median = (
+            frame["value"]
+            .groupby([frame["period"], group, frame["indicator_id"]], sort=False)
+            .transform("median")
+        )
         filled = impute & median.notna()
         frame.loc[filled, "value"] = median[filled]
         status = np.where(filled, "imputed_peer_median", status)

@@ -23,8 +23,10 @@ def rank_units(scores: pd.Series, *, within: pd.Series | None = None) -> pd.Seri
     keys = [scores.index.get_level_values("period")]
     if within is not None:
         keys.append(within.reindex(scores.index).to_numpy())
-    ranks = scores.round(TIE_DECIMALS).groupby(keys, sort=False).rank(
-        method="min", ascending=False
+    ranks = (
+        scores.round(TIE_DECIMALS)
+        .groupby(keys, sort=False)
+        .rank(method="min", ascending=False)
     )
     return ranks.astype("Int64")
 
@@ -34,6 +36,9 @@ def rank_change(ranks: pd.Series) -> pd.Series:
     idx = ranks.index
     labels = idx.get_level_values("period")
     previous = labels.map({p: P.previous(p) for p in labels.unique()})
-    before = ranks.reindex(pd.MultiIndex.from_arrays(
-        [previous, idx.get_level_values("unit_id")], names=idx.names))
+    before = ranks.reindex(
+        pd.MultiIndex.from_arrays(
+            [previous, idx.get_level_values("unit_id")], names=idx.names
+        )
+    )
     return pd.Series(before.to_numpy() - ranks.to_numpy(), index=idx, dtype="Int64")

@@ -69,8 +69,16 @@ class Result:
     ranks: pd.DataFrame  #: rank, peer_rank, rank_change, peer_rank_change
     provenance: Provenance
 
-    TABLES = ("units", "observations", "prepared", "normalised", "contributions",
-              "scores", "composite", "ranks")
+    TABLES = (
+        "units",
+        "observations",
+        "prepared",
+        "normalised",
+        "contributions",
+        "scores",
+        "composite",
+        "ranks",
+    )
 
     # ------------------------------------------------------------------ queries
     @property
@@ -83,8 +91,9 @@ class Result:
         """Evaluation periods scored, oldest first."""
         return list(dict.fromkeys(self.composite["period"]))
 
-    def league_table(self, period: str | None = None, *,
-                     peer_group: str | None = None) -> pd.DataFrame:
+    def league_table(
+        self, period: str | None = None, *, peer_group: str | None = None
+    ) -> pd.DataFrame:
         """Ranking of one period: ranks, names, composite and level-1 dimension scores.
 
         With ``peer_group``, only that group, ordered by rank within the group.
@@ -94,43 +103,91 @@ class Result:
         if period not in self.periods:
             raise KeyError(f"period {period!r} not in this result; have {self.periods}")
         top = self.catalogue.top_dimensions()
-        dims = (self.scores[(self.scores["period"] == period)
-                            & self.scores["node_id"].isin(top)]
-                .pivot(index="unit_id", columns="node_id", values="score")
-                .reindex(columns=top))
-        flagged = self.prepared[(self.prepared["period"] == period)
-                                & (self.prepared["status"] != "reported")]
+        dims = (
+            self.scores[
+                (self.scores["period"] == period) & self.scores["node_id"].isin(top)
+            ]
+            .pivot(index="unit_id", columns="node_id", values="score")
+            .reindex(columns=top)
+        )
+        flagged = self.prepared[
+            (self.prepared["period"] == period)
+            & (self.prepared["status"] != "reported")
+        ]
         table = (
             self.ranks[self.ranks["period"] == period]
-            .merge(self.composite[self.composite["period"] == period], on=["period", "unit_id"])
+            .merge(
+                self.composite[self.composite["period"] == period],
+                on=["period", "unit_id"],
+            )
             .merge(self.units[["unit_id", "name_zh", "name_en"]], on="unit_id")
             .merge(dims, left_on="unit_id", right_index=True, how="left")
         )
-        table["n_imputed"] = table["unit_id"].map(
-            flagged[flagged["status"].isin(["imputed_peer_median", "missing_zero_score"])]
-            .groupby("unit_id").size()).fillna(0).astype(int)
+        table["n_imputed"] = (
+            table["unit_id"]
+            .map(
+                flagged[
+                    flagged["status"].isin(
+                        ["imputed_peer_median", "missing_zero_score"]
+                    )
+                ]
+                .groupby("unit_id")
+                .size()
+            )
+            .fillna(0)
+            .astype(int)
+        )
         if peer_group is not None:
             table = table[table["peer_group"] == peer_group]
         sort = "peer_rank" if peer_group is not None else "rank"
         table = table.sort_values([sort, "unit_id"], na_position="last", kind="stable")
-        cols = ["period", "rank", "peer_rank", "rank_change", "peer_rank_change", "unit_id",
-                "name_zh", "name_en", "peer_group", "composite_score", *top, "coverage",
-                "n_imputed", "status"]
+        cols = [
+            "period",
+            "rank",
+            "peer_rank",
+            "rank_change",
+            "peer_rank_change",
+            "unit_id",
+            "name_zh",
+            "name_en",
+            "peer_group",
+            "composite_score",
+            *top,
+            "coverage",
+            "n_imputed",
+            "status",
+        ]
         return table[cols].reset_index(drop=True)
 
     def breakdown(self, unit_id: str, period: str | None = None) -> pd.DataFrame:
         """A unit's composite broken into indicator contributions (they sum to it)."""
         period = period or self.period
         keys = ["period", "unit_id", "indicator_id"]
-        rows = (self.contributions[(self.contributions["period"] == period)
-                                   & (self.contributions["unit_id"] == unit_id)]
-                .merge(self.normalised, on=keys).merge(self.prepared, on=keys))
+        rows = (
+            self.contributions[
+                (self.contributions["period"] == period)
+                & (self.contributions["unit_id"] == unit_id)
+            ]
+            .merge(self.normalised, on=keys)
+            .merge(self.prepared, on=keys)
+        )
         if rows.empty:
             raise KeyError(f"no unit {unit_id!r} in period {period!r}")
         names = self.catalogue.table[["name_zh", "name_en", "parent"]]
         rows = rows.merge(names, left_on="indicator_id", right_index=True)
-        return rows[["indicator_id", "name_zh", "name_en", "parent", "value", "status",
-                     "score", "weight", "contribution"]].reset_index(drop=True)
+        return rows[
+            [
+                "indicator_id",
+                "name_zh",
+                "name_en",
+                "parent",
+                "value",
+                "status",
+                "score",
+                "weight",
+                "contribution",
+            ]
+        ].reset_index(drop=True)
 
     # ------------------------------------------------------------ reproducibility
     def digest(self) -> str:
@@ -138,10 +195,18 @@ class Result:
         h = hashlib.sha256()
         for name in self.TABLES:
             h.update(name.encode())
-            h.update(getattr(self, name).to_csv(index=False, lineterminator="\n",
-                                                float_format="%.17g").encode())
-        h.update(json.dumps(self.provenance.to_dict(with_environment=False),
-                            sort_keys=True, ensure_ascii=False).encode())
+            h.update(
+                getattr(self, name)
+                .to_csv(index=False, lineterminator="\n", float_format="%.17g")
+                .encode()
+            )
+        h.update(
+            json.dumps(
+                self.provenance.to_dict(with_environment=False),
+                sort_keys=True,
+                ensure_ascii=False,
+            ).encode()
+        )
         h.update(self.catalogue.sha256.encode())
         return h.hexdigest()
 
@@ -149,4 +214,3 @@ class Result:
         return isinstance(other, Result) and self.digest() == other.digest()
 
     __hash__ = None
-

@@ -34,7 +34,9 @@ def units_schema(catalogue: Catalogue) -> pa.DataFrameSchema:
             ),
             "name_zh": pa.Column(str),
             "name_en": pa.Column(str),
-            "peer_group": pa.Column(str, pa.Check.isin(groups, error="known_peer_group")),
+            "peer_group": pa.Column(
+                str, pa.Check.isin(groups, error="known_peer_group")
+            ),
             "level": pa.Column(str, pa.Check.isin(LEVELS, error="known_level")),
             "parent_id": pa.Column(str, nullable=True),
         },
@@ -49,11 +51,13 @@ def _parent_known(df: pd.DataFrame) -> pd.Series:
 
 
 def observations_schema(catalogue: Catalogue, unit_ids) -> pa.DataFrameSchema:
-    """Observations: known keys, one row per key, numbers in range, right period type."""
+    """Observations: known keys, one row per key, values in range, right period type."""
     series = catalogue.series
     return pa.DataFrameSchema(
         {
-            "unit_id": pa.Column(str, pa.Check.isin(list(unit_ids), error="known_unit")),
+            "unit_id": pa.Column(
+                str, pa.Check.isin(list(unit_ids), error="known_unit")
+            ),
             "period": pa.Column(
                 str, pa.Check.str_matches(PERIOD_PATTERN, error="period_format")
             ),
@@ -107,13 +111,17 @@ def _period_matches_frequency(series: pd.DataFrame):
         for f, pattern in patterns.items():  # five frequencies, not rows
             rows = freq.eq(f).fillna(False).to_numpy()
             if rows.any():
-                ok[rows] = df.loc[rows, "period"].str.match(pattern).fillna(True).to_numpy()
+                ok[rows] = (
+                    df.loc[rows, "period"].str.match(pattern).fillna(True).to_numpy()
+                )
         return ok
 
     return check
 
 
-def expected_grid(observations: pd.DataFrame, catalogue: Catalogue, unit_ids) -> pd.DataFrame:
+def expected_grid(
+    observations: pd.DataFrame, catalogue: Catalogue, unit_ids
+) -> pd.DataFrame:
     """Rows each unit should have sent: every series × every period of its frequency
     between the first and last period reported for that frequency."""
     from .periods import FREQUENCIES, label, parse
@@ -128,7 +136,9 @@ def expected_grid(observations: pd.DataFrame, catalogue: Catalogue, unit_ids) ->
             continue
         first = mine["year"] * 12 + mine["end_month"]
         months = np.arange(first.min(), first.max() + 1, size)
-        labels = [label(int((m - 1) // 12), int((m - 1) % 12 + 1), freq) for m in months]
+        labels = [
+            label(int((m - 1) // 12), int((m - 1) % 12 + 1), freq) for m in months
+        ]
         ids = series.index[series["frequency"] == freq]
         frames.append(
             pd.MultiIndex.from_product(

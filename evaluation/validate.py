@@ -12,7 +12,13 @@ import pandera.pandas as pa
 
 from .catalogue import Catalogue
 from .errors import ValidationFailed
-from .io import META, OBSERVATION_COLUMNS, OPTIONAL_OBSERVATION_COLUMNS, UNITS_COLUMNS, Dataset
+from .io import (
+    META,
+    OBSERVATION_COLUMNS,
+    OPTIONAL_OBSERVATION_COLUMNS,
+    UNITS_COLUMNS,
+    Dataset,
+)
 from .schemas import expected_grid, observations_schema, units_schema
 
 KEY = ["unit_id", "period", "indicator_id"]
@@ -31,8 +37,12 @@ def validate_dataset(dataset: Dataset, catalogue: Catalogue) -> Dataset:
     units, bad = _columns_ok(dataset.units, headers, UNITS_COLUMNS, [])
     problems.append(bad)
     if not units.empty:
-        problems.append(_run(units_schema(catalogue), units[UNITS_COLUMNS], units, catalogue))
-    unit_ids = dataset.units["unit_id"].dropna().unique() if "unit_id" in dataset.units else []
+        problems.append(
+            _run(units_schema(catalogue), units[UNITS_COLUMNS], units, catalogue)
+        )
+    unit_ids = (
+        dataset.units["unit_id"].dropna().unique() if "unit_id" in dataset.units else []
+    )
 
     obs, bad = _columns_ok(
         dataset.observations, headers, OBSERVATION_COLUMNS, OPTIONAL_OBSERVATION_COLUMNS
@@ -44,20 +54,27 @@ def validate_dataset(dataset: Dataset, catalogue: Catalogue) -> Dataset:
         problems.append(_run(schema, obs[cols], obs, catalogue))
         problems.append(_completeness(obs, catalogue, unit_ids))
 
-    report = pd.concat([p for p in problems if not p.empty], ignore_index=True) if any(
-        not p.empty for p in problems
-    ) else pd.DataFrame(columns=ValidationFailed.columns)
+    report = (
+        pd.concat([p for p in problems if not p.empty], ignore_index=True)
+        if any(not p.empty for p in problems)
+        else pd.DataFrame(columns=ValidationFailed.columns)
+    )
     if not report.empty:
         report["_r"] = pd.to_numeric(report["row"], errors="coerce")
-        report = report.sort_values(["file", "_r", "column", "rule"], kind="stable",
-                                    na_position="first").drop(columns="_r")
+        report = report.sort_values(
+            ["file", "_r", "column", "rule"], kind="stable", na_position="first"
+        ).drop(columns="_r")
         raise ValidationFailed(report.reset_index(drop=True))
 
     observations = obs.copy()
     observations["value"] = pd.to_numeric(observations["value"]).astype(float)
     units_out = dataset.units[[*UNITS_COLUMNS, *META]].copy()
-    return Dataset(units=units_out, observations=observations, files=dataset.files,
-                   root=dataset.root)
+    return Dataset(
+        units=units_out,
+        observations=observations,
+        files=dataset.files,
+        root=dataset.root,
+    )
 
 
 def check_dataset(dataset: Dataset, catalogue: Catalogue) -> pd.DataFrame:
@@ -70,8 +87,9 @@ def check_dataset(dataset: Dataset, catalogue: Catalogue) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------
-def _columns_ok(frame: pd.DataFrame, headers: dict, required: list[str],
-               optional: list[str]):
+def _columns_ok(
+    frame: pd.DataFrame, headers: dict, required: list[str], optional: list[str]
+):
     """Keep rows from files whose header is right; report the files whose is not."""
     rows, bad_files = [], []
     for file in sorted(frame["source"].unique()):
@@ -79,11 +97,27 @@ def _columns_ok(frame: pd.DataFrame, headers: dict, required: list[str],
         missing = [c for c in required if c not in header]
         unknown = [c for c in header if c not in required and c not in optional]
         for c in missing:
-            rows.append((file, pd.NA, c, "", f"missing_column: required column '{c}' "
-                         f"is not in the header (columns: {', '.join(required)})"))
+            rows.append(
+                (
+                    file,
+                    pd.NA,
+                    c,
+                    "",
+                    f"missing_column: required column '{c}' "
+                    f"is not in the header (columns: {', '.join(required)})",
+                )
+            )
         for c in unknown:
-            rows.append((file, pd.NA, c, "", f"unknown_column: '{c}' is not a column of "
-                         f"this table (allowed: {', '.join(required + optional)})"))
+            rows.append(
+                (
+                    file,
+                    pd.NA,
+                    c,
+                    "",
+                    f"unknown_column: '{c}' is not a column of "
+                    f"this table (allowed: {', '.join(required + optional)})",
+                )
+            )
         if missing or unknown:
             bad_files.append(file)
     keep = [c for c in frame.columns if c in required or c in optional or c in META]
@@ -91,8 +125,12 @@ def _columns_ok(frame: pd.DataFrame, headers: dict, required: list[str],
     return out, pd.DataFrame(rows, columns=ValidationFailed.columns)
 
 
-def _run(schema: pa.DataFrameSchema, data: pd.DataFrame, meta: pd.DataFrame,
-         catalogue: Catalogue) -> pd.DataFrame:
+def _run(
+    schema: pa.DataFrameSchema,
+    data: pd.DataFrame,
+    meta: pd.DataFrame,
+    catalogue: Catalogue,
+) -> pd.DataFrame:
     try:
         schema.validate(data, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -100,13 +138,19 @@ def _run(schema: pa.DataFrameSchema, data: pd.DataFrame, meta: pd.DataFrame,
     return pd.DataFrame(columns=ValidationFailed.columns)
 
 
-def _to_report(cases: pd.DataFrame, meta: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+def _to_report(
+    cases: pd.DataFrame, meta: pd.DataFrame, catalogue: Catalogue
+) -> pd.DataFrame:
     """pandera failure cases → one readable line per bad cell (or duplicate row)."""
     cases = cases.copy()
     cases["check"] = cases["check"].astype(str)
     rule_id = cases["check"].str.replace(r"\(.*$", "", regex=True)
     # frame-wide checks list every column of a failing row: keep the one at fault
-    focus = {"valid_range": "value", "period_frequency": "period", "known_parent": "parent_id"}
+    focus = {
+        "valid_range": "value",
+        "period_frequency": "period",
+        "known_parent": "parent_id",
+    }
     keep = ~rule_id.isin(list(focus)) | (cases["column"] == rule_id.map(focus))
     dup = rule_id.eq("multiple_fields_uniqueness")
     keep &= ~dup | cases["column"].eq("unit_id")
@@ -119,29 +163,37 @@ def _to_report(cases: pd.DataFrame, meta: pd.DataFrame, catalogue: Catalogue) ->
     row = meta["row"].reindex(pos).to_numpy()
     report = pd.DataFrame(
         {
-            "file": pd.Series(file, index=cases.index).where(has_row, meta["source"].iloc[0]
-                                                              if len(meta) else ""),
+            "file": pd.Series(file, index=cases.index).where(
+                has_row, meta["source"].iloc[0] if len(meta) else ""
+            ),
             "row": pd.Series(row, index=cases.index).where(has_row, pd.NA),
             "column": cases["column"].astype("object"),
             "value": cases["failure_case"].astype("object"),
             "rule": rule_id,
         }
     )
-    ids = meta["indicator_id"].reindex(pos).to_numpy() if "indicator_id" in meta else None
+    ids = (
+        meta["indicator_id"].reindex(pos).to_numpy() if "indicator_id" in meta else None
+    )
     report["rule"] = [
-        _sentence(r, v, ids[i] if ids is not None else None, catalogue, meta, pos.iloc[i])
+        _sentence(
+            r, v, ids[i] if ids is not None else None, catalogue, meta, pos.iloc[i]
+        )
         for i, (r, v) in enumerate(zip(report["rule"], report["value"], strict=True))
     ]
     if dup.any():
         d = report["rule"].str.startswith("duplicate")
         report.loc[d, "column"] = "unit_id, period, indicator_id"
         key = meta.loc[pos[d], ["unit_id", "period", "indicator_id"]].astype(str)
-        report.loc[d, "value"] = (key["unit_id"] + " / " + key["period"] + " / "
-                                  + key["indicator_id"]).to_numpy()
+        report.loc[d, "value"] = (
+            key["unit_id"] + " / " + key["period"] + " / " + key["indicator_id"]
+        ).to_numpy()
     no_row = report["row"].isna() & report["column"].isna()
     report.loc[no_row, "column"] = report.loc[no_row, "value"]
     report.loc[no_row, "value"] = ""
-    report["value"] = report["value"].map(lambda v: "" if v is None or v is pd.NA else str(v))
+    report["value"] = report["value"].map(
+        lambda v: "" if v is None or v is pd.NA else str(v)
+    )
     return report.reset_index(drop=True)
 
 
@@ -150,29 +202,36 @@ def _sentence(rule: str, value, indicator_id, catalogue: Catalogue, meta, pos) -
     series = catalogue.series
     if rule == "valid_range" and indicator_id in series.index:
         s = series.loc[indicator_id]
-        return (f"valid_range[{indicator_id}]: must lie in [{s.valid_min:g}, "
-                f"{s.valid_max:g}] {s.unit_en}")
+        return (
+            f"valid_range[{indicator_id}]: must lie in [{s.valid_min:g}, "
+            f"{s.valid_max:g}] {s.unit_en}"
+        )
     if rule == "period_frequency" and indicator_id in series.index:
         freq = series.loc[indicator_id, "frequency"]
-        example = {"monthly": "2025-M03", "bimonthly": "2025-B2", "quarterly": "2025-Q3",
-                   "half_year": "2025-H1", "annual": "2025"}[freq]
+        example = {
+            "monthly": "2025-M03",
+            "bimonthly": "2025-B2",
+            "quarterly": "2025-Q3",
+            "half_year": "2025-H1",
+            "annual": "2025",
+        }[freq]
         return f"period_frequency: {indicator_id} is reported {freq}, e.g. {example}"
     texts = {
         "known_unit": "known_unit: not a unit_id in units.csv",
         "known_indicator": "known_indicator: not an indicator or context series id in "
-                           "the catalogue",
+        "the catalogue",
         "known_peer_group": "known_peer_group: must be one of "
-                            f"{[g.id for g in catalogue.peer_groups]}",
+        f"{[g.id for g in catalogue.peer_groups]}",
         "known_level": "known_level: must be 'department' or 'district'",
         "known_parent": "known_parent: parent_id must be a unit_id in this table",
         "id_format": "id_format: letters, digits, '_' or '-', no spaces",
         "period_format": "period_format: must be a period label like 2025, 2025-H1, "
-                         "2025-Q3, 2025-B2 or 2025-M03",
+        "2025-Q3, 2025-B2 or 2025-M03",
         "numeric": "numeric: must be a number (decimal point, no %, no thousands "
-                   "separator) or empty",
+        "separator) or empty",
         "date_format": "date_format: must be a date YYYY-MM-DD",
         "multiple_fields_uniqueness": "duplicate: the same unit, period and indicator "
-                                      "appear on more than one row",
+        "appear on more than one row",
         "column_in_dataframe": "missing_column: required column is not in the header",
         "column_in_schema": "unknown_column: not a column of this table",
         "not_nullable": "required: this cell must not be empty",
@@ -186,22 +245,31 @@ def _sentence(rule: str, value, indicator_id, catalogue: Catalogue, meta, pos) -
 def _completeness(obs: pd.DataFrame, catalogue: Catalogue, unit_ids) -> pd.DataFrame:
     """Rows no agency sent: report missing values as an empty value cell instead."""
     keys = obs[KEY].dropna()
-    keys = keys[keys["unit_id"].isin(unit_ids) & keys["indicator_id"].isin(catalogue.series.index)]
+    keys = keys[
+        keys["unit_id"].isin(unit_ids)
+        & keys["indicator_id"].isin(catalogue.series.index)
+    ]
     grid = expected_grid(keys, catalogue, unit_ids)
     if len(grid) <= len(keys.drop_duplicates()):
         return pd.DataFrame(columns=ValidationFailed.columns)
     merged = grid.merge(keys.drop_duplicates(), how="left", indicator=True)
     absent = merged[merged["_merge"] == "left_only"]
     agency = absent["indicator_id"].map(
-        {s.id: s.agency for s in (*catalogue.indicators, *catalogue.context)})
+        {s.id: s.agency for s in (*catalogue.indicators, *catalogue.context)}
+    )
     return pd.DataFrame(
         {
             "file": "(agency " + agency + ")",
             "row": pd.NA,
             "column": "unit_id, period, indicator_id",
-            "value": (absent["unit_id"] + " / " + absent["period"] + " / "
-                      + absent["indicator_id"]).to_numpy(),
+            "value": (
+                absent["unit_id"]
+                + " / "
+                + absent["period"]
+                + " / "
+                + absent["indicator_id"]
+            ).to_numpy(),
             "rule": "completeness: no row for this unit, period and indicator; "
-                    "send a row with an empty value cell for a missing value",
+            "send a row with an empty value cell for a missing value",
         }
     ).reset_index(drop=True)

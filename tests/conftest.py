@@ -31,53 +31,109 @@ TINY = {
         {"id": "b", "name_zh": "乙", "name_en": "B", "weight": 0.4},
     ],
     "indicators": [
-        {"id": "a1", "parent": "a", "weight": 1, "direction": "higher",
-         "normalisation": {"method": "minmax"}, "frequency": "quarterly",
-         "rollup": "mean", "valid": {"min": 0, "max": 100}},
-        {"id": "a2", "parent": "a", "weight": 1, "direction": "lower",
-         "normalisation": {"method": "goalposts", "worst": 10, "best": 0},
-         "frequency": "quarterly", "rollup": "sum", "valid": {"min": 0, "max": 50}},
-        {"id": "b1", "parent": "b", "weight": 3, "direction": "higher",
-         "normalisation": {"method": "target", "worst": 50}, "target": 100,
-         "frequency": "half_year", "rollup": "last", "valid": {"min": 0, "max": 100}},
-        {"id": "b2", "parent": "b", "weight": 1, "direction": "higher",
-         "normalisation": {"method": "zscore", "mean": 50, "sd": 10},
-         "frequency": "annual", "rollup": "last", "valid": {"min": 0, "max": 100}},
+        {
+            "id": "a1",
+            "parent": "a",
+            "weight": 1,
+            "direction": "higher",
+            "normalisation": {"method": "minmax"},
+            "frequency": "quarterly",
+            "rollup": "mean",
+            "valid": {"min": 0, "max": 100},
+        },
+        {
+            "id": "a2",
+            "parent": "a",
+            "weight": 1,
+            "direction": "lower",
+            "normalisation": {"method": "goalposts", "worst": 10, "best": 0},
+            "frequency": "quarterly",
+            "rollup": "sum",
+            "valid": {"min": 0, "max": 50},
+        },
+        {
+            "id": "b1",
+            "parent": "b",
+            "weight": 3,
+            "direction": "higher",
+            "normalisation": {"method": "target", "worst": 50},
+            "target": 100,
+            "frequency": "half_year",
+            "rollup": "last",
+            "valid": {"min": 0, "max": 100},
+        },
+        {
+            "id": "b2",
+            "parent": "b",
+            "weight": 1,
+            "direction": "higher",
+            "normalisation": {"method": "zscore", "mean": 50, "sd": 10},
+            "frequency": "annual",
+            "rollup": "last",
+            "valid": {"min": 0, "max": 100},
+        },
     ],
 }
 for _ind in TINY["indicators"]:
-    _ind.update({"name_zh": _ind["id"] + "指标", "name_en": "Indicator " + _ind["id"],
-                 "definition_zh": "定义", "definition_en": "definition",
-                 "unit_zh": "分", "unit_en": "points", "agency": "office"})
+    _ind.update(
+        {
+            "name_zh": _ind["id"] + "指标",
+            "name_en": "Indicator " + _ind["id"],
+            "definition_zh": "定义",
+            "definition_en": "definition",
+            "unit_zh": "分",
+            "unit_en": "points",
+            "agency": "office",
+        }
+    )
 
-TINY_UNITS = pd.DataFrame({
-    "unit_id": ["U1", "U2", "U3"],
-    "name_zh": ["一局", "二局", "三局"],
-    "name_en": ["Bureau One", "Bureau Two", "Bureau Three"],
-    "peer_group": ["g1", "g1", "g2"],
-    "level": ["department"] * 3,
-    "parent_id": [""] * 3,
-})
+TINY_UNITS = pd.DataFrame(
+    {
+        "unit_id": ["U1", "U2", "U3"],
+        "name_zh": ["一局", "二局", "三局"],
+        "name_en": ["Bureau One", "Bureau Two", "Bureau Three"],
+        "peer_group": ["g1", "g1", "g2"],
+        "level": ["department"] * 3,
+        "parent_id": [""] * 3,
+    }
+)
 
 # 2025: a1 quarterly mean, a2 quarterly sum, b1 half-year last, b2 annual.
 TINY_ROWS = [
     # unit, period, indicator, value
-    ("U1", "2025-Q1", "a1", "80"), ("U1", "2025-Q2", "a1", "90"),
-    ("U1", "2025-Q3", "a1", "70"), ("U1", "2025-Q4", "a1", "80"),
-    ("U2", "2025-Q1", "a1", "60"), ("U2", "2025-Q2", "a1", "60"),
-    ("U2", "2025-Q3", "a1", "60"), ("U2", "2025-Q4", "a1", "60"),
-    ("U3", "2025-Q1", "a1", "100"), ("U3", "2025-Q2", "a1", "100"),
-    ("U3", "2025-Q3", "a1", "100"), ("U3", "2025-Q4", "a1", "100"),
-    ("U1", "2025-Q1", "a2", "1"), ("U1", "2025-Q2", "a2", "1"),
-    ("U1", "2025-Q3", "a2", "1"), ("U1", "2025-Q4", "a2", "1"),
-    ("U2", "2025-Q1", "a2", "0"), ("U2", "2025-Q2", "a2", "0"),
-    ("U2", "2025-Q3", "a2", "2"), ("U2", "2025-Q4", "a2", ""),
-    ("U3", "2025-Q1", "a2", "3"), ("U3", "2025-Q2", "a2", "3"),
-    ("U3", "2025-Q3", "a2", "3"), ("U3", "2025-Q4", "a2", "3"),
-    ("U1", "2025-H1", "b1", "60"), ("U1", "2025-H2", "b1", "90"),
-    ("U2", "2025-H1", "b1", "100"), ("U2", "2025-H2", "b1", "75"),
-    ("U3", "2025-H1", "b1", "40"), ("U3", "2025-H2", "b1", "50"),
-    ("U1", "2025", "b2", "70"), ("U2", "2025", "b2", "80"), ("U3", "2025", "b2", "90"),
+    ("U1", "2025-Q1", "a1", "80"),
+    ("U1", "2025-Q2", "a1", "90"),
+    ("U1", "2025-Q3", "a1", "70"),
+    ("U1", "2025-Q4", "a1", "80"),
+    ("U2", "2025-Q1", "a1", "60"),
+    ("U2", "2025-Q2", "a1", "60"),
+    ("U2", "2025-Q3", "a1", "60"),
+    ("U2", "2025-Q4", "a1", "60"),
+    ("U3", "2025-Q1", "a1", "100"),
+    ("U3", "2025-Q2", "a1", "100"),
+    ("U3", "2025-Q3", "a1", "100"),
+    ("U3", "2025-Q4", "a1", "100"),
+    ("U1", "2025-Q1", "a2", "1"),
+    ("U1", "2025-Q2", "a2", "1"),
+    ("U1", "2025-Q3", "a2", "1"),
+    ("U1", "2025-Q4", "a2", "1"),
+    ("U2", "2025-Q1", "a2", "0"),
+    ("U2", "2025-Q2", "a2", "0"),
+    ("U2", "2025-Q3", "a2", "2"),
+    ("U2", "2025-Q4", "a2", ""),
+    ("U3", "2025-Q1", "a2", "3"),
+    ("U3", "2025-Q2", "a2", "3"),
+    ("U3", "2025-Q3", "a2", "3"),
+    ("U3", "2025-Q4", "a2", "3"),
+    ("U1", "2025-H1", "b1", "60"),
+    ("U1", "2025-H2", "b1", "90"),
+    ("U2", "2025-H1", "b1", "100"),
+    ("U2", "2025-H2", "b1", "75"),
+    ("U3", "2025-H1", "b1", "40"),
+    ("U3", "2025-H2", "b1", "50"),
+    ("U1", "2025", "b2", "70"),
+    ("U2", "2025", "b2", "80"),
+    ("U3", "2025", "b2", "90"),
 ]
 
 
@@ -92,13 +148,22 @@ def tiny_catalogue() -> ev.Catalogue:
     return ev.parse_catalogue(copy.deepcopy(TINY), file="tiny.yaml")
 
 
-def write_dataset(folder: Path, units: pd.DataFrame, rows, *,
-                  name: str = "office.csv", encoding: str = "utf-8-sig") -> Path:
+def write_dataset(
+    folder: Path,
+    units: pd.DataFrame,
+    rows,
+    *,
+    name: str = "office.csv",
+    encoding: str = "utf-8-sig",
+) -> Path:
     """Write a dataset folder the way agencies send it."""
     (folder / "observations").mkdir(parents=True, exist_ok=True)
     units.to_csv(folder / "units.csv", index=False, encoding="utf-8-sig")
-    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(
-        rows, columns=["unit_id", "period", "indicator_id", "value"])
+    frame = (
+        rows
+        if isinstance(rows, pd.DataFrame)
+        else pd.DataFrame(rows, columns=["unit_id", "period", "indicator_id", "value"])
+    )
     frame.to_csv(folder / "observations" / name, index=False, encoding=encoding)
     return folder
 
@@ -111,7 +176,9 @@ def tiny_dataset_path(tmp_path) -> Path:
 @pytest.fixture
 def tiny_result(tiny_catalogue, tiny_dataset_path) -> ev.Result:
     data = ev.load_dataset(tiny_dataset_path)
-    return ev.run(tiny_catalogue, data, period="2025", run_at="2026-01-15T09:00:00+00:00")
+    return ev.run(
+        tiny_catalogue, data, period="2025", run_at="2026-01-15T09:00:00+00:00"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -122,8 +189,13 @@ def catalogue() -> ev.Catalogue:
 @pytest.fixture(scope="session")
 def sample_result(catalogue) -> ev.Result:
     data = ev.load_dataset(ROOT / "data" / "sample")
-    return ev.run(catalogue, data, period="2025", run_at="2026-01-15T09:00:00+00:00",
-                  catalogue_path="indicators.yaml")
+    return ev.run(
+        catalogue,
+        data,
+        period="2025",
+        run_at="2026-01-15T09:00:00+00:00",
+        catalogue_path="indicators.yaml",
+    )
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The catalogue loads into a typed object and reports every problem with its YAML path."""
+"""The catalogue loads into a typed object; every problem is named by YAML path."""
 
 import copy
 
@@ -25,8 +25,13 @@ def test_bundled_catalogue_meets_the_brief(catalogue):
     assert top == ["efficiency", "cost", "tasks", "satisfaction", "law"]
     assert catalogue.nodes["depth"].max() >= 3  # dimension → sub-dimension → indicator
     table = catalogue.table
-    assert set(table["frequency"]) == {"monthly", "bimonthly", "quarterly", "half_year",
-                                       "annual"}
+    assert set(table["frequency"]) == {
+        "monthly",
+        "bimonthly",
+        "quarterly",
+        "half_year",
+        "annual",
+    }
     assert set(table["rollup"]) == {"mean", "sum", "last", "weighted_mean"}
     assert set(table["normalisation"]) == {"minmax", "goalposts", "zscore", "target"}
     assert set(table["direction"]) == {"higher", "lower"}
@@ -38,8 +43,9 @@ def test_bundled_catalogue_meets_the_brief(catalogue):
 
 def test_catalogue_hash_ignores_yaml_layout(tmp_path, catalogue):
     raw = yaml.safe_load((ROOT / "indicators.yaml").read_text(encoding="utf-8"))
-    (tmp_path / "c.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True, indent=4),
-                                     encoding="utf-8")
+    (tmp_path / "c.yaml").write_text(
+        yaml.safe_dump(raw, allow_unicode=True, indent=4), encoding="utf-8"
+    )
     assert ev.load_catalogue(tmp_path / "c.yaml").sha256 == catalogue.sha256
     raw["indicators"][0]["weight"] = 0.5
     raw["indicators"][1]["weight"] = 0.2
@@ -56,8 +62,11 @@ def test_every_problem_is_reported_at_once_with_its_path(tiny_raw):
     inds[2]["normalisation"] = {"method": "softmax"}
     found = paths(tiny_raw)
     assert set(found) == {
-        "indicators[0].weight", "indicators[1].normalisation.best",
-        "indicators[2].normalisation", "indicators[3].frequency", "indicators[3].unit_en",
+        "indicators[0].weight",
+        "indicators[1].normalisation.best",
+        "indicators[2].normalisation",
+        "indicators[3].frequency",
+        "indicators[3].unit_en",
     }
     assert "greater than 0" in found["indicators[0].weight"]
     assert "best must be less than worst" in found["indicators[1].normalisation.best"]
@@ -68,18 +77,22 @@ def test_thresholds_must_follow_the_direction(tiny_raw):
     tiny_raw["indicators"][1]["risk"] = {"yellow": 5, "orange": 4}  # lower: must rise
     found = paths(tiny_raw)
     assert found["indicators[0].risk.orange"].startswith(
-        "thresholds must be ordered yellow > orange > red for a higher-is-better")
+        "thresholds must be ordered yellow > orange > red for a higher-is-better"
+    )
     assert "indicators[1].risk.orange" in found
 
 
 def test_target_and_ranges(tiny_raw):
     tiny_raw["indicators"][0]["valid"] = {"min": 10, "max": 5}
-    tiny_raw["indicators"][2]["target"] = 150           # outside [0, 100]
+    tiny_raw["indicators"][2]["target"] = 150  # outside [0, 100]
     del tiny_raw["indicators"][3]["rollup"]
     tiny_raw["indicators"][3]["normalisation"] = {"method": "target"}  # no target
     found = paths(tiny_raw)
-    assert set(found) >= {"indicators[0].valid.max", "indicators[2].target",
-                          "indicators[3].rollup"}
+    assert set(found) >= {
+        "indicators[0].valid.max",
+        "indicators[2].target",
+        "indicators[3].rollup",
+    }
 
 
 def test_structure_problems_unique_ids_parents_agencies(tiny_raw):
@@ -115,8 +128,13 @@ def test_any_depth_of_hierarchy(tiny_raw):
     raw = copy.deepcopy(tiny_raw)
     raw["dimensions"] += [
         {"id": "a.x", "parent": "a", "name_zh": "甲一", "name_en": "A-x", "weight": 1},
-        {"id": "a.x.y", "parent": "a.x", "name_zh": "甲一一", "name_en": "A-x-y",
-         "weight": 1},
+        {
+            "id": "a.x.y",
+            "parent": "a.x",
+            "name_zh": "甲一一",
+            "name_en": "A-x-y",
+            "weight": 1,
+        },
     ]
     raw["indicators"][0]["parent"] = "a.x.y"
     catalogue = ev.parse_catalogue(raw)

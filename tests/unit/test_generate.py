@@ -14,7 +14,11 @@ from evaluation.generate import generate_city, write_city
 
 # periods in 24 months from January 2024, per reporting frequency
 PERIODS_IN_24_MONTHS = {
-    "monthly": 24, "bimonthly": 12, "quarterly": 8, "half_year": 4, "annual": 2,
+    "monthly": 24,
+    "bimonthly": 12,
+    "quarterly": 8,
+    "half_year": 4,
+    "annual": 2,
 }
 
 
@@ -43,7 +47,12 @@ def test_generate_city_different_seed_gives_different_values(catalogue, city):
 def test_units_table_has_contract_columns_ids_and_peer_groups(city):
     units = city["units"]
     assert list(units.columns) == [
-        "unit_id", "name_zh", "name_en", "peer_group", "level", "parent_id",
+        "unit_id",
+        "name_zh",
+        "name_en",
+        "peer_group",
+        "level",
+        "parent_id",
     ]
     assert len(units) == 50
     assert units["unit_id"].tolist() == [f"D{i:02d}" for i in range(1, 41)] + [
@@ -52,7 +61,10 @@ def test_units_table_has_contract_columns_ids_and_peer_groups(city):
     departments = units[units["level"] == "department"]
     districts = units[units["level"] == "district"]
     assert departments["peer_group"].value_counts().to_dict() == {
-        "economic": 10, "social": 10, "regulatory": 10, "general": 10,
+        "economic": 10,
+        "social": 10,
+        "regulatory": 10,
+        "general": 10,
     }
     assert (districts["peer_group"] == "district").all()
     assert len(districts) == 10
@@ -68,7 +80,11 @@ def test_units_table_has_contract_columns_ids_and_peer_groups(city):
 def test_every_series_reported_for_every_unit_and_period(catalogue, city):
     obs = city["observations"]
     assert list(obs.columns) == [
-        "unit_id", "period", "indicator_id", "value", "reported_at",
+        "unit_id",
+        "period",
+        "indicator_id",
+        "value",
+        "reported_at",
     ]
     counts = obs.groupby("indicator_id").size()
     for s in [*catalogue.indicators, *catalogue.context]:
@@ -81,8 +97,18 @@ def test_every_series_reported_for_every_unit_and_period(catalogue, city):
 def test_period_labels_cover_the_two_years(city):
     obs = city["observations"]
     labels = set(obs["period"])
-    assert {"2024-M01", "2025-M12", "2024-B1", "2025-B6", "2024-Q1", "2025-Q4",
-            "2024-H1", "2025-H2", "2024", "2025"} <= labels
+    assert {
+        "2024-M01",
+        "2025-M12",
+        "2024-B1",
+        "2025-B6",
+        "2024-Q1",
+        "2025-Q4",
+        "2024-H1",
+        "2025-H2",
+        "2024",
+        "2025",
+    } <= labels
     assert "2026-M01" not in labels and "2023" not in labels
     annual = obs.loc[obs["indicator_id"] == "deputy_satisfaction", "period"]
     assert sorted(annual.unique()) == ["2024", "2025"]
@@ -120,11 +146,17 @@ def test_missing_share_is_about_two_percent(city):
 
 def test_planted_poor_departments_are_worse_than_the_median_unit(city):
     obs = city["observations"]
-    rates = ["approval_on_time_rate", "complaint_handling_rate",
-             "service_good_rating_rate", "public_satisfaction"]
+    rates = [
+        "approval_on_time_rate",
+        "complaint_handling_rate",
+        "service_good_rating_rate",
+        "public_satisfaction",
+    ]
     means = (
         obs[obs["indicator_id"].isin(rates)]
-        .groupby(["indicator_id", "unit_id"])["value"].mean().unstack()
+        .groupby(["indicator_id", "unit_id"])["value"]
+        .mean()
+        .unstack()
     )
     for unit in ["D07", "D22"]:
         assert (means[unit] < means.median(axis=1)).all(), unit
@@ -135,10 +167,16 @@ def test_planted_poor_departments_are_worse_than_the_median_unit(city):
 
 def test_suspicious_reporters_are_planted(city):
     obs = city["observations"]
-    d13 = obs[(obs["unit_id"] == "D13")
-              & obs["indicator_id"].isin(["approval_on_time_rate",
-                                          "complaint_handling_rate",
-                                          "leader_task_completion_rate"])]
+    d13 = obs[
+        (obs["unit_id"] == "D13")
+        & obs["indicator_id"].isin(
+            [
+                "approval_on_time_rate",
+                "complaint_handling_rate",
+                "leader_task_completion_rate",
+            ]
+        )
+    ]
     assert len(d13) == 24 + 24 + 12
     assert (d13["value"] == 100.0).all()
     d28 = obs[obs["unit_id"] == "D28"]
@@ -152,13 +190,21 @@ def test_cumulative_series_rise_within_each_year(city):
         one = one.assign(year=one["period"].str[:4]).sort_values("period")
         rises = one.groupby(["unit_id", "year"])["value"].diff().dropna()
         assert (rises >= 0).all(), sid
-    kt = obs[(obs["indicator_id"] == "key_target_completion_rate")
-             & (obs["unit_id"] == "D01")].set_index("period")["value"]
+    kt = obs[
+        (obs["indicator_id"] == "key_target_completion_rate")
+        & (obs["unit_id"] == "D01")
+    ].set_index("period")["value"]
     assert kt["2025-Q1"] < kt["2024-Q4"]  # restarts in January
-    q1 = obs.loc[(obs["indicator_id"] == "key_target_completion_rate")
-                 & (obs["period"] == "2024-Q1"), "value"].median()
-    q4 = obs.loc[(obs["indicator_id"] == "key_target_completion_rate")
-                 & (obs["period"] == "2024-Q4"), "value"].median()
+    q1 = obs.loc[
+        (obs["indicator_id"] == "key_target_completion_rate")
+        & (obs["period"] == "2024-Q1"),
+        "value",
+    ].median()
+    q4 = obs.loc[
+        (obs["indicator_id"] == "key_target_completion_rate")
+        & (obs["period"] == "2024-Q4"),
+        "value",
+    ].median()
     assert q1 < 50 < q4
 
 
@@ -166,10 +212,15 @@ def test_write_city_layout_and_encodings(catalogue, city, tmp_path):
     paths = write_city(city, tmp_path, catalogue)
     names = sorted(p.relative_to(tmp_path).as_posix() for p in paths)
     assert names == [
-        "observations/audit.csv", "observations/finance.xlsx",
-        "observations/inspection.csv", "observations/legal.csv",
-        "observations/personnel.csv", "observations/service_centre.csv",
-        "observations/supervision.csv", "observations/survey.csv", "units.csv",
+        "observations/audit.csv",
+        "observations/finance.xlsx",
+        "observations/inspection.csv",
+        "observations/legal.csv",
+        "observations/personnel.csv",
+        "observations/service_centre.csv",
+        "observations/supervision.csv",
+        "observations/survey.csv",
+        "units.csv",
     ]
     bom = b"\xef\xbb\xbf"
     units = (tmp_path / "units.csv").read_bytes()
@@ -179,8 +230,10 @@ def test_write_city_layout_and_encodings(catalogue, city, tmp_path):
 
     supervision = (tmp_path / "observations/supervision.csv").read_bytes()
     assert not supervision.startswith(bom)
-    text = supervision.decode("gb18030")
-    assert text.startswith("unit_id,period,indicator_id,value,reported_at\n")
+    text = supervision.decode("gb18030")  # Chinese headers, as Chinese office software
+    assert text.startswith("单位代码,报告期,指标代码,指标值,报送日期\n")
+    with pytest.raises(UnicodeDecodeError):
+        supervision.decode("utf-8")
 
     legal = (tmp_path / "observations/legal.csv").read_bytes()
     assert legal.startswith(b"unit_id,period,")
@@ -190,8 +243,19 @@ def test_write_city_layout_and_encodings(catalogue, city, tmp_path):
 
 def test_written_values_are_plain_and_missing_cells_empty(catalogue, city, tmp_path):
     write_city(city, tmp_path, catalogue)
-    raw = pd.read_csv(tmp_path / "observations/supervision.csv", encoding="gb18030",
-                      dtype=str, keep_default_na=False)
+    raw = pd.read_csv(
+        tmp_path / "observations/supervision.csv",
+        encoding="gb18030",
+        dtype=str,
+        keep_default_na=False,
+    ).rename(
+        columns={
+            "单位代码": "unit_id",
+            "报告期": "period",
+            "指标代码": "indicator_id",
+            "指标值": "value",
+        }
+    )
     assert len(raw) == 50 * (24 * 7 + 8 + 4)  # 7 monthly, 1 quarterly, 1 half-year
     assert (raw["value"] == "").any()
     assert not raw["value"].isin(["nan", "NaN", "NA"]).any()

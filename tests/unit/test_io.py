@@ -11,10 +11,16 @@ from ..conftest import TINY_ROWS, TINY_UNITS, write_dataset
 CHINESE = "unit_id,name\nU1,市监察局\n"
 
 
-@pytest.mark.parametrize("encoding, expected", [
-    ("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gb18030", "gb18030"),
-    ("gbk", "gb18030"), ("utf-16", "utf-16"),
-])
+@pytest.mark.parametrize(
+    "encoding, expected",
+    [
+        ("utf-8", "utf-8"),
+        ("utf-8-sig", "utf-8-sig"),
+        ("gb18030", "gb18030"),
+        ("gbk", "gb18030"),
+        ("utf-16", "utf-16"),
+    ],
+)
 def test_decode_detects_what_agencies_send(encoding, expected):
     text, found = decode(CHINESE.encode(encoding))
     assert text == CHINESE
@@ -31,26 +37,35 @@ def test_read_table_reports_line_numbers_and_skips_blank_lines(tmp_path):
     path.write_text("unit_id,value\nU1,1\n\nU2,\nU3,NA\n", encoding="utf-8")
     frame, record = read_table(path)
     assert frame["row"].tolist() == [2, 4, 5]  # line 3 is blank
-    assert frame["value"].isna().tolist() == [False, True, False]  # only empty is missing
+    assert frame["value"].isna().tolist() == [
+        False,
+        True,
+        False,
+    ]  # only empty is missing
     assert frame["value"].tolist()[2] == "NA"  # 'NA' is text, for validation to refuse
     assert record["encoding"] == "utf-8" and len(record["sha256"]) == 64
 
 
 def test_excel_rows_are_sheet_rows(tmp_path):
     path = tmp_path / "finance.xlsx"
-    pd.DataFrame({"unit_id": ["U1", "U2"], "value": ["1.5", "2"]}).to_excel(path, index=False)
+    pd.DataFrame({"unit_id": ["U1", "U2"], "value": ["1.5", "2"]}).to_excel(
+        path, index=False
+    )
     frame, record = read_table(path)
     assert record["encoding"] == "xlsx"
     assert frame["row"].tolist() == [2, 3]
     assert frame["value"].tolist() == ["1.5", "2"]
 
 
-@pytest.mark.parametrize("content, rule", [
-    (b"", "empty file"),
-    (b"   \n", "empty file"),
-    (b"unit_id,period,indicator_id,value\n", "no data rows"),
-    (b"unit_id,value\n\x81\x20\xff,1\n", "unreadable encoding"),
-])
+@pytest.mark.parametrize(
+    "content, rule",
+    [
+        (b"", "empty file"),
+        (b"   \n", "empty file"),
+        (b"unit_id,period,indicator_id,value\n", "no data rows"),
+        (b"unit_id,value\n\x81\x20\xff,1\n", "unreadable encoding"),
+    ],
+)
 def test_unreadable_files_name_the_file(tmp_path, content, rule):
     (tmp_path / "bad.csv").write_bytes(content)
     with pytest.raises(ev.ValidationFailed) as info:
@@ -65,8 +80,10 @@ def test_load_dataset_reports_every_unreadable_file_at_once(tmp_path):
     (tmp_path / "observations" / "binary.csv").write_bytes(b"a\n\xff\xfe\x00\x81")
     with pytest.raises(ev.ValidationFailed) as info:
         ev.load_dataset(tmp_path)
-    assert sorted(info.value.report["file"]) == ["observations/binary.csv",
-                                                 "observations/empty.csv"]
+    assert sorted(info.value.report["file"]) == [
+        "observations/binary.csv",
+        "observations/empty.csv",
+    ]
 
 
 def test_load_dataset_needs_units_and_observations(tmp_path):

@@ -22,8 +22,11 @@ from ..conftest import TINY_ROWS, TINY_UNITS, write_dataset
 def test_tiny_annual_composite_matches_hand_calculation(tiny_result):
     table = tiny_result.league_table("2025").set_index("unit_id")
     assert table["composite_score"].to_dict() == pytest.approx(
-        {"U1": 61.0, "U2": 42.0, "U3": 36.0})
-    assert table["a"].to_dict() == pytest.approx({"U1": 55.0, "U2": 110 / 3, "U3": 50.0})
+        {"U1": 61.0, "U2": 42.0, "U3": 36.0}
+    )
+    assert table["a"].to_dict() == pytest.approx(
+        {"U1": 55.0, "U2": 110 / 3, "U3": 50.0}
+    )
     assert table["b"].to_dict() == pytest.approx({"U1": 70.0, "U2": 50.0, "U3": 15.0})
     assert table["rank"].tolist() == [1, 2, 3]
     assert table["peer_rank"].to_dict() == {"U1": 1, "U2": 2, "U3": 1}
@@ -42,21 +45,30 @@ def test_tiny_rollup_and_normalised_scores(tiny_result):
 def test_contributions_add_up_to_composite(tiny_result):
     b = tiny_result.breakdown("U1")
     assert b.set_index("indicator_id")["contribution"].to_dict() == pytest.approx(
-        {"a1": 15.0, "a2": 18.0, "b1": 24.0, "b2": 4.0})
+        {"a1": 15.0, "a2": 18.0, "b1": 24.0, "b2": 4.0}
+    )
     assert b["weight"].sum() == pytest.approx(1.0)
 
 
-def test_quarterly_run_scores_only_indicators_that_fit_the_quarter(tiny_catalogue,
-                                                                    tiny_dataset_path):
-    result = ev.run(tiny_catalogue, ev.load_dataset(tiny_dataset_path), period="2025-Q4",
-                    run_at="t")
+def test_quarterly_run_scores_only_indicators_that_fit_the_quarter(
+    tiny_catalogue, tiny_dataset_path
+):
+    result = ev.run(
+        tiny_catalogue, ev.load_dataset(tiny_dataset_path), period="2025-Q4", run_at="t"
+    )
     assert set(result.prepared["indicator_id"]) == {"a1", "a2"}
     assert result.periods == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
     q4 = result.league_table().set_index("unit_id")
     # U2 has no a2 in Q4 (exclude rule): a = a1 alone, coverage 0.5 meets min 0.5
-    assert q4["composite_score"].to_dict() == pytest.approx({"U1": 70, "U2": 0, "U3": 85})
+    assert q4["composite_score"].to_dict() == pytest.approx(
+        {"U1": 70, "U2": 0, "U3": 85}
+    )
     assert q4["rank"].to_dict() == {"U3": 1, "U1": 2, "U2": 3}
-    assert q4["rank_change"].to_dict() == {"U3": 0, "U1": 0, "U2": 0}  # same order in Q3
+    assert q4["rank_change"].to_dict() == {
+        "U3": 0,
+        "U1": 0,
+        "U2": 0,
+    }  # same order in Q3
     assert q4.loc["U2", "coverage"] == 1.0  # b does not apply to a quarter
 
 
@@ -77,11 +89,13 @@ def test_zero_score_rule_scores_missing_as_zero(tiny_raw, tmp_path):
     catalogue = ev.parse_catalogue(tiny_raw)
     path = write_dataset(tmp_path, TINY_UNITS, TINY_ROWS)
     q4 = ev.run(catalogue, ev.load_dataset(path), period="2025-Q4", run_at="t")
-    row = q4.normalised.query("unit_id == 'U2' and indicator_id == 'a2' "
-                              "and period == '2025-Q4'")
+    row = q4.normalised.query(
+        "unit_id == 'U2' and indicator_id == 'a2' and period == '2025-Q4'"
+    )
     assert row["score"].item() == 0
-    status = q4.prepared.query("unit_id == 'U2' and indicator_id == 'a2' "
-                               "and period == '2025-Q4'")["status"].item()
+    status = q4.prepared.query(
+        "unit_id == 'U2' and indicator_id == 'a2' and period == '2025-Q4'"
+    )["status"].item()
     assert status == "missing_zero_score"
 
 
@@ -90,27 +104,40 @@ def test_peer_median_rule_imputes_from_the_peer_group(tiny_raw, tmp_path):
     catalogue = ev.parse_catalogue(tiny_raw)
     units = pd.concat([TINY_UNITS, TINY_UNITS.iloc[[0]].assign(unit_id="U4")])
     # U4 copies U1's rows (every row present: completeness), except a2 in Q4 = 5
-    u4 = [("U4", p, i, "5" if (p, i) == ("2025-Q4", "a2") else v)
-          for u, p, i, v in TINY_ROWS if u == "U1"]
+    u4 = [
+        ("U4", p, i, "5" if (p, i) == ("2025-Q4", "a2") else v)
+        for u, p, i, v in TINY_ROWS
+        if u == "U1"
+    ]
     rows = [*TINY_ROWS, *u4]
     path = write_dataset(tmp_path, units, rows)
     data = ev.load_dataset(path)
     q4 = ev.run(catalogue, data, period="2025-Q4", run_at="t")
-    cell = q4.prepared.query("unit_id == 'U2' and indicator_id == 'a2' "
-                             "and period == '2025-Q4'")
+    cell = q4.prepared.query(
+        "unit_id == 'U2' and indicator_id == 'a2' and period == '2025-Q4'"
+    )
     # U2's peers in g1 reporting a2 in Q4: U1 = 1, U4 = 5 → median 3
     assert cell["value"].item() == 3
     assert cell["status"].item() == "imputed_peer_median"
     assert q4.league_table().set_index("unit_id").loc["U2", "n_imputed"] == 1
 
 
-def test_same_inputs_give_the_same_digest_and_rebuild_matches(tiny_result, tiny_catalogue,
-                                                              tiny_dataset_path):
-    again = ev.run(tiny_catalogue, ev.load_dataset(tiny_dataset_path), period="2025",
-                   run_at="2026-01-15T09:00:00+00:00")
+def test_same_inputs_give_the_same_digest_and_rebuild_matches(
+    tiny_result, tiny_catalogue, tiny_dataset_path
+):
+    again = ev.run(
+        tiny_catalogue,
+        ev.load_dataset(tiny_dataset_path),
+        period="2025",
+        run_at="2026-01-15T09:00:00+00:00",
+    )
     assert again.digest() == tiny_result.digest()
-    other_time = ev.run(tiny_catalogue, ev.load_dataset(tiny_dataset_path), period="2025",
-                        run_at="2026-01-16T09:00:00+00:00")
+    other_time = ev.run(
+        tiny_catalogue,
+        ev.load_dataset(tiny_dataset_path),
+        period="2025",
+        run_at="2026-01-16T09:00:00+00:00",
+    )
     assert other_time.digest() != tiny_result.digest()
 
 
@@ -125,7 +152,10 @@ def test_run_refuses_a_period_without_data(tiny_catalogue, tiny_dataset_path):
 
 
 def test_scores_lie_in_0_100(tiny_result):
-    for table, col in [(tiny_result.normalised, "score"), (tiny_result.scores, "score"),
-                       (tiny_result.composite, "composite_score")]:
+    for table, col in [
+        (tiny_result.normalised, "score"),
+        (tiny_result.scores, "score"),
+        (tiny_result.composite, "composite_score"),
+    ]:
         values = table[col].dropna().to_numpy()
         assert np.all((values >= 0) & (values <= 100))

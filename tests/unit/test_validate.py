@@ -1,4 +1,4 @@
-"""Validation names file, row, column, value and rule for every bad cell, all at once."""
+"""Validation names file, row, column, value and rule of every bad cell at once."""
 
 import pandas as pd
 import pytest
@@ -15,33 +15,37 @@ def problems(catalogue, folder) -> pd.DataFrame:
 
 
 def with_rows(rows, **changes):
-    """TINY_ROWS with row i's value replaced: changes = {i: (unit, period, ind, value)}."""
+    """TINY_ROWS with rows replaced: ``r3=(unit, period, indicator, value)``."""
     out = list(rows)
     for i, row in changes.items():
         out[int(i.lstrip("r"))] = row
     return out
 
 
-def test_valid_tiny_dataset_passes_and_values_become_numbers(tiny_catalogue,
-                                                             tiny_dataset_path):
+def test_valid_tiny_dataset_passes_and_values_become_numbers(
+    tiny_catalogue, tiny_dataset_path
+):
     data = ev.validate_dataset(ev.load_dataset(tiny_dataset_path), tiny_catalogue)
     assert data.observations["value"].dtype == float
     assert data.observations["value"].isna().sum() == 1  # U2 a2 Q4 left empty
 
 
-def test_every_bad_cell_is_reported_with_file_line_column_value_rule(tiny_catalogue,
-                                                                     tmp_path):
+def test_every_bad_cell_is_reported_with_file_line_column_value_rule(
+    tiny_catalogue, tmp_path
+):
     rows = with_rows(
         TINY_ROWS,
-        r0=("U1", "2025-Q1", "a1", "130"),      # line 2: out of range
-        r1=("U9", "2025-Q2", "a1", "90"),       # line 3: unknown unit
-        r2=("U1", "2025-Q3", "zz", "70"),       # line 4: unknown indicator
-        r3=("U1", "2025-Q4", "a1", "95%"),      # line 5: not a number
-        r4=("U2", "2025-M01", "a1", "60"),      # line 6: monthly label, quarterly series
-        r5=("U2", "Q2 2025", "a1", "60"),       # line 7: not a period label
+        r0=("U1", "2025-Q1", "a1", "130"),  # line 2: out of range
+        r1=("U9", "2025-Q2", "a1", "90"),  # line 3: unknown unit
+        r2=("U1", "2025-Q3", "zz", "70"),  # line 4: unknown indicator
+        r3=("U1", "2025-Q4", "a1", "95%"),  # line 5: not a number
+        r4=("U2", "2025-M01", "a1", "60"),  # line 6: monthly label, quarterly series
+        r5=("U2", "Q2 2025", "a1", "60"),  # line 7: not a period label
     )
     report = problems(tiny_catalogue, write_dataset(tmp_path, TINY_UNITS, rows))
-    got = {(r.row, r.column, r.value, r.rule.split(":")[0]) for r in report.itertuples()}
+    got = {
+        (r.row, r.column, r.value, r.rule.split(":")[0]) for r in report.itertuples()
+    }
     assert {
         (2, "value", "130", "valid_range[a1]"),
         (3, "unit_id", "U9", "known_unit"),
@@ -64,11 +68,17 @@ def test_duplicate_rows_are_one_problem_per_line(tiny_catalogue, tmp_path):
 
 
 def test_missing_and_unknown_columns_name_the_file(tiny_catalogue, tmp_path):
-    frame = pd.DataFrame(TINY_ROWS, columns=["unit_id", "period", "indicator_id", "value"])
+    frame = pd.DataFrame(
+        TINY_ROWS, columns=["unit_id", "period", "indicator_id", "value"]
+    )
     frame = frame.rename(columns={"value": "Value"})
     report = problems(tiny_catalogue, write_dataset(tmp_path, TINY_UNITS, frame))
-    assert set(zip(report["column"], report["rule"].str.split(":").str[0])) == {
-        ("value", "missing_column"), ("Value", "unknown_column")}
+    assert set(
+        zip(report["column"], report["rule"].str.split(":").str[0], strict=True)
+    ) == {
+        ("value", "missing_column"),
+        ("Value", "unknown_column"),
+    }
     assert report["row"].isna().all()
 
 
@@ -81,15 +91,17 @@ def test_absent_rows_are_a_completeness_problem(tiny_catalogue, tmp_path):
 
 def test_bad_units_table(tiny_catalogue, tmp_path):
     units = TINY_UNITS.copy()
-    units.loc[1, "unit_id"] = "U1"            # duplicate id
-    units.loc[2, "peer_group"] = "nowhere"    # unknown peer group
-    units.loc[0, "level"] = "ministry"        # unknown level
+    units.loc[1, "unit_id"] = "U1"  # duplicate id
+    units.loc[2, "peer_group"] = "nowhere"  # unknown peer group
+    units.loc[0, "level"] = "ministry"  # unknown level
     report = problems(tiny_catalogue, write_dataset(tmp_path, units, TINY_ROWS))
     units_rows = report[report["file"] == "units.csv"]
     got = {(r.row, r.column, r.rule.split(":")[0]) for r in units_rows.itertuples()}
     assert {(2, "level", "known_level"), (4, "peer_group", "known_peer_group")} <= got
-    assert {r for r in got if r[1] == "unit_id"} == {(2, "unit_id", "unique"),
-                                                     (3, "unit_id", "unique")}
+    assert {r for r in got if r[1] == "unit_id"} == {
+        (2, "unit_id", "unique"),
+        (3, "unit_id", "unique"),
+    }
 
 
 def test_gb18030_file_with_chinese_validates(tiny_catalogue, tmp_path):
@@ -97,15 +109,18 @@ def test_gb18030_file_with_chinese_validates(tiny_catalogue, tmp_path):
     write_dataset(tmp_path, units, TINY_ROWS, encoding="gb18030")
     units.to_csv(tmp_path / "units.csv", index=False, encoding="gb18030")
     data = ev.load_dataset(tmp_path)
-    assert dict(zip(data.files["file"], data.files["encoding"], strict=True))[
-        "units.csv"] == "gb18030"
+    assert (
+        dict(zip(data.files["file"], data.files["encoding"], strict=True))["units.csv"]
+        == "gb18030"
+    )
     valid = ev.validate_dataset(data, tiny_catalogue)
     assert valid.units["name_zh"].tolist() == ["监察局", "财政局", "审计局"]
 
 
 def test_check_dataset_returns_the_report_as_a_table(tiny_catalogue, tmp_path):
     rows = with_rows(TINY_ROWS, r0=("U1", "2025-Q1", "a1", "-1"))
-    report = ev.check_dataset(ev.load_dataset(write_dataset(tmp_path, TINY_UNITS, rows)),
-                              tiny_catalogue)
+    report = ev.check_dataset(
+        ev.load_dataset(write_dataset(tmp_path, TINY_UNITS, rows)), tiny_catalogue
+    )
     assert list(report.columns) == ["file", "row", "column", "value", "rule"]
     assert len(report) == 1

@@ -1,0 +1,244 @@
+"""The ``evaluation`` command line: validate, score, export, generate, dashboard.
+
+Exit codes: 0 success; 1 invalid input (catalogue or data: nothing is written
+except the problem report you ask for); 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from .catalogue import Catalogue, load_catalogue
+from .errors import CatalogueError, EvaluationError, ValidationFailed
+from .export import LANGS, media_table, write_media_csv
+from .io import load_dataset
+from .pipeline import run
+from .store import load_result, save_result
+from .validate import validate_dataset
+
+app = typer.Typer(
+    help="Government department performance evaluation: validate agency data, score "
+    "and rank units, export media tables, serve the leadership dashboard.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+CatalogueOpt = Annotated[
+    Path, typer.Option("--catalogue", "-c", help="Indicator catalogue (YAML).")
+]
+Data = Annotated[
+    Path, typer.Argument(help="Dataset folder: units.csv and observations/*.csv|xlsx.")
+]
+ReportOpt = Annotated[
+    Path | None,
+    typer.Option(help="Write the full problem report here (UTF-8-BOM CSV) on failure."),
+]
+
+
+@app.callback()
+def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.secho(message, err=True, fg=typer.colors.RED)
+    return typer.Exit(code)
+
+
+def _catalogue(path: Path) -> Catalogue:
+    try:
+        return load_catalogue(path)
+    except CatalogueError as exc:
+        raise _fail(f"invalid catalogue {path}:\n{exc}") from None
+
+
+def _report_failure(exc: ValidationFailed, report: Path | None) -> typer.Exit:
+    summary = exc.summary()
+    lines = [f"  {r.file}: {r.problems} × {r.rule}" for r in summary.itertuples()]
+    typer.secho(
+        f"validation failed: {len(exc.report)} problem(s)",
+        err=True,
+        fg=typer.colors.RED,
+    )
+    typer.echo("\n".join(lines[:30]) + ("\n  …" if len(lines) > 30 else ""), err=True)
+    typer.echo("\nfirst problems (file, row, column, value, rule):", err=True)
+    typer.echo(exc.report.head(15).to_string(index=False), err=True)
+    if report is not None:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        exc.report.to_csv(report, index=False, encoding="utf-8-sig")
+        typer.echo(f"\nfull report: {report}", err=True)
+    else:
+        typer.echo("\n(use --report PATH for the full report)", err=True)
+    return typer.Exit(1)
+
+
+@app.command()
+def validate(
+    data: Data,
+    catalogue: CatalogueOpt = Path("indicators.yaml"),
+    report: ReportOpt = None,
+) -> None:
+    """Check a dataset against the catalogue; list every problem (file, row, column)."""
+    cat = _catalogue(catalogue)
+    try:
+        dataset = load_dataset(data)
+        for r in dataset.files.itertuples():
+            typer.echo(f"read {r.file}: {r.rows} rows, {r.encoding}")
+        valid = validate_dataset(dataset, cat)
+    except ValidationFailed as exc:
+        raise _report_failure(exc, report) from None
+    typer.secho(
+        f"valid: {len(valid.units)} units, {len(valid.observations)} observations "
+        f"({int(valid.observations['value'].isna().sum())} empty values)",
+        fg=typer.colors.GREEN,
+    )
+
+
+@app.command()
+def score(
+    data: Data,
+    period: Annotated[
+        str,
+        typer.Option(
+            "--period",
+            "-p",
+            help="Evaluation period: 2025, 2025-H1, 2025-Q4, 2025-B6 or 2025-M12.",
+        ),
+    ],
+    catalogue: CatalogueOpt = Path("indicators.yaml"),
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("data/output"),
+    run_at: Annotated[
+        str | None,
+        typer.Option(
+            help="Timestamp to record (ISO 8601); pass the original to reproduce a "
+            "result byte for byte."
+        ),
+    ] = None,
+    report: ReportOpt = None,
+) -> None:
+    """Validate, score and rank; write OUT/result/ and OUT/ranking_PERIOD.csv."""
+    cat = _catalogue(catalogue)
+    try:
+        result = run(
+            cat,
+            load_dataset(data),
+            period=period,
+            run_at=run_at,
+            catalogue_path=str(catalogue),
+        )
+    except ValidationFailed as exc:
+        raise _report_failure(exc, report) from None
+    except EvaluationError as exc:
+        raise _fail(str(exc)) from None
+    folder = save_result(result, out / "result")
+    table = result.league_table(period)
+    ranking = out / f"ranking_{period}.csv"
+    table.to_csv(ranking, index=False, encoding="utf-8-sig")
+    ranked = int(table["rank"].notna().sum())
+    typer.echo(
+        f"scored {period}: {ranked} of {len(table)} units ranked; periods "
+        f"{', '.join(result.periods)}"
+    )
+    typer.echo(f"wrote {folder}/ and {ranking}")
+    top = table.head(5)[["rank", "unit_id", "name_zh", "name_en", "composite_score"]]
+    typer.echo(top.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+
+
+@app.command()
+def export(
+    result: Annotated[Path, typer.Argument(help="Result folder from `score`.")],
+    out: Annotated[Path, typer.Option(help="CSV file to write.")],
+    period: Annotated[
+        str | None, typer.Option(help="Period (default: the result's).")
+    ] = None,
+    lang: Annotated[str, typer.Option(help=f"Headers and names: {LANGS}.")] = "zh",
+    peer_group: Annotated[
+        str | None, typer.Option(help="Only this peer group, ranked within it.")
+    ] = None,
+    decimals: Annotated[int, typer.Option(min=0, max=6)] = 2,
+) -> None:
+    """Write the media CSV: rank, department, scores, rank change (UTF-8 with BOM)."""
+    if lang not in LANGS:
+        raise _fail(f"--lang must be one of {', '.join(LANGS)}", 2)
+    try:
+        res = load_result(result)
+        groups = [g.id for g in res.catalogue.peer_groups]
+        if peer_group is not None and peer_group not in groups:
+            raise _fail(
+                f"unknown peer group {peer_group!r}; known: {', '.join(groups)}"
+            )
+        table = media_table(
+            res, period, peer_group=peer_group, lang=lang, decimals=decimals
+        )
+    except (FileNotFoundError, KeyError) as exc:
+        raise _fail(str(exc).strip('"')) from None
+    write_media_csv(table, out)
+    typer.echo(f"wrote {out}: {len(table)} rows")
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Argument(help="Folder to write the dataset to.")],
+    catalogue: CatalogueOpt = Path("indicators.yaml"),
+    seed: int = 0,
+    departments: int = 40,
+    districts: int = 10,
+    months: int = 24,
+    start_year: int = 2024,
+) -> None:
+    """Generate a synthetic city (seeded) in the agencies' file formats."""
+    from .generate import generate_city, write_city
+
+    cat = _catalogue(catalogue)
+    tables = generate_city(
+        cat,
+        departments=departments,
+        districts=districts,
+        months=months,
+        start_year=start_year,
+        seed=seed,
+    )
+    paths = write_city(tables, out, cat)
+    typer.echo(
+        f"wrote {len(paths)} files to {out}: {len(tables['units'])} units, "
+        f"{len(tables['observations'])} observations"
+    )
+
+
+@app.command()
+def dashboard(
+    result: Annotated[Path, typer.Argument(help="Result folder from `score`.")],
+    host: str = "127.0.0.1",
+    port: int = 8050,
+    debug: bool = False,
+) -> None:
+    """Serve the leadership dashboard for a result."""
+    from dashboards.app import create_app
+
+    try:
+        application = create_app(result)
+    except FileNotFoundError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"dashboard: http://{host}:{port}/  (Ctrl+C to stop)")
+    sys.stdout.flush()
+    application.run(host=host, port=port, debug=debug)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
+
+
+__all__ = ["app", "pd"]

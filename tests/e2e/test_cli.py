@@ -1,0 +1,229 @@
+"""The command line: exit codes, clear errors, and nothing written on bad input."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from evaluation.cli import app
+
+from ..conftest import ROOT, TINY, TINY_ROWS, TINY_UNITS, write_dataset
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def tiny_yaml(tmp_path):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(TINY, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_help_for_every_command():
+    for command in ("validate", "score", "export", "generate", "dashboard"):
+        result = invoke(command, "--help")
+        assert result.exit_code == 0, command
+        assert "Usage" in result.output
+
+
+def test_validate_score_export_on_the_sample(tmp_path):
+    catalogue = ROOT / "indicators.yaml"
+    ok = invoke("validate", ROOT / "data" / "sample", "--catalogue", catalogue)
+    assert ok.exit_code == 0, ok.output
+    assert (
+        "gb18030" in ok.output
+        and "xlsx" in ok.output
+        and "valid: 50 units" in ok.output
+    )
+    out = tmp_path / "out"
+    scored = invoke(
+        "score",
+        ROOT / "data" / "sample",
+        "--period",
+        "2025",
+        "--catalogue",
+        catalogue,
+        "--out",
+        out,
+        "--run-at",
+        "2026-01-15T09:00:00+00:00",
+    )
+    assert scored.exit_code == 0, scored.output
+    assert (out / "result" / "provenance.json").is_file()
+    ranking = pd.read_csv(out / "ranking_2025.csv", encoding="utf-8-sig")
+    assert ranking["rank"].notna().sum() == 50
+    exported = invoke("export", out / "result", "--lang", "en", "--out", out / "m.csv")
+    assert exported.exit_code == 0, exported.output
+    assert (out / "m.csv").read_bytes().startswith(b"\xef\xbb\xbfRank,Department")
+
+
+# Each case breaks the tiny dataset one way; (what to do to the folder, words expected)
+def _rows(**change):
+    rows = list(TINY_ROWS)
+    for i, row in change.items():
+        rows[int(i[1:])] = row
+    return rows
+
+
+CASES = {
+    "out_of_range": (
+        lambda d: write_dataset(
+            d, TINY_UNITS, _rows(r0=("U1", "2025-Q1", "a1", "101"))
+        ),
+        "valid_range[a1]",
+    ),
+    "non_numeric": (
+        lambda d: write_dataset(
+            d, TINY_UNITS, _rows(r0=("U1", "2025-Q1", "a1", "八十"))
+        ),
+        "numeric",
+    ),
+    "unknown_unit": (
+        lambda d: write_dataset(d, TINY_UNITS, _rows(r0=("U7", "2025-Q1", "a1", "80"))),
+        "known_unit",
+    ),
+    "unknown_indicator": (
+        lambda d: write_dataset(d, TINY_UNITS, _rows(r0=("U1", "2025-Q1", "a9", "80"))),
+        "known_indicator",
+    ),
+    "duplicate": (
+        lambda d: write_dataset(d, TINY_UNITS, [*TINY_ROWS, TINY_ROWS[3]]),
+        "duplicate",
+    ),
+    "wrong_period": (
+        lambda d: write_dataset(d, TINY_UNITS, _rows(r0=("U1", "2025/03", "a1", "80"))),
+        "period_format",
+    ),
+    "period_of_wrong_frequency": (
+        lambda d: write_dataset(d, TINY_UNITS, _rows(r0=("U1", "2025-H1", "a1", "80"))),
+        "period_frequency",
+    ),
+    "missing_column": (
+        lambda d: write_dataset(
+            d,
+            TINY_UNITS,
+            pd.DataFrame(TINY_ROWS)
+            .iloc[:, :3]
+            .set_axis(["unit_id", "period", "indicator_id"], axis=1),
+        ),
+        "missing_column",
+    ),
+    "empty_file": (
+        lambda d: (
+            write_dataset(d, TINY_UNITS, TINY_ROWS),
+            (d / "observations" / "office.csv").write_bytes(b""),
+        ),
+        "empty file",
+    ),
+    "unreadable_encoding": (
+        lambda d: (
+            write_dataset(d, TINY_UNITS, TINY_ROWS),
+            (d / "observations" / "x.csv").write_bytes(b"unit_id\n\xff\x00\x81\n"),
+        ),
+        "unreadable encoding",
+    ),
+    "bad_units": (
+        lambda d: write_dataset(d, TINY_UNITS.assign(level="ministry"), TINY_ROWS),
+        "known_level",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_exits_1_names_the_problem_and_writes_nothing(
+    case, tmp_path, tiny_yaml
+):
+    make, words = CASES[case]
+    data = tmp_path / "data"
+    data.mkdir()
+    make(data)
+    out, report = tmp_path / "out", tmp_path / "report.csv"
+    for command in (["validate", data], ["score", data, "--period", "2025"]):
+        result = invoke(
+            *command,
+            "--catalogue",
+            tiny_yaml,
+            "--out" if command[0] == "score" else "--report",
+            out if command[0] == "score" else report,
+        )
+        assert result.exit_code == 1, (case, result.output)
+        assert words in result.output, (case, result.output)
+    assert not out.exists()  # nothing written
+    report_rows = pd.read_csv(report, encoding="utf-8-sig")
+    assert list(report_rows.columns) == ["file", "row", "column", "value", "rule"]
+    assert report_rows["rule"].str.contains(words, regex=False).any()
+
+
+def test_broken_catalogue_exits_1_with_every_path(tmp_path, tiny_dataset_path):
+    broken = yaml.safe_load(yaml.safe_dump(TINY))
+    broken["indicators"][0]["risk"] = {"yellow": 50, "red": 60}
+    broken["indicators"][1]["weight"] = 0
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(broken, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "out"
+    result = invoke(
+        "score",
+        tiny_dataset_path,
+        "--period",
+        "2025",
+        "--catalogue",
+        path,
+        "--out",
+        out,
+    )
+    assert result.exit_code == 1
+    assert "indicators[0].risk.red" in result.output
+    assert "indicators[1].weight" in result.output
+    assert not out.exists()
+
+
+def test_usage_errors_exit_2(tmp_path, tiny_dataset_path, tiny_yaml):
+    assert invoke("score", tiny_dataset_path).exit_code == 2  # --period missing
+    bad_period = invoke(
+        "score",
+        tiny_dataset_path,
+        "--period",
+        "2025Q4",
+        "--catalogue",
+        tiny_yaml,
+        "--out",
+        tmp_path / "o",
+    )
+    assert bad_period.exit_code == 1 and "not a period label" in bad_period.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_export_errors(tmp_path):
+    missing = invoke("export", tmp_path / "nowhere", "--out", tmp_path / "x.csv")
+    assert missing.exit_code == 1 and "not a result folder" in missing.output
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_generate_writes_a_dataset_that_validates(tmp_path):
+    out = tmp_path / "city"
+    made = invoke(
+        "generate",
+        out,
+        "--catalogue",
+        ROOT / "indicators.yaml",
+        "--seed",
+        3,
+        "--departments",
+        8,
+        "--districts",
+        2,
+        "--months",
+        12,
+    )
+    assert made.exit_code == 0, made.output
+    checked = invoke("validate", out, "--catalogue", ROOT / "indicators.yaml")
+    assert checked.exit_code == 0, checked.output
+    shutil.rmtree(out)
