@@ -19,13 +19,16 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 
 install: $(VENV)/.installed
 
-# Browser tests drive Debian's chromium; nothing downloads a browser of its own.
+# Browser tests drive Debian's chromium (nothing downloads a browser of its own);
+# fonts-noto-cjk renders the Chinese labels in screenshots.
+BROWSER_PKGS := chromium chromium-driver fonts-noto-cjk
 browser-deps:
-	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null \
+	    && [ -d /usr/share/fonts/opentype/noto ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PKGS) >/dev/null; \
 	else \
-	  echo "browser tests need Debian's chromium: sudo apt-get install chromium chromium-driver" >&2; exit 1; \
+	  echo "browser tests need: sudo apt-get install $(BROWSER_PKGS)" >&2; exit 1; \
 	fi
 
 score: install

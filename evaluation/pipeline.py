@@ -49,8 +49,8 @@ def score(
     Returns the stage tables (long, keyed by ``period, unit_id``) that make a Result.
     """
     prepared = prepare(observations, units, catalogue, period=period)
-    ids = list(dict.fromkeys(prepared["indicator_id"]))
-    eval_periods = list(dict.fromkeys(prepared["period"]))
+    ids = list(prepared["indicator_id"].unique())  # in order of appearance
+    eval_periods = list(prepared["period"].unique())
     unit_ids = units["unit_id"].to_numpy()
     index = pd.MultiIndex.from_product([eval_periods, unit_ids], names=KEY)
     shape = (
@@ -177,7 +177,7 @@ def run(
                 "prepare",
                 {
                     "frequency": frequency,
-                    "periods": list(dict.fromkeys(tables["prepared"]["period"])),
+                    "periods": list(tables["prepared"]["period"].unique()),
                 },
             ),
             Step("normalise", {"methods": catalogue.table["normalisation"].to_dict()}),

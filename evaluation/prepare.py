@@ -27,9 +27,12 @@ def scored_indicators(catalogue: Catalogue, frequency: str) -> list[str]:
 def evaluation_periods(observations: pd.DataFrame, period: str) -> list[str]:
     """Every period of ``period``'s frequency that has reports, up to ``period``."""
     freq = P.frequency_of(period)
-    labels = P.containing(pd.Series(observations["period"].unique()), freq)
-    found = {p for p in labels.dropna() if P.sort_key(p) <= P.sort_key(period)}
-    return sorted(found | {period}, key=P.sort_key)
+    labels = pd.Series([*P.containing(pd.Series(observations["period"].unique()), freq)
+                        .dropna().unique(), period])
+    parsed = P.parse(labels)
+    month = parsed["year"] * 12 + parsed["end_month"]
+    keep = labels[month <= month.iloc[-1]].drop_duplicates()
+    return keep.iloc[np.argsort(month[keep.index].to_numpy(), kind="stable")].tolist()
 
 
 def prepare(
@@ -54,13 +57,17 @@ def prepare(
     meta = catalogue.table.loc[ids]
     n_p, n_u, n_i = len(eval_periods), len(unit_ids), len(ids)
 
-    obs = observations[observations["indicator_id"].isin(ids)]
-    obs = obs.assign(eval_period=P.containing(obs["period"], freq).to_numpy())
-    p_code = pd.Categorical(obs["eval_period"], categories=eval_periods).codes
-    u_code = pd.Categorical(obs["unit_id"], categories=unit_ids).codes
-    i_code = pd.Categorical(obs["indicator_id"], categories=ids).codes
+    obs = observations  # no row copies: work on integer codes of the columns
+    i_code = _codes(obs["indicator_id"], ids)
+    u_code = _codes(obs["unit_id"], unit_ids)
+    # periods: parse the few distinct labels once, then index by code
+    sub_code, labels = pd.factorize(obs["period"])
+    parsed = P.parse(pd.Series(labels))
+    month = (parsed["year"] * 12 + parsed["end_month"]).to_numpy(dtype=float)[sub_code]
+    in_eval = P.containing(pd.Series(labels), freq)
+    p_code = pd.Index(eval_periods).get_indexer(in_eval)[sub_code]
     value = obs["value"].to_numpy(dtype=float)
-    use = (p_code >= 0) & (u_code >= 0) & ~np.isnan(value)
+    use = (i_code >= 0) & (p_code >= 0) & (u_code >= 0) & ~np.isnan(value)
     key = (p_code.astype(np.int64) * n_u + u_code) * n_i + i_code
     size = n_p * n_u * n_i
 
@@ -70,23 +77,20 @@ def prepare(
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / count
     # last: the report with the latest last month in each key
-    sub = P.parse(obs["period"])
-    month = (sub["year"] * 12 + sub["end_month"]).to_numpy(dtype=float)
     order = np.lexsort((month[use], k))
     last = np.full(size, np.nan)
     last[k[order]] = v[order]  # later positions overwrite earlier ones
     # weighted mean by a volume series reported for the same unit and sub-period
     weighted = np.full(size, np.nan)
     for ind_id, weight_by in meta["weight_by"].dropna().items():
-        weights = observations.loc[
-            observations["indicator_id"] == weight_by, ["unit_id", "period", "value"]
-        ].rename(columns={"value": "_w"})
-        rows = obs["indicator_id"].to_numpy() == ind_id
-        w = (
-            obs.loc[rows, ["unit_id", "period"]]
-            .merge(weights, on=["unit_id", "period"], how="left")["_w"]
-            .to_numpy(dtype=float)
+        volume = observations[observations["indicator_id"] == weight_by]
+        v_key = _codes(volume["unit_id"], unit_ids) * len(labels) + _codes(
+            volume["period"], labels
         )
+        lookup = pd.Series(volume["value"].to_numpy(dtype=float), index=v_key)
+        lookup = lookup[(v_key >= 0) & ~lookup.index.duplicated()]
+        rows = i_code == ids.index(ind_id)
+        w = lookup.reindex(u_code[rows] * len(labels) + sub_code[rows]).to_numpy()
         ok = use[rows] & ~np.isnan(w) & (w > 0)
         kk = key[rows][ok]
         num = np.bincount(kk, weights=value[rows][ok] * w[ok], minlength=size)
@@ -97,26 +101,22 @@ def prepare(
         mine[kk] = True
         weighted[mine] = this[mine]
 
-    expected = np.stack(
-        [
-            P.expected_counts(meta.loc[i, "frequency"], eval_periods).to_numpy()
-            for i in ids
-        ],
-        axis=1,
-    )  # (periods, indicators)
+    per_freq = {
+        f: P.expected_counts(f, eval_periods).to_numpy() for f in set(meta["frequency"])
+    }
+    expected = np.stack([per_freq[f] for f in meta["frequency"]], axis=1)  # (p, i)
     n_expected = np.broadcast_to(expected[:, None, :], (n_p, n_u, n_i)).reshape(-1)
-    method = np.tile(meta["rollup"].to_numpy(), n_p * n_u)
     with np.errstate(invalid="ignore", divide="ignore"):
-        rolled = np.select(
-            [
-                method == "mean",
-                method == "sum",
-                method == "last",
-                method == "weighted_mean",
-            ],
-            [mean, total * n_expected / count, last, weighted],
-            np.nan,
-        )
+        candidates = {
+            "mean": mean,
+            "sum": total * n_expected / count,  # pro-rata for missing reports
+            "last": last,
+            "weighted_mean": weighted,
+        }
+    rolled = np.full((n_p * n_u, n_i), np.nan)
+    for method, cols in meta.reset_index().groupby("rollup").indices.items():
+        rolled[:, cols] = candidates[method].reshape(-1, n_i)[:, cols]
+    rolled = rolled.reshape(-1)
     rolled[count == 0] = np.nan
 
     frame = pd.DataFrame(
@@ -130,6 +130,13 @@ def prepare(
         }
     )
     return _apply_missing_rules(frame, units, meta)
+
+
+def _codes(values: pd.Series, categories) -> np.ndarray:
+    """Position of each value in ``categories`` (-1 if absent), via the uniques only."""
+    codes, uniques = pd.factorize(values)
+    lookup = pd.Index(categories).get_indexer(uniques)
+    return np.where(codes >= 0, lookup[codes], -1)
 
 
 def _apply_missing_rules(frame: pd.DataFrame, units: pd.DataFrame, meta: pd.DataFrame):

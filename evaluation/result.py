@@ -89,7 +89,7 @@ class Result:
     @property
     def periods(self) -> list[str]:
         """Evaluation periods scored, oldest first."""
-        return list(dict.fromkeys(self.composite["period"]))
+        return list(self.composite["period"].unique())
 
     def league_table(
         self, period: str | None = None, *, peer_group: str | None = None
@@ -102,6 +102,9 @@ class Result:
         period = period or self.period
         if period not in self.periods:
             raise KeyError(f"period {period!r} not in this result; have {self.periods}")
+        groups = [g.id for g in self.catalogue.peer_groups]
+        if peer_group is not None and peer_group not in groups:
+            raise KeyError(f"peer group {peer_group!r} unknown; have {groups}")
         top = self.catalogue.top_dimensions()
         dims = (
             self.scores[

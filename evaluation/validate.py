@@ -19,7 +19,7 @@ from .io import (
     UNITS_COLUMNS,
     Dataset,
 )
-from .schemas import expected_grid, observations_schema, units_schema
+from .schemas import absent_rows, observations_schema, to_numbers, units_schema
 
 KEY = ["unit_id", "period", "indicator_id"]
 
@@ -67,7 +67,7 @@ def validate_dataset(dataset: Dataset, catalogue: Catalogue) -> Dataset:
         raise ValidationFailed(report.reset_index(drop=True))
 
     observations = obs.copy()
-    observations["value"] = pd.to_numeric(observations["value"]).astype(float)
+    observations["value"] = to_numbers(observations["value"]).to_numpy()
     units_out = dataset.units[[*UNITS_COLUMNS, *META]].copy()
     return Dataset(
         units=units_out,
@@ -244,19 +244,10 @@ def _sentence(rule: str, value, indicator_id, catalogue: Catalogue, meta, pos) -
 
 def _completeness(obs: pd.DataFrame, catalogue: Catalogue, unit_ids) -> pd.DataFrame:
     """Rows no agency sent: report missing values as an empty value cell instead."""
-    keys = obs[KEY].dropna()
-    keys = keys[
-        keys["unit_id"].isin(unit_ids)
-        & keys["indicator_id"].isin(catalogue.series.index)
-    ]
-    grid = expected_grid(keys, catalogue, unit_ids)
-    if len(grid) <= len(keys.drop_duplicates()):
+    absent = absent_rows(obs, catalogue, unit_ids)
+    if absent.empty:
         return pd.DataFrame(columns=ValidationFailed.columns)
-    merged = grid.merge(keys.drop_duplicates(), how="left", indicator=True)
-    absent = merged[merged["_merge"] == "left_only"]
-    agency = absent["indicator_id"].map(
-        {s.id: s.agency for s in (*catalogue.indicators, *catalogue.context)}
-    )
+    agency = absent["indicator_id"].map(catalogue.series["agency"])
     return pd.DataFrame(
         {
             "file": "(agency " + agency + ")",

@@ -159,3 +159,11 @@ def test_scores_lie_in_0_100(tiny_result):
     ]:
         values = table[col].dropna().to_numpy()
         assert np.all((values >= 0) & (values <= 100))
+
+
+def test_league_table_refuses_unknown_period_and_peer_group(tiny_result):
+    with pytest.raises(KeyError, match="period '2030' not in this result"):
+        tiny_result.league_table("2030")
+    with pytest.raises(KeyError, match="peer group 'g9' unknown"):
+        tiny_result.league_table(peer_group="g9")
+    assert set(tiny_result.league_table(peer_group="g1")["unit_id"]) == {"U1", "U2"}

@@ -1,0 +1,234 @@
+"""Benchmark: score units × indicators × months from the long table.
+
+Measures, side by side in one run (medians of ``--repeats`` runs, and peak traced
+memory from a separate run, so tracing does not slow the timed ones):
+
+* ``validate``   text cells as read from files → typed observations (pandera);
+* ``score``      typed long table → every stage's table (prepare, normalise,
+                 aggregate, rank), i.e. ``evaluation.score``;
+* ``floor``      a one-pass numpy floor for the same answer: integer codes already
+                 made, one ``bincount`` roll-up, min-max, one matrix product for the
+                 composite, an argsort for ranks — no stage tables kept;
+* ``floor+ids``  the floor including ``pd.factorize`` of the three id columns.
+
+Run: ``python benchmarks/bench_scoring.py`` (defaults: 10,000 × 40 × 12).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import evaluation as ev  # noqa: E402
+from evaluation.io import Dataset  # noqa: E402
+
+METHODS = ["minmax", "goalposts", "zscore", "target"]
+ROLLUPS = ["mean", "sum", "last", "mean"]
+
+
+def catalogue(n_ind: int) -> ev.Catalogue:
+    """Five dimensions, ``n_ind`` monthly indicators cycling through the methods."""
+    dims = [f"d{k}" for k in range(5)]
+    indicators = []
+    for k in range(n_ind):
+        method = METHODS[k % 4]
+        norm = {"method": method}
+        lower = k % 3 == 0
+        if method == "goalposts":
+            norm.update(worst=100, best=0) if lower else norm.update(worst=0, best=100)
+        indicators.append(
+            {
+                "id": f"i{k:03d}",
+                "parent": dims[k % 5],
+                "name_zh": f"指标{k}",
+                "name_en": f"Indicator {k}",
+                "definition_zh": "基准",
+                "definition_en": "bench",
+                "unit_zh": "分",
+                "unit_en": "points",
+                "direction": "lower" if lower else "higher",
+                "agency": "office",
+                "frequency": "monthly",
+                "rollup": ROLLUPS[k % 4],
+                "weight": 1 + k % 3,
+                "normalisation": norm,
+                "target": 20 if lower else 50,
+                "valid": {"min": 0, "max": 1000},
+            }
+        )
+    return ev.parse_catalogue(
+        {
+            "id": "bench",
+            "version": "1",
+            "name_zh": "基准",
+            "name_en": "Benchmark",
+            "agencies": [{"id": "office", "name_zh": "办", "name_en": "Office"}],
+            "peer_groups": [
+                {"id": f"g{g}", "name_zh": f"组{g}", "name_en": f"Group {g}"}
+                for g in range(5)
+            ],
+            "dimensions": [
+                {"id": d, "name_zh": d, "name_en": d, "weight": 1} for d in dims
+            ],
+            "indicators": indicators,
+        }
+    )
+
+
+def long_table(n_units: int, n_ind: int, n_months: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    unit_ids = np.array([f"U{u:06d}" for u in range(n_units)], dtype=object)
+    units = pd.DataFrame(
+        {
+            "unit_id": unit_ids,
+            "name_zh": unit_ids,
+            "name_en": unit_ids,
+            "peer_group": [f"g{u % 5}" for u in range(n_units)],
+            "level": "department",
+            "parent_id": None,
+        }
+    )
+    periods = np.array([f"2025-M{m:02d}" for m in range(1, n_months + 1)], dtype=object)
+    ind_ids = np.array([f"i{k:03d}" for k in range(n_ind)], dtype=object)
+    n = n_units * n_ind * n_months
+    values = rng.uniform(0, 100, n).round(1)
+    values[rng.random(n) < 0.02] = np.nan
+    obs = pd.DataFrame(
+        {
+            "unit_id": np.repeat(unit_ids, n_ind * n_months),
+            "period": np.tile(np.repeat(periods, n_ind), n_units),
+            "indicator_id": np.tile(ind_ids, n_units * n_months),
+            "value": values,
+        }
+    )
+    return obs, units
+
+
+def floor(codes, values, n_units, n_ind, weights, sign) -> np.ndarray:
+    """One pass: roll up (mean), min-max, composite by one matrix product, ranks."""
+    u, i = codes
+    key = u * n_ind + i
+    ok = ~np.isnan(values)
+    s = np.bincount(key[ok], values[ok], n_units * n_ind)
+    c = np.bincount(key[ok], minlength=n_units * n_ind)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        x = (s / c).reshape(n_units, n_ind) * sign
+    lo, hi = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
+    z = np.nan_to_num(100 * (x - lo) / (hi - lo))
+    composite = z @ weights
+    return np.argsort(-composite, kind="stable")
+
+
+def timed(fn, repeats: int) -> list[float]:
+    out = []
+    for _ in range(repeats):
+        gc.collect()
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def peak_mib(fn) -> float:
+    gc.collect()
+    tracemalloc.start()
+    fn()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def main(argv=None) -> pd.DataFrame:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--units", type=int, default=10_000)
+    parser.add_argument("--indicators", type=int, default=40)
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args(argv)
+
+    cat = catalogue(args.indicators)
+    obs, units = long_table(args.units, args.indicators, args.months)
+    text = obs.assign(
+        value=obs["value"]
+        .map(lambda v: "" if np.isnan(v) else f"{v:.1f}")
+        .replace("", None),
+        source="bench.csv",
+        row=np.arange(2, len(obs) + 2),
+    )
+    text_units = units.assign(source="units.csv", row=np.arange(2, len(units) + 2))
+    files = pd.DataFrame(
+        {
+            "file": ["units.csv", "bench.csv"],
+            "table": ["units", "obs"],
+            "encoding": "utf-8",
+            "rows": [len(units), len(obs)],
+            "sha256": "",
+            "columns": [
+                list(units.columns),
+                ["unit_id", "period", "indicator_id", "value"],
+            ],
+        }
+    )
+    dataset = Dataset(units=text_units, observations=text, files=files)
+
+    nodes = cat.nodes
+    ids = [i.id for i in cat.indicators]
+    eff = (
+        nodes.loc[ids, "local_weight"]
+        * nodes.loc[nodes.loc[ids, "parent"], "local_weight"].to_numpy()
+    ).to_numpy()
+    sign = np.where(cat.table.loc[ids, "direction"] == "higher", 1.0, -1.0)
+    u_codes = pd.factorize(obs["unit_id"])[0]
+    i_codes = pd.factorize(obs["indicator_id"])[0]
+    values = obs["value"].to_numpy()
+
+    def run_floor():
+        floor((u_codes, i_codes), values, args.units, args.indicators, eff, sign)
+
+    def run_floor_ids():
+        codes = (pd.factorize(obs["unit_id"])[0], pd.factorize(obs["indicator_id"])[0])
+        pd.factorize(obs["period"])
+        floor(codes, values, args.units, args.indicators, eff, sign)
+
+    cases = {
+        "validate": lambda: ev.validate_dataset(dataset, cat),
+        "score": lambda: ev.score(obs, units, cat, period="2025"),
+        "floor": run_floor,
+        "floor+ids": run_floor_ids,
+    }
+    rows = []
+    for name, fn in cases.items():
+        fn()  # warm up
+        times = timed(fn, args.repeats)
+        rows.append(
+            {
+                "stage": name,
+                "median_s": statistics.median(times),
+                "min_s": min(times),
+                "peak_mib": peak_mib(fn),
+            }
+        )
+    table = pd.DataFrame(rows)
+    floor_s = table.set_index("stage").loc["floor", "median_s"]
+    table["x_floor"] = table["median_s"] / floor_s
+    print(
+        f"{args.units:,} units × {args.indicators} indicators × {args.months} months "
+        f"= {len(obs):,} observations; {args.repeats} repeats; numpy {np.__version__}, "
+        f"pandas {pd.__version__}"
+    )
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    return table
+
+
+if __name__ == "__main__":
+    main()

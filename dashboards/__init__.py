@@ -1,0 +1,1 @@
+"""The leadership dashboard: Dash pages over a saved evaluation Result."""

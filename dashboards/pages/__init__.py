@@ -1,0 +1,1 @@
+"""Dash pages of the leadership dashboard (one module per page)."""

@@ -1,0 +1,141 @@
+"""Plotly figures shared by notebooks and the dashboard; pure functions of tables."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from .export import NOTES, round_half_up
+
+#: Okabe–Ito colours (colour-blind safe), most distinct first; yellow and black last.
+PALETTE = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+#: Fonts that carry Chinese glyphs, tried in order by the browser.
+FONT_FAMILY = (
+    '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", '
+    '"WenQuanYi Micro Hei", "Helvetica Neue", Arial, sans-serif'
+)
+_LABELS = {
+    "zh": {
+        "x": "综合得分",
+        "y": "单位",
+        "group": "类别",
+        "rank": "排名",
+        "unscored": NOTES["insufficient_data"][0],
+    },
+    "en": {
+        "x": "Composite score",
+        "y": "Department",
+        "group": "Peer group",
+        "rank": "Rank",
+        "unscored": NOTES["insufficient_data"][1],
+    },
+}
+
+
+def plot_rank_bar(
+    table: pd.DataFrame,
+    *,
+    lang: str = "zh",
+    top: int | None = None,
+    group_names: Mapping[str, str] | None = None,
+) -> go.Figure:
+    """Horizontal bars of composite scores, best at the top, coloured by peer group.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A league table as returned by ``Result.league_table``, in its order (best
+        first); units without a score (insufficient data) get a note, not a bar.
+    lang : {"zh", "en"}
+        Language of unit names and axis titles.
+    top : int, optional
+        Show only the first ``top`` rows of ``table``.
+    group_names : mapping, optional
+        Peer-group id → display name, in catalogue order. Colours follow this order,
+        so a group keeps its colour whatever subset is plotted; without it, groups are
+        coloured in sorted id order and labelled by id.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    if lang not in _LABELS:
+        raise ValueError(f"lang must be one of {sorted(_LABELS)}, not {lang!r}")
+    missing = {"unit_id", f"name_{lang}", "peer_group", "composite_score", "rank"}
+    missing -= set(table.columns)
+    if missing:
+        raise ValueError(f"table lacks league-table columns {sorted(missing)}")
+    if top is not None:
+        table = table.head(top)
+    labels = _LABELS[lang]
+    names = dict(group_names or {g: g for g in sorted(table["peer_group"].unique())})
+    for group in sorted(set(table["peer_group"]) - set(names)):
+        names[group] = group  # a group the mapping does not know keeps its id
+    colours = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(names)}
+
+    fig = go.Figure()
+    for group, name in names.items():
+        rows = table[table["peer_group"] == group]
+        if rows.empty:
+            continue
+        fig.add_bar(
+            x=rows["composite_score"],
+            y=rows["unit_id"],
+            orientation="h",
+            name=name,
+            marker_color=colours[group],
+            text=round_half_up(rows["composite_score"]),  # as the media CSV rounds
+            textposition="outside",
+            cliponaxis=False,
+            customdata=rows[[f"name_{lang}", "rank"]],
+            hovertemplate=(
+                f"%{{customdata[0]}}<br>{labels['group']}: {name}"
+                f"<br>{labels['rank']}: %{{customdata[1]}}"
+                f"<br>{labels['x']}: %{{text}}<extra></extra>"
+            ),
+        )
+    for unit_id in table.loc[table["composite_score"].isna(), "unit_id"]:
+        fig.add_annotation(
+            x=0,
+            y=unit_id,
+            text=labels["unscored"],
+            xanchor="left",
+            showarrow=False,
+            font={"color": "#5f6b7a"},
+        )
+    fig.update_layout(
+        template="plotly_white",
+        font={"family": FONT_FAMILY, "size": 15},
+        height=max(320, 140 + 26 * len(table)),
+        margin={"l": 10, "r": 30, "t": 40, "b": 50},
+        bargap=0.25,
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "y": 1.0,
+            "yanchor": "bottom",
+            "title": {"text": labels["group"]},
+        },
+    )
+    fig.update_xaxes(title_text=labels["x"], range=[0, 100], dtick=20)
+    fig.update_yaxes(
+        title_text=labels["y"],
+        type="category",
+        categoryorder="array",
+        categoryarray=list(table["unit_id"]),
+        tickvals=list(table["unit_id"]),
+        ticktext=list(table[f"name_{lang}"]),
+        autorange="reversed",
+    )
+    return fig

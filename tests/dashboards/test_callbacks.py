@@ -1,0 +1,165 @@
+"""Rankings-page callbacks called as plain functions over a saved sample Result."""
+
+from __future__ import annotations
+
+import base64
+import importlib
+
+import pytest
+
+from dashboards import app as dashboard
+from dashboards.components import ALL_GROUPS
+from evaluation.export import media_csv_bytes, media_table
+from evaluation.store import save_result
+
+BOM = b"\xef\xbb\xbf"
+
+
+@pytest.fixture(scope="module")
+def rankings(sample_result, tmp_path_factory):
+    """The page module, as Dash imported it for an app over the saved sample result."""
+    folder = save_result(sample_result, tmp_path_factory.mktemp("dash") / "result")
+    app = dashboard.create_app(folder)
+    # The first request sets the server up, which moves the page's callbacks out of
+    # Dash's global registry into this app: a later app in this process starts clean.
+    assert app.server.test_client().get("/").status_code == 200
+    # Dash imported the page under this name; there is no dashboards/pages/__init__.py,
+    # so `import dashboards.pages.rankings` would fail on the missing parent package.
+    return importlib.import_module("dashboards.pages.rankings")
+
+
+def _units(sample_result, peer_group=None):
+    units = sample_result.units
+    if peer_group is not None:
+        units = units[units["peer_group"] == peer_group]
+    return set(units["unit_id"])
+
+
+def test_create_app_rejects_a_folder_without_a_result(tmp_path):
+    with pytest.raises(FileNotFoundError, match="not a result folder"):
+        dashboard.create_app(tmp_path)
+
+
+def test_layout_defaults_to_the_run_period_and_all_groups(rankings, sample_result):
+    page = rankings.layout()
+    assert page["rankings-period"].options == ["2024", "2025"]
+    assert page["rankings-period"].value == "2025" == sample_result.period
+    assert page["rankings-peer-group"].value == ALL_GROUPS
+
+
+def test_all_groups_lists_every_unit_by_overall_rank(rankings, sample_result):
+    rows, columns, _ = rankings.update_rankings("2025", ALL_GROUPS, "zh")
+    assert {r["unit_id"] for r in rows} == _units(sample_result)
+    assert [r["rank"] for r in rows] == list(range(1, 51))  # 50 units, none unranked
+    assert columns[0]["field"] == "rank"
+    assert columns[1]["field"] == "rank_change"
+
+
+@pytest.mark.parametrize(
+    "peer_group", ["economic", "social", "regulatory", "general", "district"]
+)
+def test_peer_group_filter_keeps_that_group_ranked_1_to_n(
+    rankings, sample_result, peer_group
+):
+    rows, columns, figure = rankings.update_rankings("2025", peer_group, "zh")
+    expected = _units(sample_result, peer_group)
+    assert {r["unit_id"] for r in rows} == expected
+    assert {r["peer_group"] for r in rows} == {peer_group}
+    assert [r["peer_rank"] for r in rows] == list(range(1, len(expected) + 1))
+    assert columns[0]["field"] == "peer_rank"
+    assert columns[1]["field"] == "peer_rank_change"
+    assert list(figure.layout.yaxis.categoryarray) == [r["unit_id"] for r in rows]
+
+
+def test_period_switch_shows_that_periods_scores(rankings, sample_result):
+    composite = sample_result.composite.set_index(["period", "unit_id"])
+    shown = {}
+    for period in ("2024", "2025"):
+        rows, _, _ = rankings.update_rankings(period, ALL_GROUPS, "zh")
+        assert {r["period"] for r in rows} == {period}
+        for r in rows:
+            stored = composite.loc[(period, r["unit_id"]), "composite_score"]
+            assert r["composite_score"] == pytest.approx(stored, abs=0.005)
+        shown[period] = [(r["unit_id"], r["composite_score"]) for r in rows]
+    assert shown["2024"] != shown["2025"]
+
+
+def test_grid_scores_read_as_the_media_csv(rankings, sample_result):
+    rows, columns, _ = rankings.update_rankings("2025", "district", "en")
+    media = media_table(sample_result, "2025", peer_group="district", lang="en")
+    scores = ["composite_score", *sample_result.catalogue.top_dimensions()]
+    for column in (c for c in columns if c.get("field") in scores):
+        shown = [f"{r[column['field']]:.2f}" for r in rows]
+        assert shown == list(media[column["headerName"]])
+
+
+def test_language_switch_changes_labels_headers_and_names(rankings, sample_result):
+    catalogue = sample_result.catalogue
+    dims = [d for d in catalogue.dimensions if d.parent is None]
+    for lang in ("zh", "en"):
+        heading, period, group, options, download = rankings.update_labels(lang)
+        rows, columns, figure = rankings.update_rankings("2025", ALL_GROUPS, lang)
+        headers = {c.get("field", c.get("colId")): c["headerName"] for c in columns}
+        names = dict(
+            zip(
+                sample_result.units["unit_id"],
+                sample_result.units[f"name_{lang}"],
+                strict=True,
+            )
+        )
+        if lang == "zh":
+            assert (heading, period, group, download) == (
+                "综合排名",
+                "评估期",
+                "类别",
+                "下载 CSV",
+            )
+            assert headers["composite_score"] == "综合得分"
+            assert headers["name_zh"] == "单位"
+            assert [o["label"] for o in options[1:]] == [
+                g.name_zh for g in catalogue.peer_groups
+            ]
+            assert [headers[d.id] for d in dims] == [d.name_zh for d in dims]
+            assert dashboard.update_title(lang) == catalogue.name_zh
+        else:
+            assert (heading, period, group, download) == (
+                "League table",
+                "Period",
+                "Peer group",
+                "Download CSV",
+            )
+            assert headers["composite_score"] == "Composite score"
+            assert headers["name_en"] == "Department"
+            assert [o["label"] for o in options[1:]] == [
+                g.name_en for g in catalogue.peer_groups
+            ]
+            assert [headers[d.id] for d in dims] == [d.name_en for d in dims]
+            assert dashboard.update_title(lang) == catalogue.name_en
+        assert [options[0]["value"]] == [ALL_GROUPS]
+        ticks = dict(
+            zip(figure.layout.yaxis.tickvals, figure.layout.yaxis.ticktext, strict=True)
+        )
+        assert ticks == {r["unit_id"]: names[r["unit_id"]] for r in rows}
+        assert figure.layout.xaxis.title.text == (
+            "综合得分" if lang == "zh" else "Composite score"
+        )
+
+
+@pytest.mark.parametrize(
+    ("group", "lang", "peer_group", "filename"),
+    [
+        (ALL_GROUPS, "zh", None, "ranking_2025_zh.csv"),
+        ("economic", "en", "economic", "ranking_2025_economic_en.csv"),
+    ],
+)
+def test_download_is_the_media_csv_byte_for_byte(
+    rankings, sample_result, group, lang, peer_group, filename
+):
+    sent = rankings.download_csv(1, "2025", group, lang)
+    content = base64.b64decode(sent["content"])
+    expected = media_csv_bytes(
+        media_table(sample_result, "2025", peer_group=peer_group, lang=lang)
+    )
+    assert content == expected
+    assert content.startswith(BOM)
+    assert sent["filename"] == filename
