@@ -21,6 +21,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     model_validator,
 )
@@ -282,6 +283,7 @@ class Catalogue(_Model):
     dimensions: tuple[Dimension, ...]
     indicators: tuple[Indicator, ...]
     context: tuple[ContextSeries, ...] = ()
+    _source: str = PrivateAttr(default="")  # the file it was loaded from, if any
 
     @model_validator(mode="after")
     def _cross_checks(self):
@@ -416,6 +418,11 @@ class Catalogue(_Model):
         return self
 
     # ----------------------------------------------------------------- derived
+    @property
+    def source_path(self) -> str:
+        """The YAML file this catalogue was loaded from ('' if built in memory)."""
+        return self._source
+
     @cached_property
     def sha256(self) -> str:
         """Hash of the catalogue's content (canonical JSON), not of its YAML layout."""
@@ -548,7 +555,9 @@ def load_catalogue(path: str | Path) -> Catalogue:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         rule = f"not valid YAML: {getattr(exc, 'problem', exc)}"
         raise CatalogueError(_table([(file, where, "", rule)])) from None
-    return parse_catalogue(raw, file=file)
+    catalogue = parse_catalogue(raw, file=file)
+    catalogue._source = str(path)
+    return catalogue
 
 
 def parse_catalogue(raw: object, *, file: str = "<catalogue>") -> Catalogue:

@@ -133,7 +133,6 @@ def score(
             load_dataset(data),
             period=period,
             run_at=run_at,
-            catalogue_path=str(catalogue),
         )
     except ValidationFailed as exc:
         raise _report_failure(exc, report) from None

@@ -122,7 +122,6 @@ def run(
     *,
     period: str,
     run_at: str | None = None,
-    catalogue_path: str | Path = "",
 ) -> Result:
     """Validate ``dataset`` and score it for ``period`` (and earlier periods).
 
@@ -137,8 +136,6 @@ def run(
     run_at
         Timestamp recorded in the provenance (ISO 8601). Pass the original one to
         reproduce a Result byte for byte; defaults to now (UTC).
-    catalogue_path
-        Where the catalogue came from, recorded for :func:`rebuild`.
     """
     try:
         frequency = P.frequency_of(period)
@@ -164,7 +161,7 @@ def run(
         )
     run_at = run_at or datetime.now(UTC).isoformat(timespec="seconds")
     provenance = Provenance(
-        catalogue_path=str(catalogue_path),
+        catalogue_path=catalogue.source_path,
         catalogue_sha256=catalogue.sha256,
         dataset_root=data.root,
         inputs=data.inputs,
@@ -235,5 +232,4 @@ def rebuild(provenance: Provenance, *, base: str | Path = ".") -> Result:
         dataset,
         period=provenance.period,
         run_at=provenance.run_at,
-        catalogue_path=provenance.catalogue_path,
     )

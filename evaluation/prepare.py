@@ -27,8 +27,14 @@ def scored_indicators(catalogue: Catalogue, frequency: str) -> list[str]:
 def evaluation_periods(observations: pd.DataFrame, period: str) -> list[str]:
     """Every period of ``period``'s frequency that has reports, up to ``period``."""
     freq = P.frequency_of(period)
-    labels = pd.Series([*P.containing(pd.Series(observations["period"].unique()), freq)
-                        .dropna().unique(), period])
+    labels = pd.Series(
+        [
+            *P.containing(pd.Series(observations["period"].unique()), freq)
+            .dropna()
+            .unique(),
+            period,
+        ]
+    )
     parsed = P.parse(labels)
     month = parsed["year"] * 12 + parsed["end_month"]
     keep = labels[month <= month.iloc[-1]].drop_duplicates()

@@ -45,7 +45,7 @@ problems  # empty: the sample is valid
 # for the period and every earlier period of its frequency.
 
 # %%
-result = ev.run(catalogue, data, period=period, catalogue_path=catalogue_path)
+result = ev.run(catalogue, data, period=period)
 result.league_table().head(10)
 
 # %%
@@ -64,9 +64,10 @@ breakdown = result.breakdown(unit_id)
 breakdown.sort_values("contribution")
 
 # %%
-breakdown["contribution"].sum(), result.league_table().set_index("unit_id").loc[
-    unit_id, "composite_score"
-]
+(
+    breakdown["contribution"].sum(),
+    result.league_table().set_index("unit_id").loc[unit_id, "composite_score"],
+)
 
 # %% [markdown]
 # ## 4. Export / 导出

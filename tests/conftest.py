@@ -194,7 +194,6 @@ def sample_result(catalogue) -> ev.Result:
         data,
         period="2025",
         run_at="2026-01-15T09:00:00+00:00",
-        catalogue_path="indicators.yaml",
     )
 
 

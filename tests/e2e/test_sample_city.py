@@ -109,3 +109,18 @@ def test_media_table_for_a_peer_group_ranks_within_it(sample_result):
         str(i) for i in range(1, len(table) + 1)
     ]
     assert set(table["Peer group"]) == {"District and county governments"}
+
+
+def test_provenance_records_where_catalogue_and_data_came_from(sample_result):
+    prov = sample_result.provenance
+    assert prov.catalogue_path == str(ROOT / "indicators.yaml")
+    assert prov.dataset_root == str(ROOT / "data" / "sample")
+    assert set(prov.inputs) >= {"units.csv", "observations/supervision.csv"}
+    assert [s.stage for s in prov.steps] == [
+        "validate",
+        "prepare",
+        "normalise",
+        "aggregate",
+        "rank",
+    ]
+    assert prov.run_at == "2026-01-15T09:00:00+00:00"
