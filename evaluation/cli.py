@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from .catalogue import Catalogue, load_catalogue
@@ -240,4 +239,3 @@ if __name__ == "__main__":  # pragma: no cover
     main()
 
 
-__all__ = ["app", "pd"]

@@ -102,6 +102,14 @@ def read_table(
     options = dict(dtype=str, keep_default_na=False, na_values=[""])
     try:
         if suffix in {".csv", ".txt"}:
+            if b"\x00" in data[:4096] and not data.startswith(
+                (b"\xff\xfe", b"\xfe\xff")
+            ):
+                raise _file_error(
+                    name,
+                    "unreadable encoding: NUL bytes (UTF-16 without a byte-order "
+                    "mark, or not a text file); save as UTF-8",
+                )
             try:
                 text, encoding = decode(data)
             except UnicodeDecodeError as exc:
@@ -149,14 +157,25 @@ def load_dataset(path: str | Path) -> Dataset:
     if not root.is_dir():
         raise _file_error(str(path), "dataset folder not found")
     units_files = _matching(root, "units")
-    obs_files = (
-        sorted(
-            p for p in (root / "observations").glob("*") if p.suffix.lower() in SUFFIXES
+    folder = root / "observations"
+    if folder.is_dir():  # every file there is data, except hidden files and notes
+        listed = sorted(
+            p
+            for p in folder.iterdir()
+            if p.is_file() and not p.name.startswith(".") and p.suffix.lower() != ".md"
         )
-        if (root / "observations").is_dir()
-        else _matching(root, "observations")
-    )
-    problems = []
+        obs_files = [p for p in listed if p.suffix.lower() in SUFFIXES]
+        unsupported = [p for p in listed if p.suffix.lower() not in SUFFIXES]
+    else:
+        obs_files, unsupported = _matching(root, "observations"), []
+    problems = [
+        _problem(
+            str(p.relative_to(root)),
+            f"unsupported file type {p.suffix!r}: save as .csv or .xlsx "
+            "(old .xls workbooks cannot be read)",
+        )
+        for p in unsupported
+    ]
     if len(units_files) != 1:
         problems.append(
             _problem(

@@ -103,3 +103,21 @@ def test_dataset_records_encoding_and_hash_of_each_file(tmp_path):
     # ASCII-only content is valid UTF-8 whatever codec wrote it
     assert enc == {"units.csv": "utf-8-sig", "observations/office.csv": "utf-8"}
     assert set(data.inputs) == {"units.csv", "observations/office.csv"}
+
+
+def test_unsupported_files_in_observations_are_errors_not_skipped(tmp_path):
+    write_dataset(tmp_path, TINY_UNITS, TINY_ROWS)
+    (tmp_path / "observations" / "legal.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    (tmp_path / "observations" / "README.md").write_text("notes", encoding="utf-8")
+    with pytest.raises(ev.ValidationFailed) as info:
+        ev.load_dataset(tmp_path)
+    report = info.value.report
+    assert report["file"].tolist() == ["observations/legal.xls"]
+    assert "unsupported file type '.xls'" in report["rule"].item()
+
+
+def test_utf16_without_bom_is_refused_not_misread(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes("unit_id,value\nU1,1\n".encode("utf-16-le"))
+    with pytest.raises(ev.ValidationFailed, match="NUL bytes"):
+        read_table(path)
