@@ -141,8 +141,8 @@ def prepare(
 def _codes(values: pd.Series, categories) -> np.ndarray:
     """Position of each value in ``categories`` (-1 if absent), via the uniques only."""
     codes, uniques = pd.factorize(values)
-    lookup = pd.Index(categories).get_indexer(uniques)
-    return np.where(codes >= 0, lookup[codes], -1)
+    lookup = np.append(pd.Index(categories).get_indexer(uniques), -1)  # code -1 → -1
+    return lookup[codes]
 
 
 def _apply_missing_rules(frame: pd.DataFrame, units: pd.DataFrame, meta: pd.DataFrame):

@@ -21,8 +21,6 @@ from .io import (
 )
 from .schemas import absent_rows, observations_schema, to_numbers, units_schema
 
-KEY = ["unit_id", "period", "indicator_id"]
-
 
 def validate_dataset(dataset: Dataset, catalogue: Catalogue) -> Dataset:
     """Return the dataset with typed tables, or raise ``ValidationFailed``.
