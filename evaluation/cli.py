@@ -15,7 +15,7 @@ import typer
 
 from .catalogue import Catalogue, load_catalogue
 from .errors import CatalogueError, EvaluationError, ValidationFailed
-from .export import LANGS, media_table, write_media_csv
+from .export import LANGS, media_table, write_media_csv, write_text_csv
 from .io import load_dataset
 from .pipeline import run
 from .store import load_result, save_result
@@ -32,7 +32,10 @@ CatalogueOpt = Annotated[
     Path, typer.Option("--catalogue", "-c", help="Indicator catalogue (YAML).")
 ]
 Data = Annotated[
-    Path, typer.Argument(help="Dataset folder: units.csv and observations/*.csv|xlsx.")
+    Path,
+    typer.Argument(
+        help="Dataset folder: units.csv and observations/*.csv|txt|xlsx|xlsm|parquet."
+    ),
 ]
 ReportOpt = Annotated[
     Path | None,
@@ -73,7 +76,7 @@ def _report_failure(exc: ValidationFailed, report: Path | None) -> typer.Exit:
     typer.echo(exc.report.head(15).to_string(index=False), err=True)
     if report is not None:
         report.parent.mkdir(parents=True, exist_ok=True)
-        exc.report.to_csv(report, index=False, encoding="utf-8-sig")
+        write_text_csv(exc.report, report)
         typer.echo(f"\nfull report: {report}", err=True)
     else:
         typer.echo("\n(use --report PATH for the full report)", err=True)
@@ -140,7 +143,7 @@ def score(
     folder = save_result(result, out / "result")
     table = result.league_table(period)
     ranking = out / f"ranking_{period}.csv"
-    table.to_csv(ranking, index=False, encoding="utf-8-sig")
+    write_text_csv(table, ranking)
     ranked = int(table["rank"].notna().sum())
     typer.echo(
         f"scored {period}: {ranked} of {len(table)} units ranked; periods "
@@ -237,5 +240,3 @@ def main() -> None:  # pragma: no cover - console entry point
 
 if __name__ == "__main__":  # pragma: no cover
     main()
-
-

@@ -135,6 +135,16 @@ def write_media_csv(table: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
+def write_text_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write any table (ranking, problem report) as UTF-8-BOM CSV, text cells
+    neutralised against formulas; numbers are written as numbers."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralise)
+    return write_media_csv(safe, path)
+
+
 def media_csv_bytes(table: pd.DataFrame) -> bytes:
     """The exact bytes of the media CSV (the dashboard's download uses the same)."""
     text = table.to_csv(index=False, lineterminator="\r\n")

@@ -130,7 +130,9 @@ def read_table(
         raise
     except Exception as exc:  # parser errors name the line; pass them on
         raise _file_error(name, f"cannot parse {suffix[1:]}: {exc}") from None
-    frame.columns = [_ALIASES.get(str(c).strip(), str(c)) for c in frame.columns]
+    frame.columns = [
+        _ALIASES.get(str(c).strip(), str(c).strip()) for c in frame.columns
+    ]
     frame["row"] = pd.RangeIndex(first_row, first_row + len(frame))
     data_cols = [c for c in frame.columns if c != "row"]
     frame = frame[frame[data_cols].notna().any(axis=1)]  # blank lines are not data
@@ -180,7 +182,7 @@ def load_dataset(path: str | Path) -> Dataset:
         problems.append(
             _problem(
                 "units.csv",
-                "dataset needs exactly one units file (units.csv, units.xlsx "
+                "dataset needs exactly one units file (units.csv|txt|xlsx|xlsm|parquet "
                 f"or units.parquet); found {[p.name for p in units_files]}",
             )
         )
@@ -188,7 +190,7 @@ def load_dataset(path: str | Path) -> Dataset:
         problems.append(
             _problem(
                 "observations/",
-                "no observation files (observations/*.csv|xlsx|parquet)",
+                "no observation files (observations/*.csv|txt|xlsx|xlsm|parquet)",
             )
         )
     tables = {"units": [], "observations": []}

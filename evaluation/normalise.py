@@ -47,8 +47,13 @@ def _target(x: pd.DataFrame, sign: np.ndarray, spec, target=None) -> pd.DataFram
     fixed = np.array(
         [np.nan if s.worst is None else s.worst for s in spec], dtype=float
     )
+    target = np.asarray(target, dtype=float)
+    # if even the worst unit has reached the target, everyone scores 100
+    observed_worst = np.where(
+        sign > 0, np.minimum(observed_worst, target), np.maximum(observed_worst, target)
+    )
     worst = np.where(np.isnan(fixed), observed_worst, fixed)
-    return _scale(x, worst, np.asarray(target, dtype=float))
+    return _scale(x, worst, target)
 
 
 NORMALISERS = {

@@ -157,7 +157,8 @@ def run(
         == 0
     ):
         raise EvaluationError(
-            f"no unit could be scored for {period}: no data in that period"
+            f"no unit could be scored for {period}: no data in that period, or none "
+            "with enough indicators to meet min_coverage"
         )
     run_at = run_at or datetime.now(UTC).isoformat(timespec="seconds")
     provenance = Provenance(

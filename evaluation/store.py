@@ -25,6 +25,9 @@ def save_result(result: Result, folder: str | Path) -> Path:
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it owner-only; readers need it too
     try:
         for name in Result.TABLES:
             getattr(result, name).to_parquet(tmp / f"{name}.parquet", index=False)

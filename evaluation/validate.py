@@ -190,7 +190,7 @@ def _to_report(
     report.loc[no_row, "column"] = report.loc[no_row, "value"]
     report.loc[no_row, "value"] = ""
     report["value"] = report["value"].map(
-        lambda v: "" if v is None or v is pd.NA else str(v)
+        lambda v: "" if v is None or v is pd.NA or v != v else str(v)  # v != v: NaN
     )
     return report.reset_index(drop=True)
 

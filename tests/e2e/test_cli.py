@@ -227,3 +227,22 @@ def test_generate_writes_a_dataset_that_validates(tmp_path):
     checked = invoke("validate", out, "--catalogue", ROOT / "indicators.yaml")
     assert checked.exit_code == 0, checked.output
     shutil.rmtree(out)
+
+
+def test_report_and_ranking_csv_neutralise_formulas(tmp_path, tiny_yaml):
+    units = TINY_UNITS.assign(name_zh=["=cmd|' /C calc'!A0", "二局", "三局"])
+    rows = [("U1", "2025-Q1", "a1", "=1+2"), *TINY_ROWS[1:]]
+    data = write_dataset(tmp_path / "bad", units, rows)
+    report = tmp_path / "report.csv"
+    invoke("validate", data, "--catalogue", tiny_yaml, "--report", report)
+    assert "'=1+2" in report.read_text(encoding="utf-8-sig")
+    good = write_dataset(tmp_path / "good", units, TINY_ROWS)
+    out = tmp_path / "out"
+    assert (
+        invoke(
+            "score", good, "--period", "2025", "--catalogue", tiny_yaml, "--out", out
+        ).exit_code
+        == 0
+    )
+    ranking = (out / "ranking_2025.csv").read_text(encoding="utf-8-sig")
+    assert "'=cmd" in ranking

@@ -167,3 +167,18 @@ def test_league_table_refuses_unknown_period_and_peer_group(tiny_result):
     with pytest.raises(KeyError, match="peer group 'g9' unknown"):
         tiny_result.league_table(peer_group="g9")
     assert set(tiny_result.league_table(peer_group="g1")["unit_id"]) == {"U1", "U2"}
+
+
+def test_target_scores_100_when_even_the_worst_unit_reached_it(tiny_raw, tmp_path):
+    # b1: target 100 with worst 50; drop the fixed worst so the period's worst is used
+    tiny_raw["indicators"][2]["normalisation"] = {"method": "target"}
+    tiny_raw["indicators"][2]["target"] = 30  # every unit's b1 is above 30
+    catalogue = ev.parse_catalogue(tiny_raw)
+    result = ev.run(
+        catalogue,
+        ev.load_dataset(write_dataset(tmp_path, TINY_UNITS, TINY_ROWS)),
+        period="2025",
+        run_at="t",
+    )
+    b1 = result.normalised.query("indicator_id == 'b1'")["score"]
+    assert b1.tolist() == [100.0, 100.0, 100.0]
