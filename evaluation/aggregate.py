@@ -1,10 +1,16 @@
-"""Weighted arithmetic aggregation up the hierarchy, and each indicator's contribution.
+"""Aggregation up the hierarchy, with each node's weights and method from the catalogue.
 
-At every node, weights are renormalised over the children that have a score; the node
-is scored only if those children carry at least ``min_coverage`` of the weight of its
-children that apply in the period (an annual indicator does not apply to a quarter).
-The composite is the root. Each indicator's effective weight is the product of the
-renormalised weights on its path, so ``Σ effective weight × score = composite``.
+At every node the children's weights (manual, equal, AHP, or derived from the
+children's scores in the period: entropy, CRITIC, SD, PCA, or a blend) are
+renormalised over the children that have a score; the node is scored only if those
+children carry at least ``min_coverage`` of the weight of the children that apply in
+the period. The node's method (arithmetic, geometric, harmonic, generalised mean,
+Mazziotta–Pareto) then combines them. The composite is the root.
+
+Each indicator's *effective weight* is chosen so that ``Σ weight × score =
+composite``: on an arithmetic path it is the product of the renormalised weights; a
+non-arithmetic node attributes its score to its children in proportion to
+``w_i · s_i`` (so contributions still add up exactly).
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .catalogue import COMPOSITE, Catalogue
+from . import weights as W
+from .catalogue import COMPOSITE, Aggregation, Catalogue, Weights
+from .errors import EvaluationError
 
 
 @dataclass(frozen=True)
@@ -25,34 +33,47 @@ class Aggregated:
     coverage: pd.DataFrame  #: share of each node's applicable weight that had scores
     weights: pd.DataFrame  #: effective weight of each indicator in the composite
     contributions: pd.DataFrame  #: weight × score; each row sums to the composite
+    node_weights: pd.DataFrame  #: period, node_id, child_id, weight, method
 
 
 def aggregate(normalised: pd.DataFrame, catalogue: Catalogue) -> Aggregated:
     """Aggregate indicator scores (0–100) to every dimension and the composite.
 
-    Vectorised over rows; the only loops are over nodes of the hierarchy.
+    Vectorised over rows; the loops are over nodes of the hierarchy and, for weights
+    derived from data, over periods.
     """
     nodes = catalogue.nodes
     n = len(normalised)
+    periods = normalised.index.get_level_values("period")
     values = {c: normalised[c].to_numpy(dtype=float) for c in normalised.columns}
     cover: dict[str, np.ndarray] = {}
-    share: dict[str, np.ndarray] = {}  # each child's renormalised weight in its parent
+    share: dict[str, np.ndarray] = {}  # each child's share of its parent's score
+    used: list[pd.DataFrame] = []
     dims = nodes.index[nodes["kind"] == "dimension"]
     order = sorted(dims, key=lambda d: -nodes.loc[d, "depth"])  # deepest first
     for parent in [*order, COMPOSITE]:
         kids = [k for k in nodes.index[nodes["parent"] == parent] if k in values]
         if not kids:  # nothing under this node applies in the period
             continue
-        w = nodes.loc[kids, "local_weight"].to_numpy()
+        spec, method = catalogue.methods[parent]
         x = np.column_stack([values[k] for k in kids])
         have = ~np.isnan(x)
-        den = have @ w
+        w = _child_weights(
+            spec, x, periods, nodes.loc[kids, "local_weight"].to_numpy(), kids
+        )
+        used.append(_weights_table(w, periods, parent, kids, spec.method))
+        present = np.where(have, w, 0.0)
+        den = present.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            # a weighted mean of scores in [0, 100]; clip rounding noise (1e-14)
-            score = np.clip(np.where(have, x, 0.0) @ w / den, 0.0, 100.0)
-            for j, k in enumerate(kids):
-                share[k] = np.where(have[:, j], w[j] / den, 0.0)
-        cov = den / w.sum()
+            wn = present / den[:, None]  # renormalised over children present
+        score = _combine(method, np.where(have, x, np.nan), wn, parent)
+        score = np.clip(score, 0.0, 100.0)  # MP can fall below 0; rounding noise
+        with np.errstate(invalid="ignore", divide="ignore"):
+            arithmetic = np.nansum(wn * np.where(have, x, 0.0), axis=1)
+            scale = np.where(arithmetic > 0, score / arithmetic, 1.0)
+        for j, k in enumerate(kids):
+            share[k] = np.where(have[:, j], wn[:, j] * scale, 0.0)
+        cov = den / w.sum(axis=1)
         need = (
             catalogue.settings.min_coverage
             if parent == COMPOSITE
@@ -66,7 +87,9 @@ def aggregate(normalised: pd.DataFrame, catalogue: Catalogue) -> Aggregated:
         if node in share:
             alive = ~np.isnan(values[node])
             effective[node] = np.where(
-                alive, effective[nodes.loc[node, "parent"]] * share[node], 0.0
+                alive,
+                effective[nodes.loc[node, "parent"]] * np.nan_to_num(share[node]),
+                0.0,
             )
 
     index = normalised.index
@@ -79,4 +102,90 @@ def aggregate(normalised: pd.DataFrame, catalogue: Catalogue) -> Aggregated:
         {k: effective[k] for k in normalised.columns}, index=index
     ).where(ranked, axis=0)
     contributions = weights * normalised.fillna(0.0)
-    return Aggregated(scores, coverage, weights, contributions)
+    return Aggregated(
+        scores, coverage, weights, contributions, pd.concat(used, ignore_index=True)
+    )
+
+
+def _child_weights(
+    spec: Weights, x: np.ndarray, periods: pd.Index, manual: np.ndarray, kids: list[str]
+) -> np.ndarray:
+    """Weights of the children for every row (rows of one period share them)."""
+    if spec.method == "manual":
+        return np.broadcast_to(manual, x.shape).copy()
+    if spec.method == "equal":
+        return np.full(x.shape, 1 / x.shape[1])
+    subjective = manual
+    if spec.method == "ahp" or (spec.method == "blend" and spec.subjective == "ahp"):
+        position = [list(spec.ahp.children).index(k) for k in kids]
+        full, *_ = W.ahp(
+            spec.ahp.matrix, method=spec.ahp.method, random_index=spec.ahp.random_index
+        )
+        subjective = full[position] / full[position].sum()
+        if spec.method == "ahp":
+            return np.broadcast_to(subjective, x.shape).copy()
+    objective = spec.method if spec.method != "blend" else spec.objective
+    out = np.empty(x.shape)
+    for period in pd.unique(periods):  # each period's cross-section sets its weights
+        rows = np.asarray(periods == period)
+        try:
+            w = W.OBJECTIVE[objective](x[rows])
+        except ValueError as exc:
+            raise EvaluationError(
+                f"{objective} weights for {', '.join(kids)} in {period}: {exc}"
+            ) from None
+        if spec.method == "blend":
+            w = W.blend(subjective, w, alpha=spec.alpha, how=spec.combine)
+        out[rows] = w
+    return out
+
+
+def _combine(
+    method: Aggregation, x: np.ndarray, w: np.ndarray, node: str
+) -> np.ndarray:
+    """Weighted mean of each row of ``x`` (NaN = absent; ``w`` sums to 1 if present)."""
+    present = ~np.isnan(x)
+    xz = np.where(present, x, 0.0)
+    kind = method.method
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if kind == "arithmetic":
+            return np.sum(w * xz, axis=1)
+        if kind == "mazziotta_pareto":
+            mean = np.sum(w * xz, axis=1)
+            var = np.sum(w * (xz - mean[:, None]) ** 2 * present, axis=1)
+            penalty = np.where(mean > 0, var / mean, 0.0)  # SD · CV = SD² / mean
+            return mean - penalty
+        zero = present & (xz <= 0) & (w > 0)
+        if kind in {"geometric", "harmonic"} or (method.p is not None and method.p < 0):
+            if method.zero == "error" and zero.any():
+                raise EvaluationError(
+                    f"{kind} mean of {node}: a child scores 0 ({int(zero.sum())} "
+                    "cells); use zero: zero to score the node 0 there, or another one"
+                )
+        if kind == "geometric":
+            out = np.exp(np.sum(w * np.log(np.where(present & ~zero, xz, 1.0)), axis=1))
+        elif kind == "harmonic":
+            out = 1.0 / np.sum(np.where(present & ~zero, w / xz, 0.0), axis=1)
+        else:  # generalised power mean
+            p = method.p
+            out = np.sum(w * np.where(present & ~zero, xz, 0.0) ** p, axis=1) ** (1 / p)
+        if kind != "generalised" or method.p < 0:
+            out = np.where(zero.any(axis=1), 0.0, out)  # no compensation for a zero
+        return out
+
+
+def _weights_table(
+    w: np.ndarray, periods: pd.Index, parent: str, kids: list[str], method: str
+) -> pd.DataFrame:
+    """One row per (period, child): the weight used before renormalising over gaps."""
+    first = ~pd.Index(periods).duplicated()
+    per = w[first]
+    return pd.DataFrame(
+        {
+            "period": np.repeat(np.asarray(periods[first], dtype=object), len(kids)),
+            "node_id": parent,
+            "child_id": np.tile(np.asarray(kids, dtype=object), int(first.sum())),
+            "weight": (per / per.sum(axis=1, keepdims=True)).reshape(-1),
+            "method": method,
+        }
+    )

@@ -59,17 +59,159 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class AHP(_Model):
+    """An AHP pairwise comparison matrix over named children (层次分析法).
+
+    ``matrix[i][j]`` says how much more important ``children[i]`` is than
+    ``children[j]`` on Saaty's 1–9 scale; the matrix must be positive, reciprocal and
+    consistent (CR < 0.1 with the named random-index table).
+    """
+
+    children: tuple[Id, ...]
+    matrix: tuple[tuple[Positive, ...], ...]
+    method: Literal["eigenvector", "geometric"] = "eigenvector"
+    random_index: Literal["saaty", "saaty2005", "donegan_dodd", "tummala_ling"] = (
+        "saaty"
+    )
+
+    @model_validator(mode="after")
+    def _square_reciprocal_consistent(self):
+        from .weights import ahp, most_inconsistent
+
+        n = len(self.children)
+        problems: list[tuple[tuple, object, str]] = []
+        if len(self.matrix) != n or any(len(row) != n for row in self.matrix):
+            shape = (
+                f"{len(self.matrix)}×{max((len(r) for r in self.matrix), default=0)}"
+            )
+            problems.append(
+                (
+                    ("matrix",),
+                    shape,
+                    f"must be {n}×{n}, one row and column "
+                    f"per child ({', '.join(self.children)})",
+                )
+            )
+            _raise_if(problems)
+        for i in range(n):
+            for j in range(i, n):
+                a, b = self.matrix[i][j], self.matrix[j][i]
+                if abs(a * b - 1) > 0.01:
+                    problems.append(
+                        (
+                            (("matrix", i, j)),
+                            a,
+                            f"must be the reciprocal of "
+                            f"matrix[{j}][{i}] = {b:g} (a_ij · a_ji = 1)",
+                        )
+                    )
+        _raise_if(problems)
+        w, cr, _, _ = ahp(
+            self.matrix, method=self.method, random_index=self.random_index
+        )
+        if cr >= 0.1:
+            i, j, implied = most_inconsistent(self.matrix, w)
+            problems.append(
+                (
+                    ("matrix",),
+                    f"CR {cr:.3f}",
+                    f"inconsistent judgements: consistency ratio {cr:.3f} ≥ 0.1 "
+                    f"({self.random_index} random index); the most inconsistent "
+                    f"is {self.children[i]} vs {self.children[j]} = "
+                    f"{self.matrix[i][j]:g}, while the weights imply {implied:.2f}",
+                )
+            )
+        _raise_if(problems)
+        return self
+
+
+class Weights(_Model):
+    """How the weights of a node's children are set.
+
+    ``manual``: the children's ``weight`` fields; ``equal``; ``ahp`` (with ``ahp``);
+    objective, from the children's scores in each period: ``entropy``, ``critic``,
+    ``sd``, ``pca`` (COINr's signed loadings), ``pca_squared`` (the Handbook's);
+    ``blend``: ``subjective`` (manual or ahp) combined with ``objective`` by ``combine``
+    (``linear``: α·s + (1 − α)·o; ``multiplicative``: s·o renormalised).
+    """
+
+    method: Literal[
+        "manual",
+        "equal",
+        "ahp",
+        "entropy",
+        "critic",
+        "sd",
+        "pca",
+        "pca_squared",
+        "blend",
+    ] = "manual"
+    ahp: AHP | None = None
+    subjective: Literal["manual", "ahp"] = "manual"
+    objective: Literal["equal", "entropy", "critic", "sd", "pca", "pca_squared"] = (
+        "entropy"
+    )
+    alpha: Annotated[float, Field(ge=0, le=1)] = 0.5
+    combine: Literal["linear", "multiplicative"] = "linear"
+
+    @model_validator(mode="after")
+    def _ahp_given(self):
+        needs = self.method == "ahp" or (
+            self.method == "blend" and self.subjective == "ahp"
+        )
+        if needs and self.ahp is None:
+            raise _Problems(
+                [(("ahp",), None, "AHP weights need an ahp: {children, matrix}")]
+            )
+        return self
+
+
+class Aggregation(_Model):
+    """How a node combines its children's scores (weights renormalised over those
+    present). ``arithmetic``; ``geometric`` and ``harmonic`` (a child scoring 0 gives 0
+    with ``zero: zero``, or an error with ``zero: error``, as COINr); ``generalised``
+    power mean with exponent ``p``; ``mazziotta_pareto``: mean − SD·CV, which
+    penalises unbalanced profiles.
+    """
+
+    method: Literal[
+        "arithmetic", "geometric", "harmonic", "generalised", "mazziotta_pareto"
+    ] = "arithmetic"
+    p: float | None = None
+    zero: Literal["zero", "error"] = "zero"
+
+    @model_validator(mode="after")
+    def _p_iff_generalised(self):
+        if self.method == "generalised" and (self.p is None or self.p == 0):
+            raise _Problems(
+                [
+                    (
+                        ("p",),
+                        self.p,
+                        "generalised mean needs a non-zero p "
+                        "(p → 0 is the geometric mean: use that)",
+                    )
+                ]
+            )
+        return self
+
+
 class Settings(_Model):
     """Catalogue-wide rules.
 
     ``sibling_weights``: ``renormalise`` divides each set of sibling weights by its sum;
     ``sum_to_one`` additionally requires every set to sum to 1 (± 1e-6), catching typos.
     ``min_coverage``: default share of a node's child weight that must be available for
-    the node to get a score (overridable per dimension).
+    the node to get a score (overridable per dimension). ``weights`` and
+    ``aggregation`` are the composite's; each dimension has its own.
     """
 
     sibling_weights: Literal["renormalise", "sum_to_one"] = "renormalise"
     min_coverage: Annotated[float, Field(gt=0, le=1)] = 0.5
+    unit_levels: tuple[Id, ...] = ("department", "district")  #: units.level values
+    #: weights of the level-1 dimensions and how the composite combines them
+    weights: Weights = Weights()
+    aggregation: Aggregation = Aggregation()
 
 
 class Named(_Model):
@@ -90,8 +232,10 @@ class Dimension(Named):
     """A non-leaf node: level-1 dimension (一级指标) or any deeper sub-dimension."""
 
     parent: Id | None = None
-    weight: Positive
+    weight: Positive = 1.0
     min_coverage: Annotated[float, Field(gt=0, le=1)] | None = None
+    weights: Weights = Weights()  #: how this node's children are weighted
+    aggregation: Aggregation = Aggregation()  #: how this node combines them
     description_zh: str = ""
     description_en: str = ""
 
@@ -155,8 +299,26 @@ class DistanceToTarget(_Model):
     worst: Number | None = None
 
 
+class Percentile(_Model):
+    """``100 (rank − 1) / (n − 1)``, rank ascending with ties sharing the lowest
+    (COINr's ``n_prank``); the best unit scores 100."""
+
+    method: Literal["percentile"]
+
+
+class RobustZ(_Model):
+    """``mean + sd · (x − median) / MAD`` clipped to [0, 100]; ``consistent: true``
+    scales MAD by 1.4826 (so it estimates the SD for normal data)."""
+
+    method: Literal["robust_z"]
+    mean: Number = 50.0
+    sd: Positive = 10.0
+    consistent: bool = True
+
+
 Normalisation = Annotated[
-    MinMax | Goalposts | ZScore | DistanceToTarget, Field(discriminator="method")
+    MinMax | Goalposts | ZScore | DistanceToTarget | Percentile | RobustZ,
+    Field(discriminator="method"),
 ]
 
 
@@ -205,7 +367,8 @@ class Indicator(Named):
     agency: Id
     frequency: Frequency
     rollup: Rollup
-    weight: Positive
+    weight: Positive = 1.0
+    transform: Literal["none", "log"] = "none"
     normalisation: Normalisation
     target: Number | None = None
     valid: ValidRange
@@ -228,6 +391,15 @@ class Indicator(Named):
                     n.best,
                     f"best must be {word} than worst {n.worst} for a "
                     f"{self.direction}-is-better indicator",
+                )
+            )
+        if self.transform == "log" and lo <= 0:
+            problems.append(
+                (
+                    ("valid", "min"),
+                    lo,
+                    "a log transform needs valid.min > 0 "
+                    "so that every valid value has a logarithm",
                 )
             )
         if self.target is not None and not lo <= self.target <= hi:
@@ -374,7 +546,17 @@ class Catalogue(_Model):
             groups: dict[str | None, list] = {}
             for section, i, n in nodes:
                 groups.setdefault(n.parent, []).append((section, i, n))
+            method = {d.id: d.weights for d in self.dimensions}
+            method[None] = self.settings.weights
             for key, members in groups.items():
+                spec = method.get(key)
+                manual = (
+                    spec is None
+                    or spec.method == "manual"
+                    or (spec.method == "blend" and spec.subjective == "manual")
+                )
+                if not manual:
+                    continue
                 total = sum(n.weight for _, _, n in members)
                 if abs(total - 1) > 1e-6:
                     section, i, _ = members[-1]
@@ -388,6 +570,26 @@ class Catalogue(_Model):
                             "(settings.sibling_weights: sum_to_one)",
                         )
                     )
+        children: dict[str | None, set] = {}
+        for n in (*self.dimensions, *self.indicators):
+            children.setdefault(n.parent, set()).add(n.id)
+        specs = [(("settings", "weights"), None, self.settings.weights)] + [
+            (("dimensions", i, "weights"), d.id, d.weights)
+            for i, d in enumerate(self.dimensions)
+        ]
+        for path, node, spec in specs:
+            if spec.ahp is not None and set(spec.ahp.children) != children.get(
+                node, set()
+            ):
+                problems.append(
+                    (
+                        (*path, "ahp", "children"),
+                        list(spec.ahp.children),
+                        f"must list exactly the children of "
+                        f"{node or 'the composite'}: "
+                        f"{sorted(children.get(node, set()))}",
+                    )
+                )
         if problems:  # the tree checks below need known parents
             _raise_if(problems)
 
@@ -450,6 +652,7 @@ class Catalogue(_Model):
                     "weight_by": ind.rollup.weight_by,
                     "weight": ind.weight,
                     "normalisation": n.method,
+                    "transform": ind.transform,
                     "target": ind.target,
                     "valid_min": ind.valid.min,
                     "valid_max": ind.valid.max,
@@ -513,6 +716,13 @@ class Catalogue(_Model):
         }
         frame["min_coverage"] = frame.index.map(cover)
         return frame
+
+    @cached_property
+    def methods(self) -> dict[str, tuple[Weights, Aggregation]]:
+        """Each parent node (dimensions, ``composite``) → (weights, aggregation)."""
+        out = {d.id: (d.weights, d.aggregation) for d in self.dimensions}
+        out[COMPOSITE] = (self.settings.weights, self.settings.aggregation)
+        return out
 
     def top_dimensions(self) -> list[str]:
         """Level-1 dimension ids, in catalogue order."""
@@ -584,6 +794,8 @@ def _problems_from(exc: ValidationError, file: str) -> list[tuple]:
                 "goalposts",
                 "zscore",
                 "target",
+                "percentile",
+                "robust_z",
             }:
                 del loc[k + 1]
         cause = (err.get("ctx") or {}).get("error")

@@ -56,12 +56,49 @@ def _target(x: pd.DataFrame, sign: np.ndarray, spec, target=None) -> pd.DataFram
     return _scale(x, worst, target)
 
 
+def _percentile(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
+    """``100 (rank − 1) / (n − 1)``, ascending rank, ties min (COINr ``n_prank``)."""
+    signed = x * sign
+    by = signed.groupby(level="period", sort=False)
+    rank = by.rank(method="min", ascending=True)
+    n = by.transform("count")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = (rank - 1) / (n - 1)
+    return 100 * share.where(n > 1, 1.0).where(x.notna())
+
+
+def _robust_z(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
+    """``mean + sd · (x − median) / MAD`` (± by direction); MAD 0 → ``mean``."""
+    by = x.groupby(level="period", sort=False)
+    median = by.transform("median")
+    mad = (x - median).abs().groupby(level="period", sort=False).transform("median")
+    factor = np.array([1.4826 if s.consistent else 1.0 for s in spec])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = sign * (x - median) / (mad * factor)
+    z = z.mask(mad.isna() | (mad == 0), 0.0).where(x.notna())
+    m = np.array([s.mean for s in spec], dtype=float)
+    sd = np.array([s.sd for s in spec], dtype=float)
+    return m + sd * z
+
+
 NORMALISERS = {
     "minmax": _minmax,
     "goalposts": _goalposts,
     "zscore": _zscore,
     "target": _target,
+    "percentile": _percentile,
+    "robust_z": _robust_z,
 }
+
+
+def _log_spec(spec):
+    """Goalposts and worst are written in the indicator's units: log them too."""
+    fields = {
+        k: np.log(getattr(spec, k))
+        for k in ("worst", "best")
+        if getattr(spec, k, None) is not None
+    }
+    return spec.model_copy(update=fields)
 
 
 def _scale(x, worst, best) -> pd.DataFrame:
@@ -80,6 +117,8 @@ def normalise(
     """Scale each indicator column of ``matrix`` to 0–100, higher = better.
 
     The method names are checked when the catalogue loads (see ``NORMALISERS``).
+    Indicators with ``transform: log`` are scored on ``ln x`` (goalposts, target and
+    worst, written in the indicator's own units, are logged too).
 
     Parameters
     ----------
@@ -102,10 +141,17 @@ def normalise(
     for method, cols in table.groupby("normalisation", sort=False).groups.items():
         cols = list(cols)
         sign = np.where(table.loc[cols, "direction"] == "higher", 1.0, -1.0)
-        spec = [specs[c].normalisation for c in cols]
+        logged = (table.loc[cols, "transform"] == "log").to_numpy()
+        spec = [
+            _log_spec(specs[c].normalisation) if lg else specs[c].normalisation
+            for c, lg in zip(cols, logged, strict=True)
+        ]
         x = matrix[cols].astype(float)
+        x.loc[:, logged] = np.log(x.loc[:, logged])  # transform: log (values > 0)
         if method == "target":
-            scored = _target(x, sign, spec, target=table.loc[cols, "target"].to_numpy())
+            target = table.loc[cols, "target"].to_numpy(dtype=float)
+            target = np.where(logged, np.log(target), target)
+            scored = _target(x, sign, spec, target=target)
         else:
             scored = NORMALISERS[method](x, sign, spec)
         out[cols] = np.asarray(scored, dtype=float)

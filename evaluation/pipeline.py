@@ -113,6 +113,7 @@ def score(
         "scores": scores.reset_index(),
         "composite": composite,
         "ranks": ranks,
+        "weights": agg.node_weights,
     }
 
 

@@ -67,6 +67,7 @@ class Result:
     scores: pd.DataFrame  #: node_id (dimensions), score, coverage
     composite: pd.DataFrame  #: composite_score, coverage, status
     ranks: pd.DataFrame  #: rank, peer_rank, rank_change, peer_rank_change
+    weights: pd.DataFrame  #: period, node_id, child_id, weight, method (as used)
     provenance: Provenance
 
     TABLES = (
@@ -78,6 +79,7 @@ class Result:
         "scores",
         "composite",
         "ranks",
+        "weights",
     )
 
     # ------------------------------------------------------------------ queries

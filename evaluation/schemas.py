@@ -19,7 +19,6 @@ from .periods import FREQUENCIES, PATTERNS, label, parse
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-]*$"
 PERIOD_PATTERN = "^(" + "|".join(f"(?:{p})" for p in PATTERNS.values()) + ")$"
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
-LEVELS = ("department", "district")
 
 
 def to_numbers(values: pd.Series) -> pd.Series:
@@ -76,7 +75,9 @@ def units_schema(catalogue: Catalogue) -> pa.DataFrameSchema:
             "name_zh": pa.Column(str),
             "name_en": pa.Column(str),
             "peer_group": pa.Column(str, _known(groups, "known_peer_group")),
-            "level": pa.Column(str, _known(LEVELS, "known_level")),
+            "level": pa.Column(
+                str, _known(catalogue.settings.unit_levels, "known_level")
+            ),
             "parent_id": pa.Column(str, nullable=True),
         },
         checks=[pa.Check(_parent_known, error="known_parent")],

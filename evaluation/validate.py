@@ -220,7 +220,8 @@ def _sentence(rule: str, value, indicator_id, catalogue: Catalogue, meta, pos) -
         "the catalogue",
         "known_peer_group": "known_peer_group: must be one of "
         f"{[g.id for g in catalogue.peer_groups]}",
-        "known_level": "known_level: must be 'department' or 'district'",
+        "known_level": "known_level: must be one of "
+        f"{list(catalogue.settings.unit_levels)} (settings.unit_levels)",
         "known_parent": "known_parent: parent_id must be a unit_id in this table",
         "id_format": "id_format: letters, digits, '_' or '-', no spaces",
         "period_format": "period_format: must be a period label like 2025, 2025-H1, "

@@ -1,0 +1,266 @@
+"""Weights for the children of a node: expert (AHP), objective (entropy, CRITIC, SD,
+PCA) and blends of the two. Pure numpy kernels over a ``units × criteria`` matrix.
+
+Conventions where libraries disagree (stated, as our choice):
+
+* Objective weights are computed on **normalised** scores (0–100, higher = better),
+  so direction is already accounted for; missing cells are left out column by column
+  (entropy, SD) or pairwise (CRITIC correlations, PCA on complete rows).
+* Entropy: ``p_ij = x_ij / Σ_i x_ij``, ``e_j = −Σ p ln p / ln m`` (0 ln 0 = 0),
+  ``w ∝ 1 − e`` (Shannon; scikit-criteria, pymcdm). A column of zeros has no
+  information: ``e = 1``. So has any column with fewer than two distinct values
+  (entropy 1, SD 0, PCA loading 0), exactly, whatever the rounding.
+* Standard deviation: sample SD (ddof = 1); the factor cancels in the ratio.
+* CRITIC (Diakoulaki et al. 1995): min–max scale each column,
+  ``C_j = σ_j Σ_k (1 − r_jk)`` with σ the sample SD of the scaled column and r
+  Pearson's correlation.
+* AHP: principal right eigenvector (Saaty) or row geometric mean (Crawford &
+  Williams 1985); ``CI = (λmax − n) / (n − 1)``, ``CR = CI / RI(n)``; RI tables named
+  in :data:`RANDOM_INDEX`, Saaty's (1980) by default. CR < 0.1 is required.
+* PCA: loadings of the first principal component of the correlation matrix, per
+  group, as COINr (signed; sign chosen so that loadings sum positive), or the
+  OECD/JRC Handbook variant (squared loadings, normalised).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Random-index tables, n = 1..15. ``saaty`` is Saaty (1980), used by most software
+#: (AHPy, pymcdm); ``saaty2005`` is Saaty's later simulation; ``donegan_dodd`` Donegan
+#: & Dodd (1991); ``tummala_ling`` Tummala & Ling (1998).
+RANDOM_INDEX: dict[str, tuple[float, ...]] = {
+    "saaty": (
+        0,
+        0,
+        0.58,
+        0.90,
+        1.12,
+        1.24,
+        1.32,
+        1.41,
+        1.45,
+        1.49,
+        1.51,
+        1.48,
+        1.56,
+        1.57,
+        1.59,
+    ),
+    "saaty2005": (
+        0,
+        0,
+        0.52,
+        0.89,
+        1.11,
+        1.25,
+        1.35,
+        1.40,
+        1.45,
+        1.49,
+        1.52,
+        1.54,
+        1.56,
+        1.58,
+        1.59,
+    ),
+    "donegan_dodd": (
+        0,
+        0,
+        0.4914,
+        0.8286,
+        1.0591,
+        1.1797,
+        1.2519,
+        1.3171,
+        1.3733,
+        1.4055,
+        1.4213,
+        1.4497,
+        1.4643,
+        1.4822,
+        1.4969,
+    ),
+    "tummala_ling": (
+        0,
+        0,
+        0.500,
+        0.834,
+        1.046,
+        1.178,
+        1.2672,
+        1.3322,
+        1.3802,
+        1.4194,
+        1.4462,
+        1.4700,
+        1.4894,
+        1.5054,
+        1.5196,
+    ),
+}
+
+
+def _normalise(w: np.ndarray) -> np.ndarray:
+    w = np.asarray(w, dtype=float)
+    total = w.sum()
+    # no information (or signed loadings that cancel out): equal weights
+    if not np.isfinite(total) or total <= 1e-9 * np.abs(w).sum():
+        return np.full(w.shape, 1 / w.size)
+    return w / total
+
+
+def _varies(x: np.ndarray) -> np.ndarray:
+    """Columns with at least two distinct present values (NaN-safe, no warnings)."""
+    return np.fmax.reduce(x, axis=0) > np.fmin.reduce(x, axis=0)
+
+
+def _spread(x: np.ndarray) -> np.ndarray:
+    """Sample SD of the present cells per column; exactly 0 for constant columns."""
+    varies, out = _varies(x), np.zeros(x.shape[1])
+    out[varies] = np.nanstd(x[:, varies], axis=0, ddof=1)
+    return out
+
+
+def equal(x: np.ndarray) -> np.ndarray:
+    """Equal weights for every column."""
+    return np.full(np.asarray(x).shape[1], 1 / np.asarray(x).shape[1])
+
+
+def entropy(x: np.ndarray) -> np.ndarray:
+    """Shannon entropy weights (熵权法); columns must be non-negative."""
+    x = np.asarray(x, dtype=float)
+    if np.any(x < 0):
+        raise ValueError("entropy weights need non-negative values (normalise first)")
+    m = np.sum(~np.isnan(x), axis=0)
+    total = np.nansum(x, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = x / total
+        plogp = np.where(p > 0, p * np.log(p), 0.0)
+        e = -np.nansum(plogp, axis=0) / np.log(m)
+    e = np.where(_varies(x), e, 1.0)  # varying, non-negative: total > 0, m > 1
+    return _normalise(np.clip(1 - e, 0, None))
+
+
+def sd(x: np.ndarray) -> np.ndarray:
+    """Standard-deviation weights: ``w ∝ σ_j`` (sample SD)."""
+    return _normalise(_spread(np.asarray(x, dtype=float)))
+
+
+def critic(x: np.ndarray) -> np.ndarray:
+    """CRITIC weights: contrast (SD) times conflict (1 − correlation)."""
+    x = np.asarray(x, dtype=float)
+    lo, hi = np.fmin.reduce(x, axis=0), np.fmax.reduce(x, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.where(hi > lo, (x - lo) / (hi - lo), 0.0)
+    sigma = _spread(z)
+    r = np.nan_to_num(_pairwise_corr(z), nan=0.0)
+    return _normalise(sigma * np.sum(1 - r, axis=1))
+
+
+def _pairwise_corr(x: np.ndarray) -> np.ndarray:
+    """Pearson correlation over rows where both columns are present."""
+    frame_cols = x.shape[1]
+    out = np.eye(frame_cols)
+    for a in range(frame_cols):  # criteria, not units: a handful per node
+        for b in range(a + 1, frame_cols):
+            both = ~np.isnan(x[:, a]) & ~np.isnan(x[:, b])
+            if both.sum() > 1 and np.std(x[both, a]) > 0 and np.std(x[both, b]) > 0:
+                out[a, b] = out[b, a] = np.corrcoef(x[both, a], x[both, b])[0, 1]
+            else:
+                out[a, b] = out[b, a] = np.nan
+    return out
+
+
+def pca(x: np.ndarray, *, squared: bool = False) -> np.ndarray:
+    """First-principal-component weights on the correlation matrix (complete rows).
+
+    ``squared=False``: signed loadings as COINr, normalised to sum 1 (sign chosen so
+    the sum is positive). ``squared=True``: the Handbook's squared loadings.
+    """
+    x = np.asarray(x, dtype=float)
+    rows = x[~np.isnan(x).any(axis=1)]
+    if len(rows) < 3:
+        raise ValueError("PCA weights need at least 3 units with every value present")
+    varies, first = _varies(rows), np.zeros(x.shape[1])  # constant: loading 0
+    if varies.any():
+        corr = np.atleast_2d(np.corrcoef(rows[:, varies], rowvar=False))
+        values, vectors = np.linalg.eigh(corr)
+        first[varies] = vectors[:, np.argmax(values)]
+    if first.sum() < 0:
+        first = -first
+    return _normalise(first**2 if squared else first)
+
+
+def ahp(matrix, *, method: str = "eigenvector", random_index: str = "saaty"):
+    """AHP weights and consistency from a reciprocal pairwise comparison matrix.
+
+    Returns ``(weights, cr, ci, lambda_max)``. ``method`` is ``eigenvector``
+    (principal eigenvector) or ``geometric`` (row geometric mean). CR uses λmax of
+    the matrix with the chosen weights: ``λmax = mean((A w) / w)``.
+    """
+    a = np.asarray(matrix, dtype=float)
+    n = a.shape[0] if a.ndim else 0
+    if a.shape != (n, n) or n < 1:
+        raise ValueError(f"AHP matrix must be square, got shape {a.shape}")
+    if not np.all(a > 0):
+        raise ValueError("AHP judgements must be positive numbers")
+    if method == "eigenvector":
+        values, vectors = np.linalg.eig(a)
+        k = int(np.argmax(values.real))
+        w = np.abs(vectors[:, k].real)
+        lam = float(values[k].real)
+    elif method == "geometric":
+        w = np.exp(np.log(a).mean(axis=1))
+        lam = float(np.mean((a @ (w / w.sum())) / (w / w.sum())))
+    else:
+        raise ValueError(
+            f"AHP method must be 'eigenvector' or 'geometric', not {method!r}"
+        )
+    w = w / w.sum()
+    ci = (lam - n) / (n - 1) if n > 2 else 0.0
+    table = RANDOM_INDEX[random_index]
+    ri = table[n - 1] if n <= len(table) else table[-1]
+    cr = ci / ri if ri > 0 else 0.0
+    return w, cr, ci, lam
+
+
+def most_inconsistent(matrix, weights) -> tuple[int, int, float]:
+    """The judgement ``a_ij`` (i < j) farthest from ``w_i / w_j`` by log ratio.
+
+    Returns ``(i, j, w_i / w_j)``; needs n ≥ 2.
+    """
+    a = np.asarray(matrix, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    if a.ndim != 2 or a.shape[0] < 2 or a.shape != (w.size, w.size):
+        raise ValueError(f"need an n × n matrix (n ≥ 2) and n weights, got {a.shape}")
+    i, j = np.triu_indices(w.size, 1)  # above the diagonal only: ties → first pair
+    k = int(np.argmax(np.abs(np.log(a[i, j] * w[j] / w[i]))))
+    return int(i[k]), int(j[k]), float(w[i[k]] / w[j[k]])
+
+
+def blend(
+    subjective, objective, *, alpha: float = 0.5, how: str = "linear"
+) -> np.ndarray:
+    """Combine expert and data-driven weights (组合赋权).
+
+    ``linear``: ``α·s + (1 − α)·o``; ``multiplicative``: ``s·o / Σ s·o``.
+    """
+    s, o = _normalise(subjective), _normalise(objective)
+    if how == "linear":
+        if not 0 <= alpha <= 1:
+            raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
+        return _normalise(alpha * s + (1 - alpha) * o)
+    if how == "multiplicative":
+        return _normalise(s * o)
+    raise ValueError(f"blend must be 'linear' or 'multiplicative', not {how!r}")
+
+
+OBJECTIVE = {
+    "equal": equal,
+    "entropy": entropy,
+    "sd": sd,
+    "critic": critic,
+    "pca": pca,
+    "pca_squared": lambda x: pca(x, squared=True),
+}
