@@ -209,6 +209,11 @@ class Settings(_Model):
     sibling_weights: Literal["renormalise", "sum_to_one"] = "renormalise"
     min_coverage: Annotated[float, Field(gt=0, le=1)] = 0.5
     unit_levels: tuple[Id, ...] = ("department", "district")  #: units.level values
+    #: most a unit may have imputed (share of its indicators in a period) before it is
+    #: "insufficient data"; most an indicator may have imputed (share of units) before
+    #: its imputations in that period are dropped
+    max_imputed_share_unit: Annotated[float, Field(ge=0, le=1)] = 0.3
+    max_imputed_share_indicator: Annotated[float, Field(ge=0, le=1)] = 0.5
     #: weights of the level-1 dimensions and how the composite combines them
     weights: Weights = Weights()
     aggregation: Aggregation = Aggregation()
@@ -373,7 +378,10 @@ class Indicator(Named):
     target: Number | None = None
     valid: ValidRange
     risk: RiskThresholds | None = None
-    missing: Literal["exclude", "zero_score", "peer_median"] = "exclude"
+    missing: Literal[
+        "exclude", "zero_score", "peer_median", "peer_mean", "carry_forward", "trend",
+        "knn", "iterative",
+    ] = "exclude"
 
     @model_validator(mode="after")
     def _consistent(self):

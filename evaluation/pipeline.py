@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import platform
+from dataclasses import replace
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -21,7 +22,7 @@ from .catalogue import COMPOSITE, Catalogue, load_catalogue
 from .errors import EvaluationError
 from .io import Dataset, load_dataset
 from .normalise import normalise
-from .prepare import prepare, scored_indicators
+from .prepare import insufficient_units, prepare, scored_indicators
 from .rank import rank_change, rank_units
 from .result import Provenance, Result, Step
 from .validate import validate_dataset
@@ -67,6 +68,20 @@ def score(
     )
     normalised = normalise(matrix, catalogue, zero_score=zero)
     agg = aggregate(normalised, catalogue)
+    # mostly imputed data: not ranked (settings.max_imputed_share_unit)
+    too_imputed = (
+        insufficient_units(prepared, catalogue.settings)
+        .reindex(index, fill_value=False)
+        .astype(bool)
+    )
+    agg = replace(
+        agg,
+        scores=agg.scores.assign(
+            **{COMPOSITE: agg.scores[COMPOSITE].mask(too_imputed)}
+        ),
+        weights=agg.weights.mask(too_imputed, axis=0),
+        contributions=agg.contributions.mask(too_imputed, axis=0),
+    )
 
     peer = pd.Series(units["peer_group"].to_numpy(), index=unit_ids)
     peer_of_row = pd.Series(
@@ -88,6 +103,8 @@ def score(
         {
             "composite_score": composite_score,
             "coverage": agg.coverage[COMPOSITE],
+            # no composite: too few indicators, or too many imputed (both reported
+            # as insufficient data, the status the publications show)
             "status": np.where(composite_score.notna(), "ranked", "insufficient_data"),
         }
     ).reset_index()
@@ -179,12 +196,26 @@ def run(
                     "periods": list(tables["prepared"]["period"].unique()),
                 },
             ),
-            Step("normalise", {"methods": catalogue.table["normalisation"].to_dict()}),
+            Step(
+                "normalise",
+                {
+                    "methods": catalogue.table["normalisation"].to_dict(),
+                    "transforms": catalogue.table["transform"].to_dict(),
+                },
+            ),
             Step(
                 "aggregate",
                 {
-                    "method": "weighted_arithmetic",
                     "min_coverage": catalogue.settings.min_coverage,
+                    "nodes": {
+                        node: {
+                            "weights": spec.model_dump(exclude_defaults=True)
+                            or {"method": "manual"},
+                            "aggregation": how.model_dump(exclude_defaults=True)
+                            or {"method": "arithmetic"},
+                        }
+                        for node, (spec, how) in catalogue.methods.items()
+                    },
                 },
             ),
             Step("rank", {"ties": "min", "tie_decimals": 9}),

@@ -8,6 +8,8 @@ without a pivot.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -15,7 +17,17 @@ from . import periods as P
 from .catalogue import Catalogue
 
 #: how each (period, unit, indicator) value came about
-STATUSES = ("reported", "missing_excluded", "missing_zero_score", "imputed_peer_median")
+STATUSES = (
+    "reported",
+    "missing_excluded",
+    "missing_zero_score",
+    "imputed_peer_median",
+    "imputed_peer_mean",
+    "imputed_carry_forward",
+    "imputed_trend",
+    "imputed_knn",
+    "imputed_iterative",
+)
 
 
 def scored_indicators(catalogue: Catalogue, frequency: str) -> list[str]:
@@ -135,7 +147,7 @@ def prepare(
             "n_expected": n_expected.astype(int),
         }
     )
-    return _apply_missing_rules(frame, units, meta)
+    return _apply_missing_rules(frame, units, meta, catalogue.settings)
 
 
 def _codes(values: pd.Series, categories) -> np.ndarray:
@@ -145,25 +157,141 @@ def _codes(values: pd.Series, categories) -> np.ndarray:
     return lookup[codes]
 
 
-def _apply_missing_rules(frame: pd.DataFrame, units: pd.DataFrame, meta: pd.DataFrame):
-    rule = frame["indicator_id"].map(meta["missing"])
-    missing = frame["value"].isna()
-    status = np.where(
-        missing,
-        "missing_"
-        + rule.replace({"exclude": "excluded", "peer_median": "excluded"}).astype(str),
-        "reported",
-    )
-    impute = missing & rule.eq("peer_median")
-    if impute.any():
-        group = frame["unit_id"].map(units.set_index("unit_id")["peer_group"])
-        median = (
-            frame["value"]
-            .groupby([frame["period"], group, frame["indicator_id"]], sort=False)
-            .transform("median")
-        )
-        filled = impute & median.notna()
-        frame.loc[filled, "value"] = median[filled]
-        status = np.where(filled, "imputed_peer_median", status)
-    frame["status"] = pd.Categorical(status, categories=STATUSES)
+def _apply_missing_rules(
+    frame: pd.DataFrame, units: pd.DataFrame, meta: pd.DataFrame, settings
+) -> pd.DataFrame:
+    """Set ``status`` and impute where the indicator's ``missing`` rule says so.
+
+    Imputers see the dense ``(periods, units, indicators)`` cube, so time-aware rules
+    (carry forward, trend) use the unit's earlier periods. An indicator imputed for
+    more than ``settings.max_imputed_share_indicator`` of the units in a period
+    keeps its gaps there instead.
+    """
+    n_u, ids = len(units), list(meta.index)
+    rule = frame["indicator_id"].map(meta["missing"]).to_numpy()
+    value = frame["value"].to_numpy(dtype=float)
+    status = np.where(np.isnan(value), "missing_excluded", "reported").astype(object)
+    status[np.isnan(value) & (rule == "zero_score")] = "missing_zero_score"
+    cube = value.reshape(-1, n_u, len(ids)).copy()  # (periods, units, indicators)
+    imputed = np.zeros(cube.shape, dtype=object)
+    group = units["peer_group"].to_numpy()
+    for method in sorted(set(meta["missing"]) - {"exclude", "zero_score"}):
+        cols = [j for j, i in enumerate(ids) if meta.loc[i, "missing"] == method]
+        part = cube[:, :, cols]
+        filled = IMPUTERS[method](part, group)
+        fill = np.isnan(part) & ~np.isnan(filled)
+        cube[:, :, cols] = np.where(fill, filled, part)
+        mark = imputed[:, :, cols]
+        mark[fill] = f"imputed_{method}"
+        imputed[:, :, cols] = mark
+    was = imputed != 0
+    too_many = was.mean(axis=1) > settings.max_imputed_share_indicator  # (p, i)
+    keep = was & ~too_many[:, None, :]
+    cube = np.where(was & ~keep, np.nan, cube)
+    status = np.where(keep.reshape(-1), imputed.reshape(-1), status)
+    frame["value"] = cube.reshape(-1)
+    frame["status"] = pd.Categorical(status.astype(str), categories=STATUSES)
     return frame
+
+
+def insufficient_units(prepared: pd.DataFrame, settings) -> pd.Series:
+    """``(period, unit_id)`` → True where imputed indicators exceed the unit's limit
+    (``settings.max_imputed_share_unit``, share of the indicators scored)."""
+    status = prepared["status"].astype(str)
+    imputed = status.str.startswith("imputed_") | (status == "missing_zero_score")
+    share = imputed.groupby(
+        [prepared["period"], prepared["unit_id"]], sort=False
+    ).mean()
+    return share > settings.max_imputed_share_unit
+
+
+# ------------------------------------------------------------------ imputers
+# Each takes values (periods, units, k indicators) and peer groups (units,) and
+# returns an array of the same shape with a value for every cell it can fill.
+
+
+def _peer(statistic):
+    """Mean or median of the unit's peer group in the same period."""
+
+    def impute(x: np.ndarray, group: np.ndarray) -> np.ndarray:
+        out = np.full(x.shape, np.nan)
+        for g in pd.unique(group):  # a handful of peer groups, not units
+            rows = group == g
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # an all-empty group
+                out[:, rows, :] = statistic(x[:, rows, :], axis=1)[:, None, :]
+        return out
+
+    return impute
+
+
+def _carry_forward(x: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """The unit's latest value from an earlier period (last observation carried)."""
+    p = x.shape[0]
+    index = np.where(~np.isnan(x), np.arange(p)[:, None, None], -1)
+    latest = np.maximum.accumulate(index, axis=0)
+    earlier = np.concatenate([np.full((1, *x.shape[1:]), -1), latest[:-1]], axis=0)
+    taken = np.take_along_axis(x, np.maximum(earlier, 0), axis=0)
+    return np.where(earlier >= 0, taken, np.nan)
+
+
+def _trend(x: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """The unit's own least-squares line over its earlier periods (≥ 2), extended."""
+    t = np.arange(x.shape[0], dtype=float)[:, None, None]
+    have = ~np.isnan(x)
+    y = np.where(have, x, 0.0)
+
+    def earlier(a):  # sums over the periods before each one
+        c = np.cumsum(a, axis=0)
+        return np.concatenate([np.zeros((1, *a.shape[1:])), c[:-1]], axis=0)
+
+    n, st, sy = earlier(have * 1.0), earlier(have * t), earlier(y)
+    stt, sty = earlier(have * t * t), earlier(y * t)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slope = (n * sty - st * sy) / (n * stt - st**2)
+        intercept = (sy - slope * st) / n
+        return np.where(n >= 2, intercept + slope * t, np.nan)
+
+
+def _sklearn(make):
+    """A scikit-learn imputer on each period's units × indicators, standardised."""
+
+    def impute(x: np.ndarray, group: np.ndarray) -> np.ndarray:
+        out = np.full(x.shape, np.nan)
+        for k in range(x.shape[0]):  # one cross-section per period
+            m = x[k]
+            cols = ~np.isnan(m).all(axis=0)
+            if cols.sum() < 2:  # nothing to learn from
+                continue
+            centre = np.nanmean(m[:, cols], axis=0)
+            scale = np.nanstd(m[:, cols], axis=0)
+            scale = np.where(scale > 0, scale, 1.0)
+            filled = make().fit_transform((m[:, cols] - centre) / scale)
+            block = out[k]
+            block[:, cols] = filled * scale + centre
+        return out
+
+    return impute
+
+
+def _knn():
+    from sklearn.impute import KNNImputer
+
+    return KNNImputer(n_neighbors=5)
+
+
+def _iterative():
+    from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+    from sklearn.impute import IterativeImputer
+
+    return IterativeImputer(random_state=0, max_iter=25)
+
+
+IMPUTERS = {
+    "peer_median": _peer(np.nanmedian),
+    "peer_mean": _peer(np.nanmean),
+    "carry_forward": _carry_forward,
+    "trend": _trend,
+    "knn": _sklearn(_knn),
+    "iterative": _sklearn(_iterative),
+}

@@ -132,9 +132,8 @@ class Result:
             table["unit_id"]
             .map(
                 flagged[
-                    flagged["status"].isin(
-                        ["imputed_peer_median", "missing_zero_score"]
-                    )
+                    flagged["status"].astype(str).str.startswith("imputed_")
+                    | (flagged["status"] == "missing_zero_score")
                 ]
                 .groupby("unit_id")
                 .size()
