@@ -196,6 +196,30 @@ class Aggregation(_Model):
         return self
 
 
+class Treatment(_Model):
+    """Outlier treatment of rolled-up values within each period (see ``treat.py``).
+
+    ``coinr``: winsorise up to ``winmax`` points while ``|skew| ≥ skew`` and
+    ``kurtosis ≥ kurt``, else log-transform; ``percentile_cap``: clip to the
+    ``low``/``high`` quantiles; ``none``.
+    """
+
+    method: Literal["none", "coinr", "percentile_cap"] = "none"
+    winmax: Annotated[int, Field(ge=0)] = 5
+    skew: Positive = 2.0
+    kurt: Number = 3.5
+    low: Annotated[float, Field(ge=0, le=1)] = 0.05
+    high: Annotated[float, Field(ge=0, le=1)] = 0.95
+
+
+class Denominator(_Model):
+    """Divide by another series of the same unit and sub-period, times ``scale``
+    (e.g. complaints per 10,000 service items)."""
+
+    by: Id
+    scale: Positive = 1.0
+
+
 class Settings(_Model):
     """Catalogue-wide rules.
 
@@ -214,6 +238,7 @@ class Settings(_Model):
     #: its imputations in that period are dropped
     max_imputed_share_unit: Annotated[float, Field(ge=0, le=1)] = 0.3
     max_imputed_share_indicator: Annotated[float, Field(ge=0, le=1)] = 0.5
+    treatment: Treatment = Treatment()  #: default outlier treatment of indicators
     #: weights of the level-1 dimensions and how the composite combines them
     weights: Weights = Weights()
     aggregation: Aggregation = Aggregation()
@@ -374,13 +399,21 @@ class Indicator(Named):
     rollup: Rollup
     weight: Positive = 1.0
     transform: Literal["none", "log"] = "none"
+    denominator: Denominator | None = None
+    treatment: Treatment | None = None  #: overrides settings.treatment
     normalisation: Normalisation
     target: Number | None = None
     valid: ValidRange
     risk: RiskThresholds | None = None
     missing: Literal[
-        "exclude", "zero_score", "peer_median", "peer_mean", "carry_forward", "trend",
-        "knn", "iterative",
+        "exclude",
+        "zero_score",
+        "peer_median",
+        "peer_mean",
+        "carry_forward",
+        "trend",
+        "knn",
+        "iterative",
     ] = "exclude"
 
     @model_validator(mode="after")
@@ -399,6 +432,20 @@ class Indicator(Named):
                     n.best,
                     f"best must be {word} than worst {n.worst} for a "
                     f"{self.direction}-is-better indicator",
+                )
+            )
+        if (
+            self.treatment is not None
+            and self.treatment.method == "coinr"
+            and isinstance(n, Goalposts | DistanceToTarget)
+        ):
+            problems.append(
+                (
+                    ("treatment", "method"),
+                    "coinr",
+                    "COINr treatment may log-transform the values, which fixed "
+                    "goalposts or a target would then misread; use it with "
+                    "minmax, zscore, percentile or robust_z",
                 )
             )
         if self.transform == "log" and lo <= 0:
@@ -526,6 +573,20 @@ class Catalogue(_Model):
                         )
                     )
         series = {s.id: s for s in (*self.indicators, *self.context)}
+        for i, ind in enumerate(self.indicators):
+            d = ind.denominator
+            if d is not None and (
+                d.by not in series
+                or d.by == ind.id
+                or series[d.by].frequency != ind.frequency
+            ):
+                problems.append(
+                    (
+                        ("indicators", i, "denominator", "by"),
+                        d.by,
+                        f"must be another series reported {ind.frequency}",
+                    )
+                )
         for i, ind in enumerate(self.indicators):
             wb = ind.rollup.weight_by
             if wb is None:
@@ -661,6 +722,10 @@ class Catalogue(_Model):
                     "weight": ind.weight,
                     "normalisation": n.method,
                     "transform": ind.transform,
+                    "denominator": ind.denominator.by if ind.denominator else None,
+                    "denominator_scale": ind.denominator.scale
+                    if ind.denominator
+                    else 1.0,
                     "target": ind.target,
                     "valid_min": ind.valid.min,
                     "valid_max": ind.valid.max,

@@ -25,6 +25,7 @@ from .normalise import normalise
 from .prepare import insufficient_units, prepare, scored_indicators
 from .rank import rank_change, rank_units
 from .result import Provenance, Result, Step
+from .treat import treat
 from .validate import validate_dataset
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ def score(
         index=index,
         columns=ids,
     )
+    matrix, treatment = treat(matrix, catalogue)
     normalised = normalise(matrix, catalogue, zero_score=zero)
     agg = aggregate(normalised, catalogue)
     # mostly imputed data: not ranked (settings.max_imputed_share_unit)
@@ -131,6 +133,7 @@ def score(
         "composite": composite,
         "ranks": ranks,
         "weights": agg.node_weights,
+        "treatment": treatment,
     }
 
 
@@ -194,6 +197,14 @@ def run(
                 {
                     "frequency": frequency,
                     "periods": list(tables["prepared"]["period"].unique()),
+                },
+            ),
+            Step(
+                "treat",
+                {
+                    i.id: (i.treatment or catalogue.settings.treatment).model_dump()
+                    for i in catalogue.indicators
+                    if (i.treatment or catalogue.settings.treatment).method != "none"
                 },
             ),
             Step(

@@ -84,7 +84,27 @@ def prepare(
     month = (parsed["year"] * 12 + parsed["end_month"]).to_numpy(dtype=float)[sub_code]
     in_eval = P.containing(pd.Series(labels), freq)
     p_code = pd.Index(eval_periods).get_indexer(in_eval)[sub_code]
-    value = obs["value"].to_numpy(dtype=float)
+    value = obs["value"].to_numpy(dtype=float, copy=True)  # denominators write to it
+
+    def same_cell(series_id: str, rows: np.ndarray) -> np.ndarray:
+        """``series_id``'s value for the same unit and sub-period as each row."""
+        other = observations[observations["indicator_id"] == series_id]
+        o_key = _codes(other["unit_id"], unit_ids) * len(labels) + _codes(
+            other["period"], labels
+        )
+        lookup = pd.Series(other["value"].to_numpy(dtype=float), index=o_key)
+        lookup = lookup[(o_key >= 0) & ~lookup.index.duplicated()]
+        return lookup.reindex(u_code[rows] * len(labels) + sub_code[rows]).to_numpy()
+
+    # denominators: divide each report by its unit's same-period denominator
+    for ind_id, by in meta["denominator"].dropna().items():
+        rows = i_code == ids.index(ind_id)
+        d = same_cell(by, rows)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value[rows] = (
+                np.where(d > 0, value[rows] / d, np.nan)
+                * meta.loc[ind_id, "denominator_scale"]
+            )
     use = (i_code >= 0) & (p_code >= 0) & (u_code >= 0) & ~np.isnan(value)
     key = (p_code.astype(np.int64) * n_u + u_code) * n_i + i_code
     size = n_p * n_u * n_i
@@ -101,14 +121,8 @@ def prepare(
     # weighted mean by a volume series reported for the same unit and sub-period
     weighted = np.full(size, np.nan)
     for ind_id, weight_by in meta["weight_by"].dropna().items():
-        volume = observations[observations["indicator_id"] == weight_by]
-        v_key = _codes(volume["unit_id"], unit_ids) * len(labels) + _codes(
-            volume["period"], labels
-        )
-        lookup = pd.Series(volume["value"].to_numpy(dtype=float), index=v_key)
-        lookup = lookup[(v_key >= 0) & ~lookup.index.duplicated()]
         rows = i_code == ids.index(ind_id)
-        w = lookup.reindex(u_code[rows] * len(labels) + sub_code[rows]).to_numpy()
+        w = same_cell(weight_by, rows)
         ok = use[rows] & ~np.isnan(w) & (w > 0)
         kk = key[rows][ok]
         num = np.bincount(kk, weights=value[rows][ok] * w[ok], minlength=size)

@@ -68,6 +68,7 @@ class Result:
     composite: pd.DataFrame  #: composite_score, coverage, status
     ranks: pd.DataFrame  #: rank, peer_rank, rank_change, peer_rank_change
     weights: pd.DataFrame  #: period, node_id, child_id, weight, method (as used)
+    treatment: pd.DataFrame  #: outlier treatment log: indicator, units, points, stats
     provenance: Provenance
 
     TABLES = (
@@ -80,6 +81,7 @@ class Result:
         "composite",
         "ranks",
         "weights",
+        "treatment",
     )
 
     # ------------------------------------------------------------------ queries

@@ -119,6 +119,7 @@ def test_provenance_records_where_catalogue_and_data_came_from(sample_result):
     assert [s.stage for s in prov.steps] == [
         "validate",
         "prepare",
+        "treat",
         "normalise",
         "aggregate",
         "rank",
