@@ -258,3 +258,20 @@ def test_hdi_2021_example_reproduces_the_published_index(shared_data):
     assert len(table) == 191
     assert table["diff"].max() <= 0.0005 + 1e-12  # published to 3 decimals
     assert (table["rank"] == table["hdi_rank_2021"]).all()
+
+
+@pytest.mark.shared_data
+def test_wgi_2024_example_reproduces_every_published_percentile_rank(shared_data):
+    spec = importlib.util.spec_from_file_location(
+        "wgi", ROOT / "examples" / "wgi_2024" / "run.py"
+    )
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    table = example.compare(shared_data)
+    assert len(table) == 30_974 and table["period"].nunique() == 25
+    # the published ranks use unrounded estimates: exact where the 2-dp estimates do
+    # not tie, and always between the lowest and highest rank of a tie
+    assert (table["ours"] == table["pctrank"]).sum() == 22_281
+    assert (
+        (table["pctrank"] >= table["ours"]) & (table["pctrank"] <= table["ours_max"])
+    ).all()
