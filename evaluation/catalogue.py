@@ -206,6 +206,8 @@ class Treatment(_Model):
 
     method: Literal["none", "coinr", "percentile_cap"] = "none"
     winmax: Annotated[int, Field(ge=0)] = 5
+    #: what winmax limits: COINr's count (points of the latest step) or distinct points
+    count: Literal["coinr", "distinct"] = "coinr"
     skew: Positive = 2.0
     kurt: Number = 3.5
     low: Annotated[float, Field(ge=0, le=1)] = 0.05

@@ -49,10 +49,20 @@ def _fails(x, spec) -> bool:
 
 
 def coinr(x: np.ndarray, spec) -> tuple[np.ndarray, str, np.ndarray]:
-    """Treat one column: returns (treated, method, mask of points changed)."""
+    """Treat one column: returns (treated, method, mask of points changed).
+
+    ``spec.count`` says what ``winmax`` limits: ``coinr`` reproduces COINr 1.1.14's
+    ``winsorise()``, which counts only the points moved by the latest high step plus
+    the latest low step (so untied extremes are winsorised until the column
+    passes); ``distinct`` counts every point changed so far (the Handbook reading).
+    """
     treated = x.copy()
     changed = np.zeros(len(x), dtype=bool)
-    while _fails(treated, spec) and changed.sum() < spec.winmax:
+    last = {"high": 0, "low": 0}  # points moved by the latest step at each end
+    while _fails(treated, spec):
+        counted = changed.sum() if spec.count == "distinct" else sum(last.values())
+        if counted >= spec.winmax:
+            break
         skew, _ = skew_kurt(treated)
         extreme = np.nanmax(treated) if skew >= 0 else np.nanmin(treated)
         at = treated == extreme
@@ -61,6 +71,7 @@ def coinr(x: np.ndarray, spec) -> tuple[np.ndarray, str, np.ndarray]:
             break
         treated[at] = rest.max() if skew >= 0 else rest.min()
         changed |= at
+        last["high" if skew >= 0 else "low"] = int(at.sum())
     if not _fails(treated, spec):
         return treated, "winsorise" if changed.any() else "none", changed
     lo, hi = np.nanmin(x), np.nanmax(x)

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Random-index tables, n = 1..15. ``saaty`` is Saaty (1980), used by most software
-#: (AHPy, pymcdm); ``saaty2005`` is Saaty's later simulation; ``donegan_dodd`` Donegan
-#: & Dodd (1991); ``tummala_ling`` Tummala & Ling (1998).
+#: Random-index tables, n = 1..15. ``saaty`` is Saaty (1980), the classic table;
+#: ``saaty2005`` is Saaty's later simulation (AHPy's default); ``donegan_dodd``
+#: Donegan & Dodd (1991); ``tummala_ling`` Tummala & Ling (1998), as in pymcdm.
 RANDOM_INDEX: dict[str, tuple[float, ...]] = {
     "saaty": (
         0,
@@ -84,19 +84,19 @@ RANDOM_INDEX: dict[str, tuple[float, ...]] = {
     "tummala_ling": (
         0,
         0,
-        0.500,
-        0.834,
-        1.046,
-        1.178,
-        1.2672,
+        0.5799,
+        0.8921,
+        1.1159,
+        1.2358,
         1.3322,
-        1.3802,
-        1.4194,
-        1.4462,
-        1.4700,
-        1.4894,
-        1.5054,
-        1.5196,
+        1.3952,
+        1.4537,
+        1.4882,
+        1.5117,
+        1.5356,
+        1.5571,
+        1.5714,
+        1.5831,
     ),
 }
 
@@ -110,15 +110,20 @@ def _normalise(w: np.ndarray) -> np.ndarray:
     return w / total
 
 
-def _varies(x: np.ndarray) -> np.ndarray:
-    """Columns with at least two distinct present values (NaN-safe, no warnings)."""
-    return np.fmax.reduce(x, axis=0) > np.fmin.reduce(x, axis=0)
+def _scaled(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Columns min–max scaled to [0, 1] (NaN kept) and their ranges, 0 where a column
+    has fewer than two distinct values. Spreads and correlations are computed on the
+    scaled columns, so tiny but distinct values cannot underflow to 0 / 0."""
+    lo, hi = np.fmin.reduce(x, axis=0), np.fmax.reduce(x, axis=0)
+    span = np.where(hi > lo, hi - lo, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(span > 0, (x - lo) / span, 0.0), span
 
 
-def _spread(x: np.ndarray) -> np.ndarray:
-    """Sample SD of the present cells per column; exactly 0 for constant columns."""
-    varies, out = _varies(x), np.zeros(x.shape[1])
-    out[varies] = np.nanstd(x[:, varies], axis=0, ddof=1)
+def _sd(z: np.ndarray, span: np.ndarray) -> np.ndarray:
+    """Sample SD of the present cells of each scaled column; 0 where span is 0."""
+    varies, out = span > 0, np.zeros(z.shape[1])
+    out[varies] = np.nanstd(z[:, varies], axis=0, ddof=1)
     return out
 
 
@@ -138,37 +143,35 @@ def entropy(x: np.ndarray) -> np.ndarray:
         p = x / total
         plogp = np.where(p > 0, p * np.log(p), 0.0)
         e = -np.nansum(plogp, axis=0) / np.log(m)
-    e = np.where(_varies(x), e, 1.0)  # varying, non-negative: total > 0, m > 1
+    e = np.where(_scaled(x)[1] > 0, e, 1.0)  # varying, non-negative: total > 0, m > 1
     return _normalise(np.clip(1 - e, 0, None))
 
 
 def sd(x: np.ndarray) -> np.ndarray:
     """Standard-deviation weights: ``w ∝ σ_j`` (sample SD)."""
-    return _normalise(_spread(np.asarray(x, dtype=float)))
+    z, span = _scaled(np.asarray(x, dtype=float))
+    return _normalise(span * _sd(z, span))
 
 
 def critic(x: np.ndarray) -> np.ndarray:
     """CRITIC weights: contrast (SD) times conflict (1 − correlation)."""
-    x = np.asarray(x, dtype=float)
-    lo, hi = np.fmin.reduce(x, axis=0), np.fmax.reduce(x, axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        z = np.where(hi > lo, (x - lo) / (hi - lo), 0.0)
-    sigma = _spread(z)
+    z, span = _scaled(np.asarray(x, dtype=float))
+    sigma = _sd(z, span)
     r = np.nan_to_num(_pairwise_corr(z), nan=0.0)
     return _normalise(sigma * np.sum(1 - r, axis=1))
 
 
 def _pairwise_corr(x: np.ndarray) -> np.ndarray:
     """Pearson correlation over rows where both columns are present."""
-    frame_cols = x.shape[1]
-    out = np.eye(frame_cols)
-    for a in range(frame_cols):  # criteria, not units: a handful per node
-        for b in range(a + 1, frame_cols):
-            both = ~np.isnan(x[:, a]) & ~np.isnan(x[:, b])
-            if both.sum() > 1 and np.std(x[both, a]) > 0 and np.std(x[both, b]) > 0:
-                out[a, b] = out[b, a] = np.corrcoef(x[both, a], x[both, b])[0, 1]
-            else:
-                out[a, b] = out[b, a] = np.nan
+    out = np.eye(x.shape[1])
+    for a in range(x.shape[1]):  # criteria, not units: a handful per node
+        for b in range(a + 1, x.shape[1]):
+            both, r = ~np.isnan(x[:, a]) & ~np.isnan(x[:, b]), np.nan
+            if both.sum() > 1:
+                pair, span = _scaled(x[both][:, [a, b]])
+                if (span > 0).all():
+                    r = np.corrcoef(pair, rowvar=False)[0, 1]
+            out[a, b] = out[b, a] = r
     return out
 
 
@@ -182,9 +185,10 @@ def pca(x: np.ndarray, *, squared: bool = False) -> np.ndarray:
     rows = x[~np.isnan(x).any(axis=1)]
     if len(rows) < 3:
         raise ValueError("PCA weights need at least 3 units with every value present")
-    varies, first = _varies(rows), np.zeros(x.shape[1])  # constant: loading 0
+    z, span = _scaled(rows)
+    varies, first = span > 0, np.zeros(x.shape[1])  # constant: loading 0
     if varies.any():
-        corr = np.atleast_2d(np.corrcoef(rows[:, varies], rowvar=False))
+        corr = np.atleast_2d(np.corrcoef(z[:, varies], rowvar=False))
         values, vectors = np.linalg.eigh(corr)
         first[varies] = vectors[:, np.argmax(values)]
     if first.sum() < 0:

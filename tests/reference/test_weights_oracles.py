@@ -94,6 +94,20 @@ def test_critic_diakoulaki_variants(shared_data, variant):
 
 # -- AHP ------------------------------------------------------------------------------
 
+# the oracles' recomputed CR (6 dp) under each random-index table, and ours
+RI_TABLES = {
+    "saaty_classic_1980": "saaty",
+    "saaty_2005_anp_book(AHPy 'saaty')": "saaty2005",
+    "donegan_dodd_1991(AHPy 'dd')": "donegan_dodd",
+    "tummala_ling_1998(pymcdm)": "tummala_ling",
+}
+
+
+def assert_cr_by_table(a: np.ndarray, recomputed: dict[str, float]) -> None:
+    for label, table in RI_TABLES.items():
+        cr = W.ahp(a, random_index=table)[1]
+        assert cr == pytest.approx(recomputed[label], abs=1e-6), table
+
 
 def test_ahp_saaty2008_drinks(shared_data):
     case = oracle(shared_data, "ahp_saaty2008_drinks_7x7")
@@ -112,20 +126,12 @@ def test_ahp_saaty2008_drinks(shared_data):
     _, cr_dd, _, _ = W.ahp(a, random_index="donegan_dodd")
     assert abs(cr_2005 - expected["CR_saaty_RI_1_35"]) <= tol["CR"]
     assert abs(cr_dd - expected["CR_donegan_dodd_RI_1_2519"]) <= tol["CR"]
-    # λmax and CI as recomputed in the oracle, and every RI table (6 dp there)
+    # λmax and CI as recomputed in the oracle, and the CR under every RI table
     computed = case["computed"]
     assert lam == pytest.approx(computed["lambda_max"], abs=1e-8)
     assert ci == pytest.approx(computed["CI"], abs=1e-9)
-    tables = {
-        "saaty_classic_1980": "saaty",
-        "saaty_2005_anp_book(AHPy 'saaty')": "saaty2005",
-        "donegan_dodd_1991(AHPy 'dd')": "donegan_dodd",
-        "tummala_ling_1998(pymcdm)": "tummala_ling",
-    }
-    for label, table in tables.items():
-        _, cr_t, _, _ = W.ahp(a, random_index=table)
-        assert cr_t == pytest.approx(computed["CR_by_random_index"][label], abs=1e-6)
-    assert cr == W.ahp(a, random_index="saaty")[1] < 0.1
+    assert_cr_by_table(a, computed["CR_by_random_index"])
+    assert cr < 0.1
 
 
 def test_ahp_wang_chin2011_inconsistent(shared_data):
@@ -134,8 +140,10 @@ def test_ahp_wang_chin2011_inconsistent(shared_data):
     w, cr, _, _ = W.ahp(a)
     assert max_diff(w, case["expected"]["weights"]) <= case["tolerance"]
     # inconsistent whatever the random-index table
+    assert cr >= 0.1
     for table in W.RANDOM_INDEX:
         assert W.ahp(a, random_index=table)[1] >= 0.1, table
+    assert_cr_by_table(a, case["computed"]["CR_by_random_index"])
     i, j, implied = W.most_inconsistent(a, w)
     assert 0 <= i < j < len(a)
     assert implied == pytest.approx(w[i] / w[j]) and implied > 0
@@ -155,16 +163,17 @@ def test_ahp_wikipedia_leader_two_level_synthesis(shared_data):
     want = [expected["criteria_weights"][c] for c in criteria]
     assert max_diff(w, want) <= tol
     assert cr < 0.1
+    assert_cr_by_table(a, case["computed"]["criteria_CR_by_random_index"])
 
     # local priorities of the alternatives under each criterion (columns) ...
-    local = np.column_stack(
-        [
-            W.ahp(from_comparisons(alternatives, inputs["alternative_comparisons"][c]))[
-                0
-            ]
-            for c in criteria
-        ]
-    )
+    local = np.empty((len(alternatives), len(criteria)))
+    for k, c in enumerate(criteria):
+        m = from_comparisons(alternatives, inputs["alternative_comparisons"][c])
+        recomputed = case["computed"]["local"][c]
+        np.testing.assert_allclose(m, recomputed["pairwise_matrix"], atol=1e-9)
+        local[:, k], cr_c, _, _ = W.ahp(m)
+        assert cr_c < 0.1
+        assert_cr_by_table(m, recomputed["CR_by_random_index"])
     # ... synthesised by hand: global_a = Σ_c w_c · local_ac
     glob = local @ w
     want = [expected["global_priorities"][k] for k in alternatives]
