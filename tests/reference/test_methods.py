@@ -275,3 +275,15 @@ def test_wgi_2024_example_reproduces_every_published_percentile_rank(shared_data
     assert (
         (table["pctrank"] >= table["ours"]) & (table["pctrank"] <= table["ours_max"])
     ).all()
+
+
+@pytest.mark.shared_data
+def test_oflog_example_reproduces_every_mads_from_median(shared_data):
+    spec = importlib.util.spec_from_file_location(
+        "oflog", ROOT / "examples" / "oflog_asc" / "run.py"
+    )
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    table = example.compare(shared_data)
+    assert len(table) > 6000 and table.groupby(["Code", "period"]).ngroups == 42
+    np.testing.assert_allclose(table["mads"], table["MADs_from_median"], atol=1e-7)
