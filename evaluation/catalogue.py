@@ -348,8 +348,16 @@ class RobustZ(_Model):
     consistent: bool = True
 
 
+class Reference(_Model):
+    """Distance to a reference unit: ``100 x / x_ref`` (``100 x_ref / x`` if lower is
+    better), capped at 100: units at or beyond the reference score 100."""
+
+    method: Literal["reference"]
+    unit: Annotated[str, Field(min_length=1)]
+
+
 Normalisation = Annotated[
-    MinMax | Goalposts | ZScore | DistanceToTarget | Percentile | RobustZ,
+    MinMax | Goalposts | ZScore | DistanceToTarget | Percentile | RobustZ | Reference,
     Field(discriminator="method"),
 ]
 
@@ -871,6 +879,7 @@ def _problems_from(exc: ValidationError, file: str) -> list[tuple]:
                 "target",
                 "percentile",
                 "robust_z",
+                "reference",
             }:
                 del loc[k + 1]
         cause = (err.get("ctx") or {}).get("error")

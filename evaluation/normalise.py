@@ -81,6 +81,21 @@ def _robust_z(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
     return m + sd * z
 
 
+def _reference(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
+    """``100 x / x_ref`` (inverted if lower is better); the reference unit's own value
+    in the same period; missing or non-positive reference → missing."""
+    units = x.index.get_level_values("unit_id")
+    out = pd.DataFrame(np.nan, index=x.index, columns=x.columns)
+    for j, s in enumerate(spec):  # indicators using this method
+        column = x.iloc[:, j]
+        ref = column[units == s.unit].droplevel("unit_id")
+        ref = ref.where(ref > 0).reindex(x.index.get_level_values("period")).to_numpy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = column.to_numpy() / ref if sign[j] > 0 else ref / column.to_numpy()
+        out.iloc[:, j] = 100 * np.minimum(ratio, 1.0)
+    return out
+
+
 NORMALISERS = {
     "minmax": _minmax,
     "goalposts": _goalposts,
@@ -88,6 +103,7 @@ NORMALISERS = {
     "target": _target,
     "percentile": _percentile,
     "robust_z": _robust_z,
+    "reference": _reference,
 }
 
 

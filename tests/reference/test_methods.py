@@ -287,3 +287,14 @@ def test_oflog_example_reproduces_every_mads_from_median(shared_data):
     table = example.compare(shared_data)
     assert len(table) > 6000 and table.groupby(["Code", "period"]).ngroups == 42
     np.testing.assert_allclose(table["mads"], table["MADs_from_median"], atol=1e-7)
+
+
+def test_reference_unit_normalisation_by_hand():
+    cat = catalogue(normalisation={"method": "reference", "unit": "U03"})
+    out = score(cat)
+    got = out["normalised"].pivot(
+        index="unit_id", columns="indicator_id", values="score"
+    )
+    expected = np.minimum(100 * VALUES / VALUES[3], 100)
+    np.testing.assert_allclose(got[IDS].to_numpy(), expected, rtol=1e-12)
+    assert (got.loc["U03"] == 100).all()
