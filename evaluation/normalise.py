@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import Catalogue
+from .errors import EvaluationError
 
 
 def _minmax(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
@@ -88,6 +89,10 @@ def _reference(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
     out = pd.DataFrame(np.nan, index=x.index, columns=x.columns)
     for j, s in enumerate(spec):  # indicators using this method
         column = x.iloc[:, j]
+        if not (units == s.unit).any():
+            raise EvaluationError(
+                f"{x.columns[j]}: reference unit {s.unit!r} is not in the units table"
+            )
         ref = column[units == s.unit].droplevel("unit_id")
         ref = ref.where(ref > 0).reindex(x.index.get_level_values("period")).to_numpy()
         with np.errstate(invalid="ignore", divide="ignore"):

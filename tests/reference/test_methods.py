@@ -298,3 +298,8 @@ def test_reference_unit_normalisation_by_hand():
     expected = np.minimum(100 * VALUES / VALUES[3], 100)
     np.testing.assert_allclose(got[IDS].to_numpy(), expected, rtol=1e-12)
     assert (got.loc["U03"] == 100).all()
+
+
+def test_unknown_reference_unit_is_a_clear_error():
+    with pytest.raises(ev.EvaluationError, match="reference unit 'X99'"):
+        score(catalogue(normalisation={"method": "reference", "unit": "X99"}))
