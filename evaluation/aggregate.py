@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import mcda
 from . import weights as W
 from .catalogue import COMPOSITE, Aggregation, Catalogue, Weights
 from .errors import EvaluationError
@@ -66,7 +67,10 @@ def aggregate(normalised: pd.DataFrame, catalogue: Catalogue) -> Aggregated:
         den = present.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             wn = present / den[:, None]  # renormalised over children present
-        score = _combine(method, np.where(have, x, np.nan), wn, parent)
+        if method.method in RELATIVE:
+            score = _relative(method, x, w, periods)
+        else:
+            score = _combine(method, np.where(have, x, np.nan), wn, parent)
         score = np.clip(score, 0.0, 100.0)  # MP can fall below 0; rounding noise
         with np.errstate(invalid="ignore", divide="ignore"):
             arithmetic = np.nansum(wn * np.where(have, x, 0.0), axis=1)
@@ -172,6 +176,29 @@ def _combine(
         if kind != "generalised" or method.p < 0:
             out = np.where(zero.any(axis=1), 0.0, out)  # no compensation for a zero
         return out
+
+
+RELATIVE = {"topsis", "vikor"}
+
+
+def _relative(
+    method: Aggregation, x: np.ndarray, w: np.ndarray, periods: pd.Index
+) -> np.ndarray:
+    """TOPSIS or VIKOR within each period, on units with every child present."""
+    out = np.full(len(x), np.nan)
+    for period in pd.unique(periods):  # each period's units are compared
+        rows = np.asarray(periods == period) & ~np.isnan(x).any(axis=1)
+        if not rows.any():
+            continue
+        block, weights = x[rows], w[rows][0]
+        benefit = np.ones(x.shape[1])  # children's scores: higher is better
+        if method.method == "topsis":
+            out[rows] = 100 * mcda.topsis(
+                block, weights, benefit, scaling=method.scaling
+            )
+        else:
+            out[rows] = 100 * (1 - mcda.vikor(block, weights, benefit, v=method.v)[2])
+    return out
 
 
 def _weights_table(

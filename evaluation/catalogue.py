@@ -171,12 +171,22 @@ class Aggregation(_Model):
     present). ``arithmetic``; ``geometric`` and ``harmonic`` (a child scoring 0 gives 0
     with ``zero: zero``, or an error with ``zero: error``, as COINr); ``generalised``
     power mean with exponent ``p``; ``mazziotta_pareto``: mean − SD·CV, which
-    penalises unbalanced profiles.
+    penalises unbalanced profiles; ``topsis`` (100 × closeness, columns scaled by
+    ``scaling``) and ``vikor`` (100 × (1 − Q), strategy weight ``v``) rank each unit
+    against the others of the period and need every child present.
     """
 
     method: Literal[
-        "arithmetic", "geometric", "harmonic", "generalised", "mazziotta_pareto"
+        "arithmetic",
+        "geometric",
+        "harmonic",
+        "generalised",
+        "mazziotta_pareto",
+        "topsis",
+        "vikor",
     ] = "arithmetic"
+    scaling: Literal["vector", "minmax", "none"] = "vector"  #: TOPSIS column scaling
+    v: Annotated[float, Field(ge=0, le=1)] = 0.5  #: VIKOR weight of group utility
     p: float | None = None
     zero: Literal["zero", "error"] = "zero"
 

@@ -303,3 +303,18 @@ def test_reference_unit_normalisation_by_hand():
 def test_unknown_reference_unit_is_a_clear_error():
     with pytest.raises(ev.EvaluationError, match="reference unit 'X99'"):
         score(catalogue(normalisation={"method": "reference", "unit": "X99"}))
+
+
+def test_topsis_and_vikor_nodes_equal_the_kernels_on_the_childrens_scores():
+    from pymcdm.methods import TOPSIS, VIKOR
+    from pymcdm.normalizations import vector_normalization
+
+    w = np.array(WEIGHTS)
+    out = score(catalogue(aggregation={"method": "topsis", "scaling": "vector"}))
+    expected = TOPSIS(normalization_function=vector_normalization)(
+        VALUES, w, np.ones(4)
+    )
+    np.testing.assert_allclose(dim_scores(out), 100 * expected, atol=1e-9)
+    out = score(catalogue(aggregation={"method": "vikor", "v": 0.5}))
+    q = VIKOR(v=0.5)(VALUES, w, np.ones(4))
+    np.testing.assert_allclose(dim_scores(out), 100 * (1 - q), atol=1e-9)
