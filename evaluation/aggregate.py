@@ -178,7 +178,7 @@ def _combine(
         return out
 
 
-RELATIVE = {"topsis", "vikor"}
+RELATIVE = {"topsis", "vikor", "bod"}
 
 
 def _relative(
@@ -192,7 +192,9 @@ def _relative(
             continue
         block, weights = x[rows], w[rows][0]
         benefit = np.ones(x.shape[1])  # children's scores: higher is better
-        if method.method == "topsis":
+        if method.method == "bod":
+            out[rows] = 100 * mcda.bod(block, lower=method.lower, upper=method.upper)
+        elif method.method == "topsis":
             out[rows] = 100 * mcda.topsis(
                 block, weights, benefit, scaling=method.scaling
             )

@@ -173,7 +173,9 @@ class Aggregation(_Model):
     power mean with exponent ``p``; ``mazziotta_pareto``: mean − SD·CV, which
     penalises unbalanced profiles; ``topsis`` (100 × closeness, columns scaled by
     ``scaling``) and ``vikor`` (100 × (1 − Q), strategy weight ``v``) rank each unit
-    against the others of the period and need every child present.
+    against the others of the period and need every child present; ``bod``
+    (Benefit-of-the-Doubt: each unit's most favourable weights, child shares within
+    ``[lower, upper]``; 100 × the DEA score) likewise, and ignores node weights.
     """
 
     method: Literal[
@@ -184,9 +186,13 @@ class Aggregation(_Model):
         "mazziotta_pareto",
         "topsis",
         "vikor",
+        "bod",
     ] = "arithmetic"
     scaling: Literal["vector", "minmax", "none"] = "vector"  #: TOPSIS column scaling
     v: Annotated[float, Field(ge=0, le=1)] = 0.5  #: VIKOR weight of group utility
+    #: Benefit-of-the-Doubt bounds on each child's share of a unit's score
+    lower: Annotated[float, Field(ge=0, le=1)] = 0.0
+    upper: Annotated[float, Field(ge=0, le=1)] = 1.0
     p: float | None = None
     zero: Literal["zero", "error"] = "zero"
 

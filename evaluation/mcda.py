@@ -175,3 +175,48 @@ def vikor(
     regret = w * _divide(best - x, best - worst)
     s, r = regret.sum(axis=1), regret.max(axis=1)
     return s, r, v * _unit_range(s) + (1 - v) * _unit_range(r)
+
+
+def bod(x, *, lower: float = 0.0, upper: float = 1.0) -> np.ndarray:
+    """Benefit-of-the-Doubt scores (Cherchye et al. 2007), in [0, 1].
+
+    Each unit gets the weights most favourable to it: maximise ``Σ w_i y_ui`` subject
+    to ``Σ w_i y_vi ≤ 1`` for every unit v and ``w ≥ 0``, with each criterion's share
+    of the unit's score ``w_i y_ui / Σ_j w_j y_uj`` held in ``[lower, upper]`` (pie-
+    share weight bounds). ``x`` holds non-negative, higher-is-better values (scores).
+    One linear programme per unit (``scipy.optimize.linprog``, HiGHS), so meant for
+    municipal sizes, not national scale. A unit that is 0 everywhere scores 0.
+    """
+    from scipy.optimize import linprog
+
+    x = np.asarray(x, dtype=float)
+    n, k = x.shape
+    if np.isnan(x).any() or (x < 0).any():
+        raise ValueError("Benefit-of-the-Doubt needs a complete, non-negative matrix")
+    if not 0 <= lower <= 1 / k <= upper <= 1:
+        raise ValueError(f"share bounds must satisfy 0 <= lower <= 1/{k} <= upper <= 1")
+    out = np.zeros(n)
+    for u in range(n):  # one LP per unit: the method's definition
+        y = x[u]
+        if not (y > 0).any():
+            continue
+        share = np.diag(y)  # w_i y_ui
+        rows = [x]  # Σ w y_v ≤ 1
+        bounds = [np.ones(n)]
+        if lower > 0:  # lower Σ w y_u − w_i y_ui ≤ 0
+            rows.append(lower * np.tile(y, (k, 1)) - share)
+            bounds.append(np.zeros(k))
+        if upper < 1:  # w_i y_ui − upper Σ w y_u ≤ 0
+            rows.append(share - upper * np.tile(y, (k, 1)))
+            bounds.append(np.zeros(k))
+        res = linprog(
+            -y,
+            A_ub=np.vstack(rows),
+            b_ub=np.concatenate(bounds),
+            bounds=[(0, None)] * k,
+            method="highs",
+        )
+        if not res.success:
+            raise ValueError(f"Benefit-of-the-Doubt LP for unit {u}: {res.message}")
+        out[u] = -res.fun
+    return np.clip(out, 0.0, 1.0)

@@ -315,3 +315,23 @@ def test_bad_options_are_refused():
         mcda.topsis(x, [1, 1], [1, 1], scaling="sum")
     with pytest.raises(ValueError, match="v must lie in"):
         mcda.vikor(x, [1, 1], [1, 1], v=1.5)
+
+
+def test_benefit_of_the_doubt_hand_solved():
+    from evaluation.mcda import bod
+
+    # A and B are each best on one criterion: both efficient. C = (0.4, 0.4):
+    # max 0.4 w1 + 0.4 w2 s.t. w1 + 0.5 w2 <= 1, 0.5 w1 + w2 <= 1 -> w1 = w2 = 2/3,
+    # score 0.8 * 2/3 = 0.5333...
+    x = np.array([[1.0, 0.5], [0.5, 1.0], [0.4, 0.4]])
+    np.testing.assert_allclose(bod(x), [1.0, 1.0, 0.8 * 2 / 3], atol=1e-9)
+    # share bounds [0.4, 0.6]: A can no longer put (almost) all weight on criterion 1;
+    # binding: w1 = 1.5 w2 share 0.6 ... A: max w1 + 0.5 w2, s.t. constraints ->
+    # shares w1/(w1+0.5w2) <= 0.6 -> w1 <= 0.75 w2; with B's row 0.5 w1 + w2 <= 1
+    # -> w2 = 1/(0.375 + 1) = 0.7273, w1 = 0.5455 -> score 0.5455 + 0.3636 = 0.9091
+    np.testing.assert_allclose(
+        bod(x, lower=0.4, upper=0.6)[0], 0.5455 + 0.3636, atol=1e-3
+    )
+    assert bod(np.array([[0.0, 0.0], [1.0, 1.0]]))[0] == 0.0
+    with pytest.raises(ValueError, match="complete, non-negative"):
+        bod(np.array([[np.nan, 1.0], [1.0, 1.0]]))

@@ -318,3 +318,13 @@ def test_topsis_and_vikor_nodes_equal_the_kernels_on_the_childrens_scores():
     out = score(catalogue(aggregation={"method": "vikor", "v": 0.5}))
     q = VIKOR(v=0.5)(VALUES, w, np.ones(4))
     np.testing.assert_allclose(dim_scores(out), 100 * (1 - q), atol=1e-9)
+
+
+def test_benefit_of_the_doubt_node_equals_the_kernel():
+    from evaluation.mcda import bod
+
+    out = score(catalogue(aggregation={"method": "bod", "lower": 0.1, "upper": 0.5}))
+    np.testing.assert_allclose(
+        dim_scores(out), 100 * bod(VALUES, lower=0.1, upper=0.5), atol=1e-9
+    )
+    assert dim_scores(out).max() == pytest.approx(100)  # someone is efficient
