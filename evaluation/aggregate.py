@@ -141,7 +141,10 @@ def _child_weights(
         if spec.method == "blend":
             w = W.blend(subjective, w, alpha=spec.alpha, how=spec.combine)
         out[rows] = w
-    return out
+    # a negative weight (signed PCA loadings) would reward worse scores: use 0
+    out = np.clip(out, 0.0, None)
+    total = out.sum(axis=1, keepdims=True)
+    return np.where(total > 0, out / np.where(total > 0, total, 1.0), 1 / out.shape[1])
 
 
 def _combine(
@@ -172,7 +175,8 @@ def _combine(
             out = 1.0 / np.sum(np.where(present & ~zero, w / xz, 0.0), axis=1)
         else:  # generalised power mean
             p = method.p
-            out = np.sum(w * np.where(present & ~zero, xz, 0.0) ** p, axis=1) ** (1 / p)
+            base = np.where(present & ~zero, xz, 1.0)  # absent children carry w = 0
+            out = np.sum(w * base**p, axis=1) ** (1 / p)
         if kind != "generalised" or method.p < 0:
             out = np.where(zero.any(axis=1), 0.0, out)  # no compensation for a zero
         return out

@@ -598,6 +598,21 @@ class Catalogue(_Model):
                             f"unknown agency; known: {sorted(agencies)}",
                         )
                     )
+        if self.settings.treatment.method == "coinr":
+            for i, ind in enumerate(self.indicators):
+                if ind.treatment is None and isinstance(
+                    ind.normalisation, Goalposts | DistanceToTarget
+                ):
+                    problems.append(
+                        (
+                            ("indicators", i, "normalisation", "method"),
+                            ind.normalisation.method,
+                            "settings.treatment coinr may log-transform values "
+                            "that fixed goalposts or a target would then misread; give "
+                            "this indicator treatment: {method: none} or another "
+                            "normalisation",
+                        )
+                    )
         series = {s.id: s for s in (*self.indicators, *self.context)}
         for i, ind in enumerate(self.indicators):
             d = ind.denominator

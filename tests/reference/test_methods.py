@@ -328,3 +328,24 @@ def test_benefit_of_the_doubt_node_equals_the_kernel():
         dim_scores(out), 100 * bod(VALUES, lower=0.1, upper=0.5), atol=1e-9
     )
     assert dim_scores(out).max() == pytest.approx(100)  # someone is efficient
+
+
+def test_negative_power_mean_renormalises_over_present_children():
+    values = VALUES.copy()
+    values[2, 3] = np.nan
+    out = score(catalogue(aggregation={"method": "generalised", "p": -1.5}), values)
+    w = np.array(WEIGHTS[:3]) / sum(WEIGHTS[:3])
+    expected = stats.pmean(values[2, :3], -1.5, weights=w)
+    assert dim_scores(out)[2] == pytest.approx(expected, rel=1e-12)
+
+
+def test_pca_node_weights_are_never_negative():
+    rng = np.random.default_rng(8)
+    base = rng.uniform(10, 90, size=(15, 1))
+    values = np.hstack([base, base + 1, 100 - base, rng.uniform(10, 90, (15, 1))])
+    out = score(catalogue(weights={"method": "pca"}), values)
+    used = out["weights"].query("node_id == 'dim'")["weight"].to_numpy()
+    assert (used >= 0).all() and used.sum() == pytest.approx(1.0)
+    total = out["contributions"].groupby("unit_id")["contribution"].sum()
+    comp = out["composite"].set_index("unit_id")["composite_score"]
+    np.testing.assert_allclose(total[comp.index], comp, atol=1e-9)

@@ -122,3 +122,13 @@ def test_denominator_divides_each_report_before_roll_up(tiny_raw, tmp_path):
     bad["indicators"][3]["denominator"] = {"by": "b2"}
     with pytest.raises(ev.CatalogueError, match="denominator.by"):
         ev.parse_catalogue(bad)
+
+
+def test_catalogue_wide_coinr_treatment_refuses_goalposts(tiny_raw):
+    tiny_raw["settings"]["treatment"] = {"method": "coinr"}
+    with pytest.raises(ev.CatalogueError, match="indicators\\[1\\].normalisation"):
+        ev.parse_catalogue(tiny_raw)  # a2 uses goalposts, b1 a target
+    for ind in tiny_raw["indicators"]:
+        if ind["normalisation"]["method"] in {"goalposts", "target"}:
+            ind["treatment"] = {"method": "none"}
+    ev.parse_catalogue(tiny_raw)  # explicit per-indicator choice: accepted
