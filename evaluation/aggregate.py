@@ -182,7 +182,7 @@ def _combine(
         return out
 
 
-RELATIVE = {"topsis", "vikor", "bod"}
+RELATIVE = {"topsis", "vikor", "bod", "copeland"}
 
 
 def _relative(
@@ -196,7 +196,9 @@ def _relative(
             continue
         block, weights = x[rows], w[rows][0]
         benefit = np.ones(x.shape[1])  # children's scores: higher is better
-        if method.method == "bod":
+        if method.method == "copeland":
+            out[rows] = 100 * mcda.copeland(block, weights)
+        elif method.method == "bod":
             out[rows] = 100 * mcda.bod(block, lower=method.lower, upper=method.upper)
         elif method.method == "topsis":
             out[rows] = 100 * mcda.topsis(

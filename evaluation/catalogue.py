@@ -175,7 +175,9 @@ class Aggregation(_Model):
     ``scaling``) and ``vikor`` (100 × (1 − Q), strategy weight ``v``) rank each unit
     against the others of the period and need every child present; ``bod``
     (Benefit-of-the-Doubt: each unit's most favourable weights, child shares within
-    ``[lower, upper]``; 100 × the DEA score) likewise, and ignores node weights.
+    ``[lower, upper]``; 100 × the DEA score) likewise, and ignores node weights;
+    ``copeland`` (weighted pairwise majorities: 100 × (wins − losses + n − 1) /
+    (2 (n − 1))) likewise.
     """
 
     method: Literal[
@@ -187,6 +189,7 @@ class Aggregation(_Model):
         "topsis",
         "vikor",
         "bod",
+        "copeland",
     ] = "arithmetic"
     scaling: Literal["vector", "minmax", "none"] = "vector"  #: TOPSIS column scaling
     v: Annotated[float, Field(ge=0, le=1)] = 0.5  #: VIKOR weight of group utility

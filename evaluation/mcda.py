@@ -220,3 +220,25 @@ def bod(x, *, lower: float = 0.0, upper: float = 1.0) -> np.ndarray:
             raise ValueError(f"Benefit-of-the-Doubt LP for unit {u}: {res.message}")
         out[u] = -res.fun
     return np.clip(out, 0.0, 1.0)
+
+
+def copeland(x, weights, *, chunk_cells: int = 20_000_000) -> np.ndarray:
+    """Copeland scores in [0, 1]: pairwise weighted majorities between units.
+
+    Unit a beats b when the weights of the criteria on which a scores higher exceed
+    those on which b does; the score is ``(wins − losses + (n − 1)) / (2 (n − 1))``
+    (1 for a single unit). ``x`` holds higher-is-better values, complete. Pairs are
+    compared in chunks of ``chunk_cells`` cells, so memory stays bounded.
+    """
+    x = np.asarray(x, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    n, k = x.shape
+    if n == 1:
+        return np.ones(1)
+    net = np.zeros(n)
+    step = max(1, chunk_cells // max(n * k, 1))
+    for start in range(0, n, step):  # chunks of units, each against all units
+        a = x[start : start + step]
+        margin = np.sign(a[:, None, :] - x[None, :, :]) @ w  # (chunk, n)
+        net[start : start + step] = np.sign(margin).sum(axis=1)
+    return (net + (n - 1)) / (2 * (n - 1))

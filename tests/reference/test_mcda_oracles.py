@@ -335,3 +335,21 @@ def test_benefit_of_the_doubt_hand_solved():
     assert bod(np.array([[0.0, 0.0], [1.0, 1.0]]))[0] == 0.0
     with pytest.raises(ValueError, match="complete, non-negative"):
         bod(np.array([[np.nan, 1.0], [1.0, 1.0]]))
+
+
+def test_copeland_hand_cases():
+    from evaluation.mcda import copeland
+
+    x = np.array([[3.0, 1.0], [2.0, 2.0], [1.0, 3.0]])
+    # equal weights: every pair splits one criterion each -> all ties -> 0.5
+    np.testing.assert_allclose(copeland(x, [0.5, 0.5]), [0.5, 0.5, 0.5])
+    # weights 0.6 / 0.4: A beats B and C, B beats C -> 1, 0.5, 0
+    np.testing.assert_allclose(copeland(x, [0.6, 0.4]), [1.0, 0.5, 0.0])
+    # chunking does not change the answer
+    rng = np.random.default_rng(2)
+    big = rng.uniform(0, 100, (60, 4))
+    np.testing.assert_allclose(
+        copeland(big, [0.4, 0.3, 0.2, 0.1]),
+        copeland(big, [0.4, 0.3, 0.2, 0.1], chunk_cells=50),
+    )
+    assert copeland(x[:1], [1, 1]).tolist() == [1.0]

@@ -349,3 +349,12 @@ def test_pca_node_weights_are_never_negative():
     total = out["contributions"].groupby("unit_id")["contribution"].sum()
     comp = out["composite"].set_index("unit_id")["composite_score"]
     np.testing.assert_allclose(total[comp.index], comp, atol=1e-9)
+
+
+def test_copeland_node_equals_the_kernel():
+    from evaluation.mcda import copeland
+
+    out = score(catalogue(aggregation={"method": "copeland"}))
+    np.testing.assert_allclose(
+        dim_scores(out), 100 * copeland(VALUES, WEIGHTS), atol=1e-12
+    )
