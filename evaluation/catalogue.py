@@ -357,6 +357,22 @@ class Percentile(_Model):
     method: Literal["percentile"]
 
 
+class RankScore(_Model):
+    """Rank among the period's units, best = 100: ``100 (n − r) / (n − 1)`` with ``r``
+    the descending rank, ties sharing the best rank (``rank``); or Borda points —
+    units beaten, COINr's ``n_borda`` — on 0–100: ``100 (r_asc − 1) / (n − 1)``, ties
+    sharing the lowest (``borda``, the same numbers as ``percentile``)."""
+
+    method: Literal["rank", "borda"]
+
+
+class Ordinal(_Model):
+    """Categories reported as labels (e.g. grades A–D) scored by ``indicators[].
+    categories`` points; the points are the score (0–100)."""
+
+    method: Literal["ordinal"]
+
+
 class RobustZ(_Model):
     """``mean + sd · (x − median) / MAD`` clipped to [0, 100]; ``consistent: true``
     scales MAD by 1.4826 (so it estimates the SD for normal data)."""
@@ -376,7 +392,15 @@ class Reference(_Model):
 
 
 Normalisation = Annotated[
-    MinMax | Goalposts | ZScore | DistanceToTarget | Percentile | RobustZ | Reference,
+    MinMax
+    | Goalposts
+    | ZScore
+    | DistanceToTarget
+    | Percentile
+    | RobustZ
+    | Reference
+    | RankScore
+    | Ordinal,
     Field(discriminator="method"),
 ]
 
@@ -430,6 +454,8 @@ class Indicator(Named):
     transform: Literal["none", "log"] = "none"
     denominator: Denominator | None = None
     treatment: Treatment | None = None  #: overrides settings.treatment
+    #: reported labels and their points, e.g. {A: 100, B: 80} (normalisation: ordinal)
+    categories: dict[str, Annotated[float, Field(ge=0, le=100)]] | None = None
     normalisation: Normalisation
     target: Number | None = None
     valid: ValidRange
@@ -475,6 +501,14 @@ class Indicator(Named):
                     "COINr treatment may log-transform the values, which fixed "
                     "goalposts or a target would then misread; use it with "
                     "minmax, zscore, percentile or robust_z",
+                )
+            )
+        if (self.categories is None) == isinstance(n, Ordinal):
+            problems.append(
+                (
+                    ("categories",),
+                    self.categories,
+                    "ordinal normalisation and categories go together",
                 )
             )
         if self.transform == "log" and lo <= 0:
@@ -914,6 +948,9 @@ def _problems_from(exc: ValidationError, file: str) -> list[tuple]:
                 "percentile",
                 "robust_z",
                 "reference",
+                "rank",
+                "borda",
+                "ordinal",
             }:
                 del loc[k + 1]
         cause = (err.get("ctx") or {}).get("error")

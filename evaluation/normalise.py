@@ -68,6 +68,24 @@ def _percentile(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
     return 100 * share.where(n > 1, 1.0).where(x.notna())
 
 
+def _rank_score(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
+    """``rank``: ``100 (n − r)/(n − 1)``, r descending, ties best; ``borda``: as
+    ``percentile`` (units beaten, ties lowest)."""
+    if spec[0].method == "borda":
+        return _percentile(x, sign, spec)
+    by = (x * sign).groupby(level="period", sort=False)
+    r = by.rank(method="min", ascending=False)
+    n = by.transform("count")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = (n - r) / (n - 1)
+    return 100 * share.where(n > 1, 1.0).where(x.notna())
+
+
+def _ordinal(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
+    """Category points (mapped from labels at validation) are the score."""
+    return x
+
+
 def _robust_z(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
     """``mean + sd · (x − median) / MAD`` (± by direction); MAD 0 → ``mean``."""
     by = x.groupby(level="period", sort=False)
@@ -109,6 +127,9 @@ NORMALISERS = {
     "percentile": _percentile,
     "robust_z": _robust_z,
     "reference": _reference,
+    "rank": _rank_score,
+    "borda": _rank_score,
+    "ordinal": _ordinal,
 }
 
 

@@ -43,7 +43,10 @@ def validate_dataset(dataset: Dataset, catalogue: Catalogue) -> Dataset:
     )
 
     obs, bad = _columns_ok(
-        dataset.observations, headers, OBSERVATION_COLUMNS, OPTIONAL_OBSERVATION_COLUMNS
+        _categories_to_points(dataset.observations, catalogue),
+        headers,
+        OBSERVATION_COLUMNS,
+        OPTIONAL_OBSERVATION_COLUMNS,
     )
     problems.append(bad)
     if not obs.empty:
@@ -73,6 +76,20 @@ def validate_dataset(dataset: Dataset, catalogue: Catalogue) -> Dataset:
         files=dataset.files,
         root=dataset.root,
     )
+
+
+def _categories_to_points(observations: pd.DataFrame, catalogue: Catalogue):
+    """Replace reported category labels (grade letters …) by their points."""
+    categories = {i.id: i.categories for i in catalogue.indicators if i.categories}
+    if not categories or "value" not in observations:
+        return observations
+    out = observations.copy()
+    for ind, points in categories.items():  # indicators, not rows
+        rows = out["indicator_id"] == ind
+        out.loc[rows, "value"] = out.loc[rows, "value"].replace(
+            {label: repr(float(p)) for label, p in points.items()}
+        )
+    return out
 
 
 def check_dataset(dataset: Dataset, catalogue: Catalogue) -> pd.DataFrame:
@@ -203,6 +220,12 @@ def _sentence(rule: str, value, indicator_id, catalogue: Catalogue, meta, pos) -
         return (
             f"valid_range[{indicator_id}]: must lie in [{s.valid_min:g}, "
             f"{s.valid_max:g}] {s.unit_en}"
+        )
+    labels = {i.id: i.categories for i in catalogue.indicators if i.categories}
+    if rule == "numeric" and indicator_id in labels:
+        return (
+            f"category[{indicator_id}]: must be one of "
+            f"{', '.join(labels[indicator_id])} (or their points)"
         )
     if rule == "period_frequency" and indicator_id in series.index:
         freq = series.loc[indicator_id, "frequency"]

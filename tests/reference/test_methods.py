@@ -358,3 +358,15 @@ def test_copeland_node_equals_the_kernel():
     np.testing.assert_allclose(
         dim_scores(out), 100 * copeland(VALUES, WEIGHTS), atol=1e-12
     )
+
+
+def test_rank_and_borda_normalisations():
+    values = np.array([[10.0, 1, 1, 1], [20, 1, 1, 1], [20, 1, 1, 1], [40, 1, 1, 1]])
+    rank = score(catalogue(normalisation={"method": "rank"}), values)
+    got = rank["normalised"].query("indicator_id == 'c1'")["score"].to_numpy()
+    # descending ranks 4, 2, 2, 1 (ties share the best) -> 100 (n - r)/(n - 1)
+    np.testing.assert_allclose(got, 100 * (4 - np.array([4, 2, 2, 1])) / 3)
+    borda = score(catalogue(normalisation={"method": "borda"}), values)
+    got = borda["normalised"].query("indicator_id == 'c1'")["score"].to_numpy()
+    # units beaten: 0, 1, 1, 3 (COINr n_borda) on 0-100
+    np.testing.assert_allclose(got, 100 * np.array([0, 1, 1, 3]) / 3)

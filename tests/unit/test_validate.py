@@ -124,3 +124,30 @@ def test_check_dataset_returns_the_report_as_a_table(tiny_catalogue, tmp_path):
     )
     assert list(report.columns) == ["file", "row", "column", "value", "rule"]
     assert len(report) == 1
+
+
+def test_ordinal_categories_are_scored_by_their_points(tiny_raw, tmp_path):
+    tiny_raw["indicators"][3].update(
+        categories={"A": 100, "B": 75, "C": 50}, normalisation={"method": "ordinal"}
+    )
+    catalogue = ev.parse_catalogue(tiny_raw)
+    rows = [
+        r if r[2] != "b2" else (*r[:3], {"70": "B", "80": "A", "90": "C"}[r[3]])
+        for r in TINY_ROWS
+    ]
+    result = ev.run(
+        catalogue,
+        ev.load_dataset(write_dataset(tmp_path, TINY_UNITS, rows)),
+        period="2025",
+        run_at="t",
+    )
+    b2 = result.normalised.query("indicator_id == 'b2'").set_index("unit_id")["score"]
+    assert b2.to_dict() == {"U1": 75.0, "U2": 100.0, "U3": 50.0}
+    bad = [(*r[:3], "E") if r[2] == "b2" and r[0] == "U1" else r for r in rows]
+    report = problems(catalogue, write_dataset(tmp_path / "bad", TINY_UNITS, bad))
+    assert report["rule"].tolist() == [
+        "category[b2]: must be one of A, B, C (or their points)"
+    ]
+    tiny_raw["indicators"][3].pop("categories")
+    with pytest.raises(ev.CatalogueError, match="ordinal normalisation and categories"):
+        ev.parse_catalogue(tiny_raw)
