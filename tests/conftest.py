@@ -197,6 +197,18 @@ def sample_result(catalogue) -> ev.Result:
     )
 
 
+def load_example(name: str):
+    """Import ``examples/<name>/run.py`` as a module (examples are not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        name, ROOT / "examples" / name / "run.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """``../shared/data``; skipped where absent, except under CI=true (a failure)."""

@@ -4,15 +4,13 @@ written here with pandas and scipy only."""
 
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 from scipy.stats import rankdata
 
-from ..conftest import ROOT
+from ..conftest import load_example
 
 pytestmark = pytest.mark.shared_data
 
@@ -62,11 +60,7 @@ def coinr_asem(folder) -> pd.Series:
 
 
 def test_asem_example_matches_coinr_definitions(shared_data):
-    spec = importlib.util.spec_from_file_location(
-        "asem", ROOT / "examples" / "asem_coinr" / "run.py"
-    )
-    example = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(example)
+    example = load_example("asem_coinr")
     result = example.run(shared_data)
     expected = coinr_asem(shared_data / "coinr_asem")
     ours = result.composite.set_index("unit_id")["composite_score"]

@@ -4,7 +4,6 @@ hand calculation and a published index (UNDP HDI 2021, end to end)."""
 from __future__ import annotations
 
 import copy
-import importlib.util
 
 import numpy as np
 import pandas as pd
@@ -14,7 +13,7 @@ from scipy import stats
 import evaluation as ev
 from evaluation import weights as W
 
-from ..conftest import ROOT
+from ..conftest import load_example
 
 IDS = ["c1", "c2", "c3", "c4"]
 WEIGHTS = [0.4, 0.3, 0.2, 0.1]
@@ -249,11 +248,7 @@ def test_robust_z_by_hand():
 
 @pytest.mark.shared_data
 def test_hdi_2021_example_reproduces_the_published_index(shared_data):
-    spec = importlib.util.spec_from_file_location(
-        "hdi", ROOT / "examples" / "hdi_2021" / "run.py"
-    )
-    example = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(example)
+    example = load_example("hdi_2021")
     table = example.compare(shared_data)
     assert len(table) == 191
     assert table["diff"].max() <= 0.0005 + 1e-12  # published to 3 decimals
@@ -262,11 +257,7 @@ def test_hdi_2021_example_reproduces_the_published_index(shared_data):
 
 @pytest.mark.shared_data
 def test_wgi_2024_example_reproduces_every_published_percentile_rank(shared_data):
-    spec = importlib.util.spec_from_file_location(
-        "wgi", ROOT / "examples" / "wgi_2024" / "run.py"
-    )
-    example = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(example)
+    example = load_example("wgi_2024")
     table = example.compare(shared_data)
     assert len(table) == 30_974 and table["period"].nunique() == 25
     # the published ranks use unrounded estimates: exact where the 2-dp estimates do
@@ -279,11 +270,7 @@ def test_wgi_2024_example_reproduces_every_published_percentile_rank(shared_data
 
 @pytest.mark.shared_data
 def test_oflog_example_reproduces_every_mads_from_median(shared_data):
-    spec = importlib.util.spec_from_file_location(
-        "oflog", ROOT / "examples" / "oflog_asc" / "run.py"
-    )
-    example = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(example)
+    example = load_example("oflog_asc")
     table = example.compare(shared_data)
     assert len(table) > 6000 and table.groupby(["Code", "period"]).ngroups == 42
     np.testing.assert_allclose(table["mads"], table["MADs_from_median"], atol=1e-7)
