@@ -25,6 +25,7 @@ from .normalise import normalise
 from .prepare import insufficient_units, prepare, scored_indicators
 from .rank import rank_change, rank_units
 from .result import Provenance, Result, Step
+from .risk import grade_units, threshold_warnings
 from .treat import treat
 from .validate import validate_dataset
 
@@ -67,6 +68,7 @@ def score(
         index=index,
         columns=ids,
     )
+    warnings = threshold_warnings(prepared, catalogue)
     matrix, treatment = treat(matrix, catalogue)
     normalised = normalise(matrix, catalogue, zero_score=zero)
     agg = aggregate(normalised, catalogue)
@@ -134,6 +136,8 @@ def score(
         "ranks": ranks,
         "weights": agg.node_weights,
         "treatment": treatment,
+        "warnings": warnings,
+        "risk": grade_units(warnings, units, eval_periods),
     }
 
 

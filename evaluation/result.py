@@ -69,6 +69,8 @@ class Result:
     ranks: pd.DataFrame  #: rank, peer_rank, rank_change, peer_rank_change
     weights: pd.DataFrame  #: period, node_id, child_id, weight, method (as used)
     treatment: pd.DataFrame  #: outlier treatment log: indicator, units, points, stats
+    warnings: pd.DataFrame  #: graded warnings: level, value, threshold, reason zh/en
+    risk: pd.DataFrame  #: each unit's risk level per period (worst warning; green)
     provenance: Provenance
 
     TABLES = (
@@ -82,6 +84,8 @@ class Result:
         "ranks",
         "weights",
         "treatment",
+        "warnings",
+        "risk",
     )
 
     # ------------------------------------------------------------------ queries
