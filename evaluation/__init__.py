@@ -9,7 +9,7 @@
 
 from .catalogue import Catalogue, load_catalogue, parse_catalogue
 from .errors import CatalogueError, EvaluationError, ValidationFailed
-from .io import Dataset, load_dataset, read_observations
+from .io import Dataset, load_dataset, read_observations, write_dataset
 from .pipeline import rebuild, run, score
 from .result import Provenance, Result
 from .validate import check_dataset, validate_dataset
@@ -31,4 +31,5 @@ __all__ = [
     "run",
     "score",
     "validate_dataset",
+    "write_dataset",
 ]

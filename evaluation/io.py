@@ -222,6 +222,31 @@ def load_dataset(path: str | Path) -> Dataset:
     )
 
 
+def write_dataset(
+    folder: str | Path,
+    units: pd.DataFrame,
+    observations: pd.DataFrame,
+    *,
+    name: str = "observations.csv",
+    encoding: str = "utf-8-sig",
+) -> Path:
+    """Write tables as a dataset folder that :func:`load_dataset` reads back.
+
+    ``units.csv`` (UTF-8 with BOM) and ``observations/<name>``; numbers are written
+    with 17 significant digits so they read back exactly. Returns the folder.
+    """
+    folder = Path(folder)
+    (folder / "observations").mkdir(parents=True, exist_ok=True)
+    units.to_csv(folder / "units.csv", index=False, encoding="utf-8-sig")
+    observations.to_csv(
+        folder / "observations" / name,
+        index=False,
+        encoding=encoding,
+        float_format="%.17g",
+    )
+    return folder
+
+
 def read_observations(*paths: str | Path) -> pd.DataFrame:
     """Read observation files (text cells, with ``source`` and ``row``)."""
     return pd.concat([read_table(p)[0] for p in paths], ignore_index=True)

@@ -156,16 +156,13 @@ def write_dataset(
     name: str = "office.csv",
     encoding: str = "utf-8-sig",
 ) -> Path:
-    """Write a dataset folder the way agencies send it."""
-    (folder / "observations").mkdir(parents=True, exist_ok=True)
-    units.to_csv(folder / "units.csv", index=False, encoding="utf-8-sig")
+    """Write a dataset folder from units and (unit, period, indicator, value) rows."""
     frame = (
         rows
         if isinstance(rows, pd.DataFrame)
         else pd.DataFrame(rows, columns=["unit_id", "period", "indicator_id", "value"])
     )
-    frame.to_csv(folder / "observations" / name, index=False, encoding=encoding)
-    return folder
+    return ev.write_dataset(folder, units, frame, name=name, encoding=encoding)
 
 
 @pytest.fixture

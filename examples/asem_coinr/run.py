@@ -44,10 +44,11 @@ def asem_dataset(shared_data: Path, folder: Path) -> None:
         .reset_index()
         .assign(period="2018")
     )
-    (folder / "observations").mkdir(parents=True, exist_ok=True)
-    units.to_csv(folder / "units.csv", index=False, encoding="utf-8-sig")
-    obs[["unit_id", "period", "indicator_id", "value"]].to_csv(
-        folder / "observations" / "coinr.csv", index=False, float_format="%.17g"
+    ev.write_dataset(
+        folder,
+        units,
+        obs[["unit_id", "period", "indicator_id", "value"]],
+        name="coinr.csv",
     )
 
 

@@ -53,10 +53,11 @@ def hdi_dataset(shared_data: Path, folder: Path) -> pd.DataFrame:
         .melt(id_vars="unit_id", var_name="indicator_id")
         .assign(period="2021")
     )
-    (folder / "observations").mkdir(parents=True, exist_ok=True)
-    units.to_csv(folder / "units.csv", index=False, encoding="utf-8-sig")
-    observations[["unit_id", "period", "indicator_id", "value"]].to_csv(
-        folder / "observations" / "undp.csv", index=False
+    ev.write_dataset(
+        folder,
+        units,
+        observations[["unit_id", "period", "indicator_id", "value"]],
+        name="undp.csv",
     )
     return raw[["country", "hdi_2021", "hdi_rank_2021"]]
 

@@ -51,10 +51,8 @@ def oflog_dataset(shared_data: Path, folder: Path) -> pd.DataFrame:
         names=["unit_id", "period", "indicator_id"],
     ).to_frame(index=False)
     obs = grid.merge(raw[["unit_id", "period", "indicator_id", "Value"]], how="left")
-    (folder / "observations").mkdir(parents=True, exist_ok=True)
-    units.to_csv(folder / "units.csv", index=False, encoding="utf-8-sig")
-    obs.rename(columns={"Value": "value"}).to_csv(
-        folder / "observations" / "oflog.csv", index=False, float_format="%.17g"
+    ev.write_dataset(
+        folder, units, obs.rename(columns={"Value": "value"}), name="oflog.csv"
     )
     return raw
 

@@ -57,9 +57,7 @@ def wgi_dataset(shared_data: Path, folder: Path) -> pd.DataFrame:
     obs = grid.merge(
         published[["unit_id", "period", "indicator_id", "estimate"]], how="left"
     ).rename(columns={"estimate": "value"})
-    (folder / "observations").mkdir(parents=True, exist_ok=True)
-    units.to_csv(folder / "units.csv", index=False, encoding="utf-8-sig")
-    obs.to_csv(folder / "observations" / "world_bank.csv", index=False)
+    ev.write_dataset(folder, units, obs, name="world_bank.csv")
     return published
 
 

@@ -1,5 +1,6 @@
 """Reading agencies' files: encodings, Excel, line numbers, unreadable files."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -121,3 +122,19 @@ def test_utf16_without_bom_is_refused_not_misread(tmp_path):
     path.write_bytes("unit_id,value\nU1,1\n".encode("utf-16-le"))
     with pytest.raises(ev.ValidationFailed, match="NUL bytes"):
         read_table(path)
+
+
+def test_write_dataset_round_trips_exactly(tmp_path, tiny_catalogue):
+    obs = pd.DataFrame(
+        {
+            "unit_id": ["U1", "U2", "U3"],
+            "period": "2025",
+            "indicator_id": "b2",
+            "value": [0.1 + 0.2, 1 / 3, np.nan],
+        }
+    )
+    folder = ev.write_dataset(tmp_path / "d", TINY_UNITS, obs, name="x.csv")
+    data = ev.load_dataset(folder)
+    assert data.files["file"].tolist() == ["units.csv", "observations/x.csv"]
+    read = pd.to_numeric(data.observations["value"]).to_numpy()
+    assert read[0] == 0.1 + 0.2 and read[1] == 1 / 3 and np.isnan(read[2])
