@@ -175,7 +175,7 @@ def _combine(
             out = 1.0 / np.sum(np.where(present & ~zero, w / xz, 0.0), axis=1)
         else:  # generalised power mean
             p = method.p
-            base = np.where(present & ~zero, xz, 1.0)  # absent children carry w = 0
+            base = np.where(present, xz, 1.0)  # absent children carry w = 0; 0 stays 0
             out = np.sum(w * base**p, axis=1) ** (1 / p)
         if kind != "generalised" or method.p < 0:
             out = np.where(zero.any(axis=1), 0.0, out)  # no compensation for a zero

@@ -357,3 +357,11 @@ def test_rank_and_borda_normalisations():
     got = borda["normalised"].query("indicator_id == 'c1'")["score"].to_numpy()
     # units beaten: 0, 1, 1, 3 (COINr n_borda) on 0-100
     np.testing.assert_allclose(got, 100 * np.array([0, 1, 1, 3]) / 3)
+
+
+def test_positive_power_mean_counts_a_zero_child_as_zero():
+    values = VALUES.copy()
+    values[0, 1] = 0.0
+    out = score(catalogue(aggregation={"method": "generalised", "p": 2.5}), values)
+    expected = stats.pmean(values[0], 2.5, weights=np.array(WEIGHTS))
+    assert dim_scores(out)[0] == pytest.approx(expected, rel=1e-12)
