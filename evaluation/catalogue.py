@@ -426,6 +426,180 @@ class RiskThresholds(_Model):
     red: Number | None = None
 
 
+Level = Literal["yellow", "orange", "red"]
+_LEVELS = ("yellow", "orange", "red")
+
+
+class _Levels(_Model):
+    """Limits per warning level; subclasses say which way the limits must run."""
+
+    yellow: Number | None = None
+    orange: Number | None = None
+    red: Number | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        set_levels = [
+            (k, getattr(self, k)) for k in _LEVELS if getattr(self, k) is not None
+        ]
+        if not set_levels:
+            raise _Problems(
+                [(("red",), None, "set at least one of yellow, orange, red")]
+            )
+        problems = []
+        for (k1, v1), (k2, v2) in zip(set_levels, set_levels[1:], strict=False):
+            if self._sign() and not (v2 - v1) * self._sign() > 0:
+                word = "greater" if self._sign() > 0 else "less"
+                problems.append(
+                    (
+                        (k2,),
+                        v2,
+                        f"must be {word} than {k1} ({v1}): levels run "
+                        "yellow → orange → red",
+                    )
+                )
+        _raise_if(problems)
+        return self
+
+    @classmethod
+    def _sign(cls) -> int:
+        """+1: limits rise with severity (red largest); -1: they fall; 0: custom."""
+        return 1
+
+
+class _Falling(_Levels):
+    @classmethod
+    def _sign(cls) -> int:
+        return -1
+
+
+class ScoreThreshold(_Falling):
+    """A score (0–100, higher is better) at or below a limit takes that level."""
+
+    kind: Literal["threshold"]
+    node: Id  #: a dimension id or ``composite`` (indicators carry ``risk:`` themselves)
+
+
+class TargetShortfall(_Levels):
+    """Shortfall against the unit's own target, in % of the target, at or above a
+    limit takes that level. Targets come from ``series`` (a context series of
+    per-unit targets; the latest one starting on or before the period's end is in
+    force, so a mid-year change applies from its period) or, without it, the
+    indicator's catalogue ``target``."""
+
+    kind: Literal["target"]
+    node: Id  #: an indicator id
+    series: Id | None = None
+
+
+class PeerPosition(_Levels):
+    """Position among peers. ``bottom_k``: among the k worst (limits are k);
+    ``percentile``: at or below the p-th percentile (limits are p); ``robust_z``:
+    (value − median) / MAD below the limit, direction-adjusted and half-open as in
+    the UK Oflog bands (limits are negative, e.g. −0.5, −1.5, −3)."""
+
+    kind: Literal["peer"]
+    node: Id
+    method: Literal["bottom_k", "percentile", "robust_z"]
+    within: Literal["peer_group", "all"] = "peer_group"
+
+    @model_validator(mode="after")
+    def _order_by_method(self):
+        limits = [getattr(self, k) for k in _LEVELS if getattr(self, k) is not None]
+        if self.method == "robust_z":
+            bad = [v for v in limits if v >= 0]
+            ordered = all(b < a for a, b in zip(limits, limits[1:], strict=False))
+        else:
+            bad = [
+                v for v in limits if v <= 0 or (self.method == "percentile" and v > 100)
+            ]
+            ordered = all(b < a for a, b in zip(limits, limits[1:], strict=False))
+        problems = []
+        if bad:
+            rule = "negative" if self.method == "robust_z" else "positive"
+            problems.append((("red",), bad[0], f"{self.method} limits must be {rule}"))
+        if not ordered:
+            problems.append(
+                (
+                    ("red",),
+                    limits,
+                    "limits must shrink from yellow to red (red is the "
+                    "most extreme position)",
+                )
+            )
+        _raise_if(problems)
+        return self
+
+    @classmethod
+    def _sign(cls) -> int:  # ordering is checked per method above
+        return 0
+
+
+class Trend(_Model):
+    """Deterioration over time. ``declines``: that many consecutive worsening
+    periods take ``level``. ``drop``: a worsening against the ``against`` period at
+    or above a limit takes that level (in the value's own units, or in % of the
+    earlier value when ``relative``)."""
+
+    kind: Literal["trend"]
+    node: Id
+    declines: Annotated[int, Field(ge=2)] | None = None
+    level: Level = "orange"
+    drop: _Levels | None = None
+    against: Literal["previous", "year_ago"] = "previous"
+    relative: bool = False
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if (self.declines is None) == (self.drop is None):
+            raise _Problems(
+                [(("declines",), self.declines, "set exactly one of declines, drop")]
+            )
+        return self
+
+
+class LevelRollup(_Model):
+    """A dimension's level from its indicators' levels: the mean severity of its
+    ``worst`` worst indicators, rounded down (green 0 … red 3), as the SDG
+    dashboards do: red needs the two worst both red."""
+
+    kind: Literal["rollup"]
+    node: Id  #: a dimension id
+    worst: Annotated[int, Field(ge=1)] = 2
+
+
+class EventRule(_Model):
+    """Reported events (``events.csv``) of these types take ``level`` (a veto event
+    such as a major safety accident is red)."""
+
+    kind: Literal["event"]
+    events: tuple[Id, ...] = Field(min_length=1)
+    level: Level = "red"
+
+
+WarningRule = Annotated[
+    ScoreThreshold | TargetShortfall | PeerPosition | Trend | LevelRollup | EventRule,
+    Field(discriminator="kind"),
+]
+
+
+class EventType(Named):
+    """A kind of event units can be reported for (重大安全事故 …)."""
+
+    veto: bool = False  #: a one-vote veto (一票否决) in the annual appraisal
+
+
+class RiskSettings(_Model):
+    """Warning rules beyond indicator thresholds, and the rectification ledger's
+    default deadlines (days after the period's end, per level)."""
+
+    rules: tuple[WarningRule, ...] = ()
+    due_days: dict[Literal["orange", "red"], Annotated[int, Field(ge=1)]] = {
+        "orange": 30,
+        "red": 15,
+    }
+
+
 class ContextSeries(Named):
     """A reported series that is not scored (volumes, denominators)."""
 
@@ -573,6 +747,8 @@ class Catalogue(_Model):
     dimensions: tuple[Dimension, ...]
     indicators: tuple[Indicator, ...]
     context: tuple[ContextSeries, ...] = ()
+    events: tuple[EventType, ...] = ()
+    risk: RiskSettings = RiskSettings()
     _source: str = PrivateAttr(default="")  # the file it was loaded from, if any
 
     @model_validator(mode="after")
@@ -754,6 +930,7 @@ class Catalogue(_Model):
                         f"cycle in the hierarchy: {' -> '.join([*chain, node])}",
                     )
                 )
+        problems += self._risk_checks()
         has_child = {p for p in parent.values() if p} | {
             i.parent for i in self.indicators
         }
@@ -765,6 +942,53 @@ class Catalogue(_Model):
 
         _raise_if(problems)
         return self
+
+    def _risk_checks(self) -> list[tuple[tuple, object, str]]:
+        """Warning rules name known nodes, series and events."""
+        problems = []
+        indicators = {i.id: i for i in self.indicators}
+        dims = {d.id for d in self.dimensions}
+        nodes = {*indicators, *dims, COMPOSITE}
+        context = {c.id for c in self.context}
+        events = {e.id for e in self.events}
+        for i, rule in enumerate(self.risk.rules):
+            at = ("risk", "rules", i)
+            if rule.kind == "event":
+                for j, e in enumerate(rule.events):
+                    if e not in events:
+                        problems.append(
+                            (
+                                (*at, "events", j),
+                                e,
+                                f"unknown event; known: {sorted(events)}",
+                            )
+                        )
+                continue
+            allowed, what = {
+                "threshold": ({*dims, COMPOSITE}, "a dimension id or composite"),
+                "target": (set(indicators), "an indicator id"),
+                "rollup": (dims, "a dimension id"),
+            }.get(rule.kind, (nodes, "an indicator, a dimension or composite"))
+            if rule.node not in allowed:
+                problems.append(((*at, "node"), rule.node, f"must be {what}"))
+            if rule.kind == "target":
+                if rule.series is not None and rule.series not in context:
+                    problems.append(
+                        ((*at, "series"), rule.series, "must be a context series id")
+                    )
+                elif (
+                    rule.series is None
+                    and rule.node in indicators
+                    and indicators[rule.node].target is None
+                ):
+                    problems.append(
+                        (
+                            (*at, "series"),
+                            None,
+                            f"{rule.node} has no target: give series",
+                        )
+                    )
+        return problems
 
     # ----------------------------------------------------------------- derived
     @property
@@ -880,7 +1104,7 @@ class Catalogue(_Model):
         return [d.id for d in self.dimensions if d.parent is None]
 
     def name(self, node_id: str, lang: str = "en") -> str:
-        """Display name of a node, peer group, agency or ``composite`` in zh or en."""
+        """Display name of a node, peer group, agency, event or ``composite``."""
         if node_id == COMPOSITE:
             return "综合得分" if lang == "zh" else "Composite score"
         for group in (
@@ -889,6 +1113,7 @@ class Catalogue(_Model):
             self.peer_groups,
             self.agencies,
             self.context,
+            self.events,
         ):
             for item in group:
                 if item.id == node_id:

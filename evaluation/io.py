@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io as _io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +21,8 @@ from .errors import ValidationFailed
 UNITS_COLUMNS = ["unit_id", "name_zh", "name_en", "peer_group", "level", "parent_id"]
 OBSERVATION_COLUMNS = ["unit_id", "period", "indicator_id", "value"]
 OPTIONAL_OBSERVATION_COLUMNS = ["reported_at"]
+EVENT_COLUMNS = ["unit_id", "period", "event_id"]
+OPTIONAL_EVENT_COLUMNS = ["description", "reference", "reported_at"]
 SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".parquet"}
 #: Chinese column headers agencies use, and the column each one means.
 ZH_HEADERS = {
@@ -34,6 +36,9 @@ ZH_HEADERS = {
     "indicator_id": "指标代码",
     "value": "指标值",
     "reported_at": "报送日期",
+    "event_id": "事件代码",
+    "description": "事件说明",
+    "reference": "文号",
 }
 _ALIASES = {zh: en for en, zh in ZH_HEADERS.items()}
 META = ["source", "row"]
@@ -51,6 +56,10 @@ class Dataset:
     observations: pd.DataFrame
     files: pd.DataFrame
     root: str = ""
+    #: reported events (``events.*``, optional): unit_id, period, event_id …
+    events: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=[*EVENT_COLUMNS, *META])
+    )
 
     @property
     def inputs(self) -> dict[str, str]:
@@ -150,7 +159,8 @@ def read_table(
 
 
 def load_dataset(path: str | Path) -> Dataset:
-    """Read a dataset folder: ``units.*`` and ``observations/*`` (or ``observations.*``)
+    """Read a dataset folder: ``units.*``, ``observations/*`` (or ``observations.*``)
+    and, if present, one ``events.*`` file (veto events, accidents …).
 
     Every file is read before any error is raised, so one report names every
     unreadable file. Content is checked later by :func:`validate_dataset`.
@@ -193,9 +203,22 @@ def load_dataset(path: str | Path) -> Dataset:
                 "no observation files (observations/*.csv|txt|xlsx|xlsm|parquet)",
             )
         )
-    tables = {"units": [], "observations": []}
+    events_files = _matching(root, "events")
+    if len(events_files) > 1:
+        problems.append(
+            _problem(
+                "events.csv",
+                "dataset may have one events file; found "
+                f"{[p.name for p in events_files]}",
+            )
+        )
+    tables = {"units": [], "observations": [], "events": []}
     records = []
-    for table, files in (("units", units_files[:1]), ("observations", obs_files)):
+    for table, files in (
+        ("units", units_files[:1]),
+        ("observations", obs_files),
+        ("events", events_files[:1]),
+    ):
         for file in files:
             try:
                 frame, record = read_table(file, name=str(file.relative_to(root)))
@@ -219,6 +242,7 @@ def load_dataset(path: str | Path) -> Dataset:
         observations=pd.concat(tables["observations"], ignore_index=True),
         files=pd.DataFrame(records, columns=FILE_COLUMNS),
         root=str(root),
+        **({"events": tables["events"][0]} if tables["events"] else {}),
     )
 
 

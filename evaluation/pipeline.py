@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import periods as P
+from . import risk
 from .aggregate import aggregate
 from .catalogue import COMPOSITE, Catalogue, load_catalogue
 from .errors import EvaluationError
@@ -25,7 +26,6 @@ from .normalise import normalise
 from .prepare import insufficient_units, prepare, scored_indicators
 from .rank import rank_change, rank_units
 from .result import Provenance, Result, Step
-from .risk import grade_units, threshold_warnings
 from .treat import treat
 from .validate import validate_dataset
 
@@ -46,9 +46,11 @@ def score(
     catalogue: Catalogue,
     *,
     period: str,
+    events: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Score validated tables for ``period`` and every earlier period of its frequency.
 
+    ``events`` (``unit_id, period, event_id``) feed the event warning rules.
     Returns the stage tables (long, keyed by ``period, unit_id``) that make a Result.
     """
     prepared = prepare(observations, units, catalogue, period=period)
@@ -68,7 +70,6 @@ def score(
         index=index,
         columns=ids,
     )
-    warnings = threshold_warnings(prepared, catalogue)
     matrix, treatment = treat(matrix, catalogue)
     normalised = normalise(matrix, catalogue, zero_score=zero)
     agg = aggregate(normalised, catalogue)
@@ -124,6 +125,16 @@ def score(
         ],
         axis=1,
     )
+    events = _events_table(events)
+    scores = scores.reset_index()
+    inputs = risk.Inputs(
+        values=risk.node_values(prepared, scores, composite),
+        units=units,
+        periods=eval_periods,
+        observations=observations,
+        events=events,
+    )
+    warnings = risk.evaluate(inputs, catalogue)
     return {
         "prepared": prepared,
         "normalised": long(normalised, "score").reset_index(),
@@ -131,14 +142,25 @@ def score(
             [long(agg.weights, "weight"), long(agg.contributions, "contribution")],
             axis=1,
         ).reset_index(),
-        "scores": scores.reset_index(),
+        "scores": scores,
         "composite": composite,
         "ranks": ranks,
         "weights": agg.node_weights,
         "treatment": treatment,
+        "events": events,
         "warnings": warnings,
-        "risk": grade_units(warnings, units, eval_periods),
+        "risk": risk.grade_units(warnings, units, eval_periods),
     }
+
+
+EVENT_COLUMNS = ["unit_id", "period", "event_id", "description", "reference"]
+
+
+def _events_table(events: pd.DataFrame | None) -> pd.DataFrame:
+    """Reported events with every optional column (empty text where not given)."""
+    if events is None or events.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in EVENT_COLUMNS})
+    return events.reindex(columns=EVENT_COLUMNS).reset_index(drop=True)
 
 
 def run(
@@ -176,7 +198,13 @@ def run(
         len(data.observations),
         len(data.files),
     )
-    tables = score(data.observations, data.units, catalogue, period=period)
+    tables = score(
+        data.observations,
+        data.units,
+        catalogue,
+        period=period,
+        events=data.events,
+    )
     if (
         tables["composite"].query("period == @period")["composite_score"].notna().sum()
         == 0
@@ -273,7 +301,11 @@ def rebuild(provenance: Provenance, *, base: str | Path = ".") -> Result:
     if changed:
         raise EvaluationError(f"input files changed since the run: {sorted(changed)}")
     dataset = Dataset(
-        dataset.units, dataset.observations, dataset.files, root=provenance.dataset_root
+        dataset.units,
+        dataset.observations,
+        dataset.files,
+        root=provenance.dataset_root,
+        events=dataset.events,
     )
     return run(
         catalogue,

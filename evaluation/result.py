@@ -69,7 +69,8 @@ class Result:
     ranks: pd.DataFrame  #: rank, peer_rank, rank_change, peer_rank_change
     weights: pd.DataFrame  #: period, node_id, child_id, weight, method (as used)
     treatment: pd.DataFrame  #: outlier treatment log: indicator, units, points, stats
-    warnings: pd.DataFrame  #: graded warnings: level, value, threshold, reason zh/en
+    events: pd.DataFrame  #: reported events: unit_id, period, event_id, description …
+    warnings: pd.DataFrame  #: graded warnings: node, rule, level, value, reason zh/en
     risk: pd.DataFrame  #: each unit's risk level per period (worst warning; green)
     provenance: Provenance
 
@@ -84,6 +85,7 @@ class Result:
         "ranks",
         "weights",
         "treatment",
+        "events",
         "warnings",
         "risk",
     )

@@ -121,6 +121,30 @@ def observations_schema(catalogue: Catalogue, unit_ids) -> pa.DataFrameSchema:
     )
 
 
+def events_schema(catalogue: Catalogue, unit_ids) -> pa.DataFrameSchema:
+    """Events: a known unit and event type, a period label; each reported once."""
+    return pa.DataFrameSchema(
+        {
+            "unit_id": pa.Column(str, _known(unit_ids, "known_unit")),
+            "period": pa.Column(str, _matches(PERIOD_PATTERN, "period_format")),
+            "event_id": pa.Column(
+                str, _known([e.id for e in catalogue.events], "known_event")
+            ),
+            "description": pa.Column(str, nullable=True, required=False),
+            "reference": pa.Column(str, nullable=True, required=False),
+            "reported_at": pa.Column(
+                str,
+                _matches(DATE_PATTERN, "date_format"),
+                nullable=True,
+                required=False,
+            ),
+        },
+        unique=["unit_id", "period", "event_id"],
+        strict=True,
+        name="events",
+    )
+
+
 KEY = ["unit_id", "period", "indicator_id"]
 
 

@@ -13,13 +13,21 @@ import pandera.pandas as pa
 from .catalogue import Catalogue
 from .errors import ValidationFailed
 from .io import (
+    EVENT_COLUMNS,
     META,
     OBSERVATION_COLUMNS,
+    OPTIONAL_EVENT_COLUMNS,
     OPTIONAL_OBSERVATION_COLUMNS,
     UNITS_COLUMNS,
     Dataset,
 )
-from .schemas import absent_rows, observations_schema, to_numbers, units_schema
+from .schemas import (
+    absent_rows,
+    events_schema,
+    observations_schema,
+    to_numbers,
+    units_schema,
+)
 
 
 def validate_dataset(dataset: Dataset, catalogue: Catalogue) -> Dataset:
@@ -55,6 +63,17 @@ def validate_dataset(dataset: Dataset, catalogue: Catalogue) -> Dataset:
         problems.append(_run(schema, obs[cols], obs, catalogue))
         problems.append(_completeness(obs, catalogue, unit_ids))
 
+    events = dataset.events
+    if not events.empty:
+        events, bad = _columns_ok(
+            events, headers, EVENT_COLUMNS, OPTIONAL_EVENT_COLUMNS
+        )
+        problems.append(bad)
+        cols = [c for c in events.columns if c not in META]
+        problems.append(
+            _run(events_schema(catalogue, unit_ids), events[cols], events, catalogue)
+        )
+
     report = (
         pd.concat([p for p in problems if not p.empty], ignore_index=True)
         if any(not p.empty for p in problems)
@@ -75,6 +94,7 @@ def validate_dataset(dataset: Dataset, catalogue: Catalogue) -> Dataset:
         observations=observations,
         files=dataset.files,
         root=dataset.root,
+        events=events,
     )
 
 
@@ -198,11 +218,16 @@ def _to_report(
     ]
     if dup.any():
         d = report["rule"].str.startswith("duplicate")
-        report.loc[d, "column"] = "unit_id, period, indicator_id"
-        key = meta.loc[pos[d], ["unit_id", "period", "indicator_id"]].astype(str)
-        report.loc[d, "value"] = (
-            key["unit_id"] + " / " + key["period"] + " / " + key["indicator_id"]
-        ).to_numpy()
+        cols = [
+            c for c in ("unit_id", "period", "indicator_id", "event_id") if c in meta
+        ]
+        report.loc[d, "column"] = ", ".join(cols)
+        key = meta.loc[pos[d], cols].astype(str)
+        report.loc[d, "value"] = key.agg(" / ".join, axis=1).to_numpy()
+        if "event_id" in cols:
+            report.loc[d, "rule"] = (
+                "duplicate: the same unit, period and event appear on more than one row"
+            )
     no_row = report["row"].isna() & report["column"].isna()
     report.loc[no_row, "column"] = report.loc[no_row, "value"]
     report.loc[no_row, "value"] = ""

@@ -24,7 +24,7 @@ def run(tiny_raw, tmp_path, rows=TINY_ROWS, period="2025-Q4"):
 def test_levels_at_or_beyond_thresholds_both_directions(tiny_raw, tmp_path):
     result = run(tiny_raw, tmp_path)
     q4 = result.warnings.query("period == '2025-Q4'").set_index(
-        ["unit_id", "indicator_id"]
+        ["unit_id", "node_id"]
     )
     # Q4: a1 U1 80 (= yellow: yellow), U2 60 (= red: red), U3 100 (none)
     assert q4.loc[("U1", "a1"), "level"] == "yellow"
@@ -54,7 +54,7 @@ def test_imputed_values_raise_no_warning(tiny_raw, tmp_path):
     tiny_raw["indicators"][1]["missing"] = "carry_forward"  # U2 a2 Q4 <- Q3's 2
     result = run(tiny_raw, tmp_path)
     w = result.warnings.query(
-        "period == '2025-Q4' and unit_id == 'U2' and indicator_id == 'a2'"
+        "period == '2025-Q4' and unit_id == 'U2' and node_id == 'a2'"
     )
     assert w.empty
 
