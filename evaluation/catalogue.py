@@ -595,8 +595,8 @@ class RiskSettings(_Model):
 
     rules: tuple[WarningRule, ...] = ()
     due_days: dict[Literal["orange", "red"], Annotated[int, Field(ge=1)]] = {
-        "orange": 30,
-        "red": 15,
+        "orange": 60,
+        "red": 30,
     }
 
 

@@ -1,4 +1,4 @@
-"""The ``evaluation`` command line: validate, score, export, generate, dashboard.
+"""The ``evaluation`` command line: validate, score, ledger, export, generate, serve.
 
 Exit codes: 0 success; 1 invalid input (catalogue or data: nothing is written
 except the problem report you ask for); 2 wrong usage.
@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from . import ledger as L
 from .catalogue import Catalogue, load_catalogue
 from .errors import CatalogueError, EvaluationError, ValidationFailed
 from .export import LANGS, media_table, write_media_csv, write_text_csv
@@ -126,6 +127,13 @@ def score(
         ),
     ] = None,
     report: ReportOpt = None,
+    ledger: Annotated[
+        Path | None,
+        typer.Option(
+            help="Rectification ledger file (CSV) to carry on: the run's periods not "
+            "yet applied open, escalate and close its items."
+        ),
+    ] = None,
 ) -> None:
     """Validate, score and rank; write OUT/result/ and OUT/ranking_PERIOD.csv."""
     cat = _catalogue(catalogue)
@@ -140,7 +148,22 @@ def score(
         raise _report_failure(exc, report) from None
     except EvaluationError as exc:
         raise _fail(str(exc)) from None
+    if ledger is not None:  # checked before anything is written
+        previous = _read_ledger(ledger)
+        try:
+            updated = L.update(
+                previous,
+                result.warnings,
+                result.assessed(),
+                result.periods,
+                cat,
+            )
+        except EvaluationError as exc:
+            raise _fail(f"{ledger}: {exc}") from None
     folder = save_result(result, out / "result")
+    if ledger is not None:
+        L.write_ledger(updated, ledger, previous=previous)
+        _say_ledger(ledger, previous, updated)
     table = result.league_table(period)
     ranking = out / f"ranking_{period}.csv"
     write_text_csv(table, ranking)
@@ -152,6 +175,65 @@ def score(
     typer.echo(f"wrote {folder}/ and {ranking}")
     top = table.head(5)[["rank", "unit_id", "name_zh", "name_en", "composite_score"]]
     typer.echo(top.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+
+
+@app.command("ledger")
+def ledger_cmd(
+    file: Annotated[Path, typer.Argument(help="Rectification ledger file (CSV).")],
+    catalogue: CatalogueOpt = Path("indicators.yaml"),
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            help="Check date YYYY-MM-DD: open items past due escalate and are listed "
+            "for a reminder (default: only list)."
+        ),
+    ] = None,
+    reminders: Annotated[
+        Path | None, typer.Option(help="Write the reminder list here (CSV).")
+    ] = None,
+) -> None:
+    """Check a rectification ledger's deadlines and list the reminders."""
+    cat = _catalogue(catalogue)
+    previous = _read_ledger(file)
+    if not file.exists():
+        raise _fail(f"{file}: no such ledger (score with --ledger to start one)")
+    updated = previous
+    if as_of is not None:
+        try:
+            updated = L.check(previous, as_of, cat)
+        except ValueError:
+            raise _fail(
+                f"--as-of must be a date YYYY-MM-DD, got {as_of!r}", 2
+            ) from None
+        L.write_ledger(updated, file, previous=previous)
+    _say_ledger(file, previous, updated)
+    if reminders is not None:
+        write_text_csv(L.reminders(updated), reminders)
+        typer.echo(f"wrote {reminders}")
+
+
+def _read_ledger(path: Path):
+    try:
+        return L.read_ledger(path)
+    except EvaluationError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _say_ledger(path: Path, previous, updated) -> None:
+    opened = len(updated) - len(previous)
+    was_open = set(previous.loc[previous["status"] == "open", "item_id"])
+    closed = updated["item_id"].isin(was_open) & (updated["status"] == "closed")
+    due = L.reminders(updated)
+    n_open = int((updated["status"] == "open").sum())
+    typer.echo(
+        f"ledger {path}: {n_open} open, {opened} opened, {int(closed.sum())} closed; "
+        f"{len(due)} overdue (reminders)"
+    )
+    for r in due.head(20).itertuples():
+        typer.echo(
+            f"  remind {r.unit_id}: {r.node_id} {r.level}, due {r.due} "
+            f"(first due {r.first_due}, escalated {r.escalations}×) — {r.reason_en}"
+        )
 
 
 @app.command()

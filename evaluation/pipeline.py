@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import ledger as L
 from . import periods as P
 from . import risk
 from .aggregate import aggregate
@@ -135,6 +136,7 @@ def score(
         events=events,
     )
     warnings = risk.evaluate(inputs, catalogue)
+    ledger = L.update(L.empty(), warnings, inputs.values, eval_periods, catalogue)
     return {
         "prepared": prepared,
         "normalised": long(normalised, "score").reset_index(),
@@ -150,6 +152,7 @@ def score(
         "events": events,
         "warnings": warnings,
         "risk": risk.grade_units(warnings, units, eval_periods),
+        "ledger": ledger,
     }
 
 

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 import pandas as pd
 
 from .catalogue import Catalogue
+from .risk import node_values
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class Result:
     events: pd.DataFrame  #: reported events: unit_id, period, event_id, description …
     warnings: pd.DataFrame  #: graded warnings: node, rule, level, value, reason zh/en
     risk: pd.DataFrame  #: each unit's risk level per period (worst warning; green)
+    ledger: pd.DataFrame  #: rectification items the run's periods open and close
     provenance: Provenance
 
     TABLES = (
@@ -88,6 +90,7 @@ class Result:
         "events",
         "warnings",
         "risk",
+        "ledger",
     )
 
     # ------------------------------------------------------------------ queries
@@ -100,6 +103,13 @@ class Result:
     def periods(self) -> list[str]:
         """Evaluation periods scored, oldest first."""
         return list(self.composite["period"].unique())
+
+    def assessed(self) -> pd.DataFrame:
+        """(period, unit, node) that had a value: reported indicators and scores.
+
+        What the ledger needs to tell a recovery from a missing report.
+        """
+        return node_values(self.prepared, self.scores, self.composite)
 
     def league_table(
         self, period: str | None = None, *, peer_group: str | None = None

@@ -28,7 +28,7 @@ def invoke(*args):
 
 
 def test_help_for_every_command():
-    for command in ("validate", "score", "export", "generate", "dashboard"):
+    for command in ("validate", "score", "ledger", "export", "generate", "dashboard"):
         result = invoke(command, "--help")
         assert result.exit_code == 0, command
         assert "Usage" in result.output

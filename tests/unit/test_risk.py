@@ -23,9 +23,7 @@ def run(tiny_raw, tmp_path, rows=TINY_ROWS, period="2025-Q4"):
 
 def test_levels_at_or_beyond_thresholds_both_directions(tiny_raw, tmp_path):
     result = run(tiny_raw, tmp_path)
-    q4 = result.warnings.query("period == '2025-Q4'").set_index(
-        ["unit_id", "node_id"]
-    )
+    q4 = result.warnings.query("period == '2025-Q4'").set_index(["unit_id", "node_id"])
     # Q4: a1 U1 80 (= yellow: yellow), U2 60 (= red: red), U3 100 (none)
     assert q4.loc[("U1", "a1"), "level"] == "yellow"
     assert q4.loc[("U2", "a1"), "level"] == "red"

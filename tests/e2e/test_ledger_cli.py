@@ -1,0 +1,190 @@
+"""The rectification ledger across separate runs of the CLI (separate processes).
+
+Tiny catalogue, quarterly, a1 (higher is better): orange at 70, red at 60; items are
+due 100 days (orange) or 91 days (red) after the period's end. The script, worked out
+by hand from the rules in ``evaluation/ledger.py``:
+
+=========  ======================================  ==================================
+step       data / command                          ledger
+=========  ======================================  ==================================
+score Q1   U1 65 (orange), U2 55 (red), U3 90      U1 opens orange, due 2025-07-09;
+                                                   U2 opens red, due 2025-06-30
+score Q2   U1 66, U2 90, U3 90                     U1 still open (not yet due);
+                                                   U2 closed 2025-06-30, on time
+ledger     --as-of 2025-07-10                      U1 overdue: red, due 2025-10-08,
+                                                   escalated once, reminder
+ledger     --as-of 2025-07-10 again                nothing changes (idempotent)
+score Q3   U1 50 (red), U3 65 (orange)             U1 open, not due again, reminded;
+                                                   U3 opens orange, due 2026-01-08
+score Q4   U1 85, U3 not reported                  U1 closed 2025-12-31, late;
+                                                   U3 stays open (no value)
+ledger     --as-of 2026-01-09                      U3 overdue: red, reminder
+=========  ======================================  ==================================
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from evaluation import ledger as L
+from evaluation.errors import EvaluationError
+
+from ..conftest import TINY, TINY_UNITS, write_dataset
+
+EXE = Path(sys.executable).parent / "evaluation"
+A1 = {
+    "2025-Q1": {"U1": "65", "U2": "55", "U3": "90"},
+    "2025-Q2": {"U1": "66", "U2": "90", "U3": "90"},
+    "2025-Q3": {"U1": "50", "U2": "90", "U3": "65"},
+    "2025-Q4": {"U1": "85", "U2": "90", "U3": ""},
+}
+
+
+def cli(*args) -> str:
+    done = subprocess.run(
+        [str(EXE), *map(str, args)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_ledger_opens_escalates_reminds_and_closes_across_runs(tmp_path):
+    raw = {**TINY, "indicators": [dict(i) for i in TINY["indicators"][:1]]}
+    raw["dimensions"] = [TINY["dimensions"][0]]
+    raw["indicators"][0]["risk"] = {"orange": 70, "red": 60}
+    raw["risk"] = {"due_days": {"orange": 100, "red": 91}}
+    cat = tmp_path / "tiny.yaml"
+    cat.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    book = tmp_path / "ledger.csv"
+    data = tmp_path / "data"
+
+    def score(period):
+        rows = [
+            (u, p, "a1", v)
+            for p, values in A1.items()
+            if p <= period
+            for u, v in values.items()
+        ]
+        write_dataset(data, TINY_UNITS, rows)
+        return cli(
+            "score",
+            data,
+            "-p",
+            period,
+            "-c",
+            cat,
+            "--out",
+            tmp_path / "out",
+            "--ledger",
+            book,
+        )
+
+    def item(unit):
+        led = L.read_ledger(book)
+        rows = led[led["unit_id"] == unit]
+        assert len(rows) == 1
+        return rows.iloc[0]
+
+    out = score("2025-Q1")
+    assert "2 open, 2 opened, 0 closed; 0 overdue" in out
+    assert item("U1")[["level", "first_due", "status"]].tolist() == [
+        "orange",
+        "2025-07-09",
+        "open",
+    ]
+    assert item("U2")[["level", "first_due"]].tolist() == ["red", "2025-06-30"]
+
+    out = score("2025-Q2")
+    assert "1 open, 0 opened, 1 closed; 0 overdue" in out
+    u2 = item("U2")
+    assert u2[["status", "closed_period", "closed_on", "on_time"]].tolist() == [
+        "closed",
+        "2025-Q2",
+        "2025-06-30",
+        True,
+    ]
+
+    out = cli(
+        "ledger",
+        book,
+        "-c",
+        cat,
+        "--as-of",
+        "2025-07-10",
+        "--reminders",
+        tmp_path / "remind.csv",
+    )
+    assert "1 overdue (reminders)" in out and "remind U1: a1 red, due 2025-10-08" in out
+    u1 = item("U1")
+    assert u1[["level", "level_opened", "due", "escalations", "reminder"]].tolist() == [
+        "red",
+        "orange",
+        "2025-10-08",
+        1,
+        True,
+    ]
+    remind = pd.read_csv(tmp_path / "remind.csv", encoding="utf-8-sig")
+    assert remind["unit_id"].tolist() == ["U1"]
+    before = book.read_bytes()
+    cli("ledger", book, "-c", cat, "--as-of", "2025-07-10")
+    assert book.read_bytes() == before  # checking again the same day changes nothing
+
+    out = score("2025-Q3")
+    assert "2 open, 1 opened, 0 closed; 1 overdue" in out
+    assert item("U1")[["status", "level", "escalations", "reminder"]].tolist() == [
+        "open",
+        "red",
+        1,
+        True,
+    ]
+    assert item("U3")[["level", "first_due"]].tolist() == ["orange", "2026-01-08"]
+
+    out = score("2025-Q4")
+    assert "1 open, 0 opened, 1 closed; 0 overdue" in out
+    assert item("U1")[["status", "closed_on", "on_time"]].tolist() == [
+        "closed",
+        "2025-12-31",
+        False,
+    ]
+    assert item("U3")["status"] == "open"  # not reported: not recovered
+
+    out = cli("ledger", book, "-c", cat, "--as-of", "2026-01-09")
+    assert "remind U3: a1 red" in out
+    led = L.read_ledger(book)
+    assert len(led) == 3  # every item is kept
+    # on-time closure rate: Q2's due item (U2) closed on time; Q3's (U1) did not
+    assert L.closure_rate(led, "2025-Q2").to_dict() == {"U2": 100.0}
+    assert L.closure_rate(led, "2025-Q3").to_dict() == {"U1": 0.0}
+
+
+def test_a_ledger_keeps_one_frequency_and_never_loses_items(tmp_path, tiny_catalogue):
+    book = tmp_path / "ledger.csv"
+    led = L.empty()
+    w = pd.DataFrame(
+        {
+            "period": ["2025-Q1"],
+            "unit_id": ["U1"],
+            "node_id": ["a1"],
+            "rule": ["threshold"],
+            "level": ["red"],
+            "value": [50.0],
+            "threshold": [60.0],
+            "reason_zh": ["z"],
+            "reason_en": ["e"],
+        }
+    )
+    seen = w[["period", "unit_id", "node_id"]]
+    led = L.update(led, w, seen, ["2025-Q1"], tiny_catalogue)
+    L.write_ledger(led, book)
+    again = L.update(L.read_ledger(book), w, seen, ["2025-Q1"], tiny_catalogue)
+    assert len(again) == 1  # a period is applied once
+    with pytest.raises(EvaluationError, match="keep one ledger file per frequency"):
+        L.update(L.read_ledger(book), w, seen, ["2025"], tiny_catalogue)
+    with pytest.raises(EvaluationError, match=r"would lose items \['2025-Q1/U1/a1"):
+        L.write_ledger(L.empty(), book, previous=L.read_ledger(book))
