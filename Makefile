@@ -48,6 +48,7 @@ test: install browser-deps
 
 bench: install
 	$(BIN)/python benchmarks/bench_scoring.py
+	$(BIN)/python benchmarks/bench_quality.py
 
 lint: install
 	$(BIN)/ruff check evaluation dashboards tests benchmarks

@@ -5,7 +5,8 @@ memory from a separate run, so tracing does not slow the timed ones):
 
 * ``validate``   text cells as read from files → typed observations (pandera);
 * ``score``      typed long table → every stage's table (prepare, normalise,
-                 aggregate, rank), i.e. ``evaluation.score``;
+                 aggregate, rank, risk warnings, ledger), i.e. ``evaluation.score``;
+* ``screen``     the data-quality flags on the same reports (``quality.flags``);
 * ``floor``      a one-pass numpy floor for the same answer: integer codes already
                  made, one ``bincount`` roll-up, min-max, one matrix product for the
                  composite, an argsort for ranks — no stage tables kept;
@@ -30,6 +31,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import evaluation as ev  # noqa: E402
+from evaluation import quality  # noqa: E402
 from evaluation.io import Dataset  # noqa: E402
 
 METHODS = ["minmax", "goalposts", "zscore", "target"]
@@ -203,6 +205,7 @@ def main(argv=None) -> pd.DataFrame:
     cases = {
         "validate": lambda: ev.validate_dataset(dataset, cat),
         "score": lambda: ev.score(obs, units, cat, period="2025"),
+        "screen": lambda: quality.flags(obs, cat),
         "floor": run_floor,
         "floor+ids": run_floor_ids,
     }

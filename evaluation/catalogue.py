@@ -600,6 +600,22 @@ class RiskSettings(_Model):
     }
 
 
+class QualitySettings(_Model):
+    """Data-quality checks (``quality.py``): how strict each one is."""
+
+    min_periods: Annotated[int, Field(ge=3)] = 6  #: stable/perfect: periods needed
+    #: stable/perfect: a constant value at least this common among peers is not odd
+    common_share: Annotated[float, Field(gt=0, le=1)] = 0.2
+    jump_z: Positive = 6.0  #: robust z beyond which a value is a jump
+    identical_min_values: Annotated[int, Field(ge=2)] = 4
+    digits_min_values: Annotated[int, Field(ge=10)] = 40
+    benford_min_values: Annotated[int, Field(ge=10)] = 100
+    #: χ² test level of the digit tests; strict, as one test runs per unit
+    digits_p: Annotated[float, Field(gt=0, lt=1)] = 1e-5
+    outlier_share: Annotated[float, Field(gt=0, le=0.5)] = 0.01  #: IsolationForest
+    outlier_min_rows: Annotated[int, Field(ge=10)] = 200
+
+
 class ContextSeries(Named):
     """A reported series that is not scored (volumes, denominators)."""
 
@@ -749,6 +765,7 @@ class Catalogue(_Model):
     context: tuple[ContextSeries, ...] = ()
     events: tuple[EventType, ...] = ()
     risk: RiskSettings = RiskSettings()
+    quality: QualitySettings = QualitySettings()
     _source: str = PrivateAttr(default="")  # the file it was loaded from, if any
 
     @model_validator(mode="after")
@@ -1050,6 +1067,7 @@ class Catalogue(_Model):
                 "valid_min": s.valid.min,
                 "valid_max": s.valid.max,
                 "unit_en": s.unit_en,
+                "direction": getattr(s, "direction", None),  # context: none
             }
             for s in (*self.indicators, *self.context)
         ]

@@ -14,9 +14,17 @@ from typing import Annotated
 import typer
 
 from . import ledger as L
+from . import quality as Q
 from .catalogue import Catalogue, load_catalogue
 from .errors import CatalogueError, EvaluationError, ValidationFailed
-from .export import LANGS, media_table, write_media_csv, write_text_csv
+from .export import (
+    LANGS,
+    RISK_TABLES,
+    media_table,
+    risk_table,
+    write_media_csv,
+    write_text_csv,
+)
 from .io import load_dataset
 from .pipeline import run
 from .store import load_result, save_result
@@ -248,12 +256,38 @@ def export(
         str | None, typer.Option(help="Only this peer group, ranked within it.")
     ] = None,
     decimals: Annotated[int, typer.Option(min=0, max=6)] = 2,
+    table: Annotated[
+        str,
+        typer.Option(
+            help=f"media (the league table) or a risk table: {', '.join(RISK_TABLES)}."
+        ),
+    ] = "media",
+    decisions: Annotated[
+        Path | None,
+        typer.Option(help="With --table flags: analysts' decisions file."),
+    ] = None,
 ) -> None:
-    """Write the media CSV: rank, department, scores, rank change (UTF-8 with BOM)."""
+    """Write the media CSV (rank, department, scores, rank change) or a risk table
+    (warnings, unit grades, rectification ledger, data-quality flags); UTF-8 with
+    BOM, bilingual headers."""
     if lang not in LANGS:
         raise _fail(f"--lang must be one of {', '.join(LANGS)}", 2)
+    if table != "media" and table not in RISK_TABLES:
+        raise _fail(f"--table must be media or one of {', '.join(RISK_TABLES)}", 2)
     try:
         res = load_result(result)
+        if table != "media":
+            frame = risk_table(
+                res,
+                table,
+                period=period,
+                lang=lang,
+                decimals=decimals,
+                decisions=Q.read_decisions(decisions) if decisions else None,
+            )
+            write_media_csv(frame, out)
+            typer.echo(f"wrote {out}: {len(frame)} rows")
+            return
         groups = [g.id for g in res.catalogue.peer_groups]
         if peer_group is not None and peer_group not in groups:
             raise _fail(
@@ -266,6 +300,53 @@ def export(
         raise _fail(str(exc).strip('"')) from None
     write_media_csv(table, out)
     typer.echo(f"wrote {out}: {len(table)} rows")
+
+
+@app.command()
+def flags(
+    result: Annotated[Path, typer.Argument(help="Result folder from `score`.")],
+    decisions: Annotated[
+        Path, typer.Option(help="Analysts' decisions file (CSV; created if absent).")
+    ] = Path("data/output/flag_decisions.csv"),
+    accept: Annotated[
+        str | None, typer.Option(help="Flag id to accept (a real problem).")
+    ] = None,
+    dismiss: Annotated[
+        str | None, typer.Option(help="Flag id to dismiss (explained, not a problem).")
+    ] = None,
+    comment: Annotated[str, typer.Option(help="Why (required to decide).")] = "",
+    by: Annotated[str, typer.Option(help="Analyst's name (required to decide).")] = "",
+) -> None:
+    """List data-quality flags with their status; accept or dismiss one with a
+    comment (every decision is kept)."""
+    try:
+        res = load_result(result)
+        if accept and dismiss:
+            raise _fail("give --accept or --dismiss, not both", 2)
+        if accept or dismiss:
+            Q.decide(
+                decisions,
+                accept or dismiss,
+                "accepted" if accept else "dismissed",
+                comment,
+                by=by,
+                flags_table=res.flags,
+            )
+            typer.echo(
+                f"recorded: {accept or dismiss} {'accepted' if accept else 'dismissed'}"
+            )
+        table = Q.with_decisions(res.flags, Q.read_decisions(decisions))
+    except (FileNotFoundError, EvaluationError) as exc:
+        raise _fail(str(exc)) from None
+    counts = table["status"].value_counts().to_dict()
+    typer.echo(
+        f"{len(table)} flags: "
+        + ", ".join(
+            f"{counts.get(k, 0)} {k}" for k in ("open", "accepted", "dismissed")
+        )
+    )
+    for r in table[table["status"] == "open"].head(20).itertuples():
+        typer.echo(f"  {r.flag_id}: {r.reason_en}")
 
 
 @app.command()

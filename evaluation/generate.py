@@ -259,6 +259,7 @@ def generate_city(
     months: int = 24,
     start_year: int = 2024,
     seed: int | np.random.Generator | None = 0,
+    anomalies: bool = True,
 ) -> dict[str, pd.DataFrame]:
     """Generate a synthetic municipality: its units and every reported series.
 
@@ -274,6 +275,10 @@ def generate_city(
         its last month falls inside them.
     seed : int, Generator or None
         Passed to ``np.random.default_rng``; same seed, same frames.
+    anomalies : bool
+        ``False`` leaves out the data-quality defects (the always-100 and frozen
+        planted units and the 0.1 % outliers; the random draws are unchanged), a
+        clean base for :func:`inject_anomalies`.
 
     Returns
     -------
@@ -313,6 +318,9 @@ def generate_city(
     }
     for d in dims:
         factor[d][planted["poor"]] = -2.2
+    if not anomalies:
+        planted["always_100"] = planted["frozen"] = np.array([], dtype=int)
+    outlier_share = OUTLIER_SHARE if anomalies else 0.0
     honest = np.ones(n, dtype=bool)
     honest[np.concatenate([planted["always_100"], planted["frozen"]])] = False
 
@@ -332,7 +340,7 @@ def generate_city(
         q += (_TREND * (ends - 1) / max(months - 1, 1))[:, None]
         if s.frequency == "monthly":
             q += np.array([_SEASON_Q.get(m, 0.0) for m in month])[:, None]
-        outlier = (rng.random(shape) < OUTLIER_SHARE) & honest
+        outlier = (rng.random(shape) < outlier_share) & honest
         q[outlier] -= 5.0
         value = _draw(
             spec, s, q, rng, month=month, year=year, log_size=log_size, outlier=outlier
@@ -360,6 +368,109 @@ def generate_city(
         )
     observations = pd.concat(frames, ignore_index=True)[OBSERVATION_COLUMNS]
     return {"units": units, "observations": observations}
+
+
+#: anomaly kinds :func:`inject_anomalies` plants, and what each does
+ANOMALY_KINDS = {
+    "stable": "one (non-count) indicator repeats the unit's first value throughout",
+    "perfect": "one higher-is-better % indicator is 100 in every period",
+    "jump": "one (non-count) value moved by 5 cross-unit SDs, towards the room",
+    "copy_period": "a unit's whole monthly submission repeats the previous month's",
+    "copy_unit": "a unit's whole monthly submission copies another unit's",
+    "digits": "a unit's counts (volumes) rounded to tens in every period",
+}
+
+
+def inject_anomalies(
+    tables: Mapping[str, pd.DataFrame],
+    catalogue: Catalogue,
+    *,
+    per_kind: int = 3,
+    kinds: tuple[str, ...] = tuple(ANOMALY_KINDS),
+    seed: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Plant ``per_kind`` anomalies of each kind in a city's monthly reports.
+
+    Each anomaly hits a different unit. Returns the altered observations and the
+    truth: ``kind, unit_id, indicator_id, period, source`` (``indicator_id`` or
+    ``period`` empty where the anomaly spans them; ``source``: the unit copied).
+    """
+    unknown = set(kinds) - set(ANOMALY_KINDS)
+    if unknown:
+        raise ValueError(f"unknown anomaly kinds {sorted(unknown)}")
+    rng = np.random.default_rng(seed)
+    obs = tables["observations"].copy()
+    units = tables["units"]["unit_id"].to_numpy()
+    pick = iter(rng.permutation(units))
+    monthly = {s.id: s for s in _all_series(catalogue) if s.frequency == "monthly"}
+    rates = [
+        i
+        for i, s in monthly.items()
+        if isinstance(s, Indicator) and s.unit_en == "%" and s.direction == "higher"
+    ]
+    # counts (0, 1, 2 faults) have no "usual level" to jump from or freeze at: the
+    # digit tests watch them
+    scored = [
+        i
+        for i, s in monthly.items()
+        if isinstance(s, Indicator) and _spec(s).decimals > 0
+    ]
+    volumes = [i for i, s in monthly.items() if isinstance(s, ContextSeries)]
+    months = sorted(obs.loc[obs["indicator_id"].isin(scored), "period"].unique())
+    truth = []
+
+    def rows(unit, ids, period=None):
+        m = (obs["unit_id"] == unit) & obs["indicator_id"].isin(ids)
+        return m & (obs["period"] == period) if period is not None else m
+
+    for kind in kinds:
+        for _ in range(per_kind):
+            unit = next(pick)
+            if kind in ("stable", "perfect"):
+                ind = rng.choice(rates if kind == "perfect" else scored)
+                m = rows(unit, [ind])
+                first = obs.loc[m, "value"].dropna().iloc[0]
+                obs.loc[m, "value"] = 100.0 if kind == "perfect" else first
+                truth.append((kind, unit, ind, None, None))
+            elif kind == "jump":
+                ind = rng.choice(scored)
+                period = rng.choice(months[1:])
+                spec = monthly[ind]
+                same = (obs["indicator_id"] == ind) & (obs["period"] == period)
+                sd = obs.loc[same, "value"].std()
+                m = rows(unit, [ind], period)
+                v = obs.loc[m, "value"].iloc[0]
+                v = obs.loc[same, "value"].median() if np.isnan(v) else v
+                room_up = spec.valid.max - v
+                shift = 5 * sd if room_up >= v - spec.valid.min else -5 * sd
+                obs.loc[m, "value"] = np.clip(
+                    v + shift, spec.valid.min, spec.valid.max
+                ).round(2)
+                truth.append((kind, unit, ind, period, None))
+            elif kind in ("copy_period", "copy_unit"):
+                i = int(rng.integers(1, len(months)))
+                period = months[i]
+                source = (
+                    (unit, months[i - 1])
+                    if kind == "copy_period"
+                    else (next(pick), period)
+                )
+                ids = list(monthly)
+                src = obs.loc[rows(source[0], ids, source[1])].set_index("indicator_id")
+                m = rows(unit, ids, period)
+                obs.loc[m, "value"] = (
+                    obs.loc[m, "indicator_id"].map(src["value"]).to_numpy()
+                )
+                truth.append(
+                    (kind, unit, None, period, source[0] if source[0] != unit else None)
+                )
+            else:  # digits
+                m = rows(unit, volumes)
+                obs.loc[m, "value"] = (obs.loc[m, "value"] / 10).round() * 10
+                truth.append((kind, unit, None, None, None))
+    return obs, pd.DataFrame(
+        truth, columns=["kind", "unit_id", "indicator_id", "period", "source"]
+    )
 
 
 def write_city(

@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import ledger as L
 from . import periods as P
-from . import risk
+from . import quality, risk
 from .aggregate import aggregate
 from .catalogue import COMPOSITE, Catalogue, load_catalogue
 from .errors import EvaluationError
@@ -216,6 +216,8 @@ def run(
             f"no unit could be scored for {period}: no data in that period, or none "
             "with enough indicators to meet min_coverage"
         )
+    # screened on the reports, not the scores: flags never change a score
+    tables["flags"] = quality.flags(data.observations, catalogue, period=period)
     run_at = run_at or datetime.now(UTC).isoformat(timespec="seconds")
     provenance = Provenance(
         catalogue_path=catalogue.source_path,
@@ -265,6 +267,10 @@ def run(
                 },
             ),
             Step("rank", {"ties": "min", "tie_decimals": 9}),
+            Step(
+                "risk", {"rules": len(catalogue.risk.rules), **catalogue.risk.due_days}
+            ),
+            Step("quality", catalogue.quality.model_dump()),
         ),
         package_version=package_version(),
         run_at=run_at,

@@ -139,3 +139,129 @@ def plot_rank_bar(
         autorange="reversed",
     )
     return fig
+
+
+_RISK_LABELS = {
+    "zh": {
+        "title": "风险等级",
+        "unit": "单位",
+        "dimension": "维度",
+        "period": "报告期",
+        "count": "预警数",
+        "overall": "总体",
+    },
+    "en": {
+        "title": "Risk level",
+        "unit": "Department",
+        "dimension": "Dimension",
+        "period": "Period",
+        "count": "Warnings",
+        "overall": "Overall",
+    },
+}
+
+
+def plot_risk_heatmap(result, period: str | None = None, *, lang: str = "zh"):
+    """Units × level-1 dimensions (and overall) coloured by risk level.
+
+    A cell's level is the worst warning on the dimension or anything below it;
+    "overall" is the unit's grade (any warning, events included). Units are ordered
+    worst first; hovering shows the number of warnings behind the colour.
+    """
+    from .risk import COLOURS, LEVELS, NAMES, SEVERITY, dimension_levels
+
+    if lang not in _RISK_LABELS:
+        raise ValueError(f"lang must be one of {sorted(_RISK_LABELS)}, not {lang!r}")
+    period = period or result.period
+    cat, labels = result.catalogue, _RISK_LABELS[lang]
+    dims = cat.top_dimensions()
+    w = result.warnings[result.warnings["period"] == period]
+    cells = dimension_levels(w, cat)
+    grid = (
+        cells.pivot(index="unit_id", columns="dimension_id", values="level")
+        .reindex(index=result.units["unit_id"], columns=dims)
+        .fillna("green")
+    )
+    grade = result.risk[result.risk["period"] == period].set_index("unit_id")
+    grid["__overall"] = grade["level"].reindex(grid.index).fillna("green")
+    sev = grid.apply(lambda c: c.map(SEVERITY))
+    order = sev.sum(axis=1).sort_values(ascending=False, kind="stable").index
+    grid, sev = grid.loc[order], sev.loc[order]
+    names = result.units.set_index("unit_id")[f"name_{lang}"]
+    columns = [cat.name(d, lang) for d in dims] + [labels["overall"]]
+    lang_i = 0 if lang == "zh" else 1
+    text = grid.apply(lambda c: c.map(lambda lv: NAMES[lv][lang_i]))
+    scale = []
+    for i, level in enumerate(LEVELS):  # a stepped scale: one colour per level
+        scale += [[i / 4, COLOURS[level]], [(i + 1) / 4, COLOURS[level]]]
+    fig = go.Figure(
+        go.Heatmap(
+            z=sev.to_numpy(),
+            x=columns,
+            y=list(names.reindex(order)),
+            text=text.to_numpy(),
+            zmin=-0.5,
+            zmax=3.5,
+            colorscale=scale,
+            xgap=2,
+            ygap=2,
+            hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
+            colorbar={
+                "title": {"text": labels["title"]},
+                "tickvals": [0, 1, 2, 3],
+                "ticktext": [NAMES[lv][lang_i] for lv in LEVELS],
+            },
+        )
+    )
+    fig.update_layout(
+        template="plotly_white",
+        font={"family": FONT_FAMILY, "size": 14},
+        height=max(320, 120 + 20 * len(grid)),
+        margin={"l": 10, "r": 10, "t": 40, "b": 40},
+        title={"text": f"{labels['title']} · {period}"},
+    )
+    fig.update_yaxes(autorange="reversed", title_text=labels["unit"])
+    fig.update_xaxes(side="top")
+    return fig
+
+
+def plot_warnings_timeline(result, *, lang: str = "zh", unit_id: str | None = None):
+    """Warnings per period, stacked by level (red at the bottom), for every unit or
+    one: how the risk picture moved over the run's periods."""
+    from .risk import COLOURS, LEVELS, NAMES
+
+    if lang not in _RISK_LABELS:
+        raise ValueError(f"lang must be one of {sorted(_RISK_LABELS)}, not {lang!r}")
+    labels = _RISK_LABELS[lang]
+    w = result.warnings
+    if unit_id is not None:
+        w = w[w["unit_id"] == unit_id]
+    counts = (
+        w.groupby(["period", "level"])
+        .size()
+        .unstack("level")
+        .reindex(index=result.periods, columns=list(LEVELS[1:]))
+        .fillna(0)
+        .astype(int)
+    )
+    fig = go.Figure()
+    for level in reversed(LEVELS[1:]):  # red first: it sits at the bottom
+        name = NAMES[level][0 if lang == "zh" else 1]
+        fig.add_bar(
+            x=counts.index,
+            y=counts[level],
+            name=name,
+            marker_color=COLOURS[level],
+            hovertemplate=f"%{{x}}: %{{y}}<extra>{name}</extra>",
+        )
+    fig.update_layout(
+        barmode="stack",
+        template="plotly_white",
+        font={"family": FONT_FAMILY, "size": 14},
+        height=380,
+        margin={"l": 10, "r": 10, "t": 40, "b": 40},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+    )
+    fig.update_xaxes(title_text=labels["period"], type="category")
+    fig.update_yaxes(title_text=labels["count"])
+    return fig

@@ -74,6 +74,7 @@ class Result:
     warnings: pd.DataFrame  #: graded warnings: node, rule, level, value, reason zh/en
     risk: pd.DataFrame  #: each unit's risk level per period (worst warning; green)
     ledger: pd.DataFrame  #: rectification items the run's periods open and close
+    flags: pd.DataFrame  #: data-quality flags on the reports, each with its reason
     provenance: Provenance
 
     TABLES = (
@@ -91,6 +92,7 @@ class Result:
         "warnings",
         "risk",
         "ledger",
+        "flags",
     )
 
     # ------------------------------------------------------------------ queries

@@ -77,3 +77,35 @@ breakdown.sort_values("contribution")
 table = media_table(result, lang="zh")
 path = write_media_csv(table, f"{out_dir}/media_{period}_zh.csv")
 path, result.provenance.run_at, result.digest()[:12]
+
+# %% [markdown]
+# ## 5. Risk / 风险预警
+# Graded warnings (red > orange > yellow > green) with their reasons, each unit's
+# grade, the rectification items the periods opened and closed, and the data-quality
+# flags on the reports. None of them changes a score.
+
+# %%
+from evaluation.export import risk_table
+
+risk_table(result, "warnings", lang="zh").head(10)
+
+# %%
+plots.plot_risk_heatmap(result, lang="zh")
+
+# %%
+plots.plot_warnings_timeline(result, lang="zh")
+
+# %%
+from evaluation import ledger
+
+result.ledger["status"].value_counts(), ledger.reminders(result.ledger).head()
+
+# %% [markdown]
+# Data-quality flags (数据质量核查): screening for 瞒报、虚报. An analyst accepts or
+# dismisses each flag with a comment (`evaluation flags RESULT --dismiss ID …`).
+
+# %%
+result.flags.groupby("check").size()
+
+# %%
+risk_table(result, "flags", lang="en").head(10)

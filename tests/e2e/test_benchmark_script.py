@@ -14,6 +14,12 @@ def test_scoring_benchmark_runs_on_a_tiny_city(capsys):
     table = bench.main(
         ["--units", "40", "--indicators", "10", "--months", "3", "--repeats", "1"]
     )
-    assert table["stage"].tolist() == ["validate", "score", "floor", "floor+ids"]
+    assert table["stage"].tolist() == [
+        "validate",
+        "score",
+        "screen",
+        "floor",
+        "floor+ids",
+    ]
     assert (table["median_s"] > 0).all() and (table["peak_mib"] > 0).all()
     assert "1,200 observations" in capsys.readouterr().out

@@ -123,5 +123,7 @@ def test_provenance_records_where_catalogue_and_data_came_from(sample_result):
         "normalise",
         "aggregate",
         "rank",
+        "risk",
+        "quality",
     ]
     assert prov.run_at == "2026-01-15T09:00:00+00:00"
