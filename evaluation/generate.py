@@ -39,6 +39,9 @@ Modelling choices (each one exists so that a later stage has something to find):
   100.0 on every higher-is-better percentage rate in every period (虚报: too good to be
   true); ``D28`` repeats its first-period value of every series in all later periods
   (copied reports). Planted units have no missing values or outliers.
+* **Events** (``PLANTED_EVENTS``, when the catalogue declares the types): ``D22`` has
+  a major work-safety accident in month 20 (a veto event, red) and ``D07`` a mass
+  incident in month 11 (orange); written to ``events.csv``.
 """
 
 from __future__ import annotations
@@ -67,6 +70,14 @@ PLANTED: dict[str, tuple[int, ...]] = {
     "always_100": (13,),
     "frozen": (28,),
 }
+
+#: Planted events: (department number, month from the start, event type, text);
+#: written only when the catalogue declares the event type.
+PLANTED_EVENTS: tuple[tuple[int, int, str, str], ...] = (
+    (22, 20, "major_safety_accident", "仓库火灾，造成重大财产损失"),
+    (7, 11, "mass_incident", "征收补偿纠纷引发群体上访"),
+)
+EVENT_COLUMNS = ["unit_id", "period", "event_id", "description", "reference"]
 
 #: file format -> (extension, text encoding or None)
 FORMATS: dict[str, tuple[str, str | None]] = {
@@ -367,7 +378,22 @@ def generate_city(
             )
         )
     observations = pd.concat(frames, ignore_index=True)[OBSERVATION_COLUMNS]
-    return {"units": units, "observations": observations}
+    known = {e.id for e in catalogue.events}
+    events = pd.DataFrame(
+        [
+            (
+                f"D{d:02d}",
+                periods.label(start_year + (m - 1) // 12, (m - 1) % 12 + 1, "monthly"),
+                kind,
+                text,
+                f"安委〔{start_year + (m - 1) // 12}〕{d}号",
+            )
+            for d, m, kind, text in PLANTED_EVENTS
+            if kind in known and d <= departments and m <= months
+        ],
+        columns=EVENT_COLUMNS,
+    )
+    return {"units": units, "observations": observations, "events": events}
 
 
 #: anomaly kinds :func:`inject_anomalies` plants, and what each does
@@ -501,7 +527,8 @@ def write_city(
     Returns
     -------
     list of Path
-        The files written: ``units.csv`` first, then agencies in catalogue order.
+        The files written: ``units.csv`` first, ``events.csv`` if there are events,
+        then agencies in catalogue order.
     """
     formats = dict(formats or {})
     if "*" not in formats:
@@ -516,6 +543,9 @@ def write_city(
     written = [
         _write_csv(units[UNIT_COLUMNS].fillna(""), out / "units.csv", "utf-8-sig")
     ]
+    events = tables.get("events")
+    if events is not None and len(events):
+        written.append(_write_csv(events, out / "events.csv", "utf-8-sig"))
     series = _all_series(catalogue)
     agency_of = pd.Series({s.id: s.agency for s in series})
     decimals = pd.Series({s.id: _spec(s).decimals for s in series})

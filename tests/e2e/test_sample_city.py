@@ -127,3 +127,17 @@ def test_provenance_records_where_catalogue_and_data_came_from(sample_result):
         "quality",
     ]
     assert prov.run_at == "2026-01-15T09:00:00+00:00"
+
+
+def test_the_sample_events_raise_their_levels(sample_result):
+    w = sample_result.warnings.query("rule == 'event'")
+    assert set(map(tuple, w[["period", "unit_id", "node_id", "level"]].to_numpy())) == {
+        ("2024", "D07", "mass_incident", "orange"),
+        ("2025", "D22", "major_safety_accident", "red"),
+    }
+    grade = sample_result.risk.set_index(["period", "unit_id"])["level"]
+    assert grade[("2025", "D22")] == "red"
+    assert sample_result.events["reference"].tolist() == [
+        "安委〔2025〕22号",
+        "安委〔2024〕7号",
+    ]

@@ -212,6 +212,7 @@ def test_write_city_layout_and_encodings(catalogue, city, tmp_path):
     paths = write_city(city, tmp_path, catalogue)
     names = sorted(p.relative_to(tmp_path).as_posix() for p in paths)
     assert names == [
+        "events.csv",
         "observations/audit.csv",
         "observations/finance.xlsx",
         "observations/inspection.csv",
