@@ -131,6 +131,17 @@ def previous(period: str) -> str:
     return label(year, month, freq)
 
 
+def month_index(labels, *, start: bool = False) -> np.ndarray:
+    """Months since year 0 of each label's last month (first month with ``start``):
+    a chronological key that compares labels of any frequency."""
+    parsed = parse(pd.Series(labels))
+    end = (parsed["year"] * 12 + parsed["end_month"]).to_numpy()
+    if start:
+        size = parsed["frequency"].map(lambda f: FREQUENCIES[f][1]).to_numpy(float)
+        end = end - size + 1
+    return end.astype(np.int64)
+
+
 def sort_key(period: str) -> tuple[int, int]:
     """Chronological order of labels of one frequency: (year, last month)."""
     p = parse([period]).iloc[0]

@@ -82,15 +82,15 @@ def flags(
     q = catalogue.quality
     obs = observations[["unit_id", "period", "indicator_id", "value"]]
     if period is not None:
-        end = _end_month(pd.Series([period]))[0]
-        obs = obs[_end_month(obs["period"]) <= end]
+        end = P.month_index(pd.Series([period]))[0]
+        obs = obs[P.month_index(obs["period"]) <= end]
     obs = obs[obs["value"].notna()]
     series = catalogue.series
     parts = []
     wides = {}
     for sid, rows in obs.groupby("indicator_id", sort=False):  # series, not rows
         wide = rows.pivot(index="period", columns="unit_id", values="value")
-        wide = wide.iloc[np.argsort(_end_month(wide.index.to_series()))]
+        wide = wide.iloc[np.argsort(P.month_index(wide.index.to_series()))]
         wides[sid] = wide
         meta = series.loc[sid]
         parts.append(_constant(wide, sid, meta, catalogue, q))
@@ -329,7 +329,7 @@ def _digits(counts: pd.DataFrame, q) -> pd.DataFrame | None:
     """Last-digit uniformity and, where it applies, Benford's first digits."""
     v = counts["value"].to_numpy()
     rows = []
-    last = counts.assign(v=v, m=_end_month(counts["period"])).loc[v >= 10]
+    last = counts.assign(v=v, m=P.month_index(counts["period"])).loc[v >= 10]
     for unit, g in last.groupby("unit_id", sort=False):  # units
         x = g["v"].to_numpy().astype(np.int64)
         period = g["period"].iloc[int(np.argmax(g["m"].to_numpy()))]
@@ -453,7 +453,7 @@ def with_decisions(flags_table: pd.DataFrame, decisions: pd.DataFrame) -> pd.Dat
 def _cube(wides: dict, ids: list[str]):
     """periods × units × series of one frequency (NaN where not reported)."""
     labels = pd.Series(sorted(set().union(*(wides[s].index for s in ids))))
-    periods = labels.iloc[np.argsort(_end_month(labels), kind="stable")].tolist()
+    periods = labels.iloc[np.argsort(P.month_index(labels), kind="stable")].tolist()
     units = sorted(set().union(*(wides[s].columns for s in ids)))
     values = np.stack(
         [wides[s].reindex(index=periods, columns=units).to_numpy() for s in ids],
@@ -475,11 +475,6 @@ def _is_volume(x: np.ndarray) -> bool:
         return False
     lo, hi = np.percentile(v, [5, 95])
     return lo > 0 and hi / lo > 10
-
-
-def _end_month(labels: pd.Series) -> np.ndarray:
-    parsed = P.parse(labels)
-    return (parsed["year"] * 12 + parsed["end_month"]).to_numpy()
 
 
 @contextmanager

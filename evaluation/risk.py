@@ -562,8 +562,8 @@ def _targets_in_force(rows: pd.DataFrame, observations: pd.DataFrame, series: st
     ]
     if t.empty:
         return np.full(len(rows), np.nan)
-    t = t.assign(start=_month(t["period"], start=True)).sort_values("start")
-    r = rows[["unit_id", "period"]].assign(end=_month(rows["period"]))
+    t = t.assign(start=P.month_index(t["period"], start=True)).sort_values("start")
+    r = rows[["unit_id", "period"]].assign(end=P.month_index(rows["period"]))
     r = r.reset_index().sort_values("end")
     found = pd.merge_asof(
         r,
@@ -573,15 +573,6 @@ def _targets_in_force(rows: pd.DataFrame, observations: pd.DataFrame, series: st
         by="unit_id",
     )
     return found.set_index("index")["value"].reindex(rows.index).to_numpy()
-
-
-def _month(labels: pd.Series, start: bool = False) -> np.ndarray:
-    parsed = P.parse(labels)
-    end = (parsed["year"] * 12 + parsed["end_month"]).to_numpy()
-    if not start:
-        return end.astype(np.int64)
-    size = parsed["frequency"].map(P.months_per).to_numpy(dtype=float)
-    return (end - size + 1).astype(np.int64)
 
 
 def _name(catalogue: Catalogue, node: str, lang: str) -> str:
