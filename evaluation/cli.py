@@ -359,8 +359,9 @@ def generate(
     months: int = 24,
     start_year: int = 2024,
 ) -> None:
-    """Generate a synthetic city (seeded) in the agencies' file formats."""
-    from .generate import generate_city, write_city
+    """Generate a synthetic city (seeded) in the agencies' file formats, with the
+    last whole year's appraisal inputs in OUT/appraisal/."""
+    from .generate import generate_appraisal, generate_city, write_appraisal, write_city
 
     cat = _catalogue(catalogue)
     tables = generate_city(
@@ -372,6 +373,11 @@ def generate(
         seed=seed,
     )
     paths = write_city(tables, out, cat)
+    if months >= 12:  # the last whole year gets year-end appraisal inputs
+        year = start_year + months // 12 - 1
+        paths += write_appraisal(
+            generate_appraisal(tables, year=year, seed=seed), out / "appraisal"
+        )
     typer.echo(
         f"wrote {len(paths)} files to {out}: {len(tables['units'])} units, "
         f"{len(tables['observations'])} observations"

@@ -499,6 +499,157 @@ def inject_anomalies(
     )
 
 
+#: rater groups of the sample survey: (id, raters, share of units each rates)
+SURVEY_GROUPS = (
+    ("leaders", 6, 1.0),
+    ("deputies", 30, 0.6),
+    ("cppcc", 20, 0.6),
+    ("users", 80, 0.12),
+)
+_ANSWERS = ("满意", "基本满意", "不满意", "不了解")
+
+
+def generate_appraisal(
+    tables: Mapping[str, pd.DataFrame], *, year: int = 2025, seed: int = 0
+) -> dict[str, pd.DataFrame]:
+    """Year-end appraisal inputs consistent with a city's reports.
+
+    ``raters`` and ``ballots`` (leaders, deputies, CPPCC members, service users who
+    rate a random share of units, and one rater per department for peer review, who
+    never rates their own unit; answers lean to 满意 for units with better monthly
+    reports, some 不了解); ``key_targets`` (three per unit, one in six adjusted
+    mid-year); ``faults`` (one row per ``fault_findings`` reported in the year, mostly
+    general); ``vetoes`` (an approval record for each veto-type event of the year).
+    """
+    rng = np.random.default_rng(seed)
+    units = tables["units"]
+    obs = tables["observations"]
+    ids = units["unit_id"].to_numpy()
+    in_year = obs["period"].str.startswith(f"{year}")
+    rates = obs[in_year & obs["indicator_id"].str.endswith("_rate")]
+    quality = rates.groupby("unit_id")["value"].mean().reindex(ids)
+    z = ((quality - quality.mean()) / quality.std()).fillna(0).to_numpy()
+
+    raters = [
+        (f"{gid[:2].upper()}{k + 1:03d}", gid, "")
+        for gid, n, _ in SURVEY_GROUPS
+        for k in range(n)
+    ]
+    departments = [u for u in ids if u.startswith("D")]
+    raters += [(f"PE{u}", "peers", u) for u in departments]
+    shares = {g: s for g, _, s in SURVEY_GROUPS}
+    ballots = []
+    for rater_id, gid, own in raters:  # raters, then units: a few thousand ballots
+        share = shares.get(gid, 1.0)
+        for j, unit in enumerate(ids):
+            if unit == own or rng.random() >= share:
+                continue
+            p_good = 1 / (1 + np.exp(-(0.6 + 1.2 * z[j])))
+            u = rng.random()
+            answer = (
+                _ANSWERS[3]
+                if u < 0.06
+                else _ANSWERS[0]
+                if u < 0.06 + 0.94 * p_good
+                else _ANSWERS[1]
+                if rng.random() < 0.75
+                else _ANSWERS[2]
+            )
+            ballots.append((rater_id, gid, unit, answer))
+    ballots = pd.DataFrame(
+        ballots, columns=["rater_id", "rater_group", "unit_id", "answer"]
+    )
+    ballots.insert(0, "ballot_id", [f"B{i + 1:05d}" for i in range(len(ballots))])
+    raters = pd.DataFrame(raters, columns=["rater_id", "rater_group", "rater_unit"])
+
+    targets = []
+    for j, unit in enumerate(ids):
+        for t in range(1, 4):
+            target = float(rng.choice([10, 20, 50, 100]))
+            adjusted = round(target * 0.8, 1) if rng.random() < 1 / 6 else None
+            achieved = round(
+                (adjusted or target)
+                * float(
+                    np.clip(0.95 + 0.05 * z[j] + 0.05 * rng.standard_normal(), 0.5, 1.2)
+                ),
+                1,
+            )
+            targets.append(
+                (
+                    unit,
+                    f"T{t}",
+                    target,
+                    achieved,
+                    adjusted,
+                    f"{year}-07-15" if adjusted else "",
+                    "年中经市政府批准调整" if adjusted else "",
+                )
+            )
+    key_targets = pd.DataFrame(
+        targets,
+        columns=[
+            "unit_id",
+            "target_id",
+            "target",
+            "achieved",
+            "adjusted_target",
+            "adjusted_on",
+            "reason",
+        ],
+    )
+
+    found = obs[in_year & (obs["indicator_id"] == "fault_findings")].dropna(
+        subset=["value"]
+    )
+    faults = []
+    for r in found.itertuples():
+        for k in range(int(r.value)):
+            month = int(r.period[-2:])
+            severity = rng.choice(["general", "serious", "major"], p=[0.8, 0.15, 0.05])
+            faults.append(
+                (
+                    r.unit_id,
+                    f"{year}-{month:02d}-{int(rng.integers(1, 28)):02d}",
+                    severity,
+                    f"责追〔{year}〕{r.unit_id}-{month:02d}{k + 1}号",
+                )
+            )
+    faults = pd.DataFrame(faults, columns=["unit_id", "date", "severity", "reference"])
+    events = tables.get("events", pd.DataFrame(columns=EVENT_COLUMNS))
+    veto = events[
+        events["period"].str.startswith(f"{year}")
+        & events["event_id"].isin(["major_safety_accident", "corruption_case"])
+    ]
+    vetoes = pd.DataFrame(
+        {
+            "unit_id": veto["unit_id"],
+            "event_id": veto["event_id"],
+            "approved_by": "市绩效考评委员会",
+            "approved_on": f"{year + 1}-01-20",
+            "reference": f"考评委〔{year + 1}〕1号",
+        }
+    )
+    return {
+        "raters": raters,
+        "ballots": ballots,
+        "key_targets": key_targets,
+        "faults": faults,
+        "vetoes": vetoes,
+    }
+
+
+def write_appraisal(
+    tables: Mapping[str, pd.DataFrame], out_dir: str | Path
+) -> list[Path]:
+    """Write appraisal inputs as UTF-8-BOM CSV files in ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return [
+        _write_csv(frame, out / f"{name}.csv", "utf-8-sig")
+        for name, frame in tables.items()
+    ]
+
+
 def write_city(
     tables: Mapping[str, pd.DataFrame],
     out_dir: str | Path,
