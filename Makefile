@@ -1,6 +1,7 @@
 # Two commands for a fresh machine:
 #   make run   - install, score the bundled sample city, export the media CSV,
-#                start the dashboard on http://127.0.0.1:8050
+#                publish to the embedded store, start the dashboard on
+#                http://127.0.0.1:8050
 #   make test  - install (with Debian's chromium for browser tests), run every test
 PYTHON ?= python3
 VENV   := .venv
@@ -9,7 +10,7 @@ PERIOD ?= 2025
 OUT    ?= data/output
 PORT   ?= 8050
 
-.PHONY: install browser-deps run score export dashboard test bench lint lock clean
+.PHONY: install browser-deps run score export publish dashboard test bench lint lock clean
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +39,15 @@ export: score
 	$(BIN)/evaluation export $(OUT)/result --period $(PERIOD) --lang zh --out $(OUT)/media_$(PERIOD)_zh.csv
 	$(BIN)/evaluation export $(OUT)/result --period $(PERIOD) --lang en --out $(OUT)/media_$(PERIOD)_en.csv
 
-run: export
+# Publish to the embedded store (data/output/store.duckdb): the period run, then the
+# year-end appraisal built on the year's monthly composites.
+publish: score
+	$(BIN)/evaluation publish $(OUT)/result --store $(OUT)/store.duckdb --by "make run" --release
+	$(BIN)/evaluation score data/sample --period $(PERIOD)-M12 --out $(OUT)/monthly
+	$(BIN)/evaluation publish $(OUT)/monthly/result --appraisal data/sample/appraisal \
+	  --store $(OUT)/store.duckdb --by "make run" --release
+
+run: export publish
 	$(BIN)/evaluation dashboard $(OUT)/result --host 127.0.0.1 --port $(PORT)
 
 # pytest exits 5 when it collects nothing: that is a failure, never a pass.

@@ -349,6 +349,135 @@ def flags(
         typer.echo(f"  {r.flag_id}: {r.reason_en}")
 
 
+StoreOpt = Annotated[
+    Path, typer.Option(help="Publication store (an embedded DuckDB file).")
+]
+DEFAULT_STORE = Path("data/store.duckdb")
+
+
+def _annual(result_folder: Path, appraisal: Path | None, config: Path):
+    """A stored Result and, with an appraisal folder, its year-end appraisal."""
+    from . import appraisal as A
+
+    res = load_result(result_folder)
+    if appraisal is None:
+        return res, None
+    try:
+        cfg = A.load_config(config)
+        return res, A.appraise(cfg, res, A.load_inputs(appraisal))
+    except CatalogueError as exc:
+        raise _fail(f"invalid appraisal config {config}:\n{exc}") from None
+    except ValidationFailed as exc:
+        raise _report_failure(exc, None) from None
+
+
+@app.command()
+def publish(
+    result: Annotated[
+        Path | None, typer.Argument(help="Result folder from `score` (a new run).")
+    ] = None,
+    by: Annotated[str, typer.Option(help="Who adds or releases the run.")] = "",
+    store: StoreOpt = DEFAULT_STORE,
+    appraisal: Annotated[
+        Path | None,
+        typer.Option(help="Appraisal inputs folder: makes it an annual run."),
+    ] = None,
+    appraisal_config: Annotated[
+        Path, typer.Option(help="Appraisal rules (YAML).")
+    ] = Path("appraisal.yaml"),
+    release: Annotated[
+        bool, typer.Option(help="Release the new run at once (draft → published).")
+    ] = False,
+    run: Annotated[
+        str | None, typer.Option(help="Release this existing draft instead.")
+    ] = None,
+) -> None:
+    """Store a run as a draft (and release it with --release), or release a draft
+    (--run ID). Published runs never change."""
+    from .publication import Store
+
+    if (result is None) == (run is None):
+        raise _fail("give a RESULT folder (a new run) or --run ID (a draft)", 2)
+    try:
+        with Store(store) as s:
+            if run is None:
+                res, ap = _annual(result, appraisal, appraisal_config)
+                params = {"appraisal_inputs": str(appraisal)} if appraisal else {}
+                run = s.add_run(res, ap, by=by, **params)
+                typer.echo(f"stored draft {run} in {store}")
+                if not release:
+                    return
+            s.publish(run, by=by)
+            typer.echo(f"published {run}")
+    except (FileNotFoundError, EvaluationError) as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command()
+def runs(store: StoreOpt = DEFAULT_STORE) -> None:
+    """List the runs in the store: status, version, what each supersedes, in force."""
+    from .publication import Store
+
+    with Store(store) as s:
+        table = s.runs()
+    if table.empty:
+        typer.echo(f"no runs in {store}")
+        return
+    cols = ["run_id", "status", "kind", "period", "supersedes", "in_force", "reason"]
+    typer.echo(table[cols].fillna("").to_string(index=False))
+
+
+@app.command()
+def diff(
+    old: Annotated[str, typer.Argument(help="Run id.")],
+    new: Annotated[str, typer.Argument(help="Run id.")],
+    store: StoreOpt = DEFAULT_STORE,
+    viewer: Annotated[
+        str | None, typer.Option(help="Your name, to read a draft (recorded).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the changes (CSV).")] = None,
+) -> None:
+    """What changed for whom between two runs (scores, ranks, grades)."""
+    from .publication import Store
+
+    try:
+        with Store(store) as s:
+            changes = s.diff(old, new, viewer=viewer)
+    except EvaluationError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"{len(changes)} change(s) from {old} to {new}")
+    if len(changes):
+        typer.echo(changes.head(40).to_string(index=False))
+    if out is not None:
+        write_text_csv(changes, out)
+
+
+@app.command()
+def appeal(
+    run_id: Annotated[str, typer.Argument(help="The published run appealed against.")],
+    result: Annotated[Path, typer.Argument(help="Result folder of the corrected run.")],
+    reason: Annotated[str, typer.Option(help="Why (申诉/复核 reference).")] = "",
+    by: Annotated[str, typer.Option(help="Who files it.")] = "",
+    store: StoreOpt = DEFAULT_STORE,
+    appraisal: Annotated[
+        Path | None, typer.Option(help="Corrected appraisal inputs folder.")
+    ] = None,
+    appraisal_config: Annotated[Path, typer.Option()] = Path("appraisal.yaml"),
+) -> None:
+    """File an appeal or correction: a new draft version that supersedes RUN_ID.
+    RUN_ID stays in force until the new version is published."""
+    from .publication import Store
+
+    try:
+        res, ap = _annual(result, appraisal, appraisal_config)
+        with Store(store) as s:
+            params = {"appraisal_inputs": str(appraisal)} if appraisal else {}
+            new = s.add_run(res, ap, by=by, supersedes=run_id, reason=reason, **params)
+    except (FileNotFoundError, EvaluationError) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"stored draft {new}, superseding {run_id} once published")
+
+
 @app.command()
 def generate(
     out: Annotated[Path, typer.Argument(help="Folder to write the dataset to.")],
