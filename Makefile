@@ -21,11 +21,12 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 install: $(VENV)/.installed
 
 # Browser tests drive Debian's chromium (nothing downloads a browser of its own);
-# fonts-noto-cjk renders the Chinese labels in screenshots.
-BROWSER_PKGS := chromium chromium-driver fonts-noto-cjk
+# fonts-noto-cjk renders the Chinese labels in screenshots and reports; kaleido
+# exports report figures with the same chromium; WeasyPrint needs Pango.
+BROWSER_PKGS := chromium chromium-driver fonts-noto-cjk libpango-1.0-0 \
+  libpangoft2-1.0-0 libharfbuzz-subset0
 browser-deps:
-	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null \
-	    && [ -d /usr/share/fonts/opentype/noto ]; then :; \
+	@if dpkg -s $(BROWSER_PKGS) >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PKGS) >/dev/null; \
 	else \

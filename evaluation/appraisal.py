@@ -414,9 +414,13 @@ def appraise(
     table["deductions"] = 0.0
     table["cap"] = "excellent"
     table["veto"] = False
+    catalogue = getattr(result, "catalogue", None)  # names events in the reasons
+    names = (
+        {e.id: (e.name_zh, e.name_en) for e in catalogue.events} if catalogue else {}
+    )
     in_year = P.parse(events["period"])["year"].to_numpy() == config.year
     for rule in config.rules:
-        _apply_rule(rule, table, faults, events[in_year], inputs, applied)
+        _apply_rule(rule, table, faults, events[in_year], inputs, applied, names)
     table["score"] = (table["combined"] - table["deductions"]).clip(lower=0)
     th = config.grades
     table["grade_by_score"] = np.select(
@@ -481,6 +485,7 @@ APPLIED_COLUMNS = [
     "version",
     "source",
     "effect",
+    "effect_zh",
     "reason_zh",
     "reason_en",
     "approved_by",
@@ -509,7 +514,9 @@ class Appraisal:
 
 
 # ----------------------------------------------------------------- internals
-def _apply_rule(rule: Rule, table, faults, events, inputs, applied) -> None:
+def _apply_rule(rule: Rule, table, faults, events, inputs, applied, names) -> None:
+    """Apply one rule to ``table`` in place; record each effect in ``applied``.
+    ``names``: event type → (zh, en) for the reasons."""
     base = {"rule_id": rule.id, "version": rule.version, "source": rule.source}
     idx = table.set_index("unit_id").index
     if rule.kind == "deduction":
@@ -525,6 +532,7 @@ def _apply_rule(rule: Rule, table, faults, events, inputs, applied) -> None:
                 | {
                     "unit_id": unit,
                     "effect": f"-{d:g}",
+                    "effect_zh": f"扣 {d:g} 分",
                     "reason_zh": f"{rule.name_zh}：{n} 起过错，扣 {d:g} 分",
                     "reason_en": f"{rule.name_en}: {n} fault finding(s), {d:g} "
                     "points deducted",
@@ -548,6 +556,7 @@ def _apply_rule(rule: Rule, table, faults, events, inputs, applied) -> None:
                 | {
                     "unit_id": unit,
                     "effect": f"at most {rule.grade}",
+                    "effect_zh": f"最高{GRADE_NAMES[rule.grade][0]}",
                     "reason_zh": f"{rule.name_zh}：{n} 起过错，最高评为{z}",
                     "reason_en": f"{rule.name_en}: {n} fault finding(s), at most {e}",
                 }
@@ -578,13 +587,15 @@ def _apply_rule(rule: Rule, table, faults, events, inputs, applied) -> None:
             a = ok.iloc[0]
             i = table.index[idx.get_loc(r.unit_id)]
             table.at[i, "veto"] = True
+            zh, en = names.get(r.event_id, (r.event_id, r.event_id))
             applied.append(
                 base
                 | {
                     "unit_id": r.unit_id,
                     "effect": "fail (veto)",
-                    "reason_zh": f"{rule.name_zh}：{r.period} {r.event_id}，一票否决",
-                    "reason_en": f"{rule.name_en}: {r.event_id} in {r.period}, veto",
+                    "effect_zh": "一票否决，不合格",
+                    "reason_zh": f"{rule.name_zh}：{r.period} {zh}，一票否决",
+                    "reason_en": f"{rule.name_en}: {en} in {r.period}, veto",
                     "approved_by": a["approved_by"],
                     "approved_on": a["approved_on"],
                     "reference": a["reference"],
@@ -643,6 +654,7 @@ def _quota(table: pd.DataFrame, quota: Quota, applied: list) -> None:
                     "version": "",
                     "source": "grades.quota",
                     "effect": "excellent → good",
+                    "effect_zh": "优秀 → 良好（名额）",
                     "reason_zh": f"优秀名额 {allowed} 个（{n} 个单位 × "
                     f"{quota.share:g}，四舍五入），按得分排序未入选",
                     "reason_en": f"excellent quota {allowed} ({n} units × "
@@ -683,6 +695,7 @@ def _overrides(table: pd.DataFrame, inputs: Inputs, applied: list) -> None:
                 "version": "",
                 "source": "committee",
                 "effect": f"{before} → {r.grade}",
+                "effect_zh": f"{GRADE_NAMES[before][0]} → {GRADE_NAMES[r.grade][0]}",
                 "reason_zh": r.reason,
                 "reason_en": r.reason,
                 "approved_by": r.approved_by,

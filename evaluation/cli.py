@@ -479,6 +479,39 @@ def appeal(
 
 
 @app.command()
+def report(
+    run_id: Annotated[str, typer.Argument(help="An annual run in the store.")],
+    out: Annotated[Path, typer.Option(help="PDF file to write.")],
+    store: StoreOpt = DEFAULT_STORE,
+    lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
+    html: Annotated[Path | None, typer.Option(help="Also write the HTML here.")] = None,
+    viewer: Annotated[
+        str | None, typer.Option(help="Your name, to read a draft (recorded).")
+    ] = None,
+    unit: Annotated[
+        list[str] | None, typer.Option(help="Only these department pages.")
+    ] = None,
+) -> None:
+    """The committee report of an annual run: grades, distribution, rules and their
+    sources, a page per department (HTML and PDF)."""
+    from . import report as R
+    from .publication import Store
+
+    if lang not in ("zh", "en"):
+        raise _fail("--lang must be zh or en", 2)
+    try:
+        with Store(store) as s:
+            page = R.from_store(s, run_id, viewer=viewer, lang=lang, units=unit)
+    except (KeyError, ValueError, EvaluationError) as exc:
+        raise _fail(str(exc).strip('"')) from None
+    if html is not None:
+        html.parent.mkdir(parents=True, exist_ok=True)
+        html.write_text(page, encoding="utf-8")
+    R.write_pdf(page, out)
+    typer.echo(f"wrote {out}" + (f" and {html}" if html else ""))
+
+
+@app.command()
 def generate(
     out: Annotated[Path, typer.Argument(help="Folder to write the dataset to.")],
     catalogue: CatalogueOpt = Path("indicators.yaml"),
