@@ -49,7 +49,7 @@ publish: score
 	  --store $(OUT)/store.duckdb --by "make run" --release
 
 run: export publish
-	$(BIN)/evaluation dashboard $(OUT)/result --host 127.0.0.1 --port $(PORT)
+	$(BIN)/evaluation dashboard $(OUT)/store.duckdb --host 127.0.0.1 --port $(PORT)
 
 # pytest exits 5 when it collects nothing: that is a failure, never a pass.
 test: install browser-deps
@@ -59,6 +59,7 @@ test: install browser-deps
 bench: install
 	$(BIN)/python benchmarks/bench_scoring.py
 	$(BIN)/python benchmarks/bench_quality.py
+	$(BIN)/python benchmarks/bench_dashboard.py
 
 lint: install
 	$(BIN)/ruff check evaluation dashboards tests benchmarks

@@ -26,9 +26,19 @@ TEXT = {
     "all_groups": ("全部单位", "All departments"),
     "download": ("下载 CSV", "Download CSV"),
     "rank_change": ("名次变化", "Δ rank"),
+    "nav_rankings": ("排名", "Rankings"),
+    "nav_risk": ("风险", "Risk"),
+    "nav_methodology": ("方法", "Methodology"),
+    "nav_whatif": ("权重模拟", "What-if"),
+    "login": ("登录（查看草稿）", "Log in (drafts)"),
+    "logout": ("退出", "Log out"),
+    "risk_level": ("风险", "Risk"),
+    "dq": ("数据核查", "Data checks"),
+    "grade": ("年度等次", "Annual grade"),
 }
 INK, MUTED, ACCENT = "#1f2933", "#5f6b7a", "#0072B2"
 UP, DOWN = "#009E73", "#D55E00"  # Okabe–Ito pair, told apart by colour-blind readers
+NO_BAR = {"displayModeBar": False}  #: charts for reading, not for editing
 BASE_STYLE = {
     "fontFamily": FONT_FAMILY,
     "color": INK,
@@ -66,40 +76,78 @@ def peer_group_options(catalogue: Catalogue, lang: str) -> list[dict]:
     ]
 
 
+#: the pages, in the navigation's order: path, label key
+PAGES = (
+    ("/", "nav_rankings"),
+    ("/risk", "nav_risk"),
+    ("/methodology", "nav_methodology"),
+    ("/what-if", "nav_whatif"),
+)
+
+
 def header(catalogue: Catalogue) -> html.Header:
-    """Title bar: catalogue name and the zh/en switch (``app-lang``, default zh)."""
+    """Title bar: catalogue name, page links, the run shown (``app-run``), login
+    state and the zh/en switch (``app-lang``, default zh)."""
+    link = {"color": "white", "textDecoration": "none", "fontSize": "17px"}
     return html.Header(
         [
             html.H1(
                 title(catalogue, "zh"),
                 id="app-title",
-                style={"margin": 0, "fontSize": "28px", "fontWeight": 600},
+                style={"margin": 0, "fontSize": "26px", "fontWeight": 600},
             ),
-            dcc.RadioItems(
-                id="app-lang",
-                options=[
-                    {"label": "中文", "value": "zh"},
-                    {"label": "English", "value": "en"},
+            html.Nav(
+                [
+                    dcc.Link(id=f"nav-{key}", href=path, style=link)
+                    for path, key in PAGES
                 ],
-                value="zh",
-                inline=True,
-                persistence=True,
-                inputStyle={"marginRight": "6px"},
+                style={"display": "flex", "gap": "22px", "marginLeft": "32px"},
+            ),
+            html.Div(
+                [
+                    dcc.Dropdown(
+                        id="app-run",
+                        clearable=False,
+                        searchable=False,
+                        persistence=True,
+                        style={"width": "340px", "color": INK, "fontSize": "15px"},
+                    ),
+                    html.A(id="app-login", href="/login", style=link),
+                    dcc.RadioItems(
+                        id="app-lang",
+                        options=[
+                            {"label": "中文", "value": "zh"},
+                            {"label": "English", "value": "en"},
+                        ],
+                        value="zh",
+                        inline=True,
+                        persistence=True,
+                        inputStyle={"marginRight": "6px"},
+                        style={
+                            "fontSize": "18px",
+                            "background": "white",
+                            "color": INK,
+                            "borderRadius": "20px",
+                            "padding": "4px 0 4px 18px",
+                        },
+                    ),
+                ],
                 style={
-                    "fontSize": "18px",
-                    "background": "white",
-                    "borderRadius": "20px",
-                    "padding": "4px 0 4px 18px",
+                    "display": "flex",
+                    "alignItems": "center",
+                    "gap": "18px",
+                    "marginLeft": "auto",
                 },
             ),
         ],
         style={
             "display": "flex",
-            "justifyContent": "space-between",
             "alignItems": "center",
             "padding": "14px 28px",
             "background": ACCENT,
             "color": "white",
+            "flexWrap": "wrap",
+            "gap": "12px",
         },
     )
 
@@ -186,8 +234,10 @@ def league_columns(
             **_rank_change_style(),
         },
         {
-            "field": f"name_{lang}",
+            "colId": f"name_{lang}",
+            "field": f"link_{lang}",  # "[name](/unit/D01)": opens the profile
             "headerName": HEADERS["name"][i],
+            "cellRenderer": "markdown",
             "pinned": "left",
             "width": 220 if zh else 340,
             **_WRAP,
@@ -209,8 +259,62 @@ def league_columns(
             {"field": d, "headerName": catalogue.name(d, lang), **score}
             for d in catalogue.top_dimensions()
         ],
+        _badge_column("risk_level", text("risk_level", lang), LEVEL_WORDS, lang),
+        {
+            "field": "dq_flags",
+            "headerName": text("dq", lang),
+            "type": "numericColumn",
+            "width": 100,
+            "valueFormatter": {
+                "function": "params.value > 0 ? '⚑ ' + params.value : ''"
+            },
+            "cellStyle": {"color": DOWN},
+        },
+        _badge_column("grade", text("grade", lang), GRADE_WORDS, lang),
         _note_column(lang),
     ]
+
+
+#: level and grade codes → (zh, en) and colours (Okabe–Ito, as the risk plots)
+LEVEL_WORDS = {
+    "green": ("绿色", "green", "#009E73"),
+    "yellow": ("黄色", "yellow", "#F0E442"),
+    "orange": ("橙色", "orange", "#E69F00"),
+    "red": ("红色", "red", "#D55E00"),
+}
+GRADE_WORDS = {
+    "excellent": ("优秀", "excellent", "#0072B2"),
+    "good": ("良好", "good", "#56B4E9"),
+    "pass": ("合格", "pass", "#BBBBBB"),
+    "fail": ("不合格", "fail", "#D55E00"),
+}
+
+
+def _badge_column(field: str, header: str, words: dict, lang: str) -> dict:
+    """A coloured badge per code (risk level, grade), its word in ``lang``."""
+    i = LANGS.index(lang)
+    names = json.dumps({k: v[i] for k, v in words.items()}, ensure_ascii=False)
+    dark = ("#D55E00", "#0072B2", "#009E73")
+    return {
+        "field": field,
+        "headerName": header,
+        "width": 110,
+        "valueFormatter": {"function": f"params.value ? {names}[params.value] : ''"},
+        "cellStyle": {
+            "styleConditions": [
+                {
+                    "condition": f"params.value === '{k}'",
+                    "style": {
+                        "background": v[2],
+                        "color": "white" if v[2] in dark else INK,
+                        "fontWeight": 600,
+                        "textAlign": "center",
+                    },
+                }
+                for k, v in words.items()
+            ]
+        },
+    }
 
 
 #: Long names wrap (a leader should never see "Municipal Bureau of…") in rows that grow.
@@ -255,3 +359,42 @@ def _note_column(lang: str) -> dict:
         "cellStyle": {**_WRAP["cellStyle"], "color": DOWN},
         "width": 170 if lang == "zh" else 200,
     }
+
+
+def table_grid(grid_id: str, *, page_size: int = 15, **kwargs) -> dag.AgGrid:
+    """A read-only, sortable, filterable grid for the other pages' tables; callbacks
+    fill ``rowData`` and ``columnDefs`` (see :func:`columns`)."""
+    return dag.AgGrid(
+        id=grid_id,
+        rowData=kwargs.pop("rowData", []),
+        columnDefs=kwargs.pop("columnDefs", []),
+        columnSize="responsiveSizeToFit",
+        defaultColDef={
+            "sortable": True,
+            "filter": True,
+            "resizable": True,
+            "wrapText": True,
+            "autoHeight": True,
+            "wrapHeaderText": True,
+            "autoHeaderHeight": True,
+            "cellStyle": {
+                "lineHeight": "1.4",
+                "paddingTop": "6px",
+                "paddingBottom": "6px",
+            },
+        },
+        dashGridOptions={
+            "domLayout": "autoHeight",
+            "pagination": True,
+            "paginationPageSize": page_size,
+            "paginationPageSizeSelector": False,
+            "animateRows": False,
+        },
+        style={"width": "100%", "fontFamily": FONT_FAMILY},
+        **kwargs,
+    )
+
+
+def columns(pairs) -> list[dict]:
+    """Grid columns from ``(field, header)`` pairs."""
+    return [{"field": f, "headerName": h} for f, h in pairs]

@@ -1,7 +1,9 @@
-"""Read-only, cached access to the Result the dashboard shows.
+"""Read-only, cached access to what the dashboard shows, with the draft rule.
 
-The app sets the result folder once (``set_result_path``); pages call ``result()``
-inside callbacks and layouts, never at import. Helpers here only reshape for Dash.
+The source is a **publication store** (``store.duckdb``: every run; published runs for
+everyone, drafts only for a logged-in user, each draft view recorded) or a **result
+folder** (one run, shown as published). Pages call these functions inside callbacks
+and layouts, never at import; nothing here recomputes a published number.
 """
 
 from __future__ import annotations
@@ -9,39 +11,186 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+import flask
+import numpy as np
 import pandas as pd
+from dash.exceptions import PreventUpdate
 
 from evaluation.export import round_half_up
+from evaluation.publication import Store
 from evaluation.result import Result
 from evaluation.store import load_result
 
-_path: Path | None = None
+FOLDER_RUN = "result"  #: the run id of a result folder
+_source: Path | None = None
 
 
-def set_result_path(path: str | Path) -> Path:
-    """Point the dashboard at a result folder (written by ``evaluation score``).
+def set_source(path: str | Path) -> Path:
+    """Point the dashboard at a store file (``*.duckdb``) or a result folder.
 
-    Raises ``FileNotFoundError`` naming the folder if it holds no result.
+    Raises ``FileNotFoundError`` naming the path if it holds neither.
     """
-    global _path
-    folder = Path(path).resolve()
-    if not (folder / "provenance.json").is_file():
+    global _source
+    path = Path(path).resolve()
+    if path.suffix == ".duckdb":
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such store (publish a run first)")
+    elif not (path / "provenance.json").is_file():
         raise FileNotFoundError(
-            f"{folder} is not a result folder (no provenance.json); "
-            "make one with `evaluation score <dataset> --out <folder>` and pass "
-            "<folder>/result"
+            f"{path} is not a result folder (no provenance.json) nor a store "
+            "(*.duckdb); make one with `evaluation score <dataset> --out <folder>` "
+            "and pass <folder>/result"
         )
-    _path = folder
-    result.cache_clear()
-    return folder
+    _source = path
+    _runs.cache_clear()
+    _load.cache_clear()
+    _annual.cache_clear()
+    return path
+
+
+set_result_path = set_source  # the name earlier code used
+
+
+def is_store() -> bool:
+    return _source is not None and _source.suffix == ".duckdb"
+
+
+def user() -> str | None:
+    """The logged-in user of this request, if any (drafts need one)."""
+    try:
+        return flask.session.get("user")
+    except RuntimeError:  # outside a request (tests calling layouts directly)
+        return None
 
 
 @cache
-def result() -> Result:
-    """The Result at the configured path, loaded once per process."""
-    if _path is None:
-        raise RuntimeError("call dashboards.data.set_result_path(folder) first")
-    return load_result(_path)
+def _runs() -> pd.DataFrame:
+    if not is_store():
+        r = _load(FOLDER_RUN)
+        return pd.DataFrame(
+            [
+                {
+                    "run_id": FOLDER_RUN,
+                    "status": "published",
+                    "kind": "period",
+                    "period": r.period,
+                    "in_force": True,
+                    "created_at": r.provenance.run_at,
+                }
+            ]
+        )
+    with Store(_source) as s:
+        return s.runs()
+
+
+def refresh() -> None:
+    """Forget cached run lists (after a publication)."""
+    _runs.cache_clear()
+    _annual.cache_clear()
+
+
+def runs(kind: str = "period") -> pd.DataFrame:
+    """Runs this request may see: published ones, and drafts once logged in."""
+    r = _runs()
+    r = r[r["kind"] == kind]
+    if user() is None:
+        r = r[r["status"] == "published"]
+    return r.reset_index(drop=True)
+
+
+def run_options(lang: str) -> list[dict]:
+    """Dropdown options of the visible period runs, newest first, drafts marked."""
+    r = runs().iloc[::-1]
+    draft = "（草稿）" if lang == "zh" else " (draft)"
+    force = "（现行）" if lang == "zh" else " (in force)"
+    return [
+        {
+            "label": f"{x.period} · {x.run_id}"
+            + (draft if x.status == "draft" else force if x.in_force else ""),
+            "value": x.run_id,
+        }
+        for x in r.itertuples()
+    ]
+
+
+def default_run() -> str | None:
+    """The newest in-force published period run."""
+    r = runs()
+    live = r[r["in_force"]]
+    return live["run_id"].iloc[-1] if len(live) else None
+
+
+def result(run_id: str | None = None) -> Result:
+    """The Result of a run this request may see (default: the in-force one).
+
+    A draft without a logged-in user stops the callback (``PreventUpdate``: the
+    response carries no data); a draft view by a user is recorded in the store.
+    """
+    run_id = run_id or default_run()
+    if run_id is None:
+        raise PreventUpdate
+    all_runs = _runs().set_index("run_id")
+    if run_id not in all_runs.index:
+        raise PreventUpdate
+    if all_runs.at[run_id, "status"] == "draft":
+        who = user()
+        if who is None:
+            raise PreventUpdate
+        with Store(_source) as s:
+            s.log_view(run_id, who, "dashboard")
+    return _load(run_id)
+
+
+@cache
+def _load(run_id: str) -> Result:
+    if _source is None:
+        raise RuntimeError("call dashboards.data.set_source(path) first")
+    if not is_store():
+        return load_result(_source)
+    with Store(_source) as s:
+        # cached once per process; each person's view of a draft is logged by result()
+        return s.result(run_id, record=False)
+
+
+def grades(year: str) -> pd.DataFrame | None:
+    """Final grades of the in-force published annual appraisal of ``year``."""
+    return _annual(year)
+
+
+@cache
+def _annual(year: str) -> pd.DataFrame | None:
+    if not is_store():
+        return None
+    r = _runs()
+    hit = r[(r["kind"] == "annual") & r["in_force"] & (r["period"] == year)]
+    if hit.empty:
+        return None
+    with Store(_source) as s:
+        return s.table(hit["run_id"].iloc[-1], "grades")
+
+
+SERIES_WIDE = ("stable", "perfect", "digits", "benford")
+
+
+def league(run_id: str | None, period: str, peer_group: str | None) -> pd.DataFrame:
+    """The league table with each unit's risk level, its data-quality flags in the
+    period and, where an appraisal of the year is published, its final grade."""
+    r = result(run_id)
+    table = r.league_table(period, peer_group=peer_group)
+    level = r.risk[r.risk["period"] == period].set_index("unit_id")["level"]
+    table["risk_level"] = table["unit_id"].map(level).fillna("green")
+    f = r.flags
+    mine = f[(f["period"] == period) | f["check"].isin(SERIES_WIDE)]
+    counts = mine.groupby("unit_id").size()
+    table["dq_flags"] = table["unit_id"].map(counts).fillna(0).astype(int)
+    g = grades(period[:4])
+    final = g.set_index("unit_id")["final_grade"] if g is not None else pd.Series()
+    table["grade"] = table["unit_id"].map(final)
+    for lang in ("zh", "en"):
+        table[f"link_{lang}"] = (
+            "[" + table[f"name_{lang}"] + "](/unit/" + table["unit_id"] + ")"
+        )
+    return table
 
 
 def records(table: pd.DataFrame) -> list[dict]:
@@ -52,7 +201,171 @@ def records(table: pd.DataFrame) -> list[dict]:
     return shown.to_dict("records")
 
 
-def peer_group_names(lang: str) -> dict[str, str]:
+def peer_group_names(lang: str, run_id: str | None = None) -> dict[str, str]:
     """Peer-group id → display name, in catalogue order."""
-    catalogue = result().catalogue
+    catalogue = result(run_id).catalogue
     return {g.id: catalogue.name(g.id, lang) for g in catalogue.peer_groups}
+
+
+# ------------------------------------------------------------------ profiles
+def top_dimension_of(run_id: str | None) -> dict[str, str]:
+    """Indicator or sub-dimension id → its level-1 dimension."""
+    cat = result(run_id).catalogue
+    nodes = cat.nodes
+    out = {}
+    for node in nodes.index:
+        top = node
+        while nodes.at[top, "parent"] != "composite":
+            top = nodes.at[top, "parent"]
+        out[node] = top
+    return out
+
+
+def profile(run_id: str | None, unit: str, period: str) -> dict[str, pd.DataFrame]:
+    """Everything a department's page shows, as tables (nothing recomputed).
+
+    ``dimensions``: level-1 scores with the peer-group median; ``indicators``: value,
+    target, peer median of the value, score and peer median of the score, status;
+    ``trend``: composite and rank by period; ``waterfall``: contributions summed by
+    level-1 dimension (they add up to the composite); ``warnings`` of the period and
+    the unit's open ``ledger`` items.
+    """
+    r = result(run_id)
+    cat = r.catalogue
+    peer = r.units.set_index("unit_id")["peer_group"]
+    if unit not in peer.index:
+        raise PreventUpdate
+    mates = peer.index[peer == peer[unit]]
+    dims = cat.top_dimensions()
+    s = r.scores[(r.scores["period"] == period) & r.scores["node_id"].isin(dims)]
+    dimensions = pd.DataFrame(
+        {
+            "node_id": dims,
+            "score": s[s["unit_id"] == unit]
+            .set_index("node_id")["score"]
+            .reindex(dims),
+            "peer_median": s[s["unit_id"].isin(mates)]
+            .groupby("node_id")["score"]
+            .median()
+            .reindex(dims),
+        }
+    ).reset_index(drop=True)
+    p = r.prepared[r.prepared["period"] == period]
+    n = r.normalised[r.normalised["period"] == period]
+    mine_p = p[p["unit_id"] == unit].set_index("indicator_id")
+    mine_n = n[n["unit_id"] == unit].set_index("indicator_id")["score"]
+    peers_p = p[p["unit_id"].isin(mates)].groupby("indicator_id")["value"].median()
+    peers_n = n[n["unit_id"].isin(mates)].groupby("indicator_id")["score"].median()
+    table = cat.table
+    ids = list(mine_p.index)
+    indicators = pd.DataFrame(
+        {
+            "indicator_id": ids,
+            "value": mine_p["value"].reindex(ids).to_numpy(),
+            "target": table["target"].reindex(ids).to_numpy(),
+            "peer_value": peers_p.reindex(ids).to_numpy(),
+            "score": mine_n.reindex(ids).to_numpy(),
+            "peer_score": peers_n.reindex(ids).to_numpy(),
+            "status": mine_p["status"].reindex(ids).to_numpy(),
+            "unit_zh": table["unit_zh"].reindex(ids).to_numpy(),
+            "unit_en": table["unit_en"].reindex(ids).to_numpy(),
+        }
+    )
+    comp = r.composite[r.composite["unit_id"] == unit][["period", "composite_score"]]
+    ranks = r.ranks[r.ranks["unit_id"] == unit][["period", "rank", "peer_rank"]]
+    trend = comp.merge(ranks, on="period")
+    try:
+        parts = r.breakdown(unit, period)
+    except KeyError:
+        parts = pd.DataFrame(columns=["indicator_id", "contribution"])
+    tops = top_dimension_of(run_id)
+    waterfall = (
+        parts.assign(dimension=parts["indicator_id"].map(tops))
+        .groupby("dimension", sort=False)["contribution"]
+        .sum()
+        .reindex(dims)
+        .fillna(0)
+        .rename_axis("node_id")
+        .reset_index()
+    )
+    w = r.warnings
+    warnings = w[(w["unit_id"] == unit) & (w["period"] == period)]
+    led = r.ledger
+    ledger = led[(led["unit_id"] == unit) & (led["status"] == "open")].sort_values(
+        "first_due"
+    )
+    return {
+        "dimensions": dimensions,
+        "indicators": indicators,
+        "trend": trend,
+        "waterfall": waterfall,
+        "warnings": warnings,
+        "ledger": ledger,
+    }
+
+
+def strengths(
+    indicators: pd.DataFrame, n: int = 3
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``n`` indicators most above and most below the peer median score (at
+    the median is neither)."""
+    gap = indicators.assign(gap=indicators["score"] - indicators["peer_score"]).dropna(
+        subset=["gap"]
+    )
+    gap = gap.sort_values("gap", kind="stable")
+    above, below = gap[gap["gap"] > 0], gap[gap["gap"] < 0]
+    return above.tail(n).iloc[::-1], below.head(n)
+
+
+# ------------------------------------------------------------------- what-if
+def dimension_matrix(run_id: str | None, period: str) -> pd.DataFrame:
+    """Units × level-1 dimension scores of a period (published numbers)."""
+    r = result(run_id)
+    dims = r.catalogue.top_dimensions()
+    s = r.scores[(r.scores["period"] == period) & r.scores["node_id"].isin(dims)]
+    return s.pivot(index="unit_id", columns="node_id", values="score").reindex(
+        index=r.units["unit_id"], columns=dims
+    )
+
+
+def published_weights(run_id: str | None, period: str) -> dict[str, float]:
+    """The level-1 weights the run used in ``period`` (sum 1)."""
+    r = result(run_id)
+    w = r.weights
+    w = w[(w["period"] == period) & (w["node_id"] == "composite")]
+    if w.empty:
+        nodes = r.catalogue.nodes
+        top = nodes[nodes["parent"] == "composite"]["local_weight"]
+        return {k: float(v) for k, v in top.items()}
+    return {k: float(v) for k, v in zip(w["child_id"], w["weight"], strict=True)}
+
+
+def whatif(
+    matrix: pd.DataFrame, weights: dict[str, float], published_rank: pd.Series
+) -> pd.DataFrame:
+    """Composite and rank under other level-1 weights: the weighted mean of each
+    unit's dimension scores over the dimensions it has (weights renormalised, as
+    the published arithmetic composite). Never saved."""
+    from evaluation.rank import rank_units
+
+    w = pd.Series(weights).reindex(matrix.columns).fillna(0.0).to_numpy()
+    x = matrix.to_numpy(dtype=float)
+    have = ~np.isnan(x)
+    den = (have * w).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = np.where(den > 0, (np.nan_to_num(x) * w).sum(axis=1) / den, np.nan)
+    index = pd.MultiIndex.from_arrays(
+        [np.full(len(matrix), "p"), matrix.index], names=["period", "unit_id"]
+    )
+    score = pd.Series(values, index=index)
+    rank = rank_units(score).to_numpy()
+    before = published_rank.reindex(matrix.index)
+    return pd.DataFrame(
+        {
+            "unit_id": matrix.index,
+            "score": values,
+            "rank": rank,
+            "published_rank": before.to_numpy(),
+            "move": (before - rank).to_numpy(),
+        }
+    ).sort_values(["rank", "unit_id"], na_position="last", kind="stable")

@@ -548,12 +548,18 @@ def generate(
 
 @app.command()
 def dashboard(
-    result: Annotated[Path, typer.Argument(help="Result folder from `score`.")],
+    result: Annotated[
+        Path,
+        typer.Argument(
+            help="A publication store (*.duckdb: published runs for everyone, drafts "
+            "after login) or a result folder from `score`."
+        ),
+    ],
     host: str = "127.0.0.1",
     port: int = 8050,
     debug: bool = False,
 ) -> None:
-    """Serve the leadership dashboard for a result."""
+    """Serve the leadership dashboard (logins for drafts: see docs/dashboard.md)."""
     from dashboards.app import create_app
 
     try:

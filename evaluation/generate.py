@@ -379,10 +379,11 @@ def generate_city(
         )
     observations = pd.concat(frames, ignore_index=True)[OBSERVATION_COLUMNS]
     known = {e.id for e in catalogue.events}
+    departments_ids = units.loc[units["level"] == "department", "unit_id"].tolist()
     events = pd.DataFrame(
         [
             (
-                f"D{d:02d}",
+                departments_ids[d - 1],
                 periods.label(start_year + (m - 1) // 12, (m - 1) % 12 + 1, "monthly"),
                 kind,
                 text,

@@ -282,12 +282,18 @@ class Store:
         return hit["run_id"].iloc[-1] if len(hit) else None
 
     def table(
-        self, run_id: str, name: str, *, viewer: str | None = None
+        self,
+        run_id: str,
+        name: str,
+        *,
+        viewer: str | None = None,
+        record: bool = True,
     ) -> pd.DataFrame:
         """One table of a run. A draft is shown only to a named viewer, and the view
-        is recorded (pre-release access)."""
+        is recorded (pre-release access); ``record=False`` is for a program that has
+        recorded the person's view itself (the dashboard's cache)."""
         run = self._run(run_id)
-        if run["status"] == "draft":
+        if run["status"] == "draft" and record:
             if not viewer:
                 raise PublishedRunError(
                     f"run {run_id} is a draft: name the viewer (pre-release access is "
@@ -321,10 +327,15 @@ class Store:
     def manifest(self, run_id: str) -> dict:
         return json.loads(self._run(run_id)["manifest"])
 
-    def result(self, run_id: str, *, viewer: str | None = None) -> Result:
+    def result(
+        self, run_id: str, *, viewer: str | None = None, record: bool = True
+    ) -> Result:
         """The stored run as a Result (nothing recomputed)."""
         info = self.manifest(run_id)
-        tables = {n: self.table(run_id, n, viewer=viewer) for n in Result.TABLES}
+        tables = {
+            n: self.table(run_id, n, viewer=viewer, record=record)
+            for n in Result.TABLES
+        }
         return Result(
             catalogue=parse_catalogue(info["catalogue"], file="catalogue.json"),
             provenance=Provenance.from_dict(info["provenance"]),

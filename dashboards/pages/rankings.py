@@ -26,7 +26,7 @@ _PANEL = {
 
 def layout(**_query) -> html.Div:
     """Controls, grid and chart; text and rows are filled by the callbacks below."""
-    result = data.result()
+    result = data.result()  # the run in force; the header's run selector may change it
     return html.Div(
         [
             html.Div(
@@ -96,6 +96,18 @@ def layout(**_query) -> html.Div:
 
 
 @callback(
+    Output("rankings-period", "options"),
+    Output("rankings-period", "value"),
+    Input("app-run", "value"),
+    State("rankings-period", "value"),
+)
+def update_periods(run, period):
+    """The periods of the chosen run; keep the period shown if the run has it."""
+    result = data.result(run)
+    return result.periods, period if period in result.periods else result.period
+
+
+@callback(
     Output("rankings-heading", "children"),
     Output("rankings-period-label", "children"),
     Output("rankings-peer-group-label", "children"),
@@ -117,19 +129,26 @@ def update_labels(lang):
     Input("rankings-period", "value"),
     Input("rankings-peer-group", "value"),
     Input("app-lang", "value"),
+    Input("app-run", "value"),
 )
-def update_rankings(period, peer_group, lang):
-    """Grid rows, grid columns and bar chart of one period and peer group."""
+def update_rankings(period, peer_group, lang, run=None):
+    """Grid rows, grid columns and bar chart of one period and peer group.
+
+    The chart shows the first 60 units of a long table (a screen holds no more).
+    """
     group = components.peer_group_or_none(peer_group)
-    table = data.result().league_table(period, peer_group=group)
-    names = data.peer_group_names(lang)
+    result = data.result(run)
+    if period not in result.periods:
+        period = result.period
+    table = data.league(run, period, group)
+    names = data.peer_group_names(lang, run)
     columns = components.league_columns(
-        data.result().catalogue, lang, peer=group is not None, group_names=names
+        result.catalogue, lang, peer=group is not None, group_names=names
     )
     return (
         data.records(table),
         columns,
-        plots.plot_rank_bar(table, lang=lang, group_names=names),
+        plots.plot_rank_bar(table, lang=lang, group_names=names, top=60),
     )
 
 
@@ -139,12 +158,13 @@ def update_rankings(period, peer_group, lang):
     State("rankings-period", "value"),
     State("rankings-peer-group", "value"),
     State("app-lang", "value"),
+    State("app-run", "value"),
     prevent_initial_call=True,
 )
-def download_csv(_n_clicks, period, peer_group, lang):
+def download_csv(_n_clicks, period, peer_group, lang, run=None):
     """The media CSV of what is on screen, byte for byte (``media_csv_bytes``)."""
     group = components.peer_group_or_none(peer_group)
-    table = media_table(data.result(), period, peer_group=group, lang=lang)
+    table = media_table(data.result(run), period, peer_group=group, lang=lang)
     return dcc.send_bytes(
         media_csv_bytes(table), components.csv_filename(period, group, lang)
     )

@@ -99,7 +99,7 @@ def test_language_switch_changes_labels_headers_and_names(rankings, sample_resul
     for lang in ("zh", "en"):
         heading, period, group, options, download = rankings.update_labels(lang)
         rows, columns, figure = rankings.update_rankings("2025", ALL_GROUPS, lang)
-        headers = {c.get("field", c.get("colId")): c["headerName"] for c in columns}
+        headers = {c.get("colId", c.get("field")): c["headerName"] for c in columns}
         names = dict(
             zip(
                 sample_result.units["unit_id"],
@@ -120,7 +120,7 @@ def test_language_switch_changes_labels_headers_and_names(rankings, sample_resul
                 g.name_zh for g in catalogue.peer_groups
             ]
             assert [headers[d.id] for d in dims] == [d.name_zh for d in dims]
-            assert dashboard.update_title(lang) == catalogue.name_zh
+            assert dashboard.update_header(lang, None)[0] == catalogue.name_zh
         else:
             assert (heading, period, group, download) == (
                 "League table",
@@ -134,7 +134,7 @@ def test_language_switch_changes_labels_headers_and_names(rankings, sample_resul
                 g.name_en for g in catalogue.peer_groups
             ]
             assert [headers[d.id] for d in dims] == [d.name_en for d in dims]
-            assert dashboard.update_title(lang) == catalogue.name_en
+            assert dashboard.update_header(lang, None)[0] == catalogue.name_en
         assert [options[0]["value"]] == [ALL_GROUPS]
         ticks = dict(
             zip(figure.layout.yaxis.tickvals, figure.layout.yaxis.ticktext, strict=True)

@@ -23,3 +23,19 @@ def test_scoring_benchmark_runs_on_a_tiny_city(capsys):
     ]
     assert (table["median_s"] > 0).all() and (table["peak_mib"] > 0).all()
     assert "1,200 observations" in capsys.readouterr().out
+
+
+def test_dashboard_benchmark_runs_on_a_small_city(capsys):
+    spec = importlib.util.spec_from_file_location(
+        "bench_dashboard", ROOT / "benchmarks" / "bench_dashboard.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    table = bench.main(["--departments", "20", "--districts", "4", "--repeats", "1"])
+    assert table["callback"].tolist() == [
+        "rankings (all units)",
+        "rankings (one group)",
+        "what-if (weights moved)",
+    ]
+    assert (table["median_ms"] > 0).all()
+    assert "24 units" in capsys.readouterr().out
