@@ -266,6 +266,13 @@ def export(
         Path | None,
         typer.Option(help="With --table flags: analysts' decisions file."),
     ] = None,
+    rank_range: Annotated[
+        bool,
+        typer.Option(
+            help="Add the 5–95% rank range from 1,000 seeded uncertainty draws "
+            "(weights ±25% at level 1), e.g. '3 (2–5)'."
+        ),
+    ] = False,
 ) -> None:
     """Write the media CSV (rank, department, scores, rank change) or a risk table
     (warnings, unit grades, rectification ledger, data-quality flags); UTF-8 with
@@ -293,8 +300,20 @@ def export(
             raise _fail(
                 f"unknown peer group {peer_group!r}; known: {', '.join(groups)}"
             )
+        ranges = None
+        if rank_range:
+            from .uncertainty import Spec
+            from .uncertainty import rank_range as ranges_of
+            from .uncertainty import run as uncertain
+
+            ranges = ranges_of(uncertain(res, Spec(), period=period).summary)
         table = media_table(
-            res, period, peer_group=peer_group, lang=lang, decimals=decimals
+            res,
+            period,
+            peer_group=peer_group,
+            lang=lang,
+            decimals=decimals,
+            rank_range=ranges,
         )
     except (FileNotFoundError, KeyError) as exc:
         raise _fail(str(exc).strip('"')) from None
@@ -509,6 +528,66 @@ def report(
         html.write_text(page, encoding="utf-8")
     R.write_pdf(page, out)
     typer.echo(f"wrote {out}" + (f" and {html}" if html else ""))
+
+
+@app.command()
+def uncertainty(
+    result: Annotated[Path, typer.Argument(help="Result folder from `score`.")],
+    out: Annotated[Path, typer.Option(help="Per-unit rank intervals (CSV).")],
+    period: Annotated[str | None, typer.Option(help="Default: the result's.")] = None,
+    draws: Annotated[int, typer.Option(min=1)] = 1000,
+    seed: int = 0,
+    noise: Annotated[
+        float, typer.Option(help="Weight noise f: each w times 1 + (2U−1)·f.")
+    ] = 0.25,
+    levels: Annotated[
+        str, typer.Option(help="Depths whose weights vary, e.g. 1 or 1,2.")
+    ] = "1",
+    normalisations: Annotated[
+        str, typer.Option(help="Options drawn, e.g. catalogue,minmax,zscore.")
+    ] = "catalogue",
+    aggregations: Annotated[
+        str, typer.Option(help="Options drawn, e.g. catalogue,geometric.")
+    ] = "catalogue",
+    exclude: Annotated[
+        bool, typer.Option(help="Leave out one indicator (or none) per draw.")
+    ] = False,
+    save_draws: Annotated[
+        Path | None, typer.Option(help="Write the draw table (to replay it).")
+    ] = None,
+    sobol: Annotated[
+        int, typer.Option(help="Also Sobol indices with this many base samples.")
+    ] = 0,
+) -> None:
+    """Monte Carlo rank intervals (and Sobol sensitivity) over the catalogue's
+    open choices; vectorised, seeded, replayable."""
+    from . import uncertainty as U
+
+    spec = U.Spec(
+        n=draws,
+        seed=seed,
+        weight_noise=noise,
+        weight_levels=tuple(int(x) for x in levels.split(",")),
+        normalisations=tuple(normalisations.split(",")),
+        aggregations=tuple(aggregations.split(",")),
+        exclude=exclude,
+    )
+    try:
+        res = load_result(result)
+        u = U.run(res, spec, period=period, progress=draws >= 5000)
+    except (FileNotFoundError, EvaluationError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    write_text_csv(u.summary, out)
+    wide = u.summary.assign(width=u.summary["rank_q95"] - u.summary["rank_q05"])
+    typer.echo(
+        f"{draws} draws for {u.period}: median 5–95% rank interval width "
+        f"{wide['width'].median():g}; wrote {out}"
+    )
+    if save_draws is not None:
+        write_text_csv(u.draws.reset_index(), save_draws)
+    if sobol:
+        s = U.sensitivity(res, spec, period=period, n=sobol)
+        typer.echo(s.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 
 @app.command()

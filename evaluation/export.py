@@ -29,6 +29,7 @@ HEADERS = {
     "peer_group": ("类别", "Peer group"),
     "composite_score": ("综合得分", "Composite score"),
     "rank_change": ("排名变化", "Rank change"),
+    "rank_range": ("排名区间（5%–95%）", "Rank range (5–95%)"),
     "note": ("备注", "Note"),
 }
 NOTES = {
@@ -65,12 +66,15 @@ def media_table(
     peer_group: str | None = None,
     lang: str = "zh",
     decimals: int = 2,
+    rank_range: pd.Series | None = None,
 ) -> pd.DataFrame:
     """The published league table of ``period`` as text cells with display headers.
 
     Columns: rank (within ``peer_group`` when given), department, peer group,
     composite score, each level-1 dimension, rank change (previous rank − this
-    rank: positive = moved up), note. ``lang`` is ``zh``, ``en`` or ``both``.
+    rank: positive = moved up), the rank range when given (``unit_id →`` text such
+    as ``3 (2–5)``, from ``uncertainty.rank_range``), note. ``lang`` is ``zh``,
+    ``en`` or ``both``.
     """
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
@@ -107,6 +111,10 @@ def media_table(
             table[d], decimals
         )
     out[header("rank_change")] = _integers(table[change_col])
+    if rank_range is not None:
+        out[header("rank_range")] = (
+            table["unit_id"].map(rank_range).fillna("").to_numpy()
+        )
     note = pd.Series(
         np.select(
             [table["status"] == "insufficient_data", table["n_imputed"] > 0],

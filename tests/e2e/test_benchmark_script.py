@@ -39,3 +39,15 @@ def test_dashboard_benchmark_runs_on_a_small_city(capsys):
     ]
     assert (table["median_ms"] > 0).all()
     assert "24 units" in capsys.readouterr().out
+
+
+def test_uncertainty_benchmark_runs(capsys, tmp_path):
+    spec = importlib.util.spec_from_file_location(
+        "bench_uncertainty", ROOT / "benchmarks" / "bench_uncertainty.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    # without shared data (an empty folder): the sample and the floor only
+    table = bench.main([str(tmp_path), "--draws", "20", "--repeats", "1"])
+    assert table["case"].tolist() == ["sample 20 draws", "floor (one matrix product)"]
+    assert (table["median_ms"] > 0).all()

@@ -246,3 +246,27 @@ def test_report_and_ranking_csv_neutralise_formulas(tmp_path, tiny_yaml):
     )
     ranking = (out / "ranking_2025.csv").read_text(encoding="utf-8-sig")
     assert "'=cmd" in ranking
+
+
+def test_uncertainty_and_the_rank_range_column(tmp_path, sample_result):
+    from evaluation.store import save_result
+
+    folder = save_result(sample_result, tmp_path / "result")
+    out = tmp_path / "ranks.csv"
+    done = invoke(
+        "uncertainty", folder, "--out", out, "--draws", "200",
+        "--normalisations", "catalogue,minmax", "--save-draws", tmp_path / "draws.csv",
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    summary = pd.read_csv(out, encoding="utf-8-sig")
+    assert list(summary.columns) == [
+        "unit_id", "nominal_rank", "mean_rank", "median_rank", "rank_q05",
+        "rank_q95", "score_q05", "score_q95",
+    ]  # fmt: skip
+    assert len(pd.read_csv(tmp_path / "draws.csv", encoding="utf-8-sig")) == 200
+    media = tmp_path / "media.csv"
+    done = invoke("export", folder, "--rank-range", "--lang", "en", "--out", media)
+    assert done.exit_code == 0, done.output
+    table = pd.read_csv(media, encoding="utf-8-sig", dtype=str)
+    first = table["Rank range (5–95%)"].iloc[0]
+    assert first.startswith(table["Rank"].iloc[0] + " (")
