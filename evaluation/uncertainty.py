@@ -103,11 +103,21 @@ def run(
     period: str | None = None,
     draws: pd.DataFrame | None = None,
     progress: bool = False,
+    model: _Model | None = None,
 ) -> Uncertainty:
-    """Run the draws (``spec``'s, or an explicit ``draws`` table) for ``period``."""
+    """Run the draws (``spec``'s, or an explicit ``draws`` table) for ``period``.
+
+    ``model`` (from :func:`prepare`) skips the once-per-analysis setup (treating and
+    normalising the period for each normalisation option) when analyses repeat.
+    """
     period = period or result.period
     table = draws if draws is not None else draw_table(result, spec)
-    model = _Model(result, period, set(table["normalisation"]))
+    if (
+        model is None
+        or model.period != period
+        or not set(table["normalisation"]) <= set(model.scores)
+    ):
+        model = prepare(result, period, tuple(set(table["normalisation"])))
     scores = np.empty((len(table), len(model.units)))
     chunks = range(0, len(table), max(1, spec.chunk))
     if progress:
@@ -124,6 +134,12 @@ def run(
     nominal = nominal.reindex(model.units)
     summary = _summary(model.units, scores, ranks, nominal)
     return Uncertainty(period, model.units, table, scores, ranks, nominal, summary)
+
+
+def prepare(result: Result, period: str, normalisations: tuple[str, ...]) -> _Model:
+    """What every draw shares, computed once: the period's scores under each
+    normalisation option, the hierarchy, the coverage and imputation rules."""
+    return _Model(result, period, set(normalisations))
 
 
 def rank_range(summary: pd.DataFrame) -> pd.Series:
@@ -222,6 +238,7 @@ class _Model:
                 f"{non_manual} derive theirs from the data"
             )
         self.catalogue = cat
+        self.period = period
         self.units = list(result.units["unit_id"])
         prepared = result.prepared
         ids = list(prepared["indicator_id"].unique())
@@ -252,63 +269,89 @@ class _Model:
             index, fill_value=False
         )
         self.too_imputed = np.asarray(bad, dtype=bool)[rows]
+        self.stack = np.stack([self.scores[o] for o in self.scores])  # K × U × I
         nodes = cat.nodes
         self.nodes = nodes
         dims = nodes.index[nodes["kind"] == "dimension"]
-        self.order = [
-            *sorted(dims, key=lambda d: -nodes.loc[d, "depth"]),
-            COMPOSITE,
-        ]
+        order = [*sorted(dims, key=lambda d: -nodes.loc[d, "depth"]), COMPOSITE]
+        available, self.tree = set(ids), []
+        for parent in order:  # which children apply in the period, and their weights
+            kids = [k for k in nodes.index[nodes["parent"] == parent] if k in available]
+            if kids:
+                base = nodes.loc[kids, "local_weight"].to_numpy()
+                self.tree.append((parent, kids, base))
+                available.add(parent)
 
     def composite(self, draws: pd.DataFrame) -> np.ndarray:
-        """Composite scores (draws × units) of a block of draws."""
-        d, u = len(draws), len(self.units)
-        cat, nodes = self.catalogue, self.nodes
-        values: dict[str, np.ndarray] = {}
-        norm = draws["normalisation"].to_numpy()
-        for j, ind in enumerate(self.ids):  # indicators: gather each draw's option
-            col = np.empty((d, u))
-            for option, x in self.scores.items():
-                col[norm == option] = x[:, j]
-            col[draws["exclude"].to_numpy() == ind] = np.nan
-            values[ind] = col.reshape(-1)
+        """Composite scores (draws × units) of a block of draws.
+
+        Arrays are draws × units × children; the loop is over the hierarchy's nodes.
+        """
+        d = len(draws)
+        cat = self.catalogue
+        options = pd.Index(list(self.scores))
+        x_all = self.stack[options.get_indexer(draws["normalisation"])]  # D × U × I
+        left_out = pd.Index(self.ids).get_indexer(draws["exclude"])
+        hit = np.flatnonzero(left_out >= 0)
+        x_all[hit, :, left_out[hit]] = np.nan
+        column = {k: j for j, k in enumerate(self.ids)}
         agg = draws["aggregation"].to_numpy()
-        for parent in self.order:  # nodes, deepest first: the only loop
-            kids = [k for k in nodes.index[nodes["parent"] == parent] if k in values]
-            if not kids:
-                continue
-            x = np.column_stack([values[k] for k in kids])  # (draws·units) × kids
-            base = nodes.loc[kids, "local_weight"].to_numpy()
+        ones = np.ones(d)
+        values: dict[str, np.ndarray] = {}
+        for parent, kids, base in self.tree:  # nodes, deepest first: the only loop
+            if all(k in column for k in kids):  # indicators: one gather
+                x = x_all[:, :, [column[k] for k in kids]]
+            else:
+                x = np.stack(
+                    [
+                        x_all[:, :, column[k]] if k in column else values[k]
+                        for k in kids
+                    ],
+                    axis=-1,
+                )
             mult = np.column_stack(
                 [
-                    draws[f"w:{k}"].to_numpy() if f"w:{k}" in draws else np.ones(d)
+                    draws[f"w:{k}"].to_numpy() if f"w:{k}" in draws else ones
                     for k in kids
                 ]
             )
-            w = np.repeat(base * mult, u, axis=0)  # each draw's weights, per unit
+            w = (base * mult)[:, None, :]  # each draw's weights, the same for its units
             have = ~np.isnan(x)
-            present = np.where(have, w, 0.0)
-            den = present.sum(axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                wn = present / den[:, None]
+            xz = np.where(have, x, 0.0)
+            den = (have * w).sum(axis=-1)  # summed as the pipeline sums: same bits
             own = cat.methods[parent][1]
-            score = np.full(len(x), np.nan)
-            for option in set(agg):  # a few options
-                rows = np.repeat(agg == option, u)
-                method = own if option == CATALOGUE else Aggregation(method=option)
-                score[rows] = _combine(
-                    method, np.where(have, x, np.nan)[rows], wn[rows], parent
-                )
+            with np.errstate(invalid="ignore", divide="ignore"):
+                if all(
+                    (own if o == CATALOGUE else Aggregation(method=o)).method
+                    == "arithmetic"
+                    for o in set(agg)
+                ):
+                    score = (xz * w).sum(axis=-1) / den
+                else:
+                    wn = np.where(have, w, 0.0) / den[..., None]
+                    score = np.full(den.shape, np.nan)
+                    for option in set(agg):  # a few options
+                        rows = agg == option
+                        method = (
+                            own if option == CATALOGUE else Aggregation(method=option)
+                        )
+                        k = len(kids)
+                        score[rows] = _combine(
+                            method,
+                            np.where(have, x, np.nan)[rows].reshape(-1, k),
+                            wn[rows].reshape(-1, k),
+                            parent,
+                        ).reshape(int(rows.sum()), -1)
             score = np.clip(score, 0.0, 100.0)
-            cov = den / w.sum(axis=1)
+            cov = den / w.sum(axis=-1)
             need = (
                 cat.settings.min_coverage
                 if parent == COMPOSITE
-                else nodes.loc[parent, "min_coverage"]
+                else self.nodes.loc[parent, "min_coverage"]
             )
             score[~(cov >= need - 1e-12)] = np.nan
             values[parent] = score
-        out = values[COMPOSITE].reshape(d, u)
+        out = values[COMPOSITE]
         out[:, self.too_imputed] = np.nan
         return out
 
