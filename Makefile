@@ -43,7 +43,8 @@ export: score
 # Publish to the embedded store (data/output/store.duckdb): the period run, then the
 # year-end appraisal built on the year's monthly composites.
 publish: score
-	$(BIN)/evaluation publish $(OUT)/result --store $(OUT)/store.duckdb --by "make run" --release
+	$(BIN)/evaluation publish $(OUT)/result --store $(OUT)/store.duckdb --by "make run" \
+	  --uncertainty-draws 1000 --release
 	$(BIN)/evaluation score data/sample --period $(PERIOD)-M12 --out $(OUT)/monthly
 	$(BIN)/evaluation publish $(OUT)/monthly/result --appraisal data/sample/appraisal \
 	  --store $(OUT)/store.duckdb --by "make run" --release

@@ -202,7 +202,12 @@ def league_grid(grid_id: str) -> dag.AgGrid:
 
 
 def league_columns(
-    catalogue: Catalogue, lang: str, *, peer: bool, group_names: dict[str, str]
+    catalogue: Catalogue,
+    lang: str,
+    *,
+    peer: bool,
+    group_names: dict[str, str],
+    intervals: bool = False,
 ) -> list[dict]:
     """Grid columns of a league table: rank, Δrank, name, group, scores, note.
 
@@ -259,6 +264,18 @@ def league_columns(
             {"field": d, "headerName": catalogue.name(d, lang), **score}
             for d in catalogue.top_dimensions()
         ],
+        *(
+            [
+                {
+                    "field": "rank_interval",
+                    "headerName": HEADERS["rank_range"][i],
+                    "width": 130,
+                    "sortable": False,
+                }
+            ]
+            if intervals and not peer
+            else []
+        ),
         _badge_column("risk_level", text("risk_level", lang), LEVEL_WORDS, lang),
         {
             "field": "dq_flags",

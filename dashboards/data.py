@@ -45,6 +45,7 @@ def set_source(path: str | Path) -> Path:
     _runs.cache_clear()
     _load.cache_clear()
     _annual.cache_clear()
+    _intervals.cache_clear()
     return path
 
 
@@ -186,11 +187,32 @@ def league(run_id: str | None, period: str, peer_group: str | None) -> pd.DataFr
     g = grades(period[:4])
     final = g.set_index("unit_id")["final_grade"] if g is not None else pd.Series()
     table["grade"] = table["unit_id"].map(final)
+    u = uncertainty(run_id)
+    if u is not None and period == r.period:  # intervals are for the run's period
+        from evaluation.uncertainty import rank_range
+
+        table["rank_interval"] = table["unit_id"].map(rank_range(u))
     for lang in ("zh", "en"):
         table[f"link_{lang}"] = (
             "[" + table[f"name_{lang}"] + "](/unit/" + table["unit_id"] + ")"
         )
     return table
+
+
+def uncertainty(run_id: str | None) -> pd.DataFrame | None:
+    """The run's stored rank intervals (``evaluation publish --uncertainty-draws``)."""
+    run_id = run_id or default_run()
+    if not is_store() or run_id is None:
+        return None
+    return _intervals(run_id)
+
+
+@cache
+def _intervals(run_id: str) -> pd.DataFrame | None:
+    with Store(_source) as s:
+        if "uncertainty" not in s.hashes(run_id):
+            return None
+        return s.table(run_id, "uncertainty", record=False)
 
 
 def records(table: pd.DataFrame) -> list[dict]:

@@ -410,6 +410,13 @@ def publish(
     run: Annotated[
         str | None, typer.Option(help="Release this existing draft instead.")
     ] = None,
+    uncertainty_draws: Annotated[
+        int,
+        typer.Option(
+            help="Store rank intervals from this many seeded uncertainty draws "
+            "(weights ±25% at level 1); 0: none."
+        ),
+    ] = 0,
 ) -> None:
     """Store a run as a draft (and release it with --release), or release a draft
     (--run ID). Published runs never change."""
@@ -422,6 +429,11 @@ def publish(
             if run is None:
                 res, ap = _annual(result, appraisal, appraisal_config)
                 params = {"appraisal_inputs": str(appraisal)} if appraisal else {}
+                if uncertainty_draws:
+                    from .uncertainty import Spec
+                    from .uncertainty import run as uncertain
+
+                    params["uncertainty"] = uncertain(res, Spec(n=uncertainty_draws))
                 run = s.add_run(res, ap, by=by, **params)
                 typer.echo(f"stored draft {run} in {store}")
                 if not release:

@@ -265,3 +265,51 @@ def plot_warnings_timeline(result, *, lang: str = "zh", unit_id: str | None = No
     fig.update_xaxes(title_text=labels["period"], type="category")
     fig.update_yaxes(title_text=labels["count"])
     return fig
+
+
+def plot_rank_intervals(
+    summary: pd.DataFrame, names: Mapping[str, str], *, lang: str = "zh"
+) -> go.Figure:
+    """Each unit's nominal rank with its 5–95 % interval from the uncertainty draws
+    (and the median rank), best first: how firm each place in the table is."""
+    if lang not in _RISK_LABELS:
+        raise ValueError(f"lang must be one of {sorted(_RISK_LABELS)}, not {lang!r}")
+    s = summary.dropna(subset=["nominal_rank"]).sort_values("nominal_rank")
+    y = [names.get(u, u) for u in s["unit_id"]]
+    words = {
+        "zh": ("发布名次", "中位名次", "名次（5%–95% 区间）", "单位"),
+        "en": ("Published rank", "Median rank", "Rank (5–95% interval)", "Department"),
+    }[lang]
+    fig = go.Figure()
+    fig.add_scatter(
+        x=s["nominal_rank"],
+        y=y,
+        mode="markers",
+        name=words[0],
+        marker={"color": PALETTE[0], "size": 9},
+        error_x={
+            "type": "data",
+            "symmetric": False,
+            "array": s["rank_q95"] - s["nominal_rank"],
+            "arrayminus": s["nominal_rank"] - s["rank_q05"],
+            "color": "#7a8794",
+            "thickness": 2,
+        },
+    )
+    fig.add_scatter(
+        x=s["median_rank"],
+        y=y,
+        mode="markers",
+        name=words[1],
+        marker={"color": PALETTE[1], "size": 7, "symbol": "diamond"},
+    )
+    fig.update_layout(
+        template="plotly_white",
+        font={"family": FONT_FAMILY, "size": 14},
+        height=max(320, 120 + 22 * len(s)),
+        margin={"l": 10, "r": 20, "t": 40, "b": 50},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+    )
+    fig.update_xaxes(title_text=words[2], rangemode="tozero")
+    fig.update_yaxes(title_text=words[3], autorange="reversed", type="category")
+    return fig

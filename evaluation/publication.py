@@ -97,12 +97,15 @@ def parquet_bytes(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def run_tables(result: Result, appraisal=None) -> dict[str, bytes]:
-    """Every table of a run as Parquet bytes, in a fixed order."""
+def run_tables(result: Result, appraisal=None, uncertainty=None) -> dict[str, bytes]:
+    """Every table of a run as Parquet bytes, in a fixed order (the uncertainty
+    analysis adds its per-unit rank intervals as ``uncertainty``)."""
     tables = {name: parquet_bytes(getattr(result, name)) for name in Result.TABLES}
     if appraisal is not None:
         for name in appraisal.TABLES:
             tables[name] = parquet_bytes(getattr(appraisal, name))
+    if uncertainty is not None:
+        tables["uncertainty"] = parquet_bytes(uncertainty.summary)
     return tables
 
 
@@ -170,10 +173,13 @@ class Store:
         by: str,
         supersedes: str | None = None,
         reason: str = "",
+        uncertainty=None,
         **params,
     ) -> str:
         """Store a run as a **draft**; return its id. With ``supersedes`` it is a new
-        version of that run's chain (an appeal or correction: ``reason`` required)."""
+        version of that run's chain (an appeal or correction: ``reason`` required).
+        ``uncertainty`` (from ``uncertainty.run``) stores its rank intervals and the
+        spec that reproduces them."""
         if not by.strip():
             raise EvaluationError("a run needs the name of who adds it (by)")
         kind = "annual" if appraisal is not None else "period"
@@ -186,7 +192,9 @@ class Store:
         else:
             chain, version = self._new_chain(kind, period), 1
         run_id = f"{chain}.v{version}"
-        tables = run_tables(result, appraisal)
+        if uncertainty is not None:
+            params["uncertainty"] = uncertainty.spec
+        tables = run_tables(result, appraisal, uncertainty)
         info = manifest(result, appraisal, **params)
         now = _now()
         self._db.execute("BEGIN TRANSACTION")
@@ -404,10 +412,15 @@ def reproduce(store: Store, run_id: str, *, base: str | Path = ".") -> dict[str,
         if inputs.sha256 != info["appraisal"]["inputs_sha256"]:
             raise EvaluationError(f"appraisal inputs in {folder} changed since the run")
         appraisal = A.appraise(config, result, inputs)
+    uncertain = None
+    if "uncertainty" in info["params"]:
+        from . import uncertainty as U
+
+        uncertain = U.run(result, U.Spec(**info["params"]["uncertainty"]))
     stored = store.hashes(run_id)
     again = {
         n: hashlib.sha256(b).hexdigest()
-        for n, b in run_tables(result, appraisal).items()
+        for n, b in run_tables(result, appraisal, uncertain).items()
     }
     return {n: again.get(n) == h for n, h in stored.items()}
 

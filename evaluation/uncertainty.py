@@ -63,6 +63,7 @@ class Uncertainty:
 
     period: str
     units: list[str]
+    spec: dict  #: the Spec as plain data (stored with a published run)
     draws: pd.DataFrame
     scores: np.ndarray
     ranks: np.ndarray
@@ -133,7 +134,12 @@ def run(
     ]
     nominal = nominal.reindex(model.units)
     summary = _summary(model.units, scores, ranks, nominal)
-    return Uncertainty(period, model.units, table, scores, ranks, nominal, summary)
+    plain = {
+        k: list(v) if isinstance(v, tuple) else v for k, v in spec.__dict__.items()
+    }
+    return Uncertainty(
+        period, model.units, plain, table, scores, ranks, nominal, summary
+    )
 
 
 def prepare(result: Result, period: str, normalisations: tuple[str, ...]) -> _Model:

@@ -143,7 +143,11 @@ def update_rankings(period, peer_group, lang, run=None):
     table = data.league(run, period, group)
     names = data.peer_group_names(lang, run)
     columns = components.league_columns(
-        result.catalogue, lang, peer=group is not None, group_names=names
+        result.catalogue,
+        lang,
+        peer=group is not None,
+        group_names=names,
+        intervals="rank_interval" in table,
     )
     return (
         data.records(table),

@@ -166,12 +166,19 @@ def test_a_stored_run_reproduces_byte_for_byte(tmp_path, catalogue):
     ap = A.appraise(
         A.load_config(ROOT / "appraisal.yaml"), result, A.load_inputs(ROOT / folder)
     )
+    from evaluation import uncertainty as U
+
+    intervals = U.run(result, U.Spec(n=200, normalisations=("catalogue", "minmax")))
     with Store(tmp_path / "s.duckdb") as s:
-        run = s.add_run(result, ap, by="analyst", appraisal_inputs=folder)
+        run = s.add_run(
+            result, ap, by="analyst", appraisal_inputs=folder, uncertainty=intervals
+        )
         s.publish(run, by="director")
         same = reproduce(s, run, base=ROOT)
         info = s.manifest(run)
-    assert set(same) == set(ev.Result.TABLES) | set(A.Appraisal.TABLES)
+    assert set(same) == set(ev.Result.TABLES) | set(A.Appraisal.TABLES) | {
+        "uncertainty"
+    }
     assert all(same.values()), same
     assert info["appraisal"]["rules_version"] == "2025.1"
     assert info["catalogue_version"] and "inputs" in info["provenance"]

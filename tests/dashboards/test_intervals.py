@@ -1,0 +1,47 @@
+"""Rank intervals stored with a run show in the rankings grid and as a plot."""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+
+from dashboards import app as dashboard
+from evaluation import plots
+from evaluation import uncertainty as U
+from evaluation.publication import Store
+
+
+def test_stored_intervals_show_in_the_grid(sample_result, tmp_path):
+    u = U.run(sample_result, U.Spec(n=300, weight_noise=0.4))
+    path = tmp_path / "store.duckdb"
+    with Store(path) as s:
+        run = s.add_run(sample_result, by="analyst", uncertainty=u)
+        s.publish(run, by="director")
+    app = dashboard.create_app(path)
+    assert app.server.test_client().get("/").status_code == 200
+    rankings = importlib.import_module("dashboards.pages.rankings")
+    rows, columns, _ = rankings.update_rankings("2025", "_all", "en", run)
+    header = {c.get("field"): c["headerName"] for c in columns}
+    assert header["rank_interval"] == "Rank range (5–95%)"
+    expected = U.rank_range(u.summary)
+    assert {r["unit_id"]: r["rank_interval"] for r in rows} == expected.to_dict()
+    # within one peer group the overall interval would mislead: no column
+    _, columns, _ = rankings.update_rankings("2025", "economic", "en", run)
+    assert "rank_interval" not in {c.get("field") for c in columns}
+
+
+def test_rank_interval_plot_draws_each_interval(sample_result):
+    u = U.run(sample_result, U.Spec(n=200, weight_noise=0.4))
+    names = dict(
+        zip(sample_result.units["unit_id"], sample_result.units["name_en"], strict=True)
+    )
+    fig = plots.plot_rank_intervals(u.summary, names, lang="en")
+    s = u.summary.sort_values("nominal_rank")
+    bars = fig.data[0]
+    np.testing.assert_array_equal(bars.x, s["nominal_rank"])
+    np.testing.assert_array_equal(bars.error_x.array, s["rank_q95"] - s["nominal_rank"])
+    np.testing.assert_array_equal(
+        bars.error_x.arrayminus, s["nominal_rank"] - s["rank_q05"]
+    )
+    assert list(bars.y) == [names[x] for x in s["unit_id"]]
