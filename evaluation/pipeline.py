@@ -24,7 +24,7 @@ from .catalogue import COMPOSITE, Catalogue, load_catalogue
 from .errors import EvaluationError
 from .io import Dataset, load_dataset
 from .normalise import normalise
-from .prepare import insufficient_units, prepare, scored_indicators
+from .prepare import as_matrix, insufficient_units, prepare, scored_indicators
 from .rank import rank_change, rank_units
 from .result import Provenance, Result, Step
 from .treat import treat
@@ -55,22 +55,10 @@ def score(
     Returns the stage tables (long, keyed by ``period, unit_id``) that make a Result.
     """
     prepared = prepare(observations, units, catalogue, period=period)
-    ids = list(prepared["indicator_id"].unique())  # in order of appearance
     eval_periods = list(prepared["period"].unique())
     unit_ids = units["unit_id"].to_numpy()
-    index = pd.MultiIndex.from_product([eval_periods, unit_ids], names=KEY)
-    shape = (
-        len(index),
-        len(ids),
-    )  # prepared is dense, in (period, unit, indicator) order
-    matrix = pd.DataFrame(
-        prepared["value"].to_numpy().reshape(shape), index=index, columns=ids
-    )
-    zero = pd.DataFrame(
-        (prepared["status"] == "missing_zero_score").to_numpy().reshape(shape),
-        index=index,
-        columns=ids,
-    )
+    matrix, zero = as_matrix(prepared, unit_ids)
+    index = matrix.index
     matrix, treatment = treat(matrix, catalogue)
     normalised = normalise(matrix, catalogue, zero_score=zero)
     agg = aggregate(normalised, catalogue)

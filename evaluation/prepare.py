@@ -164,6 +164,27 @@ def prepare(
     return _apply_missing_rules(frame, units, meta, catalogue.settings)
 
 
+def as_matrix(prepared: pd.DataFrame, unit_ids) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``prepared`` (dense, in period, unit, indicator order) as a ``(period,
+    unit_id) × indicator`` value matrix, and the matching ``zero_score`` mask;
+    a reshape, no pivot."""
+    ids = list(prepared["indicator_id"].unique())  # in order of appearance
+    periods = list(prepared["period"].unique())
+    index = pd.MultiIndex.from_product(
+        [periods, list(unit_ids)], names=["period", "unit_id"]
+    )
+    shape = (len(index), len(ids))
+    matrix = pd.DataFrame(
+        prepared["value"].to_numpy().reshape(shape), index=index, columns=ids
+    )
+    zero = pd.DataFrame(
+        (prepared["status"] == "missing_zero_score").to_numpy().reshape(shape),
+        index=index,
+        columns=ids,
+    )
+    return matrix, zero
+
+
 def _codes(values: pd.Series, categories) -> np.ndarray:
     """Position of each value in ``categories`` (-1 if absent), via the uniques only."""
     codes, uniques = pd.factorize(values)

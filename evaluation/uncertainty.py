@@ -28,7 +28,7 @@ from .aggregate import RELATIVE, _combine
 from .catalogue import COMPOSITE, Aggregation, Catalogue, parse_catalogue
 from .errors import EvaluationError
 from .normalise import normalise
-from .prepare import insufficient_units
+from .prepare import as_matrix, insufficient_units
 from .rank import TIE_DECIMALS
 from .result import Result
 from .treat import treat
@@ -247,20 +247,8 @@ class _Model:
         self.period = period
         self.units = list(result.units["unit_id"])
         prepared = result.prepared
-        ids = list(prepared["indicator_id"].unique())
-        periods = list(prepared["period"].unique())
-        index = pd.MultiIndex.from_product(
-            [periods, self.units], names=["period", "unit_id"]
-        )
-        shape = (len(index), len(ids))
-        matrix = pd.DataFrame(
-            prepared["value"].to_numpy().reshape(shape), index=index, columns=ids
-        )
-        zero = pd.DataFrame(
-            (prepared["status"] == "missing_zero_score").to_numpy().reshape(shape),
-            index=index,
-            columns=ids,
-        )
+        matrix, zero = as_matrix(prepared, self.units)
+        ids, index = list(matrix.columns), matrix.index
         treated, _ = treat(matrix, cat)
         rows = index.get_level_values("period") == period
         if not rows.any():
