@@ -49,9 +49,6 @@ def set_source(path: str | Path) -> Path:
     return path
 
 
-set_result_path = set_source  # the name earlier code used
-
-
 def is_store() -> bool:
     return _source is not None and _source.suffix == ".duckdb"
 
@@ -82,12 +79,6 @@ def _runs() -> pd.DataFrame:
         )
     with Store(_source) as s:
         return s.runs()
-
-
-def refresh() -> None:
-    """Forget cached run lists (after a publication)."""
-    _runs.cache_clear()
-    _annual.cache_clear()
 
 
 def runs(kind: str = "period") -> pd.DataFrame:

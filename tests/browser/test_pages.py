@@ -14,7 +14,6 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.security import generate_password_hash
 
-from dashboards import data as dashboard_data
 from dashboards.app import create_app
 from evaluation.publication import Store
 
@@ -246,7 +245,6 @@ def test_no_request_without_login_returns_draft_data(store):
         "/login", data={"user": "wang", "password": "x"}
     )
     assert wrong.status_code == 401
-    dashboard_data.refresh()
 
 
 def test_sorting_the_grid_by_a_column(dash_duo, store, sample_result):
