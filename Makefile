@@ -61,6 +61,8 @@ bench: install
 	$(BIN)/python benchmarks/bench_scoring.py
 	$(BIN)/python benchmarks/bench_quality.py
 	$(BIN)/python benchmarks/bench_dashboard.py
+	$(BIN)/python benchmarks/bench_uncertainty.py
+	$(BIN)/python benchmarks/bench_matrix.py
 
 lint: install
 	$(BIN)/ruff check evaluation dashboards tests benchmarks

@@ -51,3 +51,14 @@ def test_uncertainty_benchmark_runs(capsys, tmp_path):
     table = bench.main([str(tmp_path), "--draws", "20", "--repeats", "1"])
     assert table["case"].tolist() == ["sample 20 draws", "floor (one matrix product)"]
     assert (table["median_ms"] > 0).all()
+
+
+def test_matrix_benchmark_runs(capsys):
+    spec = importlib.util.spec_from_file_location(
+        "bench_matrix", ROOT / "benchmarks" / "bench_matrix.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    table = bench.main(["--units", "500", "--indicators", "10", "--repeats", "1"])
+    assert table["case"].tolist() == ["score_matrix", "naive numpy"]
+    assert "composites agree: True" in capsys.readouterr().out
