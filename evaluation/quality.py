@@ -443,9 +443,11 @@ def with_decisions(flags_table: pd.DataFrame, decisions: pd.DataFrame) -> pd.Dat
     """Flags with ``status`` (open, accepted, dismissed) from the latest decision."""
     latest = decisions.drop_duplicates("flag_id", keep="last").set_index("flag_id")
     out = flags_table.copy()
-    out["status"] = out["flag_id"].map(latest["decision"]).fillna("open")
+    # as objects: with no decisions yet the lookups are all-missing floats
+    status = out["flag_id"].map(latest["decision"]).astype(object)
+    out["status"] = status.where(status.notna(), "open")
     for c in ("comment", "decided_by", "decided_at"):
-        out[c] = out["flag_id"].map(latest[c])
+        out[c] = out["flag_id"].map(latest[c]).astype(object)
     return out
 
 

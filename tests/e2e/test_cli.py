@@ -270,3 +270,25 @@ def test_uncertainty_and_the_rank_range_column(tmp_path, sample_result):
     table = pd.read_csv(media, encoding="utf-8-sig", dtype=str)
     first = table["Rank range (5–95%)"].iloc[0]
     assert first.startswith(table["Rank"].iloc[0] + " (")
+
+
+def test_flags_are_listed_and_a_decision_is_recorded(tmp_path, sample_result):
+    from evaluation.store import save_result
+
+    folder = save_result(sample_result, tmp_path / "result")
+    book = tmp_path / "decisions.csv"
+    listed = invoke("flags", folder, "--decisions", book)
+    assert listed.exit_code == 0, listed.output
+    n = len(sample_result.flags)
+    assert f"{n} flags: {n} open, 0 accepted, 0 dismissed" in listed.output
+    fid = sample_result.flags["flag_id"].iloc[0]
+    refused = invoke("flags", folder, "--decisions", book, "--dismiss", fid)
+    assert refused.exit_code == 1 and "needs a comment" in refused.output
+    done = invoke(
+        "flags", folder, "--decisions", book, "--dismiss", fid,
+        "--comment", "核实无误", "--by", "李",
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert f"{n - 1} open, 0 accepted, 1 dismissed" in done.output
+    both = invoke("flags", folder, "--accept", fid, "--dismiss", fid)
+    assert both.exit_code == 2
