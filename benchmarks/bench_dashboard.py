@@ -15,12 +15,14 @@ import importlib
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from timing import timed  # noqa: E402
 
 import evaluation as ev  # noqa: E402
 from dashboards import app as dashboard  # noqa: E402
@@ -28,16 +30,6 @@ from evaluation.generate import generate_city, write_city  # noqa: E402
 from evaluation.store import save_result  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def timed(fn, repeats: int) -> list[float]:
-    fn()  # warm-up: caches fill as on a live server after the first visitor
-    out = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - start)
-    return out
 
 
 def main(argv: list[str] | None = None) -> pd.DataFrame:

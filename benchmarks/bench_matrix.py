@@ -14,13 +14,15 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from timing import timed  # noqa: E402
 
 import evaluation as ev  # noqa: E402
 from evaluation.matrix import score_matrix  # noqa: E402
@@ -86,12 +88,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     }
     rows = []
     for name, fn in cases.items():
-        fn()
-        times = []
-        for _ in range(args.repeats):
-            start = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - start)
+        times = timed(fn, args.repeats)
         rows.append({"case": name, "median_ms": 1000 * statistics.median(times),
                      "min_ms": 1000 * min(times)})  # fmt: skip
     table = pd.DataFrame(rows)

@@ -21,7 +21,6 @@ import argparse
 import gc
 import statistics
 import sys
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -29,6 +28,9 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from timing import timed  # noqa: E402
 
 import evaluation as ev  # noqa: E402
 from evaluation import quality  # noqa: E402
@@ -131,16 +133,6 @@ def floor(codes, values, n_units, n_ind, weights, sign) -> np.ndarray:
     return np.argsort(-composite, kind="stable")
 
 
-def timed(fn, repeats: int) -> list[float]:
-    out = []
-    for _ in range(repeats):
-        gc.collect()
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return out
-
-
 def peak_mib(fn) -> float:
     gc.collect()
     tracemalloc.start()
@@ -211,7 +203,6 @@ def main(argv=None) -> pd.DataFrame:
     }
     rows = []
     for name, fn in cases.items():
-        fn()  # warm up
         times = timed(fn, args.repeats)
         rows.append(
             {

@@ -144,6 +144,30 @@ def _load(run_id: str) -> Result:
         return s.result(run_id, record=False)
 
 
+def period_of(run_id: str | None, period: str | None) -> str:
+    """``period`` if the run has it, else the run's own period."""
+    r = result(run_id)
+    return period if period in r.periods else r.period
+
+
+def periods(run_id: str | None, keep: str | None = None) -> tuple[list[str], str]:
+    """A period dropdown's options and value for a run (keeping ``keep`` if it can)."""
+    return result(run_id).periods, period_of(run_id, keep)
+
+
+def ledger_overdue_first(run_id: str | None) -> pd.DataFrame:
+    """The run's ledger, open items first, the overdue among them first, then by
+    first due date."""
+    led = result(run_id).ledger
+    order = led.assign(
+        _open=led["status"] == "open", _late=led["reminder"].astype(bool)
+    )
+    order = order.sort_values(
+        ["_open", "_late", "first_due"], ascending=[False, False, True], kind="stable"
+    )
+    return order.drop(columns=["_open", "_late"])
+
+
 def grades(year: str) -> pd.DataFrame | None:
     """Final grades of the in-force published annual appraisal of ``year``."""
     return _annual(year)

@@ -82,8 +82,7 @@ def layout(unit_id: str = "", **_query) -> html.Div:
     Input("profile-unit", "data"),
 )
 def update_periods(run, _unit):
-    result = data.result(run)
-    return result.periods, result.period
+    return data.periods(run)
 
 
 @callback(
@@ -99,7 +98,7 @@ def update_periods(run, _unit):
 def update_profile(unit, period, lang, run=None):
     """The whole page for one unit, period, run and language."""
     result = data.result(run)
-    period = period if period in result.periods else result.period
+    period = data.period_of(run, period)
     p = data.profile(run, unit, period)
     cat = result.catalogue
     units = result.units.set_index("unit_id")

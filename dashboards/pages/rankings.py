@@ -103,8 +103,7 @@ def layout(**_query) -> html.Div:
 )
 def update_periods(run, period):
     """The periods of the chosen run; keep the period shown if the run has it."""
-    result = data.result(run)
-    return result.periods, period if period in result.periods else result.period
+    return data.periods(run, period)
 
 
 @callback(
@@ -138,8 +137,7 @@ def update_rankings(period, peer_group, lang, run=None):
     """
     group = components.peer_group_or_none(peer_group)
     result = data.result(run)
-    if period not in result.periods:
-        period = result.period
+    period = data.period_of(run, period)
     table = data.league(run, period, group)
     names = data.peer_group_names(lang, run)
     columns = components.league_columns(

@@ -55,8 +55,7 @@ def layout(**_query) -> html.Div:
     Input("app-run", "value"),
 )
 def update_periods(run):
-    result = data.result(run)
-    return result.periods, result.period
+    return data.periods(run)
 
 
 @callback(
@@ -76,14 +75,11 @@ def update_periods(run):
 def update_risk(period, lang, run=None):
     """Heatmap, warnings and ledger of one period, in one language."""
     result = data.result(run)
-    period = period if period in result.periods else result.period
+    period = data.period_of(run, period)
     k = 0 if lang == "zh" else 1
     warnings = risk_table(result, "warnings", period=period, lang=lang)
-    ledger = result.ledger
-    overdue_first = ledger.assign(
-        _open=ledger["status"] == "open", _late=ledger["reminder"].astype(bool)
-    ).sort_values(["_open", "_late", "first_due"], ascending=[False, False, True])
-    shown = risk_table(replace(result, ledger=overdue_first), "ledger", lang=lang)
+    ordered = replace(result, ledger=data.ledger_overdue_first(run))
+    shown = risk_table(ordered, "ledger", lang=lang)
     fig = plots.plot_risk_heatmap(result, period, lang=lang)
     fig.update_layout(height=max(420, 110 + 18 * len(result.units)))
     return (

@@ -120,8 +120,7 @@ def layout(**_query) -> html.Div:
     Input("app-run", "value"),
 )
 def update_periods(run):
-    result = data.result(run)
-    return result.periods, result.period
+    return data.periods(run)
 
 
 @callback(
@@ -132,8 +131,7 @@ def update_periods(run):
 )
 def reset_weights(_n, period, run):
     """The published level-1 weights of the period (also on first load)."""
-    result = data.result(run)
-    period = period if period in result.periods else result.period
+    period = data.period_of(run, period)
     weights = data.published_weights(run, period)
     dims = [o["id"]["dim"] for o in ctx.outputs_list]
     return [round(weights.get(d, 0.0), 4) for d in dims]
@@ -174,7 +172,7 @@ def update_labels(lang, run):
 def update_whatif(values, period, lang, ids, run=None):
     """The ranking under the sliders' weights, and who moves."""
     result = data.result(run)
-    period = period if period in result.periods else result.period
+    period = data.period_of(run, period)
     weights = {i["dim"]: v for i, v in zip(ids, values, strict=True)}
     matrix = data.dimension_matrix(run, period)
     published = result.ranks[result.ranks["period"] == period].set_index("unit_id")[
