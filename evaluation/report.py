@@ -6,6 +6,12 @@ group; the rules applied with their sources; one page per department (composite 
 level-1 dimension scores against the peer median, warnings, survey results with
 response rates). HTML by jinja2, PDF by WeasyPrint, figures by plotly exported to PNG
 with kaleido (Debian's chromium); figures are exported in one batch.
+
+Rank ranges: the grades are stored, but how firm each department's place by score is
+comes from :func:`final_rank_intervals`, run at render time (seeded, so the same every
+time) with the uncertainty spec stored with a published run of the year: the
+catalogue's open choices move the period composites, and the appraisal's own rules
+carry them into the final score. Without such a spec the report says so.
 """
 
 from __future__ import annotations
@@ -17,14 +23,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import jinja2
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
+from scipy.stats import rankdata
 
-from .appraisal import GRADE_NAMES, GRADES
-from .export import WORDS, round_half_up
-from .plots import FONT_FAMILY, PALETTE
+from . import periods as P
+from .appraisal import GRADE_NAMES, GRADES, Config
+from .errors import EvaluationError
+from .export import HEADERS, WORDS, round_half_up
+from .plots import FONT_FAMILY, PALETTE, plot_rank_intervals
 from .result import Result
 
 TEXT = {
@@ -73,6 +83,30 @@ TEXT = {
         "published": "已发布",
         "sufficient": "有效",
         "insufficient": "样本不足",
+        "rank_range": HEADERS["rank_range"][0],
+        "intervals": "排名区间",
+        "interval_note": "{header}：按总分的名次，括号内为 {n:,} 次抽样中 5%–95% "
+        "的名次范围。每次抽样按版本 {source} 所存的不确定性分析设定改变指标体系中的"
+        "开放选择（{choices}），重算 {year} 年各{freq}综合得分，再按本次考评的权重"
+        "（考 {p:.0%}、评 {r:.0%}、议 {s:.0%}）合成、减去扣分后排名；年终评估、"
+        "民主测评和扣分按记录取值，不在抽样之内。区间越窄，名次越稳定。",
+        "interval_none": "{header}：无。{year} 年没有保存不确定性分析的已发布版本"
+        "（evaluation publish --uncertainty-draws N），本报告不显示名次区间。",
+        "interval_line": "{header}：{text}（{n:,} 次抽样）",
+        "interval_line_none": "{header}：无",
+        "weights": "第 {levels} 级指标权重 ±{noise:.0%}",
+        "normalisation": "标准化方法：{options}",
+        "aggregation": "汇总方法：{options}",
+        "exclude": "每次剔除一个指标或不剔除",
+        "catalogue": "按指标体系",
+        "list_sep": "、",
+        "choice_sep": "；",
+        "freq": {
+            "monthly": "月",
+            "bimonthly": "双月",
+            "quarterly": "季度",
+            "half_year": "半年",
+        },
     },
     "en": {
         "title": "Annual performance appraisal: committee report",
@@ -120,6 +154,33 @@ TEXT = {
         "published": "published",
         "sufficient": "sufficient",
         "insufficient": "insufficient",
+        "rank_range": HEADERS["rank_range"][1],
+        "intervals": "Rank ranges",
+        "interval_note": "{header}: the rank by score and, in brackets, the ranks "
+        "of 5–95% of {n:,} draws. Each draw varies the catalogue's open choices "
+        "({choices}) as stored with run {source}, rescores the {year} {freq} "
+        "composites, and combines them by this appraisal's shares (periods {p:.0%}, "
+        "review {r:.0%}, survey {s:.0%}) less deductions before ranking; the review, "
+        "survey and deductions are taken as recorded, not drawn. The narrower the "
+        "range, the firmer the place.",
+        "interval_none": "{header}: not available. No published run of {year} "
+        "stores an uncertainty analysis (evaluation publish --uncertainty-draws N), "
+        "so this report shows no rank ranges.",
+        "interval_line": "{header}: {text} ({n:,} draws)",
+        "interval_line_none": "{header}: not available",
+        "weights": "level-{levels} weights ±{noise:.0%}",
+        "normalisation": "normalisation: {options}",
+        "aggregation": "aggregation: {options}",
+        "exclude": "leaving out one indicator or none",
+        "catalogue": "as in the catalogue",
+        "list_sep": ", ",
+        "choice_sep": "; ",
+        "freq": {
+            "monthly": "monthly",
+            "bimonthly": "bi-monthly",
+            "quarterly": "quarterly",
+            "half_year": "half-year",
+        },
     },
 }
 
@@ -135,12 +196,15 @@ def render_html(
     name: str = "",
     units: list[str] | None = None,
     rater_groups: dict[str, tuple[str, str]] | None = None,
+    intervals: pd.DataFrame | None = None,
 ) -> str:
     """The report as one self-contained HTML page (figures embedded as PNG).
 
     ``tables``: the annual run's ``grades``, ``rules_applied`` and ``survey``.
     ``units`` limits the department pages (default: every unit); ``rater_groups``
-    names the survey's groups (id → (zh, en)).
+    names the survey's groups (id → (zh, en)). ``intervals``: the final score's
+    rank intervals from :func:`final_rank_intervals` (with ``attrs["source"]``, the
+    run whose spec drove them); without them the report says none are available.
     """
     if lang not in TEXT:
         raise ValueError(f"lang must be zh or en, not {lang!r}")
@@ -156,10 +220,12 @@ def render_html(
         "; ".join
     )
 
+    year = str(grades.attrs.get("year", "")) or result.period[:4]
+    ranges = _rank_text(intervals)
     headers = [
         t["unit"], t["group"], t["periods"], t["review"], t["survey_part"],
-        t["deductions"], t["total"], t["by_score"], t["rules_effect"], t["override"],
-        t["final"],
+        t["deductions"], t["total"], *([t["rank_range"]] if ranges is not None else []),
+        t["by_score"], t["rules_effect"], t["override"], t["final"],
     ]  # fmt: skip
     rows = []
     for r in grades.itertuples():
@@ -178,6 +244,7 @@ def render_html(
                     ]
                 )
             ],
+            *([(ranges.get(r.unit_id, ""), "num nw")] if ranges is not None else []),
             (GRADE_NAMES[r.grade_by_score][k], "nw"),
             (effects.get(r.unit_id, ""), ""),
             (_override(r.override, k), ""),
@@ -193,13 +260,17 @@ def render_html(
     )
     keep = units if units is not None else grades["unit_id"].tolist()
     figures = [_distribution(grades, group_name, lang)]
+    if ranges is not None:
+        names_k = grades.set_index("unit_id")["name_zh" if k == 0 else "name_en"]
+        figures.append(_interval_figure(intervals, names_k.to_dict(), lang))
+    first = len(figures)
     figures += [_profile_figure(result, u, lang) for u in keep]
     images = _png_data_urls(figures)
     warnings = result.warnings
-    year = str(grades.attrs.get("year", "")) or result.period[:4]
     names = grades.set_index("unit_id")
+    n_draws = int(intervals.attrs["spec"]["n"]) if ranges is not None else 0
     profiles = []
-    for unit, image in zip(keep, images[1:], strict=True):
+    for unit, image in zip(keep, images[first:], strict=True):
         g = names.loc[unit]
         w = warnings[
             (warnings["unit_id"] == unit) & warnings["period"].str.startswith(year)
@@ -217,6 +288,13 @@ def render_html(
                 "grade": GRADE_NAMES[g["final_grade"]][k],
                 "grade_code": g["final_grade"],
                 "score": round_half_up([g["score"]])[0],
+                "rank_range": (
+                    t["interval_line"].format(
+                        header=t["rank_range"], text=ranges.get(unit, ""), n=n_draws
+                    )
+                    if ranges is not None and ranges.get(unit, "")
+                    else t["interval_line_none"].format(header=t["rank_range"])
+                ),
                 "figure": image,
                 "warning_counts": ", ".join(
                     f"{WORDS[lv][k]} {int(counts.get(lv, 0))}"
@@ -261,6 +339,8 @@ def render_html(
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         grade_headers=headers,
         grade_rows=rows,
+        interval_note=_interval_note(intervals, t, year),
+        interval_figure=images[1] if ranges is not None else None,
         distribution=images[0],
         rule_headers=[t["rule"], t["version"], t["source"], t["units"]],
         rule_rows=rule_rows,
@@ -312,6 +392,18 @@ def from_store(store, run_id: str, *, viewer: str | None = None, **kwargs) -> st
     tables["grades"].attrs["year"] = info["appraisal"]["config"]["year"]
     lang = kwargs.get("lang", "zh")
     config = info["appraisal"]["config"]
+    source = interval_source(store, run_id)
+    intervals = None
+    if source is not None:
+        from .uncertainty import Spec
+
+        intervals = final_rank_intervals(
+            result,
+            tables["grades"],
+            Config.model_validate(config),
+            Spec(**store.manifest(source)["params"]["uncertainty"]),
+        )
+        intervals.attrs["source"] = source
     return render_html(
         result,
         tables,
@@ -322,7 +414,184 @@ def from_store(store, run_id: str, *, viewer: str | None = None, **kwargs) -> st
         rater_groups={
             g["id"]: (g["name_zh"], g["name_en"]) for g in config["survey"]["groups"]
         },
+        intervals=intervals,
         **kwargs,
+    )
+
+
+# ------------------------------------------------------------ rank intervals
+def interval_source(store, run_id: str) -> str | None:
+    """The run whose stored uncertainty spec drives the annual run's rank ranges.
+
+    The annual run itself if it was published with ``--uncertainty-draws``; else the
+    latest published period run in force of the same year that stores one; else
+    ``None`` (the report then says no ranges are available).
+    """
+    info = store.manifest(run_id)
+    if "uncertainty" in info.get("params", {}):
+        return run_id
+    year = str(info["appraisal"]["config"]["year"])
+    runs = store.runs()
+    hits = runs[
+        runs["in_force"]
+        & (runs["kind"] == "period")
+        & runs["period"].str.startswith(year)
+    ]
+    for candidate in reversed(hits["run_id"].tolist()):  # a few runs, latest first
+        if "uncertainty" in store.manifest(candidate).get("params", {}):
+            return candidate
+    return None
+
+
+def final_rank_intervals(
+    result: Result,
+    grades: pd.DataFrame,
+    config: Config,
+    spec,
+    *,
+    draws: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Rank intervals of the appraisal's **final score**, not of one period.
+
+    Each draw of ``spec`` (or of an explicit ``draws`` table, as from
+    ``uncertainty.draw_table``) rescores every period composite of the year at the
+    appraisal's frequency with the same choices (``uncertainty.run``), then follows
+    the appraisal's rules: the weighted mean of the periods (weights by label suffix,
+    periods without a composite left out), the shares of 考、评、议 over the parts a
+    unit has, less the recorded deductions, floored at 0. The review, survey and
+    deductions come from the stored ``grades`` (they are not catalogue choices). Ranks
+    use the score at 2 decimals, as published; ties share the better place.
+
+    Returns the columns of ``uncertainty``'s summary (``unit_id, nominal_rank,
+    mean_rank, median_rank, rank_q05, rank_q95, score_q05, score_q95``) in the order
+    of ``grades``; ``nominal_rank`` ranks the stored score. ``attrs`` hold the spec,
+    the frequency and the shares, for the report's sentence.
+    """
+    from . import uncertainty as U
+
+    table = draws if draws is not None else U.draw_table(result, spec)
+    labels = pd.Series(sorted(set(result.composite["period"])))
+    parsed = P.parse(labels)
+    mine = labels[
+        (parsed["year"] == config.year)
+        & (parsed["frequency"] == config.periods.frequency)
+    ].tolist()
+    if not mine:
+        raise EvaluationError(
+            f"the run has no {config.periods.frequency} composites in {config.year}"
+        )
+    units = grades["unit_id"].tolist()
+    comp = np.full((len(mine), len(table), len(units)), np.nan)
+    for i, period in enumerate(mine):  # the year's periods: a dozen at most
+        u = U.run(result, spec, period=period, draws=table)
+        where = pd.Index(u.units).get_indexer(units)
+        comp[i][:, where >= 0] = u.scores[:, where[where >= 0]]
+    w = np.array([config.periods.weights.get(p.split("-")[1], 1.0) for p in mine])
+    have = ~np.isnan(comp)
+    wt = w[:, None, None] * have
+    total = wt.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        periods = (np.where(have, comp, 0.0) * wt).sum(axis=0) / total
+    periods[total == 0] = np.nan
+    fixed = grades[["review_score", "survey_score"]].to_numpy(dtype=float)
+    parts = np.stack(
+        [periods, *np.broadcast_to(fixed.T[:, None, :], (2, *periods.shape))]
+    )  # part × draw × unit
+    shares = np.array(
+        [config.shares.periods, config.shares.review, config.shares.survey]
+    )
+    present = ~np.isnan(parts)
+    share = shares[:, None, None] * present
+    with np.errstate(invalid="ignore", divide="ignore"):
+        combined = (np.where(present, parts, 0.0) * share).sum(axis=0) / share.sum(
+            axis=0
+        )
+    combined[share.sum(axis=0) == 0] = np.nan
+    scores = np.maximum(combined - grades["deductions"].to_numpy(dtype=float), 0.0)
+    ranks = _ranks_by_score(scores)
+    nominal = _ranks_by_score(grades["score"].to_numpy(dtype=float)[None, :])[0]
+    ranked = ~np.isnan(ranks).all(axis=0)  # a unit never scored has no interval
+    out = np.full((6, len(units)), np.nan)
+    if ranked.any():
+        r, s = ranks[:, ranked], scores[:, ranked]
+        q = np.nanpercentile(r, [5, 50, 95], axis=0)
+        out[:, ranked] = [
+            np.nanmean(r, axis=0),
+            q[1],
+            q[0],
+            q[2],
+            *np.nanpercentile(s, [5, 95], axis=0),
+        ]
+    summary = pd.DataFrame(
+        {
+            "unit_id": units,
+            "nominal_rank": nominal,
+            "mean_rank": out[0],
+            "median_rank": out[1],
+            "rank_q05": out[2],
+            "rank_q95": out[3],
+            "score_q05": out[4],
+            "score_q95": out[5],
+        }
+    )
+    summary.attrs.update(
+        spec={"n": len(table), **{k: v for k, v in vars(spec).items() if k != "n"}},
+        frequency=config.periods.frequency,
+        shares=(config.shares.periods, config.shares.review, config.shares.survey),
+    )
+    return summary
+
+
+def _ranks_by_score(scores: np.ndarray) -> np.ndarray:
+    """Ranks within each row (1 = best) of scores at 2 decimals; NaN: no rank."""
+    r = rankdata(-np.round(scores, 2), method="min", axis=1, nan_policy="omit")
+    return np.where(np.isnan(scores), np.nan, r)
+
+
+def _rank_text(intervals: pd.DataFrame | None) -> pd.Series | None:
+    if intervals is None:
+        return None
+    from .uncertainty import rank_range
+
+    return rank_range(intervals)
+
+
+def _interval_note(intervals: pd.DataFrame | None, t: dict, year: str) -> str:
+    """The sentence under the grade table: what the range means and where it comes
+    from, or that there is none."""
+    if intervals is None:
+        return t["interval_none"].format(header=t["rank_range"], year=year)
+    spec = intervals.attrs["spec"]
+    sep = t["list_sep"]
+
+    def options(values) -> str:
+        return sep.join(t["catalogue"] if v == "catalogue" else v for v in values)
+
+    choices = [
+        t["weights"].format(
+            levels=sep.join(str(v) for v in spec["weight_levels"]),
+            noise=spec["weight_noise"],
+        )
+    ]
+    if list(spec["normalisations"]) != ["catalogue"]:
+        choices.append(
+            t["normalisation"].format(options=options(spec["normalisations"]))
+        )
+    if list(spec["aggregations"]) != ["catalogue"]:
+        choices.append(t["aggregation"].format(options=options(spec["aggregations"])))
+    if spec["exclude"]:
+        choices.append(t["exclude"])
+    p, r, s = intervals.attrs["shares"]
+    return t["interval_note"].format(
+        header=t["rank_range"],
+        n=int(spec["n"]),
+        source=intervals.attrs.get("source", ""),
+        choices=t["choice_sep"].join(choices),
+        year=year,
+        freq=t["freq"][intervals.attrs["frequency"]],
+        p=p,
+        r=r,
+        s=s,
     )
 
 
@@ -360,6 +629,24 @@ def _distribution(grades: pd.DataFrame, group_name: dict, lang: str) -> go.Figur
         legend={"orientation": "h", "y": 1.05, "yanchor": "bottom", "x": 0},
     )
     fig.update_xaxes(title_text=TEXT[lang]["count"], dtick=1)
+    return fig
+
+
+def _interval_figure(intervals: pd.DataFrame, names: dict, lang: str) -> go.Figure:
+    """Every department's rank by score with its 5–95 % range, on one page."""
+    fig = plot_rank_intervals(intervals, names, lang=lang)
+    n = int(intervals["nominal_rank"].notna().sum())
+    fig.update_traces(  # the median often equals the rank: let the rank show through
+        selector={"marker.symbol": "diamond"},
+        marker={"symbol": "diamond-open", "size": 9, "line": {"width": 2}},
+    )
+    fig.update_layout(
+        font={"size": 13},
+        width=1500,
+        height=max(300, 100 + 18 * n),  # A4 landscape: 50 departments fill a page
+        margin={"l": 10, "r": 20, "t": 30, "b": 45},
+    )
+    fig.update_yaxes(title_text=None, dtick=1, tickfont={"size": 12})  # every name
     return fig
 
 
