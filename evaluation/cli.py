@@ -602,6 +602,70 @@ def uncertainty(
         typer.echo(s.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 
+@app.command("national")
+def national_cmd(
+    observations: Annotated[
+        Path,
+        typer.Argument(
+            help="Reports as Parquet: one file, or a folder of files (a partitioned "
+            "dataset; each unit's reports in one file)."
+        ),
+    ],
+    units: Annotated[Path, typer.Option(help="Units table (Parquet, CSV or Excel).")],
+    period: Annotated[str, typer.Option("--period", "-p", help="Period to score.")],
+    catalogue: CatalogueOpt = Path("indicators.yaml"),
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("data/output"),
+    dask: Annotated[
+        bool,
+        typer.Option(
+            "--dask",
+            help="Spread the files over a Dask cluster (a LocalCluster "
+            "unless --scheduler is given).",
+        ),
+    ] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Address of a running Dask scheduler (implies --dask)."),
+    ] = None,
+    report: ReportOpt = None,
+) -> None:
+    """Score a national dataset (100,000+ units) from Parquet for one period; write
+    OUT/national_PERIOD/ (composite, ranks, dimension scores as Parquet)."""
+    import shutil
+    import tempfile
+
+    from . import distributed, national
+
+    cat = _catalogue(catalogue)
+    try:
+        table = national.read_units(units, cat)
+        if dask or scheduler:
+            with distributed.connect(scheduler) as client:
+                scored = distributed.score_parquet(
+                    observations, table, cat, period=period, client=client
+                )
+        else:
+            scored = national.score_parquet(observations, table, cat, period=period)
+    except ValidationFailed as exc:
+        raise _report_failure(exc, report) from None
+    except EvaluationError as exc:
+        raise _fail(str(exc)) from None
+    target = out / f"national_{period}"
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=out, prefix=".national-"))
+    staging.chmod(0o755)
+    scored.composite.to_parquet(staging / "composite.parquet", index=False)
+    scored.ranks.to_parquet(staging / "ranks.parquet", index=False)
+    scored.aggregated.scores.reset_index().to_parquet(
+        staging / "scores.parquet", index=False
+    )
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)  # all three files, or none
+    ranked = int(scored.ranks["rank"].notna().sum())
+    typer.echo(f"scored {period}: {ranked:,} of {len(table):,} units ranked")
+    typer.echo(f"wrote {target}/")
+
+
 @app.command()
 def generate(
     out: Annotated[Path, typer.Argument(help="Folder to write the dataset to.")],

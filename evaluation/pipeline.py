@@ -19,7 +19,7 @@ import pandas as pd
 from . import ledger as L
 from . import periods as P
 from . import quality, risk
-from .aggregate import aggregate
+from .aggregate import Aggregated, aggregate
 from .catalogue import COMPOSITE, Catalogue, load_catalogue
 from .errors import EvaluationError
 from .io import Dataset, load_dataset
@@ -56,6 +56,61 @@ def score(
     """
     prepared = prepare(observations, units, catalogue, period=period)
     eval_periods = list(prepared["period"].unique())
+    normalised, agg, ranks, composite, treatment = score_prepared(
+        prepared, units, catalogue
+    )
+
+    def long(frame: pd.DataFrame, name: str, key: str = "indicator_id") -> pd.Series:
+        return frame.stack(future_stack=True).rename_axis([*KEY, key]).rename(name)
+
+    dims = [c for c in agg.scores.columns if c != COMPOSITE]
+    scores = pd.concat(
+        [
+            long(agg.scores[dims], "score", "node_id"),
+            long(agg.coverage[dims], "coverage", "node_id"),
+        ],
+        axis=1,
+    )
+    events = _events_table(events)
+    scores = scores.reset_index()
+    inputs = risk.Inputs(
+        values=risk.node_values(prepared, scores, composite),
+        units=units,
+        periods=eval_periods,
+        observations=observations,
+        events=events,
+    )
+    warnings = risk.evaluate(inputs, catalogue)
+    ledger = L.update(L.empty(), warnings, inputs.values, eval_periods, catalogue)
+    return {
+        "prepared": prepared,
+        "normalised": long(normalised, "score").reset_index(),
+        "contributions": pd.concat(
+            [long(agg.weights, "weight"), long(agg.contributions, "contribution")],
+            axis=1,
+        ).reset_index(),
+        "scores": scores,
+        "composite": composite,
+        "ranks": ranks,
+        "weights": agg.node_weights,
+        "treatment": treatment,
+        "events": events,
+        "warnings": warnings,
+        "risk": risk.grade_units(warnings, units, eval_periods),
+        "ledger": ledger,
+    }
+
+
+def score_prepared(
+    prepared: pd.DataFrame, units: pd.DataFrame, catalogue: Catalogue
+) -> tuple[pd.DataFrame, Aggregated, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """From prepared values to ranks: treat, normalise, aggregate (units mostly
+    imputed get no composite), rank overall and within peer groups.
+
+    Returns the normalised matrix (``(period, unit_id)`` × indicator), the
+    aggregation, the ``ranks`` and ``composite`` tables and the treatment log. Shared by
+    :func:`score` and the national path (:mod:`.national`).
+    """
     unit_ids = units["unit_id"].to_numpy()
     matrix, zero = as_matrix(prepared, unit_ids)
     index = matrix.index
@@ -102,46 +157,7 @@ def score(
             "status": np.where(composite_score.notna(), "ranked", "insufficient_data"),
         }
     ).reset_index()
-
-    def long(frame: pd.DataFrame, name: str, key: str = "indicator_id") -> pd.Series:
-        return frame.stack(future_stack=True).rename_axis([*KEY, key]).rename(name)
-
-    dims = [c for c in agg.scores.columns if c != COMPOSITE]
-    scores = pd.concat(
-        [
-            long(agg.scores[dims], "score", "node_id"),
-            long(agg.coverage[dims], "coverage", "node_id"),
-        ],
-        axis=1,
-    )
-    events = _events_table(events)
-    scores = scores.reset_index()
-    inputs = risk.Inputs(
-        values=risk.node_values(prepared, scores, composite),
-        units=units,
-        periods=eval_periods,
-        observations=observations,
-        events=events,
-    )
-    warnings = risk.evaluate(inputs, catalogue)
-    ledger = L.update(L.empty(), warnings, inputs.values, eval_periods, catalogue)
-    return {
-        "prepared": prepared,
-        "normalised": long(normalised, "score").reset_index(),
-        "contributions": pd.concat(
-            [long(agg.weights, "weight"), long(agg.contributions, "contribution")],
-            axis=1,
-        ).reset_index(),
-        "scores": scores,
-        "composite": composite,
-        "ranks": ranks,
-        "weights": agg.node_weights,
-        "treatment": treatment,
-        "events": events,
-        "warnings": warnings,
-        "risk": risk.grade_units(warnings, units, eval_periods),
-        "ledger": ledger,
-    }
+    return normalised, agg, ranks, composite, treatment
 
 
 EVENT_COLUMNS = ["unit_id", "period", "event_id", "description", "reference"]

@@ -203,12 +203,12 @@ def _apply_missing_rules(
     keeps its gaps there instead.
     """
     n_u, ids = len(units), list(meta.index)
-    rule = frame["indicator_id"].map(meta["missing"]).to_numpy()
-    value = frame["value"].to_numpy(dtype=float)
-    status = np.where(np.isnan(value), "missing_excluded", "reported").astype(object)
-    status[np.isnan(value) & (rule == "zero_score")] = "missing_zero_score"
-    cube = value.reshape(-1, n_u, len(ids)).copy()  # (periods, units, indicators)
-    imputed = np.zeros(cube.shape, dtype=object)
+    code = {name: k for k, name in enumerate(STATUSES)}  # statuses as small codes
+    cube = frame["value"].to_numpy(dtype=float).reshape(-1, n_u, len(ids)).copy()
+    zero_rule = (meta["missing"] == "zero_score").to_numpy()
+    status = np.where(np.isnan(cube), code["missing_excluded"], code["reported"])
+    status[np.isnan(cube) & zero_rule] = code["missing_zero_score"]
+    imputed = np.zeros(cube.shape, dtype=np.int8)  # 0: not imputed
     group = units["peer_group"].to_numpy()
     for method in sorted(set(meta["missing"]) - {"exclude", "zero_score"}):
         cols = [j for j, i in enumerate(ids) if meta.loc[i, "missing"] == method]
@@ -217,23 +217,23 @@ def _apply_missing_rules(
         fill = np.isnan(part) & ~np.isnan(filled)
         cube[:, :, cols] = np.where(fill, filled, part)
         mark = imputed[:, :, cols]
-        mark[fill] = f"imputed_{method}"
+        mark[fill] = code[f"imputed_{method}"]
         imputed[:, :, cols] = mark
     was = imputed != 0
     too_many = was.mean(axis=1) > settings.max_imputed_share_indicator  # (p, i)
     keep = was & ~too_many[:, None, :]
     cube = np.where(was & ~keep, np.nan, cube)
-    status = np.where(keep.reshape(-1), imputed.reshape(-1), status)
+    status = np.where(keep, imputed, status)
     frame["value"] = cube.reshape(-1)
-    frame["status"] = pd.Categorical(status.astype(str), categories=STATUSES)
+    frame["status"] = pd.Categorical.from_codes(status.reshape(-1), STATUSES)
     return frame
 
 
 def insufficient_units(prepared: pd.DataFrame, settings) -> pd.Series:
     """``(period, unit_id)`` → True where imputed indicators exceed the unit's limit
     (``settings.max_imputed_share_unit``, share of the indicators scored)."""
-    status = prepared["status"].astype(str)
-    imputed = status.str.startswith("imputed_") | (status == "missing_zero_score")
+    not_reported = [s for s in STATUSES if s.startswith(("imputed_", "missing_zero"))]
+    imputed = prepared["status"].isin(not_reported)
     share = imputed.groupby(
         [prepared["period"], prepared["unit_id"]], sort=False
     ).mean()

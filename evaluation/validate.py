@@ -29,6 +29,12 @@ from .schemas import (
     units_schema,
 )
 
+#: the rule sentence for a key nobody sent
+COMPLETENESS = (
+    "completeness: no row for this unit, period and indicator; send a row with an "
+    "empty value cell for a missing value"
+)
+
 
 def validate_dataset(dataset: Dataset, catalogue: Catalogue) -> Dataset:
     """Return the dataset with typed tables, or raise ``ValidationFailed``.
@@ -307,7 +313,6 @@ def _completeness(obs: pd.DataFrame, catalogue: Catalogue, unit_ids) -> pd.DataF
                 + " / "
                 + absent["indicator_id"]
             ).to_numpy(),
-            "rule": "completeness: no row for this unit, period and indicator; "
-            "send a row with an empty value cell for a missing value",
+            "rule": COMPLETENESS,
         }
     ).reset_index(drop=True)
