@@ -200,7 +200,8 @@ def rollup(
         )  # fmt: skip
     sub = _sub_periods(period, catalogue)
     s_at = pd.Index(s_labels, dtype=object).get_indexer(sub["label"])
-    mine = np.flatnonzero(u_pos >= 0)  # this file's known units, in label order
+    # this file's units: known and with a row (a dictionary may hold more labels)
+    mine = np.flatnonzero((u_pos >= 0) & seen.any(axis=(1, 2)))
     problems.append(
         _completeness(file, seen, u_labels[mine], mine, s_at, i_labels, sub, series)
     )

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 
 import evaluation as ev
@@ -79,7 +82,19 @@ def test_partitions_and_text_columns_give_identical_scores(
     as_text = national.score_parquet(
         tmp_path / "text.parquet", units, catalogue, period="2025"
     )
-    for other in (parts, as_text):
+    # slices of one dictionary-encoded table: each file's dictionary names every
+    # unit, but only its rows' units are its own
+    ordered = obs.sort_values("unit_id", kind="stable").reset_index(drop=True)
+    table = pa.Table.from_pandas(ordered, preserve_index=False)
+    table = table.set_column(0, "unit_id", pc.dictionary_encode(table["unit_id"]))
+    cut = int(np.flatnonzero(ordered["unit_id"] == "D30")[0])
+    (tmp_path / "slices").mkdir()
+    pq.write_table(table.slice(0, cut), tmp_path / "slices" / "a.parquet")
+    pq.write_table(table.slice(cut), tmp_path / "slices" / "b.parquet")
+    sliced = national.score_parquet(
+        tmp_path / "slices", units, catalogue, period="2025"
+    )
+    for other in (parts, as_text, sliced):
         assert other.composite.equals(one.composite)
         assert other.ranks.equals(one.ranks)
         assert other.normalised.equals(one.normalised)
