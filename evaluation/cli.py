@@ -564,6 +564,18 @@ def uncertainty(
     exclude: Annotated[
         bool, typer.Option(help="Leave out one indicator (or none) per draw.")
     ] = False,
+    imputations: Annotated[
+        str, typer.Option(help="Missing-data rules drawn, e.g. catalogue,peer_mean.")
+    ] = "catalogue",
+    winsorisations: Annotated[
+        str, typer.Option(help="Outlier options drawn: catalogue, none, a winmax.")
+    ] = "catalogue",
+    weights: Annotated[
+        str, typer.Option(help="uniform (× 1 ± noise) or dirichlet weights.")
+    ] = "uniform",
+    concentration: Annotated[
+        float, typer.Option(help="Dirichlet concentration (larger: less spread).")
+    ] = 50.0,
     save_draws: Annotated[
         Path | None, typer.Option(help="Write the draw table (to replay it).")
     ] = None,
@@ -575,16 +587,20 @@ def uncertainty(
     open choices; vectorised, seeded, replayable."""
     from . import uncertainty as U
 
-    spec = U.Spec(
-        n=draws,
-        seed=seed,
-        weight_noise=noise,
-        weight_levels=tuple(int(x) for x in levels.split(",")),
-        normalisations=tuple(normalisations.split(",")),
-        aggregations=tuple(aggregations.split(",")),
-        exclude=exclude,
-    )
     try:
+        spec = U.Spec(
+            n=draws,
+            seed=seed,
+            weight_noise=noise,
+            weight_levels=tuple(int(x) for x in levels.split(",")),
+            normalisations=tuple(normalisations.split(",")),
+            aggregations=tuple(aggregations.split(",")),
+            exclude=exclude,
+            imputations=tuple(imputations.split(",")),
+            winsorisations=tuple(winsorisations.split(",")),
+            weights=weights,
+            concentration=concentration,
+        )
         res = load_result(result)
         u = U.run(res, spec, period=period, progress=draws >= 5000)
     except (FileNotFoundError, EvaluationError, ValueError) as exc:

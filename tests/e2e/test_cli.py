@@ -272,6 +272,33 @@ def test_uncertainty_and_the_rank_range_column(tmp_path, sample_result):
     assert first.startswith(table["Rank"].iloc[0] + " (")
 
 
+def test_uncertainty_draws_imputation_winsorisation_and_dirichlet_weights(
+    tmp_path, sample_result
+):
+    from evaluation.store import save_result
+
+    folder = save_result(sample_result, tmp_path / "result")
+    draws = tmp_path / "draws.csv"
+    done = invoke(
+        "uncertainty", folder, "--out", tmp_path / "ranks.csv", "--draws", "50",
+        "--imputations", "catalogue,peer_mean", "--winsorisations", "catalogue,none",
+        "--weights", "dirichlet", "--concentration", "30", "--save-draws", draws,
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    table = pd.read_csv(draws, encoding="utf-8-sig")
+    assert set(table["imputation"]) == {"catalogue", "peer_mean"}
+    assert set(table["winsorisation"]) == {"catalogue", "none"}
+    refused = invoke(
+        "uncertainty", folder, "--out", tmp_path / "r.csv", "--draws", "5",
+        "--winsorisations", "catalogue,3",
+    )  # fmt: skip
+    assert refused.exit_code != 0 and "coinr" in refused.output
+    refused = invoke(
+        "uncertainty", folder, "--out", tmp_path / "r.csv", "--weights", "beta"
+    )
+    assert refused.exit_code != 0 and "dirichlet" in refused.output
+
+
 def test_flags_are_listed_and_a_decision_is_recorded(tmp_path, sample_result):
     from evaluation.store import save_result
 
