@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -70,6 +71,32 @@ def _catalogue(path: Path) -> Catalogue:
         return load_catalogue(path)
     except CatalogueError as exc:
         raise _fail(f"invalid catalogue {path}:\n{exc}") from None
+
+
+DaskOpt = Annotated[
+    bool,
+    typer.Option(
+        "--dask",
+        help="Spread the work over a Dask cluster (a LocalCluster on this machine "
+        "unless --scheduler is given).",
+    ),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(help="Address of a running Dask scheduler, e.g. tcp://host:8786."),
+]
+
+
+@contextmanager
+def _cluster(dask: bool, scheduler: str | None):
+    """A Dask client when asked for (``--dask`` or ``--scheduler``), else None."""
+    if not (dask or scheduler):
+        yield None
+        return
+    from .distributed import connect
+
+    with connect(scheduler) as client:
+        yield client
 
 
 def _report_failure(exc: ValidationFailed, report: Path | None) -> typer.Exit:
@@ -582,6 +609,8 @@ def uncertainty(
     sobol: Annotated[
         int, typer.Option(help="Also Sobol indices with this many base samples.")
     ] = 0,
+    dask: DaskOpt = False,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Monte Carlo rank intervals (and Sobol sensitivity) over the catalogue's
     open choices; vectorised, seeded, replayable."""
@@ -602,7 +631,8 @@ def uncertainty(
             concentration=concentration,
         )
         res = load_result(result)
-        u = U.run(res, spec, period=period, progress=draws >= 5000)
+        with _cluster(dask, scheduler) as client:
+            u = U.run(res, spec, period=period, progress=draws >= 5000, client=client)
     except (FileNotFoundError, EvaluationError, ValueError) as exc:
         raise _fail(str(exc)) from None
     write_text_csv(u.summary, out)
@@ -631,18 +661,8 @@ def national_cmd(
     period: Annotated[str, typer.Option("--period", "-p", help="Period to score.")],
     catalogue: CatalogueOpt = Path("indicators.yaml"),
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("data/output"),
-    dask: Annotated[
-        bool,
-        typer.Option(
-            "--dask",
-            help="Spread the files over a Dask cluster (a LocalCluster "
-            "unless --scheduler is given).",
-        ),
-    ] = False,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(help="Address of a running Dask scheduler (implies --dask)."),
-    ] = None,
+    dask: DaskOpt = False,
+    scheduler: SchedulerOpt = None,
     report: ReportOpt = None,
 ) -> None:
     """Score a national dataset (100,000+ units) from Parquet for one period; write
@@ -655,13 +675,13 @@ def national_cmd(
     cat = _catalogue(catalogue)
     try:
         table = national.read_units(units, cat)
-        if dask or scheduler:
-            with distributed.connect(scheduler) as client:
+        with _cluster(dask, scheduler) as client:
+            if client is None:
+                scored = national.score_parquet(observations, table, cat, period=period)
+            else:
                 scored = distributed.score_parquet(
                     observations, table, cat, period=period, client=client
                 )
-        else:
-            scored = national.score_parquet(observations, table, cat, period=period)
     except ValidationFailed as exc:
         raise _report_failure(exc, report) from None
     except EvaluationError as exc:

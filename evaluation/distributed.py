@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import national
@@ -60,7 +61,9 @@ def score_parquet(
 ) -> national.National:
     """:func:`.national.score_parquet` with one task per Parquet file on ``client``'s
     workers. Raises ``ValidationFailed`` with every file's problems."""
-    unit_ids = pd.Index(units["unit_id"])
+    # sent once to every worker, as plain data (a pandas Index does not pickle
+    # with its cached lookup engine)
+    unit_ids = client.scatter(units["unit_id"].to_numpy(dtype=object), broadcast=True)
     futures = client.map(
         national.rollup_file,
         [str(f.resolve()) for f in national.files(path)],
@@ -71,3 +74,17 @@ def score_parquet(
     )
     parts = client.gather(futures)
     return national.finish(parts, units, catalogue, period=period)
+
+
+def composite_blocks(client, model, table: pd.DataFrame, chunk: int) -> np.ndarray:
+    """``model.composite`` of each block of ``chunk`` draws of ``table`` on the
+    workers (the model sent once to each), stacked in draw order: draws × units."""
+    remote = client.scatter(model, broadcast=True)
+    size = max(1, chunk)
+    blocks = [table.iloc[s : s + size] for s in range(0, len(table), size)]
+    futures = client.map(_composite, blocks, model=remote, pure=False)
+    return np.vstack(client.gather(futures))
+
+
+def _composite(block: pd.DataFrame, model) -> np.ndarray:
+    return model.composite(block)

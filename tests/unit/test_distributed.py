@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -79,3 +80,38 @@ def test_the_command_line_scores_on_a_local_cluster(dataset, tmp_path):
         a = pd.read_parquet(tmp_path / "one" / "national_2025" / f"{name}.parquet")
         b = pd.read_parquet(tmp_path / "two" / "national_2025" / f"{name}.parquet")
         assert a.equals(b) and len(a) == 50
+
+
+def test_draws_on_the_cluster_equal_draws_in_one_process(client, sample_result):
+    from evaluation import uncertainty as U
+
+    spec = U.Spec(
+        n=300, seed=4, chunk=70, weight_levels=(1, 2),
+        normalisations=(U.CATALOGUE, "zscore"), imputations=(U.CATALOGUE, "peer_mean"),
+        weights="dirichlet",
+    )  # fmt: skip
+    here = U.run(sample_result, spec)
+    there = U.run(sample_result, spec, client=client)
+    assert np.array_equal(there.scores, here.scores, equal_nan=True)
+    assert there.summary.equals(here.summary)
+    assert there.draws.equals(here.draws)
+
+
+def test_the_command_line_sends_draws_to_a_scheduler_address(
+    client, sample_result, tmp_path
+):
+    from evaluation.store import save_result
+
+    folder = save_result(sample_result, tmp_path / "result")
+    args = ["uncertainty", str(folder), "--draws", "120", "--levels", "1,2",
+            "--normalisations", "catalogue,zscore"]  # fmt: skip
+    here = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "a.csv")])
+    there = CliRunner().invoke(
+        app,
+        [*args, "--out", str(tmp_path / "b.csv"),
+         "--scheduler", client.scheduler.address],
+    )  # fmt: skip
+    assert here.exit_code == 0, here.output
+    assert there.exit_code == 0, there.output
+    a, b = (pd.read_csv(tmp_path / f, encoding="utf-8-sig") for f in ("a.csv", "b.csv"))
+    assert a.equals(b) and len(a) == 50
