@@ -63,6 +63,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_dashboard.py
 	$(BIN)/python benchmarks/bench_uncertainty.py
 	$(BIN)/python benchmarks/bench_matrix.py
+	$(BIN)/python benchmarks/bench_national.py
 
 lint: install
 	$(BIN)/ruff check evaluation dashboards tests benchmarks

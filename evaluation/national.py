@@ -102,9 +102,10 @@ def score_parquet(
 
 
 def rollup_file(
-    file: str | Path, catalogue: Catalogue, unit_ids: pd.Index, period: str
+    file: str | Path, catalogue: Catalogue, unit_ids, period: str
 ) -> Rolled:
-    """Read one Parquet file (ids as dictionaries) and :func:`rollup` it."""
+    """Read one Parquet file (ids as dictionaries) and :func:`rollup` it for the
+    units ``unit_ids`` (the units table's order)."""
     schema = pq.read_schema(file)
     strings = [
         c
@@ -120,7 +121,7 @@ def rollup_file(
         pq.read_table(file, read_dictionary=strings),
         str(file),
         catalogue,
-        unit_ids,
+        pd.Index(unit_ids),
         period,
     )
 
@@ -150,7 +151,10 @@ def rollup(
     u_code, u_labels = _codes(table.column("unit_id"))
     s_code, s_labels = _codes(table.column("period"))
     i_code, i_labels = _codes(table.column("indicator_id"))
-    value, not_number = _numbers(table.column("value"))
+    values = table.column("value")
+    value = not_number = None  # numbers go to the cube chunk by chunk (no copy)
+    if not (pa.types.is_integer(values.type) or pa.types.is_floating(values.type)):
+        value, not_number = _numbers(values)
     series = catalogue.series
     n_u, n_s, n_i = len(u_labels), len(s_labels), len(i_labels)
 
@@ -175,13 +179,21 @@ def rollup(
     keys = key if whole is None else key[whole]
     seen = np.bincount(keys, minlength=n_u * n_s * n_i).reshape(n_u, n_s, n_i)
     cube = np.full(n_u * n_s * n_i, np.nan)
-    cube[keys] = value if whole is None else value[whole]
+    if value is None and whole is None:
+        start = 0
+        for chunk in values.chunks:
+            cube[key[start : start + len(chunk)]] = _floats(chunk)
+            start += len(chunk)
+    else:
+        if value is None:
+            value, not_number = _numbers(values)
+        cube[keys] = value if whole is None else value[whole]
     cube = cube.reshape(n_u, n_s, n_i)
     with np.errstate(invalid="ignore"):
         out_of_range = (cube < low) | (cube > high)
     clean = (
         whole is None
-        and not not_number.any()
+        and (not_number is None or not not_number.any())
         and (u_pos >= 0).all()
         and (i_pos >= 0).all()
         and pd.notna(written).all()
@@ -192,8 +204,10 @@ def rollup(
     del out_of_range
     problems = []
     if clean:  # the reports are in the cube now: free their memory
-        del table, key, u_code, s_code, i_code, value
+        del table, values, key, u_code, s_code, i_code, value
     else:  # find the rows at fault (the fast screen only says whether)
+        if value is None:
+            value, not_number = _numbers(values)
         problems = _row_problems(
             table, file, catalogue, (u_code, s_code, i_code), key, value,
             not_number, (u_pos, i_pos, written, fits, low, high), seen.reshape(-1),
@@ -353,15 +367,18 @@ def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes (−1 = empty cell) and the distinct labels of an id column."""
     if not pa.types.is_dictionary(column.type):
         column = pc.dictionary_encode(column.cast(pa.string()))
-    column = column.unify_dictionaries()
-    if column.num_chunks == 0:
-        return np.empty(0, np.int32), np.empty(0, dtype=object)
-    labels = column.chunk(0).dictionary.cast(pa.string()).to_numpy(zero_copy_only=False)
-    parts = [
-        (c.indices.fill_null(-1) if c.null_count else c.indices).to_numpy()
-        for c in column.chunks
-    ]
-    return np.concatenate(parts) if len(parts) > 1 else parts[0], labels.astype(object)
+    array = column.combine_chunks()  # one dictionary (unified if chunks differ)
+    labels = array.dictionary.cast(pa.string()).to_numpy(zero_copy_only=False)
+    codes = array.indices.fill_null(-1) if array.null_count else array.indices
+    return codes.to_numpy(), labels.astype(object)
+
+
+def _floats(chunk: pa.Array) -> np.ndarray:
+    """One chunk of a numeric column as float (empty → NaN); no copy if it can."""
+    chunk = chunk.cast(pa.float64())
+    return (pc.fill_null(chunk, np.nan) if chunk.null_count else chunk).to_numpy(
+        zero_copy_only=False
+    )
 
 
 def _numbers(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:

@@ -62,3 +62,17 @@ def test_matrix_benchmark_runs(capsys):
     table = bench.main(["--units", "500", "--indicators", "10", "--repeats", "1"])
     assert table["case"].tolist() == ["score_matrix", "naive numpy"]
     assert "composites agree: True" in capsys.readouterr().out
+
+
+def test_national_benchmark_runs(capsys):
+    spec = importlib.util.spec_from_file_location(
+        "bench_national", ROOT / "benchmarks" / "bench_national.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    table = bench.main(["--units", "80", "--indicators", "10", "--repeats", "1"])
+    assert table["case"].tolist() == [
+        "national", "national, 8 files", "dask, 2 workers", "floor",
+    ]  # fmt: skip
+    assert (table["median_s"] > 0).all() and (table["peak_gib"] > 0).all()
+    assert "9,600 reports" in capsys.readouterr().out
