@@ -114,12 +114,18 @@ class Result:
         return node_values(self.prepared, self.scores, self.composite)
 
     def league_table(
-        self, period: str | None = None, *, peer_group: str | None = None
+        self,
+        period: str | None = None,
+        *,
+        peer_group: str | None = None,
+        intervals: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
         """Ranking of one period: ranks, names, composite and level-1 dimension scores.
 
         With ``peer_group``, only that group, ordered by rank within the group.
-        Unranked units (insufficient data) come last, by ``unit_id``.
+        Unranked units (insufficient data) come last, by ``unit_id``. With
+        ``intervals`` (the ``summary`` of :meth:`uncertainty`), each rank gets its
+        5–95 % interval: ``rank_q05``, ``rank_q95`` and ``rank_range`` (``3 (2–5)``).
         """
         period = period or self.period
         if period not in self.periods:
@@ -181,7 +187,27 @@ class Result:
             "n_imputed",
             "status",
         ]
-        return table[cols].reset_index(drop=True)
+        table = table[cols].reset_index(drop=True)
+        if intervals is not None:
+            from .uncertainty import rank_range
+
+            by_unit = intervals.set_index("unit_id")
+            at = table.columns.get_loc("rank") + 1
+            for k, name in enumerate(["rank_q05", "rank_q95"]):
+                table.insert(at + k, name, table["unit_id"].map(by_unit[name]))
+            text = rank_range(intervals)
+            table.insert(at + 2, "rank_range", table["unit_id"].map(text).fillna(""))
+        return table
+
+    def uncertainty(self, spec=None, *, period: str | None = None, **options):
+        """Monte Carlo rank intervals of ``period`` over the catalogue's open
+        choices (``spec``: :class:`evaluation.uncertainty.Spec`, 1,000 draws,
+        level-1 weights ± 25 % by default); see :func:`evaluation.uncertainty.run`
+        for ``options`` (``draws``, ``client`` …). Its ``summary`` goes to
+        :meth:`league_table` as ``intervals``."""
+        from . import uncertainty as U
+
+        return U.run(self, spec or U.Spec(), period=period or self.period, **options)
 
     def breakdown(self, unit_id: str, period: str | None = None) -> pd.DataFrame:
         """A unit's composite broken into indicator contributions (they sum to it)."""

@@ -309,3 +309,21 @@ def test_sobol_with_dirichlet_weights_and_a_discrete_imputation(sample_result):
     top = sample_result.catalogue.top_dimensions()
     assert list(s["factor"]) == [*(f"w:{d}" for d in top), "imputation"]
     assert np.isfinite(s[["S1", "ST"]].to_numpy()).all()
+
+
+def test_the_league_table_carries_rank_intervals(sample_result):
+    # no noise: every draw ranks as published, so each range is "r (r–r)"
+    still = sample_result.uncertainty(U.Spec(n=20, weight_noise=0.0))
+    table = sample_result.league_table(intervals=still.summary)
+    assert list(table.columns[1:5]) == ["rank", "rank_q05", "rank_q95", "rank_range"]
+    ranks = table["rank"].astype(int).astype(str)
+    assert (table["rank_range"] == ranks + " (" + ranks + "–" + ranks + ")").all()
+    # with noise: the columns are numpy's percentiles of the unit's draws
+    u = sample_result.uncertainty(U.Spec(n=300, weight_noise=0.5, seed=2))
+    table = sample_result.league_table(peer_group="social", intervals=u.summary)
+    for row in table.itertuples():
+        drawn = u.ranks[:, u.units.index(row.unit_id)]
+        assert row.rank_q05 == pytest.approx(np.percentile(drawn, 5))
+        assert row.rank_q95 == pytest.approx(np.percentile(drawn, 95))
+        assert row.rank_range.startswith(f"{row.rank} (")
+    assert (table["rank_q95"] - table["rank_q05"]).max() >= 2  # not trivial
