@@ -117,9 +117,12 @@ risk_table(result, "flags", lang="en").head(10)
 # not settled by the data.
 
 # %%
-from evaluation import uncertainty
+intervals = result.uncertainty()  # 1,000 draws, level-1 weights ± 25 %
+result.league_table(intervals=intervals.summary)[
+    ["rank", "rank_range", "name_zh", "name_en", "composite_score"]
+].head(10)
 
-intervals = uncertainty.run(result, uncertainty.Spec(n=1000))
+# %%
 plots.plot_rank_intervals(
     intervals.summary,
     dict(zip(result.units["unit_id"], result.units["name_zh"], strict=True)),
