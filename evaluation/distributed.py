@@ -61,6 +61,7 @@ def score_parquet(
 ) -> national.National:
     """:func:`.national.score_parquet` with one task per Parquet file on ``client``'s
     workers. Raises ``ValidationFailed`` with every file's problems."""
+    national.check_period(period, catalogue)
     # sent once to every worker, as plain data (a pandas Index does not pickle
     # with its cached lookup engine)
     unit_ids = client.scatter(units["unit_id"].to_numpy(dtype=object), broadcast=True)

@@ -4,9 +4,9 @@ one machine, file by file, so that a cluster can take the files (:mod:`.distribu
 The reports never become a pandas table of text. Parquet's id columns are read as
 dictionaries (integer codes + the few distinct labels); the observation schema's
 rules run once per distinct label and as array lookups on the codes (a repeated key
-by one ``bincount``); the period's reports land in a sub-periods × units × series
-cube with one scatter, and each indicator is rolled up along the cube's first axis
-(mean, pro-rata sum, last, weighted mean; denominators cell by cell).
+by one ``bincount``); the reports land in a units × sub-periods × series cube with
+one scatter, and each indicator is rolled up along the sub-period axis (mean,
+pro-rata sum, last, weighted mean; denominators cell by cell).
 :func:`rollup` does this for the units of one file; :func:`finish` puts the files
 together in the units table's order, applies the missing-data rules and scores the
 period with the pipeline's own stages (:func:`.pipeline.score_prepared`).
@@ -76,6 +76,16 @@ def files(path: str | Path) -> list[Path]:
     return found
 
 
+def check_period(period: str, catalogue: Catalogue) -> None:
+    """Refuse a period that is no label, or that no indicator is reported for."""
+    try:
+        frequency = P.frequency_of(period)
+    except ValueError as exc:
+        raise EvaluationError(str(exc)) from None
+    if not scored_indicators(catalogue, frequency):
+        raise EvaluationError(f"no indicator is reported often enough for {period}")
+
+
 def read_units(path: str | Path, catalogue: Catalogue) -> pd.DataFrame:
     """The units table (any format :func:`.io.read_table` reads), validated like
     the pipeline's: raises ``ValidationFailed`` naming file, row, column, rule."""
@@ -96,6 +106,7 @@ def score_parquet(
     """Validate and score the reports in ``path`` (a file or a partitioned
     directory) for ``period``, in this process. Raises ``ValidationFailed`` with
     every problem of every file; nothing is scored unless all are valid."""
+    check_period(period, catalogue)
     unit_ids = pd.Index(units["unit_id"])
     parts = [rollup_file(f, catalogue, unit_ids, period) for f in files(path)]
     return finish(parts, units, catalogue, period=period)

@@ -172,3 +172,8 @@ def test_the_units_table_is_validated(catalogue, tmp_path):
         ["units.csv", 6, "peer_group", "nowhere"]
     ]
     assert report["rule"].iloc[0].startswith("known_peer_group")
+
+
+def test_a_period_that_is_no_label_is_refused(catalogue, units, reports):
+    with pytest.raises(ev.EvaluationError, match="not a period label"):
+        national.score_parquet(reports, units, catalogue, period="2025-13")
