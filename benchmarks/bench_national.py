@@ -2,8 +2,8 @@
 (48M reports) from Parquet, validation included, scored for the year.
 
 Side by side in one run, each case in a fresh process (peak memory = that
-process's maximum resident set, Arrow's buffers included), medians of
-``--repeats``:
+process's maximum resident set after its first run, Arrow's buffers and the
+imports included), medians of ``--repeats``:
 
 * ``national``: :func:`evaluation.national.score_parquet` on one file — read with
   ids as dictionary codes, every rule of the observation schema, roll-up of the
@@ -137,14 +137,15 @@ def case(name: str, folder: Path, n_ind: int, repeats: int) -> dict:
         def fn():
             return national.score_parquet(path, units, cat, period="2025")
 
-    times = []
+    times, peak = [], None
     for _ in range(repeats):
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
+        # one run's peak: the process's maximum resident set after its first run
+        peak = peak or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     if name.startswith("dask"):
         cluster.__exit__(None, None, None)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB → GiB
     return {"case": name, "median_s": statistics.median(times),
             "min_s": min(times), "peak_gib": peak, **extra}  # fmt: skip
 

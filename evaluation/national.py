@@ -163,6 +163,9 @@ def rollup(
     s_code, s_labels = _codes(table.column("period"))
     i_code, i_labels = _codes(table.column("indicator_id"))
     values = table.column("value")
+    empty_id = any(table.column(c).null_count for c in OBSERVATION_COLUMNS[:3])
+    del table  # the ids live on as codes and labels: free the Arrow columns
+    pa.default_memory_pool().release_unused()  # and give their memory back
     value = not_number = None  # numbers go to the cube chunk by chunk (no copy)
     if not (pa.types.is_integer(values.type) or pa.types.is_floating(values.type)):
         value, not_number = _numbers(values)
@@ -180,7 +183,7 @@ def rollup(
     # every report in a units × labels × series cube of this file's codes: one
     # scatter; a key's copies counted by one bincount
     whole = None
-    if any(table.column(c).null_count for c in OBSERVATION_COLUMNS[:3]):
+    if empty_id:
         whole = (u_code >= 0) & (s_code >= 0) & (i_code >= 0)
     key = u_code.astype(np.int64)
     key *= n_s
@@ -215,13 +218,14 @@ def rollup(
     del out_of_range
     problems = []
     if clean:  # the reports are in the cube now: free their memory
-        del table, values, key, u_code, s_code, i_code, value
+        del values, key, u_code, s_code, i_code, value
     else:  # find the rows at fault (the fast screen only says whether)
         if value is None:
             value, not_number = _numbers(values)
         problems = _row_problems(
-            table, file, catalogue, (u_code, s_code, i_code), key, value,
-            not_number, (u_pos, i_pos, written, fits, low, high), seen.reshape(-1),
+            values, file, catalogue, (u_code, s_code, i_code), (u_labels, s_labels,
+            i_labels), key, value, not_number, (u_pos, i_pos, written, fits, low, high),
+            seen.reshape(-1),
         )  # fmt: skip
     sub = _sub_periods(period, catalogue)
     s_at = pd.Index(s_labels, dtype=object).get_indexer(sub["label"])
@@ -241,11 +245,18 @@ def rollup(
     return Rolled(file, u_pos[mine], rolled, count, _no_problems())
 
 
-def _row_problems(table, file, catalogue, codes, key, value, not_number, labels, seen):
+def _row_problems(
+    values, file, catalogue, codes, labels, key, value, not_number, rules, seen
+):
     """Every failing row of a file, rule by rule (the slow path: only when the
     screen found something)."""
     u_code, s_code, i_code = codes
-    u_pos, i_pos, written, fits, low, high = labels
+    u_pos, i_pos, written, fits, low, high = rules
+    cells = {
+        c: (code, label)
+        for c, code, label in zip(OBSERVATION_COLUMNS, codes, labels, strict=False)
+    }
+    cells["value"] = values
     series = catalogue.series
     i_row = np.append(i_pos, -1)[i_code]
     pad = np.ones((fits.shape[0] + 1, fits.shape[1] + 1), dtype=bool)
@@ -274,9 +285,9 @@ def _row_problems(table, file, catalogue, codes, key, value, not_number, labels,
         "value": {"numeric": not_number, "valid_range": ~in_range},
     }
     return [
-        _report(file, rows, column, rule, table, catalogue, i_row, series)
-        for column, rules in bad.items()
-        for rule, rows in rules.items()
+        _report(file, rows, column, rule, cells, catalogue, i_row, series)
+        for column, checks in bad.items()
+        for rule, rows in checks.items()
     ]
 
 
@@ -499,18 +510,28 @@ def _completeness(file, seen, units, mine, s_at, i_labels, sub, series):
     return pd.concat(frames, ignore_index=True) if frames else _no_problems()
 
 
-def _report(file, rows, column, rule, table, catalogue, i_row, series) -> pd.DataFrame:
-    """One report row per failing row: file, row, column, value, rule sentence."""
+def _report(file, rows, column, rule, cells, catalogue, i_row, series) -> pd.DataFrame:
+    """One report row per failing row: file, row, column, value, rule sentence.
+    ``cells``: each id column's codes and labels, and the value column as read."""
     at = np.flatnonzero(rows)
     if not len(at):
         return _no_problems()
+
+    def text(name: str) -> np.ndarray:
+        if name == "value":
+            return np.array(
+                ["" if v is None else str(v) for v in cells[name].take(at).to_pylist()],
+                dtype=object,
+            )
+        code, label = cells[name]
+        return np.append(label, "")[code[at]]  # code −1: an empty cell
+
     if rule == "multiple_fields_uniqueness":
-        cells = table.select(OBSERVATION_COLUMNS[:3]).take(at).to_pandas()
-        values = cells.astype(str).agg(" / ".join, axis=1).to_numpy()
+        key = [text(c) for c in OBSERVATION_COLUMNS[:3]]
+        values = [" / ".join(parts) for parts in zip(*key, strict=True)]
         column = ", ".join(OBSERVATION_COLUMNS[:3])
     else:
-        cells = table.column(column).take(at).to_pylist()
-        values = ["" if v is None else str(v) for v in cells]
+        values = list(text(column))
     ind = np.append(series.index.to_numpy(), None)[i_row[at]]
     return pd.DataFrame(
         {
