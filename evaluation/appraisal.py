@@ -325,6 +325,26 @@ def survey_scores(
     return groups, scores
 
 
+def weighted_mean(x: np.ndarray, weights) -> np.ndarray:
+    """Weighted mean over the first axis of ``x``, over the entries that have a value
+    (NaN where none has): the 考 part over the year's periods, and the 考评议 shares
+    over the parts a unit has (a missing part's share spread over the others). Any
+    further axes (units; draws × units) are kept."""
+    w = np.asarray(weights, dtype=float).reshape(-1, *[1] * (x.ndim - 1))
+    have = ~np.isnan(x)
+    wt = w * have
+    total = wt.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (np.where(have, x, 0.0) * wt).sum(axis=0) / total
+    return np.where(total > 0, out, np.nan)
+
+
+def period_weight(config: Config, label: str) -> float:
+    """A period's weight in the 考 part, by its label's suffix (``M12`` …; 1 if
+    not listed)."""
+    return config.periods.weights.get(label.split("-")[1], 1.0)
+
+
 def period_scores(config: Config, result: Result) -> pd.DataFrame:
     """The 考 part: each unit's weighted mean composite over the year's periods."""
     comp = result.composite
@@ -339,10 +359,9 @@ def period_scores(config: Config, result: Result) -> pd.DataFrame:
             f"{config.year}: score the year at that frequency first (e.g. --period "
             f"{config.year}-M12)"
         )
-    suffix = comp["period"].str.split("-").str[1]
     w = (
-        suffix.map(config.periods.weights)
-        .fillna(1.0)
+        comp["period"]
+        .map(lambda label: period_weight(config, label))
         .where(comp["composite_score"].notna(), 0.0)
     )
     total = w.groupby(comp["unit_id"]).sum()
@@ -399,12 +418,11 @@ def appraise(
         "survey": shares.survey,
     }
     have = pd.DataFrame({k: table[f"{k}_score"].notna() for k in parts})
-    weight = pd.DataFrame({k: have[k] * v for k, v in parts.items()})
-    total = weight.sum(axis=1)
     # a missing part's share is spread over the parts the unit has
-    table["combined"] = sum(
-        table[f"{k}_score"].fillna(0) * weight[k] for k in parts
-    ) / total.where(total > 0)
+    table["combined"] = weighted_mean(
+        np.stack([table[f"{k}_score"].to_numpy(dtype=float) for k in parts]),
+        list(parts.values()),
+    )
     table["parts_missing"] = [
         ", ".join(k for k in parts if not have.at[i, k]) for i in have.index
     ]

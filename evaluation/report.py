@@ -31,7 +31,7 @@ from plotly.subplots import make_subplots
 from scipy.stats import rankdata
 
 from . import periods as P
-from .appraisal import GRADE_NAMES, GRADES, Config
+from .appraisal import GRADE_NAMES, GRADES, Config, period_weight, weighted_mean
 from .errors import EvaluationError
 from .export import HEADERS, WORDS, round_half_up
 from .plots import FONT_FAMILY, PALETTE, plot_rank_intervals
@@ -486,27 +486,14 @@ def final_rank_intervals(
         u = U.run(result, spec, period=period, draws=table)
         where = pd.Index(u.units).get_indexer(units)
         comp[i][:, where >= 0] = u.scores[:, where[where >= 0]]
-    w = np.array([config.periods.weights.get(p.split("-")[1], 1.0) for p in mine])
-    have = ~np.isnan(comp)
-    wt = w[:, None, None] * have
-    total = wt.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        periods = (np.where(have, comp, 0.0) * wt).sum(axis=0) / total
-    periods[total == 0] = np.nan
+    periods = weighted_mean(comp, [period_weight(config, p) for p in mine])
     fixed = grades[["review_score", "survey_score"]].to_numpy(dtype=float)
     parts = np.stack(
         [periods, *np.broadcast_to(fixed.T[:, None, :], (2, *periods.shape))]
     )  # part × draw × unit
-    shares = np.array(
-        [config.shares.periods, config.shares.review, config.shares.survey]
+    combined = weighted_mean(
+        parts, [config.shares.periods, config.shares.review, config.shares.survey]
     )
-    present = ~np.isnan(parts)
-    share = shares[:, None, None] * present
-    with np.errstate(invalid="ignore", divide="ignore"):
-        combined = (np.where(present, parts, 0.0) * share).sum(axis=0) / share.sum(
-            axis=0
-        )
-    combined[share.sum(axis=0) == 0] = np.nan
     scores = np.maximum(combined - grades["deductions"].to_numpy(dtype=float), 0.0)
     ranks = _ranks_by_score(scores)
     nominal = _ranks_by_score(grades["score"].to_numpy(dtype=float)[None, :])[0]
