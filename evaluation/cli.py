@@ -606,6 +606,13 @@ def uncertainty(
     save_draws: Annotated[
         Path | None, typer.Option(help="Write the draw table (to replay it).")
     ] = None,
+    replay: Annotated[
+        Path | None,
+        typer.Option(
+            help="Replay a draw table written by --save-draws, exactly (the spec's "
+            "draw options are then ignored)."
+        ),
+    ] = None,
     sobol: Annotated[
         int, typer.Option(help="Also Sobol indices with this many base samples.")
     ] = 0,
@@ -632,13 +639,20 @@ def uncertainty(
         )
         res = load_result(result)
         with _cluster(dask, scheduler) as client:
-            u = U.run(res, spec, period=period, progress=draws >= 5000, client=client)
+            u = U.run(
+                res,
+                spec,
+                period=period,
+                draws=_draw_table(replay) if replay else None,
+                progress=draws >= 5000,
+                client=client,
+            )
     except (FileNotFoundError, EvaluationError, ValueError) as exc:
         raise _fail(str(exc)) from None
     write_text_csv(u.summary, out)
     wide = u.summary.assign(width=u.summary["rank_q95"] - u.summary["rank_q05"])
     typer.echo(
-        f"{draws} draws for {u.period}: median 5–95% rank interval width "
+        f"{len(u.draws)} draws for {u.period}: median 5–95% rank interval width "
         f"{wide['width'].median():g}; wrote {out}"
     )
     if save_draws is not None:
@@ -646,6 +660,14 @@ def uncertainty(
     if sobol:
         s = U.sensitivity(res, spec, period=period, n=sobol)
         typer.echo(s.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+
+
+def _draw_table(path: Path):
+    """A draw table as ``--save-draws`` wrote it; numbers read back bit for bit."""
+    import pandas as pd
+
+    table = pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False)
+    return table.set_index("draw") if "draw" in table else table
 
 
 @app.command("national")

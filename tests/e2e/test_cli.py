@@ -264,6 +264,13 @@ def test_uncertainty_and_the_rank_range_column(tmp_path, sample_result):
         "rank_q95", "score_q05", "score_q95",
     ]  # fmt: skip
     assert len(pd.read_csv(tmp_path / "draws.csv", encoding="utf-8-sig")) == 200
+    again = tmp_path / "again.csv"
+    done = invoke(
+        "uncertainty", folder, "--out", again, "--replay", tmp_path / "draws.csv"
+    )
+    assert done.exit_code == 0, done.output
+    assert "200 draws" in done.output
+    assert again.read_bytes() == out.read_bytes()  # the replay is exact
     media = tmp_path / "media.csv"
     done = invoke("export", folder, "--rank-range", "--lang", "en", "--out", media)
     assert done.exit_code == 0, done.output
