@@ -699,11 +699,14 @@ def national_cmd(
         table = national.read_units(units, cat)
         with _cluster(dask, scheduler) as client:
             if client is None:
-                scored = national.score_parquet(observations, table, cat, period=period)
+                scored = national.score_parquet(
+                    observations, table, cat, period=period, progress=True
+                )
             else:
                 scored = distributed.score_parquet(
-                    observations, table, cat, period=period, client=client
-                )
+                    observations, table, cat, period=period, client=client,
+                    progress=True,
+                )  # fmt: skip
     except ValidationFailed as exc:
         raise _report_failure(exc, report) from None
     except EvaluationError as exc:

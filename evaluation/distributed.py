@@ -58,9 +58,11 @@ def score_parquet(
     *,
     period: str,
     client,
+    progress: bool = False,
 ) -> national.National:
     """:func:`.national.score_parquet` with one task per Parquet file on ``client``'s
-    workers. Raises ``ValidationFailed`` with every file's problems."""
+    workers (``progress``: a bar as files finish). Raises ``ValidationFailed``
+    with every file's problems."""
     national.check_period(period, catalogue)
     # sent once to every worker, as plain data (a pandas Index does not pickle
     # with its cached lookup engine)
@@ -73,6 +75,12 @@ def score_parquet(
         period=period,
         pure=False,
     )
+    if progress:
+        from dask.distributed import as_completed
+        from tqdm import tqdm
+
+        for _ in tqdm(as_completed(futures), total=len(futures), desc="files"):
+            pass
     parts = client.gather(futures)
     return national.finish(parts, units, catalogue, period=period)
 

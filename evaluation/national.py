@@ -101,14 +101,25 @@ def read_units(path: str | Path, catalogue: Catalogue) -> pd.DataFrame:
 
 
 def score_parquet(
-    path: str | Path, units: pd.DataFrame, catalogue: Catalogue, *, period: str
+    path: str | Path,
+    units: pd.DataFrame,
+    catalogue: Catalogue,
+    *,
+    period: str,
+    progress: bool = False,
 ) -> National:
     """Validate and score the reports in ``path`` (a file or a partitioned
-    directory) for ``period``, in this process. Raises ``ValidationFailed`` with
-    every problem of every file; nothing is scored unless all are valid."""
+    directory) for ``period``, in this process (``progress``: a bar over the
+    files). Raises ``ValidationFailed`` with every problem of every file; nothing
+    is scored unless all are valid."""
     check_period(period, catalogue)
     unit_ids = pd.Index(units["unit_id"])
-    parts = [rollup_file(f, catalogue, unit_ids, period) for f in files(path)]
+    paths = files(path)
+    if progress and len(paths) > 1:
+        from tqdm import tqdm
+
+        paths = tqdm(paths, desc="files", unit="file")
+    parts = [rollup_file(f, catalogue, unit_ids, period) for f in paths]
     return finish(parts, units, catalogue, period=period)
 
 
