@@ -497,30 +497,8 @@ def final_rank_intervals(
     scores = np.maximum(combined - grades["deductions"].to_numpy(dtype=float), 0.0)
     ranks = _ranks_by_score(scores)
     nominal = _ranks_by_score(grades["score"].to_numpy(dtype=float)[None, :])[0]
-    ranked = ~np.isnan(ranks).all(axis=0)  # a unit never scored has no interval
-    out = np.full((6, len(units)), np.nan)
-    if ranked.any():
-        r, s = ranks[:, ranked], scores[:, ranked]
-        q = np.nanpercentile(r, [5, 50, 95], axis=0)
-        out[:, ranked] = [
-            np.nanmean(r, axis=0),
-            q[1],
-            q[0],
-            q[2],
-            *np.nanpercentile(s, [5, 95], axis=0),
-        ]
-    summary = pd.DataFrame(
-        {
-            "unit_id": units,
-            "nominal_rank": nominal,
-            "mean_rank": out[0],
-            "median_rank": out[1],
-            "rank_q05": out[2],
-            "rank_q95": out[3],
-            "score_q05": out[4],
-            "score_q95": out[5],
-        }
-    )
+    # the same per-unit summary as a period's analysis (a unit never scored: NaN)
+    summary = U._summary(units, scores, ranks, pd.Series(nominal))
     summary.attrs.update(
         spec={"n": len(table), **{k: v for k, v in vars(spec).items() if k != "n"}},
         frequency=config.periods.frequency,
