@@ -41,12 +41,11 @@ export: score
 	$(BIN)/evaluation export $(OUT)/result --period $(PERIOD) --lang en --out $(OUT)/media_$(PERIOD)_en.csv
 
 # Publish to the embedded store (data/output/store.duckdb): the period run, then the
-# year-end appraisal built on the year's monthly composites.
+# year-end appraisal on the same annual run (every indicator at its own frequency).
 publish: score
 	$(BIN)/evaluation publish $(OUT)/result --store $(OUT)/store.duckdb --by "make run" \
 	  --uncertainty-draws 1000 --release
-	$(BIN)/evaluation score data/sample --period $(PERIOD)-M12 --out $(OUT)/monthly
-	$(BIN)/evaluation publish $(OUT)/monthly/result --appraisal data/sample/appraisal \
+	$(BIN)/evaluation publish $(OUT)/result --appraisal data/sample/appraisal \
 	  --store $(OUT)/store.duckdb --by "make run" --release
 
 run: export publish

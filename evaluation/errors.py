@@ -25,8 +25,10 @@ class CatalogueError(EvaluationError):
             for r in self.problems.itertuples()
         ]
         n = len(lines)
+        files = self.problems["file"].unique() if n else []
+        what = files[0] if len(files) == 1 else "catalogue"  # the file at fault
         super().__init__(
-            f"catalogue has {n} problem{'s' if n != 1 else ''}:\n  "
+            f"{what} has {n} problem{'s' if n != 1 else ''}:\n  "
             + "\n  ".join(lines)
         )
 

@@ -520,7 +520,9 @@ def generate_appraisal(
     never rates their own unit; answers lean to 满意 for units with better monthly
     reports, some 不了解); ``key_targets`` (three per unit, one in six adjusted
     mid-year); ``faults`` (one row per ``fault_findings`` reported in the year, mostly
-    general); ``vetoes`` (an approval record for each veto-type event of the year).
+    general, each naming the official responsible and whether directly);
+    ``vetoes`` (an approval record for each veto-type event of the year); ``bonuses``
+    (six units with an approved award or pilot).
     """
     rng = np.random.default_rng(seed)
     units = tables["units"]
@@ -616,6 +618,19 @@ def generate_appraisal(
                 )
             )
     faults = pd.DataFrame(faults, columns=["unit_id", "date", "severity", "reference"])
+    # each finding names the official responsible, one of five per unit, with
+    # direct responsibility mostly (drawn after the findings: the rest is unchanged)
+    staff = rng.integers(1, 6, size=len(faults))
+    faults.insert(
+        3,
+        "person_id",
+        [f"{u}-P{k}" for u, k in zip(faults["unit_id"], staff, strict=True)],
+    )
+    faults.insert(
+        4,
+        "responsibility",
+        np.where(rng.random(len(faults)) < 0.7, "direct", "leadership"),
+    )
     events = tables.get("events", pd.DataFrame(columns=EVENT_COLUMNS))
     veto = events[
         events["period"].str.startswith(f"{year}")
@@ -630,12 +645,35 @@ def generate_appraisal(
             "reference": f"考评委〔{year + 1}〕1号",
         }
     )
+    # bonus points (加分): a few units with an approved award or pilot
+    categories = ["national_award", "provincial_award", "pilot"]
+    reasons = {
+        "national_award": "获评全国优化营商环境先进单位",
+        "provincial_award": "获省政府通报表扬",
+        "pilot": "承担省级“一网通办”改革试点",
+    }
+    chosen = rng.choice(ids, size=min(6, len(ids)), replace=False)
+    picks = rng.choice(categories, size=len(chosen), p=[0.2, 0.5, 0.3])
+    bonuses = pd.DataFrame(
+        {
+            "unit_id": chosen,
+            "category": picks,
+            "date": [
+                f"{year}-{int(m):02d}-15" for m in rng.integers(3, 12, len(chosen))
+            ],
+            "reason": [reasons[c] for c in picks],
+            "approved_by": "市绩效考评委员会",
+            "approved_on": f"{year + 1}-01-20",
+            "reference": f"考评委〔{year + 1}〕2号",
+        }
+    ).sort_values("unit_id", kind="stable")
     return {
         "raters": raters,
         "ballots": ballots,
         "key_targets": key_targets,
         "faults": faults,
         "vetoes": vetoes,
+        "bonuses": bonuses,
     }
 
 

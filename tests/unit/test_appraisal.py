@@ -1,5 +1,6 @@
-"""Annual appraisal by hand: trimming, redistribution, self-rating, duplicates,
-deductions, three faults, veto, quota rounding and ties, overrides."""
+"""Annual appraisal by hand: trimming, redistribution, the key-target review, rules at
+the level they apply to (unit or person), each fault counted once, bonus points,
+groups with their own quota, overrides, and every malformed input reported."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pandas as pd
 import pytest
 
 from evaluation import appraisal as A
-from evaluation.errors import CatalogueError, ValidationFailed
+from evaluation.errors import CatalogueError, EvaluationError, ValidationFailed
 
 UNITS = pd.DataFrame(
     {
@@ -19,6 +20,8 @@ UNITS = pd.DataFrame(
         "peer_group": ["g1"] * 5 + ["g2"] * 5,
     }
 )
+SOURCE = {"document": "辽市政发〔2007〕48号", "article": "第五部分第（五）项"}
+GROUPS = [{"id": "all", "name_zh": "全部", "name_en": "All", "peer_groups": ["g1", "g2"]}]
 
 
 def config(**over) -> A.Config:
@@ -29,7 +32,6 @@ def config(**over) -> A.Config:
         "name_zh": "测试",
         "name_en": "Test",
         "shares": {"periods": 0.5, "review": 0.3, "survey": 0.2},
-        "periods": {"frequency": "quarterly"},
         "review": {"source": "review"},
         "survey": {
             "groups": [
@@ -41,22 +43,13 @@ def config(**over) -> A.Config:
                     "min_respondents": 3,
                     "trim": {"k": 1, "min_ballots": 10},
                 },
-                {
-                    "id": "b",
-                    "name_zh": "乙",
-                    "name_en": "B",
-                    "weight": 0.2,
-                    "min_respondents": 3,
-                },
-                {
-                    "id": "c",
-                    "name_zh": "丙",
-                    "name_en": "C",
-                    "weight": 0.5,
-                    "min_respondents": 3,
-                },
+                {"id": "b", "name_zh": "乙", "name_en": "B", "weight": 0.2,
+                 "min_respondents": 3},
+                {"id": "c", "name_zh": "丙", "name_en": "C", "weight": 0.5,
+                 "min_respondents": 3},
             ]
         },
+        "groups": GROUPS,
         "grades": {"excellent": 90, "good": 75, "pass": 60, "quota": None},
     }
     raw.update(over)
@@ -65,6 +58,8 @@ def config(**over) -> A.Config:
 
 def table(rows, columns, name) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=columns).astype(object)
+    required, optional = A.FILES[name]
+    frame = frame.reindex(columns=[*required, *optional])
     return frame.assign(source=f"{name}.csv", row=range(2, len(frame) + 2))
 
 
@@ -87,18 +82,37 @@ def inputs(ballots=(), raters=None, **tables) -> A.Inputs:
     return A.Inputs(out)
 
 
-def result(scores: dict[str, list[float]] | None = None, events=()):
-    """Quarterly composites of 2025 per unit (default 80 each quarter)."""
+CATALOGUE = SimpleNamespace(
+    events=[SimpleNamespace(id="accident", name_zh="事故", name_en="Accident")],
+    indicators=[SimpleNamespace(id="fault_findings")],
+    peer_groups=[SimpleNamespace(id="g1"), SimpleNamespace(id="g2")],
+    top_dimensions=lambda: ["d1", "d2"],
+    name=lambda i, lang="en": {"fault_findings": "过错责任追究件数"}.get(i, i),
+)
+
+
+def result(scores: dict[str, float] | None = None, events=(), dims=None):
+    """The annual run of 2025: composite 80 per unit unless ``scores`` say otherwise,
+    and two level-1 dimensions (``dims``: unit → (d1, d2))."""
     scores = scores or {}
-    rows = [
-        (f"2025-Q{q}", u, scores.get(u, [80.0] * 4)[q - 1])
-        for u in UNITS["unit_id"]
-        for q in range(1, 5)
-    ]
-    composite = pd.DataFrame(rows, columns=["period", "unit_id", "composite_score"])
+    ids = UNITS["unit_id"]
+    composite = pd.DataFrame(
+        {"period": "2025", "unit_id": ids, "composite_score": [scores.get(u, 80.0) for u in ids]}
+    )
+    dims = dims or {}
+    node_scores = pd.DataFrame(
+        [
+            ("2025", u, node, dims.get(u, (70.0, 90.0))[k])
+            for u in ids
+            for k, node in enumerate(["d1", "d2"])
+        ],
+        columns=["period", "unit_id", "node_id", "score"],
+    )
     return SimpleNamespace(
         units=UNITS,
         composite=composite,
+        scores=node_scores,
+        catalogue=CATALOGUE,
         events=pd.DataFrame(list(events), columns=["unit_id", "period", "event_id"]),
     )
 
@@ -107,6 +121,7 @@ def ballots_for(unit, group, answers, prefix="R"):
     return [(group, f"{prefix}{group}{k}", unit, a) for k, a in enumerate(answers)]
 
 
+# ------------------------------------------------------------------ survey
 def test_trimming_drops_the_extremes_and_dont_know_is_not_counted():
     answers = ["满意"] * 5 + ["基本满意"] * 4 + ["不满意"] * 2 + ["不了解"]
     b = ballots_for("U1", "a", answers)
@@ -137,150 +152,165 @@ def test_an_insufficient_group_gives_its_weight_to_the_others():
     assert scores.set_index("unit_id").at["U1", "survey_score"] == pytest.approx(67.5)
 
 
-def test_self_rating_duplicates_and_bad_answers_are_errors_with_rows():
-    raters = [("Ra0", "a", "U2"), ("Ra1", "a", ""), ("Ra2", "a", "")]
-    b = [
-        ("a", "Ra0", "U2", "满意"),  # rates its own unit
-        ("a", "Ra1", "U1", "满意"),
-        ("a", "Ra1", "U1", "不满意"),  # a second ballot for the same unit
-        ("a", "Ra2", "U1", "很好"),  # not on the scale
-        ("z", "Ra2", "U3", "满意"),  # unknown group
-    ]
-    with pytest.raises(ValidationFailed) as err:
-        A.survey_scores(config(), inputs(b, raters=raters), UNITS)
-    report = err.value.report
-    got = {(r.row, r.column, r.rule.split(":")[0]) for r in report.itertuples()}
-    assert got == {
-        (2, "unit_id", "self_rating"),
-        (3, "rater_id, unit_id", "duplicate"),
-        (4, "rater_id, unit_id", "duplicate"),
-        (5, "answer", "answer"),
-        (6, "rater_group", "known_group"),
-    }
-    assert (report["file"] == "ballots.csv").all()
-
-
-def test_period_weights_and_the_key_target_review():
-    cfg = config(periods={"frequency": "quarterly", "weights": {"Q4": 2}})
-    got = A.period_scores(cfg, result({"U1": [60, 70, 80, 90]}))
-    # (60 + 70 + 80 + 2·90) / 5 = 78
-    assert got.set_index("unit_id").at["U1", "periods_score"] == pytest.approx(78)
+def test_the_key_target_review():
     kt = (
         [
-            ("U1", "T1", "100", "90", ""),  # 90 %
-            ("U1", "T2", "50", "40", "40"),  # adjusted mid-year to 40: 100 %
-            ("U1", "T3", "10", "12", ""),  # over-achieved: capped at 100 %
+            ("U1", "T1", "100", "90", "", "", ""),  # 90 %
+            ("U1", "T2", "50", "40", "40", "2025-07-01", "批准调整"),  # adjusted: 100 %
+            ("U1", "T3", "10", "12", "", "", ""),  # over-achieved: capped at 100 %
         ],
-        ["unit_id", "target_id", "target", "achieved", "adjusted_target"],
+        ["unit_id", "target_id", "target", "achieved", "adjusted_target",
+         "adjusted_on", "reason"],
     )
-    review = A.review_scores(
-        config(review={"source": "key_targets"}), inputs(key_targets=kt)
-    )
-    assert review.set_index("unit_id").at["U1", "review_score"] == pytest.approx(
+    cfg = config(review={"source": "key_targets"})
+    ap = A.appraise(cfg, result(), inputs(key_targets=kt))
+    assert ap.grades.set_index("unit_id").at["U1", "review_score"] == pytest.approx(
         (90 + 100 + 100) / 3
     )
 
 
-RULES = [
-    {
-        "id": "ded",
-        "kind": "deduction",
-        "version": "2025.1",
-        "source": "seed 000 §3",
-        "name_zh": "扣分",
-        "name_en": "Deduction",
-        "points": {"general": 1, "serious": 3},
-        "cap": 3,
-    },
-    {
-        "id": "any",
-        "kind": "grade_cap",
-        "version": "2025.1",
-        "source": "seed 000 §4",
-        "name_zh": "有过错",
-        "name_en": "Any fault",
-        "faults_at_least": 1,
-        "grade": "good",
-    },
-    {
-        "id": "three",
-        "kind": "grade_cap",
-        "version": "2025.1",
-        "source": "seed 000 §5",
-        "name_zh": "三次",
-        "name_en": "Three",
-        "faults_at_least": 3,
-        "severities": ["general"],
-        "grade": "fail",
-    },
-    {
-        "id": "veto",
-        "kind": "veto",
-        "version": "2025.1",
-        "source": "一票否决",
-        "name_zh": "否决",
-        "name_en": "Veto",
-        "events": ["accident"],
-    },
-]
-FAULT_COLS = ["unit_id", "date", "severity"]
+# -------------------------------------------------------------------- 考
+def test_the_periods_part_is_the_annual_composite_with_every_dimension():
+    ap = A.appraise(
+        config(shares={"periods": 1.0, "review": 0.0, "survey": 0.0}),
+        result({"U1": 66.0}, dims={"U1": (50.0, 82.0)}),
+        inputs(),
+    )
+    g = ap.grades.set_index("unit_id")
+    assert g.at["U1", "periods_score"] == 66.0 and g.at["U1", "score"] == 66.0
+    assert g.loc["U1", ["dim_d1", "dim_d2"]].tolist() == [50.0, 82.0]
 
 
-def appraise(rules=RULES, events=(), scores=None, grades=None, **tables):
-    """Every part 95 unless ``scores`` say otherwise: review and survey missing."""
-    cfg = config(rules=rules, shares={"periods": 1.0, "review": 0.0, "survey": 0.0})
-    if grades:
-        cfg = config(
-            rules=rules,
-            shares={"periods": 1.0, "review": 0.0, "survey": 0.0},
-            grades=grades,
-        )
-    base = {u: [95.0] * 4 for u in UNITS["unit_id"]}
+def test_a_monthly_run_is_refused_with_what_to_do():
+    r = result()
+    r.composite["period"] = "2025-M12"
+    with pytest.raises(EvaluationError, match=r"--period 2025"):
+        A.appraise(config(), r, inputs())
+
+
+# ------------------------------------------------------------------- rules
+def rule(id, kind, **fields):
+    return {"id": id, "kind": kind, "version": "2025.2", "source": SOURCE,
+            "name_zh": f"规则{id}", "name_en": f"Rule {id}", **fields}
+
+
+FAULT_COLS = ["unit_id", "date", "severity", "person_id", "responsibility"]
+
+
+def appraise(rules=(), events=(), scores=None, grades=None, groups=GROUPS, **tables):
+    """Every unit's annual composite 95 unless ``scores`` say otherwise; review and
+    survey carry no share."""
+    cfg = config(
+        rules=list(rules),
+        shares={"periods": 1.0, "review": 0.0, "survey": 0.0},
+        groups=groups,
+        **({"grades": grades} if grades else {}),
+    )
+    base = {u: 95.0 for u in UNITS["unit_id"]}
     base.update(scores or {})
     return A.appraise(cfg, result(base, events), inputs(**tables))
 
 
-def test_deductions_are_capped_and_faults_cap_the_grade():
+DEDUCT = rule("ded", "deduction", points={"general": 1, "serious": 3}, cap=3)
+ANY = rule("any", "grade_cap", faults_at_least=1, grade="good")
+PERSON_ANY = rule("p_any", "grade_cap", applies_to="person", grade="competent")
+PERSON_THREE = rule(
+    "p_three", "grade_cap", applies_to="person", faults_at_least=3,
+    severities=["general"], responsibility=["direct"], grade="incompetent",
+)
+
+
+def test_deductions_are_capped_and_a_fault_caps_the_unit_at_good():
     faults = (
         [
-            ("U1", "2025-03-01", "general"),
-            ("U1", "2025-04-01", "general"),
-            ("U1", "2025-05-01", "serious"),  # 1 + 1 + 3 = 5, capped at 3
-            ("U2", "2025-06-01", "serious"),  # one fault: 3 points, at most good
-            ("U3", "2025-01-01", "general"),
-            ("U3", "2025-02-01", "general"),
-            ("U3", "2025-03-01", "general"),  # three general faults: fail
+            ("U1", "2025-03-01", "general", "", ""),
+            ("U1", "2025-04-01", "general", "", ""),
+            ("U1", "2025-05-01", "serious", "", ""),  # 1 + 1 + 3 = 5, capped at 3
+            ("U2", "2025-06-01", "serious", "", ""),  # one fault: 3 points, at most good
         ],
         FAULT_COLS,
     )
-    ap = appraise(faults=faults)
+    ap = appraise(rules=[DEDUCT, ANY], faults=faults)
     g = ap.grades.set_index("unit_id")
-    assert g.loc[["U1", "U2", "U3", "U4"], "deductions"].tolist() == [3, 3, 3, 0]
-    assert g.loc[["U1", "U2", "U3", "U4"], "score"].tolist() == [92, 92, 92, 95]
-    assert g.loc["U1", "grade_by_score"] == "excellent"
-    assert g.loc[["U1", "U2", "U3", "U4"], "final_grade"].tolist() == [
-        "good",
-        "good",
-        "fail",
-        "excellent",
+    assert g.loc[["U1", "U2", "U3"], "deductions"].tolist() == [3, 3, 0]
+    assert g.loc[["U1", "U2", "U3"], "score"].tolist() == [92, 92, 95]
+    assert g.loc[["U1", "U2", "U3"], "final_grade"].tolist() == ["good", "good", "excellent"]
+    row = ap.rules_applied.query("unit_id == 'U1' and rule_id == 'any'").iloc[0]
+    assert row["source"] == "辽市政发〔2007〕48号 第五部分第（五）项"
+    assert row["reason_zh"] == "规则any：3起过错，最高评为良好"
+
+
+def test_three_general_faults_of_one_person_never_fail_the_department():
+    """Seed 000 五（五）: three general faults with direct responsibility in a year make
+    the *person's* annual assessment 不称职. The department keeps its grade."""
+    three = [
+        ("U3", f"2025-0{m}-01", "general", "U3-P1", "direct") for m in (1, 2, 3)
     ]
-    applied = ap.rules_applied
-    assert set(applied.loc[applied["unit_id"] == "U3", "rule_id"]) == {
-        "ded",
-        "any",
-        "three",
-    }
-    three = applied[
-        (applied["unit_id"] == "U3") & (applied["rule_id"] == "three")
-    ].iloc[0]
-    assert three["source"] == "seed 000 §5" and three["version"] == "2025.1"
-    assert three["reason_en"] == "Three: 3 fault finding(s), at most fail"
+    led = [  # three too, but one with leadership responsibility only
+        ("U4", "2025-01-01", "general", "U4-P1", "direct"),
+        ("U4", "2025-02-01", "general", "U4-P1", "direct"),
+        ("U4", "2025-03-01", "general", "U4-P1", "leadership"),
+    ]
+    ap = appraise(rules=[PERSON_ANY, PERSON_THREE], faults=(three + led, FAULT_COLS))
+    g = ap.grades.set_index("unit_id")
+    assert (g["final_grade"] == "excellent").sum() == 10  # no quota: nobody capped
+    assert set(ap.rules_applied["rule_id"]) == set()
+    p = ap.persons.set_index("person_id")
+    assert p.loc["U3-P1", ["unit_id", "faults", "proposed", "proposed_zh"]].tolist() == [
+        "U3", 3, "incompetent", "不称职"
+    ]
+    assert p.at["U4-P1", "proposed"] == "competent"  # not eligible for excellent
+    assert p.at["U4-P1", "proposed_zh"] == "最高称职（不得评为优秀）"
+    assert "辽市政发〔2007〕48号" in p.at["U3-P1", "reason_zh"]
+
+
+def test_a_fault_already_counted_in_an_indicator_is_not_deducted_again():
+    counted = rule("ded", "deduction", points={"general": 1}, cap=3,
+                   counted_in=["fault_findings"])
+    faults = ([("U1", "2025-03-01", "general", "", "")], FAULT_COLS)
+    ap = appraise(rules=[counted], faults=faults)
+    assert ap.grades.set_index("unit_id").at["U1", "deductions"] == 0
+    status = ap.rules.set_index("rule_id").loc["ded"]
+    assert not status["active"]
+    assert status["status_zh"] == "不适用：过错已计入指标“过错责任追究件数”，每起过错只计一次"
+    # declared on purpose: counted again
+    again = rule("ded", "deduction", points={"general": 1}, cap=3,
+                 counted_in=["fault_findings"], count_again=True)
+    ap = appraise(rules=[again], faults=faults)
+    assert ap.grades.set_index("unit_id").at["U1", "deductions"] == 1
+
+
+BONUS = rule(
+    "bonus", "bonus", cap=3,
+    categories=[
+        {"id": "award", "name_zh": "省级表彰", "name_en": "Award", "points": 2},
+        {"id": "pilot", "name_zh": "试点", "name_en": "Pilot", "points": 1},
+    ],
+)
+BONUS_COLS = ["unit_id", "category", "date", "reason", "approved_by", "approved_on",
+              "reference"]
+
+
+def test_bonus_points_are_capped_and_lift_the_score():
+    rows = [
+        ("U1", "award", "2025-05-01", "表彰甲", "委员会", "2026-01-20", "考评委〔2026〕2号"),
+        ("U1", "award", "2025-06-01", "表彰乙", "委员会", "2026-01-20", "考评委〔2026〕2号"),
+        ("U2", "pilot", "2025-06-01", "试点", "委员会", "2026-01-20", "考评委〔2026〕2号"),
+    ]
+    ap = appraise(rules=[BONUS], scores={"U1": 80.0, "U2": 89.5},
+                  bonuses=(rows, BONUS_COLS))
+    g = ap.grades.set_index("unit_id")
+    assert g.loc[["U1", "U2"], "bonus"].tolist() == [3, 1]  # 2 + 2 = 4, capped at 3
+    assert g.loc[["U1", "U2"], "score"].tolist() == [83, 90.5]
+    assert g.at["U2", "final_grade"] == "excellent"  # 89.5 + 1 crosses 90
+    assert "封顶3分" in ap.rules_applied.query("unit_id == 'U1'")["reason_zh"].iloc[0]
 
 
 def test_a_veto_needs_its_approval_record_and_then_fails_the_unit():
+    veto = rule("veto", "veto", events=["accident"])
     events = [("U5", "2025-M08", "accident"), ("U6", "2024-M03", "accident")]
     with pytest.raises(ValidationFailed) as err:
-        appraise(events=events)
+        appraise(rules=[veto], events=events)
     assert err.value.report[["file", "value"]].values.tolist() == [
         ["vetoes.csv", "U5 / accident"]
     ]  # U6's is from another year
@@ -288,59 +318,46 @@ def test_a_veto_needs_its_approval_record_and_then_fails_the_unit():
         [("U5", "accident", "考评委员会", "2026-01-20", "考评委〔2026〕1号")],
         ["unit_id", "event_id", "approved_by", "approved_on", "reference"],
     )
-    ap = appraise(events=events, vetoes=vetoes)
+    ap = appraise(rules=[veto], events=events, vetoes=vetoes)
     g = ap.grades.set_index("unit_id")
     assert g.loc["U5", "grade_by_score"] == "excellent"
     assert g.loc["U5", "final_grade"] == "fail"
-    veto = ap.rules_applied.query("rule_id == 'veto'").iloc[0]
-    assert veto[["unit_id", "approved_by", "reference"]].tolist() == [
-        "U5",
-        "考评委员会",
-        "考评委〔2026〕1号",
-    ]
 
 
+# ------------------------------------------------------------ quota, groups
 def test_quota_rounds_half_up_and_marks_a_tie_at_the_boundary():
     # 10 units, share 0.25: 2.5 → 3 excellent (half up; Python's round() gives 2)
-    scores = {
-        "U1": [99.0] * 4,
-        "U2": [98.0] * 4,
-        "U3": [97.0] * 4,
-        "U4": [96.0] * 4,
-        "U5": [96.0] * 4,
-    }
+    scores = {"U1": 99.0, "U2": 98.0, "U3": 97.0, "U4": 96.0, "U5": 96.0}
+    scores |= {f"U{i}": 80.0 for i in range(6, 11)}
     quota = {"excellent": 90, "good": 75, "pass": 60, "quota": {"share": 0.25}}
-    ap = appraise(scores=scores, grades=quota, rules=[])
-    g = ap.grades.set_index("unit_id")
-    kept = g.index[g["final_grade"] == "excellent"].tolist()
-    assert kept == ["U1", "U2", "U3"]
-    assert (g.loc[["U4", "U5", "U6"], "final_grade"] == "good").all()
-    assert not g["quota_tie"].any()
-    # now U3 ties U4 exactly: the third place goes to U3 by unit id, both marked
-    scores["U3"] = [96.0] * 4
-    ap = appraise(scores=scores, grades=quota, rules=[])
+    ap = appraise(scores=scores, grades=quota)
     g = ap.grades.set_index("unit_id")
     assert g.index[g["final_grade"] == "excellent"].tolist() == ["U1", "U2", "U3"]
+    assert not g["quota_tie"].any()
+    scores["U3"] = 96.0  # now U3 ties U4 and U5: U3 by unit id, all marked
+    g = appraise(scores=scores, grades=quota).grades.set_index("unit_id")
+    assert g.index[g["final_grade"] == "excellent"].tolist() == ["U1", "U2", "U3"]
     assert g.index[g["quota_tie"]].tolist() == ["U3", "U4", "U5"]
-    quota_rows = ap.rules_applied.query("rule_id == 'quota'")
-    assert (
-        "excellent quota 3 (10 units × 0.25, rounded half up)"
-        in quota_rows["reason_en"].iloc[0]
-    )
 
 
-def test_quota_per_peer_group():
-    quota = {
-        "excellent": 90,
-        "good": 75,
-        "pass": 60,
-        "quota": {"share": 0.2, "per": "peer_group"},
-    }
-    ap = appraise(grades=quota, rules=[])  # everyone 95: 1 of 5 per group
-    g = ap.grades.set_index("unit_id")
-    # all tied: the unit id decides, as text ("U10" < "U6")
-    assert g.index[g["final_grade"] == "excellent"].tolist() == ["U1", "U10"]
-    assert g["quota_tie"].sum() == 10  # all tied: settled by unit id, and marked
+def test_each_appraisal_group_has_its_own_quota_and_ranks():
+    """Districts and departments are appraised in separate lists: the best district
+    never takes a department's place."""
+    groups = [
+        {"id": "dep", "name_zh": "市直部门", "name_en": "Departments", "peer_groups": ["g1"]},
+        {"id": "dis", "name_zh": "县（市）区政府", "name_en": "Districts",
+         "peer_groups": ["g2"]},
+    ]
+    scores = {"U1": 91.0, "U2": 92.0, "U6": 99.0, "U7": 98.0}
+    scores |= {u: 70.0 for u in ("U3", "U4", "U5", "U8", "U9", "U10")}
+    quota = {"excellent": 90, "good": 75, "pass": 60, "quota": {"share": 0.2}}
+    ap = appraise(scores=scores, grades=quota, groups=groups)
+    g = ap.grades
+    # one excellent per group of 5 (0.2 × 5 = 1): U2 in dep, U6 in dis
+    assert g.loc[g["final_grade"] == "excellent", "unit_id"].tolist() == ["U2", "U6"]
+    assert g["unit_id"].tolist()[:2] == ["U2", "U1"]  # departments first, by score
+    ranks = g.set_index("unit_id")["group_rank"]
+    assert ranks[["U2", "U1", "U6", "U7"]].tolist() == [1, 2, 1, 2]
 
 
 def test_overrides_need_reason_and_approver_and_are_recorded():
@@ -359,19 +376,12 @@ def test_overrides_need_reason_and_approver_and_are_recorded():
         "excellent → good",
         "good",
     ]
-    row = ap.rules_applied.query("rule_id == 'override'").iloc[0]
-    assert row[["unit_id", "approved_by", "reason_zh"]].tolist() == [
-        "U7",
-        "考评委员会",
-        "复核发现数据错误",
-    ]
 
 
 def test_missing_parts_share_is_spread_over_the_parts_a_unit_has():
-    cfg = config()
     b = ballots_for("U1", "a", ["50"] * 3)  # survey 50 for U1 only
     review = ([("U1", "70"), ("U2", "70")], ["unit_id", "score"])
-    ap = A.appraise(cfg, result(), inputs(b, review=review))
+    ap = A.appraise(config(), result(), inputs(b, review=review))
     g = ap.grades.set_index("unit_id")
     # U1: 0.5·80 + 0.3·70 + 0.2·50 = 71; U2: (0.5·80 + 0.3·70) / 0.8 = 76.25
     assert g.loc["U1", "combined"] == pytest.approx(71)
@@ -379,15 +389,132 @@ def test_missing_parts_share_is_spread_over_the_parts_a_unit_has():
     assert g.loc["U2", "parts_missing"] == "survey"
 
 
+# ------------------------------------------------------- malformed inputs
+def problems(rules=(), events=(), **tables) -> set[tuple]:
+    with pytest.raises(ValidationFailed) as err:
+        appraise(rules=rules, events=events, **tables)
+    return {(r.file, r.row, r.column, r.rule.split(":")[0])
+            for r in err.value.report.itertuples()}
+
+
+def test_ballot_problems_are_reported_together_with_file_row_and_rule():
+    raters = [("Ra0", "a", "U2"), ("Ra1", "a", ""), ("Ra2", "a", ""), ("Rb0", "b", "")]
+    b = [
+        ("a", "Ra0", "U2", "满意"),  # line 2: rates its own unit
+        ("a", "Ra1", "U1", "满意"),  # line 3
+        ("a", "Ra1", "U1", "不满意"),  # line 4: a second ballot for the same unit
+        ("a", "Ra2", "U1", "很好"),  # line 5: not on the scale
+        ("z", "Ra2", "U3", "满意"),  # line 6: unknown group (and not the roster's)
+        ("a", "X99", "U3", "满意"),  # line 7: rater not in the roster
+        ("a", "Rb0", "U3", "满意"),  # line 8: the roster puts Rb0 in group b
+        ("a", "Ra2", "U4", "９０"),  # line 9: full-width digits
+        ("a", "Ra2", "U9", "abc"),  # line 10: not a number
+        ("a", "Ra2", "U99", "满意"),  # line 11: unknown unit
+    ]
+    with pytest.raises(ValidationFailed) as err:
+        A.appraise(config(), result(), inputs(b, raters=raters))
+    report = err.value.report
+    assert (report["file"] == "ballots.csv").all()
+    got = {(r.row, r.column, r.rule.split(":")[0]) for r in report.itertuples()}
+    assert got == {
+        (2, "unit_id", "self_rating"),
+        (3, "rater_id, unit_id", "duplicate"),
+        (4, "rater_id, unit_id", "duplicate"),
+        (5, "answer", "answer"),
+        (6, "rater_group", "known_group"),
+        (6, "rater_group", "roster_group"),
+        (7, "rater_id", "known_rater"),
+        (8, "rater_group", "roster_group"),
+        (9, "answer", "answer"),
+        (10, "answer", "answer"),
+        (11, "unit_id", "known_unit"),
+    }
+
+
+def test_fault_veto_bonus_and_target_problems():
+    faults = (
+        [
+            ("U1", "2025-02-30", "general", "", ""),  # impossible date
+            ("U1", "2024-12-31", "general", "", ""),  # not this year
+            ("U1", "2025-03-01", "grave", "", ""),  # unknown severity
+            ("U99", "2025-03-01", "general", "", ""),  # unknown unit
+            ("U2", "2025-03-01", "general", "", "direct"),  # responsibility, no person
+        ],
+        FAULT_COLS,
+    )
+    vetoes = (
+        [("U5", "accident", "", "", "")],  # who, when, reference missing
+        ["unit_id", "event_id", "approved_by", "approved_on", "reference"],
+    )
+    bonuses = ([("U1", "award", "2025-05-01", "表彰", "", "2026-01-20", "")], BONUS_COLS)
+    targets = (
+        [("U1", "T1", "100", "90", "80", "", "")],  # changed without date and reason
+        ["unit_id", "target_id", "target", "achieved", "adjusted_target",
+         "adjusted_on", "reason"],
+    )
+    got = problems(
+        rules=[BONUS, rule("veto", "veto", events=["accident"])],
+        events=[("U5", "2025-M08", "accident")],
+        faults=faults, vetoes=vetoes, bonuses=bonuses, key_targets=targets,
+    )
+    assert got == {
+        ("faults.csv", 2, "date", "date"),
+        ("faults.csv", 3, "date", "date"),
+        ("faults.csv", 4, "severity", "severity"),
+        ("faults.csv", 5, "unit_id", "known_unit"),
+        ("faults.csv", 6, "person_id", "required"),
+        ("vetoes.csv", 2, "approved_by", "required"),
+        ("vetoes.csv", 2, "approved_on", "date"),
+        ("vetoes.csv", 2, "reference", "required"),
+        ("bonuses.csv", 2, "approved_by", "required"),
+        ("bonuses.csv", 2, "reference", "required"),
+        ("key_targets.csv", 2, "adjusted_on", "required"),
+        ("key_targets.csv", 2, "reason", "required"),
+    }
+
+
+def test_a_bonus_without_a_bonus_rule_is_refused():
+    bonuses = ([("U1", "award", "2025-05-01", "表彰", "委员会", "2026-01-20", "文号")],
+               BONUS_COLS)
+    assert problems(bonuses=bonuses) == {("bonuses.csv", 2, "category", "bonus_rule")}
+
+
+def test_a_veto_rule_naming_an_unknown_event_type_is_a_config_problem():
+    with pytest.raises(CatalogueError) as err:
+        appraise(rules=[rule("veto", "veto", events=["earthquake"])])
+    assert err.value.problems[["path", "value"]].values.tolist() == [
+        ["rules[0].events[0]", "earthquake"]
+    ]
+
+
+# ----------------------------------------------------------------- config
 def test_config_problems_name_their_yaml_path(tmp_path):
     path = tmp_path / "appraisal.yaml"
     path.write_text(
         "id: t\nversion: '1'\nyear: 2025\nname_zh: 甲\nname_en: A\n"
         "shares: {periods: 0.6, review: 0.3, survey: 0.2}\n"
-        "survey: {groups: []}\n",
+        "survey: {groups: [{id: a, name_zh: 甲, name_en: A, weight: 1, colour: red}]}\n"
+        "groups: [{id: all, name_zh: 全部, name_en: All, peer_groups: [g1]}]\n"
+        "rules: [{id: r, kind: grade_cap, applies_to: person, version: '1', "
+        "name_zh: 甲, name_en: A, grade: fail, source: {document: 文, article: 条}}]\n",
         encoding="utf-8",
     )
     with pytest.raises(CatalogueError) as err:
         A.load_config(path)
-    paths = set(err.value.problems["path"])
-    assert {"shares", "survey.groups"} <= paths
+    rows = err.value.problems
+    assert set(rows["path"]) == {"shares", "survey.groups[0].colour", "rules[0]"}
+    assert str(err.value).startswith("appraisal.yaml has 3 problems")
+    person = rows.loc[rows["path"] == "rules[0]", "rule"].iloc[0]
+    assert "a person rule caps at one of" in person
+
+
+def test_yaml_syntax_and_a_missing_file_are_problems_not_tracebacks(tmp_path):
+    path = tmp_path / "appraisal.yaml"
+    path.write_text("id: t\nshares: {periods: 0.5\n", encoding="utf-8")
+    with pytest.raises(CatalogueError) as err:
+        A.load_config(path)
+    assert err.value.problems["path"].iloc[0].startswith("line ")
+    with pytest.raises(CatalogueError, match="file not found"):
+        A.load_config(tmp_path / "absent.yaml")
+    with pytest.raises(ValidationFailed, match="missing folder"):
+        A.load_inputs(tmp_path / "no_such_folder")

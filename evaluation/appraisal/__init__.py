@@ -1,0 +1,269 @@
+"""Annual appraisal (年度考评): combine the year, count the ballots, apply the rules.
+
+The year-end score combines three parts (考、评、议), each share set in
+``appraisal.yaml``:
+
+* **periods** (考): the unit's composite in the year's annual run, where every
+  indicator is rolled up over the year at its own frequency, so every dimension
+  counts with its catalogue weight;
+* **review** (评): the year-end evaluation, a committee score (``review.csv``) or the
+  key-target review (``key_targets.csv``: achievement against the target in force);
+* **survey** (议): the multi-rater appraisal survey (民主测评) from raw ballots.
+
+Then the unit rules (deductions, grade caps, vetoes, bonus points), each with its
+source; grades by thresholds; the quota for excellent per appraisal group
+(县（市）区政府 and 市直部门 apart); committee overrides. Person rules give a separate
+table of proposed individual outcomes, never a unit's grade. Every input is
+validated first; every step that changes a unit's score or grade is a row of
+``rules_applied``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import periods as P
+from ..errors import EvaluationError
+from ..result import Result
+from .config import (
+    GRADE_NAMES,
+    GRADES,
+    PERSON_GRADE_NAMES,
+    PERSON_GRADES,
+    Config,
+    check_against,
+    load_config,
+    parse_config,
+)
+from .grades import apply_overrides, apply_quota, by_score, group_rank, worst
+from .inputs import FILES, Inputs, load_inputs, validate_inputs
+from .rules import apply_unit_rules, person_outcomes, rules_table
+from .survey import survey_scores
+
+GRADE_COLUMNS = [
+    "group",
+    "group_rank",
+    "unit_id",
+    "name_zh",
+    "name_en",
+    "peer_group",
+    "periods_score",
+    "review_score",
+    "survey_score",
+    "groups_used",
+    "parts_missing",
+    "combined",
+    "deductions",
+    "bonus",
+    "score",
+    "grade_by_score",
+    "grade_after_rules",
+    "grade_after_quota",
+    "quota_tie",
+    "override",
+    "final_grade",
+]
+APPLIED_COLUMNS = [
+    "unit_id",
+    "rule_id",
+    "version",
+    "source",
+    "effect",
+    "effect_zh",
+    "reason_zh",
+    "reason_en",
+    "approved_by",
+    "approved_on",
+    "reference",
+]
+DIMENSION_PREFIX = "dim_"
+
+
+@dataclass(frozen=True)
+class Appraisal:
+    """The year-end appraisal: grades (with each level-1 dimension's year-end score
+    as ``dim_<id>``), every rule applied, the rules and their status, proposed
+    individual outcomes, survey groups, ballots."""
+
+    config: Config
+    grades: pd.DataFrame
+    rules_applied: pd.DataFrame
+    rules: pd.DataFrame
+    persons: pd.DataFrame
+    survey: pd.DataFrame
+    ballots: pd.DataFrame
+    inputs_sha256: dict[str, str]
+
+    TABLES = ("grades", "rules_applied", "rules", "persons", "survey", "ballots")
+
+    @property
+    def config_sha256(self) -> str:
+        return self.config.sha256
+
+
+def weighted_mean(x: np.ndarray, weights) -> np.ndarray:
+    """Weighted mean over the first axis of ``x``, over the entries that have a value
+    (NaN where none has): the 考评议 shares over the parts a unit has (a missing
+    part's share spread over the others). Further axes (units; draws × units) are
+    kept."""
+    w = np.asarray(weights, dtype=float).reshape(-1, *[1] * (x.ndim - 1))
+    have = ~np.isnan(x)
+    wt = w * have
+    total = wt.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (np.where(have, x, 0.0) * wt).sum(axis=0) / total
+    return np.where(total > 0, out, np.nan)
+
+
+def annual_period(config: Config, result: Result) -> str:
+    """The year's annual period label, after checking the result scored it."""
+    label = str(config.year)
+    if not (result.composite["period"] == label).any():
+        have = sorted(result.composite["period"].unique())
+        raise EvaluationError(
+            f"the result has no annual composite for {label} (it scored "
+            f"{', '.join(have[-3:])}{' …' if len(have) > 3 else ''}): the 考 part "
+            f"uses every indicator at its own frequency, rolled up over the year; "
+            f"score the year first: evaluation score DATA --period {label}"
+        )
+    return label
+
+
+def period_scores(config: Config, result: Result) -> pd.DataFrame:
+    """The 考 part: each unit's annual composite, and each level-1 dimension's
+    year-end score (``dim_<id>``; missing where the unit did not report enough)."""
+    label = annual_period(config, result)
+    comp = result.composite[result.composite["period"] == label]
+    out = comp[["unit_id", "composite_score"]].rename(
+        columns={"composite_score": "periods_score"}
+    )
+    tops = result.catalogue.top_dimensions()
+    s = result.scores
+    s = s[(s["period"] == label) & s["node_id"].isin(tops)]
+    dims = s.pivot(index="unit_id", columns="node_id", values="score").reindex(
+        columns=tops
+    )
+    dims.columns = [f"{DIMENSION_PREFIX}{c}" for c in dims.columns]
+    return out.merge(dims.reset_index(), on="unit_id", how="left")
+
+
+def review_scores(config: Config, inputs: Inputs) -> pd.DataFrame:
+    """The 评 part: the committee's score, or the key-target review (mean over the
+    unit's targets of min(achieved / target in force, 1) × 100)."""
+    if config.review.source == "review":
+        t = inputs.tables.get("review")
+        if t is None:
+            return pd.DataFrame(columns=["unit_id", "review_score"])
+        score = pd.to_numeric(t["score"])
+        return pd.DataFrame({"unit_id": t["unit_id"], "review_score": score})
+    t = inputs.tables.get("key_targets")
+    if t is None:
+        return pd.DataFrame(columns=["unit_id", "review_score"])
+    target = pd.to_numeric(t["target"])
+    achieved = pd.to_numeric(t["achieved"])
+    adjusted = pd.to_numeric(t["adjusted_target"])
+    in_force = adjusted.fillna(target)  # a mid-year change is scored as adjusted
+    ratio = np.minimum(achieved / in_force, 1.0) * 100
+    score = ratio.groupby(t["unit_id"]).mean()
+    return score.rename("review_score").rename_axis("unit_id").reset_index()
+
+
+def groups_of(config: Config, units: pd.DataFrame) -> pd.Series:
+    """Each unit's appraisal group, from its peer group."""
+    of = {p: g.id for g in config.groups for p in g.peer_groups}
+    return units["peer_group"].map(of)
+
+
+def appraise(config: Config, result: Result, inputs: Inputs) -> Appraisal:
+    """Validate the inputs, combine the parts, apply the rules, grade, apply the
+    quota and overrides; propose the individual outcomes."""
+    catalogue = result.catalogue
+    units = result.units[["unit_id", "name_zh", "name_en", "peer_group"]]
+    check_against(config, catalogue, units)
+    events = result.events
+    events = events[P.parse(events["period"])["year"].to_numpy() == config.year]
+    validate_inputs(config, inputs, units, events, [e.id for e in catalogue.events])
+    groups, survey = survey_scores(config, inputs, units)
+    table = (
+        units.assign(group=groups_of(config, units))
+        .merge(period_scores(config, result), on="unit_id", how="left")
+        .merge(review_scores(config, inputs), on="unit_id", how="left")
+        .merge(survey, on="unit_id", how="left")
+    )
+    shares = config.shares
+    parts = {
+        "periods": shares.periods,
+        "review": shares.review,
+        "survey": shares.survey,
+    }
+    have = pd.DataFrame({k: table[f"{k}_score"].notna() for k in parts})
+    table["combined"] = weighted_mean(
+        np.stack([table[f"{k}_score"].to_numpy(dtype=float) for k in parts]),
+        list(parts.values()),
+    )
+    table["parts_missing"] = [
+        ", ".join(k for k in parts if not have.at[i, k]) for i in have.index
+    ]
+    table["deductions"] = 0.0
+    table["bonus"] = 0.0
+    table["cap"] = "excellent"
+    table["veto"] = False
+    names = {e.id: (e.name_zh, e.name_en) for e in catalogue.events}
+    applied, touched = apply_unit_rules(config, table, inputs, events, names, catalogue)
+    persons, touched_persons = person_outcomes(config, inputs, catalogue)
+    table["score"] = (table["combined"] - table["deductions"] + table["bonus"]).clip(
+        0, 100
+    )
+    table["grade_by_score"] = by_score(table["score"], config)
+    table["grade_after_rules"] = worst(table["grade_by_score"], table["cap"])
+    table.loc[table["veto"], "grade_after_rules"] = "fail"
+    table["grade_after_quota"] = table["grade_after_rules"]
+    table["quota_tie"] = False
+    if config.grades.quota is not None:
+        apply_quota(table, config.grades.quota, applied)
+    table["final_grade"] = table["grade_after_quota"]
+    table["override"] = ""
+    apply_overrides(table, inputs, applied)
+    table["group_rank"] = group_rank(table)
+    order = {g.id: i for i, g in enumerate(config.groups)}
+    dims = [c for c in table.columns if c.startswith(DIMENSION_PREFIX)]
+    table = table.assign(_g=table["group"].map(order), _s=-table["score"].round(2))
+    table = table.sort_values(
+        ["_g", "_s", "unit_id"], kind="stable", na_position="last"
+    )
+    return Appraisal(
+        config=config,
+        grades=table[[*GRADE_COLUMNS, *dims]].reset_index(drop=True),
+        rules_applied=pd.DataFrame(applied, columns=APPLIED_COLUMNS),
+        rules=rules_table(config, catalogue, touched | touched_persons),
+        persons=persons,
+        survey=groups,
+        ballots=inputs.tables["ballots"].drop(columns=["source", "row"]),
+        inputs_sha256=inputs.sha256,
+    )
+
+
+__all__ = [
+    "APPLIED_COLUMNS",
+    "FILES",
+    "GRADES",
+    "GRADE_COLUMNS",
+    "GRADE_NAMES",
+    "PERSON_GRADES",
+    "PERSON_GRADE_NAMES",
+    "Appraisal",
+    "Config",
+    "Inputs",
+    "appraise",
+    "groups_of",
+    "load_config",
+    "load_inputs",
+    "parse_config",
+    "period_scores",
+    "review_scores",
+    "survey_scores",
+    "weighted_mean",
+]

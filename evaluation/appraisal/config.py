@@ -1,0 +1,423 @@
+"""``appraisal.yaml``: the year's appraisal rules as typed, frozen, validated data.
+
+Every problem is reported at once with its YAML path (``rules[2].grade``), as the
+catalogue's are; a YAML syntax error names its line and column; a missing file is a
+problem row, never a bare ``FileNotFoundError``. What needs the catalogue (event
+types, indicators a rule says already count a fault, peer groups) is checked by
+:func:`check_against`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Annotated, Literal
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ..catalogue import _path
+from ..errors import CatalogueError
+
+Grade = Literal["excellent", "good", "pass", "fail"]
+#: unit grades, best first (优秀、良好、合格、不合格)
+GRADES: tuple[str, ...] = ("excellent", "good", "pass", "fail")
+GRADE_NAMES = {
+    "excellent": ("优秀", "excellent"),
+    "good": ("良好", "good"),
+    "pass": ("合格", "pass"),
+    "fail": ("不合格", "fail"),
+}
+PersonGrade = Literal["excellent", "competent", "basically_competent", "incompetent"]
+#: civil servants' annual assessment grades (公务员年度考核等次), best first
+PERSON_GRADES: tuple[str, ...] = (
+    "excellent",
+    "competent",
+    "basically_competent",
+    "incompetent",
+)
+PERSON_GRADE_NAMES = {
+    "excellent": ("优秀", "excellent"),
+    "competent": ("称职", "competent"),
+    "basically_competent": ("基本称职", "basically competent"),
+    "incompetent": ("不称职", "incompetent"),
+}
+Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+$", max_length=64)]
+Share = Annotated[float, Field(ge=0, le=1)]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Shares(_Model):
+    """考、评、议: the parts of the year-end score (sum to 1)."""
+
+    periods: Share = 0.5
+    review: Share = 0.3
+    survey: Share = 0.2
+
+    @model_validator(mode="after")
+    def _sum_to_one(self):
+        total = self.periods + self.review + self.survey
+        if abs(total - 1) > 1e-9:
+            raise ValueError(f"shares must sum to 1, got {total:g}")
+        return self
+
+
+class PeriodsPart(_Model):
+    """The 考 part. ``annual``: the composite of the year's annual run, in which every
+    indicator is rolled up over the year at its own frequency by the catalogue's
+    ``rollup`` (twelve months, four quarters, two half-years, one annual report), so
+    every dimension counts with its catalogue weight (docs/appraisal.md §1)."""
+
+    basis: Literal["annual"] = "annual"
+
+
+class Trim(_Model):
+    """Drop the ``k`` highest and lowest ballots when there are ``min_ballots``."""
+
+    k: Annotated[int, Field(ge=1)] = 1
+    min_ballots: Annotated[int, Field(ge=3)] = 10
+
+
+class RaterGroup(_Model):
+    id: Id
+    name_zh: Text
+    name_en: Text
+    weight: Annotated[float, Field(gt=0)]
+    min_respondents: Annotated[int, Field(ge=1)] = 5
+    trim: Trim | None = None
+
+
+class Survey(_Model):
+    """民主测评: answers → points (``null``: don't know, excluded); groups, weights."""
+
+    scale: dict[str, float | None] = {
+        "满意": 100.0,
+        "基本满意": 70.0,
+        "不满意": 0.0,
+        "不了解": None,
+    }
+    groups: tuple[RaterGroup, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self):
+        ids = [g.id for g in self.groups]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"rater group ids must be unique, got {ids}")
+        return self
+
+
+class Review(_Model):
+    source: Literal["review", "key_targets"] = "review"
+
+
+class Source(_Model):
+    """Where a rule comes from: the policy document's number, the article, the words."""
+
+    document: Text  #: e.g. 辽市政发〔2007〕48号
+    article: Text  #: e.g. 第五部分第（五）项
+    quote_zh: str = ""  #: the sentence of the original the rule encodes
+    note_zh: str = ""  #: how it is applied here, where that is not the original's
+
+
+class Severity(_Model):
+    id: Id
+    name_zh: Text
+    name_en: Text
+
+
+class Responsibility(_Model):
+    id: Id
+    name_zh: Text
+    name_en: Text
+
+
+class Faults(_Model):
+    """The fault findings' vocabulary (``faults.csv``): severities and the kinds of
+    responsibility a person can bear (直接责任 / 领导责任)."""
+
+    severities: tuple[Severity, ...] = (
+        Severity(id="general", name_zh="一般过错", name_en="general fault"),
+        Severity(id="serious", name_zh="较重过错", name_en="serious fault"),
+        Severity(id="major", name_zh="严重过错", name_en="major fault"),
+    )
+    responsibilities: tuple[Responsibility, ...] = (
+        Responsibility(id="direct", name_zh="直接责任", name_en="direct"),
+        Responsibility(id="leadership", name_zh="领导责任", name_en="leadership"),
+    )
+
+
+class BonusCategory(_Model):
+    id: Id
+    name_zh: Text
+    name_en: Text
+    points: Annotated[float, Field(gt=0)]
+
+
+class Rule(_Model):
+    """An accountability or incentive rule: whom it applies to (a unit, 单位, or a
+    person, 个人), what it does, and the document it comes from.
+
+    * ``deduction`` (unit): ``points[severity]`` per fault, at most ``cap`` a year;
+    * ``grade_cap`` (unit or person): at least ``faults_at_least`` faults (of
+      ``severities``; for a person, of ``responsibility``) → at most ``grade``;
+    * ``veto`` (unit): an approved event of a type in ``events`` → fail;
+    * ``bonus`` (unit): approved bonus items (``bonuses.csv``) by category, at most
+      ``cap`` points.
+
+    ``counted_in`` names indicators of the catalogue that already count the same
+    faults; unless ``count_again`` is true, such a rule is not applied (each fault
+    counted once) and the appraisal says so.
+    """
+
+    id: Id
+    kind: Literal["deduction", "grade_cap", "veto", "bonus"]
+    applies_to: Literal["unit", "person"] = "unit"
+    version: Text
+    source: Source
+    name_zh: Text
+    name_en: Text
+    points: dict[str, Annotated[float, Field(ge=0)]] = {}
+    cap: Annotated[float, Field(gt=0)] | None = None
+    faults_at_least: Annotated[int, Field(ge=1)] = 1
+    severities: tuple[str, ...] = ()
+    responsibility: tuple[str, ...] = ()
+    grade: str = "fail"
+    events: tuple[str, ...] = ()
+    categories: tuple[BonusCategory, ...] = ()
+    counted_in: tuple[str, ...] = ()
+    count_again: bool = False
+
+    @model_validator(mode="after")
+    def _fields_of_kind(self):
+        k = self.kind
+        if self.applies_to == "person" and k != "grade_cap":
+            raise ValueError(
+                "a person-level rule (applies_to: person) is a grade_cap on the "
+                "person's annual assessment"
+            )
+        grades = PERSON_GRADES if self.applies_to == "person" else GRADES
+        if k == "grade_cap" and self.grade not in grades:
+            raise ValueError(
+                f"grade {self.grade!r}: a {self.applies_to} rule caps at one of "
+                f"{list(grades)}"
+            )
+        if k == "deduction" and not self.points:
+            raise ValueError("a deduction rule needs points per severity")
+        if k == "veto" and not self.events:
+            raise ValueError("a veto rule needs events")
+        if k == "bonus":
+            if not self.categories:
+                raise ValueError("a bonus rule needs categories with points")
+            if self.cap is None:
+                raise ValueError("a bonus rule needs a cap (most points a year)")
+        if self.responsibility and self.applies_to != "person":
+            raise ValueError("responsibility is for person-level rules")
+        return self
+
+
+class AppraisalGroup(_Model):
+    """A list appraised on its own: its ranks and its quota for excellent
+    (e.g. 县（市）区政府 and 市直部门)."""
+
+    id: Id
+    name_zh: Text
+    name_en: Text
+    peer_groups: tuple[str, ...] = Field(min_length=1)
+
+
+class Quota(_Model):
+    """At most ``share`` of the units of each appraisal group (``per: group``) or of
+    all units (``per: overall``) are excellent; the count is ``share × n`` rounded
+    half up."""
+
+    share: Annotated[float, Field(gt=0, le=1)] = 0.2
+    per: Literal["group", "overall"] = "group"
+
+
+class Grades(_Model):
+    excellent: float = 90
+    good: float = 75
+    pass_: float = Field(60, alias="pass")
+    quota: Quota | None = Quota()
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.excellent > self.good > self.pass_:
+            raise ValueError("thresholds must fall: excellent > good > pass")
+        return self
+
+
+class Config(_Model):
+    """``appraisal.yaml``."""
+
+    id: Id
+    version: Text
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    name_zh: Text
+    name_en: Text
+    shares: Shares = Shares()
+    periods: PeriodsPart = PeriodsPart()
+    review: Review = Review()
+    survey: Survey
+    faults: Faults = Faults()
+    groups: tuple[AppraisalGroup, ...] = Field(min_length=1)
+    rules: tuple[Rule, ...] = ()
+    grades: Grades = Grades()
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        problems = []
+        seen: dict[str, str] = {}
+        for i, g in enumerate(self.groups):
+            for p in g.peer_groups:
+                if p in seen:
+                    problems.append(
+                        f"groups[{i}].peer_groups: {p!r} is already in group "
+                        f"{seen[p]!r}; a unit is appraised in one list"
+                    )
+                seen[p] = g.id
+        severities = {s.id for s in self.faults.severities}
+        kinds = {r.id for r in self.faults.responsibilities}
+        for i, r in enumerate(self.rules):
+            named = list(r.severities) + (
+                list(r.points) if r.kind == "deduction" else []
+            )
+            for s in named:
+                if s not in severities:
+                    problems.append(
+                        f"rules[{i}] ({r.id}): unknown severity {s!r}; known: "
+                        f"{sorted(severities)}"
+                    )
+            for s in r.responsibility:
+                if s not in kinds:
+                    problems.append(
+                        f"rules[{i}] ({r.id}): unknown responsibility {s!r}; known: "
+                        f"{sorted(kinds)}"
+                    )
+        ids = [r.id for r in self.rules]
+        if len(set(ids)) != len(ids):
+            problems.append(f"rules: ids must be unique, got {ids}")
+        if sum(r.kind == "bonus" for r in self.rules) > 1:
+            problems.append("rules: at most one bonus rule")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def sha256(self) -> str:
+        text = self.model_dump_json(by_alias=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def bonus_rule(self) -> Rule | None:
+        return next((r for r in self.rules if r.kind == "bonus"), None)
+
+
+def load_config(path: str | Path) -> Config:
+    """Read ``appraisal.yaml``; ``CatalogueError`` lists every problem with its YAML
+    path (a missing file and a YAML syntax error too)."""
+    path = Path(path)
+    file = path.name
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _error([(file, "", str(path), "file not found")]) from None
+    except UnicodeDecodeError as exc:
+        raise _error([(file, "", f"byte {exc.start}", "must be UTF-8")]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        rule = f"not valid YAML: {getattr(exc, 'problem', exc)}"
+        raise _error([(file, where, "", rule)]) from None
+    return parse_config(raw, file=file)
+
+
+def parse_config(raw: object, *, file: str = "appraisal.yaml") -> Config:
+    """Validate an already-parsed mapping (a stored manifest, a notebook, a test)."""
+    if not isinstance(raw, dict):
+        raise _error([(file, "", type(raw).__name__, "top level must be a mapping")])
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        rows = []
+        errors = exc.errors()
+        locs = [tuple(e["loc"]) for e in errors]
+        for e in errors:
+            loc = tuple(e["loc"])
+            if e["type"] == "too_short" and any(
+                o[: len(loc)] == loc and o != loc for o in locs
+            ):
+                continue  # a list left short by its own bad item: that item says it
+            value = "(missing)" if e["type"] == "missing" else e.get("input", "")
+            if isinstance(value, dict | list | tuple):
+                value = ""
+            msg = e["msg"].removeprefix("Value error, ")
+            rows.append((file, _path(list(e["loc"])), value, msg))
+        raise _error(rows) from None
+
+
+def check_against(config: Config, catalogue, units: pd.DataFrame) -> None:
+    """What appraisal.yaml names that the catalogue and units must know: event types
+    of vetoes, indicators in ``counted_in``, peer groups of the appraisal groups, and
+    every unit's peer group in some appraisal group."""
+    file = "appraisal.yaml"
+    rows = []
+    events = {e.id for e in catalogue.events}
+    indicators = {i.id for i in catalogue.indicators}
+    peers = {p.id for p in catalogue.peer_groups}
+    for i, r in enumerate(config.rules):
+        for j, e in enumerate(r.events):
+            if e not in events:
+                rows.append(
+                    (
+                        file,
+                        f"rules[{i}].events[{j}]",
+                        e,
+                        f"unknown event type; the catalogue knows {sorted(events)}",
+                    )
+                )
+        for j, ind in enumerate(r.counted_in):
+            if ind not in indicators:
+                rows.append(
+                    (
+                        file,
+                        f"rules[{i}].counted_in[{j}]",
+                        ind,
+                        "unknown indicator: not in the catalogue",
+                    )
+                )
+    for i, g in enumerate(config.groups):
+        for j, p in enumerate(g.peer_groups):
+            if p not in peers:
+                rows.append(
+                    (
+                        file,
+                        f"groups[{i}].peer_groups[{j}]",
+                        p,
+                        f"unknown peer group; the catalogue knows {sorted(peers)}",
+                    )
+                )
+    grouped = {p for g in config.groups for p in g.peer_groups}
+    for p in sorted(set(units["peer_group"]) - grouped):
+        rows.append(
+            (
+                file,
+                "groups",
+                p,
+                "peer group of some units is in no appraisal group: add it to one",
+            )
+        )
+    if rows:
+        raise _error(rows)
+
+
+def _error(rows: list[tuple]) -> CatalogueError:
+    frame = pd.DataFrame(rows, columns=CatalogueError.columns)
+    frame["value"] = frame["value"].map(lambda v: "" if v is None else str(v)[:80])
+    return CatalogueError(frame)

@@ -1,0 +1,119 @@
+"""From scores to grades: thresholds, rule caps, the quota per appraisal group,
+committee overrides, and ranks within each group."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+import pandas as pd
+
+from .config import GRADE_NAMES, GRADES, Config, Quota
+from .inputs import Inputs
+
+
+def by_score(score: pd.Series, config: Config) -> np.ndarray:
+    """优秀/良好/合格/不合格 by the thresholds; no score → fail."""
+    th = config.grades
+    return np.select(
+        [score >= th.excellent, score >= th.good, score >= th.pass_],
+        ["excellent", "good", "pass"],
+        "fail",
+    )
+
+
+def worst(a, b):
+    """The worse of two grade columns, cell by cell."""
+    rank = {g: i for i, g in enumerate(GRADES)}
+    return [max(x, y, key=rank.get) for x, y in zip(a, b, strict=True)]
+
+
+def group_rank(table: pd.DataFrame) -> pd.Series:
+    """Rank within the appraisal group by the score as published (2 decimals),
+    ties sharing the better place; no score → no rank."""
+    return (
+        table["score"]
+        .round(2)
+        .groupby(table["group"])
+        .rank(method="min", ascending=False)
+        .astype("Int64")
+    )
+
+
+def apply_quota(table: pd.DataFrame, quota: Quota, applied: list) -> None:
+    """Keep the best ``round_half_up(share × n)`` excellent units per appraisal group.
+
+    Order: score (2 decimals, as published), then the periods part, then the survey
+    part, all descending; a tie still standing at the boundary is settled by
+    ``unit_id`` and marked ``quota_tie`` for the committee.
+    """
+    keys = (
+        table["group"] if quota.per == "group" else pd.Series("all", index=table.index)
+    )
+    for _, members in table.groupby(keys, sort=False):  # appraisal groups
+        n = len(members)
+        allowed = int(
+            Decimal(repr(quota.share * n)).quantize(Decimal(1), ROUND_HALF_UP)
+        )
+        cand = members[members["grade_after_rules"] == "excellent"]
+        if len(cand) <= allowed:
+            continue
+        order = cand.assign(
+            _s=cand["score"].round(2),
+            _p=cand["periods_score"].fillna(-1),
+            _v=cand["survey_score"].fillna(-1),
+        ).sort_values(
+            ["_s", "_p", "_v", "unit_id"], ascending=[False, False, False, True]
+        )
+        keep, drop = order.iloc[:allowed], order.iloc[allowed:]
+        if allowed and len(drop):
+            last, first_out = keep.iloc[-1], drop.iloc[0]
+            key = ["_s", "_p", "_v"]
+            if tuple(last[key]) == tuple(first_out[key]):
+                tied = order[(order[key] == last[key]).all(axis=1)].index
+                table.loc[tied, "quota_tie"] = True
+        table.loc[drop.index, "grade_after_quota"] = "good"
+        where_zh = "本组" if quota.per == "group" else "全部"
+        for i in drop.index:
+            applied.append(
+                {
+                    "unit_id": table.at[i, "unit_id"],
+                    "rule_id": "quota",
+                    "version": "",
+                    "source": "appraisal.yaml grades.quota",
+                    "effect": "excellent → good",
+                    "effect_zh": "优秀 → 良好（名额）",
+                    "reason_zh": f"{where_zh}优秀名额{allowed}个（{n}个单位×"
+                    f"{quota.share:g}，四舍五入），按得分排序未入选",
+                    "reason_en": f"excellent quota {allowed} ({n} units × "
+                    f"{quota.share:g}, rounded half up); outside it by score",
+                }
+            )
+
+
+def apply_overrides(table: pd.DataFrame, inputs: Inputs, applied: list) -> None:
+    """The committee's recorded decisions (validated: grade, reason, approver, date)."""
+    o = inputs.tables.get("overrides")
+    if o is None:
+        return
+    pos = pd.Series(table.index, index=table["unit_id"])
+    for r in o.itertuples():  # a few decisions a year
+        i = pos[r.unit_id]
+        before = table.at[i, "final_grade"]
+        table.at[i, "final_grade"] = r.grade
+        table.at[i, "override"] = f"{before} → {r.grade}"
+        applied.append(
+            {
+                "unit_id": r.unit_id,
+                "rule_id": "override",
+                "version": "",
+                "source": "考评委员会决定",
+                "effect": f"{before} → {r.grade}",
+                "effect_zh": f"{GRADE_NAMES[before][0]} → {GRADE_NAMES[r.grade][0]}",
+                "reason_zh": r.reason,
+                "reason_en": r.reason,
+                "approved_by": r.approved_by,
+                "approved_on": r.approved_on,
+                "reference": "",
+            }
+        )

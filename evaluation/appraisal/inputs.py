@@ -1,0 +1,428 @@
+"""The appraisal input files: read, then validate every cell and every cross-file
+rule at once, like the observations.
+
+The column rules are data (:func:`schema`): one :class:`Check` per column, built from
+``appraisal.yaml``, the units and the reported events. Then the rules that span rows
+or files: one ballot per rater and unit, a rater in the roster and in the group the
+roster gives, no self-rating, a veto for a reported event, a bonus only with a bonus
+rule. Every problem is one row ``file, row, column, value, rule`` of one
+``ValidationFailed``; nothing is computed from a file with a problem.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ValidationFailed
+from ..io import read_table
+from .config import GRADES, Config
+
+#: file → (required columns, optional columns)
+FILES: dict[str, tuple[list[str], list[str]]] = {
+    "ballots": (
+        ["ballot_id", "rater_group", "rater_id", "unit_id", "answer"],
+        ["rater_unit"],
+    ),
+    "raters": (["rater_id", "rater_group"], ["rater_unit"]),
+    "review": (["unit_id", "score"], ["reviewed_by"]),
+    "key_targets": (
+        ["unit_id", "target_id", "target", "achieved"],
+        ["adjusted_target", "adjusted_on", "reason"],
+    ),
+    "faults": (
+        ["unit_id", "date", "severity"],
+        ["person_id", "responsibility", "reference", "description"],
+    ),
+    "vetoes": (["unit_id", "event_id", "approved_by", "approved_on", "reference"], []),
+    "bonuses": (
+        [
+            "unit_id",
+            "category",
+            "date",
+            "reason",
+            "approved_by",
+            "approved_on",
+            "reference",
+        ],
+        [],
+    ),
+    "overrides": (["unit_id", "grade", "reason", "approved_by", "approved_on"], []),
+}
+REQUIRED_FILES = ("ballots", "raters")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)", re.ASCII)  # half-width digits only
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The appraisal input tables as read (text cells, ``source`` and ``row``)."""
+
+    tables: dict[str, pd.DataFrame]
+    sha256: dict[str, str] = field(default_factory=dict)
+    root: str = ""
+
+
+def load_inputs(folder: str | Path) -> Inputs:
+    """Read an appraisal folder: ``ballots.csv`` and ``raters.csv`` (required), and
+    where present ``review.csv`` or ``key_targets.csv``, ``faults.csv``,
+    ``vetoes.csv``, ``bonuses.csv``, ``overrides.csv``. Headers are checked here;
+    cells by :func:`validate_inputs`."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        _raise([(str(folder), pd.NA, "", "", "missing folder: appraisal inputs")])
+    tables, hashes, problems = {}, {}, []
+    for name, (required, optional) in FILES.items():
+        path = folder / f"{name}.csv"
+        if not path.exists():
+            if name in REQUIRED_FILES:
+                problems.append((f"{name}.csv", pd.NA, "", "", "missing file"))
+            continue
+        try:
+            frame, record = read_table(path, name=f"{name}.csv")
+        except ValidationFailed as exc:
+            problems.extend(exc.report.itertuples(index=False, name=None))
+            continue
+        hashes[f"{name}.csv"] = record["sha256"]
+        header = [c for c in frame.columns if c not in ("source", "row")]
+        for c in required:
+            if c not in header:
+                problems.append(
+                    (f"{name}.csv", pd.NA, c, "", f"missing_column: '{c}' is required")
+                )
+        for c in header:
+            if c not in required + optional:
+                problems.append(
+                    (
+                        f"{name}.csv",
+                        pd.NA,
+                        c,
+                        "",
+                        f"unknown_column: allowed {', '.join(required + optional)}",
+                    )
+                )
+        tables[name] = frame.reindex(columns=[*required, *optional, "source", "row"])
+    _raise(problems)
+    return Inputs(tables, hashes, str(folder))
+
+
+# ------------------------------------------------------------------ the schema
+@dataclass(frozen=True)
+class Check:
+    """A column's rule: ``bad(cells)`` is True where a cell breaks it; ``rule`` is the
+    sentence in the report; ``required``: an empty cell breaks it too."""
+
+    rule: str
+    bad: Callable[[pd.Series], pd.Series] = lambda s: pd.Series(False, index=s.index)
+    required: bool = True
+
+
+def _text(s: pd.Series) -> pd.Series:
+    return s.astype("string").str.strip()
+
+
+def _empty(s: pd.Series) -> pd.Series:
+    return _text(s).fillna("").eq("")
+
+
+def one_of(values, what: str) -> Check:
+    allowed = sorted(map(str, values))
+    shown = ", ".join(allowed) if len(allowed) <= 12 else f"{len(allowed)} known ids"
+    return Check(
+        f"{what}: one of {shown}",
+        lambda s: ~_text(s).isin(allowed).fillna(False),
+    )
+
+
+def number(lo: float, hi: float | None = None, *, positive: bool = False) -> Check:
+    rng = (
+        f"[{lo:g}, {hi:g}]" if hi is not None else ("> 0" if positive else f"≥ {lo:g}")
+    )
+
+    def bad(s: pd.Series) -> pd.Series:
+        t = _text(s).fillna("")
+        v = pd.to_numeric(t.where(t.str.fullmatch(_NUMBER.pattern)), errors="coerce")
+        out = v.isna() | (v < lo)
+        if hi is not None:
+            out |= v > hi
+        if positive:
+            out |= v <= 0
+        return out
+
+    return Check(f"numeric: a number {rng} in half-width digits (e.g. 95.5)", bad)
+
+
+def date(year: int | None = None) -> Check:
+    what = f"a date of {year}" if year else "a date"
+
+    def bad(s: pd.Series) -> pd.Series:
+        t = _text(s).fillna("")
+        d = pd.to_datetime(
+            t.where(t.str.fullmatch(_DATE.pattern)), format="%Y-%m-%d", errors="coerce"
+        )
+        out = d.isna()
+        if year is not None:
+            out |= d.dt.year != year
+        return out
+
+    return Check(f"date: {what}, written YYYY-MM-DD (e.g. {year or 2025}-03-31)", bad)
+
+
+def given(what: str) -> Check:
+    return Check(f"required: {what}")
+
+
+def optional(check: Check) -> Check:
+    return Check(check.rule, check.bad, required=False)
+
+
+def schema(config: Config, unit_ids, event_types) -> dict[str, dict[str, Check]]:
+    """Every input file's column rules, from appraisal.yaml, the units and the
+    catalogue's event types."""
+    unit = one_of(unit_ids, "known_unit")
+    groups = one_of([g.id for g in config.survey.groups], "known_group")
+    scale = list(config.survey.scale)
+    answer = Check(
+        f"answer: one of {scale} or a number 0–100 in half-width digits",
+        lambda s: ~_text(s).isin(scale).fillna(False) & number(0, 100).bad(s),
+    )
+    bonus = config.bonus_rule()
+    categories = [c.id for c in bonus.categories] if bonus else []
+    y = config.year
+    return {
+        "ballots": {
+            "ballot_id": given("a ballot id"),
+            "rater_group": groups,
+            "rater_id": given("the rater's id (raters.csv)"),
+            "unit_id": unit,
+            "answer": answer,
+            "rater_unit": optional(unit),
+        },
+        "raters": {
+            "rater_id": given("a rater id"),
+            "rater_group": groups,
+            "rater_unit": optional(unit),
+        },
+        "review": {"unit_id": unit, "score": number(0, 100)},
+        "key_targets": {
+            "unit_id": unit,
+            "target_id": given("a target id"),
+            "target": number(0, positive=True),
+            "achieved": number(0),
+            "adjusted_target": optional(number(0, positive=True)),
+            "adjusted_on": optional(date(y)),
+        },
+        "faults": {
+            "unit_id": unit,
+            "date": date(y),
+            "severity": one_of([s.id for s in config.faults.severities], "severity"),
+            "responsibility": optional(
+                one_of([r.id for r in config.faults.responsibilities], "responsibility")
+            ),
+        },
+        "vetoes": {
+            "unit_id": unit,
+            "event_id": one_of(event_types, "known_event"),
+            "approved_by": given("who approved the veto (委员会)"),
+            "approved_on": date(),
+            "reference": given("the approval's document number"),
+        },
+        "bonuses": {
+            "unit_id": unit,
+            "category": one_of(categories, "bonus_category")
+            if categories
+            else Check("bonus_rule: appraisal.yaml has no bonus rule", _always),
+            "date": date(y),
+            "reason": given("what the bonus is for"),
+            "approved_by": given("who approved the bonus"),
+            "approved_on": date(),
+            "reference": given("the approval's document number"),
+        },
+        "overrides": {
+            "unit_id": unit,
+            "grade": one_of(GRADES, "grade"),
+            "reason": given("the committee's reason"),
+            "approved_by": given("who approved the override"),
+            "approved_on": date(),
+        },
+    }
+
+
+def _always(s: pd.Series) -> pd.Series:
+    return pd.Series(True, index=s.index)
+
+
+# --------------------------------------------------------------- validation
+def validate_inputs(
+    config: Config,
+    inputs: Inputs,
+    units: pd.DataFrame,
+    events: pd.DataFrame,
+    event_types,
+) -> None:
+    """Check every cell and every cross-file rule; raise one ``ValidationFailed``
+    with all the problems, or return (the inputs are then safe to score)."""
+    unit_ids = list(units["unit_id"])
+    rules = schema(config, unit_ids, event_types)
+    problems: list[pd.DataFrame] = []
+    for name, frame in inputs.tables.items():
+        for column, check in rules[name].items():
+            cells = frame[column]
+            empty = _empty(cells)
+            bad = np.where(empty, check.required, check.bad(cells).to_numpy(bool))
+            problems.append(_rows(frame, bad, column, check.rule))
+    problems += _cross_checks(config, inputs, events)
+    report = pd.concat(problems, ignore_index=True)
+    if len(report):
+        report["_r"] = pd.to_numeric(report["row"], errors="coerce")
+        report = report.sort_values(["file", "_r", "column"], kind="stable")
+        raise ValidationFailed(report.drop(columns="_r").reset_index(drop=True))
+
+
+def _cross_checks(config: Config, inputs: Inputs, events: pd.DataFrame) -> list:
+    t = inputs.tables
+    out = []
+    ballots, raters = t["ballots"], t["raters"]
+    out.append(_duplicates(raters, ["rater_id"], "unique: a rater is listed once"))
+    out.append(_duplicates(ballots, ["ballot_id"], "unique: ballot ids are unique"))
+    out.append(
+        _duplicates(
+            ballots,
+            ["rater_id", "unit_id"],
+            "duplicate: a rater rates a unit once (every copy listed)",
+        )
+    )
+    roster = raters.drop_duplicates("rater_id").set_index("rater_id")
+    known = ballots["rater_id"].isin(roster.index)
+    has_id = ~_empty(ballots["rater_id"])
+    out.append(
+        _rows(
+            ballots,
+            (has_id & ~known).to_numpy(),
+            "rater_id",
+            "known_rater: not in the roster (raters.csv); a ballot counts only from "
+            "a listed rater",
+        )
+    )
+    listed_group = ballots["rater_id"].map(roster["rater_group"])
+    out.append(
+        _rows(
+            ballots,
+            (known & (listed_group != ballots["rater_group"])).to_numpy(),
+            "rater_group",
+            "roster_group: the roster (raters.csv) lists this rater in another group",
+            detail=listed_group,
+        )
+    )
+    listed_unit = ballots["rater_id"].map(roster["rater_unit"])
+    own = _text(ballots["rater_unit"]).fillna(_text(listed_unit))
+    contradicts = (
+        ~_empty(ballots["rater_unit"])
+        & ~_empty(listed_unit)
+        & (_text(ballots["rater_unit"]) != _text(listed_unit))
+    )
+    out.append(
+        _rows(
+            ballots,
+            contradicts.fillna(False).to_numpy(),
+            "rater_unit",
+            "roster_unit: the roster (raters.csv) gives this rater another unit",
+            detail=listed_unit,
+        )
+    )
+    out.append(
+        _rows(
+            ballots,
+            (own == _text(ballots["unit_id"])).fillna(False).to_numpy(),
+            "unit_id",
+            "self_rating: the rater belongs to the unit rated",
+        )
+    )
+    if "review" in t:
+        out.append(_duplicates(t["review"], ["unit_id"], "unique: one score per unit"))
+    if "key_targets" in t:
+        k = t["key_targets"]
+        out.append(
+            _duplicates(k, ["unit_id", "target_id"], "unique: a target is listed once")
+        )
+        adjusted = ~_empty(k["adjusted_target"])
+        for c in ("adjusted_on", "reason"):
+            out.append(
+                _rows(
+                    k,
+                    (adjusted & _empty(k[c])).to_numpy(),
+                    c,
+                    f"required: a changed target needs {c}",
+                )
+            )
+    if "faults" in t:
+        f = t["faults"]
+        out.append(
+            _rows(
+                f,
+                (~_empty(f["responsibility"]) & _empty(f["person_id"])).to_numpy(),
+                "person_id",
+                "required: a responsibility is borne by a person: give person_id",
+            )
+        )
+    if "vetoes" in t:
+        v = t["vetoes"]
+        out.append(
+            _duplicates(v, ["unit_id", "event_id"], "unique: one approval per event")
+        )
+        year = events["period"].astype(str).str[:4] == str(config.year)
+        reported = set(
+            zip(events.loc[year, "unit_id"], events.loc[year, "event_id"], strict=True)
+        )
+        pairs = pd.Series(
+            list(zip(v["unit_id"], v["event_id"], strict=True)), index=v.index
+        )
+        out.append(
+            _rows(
+                v,
+                (~pairs.isin(reported)).to_numpy(),
+                "event_id",
+                f"reported_event: no such event of this unit in {config.year} in "
+                "the dataset's events.csv",
+            )
+        )
+    if "overrides" in t:
+        out.append(
+            _duplicates(t["overrides"], ["unit_id"], "unique: one override per unit")
+        )
+    return out
+
+
+def _duplicates(frame: pd.DataFrame, key: list[str], rule: str) -> pd.DataFrame:
+    dup = frame.duplicated(key, keep=False) & ~frame[key].isna().any(axis=1)
+    value = pd.Series([" / ".join(map(str, k)) for k in frame[key].to_numpy()],
+                      index=frame.index, dtype=object)
+    return _rows(frame, dup.to_numpy(), ", ".join(key), rule, value=value)
+
+
+def _rows(frame, bad, column, rule, *, value=None, detail=None) -> pd.DataFrame:
+    bad = np.asarray(bad, dtype=bool)
+    cells = (value if value is not None else frame[column]).astype(object)
+    rules = pd.Series(rule, index=frame.index)
+    if detail is not None:
+        rules = rules + " (" + detail.astype(str) + ")"
+    return pd.DataFrame(
+        {
+            "file": frame["source"].to_numpy()[bad],
+            "row": frame["row"].to_numpy()[bad],
+            "column": column,
+            "value": cells.where(cells.notna(), "").to_numpy()[bad],
+            "rule": rules.to_numpy()[bad],
+        },
+        columns=ValidationFailed.columns,
+    )
+
+
+def _raise(problems: list) -> None:
+    if problems:
+        raise ValidationFailed(pd.DataFrame(problems, columns=ValidationFailed.columns))

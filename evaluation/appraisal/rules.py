@@ -1,0 +1,326 @@
+"""Accountability and incentive rules, each at its own level.
+
+Unit rules (单位) change a unit's score or grade: deductions, grade caps, vetoes,
+bonus points. Person rules (个人) never touch a unit: they propose caps on the annual
+assessment of the civil servant responsible (公务员年度考核), for the personnel
+department (辽市政发〔2007〕48号 五（五）). A rule whose faults an indicator of
+the catalogue already counts is applied only where ``count_again`` says so.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .config import GRADE_NAMES, GRADES, PERSON_GRADE_NAMES, PERSON_GRADES, Config, Rule
+from .inputs import Inputs
+
+RULE_COLUMNS = [
+    "rule_id",
+    "kind",
+    "applies_to",
+    "version",
+    "name_zh",
+    "name_en",
+    "source",
+    "quote_zh",
+    "note_zh",
+    "active",
+    "status_zh",
+    "status_en",
+    "affected",
+]
+PERSON_COLUMNS = [
+    "person_id",
+    "unit_id",
+    "faults",
+    "proposed",
+    "proposed_zh",
+    "rule_ids",
+    "reason_zh",
+    "reason_en",
+]
+
+
+def citation(rule: Rule) -> str:
+    """``辽市政发〔2007〕48号 第五部分第（五）项``: the document and article."""
+    return f"{rule.source.document} {rule.source.article}"
+
+
+def is_active(rule: Rule, catalogue) -> tuple[bool, str, str]:
+    """Whether a rule applies, with the reason in zh and en when it does not."""
+    counted = [i for i in rule.counted_in if i in {x.id for x in catalogue.indicators}]
+    if counted and not rule.count_again:
+        names = "、".join(catalogue.name(i, "zh") for i in counted)
+        return (
+            False,
+            f"不适用：过错已计入指标“{names}”，每起过错只计一次",
+            f"not applied: the faults already count in indicator "
+            f"{', '.join(counted)}; each fault counts once",
+        )
+    if counted:
+        names = "、".join(catalogue.name(i, "zh") for i in counted)
+        return (
+            True,
+            f"适用（过错亦计入指标“{names}”，按配置另行适用）",
+            f"applied (the faults also count in {', '.join(counted)}; "
+            "count_again is set)",
+        )
+    return True, "适用", "applied"
+
+
+def faults_table(inputs: Inputs) -> pd.DataFrame:
+    f = inputs.tables.get("faults")
+    if f is None:
+        cols = ["unit_id", "date", "severity", "person_id", "responsibility"]
+        return pd.DataFrame(columns=cols, dtype=object)
+    return f
+
+
+def apply_unit_rules(
+    config: Config, table: pd.DataFrame, inputs: Inputs, events, names, catalogue
+) -> tuple[list[dict], dict[str, int]]:
+    """Apply every active unit rule to ``table`` in place (``deductions``, ``bonus``,
+    ``cap``, ``veto``); return the ``rules_applied`` rows and, per rule, how many
+    units it touched."""
+    faults = faults_table(inputs)
+    applied: list[dict] = []
+    touched: dict[str, int] = {}
+    pos = pd.Series(table.index, index=table["unit_id"])
+    for rule in config.rules:
+        if rule.applies_to != "unit" or not is_active(rule, catalogue)[0]:
+            continue
+        base = {"rule_id": rule.id, "version": rule.version, "source": citation(rule)}
+        before = len(applied)
+        if rule.kind == "deduction":
+            _deduct(rule, faults, table, pos, base, applied)
+        elif rule.kind == "grade_cap":
+            _cap(rule, faults, table, pos, base, applied)
+        elif rule.kind == "veto":
+            _veto(rule, events, inputs, table, pos, base, applied, names)
+        else:
+            _bonus(rule, inputs, table, pos, base, applied)
+        touched[rule.id] = len({a["unit_id"] for a in applied[before:]})
+    return applied, touched
+
+
+def _deduct(rule, faults, table, pos, base, applied) -> None:
+    f = faults[faults["severity"].isin(list(rule.points))]
+    pts = f["severity"].map(rule.points).groupby(f["unit_id"]).sum()
+    for unit, p in pts.items():
+        d = min(p, rule.cap) if rule.cap is not None else p
+        n = int((f["unit_id"] == unit).sum())
+        table.loc[pos[unit], "deductions"] += d
+        applied.append(
+            base
+            | {
+                "unit_id": unit,
+                "effect": f"-{d:g}",
+                "effect_zh": f"扣{d:g}分",
+                "reason_zh": f"{rule.name_zh}：{n}起过错，扣{d:g}分",
+                "reason_en": f"{rule.name_en}: {n} fault finding(s), {d:g} "
+                "points deducted",
+            }
+        )
+
+
+def _cap(rule, faults, table, pos, base, applied) -> None:
+    f = (
+        faults
+        if not rule.severities
+        else faults[faults["severity"].isin(rule.severities)]
+    )
+    counts = f.groupby("unit_id").size()
+    rank = {g: i for i, g in enumerate(GRADES)}
+    z, e = GRADE_NAMES[rule.grade]
+    for unit, n in counts[counts >= rule.faults_at_least].items():
+        i = pos[unit]
+        if rank[rule.grade] > rank[table.at[i, "cap"]]:
+            table.at[i, "cap"] = rule.grade
+        applied.append(
+            base
+            | {
+                "unit_id": unit,
+                "effect": f"at most {rule.grade}",
+                "effect_zh": f"最高{z}",
+                "reason_zh": f"{rule.name_zh}：{n}起过错，最高评为{z}",
+                "reason_en": f"{rule.name_en}: {n} fault finding(s), at most {e}",
+            }
+        )
+
+
+def _veto(rule, events, inputs, table, pos, base, applied, names) -> None:
+    """An event of a listed type in the year fails the unit, with its approval
+    record (validated: who, when, document number); an event without one stops
+    the appraisal with the unit and event named."""
+    from ..errors import ValidationFailed
+
+    year_events = events[events["event_id"].isin(rule.events)]
+    approvals = inputs.tables.get("vetoes")
+    if approvals is None:
+        approvals = pd.DataFrame(columns=["unit_id", "event_id"])
+    missing = []
+    for r in year_events.itertuples():  # a handful of events a year
+        ok = approvals[
+            (approvals["unit_id"] == r.unit_id) & (approvals["event_id"] == r.event_id)
+        ]
+        if ok.empty:
+            missing.append(
+                (
+                    "vetoes.csv",
+                    pd.NA,
+                    "unit_id, event_id",
+                    f"{r.unit_id} / {r.event_id}",
+                    f"veto_approval: rule {rule.id} needs an approval record "
+                    "(approved_by, approved_on, reference) for this reported event",
+                )
+            )
+            continue
+        a = ok.iloc[0]
+        table.at[pos[r.unit_id], "veto"] = True
+        zh, en = names.get(r.event_id, (r.event_id, r.event_id))
+        applied.append(
+            base
+            | {
+                "unit_id": r.unit_id,
+                "effect": "fail (veto)",
+                "effect_zh": "一票否决，不合格",
+                "reason_zh": f"{rule.name_zh}：{r.period}发生{zh}，一票否决",
+                "reason_en": f"{rule.name_en}: {en} in {r.period}, veto",
+                "approved_by": a["approved_by"],
+                "approved_on": a["approved_on"],
+                "reference": a["reference"],
+            }
+        )
+    if missing:
+        raise ValidationFailed(pd.DataFrame(missing, columns=ValidationFailed.columns))
+
+
+def _bonus(rule, inputs, table, pos, base, applied) -> None:
+    b = inputs.tables.get("bonuses")
+    if b is None or b.empty:
+        return
+    points = {c.id: c.points for c in rule.categories}
+    label = {c.id: (c.name_zh, c.name_en) for c in rule.categories}
+    b = b.assign(points=b["category"].map(points))
+    for unit, items in b.groupby("unit_id", sort=True):
+        total = float(items["points"].sum())
+        got = min(total, rule.cap)
+        table.loc[pos[unit], "bonus"] += got
+        what_zh = "；".join(
+            f"{label[c][0]}（{r}）"
+            for c, r in zip(items["category"], items["reason"], strict=True)
+        )
+        what_en = "; ".join(
+            f"{label[c][1]} ({r})"
+            for c, r in zip(items["category"], items["reason"], strict=True)
+        )
+        capped_zh = f"，封顶{rule.cap:g}分" if got < total else ""
+        capped_en = f", capped at {rule.cap:g}" if got < total else ""
+        applied.append(
+            base
+            | {
+                "unit_id": unit,
+                "effect": f"+{got:g}",
+                "effect_zh": f"加{got:g}分",
+                "reason_zh": f"{rule.name_zh}：{what_zh}，加{got:g}分{capped_zh}",
+                "reason_en": f"{rule.name_en}: {what_en}, +{got:g}{capped_en}",
+                "approved_by": "、".join(items["approved_by"].unique()),
+                "approved_on": "、".join(items["approved_on"].unique()),
+                "reference": "、".join(items["reference"].unique()),
+            }
+        )
+
+
+def person_outcomes(
+    config: Config, inputs: Inputs, catalogue
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Proposed individual annual-assessment outcomes (公务员年度考核) from the
+    person-level rules, one row per person with a fault naming them: the best grade
+    the rules leave open (``competent``: 取消评优评先资格; ``incompetent``: 不称职) and
+    why. For the personnel department; never part of a unit's grade."""
+    faults = faults_table(inputs)
+    faults = faults[
+        ~faults["person_id"].isna()
+        & (faults["person_id"].astype(str).str.strip() != "")
+    ]
+    rank = {g: i for i, g in enumerate(PERSON_GRADES)}
+    out: dict[str, dict] = {}
+    touched: dict[str, int] = {}
+    for rule in config.rules:
+        if rule.applies_to != "person" or not is_active(rule, catalogue)[0]:
+            continue
+        f = faults
+        if rule.severities:
+            f = f[f["severity"].isin(rule.severities)]
+        if rule.responsibility:
+            f = f[f["responsibility"].isin(rule.responsibility)]
+        counts = f.groupby("person_id").size()
+        hit = counts[counts >= rule.faults_at_least]
+        touched[rule.id] = len(hit)
+        z, e = PERSON_GRADE_NAMES[rule.grade]
+        for person, n in hit.items():
+            units = "、".join(
+                sorted(faults.loc[faults["person_id"] == person, "unit_id"].unique())
+            )
+            row = out.setdefault(
+                person,
+                {
+                    "person_id": person,
+                    "unit_id": units,
+                    "faults": int((faults["person_id"] == person).sum()),
+                    "proposed": "excellent",
+                    "rule_ids": [],
+                    "reason_zh": [],
+                    "reason_en": [],
+                },
+            )
+            if rank[rule.grade] > rank[row["proposed"]]:
+                row["proposed"] = rule.grade
+            row["rule_ids"].append(rule.id)
+            row["reason_zh"].append(
+                f"{rule.name_zh}：{n}起，最高{z}（{citation(rule)}）"
+            )
+            row["reason_en"].append(
+                f"{rule.name_en}: {n} finding(s), at most {e} ({citation(rule)})"
+            )
+    worst = PERSON_GRADES[-1]
+    rows = [
+        r
+        | {
+            "proposed_zh": PERSON_GRADE_NAMES[r["proposed"]][0]
+            if r["proposed"] == worst
+            else f"最高{PERSON_GRADE_NAMES[r['proposed']][0]}（不得评为优秀）",
+            "rule_ids": ", ".join(r["rule_ids"]),
+            "reason_zh": "；".join(r["reason_zh"]),
+            "reason_en": "; ".join(r["reason_en"]),
+        }
+        for r in out.values()
+    ]
+    frame = pd.DataFrame(rows, columns=PERSON_COLUMNS)
+    return frame.sort_values("person_id", kind="stable").reset_index(drop=True), touched
+
+
+def rules_table(config: Config, catalogue, touched: dict[str, int]) -> pd.DataFrame:
+    """Every rule of appraisal.yaml: whom it applies to, its source, whether it is
+    applied (and why not), and how many units or persons it touched."""
+    rows = []
+    for r in config.rules:
+        active, zh, en = is_active(r, catalogue)
+        rows.append(
+            {
+                "rule_id": r.id,
+                "kind": r.kind,
+                "applies_to": r.applies_to,
+                "version": r.version,
+                "name_zh": r.name_zh,
+                "name_en": r.name_en,
+                "source": citation(r),
+                "quote_zh": r.source.quote_zh,
+                "note_zh": r.source.note_zh,
+                "active": active,
+                "status_zh": zh,
+                "status_en": en,
+                "affected": touched.get(r.id, 0),
+            }
+        )
+    return pd.DataFrame(rows, columns=RULE_COLUMNS)

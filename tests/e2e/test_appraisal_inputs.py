@@ -1,0 +1,132 @@
+"""Malformed appraisal inputs, each as a clerk or a config author makes it: the
+command exits 1 with a problem table naming file, row, column, value and rule, and
+nothing is stored."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from evaluation.cli import app
+from evaluation.publication import Store
+
+from ..conftest import ROOT
+
+runner = CliRunner()
+SAMPLE = ROOT / "data" / "sample"
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    out = tmp_path_factory.mktemp("annual")
+    done = invoke("score", SAMPLE, "--period", "2025", "--out", out,
+                  "--catalogue", ROOT / "indicators.yaml")
+    assert done.exit_code == 0, done.output
+    return out / "result"
+
+
+def edit_line(path, line, old, new):
+    """Replace ``old`` by ``new`` on line ``line`` (1 = header) of a CSV file."""
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    assert old in lines[line - 1], lines[line - 1]
+    lines[line - 1] = lines[line - 1].replace(old, new, 1)
+    path.write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")
+
+
+def append(path, row):
+    with path.open("a", encoding="utf-8") as f:
+        f.write(row + "\n")
+
+
+def edit_yaml(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# (what a clerk did, how, the file, row and column and rule the table must name)
+CASES = {
+    "unknown severity": (
+        lambda d, y: edit_line(d / "faults.csv", 2, "general", "slight"),
+        "faults.csv 2 severity  slight  severity",
+    ),
+    "impossible date": (
+        lambda d, y: edit_line(d / "faults.csv", 2, "2025-01-08", "2025-02-30"),
+        "faults.csv 2 date  2025-02-30  date",
+    ),
+    "unknown unit in faults": (
+        lambda d, y: edit_line(d / "faults.csv", 2, "D03,", "D99,"),
+        "faults.csv 2 unit_id  D99  known_unit",
+    ),
+    "rater not in the roster": (
+        lambda d, y: edit_line(d / "ballots.csv", 2, "LE001", "LE999"),
+        "ballots.csv 2 rater_id  LE999  known_rater",
+    ),
+    "group contradicts the roster": (
+        lambda d, y: edit_line(d / "ballots.csv", 2, "leaders", "deputies"),
+        "ballots.csv 2 rater_group  deputies  roster_group",
+    ),
+    "full-width answer": (
+        lambda d, y: edit_line(d / "ballots.csv", 2, "满意", "９０"),
+        "ballots.csv 2 answer  ９０  answer",
+    ),
+    "duplicate ballot": (
+        lambda d, y: append(d / "ballots.csv", "B99999,LE001,leaders,D01,满意"),
+        "duplicate: a rater rates a unit once",
+    ),
+    "veto without who": (
+        lambda d, y: edit_line(d / "vetoes.csv", 2, "市绩效考评委员会", ""),
+        "vetoes.csv 2 approved_by    required",
+    ),
+    "bonus without approval": (
+        lambda d, y: edit_line(d / "bonuses.csv", 2, "考评委〔2026〕2号", ""),
+        "bonuses.csv 2 reference    required",
+    ),
+    "non-numeric target": (
+        lambda d, y: edit_line(d / "key_targets.csv", 2, "98.0", "九十八"),
+        "key_targets.csv 2 achieved  九十八  numeric",
+    ),
+    "missing roster": (
+        lambda d, y: (d / "raters.csv").unlink(),
+        "raters.csv missing file",
+    ),
+    "veto rule naming an unknown event": (
+        lambda d, y: edit_yaml(y, "events: [major_safety_accident,", "events: [earthquake,"),
+        "rules[4].events[0]: unknown event type",
+    ),
+    "YAML syntax": (
+        lambda d, y: edit_yaml(y, "shares: {periods: 0.5,", "shares: {periods: 0.5"),
+        "not valid YAML",
+    ),
+    "unknown key": (
+        lambda d, y: edit_yaml(y, "  excellent: 90\n", "  excellent: 90\n  outstanding: 95\n"),
+        "grades.outstanding: Extra inputs are not permitted",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_malformed_input_exits_1_names_the_problem_and_stores_nothing(
+    case, result, tmp_path
+):
+    folder = tmp_path / "appraisal"
+    shutil.copytree(SAMPLE / "appraisal", folder)
+    config = tmp_path / "appraisal.yaml"
+    shutil.copy(ROOT / "appraisal.yaml", config)
+    change, expected = CASES[case]
+    change(folder, config)
+    store = tmp_path / "store.duckdb"
+    done = invoke("publish", result, "--appraisal", folder, "--appraisal-config",
+                  config, "--store", store, "--by", "测试", "--release")
+    assert done.exit_code == 1, done.output
+    assert " ".join(expected.split()) in " ".join(done.output.split())
+    assert "Traceback" not in done.output
+    if store.exists():
+        with Store(store) as s:
+            assert s.runs().empty
