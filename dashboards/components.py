@@ -30,6 +30,7 @@ TEXT = {
     "nav_risk": ("风险", "Risk"),
     "nav_methodology": ("方法", "Methodology"),
     "nav_whatif": ("权重模拟", "What-if"),
+    "nav_appraisal": ("年度考评", "Annual appraisal"),
     "login": ("登录（查看草稿）", "Log in (drafts)"),
     "logout": ("退出", "Log out"),
     "risk_level": ("风险", "Risk"),
@@ -82,6 +83,7 @@ PAGES = (
     ("/risk", "nav_risk"),
     ("/methodology", "nav_methodology"),
     ("/what-if", "nav_whatif"),
+    ("/appraisal", "nav_appraisal"),
 )
 
 
@@ -415,3 +417,179 @@ def table_grid(grid_id: str, *, page_size: int = 15, **kwargs) -> dag.AgGrid:
 def columns(pairs) -> list[dict]:
     """Grid columns from ``(field, header)`` pairs."""
     return [{"field": f, "headerName": h} for f, h in pairs]
+
+
+# ----------------------------------------------------------------- appraisal
+#: grade-table headers; the parts (考、评、议) and the dimensions are column groups
+APPRAISAL_HEADERS = {
+    "group_rank": ("名次", "Rank in group"),
+    "name": ("单位", "Unit"),
+    "parts": ("考、评、议", "The three parts"),
+    "periods_score": ("考（指标）", "Indicators"),
+    "review_score": ("评（年终评估）", "Review"),
+    "survey_score": ("议（民主测评）", "Survey"),
+    "deductions": ("扣分", "Deductions"),
+    "bonus": ("加分", "Bonus"),
+    "score": ("最终得分", "Final score"),
+    "final_grade": ("等次", "Grade"),
+    "dims": ("一级指标年终得分", "Level-1 dimensions, year-end score"),
+    "note": ("适用规则", "Rules applied"),
+}
+
+
+def header_width(text: str, lang: str) -> int:
+    """A fixed column width in which a header reads whole (headers are 14 px):
+    Chinese on one line up to 7 characters, else on two even lines (Chinese wraps
+    between any two characters, so the width decides where: room for k characters
+    and not k + 1); English as wide as its longest word. Numbers need 76 px."""
+    pad = 42  # cell padding and the resize handle
+    if lang == "zh":
+        n = len(text)
+        return max(76, 14 * (n if n <= 7 else -(-n // 2)) + pad)
+    return max(76, round(7.6 * max(len(w) for w in text.split())) + 44)
+
+
+def appraisal_columns(catalogue: Catalogue, dims: list[str], lang: str) -> list[dict]:
+    """Columns of an appraisal group's grade table: rank in the group, unit; the
+    parts 考/评/议; deductions, bonus, final score, grade (coloured word, sorted best
+    first); each level-1 dimension's year-end score (catalogue names); the rules'
+    effects. Widths are fixed so headers read whole (the unit and the rules take
+    what is left)."""
+    i = LANGS.index(lang)
+    h = {k: v[i] for k, v in APPRAISAL_HEADERS.items()}
+
+    def number(field: str, header: str, **more) -> dict:
+        return {
+            "field": field,
+            "headerName": header,
+            "type": "numericColumn",
+            "width": header_width(header, lang),
+            "valueFormatter": {
+                "function": "params.value == null ? '' : params.value.toFixed(2)"
+            },
+            **more,
+        }
+
+    def signed(field: str, sign: str) -> dict:  # deductions and bonus: blank if 0
+        return number(
+            field,
+            h[field],
+            valueFormatter={
+                "function": f"params.value ? '{sign}' + params.value.toFixed(2) : ''"
+            },
+            cellStyle={"color": MUTED},
+        )
+
+    parts = ("periods_score", "review_score", "survey_score")
+    return [
+        {
+            "field": "group_rank",
+            "headerName": h["group_rank"],
+            "pinned": "left",
+            "width": header_width(h["group_rank"], lang),
+            "type": "numericColumn",
+        },
+        {
+            "field": "name",
+            "headerName": h["name"],
+            "pinned": "left",
+            "width": 190 if lang == "zh" else 230,
+            **_WRAP,
+        },
+        {
+            "headerName": h["parts"],
+            "marryChildren": True,
+            "children": [number(f, h[f]) for f in parts],
+        },
+        signed("deductions", "−"),
+        signed("bonus", "+"),
+        number("score", h["score"], cellStyle={"fontWeight": 700}),
+        _grade_column(h["final_grade"], lang),
+        {
+            "headerName": h["dims"],
+            "marryChildren": True,
+            "children": [number(f"dim_{d}", catalogue.name(d, lang)) for d in dims],
+        },
+        {
+            "field": "note",
+            "headerName": h["note"],
+            "sortable": False,
+            "flex": 1,
+            "minWidth": 130,
+            **_WRAP,
+            "cellStyle": {**_WRAP["cellStyle"], "color": MUTED, "fontSize": "15px"},
+        },
+    ]
+
+
+def leaf_columns(columns: list[dict]) -> list[dict]:
+    """The columns of a definition with column groups, in order."""
+    out = []
+    for c in columns:
+        out.extend(leaf_columns(c["children"]) if "children" in c else [c])
+    return out
+
+
+def _grade_column(header: str, lang: str) -> dict:
+    """The final grade as a coloured word (优秀 blue … 不合格 vermilion); it sorts by
+    the grades' order, best first, not by the word."""
+    i = LANGS.index(lang)
+    order = json.dumps(list(GRADE_WORDS))
+    names = json.dumps({k: v[i] for k, v in GRADE_WORDS.items()}, ensure_ascii=False)
+    dark = ("#D55E00", "#0072B2", "#009E73")
+    return {
+        "colId": "final_grade",
+        "headerName": header,
+        "width": 80 if lang == "zh" else 110,
+        "valueGetter": {"function": f"{order}.indexOf(params.data.final_grade)"},
+        # parenthesised: a leading "{" would read as a block, not an object
+        "valueFormatter": {"function": f"({names})[params.data.final_grade] || ''"},
+        "cellStyle": {
+            "styleConditions": [
+                {
+                    "condition": f"params.data.final_grade === '{k}'",
+                    "style": {
+                        "background": v[2],
+                        "color": "white" if v[2] in dark else INK,
+                        "fontWeight": 600,
+                        "textAlign": "center",
+                    },
+                }
+                for k, v in GRADE_WORDS.items()
+            ]
+        },
+    }
+
+
+def grade_grid(grid_id, rows: list[dict], columns: list[dict]) -> dag.AgGrid:
+    """A group's grade table, rows and columns given; up to 15 rows show in full,
+    a longer table scrolls inside a fixed height."""
+    theme = json.dumps(
+        {
+            "fontFamily": FONT_FAMILY,
+            "fontSize": 16,
+            "headerFontSize": 14,
+            "rowHeight": 40,
+            "accentColor": ACCENT,
+        }
+    )
+    fits = len(rows) <= 15
+    return dag.AgGrid(
+        id=grid_id,
+        rowData=rows,
+        columnDefs=columns,  # fixed widths (see appraisal_columns): no resizing
+        defaultColDef={
+            "sortable": True,
+            "resizable": True,
+            "suppressMovable": True,
+            "wrapHeaderText": True,
+            "autoHeaderHeight": True,
+        },
+        getRowId="params.data.unit_id",
+        dashGridOptions={
+            "theme": {"function": f"themeQuartz.withParams({theme})"},
+            "animateRows": False,
+            **({"domLayout": "autoHeight"} if fits else {}),
+        },
+        style={"width": "100%", **({} if fits else {"height": "640px"})},
+    )

@@ -1,27 +1,32 @@
 """Read-only, cached access to what the dashboard shows, with the draft rule.
 
-The source is a **publication store** (``store.duckdb``: every run; published runs for
-everyone, drafts only for a logged-in user, each draft view recorded) or a **result
-folder** (one run, shown as published). Pages call these functions inside callbacks
-and layouts, never at import; nothing here recomputes a published number.
+The source is a **publication store** (``store.duckdb``: every run; released runs,
+published or under 公示, for everyone, drafts only for a logged-in user, each draft
+view recorded) or a **result folder** (one run, shown as published). Pages call these
+functions inside callbacks and layouts, never at import; nothing here recomputes a
+published number.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import flask
 import numpy as np
 import pandas as pd
 from dash.exceptions import PreventUpdate
 
+from evaluation.catalogue import Catalogue, parse_catalogue
 from evaluation.export import round_half_up
-from evaluation.publication import Store
+from evaluation.publication import IN_FORCE_LABELS, STATUS_LABELS, Store
 from evaluation.result import Result
 from evaluation.store import load_result
 
 FOLDER_RUN = "result"  #: the run id of a result folder
+BEIJING = ZoneInfo("Asia/Shanghai")
 _source: Path | None = None
 
 
@@ -46,6 +51,8 @@ def set_source(path: str | Path) -> Path:
     _load.cache_clear()
     _annual.cache_clear()
     _intervals.cache_clear()
+    _appraisal.cache_clear()
+    _cases.cache_clear()
     return path
 
 
@@ -81,12 +88,17 @@ def _runs() -> pd.DataFrame:
         return s.runs()
 
 
+#: run statuses anyone may read: released (under 公示, public notice, or final)
+PUBLIC = ("notice", "published")
+
+
 def runs(kind: str = "period") -> pd.DataFrame:
-    """Runs this request may see: published ones, and drafts once logged in."""
+    """Runs this request may see: released ones (under 公示 or published), and
+    drafts once logged in."""
     r = _runs()
     r = r[r["kind"] == kind]
     if user() is None:
-        r = r[r["status"] == "published"]
+        r = r[r["status"].isin(PUBLIC)]
     return r.reset_index(drop=True)
 
 
@@ -406,3 +418,228 @@ def whatif(
             "move": (before - rank).to_numpy(),
         }
     ).sort_values(["rank", "unit_id"], na_position="last", kind="stable")
+
+
+# ----------------------------------------------------------------- appraisal
+@dataclass(frozen=True)
+class Annual:
+    """One annual run as the appraisal page shows it: its stored tables, the
+    appraisal config and the catalogue of its manifest (nothing recomputed)."""
+
+    run_id: str
+    config: dict
+    catalogue: Catalogue
+    grades: pd.DataFrame
+    rules_applied: pd.DataFrame
+    rules: pd.DataFrame
+
+    @property
+    def dimensions(self) -> list[str]:
+        """The level-1 dimensions with a ``dim_<id>`` column in the grades."""
+        cols = set(self.grades.columns)
+        return [d for d in self.catalogue.top_dimensions() if f"dim_{d}" in cols]
+
+    def group_name(self, group_id: str, lang: str) -> str:
+        for g in self.config.get("groups", []):
+            if g["id"] == group_id:
+                return g[f"name_{lang}"]
+        return group_id
+
+    def groups(self) -> list[str]:
+        """The appraisal groups in config order (then any other group graded)."""
+        order = [g["id"] for g in self.config.get("groups", [])]
+        graded = list(dict.fromkeys(self.grades["group"]))
+        return [g for g in order if g in graded] + [g for g in graded if g not in order]
+
+
+def annual_runs() -> pd.DataFrame:
+    """Annual runs (appraisals) this request may see, oldest first."""
+    return runs("annual")
+
+
+def stage(run) -> str:
+    """Where a run stands: ``draft``; ``notice`` (under 公示); ``corrected`` (under
+    公示 but corrected by a released version); ``in_force`` (final); ``superseded``
+    (final, replaced by a final correction). Works on stores made before the 公示
+    lifecycle (no ``under_notice`` column)."""
+    status = run["status"]
+    if status == "draft":
+        return "draft"
+    if status == "notice":
+        return "notice" if bool(_get(run, "under_notice", True)) else "corrected"
+    return "in_force" if bool(_get(run, "in_force", False)) else "superseded"
+
+
+#: a run's stage → (zh, en), the words of ``evaluation runs``
+_FINAL = STATUS_LABELS["published"]
+STAGE_WORDS = {
+    "draft": STATUS_LABELS["draft"],
+    "notice": STATUS_LABELS["notice"],
+    "corrected": STATUS_LABELS["corrected"],
+    "in_force": (
+        f"{_FINAL[0]}·{IN_FORCE_LABELS['in_force'][0]}",
+        f"{_FINAL[1]}, {IN_FORCE_LABELS['in_force'][1]}",
+    ),
+    "superseded": (
+        f"{_FINAL[0]}·{IN_FORCE_LABELS['superseded'][0]}",
+        f"{_FINAL[1]}, {IN_FORCE_LABELS['superseded'][1]}",
+    ),
+}
+
+
+def default_annual() -> str | None:
+    """The appraisal shown first: of the latest year, the run under 公示 (the
+    newest released), else the one in force, else the newest this request sees."""
+    r = annual_runs()
+    if r.empty:
+        return None
+    r = r[r["period"] == r["period"].max()]
+    for key in ("notice", "in_force"):
+        hit = r[[stage(x) == key for _, x in r.iterrows()]]
+        if len(hit):
+            return hit["run_id"].iloc[-1]
+    return r["run_id"].iloc[-1]
+
+
+def annual_options(lang: str) -> list[dict]:
+    """Dropdown options of the visible annual runs, newest first, with their stage
+    (``2025年度 · annual-2025-1.v2（公示中）``)."""
+    k = 0 if lang == "zh" else 1
+    out = []
+    for _, x in annual_runs().iloc[::-1].iterrows():
+        year = f"{x['period']}年度" if lang == "zh" else f"{x['period']}"
+        word = STAGE_WORDS[stage(x)][k]
+        tail = f"（{word}）" if lang == "zh" else f" ({word})"
+        out.append({"label": f"{year} · {x['run_id']}{tail}", "value": x["run_id"]})
+    return out
+
+
+def run_info(run_id: str) -> dict:
+    """The stored row of a run this request may see (``runs()`` columns), with
+    ``stage``, ``in_force_run`` (the run of its kind and period in force, if
+    another), ``corrected_by`` (a released version superseding it) and ``cases``
+    (appeal cases filed against it: total and undecided)."""
+    r = annual_runs()
+    hit = r[r["run_id"] == run_id]
+    if hit.empty:
+        raise PreventUpdate
+    row = hit.iloc[0].to_dict()
+    every = _runs()
+    same = every[(every["kind"] == row["kind"]) & (every["period"] == row["period"])]
+    live = same[same["in_force"] & (same["run_id"] != run_id)]
+    after = same[(same["supersedes"] == run_id) & same["status"].isin(PUBLIC)]
+    row["stage"] = stage(row)
+    row["in_force_run"] = live["run_id"].iloc[-1] if len(live) else None
+    row["corrected_by"] = after["run_id"].iloc[-1] if len(after) else None
+    row["cases"] = _cases().get(run_id, (0, 0))
+    return row
+
+
+@cache
+def _cases() -> dict[str, tuple[int, int]]:
+    """run → (appeal cases filed, undecided), read with the runs (stores made before
+    the 公示 lifecycle have none)."""
+    if not is_store():
+        return {}
+    with Store(_source) as s:
+        if not hasattr(s, "cases"):
+            return {}
+        c = s.cases()
+    if c.empty:
+        return {}
+    pending = c["decision"].isna() | (c["decision"] == "")
+    n = c.groupby("run_id").size()
+    m = pending.groupby(c["run_id"]).sum()
+    return {r: (int(n[r]), int(m.get(r, 0))) for r in n.index}
+
+
+def appraisal(run_id: str | None) -> Annual:
+    """An annual run this request may see (the draft rule as :func:`result`)."""
+    run_id = run_id or default_annual()
+    if run_id is None or not is_store():
+        raise PreventUpdate
+    all_runs = _runs().set_index("run_id")
+    if run_id not in all_runs.index or all_runs.at[run_id, "kind"] != "annual":
+        raise PreventUpdate
+    if all_runs.at[run_id, "status"] not in PUBLIC:
+        who = user()
+        if who is None:
+            raise PreventUpdate
+        with Store(_source) as s:
+            s.log_view(run_id, who, "dashboard: appraisal")
+    return _appraisal(run_id)
+
+
+@cache
+def _appraisal(run_id: str) -> Annual:
+    with Store(_source) as s:
+        info = s.manifest(run_id)
+        tables = {
+            n: s.table(run_id, n, record=False)  # the view is logged by appraisal()
+            for n in ("grades", "rules_applied", "rules")
+        }
+    return Annual(
+        run_id=run_id,
+        config=info.get("appraisal", {}).get("config", {}),
+        catalogue=parse_catalogue(info["catalogue"], file="catalogue.json"),
+        **tables,
+    )
+
+
+def group_grades(ap: Annual, group: str) -> pd.DataFrame:
+    """One appraisal group's grades, highest final score first (as stored: ties
+    keep the stored order)."""
+    g = ap.grades[ap.grades["group"] == group]
+    return g.sort_values("score", ascending=False, kind="stable", na_position="last")
+
+
+def effects(ap: Annual, lang: str) -> pd.Series:
+    """unit → the effects of the rules applied to it, joined (``最高良好；加1分``)."""
+    col, sep = ("effect_zh", "；") if lang == "zh" else ("effect", "; ")
+    ra = ap.rules_applied
+    return ra.groupby("unit_id", sort=False)[col].agg(lambda x: sep.join(map(str, x)))
+
+
+def unit_dimensions(ap: Annual, unit: str) -> pd.DataFrame:
+    """A unit's year-end level-1 dimension scores and its appraisal group's median
+    (``node_id, score, group_median``)."""
+    g = ap.grades.set_index("unit_id")
+    if unit not in g.index:
+        raise PreventUpdate
+    mates = g[g["group"] == g.at[unit, "group"]]
+    cols = [f"dim_{d}" for d in ap.dimensions]
+    return pd.DataFrame(
+        {
+            "node_id": ap.dimensions,
+            "score": g.loc[unit, cols].astype(float).to_numpy(),
+            "group_median": mates[cols].astype(float).median().to_numpy(),
+        }
+    )
+
+
+def unit_rules(ap: Annual, unit: str) -> pd.DataFrame:
+    """The rules applied to a unit, in the order applied."""
+    return ap.rules_applied[ap.rules_applied["unit_id"] == unit]
+
+
+def local_date(value, lang: str) -> str:
+    """An ISO date or timestamp as a Beijing-time date: ``2026年1月20日`` /
+    ``20 January 2026`` ('' when missing)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
+        return ""
+    t = pd.Timestamp(value)
+    if t.tzinfo is not None:
+        t = t.tz_convert(BEIJING)
+    if lang == "zh":
+        return f"{t.year}年{t.month}月{t.day}日"
+    return f"{t.day} {t.month_name()} {t.year}"
+
+
+def beijing_today():
+    """Today in Beijing time (the 公示 calendar)."""
+    return pd.Timestamp.now(tz=BEIJING).date()
+
+
+def _get(row, key, default):
+    value = row.get(key, default) if hasattr(row, "get") else default
+    return default if value is None or value is pd.NA else value

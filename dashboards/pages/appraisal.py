@@ -1,0 +1,732 @@
+"""Annual appraisal (/appraisal, 年度考评): the year-end grades as stored.
+
+Choose an annual run (published, under 公示, or a draft after login); see where it
+stands (草稿 / 公示中 with the 公示 and appeal window / 已发布, in force or not), each
+appraisal group's grade table (市直部门, 县（市）区政府: rank in the group, 考/评/议,
+deductions, bonus, final score and grade, the level-1 dimension scores), one unit's
+three parts, its dimensions against its group's median and the rules applied to it
+with their reasons and sources, and every rule of the appraisal with whom it applies
+to and whether (and why) it was applied. Every number is a stored one
+(``data.appraisal``); nothing is recomputed but the group medians.
+"""
+
+from __future__ import annotations
+
+import dash
+from dash import ALL, Input, Output, State, callback, dcc, html, no_update
+
+from dashboards import components, data
+from evaluation.appraisal import GRADE_NAMES
+from evaluation.export import round_half_up
+from evaluation.plots import FONT_FAMILY, PALETTE
+
+dash.register_page(
+    __name__, path="/appraisal", name="Appraisal", title="年度考评 · Annual appraisal"
+)
+
+T = {
+    "heading": ("年度考评", "Annual appraisal"),
+    "run": ("考评结果", "Appraisal"),
+    "unit": ("单位", "Unit"),
+    "none": ("无", "None"),
+    "no_run": (
+        "暂无可查看的年度考评结果（发布后显示；草稿须登录查看）。",
+        "No annual appraisal to show yet (shown once released; drafts after login).",
+    ),
+    "units_n": ("个单位", " units"),
+    "detail": ("单位考评详情", "One unit in detail"),
+    "parts": ("考、评、议三部分得分", "The three parts: examination, review, survey"),
+    "dims": ("一级指标得分与本组中位数", "Dimension scores and the group median"),
+    "this_unit": ("本单位", "This unit"),
+    "median": ("本组中位数", "Group median"),
+    "trail": ("等次的形成", "How the grade was reached"),
+    "combined": ("三部分加权得分", "Weighted parts"),
+    "deductions": ("扣分", "Deductions"),
+    "bonus": ("加分", "Bonus"),
+    "score": ("最终得分", "Final score"),
+    "by_score": ("按分数等次", "Grade by score"),
+    "after_rules": ("适用规则后", "After the rules"),
+    "after_quota": ("优秀名额后", "After the quota"),
+    "override": ("考评委员会调整", "Committee override"),
+    "final": ("最终等次", "Final grade"),
+    "quota_tie": (
+        "名额线上同分，待考评委员会确认",
+        "Tied at the quota line: for the committee to confirm",
+    ),
+    "missing": ("缺少部分", "Parts missing"),
+    "applied": ("适用的规则及原因", "Rules applied and why"),
+    "rules": ("考评规则及适用情况", "The rules and whether they were applied"),
+    "rule": ("规则", "Rule"),
+    "effect": ("效果", "Effect"),
+    "reason": ("原因", "Reason"),
+    "source": ("依据", "Source"),
+    "approval": ("批准", "Approval"),
+    "applies_to": ("适用对象", "Applies to"),
+    "kind": ("类型", "Kind"),
+    "version": ("版本", "Version"),
+    "quote": ("原文", "Original text (Chinese)"),
+    "note": ("本办法中的适用", "How it is applied here (Chinese)"),
+    "status": ("是否适用及原因", "Applied or not, and why"),
+    "affected": ("涉及", "Touched"),
+    "rank_of": ("组内第{r}名（共{n}个）", "rank {r} of {n} in the group"),
+}
+APPLIES_TO = {"unit": ("单位", "units"), "person": ("个人", "persons")}
+KINDS = {
+    "deduction": ("扣分", "deduction"),
+    "grade_cap": ("等次上限", "grade cap"),
+    "veto": ("一票否决", "veto"),
+    "bonus": ("加分", "bonus points"),
+}
+#: rules recorded by the appraisal itself, not listed in appraisal.yaml
+BUILT_IN = {
+    "quota": ("优秀名额", "Quota for excellent"),
+    "override": ("考评委员会调整", "Committee override"),
+}
+PART_KEYS = (
+    ("periods_score", "periods"),
+    ("review_score", "review"),
+    ("survey_score", "survey"),
+)
+#: the banner's colours by stage (Okabe–Ito: orange = under notice, blue = in force)
+STAGE_COLOURS = {
+    "draft": "#5f6b7a",
+    "notice": "#E69F00",
+    "corrected": "#5f6b7a",
+    "in_force": "#0072B2",
+    "superseded": "#5f6b7a",
+}
+
+
+def t(key: str, lang: str) -> str:
+    return T[key][0 if lang == "zh" else 1]
+
+
+def layout(**_query) -> html.Div:
+    """Controls and empty panels; the run shown first is ``data.default_annual``."""
+    run = data.default_annual()
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.H2(id="appraisal-heading", style={"margin": "0 24px 0 0"}),
+                    components.control(
+                        "appraisal-run-label",
+                        dcc.Dropdown(
+                            id="appraisal-run",
+                            options=data.annual_options("zh"),
+                            value=run,
+                            clearable=False,
+                            searchable=False,
+                            style={"width": "440px"},
+                        ),
+                    ),
+                    components.control(
+                        "appraisal-unit-label",
+                        dcc.Dropdown(
+                            id="appraisal-unit",
+                            clearable=False,
+                            style={"width": "360px"},
+                        ),
+                    ),
+                ],
+                style={"display": "flex", "alignItems": "flex-end", "gap": "24px"},
+            ),
+            html.Div(id="appraisal-status", style={"marginTop": "14px"}),
+            html.Div(id="appraisal-groups"),
+            html.H3(id="appraisal-unit-heading", style={"marginTop": "28px"}),
+            html.Div(id="appraisal-unit-body"),
+            html.H3(id="appraisal-rules-heading", style={"marginTop": "28px"}),
+            components.table_grid("appraisal-rules", page_size=20),
+        ]
+    )
+
+
+@callback(
+    Output("appraisal-run", "options"),
+    Output("appraisal-run", "value"),
+    Input("app-lang", "value"),
+    State("appraisal-run", "value"),
+)
+def update_runs(lang, run):
+    """The annual runs this visitor may see, labelled in the chosen language."""
+    options = data.annual_options(lang)
+    visible = {o["value"] for o in options}
+    return options, run if run in visible else data.default_annual()
+
+
+@callback(
+    Output("appraisal-heading", "children"),
+    Output("appraisal-run-label", "children"),
+    Output("appraisal-unit-label", "children"),
+    Output("appraisal-status", "children"),
+    Output("appraisal-groups", "children"),
+    Output("appraisal-rules-heading", "children"),
+    Output("appraisal-rules", "rowData"),
+    Output("appraisal-rules", "columnDefs"),
+    Input("appraisal-run", "value"),
+    Input("app-lang", "value"),
+)
+def update_appraisal(run, lang):
+    """Labels, the run's status, one grade table per appraisal group, the rules."""
+    labels = (t("heading", lang), t("run", lang), t("unit", lang))
+    if run is None:
+        empty = html.P(t("no_run", lang), style={"color": components.MUTED})
+        return *labels, empty, [], t("rules", lang), [], []
+    ap = data.appraisal(run)
+    rows, columns = _rules_table(ap, lang)
+    return (
+        *labels,
+        status_banner(data.run_info(ap.run_id), lang),
+        [_group_block(ap, g, lang) for g in ap.groups()],
+        t("rules", lang),
+        rows,
+        columns,
+    )
+
+
+@callback(
+    Output("appraisal-unit", "options"),
+    Output("appraisal-unit", "value"),
+    Input("appraisal-run", "value"),
+    Input("app-lang", "value"),
+    State("appraisal-unit", "value"),
+)
+def update_unit_choice(run, lang, unit):
+    """The units of the run, group by group, best first; keep the unit chosen if
+    the run has it, else the first."""
+    if run is None:
+        return [], None
+    ap = data.appraisal(run)
+    options = [
+        {
+            "label": f"{r[f'name_{lang}']}（{ap.group_name(g, lang)}）"
+            if lang == "zh"
+            else f"{r[f'name_{lang}']} ({ap.group_name(g, lang)})",
+            "value": r["unit_id"],
+        }
+        for g in ap.groups()
+        for _, r in data.group_grades(ap, g).iterrows()
+    ]
+    ids = [o["value"] for o in options]
+    return options, unit if unit in ids else (ids[0] if ids else None)
+
+
+@callback(
+    Output("appraisal-unit", "value", allow_duplicate=True),
+    Input({"type": "appraisal-grid", "group": ALL}, "cellClicked"),
+    prevent_initial_call=True,
+)
+def choose_clicked(clicks):
+    """A click on a grade row chooses its unit (the latest click of any table)."""
+    done = [c for c in clicks or [] if c and c.get("rowId")]
+    if not done:
+        return no_update
+    return max(done, key=lambda c: c.get("timestamp") or 0)["rowId"]
+
+
+@callback(
+    Output("appraisal-unit-heading", "children"),
+    Output("appraisal-unit-body", "children"),
+    Input("appraisal-run", "value"),
+    Input("appraisal-unit", "value"),
+    Input("app-lang", "value"),
+)
+def update_unit(run, unit, lang):
+    """One unit: its three parts, how its grade came about, its dimensions against
+    its group's median, the rules applied to it."""
+    if run is None or unit is None:
+        return t("detail", lang), None
+    ap = data.appraisal(run)
+    g = ap.grades.set_index("unit_id")
+    if unit not in g.index:
+        return t("detail", lang), None
+    row = g.loc[unit]
+    n = int((ap.grades["group"] == row["group"]).sum())
+    rank = t("rank_of", lang).format(r=_int(row["group_rank"]), n=n)
+    grade = _grade_word(row["final_grade"], lang)
+    sep = " · "
+    heading = sep.join(
+        [row[f"name_{lang}"], ap.group_name(row["group"], lang), rank, grade]
+    )
+    body = html.Div(
+        [
+            _row(
+                _panel(
+                    [
+                        dcc.Graph(
+                            id="appraisal-parts",
+                            figure=_parts_figure(ap, row, lang),
+                            config=components.NO_BAR,
+                        ),
+                        html.H4(t("trail", lang), style={"margin": "4px 0"}),
+                        _trail(row, lang),
+                    ]
+                ),
+                _panel(
+                    dcc.Graph(
+                        id="appraisal-dims",
+                        figure=_dims_figure(ap, unit, lang),
+                        config=components.NO_BAR,
+                    )
+                ),
+            ),
+            _panel(
+                [
+                    html.H4(t("applied", lang), style={"margin": "6px 0"}),
+                    _applied(ap, unit, lang),
+                ]
+            ),
+        ]
+    )
+    return heading, body
+
+
+# ------------------------------------------------------------------- status
+def status_banner(info: dict, lang: str) -> html.Div:
+    """Where the run stands, in sentences: 草稿 / 公示中 (the 公示 dates, which are
+    the appeal window, and the appeals received) / 已发布 (in force or replaced)."""
+    zh = lang == "zh"
+    k = 0 if zh else 1
+    key = info["stage"]
+    run = info["run_id"]
+    lines = []
+    start = data.local_date(info.get("notice_from"), lang)
+    until = data.local_date(info.get("notice_until"), lang)
+    window = (
+        (
+            f"公示期：{start}至{until}（北京时间）"
+            if zh
+            else f"Public notice: {start} to {until} (Beijing time)"
+        )
+        if start and until
+        else ""
+    )
+    if key == "draft":
+        lines.append(
+            "草稿：尚未公示，仅登录用户可见，每次查看均已记录。"
+            if zh
+            else "Draft: not yet released; only logged-in users see it, and every "
+            "view is recorded."
+        )
+    elif key in ("notice", "corrected"):
+        if window:
+            lines.append(
+                f"{window}。公示期即申诉期：对结果有异议的单位可在{until}前（含当日）"
+                "提出申诉，由考评委员会复核；复核期间原结果不变。"
+                if zh
+                else f"{window}. The notice is the appeal window: a unit may appeal "
+                f"until {until} (inclusive); the appraisal committee reviews each "
+                "appeal, and the result stands meanwhile."
+            )
+        else:
+            lines.append(
+                "公示中（公示期未登记）。"
+                if zh
+                else "Under public notice (no dates recorded)."
+            )
+        until_raw = info.get("notice_until")
+        if until and str(until_raw) < data.beijing_today().isoformat():
+            lines.append(
+                f"公示期已于{until}结束，待申诉复核完毕后发布。"
+                if zh
+                else f"The notice ended on {until}; it becomes final once every "
+                "appeal is decided."
+            )
+        filed, pending = info.get("cases", (0, 0))
+        if filed:
+            lines.append(
+                f"已收到申诉{filed}件，其中待复核{pending}件。"
+                if zh
+                else f"Appeals received: {filed}, of which {pending} undecided."
+            )
+        if key == "corrected":
+            lines.append(
+                f"公示期间已被更正版本 {info['corrected_by']} 取代。"
+                if zh
+                else f"Corrected during the notice by {info['corrected_by']}."
+            )
+    else:
+        when = data.local_date(info.get("published_at"), lang)
+        if when:
+            lines.append(f"{when}发布。" if zh else f"Final since {when}.")
+        if window:
+            lines.append(f"{window}。" if zh else f"{window}.")
+        if key == "superseded" and info.get("corrected_by"):
+            lines.append(
+                f"已被更正版本 {info['corrected_by']} 取代，不再有效。"
+                if zh
+                else f"Replaced by the correction {info['corrected_by']}; no longer "
+                "in force."
+            )
+    live = info.get("in_force_run")
+    if key == "in_force":
+        lines.append("现行有效。" if zh else "In force.")
+    elif key != "superseded" and live:
+        lines.append(
+            f"本结果尚未生效；现行有效的是 {live}。"
+            if zh
+            else f"Not in force; the run in force is {live}."
+        )
+    elif key != "superseded":
+        lines.append(
+            "本结果尚未生效；本年度尚无生效的考评结果。"
+            if zh
+            else "Not in force; no appraisal of this year is in force yet."
+        )
+    if info.get("supersedes") and str(info["supersedes"]) != "nan":
+        reason = info.get("reason") or ""
+        lines.append(
+            f"本版本更正 {info['supersedes']}，理由：{reason}。"
+            if zh
+            else f"This version corrects {info['supersedes']}; reason: {reason}."
+        )
+    colour = STAGE_COLOURS[key]
+    return html.Div(
+        [
+            html.Span(
+                data.STAGE_WORDS[key][k],
+                id="appraisal-stage",
+                style={
+                    "background": colour,
+                    "color": "white",
+                    "borderRadius": "14px",
+                    "padding": "3px 14px",
+                    "fontWeight": 600,
+                    "whiteSpace": "nowrap",
+                },
+            ),
+            html.Span(f"{run}", style={"color": components.MUTED}),
+            html.Div(
+                [html.Div(x) for x in lines if x],
+                id="appraisal-status-text",
+                style={"flex": "1 1 600px"},
+            ),
+        ],
+        style={
+            "display": "flex",
+            "alignItems": "baseline",
+            "gap": "16px",
+            "flexWrap": "wrap",
+            "background": "white",
+            "borderLeft": f"6px solid {colour}",
+            "borderRadius": "6px",
+            "padding": "10px 16px",
+            "boxShadow": "0 1px 3px rgba(0, 0, 0, 0.12)",
+        },
+    )
+
+
+# ------------------------------------------------------------------- grades
+def grade_rows(ap: data.Annual, group: str, lang: str) -> list[dict]:
+    """A group's grade rows for the grid, highest score first: only the fields shown
+    (numbers rounded half up to 2 places, as published)."""
+    g = data.group_grades(ap, group)
+    notes = data.effects(ap, lang)
+    tie = t("quota_tie", lang)
+    dims = [f"dim_{d}" for d in ap.dimensions]
+    shown = g[
+        [
+            "unit_id",
+            "group_rank",
+            *[p for p, _ in PART_KEYS],
+            "deductions",
+            "bonus",
+            "score",
+            "final_grade",
+            *dims,
+        ]
+    ].assign(
+        name=g[f"name_{lang}"],
+        note=[
+            "；".join(x for x in (notes.get(u, ""), tie if q else "") if x)
+            for u, q in zip(g["unit_id"], g["quota_tie"].astype(bool), strict=True)
+        ],
+    )
+    rows = data.records(shown)
+    for r in rows:
+        r["group_rank"] = _int(r["group_rank"])
+    return rows
+
+
+def _group_block(ap: data.Annual, group: str, lang: str) -> html.Div:
+    rows = grade_rows(ap, group, lang)
+    columns = components.appraisal_columns(ap.catalogue, ap.dimensions, lang)
+    n = f"{len(rows)}{t('units_n', lang)}"
+    title = (
+        f"{ap.group_name(group, lang)}（{n}）"
+        if lang == "zh"
+        else (f"{ap.group_name(group, lang)} ({n})")
+    )
+    return html.Div(
+        [
+            html.H3(title, style={"margin": "22px 0 8px"}),
+            html.Div(
+                components.grade_grid(
+                    {"type": "appraisal-grid", "group": group}, rows, columns
+                ),
+                id=f"appraisal-group-{group}",
+                style={
+                    "background": "white",
+                    "borderRadius": "8px",
+                    "boxShadow": "0 1px 3px rgba(0, 0, 0, 0.12)",
+                },
+            ),
+        ]
+    )
+
+
+# --------------------------------------------------------------------- unit
+def _parts_figure(ap: data.Annual, row, lang: str) -> dict:
+    """考、评、议 as bars, each labelled with its share of the year-end score."""
+    shares = ap.config.get("shares", {})
+    words = {
+        "periods": ("考（年度指标）", "Examination (indicators)"),
+        "review": ("评（年终评估）", "Review (year-end)"),
+        "survey": ("议（民主测评）", "Survey (multi-rater)"),
+    }
+    k = 0 if lang == "zh" else 1
+    names, values = [], []
+    for field, key in PART_KEYS:
+        share = shares.get(key)
+        pct = f" {round_half_up([100 * share], 0)[0]}%" if share is not None else ""
+        names.append(f"{words[key][k]}{pct}")
+        values.append(_num(row[field]))
+    bar = {
+        "type": "bar",
+        "orientation": "h",
+        "x": values,
+        "y": names,
+        "text": [round_half_up([v])[0] or "—" for v in values],
+        "textposition": "outside",
+        "cliponaxis": False,
+        "marker": {"color": [PALETTE[0], PALETTE[2], PALETTE[4]]},
+        "hoverinfo": "skip",
+    }
+    layout = _layout(t("parts", lang), height=240, left=190 if lang == "en" else 130)
+    layout["xaxis"]["range"] = [0, 108]
+    layout["yaxis"]["autorange"] = "reversed"
+    layout["showlegend"] = False
+    return {"data": [bar], "layout": layout}
+
+
+def _trail(row, lang: str) -> html.Table:
+    """combined − deductions + bonus = score; grade by score → after the rules →
+    after the quota → override → final."""
+    two = lambda v: round_half_up([v])[0] or "—"  # noqa: E731
+    rows = [
+        (t("combined", lang), two(row["combined"])),
+        (t("deductions", lang), _signed(row["deductions"], "−")),
+        (t("bonus", lang), _signed(row["bonus"], "+")),
+        (t("score", lang), two(row["score"])),
+        (t("by_score", lang), _grade_word(row["grade_by_score"], lang)),
+        (t("after_rules", lang), _grade_word(row["grade_after_rules"], lang)),
+        (t("after_quota", lang), _grade_word(row["grade_after_quota"], lang)),
+        (t("override", lang), _grade_word(row["override"], lang) or t("none", lang)),
+        (t("final", lang), _grade_word(row["final_grade"], lang)),
+    ]
+    if str(row.get("parts_missing") or ""):
+        rows.insert(1, (t("missing", lang), str(row["parts_missing"])))
+    cell = {"padding": "3px 14px 3px 0"}
+    return html.Table(
+        [
+            html.Tr(
+                [
+                    html.Td(a, style={**cell, "color": components.MUTED}),
+                    html.Td(b, style={**cell, "fontWeight": 600}),
+                ]
+            )
+            for a, b in rows
+        ],
+        id="appraisal-trail",
+        style={"borderCollapse": "collapse", "fontSize": "16px"},
+    )
+
+
+def _dims_figure(ap: data.Annual, unit: str, lang: str) -> dict:
+    d = data.unit_dimensions(ap, unit)
+    names = [ap.catalogue.name(x, lang) for x in d["node_id"]]
+    bars = [
+        {
+            "type": "bar",
+            "x": names,
+            "y": [_num(v) for v in d[col]],
+            "name": t(key, lang),
+            "marker": {"color": colour},
+            "hovertemplate": "%{x}: %{y:.2f}<extra>%{fullData.name}</extra>",
+        }
+        for col, key, colour in (
+            ("score", "this_unit", PALETTE[0]),
+            ("group_median", "median", "#BBBBBB"),
+        )
+    ]
+    layout = _layout(t("dims", lang), height=500)
+    layout["yaxis"]["range"] = [0, 100]
+    return {"data": bars, "layout": layout}
+
+
+def _applied(ap: data.Annual, unit: str, lang: str):
+    """The unit's rules applied: rule, effect, reason, source, approval."""
+    ra = data.unit_rules(ap, unit)
+    if ra.empty:
+        return html.P(t("none", lang), id="appraisal-applied")
+    zh = lang == "zh"
+    names = _rule_names(ap, lang)
+    rows = [
+        {
+            "rule": names.get(r.rule_id, r.rule_id),
+            "effect": r.effect_zh if zh else r.effect,
+            "reason": r.reason_zh if zh else r.reason_en,
+            "source": r.source,
+            "approval": " ".join(
+                x
+                for x in (
+                    _text(r.approved_by),
+                    data.local_date(_text(r.approved_on), lang),
+                    _text(r.reference),
+                )
+                if x
+            ),
+        }
+        for r in ra.itertuples()
+    ]
+    columns = components.columns(
+        (f, t(f, lang)) for f in ("rule", "effect", "reason", "source", "approval")
+    )
+    return components.table_grid(
+        "appraisal-applied", rowData=rows, columnDefs=columns, page_size=10
+    )
+
+
+# -------------------------------------------------------------------- rules
+def _rules_table(ap: data.Annual, lang: str) -> tuple[list[dict], list[dict]]:
+    """Every rule of the appraisal: whom it applies to, its source and original
+    text, and whether it was applied (and why not)."""
+    k = 0 if lang == "zh" else 1
+    rows = [
+        {
+            "rule": getattr(r, f"name_{lang}"),
+            "applies_to": APPLIES_TO.get(r.applies_to, (r.applies_to,) * 2)[k],
+            "kind": KINDS.get(r.kind, (r.kind,) * 2)[k],
+            "version": r.version,
+            "source": r.source,
+            "quote": r.quote_zh,
+            "note": r.note_zh,
+            "status": getattr(r, f"status_{lang}"),
+            "affected": _touched(int(r.affected), r.applies_to, lang),
+            "active": bool(r.active),
+        }
+        for r in ap.rules.itertuples()
+    ]
+    fields = (
+        "rule",
+        "applies_to",
+        "kind",
+        "version",
+        "source",
+        "quote",
+        "note",
+        "status",
+        "affected",
+    )
+    columns = components.columns((f, t(f, lang)) for f in fields)
+    width = {"rule": 2, "quote": 3, "note": 2.5, "status": 2.5, "source": 1.8}
+    for c in columns:
+        c["flex"] = width.get(c["field"], 1)
+        if c["field"] == "status":  # a rule not applied: grey, in italics
+            base = {"lineHeight": "1.4", "paddingTop": "6px", "paddingBottom": "6px"}
+            c["cellStyle"] = {
+                "styleConditions": [
+                    {
+                        "condition": "!params.data.active",
+                        "style": {
+                            **base,
+                            "color": components.MUTED,
+                            "fontStyle": "italic",
+                        },
+                    }
+                ],
+                "defaultStyle": base,
+            }
+    return rows, columns
+
+
+def _touched(n: int, applies_to: str, lang: str) -> str:
+    """``35个单位`` / ``67人``; ``35 units`` / ``67 persons``."""
+    if lang == "zh":
+        return f"{n}人" if applies_to == "person" else f"{n}个单位"
+    return f"{n} {'persons' if applies_to == 'person' else 'units'}"
+
+
+def _rule_names(ap: data.Annual, lang: str) -> dict[str, str]:
+    k = 0 if lang == "zh" else 1
+    names = {rid: v[k] for rid, v in BUILT_IN.items()}
+    names.update(zip(ap.rules["rule_id"], ap.rules[f"name_{lang}"], strict=True))
+    return names
+
+
+# ------------------------------------------------------------------- pieces
+def _grade_word(code, lang: str) -> str:
+    if code is None or str(code) in ("", "nan", "None"):
+        return ""
+    return GRADE_NAMES.get(code, (code, code))[0 if lang == "zh" else 1]
+
+
+def _text(value) -> str:
+    """A stored text cell; '' for a missing one."""
+    return (
+        "" if value is None or str(value) in ("", "nan", "None", "<NA>") else str(value)
+    )
+
+
+def _int(value):
+    return None if value is None or str(value) in ("nan", "<NA>") else int(value)
+
+
+def _layout(title: str, *, height: int, left: int = 40) -> dict:
+    """A plain white chart layout as a dict: no plotly template (it costs ~70 ms a
+    figure to build and ~8 kB a figure to send)."""
+    grid = {"gridcolor": "#E5ECF2", "zerolinecolor": "#C8D3DD", "automargin": True}
+    return {
+        "title": {"text": title, "x": 0},
+        "font": {"family": FONT_FAMILY, "size": 15, "color": components.INK},
+        "height": height,
+        "margin": {"l": left, "r": 30, "t": 50, "b": 50},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "legend": {"orientation": "h", "y": 1.12, "x": 0.5},
+        "xaxis": dict(grid),
+        "yaxis": dict(grid),
+        "barmode": "group",
+    }
+
+
+def _signed(value, sign: str) -> str:
+    """``−1.50`` / ``+2.00``; ``0`` when nothing was deducted or added."""
+    text = round_half_up([value])[0]
+    return f"{sign}{text}" if text and float(text) else "0"
+
+
+def _num(value) -> float | None:
+    """A number for JSON (NaN → None: the bar is left out)."""
+    v = float(value)
+    return None if v != v else v
+
+
+_PANEL = {
+    "background": "white",
+    "borderRadius": "8px",
+    "boxShadow": "0 1px 3px rgba(0, 0, 0, 0.12)",
+    "padding": "8px 16px",
+    "flex": "1 1 600px",
+    "marginTop": "16px",
+}
+
+
+def _panel(children):
+    return html.Div(children, style=_PANEL)
+
+
+def _row(*children):
+    return html.Div(
+        list(children), style={"display": "flex", "gap": "16px", "flexWrap": "wrap"}
+    )

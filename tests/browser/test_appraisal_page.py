@@ -1,0 +1,153 @@
+"""The annual appraisal page in headless chromium: choose the annual run, read the
+grade tables, choose a unit by clicking its row, switch language.
+
+Screenshots go to tests/browser/screenshots/appraisal_*.png (looked at while
+building: headers whole, grids filled, grade words coloured).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.support.ui import WebDriverWait
+
+from dashboards.app import create_app
+from evaluation.publication import Store
+from tests.dashboards.test_appraisal_page import V1, V2, build_store
+
+pytestmark = pytest.mark.browser
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+FIRST = '#appraisal-group-{g} .ag-row[row-index="0"] [col-id="{c}"]'
+HEADER = '#appraisal-group-{g} .ag-header-cell[col-id="{c}"] .ag-header-cell-text'
+
+
+@pytest.fixture(scope="module")
+def store(sample_result, tmp_path_factory):
+    return build_store(
+        tmp_path_factory.mktemp("appraisal") / "store.duckdb", sample_result
+    )
+
+
+@pytest.fixture(scope="module")
+def grades(store):
+    with Store(store) as s:
+        return s.table(V1, "grades")
+
+
+def _shoot(dash_duo, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    dash_duo.driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+
+
+def _click_text(dash_duo, selector: str, text: str) -> None:
+    element = WebDriverWait(dash_duo.driver, 10).until(
+        lambda d: next(
+            (e for e in d.find_elements("css selector", selector) if e.text == text),
+            None,
+        )
+    )
+    element.click()
+
+
+def _leave(dash_duo) -> None:
+    """Leave once idle, before the server stops (no request cut off mid-way)."""
+    WebDriverWait(dash_duo.driver, 20).until(
+        lambda d: not d.title.startswith("Updating")
+    )
+    dash_duo.driver.get("about:blank")
+    WebDriverWait(dash_duo.driver, 5).until(lambda d: d.current_url == "about:blank")
+
+
+def test_appraisal_page_grades_unit_and_language(dash_duo, store, grades):
+    depts = grades[grades["group"] == "departments"]
+    best = depts.loc[depts["score"].idxmax()]
+    dists = grades[grades["group"] == "districts"]
+    best_district = dists.loc[dists["score"].idxmax()]
+
+    dash_duo.driver.set_window_size(1920, 1080)
+    dash_duo.start_server(create_app(store))
+    dash_duo.wait_for_element("#nav-nav_appraisal").click()
+    dash_duo.wait_for_text_to_equal("#appraisal-heading", "年度考评")
+    # the run under notice shows first; choose the final one in force
+    dash_duo.wait_for_contains_text("#appraisal-stage", "公示中")
+    dash_duo.find_element("#appraisal-run").click()
+    _click_text(dash_duo, ".dash-dropdown-option", f"2025年度 · {V1}（已发布·现行）")
+    dash_duo.wait_for_text_to_equal("#appraisal-stage", "已发布·现行")
+    assert (
+        "公示期：2026年1月20日至2026年1月26日"
+        in dash_duo.find_element("#appraisal-status-text").text
+    )
+
+    # first row of 市直部门: the department with the highest stored score
+    dash_duo.wait_for_text_to_equal(
+        FIRST.format(g="departments", c="name"), best["name_zh"]
+    )
+    cell = lambda c: dash_duo.find_element(FIRST.format(g="departments", c=c)).text  # noqa: E731
+    assert cell("group_rank") == "1"
+    assert cell("score") == f"{best['score']:.2f}"
+    assert (
+        cell("final_grade")
+        == {"excellent": "优秀", "good": "良好"}[best["final_grade"]]
+    )
+    assert cell("bonus") == (f"+{best['bonus']:.2f}" if best["bonus"] else "")
+    assert cell("dim_efficiency") == f"{best['dim_efficiency']:.2f}"
+    header = HEADER.format(g="departments", c="dim_law")
+    assert dash_duo.find_element(header).text == "依法行政与责任追究"  # whole, wrapped
+    dash_duo.wait_for_text_to_equal(
+        FIRST.format(g="districts", c="name"), best_district["name_zh"]
+    )
+    district_names = dash_duo.find_element("#appraisal-group-departments").text
+    assert best_district["name_zh"] not in district_names
+    _shoot(dash_duo, "appraisal_zh_grades")
+
+    # click a district's row: the unit panel follows
+    dash_duo.find_element(FIRST.format(g="districts", c="name")).click()
+    dash_duo.wait_for_contains_text("#appraisal-unit-heading", best_district["name_zh"])
+    dash_duo.wait_for_element("#appraisal-parts .main-svg")
+    dash_duo.wait_for_element("#appraisal-dims .main-svg")
+    unit = dash_duo.find_element("#appraisal-unit-heading")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView();", unit)
+    _shoot(dash_duo, "appraisal_zh_unit")
+    rules = dash_duo.find_element("#appraisal-rules")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView();", rules)
+    dash_duo.wait_for_contains_text("#appraisal-rules", "不适用：过错已计入指标")
+    _shoot(dash_duo, "appraisal_zh_rules")
+
+    dash_duo.driver.execute_script("window.scrollTo(0, 0);")
+    dash_duo.find_element("#app-lang input[value='en']").click()
+    dash_duo.wait_for_text_to_equal("#appraisal-heading", "Annual appraisal")
+    dash_duo.wait_for_text_to_equal(
+        FIRST.format(g="departments", c="name"), best["name_en"]
+    )
+    dash_duo.wait_for_text_to_equal("#appraisal-stage", "final, in force")
+    _shoot(dash_duo, "appraisal_en_grades")
+    assert dash_duo.get_logs() == []
+    _leave(dash_duo)
+
+
+def test_run_under_notice_shows_the_window(dash_duo, store):
+    dash_duo.driver.set_window_size(1920, 1080)
+    dash_duo.start_server(create_app(store))
+    dash_duo.driver.get(dash_duo.server_url + "/appraisal")
+    dash_duo.wait_for_text_to_equal("#appraisal-stage", "公示中")
+    text = dash_duo.find_element("#appraisal-status-text").text
+    assert "公示期：2026年3月2日至2026年3月8日（北京时间）" in text
+    assert f"现行有效的是 {V1}" in text
+    assert V2 in dash_duo.find_element("#appraisal-status").text
+    dash_duo.wait_for_element('#appraisal-group-departments .ag-row[row-index="0"]')
+    _shoot(dash_duo, "appraisal_zh_notice")
+    # a vetoed department, chosen by typing its name: the veto with its source
+    dash_duo.find_element("#appraisal-unit").click()
+    dash_duo.driver.switch_to.active_element.send_keys("市体育局")
+    _click_text(dash_duo, ".dash-dropdown-option", "市体育局（市直部门）")
+    dash_duo.wait_for_contains_text("#appraisal-unit-heading", "市体育局")
+    dash_duo.wait_for_contains_text("#appraisal-applied", "一票否决，不合格")
+    applied = dash_duo.find_element("#appraisal-applied").text
+    assert "株洲市人民政府推行四项机制的决定 第三部分第（四）项" in applied
+    assert "考评委〔2026〕1号" in applied
+    panel = dash_duo.find_element("#appraisal-unit-heading")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView();", panel)
+    _shoot(dash_duo, "appraisal_zh_veto")
+    assert dash_duo.get_logs() == []
+    _leave(dash_duo)

@@ -1,0 +1,367 @@
+"""The annual appraisal page (/appraisal) over a store holding the sample's appraisal.
+
+The store (built once for the module) holds the period run of 2025 (published) and
+one chain of annual runs: v1 released on 2026-01-20 (公示 to 2026-01-26) and final on
+2026-02-01, in force; v2, a correction released on 2026-03-02 (公示 to 2026-03-08,
+one appeal filed), under notice; v3, a draft. Expected values are read by hand from
+the stored tables, never from the page's helpers.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import statistics
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from dashboards import app as dashboard
+from dashboards import data
+from dashboards.components import leaf_columns
+from evaluation import appraisal as A
+from evaluation.publication import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+USERS = {"wang": generate_password_hash("s3cret-pass")}
+V1, V2, V3 = "annual-2025-1.v1", "annual-2025-1.v2", "annual-2025-1.v3"
+DIMS_ZH = {
+    "dim_efficiency": "行政效率",
+    "dim_cost": "行政成本",
+    "dim_tasks": "任务目标完成",
+    "dim_satisfaction": "服务评价与满意度",
+    "dim_law": "依法行政与责任追究",
+}
+PAGE = (
+    "..appraisal-heading.children...appraisal-run-label.children..."
+    "appraisal-unit-label.children...appraisal-status.children..."
+    "appraisal-groups.children...appraisal-rules-heading.children..."
+    "appraisal-rules.rowData...appraisal-rules.columnDefs.."
+)
+
+
+def build_store(path: Path, result) -> Path:
+    """The store described in the module docstring (about 2 s over the sample)."""
+    ap = A.appraise(
+        A.load_config(ROOT / "appraisal.yaml"),
+        result,
+        A.load_inputs(ROOT / "data" / "sample" / "appraisal"),
+    )
+    with Store(path) as s:
+        s.add_run(result, by="分析员", release=True)
+        v1 = s.add_run(result, ap, by="分析员", release=True, today=date(2026, 1, 20))
+        s.finalise(v1, by="主任", today=date(2026, 2, 1))
+        v2 = s.add_run(
+            result, ap, by="分析员", supersedes=v1, reason="复核〔2026〕1号",
+            release=True, today=date(2026, 3, 2),
+        )  # fmt: skip
+        s.file_case(
+            v2, unit_id="D07", by="市交通运输局", grounds="扣分有误",
+            on=date(2026, 3, 3), today=date(2026, 3, 3),
+        )  # fmt: skip
+        v3 = s.add_run(result, ap, by="分析员", supersedes=v2, reason="更正")
+    assert (v1, v2, v3) == (V1, V2, V3)
+    return path
+
+
+@pytest.fixture(scope="module")
+def store(sample_result, tmp_path_factory):
+    return build_store(
+        tmp_path_factory.mktemp("appraisal") / "store.duckdb", sample_result
+    )
+
+
+@pytest.fixture(scope="module")
+def served(store):
+    """(app, page module): the app over the store, the page as Dash imported it."""
+    app = dashboard.create_app(store, users=USERS, secret_key="test-key")
+    assert app.server.test_client().get("/").status_code == 200
+    return app, importlib.import_module("dashboards.pages.appraisal")
+
+
+@pytest.fixture(scope="module")
+def grades(store):
+    with Store(store) as s:
+        return s.table(V1, "grades")
+
+
+@pytest.fixture(scope="module")
+def stored_rules(store):
+    with Store(store) as s:
+        return s.table(V1, "rules_applied"), s.table(V1, "rules")
+
+
+def _blocks(groups) -> dict:
+    """group id → (heading text, rowData, columnDefs) of the page's grade tables."""
+    out = {}
+    for block in groups:
+        heading, holder = block.children
+        grid = holder.children
+        out[grid.id["group"]] = (heading.children, grid.rowData, grid.columnDefs)
+    return out
+
+
+def _text(component) -> str:
+    """Every string inside a Dash component tree, joined."""
+    if component is None:
+        return ""
+    if isinstance(component, str | int | float):
+        return str(component)
+    if isinstance(component, list | tuple):
+        return "".join(_text(c) for c in component)
+    return _text(getattr(component, "children", None))
+
+
+# -------------------------------------------------------------------- tables
+def test_departments_table_starts_with_the_highest_score_and_holds_no_district(
+    served, grades
+):
+    _, page = served
+    out = page.update_appraisal(V1, "zh")
+    tables = _blocks(out[4])
+    assert list(tables) == ["departments", "districts"]  # config order
+    heading, rows, columns = tables["departments"]
+    assert heading == "市直部门（40个单位）"
+    # by hand from the stored table: the department with the highest final score
+    depts = grades[grades["group"] == "departments"]
+    best = depts.loc[depts["score"].idxmax()]
+    assert rows[0]["unit_id"] == best["unit_id"]
+    assert rows[0]["name"] == best["name_zh"]
+    assert rows[0]["group_rank"] == 1
+    assert rows[0]["score"] == pytest.approx(best["score"], abs=0.005)
+    assert rows[0]["final_grade"] == best["final_grade"]
+    # every department, no district (their peer group is "district", ids X..)
+    assert {r["unit_id"] for r in rows} == set(depts["unit_id"])
+    districts = set(grades.loc[grades["peer_group"] == "district", "unit_id"])
+    assert len(districts) == 10 and not districts & {r["unit_id"] for r in rows}
+    scores = [r["score"] for r in rows]
+    assert scores == sorted(scores, reverse=True)
+    assert [r["group_rank"] for r in rows] == sorted(r["group_rank"] for r in rows)
+    leaves = leaf_columns(columns)
+    headers = {c.get("colId", c.get("field")): c["headerName"] for c in leaves}
+    assert {k: headers[k] for k in DIMS_ZH} == DIMS_ZH
+    assert [headers[k] for k in ("periods_score", "review_score", "survey_score")] == [
+        "考（指标）",
+        "评（年终评估）",
+        "议（民主测评）",
+    ]
+    groups = [c["headerName"] for c in columns if "children" in c]
+    assert groups == ["考、评、议", "一级指标年终得分"]
+    assert (headers["bonus"], headers["score"], headers["final_grade"]) == (
+        "加分",
+        "最终得分",
+        "等次",
+    )
+    assert all("field" in c or "colId" in c for c in leaves)  # ag-grid, not id/name
+
+
+def test_districts_table_and_the_quota_note(served, grades):
+    _, page = served
+    _, rows, _ = _blocks(page.update_appraisal(V1, "zh")[4])["districts"]
+    dist = grades[grades["group"] == "districts"]
+    assert [r["unit_id"] for r in rows] == list(
+        dist.sort_values("score", ascending=False)["unit_id"]
+    )
+    # 10 districts × 0.2 = 2 excellent; X09 (excellent by score) fell outside
+    x09 = next(r for r in rows if r["unit_id"] == "X09")
+    assert x09["final_grade"] == "good"
+    assert "优秀 → 良好（名额）" in x09["note"]
+    assert sum(r["final_grade"] == "excellent" for r in rows) == 2
+
+
+def test_bonus_and_veto_show_in_the_rows(served, grades):
+    _, page = served
+    tables = _blocks(page.update_appraisal(V1, "zh")[4])
+    rows = {r["unit_id"]: r for _, rs, _ in tables.values() for r in rs}
+    assert rows["D09"]["bonus"] == 2.0  # national award: +2 (bonuses.csv)
+    assert "加2分" in rows["D09"]["note"]
+    assert rows["D22"]["final_grade"] == "fail"  # vetoed
+    assert "一票否决，不合格" in rows["D22"]["note"]
+    stored = grades.set_index("unit_id")
+    for unit in ("D09", "D22", "X03"):
+        for col in ("periods_score", "review_score", "survey_score", "dim_law"):
+            assert rows[unit][col] == pytest.approx(stored.at[unit, col], abs=0.005)
+
+
+# ---------------------------------------------------------------------- unit
+def test_a_vetoed_unit_shows_its_parts_median_and_the_veto_with_source(served, grades):
+    _, page = served
+    heading, body = page.update_unit(V1, "D22", "zh")
+    d22 = grades.set_index("unit_id").loc["D22"]
+    assert heading.startswith(d22["name_zh"] + " · 市直部门 · 组内第")
+    assert heading.endswith(" · 不合格")
+    parts = _find(body, "appraisal-parts").figure
+    assert parts["data"][0]["x"] == pytest.approx(
+        [d22["periods_score"], d22["review_score"], d22["survey_score"]]
+    )
+    assert parts["data"][0]["y"] == [
+        "考（年度指标） 50%", "评（年终评估） 30%", "议（民主测评） 20%",
+    ]  # fmt: skip
+    dims = _find(body, "appraisal-dims").figure
+    mine, median = dims["data"]
+    assert mine["x"] == list(DIMS_ZH.values())
+    depts = grades[grades["group"] == "departments"]
+    assert median["y"][0] == pytest.approx(statistics.median(depts["dim_efficiency"]))
+    assert mine["y"][4] == pytest.approx(d22["dim_law"])
+    applied = _find(body, "appraisal-applied")
+    veto = next(r for r in applied.rowData if r["effect"] == "一票否决，不合格")
+    assert veto["rule"] == "重大安全事故、领导班子严重违纪违法一票否决"
+    assert "2025-M08发生重大安全生产责任事故" in veto["reason"]
+    assert veto["source"] == "株洲市人民政府推行四项机制的决定 第三部分第（四）项"
+    assert veto["approval"] == "市绩效考评委员会 2026年1月20日 考评委〔2026〕1号"
+    trail = _text(_find(body, "appraisal-trail"))
+    assert "最终等次不合格" in trail
+
+
+def test_a_unit_without_rules_says_none_and_english_reads_english(
+    served, grades, stored_rules
+):
+    _, page = served
+    applied, _ = stored_rules
+    dist = grades[(grades["group"] == "districts")]
+    clean = dist[~dist["unit_id"].isin(applied["unit_id"])].iloc[0]
+    heading, body = page.update_unit(V1, clean["unit_id"], "en")
+    assert heading == (
+        f"{clean['name_en']} · District and county governments · rank "
+        f"{clean['group_rank']} of 10 in the group · {clean['final_grade']}"
+    )
+    assert _find(body, "appraisal-applied").children == "None"
+    dims = _find(body, "appraisal-dims").figure
+    assert dims["data"][1]["name"] == "Group median"
+    assert dims["data"][0]["x"][0] == "Administrative efficiency"
+
+
+def test_units_by_group_and_a_click_chooses_its_unit(served, grades):
+    _, page = served
+    options, value = page.update_unit_choice(V1, "zh", None)
+    best = grades.loc[grades[grades["group"] == "departments"]["score"].idxmax()]
+    assert len(options) == 50 and value == best["unit_id"]
+    assert options[0]["label"] == f"{best['name_zh']}（市直部门）"
+    assert page.update_unit_choice(V1, "zh", "X03")[1] == "X03"  # kept
+    clicks = [{"rowId": "D05", "timestamp": 10}, {"rowId": "X02", "timestamp": 12}]
+    assert page.choose_clicked(clicks) == "X02"  # the latest click
+    assert page.choose_clicked([None, None]) is page.no_update
+
+
+# --------------------------------------------------------------------- rules
+def test_rules_table_says_who_it_applies_to_and_why_not(served, stored_rules):
+    _, page = served
+    _, table = stored_rules
+    out = page.update_appraisal(V1, "zh")
+    rows, columns = out[6], out[7]
+    assert len(rows) == len(table) == 6
+    by_name = {r["rule"]: r for r in rows}
+    fault = by_name["过错扣分"]
+    assert fault["applies_to"] == "单位" and fault["kind"] == "扣分"
+    assert fault["status"].startswith("不适用：过错已计入指标")
+    assert fault["affected"] == "0个单位" and fault["active"] is False
+    person = by_name["一年内犯一般过错达3次且均负直接责任的，年度考核定为不称职"]
+    assert person["applies_to"] == "个人" and person["status"] == "适用"
+    assert person["affected"] == "2人"  # three general faults: two persons
+    assert person["source"] == "辽市政发〔2007〕48号 第五部分第（五）项"
+    assert [c["headerName"] for c in columns][:2] == ["规则", "适用对象"]
+
+
+# -------------------------------------------------------------------- status
+def test_status_of_a_final_run_in_force(served):
+    _, page = served
+    text = _text(page.update_appraisal(V1, "zh")[3])
+    assert text.startswith("已发布·现行" + V1)
+    assert "公示期：2026年1月20日至2026年1月26日（北京时间）。" in text
+    assert "现行有效。" in text
+
+
+def test_status_of_a_correction_under_notice(served, monkeypatch):
+    _, page = served
+    monkeypatch.setattr(data, "beijing_today", lambda: date(2026, 3, 5))
+    text = _text(page.update_appraisal(V2, "zh")[3])
+    assert text.startswith("公示中" + V2)
+    assert "公示期：2026年3月2日至2026年3月8日（北京时间）。" in text
+    assert "可在2026年3月8日前（含当日）提出申诉" in text
+    assert "已收到申诉1件，其中待复核1件。" in text
+    assert f"本结果尚未生效；现行有效的是 {V1}。" in text
+    assert f"本版本更正 {V1}，理由：复核〔2026〕1号。" in text
+    assert "公示期已于" not in text  # still open on 5 March
+    monkeypatch.setattr(data, "beijing_today", lambda: date(2026, 3, 9))
+    text = _text(page.update_appraisal(V2, "en")[3])
+    assert "Public notice: 2 March 2026 to 8 March 2026 (Beijing time)" in text
+    assert "The notice ended on 8 March 2026" in text
+
+
+def test_run_choice_lists_released_runs_newest_first_and_shows_notice_first(served):
+    _, page = served
+    options, value = page.update_runs("zh", None)
+    assert [o["label"] for o in options] == [
+        f"2025年度 · {V2}（公示中）",
+        f"2025年度 · {V1}（已发布·现行）",
+    ]  # no draft without a login
+    assert value == V2  # the run under notice is the news
+
+
+# ---------------------------------------------------------------- over HTTP
+def _post(client, output: str, inputs: list[dict]):
+    body = {
+        "output": output,
+        "outputs": [
+            {"id": o.split(".")[0], "property": o.split(".")[1]}
+            for o in output.strip(".").split("...")
+        ],
+        "inputs": inputs,
+        "changedPropIds": [],
+        "state": [],
+    }
+    return client.post("/_dash-update-component", json=body)
+
+
+def _inputs(run: str, lang: str = "zh") -> list[dict]:
+    return [
+        {"id": "appraisal-run", "property": "value", "value": run},
+        {"id": "app-lang", "property": "value", "value": lang},
+    ]
+
+
+def test_a_draft_needs_a_login_and_the_view_is_recorded(served, store):
+    app, _ = served
+    client = app.server.test_client()
+    assert _post(client, PAGE, _inputs(V3)).status_code == 204  # no data
+    assert _post(client, PAGE, _inputs(V2)).status_code == 200  # 公示: public
+    client.post("/login", data={"user": "wang", "password": "s3cret-pass"})
+    ok = _post(client, PAGE, _inputs(V3))
+    assert ok.status_code == 200
+    sent = json.loads(ok.get_data(as_text=True))["response"]
+    assert "草稿：尚未公示" in json.dumps(sent, ensure_ascii=False)
+    with Store(store) as s:
+        log = s.access_log()
+    assert ((log["run_id"] == V3) & (log["viewer"] == "wang")).any()
+
+
+def test_page_callback_over_http_is_small_and_quick(served):
+    """The page's main callback as the browser calls it: the whole answer (two grade
+    tables of 50 units, the rules, the status) stays small."""
+    app, _ = served
+    client = app.server.test_client()
+    times, size = [], 0
+    for _ in range(6):
+        start = time.perf_counter()
+        answer = _post(client, PAGE, _inputs(V1))
+        times.append(time.perf_counter() - start)
+        assert answer.status_code == 200
+        size = len(answer.get_data())
+    assert size < 60_000  # bytes; ~34 kB on the sample
+    assert statistics.median(times) < 1.0  # seconds; ~50 ms here, generous bound
+
+
+def _find(component, wanted: str):
+    """The component with id ``wanted`` inside a tree."""
+    if getattr(component, "id", None) == wanted:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        if child is not None and not isinstance(child, str):
+            hit = _find(child, wanted)
+            if hit is not None:
+                return hit
+    return None
