@@ -593,3 +593,25 @@ def grade_grid(grid_id, rows: list[dict], columns: list[dict]) -> dag.AgGrid:
         },
         style={"width": "100%", **({} if fits else {"height": "640px"})},
     )
+
+
+#: a white card on the page's grey, as every page lays out its panels
+PANEL = {
+    "background": "white",
+    "borderRadius": "8px",
+    "boxShadow": "0 1px 3px rgba(0, 0, 0, 0.12)",
+    "padding": "8px 16px",
+    "flex": "1 1 600px",
+    "marginTop": "16px",
+}
+
+
+def panel(children):
+    return html.Div(children, style=PANEL)
+
+
+def row(*children):
+    """Panels side by side, wrapping on a narrow screen."""
+    return html.Div(
+        list(children), style={"display": "flex", "gap": "16px", "flexWrap": "wrap"}
+    )

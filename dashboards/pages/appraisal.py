@@ -250,8 +250,8 @@ def update_unit(run, unit, lang):
     )
     body = html.Div(
         [
-            _row(
-                _panel(
+            components.row(
+                components.panel(
                     [
                         dcc.Graph(
                             id="appraisal-parts",
@@ -262,7 +262,7 @@ def update_unit(run, unit, lang):
                         _trail(row, lang),
                     ]
                 ),
-                _panel(
+                components.panel(
                     dcc.Graph(
                         id="appraisal-dims",
                         figure=_dims_figure(ap, unit, lang),
@@ -270,7 +270,7 @@ def update_unit(run, unit, lang):
                     )
                 ),
             ),
-            _panel(
+            components.panel(
                 [
                     html.H4(t("applied", lang), style={"margin": "6px 0"}),
                     _applied(ap, unit, lang),
@@ -711,22 +711,3 @@ def _num(value) -> float | None:
     v = float(value)
     return None if v != v else v
 
-
-_PANEL = {
-    "background": "white",
-    "borderRadius": "8px",
-    "boxShadow": "0 1px 3px rgba(0, 0, 0, 0.12)",
-    "padding": "8px 16px",
-    "flex": "1 1 600px",
-    "marginTop": "16px",
-}
-
-
-def _panel(children):
-    return html.Div(children, style=_PANEL)
-
-
-def _row(*children):
-    return html.Div(
-        list(children), style={"display": "flex", "gap": "16px", "flexWrap": "wrap"}
-    )

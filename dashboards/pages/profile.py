@@ -108,15 +108,15 @@ def update_profile(unit, period, lang, run=None):
     best, worst = data.strengths(p["indicators"])
     body = html.Div(
         [
-            _row(
-                _panel(
+            components.row(
+                components.panel(
                     dcc.Graph(
                         figure=_dimensions(p, cat, lang),
                         id="profile-dims",
                         config=NO_BAR,
                     )
                 ),
-                _panel(
+                components.panel(
                     dcc.Graph(
                         figure=_waterfall(p, cat, lang),
                         id="profile-waterfall",
@@ -124,11 +124,11 @@ def update_profile(unit, period, lang, run=None):
                     )
                 ),
             ),
-            _row(
-                _panel(
+            components.row(
+                components.panel(
                     dcc.Graph(figure=_trend(p, lang), id="profile-trend", config=NO_BAR)
                 ),
-                _panel(
+                components.panel(
                     html.Div(
                         [
                             html.H3(t("strengths", lang)),
@@ -140,14 +140,14 @@ def update_profile(unit, period, lang, run=None):
                     )
                 ),
             ),
-            _panel(
+            components.panel(
                 [
                     html.H3(t("indicators", lang)),
                     _indicator_table(p["indicators"], cat, lang),
                 ]
             ),
-            _row(
-                _panel(
+            components.row(
+                components.panel(
                     [
                         html.H3(t("warnings", lang)),
                         _list(
@@ -160,7 +160,7 @@ def update_profile(unit, period, lang, run=None):
                         ),
                     ]
                 ),
-                _panel(
+                components.panel(
                     [
                         html.H3(t("ledger", lang)),
                         _list(
@@ -310,22 +310,3 @@ def _list(items, lang, id_):
         return html.P(t("none", lang), id=id_)
     return html.Ul([html.Li(x) for x in items], id=id_)
 
-
-_PANEL = {
-    "background": "white",
-    "borderRadius": "8px",
-    "boxShadow": "0 1px 3px rgba(0, 0, 0, 0.12)",
-    "padding": "8px 16px",
-    "flex": "1 1 600px",
-    "marginTop": "16px",
-}
-
-
-def _panel(children):
-    return html.Div(children, style=_PANEL)
-
-
-def _row(*children):
-    return html.Div(
-        list(children), style={"display": "flex", "gap": "16px", "flexWrap": "wrap"}
-    )
