@@ -9,6 +9,8 @@ BIN    := $(VENV)/bin
 PERIOD ?= 2025
 OUT    ?= data/output
 PORT   ?= 8050
+YEAR   := $(firstword $(subst -, ,$(PERIOD)))
+ANNUAL := $(if $(filter $(PERIOD),$(YEAR)),$(OUT),$(OUT)/annual)
 
 .PHONY: install browser-deps run score export publish dashboard test bench lint lock clean
 
@@ -41,11 +43,17 @@ export: score
 	$(BIN)/evaluation export $(OUT)/result --period $(PERIOD) --lang en --out $(OUT)/media_$(PERIOD)_en.csv
 
 # Publish to the embedded store (data/output/store.duckdb): the period run, then the
-# year-end appraisal on the same annual run (every indicator at its own frequency).
+# year-end appraisal on the annual run of PERIOD's year (every indicator at its own
+# frequency): the same result when PERIOD is a year, else the year scored apart.
+# The demo store is rebuilt from the sample each time (a release is never replaced
+# silently: publishing 2025 again into the same store is refused).
 publish: score
+	rm -f $(OUT)/store.duckdb $(OUT)/store.duckdb.wal
 	$(BIN)/evaluation publish $(OUT)/result --store $(OUT)/store.duckdb --by "make run" \
 	  --uncertainty-draws 1000 --release
-	$(BIN)/evaluation publish $(OUT)/result --appraisal data/sample/appraisal \
+	$(if $(filter $(PERIOD),$(YEAR)),,$(BIN)/evaluation score data/sample \
+	  --period $(YEAR) --out $(OUT)/annual)
+	$(BIN)/evaluation publish $(ANNUAL)/result --appraisal data/sample/appraisal \
 	  --store $(OUT)/store.duckdb --by "make run" --release
 
 run: export publish

@@ -7,6 +7,7 @@ and provenance; ``rebuild`` re-runs from a provenance and checks the inputs' has
 from __future__ import annotations
 
 import logging
+import os
 import platform
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -284,6 +285,7 @@ def run(
             "numpy": np.__version__,
             "pandas": pd.__version__,
         },
+        workdir=os.getcwd(),  # what relative catalogue and data paths are relative to
     )
     units = data.units.drop(columns=["source", "row"]).reset_index(drop=True)
     observations = data.observations.reset_index(drop=True)
@@ -296,9 +298,14 @@ def run(
     )
 
 
-def rebuild(provenance: Provenance, *, base: str | Path = ".") -> Result:
-    """Re-run from a provenance; refuse if the catalogue or any input file changed."""
-    base = Path(base)
+def rebuild(provenance: Provenance, *, base: str | Path | None = None) -> Result:
+    """Re-run from a provenance; refuse if the catalogue or any input file changed.
+
+    Relative paths in the provenance are resolved in ``base``; by default in the
+    directory the run was made in (``provenance.workdir``), so a rebuild works from
+    any working directory (a notebook's own folder, say). Give ``base`` for a copy
+    of the project elsewhere."""
+    base = resolve_base(base, provenance.workdir)
     catalogue = load_catalogue(base / provenance.catalogue_path)
     if catalogue.sha256 != provenance.catalogue_sha256:
         raise EvaluationError(
@@ -320,9 +327,28 @@ def rebuild(provenance: Provenance, *, base: str | Path = ".") -> Result:
         root=provenance.dataset_root,
         events=dataset.events,
     )
-    return run(
+    result = run(
         catalogue,
         dataset,
         period=provenance.period,
         run_at=provenance.run_at,
     )
+    # the paths as recorded, not as found: the rebuild has the same provenance
+    return replace(
+        result,
+        provenance=replace(
+            result.provenance,
+            catalogue_path=provenance.catalogue_path,
+            workdir=provenance.workdir,
+        ),
+    )
+
+
+def resolve_base(base: str | Path | None, workdir: str) -> Path:
+    """Where relative recorded paths live: ``base`` if given, else the recorded
+    working directory if it still exists, else the current one."""
+    if base is not None:
+        return Path(base)
+    if workdir and Path(workdir).is_dir():
+        return Path(workdir)
+    return Path(".")

@@ -26,6 +26,9 @@ class Provenance:
 
     ``environment`` (Python, platform, library versions) is informative and is not
     part of the digest, so a rebuild on another machine can still match.
+    ``workdir`` is the directory a relative ``catalogue_path`` or ``dataset_root``
+    is relative to (where the run was made); :func:`evaluation.pipeline.rebuild`
+    resolves them there, from any working directory. Not part of the digest either.
     """
 
     catalogue_path: str
@@ -37,12 +40,14 @@ class Provenance:
     package_version: str
     run_at: str
     environment: dict = field(default_factory=dict, compare=False)
+    workdir: str = field(default="", compare=False)
 
     def to_dict(self, *, with_environment: bool = True) -> dict:
         out = asdict(self)
         out["steps"] = [asdict(s) for s in self.steps]
         if not with_environment:
             out.pop("environment")
+            out.pop("workdir")
         return out
 
     @classmethod

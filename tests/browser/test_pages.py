@@ -29,12 +29,14 @@ def _shoot(dash_duo, name: str) -> None:
 
 @pytest.fixture
 def store(sample_result, tmp_path):
-    """A published run of the sample, and a draft of the same period."""
+    """A published run of the sample, and a draft correction of the same period."""
     path = tmp_path / "store.duckdb"
     with Store(path) as s:
         published = s.add_run(sample_result, by="analyst")
         s.publish(published, by="director")
-        draft = s.add_run(sample_result, by="analyst")
+        draft = s.add_run(
+            sample_result, by="analyst", supersedes=published, reason="更正"
+        )
     return path, published, draft
 
 
@@ -225,7 +227,8 @@ def test_no_request_without_login_returns_draft_data(store):
     assert refused.status_code == 204
     header = (
         "..app-title.children...nav-nav_rankings.children...nav-nav_risk.children..."
-        "nav-nav_methodology.children...nav-nav_whatif.children...app-login.children..."
+        "nav-nav_methodology.children...nav-nav_whatif.children..."
+        "nav-nav_appraisal.children...app-login.children..."
         "app-login.href...app-run.options...app-run.value.."
     )
     runs = call(draft, header, [

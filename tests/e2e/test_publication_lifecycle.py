@@ -1,0 +1,123 @@
+"""Published as `make run` publishes, reproduced as an analyst reproduces.
+
+A copy of the project (the sample city, ``indicators.yaml``, ``appraisal.yaml``) is
+scored and published by the real command line, in separate processes, from the
+project folder with the Makefile's relative paths: the period run with its
+uncertainty draws, then the year's appraisal from the same annual result. Then
+``publication.reproduce`` re-runs each stored run from its manifest and every table
+must come out byte for byte as stored — from the project folder, from ``notebooks/``
+(where JupyterLab starts a kernel), and from a copy of the project elsewhere.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from evaluation.errors import EvaluationError
+from evaluation.publication import Store, reproduce
+
+from ..conftest import ROOT
+
+STORE = "data/output/store.duckdb"
+
+
+def evaluation(cwd, *args, code=0) -> str:
+    """The ``evaluation`` command, in its own process, run from ``cwd``."""
+    done = subprocess.run(
+        [sys.executable, "-m", "evaluation.cli", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    said = done.stdout + done.stderr
+    assert done.returncode == code, said
+    assert "Traceback" not in said
+    return said
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = tmp_path_factory.mktemp("project")
+    shutil.copytree(ROOT / "data" / "sample", root / "data" / "sample")
+    for name in ("indicators.yaml", "appraisal.yaml"):
+        shutil.copy(ROOT / name, root / name)
+    (root / "notebooks").mkdir()
+    # the Makefile's score and publish targets (fewer draws, to stay quick)
+    evaluation(root, "score", "data/sample", "--period", "2025", "--out", "data/output")
+    evaluation(
+        root, "publish", "data/output/result", "--store", STORE, "--by", "make run",
+        "--uncertainty-draws", 50, "--release",
+    )  # fmt: skip
+    evaluation(
+        root, "publish", "data/output/result", "--appraisal", "data/sample/appraisal",
+        "--store", STORE, "--by", "make run", "--release",
+    )  # fmt: skip
+    return root
+
+
+RUNS = ("period-2025-1.v1", "annual-2025-1.v1")
+
+
+def test_make_run_publishes_the_period_run_final_and_the_appraisal_under_notice(
+    project,
+):
+    listed = evaluation(project, "runs", "--store", STORE)
+    period, annual = (
+        next(line for line in listed.splitlines() if run in line) for run in RUNS
+    )
+    assert "已发布 final" in period and "现行 in force" in period
+    assert "公示中 under notice" in annual and "现行" not in annual
+
+
+@pytest.mark.parametrize("where", [".", "notebooks"])
+def test_every_stored_table_reproduces_byte_for_byte_from_any_folder(
+    project, where, monkeypatch
+):
+    monkeypatch.chdir(project / where)
+    with Store(project / STORE) as s:
+        for run in RUNS:
+            same = reproduce(s, run)
+            assert set(same) == set(s.hashes(run)), run  # every stored table
+            assert "uncertainty" in same or run.startswith("annual")
+            assert "grades" in same or run.startswith("period")
+            assert all(same.values()), (run, [t for t, ok in same.items() if not ok])
+
+
+def test_a_copy_of_the_project_reproduces_from_the_copys_own_files(
+    project, tmp_path, monkeypatch
+):
+    copy = tmp_path / "elsewhere"
+    shutil.copytree(project, copy)
+    monkeypatch.chdir(tmp_path)
+    with Store(copy / STORE) as s:
+        assert all(reproduce(s, "annual-2025-1.v1", base=copy).values())
+        observations = next((copy / "data" / "sample" / "observations").glob("*.csv"))
+        with open(observations, "a", encoding="utf-8") as f:
+            f.write("\n")  # a changed input in the copy: its files were read
+        with pytest.raises(EvaluationError, match="changed since the run"):
+            reproduce(s, "period-2025-1.v1", base=copy)
+
+
+def test_publishing_the_same_year_again_is_refused_naming_the_run_in_force(project):
+    """`make run` a second time against the same store: one run per kind and period
+    is in force, so the Makefile removes its own output store first."""
+    refused = evaluation(
+        project, "publish", "data/output/result", "--store", STORE, "--by", "make run",
+        "--uncertainty-draws", 50, "--release", code=1,
+    )  # fmt: skip
+    assert "period-2025-1.v1 is in force" in refused
+    assert "--supersedes period-2025-1.v1 --reason" in refused
+    refused = evaluation(
+        project, "publish", "data/output/result", "--appraisal",
+        "data/sample/appraisal", "--store", STORE, "--by", "make run", "--release",
+        code=1,
+    )  # fmt: skip
+    assert "annual-2025-1.v1 is under 公示" in refused
+    with Store(project / STORE) as s:
+        assert s.runs()["run_id"].tolist() == list(RUNS)  # nothing new stored
