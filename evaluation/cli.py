@@ -9,9 +9,12 @@ from __future__ import annotations
 import logging
 import sys
 from contextlib import contextmanager
+from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from . import ledger as L
@@ -109,7 +112,8 @@ def _report_failure(exc: ValidationFailed, report: Path | None) -> typer.Exit:
     )
     typer.echo("\n".join(lines[:30]) + ("\n  …" if len(lines) > 30 else ""), err=True)
     typer.echo("\nfirst problems (file, row, column, value, rule):", err=True)
-    typer.echo(exc.report.head(15).to_string(index=False), err=True)
+    shown = exc.report.head(15).astype(object)
+    typer.echo(shown.where(shown.notna(), "").to_string(index=False), err=True)
     if report is not None:
         report.parent.mkdir(parents=True, exist_ok=True)
         write_text_csv(exc.report, report)
@@ -417,6 +421,32 @@ def _annual(result_folder: Path, appraisal: Path | None, config: Path):
         raise _report_failure(exc, None) from None
 
 
+NoticeDays = Annotated[
+    int,
+    typer.Option(
+        min=1,
+        help="Length of the 公示 (public notice) of an annual run, in calendar days "
+        "(Beijing time, from the day of release): the appeal window.",
+    ),
+]
+
+
+def _say_release(run_id: str, status: str, store: Path) -> None:
+    from .publication import Store
+
+    if status == "published":
+        typer.echo(f"published {run_id} (final, in force)")
+        return
+    with Store(store) as s:
+        row = s.runs().set_index("run_id").loc[run_id]
+    typer.echo(
+        f"公示 / public notice of {run_id}: {row['notice_from']} – "
+        f"{row['notice_until']} (Beijing time); appeals: evaluation appeal-case "
+        f"{run_id} --unit ID --by NAME --grounds …; after the window, with every "
+        f"case decided: evaluation finalise {run_id} --by NAME"
+    )
+
+
 @app.command()
 def publish(
     result: Annotated[
@@ -432,11 +462,27 @@ def publish(
         Path, typer.Option(help="Appraisal rules (YAML).")
     ] = Path("appraisal.yaml"),
     release: Annotated[
-        bool, typer.Option(help="Release the new run at once (draft → published).")
+        bool,
+        typer.Option(
+            help="Release the new run at once: a period run is published; an annual "
+            "run opens its 公示 (public notice) first. Refused: nothing is stored."
+        ),
     ] = False,
     run: Annotated[
         str | None, typer.Option(help="Release this existing draft instead.")
     ] = None,
+    supersedes: Annotated[
+        str | None,
+        typer.Option(
+            help="Store the new run as a correction of this released run (a new "
+            "version of its chain; needs --reason). The only way to replace the run "
+            "of a kind and period."
+        ),
+    ] = None,
+    reason: Annotated[
+        str, typer.Option(help="Why the correction (申诉/复核 reference).")
+    ] = "",
+    notice_days: NoticeDays = 7,
     uncertainty_draws: Annotated[
         int,
         typer.Option(
@@ -446,43 +492,103 @@ def publish(
     ] = 0,
 ) -> None:
     """Store a run as a draft (and release it with --release), or release a draft
-    (--run ID). Published runs never change."""
+    (--run ID). A period run is published at once; an annual run opens a 公示
+    (public notice) that `finalise` closes. One run per kind and period is in force:
+    a new result for a kind and period already released is a correction
+    (--supersedes RUN --reason …). Released runs never change."""
     from .publication import Store
 
     if (result is None) == (run is None):
         raise _fail("give a RESULT folder (a new run) or --run ID (a draft)", 2)
+    if run is not None and (supersedes or reason):
+        raise _fail("--supersedes and --reason go with a new RESULT, not --run", 2)
     try:
         with Store(store) as s:
             if run is None:
                 res, ap = _annual(result, appraisal, appraisal_config)
                 params = {"appraisal_inputs": str(appraisal)} if appraisal else {}
+                s.check_new(  # before the draws: a refused run costs nothing
+                    "annual" if ap is not None else "period",
+                    str(ap.config.year) if ap is not None else res.period,
+                    supersedes,
+                    reason,
+                )
                 if uncertainty_draws:
                     from .uncertainty import Spec
                     from .uncertainty import run as uncertain
 
                     params["uncertainty"] = uncertain(res, Spec(n=uncertainty_draws))
-                run = s.add_run(res, ap, by=by, **params)
-                typer.echo(f"stored draft {run} in {store}")
+                run = s.add_run(
+                    res,
+                    ap,
+                    by=by,
+                    supersedes=supersedes,
+                    reason=reason,
+                    release=release,
+                    notice_days=notice_days,
+                    **params,
+                )
                 if not release:
+                    typer.echo(f"stored draft {run} in {store}")
                     return
-            s.publish(run, by=by)
-            typer.echo(f"published {run}")
+                typer.echo(f"stored {run} in {store}")
+                status = s.runs().set_index("run_id").at[run, "status"]
+            else:
+                status = s.publish(run, by=by, notice_days=notice_days)
     except (FileNotFoundError, EvaluationError) as exc:
         raise _fail(str(exc)) from None
+    _say_release(run, status, store)
+
+
+@app.command()
+def finalise(
+    run_id: Annotated[str, typer.Argument(help="An annual run under 公示.")],
+    by: Annotated[str, typer.Option(help="Who publishes it (final).")] = "",
+    store: StoreOpt = DEFAULT_STORE,
+) -> None:
+    """Close the 公示 (public notice) of an annual run and publish it (final, in
+    force). Refused while the window is open (Beijing time), while an appeal case is
+    undecided, or when one was upheld (release the corrected version instead)."""
+    from .publication import Store
+
+    try:
+        with Store(store) as s:
+            s.finalise(run_id, by=by)
+    except EvaluationError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"published {run_id} (final, in force)")
 
 
 @app.command()
 def runs(store: StoreOpt = DEFAULT_STORE) -> None:
-    """List the runs in the store: status, version, what each supersedes, in force."""
-    from .publication import Store
+    """List the runs in the store: status (草稿 draft, 公示中 under notice, 已发布
+    final), in force (现行), the 公示 dates, version, what each supersedes."""
+    from .publication import Store, status_words
 
     with Store(store) as s:
         table = s.runs()
     if table.empty:
         typer.echo(f"no runs in {store}")
         return
-    cols = ["run_id", "status", "kind", "period", "supersedes", "in_force", "reason"]
-    typer.echo(table[cols].fillna("").to_string(index=False))
+    words = table.apply(status_words, axis=1, result_type="expand")
+    shown = pd.DataFrame(
+        {
+            "run_id": table["run_id"],
+            "状态 status": words[0] + " " + words[1],
+            "现行 in force": (words[2] + " " + words[3]).str.strip(),
+            "公示 notice": [
+                f"{a} – {b}" if isinstance(a, str) else ""
+                for a, b in zip(
+                    table["notice_from"], table["notice_until"], strict=True
+                )
+            ],
+            "kind": table["kind"],
+            "period": table["period"],
+            "supersedes": table["supersedes"].fillna(""),
+            "reason": table["reason"].fillna(""),
+        }
+    )
+    typer.echo(shown.to_string(index=False))
 
 
 @app.command()
@@ -512,7 +618,9 @@ def diff(
 
 @app.command()
 def appeal(
-    run_id: Annotated[str, typer.Argument(help="The published run appealed against.")],
+    run_id: Annotated[
+        str, typer.Argument(help="The released run corrected (under notice or final).")
+    ],
     result: Annotated[Path, typer.Argument(help="Result folder of the corrected run.")],
     reason: Annotated[str, typer.Option(help="Why (申诉/复核 reference).")] = "",
     by: Annotated[str, typer.Option(help="Who files it.")] = "",
@@ -523,7 +631,8 @@ def appeal(
     appraisal_config: Annotated[Path, typer.Option()] = Path("appraisal.yaml"),
 ) -> None:
     """File an appeal or correction: a new draft version that supersedes RUN_ID.
-    RUN_ID stays in force until the new version is published."""
+    RUN_ID stays in force (or under notice) until the new version is released; an
+    annual correction opens its own 公示 (public notice) when released."""
     from .publication import Store
 
     try:
@@ -533,7 +642,99 @@ def appeal(
             new = s.add_run(res, ap, by=by, supersedes=run_id, reason=reason, **params)
     except (FileNotFoundError, EvaluationError) as exc:
         raise _fail(str(exc)) from None
-    typer.echo(f"stored draft {new}, superseding {run_id} once published")
+    typer.echo(f"stored draft {new}, superseding {run_id} once released")
+
+
+class Decision(StrEnum):
+    upheld = "upheld"
+    rejected = "rejected"
+
+
+@app.command("appeal-case")
+def appeal_case(
+    run_id: Annotated[str, typer.Argument(help="An annual run under 公示.")],
+    unit: Annotated[str, typer.Option(help="The appealing unit (unit_id).")],
+    by: Annotated[str, typer.Option(help="Who files the appeal.")],
+    grounds: Annotated[str, typer.Option(help="The grounds of the appeal.")],
+    on: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d"],
+            help="The date it was filed (YYYY-MM-DD; default today, Beijing time).",
+        ),
+    ] = None,
+    store: StoreOpt = DEFAULT_STORE,
+) -> None:
+    """Record an appeal (申诉) against a run under 公示 (public notice): refused
+    outside the window or for a unit the run does not grade."""
+    from .publication import Store
+
+    try:
+        with Store(store) as s:
+            case = s.file_case(
+                run_id,
+                unit_id=unit,
+                by=by,
+                grounds=grounds,
+                on=on.date() if on else None,
+            )
+    except EvaluationError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(
+        f"filed appeal case {case} ({unit} against {run_id}); to review it: "
+        f"evaluation decide {case} --decision upheld|rejected --by NAME --note …"
+    )
+
+
+@app.command()
+def decide(
+    case_id: Annotated[str, typer.Argument(help="An appeal case id.")],
+    decision: Annotated[Decision, typer.Option(help="The review's decision (复核).")],
+    by: Annotated[str, typer.Option(help="Who decides.")],
+    note: Annotated[str, typer.Option(help="Why.")],
+    store: StoreOpt = DEFAULT_STORE,
+) -> None:
+    """Record the review (复核) of an appeal case: upheld or rejected, once. An
+    upheld case is answered by a corrected version (`evaluation appeal`)."""
+    from .publication import Store
+
+    try:
+        with Store(store) as s:
+            s.decide(case_id, decision=decision.value, by=by, note=note)
+            run_id = s.cases().set_index("case_id").at[case_id, "run_id"]
+    except EvaluationError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"appeal case {case_id}: {decision.value} by {by}")
+    if decision is Decision.upheld:
+        typer.echo(
+            f"store the corrected version: evaluation appeal {run_id} RESULT "
+            f'--reason "{case_id}" --by NAME, then release it'
+        )
+
+
+@app.command()
+def cases(
+    run_id: Annotated[str | None, typer.Argument(help="Only this run's.")] = None,
+    store: StoreOpt = DEFAULT_STORE,
+) -> None:
+    """List appeal cases (申诉) and their decisions (复核)."""
+    from .publication import DECISION_LABELS, Store
+
+    with Store(store) as s:
+        table = s.cases(run_id)
+    if table.empty:
+        typer.echo(f"no appeal cases{f' against {run_id}' if run_id else ''}")
+        return
+    decided = table["decision"].fillna("")
+    shown = table[["case_id", "unit_id", "filed_by", "filed_at", "grounds"]].assign(
+        **{
+            "复核 decision": decided.map(lambda d: " ".join(DECISION_LABELS[d])),
+            "decided_by": table["decided_by"].fillna(""),
+            "decided_at": table["decided_at"].fillna(""),
+            "note": table["decision_note"].fillna(""),
+        }
+    )
+    typer.echo(shown.to_string(index=False))
 
 
 @app.command()
@@ -567,6 +768,114 @@ def report(
         html.write_text(page, encoding="utf-8")
     R.write_pdf(page, out)
     typer.echo(f"wrote {out}" + (f" and {html}" if html else ""))
+
+
+@app.command("grades")
+def grades_cmd(
+    run_id: Annotated[str, typer.Argument(help="An annual run in the store.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="grades.xlsx (Chinese and English sheets, rules, 说明 About) or "
+            "grades.csv (UTF-8 with BOM)."
+        ),
+    ],
+    store: StoreOpt = DEFAULT_STORE,
+    lang: Annotated[
+        str, typer.Option(help=f"CSV headers and names: {', '.join(LANGS)}.")
+    ] = "zh",
+    viewer: Annotated[
+        str | None, typer.Option(help="Your name, to read a draft (recorded).")
+    ] = None,
+    persons: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write the proposed individual outcomes (.xlsx), a separate "
+            "file for the personnel department only."
+        ),
+    ] = None,
+) -> None:
+    """The grades table of an annual run for the appraisal committee and the press:
+    rank in group, 考/评/议, deductions, bonus, score, grade, dimension scores."""
+    from .export import check_grades_request, export_grades
+    from .publication import Store
+
+    try:
+        check_grades_request(out, persons, lang)
+    except ValueError as exc:
+        raise _fail(str(exc), 2) from None
+    try:
+        with _store_in_use(store), Store(store) as s:
+            paths = export_grades(
+                s, run_id, out, lang=lang, viewer=viewer, persons=persons
+            )
+    except (KeyError, EvaluationError) as exc:
+        raise _fail(str(exc).strip('"')) from None
+    typer.echo("wrote " + " and ".join(str(p) for p in paths))
+
+
+@app.command("letters")
+def letters_cmd(
+    run_id: Annotated[str, typer.Argument(help="An annual run in the store.")],
+    out: Annotated[Path, typer.Option(help="Folder for the letters (PDF).")],
+    store: StoreOpt = DEFAULT_STORE,
+    unit: Annotated[
+        list[str] | None, typer.Option(help="Only these units (repeat the option).")
+    ] = None,
+    viewer: Annotated[
+        str | None, typer.Option(help="Your name, to read a draft (recorded).")
+    ] = None,
+    issuer: Annotated[
+        str | None,
+        typer.Option(
+            help="Who signs and receives appeals (default 市绩效考评委员会办公室)."
+        ),
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option(help="Date of issue YYYY-MM-DD (default: today, Beijing time)."),
+    ] = None,
+    html: Annotated[bool, typer.Option(help="Also write each letter's HTML.")] = False,
+) -> None:
+    """A feedback letter (反馈意见书, PDF, Chinese) to each unit of an annual run:
+    score, grade and rank, dimensions against the group median, warnings,
+    rectification items, rules applied, data-quality flags, how to appeal."""
+    import pandas as pd
+
+    from . import letters as LT
+    from .publication import Store
+
+    issued_on = None
+    if date is not None:
+        try:
+            issued_on = pd.Timestamp(date).date()
+        except ValueError:
+            raise _fail(f"--date must be a date YYYY-MM-DD, got {date!r}", 2) from None
+    try:
+        with _store_in_use(store), Store(store) as s:  # closed before rendering
+            source = LT.load_letters(s, run_id, units=unit, viewer=viewer)
+    except (KeyError, EvaluationError) as exc:
+        raise _fail(str(exc).strip('"')) from None
+    paths = LT.write_letters(
+        source, out, issuer=issuer or LT.ISSUER, issued_on=issued_on, html=html
+    )
+    typer.echo(f"wrote {len(paths)} letter(s) to {out}")
+
+
+@contextmanager
+def _store_in_use(store: Path):
+    """A store another process holds (DuckDB's file lock): a clear message, exit 1."""
+    import duckdb
+
+    try:
+        yield
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        raise _fail(
+            f"{store} is in use by another process (e.g. a publish or the "
+            "dashboard); try again when it has finished"
+        ) from None
 
 
 @app.command()

@@ -1,0 +1,423 @@
+"""What each reader receives: the feedback letter per unit (反馈意见书, PDF) and the
+grades table (Excel, CSV) from a stored annual run, through the command line.
+
+The letter's content is checked on a hand-made grades table (medians by hand), then
+on the sample's annual run; its first page is rendered to PNG beside the PDF for a
+person to look at (it was, during development: layout and Chinese glyphs)."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+from types import SimpleNamespace
+
+import openpyxl
+import pandas as pd
+import pypdfium2 as pdfium
+import pytest
+from typer.testing import CliRunner
+
+from evaluation import appraisal as A
+from evaluation import letters as LT
+from evaluation.cli import app
+from evaluation.publication import Store
+
+from ..conftest import ROOT
+
+# ------------------------------------------------------- hand-made, no PDF needed
+CONFIG = {
+    "id": "test_2025",
+    "version": "t1",
+    "year": 2025,
+    "name_zh": "2025年度测试考评",
+    "name_en": "Test appraisal 2025",
+    "survey": {
+        "groups": [
+            {"id": "leaders", "name_zh": "市领导", "name_en": "Leaders", "weight": 1}
+        ]
+    },  # fmt: skip
+    "groups": [
+        {
+            "id": "first",
+            "name_zh": "市直部门",
+            "name_en": "Departments",
+            "peer_groups": ["g1"],
+        },
+        {
+            "id": "second",
+            "name_zh": "县（市）区政府",
+            "name_en": "Districts",
+            "peer_groups": ["g2"],
+        },
+    ],  # fmt: skip
+}
+
+
+def _grades() -> pd.DataFrame:
+    """Four departments and one district. Department medians, by hand:
+    甲 (dim_a): 80, 70, 60, 50 → (70 + 60) / 2 = 65; U1 80 is 15 above.
+    乙 (dim_b): 40, 55, 70, 90 → (55 + 70) / 2 = 62.5; U1 40 is 22.5 below.
+    The district U9 (甲 10, 乙 99) is in another group: not in these medians."""
+    rows = [
+        ("first", 1, "U1", "一局", "g1", 92.5, "good", "excellent", 80, 40),
+        ("first", 2, "U2", "二局", "g1", 88.0, "good", "good", 70, 55),
+        ("first", 3, "U3", "三局", "g1", 75.0, "good", "good", 60, 70),
+        ("first", 4, "U5", "五局", "g1", 61.0, "pass", "pass", 50, 90),
+        ("second", 1, "U9", "九区", "g2", 99.0, "excellent", "excellent", 10, 99),
+    ]
+    g = pd.DataFrame(
+        rows,
+        columns=["group", "group_rank", "unit_id", "name_zh", "peer_group", "score",
+                 "final_grade", "grade_by_score", "dim_a", "dim_b"],
+    )  # fmt: skip
+    g["group_rank"] = g["group_rank"].astype("Int64")
+    g["name_en"] = g["unit_id"]
+    for c in ("periods_score", "review_score", "survey_score", "combined"):
+        g[c] = g["score"]
+    g["deductions"] = 0.0
+    g["bonus"] = 0.0
+    return g
+
+
+def _result(catalogue) -> SimpleNamespace:
+    """The Result's tables the letter reads: warnings, ledger, flags."""
+    warnings = pd.DataFrame(
+        [
+            ("2024-M12", "U1", "a", "red", "2024年的红色预警"),  # another year
+            ("2025-M06", "U1", "a1", "orange", "上半年的橙色预警"),
+            ("2025-M12", "U1", "a1", "orange", "甲一项偏低"),
+            ("2025-M12", "U1", "b", "red", "乙维度红色"),
+            ("2025-M12", "U1", "b1", "yellow", "黄色提示"),
+            ("2025-M12", "U2", "a", "red", "别的单位"),
+        ],
+        columns=["period", "unit_id", "node_id", "level", "reason_zh"],
+    )
+    ledger = pd.DataFrame(
+        [
+            ("2025-M12/U1/b/rollup", "U1", "b", "open", "red", "2025-M12",
+             "2026-01-30", "2026-01-30", 0, False, "乙维度红色"),
+            ("2025-M06/U1/a1/threshold", "U1", "a1", "closed", "orange", "2025-M06",
+             "2025-07-30", "2025-07-30", 0, False, "已销号"),
+            ("2025-M12/U2/a/rollup", "U2", "a", "open", "red", "2025-M12",
+             "2026-01-30", "2026-01-30", 0, False, "别的单位"),
+        ],
+        columns=["item_id", "unit_id", "node_id", "status", "level", "opened_period",
+                 "first_due", "due", "escalations", "reminder", "reason_zh"],
+    )  # fmt: skip
+    flags = pd.DataFrame(
+        [
+            ("jump/U1/a1/2025-M03", "jump", "U1", "2025-M03", "a1", "甲一跳变"),
+            ("jump/U1/a1/2024-M03", "jump", "U1", "2024-M03", "a1", "去年的"),
+        ],
+        columns=["flag_id", "check", "unit_id", "period", "indicator_id", "reason_zh"],
+    )
+    return SimpleNamespace(
+        catalogue=catalogue, warnings=warnings, ledger=ledger, flags=flags
+    )
+
+
+APPLIED = pd.DataFrame(
+    {
+        "unit_id": ["U1", "U2"],
+        "rule_id": ["no_excellent_with_fault", "no_excellent_with_fault"],
+        "version": ["t1", "t1"],
+        "source": ["辽市政发〔2007〕48号 第五部分第（五）项"] * 2,
+        "effect_zh": ["最高良好", "最高良好"],
+        "reason_zh": ["有过错责任追究的单位不得评为优秀：1起过错，最高评为良好"] * 2,
+        "approved_by": [None, None],
+        "approved_on": [None, None],
+        "reference": [None, None],
+    }
+)
+NOTICE = {
+    "run_id": "annual-2025-1.v1",
+    "status": "notice",
+    "notice_from": "2026-01-21",
+    "notice_until": "2026-01-27",
+}
+
+
+@pytest.fixture
+def letter(tiny_catalogue) -> dict:
+    return LT.letter_data(
+        _grades(),
+        APPLIED,
+        _result(tiny_catalogue),
+        "U1",
+        config=A.parse_config(CONFIG),
+        run=NOTICE,
+        issued_on=date(2026, 1, 21),
+    )
+
+
+def test_the_best_unit_of_its_group_is_first_and_its_weak_dimension_is_named(letter):
+    assert letter["rank"] == 1 and letter["n"] == 4
+    assert letter["rank_text"] == "第1名/共4个市直部门"
+    assert "在4个市直部门中排第1名" in letter["summary"]
+    # excellent by score, good after the fault rule: the letter says why
+    assert "最终得分92.50分，等次为良好" in letter["summary"]
+    assert "按得分应为优秀，因适用考评规则定为良好" in letter["summary"]
+    dims = {d["name"]: d for d in letter["dimensions"]}
+    assert (dims["甲"]["score"], dims["甲"]["median"], dims["甲"]["gap"]) == (
+        "80.00", "65.00", "+15.00",
+    )  # fmt: skip
+    assert (dims["乙"]["score"], dims["乙"]["median"], dims["乙"]["gap"]) == (
+        "40.00", "62.50", "-22.50",
+    )  # fmt: skip
+    assert [w["name"] for w in letter["weaknesses"]] == ["乙"]
+    assert [s["name"] for s in letter["strengths"]] == ["甲"]
+    assert letter["comparison"] == [
+        "优势：甲高于同组中位数15.00分。",
+        "不足：乙低于同组中位数22.50分。请针对上述方面分析原因，制定措施，加以改进。",
+    ]
+
+
+def test_the_letter_lists_the_years_warnings_items_rules_flags_and_appeal(letter):
+    w = letter["warnings"]
+    assert w["counts"] == {"red": 1, "orange": 2, "yellow": 1}  # 2025 only
+    assert w["latest_period_zh"] == "2025年12月"
+    assert [(x["level_zh"], x["node"]) for x in w["latest"]] == [
+        ("红色", "乙"), ("橙色", "a1指标"),
+    ]  # fmt: skip
+    items = letter["rectification"]
+    assert [(i["node"], i["due"], i["responsible"]) for i in items] == [
+        ("乙", "2026年1月30日", "一局")
+    ]
+    assert letter["rules"] == [
+        {
+            "rule_id": "no_excellent_with_fault",
+            "reason": "有过错责任追究的单位不得评为优秀：1起过错，最高评为良好",
+            "effect": "最高良好",
+            "source": "辽市政发〔2007〕48号 第五部分第（五）项",
+            "version": "t1",
+            "approved": "",
+        }
+    ]
+    assert [(f["period"], f["check"], f["indicator"]) for f in letter["flags"]] == [
+        ("2025年3月", "异常跳变", "a1指标")
+    ]
+    assert (
+        letter["appeal"]["window"] == "本考评结果公示期为2026年1月21日至2026年1月27日。"
+    )
+    assert "申诉、复核期间，原考评结果继续有效" in letter["appeal"]["how"]
+    assert letter["issued_on"] == "2026年1月21日"
+    html = LT.render_letter(letter)
+    assert "2025年度绩效考评反馈意见书" in html and "一局：" in html
+
+
+def test_the_appeal_window_before_and_after_notice():
+    draft = LT.appeal_window({"status": "draft"})
+    assert (
+        "尚未发布" in draft["window"]
+        and "公示期在考评结果公示时确定" in draft["window"]
+    )
+    closed = LT.appeal_window(NOTICE, today=date(2026, 2, 1))
+    assert closed["closed"]
+    assert (
+        closed["window"]
+        == "本考评结果已于2026年1月21日至2026年1月27日公示，公示期已结束。"
+    )
+
+
+@pytest.mark.parametrize(
+    "label, text",
+    [("2025", "2025年度"), ("2025-M03", "2025年3月"), ("2025-Q4", "2025年第四季度"),
+     ("2025-H1", "2025年上半年"), ("2025-B2", "2025年3—4月")],
+)  # fmt: skip
+def test_period_labels_in_chinese(label, text):
+    assert LT.period_zh(label) == text
+
+
+# ------------------------------------------------------ the sample's annual run
+@pytest.fixture(scope="module")
+def appraised(sample_result):
+    config = A.load_config(ROOT / "appraisal.yaml")
+    inputs = A.load_inputs(ROOT / "data" / "sample" / "appraisal")
+    return sample_result, A.appraise(config, sample_result, inputs)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory, appraised):
+    """A period run (draft) and the annual run, released: 公示 21–27 January 2026."""
+    result, ap = appraised
+    path = tmp_path_factory.mktemp("letters") / "store.duckdb"
+    with Store(path) as s:
+        period = s.add_run(result, by="analyst")
+        run = s.add_run(result, ap, by="analyst")
+        s.publish(run, by="主任", today=date(2026, 1, 21), notice_days=7)
+    return path, run, period
+
+
+def pdf_text(path, png=None) -> str:
+    pdf = pdfium.PdfDocument(str(path))
+    if png is not None:  # the first page as an image, for a person to look at
+        pdf[0].render(scale=1.5).to_pil().save(png)
+    return "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+
+
+def test_a_sample_units_letter_is_a_chinese_pdf(store, appraised, tmp_path):
+    path, run, _ = store
+    grades = appraised[1].grades
+    districts = grades[grades["group"] == "districts"]
+    best = districts.loc[districts["score"].idxmax()]  # the best district, by hand
+    out = tmp_path / "letters"
+    done = CliRunner().invoke(
+        app,
+        ["letters", run, "--store", str(path), "--out", str(out),
+         "--unit", best["unit_id"], "--date", "2026-01-21"],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    pdfs = sorted(out.glob("*.pdf"))
+    assert [p.name for p in pdfs] == [
+        f"{best['unit_id']}_{best['name_zh']}_反馈意见书.pdf"
+    ]
+    text = re.sub(r"\s+", "", pdf_text(pdfs[0], tmp_path / "letter.p1.png"))
+    grade = A.GRADE_NAMES[best["final_grade"]][0]
+    for words in (
+        "2025年度绩效考评反馈意见书",
+        f"{best['name_zh']}：",
+        f"等次为{grade}",
+        "第1名/共10个县（市）区政府",
+        "本考评结果公示期为2026年1月21日至2026年1月27日",
+        "2026年1月21日",
+    ):
+        assert words in text, words
+    assert (tmp_path / "letter.p1.png").stat().st_size > 10_000
+
+
+def test_the_vetoed_units_letter_names_the_veto_and_its_source(store, appraised):
+    path, run, _ = store
+    with Store(path) as s:
+        result = s.result(run)
+        data = LT.letter_data(
+            s.table(run, "grades"),
+            s.table(run, "rules_applied"),
+            result,
+            "D22",
+            config=appraised[1].config,
+            run=s.runs().set_index("run_id").loc[run].to_dict(),
+        )
+    assert data["grade"] == "不合格"
+    veto = [r for r in data["rules"] if r["rule_id"] == "safety_and_integrity_veto"]
+    assert len(veto) == 1 and veto[0]["effect"] == "一票否决，不合格"
+    assert veto[0]["source"].startswith("株洲市人民政府推行四项机制的决定")
+    assert veto[0]["approved"] == "市绩效考评委员会，2026年1月20日，考评委〔2026〕1号"
+
+
+def test_letters_refuse_a_period_run_and_an_unknown_unit(store, tmp_path):
+    path, run, period = store
+    runner = CliRunner()
+    args = ["--store", str(path), "--out", str(tmp_path / "x")]
+    refused = runner.invoke(app, ["letters", period, *args])
+    assert refused.exit_code == 1
+    assert f"run {period} is not an annual appraisal" in refused.output
+    unknown = runner.invoke(app, ["letters", run, *args, "--unit", "D99"])
+    assert unknown.exit_code == 1 and f"run {run} has no unit D99" in unknown.output
+    bad_date = runner.invoke(app, ["letters", run, *args, "--date", "2026-13-01"])
+    assert bad_date.exit_code == 2 and "--date must be a date" in bad_date.output
+    assert not (tmp_path / "x").exists()  # nothing written
+    grades = runner.invoke(app, ["grades", period, "--store", str(path),
+                                 "--out", str(tmp_path / "g.xlsx")])  # fmt: skip
+    assert grades.exit_code == 1 and "is not an annual appraisal" in grades.output
+
+
+def test_the_grades_workbook_and_the_separate_persons_file(store, appraised, tmp_path):
+    path, run, _ = store
+    out, persons = tmp_path / "grades.xlsx", tmp_path / "persons.xlsx"
+    done = CliRunner().invoke(
+        app,
+        ["grades", run, "--store", str(path), "--out", str(out),
+         "--persons", str(persons)],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["考评结果", "Grades", "规则", "Rules", "说明 About"]
+    ws = book["考评结果"]
+    head = [c.value for c in ws[1]]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 50 and ws.freeze_panes == "E2"
+    col = {h: i for i, h in enumerate(head)}
+    # 40 departments first (the config's order), each group by score, rank 1 first
+    assert [r[col["考评组别"]] for r in rows] == ["市直部门"] * 40 + [
+        "县（市）区政府"
+    ] * 10
+    for name in ("最终得分", "考：年度综合得分", "行政效率", "组内排名"):
+        assert all(isinstance(r[col[name]], int | float) for r in rows), name
+    scores = [r[col["最终得分"]] for r in rows[:40]]
+    assert scores == sorted(scores, reverse=True)
+    grades = appraised[1].grades.set_index("unit_id")
+    d22 = next(r for r in rows if r[col["单位代码"]] == "D22")
+    assert abs(d22[col["最终得分"]] - grades.at["D22", "score"]) <= 0.005
+    assert "一票否决" in d22[col["适用规则及调整"]]
+    about = {
+        r[0]: r[1] for r in book["说明 About"].iter_rows(min_row=2, values_only=True)
+    }
+    assert about["版本"] == run and about["状态"] == "公示中"
+    assert about["公示期"] == "2026年1月21日至2026年1月27日"
+    # no person appears in the grades file: individuals go to the personnel office
+    cells = {str(v) for s in book for r in s.iter_rows(values_only=True) for v in r}
+    assert not any(re.fullmatch(r"[DX]\d\d-P\d+", c) for c in cells)
+    p = openpyxl.load_workbook(persons)
+    assert p["个人考核建议"]["A1"].value.startswith(
+        "个人年度考核建议，供组织人事部门参考"
+    )
+    n = len(appraised[1].persons)
+    assert p["个人考核建议"].max_row == n + 2  # title, header, one row per person
+
+
+def test_the_grades_csv_in_english_has_a_bom(store, tmp_path):
+    path, run, _ = store
+    out = tmp_path / "grades_en.csv"
+    done = CliRunner().invoke(
+        app, ["grades", run, "--store", str(path), "--out", str(out), "--lang", "en"]
+    )
+    assert done.exit_code == 0, done.output
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    table = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype=str)
+    assert list(table.columns[:4]) == ["Appraisal group", "Rank in group",
+                                       "Unit code", "Unit"]  # fmt: skip
+    assert all(re.fullmatch(r"\d+\.\d\d", v) for v in table["Final score"])
+    bad = CliRunner().invoke(
+        app, ["grades", run, "--store", str(path), "--out", str(tmp_path / "g.txt")]
+    )
+    assert bad.exit_code == 2 and ".xlsx or .csv" in bad.output
+
+
+def test_a_draft_needs_a_named_viewer(appraised, tmp_path):
+    result, ap = appraised
+    path = tmp_path / "draft.duckdb"
+    with Store(path) as s:
+        run = s.add_run(result, ap, by="analyst")
+    args = ["grades", run, "--store", str(path), "--out", str(tmp_path / "g.xlsx")]
+    refused = CliRunner().invoke(app, args)
+    assert refused.exit_code == 1 and "draft" in refused.output
+    done = CliRunner().invoke(app, [*args, "--viewer", "秘书长"])
+    assert done.exit_code == 0, done.output
+    about = openpyxl.load_workbook(tmp_path / "g.xlsx")["说明 About"]
+    status = {r[0]: r[1] for r in about.iter_rows(min_row=2, values_only=True)}["状态"]
+    assert status.startswith("草稿")
+    with Store(path) as s:
+        assert "秘书长" in set(s.access_log()["viewer"])
+
+
+def test_a_store_held_by_another_process_gives_a_clear_message(store, tmp_path):
+    import subprocess
+    import sys
+
+    path, run, _ = store
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys; db = duckdb.connect(sys.argv[1]); "
+         "print('ready', flush=True); sys.stdin.read()", str(path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        done = CliRunner().invoke(
+            app, ["letters", run, "--store", str(path), "--out", str(tmp_path)]
+        )
+    finally:
+        holder.communicate("", timeout=30)
+    assert done.exit_code == 1
+    assert "is in use by another process" in done.output
