@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import flask
 import numpy as np
@@ -21,12 +20,11 @@ from dash.exceptions import PreventUpdate
 
 from evaluation.catalogue import Catalogue, parse_catalogue
 from evaluation.export import round_half_up
-from evaluation.publication import IN_FORCE_LABELS, STATUS_LABELS, Store
+from evaluation.publication import BEIJING, IN_FORCE_LABELS, STATUS_LABELS, Store
 from evaluation.result import Result
 from evaluation.store import load_result
 
 FOLDER_RUN = "result"  #: the run id of a result folder
-BEIJING = ZoneInfo("Asia/Shanghai")
 _source: Path | None = None
 
 

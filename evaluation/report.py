@@ -39,7 +39,6 @@ import warnings as pywarnings
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import jinja2
 import numpy as np
@@ -60,9 +59,9 @@ from .appraisal import (
 )
 from .export import HEADERS, WORDS, round_half_up
 from .plots import FONT_FAMILY, PALETTE, plot_rank_intervals
+from .publication import BEIJING, STATUS_LABELS
 from .result import Result
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 DIM_PREFIX = "dim_"
 
 TEXT = {
@@ -212,12 +211,7 @@ TEXT = {
         "grade_rules": "（三）等次标准、优秀名额和委员会调整",
         "group_dist": "等次分布：{counts}",
         "group_dist_item": "{grade}{n}个",
-        "statuses": {
-            "draft": "草稿",
-            "notice": "公示中",
-            "corrected": "公示中更正",
-            "published": "已发布",
-        },
+        "statuses": {k: zh for k, (zh, _) in STATUS_LABELS.items()},
     },
     "en": {
         "title": "Annual performance appraisal: committee report",
@@ -373,12 +367,7 @@ TEXT = {
         "grade_rules": "(c) Grade thresholds, quota and overrides",
         "group_dist": "Grades: {counts}",
         "group_dist_item": "{grade} {n}",
-        "statuses": {
-            "draft": "draft",
-            "notice": "under public notice",
-            "corrected": "corrected during notice",
-            "published": "published",
-        },
+        "statuses": {k: en for k, (_, en) in STATUS_LABELS.items()},
     },
 }
 

@@ -218,6 +218,7 @@ def appraise(config: Config, result: Result, inputs: Inputs) -> Appraisal:
         0, 100
     )
     table["grade_by_score"] = by_score(table["score"], config)
+    _mark_caps_that_change_nothing(applied, table)
     table["grade_after_rules"] = worst(table["grade_by_score"], table["cap"])
     table.loc[table["veto"], "grade_after_rules"] = "fail"
     table["grade_after_quota"] = table["grade_after_rules"]
@@ -244,6 +245,18 @@ def appraise(config: Config, result: Result, inputs: Inputs) -> Appraisal:
         ballots=inputs.tables["ballots"].drop(columns=["source", "row"]),
         inputs_sha256=inputs.sha256,
     )
+
+
+def _mark_caps_that_change_nothing(applied: list[dict], table: pd.DataFrame) -> None:
+    """A grade cap above the grade the score earns changes nothing: say so, so the
+    committee sees which caps bind (the row stays: the unit is still not eligible)."""
+    rank = {g: i for i, g in enumerate(GRADES)}
+    by_score = dict(zip(table["unit_id"], table["grade_by_score"], strict=True))
+    for row in applied:
+        cap = row.pop("cap", None)
+        if cap is not None and rank[by_score[row["unit_id"]]] >= rank[cap]:
+            row["effect"] += " (grade unchanged)"
+            row["effect_zh"] += "（未改变等次）"
 
 
 __all__ = [

@@ -25,8 +25,16 @@ def invoke(*args):
 @pytest.fixture(scope="module")
 def result(tmp_path_factory):
     out = tmp_path_factory.mktemp("annual")
-    done = invoke("score", SAMPLE, "--period", "2025", "--out", out,
-                  "--catalogue", ROOT / "indicators.yaml")
+    done = invoke(
+        "score",
+        SAMPLE,
+        "--period",
+        "2025",
+        "--out",
+        out,
+        "--catalogue",
+        ROOT / "indicators.yaml",
+    )
     assert done.exit_code == 0, done.output
     return out / "result"
 
@@ -96,8 +104,18 @@ CASES = {
         lambda d, y: (d / "raters.csv").unlink(),
         "raters.csv missing file",
     ),
+    "missing appraisal folder": (
+        lambda d, y: shutil.rmtree(d),
+        "missing folder: appraisal inputs",
+    ),
+    "missing appraisal.yaml": (
+        lambda d, y: y.unlink(),
+        "appraisal.yaml has 1 problem",
+    ),
     "veto rule naming an unknown event": (
-        lambda d, y: edit_yaml(y, "events: [major_safety_accident,", "events: [earthquake,"),
+        lambda d, y: edit_yaml(
+            y, "events: [major_safety_accident,", "events: [earthquake,"
+        ),
         "rules[4].events[0]: unknown event type",
     ),
     "YAML syntax": (
@@ -105,7 +123,9 @@ CASES = {
         "not valid YAML",
     ),
     "unknown key": (
-        lambda d, y: edit_yaml(y, "  excellent: 90\n", "  excellent: 90\n  outstanding: 95\n"),
+        lambda d, y: edit_yaml(
+            y, "  excellent: 90\n", "  excellent: 90\n  outstanding: 95\n"
+        ),
         "grades.outstanding: Extra inputs are not permitted",
     ),
 }
@@ -122,8 +142,19 @@ def test_a_malformed_input_exits_1_names_the_problem_and_stores_nothing(
     change, expected = CASES[case]
     change(folder, config)
     store = tmp_path / "store.duckdb"
-    done = invoke("publish", result, "--appraisal", folder, "--appraisal-config",
-                  config, "--store", store, "--by", "测试", "--release")
+    done = invoke(
+        "publish",
+        result,
+        "--appraisal",
+        folder,
+        "--appraisal-config",
+        config,
+        "--store",
+        store,
+        "--by",
+        "测试",
+        "--release",
+    )
     assert done.exit_code == 1, done.output
     assert " ".join(expected.split()) in " ".join(done.output.split())
     assert "Traceback" not in done.output

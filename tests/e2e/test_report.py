@@ -307,7 +307,9 @@ def test_a_flagged_unit_shows_its_flags_on_its_page(committee, appraised):
     assert clean and _rows(committee["html"])[clean[0]][-1] == ""
 
 
-def test_every_source_in_the_rules_section_cites_a_policy_document(committee, appraised):
+def test_every_source_in_the_rules_section_cites_a_policy_document(
+    committee, appraised
+):
     _, config, _, _ = appraised
     section = _section(committee["html"], "rules")
     sources = [

@@ -27,16 +27,34 @@ def invoke(*args):
 
 
 def score(data, out):
-    done = invoke("score", data, "--period", "2025", "--out", out,
-                  "--catalogue", ROOT / "indicators.yaml")
+    done = invoke(
+        "score",
+        data,
+        "--period",
+        "2025",
+        "--out",
+        out,
+        "--catalogue",
+        ROOT / "indicators.yaml",
+    )
     assert done.exit_code == 0, done.output
     return out / "result"
 
 
 def appraise_cli(result, store, appraisal=SAMPLE / "appraisal"):
     """Publish the appraisal as a draft through the CLI; its grades as stored."""
-    done = invoke("publish", result, "--appraisal", appraisal, "--store", store,
-                  "--by", "测试", "--appraisal-config", ROOT / "appraisal.yaml")
+    done = invoke(
+        "publish",
+        result,
+        "--appraisal",
+        appraisal,
+        "--store",
+        store,
+        "--by",
+        "测试",
+        "--appraisal-config",
+        ROOT / "appraisal.yaml",
+    )
     assert done.exit_code == 0, done.output
     with Store(store) as s:
         runs = s.runs()
@@ -63,8 +81,13 @@ def test_every_unit_is_graded_in_its_own_list_with_every_dimension(sample):
         assert members["score"].is_monotonic_decreasing
         assert members["group_rank"].iloc[0] == 1
     dims = [c for c in g.columns if c.startswith("dim_")]
-    assert dims == ["dim_efficiency", "dim_cost", "dim_tasks", "dim_satisfaction",
-                    "dim_law"]
+    assert dims == [
+        "dim_efficiency",
+        "dim_cost",
+        "dim_tasks",
+        "dim_satisfaction",
+        "dim_law",
+    ]
     assert g[dims].notna().all().all()  # administrative cost counts, for everyone
     # at most 20 % excellent in each list: 8 of 40 departments, 2 of 10 districts
     excellent = g[g["final_grade"] == "excellent"].groupby("group").size()
@@ -79,9 +102,12 @@ def test_no_department_is_failed_by_a_rule_for_persons(sample):
     p = t["persons"].set_index("person_id")
     assert set(p.index[p["proposed"] == "incompetent"]) == {"D07-P3", "D32-P5"}
     faults = pd.read_csv(SAMPLE / "appraisal" / "faults.csv", encoding="utf-8-sig")
-    three = faults[(faults["severity"] == "general") & (faults["responsibility"] == "direct")]
+    three = faults[
+        (faults["severity"] == "general") & (faults["responsibility"] == "direct")
+    ]
     assert set(three.groupby("person_id").size().loc[lambda n: n >= 3].index) == {
-        "D07-P3", "D32-P5"
+        "D07-P3",
+        "D32-P5",
     }
     person_rules = set(t["rules"].loc[t["rules"]["applies_to"] == "person", "rule_id"])
     assert not (set(t["rules_applied"]["rule_id"]) & person_rules)
@@ -106,7 +132,9 @@ def test_the_veto_fails_d22_with_its_approval(sample):
     g = t["grades"].set_index("unit_id")
     assert g.loc["D22", "final_grade"] == "fail"
     veto = t["rules_applied"].query("rule_id == 'safety_and_integrity_veto'")
-    assert veto[["unit_id", "approved_by"]].values.tolist() == [["D22", "市绩效考评委员会"]]
+    assert veto[["unit_id", "approved_by"]].values.tolist() == [
+        ["D22", "市绩效考评委员会"]
+    ]
 
 
 def test_every_ballot_is_kept_and_response_rates_are_at_most_100_percent(sample):
@@ -124,16 +152,20 @@ def _worsen(tmp, unit):
     shutil.copytree(SAMPLE, data)
     audit = data / "observations" / "audit.csv"
     a = pd.read_csv(audit, dtype=str, encoding="utf-8-sig", keep_default_na=False)
-    hit = (a["unit_id"] == unit) & (a["period"] == "2025") & (
-        a["indicator_id"] == "audit_issue_amount_share"
+    hit = (
+        (a["unit_id"] == unit)
+        & (a["period"] == "2025")
+        & (a["indicator_id"] == "audit_issue_amount_share")
     )
     assert hit.sum() == 1
     a.loc[hit, "value"] = "100"  # share of audited funds with findings: all of it
     a.to_csv(audit, index=False, encoding="utf-8-sig")
     insp = data / "observations" / "inspection.csv"
     k = pd.read_csv(insp, dtype=str, encoding="utf-8-sig", keep_default_na=False)
-    hit = (k["unit_id"] == unit) & k["period"].str.startswith("2025-Q") & (
-        k["indicator_id"] == "key_target_completion_rate"
+    hit = (
+        (k["unit_id"] == unit)
+        & k["period"].str.startswith("2025-Q")
+        & (k["indicator_id"] == "key_target_completion_rate")
     )
     assert hit.sum() == 4
     k.loc[hit, "value"] = "0"
@@ -146,8 +178,9 @@ def test_worse_annual_and_quarterly_reports_lower_the_year_end_score(sample, tmp
     (audit findings) and a quarterly-only (key-target completion) report of 市财政局
     made worst must lower its cost and task dimensions and its final score."""
     _, before = sample
-    worse = appraise_cli(score(_worsen(tmp_path, "D08"), tmp_path / "out"),
-                         tmp_path / "store.duckdb")
+    worse = appraise_cli(
+        score(_worsen(tmp_path, "D08"), tmp_path / "out"), tmp_path / "store.duckdb"
+    )
     b = before["grades"].set_index("unit_id")
     w = worse["grades"].set_index("unit_id")
     assert w.at["D08", "dim_cost"] < b.at["D08", "dim_cost"] - 1

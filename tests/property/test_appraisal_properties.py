@@ -14,9 +14,7 @@ from ..unit.test_appraisal import UNITS, config, inputs, result
 scores = st.lists(
     st.floats(0, 100, allow_nan=False), min_size=len(UNITS), max_size=len(UNITS)
 )
-reviews = st.lists(
-    st.integers(0, 100), min_size=len(UNITS), max_size=len(UNITS)
-)
+reviews = st.lists(st.integers(0, 100), min_size=len(UNITS), max_size=len(UNITS))
 
 
 def _appraise(composites, review, order=None):
@@ -25,9 +23,13 @@ def _appraise(composites, review, order=None):
     if order is not None:
         r.units = UNITS.iloc[order].reset_index(drop=True)
         r.composite = r.composite.iloc[order].reset_index(drop=True)
-    rows = ([(u, str(v)) for u, v in zip(ids, review, strict=True)], ["unit_id", "score"])
-    cfg = config(grades={"excellent": 90, "good": 75, "pass": 60,
-                         "quota": {"share": 0.2}})
+    rows = (
+        [(u, str(v)) for u, v in zip(ids, review, strict=True)],
+        ["unit_id", "score"],
+    )
+    cfg = config(
+        grades={"excellent": 90, "good": 75, "pass": 60, "quota": {"share": 0.2}}
+    )
     return A.appraise(cfg, r, inputs(review=rows)).grades.set_index("unit_id")
 
 

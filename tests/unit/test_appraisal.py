@@ -21,7 +21,9 @@ UNITS = pd.DataFrame(
     }
 )
 SOURCE = {"document": "辽市政发〔2007〕48号", "article": "第五部分第（五）项"}
-GROUPS = [{"id": "all", "name_zh": "全部", "name_en": "All", "peer_groups": ["g1", "g2"]}]
+GROUPS = [
+    {"id": "all", "name_zh": "全部", "name_en": "All", "peer_groups": ["g1", "g2"]}
+]
 
 
 def config(**over) -> A.Config:
@@ -43,10 +45,20 @@ def config(**over) -> A.Config:
                     "min_respondents": 3,
                     "trim": {"k": 1, "min_ballots": 10},
                 },
-                {"id": "b", "name_zh": "乙", "name_en": "B", "weight": 0.2,
-                 "min_respondents": 3},
-                {"id": "c", "name_zh": "丙", "name_en": "C", "weight": 0.5,
-                 "min_respondents": 3},
+                {
+                    "id": "b",
+                    "name_zh": "乙",
+                    "name_en": "B",
+                    "weight": 0.2,
+                    "min_respondents": 3,
+                },
+                {
+                    "id": "c",
+                    "name_zh": "丙",
+                    "name_en": "C",
+                    "weight": 0.5,
+                    "min_respondents": 3,
+                },
             ]
         },
         "groups": GROUPS,
@@ -97,7 +109,11 @@ def result(scores: dict[str, float] | None = None, events=(), dims=None):
     scores = scores or {}
     ids = UNITS["unit_id"]
     composite = pd.DataFrame(
-        {"period": "2025", "unit_id": ids, "composite_score": [scores.get(u, 80.0) for u in ids]}
+        {
+            "period": "2025",
+            "unit_id": ids,
+            "composite_score": [scores.get(u, 80.0) for u in ids],
+        }
     )
     dims = dims or {}
     node_scores = pd.DataFrame(
@@ -159,8 +175,15 @@ def test_the_key_target_review():
             ("U1", "T2", "50", "40", "40", "2025-07-01", "批准调整"),  # adjusted: 100 %
             ("U1", "T3", "10", "12", "", "", ""),  # over-achieved: capped at 100 %
         ],
-        ["unit_id", "target_id", "target", "achieved", "adjusted_target",
-         "adjusted_on", "reason"],
+        [
+            "unit_id",
+            "target_id",
+            "target",
+            "achieved",
+            "adjusted_target",
+            "adjusted_on",
+            "reason",
+        ],
     )
     cfg = config(review={"source": "key_targets"})
     ap = A.appraise(cfg, result(), inputs(key_targets=kt))
@@ -190,8 +213,15 @@ def test_a_monthly_run_is_refused_with_what_to_do():
 
 # ------------------------------------------------------------------- rules
 def rule(id, kind, **fields):
-    return {"id": id, "kind": kind, "version": "2025.2", "source": SOURCE,
-            "name_zh": f"规则{id}", "name_en": f"Rule {id}", **fields}
+    return {
+        "id": id,
+        "kind": kind,
+        "version": "2025.2",
+        "source": SOURCE,
+        "name_zh": f"规则{id}",
+        "name_en": f"Rule {id}",
+        **fields,
+    }
 
 
 FAULT_COLS = ["unit_id", "date", "severity", "person_id", "responsibility"]
@@ -215,8 +245,13 @@ DEDUCT = rule("ded", "deduction", points={"general": 1, "serious": 3}, cap=3)
 ANY = rule("any", "grade_cap", faults_at_least=1, grade="good")
 PERSON_ANY = rule("p_any", "grade_cap", applies_to="person", grade="competent")
 PERSON_THREE = rule(
-    "p_three", "grade_cap", applies_to="person", faults_at_least=3,
-    severities=["general"], responsibility=["direct"], grade="incompetent",
+    "p_three",
+    "grade_cap",
+    applies_to="person",
+    faults_at_least=3,
+    severities=["general"],
+    responsibility=["direct"],
+    grade="incompetent",
 )
 
 
@@ -226,7 +261,13 @@ def test_deductions_are_capped_and_a_fault_caps_the_unit_at_good():
             ("U1", "2025-03-01", "general", "", ""),
             ("U1", "2025-04-01", "general", "", ""),
             ("U1", "2025-05-01", "serious", "", ""),  # 1 + 1 + 3 = 5, capped at 3
-            ("U2", "2025-06-01", "serious", "", ""),  # one fault: 3 points, at most good
+            (
+                "U2",
+                "2025-06-01",
+                "serious",
+                "",
+                "",
+            ),  # one fault: 3 points, at most good
         ],
         FAULT_COLS,
     )
@@ -234,7 +275,11 @@ def test_deductions_are_capped_and_a_fault_caps_the_unit_at_good():
     g = ap.grades.set_index("unit_id")
     assert g.loc[["U1", "U2", "U3"], "deductions"].tolist() == [3, 3, 0]
     assert g.loc[["U1", "U2", "U3"], "score"].tolist() == [92, 92, 95]
-    assert g.loc[["U1", "U2", "U3"], "final_grade"].tolist() == ["good", "good", "excellent"]
+    assert g.loc[["U1", "U2", "U3"], "final_grade"].tolist() == [
+        "good",
+        "good",
+        "excellent",
+    ]
     row = ap.rules_applied.query("unit_id == 'U1' and rule_id == 'any'").iloc[0]
     assert row["source"] == "辽市政发〔2007〕48号 第五部分第（五）项"
     assert row["reason_zh"] == "规则any：3起过错，最高评为良好"
@@ -243,9 +288,7 @@ def test_deductions_are_capped_and_a_fault_caps_the_unit_at_good():
 def test_three_general_faults_of_one_person_never_fail_the_department():
     """Seed 000 五（五）: three general faults with direct responsibility in a year make
     the *person's* annual assessment 不称职. The department keeps its grade."""
-    three = [
-        ("U3", f"2025-0{m}-01", "general", "U3-P1", "direct") for m in (1, 2, 3)
-    ]
+    three = [("U3", f"2025-0{m}-01", "general", "U3-P1", "direct") for m in (1, 2, 3)]
     led = [  # three too, but one with leadership responsibility only
         ("U4", "2025-01-01", "general", "U4-P1", "direct"),
         ("U4", "2025-02-01", "general", "U4-P1", "direct"),
@@ -256,49 +299,93 @@ def test_three_general_faults_of_one_person_never_fail_the_department():
     assert (g["final_grade"] == "excellent").sum() == 10  # no quota: nobody capped
     assert set(ap.rules_applied["rule_id"]) == set()
     p = ap.persons.set_index("person_id")
-    assert p.loc["U3-P1", ["unit_id", "faults", "proposed", "proposed_zh"]].tolist() == [
-        "U3", 3, "incompetent", "不称职"
-    ]
+    assert p.loc[
+        "U3-P1", ["unit_id", "faults", "proposed", "proposed_zh"]
+    ].tolist() == ["U3", 3, "incompetent", "不称职"]
     assert p.at["U4-P1", "proposed"] == "competent"  # not eligible for excellent
     assert p.at["U4-P1", "proposed_zh"] == "最高称职（不得评为优秀）"
     assert "辽市政发〔2007〕48号" in p.at["U3-P1", "reason_zh"]
 
 
 def test_a_fault_already_counted_in_an_indicator_is_not_deducted_again():
-    counted = rule("ded", "deduction", points={"general": 1}, cap=3,
-                   counted_in=["fault_findings"])
+    counted = rule(
+        "ded", "deduction", points={"general": 1}, cap=3, counted_in=["fault_findings"]
+    )
     faults = ([("U1", "2025-03-01", "general", "", "")], FAULT_COLS)
     ap = appraise(rules=[counted], faults=faults)
     assert ap.grades.set_index("unit_id").at["U1", "deductions"] == 0
     status = ap.rules.set_index("rule_id").loc["ded"]
     assert not status["active"]
-    assert status["status_zh"] == "不适用：过错已计入指标“过错责任追究件数”，每起过错只计一次"
+    assert (
+        status["status_zh"]
+        == "不适用：过错已计入指标“过错责任追究件数”，每起过错只计一次"
+    )
     # declared on purpose: counted again
-    again = rule("ded", "deduction", points={"general": 1}, cap=3,
-                 counted_in=["fault_findings"], count_again=True)
+    again = rule(
+        "ded",
+        "deduction",
+        points={"general": 1},
+        cap=3,
+        counted_in=["fault_findings"],
+        count_again=True,
+    )
     ap = appraise(rules=[again], faults=faults)
     assert ap.grades.set_index("unit_id").at["U1", "deductions"] == 1
 
 
 BONUS = rule(
-    "bonus", "bonus", cap=3,
+    "bonus",
+    "bonus",
+    cap=3,
     categories=[
         {"id": "award", "name_zh": "省级表彰", "name_en": "Award", "points": 2},
         {"id": "pilot", "name_zh": "试点", "name_en": "Pilot", "points": 1},
     ],
 )
-BONUS_COLS = ["unit_id", "category", "date", "reason", "approved_by", "approved_on",
-              "reference"]
+BONUS_COLS = [
+    "unit_id",
+    "category",
+    "date",
+    "reason",
+    "approved_by",
+    "approved_on",
+    "reference",
+]
 
 
 def test_bonus_points_are_capped_and_lift_the_score():
     rows = [
-        ("U1", "award", "2025-05-01", "表彰甲", "委员会", "2026-01-20", "考评委〔2026〕2号"),
-        ("U1", "award", "2025-06-01", "表彰乙", "委员会", "2026-01-20", "考评委〔2026〕2号"),
-        ("U2", "pilot", "2025-06-01", "试点", "委员会", "2026-01-20", "考评委〔2026〕2号"),
+        (
+            "U1",
+            "award",
+            "2025-05-01",
+            "表彰甲",
+            "委员会",
+            "2026-01-20",
+            "考评委〔2026〕2号",
+        ),
+        (
+            "U1",
+            "award",
+            "2025-06-01",
+            "表彰乙",
+            "委员会",
+            "2026-01-20",
+            "考评委〔2026〕2号",
+        ),
+        (
+            "U2",
+            "pilot",
+            "2025-06-01",
+            "试点",
+            "委员会",
+            "2026-01-20",
+            "考评委〔2026〕2号",
+        ),
     ]
-    ap = appraise(rules=[BONUS], scores={"U1": 80.0, "U2": 89.5},
-                  bonuses=(rows, BONUS_COLS))
+    ap = appraise(
+        rules=[BONUS], scores={"U1": 80.0, "U2": 89.5}, bonuses=(rows, BONUS_COLS)
+    )
     g = ap.grades.set_index("unit_id")
     assert g.loc[["U1", "U2"], "bonus"].tolist() == [3, 1]  # 2 + 2 = 4, capped at 3
     assert g.loc[["U1", "U2"], "score"].tolist() == [83, 90.5]
@@ -344,9 +431,18 @@ def test_each_appraisal_group_has_its_own_quota_and_ranks():
     """Districts and departments are appraised in separate lists: the best district
     never takes a department's place."""
     groups = [
-        {"id": "dep", "name_zh": "市直部门", "name_en": "Departments", "peer_groups": ["g1"]},
-        {"id": "dis", "name_zh": "县（市）区政府", "name_en": "Districts",
-         "peer_groups": ["g2"]},
+        {
+            "id": "dep",
+            "name_zh": "市直部门",
+            "name_en": "Departments",
+            "peer_groups": ["g1"],
+        },
+        {
+            "id": "dis",
+            "name_zh": "县（市）区政府",
+            "name_en": "Districts",
+            "peer_groups": ["g2"],
+        },
     ]
     scores = {"U1": 91.0, "U2": 92.0, "U6": 99.0, "U7": 98.0}
     scores |= {u: 70.0 for u in ("U3", "U4", "U5", "U8", "U9", "U10")}
@@ -393,8 +489,10 @@ def test_missing_parts_share_is_spread_over_the_parts_a_unit_has():
 def problems(rules=(), events=(), **tables) -> set[tuple]:
     with pytest.raises(ValidationFailed) as err:
         appraise(rules=rules, events=events, **tables)
-    return {(r.file, r.row, r.column, r.rule.split(":")[0])
-            for r in err.value.report.itertuples()}
+    return {
+        (r.file, r.row, r.column, r.rule.split(":")[0])
+        for r in err.value.report.itertuples()
+    }
 
 
 def test_ballot_problems_are_reported_together_with_file_row_and_rule():
@@ -446,16 +544,29 @@ def test_fault_veto_bonus_and_target_problems():
         [("U5", "accident", "", "", "")],  # who, when, reference missing
         ["unit_id", "event_id", "approved_by", "approved_on", "reference"],
     )
-    bonuses = ([("U1", "award", "2025-05-01", "表彰", "", "2026-01-20", "")], BONUS_COLS)
+    bonuses = (
+        [("U1", "award", "2025-05-01", "表彰", "", "2026-01-20", "")],
+        BONUS_COLS,
+    )
     targets = (
         [("U1", "T1", "100", "90", "80", "", "")],  # changed without date and reason
-        ["unit_id", "target_id", "target", "achieved", "adjusted_target",
-         "adjusted_on", "reason"],
+        [
+            "unit_id",
+            "target_id",
+            "target",
+            "achieved",
+            "adjusted_target",
+            "adjusted_on",
+            "reason",
+        ],
     )
     got = problems(
         rules=[BONUS, rule("veto", "veto", events=["accident"])],
         events=[("U5", "2025-M08", "accident")],
-        faults=faults, vetoes=vetoes, bonuses=bonuses, key_targets=targets,
+        faults=faults,
+        vetoes=vetoes,
+        bonuses=bonuses,
+        key_targets=targets,
     )
     assert got == {
         ("faults.csv", 2, "date", "date"),
@@ -474,8 +585,10 @@ def test_fault_veto_bonus_and_target_problems():
 
 
 def test_a_bonus_without_a_bonus_rule_is_refused():
-    bonuses = ([("U1", "award", "2025-05-01", "表彰", "委员会", "2026-01-20", "文号")],
-               BONUS_COLS)
+    bonuses = (
+        [("U1", "award", "2025-05-01", "表彰", "委员会", "2026-01-20", "文号")],
+        BONUS_COLS,
+    )
     assert problems(bonuses=bonuses) == {("bonuses.csv", 2, "category", "bonus_rule")}
 
 
@@ -518,3 +631,17 @@ def test_yaml_syntax_and_a_missing_file_are_problems_not_tracebacks(tmp_path):
         A.load_config(tmp_path / "absent.yaml")
     with pytest.raises(ValidationFailed, match="missing folder"):
         A.load_inputs(tmp_path / "no_such_folder")
+
+
+def test_a_cap_above_the_grade_the_score_earns_says_it_changed_nothing():
+    faults = (
+        [
+            ("U1", "2025-03-01", "general", "", ""),
+            ("U2", "2025-03-01", "general", "", ""),
+        ],
+        FAULT_COLS,
+    )
+    ap = appraise(rules=[ANY], scores={"U2": 80.0}, faults=faults)
+    effects = ap.rules_applied.set_index("unit_id")["effect_zh"]
+    assert effects["U1"] == "最高良好"  # 95 would be 优秀: the cap binds
+    assert effects["U2"] == "最高良好（未改变等次）"  # 80 is 良好 by score already
