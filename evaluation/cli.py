@@ -405,8 +405,20 @@ StoreOpt = Annotated[
 DEFAULT_STORE = Path("data/store.duckdb")
 
 
-def _annual(result_folder: Path, appraisal: Path | None, config: Path):
-    """A stored Result and, with an appraisal folder, its year-end appraisal."""
+ProblemsOpt = Annotated[
+    Path | None,
+    typer.Option("--report", help="Write every input problem here (CSV)."),
+]
+
+
+def _annual(
+    result_folder: Path,
+    appraisal: Path | None,
+    config: Path,
+    report: Path | None = None,
+):
+    """A stored Result and, with an appraisal folder, its year-end appraisal (every
+    input problem reported, in full to ``report``, before anything is stored)."""
     from . import appraisal as A
 
     res = load_result(result_folder)
@@ -418,7 +430,7 @@ def _annual(result_folder: Path, appraisal: Path | None, config: Path):
     except CatalogueError as exc:
         raise _fail(f"invalid appraisal config {config}:\n{exc}") from None
     except ValidationFailed as exc:
-        raise _report_failure(exc, None) from None
+        raise _report_failure(exc, report) from None
 
 
 NoticeDays = Annotated[
@@ -483,6 +495,7 @@ def publish(
         str, typer.Option(help="Why the correction (申诉/复核 reference).")
     ] = "",
     notice_days: NoticeDays = 7,
+    report: ProblemsOpt = None,
     uncertainty_draws: Annotated[
         int,
         typer.Option(
@@ -502,10 +515,14 @@ def publish(
         raise _fail("give a RESULT folder (a new run) or --run ID (a draft)", 2)
     if run is not None and (supersedes or reason):
         raise _fail("--supersedes and --reason go with a new RESULT, not --run", 2)
+    if run is None:  # checked before the store is opened: a refusal touches nothing
+        try:
+            res, ap = _annual(result, appraisal, appraisal_config, report)
+        except FileNotFoundError as exc:
+            raise _fail(str(exc)) from None
     try:
         with Store(store) as s:
             if run is None:
-                res, ap = _annual(result, appraisal, appraisal_config)
                 params = {"appraisal_inputs": str(appraisal)} if appraisal else {}
                 s.check_new(  # before the draws: a refused run costs nothing
                     "annual" if ap is not None else "period",
@@ -629,6 +646,7 @@ def appeal(
         Path | None, typer.Option(help="Corrected appraisal inputs folder.")
     ] = None,
     appraisal_config: Annotated[Path, typer.Option()] = Path("appraisal.yaml"),
+    report: ProblemsOpt = None,
 ) -> None:
     """File an appeal or correction: a new draft version that supersedes RUN_ID.
     RUN_ID stays in force (or under notice) until the new version is released; an
@@ -636,7 +654,7 @@ def appeal(
     from .publication import Store
 
     try:
-        res, ap = _annual(result, appraisal, appraisal_config)
+        res, ap = _annual(result, appraisal, appraisal_config, report)
         with Store(store) as s:
             params = {"appraisal_inputs": str(appraisal)} if appraisal else {}
             new = s.add_run(res, ap, by=by, supersedes=run_id, reason=reason, **params)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import shutil
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from evaluation.cli import app
-from evaluation.publication import Store
 
 from ..conftest import ROOT
 
@@ -158,6 +158,31 @@ def test_a_malformed_input_exits_1_names_the_problem_and_stores_nothing(
     assert done.exit_code == 1, done.output
     assert " ".join(expected.split()) in " ".join(done.output.split())
     assert "Traceback" not in done.output
-    if store.exists():
-        with Store(store) as s:
-            assert s.runs().empty
+    assert not store.exists()  # refused before the store is opened
+
+
+def test_the_full_problem_table_goes_to_report(result, tmp_path):
+    folder = tmp_path / "appraisal"
+    shutil.copytree(SAMPLE / "appraisal", folder)
+    for line in (2, 3, 4):
+        edit_line(folder / "faults.csv", line, "2025-", "2024-")
+    out = tmp_path / "problems.csv"
+    done = invoke(
+        "publish",
+        result,
+        "--appraisal",
+        folder,
+        "--store",
+        tmp_path / "s.duckdb",
+        "--by",
+        "测试",
+        "--report",
+        out,
+    )
+    assert done.exit_code == 1
+    problems = pd.read_csv(out, encoding="utf-8-sig")
+    assert problems[["file", "row", "column"]].values.tolist() == [
+        ["faults.csv", 2, "date"],
+        ["faults.csv", 3, "date"],
+        ["faults.csv", 4, "date"],
+    ]
