@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ValidationFailed
-from ..io import read_table
+from ..io import _matching, read_table
 from .config import GRADES, Config
 
 #: file → (required columns, optional columns)
@@ -69,37 +69,43 @@ class Inputs:
 
 
 def load_inputs(folder: str | Path) -> Inputs:
-    """Read an appraisal folder: ``ballots.csv`` and ``raters.csv`` (required), and
-    where present ``review.csv`` or ``key_targets.csv``, ``faults.csv``,
-    ``vetoes.csv``, ``bonuses.csv``, ``overrides.csv``. Headers are checked here;
-    cells by :func:`validate_inputs`."""
+    """Read an appraisal folder: ``ballots`` and ``raters`` (required), and where
+    present ``review`` or ``key_targets``, ``faults``, ``vetoes``, ``bonuses``,
+    ``overrides``, each as CSV (UTF-8 or GB18030) or an Excel workbook (first sheet,
+    header in row 1). Headers are checked here; cells by :func:`validate_inputs`."""
     folder = Path(folder)
     if not folder.is_dir():
         _raise([(str(folder), pd.NA, "", "", "missing folder: appraisal inputs")])
     tables, hashes, problems = {}, {}, []
     for name, (required, optional) in FILES.items():
-        path = folder / f"{name}.csv"
-        if not path.exists():
-            if name in REQUIRED_FILES:
+        paths = [p for p in _matching(folder, name) if p.suffix.lower() != ".parquet"]
+        if len(paths) != 1:
+            if paths:
+                found = ", ".join(p.name for p in paths)
+                problems.append((found, pd.NA, "", "", "one file per table: keep one"))
+            elif name in REQUIRED_FILES:
                 problems.append((f"{name}.csv", pd.NA, "", "", "missing file"))
             continue
+        path = paths[0]
         try:
-            frame, record = read_table(path, name=f"{name}.csv")
+            frame, record = read_table(path)
         except ValidationFailed as exc:
             problems.extend(exc.report.itertuples(index=False, name=None))
             continue
-        hashes[f"{name}.csv"] = record["sha256"]
+        if record["encoding"] == "xlsx":  # a date cell reads as 'YYYY-MM-DD 00:00:00'
+            frame = frame.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", r"\1", regex=True)
+        hashes[path.name] = record["sha256"]
         header = [c for c in frame.columns if c not in ("source", "row")]
         for c in required:
             if c not in header:
                 problems.append(
-                    (f"{name}.csv", pd.NA, c, "", f"missing_column: '{c}' is required")
+                    (path.name, pd.NA, c, "", f"missing_column: '{c}' is required")
                 )
         for c in header:
             if c not in required + optional:
                 problems.append(
                     (
-                        f"{name}.csv",
+                        path.name,
                         pd.NA,
                         c,
                         "",

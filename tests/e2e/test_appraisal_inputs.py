@@ -186,3 +186,73 @@ def test_the_full_problem_table_goes_to_report(result, tmp_path):
         ["faults.csv", 3, "date"],
         ["faults.csv", 4, "date"],
     ]
+
+
+def _as_workbook(csv_path, xlsx_path):
+    """The CSV as an office clerk saves it from Excel: dates as date cells."""
+    from datetime import date
+
+    from openpyxl import Workbook
+
+    frame = pd.read_csv(csv_path, dtype=str, encoding="utf-8-sig")
+    book = Workbook()
+    sheet = book.active
+    sheet.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        sheet.append(
+            [
+                date.fromisoformat(v) if c == "date" else v
+                for c, v in zip(frame.columns, row, strict=True)
+            ]
+        )
+    book.save(xlsx_path)
+    csv_path.unlink()
+
+
+def test_an_excel_workbook_is_read_and_checked_like_the_csv(result, tmp_path):
+    folder = tmp_path / "appraisal"
+    shutil.copytree(SAMPLE / "appraisal", folder)
+    _as_workbook(folder / "faults.csv", folder / "faults.xlsx")
+    store = tmp_path / "s.duckdb"
+    done = invoke(
+        "publish", result, "--appraisal", folder, "--store", store, "--by", "测试"
+    )
+    assert done.exit_code == 0, done.output
+    csv_store = tmp_path / "csv.duckdb"
+    done = invoke(
+        "publish",
+        result,
+        "--appraisal",
+        SAMPLE / "appraisal",
+        "--store",
+        csv_store,
+        "--by",
+        "测试",
+    )
+    assert done.exit_code == 0, done.output
+    from evaluation.publication import Store
+
+    tables = []
+    for path in (store, csv_store):
+        with Store(path) as s:
+            run = s.runs()["run_id"].iloc[-1]
+            tables.append(s.table(run, "grades", viewer="测试"))
+    pd.testing.assert_frame_equal(*tables)  # the same grades as from the CSV
+    # a bad cell is named by workbook and row
+    from openpyxl import load_workbook
+
+    book = load_workbook(folder / "faults.xlsx")
+    book.active["C2"] = "slight"
+    book.save(folder / "faults.xlsx")
+    done = invoke(
+        "publish",
+        result,
+        "--appraisal",
+        folder,
+        "--store",
+        tmp_path / "t.duckdb",
+        "--by",
+        "测试",
+    )
+    assert done.exit_code == 1
+    assert "faults.xlsx 2 severity slight" in " ".join(done.output.split())
