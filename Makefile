@@ -71,6 +71,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_uncertainty.py
 	$(BIN)/python benchmarks/bench_matrix.py
 	$(BIN)/python benchmarks/bench_national.py
+	$(BIN)/python benchmarks/bench_appraisal.py
 
 lint: install
 	$(BIN)/ruff check evaluation dashboards tests benchmarks

@@ -406,13 +406,18 @@ def _cross_checks(config: Config, inputs: Inputs, events: pd.DataFrame) -> list:
 
 def _duplicates(frame: pd.DataFrame, key: list[str], rule: str) -> pd.DataFrame:
     dup = frame.duplicated(key, keep=False) & ~frame[key].isna().any(axis=1)
-    value = pd.Series([" / ".join(map(str, k)) for k in frame[key].to_numpy()],
-                      index=frame.index, dtype=object)
+    value = pd.Series(
+        [" / ".join(map(str, k)) for k in frame[key].to_numpy()],
+        index=frame.index,
+        dtype=object,
+    )
     return _rows(frame, dup.to_numpy(), ", ".join(key), rule, value=value)
 
 
 def _rows(frame, bad, column, rule, *, value=None, detail=None) -> pd.DataFrame:
     bad = np.asarray(bad, dtype=bool)
+    if not bad.any():
+        return pd.DataFrame(columns=ValidationFailed.columns)
     cells = (value if value is not None else frame[column]).astype(object)
     rules = pd.Series(rule, index=frame.index)
     if detail is not None:

@@ -245,6 +245,10 @@ def person_outcomes(
         & (faults["person_id"].astype(str).str.strip() != "")
     ]
     rank = {g: i for i, g in enumerate(PERSON_GRADES)}
+    units_of = faults.groupby("person_id")["unit_id"].agg(
+        lambda u: "、".join(sorted(set(u)))
+    )
+    faults_of = faults.groupby("person_id").size()
     out: dict[str, dict] = {}
     touched: dict[str, int] = {}
     for rule in config.rules:
@@ -259,16 +263,13 @@ def person_outcomes(
         hit = counts[counts >= rule.faults_at_least]
         touched[rule.id] = len(hit)
         z, e = PERSON_GRADE_NAMES[rule.grade]
-        for person, n in hit.items():
-            units = "、".join(
-                sorted(faults.loc[faults["person_id"] == person, "unit_id"].unique())
-            )
+        for person, n in hit.items():  # persons a rule caps: a few dozen a year
             row = out.setdefault(
                 person,
                 {
                     "person_id": person,
-                    "unit_id": units,
-                    "faults": int((faults["person_id"] == person).sum()),
+                    "unit_id": units_of[person],
+                    "faults": int(faults_of[person]),
                     "proposed": "excellent",
                     "rule_ids": [],
                     "reason_zh": [],

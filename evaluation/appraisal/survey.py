@@ -23,39 +23,51 @@ def survey_scores(
     s = config.survey
     ballots = inputs.tables["ballots"]
     raters = inputs.tables["raters"]
-    points = ballots["answer"].map(lambda a: points_of(a, s.scale))
-    ballots = ballots.assign(points=points)
-    rows = []
-    for g in s.groups:  # groups × units: a city's few hundred cells
-        roster = raters[raters["rater_group"] == g.id]
+    ids = pd.Index(units["unit_id"], name="unit_id")
+    ballots = ballots.assign(
+        points=ballots["answer"].map(lambda a: points_of(a, s.scale))
+    )
+    frames = []
+    for g in s.groups:  # a handful of rater groups; units and ballots are vectorised
         mine = ballots[ballots["rater_group"] == g.id]
-        for unit in units["unit_id"]:
-            b = mine[mine["unit_id"] == unit]
-            valid = b["points"].dropna().to_numpy(dtype=float)
-            eligible = roster[roster["rater_unit"].fillna("") != unit]
-            trimmed = 0
-            x = np.sort(valid)
-            if g.trim and len(x) >= g.trim.min_ballots:
-                x, trimmed = x[g.trim.k : len(x) - g.trim.k], 2 * g.trim.k
-            enough = len(valid) >= g.min_respondents
-            rows.append(
+        by_unit = mine.groupby("unit_id")["points"]
+        n_ballots = mine.groupby("unit_id").size().reindex(ids, fill_value=0)
+        valid = by_unit.count().reindex(ids, fill_value=0)
+        # trimming: drop the k lowest and k highest valid ballots of a unit that has
+        # at least min_ballots of them
+        keep = mine["points"].notna()
+        trimmed = pd.Series(0, index=ids)
+        if g.trim:
+            n = mine["unit_id"].map(valid)
+            place = by_unit.rank(method="first")
+            cut = n >= g.trim.min_ballots
+            keep &= ~cut | ((place > g.trim.k) & (place <= n - g.trim.k))
+            trimmed = trimmed.where(valid < g.trim.min_ballots, 2 * g.trim.k)
+        mean = mine.loc[keep, "points"].groupby(mine.loc[keep, "unit_id"]).mean()
+        enough = valid >= g.min_respondents
+        roster = raters[raters["rater_group"] == g.id]
+        own = roster["rater_unit"].value_counts().reindex(ids, fill_value=0)
+        eligible = len(roster) - own  # the roster less the unit's own staff
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = (n_ballots / eligible).where(eligible > 0)
+        frames.append(
+            pd.DataFrame(
                 {
-                    "unit_id": unit,
+                    "unit_id": ids,
                     "rater_group": g.id,
-                    "ballots": len(b),
-                    "dont_know": int(b["points"].isna().sum()),
-                    "valid": len(valid),
-                    "trimmed": trimmed,
-                    "mean": float(x.mean()) if enough and len(x) else np.nan,
-                    "status": "sufficient" if enough else "insufficient",
-                    "eligible_raters": len(eligible),
-                    "response_rate": len(b) / len(eligible)
-                    if len(eligible)
-                    else np.nan,
+                    "ballots": n_ballots.to_numpy(),
+                    "dont_know": (n_ballots - valid).to_numpy(),
+                    "valid": valid.to_numpy(),
+                    "trimmed": trimmed.to_numpy(),
+                    "mean": mean.reindex(ids).where(enough).to_numpy(dtype=float),
+                    "status": np.where(enough, "sufficient", "insufficient"),
+                    "eligible_raters": eligible.to_numpy(),
+                    "response_rate": rate.to_numpy(dtype=float),
                     "weight": g.weight,
                 }
             )
-    groups = pd.DataFrame(rows)
+        )
+    groups = pd.concat(frames, ignore_index=True)
     used = groups["status"] == "sufficient"
     # insufficient groups: their weight is spread over the unit's sufficient groups
     total = groups["weight"].where(used, 0).groupby(groups["unit_id"]).transform("sum")

@@ -76,3 +76,15 @@ def test_national_benchmark_runs(capsys):
     ]  # fmt: skip
     assert (table["median_s"] > 0).all() and (table["peak_gib"] > 0).all()
     assert "9,600 reports" in capsys.readouterr().out
+
+
+def test_appraisal_benchmark_runs(capsys):
+    spec = importlib.util.spec_from_file_location(
+        "bench_appraisal", ROOT / "benchmarks" / "bench_appraisal.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    table = bench.main(["--repeats", "1"])
+    assert table["case"].tolist()[:2] == ["read inputs", "appraise"]
+    assert (table["median_ms"] > 0).all()
+    assert "4,243 ballots" in capsys.readouterr().out
