@@ -846,7 +846,8 @@ def letters_cmd(
     issuer: Annotated[
         str | None,
         typer.Option(
-            help="Who signs and receives appeals (default 市绩效考评委员会办公室)."
+            help="Who signs and receives appeals (default: `office` in the run's "
+            "appraisal.yaml, 市绩效考评委员会办公室)."
         ),
     ] = None,
     date: Annotated[
@@ -874,9 +875,7 @@ def letters_cmd(
             source = LT.load_letters(s, run_id, units=unit, viewer=viewer)
     except (KeyError, EvaluationError) as exc:
         raise _fail(str(exc).strip('"')) from None
-    paths = LT.write_letters(
-        source, out, issuer=issuer or LT.ISSUER, issued_on=issued_on, html=html
-    )
+    paths = LT.write_letters(source, out, issuer=issuer, issued_on=issued_on, html=html)
     typer.echo(f"wrote {len(paths)} letter(s) to {out}")
 
 

@@ -41,7 +41,7 @@ from .export import (
     time_zh,
 )
 
-#: who signs the letters and receives appeals (``--issuer`` changes it)
+#: who signs the letters and receives appeals when no appraisal.yaml says
 ISSUER = "市绩效考评委员会办公室"
 LEVELS = ("red", "orange", "yellow")
 PARTS = (
@@ -410,14 +410,16 @@ def write_letters(
     source: LetterSource,
     out: str | Path,
     *,
-    issuer: str = ISSUER,
+    issuer: str | None = None,
     issued_on=None,
     progress: bool = True,
     html: bool = False,
 ) -> list[Path]:
     """One PDF letter per unit of ``source`` (from :func:`load_letters`), in the
     run's order, into folder ``out``; with ``html`` the HTML beside each. A progress
-    bar counts the letters."""
+    bar counts the letters. ``issuer``: who signs and receives appeals (default: the
+    ``office`` of the run's appraisal.yaml)."""
+    issuer = issuer or source.config.office.name_zh
     from tqdm import tqdm
 
     from .report import write_pdf

@@ -254,6 +254,13 @@ class Grades(_Model):
         return self
 
 
+class Office(_Model):
+    """The office that signs the feedback letters and receives appeals (申诉)."""
+
+    name_zh: Text = "市绩效考评委员会办公室"
+    name_en: Text = "Office of the Municipal Performance Appraisal Committee"
+
+
 class Config(_Model):
     """``appraisal.yaml``."""
 
@@ -270,6 +277,7 @@ class Config(_Model):
     groups: tuple[AppraisalGroup, ...] = Field(min_length=1)
     rules: tuple[Rule, ...] = ()
     grades: Grades = Grades()
+    office: Office = Office()
 
     @model_validator(mode="after")
     def _consistent(self):

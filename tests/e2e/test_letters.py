@@ -421,3 +421,23 @@ def test_a_store_held_by_another_process_gives_a_clear_message(store, tmp_path):
         holder.communicate("", timeout=30)
     assert done.exit_code == 1
     assert "is in use by another process" in done.output
+
+
+def test_the_signing_office_comes_from_appraisal_yaml(store, tmp_path):
+    """A county office configures its own name once (appraisal.yaml ``office``):
+    the letter is signed by it and names it as the office that receives appeals."""
+    from dataclasses import replace
+
+    path, run, _ = store
+    with Store(path) as s:
+        source = LT.load_letters(s, run, units=["X09"])
+    assert source.config.office.name_zh == LT.ISSUER  # the shipped default
+    office = source.config.office.model_copy(update={"name_zh": "白水县考评办"})
+    county = replace(
+        source, config=source.config.model_copy(update={"office": office})
+    )
+    LT.write_letters(county, tmp_path, html=True, progress=False)
+    page = next(tmp_path.glob("*.html")).read_text(encoding="utf-8")
+    assert '<div class="issuer">白水县考评办</div>' in page  # the letterhead
+    assert "以白水县考评办的复核结论为准" in page  # who decides the appeals
+    assert LT.ISSUER not in page
