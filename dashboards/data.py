@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from dash.exceptions import PreventUpdate
 
+from evaluation.appraisal import dimension_gaps
 from evaluation.catalogue import Catalogue, parse_catalogue
 from evaluation.export import round_half_up
 from evaluation.publication import BEIJING, IN_FORCE_LABELS, STATUS_LABELS, Store
@@ -601,18 +602,11 @@ def effects(ap: Annual, lang: str) -> pd.Series:
 def unit_dimensions(ap: Annual, unit: str) -> pd.DataFrame:
     """A unit's year-end level-1 dimension scores and its appraisal group's median
     (``node_id, score, group_median``)."""
-    g = ap.grades.set_index("unit_id")
-    if unit not in g.index:
+    if unit not in set(ap.grades["unit_id"]):
         raise PreventUpdate
-    mates = g[g["group"] == g.at[unit, "group"]]
-    cols = [f"dim_{d}" for d in ap.dimensions]
-    return pd.DataFrame(
-        {
-            "node_id": ap.dimensions,
-            "score": g.loc[unit, cols].astype(float).to_numpy(),
-            "group_median": mates[cols].astype(float).median().to_numpy(),
-        }
-    )
+    gaps = dimension_gaps(ap.grades)
+    mine = gaps[gaps["unit_id"] == unit].set_index("node_id")
+    return mine.loc[list(ap.dimensions), ["score", "group_median"]].reset_index()
 
 
 def unit_rules(ap: Annual, unit: str) -> pd.DataFrame:

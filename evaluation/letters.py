@@ -27,6 +27,7 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
+from . import appraisal as A
 from . import periods as P
 from .appraisal import GRADE_NAMES, parse_config
 from .errors import EvaluationError
@@ -75,14 +76,14 @@ def dimension_gaps(grades: pd.DataFrame, unit: str, catalogue) -> pd.DataFrame:
     (rounded half up to 2 decimals) and ``gap = score − median`` of those, so the
     letter's numbers add up; NaN where the unit has no score.
     """
-    row = _row(grades, unit)
-    members = grades[grades["group"] == row["group"]]
+    _row(grades, unit)  # a clear error for an unknown unit
+    gaps = A.dimension_gaps(grades)
+    mine = gaps[gaps["unit_id"] == unit].set_index("node_id")
     rows = []
     for d in catalogue.top_dimensions():
-        col = f"dim_{d}"
-        if col not in grades:
+        if d not in mine.index:
             continue
-        score, median = published_numbers([row[col], members[col].median()])
+        score, median = published_numbers(mine.loc[d, ["score", "group_median"]])
         rows.append(
             {
                 "node_id": d,

@@ -54,6 +54,7 @@ from .appraisal import (
     PERSON_GRADES,
     Config,
     annual_period,
+    dimension_gaps,
     parse_config,
     weighted_mean,
 )
@@ -426,7 +427,12 @@ def render_html(
     rater_name = {g.id: (g.name_zh, g.name_en)[k] for g in config.survey.groups}
     dims = [c for c in grades.columns if c.startswith(DIM_PREFIX)]
     dim_names = [cat.name(c[len(DIM_PREFIX) :], lang) for c in dims]
-    medians = grades.groupby("group", sort=False)[dims].median()
+    gaps = dimension_gaps(grades)  # one group median, as letters and dashboard
+    medians = (
+        gaps.drop_duplicates(["group", "node_id"])
+        .pivot(index="group", columns="node_id", values="group_median")
+        .rename(columns=lambda d: f"{DIM_PREFIX}{d}")[dims]
+    )
     effect_col = "effect_zh" if k == 0 else "effect"
     effects = applied.groupby("unit_id", sort=False)[effect_col].agg(t["semi"].join)
     flags = _year_flags(result.flags, year)

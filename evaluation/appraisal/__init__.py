@@ -247,6 +247,31 @@ def appraise(config: Config, result: Result, inputs: Inputs) -> Appraisal:
     )
 
 
+def dimension_gaps(grades: pd.DataFrame) -> pd.DataFrame:
+    """Each unit's year-end level-1 dimension scores against its appraisal group's
+    median (units with a score; the unit itself included), as the committee report,
+    the feedback letters and the dashboard show them.
+
+    Long table ``unit_id, group, node_id, score, group_median, gap`` in the order of
+    ``grades`` and of the dimensions; NaN where the unit has no score.
+    """
+    dims = [c for c in grades.columns if c.startswith(DIMENSION_PREFIX)]
+    scores = grades[dims].astype(float)
+    medians = scores.groupby(grades["group"]).transform("median")
+    n = len(dims)
+    out = pd.DataFrame(
+        {
+            "unit_id": np.repeat(grades["unit_id"].to_numpy(), n),
+            "group": np.repeat(grades["group"].to_numpy(), n),
+            "node_id": np.tile([d[len(DIMENSION_PREFIX) :] for d in dims], len(grades)),
+            "score": scores.to_numpy().ravel(),
+            "group_median": medians.to_numpy().ravel(),
+        }
+    )
+    out["gap"] = out["score"] - out["group_median"]
+    return out
+
+
 def _mark_caps_that_change_nothing(applied: list[dict], table: pd.DataFrame) -> None:
     """A grade cap above the grade the score earns changes nothing: say so, so the
     committee sees which caps bind (the row stays: the unit is still not eligible)."""
@@ -271,6 +296,7 @@ __all__ = [
     "Config",
     "Inputs",
     "appraise",
+    "dimension_gaps",
     "groups_of",
     "load_config",
     "load_inputs",

@@ -645,3 +645,20 @@ def test_a_cap_above_the_grade_the_score_earns_says_it_changed_nothing():
     effects = ap.rules_applied.set_index("unit_id")["effect_zh"]
     assert effects["U1"] == "最高良好"  # 95 would be 优秀: the cap binds
     assert effects["U2"] == "最高良好（未改变等次）"  # 80 is 良好 by score already
+
+
+def test_dimension_gaps_against_the_group_median_by_hand():
+    grades = pd.DataFrame(
+        {
+            "unit_id": ["A", "B", "C", "X"],
+            "group": ["dep", "dep", "dep", "dis"],
+            "dim_d1": [60.0, 70.0, 90.0, 50.0],
+            "dim_d2": [80.0, float("nan"), 40.0, 70.0],
+        }
+    )
+    g = A.dimension_gaps(grades).set_index(["unit_id", "node_id"])
+    # dep: d1 median of 60, 70, 90 = 70; d2 median of 80, 40 (B has none) = 60
+    assert g.loc[("A", "d1"), ["group_median", "gap"]].tolist() == [70.0, -10.0]
+    assert g.loc[("C", "d2"), ["group_median", "gap"]].tolist() == [60.0, -20.0]
+    assert pd.isna(g.loc[("B", "d2"), "gap"])
+    assert g.loc[("X", "d1"), ["group_median", "gap"]].tolist() == [50.0, 0.0]  # alone
