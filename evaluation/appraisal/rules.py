@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..errors import ValidationFailed
 from .config import GRADE_NAMES, GRADES, PERSON_GRADE_NAMES, PERSON_GRADES, Config, Rule
 from .inputs import Inputs
 
@@ -153,8 +154,6 @@ def _veto(rule, events, inputs, table, pos, base, applied, names) -> None:
     """An event of a listed type in the year fails the unit, with its approval
     record (validated: who, when, document number); an event without one stops
     the appraisal with the unit and event named."""
-    from ..errors import ValidationFailed
-
     year_events = events[events["event_id"].isin(rule.events)]
     approvals = inputs.tables.get("vetoes")
     if approvals is None:
