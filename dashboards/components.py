@@ -313,26 +313,32 @@ def _badge_column(field: str, header: str, words: dict, lang: str) -> dict:
     """A coloured badge per code (risk level, grade), its word in ``lang``."""
     i = LANGS.index(lang)
     names = json.dumps({k: v[i] for k, v in words.items()}, ensure_ascii=False)
-    dark = ("#D55E00", "#0072B2", "#009E73")
     return {
         "field": field,
         "headerName": header,
         "width": 110,
         "valueFormatter": {"function": f"params.value ? {names}[params.value] : ''"},
-        "cellStyle": {
-            "styleConditions": [
-                {
-                    "condition": f"params.value === '{k}'",
-                    "style": {
-                        "background": v[2],
-                        "color": "white" if v[2] in dark else INK,
-                        "fontWeight": 600,
-                        "textAlign": "center",
-                    },
-                }
-                for k, v in words.items()
-            ]
-        },
+        "cellStyle": _badge_style("params.value", words),
+    }
+
+
+def _badge_style(code: str, words: dict) -> dict:
+    """AG Grid cell colours for the codes of ``words`` (code → (zh, en, colour)),
+    ``code`` the JavaScript expression of the cell's code; white text on dark."""
+    dark = ("#D55E00", "#0072B2", "#009E73")
+    return {
+        "styleConditions": [
+            {
+                "condition": f"{code} === '{k}'",
+                "style": {
+                    "background": v[2],
+                    "color": "white" if v[2] in dark else INK,
+                    "fontWeight": 600,
+                    "textAlign": "center",
+                },
+            }
+            for k, v in words.items()
+        ]
     }
 
 
@@ -536,7 +542,6 @@ def _grade_column(header: str, lang: str) -> dict:
     i = LANGS.index(lang)
     order = json.dumps(list(GRADE_WORDS))
     names = json.dumps({k: v[i] for k, v in GRADE_WORDS.items()}, ensure_ascii=False)
-    dark = ("#D55E00", "#0072B2", "#009E73")
     return {
         "colId": "final_grade",
         "headerName": header,
@@ -544,20 +549,7 @@ def _grade_column(header: str, lang: str) -> dict:
         "valueGetter": {"function": f"{order}.indexOf(params.data.final_grade)"},
         # parenthesised: a leading "{" would read as a block, not an object
         "valueFormatter": {"function": f"({names})[params.data.final_grade] || ''"},
-        "cellStyle": {
-            "styleConditions": [
-                {
-                    "condition": f"params.data.final_grade === '{k}'",
-                    "style": {
-                        "background": v[2],
-                        "color": "white" if v[2] in dark else INK,
-                        "fontWeight": 600,
-                        "textAlign": "center",
-                    },
-                }
-                for k, v in GRADE_WORDS.items()
-            ]
-        },
+        "cellStyle": _badge_style("params.data.final_grade", GRADE_WORDS),
     }
 
 

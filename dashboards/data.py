@@ -132,16 +132,25 @@ def result(run_id: str | None = None) -> Result:
     run_id = run_id or default_run()
     if run_id is None:
         raise PreventUpdate
+    _may_see(run_id, "dashboard")
+    return _load(run_id)
+
+
+def _may_see(run_id: str, what: str, kind: str | None = None) -> None:
+    """Stop the callback (``PreventUpdate``: no data in the response) unless the run
+    exists (of ``kind``) and is released, or a logged-in user views it: that view of
+    an unreleased run is recorded in the store as ``what``."""
     all_runs = _runs().set_index("run_id")
     if run_id not in all_runs.index:
         raise PreventUpdate
-    if all_runs.at[run_id, "status"] == "draft":
+    if kind is not None and all_runs.at[run_id, "kind"] != kind:
+        raise PreventUpdate
+    if all_runs.at[run_id, "status"] not in PUBLIC:
         who = user()
         if who is None:
             raise PreventUpdate
         with Store(_source) as s:
-            s.log_view(run_id, who, "dashboard")
-    return _load(run_id)
+            s.log_view(run_id, who, what)
 
 
 @cache
@@ -557,15 +566,7 @@ def appraisal(run_id: str | None) -> Annual:
     run_id = run_id or default_annual()
     if run_id is None or not is_store():
         raise PreventUpdate
-    all_runs = _runs().set_index("run_id")
-    if run_id not in all_runs.index or all_runs.at[run_id, "kind"] != "annual":
-        raise PreventUpdate
-    if all_runs.at[run_id, "status"] not in PUBLIC:
-        who = user()
-        if who is None:
-            raise PreventUpdate
-        with Store(_source) as s:
-            s.log_view(run_id, who, "dashboard: appraisal")
+    _may_see(run_id, "dashboard: appraisal", kind="annual")
     return _appraisal(run_id)
 
 

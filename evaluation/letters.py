@@ -134,7 +134,7 @@ def warning_summary(warnings: pd.DataFrame, unit: str, year, catalogue) -> dict:
         "counts": counts,
         "total": sum(counts.values()),
         "latest_period": latest,
-        "latest_period_zh": period_zh(latest) if latest else "",
+        "latest_period_zh": P.name_zh(latest) if latest else "",
         "latest": rows,
     }
 
@@ -154,7 +154,7 @@ def open_items(ledger: pd.DataFrame, unit: str, catalogue, name: str) -> list[di
                 "node": _node_name(catalogue, r.node_id),
                 "level": r.level,
                 "level_zh": WORDS.get(r.level, (r.level,))[0],
-                "opened": period_zh(r.opened_period),
+                "opened": P.name_zh(r.opened_period),
                 "due": date_zh(r.due),
                 "first_due": date_zh(r.first_due),
                 "late": late,
@@ -203,7 +203,7 @@ def quality_flags(flags: pd.DataFrame, unit: str, year, catalogue) -> list[dict]
     f = f.assign(_k=[P.sort_key(p) for p in f["period"]])
     return [
         {
-            "period": period_zh(r.period),
+            "period": P.name_zh(r.period),
             "check": WORDS.get(r.check, (r.check,))[0],
             "indicator": _node_name(catalogue, r.indicator_id)
             if _text(r.indicator_id)
@@ -450,27 +450,6 @@ def write_letters(
 
 
 # ------------------------------------------------------------------- helpers
-def period_zh(label) -> str:
-    """``2025`` → 2025年度, ``2025-M03`` → 2025年3月, ``2025-Q1`` → 2025年第一季度,
-    ``2025-H2`` → 2025年下半年, ``2025-B2`` → 2025年3—4月."""
-    if not _text(label):
-        return ""
-    m = re.fullmatch(r"(\d{4})(?:-([MBQH])(\d{1,2}))?", str(label))
-    if m is None:
-        return str(label)
-    year, letter, n = m.group(1), m.group(2), m.group(3)
-    if letter is None:
-        return f"{year}年度"
-    n = int(n)
-    if letter == "M":
-        return f"{year}年{n}月"
-    if letter == "Q":
-        return f"{year}年第{'一二三四'[n - 1]}季度"
-    if letter == "H":
-        return f"{year}年{'上下'[n - 1]}半年"
-    return f"{year}年{2 * n - 1}—{2 * n}月"
-
-
 def comparison_text(strengths: pd.DataFrame, weaknesses: pd.DataFrame) -> list[str]:
     """The strengths and weaknesses in sentences (one paragraph each), furthest from
     the group median first."""
@@ -543,7 +522,6 @@ __all__ = [
     "letter_name",
     "load_letters",
     "open_items",
-    "period_zh",
     "quality_flags",
     "render_letter",
     "strengths_weaknesses",

@@ -164,3 +164,24 @@ def expected_counts(
     # month m ends a report iff m % size == 0; none if the period is shorter
     counts = (last // size - (first - 1) // size).where(eval_size >= size, 0)
     return pd.Series(counts.to_numpy(dtype=int), index=periods.values)
+
+
+def name_zh(label) -> str:
+    """``2025`` → 2025年度, ``2025-M03`` → 2025年3月, ``2025-Q1`` → 2025年第一季度,
+    ``2025-H2`` → 2025年下半年, ``2025-B2`` → 2025年3—4月."""
+    if label is None or pd.isna(label) or not str(label).strip():
+        return ""
+    m = re.fullmatch(r"(\d{4})(?:-([MBQH])(\d{1,2}))?", str(label))
+    if m is None:
+        return str(label)
+    year, letter, n = m.group(1), m.group(2), m.group(3)
+    if letter is None:
+        return f"{year}年度"
+    n = int(n)
+    if letter == "M":
+        return f"{year}年{n}月"
+    if letter == "Q":
+        return f"{year}年第{'一二三四'[n - 1]}季度"
+    if letter == "H":
+        return f"{year}年{'上下'[n - 1]}半年"
+    return f"{year}年{2 * n - 1}—{2 * n}月"

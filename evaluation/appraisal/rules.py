@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .. import periods as P
 from ..errors import ValidationFailed
 from .config import GRADE_NAMES, GRADES, PERSON_GRADE_NAMES, PERSON_GRADES, Config, Rule
 from .inputs import Inputs
@@ -184,7 +185,7 @@ def _veto(rule, events, inputs, table, pos, base, applied, names) -> None:
                 "unit_id": r.unit_id,
                 "effect": "fail (veto)",
                 "effect_zh": "一票否决，不合格",
-                "reason_zh": f"{rule.name_zh}：{r.period}发生{zh}，一票否决",
+                "reason_zh": f"{rule.name_zh}：{P.name_zh(r.period)}发生{zh}，一票否决",
                 "reason_en": f"{rule.name_en}: {en} in {r.period}, veto",
                 "approved_by": a["approved_by"],
                 "approved_on": a["approved_on"],

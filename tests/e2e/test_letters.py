@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from evaluation import appraisal as A
 from evaluation import letters as LT
+from evaluation import periods as P
 from evaluation.cli import app
 from evaluation.publication import Store
 
@@ -226,7 +227,7 @@ def test_the_appeal_window_before_and_after_notice():
      ("2025-H1", "2025年上半年"), ("2025-B2", "2025年3—4月")],
 )  # fmt: skip
 def test_period_labels_in_chinese(label, text):
-    assert LT.period_zh(label) == text
+    assert P.name_zh(label) == text
 
 
 # ------------------------------------------------------ the sample's annual run
@@ -433,9 +434,7 @@ def test_the_signing_office_comes_from_appraisal_yaml(store, tmp_path):
         source = LT.load_letters(s, run, units=["X09"])
     assert source.config.office.name_zh == LT.ISSUER  # the shipped default
     office = source.config.office.model_copy(update={"name_zh": "白水县考评办"})
-    county = replace(
-        source, config=source.config.model_copy(update={"office": office})
-    )
+    county = replace(source, config=source.config.model_copy(update={"office": office}))
     LT.write_letters(county, tmp_path, html=True, progress=False)
     page = next(tmp_path.glob("*.html")).read_text(encoding="utf-8")
     assert '<div class="issuer">白水县考评办</div>' in page  # the letterhead

@@ -409,6 +409,8 @@ def test_a_veto_needs_its_approval_record_and_then_fails_the_unit():
     g = ap.grades.set_index("unit_id")
     assert g.loc["U5", "grade_by_score"] == "excellent"
     assert g.loc["U5", "final_grade"] == "fail"
+    reason = ap.rules_applied.query("rule_id == 'veto'")["reason_zh"].iloc[0]
+    assert reason == "规则veto：2025年8月发生事故，一票否决"  # the period in words
 
 
 # ------------------------------------------------------------ quota, groups
