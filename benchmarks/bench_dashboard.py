@@ -27,7 +27,7 @@ from timing import timed  # noqa: E402
 import evaluation as ev  # noqa: E402
 from dashboards import app as dashboard  # noqa: E402
 from evaluation.generate import generate_city, write_city  # noqa: E402
-from evaluation.store import save_result  # noqa: E402
+from evaluation.publish.store import save_result  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timing import timed  # noqa: E402
 
 import evaluation as ev  # noqa: E402
-from evaluation.matrix import score_matrix  # noqa: E402
+from evaluation.scoring.matrix import score_matrix  # noqa: E402
 
 
 def catalogue(n_ind: int, n_dims: int = 5) -> ev.Catalogue:

@@ -91,7 +91,7 @@ def case(name: str, folder: Path, n_ind: int, repeats: int) -> dict:
 
     from bench_scoring import catalogue
 
-    from evaluation import distributed, national
+    from evaluation.scale import distributed, national
 
     cat = catalogue(n_ind)
     units = pd.read_parquet(folder / "units.parquet")

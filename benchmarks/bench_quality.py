@@ -41,8 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import evaluation as ev  # noqa: E402
 from evaluation import periods as P  # noqa: E402
-from evaluation import quality as Q  # noqa: E402
 from evaluation.generate import generate_city, inject_anomalies  # noqa: E402
+from evaluation.risk import quality as Q  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FOUND_BY = {

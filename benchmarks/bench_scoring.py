@@ -33,8 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timing import timed  # noqa: E402
 
 import evaluation as ev  # noqa: E402
-from evaluation import quality  # noqa: E402
-from evaluation.io import Dataset  # noqa: E402
+from evaluation.intake.io import Dataset  # noqa: E402
+from evaluation.risk import quality  # noqa: E402
 
 METHODS = ["minmax", "goalposts", "zscore", "target"]
 ROLLUPS = ["mean", "sum", "last", "mean"]

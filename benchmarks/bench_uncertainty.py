@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timing import timed  # noqa: E402
 
 import evaluation as ev  # noqa: E402
-from evaluation import uncertainty as U  # noqa: E402
+from evaluation.analysis import uncertainty as U  # noqa: E402
 from evaluation.result import Provenance, Result  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,8 +13,8 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from evaluation.catalogue import Catalogue
-from evaluation.export import HEADERS, NOTES
-from evaluation.plots import FONT_FAMILY
+from evaluation.publish.export import HEADERS, NOTES
+from evaluation.publish.plots import FONT_FAMILY
 
 LANGS = ("zh", "en")
 #: Peer-group dropdown value for "all groups"; cannot clash with an id (ids start a-z).

@@ -20,10 +20,15 @@ from dash.exceptions import PreventUpdate
 
 from evaluation.appraisal import dimension_gaps
 from evaluation.catalogue import Catalogue, parse_catalogue
-from evaluation.export import round_half_up
-from evaluation.publication import BEIJING, IN_FORCE_LABELS, STATUS_LABELS, Store
+from evaluation.publish.export import round_half_up
+from evaluation.publish.publication import (
+    BEIJING,
+    IN_FORCE_LABELS,
+    STATUS_LABELS,
+    Store,
+)
+from evaluation.publish.store import load_result
 from evaluation.result import Result
-from evaluation.store import load_result
 
 FOLDER_RUN = "result"  #: the run id of a result folder
 _source: Path | None = None
@@ -224,7 +229,7 @@ def league(run_id: str | None, period: str, peer_group: str | None) -> pd.DataFr
     table["grade"] = table["unit_id"].map(final)
     u = uncertainty(run_id)
     if u is not None and period == r.period:  # intervals are for the run's period
-        from evaluation.uncertainty import rank_range
+        from evaluation.analysis.uncertainty import rank_range
 
         table["rank_interval"] = table["unit_id"].map(rank_range(u))
     for lang in ("zh", "en"):
@@ -403,7 +408,7 @@ def whatif(
     """Composite and rank under other level-1 weights: the weighted mean of each
     unit's dimension scores over the dimensions it has (weights renormalised, as
     the published arithmetic composite). Never saved."""
-    from evaluation.rank import rank_units
+    from evaluation.scoring.rank import rank_units
 
     w = pd.Series(weights).reindex(matrix.columns).fillna(0.0).to_numpy()
     x = matrix.to_numpy(dtype=float)

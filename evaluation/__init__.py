@@ -7,12 +7,12 @@
 >>> result.league_table()                                      # doctest: +SKIP
 """
 
-from .catalogue import Catalogue, load_catalogue, parse_catalogue
-from .errors import CatalogueError, EvaluationError, ValidationFailed
-from .io import Dataset, load_dataset, read_observations, write_dataset
-from .pipeline import rebuild, run, score
-from .result import Provenance, Result
-from .validate import check_dataset, validate_dataset
+from evaluation.catalogue import Catalogue, load_catalogue, parse_catalogue
+from evaluation.errors import CatalogueError, EvaluationError, ValidationFailed
+from evaluation.intake.io import Dataset, load_dataset, read_observations, write_dataset
+from evaluation.intake.validate import check_dataset, validate_dataset
+from evaluation.pipeline import rebuild, run, score
+from evaluation.result import Provenance, Result
 
 __all__ = [
     "Catalogue",

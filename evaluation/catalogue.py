@@ -26,8 +26,8 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import CatalogueError
-from .periods import FREQUENCIES
+from evaluation.errors import CatalogueError
+from evaluation.periods import FREQUENCIES
 
 Frequency = Literal["monthly", "bimonthly", "quarterly", "half_year", "annual"]
 Direction = Literal["higher", "lower"]
@@ -76,7 +76,7 @@ class AHP(_Model):
 
     @model_validator(mode="after")
     def _square_reciprocal_consistent(self):
-        from .weights import ahp, most_inconsistent
+        from evaluation.scoring.weights import ahp, most_inconsistent
 
         n = len(self.children)
         problems: list[tuple[tuple, object, str]] = []

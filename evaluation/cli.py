@@ -17,11 +17,12 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from . import ledger as L
-from . import quality as Q
-from .catalogue import Catalogue, load_catalogue
-from .errors import CatalogueError, EvaluationError, ValidationFailed
-from .export import (
+from evaluation.catalogue import Catalogue, load_catalogue
+from evaluation.errors import CatalogueError, EvaluationError, ValidationFailed
+from evaluation.intake.io import load_dataset
+from evaluation.intake.validate import validate_dataset
+from evaluation.pipeline import run
+from evaluation.publish.export import (
     LANGS,
     RISK_TABLES,
     media_table,
@@ -29,10 +30,9 @@ from .export import (
     write_media_csv,
     write_text_csv,
 )
-from .io import load_dataset
-from .pipeline import run
-from .store import load_result, save_result
-from .validate import validate_dataset
+from evaluation.publish.store import load_result, save_result
+from evaluation.risk import ledger as L
+from evaluation.risk import quality as Q
 
 app = typer.Typer(
     help="Government department performance evaluation: validate agency data, score "
@@ -96,7 +96,7 @@ def _cluster(dask: bool, scheduler: str | None):
     if not (dask or scheduler):
         yield None
         return
-    from .distributed import connect
+    from evaluation.scale.distributed import connect
 
     with connect(scheduler) as client:
         yield client
@@ -333,9 +333,9 @@ def export(
             )
         ranges = None
         if rank_range:
-            from .uncertainty import Spec
-            from .uncertainty import rank_range as ranges_of
-            from .uncertainty import run as uncertain
+            from evaluation.analysis.uncertainty import Spec
+            from evaluation.analysis.uncertainty import rank_range as ranges_of
+            from evaluation.analysis.uncertainty import run as uncertain
 
             ranges = ranges_of(uncertain(res, Spec(), period=period).summary)
         table = media_table(
@@ -419,7 +419,7 @@ def _annual(
 ):
     """A stored Result and, with an appraisal folder, its year-end appraisal (every
     input problem reported, in full to ``report``, before anything is stored)."""
-    from . import appraisal as A
+    from evaluation import appraisal as A
 
     res = load_result(result_folder)
     if appraisal is None:
@@ -444,7 +444,7 @@ NoticeDays = Annotated[
 
 
 def _say_release(run_id: str, status: str, store: Path) -> None:
-    from .publication import Store
+    from evaluation.publish.publication import Store
 
     if status == "published":
         typer.echo(f"published {run_id} (final, in force)")
@@ -509,7 +509,7 @@ def publish(
     (public notice) that `finalise` closes. One run per kind and period is in force:
     a new result for a kind and period already released is a correction
     (--supersedes RUN --reason …). Released runs never change."""
-    from .publication import Store
+    from evaluation.publish.publication import Store
 
     if (result is None) == (run is None):
         raise _fail("give a RESULT folder (a new run) or --run ID (a draft)", 2)
@@ -531,8 +531,8 @@ def publish(
                     reason,
                 )
                 if uncertainty_draws:
-                    from .uncertainty import Spec
-                    from .uncertainty import run as uncertain
+                    from evaluation.analysis.uncertainty import Spec
+                    from evaluation.analysis.uncertainty import run as uncertain
 
                     params["uncertainty"] = uncertain(res, Spec(n=uncertainty_draws))
                 run = s.add_run(
@@ -566,7 +566,7 @@ def finalise(
     """Close the 公示 (public notice) of an annual run and publish it (final, in
     force). Refused while the window is open (Beijing time), while an appeal case is
     undecided, or when one was upheld (release the corrected version instead)."""
-    from .publication import Store
+    from evaluation.publish.publication import Store
 
     try:
         with Store(store) as s:
@@ -580,7 +580,7 @@ def finalise(
 def runs(store: StoreOpt = DEFAULT_STORE) -> None:
     """List the runs in the store: status (草稿 draft, 公示中 under notice, 已发布
     final), in force (现行), the 公示 dates, version, what each supersedes."""
-    from .publication import Store, status_words
+    from evaluation.publish.publication import Store, status_words
 
     with Store(store) as s:
         table = s.runs()
@@ -619,7 +619,7 @@ def diff(
     out: Annotated[Path | None, typer.Option(help="Write the changes (CSV).")] = None,
 ) -> None:
     """What changed for whom between two runs (scores, ranks, grades)."""
-    from .publication import Store
+    from evaluation.publish.publication import Store
 
     try:
         with Store(store) as s:
@@ -651,7 +651,7 @@ def appeal(
     """File an appeal or correction: a new draft version that supersedes RUN_ID.
     RUN_ID stays in force (or under notice) until the new version is released; an
     annual correction opens its own 公示 (public notice) when released."""
-    from .publication import Store
+    from evaluation.publish.publication import Store
 
     try:
         res, ap = _annual(result, appraisal, appraisal_config, report)
@@ -685,7 +685,7 @@ def appeal_case(
 ) -> None:
     """Record an appeal (申诉) against a run under 公示 (public notice): refused
     outside the window or for a unit the run does not grade."""
-    from .publication import Store
+    from evaluation.publish.publication import Store
 
     try:
         with Store(store) as s:
@@ -714,7 +714,7 @@ def decide(
 ) -> None:
     """Record the review (复核) of an appeal case: upheld or rejected, once. An
     upheld case is answered by a corrected version (`evaluation appeal`)."""
-    from .publication import Store
+    from evaluation.publish.publication import Store
 
     try:
         with Store(store) as s:
@@ -736,7 +736,7 @@ def cases(
     store: StoreOpt = DEFAULT_STORE,
 ) -> None:
     """List appeal cases (申诉) and their decisions (复核)."""
-    from .publication import DECISION_LABELS, Store
+    from evaluation.publish.publication import DECISION_LABELS, Store
 
     with Store(store) as s:
         table = s.cases(run_id)
@@ -771,8 +771,8 @@ def report(
 ) -> None:
     """The committee report of an annual run: grades, distribution, rules and their
     sources, a page per department (HTML and PDF)."""
-    from . import report as R
-    from .publication import Store
+    from evaluation.publish import report as R
+    from evaluation.publish.publication import Store
 
     if lang not in ("zh", "en"):
         raise _fail("--lang must be zh or en", 2)
@@ -815,8 +815,8 @@ def grades_cmd(
 ) -> None:
     """The grades table of an annual run for the appraisal committee and the press:
     rank in group, 考/评/议, deductions, bonus, score, grade, dimension scores."""
-    from .export import check_grades_request, export_grades
-    from .publication import Store
+    from evaluation.publish.export import check_grades_request, export_grades
+    from evaluation.publish.publication import Store
 
     try:
         check_grades_request(out, persons, lang)
@@ -861,8 +861,8 @@ def letters_cmd(
     rectification items, rules applied, data-quality flags, how to appeal."""
     import pandas as pd
 
-    from . import letters as LT
-    from .publication import Store
+    from evaluation.publish import letters as LT
+    from evaluation.publish.publication import Store
 
     issued_on = None
     if date is not None:
@@ -947,7 +947,7 @@ def uncertainty(
 ) -> None:
     """Monte Carlo rank intervals (and Sobol sensitivity) over the catalogue's
     open choices; vectorised, seeded, replayable."""
-    from . import uncertainty as U
+    from evaluation.analysis import uncertainty as U
 
     try:
         spec = U.Spec(
@@ -1018,7 +1018,7 @@ def national_cmd(
     import shutil
     import tempfile
 
-    from . import distributed, national
+    from evaluation.scale import distributed, national
 
     cat = _catalogue(catalogue)
     try:
@@ -1065,7 +1065,12 @@ def generate(
 ) -> None:
     """Generate a synthetic city (seeded) in the agencies' file formats, with the
     last whole year's appraisal inputs in OUT/appraisal/."""
-    from .generate import generate_appraisal, generate_city, write_appraisal, write_city
+    from evaluation.generate import (
+        generate_appraisal,
+        generate_city,
+        write_appraisal,
+        write_city,
+    )
 
     cat = _catalogue(catalogue)
     tables = generate_city(

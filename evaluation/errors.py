@@ -28,8 +28,7 @@ class CatalogueError(EvaluationError):
         files = self.problems["file"].unique() if n else []
         what = files[0] if len(files) == 1 else "catalogue"  # the file at fault
         super().__init__(
-            f"{what} has {n} problem{'s' if n != 1 else ''}:\n  "
-            + "\n  ".join(lines)
+            f"{what} has {n} problem{'s' if n != 1 else ''}:\n  " + "\n  ".join(lines)
         )
 
 

@@ -57,9 +57,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import periods
-from .catalogue import Catalogue, ContextSeries, Indicator
-from .io import ZH_HEADERS
+from evaluation import periods
+from evaluation.catalogue import Catalogue, ContextSeries, Indicator
+from evaluation.intake.io import ZH_HEADERS
 
 UNIT_COLUMNS = ["unit_id", "name_zh", "name_en", "peer_group", "level", "parent_id"]
 OBSERVATION_COLUMNS = ["unit_id", "period", "indicator_id", "value", "reported_at"]

@@ -17,19 +17,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import ledger as L
-from . import periods as P
-from . import quality, risk
-from .aggregate import Aggregated, aggregate
-from .catalogue import COMPOSITE, Catalogue, load_catalogue
-from .errors import EvaluationError
-from .io import Dataset, load_dataset
-from .normalise import normalise
-from .prepare import as_matrix, insufficient_units, prepare, scored_indicators
-from .rank import rank_change, rank_units
-from .result import Provenance, Result, Step
-from .treat import treat
-from .validate import validate_dataset
+from evaluation import periods as P
+from evaluation.catalogue import COMPOSITE, Catalogue, load_catalogue
+from evaluation.errors import EvaluationError
+from evaluation.intake.io import Dataset, load_dataset
+from evaluation.intake.validate import validate_dataset
+from evaluation.result import Provenance, Result, Step
+from evaluation.risk import ledger as L
+from evaluation.risk import quality
+from evaluation.risk import rules as risk
+from evaluation.scoring.aggregate import Aggregated, aggregate
+from evaluation.scoring.normalise import normalise
+from evaluation.scoring.prepare import (
+    as_matrix,
+    insufficient_units,
+    prepare,
+    scored_indicators,
+)
+from evaluation.scoring.rank import rank_change, rank_units
+from evaluation.scoring.treat import treat
 
 log = logging.getLogger(__name__)
 KEY = ["period", "unit_id"]

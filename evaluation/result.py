@@ -8,8 +8,8 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from .catalogue import Catalogue
-from .risk import node_values
+from evaluation.catalogue import Catalogue
+from evaluation.risk.rules import node_values
 
 
 @dataclass(frozen=True)
@@ -194,7 +194,7 @@ class Result:
         ]
         table = table[cols].reset_index(drop=True)
         if intervals is not None:
-            from .uncertainty import rank_range
+            from evaluation.analysis.uncertainty import rank_range
 
             by_unit = intervals.set_index("unit_id")
             at = table.columns.get_loc("rank") + 1
@@ -210,7 +210,7 @@ class Result:
         level-1 weights ± 25 % by default); see :func:`evaluation.uncertainty.run`
         for ``options`` (``draws``, ``client`` …). Its ``summary`` goes to
         :meth:`league_table` as ``intervals``."""
-        from . import uncertainty as U
+        from evaluation.analysis import uncertainty as U
 
         return U.run(self, spec or U.Spec(), period=period or self.period, **options)
 

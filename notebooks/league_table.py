@@ -28,8 +28,8 @@ out_dir = "data/output"
 
 # %%
 import evaluation as ev
-from evaluation import plots
-from evaluation.export import media_table, write_media_csv
+from evaluation.publish import plots
+from evaluation.publish.export import media_table, write_media_csv
 
 catalogue = ev.load_catalogue(catalogue_path)
 data = ev.load_dataset(dataset_path)
@@ -85,7 +85,7 @@ path, result.provenance.run_at, result.digest()[:12]
 # flags on the reports. None of them changes a score.
 
 # %%
-from evaluation.export import risk_table
+from evaluation.publish.export import risk_table
 
 risk_table(result, "warnings", lang="zh").head(10)
 
@@ -96,7 +96,7 @@ plots.plot_risk_heatmap(result, lang="zh")
 plots.plot_warnings_timeline(result, lang="zh")
 
 # %%
-from evaluation import ledger
+from evaluation.risk import ledger
 
 result.ledger["status"].value_counts(), ledger.reminders(result.ledger).head()
 

@@ -17,8 +17,8 @@ from dash import ALL, Input, Output, State, callback, dcc, html, no_update
 
 from dashboards import components, data
 from evaluation.appraisal import GRADE_NAMES
-from evaluation.export import round_half_up
-from evaluation.plots import FONT_FAMILY, PALETTE
+from evaluation.publish.export import round_half_up
+from evaluation.publish.plots import FONT_FAMILY, PALETTE
 
 dash.register_page(
     __name__, path="/appraisal", name="Appraisal", title="年度考评 · Annual appraisal"
@@ -710,4 +710,3 @@ def _num(value) -> float | None:
     """A number for JSON (NaN → None: the bar is left out)."""
     v = float(value)
     return None if v != v else v
-

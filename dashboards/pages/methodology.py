@@ -13,9 +13,9 @@ import plotly.graph_objects as go
 from dash import Input, Output, callback, dcc, html
 
 from dashboards import components, data
-from evaluation import weights as W
 from evaluation.catalogue import COMPOSITE
-from evaluation.plots import FONT_FAMILY
+from evaluation.publish.plots import FONT_FAMILY
+from evaluation.scoring import weights as W
 
 dash.register_page(
     __name__, path="/methodology", name="Methodology", title="方法 · Methodology"

@@ -14,8 +14,8 @@ from dash import Input, Output, callback, dcc, html
 
 from dashboards import components, data
 from dashboards.components import NO_BAR
-from evaluation.export import WORDS, round_half_up
-from evaluation.plots import FONT_FAMILY, PALETTE
+from evaluation.publish.export import WORDS, round_half_up
+from evaluation.publish.plots import FONT_FAMILY, PALETTE
 
 dash.register_page(
     __name__, path_template="/unit/<unit_id>", name="Profile", title="单位 · Profile"
@@ -309,4 +309,3 @@ def _list(items, lang, id_):
     if not items:
         return html.P(t("none", lang), id=id_)
     return html.Ul([html.Li(x) for x in items], id=id_)
-

@@ -10,8 +10,8 @@ import dash
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboards import components, data
-from evaluation import plots
-from evaluation.export import media_csv_bytes, media_table
+from evaluation.publish import plots
+from evaluation.publish.export import media_csv_bytes, media_table
 
 dash.register_page(__name__, path="/", name="Rankings", title="排名 · Rankings")
 

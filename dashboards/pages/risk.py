@@ -9,8 +9,8 @@ import dash
 from dash import Input, Output, callback, dcc, html
 
 from dashboards import components, data
-from evaluation import plots
-from evaluation.export import risk_table
+from evaluation.publish import plots
+from evaluation.publish.export import risk_table
 
 dash.register_page(__name__, path="/risk", name="Risk", title="风险 · Risk")
 

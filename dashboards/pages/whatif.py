@@ -13,8 +13,8 @@ import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 
 from dashboards import components, data
-from evaluation.export import round_half_up
-from evaluation.plots import FONT_FAMILY, PALETTE
+from evaluation.publish.export import round_half_up
+from evaluation.publish.plots import FONT_FAMILY, PALETTE
 
 dash.register_page(
     __name__, path="/what-if", name="What-if", title="权重模拟 · What-if"

@@ -25,10 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import periods as P
-from ..errors import EvaluationError
-from ..result import Result
-from .config import (
+from evaluation import periods as P
+from evaluation.appraisal.config import (
     GRADE_NAMES,
     GRADES,
     PERSON_GRADE_NAMES,
@@ -38,10 +36,18 @@ from .config import (
     load_config,
     parse_config,
 )
-from .grades import apply_overrides, apply_quota, by_score, group_rank, worst
-from .inputs import FILES, Inputs, load_inputs, validate_inputs
-from .rules import apply_unit_rules, person_outcomes, rules_table
-from .survey import survey_scores
+from evaluation.appraisal.grades import (
+    apply_overrides,
+    apply_quota,
+    by_score,
+    group_rank,
+    worst,
+)
+from evaluation.appraisal.inputs import FILES, Inputs, load_inputs, validate_inputs
+from evaluation.appraisal.rules import apply_unit_rules, person_outcomes, rules_table
+from evaluation.appraisal.survey import survey_scores
+from evaluation.errors import EvaluationError
+from evaluation.result import Result
 
 GRADE_COLUMNS = [
     "group",

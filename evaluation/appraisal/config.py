@@ -17,8 +17,8 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ..catalogue import _path
-from ..errors import CatalogueError
+from evaluation.catalogue import _path
+from evaluation.errors import CatalogueError
 
 Grade = Literal["excellent", "good", "pass", "fail"]
 #: unit grades, best first (优秀、良好、合格、不合格)

@@ -8,8 +8,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 
-from .config import GRADE_NAMES, GRADES, Config, Quota
-from .inputs import Inputs
+from evaluation.appraisal.config import GRADE_NAMES, GRADES, Config, Quota
+from evaluation.appraisal.inputs import Inputs
 
 
 def by_score(score: pd.Series, config: Config) -> np.ndarray:

@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import ValidationFailed
-from ..io import _matching, read_table
-from .config import GRADES, Config
+from evaluation.appraisal.config import GRADES, Config
+from evaluation.errors import ValidationFailed
+from evaluation.intake.io import _matching, read_table
 
 #: file → (required columns, optional columns)
 FILES: dict[str, tuple[list[str], list[str]]] = {

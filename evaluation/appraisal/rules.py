@@ -11,10 +11,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import periods as P
-from ..errors import ValidationFailed
-from .config import GRADE_NAMES, GRADES, PERSON_GRADE_NAMES, PERSON_GRADES, Config, Rule
-from .inputs import Inputs
+from evaluation import periods as P
+from evaluation.appraisal.config import (
+    GRADE_NAMES,
+    GRADES,
+    PERSON_GRADE_NAMES,
+    PERSON_GRADES,
+    Config,
+    Rule,
+)
+from evaluation.appraisal.inputs import Inputs
+from evaluation.errors import ValidationFailed
 
 RULE_COLUMNS = [
     "rule_id",

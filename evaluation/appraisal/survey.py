@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .config import Config
-from .inputs import Inputs
+from evaluation.appraisal.config import Config
+from evaluation.appraisal.inputs import Inputs
 
 
 def survey_scores(

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 import evaluation as ev
-from evaluation.rank import rank_units
+from evaluation.scoring.rank import rank_units
 
 HERE = Path(__file__).resolve().parent
 COLUMNS = {

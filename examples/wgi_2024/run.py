@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 import evaluation as ev
-from evaluation.export import round_half_up
+from evaluation.publish.export import round_half_up
 
 HERE = Path(__file__).resolve().parent
 

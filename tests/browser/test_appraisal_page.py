@@ -13,7 +13,7 @@ import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboards.app import create_app
-from evaluation.publication import Store
+from evaluation.publish.publication import Store
 from tests.dashboards.test_appraisal_page import V1, V2, build_store
 
 pytestmark = pytest.mark.browser

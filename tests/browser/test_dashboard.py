@@ -8,8 +8,8 @@ import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboards.app import create_app
-from evaluation.export import media_csv_bytes, media_table
-from evaluation.store import save_result
+from evaluation.publish.export import media_csv_bytes, media_table
+from evaluation.publish.store import save_result
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(__file__).parent / "screenshots"

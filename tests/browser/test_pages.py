@@ -15,7 +15,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.security import generate_password_hash
 
 from dashboards.app import create_app
-from evaluation.publication import Store
+from evaluation.publish.publication import Store
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(__file__).parent / "screenshots"

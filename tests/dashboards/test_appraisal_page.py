@@ -23,7 +23,7 @@ from dashboards import app as dashboard
 from dashboards import data
 from dashboards.components import leaf_columns
 from evaluation import appraisal as A
-from evaluation.publication import Store
+from evaluation.publish.publication import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 USERS = {"wang": generate_password_hash("s3cret-pass")}

@@ -9,8 +9,8 @@ import pytest
 
 from dashboards import app as dashboard
 from dashboards.components import ALL_GROUPS
-from evaluation.export import media_csv_bytes, media_table
-from evaluation.store import save_result
+from evaluation.publish.export import media_csv_bytes, media_table
+from evaluation.publish.store import save_result
 
 BOM = b"\xef\xbb\xbf"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dashboards import data
-from evaluation.store import save_result
+from evaluation.publish.store import save_result
 
 
 def test_period_rule_and_overdue_first(sample_result, tmp_path):

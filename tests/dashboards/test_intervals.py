@@ -7,9 +7,9 @@ import importlib
 import numpy as np
 
 from dashboards import app as dashboard
-from evaluation import plots
-from evaluation import uncertainty as U
-from evaluation.publication import Store
+from evaluation.analysis import uncertainty as U
+from evaluation.publish import plots
+from evaluation.publish.publication import Store
 
 
 def test_stored_intervals_show_in_the_grid(sample_result, tmp_path):

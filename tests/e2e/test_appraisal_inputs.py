@@ -230,7 +230,7 @@ def test_an_excel_workbook_is_read_and_checked_like_the_csv(result, tmp_path):
         "测试",
     )
     assert done.exit_code == 0, done.output
-    from evaluation.publication import Store
+    from evaluation.publish.publication import Store
 
     tables = []
     for path in (store, csv_store):

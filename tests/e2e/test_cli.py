@@ -249,7 +249,7 @@ def test_report_and_ranking_csv_neutralise_formulas(tmp_path, tiny_yaml):
 
 
 def test_uncertainty_and_the_rank_range_column(tmp_path, sample_result):
-    from evaluation.store import save_result
+    from evaluation.publish.store import save_result
 
     folder = save_result(sample_result, tmp_path / "result")
     out = tmp_path / "ranks.csv"
@@ -282,7 +282,7 @@ def test_uncertainty_and_the_rank_range_column(tmp_path, sample_result):
 def test_uncertainty_draws_imputation_winsorisation_and_dirichlet_weights(
     tmp_path, sample_result
 ):
-    from evaluation.store import save_result
+    from evaluation.publish.store import save_result
 
     folder = save_result(sample_result, tmp_path / "result")
     draws = tmp_path / "draws.csv"
@@ -307,7 +307,7 @@ def test_uncertainty_draws_imputation_winsorisation_and_dirichlet_weights(
 
 
 def test_flags_are_listed_and_a_decision_is_recorded(tmp_path, sample_result):
-    from evaluation.store import save_result
+    from evaluation.publish.store import save_result
 
     folder = save_result(sample_result, tmp_path / "result")
     book = tmp_path / "decisions.csv"

@@ -2,7 +2,7 @@
 
 Tiny catalogue, quarterly, a1 (higher is better): orange at 70, red at 60; items are
 due 100 days (orange) or 91 days (red) after the period's end. The script, worked out
-by hand from the rules in ``evaluation/ledger.py``:
+by hand from the rules in ``evaluation/risk/ledger.py``:
 
 =========  ======================================  ==================================
 step       data / command                          ledger
@@ -32,8 +32,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from evaluation import ledger as L
 from evaluation.errors import EvaluationError
+from evaluation.risk import ledger as L
 
 from ..conftest import TINY, TINY_UNITS, write_dataset
 

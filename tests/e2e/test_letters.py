@@ -19,10 +19,10 @@ import pytest
 from typer.testing import CliRunner
 
 from evaluation import appraisal as A
-from evaluation import letters as LT
 from evaluation import periods as P
 from evaluation.cli import app
-from evaluation.publication import Store
+from evaluation.publish import letters as LT
+from evaluation.publish.publication import Store
 
 from ..conftest import ROOT
 

@@ -18,7 +18,7 @@ import sys
 import pytest
 
 from evaluation.errors import EvaluationError
-from evaluation.publication import Store, reproduce
+from evaluation.publish.publication import Store, reproduce
 
 from ..conftest import ROOT
 

@@ -19,11 +19,11 @@ from typer.testing import CliRunner
 
 import evaluation as ev
 from evaluation import appraisal as A
-from evaluation import report as R
-from evaluation import uncertainty as U
+from evaluation.analysis import uncertainty as U
 from evaluation.catalogue import parse_catalogue
 from evaluation.cli import app
-from evaluation.publication import Store
+from evaluation.publish import report as R
+from evaluation.publish.publication import Store
 
 from ..conftest import ROOT
 

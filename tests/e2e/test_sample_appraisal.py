@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from evaluation import appraisal as A
 from evaluation.cli import app
-from evaluation.publication import Store
+from evaluation.publish.publication import Store
 
 from ..conftest import ROOT
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import evaluation as ev
-from evaluation.export import media_csv_bytes, media_table, write_media_csv
-from evaluation.store import load_result, save_result
+from evaluation.publish.export import media_csv_bytes, media_table, write_media_csv
+from evaluation.publish.store import load_result, save_result
 
 from ..conftest import ROOT
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from evaluation import appraisal as A
 
-from ..unit.test_appraisal import UNITS, config, inputs, result
+from ..appraisal.test_appraisal import UNITS, config, inputs, result
 
 scores = st.lists(
     st.floats(0, 100, allow_nan=False), min_size=len(UNITS), max_size=len(UNITS)

@@ -24,11 +24,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 import evaluation as ev
-from evaluation import publication
-from evaluation.publication import Store
+from evaluation.publish import publication
+from evaluation.publish.publication import Store
 
 from ..conftest import TINY, TINY_ROWS, TINY_UNITS, write_dataset
-from ..unit.test_publication import graded
+from ..publish.test_publication import graded
 
 PERIODS = ("2024", "2025")
 UNITS = ("U1", "U2", "U3", "U9")  # U9 is not graded: its appeals are refused

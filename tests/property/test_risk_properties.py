@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import evaluation as ev
-from evaluation import ledger as L
-from evaluation import risk
+from evaluation.risk import ledger as L
+from evaluation.risk import rules as risk
 
 from ..conftest import TINY
 

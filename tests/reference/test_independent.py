@@ -23,7 +23,7 @@ from scipy.stats import rankdata
 from sklearn.preprocessing import minmax_scale
 
 import evaluation as ev
-from evaluation.rank import rank_units
+from evaluation.scoring.rank import rank_units
 
 pytestmark = pytest.mark.shared_data
 

@@ -24,8 +24,8 @@ import numpy as np
 import pytest
 from scipy.stats import rankdata
 
-from evaluation import mcda
-from evaluation import weights as W
+from evaluation.scoring import mcda
+from evaluation.scoring import weights as W
 
 pytestmark = pytest.mark.shared_data
 
@@ -318,7 +318,7 @@ def test_bad_options_are_refused():
 
 
 def test_benefit_of_the_doubt_hand_solved():
-    from evaluation.mcda import bod
+    from evaluation.scoring.mcda import bod
 
     # A and B are each best on one criterion: both efficient. C = (0.4, 0.4):
     # max 0.4 w1 + 0.4 w2 s.t. w1 + 0.5 w2 <= 1, 0.5 w1 + w2 <= 1 -> w1 = w2 = 2/3,
@@ -338,7 +338,7 @@ def test_benefit_of_the_doubt_hand_solved():
 
 
 def test_copeland_hand_cases():
-    from evaluation.mcda import copeland
+    from evaluation.scoring.mcda import copeland
 
     x = np.array([[3.0, 1.0], [2.0, 2.0], [1.0, 3.0]])
     # equal weights: every pair splits one criterion each -> all ties -> 0.5

@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 import evaluation as ev
-from evaluation import weights as W
+from evaluation.scoring import weights as W
 
 from ..conftest import load_example
 
@@ -308,7 +308,7 @@ def test_topsis_and_vikor_nodes_equal_the_kernels_on_the_childrens_scores():
 
 
 def test_benefit_of_the_doubt_node_equals_the_kernel():
-    from evaluation.mcda import bod
+    from evaluation.scoring.mcda import bod
 
     out = score(catalogue(aggregation={"method": "bod", "lower": 0.1, "upper": 0.5}))
     np.testing.assert_allclose(
@@ -339,7 +339,7 @@ def test_pca_node_weights_are_never_negative():
 
 
 def test_copeland_node_equals_the_kernel():
-    from evaluation.mcda import copeland
+    from evaluation.scoring.mcda import copeland
 
     out = score(catalogue(aggregation={"method": "copeland"}))
     np.testing.assert_allclose(

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 import evaluation as ev
-from evaluation import risk
+from evaluation.risk import rules as risk
 
 
 def test_robust_z_levels_match_oflog_bands(shared_data, tiny_raw):

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation import uncertainty as U
+from evaluation.analysis import uncertainty as U
 
 from ..conftest import load_example
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evaluation import weights as W
+from evaluation.scoring import weights as W
 
 pytestmark = pytest.mark.shared_data
 

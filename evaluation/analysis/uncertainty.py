@@ -1,0 +1,850 @@
+"""Uncertainty and sensitivity of the ranking: how much do the catalogue's open
+choices move each unit?
+
+Monte Carlo over the choices (COINr's design): each draw perturbs node weights at
+chosen levels (uniform multipliers ``1 + (2U − 1)·f``, or Dirichlet weights around the
+nominal ones), picks an imputation rule, a winsorisation limit, a normalisation and an
+aggregation method, and may leave out one indicator. Per unit: nominal rank, mean and
+median rank, the 5–95 % rank interval and score interval.
+
+Vectorised: each combination of imputation, winsorisation and normalisation options
+is imputed, treated and normalised once (:func:`prepare`). A block of draws is then
+aggregated for **draws × units at once**: on complete data with arithmetic means the
+hierarchy collapses to each draw's effective indicator weights and one matrix product;
+otherwise node by node (a loop over the few dozen nodes, never over draws), with the
+pipeline's coverage rule and combining kernel. Products run in blocks of a fixed
+number of draws, so any set of draws replays bit for bit from its table, whatever the
+chunking.
+
+Sensitivity: Sobol first-order and total indices of the mean absolute rank shift
+(or any unit's rank) on a Saltelli design (SALib's design and estimators,
+vectorised), with bootstrap intervals.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from evaluation.catalogue import COMPOSITE, Aggregation, Catalogue, parse_catalogue
+from evaluation.errors import EvaluationError
+from evaluation.result import Result
+from evaluation.scoring.aggregate import RELATIVE, _combine
+from evaluation.scoring.normalise import normalise
+from evaluation.scoring.prepare import (
+    _apply_missing_rules,
+    as_matrix,
+    insufficient_units,
+)
+from evaluation.scoring.rank import TIE_DECIMALS
+from evaluation.scoring.treat import treat
+
+CATALOGUE = "catalogue"  #: "as the catalogue says" (the published choice)
+NO_TREATMENT = "none"  #: winsorisation option: no outlier treatment at all
+WEIGHTINGS = ("uniform", "dirichlet")
+BLOCK = 128  #: draws per matrix product (fixed, so results never depend on chunking)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """The choices left open, and how many draws.
+
+    ``weight_levels``: depths whose node weights are perturbed (1 = level-1
+    dimensions, 2 = the next level …; indicators sit at their depth).
+    ``weights``: ``uniform`` multiplies each weight by ``1 + (2U − 1)·weight_noise``;
+    ``dirichlet`` draws each perturbed sibling set as ``Dirichlet(concentration ·
+    w_nominal)`` (mean: the nominal weights; larger concentration, less spread).
+    ``normalisations`` / ``aggregations`` / ``imputations`` (indicators' ``missing``
+    rule) / ``winsorisations`` (``none``, or a COINr ``winmax`` such as ``3``): options
+    drawn uniformly; ``catalogue`` means each indicator's (node's) own. ``exclude``:
+    draw one indicator to leave out, or none (each with equal chance). Lists are
+    accepted (a stored spec is plain data).
+    """
+
+    n: int = 1000
+    seed: int = 0
+    weight_noise: float = 0.25
+    weight_levels: tuple[int, ...] = (1,)
+    normalisations: tuple[str, ...] = (CATALOGUE,)
+    aggregations: tuple[str, ...] = (CATALOGUE,)
+    exclude: bool = False
+    chunk: int = 200  #: draws per vectorised block
+    imputations: tuple[str, ...] = (CATALOGUE,)
+    winsorisations: tuple[str, ...] = (CATALOGUE,)
+    weights: str = "uniform"
+    concentration: float = 50.0
+
+    def __post_init__(self):
+        for name in ("weight_levels", "normalisations", "aggregations", "imputations"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        limits = tuple(str(o) for o in self.winsorisations)  # 3 and "3" alike
+        object.__setattr__(self, "winsorisations", limits)
+        if self.weights not in WEIGHTINGS:
+            raise EvaluationError(
+                f"weights must be one of {list(WEIGHTINGS)}, got {self.weights!r}"
+            )
+        if self.concentration <= 0:
+            raise EvaluationError(
+                f"concentration must be > 0, got {self.concentration}"
+            )
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """Per-draw composites (draws × units), their ranks, and a per-unit summary."""
+
+    period: str
+    units: list[str]
+    spec: dict  #: the Spec as plain data (stored with a published run)
+    draws: pd.DataFrame
+    scores: np.ndarray
+    ranks: np.ndarray  #: float32 (exact integers), NaN where unranked
+    nominal: pd.Series
+    summary: pd.DataFrame = field(repr=False)
+
+
+def draw_table(result: Result, spec: Spec) -> pd.DataFrame:
+    """The explicit draws: one row per draw, one column per choice.
+
+    Columns ``w:<node>`` (weight multipliers of the nominal weights), ``normalisation``,
+    ``aggregation``, ``exclude`` (an indicator id or empty), ``imputation``,
+    ``winsorisation``. Pass it back to :func:`run` to replay.
+    """
+    rng = np.random.default_rng(spec.seed)
+    cat = result.catalogue
+    nodes = _perturbed(cat, spec.weight_levels)
+    if spec.weights == "dirichlet":
+        cols = _dirichlet(cat, nodes, spec.concentration, spec.n, rng)
+    else:
+        cols = {
+            f"w:{n}": 1 + (2 * rng.random(spec.n) - 1) * spec.weight_noise
+            for n in nodes
+        }
+
+    def pick(options) -> np.ndarray:
+        return np.asarray(list(options), dtype=object)[
+            rng.integers(0, len(options), spec.n)
+        ]
+
+    cols["normalisation"] = pick(spec.normalisations)
+    cols["aggregation"] = pick(spec.aggregations)
+    cols["exclude"] = pick(_exclusions(cat, spec.exclude) or [""])
+    cols["imputation"] = pick(spec.imputations)
+    cols["winsorisation"] = pick(spec.winsorisations)
+    return pd.DataFrame(cols).rename_axis("draw")
+
+
+def run(
+    result: Result,
+    spec: Spec = Spec(),
+    *,
+    period: str | None = None,
+    draws: pd.DataFrame | None = None,
+    progress: bool = False,
+    model: _Model | None = None,
+    client=None,
+) -> Uncertainty:
+    """Run the draws (``spec``'s, or an explicit ``draws`` table) for ``period``.
+
+    ``model`` (from :func:`prepare`) skips the once-per-analysis setup (imputing,
+    treating and normalising the period for each option) when analyses repeat.
+    ``client`` (a ``dask.distributed.Client``) spreads the blocks of draws over its
+    workers (:mod:`.distributed`); the scores are the same as in this process.
+    """
+    period = period or result.period
+    table = _with_defaults(draws if draws is not None else draw_table(result, spec))
+    if model is None or model.period != period or not model.covers(table):
+        model = prepare(result, period, **_options(table))
+    if client is not None:
+        from evaluation.scale.distributed import composite_blocks
+
+        scores = composite_blocks(client, model, table, spec.chunk)
+    else:
+        scores = _scores(model, table, spec.chunk, progress=progress)
+    return _finish(result, spec, period, model.units, table, scores)
+
+
+def prepare(
+    result: Result,
+    period: str,
+    normalisations: tuple[str, ...] = (CATALOGUE,),
+    *,
+    imputations: tuple[str, ...] = (CATALOGUE,),
+    winsorisations: tuple[str, ...] = (CATALOGUE,),
+) -> _Model:
+    """What every draw shares, computed once: the period's indicator scores under
+    each combination of the options (imputed, treated, normalised), the hierarchy,
+    the coverage and imputation limits. Picklable; ``model.composite(draws)`` scores
+    any block of a draw table (draws × units)."""
+    return _Model(
+        result,
+        period,
+        imputations=tuple(dict.fromkeys(imputations)),
+        winsorisations=tuple(dict.fromkeys(str(w) for w in winsorisations)),
+        normalisations=tuple(dict.fromkeys(normalisations)),
+    )
+
+
+def rank_range(summary: pd.DataFrame) -> pd.Series:
+    """``3 (2–5)``: nominal rank and its 5–95 % interval, per unit; interpolated
+    percentiles are widened to whole places (5 % down, 95 % up), never narrowed."""
+
+    def text(r) -> str:
+        if pd.isna(r.nominal_rank):
+            return ""
+        low, high = math.floor(r.rank_q05), math.ceil(r.rank_q95)
+        return f"{int(r.nominal_rank)} ({low}–{high})"
+
+    return pd.Series([text(r) for r in summary.itertuples()], index=summary["unit_id"])
+
+
+def _scores(model, table: pd.DataFrame, chunk: int, *, progress=False) -> np.ndarray:
+    """``model.composite`` over ``table`` in chunks of ``chunk`` draws."""
+    chunk = max(1, chunk)
+    scores = np.empty((len(table), len(model.units)))
+    chunks = range(0, len(table), chunk)
+    if progress:
+        from tqdm import tqdm
+
+        chunks = tqdm(chunks, desc="uncertainty", unit="chunk")
+    for start in chunks:
+        part = table.iloc[start : start + chunk]
+        scores[start : start + len(part)] = model.composite(part)
+    return scores
+
+
+def _finish(
+    result: Result,
+    spec: Spec,
+    period: str,
+    units: list[str],
+    table: pd.DataFrame,
+    scores: np.ndarray,
+) -> Uncertainty:
+    """Scores (draws × units, in ``table``'s order) → ranks, summary, Uncertainty.
+
+    The tail every caller shares (also one that scored blocks elsewhere)."""
+    ranks = _ranks(scores)
+    nominal = result.ranks[result.ranks["period"] == period].set_index("unit_id")
+    nominal = nominal["rank"].reindex(units)
+    summary = _summary(units, scores, ranks, nominal)
+    plain = {
+        k: list(v) if isinstance(v, tuple) else v for k, v in spec.__dict__.items()
+    }
+    return Uncertainty(period, units, plain, table, scores, ranks, nominal, summary)
+
+
+# ---------------------------------------------------------------- sensitivity
+def sensitivity(
+    result: Result,
+    spec: Spec = Spec(),
+    *,
+    period: str | None = None,
+    n: int = 1024,  # a power of 2 keeps the Sobol points balanced
+    output: str = "mean_abs_shift",
+    seed: int = 0,
+    model: _Model | None = None,
+    resamples: int = 100,
+) -> pd.DataFrame:
+    """Sobol indices (first order ``S1`` and total ``ST``, with 95 % bootstrap
+    intervals from ``resamples`` resamples) of ``output``: the mean absolute rank
+    shift from the nominal ranking, or a unit id (its rank). Saltelli design with
+    ``n`` base samples (SALib's design); each discrete choice is one factor cut into
+    equal parts; Dirichlet weights are one factor per child (its gamma quantile)."""
+    period = period or result.period
+    cat = result.catalogue
+    nodes = _perturbed(cat, spec.weight_levels)
+    names = [f"w:{x}" for x in nodes]
+    dirichlet = spec.weights == "dirichlet"
+    bounds = [[0.0, 1.0] if dirichlet else [-1.0, 1.0]] * len(nodes)
+    options = {
+        "normalisation": list(spec.normalisations),
+        "aggregation": list(spec.aggregations),
+        "exclude": _exclusions(cat, spec.exclude),
+        "imputation": list(spec.imputations),
+        "winsorisation": list(spec.winsorisations),
+    }
+    discrete = [k for k, v in options.items() if len(v) > 1]
+    names += discrete
+    bounds += [[0.0, 1.0]] * len(discrete)
+    x = _saltelli(np.array(bounds), n, seed)
+    if dirichlet:
+        u = np.clip(x[:, : len(nodes)], 1e-12, 1 - 1e-12)
+        table = pd.DataFrame(_dirichlet(cat, nodes, spec.concentration, u=u))
+    else:
+        table = pd.DataFrame(
+            {f"w:{nd}": 1 + x[:, i] * spec.weight_noise for i, nd in enumerate(nodes)}
+        )
+    for k, v in options.items():
+        if k in discrete:
+            j = names.index(k)
+            table[k] = np.asarray(v, dtype=object)[
+                np.minimum((x[:, j] * len(v)).astype(int), len(v) - 1)
+            ]
+        else:
+            table[k] = v[0] if v else ""
+    table = _with_defaults(table)
+    if model is None or model.period != period or not model.covers(table):
+        model = prepare(result, period, **_options(table))
+    # one product for many draws: the memory of a chunk of 4M cells at most
+    chunk = max(spec.chunk, 4_000_000 // len(model.units))
+    ranks = _ranks(_scores(model, table, chunk))
+    if output == "mean_abs_shift":
+        nominal = result.ranks[result.ranks["period"] == period].set_index("unit_id")
+        nominal = (
+            nominal["rank"].reindex(model.units).to_numpy(dtype=float, na_value=np.nan)
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a draw with no ranks
+            y = np.nanmean(np.abs(ranks - nominal[None, :]), axis=1)
+    else:
+        y = ranks[:, model.units.index(output)].astype(float)
+    s1, s1_conf, st, st_conf = _sobol(
+        y, len(names), resamples=resamples, rng=np.random.default_rng(seed)
+    )
+    return pd.DataFrame(
+        {"factor": names, "S1": s1, "S1_conf": s1_conf, "ST": st, "ST_conf": st_conf}
+    )
+
+
+def _saltelli(bounds: np.ndarray, n: int, seed) -> np.ndarray:
+    """SALib's Saltelli design without second order, vectorised: scrambled Sobol'
+    points (A | B), then per base point the rows A, AB_1 … AB_k (A with column j
+    from B), B; scaled to ``bounds`` (k × 2)."""
+    from scipy.stats import qmc
+
+    k = len(bounds)
+    base = qmc.Sobol(d=2 * k, scramble=True, seed=seed).random(n)
+    a, b = base[:, :k], base[:, k:]
+    x = np.repeat(a[:, None, :], k + 2, axis=1)
+    x[:, 1 + np.arange(k), np.arange(k)] = b
+    x[:, -1] = b
+    return bounds[:, 0] + x.reshape(-1, k) * (bounds[:, 1] - bounds[:, 0])
+
+
+def _sobol(y: np.ndarray, k: int, *, resamples: int, rng, conf: float = 0.95):
+    """Saltelli (2010) first-order and Jansen total indices from a Saltelli design's
+    outputs (rows A, AB_1 … AB_k, B per base sample; SALib's layout and estimators,
+    output standardised), with the bootstrap of every factor vectorised."""
+    from scipy.stats import norm
+
+    y = y.reshape(-1, k + 2)
+    y = (y - y.mean()) / (y.std() or 1.0)
+    a, ab, b = y[:, :1], y[:, 1:-1], y[:, -1:]
+
+    def indices(a, ab, b):  # (…, N, 1), (…, N, k) → (…, k)
+        var = np.var(np.concatenate([a, b], axis=-2), axis=-2)
+        diff = ab - a
+        with np.errstate(invalid="ignore", divide="ignore"):
+            s1 = np.mean(b * diff, axis=-2) / var
+            st = 0.5 * np.mean(diff * diff, axis=-2) / var
+        return np.nan_to_num(s1), np.nan_to_num(st)
+
+    s1, st = indices(a, ab, b)
+    r = rng.integers(0, len(y), (resamples, len(y)))
+    bs1, bst = indices(a[r], ab[r], b[r])
+    z = norm.ppf(0.5 + conf / 2)
+    return s1, z * bs1.std(axis=0, ddof=1), st, z * bst.std(axis=0, ddof=1)
+
+
+# ------------------------------------------------------------------ the model
+class _Model:
+    """Everything that does not change between draws, computed once."""
+
+    def __init__(
+        self,
+        result: Result,
+        period: str,
+        *,
+        imputations: tuple[str, ...],
+        winsorisations: tuple[str, ...],
+        normalisations: tuple[str, ...],
+    ):
+        cat = result.catalogue
+        unsupported = [
+            m.method
+            for m in (how for _, how in cat.methods.values())
+            if m.method in RELATIVE
+        ]
+        if unsupported:
+            raise EvaluationError(
+                f"uncertainty analysis supports mean-type aggregations; the catalogue "
+                f"uses {sorted(set(unsupported))}"
+            )
+        non_manual = [n for n, (w, _) in cat.methods.items() if w.method != "manual"]
+        if non_manual:
+            raise EvaluationError(
+                "uncertainty analysis perturbs manual weights; nodes "
+                f"{non_manual} derive theirs from the data"
+            )
+        _check_limits(cat, winsorisations)
+        self.catalogue = cat
+        self.period = period
+        self.units = list(result.units["unit_id"])
+        self.options = {
+            "imputation": imputations,
+            "winsorisation": winsorisations,
+            "normalisation": normalisations,
+        }
+        self.x, self.too_imputed = [], []  # per combination: U × I scores, U mask
+        for imp in imputations:  # a few options: impute, treat, normalise once each
+            matrix, zero, prepared = _imputed(result, period, imp)
+            rows = prepared["period"] == period
+            bad = insufficient_units(prepared[rows], cat.settings).droplevel("period")
+            bad = np.asarray(bad.reindex(self.units, fill_value=False), dtype=bool)
+            for win in winsorisations:
+                treated = None
+                for norm in normalisations:
+                    if imp == win == norm == CATALOGUE:
+                        x = _published(result, period, self.units, list(matrix))
+                    else:
+                        if treated is None:
+                            treated = treat(matrix, _variant(cat, winsorisation=win))[0]
+                        variant = _variant(
+                            cat, normalisation=norm, imputation=imp, winsorisation=win
+                        )
+                        x = normalise(treated, variant, zero_score=zero).to_numpy()
+                    self.x.append(np.ascontiguousarray(x, dtype=float))
+                    self.too_imputed.append(bad)
+        self.ids = list(matrix.columns)
+        self.complete = [not np.isnan(x).any() for x in self.x]
+        nodes = cat.nodes
+        self.parent = nodes["parent"].to_dict()
+        depth, local = nodes["depth"].to_dict(), nodes["local_weight"].to_dict()
+        need = {**nodes["min_coverage"].to_dict(), COMPOSITE: cat.settings.min_coverage}
+        dims = nodes.index[nodes["kind"] == "dimension"]
+        order = [*sorted(dims, key=lambda d: -depth[d]), COMPOSITE]
+        column = {k: j for j, k in enumerate(self.ids)}
+        available, self.tree = set(self.ids), []
+        for parent in order:  # which children apply in the period, and their weights
+            kids = [k for k, p in self.parent.items() if p == parent and k in available]
+            if kids:
+                cols = np.array([column.get(k, -1) for k in kids])  # -1: a dimension
+                base = np.array([local[k] for k in kids])
+                self.tree.append((parent, kids, cols, base, need[parent]))
+                available.add(parent)
+        self.depth_order = sorted(  # parents before children
+            (k for k in nodes.index if k in available), key=depth.get
+        )
+
+    def covers(self, draws: pd.DataFrame) -> bool:
+        """Whether every option in ``draws`` was prepared."""
+        return all(set(_uniques(draws[k])) <= set(v) for k, v in self.options.items())
+
+    def composite(self, draws: pd.DataFrame) -> np.ndarray:
+        """Composite scores (draws × units) of a block of draws (a draw table's rows).
+
+        Draws sharing their data options and aggregation are scored together; the
+        loops are over those few groups and over the hierarchy's nodes.
+        """
+        draws = _with_defaults(draws)
+        d = len(draws)
+        named = [c for c in draws.columns if c.startswith("w:")]
+        mult = draws[named].to_numpy(dtype=float)
+        at = {c[2:]: j for j, c in enumerate(named)}
+        weights = {}  # each node's children's weights per draw: base × multiplier
+        for parent, kids, _, base, _ in self.tree:
+            m = np.ones((d, len(kids)))
+            for j, k in enumerate(kids):
+                if k in at:
+                    m[:, j] = mult[:, at[k]]
+            weights[parent] = base * m
+        gone = _positions(draws["exclude"], self.ids)
+        code = np.zeros(d, dtype=np.int64)  # which prepared combination, per draw
+        for key, opts in self.options.items():
+            where = _positions(draws[key], opts)
+            if (where < 0).any():
+                raise EvaluationError(
+                    f"{key} options {sorted(set(_uniques(draws[key])) - set(opts))} "
+                    f"were not prepared (prepared: {list(opts)})"
+                )
+            code = code * len(opts) + where
+        agg, methods = pd.factorize(draws["aggregation"].to_numpy())
+        group = code * len(methods) + agg
+        kinds = np.unique(group)
+        if len(kinds) == 1:  # one group: no gathering
+            k, a = divmod(int(kinds[0]), len(methods))
+            return self._group(k, methods[a], weights, gone)
+        out = np.empty((d, len(self.units)))
+        for g in kinds:  # a few groups of draws
+            rows = np.flatnonzero(group == g)
+            k, a = divmod(int(g), len(methods))
+            w = {p: v[rows] for p, v in weights.items()}
+            out[rows] = self._group(k, methods[a], w, gone[rows])
+        return out
+
+    def _group(self, k: int, agg: str, w: dict, gone: np.ndarray) -> np.ndarray:
+        """Draws with data combination ``k`` and aggregation option ``agg``."""
+        cat = self.catalogue
+        how = {
+            p: cat.methods[p][1] if agg == CATALOGUE else Aggregation(method=agg)
+            for p, *_ in self.tree
+        }
+        x = self.x[k]
+        if self.complete[k] and all(m.method == "arithmetic" for m in how.values()):
+            score = _product(self._effective(w, gone), x)
+            np.clip(score, 0.0, 100.0, out=score)
+        else:
+            score = self._nodes(x, how, w, gone)
+        score[:, self.too_imputed[k]] = np.nan
+        return score
+
+    def _effective(self, w: dict, gone: np.ndarray) -> np.ndarray:
+        """Each draw's effective indicator weights (draws × indicators) on complete
+        data with arithmetic means: renormalised over the children present (an
+        indicator left out, a node below its coverage) and multiplied down the
+        hierarchy. A draw whose composite fails coverage gets NaN weights."""
+        d = len(gone)
+        alive, share = {}, {}
+        for parent, kids, cols, _, need in self.tree:  # deepest first
+            present = np.column_stack(
+                [
+                    gone != c if c >= 0 else alive[k]
+                    for k, c in zip(kids, cols, strict=True)
+                ]
+            )
+            wp = np.where(present, w[parent], 0.0)
+            den = wp.sum(axis=1)
+            alive[parent] = den / w[parent].sum(axis=1) >= need - 1e-12
+            share[parent] = wp / np.where(den > 0, den, 1.0)[:, None]
+        eff = {COMPOSITE: np.where(alive[COMPOSITE], 1.0, np.nan)}
+        out = np.empty((d, len(self.ids)))
+        for parent, kids, cols, _, _ in reversed(self.tree):  # parents first
+            part = eff[parent][:, None] * share[parent]
+            leaf = cols >= 0
+            out[:, cols[leaf]] = part[:, leaf]
+            eff.update({k: part[:, j] for j, k in enumerate(kids) if cols[j] < 0})
+        return out
+
+    def _nodes(self, x, how: dict, w: dict, gone: np.ndarray) -> np.ndarray:
+        """Node by node up the hierarchy (missing data, or non-arithmetic means):
+        arrays draws × units (× children); indicator nodes of arithmetic means are two
+        matrix products (weighted sum, and weight present)."""
+        d = len(gone)
+        have_x = ~np.isnan(x)
+        values: dict[str, np.ndarray] = {}
+        for parent, kids, cols, _, need in self.tree:  # deepest first: the only loop
+            wt, method = w[parent], how[parent]
+            out_j = [j for j, c in enumerate(cols) if c >= 0]
+            hit = np.zeros(wt.shape, dtype=bool)  # the draw leaves this child out
+            for j in out_j:
+                hit[:, j] = gone == cols[j]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                if method.method == "arithmetic" and (cols >= 0).all():
+                    wp = np.where(hit, 0.0, wt)
+                    den = _product(wp, have_x[:, cols].astype(float))
+                    score = _product(wp, np.where(have_x[:, cols], x[:, cols], 0.0))
+                    score /= den
+                else:
+                    child = [
+                        np.where(hit[:, j, None], np.nan, x[None, :, c])
+                        if c >= 0
+                        else values[kid]
+                        for j, (kid, c) in enumerate(zip(kids, cols, strict=True))
+                    ]
+                    present = [~np.isnan(v) for v in child]
+                    den = sum(p * wt[:, j, None] for j, p in enumerate(present))
+                    if method.method == "arithmetic":
+                        score = sum(
+                            np.where(p, v, 0.0) * wt[:, j, None]
+                            for j, (p, v) in enumerate(zip(present, child, strict=True))
+                        )
+                        score = score / den
+                    else:
+                        stack = np.stack(child, axis=-1)
+                        have = ~np.isnan(stack)
+                        wn = np.where(have, wt[:, None, :], 0.0) / den[..., None]
+                        score = _combine(
+                            method,
+                            stack.reshape(-1, len(kids)),
+                            wn.reshape(-1, len(kids)),
+                            parent,
+                        ).reshape(d, -1)
+                score = np.clip(score, 0.0, 100.0)
+                cov = den / wt.sum(axis=1)[:, None]
+            score[~(cov >= need - 1e-12)] = np.nan
+            values[parent] = score
+        return values[COMPOSITE]
+
+
+def _product(w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``w @ x.T`` (draws × units) in blocks of exactly ``BLOCK`` draws (the last one
+    padded), so every BLAS call has one shape and a draw's bits never depend on its
+    neighbours."""
+    w = np.ascontiguousarray(w, dtype=float)
+    xt = x.T
+    out = np.empty((len(w), x.shape[0]))
+    for start in range(0, len(w), BLOCK):
+        part = w[start : start + BLOCK]
+        if len(part) == BLOCK:
+            np.matmul(part, xt, out=out[start : start + BLOCK])
+        else:
+            pad = np.zeros((BLOCK, w.shape[1]))
+            pad[: len(part)] = part
+            out[start:] = (pad @ xt)[: len(part)]
+    return out
+
+
+# ------------------------------------------------------------- ranks, summary
+def _ranks(scores: np.ndarray) -> np.ndarray:
+    """Ranks within each draw (1 = best; ties at 9 decimals share the better place;
+    NaN: none), float32 (exact below 2**24 units).
+
+    Scores lie in [0, 100], so ``rint(score · 1e9)`` (what rounding to 9 decimals
+    compares) fits 37 bits: packed above the unit's position into one int64, a plain
+    sort of each draw gives the order and the ties at once (faster than an argsort
+    and a gather). Rows of draws run in parallel threads (numpy releases the GIL).
+    """
+    u = scores.shape[1]
+    bits = max(1, (u - 1).bit_length())
+    if bits > 63 - _KEY_BITS:
+        raise EvaluationError(f"too many units to rank in one draw: {u}")
+    out = np.empty(scores.shape, dtype=np.float32)
+    position = np.arange(u, dtype=np.int64)
+
+    def block(rows: slice) -> None:
+        s = scores[rows]
+        with np.errstate(invalid="ignore"):
+            key = _TOP - np.rint(s * 10.0**TIE_DECIMALS)  # higher score, smaller key
+        key[np.isnan(s)] = _NONE  # unranked: last
+        packed = np.sort((key.astype(np.int64) << bits) | position, axis=1)
+        key = packed >> bits
+        start = np.ones(key.shape, dtype=bool)  # first of a run of equal scores
+        start[:, 1:] = key[:, 1:] != key[:, :-1]
+        first = np.where(start, np.arange(1, u + 1, dtype=np.int32), 0)
+        np.maximum.accumulate(first, axis=1, out=first)
+        rank = first.astype(np.float32)
+        rank[key == _NONE] = np.nan
+        at = (packed & ((1 << bits) - 1)) + (np.arange(len(key)) * u)[:, None]
+        out[rows].reshape(-1)[at.reshape(-1)] = rank.reshape(-1)
+
+    _parallel(block, len(scores), max(1, 2_000_000 // max(u, 1)))
+    return out
+
+
+_KEY_BITS = 37  #: rint(100 · 1e9) < 2**37
+_TOP = 100 * 10**TIE_DECIMALS
+_NONE = 2**_KEY_BITS - 1
+
+
+def _summary(units, scores, ranks, nominal) -> pd.DataFrame:
+    """Per unit: mean rank, rank percentiles 5/50/95, score percentiles 5/95 (numpy's
+    linear percentiles over the draws that ranked the unit), units in blocks."""
+    n_units = len(units)
+    cols = np.full((6, n_units), np.nan)
+
+    def block(part: slice) -> None:
+        r = np.sort(ranks[:, part].T, axis=1)  # NaN last
+        s = np.sort(scores[:, part].T, axis=1)
+        cols[0:3, part] = _percentiles(r, (5, 50, 95))
+        cols[3:5, part] = _percentiles(s, (5, 95))
+        n = (~np.isnan(r)).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cols[5, part] = np.nansum(r, axis=1, dtype=float) / np.where(n, n, np.nan)
+
+    _parallel(block, n_units, max(1, 4_000_000 // max(len(scores), 1)))
+    return pd.DataFrame(
+        {
+            "unit_id": units,
+            "nominal_rank": nominal.to_numpy(),
+            "mean_rank": cols[5],
+            "median_rank": cols[1],
+            "rank_q05": cols[0],
+            "rank_q95": cols[2],
+            "score_q05": cols[3],
+            "score_q95": cols[4],
+        }
+    )
+
+
+def _percentiles(ordered: np.ndarray, qs) -> np.ndarray:
+    """numpy's linear percentiles of each row of ``ordered`` (sorted, NaN last),
+    each row over its own non-missing values; NaN where there are none."""
+    n = (~np.isnan(ordered)).sum(axis=1)
+    rows = np.arange(len(ordered))
+    out = np.full((len(qs), len(ordered)), np.nan)
+    for i, q in enumerate(qs):
+        q = q / 100
+        h = n * q + (1 - q) - 1  # numpy's virtual index (alpha = beta = 1)
+        lo = np.floor(h).astype(np.int64)
+        hi = np.minimum(lo + 1, n - 1)
+        ok = n > 0
+        a = ordered[rows[ok], lo[ok]].astype(float)
+        b = ordered[rows[ok], hi[ok]].astype(float)
+        t = (h - lo)[ok]
+        diff = b - a
+        out[i, ok] = np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
+    return out
+
+
+def _parallel(fn, n: int, size: int) -> None:
+    """``fn(slice)`` over ``range(n)`` in slices of ``size``, on a few threads."""
+    parts = [slice(s, min(s + size, n)) for s in range(0, n, size)]
+    if len(parts) == 1:
+        fn(parts[0])
+        return
+    with ThreadPoolExecutor(min(len(parts), os.cpu_count() or 1)) as pool:
+        list(pool.map(fn, parts))
+
+
+# ------------------------------------------------------------- options, data
+def _perturbed(catalogue: Catalogue, levels) -> list[str]:
+    nodes = catalogue.nodes
+    return list(nodes.index[nodes["depth"].isin(list(levels))])
+
+
+def _exclusions(catalogue: Catalogue, exclude: bool) -> list[str]:
+    return ["", *(i.id for i in catalogue.indicators)] if exclude else []
+
+
+def _dirichlet(catalogue, nodes, concentration, n=None, rng=None, u=None) -> dict:
+    """``w:<node>`` multipliers of Dirichlet weights around the nominal: each sibling
+    set among ``nodes`` ~ Dirichlet(concentration · nominal local weights). Drawn by
+    ``rng`` (``n`` draws), or from uniforms ``u`` (draws × nodes) by gamma quantiles
+    (one Sobol factor per node)."""
+    from scipy.stats import gamma
+
+    table = catalogue.nodes.loc[nodes]
+    cols = {}
+    for parent, kids in table.groupby("parent", sort=False).groups.items():
+        nominal = catalogue.nodes.loc[catalogue.nodes["parent"] == parent]
+        nominal = nominal["local_weight"]
+        alpha = concentration * nominal.to_numpy()
+        if u is None:
+            w = rng.dirichlet(alpha, n)
+        else:
+            at = [nodes.index(k) for k in nominal.index]
+            g = gamma.ppf(u[:, at], alpha)
+            w = g / g.sum(axis=1, keepdims=True)
+        for j, kid in enumerate(nominal.index):
+            if kid in kids:
+                cols[f"w:{kid}"] = w[:, j] / nominal.iloc[j]
+    return {f"w:{k}": cols[f"w:{k}"] for k in nodes}
+
+
+def _uniques(column: pd.Series) -> list[str]:
+    """A draw table column's distinct options, as text (a limit may read as 3)."""
+    return [str(v) for v in pd.unique(column)]
+
+
+def _positions(column: pd.Series, options) -> np.ndarray:
+    """Each row's position in ``options`` (-1 if absent), via the distinct values."""
+    codes, uniques = pd.factorize(column)
+    lookup = pd.Index(list(options)).get_indexer([str(v) for v in uniques])
+    return np.append(lookup, -1)[codes]
+
+
+def _with_defaults(draws: pd.DataFrame) -> pd.DataFrame:
+    """Draw tables saved before a choice was drawn: that choice as published."""
+    missing = {
+        k: CATALOGUE
+        for k in ("normalisation", "aggregation", "imputation", "winsorisation")
+        if k not in draws
+    }
+    if "exclude" not in draws:
+        missing["exclude"] = ""
+    draws = draws.assign(**missing) if missing else draws
+    if draws["exclude"].isna().any():  # read back from CSV: empty cells
+        draws = draws.assign(exclude=draws["exclude"].fillna(""))
+    return draws
+
+
+def _options(draws: pd.DataFrame) -> dict:
+    """The options a draw table uses, for :func:`prepare`."""
+    return {
+        "normalisations": tuple(pd.unique(draws["normalisation"])),
+        "imputations": tuple(pd.unique(draws["imputation"])),
+        "winsorisations": tuple(pd.unique(draws["winsorisation"].astype(str))),
+    }
+
+
+def _check_limits(catalogue: Catalogue, limits) -> None:
+    """Winsorisation options: ``catalogue``, ``none`` or a ``winmax`` (integer ≥ 0),
+    the latter only if the catalogue treats some indicator with ``coinr``."""
+    bad = [w for w in limits if w not in (CATALOGUE, NO_TREATMENT) and not w.isdigit()]
+    if bad:
+        raise EvaluationError(
+            f"winsorisation options are {CATALOGUE!r}, {NO_TREATMENT!r} or a COINr "
+            f"winmax (an integer ≥ 0); got {bad}"
+        )
+    specs = [catalogue.settings.treatment, *(i.treatment for i in catalogue.indicators)]
+    if any(w.isdigit() for w in limits) and not any(
+        s is not None and s.method == "coinr" for s in specs
+    ):
+        raise EvaluationError(
+            "a winsorisation limit (winmax) varies COINr treatment, but the catalogue "
+            "treats no indicator with coinr"
+        )
+
+
+def _variant(
+    catalogue: Catalogue,
+    *,
+    normalisation: str = CATALOGUE,
+    imputation: str = CATALOGUE,
+    winsorisation: str = CATALOGUE,
+) -> Catalogue:
+    """The catalogue a draw's data options stand for: every indicator normalised by
+    ``normalisation`` (default parameters) and imputed by ``imputation``; outlier
+    treatment off (``none``) or every COINr treatment's ``winmax`` set."""
+    if normalisation == imputation == winsorisation == CATALOGUE:
+        return catalogue
+    raw = catalogue.model_dump(mode="json")
+    treatments = [raw["settings"]["treatment"]]
+    for ind in raw["indicators"]:
+        if normalisation != CATALOGUE:
+            ind["normalisation"] = {"method": normalisation}
+        if imputation != CATALOGUE:
+            ind["missing"] = imputation
+        if winsorisation == NO_TREATMENT:
+            ind["treatment"] = None
+        elif ind["treatment"] is not None:
+            treatments.append(ind["treatment"])
+    if winsorisation == NO_TREATMENT:
+        raw["settings"]["treatment"] = {"method": "none"}
+    elif winsorisation != CATALOGUE:
+        for t in treatments:
+            if t["method"] == "coinr":
+                t["winmax"] = int(winsorisation)
+    label = f"{normalisation}/{imputation}/{winsorisation}"
+    return parse_catalogue(raw, file=f"<{label} variant>")
+
+
+def _imputed(result: Result, period: str, imputation: str):
+    """The period's value matrix and zero-score mask (rows ``(period, unit_id)``)
+    with ``imputation`` for every indicator, and the re-imputed prepared table."""
+    prepared = result.prepared
+    if imputation != CATALOGUE:
+        cat = _variant(result.catalogue, imputation=imputation)
+        frame = prepared.drop(columns="status")
+        frame["value"] = prepared["value"].where(prepared["status"] == "reported")
+        ids = list(frame["indicator_id"].unique())
+        prepared = _apply_missing_rules(
+            frame, result.units, cat.table.loc[ids], cat.settings
+        )
+    matrix, zero = as_matrix(prepared, result.units["unit_id"])
+    rows = matrix.index.get_level_values("period") == period
+    if not rows.any():
+        raise EvaluationError(f"period {period!r} not in this result")
+    return matrix[rows], zero[rows], prepared
+
+
+def _published(result: Result, period: str, units: list[str], ids: list[str]):
+    """The period's published indicator scores (units × indicators)."""
+    part = result.normalised[result.normalised["period"] == period]
+    shape = (len(units), len(ids))
+    if len(part) == shape[0] * shape[1]:  # dense, in unit then indicator order
+        got = part["unit_id"].to_numpy()[:: shape[1]], part["indicator_id"][: shape[1]]
+        if list(got[0]) == list(units) and list(got[1]) == list(ids):
+            return part["score"].to_numpy(dtype=float).reshape(shape)
+    return (
+        part.pivot(index="unit_id", columns="indicator_id", values="score")
+        .reindex(index=units, columns=ids)
+        .to_numpy()
+    )

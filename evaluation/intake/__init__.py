@@ -1,0 +1,3 @@
+"""Intake: read agencies' files (:mod:`.io`), the table schemas as data
+(:mod:`.schemas`) and their validation with one report of every fault
+(:mod:`.validate`)."""

@@ -1,0 +1,4 @@
+"""Publishing: the store of published runs and its lifecycle (:mod:`.store`,
+:mod:`.publication`), media tables and workbooks (:mod:`.export`), figures
+(:mod:`.plots`), the committee report (:mod:`.report`) and feedback letters
+(:mod:`.letters`)."""

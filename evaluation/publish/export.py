@@ -1,0 +1,1085 @@
+"""Media-ready score tables: rounded for print, bilingual headers, safe in Excel.
+
+* Rounding is **half up** (ties away from zero) on the shortest decimal that
+  reads back as the stored number (85.125 → 85.13, 2.675 → 2.68), as published
+  tables do; not Python's half-to-even on the binary value.
+* UTF-8 with BOM and CRLF line ends, so Excel opens Chinese text correctly.
+* Text cells that start with ``= + - @``, tab, CR or LF are prefixed with ``'``
+  so a spreadsheet never runs them as formulas; numbers (a rank change of -3) stay
+  numbers.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from evaluation.publish.publication import BEIJING, STATUS_LABELS
+from evaluation.result import Result
+
+LANGS = ("zh", "en", "both")
+HEADERS = {
+    "rank": ("排名", "Rank"),
+    "peer_rank": ("组内排名", "Rank in peer group"),
+    "name": ("单位", "Department"),
+    "peer_group": ("类别", "Peer group"),
+    "composite_score": ("综合得分", "Composite score"),
+    "rank_change": ("排名变化", "Rank change"),
+    "rank_range": ("排名区间（5%–95%）", "Rank range (5–95%)"),
+    "note": ("备注", "Note"),
+}
+NOTES = {
+    "insufficient_data": ("数据不足，未排名", "insufficient data, not ranked"),
+    "imputed": ("含补缺数据", "includes imputed values"),
+}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def round_half_up(values, decimals: int = 2) -> list[str]:
+    """Format numbers with ``decimals`` places, rounding half up; NaN → ''."""
+    quantum = Decimal(1).scaleb(-decimals)
+    return [
+        ""
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA
+        else str(Decimal(repr(float(v))).quantize(quantum, rounding=ROUND_HALF_UP))
+        for v in values
+    ]
+
+
+def neutralise(text: str) -> str:
+    """Make a text cell inert in spreadsheets (OWASP CSV-injection advice)."""
+    return (
+        "'" + text
+        if isinstance(text, str) and text.startswith(_FORMULA_START)
+        else text
+    )
+
+
+def media_table(
+    result: Result,
+    period: str | None = None,
+    *,
+    peer_group: str | None = None,
+    lang: str = "zh",
+    decimals: int = 2,
+    rank_range: pd.Series | None = None,
+) -> pd.DataFrame:
+    """The published league table of ``period`` as text cells with display headers.
+
+    Columns: rank (within ``peer_group`` when given), department, peer group,
+    composite score, each level-1 dimension, rank change (previous rank − this
+    rank: positive = moved up), the rank range when given (``unit_id →`` text such
+    as ``3 (2–5)``, from ``uncertainty.rank_range``), note. ``lang`` is ``zh``,
+    ``en`` or ``both``.
+    """
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
+    cat = result.catalogue
+    table = result.league_table(period, peer_group=peer_group)
+    rank_col = "peer_rank" if peer_group else "rank"
+    change_col = "peer_rank_change" if peer_group else "rank_change"
+    dims = cat.top_dimensions()
+    group_names = {g.id: (g.name_zh, g.name_en) for g in cat.peer_groups}
+
+    def header(key: str, pair=None) -> str:
+        zh, en = pair or HEADERS[key]
+        return {"zh": zh, "en": en, "both": f"{zh} {en}"}[lang]
+
+    def text(pairs: pd.Series) -> pd.Series:
+        pick = {
+            "zh": lambda p: p[0],
+            "en": lambda p: p[1],
+            "both": lambda p: f"{p[0]} {p[1]}",
+        }[lang]
+        return pairs.map(pick).map(neutralise)
+
+    out = pd.DataFrame(index=table.index)
+    out[header(rank_col)] = _integers(table[rank_col])
+    if lang == "both":
+        out[HEADERS["name"][0]] = table["name_zh"].map(neutralise)
+        out[HEADERS["name"][1]] = table["name_en"].map(neutralise)
+    else:
+        out[header("name")] = table[f"name_{lang}"].map(neutralise)
+    out[header("peer_group")] = text(table["peer_group"].map(group_names))
+    out[header("composite_score")] = round_half_up(table["composite_score"], decimals)
+    for d in dims:
+        out[header(d, (cat.name(d, "zh"), cat.name(d, "en")))] = round_half_up(
+            table[d], decimals
+        )
+    out[header("rank_change")] = _integers(table[change_col])
+    if rank_range is not None:
+        out[header("rank_range")] = (
+            table["unit_id"].map(rank_range).fillna("").to_numpy()
+        )
+    note = pd.Series(
+        np.select(
+            [table["status"] == "insufficient_data", table["n_imputed"] > 0],
+            ["insufficient_data", "imputed"],
+            "",
+        ),
+        index=table.index,
+    )
+    out[header("note")] = text(note.map({**NOTES, "": ("", "")})).str.strip()
+    return out.reset_index(drop=True)
+
+
+#: the risk tables :func:`risk_table` exports
+RISK_TABLES = ("warnings", "risk", "ledger", "flags")
+WORDS = {
+    # levels
+    "green": ("绿色", "green"),
+    "yellow": ("黄色", "yellow"),
+    "orange": ("橙色", "orange"),
+    "red": ("红色", "red"),
+    # warning rules
+    "threshold": ("阈值", "threshold"),
+    "target": ("目标差距", "target shortfall"),
+    "peer": ("同类比较", "peer position"),
+    "trend": ("趋势", "trend"),
+    "rollup": ("维度汇总", "dimension roll-up"),
+    "event": ("事件", "event"),
+    # ledger and flag status
+    "open": ("未关闭", "open"),
+    "closed": ("已销号", "closed"),
+    "accepted": ("已确认", "accepted"),
+    "dismissed": ("已排除", "dismissed"),
+    # data-quality checks
+    "stable": ("长期不变", "stable"),
+    "perfect": ("长期满分", "perfect"),
+    "jump": ("异常跳变", "jump"),
+    "identical_period": ("与上期完全相同", "identical to previous period"),
+    "identical_unit": ("与其他单位完全相同", "identical to another unit"),
+    "digits": ("末位数字异常", "last-digit preference"),
+    "benford": ("首位数字异常", "Benford first digits"),
+    "outlier": ("变化组合异常", "isolated change pattern"),
+    True: ("是", "yes"),
+    False: ("否", "no"),
+}
+RISK_HEADERS = {
+    "period": ("报告期", "Period"),
+    "unit": ("单位", "Department"),
+    "node": ("指标或维度", "Indicator or dimension"),
+    "rule": ("规则", "Rule"),
+    "level": ("预警等级", "Level"),
+    "value": ("数值", "Value"),
+    "threshold": ("阈值", "Limit"),
+    "reason": ("原因", "Reason"),
+    "n_red": ("红色预警数", "Red warnings"),
+    "n_orange": ("橙色预警数", "Orange warnings"),
+    "n_yellow": ("黄色预警数", "Yellow warnings"),
+    "item_id": ("编号", "Item"),
+    "status": ("状态", "Status"),
+    "level_opened": ("初始等级", "Level when opened"),
+    "opened_period": ("发现期", "Opened in"),
+    "first_due": ("整改期限", "Due"),
+    "due": ("当前期限", "Current deadline"),
+    "escalations": ("升级次数", "Escalations"),
+    "reminder": ("需提醒", "Reminder"),
+    "closed_on": ("销号日期", "Closed on"),
+    "on_time": ("按期整改", "On time"),
+    "flag_id": ("编号", "Flag"),
+    "check": ("核查项", "Check"),
+    "indicator": ("指标", "Indicator"),
+    "comment": ("核实意见", "Comment"),
+    "decided_by": ("核实人", "Decided by"),
+}
+
+
+def risk_table(
+    result: Result,
+    table: str,
+    *,
+    period: str | None = None,
+    lang: str = "zh",
+    decimals: int = 2,
+    decisions: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """A risk table for readers: ``warnings``, ``risk`` (unit grades), ``ledger`` or
+    ``flags`` (with analysts' ``decisions``), names and words in ``lang``.
+
+    ``period`` filters warnings, grades and flags (default: the run's period for
+    warnings and grades, every period for flags); the ledger is shown whole.
+    """
+    from evaluation.risk.quality import with_decisions
+
+    if table not in RISK_TABLES:
+        raise ValueError(f"table must be one of {RISK_TABLES}, not {table!r}")
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
+    cat = result.catalogue
+
+    def word(values: pd.Series) -> pd.Series:
+        pairs = values.map(lambda v: WORDS.get(v, (v, v)) if pd.notna(v) else ("", ""))
+        return _pick(pairs, lang)
+
+    def names(ids: pd.Series) -> pd.Series:
+        def pair(i):
+            if pd.isna(i):
+                return ("", "")
+            try:
+                return (cat.name(i, "zh"), cat.name(i, "en"))
+            except KeyError:
+                return (i, i)
+
+        return _pick(ids.map(pair), lang)
+
+    units = result.units.set_index("unit_id")
+    unit_names = lambda ids: _pick(  # noqa: E731
+        ids.map(lambda u: (units.at[u, "name_zh"], units.at[u, "name_en"])), lang
+    )
+    frame = getattr(result, table).copy()
+    if table in ("warnings", "risk"):
+        frame = frame[frame["period"] == (period or result.period)]
+    elif table == "flags":
+        if period is not None:
+            frame = frame[frame["period"] == period]
+        if decisions is not None:
+            frame = with_decisions(frame, decisions)
+    cols: dict[str, pd.Series | list] = {}
+    if "period" in frame:
+        cols["period"] = frame["period"]
+    cols["unit"] = unit_names(frame["unit_id"])
+    if table == "warnings":
+        cols |= {
+            "node": names(frame["node_id"]),
+            "rule": word(frame["rule"]),
+            "level": word(frame["level"]),
+            "value": round_half_up(frame["value"], decimals),
+            "threshold": round_half_up(frame["threshold"], decimals),
+            "reason": _reasons(frame, lang),
+        }
+    elif table == "risk":
+        cols["level"] = word(frame["level"])
+        cols |= {c: frame[c] for c in ("n_red", "n_orange", "n_yellow")}
+    elif table == "ledger":
+        cols = {
+            "item_id": frame["item_id"],
+            "unit": unit_names(frame["unit_id"]),
+            "node": names(frame["node_id"]),
+            "rule": word(frame["rule"]),
+            "status": word(frame["status"]),
+            "level": word(frame["level"]),
+            "level_opened": word(frame["level_opened"]),
+            "opened_period": frame["opened_period"],
+            "first_due": frame["first_due"],
+            "due": frame["due"],
+            "escalations": frame["escalations"],
+            "reminder": word(frame["reminder"]),
+            "closed_on": frame["closed_on"].fillna(""),
+            "on_time": word(frame["on_time"]),
+            "reason": _reasons(frame, lang),
+        }
+    else:
+        cols = {
+            "flag_id": frame["flag_id"],
+            "check": word(frame["check"]),
+            "unit": unit_names(frame["unit_id"]),
+            "period": frame["period"],
+            "indicator": names(frame["indicator_id"]),
+            "value": round_half_up(frame["value"], decimals),
+            "reason": _reasons(frame, lang),
+        }
+        if decisions is not None:
+            cols |= {
+                "status": word(frame["status"]),
+                "comment": frame["comment"].fillna(""),
+                "decided_by": frame["decided_by"].fillna(""),
+            }
+    out = pd.DataFrame({k: list(v) for k, v in cols.items()})
+    out.columns = [
+        {"zh": z, "en": e, "both": f"{z} {e}"}[lang]
+        for z, e in (RISK_HEADERS[c] for c in cols)
+    ]
+    for c in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[c]):
+            out[c] = out[c].map(neutralise)
+    return out
+
+
+def _reasons(frame: pd.DataFrame, lang: str) -> pd.Series:
+    if lang == "both":
+        return frame["reason_zh"] + " / " + frame["reason_en"]
+    return frame[f"reason_{lang}"]
+
+
+def _pick(pairs: pd.Series, lang: str) -> pd.Series:
+    return pairs.map(
+        {
+            "zh": lambda p: p[0],
+            "en": lambda p: p[1],
+            "both": lambda p: f"{p[0]} {p[1]}".strip(),
+        }[lang]
+    )
+
+
+def write_media_csv(table: pd.DataFrame, path: str | Path) -> Path:
+    """Write a media table as UTF-8-BOM CSV with CRLF, atomically (temp + rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = media_csv_bytes(table)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_text_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write any table (ranking, problem report) as UTF-8-BOM CSV, text cells
+    neutralised against formulas; numbers are written as numbers."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralise)
+    return write_media_csv(safe, path)
+
+
+def media_csv_bytes(table: pd.DataFrame) -> bytes:
+    """The exact bytes of the media CSV (the dashboard's download uses the same)."""
+    text = table.to_csv(index=False, lineterminator="\r\n")
+    return "\ufeff".encode() + text.encode("utf-8")
+
+
+def _integers(values: pd.Series) -> list[str]:
+    return ["" if pd.isna(v) else str(int(v)) for v in values]
+
+
+# ------------------------------------------------------------ the grades table
+#: the appraisal's grades table for the committee and the press: (zh, en) headers
+GRADE_HEADERS = {
+    "group": ("考评组别", "Appraisal group"),
+    "group_rank": ("组内排名", "Rank in group"),
+    "unit_id": ("单位代码", "Unit code"),
+    "name": ("单位名称", "Unit"),
+    "peer_group": ("类别", "Peer group"),
+    "periods_score": ("考：年度综合得分", "Periods (考): annual composite"),
+    "review_score": ("评：年终评估", "Review (评): year-end evaluation"),
+    "survey_score": ("议：民主测评", "Survey (议): multi-rater appraisal"),
+    "combined": ("加权合成得分", "Combined"),
+    "deductions": ("扣分", "Deductions"),
+    "bonus": ("加分", "Bonus"),
+    "score": ("最终得分", "Final score"),
+    "grade_by_score": ("按分数等次", "Grade by score"),
+    "final_grade": ("最终等次", "Final grade"),
+    "rules": ("适用规则及调整", "Rules applied and adjustments"),
+    "note": ("备注", "Note"),
+}
+#: the grades' score columns: real numbers, rounded half up as published
+GRADE_NUMBERS = (
+    "periods_score",
+    "review_score",
+    "survey_score",
+    "combined",
+    "deductions",
+    "bonus",
+    "score",
+)
+PARTS = {"periods": ("考", "periods"), "review": ("评", "review"),
+         "survey": ("议", "survey")}  # fmt: skip
+PERSON_HEADERS = {
+    "person_id": ("人员编号", "Person"),
+    "unit_id": ("单位代码", "Unit code"),
+    "name": ("单位名称", "Unit"),
+    "faults": ("过错次数", "Faults"),
+    "proposed": ("建议等次", "Proposed grade"),
+    "reason": ("依据", "Reason"),
+}
+#: the persons file's label: proposals for the personnel department, never a unit's
+PERSONS_TITLE = (
+    "个人年度考核建议，供组织人事部门参考（不属于单位考评结果，不对外公布）",
+    "Proposed individual annual-assessment outcomes, for the personnel department "
+    "(not part of any unit's grade; not for publication)",
+)
+#: a run's stage for the reader of an exported table; a draft says it is not to go out
+RUN_STATUS = STATUS_LABELS | {
+    "draft": ("草稿（未发布，仅供内部核对，不得外传）", "draft (not released: internal "
+              "check only)"),
+}  # fmt: skip
+
+
+def published_numbers(values, decimals: int = 2) -> list[float]:
+    """Numbers as published: rounded half up (:func:`round_half_up`), kept as real
+    numbers (NaN where there is none), so a spreadsheet can sort and sum them."""
+    return [float(s) if s else np.nan for s in round_half_up(values, decimals)]
+
+
+def date_zh(value) -> str:
+    """A date as officials write it: ``2026年1月20日``."""
+    d = pd.Timestamp(value)
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def time_zh(value, lang: str = "zh") -> str:
+    """A UTC timestamp in Beijing time: ``2026年1月20日 09:30（北京时间）``."""
+    if not _present(value):
+        return ""
+    t = pd.Timestamp(value)
+    t = (t.tz_localize("UTC") if t.tzinfo is None else t).tz_convert(BEIJING)
+    if lang == "zh":
+        return f"{date_zh(t)} {t:%H:%M}（北京时间）"
+    return f"{t:%Y-%m-%d %H:%M} Beijing time"
+
+
+def read_annual(store, run_id: str, names, *, viewer: str | None = None):
+    """An annual run's row in ``store.runs()`` (a dict), its manifest and the named
+    tables; ``EvaluationError`` naming the run if it is not an annual appraisal."""
+    from evaluation.errors import EvaluationError
+
+    info = store.manifest(run_id)  # EvaluationError for an unknown run
+    runs = store.runs()
+    run = runs[runs["run_id"] == run_id].iloc[0].to_dict()
+    if run["kind"] != "annual" or "appraisal" not in info:
+        raise EvaluationError(
+            f"run {run_id} is not an annual appraisal (it is a {run['kind']} run of "
+            f"{run['period']}); give the annual run (evaluation runs lists them)"
+        )
+    tables = {n: store.table(run_id, n, viewer=viewer) for n in names}
+    return run, info, tables
+
+
+def grades_table(
+    grades: pd.DataFrame,
+    config,
+    catalogue,
+    *,
+    rules_applied: pd.DataFrame | None = None,
+    lang: str = "zh",
+    decimals: int = 2,
+) -> pd.DataFrame:
+    """The appraisal's grades for readers, one row per unit.
+
+    Ordered by appraisal group (as in ``config.groups``), then as stored (by score);
+    columns: group, rank in group, unit code and name, peer group, the parts
+    考/评/议, combined, deductions, bonus, final score, grade by score and final
+    grade (words), each level-1 dimension's year-end score, the rules applied to the
+    unit (their reasons, from ``rules_applied``) and a note (missing parts, a tie at
+    the quota's boundary). Scores are real numbers rounded half up to ``decimals``
+    (as published); ranks are integers; text cells are made inert for spreadsheets.
+    """
+    from evaluation.appraisal import GRADE_NAMES
+
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
+    k = {"zh": 0, "en": 1}.get(lang)
+    order = {g.id: i for i, g in enumerate(config.groups)}
+    grades = grades.assign(_g=grades["group"].map(order)).sort_values(
+        "_g", kind="stable"
+    )
+    groups = {g.id: (g.name_zh, g.name_en) for g in config.groups}
+    peers = {p.id: (p.name_zh, p.name_en) for p in catalogue.peer_groups}
+    dims = [d for d in catalogue.top_dimensions() if f"dim_{d}" in grades]
+
+    def pick(pair) -> str:
+        if k is not None:
+            return pair[k]
+        return f"{pair[0]} {pair[1]}".strip()
+
+    def head(key: str, pair=None) -> str:
+        return pick(pair or GRADE_HEADERS[key])
+
+    def words(values: pd.Series, names: dict) -> list[str]:
+        return [pick(names.get(v, (v, v))) if pd.notna(v) else "" for v in values]
+
+    out: dict[str, list | pd.Series] = {
+        head("group"): words(grades["group"], groups),
+        head("group_rank"): grades["group_rank"].astype("Int64").tolist(),
+        head("unit_id"): grades["unit_id"].tolist(),
+    }
+    if lang == "both":
+        out[GRADE_HEADERS["name"][0]] = grades["name_zh"].tolist()
+        out[GRADE_HEADERS["name"][1]] = grades["name_en"].tolist()
+    else:
+        out[head("name")] = grades[f"name_{lang}"].tolist()
+    out[head("peer_group")] = words(grades["peer_group"], peers)
+    for c in GRADE_NUMBERS:
+        out[head(c)] = published_numbers(grades[c], decimals)
+    out[head("grade_by_score")] = words(grades["grade_by_score"], GRADE_NAMES)
+    out[head("final_grade")] = words(grades["final_grade"], GRADE_NAMES)
+    for d in dims:
+        pair = (catalogue.name(d, "zh"), catalogue.name(d, "en"))
+        out[head(d, pair)] = published_numbers(grades[f"dim_{d}"], decimals)
+    sep = "；" if lang == "zh" else "; "
+    if rules_applied is not None:
+        text = rules_applied.assign(
+            _t=[
+                pick((z, e))
+                for z, e in zip(
+                    rules_applied["reason_zh"], rules_applied["reason_en"], strict=True
+                )
+            ]
+        )
+        reasons = text.groupby("unit_id", sort=False)["_t"].agg(sep.join)
+        out[head("rules")] = grades["unit_id"].map(reasons).fillna("").tolist()
+    out[head("note")] = [
+        sep.join(_grade_notes(r, pick)) for r in grades.itertuples(index=False)
+    ]
+    table = pd.DataFrame(out)
+    table[head("group_rank")] = table[head("group_rank")].astype("Int64")
+    for c in table.columns:
+        if not pd.api.types.is_numeric_dtype(table[c]):
+            table[c] = table[c].map(neutralise)
+    return table.reset_index(drop=True)
+
+
+def _grade_notes(r, pick) -> list[str]:
+    notes = []
+    missing = [p for p in str(r.parts_missing or "").split(", ") if p in PARTS]
+    if missing:
+        notes.append(
+            pick(
+                (
+                    "缺少" + "、".join(PARTS[p][0] for p in missing) + "部分，"
+                    "其权重按比例分配给其余部分",
+                    "no " + ", ".join(PARTS[p][1] for p in missing) + " part: its "
+                    "share spread over the others",
+                )
+            )
+        )
+    if pd.isna(r.score):
+        notes.append(pick(("无得分，未排名", "no score, not ranked")))
+    if bool(r.quota_tie):
+        notes.append(
+            pick(
+                (
+                    "优秀名额边界同分，按单位代码排序，待考评委员会确认",
+                    "tied at the excellent quota's boundary: settled by unit code, "
+                    "for the committee to confirm",
+                )
+            )
+        )
+    return notes
+
+
+def persons_table(
+    persons: pd.DataFrame, grades: pd.DataFrame, *, lang: str = "zh"
+) -> pd.DataFrame:
+    """The proposed individual annual-assessment outcomes (公务员年度考核), for the
+    personnel department: person, unit, faults, proposed grade, reason."""
+    from evaluation.appraisal import PERSON_GRADE_NAMES
+
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be zh or en, not {lang!r}")
+    k = 0 if lang == "zh" else 1
+    names = grades.set_index("unit_id")[f"name_{lang}"]
+    table = pd.DataFrame(
+        {
+            PERSON_HEADERS["person_id"][k]: persons["person_id"].tolist(),
+            PERSON_HEADERS["unit_id"][k]: persons["unit_id"].tolist(),
+            PERSON_HEADERS["name"][k]: persons["unit_id"]
+            .map(names)
+            .fillna("")
+            .tolist(),
+            PERSON_HEADERS["faults"][k]: persons["faults"].astype("Int64").tolist(),
+            PERSON_HEADERS["proposed"][k]: [
+                PERSON_GRADE_NAMES.get(p, (p, p))[k] for p in persons["proposed"]
+            ],
+            PERSON_HEADERS["reason"][k]: persons[f"reason_{lang}"].tolist(),
+        }
+    )
+    table[PERSON_HEADERS["faults"][k]] = table[PERSON_HEADERS["faults"][k]].astype(
+        "Int64"
+    )
+    for c in table.columns:
+        if not pd.api.types.is_numeric_dtype(table[c]):
+            table[c] = table[c].map(neutralise)
+    return table
+
+
+def grades_about(
+    config,
+    manifest: dict,
+    run: dict,
+    grades: pd.DataFrame,
+    *,
+    store: str | Path = "",
+    rules: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The 说明/About sheet: the appraisal (name, year, period), the run and its
+    status and dates, the source (store, catalogue and rules versions, every input
+    file's SHA-256) and the method in a few sentences; zh and en side by side
+    (columns ``项目, 说明, Item, Description``)."""
+    y = config.year
+    status = RUN_STATUS.get(run.get("status"), (run.get("status"), run.get("status")))
+    rows = [
+        ("考评名称", config.name_zh, "Appraisal", config.name_en),
+        ("考评期间", f"{y}年度（{y}年1月1日至{y}年12月31日）",
+         "Period", f"the year {y} (1 January to 31 December {y})"),
+        ("版本", str(run["run_id"]), "Run", str(run["run_id"])),
+        ("状态", status[0], "Status", status[1]),
+    ]  # fmt: skip
+    if run.get("supersedes"):
+        rows.append(
+            ("替代版本", f"{run['supersedes']}（申诉/复核：{run.get('reason') or ''}）",
+             "Supersedes", f"{run['supersedes']} (appeal/review: "
+             f"{run.get('reason') or ''})")
+        )  # fmt: skip
+    for key, zh, en in (
+        ("created_at", "生成时间", "Created"),
+        ("published_at", "发布时间", "Published"),
+    ):
+        if _present(run.get(key)):
+            rows.append((zh, time_zh(run[key]), en, time_zh(run[key], "en")))
+    if _present(run.get("notice_from")) or _present(run.get("notice_until")):
+        rows.append(
+            (
+                "公示期",
+                f"{_day(run.get('notice_from'))}至{_day(run.get('notice_until'))}",
+                "Public notice",
+                f"{_day(run.get('notice_from'), 'en')} to "
+                f"{_day(run.get('notice_until'), 'en')}",
+            )
+        )
+    prov = manifest.get("provenance", {})
+    ap = manifest["appraisal"]
+    rows += [
+        ("数据来源", f"发布库 {store}，版本 {run['run_id']} 的 grades 表（未重新计算）",
+         "Source", f"publication store {store}, table grades of run {run['run_id']} "
+         "(nothing recomputed)"),
+        ("指标体系版本", f"{manifest.get('catalogue_version', '')}（SHA-256 "
+         f"{prov.get('catalogue_sha256', '')}）", "Catalogue version",
+         f"{manifest.get('catalogue_version', '')} (SHA-256 "
+         f"{prov.get('catalogue_sha256', '')})"),
+        ("考评规则版本", f"{ap['rules_version']}（SHA-256 {ap['config_sha256']}）",
+         "Rules version", f"{ap['rules_version']} (SHA-256 {ap['config_sha256']})"),
+        ("软件版本", f"evaluation {manifest.get('package_version', '')} "
+         f"{manifest.get('git_commit', '')}".strip(), "Software",
+         f"evaluation {manifest.get('package_version', '')} "
+         f"{manifest.get('git_commit', '')}".strip()),
+    ]  # fmt: skip
+    root = prov.get("dataset_root", "")
+    for name, sha in sorted(prov.get("inputs", {}).items()):
+        rows.append(
+            (f"输入文件 {root}/{name}", f"SHA-256 {sha}",
+             f"Input file {root}/{name}", f"SHA-256 {sha}")
+        )  # fmt: skip
+    folder = manifest.get("params", {}).get("appraisal_inputs", "")
+    for name, sha in sorted(ap.get("inputs_sha256", {}).items()):
+        where = f"{folder}/{name}" if folder else name
+        rows.append(
+            (f"考评输入 {where}", f"SHA-256 {sha}",
+             f"Appraisal input {where}", f"SHA-256 {sha}")
+        )  # fmt: skip
+    zh, en = method_text(config, grades, rules)
+    rows.append(("方法", zh, "Method", en))
+    rows.append(
+        ("数字说明", "得分均为0至100分，按四舍五入保留两位小数（与公布口径一致）；"
+         "组内排名按保留两位小数后的最终得分，同分并列。",
+         "Numbers", "scores are 0–100, rounded half up to 2 decimals as published; "
+         "ranks within each group use the final score at 2 decimals, ties sharing "
+         "the better place.")
+    )  # fmt: skip
+    rows.append(
+        ("个人考核建议", "个人年度考核建议不在本表中，另行提供给组织人事部门。",
+         "Individuals", "proposed individual outcomes are not in this file; they "
+         "go to the personnel department separately.")
+    )  # fmt: skip
+    return pd.DataFrame(rows, columns=["项目", "说明", "Item", "Description"])
+
+
+def method_text(config, grades: pd.DataFrame, rules=None) -> tuple[str, str]:
+    """The method in a few sentences (zh, en): 考评议 shares, groups, grades, quota."""
+    s = config.shares
+    review_zh, review_en = (
+        ("重点工作目标完成情况：按现行目标计算完成率，年中调整的按调整后目标，"
+         "每项最高100%", "key-target achievement against the target in force, "
+         "the adjusted one where changed mid-year, at most 100% each")
+        if config.review.source == "key_targets"
+        else ("考评委员会年终评分", "the committee's year-end score")
+    )  # fmt: skip
+    raters_zh = "、".join(f"{g.name_zh}{g.weight:.0%}" for g in config.survey.groups)
+    raters_en = ", ".join(f"{g.name_en} {g.weight:.0%}" for g in config.survey.groups)
+    counts = grades["group"].value_counts()
+    groups_zh = "、".join(
+        f"{g.name_zh}（{int(counts.get(g.id, 0))}个）" for g in config.groups
+    )
+    groups_en = ", ".join(
+        f"{g.name_en} ({int(counts.get(g.id, 0))})" for g in config.groups
+    )
+    th = config.grades
+    bonus = config.bonus_rule()
+    zh = (
+        f"年终得分由考、评、议三部分加权合成：考为年度综合得分（各项指标按各自报送"
+        f"频率汇总全年），占{s.periods:.0%}；评为年终评估（{review_zh}），占"
+        f"{s.review:.0%}；议为民主测评（{raters_zh}），占{s.survey:.0%}。某一部分缺失的，"
+        f"其权重按比例分配给其余部分。合成得分减去扣分"
+        + (f"、加上加分（每年最多{bonus.cap:g}分）" if bonus else "")
+        + "，限定在0至100分之间，为最终得分。"
+        f"等次按最终得分划分：{th.excellent:g}分及以上为优秀，{th.good:g}分及以上为良好，{th.pass_:g}分及以上为合格，其余为不合格；"
+        f"再适用责任追究规则（等次上限、一票否决），规则及依据见“规则”工作表。"
+        f"{groups_zh}分组排名"
+    )
+    en = (
+        f"The year-end score combines three parts: periods (考), the annual composite "
+        f"(every indicator rolled up over the year at its own frequency), "
+        f"{s.periods:.0%}; review (评), the year-end evaluation ({review_en}), "
+        f"{s.review:.0%}; survey (议), the multi-rater appraisal ({raters_en}), "
+        f"{s.survey:.0%}. A missing part's share is spread over the others. Less "
+        f"deductions"
+        + (f", plus bonus points (at most {bonus.cap:g} a year)" if bonus else "")
+        + f", within 0–100, gives the final score. Grades by final score: excellent "
+        f"from {th.excellent:g}, good from {th.good:g}, pass from {th.pass_:g}, else "
+        f"fail; then the accountability rules (grade caps, veto), listed with their "
+        f"sources on the Rules sheet. Ranked within each group: {groups_en}"
+    )
+    q = th.quota
+    if q is not None:
+        per_zh = "各组" if q.per == "group" else "全部单位中"
+        zh += (
+            f"；{per_zh}优秀等次不超过单位数的{q.share:.0%}（四舍五入），"
+            f"名额外的单位评为良好。"
+        )
+        per_en = "each group's" if q.per == "group" else "all"
+        en += (
+            f"; at most {q.share:.0%} of {per_en} units (rounded half up) are "
+            f"excellent, the others outside the quota good."
+        )
+    else:
+        zh += "。"
+        en += "."
+    zh += "考评委员会调整等次的，记录理由和批准人。"
+    en += " Committee overrides are recorded with their reason and approver."
+    return zh, en
+
+
+def rules_sheet(rules: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
+    """The rules of the appraisal as a sheet: name, whom it applies to, version,
+    source and the original words, whether it is applied, units or persons touched."""
+    k = 0 if lang == "zh" else 1
+    heads = {
+        "name": ("规则", "Rule"),
+        "applies_to": ("适用对象", "Applies to"),
+        "version": ("版本", "Version"),
+        "source": ("依据", "Source"),
+        "quote": ("原文", "Original words"),
+        "status": ("适用情况", "Status"),
+        "affected": ("涉及单位或人员数", "Units or persons touched"),
+    }
+    who = {"unit": ("单位", "unit"), "person": ("个人", "person")}
+    out = pd.DataFrame(
+        {
+            heads["name"][k]: rules[f"name_{lang}"].tolist(),
+            heads["applies_to"][k]: [
+                who.get(a, (a, a))[k] for a in rules["applies_to"]
+            ],
+            heads["version"][k]: rules["version"].tolist(),
+            heads["source"][k]: rules["source"].tolist(),
+            heads["quote"][k]: rules["quote_zh"].fillna("").tolist(),
+            heads["status"][k]: rules[f"status_{lang}"].tolist(),
+            heads["affected"][k]: rules["affected"].astype("Int64").tolist(),
+        }
+    )
+    out[heads["affected"][k]] = out[heads["affected"][k]].astype("Int64")
+    for c in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[c]):
+            out[c] = out[c].map(neutralise)
+    return out
+
+
+def write_grades_csv(table: pd.DataFrame, path: str | Path, decimals: int = 2) -> Path:
+    """A grades (or persons) table as the media CSV: UTF-8 with BOM, CRLF, numbers
+    as text rounded half up to ``decimals`` (``85.10``), ranks as integers."""
+    text = table.copy()
+    for c in text.columns:
+        if pd.api.types.is_float_dtype(text[c]):
+            text[c] = round_half_up(text[c], decimals)
+        elif pd.api.types.is_integer_dtype(text[c]):
+            text[c] = _integers(text[c])
+    return write_media_csv(text, path)
+
+
+def write_xlsx(
+    path: str | Path,
+    sheets: dict[str, pd.DataFrame],
+    *,
+    about: pd.DataFrame | None = None,
+    about_name: str = "说明 About",
+    titles: dict[str, str] | None = None,
+    freeze_columns: dict[str, int] | None = None,
+    decimals: int = 2,
+    properties: dict | None = None,
+) -> Path:
+    """Write tables as an Excel workbook (xlsxwriter), atomically.
+
+    Numbers are real numbers with a ``0.00`` format (integers ``0``), never text;
+    the header row is frozen (with ``freeze_columns[sheet]`` columns, e.g. the unit's
+    name) and filterable; columns are as wide as their text, a Chinese character
+    counting two; pages print landscape, one page wide, the header repeated.
+    ``titles[sheet]`` puts a title line above that sheet's header (a label such as
+    :data:`PERSONS_TITLE`). ``about`` is a last sheet of wrapped text.
+    ``properties`` (title, subject, author, created …) go into the file; pass a fixed
+    ``created`` for the same bytes every time.
+    """
+    import xlsxwriter
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        book = xlsxwriter.Workbook(
+            tmp, {"strings_to_formulas": False, "strings_to_numbers": False}
+        )
+        book.set_properties(properties or {})
+        font = {"font_name": "等线", "font_size": 11}
+        fmt = {
+            "head": book.add_format(
+                {**font, "bold": True, "text_wrap": True, "valign": "vcenter",
+                 "bg_color": "#DDEBF7", "border": 1}
+            ),
+            "title": book.add_format({**font, "bold": True, "font_size": 13}),
+            "text": book.add_format(font),
+            "wrap": book.add_format({**font, "text_wrap": True, "valign": "top"}),
+            "float": book.add_format({**font, "num_format": "0." + "0" * decimals}),
+            "int": book.add_format({**font, "num_format": "0"}),
+        }  # fmt: skip
+        for name, frame in sheets.items():
+            title = (titles or {}).get(name)
+            _write_sheet(
+                book.add_worksheet(name),
+                frame,
+                fmt,
+                title=title,
+                freeze_columns=(freeze_columns or {}).get(name, 0),
+            )
+        if about is not None:
+            sheet = book.add_worksheet(about_name)
+            widths = [20, 72, 22, 72][: len(about.columns)]
+            for j, (col, w) in enumerate(zip(about.columns, widths, strict=False)):
+                sheet.set_column(j, j, w, fmt["wrap"])
+                sheet.write_string(0, j, str(col), fmt["head"])
+            for i, row in enumerate(about.itertuples(index=False), start=1):
+                for j, value in enumerate(row):
+                    sheet.write_string(i, j, "" if pd.isna(value) else str(value))
+            sheet.freeze_panes(1, 0)
+            sheet.set_landscape()
+            sheet.set_paper(9)  # A4
+            sheet.fit_to_pages(1, 0)
+        book.close()
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # readable like any file the user writes
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _write_sheet(sheet, frame: pd.DataFrame, fmt: dict, *, title, freeze_columns):
+    top = 0
+    if title:
+        sheet.write_string(0, 0, title, fmt["title"])
+        top = 1
+    kinds = []
+    for c in frame.columns:
+        if pd.api.types.is_bool_dtype(frame[c]):
+            kinds.append("text")
+        elif pd.api.types.is_integer_dtype(frame[c]):
+            kinds.append("int")
+        elif pd.api.types.is_float_dtype(frame[c]):
+            kinds.append("float")
+        else:
+            kinds.append("text")
+    for j, c in enumerate(frame.columns):
+        sheet.write_string(top, j, str(c), fmt["head"])
+        values = frame[c].tolist()
+        for i, v in enumerate(values, start=top + 1):
+            if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+                sheet.write_blank(i, j, None)
+            elif kinds[j] in ("int", "float"):
+                sheet.write_number(i, j, float(v), fmt[kinds[j]])
+            else:
+                sheet.write_string(i, j, str(v), fmt["text"])
+        width = max(
+            [_display_width(str(c)) / 1.6]  # headers wrap over about two lines
+            + [_display_width(_shown(v, kinds[j])) for v in values]
+        )
+        sheet.set_column(j, j, min(max(width + 2, 6), 60))
+    last = max(len(frame), 1) + top
+    sheet.set_row(top, 33)  # room for a header wrapped on two lines
+    sheet.freeze_panes(top + 1, freeze_columns)
+    sheet.autofilter(top, 0, last, max(len(frame.columns) - 1, 0))
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(top)
+
+
+def _shown(value, kind: str) -> str:
+    if (
+        value is None
+        or value is pd.NA
+        or (isinstance(value, float) and np.isnan(value))
+    ):
+        return ""
+    if kind == "float":
+        return f"{float(value):.2f}"
+    if kind == "int":
+        return str(int(value))
+    return str(value)
+
+
+def _display_width(text: str) -> float:
+    """Columns a text takes in a spreadsheet: a Chinese (wide) character two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _present(value) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    return not pd.isna(value)
+
+
+def _day(value, lang: str = "zh") -> str:
+    if not _present(value):
+        return "" if lang == "zh" else "?"
+    t = pd.Timestamp(value)
+    if t.tzinfo is not None:
+        t = t.tz_convert(BEIJING)
+    return date_zh(t) if lang == "zh" else f"{t:%Y-%m-%d}"
+
+
+def persons_about(config, run: dict, rules: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The persons file's 说明/About sheet: what it is for, the appraisal and run,
+    the person rules applied and their sources."""
+    status = RUN_STATUS.get(run.get("status"), (run.get("status"), run.get("status")))
+    rows = [
+        ("用途", PERSONS_TITLE[0], "Purpose", PERSONS_TITLE[1]),
+        ("考评名称", config.name_zh, "Appraisal", config.name_en),
+        ("版本", str(run["run_id"]), "Run", str(run["run_id"])),
+        ("状态", status[0], "Status", status[1]),
+    ]
+    if rules is not None:
+        for r in rules[rules["applies_to"] == "person"].itertuples():
+            rows.append(
+                (f"规则 {r.version}", f"{r.name_zh}（{r.source}）：{r.status_zh}",
+                 f"Rule {r.version}", f"{r.name_en} ({r.source}): {r.status_en}")
+            )  # fmt: skip
+    rows.append(
+        ("说明", "建议仅依据考评输入中的过错责任追究记录提出；个人年度考核等次由"
+         "组织人事部门按公务员考核有关规定确定。本文件不属于单位考评结果，不对外公布。",
+         "Note", "proposals from the fault records of the appraisal inputs only; the "
+         "personnel department decides each person's grade under the civil-service "
+         "rules. Not part of any unit's grade; not for publication.")
+    )  # fmt: skip
+    return pd.DataFrame(rows, columns=["项目", "说明", "Item", "Description"])
+
+
+def check_grades_request(out, persons=None, lang: str = "zh") -> None:
+    """``ValueError`` unless ``out`` is .xlsx or .csv, ``persons`` (if any) .xlsx and
+    ``lang`` one of :data:`LANGS`: checked before anything is read or written."""
+    if Path(out).suffix.lower() not in (".xlsx", ".csv"):
+        raise ValueError(f"{out}: the grades table is written as .xlsx or .csv")
+    if persons is not None and Path(persons).suffix.lower() != ".xlsx":
+        raise ValueError(
+            f"{persons}: the persons file is an .xlsx workbook (labelled for the "
+            "personnel department)"
+        )
+    if lang not in LANGS:
+        raise ValueError(f"--lang must be one of {', '.join(LANGS)}, not {lang!r}")
+
+
+def export_grades(
+    store,
+    run_id: str,
+    out: str | Path,
+    *,
+    lang: str = "zh",
+    viewer: str | None = None,
+    persons: str | Path | None = None,
+) -> list[Path]:
+    """Write a stored annual run's grades table: ``.xlsx`` (a 考评结果 sheet in
+    Chinese, a Grades sheet in English, the rules as 规则 and Rules, 说明 About)
+    or ``.csv`` (``lang`` zh, en or both; UTF-8 with BOM). ``persons`` (``.xlsx``):
+    the proposed individual outcomes in a separate, labelled file for the personnel
+    department, never in the grades file. Nothing is recomputed; a draft needs
+    ``viewer``."""
+    from evaluation.appraisal import parse_config
+    from evaluation.catalogue import parse_catalogue
+    from evaluation.errors import EvaluationError
+
+    out = Path(out)
+    kind = out.suffix.lower()
+    check_grades_request(out, persons, lang)
+    names = ["grades", "rules_applied", "rules"] + (["persons"] if persons else [])
+    run, info, tables = read_annual(store, run_id, names, viewer=viewer)
+    try:
+        config = parse_config(info["appraisal"]["config"], file="manifest")
+        catalogue = parse_catalogue(info["catalogue"], file="catalogue.json")
+    except Exception as exc:  # a manifest this version cannot read
+        raise EvaluationError(
+            f"run {run_id}: stored config unreadable: {exc}"
+        ) from None
+    grades = tables["grades"]
+    table = lambda k: grades_table(  # noqa: E731
+        grades, config, catalogue, rules_applied=tables["rules_applied"], lang=k
+    )
+    written = []
+    if kind == ".csv":
+        written.append(write_grades_csv(table(lang), out))
+    else:
+        props = _properties(config, run, "考评结果 / Grades")
+        about = grades_about(
+            config, info, run, grades, store=getattr(store, "path", ""),
+            rules=tables["rules"],
+        )  # fmt: skip
+        written.append(
+            write_xlsx(
+                out,
+                {
+                    "考评结果": table("zh"),
+                    "Grades": table("en"),
+                    "规则": rules_sheet(tables["rules"], lang="zh"),
+                    "Rules": rules_sheet(tables["rules"], lang="en"),
+                },
+                about=about,
+                freeze_columns={"考评结果": 4, "Grades": 4},
+                properties=props,
+            )
+        )
+    if persons is not None:
+        p = tables["persons"]
+        written.append(
+            write_xlsx(
+                persons,
+                {
+                    "个人考核建议": persons_table(p, grades, lang="zh"),
+                    "Individuals": persons_table(p, grades, lang="en"),
+                },
+                titles={
+                    "个人考核建议": PERSONS_TITLE[0],
+                    "Individuals": PERSONS_TITLE[1],
+                },
+                about=persons_about(config, run, tables["rules"]),
+                freeze_columns={"个人考核建议": 1, "Individuals": 1},
+                properties=_properties(config, run, PERSONS_TITLE[0]),
+            )
+        )
+    return written
+
+
+def _properties(config, run: dict, what: str) -> dict:
+    """Workbook properties; the run's own time as ``created``, so the same run gives
+    the same bytes."""
+    when = run.get("published_at") if _present(run.get("published_at")) else None
+    stamp = pd.Timestamp(when or run["created_at"])
+    stamp = stamp.tz_convert("UTC") if stamp.tzinfo else stamp
+    return {
+        "title": f"{config.name_zh} {what}",
+        "subject": str(run["run_id"]),
+        "author": "evaluation",
+        "created": stamp.tz_localize(None).to_pydatetime(),
+    }

@@ -1,0 +1,531 @@
+"""Feedback letters (反馈意见书): one PDF per unit of a stored annual appraisal.
+
+Each letter, in Chinese and addressed to the unit, says what the unit's year came to
+and what it can do about it: its final score, grade and rank in its appraisal group
+(第3名/共40个市直部门); each level-1 dimension's year-end score against the group's
+median, with its strengths and weaknesses in sentences; the year's graded warnings
+(counts by level, the latest red and orange ones with their reasons); the
+rectification items still open (deadline, responsible unit); the rules applied to
+it, why, and their sources; the data-quality flags raised on its reports; and the
+public-notice period with how to appeal (申诉, 复核).
+
+Nothing is recomputed: every number comes from the stored run (``grades``,
+``rules_applied`` and the Result's ``warnings``, ``ledger`` and ``flags``). The
+content is built by small pure functions over those tables (:func:`letter_data`),
+so it is tested without a PDF; :func:`render_letter` makes the HTML (jinja2) and
+``report.write_pdf`` the PDF (WeasyPrint, Noto CJK fonts).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+
+from evaluation import appraisal as A
+from evaluation import periods as P
+from evaluation.appraisal import GRADE_NAMES, parse_config
+from evaluation.errors import EvaluationError
+from evaluation.publish.export import (
+    BEIJING,
+    RUN_STATUS,
+    WORDS,
+    date_zh,
+    published_numbers,
+    read_annual,
+    round_half_up,
+    time_zh,
+)
+
+#: who signs the letters and receives appeals when no appraisal.yaml says
+ISSUER = "市绩效考评委员会办公室"
+LEVELS = ("red", "orange", "yellow")
+PARTS = (
+    ("periods_score", "考", "年度综合得分", "periods"),
+    ("review_score", "评", "年终评估", "review"),
+    ("survey_score", "议", "民主测评", "survey"),
+)
+
+
+# ------------------------------------------------------------ the letter's parts
+def group_position(grades: pd.DataFrame, unit: str, config) -> dict:
+    """The unit's rank in its appraisal group, as published (``group_rank``), and
+    the number of units in the group: ``{"group", "group_name", "rank", "n"}``."""
+    row = _row(grades, unit)
+    members = grades[grades["group"] == row["group"]]
+    names = {g.id: g.name_zh for g in config.groups}
+    rank = row["group_rank"]
+    return {
+        "group": row["group"],
+        "group_name": names.get(row["group"], row["group"]),
+        "rank": None if pd.isna(rank) else int(rank),
+        "n": len(members),
+    }
+
+
+def dimension_gaps(grades: pd.DataFrame, unit: str, catalogue) -> pd.DataFrame:
+    """Each level-1 dimension's year-end score against the median of the unit's
+    appraisal group (units with a score; the unit itself included).
+
+    Columns ``node_id, name, score, median, gap``: score and median as published
+    (rounded half up to 2 decimals) and ``gap = score − median`` of those, so the
+    letter's numbers add up; NaN where the unit has no score.
+    """
+    _row(grades, unit)  # a clear error for an unknown unit
+    gaps = A.dimension_gaps(grades)
+    mine = gaps[gaps["unit_id"] == unit].set_index("node_id")
+    rows = []
+    for d in catalogue.top_dimensions():
+        if d not in mine.index:
+            continue
+        score, median = published_numbers(mine.loc[d, ["score", "group_median"]])
+        rows.append(
+            {
+                "node_id": d,
+                "name": catalogue.name(d, "zh"),
+                "score": score,
+                "median": median,
+                "gap": published_numbers([score - median])[0],
+            }
+        )
+    return pd.DataFrame(rows, columns=["node_id", "name", "score", "median", "gap"])
+
+
+def strengths_weaknesses(gaps: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Dimensions above the group median (furthest first) and below it (furthest
+    first); one equal to the median (at 2 decimals) is neither."""
+    valid = gaps.dropna(subset=["gap"])
+    strengths = valid[valid["gap"] > 0].sort_values(
+        "gap", ascending=False, kind="stable"
+    )
+    weaknesses = valid[valid["gap"] < 0].sort_values("gap", kind="stable")
+    return strengths.reset_index(drop=True), weaknesses.reset_index(drop=True)
+
+
+def warning_summary(warnings: pd.DataFrame, unit: str, year, catalogue) -> dict:
+    """The unit's graded warnings in the year: counts by level, and the red and
+    orange ones of the latest period that had any (red first), with reasons."""
+    w = warnings[
+        (warnings["unit_id"] == unit)
+        & warnings["period"].astype(str).str.startswith(str(year))
+    ]
+    counts = {lv: int((w["level"] == lv).sum()) for lv in LEVELS}
+    serious = w[w["level"].isin(["red", "orange"])]
+    latest, rows = None, []
+    if len(serious):
+        latest = max(serious["period"].unique(), key=P.sort_key)
+        last = serious[serious["period"] == latest]
+        last = last.assign(_l=last["level"].map({"red": 0, "orange": 1}))
+        for r in last.sort_values("_l", kind="stable").itertuples():
+            rows.append(
+                {
+                    "level": r.level,
+                    "level_zh": WORDS[r.level][0],
+                    "node": _node_name(catalogue, r.node_id),
+                    "reason": r.reason_zh,
+                }
+            )
+    return {
+        "counts": counts,
+        "total": sum(counts.values()),
+        "latest_period": latest,
+        "latest_period_zh": P.name_zh(latest) if latest else "",
+        "latest": rows,
+    }
+
+
+def open_items(ledger: pd.DataFrame, unit: str, catalogue, name: str) -> list[dict]:
+    """The unit's rectification items still open, by deadline (the current one:
+    past its first deadline an item escalates and gets a new one)."""
+    items = ledger[(ledger["unit_id"] == unit) & (ledger["status"] == "open")]
+    items = items.assign(_l=items["level"].map({"red": 0, "orange": 1}).fillna(2))
+    order = ["due", "_l", "first_due", "item_id"]
+    rows = []
+    for r in items.sort_values(order, kind="stable").itertuples():
+        late = bool(r.reminder) or (r.due != r.first_due)
+        rows.append(
+            {
+                "item_id": r.item_id,
+                "node": _node_name(catalogue, r.node_id),
+                "level": r.level,
+                "level_zh": WORDS.get(r.level, (r.level,))[0],
+                "opened": P.name_zh(r.opened_period),
+                "due": date_zh(r.due),
+                "first_due": date_zh(r.first_due),
+                "late": late,
+                "escalations": int(r.escalations),
+                "responsible": name,
+                "reason": r.reason_zh,
+            }
+        )
+    return rows
+
+
+def unit_rules(rules_applied: pd.DataFrame, unit: str) -> list[dict]:
+    """Every rule applied to the unit: why (``reason_zh``), its effect, the source
+    it comes from and who approved it (vetoes, bonuses, overrides)."""
+    rows = []
+    for r in rules_applied[rules_applied["unit_id"] == unit].itertuples():
+        approved = "，".join(
+            str(v)
+            for v in (
+                r.approved_by,
+                date_zh(r.approved_on) if _text(r.approved_on) else "",
+                r.reference,
+            )
+            if _text(v)
+        )
+        rows.append(
+            {
+                "rule_id": r.rule_id,
+                "reason": r.reason_zh,
+                "effect": r.effect_zh,
+                "source": r.source,
+                "version": r.version,
+                "approved": approved,
+            }
+        )
+    return rows
+
+
+def quality_flags(flags: pd.DataFrame, unit: str, year, catalogue) -> list[dict]:
+    """Data-quality flags raised on the unit's reports of the year (suspicions to
+    check, not findings), by period."""
+    f = flags[
+        (flags["unit_id"] == unit)
+        & flags["period"].astype(str).str.startswith(str(year))
+    ]
+    f = f.assign(_k=[P.sort_key(p) for p in f["period"]])
+    return [
+        {
+            "period": P.name_zh(r.period),
+            "check": WORDS.get(r.check, (r.check,))[0],
+            "indicator": _node_name(catalogue, r.indicator_id)
+            if _text(r.indicator_id)
+            else "（多项指标）",
+            "reason": r.reason_zh,
+        }
+        for r in f.sort_values(["_k", "flag_id"], kind="stable").itertuples()
+    ]
+
+
+def appeal_window(run: dict | None, issuer: str = ISSUER, *, today=None) -> dict:
+    """The public-notice period (公示期) from the run's ``notice_from`` and
+    ``notice_until`` where the store has them, and how to appeal; ``today`` (the
+    letter's date) tells an open window from a closed one."""
+    run = run or {}
+    start, end = run.get("notice_from"), run.get("notice_until")
+    how = (
+        f"对考评结果有异议的，可在公示期内向{issuer}提出书面申诉，说明理由并附相关"
+        f"证明材料。{issuer}受理后组织复核，并将复核结论书面告知你单位。申诉、复核"
+        "期间，原考评结果继续有效；经复核需要更正的，以新版本公布，原版本存档备查。"
+    )
+    closed = False
+    if _text(start) and _text(end):
+        closed = today is not None and pd.Timestamp(end) < pd.Timestamp(today)
+        if closed:
+            window = (
+                f"本考评结果已于{date_zh(start)}至{date_zh(end)}公示，公示期已结束。"
+            )
+            how = (
+                f"公示期内提出申诉的，以{issuer}的复核结论为准；经复核更正的，以更正"
+                "后公布的版本为准，原版本存档备查。"
+            )
+        else:
+            window = f"本考评结果公示期为{date_zh(start)}至{date_zh(end)}。"
+    elif run.get("status") == "draft":
+        window = (
+            "本意见书依据的考评结果尚未发布（草稿），公示期在考评结果公示时确定，"
+            "届时另行通知。"
+        )
+    else:
+        window = "公示期在考评结果公示时确定，具体起止日期以公示通知为准。"
+    return {"from": start, "until": end, "closed": closed, "window": window, "how": how}
+
+
+def letter_data(
+    grades: pd.DataFrame,
+    rules_applied: pd.DataFrame,
+    result,
+    unit: str,
+    *,
+    config,
+    run: dict | None = None,
+    rules_version: str = "",
+    issuer: str = ISSUER,
+    issued_on=None,
+) -> dict:
+    """Everything one unit's letter says, as plain data (numbers already rounded
+    half up as published; dates as 2026年1月20日).
+
+    ``grades`` and ``rules_applied`` are the annual run's tables; ``result`` its
+    Result (``catalogue``, ``warnings``, ``ledger``, ``flags``); ``config`` the
+    appraisal config; ``run`` the run's row of ``store.runs()`` (status, dates and,
+    where the store keeps them, ``notice_from``/``notice_until``).
+    """
+    cat = result.catalogue
+    row = _row(grades, unit)
+    year = config.year
+    pos = group_position(grades, unit, config)
+    gaps = dimension_gaps(grades, unit, cat)
+    strengths, weaknesses = strengths_weaknesses(gaps)
+    shares = config.shares
+    share = {"periods": shares.periods, "review": shares.review,
+             "survey": shares.survey}  # fmt: skip
+    parts = [
+        {"short": f"{short}（{share[key]:.0%}）", "name": long, "value": _num(row[col])}
+        for col, short, long, key in PARTS
+    ]
+    score = _num(row["score"])
+    grade = GRADE_NAMES[row["final_grade"]][0]
+    by_score = GRADE_NAMES[row["grade_by_score"]][0]
+    rank_text = (
+        f"第{pos['rank']}名/共{pos['n']}个{pos['group_name']}"
+        if pos["rank"] is not None
+        else f"未排名（共{pos['n']}个{pos['group_name']}）"
+    )
+    summary = f"你单位{year}年度绩效考评最终得分{score}分，等次为{grade}，" + (
+        f"在{pos['n']}个{pos['group_name']}中排第{pos['rank']}名。"
+        if pos["rank"] is not None
+        else "因无得分未参加排名。"
+    )
+    if by_score != grade:
+        summary += f"按得分应为{by_score}，因适用考评规则定为{grade}（见第五部分）。"
+    status = (run or {}).get("status", "")
+    issued = pd.Timestamp(issued_on or _today()).date()
+    return {
+        "unit_id": unit,
+        "name": row["name_zh"],
+        "year": year,
+        "title": f"{year}年度绩效考评反馈意见书",
+        "appraisal": config.name_zh,
+        "run_id": (run or {}).get("run_id", ""),
+        "status": status,
+        "status_zh": RUN_STATUS.get(status, (status,))[0],
+        "draft": status == "draft",
+        "rules_version": rules_version or config.version,
+        "issuer": issuer,
+        "issued_on": date_zh(issued),
+        "generated": time_zh(datetime.now(UTC).isoformat()),
+        "score": score,
+        "grade": grade,
+        "grade_code": row["final_grade"],
+        "grade_by_score": by_score,
+        "rank": pos["rank"],
+        "n": pos["n"],
+        "group_name": pos["group_name"],
+        "rank_text": rank_text,
+        "summary": summary,
+        "parts": parts,
+        "combined": _num(row["combined"]),
+        "deductions": _num(row["deductions"]),
+        "bonus": _num(row["bonus"]),
+        "dimensions": [
+            {
+                "name": g.name,
+                "score": _num(g.score),
+                "median": _num(g.median),
+                "gap": "" if pd.isna(g.gap) else f"{g.gap:+.2f}",
+                "cls": "up" if g.gap > 0 else "down" if g.gap < 0 else "",
+            }
+            for g in gaps.itertuples()
+        ],
+        "strengths": strengths.to_dict("records"),
+        "weaknesses": weaknesses.to_dict("records"),
+        "comparison": comparison_text(strengths, weaknesses) + _unscored(gaps),
+        "warnings": warning_summary(result.warnings, unit, year, cat),
+        "rectification": open_items(result.ledger, unit, cat, row["name_zh"]),
+        "rules": unit_rules(rules_applied, unit),
+        "flags": quality_flags(result.flags, unit, year, cat),
+        "appeal": appeal_window(run, issuer, today=issued),
+    }
+
+
+# ------------------------------------------------------------------ rendering
+def render_letter(data: dict) -> str:
+    """The letter as one HTML page (A4 portrait, Noto CJK fonts) for WeasyPrint."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("evaluation.publish", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+    )
+    return env.get_template("feedback_letter.html.j2").render(d=data)
+
+
+def letter_name(unit: str, name_zh: str) -> str:
+    """``D07_市生态环境局_反馈意见书.pdf``: safe on any file system."""
+    safe = re.sub(r'[\\/:*?"<>|\s]+', "_", str(name_zh)).strip("_")
+    return f"{unit}_{safe}_反馈意见书.pdf"
+
+
+@dataclass(frozen=True)
+class LetterSource:
+    """What the letters of one annual run are made from, read from the store once
+    (so the store is not held open while the PDFs render)."""
+
+    run: dict
+    grades: pd.DataFrame
+    rules_applied: pd.DataFrame
+    result: object
+    config: object
+    rules_version: str
+    units: tuple[str, ...]
+
+
+def load_letters(
+    store, run_id: str, *, units: Iterable[str] | None = None, viewer=None
+) -> LetterSource:
+    """Read what the letters of a stored annual run need (``units``: only these).
+
+    A draft needs ``viewer`` (recorded). ``EvaluationError`` for a run that is not
+    an annual appraisal or a unit it does not have.
+    """
+    run, info, tables = read_annual(
+        store, run_id, ["grades", "rules_applied"], viewer=viewer
+    )
+    grades = tables["grades"]
+    known = grades["unit_id"].tolist()
+    keep = known if units is None else list(dict.fromkeys(units))
+    unknown = [u for u in keep if u not in set(known)]
+    if unknown:
+        raise EvaluationError(
+            f"run {run_id} has no unit {', '.join(unknown)}; its units are "
+            f"{known[0]} … {known[-1]} ({len(known)})"
+        )
+    return LetterSource(
+        run=run,
+        grades=grades,
+        rules_applied=tables["rules_applied"],
+        result=store.result(run_id, viewer=viewer),
+        config=parse_config(info["appraisal"]["config"], file="manifest"),
+        rules_version=info["appraisal"]["rules_version"],
+        units=tuple(keep),
+    )
+
+
+def write_letters(
+    source: LetterSource,
+    out: str | Path,
+    *,
+    issuer: str | None = None,
+    issued_on=None,
+    progress: bool = True,
+    html: bool = False,
+) -> list[Path]:
+    """One PDF letter per unit of ``source`` (from :func:`load_letters`), in the
+    run's order, into folder ``out``; with ``html`` the HTML beside each. A progress
+    bar counts the letters. ``issuer``: who signs and receives appeals (default: the
+    ``office`` of the run's appraisal.yaml)."""
+    issuer = issuer or source.config.office.name_zh
+    from tqdm import tqdm
+
+    from evaluation.publish.report import write_pdf
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    names = source.grades.set_index("unit_id")["name_zh"]
+    paths = []
+    for unit in tqdm(source.units, desc="反馈意见书", unit="份", disable=not progress):
+        data = letter_data(
+            source.grades,
+            source.rules_applied,
+            source.result,
+            unit,
+            config=source.config,
+            run=source.run,
+            rules_version=source.rules_version,
+            issuer=issuer,
+            issued_on=issued_on,
+        )
+        page = render_letter(data)
+        path = out / letter_name(unit, names[unit])
+        if html:
+            path.with_suffix(".html").write_text(page, encoding="utf-8")
+        paths.append(write_pdf(page, path))
+    return paths
+
+
+# ------------------------------------------------------------------- helpers
+def comparison_text(strengths: pd.DataFrame, weaknesses: pd.DataFrame) -> list[str]:
+    """The strengths and weaknesses in sentences (one paragraph each), furthest from
+    the group median first."""
+
+    def listed(rows: pd.DataFrame, word: str) -> str:
+        return "，".join(
+            f"{r.name}{word}同组中位数{abs(r.gap):.2f}分" for r in rows.itertuples()
+        )
+
+    out = []
+    if len(strengths):
+        lead = "各一级指标均不低于同组中位数，其中" if weaknesses.empty else ""
+        out.append(f"优势：{lead}{listed(strengths, '高于')}。")
+    if len(weaknesses):
+        lead = "各一级指标均未高于同组中位数，其中" if strengths.empty else ""
+        out.append(
+            f"不足：{lead}{listed(weaknesses, '低于')}。"
+            "请针对上述方面分析原因，制定措施，加以改进。"
+        )
+    if not out:
+        out.append("各一级指标得分与同组中位数持平。")
+    return out
+
+
+def _unscored(gaps: pd.DataFrame) -> list[str]:
+    missing = gaps[gaps["score"].isna()]
+    if missing.empty:
+        return []
+    return ["、".join(missing["name"]) + "无年度得分，未作比较。"]
+
+
+def _row(grades: pd.DataFrame, unit: str) -> pd.Series:
+    hit = grades[grades["unit_id"] == unit]
+    if hit.empty:
+        raise KeyError(f"no unit {unit!r} in the grades")
+    return hit.iloc[0]
+
+
+def _node_name(catalogue, node_id) -> str:
+    try:
+        return catalogue.name(node_id, "zh")
+    except KeyError:
+        return str(node_id)
+
+
+def _num(value) -> str:
+    return round_half_up([value])[0] if pd.notna(value) else "—"
+
+
+def _text(value) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    return not pd.isna(value)
+
+
+def _today():
+    return pd.Timestamp.now(tz=BEIJING).date()
+
+
+__all__ = [
+    "ISSUER",
+    "LetterSource",
+    "appeal_window",
+    "comparison_text",
+    "dimension_gaps",
+    "group_position",
+    "letter_data",
+    "letter_name",
+    "load_letters",
+    "open_items",
+    "quality_flags",
+    "render_letter",
+    "strengths_weaknesses",
+    "unit_rules",
+    "warning_summary",
+    "write_letters",
+]

@@ -1,0 +1,611 @@
+"""Graded early warning (分级预警): warning rules with reasons, a grade per unit.
+
+Rules come from the catalogue: each indicator's ``risk:`` thresholds, and the
+``risk.rules`` list (score thresholds, target shortfall, peer position, trend,
+dimension roll-up, events). A rule gives a (period, unit, node) a level when its
+limit is reached; the most severe level a rule reaches wins. Only reported values
+are graded: a missing or imputed value never raises a warning (that is a data-quality
+matter). Every warning carries its reason, with the numbers, in Chinese and English.
+
+Levels are fixed, ordered red > orange > yellow > green, with colour-blind-safe
+colours (Okabe–Ito). How each rule decides is in ``docs/methodology.md`` (§ Risk).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from evaluation import periods as P
+from evaluation.catalogue import COMPOSITE, Catalogue
+
+LEVELS = ("green", "yellow", "orange", "red")  # ascending severity
+SEVERITY = {k: i for i, k in enumerate(LEVELS)}
+NAMES = {
+    "green": ("绿色", "green"),
+    "yellow": ("黄色", "yellow"),
+    "orange": ("橙色", "orange"),
+    "red": ("红色", "red"),
+}
+COLOURS = {
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "orange": "#E69F00",
+    "red": "#D55E00",
+}
+WARNING_COLUMNS = [
+    "period",
+    "unit_id",
+    "node_id",
+    "rule",
+    "level",
+    "value",
+    "threshold",
+    "reason_zh",
+    "reason_en",
+]
+_WARN = ("yellow", "orange", "red")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the rules read: one value per graded (period, unit, node), and context.
+
+    ``values``: ``period, unit_id, node_id, value`` for reported indicator values,
+    dimension scores and composite scores. ``periods`` are the evaluation periods in
+    order; ``observations`` the raw reports (for per-unit targets); ``events`` the
+    reported events (``unit_id, period, event_id``), possibly empty.
+    """
+
+    values: pd.DataFrame
+    units: pd.DataFrame
+    periods: list[str]
+    observations: pd.DataFrame
+    events: pd.DataFrame
+
+
+def node_values(
+    prepared: pd.DataFrame, scores: pd.DataFrame, composite: pd.DataFrame
+) -> pd.DataFrame:
+    """Reported indicator values, dimension scores and composites, long."""
+    cols = ["period", "unit_id", "node_id", "value"]
+    ind = prepared.loc[
+        prepared["status"] == "reported", ["period", "unit_id", "indicator_id", "value"]
+    ].set_axis(cols, axis=1)
+    dim = scores[["period", "unit_id", "node_id", "score"]].set_axis(cols, axis=1)
+    comp = composite[["period", "unit_id", "composite_score"]].assign(node_id=COMPOSITE)
+    comp = comp.rename(columns={"composite_score": "value"})[cols]
+    out = pd.concat([ind, dim, comp], ignore_index=True)
+    return out[out["value"].notna()].reset_index(drop=True)
+
+
+def evaluate(inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
+    """Every warning of every rule; roll-up rules last (they read the others)."""
+    parts = [indicator_thresholds(inputs, catalogue)]
+    rules = catalogue.risk.rules
+    for rule in (r for r in rules if r.kind != "rollup"):
+        parts.append(_RULES[rule.kind](rule, inputs, catalogue))
+    so_far = _concat(parts)
+    for rule in (r for r in rules if r.kind == "rollup"):
+        parts.append(rollup(rule, so_far, inputs, catalogue))
+    out = _concat(parts)
+    order = {p: i for i, p in enumerate(inputs.periods)}
+    out = out.assign(_p=out["period"].map(order), _s=out["level"].map(SEVERITY))
+    out = out.sort_values(
+        ["_p", "unit_id", "_s", "node_id", "rule"],
+        ascending=[True, True, False, True, True],
+        kind="stable",
+    )
+    return out.drop(columns=["_p", "_s"]).reset_index(drop=True)
+
+
+# ------------------------------------------------------------------- the rules
+def indicator_thresholds(inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
+    """Indicators' ``risk:`` thresholds: at or beyond a threshold takes its level.
+
+    Thresholds of ``sum`` roll-ups are per reporting period of the indicator and
+    scale with the evaluation period (a monthly count's limit 3 is 36 for a year).
+    """
+    specs = {i.id: i for i in catalogue.indicators if i.risk is not None}
+    v = inputs.values[inputs.values["node_id"].isin(list(specs))]
+    if v.empty:
+        return _empty()
+    months = P.months_per(P.frequency_of(inputs.periods[-1]))
+    parts = []
+    for ind, rows in v.groupby("node_id", sort=False):  # indicators, not rows
+        spec = specs[ind]
+        scale = (
+            months / P.months_per(spec.frequency)
+            if spec.rollup.method == "sum"
+            else 1.0
+        )
+        limits = {k: _scaled(getattr(spec.risk, k), scale) for k in _WARN}
+        worse = 1 if spec.direction == "lower" else -1
+        parts.append(
+            _graded(rows, limits, lambda x, t, w=worse: w * (x - t) >= 0, "threshold")
+        )
+    out = pd.concat(parts, ignore_index=True)
+    zh, en = [], []
+    for r in out.itertuples():
+        lower = specs[r.node_id].direction == "lower"
+        vz, ve = _fmt(catalogue, r.node_id, r.value)
+        tz, te = _fmt(catalogue, r.node_id, r.threshold, digits=None)
+        zh.append(
+            f"{_name(catalogue, r.node_id, 'zh')} {vz} "
+            f"{'不低于' if lower else '不高于'}{NAMES[r.level][0]}阈值 {tz}"
+        )
+        en.append(
+            f"{_name(catalogue, r.node_id, 'en')} {ve} "
+            f"{'at or above' if lower else 'at or below'} the {r.level} threshold {te}"
+        )
+    return out.assign(reason_zh=zh, reason_en=en)[WARNING_COLUMNS]
+
+
+def score_threshold(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
+    """A dimension or composite score at or below a limit."""
+    rows = inputs.values[inputs.values["node_id"] == rule.node]
+    limits = {k: getattr(rule, k) for k in _WARN}
+    out = _graded(rows, limits, lambda x, t: x <= t, "threshold")
+    return _with_reasons(
+        out,
+        lambda r: (
+            f"{_name(catalogue, r.node_id, 'zh')} {r.value:.1f}分 不高于"
+            f"{NAMES[r.level][0]}阈值 {r.threshold:g}分",
+            f"{_name(catalogue, r.node_id, 'en')} {r.value:.1f} points at or below "
+            f"the {r.level} threshold {r.threshold:g}",
+        ),
+    )
+
+
+def target_shortfall(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
+    """Shortfall against the unit's own target, in % of the target."""
+    spec = next(i for i in catalogue.indicators if i.id == rule.node)
+    rows = inputs.values[inputs.values["node_id"] == rule.node].copy()
+    rows["target"] = (
+        _targets_in_force(rows, inputs.observations, rule.series)
+        if rule.series
+        else float(spec.target)
+    )
+    rows = rows[rows["target"] > 0]
+    sign = 1 if spec.direction == "higher" else -1
+    rows["shortfall"] = sign * (rows["target"] - rows["value"]) / rows["target"] * 100
+    limits = {k: getattr(rule, k) for k in _WARN}
+    out = _graded(rows, limits, lambda x, t: x >= t, "target", column="shortfall")
+    out["threshold"] = rows.loc[out.index, "target"]
+    return _with_reasons(
+        out,
+        lambda r: _said(
+            catalogue,
+            r,
+            f"{'低于' if sign > 0 else '高于'}目标 "
+            f"{_fmt(catalogue, r.node_id, r.threshold, None)[0]} {r.shortfall:.1f}%"
+            f"，达到{NAMES[r.level][0]}预警（≥{r.limit:g}%）",
+            f"{r.shortfall:.1f}% short of its target "
+            f"{_fmt(catalogue, r.node_id, r.threshold, None)[1]}"
+            f" (the {r.level} limit is {r.limit:g}%)",
+        ),
+    )
+
+
+def peer_position(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
+    """Bottom k, at or below a percentile, or a robust z below a band, among peers."""
+    rows = inputs.values[inputs.values["node_id"] == rule.node].copy()
+    if rows.empty:
+        return _empty()
+    peer = inputs.units.set_index("unit_id")["peer_group"]
+    rows["group"] = rows["unit_id"].map(peer) if rule.within == "peer_group" else "all"
+    better = _better(catalogue, rule.node)
+    rows["x"] = better * rows["value"]
+    by = rows.groupby(["period", "group"], sort=False)["x"]
+    rows["n"] = by.transform("size")
+    limits = {k: getattr(rule, k) for k in _WARN}
+    if rule.method == "bottom_k":
+        rows["stat"] = by.rank(method="min")  # 1 = worst; ties share the better place
+        hit = lambda x, k: x <= k  # noqa: E731
+        out = _graded(rows, limits, hit, "peer", column="stat")
+        out = out[out["n"] > out["limit"]]  # bottom 3 of 3 is not a position
+    elif rule.method == "percentile":
+        rows["b"] = better
+        for k, p in limits.items():
+            if p is not None:
+                rows[f"p_{k}"] = by.transform(lambda s, p=p: np.percentile(s, p))
+        out = _percentile(rows, limits)
+    else:
+        median = rows.groupby(["period", "group"])["value"].transform("median")
+        mad = (
+            (rows["value"] - median)
+            .abs()
+            .groupby([rows["period"], rows["group"]])
+            .transform("median")
+        )
+        rows["median"] = median
+        rows["stat"] = (better * (rows["value"] - median) / mad).where(mad > 0)
+        out = _graded(rows, limits, lambda z, t: z < t, "peer", column="stat")
+    f = lambda x, j: _fmt(catalogue, rule.node, x)[j]  # noqa: E731
+    text = {
+        "bottom_k": lambda r: (
+            f"同组倒数第 {r.stat:.0f} 位（共 {r.n} 个）",
+            f"{_ordinal(int(r.stat))} from the bottom of {r.n} peers",
+        ),
+        "percentile": lambda r: (
+            f"不高于同组第 {r.limit:g} 百分位数 {f(r.stat, 0)}",
+            f"at or below the {_ordinal_pct(r.limit)} percentile of its peers, "
+            f"{f(r.stat, 1)}",
+        ),
+        "robust_z": lambda r: (
+            f"偏离同组中位数 {f(r.median, 0)} {r.stat:.2f} 个中位绝对偏差"
+            f"（低于 {r.limit:g}）",
+            f"{r.stat:.2f} MADs from its peers' median {f(r.median, 1)} "
+            f"(below {r.limit:g})",
+        ),
+    }[rule.method]
+    return _with_reasons(
+        out,
+        lambda r: _said(
+            catalogue,
+            r,
+            f"{text(r)[0]}，{NAMES[r.level][0]}",
+            f"{text(r)[1]}: {r.level}",
+        ),
+    )
+
+
+def trend(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
+    """n consecutive worsenings, or a worsening of at least x against a period."""
+    rows = inputs.values[inputs.values["node_id"] == rule.node]
+    if rows.empty:
+        return _empty()
+    better = _better(catalogue, rule.node)
+    wide = rows.pivot(index="period", columns="unit_id", values="value").reindex(
+        inputs.periods
+    )
+    grid = pd.DataFrame(
+        {
+            "period": np.repeat(wide.index.to_numpy(), wide.shape[1]),
+            "unit_id": np.tile(wide.columns.to_numpy(), wide.shape[0]),
+            "value": wide.to_numpy().ravel(),
+        }
+    )
+    if rule.declines is not None:
+        worse = (better * wide.diff()).to_numpy() < 0  # a missing period breaks a run
+        run = np.zeros(worse.shape, dtype=int)
+        for t in range(1, len(run)):  # periods, not units
+            run[t] = (run[t - 1] + 1) * worse[t]
+        first = np.full(wide.shape, np.nan)
+        first[rule.declines :] = wide.to_numpy()[: len(wide) - rule.declines]
+        long = grid.assign(run=run.ravel(), first=first.ravel(), node_id=rule.node)
+        out = long[long["run"] >= rule.declines].assign(
+            rule="trend", level=rule.level, threshold=float(rule.declines)
+        )
+        return _with_reasons(
+            out,
+            lambda r: (
+                f"{_name(catalogue, r.node_id, 'zh')} 连续 {rule.declines} 期变差："
+                f"{_fmt(catalogue, r.node_id, r.first)[0]} → "
+                f"{_fmt(catalogue, r.node_id, r.value)[0]}",
+                f"{_name(catalogue, r.node_id, 'en')} worse {rule.declines} periods "
+                f"in a row: {_fmt(catalogue, r.node_id, r.first)[1]} → "
+                f"{_fmt(catalogue, r.node_id, r.value)[1]}",
+            ),
+        )
+    earlier = [_earlier(p, rule.against) for p in inputs.periods]
+    before = wide.reindex(earlier).to_numpy()
+    change = better * (before - wide.to_numpy())  # positive: worse now
+    if rule.relative:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            change = np.where(before != 0, 100 * change / np.abs(before), np.nan)
+    long = grid.assign(before=before.ravel(), drop=change.ravel())
+    long = long[long["value"].notna()]
+    long["node_id"] = rule.node
+    limits = {k: getattr(rule.drop, k) for k in _WARN}
+    out = _graded(long, limits, lambda x, t: x >= t, "trend", column="drop")
+    word_zh = "上期" if rule.against == "previous" else "上年同期"
+    word_en = "the previous period" if rule.against == "previous" else "a year earlier"
+    pct = "%" if rule.relative else ""
+    return _with_reasons(
+        out,
+        lambda r: (
+            f"{_name(catalogue, r.node_id, 'zh')} 由{word_zh} "
+            f"{_fmt(catalogue, r.node_id, r.before)[0]} 变差为 "
+            f"{_fmt(catalogue, r.node_id, r.value)[0]}（变差 {r.drop:.1f}{pct}，"
+            f"{NAMES[r.level][0]}限值 {r.limit:g}{pct}）",
+            f"{_name(catalogue, r.node_id, 'en')} worsened from "
+            f"{_fmt(catalogue, r.node_id, r.before)[1]} in {word_en} to "
+            f"{_fmt(catalogue, r.node_id, r.value)[1]} (by {r.drop:.1f}{pct}; "
+            f"the {r.level} limit is {r.limit:g}{pct})",
+        ),
+    )
+
+
+def rollup(rule, warnings: pd.DataFrame, inputs: Inputs, catalogue: Catalogue):
+    """A dimension's level: the mean severity of its ``worst`` worst reported
+    indicators (green 0 … red 3), rounded down."""
+    leaves = _leaves(catalogue, rule.node)
+    reported = inputs.values[inputs.values["node_id"].isin(leaves)]
+    if reported.empty:
+        return _empty()
+    worst = (
+        warnings[warnings["node_id"].isin(leaves)]
+        .assign(s=lambda w: w["level"].map(SEVERITY))
+        .groupby(["period", "unit_id", "node_id"])["s"]
+        .max()
+    )
+    frame = (
+        reported[["period", "unit_id", "node_id"]]
+        .merge(worst.rename("s").reset_index(), how="left")
+        .fillna({"s": 0})
+    )
+    frame = frame.sort_values("s", ascending=False, kind="stable")
+    top = frame.groupby(["period", "unit_id"], sort=False).head(rule.worst)
+    grouped = top.groupby(["period", "unit_id"], sort=False)
+    level = np.floor(grouped["s"].mean()).astype(int)
+    level = level[level > 0]
+    if level.empty:
+        return _empty()
+    out = pd.DataFrame(
+        {
+            "period": level.index.get_level_values(0),
+            "unit_id": level.index.get_level_values(1),
+            "node_id": rule.node,
+            "rule": "rollup",
+            "level": np.asarray(LEVELS, dtype=object)[level.to_numpy()],
+            "value": grouped["s"].mean().loc[level.index].to_numpy(),
+            "threshold": float(rule.worst),
+        }
+    )
+    listed = {
+        k: [(n, LEVELS[int(s)]) for n, s in zip(g["node_id"], g["s"], strict=True)]
+        for k, g in top.groupby(["period", "unit_id"], sort=False)
+    }
+    return _with_reasons(
+        out,
+        lambda r: (
+            f"{_name(catalogue, r.node_id, 'zh')}：最差 {rule.worst} 项指标 "
+            + "、".join(
+                f"{_name(catalogue, n, 'zh')}{NAMES[lv][0]}"
+                for n, lv in listed[(r.period, r.unit_id)]
+            ),
+            f"{_name(catalogue, r.node_id, 'en')}: its {rule.worst} worst indicators "
+            + ", ".join(
+                f"{_name(catalogue, n, 'en')} {lv}"
+                for n, lv in listed[(r.period, r.unit_id)]
+            ),
+        ),
+    )
+
+
+def event(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
+    """Reported events of the listed types, in the period that contains them."""
+    ev = inputs.events
+    if ev.empty:
+        return _empty()
+    ev = ev[ev["event_id"].isin(rule.events)].copy()
+    freq = P.frequency_of(inputs.periods[-1])
+    ev["period"] = P.containing(ev["period"], freq).to_numpy()
+    ev = ev[ev["period"].isin(inputs.periods)]
+    out = pd.DataFrame(
+        {
+            "period": ev["period"].to_numpy(),
+            "unit_id": ev["unit_id"].to_numpy(),
+            "node_id": ev["event_id"].to_numpy(),
+            "rule": "event",
+            "level": rule.level,
+            "value": 1.0,
+            "threshold": np.nan,
+        }
+    ).drop_duplicates(["period", "unit_id", "node_id"])
+    return _with_reasons(
+        out,
+        lambda r: (
+            f"发生{_name(catalogue, r.node_id, 'zh')}，{NAMES[r.level][0]}预警",
+            f"{_name(catalogue, r.node_id, 'en')} reported: {r.level}",
+        ),
+    )
+
+
+_RULES = {
+    "threshold": score_threshold,
+    "target": target_shortfall,
+    "peer": peer_position,
+    "trend": trend,
+    "event": event,
+}
+
+
+# ------------------------------------------------------------------ the grades
+def grade_units(
+    warnings: pd.DataFrame, units: pd.DataFrame, periods: list[str]
+) -> pd.DataFrame:
+    """Each unit's level in each period: its most severe warning, green if none."""
+    grid = pd.MultiIndex.from_product(
+        [periods, units["unit_id"]], names=["period", "unit_id"]
+    )
+    severity = warnings["level"].map(SEVERITY)
+    worst = severity.groupby([warnings["period"], warnings["unit_id"]]).max()
+    counts = (
+        warnings.groupby(["period", "unit_id", "level"])
+        .size()
+        .unstack("level")
+        .reindex(columns=["red", "orange", "yellow"])
+    )
+    out = pd.DataFrame(index=grid)
+    out["level"] = pd.Series(
+        np.asarray(LEVELS, dtype=object)[
+            worst.reindex(grid).fillna(0).astype(int).to_numpy()
+        ],
+        index=grid,
+    )
+    for name in ("red", "orange", "yellow"):
+        out[f"n_{name}"] = counts[name].reindex(grid).fillna(0).astype(int).to_numpy()
+    return out.reset_index()
+
+
+def dimension_levels(warnings: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """Each (period, unit, level-1 dimension)'s worst warning on it or below it."""
+    top = {}
+    for d in catalogue.top_dimensions():
+        for node in (d, *_leaves(catalogue, d, dimensions=True)):
+            top[node] = d
+    w = warnings.assign(dimension_id=warnings["node_id"].map(top)).dropna(
+        subset=["dimension_id"]
+    )
+    worst = (
+        w.assign(s=w["level"].map(SEVERITY))
+        .groupby(["period", "unit_id", "dimension_id"])["s"]
+        .max()
+    )
+    return worst.map(dict(enumerate(LEVELS))).rename("level").reset_index()
+
+
+# --------------------------------------------------------------------- helpers
+def _graded(rows, limits, hit, rule: str, column: str = "value") -> pd.DataFrame:
+    """Rows reaching a limit, with the most severe level reached and its limit."""
+    # compared at 9 decimals, as ranks are: (6.3 − 7.2) / 0.3 is −3, not −3.000…027
+    x = np.round(rows[column].to_numpy(dtype=float), 9)
+    level = np.full(len(rows), "", dtype=object)
+    limit = np.full(len(rows), np.nan)
+    for name in _WARN:  # rising severity: later levels win
+        t = limits.get(name)
+        if t is None:
+            continue
+        reached = ~np.isnan(x) & hit(x, t)
+        level[reached], limit[reached] = name, t
+    keep = level != ""
+    out = rows[keep].copy()
+    out["rule"], out["level"], out["limit"] = rule, level[keep], limit[keep]
+    if "threshold" not in out:
+        out["threshold"] = out["limit"]
+    return out
+
+
+def _percentile(rows: pd.DataFrame, limits: dict) -> pd.DataFrame:
+    level = np.full(len(rows), "", dtype=object)
+    limit = np.full(len(rows), np.nan)
+    stat = np.full(len(rows), np.nan)
+    for name in _WARN:
+        if limits.get(name) is None:
+            continue
+        cut = rows[f"p_{name}"].to_numpy()
+        reached = rows["x"].to_numpy() <= cut
+        level[reached], limit[reached] = name, limits[name]
+        stat[reached] = cut[reached]
+    keep = level != ""
+    out = rows[keep].copy()
+    out["rule"], out["level"], out["limit"] = "peer", level[keep], limit[keep]
+    out["stat"] = out["b"] * stat[keep]  # the percentile in the value's own sign
+    out["threshold"] = out["stat"]
+    return out
+
+
+def _with_reasons(out: pd.DataFrame, reason) -> pd.DataFrame:
+    if out.empty:
+        return _empty()
+    texts = [reason(r) for r in out.itertuples()]  # warnings, not units
+    return out.assign(reason_zh=[t[0] for t in texts], reason_en=[t[1] for t in texts])[
+        WARNING_COLUMNS
+    ]
+
+
+def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    parts = [p[WARNING_COLUMNS] for p in parts if not p.empty]
+    if not parts:
+        return _empty()
+    return pd.concat(parts, ignore_index=True)
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            c: pd.Series(dtype=float if c in ("value", "threshold") else object)
+            for c in WARNING_COLUMNS
+        }
+    )
+
+
+def _scaled(limit, scale):
+    return None if limit is None else limit * scale
+
+
+def _better(catalogue: Catalogue, node: str) -> int:
+    """+1 when higher values are better (scores always), −1 otherwise."""
+    for i in catalogue.indicators:
+        if i.id == node:
+            return 1 if i.direction == "higher" else -1
+    return 1
+
+
+def _leaves(catalogue: Catalogue, node: str, dimensions: bool = False) -> list[str]:
+    """Indicators (and, if asked, sub-dimensions) below ``node``."""
+    nodes = catalogue.nodes
+    out, frontier = [], [node]
+    while frontier:
+        children = nodes.index[nodes["parent"].isin(frontier)].tolist()
+        out += [c for c in children if dimensions or nodes.at[c, "kind"] == "indicator"]
+        frontier = [c for c in children if nodes.at[c, "kind"] == "dimension"]
+    return out
+
+
+def _earlier(period: str, against: str) -> str:
+    if against == "previous":
+        return P.previous(period)
+    p = P.parse([period]).iloc[0]
+    return P.label(int(p["year"]) - 1, int(p["end_month"]), P.frequency_of(period))
+
+
+def _targets_in_force(rows: pd.DataFrame, observations: pd.DataFrame, series: str):
+    """Per row, the unit's latest target report that starts by the period's end."""
+    t = observations.loc[
+        (observations["indicator_id"] == series) & observations["value"].notna(),
+        ["unit_id", "period", "value"],
+    ]
+    if t.empty:
+        return np.full(len(rows), np.nan)
+    t = t.assign(start=P.month_index(t["period"], start=True)).sort_values("start")
+    r = rows[["unit_id", "period"]].assign(end=P.month_index(rows["period"]))
+    r = r.reset_index().sort_values("end")
+    found = pd.merge_asof(
+        r,
+        t[["unit_id", "start", "value"]],
+        left_on="end",
+        right_on="start",
+        by="unit_id",
+    )
+    return found.set_index("index")["value"].reindex(rows.index).to_numpy()
+
+
+def _name(catalogue: Catalogue, node: str, lang: str) -> str:
+    return catalogue.name(node, lang)
+
+
+def _said(catalogue: Catalogue, r, zh: str, en: str) -> tuple[str, str]:
+    """``name value，zh`` / ``name value, en``."""
+    vz, ve = _fmt(catalogue, r.node_id, r.value)
+    return (
+        f"{_name(catalogue, r.node_id, 'zh')} {vz}，{zh}",
+        f"{_name(catalogue, r.node_id, 'en')} {ve}, {en}",
+    )
+
+
+def _fmt(catalogue: Catalogue, node: str, x: float, digits: int | None = 1):
+    """A value with its unit, zh and en (``82.0%``; ``12.0 days``; ``71.3 points``)."""
+    table = catalogue.table
+    if node in table.index:
+        uz, ue = table.at[node, "unit_zh"], table.at[node, "unit_en"]
+    else:
+        uz, ue = "分", "points"
+    num = f"{x:.{digits}f}" if digits is not None else f"{x:g}"
+    sep = "" if ue == "%" else " "
+    return f"{num}{uz}", f"{num}{sep}{ue}"
+
+
+def _ordinal(n: int) -> str:
+    suffix = (
+        "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    )
+    return f"{n}{suffix}"
+
+
+def _ordinal_pct(p: float) -> str:
+    return _ordinal(int(p)) if float(p).is_integer() else f"{p:g}th"

@@ -1,0 +1,567 @@
+"""National scale: score 100,000 units × 40 indicators × 12 months from Parquet on
+one machine, file by file, so that a cluster can take the files (:mod:`.distributed`).
+
+The reports never become a pandas table of text. Parquet's id columns are read as
+dictionaries (integer codes + the few distinct labels); the observation schema's
+rules run once per distinct label and as array lookups on the codes (a repeated key
+by one ``bincount``); the reports land in a units × sub-periods × series cube with
+one scatter, and each indicator is rolled up along the sub-period axis (mean,
+pro-rata sum, last, weighted mean; denominators cell by cell).
+:func:`rollup` does this for the units of one file; :func:`finish` puts the files
+together in the units table's order, applies the missing-data rules and scores the
+period with the pipeline's own stages (:func:`.pipeline.score_prepared`).
+
+Scope: one evaluation period (no rank change, risk warnings or data-quality flags:
+those are the city office's monthly work); the rules and their report are those of
+:func:`.validate_dataset`, with one more: a unit's reports sit in one file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from evaluation import periods as P
+from evaluation.catalogue import Catalogue
+from evaluation.errors import EvaluationError, ValidationFailed
+from evaluation.intake.io import OBSERVATION_COLUMNS, UNITS_COLUMNS, read_table
+from evaluation.intake.schemas import units_schema
+from evaluation.intake.validate import COMPLETENESS, _columns_ok, _run, _sentence
+from evaluation.pipeline import score_prepared
+from evaluation.scoring.aggregate import Aggregated
+from evaluation.scoring.prepare import _apply_missing_rules, scored_indicators
+
+FIRST_ROW = 1  #: Parquet rows are numbered from 1 (no header line), as :mod:`.io`
+
+
+@dataclass(frozen=True)
+class Rolled:
+    """One file's reports rolled up to the period, or its validation problems.
+
+    ``units``: positions in the units table; ``value`` and ``n_reported``: those
+    units × the period's indicators."""
+
+    file: str
+    units: np.ndarray
+    value: np.ndarray
+    n_reported: np.ndarray
+    problems: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class National:
+    """The period scored: every stage's table, as the pipeline makes them."""
+
+    period: str
+    prepared: pd.DataFrame  #: dense period × unit × indicator values and status
+    normalised: pd.DataFrame  #: (period, unit_id) × indicator, 0–100
+    aggregated: Aggregated  #: node scores, coverage, weights, contributions
+    composite: pd.DataFrame  #: period, unit_id, composite_score, coverage, status
+    ranks: pd.DataFrame  #: period, unit_id, peer_group, rank, peer_rank …
+
+
+def files(path: str | Path) -> list[Path]:
+    """The Parquet files of a dataset: ``path`` itself, or every ``*.parquet`` below
+    it (a partitioned dataset, e.g. ``province=31/part-0.parquet``), sorted."""
+    path = Path(path)
+    found = [path] if path.is_file() else sorted(path.rglob("*.parquet"))
+    if not found:
+        raise EvaluationError(f"{path}: no Parquet files")
+    return found
+
+
+def check_period(period: str, catalogue: Catalogue) -> None:
+    """Refuse a period that is no label, or that no indicator is reported for."""
+    try:
+        frequency = P.frequency_of(period)
+    except ValueError as exc:
+        raise EvaluationError(str(exc)) from None
+    if not scored_indicators(catalogue, frequency):
+        raise EvaluationError(f"no indicator is reported often enough for {period}")
+
+
+def read_units(path: str | Path, catalogue: Catalogue) -> pd.DataFrame:
+    """The units table (any format :func:`.io.read_table` reads), validated like
+    the pipeline's: raises ``ValidationFailed`` naming file, row, column, rule."""
+    frame, record = read_table(path)
+    frame, problems = _columns_ok(
+        frame, {record["file"]: record["columns"]}, UNITS_COLUMNS, []
+    )
+    if problems.empty and not frame.empty:
+        problems = _run(units_schema(catalogue), frame[UNITS_COLUMNS], frame, catalogue)
+    if not problems.empty:
+        raise ValidationFailed(problems)
+    return frame[UNITS_COLUMNS].reset_index(drop=True)
+
+
+def score_parquet(
+    path: str | Path,
+    units: pd.DataFrame,
+    catalogue: Catalogue,
+    *,
+    period: str,
+    progress: bool = False,
+) -> National:
+    """Validate and score the reports in ``path`` (a file or a partitioned
+    directory) for ``period``, in this process (``progress``: a bar over the
+    files). Raises ``ValidationFailed`` with every problem of every file; nothing
+    is scored unless all are valid."""
+    check_period(period, catalogue)
+    unit_ids = pd.Index(units["unit_id"])
+    paths = files(path)
+    if progress and len(paths) > 1:
+        from tqdm import tqdm
+
+        paths = tqdm(paths, desc="files", unit="file")
+    parts = [rollup_file(f, catalogue, unit_ids, period) for f in paths]
+    return finish(parts, units, catalogue, period=period)
+
+
+def rollup_file(
+    file: str | Path, catalogue: Catalogue, unit_ids, period: str
+) -> Rolled:
+    """Read one Parquet file (ids as dictionaries) and :func:`rollup` it for the
+    units ``unit_ids`` (the units table's order)."""
+    schema = pq.read_schema(file)
+    strings = [
+        c
+        for c in OBSERVATION_COLUMNS[:3]
+        if c in schema.names
+        and (
+            pa.types.is_string(schema.field(c).type)
+            or pa.types.is_large_string(schema.field(c).type)
+        )
+    ]
+    # no name keeps the table: rollup lets it go once the file is found valid
+    return rollup(
+        pq.read_table(file, read_dictionary=strings),
+        str(file),
+        catalogue,
+        pd.Index(unit_ids),
+        period,
+    )
+
+
+def rollup(
+    table: pa.Table, file: str, catalogue: Catalogue, unit_ids: pd.Index, period: str
+) -> Rolled:
+    """Check one file's reports and roll them up to ``period`` for its units."""
+    ids = scored_indicators(catalogue, P.frequency_of(period))
+    missing = [c for c in OBSERVATION_COLUMNS if c not in table.column_names]
+    if missing:
+        return _empty(
+            file,
+            len(ids),
+            pd.DataFrame(
+                {
+                    "file": file,
+                    "row": pd.NA,
+                    "column": missing,
+                    "value": "",
+                    "rule": _sentence(
+                        "column_in_dataframe", "", None, catalogue, None, 0
+                    ),
+                }
+            ),
+        )
+    u_code, u_labels = _codes(table.column("unit_id"))
+    s_code, s_labels = _codes(table.column("period"))
+    i_code, i_labels = _codes(table.column("indicator_id"))
+    values = table.column("value")
+    empty_id = any(table.column(c).null_count for c in OBSERVATION_COLUMNS[:3])
+    del table  # the ids live on as codes and labels: free the Arrow columns
+    pa.default_memory_pool().release_unused()  # and give their memory back
+    value = not_number = None  # numbers go to the cube chunk by chunk (no copy)
+    if not (pa.types.is_integer(values.type) or pa.types.is_floating(values.type)):
+        value, not_number = _numbers(values)
+    series = catalogue.series
+    n_u, n_s, n_i = len(u_labels), len(s_labels), len(i_labels)
+
+    # rules on the distinct labels
+    u_pos = unit_ids.get_indexer(u_labels)
+    i_pos = series.index.get_indexer(i_labels)
+    written = P.parse(pd.Series(s_labels, dtype="str"))["frequency"].to_numpy(object)
+    fits = written[:, None] == series["frequency"].to_numpy(object)[i_pos][None, :]
+    fits |= pd.isna(written)[:, None] | (i_pos < 0)[None, :]  # other rules' rows
+    low = np.where(i_pos >= 0, series["valid_min"].to_numpy(float)[i_pos], np.nan)
+    high = np.where(i_pos >= 0, series["valid_max"].to_numpy(float)[i_pos], np.nan)
+    # every report in a units × labels × series cube of this file's codes: one
+    # scatter; a key's copies counted by one bincount
+    whole = None
+    if empty_id:
+        whole = (u_code >= 0) & (s_code >= 0) & (i_code >= 0)
+    key = u_code.astype(np.int64)
+    key *= n_s
+    key += s_code
+    key *= n_i
+    key += i_code
+    keys = key if whole is None else key[whole]
+    seen = np.bincount(keys, minlength=n_u * n_s * n_i).reshape(n_u, n_s, n_i)
+    cube = np.full(n_u * n_s * n_i, np.nan)
+    if value is None and whole is None:
+        start = 0
+        for chunk in values.chunks:
+            cube[key[start : start + len(chunk)]] = _floats(chunk)
+            start += len(chunk)
+    else:
+        if value is None:
+            value, not_number = _numbers(values)
+        cube[keys] = value if whole is None else value[whole]
+    cube = cube.reshape(n_u, n_s, n_i)
+    with np.errstate(invalid="ignore"):
+        out_of_range = (cube < low) | (cube > high)
+    clean = (
+        whole is None
+        and (not_number is None or not not_number.any())
+        and (u_pos >= 0).all()
+        and (i_pos >= 0).all()
+        and pd.notna(written).all()
+        and (fits | ~(seen > 0).any(axis=0)).all()
+        and not out_of_range.any()
+        and seen.max(initial=0) <= 1
+    )
+    del out_of_range
+    problems = []
+    if clean:  # the reports are in the cube now: free their memory
+        del values, key, u_code, s_code, i_code, value
+    else:  # find the rows at fault (the fast screen only says whether)
+        if value is None:
+            value, not_number = _numbers(values)
+        problems = _row_problems(
+            values, file, catalogue, (u_code, s_code, i_code), (u_labels, s_labels,
+            i_labels), key, value, not_number, (u_pos, i_pos, written, fits, low, high),
+            seen.reshape(-1),
+        )  # fmt: skip
+    sub = _sub_periods(period, catalogue)
+    s_at = pd.Index(s_labels, dtype=object).get_indexer(sub["label"])
+    # this file's units: known and with a row (a dictionary may hold more labels)
+    mine = np.flatnonzero((u_pos >= 0) & seen.any(axis=(1, 2)))
+    problems.append(
+        _completeness(file, seen, u_labels[mine], mine, s_at, i_labels, sub, series)
+    )
+    problems = [p for p in problems if not p.empty]
+    if problems:
+        return _empty(file, len(ids), pd.concat(problems, ignore_index=True))
+    # the period's part of the cube: units × its sub-periods × series used
+    used = _used_series(catalogue, ids)
+    c_at = pd.Index(i_labels, dtype=object).get_indexer(used)
+    meta = catalogue.table.loc[ids]
+    rolled, count = _roll(_take(cube, (mine, s_at, c_at)), used, meta, period)
+    return Rolled(file, u_pos[mine], rolled, count, _no_problems())
+
+
+def _row_problems(
+    values, file, catalogue, codes, labels, key, value, not_number, rules, seen
+):
+    """Every failing row of a file, rule by rule (the slow path: only when the
+    screen found something)."""
+    u_code, s_code, i_code = codes
+    u_pos, i_pos, written, fits, low, high = rules
+    cells = {
+        c: (code, label)
+        for c, code, label in zip(OBSERVATION_COLUMNS, codes, labels, strict=False)
+    }
+    cells["value"] = values
+    series = catalogue.series
+    i_row = np.append(i_pos, -1)[i_code]
+    pad = np.ones((fits.shape[0] + 1, fits.shape[1] + 1), dtype=bool)
+    pad[:-1, :-1] = fits
+    whole = (u_code >= 0) & (s_code >= 0) & (i_code >= 0)
+    with np.errstate(invalid="ignore"):
+        in_range = ~(
+            (value < np.append(low, np.nan)[i_code])
+            | (value > np.append(high, np.nan)[i_code])
+        )
+    bad = {
+        "unit_id": {
+            "not_nullable": u_code < 0,
+            "known_unit": np.append(u_pos < 0, False)[u_code],
+            "multiple_fields_uniqueness": whole & (seen[np.where(whole, key, 0)] > 1),
+        },
+        "period": {
+            "not_nullable": s_code < 0,
+            "period_format": np.append(pd.isna(written), False)[s_code],
+            "period_frequency": ~pad[s_code, i_code],
+        },
+        "indicator_id": {
+            "not_nullable": i_code < 0,
+            "known_indicator": np.append(i_pos < 0, False)[i_code],
+        },
+        "value": {"numeric": not_number, "valid_range": ~in_range},
+    }
+    return [
+        _report(file, rows, column, rule, cells, catalogue, i_row, series)
+        for column, checks in bad.items()
+        for rule, rows in checks.items()
+    ]
+
+
+def _take(cube: np.ndarray, at: tuple[np.ndarray, ...], fill=np.nan) -> np.ndarray:
+    """``cube`` at positions ``at`` along each axis (−1: ``fill``); the cube itself
+    where ``at`` keeps every axis whole and in order (the usual case: no copy)."""
+    if all(
+        np.array_equal(a, np.arange(n)) for a, n in zip(at, cube.shape, strict=True)
+    ):
+        return cube
+    out = np.full(tuple(len(a) for a in at), fill, dtype=cube.dtype)
+    ok = [np.flatnonzero(a >= 0) for a in at]
+    out[np.ix_(*ok)] = cube[np.ix_(*(a[k] for a, k in zip(at, ok, strict=True)))]
+    return out
+
+
+def finish(
+    parts: list[Rolled], units: pd.DataFrame, catalogue: Catalogue, *, period: str
+) -> National:
+    """Put the files' roll-ups in the units table's order, check that every unit
+    reported in exactly one file, apply the missing-data rules and score."""
+    unit_ids = units["unit_id"].to_numpy()
+    ids = scored_indicators(catalogue, P.frequency_of(period))
+    problems = [p.problems for p in parts if not p.problems.empty]
+    where = np.full(len(unit_ids), -1)
+    twice = []
+    for k, part in enumerate(parts):
+        again = part.units[where[part.units] >= 0]
+        twice += [(unit_ids[u], parts[where[u]].file, part.file) for u in again]
+        where[part.units] = k
+    if twice:
+        problems.append(
+            pd.DataFrame(
+                {
+                    "file": [b for _, _, b in twice],
+                    "row": pd.NA,
+                    "column": "unit_id",
+                    "value": [u for u, _, _ in twice],
+                    "rule": [
+                        f"one_partition: this unit's reports are also in {a}"
+                        for _, a, _ in twice
+                    ],
+                }
+            )
+        )
+    clean = not problems
+    absent = np.flatnonzero(where < 0) if clean else []
+    if len(absent):
+        problems.append(
+            pd.DataFrame(
+                {
+                    "file": "(all files)",
+                    "row": pd.NA,
+                    "column": "unit_id",
+                    "value": unit_ids[absent],
+                    "rule": "completeness: no rows for this unit in any file",
+                }
+            )
+        )
+    if problems:
+        report = pd.concat(problems, ignore_index=True)
+        report = report.sort_values(["file", "row"], kind="stable", na_position="first")
+        raise ValidationFailed(report[ValidationFailed.columns].reset_index(drop=True))
+
+    n_u, n_i = len(unit_ids), len(ids)
+    value = np.full((n_u, n_i), np.nan)
+    count = np.zeros((n_u, n_i), dtype=np.int64)
+    for part in parts:
+        value[part.units], count[part.units] = part.value, part.n_reported
+    expected = np.array(
+        [
+            P.expected_counts(f, [period]).iloc[0]
+            for f in catalogue.table.loc[ids, "frequency"]
+        ]
+    )
+    frame = pd.DataFrame(
+        {
+            "period": pd.Categorical.from_codes(np.zeros(n_u * n_i, int), [period]),
+            "unit_id": pd.Categorical.from_codes(
+                np.repeat(np.arange(n_u), n_i), pd.Index(unit_ids, dtype=object)
+            ),
+            "indicator_id": pd.Categorical.from_codes(
+                np.tile(np.arange(n_i), n_u), pd.Index(ids, dtype=object)
+            ),
+            "value": value.reshape(-1),
+            "n_reported": count.reshape(-1),
+            "n_expected": np.tile(expected, n_u),
+        }
+    )
+    prepared = _apply_missing_rules(
+        frame, units, catalogue.table.loc[ids], catalogue.settings
+    )
+    normalised, agg, ranks, composite, _ = score_prepared(prepared, units, catalogue)
+    return National(period, prepared, normalised, agg, composite, ranks)
+
+
+# ------------------------------------------------------------------ helpers
+def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (−1 = empty cell) and the distinct labels of an id column."""
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column.cast(pa.string()))
+    array = column.combine_chunks()  # one dictionary (unified if chunks differ)
+    labels = array.dictionary.cast(pa.string()).to_numpy(zero_copy_only=False)
+    codes = array.indices.fill_null(-1) if array.null_count else array.indices
+    return codes.to_numpy(), labels.astype(object)
+
+
+def _floats(chunk: pa.Array) -> np.ndarray:
+    """One chunk of a numeric column as float (empty → NaN); no copy if it can."""
+    chunk = chunk.cast(pa.float64())
+    return (pc.fill_null(chunk, np.nan) if chunk.null_count else chunk).to_numpy(
+        zero_copy_only=False
+    )
+
+
+def _numbers(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Values as float (empty → NaN) and where a text cell is not a number."""
+    if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
+        value = pc.fill_null(column.cast(pa.float64()), np.nan).to_numpy()
+        return value, np.zeros(len(value), dtype=bool)
+    text = column.cast(pa.string()).to_pandas()
+    value = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    return value, text.notna().to_numpy() & np.isnan(value)
+
+
+def _sub_periods(period: str, catalogue: Catalogue) -> pd.DataFrame:
+    """Every label inside ``period`` of the catalogue's frequencies that fit in it,
+    in order of their last month: the cube's first axis."""
+    p = P.parse([period]).iloc[0]
+    year, last = int(p["year"]), int(p["end_month"])
+    first = last - P.months_per(p["frequency"]) + 1
+    rows = [
+        (P.label(year, end, f), f, end)
+        for f in dict.fromkeys(catalogue.series["frequency"])
+        if P.months_per(f) <= P.months_per(p["frequency"])
+        # a report ends in month m iff m is a multiple of its length
+        for end in range(
+            -(-first // P.months_per(f)) * P.months_per(f), last + 1, P.months_per(f)
+        )
+    ]
+    out = pd.DataFrame(rows, columns=["label", "frequency", "end_month"])
+    return out.sort_values("end_month", kind="stable").reset_index(drop=True)
+
+
+def _used_series(catalogue: Catalogue, ids: list[str]) -> list[str]:
+    """The period's indicators, then the series they divide or weight by."""
+    meta = catalogue.table.loc[ids]
+    extra = [*meta["denominator"].dropna(), *meta["weight_by"].dropna()]
+    return [*ids, *dict.fromkeys(s for s in extra if s not in ids)]
+
+
+def _roll(cube, used, meta, period) -> tuple[np.ndarray, np.ndarray]:
+    """Each indicator of ``meta`` rolled up along the cube's sub-period axis (units
+    × sub-periods × ``used`` series), as :func:`.prepare.prepare` does:
+    denominators cell by cell, then mean, pro-rata sum, last or weighted mean."""
+    col = {s: j for j, s in enumerate(used)}
+    for ind, by in meta["denominator"].dropna().items():
+        d = cube[:, :, col[by]]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cube[:, :, col[ind]] = (
+                np.where(d > 0, cube[:, :, col[ind]] / d, np.nan)
+                * meta.loc[ind, "denominator_scale"]
+            )
+    x = cube[:, :, : len(meta)]  # a view: the indicators
+    have = ~np.isnan(x)
+    count = have.sum(axis=1)
+    total = np.where(have, x, 0.0).sum(axis=1)
+    expected = [P.expected_counts(f, [period]).iloc[0] for f in meta["frequency"]]
+    out = np.full(count.shape, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for j, (ind, how) in enumerate(meta["rollup"].items()):
+            if how == "mean":
+                out[:, j] = total[:, j] / count[:, j]
+            elif how == "sum":  # pro-rata for missing reports
+                out[:, j] = total[:, j] * expected[j] / count[:, j]
+            elif how == "last":  # the latest report: later sub-periods overwrite
+                for k in range(x.shape[1]):
+                    out[:, j] = np.where(have[:, k, j], x[:, k, j], out[:, j])
+            else:  # weighted mean by a volume series of the same cell
+                w = cube[:, :, col[meta.loc[ind, "weight_by"]]]
+                ok = have[:, :, j] & ~np.isnan(w) & (w > 0)
+                num = np.where(ok, x[:, :, j] * w, 0.0).sum(axis=1)
+                den = np.where(ok, w, 0.0).sum(axis=1)
+                out[:, j] = np.where(ok.any(axis=1), num / den, np.nan)
+    out[count == 0] = np.nan
+    return out, count
+
+
+def _completeness(file, seen, units, mine, s_at, i_labels, sub, series):
+    """Keys of this file's units with no row: every series × its sub-periods in
+    the period, for the frequencies the file reports. Counts come from the
+    duplicate check's bincount."""
+    present = set(sub["frequency"][s_at >= 0])
+    frames = []
+    for f, rows in sub.groupby("frequency", sort=False).indices.items():
+        if f not in present:  # as the pipeline: frequencies the file reports
+            continue
+        wanted = series.index[series["frequency"] == f]
+        i_at = pd.Index(i_labels, dtype=object).get_indexer(wanted)
+        got = _take(seen, (mine, s_at[rows], i_at), fill=0)
+        uu, ss, ii = np.nonzero(got == 0)
+        if len(uu):
+            labels = sub["label"].to_numpy()[rows]
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "file": file,
+                        "row": pd.NA,
+                        "column": "unit_id, period, indicator_id",
+                        "value": [
+                            f"{u} / {s} / {i}"
+                            for u, s, i in zip(
+                                units[uu], labels[ss], wanted[ii], strict=True
+                            )
+                        ],
+                        "rule": COMPLETENESS,
+                    }
+                )
+            )
+    return pd.concat(frames, ignore_index=True) if frames else _no_problems()
+
+
+def _report(file, rows, column, rule, cells, catalogue, i_row, series) -> pd.DataFrame:
+    """One report row per failing row: file, row, column, value, rule sentence.
+    ``cells``: each id column's codes and labels, and the value column as read."""
+    at = np.flatnonzero(rows)
+    if not len(at):
+        return _no_problems()
+
+    def text(name: str) -> np.ndarray:
+        if name == "value":
+            return np.array(
+                ["" if v is None else str(v) for v in cells[name].take(at).to_pylist()],
+                dtype=object,
+            )
+        code, label = cells[name]
+        return np.append(label, "")[code[at]]  # code −1: an empty cell
+
+    if rule == "multiple_fields_uniqueness":
+        key = [text(c) for c in OBSERVATION_COLUMNS[:3]]
+        values = [" / ".join(parts) for parts in zip(*key, strict=True)]
+        column = ", ".join(OBSERVATION_COLUMNS[:3])
+    else:
+        values = list(text(column))
+    ind = np.append(series.index.to_numpy(), None)[i_row[at]]
+    return pd.DataFrame(
+        {
+            "file": file,
+            "row": at + FIRST_ROW,
+            "column": column,
+            "value": values,
+            "rule": [
+                _sentence(rule, v, i, catalogue, None, 0)
+                for v, i in zip(values, ind, strict=True)
+            ],
+        }
+    )
+
+
+def _no_problems() -> pd.DataFrame:
+    return pd.DataFrame(columns=ValidationFailed.columns)
+
+
+def _empty(file: str, n_ids: int, problems: pd.DataFrame) -> Rolled:
+    none = np.empty(0, dtype=np.int64)
+    return Rolled(file, none, np.empty((0, n_ids)), np.empty((0, n_ids), int), problems)

@@ -1,0 +1,205 @@
+"""Scale each indicator to 0–100, higher = better, with the method the catalogue names.
+
+Works on a ``(period, unit_id) × indicator`` matrix; statistics that depend on the
+other units (min, max, mean, sd, worst) are taken within each period.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from evaluation.catalogue import Catalogue
+from evaluation.errors import EvaluationError
+
+
+def _minmax(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
+    """``100 (x − min) / (max − min)``; if every unit is equal, each scores 100."""
+    by = x.groupby(level="period", sort=False)
+    low, high = by.transform("min"), by.transform("max")
+    worst, best = np.where(sign > 0, low, high), np.where(sign > 0, high, low)
+    return _scale(x, worst, best)
+
+
+def _goalposts(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
+    """``100 (x − worst) / (best − worst)`` with fixed goalposts."""
+    worst = np.array([s.worst for s in spec], dtype=float)
+    best = np.array([s.best for s in spec], dtype=float)
+    return _scale(x, worst, best)
+
+
+def _zscore(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
+    """``mean + sd · z``, z = ±(x − x̄)/s (sample sd); all units equal → ``mean``."""
+    by = x.groupby(level="period", sort=False)
+    centre, spread = by.transform("mean"), by.transform("std")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = sign * (x - centre) / spread
+    flat = spread.isna() | (spread == 0)  # one unit, or every unit equal
+    z = z.mask(flat, 0.0).where(x.notna())
+    m = np.array([s.mean for s in spec], dtype=float)
+    sd = np.array([s.sd for s in spec], dtype=float)
+    return m + sd * z
+
+
+def _target(x: pd.DataFrame, sign: np.ndarray, spec, target=None) -> pd.DataFrame:
+    """``100 (x − worst) / (target − worst)``; worst defaults to the period's worst."""
+    by = x.groupby(level="period", sort=False)
+    observed_worst = np.where(sign > 0, by.transform("min"), by.transform("max"))
+    fixed = np.array(
+        [np.nan if s.worst is None else s.worst for s in spec], dtype=float
+    )
+    target = np.asarray(target, dtype=float)
+    # if even the worst unit has reached the target, everyone scores 100
+    observed_worst = np.where(
+        sign > 0, np.minimum(observed_worst, target), np.maximum(observed_worst, target)
+    )
+    worst = np.where(np.isnan(fixed), observed_worst, fixed)
+    return _scale(x, worst, target)
+
+
+def _percentile(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
+    """``100 (rank − 1) / (n − 1)``, ascending rank, ties min (COINr ``n_prank``)."""
+    signed = x * sign
+    by = signed.groupby(level="period", sort=False)
+    rank = by.rank(method="min", ascending=True)
+    n = by.transform("count")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = (rank - 1) / (n - 1)
+    return 100 * share.where(n > 1, 1.0).where(x.notna())
+
+
+def _rank_score(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
+    """``rank``: ``100 (n − r)/(n − 1)``, r descending, ties best; ``borda``: as
+    ``percentile`` (units beaten, ties lowest)."""
+    if spec[0].method == "borda":
+        return _percentile(x, sign, spec)
+    by = (x * sign).groupby(level="period", sort=False)
+    r = by.rank(method="min", ascending=False)
+    n = by.transform("count")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = (n - r) / (n - 1)
+    return 100 * share.where(n > 1, 1.0).where(x.notna())
+
+
+def _ordinal(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
+    """Category points (mapped from labels at validation) are the score."""
+    return x
+
+
+def _robust_z(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
+    """``mean + sd · (x − median) / MAD`` (± by direction); MAD 0 → ``mean``."""
+    by = x.groupby(level="period", sort=False)
+    median = by.transform("median")
+    mad = (x - median).abs().groupby(level="period", sort=False).transform("median")
+    factor = np.array([1.4826 if s.consistent else 1.0 for s in spec])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = sign * (x - median) / (mad * factor)
+    z = z.mask(mad.isna() | (mad == 0), 0.0).where(x.notna())
+    m = np.array([s.mean for s in spec], dtype=float)
+    sd = np.array([s.sd for s in spec], dtype=float)
+    return m + sd * z
+
+
+def _reference(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
+    """``100 x / x_ref`` (inverted if lower is better); the reference unit's own value
+    in the same period; missing or non-positive reference → missing."""
+    units = x.index.get_level_values("unit_id")
+    out = pd.DataFrame(np.nan, index=x.index, columns=x.columns)
+    for j, s in enumerate(spec):  # indicators using this method
+        column = x.iloc[:, j]
+        if not (units == s.unit).any():
+            raise EvaluationError(
+                f"{x.columns[j]}: reference unit {s.unit!r} is not in the units table"
+            )
+        ref = column[units == s.unit].droplevel("unit_id")
+        ref = ref.where(ref > 0).reindex(x.index.get_level_values("period")).to_numpy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = column.to_numpy() / ref if sign[j] > 0 else ref / column.to_numpy()
+        out.iloc[:, j] = 100 * np.minimum(ratio, 1.0)
+    return out
+
+
+NORMALISERS = {
+    "minmax": _minmax,
+    "goalposts": _goalposts,
+    "zscore": _zscore,
+    "target": _target,
+    "percentile": _percentile,
+    "robust_z": _robust_z,
+    "reference": _reference,
+    "rank": _rank_score,
+    "borda": _rank_score,
+    "ordinal": _ordinal,
+}
+
+
+def _log_spec(spec):
+    """Goalposts and worst are written in the indicator's units: log them too."""
+    fields = {
+        k: np.log(getattr(spec, k))
+        for k in ("worst", "best")
+        if getattr(spec, k, None) is not None
+    }
+    return spec.model_copy(update=fields)
+
+
+def _scale(x, worst, best) -> pd.DataFrame:
+    worst = np.broadcast_to(np.asarray(worst, dtype=float), x.shape)
+    best = np.broadcast_to(np.asarray(best, dtype=float), x.shape)
+    span = best - worst
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(span == 0, 1.0, (x.to_numpy() - worst) / span)
+    share = np.where(x.isna(), np.nan, share)
+    return pd.DataFrame(100 * share, index=x.index, columns=x.columns)
+
+
+def normalise(
+    matrix: pd.DataFrame, catalogue: Catalogue, zero_score: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Scale each indicator column of ``matrix`` to 0–100, higher = better.
+
+    The method names are checked when the catalogue loads (see ``NORMALISERS``).
+    Indicators with ``transform: log`` are scored on ``ln x`` (goalposts, target and
+    worst, written in the indicator's own units, are logged too).
+
+    Parameters
+    ----------
+    matrix
+        Rolled-up values, rows indexed by ``(period, unit_id)``, one column per
+        indicator id.
+    catalogue
+        Gives each indicator's direction and normalisation.
+    zero_score
+        Boolean matrix like ``matrix``: cells whose missing-data rule is
+        ``zero_score`` get a score of 0 instead of staying missing.
+
+    Returns
+    -------
+    A matrix like ``matrix`` with scores clipped to [0, 100]; NaN where missing.
+    """
+    table = catalogue.table.loc[matrix.columns]
+    specs = {i.id: i for i in catalogue.indicators}
+    out = pd.DataFrame(np.nan, index=matrix.index, columns=matrix.columns)
+    for method, cols in table.groupby("normalisation", sort=False).groups.items():
+        cols = list(cols)
+        sign = np.where(table.loc[cols, "direction"] == "higher", 1.0, -1.0)
+        logged = (table.loc[cols, "transform"] == "log").to_numpy()
+        spec = [
+            _log_spec(specs[c].normalisation) if lg else specs[c].normalisation
+            for c, lg in zip(cols, logged, strict=True)
+        ]
+        x = matrix[cols].astype(float)
+        x.loc[:, logged] = np.log(x.loc[:, logged])  # transform: log (values > 0)
+        if method == "target":
+            target = table.loc[cols, "target"].to_numpy(dtype=float)
+            target = np.where(logged, np.log(target), target)
+            scored = _target(x, sign, spec, target=target)
+        else:
+            scored = NORMALISERS[method](x, sign, spec)
+        out[cols] = np.asarray(scored, dtype=float)
+    out = out.clip(0.0, 100.0)
+    if zero_score is not None:
+        out = out.mask(
+            zero_score.reindex_like(out).fillna(False).astype(bool) & out.isna(), 0.0
+        )
+    return out

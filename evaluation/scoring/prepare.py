@@ -1,0 +1,332 @@
+"""Roll sub-period reports up to evaluation periods and apply missing-data rules.
+
+Output is dense: one row per (period, unit, indicator) for every unit in the units
+table, every evaluation period scored and every indicator that fits the period, in
+that order, so stages can reshape it to a ``(period, unit) × indicator`` matrix
+without a pivot.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from evaluation import periods as P
+from evaluation.catalogue import Catalogue
+
+#: how each (period, unit, indicator) value came about
+STATUSES = (
+    "reported",
+    "missing_excluded",
+    "missing_zero_score",
+    "imputed_peer_median",
+    "imputed_peer_mean",
+    "imputed_carry_forward",
+    "imputed_trend",
+    "imputed_knn",
+    "imputed_iterative",
+)
+
+
+def scored_indicators(catalogue: Catalogue, frequency: str) -> list[str]:
+    """Indicators reported at least as often as ``frequency`` (catalogue order)."""
+    size = P.months_per(frequency)
+    return [i.id for i in catalogue.indicators if P.months_per(i.frequency) <= size]
+
+
+def evaluation_periods(observations: pd.DataFrame, period: str) -> list[str]:
+    """Every period of ``period``'s frequency that has reports, up to ``period``."""
+    freq = P.frequency_of(period)
+    labels = pd.Series(
+        [
+            *P.containing(pd.Series(observations["period"].unique()), freq)
+            .dropna()
+            .unique(),
+            period,
+        ]
+    )
+    parsed = P.parse(labels)
+    month = parsed["year"] * 12 + parsed["end_month"]
+    keep = labels[month <= month.iloc[-1]].drop_duplicates()
+    return keep.iloc[np.argsort(month[keep.index].to_numpy(), kind="stable")].tolist()
+
+
+def prepare(
+    observations: pd.DataFrame,
+    units: pd.DataFrame,
+    catalogue: Catalogue,
+    *,
+    period: str,
+) -> pd.DataFrame:
+    """Roll reports up to ``period``'s frequency, for it and every earlier period.
+
+    Returns ``period, unit_id, indicator_id, value, n_reported, n_expected, status``.
+    ``value`` is NaN where nothing usable was reported and the rule is ``exclude`` or
+    ``zero_score`` (normalisation turns the latter into a score of 0).
+    """
+    freq = P.frequency_of(period)
+    ids = scored_indicators(catalogue, freq)
+    if not ids:
+        raise ValueError(f"no indicator is reported often enough to score {period!r}")
+    eval_periods = evaluation_periods(observations, period)
+    unit_ids = units["unit_id"].to_numpy()
+    meta = catalogue.table.loc[ids]
+    n_p, n_u, n_i = len(eval_periods), len(unit_ids), len(ids)
+
+    obs = observations  # no row copies: work on integer codes of the columns
+    i_code = _codes(obs["indicator_id"], ids)
+    u_code = _codes(obs["unit_id"], unit_ids)
+    # periods: parse the few distinct labels once, then index by code
+    sub_code, labels = pd.factorize(obs["period"])
+    parsed = P.parse(pd.Series(labels))
+    month = (parsed["year"] * 12 + parsed["end_month"]).to_numpy(dtype=float)[sub_code]
+    in_eval = P.containing(pd.Series(labels), freq)
+    p_code = pd.Index(eval_periods).get_indexer(in_eval)[sub_code]
+    value = obs["value"].to_numpy(dtype=float, copy=True)  # denominators write to it
+
+    def same_cell(series_id: str, rows: np.ndarray) -> np.ndarray:
+        """``series_id``'s value for the same unit and sub-period as each row."""
+        other = observations[observations["indicator_id"] == series_id]
+        o_key = _codes(other["unit_id"], unit_ids) * len(labels) + _codes(
+            other["period"], labels
+        )
+        lookup = pd.Series(other["value"].to_numpy(dtype=float), index=o_key)
+        lookup = lookup[(o_key >= 0) & ~lookup.index.duplicated()]
+        return lookup.reindex(u_code[rows] * len(labels) + sub_code[rows]).to_numpy()
+
+    # denominators: divide each report by its unit's same-period denominator
+    for ind_id, by in meta["denominator"].dropna().items():
+        rows = i_code == ids.index(ind_id)
+        d = same_cell(by, rows)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value[rows] = (
+                np.where(d > 0, value[rows] / d, np.nan)
+                * meta.loc[ind_id, "denominator_scale"]
+            )
+    use = (i_code >= 0) & (p_code >= 0) & (u_code >= 0) & ~np.isnan(value)
+    key = (p_code.astype(np.int64) * n_u + u_code) * n_i + i_code
+    size = n_p * n_u * n_i
+
+    k, v = key[use], value[use]
+    count = np.bincount(k, minlength=size).astype(float)
+    total = np.bincount(k, weights=v, minlength=size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / count
+    # last: the report with the latest last month in each key
+    order = np.lexsort((month[use], k))
+    last = np.full(size, np.nan)
+    last[k[order]] = v[order]  # later positions overwrite earlier ones
+    # weighted mean by a volume series reported for the same unit and sub-period
+    weighted = np.full(size, np.nan)
+    for ind_id, weight_by in meta["weight_by"].dropna().items():
+        rows = i_code == ids.index(ind_id)
+        w = same_cell(weight_by, rows)
+        ok = use[rows] & ~np.isnan(w) & (w > 0)
+        kk = key[rows][ok]
+        num = np.bincount(kk, weights=value[rows][ok] * w[ok], minlength=size)
+        den = np.bincount(kk, weights=w[ok], minlength=size)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            this = num / den
+        mine = np.zeros(size, dtype=bool)
+        mine[kk] = True
+        weighted[mine] = this[mine]
+
+    per_freq = {
+        f: P.expected_counts(f, eval_periods).to_numpy() for f in set(meta["frequency"])
+    }
+    expected = np.stack([per_freq[f] for f in meta["frequency"]], axis=1)  # (p, i)
+    n_expected = np.broadcast_to(expected[:, None, :], (n_p, n_u, n_i)).reshape(-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        candidates = {
+            "mean": mean,
+            "sum": total * n_expected / count,  # pro-rata for missing reports
+            "last": last,
+            "weighted_mean": weighted,
+        }
+    rolled = np.full((n_p * n_u, n_i), np.nan)
+    for method, cols in meta.reset_index().groupby("rollup").indices.items():
+        rolled[:, cols] = candidates[method].reshape(-1, n_i)[:, cols]
+    rolled = rolled.reshape(-1)
+    rolled[count == 0] = np.nan
+
+    frame = pd.DataFrame(
+        {
+            "period": np.repeat(np.asarray(eval_periods, dtype=object), n_u * n_i),
+            "unit_id": np.tile(np.repeat(unit_ids, n_i), n_p),
+            "indicator_id": np.tile(np.asarray(ids, dtype=object), n_p * n_u),
+            "value": rolled,
+            "n_reported": count.astype(int),
+            "n_expected": n_expected.astype(int),
+        }
+    )
+    return _apply_missing_rules(frame, units, meta, catalogue.settings)
+
+
+def as_matrix(prepared: pd.DataFrame, unit_ids) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``prepared`` (dense, in period, unit, indicator order) as a ``(period,
+    unit_id) × indicator`` value matrix, and the matching ``zero_score`` mask;
+    a reshape, no pivot."""
+    ids = list(prepared["indicator_id"].unique())  # in order of appearance
+    periods = list(prepared["period"].unique())
+    index = pd.MultiIndex.from_product(
+        [periods, list(unit_ids)], names=["period", "unit_id"]
+    )
+    shape = (len(index), len(ids))
+    matrix = pd.DataFrame(
+        prepared["value"].to_numpy().reshape(shape), index=index, columns=ids
+    )
+    zero = pd.DataFrame(
+        (prepared["status"] == "missing_zero_score").to_numpy().reshape(shape),
+        index=index,
+        columns=ids,
+    )
+    return matrix, zero
+
+
+def _codes(values: pd.Series, categories) -> np.ndarray:
+    """Position of each value in ``categories`` (-1 if absent), via the uniques only."""
+    codes, uniques = pd.factorize(values)
+    lookup = np.append(pd.Index(categories).get_indexer(uniques), -1)  # code -1 → -1
+    return lookup[codes]
+
+
+def _apply_missing_rules(
+    frame: pd.DataFrame, units: pd.DataFrame, meta: pd.DataFrame, settings
+) -> pd.DataFrame:
+    """Set ``status`` and impute where the indicator's ``missing`` rule says so.
+
+    Imputers see the dense ``(periods, units, indicators)`` cube, so time-aware rules
+    (carry forward, trend) use the unit's earlier periods. An indicator imputed for
+    more than ``settings.max_imputed_share_indicator`` of the units in a period
+    keeps its gaps there instead.
+    """
+    n_u, ids = len(units), list(meta.index)
+    code = {name: k for k, name in enumerate(STATUSES)}  # statuses as small codes
+    cube = frame["value"].to_numpy(dtype=float).reshape(-1, n_u, len(ids)).copy()
+    zero_rule = (meta["missing"] == "zero_score").to_numpy()
+    status = np.where(np.isnan(cube), code["missing_excluded"], code["reported"])
+    status[np.isnan(cube) & zero_rule] = code["missing_zero_score"]
+    imputed = np.zeros(cube.shape, dtype=np.int8)  # 0: not imputed
+    group = units["peer_group"].to_numpy()
+    for method in sorted(set(meta["missing"]) - {"exclude", "zero_score"}):
+        cols = [j for j, i in enumerate(ids) if meta.loc[i, "missing"] == method]
+        part = cube[:, :, cols]
+        filled = IMPUTERS[method](part, group)
+        fill = np.isnan(part) & ~np.isnan(filled)
+        cube[:, :, cols] = np.where(fill, filled, part)
+        mark = imputed[:, :, cols]
+        mark[fill] = code[f"imputed_{method}"]
+        imputed[:, :, cols] = mark
+    was = imputed != 0
+    too_many = was.mean(axis=1) > settings.max_imputed_share_indicator  # (p, i)
+    keep = was & ~too_many[:, None, :]
+    cube = np.where(was & ~keep, np.nan, cube)
+    status = np.where(keep, imputed, status)
+    frame["value"] = cube.reshape(-1)
+    frame["status"] = pd.Categorical.from_codes(status.reshape(-1), STATUSES)
+    return frame
+
+
+def insufficient_units(prepared: pd.DataFrame, settings) -> pd.Series:
+    """``(period, unit_id)`` → True where imputed indicators exceed the unit's limit
+    (``settings.max_imputed_share_unit``, share of the indicators scored)."""
+    not_reported = [s for s in STATUSES if s.startswith(("imputed_", "missing_zero"))]
+    imputed = prepared["status"].isin(not_reported)
+    share = imputed.groupby(
+        [prepared["period"], prepared["unit_id"]], sort=False
+    ).mean()
+    return share > settings.max_imputed_share_unit
+
+
+# ------------------------------------------------------------------ imputers
+# Each takes values (periods, units, k indicators) and peer groups (units,) and
+# returns an array of the same shape with a value for every cell it can fill.
+
+
+def _peer(statistic):
+    """Mean or median of the unit's peer group in the same period."""
+
+    def impute(x: np.ndarray, group: np.ndarray) -> np.ndarray:
+        out = np.full(x.shape, np.nan)
+        for g in pd.unique(group):  # a handful of peer groups, not units
+            rows = group == g
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # an all-empty group
+                out[:, rows, :] = statistic(x[:, rows, :], axis=1)[:, None, :]
+        return out
+
+    return impute
+
+
+def _carry_forward(x: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """The unit's latest value from an earlier period (last observation carried)."""
+    p = x.shape[0]
+    index = np.where(~np.isnan(x), np.arange(p)[:, None, None], -1)
+    latest = np.maximum.accumulate(index, axis=0)
+    earlier = np.concatenate([np.full((1, *x.shape[1:]), -1), latest[:-1]], axis=0)
+    taken = np.take_along_axis(x, np.maximum(earlier, 0), axis=0)
+    return np.where(earlier >= 0, taken, np.nan)
+
+
+def _trend(x: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """The unit's own least-squares line over its earlier periods (≥ 2), extended."""
+    t = np.arange(x.shape[0], dtype=float)[:, None, None]
+    have = ~np.isnan(x)
+    y = np.where(have, x, 0.0)
+
+    def earlier(a):  # sums over the periods before each one
+        c = np.cumsum(a, axis=0)
+        return np.concatenate([np.zeros((1, *a.shape[1:])), c[:-1]], axis=0)
+
+    n, st, sy = earlier(have * 1.0), earlier(have * t), earlier(y)
+    stt, sty = earlier(have * t * t), earlier(y * t)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slope = (n * sty - st * sy) / (n * stt - st**2)
+        intercept = (sy - slope * st) / n
+        return np.where(n >= 2, intercept + slope * t, np.nan)
+
+
+def _sklearn(make):
+    """A scikit-learn imputer on each period's units × indicators, standardised."""
+
+    def impute(x: np.ndarray, group: np.ndarray) -> np.ndarray:
+        out = np.full(x.shape, np.nan)
+        for k in range(x.shape[0]):  # one cross-section per period
+            m = x[k]
+            cols = ~np.isnan(m).all(axis=0)
+            if cols.sum() < 2:  # nothing to learn from
+                continue
+            centre = np.nanmean(m[:, cols], axis=0)
+            scale = np.nanstd(m[:, cols], axis=0)
+            scale = np.where(scale > 0, scale, 1.0)
+            filled = make().fit_transform((m[:, cols] - centre) / scale)
+            block = out[k]
+            block[:, cols] = filled * scale + centre
+        return out
+
+    return impute
+
+
+def _knn():
+    from sklearn.impute import KNNImputer
+
+    return KNNImputer(n_neighbors=5)
+
+
+def _iterative():
+    from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+    from sklearn.impute import IterativeImputer
+
+    return IterativeImputer(random_state=0, max_iter=25)
+
+
+IMPUTERS = {
+    "peer_median": _peer(np.nanmedian),
+    "peer_mean": _peer(np.nanmean),
+    "carry_forward": _carry_forward,
+    "trend": _trend,
+    "knn": _sklearn(_knn),
+    "iterative": _sklearn(_iterative),
+}

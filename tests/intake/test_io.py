@@ -1,0 +1,140 @@
+"""Reading agencies' files: encodings, Excel, line numbers, unreadable files."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import evaluation as ev
+from evaluation.intake.io import decode, read_table
+
+from ..conftest import TINY_ROWS, TINY_UNITS, write_dataset
+
+CHINESE = "unit_id,name\nU1,市监察局\n"
+
+
+@pytest.mark.parametrize(
+    "encoding, expected",
+    [
+        ("utf-8", "utf-8"),
+        ("utf-8-sig", "utf-8-sig"),
+        ("gb18030", "gb18030"),
+        ("gbk", "gb18030"),
+        ("utf-16", "utf-16"),
+    ],
+)
+def test_decode_detects_what_agencies_send(encoding, expected):
+    text, found = decode(CHINESE.encode(encoding))
+    assert text == CHINESE
+    assert found == expected
+
+
+def test_decode_refuses_bytes_that_are_neither_utf8_nor_gb18030():
+    with pytest.raises(UnicodeDecodeError):
+        decode(b"unit_id\n\x81\x20\xff\n")
+
+
+def test_read_table_reports_line_numbers_and_skips_blank_lines(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("unit_id,value\nU1,1\n\nU2,\nU3,NA\n", encoding="utf-8")
+    frame, record = read_table(path)
+    assert frame["row"].tolist() == [2, 4, 5]  # line 3 is blank
+    assert frame["value"].isna().tolist() == [
+        False,
+        True,
+        False,
+    ]  # only empty is missing
+    assert frame["value"].tolist()[2] == "NA"  # 'NA' is text, for validation to refuse
+    assert record["encoding"] == "utf-8" and len(record["sha256"]) == 64
+
+
+def test_excel_rows_are_sheet_rows(tmp_path):
+    path = tmp_path / "finance.xlsx"
+    pd.DataFrame({"unit_id": ["U1", "U2"], "value": ["1.5", "2"]}).to_excel(
+        path, index=False
+    )
+    frame, record = read_table(path)
+    assert record["encoding"] == "xlsx"
+    assert frame["row"].tolist() == [2, 3]
+    assert frame["value"].tolist() == ["1.5", "2"]
+
+
+@pytest.mark.parametrize(
+    "content, rule",
+    [
+        (b"", "empty file"),
+        (b"   \n", "empty file"),
+        (b"unit_id,period,indicator_id,value\n", "no data rows"),
+        (b"unit_id,value\n\x81\x20\xff,1\n", "unreadable encoding"),
+    ],
+)
+def test_unreadable_files_name_the_file(tmp_path, content, rule):
+    (tmp_path / "bad.csv").write_bytes(content)
+    with pytest.raises(ev.ValidationFailed) as info:
+        read_table(tmp_path / "bad.csv")
+    assert info.value.report["file"].tolist() == ["bad.csv"]
+    assert rule in info.value.report["rule"].item()
+
+
+def test_load_dataset_reports_every_unreadable_file_at_once(tmp_path):
+    write_dataset(tmp_path, TINY_UNITS, TINY_ROWS)
+    (tmp_path / "observations" / "empty.csv").write_bytes(b"")
+    (tmp_path / "observations" / "binary.csv").write_bytes(b"a\n\xff\xfe\x00\x81")
+    with pytest.raises(ev.ValidationFailed) as info:
+        ev.load_dataset(tmp_path)
+    assert sorted(info.value.report["file"]) == [
+        "observations/binary.csv",
+        "observations/empty.csv",
+    ]
+
+
+def test_load_dataset_needs_units_and_observations(tmp_path):
+    with pytest.raises(ev.ValidationFailed, match="dataset folder not found"):
+        ev.load_dataset(tmp_path / "nowhere")
+    (tmp_path / "x").mkdir()
+    with pytest.raises(ev.ValidationFailed) as info:
+        ev.load_dataset(tmp_path / "x")
+    rules = " ".join(info.value.report["rule"])
+    assert "units file" in rules and "no observation files" in rules
+
+
+def test_dataset_records_encoding_and_hash_of_each_file(tmp_path):
+    write_dataset(tmp_path, TINY_UNITS, TINY_ROWS, encoding="gb18030")
+    data = ev.load_dataset(tmp_path)
+    enc = dict(zip(data.files["file"], data.files["encoding"], strict=True))
+    # ASCII-only content is valid UTF-8 whatever codec wrote it
+    assert enc == {"units.csv": "utf-8-sig", "observations/office.csv": "utf-8"}
+    assert set(data.inputs) == {"units.csv", "observations/office.csv"}
+
+
+def test_unsupported_files_in_observations_are_errors_not_skipped(tmp_path):
+    write_dataset(tmp_path, TINY_UNITS, TINY_ROWS)
+    (tmp_path / "observations" / "legal.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    (tmp_path / "observations" / "README.md").write_text("notes", encoding="utf-8")
+    with pytest.raises(ev.ValidationFailed) as info:
+        ev.load_dataset(tmp_path)
+    report = info.value.report
+    assert report["file"].tolist() == ["observations/legal.xls"]
+    assert "unsupported file type '.xls'" in report["rule"].item()
+
+
+def test_utf16_without_bom_is_refused_not_misread(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes("unit_id,value\nU1,1\n".encode("utf-16-le"))
+    with pytest.raises(ev.ValidationFailed, match="NUL bytes"):
+        read_table(path)
+
+
+def test_write_dataset_round_trips_exactly(tmp_path, tiny_catalogue):
+    obs = pd.DataFrame(
+        {
+            "unit_id": ["U1", "U2", "U3"],
+            "period": "2025",
+            "indicator_id": "b2",
+            "value": [0.1 + 0.2, 1 / 3, np.nan],
+        }
+    )
+    folder = ev.write_dataset(tmp_path / "d", TINY_UNITS, obs, name="x.csv")
+    data = ev.load_dataset(folder)
+    assert data.files["file"].tolist() == ["units.csv", "observations/x.csv"]
+    read = pd.to_numeric(data.observations["value"]).to_numpy()
+    assert read[0] == 0.1 + 0.2 and read[1] == 1 / 3 and np.isnan(read[2])

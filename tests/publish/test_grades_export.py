@@ -1,0 +1,292 @@
+"""The appraisal's grades table for the committee and the press: Excel with real
+numbers, CSV with BOM, an About sheet; expected values worked out by hand."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from evaluation import appraisal as A
+from evaluation.publish.export import (
+    PERSONS_TITLE,
+    grades_about,
+    grades_table,
+    persons_table,
+    time_zh,
+    write_grades_csv,
+    write_xlsx,
+)
+
+# Two appraisal groups, listed "second" first: the table follows the config's order.
+CONFIG = {
+    "id": "test_2025",
+    "version": "t1",
+    "year": 2025,
+    "name_zh": "2025年度测试考评",
+    "name_en": "Test appraisal 2025",
+    "shares": {"periods": 0.5, "review": 0.3, "survey": 0.2},
+    "survey": {
+        "groups": [
+            {"id": "leaders", "name_zh": "市领导", "name_en": "Leaders", "weight": 1}
+        ]
+    },  # fmt: skip
+    "groups": [
+        {
+            "id": "second",
+            "name_zh": "第二类",
+            "name_en": "Second",
+            "peer_groups": ["g2"],
+        },
+        {"id": "first", "name_zh": "第一类", "name_en": "First", "peer_groups": ["g1"]},
+    ],  # fmt: skip
+}
+LONG_NAME = "市交通运输综合行政执法支队"  # 13 characters: 26 columns wide in Excel
+NAN = np.nan
+
+
+def _grades() -> pd.DataFrame:
+    """U1: 0.5·80 + 0.3·90 + 0.2·88.125 = 84.625, −0.5 + 1 → 85.125 (85.13 half up;
+    Python's round gives 85.12). U2: no survey, (0.5·70 + 0.3·76.25)/0.8 = 72.34375.
+    U4: 0.5·92 + 0.3·90 + 0.2·90 = 91."""
+    rows = [
+        # group, rank, unit, name, peer, periods, review, survey, missing, combined,
+        # deductions, bonus, score, by score, final, dim_a, dim_b
+        ("first", 1, "U1", "一局", "g1", 80, 90, 88.125, "", 84.625, 0.5, 1, 85.125,
+         "good", "good", 81.005, 77.7),
+        ("first", 2, "U2", "二局", "g1", 70, 76.25, NAN, "survey", 72.34375, 0, 0,
+         72.34375, "pass", "pass", 70.0, 74.994),
+        ("first", 3, "U3", LONG_NAME, "g1", 60, 60, 60, "", 60, 0, 0, 60, "pass",
+         "pass", 60, 60),
+        ("second", 1, "U4", "四区", "g2", 92, 90, 90, "", 91, 0, 0, 91, "excellent",
+         "excellent", 93, 89),
+    ]  # fmt: skip
+    cols = ["group", "group_rank", "unit_id", "name_zh", "peer_group",
+            "periods_score", "review_score", "survey_score", "parts_missing",
+            "combined", "deductions", "bonus", "score", "grade_by_score",
+            "final_grade", "dim_a", "dim_b"]  # fmt: skip
+    g = pd.DataFrame(rows, columns=cols)
+    g["group_rank"] = g["group_rank"].astype("Int64")
+    g["name_en"] = ["Bureau One", "Bureau Two", "Enforcement Corps", "District Four"]
+    g["groups_used"] = [1, 1, 1, 1]
+    g["grade_after_rules"] = g["grade_by_score"]
+    g["grade_after_quota"] = g["grade_by_score"]
+    g["quota_tie"] = [False, False, False, False]
+    g["override"] = ""
+    return g
+
+
+@pytest.fixture
+def config():
+    return A.parse_config(CONFIG)
+
+
+@pytest.fixture
+def applied() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "unit_id": ["U1", "U1"],
+            "rule_id": ["no_excellent_with_fault", "bonus_points"],
+            "reason_zh": ["有过错，最高良好", "省级表彰，加1分"],
+            "reason_en": ["a fault: at most good", "provincial award: +1"],
+        }
+    )
+
+
+@pytest.fixture
+def run() -> dict:
+    return {
+        "run_id": "annual-2025-1.v1",
+        "status": "notice",
+        "kind": "annual",
+        "period": "2025",
+        "created_at": "2026-01-19T17:00:00+00:00",
+        "published_at": None,
+        "notice_from": "2026-01-21",
+        "notice_until": "2026-01-27",
+        "supersedes": None,
+    }
+
+
+MANIFEST = {
+    "catalogue_version": "1",
+    "package_version": "0.1.0",
+    "git_commit": "abc123",
+    "provenance": {
+        "catalogue_sha256": "c" * 64,
+        "dataset_root": "data/sample",
+        "inputs": {"observations/audit.csv": "a" * 64},
+    },
+    "params": {"appraisal_inputs": "data/sample/appraisal"},
+    "appraisal": {
+        "rules_version": "t1",
+        "config_sha256": "f" * 64,
+        "inputs_sha256": {"ballots.csv": "b" * 64},
+    },
+}
+
+
+def test_grades_follow_the_config_group_order_with_numbers_as_published(
+    config, tiny_catalogue, applied
+):
+    table = grades_table(_grades(), config, tiny_catalogue, rules_applied=applied)
+    assert table["考评组别"].tolist() == ["第二类", "第一类", "第一类", "第一类"]
+    assert table["单位代码"].tolist() == ["U4", "U1", "U2", "U3"]
+    assert table["组内排名"].tolist() == [1, 1, 2, 3]
+    assert table["类别"].tolist() == ["第二组", "第一组", "第一组", "第一组"]
+    # real numbers, rounded half up: 85.125 → 85.13 and 72.34375 → 72.34
+    assert table["最终得分"].tolist() == [91.0, 85.13, 72.34, 60.0]
+    assert table["加权合成得分"].tolist() == [91.0, 84.63, 72.34, 60.0]
+    assert table["甲"].tolist() == [93.0, 81.01, 70.0, 60.0]  # 81.005 → 81.01
+    assert table["乙"].tolist() == [89.0, 77.7, 74.99, 60.0]
+    assert np.isnan(table["议：民主测评"].iloc[2])  # U2 has no survey part
+    assert table["最终等次"].tolist() == ["优秀", "良好", "合格", "合格"]
+    assert table["适用规则及调整"].iloc[1] == "有过错，最高良好；省级表彰，加1分"
+    assert table["备注"].iloc[2] == "缺少议部分，其权重按比例分配给其余部分"
+    en = grades_table(_grades(), config, tiny_catalogue, lang="en")
+    assert en["Final grade"].tolist() == ["excellent", "good", "pass", "pass"]
+    assert en["Unit"].iloc[0] == "District Four"
+
+
+def test_the_workbook_has_real_numbers_a_frozen_header_and_an_about_sheet(
+    tmp_path, config, tiny_catalogue, applied, run
+):
+    g = _grades()
+    path = write_xlsx(
+        tmp_path / "grades.xlsx",
+        {
+            "考评结果": grades_table(g, config, tiny_catalogue, rules_applied=applied),
+            "Grades": grades_table(g, config, tiny_catalogue, lang="en"),
+        },
+        about=grades_about(config, MANIFEST, run, g, store="store.duckdb"),
+        freeze_columns={"考评结果": 4, "Grades": 4},
+    )
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["考评结果", "Grades", "说明 About"]
+    ws = book["考评结果"]
+    head = [c.value for c in ws[1]]
+    assert ws.freeze_panes == "E2"  # header row and group, rank, code, name
+    assert ws.auto_filter.ref.startswith("A1:")
+    score = ws.cell(row=3, column=head.index("最终得分") + 1)  # U1, second row
+    assert score.value == 85.13 and isinstance(score.value, float)
+    assert score.data_type == "n" and score.number_format == "0.00"
+    rank = ws.cell(row=4, column=head.index("组内排名") + 1)  # U2
+    assert rank.value == 2 and rank.data_type == "n"
+    survey = ws.cell(row=4, column=head.index("议：民主测评") + 1)
+    assert survey.value is None  # no survey part: an empty cell, not "nan"
+    dim = ws.cell(row=3, column=head.index("甲") + 1)
+    assert dim.value == 81.01 and dim.data_type == "n"
+    # the name column fits the longest Chinese name (two columns a character)
+    name_col = openpyxl.utils.get_column_letter(head.index("单位名称") + 1)
+    assert ws.column_dimensions[name_col].width >= 2 * len(LONG_NAME)
+    en = book["Grades"]
+    assert en.freeze_panes == "E2"
+    assert [c.value for c in en[1]][:4] == [
+        "Appraisal group", "Rank in group", "Unit code", "Unit"
+    ]  # fmt: skip
+    about = {
+        r[0]: r[1] for r in book["说明 About"].iter_rows(min_row=2, values_only=True)
+    }
+    assert about["考评名称"] == "2025年度测试考评"
+    assert about["考评期间"] == "2025年度（2025年1月1日至2025年12月31日）"
+    assert about["版本"] == "annual-2025-1.v1"
+    assert about["状态"] == "公示中"
+    assert about["公示期"] == "2026年1月21日至2026年1月27日"
+    # 17:00 UTC is 01:00 the next day in Beijing
+    assert about["生成时间"] == "2026年1月20日 01:00（北京时间）"
+    assert "store.duckdb" in about["数据来源"]
+    assert about["考评规则版本"] == f"t1（SHA-256 {'f' * 64}）"
+    assert about["输入文件 data/sample/observations/audit.csv"] == f"SHA-256 {'a' * 64}"
+    assert about["考评输入 data/sample/appraisal/ballots.csv"] == f"SHA-256 {'b' * 64}"
+    method = about["方法"]
+    for words in ("考、评、议", "占50%", "占30%", "占20%",
+                  "第二类（1个）、第一类（3个）", "90分及以上为优秀",
+                  "不超过单位数的20%（四舍五入）"):  # fmt: skip
+        assert words in method, words
+
+
+def test_the_same_workbook_twice_is_the_same_bytes(tmp_path, config, tiny_catalogue):
+    table = grades_table(_grades(), config, tiny_catalogue)
+    fixed = {"title": "考评结果", "created": datetime(2026, 1, 21, 1, 0)}
+    a = write_xlsx(tmp_path / "a.xlsx", {"考评结果": table}, properties=fixed)
+    b = write_xlsx(tmp_path / "b.xlsx", {"考评结果": table}, properties=fixed)
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_the_csv_opens_in_excel_with_bom_crlf_and_two_decimals(
+    tmp_path, config, tiny_catalogue
+):
+    path = write_grades_csv(
+        grades_table(_grades(), config, tiny_catalogue), tmp_path / "grades.csv"
+    )
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM
+    lines = raw.decode("utf-8-sig").split("\r\n")
+    assert lines[0].startswith(
+        "考评组别,组内排名,单位代码,单位名称,类别,考：年度综合得分"
+    )
+    back = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype=str,
+                       keep_default_na=False)  # fmt: skip
+    assert back["最终得分"].tolist() == ["91.00", "85.13", "72.34", "60.00"]
+    assert back["扣分"].tolist() == ["0.00", "0.50", "0.00", "0.00"]
+    assert back["议：民主测评"].tolist() == ["90.00", "88.13", "", "60.00"]
+    assert back["组内排名"].tolist() == ["1", "1", "2", "3"]
+
+
+def test_a_hostile_unit_name_stays_text_in_csv_and_excel(
+    tmp_path, config, tiny_catalogue
+):
+    g = _grades()
+    g.loc[0, "name_zh"] = '=HYPERLINK("http://x","点我")'
+    table = grades_table(g, config, tiny_catalogue)
+    text = write_grades_csv(table, tmp_path / "g.csv").read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in text
+    path = write_xlsx(tmp_path / "g.xlsx", {"考评结果": table})
+    cell = openpyxl.load_workbook(path)["考评结果"]["D3"]  # U1's name
+    assert cell.data_type == "s" and cell.value.startswith("'=HYPERLINK")
+
+
+def test_the_persons_file_is_labelled_for_the_personnel_department(tmp_path):
+    persons = pd.DataFrame(
+        {
+            "person_id": ["U1-P1"],
+            "unit_id": ["U1"],
+            "faults": [3],
+            "proposed": ["incompetent"],
+            "proposed_zh": ["不称职"],
+            "rule_ids": ["person_three_general_faults"],
+            "reason_zh": ["一年内一般过错3次且均负直接责任，年度考核定为不称职"],
+            "reason_en": ["three general faults, each direct: incompetent"],
+        }
+    )
+    table = persons_table(persons, _grades())
+    assert table.iloc[0].tolist() == [
+        "U1-P1", "U1", "一局", 3, "不称职",
+        "一年内一般过错3次且均负直接责任，年度考核定为不称职",
+    ]  # fmt: skip
+    path = write_xlsx(
+        tmp_path / "persons.xlsx",
+        {"个人考核建议": table},
+        titles={"个人考核建议": PERSONS_TITLE[0]},
+        freeze_columns={"个人考核建议": 1},
+    )
+    ws = openpyxl.load_workbook(path)["个人考核建议"]
+    assert ws["A1"].value.startswith("个人年度考核建议，供组织人事部门参考")
+    assert ws["A2"].value == "人员编号" and ws.freeze_panes == "B3"
+    assert ws["D3"].value == 3 and ws["D3"].data_type == "n"
+
+
+@pytest.mark.parametrize(
+    "utc, beijing",
+    [
+        ("2026-01-20T01:30:00+00:00", "2026年1月20日 09:30（北京时间）"),
+        ("2026-01-19T16:00:00+00:00", "2026年1月20日 00:00（北京时间）"),
+        ("2025-12-31T16:30:00.123456+00:00", "2026年1月1日 00:30（北京时间）"),
+    ],
+)
+def test_times_are_shown_in_beijing_time(utc, beijing):
+    assert time_zh(utc) == beijing

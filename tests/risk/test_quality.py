@@ -1,0 +1,240 @@
+"""Data-quality flags on hand-made reports, and analysts' decisions."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import evaluation as ev
+from evaluation.errors import EvaluationError
+from evaluation.risk import quality as Q
+
+from ..conftest import ROOT
+
+QUARTERS = [f"{y}-Q{q}" for y in range(2020, 2026) for q in range(1, 5)]  # 24
+UNITS = [f"U{i}" for i in range(1, 11)]
+
+
+@pytest.fixture
+def cat(tiny_raw):
+    """The tiny catalogue with every series quarterly, and a count series."""
+    for ind in tiny_raw["indicators"]:
+        ind["frequency"] = "quarterly"
+    tiny_raw["context"] = [
+        {
+            "id": "volume",
+            "name_zh": "办件量",
+            "name_en": "Volume",
+            "unit_zh": "件",
+            "unit_en": "items",
+            "agency": "office",
+            "frequency": "quarterly",
+            "valid": {"min": 0, "max": 1000000},
+        }
+    ]
+    return ev.parse_catalogue(tiny_raw)
+
+
+def noisy(seed=0, series="a1", centre=80.0, sd=3.0, periods=QUARTERS, units=UNITS):
+    """Reports varying by unit and period (1 decimal), the clean background."""
+    rng = np.random.default_rng(seed)
+    level = centre + rng.normal(0, sd, len(units))
+    rows = [
+        (u, p, series, round(float(level[j] + rng.normal(0, sd)), 1))
+        for p in periods
+        for j, u in enumerate(units)
+    ]
+    return pd.DataFrame(rows, columns=["unit_id", "period", "indicator_id", "value"])
+
+
+def put(obs, unit, series, values: dict):
+    obs = obs.copy()
+    for period, v in values.items():
+        m = (obs["unit_id"] == unit) & (obs["indicator_id"] == series)
+        obs.loc[m & (obs["period"] == period), "value"] = v
+    return obs
+
+
+def checks(flags, check):
+    return flags[flags["check"] == check]
+
+
+def test_clean_background_raises_no_flag(cat):
+    assert Q.flags(noisy(), cat).empty
+
+
+def test_a_constant_series_is_stable_and_100_every_period_is_perfect(cat):
+    obs = put(noisy(), "U3", "a1", dict.fromkeys(QUARTERS[-6:], 77.7))
+    obs = obs[(obs["unit_id"] != "U3") | obs["period"].isin(QUARTERS[-6:])]
+    obs = put(obs, "U5", "a1", dict.fromkeys(QUARTERS, 100.0))  # a1: higher, max 100
+    f = Q.flags(obs, cat)
+    got = {(r.check, r.unit_id) for r in f.itertuples()}
+    assert got == {("stable", "U3"), ("perfect", "U5")}
+    assert checks(f, "perfect")["reason_en"].item() == (
+        "Indicator a1 is 100 in all 24 periods (the best possible); only 0% of other "
+        "units' reports have this value"
+    )
+    assert checks(f, "stable")["flag_id"].item() == "stable/U3/a1"  # no period: kept
+
+
+def test_five_equal_periods_are_not_enough_and_a_common_value_is_not_odd(cat):
+    obs = noisy()
+    obs = obs[(obs["unit_id"] != "U3") | obs["period"].isin(QUARTERS[-5:])]
+    obs = put(obs, "U3", "a1", dict.fromkeys(QUARTERS[-5:], 77.7))
+    assert Q.flags(obs, cat).empty  # min_periods is 6
+    # half of all reports are 100: a unit always at 100 is not singled out
+    common = put(noisy(), "U1", "a1", dict.fromkeys(QUARTERS, 100.0))
+    for u in UNITS[1:6]:
+        common = put(common, u, "a1", dict.fromkeys(QUARTERS[::2], 100.0))
+    assert checks(Q.flags(common, cat), "perfect").empty
+
+
+def test_a_jump_against_own_history_and_peers(cat):
+    obs = put(noisy(), "U4", "a1", {"2023-Q2": 30.0})
+    f = Q.flags(obs, cat)
+    jump = checks(f, "jump")
+    assert jump[["unit_id", "period"]].values.tolist() == [["U4", "2023-Q2"]]
+    assert jump["statistic"].item() < -6
+    # the same fall for every unit is what everyone did: no jump
+    everyone = noisy()
+    everyone.loc[everyone["period"] == "2023-Q2", "value"] -= 50
+    assert checks(Q.flags(everyone, cat), "jump").empty
+
+
+def test_identical_submissions_to_the_previous_period_and_to_another_unit(cat):
+    a = noisy(series="a1")
+    b = noisy(seed=1, series="b1", centre=60)
+    c = noisy(seed=2, series="b2", centre=50)
+    d = noisy(seed=3, series="a2", centre=5, sd=1)
+    obs = pd.concat([a, b, c, d], ignore_index=True)
+    for s in ("a1", "b1", "b2", "a2"):  # U2 copies 2024-Q4 into 2025-Q1
+        prev = obs.loc[
+            (obs["unit_id"] == "U2")
+            & (obs["indicator_id"] == s)
+            & (obs["period"] == "2024-Q4"),
+            "value",
+        ].item()
+        obs = put(obs, "U2", s, {"2025-Q1": prev})
+        src = obs.loc[
+            (obs["unit_id"] == "U7")
+            & (obs["indicator_id"] == s)
+            & (obs["period"] == "2022-Q3"),
+            "value",
+        ].item()
+        obs = put(obs, "U9", s, {"2022-Q3": src})  # U9 sends U7's numbers
+    f = Q.flags(obs, cat)
+    assert {
+        (r.unit_id, r.period) for r in checks(f, "identical_period").itertuples()
+    } == {("U2", "2025-Q1")}
+    same = checks(f, "identical_unit")
+    assert {(r.unit_id, r.period) for r in same.itertuples()} == {
+        ("U7", "2022-Q3"),
+        ("U9", "2022-Q3"),
+    }
+    assert same.set_index("unit_id").loc["U9", "reason_en"] == (
+        "every value reported for 2022-Q3 is identical to U7's"
+    )
+
+
+def test_last_digit_preference_on_counts(cat):
+    rng = np.random.default_rng(5)
+    periods = [f"{y}-Q{q}" for y in range(2014, 2026) for q in range(1, 5)]  # 48
+    rows = [
+        (u, p, "volume", float(rng.integers(100, 1000))) for p in periods for u in UNITS
+    ]
+    obs = pd.DataFrame(rows, columns=["unit_id", "period", "indicator_id", "value"])
+    assert checks(Q.flags(obs, cat), "digits").empty  # uniform last digits
+    heaped = obs["unit_id"] == "U6"
+    obs.loc[heaped, "value"] = (obs.loc[heaped, "value"] / 10).round() * 10
+    f = checks(Q.flags(obs, cat), "digits")
+    assert f["unit_id"].tolist() == ["U6"]
+    # 48 counts all ending in 0: chi2 = (48 - 4.8)² / 4.8 + 9 · 4.8 = 432
+    assert (
+        f["reason_en"]
+        .item()
+        .startswith("last digits of 48 counts are not uniform: 0 and")
+    )
+    assert "chi2=432.0" in f["reason_en"].item()
+
+
+def test_benford_only_where_it_applies(cat):
+    rng = np.random.default_rng(6)
+    units = [f"V{i}" for i in range(3)]
+    periods = [f"{y}-Q{q}" for y in range(1990, 2026) for q in range(1, 5)]  # 144
+    benford = np.floor(10 ** rng.uniform(1, 4, (len(periods), 3)))  # 10 … 9999
+    flat = rng.integers(100, 1000, len(periods)).astype(float)  # first digits uniform
+    flat[: len(periods) // 2] *= 100  # 100 … 99,900: three orders of magnitude
+    benford[:, 2] = flat
+    rows = [
+        (u, p, "volume", benford[i, j])
+        for i, p in enumerate(periods)
+        for j, u in enumerate(units)
+    ]
+    obs = pd.DataFrame(rows, columns=["unit_id", "period", "indicator_id", "value"])
+    f = checks(Q.flags(obs, cat), "benford")
+    assert f["unit_id"].tolist() == ["V2"]
+    # too few values: not tested at all
+    short = obs[obs["period"].isin(periods[:90])]
+    assert checks(Q.flags(short, cat), "benford").empty
+
+
+def test_isolation_forest_finds_a_strange_combination_of_changes(cat):
+    units = [f"U{i}" for i in range(40)]
+    parts = [
+        noisy(seed=k, series=s, centre=60, sd=2, units=units)
+        for k, s in enumerate(["a1", "b1", "b2"])
+    ]
+    obs = pd.concat(parts, ignore_index=True)
+    for s, v in (("a1", 45.0), ("b1", 75.0), ("b2", 45.0)):  # all at once
+        obs = put(obs, "U17", s, {"2024-Q3": v})
+    f = checks(Q.flags(obs, cat), "outlier")
+    assert ("U17", "2024-Q3") in {(r.unit_id, r.period) for r in f.itertuples()}
+    assert len(f) <= 0.02 * 40 * 23 + 1  # contamination 1% of unit-periods
+    assert "isolation forest" in f["reason_en"].iloc[0]
+
+
+def test_decisions_need_a_comment_and_a_name_and_are_all_kept(cat, tmp_path):
+    obs = put(noisy(), "U5", "a1", dict.fromkeys(QUARTERS, 100.0))
+    f = Q.flags(obs, cat)
+    book = tmp_path / "decisions.csv"
+    fid = "perfect/U5/a1"
+    with pytest.raises(EvaluationError, match="needs a comment"):
+        Q.decide(book, fid, "dismissed", " ", by="Li", flags_table=f)
+    with pytest.raises(EvaluationError, match="analyst's name"):
+        Q.decide(book, fid, "dismissed", "ok", by="", flags_table=f)
+    with pytest.raises(EvaluationError, match="no flag"):
+        Q.decide(book, "jump/U1/a1/2020-Q1", "accepted", "x", by="Li", flags_table=f)
+    Q.decide(book, fid, "accepted", "查实虚报", by="Li", flags_table=f, at="2026-01-02")
+    Q.decide(
+        book,
+        fid,
+        "dismissed",
+        "复核：确为满分",
+        by="Wang",
+        flags_table=f,
+        at="2026-01-05",
+    )
+    kept = Q.read_decisions(book)
+    assert kept["decision"].tolist() == ["accepted", "dismissed"]  # history kept
+    status = Q.with_decisions(f, kept).set_index("flag_id").loc[fid]
+    assert status[["status", "comment", "decided_by"]].tolist() == [
+        "dismissed",
+        "复核：确为满分",
+        "Wang",
+    ]
+
+
+def test_planted_anomalies_are_found_and_clean_data_rarely_flagged():
+    """The detection benchmark on 2 cities (the docs quote 20)."""
+    spec = importlib.util.spec_from_file_location(
+        "bench_quality", ROOT / "benchmarks" / "bench_quality.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    table = bench.main(["--seeds", "2"])
+    assert table.attrs["recall"] >= 0.8
+    assert (table["recall"] >= 0.8).all(), table
+    assert table.attrs["false_share"] <= 0.10

@@ -1,0 +1,136 @@
+"""Risk outputs: bilingual CSV tables, the heatmap and the timeline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from evaluation.cli import app
+from evaluation.publish import plots
+from evaluation.publish.export import risk_table, write_media_csv
+from evaluation.publish.store import save_result
+from evaluation.risk.rules import COLOURS
+
+
+def test_warnings_table_speaks_both_languages(sample_result):
+    zh = risk_table(sample_result, "warnings", lang="zh")
+    en = risk_table(sample_result, "warnings", lang="en")
+    assert list(zh.columns) == [
+        "报告期",
+        "单位",
+        "指标或维度",
+        "规则",
+        "预警等级",
+        "数值",
+        "阈值",
+        "原因",
+    ]
+    assert list(en.columns)[:4] == [
+        "Period",
+        "Department",
+        "Indicator or dimension",
+        "Rule",
+    ]
+    w = sample_result.warnings.query("period == '2025'")
+    assert len(zh) == len(w)
+    assert set(zh["预警等级"]) <= {"黄色", "橙色", "红色"}
+    assert set(en["Level"]) <= {"yellow", "orange", "red"}
+    assert zh["原因"].tolist() == w["reason_zh"].tolist()
+    both = risk_table(sample_result, "warnings", lang="both")
+    assert both.columns[0] == "报告期 Period"
+
+
+def test_ledger_and_grade_tables(sample_result):
+    led = risk_table(sample_result, "ledger", lang="zh")
+    assert len(led) == len(sample_result.ledger)
+    assert set(led["状态"]) <= {"未关闭", "已销号"}
+    assert set(led["需提醒"]) <= {"是", "否"}
+    grades = risk_table(sample_result, "risk", lang="en")
+    assert len(grades) == len(sample_result.units)
+    assert list(grades.columns) == [
+        "Period",
+        "Department",
+        "Level",
+        "Red warnings",
+        "Orange warnings",
+        "Yellow warnings",
+    ]
+
+
+def test_flags_table_carries_decisions(sample_result):
+    flags = sample_result.flags
+    fid = flags["flag_id"].iloc[0]
+    decisions = pd.DataFrame(
+        [[fid, "dismissed", '=HYPERLINK("x")', "Li", "2026-01-02T00:00:00+00:00"]],
+        columns=["flag_id", "decision", "comment", "decided_by", "decided_at"],
+    )
+    t = risk_table(sample_result, "flags", lang="zh", decisions=decisions)
+    row = t.set_index("编号").loc[fid]
+    assert row["状态"] == "已排除"
+    assert row["核实意见"].startswith("'=")  # a formula is made inert
+    assert (t.set_index("编号").drop(index=fid)["状态"] == "未关闭").all()
+
+
+def test_unknown_table_or_language_is_refused(sample_result):
+    with pytest.raises(ValueError, match="table must be one of"):
+        risk_table(sample_result, "scores")
+    with pytest.raises(ValueError, match="lang must be one of"):
+        risk_table(sample_result, "flags", lang="fr")
+
+
+def test_cli_exports_each_risk_table(sample_result, tmp_path):
+    folder = save_result(sample_result, tmp_path / "result")
+    runner = CliRunner()
+    for table in ("warnings", "risk", "ledger", "flags"):
+        out = tmp_path / f"{table}.csv"
+        done = runner.invoke(
+            app, ["export", str(folder), "--table", table, "--out", str(out)]
+        )
+        assert done.exit_code == 0, done.output
+        expected = tmp_path / f"expected_{table}.csv"
+        write_media_csv(risk_table(sample_result, table, lang="zh"), expected)
+        assert out.read_bytes() == expected.read_bytes()
+        assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    bad = runner.invoke(
+        app, ["export", str(folder), "--table", "nope", "--out", str(tmp_path / "x")]
+    )
+    assert bad.exit_code == 2 and "--table must be" in bad.output
+
+
+def test_heatmap_cells_are_the_worst_level_and_colours_are_fixed(sample_result):
+    fig = plots.plot_risk_heatmap(sample_result, lang="en")
+    heat = fig.data[0]
+    assert list(heat.x)[-1] == "Overall"
+    z = np.asarray(heat.z)
+    # the overall column is each unit's grade, worst units first
+    grade = sample_result.risk.query("period == '2025'").set_index("unit_id")["level"]
+    names = sample_result.units.set_index("name_en")["unit_id"]
+    severity = {"green": 0, "yellow": 1, "orange": 2, "red": 3}
+    expected = [severity[grade[names[n]]] for n in heat.y]
+    assert z[:, -1].tolist() == expected
+    assert z.sum(axis=1).tolist() == sorted(z.sum(axis=1).tolist(), reverse=True)
+    # a dimension cell: the worst warning on the dimension or an indicator below it
+    w = sample_result.warnings.query("period == '2025'")
+    law = {"law", "law.legality", "law.accountability"} | set(
+        sample_result.catalogue.table.query("parent.str.startswith('law')").index
+    )
+    col = list(heat.x).index("Law-based administration and accountability")
+    for row, name in enumerate(heat.y):
+        mine = w[(w["unit_id"] == names[name]) & w["node_id"].isin(law)]
+        worst = max([severity[lv] for lv in mine["level"]], default=0)
+        assert z[row, col] == worst, name
+    colours = {c for _, c in heat.colorscale}
+    assert colours == set(COLOURS.values())
+
+
+def test_timeline_counts_warnings_per_period_and_level(sample_result):
+    fig = plots.plot_warnings_timeline(sample_result, lang="zh")
+    w = sample_result.warnings
+    for bar in fig.data:
+        level = {"红色": "red", "橙色": "orange", "黄色": "yellow"}[bar.name]
+        counts = w[w["level"] == level].groupby("period").size()
+        got = dict(zip(bar.x, bar.y, strict=True))
+        assert got == {p: int(counts.get(p, 0)) for p in sample_result.periods}
+    assert [b.name for b in fig.data] == ["红色", "橙色", "黄色"]

@@ -1,0 +1,179 @@
+"""The national path (Parquet, codes, one cube) against the pipeline, and its errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+import evaluation as ev
+from evaluation.errors import ValidationFailed
+from evaluation.scale import national
+
+from ..conftest import ROOT
+
+SAMPLE = ROOT / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def data(catalogue):
+    return ev.validate_dataset(ev.load_dataset(SAMPLE), catalogue)
+
+
+@pytest.fixture(scope="module")
+def units(data):
+    return data.units.drop(columns=["source", "row"]).reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def reports(data, tmp_path_factory):
+    """The sample's reports as one Parquet file (typed, as a national export)."""
+    path = tmp_path_factory.mktemp("national") / "reports.parquet"
+    data.observations[["unit_id", "period", "indicator_id", "value"]].to_parquet(path)
+    return path
+
+
+def partitioned(obs: pd.DataFrame, units: pd.DataFrame, root) -> None:
+    """One folder per peer group (hive style), each unit's reports in one file."""
+    group = obs["unit_id"].map(units.set_index("unit_id")["peer_group"])
+    for name, part in obs.groupby(group):
+        (root / f"peer_group={name}").mkdir(parents=True)
+        part.to_parquet(root / f"peer_group={name}" / "part-0.parquet", index=False)
+
+
+@pytest.mark.parametrize("period", ["2025", "2025-Q4", "2025-M12", "2024-H1"])
+def test_the_period_scores_as_the_pipeline_scores_it(catalogue, units, reports, period):
+    # the pipeline (pandera validation, long-table roll-up) is the independent path
+    result = ev.run(catalogue, ev.load_dataset(SAMPLE), period=period, run_at="t")
+    got = national.score_parquet(reports, units, catalogue, period=period)
+
+    def mine(frame):
+        return frame[frame["period"] == period].set_index("unit_id")
+
+    want, have = mine(result.composite), got.composite.set_index("unit_id")
+    assert len(have) == 50
+    np.testing.assert_allclose(
+        have["composite_score"], want.loc[have.index, "composite_score"], atol=1e-9
+    )
+    ranks = mine(result.ranks).loc[have.index, ["rank", "peer_rank"]]
+    assert got.ranks.set_index("unit_id")[["rank", "peer_rank"]].equals(ranks)
+    p_want = mine(result.prepared).set_index("indicator_id", append=True)
+    p_have = got.prepared.astype({"unit_id": str, "indicator_id": str}).set_index(
+        ["unit_id", "indicator_id"]
+    )
+    p_have = p_have.loc[p_want.index]
+    np.testing.assert_allclose(p_have["value"], p_want["value"], atol=1e-9)
+    assert (p_have["status"].astype(str) == p_want["status"].astype(str)).all()
+    assert (p_have["n_reported"] == p_want["n_reported"]).all()
+
+
+def test_partitions_and_text_columns_give_identical_scores(
+    catalogue, data, units, reports, tmp_path
+):
+    one = national.score_parquet(reports, units, catalogue, period="2025")
+    obs = data.observations[["unit_id", "period", "indicator_id", "value"]]
+    partitioned(obs, units, tmp_path / "parts")
+    parts = national.score_parquet(tmp_path / "parts", units, catalogue, period="2025")
+    text = obs.astype(str).replace("nan", None)  # ids as plain text, values as text
+    text.to_parquet(tmp_path / "text.parquet", index=False)
+    as_text = national.score_parquet(
+        tmp_path / "text.parquet", units, catalogue, period="2025"
+    )
+    # slices of one dictionary-encoded table: each file's dictionary names every
+    # unit, but only its rows' units are its own
+    ordered = obs.sort_values("unit_id", kind="stable").reset_index(drop=True)
+    table = pa.Table.from_pandas(ordered, preserve_index=False)
+    table = table.set_column(0, "unit_id", pc.dictionary_encode(table["unit_id"]))
+    cut = int(np.flatnonzero(ordered["unit_id"] == "D30")[0])
+    (tmp_path / "slices").mkdir()
+    pq.write_table(table.slice(0, cut), tmp_path / "slices" / "a.parquet")
+    pq.write_table(table.slice(cut), tmp_path / "slices" / "b.parquet")
+    sliced = national.score_parquet(
+        tmp_path / "slices", units, catalogue, period="2025"
+    )
+    for other in (parts, as_text, sliced):
+        assert other.composite.equals(one.composite)
+        assert other.ranks.equals(one.ranks)
+        assert other.normalised.equals(one.normalised)
+
+
+def test_bad_rows_are_reported_as_the_pipeline_reports_them(catalogue, data, tmp_path):
+    """Every kind of bad cell at once; the rows, columns and rule sentences must
+    be those of the pipeline's validator on the same file."""
+    obs = data.observations[["unit_id", "period", "indicator_id", "value"]]
+    obs = obs[obs["period"].str.startswith("2025-M1")].astype(str)  # Oct–Dec 2025
+    obs = obs.replace("nan", None).reset_index(drop=True)
+    obs.loc[3, "unit_id"] = "ZZ9"  # unknown unit
+    obs.loc[5, "period"] = "2025-M13"  # not a period label
+    obs.loc[7, "value"] = "12,5"  # not a number
+    obs.loc[9, "value"] = "-5"  # below every indicator's valid minimum
+    obs.loc[11, "indicator_id"] = None  # empty cell
+    monthly = obs.index[obs["period"] == "2025-M10"][20]
+    obs.loc[monthly, "period"] = "2025-Q4"  # a monthly indicator written quarterly
+    obs = pd.concat([obs, obs.iloc[[30]]], ignore_index=True)  # a repeated key
+    obs = obs.drop(index=40).reset_index(drop=True)  # a key nobody sent
+    folder = tmp_path / "bad"
+    (folder / "observations").mkdir(parents=True)
+    ev.load_dataset(SAMPLE).units.drop(columns=["source", "row"]).to_csv(
+        folder / "units.csv", index=False
+    )
+    obs.to_parquet(folder / "observations" / "reports.parquet", index=False)
+    with pytest.raises(ValidationFailed) as pipeline:
+        ev.validate_dataset(ev.load_dataset(folder), catalogue)
+    with pytest.raises(ValidationFailed) as ours:
+        national.score_parquet(
+            folder / "observations", national.read_units(folder / "units.csv",
+            catalogue), catalogue, period="2025-Q4",
+        )  # fmt: skip
+
+    def rows(report):
+        r = report[report["row"].notna()]
+        return set(r[["row", "column", "value", "rule"]].itertuples(index=False))
+
+    want, have = pipeline.value.report, ours.value.report
+    assert rows(have) == rows(want)
+    assert {7 + 1, 9 + 1, 11 + 1} <= {r for r, *_ in rows(have)}  # Parquet rows from 1
+    absent = set(want.loc[want["row"].isna(), "value"])
+    assert set(have.loc[have["row"].isna(), "value"]) == absent
+    assert have["file"].str.endswith("reports.parquet").all()
+
+
+def test_a_unit_in_two_files_or_in_none_is_an_error(catalogue, data, units, tmp_path):
+    obs = data.observations[["unit_id", "period", "indicator_id", "value"]]
+    d01 = obs[obs["unit_id"] == "D01"]
+    (tmp_path / "a").mkdir()
+    obs.to_parquet(tmp_path / "a" / "all.parquet", index=False)
+    d01.to_parquet(tmp_path / "a" / "again.parquet", index=False)
+    with pytest.raises(ValidationFailed) as twice:
+        national.score_parquet(tmp_path / "a", units, catalogue, period="2025")
+    report = twice.value.report
+    assert report["value"].tolist() == ["D01"]
+    assert report["rule"].iloc[0].startswith("one_partition: ")
+    named = {report["file"].iloc[0], report["rule"].iloc[0].rsplit(" ", 1)[1]}
+    assert {str(tmp_path / "a" / f) for f in ("all.parquet", "again.parquet")} == named
+    obs[obs["unit_id"] != "D07"].to_parquet(tmp_path / "b.parquet", index=False)
+    with pytest.raises(ValidationFailed) as none:
+        national.score_parquet(tmp_path / "b.parquet", units, catalogue, period="2025")
+    assert none.value.report["value"].tolist() == ["D07"]
+    assert none.value.report["rule"].iloc[0].startswith("completeness: ")
+
+
+def test_the_units_table_is_validated(catalogue, tmp_path):
+    units = pd.read_csv(SAMPLE / "units.csv", dtype=str)
+    units.loc[4, "peer_group"] = "nowhere"
+    units.to_csv(tmp_path / "units.csv", index=False)
+    with pytest.raises(ValidationFailed) as bad:
+        national.read_units(tmp_path / "units.csv", catalogue)
+    report = bad.value.report
+    assert report[["file", "row", "column", "value"]].values.tolist() == [
+        ["units.csv", 6, "peer_group", "nowhere"]
+    ]
+    assert report["rule"].iloc[0].startswith("known_peer_group")
+
+
+def test_a_period_that_is_no_label_is_refused(catalogue, units, reports):
+    with pytest.raises(ev.EvaluationError, match="not a period label"):
+        national.score_parquet(reports, units, catalogue, period="2025-13")

@@ -1,0 +1,134 @@
+"""Outlier treatment (COINr rule, percentile caps) and denomination, by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import evaluation as ev
+from evaluation.catalogue import Treatment
+from evaluation.scoring.treat import coinr, percentile_cap, skew_kurt
+
+from ..conftest import TINY_ROWS, TINY_UNITS, write_dataset
+
+
+def excel_skew_kurt(x):
+    """Excel SKEW and KURT written out from their published definitions."""
+    n, m, s = len(x), x.mean(), x.std(ddof=1)
+    z = (x - m) / s
+    skew = n / ((n - 1) * (n - 2)) * np.sum(z**3)
+    kurt = n * (n + 1) / ((n - 1) * (n - 2) * (n - 3)) * np.sum(z**4) - 3 * (
+        n - 1
+    ) ** 2 / ((n - 2) * (n - 3))
+    return skew, kurt
+
+
+def test_skew_and_kurtosis_are_excels():
+    x = np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 100.0])
+    assert skew_kurt(x) == pytest.approx(excel_skew_kurt(x))
+
+
+def test_coinr_winsorises_the_outlier_then_stops():
+    x = np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 100.0])
+    s, k = excel_skew_kurt(x)
+    assert abs(s) >= 2 and k >= 3.5  # fails the rule
+    treated, method, changed = coinr(x, Treatment(method="coinr"))
+    assert method == "winsorise"
+    assert changed.tolist() == [False] * 9 + [True]
+    assert treated[-1] == 9  # set to the largest remaining value
+    s2, k2 = excel_skew_kurt(treated)
+    assert not (abs(s2) >= 2 and k2 >= 3.5)
+
+
+def test_coinr_falls_back_to_log_of_the_original_column():
+    x = np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 100.0])
+    treated, method, _ = coinr(x, Treatment(method="coinr", winmax=0))
+    assert method == "log"
+    np.testing.assert_allclose(treated, np.log(x - 1 + 0.01 * 99))
+
+
+def test_a_column_that_passes_is_left_alone():
+    x = np.arange(10, dtype=float)
+    treated, method, changed = coinr(x, Treatment(method="coinr"))
+    assert method == "none" and not changed.any()
+    np.testing.assert_array_equal(treated, x)
+
+
+def test_percentile_cap():
+    x = np.arange(101, dtype=float)
+    treated, method, changed = percentile_cap(
+        x, Treatment(method="percentile_cap", low=0.1, high=0.9)
+    )
+    assert method == "cap" and treated.min() == 10 and treated.max() == 90
+    assert changed.sum() == 20
+
+
+def test_coinr_with_goalposts_is_refused(tiny_raw):
+    tiny_raw["indicators"][1]["treatment"] = {"method": "coinr"}  # a2 uses goalposts
+    with pytest.raises(ev.CatalogueError, match="indicators\\[1\\].treatment.method"):
+        ev.parse_catalogue(tiny_raw)
+
+
+def test_treatment_is_logged_in_the_result(tiny_raw, tmp_path):
+    tiny_raw["settings"]["treatment"] = {
+        "method": "percentile_cap",
+        "low": 0.0,
+        "high": 0.5,
+    }
+    result = ev.run(
+        ev.parse_catalogue(tiny_raw),
+        ev.load_dataset(write_dataset(tmp_path, TINY_UNITS, TINY_ROWS)),
+        period="2025",
+        run_at="t",
+    )
+    log = result.treatment.set_index("indicator_id")
+    # a1 in 2025: 80, 60, 100 → capped at the median 80: U3 changed
+    assert log.loc["a1", "units"] == "U3" and log.loc["a1", "points"] == 1
+    step = [s for s in result.provenance.steps if s.stage == "treat"][0]
+    assert step.params["a1"]["method"] == "percentile_cap"
+
+
+def test_denominator_divides_each_report_before_roll_up(tiny_raw, tmp_path):
+    tiny_raw["context"] = [
+        {
+            "id": "staff",
+            "name_zh": "人员",
+            "name_en": "Staff",
+            "unit_zh": "人",
+            "unit_en": "people",
+            "agency": "office",
+            "frequency": "annual",
+            "valid": {"min": 0, "max": 1e6},
+        }
+    ]
+    tiny_raw["indicators"][3]["denominator"] = {"by": "staff", "scale": 100}
+    tiny_raw["indicators"][3]["valid"] = {"min": 0, "max": 1000}
+    rows = [
+        *TINY_ROWS,
+        ("U1", "2025", "staff", "35"),
+        ("U2", "2025", "staff", "20"),
+        ("U3", "2025", "staff", "90"),
+    ]
+    result = ev.run(
+        ev.parse_catalogue(tiny_raw),
+        ev.load_dataset(write_dataset(tmp_path, TINY_UNITS, rows)),
+        period="2025",
+        run_at="t",
+    )
+    b2 = result.prepared.query("indicator_id == 'b2'").set_index("unit_id")["value"]
+    # b2 = 70, 80, 90 per 35, 20, 90 staff × 100
+    assert b2.to_dict() == pytest.approx({"U1": 200.0, "U2": 400.0, "U3": 100.0})
+    bad = dict(tiny_raw)
+    bad["indicators"][3]["denominator"] = {"by": "b2"}
+    with pytest.raises(ev.CatalogueError, match="denominator.by"):
+        ev.parse_catalogue(bad)
+
+
+def test_catalogue_wide_coinr_treatment_refuses_goalposts(tiny_raw):
+    tiny_raw["settings"]["treatment"] = {"method": "coinr"}
+    with pytest.raises(ev.CatalogueError, match="indicators\\[1\\].normalisation"):
+        ev.parse_catalogue(tiny_raw)  # a2 uses goalposts, b1 a target
+    for ind in tiny_raw["indicators"]:
+        if ind["normalisation"]["method"] in {"goalposts", "target"}:
+            ind["treatment"] = {"method": "none"}
+    ev.parse_catalogue(tiny_raw)  # explicit per-indicator choice: accepted

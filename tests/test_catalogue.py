@@ -1,0 +1,174 @@
+"""The catalogue loads into a typed object; every problem is named by YAML path."""
+
+import copy
+
+import pytest
+import yaml
+
+import evaluation as ev
+from evaluation.catalogue import COMPOSITE
+
+from .conftest import ROOT
+
+
+def paths(raw) -> dict[str, str]:
+    with pytest.raises(ev.CatalogueError) as info:
+        ev.parse_catalogue(raw, file="indicators.yaml")
+    problems = info.value.problems
+    assert (problems["file"] == "indicators.yaml").all()
+    return dict(zip(problems["path"], problems["rule"], strict=True))
+
+
+def test_bundled_catalogue_meets_the_brief(catalogue):
+    assert len(catalogue.indicators) >= 24
+    top = catalogue.top_dimensions()
+    assert top == ["efficiency", "cost", "tasks", "satisfaction", "law"]
+    assert catalogue.nodes["depth"].max() >= 3  # dimension → sub-dimension → indicator
+    table = catalogue.table
+    assert set(table["frequency"]) == {
+        "monthly",
+        "bimonthly",
+        "quarterly",
+        "half_year",
+        "annual",
+    }
+    assert set(table["rollup"]) == {"mean", "sum", "last", "weighted_mean"}
+    assert set(table["normalisation"]) == {"minmax", "goalposts", "zscore", "target"}
+    assert set(table["direction"]) == {"higher", "lower"}
+    assert table[["name_zh", "name_en"]].notna().all().all()
+    # sum_to_one: each sibling set sums to 1, so local weights equal the YAML weights
+    nodes = catalogue.nodes
+    assert nodes["local_weight"].to_numpy() == pytest.approx(nodes["weight"].to_numpy())
+
+
+def test_catalogue_hash_ignores_yaml_layout(tmp_path, catalogue):
+    raw = yaml.safe_load((ROOT / "indicators.yaml").read_text(encoding="utf-8"))
+    (tmp_path / "c.yaml").write_text(
+        yaml.safe_dump(raw, allow_unicode=True, indent=4), encoding="utf-8"
+    )
+    assert ev.load_catalogue(tmp_path / "c.yaml").sha256 == catalogue.sha256
+    raw["indicators"][0]["weight"] = 0.5
+    raw["indicators"][1]["weight"] = 0.2
+    assert ev.parse_catalogue(raw).sha256 != catalogue.sha256
+
+
+def test_every_problem_is_reported_at_once_with_its_path(tiny_raw):
+    inds = tiny_raw["indicators"]
+    inds[0]["weight"] = -1
+    inds[1]["normalisation"] = {"method": "goalposts", "worst": 0, "best": 10}  # lower!
+    inds[2]["risk"] = {"yellow": 80, "orange": 90, "red": 70}
+    inds[3]["frequency"] = "weekly"
+    del inds[3]["unit_en"]
+    inds[2]["normalisation"] = {"method": "softmax"}
+    found = paths(tiny_raw)
+    assert set(found) == {
+        "indicators[0].weight",
+        "indicators[1].normalisation.best",
+        "indicators[2].normalisation",
+        "indicators[3].frequency",
+        "indicators[3].unit_en",
+    }
+    assert "greater than 0" in found["indicators[0].weight"]
+    assert "best must be less than worst" in found["indicators[1].normalisation.best"]
+
+
+def test_thresholds_must_follow_the_direction(tiny_raw):
+    tiny_raw["indicators"][0]["risk"] = {"yellow": 80, "orange": 90, "red": 70}
+    tiny_raw["indicators"][1]["risk"] = {"yellow": 5, "orange": 4}  # lower: must rise
+    found = paths(tiny_raw)
+    assert found["indicators[0].risk.orange"].startswith(
+        "thresholds must be ordered yellow > orange > red for a higher-is-better"
+    )
+    assert "indicators[1].risk.orange" in found
+
+
+def test_target_and_ranges(tiny_raw):
+    tiny_raw["indicators"][0]["valid"] = {"min": 10, "max": 5}
+    tiny_raw["indicators"][2]["target"] = 150  # outside [0, 100]
+    del tiny_raw["indicators"][3]["rollup"]
+    tiny_raw["indicators"][3]["normalisation"] = {"method": "target"}  # no target
+    found = paths(tiny_raw)
+    assert set(found) >= {
+        "indicators[0].valid.max",
+        "indicators[2].target",
+        "indicators[3].rollup",
+    }
+
+
+def test_structure_problems_unique_ids_parents_agencies(tiny_raw):
+    tiny_raw["indicators"][1]["id"] = "a1"
+    tiny_raw["indicators"][2]["parent"] = "nowhere"
+    tiny_raw["indicators"][3]["agency"] = "ghost"
+    found = paths(tiny_raw)
+    assert found["indicators[1].id"] == "duplicate id, first at indicators[0]"
+    assert found["indicators[2].parent"] == "parent must be a dimension id"
+    assert found["indicators[3].agency"].startswith("unknown agency")
+
+
+def test_cycles_and_childless_dimensions(tiny_raw):
+    tiny_raw["dimensions"] += [
+        {"id": "c", "name_zh": "丙", "name_en": "C", "weight": 1, "parent": "d"},
+        {"id": "d", "name_zh": "丁", "name_en": "D", "weight": 1, "parent": "c"},
+        {"id": "e", "name_zh": "戊", "name_en": "E", "weight": 1},
+    ]
+    found = paths(tiny_raw)
+    assert "cycle in the hierarchy: c -> d -> c" in found["dimensions[2].parent"]
+    assert found["dimensions[4].id"] == "dimension has no children"
+
+
+def test_sum_to_one_catches_a_weight_typo(tiny_raw):
+    tiny_raw["settings"]["sibling_weights"] = "sum_to_one"
+    found = paths(tiny_raw)
+    # tiny weights a1, a2 = 1, 1 (sum 2) and b1, b2 = 3, 1: both sets are reported
+    assert {"indicators[1].weight", "indicators[3].weight"} <= set(found)
+    assert "must sum to 1" in found["indicators[1].weight"]
+
+
+def test_any_depth_of_hierarchy(tiny_raw):
+    raw = copy.deepcopy(tiny_raw)
+    raw["dimensions"] += [
+        {"id": "a.x", "parent": "a", "name_zh": "甲一", "name_en": "A-x", "weight": 1},
+        {
+            "id": "a.x.y",
+            "parent": "a.x",
+            "name_zh": "甲一一",
+            "name_en": "A-x-y",
+            "weight": 1,
+        },
+    ]
+    raw["indicators"][0]["parent"] = "a.x.y"
+    catalogue = ev.parse_catalogue(raw)
+    assert catalogue.nodes.loc["a1", "depth"] == 4
+    assert catalogue.nodes.loc["a2", "depth"] == 2
+
+
+def test_reserved_and_malformed_ids(tiny_raw):
+    broken = copy.deepcopy(tiny_raw)
+    broken["indicators"][1]["id"] = "Has Space"
+    assert "should match pattern" in paths(broken)["indicators[1].id"]
+    tiny_raw["indicators"][0]["id"] = COMPOSITE
+    assert "reserved" in paths(tiny_raw)["indicators[0].id"]
+
+
+def test_empty_sections(tiny_raw):
+    tiny_raw["indicators"] = []
+    assert paths(tiny_raw)["indicators"] == "needs at least one entry"
+
+
+def test_yaml_errors_and_missing_file(tmp_path):
+    bad = tmp_path / "indicators.yaml"
+    bad.write_text("id: x\nindicators: [\n", encoding="utf-8")
+    with pytest.raises(ev.CatalogueError, match="not valid YAML") as info:
+        ev.load_catalogue(bad)
+    assert info.value.problems["path"].item().startswith("line ")
+    with pytest.raises(ev.CatalogueError, match="file not found"):
+        ev.load_catalogue(tmp_path / "missing.yaml")
+    bad.write_bytes("id: 审批".encode("gb18030"))
+    with pytest.raises(ev.CatalogueError, match="must be UTF-8"):
+        ev.load_catalogue(bad)
+
+
+def test_unknown_fields_are_refused(tiny_raw):
+    tiny_raw["indicators"][0]["wieght"] = 1
+    found = paths(tiny_raw)
+    assert found["indicators[0].wieght"] == "Extra inputs are not permitted"
