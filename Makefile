@@ -69,7 +69,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_quality.py
 	$(BIN)/python benchmarks/bench_dashboard.py
 	$(BIN)/python benchmarks/bench_uncertainty.py
-	$(BIN)/python benchmarks/bench_matrix.py
+	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_national.py
 	$(BIN)/python benchmarks/bench_appraisal.py
 

@@ -53,7 +53,7 @@ FOUND_BY = {
     "copy_unit": ({"identical_unit"}, ("unit_id", "period")),
     "digits": ({"digits"}, ("unit_id",)),
 }
-SERIES_WIDE = {"stable", "perfect", "digits", "benford"}
+SERIES_WIDE = Q.SERIES_WIDE  # checks over a unit's whole history
 
 
 def found(truth: pd.DataFrame, flags: pd.DataFrame) -> np.ndarray:

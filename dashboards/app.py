@@ -120,7 +120,7 @@ def create_app(
     )
     app.callback(
         Output("app-title", "children"),
-        *[Output(f"nav-{key}", "children") for _, key in components.PAGES],
+        *[Output(f"nav-{key}", "children") for _, key in components.nav_pages()],
         Output("app-login", "children"),
         Output("app-login", "href"),
         Output("app-run", "options"),
@@ -144,7 +144,7 @@ def update_header(lang: str, run: str | None):
     )
     return (
         components.title(data.result(run).catalogue, lang),
-        *[components.text(key, lang) for _, key in components.PAGES],
+        *[components.text(key, lang) for _, key in components.nav_pages()],
         *login,
         options,
         run,

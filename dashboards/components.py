@@ -1,43 +1,25 @@
 """Pure functions that build Dash components and grid settings in zh or en.
 
 Display text comes from the catalogue (dimension and peer-group names) and from
-``evaluation.export`` (column headers and notes), so the dashboard reads exactly like
-the published media table.
+``evaluation.vocabulary`` (labels, the media table's headers and notes, level and grade
+words and colours), so the dashboard reads exactly like the published media table.
 """
 
 from __future__ import annotations
 
 import json
 
+import dash
 import dash_ag_grid as dag
 from dash import dcc, html
 
-from evaluation.catalogue import Catalogue
-from evaluation.publish.export import HEADERS, NOTES
-from evaluation.publish.plots import FONT_FAMILY
+from evaluation import Catalogue, vocabulary
+from evaluation.publish.plots import FONT_FAMILY, INK
 
 LANGS = ("zh", "en")
 #: Peer-group dropdown value for "all groups"; cannot clash with an id (ids start a-z).
 ALL_GROUPS = "_all"
-TEXT = {
-    "heading": ("综合排名", "League table"),
-    "period": ("评估期", "Period"),
-    "peer_group": ("类别", "Peer group"),
-    "all_groups": ("全部单位", "All departments"),
-    "download": ("下载 CSV", "Download CSV"),
-    "rank_change": ("名次变化", "Δ rank"),
-    "nav_rankings": ("排名", "Rankings"),
-    "nav_risk": ("风险", "Risk"),
-    "nav_methodology": ("方法", "Methodology"),
-    "nav_whatif": ("权重模拟", "What-if"),
-    "nav_appraisal": ("年度考评", "Annual appraisal"),
-    "login": ("登录（查看草稿）", "Log in (drafts)"),
-    "logout": ("退出", "Log out"),
-    "risk_level": ("风险", "Risk"),
-    "dq": ("数据核查", "Data checks"),
-    "grade": ("年度等次", "Annual grade"),
-}
-INK, MUTED, ACCENT = "#1f2933", "#5f6b7a", "#0072B2"
+MUTED, ACCENT = "#5f6b7a", "#0072B2"  # INK: the figures' text colour, from plots
 UP, DOWN = "#009E73", "#D55E00"  # Okabe–Ito pair, told apart by colour-blind readers
 NO_BAR = {"displayModeBar": False}  #: charts for reading, not for editing
 BASE_STYLE = {
@@ -49,8 +31,8 @@ BASE_STYLE = {
 
 
 def text(key: str, lang: str) -> str:
-    """A fixed label of the page in ``lang``."""
-    return TEXT[key][LANGS.index(lang)]
+    """A fixed label of the page in ``lang`` (``vocabulary`` family ``dashboard``)."""
+    return vocabulary.word("dashboard", key, lang)
 
 
 def title(catalogue: Catalogue, lang: str) -> str:
@@ -77,14 +59,12 @@ def peer_group_options(catalogue: Catalogue, lang: str) -> list[dict]:
     ]
 
 
-#: the pages, in the navigation's order: path, label key
-PAGES = (
-    ("/", "nav_rankings"),
-    ("/risk", "nav_risk"),
-    ("/methodology", "nav_methodology"),
-    ("/what-if", "nav_whatif"),
-    ("/appraisal", "nav_appraisal"),
-)
+def nav_pages() -> list[tuple[str, str]]:
+    """The navigation: ``(path, label key)`` of each page registered with a ``nav``
+    label key, in Dash's page registry order (``register_page(order=...)``). Dash
+    fills the registry when the app is created; a page without ``nav`` (a unit's
+    profile, reached from the tables) is not in the navigation."""
+    return [(p["path"], p["nav"]) for p in dash.page_registry.values() if "nav" in p]
 
 
 def header(catalogue: Catalogue) -> html.Header:
@@ -101,7 +81,7 @@ def header(catalogue: Catalogue) -> html.Header:
             html.Nav(
                 [
                     dcc.Link(id=f"nav-{key}", href=path, style=link)
-                    for path, key in PAGES
+                    for path, key in nav_pages()
                 ],
                 style={"display": "flex", "gap": "22px", "marginLeft": "32px"},
             ),
@@ -229,7 +209,7 @@ def league_columns(
     return [
         {
             "field": rank,
-            "headerName": HEADERS[rank][i],
+            "headerName": HEADER[rank][i],
             "pinned": "left",
             "width": 90,
             "type": "numericColumn",
@@ -243,7 +223,7 @@ def league_columns(
         {
             "colId": f"name_{lang}",
             "field": f"link_{lang}",  # "[name](/unit/D01)": opens the profile
-            "headerName": HEADERS["name"][i],
+            "headerName": HEADER["name"][i],
             "cellRenderer": "markdown",
             "pinned": "left",
             "width": 220 if zh else 340,
@@ -251,14 +231,14 @@ def league_columns(
         },
         {
             "field": "peer_group",
-            "headerName": HEADERS["peer_group"][i],
+            "headerName": HEADER["peer_group"][i],
             "refData": group_names,
             "width": 150 if zh else 250,
             **_WRAP,
         },
         {
             "field": "composite_score",
-            "headerName": HEADERS["composite_score"][i],
+            "headerName": HEADER["composite_score"][i],
             **score,
             "cellStyle": {"fontWeight": 700},
         },
@@ -270,7 +250,7 @@ def league_columns(
             [
                 {
                     "field": "rank_interval",
-                    "headerName": HEADERS["rank_range"][i],
+                    "headerName": HEADER["rank_range"][i],
                     "width": 130,
                     "sortable": False,
                 }
@@ -278,7 +258,7 @@ def league_columns(
             if intervals and not peer
             else []
         ),
-        _badge_column("risk_level", text("risk_level", lang), LEVEL_WORDS, lang),
+        _badge_column("risk_level", text("risk_level", lang), "risk_level", lang),
         {
             "field": "dq_flags",
             "headerName": text("dq", lang),
@@ -289,41 +269,30 @@ def league_columns(
             },
             "cellStyle": {"color": DOWN},
         },
-        _badge_column("grade", text("grade", lang), GRADE_WORDS, lang),
+        _badge_column("grade", text("grade", lang), "grade", lang),
         _note_column(lang),
     ]
 
 
-#: level and grade codes → (zh, en) and colours (Okabe–Ito, as the risk plots)
-LEVEL_WORDS = {
-    "green": ("绿色", "green", "#009E73"),
-    "yellow": ("黄色", "yellow", "#F0E442"),
-    "orange": ("橙色", "orange", "#E69F00"),
-    "red": ("红色", "red", "#D55E00"),
-}
-GRADE_WORDS = {
-    "excellent": ("优秀", "excellent", "#0072B2"),
-    "good": ("良好", "good", "#56B4E9"),
-    "pass": ("合格", "pass", "#BBBBBB"),
-    "fail": ("不合格", "fail", "#D55E00"),
-}
+#: the media table's column headers, as the published CSV
+HEADER = vocabulary.MEDIA_HEADER
 
 
-def _badge_column(field: str, header: str, words: dict, lang: str) -> dict:
-    """A coloured badge per code (risk level, grade), its word in ``lang``."""
-    i = LANGS.index(lang)
-    names = json.dumps({k: v[i] for k, v in words.items()}, ensure_ascii=False)
+def _badge_column(field: str, header: str, family: str, lang: str) -> dict:
+    """A coloured badge per code of a vocabulary ``family`` with colours (risk level,
+    grade), its word in ``lang``."""
+    names = json.dumps(vocabulary.words(family, lang), ensure_ascii=False)
     return {
         "field": field,
         "headerName": header,
         "width": 110,
         "valueFormatter": {"function": f"params.value ? {names}[params.value] : ''"},
-        "cellStyle": _badge_style("params.value", words),
+        "cellStyle": _badge_style("params.value", family),
     }
 
 
-def _badge_style(code: str, words: dict) -> dict:
-    """AG Grid cell colours for the codes of ``words`` (code → (zh, en, colour)),
+def _badge_style(code: str, family: str) -> dict:
+    """AG Grid cell colours for the codes of colour ``family`` (``vocabulary.COLOURS``),
     ``code`` the JavaScript expression of the cell's code; white text on dark."""
     dark = ("#D55E00", "#0072B2", "#009E73")
     return {
@@ -331,13 +300,13 @@ def _badge_style(code: str, words: dict) -> dict:
             {
                 "condition": f"{code} === '{k}'",
                 "style": {
-                    "background": v[2],
-                    "color": "white" if v[2] in dark else INK,
+                    "background": colour,
+                    "color": "white" if colour in dark else INK,
                     "fontWeight": 600,
                     "textAlign": "center",
                 },
             }
-            for k, v in words.items()
+            for k, colour in vocabulary.COLOURS[family].items()
         ]
     }
 
@@ -370,11 +339,11 @@ def _rank_change_style() -> dict:
 def _note_column(lang: str) -> dict:
     """The published note: insufficient data (not ranked) or n imputed values."""
     i = LANGS.index(lang)
-    insufficient = json.dumps(NOTES["insufficient_data"][i])
-    imputed = json.dumps(NOTES["imputed"][i])
+    insufficient = json.dumps(vocabulary.MEDIA_NOTE["insufficient_data"][i])
+    imputed = json.dumps(vocabulary.MEDIA_NOTE["imputed"][i])
     return {
         "colId": "note",
-        "headerName": HEADERS["note"][i],
+        "headerName": HEADER["note"][i],
         "valueGetter": {
             "function": f"params.data.status === 'insufficient_data' ? {insufficient}"
             f" : params.data.n_imputed > 0 ? {imputed} + ' (' + params.data.n_imputed"
@@ -426,23 +395,6 @@ def columns(pairs) -> list[dict]:
 
 
 # ----------------------------------------------------------------- appraisal
-#: grade-table headers; the parts (考、评、议) and the dimensions are column groups
-APPRAISAL_HEADERS = {
-    "group_rank": ("名次", "Rank in group"),
-    "name": ("单位", "Unit"),
-    "parts": ("考、评、议", "The three parts"),
-    "periods_score": ("考（指标）", "Indicators"),
-    "review_score": ("评（年终评估）", "Review"),
-    "survey_score": ("议（民主测评）", "Survey"),
-    "deductions": ("扣分", "Deductions"),
-    "bonus": ("加分", "Bonus"),
-    "score": ("最终得分", "Final score"),
-    "final_grade": ("等次", "Grade"),
-    "dims": ("一级指标年终得分", "Level-1 dimensions, year-end score"),
-    "note": ("适用规则", "Rules applied"),
-}
-
-
 def header_width(text: str, lang: str) -> int:
     """A fixed column width in which a header reads whole (headers are 14 px):
     Chinese on one line up to 7 characters, else on two even lines (Chinese wraps
@@ -461,8 +413,7 @@ def appraisal_columns(catalogue: Catalogue, dims: list[str], lang: str) -> list[
     first); each level-1 dimension's year-end score (catalogue names); the rules'
     effects. Widths are fixed so headers read whole (the unit and the rules take
     what is left)."""
-    i = LANGS.index(lang)
-    h = {k: v[i] for k, v in APPRAISAL_HEADERS.items()}
+    h = vocabulary.words("appraisal_header", lang)
 
     def number(field: str, header: str, **more) -> dict:
         return {
@@ -539,9 +490,8 @@ def leaf_columns(columns: list[dict]) -> list[dict]:
 def _grade_column(header: str, lang: str) -> dict:
     """The final grade as a coloured word (优秀 blue … 不合格 vermilion); it sorts by
     the grades' order, best first, not by the word."""
-    i = LANGS.index(lang)
-    order = json.dumps(list(GRADE_WORDS))
-    names = json.dumps({k: v[i] for k, v in GRADE_WORDS.items()}, ensure_ascii=False)
+    order = json.dumps(list(vocabulary.GRADE))
+    names = json.dumps(vocabulary.words("grade", lang), ensure_ascii=False)
     return {
         "colId": "final_grade",
         "headerName": header,
@@ -549,7 +499,7 @@ def _grade_column(header: str, lang: str) -> dict:
         "valueGetter": {"function": f"{order}.indexOf(params.data.final_grade)"},
         # parenthesised: a leading "{" would read as a block, not an object
         "valueFormatter": {"function": f"({names})[params.data.final_grade] || ''"},
-        "cellStyle": _badge_style("params.data.final_grade", GRADE_WORDS),
+        "cellStyle": _badge_style("params.data.final_grade", "grade"),
     }
 
 

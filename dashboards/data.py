@@ -18,17 +18,11 @@ import numpy as np
 import pandas as pd
 from dash.exceptions import PreventUpdate
 
-from evaluation.appraisal import dimension_gaps
-from evaluation.catalogue import Catalogue, parse_catalogue
+from evaluation import Catalogue, Result, parse_catalogue
+from evaluation.analysis import views
 from evaluation.publish.export import round_half_up
-from evaluation.publish.publication import (
-    BEIJING,
-    IN_FORCE_LABELS,
-    STATUS_LABELS,
-    Store,
-)
-from evaluation.publish.store import load_result
-from evaluation.result import Result
+from evaluation.publish.store import BEIJING, Store, load_result
+from evaluation.vocabulary import IN_FORCE, RUN_STAGE, RUN_STATUS
 
 FOLDER_RUN = "result"  #: the run id of a result folder
 _source: Path | None = None
@@ -109,8 +103,9 @@ def runs(kind: str = "period") -> pd.DataFrame:
 def run_options(lang: str) -> list[dict]:
     """Dropdown options of the visible period runs, newest first, drafts marked."""
     r = runs().iloc[::-1]
-    draft = "（草稿）" if lang == "zh" else " (draft)"
-    force = "（现行）" if lang == "zh" else " (in force)"
+    tag = "（{}）" if lang == "zh" else " ({})"
+    draft = tag.format(RUN_STATUS["draft"].text(lang))
+    force = tag.format(IN_FORCE["in_force"].text(lang))
     return [
         {
             "label": f"{x.period} · {x.run_id}"
@@ -182,15 +177,8 @@ def periods(run_id: str | None, keep: str | None = None) -> tuple[list[str], str
 
 def ledger_overdue_first(run_id: str | None) -> pd.DataFrame:
     """The run's ledger, open items first, the overdue among them first, then by
-    first due date."""
-    led = result(run_id).ledger
-    order = led.assign(
-        _open=led["status"] == "open", _late=led["reminder"].astype(bool)
-    )
-    order = order.sort_values(
-        ["_open", "_late", "first_due"], ascending=[False, False, True], kind="stable"
-    )
-    return order.drop(columns=["_open", "_late"])
+    first due date (:func:`evaluation.analysis.views.ledger_overdue_first`)."""
+    return views.ledger_overdue_first(result(run_id))
 
 
 def grades(year: str) -> pd.DataFrame | None:
@@ -210,28 +198,18 @@ def _annual(year: str) -> pd.DataFrame | None:
         return s.table(hit["run_id"].iloc[-1], "grades")
 
 
-SERIES_WIDE = ("stable", "perfect", "digits", "benford")
-
-
 def league(run_id: str | None, period: str, peer_group: str | None) -> pd.DataFrame:
     """The league table with each unit's risk level, its data-quality flags in the
-    period and, where an appraisal of the year is published, its final grade."""
-    r = result(run_id)
-    table = r.league_table(period, peer_group=peer_group)
-    level = r.risk[r.risk["period"] == period].set_index("unit_id")["level"]
-    table["risk_level"] = table["unit_id"].map(level).fillna("green")
-    f = r.flags
-    mine = f[(f["period"] == period) | f["check"].isin(SERIES_WIDE)]
-    counts = mine.groupby("unit_id").size()
-    table["dq_flags"] = table["unit_id"].map(counts).fillna(0).astype(int)
-    g = grades(period[:4])
-    final = g.set_index("unit_id")["final_grade"] if g is not None else pd.Series()
-    table["grade"] = table["unit_id"].map(final)
-    u = uncertainty(run_id)
-    if u is not None and period == r.period:  # intervals are for the run's period
-        from evaluation.analysis.uncertainty import rank_range
-
-        table["rank_interval"] = table["unit_id"].map(rank_range(u))
+    period, its final grade where an appraisal of the year is published and its
+    stored rank interval (:func:`evaluation.analysis.views.league`), and a link to
+    its profile."""
+    table = views.league(
+        result(run_id),
+        period,
+        peer_group=peer_group,
+        grades=grades(period[:4]),
+        intervals=uncertainty(run_id),
+    )
     for lang in ("zh", "en"):
         table[f"link_{lang}"] = (
             "[" + table[f"name_{lang}"] + "](/unit/" + table["unit_id"] + ")"
@@ -270,167 +248,13 @@ def peer_group_names(lang: str, run_id: str | None = None) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------ profiles
-def top_dimension_of(run_id: str | None) -> dict[str, str]:
-    """Indicator or sub-dimension id → its level-1 dimension."""
-    cat = result(run_id).catalogue
-    nodes = cat.nodes
-    out = {}
-    for node in nodes.index:
-        top = node
-        while nodes.at[top, "parent"] != "composite":
-            top = nodes.at[top, "parent"]
-        out[node] = top
-    return out
-
-
-def profile(run_id: str | None, unit: str, period: str) -> dict[str, pd.DataFrame]:
-    """Everything a department's page shows, as tables (nothing recomputed).
-
-    ``dimensions``: level-1 scores with the peer-group median; ``indicators``: value,
-    target, peer median of the value, score and peer median of the score, status;
-    ``trend``: composite and rank by period; ``waterfall``: contributions summed by
-    level-1 dimension (they add up to the composite); ``warnings`` of the period and
-    the unit's open ``ledger`` items.
-    """
-    r = result(run_id)
-    cat = r.catalogue
-    peer = r.units.set_index("unit_id")["peer_group"]
-    if unit not in peer.index:
-        raise PreventUpdate
-    mates = peer.index[peer == peer[unit]]
-    dims = cat.top_dimensions()
-    s = r.scores[(r.scores["period"] == period) & r.scores["node_id"].isin(dims)]
-    dimensions = pd.DataFrame(
-        {
-            "node_id": dims,
-            "score": s[s["unit_id"] == unit]
-            .set_index("node_id")["score"]
-            .reindex(dims),
-            "peer_median": s[s["unit_id"].isin(mates)]
-            .groupby("node_id")["score"]
-            .median()
-            .reindex(dims),
-        }
-    ).reset_index(drop=True)
-    p = r.prepared[r.prepared["period"] == period]
-    n = r.normalised[r.normalised["period"] == period]
-    mine_p = p[p["unit_id"] == unit].set_index("indicator_id")
-    mine_n = n[n["unit_id"] == unit].set_index("indicator_id")["score"]
-    peers_p = p[p["unit_id"].isin(mates)].groupby("indicator_id")["value"].median()
-    peers_n = n[n["unit_id"].isin(mates)].groupby("indicator_id")["score"].median()
-    table = cat.table
-    ids = list(mine_p.index)
-    indicators = pd.DataFrame(
-        {
-            "indicator_id": ids,
-            "value": mine_p["value"].reindex(ids).to_numpy(),
-            "target": table["target"].reindex(ids).to_numpy(),
-            "peer_value": peers_p.reindex(ids).to_numpy(),
-            "score": mine_n.reindex(ids).to_numpy(),
-            "peer_score": peers_n.reindex(ids).to_numpy(),
-            "status": mine_p["status"].reindex(ids).to_numpy(),
-            "unit_zh": table["unit_zh"].reindex(ids).to_numpy(),
-            "unit_en": table["unit_en"].reindex(ids).to_numpy(),
-        }
-    )
-    comp = r.composite[r.composite["unit_id"] == unit][["period", "composite_score"]]
-    ranks = r.ranks[r.ranks["unit_id"] == unit][["period", "rank", "peer_rank"]]
-    trend = comp.merge(ranks, on="period")
+def profile(run_id: str | None, unit: str, period: str) -> views.Profile:
+    """A department's profile (:func:`evaluation.analysis.views.profile`) in a run
+    this request may see; an unknown unit stops the callback."""
     try:
-        parts = r.breakdown(unit, period)
+        return views.profile(result(run_id), unit, period)
     except KeyError:
-        parts = pd.DataFrame(columns=["indicator_id", "contribution"])
-    tops = top_dimension_of(run_id)
-    waterfall = (
-        parts.assign(dimension=parts["indicator_id"].map(tops))
-        .groupby("dimension", sort=False)["contribution"]
-        .sum()
-        .reindex(dims)
-        .fillna(0)
-        .rename_axis("node_id")
-        .reset_index()
-    )
-    w = r.warnings
-    warnings = w[(w["unit_id"] == unit) & (w["period"] == period)]
-    led = r.ledger
-    ledger = led[(led["unit_id"] == unit) & (led["status"] == "open")].sort_values(
-        "first_due"
-    )
-    return {
-        "dimensions": dimensions,
-        "indicators": indicators,
-        "trend": trend,
-        "waterfall": waterfall,
-        "warnings": warnings,
-        "ledger": ledger,
-    }
-
-
-def strengths(
-    indicators: pd.DataFrame, n: int = 3
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The ``n`` indicators most above and most below the peer median score (at
-    the median is neither)."""
-    gap = indicators.assign(gap=indicators["score"] - indicators["peer_score"]).dropna(
-        subset=["gap"]
-    )
-    gap = gap.sort_values("gap", kind="stable")
-    above, below = gap[gap["gap"] > 0], gap[gap["gap"] < 0]
-    return above.tail(n).iloc[::-1], below.head(n)
-
-
-# ------------------------------------------------------------------- what-if
-def dimension_matrix(run_id: str | None, period: str) -> pd.DataFrame:
-    """Units × level-1 dimension scores of a period (published numbers)."""
-    r = result(run_id)
-    dims = r.catalogue.top_dimensions()
-    s = r.scores[(r.scores["period"] == period) & r.scores["node_id"].isin(dims)]
-    return s.pivot(index="unit_id", columns="node_id", values="score").reindex(
-        index=r.units["unit_id"], columns=dims
-    )
-
-
-def published_weights(run_id: str | None, period: str) -> dict[str, float]:
-    """The level-1 weights the run used in ``period`` (sum 1)."""
-    r = result(run_id)
-    w = r.weights
-    w = w[(w["period"] == period) & (w["node_id"] == "composite")]
-    if w.empty:
-        nodes = r.catalogue.nodes
-        top = nodes[nodes["parent"] == "composite"]["local_weight"]
-        return {k: float(v) for k, v in top.items()}
-    return {k: float(v) for k, v in zip(w["child_id"], w["weight"], strict=True)}
-
-
-def whatif(
-    matrix: pd.DataFrame, weights: dict[str, float], published_rank: pd.Series
-) -> pd.DataFrame:
-    """Composite and rank under other level-1 weights: the weighted mean of each
-    unit's dimension scores over the dimensions it has (weights renormalised, as
-    the published arithmetic composite). Never saved."""
-    from evaluation.scoring.rank import rank_units
-
-    w = pd.Series(weights).reindex(matrix.columns).fillna(0.0).to_numpy()
-    x = matrix.to_numpy(dtype=float)
-    have = ~np.isnan(x)
-    den = (have * w).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        values = np.where(den > 0, (np.nan_to_num(x) * w).sum(axis=1) / den, np.nan)
-    index = pd.MultiIndex.from_arrays(
-        [np.full(len(matrix), "p"), matrix.index], names=["period", "unit_id"]
-    )
-    score = pd.Series(values, index=index)
-    rank = rank_units(score).to_numpy()
-    before = published_rank.reindex(matrix.index)
-    return pd.DataFrame(
-        {
-            "unit_id": matrix.index,
-            "score": values,
-            "rank": rank,
-            "published_rank": before.to_numpy(),
-            "move": (before - rank).to_numpy(),
-        }
-    ).sort_values(["rank", "unit_id"], na_position="last", kind="stable")
+        raise PreventUpdate from None
 
 
 # ----------------------------------------------------------------- appraisal
@@ -483,23 +307,6 @@ def stage(run) -> str:
     return "in_force" if bool(_get(run, "in_force", False)) else "superseded"
 
 
-#: a run's stage → (zh, en), the words of ``evaluation runs``
-_FINAL = STATUS_LABELS["published"]
-STAGE_WORDS = {
-    "draft": STATUS_LABELS["draft"],
-    "notice": STATUS_LABELS["notice"],
-    "corrected": STATUS_LABELS["corrected"],
-    "in_force": (
-        f"{_FINAL[0]}·{IN_FORCE_LABELS['in_force'][0]}",
-        f"{_FINAL[1]}, {IN_FORCE_LABELS['in_force'][1]}",
-    ),
-    "superseded": (
-        f"{_FINAL[0]}·{IN_FORCE_LABELS['superseded'][0]}",
-        f"{_FINAL[1]}, {IN_FORCE_LABELS['superseded'][1]}",
-    ),
-}
-
-
 def default_annual() -> str | None:
     """The appraisal shown first: of the latest year, the run under 公示 (the
     newest released), else the one in force, else the newest this request sees."""
@@ -521,7 +328,7 @@ def annual_options(lang: str) -> list[dict]:
     out = []
     for _, x in annual_runs().iloc[::-1].iterrows():
         year = f"{x['period']}年度" if lang == "zh" else f"{x['period']}"
-        word = STAGE_WORDS[stage(x)][k]
+        word = RUN_STAGE[stage(x)][k]
         tail = f"（{word}）" if lang == "zh" else f" ({word})"
         out.append({"label": f"{year} · {x['run_id']}{tail}", "value": x["run_id"]})
     return out
@@ -610,7 +417,9 @@ def unit_dimensions(ap: Annual, unit: str) -> pd.DataFrame:
     (``node_id, score, group_median``)."""
     if unit not in set(ap.grades["unit_id"]):
         raise PreventUpdate
-    gaps = dimension_gaps(ap.grades)
+    columns = {f"dim_{d}": d for d in ap.dimensions}
+    scores = ap.grades.set_index("unit_id")[list(columns)].rename(columns=columns)
+    gaps = views.group_gaps(scores, ap.grades["group"])
     mine = gaps[gaps["unit_id"] == unit].set_index("node_id")
     return mine.loc[list(ap.dimensions), ["score", "group_median"]].reset_index()
 

@@ -13,7 +13,7 @@ import hashlib
 import json
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 import pandas as pd
 import yaml
@@ -28,6 +28,7 @@ from pydantic import (
 
 from evaluation.errors import CatalogueError
 from evaluation.periods import FREQUENCIES
+from evaluation.scoring.weights import ahp, most_inconsistent
 
 Frequency = Literal["monthly", "bimonthly", "quarterly", "half_year", "annual"]
 Direction = Literal["higher", "lower"]
@@ -38,6 +39,10 @@ Number = Annotated[float, Field(allow_inf_nan=False)]
 
 #: The one key reserved for the top of the hierarchy.
 COMPOSITE = "composite"
+
+
+#: one problem: its path below the entry checked, the value found, what is wrong
+Problem = tuple[tuple, object, str]
 
 
 class _Problems(ValueError):
@@ -76,8 +81,6 @@ class AHP(_Model):
 
     @model_validator(mode="after")
     def _square_reciprocal_consistent(self):
-        from evaluation.scoring.weights import ahp, most_inconsistent
-
         n = len(self.children)
         problems: list[tuple[tuple, object, str]] = []
         if len(self.matrix) != n or any(len(row) != n for row in self.matrix):
@@ -125,6 +128,13 @@ class AHP(_Model):
         return self
 
 
+#: weights people set (``scoring.weights.SUBJECTIVE``) and weights read from the
+#: children's scores (``scoring.weights.OBJECTIVE``); a node's ``weights.method`` is
+#: any of them or ``blend`` (``scoring.weights.METHODS``)
+SubjectiveWeights = Literal["manual", "ahp"]
+ObjectiveWeights = Literal["equal", "entropy", "critic", "sd", "pca", "pca_squared"]
+
+
 class Weights(_Model):
     """How the weights of a node's children are set.
 
@@ -136,21 +146,11 @@ class Weights(_Model):
     """
 
     method: Literal[
-        "manual",
-        "equal",
-        "ahp",
-        "entropy",
-        "critic",
-        "sd",
-        "pca",
-        "pca_squared",
-        "blend",
+        (*get_args(SubjectiveWeights), *get_args(ObjectiveWeights), "blend")
     ] = "manual"
     ahp: AHP | None = None
-    subjective: Literal["manual", "ahp"] = "manual"
-    objective: Literal["equal", "entropy", "critic", "sd", "pca", "pca_squared"] = (
-        "entropy"
-    )
+    subjective: SubjectiveWeights = "manual"
+    objective: ObjectiveWeights = "entropy"
     alpha: Annotated[float, Field(ge=0, le=1)] = 0.5
     combine: Literal["linear", "multiplicative"] = "linear"
 
@@ -405,6 +405,20 @@ Normalisation = Annotated[
 ]
 
 
+def tags(union) -> tuple[str, ...]:
+    """The tags a discriminated union accepts, in order: the ``method`` of each
+    normalisation, the ``kind`` of each warning rule."""
+    models, field = get_args(union)
+    key = field.discriminator
+    return tuple(
+        t for m in get_args(models) for t in get_args(m.model_fields[key].annotation)
+    )
+
+
+#: the normalisation methods the catalogue accepts (``scoring.normalise.NORMALISERS``)
+NORMALISATION_METHODS = tags(Normalisation)
+
+
 class ValidRange(_Model):
     min: Number
     max: Number
@@ -473,11 +487,25 @@ class _Falling(_Levels):
         return -1
 
 
+#: peer-position methods (``risk.rules.PEER_METHODS``) → (does one limit fit, what
+#: the limits must be)
+PEER_LIMITS = {
+    "bottom_k": (lambda v: v > 0, "positive"),
+    "percentile": (lambda v: 0 < v <= 100, "positive"),
+    "robust_z": (lambda v: v < 0, "negative"),
+}
+
+
 class ScoreThreshold(_Falling):
     """A score (0–100, higher is better) at or below a limit takes that level."""
 
     kind: Literal["threshold"]
     node: Id  #: a dimension id or ``composite`` (indicators carry ``risk:`` themselves)
+
+    def references(self, c: Catalogue) -> list[Problem]:
+        """Problems with the ids the rule names (run once the entries are known)."""
+        dims = {d.id for d in c.dimensions}
+        return _must_be(self.node, {*dims, COMPOSITE}, "a dimension id or composite")
 
 
 class TargetShortfall(_Levels):
@@ -491,6 +519,22 @@ class TargetShortfall(_Levels):
     node: Id  #: an indicator id
     series: Id | None = None
 
+    def references(self, c: Catalogue) -> list[Problem]:
+        """Problems with the ids the rule names (run once the entries are known)."""
+        indicators = {i.id: i for i in c.indicators}
+        problems = _must_be(self.node, set(indicators), "an indicator id")
+        if self.series is not None and self.series not in {s.id for s in c.context}:
+            problems.append((("series",), self.series, "must be a context series id"))
+        elif (
+            self.series is None
+            and self.node in indicators
+            and indicators[self.node].target is None
+        ):
+            problems.append(
+                (("series",), None, f"{self.node} has no target: give series")
+            )
+        return problems
+
 
 class PeerPosition(_Levels):
     """Position among peers. ``bottom_k``: among the k worst (limits are k);
@@ -500,23 +544,17 @@ class PeerPosition(_Levels):
 
     kind: Literal["peer"]
     node: Id
-    method: Literal["bottom_k", "percentile", "robust_z"]
+    method: Literal[tuple(PEER_LIMITS)]
     within: Literal["peer_group", "all"] = "peer_group"
 
     @model_validator(mode="after")
     def _order_by_method(self):
         limits = [getattr(self, k) for k in _LEVELS if getattr(self, k) is not None]
-        if self.method == "robust_z":
-            bad = [v for v in limits if v >= 0]
-            ordered = all(b < a for a, b in zip(limits, limits[1:], strict=False))
-        else:
-            bad = [
-                v for v in limits if v <= 0 or (self.method == "percentile" and v > 100)
-            ]
-            ordered = all(b < a for a, b in zip(limits, limits[1:], strict=False))
+        fits, rule = PEER_LIMITS[self.method]
+        bad = [v for v in limits if not fits(v)]
+        ordered = all(b < a for a, b in zip(limits, limits[1:], strict=False))
         problems = []
         if bad:
-            rule = "negative" if self.method == "robust_z" else "positive"
             problems.append((("red",), bad[0], f"{self.method} limits must be {rule}"))
         if not ordered:
             problems.append(
@@ -533,6 +571,10 @@ class PeerPosition(_Levels):
     @classmethod
     def _sign(cls) -> int:  # ordering is checked per method above
         return 0
+
+    def references(self, c: Catalogue) -> list[Problem]:
+        """Problems with the ids the rule names (run once the entries are known)."""
+        return _any_node(self.node, c)
 
 
 class Trend(_Model):
@@ -557,6 +599,10 @@ class Trend(_Model):
             )
         return self
 
+    def references(self, c: Catalogue) -> list[Problem]:
+        """Problems with the ids the rule names (run once the entries are known)."""
+        return _any_node(self.node, c)
+
 
 class LevelRollup(_Model):
     """A dimension's level from its indicators' levels: the mean severity of its
@@ -567,6 +613,10 @@ class LevelRollup(_Model):
     node: Id  #: a dimension id
     worst: Annotated[int, Field(ge=1)] = 2
 
+    def references(self, c: Catalogue) -> list[Problem]:
+        """Problems with the ids the rule names (run once the entries are known)."""
+        return _must_be(self.node, {d.id for d in c.dimensions}, "a dimension id")
+
 
 class EventRule(_Model):
     """Reported events (``events.csv``) of these types take ``level`` (a veto event
@@ -576,11 +626,31 @@ class EventRule(_Model):
     events: tuple[Id, ...] = Field(min_length=1)
     level: Level = "red"
 
+    def references(self, c: Catalogue) -> list[Problem]:
+        """Problems with the ids the rule names (run once the entries are known)."""
+        events = {e.id for e in c.events}
+        return [
+            (("events", j), e, f"unknown event; known: {sorted(events)}")
+            for j, e in enumerate(self.events)
+            if e not in events
+        ]
 
+
+#: a warning rule of ``risk.rules``: one model per kind (``risk.rules.RULES``), each
+#: with ``references(catalogue)``, its problems with the ids it names
 WarningRule = Annotated[
     ScoreThreshold | TargetShortfall | PeerPosition | Trend | LevelRollup | EventRule,
     Field(discriminator="kind"),
 ]
+
+
+def _must_be(node: str, allowed: set, what: str) -> list[Problem]:
+    return [] if node in allowed else [(("node",), node, f"must be {what}")]
+
+
+def _any_node(node: str, c: Catalogue) -> list[Problem]:
+    ids = {*(i.id for i in c.indicators), *(d.id for d in c.dimensions), COMPOSITE}
+    return _must_be(node, ids, "an indicator, a dimension or composite")
 
 
 class EventType(Named):
@@ -770,242 +840,11 @@ class Catalogue(_Model):
 
     @model_validator(mode="after")
     def _cross_checks(self):
-        problems: list[tuple[tuple, object, str]] = []
-        for section in ("dimensions", "indicators"):
-            if not getattr(self, section):
-                problems.append(((section,), "[]", "needs at least one entry"))
-        seen: dict[str, str] = {}
-        for section in ("dimensions", "indicators", "context"):
-            for i, item in enumerate(getattr(self, section)):
-                where = f"{section}[{i}]"
-                if item.id == COMPOSITE:
-                    problems.append(
-                        ((section, i, "id"), item.id, f"'{COMPOSITE}' is reserved")
-                    )
-                elif item.id in seen:
-                    problems.append(
-                        (
-                            (section, i, "id"),
-                            item.id,
-                            f"duplicate id, first at {seen[item.id]}",
-                        )
-                    )
-                else:
-                    seen[item.id] = where
-        for section in ("agencies", "peer_groups"):
-            ids = [a.id for a in getattr(self, section)]
-            for i, a in enumerate(ids):
-                if a in ids[:i]:
-                    problems.append(((section, i, "id"), a, "duplicate id"))
-
-        dims = {d.id for d in self.dimensions}
-        agencies = {a.id for a in self.agencies}
-        for i, d in enumerate(self.dimensions):
-            if d.parent is not None and d.parent not in dims:
-                problems.append(
-                    (
-                        ("dimensions", i, "parent"),
-                        d.parent,
-                        "parent must be a dimension id",
-                    )
-                )
-        for i, ind in enumerate(self.indicators):
-            if ind.parent not in dims:
-                problems.append(
-                    (
-                        ("indicators", i, "parent"),
-                        ind.parent,
-                        "parent must be a dimension id",
-                    )
-                )
-        for section in ("indicators", "context"):
-            for i, item in enumerate(getattr(self, section)):
-                if item.agency not in agencies:
-                    problems.append(
-                        (
-                            (section, i, "agency"),
-                            item.agency,
-                            f"unknown agency; known: {sorted(agencies)}",
-                        )
-                    )
-        if self.settings.treatment.method == "coinr":
-            for i, ind in enumerate(self.indicators):
-                if ind.treatment is None and isinstance(
-                    ind.normalisation, Goalposts | DistanceToTarget
-                ):
-                    problems.append(
-                        (
-                            ("indicators", i, "normalisation", "method"),
-                            ind.normalisation.method,
-                            "settings.treatment coinr may log-transform values "
-                            "that fixed goalposts or a target would then misread; give "
-                            "this indicator treatment: {method: none} or another "
-                            "normalisation",
-                        )
-                    )
-        series = {s.id: s for s in (*self.indicators, *self.context)}
-        for i, ind in enumerate(self.indicators):
-            d = ind.denominator
-            if d is not None and (
-                d.by not in series
-                or d.by == ind.id
-                or series[d.by].frequency != ind.frequency
-            ):
-                problems.append(
-                    (
-                        ("indicators", i, "denominator", "by"),
-                        d.by,
-                        f"must be another series reported {ind.frequency}",
-                    )
-                )
-        for i, ind in enumerate(self.indicators):
-            wb = ind.rollup.weight_by
-            if wb is None:
-                continue
-            if wb not in series:
-                problems.append(
-                    (
-                        ("indicators", i, "rollup", "weight_by"),
-                        wb,
-                        "must be the id of an indicator or context series",
-                    )
-                )
-            elif series[wb].frequency != ind.frequency:
-                problems.append(
-                    (
-                        ("indicators", i, "rollup", "weight_by"),
-                        wb,
-                        f"must be reported {ind.frequency}, like the indicator "
-                        f"(it is {series[wb].frequency})",
-                    )
-                )
-        if self.settings.sibling_weights == "sum_to_one":
-            nodes = [("dimensions", i, n) for i, n in enumerate(self.dimensions)] + [
-                ("indicators", i, n) for i, n in enumerate(self.indicators)
-            ]
-            groups: dict[str | None, list] = {}
-            for section, i, n in nodes:
-                groups.setdefault(n.parent, []).append((section, i, n))
-            method = {d.id: d.weights for d in self.dimensions}
-            method[None] = self.settings.weights
-            for key, members in groups.items():
-                spec = method.get(key)
-                manual = (
-                    spec is None
-                    or spec.method == "manual"
-                    or (spec.method == "blend" and spec.subjective == "manual")
-                )
-                if not manual:
-                    continue
-                total = sum(n.weight for _, _, n in members)
-                if abs(total - 1) > 1e-6:
-                    section, i, _ = members[-1]
-                    ids = ", ".join(n.id for _, _, n in members)
-                    problems.append(
-                        (
-                            (section, i, "weight"),
-                            round(total, 9),
-                            f"weights of the children of {key or 'the composite'} "
-                            f"({ids}) must sum to 1 "
-                            "(settings.sibling_weights: sum_to_one)",
-                        )
-                    )
-        children: dict[str | None, set] = {}
-        for n in (*self.dimensions, *self.indicators):
-            children.setdefault(n.parent, set()).add(n.id)
-        specs = [(("settings", "weights"), None, self.settings.weights)] + [
-            (("dimensions", i, "weights"), d.id, d.weights)
-            for i, d in enumerate(self.dimensions)
-        ]
-        for path, node, spec in specs:
-            if spec.ahp is not None and set(spec.ahp.children) != children.get(
-                node, set()
-            ):
-                problems.append(
-                    (
-                        (*path, "ahp", "children"),
-                        list(spec.ahp.children),
-                        f"must list exactly the children of "
-                        f"{node or 'the composite'}: "
-                        f"{sorted(children.get(node, set()))}",
-                    )
-                )
-        if problems:  # the tree checks below need known parents
-            _raise_if(problems)
-
-        parent = {d.id: d.parent for d in self.dimensions}
-        for i, d in enumerate(self.dimensions):
-            chain, node = [d.id], d.parent
-            while node is not None and node not in chain:
-                chain.append(node)
-                node = parent[node]
-            if node is not None:
-                problems.append(
-                    (
-                        ("dimensions", i, "parent"),
-                        d.parent,
-                        f"cycle in the hierarchy: {' -> '.join([*chain, node])}",
-                    )
-                )
-        problems += self._risk_checks()
-        has_child = {p for p in parent.values() if p} | {
-            i.parent for i in self.indicators
-        }
-        for i, d in enumerate(self.dimensions):
-            if d.id not in has_child:
-                problems.append(
-                    (("dimensions", i, "id"), d.id, "dimension has no children")
-                )
-
-        _raise_if(problems)
+        """Run :data:`CROSS_CHECKS` in turn, collecting every fault; the tree checks
+        (:data:`TREE_CHECKS`) need known parents, so they run once those pass."""
+        for checks in (CROSS_CHECKS, TREE_CHECKS):
+            _raise_if([p for check in checks for p in check(self)])
         return self
-
-    def _risk_checks(self) -> list[tuple[tuple, object, str]]:
-        """Warning rules name known nodes, series and events."""
-        problems = []
-        indicators = {i.id: i for i in self.indicators}
-        dims = {d.id for d in self.dimensions}
-        nodes = {*indicators, *dims, COMPOSITE}
-        context = {c.id for c in self.context}
-        events = {e.id for e in self.events}
-        for i, rule in enumerate(self.risk.rules):
-            at = ("risk", "rules", i)
-            if rule.kind == "event":
-                for j, e in enumerate(rule.events):
-                    if e not in events:
-                        problems.append(
-                            (
-                                (*at, "events", j),
-                                e,
-                                f"unknown event; known: {sorted(events)}",
-                            )
-                        )
-                continue
-            allowed, what = {
-                "threshold": ({*dims, COMPOSITE}, "a dimension id or composite"),
-                "target": (set(indicators), "an indicator id"),
-                "rollup": (dims, "a dimension id"),
-            }.get(rule.kind, (nodes, "an indicator, a dimension or composite"))
-            if rule.node not in allowed:
-                problems.append(((*at, "node"), rule.node, f"must be {what}"))
-            if rule.kind == "target":
-                if rule.series is not None and rule.series not in context:
-                    problems.append(
-                        ((*at, "series"), rule.series, "must be a context series id")
-                    )
-                elif (
-                    rule.series is None
-                    and rule.node in indicators
-                    and indicators[rule.node].target is None
-                ):
-                    problems.append(
-                        (
-                            (*at, "series"),
-                            None,
-                            f"{rule.node} has no target: give series",
-                        )
-                    )
-        return problems
 
     # ----------------------------------------------------------------- derived
     @property
@@ -1121,6 +960,11 @@ class Catalogue(_Model):
         """Level-1 dimension ids, in catalogue order."""
         return [d.id for d in self.dimensions if d.parent is None]
 
+    @cached_property
+    def unit_words(self) -> dict[str, tuple[str, str]]:
+        """Each indicator's unit of measure, zh and en (for reasons and labels)."""
+        return {i.id: (i.unit_zh, i.unit_en) for i in self.indicators}
+
     def name(self, node_id: str, lang: str = "en") -> str:
         """Display name of a node, peer group, agency, event or ``composite``."""
         if node_id == COMPOSITE:
@@ -1137,6 +981,270 @@ class Catalogue(_Model):
                 if item.id == node_id:
                     return item.name_zh if lang == "zh" else item.name_en
         raise KeyError(node_id)
+
+
+# ------------------------------------------------------------ catalogue checks
+# Rules over the whole catalogue, one rule each: a check takes the catalogue (every
+# entry already well-formed on its own) and returns its faults as (path, value,
+# message). All run, and every fault is reported at once.
+
+
+def _sections_have_entries(c: Catalogue) -> list[Problem]:
+    """There is at least one dimension and one indicator."""
+    return [
+        ((section,), "[]", "needs at least one entry")
+        for section in ("dimensions", "indicators")
+        if not getattr(c, section)
+    ]
+
+
+def _series_ids_unique(c: Catalogue) -> list[Problem]:
+    """Dimension, indicator and context ids are unique together, and none is
+    ``composite``."""
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for section in ("dimensions", "indicators", "context"):
+        for i, item in enumerate(getattr(c, section)):
+            if item.id == COMPOSITE:
+                problems.append(
+                    ((section, i, "id"), item.id, f"'{COMPOSITE}' is reserved")
+                )
+            elif item.id in seen:
+                problems.append(
+                    (
+                        (section, i, "id"),
+                        item.id,
+                        f"duplicate id, first at {seen[item.id]}",
+                    )
+                )
+            else:
+                seen[item.id] = f"{section}[{i}]"
+    return problems
+
+
+def _agency_and_group_ids_unique(c: Catalogue) -> list[Problem]:
+    """Agency ids are unique, and so are peer-group ids."""
+    problems: list[Problem] = []
+    for section in ("agencies", "peer_groups"):
+        ids = [a.id for a in getattr(c, section)]
+        for i, a in enumerate(ids):
+            if a in ids[:i]:
+                problems.append(((section, i, "id"), a, "duplicate id"))
+    return problems
+
+
+def _parents_are_dimensions(c: Catalogue) -> list[Problem]:
+    """Every dimension's parent (if any) and every indicator's is a dimension."""
+    dims = {d.id for d in c.dimensions}
+    nodes = [("dimensions", i, d) for i, d in enumerate(c.dimensions)]
+    nodes += [("indicators", i, ind) for i, ind in enumerate(c.indicators)]
+    return [
+        ((section, i, "parent"), n.parent, "parent must be a dimension id")
+        for section, i, n in nodes
+        if n.parent is not None and n.parent not in dims  # top dimensions: None
+    ]
+
+
+def _agencies_known(c: Catalogue) -> list[Problem]:
+    """Every indicator and context series names a listed agency."""
+    agencies = {a.id for a in c.agencies}
+    return [
+        (
+            (section, i, "agency"),
+            item.agency,
+            f"unknown agency; known: {sorted(agencies)}",
+        )
+        for section in ("indicators", "context")
+        for i, item in enumerate(getattr(c, section))
+        if item.agency not in agencies
+    ]
+
+
+def _default_treatment_fits(c: Catalogue) -> list[Problem]:
+    """A default ``coinr`` treatment is not left to indicators with fixed goalposts
+    or a target, whose values it may log-transform."""
+    if c.settings.treatment.method != "coinr":
+        return []
+    return [
+        (
+            ("indicators", i, "normalisation", "method"),
+            ind.normalisation.method,
+            "settings.treatment coinr may log-transform values "
+            "that fixed goalposts or a target would then misread; give "
+            "this indicator treatment: {method: none} or another "
+            "normalisation",
+        )
+        for i, ind in enumerate(c.indicators)
+        if ind.treatment is None
+        and isinstance(ind.normalisation, Goalposts | DistanceToTarget)
+    ]
+
+
+def _denominators_known(c: Catalogue) -> list[Problem]:
+    """A denominator is another series reported as often as the indicator."""
+    series = {s.id: s for s in (*c.indicators, *c.context)}
+    return [
+        (
+            ("indicators", i, "denominator", "by"),
+            d.by,
+            f"must be another series reported {ind.frequency}",
+        )
+        for i, ind in enumerate(c.indicators)
+        if (d := ind.denominator) is not None
+        and (
+            d.by not in series
+            or d.by == ind.id
+            or series[d.by].frequency != ind.frequency
+        )
+    ]
+
+
+def _weight_by_known(c: Catalogue) -> list[Problem]:
+    """A weighted mean's ``weight_by`` is a series reported as often."""
+    series = {s.id: s for s in (*c.indicators, *c.context)}
+    problems: list[Problem] = []
+    for i, ind in enumerate(c.indicators):
+        wb = ind.rollup.weight_by
+        if wb is None:
+            continue
+        at = ("indicators", i, "rollup", "weight_by")
+        if wb not in series:
+            problems.append(
+                (at, wb, "must be the id of an indicator or context series")
+            )
+        elif series[wb].frequency != ind.frequency:
+            problems.append(
+                (
+                    at,
+                    wb,
+                    f"must be reported {ind.frequency}, like the indicator "
+                    f"(it is {series[wb].frequency})",
+                )
+            )
+    return problems
+
+
+def _sibling_weights_sum_to_one(c: Catalogue) -> list[Problem]:
+    """With ``sibling_weights: sum_to_one``, the ``weight`` fields of each node's
+    children sum to 1 where the node uses them (manual weights, or a manual blend)."""
+    if c.settings.sibling_weights != "sum_to_one":
+        return []
+    nodes = [("dimensions", i, n) for i, n in enumerate(c.dimensions)] + [
+        ("indicators", i, n) for i, n in enumerate(c.indicators)
+    ]
+    groups: dict[str | None, list] = {}
+    for section, i, n in nodes:
+        groups.setdefault(n.parent, []).append((section, i, n))
+    method = {d.id: d.weights for d in c.dimensions}
+    method[None] = c.settings.weights
+    problems: list[Problem] = []
+    for key, members in groups.items():
+        spec = method.get(key)
+        manual = (
+            spec is None
+            or spec.method == "manual"
+            or (spec.method == "blend" and spec.subjective == "manual")
+        )
+        if not manual:
+            continue
+        total = sum(n.weight for _, _, n in members)
+        if abs(total - 1) > 1e-6:
+            section, i, _ = members[-1]
+            ids = ", ".join(n.id for _, _, n in members)
+            problems.append(
+                (
+                    (section, i, "weight"),
+                    round(total, 9),
+                    f"weights of the children of {key or 'the composite'} "
+                    f"({ids}) must sum to 1 "
+                    "(settings.sibling_weights: sum_to_one)",
+                )
+            )
+    return problems
+
+
+def _ahp_names_the_children(c: Catalogue) -> list[Problem]:
+    """An AHP matrix lists exactly the children of its node."""
+    children: dict[str | None, set] = {}
+    for n in (*c.dimensions, *c.indicators):
+        children.setdefault(n.parent, set()).add(n.id)
+    specs = [(("settings", "weights"), None, c.settings.weights)] + [
+        (("dimensions", i, "weights"), d.id, d.weights)
+        for i, d in enumerate(c.dimensions)
+    ]
+    return [
+        (
+            (*path, "ahp", "children"),
+            list(spec.ahp.children),
+            f"must list exactly the children of {node or 'the composite'}: "
+            f"{sorted(children.get(node, set()))}",
+        )
+        for path, node, spec in specs
+        if spec.ahp is not None and set(spec.ahp.children) != children.get(node, set())
+    ]
+
+
+def _no_cycles(c: Catalogue) -> list[Problem]:
+    """Following parents up from any dimension reaches the composite."""
+    parent = {d.id: d.parent for d in c.dimensions}
+    problems: list[Problem] = []
+    for i, d in enumerate(c.dimensions):
+        chain, node = [d.id], d.parent
+        while node is not None and node not in chain:
+            chain.append(node)
+            node = parent[node]
+        if node is not None:
+            problems.append(
+                (
+                    ("dimensions", i, "parent"),
+                    d.parent,
+                    f"cycle in the hierarchy: {' -> '.join([*chain, node])}",
+                )
+            )
+    return problems
+
+
+def _warning_rules_refer_to_known_ids(c: Catalogue) -> list[Problem]:
+    """Each warning rule names known nodes, series and events (the rule's own
+    ``references``)."""
+    return [
+        (("risk", "rules", i, *path), value, message)
+        for i, rule in enumerate(c.risk.rules)
+        for path, value, message in rule.references(c)
+    ]
+
+
+def _dimensions_have_children(c: Catalogue) -> list[Problem]:
+    """Every dimension has a sub-dimension or an indicator under it."""
+    has_child = {d.parent for d in c.dimensions if d.parent} | {
+        i.parent for i in c.indicators
+    }
+    return [
+        (("dimensions", i, "id"), d.id, "dimension has no children")
+        for i, d in enumerate(c.dimensions)
+        if d.id not in has_child
+    ]
+
+
+#: checks of entries against each other, run first
+CROSS_CHECKS = (
+    _sections_have_entries,
+    _series_ids_unique,
+    _agency_and_group_ids_unique,
+    _parents_are_dimensions,
+    _agencies_known,
+    _default_treatment_fits,
+    _denominators_known,
+    _weight_by_known,
+    _sibling_weights_sum_to_one,
+    _ahp_names_the_children,
+)
+#: checks that walk the hierarchy: they need every parent known (CROSS_CHECKS pass)
+TREE_CHECKS = (
+    _no_cycles,
+    _warning_rules_refer_to_known_ids,
+    _dimensions_have_children,
+)
 
 
 # --------------------------------------------------------------------- loading
@@ -1183,32 +1291,29 @@ def _problems_from(exc: ValidationError, file: str) -> list[tuple]:
         # a discriminated union inserts the tag into loc: drop it
         if "normalisation" in loc:
             k = loc.index("normalisation")
-            if k + 1 < len(loc) and loc[k + 1] in {
-                "minmax",
-                "goalposts",
-                "zscore",
-                "target",
-                "percentile",
-                "robust_z",
-                "reference",
-                "rank",
-                "borda",
-                "ordinal",
-            }:
+            if k + 1 < len(loc) and loc[k + 1] in NORMALISATION_METHODS:
                 del loc[k + 1]
         cause = (err.get("ctx") or {}).get("error")
         if isinstance(cause, _Problems):
             for sub, value, message in cause.problems:
-                rows.append((file, _path([*loc, *sub]), value, message))
+                rows.append((file, field_path([*loc, *sub]), value, message))
+            continue
+        if err["type"] == "union_tag_invalid":  # an unknown method or rule kind
+            ctx = err["ctx"]
+            key = ctx["discriminator"].strip("'")
+            rule = f"unknown {key} {ctx['tag']!r}; known: {ctx['expected_tags']}"
+            rows.append((file, field_path(loc), ctx["tag"], rule))
             continue
         value = "(missing)" if err["type"] == "missing" else err.get("input")
         if isinstance(value, dict | list):
             value = json.dumps(value, ensure_ascii=False, default=str)
-        rows.append((file, _path(loc), value, err["msg"]))
+        rows.append((file, field_path(loc), value, err["msg"]))
     return rows
 
 
-def _path(loc: list) -> str:
+def field_path(loc: list) -> str:
+    """A pydantic error location as the field path people read in a problem report
+    (``indicators[3].rollup``); validators' own steps are left out."""
     out = ""
     for part in loc:
         if isinstance(part, int):

@@ -7,32 +7,52 @@ except the problem report you ask for); 2 wrong usage.
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
+import tempfile
 from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import pandas as pd
 import typer
 
+from evaluation import appraisal as A
+from evaluation.analysis import uncertainty as U
 from evaluation.catalogue import Catalogue, load_catalogue
 from evaluation.errors import CatalogueError, EvaluationError, ValidationFailed
+from evaluation.generate import (
+    generate_appraisal,
+    generate_city,
+    write_appraisal,
+    write_city,
+)
 from evaluation.intake.io import load_dataset
 from evaluation.intake.validate import validate_dataset
 from evaluation.pipeline import run
+from evaluation.publish import letters as LT
+from evaluation.publish import report as R
 from evaluation.publish.export import (
     LANGS,
     RISK_TABLES,
+    check_grades_request,
+    export_grades,
     media_table,
     risk_table,
     write_media_csv,
     write_text_csv,
 )
-from evaluation.publish.store import load_result, save_result
+from evaluation.publish.publication import Publication, status_words
+from evaluation.publish.store import Store, load_result, save_result
+from evaluation.result import rank_range as ranges_of
 from evaluation.risk import ledger as L
 from evaluation.risk import quality as Q
+from evaluation.risk.rules import node_values
+from evaluation.scale import distributed, national
+from evaluation.vocabulary import APPEAL_DECISION
 
 app = typer.Typer(
     help="Government department performance evaluation: validate agency data, score "
@@ -96,9 +116,7 @@ def _cluster(dask: bool, scheduler: str | None):
     if not (dask or scheduler):
         yield None
         return
-    from evaluation.scale.distributed import connect
-
-    with connect(scheduler) as client:
+    with distributed.connect(scheduler) as client:
         yield client
 
 
@@ -193,7 +211,7 @@ def score(
             updated = L.update(
                 previous,
                 result.warnings,
-                result.assessed(),
+                node_values(result.prepared, result.scores, result.composite),
                 result.periods,
                 cat,
             )
@@ -333,11 +351,7 @@ def export(
             )
         ranges = None
         if rank_range:
-            from evaluation.analysis.uncertainty import Spec
-            from evaluation.analysis.uncertainty import rank_range as ranges_of
-            from evaluation.analysis.uncertainty import run as uncertain
-
-            ranges = ranges_of(uncertain(res, Spec(), period=period).summary)
+            ranges = ranges_of(U.run(res, U.Spec(), period=period).summary)
         table = media_table(
             res,
             period,
@@ -419,8 +433,6 @@ def _annual(
 ):
     """A stored Result and, with an appraisal folder, its year-end appraisal (every
     input problem reported, in full to ``report``, before anything is stored)."""
-    from evaluation import appraisal as A
-
     res = load_result(result_folder)
     if appraisal is None:
         return res, None
@@ -444,8 +456,6 @@ NoticeDays = Annotated[
 
 
 def _say_release(run_id: str, status: str, store: Path) -> None:
-    from evaluation.publish.publication import Store
-
     if status == "published":
         typer.echo(f"published {run_id} (final, in force)")
         return
@@ -509,8 +519,6 @@ def publish(
     (public notice) that `finalise` closes. One run per kind and period is in force:
     a new result for a kind and period already released is a correction
     (--supersedes RUN --reason …). Released runs never change."""
-    from evaluation.publish.publication import Store
-
     if (result is None) == (run is None):
         raise _fail("give a RESULT folder (a new run) or --run ID (a draft)", 2)
     if run is not None and (supersedes or reason):
@@ -521,7 +529,7 @@ def publish(
         except FileNotFoundError as exc:
             raise _fail(str(exc)) from None
     try:
-        with Store(store) as s:
+        with Publication(store) as s:
             if run is None:
                 params = {"appraisal_inputs": str(appraisal)} if appraisal else {}
                 s.check_new(  # before the draws: a refused run costs nothing
@@ -531,10 +539,7 @@ def publish(
                     reason,
                 )
                 if uncertainty_draws:
-                    from evaluation.analysis.uncertainty import Spec
-                    from evaluation.analysis.uncertainty import run as uncertain
-
-                    params["uncertainty"] = uncertain(res, Spec(n=uncertainty_draws))
+                    params["uncertainty"] = U.run(res, U.Spec(n=uncertainty_draws))
                 run = s.add_run(
                     res,
                     ap,
@@ -566,10 +571,8 @@ def finalise(
     """Close the 公示 (public notice) of an annual run and publish it (final, in
     force). Refused while the window is open (Beijing time), while an appeal case is
     undecided, or when one was upheld (release the corrected version instead)."""
-    from evaluation.publish.publication import Store
-
     try:
-        with Store(store) as s:
+        with Publication(store) as s:
             s.finalise(run_id, by=by)
     except EvaluationError as exc:
         raise _fail(str(exc)) from None
@@ -580,8 +583,6 @@ def finalise(
 def runs(store: StoreOpt = DEFAULT_STORE) -> None:
     """List the runs in the store: status (草稿 draft, 公示中 under notice, 已发布
     final), in force (现行), the 公示 dates, version, what each supersedes."""
-    from evaluation.publish.publication import Store, status_words
-
     with Store(store) as s:
         table = s.runs()
     if table.empty:
@@ -619,8 +620,6 @@ def diff(
     out: Annotated[Path | None, typer.Option(help="Write the changes (CSV).")] = None,
 ) -> None:
     """What changed for whom between two runs (scores, ranks, grades)."""
-    from evaluation.publish.publication import Store
-
     try:
         with Store(store) as s:
             changes = s.diff(old, new, viewer=viewer)
@@ -651,11 +650,9 @@ def appeal(
     """File an appeal or correction: a new draft version that supersedes RUN_ID.
     RUN_ID stays in force (or under notice) until the new version is released; an
     annual correction opens its own 公示 (public notice) when released."""
-    from evaluation.publish.publication import Store
-
     try:
         res, ap = _annual(result, appraisal, appraisal_config, report)
-        with Store(store) as s:
+        with Publication(store) as s:
             params = {"appraisal_inputs": str(appraisal)} if appraisal else {}
             new = s.add_run(res, ap, by=by, supersedes=run_id, reason=reason, **params)
     except (FileNotFoundError, EvaluationError) as exc:
@@ -685,10 +682,8 @@ def appeal_case(
 ) -> None:
     """Record an appeal (申诉) against a run under 公示 (public notice): refused
     outside the window or for a unit the run does not grade."""
-    from evaluation.publish.publication import Store
-
     try:
-        with Store(store) as s:
+        with Publication(store) as s:
             case = s.file_case(
                 run_id,
                 unit_id=unit,
@@ -714,10 +709,8 @@ def decide(
 ) -> None:
     """Record the review (复核) of an appeal case: upheld or rejected, once. An
     upheld case is answered by a corrected version (`evaluation appeal`)."""
-    from evaluation.publish.publication import Store
-
     try:
-        with Store(store) as s:
+        with Publication(store) as s:
             s.decide(case_id, decision=decision.value, by=by, note=note)
             run_id = s.cases().set_index("case_id").at[case_id, "run_id"]
     except EvaluationError as exc:
@@ -736,8 +729,6 @@ def cases(
     store: StoreOpt = DEFAULT_STORE,
 ) -> None:
     """List appeal cases (申诉) and their decisions (复核)."""
-    from evaluation.publish.publication import DECISION_LABELS, Store
-
     with Store(store) as s:
         table = s.cases(run_id)
     if table.empty:
@@ -746,7 +737,9 @@ def cases(
     decided = table["decision"].fillna("")
     shown = table[["case_id", "unit_id", "filed_by", "filed_at", "grounds"]].assign(
         **{
-            "复核 decision": decided.map(lambda d: " ".join(DECISION_LABELS[d])),
+            "复核 decision": decided.map(
+                lambda d: " ".join(APPEAL_DECISION[d or "pending"])
+            ),
             "decided_by": table["decided_by"].fillna(""),
             "decided_at": table["decided_at"].fillna(""),
             "note": table["decision_note"].fillna(""),
@@ -771,9 +764,6 @@ def report(
 ) -> None:
     """The committee report of an annual run: grades, distribution, rules and their
     sources, a page per department (HTML and PDF)."""
-    from evaluation.publish import report as R
-    from evaluation.publish.publication import Store
-
     if lang not in ("zh", "en"):
         raise _fail("--lang must be zh or en", 2)
     try:
@@ -815,9 +805,6 @@ def grades_cmd(
 ) -> None:
     """The grades table of an annual run for the appraisal committee and the press:
     rank in group, 考/评/议, deductions, bonus, score, grade, dimension scores."""
-    from evaluation.publish.export import check_grades_request, export_grades
-    from evaluation.publish.publication import Store
-
     try:
         check_grades_request(out, persons, lang)
     except ValueError as exc:
@@ -859,11 +846,6 @@ def letters_cmd(
     """A feedback letter (反馈意见书, PDF, Chinese) to each unit of an annual run:
     score, grade and rank, dimensions against the group median, warnings,
     rectification items, rules applied, data-quality flags, how to appeal."""
-    import pandas as pd
-
-    from evaluation.publish import letters as LT
-    from evaluation.publish.publication import Store
-
     issued_on = None
     if date is not None:
         try:
@@ -882,8 +864,6 @@ def letters_cmd(
 @contextmanager
 def _store_in_use(store: Path):
     """A store another process holds (DuckDB's file lock): a clear message, exit 1."""
-    import duckdb
-
     try:
         yield
     except duckdb.IOException as exc:
@@ -947,8 +927,6 @@ def uncertainty(
 ) -> None:
     """Monte Carlo rank intervals (and Sobol sensitivity) over the catalogue's
     open choices; vectorised, seeded, replayable."""
-    from evaluation.analysis import uncertainty as U
-
     try:
         spec = U.Spec(
             n=draws,
@@ -990,8 +968,6 @@ def uncertainty(
 
 def _draw_table(path: Path):
     """A draw table as ``--save-draws`` wrote it; numbers read back bit for bit."""
-    import pandas as pd
-
     table = pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False)
     return table.set_index("draw") if "draw" in table else table
 
@@ -1015,11 +991,6 @@ def national_cmd(
 ) -> None:
     """Score a national dataset (100,000+ units) from Parquet for one period; write
     OUT/national_PERIOD/ (composite, ranks, dimension scores as Parquet)."""
-    import shutil
-    import tempfile
-
-    from evaluation.scale import distributed, national
-
     cat = _catalogue(catalogue)
     try:
         table = national.read_units(units, cat)
@@ -1065,13 +1036,6 @@ def generate(
 ) -> None:
     """Generate a synthetic city (seeded) in the agencies' file formats, with the
     last whole year's appraisal inputs in OUT/appraisal/."""
-    from evaluation.generate import (
-        generate_appraisal,
-        generate_city,
-        write_appraisal,
-        write_city,
-    )
-
     cat = _catalogue(catalogue)
     tables = generate_city(
         cat,
@@ -1107,6 +1071,7 @@ def dashboard(
     debug: bool = False,
 ) -> None:
     """Serve the leadership dashboard (logins for drafts: see docs/dashboard.md)."""
+    # lazy: Dash and the dashboard's pages load only to serve them
     from dashboards.app import create_app
 
     try:

@@ -59,7 +59,7 @@ import pandas as pd
 
 from evaluation import periods
 from evaluation.catalogue import Catalogue, ContextSeries, Indicator
-from evaluation.intake.io import ZH_HEADERS
+from evaluation.vocabulary import INPUT_COLUMN
 
 UNIT_COLUMNS = ["unit_id", "name_zh", "name_en", "peer_group", "level", "parent_id"]
 OBSERVATION_COLUMNS = ["unit_id", "period", "indicator_id", "value", "reported_at"]
@@ -753,7 +753,7 @@ def write_city(
                 value=_format_values(frame["value"].to_numpy(), obs_decimals[rows])
             )
             if encoding == "gb18030":  # as exported by Chinese office software
-                text = text.rename(columns=ZH_HEADERS)
+                text = text.rename(columns={c: w.zh for c, w in INPUT_COLUMN.items()})
             written.append(_write_csv(text, path, encoding))
         elif ext == "xlsx":
             written.append(_write_xlsx(frame, path))

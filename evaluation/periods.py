@@ -20,6 +20,7 @@ only in evaluation periods at least as long as its own reporting period.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -120,12 +121,20 @@ def containing(labels: pd.Series, frequency: str) -> pd.Series:
     return pd.Series(out, index=labels.index, dtype="str")
 
 
+@lru_cache(maxsize=4096)
+def year_end(label: str) -> tuple[str, int, int]:
+    """Frequency, year and last month of one label (a few dozen labels a run, each
+    parsed once)."""
+    freq = frequency_of(label)
+    letter, size = FREQUENCIES[freq]
+    number = int(label[6:]) if letter else 1
+    return freq, int(label[:4]), number * size
+
+
 def previous(period: str) -> str:
     """The period just before ``period`` at the same frequency."""
-    freq = frequency_of(period)
-    p = parse([period]).iloc[0]
-    size = months_per(freq)
-    year, month = int(p["year"]), int(p["end_month"]) - size
+    freq, year, end_month = year_end(period)
+    year, month = year, end_month - months_per(freq)
     if month < 1:
         year, month = year - 1, month + 12
     return label(year, month, freq)
@@ -144,8 +153,8 @@ def month_index(labels, *, start: bool = False) -> np.ndarray:
 
 def sort_key(period: str) -> tuple[int, int]:
     """Chronological order of labels of one frequency: (year, last month)."""
-    p = parse([period]).iloc[0]
-    return int(p["year"]), int(p["end_month"])
+    _, year, end_month = year_end(period)
+    return year, end_month
 
 
 def expected_counts(

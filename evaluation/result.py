@@ -1,15 +1,20 @@
-"""The Result of a run: every stage's table plus the provenance that rebuilds it."""
+"""The Result of a run: every stage's table plus the provenance that rebuilds it.
+
+Data only: a Result answers questions about its tables and depends on no stage, so
+every stage and output can read it. Analyses of a Result are functions of their
+own modules (e.g. ``evaluation.analysis.uncertainty.run(result)``).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
 from evaluation.catalogue import Catalogue
-from evaluation.risk.rules import node_values
 
 
 @dataclass(frozen=True)
@@ -111,13 +116,6 @@ class Result:
         """Evaluation periods scored, oldest first."""
         return list(self.composite["period"].unique())
 
-    def assessed(self) -> pd.DataFrame:
-        """(period, unit, node) that had a value: reported indicators and scores.
-
-        What the ledger needs to tell a recovery from a missing report.
-        """
-        return node_values(self.prepared, self.scores, self.composite)
-
     def league_table(
         self,
         period: str | None = None,
@@ -129,8 +127,9 @@ class Result:
 
         With ``peer_group``, only that group, ordered by rank within the group.
         Unranked units (insufficient data) come last, by ``unit_id``. With
-        ``intervals`` (the ``summary`` of :meth:`uncertainty`), each rank gets its
-        5–95 % interval: ``rank_q05``, ``rank_q95`` and ``rank_range`` (``3 (2–5)``).
+        ``intervals`` (the ``summary`` of ``evaluation.analysis.uncertainty.run``),
+        each rank gets its 5–95 % interval: ``rank_q05``, ``rank_q95`` and
+        ``rank_range`` (``3 (2–5)``, :func:`rank_range`).
         """
         period = period or self.period
         if period not in self.periods:
@@ -194,8 +193,6 @@ class Result:
         ]
         table = table[cols].reset_index(drop=True)
         if intervals is not None:
-            from evaluation.analysis.uncertainty import rank_range
-
             by_unit = intervals.set_index("unit_id")
             at = table.columns.get_loc("rank") + 1
             for k, name in enumerate(["rank_q05", "rank_q95"]):
@@ -203,16 +200,6 @@ class Result:
             text = rank_range(intervals)
             table.insert(at + 2, "rank_range", table["unit_id"].map(text).fillna(""))
         return table
-
-    def uncertainty(self, spec=None, *, period: str | None = None, **options):
-        """Monte Carlo rank intervals of ``period`` over the catalogue's open
-        choices (``spec``: :class:`evaluation.uncertainty.Spec`, 1,000 draws,
-        level-1 weights ± 25 % by default); see :func:`evaluation.uncertainty.run`
-        for ``options`` (``draws``, ``client`` …). Its ``summary`` goes to
-        :meth:`league_table` as ``intervals``."""
-        from evaluation.analysis import uncertainty as U
-
-        return U.run(self, spec or U.Spec(), period=period or self.period, **options)
 
     def breakdown(self, unit_id: str, period: str | None = None) -> pd.DataFrame:
         """A unit's composite broken into indicator contributions (they sum to it)."""
@@ -269,3 +256,19 @@ class Result:
         return isinstance(other, Result) and self.digest() == other.digest()
 
     __hash__ = None
+
+
+def rank_range(summary: pd.DataFrame) -> pd.Series:
+    """``3 (2–5)``: each unit's nominal rank and its 5–95 % interval, by ``unit_id``,
+    from a table of rank intervals (``unit_id, nominal_rank, rank_q05, rank_q95``,
+    as the uncertainty analysis summarises them). Interpolated percentiles are
+    widened to whole places (5 % down, 95 % up), never narrowed; a unit without a
+    rank gets ``""``."""
+
+    def text(r) -> str:
+        if pd.isna(r.nominal_rank):
+            return ""
+        low, high = math.floor(r.rank_q05), math.ceil(r.rank_q95)
+        return f"{int(r.nominal_rank)} ({low}–{high})"
+
+    return pd.Series([text(r) for r in summary.itertuples()], index=summary["unit_id"])

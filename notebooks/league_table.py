@@ -28,6 +28,7 @@ out_dir = "data/output"
 
 # %%
 import evaluation as ev
+from evaluation.analysis import uncertainty
 from evaluation.publish import plots
 from evaluation.publish.export import media_table, write_media_csv
 
@@ -96,9 +97,9 @@ plots.plot_risk_heatmap(result, lang="zh")
 plots.plot_warnings_timeline(result, lang="zh")
 
 # %%
-from evaluation.risk import ledger
+from evaluation.analysis import views
 
-result.ledger["status"].value_counts(), ledger.reminders(result.ledger).head()
+result.ledger["status"].value_counts(), views.ledger_overdue_first(result).head()
 
 # %% [markdown]
 # Data-quality flags (数据质量核查): screening for 瞒报、虚报. An analyst accepts or
@@ -117,7 +118,7 @@ risk_table(result, "flags", lang="en").head(10)
 # not settled by the data.
 
 # %%
-intervals = result.uncertainty()  # 1,000 draws, level-1 weights ± 25 %
+intervals = uncertainty.run(result)  # 1,000 draws, level-1 weights ± 25 %
 result.league_table(intervals=intervals.summary)[
     ["rank", "rank_range", "name_zh", "name_en", "composite_score"]
 ].head(10)

@@ -16,89 +16,29 @@ import dash
 from dash import ALL, Input, Output, State, callback, dcc, html, no_update
 
 from dashboards import components, data
-from evaluation.appraisal import GRADE_NAMES
+from evaluation.publish import plots
 from evaluation.publish.export import round_half_up
-from evaluation.publish.plots import FONT_FAMILY, PALETTE
+from evaluation.vocabulary import COLOURS, FAMILIES, GRADE, RUN_STAGE, word
 
 dash.register_page(
-    __name__, path="/appraisal", name="Appraisal", title="年度考评 · Annual appraisal"
+    __name__,
+    path="/appraisal",
+    name="Appraisal",
+    title="年度考评 · Annual appraisal",
+    order=4,
+    nav="nav_appraisal",
 )
 
-T = {
-    "heading": ("年度考评", "Annual appraisal"),
-    "run": ("考评结果", "Appraisal"),
-    "unit": ("单位", "Unit"),
-    "none": ("无", "None"),
-    "no_run": (
-        "暂无可查看的年度考评结果（发布后显示；草稿须登录查看）。",
-        "No annual appraisal to show yet (shown once released; drafts after login).",
-    ),
-    "units_n": ("个单位", " units"),
-    "detail": ("单位考评详情", "One unit in detail"),
-    "parts": ("考、评、议三部分得分", "The three parts: examination, review, survey"),
-    "dims": ("一级指标得分与本组中位数", "Dimension scores and the group median"),
-    "this_unit": ("本单位", "This unit"),
-    "median": ("本组中位数", "Group median"),
-    "trail": ("等次的形成", "How the grade was reached"),
-    "combined": ("三部分加权得分", "Weighted parts"),
-    "deductions": ("扣分", "Deductions"),
-    "bonus": ("加分", "Bonus"),
-    "score": ("最终得分", "Final score"),
-    "by_score": ("按分数等次", "Grade by score"),
-    "after_rules": ("适用规则后", "After the rules"),
-    "after_quota": ("优秀名额后", "After the quota"),
-    "override": ("考评委员会调整", "Committee override"),
-    "final": ("最终等次", "Final grade"),
-    "quota_tie": (
-        "名额线上同分，待考评委员会确认",
-        "Tied at the quota line: for the committee to confirm",
-    ),
-    "missing": ("缺少部分", "Parts missing"),
-    "applied": ("适用的规则及原因", "Rules applied and why"),
-    "rules": ("考评规则及适用情况", "The rules and whether they were applied"),
-    "rule": ("规则", "Rule"),
-    "effect": ("效果", "Effect"),
-    "reason": ("原因", "Reason"),
-    "source": ("依据", "Source"),
-    "approval": ("批准", "Approval"),
-    "applies_to": ("适用对象", "Applies to"),
-    "kind": ("类型", "Kind"),
-    "version": ("版本", "Version"),
-    "quote": ("原文", "Original text (Chinese)"),
-    "note": ("本办法中的适用", "How it is applied here (Chinese)"),
-    "status": ("是否适用及原因", "Applied or not, and why"),
-    "affected": ("涉及", "Touched"),
-    "rank_of": ("组内第{r}名（共{n}个）", "rank {r} of {n} in the group"),
-}
-APPLIES_TO = {"unit": ("单位", "units"), "person": ("个人", "persons")}
-KINDS = {
-    "deduction": ("扣分", "deduction"),
-    "grade_cap": ("等次上限", "grade cap"),
-    "veto": ("一票否决", "veto"),
-    "bonus": ("加分", "bonus points"),
-}
-#: rules recorded by the appraisal itself, not listed in appraisal.yaml
-BUILT_IN = {
-    "quota": ("优秀名额", "Quota for excellent"),
-    "override": ("考评委员会调整", "Committee override"),
-}
 PART_KEYS = (
     ("periods_score", "periods"),
     ("review_score", "review"),
     ("survey_score", "survey"),
 )
-#: the banner's colours by stage (Okabe–Ito: orange = under notice, blue = in force)
-STAGE_COLOURS = {
-    "draft": "#5f6b7a",
-    "notice": "#E69F00",
-    "corrected": "#5f6b7a",
-    "in_force": "#0072B2",
-    "superseded": "#5f6b7a",
-}
 
 
 def t(key: str, lang: str) -> str:
-    return T[key][0 if lang == "zh" else 1]
+    """A label of this page in ``lang`` (``vocabulary`` family ``page_appraisal``)."""
+    return word("page_appraisal", key, lang)
 
 
 def layout(**_query) -> html.Div:
@@ -292,99 +232,49 @@ def status_banner(info: dict, lang: str) -> html.Div:
     lines = []
     start = data.local_date(info.get("notice_from"), lang)
     until = data.local_date(info.get("notice_until"), lang)
-    window = (
-        (
-            f"公示期：{start}至{until}（北京时间）"
-            if zh
-            else f"Public notice: {start} to {until} (Beijing time)"
-        )
-        if start and until
-        else ""
-    )
+    window = t("notice_window", lang).format(start=start, until=until)
+    if not (start and until):
+        window = ""
     if key == "draft":
-        lines.append(
-            "草稿：尚未公示，仅登录用户可见，每次查看均已记录。"
-            if zh
-            else "Draft: not yet released; only logged-in users see it, and every "
-            "view is recorded."
-        )
+        lines.append(t("status_draft", lang))
     elif key in ("notice", "corrected"):
         if window:
-            lines.append(
-                f"{window}。公示期即申诉期：对结果有异议的单位可在{until}前（含当日）"
-                "提出申诉，由考评委员会复核；复核期间原结果不变。"
-                if zh
-                else f"{window}. The notice is the appeal window: a unit may appeal "
-                f"until {until} (inclusive); the appraisal committee reviews each "
-                "appeal, and the result stands meanwhile."
-            )
+            lines.append(t("status_appeal", lang).format(window=window, until=until))
         else:
-            lines.append(
-                "公示中（公示期未登记）。"
-                if zh
-                else "Under public notice (no dates recorded)."
-            )
+            lines.append(t("status_no_dates", lang))
         until_raw = info.get("notice_until")
         if until and str(until_raw) < data.beijing_today().isoformat():
-            lines.append(
-                f"公示期已于{until}结束，待申诉复核完毕后发布。"
-                if zh
-                else f"The notice ended on {until}; it becomes final once every "
-                "appeal is decided."
-            )
+            lines.append(t("status_ended", lang).format(until=until))
         filed, pending = info.get("cases", (0, 0))
         if filed:
-            lines.append(
-                f"已收到申诉{filed}件，其中待复核{pending}件。"
-                if zh
-                else f"Appeals received: {filed}, of which {pending} undecided."
-            )
+            lines.append(t("status_appeals", lang).format(filed=filed, pending=pending))
         if key == "corrected":
-            lines.append(
-                f"公示期间已被更正版本 {info['corrected_by']} 取代。"
-                if zh
-                else f"Corrected during the notice by {info['corrected_by']}."
-            )
+            lines.append(t("status_corrected", lang).format(run=info["corrected_by"]))
     else:
         when = data.local_date(info.get("published_at"), lang)
         if when:
-            lines.append(f"{when}发布。" if zh else f"Final since {when}.")
+            lines.append(t("status_final", lang).format(when=when))
         if window:
-            lines.append(f"{window}。" if zh else f"{window}.")
+            lines.append(t("status_window", lang).format(window=window))
         if key == "superseded" and info.get("corrected_by"):
-            lines.append(
-                f"已被更正版本 {info['corrected_by']} 取代，不再有效。"
-                if zh
-                else f"Replaced by the correction {info['corrected_by']}; no longer "
-                "in force."
-            )
+            lines.append(t("status_replaced", lang).format(run=info["corrected_by"]))
     live = info.get("in_force_run")
     if key == "in_force":
-        lines.append("现行有效。" if zh else "In force.")
+        lines.append(t("status_in_force", lang))
     elif key != "superseded" and live:
-        lines.append(
-            f"本结果尚未生效；现行有效的是 {live}。"
-            if zh
-            else f"Not in force; the run in force is {live}."
-        )
+        lines.append(t("status_not_in_force", lang).format(live=live))
     elif key != "superseded":
-        lines.append(
-            "本结果尚未生效；本年度尚无生效的考评结果。"
-            if zh
-            else "Not in force; no appraisal of this year is in force yet."
-        )
+        lines.append(t("status_none_in_force", lang))
     if info.get("supersedes") and str(info["supersedes"]) != "nan":
         reason = info.get("reason") or ""
         lines.append(
-            f"本版本更正 {info['supersedes']}，理由：{reason}。"
-            if zh
-            else f"This version corrects {info['supersedes']}; reason: {reason}."
+            t("status_corrects", lang).format(run=info["supersedes"], reason=reason)
         )
-    colour = STAGE_COLOURS[key]
+    colour = COLOURS["run_stage"][key]
     return html.Div(
         [
             html.Span(
-                data.STAGE_WORDS[key][k],
+                RUN_STAGE[key][k],
                 id="appraisal-stage",
                 style={
                     "background": colour,
@@ -479,34 +369,15 @@ def _group_block(ap: data.Annual, group: str, lang: str) -> html.Div:
 def _parts_figure(ap: data.Annual, row, lang: str) -> dict:
     """考、评、议 as bars, each labelled with its share of the year-end score."""
     shares = ap.config.get("shares", {})
-    words = {
-        "periods": ("考（年度指标）", "Examination (indicators)"),
-        "review": ("评（年终评估）", "Review (year-end)"),
-        "survey": ("议（民主测评）", "Survey (multi-rater)"),
-    }
-    k = 0 if lang == "zh" else 1
     names, values = [], []
     for field, key in PART_KEYS:
         share = shares.get(key)
         pct = f" {round_half_up([100 * share], 0)[0]}%" if share is not None else ""
-        names.append(f"{words[key][k]}{pct}")
-        values.append(_num(row[field]))
-    bar = {
-        "type": "bar",
-        "orientation": "h",
-        "x": values,
-        "y": names,
-        "text": [round_half_up([v])[0] or "—" for v in values],
-        "textposition": "outside",
-        "cliponaxis": False,
-        "marker": {"color": [PALETTE[0], PALETTE[2], PALETTE[4]]},
-        "hoverinfo": "skip",
-    }
-    layout = _layout(t("parts", lang), height=240, left=190 if lang == "en" else 130)
-    layout["xaxis"]["range"] = [0, 108]
-    layout["yaxis"]["autorange"] = "reversed"
-    layout["showlegend"] = False
-    return {"data": [bar], "layout": layout}
+        names.append(f"{t(f'part_{key}', lang)}{pct}")
+        values.append(row[field])
+    return plots.plot_parts(
+        names, values, title=t("parts", lang), left=190 if lang == "en" else 130
+    )
 
 
 def _trail(row, lang: str) -> html.Table:
@@ -544,24 +415,13 @@ def _trail(row, lang: str) -> html.Table:
 
 def _dims_figure(ap: data.Annual, unit: str, lang: str) -> dict:
     d = data.unit_dimensions(ap, unit)
-    names = [ap.catalogue.name(x, lang) for x in d["node_id"]]
-    bars = [
-        {
-            "type": "bar",
-            "x": names,
-            "y": [_num(v) for v in d[col]],
-            "name": t(key, lang),
-            "marker": {"color": colour},
-            "hovertemplate": "%{x}: %{y:.2f}<extra>%{fullData.name}</extra>",
-        }
-        for col, key, colour in (
-            ("score", "this_unit", PALETTE[0]),
-            ("group_median", "median", "#BBBBBB"),
-        )
-    ]
-    layout = _layout(t("dims", lang), height=500)
-    layout["yaxis"]["range"] = [0, 100]
-    return {"data": bars, "layout": layout}
+    return plots.plot_group_dimensions(
+        d,
+        [ap.catalogue.name(x, lang) for x in d["node_id"]],
+        title=t("dims", lang),
+        unit=t("this_unit", lang),
+        median=t("median", lang),
+    )
 
 
 def _applied(ap: data.Annual, unit: str, lang: str):
@@ -602,11 +462,12 @@ def _rules_table(ap: data.Annual, lang: str) -> tuple[list[dict], list[dict]]:
     """Every rule of the appraisal: whom it applies to, its source and original
     text, and whether it was applied (and why not)."""
     k = 0 if lang == "zh" else 1
+    page, kinds = FAMILIES["page_appraisal"], FAMILIES["rule_kind"]
     rows = [
         {
             "rule": getattr(r, f"name_{lang}"),
-            "applies_to": APPLIES_TO.get(r.applies_to, (r.applies_to,) * 2)[k],
-            "kind": KINDS.get(r.kind, (r.kind,) * 2)[k],
+            "applies_to": page.get(f"applies_{r.applies_to}", (r.applies_to,) * 2)[k],
+            "kind": kinds.get(r.kind, (r.kind,) * 2)[k],
             "version": r.version,
             "source": r.source,
             "quote": r.quote_zh,
@@ -652,14 +513,13 @@ def _rules_table(ap: data.Annual, lang: str) -> tuple[list[dict], list[dict]]:
 
 def _touched(n: int, applies_to: str, lang: str) -> str:
     """``35个单位`` / ``67人``; ``35 units`` / ``67 persons``."""
-    if lang == "zh":
-        return f"{n}人" if applies_to == "person" else f"{n}个单位"
-    return f"{n} {'persons' if applies_to == 'person' else 'units'}"
+    who = "person" if applies_to == "person" else "unit"
+    return t(f"touched_{who}", lang).format(n=n)
 
 
 def _rule_names(ap: data.Annual, lang: str) -> dict[str, str]:
     k = 0 if lang == "zh" else 1
-    names = {rid: v[k] for rid, v in BUILT_IN.items()}
+    names = {rid: v[k] for rid, v in FAMILIES["built_in_rule"].items()}
     names.update(zip(ap.rules["rule_id"], ap.rules[f"name_{lang}"], strict=True))
     return names
 
@@ -668,7 +528,7 @@ def _rule_names(ap: data.Annual, lang: str) -> dict[str, str]:
 def _grade_word(code, lang: str) -> str:
     if code is None or str(code) in ("", "nan", "None"):
         return ""
-    return GRADE_NAMES.get(code, (code, code))[0 if lang == "zh" else 1]
+    return GRADE.get(code, (code, code))[0 if lang == "zh" else 1]
 
 
 def _text(value) -> str:
@@ -682,31 +542,7 @@ def _int(value):
     return None if value is None or str(value) in ("nan", "<NA>") else int(value)
 
 
-def _layout(title: str, *, height: int, left: int = 40) -> dict:
-    """A plain white chart layout as a dict: no plotly template (it costs ~70 ms a
-    figure to build and ~8 kB a figure to send)."""
-    grid = {"gridcolor": "#E5ECF2", "zerolinecolor": "#C8D3DD", "automargin": True}
-    return {
-        "title": {"text": title, "x": 0},
-        "font": {"family": FONT_FAMILY, "size": 15, "color": components.INK},
-        "height": height,
-        "margin": {"l": left, "r": 30, "t": 50, "b": 50},
-        "paper_bgcolor": "white",
-        "plot_bgcolor": "white",
-        "legend": {"orientation": "h", "y": 1.12, "x": 0.5},
-        "xaxis": dict(grid),
-        "yaxis": dict(grid),
-        "barmode": "group",
-    }
-
-
 def _signed(value, sign: str) -> str:
     """``−1.50`` / ``+2.00``; ``0`` when nothing was deducted or added."""
     text = round_half_up([value])[0]
     return f"{sign}{text}" if text and float(text) else "0"
-
-
-def _num(value) -> float | None:
-    """A number for JSON (NaN → None: the bar is left out)."""
-    v = float(value)
-    return None if v != v else v

@@ -3,51 +3,29 @@
 Dimension scores against the peer-group median, each indicator against its target
 and peers, the composite over periods, the composite's contributions by dimension (a
 waterfall that adds up to it), open warnings and rectification items, strengths and
-weaknesses. Every number comes from ``data.profile`` over the stored run.
+weaknesses. Every number comes from ``evaluation.analysis.views.profile`` over the
+stored run (through ``data.profile``, the draft rule); figures from ``plots``.
 """
 
 from __future__ import annotations
 
 import dash
-import plotly.graph_objects as go
 from dash import Input, Output, callback, dcc, html
 
 from dashboards import components, data
 from dashboards.components import NO_BAR
-from evaluation.publish.export import WORDS, round_half_up
-from evaluation.publish.plots import FONT_FAMILY, PALETTE
+from evaluation.publish import plots
+from evaluation.publish.export import round_half_up
+from evaluation.vocabulary import FAMILIES, RISK_LEVEL, word
 
 dash.register_page(
     __name__, path_template="/unit/<unit_id>", name="Profile", title="单位 · Profile"
 )
 
-T = {
-    "period": ("评估期", "Period"),
-    "dims": ("一级指标得分与同类中位数", "Dimension scores and the peer median"),
-    "unit": ("本单位", "This department"),
-    "median": ("同类中位数", "Peer median"),
-    "trend": ("综合得分走势", "Composite score over time"),
-    "waterfall": ("综合得分构成", "What makes the composite"),
-    "total": ("综合得分", "Composite"),
-    "indicators": ("各项指标", "Indicators"),
-    "indicator": ("指标", "Indicator"),
-    "value": ("数值", "Value"),
-    "target": ("目标", "Target"),
-    "peer_value": ("同类中位数", "Peer median"),
-    "score": ("得分", "Score"),
-    "status": ("状态", "Status"),
-    "warnings": ("本期预警", "Warnings this period"),
-    "ledger": ("未关闭的整改事项", "Open rectification items"),
-    "due": ("整改期限", "Due"),
-    "strengths": ("优势", "Strengths"),
-    "weaknesses": ("短板", "Weaknesses"),
-    "none": ("无", "None"),
-    "back": ("← 返回排名", "← Back to rankings"),
-}
-
 
 def t(key: str, lang: str) -> str:
-    return T[key][0 if lang == "zh" else 1]
+    """A label of this page in ``lang`` (``vocabulary`` family ``page_profile``)."""
+    return word("page_profile", key, lang)
 
 
 def layout(unit_id: str = "", **_query) -> html.Div:
@@ -105,20 +83,30 @@ def update_profile(unit, period, lang, run=None):
     k = 0 if lang == "zh" else 1
     name = units.at[unit, f"name_{lang}"]
     group = cat.name(units.at[unit, "peer_group"], lang)
-    best, worst = data.strengths(p["indicators"])
     body = html.Div(
         [
             components.row(
                 components.panel(
                     dcc.Graph(
-                        figure=_dimensions(p, cat, lang),
+                        figure=plots.plot_dimension_scores(
+                            p.dimensions,
+                            [cat.name(x, lang) for x in p.dimensions["node_id"]],
+                            title=t("dims", lang),
+                            unit=t("unit", lang),
+                            median=t("median", lang),
+                        ),
                         id="profile-dims",
                         config=NO_BAR,
                     )
                 ),
                 components.panel(
                     dcc.Graph(
-                        figure=_waterfall(p, cat, lang),
+                        figure=plots.plot_waterfall(
+                            p.waterfall,
+                            [cat.name(x, lang) for x in p.waterfall["node_id"]],
+                            title=t("waterfall", lang),
+                            total=t("total", lang),
+                        ),
                         id="profile-waterfall",
                         config=NO_BAR,
                     )
@@ -126,15 +114,19 @@ def update_profile(unit, period, lang, run=None):
             ),
             components.row(
                 components.panel(
-                    dcc.Graph(figure=_trend(p, lang), id="profile-trend", config=NO_BAR)
+                    dcc.Graph(
+                        figure=plots.plot_trend(p.trend, title=t("trend", lang)),
+                        id="profile-trend",
+                        config=NO_BAR,
+                    )
                 ),
                 components.panel(
                     html.Div(
                         [
                             html.H3(t("strengths", lang)),
-                            _names(best, cat, lang),
+                            _names(p.strengths, cat, lang),
                             html.H3(t("weaknesses", lang)),
-                            _names(worst, cat, lang),
+                            _names(p.weaknesses, cat, lang),
                         ],
                         id="profile-strengths",
                     )
@@ -143,7 +135,7 @@ def update_profile(unit, period, lang, run=None):
             components.panel(
                 [
                     html.H3(t("indicators", lang)),
-                    _indicator_table(p["indicators"], cat, lang),
+                    _indicator_table(p.indicators, cat, lang),
                 ]
             ),
             components.row(
@@ -152,8 +144,8 @@ def update_profile(unit, period, lang, run=None):
                         html.H3(t("warnings", lang)),
                         _list(
                             [
-                                f"{WORDS[w.level][k]} · {_reason(w, k)}"
-                                for w in p["warnings"].itertuples()
+                                f"{RISK_LEVEL[w.level][k]} · {_reason(w, k)}"
+                                for w in p.warnings.itertuples()
                             ],
                             lang,
                             "profile-warnings",
@@ -165,9 +157,9 @@ def update_profile(unit, period, lang, run=None):
                         html.H3(t("ledger", lang)),
                         _list(
                             [
-                                f"{WORDS[x.level][k]} · {t('due', lang)} {x.first_due}"
-                                f" · {_reason(x, k)}"
-                                for x in p["ledger"].itertuples()
+                                f"{RISK_LEVEL[x.level][k]} · {t('due', lang)} "
+                                f"{x.first_due} · {_reason(x, k)}"
+                                for x in p.ledger.itertuples()
                             ],
                             lang,
                             "profile-ledger",
@@ -181,69 +173,10 @@ def update_profile(unit, period, lang, run=None):
 
 
 # ------------------------------------------------------------------ pieces
-def _dimensions(p, cat, lang) -> go.Figure:
-    d = p["dimensions"]
-    names = [cat.name(x, lang) for x in d["node_id"]]
-    fig = go.Figure()
-    fig.add_bar(x=names, y=d["score"], name=t("unit", lang), marker_color=PALETTE[0])
-    fig.add_bar(
-        x=names, y=d["peer_median"], name=t("median", lang), marker_color="#BBBBBB"
-    )
-    return _style(fig, t("dims", lang), yrange=[0, 100])
-
-
-def _waterfall(p, cat, lang) -> go.Figure:
-    w = p["waterfall"]
-    names = [cat.name(x, lang) for x in w["node_id"]] + [t("total", lang)]
-    values = list(w["contribution"]) + [w["contribution"].sum()]
-    fig = go.Figure(
-        go.Waterfall(
-            x=names,
-            y=values,
-            measure=["relative"] * len(w) + ["total"],
-            text=round_half_up(values),
-            textposition="outside",
-            increasing={"marker": {"color": PALETTE[0]}},
-            totals={"marker": {"color": PALETTE[2]}},
-            connector={"line": {"color": "#999"}},
-        )
-    )
-    return _style(fig, t("waterfall", lang), yrange=[0, 110])
-
-
-def _trend(p, lang) -> go.Figure:
-    tr = p["trend"]
-    fig = go.Figure(
-        go.Scatter(
-            x=tr["period"],
-            y=tr["composite_score"],
-            mode="lines+markers",
-            line={"color": PALETTE[0]},
-            customdata=tr["rank"],
-            hovertemplate="%{x}: %{y:.2f} (#%{customdata})<extra></extra>",
-        )  # fmt: skip
-    )
-    fig.update_xaxes(type="category")
-    return _style(fig, t("trend", lang), yrange=[0, 100])
-
-
-def _style(fig, title, yrange=None) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "x": 0},
-        template="plotly_white",
-        font={"family": FONT_FAMILY, "size": 15},
-        height=360,
-        margin={"l": 40, "r": 20, "t": 50, "b": 60},
-        legend={"orientation": "h", "y": 1.12, "x": 0.5},
-    )
-    if yrange:
-        fig.update_yaxes(range=yrange)
-    return fig
-
-
 def _indicator_table(ind, cat, lang):
     k = 0 if lang == "zh" else 1
     unit = f"unit_{lang}"
+    status = FAMILIES["observation_status"]  # en: the code itself
     rows = [
         {
             "indicator": cat.name(r.indicator_id, lang),
@@ -252,7 +185,7 @@ def _indicator_table(ind, cat, lang):
             "peer_value": _with_unit(r.peer_value, getattr(r, unit)),
             "score": round_half_up([r.score])[0],
             "peer_score": round_half_up([r.peer_score])[0],
-            "status": r.status if k else _STATUS_ZH.get(r.status, r.status),
+            "status": status.get(r.status, (r.status, r.status))[k],
         }
         for r in ind.itertuples()
     ]
@@ -271,13 +204,6 @@ def _indicator_table(ind, cat, lang):
         rowData=rows,
         columnDefs=components.columns(columns),
     )
-
-
-_STATUS_ZH = {
-    "reported": "已报送",
-    "missing_excluded": "缺失（不计）",
-    "missing_zero_score": "缺失（记零分）",
-}
 
 
 def _with_unit(value, unit) -> str:

@@ -13,7 +13,14 @@ from dashboards import components, data
 from evaluation.publish import plots
 from evaluation.publish.export import media_csv_bytes, media_table
 
-dash.register_page(__name__, path="/", name="Rankings", title="排名 · Rankings")
+dash.register_page(
+    __name__,
+    path="/",
+    name="Rankings",
+    title="排名 · Rankings",
+    order=0,
+    nav="nav_rankings",
+)
 
 _PANEL = {
     "background": "white",

@@ -11,15 +11,14 @@ from dash import Input, Output, callback, dcc, html
 from dashboards import components, data
 from evaluation.publish import plots
 from evaluation.publish.export import risk_table
+from evaluation.vocabulary import FAMILIES
 
-dash.register_page(__name__, path="/risk", name="Risk", title="风险 · Risk")
+dash.register_page(
+    __name__, path="/risk", name="Risk", title="风险 · Risk", order=1, nav="nav_risk"
+)
 
-T = {
-    "heading": ("风险预警", "Risk board"),
-    "period": ("评估期", "Period"),
-    "warnings": ("预警及原因", "Warnings and their reasons"),
-    "ledger": ("整改台账（逾期在前）", "Rectification ledger (overdue first)"),
-}
+#: this page's words (``evaluation/vocabulary.yaml``, family ``page_risk``)
+T = FAMILIES["page_risk"]
 
 
 def layout(**_query) -> html.Div:

@@ -1,44 +1,34 @@
 """What-if (/what-if): move the level-1 weights, see who moves and by how much.
 
 The published dimension scores are re-weighted in the browser session only
-(``data.whatif``: the weighted mean over the dimensions a unit has, as the published
-arithmetic composite); nothing is saved, and "reset" returns to the published
-weights. With the published weights it reproduces the published composite.
+(``evaluation.analysis.views.whatif``: the weighted mean over the dimensions a unit
+has, as the published arithmetic composite); nothing is saved, and "reset" returns
+to the published weights. With the published weights it reproduces the published
+composite.
 """
 
 from __future__ import annotations
 
 import dash
-import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 
 from dashboards import components, data
+from evaluation.analysis import views
+from evaluation.publish import plots
 from evaluation.publish.export import round_half_up
-from evaluation.publish.plots import FONT_FAMILY, PALETTE
+from evaluation.vocabulary import FAMILIES
 
 dash.register_page(
-    __name__, path="/what-if", name="What-if", title="权重模拟 · What-if"
+    __name__,
+    path="/what-if",
+    name="What-if",
+    title="权重模拟 · What-if",
+    order=3,
+    nav="nav_whatif",
 )
 
-T = {
-    "heading": (
-        "权重模拟（不保存、不发布）",
-        "What-if weights (never saved or published)",
-    ),
-    "period": ("评估期", "Period"),
-    "reset": ("恢复发布权重", "Reset to the published weights"),
-    "rank": ("模拟名次", "What-if rank"),
-    "published": ("发布名次", "Published rank"),
-    "move": ("名次变化", "Move"),
-    "unit": ("单位", "Department"),
-    "score": ("模拟得分", "What-if score"),
-    "movers": ("名次变化最大的单位", "Biggest moves"),
-    "note": (
-        "综合得分按一级指标加权平均重算；非算术平均的汇总方法以发布结果为准。",
-        "The composite is recomputed as the weighted mean of the level-1 scores; "
-        "for other aggregation methods the published result stands.",
-    ),
-}
+#: this page's words (``evaluation/vocabulary.yaml``, family ``page_whatif``)
+T = FAMILIES["page_whatif"]
 
 
 def layout(**_query) -> html.Div:
@@ -132,7 +122,7 @@ def update_periods(run):
 def reset_weights(_n, period, run):
     """The published level-1 weights of the period (also on first load)."""
     period = data.period_of(run, period)
-    weights = data.published_weights(run, period)
+    weights = views.published_weights(data.result(run), period)
     dims = [o["id"]["dim"] for o in ctx.outputs_list]
     return [round(weights.get(d, 0.0), 4) for d in dims]
 
@@ -174,11 +164,7 @@ def update_whatif(values, period, lang, ids, run=None):
     result = data.result(run)
     period = data.period_of(run, period)
     weights = {i["dim"]: v for i, v in zip(ids, values, strict=True)}
-    matrix = data.dimension_matrix(run, period)
-    published = result.ranks[result.ranks["period"] == period].set_index("unit_id")[
-        "rank"
-    ]
-    table = data.whatif(matrix, weights, published)
+    table = views.whatif(result, period, weights)
     names = result.units.set_index("unit_id")[f"name_{lang}"]
     k = 0 if lang == "zh" else 1
     rows = [
@@ -200,24 +186,5 @@ def update_whatif(values, period, lang, ids, run=None):
             {"condition": "params.value < 0", "style": {"color": components.DOWN}},
         ]
     }
-    movers = table.dropna(subset=["move"])
-    movers = movers.reindex(
-        movers["move"].abs().sort_values(ascending=False).index
-    ).head(15)
-    fig = go.Figure(
-        go.Bar(
-            x=movers["move"],
-            y=[names[u] for u in movers["unit_id"]],
-            orientation="h",
-            marker_color=[PALETTE[2] if m > 0 else PALETTE[5] for m in movers["move"]],
-        )
-    )
-    fig.update_layout(
-        title={"text": T["movers"][k], "x": 0},
-        template="plotly_white",
-        font={"family": FONT_FAMILY, "size": 14},
-        height=520,
-        margin={"l": 10, "r": 10, "t": 50, "b": 40},
-    )
-    fig.update_yaxes(autorange="reversed")
+    fig = plots.plot_movers(table, names, title=T["movers"][k])
     return rows, columns, fig

@@ -23,11 +23,10 @@ vectorised), with bootstrap intervals.
 
 from __future__ import annotations
 
-import math
 import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -35,10 +34,10 @@ import pandas as pd
 from evaluation.catalogue import COMPOSITE, Aggregation, Catalogue, parse_catalogue
 from evaluation.errors import EvaluationError
 from evaluation.result import Result
-from evaluation.scoring.aggregate import RELATIVE, _combine
+from evaluation.scoring.aggregate import RELATIVE, score_nodes, tree
 from evaluation.scoring.normalise import normalise
 from evaluation.scoring.prepare import (
-    _apply_missing_rules,
+    apply_missing_rules,
     as_matrix,
     insufficient_units,
 )
@@ -48,7 +47,6 @@ from evaluation.scoring.treat import treat
 CATALOGUE = "catalogue"  #: "as the catalogue says" (the published choice)
 NO_TREATMENT = "none"  #: winsorisation option: no outlier treatment at all
 WEIGHTINGS = ("uniform", "dirichlet")
-BLOCK = 128  #: draws per matrix product (fixed, so results never depend on chunking)
 
 
 @dataclass(frozen=True)
@@ -191,19 +189,6 @@ def prepare(
     )
 
 
-def rank_range(summary: pd.DataFrame) -> pd.Series:
-    """``3 (2–5)``: nominal rank and its 5–95 % interval, per unit; interpolated
-    percentiles are widened to whole places (5 % down, 95 % up), never narrowed."""
-
-    def text(r) -> str:
-        if pd.isna(r.nominal_rank):
-            return ""
-        low, high = math.floor(r.rank_q05), math.ceil(r.rank_q95)
-        return f"{int(r.nominal_rank)} ({low}–{high})"
-
-    return pd.Series([text(r) for r in summary.itertuples()], index=summary["unit_id"])
-
-
 def _scores(model, table: pd.DataFrame, chunk: int, *, progress=False) -> np.ndarray:
     """``model.composite`` over ``table`` in chunks of ``chunk`` draws."""
     chunk = max(1, chunk)
@@ -233,11 +218,11 @@ def _finish(
     ranks = _ranks(scores)
     nominal = result.ranks[result.ranks["period"] == period].set_index("unit_id")
     nominal = nominal["rank"].reindex(units)
-    summary = _summary(units, scores, ranks, nominal)
+    per_unit = summary(units, scores, ranks, nominal)
     plain = {
         k: list(v) if isinstance(v, tuple) else v for k, v in spec.__dict__.items()
     }
-    return Uncertainty(period, units, plain, table, scores, ranks, nominal, summary)
+    return Uncertainty(period, units, plain, table, scores, ranks, nominal, per_unit)
 
 
 # ---------------------------------------------------------------- sensitivity
@@ -414,24 +399,7 @@ class _Model:
                     self.too_imputed.append(bad)
         self.ids = list(matrix.columns)
         self.complete = [not np.isnan(x).any() for x in self.x]
-        nodes = cat.nodes
-        self.parent = nodes["parent"].to_dict()
-        depth, local = nodes["depth"].to_dict(), nodes["local_weight"].to_dict()
-        need = {**nodes["min_coverage"].to_dict(), COMPOSITE: cat.settings.min_coverage}
-        dims = nodes.index[nodes["kind"] == "dimension"]
-        order = [*sorted(dims, key=lambda d: -depth[d]), COMPOSITE]
-        column = {k: j for j, k in enumerate(self.ids)}
-        available, self.tree = set(self.ids), []
-        for parent in order:  # which children apply in the period, and their weights
-            kids = [k for k, p in self.parent.items() if p == parent and k in available]
-            if kids:
-                cols = np.array([column.get(k, -1) for k in kids])  # -1: a dimension
-                base = np.array([local[k] for k in kids])
-                self.tree.append((parent, kids, cols, base, need[parent]))
-                available.add(parent)
-        self.depth_order = sorted(  # parents before children
-            (k for k in nodes.index if k in available), key=depth.get
-        )
+        self.tree = tree(cat, self.ids)  # the nodes that apply, deepest first
 
     def covers(self, draws: pd.DataFrame) -> bool:
         """Whether every option in ``draws`` was prepared."""
@@ -449,12 +417,12 @@ class _Model:
         mult = draws[named].to_numpy(dtype=float)
         at = {c[2:]: j for j, c in enumerate(named)}
         weights = {}  # each node's children's weights per draw: base × multiplier
-        for parent, kids, _, base, _ in self.tree:
-            m = np.ones((d, len(kids)))
-            for j, k in enumerate(kids):
+        for node in self.tree:
+            m = np.ones((d, len(node.children)))
+            for j, k in enumerate(node.children):
                 if k in at:
                     m[:, j] = mult[:, at[k]]
-            weights[parent] = base * m
+            weights[node.id] = node.local * m
         gone = _positions(draws["exclude"], self.ids)
         code = np.zeros(d, dtype=np.int64)  # which prepared combination, per draw
         for key, opts in self.options.items():
@@ -480,115 +448,20 @@ class _Model:
         return out
 
     def _group(self, k: int, agg: str, w: dict, gone: np.ndarray) -> np.ndarray:
-        """Draws with data combination ``k`` and aggregation option ``agg``."""
-        cat = self.catalogue
-        how = {
-            p: cat.methods[p][1] if agg == CATALOGUE else Aggregation(method=agg)
-            for p, *_ in self.tree
-        }
-        x = self.x[k]
-        if self.complete[k] and all(m.method == "arithmetic" for m in how.values()):
-            score = _product(self._effective(w, gone), x)
-            np.clip(score, 0.0, 100.0, out=score)
-        else:
-            score = self._nodes(x, how, w, gone)
+        """Draws with data combination ``k`` and aggregation option ``agg``: the
+        aggregation engine over draws × units (one matrix product per block of draws
+        on complete data with arithmetic means)."""
+        nodes = self.tree
+        if agg != CATALOGUE:
+            nodes = tuple(replace(n, method=Aggregation(method=agg)) for n in nodes)
+        absent = None
+        if (gone >= 0).any():
+            absent = np.zeros((len(gone), len(self.ids)), dtype=bool)
+            rows = np.flatnonzero(gone >= 0)
+            absent[rows, gone[rows]] = True
+        score = score_nodes(self.x[k], nodes, w, absent=absent).values[COMPOSITE]
         score[:, self.too_imputed[k]] = np.nan
         return score
-
-    def _effective(self, w: dict, gone: np.ndarray) -> np.ndarray:
-        """Each draw's effective indicator weights (draws × indicators) on complete
-        data with arithmetic means: renormalised over the children present (an
-        indicator left out, a node below its coverage) and multiplied down the
-        hierarchy. A draw whose composite fails coverage gets NaN weights."""
-        d = len(gone)
-        alive, share = {}, {}
-        for parent, kids, cols, _, need in self.tree:  # deepest first
-            present = np.column_stack(
-                [
-                    gone != c if c >= 0 else alive[k]
-                    for k, c in zip(kids, cols, strict=True)
-                ]
-            )
-            wp = np.where(present, w[parent], 0.0)
-            den = wp.sum(axis=1)
-            alive[parent] = den / w[parent].sum(axis=1) >= need - 1e-12
-            share[parent] = wp / np.where(den > 0, den, 1.0)[:, None]
-        eff = {COMPOSITE: np.where(alive[COMPOSITE], 1.0, np.nan)}
-        out = np.empty((d, len(self.ids)))
-        for parent, kids, cols, _, _ in reversed(self.tree):  # parents first
-            part = eff[parent][:, None] * share[parent]
-            leaf = cols >= 0
-            out[:, cols[leaf]] = part[:, leaf]
-            eff.update({k: part[:, j] for j, k in enumerate(kids) if cols[j] < 0})
-        return out
-
-    def _nodes(self, x, how: dict, w: dict, gone: np.ndarray) -> np.ndarray:
-        """Node by node up the hierarchy (missing data, or non-arithmetic means):
-        arrays draws × units (× children); indicator nodes of arithmetic means are two
-        matrix products (weighted sum, and weight present)."""
-        d = len(gone)
-        have_x = ~np.isnan(x)
-        values: dict[str, np.ndarray] = {}
-        for parent, kids, cols, _, need in self.tree:  # deepest first: the only loop
-            wt, method = w[parent], how[parent]
-            out_j = [j for j, c in enumerate(cols) if c >= 0]
-            hit = np.zeros(wt.shape, dtype=bool)  # the draw leaves this child out
-            for j in out_j:
-                hit[:, j] = gone == cols[j]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                if method.method == "arithmetic" and (cols >= 0).all():
-                    wp = np.where(hit, 0.0, wt)
-                    den = _product(wp, have_x[:, cols].astype(float))
-                    score = _product(wp, np.where(have_x[:, cols], x[:, cols], 0.0))
-                    score /= den
-                else:
-                    child = [
-                        np.where(hit[:, j, None], np.nan, x[None, :, c])
-                        if c >= 0
-                        else values[kid]
-                        for j, (kid, c) in enumerate(zip(kids, cols, strict=True))
-                    ]
-                    present = [~np.isnan(v) for v in child]
-                    den = sum(p * wt[:, j, None] for j, p in enumerate(present))
-                    if method.method == "arithmetic":
-                        score = sum(
-                            np.where(p, v, 0.0) * wt[:, j, None]
-                            for j, (p, v) in enumerate(zip(present, child, strict=True))
-                        )
-                        score = score / den
-                    else:
-                        stack = np.stack(child, axis=-1)
-                        have = ~np.isnan(stack)
-                        wn = np.where(have, wt[:, None, :], 0.0) / den[..., None]
-                        score = _combine(
-                            method,
-                            stack.reshape(-1, len(kids)),
-                            wn.reshape(-1, len(kids)),
-                            parent,
-                        ).reshape(d, -1)
-                score = np.clip(score, 0.0, 100.0)
-                cov = den / wt.sum(axis=1)[:, None]
-            score[~(cov >= need - 1e-12)] = np.nan
-            values[parent] = score
-        return values[COMPOSITE]
-
-
-def _product(w: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """``w @ x.T`` (draws × units) in blocks of exactly ``BLOCK`` draws (the last one
-    padded), so every BLAS call has one shape and a draw's bits never depend on its
-    neighbours."""
-    w = np.ascontiguousarray(w, dtype=float)
-    xt = x.T
-    out = np.empty((len(w), x.shape[0]))
-    for start in range(0, len(w), BLOCK):
-        part = w[start : start + BLOCK]
-        if len(part) == BLOCK:
-            np.matmul(part, xt, out=out[start : start + BLOCK])
-        else:
-            pad = np.zeros((BLOCK, w.shape[1]))
-            pad[: len(part)] = part
-            out[start:] = (pad @ xt)[: len(part)]
-    return out
 
 
 # ------------------------------------------------------------- ranks, summary
@@ -633,7 +506,7 @@ _TOP = 100 * 10**TIE_DECIMALS
 _NONE = 2**_KEY_BITS - 1
 
 
-def _summary(units, scores, ranks, nominal) -> pd.DataFrame:
+def summary(units, scores, ranks, nominal) -> pd.DataFrame:
     """Per unit: mean rank, rank percentiles 5/50/95, score percentiles 5/95 (numpy's
     linear percentiles over the draws that ranked the unit), units in blocks."""
     n_units = len(units)
@@ -825,7 +698,7 @@ def _imputed(result: Result, period: str, imputation: str):
         frame = prepared.drop(columns="status")
         frame["value"] = prepared["value"].where(prepared["status"] == "reported")
         ids = list(frame["indicator_id"].unique())
-        prepared = _apply_missing_rules(
+        prepared = apply_missing_rules(
             frame, result.units, cat.table.loc[ids], cat.settings
         )
     matrix, zero = as_matrix(prepared, result.units["unit_id"])

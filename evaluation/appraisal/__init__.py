@@ -26,10 +26,9 @@ import numpy as np
 import pandas as pd
 
 from evaluation import periods as P
+from evaluation.analysis.views import group_gaps
 from evaluation.appraisal.config import (
-    GRADE_NAMES,
     GRADES,
-    PERSON_GRADE_NAMES,
     PERSON_GRADES,
     Config,
     check_against,
@@ -262,20 +261,10 @@ def dimension_gaps(grades: pd.DataFrame) -> pd.DataFrame:
     ``grades`` and of the dimensions; NaN where the unit has no score.
     """
     dims = [c for c in grades.columns if c.startswith(DIMENSION_PREFIX)]
-    scores = grades[dims].astype(float)
-    medians = scores.groupby(grades["group"]).transform("median")
-    n = len(dims)
-    out = pd.DataFrame(
-        {
-            "unit_id": np.repeat(grades["unit_id"].to_numpy(), n),
-            "group": np.repeat(grades["group"].to_numpy(), n),
-            "node_id": np.tile([d[len(DIMENSION_PREFIX) :] for d in dims], len(grades)),
-            "score": scores.to_numpy().ravel(),
-            "group_median": medians.to_numpy().ravel(),
-        }
+    scores = grades.set_index("unit_id")[dims].set_axis(
+        [d[len(DIMENSION_PREFIX) :] for d in dims], axis=1
     )
-    out["gap"] = out["score"] - out["group_median"]
-    return out
+    return group_gaps(scores, grades["group"])
 
 
 def _mark_caps_that_change_nothing(applied: list[dict], table: pd.DataFrame) -> None:
@@ -295,9 +284,7 @@ __all__ = [
     "FILES",
     "GRADES",
     "GRADE_COLUMNS",
-    "GRADE_NAMES",
     "PERSON_GRADES",
-    "PERSON_GRADE_NAMES",
     "Appraisal",
     "Config",
     "Inputs",

@@ -17,32 +17,21 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from evaluation.catalogue import _path
+from evaluation.catalogue import field_path
 from evaluation.errors import CatalogueError
 
 Grade = Literal["excellent", "good", "pass", "fail"]
-#: unit grades, best first (优秀、良好、合格、不合格)
+#: unit grades, best first (优秀、良好、合格、不合格; words: ``vocabulary.GRADE``)
 GRADES: tuple[str, ...] = ("excellent", "good", "pass", "fail")
-GRADE_NAMES = {
-    "excellent": ("优秀", "excellent"),
-    "good": ("良好", "good"),
-    "pass": ("合格", "pass"),
-    "fail": ("不合格", "fail"),
-}
 PersonGrade = Literal["excellent", "competent", "basically_competent", "incompetent"]
-#: civil servants' annual assessment grades (公务员年度考核等次), best first
+#: civil servants' annual assessment grades (公务员年度考核等次), best first (words:
+#: ``vocabulary.PERSON_GRADE``)
 PERSON_GRADES: tuple[str, ...] = (
     "excellent",
     "competent",
     "basically_competent",
     "incompetent",
 )
-PERSON_GRADE_NAMES = {
-    "excellent": ("优秀", "excellent"),
-    "competent": ("称职", "competent"),
-    "basically_competent": ("基本称职", "basically competent"),
-    "incompetent": ("不称职", "incompetent"),
-}
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+$", max_length=64)]
 Share = Annotated[float, Field(ge=0, le=1)]
 Text = Annotated[str, Field(min_length=1)]
@@ -366,7 +355,7 @@ def parse_config(raw: object, *, file: str = "appraisal.yaml") -> Config:
             if isinstance(value, dict | list | tuple):
                 value = ""
             msg = e["msg"].removeprefix("Value error, ")
-            rows.append((file, _path(list(e["loc"])), value, msg))
+            rows.append((file, field_path(list(e["loc"])), value, msg))
         raise _error(rows) from None
 
 

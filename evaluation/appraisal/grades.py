@@ -8,8 +8,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 
-from evaluation.appraisal.config import GRADE_NAMES, GRADES, Config, Quota
+from evaluation.appraisal.config import GRADES, Config, Quota
 from evaluation.appraisal.inputs import Inputs
+from evaluation.vocabulary import GRADE
 
 
 def by_score(score: pd.Series, config: Config) -> np.ndarray:
@@ -109,7 +110,7 @@ def apply_overrides(table: pd.DataFrame, inputs: Inputs, applied: list) -> None:
                 "version": "",
                 "source": "考评委员会决定",
                 "effect": f"{before} → {r.grade}",
-                "effect_zh": f"{GRADE_NAMES[before][0]} → {GRADE_NAMES[r.grade][0]}",
+                "effect_zh": f"{GRADE[before][0]} → {GRADE[r.grade][0]}",
                 "reason_zh": r.reason,
                 "reason_en": r.reason,
                 "approved_by": r.approved_by,

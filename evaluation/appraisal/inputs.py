@@ -21,7 +21,7 @@ import pandas as pd
 
 from evaluation.appraisal.config import GRADES, Config
 from evaluation.errors import ValidationFailed
-from evaluation.intake.io import _matching, read_table
+from evaluation.intake.io import matching_files, read_table
 
 #: file → (required columns, optional columns)
 FILES: dict[str, tuple[list[str], list[str]]] = {
@@ -78,7 +78,9 @@ def load_inputs(folder: str | Path) -> Inputs:
         _raise([(str(folder), pd.NA, "", "", "missing folder: appraisal inputs")])
     tables, hashes, problems = {}, {}, []
     for name, (required, optional) in FILES.items():
-        paths = [p for p in _matching(folder, name) if p.suffix.lower() != ".parquet"]
+        paths = [
+            p for p in matching_files(folder, name) if p.suffix.lower() != ".parquet"
+        ]
         if len(paths) != 1:
             if paths:
                 found = ", ".join(p.name for p in paths)

@@ -12,16 +12,10 @@ from __future__ import annotations
 import pandas as pd
 
 from evaluation import periods as P
-from evaluation.appraisal.config import (
-    GRADE_NAMES,
-    GRADES,
-    PERSON_GRADE_NAMES,
-    PERSON_GRADES,
-    Config,
-    Rule,
-)
+from evaluation.appraisal.config import GRADES, PERSON_GRADES, Config, Rule
 from evaluation.appraisal.inputs import Inputs
 from evaluation.errors import ValidationFailed
+from evaluation.vocabulary import GRADE, PERSON_GRADE
 
 RULE_COLUMNS = [
     "rule_id",
@@ -140,7 +134,7 @@ def _cap(rule, faults, table, pos, base, applied) -> None:
     )
     counts = f.groupby("unit_id").size()
     rank = {g: i for i, g in enumerate(GRADES)}
-    z, e = GRADE_NAMES[rule.grade]
+    z, e = GRADE[rule.grade]
     for unit, n in counts[counts >= rule.faults_at_least].items():
         i = pos[unit]
         if rank[rule.grade] > rank[table.at[i, "cap"]]:
@@ -269,7 +263,7 @@ def person_outcomes(
         counts = f.groupby("person_id").size()
         hit = counts[counts >= rule.faults_at_least]
         touched[rule.id] = len(hit)
-        z, e = PERSON_GRADE_NAMES[rule.grade]
+        z, e = PERSON_GRADE[rule.grade]
         for person, n in hit.items():  # persons a rule caps: a few dozen a year
             row = out.setdefault(
                 person,
@@ -296,9 +290,9 @@ def person_outcomes(
     rows = [
         r
         | {
-            "proposed_zh": PERSON_GRADE_NAMES[r["proposed"]][0]
+            "proposed_zh": PERSON_GRADE[r["proposed"]][0]
             if r["proposed"] == worst
-            else f"最高{PERSON_GRADE_NAMES[r['proposed']][0]}（不得评为优秀）",
+            else f"最高{PERSON_GRADE[r['proposed']][0]}（不得评为优秀）",
             "rule_ids": ", ".join(r["rule_ids"]),
             "reason_zh": "；".join(r["reason_zh"]),
             "reason_en": "; ".join(r["reason_en"]),

@@ -1,7 +1,7 @@
 """Read what agencies send: CSV (UTF-8 ± BOM, UTF-16, GB18030/GBK), Excel, Parquet.
 
 Headers may be the English column names or their Chinese equivalents
-(:data:`ZH_HEADERS`). Readers keep every cell as text (empty cell = missing,
+(``vocabulary.INPUT_COLUMN``). Readers keep every cell as text (empty cell = missing,
 nothing else is) so that validation, not the reader, decides what is a number.
 Each row remembers its ``source`` file and ``row``, the line a person sees in that
 file (header = 1).
@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from evaluation.errors import ValidationFailed
+from evaluation.vocabulary import INPUT_COLUMN
 
 UNITS_COLUMNS = ["unit_id", "name_zh", "name_en", "peer_group", "level", "parent_id"]
 OBSERVATION_COLUMNS = ["unit_id", "period", "indicator_id", "value"]
@@ -24,23 +25,8 @@ OPTIONAL_OBSERVATION_COLUMNS = ["reported_at"]
 EVENT_COLUMNS = ["unit_id", "period", "event_id"]
 OPTIONAL_EVENT_COLUMNS = ["description", "reference", "reported_at"]
 SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".parquet"}
-#: Chinese column headers agencies use, and the column each one means.
-ZH_HEADERS = {
-    "unit_id": "单位代码",
-    "name_zh": "单位名称",
-    "name_en": "英文名称",
-    "peer_group": "类别",
-    "level": "层级",
-    "parent_id": "上级单位代码",
-    "period": "报告期",
-    "indicator_id": "指标代码",
-    "value": "指标值",
-    "reported_at": "报送日期",
-    "event_id": "事件代码",
-    "description": "事件说明",
-    "reference": "文号",
-}
-_ALIASES = {zh: en for en, zh in ZH_HEADERS.items()}
+#: Chinese column headers agencies use → the column each one means
+_ALIASES = {w.zh: column for column, w in INPUT_COLUMN.items()}
 META = ["source", "row"]
 FILE_COLUMNS = ["file", "table", "encoding", "rows", "sha256", "columns"]
 
@@ -168,7 +154,7 @@ def load_dataset(path: str | Path) -> Dataset:
     root = Path(path)
     if not root.is_dir():
         raise _file_error(str(path), "dataset folder not found")
-    units_files = _matching(root, "units")
+    units_files = matching_files(root, "units")
     folder = root / "observations"
     if folder.is_dir():  # every file there is data, except hidden files and notes
         listed = sorted(
@@ -179,7 +165,7 @@ def load_dataset(path: str | Path) -> Dataset:
         obs_files = [p for p in listed if p.suffix.lower() in SUFFIXES]
         unsupported = [p for p in listed if p.suffix.lower() not in SUFFIXES]
     else:
-        obs_files, unsupported = _matching(root, "observations"), []
+        obs_files, unsupported = matching_files(root, "observations"), []
     problems = [
         _problem(
             str(p.relative_to(root)),
@@ -203,7 +189,7 @@ def load_dataset(path: str | Path) -> Dataset:
                 "no observation files (observations/*.csv|txt|xlsx|xlsm|parquet)",
             )
         )
-    events_files = _matching(root, "events")
+    events_files = matching_files(root, "events")
     if len(events_files) > 1:
         problems.append(
             _problem(
@@ -276,7 +262,8 @@ def read_observations(*paths: str | Path) -> pd.DataFrame:
     return pd.concat([read_table(p)[0] for p in paths], ignore_index=True)
 
 
-def _matching(root: Path, stem: str) -> list[Path]:
+def matching_files(root: Path, stem: str) -> list[Path]:
+    """The files ``root/stem.*`` in a format :func:`read_table` reads, sorted."""
     return sorted(p for p in root.glob(f"{stem}.*") if p.suffix.lower() in SUFFIXES)
 
 

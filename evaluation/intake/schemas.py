@@ -32,11 +32,47 @@ def to_numbers(values: pd.Series) -> pd.Series:
         return pd.to_numeric(values, errors="coerce")
 
 
-def _per_value(test):
+class Reading:
+    """What the checks of one table share: each column factorized once, the value
+    column read as numbers once (pandera hands every check its column anew, and
+    factorizing a column of millions of ids is the cost of a check).
+
+    Serves only columns of the table it was made for (same name, same rows); any
+    other column is computed afresh. ``Reading()`` shares nothing.
+    """
+
+    def __init__(self, table: pd.DataFrame | None = None):
+        self._table = table
+        self._done: dict = {}
+
+    def factorize(self, values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+        """``pd.factorize(values)``."""
+        return self._once("codes", values, pd.factorize)
+
+    def numbers(self, values: pd.Series) -> pd.Series:
+        """``to_numbers(values)``."""
+        return self._once("numbers", values, to_numbers)
+
+    def _once(self, kind: str, values: pd.Series, compute):
+        table = self._table
+        if (
+            table is None
+            or values.name not in table.columns
+            or len(values) != len(table)
+            or not values.index.equals(table.index)
+        ):
+            return compute(values)
+        key = (kind, values.name)
+        if key not in self._done:
+            self._done[key] = compute(values)
+        return self._done[key]
+
+
+def _per_value(test, reading: Reading):
     """A column check run once per distinct value (ids and labels repeat a lot)."""
 
     def check(values: pd.Series) -> pd.Series:
-        codes, uniques = pd.factorize(values)
+        codes, uniques = reading.factorize(values)
         ok = np.asarray(test(pd.Series(uniques, dtype="str")), dtype=bool)
         ok = np.append(ok, True)  # code -1 (empty cell) is the nullable check's job
         return pd.Series(ok[codes], index=values.index)
@@ -44,26 +80,30 @@ def _per_value(test):
     return check
 
 
-def _known(allowed, rule: str) -> pa.Check:
+def _known(allowed, rule: str, reading: Reading | None = None) -> pa.Check:
     allowed = pd.Index(list(allowed))
-    return pa.Check(_per_value(lambda u: u.isin(allowed)), error=rule)
-
-
-def _matches(pattern: str, rule: str) -> pa.Check:
     return pa.Check(
-        _per_value(lambda u: u.str.fullmatch(pattern).fillna(False)), error=rule
+        _per_value(lambda u: u.isin(allowed), reading or Reading()),
+        error=rule,
+        ignore_na=False,  # empty cells pass (``_per_value``): no copy without them
     )
 
 
-def _lookup(keys: pd.Series, table: pd.Series) -> np.ndarray:
-    """``table[key]`` for each key, via the distinct keys."""
-    codes, uniques = pd.factorize(keys)
-    found = table.reindex(uniques).to_numpy()
-    return (
-        np.where(codes >= 0, found[codes], None)
-        if found.dtype == object
-        else np.where(codes >= 0, found[np.maximum(codes, 0)], np.nan)
+def _matches(pattern: str, rule: str, reading: Reading | None = None) -> pa.Check:
+    return pa.Check(
+        _per_value(
+            lambda u: u.str.fullmatch(pattern).fillna(False), reading or Reading()
+        ),
+        error=rule,
+        ignore_na=False,  # empty cells pass (``_per_value``): no copy without them
     )
+
+
+def _lookup(keys: pd.Series, table: pd.Series, reading: Reading) -> np.ndarray:
+    """``table[key]`` as floats for each key (NaN for an unknown or empty key), via
+    the distinct keys."""
+    codes, uniques = reading.factorize(keys)
+    return np.append(table.reindex(uniques).to_numpy(dtype=float), np.nan)[codes]
 
 
 def units_schema(catalogue: Catalogue) -> pa.DataFrameSchema:
@@ -90,31 +130,47 @@ def _parent_known(df: pd.DataFrame) -> pd.Series:
     return df["parent_id"].isna() | df["parent_id"].isin(df["unit_id"])
 
 
-def observations_schema(catalogue: Catalogue, unit_ids) -> pa.DataFrameSchema:
-    """Observations: known keys, one row per key, values in range, right period type."""
+def observations_schema(
+    catalogue: Catalogue, unit_ids, reading: Reading | None = None
+) -> pa.DataFrameSchema:
+    """Observations: known keys, one row per key, values in range, right period type.
+
+    ``reading``: the table's columns read once for every check (see :class:`Reading`).
+    """
     series = catalogue.series
+    r = reading or Reading()
     return pa.DataFrameSchema(
         {
-            "unit_id": pa.Column(str, _known(unit_ids, "known_unit")),
-            "period": pa.Column(str, _matches(PERIOD_PATTERN, "period_format")),
-            "indicator_id": pa.Column(str, _known(series.index, "known_indicator")),
+            "unit_id": pa.Column(str, _known(unit_ids, "known_unit", r)),
+            "period": pa.Column(str, _matches(PERIOD_PATTERN, "period_format", r)),
+            "indicator_id": pa.Column(str, _known(series.index, "known_indicator", r)),
             "value": pa.Column(
                 nullable=True,
                 checks=pa.Check(
-                    lambda s: s.isna() | to_numbers(s).notna(), error="numeric"
+                    lambda s: s.isna() | r.numbers(s).notna(),
+                    error="numeric",
+                    ignore_na=False,  # empty cells pass: the whole column, read once
                 ),
             ),
             "reported_at": pa.Column(
                 str,
-                _matches(DATE_PATTERN, "date_format"),
+                _matches(DATE_PATTERN, "date_format", r),
                 nullable=True,
                 required=False,
             ),
         },
+        # each frame-wide check passes rows with empty cells itself (ignore_na
+        # would scan every cell of the frame again)
         checks=[
-            pa.Check(_in_valid_range(series), error="valid_range"),
-            pa.Check(_period_matches_frequency(series), error="period_frequency"),
-            pa.Check(_unique_key, error="multiple_fields_uniqueness"),
+            pa.Check(_in_valid_range(series, r), error="valid_range", ignore_na=False),
+            pa.Check(
+                _period_matches_frequency(series, r),
+                error="period_frequency",
+                ignore_na=False,
+            ),
+            pa.Check(
+                _unique_key(r), error="multiple_fields_uniqueness", ignore_na=False
+            ),
         ],
         strict=True,
         name="observations",
@@ -148,22 +204,34 @@ def events_schema(catalogue: Catalogue, unit_ids) -> pa.DataFrameSchema:
 KEY = ["unit_id", "period", "indicator_id"]
 
 
-def _unique_key(df: pd.DataFrame) -> pd.Series:
+def _unique_key(reading: Reading):
     """One row per (unit, period, indicator): every copy of a repeated key fails."""
-    codes = [pd.factorize(df[c])[0].astype(np.int64) for c in KEY]
-    key = (codes[0] * (codes[1].max() + 2) + codes[1]) * (codes[2].max() + 2) + codes[2]
-    dup = pd.Series(key).duplicated(keep=False).to_numpy()
-    incomplete = (codes[0] < 0) | (codes[1] < 0) | (codes[2] < 0)
-    return pd.Series(~dup | incomplete, index=df.index)
+
+    def check(df: pd.DataFrame) -> pd.Series:
+        codes = [np.asarray(reading.factorize(df[c])[0], np.int64) for c in KEY]
+        incomplete = (codes[0] < 0) | (codes[1] < 0) | (codes[2] < 0)
+        sizes = [int(c.max()) + 2 for c in codes]  # codes -1 … max, shifted by 1
+        key = codes[0] + 1
+        for c, size in zip(codes[1:], sizes[1:], strict=True):
+            key *= size
+            key += c
+            key += 1
+        if sizes[0] * sizes[1] * sizes[2] <= 2 * len(key) + 2**20:  # count keys
+            dup = np.bincount(key, minlength=sizes[0] * sizes[1] * sizes[2])[key] > 1
+        else:
+            dup = pd.Series(key).duplicated(keep=False).to_numpy()
+        return pd.Series(~dup | incomplete, index=df.index)
+
+    return check
 
 
-def _in_valid_range(series: pd.DataFrame):
+def _in_valid_range(series: pd.DataFrame, reading: Reading):
     """One vectorised check for every series: value within [valid_min, valid_max]."""
 
     def check(df: pd.DataFrame) -> pd.Series:
-        value = to_numbers(df["value"]).to_numpy()
-        low = _lookup(df["indicator_id"], series["valid_min"]).astype(float)
-        high = _lookup(df["indicator_id"], series["valid_max"]).astype(float)
+        value = reading.numbers(df["value"]).to_numpy()
+        low = _lookup(df["indicator_id"], series["valid_min"], reading)
+        high = _lookup(df["indicator_id"], series["valid_max"], reading)
         with np.errstate(invalid="ignore"):
             bad = ~np.isnan(value) & ~np.isnan(low) & ((value < low) | (value > high))
         return pd.Series(~bad, index=df.index)
@@ -171,35 +239,43 @@ def _in_valid_range(series: pd.DataFrame):
     return check
 
 
-def _period_matches_frequency(series: pd.DataFrame):
+def _period_matches_frequency(series: pd.DataFrame, reading: Reading):
     """Each period label is written in its series' frequency (monthly → 2025-M03)."""
+    names = pd.Index(list(FREQUENCIES))  # frequencies compared as their positions
 
     def check(df: pd.DataFrame) -> pd.Series:
-        codes, labels = pd.factorize(df["period"])
-        label_freq = np.append(parse(pd.Series(labels))["frequency"].to_numpy(), None)
-        written = label_freq[codes]
-        expected = _lookup(df["indicator_id"], series["frequency"])
-        unknown = pd.isna(written) | pd.isna(expected)  # other checks report these
+        codes, labels = reading.factorize(df["period"])
+        written = names.get_indexer(parse(pd.Series(labels))["frequency"])
+        s_codes, ids = reading.factorize(df["indicator_id"])
+        expected = names.get_indexer(series["frequency"].reindex(ids))
+        written = np.append(written, -1)[codes]  # -1: not a label, or empty
+        expected = np.append(expected, -1)[s_codes]
+        unknown = (written < 0) | (expected < 0)  # other checks report these
         return pd.Series(unknown | (written == expected), index=df.index)
 
     return check
 
 
 def absent_rows(
-    observations: pd.DataFrame, catalogue: Catalogue, unit_ids
+    observations: pd.DataFrame,
+    catalogue: Catalogue,
+    unit_ids,
+    reading: Reading | None = None,
 ) -> pd.DataFrame:
     """Keys no agency sent: every unit × series × period of the series' frequency,
     between the first and last period of that frequency in the data.
 
     Counts keys with integer codes (no grid is built unless something is absent).
     """
+    r = reading or Reading()
     series = catalogue.series
     unit_ids = pd.Index(list(unit_ids))
-    p_codes, labels = pd.factorize(observations["period"])
+    p_codes, labels = r.factorize(observations["period"])
     parsed = parse(pd.Series(labels))
     month = (parsed["year"] * 12 + parsed["end_month"]).to_numpy()
-    u = unit_ids.get_indexer(observations["unit_id"])
-    s_codes, s_uniques = pd.factorize(observations["indicator_id"])
+    u_codes, u_uniques = r.factorize(observations["unit_id"])
+    u = np.append(unit_ids.get_indexer(u_uniques), -1)[u_codes]
+    s_codes, s_uniques = r.factorize(observations["indicator_id"])
     frames = []
     for freq, (_, size) in FREQUENCIES.items():
         ids = pd.Index(series.index[series["frequency"] == freq])

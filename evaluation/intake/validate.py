@@ -22,10 +22,10 @@ from evaluation.intake.io import (
     Dataset,
 )
 from evaluation.intake.schemas import (
+    Reading,
     absent_rows,
     events_schema,
     observations_schema,
-    to_numbers,
     units_schema,
 )
 
@@ -46,38 +46,41 @@ def validate_dataset(dataset: Dataset, catalogue: Catalogue) -> Dataset:
     problems: list[pd.DataFrame] = []
 
     headers = dict(zip(dataset.files["file"], dataset.files["columns"], strict=True))
-    units, bad = _columns_ok(dataset.units, headers, UNITS_COLUMNS, [])
+    units, bad = check_columns(dataset.units, headers, UNITS_COLUMNS, [])
     problems.append(bad)
     if not units.empty:
         problems.append(
-            _run(units_schema(catalogue), units[UNITS_COLUMNS], units, catalogue)
+            run_schema(units_schema(catalogue), units[UNITS_COLUMNS], units, catalogue)
         )
     unit_ids = (
         dataset.units["unit_id"].dropna().unique() if "unit_id" in dataset.units else []
     )
 
-    obs, bad = _columns_ok(
+    obs, bad = check_columns(
         _categories_to_points(dataset.observations, catalogue),
         headers,
         OBSERVATION_COLUMNS,
         OPTIONAL_OBSERVATION_COLUMNS,
     )
     problems.append(bad)
+    reading = Reading(obs)  # each column read once for all the checks
     if not obs.empty:
         cols = [c for c in obs.columns if c not in META]
-        schema = observations_schema(catalogue, unit_ids)
-        problems.append(_run(schema, obs[cols], obs, catalogue))
-        problems.append(_completeness(obs, catalogue, unit_ids))
+        schema = observations_schema(catalogue, unit_ids, reading)
+        problems.append(run_schema(schema, obs[cols], obs, catalogue))
+        problems.append(_completeness(obs, catalogue, unit_ids, reading))
 
     events = dataset.events
     if not events.empty:
-        events, bad = _columns_ok(
+        events, bad = check_columns(
             events, headers, EVENT_COLUMNS, OPTIONAL_EVENT_COLUMNS
         )
         problems.append(bad)
         cols = [c for c in events.columns if c not in META]
         problems.append(
-            _run(events_schema(catalogue, unit_ids), events[cols], events, catalogue)
+            run_schema(
+                events_schema(catalogue, unit_ids), events[cols], events, catalogue
+            )
         )
 
     report = (
@@ -92,8 +95,7 @@ def validate_dataset(dataset: Dataset, catalogue: Catalogue) -> Dataset:
         ).drop(columns="_r")
         raise ValidationFailed(report.reset_index(drop=True))
 
-    observations = obs.copy()
-    observations["value"] = to_numbers(observations["value"]).to_numpy()
+    observations = obs.assign(value=reading.numbers(obs["value"]).to_numpy())
     units_out = dataset.units[[*UNITS_COLUMNS, *META]].copy()
     return Dataset(
         units=units_out,
@@ -128,7 +130,7 @@ def check_dataset(dataset: Dataset, catalogue: Catalogue) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------
-def _columns_ok(
+def check_columns(
     frame: pd.DataFrame, headers: dict, required: list[str], optional: list[str]
 ):
     """Keep rows from files whose header is right; report the files whose is not."""
@@ -162,16 +164,20 @@ def _columns_ok(
         if missing or unknown:
             bad_files.append(file)
     keep = [c for c in frame.columns if c in required or c in optional or c in META]
-    out = frame.loc[~frame["source"].isin(bad_files), keep]
+    out = (
+        frame.loc[~frame["source"].isin(bad_files), keep] if bad_files else frame[keep]
+    )
     return out, pd.DataFrame(rows, columns=ValidationFailed.columns)
 
 
-def _run(
+def run_schema(
     schema: pa.DataFrameSchema,
     data: pd.DataFrame,
     meta: pd.DataFrame,
     catalogue: Catalogue,
 ) -> pd.DataFrame:
+    """Every failure of ``schema`` on ``data`` as report rows (file and row from
+    ``meta``); empty if none."""
     try:
         schema.validate(data, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -217,7 +223,7 @@ def _to_report(
         meta["indicator_id"].reindex(pos).to_numpy() if "indicator_id" in meta else None
     )
     report["rule"] = [
-        _sentence(
+        rule_sentence(
             r, v, ids[i] if ids is not None else None, catalogue, meta, pos.iloc[i]
         )
         for i, (r, v) in enumerate(zip(report["rule"], report["value"], strict=True))
@@ -243,7 +249,9 @@ def _to_report(
     return report.reset_index(drop=True)
 
 
-def _sentence(rule: str, value, indicator_id, catalogue: Catalogue, meta, pos) -> str:
+def rule_sentence(
+    rule: str, value, indicator_id, catalogue: Catalogue, meta, pos
+) -> str:
     """A rule id plus what was expected, in the words of the catalogue."""
     series = catalogue.series
     if rule == "valid_range" and indicator_id in series.index:
@@ -295,9 +303,11 @@ def _sentence(rule: str, value, indicator_id, catalogue: Catalogue, meta, pos) -
     return texts.get(rule, rule)
 
 
-def _completeness(obs: pd.DataFrame, catalogue: Catalogue, unit_ids) -> pd.DataFrame:
+def _completeness(
+    obs: pd.DataFrame, catalogue: Catalogue, unit_ids, reading: Reading
+) -> pd.DataFrame:
     """Rows no agency sent: report missing values as an empty value cell instead."""
-    absent = absent_rows(obs, catalogue, unit_ids)
+    absent = absent_rows(obs, catalogue, unit_ids, reading)
     if absent.empty:
         return pd.DataFrame(columns=ValidationFailed.columns)
     agency = absent["indicator_id"].map(catalogue.series["agency"])

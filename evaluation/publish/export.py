@@ -13,30 +13,35 @@ from __future__ import annotations
 
 import os
 import tempfile
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import xlsxwriter
 
-from evaluation.publish.publication import BEIJING, STATUS_LABELS
+from evaluation.appraisal import parse_config
+from evaluation.catalogue import parse_catalogue
+from evaluation.errors import EvaluationError
+from evaluation.publish.store import BEIJING
 from evaluation.result import Result
+from evaluation.risk.quality import with_decisions
+from evaluation.vocabulary import (
+    APPRAISAL_PART,
+    DOCUMENT,
+    FAMILIES,
+    FILE_STATUS,
+    GRADE,
+    GRADE_HEADER,
+    MEDIA_HEADER,
+    MEDIA_NOTE,
+    PERSON_GRADE,
+    PERSON_HEADER,
+    RISK_HEADER,
+)
 
 LANGS = ("zh", "en", "both")
-HEADERS = {
-    "rank": ("排名", "Rank"),
-    "peer_rank": ("组内排名", "Rank in peer group"),
-    "name": ("单位", "Department"),
-    "peer_group": ("类别", "Peer group"),
-    "composite_score": ("综合得分", "Composite score"),
-    "rank_change": ("排名变化", "Rank change"),
-    "rank_range": ("排名区间（5%–95%）", "Rank range (5–95%)"),
-    "note": ("备注", "Note"),
-}
-NOTES = {
-    "insufficient_data": ("数据不足，未排名", "insufficient data, not ranked"),
-    "imputed": ("含补缺数据", "includes imputed values"),
-}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
@@ -74,7 +79,7 @@ def media_table(
     Columns: rank (within ``peer_group`` when given), department, peer group,
     composite score, each level-1 dimension, rank change (previous rank − this
     rank: positive = moved up), the rank range when given (``unit_id →`` text such
-    as ``3 (2–5)``, from ``uncertainty.rank_range``), note. ``lang`` is ``zh``,
+    as ``3 (2–5)``, from ``result.rank_range``), note. ``lang`` is ``zh``,
     ``en`` or ``both``.
     """
     if lang not in LANGS:
@@ -87,7 +92,7 @@ def media_table(
     group_names = {g.id: (g.name_zh, g.name_en) for g in cat.peer_groups}
 
     def header(key: str, pair=None) -> str:
-        zh, en = pair or HEADERS[key]
+        zh, en = pair or MEDIA_HEADER[key]
         return {"zh": zh, "en": en, "both": f"{zh} {en}"}[lang]
 
     def text(pairs: pd.Series) -> pd.Series:
@@ -101,8 +106,8 @@ def media_table(
     out = pd.DataFrame(index=table.index)
     out[header(rank_col)] = _integers(table[rank_col])
     if lang == "both":
-        out[HEADERS["name"][0]] = table["name_zh"].map(neutralise)
-        out[HEADERS["name"][1]] = table["name_en"].map(neutralise)
+        out[MEDIA_HEADER["name"][0]] = table["name_zh"].map(neutralise)
+        out[MEDIA_HEADER["name"][1]] = table["name_en"].map(neutralise)
     else:
         out[header("name")] = table[f"name_{lang}"].map(neutralise)
     out[header("peer_group")] = text(table["peer_group"].map(group_names))
@@ -124,70 +129,24 @@ def media_table(
         ),
         index=table.index,
     )
-    out[header("note")] = text(note.map({**NOTES, "": ("", "")})).str.strip()
+    out[header("note")] = text(note.map({**MEDIA_NOTE, "": ("", "")})).str.strip()
     return out.reset_index(drop=True)
 
 
 #: the risk tables :func:`risk_table` exports
 RISK_TABLES = ("warnings", "risk", "ledger", "flags")
-WORDS = {
-    # levels
-    "green": ("绿色", "green"),
-    "yellow": ("黄色", "yellow"),
-    "orange": ("橙色", "orange"),
-    "red": ("红色", "red"),
-    # warning rules
-    "threshold": ("阈值", "threshold"),
-    "target": ("目标差距", "target shortfall"),
-    "peer": ("同类比较", "peer position"),
-    "trend": ("趋势", "trend"),
-    "rollup": ("维度汇总", "dimension roll-up"),
-    "event": ("事件", "event"),
-    # ledger and flag status
-    "open": ("未关闭", "open"),
-    "closed": ("已销号", "closed"),
-    "accepted": ("已确认", "accepted"),
-    "dismissed": ("已排除", "dismissed"),
-    # data-quality checks
-    "stable": ("长期不变", "stable"),
-    "perfect": ("长期满分", "perfect"),
-    "jump": ("异常跳变", "jump"),
-    "identical_period": ("与上期完全相同", "identical to previous period"),
-    "identical_unit": ("与其他单位完全相同", "identical to another unit"),
-    "digits": ("末位数字异常", "last-digit preference"),
-    "benford": ("首位数字异常", "Benford first digits"),
-    "outlier": ("变化组合异常", "isolated change pattern"),
-    True: ("是", "yes"),
-    False: ("否", "no"),
-}
-RISK_HEADERS = {
-    "period": ("报告期", "Period"),
-    "unit": ("单位", "Department"),
-    "node": ("指标或维度", "Indicator or dimension"),
-    "rule": ("规则", "Rule"),
-    "level": ("预警等级", "Level"),
-    "value": ("数值", "Value"),
-    "threshold": ("阈值", "Limit"),
-    "reason": ("原因", "Reason"),
-    "n_red": ("红色预警数", "Red warnings"),
-    "n_orange": ("橙色预警数", "Orange warnings"),
-    "n_yellow": ("黄色预警数", "Yellow warnings"),
-    "item_id": ("编号", "Item"),
-    "status": ("状态", "Status"),
-    "level_opened": ("初始等级", "Level when opened"),
-    "opened_period": ("发现期", "Opened in"),
-    "first_due": ("整改期限", "Due"),
-    "due": ("当前期限", "Current deadline"),
-    "escalations": ("升级次数", "Escalations"),
-    "reminder": ("需提醒", "Reminder"),
-    "closed_on": ("销号日期", "Closed on"),
-    "on_time": ("按期整改", "On time"),
-    "flag_id": ("编号", "Flag"),
-    "check": ("核查项", "Check"),
-    "indicator": ("指标", "Indicator"),
-    "comment": ("核实意见", "Comment"),
-    "decided_by": ("核实人", "Decided by"),
-}
+#: the codes in a risk table's cells (levels, rules, statuses, checks, yes/no) → words
+_CELLS = {
+    code: w
+    for name in (
+        "risk_level",
+        "risk_rule",
+        "ledger_status",
+        "flag_decision",
+        "quality_check",
+    )
+    for code, w in FAMILIES[name].items()
+} | {True: FAMILIES["yes_no"]["yes"], False: FAMILIES["yes_no"]["no"]}
 
 
 def risk_table(
@@ -205,8 +164,6 @@ def risk_table(
     ``period`` filters warnings, grades and flags (default: the run's period for
     warnings and grades, every period for flags); the ledger is shown whole.
     """
-    from evaluation.risk.quality import with_decisions
-
     if table not in RISK_TABLES:
         raise ValueError(f"table must be one of {RISK_TABLES}, not {table!r}")
     if lang not in LANGS:
@@ -214,7 +171,7 @@ def risk_table(
     cat = result.catalogue
 
     def word(values: pd.Series) -> pd.Series:
-        pairs = values.map(lambda v: WORDS.get(v, (v, v)) if pd.notna(v) else ("", ""))
+        pairs = values.map(lambda v: _CELLS.get(v, (v, v)) if pd.notna(v) else ("", ""))
         return _pick(pairs, lang)
 
     def names(ids: pd.Series) -> pd.Series:
@@ -293,7 +250,7 @@ def risk_table(
     out = pd.DataFrame({k: list(v) for k, v in cols.items()})
     out.columns = [
         {"zh": z, "en": e, "both": f"{z} {e}"}[lang]
-        for z, e in (RISK_HEADERS[c] for c in cols)
+        for z, e in (RISK_HEADER[c] for c in cols)
     ]
     for c in out.columns:
         if not pd.api.types.is_numeric_dtype(out[c]):
@@ -354,25 +311,6 @@ def _integers(values: pd.Series) -> list[str]:
 
 
 # ------------------------------------------------------------ the grades table
-#: the appraisal's grades table for the committee and the press: (zh, en) headers
-GRADE_HEADERS = {
-    "group": ("考评组别", "Appraisal group"),
-    "group_rank": ("组内排名", "Rank in group"),
-    "unit_id": ("单位代码", "Unit code"),
-    "name": ("单位名称", "Unit"),
-    "peer_group": ("类别", "Peer group"),
-    "periods_score": ("考：年度综合得分", "Periods (考): annual composite"),
-    "review_score": ("评：年终评估", "Review (评): year-end evaluation"),
-    "survey_score": ("议：民主测评", "Survey (议): multi-rater appraisal"),
-    "combined": ("加权合成得分", "Combined"),
-    "deductions": ("扣分", "Deductions"),
-    "bonus": ("加分", "Bonus"),
-    "score": ("最终得分", "Final score"),
-    "grade_by_score": ("按分数等次", "Grade by score"),
-    "final_grade": ("最终等次", "Final grade"),
-    "rules": ("适用规则及调整", "Rules applied and adjustments"),
-    "note": ("备注", "Note"),
-}
 #: the grades' score columns: real numbers, rounded half up as published
 GRADE_NUMBERS = (
     "periods_score",
@@ -383,27 +321,6 @@ GRADE_NUMBERS = (
     "bonus",
     "score",
 )
-PARTS = {"periods": ("考", "periods"), "review": ("评", "review"),
-         "survey": ("议", "survey")}  # fmt: skip
-PERSON_HEADERS = {
-    "person_id": ("人员编号", "Person"),
-    "unit_id": ("单位代码", "Unit code"),
-    "name": ("单位名称", "Unit"),
-    "faults": ("过错次数", "Faults"),
-    "proposed": ("建议等次", "Proposed grade"),
-    "reason": ("依据", "Reason"),
-}
-#: the persons file's label: proposals for the personnel department, never a unit's
-PERSONS_TITLE = (
-    "个人年度考核建议，供组织人事部门参考（不属于单位考评结果，不对外公布）",
-    "Proposed individual annual-assessment outcomes, for the personnel department "
-    "(not part of any unit's grade; not for publication)",
-)
-#: a run's stage for the reader of an exported table; a draft says it is not to go out
-RUN_STATUS = STATUS_LABELS | {
-    "draft": ("草稿（未发布，仅供内部核对，不得外传）", "draft (not released: internal "
-              "check only)"),
-}  # fmt: skip
 
 
 def published_numbers(values, decimals: int = 2) -> list[float]:
@@ -432,8 +349,6 @@ def time_zh(value, lang: str = "zh") -> str:
 def read_annual(store, run_id: str, names, *, viewer: str | None = None):
     """An annual run's row in ``store.runs()`` (a dict), its manifest and the named
     tables; ``EvaluationError`` naming the run if it is not an annual appraisal."""
-    from evaluation.errors import EvaluationError
-
     info = store.manifest(run_id)  # EvaluationError for an unknown run
     runs = store.runs()
     run = runs[runs["run_id"] == run_id].iloc[0].to_dict()
@@ -465,7 +380,6 @@ def grades_table(
     the quota's boundary). Scores are real numbers rounded half up to ``decimals``
     (as published); ranks are integers; text cells are made inert for spreadsheets.
     """
-    from evaluation.appraisal import GRADE_NAMES
 
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
@@ -484,7 +398,7 @@ def grades_table(
         return f"{pair[0]} {pair[1]}".strip()
 
     def head(key: str, pair=None) -> str:
-        return pick(pair or GRADE_HEADERS[key])
+        return pick(pair or GRADE_HEADER[key])
 
     def words(values: pd.Series, names: dict) -> list[str]:
         return [pick(names.get(v, (v, v))) if pd.notna(v) else "" for v in values]
@@ -495,15 +409,15 @@ def grades_table(
         head("unit_id"): grades["unit_id"].tolist(),
     }
     if lang == "both":
-        out[GRADE_HEADERS["name"][0]] = grades["name_zh"].tolist()
-        out[GRADE_HEADERS["name"][1]] = grades["name_en"].tolist()
+        out[GRADE_HEADER["name"][0]] = grades["name_zh"].tolist()
+        out[GRADE_HEADER["name"][1]] = grades["name_en"].tolist()
     else:
         out[head("name")] = grades[f"name_{lang}"].tolist()
     out[head("peer_group")] = words(grades["peer_group"], peers)
     for c in GRADE_NUMBERS:
         out[head(c)] = published_numbers(grades[c], decimals)
-    out[head("grade_by_score")] = words(grades["grade_by_score"], GRADE_NAMES)
-    out[head("final_grade")] = words(grades["final_grade"], GRADE_NAMES)
+    out[head("grade_by_score")] = words(grades["grade_by_score"], GRADE)
+    out[head("final_grade")] = words(grades["final_grade"], GRADE)
     for d in dims:
         pair = (catalogue.name(d, "zh"), catalogue.name(d, "en"))
         out[head(d, pair)] = published_numbers(grades[f"dim_{d}"], decimals)
@@ -532,14 +446,18 @@ def grades_table(
 
 def _grade_notes(r, pick) -> list[str]:
     notes = []
-    missing = [p for p in str(r.parts_missing or "").split(", ") if p in PARTS]
+    missing = [
+        APPRAISAL_PART[p]
+        for p in str(r.parts_missing or "").split(", ")
+        if p in APPRAISAL_PART
+    ]
     if missing:
         notes.append(
             pick(
                 (
-                    "缺少" + "、".join(PARTS[p][0] for p in missing) + "部分，"
+                    "缺少" + "、".join(w.zh for w in missing) + "部分，"
                     "其权重按比例分配给其余部分",
-                    "no " + ", ".join(PARTS[p][1] for p in missing) + " part: its "
+                    "no " + ", ".join(w.en for w in missing) + " part: its "
                     "share spread over the others",
                 )
             )
@@ -564,28 +482,23 @@ def persons_table(
 ) -> pd.DataFrame:
     """The proposed individual annual-assessment outcomes (公务员年度考核), for the
     personnel department: person, unit, faults, proposed grade, reason."""
-    from evaluation.appraisal import PERSON_GRADE_NAMES
-
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be zh or en, not {lang!r}")
     k = 0 if lang == "zh" else 1
     names = grades.set_index("unit_id")[f"name_{lang}"]
     table = pd.DataFrame(
         {
-            PERSON_HEADERS["person_id"][k]: persons["person_id"].tolist(),
-            PERSON_HEADERS["unit_id"][k]: persons["unit_id"].tolist(),
-            PERSON_HEADERS["name"][k]: persons["unit_id"]
-            .map(names)
-            .fillna("")
-            .tolist(),
-            PERSON_HEADERS["faults"][k]: persons["faults"].astype("Int64").tolist(),
-            PERSON_HEADERS["proposed"][k]: [
-                PERSON_GRADE_NAMES.get(p, (p, p))[k] for p in persons["proposed"]
+            PERSON_HEADER["person_id"][k]: persons["person_id"].tolist(),
+            PERSON_HEADER["unit_id"][k]: persons["unit_id"].tolist(),
+            PERSON_HEADER["name"][k]: persons["unit_id"].map(names).fillna("").tolist(),
+            PERSON_HEADER["faults"][k]: persons["faults"].astype("Int64").tolist(),
+            PERSON_HEADER["proposed"][k]: [
+                PERSON_GRADE.get(p, (p, p))[k] for p in persons["proposed"]
             ],
-            PERSON_HEADERS["reason"][k]: persons[f"reason_{lang}"].tolist(),
+            PERSON_HEADER["reason"][k]: persons[f"reason_{lang}"].tolist(),
         }
     )
-    table[PERSON_HEADERS["faults"][k]] = table[PERSON_HEADERS["faults"][k]].astype(
+    table[PERSON_HEADER["faults"][k]] = table[PERSON_HEADER["faults"][k]].astype(
         "Int64"
     )
     for c in table.columns:
@@ -608,7 +521,7 @@ def grades_about(
     file's SHA-256) and the method in a few sentences; zh and en side by side
     (columns ``项目, 说明, Item, Description``)."""
     y = config.year
-    status = RUN_STATUS.get(run.get("status"), (run.get("status"), run.get("status")))
+    status = FILE_STATUS.get(run.get("status"), (run.get("status"), run.get("status")))
     rows = [
         ("考评名称", config.name_zh, "Appraisal", config.name_en),
         ("考评期间", f"{y}年度（{y}年1月1日至{y}年12月31日）",
@@ -754,16 +667,7 @@ def rules_sheet(rules: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
     """The rules of the appraisal as a sheet: name, whom it applies to, version,
     source and the original words, whether it is applied, units or persons touched."""
     k = 0 if lang == "zh" else 1
-    heads = {
-        "name": ("规则", "Rule"),
-        "applies_to": ("适用对象", "Applies to"),
-        "version": ("版本", "Version"),
-        "source": ("依据", "Source"),
-        "quote": ("原文", "Original words"),
-        "status": ("适用情况", "Status"),
-        "affected": ("涉及单位或人员数", "Units or persons touched"),
-    }
-    who = {"unit": ("单位", "unit"), "person": ("个人", "person")}
+    heads, who = FAMILIES["rules_header"], FAMILIES["applies_to"]
     out = pd.DataFrame(
         {
             heads["name"][k]: rules[f"name_{lang}"].tolist(),
@@ -814,12 +718,11 @@ def write_xlsx(
     name) and filterable; columns are as wide as their text, a Chinese character
     counting two; pages print landscape, one page wide, the header repeated.
     ``titles[sheet]`` puts a title line above that sheet's header (a label such as
-    :data:`PERSONS_TITLE`). ``about`` is a last sheet of wrapped text.
+    the persons file's, ``vocabulary.DOCUMENT["persons_title"]``). ``about`` is a last
+    sheet of wrapped text.
     ``properties`` (title, subject, author, created …) go into the file; pass a fixed
     ``created`` for the same bytes every time.
     """
-    import xlsxwriter
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".xlsx", dir=path.parent)
@@ -930,8 +833,6 @@ def _shown(value, kind: str) -> str:
 
 def _display_width(text: str) -> float:
     """Columns a text takes in a spreadsheet: a Chinese (wide) character two."""
-    import unicodedata
-
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -955,9 +856,10 @@ def _day(value, lang: str = "zh") -> str:
 def persons_about(config, run: dict, rules: pd.DataFrame | None = None) -> pd.DataFrame:
     """The persons file's 说明/About sheet: what it is for, the appraisal and run,
     the person rules applied and their sources."""
-    status = RUN_STATUS.get(run.get("status"), (run.get("status"), run.get("status")))
+    status = FILE_STATUS.get(run.get("status"), (run.get("status"), run.get("status")))
+    title = DOCUMENT["persons_title"]
     rows = [
-        ("用途", PERSONS_TITLE[0], "Purpose", PERSONS_TITLE[1]),
+        ("用途", title.zh, "Purpose", title.en),
         ("考评名称", config.name_zh, "Appraisal", config.name_en),
         ("版本", str(run["run_id"]), "Run", str(run["run_id"])),
         ("状态", status[0], "Status", status[1]),
@@ -981,8 +883,9 @@ def persons_about(config, run: dict, rules: pd.DataFrame | None = None) -> pd.Da
 def check_grades_request(out, persons=None, lang: str = "zh") -> None:
     """``ValueError`` unless ``out`` is .xlsx or .csv, ``persons`` (if any) .xlsx and
     ``lang`` one of :data:`LANGS`: checked before anything is read or written."""
-    if Path(out).suffix.lower() not in (".xlsx", ".csv"):
-        raise ValueError(f"{out}: the grades table is written as .xlsx or .csv")
+    if Path(out).suffix.lower().lstrip(".") not in GRADES_FORMATS:
+        formats = " or ".join(f".{k}" for k in GRADES_FORMATS)
+        raise ValueError(f"{out}: the grades table is written as {formats}")
     if persons is not None and Path(persons).suffix.lower() != ".xlsx":
         raise ValueError(
             f"{persons}: the persons file is an .xlsx workbook (labelled for the "
@@ -1007,12 +910,7 @@ def export_grades(
     the proposed individual outcomes in a separate, labelled file for the personnel
     department, never in the grades file. Nothing is recomputed; a draft needs
     ``viewer``."""
-    from evaluation.appraisal import parse_config
-    from evaluation.catalogue import parse_catalogue
-    from evaluation.errors import EvaluationError
-
     out = Path(out)
-    kind = out.suffix.lower()
     check_grades_request(out, persons, lang)
     names = ["grades", "rules_applied", "rules"] + (["persons"] if persons else [])
     run, info, tables = read_annual(store, run_id, names, viewer=viewer)
@@ -1027,29 +925,8 @@ def export_grades(
     table = lambda k: grades_table(  # noqa: E731
         grades, config, catalogue, rules_applied=tables["rules_applied"], lang=k
     )
-    written = []
-    if kind == ".csv":
-        written.append(write_grades_csv(table(lang), out))
-    else:
-        props = _properties(config, run, "考评结果 / Grades")
-        about = grades_about(
-            config, info, run, grades, store=getattr(store, "path", ""),
-            rules=tables["rules"],
-        )  # fmt: skip
-        written.append(
-            write_xlsx(
-                out,
-                {
-                    "考评结果": table("zh"),
-                    "Grades": table("en"),
-                    "规则": rules_sheet(tables["rules"], lang="zh"),
-                    "Rules": rules_sheet(tables["rules"], lang="en"),
-                },
-                about=about,
-                freeze_columns={"考评结果": 4, "Grades": 4},
-                properties=props,
-            )
-        )
+    write = GRADES_FORMATS[out.suffix.lower().lstrip(".")]
+    written = [write(out, table, lang, config, info, run, store, tables)]
     if persons is not None:
         p = tables["persons"]
         written.append(
@@ -1060,15 +937,47 @@ def export_grades(
                     "Individuals": persons_table(p, grades, lang="en"),
                 },
                 titles={
-                    "个人考核建议": PERSONS_TITLE[0],
-                    "Individuals": PERSONS_TITLE[1],
+                    "个人考核建议": DOCUMENT["persons_title"].zh,
+                    "Individuals": DOCUMENT["persons_title"].en,
                 },
                 about=persons_about(config, run, tables["rules"]),
                 freeze_columns={"个人考核建议": 1, "Individuals": 1},
-                properties=_properties(config, run, PERSONS_TITLE[0]),
+                properties=_properties(config, run, DOCUMENT["persons_title"].zh),
             )
         )
     return written
+
+
+def _grades_csv(out, table, lang, config, info, run, store, tables) -> Path:
+    """The grades table in ``lang`` (zh, en or both), UTF-8 with BOM."""
+    return write_grades_csv(table(lang), out)
+
+
+def _grades_xlsx(out, table, lang, config, info, run, store, tables) -> Path:
+    """A 考评结果 sheet in Chinese, a Grades sheet in English, the rules as 规则 and
+    Rules, 说明 About."""
+    about = grades_about(
+        config, info, run, tables["grades"], store=getattr(store, "path", ""),
+        rules=tables["rules"],
+    )  # fmt: skip
+    return write_xlsx(
+        out,
+        {
+            "考评结果": table("zh"),
+            "Grades": table("en"),
+            "规则": rules_sheet(tables["rules"], lang="zh"),
+            "Rules": rules_sheet(tables["rules"], lang="en"),
+        },
+        about=about,
+        freeze_columns={"考评结果": 4, "Grades": 4},
+        properties=_properties(config, run, "考评结果 / Grades"),
+    )
+
+
+#: file format of the grades table (``out``'s suffix) → ``writer(out, table, lang,
+#: config, info, run, store, tables)`` with ``table(lang)`` the grades table in a
+#: language and ``tables`` the run's stored tables; returns the path written
+GRADES_FORMATS = {"xlsx": _grades_xlsx, "csv": _grades_csv}
 
 
 def _properties(config, run: dict, what: str) -> dict:

@@ -26,29 +26,38 @@ from pathlib import Path
 
 import jinja2
 import pandas as pd
+from tqdm import tqdm
 
 from evaluation import appraisal as A
 from evaluation import periods as P
-from evaluation.appraisal import GRADE_NAMES, parse_config
+from evaluation.appraisal import parse_config
 from evaluation.errors import EvaluationError
 from evaluation.publish.export import (
-    BEIJING,
-    RUN_STATUS,
-    WORDS,
     date_zh,
     published_numbers,
     read_annual,
     round_half_up,
     time_zh,
 )
+from evaluation.publish.report import write_pdf
+from evaluation.publish.store import BEIJING
+from evaluation.vocabulary import (
+    APPRAISAL_PART,
+    APPRAISAL_PART_NAME,
+    FILE_STATUS,
+    GRADE,
+    QUALITY_CHECK,
+    RISK_LEVEL,
+)
 
 #: who signs the letters and receives appeals when no appraisal.yaml says
 ISSUER = "市绩效考评委员会办公室"
 LEVELS = ("red", "orange", "yellow")
-PARTS = (
-    ("periods_score", "考", "年度综合得分", "periods"),
-    ("review_score", "评", "年终评估", "review"),
-    ("survey_score", "议", "民主测评", "survey"),
+#: the grades' column of each part of the score (考、评、议)
+PART_COLUMNS = (
+    ("periods_score", "periods"),
+    ("review_score", "review"),
+    ("survey_score", "survey"),
 )
 
 
@@ -125,7 +134,7 @@ def warning_summary(warnings: pd.DataFrame, unit: str, year, catalogue) -> dict:
             rows.append(
                 {
                     "level": r.level,
-                    "level_zh": WORDS[r.level][0],
+                    "level_zh": RISK_LEVEL[r.level][0],
                     "node": _node_name(catalogue, r.node_id),
                     "reason": r.reason_zh,
                 }
@@ -153,7 +162,7 @@ def open_items(ledger: pd.DataFrame, unit: str, catalogue, name: str) -> list[di
                 "item_id": r.item_id,
                 "node": _node_name(catalogue, r.node_id),
                 "level": r.level,
-                "level_zh": WORDS.get(r.level, (r.level,))[0],
+                "level_zh": RISK_LEVEL.get(r.level, (r.level,))[0],
                 "opened": P.name_zh(r.opened_period),
                 "due": date_zh(r.due),
                 "first_due": date_zh(r.first_due),
@@ -204,7 +213,7 @@ def quality_flags(flags: pd.DataFrame, unit: str, year, catalogue) -> list[dict]
     return [
         {
             "period": P.name_zh(r.period),
-            "check": WORDS.get(r.check, (r.check,))[0],
+            "check": QUALITY_CHECK.get(r.check, (r.check,))[0],
             "indicator": _node_name(catalogue, r.indicator_id)
             if _text(r.indicator_id)
             else "（多项指标）",
@@ -278,12 +287,16 @@ def letter_data(
     share = {"periods": shares.periods, "review": shares.review,
              "survey": shares.survey}  # fmt: skip
     parts = [
-        {"short": f"{short}（{share[key]:.0%}）", "name": long, "value": _num(row[col])}
-        for col, short, long, key in PARTS
+        {
+            "short": f"{APPRAISAL_PART[key].zh}（{share[key]:.0%}）",
+            "name": APPRAISAL_PART_NAME[key].zh,
+            "value": _num(row[col]),
+        }
+        for col, key in PART_COLUMNS
     ]
     score = _num(row["score"])
-    grade = GRADE_NAMES[row["final_grade"]][0]
-    by_score = GRADE_NAMES[row["grade_by_score"]][0]
+    grade = GRADE[row["final_grade"]][0]
+    by_score = GRADE[row["grade_by_score"]][0]
     rank_text = (
         f"第{pos['rank']}名/共{pos['n']}个{pos['group_name']}"
         if pos["rank"] is not None
@@ -306,7 +319,7 @@ def letter_data(
         "appraisal": config.name_zh,
         "run_id": (run or {}).get("run_id", ""),
         "status": status,
-        "status_zh": RUN_STATUS.get(status, (status,))[0],
+        "status_zh": FILE_STATUS.get(status, (status,))[0],
         "draft": status == "draft",
         "rules_version": rules_version or config.version,
         "issuer": issuer,
@@ -421,10 +434,6 @@ def write_letters(
     bar counts the letters. ``issuer``: who signs and receives appeals (default: the
     ``office`` of the run's appraisal.yaml)."""
     issuer = issuer or source.config.office.name_zh
-    from tqdm import tqdm
-
-    from evaluation.publish.report import write_pdf
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     names = source.grades.set_index("unit_id")["name_zh"]

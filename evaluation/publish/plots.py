@@ -7,7 +7,11 @@ from collections.abc import Mapping
 import pandas as pd
 import plotly.graph_objects as go
 
-from evaluation.publish.export import NOTES, round_half_up
+from evaluation import vocabulary as V
+from evaluation.appraisal import GRADES
+from evaluation.catalogue import COMPOSITE
+from evaluation.publish.export import round_half_up
+from evaluation.risk.rules import LEVELS, SEVERITY, dimension_levels
 
 #: Okabe–Ito colours (colour-blind safe), most distinct first; yellow and black last.
 PALETTE = (
@@ -25,22 +29,11 @@ FONT_FAMILY = (
     '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", '
     '"WenQuanYi Micro Hei", "Helvetica Neue", Arial, sans-serif'
 )
-_LABELS = {
-    "zh": {
-        "x": "综合得分",
-        "y": "单位",
-        "group": "类别",
-        "rank": "排名",
-        "unscored": NOTES["insufficient_data"][0],
-    },
-    "en": {
-        "x": "Composite score",
-        "y": "Department",
-        "group": "Peer group",
-        "rank": "Rank",
-        "unscored": NOTES["insufficient_data"][1],
-    },
-}
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in V.LANGS:
+        raise ValueError(f"lang must be one of {sorted(V.LANGS)}, not {lang!r}")
 
 
 def plot_rank_bar(
@@ -70,15 +63,14 @@ def plot_rank_bar(
     -------
     plotly.graph_objects.Figure
     """
-    if lang not in _LABELS:
-        raise ValueError(f"lang must be one of {sorted(_LABELS)}, not {lang!r}")
+    _check_lang(lang)
     missing = {"unit_id", f"name_{lang}", "peer_group", "composite_score", "rank"}
     missing -= set(table.columns)
     if missing:
         raise ValueError(f"table lacks league-table columns {sorted(missing)}")
     if top is not None:
         table = table.head(top)
-    labels = _LABELS[lang]
+    labels = V.words("plot", lang)
     names = dict(group_names or {g: g for g in sorted(table["peer_group"].unique())})
     for group in sorted(set(table["peer_group"]) - set(names)):
         names[group] = group  # a group the mapping does not know keeps its id
@@ -109,7 +101,7 @@ def plot_rank_bar(
         fig.add_annotation(
             x=0,
             y=unit_id,
-            text=labels["unscored"],
+            text=V.MEDIA_NOTE["insufficient_data"].text(lang),
             xanchor="left",
             showarrow=False,
             font={"color": "#5f6b7a"},
@@ -141,26 +133,6 @@ def plot_rank_bar(
     return fig
 
 
-_RISK_LABELS = {
-    "zh": {
-        "title": "风险等级",
-        "unit": "单位",
-        "dimension": "维度",
-        "period": "报告期",
-        "count": "预警数",
-        "overall": "总体",
-    },
-    "en": {
-        "title": "Risk level",
-        "unit": "Department",
-        "dimension": "Dimension",
-        "period": "Period",
-        "count": "Warnings",
-        "overall": "Overall",
-    },
-}
-
-
 def plot_risk_heatmap(result, period: str | None = None, *, lang: str = "zh"):
     """Units × level-1 dimensions (and overall) coloured by risk level.
 
@@ -168,12 +140,9 @@ def plot_risk_heatmap(result, period: str | None = None, *, lang: str = "zh"):
     "overall" is the unit's grade (any warning, events included). Units are ordered
     worst first; hovering shows the number of warnings behind the colour.
     """
-    from evaluation.risk.rules import COLOURS, LEVELS, NAMES, SEVERITY, dimension_levels
-
-    if lang not in _RISK_LABELS:
-        raise ValueError(f"lang must be one of {sorted(_RISK_LABELS)}, not {lang!r}")
+    _check_lang(lang)
     period = period or result.period
-    cat, labels = result.catalogue, _RISK_LABELS[lang]
+    cat, labels = result.catalogue, V.words("risk_plot", lang)
     dims = cat.top_dimensions()
     w = result.warnings[result.warnings["period"] == period]
     cells = dimension_levels(w, cat)
@@ -190,10 +159,11 @@ def plot_risk_heatmap(result, period: str | None = None, *, lang: str = "zh"):
     names = result.units.set_index("unit_id")[f"name_{lang}"]
     columns = [cat.name(d, lang) for d in dims] + [labels["overall"]]
     lang_i = 0 if lang == "zh" else 1
-    text = grid.apply(lambda c: c.map(lambda lv: NAMES[lv][lang_i]))
+    text = grid.apply(lambda c: c.map(lambda lv: V.RISK_LEVEL[lv][lang_i]))
     scale = []
     for i, level in enumerate(LEVELS):  # a stepped scale: one colour per level
-        scale += [[i / 4, COLOURS[level]], [(i + 1) / 4, COLOURS[level]]]
+        colour = V.LEVEL_COLOURS[level]
+        scale += [[i / 4, colour], [(i + 1) / 4, colour]]
     fig = go.Figure(
         go.Heatmap(
             z=sev.to_numpy(),
@@ -209,7 +179,7 @@ def plot_risk_heatmap(result, period: str | None = None, *, lang: str = "zh"):
             colorbar={
                 "title": {"text": labels["title"]},
                 "tickvals": [0, 1, 2, 3],
-                "ticktext": [NAMES[lv][lang_i] for lv in LEVELS],
+                "ticktext": [V.RISK_LEVEL[lv][lang_i] for lv in LEVELS],
             },
         )
     )
@@ -228,11 +198,8 @@ def plot_risk_heatmap(result, period: str | None = None, *, lang: str = "zh"):
 def plot_warnings_timeline(result, *, lang: str = "zh", unit_id: str | None = None):
     """Warnings per period, stacked by level (red at the bottom), for every unit or
     one: how the risk picture moved over the run's periods."""
-    from evaluation.risk.rules import COLOURS, LEVELS, NAMES
-
-    if lang not in _RISK_LABELS:
-        raise ValueError(f"lang must be one of {sorted(_RISK_LABELS)}, not {lang!r}")
-    labels = _RISK_LABELS[lang]
+    _check_lang(lang)
+    labels = V.words("risk_plot", lang)
     w = result.warnings
     if unit_id is not None:
         w = w[w["unit_id"] == unit_id]
@@ -246,12 +213,12 @@ def plot_warnings_timeline(result, *, lang: str = "zh", unit_id: str | None = No
     )
     fig = go.Figure()
     for level in reversed(LEVELS[1:]):  # red first: it sits at the bottom
-        name = NAMES[level][0 if lang == "zh" else 1]
+        name = V.RISK_LEVEL[level].text(lang)
         fig.add_bar(
             x=counts.index,
             y=counts[level],
             name=name,
-            marker_color=COLOURS[level],
+            marker_color=V.LEVEL_COLOURS[level],
             hovertemplate=f"%{{x}}: %{{y}}<extra>{name}</extra>",
         )
     fig.update_layout(
@@ -272,20 +239,16 @@ def plot_rank_intervals(
 ) -> go.Figure:
     """Each unit's nominal rank with its 5–95 % interval from the uncertainty draws
     (and the median rank), best first: how firm each place in the table is."""
-    if lang not in _RISK_LABELS:
-        raise ValueError(f"lang must be one of {sorted(_RISK_LABELS)}, not {lang!r}")
+    _check_lang(lang)
     s = summary.dropna(subset=["nominal_rank"]).sort_values("nominal_rank")
     y = [names.get(u, u) for u in s["unit_id"]]
-    words = {
-        "zh": ("发布名次", "中位名次", "名次（5%–95% 区间）", "单位"),
-        "en": ("Published rank", "Median rank", "Rank (5–95% interval)", "Department"),
-    }[lang]
+    words = V.words("interval_plot", lang)
     fig = go.Figure()
     fig.add_scatter(
         x=s["nominal_rank"],
         y=y,
         mode="markers",
-        name=words[0],
+        name=words["published"],
         marker={"color": PALETTE[0], "size": 9},
         error_x={
             "type": "data",
@@ -300,7 +263,7 @@ def plot_rank_intervals(
         x=s["median_rank"],
         y=y,
         mode="markers",
-        name=words[1],
+        name=words["median"],
         marker={"color": PALETTE[1], "size": 7, "symbol": "diamond"},
     )
     fig.update_layout(
@@ -310,6 +273,304 @@ def plot_rank_intervals(
         margin={"l": 10, "r": 20, "t": 40, "b": 50},
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
     )
-    fig.update_xaxes(title_text=words[2], rangemode="tozero")
-    fig.update_yaxes(title_text=words[3], autorange="reversed", type="category")
+    fig.update_xaxes(title_text=words["interval"], rangemode="tozero")
+    fig.update_yaxes(title_text=words["unit"], autorange="reversed", type="category")
+    return fig
+
+
+# ------------------------------------------------------- a department's profile
+#: text colour of the dashboard's light figures (the page's ink)
+INK = "#1f2933"
+#: the grey of a peer or group median beside a unit's own bar
+MEDIAN_GREY = "#BBBBBB"
+
+
+def _panel_style(fig: go.Figure, title: str, yrange=None) -> go.Figure:
+    """The profile panels' look: titled, white, 360 px, legend centred on top."""
+    fig.update_layout(
+        title={"text": title, "x": 0},
+        template="plotly_white",
+        font={"family": FONT_FAMILY, "size": 15},
+        height=360,
+        margin={"l": 40, "r": 20, "t": 50, "b": 60},
+        legend={"orientation": "h", "y": 1.12, "x": 0.5},
+    )
+    if yrange:
+        fig.update_yaxes(range=yrange)
+    return fig
+
+
+def plot_dimension_scores(
+    dimensions: pd.DataFrame,
+    names: list[str],
+    *,
+    title: str,
+    unit: str,
+    median: str,
+) -> go.Figure:
+    """A unit's level-1 dimension scores (blue) beside its peer-group median (grey):
+    ``dimensions`` as :func:`evaluation.analysis.views.profile` gives them
+    (``score, peer_median``), ``names`` their display names; ``unit`` and
+    ``median`` name the two series."""
+    fig = go.Figure()
+    fig.add_bar(x=names, y=dimensions["score"], name=unit, marker_color=PALETTE[0])
+    fig.add_bar(
+        x=names, y=dimensions["peer_median"], name=median, marker_color=MEDIAN_GREY
+    )
+    return _panel_style(fig, title, yrange=[0, 100])
+
+
+def plot_waterfall(
+    waterfall: pd.DataFrame, names: list[str], *, title: str, total: str
+) -> go.Figure:
+    """What makes a composite: each level-1 dimension's contribution (``waterfall``
+    of a profile: ``contribution``) stacked up to the composite, named ``total``."""
+    values = list(waterfall["contribution"]) + [waterfall["contribution"].sum()]
+    fig = go.Figure(
+        go.Waterfall(
+            x=[*names, total],
+            y=values,
+            measure=["relative"] * len(waterfall) + ["total"],
+            text=round_half_up(values),
+            textposition="outside",
+            increasing={"marker": {"color": PALETTE[0]}},
+            totals={"marker": {"color": PALETTE[2]}},
+            connector={"line": {"color": "#999"}},
+        )
+    )
+    return _panel_style(fig, title, yrange=[0, 110])
+
+
+def plot_trend(trend: pd.DataFrame, *, title: str) -> go.Figure:
+    """The composite over the run's periods (``trend`` of a profile: ``period,
+    composite_score, rank``), the rank in the hover."""
+    fig = go.Figure(
+        go.Scatter(
+            x=trend["period"],
+            y=trend["composite_score"],
+            mode="lines+markers",
+            line={"color": PALETTE[0]},
+            customdata=trend["rank"],
+            hovertemplate="%{x}: %{y:.2f} (#%{customdata})<extra></extra>",
+        )  # fmt: skip
+    )
+    fig.update_xaxes(type="category")
+    return _panel_style(fig, title, yrange=[0, 100])
+
+
+# ------------------------------------------------------------- what-if, weights
+def plot_movers(
+    table: pd.DataFrame, names: Mapping[str, str], *, title: str, top: int = 15
+) -> go.Figure:
+    """The ``top`` biggest rank moves of a what-if (``unit_id, move`` as
+    :func:`evaluation.analysis.views.whatif` gives them): gains green, losses
+    vermilion, the biggest first."""
+    movers = table.dropna(subset=["move"])
+    movers = movers.reindex(
+        movers["move"].abs().sort_values(ascending=False).index
+    ).head(top)
+    fig = go.Figure(
+        go.Bar(
+            x=movers["move"],
+            y=[names[u] for u in movers["unit_id"]],
+            orientation="h",
+            marker_color=[PALETTE[2] if m > 0 else PALETTE[5] for m in movers["move"]],
+        )
+    )
+    fig.update_layout(
+        title={"text": title, "x": 0},
+        template="plotly_white",
+        font={"family": FONT_FAMILY, "size": 14},
+        height=520,
+        margin={"l": 10, "r": 10, "t": 50, "b": 40},
+    )
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def plot_weights_sunburst(
+    weights: pd.DataFrame, names: Mapping[str, str], *, composite: str
+) -> go.Figure:
+    """The hierarchy as rings, each slice's size its share of the composite
+    (``weights``: :func:`evaluation.analysis.views.effective_weights`; ``names``:
+    node id → display name; ``composite`` names the centre)."""
+    fig = go.Figure(
+        go.Sunburst(
+            ids=[COMPOSITE, *weights["node_id"]],
+            labels=[composite, *(names[n] for n in weights["node_id"])],
+            parents=["", *weights["parent"]],
+            values=[1.0, *weights["weight"]],
+            branchvalues="total",
+            hovertemplate="%{label}<br>%{value:.1%}<extra></extra>",
+            insidetextorientation="radial",
+        )
+    )
+    fig.update_layout(
+        font={"family": FONT_FAMILY, "size": 14},
+        height=640,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+    )
+    return fig
+
+
+# ---------------------------------------------------- year-end appraisal (light)
+def light_layout(title: str, *, height: int, left: int = 40) -> dict:
+    """A plain white chart layout as a dict: no plotly template (it costs ~70 ms a
+    figure to build and ~8 kB a figure to send), for pages that draw many."""
+    grid = {"gridcolor": "#E5ECF2", "zerolinecolor": "#C8D3DD", "automargin": True}
+    return {
+        "title": {"text": title, "x": 0},
+        "font": {"family": FONT_FAMILY, "size": 15, "color": INK},
+        "height": height,
+        "margin": {"l": left, "r": 30, "t": 50, "b": 50},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "legend": {"orientation": "h", "y": 1.12, "x": 0.5},
+        "xaxis": dict(grid),
+        "yaxis": dict(grid),
+        "barmode": "group",
+    }
+
+
+def _json_number(value) -> float | None:
+    """A number for JSON (NaN → None: the bar is left out)."""
+    v = float(value)
+    return None if v != v else v
+
+
+def plot_parts(names: list[str], values, *, title: str, left: int = 130) -> dict:
+    """The year-end score's parts (考、评、议) as labelled horizontal bars, a light
+    figure (dict); ``names`` say each part and its share, ``left`` the margin their
+    names need."""
+    values = [_json_number(v) for v in values]
+    bar = {
+        "type": "bar",
+        "orientation": "h",
+        "x": values,
+        "y": names,
+        "text": [round_half_up([v])[0] or "—" for v in values],
+        "textposition": "outside",
+        "cliponaxis": False,
+        "marker": {"color": [PALETTE[0], PALETTE[2], PALETTE[4]]},
+        "hoverinfo": "skip",
+    }
+    layout = light_layout(title, height=240, left=left)
+    layout["xaxis"]["range"] = [0, 108]
+    layout["yaxis"]["autorange"] = "reversed"
+    layout["showlegend"] = False
+    return {"data": [bar], "layout": layout}
+
+
+def plot_group_dimensions(
+    gaps: pd.DataFrame, names: list[str], *, title: str, unit: str, median: str
+) -> dict:
+    """A unit's year-end level-1 dimension scores beside its appraisal group's
+    median (``gaps``: ``score, group_median`` rows, as ``appraisal.dimension_gaps``
+    gives them), a light figure (dict); ``unit`` and ``median`` name the series."""
+    bars = [
+        {
+            "type": "bar",
+            "x": names,
+            "y": [_json_number(v) for v in gaps[col]],
+            "name": name,
+            "marker": {"color": colour},
+            "hovertemplate": "%{x}: %{y:.2f}<extra>%{fullData.name}</extra>",
+        }
+        for col, name, colour in (
+            ("score", unit, PALETTE[0]),
+            ("group_median", median, MEDIAN_GREY),
+        )
+    ]
+    layout = light_layout(title, height=500)
+    layout["yaxis"]["range"] = [0, 100]
+    return {"data": bars, "layout": layout}
+
+
+# ---------------------------------------------------- the committee report (A4)
+def plot_grade_distribution(
+    grades: pd.DataFrame, groups: Mapping[str, str], *, lang: str = "zh"
+) -> go.Figure:
+    """Final grades per appraisal group, stacked (the committee report's first
+    figure); ``groups``: group id → display name, in the order shown."""
+    k = 0 if lang == "zh" else 1
+    counts = (
+        grades.groupby(["group", "final_grade"]).size().unstack(fill_value=0)
+        .reindex(index=list(groups), columns=list(GRADES), fill_value=0)
+    )  # fmt: skip
+    fig = go.Figure()
+    for g in GRADES:
+        fig.add_bar(
+            y=list(groups.values()),
+            x=counts[g],
+            name=V.GRADE[g][k],
+            orientation="h",
+            marker_color=V.COLOURS["grade"][g],
+            text=counts[g].where(counts[g] > 0, ""),
+            textposition="inside",
+            insidetextanchor="middle",
+        )
+    fig.update_layout(
+        barmode="stack",
+        template="plotly_white",
+        font={"family": FONT_FAMILY, "size": 14},
+        width=900,
+        height=110 + 50 * len(counts),
+        margin={"l": 10, "r": 10, "t": 30, "b": 40},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0,
+                "traceorder": "normal"},
+    )  # fmt: skip
+    fig.update_xaxes(title_text="单位数" if k == 0 else "Units")
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def plot_group_rank_intervals(
+    intervals: pd.DataFrame, names: Mapping[str, str], *, lang: str = "zh"
+) -> go.Figure:
+    """One appraisal group's departments: rank by score with its 5–95 % range, on
+    an A4 landscape page (every name shown)."""
+    fig = plot_rank_intervals(intervals, names, lang=lang)
+    n = int(intervals["nominal_rank"].notna().sum())
+    fig.update_traces(  # the median often equals the rank: let the rank show through
+        selector={"marker.symbol": "diamond"},
+        marker={"symbol": "diamond-open", "size": 9, "line": {"width": 2}},
+    )
+    fig.update_layout(
+        font={"size": 13},
+        width=1500,
+        height=max(260, 100 + 18 * n),  # A4 landscape: 40 departments fill a page
+        margin={"l": 10, "r": 20, "t": 30, "b": 45},
+    )
+    fig.update_yaxes(title_text=None, dtick=1, tickfont={"size": 12})  # every name
+    return fig
+
+
+def plot_dimensions_against_median(
+    names: list[str], mine, median, *, unit: str, group_median: str
+) -> go.Figure:
+    """Each level-1 dimension's year-end score (bar, with its value) against the
+    appraisal group's median (grey mark), a department page's figure; ``unit`` and
+    ``group_median`` name the two."""
+    fig = go.Figure()
+    fig.add_bar(
+        y=names, x=mine, orientation="h", marker_color=PALETTE[0], name=unit,
+        text=round_half_up(mine, 1), textposition="inside", insidetextanchor="end",
+        textfont={"color": "white", "size": 13}, constraintext="none",
+    )  # fmt: skip
+    fig.add_scatter(
+        y=names, x=median, mode="markers", name=group_median,
+        marker={"color": "#555", "size": 22, "symbol": "line-ns-open",
+                "line": {"width": 3}},
+    )  # fmt: skip
+    fig.update_layout(
+        template="plotly_white",
+        font={"family": FONT_FAMILY, "size": 14},
+        width=640,
+        height=215,
+        margin={"l": 10, "r": 20, "t": 5, "b": 50},
+        legend={"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0},
+        bargap=0.35,
+    )
+    fig.update_xaxes(range=[0, 100], dtick=20)
+    fig.update_yaxes(autorange="reversed")
     return fig

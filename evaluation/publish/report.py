@@ -46,10 +46,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 from scipy.stats import rankdata
+from tqdm import tqdm
 
 from evaluation import periods as P
+from evaluation import vocabulary as V
+from evaluation.analysis import uncertainty as U
 from evaluation.appraisal import (
-    GRADE_NAMES,
     GRADES,
     PERSON_GRADES,
     Config,
@@ -58,319 +60,27 @@ from evaluation.appraisal import (
     parse_config,
     weighted_mean,
 )
-from evaluation.publish.export import HEADERS, WORDS, round_half_up
-from evaluation.publish.plots import FONT_FAMILY, PALETTE, plot_rank_intervals
-from evaluation.publish.publication import BEIJING, STATUS_LABELS
-from evaluation.result import Result
+from evaluation.publish import plots
+from evaluation.publish.export import round_half_up
+from evaluation.publish.store import BEIJING
+from evaluation.result import Result, rank_range
+from evaluation.risk.quality import CHECKS
+from evaluation.vocabulary import GRADE, QUALITY_CHECK, RISK_LEVEL
 
 DIM_PREFIX = "dim_"
 
-TEXT = {
-    "zh": {
-        "title": "年度绩效考评结果报告",
-        "run": "版本",
-        "status": "状态",
-        "rules_version": "规则版本",
-        "generated": "生成时间",
-        "zone": "北京时间",
-        "page": "第 {page} 页，共 {pages} 页",
-        "colon": "：",
-        "sep": "、",
-        "semi": "；",
-        "units_n": "{n}个单位",
-        "persons_n": "{n}人",
-        # overview
-        "overview": "一、考评结果概况",
-        "distribution": "各考评组等次分布",
-        "group": "考评组",
-        "n_units": "单位数",
-        "dist_note": "等次按分数、规则、优秀名额和委员会调整依次确定（见第三部分）；"
-        "名次在各考评组内按总分（保留两位小数）排列。",
-        "grades": "二、考评等次",
-        "group_heading": "{name}（{n}个单位）",
-        "rank": "组内名次",
-        "unit": "单位",
-        "score_parts": "得分（考 {p:.0%}、评 {r:.0%}、议 {s:.0%}）",
-        "periods": "考",
-        "review": "评",
-        "survey_part": "议",
-        "deductions": "扣分",
-        "bonus": "加分",
-        "total": "总分",
-        "dims_head": "一级指标年终得分",
-        "grade_steps": "等次",
-        "by_score": "按分数",
-        "rules_effect": "规则影响",
-        "override": "委员会调整",
-        "final": "最终等次",
-        "flags_col": "数据质量提示",
-        "grades_note": "考：{year}年度综合得分（各指标按其报送频次汇总全年）；"
-        "评：年终评估；议：民主测评；总分＝加权合成得分－扣分＋加分（0～100分）。"
-        "一级指标年终得分供参考，已计入“考”。数据质量提示：{year}年数据质量核查"
-        "（瞒报、虚报疑点）条数及类型，"
-        "不改变得分，原因见各单位页。",
-        # rank ranges
-        "rank_range": HEADERS["rank_range"][0],
-        "intervals": "排名区间",
-        "interval_note": "{header}：考评组内按总分的名次，括号内为 {n:,} 次抽样中 "
-        "5%–95% 的名次范围。每次抽样按版本 {source} 所存的不确定性分析设定改变指标体系"
-        "中的开放选择（{choices}），重算 {year} 年度综合得分（考），再按本次考评的权重"
-        "（考 {p:.0%}、评 {r:.0%}、议 {s:.0%}）合成，减去扣分、加上加分后在各考评组内"
-        "排名；年终评估、民主测评、扣分和加分按记录取值，不在抽样之内。区间越窄，名次越稳定。",
-        "interval_none": "{header}：无。{year} 年没有保存不确定性分析的已发布版本"
-        "（evaluation publish --uncertainty-draws N），本报告不显示名次区间。",
-        "interval_line": "{header}：{text}（{n:,} 次抽样）",
-        "interval_line_none": "{header}：无",
-        "weights": "第 {levels} 级指标权重 ±{noise:.0%}",
-        "normalisation": "标准化方法：{options}",
-        "aggregation": "汇总方法：{options}",
-        "exclude": "每次剔除一个指标或不剔除",
-        "catalogue": "按指标体系",
-        "list_sep": "、",
-        "choice_sep": "；",
-        # rules
-        "rules": "三、考评规则及依据",
-        "rules_intro": "以下为本次考评配置（appraisal.yaml，规则版本 {version}）"
-        "中的全部规则。单位规则计入单位等次；个人规则只形成个人年度考核建议"
-        "（见附件），不计入单位等次。",
-        "unit_rules": "（一）单位规则（计入单位等次）",
-        "person_rules": "（二）个人规则（供组织人事部门参考，不计入单位等次）",
-        "rule": "规则",
-        "applies_to": "适用对象",
-        "applies": {"unit": "单位", "person": "个人"},
-        "source": "依据（文号、条款）",
-        "quote": "原文",
-        "note": "说明",
-        "rule_status": "适用情况",
-        "affected": "涉及",
-        "thresholds": "等次标准：优秀 {e:g} 分及以上，良好 {g:g} 分及以上，"
-        "合格 {p:g} 分及以上，其余为不合格。",
-        "quota_group": "优秀名额：各考评组优秀单位不超过本组单位数的 {share:.0%}"
-        "（四舍五入），超出的按得分排序改为良好；本次涉及{n}个单位。",
-        "quota_overall": "优秀名额：优秀单位不超过全部单位数的 {share:.0%}"
-        "（四舍五入），超出的按得分排序改为良好；本次涉及{n}个单位。",
-        "overrides": "委员会调整：须载明理由和批准人；本次涉及{n}个单位。",
-        # department pages
-        "pages": "四、各单位考评情况",
-        "key_grade": "最终等次",
-        "key_score": "总分",
-        "key_rank": "{group}第{rank}名（共{n}个）",
-        "peer": "同类",
-        "parts_head": "得分构成",
-        "combined": "加权合成",
-        "last_year": "{year}年综合得分",
-        "parts_missing": "缺少的部分（权重已分摊到其他部分）：{parts}",
-        "dims": "一级指标年终得分",
-        "dim": "一级指标",
-        "mine": "本单位",
-        "median": "{group}中位数",
-        "diff": "差值",
-        "fig_mine": "本单位",
-        "fig_median": "考评组中位数",
-        "rules_applied": "适用规则（扣分、加分、否决、名额、调整）",
-        "flags": "数据质量核查提示（{year}年，{n}条）",
-        "flags_none": "数据质量核查提示（{year}年）：无",
-        "flags_note": "核查提示不改变得分；是否属实由绩效办核实（evaluation flags）。",
-        "check": "核查项",
-        "count": "条数",
-        "reasons": "原因",
-        "more": "……另{n}条",
-        "warnings": "年度预警",
-        "warning_counts": "{year}年预警次数：{counts}",
-        "warning_below": "（红色、橙色预警见下表）",
-        "warning_count": "{level}{n}次",
-        "survey": "民主测评",
-        "rater_group": "评价群体",
-        "ballots": "票数",
-        "valid": "有效票",
-        "mean": "平均分",
-        "response": "参评率",
-        "state": "状态",
-        "sufficient": "有效",
-        "insufficient": "样本不足",
-        "none": "无",
-        # annex
-        "annex": "附件：个人年度考核建议（供组织人事部门参考，不计入单位等次）",
-        "annex_note": "以下建议由个人规则（见第三部分（二））按过错责任追究记录提出，"
-        "供组织人事部门按公务员年度考核程序研究确定；不属于单位考评结果，不改变任何单位的"
-        "得分和等次，不对外公布。",
-        "person": "人员编号",
-        "person_unit": "所在单位",
-        "faults": "过错起数",
-        "proposed": "建议",
-        "reason": "依据",
-        "annex_none": "本年度没有个人规则适用的人员。",
-        # sign-off
-        "signoff": "考评委员会审定意见",
-        "signoff_text": "考评委员会对本报告所列{year}年度考评结果的审定意见：",
-        "chair": "主任委员（签字）",
-        "members": "委员（签字）",
-        "date_label": "日期",
-        "notice": "公示期",
-        "notice_range": "{start}至{end}",
-        "seal": "考评委员会（盖章）",
-        "grade_rules": "（三）等次标准、优秀名额和委员会调整",
-        "group_dist": "等次分布：{counts}",
-        "group_dist_item": "{grade}{n}个",
-        "statuses": {k: zh for k, (zh, _) in STATUS_LABELS.items()},
-    },
-    "en": {
-        "title": "Annual performance appraisal: committee report",
-        "run": "run",
-        "status": "status",
-        "rules_version": "rules version",
-        "generated": "generated",
-        "zone": "Beijing time",
-        "page": "page {page} of {pages}",
-        "colon": ": ",
-        "sep": ", ",
-        "semi": "; ",
-        "units_n": "{n} unit(s)",
-        "persons_n": "{n} person(s)",
-        "overview": "1. Overview",
-        "distribution": "Grades by appraisal group",
-        "group": "Appraisal group",
-        "n_units": "Units",
-        "dist_note": "Grades follow the score, the rules, the quota for excellent and "
-        "the committee's overrides, in that order (section 3); ranks are within each "
-        "appraisal group, by the score at 2 decimals.",
-        "grades": "2. Grades",
-        "group_heading": "{name} ({n} units)",
-        "rank": "Rank in group",
-        "unit": "Department",
-        "score_parts": "Score (periods {p:.0%}, review {r:.0%}, survey {s:.0%})",
-        "periods": "Periods",
-        "review": "Review",
-        "survey_part": "Survey",
-        "deductions": "Deductions",
-        "bonus": "Bonus",
-        "total": "Score",
-        "dims_head": "Level-1 dimensions, year-end score",
-        "grade_steps": "Grade",
-        "by_score": "By score",
-        "rules_effect": "Rule effects",
-        "override": "Override",
-        "final": "Final grade",
-        "flags_col": "Data-quality flags",
-        "grades_note": "Periods: the {year} annual composite (every indicator rolled "
-        "up over the year at its own frequency); review: year-end evaluation; survey: "
-        "multi-rater appraisal; score = combined − deductions + bonus (0–100). The "
-        "level-1 dimension scores are for reference: they are in the periods part. "
-        "Data-quality flags: how many {year} flags (suspected under- or "
-        "over-reporting) and of which checks; they do not change a score; reasons on "
-        "each department's page.",
-        "rank_range": HEADERS["rank_range"][1],
-        "intervals": "Rank ranges",
-        "interval_note": "{header}: the rank in the appraisal group by score and, in "
-        "brackets, the ranks of 5–95% of {n:,} draws. Each draw varies the catalogue's "
-        "open choices ({choices}) as stored with run {source}, rescores the {year} "
-        "annual composite (periods part), and combines it by this appraisal's shares "
-        "(periods {p:.0%}, review {r:.0%}, survey {s:.0%}) less deductions plus bonus "
-        "before ranking within each appraisal group; the review, survey, deductions "
-        "and bonus are taken as recorded, not drawn. The narrower the range, the "
-        "firmer the place.",
-        "interval_none": "{header}: not available. No published run of {year} "
-        "stores an uncertainty analysis (evaluation publish --uncertainty-draws N), "
-        "so this report shows no rank ranges.",
-        "interval_line": "{header}: {text} ({n:,} draws)",
-        "interval_line_none": "{header}: not available",
-        "weights": "level-{levels} weights ±{noise:.0%}",
-        "normalisation": "normalisation: {options}",
-        "aggregation": "aggregation: {options}",
-        "exclude": "leaving out one indicator or none",
-        "catalogue": "as in the catalogue",
-        "list_sep": ", ",
-        "choice_sep": "; ",
-        "rules": "3. Rules and their sources",
-        "rules_intro": "Every rule of this appraisal's configuration (appraisal.yaml, "
-        "rules version {version}). Unit rules count in a unit's grade; person rules "
-        "only propose individual outcomes (annex) and never change a unit's grade.",
-        "unit_rules": "(a) Unit rules (count in the grade)",
-        "person_rules": "(b) Person rules (for the personnel department; not in any "
-        "unit's grade)",
-        "rule": "Rule",
-        "applies_to": "Applies to",
-        "applies": {"unit": "unit", "person": "person"},
-        "source": "Source (document, article)",
-        "quote": "Original text",
-        "note": "Note",
-        "rule_status": "Applied",
-        "affected": "Touched",
-        "thresholds": "Grades by score: excellent from {e:g}, good from {g:g}, pass "
-        "from {p:g}, else fail.",
-        "quota_group": "Quota for excellent: at most {share:.0%} of each appraisal "
-        "group's units (rounded half up); the others become good by score; "
-        "{n} unit(s) this year.",
-        "quota_overall": "Quota for excellent: at most {share:.0%} of all units "
-        "(rounded half up); the others become good by score; {n} unit(s) this year.",
-        "overrides": "Committee overrides, each with its reason and approver: {n} "
-        "unit(s) this year.",
-        "pages": "4. Departments",
-        "key_grade": "Final grade",
-        "key_score": "Score",
-        "key_rank": "rank {rank} of {n} in {group}",
-        "peer": "peer group",
-        "parts_head": "Score",
-        "combined": "Combined",
-        "last_year": "{year} composite",
-        "parts_missing": "Parts missing (their share spread over the others): {parts}",
-        "dims": "Level-1 dimensions, year-end score",
-        "dim": "Dimension",
-        "mine": "This unit",
-        "median": "{group} median",
-        "diff": "Difference",
-        "fig_mine": "this unit",
-        "fig_median": "group median",
-        "rules_applied": "Rules applied (deductions, bonus, veto, quota, override)",
-        "flags": "Data-quality flags ({year}, {n})",
-        "flags_none": "Data-quality flags ({year}): none",
-        "flags_note": "Flags do not change a score; the performance office checks them "
-        "(evaluation flags).",
-        "check": "Check",
-        "count": "Count",
-        "reasons": "Reasons",
-        "more": "… and {n} more",
-        "warnings": "Warnings in the year",
-        "warning_counts": "Warnings in {year}: {counts}",
-        "warning_below": " (red and orange ones below)",
-        "warning_count": "{level} {n}",
-        "survey": "Appraisal survey",
-        "rater_group": "Rater group",
-        "ballots": "Ballots",
-        "valid": "Valid",
-        "mean": "Mean",
-        "response": "Response rate",
-        "state": "Status",
-        "sufficient": "sufficient",
-        "insufficient": "insufficient",
-        "none": "none",
-        "annex": "Annex: proposed individual annual-assessment outcomes (for the "
-        "personnel department; not part of any unit's grade)",
-        "annex_note": "Proposed by the person rules (section 3 (b)) from the fault "
-        "records, for the personnel department to decide under the civil servants' "
-        "annual assessment; not part of any unit's result, score or grade; not for "
-        "publication.",
-        "person": "Person",
-        "person_unit": "Unit",
-        "faults": "Faults",
-        "proposed": "Proposed",
-        "reason": "Reason",
-        "annex_none": "No person rule applies this year.",
-        "signoff": "Decision of the appraisal committee",
-        "signoff_text": "The committee's decision on the {year} appraisal results in "
-        "this report:",
-        "chair": "Chair (signature)",
-        "members": "Members (signatures)",
-        "date_label": "Date",
-        "notice": "Public notice",
-        "notice_range": "{start} to {end}",
-        "seal": "Appraisal committee (seal)",
-        "grade_rules": "(c) Grade thresholds, quota and overrides",
-        "group_dist": "Grades: {counts}",
-        "group_dist_item": "{grade} {n}",
-        "statuses": {k: en for k, (_, en) in STATUS_LABELS.items()},
-    },
-}
+
+def texts(lang: str) -> dict:
+    """The report's words in ``lang`` (``vocabulary`` family ``report``), with the
+    rank-range header, whom a rule applies to and the run statuses."""
+    if lang not in V.LANGS:
+        raise ValueError(f"lang must be zh or en, not {lang!r}")
+    return {
+        **V.words("report", lang),
+        "rank_range": V.MEDIA_HEADER["rank_range"].text(lang),
+        "applies": V.words("applies_to", lang),
+        "statuses": V.words("run_status", lang),
+    }
 
 
 def render_html(
@@ -401,9 +111,7 @@ def render_html(
     ``progress``: a bar on stderr over the pages and figures (default: when stderr
     is a terminal).
     """
-    if lang not in TEXT:
-        raise ValueError(f"lang must be zh or en, not {lang!r}")
-    t = TEXT[lang]
+    t = texts(lang)
     k = 0 if lang == "zh" else 1
     cat = result.catalogue
     grades = tables["grades"]
@@ -427,12 +135,8 @@ def render_html(
     rater_name = {g.id: (g.name_zh, g.name_en)[k] for g in config.survey.groups}
     dims = [c for c in grades.columns if c.startswith(DIM_PREFIX)]
     dim_names = [cat.name(c[len(DIM_PREFIX) :], lang) for c in dims]
-    gaps = dimension_gaps(grades)  # one group median, as letters and dashboard
-    medians = (
-        gaps.drop_duplicates(["group", "node_id"])
-        .pivot(index="group", columns="node_id", values="group_median")
-        .rename(columns=lambda d: f"{DIM_PREFIX}{d}")[dims]
-    )
+    # each unit's dimensions against its group's median, as letters and dashboard
+    gaps = dict(tuple(dimension_gaps(grades).groupby("unit_id", sort=False)))
     effect_col = "effect_zh" if k == 0 else "effect"
     effects = applied.groupby("unit_id", sort=False)[effect_col].agg(t["semi"].join)
     flags = _year_flags(result.flags, year)
@@ -462,10 +166,10 @@ def render_html(
                     else []
                 ),
                 *[(v, "num dim") for v in round_half_up([getattr(r, c) for c in dims])],
-                (GRADE_NAMES[r.grade_by_score][k], "nw"),
+                (GRADE[r.grade_by_score][k], "nw"),
                 (effects.get(r.unit_id, ""), "small"),
                 (_override(r.override, k), "small"),
-                (GRADE_NAMES[r.final_grade][k], f"nw grade-{r.final_grade}"),
+                (GRADE[r.final_grade][k], f"nw grade-{r.final_grade}"),
                 (_flag_cell(f, t, k), "flag small" if len(f) else ""),
             ]
             rows.append(
@@ -481,7 +185,7 @@ def render_html(
                 "rows": rows,
                 "distribution": t["group_dist"].format(
                     counts=t["sep"].join(
-                        t["group_dist_item"].format(grade=GRADE_NAMES[x][k], n=n)
+                        t["group_dist_item"].format(grade=GRADE[x][k], n=n)
                         for x, n in zip(GRADES, distribution[i][2:], strict=True)
                     )
                 ),
@@ -511,7 +215,7 @@ def render_html(
             raise KeyError(f"no unit(s) {', '.join(unknown)} in the run's grades")
     wanted = set(order if units is None else units)
     keep = [u for u in order if u in wanted]  # the grades' order, whatever was asked
-    figures = [_distribution(grades, groups, lang)]
+    figures = [plots.plot_grade_distribution(grades, groups, lang=lang)]
     interval_groups = []
     if ranges is not None:
         names_k = grades.set_index("unit_id")[name_col].to_dict()
@@ -520,11 +224,9 @@ def render_html(
                 intervals["unit_id"].isin(grades.loc[grades["group"] == gid, "unit_id"])
             ]
             interval_groups.append({"heading": gname, "index": len(figures)})
-            figures.append(_interval_figure(part, names_k, lang))
+            figures.append(plots.plot_group_rank_intervals(part, names_k, lang=lang))
     first = len(figures)
     show = progress if progress is not None else sys.stderr.isatty()
-    from tqdm import tqdm
-
     bar = tqdm(
         total=first + 2 * len(keep),  # each page, then each figure
         desc="报告" if k == 0 else "report",
@@ -539,17 +241,18 @@ def render_html(
             bar.set_postfix_str(unit, refresh=False)
             row = by_unit.loc[unit]
             figures.append(
-                _dims_figure(
+                plots.plot_dimensions_against_median(
                     dim_names,
-                    row[dims].to_numpy(dtype=float),
-                    medians.loc[row["group"]].to_numpy(dtype=float),
-                    lang,
+                    gaps[unit]["score"].to_numpy(),
+                    gaps[unit]["group_median"].to_numpy(),
+                    unit=t["fig_mine"],
+                    group_median=t["fig_median"],
                 )
             )
             profiles.append(
                 _profile(
-                    result, row, unit, t=t, k=k, year=year, dims=dims,
-                    dim_names=dim_names, medians=medians, groups=groups, sizes=sizes,
+                    result, row, unit, t=t, k=k, year=year, dim_names=dim_names,
+                    gaps=gaps[unit], groups=groups, sizes=sizes,
                     peer_name=peer_name, rater_name=rater_name, applied=applied,
                     flags=flags[flags["unit_id"] == unit], survey=survey,
                     rank_range=(
@@ -588,7 +291,7 @@ def render_html(
         distribution_head=[
             t["group"],
             t["n_units"],
-            *(GRADE_NAMES[x][k] for x in GRADES),
+            *(GRADE[x][k] for x in GRADES),
         ],
         distribution_rows=distribution,
         distribution=images[0],
@@ -655,8 +358,7 @@ def write_pdf(html: str, path: str | Path, *, progress: bool | None = None) -> P
     """Render the HTML to PDF with WeasyPrint (atomically: temp file + rename).
     ``progress``: a bar on stderr over the layout and the writing (default: when
     stderr is a terminal)."""
-    from tqdm import tqdm
-    from weasyprint import HTML
+    from weasyprint import HTML  # lazy: about 1 s to import, for PDFs only
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -706,13 +408,11 @@ def from_store(store, run_id: str, *, viewer: str | None = None, **kwargs) -> st
     source = interval_source(store, run_id)
     intervals = None
     if source is not None:
-        from evaluation.analysis.uncertainty import Spec
-
         intervals = final_rank_intervals(
             result,
             tables["grades"],
             config,
-            Spec(**store.manifest(source)["params"]["uncertainty"]),
+            U.Spec(**store.manifest(source)["params"]["uncertainty"]),
         )
         intervals.attrs["source"] = source
     run = runs.loc[run_id]
@@ -780,8 +480,6 @@ def _year_flags(flags: pd.DataFrame, year: str) -> pd.DataFrame:
         return pd.DataFrame(
             columns=["unit_id", "check", "period", "reason_zh", "reason_en"]
         )
-    from evaluation.risk.quality import CHECKS
-
     flags = flags[P.parse(flags["period"])["year"].to_numpy() == int(year)]
     rank = {c: i for i, c in enumerate(CHECKS)}
     return flags.assign(_c=flags["check"].map(rank)).sort_values(
@@ -790,7 +488,7 @@ def _year_flags(flags: pd.DataFrame, year: str) -> pd.DataFrame:
 
 
 def _check_name(check: str, k: int) -> str:
-    return WORDS[check][k] if check in WORDS else check
+    return QUALITY_CHECK[check][k] if check in QUALITY_CHECK else check
 
 
 def _flag_cell(flags: pd.DataFrame, t: dict, k: int) -> str:
@@ -898,10 +596,10 @@ def _rule_sections(
 
 
 def _profile(
-    result: Result, row: pd.Series, unit: str, *, t, k, year, dims, dim_names,
-    medians, groups, sizes, peer_name, rater_name, applied, flags, survey, rank_range,
+    result: Result, row: pd.Series, unit: str, *, t, k, year, dim_names, gaps,
+    groups, sizes, peer_name, rater_name, applied, flags, survey, rank_range,
 ) -> dict:  # fmt: skip
-    """One department's page."""
+    """One department's page (``gaps``: its rows of ``appraisal.dimension_gaps``)."""
     gid = row["group"]
     comp = result.composite
     before = comp[(comp["unit_id"] == unit) & (comp["period"] == str(int(year) - 1))]
@@ -922,11 +620,11 @@ def _profile(
         for p in str(row["parts_missing"] or "").split(",")
         if p.strip()
     ]
-    mine = row[dims].to_numpy(dtype=float)
-    median = medians.loc[gid].to_numpy(dtype=float)
     dim_rows = [
-        [n, *round_half_up([a, b]), _signed(a - b)]
-        for n, a, b in zip(dim_names, mine, median, strict=True)
+        [n, *round_half_up([a, b]), _signed(d)]
+        for n, a, b, d in zip(
+            dim_names, gaps["score"], gaps["group_median"], gaps["gap"], strict=True
+        )
     ]
     w = result.warnings
     w = w[(w["unit_id"] == unit) & w["period"].astype(str).str.startswith(year)]
@@ -948,7 +646,7 @@ def _profile(
         "name": row["name_zh"] if k == 0 else row["name_en"],
         "group": groups.get(gid, gid),
         "peer": peer_name.get(row["peer_group"], row["peer_group"]),
-        "grade": GRADE_NAMES[row["final_grade"]][k],
+        "grade": GRADE[row["final_grade"]][k],
         "grade_code": row["final_grade"],
         "score": round_half_up([row["score"]])[0],
         "rank": t["key_rank"].format(
@@ -979,14 +677,16 @@ def _profile(
         "warning_counts": t["warning_counts"].format(
             year=year,
             counts=t["sep"].join(
-                t["warning_count"].format(level=WORDS[lv][k], n=int(counts.get(lv, 0)))
+                t["warning_count"].format(
+                    level=RISK_LEVEL[lv][k], n=int(counts.get(lv, 0))
+                )
                 for lv in ("red", "orange", "yellow")
             ),
         )
         + (t["warning_below"] if len(serious) else ""),
         "warnings": [  # the year's serious ones: a page, not a log
             {
-                "level": WORDS[x.level][k],
+                "level": RISK_LEVEL[x.level][k],
                 "level_code": x.level,
                 "reason": getattr(x, reason),
             }
@@ -1113,8 +813,6 @@ def final_rank_intervals(
     of ``grades``; ``nominal_rank`` ranks the stored score. ``attrs`` hold the spec,
     the frequency and the shares, for the report's sentence.
     """
-    from evaluation.analysis import uncertainty as U
-
     table = draws if draws is not None else U.draw_table(result, spec)
     period = annual_period(config, result)
     units = grades["unit_id"].tolist()
@@ -1141,7 +839,7 @@ def final_rank_intervals(
         ranks[:, cols] = _ranks_by_score(scores[:, cols])
         nominal[cols] = _ranks_by_score(stored[:, cols])[0]
     # the same per-unit summary as a period's analysis (a unit never scored: NaN)
-    summary = U._summary(units, scores, ranks, pd.Series(nominal))
+    summary = U.summary(units, scores, ranks, pd.Series(nominal))
     summary.attrs.update(
         spec={"n": len(table), **{k: v for k, v in vars(spec).items() if k != "n"}},
         frequency="annual",
@@ -1159,8 +857,6 @@ def _ranks_by_score(scores: np.ndarray) -> np.ndarray:
 def _rank_text(intervals: pd.DataFrame | None) -> pd.Series | None:
     if intervals is None:
         return None
-    from evaluation.analysis.uncertainty import rank_range
-
     return rank_range(intervals)
 
 
@@ -1202,101 +898,11 @@ def _interval_note(intervals: pd.DataFrame | None, t: dict, year: str) -> str:
     )
 
 
-# ------------------------------------------------------------------- figures
-GRADE_COLOURS = {
-    "excellent": PALETTE[0],
-    "good": PALETTE[2],
-    "pass": PALETTE[6],
-    "fail": PALETTE[5],
-}
-
-
-def _distribution(grades: pd.DataFrame, groups: dict, lang: str) -> go.Figure:
-    """Final grades per appraisal group, stacked."""
-    k = 0 if lang == "zh" else 1
-    counts = (
-        grades.groupby(["group", "final_grade"]).size().unstack(fill_value=0)
-        .reindex(index=list(groups), columns=list(GRADES), fill_value=0)
-    )  # fmt: skip
-    fig = go.Figure()
-    for g in GRADES:
-        fig.add_bar(
-            y=list(groups.values()),
-            x=counts[g],
-            name=GRADE_NAMES[g][k],
-            orientation="h",
-            marker_color=GRADE_COLOURS[g],
-            text=counts[g].where(counts[g] > 0, ""),
-            textposition="inside",
-            insidetextanchor="middle",
-        )
-    fig.update_layout(
-        barmode="stack",
-        template="plotly_white",
-        font={"family": FONT_FAMILY, "size": 14},
-        width=900,
-        height=110 + 50 * len(counts),
-        margin={"l": 10, "r": 10, "t": 30, "b": 40},
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0,
-                "traceorder": "normal"},
-    )  # fmt: skip
-    fig.update_xaxes(title_text="单位数" if k == 0 else "Units")
-    fig.update_yaxes(autorange="reversed")
-    return fig
-
-
-def _interval_figure(intervals: pd.DataFrame, names: dict, lang: str) -> go.Figure:
-    """One appraisal group's departments: rank by score with its 5–95 % range."""
-    fig = plot_rank_intervals(intervals, names, lang=lang)
-    n = int(intervals["nominal_rank"].notna().sum())
-    fig.update_traces(  # the median often equals the rank: let the rank show through
-        selector={"marker.symbol": "diamond"},
-        marker={"symbol": "diamond-open", "size": 9, "line": {"width": 2}},
-    )
-    fig.update_layout(
-        font={"size": 13},
-        width=1500,
-        height=max(260, 100 + 18 * n),  # A4 landscape: 40 departments fill a page
-        margin={"l": 10, "r": 20, "t": 30, "b": 45},
-    )
-    fig.update_yaxes(title_text=None, dtick=1, tickfont={"size": 12})  # every name
-    return fig
-
-
-def _dims_figure(names: list[str], mine, median, lang: str) -> go.Figure:
-    """Each level-1 dimension's year-end score (bar, with its value) against the
-    appraisal group's median (grey mark)."""
-    t = TEXT[lang]
-    fig = go.Figure()
-    fig.add_bar(
-        y=names, x=mine, orientation="h", marker_color=PALETTE[0], name=t["fig_mine"],
-        text=round_half_up(mine, 1), textposition="inside", insidetextanchor="end",
-        textfont={"color": "white", "size": 13}, constraintext="none",
-    )  # fmt: skip
-    fig.add_scatter(
-        y=names, x=median, mode="markers", name=t["fig_median"],
-        marker={"color": "#555", "size": 22, "symbol": "line-ns-open",
-                "line": {"width": 3}},
-    )  # fmt: skip
-    fig.update_layout(
-        template="plotly_white",
-        font={"family": FONT_FAMILY, "size": 14},
-        width=640,
-        height=215,
-        margin={"l": 10, "r": 20, "t": 5, "b": 50},
-        legend={"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0},
-        bargap=0.35,
-    )
-    fig.update_xaxes(range=[0, 100], dtick=20)
-    fig.update_yaxes(autorange="reversed")
-    return fig
-
-
 @contextmanager
 def _kaleido():
     """One browser for the whole report: kaleido's server, started here unless one
     is running (then left running)."""
-    import kaleido
+    import kaleido  # lazy: starts a browser's machinery, for the PDF's figures only
 
     server = getattr(kaleido, "_global_server", None)
     mine = server is not None and not server.is_running()
@@ -1340,4 +946,4 @@ def _override(text: str, k: int) -> str:
     if not text:
         return ""
     before, after = text.split(" → ")
-    return f"{GRADE_NAMES[before][k]} → {GRADE_NAMES[after][k]}"
+    return f"{GRADE[before][k]} → {GRADE[after][k]}"

@@ -1,23 +1,52 @@
-"""Save a Result to a folder and load it back, atomically and losslessly.
+"""Where results are kept: result folders, and the publication store's file.
 
-A result folder holds ``provenance.json``, ``catalogue.json`` and one Parquet file per
-stage table. It is written to a temporary sibling and renamed into place, so a run
-killed midway leaves no half-written result. (The versioned publication store with
-draft → published runs builds on this.)
+A **result folder** (:func:`save_result`, :func:`load_result`) holds
+``provenance.json``, ``catalogue.json`` and one Parquet file per stage table. It is
+written to a temporary sibling and renamed into place, so a run killed midway leaves
+no half-written result.
+
+The **publication store** (:class:`Store`) is one embedded DuckDB file (default
+``data/store.duckdb``, no server):
+
+* ``runs``: one row per run: id, chain and version, the run it supersedes, status
+  (``draft``, ``notice`` or ``published``), kind (``period`` or ``annual``), the
+  reason (for an appeal or correction), who created and who released it and when,
+  the 公示 window (``notice_from``, ``notice_until``: ISO dates, Beijing time), and
+  the manifest (input hashes, catalogue and rules versions, parameters, package
+  version, git commit) that reproduces it;
+* ``run_tables``: each of the run's tables as Parquet bytes with their SHA-256;
+* ``appeal_cases``: appeals (申诉) filed against an annual run under notice, each with
+  its review decision (复核: upheld or rejected);
+* ``access_log``: who viewed a draft, and when (pre-release access).
+
+:class:`Store` reads it (what the dashboard, reports and letters need) and offers
+the writes as primitives that run inside the caller's :meth:`Store.transaction`;
+what may be written when (draft → 公示 → final, one run in force, appeals) is
+:mod:`.publication`'s :class:`~.publication.Publication`, which builds on it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import shutil
+import subprocess
 import tempfile
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import duckdb
 import pandas as pd
 
 from evaluation.catalogue import parse_catalogue
+from evaluation.errors import EvaluationError
 from evaluation.result import Provenance, Result
+
+BEIJING = ZoneInfo("Asia/Shanghai")  #: times are stored in UTC, read in Beijing time
 
 
 def save_result(result: Result, folder: str | Path) -> Path:
@@ -74,3 +103,465 @@ def _write_json(path: Path, data) -> None:
 
 def _read_json(path: Path):
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------ the publication store
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY,
+    chain VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    supersedes VARCHAR,
+    status VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    reason VARCHAR,
+    created_at VARCHAR NOT NULL,
+    created_by VARCHAR NOT NULL,
+    published_at VARCHAR,
+    published_by VARCHAR,
+    manifest VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS run_tables (
+    run_id VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (run_id, name)
+);
+CREATE TABLE IF NOT EXISTS access_log (
+    run_id VARCHAR NOT NULL,
+    viewer VARCHAR NOT NULL,
+    viewed_at VARCHAR NOT NULL,
+    what VARCHAR NOT NULL
+);
+"""
+#: what stores made before the 公示 lifecycle lack; applied (idempotently) on open
+MIGRATION = """
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS notice_from VARCHAR;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS notice_until VARCHAR;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS notice_by VARCHAR;
+CREATE TABLE IF NOT EXISTS appeal_cases (
+    case_id VARCHAR PRIMARY KEY,
+    run_id VARCHAR NOT NULL,
+    unit_id VARCHAR NOT NULL,
+    filed_by VARCHAR NOT NULL,
+    filed_at VARCHAR NOT NULL,
+    grounds VARCHAR NOT NULL,
+    decision VARCHAR,
+    decided_by VARCHAR,
+    decided_at VARCHAR,
+    decision_note VARCHAR,
+    recorded_at VARCHAR NOT NULL
+);
+"""
+RUN_COLUMNS = [
+    "run_id",
+    "chain",
+    "version",
+    "supersedes",
+    "status",
+    "kind",
+    "period",
+    "reason",
+    "created_at",
+    "created_by",
+    "notice_from",
+    "notice_until",
+    "notice_by",
+    "published_at",
+    "published_by",
+    "under_notice",
+    "in_force",
+]
+CASE_COLUMNS = [
+    "case_id",
+    "run_id",
+    "unit_id",
+    "filed_by",
+    "filed_at",
+    "grounds",
+    "decision",
+    "decided_by",
+    "decided_at",
+    "decision_note",
+    "recorded_at",
+]
+RELEASED = ("notice", "published")  #: statuses of a released run (public)
+#: the result tables of a run; an annual run adds the appraisal's
+DIFF_KEYS = {
+    "composite": (["period", "unit_id"], ["composite_score", "status"]),
+    "ranks": (["period", "unit_id"], ["rank", "peer_rank"]),
+    "grades": (["unit_id"], ["score", "final_grade"]),
+}
+
+
+class PublishedRunError(EvaluationError):
+    """An attempt to change a released run (under notice or published), or to read
+    a draft without naming the viewer."""
+
+
+def now() -> str:
+    """The time to record: UTC, ISO 8601 to the microsecond."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as Parquet bytes, in one canonical form: that of the frame as Parquet
+    reads it back. The same table gives the same bytes whether it comes from a run
+    in memory or from a result folder saved by ``evaluation score`` (whose round
+    trip turns, e.g., text columns of ``object`` dtype into ``str``)."""
+    return _parquet(pd.read_parquet(io.BytesIO(_parquet(frame))))
+
+
+def _parquet(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def run_tables(result: Result, appraisal=None, uncertainty=None) -> dict[str, bytes]:
+    """Every table of a run as Parquet bytes, in a fixed order (the uncertainty
+    analysis adds its per-unit rank intervals as ``uncertainty``)."""
+    tables = {name: parquet_bytes(getattr(result, name)) for name in Result.TABLES}
+    if appraisal is not None:
+        for name in appraisal.TABLES:
+            tables[name] = parquet_bytes(getattr(appraisal, name))
+    if uncertainty is not None:
+        tables["uncertainty"] = parquet_bytes(uncertainty.summary)
+    return tables
+
+
+def manifest(result: Result, appraisal=None, **params) -> dict:
+    """What reproduces a run: the result's provenance, the appraisal's config and
+    input hashes, the package version and git commit, and parameters."""
+    out = {
+        "provenance": result.provenance.to_dict(),
+        # what relative paths in ``params`` (appraisal inputs) are relative to
+        "workdir": os.getcwd(),
+        "catalogue": result.catalogue.model_dump(mode="json"),
+        "catalogue_version": result.catalogue.version,
+        "package_version": result.provenance.package_version,
+        "git_commit": git_commit(),
+        "params": params,
+    }
+    if appraisal is not None:
+        out["appraisal"] = {
+            "config": appraisal.config.model_dump(mode="json", by_alias=True),
+            "config_sha256": appraisal.config_sha256,
+            "rules_version": appraisal.config.version,
+            "inputs_sha256": appraisal.inputs_sha256,
+        }
+    return out
+
+
+def git_commit() -> str:
+    """The commit of the source tree the package runs from, or '' outside git."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+class Store:
+    """A publication store file, for reading. Open it, use it, :meth:`close` it (or
+    ``with``). To add, release or correct runs and to record appeals, open it as a
+    :class:`~.publication.Publication`, which keeps the lifecycle's rules.
+
+    A store written before the 公示 lifecycle opens as it is: the missing columns and
+    the ``appeal_cases`` table are added on open."""
+
+    def __init__(self, path: str | Path = "data/store.duckdb"):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = duckdb.connect(str(self.path))
+        with self.transaction():
+            self._db.execute(SCHEMA)
+            self._db.execute(MIGRATION)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self):
+        """Every write inside happens, or none (a process killed midway included)."""
+        self._db.execute("BEGIN TRANSACTION")
+        try:
+            yield
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    # ------------------------------------------------- writing (in a transaction)
+    def insert_run(self, **row) -> None:
+        """A new row of ``runs`` (its columns by name)."""
+        self._db.execute(
+            f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+            list(row.values()),
+        )
+
+    def update_run(self, run_id: str, **fields) -> None:
+        """Set ``fields`` (columns by name) of a run's row."""
+        sets = ", ".join(f"{name} = ?" for name in fields)
+        self._db.execute(
+            f"UPDATE runs SET {sets} WHERE run_id = ?", [*fields.values(), run_id]
+        )
+
+    def insert_table(self, run_id: str, name: str, data: bytes) -> None:
+        """One of a run's tables, as Parquet bytes (its SHA-256 kept beside it)."""
+        self._db.execute(
+            "INSERT INTO run_tables VALUES (?, ?, ?, ?)",
+            [run_id, name, hashlib.sha256(data).hexdigest(), data],
+        )
+
+    def delete_table(self, run_id: str, name: str) -> None:
+        self._db.execute(
+            "DELETE FROM run_tables WHERE run_id = ? AND name = ?", [run_id, name]
+        )
+
+    def delete_run(self, run_id: str) -> None:
+        """A run's row and every table of it."""
+        self._db.execute("DELETE FROM run_tables WHERE run_id = ?", [run_id])
+        self._db.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
+
+    def insert_case(self, **row) -> None:
+        """A new row of ``appeal_cases`` (its columns by name)."""
+        self._db.execute(
+            f"INSERT INTO appeal_cases ({', '.join(row)}) VALUES "
+            f"({', '.join('?' * len(row))})",
+            list(row.values()),
+        )
+
+    def update_case(self, case_id: str, **fields) -> None:
+        """Set ``fields`` (columns by name) of an appeal case's row."""
+        sets = ", ".join(f"{name} = ?" for name in fields)
+        self._db.execute(
+            f"UPDATE appeal_cases SET {sets} WHERE case_id = ?",
+            [*fields.values(), case_id],
+        )
+
+    # ---------------------------------------------------------------- reading
+    def run(self, run_id: str) -> dict:
+        """One row of ``runs`` (with its manifest as stored: JSON text)."""
+        cur = self._db.execute("SELECT * FROM runs WHERE run_id = ?", [run_id])
+        row = cur.fetchone()
+        if row is None:
+            raise EvaluationError(f"no run {run_id!r} in {self.path}")
+        return dict(zip([d[0] for d in cur.description], row, strict=True))
+
+    def runs(self) -> pd.DataFrame:
+        """Every run, with ``under_notice`` (status ``notice`` and not corrected by a
+        released version) and ``in_force`` (published and not superseded by a
+        published version)."""
+        frame = self._db.execute(
+            "SELECT * EXCLUDE (manifest) FROM runs ORDER BY created_at, run_id"
+        ).df()
+        released = frame[frame["status"].isin(RELEASED)]
+        published = frame[frame["status"] == "published"]
+        frame["under_notice"] = (frame["status"] == "notice") & ~frame["run_id"].isin(
+            set(released["supersedes"].dropna())
+        )
+        frame["in_force"] = (frame["status"] == "published") & ~frame["run_id"].isin(
+            set(published["supersedes"].dropna())
+        )
+        return frame[RUN_COLUMNS]
+
+    def in_force(self, kind: str, period: str) -> str | None:
+        """The run in force for a kind and period (the final one), if any."""
+        return self._standing(kind, period, "in_force")
+
+    def under_notice(self, kind: str, period: str) -> str | None:
+        """The run under 公示 for a kind and period, if any."""
+        return self._standing(kind, period, "under_notice")
+
+    def _standing(self, kind: str, period: str, flag: str) -> str | None:
+        runs = self.runs()
+        hit = runs[runs[flag] & (runs["kind"] == kind) & (runs["period"] == period)]
+        return hit["run_id"].iloc[-1] if len(hit) else None
+
+    def last_version(self, chain: str) -> int:
+        """The highest version number of a chain."""
+        return self._db.execute(
+            "SELECT max(version) FROM runs WHERE chain = ?", [chain]
+        ).fetchone()[0]
+
+    def chains(self, kind: str, period: str) -> int:
+        """How many chains of versions a kind and period has."""
+        return self._db.execute(
+            "SELECT count(DISTINCT chain) FROM runs WHERE kind = ? AND period = ?",
+            [kind, period],
+        ).fetchone()[0]
+
+    def released_chain(self, kind: str, period: str) -> str | None:
+        """The chain of a kind and period that has a released version, if any."""
+        row = self._db.execute(
+            "SELECT chain FROM runs WHERE kind = ? AND period = ? AND status IN "
+            "('notice', 'published') LIMIT 1",
+            [kind, period],
+        ).fetchone()
+        return row[0] if row else None
+
+    def head(self, chain: str) -> dict | None:
+        """The chain's latest released version (each release supersedes the one
+        before, so released versions only grow along a chain)."""
+        row = self._db.execute(
+            "SELECT run_id FROM runs WHERE chain = ? AND status IN ('notice', "
+            "'published') ORDER BY version DESC LIMIT 1",
+            [chain],
+        ).fetchone()
+        return self.run(row[0]) if row else None
+
+    def released_successor(self, run_id: str) -> str | None:
+        """The latest released version that supersedes ``run_id``, if any."""
+        row = self._db.execute(
+            "SELECT run_id FROM runs WHERE supersedes = ? AND status IN ('notice', "
+            "'published') ORDER BY version DESC LIMIT 1",
+            [run_id],
+        ).fetchone()
+        return row[0] if row else None
+
+    def cases(self, run_id: str | None = None) -> pd.DataFrame:
+        """Appeal cases (of one run, or all), in the order they were recorded."""
+        where, args = ("WHERE run_id = ?", [run_id]) if run_id else ("", [])
+        return self._db.execute(
+            f"SELECT {', '.join(CASE_COLUMNS)} FROM appeal_cases {where} "
+            "ORDER BY recorded_at, case_id",
+            args,
+        ).df()
+
+    def case(self, case_id: str) -> dict | None:
+        """One appeal case's row, if there is one."""
+        cur = self._db.execute(
+            f"SELECT {', '.join(CASE_COLUMNS)} FROM appeal_cases WHERE case_id = ?",
+            [case_id],
+        )
+        row = cur.fetchone()
+        return dict(zip(CASE_COLUMNS, row, strict=True)) if row else None
+
+    def case_ids(
+        self, run_id: str, *, decided: bool | None = None, decision: str | None = None
+    ) -> list[str]:
+        """A run's appeal cases (only the decided or undecided ones, or those with
+        ``decision``), in the order they were recorded."""
+        sql = "SELECT case_id FROM appeal_cases WHERE run_id = ?"
+        args = [run_id]
+        if decided is not None:
+            sql += " AND decision IS NOT NULL" if decided else " AND decision IS NULL"
+        if decision is not None:
+            sql += " AND decision = ?"
+            args.append(decision)
+        rows = self._db.execute(sql + " ORDER BY recorded_at", args).fetchall()
+        return [r[0] for r in rows]
+
+    def graded_units(self, run_id: str) -> set[str]:
+        """The units in a run's ``grades`` (none for a period run)."""
+        row = self._db.execute(
+            "SELECT data FROM run_tables WHERE run_id = ? AND name = 'grades'",
+            [run_id],
+        ).fetchone()
+        if row is None:
+            return set()
+        return set(pd.read_parquet(io.BytesIO(row[0]), columns=["unit_id"])["unit_id"])
+
+    def table(
+        self,
+        run_id: str,
+        name: str,
+        *,
+        viewer: str | None = None,
+        record: bool = True,
+    ) -> pd.DataFrame:
+        """One table of a run. A draft is shown only to a named viewer, and the view
+        is recorded (pre-release access); ``record=False`` is for a program that has
+        recorded the person's view itself (the dashboard's cache). A run under 公示
+        is public."""
+        run = self.run(run_id)
+        if run["status"] == "draft" and record:
+            if not viewer:
+                raise PublishedRunError(
+                    f"run {run_id} is a draft: name the viewer (pre-release access is "
+                    "recorded)"
+                )
+            self.log_view(run_id, viewer, name)
+        row = self._db.execute(
+            "SELECT data FROM run_tables WHERE run_id = ? AND name = ?", [run_id, name]
+        ).fetchone()
+        if row is None:
+            raise KeyError(f"run {run_id} has no table {name!r}")
+        return pd.read_parquet(io.BytesIO(row[0]))
+
+    def log_view(self, run_id: str, viewer: str, what: str) -> None:
+        self._db.execute(
+            "INSERT INTO access_log VALUES (?, ?, ?, ?)", [run_id, viewer, now(), what]
+        )
+
+    def access_log(self) -> pd.DataFrame:
+        return self._db.execute(
+            "SELECT * FROM access_log ORDER BY viewed_at, run_id"
+        ).df()
+
+    def hashes(self, run_id: str) -> dict[str, str]:
+        rows = self._db.execute(
+            "SELECT name, sha256 FROM run_tables WHERE run_id = ? ORDER BY name",
+            [run_id],
+        ).fetchall()
+        return dict(rows)
+
+    def manifest(self, run_id: str) -> dict:
+        return json.loads(self.run(run_id)["manifest"])
+
+    def result(
+        self, run_id: str, *, viewer: str | None = None, record: bool = True
+    ) -> Result:
+        """The stored run as a Result (nothing recomputed)."""
+        info = self.manifest(run_id)
+        tables = {
+            n: self.table(run_id, n, viewer=viewer, record=record)
+            for n in Result.TABLES
+        }
+        return Result(
+            catalogue=parse_catalogue(info["catalogue"], file="catalogue.json"),
+            provenance=Provenance.from_dict(info["provenance"]),
+            **tables,
+        )
+
+    def diff(self, old: str, new: str, *, viewer: str | None = None) -> pd.DataFrame:
+        """What changed for whom between two runs: ``table, key, field, before,
+        after`` for every unit whose published numbers differ."""
+        rows = []
+        for name, (key, fields) in DIFF_KEYS.items():
+            try:
+                a = self.table(old, name, viewer=viewer)
+                b = self.table(new, name, viewer=viewer)
+            except KeyError:
+                continue
+            both = a.merge(b, on=key, how="outer", suffixes=("_before", "_after"))
+            for f in fields:
+                x, y = both[f"{f}_before"], both[f"{f}_after"]
+                changed = ~((x == y) | (x.isna() & y.isna()))
+                for _, r in both[changed].iterrows():  # changed units, few
+                    rows.append(
+                        {
+                            "table": name,
+                            "key": " / ".join(str(r[k]) for k in key),
+                            "field": f,
+                            "before": r[f"{f}_before"],
+                            "after": r[f"{f}_after"],
+                        }
+                    )
+        return pd.DataFrame(rows, columns=["table", "key", "field", "before", "after"])

@@ -71,8 +71,8 @@ def _typed(ledger: pd.DataFrame) -> pd.DataFrame:
 
 def period_end(period: str) -> pd.Timestamp:
     """The last day of a period (``2025-M02`` → 2025-02-28)."""
-    p = P.parse([period]).iloc[0]
-    return pd.Timestamp(int(p["year"]), int(p["end_month"]), 1) + pd.offsets.MonthEnd(0)
+    _, year, month = P.year_end(period)
+    return pd.Timestamp(year, month, 1) + pd.offsets.MonthEnd(0)
 
 
 def update(
@@ -85,7 +85,8 @@ def update(
     """Apply each of ``periods`` (oldest first) not yet applied to ``ledger``.
 
     ``warnings`` as in ``Result.warnings``; ``assessed``: ``period, unit_id,
-    node_id`` that had a value (``Result.assessed()``).
+    node_id`` that had a value (``rules.node_values`` of the run's prepared values,
+    scores and composites).
     """
     ledger = _typed(ledger)
     done = ledger["checked_period"].dropna()
@@ -99,7 +100,10 @@ def update(
             )
         periods = [p for p in periods if P.sort_key(p) > P.sort_key(last)]
     days = catalogue.risk.due_days
+    serious = warnings[warnings["level"].isin(["orange", "red"])]
     for period in periods:
+        if ledger.empty and not (serious["period"] == period).any():
+            continue  # nothing open and nothing to open: the period changes nothing
         ledger = _apply(
             ledger,
             warnings[warnings["period"] == period],

@@ -7,34 +7,24 @@ limit is reached; the most severe level a rule reaches wins. Only reported value
 are graded: a missing or imputed value never raises a warning (that is a data-quality
 matter). Every warning carries its reason, with the numbers, in Chinese and English.
 
-Levels are fixed, ordered red > orange > yellow > green, with colour-blind-safe
-colours (Okabe–Ito). How each rule decides is in ``docs/methodology.md`` (§ Risk).
+Levels are fixed, ordered red > orange > yellow > green; their names and
+colour-blind-safe colours (Okabe–Ito) are in :mod:`evaluation.vocabulary`
+(``risk_level``). How each rule decides is in ``docs/methodology.md`` (§ Risk).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from evaluation import periods as P
 from evaluation.catalogue import COMPOSITE, Catalogue
+from evaluation.vocabulary import RISK_LEVEL
 
 LEVELS = ("green", "yellow", "orange", "red")  # ascending severity
 SEVERITY = {k: i for i, k in enumerate(LEVELS)}
-NAMES = {
-    "green": ("绿色", "green"),
-    "yellow": ("黄色", "yellow"),
-    "orange": ("橙色", "orange"),
-    "red": ("红色", "red"),
-}
-COLOURS = {
-    "green": "#009E73",
-    "yellow": "#F0E442",
-    "orange": "#E69F00",
-    "red": "#D55E00",
-}
 WARNING_COLUMNS = [
     "period",
     "unit_id",
@@ -56,7 +46,9 @@ class Inputs:
     ``values``: ``period, unit_id, node_id, value`` for reported indicator values,
     dimension scores and composite scores. ``periods`` are the evaluation periods in
     order; ``observations`` the raw reports (for per-unit targets); ``events`` the
-    reported events (``unit_id, period, event_id``), possibly empty.
+    reported events (``unit_id, period, event_id``), possibly empty. ``warnings``:
+    for the rules that grade other rules' warnings (:data:`READS_WARNINGS`), every
+    warning of the other rules (:func:`evaluate` sets it).
     """
 
     values: pd.DataFrame
@@ -64,6 +56,7 @@ class Inputs:
     periods: list[str]
     observations: pd.DataFrame
     events: pd.DataFrame
+    warnings: pd.DataFrame | None = None
 
 
 def node_values(
@@ -82,14 +75,15 @@ def node_values(
 
 
 def evaluate(inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
-    """Every warning of every rule; roll-up rules last (they read the others)."""
+    """Every warning of every rule (:data:`RULES`, by the rule's ``kind``); the
+    kinds that read other rules' warnings (roll-up) run last."""
     parts = [indicator_thresholds(inputs, catalogue)]
     rules = catalogue.risk.rules
-    for rule in (r for r in rules if r.kind != "rollup"):
-        parts.append(_RULES[rule.kind](rule, inputs, catalogue))
-    so_far = _concat(parts)
-    for rule in (r for r in rules if r.kind == "rollup"):
-        parts.append(rollup(rule, so_far, inputs, catalogue))
+    for rule in (r for r in rules if r.kind not in READS_WARNINGS):
+        parts.append(RULES[rule.kind](rule, inputs, catalogue))
+    graded = replace(inputs, warnings=_concat(parts))
+    for rule in (r for r in rules if r.kind in READS_WARNINGS):
+        parts.append(RULES[rule.kind](rule, graded, catalogue))
     out = _concat(parts)
     order = {p: i for i, p in enumerate(inputs.periods)}
     out = out.assign(_p=out["period"].map(order), _s=out["level"].map(SEVERITY))
@@ -134,7 +128,7 @@ def indicator_thresholds(inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
         tz, te = _fmt(catalogue, r.node_id, r.threshold, digits=None)
         zh.append(
             f"{_name(catalogue, r.node_id, 'zh')} {vz} "
-            f"{'不低于' if lower else '不高于'}{NAMES[r.level][0]}阈值 {tz}"
+            f"{'不低于' if lower else '不高于'}{RISK_LEVEL[r.level][0]}阈值 {tz}"
         )
         en.append(
             f"{_name(catalogue, r.node_id, 'en')} {ve} "
@@ -152,7 +146,7 @@ def score_threshold(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
         out,
         lambda r: (
             f"{_name(catalogue, r.node_id, 'zh')} {r.value:.1f}分 不高于"
-            f"{NAMES[r.level][0]}阈值 {r.threshold:g}分",
+            f"{RISK_LEVEL[r.level][0]}阈值 {r.threshold:g}分",
             f"{_name(catalogue, r.node_id, 'en')} {r.value:.1f} points at or below "
             f"the {r.level} threshold {r.threshold:g}",
         ),
@@ -181,7 +175,7 @@ def target_shortfall(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame
             r,
             f"{'低于' if sign > 0 else '高于'}目标 "
             f"{_fmt(catalogue, r.node_id, r.threshold, None)[0]} {r.shortfall:.1f}%"
-            f"，达到{NAMES[r.level][0]}预警（≥{r.limit:g}%）",
+            f"，达到{RISK_LEVEL[r.level][0]}预警（≥{r.limit:g}%）",
             f"{r.shortfall:.1f}% short of its target "
             f"{_fmt(catalogue, r.node_id, r.threshold, None)[1]}"
             f" (the {r.level} limit is {r.limit:g}%)",
@@ -190,7 +184,8 @@ def target_shortfall(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame
 
 
 def peer_position(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
-    """Bottom k, at or below a percentile, or a robust z below a band, among peers."""
+    """Bottom k, at or below a percentile, or a robust z below a band, among peers
+    (the rule's ``method``: :data:`PEER_METHODS`)."""
     rows = inputs.values[inputs.values["node_id"] == rule.node].copy()
     if rows.empty:
         return _empty()
@@ -201,55 +196,74 @@ def peer_position(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     by = rows.groupby(["period", "group"], sort=False)["x"]
     rows["n"] = by.transform("size")
     limits = {k: getattr(rule, k) for k in _WARN}
-    if rule.method == "bottom_k":
-        rows["stat"] = by.rank(method="min")  # 1 = worst; ties share the better place
-        hit = lambda x, k: x <= k  # noqa: E731
-        out = _graded(rows, limits, hit, "peer", column="stat")
-        out = out[out["n"] > out["limit"]]  # bottom 3 of 3 is not a position
-    elif rule.method == "percentile":
-        rows["b"] = better
-        for k, p in limits.items():
-            if p is not None:
-                rows[f"p_{k}"] = by.transform(lambda s, p=p: np.percentile(s, p))
-        out = _percentile(rows, limits)
-    else:
-        median = rows.groupby(["period", "group"])["value"].transform("median")
-        mad = (
-            (rows["value"] - median)
-            .abs()
-            .groupby([rows["period"], rows["group"]])
-            .transform("median")
-        )
-        rows["median"] = median
-        rows["stat"] = (better * (rows["value"] - median) / mad).where(mad > 0)
-        out = _graded(rows, limits, lambda z, t: z < t, "peer", column="stat")
-    f = lambda x, j: _fmt(catalogue, rule.node, x)[j]  # noqa: E731
-    text = {
-        "bottom_k": lambda r: (
-            f"同组倒数第 {r.stat:.0f} 位（共 {r.n} 个）",
-            f"{_ordinal(int(r.stat))} from the bottom of {r.n} peers",
-        ),
-        "percentile": lambda r: (
-            f"不高于同组第 {r.limit:g} 百分位数 {f(r.stat, 0)}",
-            f"at or below the {_ordinal_pct(r.limit)} percentile of its peers, "
-            f"{f(r.stat, 1)}",
-        ),
-        "robust_z": lambda r: (
-            f"偏离同组中位数 {f(r.median, 0)} {r.stat:.2f} 个中位绝对偏差"
-            f"（低于 {r.limit:g}）",
-            f"{r.stat:.2f} MADs from its peers' median {f(r.median, 1)} "
-            f"(below {r.limit:g})",
-        ),
-    }[rule.method]
+    fmt = lambda x, j: _fmt(catalogue, rule.node, x)[j]  # noqa: E731
+    out, text = PEER_METHODS[rule.method](rows, by, limits, better, fmt)
     return _with_reasons(
         out,
         lambda r: _said(
             catalogue,
             r,
-            f"{text(r)[0]}，{NAMES[r.level][0]}",
+            f"{text(r)[0]}，{RISK_LEVEL[r.level][0]}",
             f"{text(r)[1]}: {r.level}",
         ),
     )
+
+
+# Each peer method takes the rule's rows (``x``: the value, + better; ``n``: the size
+# of the unit's group), those rows grouped by period and peer group, the limits by
+# level, the direction (+1 higher is better) and a formatter ``fmt(value, 0 zh | 1
+# en)``; it returns the graded rows and ``text(row) → (zh, en)``, the position said.
+def _peer_bottom_k(rows, by, limits, better, fmt):
+    """Among the k worst (limits are k), only in groups larger than k."""
+    rows["stat"] = by.rank(method="min")  # 1 = worst; ties share the better place
+    out = _graded(rows, limits, lambda x, k: x <= k, "peer", column="stat")
+    out = out[out["n"] > out["limit"]]  # bottom 3 of 3 is not a position
+    return out, lambda r: (
+        f"同组倒数第 {r.stat:.0f} 位（共 {r.n} 个）",
+        f"{_ordinal(int(r.stat))} from the bottom of {r.n} peers",
+    )
+
+
+def _peer_percentile(rows, by, limits, better, fmt):
+    """At or below the group's p-th percentile (limits are p)."""
+    rows["b"] = better
+    for k, p in limits.items():
+        if p is not None:
+            rows[f"p_{k}"] = by.transform(lambda s, p=p: np.percentile(s, p))
+    return _percentile(rows, limits), lambda r: (
+        f"不高于同组第 {r.limit:g} 百分位数 {fmt(r.stat, 0)}",
+        f"at or below the {_ordinal_pct(r.limit)} percentile of its peers, "
+        f"{fmt(r.stat, 1)}",
+    )
+
+
+def _peer_robust_z(rows, by, limits, better, fmt):
+    """(value − median) / MAD, direction-adjusted, below the limit (Oflog's bands)."""
+    median = rows.groupby(["period", "group"])["value"].transform("median")
+    mad = (
+        (rows["value"] - median)
+        .abs()
+        .groupby([rows["period"], rows["group"]])
+        .transform("median")
+    )
+    rows["median"] = median
+    rows["stat"] = (better * (rows["value"] - median) / mad).where(mad > 0)
+    out = _graded(rows, limits, lambda z, t: z < t, "peer", column="stat")
+    return out, lambda r: (
+        f"偏离同组中位数 {fmt(r.median, 0)} {r.stat:.2f} 个中位绝对偏差"
+        f"（低于 {r.limit:g}）",
+        f"{r.stat:.2f} MADs from its peers' median {fmt(r.median, 1)} "
+        f"(below {r.limit:g})",
+    )
+
+
+#: peer-position method (catalogue ``risk.rules[].method`` of a ``peer`` rule) →
+#: ``f(rows, by, limits, better, fmt)`` (see above)
+PEER_METHODS = {
+    "bottom_k": _peer_bottom_k,
+    "percentile": _peer_percentile,
+    "robust_z": _peer_robust_z,
+}
 
 
 def trend(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
@@ -310,7 +324,7 @@ def trend(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
             f"{_name(catalogue, r.node_id, 'zh')} 由{word_zh} "
             f"{_fmt(catalogue, r.node_id, r.before)[0]} 变差为 "
             f"{_fmt(catalogue, r.node_id, r.value)[0]}（变差 {r.drop:.1f}{pct}，"
-            f"{NAMES[r.level][0]}限值 {r.limit:g}{pct}）",
+            f"{RISK_LEVEL[r.level][0]}限值 {r.limit:g}{pct}）",
             f"{_name(catalogue, r.node_id, 'en')} worsened from "
             f"{_fmt(catalogue, r.node_id, r.before)[1]} in {word_en} to "
             f"{_fmt(catalogue, r.node_id, r.value)[1]} (by {r.drop:.1f}{pct}; "
@@ -319,9 +333,10 @@ def trend(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     )
 
 
-def rollup(rule, warnings: pd.DataFrame, inputs: Inputs, catalogue: Catalogue):
+def rollup(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     """A dimension's level: the mean severity of its ``worst`` worst reported
-    indicators (green 0 … red 3), rounded down."""
+    indicators (green 0 … red 3), rounded down; reads ``inputs.warnings``."""
+    warnings = inputs.warnings
     leaves = _leaves(catalogue, rule.node)
     reported = inputs.values[inputs.values["node_id"].isin(leaves)]
     if reported.empty:
@@ -355,23 +370,27 @@ def rollup(rule, warnings: pd.DataFrame, inputs: Inputs, catalogue: Catalogue):
             "threshold": float(rule.worst),
         }
     )
-    listed = {
-        k: [(n, LEVELS[int(s)]) for n, s in zip(g["node_id"], g["s"], strict=True)]
-        for k, g in top.groupby(["period", "unit_id"], sort=False)
-    }
+    level_of = np.asarray(LEVELS, dtype=object)[top["s"].to_numpy(dtype=int)]
+    keys = [top["period"], top["unit_id"]]
+    listed = {}
+    for lang, sep, word in (
+        ("zh", "、", lambda lv: RISK_LEVEL[lv][0]),
+        ("en", ", ", lambda lv: f" {lv}"),
+    ):
+        names = {n: _name(catalogue, n, lang) for n in top["node_id"].unique()}
+        words = {lv: word(lv) for lv in LEVELS}
+        pairs = zip(top["node_id"], level_of, strict=True)
+        item = [names[n] + words[lv] for n, lv in pairs]
+        listed[lang] = (
+            pd.Series(item, index=top.index).groupby(keys, sort=False).agg(sep.join)
+        )
     return _with_reasons(
         out,
         lambda r: (
             f"{_name(catalogue, r.node_id, 'zh')}：最差 {rule.worst} 项指标 "
-            + "、".join(
-                f"{_name(catalogue, n, 'zh')}{NAMES[lv][0]}"
-                for n, lv in listed[(r.period, r.unit_id)]
-            ),
+            + listed["zh"][(r.period, r.unit_id)],
             f"{_name(catalogue, r.node_id, 'en')}: its {rule.worst} worst indicators "
-            + ", ".join(
-                f"{_name(catalogue, n, 'en')} {lv}"
-                for n, lv in listed[(r.period, r.unit_id)]
-            ),
+            + listed["en"][(r.period, r.unit_id)],
         ),
     )
 
@@ -399,19 +418,24 @@ def event(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     return _with_reasons(
         out,
         lambda r: (
-            f"发生{_name(catalogue, r.node_id, 'zh')}，{NAMES[r.level][0]}预警",
+            f"发生{_name(catalogue, r.node_id, 'zh')}，{RISK_LEVEL[r.level][0]}预警",
             f"{_name(catalogue, r.node_id, 'en')} reported: {r.level}",
         ),
     )
 
 
-_RULES = {
+#: warning rule kind (catalogue ``risk.rules[].kind``, one model each) → the rule,
+#: ``f(rule, inputs, catalogue)`` returning warnings (:data:`WARNING_COLUMNS`)
+RULES = {
     "threshold": score_threshold,
     "target": target_shortfall,
     "peer": peer_position,
     "trend": trend,
+    "rollup": rollup,
     "event": event,
 }
+#: kinds that grade the other rules' warnings (``inputs.warnings``): run after them
+READS_WARNINGS = frozenset({"rollup"})
 
 
 # ------------------------------------------------------------------ the grades
@@ -590,11 +614,7 @@ def _said(catalogue: Catalogue, r, zh: str, en: str) -> tuple[str, str]:
 
 def _fmt(catalogue: Catalogue, node: str, x: float, digits: int | None = 1):
     """A value with its unit, zh and en (``82.0%``; ``12.0 days``; ``71.3 points``)."""
-    table = catalogue.table
-    if node in table.index:
-        uz, ue = table.at[node, "unit_zh"], table.at[node, "unit_en"]
-    else:
-        uz, ue = "分", "points"
+    uz, ue = catalogue.unit_words.get(node, ("分", "points"))
     num = f"{x:.{digits}f}" if digits is not None else f"{x:g}"
     sep = "" if ue == "%" else " "
     return f"{num}{uz}", f"{num}{sep}{ue}"

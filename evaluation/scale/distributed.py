@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from evaluation.catalogue import Catalogue
 from evaluation.scale import national
@@ -32,7 +33,7 @@ from evaluation.scale import national
 def connect(scheduler: str | None = None, *, workers: int | None = None) -> Iterator:
     """A ``dask.distributed.Client``: to ``scheduler``, or to a new LocalCluster of
     ``workers`` processes (default: one per core), closed on exit."""
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client, LocalCluster  # lazy: ~0.7 s, for --dask only
 
     logging.getLogger("distributed").setLevel(logging.WARNING)  # no start-up chatter
     if scheduler:
@@ -76,8 +77,7 @@ def score_parquet(
         pure=False,
     )
     if progress:
-        from dask.distributed import as_completed
-        from tqdm import tqdm
+        from dask.distributed import as_completed  # lazy, as in connect
 
         for _ in tqdm(as_completed(futures), total=len(futures), desc="files"):
             pass

@@ -5,8 +5,9 @@ The reports never become a pandas table of text. Parquet's id columns are read a
 dictionaries (integer codes + the few distinct labels); the observation schema's
 rules run once per distinct label and as array lookups on the codes (a repeated key
 by one ``bincount``); the reports land in a units × sub-periods × series cube with
-one scatter, and each indicator is rolled up along the sub-period axis (mean,
-pro-rata sum, last, weighted mean; denominators cell by cell).
+one scatter, and each indicator is rolled up along the sub-period axis by the
+pipeline's own roll-up (:func:`.prepare.roll_up`: mean, pro-rata sum, last, weighted
+mean; denominators cell by cell), so the values are the pipeline's to the bit.
 :func:`rollup` does this for the units of one file; :func:`finish` puts the files
 together in the units table's order, applies the missing-data rules and scores the
 period with the pipeline's own stages (:func:`.pipeline.score_prepared`).
@@ -26,16 +27,27 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from tqdm import tqdm
 
 from evaluation import periods as P
 from evaluation.catalogue import Catalogue
 from evaluation.errors import EvaluationError, ValidationFailed
 from evaluation.intake.io import OBSERVATION_COLUMNS, UNITS_COLUMNS, read_table
 from evaluation.intake.schemas import units_schema
-from evaluation.intake.validate import COMPLETENESS, _columns_ok, _run, _sentence
+from evaluation.intake.validate import (
+    COMPLETENESS,
+    check_columns,
+    rule_sentence,
+    run_schema,
+)
 from evaluation.pipeline import score_prepared
 from evaluation.scoring.aggregate import Aggregated
-from evaluation.scoring.prepare import _apply_missing_rules, scored_indicators
+from evaluation.scoring.prepare import (
+    apply_missing_rules,
+    divide,
+    roll_up,
+    scored_indicators,
+)
 
 FIRST_ROW = 1  #: Parquet rows are numbered from 1 (no header line), as :mod:`.io`
 
@@ -90,11 +102,13 @@ def read_units(path: str | Path, catalogue: Catalogue) -> pd.DataFrame:
     """The units table (any format :func:`.io.read_table` reads), validated like
     the pipeline's: raises ``ValidationFailed`` naming file, row, column, rule."""
     frame, record = read_table(path)
-    frame, problems = _columns_ok(
+    frame, problems = check_columns(
         frame, {record["file"]: record["columns"]}, UNITS_COLUMNS, []
     )
     if problems.empty and not frame.empty:
-        problems = _run(units_schema(catalogue), frame[UNITS_COLUMNS], frame, catalogue)
+        problems = run_schema(
+            units_schema(catalogue), frame[UNITS_COLUMNS], frame, catalogue
+        )
     if not problems.empty:
         raise ValidationFailed(problems)
     return frame[UNITS_COLUMNS].reset_index(drop=True)
@@ -116,8 +130,6 @@ def score_parquet(
     unit_ids = pd.Index(units["unit_id"])
     paths = files(path)
     if progress and len(paths) > 1:
-        from tqdm import tqdm
-
         paths = tqdm(paths, desc="files", unit="file")
     parts = [rollup_file(f, catalogue, unit_ids, period) for f in paths]
     return finish(parts, units, catalogue, period=period)
@@ -164,7 +176,7 @@ def rollup(
                     "row": pd.NA,
                     "column": missing,
                     "value": "",
-                    "rule": _sentence(
+                    "rule": rule_sentence(
                         "column_in_dataframe", "", None, catalogue, None, 0
                     ),
                 }
@@ -388,7 +400,7 @@ def finish(
             "n_expected": np.tile(expected, n_u),
         }
     )
-    prepared = _apply_missing_rules(
+    prepared = apply_missing_rules(
         frame, units, catalogue.table.loc[ids], catalogue.settings
     )
     normalised, agg, ranks, composite, _ = score_prepared(prepared, units, catalogue)
@@ -452,39 +464,20 @@ def _used_series(catalogue: Catalogue, ids: list[str]) -> list[str]:
 
 def _roll(cube, used, meta, period) -> tuple[np.ndarray, np.ndarray]:
     """Each indicator of ``meta`` rolled up along the cube's sub-period axis (units
-    × sub-periods × ``used`` series), as :func:`.prepare.prepare` does:
-    denominators cell by cell, then mean, pro-rata sum, last or weighted mean."""
+    × sub-periods × ``used`` series) by :func:`.prepare.roll_up`, after dividing by
+    denominators cell by cell."""
     col = {s: j for j, s in enumerate(used)}
     for ind, by in meta["denominator"].dropna().items():
-        d = cube[:, :, col[by]]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cube[:, :, col[ind]] = (
-                np.where(d > 0, cube[:, :, col[ind]] / d, np.nan)
-                * meta.loc[ind, "denominator_scale"]
-            )
-    x = cube[:, :, : len(meta)]  # a view: the indicators
-    have = ~np.isnan(x)
-    count = have.sum(axis=1)
-    total = np.where(have, x, 0.0).sum(axis=1)
+        cube[:, :, col[ind]] = divide(
+            cube[:, :, col[ind]],
+            cube[:, :, col[by]],
+            meta.loc[ind, "denominator_scale"],
+        )
+    weights = {
+        j: cube[:, :, col[by]] for j, by in enumerate(meta["weight_by"]) if pd.notna(by)
+    }
     expected = [P.expected_counts(f, [period]).iloc[0] for f in meta["frequency"]]
-    out = np.full(count.shape, np.nan)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for j, (ind, how) in enumerate(meta["rollup"].items()):
-            if how == "mean":
-                out[:, j] = total[:, j] / count[:, j]
-            elif how == "sum":  # pro-rata for missing reports
-                out[:, j] = total[:, j] * expected[j] / count[:, j]
-            elif how == "last":  # the latest report: later sub-periods overwrite
-                for k in range(x.shape[1]):
-                    out[:, j] = np.where(have[:, k, j], x[:, k, j], out[:, j])
-            else:  # weighted mean by a volume series of the same cell
-                w = cube[:, :, col[meta.loc[ind, "weight_by"]]]
-                ok = have[:, :, j] & ~np.isnan(w) & (w > 0)
-                num = np.where(ok, x[:, :, j] * w, 0.0).sum(axis=1)
-                den = np.where(ok, w, 0.0).sum(axis=1)
-                out[:, j] = np.where(ok.any(axis=1), num / den, np.nan)
-    out[count == 0] = np.nan
-    return out, count
+    return roll_up(cube[:, :, : len(meta)], meta["rollup"], np.array(expected), weights)
 
 
 def _completeness(file, seen, units, mine, s_at, i_labels, sub, series):
@@ -551,7 +544,7 @@ def _report(file, rows, column, rule, cells, catalogue, i_row, series) -> pd.Dat
             "column": column,
             "value": values,
             "rule": [
-                _sentence(rule, v, i, catalogue, None, 0)
+                rule_sentence(rule, v, i, catalogue, None, 0)
                 for v, i in zip(values, ind, strict=True)
             ],
         }

@@ -1,20 +1,31 @@
-"""Aggregation up the hierarchy, with each node's weights and method from the catalogue.
+"""Aggregation up the hierarchy, written once: for the pipeline, the uncertainty
+draws, the what-if and the national blocks.
 
-At every node the children's weights (manual, equal, AHP, or derived from the
-children's scores in the period: entropy, CRITIC, SD, PCA, or a blend) are
-renormalised over the children that have a score; the node is scored only if those
-children carry at least ``min_coverage`` of the weight of the children that apply in
-the period. The node's method (arithmetic, geometric, harmonic, generalised mean,
-Mazziotta–Pareto) then combines them. The composite is the root.
+Every array carries a leading **draws** axis: one draw for the pipeline (rows are
+``(period, unit)``), many for the Monte Carlo (weights differ by draw, the data do
+not), a few slider positions for the what-if. At every node the children's weights
+are renormalised over the children that have a score; the node is scored only if
+those children carry at least ``min_coverage`` of the weight of the children that
+apply in the period. The node's method (registry :data:`METHODS`: arithmetic,
+geometric, harmonic, generalised mean, Mazziotta–Pareto; :data:`RELATIVE`: TOPSIS,
+VIKOR, benefit of the doubt, Copeland within each period) then combines them. The
+composite is the root.
 
 Each indicator's *effective weight* is chosen so that ``Σ weight × score =
 composite``: on an arithmetic path it is the product of the renormalised weights; a
 non-arithmetic node attributes its score to its children in proportion to
 ``w_i · s_i`` (so contributions still add up exactly).
+
+Fast path: with complete data, arithmetic means everywhere and weights that differ by
+draw but not by unit, the hierarchy collapses to each draw's effective indicator
+weights and one matrix product (:func:`score_nodes` takes it by itself when there are
+weights given by draw; the pipeline, whose weights may differ by period, sums node by
+node, which costs the same for one draw and keeps the published numbers' bits).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +36,334 @@ from evaluation.errors import EvaluationError
 from evaluation.scoring import mcda
 from evaluation.scoring import weights as W
 
+BLOCK = 128  #: draws per matrix product (fixed, so a draw's bits never depend on
+#: how many draws are scored with it)
 
+
+# --------------------------------------------------------------------- the tree
+@dataclass(frozen=True)
+class Node:
+    """One aggregation step: ``id`` combines ``children`` (deepest nodes first)."""
+
+    id: str
+    children: tuple[str, ...]
+    columns: np.ndarray  #: each child's column among the indicators, -1: a node
+    local: np.ndarray  #: the children's catalogue weights (sum 1 under the node)
+    need: float  #: minimum coverage
+    weights: Weights  #: how the children's weights are set
+    method: Aggregation  #: how the children's scores are combined
+
+
+def tree(catalogue: Catalogue, indicator_ids: list[str]) -> tuple[Node, ...]:
+    """The nodes that apply when ``indicator_ids`` are scored, deepest first: a
+    node applies if an indicator or a node below it does."""
+    nodes = catalogue.nodes
+    column = {k: j for j, k in enumerate(indicator_ids)}
+    dims = nodes.index[nodes["kind"] == "dimension"]
+    order = [*sorted(dims, key=lambda d: -nodes.loc[d, "depth"]), COMPOSITE]
+    available, out = set(indicator_ids), []
+    for parent in order:
+        kids = [k for k in nodes.index[nodes["parent"] == parent] if k in available]
+        if not kids:  # nothing under this node applies in the period
+            continue
+        spec, method = catalogue.methods[parent]
+        need = (
+            catalogue.settings.min_coverage
+            if parent == COMPOSITE
+            else float(nodes.loc[parent, "min_coverage"])
+        )
+        out.append(
+            Node(
+                parent,
+                tuple(kids),
+                np.array([column.get(k, -1) for k in kids]),
+                nodes.loc[kids, "local_weight"].to_numpy(dtype=float),
+                need,
+                spec,
+                method,
+            )
+        )
+        available.add(parent)
+    return tuple(out)
+
+
+# ------------------------------------------------------------------ the kernels
+def _arithmetic(x, w, present, method):
+    return np.sum(w * x, axis=-1)
+
+
+def _mazziotta_pareto(x, w, present, method):
+    mean = np.sum(w * x, axis=-1)
+    var = np.sum(w * (x - mean[..., None]) ** 2 * present, axis=-1)
+    penalty = np.where(mean > 0, var / mean, 0.0)  # SD · CV = SD² / mean
+    return mean - penalty
+
+
+def _geometric(x, w, present, method):
+    zero = present & (x <= 0) & (w > 0)
+    return np.exp(np.sum(w * np.log(np.where(present & ~zero, x, 1.0)), axis=-1))
+
+
+def _harmonic(x, w, present, method):
+    zero = present & (x <= 0) & (w > 0)
+    return 1.0 / np.sum(np.where(present & ~zero, w / x, 0.0), axis=-1)
+
+
+def _generalised(x, w, present, method):
+    base = np.where(present, x, 1.0)  # absent children carry w = 0; 0 stays 0
+    return np.sum(w * base**method.p, axis=-1) ** (1 / method.p)
+
+
+#: Mean-type aggregations: ``kernel(x, w, present, method)`` over the last axis, with
+#: ``x`` 0 where absent and ``w`` renormalised over the children present.
+METHODS: dict[str, Callable] = {
+    "arithmetic": _arithmetic,
+    "geometric": _geometric,
+    "harmonic": _harmonic,
+    "generalised": _generalised,
+    "mazziotta_pareto": _mazziotta_pareto,
+}
+
+
+def _copeland(method, block, weights):
+    return mcda.copeland(block, weights)
+
+
+def _bod(method, block, weights):
+    return mcda.bod(block, lower=method.lower, upper=method.upper)
+
+
+def _topsis(method, block, weights):
+    benefit = np.ones(block.shape[1])  # children's scores: higher is better
+    return mcda.topsis(block, weights, benefit, scaling=method.scaling)
+
+
+def _vikor(method, block, weights):
+    benefit = np.ones(block.shape[1])
+    return 1 - mcda.vikor(block, weights, benefit, v=method.v)[2]
+
+
+#: Relative aggregations: each period's units compared with each other (scores 0–1).
+RELATIVE: dict[str, Callable] = {
+    "topsis": _topsis,
+    "vikor": _vikor,
+    "bod": _bod,
+    "copeland": _copeland,
+}
+
+
+def combine(method: Aggregation, x: np.ndarray, w: np.ndarray, node: str) -> np.ndarray:
+    """One node's mean of ``x`` over its last axis (NaN = absent; ``w`` renormalised
+    over the children present). A zero child scores a geometric or harmonic node 0
+    (no compensation), or is an error if the catalogue says ``zero: error``."""
+    present = ~np.isnan(x)
+    xz = np.where(present, x, 0.0)
+    kind = method.method
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if kind in {"arithmetic", "mazziotta_pareto"}:
+            return METHODS[kind](xz, w, present, method)
+        zero = present & (xz <= 0) & (w > 0)
+        no_compensation = kind != "generalised" or method.p < 0
+        if no_compensation and method.zero == "error" and zero.any():
+            raise EvaluationError(
+                f"{kind} mean of {node}: a child scores 0 ({int(zero.sum())} "
+                "cells); use zero: zero to score the node 0 there, or another one"
+            )
+        out = METHODS[kind](xz, w, present, method)
+        if no_compensation:
+            out = np.where(zero.any(axis=-1), 0.0, out)
+        return out
+
+
+def _relative(method: Aggregation, x: np.ndarray, w: np.ndarray, groups) -> np.ndarray:
+    """A relative method within each group of rows (period), on the rows with every
+    child present; ``x`` and ``w`` are rows × children."""
+    out = np.full(len(x), np.nan)
+    for g in pd.unique(groups):
+        rows = np.asarray(groups == g) & ~np.isnan(x).any(axis=1)
+        if rows.any():
+            out[rows] = 100 * RELATIVE[method.method](method, x[rows], w[rows][0])
+    return out
+
+
+# --------------------------------------------------------------------- roll-up
+@dataclass(frozen=True)
+class Rolled:
+    """Every node's scores (draws × units) and coverage; with ``shares``, each
+    child's share of its parent's score (for contributions)."""
+
+    values: dict[str, np.ndarray]
+    coverage: dict[str, np.ndarray]
+    shares: dict[str, np.ndarray]
+
+
+Weigh = Callable[[Node, np.ndarray], np.ndarray]
+
+
+def score_nodes(
+    leaves: np.ndarray,
+    nodes: tuple[Node, ...],
+    weights: Weigh | dict[str, np.ndarray],
+    *,
+    absent: np.ndarray | None = None,
+    groups: np.ndarray | None = None,
+    shares: bool = False,
+) -> Rolled:
+    """Score every node of ``nodes`` (from :func:`tree`) from indicator scores.
+
+    ``leaves``: units × indicators (NaN: no score), shared by every draw.
+    ``weights``: each node's children's weights by draw (``{node: draws ×
+    children}``), or ``weigh(node, x)`` returning them for the children's scores
+    ``x`` (draws × units × children), broadcastable to it: ``(1, N, K)`` row by row
+    (the pipeline's data-driven weights differ by period).
+    ``absent``: draws × indicators, True where a draw leaves an indicator out (it
+    counts as missing). ``groups``: each unit's period, for relative methods.
+    """
+    by_draw = not callable(weights)
+    if by_draw:
+        per_draw = {k: np.asarray(v, dtype=float) for k, v in weights.items()}
+        if _fast(leaves, nodes):
+            e = effective_weights(nodes, per_draw, absent)
+            score = product(e, leaves)
+            np.clip(score, 0.0, 100.0, out=score)
+            return Rolled({COMPOSITE: score}, {}, {})
+
+        def weigh(node: Node, x: np.ndarray) -> np.ndarray:
+            return per_draw[node.id][:, None, :]
+
+    else:
+        weigh = weights
+    values: dict[str, np.ndarray] = {}
+    cover: dict[str, np.ndarray] = {}
+    share: dict[str, np.ndarray] = {}
+    have_leaves = ~np.isnan(leaves)
+    for node in nodes:  # deepest first
+        cols = node.columns
+        leafy = bool((cols >= 0).all())
+        if leafy and absent is None:
+            x = leaves[None][..., cols] if leaves.ndim == 2 else leaves[..., cols]
+        else:
+            kids = [
+                np.where(absent[:, c, None], np.nan, leaves[None, :, c])
+                if c >= 0 and absent is not None
+                else (leaves[None, :, c] if c >= 0 else values[k])
+                for k, c in zip(node.children, cols, strict=True)
+            ]
+            x = np.stack(np.broadcast_arrays(*kids), axis=-1)
+        w = weigh(node, x)
+        if by_draw and leafy and node.method.method == "arithmetic" and not shares:
+            # indicators below: two matrix products, no draws × units × children
+            wt = w[:, 0]
+            wp = wt if absent is None else np.where(absent[:, cols], 0.0, wt)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                den = product(wp, have_leaves[:, cols].astype(float))
+                score = product(wp, np.where(have_leaves[:, cols], leaves[:, cols], 0))
+                score /= den
+                np.clip(score, 0.0, 100.0, out=score)
+                cov = den / wt.sum(axis=-1)[:, None]
+        else:
+            score, cov, wn, have = _step(node, x, w, groups)
+            if shares:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    arithmetic = np.nansum(wn * np.where(have, x, 0.0), axis=-1)
+                    scale = np.where(arithmetic > 0, score / arithmetic, 1.0)
+                for j, k in enumerate(node.children):
+                    share[k] = np.where(have[..., j], wn[..., j] * scale, 0.0)
+        score[~(cov >= node.need - 1e-12)] = np.nan
+        values[node.id], cover[node.id] = score, cov
+    return Rolled(values, cover, share)
+
+
+def _step(node: Node, x: np.ndarray, w: np.ndarray, groups):
+    """One node: renormalise over the children present, combine, clip to 0–100;
+    returns the score, its coverage, the renormalised weights and presence."""
+    if w.shape != x.shape:
+        shape = np.broadcast_shapes(x.shape, w.shape)
+        x, w = np.broadcast_to(x, shape), np.broadcast_to(w, shape)
+    have = ~np.isnan(x)
+    present = np.where(have, w, 0.0)
+    den = present.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        wn = present / den[..., None]  # renormalised over children present
+    if node.method.method in RELATIVE:
+        if len(x) != 1 or groups is None:
+            raise EvaluationError(
+                f"{node.method.method} ({node.id}) compares the units of a period: "
+                "it needs one draw and the periods of the rows"
+            )
+        score = _relative(node.method, x[0], w[0], groups)[None]
+    else:
+        score = combine(node.method, np.where(have, x, np.nan), wn, node.id)
+    score = np.clip(score, 0.0, 100.0)  # MP can fall below 0; rounding noise
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = den / w.sum(axis=-1)
+    return score, cov, wn, have
+
+
+def _fast(leaves: np.ndarray, nodes: tuple[Node, ...]) -> bool:
+    """Complete data and arithmetic means everywhere: one matrix product per draw."""
+    return all(n.method.method == "arithmetic" for n in nodes) and not bool(
+        np.isnan(leaves).any()
+    )
+
+
+def effective_weights(
+    nodes: tuple[Node, ...], weights: dict[str, np.ndarray], absent: np.ndarray | None
+) -> np.ndarray:
+    """Each draw's indicator weights (draws × indicators) in the composite when
+    every indicator has a score and every mean is arithmetic: weights renormalised
+    over the children present (an indicator left out, a node below its coverage)
+    and multiplied down the hierarchy. A draw whose composite fails coverage gets
+    NaN weights. ``weights``: each node's children's weights, draws × children."""
+    d = len(next(iter(weights.values())))
+    gone = np.zeros((d, 0), dtype=bool) if absent is None else absent
+    alive, share = {}, {}
+    for node in nodes:  # deepest first
+        present = np.column_stack(
+            [
+                (~gone[:, c] if absent is not None else np.ones(d, bool))
+                if c >= 0
+                else alive[k]
+                for k, c in zip(node.children, node.columns, strict=True)
+            ]
+        )
+        w = np.broadcast_to(weights[node.id], present.shape)
+        wp = np.where(present, w, 0.0)
+        den = wp.sum(axis=1)
+        alive[node.id] = den / w.sum(axis=1) >= node.need - 1e-12
+        share[node.id] = wp / np.where(den > 0, den, 1.0)[:, None]
+    n_ind = 1 + max(int(n.columns.max()) for n in nodes)
+    eff = {COMPOSITE: np.where(alive[COMPOSITE], 1.0, np.nan)}
+    out = np.zeros((d, n_ind))
+    for node in reversed(nodes):  # parents first
+        part = eff[node.id][:, None] * share[node.id]
+        leaf = node.columns >= 0
+        out[:, node.columns[leaf]] = part[:, leaf]
+        eff.update(
+            {k: part[:, j] for j, k in enumerate(node.children) if node.columns[j] < 0}
+        )
+    return out
+
+
+def product(w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``w @ x.T`` (draws × units) in blocks of exactly :data:`BLOCK` draws (the last
+    one padded), so every BLAS call has one shape and a draw's bits never depend on
+    its neighbours."""
+    w = np.ascontiguousarray(w, dtype=float)
+    xt = x.T
+    out = np.empty((len(w), x.shape[0]))
+    for start in range(0, len(w), BLOCK):
+        part = w[start : start + BLOCK]
+        if len(part) == BLOCK:
+            np.matmul(part, xt, out=out[start : start + BLOCK])
+        else:
+            pad = np.zeros((BLOCK, w.shape[1]))
+            pad[: len(part)] = part
+            out[start:] = (pad @ xt)[: len(part)]
+    return out
+
+
+# ------------------------------------------------------------ the pipeline's use
 @dataclass(frozen=True)
 class Aggregated:
     """Rows ``(period, unit_id)``: node scores, their coverage, indicator weights."""
@@ -38,179 +376,53 @@ class Aggregated:
 
 
 def aggregate(normalised: pd.DataFrame, catalogue: Catalogue) -> Aggregated:
-    """Aggregate indicator scores (0–100) to every dimension and the composite.
-
-    Vectorised over rows; the loops are over nodes of the hierarchy and, for weights
-    derived from data, over periods.
-    """
-    nodes = catalogue.nodes
-    n = len(normalised)
+    """Aggregate indicator scores (0–100; rows ``(period, unit_id)``) to every
+    dimension and the composite: one draw of :func:`score_nodes`, weights set per period
+    (data-driven weights read each period's cross-section)."""
     periods = normalised.index.get_level_values("period")
-    values = {c: normalised[c].to_numpy(dtype=float) for c in normalised.columns}
-    cover: dict[str, np.ndarray] = {}
-    share: dict[str, np.ndarray] = {}  # each child's share of its parent's score
+    ids = list(normalised.columns)
+    nodes = tree(catalogue, ids)
     used: list[pd.DataFrame] = []
-    dims = nodes.index[nodes["kind"] == "dimension"]
-    order = sorted(dims, key=lambda d: -nodes.loc[d, "depth"])  # deepest first
-    for parent in [*order, COMPOSITE]:
-        kids = [k for k in nodes.index[nodes["parent"] == parent] if k in values]
-        if not kids:  # nothing under this node applies in the period
-            continue
-        spec, method = catalogue.methods[parent]
-        x = np.column_stack([values[k] for k in kids])
-        have = ~np.isnan(x)
-        w = _child_weights(
-            spec, x, periods, nodes.loc[kids, "local_weight"].to_numpy(), kids
-        )
-        used.append(_weights_table(w, periods, parent, kids, spec.method))
-        present = np.where(have, w, 0.0)
-        den = present.sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            wn = present / den[:, None]  # renormalised over children present
-        if method.method in RELATIVE:
-            score = _relative(method, x, w, periods)
-        else:
-            score = _combine(method, np.where(have, x, np.nan), wn, parent)
-        score = np.clip(score, 0.0, 100.0)  # MP can fall below 0; rounding noise
-        with np.errstate(invalid="ignore", divide="ignore"):
-            arithmetic = np.nansum(wn * np.where(have, x, 0.0), axis=1)
-            scale = np.where(arithmetic > 0, score / arithmetic, 1.0)
-        for j, k in enumerate(kids):
-            share[k] = np.where(have[:, j], wn[:, j] * scale, 0.0)
-        cov = den / w.sum(axis=1)
-        need = (
-            catalogue.settings.min_coverage
-            if parent == COMPOSITE
-            else nodes.loc[parent, "min_coverage"]
-        )
-        score[~(cov >= need - 1e-12)] = np.nan
-        values[parent], cover[parent] = score, cov
 
+    def weigh(node: Node, x: np.ndarray) -> np.ndarray:
+        w = W.node_weights(node.weights, x[0], periods, node.local, list(node.children))
+        used.append(_weights_table(w, periods, node.id, node.children, node.weights))
+        return w[None]
+
+    leaves = normalised.to_numpy(dtype=float)
+    rolled = score_nodes(leaves, nodes, weigh, groups=periods, shares=True)
+    values = {k: v[0] for k, v in rolled.values.items()}
     effective = {COMPOSITE: np.where(np.isnan(values[COMPOSITE]), 0.0, 1.0)}
-    for node in nodes.sort_values("depth", kind="stable").index:
-        if node in share:
-            alive = ~np.isnan(values[node])
+    parent = catalogue.nodes["parent"]
+    for node in catalogue.nodes.sort_values("depth", kind="stable").index:
+        if node in rolled.shares:
+            own = values[node] if node in values else leaves[:, ids.index(node)]
             effective[node] = np.where(
-                alive,
-                effective[nodes.loc[node, "parent"]] * np.nan_to_num(share[node]),
+                ~np.isnan(own),
+                effective[parent[node]] * np.nan_to_num(rolled.shares[node][0]),
                 0.0,
             )
-
     index = normalised.index
-    empty = np.full(n, np.nan)
+    empty = np.full(len(index), np.nan)
+    dims = catalogue.nodes.index[catalogue.nodes["kind"] == "dimension"]
     keys = [*dims, COMPOSITE]
     scores = pd.DataFrame({k: values.get(k, empty) for k in keys}, index=index)
-    coverage = pd.DataFrame({k: cover.get(k, empty) for k in keys}, index=index)
+    coverage = pd.DataFrame(
+        {k: rolled.coverage[k][0] if k in rolled.coverage else empty for k in keys},
+        index=index,
+    )
     ranked = scores[COMPOSITE].notna()
-    weights = pd.DataFrame(
-        {k: effective[k] for k in normalised.columns}, index=index
-    ).where(ranked, axis=0)
+    weights = pd.DataFrame({k: effective[k] for k in ids}, index=index).where(
+        ranked, axis=0
+    )
     contributions = weights * normalised.fillna(0.0)
     return Aggregated(
         scores, coverage, weights, contributions, pd.concat(used, ignore_index=True)
     )
 
 
-def _child_weights(
-    spec: Weights, x: np.ndarray, periods: pd.Index, manual: np.ndarray, kids: list[str]
-) -> np.ndarray:
-    """Weights of the children for every row (rows of one period share them)."""
-    if spec.method == "manual":
-        return np.broadcast_to(manual, x.shape).copy()
-    if spec.method == "equal":
-        return np.full(x.shape, 1 / x.shape[1])
-    subjective = manual
-    if spec.method == "ahp" or (spec.method == "blend" and spec.subjective == "ahp"):
-        position = [list(spec.ahp.children).index(k) for k in kids]
-        full, *_ = W.ahp(
-            spec.ahp.matrix, method=spec.ahp.method, random_index=spec.ahp.random_index
-        )
-        subjective = full[position] / full[position].sum()
-        if spec.method == "ahp":
-            return np.broadcast_to(subjective, x.shape).copy()
-    objective = spec.method if spec.method != "blend" else spec.objective
-    out = np.empty(x.shape)
-    for period in pd.unique(periods):  # each period's cross-section sets its weights
-        rows = np.asarray(periods == period)
-        try:
-            w = W.OBJECTIVE[objective](x[rows])
-        except ValueError as exc:
-            raise EvaluationError(
-                f"{objective} weights for {', '.join(kids)} in {period}: {exc}"
-            ) from None
-        if spec.method == "blend":
-            w = W.blend(subjective, w, alpha=spec.alpha, how=spec.combine)
-        out[rows] = w
-    # a negative weight (signed PCA loadings) would reward worse scores: use 0
-    out = np.clip(out, 0.0, None)
-    total = out.sum(axis=1, keepdims=True)
-    return np.where(total > 0, out / np.where(total > 0, total, 1.0), 1 / out.shape[1])
-
-
-def _combine(
-    method: Aggregation, x: np.ndarray, w: np.ndarray, node: str
-) -> np.ndarray:
-    """Weighted mean of each row of ``x`` (NaN = absent; ``w`` sums to 1 if present)."""
-    present = ~np.isnan(x)
-    xz = np.where(present, x, 0.0)
-    kind = method.method
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if kind == "arithmetic":
-            return np.sum(w * xz, axis=1)
-        if kind == "mazziotta_pareto":
-            mean = np.sum(w * xz, axis=1)
-            var = np.sum(w * (xz - mean[:, None]) ** 2 * present, axis=1)
-            penalty = np.where(mean > 0, var / mean, 0.0)  # SD · CV = SD² / mean
-            return mean - penalty
-        zero = present & (xz <= 0) & (w > 0)
-        if kind in {"geometric", "harmonic"} or (method.p is not None and method.p < 0):
-            if method.zero == "error" and zero.any():
-                raise EvaluationError(
-                    f"{kind} mean of {node}: a child scores 0 ({int(zero.sum())} "
-                    "cells); use zero: zero to score the node 0 there, or another one"
-                )
-        if kind == "geometric":
-            out = np.exp(np.sum(w * np.log(np.where(present & ~zero, xz, 1.0)), axis=1))
-        elif kind == "harmonic":
-            out = 1.0 / np.sum(np.where(present & ~zero, w / xz, 0.0), axis=1)
-        else:  # generalised power mean
-            p = method.p
-            base = np.where(present, xz, 1.0)  # absent children carry w = 0; 0 stays 0
-            out = np.sum(w * base**p, axis=1) ** (1 / p)
-        if kind != "generalised" or method.p < 0:
-            out = np.where(zero.any(axis=1), 0.0, out)  # no compensation for a zero
-        return out
-
-
-RELATIVE = {"topsis", "vikor", "bod", "copeland"}
-
-
-def _relative(
-    method: Aggregation, x: np.ndarray, w: np.ndarray, periods: pd.Index
-) -> np.ndarray:
-    """TOPSIS or VIKOR within each period, on units with every child present."""
-    out = np.full(len(x), np.nan)
-    for period in pd.unique(periods):  # each period's units are compared
-        rows = np.asarray(periods == period) & ~np.isnan(x).any(axis=1)
-        if not rows.any():
-            continue
-        block, weights = x[rows], w[rows][0]
-        benefit = np.ones(x.shape[1])  # children's scores: higher is better
-        if method.method == "copeland":
-            out[rows] = 100 * mcda.copeland(block, weights)
-        elif method.method == "bod":
-            out[rows] = 100 * mcda.bod(block, lower=method.lower, upper=method.upper)
-        elif method.method == "topsis":
-            out[rows] = 100 * mcda.topsis(
-                block, weights, benefit, scaling=method.scaling
-            )
-        else:
-            out[rows] = 100 * (1 - mcda.vikor(block, weights, benefit, v=method.v)[2])
-    return out
-
-
 def _weights_table(
-    w: np.ndarray, periods: pd.Index, parent: str, kids: list[str], method: str
+    w: np.ndarray, periods: pd.Index, parent: str, kids, spec: Weights
 ) -> pd.DataFrame:
     """One row per (period, child): the weight used before renormalising over gaps."""
     first = ~pd.Index(periods).duplicated()
@@ -221,6 +433,6 @@ def _weights_table(
             "node_id": parent,
             "child_id": np.tile(np.asarray(kids, dtype=object), int(first.sum())),
             "weight": (per / per.sum(axis=1, keepdims=True)).reshape(-1),
-            "method": method,
+            "method": spec.method,
         }
     )

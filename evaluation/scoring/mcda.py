@@ -47,6 +47,7 @@ outranking methods, *EJOR* 178(2) 514–529.
 from __future__ import annotations
 
 import numpy as np
+from scipy.optimize import linprog
 
 #: Direction spellings: benefit (True) or cost (False); the catalogue says higher/lower.
 BENEFIT = {
@@ -187,8 +188,6 @@ def bod(x, *, lower: float = 0.0, upper: float = 1.0) -> np.ndarray:
     One linear programme per unit (``scipy.optimize.linprog``, HiGHS), so meant for
     municipal sizes, not national scale. A unit that is 0 everywhere scores 0.
     """
-    from scipy.optimize import linprog
-
     x = np.asarray(x, dtype=float)
     n, k = x.shape
     if np.isnan(x).any() or (x < 0).any():

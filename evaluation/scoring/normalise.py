@@ -2,6 +2,15 @@
 
 Works on a ``(period, unit_id) × indicator`` matrix; statistics that depend on the
 other units (min, max, mean, sd, worst) are taken within each period.
+
+Each method is a kernel in :data:`NORMALISERS` (its name → the kernel), called with the
+columns of the indicators that use it: ``kernel(x, sign, spec, target)`` with ``sign``
++1 where higher is better (−1 otherwise), ``spec`` the indicators' catalogue
+``normalisation`` entries and ``target`` their targets (NaN where none), both in the
+units ``x`` is in (logged with it under ``transform: log``). The catalogue's allowed
+method names are the tags of its ``Normalisation`` union; a test holds them equal to
+the registry's keys. To add a method: a kernel here, a model in the catalogue's union,
+its words in ``vocabulary.yaml`` and its row in ``docs/methodology.md``.
 """
 
 from __future__ import annotations
@@ -13,7 +22,7 @@ from evaluation.catalogue import Catalogue
 from evaluation.errors import EvaluationError
 
 
-def _minmax(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
+def _minmax(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     """``100 (x − min) / (max − min)``; if every unit is equal, each scores 100."""
     by = x.groupby(level="period", sort=False)
     low, high = by.transform("min"), by.transform("max")
@@ -21,14 +30,14 @@ def _minmax(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
     return _scale(x, worst, best)
 
 
-def _goalposts(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
+def _goalposts(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     """``100 (x − worst) / (best − worst)`` with fixed goalposts."""
     worst = np.array([s.worst for s in spec], dtype=float)
     best = np.array([s.best for s in spec], dtype=float)
     return _scale(x, worst, best)
 
 
-def _zscore(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
+def _zscore(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     """``mean + sd · z``, z = ±(x − x̄)/s (sample sd); all units equal → ``mean``."""
     by = x.groupby(level="period", sort=False)
     centre, spread = by.transform("mean"), by.transform("std")
@@ -41,7 +50,7 @@ def _zscore(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
     return m + sd * z
 
 
-def _target(x: pd.DataFrame, sign: np.ndarray, spec, target=None) -> pd.DataFrame:
+def _target(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     """``100 (x − worst) / (target − worst)``; worst defaults to the period's worst."""
     by = x.groupby(level="period", sort=False)
     observed_worst = np.where(sign > 0, by.transform("min"), by.transform("max"))
@@ -57,7 +66,7 @@ def _target(x: pd.DataFrame, sign: np.ndarray, spec, target=None) -> pd.DataFram
     return _scale(x, worst, target)
 
 
-def _percentile(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
+def _percentile(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     """``100 (rank − 1) / (n − 1)``, ascending rank, ties min (COINr ``n_prank``)."""
     signed = x * sign
     by = signed.groupby(level="period", sort=False)
@@ -68,11 +77,8 @@ def _percentile(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
     return 100 * share.where(n > 1, 1.0).where(x.notna())
 
 
-def _rank_score(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
-    """``rank``: ``100 (n − r)/(n − 1)``, r descending, ties best; ``borda``: as
-    ``percentile`` (units beaten, ties lowest)."""
-    if spec[0].method == "borda":
-        return _percentile(x, sign, spec)
+def _rank(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
+    """``100 (n − r)/(n − 1)``, r the descending rank, ties sharing the best."""
     by = (x * sign).groupby(level="period", sort=False)
     r = by.rank(method="min", ascending=False)
     n = by.transform("count")
@@ -81,12 +87,12 @@ def _rank_score(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
     return 100 * share.where(n > 1, 1.0).where(x.notna())
 
 
-def _ordinal(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
+def _ordinal(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     """Category points (mapped from labels at validation) are the score."""
     return x
 
 
-def _robust_z(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
+def _robust_z(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     """``mean + sd · (x − median) / MAD`` (± by direction); MAD 0 → ``mean``."""
     by = x.groupby(level="period", sort=False)
     median = by.transform("median")
@@ -100,7 +106,7 @@ def _robust_z(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
     return m + sd * z
 
 
-def _reference(x: pd.DataFrame, sign: np.ndarray, spec) -> pd.DataFrame:
+def _reference(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     """``100 x / x_ref`` (inverted if lower is better); the reference unit's own value
     in the same period; missing or non-positive reference → missing."""
     units = x.index.get_level_values("unit_id")
@@ -127,8 +133,8 @@ NORMALISERS = {
     "percentile": _percentile,
     "robust_z": _robust_z,
     "reference": _reference,
-    "rank": _rank_score,
-    "borda": _rank_score,
+    "rank": _rank,
+    "borda": _percentile,  # units beaten, ties lowest (COINr n_borda): as percentile
     "ordinal": _ordinal,
 }
 
@@ -190,12 +196,10 @@ def normalise(
         ]
         x = matrix[cols].astype(float)
         x.loc[:, logged] = np.log(x.loc[:, logged])  # transform: log (values > 0)
-        if method == "target":
-            target = table.loc[cols, "target"].to_numpy(dtype=float)
+        target = table.loc[cols, "target"].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):  # > 0 where logged
             target = np.where(logged, np.log(target), target)
-            scored = _target(x, sign, spec, target=target)
-        else:
-            scored = NORMALISERS[method](x, sign, spec)
+        scored = NORMALISERS[method](x, sign, spec, target)
         out[cols] = np.asarray(scored, dtype=float)
     out = out.clip(0.0, 100.0)
     if zero_score is not None:

@@ -9,6 +9,7 @@ without a pivot.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -16,18 +17,9 @@ import pandas as pd
 from evaluation import periods as P
 from evaluation.catalogue import Catalogue
 
-#: how each (period, unit, indicator) value came about
-STATUSES = (
-    "reported",
-    "missing_excluded",
-    "missing_zero_score",
-    "imputed_peer_median",
-    "imputed_peer_mean",
-    "imputed_carry_forward",
-    "imputed_trend",
-    "imputed_knn",
-    "imputed_iterative",
-)
+#: how each (period, unit, indicator) value came about, before any imputation;
+#: :data:`STATUSES` adds ``imputed_<rule>`` for each of :data:`IMPUTERS`
+NOT_IMPUTED = ("reported", "missing_excluded", "missing_zero_score")
 
 
 def scored_indicators(catalogue: Catalogue, frequency: str) -> list[str]:
@@ -81,13 +73,15 @@ def prepare(
     # periods: parse the few distinct labels once, then index by code
     sub_code, labels = pd.factorize(obs["period"])
     parsed = P.parse(pd.Series(labels))
-    month = (parsed["year"] * 12 + parsed["end_month"]).to_numpy(dtype=float)[sub_code]
+    label_month = (parsed["year"] * 12 + parsed["end_month"]).to_numpy(dtype=float)
     in_eval = P.containing(pd.Series(labels), freq)
-    p_code = pd.Index(eval_periods).get_indexer(in_eval)[sub_code]
+    label_period = pd.Index(eval_periods).get_indexer(in_eval)
+    p_code = label_period[sub_code]
     value = obs["value"].to_numpy(dtype=float, copy=True)  # denominators write to it
 
     def same_cell(series_id: str, rows: np.ndarray) -> np.ndarray:
-        """``series_id``'s value for the same unit and sub-period as each row."""
+        """``series_id``'s value for the same unit and sub-period as each of
+        ``rows`` (a mask or positions)."""
         other = observations[observations["indicator_id"] == series_id]
         o_key = _codes(other["unit_id"], unit_ids) * len(labels) + _codes(
             other["period"], labels
@@ -99,69 +93,115 @@ def prepare(
     # denominators: divide each report by its unit's same-period denominator
     for ind_id, by in meta["denominator"].dropna().items():
         rows = i_code == ids.index(ind_id)
-        d = same_cell(by, rows)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            value[rows] = (
-                np.where(d > 0, value[rows] / d, np.nan)
-                * meta.loc[ind_id, "denominator_scale"]
-            )
-    use = (i_code >= 0) & (p_code >= 0) & (u_code >= 0) & ~np.isnan(value)
-    key = (p_code.astype(np.int64) * n_u + u_code) * n_i + i_code
-    size = n_p * n_u * n_i
-
-    k, v = key[use], value[use]
-    count = np.bincount(k, minlength=size).astype(float)
-    total = np.bincount(k, weights=v, minlength=size)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = total / count
-    # last: the report with the latest last month in each key
-    order = np.lexsort((month[use], k))
-    last = np.full(size, np.nan)
-    last[k[order]] = v[order]  # later positions overwrite earlier ones
-    # weighted mean by a volume series reported for the same unit and sub-period
-    weighted = np.full(size, np.nan)
+        value[rows] = divide(
+            value[rows], same_cell(by, rows), meta.loc[ind_id, "denominator_scale"]
+        )
+    at = np.flatnonzero(
+        (i_code >= 0) & (p_code >= 0) & (u_code >= 0) & ~np.isnan(value)
+    )
+    # each report's place in a (period, unit) × sub-period × indicator cube; the
+    # sub-periods are the months before the period's end that have reports, oldest
+    # first
+    end = P.parse(pd.Series(eval_periods))
+    end = (end["year"] * 12 + end["end_month"]).to_numpy(dtype=float)
+    cell = p_code[at].astype(np.int64) * n_u + u_code[at]
+    # a report's step is a function of its label: find the steps among the labels
+    # that have reports (a few dozen), not among the millions of reports
+    label_step = label_month - end[np.maximum(label_period, 0)]
+    seen = np.bincount(sub_code[at], minlength=len(labels)) > 0
+    steps = np.unique(label_step[seen])
+    slot = np.searchsorted(steps, label_step)[sub_code[at]]
+    reports = np.full((n_p * n_u, len(steps), n_i), np.nan)
+    reports[cell, slot, i_code[at]] = value[at]
+    # weighted means: a volume series reported for the same unit and sub-period
+    weights = {}
     for ind_id, weight_by in meta["weight_by"].dropna().items():
-        rows = i_code == ids.index(ind_id)
-        w = same_cell(weight_by, rows)
-        ok = use[rows] & ~np.isnan(w) & (w > 0)
-        kk = key[rows][ok]
-        num = np.bincount(kk, weights=value[rows][ok] * w[ok], minlength=size)
-        den = np.bincount(kk, weights=w[ok], minlength=size)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            this = num / den
-        mine = np.zeros(size, dtype=bool)
-        mine[kk] = True
-        weighted[mine] = this[mine]
-
+        j = ids.index(ind_id)
+        mine = i_code[at] == j
+        weights[j] = np.full((n_p * n_u, len(steps)), np.nan)
+        weights[j][cell[mine], slot[mine]] = same_cell(weight_by, at[mine])
     per_freq = {
         f: P.expected_counts(f, eval_periods).to_numpy() for f in set(meta["frequency"])
     }
     expected = np.stack([per_freq[f] for f in meta["frequency"]], axis=1)  # (p, i)
+    rolled, count = roll_up(
+        reports, meta["rollup"], np.repeat(expected, n_u, axis=0), weights
+    )
     n_expected = np.broadcast_to(expected[:, None, :], (n_p, n_u, n_i)).reshape(-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        candidates = {
-            "mean": mean,
-            "sum": total * n_expected / count,  # pro-rata for missing reports
-            "last": last,
-            "weighted_mean": weighted,
-        }
-    rolled = np.full((n_p * n_u, n_i), np.nan)
-    for method, cols in meta.reset_index().groupby("rollup").indices.items():
-        rolled[:, cols] = candidates[method].reshape(-1, n_i)[:, cols]
-    rolled = rolled.reshape(-1)
-    rolled[count == 0] = np.nan
 
     frame = pd.DataFrame(
         {
             "period": np.repeat(np.asarray(eval_periods, dtype=object), n_u * n_i),
             "unit_id": np.tile(np.repeat(unit_ids, n_i), n_p),
             "indicator_id": np.tile(np.asarray(ids, dtype=object), n_p * n_u),
-            "value": rolled,
-            "n_reported": count.astype(int),
+            "value": rolled.reshape(-1),
+            "n_reported": count.reshape(-1),
             "n_expected": n_expected.astype(int),
         }
     )
-    return _apply_missing_rules(frame, units, meta, catalogue.settings)
+    return apply_missing_rules(frame, units, meta, catalogue.settings)
+
+
+def roll_up(
+    reports: np.ndarray,
+    how: Sequence[str],
+    expected: np.ndarray,
+    weights: Mapping[int, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's reports rolled up to one value: the package's one roll-up (the
+    pipeline's :func:`prepare` and the national path both call it).
+
+    ``reports``: cells × sub-periods × indicators, each cell's reports in time order
+    along the middle axis (NaN: none). ``how``: each indicator's ``rollup``: ``mean``;
+    ``sum``, pro rata to the ``expected`` number of reports (broadcast to cells ×
+    indicators) when some are missing; ``last``, the latest report; or
+    ``weighted_mean`` by ``weights[j]`` (cells × sub-periods: the volume behind each of
+    indicator ``j``'s reports; NaN or ≤ 0 does not count). Sums run in time order, so
+    a value does not depend on the order the rows arrived in.
+
+    Returns the values (cells × indicators; NaN where nothing was reported) and the
+    number of reports.
+    """
+    n_c, n_s, n_i = reports.shape
+    count = np.zeros((n_c, n_i), dtype=np.int64)
+    total = np.zeros((n_c, n_i))
+    last = np.full((n_c, n_i), np.nan)
+    for k in range(n_s):  # a few sub-periods; each step is a whole slice
+        x = reports[:, k, :]
+        have = ~np.isnan(x)
+        count += have
+        total += np.where(have, x, 0.0)
+        np.copyto(last, x, where=have)  # later reports overwrite earlier ones
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rules = {
+            "mean": total / count,
+            "sum": total * expected / count,
+            "last": last,
+            "weighted_mean": np.full((n_c, n_i), np.nan),
+        }
+        for j, w in (weights or {}).items():
+            num, den = np.zeros(n_c), np.zeros(n_c)
+            seen = np.zeros(n_c, dtype=bool)
+            for k in range(n_s):
+                x, v = reports[:, k, j], w[:, k]
+                ok = ~np.isnan(x) & ~np.isnan(v) & (v > 0)
+                num += np.where(ok, x * v, 0.0)
+                den += np.where(ok, v, 0.0)
+                seen |= ok
+            rules["weighted_mean"][:, j] = np.where(seen, num / den, np.nan)
+    out = np.full((n_c, n_i), np.nan)
+    how = np.asarray(how, dtype=object)
+    for rule, values in rules.items():
+        out[:, how == rule] = values[:, how == rule]
+    out[count == 0] = np.nan
+    return out, count
+
+
+def divide(value: np.ndarray, by: np.ndarray, scale: float) -> np.ndarray:
+    """Reports divided by their denominator's report of the same unit and sub-period,
+    times ``scale``; NaN where the denominator is missing or not positive."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(by > 0, value / by, np.nan) * scale
 
 
 def as_matrix(prepared: pd.DataFrame, unit_ids) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -192,7 +232,7 @@ def _codes(values: pd.Series, categories) -> np.ndarray:
     return lookup[codes]
 
 
-def _apply_missing_rules(
+def apply_missing_rules(
     frame: pd.DataFrame, units: pd.DataFrame, meta: pd.DataFrame, settings
 ) -> pd.DataFrame:
     """Set ``status`` and impute where the indicator's ``missing`` rule says so.
@@ -210,7 +250,7 @@ def _apply_missing_rules(
     status[np.isnan(cube) & zero_rule] = code["missing_zero_score"]
     imputed = np.zeros(cube.shape, dtype=np.int8)  # 0: not imputed
     group = units["peer_group"].to_numpy()
-    for method in sorted(set(meta["missing"]) - {"exclude", "zero_score"}):
+    for method in sorted(set(meta["missing"]) & set(IMPUTERS)):  # exclude: none
         cols = [j for j, i in enumerate(ids) if meta.loc[i, "missing"] == method]
         part = cube[:, :, cols]
         filled = IMPUTERS[method](part, group)
@@ -310,18 +350,21 @@ def _sklearn(make):
 
 
 def _knn():
-    from sklearn.impute import KNNImputer
+    from sklearn.impute import KNNImputer  # lazy: scikit-learn takes ~1 s to import
 
     return KNNImputer(n_neighbors=5)
 
 
 def _iterative():
+    # lazy: scikit-learn takes ~1 s to import, and few catalogues impute this way
     from sklearn.experimental import enable_iterative_imputer  # noqa: F401
     from sklearn.impute import IterativeImputer
 
     return IterativeImputer(random_state=0, max_iter=25)
 
 
+#: imputing missing-data rule (catalogue ``indicators[].missing``) → imputer; the
+#: catalogue also allows ``exclude`` and ``zero_score``, which impute nothing
 IMPUTERS = {
     "peer_median": _peer(np.nanmedian),
     "peer_mean": _peer(np.nanmean),
@@ -330,3 +373,5 @@ IMPUTERS = {
     "knn": _sklearn(_knn),
     "iterative": _sklearn(_iterative),
 }
+#: every ``status`` a prepared value can have (the order of the categories' codes)
+STATUSES = (*NOT_IMPUTED, *(f"imputed_{rule}" for rule in IMPUTERS))

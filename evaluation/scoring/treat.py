@@ -9,6 +9,8 @@ each step. If it still fails, the original column is replaced by
 ``ln(x − min + 0.01 (max − min))`` instead.
 
 ``percentile_cap``: clip to the ``low`` and ``high`` quantiles of the period.
+
+``none``: values unchanged. The treatments are the kernels of :data:`TREATMENTS`.
 """
 
 from __future__ import annotations
@@ -79,13 +81,21 @@ def coinr(x: np.ndarray, spec) -> tuple[np.ndarray, str, np.ndarray]:
 
 
 def percentile_cap(x: np.ndarray, spec) -> tuple[np.ndarray, str, np.ndarray]:
+    """Clip to the period's ``low`` and ``high`` quantiles."""
     lo, hi = np.nanquantile(x, [spec.low, spec.high])
     treated = np.clip(x, lo, hi)
     changed = (treated != x) & ~np.isnan(x)
     return treated, "cap" if changed.any() else "none", changed
 
 
-TREATMENTS = {"coinr": coinr, "percentile_cap": percentile_cap}
+def none(x: np.ndarray, spec) -> tuple[np.ndarray, str, np.ndarray]:
+    """No treatment: the column as it is."""
+    return x, "none", np.zeros(len(x), dtype=bool)
+
+
+#: treatment name (catalogue ``treatment.method``) → ``kernel(column, spec)`` returning
+#: (treated, what was done, mask of points changed); the catalogue allows these names
+TREATMENTS = {"none": none, "coinr": coinr, "percentile_cap": percentile_cap}
 
 
 def treat(
@@ -106,14 +116,15 @@ def treat(
     units = matrix.index.get_level_values("unit_id")
     for ind in matrix.columns:  # indicators × periods, never units
         spec = specs[ind]
-        if spec.method == "none":
+        kernel = TREATMENTS[spec.method]
+        if kernel is none:  # nothing to do in any period
             continue
         for period in pd.unique(periods):
             at = np.asarray(periods == period)
             x = matrix.loc[at, ind].to_numpy(dtype=float)
             before = skew_kurt(x)
-            treated, method, changed = TREATMENTS[spec.method](x, spec)
-            if method == "none":
+            treated, method, changed = kernel(x, spec)
+            if not changed.any():
                 continue
             out.loc[at, ind] = treated
             rows.append(

@@ -25,6 +25,9 @@ Conventions where libraries disagree (stated, as our choice):
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+
+from evaluation.errors import EvaluationError
 
 #: Random-index tables, n = 1..15. ``saaty`` is Saaty (1980), the classic table;
 #: ``saaty2005`` is Saaty's later simulation (AHPy's default); ``donegan_dodd``
@@ -196,6 +199,23 @@ def pca(x: np.ndarray, *, squared: bool = False) -> np.ndarray:
     return _normalise(first**2 if squared else first)
 
 
+def _eigenvector(a: np.ndarray) -> tuple[np.ndarray, float]:
+    """Saaty's principal right eigenvector (unnormalised) and its eigenvalue."""
+    values, vectors = np.linalg.eig(a)
+    k = int(np.argmax(values.real))
+    return np.abs(vectors[:, k].real), float(values[k].real)
+
+
+def _geometric(a: np.ndarray) -> tuple[np.ndarray, float]:
+    """Row geometric means (unnormalised) and ``λmax = mean((A w) / w)``."""
+    w = np.exp(np.log(a).mean(axis=1))
+    return w, float(np.mean((a @ (w / w.sum())) / (w / w.sum())))
+
+
+#: AHP prioritisation (catalogue ``ahp.method``) → ``(weights, λmax)`` of a matrix
+AHP_METHODS = {"eigenvector": _eigenvector, "geometric": _geometric}
+
+
 def ahp(matrix, *, method: str = "eigenvector", random_index: str = "saaty"):
     """AHP weights and consistency from a reciprocal pairwise comparison matrix.
 
@@ -209,18 +229,11 @@ def ahp(matrix, *, method: str = "eigenvector", random_index: str = "saaty"):
         raise ValueError(f"AHP matrix must be square, got shape {a.shape}")
     if not np.all(a > 0):
         raise ValueError("AHP judgements must be positive numbers")
-    if method == "eigenvector":
-        values, vectors = np.linalg.eig(a)
-        k = int(np.argmax(values.real))
-        w = np.abs(vectors[:, k].real)
-        lam = float(values[k].real)
-    elif method == "geometric":
-        w = np.exp(np.log(a).mean(axis=1))
-        lam = float(np.mean((a @ (w / w.sum())) / (w / w.sum())))
-    else:
+    if method not in AHP_METHODS:
         raise ValueError(
-            f"AHP method must be 'eigenvector' or 'geometric', not {method!r}"
+            f"AHP method must be {' or '.join(map(repr, AHP_METHODS))}, not {method!r}"
         )
+    w, lam = AHP_METHODS[method](a)
     w = w / w.sum()
     ci = (lam - n) / (n - 1) if n > 2 else 0.0
     table = RANDOM_INDEX[random_index]
@@ -251,15 +264,30 @@ def blend(
     ``linear``: ``α·s + (1 − α)·o``; ``multiplicative``: ``s·o / Σ s·o``.
     """
     s, o = _normalise(subjective), _normalise(objective)
-    if how == "linear":
-        if not 0 <= alpha <= 1:
-            raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
-        return _normalise(alpha * s + (1 - alpha) * o)
-    if how == "multiplicative":
-        return _normalise(s * o)
-    raise ValueError(f"blend must be 'linear' or 'multiplicative', not {how!r}")
+    if how not in COMBINE:
+        raise ValueError(
+            f"blend must be {' or '.join(map(repr, COMBINE))}, not {how!r}"
+        )
+    return COMBINE[how](s, o, alpha)
 
 
+def _linear(s: np.ndarray, o: np.ndarray, alpha: float) -> np.ndarray:
+    if not 0 <= alpha <= 1:
+        raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
+    return _normalise(alpha * s + (1 - alpha) * o)
+
+
+def _multiplicative(s: np.ndarray, o: np.ndarray, alpha: float) -> np.ndarray:
+    return _normalise(s * o)
+
+
+#: how a blend combines (catalogue ``weights.combine``) → ``f(subjective, objective,
+#: alpha)``, both sides normalised to sum 1
+COMBINE = {"linear": _linear, "multiplicative": _multiplicative}
+
+
+#: data-driven weights (catalogue ``weights.method`` or a blend's ``objective``) →
+#: ``kernel(x)``: one weight per column of a period's ``units × children`` scores
 OBJECTIVE = {
     "equal": equal,
     "entropy": entropy,
@@ -268,3 +296,94 @@ OBJECTIVE = {
     "pca": pca,
     "pca_squared": lambda x: pca(x, squared=True),
 }
+
+
+# ------------------------------------------------------------- a node's weights
+# Each node method takes the node's ``weights`` spec (catalogue ``Weights``), the
+# children's scores ``x`` (rows × children), the rows' periods, the children's
+# catalogue weights ``local`` (sum 1 under the node) and the children's ids, and
+# returns one weight per row and child (the rows of a period share them).
+
+
+def manual(spec, local: np.ndarray, children: list[str]) -> np.ndarray:
+    """The children's catalogue ``weight`` fields."""
+    return np.asarray(local, dtype=float)
+
+
+def from_ahp(spec, local: np.ndarray, children: list[str]) -> np.ndarray:
+    """The node's AHP weights, renormalised over ``children`` (those that apply)."""
+    position = [list(spec.ahp.children).index(k) for k in children]
+    full, *_ = ahp(
+        spec.ahp.matrix, method=spec.ahp.method, random_index=spec.ahp.random_index
+    )
+    return full[position] / full[position].sum()
+
+
+def _equal(spec, local: np.ndarray, children: list[str]) -> np.ndarray:
+    return np.full(len(children), 1 / len(children))
+
+
+#: weights people set, the same in every period (a blend's ``subjective``) →
+#: ``f(spec, local, children)``
+SUBJECTIVE = {"manual": manual, "ahp": from_ahp}
+
+
+def _fixed(rule):
+    """A node method whose weights do not read the scores."""
+
+    def weigh(spec, x, periods, local, children) -> np.ndarray:
+        return np.broadcast_to(rule(spec, local, children), x.shape).copy()
+
+    return weigh
+
+
+def _data_driven(spec, x, periods, local, children) -> np.ndarray:
+    """Each period's :data:`OBJECTIVE` weights of the node's ``method``."""
+    return _by_period(spec.method, x, periods, children, lambda w: w)
+
+
+def _blend(spec, x, periods, local, children) -> np.ndarray:
+    """Each period's ``objective`` weights blended with the ``subjective`` ones."""
+    s = SUBJECTIVE[spec.subjective](spec, local, children)
+    return _by_period(
+        spec.objective,
+        x,
+        periods,
+        children,
+        lambda o: blend(s, o, alpha=spec.alpha, how=spec.combine),
+    )
+
+
+def _by_period(objective: str, x, periods, children, then) -> np.ndarray:
+    out = np.empty(x.shape)
+    for period in pd.unique(periods):  # each period's cross-section sets its weights
+        rows = np.asarray(periods == period)
+        try:
+            w = OBJECTIVE[objective](x[rows])
+        except ValueError as exc:
+            raise EvaluationError(
+                f"{objective} weights for {', '.join(children)} in {period}: {exc}"
+            ) from None
+        out[rows] = then(w)
+    # a negative weight (signed PCA loadings) would reward worse scores: use 0
+    out = np.clip(out, 0.0, None)
+    total = out.sum(axis=1, keepdims=True)
+    return np.where(total > 0, out / np.where(total > 0, total, 1.0), 1 / out.shape[1])
+
+
+#: a node's weights method (catalogue ``weights.method``) → ``f(spec, x, periods,
+#: local, children)``
+METHODS = {
+    **dict.fromkeys(OBJECTIVE, _data_driven),
+    "equal": _fixed(_equal),  # as a node's method: exactly 1/k, in every period
+    "manual": _fixed(manual),
+    "ahp": _fixed(from_ahp),
+    "blend": _blend,
+}
+
+
+def node_weights(spec, x, periods, local, children) -> np.ndarray:
+    """Weights of a node's children for every row of ``x`` (rows × children), by the
+    node's ``weights.method`` (:data:`METHODS`); see the comment above for the
+    arguments. Data-driven weights read each period's cross-section."""
+    return METHODS[spec.method](spec, x, periods, local, children)

@@ -13,6 +13,7 @@ import evaluation as ev
 from evaluation.analysis import uncertainty as U
 from evaluation.catalogue import COMPOSITE
 from evaluation.errors import EvaluationError
+from evaluation.result import rank_range
 from evaluation.scoring.aggregate import aggregate
 
 from ..conftest import ROOT, load_example
@@ -255,13 +256,13 @@ def test_rank_intervals_are_ordered_and_read_like_published_tables(sample_result
     assert (s["rank_q05"] <= s["median_rank"]).all()
     assert (s["median_rank"] <= s["rank_q95"]).all()
     assert u.ranks.min() == 1 and np.nanmax(u.ranks) <= len(u.units)
-    assert U.rank_range(s).str.fullmatch(r"\d+ \(\d+–\d+\)").all()
+    assert rank_range(s).str.fullmatch(r"\d+ \(\d+–\d+\)").all()
     # interpolated percentiles widen to whole places, never narrow: 2.3 → 2, 4.05 → 5
     hand = pd.DataFrame(
         {"unit_id": ["a", "b", "c"], "nominal_rank": [3, 1, np.nan],
          "rank_q05": [2.3, 1.0, np.nan], "rank_q95": [4.05, 2.0, np.nan]}
     )  # fmt: skip
-    assert U.rank_range(hand).tolist() == ["3 (2–5)", "1 (1–2)", ""]
+    assert rank_range(hand).tolist() == ["3 (2–5)", "1 (1–2)", ""]
 
 
 def test_sobol_indices_of_the_rank_shift(sample_result):
@@ -313,13 +314,13 @@ def test_sobol_with_dirichlet_weights_and_a_discrete_imputation(sample_result):
 
 def test_the_league_table_carries_rank_intervals(sample_result):
     # no noise: every draw ranks as published, so each range is "r (r–r)"
-    still = sample_result.uncertainty(U.Spec(n=20, weight_noise=0.0))
+    still = U.run(sample_result, U.Spec(n=20, weight_noise=0.0))
     table = sample_result.league_table(intervals=still.summary)
     assert list(table.columns[1:5]) == ["rank", "rank_q05", "rank_q95", "rank_range"]
     ranks = table["rank"].astype(int).astype(str)
     assert (table["rank_range"] == ranks + " (" + ranks + "–" + ranks + ")").all()
     # with noise: the columns are numpy's percentiles of the unit's draws
-    u = sample_result.uncertainty(U.Spec(n=300, weight_noise=0.5, seed=2))
+    u = U.run(sample_result, U.Spec(n=300, weight_noise=0.5, seed=2))
     table = sample_result.league_table(peer_group="social", intervals=u.summary)
     for row in table.itertuples():
         drawn = u.ranks[:, u.units.index(row.unit_id)]

@@ -13,7 +13,7 @@ import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboards.app import create_app
-from evaluation.publish.publication import Store
+from evaluation.publish.publication import Publication
 from tests.dashboards.test_appraisal_page import V1, V2, build_store
 
 pytestmark = pytest.mark.browser
@@ -31,7 +31,7 @@ def store(sample_result, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def grades(store):
-    with Store(store) as s:
+    with Publication(store) as s:
         return s.table(V1, "grades")
 
 

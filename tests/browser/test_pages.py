@@ -15,7 +15,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.security import generate_password_hash
 
 from dashboards.app import create_app
-from evaluation.publish.publication import Store
+from evaluation.publish.publication import Publication
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -31,7 +31,7 @@ def _shoot(dash_duo, name: str) -> None:
 def store(sample_result, tmp_path):
     """A published run of the sample, and a draft correction of the same period."""
     path = tmp_path / "store.duckdb"
-    with Store(path) as s:
+    with Publication(path) as s:
         published = s.add_run(sample_result, by="analyst")
         s.publish(published, by="director")
         draft = s.add_run(
@@ -172,7 +172,7 @@ def test_drafts_need_a_login_and_each_view_is_recorded(dash_duo, store):
     dash_duo.wait_for_element('.ag-row[row-index="0"]')
     _shoot(dash_duo, "draft_after_login")
     _leave(dash_duo)
-    with Store(path) as s:
+    with Publication(path) as s:
         log = s.access_log()
     assert (log["run_id"] == draft).any() and set(log["viewer"]) == {"wang"}
 

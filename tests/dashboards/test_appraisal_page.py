@@ -23,7 +23,7 @@ from dashboards import app as dashboard
 from dashboards import data
 from dashboards.components import leaf_columns
 from evaluation import appraisal as A
-from evaluation.publish.publication import Store
+from evaluation.publish.publication import Publication
 
 ROOT = Path(__file__).resolve().parents[2]
 USERS = {"wang": generate_password_hash("s3cret-pass")}
@@ -50,7 +50,7 @@ def build_store(path: Path, result) -> Path:
         result,
         A.load_inputs(ROOT / "data" / "sample" / "appraisal"),
     )
-    with Store(path) as s:
+    with Publication(path) as s:
         s.add_run(result, by="分析员", release=True)
         v1 = s.add_run(result, ap, by="分析员", release=True, today=date(2026, 1, 20))
         s.finalise(v1, by="主任", today=date(2026, 2, 1))
@@ -84,13 +84,13 @@ def served(store):
 
 @pytest.fixture(scope="module")
 def grades(store):
-    with Store(store) as s:
+    with Publication(store) as s:
         return s.table(V1, "grades")
 
 
 @pytest.fixture(scope="module")
 def stored_rules(store):
-    with Store(store) as s:
+    with Publication(store) as s:
         return s.table(V1, "rules_applied"), s.table(V1, "rules")
 
 
@@ -333,7 +333,7 @@ def test_a_draft_needs_a_login_and_the_view_is_recorded(served, store):
     assert ok.status_code == 200
     sent = json.loads(ok.get_data(as_text=True))["response"]
     assert "草稿：尚未公示" in json.dumps(sent, ensure_ascii=False)
-    with Store(store) as s:
+    with Publication(store) as s:
         log = s.access_log()
     assert ((log["run_id"] == V3) & (log["viewer"] == "wang")).any()
 

@@ -9,13 +9,14 @@ import numpy as np
 from dashboards import app as dashboard
 from evaluation.analysis import uncertainty as U
 from evaluation.publish import plots
-from evaluation.publish.publication import Store
+from evaluation.publish.publication import Publication
+from evaluation.result import rank_range
 
 
 def test_stored_intervals_show_in_the_grid(sample_result, tmp_path):
     u = U.run(sample_result, U.Spec(n=300, weight_noise=0.4))
     path = tmp_path / "store.duckdb"
-    with Store(path) as s:
+    with Publication(path) as s:
         run = s.add_run(sample_result, by="analyst", uncertainty=u)
         s.publish(run, by="director")
     app = dashboard.create_app(path)
@@ -24,7 +25,7 @@ def test_stored_intervals_show_in_the_grid(sample_result, tmp_path):
     rows, columns, _ = rankings.update_rankings("2025", "_all", "en", run)
     header = {c.get("field"): c["headerName"] for c in columns}
     assert header["rank_interval"] == "Rank range (5–95%)"
-    expected = U.rank_range(u.summary)
+    expected = rank_range(u.summary)
     assert {r["unit_id"]: r["rank_interval"] for r in rows} == expected.to_dict()
     # within one peer group the overall interval would mislead: no column
     _, columns, _ = rankings.update_rankings("2025", "economic", "en", run)

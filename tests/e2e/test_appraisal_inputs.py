@@ -230,11 +230,11 @@ def test_an_excel_workbook_is_read_and_checked_like_the_csv(result, tmp_path):
         "测试",
     )
     assert done.exit_code == 0, done.output
-    from evaluation.publish.publication import Store
+    from evaluation.publish.publication import Publication
 
     tables = []
     for path in (store, csv_store):
-        with Store(path) as s:
+        with Publication(path) as s:
             run = s.runs()["run_id"].iloc[-1]
             tables.append(s.table(run, "grades", viewer="测试"))
     pd.testing.assert_frame_equal(*tables)  # the same grades as from the CSV

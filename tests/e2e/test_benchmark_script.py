@@ -16,6 +16,7 @@ def test_scoring_benchmark_runs_on_a_tiny_city(capsys):
     )
     assert table["stage"].tolist() == [
         "validate",
+        "read",
         "score",
         "screen",
         "floor",
@@ -53,15 +54,22 @@ def test_uncertainty_benchmark_runs(capsys, tmp_path):
     assert (table["median_ms"] > 0).all()
 
 
-def test_matrix_benchmark_runs(capsys):
+def test_engine_benchmark_runs(capsys, tmp_path):
     spec = importlib.util.spec_from_file_location(
-        "bench_matrix", ROOT / "benchmarks" / "bench_matrix.py"
+        "bench_engine", ROOT / "benchmarks" / "bench_engine.py"
     )
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    table = bench.main(["--units", "500", "--indicators", "10", "--repeats", "1"])
-    assert table["case"].tolist() == ["score_matrix", "naive numpy"]
-    assert "composites agree: True" in capsys.readouterr().out
+    table = bench.main(
+        ["--units", "500", "--indicators", "10", "--repeats", "1",
+         "--shared", str(tmp_path)]
+    )  # fmt: skip
+    assert table["case"].tolist() == [
+        "evaluation.score", "aggregate", "floor", "sample city, one month",
+    ]  # fmt: skip
+    assert (table["median_ms"] > 0).all()
+    # the product's path and the floor agree on the composite
+    assert "composites agree with the floor: True" in capsys.readouterr().out
 
 
 def test_national_benchmark_runs(capsys):

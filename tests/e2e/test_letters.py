@@ -22,7 +22,8 @@ from evaluation import appraisal as A
 from evaluation import periods as P
 from evaluation.cli import app
 from evaluation.publish import letters as LT
-from evaluation.publish.publication import Store
+from evaluation.publish.publication import Publication
+from evaluation.vocabulary import GRADE
 
 from ..conftest import ROOT
 
@@ -243,7 +244,7 @@ def store(tmp_path_factory, appraised):
     """A period run (draft) and the annual run, released: 公示 21–27 January 2026."""
     result, ap = appraised
     path = tmp_path_factory.mktemp("letters") / "store.duckdb"
-    with Store(path) as s:
+    with Publication(path) as s:
         period = s.add_run(result, by="analyst")
         run = s.add_run(result, ap, by="analyst")
         s.publish(run, by="主任", today=date(2026, 1, 21), notice_days=7)
@@ -274,7 +275,7 @@ def test_a_sample_units_letter_is_a_chinese_pdf(store, appraised, tmp_path):
         f"{best['unit_id']}_{best['name_zh']}_反馈意见书.pdf"
     ]
     text = re.sub(r"\s+", "", pdf_text(pdfs[0], tmp_path / "letter.p1.png"))
-    grade = A.GRADE_NAMES[best["final_grade"]][0]
+    grade = GRADE[best["final_grade"]][0]
     for words in (
         "2025年度绩效考评反馈意见书",
         f"{best['name_zh']}：",
@@ -289,7 +290,7 @@ def test_a_sample_units_letter_is_a_chinese_pdf(store, appraised, tmp_path):
 
 def test_the_vetoed_units_letter_names_the_veto_and_its_source(store, appraised):
     path, run, _ = store
-    with Store(path) as s:
+    with Publication(path) as s:
         result = s.result(run)
         data = LT.letter_data(
             s.table(run, "grades"),
@@ -389,7 +390,7 @@ def test_the_grades_csv_in_english_has_a_bom(store, tmp_path):
 def test_a_draft_needs_a_named_viewer(appraised, tmp_path):
     result, ap = appraised
     path = tmp_path / "draft.duckdb"
-    with Store(path) as s:
+    with Publication(path) as s:
         run = s.add_run(result, ap, by="analyst")
     args = ["grades", run, "--store", str(path), "--out", str(tmp_path / "g.xlsx")]
     refused = CliRunner().invoke(app, args)
@@ -399,7 +400,7 @@ def test_a_draft_needs_a_named_viewer(appraised, tmp_path):
     about = openpyxl.load_workbook(tmp_path / "g.xlsx")["说明 About"]
     status = {r[0]: r[1] for r in about.iter_rows(min_row=2, values_only=True)}["状态"]
     assert status.startswith("草稿")
-    with Store(path) as s:
+    with Publication(path) as s:
         assert "秘书长" in set(s.access_log()["viewer"])
 
 
@@ -430,7 +431,7 @@ def test_the_signing_office_comes_from_appraisal_yaml(store, tmp_path):
     from dataclasses import replace
 
     path, run, _ = store
-    with Store(path) as s:
+    with Publication(path) as s:
         source = LT.load_letters(s, run, units=["X09"])
     assert source.config.office.name_zh == LT.ISSUER  # the shipped default
     office = source.config.office.model_copy(update={"name_zh": "白水县考评办"})

@@ -18,7 +18,7 @@ import sys
 import pytest
 
 from evaluation.errors import EvaluationError
-from evaluation.publish.publication import Store, reproduce
+from evaluation.publish.publication import Publication, reproduce
 
 from ..conftest import ROOT
 
@@ -80,7 +80,7 @@ def test_every_stored_table_reproduces_byte_for_byte_from_any_folder(
     project, where, monkeypatch
 ):
     monkeypatch.chdir(project / where)
-    with Store(project / STORE) as s:
+    with Publication(project / STORE) as s:
         for run in RUNS:
             same = reproduce(s, run)
             assert set(same) == set(s.hashes(run)), run  # every stored table
@@ -95,7 +95,7 @@ def test_a_copy_of_the_project_reproduces_from_the_copys_own_files(
     copy = tmp_path / "elsewhere"
     shutil.copytree(project, copy)
     monkeypatch.chdir(tmp_path)
-    with Store(copy / STORE) as s:
+    with Publication(copy / STORE) as s:
         assert all(reproduce(s, "annual-2025-1.v1", base=copy).values())
         observations = next((copy / "data" / "sample" / "observations").glob("*.csv"))
         with open(observations, "a", encoding="utf-8") as f:
@@ -119,5 +119,5 @@ def test_publishing_the_same_year_again_is_refused_naming_the_run_in_force(proje
         code=1,
     )  # fmt: skip
     assert "annual-2025-1.v1 is under 公示" in refused
-    with Store(project / STORE) as s:
+    with Publication(project / STORE) as s:
         assert s.runs()["run_id"].tolist() == list(RUNS)  # nothing new stored

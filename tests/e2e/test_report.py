@@ -23,7 +23,7 @@ from evaluation.analysis import uncertainty as U
 from evaluation.catalogue import parse_catalogue
 from evaluation.cli import app
 from evaluation.publish import report as R
-from evaluation.publish.publication import Store
+from evaluation.publish.publication import Publication
 
 from ..conftest import ROOT
 
@@ -44,7 +44,7 @@ def store(tmp_path_factory, appraised):
     """An annual run alone, a draft: no uncertainty spec anywhere in the store."""
     result, _, _, ap = appraised
     path = tmp_path_factory.mktemp("store") / "store.duckdb"
-    with Store(path) as s:
+    with Publication(path) as s:
         run = s.add_run(result, ap, by="analyst")
     return path, run
 
@@ -56,7 +56,7 @@ def store_with_intervals(tmp_path_factory, appraised):
     20 January 2026 (under 公示)."""
     result, _, _, ap = appraised
     path = tmp_path_factory.mktemp("store") / "store.duckdb"
-    with Store(path) as s:
+    with Publication(path) as s:
         spec = U.Spec(n=40, weight_noise=0.0)
         period = s.add_run(result, by="analyst", uncertainty=U.run(result, spec))
         s.publish(period, by="主任")
@@ -175,7 +175,7 @@ def test_the_report_renders_with_one_page_per_department(store, tmp_path, lang, 
     assert ("考评委员会审定意见" if lang == "zh" else "Decision of the appraisal") in (
         text[-1]
     )
-    with Store(path) as s:
+    with Publication(path) as s:
         assert "秘书长" in set(s.access_log()["viewer"])
 
 
@@ -200,7 +200,7 @@ def committee(store_with_intervals, appraised, tmp_path_factory):
         0
     ]
     asked = ["X03", incompetent, flagged, best]
-    with Store(path) as s:
+    with Publication(path) as s:
         page = R.from_store(s, run, lang="zh", units=asked)
     out = tmp_path_factory.mktemp("committee") / "report_zh.pdf"
     R.write_pdf(page, out)
@@ -399,7 +399,7 @@ def test_the_report_shows_each_departments_rank_range(
     store_with_intervals, tmp_path, lang, header, draws
 ):
     path, run, period = store_with_intervals
-    with Store(path) as s:
+    with Publication(path) as s:
         grades = s.table(run, "grades")
         assert s.manifest(period)["params"]["uncertainty"]["n"] == 40
     rank = _rank_by_score(grades)

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from evaluation import appraisal as A
 from evaluation.cli import app
-from evaluation.publish.publication import Store
+from evaluation.publish.publication import Publication
 
 from ..conftest import ROOT
 
@@ -56,7 +56,7 @@ def appraise_cli(result, store, appraisal=SAMPLE / "appraisal"):
         ROOT / "appraisal.yaml",
     )
     assert done.exit_code == 0, done.output
-    with Store(store) as s:
+    with Publication(store) as s:
         runs = s.runs()
         run = runs.loc[runs["kind"] == "annual", "run_id"].iloc[-1]
         return {n: s.table(run, n, viewer="测试") for n in A.Appraisal.TABLES}

@@ -1,9 +1,12 @@
 """Validation names file, row, column, value and rule of every bad cell at once."""
 
 import pandas as pd
+import pandera.pandas as pa
 import pytest
 
 import evaluation as ev
+from evaluation.intake import schemas
+from evaluation.intake.schemas import to_numbers
 
 from ..conftest import TINY_ROWS, TINY_UNITS, write_dataset
 
@@ -151,3 +154,47 @@ def test_ordinal_categories_are_scored_by_their_points(tiny_raw, tmp_path):
     tiny_raw["indicators"][3].pop("categories")
     with pytest.raises(ev.CatalogueError, match="ordinal normalisation and categories"):
         ev.parse_catalogue(tiny_raw)
+
+
+def test_each_column_is_read_once_for_every_check(
+    tiny_catalogue, tiny_dataset_path, monkeypatch
+):
+    """The numeric check, the valid-range check and the typed table share one
+    reading of the value column; a column of another table is read afresh."""
+    calls = []
+
+    def counted(values):
+        calls.append(values.name)
+        return to_numbers(values)
+
+    monkeypatch.setattr(schemas, "to_numbers", counted)
+    data = ev.validate_dataset(ev.load_dataset(tiny_dataset_path), tiny_catalogue)
+    assert calls == ["value"] and data.observations["value"].dtype == float
+    table = pd.DataFrame({"unit_id": ["U1", "U2", "U1"]})
+    reading = schemas.Reading(table)
+    codes = reading.factorize(table["unit_id"])
+    assert reading.factorize(table["unit_id"]) is codes
+    other = pd.DataFrame({"unit_id": ["U2", "U1"]})["unit_id"]
+    assert reading.factorize(other)[0].tolist() == [0, 1]
+
+
+def test_repeated_keys_among_a_million_fold_key_space(tiny_catalogue):
+    """Every copy of a repeated key fails, also where the keys are too many to
+    count in an array (3,000 distinct ids in each key column)."""
+    n = 3000
+    frame = pd.DataFrame(
+        {
+            "unit_id": [f"U{i}" for i in range(n)],
+            "period": [f"P{i}" for i in range(n)],
+            "indicator_id": [f"I{i}" for i in range(n)],
+            "value": "1",
+        }
+    )
+    frame.iloc[7, :3] = frame.iloc[3, :3]  # row 7 repeats row 3's key
+    frame.iloc[9, :3] = frame.iloc[3, :3]
+    schema = schemas.observations_schema(tiny_catalogue, frame["unit_id"])
+    with pytest.raises(pa.errors.SchemaErrors) as caught:
+        schema.validate(frame, lazy=True)
+    cases = caught.value.failure_cases
+    dup = cases[cases["check"].astype(str).str.startswith("multiple_fields")]
+    assert set(dup["index"]) == {3, 7, 9}

@@ -25,7 +25,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 import evaluation as ev
 from evaluation.publish import publication
-from evaluation.publish.publication import Store
+from evaluation.publish.publication import Publication
 
 from ..conftest import TINY, TINY_ROWS, TINY_UNITS, write_dataset
 from ..publish.test_publication import graded
@@ -83,7 +83,7 @@ def run_tables_once(result, appraisal=None, uncertainty=None) -> dict[str, bytes
 class Office(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
-        self.store = Store(":memory:")  # the same store, without a file's fsyncs
+        self.store = Publication(":memory:")  # the same store, without a file's fsyncs
         publication.run_tables = run_tables_once
         self.today = date(2026, 1, 5)
         self.released: dict = {}  # (run id, table) → its SHA-256 when released

@@ -13,7 +13,6 @@ import pytest
 
 from evaluation import appraisal as A
 from evaluation.publish.export import (
-    PERSONS_TITLE,
     grades_about,
     grades_table,
     persons_table,
@@ -21,6 +20,7 @@ from evaluation.publish.export import (
     write_grades_csv,
     write_xlsx,
 )
+from evaluation.vocabulary import DOCUMENT
 
 # Two appraisal groups, listed "second" first: the table follows the config's order.
 CONFIG = {
@@ -271,7 +271,7 @@ def test_the_persons_file_is_labelled_for_the_personnel_department(tmp_path):
     path = write_xlsx(
         tmp_path / "persons.xlsx",
         {"个人考核建议": table},
-        titles={"个人考核建议": PERSONS_TITLE[0]},
+        titles={"个人考核建议": DOCUMENT["persons_title"][0]},
         freeze_columns={"个人考核建议": 1},
     )
     ws = openpyxl.load_workbook(path)["个人考核建议"]

@@ -13,7 +13,7 @@ import sys
 import textwrap
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import duckdb
 import pandas as pd
@@ -23,15 +23,19 @@ from typer.testing import CliRunner
 import evaluation as ev
 from evaluation.cli import app
 from evaluation.publish import publication
+from evaluation.publish import store as storage
 from evaluation.publish.publication import (
     InForceError,
     LifecycleError,
-    PublishedRunError,
-    Store,
+    Publication,
     reproduce,
-    run_tables,
 )
-from evaluation.publish.store import load_result, save_result
+from evaluation.publish.store import (
+    PublishedRunError,
+    load_result,
+    run_tables,
+    save_result,
+)
 
 from ..conftest import ROOT, TINY_ROWS, TINY_UNITS, write_dataset
 
@@ -73,7 +77,7 @@ def graded(result, grade="good", year=2025) -> Grades:
 
 @pytest.fixture
 def store(tmp_path):
-    with Store(tmp_path / "store.duckdb") as s:
+    with Publication(tmp_path / "store.duckdb") as s:
         yield s
 
 
@@ -155,15 +159,15 @@ KILLER = textwrap.dedent(
     from evaluation.publish.store import load_result
 
     result = load_result(sys.argv[2])
-    original = publication.Store._insert_table
+    original = publication.Publication.insert_table
 
     def slow(self, run_id, name, data):  # one table in, then wait to be killed
         original(self, run_id, name, data)
         Path(sys.argv[3]).write_text("inside the transaction")
         time.sleep(60)
 
-    publication.Store._insert_table = slow
-    with publication.Store(sys.argv[1]) as s:
+    publication.Publication.insert_table = slow
+    with publication.Publication(sys.argv[1]) as s:
         s.add_run(result, by="killed", supersedes=sys.argv[4], reason="更正")
     """
 )
@@ -171,7 +175,7 @@ KILLER = textwrap.dedent(
 
 def test_a_publish_killed_midway_leaves_the_store_as_it_was(tmp_path, tiny_result):
     path = tmp_path / "store.duckdb"
-    with Store(path) as s:
+    with Publication(path) as s:
         run = s.add_run(tiny_result, by="analyst")
         s.publish(run, by="director")
         before = (s.runs().drop(columns=["in_force"]), s.hashes(run))
@@ -188,7 +192,7 @@ def test_a_publish_killed_midway_leaves_the_store_as_it_was(tmp_path, tiny_resul
     assert marker.exists(), "the child never reached the middle of the write"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    with Store(path) as s:
+    with Publication(path) as s:
         runs = s.runs().drop(columns=["in_force"])
         pd.testing.assert_frame_equal(runs, before[0])
         assert s.hashes(run) == before[1]
@@ -216,7 +220,7 @@ def test_a_stored_run_reproduces_byte_for_byte(tmp_path, catalogue):
     from evaluation.analysis import uncertainty as U
 
     intervals = U.run(result, U.Spec(n=200, normalisations=("catalogue", "minmax")))
-    with Store(tmp_path / "s.duckdb") as s:
+    with Publication(tmp_path / "s.duckdb") as s:
         run = s.add_run(
             result, ap, by="analyst", appraisal_inputs=folder, uncertainty=intervals
         )
@@ -274,7 +278,7 @@ def test_the_notice_lasts_the_days_asked_for_in_beijing_time(
     class Clock(real):
         @classmethod
         def now(cls, tz=None):
-            return real(2026, 1, 11, 23, 30, tzinfo=publication.UTC).astimezone(tz)
+            return real(2026, 1, 11, 23, 30, tzinfo=UTC).astimezone(tz)
 
     monkeypatch.setattr(publication, "datetime", Clock)
     assert publication.beijing_today() == RELEASED_ON
@@ -316,7 +320,7 @@ def test_appeals_are_taken_only_during_the_notice_and_only_from_graded_units(
         ["U3", "2026-01-18"],
     ]
     assert cases["decision"].isna().all()
-    assert store.cases(annual).columns.tolist() == publication.CASE_COLUMNS
+    assert store.cases(annual).columns.tolist() == storage.CASE_COLUMNS
 
 
 def test_after_the_notice_closes_with_an_undecided_appeal_the_run_cannot_be_final(
@@ -487,7 +491,7 @@ def test_a_store_written_before_the_public_notice_still_opens(tmp_path, tiny_res
     path = tmp_path / "old.duckdb"
     db = duckdb.connect(str(path))
     db.execute(OLD_SCHEMA)
-    data = publication.parquet_bytes(graded(tiny_result).grades)
+    data = storage.parquet_bytes(graded(tiny_result).grades)
     db.execute(
         "INSERT INTO runs VALUES ('annual-2025-1.v1', 'annual-2025-1', 1, NULL, "
         "'published', 'annual', '2025', '', '2026-01-10T00:00:00+00:00', 'analyst', "
@@ -497,7 +501,7 @@ def test_a_store_written_before_the_public_notice_still_opens(tmp_path, tiny_res
         "INSERT INTO run_tables VALUES ('annual-2025-1.v1', 'grades', 'x', ?)", [data]
     )
     db.close()
-    with Store(path) as s:
+    with Publication(path) as s:
         runs = s.runs()
         assert runs[["run_id", "status", "in_force"]].values.tolist() == [
             ["annual-2025-1.v1", "published", True]
@@ -510,7 +514,7 @@ def test_a_store_written_before_the_public_notice_still_opens(tmp_path, tiny_res
         )  # fmt: skip
         s.publish(fix, by="director", today=RELEASED_ON)
         s.file_case(fix, unit_id="U1", by="一局", grounds="…", today=RELEASED_ON)
-    with Store(path) as s:  # and opens again, unchanged
+    with Publication(path) as s:  # and opens again, unchanged
         assert s.under_notice("annual", "2025") == fix and len(s.cases()) == 1
 
 
@@ -578,7 +582,7 @@ def test_the_cli_runs_the_annual_notice_appeals_review_correction_and_final(
     refused = cli("finalise", run, "--by", "主任", "--store", store, code=1)
     assert "upheld" in refused
     # the corrected version: D20's grade changed on review (an override)
-    with Store(store) as s:
+    with Publication(store) as s:
         before = s.table(run, "grades").set_index("unit_id").at["D20", "final_grade"]
     after = "pass" if before != "pass" else "good"
     pd.DataFrame(
@@ -601,7 +605,7 @@ def test_the_cli_runs_the_annual_notice_appeals_review_correction_and_final(
     listed = cli("runs", "--store", store)
     assert "已发布 final" in listed and "现行 in force" in listed
     assert "公示中更正 corrected during notice" in listed
-    with Store(store) as s:
+    with Publication(store) as s:
         assert s.in_force("annual", "2025") == fixed
         log = s.access_log()  # the diff read three tables of the draft
         assert log[["run_id", "viewer"]].drop_duplicates().values.tolist() == [

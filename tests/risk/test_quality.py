@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.ensemble import IsolationForest
 
 import evaluation as ev
 from evaluation.errors import EvaluationError
@@ -194,6 +196,62 @@ def test_isolation_forest_finds_a_strange_combination_of_changes(cat):
     assert ("U17", "2024-Q3") in {(r.unit_id, r.period) for r in f.itertuples()}
     assert len(f) <= 0.02 * 40 * 23 + 1  # contamination 1% of unit-periods
     assert "isolation forest" in f["reason_en"].iloc[0]
+
+
+def test_each_registered_check_flags_under_its_own_name(cat):
+    a = noisy(series="a1")
+    b = noisy(seed=1, series="b1", centre=60)
+    c = noisy(seed=2, series="b2", centre=50)
+    obs = put(pd.concat([a, b, c], ignore_index=True), "U4", "a1", {"2023-Q2": 30.0})
+    obs = put(obs, "U5", "b1", dict.fromkeys(QUARTERS, 100.0))
+    reports = Q.arrange(obs, cat)
+    found = set()
+    for name, check in Q.CHECKS.items():
+        part = check(reports)
+        named = set() if part is None or part.empty else set(part["check"])
+        assert named <= {name}
+        found |= named
+    assert {"jump", "perfect"} <= found
+    assert set(Q.flags(obs, cat)["check"]) == found
+
+
+def test_rows_in_any_order_give_the_same_flags(cat):
+    obs = put(noisy(), "U4", "a1", {"2023-Q2": 30.0})
+    obs = put(obs, "U5", "a1", dict.fromkeys(QUARTERS, 100.0))
+    shuffled = obs.sample(frac=1, random_state=1)
+    pd.testing.assert_frame_equal(Q.flags(shuffled, cat), Q.flags(obs, cat))
+    with pytest.raises(EvaluationError, match="twice for one period"):
+        Q.flags(pd.concat([obs, obs.iloc[:1]]), cat)
+
+
+def test_nanmedian_is_numpy_nanmedian_on_every_axis():
+    """Short axes (sorted) and long ones (partitioned), ties, empty rows."""
+    rng = np.random.default_rng(3)
+    for shape, share in [
+        ((3, 7, 200), 0.1),
+        ((2, 12, 90), 0.5),
+        ((4, 5, 6), 0.3),
+        ((5, 70), 0.0),
+        ((4, 100), 1.0),
+    ]:
+        a = np.round(rng.normal(size=shape), 1)  # many ties
+        a[rng.random(shape) < share] = np.nan
+        a[0, 0] = np.nan  # a row with no value, on some axis
+        for axis in [*range(a.ndim), (1, 2) if a.ndim == 3 else (0, 1)]:
+            with warnings.catch_warnings():  # numpy warns of all-NaN slices
+                warnings.simplefilter("ignore", RuntimeWarning)
+                expected = np.nanmedian(a, axis=axis)
+            np.testing.assert_array_equal(Q.nanmedian(a, axis), expected)
+
+
+def test_outliers_are_what_sklearn_fit_predict_flags():
+    """The rows are scored once; sklearn's own fit_predict scores them thrice."""
+    rows = np.random.default_rng(4).standard_t(3, size=(600, 4))
+    odd, score = Q.isolation_outliers(rows, 0.02)
+    forest = IsolationForest(n_estimators=100, contamination=0.02, random_state=0)
+    label = forest.fit_predict(rows)
+    assert odd.tolist() == np.flatnonzero(label == -1).tolist() and len(odd) == 12
+    np.testing.assert_array_equal(score, -forest.score_samples(rows))
 
 
 def test_decisions_need_a_comment_and_a_name_and_are_all_kept(cat, tmp_path):

@@ -11,7 +11,7 @@ from evaluation.cli import app
 from evaluation.publish import plots
 from evaluation.publish.export import risk_table, write_media_csv
 from evaluation.publish.store import save_result
-from evaluation.risk.rules import COLOURS
+from evaluation.vocabulary import LEVEL_COLOURS as COLOURS
 
 
 def test_warnings_table_speaks_both_languages(sample_result):

@@ -12,6 +12,7 @@ import pytest
 import evaluation as ev
 from evaluation.errors import ValidationFailed
 from evaluation.scale import national
+from evaluation.scoring import prepare
 
 from ..conftest import ROOT
 
@@ -68,6 +69,18 @@ def test_the_period_scores_as_the_pipeline_scores_it(catalogue, units, reports, 
     np.testing.assert_allclose(p_have["value"], p_want["value"], atol=1e-9)
     assert (p_have["status"].astype(str) == p_want["status"].astype(str)).all()
     assert (p_have["n_reported"] == p_want["n_reported"]).all()
+
+
+def test_one_roll_up_gives_the_pipelines_values_to_the_bit(catalogue, units, reports):
+    # national rolls its cube up with prepare's own roll_up: not a second copy
+    assert national.roll_up is prepare.roll_up
+    result = ev.run(catalogue, ev.load_dataset(SAMPLE), period="2025", run_at="t")
+    got = national.score_parquet(reports, units, catalogue, period="2025")
+    want = result.prepared[result.prepared["period"] == "2025"]
+    assert np.array_equal(
+        got.prepared["value"].to_numpy(), want["value"].to_numpy(), equal_nan=True
+    )
+    assert (got.prepared["n_reported"].to_numpy() == want["n_reported"]).all()
 
 
 def test_partitions_and_text_columns_give_identical_scores(

@@ -10,6 +10,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from evaluation.catalogue import AHP, Weights
+from evaluation.errors import EvaluationError
 from evaluation.scoring import weights as W
 
 # -- hand calculations ----------------------------------------------------------------
@@ -420,3 +422,75 @@ def test_missing_cells_never_break_the_weights(x):
             assert name.startswith("pca") and "at least 3" in str(exc)
             continue
         check_weights(name, w, x.shape[1])
+
+
+# -- a node's weights, by its catalogue method (W.METHODS) ----------------------------
+
+PERIODS = np.array(["A", "A", "A", "B", "B", "B"])
+#: period A: SDs 10 and 5 (weights 2/3, 1/3); period B: the first column is constant
+SCORES = np.array([[0, 0], [10, 5], [20, 10], [7, 0], [7, 2], [7, 4]], dtype=float)
+CONSISTENT = ((1, 2, 4), (0.5, 1, 2), (0.25, 0.5, 1))  # weights 4/7, 2/7, 1/7
+
+
+def node(method: str, **kw):
+    return Weights(method=method, **kw)
+
+
+def test_manual_and_equal_node_weights_are_the_same_in_every_row():
+    x = SCORES[:, :2]
+    got = W.node_weights(node("manual"), x, PERIODS, np.array([0.7, 0.3]), ["a", "b"])
+    np.testing.assert_array_equal(got, [[0.7, 0.3]] * 6)
+    got = W.node_weights(node("equal"), x, PERIODS, np.array([0.7, 0.3]), ["a", "b"])
+    np.testing.assert_array_equal(got, [[0.5, 0.5]] * 6)
+
+
+def test_ahp_node_weights_follow_the_children_that_apply():
+    spec = node("ahp", ahp=AHP(children=("a", "b", "c"), matrix=CONSISTENT))
+    x = np.zeros((2, 3))
+    got = W.node_weights(spec, x, PERIODS[:2], np.full(3, 1 / 3), ["a", "b", "c"])
+    np.testing.assert_allclose(got, [[4 / 7, 2 / 7, 1 / 7]] * 2, atol=1e-12)
+    # only c and a apply in the period: 1/7 and 4/7 renormalised, in the kids' order
+    got = W.node_weights(spec, x[:, :2], PERIODS[:2], np.full(2, 0.5), ["c", "a"])
+    np.testing.assert_allclose(got, [[0.2, 0.8]] * 2, atol=1e-12)
+
+
+def test_data_driven_node_weights_are_set_by_each_period():
+    got = W.node_weights(node("sd"), SCORES, PERIODS, np.full(2, 0.5), ["a", "b"])
+    np.testing.assert_allclose(got[:3], [[2 / 3, 1 / 3]] * 3, atol=1e-12)
+    np.testing.assert_allclose(got[3:], [[0, 1]] * 3, atol=1e-12)
+
+
+def test_a_linear_blend_averages_the_two_sides():
+    spec = node("blend", subjective="manual", objective="sd", alpha=0.5)
+    got = W.node_weights(spec, SCORES, PERIODS, np.array([0.5, 0.5]), ["a", "b"])
+    # A: (0.5 + 2/3) / 2, (0.5 + 1/3) / 2; B: (0.5 + 0) / 2, (0.5 + 1) / 2
+    np.testing.assert_allclose(got[0], [7 / 12, 5 / 12], atol=1e-12)
+    np.testing.assert_allclose(got[3], [0.25, 0.75], atol=1e-12)
+
+
+def test_a_data_driven_failure_names_the_weights_the_children_and_the_period():
+    x = SCORES.copy()
+    x[:2, 0] = np.nan  # period A has one complete row: PCA needs three
+    with pytest.raises(
+        EvaluationError, match=r"pca weights for a, b in A: .*at least 3"
+    ):
+        W.node_weights(node("pca"), x, PERIODS, np.full(2, 0.5), ["a", "b"])
+
+
+@pytest.mark.parametrize("method", sorted(set(W.METHODS) - {"ahp"}))
+def test_every_node_method_gives_non_negative_weights_summing_to_one(method):
+    got = W.node_weights(
+        node(method), SCORES, PERIODS, np.array([0.6, 0.4]), ["a", "b"]
+    )
+    assert got.shape == SCORES.shape and (got >= 0).all()
+    np.testing.assert_allclose(got.sum(axis=1), 1.0, atol=1e-12)
+
+
+def test_ahp_and_blend_kernels_are_named_by_registries():
+    with pytest.raises(ValueError, match="'eigenvector' or 'geometric'"):
+        W.ahp(np.ones((2, 2)), method="mean")
+    with pytest.raises(ValueError, match="'linear' or 'multiplicative'"):
+        W.blend([1, 1], [1, 3], how="mean")
+    np.testing.assert_allclose(
+        W.blend([1, 1], [1, 3], how="multiplicative"), [0.25, 0.75]
+    )

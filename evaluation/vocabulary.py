@@ -1,0 +1,228 @@
+"""The words people read, in Chinese and English, and the colours that go with them.
+
+Every level, grade, status, header, method name and page text lives in one data file,
+``vocabulary.yaml`` beside this module, checked when it loads: each *family* (``grade``,
+``risk_level``, ``media_header``, ``report`` …) maps a code to a :class:`Word`
+``(zh, en)``; ``colours`` maps codes to ``#RRGGBB``. Exports, the committee report,
+the feedback letters, the plots and the dashboard all read from here, so one word is
+changed in one place and reads the same everywhere.
+
+>>> word("grade", "excellent")
+'优秀'
+>>> GRADE["fail"].en
+'fail'
+
+This module sits at the bottom of the package: it imports nothing from ``evaluation``
+but the errors.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import NamedTuple
+
+import yaml
+
+from evaluation.errors import EvaluationError
+
+PATH = Path(__file__).with_name("vocabulary.yaml")
+LANGS = ("zh", "en")
+_HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class VocabularyError(EvaluationError):
+    """The vocabulary file is invalid; ``problems`` lists every problem found."""
+
+    def __init__(self, path: Path | str, problems: list[str]):
+        self.problems = list(problems)
+        n = len(self.problems)
+        super().__init__(
+            f"{path} has {n} problem{'s' if n != 1 else ''}:\n  "
+            + "\n  ".join(self.problems)
+        )
+
+
+class Word(NamedTuple):
+    """One code's words, ``Word(zh, en)``: ``word[0]`` Chinese, ``word[1]`` English."""
+
+    zh: str
+    en: str
+
+    def text(self, lang: str) -> str:
+        """The word in ``lang`` (``zh`` or ``en``)."""
+        return self[_lang_index(lang)]
+
+
+Family = Mapping[str, Word]
+
+
+def load(path: Path | str = PATH) -> tuple[Mapping[str, Family], Mapping[str, Mapping]]:
+    """Read and check a vocabulary file: ``(families, colours)``, read-only.
+
+    Raises :class:`VocabularyError` naming every problem (``words.grade.pass.en:
+    missing``), or the line and column of a YAML syntax error.
+    """
+    try:
+        raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_LOADER)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise VocabularyError(path, [f"{where}{getattr(e, 'problem', e)}"]) from e
+    except OSError as e:
+        raise VocabularyError(path, [f"cannot be read: {e.strerror or e}"]) from e
+    problems: list[str] = []
+    if not isinstance(raw, dict) or set(raw) != {"words", "colours"}:
+        got = sorted(map(str, raw)) if isinstance(raw, dict) else type(raw).__name__
+        raise VocabularyError(path, [f"top level: needs words and colours (got {got})"])
+    families = {
+        name: _family(name, entries, problems)
+        for name, entries in _sections("words", raw["words"], problems)
+    }
+    colours = {
+        name: _colours(name, entries, problems)
+        for name, entries in _sections("colours", raw["colours"], problems)
+    }
+    for name, table in colours.items():  # colours of a word family: its very codes
+        if name in families and list(table) != list(families[name]):
+            problems.append(
+                f"colours.{name}: codes {list(table)} differ from words.{name} "
+                f"{list(families[name])}"
+            )
+    if problems:
+        raise VocabularyError(path, problems)
+    return MappingProxyType(families), MappingProxyType(colours)
+
+
+def _sections(part: str, value, problems: list[str]):
+    if not isinstance(value, dict) or not value:
+        problems.append(f"{part}: must be a mapping of families")
+        return []
+    out = []
+    for name, entries in value.items():
+        if not isinstance(name, str) or not isinstance(entries, dict) or not entries:
+            problems.append(f"{part}.{name}: must be a non-empty mapping of codes")
+        else:
+            out.append((name, entries))
+    return out
+
+
+def _family(name: str, entries: dict, problems: list[str]) -> Family:
+    out = {}
+    for key, value in entries.items():
+        where = f"words.{name}.{key}"
+        if not isinstance(key, str):  # e.g. an unquoted yes/no/on/off
+            problems.append(f"{where}: code must be text (quote it)")
+            continue
+        if not isinstance(value, dict):
+            problems.append(f"{where}: must be {{zh: ..., en: ...}} (got {value!r})")
+            continue
+        for extra in sorted(map(str, set(value) - set(LANGS))):
+            problems.append(f"{where}.{extra}: unknown language (zh, en)")
+        texts = [value.get(lang) for lang in LANGS]
+        for lang, text in zip(LANGS, texts, strict=True):
+            if not isinstance(text, str) or not text.strip():
+                problems.append(f"{where}.{lang}: missing or empty (got {text!r})")
+        out[key] = Word(*texts)
+    return MappingProxyType(out)
+
+
+def _colours(name: str, entries: dict, problems: list[str]) -> Mapping[str, str]:
+    for key, value in entries.items():
+        if not isinstance(value, str) or not _HEX.match(value):
+            problems.append(f"colours.{name}.{key}: not a #RRGGBB colour ({value!r})")
+    return MappingProxyType({str(k): v for k, v in entries.items()})
+
+
+def _lang_index(lang: str) -> int:
+    try:
+        return LANGS.index(lang)
+    except ValueError:
+        raise ValueError(f"lang must be one of {LANGS}, not {lang!r}") from None
+
+
+def _run_stages(status: Family, force: Family) -> Family:
+    """A run's stage as the dashboard shows it: a final run says whether it is in
+    force (``已发布·现行`` / ``final, in force``)."""
+    final = status["published"]
+    return MappingProxyType(
+        {
+            "draft": status["draft"],
+            "notice": status["notice"],
+            "corrected": status["corrected"],
+            **{
+                k: Word(f"{final.zh}·{w.zh}", f"{final.en}, {w.en}")
+                for k, w in force.items()
+            },
+        }
+    )
+
+
+_WORDS, COLOURS = load()
+#: family name → code → :class:`Word`. Built from the file's families: ``run_stage``
+#: (the dashboard's run stages) and ``file_status`` (a run's stage on an exported file
+#: or letter, where a draft says it must not go out).
+FAMILIES: Mapping[str, Family] = MappingProxyType(
+    {
+        **_WORDS,
+        "run_stage": _run_stages(_WORDS["run_status"], _WORDS["in_force"]),
+        "file_status": MappingProxyType(
+            {**_WORDS["run_status"], "draft": _WORDS["document"]["draft_status"]}
+        ),
+    }
+)
+
+
+def family(name: str) -> Family:
+    """The codes and words of family ``name`` (read-only)."""
+    try:
+        return FAMILIES[name]
+    except KeyError:
+        raise KeyError(
+            f"no vocabulary family {name!r}; families: {sorted(FAMILIES)}"
+        ) from None
+
+
+def word(family_name: str, key: str, lang: str = "zh") -> str:
+    """The word for ``key`` of family ``family_name`` in ``lang`` (``zh`` or ``en``)."""
+    words_ = family(family_name)
+    if key not in words_:
+        raise KeyError(f"{family_name} has no word for {key!r}; codes: {list(words_)}")
+    return words_[key].text(lang)
+
+
+def words(family_name: str, lang: str) -> dict[str, str]:
+    """Every word of family ``family_name`` in ``lang``: ``{code: text}``."""
+    k = _lang_index(lang)
+    return {key: w[k] for key, w in family(family_name).items()}
+
+
+def colour(family_name: str, key: str) -> str:
+    """The colour (``#RRGGBB``) of ``key`` in colour family ``family_name``."""
+    return COLOURS[family_name][key]
+
+
+# the families code reads most, by name
+RISK_LEVEL = FAMILIES["risk_level"]
+GRADE = FAMILIES["grade"]
+PERSON_GRADE = FAMILIES["person_grade"]
+APPRAISAL_PART = FAMILIES["appraisal_part"]
+APPRAISAL_PART_NAME = FAMILIES["appraisal_part_name"]
+RUN_STATUS = FAMILIES["run_status"]
+IN_FORCE = FAMILIES["in_force"]
+RUN_STAGE = FAMILIES["run_stage"]
+FILE_STATUS = FAMILIES["file_status"]
+APPEAL_DECISION = FAMILIES["appeal_decision"]
+QUALITY_CHECK = FAMILIES["quality_check"]
+INPUT_COLUMN = FAMILIES["input_column"]
+MEDIA_HEADER = FAMILIES["media_header"]
+MEDIA_NOTE = FAMILIES["media_note"]
+RISK_HEADER = FAMILIES["risk_header"]
+GRADE_HEADER = FAMILIES["grade_header"]
+PERSON_HEADER = FAMILIES["person_header"]
+DOCUMENT = FAMILIES["document"]
+LEVEL_COLOURS = COLOURS["risk_level"]
+GRADE_COLOURS = COLOURS["grade"]

@@ -1,0 +1,339 @@
+"""Views of a run against values worked out by hand.
+
+A tiny run: 4 units (U1–U3 in peer group g1, U4 alone in g2), 2 dimensions (a 0.6,
+b 0.4), 4 annual indicators normalised by goalposts 0–100 (so a score is its
+value). Hand-computed:
+
+    unit  a1  a2  b1  b2 | a = (a1+a2)/2   b = .75 b1 + .25 b2 | composite  rank
+    U1    80  60  40 100 |  70             55                  |  64         2
+    U2    50  70  90  20 |  60             72.5                |  65         1
+    U3    20  40  60  60 |  30             60                  |  42         4
+    U4    90  90  10  30 |  90             15                  |  60         3
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import entropy
+
+import evaluation as ev
+from evaluation.analysis import views as V
+
+from ..conftest import write_dataset
+
+VALUES = {
+    "U1": {"a1": 80, "a2": 60, "b1": 40, "b2": 100},
+    "U2": {"a1": 50, "a2": 70, "b1": 90, "b2": 20},
+    "U3": {"a1": 20, "a2": 40, "b1": 60, "b2": 60},
+    "U4": {"a1": 90, "a2": 90, "b1": 10, "b2": 30},
+}
+UNITS = pd.DataFrame(
+    {
+        "unit_id": ["U1", "U2", "U3", "U4"],
+        "name_zh": ["一局", "二局", "三局", "四局"],
+        "name_en": ["One", "Two", "Three", "Four"],
+        "peer_group": ["g1", "g1", "g1", "g2"],
+        "level": ["department"] * 4,
+        "parent_id": [""] * 4,
+    }
+)
+
+
+def indicator(id_: str, parent: str, weight: float) -> dict:
+    return {
+        "id": id_,
+        "parent": parent,
+        "weight": weight,
+        "name_zh": id_ + "指标",
+        "name_en": "Indicator " + id_,
+        "definition_zh": "定义",
+        "definition_en": "definition",
+        "unit_zh": "分",
+        "unit_en": "points",
+        "agency": "office",
+        "direction": "higher",
+        "normalisation": {"method": "goalposts", "worst": 0, "best": 100},
+        "frequency": "annual",
+        "rollup": "last",
+        "valid": {"min": 0, "max": 100},
+    }
+
+
+CATALOGUE = {
+    "id": "views",
+    "version": "1",
+    "name_zh": "视图测试",
+    "name_en": "Views test",
+    "settings": {"sibling_weights": "renormalise", "min_coverage": 0.5},
+    "agencies": [{"id": "office", "name_zh": "办公室", "name_en": "Office"}],
+    "peer_groups": [
+        {"id": "g1", "name_zh": "第一组", "name_en": "Group one"},
+        {"id": "g2", "name_zh": "第二组", "name_en": "Group two"},
+    ],
+    "dimensions": [
+        {"id": "a", "name_zh": "甲", "name_en": "A", "weight": 0.6},
+        {"id": "b", "name_zh": "乙", "name_en": "B", "weight": 0.4},
+    ],
+    "indicators": [
+        indicator("a1", "a", 1),
+        indicator("a2", "a", 1),
+        indicator("b1", "b", 3),
+        indicator("b2", "b", 1),
+    ],
+}
+
+
+def run(tmp_path, raw=CATALOGUE, values=VALUES) -> ev.Result:
+    rows = [(u, "2025", i, str(v)) for u, by in values.items() for i, v in by.items()]
+    path = write_dataset(tmp_path / "views", UNITS, rows)
+    catalogue = ev.parse_catalogue(copy.deepcopy(raw), file="views.yaml")
+    return ev.run(
+        catalogue,
+        ev.load_dataset(path),
+        period="2025",
+        run_at="2026-01-15T09:00:00+00:00",
+    )
+
+
+@pytest.fixture
+def result(tmp_path) -> ev.Result:
+    return run(tmp_path)
+
+
+# ------------------------------------------------------------------ profile
+def test_profile_dimensions_against_the_peer_median_by_hand(result):
+    p = V.profile(result, "U1", "2025")
+    d = p.dimensions.set_index("node_id")
+    # g1 is U1, U2, U3: a = median(70, 60, 30) = 60; b = median(55, 72.5, 60) = 60
+    assert d["score"].tolist() == pytest.approx([70, 55])
+    assert d["peer_median"].tolist() == pytest.approx([60, 60])
+    assert d["gap"].tolist() == pytest.approx([10, -5])
+    assert (p.peer_group, p.composite_score) == ("g1", pytest.approx(64))
+    assert (p.rank, p.peer_rank) == (2, 2)
+
+
+def test_a_unit_alone_in_its_group_is_its_own_median(result):
+    p = V.profile(result, "U4", "2025")
+    assert p.dimensions["peer_median"].tolist() == pytest.approx([90, 15])
+    assert p.dimensions["gap"].tolist() == [0, 0]
+    assert p.strengths.empty and p.weaknesses.empty  # at the median is neither
+    assert (p.rank, p.peer_rank) == (3, 1)
+
+
+def test_profile_indicators_strengths_and_weaknesses_by_hand(result):
+    p = V.profile(result, "U1", "2025")
+    ind = p.indicators.set_index("indicator_id")
+    # g1 medians: a1 median(80, 50, 20) = 50, a2 60, b1 60, b2 median(100, 20, 60) = 60
+    assert ind["peer_value"].tolist() == pytest.approx([50, 60, 60, 60])
+    assert ind["peer_score"].tolist() == pytest.approx([50, 60, 60, 60])
+    assert ind["gap"].tolist() == pytest.approx([30, 0, -20, 40])
+    assert ind["value"].tolist() == [80, 60, 40, 100]
+    assert p.strengths["indicator_id"].tolist() == ["b2", "a1"]  # largest first
+    assert p.weaknesses["indicator_id"].tolist() == ["b1"]  # a2 sits at the median
+
+
+def test_waterfall_is_the_contributions_by_dimension_and_sums_to_the_composite(
+    result,
+):
+    p = V.profile(result, "U1", "2025")
+    # a: .6 × (.5 × 80 + .5 × 60) = 42; b: .4 × (.75 × 40 + .25 × 100) = 22
+    assert p.waterfall["node_id"].tolist() == ["a", "b"]
+    assert p.waterfall["contribution"].tolist() == pytest.approx([42, 22])
+    assert p.waterfall["contribution"].sum() == pytest.approx(p.composite_score)
+    assert p.trend[["period", "composite_score", "rank"]].values.tolist() == [
+        ["2025", pytest.approx(64), 2]
+    ]
+
+
+def test_raising_an_indicator_raises_its_contribution_and_dimension(tmp_path):
+    before = run(tmp_path / "before")
+    values = copy.deepcopy(VALUES)
+    values["U3"]["a1"] = 50  # U3 improves on a1
+    after = run(tmp_path / "after", values=values)
+    p, q = V.profile(before, "U3", "2025"), V.profile(after, "U3", "2025")
+    c = {
+        r: x.contributions.set_index(["unit_id", "indicator_id"])["contribution"]
+        for r, x in (("before", before), ("after", after))
+    }
+    assert c["after"]["U3", "a1"] > c["before"]["U3", "a1"]
+    assert c["after"]["U3", "a1"] - c["before"]["U3", "a1"] == pytest.approx(9)
+    a = {x: y.dimensions.set_index("node_id").at["a", "score"] for x, y in (
+        ("before", p), ("after", q))}  # fmt: skip
+    assert (a["before"], a["after"]) == (pytest.approx(30), pytest.approx(45))
+    assert q.waterfall.set_index("node_id").at["a", "contribution"] == pytest.approx(27)
+    assert q.composite_score > p.composite_score
+    # a1: 20 against the g1 median 50 was U3's worst; at 50 it is at the median
+    assert p.weaknesses["indicator_id"].tolist() == ["a1", "a2"]
+    assert q.weaknesses["indicator_id"].tolist() == ["a2"]
+
+
+def test_profile_refuses_an_unknown_unit_or_period(result):
+    with pytest.raises(KeyError, match="U9"):
+        V.profile(result, "U9", "2025")
+    with pytest.raises(KeyError, match="2024"):
+        V.profile(result, "U1", "2024")
+
+
+def test_group_gaps_by_hand():
+    scores = pd.DataFrame(
+        {"x": [1.0, 3.0, 10.0, np.nan], "y": [2.0, 2.0, 4.0, 8.0]},
+        index=pd.Index(["p", "q", "r", "s"], name="unit_id"),
+    )
+    g = V.group_gaps(scores, ["A", "A", "A", "B"]).set_index(["unit_id", "node_id"])
+    assert g.loc[("p", "x"), "group_median"] == 3.0  # median(1, 3, 10)
+    assert g.loc[("r", "x"), "gap"] == 7.0
+    assert np.isnan(g.loc[("s", "x"), "group_median"])  # no score in group B
+    assert g.loc[("s", "y"), ["group_median", "gap"]].tolist() == [8.0, 0.0]
+
+
+# ------------------------------------------------------------------ weights
+def test_effective_weights_of_manual_weights_by_hand(result):
+    w = V.effective_weights(result, "2025").set_index("node_id")
+    assert w.loc[["a1", "a2", "b1", "b2"], "weight"].tolist() == pytest.approx(
+        [0.3, 0.3, 0.3, 0.1]
+    )
+    assert w.loc[["a", "b"], "weight"].tolist() == pytest.approx([0.6, 0.4])
+    assert set(w["method"]) == {"manual"}
+
+
+def test_effective_weights_are_those_the_run_used_not_the_yaml_ones(tmp_path):
+    """a: AHP a1 three times as important as a2 (YAML says 1 : 1); b: entropy of
+    the children's scores (YAML says 3 : 1)."""
+    raw = copy.deepcopy(CATALOGUE)
+    raw["dimensions"][0]["weights"] = {
+        "method": "ahp",
+        "ahp": {"children": ["a1", "a2"], "matrix": [[1, 3], [1 / 3, 1]]},
+    }
+    raw["dimensions"][1]["weights"] = {"method": "entropy"}
+    r = run(tmp_path, raw=raw)
+    w = V.effective_weights(r, "2025").set_index("node_id")
+    # AHP on a 2 × 2 matrix: the eigenvector is (3, 1) / 4
+    assert w.loc[["a1", "a2"], "local_weight"].tolist() == pytest.approx([0.75, 0.25])
+    assert w.loc[["a1", "a2"], "weight"].tolist() == pytest.approx([0.45, 0.15])
+    # entropy weights: d_j = 1 − H(p_j) / ln n over the 4 units, w = d / Σ d
+    scores = np.array([[40, 90, 60, 10], [100, 20, 60, 30]], dtype=float)
+    d = 1 - np.array([entropy(s) for s in scores]) / np.log(4)
+    assert w.loc[["b1", "b2"], "local_weight"].tolist() == pytest.approx(d / d.sum())
+    assert w.loc[["b1", "b2"], "weight"].tolist() == pytest.approx(0.4 * d / d.sum())
+    # … each the product of the run's weights table down the hierarchy
+    used = r.weights.set_index(["node_id", "child_id"])["weight"]
+    for child, parent in [("a1", "a"), ("a2", "a"), ("b1", "b"), ("b2", "b")]:
+        assert w.at[child, "weight"] == pytest.approx(
+            used["composite", parent] * used[parent, child], rel=1e-15
+        )
+    assert w.loc[["a1", "b1"], "method"].tolist() == ["ahp", "entropy"]
+    # … and not the catalogue's YAML weights
+    yaml = r.catalogue.nodes["local_weight"]
+    assert (yaml["a1"], yaml["b1"]) == (pytest.approx(0.5), pytest.approx(0.75))
+    assert w.loc[w["kind"] == "indicator", "weight"].sum() == pytest.approx(1)
+    m = V.methods(r).set_index("node_id")
+    assert m.loc["a", ["weights", "aggregation"]].tolist() == ["ahp", "arithmetic"]
+    assert m.at["a", "cr"] == pytest.approx(0)  # two judgements are consistent
+    assert np.isnan(m.at["b", "cr"]) and np.isnan(m.at["composite", "cr"])
+
+
+# ------------------------------------------------------------------- what-if
+def test_whatif_with_the_published_weights_reproduces_the_run(result):
+    w = V.published_weights(result, "2025")
+    assert w == pytest.approx({"a": 0.6, "b": 0.4})
+    t = V.whatif(result, "2025", w).set_index("unit_id")
+    assert t.loc[["U1", "U2", "U3", "U4"], "score"].tolist() == pytest.approx(
+        [64, 65, 42, 60]
+    )
+    assert t["move"].tolist() == [0, 0, 0, 0]
+
+
+def test_whatif_under_other_weights_by_hand(result):
+    """All weight on a: scores 70, 60, 30, 90 → U4 1st (from 3rd), U2 3rd (from
+    1st); a unit without b keeps its score over the dimensions it has."""
+    t = V.whatif(result, "2025", {"a": 1.0, "b": 0.0})
+    assert t["unit_id"].tolist() == ["U4", "U1", "U2", "U3"]
+    assert t["score"].tolist() == pytest.approx([90, 70, 60, 30])
+    assert t["rank"].tolist() == [1, 2, 3, 4]
+    assert t["published_rank"].tolist() == [3, 2, 1, 4]
+    assert t["move"].tolist() == [2, 0, -2, 0]
+    m = V.dimension_matrix(result, "2025")
+    assert m.loc["U2"].tolist() == pytest.approx([60, 72.5])
+    gap = replace(result, scores=result.scores[
+        ~((result.scores["unit_id"] == "U2") & (result.scores["node_id"] == "b"))
+    ])  # fmt: skip
+    u2 = V.whatif(gap, "2025", {"a": 0.5, "b": 0.5}).set_index("unit_id").loc["U2"]
+    assert u2["score"] == pytest.approx(60)  # b missing: a alone, renormalised
+
+
+# ------------------------------------------------------------------ overview
+def test_league_adds_risk_flags_grades_and_intervals(result):
+    grades = pd.DataFrame({"unit_id": ["U1", "U2"], "final_grade": ["good", "pass"]})
+    intervals = pd.DataFrame(
+        {
+            "unit_id": ["U1", "U2", "U3", "U4"],
+            "nominal_rank": [2, 1, 4, 3],
+            "rank_q05": [1.0, 1.0, 3.2, 2.0],
+            "rank_q95": [3.0, 2.4, 4.0, 3.0],
+        }
+    )
+    t = V.league(result, "2025", grades=grades, intervals=intervals)
+    t = t.set_index("unit_id")
+    assert t.loc[["U2", "U1", "U4", "U3"], "rank"].tolist() == [1, 2, 3, 4]
+    assert t.loc["U1", "grade"] == "good" and pd.isna(t.loc["U3", "grade"])
+    assert t.loc[["U1", "U2", "U3"], "rank_interval"].tolist() == [
+        "2 (1–3)",
+        "1 (1–3)",  # 2.4 widens up to 3
+        "4 (3–4)",  # 3.2 widens down to 3
+    ]
+    assert set(t["risk_level"]) <= {"green", "yellow", "orange", "red"}
+    risk = result.risk[result.risk["period"] == "2025"].set_index("unit_id")["level"]
+    for u in t.index:
+        assert t.at[u, "risk_level"] == risk.get(u, "green")
+    flags = result.flags
+    assert t["dq_flags"].sum() == len(flags[flags["unit_id"].isin(t.index)])
+    g1 = V.league(result, "2025", peer_group="g1")
+    assert g1["unit_id"].tolist() == ["U2", "U1", "U3"]
+
+
+def test_ledger_overdue_first(result):
+    ledger = pd.DataFrame(
+        {
+            "item": ["closed", "open late", "open on time", "open late early"],
+            "status": ["closed", "open", "open", "open"],
+            "reminder": [True, True, False, True],
+            "first_due": ["2025-01-01", "2025-06-01", "2025-02-01", "2025-03-01"],
+        }
+    )
+    got = V.ledger_overdue_first(replace(result, ledger=ledger))
+    assert got["item"].tolist() == [
+        "open late early",
+        "open late",
+        "open on time",
+        "closed",
+    ]
+
+
+def test_whatif_at_the_published_weights_is_the_published_composite_bit_for_bit(
+    sample_result,
+):
+    r = sample_result
+    for period in r.composite["period"].unique():
+        t = V.whatif(r, period, V.published_weights(r, period)).set_index("unit_id")
+        c = r.composite[r.composite["period"] == period].set_index("unit_id")
+        np.testing.assert_array_equal(
+            t["score"].to_numpy(), c.loc[t.index, "composite_score"].to_numpy()
+        )
+
+
+def test_whatif_follows_a_geometric_composite(tmp_path):
+    raw = copy.deepcopy(CATALOGUE)
+    raw["settings"]["aggregation"] = {"method": "geometric"}
+    r = run(tmp_path, raw)
+    t = V.whatif(r, "2025", {"a": 0.5, "b": 0.5}).set_index("unit_id")
+    m = V.dimension_matrix(r, "2025")
+    # U1: a = 70, b = 55: the weighted geometric mean √(70 · 55)
+    assert t.loc["U1", "score"] == pytest.approx(
+        (m.loc["U1", "a"] * m.loc["U1", "b"]) ** 0.5
+    )
+    assert t.loc["U1", "score"] == pytest.approx((70 * 55) ** 0.5)

@@ -1,0 +1,77 @@
+"""Figure builders moved out of the pages: each draws the table it is given."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from evaluation.publish import plots
+
+
+def test_waterfall_ends_on_the_sum_of_the_contributions():
+    w = pd.DataFrame({"node_id": ["a", "b"], "contribution": [42.0, 22.0]})
+    fig = plots.plot_waterfall(w, ["甲", "乙"], title="构成", total="综合得分")
+    bar = fig.data[0]
+    assert list(bar.x) == ["甲", "乙", "综合得分"]
+    assert list(bar.y) == [42.0, 22.0, 64.0]
+    assert list(bar.measure) == ["relative", "relative", "total"]
+    assert list(bar.text) == ["42.00", "22.00", "64.00"]
+
+
+def test_dimension_scores_beside_the_peer_median():
+    d = pd.DataFrame({"score": [70.0, 55.0], "peer_median": [60.0, 60.0]})
+    fig = plots.plot_dimension_scores(
+        d, ["A", "B"], title="t", unit="This", median="Peers"
+    )
+    assert [t.name for t in fig.data] == ["This", "Peers"]
+    assert list(fig.data[1].y) == [60.0, 60.0]
+    assert fig.layout.yaxis.range == (0, 100)
+
+
+def test_movers_show_the_biggest_moves_first_gains_green():
+    table = pd.DataFrame(
+        {"unit_id": ["U1", "U2", "U3", "U4"], "move": [1, -3, np.nan, 2]}
+    )
+    names = {"U1": "一", "U2": "二", "U3": "三", "U4": "四"}
+    fig = plots.plot_movers(table, names, title="t", top=2)
+    bar = fig.data[0]
+    assert list(bar.y) == ["二", "四"]  # |−3| then |2|; an unranked unit is left out
+    assert list(bar.marker.color) == [plots.PALETTE[5], plots.PALETTE[2]]
+
+
+def test_sunburst_slices_are_the_weights_given():
+    w = pd.DataFrame(
+        {
+            "node_id": ["a", "b", "a1", "a2", "b1"],
+            "parent": ["composite", "composite", "a", "a", "b"],
+            "weight": [0.6, 0.4, 0.45, 0.15, 0.4],
+        }
+    )
+    names = {n: n.upper() for n in w["node_id"]}
+    fig = plots.plot_weights_sunburst(w, names, composite="综合")
+    s = fig.data[0]
+    assert list(s.ids) == ["composite", "a", "b", "a1", "a2", "b1"]
+    assert list(s.parents) == ["", "composite", "composite", "a", "a", "b"]
+    assert list(s.values) == [1.0, 0.6, 0.4, 0.45, 0.15, 0.4]
+    assert s.labels[0] == "综合" and s.labels[3] == "A1"
+
+
+def test_light_figures_leave_a_missing_value_out():
+    fig = plots.plot_parts(["考", "评", "议"], [80.0, np.nan, 90.5], title="t")
+    bar = fig["data"][0]
+    assert bar["x"] == [80.0, None, 90.5]
+    assert bar["text"] == ["80.00", "—", "90.50"]
+    gaps = pd.DataFrame({"score": [70.0, np.nan], "group_median": [60.0, 50.0]})
+    fig = plots.plot_group_dimensions(gaps, ["A", "B"], title="t", unit="u", median="m")
+    assert [b["y"] for b in fig["data"]] == [[70.0, None], [60.0, 50.0]]
+    assert "template" not in fig["layout"]  # light: no plotly template
+
+
+def test_report_dimension_figure_marks_the_group_median():
+    fig = plots.plot_dimensions_against_median(
+        ["A", "B"], np.array([70.0, 55.0]), np.array([60.0, 60.0]),
+        unit="本单位", group_median="考评组中位数",
+    )  # fmt: skip
+    assert [t.name for t in fig.data] == ["本单位", "考评组中位数"]
+    assert list(fig.data[0].text) == ["70.0", "55.0"]
+    assert fig.data[1].marker.symbol == "line-ns-open"

@@ -1,0 +1,187 @@
+"""The roll-up of sub-period reports to evaluation periods, and the missing-data
+rules' statuses, by hand: months to a quarter by mean, pro-rata sum, last and
+volume-weighted mean; denominators; which periods and indicators are scored."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import evaluation as ev
+from evaluation.scoring.prepare import (
+    evaluation_periods,
+    prepare,
+    roll_up,
+    scored_indicators,
+)
+
+UNITS = pd.DataFrame(
+    {
+        "unit_id": ["U1", "U2"],
+        "name_zh": ["一局", "二局"],
+        "name_en": ["One", "Two"],
+        "peer_group": ["g1", "g1"],
+        "level": ["department"] * 2,
+        "parent_id": [""] * 2,
+    }
+)
+
+
+@pytest.fixture
+def monthly(tiny_raw) -> ev.Catalogue:
+    """The tiny catalogue reported monthly: a1 mean, a2 sum, b1 last, b2 weighted
+    by the volume series ``vol``."""
+    rollups = {"a1": "mean", "a2": "sum", "b1": "last"}
+    for ind in tiny_raw["indicators"]:
+        ind["frequency"] = "monthly"
+        ind["rollup"] = rollups.get(ind["id"], "last")
+    b2 = tiny_raw["indicators"][3]
+    b2["rollup"] = {"method": "weighted_mean", "weight_by": "vol"}
+    tiny_raw["context"] = [
+        {
+            "id": "vol",
+            "name_zh": "件数",
+            "name_en": "Volume",
+            "unit_zh": "件",
+            "unit_en": "items",
+            "agency": "office",
+            "frequency": "monthly",
+            "valid": {"min": 0, "max": 1000},
+        }
+    ]
+    return ev.parse_catalogue(tiny_raw)
+
+
+def reports(rows) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["unit_id", "period", "indicator_id", "value"])
+
+
+Q1 = [
+    # a1 mean: (10 + 20 + 60) / 3 = 30
+    ("U1", "2025-M01", "a1", 10.0),
+    ("U1", "2025-M02", "a1", 20.0),
+    ("U1", "2025-M03", "a1", 60.0),
+    # a2 sum, March missing: (1 + 2) pro rata for 3 months = 3 · 3/2 = 4.5
+    ("U1", "2025-M01", "a2", 1.0),
+    ("U1", "2025-M02", "a2", 2.0),
+    # b1 last: March is empty, so February's 7
+    ("U1", "2025-M01", "b1", 5.0),
+    ("U1", "2025-M02", "b1", 7.0),
+    ("U1", "2025-M03", "b1", np.nan),
+    # b2 weighted by vol 1, 3, 0 (a zero volume does not count): (80 + 270) / 4
+    ("U1", "2025-M01", "b2", 80.0),
+    ("U1", "2025-M02", "b2", 90.0),
+    ("U1", "2025-M03", "b2", 60.0),
+    ("U1", "2025-M01", "vol", 1.0),
+    ("U1", "2025-M02", "vol", 3.0),
+    ("U1", "2025-M03", "vol", 0.0),
+    # U2 reports a1 only, in one month
+    ("U2", "2025-M02", "a1", 40.0),
+]
+
+
+def cell(prepared: pd.DataFrame, unit: str, indicator: str) -> pd.Series:
+    rows = prepared[
+        (prepared["unit_id"] == unit) & (prepared["indicator_id"] == indicator)
+    ]
+    assert len(rows) == 1
+    return rows.iloc[0]
+
+
+def test_months_roll_up_to_the_quarter_by_each_indicators_rule(monthly):
+    p = prepare(reports(Q1), UNITS, monthly, period="2025-Q1")
+    assert p["period"].unique().tolist() == ["2025-Q1"]
+    assert cell(p, "U1", "a1")["value"] == 30.0
+    assert cell(p, "U1", "a2")["value"] == 4.5
+    assert cell(p, "U1", "b1")["value"] == 7.0
+    assert cell(p, "U1", "b2")["value"] == 87.5
+    assert cell(p, "U2", "a1")["value"] == 40.0
+
+
+def test_reports_counted_against_those_expected(monthly):
+    p = prepare(reports(Q1), UNITS, monthly, period="2025-Q1")
+    got = {i: (cell(p, "U1", i)["n_reported"], cell(p, "U1", i)["n_expected"])
+           for i in ("a1", "a2", "b1", "b2")}  # fmt: skip
+    assert got == {"a1": (3, 3), "a2": (2, 3), "b1": (2, 3), "b2": (3, 3)}
+
+
+def test_nothing_reported_is_missing_under_the_exclude_rule(monthly):
+    p = prepare(reports(Q1), UNITS, monthly, period="2025-Q1")
+    row = cell(p, "U2", "a2")
+    assert math.isnan(row["value"]) and row["n_reported"] == 0
+    assert row["status"] == "missing_excluded"
+    assert cell(p, "U1", "a1")["status"] == "reported"
+
+
+def test_the_zero_score_rule_marks_the_gap(monthly):
+    raw = monthly.model_dump(mode="json")
+    raw["indicators"][1]["missing"] = "zero_score"  # a2
+    cat = ev.parse_catalogue(raw)
+    p = prepare(reports(Q1), UNITS, cat, period="2025-Q1")
+    row = cell(p, "U2", "a2")
+    assert math.isnan(row["value"]) and row["status"] == "missing_zero_score"
+
+
+def test_sums_run_in_time_order_whatever_order_the_rows_arrive_in(monthly):
+    rows = reports(
+        [("U1", f"2025-M0{m}", "a1", v) for m, v in [(2, 0.2), (3, 0.3), (1, 0.1)]]
+    )
+    mean = cell(prepare(rows, UNITS, monthly, period="2025-Q1"), "U1", "a1")["value"]
+    assert mean == ((0.1 + 0.2) + 0.3) / 3  # not (0.2 + 0.3) + 0.1, the rows' order
+    assert ((0.1 + 0.2) + 0.3) != ((0.2 + 0.3) + 0.1)  # the order would show
+    rows = reports(Q1)
+    shuffled = rows.sample(frac=1, random_state=3).reset_index(drop=True)
+    a = prepare(rows, UNITS, monthly, period="2025-Q1")
+    b = prepare(shuffled, UNITS, monthly, period="2025-Q1")
+    assert np.array_equal(a["value"], b["value"], equal_nan=True)
+
+
+def test_a_denominator_divides_each_report_before_the_roll_up(monthly):
+    raw = monthly.model_dump(mode="json")
+    raw["indicators"][0]["denominator"] = {"by": "vol", "scale": 100}  # a1 per 100
+    cat = ev.parse_catalogue(raw)
+    p = prepare(reports(Q1), UNITS, cat, period="2025-Q1")
+    # 100 · (10/1, 20/3, 60/0 → no value): mean of 1000 and 666.67
+    assert cell(p, "U1", "a1")["value"] == pytest.approx((1000 + 2000 / 3) / 2)
+    assert cell(p, "U1", "a1")["n_reported"] == 2
+
+
+def test_roll_up_on_arrays_by_hand():
+    nan = np.nan
+    # one cell, three months, four indicators (mean, sum, last, weighted mean)
+    cube = np.array([[[10, 1, 5, 80], [20, 2, 7, 90], [60, nan, nan, 60]]], float)
+    volume = np.array([[1.0, 3.0, 0.0]])
+    value, count = roll_up(
+        cube,
+        ["mean", "sum", "last", "weighted_mean"],
+        np.array([3, 3, 3, 3]),
+        {3: volume},
+    )
+    assert value.tolist() == [[30.0, 4.5, 7.0, 87.5]]
+    assert count.tolist() == [[3, 2, 2, 3]]
+
+
+def test_roll_up_leaves_a_cell_without_reports_empty():
+    cube = np.full((2, 3, 1), np.nan)
+    cube[0, 1, 0] = 4.0
+    value, count = roll_up(cube, ["sum"], np.array([3]))
+    assert value[0, 0] == 12.0  # one month of three, pro rata
+    assert math.isnan(value[1, 0]) and count[:, 0].tolist() == [1, 0]
+
+
+def test_evaluation_periods_are_those_with_reports_up_to_the_one_asked():
+    obs = reports(
+        [("U1", p, "a1", 1.0) for p in ["2024-M11", "2025-M02", "2025-M05", "2025-M08"]]
+    )
+    # 2024-M11 lies in 2024-Q4; 2025-Q3 comes after the period asked
+    assert evaluation_periods(obs, "2025-Q2") == ["2024-Q4", "2025-Q1", "2025-Q2"]
+
+
+def test_only_indicators_reported_at_least_as_often_are_scored(tiny_catalogue):
+    # a1, a2 quarterly; b1 half-yearly; b2 annual
+    assert scored_indicators(tiny_catalogue, "quarterly") == ["a1", "a2"]
+    assert scored_indicators(tiny_catalogue, "half_year") == ["a1", "a2", "b1"]
+    assert scored_indicators(tiny_catalogue, "annual") == ["a1", "a2", "b1", "b2"]

@@ -1,0 +1,169 @@
+"""The house's rules, read from the source (docs/architecture.md): no import cycle,
+no import from a higher layer, and apps that draw what the library computes.
+
+Every ``import``/``from … import`` statement counts, at module level or inside a
+function: a function-local import hides a cycle from Python, not from this test."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+PACKAGE = ROOT / "evaluation"
+
+#: low to high; a module may import its own layer or lower ones
+LAYERS = [
+    # words, time, and the numeric kernel of weights (it imports only errors): the
+    # catalogue checks AHP matrices with the same code that weighs with them
+    {
+        "evaluation.errors",
+        "evaluation.periods",
+        "evaluation.vocabulary",
+        "evaluation.scoring.weights",
+    },
+    {"evaluation.catalogue"},
+    {"evaluation.intake"},
+    {"evaluation.scoring"},
+    {"evaluation.risk"},
+    {"evaluation.result"},
+    {"evaluation.pipeline", "evaluation.generate"},
+    {"evaluation.scale"},
+    {"evaluation.analysis"},
+    {"evaluation.appraisal"},
+    {"evaluation.publish"},
+    {"evaluation.cli", "evaluation"},
+]
+
+#: what the apps may use besides the package's face (``import evaluation as ev``):
+#: views, figures and the store, words, and the plain data types
+APP_ALLOWED = (
+    "evaluation.analysis.views",
+    "evaluation.publish",
+    "evaluation.vocabulary",
+    "evaluation.periods",
+    "evaluation.catalogue",
+    "evaluation.errors",
+    "evaluation.result",
+)
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def imports(path: Path) -> list[tuple[str, list[str], int]]:
+    """(module imported, names taken, line) for every import in ``path``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    me = module_name(path).split(".")
+    package = me if path.name == "__init__.py" else me[:-1]
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out += [(a.name, [], node.lineno) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            names = [a.name for a in node.names]
+            # ``from evaluation.x import y`` where y is a module: the module is used
+            subs = [f"{target}.{n}" for n in names if module_path(f"{target}.{n}")]
+            out += [(s, [], node.lineno) for s in subs]
+            if len(subs) < len(names):
+                out.append((target, names, node.lineno))
+    return out
+
+
+def module_path(name: str) -> Path | None:
+    rel = Path(*name.split("."))
+    for candidate in (ROOT / rel.with_suffix(".py"), ROOT / rel / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def layer(name: str) -> int | None:
+    best, rank = -1, None
+    for k, group in enumerate(LAYERS):
+        for prefix in group:
+            if (name == prefix or name.startswith(prefix + ".")) and len(prefix) > best:
+                best, rank = len(prefix), k
+    return rank
+
+
+SOURCES = sorted(PACKAGE.rglob("*.py"))
+GRAPH = {
+    module_name(p): sorted(
+        {m for m, _, _ in imports(p) if m.startswith("evaluation") and module_path(m)}
+        - {module_name(p)}
+    )
+    for p in SOURCES
+}
+
+
+def test_the_layers_cover_every_module():
+    assert [m for m in GRAPH if layer(m) is None] == []
+
+
+def test_no_module_imports_a_higher_layer():
+    upward = [
+        f"{me} (layer {layer(me)}) imports {other} (layer {layer(other)})"
+        for me, targets in GRAPH.items()
+        for other in targets
+        if me != "evaluation" and layer(other) > layer(me)
+    ]
+    assert upward == []
+
+
+def test_no_import_cycle():
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in GRAPH.get(node, []):
+            if nxt == "evaluation" or node == "evaluation":
+                continue  # the package's face re-exports; it imports, nobody needs it
+            if state.get(nxt) == 1:
+                cycles.append([*path[path.index(nxt) :], nxt])
+            elif nxt not in state:
+                visit(nxt, [*path, nxt])
+        state[node] = 2
+
+    for start in GRAPH:
+        if start not in state:
+            visit(start, [start])
+    assert cycles == []
+
+
+#: dashboards and notebooks; notebooks may also use the analysis tools (uncertainty,
+#: diagnostics), which a dashboard reads from the store instead
+APP_SOURCES = sorted((ROOT / "dashboards").rglob("*.py")) + sorted(
+    (ROOT / "notebooks").rglob("*.py")
+)
+
+
+@pytest.mark.parametrize("path", APP_SOURCES, ids=lambda p: p.name)
+def test_apps_import_no_stage_module_and_no_private_name(path):
+    bad = []
+    for target, names, line in imports(path):
+        if not target.startswith("evaluation"):
+            continue
+        face = target == "evaluation"
+        allowed = APP_ALLOWED + (
+            ("evaluation.analysis",) if "notebooks" in str(path) else ()
+        )
+        if not face and not target.startswith(allowed):
+            bad.append(f"line {line}: {target}")
+        if any(part.startswith("_") for part in target.split(".")):
+            bad.append(f"line {line}: private module {target}")
+        bad += [f"line {line}: private name {n}" for n in names if n.startswith("_")]
+    assert bad == []

@@ -1,0 +1,312 @@
+"""The vocabulary: every word in both languages, valid colours, the codes the rest of
+the package uses, a checked data file, and no word dictionary left anywhere else."""
+
+from __future__ import annotations
+
+import ast
+import re
+import tomllib
+import typing
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from evaluation import catalogue as C
+from evaluation import periods as P
+from evaluation import vocabulary as V
+from evaluation.appraisal import GRADES, PERSON_GRADES
+from evaluation.intake import io
+from evaluation.risk import quality, rules
+
+from .conftest import ROOT
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+# ------------------------------------------------------------------ the words
+def test_every_family_has_zh_and_en_for_every_code():
+    assert len(V.FAMILIES) >= 40
+    for name, family in V.FAMILIES.items():
+        assert family, name
+        for code, word in family.items():
+            assert isinstance(code, str), (name, code)
+            assert isinstance(word, V.Word), (name, code)
+            for lang in V.LANGS:
+                text = word.text(lang)
+                assert isinstance(text, str) and text.strip(), (name, code, lang)
+
+
+def test_colours_are_hex_and_cover_their_codes():
+    hex_ = re.compile(r"^#[0-9A-Fa-f]{6}$")
+    for name, table in V.COLOURS.items():
+        for code, colour in table.items():
+            assert hex_.match(colour), (name, code, colour)
+    assert list(V.COLOURS["risk_level"]) == list(rules.LEVELS)
+    assert list(V.COLOURS["grade"]) == list(GRADES)
+    assert list(V.COLOURS["run_stage"]) == list(V.RUN_STAGE)
+    # Okabe–Ito, as docs/methodology.md (§ Risk grading) states them
+    assert dict(V.LEVEL_COLOURS) == {
+        "green": "#009E73",
+        "yellow": "#F0E442",
+        "orange": "#E69F00",
+        "red": "#D55E00",
+    }
+
+
+def test_level_and_grade_words_as_officials_use_them():
+    assert V.words("risk_level", "zh") == {
+        "green": "绿色",
+        "yellow": "黄色",
+        "orange": "橙色",
+        "red": "红色",
+    }
+    assert V.words("grade", "zh") == {
+        "excellent": "优秀",
+        "good": "良好",
+        "pass": "合格",
+        "fail": "不合格",
+    }
+    assert V.words("person_grade", "zh") == {
+        "excellent": "优秀",
+        "competent": "称职",
+        "basically_competent": "基本称职",
+        "incompetent": "不称职",
+    }
+    assert V.words("appraisal_part", "zh") == {"periods": "考", "review": "评",
+                                               "survey": "议"}  # fmt: skip
+    # the rule of appraisal.yaml that caps a grade names it as the vocabulary does
+    text = (ROOT / "appraisal.yaml").read_text(encoding="utf-8")
+    assert f"不得评为{V.GRADE['excellent'].zh}" in text
+    assert f"年度考核定为{V.PERSON_GRADE['incompetent'].zh}" in text
+
+
+def test_codes_match_the_package():
+    """Codes have words exactly where the package uses them, in its order."""
+    assert list(V.RISK_LEVEL) == list(rules.LEVELS)
+    assert list(V.GRADE) == list(GRADES)
+    assert list(V.PERSON_GRADE) == list(PERSON_GRADES)
+    assert list(V.QUALITY_CHECK) == list(quality.CHECKS)
+    assert list(V.FAMILIES["frequency"]) == list(P.FREQUENCIES)
+    columns = {
+        *io.UNITS_COLUMNS,
+        *io.OBSERVATION_COLUMNS,
+        *io.EVENT_COLUMNS,
+        *io.OPTIONAL_OBSERVATION_COLUMNS,
+        *io.OPTIONAL_EVENT_COLUMNS,
+    }
+    assert set(V.INPUT_COLUMN) == columns
+    assert list(V.FAMILIES["run_status"]) == ["draft", "notice", "corrected",
+                                              "published"]  # fmt: skip
+
+
+def _literals(annotation, field: str = "method") -> set[str]:
+    """Every string of the ``Literal`` types inside an annotation (through
+    ``Annotated``, unions and the ``field`` of discriminated models)."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return set(typing.get_args(annotation))
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return _literals(annotation.model_fields[field].annotation, field)
+    return set().union(*(_literals(a, field) for a in typing.get_args(annotation)))
+
+
+@pytest.mark.parametrize(
+    ("family", "annotation", "field"),
+    [
+        ("normalisation", C.Normalisation, "method"),
+        ("imputation", C.Indicator.model_fields["missing"].annotation, ""),
+        ("treatment", C.Treatment.model_fields["method"].annotation, ""),
+        ("weights", C.Weights.model_fields["method"].annotation, ""),
+        ("aggregation", C.Aggregation.model_fields["method"].annotation, ""),
+        ("risk_rule", C.WarningRule, "kind"),
+        ("frequency", C.Frequency, ""),
+    ],
+)
+def test_every_method_the_catalogue_allows_has_words(family, annotation, field):
+    allowed = _literals(annotation, field)
+    assert allowed, family
+    assert set(V.family(family)) == allowed
+
+
+def test_derived_families():
+    assert V.RUN_STAGE["in_force"] == ("已发布·现行", "final, in force")
+    assert V.RUN_STAGE["superseded"] == ("已发布·已被取代", "final, superseded")
+    assert V.RUN_STAGE["notice"] == ("公示中", "under notice")
+    assert V.FILE_STATUS["draft"].zh == "草稿（未发布，仅供内部核对，不得外传）"
+    assert V.FILE_STATUS["published"] == V.RUN_STATUS["published"]
+
+
+# ---------------------------------------------------------------------- API
+def test_api():
+    assert V.word("grade", "pass") == "合格"
+    assert V.word("grade", "pass", "en") == "pass"
+    assert V.GRADE["fail"] == ("不合格", "fail")
+    zh, en = V.RISK_LEVEL["red"]
+    assert (zh, en) == ("红色", "red")
+    assert V.words("media_note", "en")["imputed"] == "includes imputed values"
+    assert V.colour("grade", "excellent") == "#0072B2"
+    with pytest.raises(KeyError, match="no vocabulary family 'grades'"):
+        V.family("grades")
+    with pytest.raises(KeyError, match="grade has no word for 'perfect'"):
+        V.word("grade", "perfect")
+    with pytest.raises(ValueError, match="lang must be one of"):
+        V.word("grade", "pass", "fr")
+
+
+def test_read_only():
+    with pytest.raises(TypeError):
+        V.FAMILIES["grade"] = {}
+    with pytest.raises(TypeError):
+        V.GRADE["pass"] = ("及格", "pass")
+    with pytest.raises(TypeError):
+        V.LEVEL_COLOURS["red"] = "#FF0000"
+
+
+# ---------------------------------------------------------------- the file
+GOOD = """
+words:
+  grade:
+    pass: {zh: 合格, en: pass}
+colours:
+  grade:
+    pass: "#BBBBBB"
+"""
+
+
+def test_loads_a_valid_file(tmp_path):
+    path = tmp_path / "v.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    families, colours = V.load(path)
+    assert families["grade"]["pass"] == ("合格", "pass")
+    assert colours["grade"]["pass"] == "#BBBBBB"
+
+
+def test_every_problem_of_a_file_is_named(tmp_path):
+    path = tmp_path / "v.yaml"
+    path.write_text(
+        """
+words:
+  grade:
+    pass: {zh: 合格}
+    fail: {zh: 不合格, en: "", fr: échec}
+    good: 良好
+  yes_no:
+    yes: {zh: 是, en: yes}
+  empty: {}
+colours:
+  grade:
+    pass: red
+""",
+        encoding="utf-8",
+    )
+    with pytest.raises(V.VocabularyError) as e:
+        V.load(path)
+    assert e.value.problems == [
+        "words.empty: must be a non-empty mapping of codes",
+        "words.grade.pass.en: missing or empty (got None)",
+        "words.grade.fail.fr: unknown language (zh, en)",
+        "words.grade.fail.en: missing or empty (got '')",
+        "words.grade.good: must be {zh: ..., en: ...} (got '良好')",
+        "words.yes_no.True: code must be text (quote it)",
+        "colours.grade.pass: not a #RRGGBB colour ('red')",
+        "colours.grade: codes ['pass'] differ from words.grade ['pass', 'fail']",
+    ]
+    assert str(e.value).startswith(f"{path} has 8 problems:")
+
+
+def test_a_syntax_error_names_its_line(tmp_path):
+    path = tmp_path / "v.yaml"
+    path.write_text("words:\n  grade:\n    pass: {zh: 合格, en: pass\n", "utf-8")
+    with pytest.raises(V.VocabularyError, match=r"line 4, column 1"):
+        V.load(path)
+
+
+def test_a_missing_file_or_section(tmp_path):
+    with pytest.raises(V.VocabularyError, match="cannot be read"):
+        V.load(tmp_path / "none.yaml")
+    path = tmp_path / "v.yaml"
+    path.write_text("words:\n  grade:\n    pass: {zh: 合格, en: pass}\n", "utf-8")
+    with pytest.raises(V.VocabularyError, match="needs words and colours"):
+        V.load(path)
+
+
+def test_the_file_ships_with_the_package():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    data = config["tool"]["setuptools"]["package-data"]["evaluation"]
+    assert "vocabulary.yaml" in data
+    assert V.PATH == ROOT / "evaluation" / "vocabulary.yaml"
+
+
+# ------------------------------------------------------- one place for words
+#: the dictionaries of words that lived in the modules before the vocabulary
+OLD_NAMES = {
+    "NAMES", "COLOURS", "GRADE_NAMES", "PERSON_GRADE_NAMES", "GRADE_COLOURS",
+    "LEVEL_WORDS", "GRADE_WORDS", "STATUS_LABELS", "IN_FORCE_LABELS",
+    "DECISION_LABELS", "HEADERS", "NOTES", "WORDS", "RISK_HEADERS", "GRADE_HEADERS",
+    "PERSON_HEADERS", "PARTS", "PERSONS_TITLE", "RUN_STATUS", "_LABELS",
+    "_RISK_LABELS", "TEXT", "STAGE_WORDS", "APPRAISAL_HEADERS", "T", "APPLIES_TO",
+    "KINDS", "BUILT_IN", "STAGE_COLOURS", "ZH_HEADERS", "_STATUS_ZH",
+}  # fmt: skip
+#: dictionaries with Chinese text that are data, not words of the interface
+NOT_WORDS = {
+    ("evaluation/generate.py", "reasons"),  # the sample's bonus reasons
+}
+
+
+def _sources() -> list[Path]:
+    files = [*(ROOT / "evaluation").rglob("*.py"), *(ROOT / "dashboards").rglob("*.py")]
+    return sorted(p for p in files if p.name != "vocabulary.py")
+
+
+def _texts(node) -> list[str] | None:
+    """The strings of a literal string or tuple of strings, else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.Tuple):
+        parts = [_texts(e) for e in node.elts]
+        return None if any(p is None for p in parts) else sum(parts, [])
+    return None
+
+
+def test_no_old_word_dictionary_is_defined_elsewhere():
+    found = []
+    for path in _sources():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(
+                node.value, ast.Dict | ast.DictComp | ast.BinOp
+            ):
+                targets = (
+                    node.targets if isinstance(node, ast.Assign) else [node.target]
+                )
+                for t in targets:
+                    if isinstance(t, ast.Name) and t.id in OLD_NAMES:
+                        found.append(f"{path.relative_to(ROOT)}:{node.lineno} {t.id}")
+    assert found == []
+
+
+def test_no_dictionary_of_chinese_words_outside_the_vocabulary():
+    """A dict whose values are all literal strings (or tuples of them), some
+    Chinese, is a word dictionary: it belongs in vocabulary.yaml."""
+    found = []
+    for path in _sources():
+        rel = path.relative_to(ROOT).as_posix()
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        data = {
+            id(node.value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Assign)
+            for t in node.targets
+            if isinstance(t, ast.Name) and (rel, t.id) in NOT_WORDS
+        }
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Dict) or id(node) in data:
+                continue
+            keys = [k.value for k in node.keys if isinstance(k, ast.Constant)]
+            if len(keys) < 2 or keys == ["label", "value"]:  # a dropdown option
+                continue
+            texts = [_texts(v) for v in node.values]
+            if all(t is not None for t in texts) and any(
+                CJK.search(s) for t in texts for s in t
+            ):
+                found.append(f"{rel}:{node.lineno}")
+    assert found == []
