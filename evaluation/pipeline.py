@@ -30,7 +30,7 @@ from evaluation.scoring.aggregate import Aggregated, aggregate
 from evaluation.scoring.normalise import normalise
 from evaluation.scoring.prepare import (
     as_matrix,
-    insufficient_units,
+    insufficient_rows,
     prepare,
     scored_indicators,
 )
@@ -67,19 +67,11 @@ def score(
         prepared, units, catalogue
     )
 
-    def long(frame: pd.DataFrame, name: str, key: str = "indicator_id") -> pd.Series:
-        return frame.stack(future_stack=True).rename_axis([*KEY, key]).rename(name)
-
     dims = [c for c in agg.scores.columns if c != COMPOSITE]
-    scores = pd.concat(
-        [
-            long(agg.scores[dims], "score", "node_id"),
-            long(agg.coverage[dims], "coverage", "node_id"),
-        ],
-        axis=1,
+    scores = long(
+        {"score": agg.scores[dims], "coverage": agg.coverage[dims]}, "node_id"
     )
     events = _events_table(events)
-    scores = scores.reset_index()
     inputs = risk.Inputs(
         values=risk.node_values(prepared, scores, composite),
         units=units,
@@ -91,11 +83,10 @@ def score(
     ledger = L.update(L.empty(), warnings, inputs.values, eval_periods, catalogue)
     return {
         "prepared": prepared,
-        "normalised": long(normalised, "score").reset_index(),
-        "contributions": pd.concat(
-            [long(agg.weights, "weight"), long(agg.contributions, "contribution")],
-            axis=1,
-        ).reset_index(),
+        "normalised": long({"score": normalised}),
+        "contributions": long(
+            {"weight": agg.weights, "contribution": agg.contributions}
+        ),
         "scores": scores,
         "composite": composite,
         "ranks": ranks,
@@ -106,6 +97,19 @@ def score(
         "risk": risk.grade_units(warnings, units, eval_periods),
         "ledger": ledger,
     }
+
+
+def long(frames: dict[str, pd.DataFrame], key: str = "indicator_id") -> pd.DataFrame:
+    """Wide ``(period, unit_id)`` × ``key`` tables (same shape) as one long table:
+    ``period, unit_id, key`` and one column per table, rows in the wide order."""
+    first = next(iter(frames.values()))
+    n_rows, n_cols = first.shape
+    index = first.index
+    # take on the labels as they are typed (text stays Arrow text, no conversion)
+    out = {k: index.get_level_values(k).repeat(n_cols) for k in KEY}
+    out[key] = first.columns.take(np.tile(np.arange(n_cols), n_rows))
+    out.update({name: f.to_numpy().reshape(-1) for name, f in frames.items()})
+    return pd.DataFrame(out)
 
 
 def score_prepared(
@@ -125,10 +129,8 @@ def score_prepared(
     normalised = normalise(matrix, catalogue, zero_score=zero)
     agg = aggregate(normalised, catalogue)
     # mostly imputed data: not ranked (settings.max_imputed_share_unit)
-    too_imputed = (
-        insufficient_units(prepared, catalogue.settings)
-        .reindex(index, fill_value=False)
-        .astype(bool)
+    too_imputed = pd.Series(
+        insufficient_rows(prepared, len(index), catalogue.settings), index=index
     )
     agg = replace(
         agg,

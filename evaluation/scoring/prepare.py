@@ -163,6 +163,7 @@ def roll_up(
     number of reports.
     """
     n_c, n_s, n_i = reports.shape
+    how = np.asarray(how, dtype=object)
     count = np.zeros((n_c, n_i), dtype=np.int64)
     total = np.zeros((n_c, n_i))
     last = np.full((n_c, n_i), np.nan)
@@ -172,29 +173,44 @@ def roll_up(
         count += have
         total += np.where(have, x, 0.0)
         np.copyto(last, x, where=have)  # later reports overwrite earlier ones
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rules = {
-            "mean": total / count,
-            "sum": total * expected / count,
-            "last": last,
-            "weighted_mean": np.full((n_c, n_i), np.nan),
-        }
-        for j, w in (weights or {}).items():
-            num, den = np.zeros(n_c), np.zeros(n_c)
-            seen = np.zeros(n_c, dtype=bool)
-            for k in range(n_s):
-                x, v = reports[:, k, j], w[:, k]
-                ok = ~np.isnan(x) & ~np.isnan(v) & (v > 0)
-                num += np.where(ok, x * v, 0.0)
-                den += np.where(ok, v, 0.0)
-                seen |= ok
-            rules["weighted_mean"][:, j] = np.where(seen, num / den, np.nan)
     out = np.full((n_c, n_i), np.nan)
-    how = np.asarray(how, dtype=object)
-    for rule, values in rules.items():
-        out[:, how == rule] = values[:, how == rule]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for rule in ROLLUPS:  # only the rules some indicator uses, only its columns
+            cols = np.flatnonzero(how == rule)
+            if not len(cols):
+                continue
+            if rule == "mean":
+                out[:, cols] = total[:, cols] / count[:, cols]
+            elif rule == "sum":
+                e = np.broadcast_to(expected, (n_c, n_i))[:, cols]
+                out[:, cols] = total[:, cols] * e / count[:, cols]
+            elif rule == "last":
+                out[:, cols] = last[:, cols]
+            else:  # weighted_mean
+                for j in cols:
+                    out[:, j] = _weighted_mean(reports[:, :, j], (weights or {}).get(j))
     out[count == 0] = np.nan
     return out, count
+
+
+#: how sub-period reports become one value (the catalogue's ``rollup``)
+ROLLUPS = ("mean", "sum", "last", "weighted_mean")
+
+
+def _weighted_mean(x: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+    """Cells × sub-periods → the mean weighted by the volumes ``w`` (NaN or ≤ 0 does
+    not count); NaN where no report has a usable volume."""
+    n_c, n_s = x.shape
+    if w is None:
+        return np.full(n_c, np.nan)
+    num, den = np.zeros(n_c), np.zeros(n_c)
+    seen = np.zeros(n_c, dtype=bool)
+    for k in range(n_s):
+        ok = ~np.isnan(x[:, k]) & ~np.isnan(w[:, k]) & (w[:, k] > 0)
+        num += np.where(ok, x[:, k] * w[:, k], 0.0)
+        den += np.where(ok, w[:, k], 0.0)
+        seen |= ok
+    return np.where(seen, num / den, np.nan)
 
 
 def divide(value: np.ndarray, by: np.ndarray, scale: float) -> np.ndarray:
@@ -269,11 +285,21 @@ def apply_missing_rules(
     return frame
 
 
+def insufficient_rows(prepared: pd.DataFrame, n_rows: int, settings) -> np.ndarray:
+    """:func:`insufficient_units` for a dense ``prepared`` table (as :func:`prepare`
+    returns it, in period, unit, indicator order): one flag per ``(period, unit)``
+    row of :func:`as_matrix`, from the status codes, without grouping by text."""
+    status = prepared["status"]
+    codes = status.cat.codes.to_numpy()
+    bad = [status.cat.categories.get_loc(s) for s in NOT_REPORTED]
+    share = np.isin(codes, bad).reshape(n_rows, -1).mean(axis=1)
+    return share > settings.max_imputed_share_unit
+
+
 def insufficient_units(prepared: pd.DataFrame, settings) -> pd.Series:
     """``(period, unit_id)`` → True where imputed indicators exceed the unit's limit
     (``settings.max_imputed_share_unit``, share of the indicators scored)."""
-    not_reported = [s for s in STATUSES if s.startswith(("imputed_", "missing_zero"))]
-    imputed = prepared["status"].isin(not_reported)
+    imputed = prepared["status"].isin(NOT_REPORTED)
     share = imputed.groupby(
         [prepared["period"], prepared["unit_id"]], sort=False
     ).mean()
@@ -375,3 +401,5 @@ IMPUTERS = {
 }
 #: every ``status`` a prepared value can have (the order of the categories' codes)
 STATUSES = (*NOT_IMPUTED, *(f"imputed_{rule}" for rule in IMPUTERS))
+#: statuses of values that were not reported (imputed, or scored 0 for a gap)
+NOT_REPORTED = tuple(s for s in STATUSES if s.startswith(("imputed_", "missing_zero")))
