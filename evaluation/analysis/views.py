@@ -334,11 +334,12 @@ def whatif(
     values = rolled.values[COMPOSITE][0]
     c = result.composite
     c = c[c["period"] == period].set_index("unit_id").reindex(matrix.index)
-    covered = rolled.coverage[COMPOSITE][0] >= cat.settings.min_coverage - 1e-12
+    # below the coverage rule the engine gives no score; a unit that had the
+    # coverage but too much of it imputed stays unranked, as in the run
     imputed = (c["status"] == "insufficient_data").to_numpy() & (
         c["coverage"].to_numpy() >= cat.settings.min_coverage - 1e-12
-    )  # had the coverage, too much of it imputed
-    values = np.where(covered & ~imputed, values, np.nan)
+    )
+    values = np.where(imputed, np.nan, values)
     rank = rank_units(pd.Series(values, index=index)).to_numpy()
     r = result.ranks
     before = r[r["period"] == period].set_index("unit_id")["rank"].reindex(matrix.index)
