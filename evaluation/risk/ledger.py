@@ -66,7 +66,9 @@ def empty() -> pd.DataFrame:
 def _typed(ledger: pd.DataFrame) -> pd.DataFrame:
     """Text columns as objects (None where empty), counts as int, flags as bool."""
     types = {c: object for c in COLUMNS} | {"escalations": int, "reminder": bool}
-    return ledger[COLUMNS].astype(types)
+    # cast only the columns not yet of their type (most are, after the first period)
+    types = {c: t for c, t in types.items() if ledger[c].dtype != np.dtype(t)}
+    return ledger[COLUMNS].astype(types) if types else ledger[COLUMNS].copy()
 
 
 def period_end(period: str) -> pd.Timestamp:

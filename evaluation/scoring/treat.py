@@ -45,8 +45,9 @@ def skew_kurt(x: np.ndarray) -> tuple[float, float]:
     )
 
 
-def _fails(x, spec) -> bool:
-    s, k = skew_kurt(x)
+def _fails(shape: tuple[float, float], spec) -> bool:
+    """Whether a column's (skew, kurtosis) breaks both of ``spec``'s limits."""
+    s, k = shape
     return bool(abs(s) >= spec.skew and k >= spec.kurt) if not np.isnan(s) else False
 
 
@@ -61,11 +62,12 @@ def coinr(x: np.ndarray, spec) -> tuple[np.ndarray, str, np.ndarray]:
     treated = x.copy()
     changed = np.zeros(len(x), dtype=bool)
     last = {"high": 0, "low": 0}  # points moved by the latest step at each end
-    while _fails(treated, spec):
+    shape = skew_kurt(treated)  # of the column as it stands: computed once a step
+    while _fails(shape, spec):
         counted = changed.sum() if spec.count == "distinct" else sum(last.values())
         if counted >= spec.winmax:
             break
-        skew, _ = skew_kurt(treated)
+        skew = shape[0]
         extreme = np.nanmax(treated) if skew >= 0 else np.nanmin(treated)
         at = treated == extreme
         rest = treated[~at & ~np.isnan(treated)]
@@ -74,7 +76,8 @@ def coinr(x: np.ndarray, spec) -> tuple[np.ndarray, str, np.ndarray]:
         treated[at] = rest.max() if skew >= 0 else rest.min()
         changed |= at
         last["high" if skew >= 0 else "low"] = int(at.sum())
-    if not _fails(treated, spec):
+        shape = skew_kurt(treated)
+    if not _fails(shape, spec):
         return treated, "winsorise" if changed.any() else "none", changed
     lo, hi = np.nanmin(x), np.nanmax(x)
     return np.log(x - lo + 0.01 * (hi - lo)), "log", ~np.isnan(x)
@@ -127,6 +130,7 @@ def treat(
             if not changed.any():
                 continue
             out.loc[at, ind] = treated
+            after = skew_kurt(treated)
             rows.append(
                 {
                     "period": period,
@@ -136,8 +140,8 @@ def treat(
                     "points": int(changed.sum()),
                     "skew_before": before[0],
                     "kurt_before": before[1],
-                    "skew_after": skew_kurt(treated)[0],
-                    "kurt_after": skew_kurt(treated)[1],
+                    "skew_after": after[0],
+                    "kurt_after": after[1],
                 }
             )
     return out, pd.DataFrame(rows, columns=LOG_COLUMNS)
