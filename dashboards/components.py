@@ -21,6 +21,14 @@ LANGS = ("zh", "en")
 ALL_GROUPS = "_all"
 MUTED, ACCENT = "#5f6b7a", "#0072B2"  # INK: the figures' text colour, from plots
 UP, DOWN = "#009E73", "#D55E00"  # Okabe–Ito pair, told apart by colour-blind readers
+#: every grid's columns: sortable, resizable, fixed in place, headers wrapped
+COLUMN_DEFAULTS = {
+    "sortable": True,
+    "resizable": True,
+    "suppressMovable": True,
+    "wrapHeaderText": True,
+    "autoHeaderHeight": True,
+}
 NO_BAR = {"displayModeBar": False}  #: charts for reading, not for editing
 BASE_STYLE = {
     "fontFamily": FONT_FAMILY,
@@ -159,13 +167,7 @@ def league_grid(grid_id: str) -> dag.AgGrid:
         rowData=[],
         columnDefs=[],
         columnSize="responsiveSizeToFit",
-        defaultColDef={
-            "sortable": True,
-            "resizable": True,
-            "suppressMovable": True,
-            "wrapHeaderText": True,
-            "autoHeaderHeight": True,
-        },
+        defaultColDef=COLUMN_DEFAULTS,
         getRowId="params.data.unit_id",
         getRowStyle={
             "styleConditions": [
@@ -520,13 +522,7 @@ def grade_grid(grid_id, rows: list[dict], columns: list[dict]) -> dag.AgGrid:
         id=grid_id,
         rowData=rows,
         columnDefs=columns,  # fixed widths (see appraisal_columns): no resizing
-        defaultColDef={
-            "sortable": True,
-            "resizable": True,
-            "suppressMovable": True,
-            "wrapHeaderText": True,
-            "autoHeaderHeight": True,
-        },
+        defaultColDef=COLUMN_DEFAULTS,
         getRowId="params.data.unit_id",
         dashGridOptions={
             "theme": {"function": f"themeQuartz.withParams({theme})"},

@@ -180,17 +180,16 @@ def name_zh(label) -> str:
     ``2025-H2`` → 2025年下半年, ``2025-B2`` → 2025年3—4月."""
     if label is None or pd.isna(label) or not str(label).strip():
         return ""
-    m = re.fullmatch(r"(\d{4})(?:-([MBQH])(\d{1,2}))?", str(label))
-    if m is None:
+    try:
+        freq, year, end = year_end(str(label))
+    except ValueError:  # not a period label: shown as it is
         return str(label)
-    year, letter, n = m.group(1), m.group(2), m.group(3)
-    if letter is None:
+    if freq == "annual":
         return f"{year}年度"
-    n = int(n)
-    if letter == "M":
-        return f"{year}年{n}月"
-    if letter == "Q":
-        return f"{year}年第{'一二三四'[n - 1]}季度"
-    if letter == "H":
-        return f"{year}年{'上下'[n - 1]}半年"
-    return f"{year}年{2 * n - 1}—{2 * n}月"
+    if freq == "monthly":
+        return f"{year}年{end}月"
+    if freq == "quarterly":
+        return f"{year}年第{'一二三四'[end // 3 - 1]}季度"
+    if freq == "half_year":
+        return f"{year}年{'上下'[end // 6 - 1]}半年"
+    return f"{year}年{end - 1}—{end}月"

@@ -15,11 +15,12 @@
 # call (`evaluation`); this notebook only chooses the inputs and looks at results.
 
 # %% tags=["parameters"]
-catalogue_path = "indicators.yaml"
-dataset_path = "data/sample"
+# paths from this folder, notebooks/, where JupyterLab starts the kernel
+catalogue_path = "../indicators.yaml"
+dataset_path = "../data/sample"
 period = "2025"
 unit_id = "D07"  # the department to break down
-out_dir = "data/output"
+out_dir = "../data/output"
 
 # %% [markdown]
 # ## 1. Validate / 数据校验

@@ -21,6 +21,7 @@ LAYERS = [
     # catalogue checks AHP matrices with the same code that weighs with them
     {
         "evaluation.errors",
+        "evaluation.files",
         "evaluation.periods",
         "evaluation.vocabulary",
         "evaluation.scoring.weights",

@@ -1,8 +1,9 @@
 """What-if (/what-if): move the level-1 weights, see who moves and by how much.
 
 The published dimension scores are re-weighted in the browser session only
-(``evaluation.analysis.views.whatif``: the weighted mean over the dimensions a unit
-has, as the published arithmetic composite); nothing is saved, and "reset" returns
+(``evaluation.analysis.views.whatif``: the composite recomputed from the unit's
+published dimension scores by the published aggregation method and coverage rule);
+nothing is saved, and "reset" returns
 to the published weights. With the published weights it reproduces the published
 composite.
 """

@@ -39,7 +39,7 @@ from evaluation.scoring.normalise import normalise
 from evaluation.scoring.prepare import (
     apply_missing_rules,
     as_matrix,
-    insufficient_units,
+    insufficient_rows,
 )
 from evaluation.scoring.rank import TIE_DECIMALS
 from evaluation.scoring.treat import treat
@@ -381,8 +381,7 @@ class _Model:
         for imp in imputations:  # a few options: impute, treat, normalise once each
             matrix, zero, prepared = _imputed(result, period, imp)
             rows = prepared["period"] == period
-            bad = insufficient_units(prepared[rows], cat.settings).droplevel("period")
-            bad = np.asarray(bad.reindex(self.units, fill_value=False), dtype=bool)
+            bad = insufficient_rows(prepared[rows], len(self.units), cat.settings)
             for win in winsorisations:
                 treated = None
                 for norm in normalisations:

@@ -11,8 +11,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -24,6 +22,7 @@ import xlsxwriter
 from evaluation.appraisal import parse_config
 from evaluation.catalogue import parse_catalogue
 from evaluation.errors import EvaluationError
+from evaluation.files import replacing
 from evaluation.publish.store import BEIJING
 from evaluation.result import Result
 from evaluation.risk.quality import with_decisions
@@ -276,18 +275,10 @@ def _pick(pairs: pd.Series, lang: str) -> pd.Series:
 
 def write_media_csv(table: pd.DataFrame, path: str | Path) -> Path:
     """Write a media table as UTF-8-BOM CSV with CRLF, atomically (temp + rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = media_csv_bytes(table)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    with replacing(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
 
 
 def write_text_csv(frame: pd.DataFrame, path: str | Path) -> Path:
@@ -554,7 +545,7 @@ def grades_about(
     prov = manifest.get("provenance", {})
     ap = manifest["appraisal"]
     rows += [
-        ("数据来源", f"发布库 {store}，版本 {run['run_id']} 的 grades 表（未重新计算）",
+        ("数据来源", f"发布库 {store}，版本 {run['run_id']} 的等次表（未重新计算）",
          "Source", f"publication store {store}, table grades of run {run['run_id']} "
          "(nothing recomputed)"),
         ("指标体系版本", f"{manifest.get('catalogue_version', '')}（SHA-256 "
@@ -723,11 +714,7 @@ def write_xlsx(
     ``properties`` (title, subject, author, created …) go into the file; pass a fixed
     ``created`` for the same bytes every time.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
+    with replacing(path, suffix=".xlsx") as tmp:
         book = xlsxwriter.Workbook(
             tmp, {"strings_to_formulas": False, "strings_to_numbers": False}
         )
@@ -767,14 +754,7 @@ def write_xlsx(
             sheet.set_paper(9)  # A4
             sheet.fit_to_pages(1, 0)
         book.close()
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # readable like any file the user writes
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return Path(path)
 
 
 def _write_sheet(sheet, frame: pd.DataFrame, fmt: dict, *, title, freeze_columns):

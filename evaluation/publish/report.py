@@ -32,7 +32,6 @@ carry them into the final score. Without such a spec the report says so.
 from __future__ import annotations
 
 import base64
-import os
 import sys
 import tempfile
 import warnings as pywarnings
@@ -60,6 +59,7 @@ from evaluation.appraisal import (
     parse_config,
     weighted_mean,
 )
+from evaluation.files import replacing
 from evaluation.publish import plots
 from evaluation.publish.export import round_half_up
 from evaluation.publish.store import BEIJING
@@ -361,11 +361,8 @@ def write_pdf(html: str, path: str | Path, *, progress: bool | None = None) -> P
     from weasyprint import HTML  # lazy: about 1 s to import, for PDFs only
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     show = progress if progress is not None else sys.stderr.isatty()
-    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".pdf", delete=False) as f:
-        tmp = Path(f.name)
-    try:
+    with replacing(path, suffix=".pdf") as tmp:
         with tqdm(
             total=2, desc="PDF", unit="step", file=sys.stderr, disable=not show
         ) as bar:
@@ -375,13 +372,6 @@ def write_pdf(html: str, path: str | Path, *, progress: bool | None = None) -> P
             bar.set_postfix_str(f"{len(document.pages)} pages", refresh=True)
             document.write_pdf(tmp)
             bar.update()
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o666 & ~umask)  # readable like any file the user writes
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return path
 
 

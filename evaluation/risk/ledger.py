@@ -19,8 +19,6 @@ frequency, and each period is applied once (``checked_period``).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +27,7 @@ import pandas as pd
 from evaluation import periods as P
 from evaluation.catalogue import Catalogue
 from evaluation.errors import EvaluationError
+from evaluation.files import replacing
 from evaluation.risk.rules import SEVERITY
 
 COLUMNS = [
@@ -200,15 +199,8 @@ def write_ledger(
         lost = sorted(set(previous["item_id"]) - set(ledger["item_id"]))
         if lost:
             raise EvaluationError(f"ledger update would lose items {lost}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    os.close(fd)
-    try:
+    with replacing(path) as tmp:
         ledger[COLUMNS].to_csv(tmp, index=False, encoding="utf-8-sig")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 

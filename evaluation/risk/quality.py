@@ -34,8 +34,6 @@ in a file, never overwritten, and the latest one per flag is its status.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,6 +47,7 @@ from scipy import stats
 from evaluation import periods as P
 from evaluation.catalogue import Catalogue, QualitySettings
 from evaluation.errors import EvaluationError
+from evaluation.files import replacing
 
 COLUMNS = [
     "flag_id",
@@ -648,16 +647,8 @@ def decide(
         ]
     )
     out = pd.concat([previous, row], ignore_index=True)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    os.close(fd)
-    try:
+    with replacing(path) as tmp:
         out.to_csv(tmp, index=False, encoding="utf-8-sig")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return out
 
 

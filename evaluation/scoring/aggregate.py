@@ -240,20 +240,10 @@ def score_nodes(
     for node in nodes:  # deepest first
         cols = node.columns
         leafy = bool((cols >= 0).all())
-        if leafy and absent is None:
-            x = leaves[None][..., cols] if leaves.ndim == 2 else leaves[..., cols]
-        else:
-            kids = [
-                np.where(absent[:, c, None], np.nan, leaves[None, :, c])
-                if c >= 0 and absent is not None
-                else (leaves[None, :, c] if c >= 0 else values[k])
-                for k, c in zip(node.children, cols, strict=True)
-            ]
-            x = np.stack(np.broadcast_arrays(*kids), axis=-1)
-        w = weigh(node, x)
         if by_draw and leafy and node.method.method == "arithmetic" and not shares:
-            # indicators below: two matrix products, no draws × units × children
-            wt = w[:, 0]
+            # indicators below, weights by draw: two matrix products, no draws ×
+            # units × children array (a left-out indicator weighs 0 in its draw)
+            wt = weigh(node, None)[:, 0]
             wp = wt if absent is None else np.where(absent[:, cols], 0.0, wt)
             with np.errstate(invalid="ignore", divide="ignore"):
                 den = product(wp, have_leaves[:, cols].astype(float))
@@ -262,6 +252,21 @@ def score_nodes(
                 np.clip(score, 0.0, 100.0, out=score)
                 cov = den / wt.sum(axis=-1)[:, None]
         else:
+            if leafy and absent is None:
+                x = leaves[None][..., cols]
+            else:
+                kids = [
+                    (
+                        leaves[None, :, c]
+                        if absent is None
+                        else np.where(absent[:, c, None], np.nan, leaves[None, :, c])
+                    )
+                    if c >= 0
+                    else values[k]
+                    for k, c in zip(node.children, cols, strict=True)
+                ]
+                x = np.stack(np.broadcast_arrays(*kids), axis=-1)
+            w = weigh(node, x)
             score, cov, wn, have = _step(node, x, w, groups)
             if shares:
                 with np.errstate(invalid="ignore", divide="ignore"):

@@ -286,23 +286,18 @@ def apply_missing_rules(
 
 
 def insufficient_rows(prepared: pd.DataFrame, n_rows: int, settings) -> np.ndarray:
-    """:func:`insufficient_units` for a dense ``prepared`` table (as :func:`prepare`
-    returns it, in period, unit, indicator order): one flag per ``(period, unit)``
-    row of :func:`as_matrix`, from the status codes, without grouping by text."""
+    """Per ``(period, unit)`` row of a dense ``prepared`` table (as :func:`prepare`
+    returns it, in period, unit, indicator order; the rows of :func:`as_matrix`):
+    True where the unit's imputed indicators exceed its limit
+    (``settings.max_imputed_share_unit``, share of the indicators scored). Reads
+    the status codes where the status is categorical, without grouping by text."""
     status = prepared["status"]
-    codes = status.cat.codes.to_numpy()
-    bad = [status.cat.categories.get_loc(s) for s in NOT_REPORTED]
-    share = np.isin(codes, bad).reshape(n_rows, -1).mean(axis=1)
-    return share > settings.max_imputed_share_unit
-
-
-def insufficient_units(prepared: pd.DataFrame, settings) -> pd.Series:
-    """``(period, unit_id)`` → True where imputed indicators exceed the unit's limit
-    (``settings.max_imputed_share_unit``, share of the indicators scored)."""
-    imputed = prepared["status"].isin(NOT_REPORTED)
-    share = imputed.groupby(
-        [prepared["period"], prepared["unit_id"]], sort=False
-    ).mean()
+    if isinstance(status.dtype, pd.CategoricalDtype):
+        bad = [k for k, s in enumerate(status.cat.categories) if s in NOT_REPORTED]
+        imputed = np.isin(status.cat.codes.to_numpy(), bad)
+    else:  # e.g. read back from a file as text
+        imputed = status.isin(NOT_REPORTED).to_numpy()
+    share = imputed.reshape(n_rows, -1).mean(axis=1)
     return share > settings.max_imputed_share_unit
 
 

@@ -125,10 +125,10 @@ def treat(
         for period in pd.unique(periods):
             at = np.asarray(periods == period)
             x = matrix.loc[at, ind].to_numpy(dtype=float)
-            before = skew_kurt(x)
             treated, method, changed = kernel(x, spec)
             if not changed.any():
                 continue
+            before = skew_kurt(x)  # the log's figures, for what was treated
             out.loc[at, ind] = treated
             after = skew_kurt(treated)
             rows.append(

@@ -27,7 +27,8 @@ def test_notebook_executes_without_errors(path, tmp_path):
         notebook,
         timeout=600,
         kernel_name="python3",
-        resources={"metadata": {"path": str(ROOT)}},
+        # the kernel's folder is the notebook's own, as JupyterLab starts it
+        resources={"metadata": {"path": str(path.parent)}},
     ).execute()
     errors = [
         o
