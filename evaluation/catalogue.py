@@ -13,58 +13,39 @@ import hashlib
 import json
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Literal, Union, get_args
 
 import pandas as pd
 import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    ValidationError,
-    model_validator,
-)
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from evaluation.errors import CatalogueError
+from evaluation.fields import (
+    COMPOSITE,
+    Id,
+    Model,
+    Number,
+    Positive,
+    Problem,
+    Problems,
+    Text,
+    raise_if,
+)
 from evaluation.periods import FREQUENCIES
+from evaluation.risk.rules import RULE_MODELS
+from evaluation.scoring.normalise import (
+    MODELS,
+    DistanceToTarget,
+    Goalposts,
+    Ordinal,
+)
 from evaluation.scoring.weights import ahp, most_inconsistent
 
 Frequency = Literal["monthly", "bimonthly", "quarterly", "half_year", "annual"]
 Direction = Literal["higher", "lower"]
-Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=64)]
-Text = Annotated[str, Field(min_length=1)]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-Number = Annotated[float, Field(allow_inf_nan=False)]
-
-#: The one key reserved for the top of the hierarchy.
-COMPOSITE = "composite"
 
 
-#: one problem: its path below the entry checked, the value found, what is wrong
-Problem = tuple[tuple, object, str]
-
-
-class _Problems(ValueError):
-    """Several problems found by one validator, each with a path below its entry."""
-
-    def __init__(self, problems: list[tuple[tuple, object, str]]):
-        self.problems = problems
-        super().__init__(
-            "; ".join(f"{'.'.join(map(str, p))}: {m}" for p, _, m in problems)
-        )
-
-
-def _raise_if(problems: list[tuple[tuple, object, str]]) -> None:
-    if problems:
-        raise _Problems(problems)
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class AHP(_Model):
+class AHP(Model):
     """An AHP pairwise comparison matrix over named children (层次分析法).
 
     ``matrix[i][j]`` says how much more important ``children[i]`` is than
@@ -95,7 +76,7 @@ class AHP(_Model):
                     f"per child ({', '.join(self.children)})",
                 )
             )
-            _raise_if(problems)
+            raise_if(problems)
         for i in range(n):
             for j in range(i, n):
                 a, b = self.matrix[i][j], self.matrix[j][i]
@@ -108,7 +89,7 @@ class AHP(_Model):
                             f"matrix[{j}][{i}] = {b:g} (a_ij · a_ji = 1)",
                         )
                     )
-        _raise_if(problems)
+        raise_if(problems)
         w, cr, _, _ = ahp(
             self.matrix, method=self.method, random_index=self.random_index
         )
@@ -124,7 +105,7 @@ class AHP(_Model):
                     f"{self.matrix[i][j]:g}, while the weights imply {implied:.2f}",
                 )
             )
-        _raise_if(problems)
+        raise_if(problems)
         return self
 
 
@@ -135,7 +116,7 @@ SubjectiveWeights = Literal["manual", "ahp"]
 ObjectiveWeights = Literal["equal", "entropy", "critic", "sd", "pca", "pca_squared"]
 
 
-class Weights(_Model):
+class Weights(Model):
     """How the weights of a node's children are set.
 
     ``manual``: the children's ``weight`` fields; ``equal``; ``ahp`` (with ``ahp``);
@@ -160,13 +141,13 @@ class Weights(_Model):
             self.method == "blend" and self.subjective == "ahp"
         )
         if needs and self.ahp is None:
-            raise _Problems(
+            raise Problems(
                 [(("ahp",), None, "AHP weights need an ahp: {children, matrix}")]
             )
         return self
 
 
-class Aggregation(_Model):
+class Aggregation(Model):
     """How a node combines its children's scores (weights renormalised over those
     present). ``arithmetic``; ``geometric`` and ``harmonic`` (a child scoring 0 gives 0
     with ``zero: zero``, or an error with ``zero: error``, as COINr); ``generalised``
@@ -202,7 +183,7 @@ class Aggregation(_Model):
     @model_validator(mode="after")
     def _p_iff_generalised(self):
         if self.method == "generalised" and (self.p is None or self.p == 0):
-            raise _Problems(
+            raise Problems(
                 [
                     (
                         ("p",),
@@ -215,7 +196,7 @@ class Aggregation(_Model):
         return self
 
 
-class Treatment(_Model):
+class Treatment(Model):
     """Outlier treatment of rolled-up values within each period (see ``treat.py``).
 
     ``coinr``: winsorise up to ``winmax`` points while ``|skew| ≥ skew`` and
@@ -233,7 +214,7 @@ class Treatment(_Model):
     high: Annotated[float, Field(ge=0, le=1)] = 0.95
 
 
-class Denominator(_Model):
+class Denominator(Model):
     """Divide by another series of the same unit and sub-period, times ``scale``
     (e.g. complaints per 10,000 service items)."""
 
@@ -241,7 +222,7 @@ class Denominator(_Model):
     scale: Positive = 1.0
 
 
-class Settings(_Model):
+class Settings(Model):
     """Catalogue-wide rules.
 
     ``sibling_weights``: ``renormalise`` divides each set of sibling weights by its sum;
@@ -265,7 +246,7 @@ class Settings(_Model):
     aggregation: Aggregation = Aggregation()
 
 
-class Named(_Model):
+class Named(Model):
     id: Id
     name_zh: Text
     name_en: Text
@@ -291,7 +272,7 @@ class Dimension(Named):
     description_en: str = ""
 
 
-class Rollup(_Model):
+class Rollup(Model):
     """How sub-period reports combine into one evaluation period.
 
     ``mean``; ``sum`` (pro-rata: scaled by expected / reported reports); ``last``
@@ -310,99 +291,17 @@ class Rollup(_Model):
     @model_validator(mode="after")
     def _weight_by_iff_weighted(self):
         if self.method == "weighted_mean" and self.weight_by is None:
-            raise _Problems([(("weight_by",), None, "weighted_mean needs weight_by")])
+            raise Problems([(("weight_by",), None, "weighted_mean needs weight_by")])
         if self.method != "weighted_mean" and self.weight_by is not None:
-            raise _Problems(
+            raise Problems(
                 [(("weight_by",), self.weight_by, "only weighted_mean takes weight_by")]
             )
         return self
 
 
-class MinMax(_Model):
-    """``100 (x − min) / (max − min)`` over the units of the period."""
-
-    method: Literal["minmax"]
-
-
-class Goalposts(_Model):
-    """``100 (x − worst) / (best − worst)``, clipped to [0, 100]; fixed goalposts."""
-
-    method: Literal["goalposts"]
-    worst: Number
-    best: Number
-
-
-class ZScore(_Model):
-    """``mean + sd · z`` clipped to [0, 100], z over the units of the period."""
-
-    method: Literal["zscore"]
-    mean: Number = 50.0
-    sd: Positive = 10.0
-
-
-class DistanceToTarget(_Model):
-    """``100 (x − worst) / (target − worst)`` clipped to [0, 100].
-
-    ``worst`` defaults to the worst value among the units of the period (as COINr).
-    """
-
-    method: Literal["target"]
-    worst: Number | None = None
-
-
-class Percentile(_Model):
-    """``100 (rank − 1) / (n − 1)``, rank ascending with ties sharing the lowest
-    (COINr's ``n_prank``); the best unit scores 100."""
-
-    method: Literal["percentile"]
-
-
-class RankScore(_Model):
-    """Rank among the period's units, best = 100: ``100 (n − r) / (n − 1)`` with ``r``
-    the descending rank, ties sharing the best rank (``rank``); or Borda points —
-    units beaten, COINr's ``n_borda`` — on 0–100: ``100 (r_asc − 1) / (n − 1)``, ties
-    sharing the lowest (``borda``, the same numbers as ``percentile``)."""
-
-    method: Literal["rank", "borda"]
-
-
-class Ordinal(_Model):
-    """Categories reported as labels (e.g. grades A–D) scored by ``indicators[].
-    categories`` points; the points are the score (0–100)."""
-
-    method: Literal["ordinal"]
-
-
-class RobustZ(_Model):
-    """``mean + sd · (x − median) / MAD`` clipped to [0, 100]; ``consistent: true``
-    scales MAD by 1.4826 (so it estimates the SD for normal data)."""
-
-    method: Literal["robust_z"]
-    mean: Number = 50.0
-    sd: Positive = 10.0
-    consistent: bool = True
-
-
-class Reference(_Model):
-    """Distance to a reference unit: ``100 x / x_ref`` (``100 x_ref / x`` if lower is
-    better), capped at 100: units at or beyond the reference score 100."""
-
-    method: Literal["reference"]
-    unit: Annotated[str, Field(min_length=1)]
-
-
-Normalisation = Annotated[
-    MinMax
-    | Goalposts
-    | ZScore
-    | DistanceToTarget
-    | Percentile
-    | RobustZ
-    | Reference
-    | RankScore
-    | Ordinal,
-    Field(discriminator="method"),
-]
+#: a normalisation entry: one model per method, each beside its kernel in
+#: ``scoring.normalise`` (its registry lists them)
+Normalisation = Annotated[Union[MODELS], Field(discriminator="method")]  # noqa: UP007
 
 
 def tags(union) -> tuple[str, ...]:
@@ -419,20 +318,20 @@ def tags(union) -> tuple[str, ...]:
 NORMALISATION_METHODS = tags(Normalisation)
 
 
-class ValidRange(_Model):
+class ValidRange(Model):
     min: Number
     max: Number
 
     @model_validator(mode="after")
     def _ordered(self):
         if not self.min < self.max:
-            raise _Problems(
+            raise Problems(
                 [(("max",), self.max, f"must be greater than min {self.min}")]
             )
         return self
 
 
-class RiskThresholds(_Model):
+class RiskThresholds(Model):
     """Warning thresholds: a value at or beyond a threshold takes that level."""
 
     yellow: Number | None = None
@@ -440,217 +339,10 @@ class RiskThresholds(_Model):
     red: Number | None = None
 
 
-Level = Literal["yellow", "orange", "red"]
-_LEVELS = ("yellow", "orange", "red")
-
-
-class _Levels(_Model):
-    """Limits per warning level; subclasses say which way the limits must run."""
-
-    yellow: Number | None = None
-    orange: Number | None = None
-    red: Number | None = None
-
-    @model_validator(mode="after")
-    def _ordered(self):
-        set_levels = [
-            (k, getattr(self, k)) for k in _LEVELS if getattr(self, k) is not None
-        ]
-        if not set_levels:
-            raise _Problems(
-                [(("red",), None, "set at least one of yellow, orange, red")]
-            )
-        problems = []
-        for (k1, v1), (k2, v2) in zip(set_levels, set_levels[1:], strict=False):
-            if self._sign() and not (v2 - v1) * self._sign() > 0:
-                word = "greater" if self._sign() > 0 else "less"
-                problems.append(
-                    (
-                        (k2,),
-                        v2,
-                        f"must be {word} than {k1} ({v1}): levels run "
-                        "yellow → orange → red",
-                    )
-                )
-        _raise_if(problems)
-        return self
-
-    @classmethod
-    def _sign(cls) -> int:
-        """+1: limits rise with severity (red largest); -1: they fall; 0: custom."""
-        return 1
-
-
-class _Falling(_Levels):
-    @classmethod
-    def _sign(cls) -> int:
-        return -1
-
-
-#: peer-position methods (``risk.rules.PEER_METHODS``) → (does one limit fit, what
-#: the limits must be)
-PEER_LIMITS = {
-    "bottom_k": (lambda v: v > 0, "positive"),
-    "percentile": (lambda v: 0 < v <= 100, "positive"),
-    "robust_z": (lambda v: v < 0, "negative"),
-}
-
-
-class ScoreThreshold(_Falling):
-    """A score (0–100, higher is better) at or below a limit takes that level."""
-
-    kind: Literal["threshold"]
-    node: Id  #: a dimension id or ``composite`` (indicators carry ``risk:`` themselves)
-
-    def references(self, c: Catalogue) -> list[Problem]:
-        """Problems with the ids the rule names (run once the entries are known)."""
-        dims = {d.id for d in c.dimensions}
-        return _must_be(self.node, {*dims, COMPOSITE}, "a dimension id or composite")
-
-
-class TargetShortfall(_Levels):
-    """Shortfall against the unit's own target, in % of the target, at or above a
-    limit takes that level. Targets come from ``series`` (a context series of
-    per-unit targets; the latest one starting on or before the period's end is in
-    force, so a mid-year change applies from its period) or, without it, the
-    indicator's catalogue ``target``."""
-
-    kind: Literal["target"]
-    node: Id  #: an indicator id
-    series: Id | None = None
-
-    def references(self, c: Catalogue) -> list[Problem]:
-        """Problems with the ids the rule names (run once the entries are known)."""
-        indicators = {i.id: i for i in c.indicators}
-        problems = _must_be(self.node, set(indicators), "an indicator id")
-        if self.series is not None and self.series not in {s.id for s in c.context}:
-            problems.append((("series",), self.series, "must be a context series id"))
-        elif (
-            self.series is None
-            and self.node in indicators
-            and indicators[self.node].target is None
-        ):
-            problems.append(
-                (("series",), None, f"{self.node} has no target: give series")
-            )
-        return problems
-
-
-class PeerPosition(_Levels):
-    """Position among peers. ``bottom_k``: among the k worst (limits are k);
-    ``percentile``: at or below the p-th percentile (limits are p); ``robust_z``:
-    (value − median) / MAD below the limit, direction-adjusted and half-open as in
-    the UK Oflog bands (limits are negative, e.g. −0.5, −1.5, −3)."""
-
-    kind: Literal["peer"]
-    node: Id
-    method: Literal[tuple(PEER_LIMITS)]
-    within: Literal["peer_group", "all"] = "peer_group"
-
-    @model_validator(mode="after")
-    def _order_by_method(self):
-        limits = [getattr(self, k) for k in _LEVELS if getattr(self, k) is not None]
-        fits, rule = PEER_LIMITS[self.method]
-        bad = [v for v in limits if not fits(v)]
-        ordered = all(b < a for a, b in zip(limits, limits[1:], strict=False))
-        problems = []
-        if bad:
-            problems.append((("red",), bad[0], f"{self.method} limits must be {rule}"))
-        if not ordered:
-            problems.append(
-                (
-                    ("red",),
-                    limits,
-                    "limits must shrink from yellow to red (red is the "
-                    "most extreme position)",
-                )
-            )
-        _raise_if(problems)
-        return self
-
-    @classmethod
-    def _sign(cls) -> int:  # ordering is checked per method above
-        return 0
-
-    def references(self, c: Catalogue) -> list[Problem]:
-        """Problems with the ids the rule names (run once the entries are known)."""
-        return _any_node(self.node, c)
-
-
-class Trend(_Model):
-    """Deterioration over time. ``declines``: that many consecutive worsening
-    periods take ``level``. ``drop``: a worsening against the ``against`` period at
-    or above a limit takes that level (in the value's own units, or in % of the
-    earlier value when ``relative``)."""
-
-    kind: Literal["trend"]
-    node: Id
-    declines: Annotated[int, Field(ge=2)] | None = None
-    level: Level = "orange"
-    drop: _Levels | None = None
-    against: Literal["previous", "year_ago"] = "previous"
-    relative: bool = False
-
-    @model_validator(mode="after")
-    def _one_kind(self):
-        if (self.declines is None) == (self.drop is None):
-            raise _Problems(
-                [(("declines",), self.declines, "set exactly one of declines, drop")]
-            )
-        return self
-
-    def references(self, c: Catalogue) -> list[Problem]:
-        """Problems with the ids the rule names (run once the entries are known)."""
-        return _any_node(self.node, c)
-
-
-class LevelRollup(_Model):
-    """A dimension's level from its indicators' levels: the mean severity of its
-    ``worst`` worst indicators, rounded down (green 0 … red 3), as the SDG
-    dashboards do: red needs the two worst both red."""
-
-    kind: Literal["rollup"]
-    node: Id  #: a dimension id
-    worst: Annotated[int, Field(ge=1)] = 2
-
-    def references(self, c: Catalogue) -> list[Problem]:
-        """Problems with the ids the rule names (run once the entries are known)."""
-        return _must_be(self.node, {d.id for d in c.dimensions}, "a dimension id")
-
-
-class EventRule(_Model):
-    """Reported events (``events.csv``) of these types take ``level`` (a veto event
-    such as a major safety accident is red)."""
-
-    kind: Literal["event"]
-    events: tuple[Id, ...] = Field(min_length=1)
-    level: Level = "red"
-
-    def references(self, c: Catalogue) -> list[Problem]:
-        """Problems with the ids the rule names (run once the entries are known)."""
-        events = {e.id for e in c.events}
-        return [
-            (("events", j), e, f"unknown event; known: {sorted(events)}")
-            for j, e in enumerate(self.events)
-            if e not in events
-        ]
-
-
-#: a warning rule of ``risk.rules``: one model per kind (``risk.rules.RULES``), each
-#: with ``references(catalogue)``, its problems with the ids it names
-WarningRule = Annotated[
-    ScoreThreshold | TargetShortfall | PeerPosition | Trend | LevelRollup | EventRule,
-    Field(discriminator="kind"),
-]
-
-
-def _must_be(node: str, allowed: set, what: str) -> list[Problem]:
-    return [] if node in allowed else [(("node",), node, f"must be {what}")]
-
-
-def _any_node(node: str, c: Catalogue) -> list[Problem]:
-    ids = {*(i.id for i in c.indicators), *(d.id for d in c.dimensions), COMPOSITE}
-    return _must_be(node, ids, "an indicator, a dimension or composite")
+#: a warning rule: one model per kind, each beside its rule in ``risk.rules`` (its
+#: registry lists them), with ``references(catalogue)``, its problems with the ids
+#: it names
+WarningRule = Annotated[Union[RULE_MODELS], Field(discriminator="kind")]  # noqa: UP007
 
 
 class EventType(Named):
@@ -659,7 +351,7 @@ class EventType(Named):
     veto: bool = False  #: a one-vote veto (一票否决) in the annual appraisal
 
 
-class RiskSettings(_Model):
+class RiskSettings(Model):
     """Warning rules beyond indicator thresholds, and the rectification ledger's
     default deadlines (days after the period's end, per level)."""
 
@@ -670,7 +362,7 @@ class RiskSettings(_Model):
     }
 
 
-class QualitySettings(_Model):
+class QualitySettings(Model):
     """Data-quality checks (``quality.py``): how strict each one is."""
 
     min_periods: Annotated[int, Field(ge=3)] = 6  #: stable/perfect: periods needed
@@ -816,11 +508,11 @@ class Indicator(Named):
                     problems.append(
                         (("risk", k), v, f"must lie in valid range [{lo}, {hi}]")
                     )
-        _raise_if(problems)
+        raise_if(problems)
         return self
 
 
-class Catalogue(_Model):
+class Catalogue(Model):
     """The whole catalogue. Derived tables are cached properties."""
 
     id: Id
@@ -843,7 +535,7 @@ class Catalogue(_Model):
         """Run :data:`CROSS_CHECKS` in turn, collecting every fault; the tree checks
         (:data:`TREE_CHECKS`) need known parents, so they run once those pass."""
         for checks in (CROSS_CHECKS, TREE_CHECKS):
-            _raise_if([p for check in checks for p in check(self)])
+            raise_if([p for check in checks for p in check(self)])
         return self
 
     # ----------------------------------------------------------------- derived
@@ -1294,7 +986,7 @@ def _problems_from(exc: ValidationError, file: str) -> list[tuple]:
             if k + 1 < len(loc) and loc[k + 1] in NORMALISATION_METHODS:
                 del loc[k + 1]
         cause = (err.get("ctx") or {}).get("error")
-        if isinstance(cause, _Problems):
+        if isinstance(cause, Problems):
             for sub, value, message in cause.problems:
                 rows.append((file, field_path([*loc, *sub]), value, message))
             continue

@@ -2,7 +2,9 @@
 no import from a higher layer, and apps that draw what the library computes.
 
 Every ``import``/``from … import`` statement counts, at module level or inside a
-function: a function-local import hides a cycle from Python, not from this test."""
+function: a function-local import hides a cycle from Python, not from this test.
+Only imports under ``if TYPE_CHECKING:`` are left out: they name a type for the
+reader and never run."""
 
 from __future__ import annotations
 
@@ -17,13 +19,18 @@ PACKAGE = ROOT / "evaluation"
 
 #: low to high; a module may import its own layer or lower ones
 LAYERS = [
-    # words, time, and the numeric kernel of weights (it imports only errors): the
-    # catalogue checks AHP matrices with the same code that weighs with them
+    # words, time, the fields of configuration models, and the method modules the
+    # catalogue is built from: it checks AHP matrices with the same code that weighs
+    # with them, and its normalisation and warning-rule unions are the models that
+    # sit beside each normaliser and rule
     {
         "evaluation.errors",
+        "evaluation.fields",
         "evaluation.files",
         "evaluation.periods",
         "evaluation.vocabulary",
+        "evaluation.risk.rules",
+        "evaluation.scoring.normalise",
         "evaluation.scoring.weights",
     },
     {"evaluation.catalogue"},
@@ -64,8 +71,16 @@ def imports(path: Path) -> list[tuple[str, list[str], int]]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     me = module_name(path).split(".")
     package = me if path.name == "__init__.py" else me[:-1]
+    typing_only = {
+        id(n)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and ast.unparse(block.test) == "TYPE_CHECKING"
+        for n in ast.walk(block)
+    }
     out = []
     for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         if isinstance(node, ast.Import):
             out += [(a.name, [], node.lineno) for a in node.names]
         elif isinstance(node, ast.ImportFrom):

@@ -49,7 +49,7 @@ CATALOGUE_VS_REGISTRY = [
         set(aggregate.METHODS) | set(aggregate.RELATIVE),
     ),
     ("risk rule kind", set(C.tags(C.WarningRule)), set(rules.RULES)),
-    ("peer method", allowed(C.PeerPosition, "method"), set(rules.PEER_METHODS)),
+    ("peer method", allowed(rules.PeerPosition, "method"), set(rules.PEER_METHODS)),
 ]
 
 

@@ -15,10 +15,11 @@ from typing import Annotated, Literal
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from evaluation.catalogue import field_path
 from evaluation.errors import CatalogueError
+from evaluation.fields import Model, Text
 
 Grade = Literal["excellent", "good", "pass", "fail"]
 #: unit grades, best first (优秀、良好、合格、不合格; words: ``vocabulary.GRADE``)
@@ -34,14 +35,9 @@ PERSON_GRADES: tuple[str, ...] = (
 )
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+$", max_length=64)]
 Share = Annotated[float, Field(ge=0, le=1)]
-Text = Annotated[str, Field(min_length=1)]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Shares(_Model):
+class Shares(Model):
     """考、评、议: the parts of the year-end score (sum to 1)."""
 
     periods: Share = 0.5
@@ -56,7 +52,7 @@ class Shares(_Model):
         return self
 
 
-class PeriodsPart(_Model):
+class PeriodsPart(Model):
     """The 考 part. ``annual``: the composite of the year's annual run, in which every
     indicator is rolled up over the year at its own frequency by the catalogue's
     ``rollup`` (twelve months, four quarters, two half-years, one annual report), so
@@ -65,14 +61,14 @@ class PeriodsPart(_Model):
     basis: Literal["annual"] = "annual"
 
 
-class Trim(_Model):
+class Trim(Model):
     """Drop the ``k`` highest and lowest ballots when there are ``min_ballots``."""
 
     k: Annotated[int, Field(ge=1)] = 1
     min_ballots: Annotated[int, Field(ge=3)] = 10
 
 
-class RaterGroup(_Model):
+class RaterGroup(Model):
     id: Id
     name_zh: Text
     name_en: Text
@@ -81,7 +77,7 @@ class RaterGroup(_Model):
     trim: Trim | None = None
 
 
-class Survey(_Model):
+class Survey(Model):
     """民主测评: answers → points (``null``: don't know, excluded); groups, weights."""
 
     scale: dict[str, float | None] = {
@@ -100,11 +96,11 @@ class Survey(_Model):
         return self
 
 
-class Review(_Model):
+class Review(Model):
     source: Literal["review", "key_targets"] = "review"
 
 
-class Source(_Model):
+class Source(Model):
     """Where a rule comes from: the policy document's number, the article, the words."""
 
     document: Text  #: e.g. 辽市政发〔2007〕48号
@@ -113,19 +109,19 @@ class Source(_Model):
     note_zh: str = ""  #: how it is applied here, where that is not the original's
 
 
-class Severity(_Model):
+class Severity(Model):
     id: Id
     name_zh: Text
     name_en: Text
 
 
-class Responsibility(_Model):
+class Responsibility(Model):
     id: Id
     name_zh: Text
     name_en: Text
 
 
-class Faults(_Model):
+class Faults(Model):
     """The fault findings' vocabulary (``faults.csv``): severities and the kinds of
     responsibility a person can bear (直接责任 / 领导责任)."""
 
@@ -140,14 +136,14 @@ class Faults(_Model):
     )
 
 
-class BonusCategory(_Model):
+class BonusCategory(Model):
     id: Id
     name_zh: Text
     name_en: Text
     points: Annotated[float, Field(gt=0)]
 
 
-class Rule(_Model):
+class Rule(Model):
     """An accountability or incentive rule: whom it applies to (a unit, 单位, or a
     person, 个人), what it does, and the document it comes from.
 
@@ -209,7 +205,7 @@ class Rule(_Model):
         return self
 
 
-class AppraisalGroup(_Model):
+class AppraisalGroup(Model):
     """A list appraised on its own: its ranks and its quota for excellent
     (e.g. 县（市）区政府 and 市直部门)."""
 
@@ -219,7 +215,7 @@ class AppraisalGroup(_Model):
     peer_groups: tuple[str, ...] = Field(min_length=1)
 
 
-class Quota(_Model):
+class Quota(Model):
     """At most ``share`` of the units of each appraisal group (``per: group``) or of
     all units (``per: overall``) are excellent; the count is ``share × n`` rounded
     half up."""
@@ -228,7 +224,7 @@ class Quota(_Model):
     per: Literal["group", "overall"] = "group"
 
 
-class Grades(_Model):
+class Grades(Model):
     excellent: float = 90
     good: float = 75
     pass_: float = Field(60, alias="pass")
@@ -243,14 +239,14 @@ class Grades(_Model):
         return self
 
 
-class Office(_Model):
+class Office(Model):
     """The office that signs the feedback letters and receives appeals (申诉)."""
 
     name_zh: Text = "市绩效考评委员会办公室"
     name_en: Text = "Office of the Municipal Performance Appraisal Committee"
 
 
-class Config(_Model):
+class Config(Model):
     """``appraisal.yaml``."""
 
     id: Id

@@ -14,14 +14,20 @@ colour-blind-safe colours (Okabe–Ito) are in :mod:`evaluation.vocabulary`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
 import numpy as np
 import pandas as pd
+from pydantic import Field, model_validator
 
 from evaluation import periods as P
-from evaluation.catalogue import COMPOSITE, Catalogue
+from evaluation.fields import COMPOSITE, Id, Model, Number, Problem, Problems, raise_if
 from evaluation.vocabulary import RISK_LEVEL
+
+if TYPE_CHECKING:  # typing only: the catalogue builds its union from RULE_MODELS
+    from evaluation.catalogue import Catalogue
 
 LEVELS = ("green", "yellow", "orange", "red")  # ascending severity
 SEVERITY = {k: i for i, k in enumerate(LEVELS)}
@@ -57,6 +63,91 @@ class Inputs:
     observations: pd.DataFrame
     events: pd.DataFrame
     warnings: pd.DataFrame | None = None
+
+
+# ------------------------------------------------------------ rule registry
+# A rule kind is written once, here: its model (what ``risk.rules[]`` may say for it,
+# with ``references(catalogue)``, its problems with the ids it names; the catalogue's
+# union is RULE_MODELS) beside its function ``f(rule, inputs, catalogue)`` returning
+# warnings (WARNING_COLUMNS), registered together by ``kind``.
+
+#: warning rule kind (catalogue ``risk.rules[].kind``) → the rule
+RULES: dict[str, Callable[..., pd.DataFrame]] = {}
+#: the model of every kind, in registration order
+RULE_MODELS: tuple[type[Model], ...] = ()
+
+
+def kind(model: type[Model]):
+    """Register a rule as the kind its ``model`` names (the Literal of ``kind``)."""
+
+    def register(rule: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
+        global RULE_MODELS
+        (name,) = get_args(model.model_fields["kind"].annotation)
+        RULES[name] = rule
+        RULE_MODELS = (*RULE_MODELS, model)
+        return rule
+
+    return register
+
+
+Level = Literal["yellow", "orange", "red"]
+_LEVELS = ("yellow", "orange", "red")
+
+
+class _Levels(Model):
+    """Limits per warning level; subclasses say which way the limits must run."""
+
+    yellow: Number | None = None
+    orange: Number | None = None
+    red: Number | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        set_levels = [
+            (k, getattr(self, k)) for k in _LEVELS if getattr(self, k) is not None
+        ]
+        if not set_levels:
+            raise Problems(
+                [(("red",), None, "set at least one of yellow, orange, red")]
+            )
+        problems = []
+        for (k1, v1), (k2, v2) in zip(set_levels, set_levels[1:], strict=False):
+            if self._sign() and not (v2 - v1) * self._sign() > 0:
+                word = "greater" if self._sign() > 0 else "less"
+                problems.append(
+                    (
+                        (k2,),
+                        v2,
+                        f"must be {word} than {k1} ({v1}): levels run "
+                        "yellow → orange → red",
+                    )
+                )
+        raise_if(problems)
+        return self
+
+    @classmethod
+    def _sign(cls) -> int:
+        """+1: limits rise with severity (red largest); -1: they fall; 0: custom."""
+        return 1
+
+
+class _Falling(_Levels):
+    @classmethod
+    def _sign(cls) -> int:
+        return -1
+
+
+#: peer-position methods (``risk.rules.PEER_METHODS``) → (does one limit fit, what
+#: the limits must be)
+
+
+def _must_be(node: str, allowed: set, what: str) -> list[Problem]:
+    return [] if node in allowed else [(("node",), node, f"must be {what}")]
+
+
+def _any_node(node: str, c: Catalogue) -> list[Problem]:
+    ids = {*(i.id for i in c.indicators), *(d.id for d in c.dimensions), COMPOSITE}
+    return _must_be(node, ids, "an indicator, a dimension or composite")
 
 
 def node_values(
@@ -137,6 +228,19 @@ def indicator_thresholds(inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     return out.assign(reason_zh=zh, reason_en=en)[WARNING_COLUMNS]
 
 
+class ScoreThreshold(_Falling):
+    """A score (0–100, higher is better) at or below a limit takes that level."""
+
+    kind: Literal["threshold"]
+    node: Id  #: a dimension id or ``composite`` (indicators carry ``risk:`` themselves)
+
+    def references(self, c: Catalogue) -> list[Problem]:
+        """Problems with the ids the rule names (run once the entries are known)."""
+        dims = {d.id for d in c.dimensions}
+        return _must_be(self.node, {*dims, COMPOSITE}, "a dimension id or composite")
+
+
+@kind(ScoreThreshold)
 def score_threshold(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     """A dimension or composite score at or below a limit."""
     rows = inputs.values[inputs.values["node_id"] == rule.node]
@@ -153,6 +257,35 @@ def score_threshold(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     )
 
 
+class TargetShortfall(_Levels):
+    """Shortfall against the unit's own target, in % of the target, at or above a
+    limit takes that level. Targets come from ``series`` (a context series of
+    per-unit targets; the latest one starting on or before the period's end is in
+    force, so a mid-year change applies from its period) or, without it, the
+    indicator's catalogue ``target``."""
+
+    kind: Literal["target"]
+    node: Id  #: an indicator id
+    series: Id | None = None
+
+    def references(self, c: Catalogue) -> list[Problem]:
+        """Problems with the ids the rule names (run once the entries are known)."""
+        indicators = {i.id: i for i in c.indicators}
+        problems = _must_be(self.node, set(indicators), "an indicator id")
+        if self.series is not None and self.series not in {s.id for s in c.context}:
+            problems.append((("series",), self.series, "must be a context series id"))
+        elif (
+            self.series is None
+            and self.node in indicators
+            and indicators[self.node].target is None
+        ):
+            problems.append(
+                (("series",), None, f"{self.node} has no target: give series")
+            )
+        return problems
+
+
+@kind(TargetShortfall)
 def target_shortfall(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     """Shortfall against the unit's own target, in % of the target."""
     spec = next(i for i in catalogue.indicators if i.id == rule.node)
@@ -183,6 +316,57 @@ def target_shortfall(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame
     )
 
 
+#: peer-position methods (``risk.rules.PEER_METHODS``) → (does one limit fit, what
+#: the limits must be)
+PEER_LIMITS = {
+    "bottom_k": (lambda v: v > 0, "positive"),
+    "percentile": (lambda v: 0 < v <= 100, "positive"),
+    "robust_z": (lambda v: v < 0, "negative"),
+}
+
+
+class PeerPosition(_Levels):
+    """Position among peers. ``bottom_k``: among the k worst (limits are k);
+    ``percentile``: at or below the p-th percentile (limits are p); ``robust_z``:
+    (value − median) / MAD below the limit, direction-adjusted and half-open as in
+    the UK Oflog bands (limits are negative, e.g. −0.5, −1.5, −3)."""
+
+    kind: Literal["peer"]
+    node: Id
+    method: Literal[tuple(PEER_LIMITS)]
+    within: Literal["peer_group", "all"] = "peer_group"
+
+    @model_validator(mode="after")
+    def _order_by_method(self):
+        limits = [getattr(self, k) for k in _LEVELS if getattr(self, k) is not None]
+        fits, rule = PEER_LIMITS[self.method]
+        bad = [v for v in limits if not fits(v)]
+        ordered = all(b < a for a, b in zip(limits, limits[1:], strict=False))
+        problems = []
+        if bad:
+            problems.append((("red",), bad[0], f"{self.method} limits must be {rule}"))
+        if not ordered:
+            problems.append(
+                (
+                    ("red",),
+                    limits,
+                    "limits must shrink from yellow to red (red is the "
+                    "most extreme position)",
+                )
+            )
+        raise_if(problems)
+        return self
+
+    @classmethod
+    def _sign(cls) -> int:  # ordering is checked per method above
+        return 0
+
+    def references(self, c: Catalogue) -> list[Problem]:
+        """Problems with the ids the rule names (run once the entries are known)."""
+        return _any_node(self.node, c)
+
+
+@kind(PeerPosition)
 def peer_position(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     """Bottom k, at or below a percentile, or a robust z below a band, among peers
     (the rule's ``method``: :data:`PEER_METHODS`)."""
@@ -266,6 +450,34 @@ PEER_METHODS = {
 }
 
 
+class Trend(Model):
+    """Deterioration over time. ``declines``: that many consecutive worsening
+    periods take ``level``. ``drop``: a worsening against the ``against`` period at
+    or above a limit takes that level (in the value's own units, or in % of the
+    earlier value when ``relative``)."""
+
+    kind: Literal["trend"]
+    node: Id
+    declines: Annotated[int, Field(ge=2)] | None = None
+    level: Level = "orange"
+    drop: _Levels | None = None
+    against: Literal["previous", "year_ago"] = "previous"
+    relative: bool = False
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if (self.declines is None) == (self.drop is None):
+            raise Problems(
+                [(("declines",), self.declines, "set exactly one of declines, drop")]
+            )
+        return self
+
+    def references(self, c: Catalogue) -> list[Problem]:
+        """Problems with the ids the rule names (run once the entries are known)."""
+        return _any_node(self.node, c)
+
+
+@kind(Trend)
 def trend(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     """n consecutive worsenings, or a worsening of at least x against a period."""
     rows = inputs.values[inputs.values["node_id"] == rule.node]
@@ -333,6 +545,21 @@ def trend(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     )
 
 
+class LevelRollup(Model):
+    """A dimension's level from its indicators' levels: the mean severity of its
+    ``worst`` worst indicators, rounded down (green 0 … red 3), as the SDG
+    dashboards do: red needs the two worst both red."""
+
+    kind: Literal["rollup"]
+    node: Id  #: a dimension id
+    worst: Annotated[int, Field(ge=1)] = 2
+
+    def references(self, c: Catalogue) -> list[Problem]:
+        """Problems with the ids the rule names (run once the entries are known)."""
+        return _must_be(self.node, {d.id for d in c.dimensions}, "a dimension id")
+
+
+@kind(LevelRollup)
 def rollup(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     """A dimension's level: the mean severity of its ``worst`` worst reported
     indicators (green 0 … red 3), rounded down; reads ``inputs.warnings``."""
@@ -395,6 +622,25 @@ def rollup(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     )
 
 
+class EventRule(Model):
+    """Reported events (``events.csv``) of these types take ``level`` (a veto event
+    such as a major safety accident is red)."""
+
+    kind: Literal["event"]
+    events: tuple[Id, ...] = Field(min_length=1)
+    level: Level = "red"
+
+    def references(self, c: Catalogue) -> list[Problem]:
+        """Problems with the ids the rule names (run once the entries are known)."""
+        events = {e.id for e in c.events}
+        return [
+            (("events", j), e, f"unknown event; known: {sorted(events)}")
+            for j, e in enumerate(self.events)
+            if e not in events
+        ]
+
+
+@kind(EventRule)
 def event(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     """Reported events of the listed types, in the period that contains them."""
     ev = inputs.events
@@ -424,16 +670,6 @@ def event(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     )
 
 
-#: warning rule kind (catalogue ``risk.rules[].kind``, one model each) → the rule,
-#: ``f(rule, inputs, catalogue)`` returning warnings (:data:`WARNING_COLUMNS`)
-RULES = {
-    "threshold": score_threshold,
-    "target": target_shortfall,
-    "peer": peer_position,
-    "trend": trend,
-    "rollup": rollup,
-    "event": event,
-}
 #: kinds that grade the other rules' warnings (``inputs.warnings``): run after them
 READS_WARNINGS = frozenset({"rollup"})
 

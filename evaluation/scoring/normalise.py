@@ -3,25 +3,60 @@
 Works on a ``(period, unit_id) × indicator`` matrix; statistics that depend on the
 other units (min, max, mean, sd, worst) are taken within each period.
 
-Each method is a kernel in :data:`NORMALISERS` (its name → the kernel), called with the
-columns of the indicators that use it: ``kernel(x, sign, spec, target)`` with ``sign``
-+1 where higher is better (−1 otherwise), ``spec`` the indicators' catalogue
-``normalisation`` entries and ``target`` their targets (NaN where none), both in the
-units ``x`` is in (logged with it under ``transform: log``). The catalogue's allowed
-method names are the tags of its ``Normalisation`` union; a test holds them equal to
-the registry's keys. To add a method: a kernel here, a model in the catalogue's union,
-its words in ``vocabulary.yaml`` and its row in ``docs/methodology.md``.
+A method is written once, here: its parameter model (what ``indicators[].
+normalisation`` may say for it; the catalogue's union is :data:`MODELS`) and its
+kernel, registered together by :func:`method`. A kernel is called with the columns
+of the indicators that use it: ``kernel(x, sign, spec, target)`` with ``sign`` +1
+where higher is better (−1 otherwise), ``spec`` the indicators' parameter models and
+``target`` their targets (NaN where none), both in the units ``x`` is in (logged
+with it under ``transform: log``). To add a method: a model and a kernel here, its
+words in ``vocabulary.yaml`` and its row in ``docs/methodology.md`` (a test checks
+both).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Literal, get_args
+
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
-from evaluation.catalogue import Catalogue
 from evaluation.errors import EvaluationError
+from evaluation.fields import Model, Number, Positive
+
+if TYPE_CHECKING:  # typing only: the catalogue builds its union from MODELS
+    from evaluation.catalogue import Catalogue
+
+Kernel = Callable[..., pd.DataFrame]
+#: method name → kernel
+NORMALISERS: dict[str, Kernel] = {}
+#: the parameter model of every method, in registration order
+MODELS: tuple[type[Model], ...] = ()
 
 
+def method(model: type[Model]):
+    """Register a kernel as the method its parameter ``model`` names (the Literal
+    of its ``method`` field)."""
+
+    def register(kernel: Kernel) -> Kernel:
+        global MODELS
+        (name,) = get_args(model.model_fields["method"].annotation)
+        NORMALISERS[name] = kernel
+        MODELS = (*MODELS, model)
+        return kernel
+
+    return register
+
+
+class MinMax(Model):
+    """``100 (x − min) / (max − min)`` over the units of the period."""
+
+    method: Literal["minmax"]
+
+
+@method(MinMax)
 def _minmax(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     """``100 (x − min) / (max − min)``; if every unit is equal, each scores 100."""
     by = x.groupby(level="period", sort=False)
@@ -30,6 +65,15 @@ def _minmax(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     return _scale(x, worst, best)
 
 
+class Goalposts(Model):
+    """``100 (x − worst) / (best − worst)``, clipped to [0, 100]; fixed goalposts."""
+
+    method: Literal["goalposts"]
+    worst: Number
+    best: Number
+
+
+@method(Goalposts)
 def _goalposts(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     """``100 (x − worst) / (best − worst)`` with fixed goalposts."""
     worst = np.array([s.worst for s in spec], dtype=float)
@@ -37,6 +81,15 @@ def _goalposts(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     return _scale(x, worst, best)
 
 
+class ZScore(Model):
+    """``mean + sd · z`` clipped to [0, 100], z over the units of the period."""
+
+    method: Literal["zscore"]
+    mean: Number = 50.0
+    sd: Positive = 10.0
+
+
+@method(ZScore)
 def _zscore(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     """``mean + sd · z``, z = ±(x − x̄)/s (sample sd); all units equal → ``mean``."""
     by = x.groupby(level="period", sort=False)
@@ -50,6 +103,17 @@ def _zscore(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     return m + sd * z
 
 
+class DistanceToTarget(Model):
+    """``100 (x − worst) / (target − worst)`` clipped to [0, 100].
+
+    ``worst`` defaults to the worst value among the units of the period (as COINr).
+    """
+
+    method: Literal["target"]
+    worst: Number | None = None
+
+
+@method(DistanceToTarget)
 def _target(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     """``100 (x − worst) / (target − worst)``; worst defaults to the period's worst."""
     by = x.groupby(level="period", sort=False)
@@ -66,6 +130,14 @@ def _target(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     return _scale(x, worst, target)
 
 
+class Percentile(Model):
+    """``100 (rank − 1) / (n − 1)``, rank ascending with ties sharing the lowest
+    (COINr's ``n_prank``); the best unit scores 100."""
+
+    method: Literal["percentile"]
+
+
+@method(Percentile)
 def _percentile(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     """``100 (rank − 1) / (n − 1)``, ascending rank, ties min (COINr ``n_prank``)."""
     signed = x * sign
@@ -77,21 +149,17 @@ def _percentile(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame
     return 100 * share.where(n > 1, 1.0).where(x.notna())
 
 
-def _rank(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
-    """``100 (n − r)/(n − 1)``, r the descending rank, ties sharing the best."""
-    by = (x * sign).groupby(level="period", sort=False)
-    r = by.rank(method="min", ascending=False)
-    n = by.transform("count")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = (n - r) / (n - 1)
-    return 100 * share.where(n > 1, 1.0).where(x.notna())
+class RobustZ(Model):
+    """``mean + sd · (x − median) / MAD`` clipped to [0, 100]; ``consistent: true``
+    scales MAD by 1.4826 (so it estimates the SD for normal data)."""
+
+    method: Literal["robust_z"]
+    mean: Number = 50.0
+    sd: Positive = 10.0
+    consistent: bool = True
 
 
-def _ordinal(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
-    """Category points (mapped from labels at validation) are the score."""
-    return x
-
-
+@method(RobustZ)
 def _robust_z(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     """``mean + sd · (x − median) / MAD`` (± by direction); MAD 0 → ``mean``."""
     by = x.groupby(level="period", sort=False)
@@ -106,6 +174,15 @@ def _robust_z(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     return m + sd * z
 
 
+class Reference(Model):
+    """Distance to a reference unit: ``100 x / x_ref`` (``100 x_ref / x`` if lower is
+    better), capped at 100: units at or beyond the reference score 100."""
+
+    method: Literal["reference"]
+    unit: Annotated[str, Field(min_length=1)]
+
+
+@method(Reference)
 def _reference(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     """``100 x / x_ref`` (inverted if lower is better); the reference unit's own value
     in the same period; missing or non-positive reference → missing."""
@@ -125,18 +202,46 @@ def _reference(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     return out
 
 
-NORMALISERS = {
-    "minmax": _minmax,
-    "goalposts": _goalposts,
-    "zscore": _zscore,
-    "target": _target,
-    "percentile": _percentile,
-    "robust_z": _robust_z,
-    "reference": _reference,
-    "rank": _rank,
-    "borda": _percentile,  # units beaten, ties lowest (COINr n_borda): as percentile
-    "ordinal": _ordinal,
-}
+class RankScore(Model):
+    """Rank among the period's units, best = 100: ``100 (n − r) / (n − 1)`` with ``r``
+    the descending rank, ties sharing the best rank."""
+
+    method: Literal["rank"]
+
+
+@method(RankScore)
+def _rank(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
+    """``100 (n − r)/(n − 1)``, r the descending rank, ties sharing the best."""
+    by = (x * sign).groupby(level="period", sort=False)
+    r = by.rank(method="min", ascending=False)
+    n = by.transform("count")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = (n - r) / (n - 1)
+    return 100 * share.where(n > 1, 1.0).where(x.notna())
+
+
+class Borda(Model):
+    """Borda points (units beaten, COINr's ``n_borda``) on 0–100:
+    ``100 (r_asc − 1) / (n − 1)``, ties sharing the lowest; the same numbers as
+    ``percentile``."""
+
+    method: Literal["borda"]
+
+
+method(Borda)(_percentile)
+
+
+class Ordinal(Model):
+    """Categories reported as labels (e.g. grades A–D) scored by ``indicators[].
+    categories`` points; the points are the score (0–100)."""
+
+    method: Literal["ordinal"]
+
+
+@method(Ordinal)
+def _ordinal(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
+    """Category points (mapped from labels at validation) are the score."""
+    return x
 
 
 def _log_spec(spec):

@@ -1,0 +1,46 @@
+"""The building blocks of configuration models: a frozen model that refuses unknown
+keys, the field types, and the problems a validator reports with their paths.
+
+The catalogue's models are built from these, and so are the parameter models that
+live beside their method (each normalisation's model sits with its kernel in
+:mod:`evaluation.scoring.normalise`), so that adding a method touches one module.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: The one key reserved for the top of the hierarchy.
+COMPOSITE = "composite"
+
+Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=64)]
+Text = Annotated[str, Field(min_length=1)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Number = Annotated[float, Field(allow_inf_nan=False)]
+
+#: one problem: its path below the entry checked, the value found, what is wrong
+Problem = tuple[tuple, object, str]
+
+
+class Problems(ValueError):
+    """Several problems found by one validator, each with a path below its entry."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(
+            "; ".join(f"{'.'.join(map(str, p))}: {m}" for p, _, m in problems)
+        )
+
+
+def raise_if(problems: list[Problem]) -> None:
+    """Raise :class:`Problems` if there are any."""
+    if problems:
+        raise Problems(problems)
+
+
+class Model(BaseModel):
+    """A configuration entry: frozen, and unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
