@@ -33,6 +33,7 @@ from evaluation.scoring.prepare import (
     insufficient_rows,
     prepare,
     scored_indicators,
+    take_labels,
 )
 from evaluation.scoring.rank import rank_change, rank_units
 from evaluation.scoring.treat import treat
@@ -105,9 +106,12 @@ def long(frames: dict[str, pd.DataFrame], key: str = "indicator_id") -> pd.DataF
     first = next(iter(frames.values()))
     n_rows, n_cols = first.shape
     index = first.index
-    # take on the labels as they are typed (text stays Arrow text, no conversion)
-    out = {k: index.get_level_values(k).repeat(n_cols) for k in KEY}
-    out[key] = first.columns.take(np.tile(np.arange(n_cols), n_rows))
+    # labels by a take on the few distinct ones (no Python string per row)
+    out = {
+        k: take_labels(index.levels[i], np.repeat(index.codes[i], n_cols))
+        for i, k in enumerate(index.names)
+    }
+    out[key] = take_labels(first.columns, np.tile(np.arange(n_cols), n_rows))
     out.update({name: f.to_numpy().reshape(-1) for name, f in frames.items()})
     return pd.DataFrame(out)
 

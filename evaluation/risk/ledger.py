@@ -19,6 +19,7 @@ frequency, and each period is applied once (``checked_period``).
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -100,19 +101,21 @@ def update(
                 "ledger file per frequency"
             )
         periods = [p for p in periods if P.sort_key(p) > P.sort_key(last)]
-    days = catalogue.risk.due_days
     serious = warnings[warnings["level"].isin(["orange", "red"])]
+    if ledger.empty and serious.empty:
+        return ledger  # nothing open and nothing to open
+    # one pass over plain records: a few items change each period, so the replay
+    # works on them directly instead of merging whole tables every period
+    items = ledger.to_dict("records")
+    warned = _serious_by_period(serious)
+    periods_of = assessed.groupby("period", sort=False).indices
+    days = catalogue.risk.due_days
     for period in periods:
-        if ledger.empty and not (serious["period"] == period).any():
+        if not items and period not in warned:
             continue  # nothing open and nothing to open: the period changes nothing
-        ledger = _apply(
-            ledger,
-            warnings[warnings["period"] == period],
-            assessed[assessed["period"] == period],
-            period,
-            days,
-        )
-    return ledger
+        seen = assessed.iloc[periods_of.get(period, [])]
+        items = _apply(items, warned.get(period, {}), seen, period, days)
+    return _typed(pd.DataFrame(items, columns=COLUMNS)) if items else ledger
 
 
 def check(ledger: pd.DataFrame, as_of, catalogue: Catalogue) -> pd.DataFrame:
@@ -205,84 +208,96 @@ def write_ledger(
 
 
 # ----------------------------------------------------------------- internals
-def _apply(ledger, warnings, assessed, period, days) -> pd.DataFrame:
-    end = period_end(period)
-    serious = warnings[warnings["level"].isin(["orange", "red"])]
-    serious = (
-        serious.assign(_s=serious["level"].map(SEVERITY))
-        .sort_values("_s", ascending=False, kind="stable")
-        .drop_duplicates(_KEY)[[*_KEY, "level", "reason_zh", "reason_en"]]
+def _serious_by_period(serious: pd.DataFrame) -> dict[str, dict]:
+    """Per period, ``(unit, node, rule)`` → its most severe orange or red warning
+    ``(level, reason_zh, reason_en)``; keys in order of severity (red first), then
+    of the warnings table: the order new items are opened in."""
+    order = np.lexsort(
+        (np.arange(len(serious)), -serious["level"].map(SEVERITY).to_numpy())
     )
-    ledger = ledger.copy()
-    open_ = (ledger["status"] == "open").to_numpy()
-    found = ledger[_KEY].merge(
-        serious.rename(columns=lambda c: f"w_{c}" if c not in _KEY else c),
-        on=_KEY,
-        how="left",
-    )
-    warned = open_ & found["w_level"].notna().to_numpy()
-    worse = warned & (
-        found["w_level"].map(SEVERITY).fillna(-1).to_numpy()
-        > ledger["level"].map(SEVERITY).to_numpy()
-    )
-    ledger.loc[worse, "level"] = found.loc[worse, "w_level"].to_numpy()
-    for c in ("reason_zh", "reason_en"):
-        ledger.loc[warned, c] = found.loc[warned, f"w_{c}"].to_numpy()
-    # recovered: assessed without a serious warning (events: the unit was assessed)
-    seen = (
-        ledger[["unit_id", "node_id"]]
-        .merge(
-            assessed[["unit_id", "node_id"]].drop_duplicates().assign(_seen=True),
-            how="left",
-        )["_seen"]
-        .notna()
-    )
-    unit_seen = ledger["unit_id"].isin(assessed["unit_id"]) & (
-        ledger["rule"] == "event"
-    )
-    closed = open_ & ~warned & (seen | unit_seen).to_numpy()
-    ledger.loc[closed, "status"] = "closed"
-    ledger.loc[closed, "closed_period"] = period
-    ledger.loc[closed, "closed_on"] = _date(end)
-    ledger.loc[closed, "on_time"] = (
-        end <= pd.to_datetime(ledger.loc[closed, "first_due"])
-    ).to_numpy()
-    ledger.loc[closed, "reminder"] = False
-    still_open = ledger.loc[ledger["status"] == "open", _KEY].assign(_open=True)
-    new = serious.merge(still_open, on=_KEY, how="left")
-    new = new[new["_open"].isna()]
-    if not new.empty:
-        due = [_date(end + pd.Timedelta(days=days[lv])) for lv in new["level"]]
-        items = pd.DataFrame(
-            {
-                "item_id": period
-                + "/"
-                + new["unit_id"]
-                + "/"
-                + new["node_id"]
-                + "/"
-                + new["rule"],
-                "unit_id": new["unit_id"],
-                "node_id": new["node_id"],
-                "rule": new["rule"],
+    rows = serious.iloc[order]
+    out: dict[str, dict] = {}
+    for row in zip(
+        *(
+            rows[c].tolist()
+            for c in ["period", *_KEY, "level", "reason_zh", "reason_en"]
+        ),
+        strict=True,
+    ):
+        out.setdefault(row[0], {}).setdefault(tuple(row[1:4]), row[4:])
+    return out
+
+
+def _apply(items: list[dict], warned: dict, assessed, period, days) -> list[dict]:
+    """One period applied to the items: warned open items keep (or worsen) their
+    level, recovered ones close, new warnings open items, then the due dates are
+    checked at the period's end."""
+    end = period_end(period).date()
+    today = end.isoformat()
+    open_ = [it for it in items if it["status"] == "open"]
+    if open_:
+        units = {it["unit_id"] for it in open_}
+        near = assessed[assessed["unit_id"].isin(units)]
+        seen = set(zip(near["unit_id"].tolist(), near["node_id"].tolist(), strict=True))
+        units_seen = set(near["unit_id"].tolist())
+    for it in open_:
+        w = warned.get((it["unit_id"], it["node_id"], it["rule"]))
+        if w is not None:
+            level, it["reason_zh"], it["reason_en"] = w
+            if SEVERITY[level] > SEVERITY[it["level"]]:
+                it["level"] = level
+        elif (it["unit_id"], it["node_id"]) in seen or (
+            it["rule"] == "event" and it["unit_id"] in units_seen
+        ):  # recovered: assessed without a serious warning (events: assessed at all)
+            it.update(
+                status="closed",
+                closed_period=period,
+                closed_on=today,
+                on_time=end <= date.fromisoformat(it["first_due"]),
+                reminder=False,
+            )
+    still_open = {
+        (it["unit_id"], it["node_id"], it["rule"])
+        for it in items
+        if it["status"] == "open"
+    }
+    for (unit, node, rule), (level, zh, en) in warned.items():
+        if (unit, node, rule) in still_open:
+            continue
+        due = (end + timedelta(days=days[level])).isoformat()
+        items.append(
+            dict.fromkeys(COLUMNS)
+            | {
+                "item_id": f"{period}/{unit}/{node}/{rule}",
+                "unit_id": unit,
+                "node_id": node,
+                "rule": rule,
                 "status": "open",
-                "level": new["level"],
-                "level_opened": new["level"],
+                "level": level,
+                "level_opened": level,
                 "opened_period": period,
-                "opened_on": _date(end),
+                "opened_on": today,
                 "first_due": due,
                 "due": due,
                 "escalations": 0,
                 "reminder": False,
-                "reason_zh": new["reason_zh"],
-                "reason_en": new["reason_en"],
+                "reason_zh": zh,
+                "reason_en": en,
             }
         )
-        items = _typed(items.reindex(columns=COLUMNS))
-        ledger = pd.concat([ledger, items], ignore_index=True) if len(ledger) else items
-    ledger["checked_period"] = period
-    ledger = _check(ledger, end, days)
-    return _typed(ledger)
+    for it in items:
+        it["checked_period"] = period
+        if it["status"] != "open":
+            continue
+        due = date.fromisoformat(it["due"])
+        while due < end:  # one escalation per missed deadline (orange → red)
+            it["level"] = "red"
+            due += timedelta(days=days["red"])
+            it["escalations"] += 1
+        it["due"] = due.isoformat()
+        it["reminder"] = date.fromisoformat(it["first_due"]) < end
+        it["checked_on"] = today
+    return items
 
 
 def _date(ts) -> str:

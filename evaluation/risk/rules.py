@@ -597,27 +597,32 @@ def rollup(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
             "threshold": float(rule.worst),
         }
     )
-    level_of = np.asarray(LEVELS, dtype=object)[top["s"].to_numpy(dtype=int)]
-    keys = [top["period"], top["unit_id"]]
-    listed = {}
-    for lang, sep, word in (
-        ("zh", "、", lambda lv: RISK_LEVEL[lv][0]),
-        ("en", ", ", lambda lv: f" {lv}"),
+    # the worst indicators listed with their levels, for the units warned only
+    hit = set(level.index)
+    names = {
+        lang: {n: _name(catalogue, n, lang) for n in top["node_id"].unique()}
+        for lang in ("zh", "en")
+    }
+    listed: dict[str, dict] = {"zh": {}, "en": {}}
+    for p, u, n, s in zip(
+        top["period"].tolist(),
+        top["unit_id"].tolist(),
+        top["node_id"].tolist(),
+        top["s"].astype(int).tolist(),
+        strict=True,
     ):
-        names = {n: _name(catalogue, n, lang) for n in top["node_id"].unique()}
-        words = {lv: word(lv) for lv in LEVELS}
-        pairs = zip(top["node_id"], level_of, strict=True)
-        item = [names[n] + words[lv] for n, lv in pairs]
-        listed[lang] = (
-            pd.Series(item, index=top.index).groupby(keys, sort=False).agg(sep.join)
-        )
+        if (p, u) in hit:
+            listed["zh"].setdefault((p, u), []).append(
+                names["zh"][n] + RISK_LEVEL[LEVELS[s]][0]
+            )
+            listed["en"].setdefault((p, u), []).append(f"{names['en'][n]} {LEVELS[s]}")
     return _with_reasons(
         out,
         lambda r: (
             f"{_name(catalogue, r.node_id, 'zh')}：最差 {rule.worst} 项指标 "
-            + listed["zh"][(r.period, r.unit_id)],
+            + "、".join(listed["zh"][(r.period, r.unit_id)]),
             f"{_name(catalogue, r.node_id, 'en')}: its {rule.worst} worst indicators "
-            + listed["en"][(r.period, r.unit_id)],
+            + ", ".join(listed["en"][(r.period, r.unit_id)]),
         ),
     )
 

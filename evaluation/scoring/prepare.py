@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from evaluation import periods as P
 from evaluation.catalogue import Catalogue
@@ -131,15 +132,23 @@ def prepare(
 
     frame = pd.DataFrame(
         {
-            "period": np.repeat(np.asarray(eval_periods, dtype=object), n_u * n_i),
-            "unit_id": np.tile(np.repeat(unit_ids, n_i), n_p),
-            "indicator_id": np.tile(np.asarray(ids, dtype=object), n_p * n_u),
+            "period": take_labels(eval_periods, np.arange(n_p).repeat(n_u * n_i)),
+            "unit_id": take_labels(unit_ids, np.tile(np.arange(n_u).repeat(n_i), n_p)),
+            "indicator_id": take_labels(ids, np.tile(np.arange(n_i), n_p * n_u)),
             "value": rolled.reshape(-1),
             "n_reported": count.reshape(-1),
             "n_expected": n_expected.astype(int),
         }
     )
     return apply_missing_rules(frame, units, meta, catalogue.settings)
+
+
+def take_labels(categories, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``categories[codes]`` as text typed as the package's text columns are (Arrow
+    strings): one take on the few distinct labels, no Python object per row (building
+    a 5M-row id column from Python strings takes ~0.8 s, this ~0.1 s)."""
+    small = pa.array(np.asarray(categories, dtype=object), pa.large_string())
+    return pd.array(small.take(np.asarray(codes)), dtype="str")
 
 
 def roll_up(
