@@ -7,7 +7,10 @@ levels), min-max and arithmetic means (COINr's default pipeline), one period:
   (roll-up, missing-data rules, treatment, normalisation, aggregation, ranks, risk);
 * ``aggregate``: the aggregation engine alone on the normalised matrix (one draw);
 * ``floor``: a one-pass numpy floor from the wide matrix: min-max with directions,
-  one matrix product of effective weights, an argsort (no checks, no stage tables).
+  one matrix product of effective weights, an argsort (no checks, no stage tables);
+* ``input floor``: what any scoring of the long table must do first, whatever it
+  does next: find each report's unit and indicator (a factorisation of the two id
+  columns, Arrow text as validation hands them on).
 
 Also, when present, COINr's ASEM example (``../shared/data``) and one period of the
 bundled sample city through ``evaluation.score``.
@@ -122,6 +125,10 @@ def cases_for(n_units: int, n_ind: int):
         "evaluation.score": lambda: ev.score(obs, units, cat, period="2025"),
         "aggregate": lambda: aggregate(normalised, cat),
         "floor": lambda: floor(x, sign, e),
+        "input floor": lambda: (
+            pd.factorize(obs["unit_id"]),
+            pd.factorize(obs["indicator_id"]),
+        ),
     }, agree
 
 
