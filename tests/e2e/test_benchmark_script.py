@@ -65,7 +65,8 @@ def test_engine_benchmark_runs(capsys, tmp_path):
          "--shared", str(tmp_path)]
     )  # fmt: skip
     assert table["case"].tolist() == [
-        "evaluation.score", "aggregate", "floor", "sample city, one month",
+        "evaluation.score", "aggregate", "floor", "input floor",
+        "sample city, one month",
     ]  # fmt: skip
     assert (table["median_ms"] > 0).all()
     # the product's path and the floor agree on the composite
