@@ -21,7 +21,7 @@ from dash.exceptions import PreventUpdate
 from evaluation import Catalogue, Result, parse_catalogue
 from evaluation.analysis import views
 from evaluation.publish.export import round_half_up
-from evaluation.publish.store import BEIJING, Store, load_result
+from evaluation.publish.store import BEIJING, Store, TamperedError, load_result
 from evaluation.vocabulary import IN_FORCE, RUN_STAGE, RUN_STATUS
 
 FOLDER_RUN = "result"  #: the run id of a result folder
@@ -31,13 +31,22 @@ _source: Path | None = None
 def set_source(path: str | Path) -> Path:
     """Point the dashboard at a store file (``*.duckdb``) or a result folder.
 
-    Raises ``FileNotFoundError`` naming the path if it holds neither.
+    Raises ``FileNotFoundError`` naming the path if it holds neither, and
+    :class:`~evaluation.publish.store.TamperedError` listing what differs if the
+    store was changed outside the program (nothing is served from it then).
     """
     global _source
     path = Path(path).resolve()
     if path.suffix == ".duckdb":
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such store (publish a run first)")
+        with Store(path, read_only=True) as s:
+            problems = s.verify()
+        if problems:
+            raise TamperedError(
+                f"{path} was changed outside the program; the dashboard does not "
+                "serve it (evaluation verify):\n  " + "\n  ".join(problems)
+            )
     elif not (path / "provenance.json").is_file():
         raise FileNotFoundError(
             f"{path} is not a result folder (no provenance.json) nor a store "
@@ -82,7 +91,7 @@ def _runs() -> pd.DataFrame:
                 }
             ]
         )
-    with Store(_source) as s:
+    with Store(_source, read_only=True) as s:
         return s.runs()
 
 
@@ -149,7 +158,7 @@ def _may_see(run_id: str, what: str, kind: str | None = None) -> None:
         who = user()
         if who is None:
             raise PreventUpdate
-        with Store(_source) as s:
+        with Store(_source) as s:  # a write: the view is recorded
             s.log_view(run_id, who, what)
 
 
@@ -159,7 +168,7 @@ def _load(run_id: str) -> Result:
         raise RuntimeError("call dashboards.data.set_source(path) first")
     if not is_store():
         return load_result(_source)
-    with Store(_source) as s:
+    with Store(_source, read_only=True) as s:
         # cached once per process; each person's view of a draft is logged by result()
         return s.result(run_id, record=False)
 
@@ -194,7 +203,7 @@ def _annual(year: str) -> pd.DataFrame | None:
     hit = r[(r["kind"] == "annual") & r["in_force"] & (r["period"] == year)]
     if hit.empty:
         return None
-    with Store(_source) as s:
+    with Store(_source, read_only=True) as s:
         return s.table(hit["run_id"].iloc[-1], "grades")
 
 
@@ -227,7 +236,7 @@ def uncertainty(run_id: str | None) -> pd.DataFrame | None:
 
 @cache
 def _intervals(run_id: str) -> pd.DataFrame | None:
-    with Store(_source) as s:
+    with Store(_source, read_only=True) as s:
         if "uncertainty" not in s.hashes(run_id):
             return None
         return s.table(run_id, "uncertainty", record=False)
@@ -361,7 +370,7 @@ def _cases() -> dict[str, tuple[int, int]]:
     the 公示 lifecycle have none)."""
     if not is_store():
         return {}
-    with Store(_source) as s:
+    with Store(_source, read_only=True) as s:
         if not hasattr(s, "cases"):
             return {}
         c = s.cases()
@@ -384,7 +393,7 @@ def appraisal(run_id: str | None) -> Annual:
 
 @cache
 def _appraisal(run_id: str) -> Annual:
-    with Store(_source) as s:
+    with Store(_source, read_only=True) as s:
         info = s.manifest(run_id)
         tables = {
             n: s.table(run_id, n, record=False)  # the view is logged by appraisal()

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Annotated, Literal, Union, get_args
 
 import pandas as pd
-import yaml
 from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from evaluation.errors import CatalogueError
@@ -31,6 +30,7 @@ from evaluation.fields import (
     Text,
     raise_if,
 )
+from evaluation.files import read_yaml
 from evaluation.periods import FREQUENCIES
 from evaluation.risk.rules import RULE_MODELS
 from evaluation.scoring.normalise import (
@@ -943,23 +943,8 @@ TREE_CHECKS = (
 def load_catalogue(path: str | Path) -> Catalogue:
     """Read and validate ``indicators.yaml``; ``CatalogueError`` lists every problem."""
     path = Path(path)
-    file = path.name
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CatalogueError(
-            _table([(file, "", str(path), "file not found")])
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise CatalogueError(
-            _table([(file, "", f"byte {exc.start}", "catalogue must be UTF-8")])
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        rule = f"not valid YAML: {getattr(exc, 'problem', exc)}"
-        raise CatalogueError(_table([(file, where, "", rule)])) from None
-    catalogue = parse_catalogue(raw, file=file)
+    raw = read_yaml(path)  # file, encoding, syntax and size refused there
+    catalogue = parse_catalogue(raw, file=path.name)
     catalogue._source = str(path)
     return catalogue
 
@@ -997,8 +982,6 @@ def _problems_from(exc: ValidationError, file: str) -> list[tuple]:
             rows.append((file, field_path(loc), ctx["tag"], rule))
             continue
         value = "(missing)" if err["type"] == "missing" else err.get("input")
-        if isinstance(value, dict | list):
-            value = json.dumps(value, ensure_ascii=False, default=str)
         rows.append((file, field_path(loc), value, err["msg"]))
     return rows
 
@@ -1020,13 +1003,8 @@ def field_path(loc: list) -> str:
 
 
 def _table(rows: list[tuple]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=CatalogueError.columns)
-    frame["value"] = frame["value"].map(
-        lambda v: (
-            "" if v is None else (str(v) if len(str(v)) <= 80 else str(v)[:77] + "…")
-        )
-    )
-    return frame
+    """Problem rows as the table ``CatalogueError`` shows (values shortened there)."""
+    return pd.DataFrame(rows, columns=CatalogueError.columns)
 
 
 assert set(FREQUENCIES) == set(Frequency.__args__)  # one list of frequencies

@@ -16,7 +16,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import duckdb
 import pandas as pd
 import typer
 
@@ -35,15 +34,17 @@ from evaluation.intake.validate import validate_dataset
 from evaluation.pipeline import run
 from evaluation.publish import letters as LT
 from evaluation.publish import report as R
+from evaluation.publish import store as S
 from evaluation.publish.export import (
     LANGS,
     RISK_TABLES,
+    as_numbers,
     check_grades_request,
     export_grades,
     media_table,
     risk_table,
     write_media_csv,
-    write_text_csv,
+    write_xlsx,
 )
 from evaluation.publish.publication import Publication, status_words
 from evaluation.publish.store import Store, load_result, save_result
@@ -52,7 +53,7 @@ from evaluation.risk import ledger as L
 from evaluation.risk import quality as Q
 from evaluation.risk.rules import node_values
 from evaluation.scale import distributed, national
-from evaluation.vocabulary import APPEAL_DECISION
+from evaluation.vocabulary import APPEAL_DECISION, DOCUMENT
 
 app = typer.Typer(
     help="Government department performance evaluation: validate agency data, score "
@@ -134,7 +135,7 @@ def _report_failure(exc: ValidationFailed, report: Path | None) -> typer.Exit:
     typer.echo(shown.where(shown.notna(), "").to_string(index=False), err=True)
     if report is not None:
         report.parent.mkdir(parents=True, exist_ok=True)
-        write_text_csv(exc.report, report)
+        write_media_csv(exc.report, report)
         typer.echo(f"\nfull report: {report}", err=True)
     else:
         typer.echo("\n(use --report PATH for the full report)", err=True)
@@ -223,7 +224,7 @@ def score(
         _say_ledger(ledger, previous, updated)
     table = result.league_table(period)
     ranking = out / f"ranking_{period}.csv"
-    write_text_csv(table, ranking)
+    write_media_csv(table, ranking)
     ranked = int(table["rank"].notna().sum())
     typer.echo(
         f"scored {period}: {ranked} of {len(table)} units ranked; periods "
@@ -265,7 +266,7 @@ def ledger_cmd(
         L.write_ledger(updated, file, previous=previous)
     _say_ledger(file, previous, updated)
     if reminders is not None:
-        write_text_csv(L.reminders(updated), reminders)
+        write_media_csv(L.reminders(updated), reminders)
         typer.echo(f"wrote {reminders}")
 
 
@@ -296,7 +297,9 @@ def _say_ledger(path: Path, previous, updated) -> None:
 @app.command()
 def export(
     result: Annotated[Path, typer.Argument(help="Result folder from `score`.")],
-    out: Annotated[Path, typer.Option(help="CSV file to write.")],
+    out: Annotated[
+        Path, typer.Option(help="File to write: CSV, or a workbook if it ends .xlsx.")
+    ],
     period: Annotated[
         str | None, typer.Option(help="Period (default: the result's).")
     ] = None,
@@ -341,7 +344,7 @@ def export(
                 decimals=decimals,
                 decisions=Q.read_decisions(decisions) if decisions else None,
             )
-            write_media_csv(frame, out)
+            _write_table(frame, out, table)
             typer.echo(f"wrote {out}: {len(frame)} rows")
             return
         groups = [g.id for g in res.catalogue.peer_groups]
@@ -362,8 +365,18 @@ def export(
         )
     except (FileNotFoundError, KeyError) as exc:
         raise _fail(str(exc).strip('"')) from None
-    write_media_csv(table, out)
+    _write_table(table, out, "media")
     typer.echo(f"wrote {out}: {len(table)} rows")
+
+
+def _write_table(frame: pd.DataFrame, out: Path, name: str) -> None:
+    """The media CSV, or a workbook when ``out`` ends in ``.xlsx`` (numbers as
+    number cells, text made inert)."""
+    if out.suffix.lower() == ".xlsx":
+        zh, en = DOCUMENT[f"sheet_{name}"]
+        write_xlsx(out, {f"{zh} {en}": as_numbers(frame)}, decimals=2)
+    else:
+        write_media_csv(frame, out)
 
 
 @app.command()
@@ -459,7 +472,7 @@ def _say_release(run_id: str, status: str, store: Path) -> None:
     if status == "published":
         typer.echo(f"published {run_id} (final, in force)")
         return
-    with Store(store) as s:
+    with _reading(store) as s:
         row = s.runs().set_index("run_id").loc[run_id]
     typer.echo(
         f"公示 / public notice of {run_id}: {row['notice_from']} – "
@@ -529,17 +542,19 @@ def publish(
         except FileNotFoundError as exc:
             raise _fail(str(exc)) from None
     try:
-        with Publication(store) as s:
-            if run is None:
-                params = {"appraisal_inputs": str(appraisal)} if appraisal else {}
+        if run is None:
+            params = {"appraisal_inputs": str(appraisal)} if appraisal else {}
+            with Publication(store) as s:  # held briefly: others may use the store
                 s.check_new(  # before the draws: a refused run costs nothing
                     "annual" if ap is not None else "period",
                     str(ap.config.year) if ap is not None else res.period,
                     supersedes,
                     reason,
                 )
-                if uncertainty_draws:
-                    params["uncertainty"] = U.run(res, U.Spec(n=uncertainty_draws))
+            if uncertainty_draws:
+                params["uncertainty"] = U.run(res, U.Spec(n=uncertainty_draws))
+        with Publication(store) as s:
+            if run is None:
                 run = s.add_run(
                     res,
                     ap,
@@ -583,7 +598,7 @@ def finalise(
 def runs(store: StoreOpt = DEFAULT_STORE) -> None:
     """List the runs in the store: status (草稿 draft, 公示中 under notice, 已发布
     final), in force (现行), the 公示 dates, version, what each supersedes."""
-    with Store(store) as s:
+    with _reading(store) as s:
         table = s.runs()
     if table.empty:
         typer.echo(f"no runs in {store}")
@@ -629,7 +644,7 @@ def diff(
     if len(changes):
         typer.echo(changes.head(40).to_string(index=False))
     if out is not None:
-        write_text_csv(changes, out)
+        write_media_csv(changes, out)
 
 
 @app.command()
@@ -729,7 +744,7 @@ def cases(
     store: StoreOpt = DEFAULT_STORE,
 ) -> None:
     """List appeal cases (申诉) and their decisions (复核)."""
-    with Store(store) as s:
+    with _reading(store) as s:
         table = s.cases(run_id)
     if table.empty:
         typer.echo(f"no appeal cases{f' against {run_id}' if run_id else ''}")
@@ -810,7 +825,7 @@ def grades_cmd(
     except ValueError as exc:
         raise _fail(str(exc), 2) from None
     try:
-        with _store_in_use(store), Store(store) as s:
+        with Store(store) as s:
             paths = export_grades(
                 s, run_id, out, lang=lang, viewer=viewer, persons=persons
             )
@@ -853,7 +868,7 @@ def letters_cmd(
         except ValueError:
             raise _fail(f"--date must be a date YYYY-MM-DD, got {date!r}", 2) from None
     try:
-        with _store_in_use(store), Store(store) as s:  # closed before rendering
+        with Store(store) as s:  # closed before rendering
             source = LT.load_letters(s, run_id, units=unit, viewer=viewer)
     except (KeyError, EvaluationError) as exc:
         raise _fail(str(exc).strip('"')) from None
@@ -862,17 +877,74 @@ def letters_cmd(
 
 
 @contextmanager
-def _store_in_use(store: Path):
-    """A store another process holds (DuckDB's file lock): a clear message, exit 1."""
+def _reading(store: Path):
+    """The store opened read-only (others may read it meanwhile); a missing store,
+    one held by a writer too long, or a changed one is a message, exit 1."""
     try:
-        yield
-    except duckdb.IOException as exc:
-        if "lock" not in str(exc).lower():
-            raise
-        raise _fail(
-            f"{store} is in use by another process (e.g. a publish or the "
-            "dashboard); try again when it has finished"
-        ) from None
+        with Store(store, read_only=True) as s:
+            yield s
+    except EvaluationError as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command()
+def verify(
+    store: Annotated[
+        Path, typer.Argument(help="The publication store (*.duckdb).")
+    ] = DEFAULT_STORE,
+) -> None:
+    """Check the store against its journal: every run and appeal case as the program
+    last wrote it, every table's bytes against their SHA-256, the journal's chain
+    unbroken. Exit 1 listing each difference. Keep the printed head hash elsewhere
+    (it changes with every write) to detect a journal rewritten whole."""
+    with _reading(store) as s:
+        problems = s.verify()
+        runs, head = len(s.runs()), s.head_hash()
+    if problems:
+        typer.secho(
+            f"发布库被改动 / {store} was changed outside the program "
+            f"({len(problems)} problem(s)):",
+            err=True,
+            fg=typer.colors.RED,
+        )
+        for line in problems:
+            typer.echo(f"  {line}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"完好 / intact: {store}, {runs} run(s); journal head {head}")
+
+
+@app.command()
+def backup(
+    dest: Annotated[Path, typer.Argument(help="The copy to write (*.duckdb).")],
+    store: StoreOpt = DEFAULT_STORE,
+) -> None:
+    """Copy the store to DEST (e.g. another disk or machine), verified before and
+    after; prints the journal head hash both share."""
+    try:
+        head = S.backup(store, dest)
+    except EvaluationError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"backed up {store} to {dest}; journal head {head}")
+
+
+@app.command()
+def restore(
+    backup_file: Annotated[Path, typer.Argument(help="A copy made by `backup`.")],
+    store: StoreOpt = DEFAULT_STORE,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Replace a store that has records the backup lacks."
+        ),
+    ] = False,
+) -> None:
+    """Put a verified backup in place of the store (refused if the store has journal
+    records the backup lacks, unless --force)."""
+    try:
+        head = S.restore(backup_file, store, force=force)
+    except EvaluationError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"restored {store} from {backup_file}; journal head {head}")
 
 
 @app.command()
@@ -953,14 +1025,14 @@ def uncertainty(
             )
     except (FileNotFoundError, EvaluationError, ValueError) as exc:
         raise _fail(str(exc)) from None
-    write_text_csv(u.summary, out)
+    write_media_csv(u.summary, out)
     wide = u.summary.assign(width=u.summary["rank_q95"] - u.summary["rank_q05"])
     typer.echo(
         f"{len(u.draws)} draws for {u.period}: median 5–95% rank interval width "
         f"{wide['width'].median():g}; wrote {out}"
     )
     if save_draws is not None:
-        write_text_csv(u.draws.reset_index(), save_draws)
+        write_media_csv(u.draws.reset_index(), save_draws)
     if sobol:
         s = U.sensitivity(res, spec, period=period, n=sobol)
         typer.echo(s.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
@@ -1076,7 +1148,7 @@ def dashboard(
 
     try:
         application = create_app(result)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, EvaluationError) as exc:
         raise _fail(str(exc)) from None
     typer.echo(f"dashboard: http://{host}:{port}/  (Ctrl+C to stop)")
     sys.stdout.flush()

@@ -2,7 +2,59 @@
 
 from __future__ import annotations
 
+import json
+import reprlib
+
 import pandas as pd
+
+#: characters shown of a value (a cell, a header, a YAML value) in a problem message;
+#: longer ones are cut and their length said
+SHOWN = 80
+#: characters shown of any other text of a problem (a file name, a path, a rule that
+#: quotes what it got)
+TEXT = 1000
+_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
+def shorten(value: object, limit: int = SHOWN) -> str:
+    """``value`` as text of at most ``limit`` characters for a problem message, so
+    that a 100 MB cell prints as ``xxx… (104857600 characters)``. A list or mapping
+    is written as JSON only as far as it is shown: one that expands to billions of
+    nodes (a YAML alias bomb) is never written whole."""
+    if isinstance(value, dict | list | tuple):
+        text = ""
+        try:
+            for chunk in _JSON.iterencode(value):
+                text += chunk
+                if len(text) > limit:
+                    return text[:limit] + "…"
+        except ValueError:  # a structure that contains itself
+            return reprlib.repr(value)[:limit]
+    else:
+        text = str(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text)} characters)"
+
+
+def _bounded(frame: pd.DataFrame, limits: dict[str, int]) -> pd.DataFrame:
+    """``frame`` with each text longer than its column's limit shortened (other
+    values, numbers included, left as they are). Lengths are measured a column at a
+    time: a report can have millions of rows."""
+    for column, limit in limits.items():
+        if column not in frame:
+            continue
+        values = frame[column]
+        try:
+            lengths = pd.to_numeric(values.str.len(), errors="coerce")
+        except AttributeError:  # no text in the column (numbers only)
+            continue
+        long = (lengths > limit).to_numpy(dtype=bool, na_value=False)
+        if long.any():
+            frame[column] = values.astype(object).where(
+                ~long, values[long].map(lambda v, n=limit: shorten(v, n))
+            )
+    return frame
 
 
 class EvaluationError(Exception):
@@ -13,15 +65,20 @@ class CatalogueError(EvaluationError):
     """The indicator catalogue is invalid.
 
     ``problems`` is a table ``file, path, value, rule``: one row per problem, all of
-    them, so a catalogue author can fix everything in one pass.
+    them, so a catalogue author can fix everything in one pass. Values are shown as
+    text (:func:`shorten`), paths and rules shortened past :data:`TEXT` characters.
     """
 
     columns = ["file", "path", "value", "rule"]
 
     def __init__(self, problems: pd.DataFrame):
-        self.problems = problems.reset_index(drop=True)
+        problems = problems.reset_index(drop=True)
+        problems["value"] = problems["value"].map(
+            lambda v: "" if v is None else shorten(v)
+        )
+        self.problems = _bounded(problems, {"file": TEXT, "path": TEXT, "rule": TEXT})
         lines = [
-            f"{r.file}: {r.path}: {r.rule} (got {r.value})"
+            f"{r.file}: {r.path}: {r.rule}" + (f" (got {r.value})" if r.value else "")
             for r in self.problems.itertuples()
         ]
         n = len(lines)
@@ -36,13 +93,19 @@ class ValidationFailed(EvaluationError):
     """Input data failed validation.
 
     ``report`` is a table ``file, row, column, value, rule`` (row = line in the source
-    file, header = line 1), sorted by file and row.
+    file, header = line 1), sorted by file and row. Text past :data:`SHOWN`
+    characters in ``value`` and ``column`` (cells and headers as sent), or past
+    :data:`TEXT` in ``rule``, is shortened with its length (:func:`shorten`): a
+    100 MB cell never reaches a message, a printed table or a report file whole.
     """
 
     columns = ["file", "row", "column", "value", "rule"]
 
     def __init__(self, report: pd.DataFrame, *, max_lines: int = 20):
-        self.report = report.reset_index(drop=True)
+        self.report = _bounded(
+            report.reset_index(drop=True),
+            {"value": SHOWN, "column": SHOWN, "rule": TEXT},
+        )
         n = len(self.report)
         head = self.report.head(max_lines)
         lines = [

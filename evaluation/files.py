@@ -1,12 +1,19 @@
-"""Writing output files whole or not at all."""
+"""Files in and out: the YAML a user writes read within limits; output files
+written whole or not at all, with cells a spreadsheet cannot run."""
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from evaluation.errors import CatalogueError
 
 
 @contextmanager
@@ -29,3 +36,147 @@ def replacing(path: str | Path, *, suffix: str = "") -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+#: how a spreadsheet formula can start (OWASP CSV-injection advice)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+#: a number written as text (``-5``, ``-1.50``, ``+3``, ``2e-05``)
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def neutralise(value):
+    """``value`` made inert in a spreadsheet: text starting with ``= + - @``, tab,
+    CR or LF gets a leading ``'``. Anything else is returned as it is, numbers and
+    numbers written as text (``-5``) included: a spreadsheet reads those as
+    numbers, never as formulas."""
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_START)
+        and not _NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
+
+
+def safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` safe to open in a spreadsheet, for every file an office
+    opens in Excel (exports, problem reports, the flag decisions): the cells of text
+    columns go through :func:`neutralise`; numeric, boolean and date columns are
+    left as they are, so numbers stay numbers."""
+    out = frame.copy()
+    for j, (_, column) in enumerate(frame.items()):
+        if not (
+            pd.api.types.is_numeric_dtype(column)
+            or pd.api.types.is_datetime64_any_dtype(column)
+            or pd.api.types.is_timedelta64_dtype(column)
+        ):
+            out.isetitem(j, column.map(neutralise))
+    return out
+
+
+#: the largest YAML configuration read (``indicators.yaml`` is about 30 KB)
+MAX_YAML_BYTES = 2 * 2**20
+#: aliases (``*name``, a merge ``<<: *name`` too) one YAML configuration may use,
+#: and its nodes (keys, values, lists) with the aliases expanded: ~2,000 in
+#: ``indicators.yaml``; 100,000 load in about half a second
+MAX_YAML_ALIASES = 1_000
+MAX_YAML_NODES = 100_000
+#: how deep mappings and lists may nest (libyaml's own parser crashes on deep nesting)
+MAX_YAML_DEPTH = 100
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(path: str | Path) -> object:
+    """The content of a YAML file a user writes (``indicators.yaml``,
+    ``appraisal.yaml``), safely loaded. Refused fast, with a ``CatalogueError``
+    naming the file: a missing or unreadable file, not UTF-8, not valid YAML, a value
+    Python cannot hold, and a file past the limits above, checked before anything is
+    built: a 1 KB file of nested aliases (a "billion laughs") expands to billions of
+    nodes in whatever walks it, and deep nesting overflows the parser."""
+    path = Path(path)
+
+    def refuse(where: str, value: object, rule: str) -> CatalogueError:
+        rows = [(path.name, where, value, rule)]
+        return CatalogueError(pd.DataFrame(rows, columns=CatalogueError.columns))
+
+    try:
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise refuse(
+                "", f"{size} bytes", f"file too large: at most {MAX_YAML_BYTES} bytes"
+            )
+        text = path.read_text(encoding="utf-8")
+        beyond = _beyond_limits(text)
+        if beyond:
+            raise refuse(*beyond)
+        return yaml.load(text, Loader=_LOADER)
+    except FileNotFoundError:
+        raise refuse("", str(path), "file not found") from None
+    except OSError as exc:
+        raise refuse("", str(path), f"cannot read file: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise refuse("", f"byte {exc.start}", "must be UTF-8") from None
+    except yaml.YAMLError as exc:
+        problem, context = (getattr(exc, k, None) for k in ("problem", "context"))
+        rule = f"not valid YAML: {problem or exc}" + (
+            f" ({context})" if context else ""
+        )
+        raise refuse(_where(getattr(exc, "problem_mark", None)), "", rule) from None
+    except (ValueError, OverflowError) as exc:  # 2025-02-30, a 5000-digit number
+        raise refuse("", "", f"a value YAML cannot hold: {exc}") from None
+
+
+def _beyond_limits(text: str) -> tuple[str, str, str] | None:
+    """The first YAML limit ``text`` breaks, as ``(where, value, rule)``, or None.
+
+    Reads the parser's events only, nothing built, and stops at the first limit:
+    each anchor's node size with its aliases expanded, so an alias adds the size of
+    what it names."""
+    sizes: dict[str, int] = {}  # anchor → nodes of its node, aliases expanded
+    stack: list[list] = [[0, None]]  # each open collection: nodes so far, anchor
+    aliases = nodes = 0
+    for event in yaml.parse(text, Loader=_LOADER):
+        if isinstance(event, yaml.AliasEvent):
+            where, name = _where(event.start_mark), f"*{event.anchor}"
+            if any(anchor == event.anchor for _, anchor in stack):
+                return where, name, "an alias inside the node it names (a loop)"
+            aliases += 1
+            if aliases > MAX_YAML_ALIASES:
+                return where, name, f"more than {MAX_YAML_ALIASES} aliases (*name)"
+            n = sizes.get(event.anchor, 0)  # undefined: the loader says so
+            nodes += n
+            stack[-1][0] += n
+            if nodes > MAX_YAML_NODES:
+                return (
+                    where,
+                    name,
+                    f"aliases expand the file past {MAX_YAML_NODES} nodes (nested "
+                    "aliases, a 'billion laughs'): write the entries out",
+                )
+            continue
+        if isinstance(event, yaml.ScalarEvent):
+            stack[-1][0] += 1
+            if event.anchor:
+                sizes[event.anchor] = 1
+        elif isinstance(event, yaml.CollectionStartEvent):
+            stack.append([1, event.anchor])
+            if len(stack) > MAX_YAML_DEPTH + 1:
+                where = _where(event.start_mark)
+                return where, "", f"nested more than {MAX_YAML_DEPTH} levels deep"
+        elif isinstance(event, yaml.CollectionEndEvent):
+            n, anchor = stack.pop()
+            if anchor:
+                sizes[anchor] = n
+            stack[-1][0] += n
+            continue
+        else:
+            continue
+        nodes += 1
+        if nodes > MAX_YAML_NODES:
+            where = _where(event.start_mark)
+            return where, "", f"more than {MAX_YAML_NODES} nodes (keys, values, lists)"
+    return None
+
+
+def _where(mark) -> str:
+    return f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import pandas as pd
-import yaml
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from evaluation.catalogue import field_path
 from evaluation.errors import CatalogueError
 from evaluation.fields import Model, Text
+from evaluation.files import read_yaml
 
 Grade = Literal["excellent", "good", "pass", "fail"]
 #: unit grades, best first (优秀、良好、合格、不合格; words: ``vocabulary.GRADE``)
@@ -316,19 +316,8 @@ def load_config(path: str | Path) -> Config:
     """Read ``appraisal.yaml``; ``CatalogueError`` lists every problem with its YAML
     path (a missing file and a YAML syntax error too)."""
     path = Path(path)
-    file = path.name
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise _error([(file, "", str(path), "file not found")]) from None
-    except UnicodeDecodeError as exc:
-        raise _error([(file, "", f"byte {exc.start}", "must be UTF-8")]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        rule = f"not valid YAML: {getattr(exc, 'problem', exc)}"
-        raise _error([(file, where, "", rule)]) from None
-    return parse_config(raw, file=file)
+    raw = read_yaml(path)  # file, encoding, syntax and size refused there
+    return parse_config(raw, file=path.name)
 
 
 def parse_config(raw: object, *, file: str = "appraisal.yaml") -> Config:
@@ -411,6 +400,5 @@ def check_against(config: Config, catalogue, units: pd.DataFrame) -> None:
 
 
 def _error(rows: list[tuple]) -> CatalogueError:
-    frame = pd.DataFrame(rows, columns=CatalogueError.columns)
-    frame["value"] = frame["value"].map(lambda v: "" if v is None else str(v)[:80])
-    return CatalogueError(frame)
+    """Problem rows as a ``CatalogueError`` (which shortens the values it shows)."""
+    return CatalogueError(pd.DataFrame(rows, columns=CatalogueError.columns))

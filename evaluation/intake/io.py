@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import io as _io
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from evaluation.errors import ValidationFailed
 from evaluation.vocabulary import INPUT_COLUMN
@@ -25,6 +27,10 @@ OPTIONAL_OBSERVATION_COLUMNS = ["reported_at"]
 EVENT_COLUMNS = ["unit_id", "period", "event_id"]
 OPTIONAL_EVENT_COLUMNS = ["description", "reference", "reported_at"]
 SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".parquet"}
+#: the largest input file read, and the most its content may unpack to (a workbook
+#: is a zip archive, a Parquet file compressed): beyond, the file is refused unread
+MAX_FILE_BYTES = 200 * 2**20
+MAX_UNPACKED_BYTES = 2**30
 #: Chinese column headers agencies use → the column each one means
 _ALIASES = {w.zh: column for column, w in INPUT_COLUMN.items()}
 META = ["source", "row"]
@@ -78,12 +84,21 @@ def read_table(
     """Read one file into a text table with ``source`` and ``row`` columns.
 
     Returns the table and a file record (``file, encoding, rows, sha256``). Raises
-    ``ValidationFailed`` naming the file if it cannot be read.
+    ``ValidationFailed`` naming the file if it cannot be read, or is larger than
+    :data:`MAX_FILE_BYTES` or unpacks past :data:`MAX_UNPACKED_BYTES` (refused before
+    it is read or unpacked).
     """
     path = Path(path)
     name = name or path.name
     suffix = path.suffix.lower()
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _file_error(
+                name,
+                f"file too large: {size} bytes; at most {MAX_FILE_BYTES} bytes are "
+                "read (send it as several files)",
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise _file_error(name, f"cannot read file: {exc.strerror}") from None
@@ -116,9 +131,11 @@ def read_table(
             frame = pd.read_csv(_io.StringIO(text), skip_blank_lines=False, **options)
             first_row = 2
         elif suffix == ".parquet":
+            _refuse_unpacked(name, _parquet_unpacked(data))
             frame = pd.read_parquet(_io.BytesIO(data))
             encoding, first_row = "parquet", 1
         else:
+            _refuse_unpacked(name, _workbook_unpacked(data))
             frame = pd.read_excel(_io.BytesIO(data), engine="openpyxl", **options)
             encoding, first_row = "xlsx", 2
     except ValidationFailed:
@@ -265,6 +282,29 @@ def read_observations(*paths: str | Path) -> pd.DataFrame:
 def matching_files(root: Path, stem: str) -> list[Path]:
     """The files ``root/stem.*`` in a format :func:`read_table` reads, sorted."""
     return sorted(p for p in root.glob(f"{stem}.*") if p.suffix.lower() in SUFFIXES)
+
+
+def _workbook_unpacked(data: bytes) -> int:
+    """Bytes a workbook's zip archive unpacks to, as its directory says."""
+    with zipfile.ZipFile(_io.BytesIO(data)) as archive:
+        return sum(member.file_size for member in archive.infolist())
+
+
+def _parquet_unpacked(data: bytes) -> int:
+    """Bytes a Parquet file's row groups take uncompressed, as its footer says."""
+    meta = pq.read_metadata(_io.BytesIO(data))
+    return sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+
+
+def _refuse_unpacked(file: str, size: int) -> None:
+    """Refuse a file whose content unpacks past :data:`MAX_UNPACKED_BYTES` (a zip
+    bomb: a few KB that would fill the memory), before it is unpacked."""
+    if size > MAX_UNPACKED_BYTES:
+        raise _file_error(
+            file,
+            f"file too large unpacked: {size} bytes; at most {MAX_UNPACKED_BYTES} "
+            "bytes are read (send it as several files)",
+        )
 
 
 def _problem(file: str, rule: str) -> dict:

@@ -19,6 +19,9 @@ from evaluation.periods import FREQUENCIES, PATTERNS, label, parse
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-]*$"
 PERIOD_PATTERN = "^(" + "|".join(f"(?:{p})" for p in PATTERNS.values()) + ")$"
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+#: the longest text cell accepted (ids, names, labels, descriptions): longer is a
+#: mistake or an attack, reported shortened with its length
+MAX_CELL_CHARS = 1_000
 
 
 def to_numbers(values: pd.Series) -> pd.Series:
@@ -99,6 +102,27 @@ def _matches(pattern: str, rule: str, reading: Reading | None = None) -> pa.Chec
     )
 
 
+def _short(reading: Reading | None = None) -> pa.Check:
+    """A text cell of at most :data:`MAX_CELL_CHARS` characters."""
+    return pa.Check(
+        _per_value(lambda u: u.str.len() <= MAX_CELL_CHARS, reading or Reading()),
+        error="cell_length",
+        ignore_na=False,  # empty cells pass (``_per_value``): no copy without them
+    )
+
+
+def _short_or_number(reading: Reading):
+    """A value cell that is a number, or text of at most :data:`MAX_CELL_CHARS`
+    characters: only the cells that are not numbers are measured."""
+
+    def check(values: pd.Series) -> pd.Series:
+        ok = (values.isna() | reading.numbers(values).notna()).to_numpy(copy=True)
+        ok[~ok] = values[~ok].str.len().to_numpy() <= MAX_CELL_CHARS
+        return pd.Series(ok, index=values.index)
+
+    return pa.Check(check, error="cell_length", ignore_na=False)
+
+
 def _lookup(keys: pd.Series, table: pd.Series, reading: Reading) -> np.ndarray:
     """``table[key]`` as floats for each key (NaN for an unknown or empty key), via
     the distinct keys."""
@@ -111,16 +135,26 @@ def units_schema(catalogue: Catalogue) -> pa.DataFrameSchema:
     groups = [g.id for g in catalogue.peer_groups]
     return pa.DataFrameSchema(
         {
-            "unit_id": pa.Column(str, _matches(ID_PATTERN, "id_format"), unique=True),
-            "name_zh": pa.Column(str),
-            "name_en": pa.Column(str),
-            "peer_group": pa.Column(str, _known(groups, "known_peer_group")),
-            "level": pa.Column(
-                str, _known(catalogue.settings.unit_levels, "known_level")
+            "unit_id": pa.Column(
+                str, [_matches(ID_PATTERN, "id_format"), _short()], unique=True
             ),
-            "parent_id": pa.Column(str, nullable=True),
+            "name_zh": pa.Column(str, _short()),
+            "name_en": pa.Column(str, _short()),
+            "peer_group": pa.Column(
+                str, [_known(groups, "known_peer_group"), _short()]
+            ),
+            "level": pa.Column(
+                str, [_known(catalogue.settings.unit_levels, "known_level"), _short()]
+            ),
+            "parent_id": pa.Column(str, _short(), nullable=True),
         },
-        checks=[pa.Check(_parent_known, error="known_parent")],
+        # the hierarchy, checked like the catalogue's: parents exist, no unit is its
+        # own parent, following parents up never comes back round
+        checks=[
+            pa.Check(_parent_known, error="known_parent"),
+            pa.Check(_not_own_parent, error="own_parent"),
+            pa.Check(_parents_end, error="parent_cycle"),
+        ],
         strict=True,
         name="units",
     )
@@ -128,6 +162,31 @@ def units_schema(catalogue: Catalogue) -> pa.DataFrameSchema:
 
 def _parent_known(df: pd.DataFrame) -> pd.Series:
     return df["parent_id"].isna() | df["parent_id"].isin(df["unit_id"])
+
+
+def _not_own_parent(df: pd.DataFrame) -> pd.Series:
+    return df["parent_id"].isna() | (df["parent_id"] != df["unit_id"])
+
+
+def _parents_end(df: pd.DataFrame) -> pd.Series:
+    """Following ``parent_id`` up from each unit ends at a unit without a parent (or
+    an unknown one: ``known_parent`` says so). Every unit whose chain of parents
+    loops fails, on the loop or leading into it (as the catalogue reports each
+    dimension), except a unit that is its own parent: ``own_parent`` says so. Each
+    unit settled once (national tables have 100,000 units)."""
+    has = df["unit_id"].notna() & df["parent_id"].notna()
+    parent = dict(zip(df.loc[has, "unit_id"], df.loc[has, "parent_id"], strict=True))
+    loops: dict = {}  # unit → whether following its parents comes back round
+    for start in parent:
+        chain, seen, node = [], set(), start
+        while node in parent and node not in loops and node not in seen:
+            chain.append(node)
+            seen.add(node)
+            node = parent[node]
+        verdict = node in seen or loops.get(node, False)
+        loops.update(dict.fromkeys(chain, verdict))
+    looping = [loops.get(u, False) for u in df["unit_id"]]
+    return ~pd.Series(looping, index=df.index) | (df["parent_id"] == df["unit_id"])
 
 
 def observations_schema(
@@ -141,20 +200,27 @@ def observations_schema(
     r = reading or Reading()
     return pa.DataFrameSchema(
         {
-            "unit_id": pa.Column(str, _known(unit_ids, "known_unit", r)),
-            "period": pa.Column(str, _matches(PERIOD_PATTERN, "period_format", r)),
-            "indicator_id": pa.Column(str, _known(series.index, "known_indicator", r)),
+            "unit_id": pa.Column(str, [_known(unit_ids, "known_unit", r), _short(r)]),
+            "period": pa.Column(
+                str, [_matches(PERIOD_PATTERN, "period_format", r), _short(r)]
+            ),
+            "indicator_id": pa.Column(
+                str, [_known(series.index, "known_indicator", r), _short(r)]
+            ),
             "value": pa.Column(
                 nullable=True,
-                checks=pa.Check(
-                    lambda s: s.isna() | r.numbers(s).notna(),
-                    error="numeric",
-                    ignore_na=False,  # empty cells pass: the whole column, read once
-                ),
+                checks=[
+                    pa.Check(
+                        lambda s: s.isna() | r.numbers(s).notna(),
+                        error="numeric",
+                        ignore_na=False,  # empty cells pass: the column, read once
+                    ),
+                    _short_or_number(r),
+                ],
             ),
             "reported_at": pa.Column(
                 str,
-                _matches(DATE_PATTERN, "date_format", r),
+                [_matches(DATE_PATTERN, "date_format", r), _short(r)],
                 nullable=True,
                 required=False,
             ),
@@ -181,16 +247,18 @@ def events_schema(catalogue: Catalogue, unit_ids) -> pa.DataFrameSchema:
     """Events: a known unit and event type, a period label; each reported once."""
     return pa.DataFrameSchema(
         {
-            "unit_id": pa.Column(str, _known(unit_ids, "known_unit")),
-            "period": pa.Column(str, _matches(PERIOD_PATTERN, "period_format")),
-            "event_id": pa.Column(
-                str, _known([e.id for e in catalogue.events], "known_event")
+            "unit_id": pa.Column(str, [_known(unit_ids, "known_unit"), _short()]),
+            "period": pa.Column(
+                str, [_matches(PERIOD_PATTERN, "period_format"), _short()]
             ),
-            "description": pa.Column(str, nullable=True, required=False),
-            "reference": pa.Column(str, nullable=True, required=False),
+            "event_id": pa.Column(
+                str, [_known([e.id for e in catalogue.events], "known_event"), _short()]
+            ),
+            "description": pa.Column(str, _short(), nullable=True, required=False),
+            "reference": pa.Column(str, _short(), nullable=True, required=False),
             "reported_at": pa.Column(
                 str,
-                _matches(DATE_PATTERN, "date_format"),
+                [_matches(DATE_PATTERN, "date_format"), _short()],
                 nullable=True,
                 required=False,
             ),

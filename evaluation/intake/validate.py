@@ -11,7 +11,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from evaluation.catalogue import Catalogue
-from evaluation.errors import ValidationFailed
+from evaluation.errors import ValidationFailed, shorten
 from evaluation.intake.io import (
     EVENT_COLUMNS,
     META,
@@ -22,6 +22,7 @@ from evaluation.intake.io import (
     Dataset,
 )
 from evaluation.intake.schemas import (
+    MAX_CELL_CHARS,
     Reading,
     absent_rows,
     events_schema,
@@ -157,7 +158,7 @@ def check_columns(
                     pd.NA,
                     c,
                     "",
-                    f"unknown_column: '{c}' is not a column of "
+                    f"unknown_column: '{shorten(c)}' is not a column of "
                     f"this table (allowed: {', '.join(required + optional)})",
                 )
             )
@@ -197,6 +198,8 @@ def _to_report(
         "valid_range": "value",
         "period_frequency": "period",
         "known_parent": "parent_id",
+        "own_parent": "parent_id",
+        "parent_cycle": "parent_id",
     }
     keep = ~rule_id.isin(list(focus)) | (cases["column"] == rule_id.map(focus))
     dup = rule_id.eq("multiple_fields_uniqueness")
@@ -285,6 +288,10 @@ def rule_sentence(
         "known_level": "known_level: must be one of "
         f"{list(catalogue.settings.unit_levels)} (settings.unit_levels)",
         "known_parent": "known_parent: parent_id must be a unit_id in this table",
+        "own_parent": "own_parent: a unit cannot be its own parent",
+        "parent_cycle": "parent_cycle: following parent_id up from this unit comes "
+        "back round (A → B → A); the units must form a tree",
+        "cell_length": f"cell_length: at most {MAX_CELL_CHARS} characters in a cell",
         "id_format": "id_format: letters, digits, '_' or '-', no spaces",
         "period_format": "period_format: must be a period label like 2025, 2025-H1, "
         "2025-Q3, 2025-B2 or 2025-M03",

@@ -4,9 +4,10 @@
   reads back as the stored number (85.125 → 85.13, 2.675 → 2.68), as published
   tables do; not Python's half-to-even on the binary value.
 * UTF-8 with BOM and CRLF line ends, so Excel opens Chinese text correctly.
-* Text cells that start with ``= + - @``, tab, CR or LF are prefixed with ``'``
-  so a spreadsheet never runs them as formulas; numbers (a rank change of -3) stay
-  numbers.
+* Every table goes out through :func:`~evaluation.files.safe_cells`: text cells
+  that start with ``= + - @``, tab, CR or LF are prefixed with ``'`` so a
+  spreadsheet never runs them as formulas; numbers (a rank change of -3, a peer
+  limit of -1.5) stay numbers, in CSV and Excel alike.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import xlsxwriter
 from evaluation.appraisal import parse_config
 from evaluation.catalogue import parse_catalogue
 from evaluation.errors import EvaluationError
-from evaluation.files import replacing
+from evaluation.files import replacing, safe_cells
 from evaluation.publish.store import BEIJING
 from evaluation.result import Result
 from evaluation.risk.quality import with_decisions
@@ -41,7 +42,6 @@ from evaluation.vocabulary import (
 )
 
 LANGS = ("zh", "en", "both")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def round_half_up(values, decimals: int = 2) -> list[str]:
@@ -53,15 +53,6 @@ def round_half_up(values, decimals: int = 2) -> list[str]:
         else str(Decimal(repr(float(v))).quantize(quantum, rounding=ROUND_HALF_UP))
         for v in values
     ]
-
-
-def neutralise(text: str) -> str:
-    """Make a text cell inert in spreadsheets (OWASP CSV-injection advice)."""
-    return (
-        "'" + text
-        if isinstance(text, str) and text.startswith(_FORMULA_START)
-        else text
-    )
 
 
 def media_table(
@@ -100,15 +91,15 @@ def media_table(
             "en": lambda p: p[1],
             "both": lambda p: f"{p[0]} {p[1]}",
         }[lang]
-        return pairs.map(pick).map(neutralise)
+        return pairs.map(pick)
 
     out = pd.DataFrame(index=table.index)
     out[header(rank_col)] = _integers(table[rank_col])
     if lang == "both":
-        out[MEDIA_HEADER["name"][0]] = table["name_zh"].map(neutralise)
-        out[MEDIA_HEADER["name"][1]] = table["name_en"].map(neutralise)
+        out[MEDIA_HEADER["name"][0]] = table["name_zh"]
+        out[MEDIA_HEADER["name"][1]] = table["name_en"]
     else:
-        out[header("name")] = table[f"name_{lang}"].map(neutralise)
+        out[header("name")] = table[f"name_{lang}"]
     out[header("peer_group")] = text(table["peer_group"].map(group_names))
     out[header("composite_score")] = round_half_up(table["composite_score"], decimals)
     for d in dims:
@@ -129,7 +120,7 @@ def media_table(
         index=table.index,
     )
     out[header("note")] = text(note.map({**MEDIA_NOTE, "": ("", "")})).str.strip()
-    return out.reset_index(drop=True)
+    return safe_cells(out.reset_index(drop=True))
 
 
 #: the risk tables :func:`risk_table` exports
@@ -205,8 +196,8 @@ def risk_table(
             "node": names(frame["node_id"]),
             "rule": word(frame["rule"]),
             "level": word(frame["level"]),
-            "value": round_half_up(frame["value"], decimals),
-            "threshold": round_half_up(frame["threshold"], decimals),
+            "value": published_numbers(frame["value"], decimals),
+            "threshold": published_numbers(frame["threshold"], decimals),
             "reason": _reasons(frame, lang),
         }
     elif table == "risk":
@@ -237,7 +228,7 @@ def risk_table(
             "unit": unit_names(frame["unit_id"]),
             "period": frame["period"],
             "indicator": names(frame["indicator_id"]),
-            "value": round_half_up(frame["value"], decimals),
+            "value": published_numbers(frame["value"], decimals),
             "reason": _reasons(frame, lang),
         }
         if decisions is not None:
@@ -251,10 +242,7 @@ def risk_table(
         {"zh": z, "en": e, "both": f"{z} {e}"}[lang]
         for z, e in (RISK_HEADER[c] for c in cols)
     ]
-    for c in out.columns:
-        if not pd.api.types.is_numeric_dtype(out[c]):
-            out[c] = out[c].map(neutralise)
-    return out
+    return safe_cells(out)
 
 
 def _reasons(frame: pd.DataFrame, lang: str) -> pd.Series:
@@ -274,31 +262,40 @@ def _pick(pairs: pd.Series, lang: str) -> pd.Series:
 
 
 def write_media_csv(table: pd.DataFrame, path: str | Path) -> Path:
-    """Write a media table as UTF-8-BOM CSV with CRLF, atomically (temp + rename)."""
+    """Write any table (media, risk, ranking, problem report …) as the media CSV
+    (:func:`media_csv_bytes`), atomically (temp + rename)."""
     data = media_csv_bytes(table)
     with replacing(path) as tmp:
         tmp.write_bytes(data)
     return Path(path)
 
 
-def write_text_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write any table (ranking, problem report) as UTF-8-BOM CSV, text cells
-    neutralised against formulas; numbers are written as numbers."""
-    safe = frame.copy()
-    for column in safe.columns:
-        if not pd.api.types.is_numeric_dtype(safe[column]):
-            safe[column] = safe[column].map(neutralise)
-    return write_media_csv(safe, path)
-
-
 def media_csv_bytes(table: pd.DataFrame) -> bytes:
-    """The exact bytes of the media CSV (the dashboard's download uses the same)."""
-    text = table.to_csv(index=False, lineterminator="\r\n")
+    """The exact bytes of the media CSV (the dashboard's download uses the same):
+    UTF-8 with BOM (Excel opens Chinese text right), CRLF, text cells made safe
+    (:func:`~evaluation.files.safe_cells`), numbers written as numbers."""
+    text = safe_cells(table).to_csv(index=False, lineterminator="\r\n")
     return "\ufeff".encode() + text.encode("utf-8")
 
 
 def _integers(values: pd.Series) -> list[str]:
     return ["" if pd.isna(v) else str(int(v)) for v in values]
+
+
+def as_numbers(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with each text column whose every non-empty cell is a number (the
+    media table's ``85.10``, ``-3``) turned into numbers, for a workbook: a score
+    is a number cell there, not text that looks like one. Other columns unchanged."""
+    out = table.copy()
+    for j, (_, column) in enumerate(table.items()):
+        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            continue
+        given = column.notna() & (column.astype(str).str.strip() != "")
+        numbers = pd.to_numeric(column.where(given), errors="coerce")
+        if given.any() and numbers[given].notna().all():
+            whole = (numbers[given] % 1 == 0).all()
+            out.isetitem(j, numbers.astype("Int64") if whole else numbers)
+    return out
 
 
 # ------------------------------------------------------------ the grades table
@@ -429,10 +426,7 @@ def grades_table(
     ]
     table = pd.DataFrame(out)
     table[head("group_rank")] = table[head("group_rank")].astype("Int64")
-    for c in table.columns:
-        if not pd.api.types.is_numeric_dtype(table[c]):
-            table[c] = table[c].map(neutralise)
-    return table.reset_index(drop=True)
+    return safe_cells(table.reset_index(drop=True))
 
 
 def _grade_notes(r, pick) -> list[str]:
@@ -492,10 +486,7 @@ def persons_table(
     table[PERSON_HEADER["faults"][k]] = table[PERSON_HEADER["faults"][k]].astype(
         "Int64"
     )
-    for c in table.columns:
-        if not pd.api.types.is_numeric_dtype(table[c]):
-            table[c] = table[c].map(neutralise)
-    return table
+    return safe_cells(table)
 
 
 def grades_about(
@@ -673,10 +664,7 @@ def rules_sheet(rules: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
         }
     )
     out[heads["affected"][k]] = out[heads["affected"][k]].astype("Int64")
-    for c in out.columns:
-        if not pd.api.types.is_numeric_dtype(out[c]):
-            out[c] = out[c].map(neutralise)
-    return out
+    return safe_cells(out)
 
 
 def write_grades_csv(table: pd.DataFrame, path: str | Path, decimals: int = 2) -> Path:
@@ -704,7 +692,9 @@ def write_xlsx(
 ) -> Path:
     """Write tables as an Excel workbook (xlsxwriter), atomically.
 
-    Numbers are real numbers with a ``0.00`` format (integers ``0``), never text;
+    Numbers are real numbers with a ``0.00`` format (integers ``0``), never text
+    (a number in a text column too); text cells go through
+    :func:`~evaluation.files.safe_cells`, as in the CSV exports;
     the header row is frozen (with ``freeze_columns[sheet]`` columns, e.g. the unit's
     name) and filterable; columns are as wide as their text, a Chinese character
     counting two; pages print landscape, one page wide, the header repeated.
@@ -735,7 +725,7 @@ def write_xlsx(
             title = (titles or {}).get(name)
             _write_sheet(
                 book.add_worksheet(name),
-                frame,
+                safe_cells(frame),
                 fmt,
                 title=title,
                 freeze_columns=(freeze_columns or {}).get(name, 0),
@@ -746,7 +736,7 @@ def write_xlsx(
             for j, (col, w) in enumerate(zip(about.columns, widths, strict=False)):
                 sheet.set_column(j, j, w, fmt["wrap"])
                 sheet.write_string(0, j, str(col), fmt["head"])
-            for i, row in enumerate(about.itertuples(index=False), start=1):
+            for i, row in enumerate(safe_cells(about).itertuples(index=False), 1):
                 for j, value in enumerate(row):
                     sheet.write_string(i, j, "" if pd.isna(value) else str(value))
             sheet.freeze_panes(1, 0)
@@ -780,6 +770,8 @@ def _write_sheet(sheet, frame: pd.DataFrame, fmt: dict, *, title, freeze_columns
                 sheet.write_blank(i, j, None)
             elif kinds[j] in ("int", "float"):
                 sheet.write_number(i, j, float(v), fmt[kinds[j]])
+            elif _is_number(v):  # a number among text: still a number
+                sheet.write_number(i, j, float(v), fmt["text"])
             else:
                 sheet.write_string(i, j, str(v), fmt["text"])
         width = max(
@@ -809,6 +801,14 @@ def _shown(value, kind: str) -> str:
     if kind == "int":
         return str(int(value))
     return str(value)
+
+
+def _is_number(value) -> bool:
+    return (
+        isinstance(value, int | float | np.integer | np.floating)
+        and not isinstance(value, bool | np.bool_)
+        and bool(np.isfinite(value))
+    )
 
 
 def _display_width(text: str) -> float:

@@ -41,6 +41,7 @@ from evaluation.publish.store import (
     BEIJING,
     PublishedRunError,
     Store,
+    TamperedError,
     manifest,
     now,
     parquet_bytes,
@@ -136,6 +137,7 @@ class Publication(Store):
             return f"{kind}-{period}-{self.chains(kind, period) + 1}", 1
         if not reason.strip():
             raise EvaluationError("an appeal or correction needs a reason")
+        self.untampered(f"run:{supersedes}")
         old = self.run(supersedes)
         if (old["kind"], old["period"]) != (kind, period):
             raise LifecycleError(
@@ -166,6 +168,7 @@ class Publication(Store):
     def _release(
         self, run_id: str, *, by: str, notice_days: int, today: date | None
     ) -> str:
+        self.untampered(f"run:{run_id}")
         run = self.run(run_id)
         if run["status"] == "published":
             raise PublishedRunError(f"run {run_id} is already published")
@@ -217,6 +220,7 @@ class Publication(Store):
         if not by.strip():
             raise EvaluationError("finalising needs the name of who does it (by)")
         with self.transaction():
+            self.untampered(f"run:{run_id}")
             run = self.run(run_id)
             if run["status"] == "draft":
                 raise LifecycleError(
@@ -280,6 +284,7 @@ class Publication(Store):
         today = today or beijing_today()
         on = date.fromisoformat(on) if isinstance(on, str) else (on or today)
         with self.transaction():
+            self.untampered(f"run:{run_id}")
             run = self.run(run_id)
             if run["status"] != "notice":
                 stage = (
@@ -345,6 +350,7 @@ class Publication(Store):
         if not by.strip() or not note.strip():
             raise EvaluationError("a decision needs who decides it (by) and a note")
         with self.transaction():
+            self.untampered(f"case:{case_id}")
             case = self.case(case_id)
             if case is None:
                 raise EvaluationError(f"no appeal case {case_id!r} in {self.path}")
@@ -363,8 +369,16 @@ class Publication(Store):
             )
 
     def delete(self, run_id: str) -> None:
-        """Remove a draft (a released run is refused)."""
+        """Remove a draft (a released run is refused, also one whose status was
+        turned back to draft outside the program: the journal remembers)."""
+        self.untampered(f"run:{run_id}")
         run = self.run(run_id)
+        if run["status"] == "draft" and self.ever_released(run_id):
+            raise TamperedError(
+                f"run {run_id} was released (the journal records it) but its status "
+                f"reads {run['status']!r}: it was changed outside the program and is "
+                f"not deleted (evaluation verify {self.path})"
+            )
         if run["status"] != "draft":
             raise PublishedRunError(
                 f"run {run_id} is {_stage(run)} and cannot be deleted"
@@ -374,6 +388,7 @@ class Publication(Store):
 
     def replace_table(self, run_id: str, name: str, frame: pd.DataFrame) -> None:
         """Replace one table of a draft (a released run is refused)."""
+        self.untampered(f"run:{run_id}")
         run = self.run(run_id)
         if run["status"] != "draft":
             raise PublishedRunError(

@@ -17,7 +17,17 @@ The **publication store** (:class:`Store`) is one embedded DuckDB file (default
 * ``run_tables``: each of the run's tables as Parquet bytes with their SHA-256;
 * ``appeal_cases``: appeals (申诉) filed against an annual run under notice, each with
   its review decision (复核: upheld or rejected);
-* ``access_log``: who viewed a draft, and when (pre-release access).
+* ``access_log``: who viewed a draft, and when (pre-release access);
+* ``journal``: an append-only, hash-chained record of every run and appeal case as
+  each transaction left it (the run's row, its manifest's and tables' SHA-256); each
+  record's hash covers the one before, so an edit or deletion made outside the
+  program, or a rewritten record, is found by :meth:`Store.verify` (``evaluation
+  verify``; the dashboard runs it at start). Every table read is checked against its
+  SHA-256 (:class:`TamperedError`, never served silently).
+
+Another process holding the file (a publish, the dashboard) is waited for a few
+seconds, then :class:`StoreBusyError` says who holds it; readers open it read-only
+(``Store(path, read_only=True)``), so they never block each other.
 
 :class:`Store` reads it (what the dashboard, reports and letters need) and offers
 the writes as primitives that run inside the caller's :meth:`Store.transaction`;
@@ -31,9 +41,11 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
+import time
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +56,7 @@ import pandas as pd
 
 from evaluation.catalogue import parse_catalogue
 from evaluation.errors import EvaluationError
+from evaluation.files import replacing
 from evaluation.result import Provenance, Result
 
 BEIJING = ZoneInfo("Asia/Shanghai")  #: times are stored in UTC, read in Beijing time
@@ -112,8 +125,8 @@ CREATE TABLE IF NOT EXISTS runs (
     chain VARCHAR NOT NULL,
     version INTEGER NOT NULL,
     supersedes VARCHAR,
-    status VARCHAR NOT NULL,
-    kind VARCHAR NOT NULL,
+    status VARCHAR NOT NULL CHECK (status IN ('draft', 'notice', 'published')),
+    kind VARCHAR NOT NULL CHECK (kind IN ('period', 'annual')),
     period VARCHAR NOT NULL,
     reason VARCHAR,
     created_at VARCHAR NOT NULL,
@@ -134,6 +147,14 @@ CREATE TABLE IF NOT EXISTS access_log (
     viewer VARCHAR NOT NULL,
     viewed_at VARCHAR NOT NULL,
     what VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS journal (
+    seq INTEGER PRIMARY KEY,
+    recorded_at VARCHAR NOT NULL,
+    subject VARCHAR NOT NULL,
+    state VARCHAR NOT NULL,
+    previous VARCHAR NOT NULL,
+    hash VARCHAR NOT NULL
 );
 """
 #: what stores made before the 公示 lifecycle lack; applied (idempotently) on open
@@ -194,6 +215,24 @@ DIFF_KEYS = {
     "ranks": (["period", "unit_id"], ["rank", "peer_rank"]),
     "grades": (["unit_id"], ["score", "final_grade"]),
 }
+
+
+#: how long opening a store waits for another process that holds it, in seconds
+#: (``EVALUATION_STORE_WAIT`` sets it: e.g. longer for a dashboard beside big
+#: publishes)
+WAIT = float(os.environ.get("EVALUATION_STORE_WAIT", "15"))
+#: the ``previous`` of the journal's first record
+GENESIS = "0" * 64
+
+
+class StoreBusyError(EvaluationError):
+    """The store file is held by another process (DuckDB allows one writer, or
+    readers, at a time) for longer than the wait."""
+
+
+class TamperedError(EvaluationError):
+    """The store differs from what the program wrote: a table's bytes do not match
+    their SHA-256, or a run or case differs from its journal record."""
 
 
 class PublishedRunError(EvaluationError):
@@ -279,13 +318,34 @@ class Store:
     A store written before the 公示 lifecycle opens as it is: the missing columns and
     the ``appeal_cases`` table are added on open."""
 
-    def __init__(self, path: str | Path = "data/store.duckdb"):
+    def __init__(
+        self,
+        path: str | Path = "data/store.duckdb",
+        *,
+        read_only: bool = False,
+        wait: float | None = None,
+    ):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = duckdb.connect(str(self.path))
+        self.read_only = read_only
+        if read_only and not self.path.is_file():
+            raise EvaluationError(f"no publication store at {self.path}")
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._touched: set[str] = set()
+        self._db = connect(self.path, read_only=read_only, wait=wait)
+        if read_only:
+            tables = {r[0] for r in self._db.execute("SHOW TABLES").fetchall()}
+            if {"journal", "appeal_cases"} - tables:  # made by an earlier version
+                self._db.close()
+                Store(self.path, wait=wait).close()  # brings it up to date, once
+                self._db = connect(self.path, read_only=True, wait=wait)
+            return
         with self.transaction():
             self._db.execute(SCHEMA)
             self._db.execute(MIGRATION)
+            if not self._db.execute("SELECT count(*) FROM journal").fetchone()[0]:
+                # a store from before the journal: its state as found is the start
+                self._touched = set(self._subjects())
 
     def close(self) -> None:
         self._db.close()
@@ -298,18 +358,25 @@ class Store:
 
     @contextmanager
     def transaction(self):
-        """Every write inside happens, or none (a process killed midway included)."""
+        """Every write inside happens, or none (a process killed midway included);
+        the journal records each run and case the writes touched, in the same
+        transaction."""
         self._db.execute("BEGIN TRANSACTION")
+        self._touched = set()
         try:
             yield
+            self._seal()
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
+        finally:
+            self._touched = set()
 
     # ------------------------------------------------- writing (in a transaction)
     def insert_run(self, **row) -> None:
         """A new row of ``runs`` (its columns by name)."""
+        self._touch(f"run:{row['run_id']}")
         self._db.execute(
             f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
             list(row.values()),
@@ -317,6 +384,7 @@ class Store:
 
     def update_run(self, run_id: str, **fields) -> None:
         """Set ``fields`` (columns by name) of a run's row."""
+        self._touch(f"run:{run_id}")
         sets = ", ".join(f"{name} = ?" for name in fields)
         self._db.execute(
             f"UPDATE runs SET {sets} WHERE run_id = ?", [*fields.values(), run_id]
@@ -324,23 +392,27 @@ class Store:
 
     def insert_table(self, run_id: str, name: str, data: bytes) -> None:
         """One of a run's tables, as Parquet bytes (its SHA-256 kept beside it)."""
+        self._touch(f"run:{run_id}")
         self._db.execute(
             "INSERT INTO run_tables VALUES (?, ?, ?, ?)",
             [run_id, name, hashlib.sha256(data).hexdigest(), data],
         )
 
     def delete_table(self, run_id: str, name: str) -> None:
+        self._touch(f"run:{run_id}")
         self._db.execute(
             "DELETE FROM run_tables WHERE run_id = ? AND name = ?", [run_id, name]
         )
 
     def delete_run(self, run_id: str) -> None:
         """A run's row and every table of it."""
+        self._touch(f"run:{run_id}")
         self._db.execute("DELETE FROM run_tables WHERE run_id = ?", [run_id])
         self._db.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
 
     def insert_case(self, **row) -> None:
         """A new row of ``appeal_cases`` (its columns by name)."""
+        self._touch(f"case:{row['case_id']}")
         self._db.execute(
             f"INSERT INTO appeal_cases ({', '.join(row)}) VALUES "
             f"({', '.join('?' * len(row))})",
@@ -349,11 +421,145 @@ class Store:
 
     def update_case(self, case_id: str, **fields) -> None:
         """Set ``fields`` (columns by name) of an appeal case's row."""
+        self._touch(f"case:{case_id}")
         sets = ", ".join(f"{name} = ?" for name in fields)
         self._db.execute(
             f"UPDATE appeal_cases SET {sets} WHERE case_id = ?",
             [*fields.values(), case_id],
         )
+
+    # ---------------------------------------------------------------- journal
+    def _touch(self, subject: str) -> None:
+        """Before the first write to ``subject`` in a transaction: it must be as the
+        journal last recorded it; the transaction's end records it again."""
+        if subject not in self._touched:
+            self.untampered(subject)
+            self._touched.add(subject)
+
+    def untampered(self, subject: str) -> None:
+        """Raise :class:`TamperedError` unless ``subject`` (``run:ID`` or
+        ``case:ID``) is as the journal last recorded it: what a write decides on
+        must be what the program wrote."""
+        recorded, state = self._recorded(subject), self._state(subject)
+        if recorded is not None and state != recorded:
+            raise TamperedError(
+                f"{subject.replace(':', ' ')} in {self.path} differs from its last "
+                f"journal record ({_changes(recorded, state)}): it was changed "
+                "outside the program; nothing was written (evaluation verify "
+                f"{self.path})"
+            )
+
+    def _seal(self) -> None:
+        """Append one journal record per touched subject: its state now, chained to
+        the record before."""
+        last = self._db.execute(
+            "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        seq, previous = last if last else (0, GENESIS)
+        at = now()
+        for subject in sorted(self._touched):
+            seq += 1
+            state = _canonical(self._state(subject))
+            digest = record_hash(seq, at, subject, state, previous)
+            self._db.execute(
+                "INSERT INTO journal VALUES (?, ?, ?, ?, ?, ?)",
+                [seq, at, subject, state, previous, digest],
+            )
+            previous = digest
+
+    def _state(self, subject: str) -> dict | None:
+        """What the journal keeps of a run (its row, its manifest's and tables'
+        SHA-256) or of an appeal case (its row); None if there is none."""
+        kind, key = subject.split(":", 1)
+        table, column = (
+            ("runs", "run_id") if kind == "run" else ("appeal_cases", "case_id")
+        )
+        cur = self._db.execute(f"SELECT * FROM {table} WHERE {column} = ?", [key])
+        row = cur.fetchone()
+        if row is None:
+            return None
+        out = dict(zip([d[0] for d in cur.description], row, strict=True))
+        if kind == "run":
+            out["manifest"] = hashlib.sha256(out["manifest"].encode()).hexdigest()
+            out["tables"] = self.hashes(key)
+        return out
+
+    def _recorded(self, subject: str) -> dict | None:
+        """The subject's state at its last journal record (None: never recorded, or
+        recorded as deleted)."""
+        row = self._db.execute(
+            "SELECT state FROM journal WHERE subject = ? ORDER BY seq DESC LIMIT 1",
+            [subject],
+        ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def _subjects(self) -> list[str]:
+        runs = self._db.execute("SELECT run_id FROM runs").fetchall()
+        cases = self._db.execute("SELECT case_id FROM appeal_cases").fetchall()
+        return [f"run:{r[0]}" for r in runs] + [f"case:{c[0]}" for c in cases]
+
+    def ever_released(self, run_id: str) -> bool:
+        """Whether the journal ever recorded ``run_id`` under notice or published."""
+        rows = self._db.execute(
+            "SELECT state FROM journal WHERE subject = ?", [f"run:{run_id}"]
+        ).fetchall()
+        return any((json.loads(r[0]) or {}).get("status") in RELEASED for r in rows)
+
+    def head_hash(self) -> str:
+        """The hash of the journal's last record: write it down elsewhere (a
+        printed notice, another machine) to detect a journal rewritten whole."""
+        row = self._db.execute(
+            "SELECT hash FROM journal ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        return row[0] if row else GENESIS
+
+    def verify(self) -> list[str]:
+        """Every way the store differs from what the program wrote, one line each
+        (empty: intact): the journal's chain (each record's hash, and the one before
+        it), every run and case against its last record, and every table's bytes
+        against their SHA-256."""
+        problems = []
+        previous, expected = GENESIS, {}
+        records = self._db.execute(
+            "SELECT seq, recorded_at, subject, state, previous, hash FROM journal "
+            "ORDER BY seq"
+        ).fetchall()
+        for k, (seq, at, subject, state, before, digest) in enumerate(records, 1):
+            if seq != k:
+                problems.append(f"journal: record {k} is missing (found {seq})")
+            if before != previous:
+                problems.append(
+                    f"journal: record {seq} ({subject}) does not follow record "
+                    f"{seq - 1}: a record was removed, inserted or rewritten"
+                )
+            if record_hash(seq, at, subject, state, before) != digest:
+                problems.append(
+                    f"journal: record {seq} ({subject}) was altered (its hash does "
+                    "not match its contents)"
+                )
+            previous = digest
+            expected[subject] = json.loads(state)
+        for subject in sorted(set(expected) | set(self._subjects())):
+            state, recorded = self._state(subject), expected.get(subject)
+            what = subject.replace(":", " ")
+            if subject not in expected:
+                problems.append(f"{what} was added outside the program")
+            elif state != recorded:
+                gone = state is None
+                problems.append(
+                    f"{what} was {'deleted' if gone else 'changed'} outside the "
+                    f"program ({_changes(recorded, state)})"
+                )
+        altered = self._db.execute(  # hashed where the bytes are, none copied out
+            "SELECT run_id, name FROM run_tables WHERE sha256(data) <> sha256 "
+            "ORDER BY run_id, name"
+        ).fetchall()
+        for run_id, name in altered:
+            problems.append(
+                f"run {run_id}: table {name!r} does not match its SHA-256 (its "
+                "bytes were changed outside the program)"
+            )
+        return problems
 
     # ---------------------------------------------------------------- reading
     def run(self, run_id: str) -> dict:
@@ -470,13 +676,11 @@ class Store:
 
     def graded_units(self, run_id: str) -> set[str]:
         """The units in a run's ``grades`` (none for a period run)."""
-        row = self._db.execute(
-            "SELECT data FROM run_tables WHERE run_id = ? AND name = 'grades'",
-            [run_id],
-        ).fetchone()
-        if row is None:
+        try:
+            data = self._bytes(run_id, "grades")
+        except KeyError:
             return set()
-        return set(pd.read_parquet(io.BytesIO(row[0]), columns=["unit_id"])["unit_id"])
+        return set(pd.read_parquet(io.BytesIO(data), columns=["unit_id"])["unit_id"])
 
     def table(
         self,
@@ -498,12 +702,23 @@ class Store:
                     "recorded)"
                 )
             self.log_view(run_id, viewer, name)
+        return pd.read_parquet(io.BytesIO(self._bytes(run_id, name)))
+
+    def _bytes(self, run_id: str, name: str) -> bytes:
+        """A table's Parquet bytes, checked against their SHA-256."""
         row = self._db.execute(
-            "SELECT data FROM run_tables WHERE run_id = ? AND name = ?", [run_id, name]
+            "SELECT data, sha256 FROM run_tables WHERE run_id = ? AND name = ?",
+            [run_id, name],
         ).fetchone()
         if row is None:
             raise KeyError(f"run {run_id} has no table {name!r}")
-        return pd.read_parquet(io.BytesIO(row[0]))
+        if hashlib.sha256(row[0]).hexdigest() != row[1]:
+            raise TamperedError(
+                f"run {run_id}: table {name!r} in {self.path} does not match its "
+                "SHA-256: it was changed outside the program and is not served "
+                f"(evaluation verify {self.path})"
+            )
+        return row[0]
 
     def log_view(self, run_id: str, viewer: str, what: str) -> None:
         self._db.execute(
@@ -565,3 +780,113 @@ class Store:
                         }
                     )
         return pd.DataFrame(rows, columns=["table", "key", "field", "before", "after"])
+
+
+def record_hash(seq: int, at: str, subject: str, state: str, previous: str) -> str:
+    """A journal record's hash: over its contents and the hash of the one before."""
+    text = json.dumps([seq, at, subject, state, previous], ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _canonical(state: dict | None) -> str:
+    return json.dumps(state, ensure_ascii=False, sort_keys=True)
+
+
+def _changes(recorded: dict | None, state: dict | None) -> str:
+    """What differs between a journal record and the store, briefly."""
+    if recorded is None:
+        return "the journal records it as deleted"
+    if state is None:
+        return f"recorded with status {recorded.get('status', '?')}, now missing"
+    fields = sorted(
+        k for k in recorded.keys() | state.keys() if recorded.get(k) != state.get(k)
+    )
+    return ", ".join(
+        f"{k}: recorded {_short(recorded.get(k))}, now {_short(state.get(k))}"
+        for k in fields
+    )
+
+
+def _short(value) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def connect(path: Path, *, read_only: bool = False, wait: float | None = None):
+    """A DuckDB connection to ``path``; while another process holds the file, try
+    again for up to ``wait`` seconds (default :data:`WAIT`), then
+    :class:`StoreBusyError` naming it."""
+    wait = WAIT if wait is None else wait
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                pid = re.search(r"PID (\d+)", str(exc))
+                who = f"process {pid.group(1)}" if pid else "another process"
+                raise StoreBusyError(
+                    f"发布库正被其他进程使用 / the store {path} is in use by {who} "
+                    f"(a publish, or the dashboard reading it); waited {wait:g} s: try "
+                    "again when it has finished"
+                ) from None
+            time.sleep(0.1)
+
+
+def backup(store: str | Path, dest: str | Path) -> str:
+    """Copy a store, verified, to ``dest`` (whole or not at all), and verify the
+    copy; return the journal head hash both have. The store is held for the copy
+    (writers wait) and its write-ahead log folded into the file first."""
+    store, dest = Path(store), Path(dest)
+    if dest.resolve() == store.resolve():
+        raise EvaluationError(f"a backup of {store} must go to another file")
+    if not store.is_file():
+        raise EvaluationError(f"no publication store at {store}")
+    with Store(store) as s:
+        _refuse_if_changed(s)
+        s._db.execute("CHECKPOINT")
+        head = s.head_hash()
+        with replacing(dest) as tmp:
+            shutil.copyfile(store, tmp)
+    with Store(dest, read_only=True) as copy:
+        if copy.verify() or copy.head_hash() != head:
+            raise EvaluationError(f"the copy {dest} does not verify: make it again")
+    return head
+
+
+def restore(backup_file: str | Path, store: str | Path, *, force: bool = False) -> str:
+    """Put a verified backup in place of ``store``; return its journal head hash.
+    Refused when the store has journal records the backup lacks (publications made
+    after it), unless ``force``."""
+    backup_file, store = Path(backup_file), Path(store)
+    with Store(backup_file, read_only=True) as b:
+        _refuse_if_changed(b)
+        head = b.head_hash()
+        theirs = {r[0] for r in b._db.execute("SELECT hash FROM journal").fetchall()}
+    if store.is_file():
+        with Store(store) as s:  # held: nobody writes while it is replaced
+            mine = [r[0] for r in s._db.execute("SELECT hash FROM journal").fetchall()]
+            lost = [h for h in mine if h not in theirs]
+            if lost and not force:
+                raise EvaluationError(
+                    f"{store} has {len(lost)} journal record(s) that {backup_file} "
+                    "lacks (written after the backup): restoring would lose them; "
+                    "back it up first, or pass --force"
+                )
+            s._db.execute("CHECKPOINT")  # nothing left in a write-ahead log
+            with replacing(store) as tmp:
+                shutil.copyfile(backup_file, tmp)
+    else:
+        with replacing(store) as tmp:
+            shutil.copyfile(backup_file, tmp)
+    return head
+
+
+def _refuse_if_changed(s: Store) -> None:
+    problems = s.verify()
+    if problems:
+        raise TamperedError(
+            f"{s.path} was changed outside the program:\n  " + "\n  ".join(problems)
+        )

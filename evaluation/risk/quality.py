@@ -47,7 +47,7 @@ from scipy import stats
 from evaluation import periods as P
 from evaluation.catalogue import Catalogue, QualitySettings
 from evaluation.errors import EvaluationError
-from evaluation.files import replacing
+from evaluation.files import replacing, safe_cells
 
 COLUMNS = [
     "flag_id",
@@ -623,7 +623,10 @@ def decide(
     flags_table: pd.DataFrame,
     at: str | None = None,
 ) -> pd.DataFrame:
-    """Record an analyst's decision on a flag (appended; earlier ones are kept)."""
+    """Record an analyst's decision on a flag (appended; earlier ones are kept).
+    Returns the decisions as the file keeps them: a comment or name starting with
+    ``= + - @`` is stored with a leading ``'`` (:func:`evaluation.files.neutralise`).
+    """
     if decision not in ("accepted", "dismissed"):
         raise EvaluationError(
             f"decision must be accepted or dismissed, not {decision!r}"
@@ -646,7 +649,8 @@ def decide(
             }
         ]
     )
-    out = pd.concat([previous, row], ignore_index=True)
+    # analysts open the file in Excel: text that looks like a formula is kept inert
+    out = safe_cells(pd.concat([previous, row], ignore_index=True))
     with replacing(path) as tmp:
         out.to_csv(tmp, index=False, encoding="utf-8-sig")
     return out

@@ -404,10 +404,15 @@ def test_a_draft_needs_a_named_viewer(appraised, tmp_path):
         assert "秘书长" in set(s.access_log()["viewer"])
 
 
-def test_a_store_held_by_another_process_gives_a_clear_message(store, tmp_path):
+def test_a_store_held_by_another_process_gives_a_clear_message(
+    store, tmp_path, monkeypatch
+):
     import subprocess
     import sys
 
+    from evaluation.publish import store as storage
+
+    monkeypatch.setattr(storage, "WAIT", 0.5)  # not the 15 s a user would wait
     path, run, _ = store
     holder = subprocess.Popen(
         [sys.executable, "-c", "import duckdb, sys; db = duckdb.connect(sys.argv[1]); "
@@ -422,7 +427,7 @@ def test_a_store_held_by_another_process_gives_a_clear_message(store, tmp_path):
     finally:
         holder.communicate("", timeout=30)
     assert done.exit_code == 1
-    assert "is in use by another process" in done.output
+    assert f"is in use by process {holder.pid}" in done.output
 
 
 def test_the_signing_office_comes_from_appraisal_yaml(store, tmp_path):

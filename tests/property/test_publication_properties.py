@@ -5,7 +5,8 @@ notice), finalise, let days pass. Whatever the order, and whatever is refused:
 * at most one run of a kind and period is in force, and at most one is under notice;
 * every run of a kind and period that was ever released belongs to one chain, and a
   run under notice is a later version of that chain than the one in force;
-* a released run never changes, and a refused step leaves the store as it was.
+* a released run never changes, and a refused step leaves the store as it was;
+* the journal accounts for every run and appeal case as it is (the store verifies).
 """
 
 from __future__ import annotations
@@ -253,6 +254,10 @@ class Office(RuleBasedStateMachine):
         for key, sha in now.items():
             assert self.released.setdefault(key, sha) == sha
         assert set(self.released) <= set(now)  # and is never deleted
+
+    @invariant()
+    def the_journal_accounts_for_every_run_and_case(self):
+        assert self.store.verify() == []
 
 
 TestOffice = Office.TestCase

@@ -3,10 +3,10 @@
 import pandas as pd
 import pytest
 
+from evaluation.files import neutralise
 from evaluation.publish.export import (
     media_csv_bytes,
     media_table,
-    neutralise,
     round_half_up,
 )
 
@@ -28,8 +28,13 @@ def test_round_half_up_on_the_printed_decimal():
     "text, expected",
     [
         ("=1+1", "'=1+1"),
-        ("+86", "'+86"),
+        ("+86 10", "'+86 10"),
         ("-cmd", "'-cmd"),
+        ("-1+2", "'-1+2"),
+        # numbers written as text: a spreadsheet reads a number, never a formula
+        ("+86", "+86"),
+        ("-5", "-5"),
+        ("-1.50", "-1.50"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tx", "'\tx"),
         ("\rx", "'\rx"),
