@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from evaluation.catalogue import Catalogue
 
@@ -35,14 +34,26 @@ LOG_COLUMNS = [
 
 
 def skew_kurt(x: np.ndarray) -> tuple[float, float]:
-    """Excel SKEW and KURT of the non-missing values (NaN if fewer than 4)."""
+    """Excel SKEW and KURT of the non-missing values (NaN if fewer than 4).
+
+    SciPy's ``skew(bias=False)`` and ``kurtosis(bias=False)``, step for step (the
+    same moments by the same operations, so the same bits: a test holds them equal),
+    without its per-call overhead: COINr's treatment asks for them after every
+    winsorising step of every column (228 calls on ASEM, 0.2 s through SciPy)."""
     v = x[~np.isnan(x)]
     if len(v) < 4 or np.ptp(v) == 0:
         return np.nan, np.nan
-    return (
-        float(stats.skew(v, bias=False)),
-        float(stats.kurtosis(v, fisher=True, bias=False)),
+    n = len(v)
+    mean = np.mean(v, keepdims=True)
+    d = v - mean
+    m2, m3, m4 = np.mean(d**2), np.mean(d**2 * d), np.mean((d**2) ** 2)
+    if m2 <= (np.finfo(float).eps * mean[0]) ** 2:  # equal up to rounding
+        return np.nan, np.nan
+    skew = ((n - 1.0) * n) ** 0.5 / (n - 2.0) * m3 / m2**1.5
+    excess = (
+        1.0 / (n - 2) / (n - 3) * ((n**2 - 1.0) * m4 / m2**2.0 - 3 * (n - 1) ** 2.0)
     )
+    return float(skew), float((excess + 3.0) - 3)
 
 
 def _fails(shape: tuple[float, float], spec) -> bool:
