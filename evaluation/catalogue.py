@@ -32,17 +32,20 @@ from evaluation.fields import (
 )
 from evaluation.files import read_yaml
 from evaluation.periods import FREQUENCIES
-from evaluation.risk.rules import RULE_MODELS
+from evaluation.risk.rules import RULES
 from evaluation.scoring.normalise import (
-    MODELS,
+    NORMALISERS,
     DistanceToTarget,
     Goalposts,
     Ordinal,
+    output_range,
 )
 from evaluation.scoring.weights import ahp, most_inconsistent
 
 Frequency = Literal["monthly", "bimonthly", "quarterly", "half_year", "annual"]
 Direction = Literal["higher", "lower"]
+#: what a dimension does with a unit's missing score (``dimensions[].missing``)
+NodeMissing = Literal["exclude", "peer_mean", "peer_median", "carry_forward"]
 
 
 class AHP(Model):
@@ -121,13 +124,19 @@ class Weights(Model):
 
     ``manual``: the children's ``weight`` fields; ``equal``; ``ahp`` (with ``ahp``);
     objective, from the children's scores in each period: ``entropy``, ``critic``,
-    ``sd``, ``pca`` (COINr's signed loadings), ``pca_squared`` (the Handbook's);
+    ``sd``, ``pca`` (signed loadings, negative ones set to 0), ``pca_coinr``
+    (COINr's signed loadings, kept), ``pca_squared`` (the Handbook's);
     ``blend``: ``subjective`` (manual or ahp) combined with ``objective`` by ``combine``
     (``linear``: α·s + (1 − α)·o; ``multiplicative``: s·o renormalised).
     """
 
     method: Literal[
-        (*get_args(SubjectiveWeights), *get_args(ObjectiveWeights), "blend")
+        (
+            *get_args(SubjectiveWeights),
+            *get_args(ObjectiveWeights),
+            "pca_coinr",
+            "blend",
+        )
     ] = "manual"
     ahp: AHP | None = None
     subjective: SubjectiveWeights = "manual"
@@ -145,6 +154,11 @@ class Weights(Model):
                 [(("ahp",), None, "AHP weights need an ahp: {children, matrix}")]
             )
         return self
+
+
+#: the mean-type aggregations (``scoring.aggregate.METHODS``); the others compare the
+#: units of a period and score 0–100
+MEANS = ("arithmetic", "geometric", "harmonic", "generalised", "mazziotta_pareto")
 
 
 class Aggregation(Model):
@@ -194,6 +208,22 @@ class Aggregation(Model):
                 ]
             )
         return self
+
+    @property
+    def needs_positive(self) -> bool:
+        """Geometric, harmonic and generalised (p < 0) means take children > 0 only
+        (a child at 0 scores the node 0, or stops the run with ``zero: error``)."""
+        return self.method in ("geometric", "harmonic") or (
+            self.method == "generalised" and self.p is not None and self.p < 0
+        )
+
+    def range(self, children: list[tuple[float, float]]) -> tuple[float, float]:
+        """The range of the node's scores given its children's declared ranges: a
+        mean stays within their hull (Mazziotta–Pareto is floored at its lower end);
+        a relative method scores 0–100."""
+        if self.method not in MEANS or not children:
+            return (0.0, 100.0)
+        return (min(lo for lo, _ in children), max(hi for _, hi in children))
 
 
 class Treatment(Model):
@@ -268,6 +298,11 @@ class Dimension(Named):
     min_coverage: Annotated[float, Field(gt=0, le=1)] | None = None
     weights: Weights = Weights()  #: how this node's children are weighted
     aggregation: Aggregation = Aggregation()  #: how this node combines them
+    #: a unit's missing score here (below min_coverage), before the parent combines
+    #: it: ``exclude`` (the parent renormalises over its other children), or filled
+    #: by ``scoring.aggregate.NODE_IMPUTERS``: the mean or median of this node's
+    #: scores in the unit's peer group and period, the unit's latest earlier score
+    missing: NodeMissing = "exclude"
     description_zh: str = ""
     description_en: str = ""
 
@@ -301,7 +336,7 @@ class Rollup(Model):
 
 #: a normalisation entry: one model per method, each beside its kernel in
 #: ``scoring.normalise`` (its registry lists them)
-Normalisation = Annotated[Union[MODELS], Field(discriminator="method")]  # noqa: UP007
+Normalisation = Annotated[Union[NORMALISERS.models], Field(discriminator="method")]  # noqa: UP007
 
 
 def tags(union) -> tuple[str, ...]:
@@ -342,7 +377,7 @@ class RiskThresholds(Model):
 #: a warning rule: one model per kind, each beside its rule in ``risk.rules`` (its
 #: registry lists them), with ``references(catalogue)``, its problems with the ids
 #: it names
-WarningRule = Annotated[Union[RULE_MODELS], Field(discriminator="kind")]  # noqa: UP007
+WarningRule = Annotated[Union[RULES.models], Field(discriminator="kind")]  # noqa: UP007
 
 
 class EventType(Named):
@@ -546,9 +581,14 @@ class Catalogue(Model):
 
     @cached_property
     def sha256(self) -> str:
-        """Hash of the catalogue's content (canonical JSON), not of its YAML layout."""
+        """Hash of the catalogue's content (canonical JSON), not of its YAML layout:
+        what is written, defaults left out, so that a new option with a default (a
+        later version of the package) does not change the hash of a catalogue that
+        does not use it, and a run stays reproducible."""
         text = json.dumps(
-            self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False
+            self.model_dump(mode="json", exclude_defaults=True),
+            sort_keys=True,
+            ensure_ascii=False,
         )
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -918,6 +958,66 @@ def _dimensions_have_children(c: Catalogue) -> list[Problem]:
     ]
 
 
+def _positive_children(c: Catalogue) -> list[Problem]:
+    """A mean that takes children > 0 only (geometric, harmonic, generalised with p <
+    0) and says ``zero: error`` has no child that will score 0 or below: one whose
+    declared range (``normalise.output_range``; a dimension's from its children's)
+    reaches below 0 (z-scores …), or an indicator whose worst unit always scores a low
+    end of 0 (min-max to [0, …], ranks). The run would stop there; ``zero: zero``
+    scores the node 0 instead. Fixed goalposts at 0 stop the run only if a value
+    reaches them, so they are left to it."""
+    if _no_cycles(c):  # reported there; the walk below needs a tree
+        return []
+    indicators = {i.id: i for i in c.indicators}
+    how = {d.id: d.aggregation for d in c.dimensions}
+    how[COMPOSITE] = c.settings.aggregation
+    kids: dict[str, list[str]] = {}
+    for item in (*c.dimensions, *c.indicators):
+        kids.setdefault(item.parent or COMPOSITE, []).append(item.id)
+    ranges: dict[str, tuple[float, float]] = {}
+
+    def span(node: str) -> tuple[float, float]:
+        if node in indicators:
+            return output_range(indicators[node])
+        if node not in ranges:
+            ranges[node] = how[node].range([span(k) for k in kids.get(node, [])])
+        return ranges[node]
+
+    def what(k: str) -> str:
+        lo, hi = span(k)
+        kind = indicators[k].normalisation.method if k in indicators else "dimension"
+        return f"{k} ({kind}, range [{lo:g}, {hi:g}])"
+
+    paths = {d.id: ("dimensions", i) for i, d in enumerate(c.dimensions)}
+    paths[COMPOSITE] = ("settings",)
+    problems: list[Problem] = []
+    for node, agg in how.items():
+        if not (agg.needs_positive and agg.zero == "error"):
+            continue
+        low = [
+            k
+            for k in kids.get(node, [])
+            if span(k)[0] < 0
+            or (
+                span(k)[0] == 0
+                and k in indicators
+                and indicators[k].normalisation.attains_low
+            )
+        ]
+        if low:
+            problems.append(
+                (
+                    (*paths[node], "aggregation", "zero"),
+                    agg.zero,
+                    f"a {agg.method} mean needs every child above 0, but "
+                    f"{', '.join(map(what, low))} will score 0 or below: normalise "
+                    "onto a range above 0 (e.g. minmax with low: 1, COINr's l_u = "
+                    "c(1, 100)), or say zero: zero to score the node 0 there",
+                )
+            )
+    return problems
+
+
 #: checks of entries against each other, run first
 CROSS_CHECKS = (
     _sections_have_entries,
@@ -936,6 +1036,7 @@ TREE_CHECKS = (
     _no_cycles,
     _warning_rules_refer_to_known_ids,
     _dimensions_have_children,
+    _positive_children,
 )
 
 

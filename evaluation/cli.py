@@ -994,6 +994,24 @@ def uncertainty(
     sobol: Annotated[
         int, typer.Option(help="Also Sobol indices with this many base samples.")
     ] = 0,
+    sobol_out: Annotated[
+        Path | None,
+        typer.Option(help="Sobol indices (CSV); default: beside --out, *_sobol.csv."),
+    ] = None,
+    weight_factors: Annotated[
+        str,
+        typer.Option(help="Sobol weight factors: node (each weight) or level."),
+    ] = "node",
+    estimator: Annotated[
+        str, typer.Option(help="Sobol estimator convention: salib or coinr.")
+    ] = "salib",
+    weight_sets: Annotated[
+        Path | None,
+        typer.Option(
+            help="Weight sets (CSV: a row per set, a column per node id); one is "
+            "drawn per draw instead of the weight noise (Sobol: one factor)."
+        ),
+    ] = None,
     dask: DaskOpt = False,
     scheduler: SchedulerOpt = None,
 ) -> None:
@@ -1012,6 +1030,7 @@ def uncertainty(
             winsorisations=tuple(winsorisations.split(",")),
             weights=weights,
             concentration=concentration,
+            weight_sets=_weight_sets(weight_sets) if weight_sets else (),
         )
         res = load_result(result)
         with _cluster(dask, scheduler) as client:
@@ -1034,8 +1053,28 @@ def uncertainty(
     if save_draws is not None:
         write_media_csv(u.draws.reset_index(), save_draws)
     if sobol:
-        s = U.sensitivity(res, spec, period=period, n=sobol)
+        try:
+            s = U.sensitivity(
+                res,
+                spec,
+                period=period,
+                n=sobol,
+                weight_factors=weight_factors,
+                estimator=estimator,
+            )
+        except EvaluationError as exc:
+            raise _fail(str(exc)) from None
+        sobol_out = sobol_out or out.with_name(f"{out.stem}_sobol.csv")
+        write_media_csv(s, sobol_out)
         typer.echo(s.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        typer.echo(f"wrote {sobol_out}")
+
+
+def _weight_sets(path: Path) -> tuple[dict[str, float], ...]:
+    """Weight sets from a CSV: a row per set, a column per node id (an empty cell:
+    the set does not name that node)."""
+    rows = pd.read_csv(path, encoding="utf-8-sig").to_dict("records")
+    return tuple({k: v for k, v in row.items() if pd.notna(v)} for row in rows)
 
 
 def _draw_table(path: Path):

@@ -8,7 +8,8 @@ live beside their method (each normalisation's model sits with its kernel in
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,3 +45,24 @@ class Model(BaseModel):
     """A configuration entry: frozen, and unknown keys are refused."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Registry(dict):
+    """Name → function of one method family, each function registered with the
+    parameter model that names it (the ``Literal`` of the model's ``key`` field):
+    ``@registry.register(Model)``. The catalogue's union for the family is
+    :attr:`models`, so a method is accepted where it is written."""
+
+    def __init__(self, key: str):
+        super().__init__()
+        self.key = key
+        self.models: tuple[type[Model], ...] = ()
+
+    def register(self, model: type[Model]) -> Callable[[Callable], Callable]:
+        def add(function: Callable) -> Callable:
+            (name,) = get_args(model.model_fields[self.key].annotation)
+            self[name] = function
+            self.models = (*self.models, model)
+            return function
+
+        return add

@@ -70,7 +70,12 @@ def score(
 
     dims = [c for c in agg.scores.columns if c != COMPOSITE]
     scores = long(
-        {"score": agg.scores[dims], "coverage": agg.coverage[dims]}, "node_id"
+        {
+            "score": agg.scores[dims],
+            "coverage": agg.coverage[dims],
+            "imputed": agg.imputed[dims],  # filled by the dimension's missing rule
+        },
+        "node_id",
     )
     events = _events_table(events)
     inputs = risk.Inputs(
@@ -131,7 +136,9 @@ def score_prepared(
     index = matrix.index
     matrix, treatment = treat(matrix, catalogue)
     normalised = normalise(matrix, catalogue, zero_score=zero)
-    agg = aggregate(normalised, catalogue)
+    agg = aggregate(
+        normalised, catalogue, peers=units.set_index("unit_id")["peer_group"]
+    )
     # mostly imputed data: not ranked (settings.max_imputed_share_unit)
     too_imputed = pd.Series(
         insufficient_rows(prepared, len(index), catalogue.settings), index=index

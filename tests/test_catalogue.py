@@ -52,6 +52,15 @@ def test_catalogue_hash_ignores_yaml_layout(tmp_path, catalogue):
     assert ev.parse_catalogue(raw).sha256 != catalogue.sha256
 
 
+def test_catalogue_hash_is_of_what_is_written_not_of_the_defaults(catalogue):
+    """A default written out (or a new option of a later version, at its default)
+    leaves the hash alone, so a stored run stays reproducible across versions."""
+    raw = yaml.safe_load((ROOT / "indicators.yaml").read_text(encoding="utf-8"))
+    raw["dimensions"][0]["weights"] = {"method": "manual"}  # the default, stated
+    raw["indicators"][0]["transform"] = "none"  # the default, stated
+    assert ev.parse_catalogue(raw).sha256 == catalogue.sha256
+
+
 def test_every_problem_is_reported_at_once_with_its_path(tiny_raw):
     inds = tiny_raw["indicators"]
     inds[0]["weight"] = -1

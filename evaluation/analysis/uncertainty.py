@@ -17,12 +17,16 @@ number of draws, so any set of draws replays bit for bit from its table, whateve
 chunking.
 
 Sensitivity: Sobol first-order and total indices of the mean absolute rank shift
-(or any unit's rank) on a Saltelli design (SALib's design and estimators,
-vectorised), with bootstrap intervals.
+(or any unit's rank) on a Saltelli design (SALib's design, vectorised), with
+bootstrap intervals; the estimator is named (:data:`ESTIMATORS`: SALib's or COINr's
+convention). Factors: each perturbed weight, or all weights of a level as one group,
+or one discrete factor over supplied weight sets (COINr's design), and each discrete
+choice.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -30,12 +34,19 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+from pydantic import TypeAdapter, ValidationError
 
-from evaluation.catalogue import COMPOSITE, Aggregation, Catalogue, parse_catalogue
+from evaluation.catalogue import (
+    COMPOSITE,
+    Aggregation,
+    Catalogue,
+    Normalisation,
+    parse_catalogue,
+)
 from evaluation.errors import EvaluationError
 from evaluation.result import Result
-from evaluation.scoring.aggregate import RELATIVE, score_nodes, tree
-from evaluation.scoring.normalise import normalise
+from evaluation.scoring.aggregate import RELATIVE, score_nodes, tree, with_ranges
+from evaluation.scoring.normalise import normalise, output_range
 from evaluation.scoring.prepare import (
     apply_missing_rules,
     as_matrix,
@@ -49,6 +60,59 @@ NO_TREATMENT = "none"  #: winsorisation option: no outlier treatment at all
 WEIGHTINGS = ("uniform", "dirichlet")
 
 
+_NORMALISATION = TypeAdapter(Normalisation)
+
+
+def normalisation_option(option: str) -> dict:
+    """A normalisation option's parameters: ``method`` or ``method:key=value:…``
+    (colons, so that a command line can list options with commas); each value is
+    read as JSON where it parses (``1``, ``true``, ``[0, 100]``), else as text
+    (``unit=D01``), and checked as ``indicators[].normalisation`` would be.
+
+    >>> normalisation_option("minmax:low=1:high=100")
+    {'method': 'minmax', 'low': 1, 'high': 100}
+    """
+    name, *pairs = str(option).split(":")
+    spec: dict = {"method": name}
+    for pair in pairs:
+        key, eq, value = pair.partition("=")
+        if not eq or not key:
+            raise EvaluationError(
+                f"normalisation option {option!r}: {pair!r} is not key=value "
+                "(write e.g. minmax:low=1:high=100)"
+            )
+        try:
+            spec[key] = json.loads(value)
+        except ValueError:
+            spec[key] = value
+    try:
+        _NORMALISATION.validate_python(spec)
+    except ValidationError as exc:
+        why = "; ".join(
+            f"{'.'.join(map(str, e['loc'][1:])) or 'method'}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise EvaluationError(f"normalisation option {option!r}: {why}") from None
+    return spec
+
+
+def _option_label(option) -> str:
+    """A normalisation option as the text a draw table stores (a mapping becomes
+    ``method:key=value:…``); checked, except ``catalogue``."""
+    if isinstance(option, dict):
+        params = {k: v for k, v in option.items() if k != "method"}
+        option = ":".join(
+            [
+                str(option.get("method")),
+                *(f"{k}={json.dumps(v)}" for k, v in params.items()),
+            ]
+        )
+    option = str(option)
+    if option != CATALOGUE:
+        normalisation_option(option)
+    return option
+
+
 @dataclass(frozen=True)
 class Spec:
     """The choices left open, and how many draws.
@@ -60,9 +124,16 @@ class Spec:
     w_nominal)`` (mean: the nominal weights; larger concentration, less spread).
     ``normalisations`` / ``aggregations`` / ``imputations`` (indicators' ``missing``
     rule) / ``winsorisations`` (``none``, or a COINr ``winmax`` such as ``3``): options
-    drawn uniformly; ``catalogue`` means each indicator's (node's) own. ``exclude``:
+    drawn uniformly; ``catalogue`` means each indicator's (node's) own. A
+    normalisation option is a method with its parameters, as text ``method:key=value:
+    …`` (``minmax:low=1:high=100``, ``zscore:mean=0:sd=1``, ``target:cap=false``) or
+    a mapping (``{"method": "minmax", "low": 1, "high": 100}``, kept as that text);
+    see :func:`normalisation_option`. ``exclude``:
     draw one indicator to leave out, or none (each with equal chance). Lists are
-    accepted (a stored spec is plain data).
+    accepted (a stored spec is plain data). ``weight_sets``: alternative weights
+    (each a mapping node id → weight; a set that names a child names all its
+    siblings, relative weights as COINr's), one drawn per draw with equal chance, in
+    place of the perturbation by ``weights`` / ``weight_noise`` / ``weight_levels``.
     """
 
     n: int = 1000
@@ -77,10 +148,15 @@ class Spec:
     winsorisations: tuple[str, ...] = (CATALOGUE,)
     weights: str = "uniform"
     concentration: float = 50.0
+    weight_sets: tuple[dict[str, float], ...] = field(default=(), hash=False)
 
     def __post_init__(self):
         for name in ("weight_levels", "normalisations", "aggregations", "imputations"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
+        labels = tuple(_option_label(o) for o in self.normalisations)
+        object.__setattr__(self, "normalisations", labels)
+        sets = tuple({str(k): float(v) for k, v in s.items()} for s in self.weight_sets)
+        object.__setattr__(self, "weight_sets", sets)
         limits = tuple(str(o) for o in self.winsorisations)  # 3 and "3" alike
         object.__setattr__(self, "winsorisations", limits)
         if self.weights not in WEIGHTINGS:
@@ -112,12 +188,17 @@ def draw_table(result: Result, spec: Spec) -> pd.DataFrame:
 
     Columns ``w:<node>`` (weight multipliers of the nominal weights), ``normalisation``,
     ``aggregation``, ``exclude`` (an indicator id or empty), ``imputation``,
-    ``winsorisation``. Pass it back to :func:`run` to replay.
+    ``winsorisation`` (and ``weight_set``, the index of the set drawn, with
+    ``spec.weight_sets``). Pass it back to :func:`run` to replay.
     """
     rng = np.random.default_rng(spec.seed)
     cat = result.catalogue
     nodes = _perturbed(cat, spec.weight_levels)
-    if spec.weights == "dirichlet":
+    if spec.weight_sets:
+        cols = _weight_sets(
+            cat, spec.weight_sets, rng.integers(0, len(spec.weight_sets), spec.n)
+        )
+    elif spec.weights == "dirichlet":
         cols = _dirichlet(cat, nodes, spec.concentration, spec.n, rng)
     else:
         cols = {
@@ -236,19 +317,44 @@ def sensitivity(
     seed: int = 0,
     model: _Model | None = None,
     resamples: int = 100,
+    weight_factors: str = "node",
+    estimator: str = "salib",
 ) -> pd.DataFrame:
     """Sobol indices (first order ``S1`` and total ``ST``, with 95 % bootstrap
     intervals from ``resamples`` resamples) of ``output``: the mean absolute rank
     shift from the nominal ranking, or a unit id (its rank). Saltelli design with
     ``n`` base samples (SALib's design); each discrete choice is one factor cut into
-    equal parts; Dirichlet weights are one factor per child (its gamma quantile)."""
+    equal parts; Dirichlet weights are one factor per child (its gamma quantile).
+
+    ``weight_factors`` (:data:`WEIGHT_FACTORS`): ``node``, each perturbed weight a
+    factor ``w:<node>``; ``level``, the weights of each level one group factor
+    ``weights:level<depth>`` (moved together in the design, SALib's groups). With
+    ``spec.weight_sets`` the weights are one discrete factor ``weight_set``, the index
+    into the sets (COINr's design). ``estimator`` (:data:`ESTIMATORS`) is the
+    convention for reading the indices off the outputs, named in the table's
+    ``estimator`` column.
+    """
+    if weight_factors not in WEIGHT_FACTORS:
+        raise EvaluationError(
+            f"weight_factors must be one of {list(WEIGHT_FACTORS)}, "
+            f"got {weight_factors!r}"
+        )
+    if estimator not in ESTIMATORS:
+        raise EvaluationError(
+            f"estimator must be one of {list(ESTIMATORS)}, got {estimator!r}"
+        )
     period = period or result.period
     cat = result.catalogue
-    nodes = _perturbed(cat, spec.weight_levels)
-    names = [f"w:{x}" for x in nodes]
+    nodes = [] if spec.weight_sets else _perturbed(cat, spec.weight_levels)
+    labels = WEIGHT_FACTORS[weight_factors](cat, nodes)  # each weight column's factor
     dirichlet = spec.weights == "dirichlet"
     bounds = [[0.0, 1.0] if dirichlet else [-1.0, 1.0]] * len(nodes)
     options = {
+        **(
+            {"weight_set": list(range(len(spec.weight_sets)))}
+            if spec.weight_sets
+            else {}
+        ),
         "normalisation": list(spec.normalisations),
         "aggregation": list(spec.aggregations),
         "exclude": _exclusions(cat, spec.exclude),
@@ -256,24 +362,32 @@ def sensitivity(
         "winsorisation": list(spec.winsorisations),
     }
     discrete = [k for k, v in options.items() if len(v) > 1]
-    names += discrete
+    labels += discrete
     bounds += [[0.0, 1.0]] * len(discrete)
-    x = _saltelli(np.array(bounds), n, seed)
-    if dirichlet:
+    names = list(dict.fromkeys(labels))  # the factors, in order of first column
+    if not names:
+        raise EvaluationError("sensitivity needs at least one choice that varies")
+    group = np.array([names.index(c) for c in labels])
+    x = _saltelli(np.array(bounds), n, seed, group)
+    if dirichlet and nodes:
         u = np.clip(x[:, : len(nodes)], 1e-12, 1 - 1e-12)
         table = pd.DataFrame(_dirichlet(cat, nodes, spec.concentration, u=u))
     else:
         table = pd.DataFrame(
-            {f"w:{nd}": 1 + x[:, i] * spec.weight_noise for i, nd in enumerate(nodes)}
+            {f"w:{nd}": 1 + x[:, i] * spec.weight_noise for i, nd in enumerate(nodes)},
+            index=pd.RangeIndex(len(x)),
         )
     for k, v in options.items():
         if k in discrete:
-            j = names.index(k)
+            j = len(nodes) + discrete.index(k)
             table[k] = np.asarray(v, dtype=object)[
                 np.minimum((x[:, j] * len(v)).astype(int), len(v) - 1)
             ]
         else:
             table[k] = v[0] if v else ""
+    if spec.weight_sets:
+        picked = table.pop("weight_set").to_numpy(dtype=np.int64)
+        table = table.assign(**_weight_sets(cat, spec.weight_sets, picked))
     table = _with_defaults(table)
     if model is None or model.period != period or not model.covers(table):
         model = prepare(result, period, **_options(table))
@@ -291,40 +405,96 @@ def sensitivity(
     else:
         y = ranks[:, model.units.index(output)].astype(float)
     s1, s1_conf, st, st_conf = _sobol(
-        y, len(names), resamples=resamples, rng=np.random.default_rng(seed)
+        y,
+        len(names),
+        resamples=resamples,
+        rng=np.random.default_rng(seed),
+        estimator=estimator,
     )
     return pd.DataFrame(
-        {"factor": names, "S1": s1, "S1_conf": s1_conf, "ST": st, "ST_conf": st_conf}
+        {
+            "factor": names,
+            "S1": s1,
+            "S1_conf": s1_conf,
+            "ST": st,
+            "ST_conf": st_conf,
+            "estimator": estimator,
+        }
     )
 
 
-def _saltelli(bounds: np.ndarray, n: int, seed) -> np.ndarray:
+#: how perturbed weights become factors (``sensitivity(weight_factors=…)``) →
+#: ``f(catalogue, nodes)``, each node's factor label
+WEIGHT_FACTORS = {
+    "node": lambda cat, nodes: [f"w:{k}" for k in nodes],
+    "level": lambda cat, nodes: [
+        f"weights:level{d}" for d in cat.nodes.loc[nodes, "depth"]
+    ],
+}
+
+
+def _saltelli(bounds: np.ndarray, n: int, seed, groups=None) -> np.ndarray:
     """SALib's Saltelli design without second order, vectorised: scrambled Sobol'
-    points (A | B), then per base point the rows A, AB_1 … AB_k (A with column j
-    from B), B; scaled to ``bounds`` (k × 2)."""
+    points (A | B), then per base point the rows A, AB_1 … AB_g (A with the columns
+    of factor j from B), B; scaled to ``bounds`` (k × 2). ``groups``: each column's
+    factor 0 … g − 1 (SALib's groups); default, each column its own."""
     from scipy.stats import qmc
 
     k = len(bounds)
+    groups = np.arange(k) if groups is None else np.asarray(groups)
+    g = int(groups.max()) + 1
     base = qmc.Sobol(d=2 * k, scramble=True, seed=seed).random(n)
     a, b = base[:, :k], base[:, k:]
-    x = np.repeat(a[:, None, :], k + 2, axis=1)
-    x[:, 1 + np.arange(k), np.arange(k)] = b
+    x = np.repeat(a[:, None, :], g + 2, axis=1)
+    take = groups[None, :] == np.arange(g)[:, None]  # factor × column
+    x[:, 1:-1] = np.where(take[None], b[:, None, :], x[:, 1:-1])
     x[:, -1] = b
     return bounds[:, 0] + x.reshape(-1, k) * (bounds[:, 1] - bounds[:, 0])
 
 
-def _sobol(y: np.ndarray, k: int, *, resamples: int, rng, conf: float = 0.95):
-    """Saltelli (2010) first-order and Jansen total indices from a Saltelli design's
-    outputs (rows A, AB_1 … AB_k, B per base sample; SALib's layout and estimators,
-    output standardised), with the bootstrap of every factor vectorised."""
+@dataclass(frozen=True)
+class Estimator:
+    """How Sobol indices are read off a Saltelli design's outputs (rows A, AB_j, B):
+    ``S1_j = mean(y_B · (y_ABj − y_A)) / V`` (Saltelli 2010) and
+    ``ST_j = mean((y_A − y_ABj)²) / (2 V)`` (Jansen), ``V`` the variance of
+    ``[y_A; y_B]``. The conventions differ in what ``y`` and ``V`` are."""
+
+    standardise: bool  #: y first centred and scaled by the mean and SD of all rows
+    ddof: int  #: V divides by (2N − ddof)
+
+
+#: Sobol estimator conventions (``sensitivity(estimator=…)``): SALib's
+#: ``sobol.analyze`` (outputs standardised; V numpy's population variance) and
+#: COINr's ``SA_estimate`` (outputs as they are; V R's sample variance ``var``)
+ESTIMATORS = {
+    "salib": Estimator(standardise=True, ddof=0),
+    "coinr": Estimator(standardise=False, ddof=1),
+}
+
+
+def _sobol(
+    y: np.ndarray,
+    k: int,
+    *,
+    resamples: int,
+    rng,
+    conf: float = 0.95,
+    estimator: str = "salib",
+):
+    """First-order and total indices (:class:`Estimator`, convention ``estimator``)
+    from a Saltelli design's outputs (rows A, AB_1 … AB_k, B per base sample;
+    SALib's layout), with the bootstrap of every factor vectorised (both
+    conventions: ``z`` × the SD of the indices over resampled base samples)."""
     from scipy.stats import norm
 
+    how = ESTIMATORS[estimator]
     y = y.reshape(-1, k + 2)
-    y = (y - y.mean()) / (y.std() or 1.0)
+    if how.standardise:
+        y = (y - y.mean()) / (y.std() or 1.0)
     a, ab, b = y[:, :1], y[:, 1:-1], y[:, -1:]
 
     def indices(a, ab, b):  # (…, N, 1), (…, N, k) → (…, k)
-        var = np.var(np.concatenate([a, b], axis=-2), axis=-2)
+        var = np.var(np.concatenate([a, b], axis=-2), axis=-2, ddof=how.ddof)
         diff = ab - a
         with np.errstate(invalid="ignore", divide="ignore"):
             s1 = np.mean(b * diff, axis=-2) / var
@@ -378,6 +548,7 @@ class _Model:
             "normalisation": normalisations,
         }
         self.x, self.too_imputed = [], []  # per combination: U × I scores, U mask
+        self.ranges = []  # per combination: each indicator's declared score range
         for imp in imputations:  # a few options: impute, treat, normalise once each
             matrix, zero, prepared = _imputed(result, period, imp)
             rows = prepared["period"] == period
@@ -385,16 +556,18 @@ class _Model:
             for win in winsorisations:
                 treated = None
                 for norm in normalisations:
+                    variant = _variant(
+                        cat, normalisation=norm, imputation=imp, winsorisation=win
+                    )
                     if imp == win == norm == CATALOGUE:
                         x = _published(result, period, self.units, list(matrix))
                     else:
                         if treated is None:
                             treated = treat(matrix, _variant(cat, winsorisation=win))[0]
-                        variant = _variant(
-                            cat, normalisation=norm, imputation=imp, winsorisation=win
-                        )
                         x = normalise(treated, variant, zero_score=zero).to_numpy()
                     self.x.append(np.ascontiguousarray(x, dtype=float))
+                    specs = {i.id: i for i in variant.indicators}
+                    self.ranges.append([output_range(specs[i]) for i in matrix])
                     self.too_imputed.append(bad)
         self.ids = list(matrix.columns)
         self.complete = [not np.isnan(x).any() for x in self.x]
@@ -450,7 +623,7 @@ class _Model:
         """Draws with data combination ``k`` and aggregation option ``agg``: the
         aggregation engine over draws × units (one matrix product per block of draws
         on complete data with arithmetic means)."""
-        nodes = self.tree
+        nodes = with_ranges(self.tree, self.ranges[k])  # this combination's ranges
         if agg != CATALOGUE:
             nodes = tuple(replace(n, method=Aggregation(method=agg)) for n in nodes)
         absent = None
@@ -468,10 +641,12 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
     """Ranks within each draw (1 = best; ties at 9 decimals share the better place;
     NaN: none), float32 (exact below 2**24 units).
 
-    Scores lie in [0, 100], so ``rint(score · 1e9)`` (what rounding to 9 decimals
-    compares) fits 37 bits: packed above the unit's position into one int64, a plain
-    sort of each draw gives the order and the ties at once (faster than an argsort
-    and a gather). Rows of draws run in parallel threads (numpy releases the GIL).
+    ``rint(score · 1e9)`` (what rounding to 9 decimals compares), counted down from
+    the block's best, fits the bits left by the unit's position (37 bits hold any
+    0–100 spread; unbounded scores may spread wider): packed above the position into
+    one int64, a plain sort of each draw gives the order and the ties at once (faster
+    than an argsort and a gather). Rows of draws run in parallel threads (numpy
+    releases the GIL).
     """
     u = scores.shape[1]
     bits = max(1, (u - 1).bit_length())
@@ -479,12 +654,19 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
         raise EvaluationError(f"too many units to rank in one draw: {u}")
     out = np.empty(scores.shape, dtype=np.float32)
     position = np.arange(u, dtype=np.int64)
+    none = 2 ** min(53, 63 - bits) - 1  # the unranked key (exact as a float)
 
     def block(rows: slice) -> None:
         s = scores[rows]
         with np.errstate(invalid="ignore"):
-            key = _TOP - np.rint(s * 10.0**TIE_DECIMALS)  # higher score, smaller key
-        key[np.isnan(s)] = _NONE  # unranked: last
+            k = np.rint(s * 10.0**TIE_DECIMALS)
+        key = np.fmax.reduce(k, axis=None) - k  # higher score, smaller key
+        if np.fmax.reduce(key, axis=None) >= none:
+            raise EvaluationError(
+                f"scores spread too widely to rank at {TIE_DECIMALS} decimals "
+                f"(from {np.nanmin(s):g} to {np.nanmax(s):g})"
+            )
+        key[np.isnan(s)] = none  # unranked: last
         packed = np.sort((key.astype(np.int64) << bits) | position, axis=1)
         key = packed >> bits
         start = np.ones(key.shape, dtype=bool)  # first of a run of equal scores
@@ -492,7 +674,7 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
         first = np.where(start, np.arange(1, u + 1, dtype=np.int32), 0)
         np.maximum.accumulate(first, axis=1, out=first)
         rank = first.astype(np.float32)
-        rank[key == _NONE] = np.nan
+        rank[key == none] = np.nan
         at = (packed & ((1 << bits) - 1)) + (np.arange(len(key)) * u)[:, None]
         out[rows].reshape(-1)[at.reshape(-1)] = rank.reshape(-1)
 
@@ -500,9 +682,7 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
     return out
 
 
-_KEY_BITS = 37  #: rint(100 · 1e9) < 2**37
-_TOP = 100 * 10**TIE_DECIMALS
-_NONE = 2**_KEY_BITS - 1
+_KEY_BITS = 37  #: rint(100 · 1e9) < 2**37: bits kept for the keys, at least
 
 
 def summary(units, scores, ranks, nominal) -> pd.DataFrame:
@@ -600,6 +780,58 @@ def _dirichlet(catalogue, nodes, concentration, n=None, rng=None, u=None) -> dic
     return {f"w:{k}": cols[f"w:{k}"] for k in nodes}
 
 
+def _weight_sets(catalogue: Catalogue, sets, index) -> dict:
+    """``weight_set`` (each draw's set, ``index``) and the ``w:<node>`` multipliers
+    of the nominal local weights that give that set's weights: a set's weights of
+    a sibling group over their sum, divided by the nominal local weights (1 where a
+    set names none of the siblings)."""
+    _check_weight_sets(catalogue, sets)
+    nodes = catalogue.nodes
+    named = [k for k in nodes.index if any(k in s for s in sets)]  # catalogue order
+    mult = np.ones((len(sets), len(named)))
+    for i, s in enumerate(sets):  # a few sets × the nodes they name
+        for j, k in enumerate(named):
+            if k in s:
+                kin = nodes.index[nodes["parent"] == nodes.at[k, "parent"]]
+                share = s[k] / sum(s[c] for c in kin)
+                mult[i, j] = share / nodes.at[k, "local_weight"]
+    index = np.asarray(index, dtype=np.int64)
+    return {
+        "weight_set": index,
+        **{f"w:{k}": mult[index, j] for j, k in enumerate(named)},
+    }
+
+
+def _check_weight_sets(catalogue: Catalogue, sets) -> None:
+    """Every problem of the weight sets at once: ids that are not nodes, weights
+    that are negative or not finite, a set naming only some children of a node."""
+    nodes = catalogue.nodes
+    problems = []
+    for i, s in enumerate(sets):
+        unknown = sorted(set(s) - set(nodes.index))
+        if unknown:
+            problems.append(
+                f"weight_sets[{i}]: {unknown} are not nodes of the catalogue"
+            )
+        bad = {k: v for k, v in s.items() if not (np.isfinite(v) and v >= 0)}
+        if bad:
+            problems.append(f"weight_sets[{i}]: weights must be finite and ≥ 0: {bad}")
+        known = [k for k in s if k in nodes.index]
+        for parent in pd.unique(nodes.loc[known, "parent"]):
+            kin = list(nodes.index[nodes["parent"] == parent])
+            left = [k for k in kin if k not in s]
+            if left:
+                problems.append(
+                    f"weight_sets[{i}]: names some children of {parent} but not "
+                    f"{left}; a set weighs all of a node's children, relative to "
+                    "each other"
+                )
+            elif not bad and sum(s[k] for k in kin) <= 0:
+                problems.append(f"weight_sets[{i}]: the children of {parent} weigh 0")
+    if problems:
+        raise EvaluationError("; ".join(problems))
+
+
 def _uniques(column: pd.Series) -> list[str]:
     """A draw table column's distinct options, as text (a limit may read as 3)."""
     return [str(v) for v in pd.unique(column)]
@@ -663,15 +895,15 @@ def _variant(
     winsorisation: str = CATALOGUE,
 ) -> Catalogue:
     """The catalogue a draw's data options stand for: every indicator normalised by
-    ``normalisation`` (default parameters) and imputed by ``imputation``; outlier
-    treatment off (``none``) or every COINr treatment's ``winmax`` set."""
+    ``normalisation`` (:func:`normalisation_option`) and imputed by ``imputation``;
+    outlier treatment off (``none``) or every COINr treatment's ``winmax`` set."""
     if normalisation == imputation == winsorisation == CATALOGUE:
         return catalogue
     raw = catalogue.model_dump(mode="json")
     treatments = [raw["settings"]["treatment"]]
     for ind in raw["indicators"]:
         if normalisation != CATALOGUE:
-            ind["normalisation"] = {"method": normalisation}
+            ind["normalisation"] = normalisation_option(normalisation)
         if imputation != CATALOGUE:
             ind["missing"] = imputation
         if winsorisation == NO_TREATMENT:

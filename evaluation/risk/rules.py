@@ -14,19 +14,27 @@ colour-blind-safe colours (Okabe–Ito) are in :mod:`evaluation.vocabulary`
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Annotated, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
 from evaluation import periods as P
-from evaluation.fields import COMPOSITE, Id, Model, Number, Problem, Problems, raise_if
+from evaluation.fields import (
+    COMPOSITE,
+    Id,
+    Model,
+    Number,
+    Problem,
+    Problems,
+    Registry,
+    raise_if,
+)
 from evaluation.vocabulary import RISK_LEVEL
 
-if TYPE_CHECKING:  # typing only: the catalogue builds its union from RULE_MODELS
+if TYPE_CHECKING:  # typing only: the catalogue builds its union from RULES.models
     from evaluation.catalogue import Catalogue
 
 LEVELS = ("green", "yellow", "orange", "red")  # ascending severity
@@ -68,26 +76,14 @@ class Inputs:
 # ------------------------------------------------------------ rule registry
 # A rule kind is written once, here: its model (what ``risk.rules[]`` may say for it,
 # with ``references(catalogue)``, its problems with the ids it names; the catalogue's
-# union is RULE_MODELS) beside its function ``f(rule, inputs, catalogue)`` returning
+# union is RULES.models) beside its function ``f(rule, inputs, catalogue)`` returning
 # warnings (WARNING_COLUMNS), registered together by ``kind``.
 
-#: warning rule kind (catalogue ``risk.rules[].kind``) → the rule
-RULES: dict[str, Callable[..., pd.DataFrame]] = {}
-#: the model of every kind, in registration order
-RULE_MODELS: tuple[type[Model], ...] = ()
-
-
-def kind(model: type[Model]):
-    """Register a rule as the kind its ``model`` names (the Literal of ``kind``)."""
-
-    def register(rule: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
-        global RULE_MODELS
-        (name,) = get_args(model.model_fields["kind"].annotation)
-        RULES[name] = rule
-        RULE_MODELS = (*RULE_MODELS, model)
-        return rule
-
-    return register
+#: warning rule kind (catalogue ``risk.rules[].kind``) → the rule; ``RULES.models``
+#: are the kinds' models, the catalogue's ``WarningRule`` union
+RULES = Registry("kind")
+#: ``@kind(Model)`` registers a rule as the kind its model names
+kind = RULES.register
 
 
 Level = Literal["yellow", "orange", "red"]

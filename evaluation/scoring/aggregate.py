@@ -9,7 +9,9 @@ those children carry at least ``min_coverage`` of the weight of the children tha
 apply in the period. The node's method (registry :data:`METHODS`: arithmetic,
 geometric, harmonic, generalised mean, Mazziotta–Pareto; :data:`RELATIVE`: TOPSIS,
 VIKOR, benefit of the doubt, Copeland within each period) then combines them. The
-composite is the root.
+composite is the root. A dimension left without a score can be filled by its
+``missing`` rule (the peer group's mean or median, the unit's latest earlier score;
+:data:`NODE_IMPUTERS`) before its parent combines it.
 
 Each indicator's *effective weight* is chosen so that ``Σ weight × score =
 composite``: on an arithmetic path it is the product of the renormalised weights; a
@@ -26,7 +28,7 @@ node, which costs the same for one draw and keeps the published numbers' bits).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -35,6 +37,8 @@ from evaluation.catalogue import COMPOSITE, Aggregation, Catalogue, Weights
 from evaluation.errors import EvaluationError
 from evaluation.scoring import mcda
 from evaluation.scoring import weights as W
+from evaluation.scoring.normalise import SCORE, Range, output_range
+from evaluation.scoring.prepare import IMPUTERS
 
 BLOCK = 128  #: draws per matrix product (fixed, so a draw's bits never depend on
 #: how many draws are scored with it)
@@ -52,6 +56,10 @@ class Node:
     need: float  #: minimum coverage
     weights: Weights  #: how the children's weights are set
     method: Aggregation  #: how the children's scores are combined
+    missing: str = "exclude"  #: how a unit's missing score here is filled
+    #: each indicator child's declared score range (None for a node child); empty:
+    #: 0–100 (see :func:`with_ranges`, :func:`limits`)
+    ranges: tuple = ()
 
 
 def tree(catalogue: Catalogue, indicator_ids: list[str]) -> tuple[Node, ...]:
@@ -62,6 +70,7 @@ def tree(catalogue: Catalogue, indicator_ids: list[str]) -> tuple[Node, ...]:
     dims = nodes.index[nodes["kind"] == "dimension"]
     order = [*sorted(dims, key=lambda d: -nodes.loc[d, "depth"]), COMPOSITE]
     available, out = set(indicator_ids), []
+    missing = {d.id: d.missing for d in catalogue.dimensions}
     for parent in order:
         kids = [k for k in nodes.index[nodes["parent"] == parent] if k in available]
         if not kids:  # nothing under this node applies in the period
@@ -81,10 +90,56 @@ def tree(catalogue: Catalogue, indicator_ids: list[str]) -> tuple[Node, ...]:
                 need,
                 spec,
                 method,
+                missing.get(parent, "exclude"),  # the composite: nothing above it
             )
         )
         available.add(parent)
-    return tuple(out)
+    specs = {i.id: i for i in catalogue.indicators}
+    return with_ranges(tuple(out), [output_range(specs[k]) for k in indicator_ids])
+
+
+def with_ranges(nodes: tuple[Node, ...], ranges: list[Range]) -> tuple[Node, ...]:
+    """``nodes`` with each indicator child's declared range from ``ranges`` (one per
+    indicator column, e.g. under another normalisation)."""
+    return tuple(
+        replace(n, ranges=tuple(ranges[c] if c >= 0 else None for c in n.columns))
+        for n in nodes
+    )
+
+
+def limits(nodes: tuple[Node, ...]) -> dict[str, Range]:
+    """Each node's score range, from its children's declared ranges up (deepest
+    first; ``Aggregation.range``): a node is clipped to it, so scores of bounded
+    children stay in [0, 100] and unbounded ones (z-scores …) are never clipped."""
+    out: dict[str, Range] = {}
+    for n in nodes:
+        kids = [
+            (n.ranges[j] if n.ranges else SCORE) if c >= 0 else out.get(k, SCORE)
+            for j, (k, c) in enumerate(zip(n.children, n.columns, strict=True))
+        ]
+        out[n.id] = n.method.range(kids)
+    return out
+
+
+def _clip(score: np.ndarray, span: Range, node: Node | None = None, x=None, wn=None):
+    """Clip a node's scores to its range, in place: rounding noise only (and
+    Mazziotta–Pareto floored at its children's lowest possible score). Where a side
+    is unbounded (a child is), and the node's children ``x`` and weights ``wn`` are
+    given, that side is each cell's extreme child, which a mean with weights ≥ 0 never
+    passes (a zeroed geometric or harmonic mean: 0; Mazziotta–Pareto: above only)."""
+    lo, hi = span
+    if x is not None and (lo == -np.inf or hi == np.inf):
+        convex = ~(~np.isnan(x) & (wn < 0)).any(axis=-1)
+        low, high = np.fmin.reduce(x, axis=-1), np.fmax.reduce(x, axis=-1)
+        if node.method.needs_positive:  # a child ≤ 0 scores the node 0
+            low, high = np.fmin(low, 0.0), np.fmax(high, 0.0)
+        if lo == -np.inf and node.method.method != "mazziotta_pareto":
+            lo = np.where(convex, low, -np.inf)
+        if hi == np.inf:
+            hi = np.where(convex, high, np.inf)
+    if np.any(lo > -np.inf) or np.any(hi < np.inf):
+        np.clip(score, lo, hi, out=score)
+    return score
 
 
 # ------------------------------------------------------------------ the kernels
@@ -186,15 +241,59 @@ def _relative(method: Aggregation, x: np.ndarray, w: np.ndarray, groups) -> np.n
     return out
 
 
+# ------------------------------------------------------ imputation at a node
+#: a dimension's missing-score rule (``dimensions[].missing``) → the imputer,
+#: the indicators' own (``prepare.IMPUTERS``) over the node's scores; ``exclude``
+#: fills nothing (the parent renormalises over its other children)
+NODE_IMPUTERS = {
+    rule: IMPUTERS[rule] for rule in ("peer_mean", "peer_median", "carry_forward")
+}
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Who the rows are, for imputation at a node: ``periods`` blocks of the same
+    units, oldest period first (the pipeline's dense ``(period, unit)`` order), and
+    each unit's peer group (``peer``, one per unit of a block)."""
+
+    peer: np.ndarray
+    periods: int = 1
+
+
+def impute_node(node: Node, score: np.ndarray, rows: Rows | None):
+    """Fill a node's missing scores (draws × rows, NaN: none) by its ``missing``
+    rule, each draw apart, from the node's own computed scores (never another
+    cell's imputation): the peer group's mean or median in the period, or the
+    unit's latest earlier score. Returns the scores and where they were filled."""
+    gap = np.isnan(score)
+    if node.missing == "exclude" or not gap.any():
+        return score, np.zeros(score.shape, dtype=bool)
+    if rows is None:
+        raise EvaluationError(
+            f"{node.id}: missing: {node.missing} fills a unit's missing score from "
+            "its peer group or earlier periods, which this computation is not given "
+            "(imputation at a dimension runs in the pipeline, the national scoring "
+            "and the what-if, not in the uncertainty analysis)"
+        )
+    d, n = score.shape
+    cube = score.reshape(d, rows.periods, n // rows.periods).transpose(1, 2, 0)
+    filled = NODE_IMPUTERS[node.missing](cube, rows.peer)  # periods × units × draws
+    filled = filled.transpose(2, 0, 1).reshape(d, n)
+    fill = gap & ~np.isnan(filled)
+    return np.where(fill, filled, score), fill
+
+
 # --------------------------------------------------------------------- roll-up
 @dataclass(frozen=True)
 class Rolled:
     """Every node's scores (draws × units) and coverage; with ``shares``, each
-    child's share of its parent's score (for contributions)."""
+    child's share of its parent's score (for contributions); ``imputed``: where a
+    node's score was filled by its ``missing`` rule (nodes with a rule only)."""
 
     values: dict[str, np.ndarray]
     coverage: dict[str, np.ndarray]
     shares: dict[str, np.ndarray]
+    imputed: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 Weigh = Callable[[Node, np.ndarray], np.ndarray]
@@ -208,6 +307,7 @@ def score_nodes(
     absent: np.ndarray | None = None,
     groups: np.ndarray | None = None,
     shares: bool = False,
+    rows: Rows | None = None,
 ) -> Rolled:
     """Score every node of ``nodes`` (from :func:`tree`) from indicator scores.
 
@@ -218,14 +318,15 @@ def score_nodes(
     (the pipeline's data-driven weights differ by period).
     ``absent``: draws × indicators, True where a draw leaves an indicator out (it
     counts as missing). ``groups``: each unit's period, for relative methods.
+    ``rows``: who the rows are, for a node whose ``missing`` rule fills a unit's
+    missing score (:func:`impute_node`) before its parent combines it.
     """
     by_draw = not callable(weights)
     if by_draw:
         per_draw = {k: np.asarray(v, dtype=float) for k, v in weights.items()}
         if _fast(leaves, nodes):
             e = effective_weights(nodes, per_draw, absent)
-            score = product(e, leaves)
-            np.clip(score, 0.0, 100.0, out=score)
+            score = _clip(product(e, leaves), limits(nodes)[COMPOSITE])
             return Rolled({COMPOSITE: score}, {}, {})
 
         def weigh(node: Node, x: np.ndarray) -> np.ndarray:
@@ -236,7 +337,9 @@ def score_nodes(
     values: dict[str, np.ndarray] = {}
     cover: dict[str, np.ndarray] = {}
     share: dict[str, np.ndarray] = {}
+    imputed: dict[str, np.ndarray] = {}
     have_leaves = ~np.isnan(leaves)
+    span = limits(nodes)
     for node in nodes:  # deepest first
         cols = node.columns
         leafy = bool((cols >= 0).all())
@@ -249,7 +352,7 @@ def score_nodes(
                 den = product(wp, have_leaves[:, cols].astype(float))
                 score = product(wp, np.where(have_leaves[:, cols], leaves[:, cols], 0))
                 score /= den
-                np.clip(score, 0.0, 100.0, out=score)
+                _clip(score, span[node.id])
                 cov = den / wt.sum(axis=-1)[:, None]
         else:
             if leafy and absent is None:
@@ -268,6 +371,7 @@ def score_nodes(
                 x = np.stack(np.broadcast_arrays(*kids), axis=-1)
             w = weigh(node, x)
             score, cov, wn, have = _step(node, x, w, groups)
+            _clip(score, span[node.id], node, x, wn)  # MP can fall below 0
             if shares:
                 with np.errstate(invalid="ignore", divide="ignore"):
                     arithmetic = np.nansum(wn * np.where(have, x, 0.0), axis=-1)
@@ -275,13 +379,18 @@ def score_nodes(
                 for j, k in enumerate(node.children):
                     share[k] = np.where(have[..., j], wn[..., j] * scale, 0.0)
         score[~(cov >= node.need - 1e-12)] = np.nan
+        if node.missing != "exclude":
+            score, imputed[node.id] = impute_node(node, score, rows)
+            if shares:  # a filled score is none of its children's doing
+                for k in node.children:
+                    share[k] = np.where(imputed[node.id], 0.0, share[k])
         values[node.id], cover[node.id] = score, cov
-    return Rolled(values, cover, share)
+    return Rolled(values, cover, share, imputed)
 
 
 def _step(node: Node, x: np.ndarray, w: np.ndarray, groups):
-    """One node: renormalise over the children present, combine, clip to 0–100;
-    returns the score, its coverage, the renormalised weights and presence."""
+    """One node: renormalise over the children present, combine; returns the score,
+    its coverage, the renormalised weights and presence."""
     if w.shape != x.shape:
         shape = np.broadcast_shapes(x.shape, w.shape)
         x, w = np.broadcast_to(x, shape), np.broadcast_to(w, shape)
@@ -299,17 +408,17 @@ def _step(node: Node, x: np.ndarray, w: np.ndarray, groups):
         score = _relative(node.method, x[0], w[0], groups)[None]
     else:
         score = combine(node.method, np.where(have, x, np.nan), wn, node.id)
-    score = np.clip(score, 0.0, 100.0)  # MP can fall below 0; rounding noise
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = den / w.sum(axis=-1)
     return score, cov, wn, have
 
 
 def _fast(leaves: np.ndarray, nodes: tuple[Node, ...]) -> bool:
-    """Complete data and arithmetic means everywhere: one matrix product per draw."""
-    return all(n.method.method == "arithmetic" for n in nodes) and not bool(
-        np.isnan(leaves).any()
-    )
+    """Complete data and arithmetic means everywhere, no node filling missing
+    scores (a draw may leave a node's indicators out): one matrix product per draw."""
+    return all(
+        n.method.method == "arithmetic" and n.missing == "exclude" for n in nodes
+    ) and not bool(np.isnan(leaves).any())
 
 
 def effective_weights(
@@ -378,16 +487,26 @@ class Aggregated:
     weights: pd.DataFrame  #: effective weight of each indicator in the composite
     contributions: pd.DataFrame  #: weight × score; each row sums to the composite
     node_weights: pd.DataFrame  #: period, node_id, child_id, weight, method
+    #: True where a node's score was filled by its ``missing`` rule (same columns
+    #: as ``scores``); its indicators then weigh 0 and add no contribution
+    imputed: pd.DataFrame
 
 
-def aggregate(normalised: pd.DataFrame, catalogue: Catalogue) -> Aggregated:
+def aggregate(
+    normalised: pd.DataFrame, catalogue: Catalogue, *, peers: pd.Series | None = None
+) -> Aggregated:
     """Aggregate indicator scores (0–100; rows ``(period, unit_id)``) to every
     dimension and the composite: one draw of :func:`score_nodes`, weights set per period
-    (data-driven weights read each period's cross-section)."""
+    (data-driven weights read each period's cross-section). ``peers``: each unit's
+    peer group (indexed by ``unit_id``), for dimensions that fill a missing score
+    (``dimensions[].missing``)."""
     periods = normalised.index.get_level_values("period")
     ids = list(normalised.columns)
     nodes = tree(catalogue, ids)
     used: list[pd.DataFrame] = []
+    rows = None
+    if peers is not None and any(n.missing != "exclude" for n in nodes):
+        rows = _rows(normalised.index, peers)
 
     def weigh(node: Node, x: np.ndarray) -> np.ndarray:
         w = W.node_weights(node.weights, x[0], periods, node.local, list(node.children))
@@ -395,7 +514,7 @@ def aggregate(normalised: pd.DataFrame, catalogue: Catalogue) -> Aggregated:
         return w[None]
 
     leaves = normalised.to_numpy(dtype=float)
-    rolled = score_nodes(leaves, nodes, weigh, groups=periods, shares=True)
+    rolled = score_nodes(leaves, nodes, weigh, groups=periods, shares=True, rows=rows)
     values = {k: v[0] for k, v in rolled.values.items()}
     effective = {COMPOSITE: np.where(np.isnan(values[COMPOSITE]), 0.0, 1.0)}
     parent = catalogue.nodes["parent"]
@@ -421,9 +540,33 @@ def aggregate(normalised: pd.DataFrame, catalogue: Catalogue) -> Aggregated:
         ranked, axis=0
     )
     contributions = weights * normalised.fillna(0.0)
-    return Aggregated(
-        scores, coverage, weights, contributions, pd.concat(used, ignore_index=True)
+    no = np.zeros(len(index), dtype=bool)
+    imputed = pd.DataFrame(
+        {k: rolled.imputed[k][0] if k in rolled.imputed else no for k in keys},
+        index=index,
     )
+    return Aggregated(
+        scores,
+        coverage,
+        weights,
+        contributions,
+        pd.concat(used, ignore_index=True),
+        imputed,
+    )
+
+
+def _rows(index: pd.MultiIndex, peers: pd.Series) -> Rows:
+    """The :class:`Rows` of a ``(period, unit_id)`` index that holds every unit in
+    every period, period by period (as :func:`.prepare.as_matrix` makes it)."""
+    periods = pd.unique(index.get_level_values("period"))
+    units = index.get_level_values("unit_id")[: len(index) // len(periods)]
+    grid = pd.MultiIndex.from_product([periods, units], names=index.names)
+    if not index.equals(grid):
+        raise EvaluationError(
+            "imputation at a dimension needs every unit in every period, period "
+            "by period (the rows of prepare.as_matrix)"
+        )
+    return Rows(peer=peers.reindex(units).to_numpy(), periods=len(periods))
 
 
 def _weights_table(

@@ -1,10 +1,10 @@
-"""Scale each indicator to 0–100, higher = better, with the method the catalogue names.
+"""Scale each indicator, higher = better, with the method the catalogue names.
 
 Works on a ``(period, unit_id) × indicator`` matrix; statistics that depend on the
 other units (min, max, mean, sd, worst) are taken within each period.
 
 A method is written once, here: its parameter model (what ``indicators[].
-normalisation`` may say for it; the catalogue's union is :data:`MODELS`) and its
+normalisation`` may say for it; the catalogue's union is ``NORMALISERS.models``) and its
 kernel, registered together by :func:`method`. A kernel is called with the columns
 of the indicators that use it: ``kernel(x, sign, spec, target)`` with ``sign`` +1
 where higher is better (−1 otherwise), ``spec`` the indicators' parameter models and
@@ -12,77 +12,139 @@ where higher is better (−1 otherwise), ``spec`` the indicators' parameter mode
 with it under ``transform: log``). To add a method: a model and a kernel here, its
 words in ``vocabulary.yaml`` and its row in ``docs/methodology.md`` (a test checks
 both).
+
+Every model states its output range, ``range(valid)`` (``(low, high)``, ``±inf``
+where unbounded; ``valid`` the range of the values it scores): min-max to ``[low,
+high]`` gives ``(low, high)``, a z-score ``(−inf, inf)``. A kernel keeps to its range
+by construction; :func:`normalise` only truncates to it (rounding noise), so an
+unbounded method is never clipped, and the aggregation engine clips a node only to
+the range its children's ranges imply.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from evaluation.errors import EvaluationError
-from evaluation.fields import Model, Number, Positive
+from evaluation.fields import Model, Number, Positive, Problems, Registry
+from evaluation.periods import FREQUENCIES, frequency_of, months_per
 
-if TYPE_CHECKING:  # typing only: the catalogue builds its union from MODELS
+if TYPE_CHECKING:  # typing only: the catalogue builds its union from NORMALISERS
     from evaluation.catalogue import Catalogue
 
 Kernel = Callable[..., pd.DataFrame]
-#: method name → kernel
-NORMALISERS: dict[str, Kernel] = {}
-#: the parameter model of every method, in registration order
-MODELS: tuple[type[Model], ...] = ()
+#: a method's output range, ``(low, high)``; ``±inf`` where unbounded
+Range = tuple[float, float]
+INF = float("inf")
+UNBOUNDED: Range = (-INF, INF)
+SCORE: Range = (0.0, 100.0)  #: the bounded methods' 0–100
+#: method name → kernel; ``NORMALISERS.models``: every method's parameter model,
+#: the catalogue's ``Normalisation`` union
+NORMALISERS = Registry("method")
+#: ``@method(Model)`` registers a kernel as the method its model names
+method = NORMALISERS.register
 
 
-def method(model: type[Model]):
-    """Register a kernel as the method its parameter ``model`` names (the Literal
-    of its ``method`` field)."""
+class Method(Model):
+    """A normalisation's parameters (``indicators[].normalisation``), with what its
+    scores can be: ``range(valid)``, their range for values within ``valid``;
+    ``attains_low``, whether the period's worst unit always scores the low end (min-max,
+    ranks), so that a mean needing children above 0 surely meets a low end ≤ 0."""
 
-    def register(kernel: Kernel) -> Kernel:
-        global MODELS
-        (name,) = get_args(model.model_fields["method"].annotation)
-        NORMALISERS[name] = kernel
-        MODELS = (*MODELS, model)
-        return kernel
+    def range(self, valid: Range = UNBOUNDED) -> Range:
+        return UNBOUNDED
 
-    return register
+    @property
+    def attains_low(self) -> bool:
+        return False
 
 
-class MinMax(Model):
-    """``100 (x − min) / (max − min)`` over the units of the period."""
+class MinMax(Method):
+    """``low + (high − low) (x − min) / (max − min)`` over the units of the period
+    (COINr's ``n_minmax`` with ``l_u = c(low, high)``); default 0–100."""
 
     method: Literal["minmax"]
+    low: Number = 0.0
+    high: Number = 100.0
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.low < self.high:
+            raise Problems(
+                [(("high",), self.high, f"must be greater than low ({self.low})")]
+            )
+        return self
+
+    def range(self, valid: Range = UNBOUNDED) -> Range:
+        return (self.low, self.high)
+
+    @property
+    def attains_low(self) -> bool:
+        return True
 
 
 @method(MinMax)
 def _minmax(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
-    """``100 (x − min) / (max − min)``; if every unit is equal, each scores 100."""
+    """``low + (high − low) (x − min) / (max − min)``; all units equal → ``high``."""
     by = x.groupby(level="period", sort=False)
     low, high = by.transform("min"), by.transform("max")
     worst, best = np.where(sign > 0, low, high), np.where(sign > 0, high, low)
-    return _scale(x, worst, best)
+    return _scale(x, worst, best, [s.range() for s in spec])
 
 
-class Goalposts(Model):
-    """``100 (x − worst) / (best − worst)``, clipped to [0, 100]; fixed goalposts."""
+class Goalposts(Method):
+    """``scale (x − worst) / (best − worst)`` with fixed goalposts, truncated to
+    [0, scale] unless ``truncate: false`` (COINr's ``n_goalposts`` with ``gposts =
+    c(l, u, scale)`` and ``trunc2posts``; its ``n_scaled`` untruncated).
+
+    ``per`` (a frequency, e.g. ``monthly``): the goalposts are amounts per period of
+    that length, and values are compared as such (:func:`_per_period`), so a monthly
+    and an annual run mean the same; none: values as they are."""
 
     method: Literal["goalposts"]
     worst: Number
     best: Number
+    scale: Positive = 100.0
+    truncate: bool = True
+    per: Literal[tuple(FREQUENCIES)] | None = None
+
+    def range(self, valid: Range = UNBOUNDED) -> Range:
+        return (0.0, self.scale) if self.truncate else UNBOUNDED
 
 
 @method(Goalposts)
 def _goalposts(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
-    """``100 (x − worst) / (best − worst)`` with fixed goalposts."""
+    """``scale (x − worst) / (best − worst)`` with fixed goalposts."""
     worst = np.array([s.worst for s in spec], dtype=float)
     best = np.array([s.best for s in spec], dtype=float)
-    return _scale(x, worst, best)
+    return _scale(x, worst, best, [(0.0, s.scale) for s in spec])
 
 
-class ZScore(Model):
-    """``mean + sd · z`` clipped to [0, 100], z over the units of the period."""
+class Clip(Method):
+    """An unbounded method's optional ``clip: [low, high]``."""
+
+    clip: tuple[Number, Number] | None = None
+
+    @model_validator(mode="after")
+    def _clip_ordered(self):
+        if self.clip is not None and not self.clip[0] < self.clip[1]:
+            raise Problems(
+                [(("clip",), list(self.clip), "must be [low, high], low < high")]
+            )
+        return self
+
+    def range(self, valid: Range = UNBOUNDED) -> Range:
+        return UNBOUNDED if self.clip is None else self.clip
+
+
+class ZScore(Clip):
+    """``mean + sd · z``, z over the units of the period (COINr's ``n_zscore`` with
+    ``m_sd = c(mean, sd)``); unbounded unless ``clip: [low, high]``."""
 
     method: Literal["zscore"]
     mean: Number = 50.0
@@ -103,14 +165,24 @@ def _zscore(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     return m + sd * z
 
 
-class DistanceToTarget(Model):
-    """``100 (x − worst) / (target − worst)`` clipped to [0, 100].
+class DistanceToTarget(Method):
+    """``scale (x − worst) / (target − worst)``, truncated to [0, scale] (``cap:
+    false``: not at all, as COINr's ``n_dist2targ`` without ``cap_max``).
 
     ``worst`` defaults to the worst value among the units of the period (as COINr).
     """
 
     method: Literal["target"]
     worst: Number | None = None
+    cap: bool = True
+    scale: Positive = 100.0
+
+    def range(self, valid: Range = UNBOUNDED) -> Range:
+        return (0.0, self.scale) if self.cap else UNBOUNDED
+
+    @property
+    def attains_low(self) -> bool:
+        return self.worst is None  # the period's worst unit scores 0
 
 
 @method(DistanceToTarget)
@@ -122,19 +194,29 @@ def _target(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
         [np.nan if s.worst is None else s.worst for s in spec], dtype=float
     )
     target = np.asarray(target, dtype=float)
-    # if even the worst unit has reached the target, everyone scores 100
-    observed_worst = np.where(
+    # capped: if even the worst unit has reached the target, everyone scores 100
+    # (uncapped, as COINr: everyone above the target scores above 100)
+    cap = np.array([s.cap for s in spec])
+    reached = np.where(
         sign > 0, np.minimum(observed_worst, target), np.maximum(observed_worst, target)
     )
+    observed_worst = np.where(cap, reached, observed_worst)
     worst = np.where(np.isnan(fixed), observed_worst, fixed)
-    return _scale(x, worst, target)
+    return _scale(x, worst, target, [(0.0, s.scale) for s in spec])
 
 
-class Percentile(Model):
+class Percentile(Method):
     """``100 (rank − 1) / (n − 1)``, rank ascending with ties sharing the lowest
     (COINr's ``n_prank``); the best unit scores 100."""
 
     method: Literal["percentile"]
+
+    def range(self, valid: Range = UNBOUNDED) -> Range:
+        return SCORE
+
+    @property
+    def attains_low(self) -> bool:
+        return True
 
 
 @method(Percentile)
@@ -149,9 +231,10 @@ def _percentile(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame
     return 100 * share.where(n > 1, 1.0).where(x.notna())
 
 
-class RobustZ(Model):
-    """``mean + sd · (x − median) / MAD`` clipped to [0, 100]; ``consistent: true``
-    scales MAD by 1.4826 (so it estimates the SD for normal data)."""
+class RobustZ(Clip):
+    """``mean + sd · (x − median) / MAD``, unbounded unless ``clip: [low, high]``;
+    ``consistent: true`` scales MAD by 1.4826 (so it estimates the SD for normal
+    data)."""
 
     method: Literal["robust_z"]
     mean: Number = 50.0
@@ -174,12 +257,17 @@ def _robust_z(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     return m + sd * z
 
 
-class Reference(Model):
-    """Distance to a reference unit: ``100 x / x_ref`` (``100 x_ref / x`` if lower is
-    better), capped at 100: units at or beyond the reference score 100."""
+class Reference(Method):
+    """Ratio to a reference unit: ``100 x / x_ref`` (``100 x_ref / x`` if lower is
+    better), truncated to [0, 100]: units at or beyond the reference score 100
+    (``cap: false``: not truncated, beyond the reference scores above 100)."""
 
     method: Literal["reference"]
     unit: Annotated[str, Field(min_length=1)]
+    cap: bool = True
+
+    def range(self, valid: Range = UNBOUNDED) -> Range:
+        return SCORE if self.cap else _ratio_range(valid, 100.0)
 
 
 @method(Reference)
@@ -198,15 +286,22 @@ def _reference(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
         ref = ref.where(ref > 0).reindex(x.index.get_level_values("period")).to_numpy()
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = column.to_numpy() / ref if sign[j] > 0 else ref / column.to_numpy()
-        out.iloc[:, j] = 100 * np.minimum(ratio, 1.0)
+        out.iloc[:, j] = 100 * (np.minimum(ratio, 1.0) if s.cap else ratio)
     return out
 
 
-class RankScore(Model):
+class RankScore(Method):
     """Rank among the period's units, best = 100: ``100 (n − r) / (n − 1)`` with ``r``
     the descending rank, ties sharing the best rank."""
 
     method: Literal["rank"]
+
+    def range(self, valid: Range = UNBOUNDED) -> Range:
+        return SCORE
+
+    @property
+    def attains_low(self) -> bool:
+        return True
 
 
 @method(RankScore)
@@ -220,22 +315,93 @@ def _rank(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     return 100 * share.where(n > 1, 1.0).where(x.notna())
 
 
-class Borda(Model):
+class Borda(Method):
     """Borda points (units beaten, COINr's ``n_borda``) on 0–100:
     ``100 (r_asc − 1) / (n − 1)``, ties sharing the lowest; the same numbers as
     ``percentile``."""
 
     method: Literal["borda"]
 
+    def range(self, valid: Range = UNBOUNDED) -> Range:
+        return SCORE
+
+    @property
+    def attains_low(self) -> bool:
+        return True
+
 
 method(Borda)(_percentile)
 
 
-class Ordinal(Model):
+class FracMax(Method):
+    """Fraction of the period's best value (COINr's ``n_fracmax``): ``scale x /
+    x_max``; if lower is better ``scale x_min / x``. A best value ≤ 0 (or, lower
+    better, ``x`` ≤ 0) has no ratio: missing."""
+
+    method: Literal["fracmax"]
+    scale: Positive = 100.0
+
+    def range(self, valid: Range = UNBOUNDED) -> Range:
+        lo, hi = valid
+        if lo > 0:
+            return (self.scale * lo / hi, self.scale)
+        return (0.0, self.scale) if lo == 0 else (-INF, self.scale)
+
+
+@method(FracMax)
+def _fracmax(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
+    """``scale x / x_max`` (``scale x_min / x`` if lower is better)."""
+    by = x.groupby(level="period", sort=False)
+    best = np.where(sign > 0, by.transform("max"), by.transform("min"))
+    return _ratio(x, best, sign, spec)
+
+
+class RatioMean(Method):
+    """Ratio to the mean of the period's units (the Handbook's distance to a
+    reference, the reference being the average unit): ``scale x / x̄``; if lower is
+    better ``scale x̄ / x``. Unbounded; ``x̄`` ≤ 0 (or, lower better, ``x`` ≤ 0)
+    has no ratio: missing."""
+
+    method: Literal["ratio_mean"]
+    scale: Positive = 100.0
+
+    def range(self, valid: Range = UNBOUNDED) -> Range:
+        return _ratio_range(valid, self.scale)
+
+
+@method(RatioMean)
+def _ratio_mean(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
+    """``scale x / x̄`` (``scale x̄ / x`` if lower is better)."""
+    mean = x.groupby(level="period", sort=False).transform("mean")
+    return _ratio(x, mean.to_numpy(), sign, spec)
+
+
+def _ratio(x: pd.DataFrame, ref: np.ndarray, sign: np.ndarray, spec) -> pd.DataFrame:
+    """``scale x / ref`` (``scale ref / x`` where lower is better); a reference ≤ 0,
+    or a value ≤ 0 under it, has no ratio."""
+    v = x.to_numpy(dtype=float)
+    ref = np.where(ref > 0, ref, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(sign > 0, v / ref, ref / np.where(v > 0, v, np.nan))
+    scale = np.array([s.scale for s in spec], dtype=float)
+    return pd.DataFrame(scale * ratio, index=x.index, columns=x.columns)
+
+
+def _ratio_range(valid: Range, scale: float) -> Range:
+    """Range of ``scale x / ref`` (or ``scale ref / x``) with ``x`` and the reference
+    in ``valid``: bounded only if every valid value is positive."""
+    lo, hi = valid
+    return (scale * lo / hi, scale * hi / lo) if lo > 0 else UNBOUNDED
+
+
+class Ordinal(Method):
     """Categories reported as labels (e.g. grades A–D) scored by ``indicators[].
     categories`` points; the points are the score (0–100)."""
 
     method: Literal["ordinal"]
+
+    def range(self, valid: Range = UNBOUNDED) -> Range:
+        return SCORE  # categories' points lie in [0, 100]
 
 
 @method(Ordinal)
@@ -254,24 +420,53 @@ def _log_spec(spec):
     return spec.model_copy(update=fields)
 
 
-def _scale(x, worst, best) -> pd.DataFrame:
+def _per_period(x: pd.DataFrame, spec, table: pd.DataFrame) -> pd.DataFrame:
+    """Values of indicators whose goalposts are stated ``per`` a period length, as
+    amounts per such a period: ``x · months(per) / months(x)``, where a ``sum``
+    roll-up covers its row's evaluation period and any other roll-up one reporting
+    period (the indicator's ``frequency``). The others are returned as they are."""
+    per = [getattr(s, "per", None) for s in spec]
+    if not any(per):
+        return x
+    codes, labels = pd.factorize(x.index.get_level_values("period"))
+    months = np.array([months_per(frequency_of(p)) for p in labels], dtype=float)
+    factor = np.ones(x.shape)
+    for j, (p, rollup, frequency) in enumerate(
+        zip(per, table["rollup"], table["frequency"], strict=True)
+    ):  # the indicators' columns
+        if p is not None:
+            span = months[codes] if rollup == "sum" else months_per(frequency)
+            factor[:, j] = months_per(p) / span
+    return x * factor
+
+
+def _scale(x, worst, best, onto: list[Range] | None = None) -> pd.DataFrame:
+    """``low + (high − low) · share``, ``share = (x − worst) / (best − worst)`` (1
+    where ``best = worst``), each column onto its ``(low, high)``; default 0–100."""
     worst = np.broadcast_to(np.asarray(worst, dtype=float), x.shape)
     best = np.broadcast_to(np.asarray(best, dtype=float), x.shape)
     span = best - worst
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(span == 0, 1.0, (x.to_numpy() - worst) / span)
     share = np.where(x.isna(), np.nan, share)
-    return pd.DataFrame(100 * share, index=x.index, columns=x.columns)
+    if onto is None or all(r == SCORE for r in onto):
+        out = 100 * share  # 0–100: the bits every default run has always had
+    else:
+        low, high = np.array(onto, dtype=float).T
+        out = low + (high - low) * share
+    return pd.DataFrame(out, index=x.index, columns=x.columns)
 
 
 def normalise(
     matrix: pd.DataFrame, catalogue: Catalogue, zero_score: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """Scale each indicator column of ``matrix`` to 0–100, higher = better.
+    """Scale each indicator column of ``matrix``, higher = better.
 
     The method names are checked when the catalogue loads (see ``NORMALISERS``).
     Indicators with ``transform: log`` are scored on ``ln x`` (goalposts, target and
-    worst, written in the indicator's own units, are logged too).
+    worst, written in the indicator's own units, are logged too). Each column is
+    truncated to its method's declared range only (:func:`output_range`), so an
+    unbounded method (z-score, uncapped target, ratio to the mean) is not clipped.
 
     Parameters
     ----------
@@ -286,7 +481,8 @@ def normalise(
 
     Returns
     -------
-    A matrix like ``matrix`` with scores clipped to [0, 100]; NaN where missing.
+    A matrix like ``matrix`` with each column's scores within its declared range;
+    NaN where missing.
     """
     table = catalogue.table.loc[matrix.columns]
     specs = {i.id: i for i in catalogue.indicators}
@@ -299,16 +495,37 @@ def normalise(
             _log_spec(specs[c].normalisation) if lg else specs[c].normalisation
             for c, lg in zip(cols, logged, strict=True)
         ]
-        x = matrix[cols].astype(float)
+        x = _per_period(matrix[cols].astype(float), spec, table.loc[cols])
         x.loc[:, logged] = np.log(x.loc[:, logged])  # transform: log (values > 0)
         target = table.loc[cols, "target"].to_numpy(dtype=float)
         with np.errstate(invalid="ignore", divide="ignore"):  # > 0 where logged
             target = np.where(logged, np.log(target), target)
-        scored = NORMALISERS[method](x, sign, spec, target)
-        out[cols] = np.asarray(scored, dtype=float)
-    out = out.clip(0.0, 100.0)
+        scored = np.asarray(NORMALISERS[method](x, sign, spec, target), dtype=float)
+        low, high = np.array(
+            [specs[c].normalisation.range(_valid(specs[c])) for c in cols], dtype=float
+        ).T
+        out[cols] = np.where(scored < low, low, np.where(scored > high, high, scored))
     if zero_score is not None:
         out = out.mask(
             zero_score.reindex_like(out).fillna(False).astype(bool) & out.isna(), 0.0
         )
     return out
+
+
+def output_range(indicator) -> Range:
+    """The declared range of an indicator's scores: its normalisation's range over
+    its valid values (logged under ``transform: log``), widened to 0 where the
+    missing-data rule is ``zero_score``."""
+    low, high = indicator.normalisation.range(_valid(indicator))
+    return (min(low, 0.0), high) if indicator.missing == "zero_score" else (low, high)
+
+
+def _valid(indicator) -> Range:
+    """The range of the values a kernel sees: ``valid``, logged under ``transform:
+    log`` (``valid.min > 0`` is checked when the catalogue loads)."""
+    lo, hi = float(indicator.valid.min), float(indicator.valid.max)
+    return (
+        (float(np.log(lo)), float(np.log(hi)))
+        if indicator.transform == "log"
+        else (lo, hi)
+    )

@@ -19,7 +19,9 @@ Conventions where libraries disagree (stated, as our choice):
   in :data:`RANDOM_INDEX`, Saaty's (1980) by default. CR < 0.1 is required.
 * PCA: loadings of the first principal component of the correlation matrix, per
   group, as COINr (signed; sign chosen so that loadings sum positive), or the
-  OECD/JRC Handbook variant (squared loadings, normalised).
+  OECD/JRC Handbook variant (squared loadings, normalised). As a node's method,
+  ``pca`` sets negative loadings to 0 (renormalised); ``pca_coinr`` keeps them,
+  as COINr's ``get_PCA`` weights do.
 """
 
 from __future__ import annotations
@@ -339,18 +341,28 @@ def _fixed(rule):
 
 def _data_driven(spec, x, periods, local, children) -> np.ndarray:
     """Each period's :data:`OBJECTIVE` weights of the node's ``method``."""
-    return _by_period(spec.method, x, periods, children, lambda w: w)
+    return _nonnegative(_by_period(spec.method, x, periods, children, lambda w: w))
+
+
+def _signed_pca(spec, x, periods, local, children) -> np.ndarray:
+    """COINr's PCA weights (``get_PCA``): each period's first-component loadings of
+    the correlation matrix, kept signed; divided by their sum, which is what COINr's
+    means do with ``prcomp``'s loadings (so the arbitrary sign of the component
+    cancels). A child that runs against the others weighs negative."""
+    return _by_period("pca", x, periods, children, lambda w: w)
 
 
 def _blend(spec, x, periods, local, children) -> np.ndarray:
     """Each period's ``objective`` weights blended with the ``subjective`` ones."""
     s = SUBJECTIVE[spec.subjective](spec, local, children)
-    return _by_period(
-        spec.objective,
-        x,
-        periods,
-        children,
-        lambda o: blend(s, o, alpha=spec.alpha, how=spec.combine),
+    return _nonnegative(
+        _by_period(
+            spec.objective,
+            x,
+            periods,
+            children,
+            lambda o: blend(s, o, alpha=spec.alpha, how=spec.combine),
+        )
     )
 
 
@@ -365,7 +377,12 @@ def _by_period(objective: str, x, periods, children, then) -> np.ndarray:
                 f"{objective} weights for {', '.join(children)} in {period}: {exc}"
             ) from None
         out[rows] = then(w)
-    # a negative weight (signed PCA loadings) would reward worse scores: use 0
+    return out
+
+
+def _nonnegative(out: np.ndarray) -> np.ndarray:
+    """Negative weights (signed PCA loadings) set to 0, each row renormalised: a
+    negative weight would reward worse scores (``pca_coinr`` keeps them)."""
     out = np.clip(out, 0.0, None)
     total = out.sum(axis=1, keepdims=True)
     return np.where(total > 0, out / np.where(total > 0, total, 1.0), 1 / out.shape[1])
@@ -378,6 +395,7 @@ METHODS = {
     "equal": _fixed(_equal),  # as a node's method: exactly 1/k, in every period
     "manual": _fixed(manual),
     "ahp": _fixed(from_ahp),
+    "pca_coinr": _signed_pca,  # COINr's signed loadings, not clipped
     "blend": _blend,
 }
 
