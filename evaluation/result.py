@@ -171,6 +171,12 @@ class Result:
             .fillna(0)
             .astype(int)
         )
+        if "imputed" in self.scores:  # dimension scores filled by their rule count too
+            filled = self.scores[
+                (self.scores["period"] == period) & self.scores["imputed"].astype(bool)
+            ]
+            extra = table["unit_id"].map(filled.groupby("unit_id").size())
+            table["n_imputed"] += extra.fillna(0).astype(int)
         if peer_group is not None:
             table = table[table["peer_group"] == peer_group]
         sort = "peer_rank" if peer_group is not None else "rank"

@@ -45,7 +45,13 @@ from evaluation.catalogue import (
 )
 from evaluation.errors import EvaluationError
 from evaluation.result import Result
-from evaluation.scoring.aggregate import RELATIVE, score_nodes, tree, with_ranges
+from evaluation.scoring.aggregate import (
+    RELATIVE,
+    Rows,
+    score_nodes,
+    tree,
+    with_ranges,
+)
 from evaluation.scoring.normalise import normalise, output_range
 from evaluation.scoring.prepare import (
     apply_missing_rules,
@@ -539,7 +545,16 @@ class _Model:
                 f"{non_manual} derive theirs from the data"
             )
         _check_limits(cat, winsorisations)
+        earlier = [d.id for d in cat.dimensions if d.missing == "carry_forward"]
+        if earlier:
+            raise EvaluationError(
+                f"dimensions {earlier} fill a missing score from the unit's earlier "
+                "periods (missing: carry_forward); the uncertainty analysis scores "
+                "one period: use peer_mean, peer_median or exclude there"
+            )
         self.catalogue = cat
+        # a dimension filled from its peer group's scores in the period
+        self.rows = Rows(peer=result.units["peer_group"].to_numpy())
         self.period = period
         self.units = list(result.units["unit_id"])
         self.options = {
@@ -631,7 +646,8 @@ class _Model:
             absent = np.zeros((len(gone), len(self.ids)), dtype=bool)
             rows = np.flatnonzero(gone >= 0)
             absent[rows, gone[rows]] = True
-        score = score_nodes(self.x[k], nodes, w, absent=absent).values[COMPOSITE]
+        score = score_nodes(self.x[k], nodes, w, absent=absent, rows=self.rows)
+        score = score.values[COMPOSITE]
         score[:, self.too_imputed[k]] = np.nan
         return score
 

@@ -861,8 +861,11 @@ def _interval_note(intervals: pd.DataFrame | None, t: dict, year: str) -> str:
     def options(values) -> str:
         return sep.join(t["catalogue"] if v == "catalogue" else v for v in values)
 
+    sets = spec.get("weight_sets") or ()  # drawn in place of the perturbation
     choices = [
-        t["weights"].format(
+        t["weight_sets"].format(n=len(sets))
+        if sets
+        else t["weights"].format(
             levels=sep.join(str(v) for v in spec["weight_levels"]),
             noise=spec["weight_noise"],
         )

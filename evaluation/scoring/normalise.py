@@ -170,12 +170,15 @@ class DistanceToTarget(Method):
     false``: not at all, as COINr's ``n_dist2targ`` without ``cap_max``).
 
     ``worst`` defaults to the worst value among the units of the period (as COINr).
+    ``per`` (a frequency): the target and ``worst`` are amounts per period of that
+    length, as for goalposts (:func:`_per_period`).
     """
 
     method: Literal["target"]
     worst: Number | None = None
     cap: bool = True
     scale: Positive = 100.0
+    per: Literal[tuple(FREQUENCIES)] | None = None
 
     def range(self, valid: Range = UNBOUNDED) -> Range:
         return (0.0, self.scale) if self.cap else UNBOUNDED

@@ -466,3 +466,23 @@ def test_final_rank_intervals_follow_the_appraisal_of_a_reweighted_catalogue(
         _rank_by_score(ap.grades)[u] for u in got["unit_id"]
     ]
     assert got["rank_q05"].tolist() != got["nominal_rank"].tolist()  # it did move
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_interval_note_names_weight_sets_when_the_draws_used_them(lang):
+    """Rank ranges from draws over supplied weight sets say so, not "level-1
+    weights ±25 %" (the perturbation they replaced)."""
+    t = R.texts(lang)
+    intervals = pd.DataFrame({"unit_id": ["U1"]})
+    intervals.attrs["shares"] = (0.6, 0.3, 0.1)
+    intervals.attrs["spec"] = {
+        **U.Spec(n=10).__dict__,
+        "weight_sets": ({"a": 1.0}, {"a": 2.0}, {"a": 3.0}),
+    }
+    intervals.attrs["source"] = "period-2025-1.v1"
+    note = R._interval_note(intervals, t, "2025")
+    want = {"zh": "权重取 3 套备选方案之一", "en": "weights drawn from 3 alternative"}
+    assert want[lang] in note
+    assert "±" not in note
+    intervals.attrs["spec"]["weight_sets"] = ()
+    assert "±25%" in R._interval_note(intervals, t, "2025")

@@ -266,15 +266,34 @@ def test_the_pipeline_fills_flags_and_ranks_by_hand(
     assert c[("2025", "U3")] == pytest.approx(composite_u3)
     # U1 60/40 → 50, U2 90/40 → 65, U4 30/40 → 35: U3 first in every case
     assert result.ranks.set_index(["period", "unit_id"])["rank"][("2025", "U3")] == (1)
+    # the league counts the filled dimension as an imputed value (the media note)
+    league = result.league_table("2025").set_index("unit_id")["n_imputed"]
+    assert league.to_dict() == {
+        "U1": 0,
+        "U2": 0,
+        "U3": int(missing != "exclude"),
+        "U4": 0,
+    }
     # the what-if over the published dimension scores gives the same composite
     w = views.whatif(result, "2025", views.published_weights(result, "2025"))
     assert w.set_index("unit_id")["score"]["U3"] == pytest.approx(composite_u3)
 
 
-def test_the_uncertainty_analysis_says_it_cannot_fill_a_dimension(tmp_path):
+def test_the_uncertainty_analysis_fills_a_dimension_from_its_peers(tmp_path):
+    """Draws score one period: a dimension filled from its peer group there is
+    filled in every draw (the unperturbed draw is the published composite); one
+    filled from earlier periods cannot be, and says so."""
     data = ev.load_dataset(write_dataset(tmp_path, UNITS, ROWS))
     result = ev.run(catalogue("peer_mean"), data, period="2025", run_at="2026-01-01")
-    with pytest.raises(EvaluationError, match="not in the uncertainty analysis"):
+    published = result.composite.query("period == '2025'")["composite_score"]
+    assert result.scores["imputed"].any()  # a unit's dimension was filled
+    run = uncertainty.run(result, uncertainty.Spec(n=8, weight_noise=0.0))
+    for draw in run.scores:  # draws × units: every draw the published weights
+        np.testing.assert_allclose(draw, published.to_numpy(), rtol=0, atol=1e-9)
+    result = ev.run(
+        catalogue("carry_forward"), data, period="2025", run_at="2026-01-01"
+    )
+    with pytest.raises(EvaluationError, match="carry_forward.*one period"):
         uncertainty.run(result, uncertainty.Spec(n=8))
 
 

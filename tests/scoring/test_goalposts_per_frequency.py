@@ -75,6 +75,12 @@ RAW = {
                 "per": "monthly",
             },
         },
+        {  # a target stated per month (0 findings), worst 6 a month
+            **INDICATOR,
+            "id": "faults_target",
+            "target": 0,
+            "normalisation": {"method": "target", "worst": 6, "per": "monthly"},
+        },
     ],
 }
 for _ind in RAW["indicators"]:
@@ -118,7 +124,7 @@ def scores(period: str) -> pd.DataFrame:
 def test_the_same_monthly_rate_scores_the_same_in_every_period(period):
     got = scores(period)
     # U1: 1 finding a month; U2: 3 a month, 100 · (3 − 6) / (0 − 6) = 50
-    for ind in ("faults_monthly", "faults_quarterly", "faults_mean"):
+    for ind in ("faults_monthly", "faults_quarterly", "faults_mean", "faults_target"):
         assert got.at["U1", ind] == pytest.approx(ONE_A_MONTH, rel=1e-12), ind
         assert got.at["U2", ind] == pytest.approx(50.0, rel=1e-12), ind
 
