@@ -9,6 +9,8 @@ published number.
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -67,6 +69,18 @@ def is_store() -> bool:
     return _source is not None and _source.suffix == ".duckdb"
 
 
+#: one store connection at a time in this process: DuckDB refuses a read-only and a
+#: read-write connection to the same file in one process at once (the server's
+#: threads would collide when a draft view is recorded during a read)
+_STORE_LOCK = threading.Lock()
+
+
+@contextmanager
+def _store(*, read_only: bool = True):
+    with _STORE_LOCK, Store(_source, read_only=read_only) as s:
+        yield s
+
+
 def user() -> str | None:
     """The logged-in user of this request, if any (drafts need one)."""
     try:
@@ -91,7 +105,7 @@ def _runs() -> pd.DataFrame:
                 }
             ]
         )
-    with Store(_source, read_only=True) as s:
+    with _store() as s:
         return s.runs()
 
 
@@ -158,7 +172,7 @@ def _may_see(run_id: str, what: str, kind: str | None = None) -> None:
         who = user()
         if who is None:
             raise PreventUpdate
-        with Store(_source) as s:  # a write: the view is recorded
+        with _store(read_only=False) as s:  # a write: the view is recorded
             s.log_view(run_id, who, what)
 
 
@@ -168,7 +182,7 @@ def _load(run_id: str) -> Result:
         raise RuntimeError("call dashboards.data.set_source(path) first")
     if not is_store():
         return load_result(_source)
-    with Store(_source, read_only=True) as s:
+    with _store() as s:
         # cached once per process; each person's view of a draft is logged by result()
         return s.result(run_id, record=False)
 
@@ -203,7 +217,7 @@ def _annual(year: str) -> pd.DataFrame | None:
     hit = r[(r["kind"] == "annual") & r["in_force"] & (r["period"] == year)]
     if hit.empty:
         return None
-    with Store(_source, read_only=True) as s:
+    with _store() as s:
         return s.table(hit["run_id"].iloc[-1], "grades")
 
 
@@ -236,7 +250,7 @@ def uncertainty(run_id: str | None) -> pd.DataFrame | None:
 
 @cache
 def _intervals(run_id: str) -> pd.DataFrame | None:
-    with Store(_source, read_only=True) as s:
+    with _store() as s:
         if "uncertainty" not in s.hashes(run_id):
             return None
         return s.table(run_id, "uncertainty", record=False)
@@ -370,7 +384,7 @@ def _cases() -> dict[str, tuple[int, int]]:
     the 公示 lifecycle have none)."""
     if not is_store():
         return {}
-    with Store(_source, read_only=True) as s:
+    with _store() as s:
         if not hasattr(s, "cases"):
             return {}
         c = s.cases()
@@ -393,7 +407,7 @@ def appraisal(run_id: str | None) -> Annual:
 
 @cache
 def _appraisal(run_id: str) -> Annual:
-    with Store(_source, read_only=True) as s:
+    with _store() as s:
         info = s.manifest(run_id)
         tables = {
             n: s.table(run_id, n, record=False)  # the view is logged by appraisal()

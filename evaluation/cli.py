@@ -892,13 +892,34 @@ def verify(
     store: Annotated[
         Path, typer.Argument(help="The publication store (*.duckdb).")
     ] = DEFAULT_STORE,
+    expect: Annotated[
+        str | None,
+        typer.Option(help="A head hash noted earlier: it must still be in the chain."),
+    ] = None,
+    adopt: Annotated[
+        bool,
+        typer.Option(
+            "--adopt",
+            help="Start the journal of a store made by an earlier version (its "
+            "runs as they are now; check it against a backup first).",
+        ),
+    ] = False,
 ) -> None:
     """Check the store against its journal: every run and appeal case as the program
     last wrote it, every table's bytes against their SHA-256, the journal's chain
     unbroken. Exit 1 listing each difference. Keep the printed head hash elsewhere
-    (it changes with every write) to detect a journal rewritten whole."""
+    (it changes with every write) and pass it back with --expect to detect records
+    removed or a journal rewritten whole."""
+    if adopt:
+        try:
+            with Store(store) as s:
+                head = s.adopt()
+        except EvaluationError as exc:
+            raise _fail(str(exc)) from None
+        typer.echo(f"日志已建立 / journal started for {store}; head {head}")
+        return
     with _reading(store) as s:
-        problems = s.verify()
+        problems = s.verify(expect=expect)
         runs, head = len(s.runs()), s.head_hash()
     if problems:
         typer.secho(

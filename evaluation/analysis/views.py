@@ -19,7 +19,8 @@ import pandas as pd
 from evaluation.catalogue import COMPOSITE, Catalogue
 from evaluation.result import Result, rank_range
 from evaluation.risk.quality import SERIES_WIDE
-from evaluation.scoring.aggregate import Node, score_nodes
+from evaluation.scoring.aggregate import Node, limits, score_nodes, tree
+from evaluation.scoring.normalise import SCORE
 from evaluation.scoring.rank import rank_units
 from evaluation.scoring.weights import ahp
 
@@ -318,8 +319,13 @@ def whatif(
     dims = list(matrix.columns)
     w = pd.Series(weights, dtype=float).reindex(dims).fillna(0.0).to_numpy()
     spec, method = cat.methods[COMPOSITE]
+    # each dimension's score range as the run's tree has it (z-scores: unbounded)
+    normalised = result.normalised
+    ids = normalised.loc[normalised["period"] == period, "indicator_id"].unique()
+    span = limits(tree(cat, list(ids)))
     node = Node(COMPOSITE, tuple(dims), np.arange(len(dims)), w,
-                cat.settings.min_coverage, spec, method)  # fmt: skip
+                cat.settings.min_coverage, spec, method,
+                ranges=tuple(span.get(d, SCORE) for d in dims))  # fmt: skip
     index = pd.MultiIndex.from_arrays(
         [np.full(len(matrix), period, dtype=object), matrix.index],
         names=["period", "unit_id"],

@@ -220,7 +220,15 @@ DIFF_KEYS = {
 #: how long opening a store waits for another process that holds it, in seconds
 #: (``EVALUATION_STORE_WAIT`` sets it: e.g. longer for a dashboard beside big
 #: publishes)
-WAIT = float(os.environ.get("EVALUATION_STORE_WAIT", "15"))
+def _wait_from_environment(default: float = 15.0) -> float:
+    text = os.environ.get("EVALUATION_STORE_WAIT", "")
+    try:
+        return float(text) if text.strip() else default
+    except ValueError:
+        return default  # a mistyped setting must not stop every command
+
+
+WAIT = _wait_from_environment()
 #: the ``previous`` of the journal's first record
 GENESIS = "0" * 64
 
@@ -340,12 +348,10 @@ class Store:
                 Store(self.path, wait=wait).close()  # brings it up to date, once
                 self._db = connect(self.path, read_only=True, wait=wait)
             return
-        with self.transaction():
-            self._db.execute(SCHEMA)
-            self._db.execute(MIGRATION)
-            if not self._db.execute("SELECT count(*) FROM journal").fetchone()[0]:
-                # a store from before the journal: its state as found is the start
-                self._touched = set(self._subjects())
+        self._db.execute("BEGIN TRANSACTION")  # the tables a new version adds
+        self._db.execute(SCHEMA)
+        self._db.execute(MIGRATION)
+        self._db.execute("COMMIT")
 
     def close(self) -> None:
         self._db.close()
@@ -364,6 +370,15 @@ class Store:
         self._db.execute("BEGIN TRANSACTION")
         self._touched = set()
         try:
+            # what a write decides on (this run, the runs it corrects, the cases
+            # against it) must be as the program wrote it: every run and case
+            # against its journal record (rows and table hashes; no bytes read)
+            problems = self._differences()
+            if problems:
+                raise TamperedError(
+                    f"{self.path} differs from its journal; nothing was written "
+                    f"(evaluation verify {self.path}):\n  " + "\n  ".join(problems)
+                )
             yield
             self._seal()
             self._db.execute("COMMIT")
@@ -440,8 +455,10 @@ class Store:
         """Raise :class:`TamperedError` unless ``subject`` (``run:ID`` or
         ``case:ID``) is as the journal last recorded it: what a write decides on
         must be what the program wrote."""
+        if subject in self._touched:  # written by this transaction, checked before
+            return
         recorded, state = self._recorded(subject), self._state(subject)
-        if recorded is not None and state != recorded:
+        if state != recorded:
             raise TamperedError(
                 f"{subject.replace(':', ' ')} in {self.path} differs from its last "
                 f"journal record ({_changes(recorded, state)}): it was changed "
@@ -476,8 +493,9 @@ class Store:
         )
         cur = self._db.execute(f"SELECT * FROM {table} WHERE {column} = ?", [key])
         row = cur.fetchone()
-        if row is None:
-            return None
+        if row is None:  # tables left or planted without their run count too
+            tables = self.hashes(key) if kind == "run" else {}
+            return {"tables": tables} if tables else None
         out = dict(zip([d[0] for d in cur.description], row, strict=True))
         if kind == "run":
             out["manifest"] = hashlib.sha256(out["manifest"].encode()).hexdigest()
@@ -491,10 +509,12 @@ class Store:
             "SELECT state FROM journal WHERE subject = ? ORDER BY seq DESC LIMIT 1",
             [subject],
         ).fetchone()
-        return json.loads(row[0]) if row else None
+        return _loads(row[0]) if row else None
 
     def _subjects(self) -> list[str]:
-        runs = self._db.execute("SELECT run_id FROM runs").fetchall()
+        runs = self._db.execute(
+            "SELECT run_id FROM runs UNION SELECT run_id FROM run_tables"
+        ).fetchall()
         cases = self._db.execute("SELECT case_id FROM appeal_cases").fetchall()
         return [f"run:{r[0]}" for r in runs] + [f"case:{c[0]}" for c in cases]
 
@@ -513,53 +533,118 @@ class Store:
         ).fetchone()
         return row[0] if row else GENESIS
 
-    def verify(self) -> list[str]:
+    def verify(self, *, expect: str | None = None) -> list[str]:
         """Every way the store differs from what the program wrote, one line each
         (empty: intact): the journal's chain (each record's hash, and the one before
-        it), every run and case against its last record, and every table's bytes
-        against their SHA-256."""
+        it), every run and case against its last record, every table's bytes
+        against their SHA-256; with ``expect``, a head hash noted earlier (printed by
+        ``evaluation verify``, kept elsewhere) must still be in the chain."""
         problems = []
-        previous, expected = GENESIS, {}
+        previous = GENESIS
         records = self._db.execute(
             "SELECT seq, recorded_at, subject, state, previous, hash FROM journal "
             "ORDER BY seq"
         ).fetchall()
         for k, (seq, at, subject, state, before, digest) in enumerate(records, 1):
             if seq != k:
-                problems.append(f"journal: record {k} is missing (found {seq})")
+                problems.append(
+                    f"日志缺记录 / journal: record {k} is missing (found {seq})"
+                )
             if before != previous:
                 problems.append(
-                    f"journal: record {seq} ({subject}) does not follow record "
-                    f"{seq - 1}: a record was removed, inserted or rewritten"
+                    f"日志断链 / journal: record {seq} ({subject}) does not follow "
+                    f"record {seq - 1}: a record was removed, inserted or rewritten"
                 )
             if record_hash(seq, at, subject, state, before) != digest:
                 problems.append(
-                    f"journal: record {seq} ({subject}) was altered (its hash does "
-                    "not match its contents)"
+                    f"日志记录被改动 / journal: record {seq} ({subject}) was altered "
+                    "(its hash does not match its contents)"
                 )
             previous = digest
-            expected[subject] = json.loads(state)
-        for subject in sorted(set(expected) | set(self._subjects())):
-            state, recorded = self._state(subject), expected.get(subject)
-            what = subject.replace(":", " ")
-            if subject not in expected:
-                problems.append(f"{what} was added outside the program")
-            elif state != recorded:
-                gone = state is None
-                problems.append(
-                    f"{what} was {'deleted' if gone else 'changed'} outside the "
-                    f"program ({_changes(recorded, state)})"
-                )
+        if expect and expect not in {r[5] for r in records}:
+            problems.append(
+                f"日志不含所记哈希 / journal: the head {expect[:12]}… noted earlier is "
+                "no longer in the chain: records were removed or rewritten since"
+            )
+        problems += self._differences()
         altered = self._db.execute(  # hashed where the bytes are, none copied out
             "SELECT run_id, name FROM run_tables WHERE sha256(data) <> sha256 "
             "ORDER BY run_id, name"
         ).fetchall()
         for run_id, name in altered:
             problems.append(
-                f"run {run_id}: table {name!r} does not match its SHA-256 (its "
-                "bytes were changed outside the program)"
+                f"运行 {run_id} 的表 {name} 与其 SHA-256 不符 / run {run_id}: table "
+                f"{name!r} does not match its SHA-256 (its bytes were changed outside "
+                "the program)"
             )
         return problems
+
+    def _differences(self) -> list[str]:
+        """Every run and appeal case (and table) that differs from its last journal
+        record, one line each: rows and table hashes, no table bytes read."""
+        last = self._db.execute(
+            "SELECT subject, state FROM journal QUALIFY row_number() OVER "
+            "(PARTITION BY subject ORDER BY seq DESC) = 1"
+        ).fetchall()
+        expected = {subject: _loads(state) for subject, state in last}
+        present = set(self._subjects())
+        if not last and present:
+            return [
+                "发布库尚无日志 / the store has runs but no journal (made by an "
+                "earlier version, or its journal was removed): check it against your "
+                f"last backup, then: evaluation verify {self.path} --adopt"
+            ]
+        problems = []
+        for subject in sorted(set(expected) | present):
+            state, recorded = self._state(subject), expected.get(subject)
+            if state == recorded:
+                continue
+            kind, key = subject.split(":", 1)
+            zh = f"{'运行' if kind == 'run' else '申诉'} {key}"
+            en = f"{kind} {key}"
+            if recorded is None:
+                problems.append(
+                    f"{zh} 在程序外被添加 / {en} was added outside the program"
+                )
+            elif state is None:
+                problems.append(
+                    f"{zh} 在程序外被删除 / {en} was deleted outside the program "
+                    f"({_changes(recorded, state)})"
+                )
+            else:
+                problems.append(
+                    f"{zh} 在程序外被修改 / {en} was changed outside the program "
+                    f"({_changes(recorded, state)})"
+                )
+        return problems
+
+    def adopt(self) -> str:
+        """Start the journal of a store that has none (made by an earlier version):
+        its runs and cases as they are now become the first records. Refused when a
+        journal exists or a table's bytes do not match their SHA-256. Check the store
+        against a backup first: what it holds now is taken as written by the program.
+        Returns the new head hash."""
+        if self._db.execute("SELECT count(*) FROM journal").fetchone()[0]:
+            raise EvaluationError(f"{self.path} has a journal already: nothing adopted")
+        altered = self._db.execute(
+            "SELECT run_id, name FROM run_tables WHERE sha256(data) <> sha256"
+        ).fetchall()
+        if altered:
+            raise TamperedError(
+                f"tables {altered} of {self.path} do not match their SHA-256: "
+                "nothing adopted"
+            )
+        self._db.execute("BEGIN TRANSACTION")
+        try:
+            self._touched = set(self._subjects())
+            self._seal()
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        finally:
+            self._touched = set()
+        return self.head_hash()
 
     # ---------------------------------------------------------------- reading
     def run(self, run_id: str) -> dict:
@@ -694,6 +779,7 @@ class Store:
         is recorded (pre-release access); ``record=False`` is for a program that has
         recorded the person's view itself (the dashboard's cache). A run under 公示
         is public."""
+        self.untampered(f"run:{run_id}")  # its row and table hashes as written
         run = self.run(run_id)
         if run["status"] == "draft" and record:
             if not viewer:
@@ -738,6 +824,8 @@ class Store:
         return dict(rows)
 
     def manifest(self, run_id: str) -> dict:
+        """A run's manifest, once its row is checked against the journal."""
+        self.untampered(f"run:{run_id}")
         return json.loads(self.run(run_id)["manifest"])
 
     def result(
@@ -792,12 +880,32 @@ def _canonical(state: dict | None) -> str:
     return json.dumps(state, ensure_ascii=False, sort_keys=True)
 
 
+def _loads(state: str) -> dict | None:
+    """A journal record's state; an unreadable one (edited) as a state no run or
+    case has, so that it shows as a difference instead of stopping the check."""
+    try:
+        return json.loads(state)
+    except (TypeError, ValueError):
+        return {"unreadable journal state": str(state)[:40]}
+
+
+def _describe(recorded: dict) -> str:
+    if "status" in recorded:
+        return f"with status {recorded['status']}"
+    if "case_id" in recorded:
+        return f"with decision {recorded.get('decision') or 'pending'}"
+    return "as tables only"
+
+
 def _changes(recorded: dict | None, state: dict | None) -> str:
     """What differs between a journal record and the store, briefly."""
     if recorded is None:
-        return "the journal records it as deleted"
+        return (
+            "no journal record: added outside the program, or a store from an "
+            "earlier version not yet adopted (evaluation verify --adopt)"
+        )
     if state is None:
-        return f"recorded with status {recorded.get('status', '?')}, now missing"
+        return f"recorded {_describe(recorded)}, now missing"
     fields = sorted(
         k for k in recorded.keys() | state.keys() if recorded.get(k) != state.get(k)
     )
@@ -809,7 +917,7 @@ def _changes(recorded: dict | None, state: dict | None) -> str:
 
 def _short(value) -> str:
     text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return text if len(text) <= 60 else text[:57] + "…"
+    return text if len(text) <= 60 else text[:56] + "…" + text[-1]
 
 
 def connect(path: Path, *, read_only: bool = False, wait: float | None = None):
@@ -821,9 +929,13 @@ def connect(path: Path, *, read_only: bool = False, wait: float | None = None):
     while True:
         try:
             return duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():
-                raise
+        except duckdb.Error as exc:
+            if "lock" not in str(exc).lower():  # not a store, damaged, unreadable
+                raise EvaluationError(
+                    f"发布库无法打开 / cannot open the store {path}: "
+                    f"{str(exc).splitlines()[0]} (restore it from a backup: "
+                    "evaluation restore BACKUP --store … --force)"
+                ) from None
             if time.monotonic() >= deadline:
                 pid = re.search(r"PID (\d+)", str(exc))
                 who = f"process {pid.group(1)}" if pid else "another process"
@@ -850,9 +962,10 @@ def backup(store: str | Path, dest: str | Path) -> str:
         head = s.head_hash()
         with replacing(dest) as tmp:
             shutil.copyfile(store, tmp)
-    with Store(dest, read_only=True) as copy:
-        if copy.verify() or copy.head_hash() != head:
-            raise EvaluationError(f"the copy {dest} does not verify: make it again")
+            with Store(tmp, read_only=True) as copy:  # checked before it replaces
+                if copy.verify() or copy.head_hash() != head:
+                    raise EvaluationError(f"the copy of {store} does not verify")
+            Path(f"{dest}.wal").unlink(missing_ok=True)  # a stale log of the old DEST
     return head
 
 
@@ -865,6 +978,13 @@ def restore(backup_file: str | Path, store: str | Path, *, force: bool = False) 
         _refuse_if_changed(b)
         head = b.head_hash()
         theirs = {r[0] for r in b._db.execute("SELECT hash FROM journal").fetchall()}
+    if store.is_file() and force:
+        try:
+            Store(store, read_only=True, wait=0).close()
+        except StoreBusyError:
+            raise
+        except EvaluationError:  # damaged: keep it aside, restore in its place
+            store.replace(store.with_name(f"{store.name}.damaged-{time.time_ns()}"))
     if store.is_file():
         with Store(store) as s:  # held: nobody writes while it is replaced
             mine = [r[0] for r in s._db.execute("SELECT hash FROM journal").fetchall()]

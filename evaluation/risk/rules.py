@@ -133,10 +133,6 @@ class _Falling(_Levels):
         return -1
 
 
-#: peer-position methods (``risk.rules.PEER_METHODS``) → (does one limit fit, what
-#: the limits must be)
-
-
 def _must_be(node: str, allowed: set, what: str) -> list[Problem]:
     return [] if node in allowed else [(("node",), node, f"must be {what}")]
 

@@ -137,6 +137,10 @@ def _clip(score: np.ndarray, span: Range, node: Node | None = None, x=None, wn=N
             lo = np.where(convex, low, -np.inf)
         if hi == np.inf:
             hi = np.where(convex, high, np.inf)
+    if wn is not None:  # a negative weight (signed PCA loadings): no bound holds
+        signed = (~np.isnan(x) & (wn < 0)).any(axis=-1)
+        if signed.any():
+            lo, hi = np.where(signed, -np.inf, lo), np.where(signed, np.inf, hi)
     if np.any(lo > -np.inf) or np.any(hi < np.inf):
         np.clip(score, lo, hi, out=score)
     return score
@@ -272,8 +276,8 @@ def impute_node(node: Node, score: np.ndarray, rows: Rows | None):
         raise EvaluationError(
             f"{node.id}: missing: {node.missing} fills a unit's missing score from "
             "its peer group or earlier periods, which this computation is not given "
-            "(imputation at a dimension runs in the pipeline, the national scoring "
-            "and the what-if, not in the uncertainty analysis)"
+            "(pass the units' peer groups: aggregate(..., peers=…), or Rows to "
+            "score_nodes)"
         )
     d, n = score.shape
     cube = score.reshape(d, rows.periods, n // rows.periods).transpose(1, 2, 0)
@@ -326,7 +330,9 @@ def score_nodes(
         per_draw = {k: np.asarray(v, dtype=float) for k, v in weights.items()}
         if _fast(leaves, nodes):
             e = effective_weights(nodes, per_draw, absent)
-            score = _clip(product(e, leaves), limits(nodes)[COMPOSITE])
+            score = product(e, leaves)
+            if not (e < 0).any():  # signed weights: no bound holds
+                _clip(score, limits(nodes)[COMPOSITE])
             return Rolled({COMPOSITE: score}, {}, {})
 
         def weigh(node: Node, x: np.ndarray) -> np.ndarray:
@@ -352,7 +358,8 @@ def score_nodes(
                 den = product(wp, have_leaves[:, cols].astype(float))
                 score = product(wp, np.where(have_leaves[:, cols], leaves[:, cols], 0))
                 score /= den
-                _clip(score, span[node.id])
+                if not (wp < 0).any():  # signed weights: no bound holds
+                    _clip(score, span[node.id])
                 cov = den / wt.sum(axis=-1)[:, None]
         else:
             if leafy and absent is None:
@@ -375,7 +382,7 @@ def score_nodes(
             if shares:
                 with np.errstate(invalid="ignore", divide="ignore"):
                     arithmetic = np.nansum(wn * np.where(have, x, 0.0), axis=-1)
-                    scale = np.where(arithmetic > 0, score / arithmetic, 1.0)
+                    scale = np.where(arithmetic != 0, score / arithmetic, 1.0)
                 for j, k in enumerate(node.children):
                     share[k] = np.where(have[..., j], wn[..., j] * scale, 0.0)
         score[~(cov >= node.need - 1e-12)] = np.nan

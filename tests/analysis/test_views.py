@@ -337,3 +337,38 @@ def test_whatif_follows_a_geometric_composite(tmp_path):
         (m.loc["U1", "a"] * m.loc["U1", "b"]) ** 0.5
     )
     assert t.loc["U1", "score"] == pytest.approx((70 * 55) ** 0.5)
+
+
+def test_the_whatif_keeps_unbounded_composites_bit_for_bit(tiny_raw, tiny_dataset_path):
+    """z-scores as COINr states them (mean 0, sd 1) make negative composites: the
+    what-if with the published weights reproduces them, none clipped to 0."""
+    for ind in tiny_raw["indicators"]:
+        ind["normalisation"] = {"method": "zscore", "mean": 0, "sd": 1}
+        ind.pop("categories", None)
+    cat = ev.parse_catalogue(tiny_raw)
+    result = ev.run(
+        cat, ev.load_dataset(tiny_dataset_path), period="2025", run_at="2026-01-01"
+    )
+    published = result.composite.query("period == '2025'").set_index("unit_id")
+    published = published["composite_score"].dropna()
+    assert (published < 0).any()
+    got = V.whatif(result, "2025", V.published_weights(result, "2025"))
+    got = got.set_index("unit_id")["score"][published.index]
+    np.testing.assert_array_equal(got.to_numpy(), published.to_numpy())
+
+
+def test_signed_weights_are_never_clipped():
+    """A node with a negative weight (COINr's signed PCA loadings) is no mean: its
+    score can leave its children's range, by hand (0.6·100 + 0.6·100 − 0.2·0) / 1 =
+    120, on both of the engine's paths."""
+    from evaluation.catalogue import Aggregation, Weights
+    from evaluation.scoring.aggregate import COMPOSITE, Node, score_nodes
+
+    node = Node(COMPOSITE, ("i0", "i1", "i2"), np.array([0, 1, 2]),
+                np.array([0.6, 0.6, -0.2]), 0.5, Weights(),
+                Aggregation(method="arithmetic"))  # fmt: skip
+    leaves = np.array([[100.0, 100.0, 0.0], [0.0, 0.0, 100.0]])
+    by_node = score_nodes(leaves, (node,), lambda n, x: n.local[None, None, :])
+    by_draw = score_nodes(leaves, (node,), {COMPOSITE: node.local[None, :]})
+    for rolled in (by_node, by_draw):
+        np.testing.assert_allclose(rolled.values[COMPOSITE][0], [120.0, -20.0])

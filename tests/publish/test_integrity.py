@@ -86,8 +86,9 @@ def test_a_table_changed_with_sql_is_never_served(published, tiny_result):
         s.table(period, "scores")  # the untouched tables still read
         problems = s.verify()
     assert problems == [
-        f"run {period}: table 'composite' does not match its SHA-256 (its bytes "
-        "were changed outside the program)"
+        f"运行 {period} 的表 composite 与其 SHA-256 不符 / run {period}: table "
+        "'composite' does not match its SHA-256 (its bytes were changed outside the "
+        "program)"
     ]
     done = runner.invoke(app, ["verify", str(path)])
     assert done.exit_code == 1
@@ -104,7 +105,9 @@ def test_a_table_and_its_hash_changed_together_are_found_by_the_journal(publishe
     )
     with Store(path, read_only=True) as s:
         (problem,) = s.verify()
-    assert problem.startswith(f"run {period} was changed outside the program")
+    assert problem.startswith(
+        f"运行 {period} 在程序外被修改 / run {period} was changed outside the program"
+    )
     assert "tables:" in problem
 
 
@@ -117,8 +120,8 @@ def test_a_published_run_turned_back_to_draft_cannot_be_deleted(published):
         assert period in set(s.runs()["run_id"])
         (problem,) = s.verify()
     assert problem == (
-        f"run {period} was changed outside the program (status: recorded "
-        '"published", now "draft")'
+        f"运行 {period} 在程序外被修改 / run {period} was changed outside the "
+        'program (status: recorded "published", now "draft")'
     )
 
 
@@ -129,8 +132,8 @@ def test_a_run_deleted_with_sql_is_found(published):
     with Store(path, read_only=True) as s:
         (problem,) = s.verify()
     assert problem == (
-        f"run {period} was deleted outside the program (recorded with status "
-        "published, now missing)"
+        f"运行 {period} 在程序外被删除 / run {period} was deleted outside the "
+        "program (recorded with status published, now missing)"
     )
 
 
@@ -139,7 +142,9 @@ def test_an_appeal_decision_changed_with_sql_is_found(published):
     sql(path, "UPDATE appeal_cases SET decision = 'upheld'")
     with Store(path, read_only=True) as s:
         (problem,) = s.verify()
-    assert problem.startswith(f"case {annual}.c1 was changed outside the program")
+    assert problem.startswith(
+        f"申诉 {annual}.c1 在程序外被修改 / case {annual}.c1 was changed outside"
+    )
     assert 'decision: recorded "rejected", now "upheld"' in problem
 
 
@@ -148,13 +153,13 @@ def test_a_rewritten_or_removed_journal_record_breaks_the_chain(published):
     sql(path, "UPDATE journal SET recorded_at = '2020-01-01' WHERE seq = 2")
     with Store(path, read_only=True) as s:
         assert s.verify() == [
-            "journal: record 2 (run:annual-2025-1.v1) was altered (its hash does "
-            "not match its contents)"
+            "日志记录被改动 / journal: record 2 (run:annual-2025-1.v1) was altered "
+            "(its hash does not match its contents)"
         ]
     sql(path, "DELETE FROM journal WHERE seq = 2")
     with Store(path, read_only=True) as s:
         problems = s.verify()
-    assert problems[0] == "journal: record 2 is missing (found 3)"
+    assert problems[0] == "日志缺记录 / journal: record 2 is missing (found 3)"
     assert any("does not follow record" in p for p in problems)
 
 
@@ -176,13 +181,112 @@ def test_the_dashboard_refuses_a_changed_store(published):
         create_app(path)
 
 
-def test_a_store_from_before_the_journal_starts_one_as_found(published):
-    path, period, annual = published
-    sql(path, "DROP TABLE journal")
-    with Store(path, read_only=True) as s:  # brought up to date once, then read
+def test_a_store_without_a_journal_is_never_adopted_silently(published, tiny_result):
+    """A store made before the journal, or one whose journal was dropped to hide an
+    edit, is not taken as intact: verify says so, every write and read of a run is
+    refused, until someone checks it and adopts it explicitly."""
+    path, period, _ = published
+    sql(path, "UPDATE runs SET status = 'draft' WHERE run_id = ?", period)
+    sql(path, "DROP TABLE journal")  # hiding the edit
+    with Store(path, read_only=True) as s:
+        (problem,) = s.verify()
+        assert "has runs but no journal" in problem and "--adopt" in problem
+        with pytest.raises(TamperedError):
+            s.table(period, "composite")
+    with Publication(path) as s:
+        with pytest.raises(TamperedError, match="nothing was written"):
+            s.delete(period)
+    done = runner.invoke(app, ["verify", str(path), "--adopt"])
+    assert done.exit_code == 0, done.output
+    with Store(path, read_only=True) as s:
         assert s.verify() == []
         n = s._db.execute("SELECT count(*) FROM journal").fetchone()[0]
     assert n == 3  # two runs and one appeal case, as found
+    done = runner.invoke(app, ["verify", str(path), "--adopt"])  # once only
+    assert done.exit_code == 1 and "has a journal already" in done.output
+
+
+def test_a_run_or_tables_planted_with_sql_are_refused_not_sealed(published):
+    path, period, annual = published
+    sql(
+        path,
+        "INSERT INTO runs SELECT * REPLACE ('period-2025-1.v9' AS run_id, 9 AS "
+        "version) FROM runs WHERE run_id = ?",
+        period,
+    )
+    sql(
+        path,
+        "INSERT INTO run_tables SELECT 'period-2026-1.v1', name, sha256, data "
+        "FROM run_tables WHERE run_id = ?",
+        period,
+    )
+    with Store(path, read_only=True) as s:
+        problems = s.verify()
+    assert any("period-2025-1.v9 在程序外被添加" in p for p in problems)
+    assert any("period-2026-1.v1 在程序外被添加" in p for p in problems)
+    with Publication(path) as s:  # no write seals them
+        with pytest.raises(TamperedError, match="differs from its journal"):
+            s.finalise(annual, by="主任", today=CLOSED)
+
+
+def test_a_decision_never_rests_on_an_appeal_deleted_with_sql(published, tmp_path):
+    path, _, annual = published
+    with Publication(path) as s:
+        case = s.file_case(
+            annual, unit_id="U2", by="U2", grounds="…", today=RELEASED_ON
+        )  # pending: finalising is refused while it is
+    sql(path, "DELETE FROM appeal_cases WHERE case_id = ?", case)
+    with Publication(path) as s:
+        with pytest.raises(TamperedError, match=f"申诉 {case}"):
+            s.finalise(annual, by="主任", today=CLOSED)
+        assert s.runs().set_index("run_id").at[annual, "status"] == "notice"
+
+
+def test_a_manifest_edited_with_sql_is_not_served(published):
+    path, period, _ = published
+    sql(
+        path,
+        "UPDATE runs SET manifest = manifest || ' ' WHERE run_id = ?",
+        period,
+    )
+    with Store(path, read_only=True) as s:
+        with pytest.raises(TamperedError, match="manifest"):
+            s.manifest(period)
+
+
+def test_removing_the_latest_records_is_found_against_a_noted_head(published):
+    path, _, annual = published
+    with Store(path, read_only=True) as s:
+        head = s.head_hash()
+    # roll the decision back and drop its journal record: consistent inside the file
+    sql(path, "UPDATE appeal_cases SET decision = NULL, decided_by = NULL, "
+        "decided_at = NULL, decision_note = NULL")  # fmt: skip
+    sql(path, "DELETE FROM journal WHERE seq = (SELECT max(seq) FROM journal)")
+    with Store(path, read_only=True) as s:
+        assert s.verify() == []  # what the file alone can tell
+        (problem,) = s.verify(expect=head)
+    assert "no longer in the chain" in problem
+    done = runner.invoke(app, ["verify", str(path), "--expect", head])
+    assert done.exit_code == 1
+
+
+def test_a_damaged_store_is_a_message_and_restore_puts_a_backup_in_its_place(
+    published, tmp_path
+):
+    path, period, _ = published
+    copy = tmp_path / "copy.duckdb"
+    assert (
+        runner.invoke(app, ["backup", str(copy), "--store", str(path)]).exit_code == 0
+    )
+    path.write_bytes(b"not a database" * 100)
+    done = runner.invoke(app, ["verify", str(path)])
+    assert done.exit_code == 1 and "cannot open the store" in done.output
+    assert "Traceback" not in done.output
+    done = runner.invoke(app, ["restore", str(copy), "--store", str(path), "--force"])
+    assert done.exit_code == 0, done.output
+    assert list(tmp_path.glob("store.duckdb.damaged-*"))  # kept aside
+    with Store(path, read_only=True) as s:
+        assert s.verify() == [] and len(s.runs()) == 2
 
 
 def test_backup_and_restore(published, tmp_path):

@@ -5,6 +5,7 @@ atomic writes under SIGKILL, byte-for-byte reproduction, stores from before."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
@@ -498,10 +499,15 @@ def test_a_store_written_before_the_public_notice_still_opens(tmp_path, tiny_res
         "'2026-01-10T01:00:00+00:00', 'director', '{}')"
     )
     db.execute(
-        "INSERT INTO run_tables VALUES ('annual-2025-1.v1', 'grades', 'x', ?)", [data]
+        "INSERT INTO run_tables VALUES ('annual-2025-1.v1', 'grades', ?, ?)",
+        [hashlib.sha256(data).hexdigest(), data],
     )
     db.close()
     with Publication(path) as s:
+        # no journal yet: nothing is written until the office adopts the store
+        with pytest.raises(storage.TamperedError, match="--adopt"):
+            s.add_run(tiny_result, by="analyst")
+        s.adopt()
         runs = s.runs()
         assert runs[["run_id", "status", "in_force"]].values.tolist() == [
             ["annual-2025-1.v1", "published", True]

@@ -129,7 +129,7 @@ def test_each_draw_is_filled_from_its_own_scores():
 
 
 def test_without_rows_a_rule_with_something_to_fill_is_a_clear_error():
-    with pytest.raises(EvaluationError, match=r"A: missing: peer_mean .* uncertainty"):
+    with pytest.raises(EvaluationError, match=r"A: missing: peer_mean .* peer groups"):
         score_nodes(X, a_and_b("peer_mean"), local)
     complete = X[[0, 1, 2, 4, 5]]  # nothing to fill: no error, no change
     rolled = score_nodes(complete, a_and_b("peer_mean"), local)
