@@ -344,7 +344,7 @@ def export(
                 decimals=decimals,
                 decisions=Q.read_decisions(decisions) if decisions else None,
             )
-            _write_table(frame, out, table)
+            _write_table(frame, out, table, decimals)
             typer.echo(f"wrote {out}: {len(frame)} rows")
             return
         groups = [g.id for g in res.catalogue.peer_groups]
@@ -365,16 +365,16 @@ def export(
         )
     except (FileNotFoundError, KeyError) as exc:
         raise _fail(str(exc).strip('"')) from None
-    _write_table(table, out, "media")
+    _write_table(table, out, "media", decimals)
     typer.echo(f"wrote {out}: {len(table)} rows")
 
 
-def _write_table(frame: pd.DataFrame, out: Path, name: str) -> None:
+def _write_table(frame: pd.DataFrame, out: Path, name: str, decimals: int) -> None:
     """The media CSV, or a workbook when ``out`` ends in ``.xlsx`` (numbers as
-    number cells, text made inert)."""
+    number cells shown to ``decimals``, text made inert)."""
     if out.suffix.lower() == ".xlsx":
         zh, en = DOCUMENT[f"sheet_{name}"]
-        write_xlsx(out, {f"{zh} {en}": as_numbers(frame)}, decimals=2)
+        write_xlsx(out, {f"{zh} {en}": as_numbers(frame)}, decimals=decimals)
     else:
         write_media_csv(frame, out)
 

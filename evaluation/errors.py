@@ -28,7 +28,7 @@ def shorten(value: object, limit: int = SHOWN) -> str:
                 text += chunk
                 if len(text) > limit:
                     return text[:limit] + "…"
-        except ValueError:  # a structure that contains itself
+        except (TypeError, ValueError):  # contains itself, or a key JSON refuses
             return reprlib.repr(value)[:limit]
     else:
         text = str(value)

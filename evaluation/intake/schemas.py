@@ -117,7 +117,8 @@ def _short_or_number(reading: Reading):
 
     def check(values: pd.Series) -> pd.Series:
         ok = (values.isna() | reading.numbers(values).notna()).to_numpy(copy=True)
-        ok[~ok] = values[~ok].str.len().to_numpy() <= MAX_CELL_CHARS
+        if not ok.all():  # text cells only (a numeric column has none)
+            ok[~ok] = values[~ok].astype(str).str.len().to_numpy() <= MAX_CELL_CHARS
         return pd.Series(ok, index=values.index)
 
     return pa.Check(check, error="cell_length", ignore_na=False)

@@ -196,8 +196,8 @@ def risk_table(
             "node": names(frame["node_id"]),
             "rule": word(frame["rule"]),
             "level": word(frame["level"]),
-            "value": published_numbers(frame["value"], decimals),
-            "threshold": published_numbers(frame["threshold"], decimals),
+            "value": round_half_up(frame["value"], decimals),
+            "threshold": round_half_up(frame["threshold"], decimals),
             "reason": _reasons(frame, lang),
         }
     elif table == "risk":
@@ -228,7 +228,7 @@ def risk_table(
             "unit": unit_names(frame["unit_id"]),
             "period": frame["period"],
             "indicator": names(frame["indicator_id"]),
-            "value": published_numbers(frame["value"], decimals),
+            "value": round_half_up(frame["value"], decimals),
             "reason": _reasons(frame, lang),
         }
         if decisions is not None:
@@ -282,13 +282,22 @@ def _integers(values: pd.Series) -> list[str]:
     return ["" if pd.isna(v) else str(int(v)) for v in values]
 
 
+#: headers of period columns: labels (``2025``), never turned into numbers
+PERIOD_HEADERS = {*RISK_HEADER["period"], " ".join(RISK_HEADER["period"])}
+
+
 def as_numbers(table: pd.DataFrame) -> pd.DataFrame:
     """``table`` with each text column whose every non-empty cell is a number (the
     media table's ``85.10``, ``-3``) turned into numbers, for a workbook: a score
-    is a number cell there, not text that looks like one. Other columns unchanged."""
+    is a number cell there, not text that looks like one. Period labels and other
+    columns unchanged."""
     out = table.copy()
-    for j, (_, column) in enumerate(table.items()):
-        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+    for j, (name, column) in enumerate(table.items()):
+        if (
+            name in PERIOD_HEADERS
+            or pd.api.types.is_numeric_dtype(column)
+            or pd.api.types.is_bool_dtype(column)
+        ):
             continue
         given = column.notna() & (column.astype(str).str.strip() != "")
         numbers = pd.to_numeric(column.where(given), errors="coerce")

@@ -212,3 +212,20 @@ def test_a_unit_that_is_its_own_parent_is_refused_by_validate(tmp_path):
         line.split()[:5] == ["units.csv", "2", "parent_id", "D01", "own_parent:"]
         for line in done.output.splitlines()
     ), done.output
+
+
+def test_a_parquet_file_with_a_numeric_value_column_validates(tmp_path, catalogue):
+    """Parquet keeps numbers as numbers: the cell-length rule measures text cells
+    only, so a numeric value column passes as it did."""
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data" / "sample", data)
+    folder = data / "observations"
+    table = ev.read_observations(*sorted(folder.iterdir()))[
+        ["unit_id", "period", "indicator_id", "value"]
+    ]
+    table["value"] = pd.to_numeric(table["value"], errors="coerce")
+    for p in list(folder.iterdir()):
+        p.unlink()
+    table.to_parquet(folder / "all.parquet", index=False)
+    checked = ev.validate_dataset(ev.load_dataset(data), catalogue)
+    assert len(checked.observations) == len(table)

@@ -376,51 +376,80 @@ def test_the_cli_says_the_store_is_busy_without_a_traceback(published, tmp_path)
 
 KILLED = textwrap.dedent(
     """
-    import sys
+    import sys, time
     from datetime import date
+    from pathlib import Path
+    from evaluation.publish import store as storage
     from evaluation.publish.publication import Publication
     from evaluation.publish.store import load_result
 
-    path, folder, step = sys.argv[1:4]
+    path, folder, step, target, marker = sys.argv[1:6]
+
+    def stall(write):  # one write in, then wait inside the transaction to be killed
+        def slow(self, *args, **kwargs):
+            write(self, *args, **kwargs)
+            Path(marker).write_text(step)
+            time.sleep(60)
+        return slow
+
+    for name in ("insert_table", "update_run", "insert_case", "update_case"):
+        setattr(storage.Store, name, stall(getattr(storage.Store, name)))
     result = load_result(folder)
     with Publication(path) as s:
         if step == "publish":
-            s.add_run(result, by="analyst", supersedes=sys.argv[4], reason="更正",
+            head = s.in_force("period", "2025")
+            s.add_run(result, by="analyst", supersedes=head, reason="更正",
                       release=True)
         elif step == "appeal":
-            s.file_case(sys.argv[4], unit_id="U2", by="U2", grounds="复核",
+            s.file_case(target, unit_id="U2", by="U2", grounds="复核",
                         today=date(2026, 1, 12))
         elif step == "finalise":
-            s.finalise(sys.argv[4], by="主任", today=date(2026, 1, 19))
+            s.finalise(target, by="主任", today=date(2026, 1, 19))
     """
 )
 
 
-def test_writes_killed_at_random_moments_lose_nothing(published, tmp_path, tiny_result):
-    """SIGKILL during a publish, an appeal or a 公示 closing, at random moments:
-    each write is whole or absent, the store verifies, the run in force reads the
+def test_writes_killed_mid_transaction_lose_nothing(published, tmp_path, tiny_result):
+    """SIGKILL inside the transaction of a publish, an appeal and a 公示 closing,
+    at random moments after its first write, three times each: the store is as it
+    was (every run, case and table hash), verifies, and the run in force reads the
     same bytes."""
     path, period, annual = published
     folder = save_result(tiny_result, tmp_path / "result")
     script = tmp_path / "killed.py"
     script.write_text(KILLED, encoding="utf-8")
-    with Store(path, read_only=True) as s:
-        in_force = s.hashes(period)
+
+    def state():
+        with Store(path, read_only=True) as s:
+            assert s.verify() == []
+            runs = s.runs().drop(columns=["in_force", "under_notice"])
+            return (
+                runs.to_dict("records"),
+                s.cases().to_dict("records"),
+                {r: s.hashes(r) for r in runs["run_id"]},
+            )
+
+    before = state()
     rng = random.Random(15)
+    killed = 0
     for step, target in [("publish", period), ("appeal", annual),
                          ("finalise", annual)] * 3:  # fmt: skip
+        marker = tmp_path / f"inside-{step}-{killed}"
         proc = subprocess.Popen(
-            [sys.executable, str(script), str(path), str(folder), step, target]
-        )
-        time.sleep(rng.uniform(0.5, 3.0))  # importing takes ~1.5 s; then the write
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGKILL)
+            [sys.executable, str(script), str(path), str(folder), step, target,
+             str(marker)]
+        )  # fmt: skip
+        deadline = time.time() + 120
+        while not marker.exists() and proc.poll() is None and time.time() < deadline:
+            time.sleep(0.02)
+        assert marker.exists(), f"{step}: the child never wrote inside a transaction"
+        time.sleep(rng.uniform(0.0, 0.3))
+        assert proc.poll() is None  # still inside: the kill lands mid-transaction
+        os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
-        with Store(path, read_only=True) as s:
-            assert s.verify() == [], (step, s.verify())
-            assert s.hashes(period) == in_force
-            runs = s.runs()
-            assert runs.groupby(["kind", "period"])["in_force"].sum().le(1).all()
+        killed += 1
+        assert state() == before, step
+    assert killed == 9
 
 
 PUBLISHER = textwrap.dedent(
