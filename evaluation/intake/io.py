@@ -14,6 +14,7 @@ import io as _io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -31,6 +32,9 @@ SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".parquet"}
 #: is a zip archive, a Parquet file compressed): beyond, the file is refused unread
 MAX_FILE_BYTES = 200 * 2**20
 MAX_UNPACKED_BYTES = 2**30
+#: the longest text cell accepted (ids, names, labels, descriptions): longer is a
+#: mistake or an attack, reported shortened with its length (``cell_length``)
+MAX_CELL_CHARS = 1_000
 #: Chinese column headers agencies use → the column each one means
 _ALIASES = {w.zh: column for column, w in INPUT_COLUMN.items()}
 META = ["source", "row"]
@@ -136,6 +140,13 @@ def read_table(
             encoding, first_row = "parquet", 1
         else:
             _refuse_unpacked(name, _workbook_unpacked(data))
+            longest = _longest_shared_text(data)
+            if longest > MAX_CELL_CHARS:  # before the cells are built from it
+                raise _file_error(
+                    name,
+                    f"cell_length: a cell of {longest} characters; at most "
+                    f"{MAX_CELL_CHARS} characters in a cell",
+                )
             frame = pd.read_excel(_io.BytesIO(data), engine="openpyxl", **options)
             encoding, first_row = "xlsx", 2
     except ValidationFailed:
@@ -288,6 +299,22 @@ def _workbook_unpacked(data: bytes) -> int:
     """Bytes a workbook's zip archive unpacks to, as its directory says."""
     with zipfile.ZipFile(_io.BytesIO(data)) as archive:
         return sum(member.file_size for member in archive.infolist())
+
+
+def _longest_shared_text(data: bytes) -> int:
+    """The longest text a workbook shares among its cells (``sharedStrings.xml``,
+    read as a stream): one long string referenced by many cells is a few KB in the
+    archive and gigabytes once every cell holds it."""
+    with zipfile.ZipFile(_io.BytesIO(data)) as archive:
+        names = [n for n in archive.namelist() if n.endswith("sharedStrings.xml")]
+        longest = 0
+        for member in names:
+            with archive.open(member) as stream:
+                for _, element in ElementTree.iterparse(stream):
+                    if element.tag.rsplit("}", 1)[-1] == "t":
+                        longest = max(longest, len(element.text or ""))
+                    element.clear()
+        return longest
 
 
 def _parquet_unpacked(data: bytes) -> int:

@@ -14,14 +14,12 @@ import pyarrow as pa_arrow
 import pyarrow.compute as pc
 
 from evaluation.catalogue import Catalogue
+from evaluation.intake.io import MAX_CELL_CHARS
 from evaluation.periods import FREQUENCIES, PATTERNS, label, parse
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-]*$"
 PERIOD_PATTERN = "^(" + "|".join(f"(?:{p})" for p in PATTERNS.values()) + ")$"
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
-#: the longest text cell accepted (ids, names, labels, descriptions): longer is a
-#: mistake or an attack, reported shortened with its length
-MAX_CELL_CHARS = 1_000
 
 
 def to_numbers(values: pd.Series) -> pd.Series:

@@ -229,3 +229,77 @@ def test_a_parquet_file_with_a_numeric_value_column_validates(tmp_path, catalogu
     table.to_parquet(folder / "all.parquet", index=False)
     checked = ev.validate_dataset(ev.load_dataset(data), catalogue)
     assert len(checked.observations) == len(table)
+
+
+def test_a_workbook_sharing_one_long_string_among_many_cells_is_refused_fast(
+    tmp_path,
+):
+    """40,000 cells holding one shared 30,000-character string: a small archive that
+    says it unpacks to a few MB, 1.2 GB of text once every cell holds it. Refused
+    from the shared strings, before a cell is built."""
+    import time
+
+    from evaluation.intake.io import read_table
+
+    strings = ["x" * 30_000, "unit_id", "period", "indicator_id", "value", "D01",
+               "2025-M01", "task_completion"]  # fmt: skip
+
+    def row(r, ids):
+        cells = "".join(
+            f'<c r="{c}{r}" t="s"><v>{k}</v></c>'
+            for c, k in zip("ABCD", ids, strict=True)
+        )
+        return f'<row r="{r}">{cells}</row>'
+
+    rows = [row(1, [1, 2, 3, 4])] + [row(r, [5, 6, 7, 0]) for r in range(2, 40_002)]
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    parts = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Default Extension="rels" ContentType="application/'
+            'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml"'
+            ' ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.'
+            'spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+            'sheet1.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/'
+            'sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+            f'relationships"><Relationship Id="r1" Type="{rel}/officeDocument" '
+            'Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<workbook {ns} xmlns:r="{rel}"><sheets><sheet name="s" sheetId="1" '
+            'r:id="r1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+            f'relationships"><Relationship Id="r1" Type="{rel}/worksheet" '
+            'Target="worksheets/sheet1.xml"/><Relationship Id="r2" '
+            f'Type="{rel}/sharedStrings" Target="sharedStrings.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/worksheets/sheet1.xml": (
+            f"<worksheet {ns}><sheetData>{''.join(rows)}</sheetData></worksheet>"
+        ),
+        "xl/sharedStrings.xml": (
+            f'<sst {ns} count="{len(strings)}" uniqueCount="{len(strings)}">'
+            + "".join(f"<si><t>{t}</t></si>" for t in strings)
+            + "</sst>"
+        ),
+    }
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    assert path.stat().st_size < 5_000_000  # 1.2 GB of text in the cells
+    start = time.perf_counter()
+    with pytest.raises(ev.ValidationFailed) as caught:
+        read_table(path)
+    assert time.perf_counter() - start < 5
+    (rule,) = caught.value.report["rule"]
+    assert "30000 characters" in rule and "at most 1000" in rule
