@@ -363,17 +363,18 @@ class Store:
         self.close()
 
     @contextmanager
-    def transaction(self):
+    def transaction(self, *, check: bool = True):
         """Every write inside happens, or none (a process killed midway included);
         the journal records each run and case the writes touched, in the same
-        transaction."""
+        transaction. ``check``: first compare the store with its journal (only
+        :meth:`adopt`, which starts a journal, does without)."""
         self._db.execute("BEGIN TRANSACTION")
         self._touched = set()
         try:
             # what a write decides on (this run, the runs it corrects, the cases
             # against it) must be as the program wrote it: every run and case
             # against its journal record (rows and table hashes; no bytes read)
-            problems = self._differences()
+            problems = self._differences() if check else []
             if problems:
                 raise TamperedError(
                     f"{self.path} differs from its journal; nothing was written "
@@ -634,16 +635,8 @@ class Store:
                 f"tables {altered} of {self.path} do not match their SHA-256: "
                 "nothing adopted"
             )
-        self._db.execute("BEGIN TRANSACTION")
-        try:
+        with self.transaction(check=False):  # nothing recorded yet to check against
             self._touched = set(self._subjects())
-            self._seal()
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        finally:
-            self._touched = set()
         return self.head_hash()
 
     # ---------------------------------------------------------------- reading
