@@ -280,6 +280,16 @@ def profile(run_id: str | None, unit: str, period: str) -> views.Profile:
         raise PreventUpdate from None
 
 
+def unit_flags(run_id: str | None, unit: str, period: str) -> pd.DataFrame:
+    """A department's data-quality flags bearing on the period, latest first
+    (:func:`evaluation.analysis.views.unit_flags`), in a run this request may see;
+    an unknown unit stops the callback."""
+    try:
+        return views.unit_flags(result(run_id), unit, period)
+    except KeyError:
+        raise PreventUpdate from None
+
+
 # ----------------------------------------------------------------- appraisal
 @dataclass(frozen=True)
 class Annual:

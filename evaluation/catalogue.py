@@ -400,16 +400,39 @@ class RiskSettings(Model):
 class QualitySettings(Model):
     """Data-quality checks (``quality.py``): how strict each one is."""
 
-    min_periods: Annotated[int, Field(ge=3)] = 6  #: stable/perfect: periods needed
+    #: stable/perfect: equal reports in a row needed (at most a year's worth; at
+    #: least 3)
+    min_periods: Annotated[int, Field(ge=3)] = 6
     #: stable/perfect: a constant value at least this common among peers is not odd
     common_share: Annotated[float, Field(gt=0, le=1)] = 0.2
     jump_z: Positive = 6.0  #: robust z beyond which a value is a jump
-    identical_min_values: Annotated[int, Field(ge=2)] = 4
+    #: standard errors beyond which a level kept to the latest period is a shift
+    shift_z: Positive = 6.0
+    #: identical submissions: series compared at least
+    identical_min_values: Annotated[int, Field(ge=2)] = 2
+    #: identical submissions and copied series: how many coincidences the whole
+    #: screen may flag by chance (the chance of each match, times the matches tried)
+    chance: Annotated[float, Field(gt=0, lt=1)] = 0.05
+    #: copied series: how far (robust SDs of the period's reports) an edited value
+    #: of a near copy may be from its source
+    copy_near: Positive = 0.5
+    #: missing reports: empty values in a row that make a series missing
+    missing_run: Annotated[int, Field(ge=2)] = 3
+    #: late reports: days after the period's end by which each frequency is due
+    due_days: dict[Frequency, Annotated[int, Field(ge=0)]] = {
+        "monthly": 10,
+        "bimonthly": 15,
+        "quarterly": 15,
+        "half_year": 15,
+        "annual": 20,
+    }
     digits_min_values: Annotated[int, Field(ge=10)] = 40
     benford_min_values: Annotated[int, Field(ge=10)] = 100
     #: χ² test level of the digit tests; strict, as one test runs per unit
     digits_p: Annotated[float, Field(gt=0, lt=1)] = 1e-5
-    outlier_share: Annotated[float, Field(gt=0, le=0.5)] = 0.01  #: IsolationForest
+    #: isolation forest: the anomaly score (0–1; 0.5 is ordinary) above which a
+    #: unit-period's changes are flagged
+    outlier_score: Annotated[float, Field(gt=0.5, lt=1)] = 0.7
     outlier_min_rows: Annotated[int, Field(ge=10)] = 200
 
 

@@ -3,8 +3,11 @@
 Dimension scores against the peer-group median, each indicator against its target
 and peers, the composite over periods, the composite's contributions by dimension (a
 waterfall that adds up to it), open warnings and rectification items, strengths and
-weaknesses. Every number comes from ``evaluation.analysis.views.profile`` over the
-stored run (through ``data.profile``, the draft rule); figures from ``plots``.
+weaknesses, and the data-quality flags bearing on the period (suspicions for the
+office to check, which change no score). Every number comes from
+``evaluation.analysis.views.profile`` and ``views.unit_flags`` over the stored run
+(through ``data.profile`` and ``data.unit_flags``, the draft rule); figures from
+``plots``.
 """
 
 from __future__ import annotations
@@ -167,6 +170,7 @@ def update_profile(unit, period, lang, run=None):
                     ]
                 ),
             ),
+            components.panel(_flags(data.unit_flags(run, unit, period), lang)),
         ]
     )
     return f"{name} · {group}", t("period", lang), t("back", lang), body
@@ -235,3 +239,25 @@ def _list(items, lang, id_):
     if not items:
         return html.P(t("none", lang), id=id_)
     return html.Ul([html.Li(x) for x in items], id=id_)
+
+
+def _flags(flags, lang):
+    """The section 数据质量提示: the view's rows (check, series or agency, window,
+    reason), under a note that they are suspicions that change no score."""
+    if flags.empty:
+        shown = html.P(t("flags_none", lang), id="profile-flags-list")
+    else:
+        shown = html.Ul(
+            [
+                html.Li(
+                    f"{r[f'check_{lang}']} · {r[f'subject_{lang}']} · "
+                    f"{r[f'window_{lang}']} · {r[f'reason_{lang}']}"
+                )
+                for _, r in flags.iterrows()
+            ],
+            id="profile-flags-list",
+        )
+    note = html.P(
+        t("flags_note", lang), style={"color": components.MUTED, "fontSize": "15px"}
+    )
+    return html.Div([html.H3(t("flags", lang)), note, shown], id="profile-flags")

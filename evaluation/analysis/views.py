@@ -2,8 +2,9 @@
 
 The dashboard, the committee report and the notebooks show a department's profile
 (its scores against the peer-group median, what makes its composite, its trend,
-strengths and weaknesses), the weights the run used, a what-if ranking under other
-level-1 weights and the league table with its risk and data-quality columns. Each is
+strengths and weaknesses, its data-quality flags), the weights the run used, a
+what-if ranking under other level-1 weights and the league table with its risk and
+data-quality columns. Each is
 computed here from the run's stored tables, so every reader shows the same number;
 the readers only draw (figures in :mod:`evaluation.publish.plots`). Pure functions:
 no Dash, no I/O, no stage recomputed.
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from evaluation import periods as P
 from evaluation.catalogue import COMPOSITE, Catalogue
 from evaluation.result import Result, rank_range
 from evaluation.risk.quality import SERIES_WIDE
@@ -23,6 +25,7 @@ from evaluation.scoring.aggregate import Node, limits, score_nodes, tree
 from evaluation.scoring.normalise import SCORE
 from evaluation.scoring.rank import rank_units
 from evaluation.scoring.weights import ahp
+from evaluation.vocabulary import QUALITY_CHECK, word
 
 
 # ------------------------------------------------------------------ helpers
@@ -218,6 +221,136 @@ def _strengths(indicators: pd.DataFrame, n: int) -> tuple[pd.DataFrame, pd.DataF
     return above.tail(n).iloc[::-1], below.head(n)
 
 
+# -------------------------------------------------------------- data quality
+#: the columns of :func:`unit_flags`
+FLAG_COLUMNS = [
+    "flag_id",
+    "check",
+    "check_zh",
+    "check_en",
+    "since",
+    "period",
+    "window_zh",
+    "window_en",
+    "indicator_id",
+    "agency",
+    "subject_zh",
+    "subject_en",
+    "value",
+    "statistic",
+    "reason_zh",
+    "reason_en",
+]
+
+
+def flags_in(flags: pd.DataFrame, period: str) -> pd.DataFrame:
+    """The data-quality flags that bear on ``period``: those whose window (``since``
+    … ``period``, the first and the last period of their evidence) shares a month
+    with it, and the checks over a unit's whole history (``SERIES_WIDE``).
+
+    Why the window: a series frozen since 2025-M01 up to 2025-M12 is one flag named
+    by its last period; matching on that period alone would hide it from the
+    2025-M06 profile and league (and from the year's letter if the run went on into
+    the next year), where the frozen values were reported. Labels of any frequency
+    compare by their months (``2025-B2`` reaches into ``2025-M03`` and ``2025-Q1``).
+    A flag without ``since`` (a store older than the column) is its period alone.
+    The one rule of the profile, the league's ``dq_flags``, the feedback letters and
+    the committee report, so they all count the same flags.
+    """
+    if not len(flags):
+        return flags
+    start = P.month_index(flag_since(flags), start=True)
+    end = P.month_index(flags["period"].astype(str))
+    first_month = P.month_index([period], start=True)[0]
+    last_month = P.month_index([period])[0]
+    reaches = (start <= last_month) & (end >= first_month)
+    return flags[reaches | flags["check"].isin(list(SERIES_WIDE)).to_numpy()]
+
+
+def flag_since(flags: pd.DataFrame) -> pd.Series:
+    """Each flag's first period (``since``; its ``period`` where it has none, as in
+    a store older than the column)."""
+    last = flags["period"].astype(str)
+    since = flags["since"] if "since" in flags else last
+    return since.where(since.notna() & (since.astype(str) != ""), last).astype(str)
+
+
+def flag_window(since, period: str, lang: str, *, whole: bool = False) -> str:
+    """A flag's window as people read it: ``2025年1月至2025年12月`` /
+    ``2025-M01 to 2025-M12``, one period alone as its name (``2025年3月``), a check
+    over the whole history (``whole``) as ``截至2025年第四季度`` / ``up to 2025-Q4``.
+    """
+    name = P.name_zh if lang == "zh" else str
+    if whole:
+        return word("flag_text", "through", lang).format(period=name(period))
+    if not _text(since) or since == period:
+        return name(period)
+    return word("flag_text", "span", lang).format(
+        since=name(since), period=name(period)
+    )
+
+
+def flag_subject(catalogue: Catalogue, indicator_id, agency, lang: str) -> str:
+    """What a flag is about: its series' name; for a flag on a whole submission
+    (no series), the reporting agency's name; for a check over all the unit's
+    series, ``多项指标`` / ``several series``."""
+    for node in (indicator_id, agency):
+        if _text(node):
+            try:
+                return catalogue.name(node, lang)
+            except KeyError:  # an id the catalogue no longer has: shown as it is
+                return str(node)
+    return word("flag_text", "several", lang)
+
+
+def unit_flags(result: Result, unit_id: str, period: str | None = None) -> pd.DataFrame:
+    """A unit's data-quality flags that bear on ``period`` (default the run's;
+    :func:`flags_in`), latest first (by last period, then first period).
+
+    :data:`FLAG_COLUMNS`: the flag's own columns with the check's words
+    (``check_zh``, ``check_en``), its window in words (``window_zh``, ``window_en``,
+    :func:`flag_window`) and what it is about (``subject_zh``, ``subject_en``,
+    :func:`flag_subject`). Flags are suspicions for the office to check; they never
+    change a score. Raises ``KeyError`` for an unknown unit or period.
+    """
+    period = _check_period(result, period)
+    if unit_id not in set(result.units["unit_id"]):
+        raise KeyError(f"no unit {unit_id!r} in this result")
+    f = result.flags
+    f = flags_in(f[f["unit_id"] == unit_id], period)
+    if not len(f):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in FLAG_COLUMNS})
+    f = f.reset_index(drop=True)
+    last, since = f["period"].astype(str), flag_since(f)
+    agency = f["agency"] if "agency" in f else pd.Series([None] * len(f))
+    whole = f["check"].isin(list(SERIES_WIDE)).to_numpy()
+    cat = result.catalogue
+    out = f.assign(since=since, agency=agency)
+    for lang, k in (("zh", 0), ("en", 1)):
+        out[f"check_{lang}"] = [QUALITY_CHECK.get(c, (c, c))[k] for c in f["check"]]
+        out[f"window_{lang}"] = [
+            flag_window(s, p, lang, whole=w)
+            for s, p, w in zip(since, last, whole, strict=True)
+        ]
+        out[f"subject_{lang}"] = [
+            flag_subject(cat, i, a, lang)
+            for i, a in zip(f["indicator_id"], agency, strict=True)
+        ]
+    order = np.lexsort(
+        (
+            out["flag_id"].to_numpy(dtype=str),
+            -P.month_index(since, start=True),
+            -P.month_index(last),
+        )
+    )
+    return out.iloc[order][FLAG_COLUMNS].reset_index(drop=True)
+
+
+def _text(x) -> bool:
+    """A cell that holds text (not missing, not empty)."""
+    return isinstance(x, str) and x.strip() != ""
+
+
 # ------------------------------------------------------------------ weights
 def effective_weights(result: Result, period: str | None = None) -> pd.DataFrame:
     """Every node's weight as the run used it in ``period`` (default the run's).
@@ -371,15 +504,15 @@ def league(
 ) -> pd.DataFrame:
     """The league table (:meth:`Result.league_table`) with each unit's
     ``risk_level`` in the period (green without a warning), its data-quality flags
-    (``dq_flags``: the period's and the series-wide ones), its final ``grade`` where
+    (``dq_flags``: those whose window reaches into the period and the series-wide
+    ones, :func:`flags_in`, the flags its profile lists), its final ``grade`` where
     ``grades`` (a published appraisal of the year) are given, and, for the run's own
     period, its ``rank_interval`` (``3 (2–5)``) from the uncertainty ``intervals``."""
     period = _check_period(result, period)
     table = result.league_table(period, peer_group=peer_group)
     level = result.risk[result.risk["period"] == period].set_index("unit_id")["level"]
     table["risk_level"] = table["unit_id"].map(level).fillna("green")
-    f = result.flags
-    mine = f[(f["period"] == period) | f["check"].isin(SERIES_WIDE)]
+    mine = flags_in(result.flags, period)
     table["dq_flags"] = (
         table["unit_id"].map(mine.groupby("unit_id").size()).fillna(0).astype(int)
     )

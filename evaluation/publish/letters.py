@@ -30,6 +30,12 @@ from tqdm import tqdm
 
 from evaluation import appraisal as A
 from evaluation import periods as P
+from evaluation.analysis.views import (
+    flag_since,
+    flag_subject,
+    flag_window,
+    flags_in,
+)
 from evaluation.appraisal import parse_config
 from evaluation.errors import EvaluationError
 from evaluation.publish.export import (
@@ -41,6 +47,7 @@ from evaluation.publish.export import (
 )
 from evaluation.publish.report import write_pdf
 from evaluation.publish.store import BEIJING
+from evaluation.risk.quality import SERIES_WIDE
 from evaluation.vocabulary import (
     APPRAISAL_PART,
     APPRAISAL_PART_NAME,
@@ -204,22 +211,33 @@ def unit_rules(rules_applied: pd.DataFrame, unit: str) -> list[dict]:
 
 def quality_flags(flags: pd.DataFrame, unit: str, year, catalogue) -> list[dict]:
     """Data-quality flags raised on the unit's reports of the year (suspicions to
-    check, not findings), by period."""
-    f = flags[
-        (flags["unit_id"] == unit)
-        & flags["period"].astype(str).str.startswith(str(year))
-    ]
-    f = f.assign(_k=[P.sort_key(p) for p in f["period"]])
+    check, not findings): those whose window (``since`` … ``period``) reaches into
+    the year, and the checks over its whole history, as its profile and the league
+    count them (:func:`~evaluation.analysis.views.flags_in`); by last period, then
+    first. ``period`` is the window (``2025年1月至2025年12月`` when the evidence spans
+    periods), ``indicator`` the series, or the reporting agency of a flag on a whole
+    submission."""
+    f = flags_in(flags[flags["unit_id"] == unit], str(year))
+    last, since = f["period"].astype(str), flag_since(f)
+    agency = f["agency"] if "agency" in f else pd.Series([None] * len(f), f.index)
+    f = f.assign(
+        first=since,
+        sender=agency,
+        end_month=P.month_index(last) if len(f) else [],
+        start_month=P.month_index(since, start=True) if len(f) else [],
+    )
     return [
         {
-            "period": P.name_zh(r.period),
+            "period": flag_window(
+                r.first, r.period, "zh", whole=r.check in SERIES_WIDE
+            ),
             "check": QUALITY_CHECK.get(r.check, (r.check,))[0],
-            "indicator": _node_name(catalogue, r.indicator_id)
-            if _text(r.indicator_id)
-            else "（多项指标）",
+            "indicator": flag_subject(catalogue, r.indicator_id, r.sender, "zh"),
             "reason": r.reason_zh,
         }
-        for r in f.sort_values(["_k", "flag_id"], kind="stable").itertuples()
+        for r in f.sort_values(
+            ["end_month", "start_month", "flag_id"], kind="stable"
+        ).itertuples()
     ]
 
 

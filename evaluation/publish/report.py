@@ -47,9 +47,9 @@ import plotly.io as pio
 from scipy.stats import rankdata
 from tqdm import tqdm
 
-from evaluation import periods as P
 from evaluation import vocabulary as V
 from evaluation.analysis import uncertainty as U
+from evaluation.analysis.views import flags_in
 from evaluation.appraisal import (
     GRADES,
     PERSON_GRADES,
@@ -464,13 +464,16 @@ def _datetime_text(now: datetime, lang: str) -> str:
 
 
 def _year_flags(flags: pd.DataFrame, year: str) -> pd.DataFrame:
-    """The data-quality flags of the appraisal's year (a check over a unit's whole
-    history carries its latest period), in the order of the checks."""
+    """The data-quality flags of the appraisal's year, in the order of the checks:
+    those whose window (``since`` … ``period``) reaches into the year and the checks
+    over a unit's whole history, as the letters, profiles and league count them
+    (:func:`~evaluation.analysis.views.flags_in`)."""
     if flags is None or not len(flags):
         return pd.DataFrame(
-            columns=["unit_id", "check", "period", "reason_zh", "reason_en"]
-        )
-    flags = flags[P.parse(flags["period"])["year"].to_numpy() == int(year)]
+            columns=["unit_id", "check", "period", "since", "indicator_id", "agency",
+                     "reason_zh", "reason_en"]
+        )  # fmt: skip
+    flags = flags_in(flags, str(year))
     rank = {c: i for i, c in enumerate(CHECKS)}
     return flags.assign(_c=flags["check"].map(rank)).sort_values(
         ["_c", "period"], kind="stable"

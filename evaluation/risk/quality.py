@@ -1,20 +1,33 @@
-"""Data-quality flags (数据质量核查): screening reported data for 瞒报、虚报.
+"""Data-quality flags (数据质量核查): screening reported data for 瞒报、虚报、不报.
 
 Flags are separate from performance warnings and never change a score. Each check
 looks at the raw reports (every series at its own frequency, up to the run's period)
-and says why it fired, with the numbers, in Chinese and English:
+at the grain where misreporting happens — one agency's submission for a unit and
+period, one series, a run of periods — and says why it fired, with the numbers and
+since when, in Chinese and English:
 
 ``stable`` / ``perfect``
-    a unit reports the same value in every period (at least ``min_periods``) while
-    that value is rare among its peers' reports; ``perfect`` when it is the best end of
-    the valid range (100% every month).
+    a series reported with the same value ``min_periods`` times in a row (at most a
+    year's worth) while that value is rare among the other units' reports of those
+    periods; ``perfect`` when it is the best end of the valid range (100 % every
+    month). Found in whatever window it happens, with the window's first period.
 ``jump``
     a value far from the unit's own typical level, after removing what all units did
     that period: robust z above ``jump_z`` against both the peers' and the unit's own
     spread (volumes on a log scale).
 ``identical_period`` / ``identical_unit``
-    a unit's whole submission for a period (every series of one frequency, at least
-    ``identical_min_values`` values) equals its previous period's, or another unit's.
+    one agency's whole submission for a unit and period (every series it reports
+    for the unit at that frequency) equal to the unit's previous one, or to another
+    unit's of the same period, where such a coincidence is unlikely (below).
+``copied``
+    one series of a unit equal, period by period over a run of periods, to another
+    unit's (``lag`` 0), to another unit's a period or two earlier, or to its own a
+    year earlier; near copies (a few values edited by less than ``copy_near`` robust
+    SDs) count.
+``missing`` / ``late``
+    不报: an agency's whole submission left empty, or a series left empty
+    ``missing_run`` periods in a row while most units reported it; 迟报: a
+    submission sent after its due day (``due_days`` after the period's end).
 ``digits``
     last digits of a unit's counts (integers ≥ 10) far from uniform (χ² test).
 ``benford``
@@ -22,7 +35,15 @@ and says why it fired, with the numbers, in Chinese and English:
     applies: enough values spanning at least two orders of magnitude.
 ``outlier``
     a unit-period whose combination of period-on-period changes is isolated
-    (scikit-learn's IsolationForest over robust-scaled changes).
+    (scikit-learn's IsolationForest over robust-scaled changes, anomaly score above
+    ``outlier_score``).
+
+**Chance.** Equal values are evidence only when they are unlikely: a report's
+*rarity* is the share of the other units reporting the same value that period, at
+least the chance of hitting one value of the reporting step under the period's
+spread (step ÷ 2.5 robust SDs). A match of several reports has the product of their
+rarities as its chance; it is flagged when that chance times the number of matches
+the check tried is below ``chance`` (so about ``chance`` coincidences per screen).
 
 Each check is a function of the reports arranged once (:func:`arrange`: one array
 series × periods × units per frequency, ids as integer codes), registered by name in
@@ -54,7 +75,9 @@ COLUMNS = [
     "check",
     "unit_id",
     "period",
+    "since",
     "indicator_id",
+    "agency",
     "value",
     "statistic",
     "reason_zh",
@@ -63,7 +86,7 @@ COLUMNS = [
 DECISION_COLUMNS = ["flag_id", "decision", "comment", "decided_by", "decided_at"]
 BENFORD = np.log10(1 + 1 / np.arange(1, 10))
 #: checks over a unit's whole history (their ``period`` is the latest one)
-SERIES_WIDE = ("stable", "perfect", "digits", "benford")
+SERIES_WIDE = ("digits", "benford")
 
 
 def flags(
@@ -73,7 +96,10 @@ def flags(
     period: str | None = None,
 ) -> pd.DataFrame:
     """Every data-quality flag on reports up to ``period`` (default: all): each
-    check of :data:`CHECKS` on the reports arranged once."""
+    check of :data:`CHECKS` on the reports arranged once.
+
+    ``since`` is the first period of a flag's evidence (its ``period`` the last);
+    ``agency`` names the reporting agency of a submission-level flag."""
     reports = arrange(observations, catalogue, period=period)
     parts = [check(reports) for check in CHECKS.values()]
     parts = [p for p in parts if p is not None and len(p)]
@@ -85,20 +111,27 @@ def flags(
             }
         )
     out = pd.concat(parts, ignore_index=True)
-    # ids stay the same in later runs (a decision sticks): a check over the whole
-    # history names no period
+    for c in ("since", "agency", "indicator_id"):
+        if c not in out:
+            out[c] = None
+    out["since"] = out["since"].where(out["since"].notna(), out["period"])
+    # ids stay the same in later runs (a decision sticks): a run of periods is named
+    # by its first period, a check over the whole history by none
     wide_check = out["check"].isin(list(SERIES_WIDE))
+    windowed = out["since"] != out["period"]
     out["flag_id"] = (
         out["check"]
         + "/"
         + out["unit_id"]
         + "/"
-        + out["indicator_id"].fillna("-")
-        + np.where(wide_check, "", "/" + out["period"])
+        + out["indicator_id"].fillna(out["agency"]).fillna("-")
+        + np.where(
+            wide_check, "", "/" + np.where(windowed, out["since"], out["period"])
+        )
     )
     return (
         out[COLUMNS]
-        .sort_values(["period", "unit_id", "check", "indicator_id"], kind="stable")
+        .sort_values(["period", "unit_id", "check", "flag_id"], kind="stable")
         .reset_index(drop=True)
     )
 
@@ -113,10 +146,17 @@ class Cube:
     """
 
     ids: list[str]
+    agencies: np.ndarray  #: per series, the agency reporting it
+    frequency: str
     periods: pd.Index  #: labels as reported (the dtype of the period column)
     units: pd.Index  #: ids as reported (the dtype of the unit_id column)
     values: np.ndarray
+    blank: np.ndarray  #: a row sent with an empty value (不报 when it persists)
     logged: np.ndarray  #: per series: volumes, compared on a log scale
+    #: per series: percentages (valid 0–100), compared on a logit scale
+    rates: np.ndarray
+    #: per series: cumulative within the year (rolled up by its ``last`` report)
+    cumulative: np.ndarray
 
     @cached_property
     def seen(self) -> np.ndarray:
@@ -124,17 +164,112 @@ class Cube:
 
     @cached_property
     def levels(self) -> np.ndarray:
-        """The values with volumes on a log scale (``log1p``, negatives as 0)."""
+        """The values with volumes on a log scale (``log1p``, negatives as 0) and
+        percentages on a logit scale (``log(p / (1 - p))``, p within 0.5 %–99.5 %),
+        where a common change moves every unit alike: a Spring Festival dip that
+        takes 3 points off a unit at 95 % takes less off one at 99 %."""
         y = self.values.copy()
         for k in np.flatnonzero(self.logged):
             np.log1p(np.maximum(y[k], 0, out=y[k]), out=y[k])
+        for k in np.flatnonzero(self.rates & ~self.logged):
+            p = np.clip(y[k] / 100, 0.005, 0.995)
+            y[k] = np.log(p / (1 - p))
         return y
+
+    @cached_property
+    def step(self) -> np.ndarray:
+        """Per series, the reporting step: the largest of 1, 0.1 … 1e-6 that every
+        value is a multiple of (0.1 for rates with one decimal)."""
+        out = np.full(len(self.ids), 1e-6)
+        for k in range(len(self.ids)):
+            x = self.values[k][self.seen[k]]
+            for d in range(7):
+                y = x * 10.0**d
+                if np.all(np.abs(y - np.round(y)) < 1e-6 * np.maximum(1, np.abs(y))):
+                    out[k] = 10.0**-d
+                    break
+        return out
+
+    @cached_property
+    def reporting(self) -> np.ndarray:
+        """Per series and period, how many units reported a value."""
+        return self.seen.sum(axis=2)
+
+    @cached_property
+    def ties(self) -> np.ndarray:
+        """Per report, how many units reported the same value for that series and
+        period, itself included (0 where nothing was reported)."""
+        v = self.values
+        order = np.argsort(v, axis=2, kind="stable")  # missing values last
+        s = np.take_along_axis(v, order, axis=2)
+        n = v.shape[2]
+        new = np.ones(s.shape, bool)
+        new[..., 1:] = s[..., 1:] != s[..., :-1]
+        idx = np.broadcast_to(np.arange(n), s.shape)
+        start = np.maximum.accumulate(np.where(new, idx, 0), axis=2)
+        last = np.ones(s.shape, bool)
+        last[..., :-1] = new[..., 1:]
+        end = np.flip(
+            np.minimum.accumulate(np.flip(np.where(last, idx, n - 1), 2), axis=2), 2
+        )
+        out = np.empty(v.shape, np.int64)
+        np.put_along_axis(out, order, end - start + 1, axis=2)
+        out[~self.seen] = 0
+        return out
+
+    @cached_property
+    def spread(self) -> np.ndarray:
+        """Per series and period, the robust SD of the units' reports (1.4826 MAD),
+        at least the reporting step."""
+        mid = nanmedian(self.values, axis=2)
+        mad = nanmedian(np.abs(self.values - mid[:, :, None]), axis=2)
+        return np.fmax(1.4826 * mad, self.step[:, None])
+
+    @cached_property
+    def own_spread(self) -> np.ndarray:
+        """Per series and unit, the robust SD of the unit's own reports over the
+        periods (1.4826 MAD; NaN with fewer than 3)."""
+        mid = nanmedian(self.values, axis=1)
+        mad = 1.4826 * nanmedian(np.abs(self.values - mid[:, None, :]), axis=1)
+        return np.where(self.seen.sum(axis=1) >= 3, mad, np.nan)
+
+    def equal_by_chance(self, sd: np.ndarray, series=slice(None)) -> np.ndarray:
+        """The chance that two reports of a series whose difference has robust SD
+        ``sd`` are equal to the reporting step: step ÷ (2.5 · sd), at most 1."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = self.step[series] / (2.5 * sd)
+        return np.where(np.isnan(p) | (p > 1), 1.0, p)
+
+    def share(self, shared: int = 1) -> np.ndarray:
+        """Per report, the share of the other units reporting the same value that
+        period (not counting ``shared - 1`` units known to share it)."""
+        n = self.reporting[:, :, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.nan_to_num((self.ties - shared) / (n - shared))
+
+    def rarity(self, shared: int = 1) -> np.ndarray:
+        """Per report, the chance that one other unit reports the same value that
+        period: the share of the other units that do (not counting ``shared - 1``
+        units known to share it), at least the chance that two units of that period
+        agree on any value, and at least step ÷ (2.5 robust SDs); at most 1."""
+        cache = self.__dict__.setdefault("_rarity", {})
+        if shared in cache:
+            return cache[shared]
+        n = self.reporting[:, :, None]
+        share = self.share(shared)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            agree = (self.ties.sum(axis=2, keepdims=True) - n) / (n * (n - 1))
+        floor = self.step[:, None, None] / (2.5 * self.spread[:, :, None])
+        out = np.fmax(np.fmax(share, np.nan_to_num(agree)), floor)
+        cache[shared] = np.clip(out, 0, 1)
+        return cache[shared]
 
 
 @dataclass(frozen=True)
 class Reports:
     """Reports arranged once for every check: a cube per frequency, and the rows
-    (integer codes into ``series``, ``units``, ``periods``) for the digit tests."""
+    (integer codes into ``series``, ``units``, ``periods``) for the digit tests and
+    the submission dates."""
 
     catalogue: Catalogue
     cubes: list[Cube]
@@ -144,6 +279,8 @@ class Reports:
     month: np.ndarray  #: per period label, its month index
     rows: dict[str, np.ndarray]  #: series, unit, period codes and value, in order
     keep: np.ndarray  #: rows reported (a value) up to the period screened
+    sent: np.ndarray  #: rows sent (a value or an empty cell) up to that period
+    reported_at: np.ndarray | None  #: per row, the day it was sent (datetime64[D])
 
     @property
     def settings(self) -> QualitySettings:
@@ -175,11 +312,17 @@ def arrange(
         if len(periods)
         else np.zeros(0, np.int64)  # no reports
     )
-    keep = ~np.isnan(value) & (p_codes >= 0) & (s_codes >= 0) & (u_codes >= 0)
+    sent = (p_codes >= 0) & (s_codes >= 0) & (u_codes >= 0)
     if period is not None:
         end = P.month_index(pd.Series([period]))[0]
-        keep &= np.append(month <= end, False)[p_codes]
+        sent &= np.append(month <= end, False)[p_codes]
+    keep = sent & ~np.isnan(value)
     rows = {"series": s_codes, "unit": u_codes, "period": p_codes, "value": value}
+    reported_at = None
+    if "reported_at" in observations:
+        reported_at = pd.to_datetime(
+            observations["reported_at"], errors="coerce", format="%Y-%m-%d"
+        ).to_numpy(dtype="datetime64[D]")
     # series in the order they first appear in the kept rows
     order = np.arange(len(series)) if keep.all() else pd.unique(s_codes[keep])
     meta = catalogue.series.loc[series[order]]  # an unknown series is an error
@@ -187,12 +330,45 @@ def arrange(
     for freq in catalogue.series["frequency"].unique():
         mine = order[(meta["frequency"] == freq).to_numpy()]
         if len(mine):
-            cubes.append(_cube(rows, keep, mine, series, units, periods, month))
-    return Reports(catalogue, cubes, series, units, periods, month, rows, keep)
+            cube = _cube(rows, keep, sent, mine, series, units, periods, month)
+            about = catalogue.series.loc[cube.ids]
+            rates = (about["valid_min"] == 0) & (about["valid_max"] == 100)
+            rollup = catalogue.table["rollup"].reindex(cube.ids)
+            # amounts that cannot go below 0 (counts, days, costs, ratios) change by
+            # multiples: compared on a log scale like volumes
+            positive = (about["valid_min"] >= 0) & ~rates
+            np.logical_or(
+                cube.logged,
+                positive.to_numpy(dtype=bool)
+                & (np.nanmedian(cube.values, axis=(1, 2)) > 0),
+                out=cube.logged,
+            )
+            cubes.append(
+                Cube(
+                    agencies=about["agency"].to_numpy(dtype=object),
+                    frequency=freq,
+                    rates=rates.to_numpy(dtype=bool),
+                    cumulative=(rollup == "last").to_numpy(dtype=bool),
+                    **cube.__dict__,
+                )
+            )
+    return Reports(
+        catalogue, cubes, series, units, periods, month, rows, keep, sent, reported_at
+    )
 
 
-def _cube(rows, keep, mine, series, units, periods, month) -> Cube:
-    """The cube of series ``mine`` (codes into ``series``) from the kept rows."""
+@dataclass(frozen=True)
+class _Arrays:
+    ids: list[str]
+    periods: pd.Index
+    units: pd.Index
+    values: np.ndarray
+    blank: np.ndarray
+    logged: np.ndarray
+
+
+def _cube(rows, keep, sent, mine, series, units, periods, month) -> _Arrays:
+    """The arrays of series ``mine`` (codes into ``series``) from the kept rows."""
     s_pos = np.full(len(series), -1)
     s_pos[mine] = np.arange(len(mine))
     s = s_pos[rows["series"]]
@@ -202,41 +378,53 @@ def _cube(rows, keep, mine, series, units, periods, month) -> Cube:
     at += rows["period"]
     at *= shape[2]
     at += rows["unit"]
-    at = np.where(keep & (s >= 0), at, size)  # other rows go to a spare cell
+    mine_rows = s >= 0
+    where = np.where(keep & mine_rows, at, size)  # other rows go to a spare cell
     values = np.full(size + 1, np.nan)
-    values[at] = rows["value"]
+    values[where] = rows["value"]
     values = values[:size].reshape(shape)
     seen = ~np.isnan(values)
-    if seen.sum() != np.count_nonzero(at < size):
+    if seen.sum() != np.count_nonzero(where < size):
         raise EvaluationError(
             "data-quality screen: a unit reports a series twice for one period"
         )
+    blank = np.zeros(size + 1, bool)
+    blank[np.where(sent & ~keep & mine_rows, at, size)] = True
+    blank = blank[:size].reshape(shape)
     p_used = np.flatnonzero(seen.any(axis=(0, 2)))
     p_used = np.array(
         sorted(p_used, key=lambda c: (month[c], periods[c])), dtype=np.intp
     )  # chronological; labels of one month (mixed frequencies) by label
     u_used = np.flatnonzero(seen.any(axis=(0, 1)))  # units sorted by id
     if len(p_used) < shape[1] or np.any(p_used != np.arange(shape[1])):
-        values = values[:, p_used]
+        values, blank = values[:, p_used], blank[:, p_used]
     if len(u_used) < shape[2]:
-        values = values[:, :, u_used]
-    return Cube(
+        values, blank = values[:, :, u_used], blank[:, :, u_used]
+    return _Arrays(
         ids=list(series[mine]),
         periods=periods[p_used],
         units=units[u_used],
         values=values,
+        blank=blank,
         logged=np.array([_is_volume(values[k]) for k in range(len(mine))], bool),
     )
 
 
 # -------------------------------------------------------------------- checks
+def window(frequency: str, settings: QualitySettings) -> int:
+    """Reports in a row that make a run: ``min_periods``, at most a year's worth,
+    at least 3 (6 months, 4 quarters, 3 half-years)."""
+    per_year = 12 // P.months_per(frequency)
+    return max(3, min(settings.min_periods, per_year))
+
+
 def _stable(reports: Reports) -> pd.DataFrame | None:
-    """A value repeated in every period, rare among peers (not the best value)."""
+    """A value repeated in a run of periods, rare among peers (not the best value)."""
     return _constant(reports, perfect=False)
 
 
 def _perfect(reports: Reports) -> pd.DataFrame | None:
-    """The best value of the valid range in every period, rare among peers."""
+    """The best value of the valid range in a run of periods, rare among peers."""
     return _constant(reports, perfect=True)
 
 
@@ -244,38 +432,318 @@ def _constant(reports: Reports, *, perfect: bool) -> pd.DataFrame | None:
     q, catalogue = reports.settings, reports.catalogue
     rows = []
     for cube in reports.cubes:
-        n = cube.seen.sum(axis=1)  # series × units
-        lo = np.fmin.reduce(cube.values, axis=1)
-        hi = np.fmax.reduce(cube.values, axis=1)
-        total = n.sum(axis=1)
-        for k, j in zip(*np.nonzero((n >= q.min_periods) & (lo == hi)), strict=True):
-            sid, unit, v, m = cube.ids[k], cube.units[j], float(lo[k, j]), int(n[k, j])
-            others = total[k] - m  # the unit's own reports all equal v
-            same = np.count_nonzero(cube.values[k] == v) - m
-            share = same / others if others else 1.0
-            if share >= q.common_share:
-                continue  # a value many peers report too (0 faults, 100% of 4 reports)
+        w = window(cube.frequency, q)
+        run = _equal_runs(cube)
+        k, t, u = np.nonzero(run["end"] & (run["length"] >= w))
+        if not len(k):
+            continue
+        t0, length = run["start"][k, t, u], run["length"][k, t, u]
+        # how common the value is among the other units' reports of the run
+        others = np.where(cube.seen, cube.reporting[:, :, None] - 1, 0).cumsum(axis=1)
+        same = np.where(cube.seen, cube.ties - 1, 0).cumsum(axis=1)
+
+        def over_run(c, k=k, t=t, u=u, t0=t0):
+            return c[k, t, u] - np.where(t0 > 0, c[k, np.maximum(t0 - 1, 0), u], 0)
+
+        n_others = over_run(others)
+        share = np.divide(
+            over_run(same), n_others, out=np.ones(len(k)), where=n_others > 0
+        )
+        chance = _run_chance(cube, run, k, t, u, t0)
+        if perfect:  # the best possible value is itself unlikely, not only its repeats
+            chance += np.log(cube.rarity()[k, t0, u])
+        tried = np.log(float(cube.seen.sum()))
+        share[chance + tried >= np.log(q.chance)] = 1.0  # not unlikely enough
+        for i in np.flatnonzero(share < q.common_share):
+            sid, unit, v = (
+                cube.ids[k[i]],
+                cube.units[u[i]],
+                cube.values[k[i], t[i], u[i]],
+            )
             meta = catalogue.series.loc[sid]
             direction = meta.get("direction")
             best = meta["valid_max"] if direction == "higher" else meta["valid_min"]
             if (direction in ("higher", "lower") and v == best) != perfect:
                 continue
-            name_zh, name_en = catalogue.name(sid, "zh"), catalogue.name(sid, "en")
-            last = cube.periods[np.flatnonzero(cube.seen[k, :, j])[-1]]
+            since, last = cube.periods[t0[i]], cube.periods[t[i]]
+            before = run["before"][k[i], t0[i], u[i]]
+            m = int(length[i])
+            was_zh = was_en = ""
+            if before >= 0:
+                prev = cube.values[k[i], before, u[i]]
+                was_zh = f"，此前（{P.name_zh(cube.periods[before])}）为 {prev:g}"
+                was_en = f"; it was {prev:g} in {cube.periods[before]}"
             rows.append(
                 {
                     "check": "perfect" if perfect else "stable",
                     "unit_id": unit,
                     "period": last,
+                    "since": since,
                     "indicator_id": sid,
-                    "value": v,
-                    "statistic": share,
-                    "reason_zh": f"{name_zh}连续 {m} 期均为 {v:g}"
+                    "value": float(v),
+                    "statistic": float(share[i]),
+                    "reason_zh": f"{catalogue.name(sid, 'zh')}自{P.name_zh(since)}起"
+                    f"连续 {m} 期均为 {v:g}"
                     + ("（满分）" if perfect else "")
-                    + f"，同类单位仅 {share:.0%} 的报送为此值",
-                    "reason_en": f"{name_en} is {v:g} in all {m} periods"
+                    + was_zh
+                    + f"；同期其他单位仅 {share[i]:.0%} 的报送为此值",
+                    "reason_en": f"{catalogue.name(sid, 'en')} is {v:g} in all {m} "
+                    f"periods from {since} to {last}"
                     + (" (the best possible)" if perfect else "")
-                    + f"; only {share:.0%} of other units' reports have this value",
+                    + was_en
+                    + f"; only {share[i]:.0%} of other units' reports of those "
+                    "periods have this value",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _run_chance(cube: Cube, run: dict, k, t, u, t0) -> np.ndarray:
+    """The log chance of each run (series ``k``, unit ``u``, periods ``t0``…``t``):
+    each report after the first repeats by chance as often as a typical unit's
+    reports of the series repeat, as other units share the value, and as the unit's
+    own other reports (those not at the run's value) would repeat."""
+    repeat = run["length"] > 1
+    rate = _repeat_rate(repeat, cube.seen)[k]
+    n_t = cube.values.shape[1]
+    x = cube.values[k[:, None], np.arange(n_t), u[:, None]]  # runs × periods
+    v = cube.values[k, t, u]
+    other = np.where(x == v[:, None], np.nan, x)
+    mid = nanmedian(other, axis=1)
+    sd = 1.4826 * nanmedian(np.abs(other - mid[:, None]), axis=1)
+    typical = np.asarray(nanmedian(cube.own_spread, axis=1))[k]
+    sd = np.where(np.sum(~np.isnan(other), axis=1) >= 3, sd, typical)
+    own = cube.equal_by_chance(np.sqrt(2) * sd, k)
+    p = np.fmax(cube.share()[k[:, None], np.arange(n_t), u[:, None]], rate[:, None])
+    p = np.fmax(p, own[:, None])
+    periods = np.arange(n_t)
+    inside = (periods >= t0[:, None]) & (periods <= t[:, None])
+    inside &= repeat[k[:, None], periods, u[:, None]]
+    return np.where(inside, np.log(p), 0.0).sum(axis=1)
+
+
+def _equal_runs(cube: Cube) -> dict[str, np.ndarray]:
+    """Runs of equal reports along the periods (gaps skipped), per report: the
+    run's ``length`` so far, its ``start`` period, whether the report ``end``\\ s
+    it, and (at a run's start) the period of the report ``before`` it (-1: none)."""
+    v, seen = cube.values, cube.seen
+    n_t = v.shape[1]
+    t = np.arange(n_t)[None, :, None]
+    last = np.maximum.accumulate(np.where(seen, t, -1), axis=1)
+    before = np.full(v.shape, -1)
+    before[:, 1:] = last[:, :-1]
+    same = seen & (before >= 0)
+    same &= v == np.take_along_axis(v, np.maximum(before, 0), axis=1)
+    new = seen & ~same
+    count = np.cumsum(seen, axis=1)
+    length = np.where(
+        seen, count - np.maximum.accumulate(np.where(new, count, 0), axis=1) + 1, 0
+    )
+    start = np.maximum.accumulate(np.where(new, t, 0), axis=1)
+    nxt = np.flip(np.minimum.accumulate(np.flip(np.where(seen, t, n_t), 1), axis=1), 1)
+    following = np.full(v.shape, n_t)
+    following[:, :-1] = nxt[:, 1:]
+    ends = following == n_t
+    ends |= np.take_along_axis(np.pad(new, ((0, 0), (0, 1), (0, 0))), following, 1)
+    return {"length": length, "start": start, "end": seen & ends, "before": before}
+
+
+def _shift(reports: Reports) -> pd.DataFrame | None:
+    """瞒报/虚报 sustained: from some period to the latest, a unit's level (against
+    what all units reported each period) differs from its level before by more than
+    ``shift_z`` standard errors, the unit's period-to-period noise measured by its
+    successive differences (one step does not inflate them)."""
+    q, catalogue = reports.settings, reports.catalogue
+    rows = []
+    for cube in reports.cubes:
+        n_s, n_t, n_u = cube.values.shape
+        least = max(3, window(cube.frequency, q) // 2)  # reports on either side
+        if n_t < 2 * least:
+            continue
+        y = cube.levels
+        with np.errstate(all="ignore"):
+            r = y - nanmedian(y, axis=2)[:, :, None]  # against the period's units
+            step = np.abs(np.diff(r, axis=1))
+            noise = 1.4826 * nanmedian(step, axis=1) / np.sqrt(2)  # series × units
+            typical = nanmedian(noise, axis=1)[:, None]
+            noise = np.fmax(noise, 0.5 * typical)
+        seen = ~np.isnan(r)
+        total = np.where(seen, r, 0.0).cumsum(axis=1)
+        count = seen.cumsum(axis=1)
+        n_b = count[:, :-1]  # reports before each split (after period t)
+        n_a = count[:, -1:] - n_b
+        with np.errstate(all="ignore"):
+            gap = (total[:, -1:] - total[:, :-1]) / n_a - total[:, :-1] / n_b
+            z = gap / (noise[:, None, :] * np.sqrt(1 / n_a + 1 / n_b))
+        z[(n_b < least) | (n_a < least) | ~np.isfinite(z)] = 0.0
+        z[cube.cumulative] = 0.0  # a year's climb is not a shift
+        at = np.abs(z).argmax(axis=1)  # series × units: the best split
+        best = np.take_along_axis(z, at[:, None, :], axis=1)[:, 0]
+        for k, u in zip(*np.nonzero(np.abs(best) > q.shift_z), strict=True):
+            t0 = int(at[k, u]) + 1  # the first period after the split
+            if not seen[k, t0:, u].any():
+                continue
+            t0 += int(np.argmax(seen[k, t0:, u]))
+            sid = cube.ids[k]
+            x = cube.values[k, :, u]
+            before = float(np.nanmedian(x[:t0]))
+            after = float(np.nanmedian(x[t0:]))
+            since, last = cube.periods[t0], cube.periods[n_t - 1]
+            zh_dir = "明显下降" if best[k, u] < 0 else "明显上升"
+            en_dir = "fell" if best[k, u] < 0 else "rose"
+            rows.append(
+                {
+                    "check": "shift",
+                    "unit_id": cube.units[u],
+                    "period": last,
+                    "since": since,
+                    "indicator_id": sid,
+                    "value": after,
+                    "statistic": float(best[k, u]),
+                    "reason_zh": f"{catalogue.name(sid, 'zh')}自{P.name_zh(since)}起"
+                    f"{zh_dir}：此后中位数 {after:g}，此前 {before:g}，扣除同期共同"
+                    f"变化后相差 {best[k, u]:+.1f} 个标准误",
+                    "reason_en": f"{catalogue.name(sid, 'en')} {en_dir} from {since}: "
+                    f"median {after:g} since, {before:g} before, "
+                    f"{best[k, u]:+.1f} standard errors after what all units did",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _linear(reports: Reports) -> pd.DataFrame | None:
+    """编造: a run of reports rising or falling by the same amount every period (an
+    exact straight line, to the reporting step), unlikely for real reports by the
+    chance rule (each second difference within one step as often as the unit's own
+    second differences outside the run, or a typical unit's, would allow)."""
+    q, catalogue = reports.settings, reports.catalogue
+    rows = []
+    for cube in reports.cubes:
+        n_s, n_t, n_u = cube.values.shape
+        w = window(cube.frequency, q)
+        if n_t < w:
+            continue
+        x = cube.values
+        step = cube.step[:, None, None]
+        d1 = np.diff(x, axis=1)
+        d2 = np.diff(x, n=2, axis=1)  # NaN around gaps: they end a run
+        with np.errstate(invalid="ignore"):
+            even = (np.abs(d2) <= step * 1.01) & (np.abs(d1[:, 1:]) >= step * 0.99)
+        # runs of even steps: a run of m second differences spans m + 2 reports
+        run = np.zeros(even.shape, np.int64)
+        for t in range(even.shape[1]):
+            run[:, t] = np.where(even[:, t], (run[:, t - 1] if t else 0) + 1, 0)
+        follows = np.zeros(even.shape, bool)
+        follows[:, :-1] = run[:, 1:] > 0
+        k, t, u = np.nonzero((run >= w - 2) & ~follows)
+        if not len(k):
+            continue
+        m = run[k, t, u]
+        # the chance of a second difference within one step, for this unit
+        with np.errstate(invalid="ignore"):
+            spread = 1.4826 * nanmedian(np.abs(d2), axis=1)  # series × units
+            typical = nanmedian(spread, axis=1)
+        inside = np.arange(d2.shape[1])[None, :]
+        inside = (inside > (t - m)[:, None]) & (inside <= t[:, None])
+        outside = np.where(inside, np.nan, d2[k, :, u])
+        own = 1.4826 * nanmedian(np.abs(outside), axis=1)
+        own = np.where(np.sum(~np.isnan(outside), axis=1) >= 3, own, typical[k])
+        p = np.minimum(1.0, 3 * cube.step[k] / (2.5 * np.fmax(own, typical[k] / 2)))
+        chance = m * np.log(p)
+        tried = np.log(float(cube.seen.sum()))
+        for i in np.flatnonzero(chance + tried < np.log(q.chance)):
+            first, last = int(t[i] - m[i] + 1), int(t[i] + 2)  # periods of the run
+            sid, n = cube.ids[k[i]], int(m[i]) + 2
+            a, b = cube.values[k[i], first, u[i]], cube.values[k[i], last, u[i]]
+            per = (b - a) / (n - 1)
+            since, end = cube.periods[first], cube.periods[last]
+            odds = float(np.exp(chance[i]))
+            rows.append(
+                {
+                    "check": "linear",
+                    "unit_id": cube.units[u[i]],
+                    "period": end,
+                    "since": since,
+                    "indicator_id": sid,
+                    "value": float(per),
+                    "statistic": odds,
+                    "reason_zh": f"{catalogue.name(sid, 'zh')}{P.name_zh(since)}至"
+                    f"{P.name_zh(end)}的 {n} 期从 {a:g} 到 {b:g}，每期变化均约为 "
+                    f"{per:+.3g}，呈等差直线（{_odds_zh(odds)}）",
+                    "reason_en": f"{catalogue.name(sid, 'en')} goes from {a:g} to "
+                    f"{b:g} in the {n} periods from {since} to {end}, by {per:+.3g} "
+                    f"every period: a straight line ({_odds_en(odds)})",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+#: multiples (of a series' reporting step) that rounding leaves, coarsest first
+_ROUND = (10_000, 5_000, 1_000, 500, 100, 50, 10, 5)
+
+
+def _rounded(reports: Reports) -> pd.DataFrame | None:
+    """估报: a run of reports all rounded to a coarser multiple than the series is
+    reported in (every value a multiple of 10 where others report to 0.01), unlikely
+    by the chance rule: each report as coarse as that as often as the series'
+    reports are."""
+    q, catalogue = reports.settings, reports.catalogue
+    rows = []
+    for cube in reports.cubes:
+        n_s, n_t, n_u = cube.values.shape
+        w = window(cube.frequency, q)
+        seen = cube.seen
+        n = np.rint(np.where(seen, cube.values, 0) / cube.step[:, None, None])
+        n = n.astype(np.int64)
+        about = reports.catalogue.series.loc[cube.ids]
+        bound = n == 0
+        bound |= cube.values == about["valid_min"].to_numpy()[:, None, None]
+        bound |= cube.values == about["valid_max"].to_numpy()[:, None, None]
+        coarse = np.ones(n.shape, np.int64)  # the coarsest multiple of each report
+        for m in reversed(_ROUND):
+            coarse = np.where((n % m == 0) & seen & ~bound, m, coarse)
+        # how often a report of the series (not at a bound) is at least that coarse
+        eligible = (seen & ~bound).sum(axis=(1, 2))
+        log_p = np.zeros(n.shape)
+        for m in _ROUND:
+            share = ((coarse >= m).sum(axis=(1, 2)) + 1) / (eligible + 2)
+            log_p = np.where(coarse == m, np.log(share)[:, None, None], log_p)
+        ok = coarse > 1
+        run = np.zeros(n.shape, np.int64)
+        for t in range(n_t):  # gaps end a run
+            run[:, t] = np.where(ok[:, t], (run[:, t - 1] if t else 0) + 1, 0)
+        follows = np.zeros(n.shape, bool)
+        follows[:, :-1] = run[:, 1:] > 0
+        tried = np.log(float(seen.sum()))
+        for k, t, u in zip(*np.nonzero((run >= w) & ~follows), strict=True):
+            m = int(run[k, t, u])
+            x = cube.values[k, t - m + 1 : t + 1, u]
+            if len(set(x)) < 2:
+                continue  # one value over and over: the stable check's matter
+            chance = float(log_p[k, t - m + 1 : t + 1, u].sum())
+            if chance + tried >= np.log(q.chance):
+                continue
+            unit_zh = catalogue.unit_words.get(cube.ids[k], ("", ""))[0]
+            grain = int(coarse[k, t - m + 1 : t + 1, u].min()) * cube.step[k]
+            sid, since, end = cube.ids[k], cube.periods[t - m + 1], cube.periods[t]
+            shown = "、".join(f"{v:g}" for v in x[:4])
+            odds = float(np.exp(chance))
+            rows.append(
+                {
+                    "check": "rounded",
+                    "unit_id": cube.units[u],
+                    "period": end,
+                    "since": since,
+                    "indicator_id": sid,
+                    "value": float(grain),
+                    "statistic": odds,
+                    "reason_zh": f"{catalogue.name(sid, 'zh')}自{P.name_zh(since)}起"
+                    f"连续 {m} 期均为 {grain:g}{unit_zh}的整数倍（{shown}…），"
+                    f"疑为估报（{_odds_zh(odds)}）",
+                    "reason_en": f"{catalogue.name(sid, 'en')} is a multiple of "
+                    f"{grain:g} in all {m} periods from {since} to {end} "
+                    f"({', '.join(f'{v:g}' for v in x[:4])}…): estimated rather "
+                    f"than counted? ({_odds_en(odds)})",
                 }
             )
     return pd.DataFrame(rows)
@@ -355,80 +823,467 @@ def _jump_rows(catalogue, sids, logged, cube, t, u, x, z, typical) -> pd.DataFra
     )
 
 
+def _repeat_rate(repeat: np.ndarray, tried: np.ndarray) -> np.ndarray:
+    """Per series, how often a typical unit's report repeats its previous one: the
+    median over units of their share of repeats, so that the few units that freeze
+    a series do not make freezing look usual."""
+    n = tried.sum(axis=1)
+    share = np.where(n > 0, repeat.sum(axis=1) / np.maximum(n, 1), np.nan)
+    return np.nan_to_num(nanmedian(share, axis=1))
+
+
+def _submissions(cube: Cube):
+    """Per agency reporting at this frequency: the rows of its series in the cube."""
+    for agency in dict.fromkeys(cube.agencies):
+        yield agency, np.flatnonzero(cube.agencies == agency)
+
+
 def _identical_period(reports: Reports) -> pd.DataFrame | None:
-    """A unit's whole submission for a period equal to its previous period's."""
-    q = reports.settings
+    """An agency's whole submission for a unit equal to its previous period's."""
+    q, catalogue = reports.settings, reports.catalogue
     rows = []
     for cube in reports.cubes:
-        v, seen, periods = cube.values, cube.seen, cube.periods
-        n_ok = seen.sum(axis=0)  # periods × units
-        same = np.all((v[:, 1:] == v[:, :-1]) | ~(seen[:, 1:] | seen[:, :-1]), axis=0)
-        same &= np.minimum(n_ok[1:], n_ok[:-1]) >= q.identical_min_values
-        for t, u in zip(*np.nonzero(same), strict=True):
+        v, seen = cube.values, cube.seen
+        if v.shape[1] < 2:
+            continue
+        both = seen[:, 1:] & seen[:, :-1]
+        eq = both & (v[:, 1:] == v[:, :-1])
+        # a report repeats by chance as often as the series repeats for a typical
+        # unit, and at least as often as other units share its value
+        rate = _repeat_rate(eq, both)
+        p = np.fmax(cube.share()[:, 1:], rate[:, None, None])
+        own = cube.equal_by_chance(np.sqrt(2) * cube.own_spread, np.s_[:, None])
+        p = np.fmax(p, own[:, None, :])
+        log_p = np.log(np.where(eq, p, 1.0))
+        tried = 0
+        hits = []
+        for agency, g in _submissions(cube):
+            n_eq = eq[g].sum(axis=0)  # periods-1 × units
+            whole = np.all(eq[g] | ~seen[g, 1:], axis=0) & (
+                n_eq >= q.identical_min_values
+            )
+            tried += int(np.count_nonzero(seen[g, 1:].any(axis=0)))
+            hits.append((agency, g, whole, log_p[g].sum(axis=0)))
+        for agency, g, whole, chance in hits:
+            hit = whole & (chance + np.log(tried) < np.log(q.chance))
+            for t0, t1, u in _runs_of(hit):  # t1 repeats t1 - 1 … t0 + 1 repeats t0
+                n = int(seen[g, t1 + 1, u].sum())
+                p_run = float(np.exp(chance[t0 : t1 + 1, u].sum()))
+                first, last = cube.periods[t0], cube.periods[t1 + 1]
+                if t1 == t0:
+                    zh = (
+                        f"{P.name_zh(last)}报送的 {n} 项数据与"
+                        f"{P.name_zh(first)}完全相同"
+                    )
+                    en = f"all {n} values sent for {last} are identical to {first}'s"
+                else:
+                    zh = (
+                        f"{P.name_zh(first)}至{P.name_zh(last)}连续 {t1 - t0 + 2} 期"
+                        f"报送的 {n} 项数据完全相同"
+                    )
+                    en = (
+                        f"all {n} values sent are identical in the {t1 - t0 + 2} "
+                        f"periods from {first} to {last}"
+                    )
+                rows.append(
+                    _submission_row(
+                        catalogue, "identical_period", cube, agency, g, t1 + 1, u,
+                        p_run, since=first, zh=zh, en=en,
+                    )
+                )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _submission_row(
+    catalogue, check, cube, agency, g, t, u, chance, *, zh, en, since=None
+):
+    """A flag on one agency's submission for a unit and period (``chance``: of a
+    coincidence, said in the reason; None: not a matter of chance)."""
+    a_zh, a_en = catalogue.name(agency, "zh"), catalogue.name(agency, "en")
+    odds_zh = f"（{_odds_zh(chance)}）" if chance is not None else ""
+    odds_en = f" ({_odds_en(chance)})" if chance is not None else ""
+    return {
+        "check": check,
+        "unit_id": cube.units[u],
+        "period": cube.periods[t],
+        "since": since,
+        "agency": agency,
+        "value": float((cube.seen[g, t, u] | cube.blank[g, t, u]).sum()),
+        "statistic": chance if chance is not None else np.nan,
+        "reason_zh": f"{a_zh}{zh}{odds_zh}",
+        "reason_en": f"{a_en}: {en}{odds_en}",
+    }
+
+
+def _runs_of(hit: np.ndarray):
+    """(first, last, column) of each run of True along the first axis of ``hit``."""
+    padded = np.zeros((hit.shape[0] + 2, hit.shape[1]), np.int8)
+    padded[1:-1] = hit
+    edge = np.diff(padded, axis=0)
+    starts, ends = np.nonzero(edge.T == 1), np.nonzero(edge.T == -1)
+    for u, t0, t1 in zip(starts[0], starts[1], ends[1] - 1, strict=True):
+        yield int(t0), int(t1), int(u)
+
+
+def _identical_unit(reports: Reports) -> pd.DataFrame | None:
+    """An agency's whole submission for a unit equal to another unit's that period."""
+    q, catalogue = reports.settings, reports.catalogue
+    rows = []
+    for cube in reports.cubes:
+        seen = cube.seen
+        if seen.shape[2] < 2:
+            continue
+        log_r = np.log(cube.rarity(shared=2))
+        rounded = np.round(cube.values, 9)  # as compared
+        for agency, g in _submissions(cube):
+            n_ok = seen[g].sum(axis=0)  # periods × units
+            t, u = np.nonzero(n_ok >= q.identical_min_values)
+            if not len(t):
+                continue
+            subs = np.ascontiguousarray(rounded[g][:, t, u].T)
+            subs[np.isnan(subs)] = -1e300
+            key = pd.util.hash_pandas_object(pd.DataFrame(subs), index=False).to_numpy()
+            twins = pd.DataFrame({"t": t, "k": key})
+            twin = twins.duplicated(keep=False).to_numpy()
+            if not twin.any():
+                continue
+            n = cube.reporting[g].max(axis=0)  # units per period
+            tried = float(np.sum(n * (n - 1) / 2))
+            for (ti, _), members in twins[twin].groupby(["t", "k"]).groups.items():
+                j = u[members]
+                chance = float(np.exp(log_r[g, ti, j[0]][seen[g, ti, j[0]]].sum()))
+                if chance * tried >= q.chance:
+                    continue
+                names = list(cube.units[j])  # in unit order
+                for unit, jj in zip(names, j, strict=True):
+                    others = "、".join(m for m in names if m != unit)
+                    rows.append(
+                        _submission_row(
+                            catalogue, "identical_unit", cube, agency, g, ti, jj,
+                            chance,
+                            zh=f"报送的{P.name_zh(cube.periods[ti])} "
+                            f"{int(n_ok[ti, jj])} 项数据与 {others} 完全相同",
+                            en=f"all {int(n_ok[ti, jj])} values sent for "
+                            f"{cube.periods[ti]} are identical to "
+                            f"{others.replace('、', ', ')}'s",
+                        )
+                    )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _odds_zh(chance: float) -> str:
+    if chance < 1e-8:
+        return "偶然如此的概率不足一亿分之一"
+    return f"偶然如此的概率约为 {_one_in(chance)} 分之一"
+
+
+def _odds_en(chance: float) -> str:
+    if chance < 1e-8:
+        return "less than a 1 in 100 million chance of a coincidence"
+    return f"about a 1 in {_one_in(chance)} chance of a coincidence"
+
+
+def _one_in(chance: float) -> str:
+    """1/chance to two significant digits, with thousands separators."""
+    x = 1 / max(chance, 1e-300)
+    digits = max(int(np.floor(np.log10(x))) - 1, 0)
+    return f"{round(x, -digits):,.0f}"
+
+
+def _copied(reports: Reports) -> pd.DataFrame | None:
+    """A series equal, period by period over a run, to another unit's (the same
+    periods, a period or two earlier, or a year earlier) or to its own a year earlier.
+
+    Candidates are pairs sharing a short window of values exactly (hashed: no pair is
+    compared unless they do); each is then checked over the whole series.
+    """
+    q, catalogue = reports.settings, reports.catalogue
+    rows = []
+    for cube in reports.cubes:
+        n_s, n_t, n_u = cube.values.shape
+        w = window(cube.frequency, q)
+        per_year = 12 // P.months_per(cube.frequency)
+        lags = [lag for lag in dict.fromkeys((0, 1, 2, per_year)) if n_t - lag >= w]
+        if n_u < 2 or not lags:
+            continue
+        pairs = _window_pairs(cube, max(2, (w + 1) // 2), lags, per_year, q)
+        if not len(pairs):
+            continue
+        tried = float(n_s) * n_u * n_u * len(lags) * n_t
+        for k, a, b, lag in pairs:
+            found = _copy_run(cube, k, a, b, lag, q)
+            if found is None or found["length"] < w:
+                continue
+            if found["chance"] * tried >= q.chance:
+                continue
+            rows.extend(_copy_rows(catalogue, cube, k, a, b, lag, per_year, found))
+    return pd.DataFrame(rows)
+
+
+_SALT = np.random.default_rng(20261202).integers(1, 2**62, size=64) | 1
+#: at most this many units share a window of values that may be a copy's
+MAX_SHARED = 8
+
+
+def _window_pairs(cube: Cube, h: int, lags, per_year: int, q) -> np.ndarray:
+    """(series, unit, source unit, lag) whose ``h`` reports in a row, the unit's at
+    periods t… and the source's at t-lag…, are equal and not all common values."""
+    n_s, n_t, n_u = cube.values.shape
+    n_w = n_t - h + 1
+    if n_w < 1:
+        return np.empty((0, 4), np.int64)
+    seen = cube.seen
+    x = np.where(seen, np.rint(cube.values / cube.step[:, None, None]), 0)
+    x = x.astype(np.int64)
+    rare = cube.rarity() < q.common_share
+    key = np.zeros((n_s, n_w, n_u), np.int64)
+    ok = np.ones((n_s, n_w, n_u), bool)
+    varied = np.zeros((n_s, n_w, n_u), bool)
+    informative = np.zeros((n_s, n_w, n_u), bool)
+    with np.errstate(over="ignore"):
+        for j in range(h):
+            key *= _SALT[j]
+            key += x[:, j : j + n_w]
+            ok &= seen[:, j : j + n_w]
+            informative |= rare[:, j : j + n_w]
+            if j:
+                varied |= x[:, j : j + n_w] != x[:, :n_w]
+        key += np.arange(n_s, dtype=np.int64)[:, None, None] * _SALT[h]
+    ok &= varied & informative
+    k, s, u = np.nonzero(ok)
+    key = key[k, s, u]
+    twin = pd.Series(key).duplicated(keep=False).to_numpy()
+    k, s, u, key = k[twin], s[twin], u[twin], key[twin]
+    # a window of values that many units share is no one's signature
+    _, group, size = np.unique(key, return_inverse=True, return_counts=True)
+    small = size[group] <= MAX_SHARED
+    k, s, u, key = k[small], s[small], u[small], key[small]
+    order = np.argsort(key, kind="stable")
+    k, s, u, key = k[order], s[order], u[order], key[order]
+    found = []
+    for d in range(1, MAX_SHARED):  # pair each window with the next ones of its key
+        i = np.flatnonzero(key[d:] == key[:-d])
+        j = i + d
+        lag = s[i] - s[j]
+        a = np.where(lag >= 0, u[i], u[j])  # the later window follows the earlier
+        b = np.where(lag >= 0, u[j], u[i])
+        lag = np.abs(lag)
+        keep = np.isin(lag, lags) & ((a != b) | (lag == per_year))
+        keep &= (lag > 0) | (a < b)  # at lag 0 the pair is unordered: keep one
+        found.append(np.column_stack([k[i], a, b, lag])[keep])
+    pairs = np.concatenate(found)
+    # a copy shares more than one window; a coincidence seldom does
+    code = ((pairs[:, 0] * n_u + pairs[:, 1]) * n_u + pairs[:, 2]) * n_t + pairs[:, 3]
+    code, first, count = np.unique(code, return_index=True, return_counts=True)
+    return pairs[first[count >= 2]]
+
+
+def _copy_run(cube: Cube, k: int, a: int, b: int, lag: int, q) -> dict | None:
+    """The longest run of periods in which unit ``a``'s reports of series ``k`` equal
+    unit ``b``'s ``lag`` periods earlier (a few may differ by less than ``copy_near``
+    robust SDs; periods either left empty are passed over; the run starts and ends
+    on equal reports), with its chance."""
+    n_t = cube.values.shape[1]
+    x = cube.values[k, lag:, a]
+    y = cube.values[k, : n_t - lag, b]
+    at = np.flatnonzero(~np.isnan(x) & ~np.isnan(y))  # periods both reported
+    d = np.abs(x[at] - y[at])
+    exact = d < cube.step[k] / 2
+    near = d <= q.copy_near * cube.spread[k, lag:][at]
+    # two units' values are equal by chance as often as values that vary as theirs
+    # do (a series near its ceiling repeats few values), or as other units agree
+    sd = np.hypot(cube.own_spread[k, a], cube.own_spread[k, b])
+    rarity = np.fmax(
+        cube.rarity(2 if lag == 0 else 1)[k, :, a], cube.equal_by_chance(sd, k)
+    )
+    best = None
+    i = 0
+    while i < len(d):
+        if not exact[i]:
+            i += 1
+            continue
+        end = i
+        while end + 1 < len(d) and near[end + 1]:
+            end += 1
+        while not exact[end]:
+            end -= 1
+        length, n_exact = end - i + 1, int(exact[i : end + 1].sum())
+        if n_exact * 3 >= length * 2 and (best is None or n_exact > best["exact"]):
+            same = at[i : end + 1][exact[i : end + 1]] + lag
+            best = {
+                "start": int(at[i]) + lag,
+                "end": int(at[end]) + lag,
+                "length": length,
+                "exact": n_exact,
+                "most": float(d[i : end + 1].max()),
+                "chance": float(np.prod(rarity[same])),
+            }
+        i = end + 1
+    return best
+
+
+def _copy_rows(catalogue, cube, k, a, b, lag, per_year, found) -> list[dict]:
+    """The flags of one copy: on the follower, and at lag 0 on both units."""
+    sid = cube.ids[k]
+    since, last = cube.periods[found["start"]], cube.periods[found["end"]]
+    n, n_exact = found["length"], found["exact"]
+    near_zh = near_en = ""
+    if n_exact < n:
+        near_zh = f"（其中 {n_exact} 期完全相同，其余相差不超过 {found['most']:g}）"
+        near_en = f" ({n_exact} identical, the others within {found['most']:g})"
+    span_zh = f"{P.name_zh(since)}至{P.name_zh(last)}的 {n} 期"
+    span_en = f"the {n} periods from {since} to {last}"
+    out = []
+    for unit, other in ((a, b), (b, a)) if lag == 0 else ((a, b),):
+        if lag == 0:
+            zh = f"与 {cube.units[other]} 同期报送的数值逐期相同"
+            en = f"equal to {cube.units[other]}'s reports of the same periods"
+        elif a == b:
+            zh = "与本单位上年同期报送的数值逐期相同"
+            en = "equal to the unit's own reports a year earlier"
+        elif lag == per_year:
+            zh = f"与 {cube.units[other]} 上年同期报送的数值逐期相同"
+            en = f"equal to {cube.units[other]}'s reports a year earlier"
+        else:
+            zh = f"与 {cube.units[other]} 前 {lag} 期报送的数值逐期相同"
+            en = f"equal to {cube.units[other]}'s reports " + (
+                "of the period before" if lag == 1 else f"{lag} periods earlier"
+            )
+        out.append(
+            {
+                "check": "copied",
+                "unit_id": cube.units[unit],
+                "period": last,
+                "since": since,
+                "indicator_id": sid,
+                "value": float(n),
+                "statistic": found["chance"],
+                "reason_zh": f"{catalogue.name(sid, 'zh')}{span_zh}{zh}{near_zh}"
+                f"（{_odds_zh(found['chance'])}）",
+                "reason_en": f"{catalogue.name(sid, 'en')} in {span_en} is {en}"
+                f"{near_en} ({_odds_en(found['chance'])})",
+            }
+        )
+    return out
+
+
+def _missing(reports: Reports) -> pd.DataFrame | None:
+    """不报: an agency's whole submission for a unit and period sent empty (two series
+    or more), or one series sent empty ``missing_run`` periods or more in a row,
+    while most units reported it. Facts, not suspicions: no chance rule; a sporadic
+    empty cell is not flagged."""
+    q, catalogue = reports.settings, reports.catalogue
+    rows = []
+    for cube in reports.cubes:
+        blank, seen = cube.blank, cube.seen
+        most = cube.reporting * 2 >= seen.shape[2]  # series × periods
+        sent = blank | seen
+        for agency, g in _submissions(cube):
+            empty = np.all(blank[g] | ~sent[g], axis=0) & (blank[g].sum(axis=0) >= 2)
+            empty &= most[g].any(axis=0)[:, None]
+            for t, u in zip(*np.nonzero(empty), strict=True):
+                n = int(sent[g, t, u].sum())
+                rows.append(
+                    _submission_row(
+                        catalogue, "missing", cube, agency, g, t, u, None,
+                        zh=f"报送的{P.name_zh(cube.periods[t])} {n} 项数据全部为空",
+                        en=f"all {n} values sent for {cube.periods[t]} are empty",
+                    )
+                )  # fmt: skip
+        # one series empty in a row
+        run = np.zeros(blank.shape, np.int64)
+        for t in range(blank.shape[1]):
+            hole = blank[:, t] & most[:, t, None]
+            run[:, t] = np.where(hole, (run[:, t - 1] if t else 0) + 1, 0)
+        follows = np.zeros(blank.shape, bool)
+        follows[:, :-1] = run[:, 1:] > 0
+        ends = (run >= q.missing_run) & ~follows
+        for k, t, u in zip(*np.nonzero(ends), strict=True):
+            m = int(run[k, t, u])
+            sid, since = cube.ids[k], cube.periods[t - m + 1]
             rows.append(
                 {
-                    "check": "identical_period",
+                    "check": "missing",
                     "unit_id": cube.units[u],
-                    "period": periods[t + 1],
-                    "indicator_id": None,
-                    "value": float(n_ok[t + 1, u]),
-                    "statistic": 1.0,
-                    "reason_zh": f"{periods[t + 1]} 报送的 {n_ok[t + 1, u]} 项数据与 "
-                    f"{periods[t]} 完全相同",
-                    "reason_en": f"all {n_ok[t + 1, u]} values reported for "
-                    f"{periods[t + 1]} are identical to {periods[t]}'s",
+                    "period": cube.periods[t],
+                    "since": since,
+                    "indicator_id": sid,
+                    "agency": cube.agencies[k],
+                    "value": float(m),
+                    "statistic": float(m),
+                    "reason_zh": f"{catalogue.name(sid, 'zh')}自{P.name_zh(since)}起"
+                    f"连续 {m} 期报送为空，同期多数单位均有数据",
+                    "reason_en": f"{catalogue.name(sid, 'en')} sent empty for {m} "
+                    f"periods in a row from {since}, while most units reported it",
                 }
             )
     return pd.DataFrame(rows)
 
 
-def _identical_unit(reports: Reports) -> pd.DataFrame | None:
-    """A unit's whole submission for a period equal to another unit's."""
-    q = reports.settings
-    rows = []
-    for cube in reports.cubes:
-        seen = cube.seen
-        n_ok = seen.sum(axis=0)  # periods × units
-        rounded = np.round(cube.values, 9)  # as compared
-        # equal submissions have equal weighted sums of values and of gaps: hash
-        # only the ones that might be equal
-        total, gaps = np.zeros(n_ok.shape), np.zeros(n_ok.shape)
-        for k, w in enumerate(np.sqrt(np.arange(2, len(seen) + 2))):  # irrational
-            total += w * np.where(seen[k], rounded[k], 0.0)
-            gaps += w * ~seen[k]
-        t, u = np.nonzero(n_ok >= q.identical_min_values)
-        maybe = (
-            pd.DataFrame({"t": t, "sum": total[t, u], "gaps": gaps[t, u]})
-            .duplicated(keep=False)
-            .to_numpy()
+def _late(reports: Reports) -> pd.DataFrame | None:
+    """迟报: an agency's submission for a unit and period sent after its due day,
+    ``due_days`` after the period's end; one flag per submission, the latest row."""
+    q, catalogue = reports.settings, reports.catalogue
+    if reports.reported_at is None:
+        return None
+    rows_ = reports.rows
+    sent = reports.sent & ~np.isnat(reports.reported_at)
+    freq = catalogue.series["frequency"]
+    due_per_series = freq.map(q.due_days).reindex(reports.series).to_numpy(dtype=float)
+    # the period's last day, per period label
+    parsed = P.parse(pd.Series(reports.periods, dtype="str"))
+    end = (
+        pd.to_datetime(
+            {"year": parsed["year"], "month": parsed["end_month"], "day": 1},
+            errors="coerce",
         )
-        t, u = t[maybe], u[maybe]
-        # each submission (missing as -1e300) as a row over the series
-        subs = np.ascontiguousarray(rounded[:, t, u].T)
-        subs[np.isnan(subs)] = -1e300
-        key = pd.util.hash_pandas_object(pd.DataFrame(subs), index=False).to_numpy()
-        twins = pd.DataFrame({"t": t, "k": key})
-        for (ti, _), members in twins.groupby(["t", "k"]).groups.items():
-            if len(members) < 2:
-                continue
-            names = cube.units[u[members]]  # in unit order
-            period = cube.periods[ti]
-            for unit, j in zip(names, u[members], strict=True):
-                others = ", ".join(m for m in names if m != unit)
-                rows.append(
-                    {
-                        "check": "identical_unit",
-                        "unit_id": unit,
-                        "period": period,
-                        "indicator_id": None,
-                        "value": float(n_ok[ti, j]),
-                        "statistic": float(len(members)),
-                        "reason_zh": f"{period} 报送的各项数据与 {others} 完全相同",
-                        "reason_en": f"every value reported for {period} is identical "
-                        f"to {others}'s",
-                    }
-                )
-    return pd.DataFrame(rows)
+        + pd.offsets.MonthEnd(0)
+    ).to_numpy(dtype="datetime64[D]")
+    code_s = np.where(sent, rows_["series"], 0)
+    code_p = np.where(sent, rows_["period"], 0)
+    due = end[code_p] + due_per_series[code_s].astype("timedelta64[D]")
+    days = (reports.reported_at - due).astype("timedelta64[D]").astype(np.int64)
+    late = np.flatnonzero(sent & (days > 0))
+    if not len(late):
+        return None
+    frame = pd.DataFrame(
+        {
+            "agency": catalogue.series["agency"]
+            .reindex(reports.series)
+            .to_numpy()[rows_["series"][late]],
+            "unit_id": reports.units[rows_["unit"][late]],
+            "period": reports.periods[rows_["period"][late]],
+            "days": days[late],
+            "at": reports.reported_at[late],
+            "due": due[late],
+        }
+    )
+    top = (
+        frame.sort_values("days", kind="stable")
+        .groupby(["agency", "unit_id", "period"], sort=False)
+        .tail(1)
+    )
+    out = []
+    for r in top.itertuples():
+        at, due_day = pd.Timestamp(r.at), pd.Timestamp(r.due)
+        out.append(
+            {
+                "check": "late",
+                "unit_id": r.unit_id,
+                "period": r.period,
+                "agency": r.agency,
+                "value": float(r.days),
+                "statistic": float(r.days),
+                "reason_zh": f"{catalogue.name(r.agency, 'zh')}报送的"
+                f"{P.name_zh(r.period)}数据于{at.year}年{at.month}月{at.day}日报送，"
+                f"晚于报送期限（{due_day.year}年{due_day.month}月{due_day.day}日）"
+                f"{r.days} 天",
+                "reason_en": f"{catalogue.name(r.agency, 'en')}: the report for "
+                f"{r.period} was sent on {at:%Y-%m-%d}, {r.days} days after it was "
+                f"due ({due_day:%Y-%m-%d})",
+            }
+        )
+    return pd.DataFrame(out)
 
 
 def _isolated(reports: Reports) -> pd.DataFrame | None:
@@ -452,7 +1307,7 @@ def _isolated(reports: Reports) -> pd.DataFrame | None:
         c[~(scale > 0)] = 0.0
         z = np.nan_to_num(c, nan=0.0, copy=False)
         rows = np.ascontiguousarray(z.transpose(1, 2, 0)).reshape(-1, len(ids))
-        odd, score = isolation_outliers(rows, q.outlier_share)
+        odd, score = isolation_outliers(rows, q.outlier_score)
         out = []
         for r in odd:
             t, u = divmod(int(r), len(units))
@@ -481,19 +1336,17 @@ def _isolated(reports: Reports) -> pd.DataFrame | None:
     return pd.concat(parts, ignore_index=True) if parts else None
 
 
-def isolation_outliers(rows: np.ndarray, share: float) -> tuple[np.ndarray, np.ndarray]:
-    """The rows an isolation forest (100 trees, seed 0) finds most isolated — the
-    ``share`` with the highest anomaly score — and every row's score.
-
-    What ``IsolationForest(contamination=share).fit_predict`` and ``score_samples``
-    give, with the rows scored once (sklearn scores them three times: for the
-    threshold, the labels and the scores).
-    """
+def isolation_outliers(
+    rows: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows whose isolation-forest anomaly score (100 trees, seed 0; Liu et al.
+    2008: near 1 isolated, about 0.5 or less ordinary) is above ``threshold``, and
+    every row's score (``-score_samples``)."""
     from sklearn.ensemble import IsolationForest  # slow to import: only when used
 
     forest = IsolationForest(n_estimators=100, contamination="auto", random_state=0)
-    normal = forest.fit(rows).score_samples(rows)  # high: normal
-    return np.flatnonzero(normal < np.percentile(normal, 100.0 * share)), -normal
+    score = -forest.fit(rows).score_samples(rows)
+    return np.flatnonzero(score > threshold), score
 
 
 def _digits(reports: Reports) -> pd.DataFrame | None:
@@ -589,12 +1442,19 @@ def _last_periods(reports: Reports) -> np.ndarray:
 
 
 #: every check by name (the ``check`` column), in the order readers list them
+#: every check by name (the ``check`` column), in the order readers list them
 CHECKS: dict[str, Callable[[Reports], pd.DataFrame | None]] = {
+    "missing": _missing,
+    "late": _late,
     "stable": _stable,
     "perfect": _perfect,
     "jump": _jumps,
+    "shift": _shift,
     "identical_period": _identical_period,
     "identical_unit": _identical_unit,
+    "copied": _copied,
+    "linear": _linear,
+    "rounded": _rounded,
     "digits": _digits,
     "benford": _benford,
     "outlier": _isolated,

@@ -23,6 +23,7 @@ from scipy.stats import entropy
 
 import evaluation as ev
 from evaluation.analysis import views as V
+from evaluation.vocabulary import QUALITY_CHECK
 
 from ..conftest import write_dataset
 
@@ -294,6 +295,167 @@ def test_league_adds_risk_flags_grades_and_intervals(result):
     assert t["dq_flags"].sum() == len(flags[flags["unit_id"].isin(t.index)])
     g1 = V.league(result, "2025", peer_group="g1")
     assert g1["unit_id"].tolist() == ["U2", "U1", "U3"]
+
+
+# ------------------------------------------------------------ data quality
+def _flag(check, unit, since, period, indicator="", agency="", reason="") -> dict:
+    """One row of a flags table as the screen writes it (the ids name the window)."""
+    about = indicator or agency or "-"
+    return {
+        "flag_id": f"{check}/{unit}/{about}/{since}",
+        "check": check,
+        "unit_id": unit,
+        "period": period,
+        "since": since,
+        "indicator_id": indicator or None,
+        "agency": agency or None,
+        "value": 1.0,
+        "statistic": 1.0,
+        "reason_zh": reason or f"{check}原因",
+        "reason_en": reason or f"{check} reason",
+    }
+
+
+#: A department's year as an analyst reads it. U1 reported a1 frozen from January to
+#: December 2025 (one flag, named by its last month); the office's whole submission
+#: for U1 in June 2025 repeated May's; b1 jumped in March 2024, a year before. U2's
+#: counts fail the last-digit test over its whole history (as of December), and its
+#: b2 jumped in July 2025. U3 is clean.
+FLAGS = pd.DataFrame(
+    [
+        _flag("stable", "U1", "2025-M01", "2025-M12", indicator="a1",
+              reason="a1自2025年1月起连续 12 期均为 80"),
+        _flag("identical_period", "U1", "2025-M06", "2025-M06", agency="office"),
+        _flag("jump", "U1", "2024-M03", "2024-M03", indicator="b1"),
+        _flag("digits", "U2", "2025-M12", "2025-M12"),
+        _flag("jump", "U2", "2025-M07", "2025-M07", indicator="b2"),
+    ]
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def monthly(tmp_path_factory) -> ev.Result:
+    """The views run with monthly indicators, 2024-M01 … 2025-M12 (every month the
+    same values), carrying the hand-made flags above."""
+    raw = copy.deepcopy(CATALOGUE)
+    for i in raw["indicators"]:
+        i["frequency"] = "monthly"
+    months = [f"{y}-M{m:02d}" for y in (2024, 2025) for m in range(1, 13)]
+    rows = [
+        (u, p, i, str(v)) for p in months for u, by in VALUES.items()
+        for i, v in by.items()
+    ]  # fmt: skip
+    path = write_dataset(tmp_path_factory.mktemp("monthly") / "views", UNITS, rows)
+    r = ev.run(
+        ev.parse_catalogue(raw, file="views.yaml"),
+        ev.load_dataset(path),
+        period="2025-M12",
+        run_at="2026-01-15T09:00:00+00:00",
+    )
+    return replace(r, flags=FLAGS.copy())
+
+
+def test_a_series_frozen_all_year_shows_in_june_and_last_years_jump_does_not(
+    monthly,
+):
+    """Domain expert: the office looks at U1 in June 2025. The a1 series was frozen
+    January–December, so June is inside the evidence and the flag must be there,
+    with its window spelled out; the submission repeated in June too. The jump of
+    March 2024 is last year's business and must not appear."""
+    got = V.unit_flags(monthly, "U1", "2025-M06")
+    assert got["flag_id"].tolist() == [
+        "stable/U1/a1/2025-M01",  # ends in December: the latest first
+        "identical_period/U1/office/2025-M06",
+    ]
+    assert got["window_zh"].tolist() == ["2025年1月至2025年12月", "2025年6月"]
+    assert got["window_en"].tolist() == ["2025-M01 to 2025-M12", "2025-M06"]
+    # the series by its name; a whole submission by the agency that sent it
+    assert got["subject_zh"].tolist() == ["a1指标", "办公室"]
+    assert got["subject_en"].tolist() == ["Indicator a1", "Office"]
+    assert got["check_zh"].tolist() == [
+        QUALITY_CHECK["stable"].zh,
+        QUALITY_CHECK["identical_period"].zh,
+    ]
+    assert got["reason_zh"].iloc[0] == "a1自2025年1月起连续 12 期均为 80"
+    # March 2024: only last year's jump
+    march = V.unit_flags(monthly, "U1", "2024-M03")
+    assert march["flag_id"].tolist() == ["jump/U1/b1/2024-M03"]
+    assert march["window_zh"].tolist() == ["2024年3月"]
+    # the default period is the run's (December): the frozen series, nothing else
+    assert V.unit_flags(monthly, "U1")["flag_id"].tolist() == ["stable/U1/a1/2025-M01"]
+
+
+def test_a_check_over_the_whole_history_shows_in_every_period(monthly):
+    """U2's last-digit flag is about every count it ever sent: it shows in June and
+    in March 2024 alike, as 'up to December 2025', about several series; its July
+    jump shows in July only."""
+    june = V.unit_flags(monthly, "U2", "2025-M06")
+    assert june["flag_id"].tolist() == ["digits/U2/-/2025-M12"]
+    assert june["window_zh"].tolist() == ["截至2025年12月"]
+    assert june["window_en"].tolist() == ["up to 2025-M12"]
+    assert june["subject_zh"].tolist() == ["多项指标"]
+    july = V.unit_flags(monthly, "U2", "2025-M07")
+    assert july["flag_id"].tolist() == ["digits/U2/-/2025-M12", "jump/U2/b2/2025-M07"]
+    assert V.unit_flags(monthly, "U2", "2024-M03")["check"].tolist() == ["digits"]
+
+
+def test_a_clean_unit_has_no_flags_and_unknown_ones_are_refused(monthly):
+    none = V.unit_flags(monthly, "U3", "2025-M06")
+    assert none.empty and list(none.columns) == V.FLAG_COLUMNS
+    with pytest.raises(KeyError):
+        V.unit_flags(monthly, "U9", "2025-M06")
+    with pytest.raises(KeyError):
+        V.unit_flags(monthly, "U1", "2023-M01")
+
+
+def test_the_league_counts_the_flags_the_profile_lists(monthly):
+    """dq_flags of June 2025: U1 2 (frozen series, repeated submission — not last
+    year's jump), U2 1 (the whole-history check — not July's jump), U3 0."""
+    june = V.league(monthly, "2025-M06").set_index("unit_id")["dq_flags"]
+    assert june.to_dict() == {"U1": 2, "U2": 1, "U3": 0, "U4": 0}
+    march = V.league(monthly, "2024-M03").set_index("unit_id")["dq_flags"]
+    assert march.to_dict() == {"U1": 1, "U2": 1, "U3": 0, "U4": 0}
+    july = V.league(monthly, "2025-M07").set_index("unit_id")["dq_flags"]
+    assert july.to_dict() == {"U1": 1, "U2": 2, "U3": 0, "U4": 0}
+    for period in ("2025-M06", "2024-M03", "2025-M07"):
+        for unit, n in (
+            V.league(monthly, period).set_index("unit_id")["dq_flags"].items()
+        ):
+            assert n == len(V.unit_flags(monthly, unit, period))
+
+
+def test_a_flag_counts_in_every_period_its_window_reaches(result):
+    """The annual run: the series frozen January–December 2025 counts for 2025; a
+    run from October 2024 to February 2025 counts for both years; a jump of March
+    2024 does not count for 2025."""
+    flags = pd.DataFrame(
+        [
+            _flag("stable", "U1", "2025-M01", "2025-M12", indicator="a1"),
+            _flag("stable", "U2", "2024-M10", "2025-M02", indicator="b1"),
+            _flag("jump", "U3", "2024-M03", "2024-M03", indicator="a2"),
+            _flag("perfect", "U4", "2025-Q2", "2025-Q3", indicator="b2"),
+        ]
+    )
+    r = replace(result, flags=flags)
+    t = V.league(r, "2025").set_index("unit_id")["dq_flags"]
+    assert t.to_dict() == {"U1": 1, "U2": 1, "U3": 0, "U4": 1}
+    windows = V.unit_flags(r, "U4", "2025")["window_zh"].tolist()
+    assert windows == ["2025年第二季度至2025年第三季度"]
+    assert V.flags_in(flags, "2024")["unit_id"].tolist() == ["U2", "U3"]
+    assert V.flags_in(flags, "2025-Q1")["unit_id"].tolist() == ["U1", "U2"]
+
+
+def test_flags_of_a_store_without_the_window_columns_are_their_period():
+    old = pd.DataFrame(
+        {
+            "flag_id": ["jump/U1/a1/2025-M03", "jump/U1/a1/2024-M03"],
+            "check": ["jump", "jump"],
+            "unit_id": ["U1", "U1"],
+            "period": ["2025-M03", "2024-M03"],
+        }
+    )
+    assert V.flags_in(old, "2025")["period"].tolist() == ["2025-M03"]
+    assert V.flags_in(old.iloc[:0], "2025").empty
 
 
 def test_ledger_overdue_first(result):

@@ -23,7 +23,7 @@ from evaluation import periods as P
 from evaluation.cli import app
 from evaluation.publish import letters as LT
 from evaluation.publish.publication import Publication
-from evaluation.vocabulary import GRADE
+from evaluation.vocabulary import GRADE, QUALITY_CHECK
 
 from ..conftest import ROOT
 
@@ -220,6 +220,41 @@ def test_the_appeal_window_before_and_after_notice():
         closed["window"]
         == "本考评结果已于2026年1月21日至2026年1月27日公示，公示期已结束。"
     )
+
+
+def test_the_letter_lists_flags_whose_window_reaches_into_the_year(tiny_catalogue):
+    """A series frozen from October 2024 to February 2025 is the year's business
+    (its window reaches into 2025) and the letter says over which months; a whole
+    submission's flag names the agency that sent it; last year's jump and another
+    unit's flag stay out; a check over the whole history says up to when."""
+    flags = pd.DataFrame(
+        [
+            ("stable/U1/a1/2024-Q4", "stable", "U1", "2025-Q1", "2024-Q4", "a1",
+             None, "甲一自2024年第四季度起连续不变"),
+            ("missing/U1/office/2025-Q2", "missing", "U1", "2025-Q2", "2025-Q2",
+             None, "office", "办公室报送的2025年第二季度数据全部为空"),
+            ("jump/U1/b1/2024-H1", "jump", "U1", "2024-H1", "2024-H1", "b1", None,
+             "去年的跳变"),
+            ("stable/U2/a1/2025-Q1", "stable", "U2", "2025-Q4", "2025-Q1", "a1",
+             None, "别的单位"),
+            ("digits/U1/-", "digits", "U1", "2025-Q4", "2025-Q4", None, None,
+             "末位数字不均匀"),
+        ],
+        columns=["flag_id", "check", "unit_id", "period", "since", "indicator_id",
+                 "agency", "reason_zh"],
+    )  # fmt: skip
+    got = LT.quality_flags(flags, "U1", 2025, tiny_catalogue)
+    assert [(f["period"], f["indicator"], f["reason"]) for f in got] == [
+        ("2024年第四季度至2025年第一季度", "a1指标", "甲一自2024年第四季度起连续不变"),
+        ("2025年第二季度", "办公室", "办公室报送的2025年第二季度数据全部为空"),
+        ("截至2025年第四季度", "多项指标", "末位数字不均匀"),
+    ]
+    assert [f["check"] for f in got] == [
+        QUALITY_CHECK["stable"].zh,
+        QUALITY_CHECK["missing"].zh,
+        QUALITY_CHECK["digits"].zh,
+    ]
+    assert LT.quality_flags(flags, "U3", 2025, tiny_catalogue) == []
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from evaluation.catalogue import parse_catalogue
 from evaluation.cli import app
 from evaluation.publish import report as R
 from evaluation.publish.publication import Publication
+from evaluation.risk.quality import CHECKS
 
 from ..conftest import ROOT
 
@@ -297,10 +298,10 @@ def test_a_flagged_unit_shows_its_flags_on_its_page(committee, appraised):
     page = next(t for t in committee["pages"] if f"{unit} ·" in t)
     flat = _flat(page)
     assert f"数据质量核查提示（2025年，{len(mine)}条）" in flat
-    assert "长期满分" in flat and _flat(perfect["reason_zh"].iloc[0]) in flat
+    assert "连续满分" in flat and _flat(perfect["reason_zh"].iloc[0]) in flat
     # and the grade table marks it: how many, and that 100 % every period is one
     row = _rows(committee["html"])[unit]
-    assert row[-1].startswith(f"{len(mine)}：") and "长期满分" in row[-1]
+    assert row[-1].startswith(f"{len(mine)}：") and "连续满分" in row[-1]
     # a unit without a flag this year says so
     clean = sorted(set(result.units["unit_id"]) - set(flags.loc[
         flags["period"].str.startswith("2025"), "unit_id"]))  # fmt: skip
@@ -486,3 +487,36 @@ def test_the_interval_note_names_weight_sets_when_the_draws_used_them(lang):
     assert "±" not in note
     intervals.attrs["spec"]["weight_sets"] = ()
     assert "±25%" in R._interval_note(intervals, t, "2025")
+
+
+def test_the_years_flags_are_those_whose_window_reaches_into_it():
+    """A series frozen from October 2024 to February 2025 is among 2025's flags (and
+    2024's); a jump of March 2024 is 2024's only; a check over a unit's whole history
+    counts every year; the rows come in the order of the checks."""
+    flags = pd.DataFrame(
+        [
+            ("jump/U3/a2/2024-M03", "jump", "U3", "2024-M03", "2024-M03", "a2", None),
+            ("stable/U2/b1/2024-M10", "stable", "U2", "2025-M02", "2024-M10", "b1",
+             None),
+            ("missing/U1/office/2025-M06", "missing", "U1", "2025-M06", "2025-M06",
+             None, "office"),
+            ("digits/U4/-", "digits", "U4", "2025-M12", "2025-M12", None, None),
+        ],
+        columns=["flag_id", "check", "unit_id", "period", "since", "indicator_id",
+                 "agency"],
+    ).assign(reason_zh="原因", reason_en="reason")  # fmt: skip
+    order = {c: i for i, c in enumerate(CHECKS)}
+
+    def by_check(ids):
+        return sorted(ids, key=lambda f: order[f.split("/")[0]])
+
+    got = R._year_flags(flags, "2025")["flag_id"].tolist()
+    assert got == by_check(
+        ["stable/U2/b1/2024-M10", "missing/U1/office/2025-M06", "digits/U4/-"]
+    )
+    got = R._year_flags(flags, "2024")["flag_id"].tolist()
+    assert got == by_check(
+        ["jump/U3/a2/2024-M03", "stable/U2/b1/2024-M10", "digits/U4/-"]
+    )
+    empty = R._year_flags(flags.iloc[:0], "2025")
+    assert empty.empty and {"since", "agency"} <= set(empty.columns)

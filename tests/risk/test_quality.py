@@ -73,20 +73,53 @@ def test_a_constant_series_is_stable_and_100_every_period_is_perfect(cat):
     obs = obs[(obs["unit_id"] != "U3") | obs["period"].isin(QUARTERS[-6:])]
     obs = put(obs, "U5", "a1", dict.fromkeys(QUARTERS, 100.0))  # a1: higher, max 100
     f = Q.flags(obs, cat)
-    got = {(r.check, r.unit_id) for r in f.itertuples()}
-    assert got == {("stable", "U3"), ("perfect", "U5")}
+    got = {(r.check, r.unit_id, r.since, r.period) for r in f.itertuples()}
+    assert got == {
+        ("stable", "U3", "2024-Q3", "2025-Q4"),
+        ("perfect", "U5", "2020-Q1", "2025-Q4"),
+    }
     assert checks(f, "perfect")["reason_en"].item() == (
-        "Indicator a1 is 100 in all 24 periods (the best possible); only 0% of other "
-        "units' reports have this value"
+        "Indicator a1 is 100 in all 24 periods from 2020-Q1 to 2025-Q4 (the best "
+        "possible); only 0% of other units' reports of those periods have this value"
     )
-    assert checks(f, "stable")["flag_id"].item() == "stable/U3/a1"  # no period: kept
+    # named by its first period: the id stays as the run grows
+    assert checks(f, "stable")["flag_id"].item() == "stable/U3/a1/2024-Q3"
 
 
-def test_five_equal_periods_are_not_enough_and_a_common_value_is_not_odd(cat):
+def test_a_unit_that_turns_perfect_or_frozen_mid_history_is_caught_since_then(cat):
+    """The history varies; from 2024-Q3 one unit reports 100 every quarter and
+    another 81.3 every quarter: the flag says since when and what came before.
+    (Ten units whose values repeat now and then by chance: six equal quarters are
+    unlikely enough; a year of four is not, there.)"""
     obs = noisy()
-    obs = obs[(obs["unit_id"] != "U3") | obs["period"].isin(QUARTERS[-5:])]
-    obs = put(obs, "U3", "a1", dict.fromkeys(QUARTERS[-5:], 77.7))
-    assert Q.flags(obs, cat).empty  # min_periods is 6
+    before = obs.set_index(["unit_id", "period"])["value"]
+    obs = put(obs, "U2", "a1", dict.fromkeys(QUARTERS[-6:], 100.0))
+    obs = put(obs, "U6", "a1", dict.fromkeys(QUARTERS[-6:], 81.3))
+    f = Q.flags(obs, cat)
+    frozen = f[f["check"].isin(["perfect", "stable"])]
+    got = {(r.check, r.unit_id, r.since, r.period) for r in frozen.itertuples()}
+    assert got == {
+        ("perfect", "U2", "2024-Q3", "2025-Q4"),
+        ("stable", "U6", "2024-Q3", "2025-Q4"),
+    }
+    # from about 80 to 100 is also a rise the shift check names since 2024-Q3
+    assert set(f["unit_id"]) == {"U2", "U6"}
+    assert ("shift", "2024-Q3") in {(r.check, r.since) for r in f.itertuples()}
+    was = before[("U6", "2024-Q2")]
+    assert frozen.set_index("unit_id").loc["U6", "reason_zh"] == (
+        f"a1指标自2024年第三季度起连续 6 期均为 81.3，此前（2024年第二季度）为 "
+        f"{was:g}；同期其他单位仅 0% 的报送为此值"
+    )
+    # three quarters of it are not a year: nothing
+    short = put(noisy(), "U6", "a1", dict.fromkeys(QUARTERS[-3:], 81.3))
+    assert Q.flags(short, cat).empty
+
+
+def test_three_equal_quarters_are_not_enough_and_a_common_value_is_not_odd(cat):
+    obs = noisy()
+    obs = obs[(obs["unit_id"] != "U3") | obs["period"].isin(QUARTERS[-3:])]
+    obs = put(obs, "U3", "a1", dict.fromkeys(QUARTERS[-3:], 77.7))
+    assert Q.flags(obs, cat).empty  # a run is a year's worth: 4 quarters
     # half of all reports are 100: a unit always at 100 is not singled out
     common = put(noisy(), "U1", "a1", dict.fromkeys(QUARTERS, 100.0))
     for u in UNITS[1:6]:
@@ -136,8 +169,9 @@ def test_identical_submissions_to_the_previous_period_and_to_another_unit(cat):
         ("U7", "2022-Q3"),
         ("U9", "2022-Q3"),
     }
-    assert same.set_index("unit_id").loc["U9", "reason_en"] == (
-        "every value reported for 2022-Q3 is identical to U7's"
+    reason = same.set_index("unit_id").loc["U9", "reason_en"]
+    assert reason.startswith(
+        "Office: all 4 values sent for 2022-Q3 are identical to U7's (about a 1 in "
     )
 
 
@@ -244,21 +278,22 @@ def test_nanmedian_is_numpy_nanmedian_on_every_axis():
             np.testing.assert_array_equal(Q.nanmedian(a, axis), expected)
 
 
-def test_outliers_are_what_sklearn_fit_predict_flags():
-    """The rows are scored once; sklearn's own fit_predict scores them thrice."""
+def test_outliers_are_the_rows_sklearn_scores_above_the_threshold():
+    """Liu et al.'s anomaly score as sklearn computes it (``-score_samples``)."""
     rows = np.random.default_rng(4).standard_t(3, size=(600, 4))
-    odd, score = Q.isolation_outliers(rows, 0.02)
-    forest = IsolationForest(n_estimators=100, contamination=0.02, random_state=0)
-    label = forest.fit_predict(rows)
-    assert odd.tolist() == np.flatnonzero(label == -1).tolist() and len(odd) == 12
-    np.testing.assert_array_equal(score, -forest.score_samples(rows))
+    odd, score = Q.isolation_outliers(rows, 0.6)
+    forest = IsolationForest(n_estimators=100, random_state=0).fit(rows)
+    expected = -forest.score_samples(rows)
+    np.testing.assert_array_equal(score, expected)
+    assert odd.tolist() == np.flatnonzero(expected > 0.6).tolist()
+    assert 0 < len(odd) < 12  # heavy tails: a few rows of 600
 
 
 def test_decisions_need_a_comment_and_a_name_and_are_all_kept(cat, tmp_path):
     obs = put(noisy(), "U5", "a1", dict.fromkeys(QUARTERS, 100.0))
     f = Q.flags(obs, cat)
     book = tmp_path / "decisions.csv"
-    fid = "perfect/U5/a1"
+    fid = "perfect/U5/a1/2020-Q1"
     with pytest.raises(EvaluationError, match="needs a comment"):
         Q.decide(book, fid, "dismissed", " ", by="Li", flags_table=f)
     with pytest.raises(EvaluationError, match="analyst's name"):
@@ -285,14 +320,21 @@ def test_decisions_need_a_comment_and_a_name_and_are_all_kept(cat, tmp_path):
     ]
 
 
-def test_planted_anomalies_are_found_and_clean_data_rarely_flagged():
-    """The detection benchmark on 2 cities (the docs quote 20)."""
+def test_the_independent_corpus_is_found_and_clean_data_rarely_flagged():
+    """The detection benchmark on the hand-written corpus (benchmarks/
+    quality_corpus.yaml), planted in the sample and one clean city: every kind the
+    screen is built for found at least 9 times in 10; clean unit-months flagged at
+    most 2 %. (The docs quote the sample and four cities, through the CLI.)"""
     spec = importlib.util.spec_from_file_location(
         "bench_quality", ROOT / "benchmarks" / "bench_quality.py"
     )
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    table = bench.main(["--seeds", "2"])
-    assert table.attrs["recall"] >= 0.8
-    assert (table["recall"] >= 0.8).all(), table
-    assert table.attrs["false_share"] <= 0.10
+    table = bench.main(["--cities", "1", "--library"]).set_index("kind")
+    built_for = [
+        "perfect_window", "frozen_window", "copy_series", "copy_shifted",
+        "copy_near", "late", "missing", "last_year", "linear_trend",
+    ]  # fmt: skip
+    assert (table.loc[built_for, "recall"] >= 0.9).all(), table
+    assert table.attrs["recall"] >= 0.85, table
+    assert table.attrs["false_share"] <= 0.02
