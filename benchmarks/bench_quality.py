@@ -42,6 +42,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -100,6 +101,17 @@ def _markdown(frame: pd.DataFrame, floats: dict[str, str] | None = None) -> str:
             cells.append(format(v, floats[c]) if c in floats else str(v))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def wilson(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson's 95 % interval for a share of ``hits`` in ``n`` (unit-months are not
+    independent within a unit, so read it as a lower bound on the uncertainty)."""
+    if n == 0:
+        return float("nan"), float("nan")
+    p = hits / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def main(argv: list[str] | None = None) -> pd.DataFrame:
@@ -229,9 +241,11 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     print()
     print(_markdown(false, {"share": ".2%", "per 1,000": ".1f", "screen s": ".1f"}))
     print()
+    low, high = wilson(false["covered"].sum(), total)
     print(
         f"false alarms: {false_share:.2%} of {total:,} clean unit-months covered by a "
-        f"flag; {per_1000:.1f} flags per 1,000 clean unit-months"
+        f"flag (95% interval {low:.2%}–{high:.2%}); {per_1000:.1f} flags per 1,000 "
+        "clean unit-months"
     )
     alarms = pd.concat(alarms, ignore_index=True)
     if len(alarms):

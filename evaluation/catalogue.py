@@ -432,7 +432,7 @@ class QualitySettings(Model):
     digits_p: Annotated[float, Field(gt=0, lt=1)] = 1e-5
     #: isolation forest: the anomaly score (0–1; 0.5 is ordinary) above which a
     #: unit-period's changes are flagged
-    outlier_score: Annotated[float, Field(gt=0.5, lt=1)] = 0.7
+    outlier_score: Annotated[float, Field(gt=0.5, lt=1)] = 0.65
     outlier_min_rows: Annotated[int, Field(ge=10)] = 200
 
 

@@ -100,6 +100,22 @@ def _matches(pattern: str, rule: str, reading: Reading | None = None) -> pa.Chec
     )
 
 
+def _date(reading: Reading | None = None) -> pa.Check:
+    """A calendar date written YYYY-MM-DD (2025-02-30 is refused: the day late
+    reports are counted from must exist)."""
+
+    def real(u: pd.Series) -> pd.Series:
+        shaped = u.str.fullmatch(DATE_PATTERN).fillna(False)
+        parsed = pd.to_datetime(u.where(shaped), format="%Y-%m-%d", errors="coerce")
+        return shaped & parsed.notna()
+
+    return pa.Check(
+        _per_value(real, reading or Reading()),
+        error="date_format",
+        ignore_na=False,  # empty cells pass (``_per_value``): no copy without them
+    )
+
+
 def _short(reading: Reading | None = None) -> pa.Check:
     """A text cell of at most :data:`MAX_CELL_CHARS` characters."""
     return pa.Check(
@@ -219,7 +235,7 @@ def observations_schema(
             ),
             "reported_at": pa.Column(
                 str,
-                [_matches(DATE_PATTERN, "date_format", r), _short(r)],
+                [_date(r), _short(r)],
                 nullable=True,
                 required=False,
             ),
@@ -257,7 +273,7 @@ def events_schema(catalogue: Catalogue, unit_ids) -> pa.DataFrameSchema:
             "reference": pa.Column(str, _short(), nullable=True, required=False),
             "reported_at": pa.Column(
                 str,
-                [_matches(DATE_PATTERN, "date_format"), _short()],
+                [_date(), _short()],
                 nullable=True,
                 required=False,
             ),

@@ -297,7 +297,7 @@ def rule_sentence(
         "2025-Q3, 2025-B2 or 2025-M03",
         "numeric": "numeric: must be a number (decimal point, no %, no thousands "
         "separator) or empty",
-        "date_format": "date_format: must be a date YYYY-MM-DD",
+        "date_format": "date_format: must be a calendar date YYYY-MM-DD",
         "multiple_fields_uniqueness": "duplicate: the same unit, period and indicator "
         "appear on more than one row",
         "column_in_dataframe": "missing_column: required column is not in the header",

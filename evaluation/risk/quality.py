@@ -111,24 +111,31 @@ def flags(
             }
         )
     out = pd.concat(parts, ignore_index=True)
-    for c in ("since", "agency", "indicator_id"):
+    for c in ("since", "agency", "indicator_id", "key"):
         if c not in out:
             out[c] = None
     out["since"] = out["since"].where(out["since"].notna(), out["period"])
     # ids stay the same in later runs (a decision sticks): a run of periods is named
-    # by its first period, a check over the whole history by none
-    wide_check = out["check"].isin(list(SERIES_WIDE))
+    # by its first period, a check over the whole history or a shift (whose start
+    # is estimated again each period) by none; a copy names its source and lag
+    wide_check = out["check"].isin([*SERIES_WIDE, "shift"])
     windowed = out["since"] != out["period"]
+    what = out["key"].fillna(out["indicator_id"]).fillna(out["agency"]).fillna("-")
     out["flag_id"] = (
         out["check"]
         + "/"
         + out["unit_id"]
         + "/"
-        + out["indicator_id"].fillna(out["agency"]).fillna("-")
+        + what
         + np.where(
             wide_check, "", "/" + np.where(windowed, out["since"], out["period"])
         )
     )
+    if out["flag_id"].duplicated().any():  # a decision must name one flag
+        raise EvaluationError(
+            "data-quality screen: two flags with one id "
+            f"{out.loc[out['flag_id'].duplicated(), 'flag_id'].iloc[0]}"
+        )
     return (
         out[COLUMNS]
         .sort_values(["period", "unit_id", "check", "flag_id"], kind="stable")
@@ -243,9 +250,25 @@ class Cube:
     def share(self, shared: int = 1) -> np.ndarray:
         """Per report, the share of the other units reporting the same value that
         period (not counting ``shared - 1`` units known to share it)."""
-        n = self.reporting[:, :, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.nan_to_num((self.ties - shared) / (n - shared))
+        cache = self.__dict__.setdefault("_share", {})
+        if shared not in cache:
+            n = self.reporting[:, :, None]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cache[shared] = np.nan_to_num((self.ties - shared) / (n - shared))
+        return cache[shared]
+
+    @cached_property
+    def runs(self) -> dict[str, np.ndarray]:
+        """Runs of equal reports (:func:`_equal_runs`), and per report the running
+        counts of the other units' reports (``others``) and of those equal to it
+        (``same``), to measure how common a run's value is."""
+        out = _equal_runs(self)
+        out["others"] = np.where(self.seen, self.reporting[:, :, None] - 1, 0).cumsum(
+            axis=1
+        )
+        out["same"] = np.where(self.seen, self.ties - 1, 0).cumsum(axis=1)
+        out["rate"] = _repeat_rate(out["length"] > 1, self.seen)
+        return out
 
     def rarity(self, shared: int = 1) -> np.ndarray:
         """Per report, the chance that one other unit reports the same value that
@@ -320,17 +343,26 @@ def arrange(
     rows = {"series": s_codes, "unit": u_codes, "period": p_codes, "value": value}
     reported_at = None
     if "reported_at" in observations:
-        reported_at = pd.to_datetime(
-            observations["reported_at"], errors="coerce", format="%Y-%m-%d"
+        # few distinct dates: parse each once
+        codes, dates = pd.factorize(observations["reported_at"])
+        days = pd.to_datetime(
+            pd.Series(dates, dtype=object), errors="coerce", format="ISO8601"
         ).to_numpy(dtype="datetime64[D]")
+        reported_at = np.append(days, np.datetime64("NaT", "D"))[codes]
     # series in the order they first appear in the kept rows
     order = np.arange(len(series)) if keep.all() else pd.unique(s_codes[keep])
     meta = catalogue.series.loc[series[order]]  # an unknown series is an error
+    freqs = list(catalogue.series["frequency"].unique())
+    freq_of = np.full(len(series) + 1, -1)  # per series code (-1: none), its cube
+    freq_of[order] = [freqs.index(f) for f in meta["frequency"]]
+    row_freq = freq_of[s_codes]
     cubes = []
-    for freq in catalogue.series["frequency"].unique():
+    for f, freq in enumerate(freqs):
         mine = order[(meta["frequency"] == freq).to_numpy()]
         if len(mine):
-            cube = _cube(rows, keep, sent, mine, series, units, periods, month)
+            at = np.flatnonzero(row_freq == f)  # this frequency's rows only
+            sub = {name: v[at] for name, v in rows.items()}
+            cube = _cube(sub, keep[at], sent[at], mine, series, units, periods, month)
             about = catalogue.series.loc[cube.ids]
             rates = (about["valid_min"] == 0) & (about["valid_max"] == 100)
             rollup = catalogue.table["rollup"].reindex(cube.ids)
@@ -372,13 +404,25 @@ def _cube(rows, keep, sent, mine, series, units, periods, month) -> _Arrays:
     s_pos = np.full(len(series), -1)
     s_pos[mine] = np.arange(len(mine))
     s = s_pos[rows["series"]]
-    shape = (len(mine), len(periods), len(units))  # every label, then trimmed
+    mine_rows = s >= 0
+    # the periods these series have values in, chronological (labels of one month,
+    # mixed frequencies, by label)
+    p_used = np.zeros(len(periods), bool)
+    p_used[rows["period"][keep & mine_rows]] = True
+    p_used = np.array(
+        sorted(np.flatnonzero(p_used), key=lambda c: (month[c], periods[c])),
+        dtype=np.intp,
+    )
+    p_pos = np.full(len(periods) + 1, -1)
+    p_pos[p_used] = np.arange(len(p_used))
+    t = p_pos[rows["period"]]
+    mine_rows &= t >= 0
+    shape = (len(mine), len(p_used), len(units))
     size = shape[0] * shape[1] * shape[2]
     at = s * shape[1]
-    at += rows["period"]
+    at += t
     at *= shape[2]
     at += rows["unit"]
-    mine_rows = s >= 0
     where = np.where(keep & mine_rows, at, size)  # other rows go to a spare cell
     values = np.full(size + 1, np.nan)
     values[where] = rows["value"]
@@ -391,13 +435,7 @@ def _cube(rows, keep, sent, mine, series, units, periods, month) -> _Arrays:
     blank = np.zeros(size + 1, bool)
     blank[np.where(sent & ~keep & mine_rows, at, size)] = True
     blank = blank[:size].reshape(shape)
-    p_used = np.flatnonzero(seen.any(axis=(0, 2)))
-    p_used = np.array(
-        sorted(p_used, key=lambda c: (month[c], periods[c])), dtype=np.intp
-    )  # chronological; labels of one month (mixed frequencies) by label
     u_used = np.flatnonzero(seen.any(axis=(0, 1)))  # units sorted by id
-    if len(p_used) < shape[1] or np.any(p_used != np.arange(shape[1])):
-        values, blank = values[:, p_used], blank[:, p_used]
     if len(u_used) < shape[2]:
         values, blank = values[:, :, u_used], blank[:, :, u_used]
     return _Arrays(
@@ -433,21 +471,20 @@ def _constant(reports: Reports, *, perfect: bool) -> pd.DataFrame | None:
     rows = []
     for cube in reports.cubes:
         w = window(cube.frequency, q)
-        run = _equal_runs(cube)
+        run = cube.runs
         k, t, u = np.nonzero(run["end"] & (run["length"] >= w))
         if not len(k):
             continue
         t0, length = run["start"][k, t, u], run["length"][k, t, u]
         # how common the value is among the other units' reports of the run
-        others = np.where(cube.seen, cube.reporting[:, :, None] - 1, 0).cumsum(axis=1)
-        same = np.where(cube.seen, cube.ties - 1, 0).cumsum(axis=1)
+        others, same = run["others"], run["same"]
 
         def over_run(c, k=k, t=t, u=u, t0=t0):
             return c[k, t, u] - np.where(t0 > 0, c[k, np.maximum(t0 - 1, 0), u], 0)
 
         n_others = over_run(others)
-        share = np.divide(
-            over_run(same), n_others, out=np.ones(len(k)), where=n_others > 0
+        share = np.divide(  # no other reporter: nothing common, the chance decides
+            over_run(same), n_others, out=np.zeros(len(k)), where=n_others > 0
         )
         chance = _run_chance(cube, run, k, t, u, t0)
         if perfect:  # the best possible value is itself unlikely, not only its repeats
@@ -468,11 +505,29 @@ def _constant(reports: Reports, *, perfect: bool) -> pd.DataFrame | None:
             since, last = cube.periods[t0[i]], cube.periods[t[i]]
             before = run["before"][k[i], t0[i], u[i]]
             m = int(length[i])
+            kk = int(k[i])
             was_zh = was_en = ""
             if before >= 0:
-                prev = cube.values[k[i], before, u[i]]
-                was_zh = f"，此前（{P.name_zh(cube.periods[before])}）为 {prev:g}"
-                was_en = f"; it was {prev:g} in {cube.periods[before]}"
+                prev = cube.values[kk, before, u[i]]
+                was_zh = (
+                    f"，此前（{P.name_zh(cube.periods[before])}）为"
+                    f"{_amount(catalogue, cube, kk, prev, 'zh')}"
+                )
+                was_en = (
+                    f"; it was {_amount(catalogue, cube, kk, prev, 'en')} in "
+                    f"{cube.periods[before]}"
+                )
+            if share[i] > 0:
+                peers_zh = f"；同期其他单位的报送仅{share[i]:.0%}为此值"
+                peers_en = (
+                    f"; only {share[i]:.0%} of other units' reports of those "
+                    "periods have this value"
+                )
+            else:
+                peers_zh = "；同期其他单位均无此值"
+                peers_en = "; no other unit reported this value in those periods"
+            amount_zh = _amount(catalogue, cube, kk, v, "zh")
+            amount_en = _amount(catalogue, cube, kk, v, "en")
             rows.append(
                 {
                     "check": "perfect" if perfect else "stable",
@@ -483,16 +538,15 @@ def _constant(reports: Reports, *, perfect: bool) -> pd.DataFrame | None:
                     "value": float(v),
                     "statistic": float(share[i]),
                     "reason_zh": f"{catalogue.name(sid, 'zh')}自{P.name_zh(since)}起"
-                    f"连续 {m} 期均为 {v:g}"
-                    + ("（满分）" if perfect else "")
+                    f"连续{m}期均为{amount_zh}"
+                    + ("（已达上限）" if perfect else "")
                     + was_zh
-                    + f"；同期其他单位仅 {share[i]:.0%} 的报送为此值",
-                    "reason_en": f"{catalogue.name(sid, 'en')} is {v:g} in all {m} "
-                    f"periods from {since} to {last}"
+                    + peers_zh,
+                    "reason_en": f"{catalogue.name(sid, 'en')} is {amount_en} in all "
+                    f"{m} periods from {since} to {last}"
                     + (" (the best possible)" if perfect else "")
                     + was_en
-                    + f"; only {share[i]:.0%} of other units' reports of those "
-                    "periods have this value",
+                    + peers_en,
                 }
             )
     return pd.DataFrame(rows)
@@ -504,7 +558,7 @@ def _run_chance(cube: Cube, run: dict, k, t, u, t0) -> np.ndarray:
     reports of the series repeat, as other units share the value, and as the unit's
     own other reports (those not at the run's value) would repeat."""
     repeat = run["length"] > 1
-    rate = _repeat_rate(repeat, cube.seen)[k]
+    rate = run["rate"][k]
     n_t = cube.values.shape[1]
     x = cube.values[k[:, None], np.arange(n_t), u[:, None]]  # runs × periods
     v = cube.values[k, t, u]
@@ -584,6 +638,18 @@ def _shift(reports: Reports) -> pd.DataFrame | None:
             if not seen[k, t0:, u].any():
                 continue
             t0 += int(np.argmax(seen[k, t0:, u]))
+            # the medians must differ as much: one odd period (a jump) moves a
+            # mean, not a median
+            ra, rb = r[k, t0:, u], r[k, :t0, u]
+            na, nb = np.sum(~np.isnan(ra)), np.sum(~np.isnan(rb))
+            with np.errstate(all="ignore"):
+                z_med = (np.nanmedian(ra) - np.nanmedian(rb)) / (
+                    1.2533 * noise[k, u] * np.sqrt(1 / na + 1 / nb)
+                )
+            if not (
+                np.abs(z_med) > q.shift_z and np.sign(z_med) == np.sign(best[k, u])
+            ):
+                continue
             sid = cube.ids[k]
             x = cube.values[k, :, u]
             before = float(np.nanmedian(x[:t0]))
@@ -601,10 +667,12 @@ def _shift(reports: Reports) -> pd.DataFrame | None:
                     "value": after,
                     "statistic": float(best[k, u]),
                     "reason_zh": f"{catalogue.name(sid, 'zh')}自{P.name_zh(since)}起"
-                    f"{zh_dir}：此后中位数 {after:g}，此前 {before:g}，扣除同期共同"
-                    f"变化后相差 {best[k, u]:+.1f} 个标准误",
+                    f"{zh_dir}：此后中位数{_amount(catalogue, cube, k, after, 'zh')}，"
+                    f"此前{_amount(catalogue, cube, k, before, 'zh')}，扣除同期共同"
+                    f"变化后相差{best[k, u]:+.1f}个标准误",
                     "reason_en": f"{catalogue.name(sid, 'en')} {en_dir} from {since}: "
-                    f"median {after:g} since, {before:g} before, "
+                    f"median {_amount(catalogue, cube, k, after, 'en')} since, "
+                    f"{_amount(catalogue, cube, k, before, 'en')} before, "
                     f"{best[k, u]:+.1f} standard errors after what all units did",
                 }
             )
@@ -668,11 +736,15 @@ def _linear(reports: Reports) -> pd.DataFrame | None:
                     "value": float(per),
                     "statistic": odds,
                     "reason_zh": f"{catalogue.name(sid, 'zh')}{P.name_zh(since)}至"
-                    f"{P.name_zh(end)}的 {n} 期从 {a:g} 到 {b:g}，每期变化均约为 "
+                    f"{P.name_zh(end)}的{n}期从"
+                    f"{_amount(catalogue, cube, k[i], a, 'zh')}"
+                    f"到{_amount(catalogue, cube, k[i], b, 'zh')}，每期变化均约为"
                     f"{per:+.3g}，呈等差直线（{_odds_zh(odds)}）",
-                    "reason_en": f"{catalogue.name(sid, 'en')} goes from {a:g} to "
-                    f"{b:g} in the {n} periods from {since} to {end}, by {per:+.3g} "
-                    f"every period: a straight line ({_odds_en(odds)})",
+                    "reason_en": f"{catalogue.name(sid, 'en')} goes from "
+                    f"{_amount(catalogue, cube, k[i], a, 'en')} to "
+                    f"{_amount(catalogue, cube, k[i], b, 'en')} in the {n} periods "
+                    f"from {since} to {end}, by {per:+.3g} every period: a straight "
+                    f"line ({_odds_en(odds)})",
                 }
             )
     return pd.DataFrame(rows)
@@ -686,7 +758,9 @@ def _rounded(reports: Reports) -> pd.DataFrame | None:
     """估报: a run of reports all rounded to a coarser multiple than the series is
     reported in (every value a multiple of 10 where others report to 0.01), unlikely
     by the chance rule: each report as coarse as that as often as the series'
-    reports are."""
+    reports are. A unit whose every report is coarse may just have small numbers
+    behind its rates (12 of 20 is 60 %): over its whole history, only rounding to
+    100 steps or more counts (every cost a whole yuan, every rate a multiple of 10)."""
     q, catalogue = reports.settings, reports.catalogue
     rows = []
     for cube in reports.cubes:
@@ -720,10 +794,13 @@ def _rounded(reports: Reports) -> pd.DataFrame | None:
             x = cube.values[k, t - m + 1 : t + 1, u]
             if len(set(x)) < 2:
                 continue  # one value over and over: the stable check's matter
+            whole = not seen[k, : t - m + 1, u].any() and not seen[k, t + 1 :, u].any()
+            if whole and coarse[k, t - m + 1 : t + 1, u].min() < 100:
+                continue
             chance = float(log_p[k, t - m + 1 : t + 1, u].sum())
             if chance + tried >= np.log(q.chance):
                 continue
-            unit_zh = catalogue.unit_words.get(cube.ids[k], ("", ""))[0]
+            unit_zh = _unit_word(catalogue, cube.ids[k], "zh")
             grain = int(coarse[k, t - m + 1 : t + 1, u].min()) * cube.step[k]
             sid, since, end = cube.ids[k], cube.periods[t - m + 1], cube.periods[t]
             shown = "、".join(f"{v:g}" for v in x[:4])
@@ -738,7 +815,7 @@ def _rounded(reports: Reports) -> pd.DataFrame | None:
                     "value": float(grain),
                     "statistic": odds,
                     "reason_zh": f"{catalogue.name(sid, 'zh')}自{P.name_zh(since)}起"
-                    f"连续 {m} 期均为 {grain:g}{unit_zh}的整数倍（{shown}…），"
+                    f"连续{m}期均为{grain:g}{unit_zh}的整数倍（{shown}…），"
                     f"疑为估报（{_odds_zh(odds)}）",
                     "reason_en": f"{catalogue.name(sid, 'en')} is a multiple of "
                     f"{grain:g} in all {m} periods from {since} to {end} "
@@ -762,7 +839,6 @@ def _jumps(reports: Reports) -> pd.DataFrame | None:
         if not ok.any():
             continue
         x = cube.values if ok.all() else cube.values[ok]
-        logged = cube.logged[ok]
         e = cube.levels[ok]  # a copy: then d, then e, in place
         with np.errstate(all="ignore"):
             e -= nanmedian(e, axis=1)[:, None, :]  # each unit against its own level
@@ -784,7 +860,7 @@ def _jumps(reports: Reports) -> pd.DataFrame | None:
             _jump_rows(
                 catalogue,
                 ids[k],
-                logged[k],
+                np.flatnonzero(ok)[k],
                 cube,
                 t,
                 u,
@@ -796,9 +872,24 @@ def _jumps(reports: Reports) -> pd.DataFrame | None:
     return pd.concat(parts, ignore_index=True) if parts else None
 
 
-def _jump_rows(catalogue, sids, logged, cube, t, u, x, z, typical) -> pd.DataFrame:
+def _jump_rows(catalogue, sids, ks, cube, t, u, x, z, typical) -> pd.DataFrame:
     zh = {s: catalogue.name(s, "zh") for s in set(sids)}
     en = {s: catalogue.name(s, "en") for s in set(sids)}
+    scale_zh = {k: _scale_words(cube, k, "zh") for k in set(ks)}
+    scale_en = {k: _scale_words(cube, k, "en") for k in set(ks)}
+    rows = zip(sids, ks, x, typical, z, strict=True)
+    reason_zh, reason_en = [], []
+    for s, k, v, m, r in rows:
+        reason_zh.append(
+            f"{zh[s]}{_amount(catalogue, cube, k, v, 'zh')}，本单位通常为"
+            f"{_amount(catalogue, cube, k, m, 'zh')}，扣除同期共同变化后偏离"
+            f"{r:+.1f}个稳健标准差{scale_zh[k]}"
+        )
+        reason_en.append(
+            f"{en[s]} {_amount(catalogue, cube, k, v, 'en')} against the unit's "
+            f"usual {_amount(catalogue, cube, k, m, 'en')}: {r:+.1f} robust SDs "
+            f"after what all units did that period{scale_en[k]}"
+        )
     return pd.DataFrame(
         {
             "check": "jump",
@@ -807,20 +898,23 @@ def _jump_rows(catalogue, sids, logged, cube, t, u, x, z, typical) -> pd.DataFra
             "indicator_id": sids,
             "value": x,
             "statistic": z,
-            "reason_zh": [
-                f"{zh[s]} {v:g}，本单位通常为 {m:g}，"
-                f"扣除同期共同变化后偏离 {r:+.1f} 个稳健标准差"
-                + ("（对数尺度）" if g else "")
-                for s, v, m, r, g in zip(sids, x, typical, z, logged, strict=True)
-            ],
-            "reason_en": [
-                f"{en[s]} {v:g} against the unit's usual {m:g}: "
-                f"{r:+.1f} robust SDs after what all units did that period"
-                + (" (log scale)" if g else "")
-                for s, v, m, r, g in zip(sids, x, typical, z, logged, strict=True)
-            ],
+            "reason_zh": reason_zh,
+            "reason_en": reason_en,
         }
     )
+
+
+def _scale_words(cube: Cube, k: int, lang: str) -> str:
+    """The scale a series is compared on, as a reason's closing words."""
+    if cube.logged[k]:
+        return "（按对数尺度比较）" if lang == "zh" else " (compared on a log scale)"
+    if cube.rates[k]:
+        return (
+            "（按比率的对数几率尺度比较）"
+            if lang == "zh"
+            else " (compared on a logit scale)"
+        )
+    return ""
 
 
 def _repeat_rate(repeat: np.ndarray, tried: np.ndarray) -> np.ndarray:
@@ -865,25 +959,30 @@ def _identical_period(reports: Reports) -> pd.DataFrame | None:
             tried += int(np.count_nonzero(seen[g, 1:].any(axis=0)))
             hits.append((agency, g, whole, log_p[g].sum(axis=0)))
         for agency, g, whole, chance in hits:
-            hit = whole & (chance + np.log(tried) < np.log(q.chance))
-            for t0, t1, u in _runs_of(hit):  # t1 repeats t1 - 1 … t0 + 1 repeats t0
+            # a run of repeats is as unlikely as all of them together
+            for t0, t1, u in _runs_of(whole):  # t1 + 1 repeats t1 … t0 + 1 repeats t0
+                log_run = chance[t0 : t1 + 1, u].sum()
+                if log_run + np.log(tried) >= np.log(q.chance):
+                    continue
                 n = int(seen[g, t1 + 1, u].sum())
-                p_run = float(np.exp(chance[t0 : t1 + 1, u].sum()))
-                first, last = cube.periods[t0], cube.periods[t1 + 1]
+                p_run = float(np.exp(log_run))
+                # the flag sits on the repeats; the period repeated is in the reason
+                source, first = cube.periods[t0], cube.periods[t0 + 1]
+                last = cube.periods[t1 + 1]
                 if t1 == t0:
                     zh = (
-                        f"{P.name_zh(last)}报送的 {n} 项数据与"
-                        f"{P.name_zh(first)}完全相同"
+                        f"报送的{P.name_zh(last)}数据（{n}项）与"
+                        f"{P.name_zh(source)}完全相同"
                     )
-                    en = f"all {n} values sent for {last} are identical to {first}'s"
+                    en = f"all {n} values sent for {last} are identical to {source}'s"
                 else:
                     zh = (
-                        f"{P.name_zh(first)}至{P.name_zh(last)}连续 {t1 - t0 + 2} 期"
-                        f"报送的 {n} 项数据完全相同"
+                        f"报送的{P.name_zh(first)}至{P.name_zh(last)}各期数据（{n}项）"
+                        f"均与{P.name_zh(source)}完全相同"
                     )
                     en = (
-                        f"all {n} values sent are identical in the {t1 - t0 + 2} "
-                        f"periods from {first} to {last}"
+                        f"all {n} values sent for each period from {first} to {last} "
+                        f"are identical to {source}'s"
                     )
                 rows.append(
                     _submission_row(
@@ -933,25 +1032,38 @@ def _identical_unit(reports: Reports) -> pd.DataFrame | None:
         seen = cube.seen
         if seen.shape[2] < 2:
             continue
-        log_r = np.log(cube.rarity(shared=2))
-        rounded = np.round(cube.values, 9)  # as compared
+        rarity = cube.rarity(shared=2)
+        x = np.rint(cube.values / cube.step[:, None, None])  # as compared
+        x = np.where(seen, x, -1).astype(np.int64)  # missing: -1 (values are ≥ 0)
         for agency, g in _submissions(cube):
             n_ok = seen[g].sum(axis=0)  # periods × units
             t, u = np.nonzero(n_ok >= q.identical_min_values)
             if not len(t):
                 continue
-            subs = np.ascontiguousarray(rounded[g][:, t, u].T)
-            subs[np.isnan(subs)] = -1e300
-            key = pd.util.hash_pandas_object(pd.DataFrame(subs), index=False).to_numpy()
-            twins = pd.DataFrame({"t": t, "k": key})
-            twin = twins.duplicated(keep=False).to_numpy()
-            if not twin.any():
-                continue
+            with np.errstate(over="ignore"):  # a hash: wrapping is fine
+                key = t.astype(np.int64) * _SALT[-1]
+                for i, k in enumerate(g):
+                    key += x[k, t, u] * _SALT[i]
+            twin = pd.Series(key).duplicated(keep=False).to_numpy()
             n = cube.reporting[g].max(axis=0)  # units per period
             tried = float(np.sum(n * (n - 1) / 2))
-            for (ti, _), members in twins[twin].groupby(["t", "k"]).groups.items():
-                j = u[members]
-                chance = float(np.exp(log_r[g, ti, j[0]][seen[g, ti, j[0]]].sum()))
+            # the chance can only grow with the pair's own spread: drop at once
+            # what the peers' values already make likely
+            at_least = np.where(seen[g][:, t, u], np.log(rarity[g][:, t, u]), 0.0)
+            twin = twin & (at_least.sum(axis=0) + np.log(tried) < np.log(q.chance))
+            if not twin.any():
+                continue
+            twins = pd.Series(np.flatnonzero(twin)).groupby(key[twin])
+            for members in twins.groups.values():
+                members = np.asarray(twins.obj[members])
+                ti, j = t[members[0]], u[members]
+                same = x[g][:, ti, j]
+                if not (same == same[:, :1]).all():
+                    continue  # a hash collision, not equal submissions
+                on = seen[g, ti, j[0]]
+                sd = np.hypot(cube.own_spread[g, j[0]], cube.own_spread[g, j[1]])
+                p = np.fmax(rarity[g, ti, j[0]], cube.equal_by_chance(sd, g))
+                chance = float(np.prod(p[on]))
                 if chance * tried >= q.chance:
                     continue
                 names = list(cube.units[j])  # in unit order
@@ -961,8 +1073,8 @@ def _identical_unit(reports: Reports) -> pd.DataFrame | None:
                         _submission_row(
                             catalogue, "identical_unit", cube, agency, g, ti, jj,
                             chance,
-                            zh=f"报送的{P.name_zh(cube.periods[ti])} "
-                            f"{int(n_ok[ti, jj])} 项数据与 {others} 完全相同",
+                            zh=f"报送的{P.name_zh(cube.periods[ti])}数据"
+                            f"（{int(n_ok[ti, jj])}项）与{others}完全相同",
                             en=f"all {int(n_ok[ti, jj])} values sent for "
                             f"{cube.periods[ti]} are identical to "
                             f"{others.replace('、', ', ')}'s",
@@ -971,10 +1083,40 @@ def _identical_unit(reports: Reports) -> pd.DataFrame | None:
     return pd.DataFrame(rows)
 
 
+def _unit_word(catalogue: Catalogue, sid: str, lang: str) -> str:
+    """A series' unit as it follows a number ("%", "件", "个工作日"); none for a
+    bare ratio."""
+    for item in (*catalogue.indicators, *catalogue.context):
+        if item.id == sid:
+            word = item.unit_zh if lang == "zh" else item.unit_en
+            break
+    else:
+        return ""
+    if word in ("比值", "ratio", "比率"):
+        return ""
+    if lang == "zh":
+        return "个工作日" if word == "工作日" else word
+    return word if word == "%" else f" {word}"
+
+
+def _amount(catalogue: Catalogue, cube: Cube, k: int, value: float, lang: str) -> str:
+    """A reported value as the agency reports it: the series' decimals, thousands
+    separated, its unit after it (``96.7%``, ``1,235件``)."""
+    if value is None or not np.isfinite(value):
+        return "—"
+    step = cube.step[k]
+    decimals = max(0, int(round(-np.log10(step)))) if step < 1 else 0
+    decimals = min(decimals, 6)
+    text = f"{value:,.{decimals}f}"
+    if decimals and abs(value - round(value, decimals)) > 1e-9:  # a median between
+        text = f"{value:,.{decimals + 1}f}"
+    return text + _unit_word(catalogue, cube.ids[k], lang)
+
+
 def _odds_zh(chance: float) -> str:
     if chance < 1e-8:
         return "偶然如此的概率不足一亿分之一"
-    return f"偶然如此的概率约为 {_one_in(chance)} 分之一"
+    return f"偶然如此的概率约为1/{_one_in(chance)}"
 
 
 def _odds_en(chance: float) -> str:
@@ -1010,6 +1152,7 @@ def _copied(reports: Reports) -> pd.DataFrame | None:
         if not len(pairs):
             continue
         tried = float(n_s) * n_u * n_u * len(lags) * n_t
+        pairs = pairs[_may_copy(cube, pairs, np.log(q.chance / tried))]
         for k, a, b, lag in pairs:
             found = _copy_run(cube, k, a, b, lag, q)
             if found is None or found["length"] < w:
@@ -1021,6 +1164,11 @@ def _copied(reports: Reports) -> pd.DataFrame | None:
 
 
 _SALT = np.random.default_rng(20261202).integers(1, 2**62, size=64) | 1
+#: isolation forest: rows whose changes are all within this many robust SDs are
+#: not scored (checked: the same flags on the sample and the corpus cities)
+OUTLIER_LEAST = 3.0
+#: isolation forest: fitted on at most this many rows (drawn at random, seed 0)
+OUTLIER_FIT_ROWS = 20_000
 #: at most this many units share a window of values that may be a copy's
 MAX_SHARED = 8
 
@@ -1078,6 +1226,29 @@ def _window_pairs(cube: Cube, h: int, lags, per_year: int, q) -> np.ndarray:
     return pairs[first[count >= 2]]
 
 
+def _may_copy(cube: Cube, pairs: np.ndarray, most: float) -> np.ndarray:
+    """Which candidate pairs could be a copy at all: the product of the peers'
+    rarities over every period the two series are equal is below ``exp(most)``
+    (a run's chance is at least that), all pairs at once."""
+    k, a, b, lag = pairs.T
+    n_t = cube.values.shape[1]
+    t = np.arange(n_t)[None, :]
+    src = t - lag[:, None]  # the source's period for each of the unit's
+    ok = src >= 0
+    src = np.maximum(src, 0)
+    x = cube.values[k[:, None], t, a[:, None]]
+    y = cube.values[k[:, None], src, b[:, None]]
+    with np.errstate(invalid="ignore"):
+        exact = ok & (np.abs(x - y) < cube.step[k][:, None] / 2)
+    r1, r2 = cube.rarity(1), cube.rarity(2)
+    r = np.where(
+        (lag == 0)[:, None],
+        r2[k[:, None], t, a[:, None]],
+        r1[k[:, None], t, a[:, None]],
+    )
+    return np.where(exact, np.log(r), 0.0).sum(axis=1) < most
+
+
 def _copy_run(cube: Cube, k: int, a: int, b: int, lag: int, q) -> dict | None:
     """The longest run of periods in which unit ``a``'s reports of series ``k`` equal
     unit ``b``'s ``lag`` periods earlier (a few may differ by less than ``copy_near``
@@ -1129,29 +1300,32 @@ def _copy_rows(catalogue, cube, k, a, b, lag, per_year, found) -> list[dict]:
     n, n_exact = found["length"], found["exact"]
     near_zh = near_en = ""
     if n_exact < n:
-        near_zh = f"（其中 {n_exact} 期完全相同，其余相差不超过 {found['most']:g}）"
-        near_en = f" ({n_exact} identical, the others within {found['most']:g})"
-    span_zh = f"{P.name_zh(since)}至{P.name_zh(last)}的 {n} 期"
+        most_zh = _amount(catalogue, cube, k, found["most"], "zh")
+        most_en = _amount(catalogue, cube, k, found["most"], "en")
+        near_zh = f"（其中{n_exact}期完全相同，其余相差不超过{most_zh}）"
+        near_en = f" ({n_exact} identical, the others within {most_en})"
+    span_zh = f"{P.name_zh(since)}至{P.name_zh(last)}的{n}期"
     span_en = f"the {n} periods from {since} to {last}"
     out = []
     for unit, other in ((a, b), (b, a)) if lag == 0 else ((a, b),):
         if lag == 0:
-            zh = f"与 {cube.units[other]} 同期报送的数值逐期相同"
+            zh = f"与{cube.units[other]}同期报送的数值逐期相同"
             en = f"equal to {cube.units[other]}'s reports of the same periods"
         elif a == b:
             zh = "与本单位上年同期报送的数值逐期相同"
             en = "equal to the unit's own reports a year earlier"
         elif lag == per_year:
-            zh = f"与 {cube.units[other]} 上年同期报送的数值逐期相同"
+            zh = f"与{cube.units[other]}上年同期报送的数值逐期相同"
             en = f"equal to {cube.units[other]}'s reports a year earlier"
         else:
-            zh = f"与 {cube.units[other]} 前 {lag} 期报送的数值逐期相同"
+            zh = f"与{cube.units[other]}前{lag}期报送的数值逐期相同"
             en = f"equal to {cube.units[other]}'s reports " + (
                 "of the period before" if lag == 1 else f"{lag} periods earlier"
             )
         out.append(
             {
                 "check": "copied",
+                "key": f"{sid}/{cube.units[other]}/{lag}",
                 "unit_id": cube.units[unit],
                 "period": last,
                 "since": since,
@@ -1178,16 +1352,30 @@ def _missing(reports: Reports) -> pd.DataFrame | None:
         blank, seen = cube.blank, cube.seen
         most = cube.reporting * 2 >= seen.shape[2]  # series × periods
         sent = blank | seen
+        covered = np.zeros(blank.shape, bool)  # cells inside an empty submission
         for agency, g in _submissions(cube):
             empty = np.all(blank[g] | ~sent[g], axis=0) & (blank[g].sum(axis=0) >= 2)
             empty &= most[g].any(axis=0)[:, None]
-            for t, u in zip(*np.nonzero(empty), strict=True):
-                n = int(sent[g, t, u].sum())
+            covered[g] |= empty[None]
+            for t0, t1, u in _runs_of(empty):  # empty submissions in a row: one flag
+                n = int(sent[g, t1, u].sum())
+                first, last = cube.periods[t0], cube.periods[t1]
+                if t0 == t1:
+                    zh = f"报送的{P.name_zh(last)}数据（{n}项）全部为空"
+                    en = f"all {n} values sent for {last} are empty"
+                else:
+                    zh = (
+                        f"报送的{P.name_zh(first)}至{P.name_zh(last)}连续{t1 - t0 + 1}"
+                        f"期数据（各{n}项）全部为空"
+                    )
+                    en = (
+                        f"all {n} values sent are empty in the {t1 - t0 + 1} periods "
+                        f"from {first} to {last}"
+                    )
                 rows.append(
                     _submission_row(
-                        catalogue, "missing", cube, agency, g, t, u, None,
-                        zh=f"报送的{P.name_zh(cube.periods[t])} {n} 项数据全部为空",
-                        en=f"all {n} values sent for {cube.periods[t]} are empty",
+                        catalogue, "missing", cube, agency, g, t1, u, None,
+                        since=first, zh=zh, en=en,
                     )
                 )  # fmt: skip
         # one series empty in a row
@@ -1198,6 +1386,13 @@ def _missing(reports: Reports) -> pd.DataFrame | None:
         follows = np.zeros(blank.shape, bool)
         follows[:, :-1] = run[:, 1:] > 0
         ends = (run >= q.missing_run) & ~follows
+        # a run wholly inside empty submissions is said by their flag
+        cum = np.cumsum(covered, axis=1)
+        first = np.clip(np.arange(blank.shape[1])[None, :, None] - run, -1, None)
+        inside = cum - np.where(
+            first >= 0, np.take_along_axis(cum, np.maximum(first, 0), 1), 0
+        )
+        ends &= inside < run
         for k, t, u in zip(*np.nonzero(ends), strict=True):
             m = int(run[k, t, u])
             sid, since = cube.ids[k], cube.periods[t - m + 1]
@@ -1212,7 +1407,7 @@ def _missing(reports: Reports) -> pd.DataFrame | None:
                     "value": float(m),
                     "statistic": float(m),
                     "reason_zh": f"{catalogue.name(sid, 'zh')}自{P.name_zh(since)}起"
-                    f"连续 {m} 期报送为空，同期多数单位均有数据",
+                    f"连续{m}期报送为空，同期多数单位均有数据",
                     "reason_en": f"{catalogue.name(sid, 'en')} sent empty for {m} "
                     f"periods in a row from {since}, while most units reported it",
                 }
@@ -1274,13 +1469,14 @@ def _late(reports: Reports) -> pd.DataFrame | None:
                 "agency": r.agency,
                 "value": float(r.days),
                 "statistic": float(r.days),
-                "reason_zh": f"{catalogue.name(r.agency, 'zh')}报送的"
+                "reason_zh": f"{catalogue.name(r.agency, 'zh')}"
                 f"{P.name_zh(r.period)}数据于{at.year}年{at.month}月{at.day}日报送，"
-                f"晚于报送期限（{due_day.year}年{due_day.month}月{due_day.day}日）"
-                f"{r.days} 天",
+                f"超过报送期限（{due_day.year}年{due_day.month}月{due_day.day}日）"
+                f"{r.days}天",
                 "reason_en": f"{catalogue.name(r.agency, 'en')}: the report for "
-                f"{r.period} was sent on {at:%Y-%m-%d}, {r.days} days after it was "
-                f"due ({due_day:%Y-%m-%d})",
+                f"{r.period} was sent on {at:%Y-%m-%d}, {r.days} "
+                f"day{'s' if r.days != 1 else ''} after it was due "
+                f"({due_day:%Y-%m-%d})",
             }
         )
     return pd.DataFrame(out)
@@ -1307,7 +1503,7 @@ def _isolated(reports: Reports) -> pd.DataFrame | None:
         c[~(scale > 0)] = 0.0
         z = np.nan_to_num(c, nan=0.0, copy=False)
         rows = np.ascontiguousarray(z.transpose(1, 2, 0)).reshape(-1, len(ids))
-        odd, score = isolation_outliers(rows, q.outlier_score)
+        odd, score = isolation_outliers(rows, q.outlier_score, least=OUTLIER_LEAST)
         out = []
         for r in odd:
             t, u = divmod(int(r), len(units))
@@ -1326,7 +1522,8 @@ def _isolated(reports: Reports) -> pd.DataFrame | None:
                     "indicator_id": None,
                     "value": np.nan,
                     "statistic": float(score[r]),
-                    "reason_zh": f"各项指标环比变化的组合异常（孤立森林），变化最大："
+                    "reason_zh": "各项指标环比变化的组合异常（孤立森林），较同期各单位"
+                    f"环比变化中位数偏离最大的是："
                     f"{parts_zh}（稳健标准差）",
                     "reason_en": "unusual combination of period-on-period changes "
                     f"(isolation forest); largest, in robust SDs: {parts_en}",
@@ -1337,15 +1534,29 @@ def _isolated(reports: Reports) -> pd.DataFrame | None:
 
 
 def isolation_outliers(
-    rows: np.ndarray, threshold: float
+    rows: np.ndarray, threshold: float, *, least: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray]:
     """The rows whose isolation-forest anomaly score (100 trees, seed 0; Liu et al.
     2008: near 1 isolated, about 0.5 or less ordinary) is above ``threshold``, and
-    every row's score (``-score_samples``)."""
+    every row's score (``-score_samples``).
+
+    The forest is fitted on every row, or on ``OUTLIER_FIT_ROWS`` of them drawn at
+    random (seed 0) where there are more (each tree sees 256 rows either way); only
+    rows with a feature at least ``least`` in absolute value are scored (others
+    NaN): a row of ordinary values takes many cuts to isolate, so scoring them is
+    time spent on rows never flagged."""
     from sklearn.ensemble import IsolationForest  # slow to import: only when used
 
     forest = IsolationForest(n_estimators=100, contamination="auto", random_state=0)
-    score = -forest.fit(rows).score_samples(rows)
+    fit = rows
+    if len(rows) > OUTLIER_FIT_ROWS:
+        pick = np.random.default_rng(0).choice(len(rows), OUTLIER_FIT_ROWS, False)
+        fit = rows[np.sort(pick)]
+    forest.fit(fit)
+    score = np.full(len(rows), np.nan)
+    some = np.flatnonzero(np.abs(rows).max(axis=1, initial=0.0) >= least)
+    if len(some):
+        score[some] = -forest.score_samples(rows[some])
     return np.flatnonzero(score > threshold), score
 
 

@@ -198,3 +198,21 @@ def test_repeated_keys_among_a_million_fold_key_space(tiny_catalogue):
     cases = caught.value.failure_cases
     dup = cases[cases["check"].astype(str).str.startswith("multiple_fields")]
     assert set(dup["index"]) == {3, 7, 9}
+
+
+def test_a_report_date_must_exist_on_the_calendar(tiny_catalogue, tmp_path):
+    """Late reports are counted from reported_at: 30 February is refused, with the
+    line, as is a date written another way; a real date passes."""
+    frame = pd.DataFrame(
+        TINY_ROWS, columns=["unit_id", "period", "indicator_id", "value"]
+    )
+    frame["reported_at"] = "2025-04-10"
+    frame.loc[1, "reported_at"] = "2025-02-30"
+    frame.loc[2, "reported_at"] = "2025/04/10"
+    report = problems(tiny_catalogue, write_dataset(tmp_path, TINY_UNITS, frame))
+    bad = report[report["column"] == "reported_at"]
+    assert bad[["row", "value"]].values.tolist() == [
+        [3, "2025-02-30"],
+        [4, "2025/04/10"],
+    ]
+    assert set(bad["rule"]) == {"date_format: must be a calendar date YYYY-MM-DD"}

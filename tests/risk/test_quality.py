@@ -79,8 +79,8 @@ def test_a_constant_series_is_stable_and_100_every_period_is_perfect(cat):
         ("perfect", "U5", "2020-Q1", "2025-Q4"),
     }
     assert checks(f, "perfect")["reason_en"].item() == (
-        "Indicator a1 is 100 in all 24 periods from 2020-Q1 to 2025-Q4 (the best "
-        "possible); only 0% of other units' reports of those periods have this value"
+        "Indicator a1 is 100.0 points in all 24 periods from 2020-Q1 to 2025-Q4 (the "
+        "best possible); no other unit reported this value in those periods"
     )
     # named by its first period: the id stays as the run grows
     assert checks(f, "stable")["flag_id"].item() == "stable/U3/a1/2024-Q3"
@@ -107,8 +107,8 @@ def test_a_unit_that_turns_perfect_or_frozen_mid_history_is_caught_since_then(ca
     assert ("shift", "2024-Q3") in {(r.check, r.since) for r in f.itertuples()}
     was = before[("U6", "2024-Q2")]
     assert frozen.set_index("unit_id").loc["U6", "reason_zh"] == (
-        f"a1指标自2024年第三季度起连续 6 期均为 81.3，此前（2024年第二季度）为 "
-        f"{was:g}；同期其他单位仅 0% 的报送为此值"
+        f"a1指标自2024年第三季度起连续6期均为81.3分，此前（2024年第二季度）为"
+        f"{was:.1f}分；同期其他单位均无此值"
     )
     # three quarters of it are not a year: nothing
     short = put(noisy(), "U6", "a1", dict.fromkeys(QUARTERS[-3:], 81.3))
@@ -172,6 +172,114 @@ def test_identical_submissions_to_the_previous_period_and_to_another_unit(cat):
     reason = same.set_index("unit_id").loc["U9", "reason_en"]
     assert reason.startswith(
         "Office: all 4 values sent for 2022-Q3 are identical to U7's (about a 1 in "
+    )
+
+
+def test_copied_series_same_periods_shifted_and_a_year_late(cat):
+    """U4 sends U7's a1 for 2024-Q1…2025-Q4; U8 sends U3's b1 of the quarter
+    before; U9 sends its own a2 of a year earlier through 2025. Each copy is named
+    with its source and window; nobody else is flagged."""
+    parts = [noisy(), noisy(seed=1, series="b1", centre=60)]
+    obs = pd.concat([*parts, noisy(seed=3, series="a2", centre=25)], ignore_index=True)
+    value = obs.set_index(["unit_id", "indicator_id", "period"])["value"]
+    late = QUARTERS[-8:]  # 2024-Q1 … 2025-Q4
+    obs = put(obs, "U4", "a1", {p: value[("U7", "a1", p)] for p in late})
+    before = dict(zip(QUARTERS[1:], QUARTERS, strict=False))
+    a_year = dict(zip(QUARTERS[4:], QUARTERS, strict=False))
+    obs = put(obs, "U8", "b1", {p: value[("U3", "b1", before[p])] for p in late})
+    this_year = QUARTERS[-4:]
+    obs = put(obs, "U9", "a2", {p: value[("U9", "a2", a_year[p])] for p in this_year})
+    f = checks(Q.flags(obs, cat), "copied")
+    got = {(r.unit_id, r.indicator_id, r.since, r.period) for r in f.itertuples()}
+    assert got == {
+        ("U4", "a1", "2024-Q1", "2025-Q4"),
+        ("U7", "a1", "2024-Q1", "2025-Q4"),
+        ("U8", "b1", "2024-Q1", "2025-Q4"),
+        ("U9", "a2", "2025-Q1", "2025-Q4"),
+    }
+    reason = f.set_index("unit_id")["reason_en"]
+    assert reason["U4"].startswith(
+        "Indicator a1 in the 8 periods from 2024-Q1 to 2025-Q4 is equal to U7's "
+        "reports of the same periods ("
+    )
+    assert "equal to U3's reports of the period before" in reason["U8"]
+    assert "equal to the unit's own reports a year earlier" in reason["U9"]
+    assert (
+        f.set_index("unit_id")
+        .loc["U4", "reason_zh"]
+        .startswith(
+            "a1指标2024年第一季度至2025年第四季度的8期与U7同期报送的数值逐期相同"
+        )
+    )
+
+
+def test_missing_reports_are_whole_empty_submissions_or_empty_runs(cat):
+    """不报: office sends U2's 2024-Q2 with both a1 and b1 empty, and U5's a1 empty
+    for three quarters in a row; one empty cell (U6, a1, 2023-Q1) is a gap, not
+    不报."""
+    obs = pd.concat([noisy(), noisy(seed=1, series="b1", centre=60)], ignore_index=True)
+    obs = put(obs, "U2", "a1", {"2024-Q2": np.nan})
+    obs = put(obs, "U2", "b1", {"2024-Q2": np.nan})
+    obs = put(obs, "U5", "a1", dict.fromkeys(["2025-Q1", "2025-Q2", "2025-Q3"], np.nan))
+    obs = put(obs, "U6", "a1", {"2023-Q1": np.nan})
+    f = checks(Q.flags(obs, cat), "missing")
+    got = {(r.unit_id, r.since, r.period, r.agency) for r in f.itertuples()}
+    assert got == {
+        ("U2", "2024-Q2", "2024-Q2", "office"),
+        ("U5", "2025-Q1", "2025-Q3", "office"),
+    }
+    reason = f.set_index("unit_id")["reason_zh"]
+    assert reason["U2"] == "办公室报送的2024年第二季度数据（2项）全部为空"
+    assert (
+        reason["U5"] == "a1指标自2025年第一季度起连续3期报送为空，同期多数单位均有数据"
+    )
+
+
+def test_late_reports_are_counted_from_the_due_day(cat):
+    """迟报: quarterly reports are due 15 days after the quarter; U3's 2025-Q1 sent
+    on 20 May is 35 days late; the others, sent on the 10th, are on time."""
+    obs = noisy()
+    end = {q: pd.Period(q.replace("-", ""), freq="Q").end_time for q in QUARTERS}
+    obs["reported_at"] = [
+        (end[p] + pd.Timedelta(days=10)).strftime("%Y-%m-%d") for p in obs["period"]
+    ]
+    at = (obs["unit_id"] == "U3") & (obs["period"] == "2025-Q1")
+    obs.loc[at, "reported_at"] = "2025-05-20"
+    f = Q.flags(obs, cat)
+    assert f[["check", "unit_id", "period", "value"]].values.tolist() == [
+        ["late", "U3", "2025-Q1", 35.0]
+    ]
+    assert f["reason_zh"].item() == (
+        "办公室2025年第一季度数据于2025年5月20日报送，超过报送期限（2025年4月15日）35天"
+    )
+
+
+def test_straight_lines_rounded_runs_and_sustained_shifts(cat):
+    """编造: U5's a1 climbs exactly 1.0 a quarter for 8 quarters; 估报: U6's a1 is a
+    multiple of 5 for 8 quarters; 瞒报 kept up: U3's a2 falls to a tenth from
+    2024-Q3 on. The clean units stay clean."""
+    obs = pd.concat([noisy(), noisy(seed=3, series="a2", centre=25)], ignore_index=True)
+    late = QUARTERS[-8:]
+    obs = put(obs, "U5", "a1", {p: 70.0 + i for i, p in enumerate(late)})
+    value = obs.set_index(["unit_id", "indicator_id", "period"])["value"]
+    obs = put(obs, "U6", "a1", {p: 5 * round(value[("U6", "a1", p)] / 5) for p in late})
+    obs = put(obs, "U3", "a2", {p: round(value[("U3", "a2", p)] / 10, 1)
+                                for p in QUARTERS[-6:]})  # fmt: skip
+    f = Q.flags(obs, cat)
+    got = {(r.check, r.unit_id, r.indicator_id, r.since) for r in f.itertuples()}
+    assert ("linear", "U5", "a1", "2024-Q1") in got
+    assert ("rounded", "U6", "a1", "2024-Q1") in got
+    assert ("shift", "U3", "a2", "2024-Q3") in got
+    assert set(f["unit_id"]) == {"U3", "U5", "U6"}
+    line = checks(f, "linear")
+    assert line["value"].item() == pytest.approx(1.0)
+    assert (
+        line["reason_zh"]
+        .item()
+        .startswith(
+            "a1指标2024年第一季度至2025年第四季度的8期从70.0分到77.0分，"
+            "每期变化均约为+1，呈等差直线"
+        )
     )
 
 
