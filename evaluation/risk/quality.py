@@ -349,9 +349,11 @@ def arrange(
             pd.Series(dates, dtype=object), errors="coerce", format="ISO8601"
         ).to_numpy(dtype="datetime64[D]")
         reported_at = np.append(days, np.datetime64("NaT", "D"))[codes]
-    # series in the order they first appear in the kept rows
-    order = np.arange(len(series)) if keep.all() else pd.unique(s_codes[keep])
-    meta = catalogue.series.loc[series[order]]  # an unknown series is an error
+    # the series reported, in the catalogue's order (whatever the rows' order)
+    present = np.unique(s_codes[keep])
+    meta = catalogue.series.loc[series[present]]  # an unknown series is an error
+    order = present[np.argsort(catalogue.series.index.get_indexer(meta.index))]
+    meta = catalogue.series.loc[series[order]]
     freqs = list(catalogue.series["frequency"].unique())
     freq_of = np.full(len(series) + 1, -1)  # per series code (-1: none), its cube
     freq_of[order] = [freqs.index(f) for f in meta["frequency"]]
@@ -827,15 +829,19 @@ def _rounded(reports: Reports) -> pd.DataFrame | None:
 
 
 def _jumps(reports: Reports) -> pd.DataFrame | None:
-    """A value far from the unit's own typical level after what all units did."""
+    """A value far from the unit's own typical level after what all units did; for
+    a series with too short a history (annual, half-year), a change from the period
+    before far from the changes all units made."""
     q, catalogue = reports.settings, reports.catalogue
     parts = []
     for cube in reports.cubes:
         seen = cube.seen
         # enough history, and enough peers, to know what is usual
-        ok = (seen.any(axis=2).sum(axis=1) >= q.min_periods) & (
-            seen.any(axis=1).sum(axis=1) >= 5
-        )
+        peers = seen.any(axis=1).sum(axis=1) >= 5
+        ok = (seen.any(axis=2).sum(axis=1) >= q.min_periods) & peers
+        short = ~ok & peers & (seen.any(axis=2).sum(axis=1) >= 2)
+        if short.any():
+            parts.append(_changes(catalogue, cube, np.flatnonzero(short), q))
         if not ok.any():
             continue
         x = cube.values if ok.all() else cube.values[ok]
@@ -870,6 +876,50 @@ def _jumps(reports: Reports) -> pd.DataFrame | None:
             )
         )
     return pd.concat(parts, ignore_index=True) if parts else None
+
+
+def _changes(catalogue, cube: Cube, ks: np.ndarray, q) -> pd.DataFrame | None:
+    """Series ``ks`` (too short a history for a usual level): a change from the
+    unit's previous report far from the changes all units made that period."""
+    y = cube.levels[ks]
+    with np.errstate(all="ignore"):
+        c = y[:, 1:] - y[:, :-1]
+        e = c - nanmedian(c, axis=2)[:, :, None]
+        a = np.abs(e)
+        scale = 1.4826 * nanmedian(a, axis=2)[:, :, None]
+        np.fmax(scale, 1.4826 * nanmedian(a, axis=(1, 2))[:, None, None], out=scale)
+        hit = (a / scale > q.jump_z) & (scale > 0)
+    if not hit.any():
+        return None
+    i, t, u = np.nonzero(hit)
+    k = ks[i]
+    now, before = cube.values[k, t + 1, u], cube.values[k, t, u]
+    z = e[i, t, u] / scale[i, t, 0]
+    rows = []
+    for kk, tt, uu, v, w, r in zip(k, t, u, now, before, z, strict=True):
+        sid, period = cube.ids[kk], cube.periods[tt + 1]
+        rows.append(
+            {
+                "check": "jump",
+                "unit_id": cube.units[uu],
+                "period": period,
+                "indicator_id": sid,
+                "value": float(v),
+                "statistic": float(r),
+                "reason_zh": f"{catalogue.name(sid, 'zh')}"
+                f"{_amount(catalogue, cube, kk, v, 'zh')}，上期（"
+                f"{P.name_zh(cube.periods[tt])}）为"
+                f"{_amount(catalogue, cube, kk, w, 'zh')}"
+                f"，变化幅度与同期各单位的变化相比偏离{r:+.1f}个稳健标准差"
+                f"{_scale_words(cube, kk, 'zh')}",
+                "reason_en": f"{catalogue.name(sid, 'en')} "
+                f"{_amount(catalogue, cube, kk, v, 'en')} against "
+                f"{_amount(catalogue, cube, kk, w, 'en')} in {cube.periods[tt]}: a "
+                f"change {r:+.1f} robust SDs from the changes all units made"
+                f"{_scale_words(cube, kk, 'en')}",
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def _jump_rows(catalogue, sids, ks, cube, t, u, x, z, typical) -> pd.DataFrame:
@@ -1034,16 +1084,18 @@ def _identical_unit(reports: Reports) -> pd.DataFrame | None:
             continue
         rarity = cube.rarity(shared=2)
         x = np.rint(cube.values / cube.step[:, None, None])  # as compared
-        x = np.where(seen, x, -1).astype(np.int64)  # missing: -1 (values are ≥ 0)
+        x = np.where(seen, x, 0).astype(np.int64)
         for agency, g in _submissions(cube):
             n_ok = seen[g].sum(axis=0)  # periods × units
             t, u = np.nonzero(n_ok >= q.identical_min_values)
             if not len(t):
                 continue
             with np.errstate(over="ignore"):  # a hash: wrapping is fine
-                key = t.astype(np.int64) * _SALT[-1]
-                for i, k in enumerate(g):
-                    key += x[k, t, u] * _SALT[i]
+                key = t.astype(np.int64) * _SALT[1, 0]
+                for i, k in enumerate(g):  # a missing value hashes as itself
+                    key += np.where(
+                        seen[k, t, u], x[k, t, u] * _SALT[0, i], _SALT[1, i + 1]
+                    )
             twin = pd.Series(key).duplicated(keep=False).to_numpy()
             n = cube.reporting[g].max(axis=0)  # units per period
             tried = float(np.sum(n * (n - 1) / 2))
@@ -1057,8 +1109,8 @@ def _identical_unit(reports: Reports) -> pd.DataFrame | None:
             for members in twins.groups.values():
                 members = np.asarray(twins.obj[members])
                 ti, j = t[members[0]], u[members]
-                same = x[g][:, ti, j]
-                if not (same == same[:, :1]).all():
+                same, on_all = x[g][:, ti, j], seen[g][:, ti, j]
+                if not ((same == same[:, :1]) & (on_all == on_all[:, :1])).all():
                     continue  # a hash collision, not equal submissions
                 on = seen[g, ti, j[0]]
                 sd = np.hypot(cube.own_spread[g, j[0]], cube.own_spread[g, j[1]])
@@ -1163,7 +1215,7 @@ def _copied(reports: Reports) -> pd.DataFrame | None:
     return pd.DataFrame(rows)
 
 
-_SALT = np.random.default_rng(20261202).integers(1, 2**62, size=64) | 1
+_SALT = np.random.default_rng(20261202).integers(1, 2**62, size=(2, 4096)) | 1
 #: isolation forest: rows whose changes are all within this many robust SDs are
 #: not scored (checked: the same flags on the sample and the corpus cities)
 OUTLIER_LEAST = 3.0
@@ -1190,13 +1242,13 @@ def _window_pairs(cube: Cube, h: int, lags, per_year: int, q) -> np.ndarray:
     informative = np.zeros((n_s, n_w, n_u), bool)
     with np.errstate(over="ignore"):
         for j in range(h):
-            key *= _SALT[j]
+            key *= _SALT[0, j]
             key += x[:, j : j + n_w]
             ok &= seen[:, j : j + n_w]
             informative |= rare[:, j : j + n_w]
             if j:
                 varied |= x[:, j : j + n_w] != x[:, :n_w]
-        key += np.arange(n_s, dtype=np.int64)[:, None, None] * _SALT[h]
+        key += np.arange(n_s, dtype=np.int64)[:, None, None] * _SALT[1, 0]
     ok &= varied & informative
     k, s, u = np.nonzero(ok)
     key = key[k, s, u]

@@ -446,3 +446,15 @@ def test_the_independent_corpus_is_found_and_clean_data_rarely_flagged():
     assert (table.loc[built_for, "recall"] >= 0.9).all(), table
     assert table.attrs["recall"] >= 0.85, table
     assert table.attrs["false_share"] <= 0.02
+
+
+def test_the_sample_citys_flags_do_not_depend_on_the_order_of_its_rows():
+    """A stored run is rebuilt from its stored reports, whose rows may come back in
+    another order: every flag, its statistic to the last bit, must be the same."""
+    catalogue = ev.load_catalogue(ROOT / "indicators.yaml")
+    data = ev.validate_dataset(ev.load_dataset(ROOT / "data" / "sample"), catalogue)
+    obs = data.observations
+    shuffled = obs.sample(frac=1, random_state=7).reset_index(drop=True)
+    expected = Q.flags(obs, catalogue, period="2025")
+    assert len(expected) > 20
+    pd.testing.assert_frame_equal(Q.flags(shuffled, catalogue, period="2025"), expected)
