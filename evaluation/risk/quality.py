@@ -841,7 +841,9 @@ def _jumps(reports: Reports) -> pd.DataFrame | None:
         ok = (seen.any(axis=2).sum(axis=1) >= q.min_periods) & peers
         short = ~ok & peers & (seen.any(axis=2).sum(axis=1) >= 2)
         if short.any():
-            parts.append(_changes(catalogue, cube, np.flatnonzero(short), q))
+            changes = _changes(catalogue, cube, np.flatnonzero(short), q)
+            if changes is not None:
+                parts.append(changes)
         if not ok.any():
             continue
         x = cube.values if ok.all() else cube.values[ok]
@@ -1467,17 +1469,13 @@ def _missing(reports: Reports) -> pd.DataFrame | None:
     return pd.DataFrame(rows)
 
 
-def _late(reports: Reports) -> pd.DataFrame | None:
-    """迟报: an agency's submission for a unit and period sent after its due day,
-    ``due_days`` after the period's end; one flag per submission, the latest row."""
+def _due(reports: Reports) -> np.ndarray:
+    """Per row, the day its report was due: ``due_days`` (by the series' frequency)
+    after the last day of its period (datetime64[D]; NaT for rows not screened)."""
     q, catalogue = reports.settings, reports.catalogue
-    if reports.reported_at is None:
-        return None
-    rows_ = reports.rows
-    sent = reports.sent & ~np.isnat(reports.reported_at)
-    freq = catalogue.series["frequency"]
-    due_per_series = freq.map(q.due_days).reindex(reports.series).to_numpy(dtype=float)
-    # the period's last day, per period label
+    rows = reports.rows
+    freq = catalogue.series["frequency"].reindex(reports.series)
+    after = freq.map(q.due_days).to_numpy(dtype=float)
     parsed = P.parse(pd.Series(reports.periods, dtype="str"))
     end = (
         pd.to_datetime(
@@ -1486,9 +1484,90 @@ def _late(reports: Reports) -> pd.DataFrame | None:
         )
         + pd.offsets.MonthEnd(0)
     ).to_numpy(dtype="datetime64[D]")
-    code_s = np.where(sent, rows_["series"], 0)
-    code_p = np.where(sent, rows_["period"], 0)
-    due = end[code_p] + due_per_series[code_s].astype("timedelta64[D]")
+    ok = reports.sent
+    code_s = np.where(ok, rows["series"], 0)
+    code_p = np.where(ok, rows["period"], 0)
+    due = end[code_p] + np.nan_to_num(after[code_s]).astype("timedelta64[D]")
+    return np.where(ok, due, np.datetime64("NaT", "D"))
+
+
+SUBMISSION_COLUMNS = [
+    "agency", "unit_id", "period", "series", "empty", "reported_at", "due",
+    "days_late", "status",
+]  # fmt: skip
+
+
+def submissions(
+    observations: pd.DataFrame, catalogue: Catalogue, *, period: str | None = None
+) -> pd.DataFrame:
+    """Who sent what, when (报送情况): one row per agency, unit and period up to
+    ``period`` — the series sent, how many of them empty, the latest ``reported_at``,
+    the due day, the days late and a ``status`` (``on_time``, ``late``, ``empty``:
+    every value empty, ``partly_empty``; ``late`` wins). What the office's
+    submission tracker lists; the ``missing`` and ``late`` flags pick the
+    suspicious ones from it."""
+    reports = arrange(observations, catalogue, period=period)
+    rows, sent = reports.rows, reports.sent
+    agency_of = catalogue.series["agency"].reindex(reports.series)
+    a_codes, agencies = pd.factorize(agency_of)
+    n_u, n_p = len(reports.units), len(reports.periods)
+    key = (a_codes[rows["series"]] * n_u + rows["unit"]) * n_p + rows["period"]
+    key = key[sent]
+    groups, where = np.unique(key, return_inverse=True)
+    empty = np.isnan(rows["value"][sent])
+    due = _due(reports)[sent]
+    at = (
+        reports.reported_at[sent]
+        if reports.reported_at is not None
+        else np.full(len(key), np.datetime64("NaT", "D"))
+    )
+    latest = np.full(len(groups), np.datetime64("NaT", "D"))
+    order = np.lexsort((at.astype("datetime64[D]").astype(np.int64), where))
+    last = order[np.r_[where[order][1:] != where[order][:-1], True]]
+    latest[where[last]] = at[last]  # NaT sorts first: a date wins where there is one
+    first_due = np.full(len(groups), np.datetime64("NaT", "D"))
+    first_due[where] = due
+    n = np.bincount(where, minlength=len(groups))
+    n_empty = np.bincount(where, weights=empty, minlength=len(groups)).astype(int)
+    days = (latest - first_due).astype("timedelta64[D]").astype(float)
+    days[np.isnat(latest)] = np.nan
+    a, rest = np.divmod(groups, n_u * n_p)
+    u, t = np.divmod(rest, n_p)
+    status = np.where(
+        n_empty == n, "empty", np.where(n_empty > 0, "partly_empty", "on_time")
+    )
+    status = np.where(days > 0, "late", status)
+    out = pd.DataFrame(
+        {
+            "agency": np.asarray(agencies)[a],
+            "unit_id": reports.units[u],
+            "period": reports.periods[t],
+            "series": n,
+            "empty": n_empty,
+            "reported_at": latest,
+            "due": first_due,
+            "days_late": np.where(days > 0, days, 0.0),
+            "status": status,
+        }
+    )
+    out.loc[np.isnan(days), "days_late"] = np.nan
+    out = out.assign(_m=reports.month[t])
+    return (
+        out.sort_values(["_m", "period", "agency", "unit_id"], kind="stable")
+        .drop(columns="_m")
+        .reset_index(drop=True)[SUBMISSION_COLUMNS]
+    )
+
+
+def _late(reports: Reports) -> pd.DataFrame | None:
+    """迟报: an agency's submission for a unit and period sent after its due day,
+    ``due_days`` after the period's end; one flag per submission, the latest row."""
+    catalogue = reports.catalogue
+    if reports.reported_at is None:
+        return None
+    rows_ = reports.rows
+    sent = reports.sent & ~np.isnat(reports.reported_at)
+    due = _due(reports)
     days = (reports.reported_at - due).astype("timedelta64[D]").astype(np.int64)
     late = np.flatnonzero(sent & (days > 0))
     if not len(late):

@@ -458,3 +458,53 @@ def test_the_sample_citys_flags_do_not_depend_on_the_order_of_its_rows():
     expected = Q.flags(obs, catalogue, period="2025")
     assert len(expected) > 20
     pd.testing.assert_frame_equal(Q.flags(shuffled, catalogue, period="2025"), expected)
+
+
+def test_the_submission_table_says_who_sent_what_and_when(cat):
+    """报送情况: office's quarterly submissions are due 15 days after the quarter.
+    U3 sends 2025-Q1 on 20 May (35 days late), U4 sends a1 and b1 of 2025-Q2 both
+    empty, U5 leaves b1 of 2025-Q2 empty; the rest are on time."""
+    from evaluation import vocabulary as V
+
+    obs = pd.concat([noisy(), noisy(seed=1, series="b1", centre=60)], ignore_index=True)
+    end = {q: pd.Period(q.replace("-", ""), freq="Q").end_time for q in QUARTERS}
+    obs["reported_at"] = [
+        (end[p] + pd.Timedelta(days=10)).strftime("%Y-%m-%d") for p in obs["period"]
+    ]
+    obs.loc[(obs["unit_id"] == "U3") & (obs["period"] == "2025-Q1"), "reported_at"] = (
+        "2025-05-20"
+    )
+    obs = put(obs, "U4", "a1", {"2025-Q2": np.nan})
+    obs = put(obs, "U4", "b1", {"2025-Q2": np.nan})
+    obs = put(obs, "U5", "b1", {"2025-Q2": np.nan})
+    table = Q.submissions(obs, cat).set_index(["unit_id", "period"])
+    assert len(table) == 10 * 24  # one agency, ten units, 24 quarters
+    assert table.loc[("U3", "2025-Q1"), ["series", "days_late", "status"]].tolist() == [
+        2,
+        35.0,
+        "late",
+    ]
+    assert str(table.loc[("U3", "2025-Q1"), "due"])[:10] == "2025-04-15"
+    assert table.loc[("U4", "2025-Q2"), ["empty", "status"]].tolist() == [2, "empty"]
+    assert table.loc[("U5", "2025-Q2"), ["empty", "status"]].tolist() == [
+        1,
+        "partly_empty",
+    ]
+    assert (table["status"] == "on_time").sum() == 240 - 3
+    assert set(table["status"]) <= set(V.words("submission_status", "zh"))
+
+
+def test_a_short_annual_series_is_judged_by_its_change_against_everyones(tiny_raw):
+    """Two annual reports are too few for a usual level: a unit whose value falls
+    to a tenth while everyone else's moves a little is a jump; nothing else is."""
+    for ind in tiny_raw["indicators"]:
+        ind["frequency"] = "annual"
+    cat = ev.parse_catalogue(tiny_raw)
+    units = [f"U{i}" for i in range(1, 21)]
+    obs = noisy(series="a2", centre=20.0, sd=2.0, periods=["2024", "2025"], units=units)
+    assert Q.flags(obs, cat).empty
+    value = obs.set_index(["unit_id", "period"])["value"]
+    low = round(value[("U7", "2025")] / 10, 1)
+    f = Q.flags(put(obs, "U7", "a2", {"2025": low}), cat)
+    assert f[["check", "unit_id", "period"]].values.tolist() == [["jump", "U7", "2025"]]
+    assert "上期（2024年度）为" in f["reason_zh"].item()
