@@ -32,7 +32,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -48,22 +48,6 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "benchmarks" / "quality_corpus.yaml"
 CATALOGUE = ROOT / "indicators.yaml"
 
-#: the kinds of anomaly, in the order the benchmark reports them
-KINDS = (
-    "perfect_window",
-    "frozen_window",
-    "repeat_submission",
-    "copy_series",
-    "copy_shifted",
-    "copy_near",
-    "late",
-    "missing",
-    "inflate",
-    "conceal",
-    "last_year",
-    "rounded",
-    "linear_trend",
-)
 Kind = Literal[
     "perfect_window",
     "frozen_window",
@@ -79,6 +63,8 @@ Kind = Literal[
     "rounded",
     "linear_trend",
 ]
+#: the kinds of anomaly, in the order the benchmark reports them
+KINDS = get_args(Kind)
 
 SeriesId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 UnitId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+$", max_length=32)]

@@ -14,7 +14,14 @@ since when, in Chinese and English:
 ``jump``
     a value far from the unit's own typical level, after removing what all units did
     that period: robust z above ``jump_z`` against both the peers' and the unit's own
-    spread (volumes on a log scale).
+    spread (percentages on a logit scale, amounts that cannot go below 0 on a log
+    scale); for a series with too short a history, its change against everyone's.
+``shift``
+    from some period to the latest, a level kept well above or below the unit's own
+    before it (means and medians both more than ``shift_z`` standard errors apart).
+``linear`` / ``rounded``
+    编造 and 估报: a run of reports on an exact straight line, or all multiples of a
+    coarser amount than the series is reported in.
 ``identical_period`` / ``identical_unit``
     one agency's whole submission for a unit and period (every series it reports
     for the unit at that frequency) equal to the unit's previous one, or to another
@@ -39,11 +46,16 @@ since when, in Chinese and English:
     ``outlier_score``).
 
 **Chance.** Equal values are evidence only when they are unlikely: a report's
-*rarity* is the share of the other units reporting the same value that period, at
-least the chance of hitting one value of the reporting step under the period's
-spread (step ÷ 2.5 robust SDs). A match of several reports has the product of their
-rarities as its chance; it is flagged when that chance times the number of matches
-the check tried is below ``chance`` (so about ``chance`` coincidences per screen).
+chance of matching by coincidence is the largest of the share of other units
+reporting the same value that period, the chance two units of the period agree on
+any value, one reporting step over 2.5 robust SDs of the period's reports, and one
+step over 2.5 robust SDs of the difference of the two series compared. A match of
+several reports has the product of their chances; it is flagged when that product
+times the number of matches the check tried is below ``chance`` (so about
+``chance`` coincidences per check and screen). ``missing`` and ``late`` are facts and
+need no chance.
+
+:func:`submissions` lists who sent what and when (the submission tracker's table).
 
 Each check is a function of the reports arranged once (:func:`arrange`: one array
 series × periods × units per frequency, ids as integer codes), registered by name in
