@@ -393,6 +393,7 @@ def flags(
     ] = None,
     comment: Annotated[str, typer.Option(help="Why (required to decide).")] = "",
     by: Annotated[str, typer.Option(help="Analyst's name (required to decide).")] = "",
+    lang: Annotated[str, typer.Option(help="Reasons in zh or en.")] = "zh",
 ) -> None:
     """List data-quality flags with their status; accept or dismiss one with a
     comment (every decision is kept)."""
@@ -416,14 +417,21 @@ def flags(
     except (FileNotFoundError, EvaluationError) as exc:
         raise _fail(str(exc)) from None
     counts = table["status"].value_counts().to_dict()
-    typer.echo(
-        f"{len(table)} flags: "
-        + ", ".join(
-            f"{counts.get(k, 0)} {k}" for k in ("open", "accepted", "dismissed")
+    if lang == "zh":
+        typer.echo(
+            f"数据质量提示{len(table)}条：待核实{counts.get('open', 0)}条，"
+            f"已确认{counts.get('accepted', 0)}条，已排除{counts.get('dismissed', 0)}条"
         )
-    )
+    else:
+        typer.echo(
+            f"{len(table)} flags: "
+            + ", ".join(
+                f"{counts.get(k, 0)} {k}" for k in ("open", "accepted", "dismissed")
+            )
+        )
+    reason = "reason_zh" if lang == "zh" else "reason_en"
     for r in table[table["status"] == "open"].head(20).itertuples():
-        typer.echo(f"  {r.flag_id}: {r.reason_en}")
+        typer.echo(f"  {r.flag_id}: {getattr(r, reason)}")
 
 
 StoreOpt = Annotated[

@@ -314,6 +314,11 @@ def test_flags_are_listed_and_a_decision_is_recorded(tmp_path, sample_result):
     listed = invoke("flags", folder, "--decisions", book)
     assert listed.exit_code == 0, listed.output
     n = len(sample_result.flags)
+    # Chinese first: the count and each open flag's reason as the office reads it
+    assert f"数据质量提示{n}条：待核实{n}条，已确认0条，已排除0条" in listed.output
+    first = sample_result.flags.iloc[0]
+    assert f"{first['flag_id']}: {first['reason_zh']}" in listed.output
+    listed = invoke("flags", folder, "--decisions", book, "--lang", "en")
     assert f"{n} flags: {n} open, 0 accepted, 0 dismissed" in listed.output
     fid = sample_result.flags["flag_id"].iloc[0]
     refused = invoke("flags", folder, "--decisions", book, "--dismiss", fid)
@@ -323,6 +328,6 @@ def test_flags_are_listed_and_a_decision_is_recorded(tmp_path, sample_result):
         "--comment", "核实无误", "--by", "李",
     )  # fmt: skip
     assert done.exit_code == 0, done.output
-    assert f"{n - 1} open, 0 accepted, 1 dismissed" in done.output
+    assert f"待核实{n - 1}条，已确认0条，已排除1条" in done.output
     both = invoke("flags", folder, "--accept", fid, "--dismiss", fid)
     assert both.exit_code == 2
