@@ -398,7 +398,7 @@ class RiskSettings(Model):
 
 
 class QualitySettings(Model):
-    """Data-quality checks (``quality.py``): how strict each one is."""
+    """Data-quality checks (``risk/quality/``): how strict each one is."""
 
     #: stable/perfect: equal reports in a row needed (at most a year's worth; at
     #: least 3)

@@ -1,0 +1,349 @@
+"""Copies: an agency's submission equal to the one before or to another unit's, and
+a series copied from another unit's or from a year earlier."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from evaluation import periods as P
+from evaluation.risk.quality.reports import (
+    Cube,
+    Reports,
+    agency_groups,
+    amount,
+    odds_en,
+    odds_zh,
+    repeat_rate,
+    runs_of,
+    submission_row,
+    window,
+)
+
+
+def identical_period(reports: Reports) -> pd.DataFrame | None:
+    """An agency's whole submission for a unit equal to its previous period's."""
+    q, catalogue = reports.settings, reports.catalogue
+    rows = []
+    for cube in reports.cubes:
+        v, seen = cube.values, cube.seen
+        if v.shape[1] < 2:
+            continue
+        both = seen[:, 1:] & seen[:, :-1]
+        eq = both & (v[:, 1:] == v[:, :-1])
+        # a report repeats by chance as often as the series repeats for a typical
+        # unit, and at least as often as other units share its value
+        rate = repeat_rate(eq, both)
+        p = np.fmax(cube.share()[:, 1:], rate[:, None, None])
+        own = cube.equal_by_chance(np.sqrt(2) * cube.own_spread, np.s_[:, None])
+        p = np.fmax(p, own[:, None, :])
+        log_p = np.log(np.where(eq, p, 1.0))
+        tried = 0
+        hits = []
+        for agency, g in agency_groups(cube):
+            n_eq = eq[g].sum(axis=0)  # periods-1 × units
+            whole = np.all(eq[g] | ~seen[g, 1:], axis=0) & (
+                n_eq >= q.identical_min_values
+            )
+            tried += int(np.count_nonzero(seen[g, 1:].any(axis=0)))
+            hits.append((agency, g, whole, log_p[g].sum(axis=0)))
+        for agency, g, whole, chance in hits:
+            # a run of repeats is as unlikely as all of them together
+            for t0, t1, u in runs_of(whole):  # t1 + 1 repeats t1 … t0 + 1 repeats t0
+                log_run = chance[t0 : t1 + 1, u].sum()
+                if log_run + np.log(tried) >= np.log(q.chance):
+                    continue
+                n = int(seen[g, t1 + 1, u].sum())
+                p_run = float(np.exp(log_run))
+                # the flag sits on the repeats; the period repeated is in the reason
+                source, first = cube.periods[t0], cube.periods[t0 + 1]
+                last = cube.periods[t1 + 1]
+                if t1 == t0:
+                    zh = (
+                        f"报送的{P.name_zh(last)}数据（{n}项）与"
+                        f"{P.name_zh(source)}完全相同"
+                    )
+                    en = f"all {n} values sent for {last} are identical to {source}'s"
+                else:
+                    zh = (
+                        f"报送的{P.name_zh(first)}至{P.name_zh(last)}各期数据（{n}项）"
+                        f"均与{P.name_zh(source)}完全相同"
+                    )
+                    en = (
+                        f"all {n} values sent for each period from {first} to {last} "
+                        f"are identical to {source}'s"
+                    )
+                rows.append(
+                    submission_row(
+                        catalogue, "identical_period", cube, agency, g, t1 + 1, u,
+                        p_run, since=first, zh=zh, en=en,
+                    )
+                )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def identical_unit(reports: Reports) -> pd.DataFrame | None:
+    """An agency's whole submission for a unit equal to another unit's that period."""
+    q, catalogue = reports.settings, reports.catalogue
+    rows = []
+    for cube in reports.cubes:
+        seen = cube.seen
+        if seen.shape[2] < 2:
+            continue
+        rarity = cube.rarity(shared=2)
+        x = np.rint(cube.values / cube.step[:, None, None])  # as compared
+        x = np.where(seen, x, 0).astype(np.int64)
+        for agency, g in agency_groups(cube):
+            n_ok = seen[g].sum(axis=0)  # periods × units
+            t, u = np.nonzero(n_ok >= q.identical_min_values)
+            if not len(t):
+                continue
+            with np.errstate(over="ignore"):  # a hash: wrapping is fine
+                key = t.astype(np.int64) * _SALT[1, 0]
+                for i, k in enumerate(g):  # a missing value hashes as itself
+                    key += np.where(
+                        seen[k, t, u], x[k, t, u] * _SALT[0, i], _SALT[1, i + 1]
+                    )
+            twin = pd.Series(key).duplicated(keep=False).to_numpy()
+            n = cube.reporting[g].max(axis=0)  # units per period
+            tried = float(np.sum(n * (n - 1) / 2))
+            # the chance can only grow with the pair's own spread: drop at once
+            # what the peers' values already make likely
+            at_least = np.where(seen[g][:, t, u], np.log(rarity[g][:, t, u]), 0.0)
+            twin = twin & (at_least.sum(axis=0) + np.log(tried) < np.log(q.chance))
+            if not twin.any():
+                continue
+            twins = pd.Series(np.flatnonzero(twin)).groupby(key[twin])
+            for members in twins.groups.values():
+                members = np.asarray(twins.obj[members])
+                ti, j = t[members[0]], u[members]
+                same, on_all = x[g][:, ti, j], seen[g][:, ti, j]
+                if not ((same == same[:, :1]) & (on_all == on_all[:, :1])).all():
+                    continue  # a hash collision, not equal submissions
+                on = seen[g, ti, j[0]]
+                sd = np.hypot(cube.own_spread[g, j[0]], cube.own_spread[g, j[1]])
+                p = np.fmax(rarity[g, ti, j[0]], cube.equal_by_chance(sd, g))
+                chance = float(np.prod(p[on]))
+                if chance * tried >= q.chance:
+                    continue
+                names = list(cube.units[j])  # in unit order
+                for unit, jj in zip(names, j, strict=True):
+                    others = "、".join(m for m in names if m != unit)
+                    rows.append(
+                        submission_row(
+                            catalogue, "identical_unit", cube, agency, g, ti, jj,
+                            chance,
+                            zh=f"报送的{P.name_zh(cube.periods[ti])}数据"
+                            f"（{int(n_ok[ti, jj])}项）与{others}完全相同",
+                            en=f"all {int(n_ok[ti, jj])} values sent for "
+                            f"{cube.periods[ti]} are identical to "
+                            f"{others.replace('、', ', ')}'s",
+                        )
+                    )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def copied(reports: Reports) -> pd.DataFrame | None:
+    """A series equal, period by period over a run, to another unit's (the same
+    periods, a period or two earlier, or a year earlier) or to its own a year earlier.
+
+    Candidates are pairs sharing a short window of values exactly (hashed: no pair is
+    compared unless they do); each is then checked over the whole series.
+    """
+    q, catalogue = reports.settings, reports.catalogue
+    rows = []
+    for cube in reports.cubes:
+        n_s, n_t, n_u = cube.values.shape
+        w = window(cube.frequency, q)
+        per_year = 12 // P.months_per(cube.frequency)
+        lags = [lag for lag in dict.fromkeys((0, 1, 2, per_year)) if n_t - lag >= w]
+        if n_u < 2 or not lags:
+            continue
+        pairs = _window_pairs(cube, max(2, (w + 1) // 2), lags, per_year, q)
+        if not len(pairs):
+            continue
+        tried = float(n_s) * n_u * n_u * len(lags) * n_t
+        pairs = pairs[_may_copy(cube, pairs, np.log(q.chance / tried))]
+        for k, a, b, lag in pairs:
+            found = _copy_run(cube, k, a, b, lag, q)
+            if found is None or found["length"] < w:
+                continue
+            if found["chance"] * tried >= q.chance:
+                continue
+            rows.extend(_copy_rows(catalogue, cube, k, a, b, lag, per_year, found))
+    return pd.DataFrame(rows)
+
+
+_SALT = np.random.default_rng(20261202).integers(1, 2**62, size=(2, 4096)) | 1
+
+
+#: at most this many units share a window of values that may be a copy's
+MAX_SHARED = 8
+
+
+def _window_pairs(cube: Cube, h: int, lags, per_year: int, q) -> np.ndarray:
+    """(series, unit, source unit, lag) whose ``h`` reports in a row, the unit's at
+    periods t… and the source's at t-lag…, are equal and not all common values."""
+    n_s, n_t, n_u = cube.values.shape
+    n_w = n_t - h + 1
+    if n_w < 1:
+        return np.empty((0, 4), np.int64)
+    seen = cube.seen
+    x = np.where(seen, np.rint(cube.values / cube.step[:, None, None]), 0)
+    x = x.astype(np.int64)
+    rare = cube.rarity() < q.common_share
+    key = np.zeros((n_s, n_w, n_u), np.int64)
+    ok = np.ones((n_s, n_w, n_u), bool)
+    varied = np.zeros((n_s, n_w, n_u), bool)
+    informative = np.zeros((n_s, n_w, n_u), bool)
+    with np.errstate(over="ignore"):
+        for j in range(h):
+            key *= _SALT[0, j]
+            key += x[:, j : j + n_w]
+            ok &= seen[:, j : j + n_w]
+            informative |= rare[:, j : j + n_w]
+            if j:
+                varied |= x[:, j : j + n_w] != x[:, :n_w]
+        key += np.arange(n_s, dtype=np.int64)[:, None, None] * _SALT[1, 0]
+    ok &= varied & informative
+    k, s, u = np.nonzero(ok)
+    key = key[k, s, u]
+    twin = pd.Series(key).duplicated(keep=False).to_numpy()
+    k, s, u, key = k[twin], s[twin], u[twin], key[twin]
+    # a window of values that many units share is no one's signature
+    _, group, size = np.unique(key, return_inverse=True, return_counts=True)
+    small = size[group] <= MAX_SHARED
+    k, s, u, key = k[small], s[small], u[small], key[small]
+    order = np.argsort(key, kind="stable")
+    k, s, u, key = k[order], s[order], u[order], key[order]
+    found = []
+    for d in range(1, MAX_SHARED):  # pair each window with the next ones of its key
+        i = np.flatnonzero(key[d:] == key[:-d])
+        j = i + d
+        lag = s[i] - s[j]
+        a = np.where(lag >= 0, u[i], u[j])  # the later window follows the earlier
+        b = np.where(lag >= 0, u[j], u[i])
+        lag = np.abs(lag)
+        keep = np.isin(lag, lags) & ((a != b) | (lag == per_year))
+        keep &= (lag > 0) | (a < b)  # at lag 0 the pair is unordered: keep one
+        found.append(np.column_stack([k[i], a, b, lag])[keep])
+    pairs = np.concatenate(found)
+    # a copy shares more than one window; a coincidence seldom does
+    code = ((pairs[:, 0] * n_u + pairs[:, 1]) * n_u + pairs[:, 2]) * n_t + pairs[:, 3]
+    code, first, count = np.unique(code, return_index=True, return_counts=True)
+    return pairs[first[count >= 2]]
+
+
+def _may_copy(cube: Cube, pairs: np.ndarray, most: float) -> np.ndarray:
+    """Which candidate pairs could be a copy at all: the product of the peers'
+    rarities over every period the two series are equal is below ``exp(most)``
+    (a run's chance is at least that), all pairs at once."""
+    k, a, b, lag = pairs.T
+    n_t = cube.values.shape[1]
+    t = np.arange(n_t)[None, :]
+    src = t - lag[:, None]  # the source's period for each of the unit's
+    ok = src >= 0
+    src = np.maximum(src, 0)
+    x = cube.values[k[:, None], t, a[:, None]]
+    y = cube.values[k[:, None], src, b[:, None]]
+    with np.errstate(invalid="ignore"):
+        exact = ok & (np.abs(x - y) < cube.step[k][:, None] / 2)
+    r1, r2 = cube.rarity(1), cube.rarity(2)
+    r = np.where(
+        (lag == 0)[:, None],
+        r2[k[:, None], t, a[:, None]],
+        r1[k[:, None], t, a[:, None]],
+    )
+    return np.where(exact, np.log(r), 0.0).sum(axis=1) < most
+
+
+def _copy_run(cube: Cube, k: int, a: int, b: int, lag: int, q) -> dict | None:
+    """The longest run of periods in which unit ``a``'s reports of series ``k`` equal
+    unit ``b``'s ``lag`` periods earlier (a few may differ by less than ``copy_near``
+    robust SDs; periods either left empty are passed over; the run starts and ends
+    on equal reports), with its chance."""
+    n_t = cube.values.shape[1]
+    x = cube.values[k, lag:, a]
+    y = cube.values[k, : n_t - lag, b]
+    at = np.flatnonzero(~np.isnan(x) & ~np.isnan(y))  # periods both reported
+    d = np.abs(x[at] - y[at])
+    exact = d < cube.step[k] / 2
+    near = d <= q.copy_near * cube.spread[k, lag:][at]
+    # two units' values are equal by chance as often as values that vary as theirs
+    # do (a series near its ceiling repeats few values), or as other units agree
+    sd = np.hypot(cube.own_spread[k, a], cube.own_spread[k, b])
+    rarity = np.fmax(
+        cube.rarity(2 if lag == 0 else 1)[k, :, a], cube.equal_by_chance(sd, k)
+    )
+    best = None
+    i = 0
+    while i < len(d):
+        if not exact[i]:
+            i += 1
+            continue
+        end = i
+        while end + 1 < len(d) and near[end + 1]:
+            end += 1
+        while not exact[end]:
+            end -= 1
+        length, n_exact = end - i + 1, int(exact[i : end + 1].sum())
+        if n_exact * 3 >= length * 2 and (best is None or n_exact > best["exact"]):
+            same = at[i : end + 1][exact[i : end + 1]] + lag
+            best = {
+                "start": int(at[i]) + lag,
+                "end": int(at[end]) + lag,
+                "length": length,
+                "exact": n_exact,
+                "most": float(d[i : end + 1].max()),
+                "chance": float(np.prod(rarity[same])),
+            }
+        i = end + 1
+    return best
+
+
+def _copy_rows(catalogue, cube, k, a, b, lag, per_year, found) -> list[dict]:
+    """The flags of one copy: on the follower, and at lag 0 on both units."""
+    sid = cube.ids[k]
+    since, last = cube.periods[found["start"]], cube.periods[found["end"]]
+    n, n_exact = found["length"], found["exact"]
+    near_zh = near_en = ""
+    if n_exact < n:
+        most_zh = amount(catalogue, cube, k, found["most"], "zh")
+        most_en = amount(catalogue, cube, k, found["most"], "en")
+        near_zh = f"（其中{n_exact}期完全相同，其余相差不超过{most_zh}）"
+        near_en = f" ({n_exact} identical, the others within {most_en})"
+    span_zh = f"{P.name_zh(since)}至{P.name_zh(last)}的{n}期"
+    span_en = f"the {n} periods from {since} to {last}"
+    out = []
+    for unit, other in ((a, b), (b, a)) if lag == 0 else ((a, b),):
+        if lag == 0:
+            zh = f"与{cube.units[other]}同期报送的数值逐期相同"
+            en = f"equal to {cube.units[other]}'s reports of the same periods"
+        elif a == b:
+            zh = "与本单位上年同期报送的数值逐期相同"
+            en = "equal to the unit's own reports a year earlier"
+        elif lag == per_year:
+            zh = f"与{cube.units[other]}上年同期报送的数值逐期相同"
+            en = f"equal to {cube.units[other]}'s reports a year earlier"
+        else:
+            zh = f"与{cube.units[other]}前{lag}期报送的数值逐期相同"
+            en = f"equal to {cube.units[other]}'s reports " + (
+                "of the period before" if lag == 1 else f"{lag} periods earlier"
+            )
+        out.append(
+            {
+                "check": "copied",
+                "key": f"{sid}/{cube.units[other]}/{lag}",
+                "unit_id": cube.units[unit],
+                "period": last,
+                "since": since,
+                "indicator_id": sid,
+                "value": float(n),
+                "statistic": found["chance"],
+                "reason_zh": f"{catalogue.name(sid, 'zh')}{span_zh}{zh}{near_zh}"
+                f"（{odds_zh(found['chance'])}）",
+                "reason_en": f"{catalogue.name(sid, 'en')} in {span_en} is {en}"
+                f"{near_en} ({odds_en(found['chance'])})",
+            }
+        )
+    return out

@@ -1,0 +1,309 @@
+"""Levels and changes: jumps, sustained shifts, and the isolation forest over the
+combinations of changes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from evaluation import periods as P
+from evaluation.risk.quality.reports import (
+    Cube,
+    Reports,
+    amount,
+    nanmedian,
+    scale_words,
+    window,
+)
+
+
+def shift(reports: Reports) -> pd.DataFrame | None:
+    """瞒报/虚报 sustained: from some period to the latest, a unit's level (against
+    what all units reported each period) differs from its level before by more than
+    ``shift_z`` standard errors, the unit's period-to-period noise measured by its
+    successive differences (one step does not inflate them)."""
+    q, catalogue = reports.settings, reports.catalogue
+    rows = []
+    for cube in reports.cubes:
+        n_s, n_t, n_u = cube.values.shape
+        least = max(3, window(cube.frequency, q) // 2)  # reports on either side
+        if n_t < 2 * least:
+            continue
+        y = cube.levels
+        with np.errstate(all="ignore"):
+            r = y - nanmedian(y, axis=2)[:, :, None]  # against the period's units
+            step = np.abs(np.diff(r, axis=1))
+            noise = 1.4826 * nanmedian(step, axis=1) / np.sqrt(2)  # series × units
+            typical = nanmedian(noise, axis=1)[:, None]
+            noise = np.fmax(noise, 0.5 * typical)
+        seen = ~np.isnan(r)
+        total = np.where(seen, r, 0.0).cumsum(axis=1)
+        count = seen.cumsum(axis=1)
+        n_b = count[:, :-1]  # reports before each split (after period t)
+        n_a = count[:, -1:] - n_b
+        with np.errstate(all="ignore"):
+            gap = (total[:, -1:] - total[:, :-1]) / n_a - total[:, :-1] / n_b
+            z = gap / (noise[:, None, :] * np.sqrt(1 / n_a + 1 / n_b))
+        z[(n_b < least) | (n_a < least) | ~np.isfinite(z)] = 0.0
+        z[cube.cumulative] = 0.0  # a year's climb is not a shift
+        at = np.abs(z).argmax(axis=1)  # series × units: the best split
+        best = np.take_along_axis(z, at[:, None, :], axis=1)[:, 0]
+        for k, u in zip(*np.nonzero(np.abs(best) > q.shift_z), strict=True):
+            t0 = int(at[k, u]) + 1  # the first period after the split
+            if not seen[k, t0:, u].any():
+                continue
+            t0 += int(np.argmax(seen[k, t0:, u]))
+            # the medians must differ as much: one odd period (a jump) moves a
+            # mean, not a median
+            ra, rb = r[k, t0:, u], r[k, :t0, u]
+            na, nb = np.sum(~np.isnan(ra)), np.sum(~np.isnan(rb))
+            with np.errstate(all="ignore"):
+                z_med = (np.nanmedian(ra) - np.nanmedian(rb)) / (
+                    1.2533 * noise[k, u] * np.sqrt(1 / na + 1 / nb)
+                )
+            if not (
+                np.abs(z_med) > q.shift_z and np.sign(z_med) == np.sign(best[k, u])
+            ):
+                continue
+            sid = cube.ids[k]
+            x = cube.values[k, :, u]
+            before = float(np.nanmedian(x[:t0]))
+            after = float(np.nanmedian(x[t0:]))
+            since, last = cube.periods[t0], cube.periods[n_t - 1]
+            zh_dir = "明显下降" if best[k, u] < 0 else "明显上升"
+            en_dir = "fell" if best[k, u] < 0 else "rose"
+            rows.append(
+                {
+                    "check": "shift",
+                    "unit_id": cube.units[u],
+                    "period": last,
+                    "since": since,
+                    "indicator_id": sid,
+                    "value": after,
+                    "statistic": float(best[k, u]),
+                    "reason_zh": f"{catalogue.name(sid, 'zh')}自{P.name_zh(since)}起"
+                    f"{zh_dir}：此后中位数{amount(catalogue, cube, k, after, 'zh')}，"
+                    f"此前{amount(catalogue, cube, k, before, 'zh')}，扣除同期共同"
+                    f"变化后相差{best[k, u]:+.1f}个标准误",
+                    "reason_en": f"{catalogue.name(sid, 'en')} {en_dir} from {since}: "
+                    f"median {amount(catalogue, cube, k, after, 'en')} since, "
+                    f"{amount(catalogue, cube, k, before, 'en')} before, "
+                    f"{best[k, u]:+.1f} standard errors after what all units did",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def jumps(reports: Reports) -> pd.DataFrame | None:
+    """A value far from the unit's own typical level after what all units did; for
+    a series with too short a history (annual, half-year), a change from the period
+    before far from the changes all units made."""
+    q, catalogue = reports.settings, reports.catalogue
+    parts = []
+    for cube in reports.cubes:
+        seen = cube.seen
+        # enough history, and enough peers, to know what is usual
+        peers = seen.any(axis=1).sum(axis=1) >= 5
+        ok = (seen.any(axis=2).sum(axis=1) >= q.min_periods) & peers
+        short = ~ok & peers & (seen.any(axis=2).sum(axis=1) >= 2)
+        if short.any():
+            changes = _changes(catalogue, cube, np.flatnonzero(short), q)
+            if changes is not None:
+                parts.append(changes)
+        if not ok.any():
+            continue
+        x = cube.values if ok.all() else cube.values[ok]
+        e = cube.levels[ok]  # a copy: then d, then e, in place
+        with np.errstate(all="ignore"):
+            e -= nanmedian(e, axis=1)[:, None, :]  # each unit against its own level
+            e -= nanmedian(e, axis=2)[:, :, None]  # less what every unit did
+            a = np.abs(e)
+            scale = np.fmax(
+                1.4826 * nanmedian(a, axis=2)[:, :, None],  # peers that period
+                1.4826 * nanmedian(a, axis=1)[:, None, :],  # the unit's own
+            )
+            np.fmax(scale, 1.4826 * nanmedian(a, axis=(1, 2))[:, None, None], out=scale)
+            hit = np.divide(a, scale, out=a) > q.jump_z  # |e| / scale is |z|
+            hit &= scale > 0
+        if not hit.any():
+            continue
+        k, t, u = np.nonzero(hit)
+        ids = np.asarray(cube.ids, dtype=object)[ok]
+        typical = nanmedian(x[k, :, u], axis=1)
+        parts.append(
+            _jump_rows(
+                catalogue,
+                ids[k],
+                np.flatnonzero(ok)[k],
+                cube,
+                t,
+                u,
+                x[k, t, u],
+                e[k, t, u] / scale[k, t, u],
+                typical,
+            )
+        )
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
+def _changes(catalogue, cube: Cube, ks: np.ndarray, q) -> pd.DataFrame | None:
+    """Series ``ks`` (too short a history for a usual level): a change from the
+    unit's previous report far from the changes all units made that period."""
+    y = cube.levels[ks]
+    with np.errstate(all="ignore"):
+        c = y[:, 1:] - y[:, :-1]
+        e = c - nanmedian(c, axis=2)[:, :, None]
+        a = np.abs(e)
+        scale = 1.4826 * nanmedian(a, axis=2)[:, :, None]
+        np.fmax(scale, 1.4826 * nanmedian(a, axis=(1, 2))[:, None, None], out=scale)
+        hit = (a / scale > q.jump_z) & (scale > 0)
+    if not hit.any():
+        return None
+    i, t, u = np.nonzero(hit)
+    k = ks[i]
+    now, before = cube.values[k, t + 1, u], cube.values[k, t, u]
+    z = e[i, t, u] / scale[i, t, 0]
+    rows = []
+    for kk, tt, uu, v, w, r in zip(k, t, u, now, before, z, strict=True):
+        sid, period = cube.ids[kk], cube.periods[tt + 1]
+        rows.append(
+            {
+                "check": "jump",
+                "unit_id": cube.units[uu],
+                "period": period,
+                "indicator_id": sid,
+                "value": float(v),
+                "statistic": float(r),
+                "reason_zh": f"{catalogue.name(sid, 'zh')}"
+                f"{amount(catalogue, cube, kk, v, 'zh')}，上期（"
+                f"{P.name_zh(cube.periods[tt])}）为"
+                f"{amount(catalogue, cube, kk, w, 'zh')}"
+                f"，变化幅度与同期各单位的变化相比偏离{r:+.1f}个稳健标准差"
+                f"{scale_words(cube, kk, 'zh')}",
+                "reason_en": f"{catalogue.name(sid, 'en')} "
+                f"{amount(catalogue, cube, kk, v, 'en')} against "
+                f"{amount(catalogue, cube, kk, w, 'en')} in {cube.periods[tt]}: a "
+                f"change {r:+.1f} robust SDs from the changes all units made"
+                f"{scale_words(cube, kk, 'en')}",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _jump_rows(catalogue, sids, ks, cube, t, u, x, z, typical) -> pd.DataFrame:
+    zh = {s: catalogue.name(s, "zh") for s in set(sids)}
+    en = {s: catalogue.name(s, "en") for s in set(sids)}
+    scale_zh = {k: scale_words(cube, k, "zh") for k in set(ks)}
+    scale_en = {k: scale_words(cube, k, "en") for k in set(ks)}
+    rows = zip(sids, ks, x, typical, z, strict=True)
+    reason_zh, reason_en = [], []
+    for s, k, v, m, r in rows:
+        reason_zh.append(
+            f"{zh[s]}{amount(catalogue, cube, k, v, 'zh')}，本单位通常为"
+            f"{amount(catalogue, cube, k, m, 'zh')}，扣除同期共同变化后偏离"
+            f"{r:+.1f}个稳健标准差{scale_zh[k]}"
+        )
+        reason_en.append(
+            f"{en[s]} {amount(catalogue, cube, k, v, 'en')} against the unit's "
+            f"usual {amount(catalogue, cube, k, m, 'en')}: {r:+.1f} robust SDs "
+            f"after what all units did that period{scale_en[k]}"
+        )
+    return pd.DataFrame(
+        {
+            "check": "jump",
+            "unit_id": cube.units[u],
+            "period": cube.periods[t],
+            "indicator_id": sids,
+            "value": x,
+            "statistic": z,
+            "reason_zh": reason_zh,
+            "reason_en": reason_en,
+        }
+    )
+
+
+#: isolation forest: rows whose changes are all within this many robust SDs are
+#: not scored (checked: the same flags on the sample and the corpus cities)
+OUTLIER_LEAST = 3.0
+
+
+#: isolation forest: fitted on at most this many rows (drawn at random, seed 0)
+OUTLIER_FIT_ROWS = 20_000
+
+
+def isolated(reports: Reports) -> pd.DataFrame | None:
+    """IsolationForest over robust-scaled period-on-period changes."""
+    q, catalogue = reports.settings, reports.catalogue
+    parts = []
+    for cube in reports.cubes:
+        ids, periods, units = cube.ids, cube.periods, cube.units
+        if (
+            len(ids) < 3
+            or len(periods) < 3
+            or (len(periods) - 1) * len(units) < q.outlier_min_rows
+        ):
+            continue
+        y = cube.levels
+        c = y[:, 1:] - y[:, :-1]  # changes: series × periods-1 × units
+        with np.errstate(all="ignore"):
+            c -= nanmedian(c, axis=2)[:, :, None]  # less what every unit did
+            scale = 1.4826 * nanmedian(np.abs(c), axis=(1, 2))
+            c /= scale[:, None, None]
+        c[~(scale > 0)] = 0.0
+        z = np.nan_to_num(c, nan=0.0, copy=False)
+        rows = np.ascontiguousarray(z.transpose(1, 2, 0)).reshape(-1, len(ids))
+        odd, score = isolation_outliers(rows, q.outlier_score, least=OUTLIER_LEAST)
+        out = []
+        for r in odd:
+            t, u = divmod(int(r), len(units))
+            top = np.argsort(-np.abs(rows[r]))[:2]
+            parts_zh = "、".join(
+                f"{catalogue.name(ids[i], 'zh')}（{rows[r, i]:+.1f}）" for i in top
+            )
+            parts_en = ", ".join(
+                f"{catalogue.name(ids[i], 'en')} ({rows[r, i]:+.1f})" for i in top
+            )
+            out.append(
+                {
+                    "check": "outlier",
+                    "unit_id": units[u],
+                    "period": periods[t + 1],
+                    "indicator_id": None,
+                    "value": np.nan,
+                    "statistic": float(score[r]),
+                    "reason_zh": "各项指标环比变化的组合异常（孤立森林），较同期各单位"
+                    f"环比变化中位数偏离最大的是："
+                    f"{parts_zh}（稳健标准差）",
+                    "reason_en": "unusual combination of period-on-period changes "
+                    f"(isolation forest); largest, in robust SDs: {parts_en}",
+                }
+            )
+        parts.append(pd.DataFrame(out))
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
+def isolation_outliers(
+    rows: np.ndarray, threshold: float, *, least: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows whose isolation-forest anomaly score (100 trees, seed 0; Liu et al.
+    2008: near 1 isolated, about 0.5 or less ordinary) is above ``threshold``, and
+    every row's score (``-score_samples``).
+
+    The forest is fitted on every row, or on ``OUTLIER_FIT_ROWS`` of them drawn at
+    random (seed 0) where there are more (each tree sees 256 rows either way); only
+    rows with a feature at least ``least`` in absolute value are scored (others
+    NaN): a row of ordinary values takes many cuts to isolate, so scoring them is
+    time spent on rows never flagged."""
+    from sklearn.ensemble import IsolationForest  # slow to import: only when used
+
+    forest = IsolationForest(n_estimators=100, contamination="auto", random_state=0)
+    fit = rows
+    if len(rows) > OUTLIER_FIT_ROWS:
+        pick = np.random.default_rng(0).choice(len(rows), OUTLIER_FIT_ROWS, False)
+        fit = rows[np.sort(pick)]
+    forest.fit(fit)
+    score = np.full(len(rows), np.nan)
+    some = np.flatnonzero(np.abs(rows).max(axis=1, initial=0.0) >= least)
+    if len(some):
+        score[some] = -forest.score_samples(rows[some])
+    return np.flatnonzero(score > threshold), score

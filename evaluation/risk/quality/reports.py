@@ -1,0 +1,524 @@
+"""The reports arranged once for every check (one array series × periods × units
+per frequency), the chance of a coincidence, and the words reasons are written in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from evaluation import periods as P
+from evaluation.catalogue import Catalogue, QualitySettings
+from evaluation.errors import EvaluationError
+
+
+@dataclass(frozen=True)
+class Cube:
+    """The reports of one frequency as an array: series × periods × units.
+
+    NaN where a unit reported nothing; periods oldest first, units sorted, series in
+    the order they first appear in the reports.
+    """
+
+    ids: list[str]
+    agencies: np.ndarray  #: per series, the agency reporting it
+    frequency: str
+    periods: pd.Index  #: labels as reported (the dtype of the period column)
+    units: pd.Index  #: ids as reported (the dtype of the unit_id column)
+    values: np.ndarray
+    blank: np.ndarray  #: a row sent with an empty value (不报 when it persists)
+    logged: np.ndarray  #: per series: volumes, compared on a log scale
+    #: per series: percentages (valid 0–100), compared on a logit scale
+    rates: np.ndarray
+    #: per series: cumulative within the year (rolled up by its ``last`` report)
+    cumulative: np.ndarray
+
+    @cached_property
+    def seen(self) -> np.ndarray:
+        return ~np.isnan(self.values)
+
+    @cached_property
+    def levels(self) -> np.ndarray:
+        """The values with volumes on a log scale (``log1p``, negatives as 0) and
+        percentages on a logit scale (``log(p / (1 - p))``, p within 0.5 %–99.5 %),
+        where a common change moves every unit alike: a Spring Festival dip that
+        takes 3 points off a unit at 95 % takes less off one at 99 %."""
+        y = self.values.copy()
+        for k in np.flatnonzero(self.logged):
+            np.log1p(np.maximum(y[k], 0, out=y[k]), out=y[k])
+        for k in np.flatnonzero(self.rates & ~self.logged):
+            p = np.clip(y[k] / 100, 0.005, 0.995)
+            y[k] = np.log(p / (1 - p))
+        return y
+
+    @cached_property
+    def step(self) -> np.ndarray:
+        """Per series, the reporting step: the largest of 1, 0.1 … 1e-6 that every
+        value is a multiple of (0.1 for rates with one decimal)."""
+        out = np.full(len(self.ids), 1e-6)
+        for k in range(len(self.ids)):
+            x = self.values[k][self.seen[k]]
+            for d in range(7):
+                y = x * 10.0**d
+                if np.all(np.abs(y - np.round(y)) < 1e-6 * np.maximum(1, np.abs(y))):
+                    out[k] = 10.0**-d
+                    break
+        return out
+
+    @cached_property
+    def reporting(self) -> np.ndarray:
+        """Per series and period, how many units reported a value."""
+        return self.seen.sum(axis=2)
+
+    @cached_property
+    def ties(self) -> np.ndarray:
+        """Per report, how many units reported the same value for that series and
+        period, itself included (0 where nothing was reported)."""
+        v = self.values
+        order = np.argsort(v, axis=2, kind="stable")  # missing values last
+        s = np.take_along_axis(v, order, axis=2)
+        n = v.shape[2]
+        new = np.ones(s.shape, bool)
+        new[..., 1:] = s[..., 1:] != s[..., :-1]
+        idx = np.broadcast_to(np.arange(n), s.shape)
+        start = np.maximum.accumulate(np.where(new, idx, 0), axis=2)
+        last = np.ones(s.shape, bool)
+        last[..., :-1] = new[..., 1:]
+        end = np.flip(
+            np.minimum.accumulate(np.flip(np.where(last, idx, n - 1), 2), axis=2), 2
+        )
+        out = np.empty(v.shape, np.int64)
+        np.put_along_axis(out, order, end - start + 1, axis=2)
+        out[~self.seen] = 0
+        return out
+
+    @cached_property
+    def spread(self) -> np.ndarray:
+        """Per series and period, the robust SD of the units' reports (1.4826 MAD),
+        at least the reporting step."""
+        mid = nanmedian(self.values, axis=2)
+        mad = nanmedian(np.abs(self.values - mid[:, :, None]), axis=2)
+        return np.fmax(1.4826 * mad, self.step[:, None])
+
+    @cached_property
+    def own_spread(self) -> np.ndarray:
+        """Per series and unit, the robust SD of the unit's own reports over the
+        periods (1.4826 MAD; NaN with fewer than 3)."""
+        mid = nanmedian(self.values, axis=1)
+        mad = 1.4826 * nanmedian(np.abs(self.values - mid[:, None, :]), axis=1)
+        return np.where(self.seen.sum(axis=1) >= 3, mad, np.nan)
+
+    def equal_by_chance(self, sd: np.ndarray, series=slice(None)) -> np.ndarray:
+        """The chance that two reports of a series whose difference has robust SD
+        ``sd`` are equal to the reporting step: step ÷ (2.5 · sd), at most 1."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = self.step[series] / (2.5 * sd)
+        return np.where(np.isnan(p) | (p > 1), 1.0, p)
+
+    def share(self, shared: int = 1) -> np.ndarray:
+        """Per report, the share of the other units reporting the same value that
+        period (not counting ``shared - 1`` units known to share it)."""
+        cache = self.__dict__.setdefault("_share", {})
+        if shared not in cache:
+            n = self.reporting[:, :, None]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cache[shared] = np.nan_to_num((self.ties - shared) / (n - shared))
+        return cache[shared]
+
+    @cached_property
+    def runs(self) -> dict[str, np.ndarray]:
+        """Runs of equal reports (:func:`equal_runs`), and per report the running
+        counts of the other units' reports (``others``) and of those equal to it
+        (``same``), to measure how common a run's value is."""
+        out = equal_runs(self)
+        out["others"] = np.where(self.seen, self.reporting[:, :, None] - 1, 0).cumsum(
+            axis=1
+        )
+        out["same"] = np.where(self.seen, self.ties - 1, 0).cumsum(axis=1)
+        out["rate"] = repeat_rate(out["length"] > 1, self.seen)
+        return out
+
+    def rarity(self, shared: int = 1) -> np.ndarray:
+        """Per report, the chance that one other unit reports the same value that
+        period: the share of the other units that do (not counting ``shared - 1``
+        units known to share it), at least the chance that two units of that period
+        agree on any value, and at least step ÷ (2.5 robust SDs); at most 1."""
+        cache = self.__dict__.setdefault("_rarity", {})
+        if shared in cache:
+            return cache[shared]
+        n = self.reporting[:, :, None]
+        share = self.share(shared)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            agree = (self.ties.sum(axis=2, keepdims=True) - n) / (n * (n - 1))
+        floor = self.step[:, None, None] / (2.5 * self.spread[:, :, None])
+        out = np.fmax(np.fmax(share, np.nan_to_num(agree)), floor)
+        cache[shared] = np.clip(out, 0, 1)
+        return cache[shared]
+
+
+@dataclass(frozen=True)
+class Reports:
+    """Reports arranged once for every check: a cube per frequency, and the rows
+    (integer codes into ``series``, ``units``, ``periods``) for the digit tests and
+    the submission dates."""
+
+    catalogue: Catalogue
+    cubes: list[Cube]
+    series: pd.Index
+    units: pd.Index
+    periods: pd.Index
+    month: np.ndarray  #: per period label, its month index
+    rows: dict[str, np.ndarray]  #: series, unit, period codes and value, in order
+    keep: np.ndarray  #: rows reported (a value) up to the period screened
+    sent: np.ndarray  #: rows sent (a value or an empty cell) up to that period
+    reported_at: np.ndarray | None  #: per row, the day it was sent (datetime64[D])
+
+    @property
+    def settings(self) -> QualitySettings:
+        return self.catalogue.quality
+
+    @cached_property
+    def counts(self) -> dict[str, np.ndarray]:
+        """Rows of count series (integers, median ≥ 10) whose value is ≥ 10."""
+        ids = [s for c in self.cubes for k, s in enumerate(c.ids) if is_count(c, k)]
+        mine = np.isin(self.series, ids)[self.rows["series"]] & self.keep
+        keep = mine & (self.rows["value"] >= 10)
+        return {k: v[keep] for k, v in self.rows.items()}
+
+
+def arrange(
+    observations: pd.DataFrame, catalogue: Catalogue, *, period: str | None = None
+) -> Reports:
+    """The reported values up to ``period`` as one cube per frequency.
+
+    Ids become integer codes once (no pivot per series); a key reported twice is an
+    error, as validation would have said.
+    """
+    value = observations["value"].to_numpy(dtype=float)
+    p_codes, periods = pd.factorize(observations["period"])
+    s_codes, series = pd.factorize(observations["indicator_id"])
+    u_codes, units = pd.factorize(observations["unit_id"], sort=True)
+    month = (
+        P.month_index(pd.Series(periods, dtype="str"))
+        if len(periods)
+        else np.zeros(0, np.int64)  # no reports
+    )
+    sent = (p_codes >= 0) & (s_codes >= 0) & (u_codes >= 0)
+    if period is not None:
+        end = P.month_index(pd.Series([period]))[0]
+        sent &= np.append(month <= end, False)[p_codes]
+    keep = sent & ~np.isnan(value)
+    rows = {"series": s_codes, "unit": u_codes, "period": p_codes, "value": value}
+    reported_at = None
+    if "reported_at" in observations:
+        # few distinct dates: parse each once
+        codes, dates = pd.factorize(observations["reported_at"])
+        days = pd.to_datetime(
+            pd.Series(dates, dtype=object), errors="coerce", format="ISO8601"
+        ).to_numpy(dtype="datetime64[D]")
+        reported_at = np.append(days, np.datetime64("NaT", "D"))[codes]
+    # the series reported, in the catalogue's order (whatever the rows' order)
+    present = np.unique(s_codes[keep])
+    meta = catalogue.series.loc[series[present]]  # an unknown series is an error
+    order = present[np.argsort(catalogue.series.index.get_indexer(meta.index))]
+    meta = catalogue.series.loc[series[order]]
+    freqs = list(catalogue.series["frequency"].unique())
+    freq_of = np.full(len(series) + 1, -1)  # per series code (-1: none), its cube
+    freq_of[order] = [freqs.index(f) for f in meta["frequency"]]
+    row_freq = freq_of[s_codes]
+    cubes = []
+    for f, freq in enumerate(freqs):
+        mine = order[(meta["frequency"] == freq).to_numpy()]
+        if len(mine):
+            at = np.flatnonzero(row_freq == f)  # this frequency's rows only
+            sub = {name: v[at] for name, v in rows.items()}
+            cube = _cube(sub, keep[at], sent[at], mine, series, units, periods, month)
+            about = catalogue.series.loc[cube.ids]
+            rates = (about["valid_min"] == 0) & (about["valid_max"] == 100)
+            rollup = catalogue.table["rollup"].reindex(cube.ids)
+            # amounts that cannot go below 0 (counts, days, costs, ratios) change by
+            # multiples: compared on a log scale like volumes
+            positive = (about["valid_min"] >= 0) & ~rates
+            np.logical_or(
+                cube.logged,
+                positive.to_numpy(dtype=bool)
+                & (np.nanmedian(cube.values, axis=(1, 2)) > 0),
+                out=cube.logged,
+            )
+            cubes.append(
+                Cube(
+                    agencies=about["agency"].to_numpy(dtype=object),
+                    frequency=freq,
+                    rates=rates.to_numpy(dtype=bool),
+                    cumulative=(rollup == "last").to_numpy(dtype=bool),
+                    **cube.__dict__,
+                )
+            )
+    return Reports(
+        catalogue, cubes, series, units, periods, month, rows, keep, sent, reported_at
+    )
+
+
+@dataclass(frozen=True)
+class _Arrays:
+    ids: list[str]
+    periods: pd.Index
+    units: pd.Index
+    values: np.ndarray
+    blank: np.ndarray
+    logged: np.ndarray
+
+
+def _cube(rows, keep, sent, mine, series, units, periods, month) -> _Arrays:
+    """The arrays of series ``mine`` (codes into ``series``) from the kept rows."""
+    s_pos = np.full(len(series), -1)
+    s_pos[mine] = np.arange(len(mine))
+    s = s_pos[rows["series"]]
+    mine_rows = s >= 0
+    # the periods these series have values in, chronological (labels of one month,
+    # mixed frequencies, by label)
+    p_used = np.zeros(len(periods), bool)
+    p_used[rows["period"][keep & mine_rows]] = True
+    p_used = np.array(
+        sorted(np.flatnonzero(p_used), key=lambda c: (month[c], periods[c])),
+        dtype=np.intp,
+    )
+    p_pos = np.full(len(periods) + 1, -1)
+    p_pos[p_used] = np.arange(len(p_used))
+    t = p_pos[rows["period"]]
+    mine_rows &= t >= 0
+    shape = (len(mine), len(p_used), len(units))
+    size = shape[0] * shape[1] * shape[2]
+    at = s * shape[1]
+    at += t
+    at *= shape[2]
+    at += rows["unit"]
+    where = np.where(keep & mine_rows, at, size)  # other rows go to a spare cell
+    values = np.full(size + 1, np.nan)
+    values[where] = rows["value"]
+    values = values[:size].reshape(shape)
+    seen = ~np.isnan(values)
+    if seen.sum() != np.count_nonzero(where < size):
+        raise EvaluationError(
+            "data-quality screen: a unit reports a series twice for one period"
+        )
+    blank = np.zeros(size + 1, bool)
+    blank[np.where(sent & ~keep & mine_rows, at, size)] = True
+    blank = blank[:size].reshape(shape)
+    u_used = np.flatnonzero(seen.any(axis=(0, 1)))  # units sorted by id
+    if len(u_used) < shape[2]:
+        values, blank = values[:, :, u_used], blank[:, :, u_used]
+    return _Arrays(
+        ids=list(series[mine]),
+        periods=periods[p_used],
+        units=units[u_used],
+        values=values,
+        blank=blank,
+        logged=np.array([_is_volume(values[k]) for k in range(len(mine))], bool),
+    )
+
+
+def window(frequency: str, settings: QualitySettings) -> int:
+    """Reports in a row that make a run: ``min_periods``, at most a year's worth,
+    at least 3 (6 months, 4 quarters, 3 half-years)."""
+    per_year = 12 // P.months_per(frequency)
+    return max(3, min(settings.min_periods, per_year))
+
+
+def equal_runs(cube: Cube) -> dict[str, np.ndarray]:
+    """Runs of equal reports along the periods (gaps skipped), per report: the
+    run's ``length`` so far, its ``start`` period, whether the report ``end``\\ s
+    it, and (at a run's start) the period of the report ``before`` it (-1: none)."""
+    v, seen = cube.values, cube.seen
+    n_t = v.shape[1]
+    t = np.arange(n_t)[None, :, None]
+    last = np.maximum.accumulate(np.where(seen, t, -1), axis=1)
+    before = np.full(v.shape, -1)
+    before[:, 1:] = last[:, :-1]
+    same = seen & (before >= 0)
+    same &= v == np.take_along_axis(v, np.maximum(before, 0), axis=1)
+    new = seen & ~same
+    count = np.cumsum(seen, axis=1)
+    length = np.where(
+        seen, count - np.maximum.accumulate(np.where(new, count, 0), axis=1) + 1, 0
+    )
+    start = np.maximum.accumulate(np.where(new, t, 0), axis=1)
+    nxt = np.flip(np.minimum.accumulate(np.flip(np.where(seen, t, n_t), 1), axis=1), 1)
+    following = np.full(v.shape, n_t)
+    following[:, :-1] = nxt[:, 1:]
+    ends = following == n_t
+    ends |= np.take_along_axis(np.pad(new, ((0, 0), (0, 1), (0, 0))), following, 1)
+    return {"length": length, "start": start, "end": seen & ends, "before": before}
+
+
+def scale_words(cube: Cube, k: int, lang: str) -> str:
+    """The scale a series is compared on, as a reason's closing words."""
+    if cube.logged[k]:
+        return "（按对数尺度比较）" if lang == "zh" else " (compared on a log scale)"
+    if cube.rates[k]:
+        return (
+            "（按比率的对数几率尺度比较）"
+            if lang == "zh"
+            else " (compared on a logit scale)"
+        )
+    return ""
+
+
+def repeat_rate(repeat: np.ndarray, tried: np.ndarray) -> np.ndarray:
+    """Per series, how often a typical unit's report repeats its previous one: the
+    median over units of their share of repeats, so that the few units that freeze
+    a series do not make freezing look usual."""
+    n = tried.sum(axis=1)
+    share = np.where(n > 0, repeat.sum(axis=1) / np.maximum(n, 1), np.nan)
+    return np.nan_to_num(nanmedian(share, axis=1))
+
+
+def agency_groups(cube: Cube):
+    """Per agency reporting at this frequency: the rows of its series in the cube."""
+    for agency in dict.fromkeys(cube.agencies):
+        yield agency, np.flatnonzero(cube.agencies == agency)
+
+
+def submission_row(
+    catalogue, check, cube, agency, g, t, u, chance, *, zh, en, since=None
+):
+    """A flag on one agency's submission for a unit and period (``chance``: of a
+    coincidence, said in the reason; None: not a matter of chance)."""
+    a_zh, a_en = catalogue.name(agency, "zh"), catalogue.name(agency, "en")
+    said_zh = f"（{odds_zh(chance)}）" if chance is not None else ""
+    said_en = f" ({odds_en(chance)})" if chance is not None else ""
+    return {
+        "check": check,
+        "unit_id": cube.units[u],
+        "period": cube.periods[t],
+        "since": since,
+        "agency": agency,
+        "value": float((cube.seen[g, t, u] | cube.blank[g, t, u]).sum()),
+        "statistic": chance if chance is not None else np.nan,
+        "reason_zh": f"{a_zh}{zh}{said_zh}",
+        "reason_en": f"{a_en}: {en}{said_en}",
+    }
+
+
+def runs_of(hit: np.ndarray):
+    """(first, last, column) of each run of True along the first axis of ``hit``."""
+    padded = np.zeros((hit.shape[0] + 2, hit.shape[1]), np.int8)
+    padded[1:-1] = hit
+    edge = np.diff(padded, axis=0)
+    starts, ends = np.nonzero(edge.T == 1), np.nonzero(edge.T == -1)
+    for u, t0, t1 in zip(starts[0], starts[1], ends[1] - 1, strict=True):
+        yield int(t0), int(t1), int(u)
+
+
+def unit_word(catalogue: Catalogue, sid: str, lang: str) -> str:
+    """A series' unit as it follows a number ("%", "件", "个工作日"); none for a
+    bare ratio."""
+    for item in (*catalogue.indicators, *catalogue.context):
+        if item.id == sid:
+            word = item.unit_zh if lang == "zh" else item.unit_en
+            break
+    else:
+        return ""
+    if word in ("比值", "ratio", "比率"):
+        return ""
+    if lang == "zh":
+        return "个工作日" if word == "工作日" else word
+    return word if word == "%" else f" {word}"
+
+
+def amount(catalogue: Catalogue, cube: Cube, k: int, value: float, lang: str) -> str:
+    """A reported value as the agency reports it: the series' decimals, thousands
+    separated, its unit after it (``96.7%``, ``1,235件``)."""
+    if value is None or not np.isfinite(value):
+        return "—"
+    step = cube.step[k]
+    decimals = max(0, int(round(-np.log10(step)))) if step < 1 else 0
+    decimals = min(decimals, 6)
+    text = f"{value:,.{decimals}f}"
+    if decimals and abs(value - round(value, decimals)) > 1e-9:  # a median between
+        text = f"{value:,.{decimals + 1}f}"
+    return text + unit_word(catalogue, cube.ids[k], lang)
+
+
+def odds_zh(chance: float) -> str:
+    if chance < 1e-8:
+        return "偶然如此的概率不足一亿分之一"
+    return f"偶然如此的概率约为1/{_one_in(chance)}"
+
+
+def odds_en(chance: float) -> str:
+    if chance < 1e-8:
+        return "less than a 1 in 100 million chance of a coincidence"
+    return f"about a 1 in {_one_in(chance)} chance of a coincidence"
+
+
+def _one_in(chance: float) -> str:
+    """1/chance to two significant digits, with thousands separators."""
+    x = 1 / max(chance, 1e-300)
+    digits = max(int(np.floor(np.log10(x))) - 1, 0)
+    return f"{round(x, -digits):,.0f}"
+
+
+def nanmedian(a: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
+    """``np.nanmedian(a, axis)`` value for value (NaN where no value), for all rows at
+    once: one sort along a short axis, one partition along a long one (where numpy
+    loops over the rows in Python).
+
+    Along a long axis, half of a row's missing values become -inf and half +inf, so
+    the middle of every row sits at the same positions and one partition finds them.
+    """
+    axes = tuple(int(ax) % a.ndim for ax in np.atleast_1d(axis))
+    size = int(np.prod([a.shape[ax] for ax in axes]))
+    if len(axes) == 1 and size <= 64:
+        ax = axes[0]
+        x = np.sort(a, axis=ax)  # missing values last
+        n = size - np.isnan(x).sum(axis=ax, keepdims=True)
+        below = 0
+    else:
+        ax = 1  # rows × the values of each
+        rest = [i for i in range(a.ndim) if i not in axes]
+        rows = int(np.prod([a.shape[i] for i in rest]))
+        x = np.transpose(a, [*rest, *axes]).reshape(rows, size)
+        if np.may_share_memory(x, a):
+            x = x.copy()
+        missing = np.isnan(x)
+        m = missing.sum(axis=1, keepdims=True)
+        n, below = size - m, m // 2
+        at = np.flatnonzero(missing)
+        if len(at):
+            row = at // size
+            rank = np.arange(len(at)) - (np.cumsum(m) - m.ravel())[row]
+            x.reshape(-1)[at] = np.where(rank < below.ravel()[row], -np.inf, np.inf)
+        if size:
+            c = (size - 1) // 2
+            x.partition(sorted({max(c - 1, 0), c, min(c + 1, size - 1)}), axis=1)
+    top = max(size - 1, 0)
+    lo = np.clip(below + (n - 1) // 2, 0, top)
+    hi = np.clip(below + n // 2, 0, top)
+    with np.errstate(invalid="ignore"):  # rows with no value: -inf + inf
+        v_lo = np.take_along_axis(x, lo, axis=ax) if size else lo * np.nan
+        v_hi = np.take_along_axis(x, hi, axis=ax) if size else lo * np.nan
+        out = np.where(lo == hi, v_hi, (v_lo + v_hi) / 2)
+    out[n == 0] = np.nan
+    shape = [a.shape[i] for i in range(a.ndim) if i not in axes]
+    return out.reshape(shape)
+
+
+def is_count(cube: Cube, k: int) -> bool:
+    """Whole numbers with a median of at least 10."""
+    head = cube.values[k].ravel()[:1000]  # most series fail on their first values
+    if not np.all((head == np.round(head)) | np.isnan(head)):
+        return False
+    x = cube.values[k][cube.seen[k]]
+    return len(x) > 0 and bool(np.all(x == np.round(x))) and np.median(x) >= 10
+
+
+def _is_volume(x: np.ndarray) -> bool:
+    """Positive values spread over more than an order of magnitude: use logs."""
+    v = x[~np.isnan(x)]
+    if len(v) == 0 or v.min() < 0:
+        return False
+    lo, hi = np.percentile(v, [5, 95])
+    return lo > 0 and hi / lo > 10

@@ -1,0 +1,157 @@
+"""Who sent what, when (报送情况), and the late reports (迟报) among them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from evaluation import periods as P
+from evaluation.catalogue import Catalogue
+from evaluation.risk.quality.reports import (
+    Reports,
+    arrange,
+)
+
+
+def _due(reports: Reports) -> np.ndarray:
+    """Per row, the day its report was due: ``due_days`` (by the series' frequency)
+    after the last day of its period (datetime64[D]; NaT for rows not screened)."""
+    q, catalogue = reports.settings, reports.catalogue
+    rows = reports.rows
+    freq = catalogue.series["frequency"].reindex(reports.series)
+    after = freq.map(q.due_days).to_numpy(dtype=float)
+    parsed = P.parse(pd.Series(reports.periods, dtype="str"))
+    end = (
+        pd.to_datetime(
+            {"year": parsed["year"], "month": parsed["end_month"], "day": 1},
+            errors="coerce",
+        )
+        + pd.offsets.MonthEnd(0)
+    ).to_numpy(dtype="datetime64[D]")
+    ok = reports.sent
+    code_s = np.where(ok, rows["series"], 0)
+    code_p = np.where(ok, rows["period"], 0)
+    due = end[code_p] + np.nan_to_num(after[code_s]).astype("timedelta64[D]")
+    return np.where(ok, due, np.datetime64("NaT", "D"))
+
+
+SUBMISSION_COLUMNS = [
+    "agency", "unit_id", "period", "series", "empty", "reported_at", "due",
+    "days_late", "status",
+]  # fmt: skip
+
+
+def submissions(
+    observations: pd.DataFrame, catalogue: Catalogue, *, period: str | None = None
+) -> pd.DataFrame:
+    """Who sent what, when (报送情况): one row per agency, unit and period up to
+    ``period`` — the series sent, how many of them empty, the latest ``reported_at``,
+    the due day, the days late and a ``status`` (``on_time``, ``late``, ``empty``:
+    every value empty, ``partly_empty``; ``late`` wins). What the office's
+    submission tracker lists; the ``missing`` and ``late`` flags pick the
+    suspicious ones from it."""
+    reports = arrange(observations, catalogue, period=period)
+    rows, sent = reports.rows, reports.sent
+    agency_of = catalogue.series["agency"].reindex(reports.series)
+    a_codes, agencies = pd.factorize(agency_of)
+    n_u, n_p = len(reports.units), len(reports.periods)
+    key = (a_codes[rows["series"]] * n_u + rows["unit"]) * n_p + rows["period"]
+    key = key[sent]
+    groups, where = np.unique(key, return_inverse=True)
+    empty = np.isnan(rows["value"][sent])
+    due = _due(reports)[sent]
+    at = (
+        reports.reported_at[sent]
+        if reports.reported_at is not None
+        else np.full(len(key), np.datetime64("NaT", "D"))
+    )
+    latest = np.full(len(groups), np.datetime64("NaT", "D"))
+    order = np.lexsort((at.astype("datetime64[D]").astype(np.int64), where))
+    last = order[np.r_[where[order][1:] != where[order][:-1], True]]
+    latest[where[last]] = at[last]  # NaT sorts first: a date wins where there is one
+    first_due = np.full(len(groups), np.datetime64("NaT", "D"))
+    first_due[where] = due
+    n = np.bincount(where, minlength=len(groups))
+    n_empty = np.bincount(where, weights=empty, minlength=len(groups)).astype(int)
+    days = (latest - first_due).astype("timedelta64[D]").astype(float)
+    days[np.isnat(latest)] = np.nan
+    a, rest = np.divmod(groups, n_u * n_p)
+    u, t = np.divmod(rest, n_p)
+    status = np.where(
+        n_empty == n, "empty", np.where(n_empty > 0, "partly_empty", "on_time")
+    )
+    status = np.where(days > 0, "late", status)
+    out = pd.DataFrame(
+        {
+            "agency": np.asarray(agencies)[a],
+            "unit_id": reports.units[u],
+            "period": reports.periods[t],
+            "series": n,
+            "empty": n_empty,
+            "reported_at": latest,
+            "due": first_due,
+            "days_late": np.where(days > 0, days, 0.0),
+            "status": status,
+        }
+    )
+    out.loc[np.isnan(days), "days_late"] = np.nan
+    out = out.assign(_m=reports.month[t])
+    return (
+        out.sort_values(["_m", "period", "agency", "unit_id"], kind="stable")
+        .drop(columns="_m")
+        .reset_index(drop=True)[SUBMISSION_COLUMNS]
+    )
+
+
+def late(reports: Reports) -> pd.DataFrame | None:
+    """迟报: an agency's submission for a unit and period sent after its due day,
+    ``due_days`` after the period's end; one flag per submission, the latest row."""
+    catalogue = reports.catalogue
+    if reports.reported_at is None:
+        return None
+    rows_ = reports.rows
+    sent = reports.sent & ~np.isnat(reports.reported_at)
+    due = _due(reports)
+    days = (reports.reported_at - due).astype("timedelta64[D]").astype(np.int64)
+    late = np.flatnonzero(sent & (days > 0))
+    if not len(late):
+        return None
+    frame = pd.DataFrame(
+        {
+            "agency": catalogue.series["agency"]
+            .reindex(reports.series)
+            .to_numpy()[rows_["series"][late]],
+            "unit_id": reports.units[rows_["unit"][late]],
+            "period": reports.periods[rows_["period"][late]],
+            "days": days[late],
+            "at": reports.reported_at[late],
+            "due": due[late],
+        }
+    )
+    top = (
+        frame.sort_values("days", kind="stable")
+        .groupby(["agency", "unit_id", "period"], sort=False)
+        .tail(1)
+    )
+    out = []
+    for r in top.itertuples():
+        at, due_day = pd.Timestamp(r.at), pd.Timestamp(r.due)
+        out.append(
+            {
+                "check": "late",
+                "unit_id": r.unit_id,
+                "period": r.period,
+                "agency": r.agency,
+                "value": float(r.days),
+                "statistic": float(r.days),
+                "reason_zh": f"{catalogue.name(r.agency, 'zh')}"
+                f"{P.name_zh(r.period)}数据于{at.year}年{at.month}月{at.day}日报送，"
+                f"超过报送期限（{due_day.year}年{due_day.month}月{due_day.day}日）"
+                f"{r.days}天",
+                "reason_en": f"{catalogue.name(r.agency, 'en')}: the report for "
+                f"{r.period} was sent on {at:%Y-%m-%d}, {r.days} "
+                f"day{'s' if r.days != 1 else ''} after it was due "
+                f"({due_day:%Y-%m-%d})",
+            }
+        )
+    return pd.DataFrame(out)
