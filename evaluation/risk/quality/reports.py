@@ -19,7 +19,7 @@ class Cube:
     """The reports of one frequency as an array: series × periods × units.
 
     NaN where a unit reported nothing; periods oldest first, units sorted, series in
-    the order they first appear in the reports.
+    the catalogue's order (so the flags do not depend on the order of the rows).
     """
 
     ids: list[str]
@@ -29,7 +29,8 @@ class Cube:
     units: pd.Index  #: ids as reported (the dtype of the unit_id column)
     values: np.ndarray
     blank: np.ndarray  #: a row sent with an empty value (不报 when it persists)
-    logged: np.ndarray  #: per series: volumes, compared on a log scale
+    #: per series: volumes and amounts that cannot go below 0, on a log scale
+    logged: np.ndarray
     #: per series: percentages (valid 0–100), compared on a logit scale
     rates: np.ndarray
     #: per series: cumulative within the year (rolled up by its ``last`` report)
