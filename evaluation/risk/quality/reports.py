@@ -403,6 +403,17 @@ def submission_row(
     }
 
 
+def run_lengths(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Along the periods (axis 1) of a series × periods × units ``mask``: how many
+    True in a row end at each cell, and which cells end a run (the next is False)."""
+    length = np.zeros(mask.shape, np.int64)
+    for t in range(mask.shape[1]):
+        length[:, t] = np.where(mask[:, t], (length[:, t - 1] if t else 0) + 1, 0)
+    ends = length > 0
+    ends[:, :-1] &= length[:, 1:] == 0
+    return length, ends
+
+
 def runs_of(hit: np.ndarray):
     """(first, last, column) of each run of True along the first axis of ``hit``."""
     padded = np.zeros((hit.shape[0] + 2, hit.shape[1]), np.int8)
@@ -429,18 +440,24 @@ def unit_word(catalogue: Catalogue, sid: str, lang: str) -> str:
     return word if word == "%" else f" {word}"
 
 
-def amount(catalogue: Catalogue, cube: Cube, k: int, value: float, lang: str) -> str:
-    """A reported value as the agency reports it: the series' decimals, thousands
-    separated, its unit after it (``96.7%``, ``1,235件``)."""
+def number(cube: Cube, k: int, value: float) -> str:
+    """A value of series ``k`` as the agency reports it: the series' decimals,
+    thousands separated (``1,235``, ``0.80``; one more decimal for a median that
+    falls between two reports)."""
     if value is None or not np.isfinite(value):
         return "—"
     step = cube.step[k]
-    decimals = max(0, int(round(-np.log10(step)))) if step < 1 else 0
-    decimals = min(decimals, 6)
-    text = f"{value:,.{decimals}f}"
-    if decimals and abs(value - round(value, decimals)) > 1e-9:  # a median between
-        text = f"{value:,.{decimals + 1}f}"
-    return text + unit_word(catalogue, cube.ids[k], lang)
+    decimals = min(max(0, int(round(-np.log10(step)))) if step < 1 else 0, 6)
+    if decimals and abs(value - round(value, decimals)) > 1e-9:
+        decimals += 1
+    return f"{value:,.{decimals}f}"
+
+
+def amount(catalogue: Catalogue, cube: Cube, k: int, value: float, lang: str) -> str:
+    """A value as :func:`number` writes it, its unit after it (``96.7%``,
+    ``1,235件``)."""
+    text = number(cube, k, value)
+    return text if text == "—" else text + unit_word(catalogue, cube.ids[k], lang)
 
 
 def odds_zh(chance: float) -> str:

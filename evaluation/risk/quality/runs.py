@@ -13,8 +13,10 @@ from evaluation.risk.quality.reports import (
     agency_groups,
     amount,
     nanmedian,
+    number,
     odds_en,
     odds_zh,
+    run_lengths,
     runs_of,
     submission_row,
     unit_word,
@@ -161,12 +163,8 @@ def linear(reports: Reports) -> pd.DataFrame | None:
         with np.errstate(invalid="ignore"):
             even = (np.abs(d2) <= step * 1.01) & (np.abs(d1[:, 1:]) >= step * 0.99)
         # runs of even steps: a run of m second differences spans m + 2 reports
-        run = np.zeros(even.shape, np.int64)
-        for t in range(even.shape[1]):
-            run[:, t] = np.where(even[:, t], (run[:, t - 1] if t else 0) + 1, 0)
-        follows = np.zeros(even.shape, bool)
-        follows[:, :-1] = run[:, 1:] > 0
-        k, t, u = np.nonzero((run >= w - 2) & ~follows)
+        run, ends = run_lengths(even)
+        k, t, u = np.nonzero((run >= w - 2) & ends)
         if not len(k):
             continue
         m = run[k, t, u]
@@ -246,13 +244,9 @@ def rounded(reports: Reports) -> pd.DataFrame | None:
             share = ((coarse >= m).sum(axis=(1, 2)) + 1) / (eligible + 2)
             log_p = np.where(coarse == m, np.log(share)[:, None, None], log_p)
         ok = coarse > 1
-        run = np.zeros(n.shape, np.int64)
-        for t in range(n_t):  # gaps end a run
-            run[:, t] = np.where(ok[:, t], (run[:, t - 1] if t else 0) + 1, 0)
-        follows = np.zeros(n.shape, bool)
-        follows[:, :-1] = run[:, 1:] > 0
+        run, ends = run_lengths(ok)  # gaps end a run
         tried = np.log(float(seen.sum()))
-        for k, t, u in zip(*np.nonzero((run >= w) & ~follows), strict=True):
+        for k, t, u in zip(*np.nonzero((run >= w) & ends), strict=True):
             m = int(run[k, t, u])
             x = cube.values[k, t - m + 1 : t + 1, u]
             if len(set(x)) < 2:
@@ -266,7 +260,7 @@ def rounded(reports: Reports) -> pd.DataFrame | None:
             unit_zh = unit_word(catalogue, cube.ids[k], "zh")
             grain = int(coarse[k, t - m + 1 : t + 1, u].min()) * cube.step[k]
             sid, since, end = cube.ids[k], cube.periods[t - m + 1], cube.periods[t]
-            shown = "、".join(f"{v:g}" for v in x[:4])
+            shown = [number(cube, k, v) for v in x[:4]]
             odds = float(np.exp(chance))
             rows.append(
                 {
@@ -278,11 +272,11 @@ def rounded(reports: Reports) -> pd.DataFrame | None:
                     "value": float(grain),
                     "statistic": odds,
                     "reason_zh": f"{catalogue.name(sid, 'zh')}自{P.name_zh(since)}起"
-                    f"连续{m}期均为{grain:g}{unit_zh}的整数倍（{shown}…），"
+                    f"连续{m}期均为{grain:g}{unit_zh}的整数倍（{'、'.join(shown)}…），"
                     f"疑为估报（{odds_zh(odds)}）",
                     "reason_en": f"{catalogue.name(sid, 'en')} is a multiple of "
                     f"{grain:g} in all {m} periods from {since} to {end} "
-                    f"({', '.join(f'{v:g}' for v in x[:4])}…): estimated rather "
+                    f"({', '.join(shown)}…): estimated rather "
                     f"than counted? ({odds_en(odds)})",
                 }
             )
@@ -327,13 +321,8 @@ def missing(reports: Reports) -> pd.DataFrame | None:
                     )
                 )  # fmt: skip
         # one series empty in a row
-        run = np.zeros(blank.shape, np.int64)
-        for t in range(blank.shape[1]):
-            hole = blank[:, t] & most[:, t, None]
-            run[:, t] = np.where(hole, (run[:, t - 1] if t else 0) + 1, 0)
-        follows = np.zeros(blank.shape, bool)
-        follows[:, :-1] = run[:, 1:] > 0
-        ends = (run >= q.missing_run) & ~follows
+        run, ends = run_lengths(blank & most[:, :, None])
+        ends &= run >= q.missing_run
         # a run wholly inside empty submissions is said by their flag
         cum = np.cumsum(covered, axis=1)
         first = np.clip(np.arange(blank.shape[1])[None, :, None] - run, -1, None)
