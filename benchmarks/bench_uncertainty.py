@@ -132,8 +132,9 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         cases[f"asem {args.draws:,} draws"] = lambda: U.run(
             asem, U.Spec(**{**two.__dict__, "chunk": args.draws}), model=ready
         )
-    full = U.Spec(
-        n=args.draws, weight_levels=(1, 2), normalisations=(U.CATALOGUE, "zscore"),
+    full = U.Spec(  # a geometric mean takes z-scores clipped at 0 (none below)
+        n=args.draws, weight_levels=(1, 2),
+        normalisations=(U.CATALOGUE, "zscore:clip=[0,100]"),
         aggregations=(U.CATALOGUE, "geometric"), exclude=True,
     )  # fmt: skip
     cases[f"sample {args.draws:,} draws"] = lambda: U.run(sample, full)

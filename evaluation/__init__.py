@@ -9,6 +9,7 @@
 
 from evaluation.catalogue import Catalogue, load_catalogue, parse_catalogue
 from evaluation.errors import CatalogueError, EvaluationError, ValidationFailed
+from evaluation.files import project_root
 from evaluation.intake.io import Dataset, load_dataset, read_observations, write_dataset
 from evaluation.intake.validate import check_dataset, validate_dataset
 from evaluation.pipeline import rebuild, run, score
@@ -26,6 +27,7 @@ __all__ = [
     "load_catalogue",
     "load_dataset",
     "parse_catalogue",
+    "project_root",
     "read_observations",
     "rebuild",
     "run",

@@ -990,7 +990,12 @@ def uncertainty(
         str, typer.Option(help="Depths whose weights vary, e.g. 1 or 1,2.")
     ] = "1",
     normalisations: Annotated[
-        str, typer.Option(help="Options drawn, e.g. catalogue,minmax,zscore.")
+        str,
+        typer.Option(
+            help="Options drawn, comma-separated, each method[:key=value…], e.g. "
+            "catalogue,minmax:low=1:high=100,zscore:clip=[0,100],reference:unit=101 "
+            '(commas inside [ ] or "…" stay in the value).'
+        ),
     ] = "catalogue",
     aggregations: Annotated[
         str, typer.Option(help="Options drawn, e.g. catalogue,geometric.")
@@ -1052,7 +1057,7 @@ def uncertainty(
             seed=seed,
             weight_noise=noise,
             weight_levels=tuple(int(x) for x in levels.split(",")),
-            normalisations=tuple(normalisations.split(",")),
+            normalisations=U.split_options(normalisations, name="--normalisations"),
             aggregations=tuple(aggregations.split(",")),
             exclude=exclude,
             imputations=tuple(imputations.split(",")),

@@ -16,6 +16,32 @@ import yaml
 from evaluation.errors import CatalogueError
 
 
+#: set it to a project folder to make :func:`project_root` answer it
+ROOT_VARIABLE = "EVALUATION_ROOT"
+
+
+def project_root() -> Path:
+    """The project folder a notebook or script reads ``indicators.yaml`` and
+    ``data/`` from, whatever folder the kernel started in (JupyterLab starts it in
+    ``notebooks/``, pytest and papermill elsewhere): ``$EVALUATION_ROOT`` if set,
+    else the folder holding the installed package when it has ``indicators.yaml``
+    (an editable install, as ``make install`` makes), else the nearest folder up
+    from the working directory that has one."""
+    if os.environ.get(ROOT_VARIABLE):
+        return Path(os.environ[ROOT_VARIABLE]).resolve()
+    here = Path(__file__).resolve().parents[1]
+    if (here / "indicators.yaml").is_file():
+        return here
+    cwd = Path.cwd().resolve()
+    for folder in (cwd, *cwd.parents):
+        if (folder / "indicators.yaml").is_file():
+            return folder
+    raise FileNotFoundError(
+        f"no project folder (one with indicators.yaml) holds the package or {cwd}; "
+        f"set {ROOT_VARIABLE} to it"
+    )
+
+
 @contextmanager
 def replacing(path: str | Path, *, suffix: str = "") -> Iterator[Path]:
     """A temporary file beside ``path`` to write; when the block ends without error

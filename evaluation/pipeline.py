@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import platform
+import warnings
 from dataclasses import replace
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -246,6 +247,7 @@ def run(
     provenance = Provenance(
         catalogue_path=catalogue.source_path,
         catalogue_sha256=catalogue.sha256,
+        catalogue_file_sha256=catalogue.file_sha256,
         dataset_root=data.root,
         inputs=data.inputs,
         period=period,
@@ -318,7 +320,8 @@ def run(
 
 
 def rebuild(provenance: Provenance, *, base: str | Path | None = None) -> Result:
-    """Re-run from a provenance; refuse if the catalogue or any input file changed.
+    """Re-run from a provenance; refuse if the catalogue (:func:`check_catalogue`)
+    or any input file changed.
 
     Relative paths in the provenance are resolved in ``base``; by default in the
     directory the run was made in (``provenance.workdir``), so a rebuild works from
@@ -326,12 +329,7 @@ def rebuild(provenance: Provenance, *, base: str | Path | None = None) -> Result
     of the project elsewhere."""
     base = resolve_base(base, provenance.workdir)
     catalogue = load_catalogue(base / provenance.catalogue_path)
-    if catalogue.sha256 != provenance.catalogue_sha256:
-        raise EvaluationError(
-            f"catalogue {provenance.catalogue_path} changed since the run "
-            f"(sha256 {catalogue.sha256[:12]}…, "
-            f"recorded {provenance.catalogue_sha256[:12]}…)"
-        )
+    check_catalogue(catalogue, provenance)
     dataset = load_dataset(base / provenance.dataset_root)
     changed = {f: h for f, h in dataset.inputs.items() if provenance.inputs.get(f) != h}
     changed.update(
@@ -361,6 +359,52 @@ def rebuild(provenance: Provenance, *, base: str | Path | None = None) -> Result
             workdir=provenance.workdir,
         ),
     )
+
+
+def check_catalogue(catalogue: Catalogue, provenance: Provenance) -> None:
+    """Refuse to rebuild a run from a catalogue that changed since it.
+
+    The same content hash passes. Otherwise the file may be the same and only read
+    differently by this version of the package (a hash rule or a default changed):
+    with its bytes' hash as recorded, or, for a run recorded before the file was
+    hashed, the hash by the rule before 3072f9c (:attr:`Catalogue.legacy_sha256`)
+    as recorded, the rebuild goes on with a warning, and the tables it gives decide
+    (``publication.reproduce`` compares each with the stored one). Anything else
+    raises ``EvaluationError`` naming the hashes compared."""
+    path, recorded = provenance.catalogue_path, provenance.catalogue_sha256
+    if catalogue.sha256 == recorded:
+        return
+    recorded_file = provenance.catalogue_file_sha256
+    content = f"content sha256 {catalogue.sha256[:12]}…, recorded {recorded[:12]}…"
+    if recorded_file and catalogue.file_sha256 == recorded_file:
+        warnings.warn(
+            f"catalogue {path}: the file is unchanged since the run (file sha256 "
+            f"{recorded_file[:12]}…) but this version of the package reads it "
+            f"differently ({content}); rebuilt anyway: compare its tables with the "
+            "run's",
+            stacklevel=3,
+        )
+        return
+    if not recorded_file and catalogue.legacy_sha256 == recorded:
+        warnings.warn(
+            f"catalogue {path}: the run was recorded before the catalogue hash left "
+            f"defaults out; its hash {recorded[:12]}… is this file's by that rule "
+            f"(now {catalogue.sha256[:12]}…), but defaults added or changed since "
+            "may change results: compare the rebuilt tables with the run's",
+            stacklevel=3,
+        )
+        return
+    if recorded_file:
+        compared = (
+            f"{content}; file sha256 {catalogue.file_sha256[:12]}…, "
+            f"recorded {recorded_file[:12]}…"
+        )
+    else:
+        compared = (
+            f"{content}; by the rule before 3072f9c "
+            f"{catalogue.legacy_sha256[:12]}…; no file sha256 recorded"
+        )
+    raise EvaluationError(f"catalogue {path} changed since the run ({compared})")
 
 
 def resolve_base(base: str | Path | None, workdir: str) -> Path:

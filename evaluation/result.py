@@ -34,6 +34,11 @@ class Provenance:
     ``workdir`` is the directory a relative ``catalogue_path`` or ``dataset_root``
     is relative to (where the run was made); :func:`evaluation.pipeline.rebuild`
     resolves them there, from any working directory. Not part of the digest either.
+    ``catalogue_file_sha256`` is the SHA-256 of the catalogue file's bytes, beside
+    ``catalogue_sha256`` (its content): it tells a rebuild that the file is the same
+    when a later version of the package reads it differently. Informative, not part
+    of the digest (the content hash is, and layout never was); '' in runs recorded
+    before it existed.
     """
 
     catalogue_path: str
@@ -46,13 +51,17 @@ class Provenance:
     run_at: str
     environment: dict = field(default_factory=dict, compare=False)
     workdir: str = field(default="", compare=False)
+    catalogue_file_sha256: str = field(default="", compare=False)
 
     def to_dict(self, *, with_environment: bool = True) -> dict:
+        """As a JSON-ready dict; ``with_environment=False`` leaves out what is not
+        part of the digest (``environment``, ``workdir``, ``catalogue_file_sha256``)."""
         out = asdict(self)
         out["steps"] = [asdict(s) for s in self.steps]
         if not with_environment:
             out.pop("environment")
             out.pop("workdir")
+            out.pop("catalogue_file_sha256")
         return out
 
     @classmethod

@@ -30,3 +30,18 @@ def test_an_error_leaves_the_old_file_and_no_temporary_one(tmp_path):
         raise RuntimeError("killed midway")
     assert path.read_text(encoding="utf-8") == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.csv"]
+
+
+def test_project_root_is_the_same_from_any_folder(monkeypatch, tmp_path):
+    """A notebook's kernel starts in notebooks/ (JupyterLab) or at the root
+    (pytest): both find the folder with indicators.yaml, as does a stray folder."""
+    from evaluation.files import ROOT_VARIABLE, project_root
+
+    from .conftest import ROOT
+
+    monkeypatch.delenv(ROOT_VARIABLE, raising=False)
+    for folder in (ROOT, ROOT / "notebooks", tmp_path):
+        monkeypatch.chdir(folder)
+        assert project_root() == ROOT.resolve()
+    monkeypatch.setenv(ROOT_VARIABLE, str(tmp_path))  # a copy elsewhere
+    assert project_root() == tmp_path.resolve()

@@ -19,9 +19,9 @@ chunking.
 Sensitivity: Sobol first-order and total indices of the mean absolute rank shift
 (or any unit's rank) on a Saltelli design (SALib's design, vectorised), with
 bootstrap intervals; the estimator is named (:data:`ESTIMATORS`: SALib's or COINr's
-convention). Factors: each perturbed weight, or all weights of a level as one group,
-or one discrete factor over supplied weight sets (COINr's design), and each discrete
-choice.
+convention, for the indices and their intervals, :data:`INTERVALS`). Factors: each
+perturbed weight, or all weights of a level as one group, or one discrete factor over
+supplied weight sets (COINr's design), and each discrete choice.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from types import UnionType
+from typing import Annotated, Literal, Union, get_args, get_origin
 
 import numpy as np
 import pandas as pd
@@ -48,11 +50,12 @@ from evaluation.result import Result
 from evaluation.scoring.aggregate import (
     RELATIVE,
     Rows,
+    limits,
     score_nodes,
     tree,
     with_ranges,
 )
-from evaluation.scoring.normalise import normalise, output_range
+from evaluation.scoring.normalise import NORMALISERS, normalise, output_range
 from evaluation.scoring.prepare import (
     apply_missing_rules,
     as_matrix,
@@ -67,39 +70,147 @@ WEIGHTINGS = ("uniform", "dirichlet")
 
 
 _NORMALISATION = TypeAdapter(Normalisation)
+#: normalisation method → its parameter model
+_METHOD_MODELS = {
+    get_args(m.model_fields["method"].annotation)[0]: m for m in NORMALISERS.models
+}
 
 
 def normalisation_option(option: str) -> dict:
     """A normalisation option's parameters: ``method`` or ``method:key=value:…``
-    (colons, so that a command line can list options with commas); each value is
-    read as JSON where it parses (``1``, ``true``, ``[0, 100]``), else as text
-    (``unit=D01``), and checked as ``indicators[].normalisation`` would be.
+    (colons, so that a command line can list options with commas), checked as
+    ``indicators[].normalisation`` would be.
+
+    Split at colons outside brackets and double quotes, so a value may be a list
+    (``zscore:clip=[0,100]``) or quoted text holding a colon (``unit="a:b"``). A
+    value is read as JSON where it parses (``1``, ``true``, ``[0, 100]``, ``"D01"``),
+    else as text (``unit=D01``); for a text field (``reference``'s ``unit``, ``per``)
+    the text stays text: ``unit=101`` is the unit ``"101"``, not the number 101.
 
     >>> normalisation_option("minmax:low=1:high=100")
     {'method': 'minmax', 'low': 1, 'high': 100}
+    >>> normalisation_option("reference:unit=101")
+    {'method': 'reference', 'unit': '101'}
     """
-    name, *pairs = str(option).split(":")
+    where = f"normalisation option {option!r}"
+    name, *pairs = _split_outside(str(option), ":", where)
     spec: dict = {"method": name}
+    raw: dict = {"method": name}  # each value as written, for the messages
+    kinds = _field_kinds(name)
     for pair in pairs:
         key, eq, value = pair.partition("=")
         if not eq or not key:
             raise EvaluationError(
-                f"normalisation option {option!r}: {pair!r} is not key=value "
-                "(write e.g. minmax:low=1:high=100)"
+                f"{where}: {pair!r} is not key=value (write e.g. minmax:low=1:high=100)"
             )
-        try:
-            spec[key] = json.loads(value)
-        except ValueError:
-            spec[key] = value
+        if key in spec:
+            raise EvaluationError(f"{where}: {key!r} is given twice")
+        spec[key], raw[key] = _option_value(value, kinds.get(key, set())), value
     try:
         _NORMALISATION.validate_python(spec)
     except ValidationError as exc:
-        why = "; ".join(
-            f"{'.'.join(map(str, e['loc'][1:])) or 'method'}: {e['msg']}"
-            for e in exc.errors()
-        )
-        raise EvaluationError(f"normalisation option {option!r}: {why}") from None
+        why = "; ".join(_option_problem(e, raw) for e in exc.errors())
+        raise EvaluationError(f"{where}: {why}") from None
     return spec
+
+
+def split_options(text: str, *, name: str = "options") -> tuple[str, ...]:
+    """A command line's comma-separated options, split only at commas outside
+    brackets and double quotes (``catalogue,zscore:clip=[0,100]`` is two options),
+    each stripped of surrounding spaces.
+
+    >>> split_options("catalogue,zscore:mean=50:sd=10:clip=[0,100]")
+    ('catalogue', 'zscore:mean=50:sd=10:clip=[0,100]')
+    """
+    return tuple(p.strip() for p in _split_outside(str(text), ",", f"{name} {text!r}"))
+
+
+def _split_outside(text: str, sep: str, where: str) -> list[str]:
+    """``text`` split at ``sep`` outside ``[…]``, ``{…}`` and ``"…"`` (JSON's
+    brackets and strings, ``\\"`` escaping a quote); unpaired ones are refused."""
+    parts, depth, quoted, escaped, start = [], 0, False, False, 0
+    for i, ch in enumerate(text):  # a few dozen characters
+        if escaped:  # the character after a backslash, inside quotes
+            escaped = False
+        elif quoted:
+            escaped, quoted = ch == "\\", ch != '"'
+        elif ch == '"':
+            quoted = True
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+            if depth < 0:
+                break
+        elif ch == sep and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    if quoted or depth:
+        raise EvaluationError(
+            f"{where}: brackets [ ] {{ }} and double quotes must pair up "
+            f"({'a quote is not closed' if quoted else 'unpaired bracket'})"
+        )
+    return [*parts, text[start:]]
+
+
+def _field_kinds(method: str) -> dict[str, set]:
+    """Each parameter of normalisation ``method``: the plain types it accepts
+    (``str`` for a choice of words); empty for an unknown method."""
+    model = _METHOD_MODELS.get(method)
+    if model is None:
+        return {}
+    return {k: _kinds(f.annotation) for k, f in model.model_fields.items()}
+
+
+def _kinds(annotation) -> set:
+    """The plain types an annotation accepts: a ``Literal``'s values' types, a
+    union's members', an ``Annotated`` type's own."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _kinds(get_args(annotation)[0])
+    if origin is Literal:
+        return {type(a) for a in get_args(annotation)}
+    if origin in (Union, UnionType):
+        return set().union(*(_kinds(a) for a in get_args(annotation)))
+    return {annotation}
+
+
+def _option_value(text: str, kinds: set):
+    """A value as written: JSON where it parses, else the text; a field that takes
+    text keeps the text unless the JSON is text (``"101"``) or a ``null`` it takes."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    if str in kinds and not isinstance(value, str):
+        return None if value is None and type(None) in kinds else text
+    return value
+
+
+def _option_problem(error: dict, raw: dict) -> str:
+    """One pydantic error of a normalisation option as ``key=value: rule``."""
+    loc = error["loc"][1:]  # after the method's tag
+    if error["type"] == "union_tag_invalid":
+        methods = ", ".join(sorted(_METHOD_MODELS))
+        return f"method={raw['method']!r}: must be one of {methods}"
+    problems = getattr((error.get("ctx") or {}).get("error"), "problems", None)
+    if problems:  # a rule across the parameters (e.g. low < high)
+        return "; ".join(
+            f"{'.'.join(map(str, p))}={raw.get(p[0], v)!r}: {m}" if p else m
+            for p, v, m in problems
+        )
+    if not loc:
+        return error["msg"]
+    path = ".".join(map(str, loc))
+    if error["type"] == "extra_forbidden":
+        known = [k for k in _field_kinds(raw["method"]) if k != "method"]
+        return (
+            f"{path}={raw[path]!r}: not a parameter of {raw['method']} "
+            f"(its parameters: {', '.join(known) or 'none'})"
+        )
+    if error["type"] == "missing" and loc[0] not in raw:
+        return f"{path}: required"
+    return f"{path}={raw.get(loc[0], error.get('input'))!r}: {error['msg']}"
 
 
 def _option_label(option) -> str:
@@ -326,8 +437,8 @@ def sensitivity(
     weight_factors: str = "node",
     estimator: str = "salib",
 ) -> pd.DataFrame:
-    """Sobol indices (first order ``S1`` and total ``ST``, with 95 % bootstrap
-    intervals from ``resamples`` resamples) of ``output``: the mean absolute rank
+    """Sobol indices (first order ``S1`` and total ``ST``, with bootstrap intervals
+    from ``resamples`` resamples) of ``output``: the mean absolute rank
     shift from the nominal ranking, or a unit id (its rank). Saltelli design with
     ``n`` base samples (SALib's design); each discrete choice is one factor cut into
     equal parts; Dirichlet weights are one factor per child (its gamma quantile).
@@ -338,7 +449,17 @@ def sensitivity(
     ``spec.weight_sets`` the weights are one discrete factor ``weight_set``, the index
     into the sets (COINr's design). ``estimator`` (:data:`ESTIMATORS`) is the
     convention for reading the indices off the outputs, named in the table's
-    ``estimator`` column.
+    ``estimator`` column, and for their intervals, named in its ``interval`` column
+    (:data:`INTERVALS`): ``salib``, ``normal_95`` (SALib's: ``S ± 1.96 × SD`` over
+    resampled base samples, a 95 % interval); ``coinr``, ``percentile_5_95``
+    (COINr's ``SA_estimate``: the 5 % and 95 % quantiles, R's type 7, of the indices
+    over resamples of each factor's own terms ``y_B (y_ABj − y_A)`` and
+    ``y_A − y_ABj``, the variance kept from the full sample: a 90 % interval, not
+    centred on the estimate).
+
+    Returns a table ``factor, S1, S1_conf, S1_low, S1_high, ST, ST_conf, ST_low,
+    ST_high, estimator, interval``: ``*_low`` / ``*_high`` the interval's ends,
+    ``*_conf`` half its width (SALib's ``S1_conf``).
     """
     if weight_factors not in WEIGHT_FACTORS:
         raise EvaluationError(
@@ -410,7 +531,7 @@ def sensitivity(
             y = np.nanmean(np.abs(ranks - nominal[None, :]), axis=1)
     else:
         y = ranks[:, model.units.index(output)].astype(float)
-    s1, s1_conf, st, st_conf = _sobol(
+    got = _sobol_indices(
         y,
         len(names),
         resamples=resamples,
@@ -420,11 +541,10 @@ def sensitivity(
     return pd.DataFrame(
         {
             "factor": names,
-            "S1": s1,
-            "S1_conf": s1_conf,
-            "ST": st,
-            "ST_conf": st_conf,
+            **{k: got[k] for k in ("S1", "S1_conf", "S1_low", "S1_high")},
+            **{k: got[k] for k in ("ST", "ST_conf", "ST_low", "ST_high")},
             "estimator": estimator,
+            "interval": ESTIMATORS[estimator].interval,
         }
     )
 
@@ -463,18 +583,30 @@ class Estimator:
     """How Sobol indices are read off a Saltelli design's outputs (rows A, AB_j, B):
     ``S1_j = mean(y_B · (y_ABj − y_A)) / V`` (Saltelli 2010) and
     ``ST_j = mean((y_A − y_ABj)²) / (2 V)`` (Jansen), ``V`` the variance of
-    ``[y_A; y_B]``. The conventions differ in what ``y`` and ``V`` are."""
+    ``[y_A; y_B]``. The conventions differ in what ``y`` and ``V`` are, and in the
+    bootstrap interval (``interval``, :data:`INTERVALS`)."""
 
     standardise: bool  #: y first centred and scaled by the mean and SD of all rows
     ddof: int  #: V divides by (2N − ddof)
+    interval: str  #: the bootstrap interval's convention, a key of INTERVALS
 
 
 #: Sobol estimator conventions (``sensitivity(estimator=…)``): SALib's
 #: ``sobol.analyze`` (outputs standardised; V numpy's population variance) and
 #: COINr's ``SA_estimate`` (outputs as they are; V R's sample variance ``var``)
 ESTIMATORS = {
-    "salib": Estimator(standardise=True, ddof=0),
-    "coinr": Estimator(standardise=False, ddof=1),
+    "salib": Estimator(standardise=True, ddof=0, interval="normal_95"),
+    "coinr": Estimator(standardise=False, ddof=1, interval="percentile_5_95"),
+}
+
+#: bootstrap interval conventions (the ``interval`` column of ``sensitivity``)
+INTERVALS = {
+    "normal_95": "SALib's: S ± z(0.975) × the SD of the indices over resamples of "
+    "the base samples (rows A, AB_j, B together; V recomputed), a 95 % interval",
+    "percentile_5_95": "COINr's (SA_estimate with Nboot): the 5 % and 95 % quantiles "
+    "(R's quantile, type 7) of the indices over resamples of each factor's terms "
+    "y_B (y_ABj − y_A) and y_A − y_ABj, each factor and index resampled on its own, "
+    "V kept from the full sample; a 90 % interval, not centred on S",
 }
 
 
@@ -487,10 +619,28 @@ def _sobol(
     conf: float = 0.95,
     estimator: str = "salib",
 ):
+    """``S1, S1_conf, ST, ST_conf`` of :func:`_sobol_indices` (the indices and
+    their intervals' half-widths)."""
+    got = _sobol_indices(
+        y, k, resamples=resamples, rng=rng, conf=conf, estimator=estimator
+    )
+    return got["S1"], got["S1_conf"], got["ST"], got["ST_conf"]
+
+
+def _sobol_indices(
+    y: np.ndarray,
+    k: int,
+    *,
+    resamples: int,
+    rng,
+    conf: float = 0.95,
+    estimator: str = "salib",
+) -> dict[str, np.ndarray]:
     """First-order and total indices (:class:`Estimator`, convention ``estimator``)
     from a Saltelli design's outputs (rows A, AB_1 … AB_k, B per base sample;
-    SALib's layout), with the bootstrap of every factor vectorised (both
-    conventions: ``z`` × the SD of the indices over resampled base samples)."""
+    SALib's layout), with bootstrap intervals in the estimator's convention
+    (:data:`INTERVALS`), every factor's vectorised: ``S1``, ``S1_low``, ``S1_high``,
+    ``S1_conf`` (half the interval's width) and the same for ``ST``."""
     from scipy.stats import norm
 
     how = ESTIMATORS[estimator]
@@ -508,10 +658,54 @@ def _sobol(
         return np.nan_to_num(s1), np.nan_to_num(st)
 
     s1, st = indices(a, ab, b)
-    r = rng.integers(0, len(y), (resamples, len(y)))
-    bs1, bst = indices(a[r], ab[r], b[r])
-    z = norm.ppf(0.5 + conf / 2)
-    return s1, z * bs1.std(axis=0, ddof=1), st, z * bst.std(axis=0, ddof=1)
+    n = len(y)
+    if how.interval == "normal_95":
+        r = rng.integers(0, n, (resamples, n))
+        bs1, bst = indices(a[r], ab[r], b[r])
+        z = norm.ppf(0.5 + conf / 2)
+        s1_conf, st_conf = z * bs1.std(axis=0, ddof=1), z * bst.std(axis=0, ddof=1)
+        s1_ends, st_ends = (s1 - s1_conf, s1 + s1_conf), (st - st_conf, st + st_conf)
+    else:  # COINr's: each factor's terms resampled on their own, V kept
+        var = np.var(np.concatenate([a, b]), ddof=how.ddof)
+        picks = (rng.integers(0, n, (2, resamples, n)) for _ in range(k))
+        s1_ends, st_ends = _coinr_intervals(a[:, 0], ab, b[:, 0], var, picks)
+        s1_conf = (s1_ends[1] - s1_ends[0]) / 2
+        st_conf = (st_ends[1] - st_ends[0]) / 2
+    return {
+        "S1": s1,
+        "S1_low": s1_ends[0],
+        "S1_high": s1_ends[1],
+        "S1_conf": s1_conf,
+        "ST": st,
+        "ST_low": st_ends[0],
+        "ST_high": st_ends[1],
+        "ST_conf": st_conf,
+    }
+
+
+def _coinr_intervals(y_a, y_ab, y_b, var, picks):
+    """COINr's bootstrap intervals (``SA_estimate`` with ``Nboot``): for each
+    factor j, its terms ``y_B (y_ABj − y_A)`` and ``y_A − y_ABj`` over the N base
+    samples are resampled with replacement on their own (``picks``: per factor, a
+    2 × resamples × N array of base-sample positions, S1's then ST's), giving
+    ``mean(terms) / V`` and ``sum(terms²) / (2 N V)`` with ``V`` the full sample's;
+    the interval is their 5 % and 95 % quantiles (R's type 7, numpy's linear).
+    Returns ``(S1_low, S1_high), (ST_low, ST_high)``, each of length k."""
+    n, k = y_ab.shape
+    first = y_b[:, None] * (y_ab - y_a[:, None])  # N × k
+    total = y_a[:, None] - y_ab
+    s1, st = [], []
+    for j, pick in zip(range(k), picks, strict=True):  # a few factors
+        with np.errstate(invalid="ignore", divide="ignore"):
+            s1.append(first[pick[0], j].mean(axis=1) / var)
+            st.append((total[pick[1], j] ** 2).sum(axis=1) / (2 * n * var))
+    s1 = np.nan_to_num(np.stack(s1, axis=1))  # resamples × k
+    st = np.nan_to_num(np.stack(st, axis=1))
+    levels = [0.05, 0.95]
+    return (
+        tuple(np.quantile(s1, levels, axis=0)),
+        tuple(np.quantile(st, levels, axis=0)),
+    )
 
 
 # ------------------------------------------------------------------ the model
@@ -582,7 +776,12 @@ class _Model:
                         x = normalise(treated, variant, zero_score=zero).to_numpy()
                     self.x.append(np.ascontiguousarray(x, dtype=float))
                     specs = {i.id: i for i in variant.indicators}
-                    self.ranges.append([output_range(specs[i]) for i in matrix])
+                    self.ranges.append(
+                        [
+                            output_range(specs[i], variant.settings.treatment)
+                            for i in matrix
+                        ]
+                    )
                     self.too_imputed.append(bad)
         self.ids = list(matrix.columns)
         self.complete = [not np.isnan(x).any() for x in self.x]
@@ -641,6 +840,8 @@ class _Model:
         nodes = with_ranges(self.tree, self.ranges[k])  # this combination's ranges
         if agg != CATALOGUE:
             nodes = tuple(replace(n, method=Aggregation(method=agg)) for n in nodes)
+            norms = self.options["normalisation"]  # combinations: imp × win × norm
+            _below_zero(nodes, f"{norms[k % len(norms)]} + {agg}")
         absent = None
         if (gone >= 0).any():
             absent = np.zeros((len(gone), len(self.ids)), dtype=bool)
@@ -650,6 +851,28 @@ class _Model:
         score = score.values[COMPOSITE]
         score[:, self.too_imputed[k]] = np.nan
         return score
+
+
+def _below_zero(nodes, option: str) -> None:
+    """An aggregation option with no meaning below 0 (``Aggregation.
+    needs_nonnegative``: geometric, harmonic …) over children whose range reaches
+    below 0 (z-scores …) is refused, as the catalogue refuses it at load."""
+    ranges = limits(nodes)
+    for n in nodes:
+        if not n.method.needs_nonnegative:
+            continue
+        below = [
+            k
+            for j, (k, c) in enumerate(zip(n.children, n.columns, strict=True))
+            if (n.ranges[j] if c >= 0 and n.ranges else ranges.get(k, (0, 0)))[0] < 0
+        ]
+        if below:
+            raise EvaluationError(
+                f"uncertainty option {option}: a {n.method.method} mean has no "
+                f"meaning over scores below 0, but {n.id}'s children {below} can "
+                "score below 0 (normalise onto a range of 0 or above, e.g. "
+                "minmax:low=1:high=100)"
+            )
 
 
 # ------------------------------------------------------------- ranks, summary

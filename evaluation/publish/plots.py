@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -34,6 +35,34 @@ FONT_FAMILY = (
 def _check_lang(lang: str) -> None:
     if lang not in V.LANGS:
         raise ValueError(f"lang must be one of {sorted(V.LANGS)}, not {lang!r}")
+
+
+#: the score scale of the bounded normalisations, on which score axes stay fixed
+SCALE = (0, 100)
+
+
+def score_range(*values, fixed=SCALE, pad: float = 0.05) -> list[float]:
+    """A score axis's range: ``fixed`` while every value drawn lies on the 0–100
+    scale (the usual pictures unchanged), else the values' span with 0 (bars grow
+    from it), widened by ``pad`` of that span on each side that has values.
+
+    Unbounded normalisations (``zscore`` or ``robust_z`` without ``clip``, uncapped
+    ``target``, ``ratio_mean`` …) give scores below 0 or above 100, and contributions
+    can be negative; a fixed 0–100 axis would draw them off the chart. NaN is
+    ignored (nothing is drawn for it).
+    """
+    v = np.concatenate([np.ravel(np.asarray(x, dtype=float)) for x in values] or [[]])
+    v = v[np.isfinite(v)]
+    if not len(v) or (v.min() >= SCALE[0] and v.max() <= SCALE[1]):
+        return list(fixed)
+    lo, hi = min(float(v.min()), 0.0), max(float(v.max()), 0.0)
+    margin = pad * (hi - lo)
+    return [lo - margin if lo < 0 else 0.0, hi + margin if hi > 0 else 0.0]
+
+
+def _ticks(axis_range, fixed=SCALE) -> int | None:
+    """Ticks every 20 on the 0–100 scale; plotly's own spacing on a widened axis."""
+    return 20 if list(axis_range) == list(fixed) else None
 
 
 def plot_rank_bar(
@@ -120,7 +149,8 @@ def plot_rank_bar(
             "title": {"text": labels["group"]},
         },
     )
-    fig.update_xaxes(title_text=labels["x"], range=[0, 100], dtick=20)
+    x = score_range(table["composite_score"], pad=0.15)  # room for the labels
+    fig.update_xaxes(title_text=labels["x"], range=x, dtick=_ticks(x))
     fig.update_yaxes(
         title_text=labels["y"],
         type="category",
@@ -317,15 +347,18 @@ def plot_dimension_scores(
     fig.add_bar(
         x=names, y=dimensions["peer_median"], name=median, marker_color=MEDIAN_GREY
     )
-    return _panel_style(fig, title, yrange=[0, 100])
+    y = score_range(dimensions["score"], dimensions["peer_median"])
+    return _panel_style(fig, title, yrange=y)
 
 
 def plot_waterfall(
     waterfall: pd.DataFrame, names: list[str], *, title: str, total: str
 ) -> go.Figure:
     """What makes a composite: each level-1 dimension's contribution (``waterfall``
-    of a profile: ``contribution``) stacked up to the composite, named ``total``."""
+    of a profile: ``contribution``) stacked up to the composite, named ``total``;
+    a negative contribution (a child scored below 0) steps down in vermilion."""
     values = list(waterfall["contribution"]) + [waterfall["contribution"].sum()]
+    levels = np.nancumsum(np.asarray(waterfall["contribution"], dtype=float))
     fig = go.Figure(
         go.Waterfall(
             x=[*names, total],
@@ -334,11 +367,14 @@ def plot_waterfall(
             text=round_half_up(values),
             textposition="outside",
             increasing={"marker": {"color": PALETTE[0]}},
+            decreasing={"marker": {"color": PALETTE[5]}},
             totals={"marker": {"color": PALETTE[2]}},
             connector={"line": {"color": "#999"}},
         )
     )
-    return _panel_style(fig, title, yrange=[0, 110])
+    # the bars run between the running totals; room beyond them for the labels
+    y = score_range(levels, fixed=(0, 110), pad=0.15)
+    return _panel_style(fig, title, yrange=y)
 
 
 def plot_trend(trend: pd.DataFrame, *, title: str) -> go.Figure:
@@ -355,7 +391,7 @@ def plot_trend(trend: pd.DataFrame, *, title: str) -> go.Figure:
         )  # fmt: skip
     )
     fig.update_xaxes(type="category")
-    return _panel_style(fig, title, yrange=[0, 100])
+    return _panel_style(fig, title, yrange=score_range(trend["composite_score"]))
 
 
 # ------------------------------------------------------------- what-if, weights
@@ -455,7 +491,7 @@ def plot_parts(names: list[str], values, *, title: str, left: int = 130) -> dict
         "hoverinfo": "skip",
     }
     layout = light_layout(title, height=240, left=left)
-    layout["xaxis"]["range"] = [0, 108]
+    layout["xaxis"]["range"] = score_range(values, fixed=(0, 108), pad=0.08)
     layout["yaxis"]["autorange"] = "reversed"
     layout["showlegend"] = False
     return {"data": [bar], "layout": layout}
@@ -482,7 +518,7 @@ def plot_group_dimensions(
         )
     ]
     layout = light_layout(title, height=500)
-    layout["yaxis"]["range"] = [0, 100]
+    layout["yaxis"]["range"] = score_range(gaps["score"], gaps["group_median"])
     return {"data": bars, "layout": layout}
 
 
@@ -571,6 +607,7 @@ def plot_dimensions_against_median(
         legend={"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0},
         bargap=0.35,
     )
-    fig.update_xaxes(range=[0, 100], dtick=20)
+    x = score_range(mine, median)
+    fig.update_xaxes(range=x, dtick=_ticks(x))
     fig.update_yaxes(autorange="reversed")
     return fig

@@ -95,7 +95,10 @@ def tree(catalogue: Catalogue, indicator_ids: list[str]) -> tuple[Node, ...]:
         )
         available.add(parent)
     specs = {i.id: i for i in catalogue.indicators}
-    return with_ranges(tuple(out), [output_range(specs[k]) for k in indicator_ids])
+    return with_ranges(
+        tuple(out),
+        [output_range(specs[k], catalogue.settings.treatment) for k in indicator_ids],
+    )
 
 
 def with_ranges(nodes: tuple[Node, ...], ranges: list[Range]) -> tuple[Node, ...]:

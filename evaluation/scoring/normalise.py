@@ -23,6 +23,7 @@ the range its children's ranges imply.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -203,9 +204,30 @@ def _target(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     reached = np.where(
         sign > 0, np.minimum(observed_worst, target), np.maximum(observed_worst, target)
     )
+    _warn_reversed(x, sign * (observed_worst - target) > 0, ~cap & np.isnan(fixed))
     observed_worst = np.where(cap, reached, observed_worst)
     worst = np.where(np.isnan(fixed), observed_worst, fixed)
     return _scale(x, worst, target, [(0.0, s.scale) for s in spec])
+
+
+def _warn_reversed(x: pd.DataFrame, past: np.ndarray, uncapped: np.ndarray) -> None:
+    """Uncapped, with the observed worst, a period where every unit is past the
+    target divides by ``target − worst`` of the wrong sign: the order reverses (the
+    best unit scores lowest), as COINr's ``n_dist2targ``. Kept, and said."""
+    hit = pd.DataFrame(past, index=x.index, columns=x.columns).loc[:, uncapped]
+    hit = hit[x.loc[:, uncapped].notna()].fillna(False).astype(bool)
+    found = hit.groupby(level="period", sort=False).any()
+    pairs = [(p, c) for c in found.columns for p in found.index[found[c]]]
+    if pairs:
+        where = ", ".join(f"{c} {p}" for p, c in pairs[:5])
+        warnings.warn(
+            f"每个单位都已超过目标值，未封顶的目标距离法排序颠倒（{where}）/ every "
+            f"unit is past the target ({where}): an uncapped distance to target with "
+            "the observed worst reverses the order there, as COINr's n_dist2targ "
+            "does; give a fixed worst or cap: true",
+            UserWarning,
+            stacklevel=2,
+        )
 
 
 class Percentile(Method):
@@ -392,9 +414,12 @@ def _ratio(x: pd.DataFrame, ref: np.ndarray, sign: np.ndarray, spec) -> pd.DataF
 
 def _ratio_range(valid: Range, scale: float) -> Range:
     """Range of ``scale x / ref`` (or ``scale ref / x``) with ``x`` and the reference
-    in ``valid``: bounded only if every valid value is positive."""
+    in ``valid`` (a reference ≤ 0, or ``x`` ≤ 0 under it, has no ratio): bounded on
+    both sides if every value is positive and bounded, from 0 if none is negative."""
     lo, hi = valid
-    return (scale * lo / hi, scale * hi / lo) if lo > 0 else UNBOUNDED
+    if lo > 0 and hi < INF:
+        return (scale * lo / hi, scale * hi / lo)
+    return (0.0, INF) if lo >= 0 else UNBOUNDED
 
 
 class Ordinal(Method):
@@ -505,7 +530,13 @@ def normalise(
             target = np.where(logged, np.log(target), target)
         scored = np.asarray(NORMALISERS[method](x, sign, spec, target), dtype=float)
         low, high = np.array(
-            [specs[c].normalisation.range(_valid(specs[c])) for c in cols], dtype=float
+            [
+                specs[c].normalisation.range(
+                    _domain(specs[c], catalogue.settings.treatment)
+                )
+                for c in cols
+            ],
+            dtype=float,
         ).T
         out[cols] = np.where(scored < low, low, np.where(scored > high, high, scored))
     if zero_score is not None:
@@ -515,20 +546,30 @@ def normalise(
     return out
 
 
-def output_range(indicator) -> Range:
+def output_range(indicator, treatment=None) -> Range:
     """The declared range of an indicator's scores: its normalisation's range over
-    its valid values (logged under ``transform: log``), widened to 0 where the
-    missing-data rule is ``zero_score``."""
-    low, high = indicator.normalisation.range(_valid(indicator))
+    the values its kernel can see (:func:`_domain`; ``treatment``: the catalogue's
+    default where the indicator has none), widened to 0 where the missing-data rule
+    is ``zero_score``."""
+    low, high = indicator.normalisation.range(_domain(indicator, treatment))
     return (min(low, 0.0), high) if indicator.missing == "zero_score" else (low, high)
 
 
-def _valid(indicator) -> Range:
-    """The range of the values a kernel sees: ``valid``, logged under ``transform:
-    log`` (``valid.min > 0`` is checked when the catalogue loads)."""
+def _domain(indicator, treatment=None) -> Range:
+    """The values a kernel can see, from ``valid`` (the range of one report): a
+    mean, weighted mean or latest report stays within it (so does a winsorised or
+    capped one); a sum of reports, or a ratio to a denominator, keeps only the sign
+    (reports ≥ 0 give 0 … ∞); COINr's treatment may take logarithms of shifted
+    values, which can be any number; logged under ``transform: log`` (``valid.min >
+    0`` is checked when the catalogue loads)."""
     lo, hi = float(indicator.valid.min), float(indicator.valid.max)
-    return (
-        (float(np.log(lo)), float(np.log(hi)))
-        if indicator.transform == "log"
-        else (lo, hi)
-    )
+    how = indicator.treatment or treatment
+    if how is not None and how.method == "coinr":
+        return UNBOUNDED
+    if indicator.denominator is not None:
+        lo, hi = (0.0 if lo >= 0 else -INF), (0.0 if hi <= 0 else INF)
+    elif indicator.rollup.method == "sum":
+        lo, hi = (lo if lo >= 0 else -INF), (hi if hi <= 0 else INF)
+    if indicator.transform == "log":
+        return (float(np.log(lo)) if lo > 0 else -INF, float(np.log(hi)))
+    return (lo, hi)

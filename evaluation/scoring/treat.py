@@ -8,6 +8,11 @@ or the minimum points to the smallest remaining (skew < 0); the check is repeate
 each step. If it still fails, the original column is replaced by
 ``ln(x − min + 0.01 (max − min))`` instead.
 
+Goalposts and targets are read against the treated values as they stand, as COINr's
+``Normalise`` reads them after ``Treat``. After the log fallback those values are
+logarithms while the posts or target are still in the indicator's units: the log's
+``note`` says so for that indicator and period, and a ``UserWarning`` names them.
+
 ``percentile_cap``: clip to the ``low`` and ``high`` quantiles of the period.
 
 ``none``: values unchanged. The treatments are the kernels of :data:`TREATMENTS`.
@@ -15,10 +20,13 @@ each step. If it still fails, the original column is replaced by
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
 from evaluation.catalogue import Catalogue
+from evaluation.scoring.normalise import DistanceToTarget, Goalposts
 
 LOG_COLUMNS = [
     "period",
@@ -107,6 +115,18 @@ def none(x: np.ndarray, spec) -> tuple[np.ndarray, str, np.ndarray]:
     return x, "none", np.zeros(len(x), dtype=bool)
 
 
+def raw_units(indicator) -> str:
+    """The goalposts or target (and fixed worst) an indicator's normalisation reads in
+    its own units, as words; ``""`` if it reads none (its scale comes from the data)."""
+    n = indicator.normalisation
+    if isinstance(n, Goalposts):
+        return f"goalposts worst {n.worst}, best {n.best}"
+    if isinstance(n, DistanceToTarget):
+        fixed = "" if n.worst is None else f", worst {n.worst}"
+        return f"target {indicator.target}{fixed}"
+    return ""
+
+
 #: treatment name (catalogue ``treatment.method``) → ``kernel(column, spec)`` returning
 #: (treated, what was done, mask of points changed); the catalogue allows these names
 TREATMENTS = {"none": none, "coinr": coinr, "percentile_cap": percentile_cap}
@@ -119,13 +139,16 @@ def treat(
 
     Returns the treated matrix (rows ``(period, unit_id)``) and the treatment log:
     one row per indicator and period treated, naming the units whose points changed
-    and the skewness and kurtosis before and after.
+    and the skewness and kurtosis before and after; a ``note`` column, only where it
+    happened, names the goalposts or target (in the indicator's units) read against
+    logarithms after a log fallback.
     """
     specs = {
         i.id: i.treatment or catalogue.settings.treatment for i in catalogue.indicators
     }
+    posts = {i.id: raw_units(i) for i in catalogue.indicators}
     out = matrix.copy()
-    rows = []
+    rows, noted = [], []
     periods = matrix.index.get_level_values("period")
     units = matrix.index.get_level_values("unit_id")
     for ind in matrix.columns:  # indicators × periods, never units
@@ -142,6 +165,13 @@ def treat(
             before = skew_kurt(x)  # the log's figures, for what was treated
             out.loc[at, ind] = treated
             after = skew_kurt(treated)
+            note = {}
+            if method == "log" and posts[ind]:
+                note = {
+                    "note": f"ln values scored against {posts[ind]} in the "
+                    "indicator's units"
+                }
+                noted.append(f"{ind} {period}")
             rows.append(
                 {
                     "period": period,
@@ -153,6 +183,20 @@ def treat(
                     "kurt_before": before[1],
                     "skew_after": after[0],
                     "kurt_after": after[1],
+                    **note,
                 }
             )
-    return out, pd.DataFrame(rows, columns=LOG_COLUMNS)
+    if noted:
+        where = ", ".join(noted[:5]) + (f" … ({len(noted)})" if len(noted) > 5 else "")
+        warnings.warn(
+            f"COINr 异常值处理改取对数后，目标值或上下限仍以指标原单位计（{where}）/ "
+            f"COINr's treatment fell back to logarithms ({where}): the goalposts or "
+            "target, in the indicator's units, are read against ln values, as COINr's "
+            "Normalise reads them; see the treatment log's note",
+            UserWarning,
+            stacklevel=2,
+        )
+    # ``note`` only where one was written: the logs of every other run keep their
+    # columns (and stored runs their digests)
+    log = pd.DataFrame(rows, columns=LOG_COLUMNS + (["note"] if noted else []))
+    return out, log.fillna({"note": ""}) if noted else log

@@ -92,6 +92,148 @@ def test_coinr_estimator_is_coinrs_formula_and_salib_the_standardised_one():
     assert np.abs(s1 - s1_salib).max() > 1e-5
 
 
+# ------------------------------------------------- the two interval conventions
+def r_quantile(x, p):
+    """R's ``stats::quantile(x, p)`` (type 7): ``h = (n − 1) p``, linear between
+    the order statistics around ``h``."""
+    x = sorted(x)
+    h = (len(x) - 1) * p
+    lo = int(np.floor(h))
+    hi = min(lo + 1, len(x) - 1)
+    return x[lo] + (h - lo) * (x[hi] - x[lo])
+
+
+def coinr_bootstrap(y_a, y_b, y_ab, picks):
+    """COINr's SA_estimate bootstrap (R, ``Nboot``) written out, with R's
+    ``sample(x, replace = TRUE)`` replaced by ``x[pick]``:
+
+        STdiffs <- apply(yyABi, 2, function(x) yA - x)
+        Sidiffs <- apply(yyABi, 2, function(x) yB*(x - yA))
+        for (iboot in 1:Nboot) {
+          Si_boot[, iboot] <- apply(Sidiffs, 2, function(x)
+            mean(sample(x, replace = TRUE))/varY)
+          STi_boot[, iboot] <- apply(STdiffs, 2, function(x)
+            sum(sample(x, replace = TRUE)^2)/(2*N*varY))
+        }
+        Si_q5 <- quantile(Si_boot[i, ], 0.05); Si_q95 <- quantile(…, 0.95) …
+
+    ``picks[j][0][iboot]`` / ``picks[j][1][iboot]``: the positions Si's / STi's
+    ``sample`` drew for factor j in bootstrap ``iboot``."""
+    n, k = y_ab.shape
+    var_y = np.var(np.concatenate([y_a, y_b]), ddof=1)  # R's var
+    out = {"S1_low": [], "S1_high": [], "ST_low": [], "ST_high": []}
+    for j in range(k):
+        si_diffs = y_b * (y_ab[:, j] - y_a)
+        st_diffs = y_a - y_ab[:, j]
+        si_boot, st_boot = [], []
+        for iboot in range(len(picks[j][0])):
+            si_boot.append(np.mean(si_diffs[picks[j][0][iboot]]) / var_y)
+            st_boot.append(np.sum(st_diffs[picks[j][1][iboot]] ** 2) / (2 * n * var_y))
+        out["S1_low"].append(r_quantile(si_boot, 0.05))
+        out["S1_high"].append(r_quantile(si_boot, 0.95))
+        out["ST_low"].append(r_quantile(st_boot, 0.05))
+        out["ST_high"].append(r_quantile(st_boot, 0.95))
+    return out
+
+
+def test_coinr_intervals_by_hand():
+    # N = 2, two factors. y_A = (0, 0), y_B = (1, −1): V = var(0, 0, 1, −1) = 2/3.
+    # Factor 1, y_AB1 = (0, 2): S1 terms y_B (y_AB1 − y_A) = (0, −2), ST terms
+    # y_A − y_AB1 = (0, −2). S1's four resamples pick (0,0), (0,1), (1,0), (1,1):
+    # means 0, −1, −1, −2, over V: 0, −1.5, −1.5, −3; R's quantiles (type 7) at 5 %
+    # (h = 3 · 0.05 = 0.15): −3 + 0.15 · 1.5 = −2.775, at 95 % (h = 2.85):
+    # −1.5 + 0.85 · 1.5 = −0.225. ST's resamples all pick (1, 1): (4 + 4) / (2 · 2 ·
+    # 2/3) = 3 each, so [3, 3]. Factor 2, y_AB2 = y_A: every term 0, so [0, 0].
+    y_a, y_b = np.array([0.0, 0.0]), np.array([1.0, -1.0])
+    y_ab = np.array([[0.0, 0.0], [2.0, 0.0]])
+    s1_picks = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+    st_picks = np.ones((4, 2), dtype=int)
+    picks = [np.stack([s1_picks, st_picks])] * 2
+    (s1_low, s1_high), (st_low, st_high) = U._coinr_intervals(
+        y_a, y_ab, y_b, 2 / 3, iter(picks)
+    )
+    np.testing.assert_allclose(s1_low, [-2.775, 0.0], atol=1e-12)
+    np.testing.assert_allclose(s1_high, [-0.225, 0.0], atol=1e-12)
+    np.testing.assert_allclose(st_low, [3.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(st_high, [3.0, 0.0], atol=1e-12)
+
+
+def test_coinr_intervals_are_coinrs_bootstrap_written_out():
+    bounds = np.array([[0, 1]] * 3, dtype=float)
+    x = U._saltelli(bounds, 64, 11)
+    y = 100 + x @ np.array([1.0, 2.0, 3.0]) + 4 * x[:, 0] * x[:, 2]
+    rows = y.reshape(-1, 5)  # A, AB_1, AB_2, AB_3, B per base sample
+    y_a, y_ab, y_b = rows[:, 0], rows[:, 1:-1], rows[:, -1]
+    picks = list(np.random.default_rng(3).integers(0, 64, (3, 2, 50, 64)))
+    want = coinr_bootstrap(y_a, y_b, y_ab, picks)
+    var = np.var(np.concatenate([y_a, y_b]), ddof=1)
+    (s1_low, s1_high), (st_low, st_high) = U._coinr_intervals(
+        y_a, y_ab, y_b, var, iter(picks)
+    )
+    for got, key in ((s1_low, "S1_low"), (s1_high, "S1_high"),
+                     (st_low, "ST_low"), (st_high, "ST_high")):  # fmt: skip
+        np.testing.assert_allclose(got, want[key], rtol=1e-12)
+
+
+def test_coinr_intervals_keep_the_variance_and_resample_each_factor_on_its_own():
+    """Factor 1's terms are the same in every base sample (y_B = 2, y_AB1 = y_A + 1):
+    whatever is resampled, its indices do not move, so COINr's interval is the
+    estimate itself, with V kept from the full sample. SALib's resamples the rows
+    together and recomputes V: a width. Factor 2's terms vary: a width in both."""
+    rng = np.random.default_rng(8)
+    n = 64
+    y_a = rng.normal(0, 1, n)
+    y_b = np.full(n, 2.0)
+    y_ab = np.column_stack([y_a + 1, y_a + rng.normal(0, 1, n)])
+    y = np.column_stack([y_a, y_ab, y_b]).reshape(-1)
+    for seed in (0, 1):
+        got = U._sobol_indices(
+            y, 2, resamples=200, rng=np.random.default_rng(seed), estimator="coinr"
+        )
+        var = np.var(np.concatenate([y_a, y_b]), ddof=1)
+        assert got["S1"][0] == pytest.approx(2 / var, rel=1e-12)  # mean(2 · 1) / V
+        assert got["ST"][0] == pytest.approx(1 / (2 * var), rel=1e-12)
+        for index in ("S1", "ST"):
+            assert got[f"{index}_low"][0] == pytest.approx(got[index][0], rel=1e-12)
+            assert got[f"{index}_high"][0] == pytest.approx(got[index][0], rel=1e-12)
+            assert got[f"{index}_conf"][0] == pytest.approx(0, abs=1e-12)
+            assert got[f"{index}_high"][1] - got[f"{index}_low"][1] > 1e-3
+            np.testing.assert_allclose(
+                got[f"{index}_conf"],
+                (got[f"{index}_high"] - got[f"{index}_low"]) / 2,
+                rtol=1e-12,
+            )
+    salib = U._sobol_indices(y, 2, resamples=200, rng=np.random.default_rng(0))
+    assert salib["S1_high"][0] - salib["S1_low"][0] > 1e-3
+    np.testing.assert_allclose(salib["S1_low"], salib["S1"] - salib["S1_conf"])
+    np.testing.assert_allclose(salib["ST_high"], salib["ST"] + salib["ST_conf"])
+
+
+def test_constant_outputs_give_zero_width_intervals_in_both_conventions():
+    y = np.full(32 * 4, 7.0)
+    for estimator in U.ESTIMATORS:
+        got = U._sobol_indices(
+            y, 2, resamples=20, rng=np.random.default_rng(0), estimator=estimator
+        )
+        for key, value in got.items():
+            np.testing.assert_array_equal(value, [0.0, 0.0], err_msg=key)
+
+
+@pytest.mark.parametrize(
+    ("estimator", "interval"),
+    [("salib", "normal_95"), ("coinr", "percentile_5_95")],
+)
+def test_the_table_names_its_interval_convention(tiny_result, estimator, interval):
+    s = U.sensitivity(tiny_result, U.Spec(weight_noise=0.9), n=64, estimator=estimator)
+    assert list(s.columns) == [
+        "factor", "S1", "S1_conf", "S1_low", "S1_high",
+        "ST", "ST_conf", "ST_low", "ST_high", "estimator", "interval",
+    ]  # fmt: skip
+    assert set(s["interval"]) == {interval}
+    assert interval in U.INTERVALS
+    assert (s["S1_low"] <= s["S1_high"]).all() and (s["ST_low"] <= s["ST_high"]).all()
+
+
 def test_an_unknown_estimator_or_weight_factor_is_refused(tiny_result):
     with pytest.raises(EvaluationError, match=r"\['salib', 'coinr'\]"):
         U.sensitivity(tiny_result, n=8, estimator="jansen")
@@ -217,10 +359,13 @@ def test_the_cli_writes_the_sobol_indices(tmp_path, tiny_result):
     written = tmp_path / "ranks_sobol.csv"
     assert f"wrote {written}" in done.output.replace("\n", "")
     table = pd.read_csv(written, encoding="utf-8-sig")
-    columns = ["factor", "S1", "S1_conf", "ST", "ST_conf", "estimator"]
-    assert list(table.columns) == columns
+    assert list(table.columns) == [
+        "factor", "S1", "S1_conf", "S1_low", "S1_high",
+        "ST", "ST_conf", "ST_low", "ST_high", "estimator", "interval",
+    ]  # fmt: skip
     assert list(table["factor"]) == ["weight_set", "exclude"]
     assert set(table["estimator"]) == {"coinr"}
+    assert set(table["interval"]) == {"percentile_5_95"}
     assert np.isfinite(table[["S1", "ST"]].to_numpy()).all()
     chosen = tmp_path / "indices.csv"
     done = runner.invoke(

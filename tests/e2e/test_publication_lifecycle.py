@@ -11,6 +11,7 @@ must come out byte for byte as stored — from the project folder, from ``notebo
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -87,6 +88,16 @@ def test_every_stored_table_reproduces_byte_for_byte_from_any_folder(
             assert "uncertainty" in same or run.startswith("annual")
             assert "grades" in same or run.startswith("period")
             assert all(same.values()), (run, [t for t, ok in same.items() if not ok])
+
+
+def test_the_manifest_records_the_catalogue_files_bytes(project):
+    """Beside its content hash, so that a later version reading the same file
+    differently can still reproduce the run (with a warning)."""
+    expected = hashlib.sha256((project / "indicators.yaml").read_bytes()).hexdigest()
+    with Publication(project / STORE) as s:
+        for run in RUNS:
+            assert s.manifest(run)["provenance"]["catalogue_file_sha256"] == expected
+    evaluation(project, "verify", STORE)  # the store as the program wrote it
 
 
 def test_a_copy_of_the_project_reproduces_from_the_copys_own_files(

@@ -8,7 +8,9 @@ hand example and on COINr's ASEM data (``../shared/data/coinr_asem``)."""
 
 from __future__ import annotations
 
+import copy
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -166,6 +168,19 @@ def test_ratio_to_the_mean_is_unbounded(tiny_raw):
     assert scores(lower, matrix(x)) == pytest.approx([200, 100, 400 / 6])
 
 
+def test_uncapped_distance_to_target_past_the_target_reverses_as_coinr_and_says_so(
+    tiny_raw,
+):
+    """COINr: n_dist2targ(c(10, 20, 30), 5, cap_max = FALSE) = (x − 10) / (5 − 10) =
+    0, −2, −4: the best unit lowest. Kept as COINr computes it, with a warning."""
+    cat = catalogue(tiny_raw, {"method": "target", "cap": False, "scale": 1}, target=5)
+    with pytest.warns(UserWarning, match=r"past the target \(a1 2025\)"):
+        assert scores(cat, matrix([10.0, 20.0, 30.0])) == [0.0, -2.0, -4.0]
+    with warnings.catch_warnings():  # a unit short of the target: no reversal
+        warnings.simplefilter("error")
+        assert scores(cat, matrix([0.0, 2.5, 5.0])) == [0.0, 0.5, 1.0]
+
+
 def test_reference_unit_ratio_capped_or_not(tiny_raw):
     x = [2.0, 4.0, 8.0]  # U2 (4) is the reference
     capped = catalogue(tiny_raw, {"method": "reference", "unit": "U2"})
@@ -189,9 +204,18 @@ def test_reference_unit_ratio_capped_or_not(tiny_raw):
         ({"method": "goalposts", "worst": 0, "best": 9, "truncate": False}, {},
          UNBOUNDED),
         ({"method": "percentile"}, {}, (0, 100)),
-        ({"method": "ratio_mean"}, {}, UNBOUNDED),  # valid.min 0: no bound
+        ({"method": "ratio_mean"}, {}, (0, INF)),  # x ≥ 0 over a mean > 0
+        ({"method": "ratio_mean"}, {"valid": {"min": -5, "max": 4}}, UNBOUNDED),
         ({"method": "ratio_mean"}, {"valid": {"min": 1, "max": 4}}, (25, 400)),
         ({"method": "fracmax"}, {"valid": {"min": 1, "max": 4}}, (25, 100)),
+        # a sum of reports 1–4, or a ratio to a denominator, is ≥ 0 but unbounded
+        ({"method": "ratio_mean"}, {"valid": {"min": 1, "max": 4}, "rollup": "sum"},
+         (0, INF)),
+        ({"method": "fracmax"}, {"valid": {"min": 1, "max": 4},
+                                 "denominator": {"by": "a2"}}, (0, 100)),
+        # COINr's treatment may log: ln of a shifted value can be below 0
+        ({"method": "fracmax"}, {"valid": {"min": 1, "max": 4},
+                                 "treatment": {"method": "coinr"}}, (-INF, 100)),
         ({"method": "minmax", "low": 1, "high": 100}, {"missing": "zero_score"},
          (0, 100)),
     ],
@@ -201,6 +225,14 @@ def test_each_method_declares_its_output_range(
 ):
     cat = catalogue(tiny_raw, normalisation, **extra)
     assert output_range(cat.indicators[0]) == tuple(map(float, expected))
+
+
+def test_a_ratio_to_a_denominator_is_not_truncated_to_the_reports_range(tiny_raw):
+    """valid 1–4 is one report's range; the ratio the kernel sees, 0.1 (1 per 10) and
+    4 (4 per 1), scores 100 · 0.1 / 4 = 2.5 and 100 (was truncated to 25)."""
+    cat = catalogue(tiny_raw, {"method": "fracmax"}, valid={"min": 1, "max": 4},
+                    denominator={"by": "a2"})  # fmt: skip
+    assert scores(cat, matrix([0.1, 4.0])) == [2.5, 100.0]
 
 
 def test_scores_of_unbounded_methods_are_not_clipped_up_the_hierarchy(tiny_raw):
@@ -244,32 +276,96 @@ def geometric(tiny_raw, normalisation: dict, zero="error", **extra):
 
 
 @pytest.mark.parametrize(
-    "normalisation",
-    [{"method": "minmax"}, {"method": "zscore", "mean": 0, "sd": 1},
-     {"method": "zscore"}, {"method": "percentile"}],
-)  # fmt: skip
+    "normalisation", [{"method": "minmax"}, {"method": "percentile"}]
+)
 def test_a_geometric_mean_with_zero_error_refuses_children_reaching_0(
     tiny_raw, normalisation
 ):
+    """a1 (min-max or percentile) scores its period's worst unit 0: a stops."""
     with pytest.raises(CatalogueError) as err:
         geometric(tiny_raw, normalisation)
     problems = err.value.problems
     row = problems[problems["path"] == "dimensions[0].aggregation.zero"]
     assert len(row) == 1, problems.to_string()
     assert "a1 (" in row["rule"].iloc[0] and "minmax with low: 1" in row["rule"].iloc[0]
-    # the composite's children are dimensions a, b: a of its own, b of target and
-    # z-score indicators (range below 0)
-    assert "settings.aggregation.zero" in set(problems["path"])
+    # the composite's children are dimensions a and b; b holds a z-score (b2, mean
+    # 50, sd 10: below 0 for a value 5 SD under the mean)
+    row = problems[problems["path"] == "settings.aggregation.method"]
+    assert len(row) == 1 and "b (dimension, range [-inf" in row["rule"].iloc[0]
+
+
+@pytest.mark.parametrize("zero", ["zero", "error"])
+@pytest.mark.parametrize(
+    "normalisation",
+    [{"method": "zscore", "mean": 0, "sd": 1}, {"method": "zscore"},
+     {"method": "ratio_mean"}, {"method": "target", "cap": False}],
+)  # fmt: skip
+def test_a_geometric_mean_refuses_children_below_0_whatever_zero_says(
+    tiny_raw, normalisation, zero
+):
+    """zero: zero used to read every negative z-score as 0 and score the node 0,
+    silently: a geometric mean of -1.2 and 80 has no meaning; the catalogue says so."""
+    extra = {"target": 80} if normalisation["method"] == "target" else {}
+    with pytest.raises(CatalogueError) as err:  # b2 (a z-score) under the composite
+        geometric(tiny_raw, normalisation, zero=zero, **extra)
+    problems = err.value.problems
+    rows = problems[problems["path"] == "dimensions[0].aggregation.method"]
+    if normalisation["method"] == "ratio_mean":  # valid from 0: a ratio ≥ 0
+        assert rows.empty or "a1" not in rows["rule"].iloc[0]
+        return
+    assert len(rows) == 1, problems.to_string()
+    assert "no meaning over scores below 0" in rows["rule"].iloc[0]
+    assert "a1 (" in rows["rule"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    "aggregation",
+    [{"method": "harmonic"}, {"method": "generalised", "p": 2},
+     {"method": "generalised", "p": -1}, {"method": "mazziotta_pareto"},
+     {"method": "bod"}],
+)  # fmt: skip
+def test_other_means_with_no_meaning_below_0_refuse_z_scores(tiny_raw, aggregation):
+    tiny_raw["dimensions"][1]["aggregation"] = aggregation  # b: target, z-score
+    with pytest.raises(CatalogueError) as err:
+        ev.parse_catalogue(tiny_raw, file="t.yaml")
+    rules = err.value.problems.set_index("path")["rule"]
+    rule = rules["dimensions[1].aggregation.method"]
+    assert "b2 (zscore, range [-inf, inf])" in rule
+
+
+def test_arithmetic_and_power_1_means_take_z_scores(tiny_raw):
+    for how in ({"method": "arithmetic"}, {"method": "generalised", "p": 1}):
+        tiny_raw["dimensions"][1]["aggregation"] = how
+        ev.parse_catalogue(copy.deepcopy(tiny_raw), file="t.yaml")
+
+
+def test_a_dimension_sure_to_score_0_under_a_geometric_parent_is_refused(tiny_raw):
+    """Dimension a is a geometric mean with zero: zero over a1 (min-max, so some unit
+    scores 0): that unit's a is 0, and a geometric composite with zero: error stops."""
+    for ind in tiny_raw["indicators"]:
+        ind["normalisation"] = {"method": "minmax", "low": 1, "high": 100}
+        ind.pop("target", None)
+    tiny_raw["indicators"][0]["normalisation"] = {"method": "minmax"}  # a1: 0–100
+    tiny_raw["dimensions"][0]["aggregation"] = {"method": "geometric", "zero": "zero"}
+    tiny_raw["settings"]["aggregation"] = {"method": "geometric", "zero": "error"}
+    with pytest.raises(CatalogueError) as err:
+        ev.parse_catalogue(copy.deepcopy(tiny_raw), file="t.yaml")
+    rule = err.value.problems.set_index("path")["rule"]["settings.aggregation.zero"]
+    assert "a (dimension, range [0, 100])" in rule and "b (" not in rule
+    # an arithmetic a over the same children is not sure to reach 0: accepted
+    tiny_raw["dimensions"][0]["aggregation"] = {"method": "arithmetic"}
+    ev.parse_catalogue(tiny_raw, file="t.yaml")
 
 
 def test_min_max_onto_1_100_or_zero_zero_passes_the_positivity_check(tiny_raw):
     ok = {"method": "minmax", "low": 1, "high": 100}
-    geometric(tiny_raw, ok, zero="zero")  # zero: zero as today
-    raw = {**tiny_raw}
+    raw = copy.deepcopy(tiny_raw)
     for ind in raw["indicators"]:
         ind["normalisation"] = ok
         ind.pop("target", None)
-    geometric(raw, ok)  # every child ≥ 1: accepted
+    geometric(copy.deepcopy(raw), ok)  # every child ≥ 1: accepted
+    raw["indicators"][0]["normalisation"] = {"method": "minmax"}
+    geometric(raw, {"method": "minmax"}, zero="zero")  # a child at 0 scores 0: as said
 
 
 def test_goalposts_that_may_reach_0_are_left_to_the_run(tiny_raw):
@@ -297,8 +393,24 @@ def test_normalisation_options_take_parameters():
         U.Spec(normalisations=["nosuch"])
 
 
+def test_an_uncertainty_option_geometric_over_z_scores_is_refused(sample_result):
+    """The catalogue refuses a geometric mean over z-scores at load; the same
+    combination drawn as uncertainty options is refused before any draw is kept."""
+    spec = U.Spec(n=20, normalisations=["zscore:mean=0:sd=1"],
+                  aggregations=["geometric"])  # fmt: skip
+    with pytest.raises(EvaluationError, match="zscore:mean=0:sd=1 \\+ geometric.*"
+                       "no meaning over scores below 0"):  # fmt: skip
+        U.run(sample_result, spec)
+    ok = U.Spec(n=20, normalisations=["minmax:low=1:high=100"],
+                aggregations=["geometric"])  # fmt: skip
+    drawn = U.run(sample_result, ok).scores  # zero_score cells may score a node 0
+    assert np.isfinite(drawn).any() and np.nanmin(drawn) >= 0
+
+
 # ---------------------------------------------------------------------- ASEM
-def coinr_index(folder: Path, normalise, aggregate, *, treat=True) -> pd.Series:
+def coinr_index(
+    folder: Path, normalise, aggregate, *, treat=True, winmax=5
+) -> pd.Series:
     """COINr's ASEM pipeline (SOURCE.md) with ``normalise(x, direction, target)``
     on each indicator column and ``aggregate(frame)`` (units × children) per node."""
     meta = pd.read_csv(folder / "iMeta.csv")
@@ -310,7 +422,7 @@ def coinr_index(folder: Path, normalise, aggregate, *, treat=True) -> pd.Series:
     x = x.fillna(x.groupby(data["EurAsia_group"]).transform("mean"))
     x = x[x.notna().mean(axis=1) >= 0.9]
     if treat:
-        x = x.apply(coinr_treat)
+        x = x.apply(coinr_treat, winmax=winmax)
     level = pd.DataFrame(
         {c: normalise(x[c].to_numpy(), ind.loc[c, "Direction"], ind.loc[c, "Target"])
          for c in x.columns}, index=x.index)  # fmt: skip

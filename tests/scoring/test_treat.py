@@ -63,10 +63,16 @@ def test_percentile_cap():
     assert changed.sum() == 20
 
 
-def test_coinr_with_goalposts_is_refused(tiny_raw):
-    tiny_raw["indicators"][1]["treatment"] = {"method": "coinr"}  # a2 uses goalposts
-    with pytest.raises(ev.CatalogueError, match="indicators\\[1\\].treatment.method"):
-        ev.parse_catalogue(tiny_raw)
+def test_coinr_with_goalposts_or_a_target_is_accepted(tiny_raw):
+    """COINr normalises its treated data with goalposts or a target (``Treat`` then
+    ``n_dist2targ``): the catalogue says the same per indicator."""
+    tiny_raw["indicators"][1]["treatment"] = {"method": "coinr"}  # a2: goalposts
+    tiny_raw["indicators"][2]["treatment"] = {"method": "coinr"}  # b1: a target
+    c = ev.parse_catalogue(tiny_raw)
+    assert [i.treatment and i.treatment.method for i in c.indicators[1:3]] == [
+        "coinr",
+        "coinr",
+    ]
 
 
 def test_treatment_is_logged_in_the_result(tiny_raw, tmp_path):
@@ -124,14 +130,15 @@ def test_denominator_divides_each_report_before_roll_up(tiny_raw, tmp_path):
         ev.parse_catalogue(bad)
 
 
-def test_catalogue_wide_coinr_treatment_refuses_goalposts(tiny_raw):
+def test_catalogue_wide_coinr_treatment_takes_goalposts_and_targets(tiny_raw):
+    """The default refusal is gone: a2 (goalposts) and b1 (a target) are treated
+    by ``settings.treatment``, and can still opt out per indicator."""
     tiny_raw["settings"]["treatment"] = {"method": "coinr"}
-    with pytest.raises(ev.CatalogueError, match="indicators\\[1\\].normalisation"):
-        ev.parse_catalogue(tiny_raw)  # a2 uses goalposts, b1 a target
-    for ind in tiny_raw["indicators"]:
-        if ind["normalisation"]["method"] in {"goalposts", "target"}:
-            ind["treatment"] = {"method": "none"}
-    ev.parse_catalogue(tiny_raw)  # explicit per-indicator choice: accepted
+    c = ev.parse_catalogue(tiny_raw)
+    assert c.settings.treatment.method == "coinr"
+    assert all(i.treatment is None for i in c.indicators)
+    tiny_raw["indicators"][1]["treatment"] = {"method": "none"}
+    assert ev.parse_catalogue(tiny_raw).indicators[1].treatment.method == "none"
 
 
 def test_skewness_and_kurtosis_are_scipys_to_the_bit():
