@@ -5,7 +5,7 @@ a result folder.
 Serve a store (published runs for everyone; drafts after login) or one result::
 
     from dashboards.app import create_app
-    create_app("data/output/store.duckdb").run(port=8050)
+    create_app("data/store.duckdb").run(port=8050)
 
 Logins come from the environment, never from the code or the repository:
 ``EVALUATION_DASHBOARD_USERS`` (``name:hash,name:hash``) or a file named by

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal, Union, get_args
@@ -793,6 +794,13 @@ class Catalogue(Model):
         """Each indicator's unit of measure, zh and en (for reasons and labels)."""
         return {i.id: (i.unit_zh, i.unit_en) for i in self.indicators}
 
+    def peer_group_names(self, lang: str = "zh") -> dict[str, str]:
+        """Each peer group's id → its name in ``lang`` (``zh`` or ``en``), in
+        catalogue order (a league-table figure's colours and legend)."""
+        if lang not in ("zh", "en"):
+            raise ValueError(f"lang must be zh or en, not {lang!r}")
+        return {g.id: getattr(g, f"name_{lang}") for g in self.peer_groups}
+
     def name(self, node_id: str, lang: str = "en") -> str:
         """Display name of a node, peer group, agency, event or ``composite``."""
         if node_id == COMPOSITE:
@@ -1159,6 +1167,115 @@ def parse_catalogue(raw: object, *, file: str = "<catalogue>") -> Catalogue:
         return Catalogue.model_validate(raw)
     except ValidationError as exc:
         raise CatalogueError(_table(_problems_from(exc, file))) from None
+
+
+# ------------------------------------------------------- variants and changes
+def variant(
+    catalogue: Catalogue,
+    *,
+    weights: Mapping[str, float] | None = None,
+    methods: Mapping[str, Mapping] | None = None,
+    version: str | None = None,
+) -> Catalogue:
+    """A changed copy of ``catalogue``, validated as a loaded one (sibling weights,
+    AHP consistency, every cross-check): what an expert panel tries before it edits
+    ``indicators.yaml``.
+
+    ``weights``: node id (dimension or indicator) → its new ``weight`` field;
+    ``methods``: parent node id (a dimension, or ``composite`` for the level-1
+    weights) → its new ``weights`` spec, e.g. ``{"method": "ahp", "ahp":
+    {"children": [...], "matrix": [[...], ...]}}`` or ``{"method": "entropy"}``;
+    ``version``: the copy's version (default: the original's with ``+variant``).
+    An unknown node is a ``CatalogueError`` naming it; so is every problem the
+    changed catalogue has (``weights.efficiency``, ``dimensions[0].weights.ahp``).
+    """
+    raw = catalogue.model_dump(mode="json")
+    entries = {e["id"]: e for e in (*raw["dimensions"], *raw["indicators"])}
+    parents = {d["id"]: d for d in raw["dimensions"]}
+    parents[COMPOSITE] = raw["settings"]
+    file = "<variant>"
+    rows = []
+    for node, weight in (weights or {}).items():
+        if node in entries:
+            entries[node]["weight"] = weight
+        else:
+            rows.append((file, f"weights.{node}", node, "unknown node: no dimension "
+                         "or indicator has this id"))  # fmt: skip
+    for node, spec in (methods or {}).items():
+        if node in parents:
+            parents[node]["weights"] = dict(spec)
+        else:
+            rows.append((file, f"methods.{node}", node, "unknown parent node: give a "
+                         f"dimension id or {COMPOSITE!r}"))  # fmt: skip
+    if rows:
+        raise CatalogueError(_table(rows))
+    raw["version"] = version or f"{catalogue.version}+variant"
+    return parse_catalogue(raw, file=file)
+
+
+#: the columns of :func:`compare`
+COMPARE_COLUMNS = [
+    "section", "id", "name_zh", "name_en", "field", "change", "before", "after",
+]  # fmt: skip
+
+
+def compare(a: Catalogue, b: Catalogue) -> pd.DataFrame:
+    """What changed from catalogue ``a`` to ``b``, one row per changed field.
+
+    Dimensions and indicators (and agencies, peer groups, context series, events) by
+    id: ``change`` is ``changed`` with the ``field`` as a dotted path
+    (``weight``, ``weights.method``, ``normalisation.method``, ``aggregation.p``)
+    and its value ``before`` and ``after`` (a list as JSON text), or ``added`` /
+    ``removed`` for a whole entry. The composite's weights and aggregation are
+    under ``id`` ``composite``; other settings under ``settings``, the risk and
+    quality sections under their names, ``id``, ``version`` and names under
+    ``catalogue``. Names (``name_zh``, ``name_en``) are ``b``'s where it has the
+    entry. No row: the catalogues say the same."""
+    da, db = a.model_dump(mode="json"), b.model_dump(mode="json")
+    rows: list[tuple] = []
+
+    def fields(section, key, names, x, y):
+        fx, fy = _flat(x), _flat(y)
+        for f in dict.fromkeys([*fx, *fy]):
+            if fx.get(f) != fy.get(f):
+                rows.append((section, key, *names, f, "changed", fx.get(f), fy.get(f)))
+
+    for section in ("dimensions", "indicators", "agencies", "peer_groups", "context",
+                    "events"):  # fmt: skip
+        xa = {e["id"]: e for e in da.get(section) or []}
+        xb = {e["id"]: e for e in db.get(section) or []}
+        for key in dict.fromkeys([*xa, *xb]):
+            e = xb.get(key) or xa[key]
+            names = (e.get("name_zh"), e.get("name_en"))
+            if key not in xb or key not in xa:
+                change = "removed" if key not in xb else "added"
+                rows.append((section, key, *names, "", change, None, None))
+            else:
+                fields(section, key, names, xa[key], xb[key])
+    sa, sb = dict(da["settings"]), dict(db["settings"])
+    top = {k: (sa.pop(k, None), sb.pop(k, None)) for k in ("weights", "aggregation")}
+    composite = (b.name(COMPOSITE, "zh"), b.name(COMPOSITE, "en"))
+    fields("settings", COMPOSITE, composite, {k: v[0] for k, v in top.items()},
+           {k: v[1] for k, v in top.items()})  # fmt: skip
+    fields("settings", "settings", (None, None), sa, sb)
+    for section in ("risk", "quality"):
+        fields(section, section, (None, None), da.get(section), db.get(section))
+    head = ("id", "version", "name_zh", "name_en")
+    fields("catalogue", "catalogue", (db["name_zh"], db["name_en"]),
+           {k: da.get(k) for k in head}, {k: db.get(k) for k in head})  # fmt: skip
+    return pd.DataFrame(rows, columns=COMPARE_COLUMNS)
+
+
+def _flat(value, prefix: str = "") -> dict[str, object]:
+    """A nested mapping as dotted paths → values (lists as JSON text)."""
+    if isinstance(value, dict):
+        out: dict[str, object] = {}
+        for k, v in value.items():
+            out.update(_flat(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    if isinstance(value, list):
+        value = json.dumps(value, ensure_ascii=False)
+    return {prefix: value}
 
 
 def _problems_from(exc: ValidationError, file: str) -> list[tuple]:

@@ -7,6 +7,7 @@ except the problem report you ask for); 2 wrong usage.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
 import tempfile
@@ -14,48 +15,50 @@ from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
+from typer.core import TyperCommand, TyperGroup
 
-from evaluation import appraisal as A
-from evaluation.analysis import uncertainty as U
-from evaluation.catalogue import Catalogue, load_catalogue
-from evaluation.errors import CatalogueError, EvaluationError, ValidationFailed
-from evaluation.generate import (
-    generate_appraisal,
-    generate_city,
-    write_appraisal,
-    write_city,
-)
-from evaluation.intake.io import load_dataset
-from evaluation.intake.validate import validate_dataset
-from evaluation.pipeline import run
-from evaluation.publish import letters as LT
-from evaluation.publish import report as R
-from evaluation.publish import store as S
-from evaluation.publish.export import (
-    LANGS,
-    RISK_TABLES,
-    as_numbers,
-    check_grades_request,
-    export_grades,
-    media_table,
-    risk_table,
-    write_media_csv,
-    write_xlsx,
-)
-from evaluation.publish.publication import Publication, status_words
-from evaluation.publish.store import Store, load_result, save_result
-from evaluation.result import rank_range as ranges_of
-from evaluation.risk import ledger as L
-from evaluation.risk import quality as Q
-from evaluation.risk.rules import node_values
-from evaluation.scale import distributed, national
-from evaluation.vocabulary import APPEAL_DECISION, DOCUMENT
+from evaluation import progress
 
-app = typer.Typer(
+# Only typer loads with the command line: every other library is imported inside the
+# command that uses it, so that `evaluation --help` answers at once (pandas, DuckDB,
+# scikit-learn, WeasyPrint … take seconds; tests/e2e/test_cli_help.py checks it).
+if TYPE_CHECKING:
+    from evaluation.catalogue import Catalogue
+    from evaluation.errors import ValidationFailed
+
+
+class _Flags:
+    """A flag takes no value: its help shows no ``<bool>`` type beside it (typer
+    labels every option with its type, the flags and ``--help`` too)."""
+
+    def get_params(self, ctx):
+        params = super().get_params(ctx)  # with the --help option
+        for param in params:
+            if getattr(param, "is_flag", False):
+                param.metavar = ""
+        return params
+
+
+class _Command(_Flags, TyperCommand):
+    pass
+
+
+class _Group(_Flags, TyperGroup):
+    pass
+
+
+class _App(typer.Typer):
+    """The command line; every command is a :class:`_Command`."""
+
+    def command(self, *args, cls=_Command, **kwargs):
+        return super().command(*args, cls=cls, **kwargs)
+
+
+app = _App(
+    cls=_Group,
     help="Government department performance evaluation: validate agency data, score "
     "and rank units, export media tables, serve the leadership dashboard.",
     no_args_is_help=True,
@@ -75,22 +78,54 @@ ReportOpt = Annotated[
     Path | None,
     typer.Option(help="Write the full problem report here (UTF-8-BOM CSV) on failure."),
 ]
+#: the office's own records, every command's default (and make run's): git-ignored,
+#: never removed by make clean
+DEFAULT_STORE = Path("data/store.duckdb")
+DEFAULT_DECISIONS = Path("data/output/flag_decisions.csv")
+
+
+#: progress bars on (stderr a terminal) unless --quiet
+_SHOW_PROGRESS = True
 
 
 @app.callback()
-def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+def _main(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log what each stage does.")
+    ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            help="No progress bars (the long commands draw them on stderr when it "
+            "is a terminal).",
+        ),
+    ] = False,
+) -> None:
+    global _SHOW_PROGRESS
+    _SHOW_PROGRESS = not quiet
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
 
 
+def _bars() -> bool:
+    """Whether to draw progress bars: on a terminal and without --quiet."""
+    return _SHOW_PROGRESS and progress.terminal()
+
+
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.secho(message, err=True, fg=typer.colors.RED)
+    with progress.aside():  # an open progress bar steps aside for the message
+        typer.secho(message, err=True, fg=typer.colors.RED)
     return typer.Exit(code)
 
 
 def _catalogue(path: Path) -> Catalogue:
+    from evaluation.catalogue import load_catalogue
+    from evaluation.errors import CatalogueError
+
     try:
         return load_catalogue(path)
     except CatalogueError as exc:
@@ -114,6 +149,8 @@ SchedulerOpt = Annotated[
 @contextmanager
 def _cluster(dask: bool, scheduler: str | None):
     """A Dask client when asked for (``--dask`` or ``--scheduler``), else None."""
+    from evaluation.scale import distributed
+
     if not (dask or scheduler):
         yield None
         return
@@ -121,25 +158,54 @@ def _cluster(dask: bool, scheduler: str | None):
         yield client
 
 
-def _report_failure(exc: ValidationFailed, report: Path | None) -> typer.Exit:
-    summary = exc.summary()
-    lines = [f"  {r.file}: {r.problems} × {r.rule}" for r in summary.itertuples()]
+def _report_failure(
+    exc: ValidationFailed, report: Path | None, lang: str = "en"
+) -> typer.Exit:
+    """Say a refused input's problems in ``lang``: a count per file and rule, the
+    first problems, and the full report (file, row, column, value, rule) to
+    ``report``, headed and worded in ``lang``."""
+    from evaluation.intake.validate import problems_table
+    from evaluation.publish.export import write_media_csv
+    from evaluation.vocabulary import say
+
+    table = problems_table(exc.report, lang)
+    file, row, column, value, rule = table.columns
+    summary = table.groupby([file, rule], sort=True).size()
+    lines = [
+        "  " + say("validate_cli", "by_rule", file=f, n=n, rule=r).text(lang)
+        for (f, r), n in summary.items()
+    ]
     typer.secho(
-        f"validation failed: {len(exc.report)} problem(s)",
+        say("validate_cli", "failed", n=len(table)).text(lang),
         err=True,
         fg=typer.colors.RED,
     )
     typer.echo("\n".join(lines[:30]) + ("\n  …" if len(lines) > 30 else ""), err=True)
-    typer.echo("\nfirst problems (file, row, column, value, rule):", err=True)
-    shown = exc.report.head(15).astype(object)
+    typer.echo("\n" + say("validate_cli", "first", n=15).text(lang), err=True)
+    shown = table.head(15).astype(object)
     typer.echo(shown.where(shown.notna(), "").to_string(index=False), err=True)
     if report is not None:
         report.parent.mkdir(parents=True, exist_ok=True)
-        write_media_csv(exc.report, report)
-        typer.echo(f"\nfull report: {report}", err=True)
+        write_media_csv(table, report)
+        typer.echo("\n" + say("validate_cli", "full", path=report).text(lang), err=True)
     else:
-        typer.echo("\n(use --report PATH for the full report)", err=True)
+        typer.echo("\n" + say("validate_cli", "hint").text(lang), err=True)
     return typer.Exit(1)
+
+
+ProblemLang = Annotated[
+    str,
+    typer.Option(
+        "--lang",
+        help="Language of the messages and of the problem report for the agencies: "
+        "zh (Chinese, the default) or en.",
+    ),
+]
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in ("zh", "en"):
+        raise _fail(f"--lang must be zh or en, not {lang!r}", 2)
 
 
 @app.command()
@@ -147,21 +213,106 @@ def validate(
     data: Data,
     catalogue: CatalogueOpt = Path("indicators.yaml"),
     report: ReportOpt = None,
+    lang: ProblemLang = "zh",
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Refuse an agency that has not sent its latest periods, as "
+            "`score --strict` does (by default it is let through and named).",
+        ),
+    ] = False,
 ) -> None:
     """Check a dataset against the catalogue; list every problem (file, row, column)."""
+    from evaluation.errors import ValidationFailed
+    from evaluation.intake.io import load_dataset
+    from evaluation.intake.validate import validate_dataset
+    from evaluation.vocabulary import say
+
+    _check_lang(lang)
     cat = _catalogue(catalogue)
     try:
-        dataset = load_dataset(data)
+        with progress.stages("validate", ["read"], show=_bars()) as stage:
+            stage("read")
+            dataset = load_dataset(data)
         for r in dataset.files.itertuples():
-            typer.echo(f"read {r.file}: {r.rows} rows, {r.encoding}")
-        valid = validate_dataset(dataset, cat)
+            read = say(
+                "validate_cli", "read", file=r.file, rows=r.rows, encoding=r.encoding
+            )
+            typer.echo(read.text(lang))
+        valid = validate_dataset(dataset, cat, strict=strict)
     except ValidationFailed as exc:
-        raise _report_failure(exc, report) from None
-    typer.secho(
-        f"valid: {len(valid.units)} units, {len(valid.observations)} observations "
-        f"({int(valid.observations['value'].isna().sum())} empty values)",
-        fg=typer.colors.GREEN,
+        raise _report_failure(exc, report, lang) from None
+    said = say(
+        "validate_cli",
+        "valid",
+        units=len(valid.units),
+        observations=len(valid.observations),
+        empty=int(valid.observations["value"].isna().sum()),
     )
+    typer.secho(said.text(lang), fg=typer.colors.GREEN)
+    if not valid.absent.empty:  # a late agency, let through: said, never silently
+        from evaluation.intake.status import absence_warning
+
+        late = absence_warning(valid.absent, cat)
+        typer.secho(late.text(lang), fg=typer.colors.YELLOW)
+
+
+@app.command()
+def template(
+    agency: Annotated[
+        str, typer.Argument(help="Reporting agency id of the catalogue, e.g. finance.")
+    ],
+    period: Annotated[
+        str,
+        typer.Option(
+            help="Period the template is for, e.g. 2025-M03 (the series due in "
+            "it: monthly ones for March, quarterly ones for 2025-Q1 …), 2025-Q1, 2025."
+        ),
+    ],
+    out: Annotated[Path, typer.Option(help="The workbook to write (.xlsx).")],
+    data: Annotated[
+        Path, typer.Option(help="Dataset folder whose units file lists the units.")
+    ] = Path("data/sample"),
+    catalogue: CatalogueOpt = Path("indicators.yaml"),
+    lang: Annotated[
+        str,
+        typer.Option(
+            "--lang",
+            help="Language of the headers and instructions: zh (default) or en.",
+        ),
+    ] = "zh",
+) -> None:
+    """Write an agency's submission template (报送模板) for a period: an Excel sheet
+    of the units and series due, ready to fill in and send back to `validate`."""
+    from evaluation.errors import ValidationFailed
+    from evaluation.intake import template as T
+    from evaluation.vocabulary import say
+
+    _check_lang(lang)
+    if out.suffix.lower() != ".xlsx":
+        raise _fail(f"--out must be an .xlsx file, not {out.name!r}", 2)
+    cat = _catalogue(catalogue)
+    try:
+        units = T.read_units(data, cat)
+        T.write_template(out, cat, units, agency, period, lang=lang)
+        due = T.due_reports(cat, agency, period, lang)
+    except T.TemplateError as exc:
+        raise _fail(exc.words.text(lang)) from None
+    except ValidationFailed as exc:
+        raise _report_failure(exc, None, lang) from None
+    name = cat.name(agency, lang)
+    said = say(
+        "template",
+        "wrote",
+        file=out,
+        agency=name,
+        period=T.period_name(period, lang),
+        units=units["unit_id"].nunique(),
+        series=due["series_id"].nunique(),
+        rows=units["unit_id"].nunique() * len(due),
+    )
+    typer.secho(said.text(lang), fg=typer.colors.GREEN)
 
 
 @app.command()
@@ -185,6 +336,7 @@ def score(
         ),
     ] = None,
     report: ReportOpt = None,
+    lang: ProblemLang = "zh",
     ledger: Annotated[
         Path | None,
         typer.Option(
@@ -192,18 +344,35 @@ def score(
             "yet applied open, escalate and close its items."
         ),
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Refuse to score while an agency has not sent its latest periods "
+            "(by default the run goes on: its values are missing, scored by each "
+            "indicator's missing rule, and the result marks them).",
+        ),
+    ] = False,
 ) -> None:
     """Validate, score and rank; write OUT/result/ and OUT/ranking_PERIOD.csv."""
+    from evaluation.errors import EvaluationError, ValidationFailed
+    from evaluation.intake.io import load_dataset
+    from evaluation.pipeline import run
+    from evaluation.publish.export import write_media_csv
+    from evaluation.publish.store import save_result
+    from evaluation.risk import ledger as L
+    from evaluation.risk.rules import node_values
+
+    _check_lang(lang)
     cat = _catalogue(catalogue)
     try:
-        result = run(
-            cat,
-            load_dataset(data),
-            period=period,
-            run_at=run_at,
-        )
+        with progress.stages("score", ["read", "scores"], show=_bars()) as stage:
+            stage("read")
+            dataset = load_dataset(data)
+            stage("scores")
+            result = run(cat, dataset, period=period, run_at=run_at, strict=strict)
     except ValidationFailed as exc:
-        raise _report_failure(exc, report) from None
+        raise _report_failure(exc, report, lang) from None
     except EvaluationError as exc:
         raise _fail(str(exc)) from None
     if ledger is not None:  # checked before anything is written
@@ -233,6 +402,21 @@ def score(
     typer.echo(f"wrote {folder}/ and {ranking}")
     top = table.head(5)[["rank", "unit_id", "name_zh", "name_en", "composite_score"]]
     typer.echo(top.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    _say_absences(result)
+
+
+def _say_absences(result) -> None:
+    """A run that went on without a late agency's submissions says so, naming the
+    agencies and periods, in Chinese and English (never silently)."""
+    if result.absences.empty:
+        return
+    from evaluation.intake.status import absence_warning
+
+    said = absence_warning(
+        result.absences, result.catalogue, result.absent_indicators()
+    )
+    typer.secho(said.zh, fg=typer.colors.YELLOW)
+    typer.secho(said.en, fg=typer.colors.YELLOW)
 
 
 @app.command("ledger")
@@ -251,6 +435,9 @@ def ledger_cmd(
     ] = None,
 ) -> None:
     """Check a rectification ledger's deadlines and list the reminders."""
+    from evaluation.publish.export import write_media_csv
+    from evaluation.risk import ledger as L
+
     cat = _catalogue(catalogue)
     previous = _read_ledger(file)
     if not file.exists():
@@ -271,6 +458,9 @@ def ledger_cmd(
 
 
 def _read_ledger(path: Path):
+    from evaluation.errors import EvaluationError
+    from evaluation.risk import ledger as L
+
     try:
         return L.read_ledger(path)
     except EvaluationError as exc:
@@ -278,6 +468,8 @@ def _read_ledger(path: Path):
 
 
 def _say_ledger(path: Path, previous, updated) -> None:
+    from evaluation.risk import ledger as L
+
     opened = len(updated) - len(previous)
     was_open = set(previous.loc[previous["status"] == "open", "item_id"])
     closed = updated["item_id"].isin(was_open) & (updated["status"] == "closed")
@@ -303,15 +495,21 @@ def export(
     period: Annotated[
         str | None, typer.Option(help="Period (default: the result's).")
     ] = None,
-    lang: Annotated[str, typer.Option(help=f"Headers and names: {LANGS}.")] = "zh",
+    lang: Annotated[
+        str, typer.Option(help="Headers and names: zh, en or both.")
+    ] = "zh",
     peer_group: Annotated[
         str | None, typer.Option(help="Only this peer group, ranked within it.")
     ] = None,
-    decimals: Annotated[int, typer.Option(min=0, max=6)] = 2,
+    decimals: Annotated[
+        int, typer.Option(min=0, max=6, help="Decimal places of the numbers.")
+    ] = 2,
     table: Annotated[
         str,
         typer.Option(
-            help=f"media (the league table) or a risk table: {', '.join(RISK_TABLES)}."
+            help="media (the league table), ranking (the full one, for analysts), a "
+            "risk table: warnings, risk, ledger, flags; or grades (the year's annual "
+            "grades, from --store)."
         ),
     ] = "media",
     decisions: Annotated[
@@ -325,66 +523,89 @@ def export(
             "(weights ±25% at level 1), e.g. '3 (2–5)'."
         ),
     ] = False,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="csv or xlsx (default: by --out's suffix, .xlsx a workbook, else "
+            "CSV); a --format that contradicts the suffix is refused.",
+        ),
+    ] = None,
+    split: Annotated[
+        bool,
+        typer.Option(
+            "--split/--no-split",
+            help="Media table: also one table per type of unit (municipal "
+            "departments; districts and counties), each ranked among its own: a "
+            "file OUT_<type>.csv each, or a sheet each in a workbook.",
+        ),
+    ] = True,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            help="Publication store with the year's annual grades (a column of a "
+            "year's media table once released, if that appraisal was made from this "
+            "result; --table grades). None unless given.",
+        ),
+    ] = None,
 ) -> None:
-    """Write the media CSV (rank, department, scores, rank change) or a risk table
-    (warnings, unit grades, rectification ledger, data-quality flags); UTF-8 with
-    BOM, bilingual headers."""
-    if lang not in LANGS:
-        raise _fail(f"--lang must be one of {', '.join(LANGS)}", 2)
-    if table != "media" and table not in RISK_TABLES:
-        raise _fail(f"--table must be media or one of {', '.join(RISK_TABLES)}", 2)
+    """Write the media CSV a journalist can use alone (period, rank, department,
+    scores, rank change; 市直部门 and 县（市）区 ranked apart, a file each; a note
+    OUT.说明.txt with the period, source and method), the full ranking, a risk table
+    (warnings, unit grades, rectification ledger, data-quality flags) or the annual
+    grades; CSV (UTF-8 with BOM, Excel opens it) or an Excel workbook (numbers as
+    numbers, bilingual frozen header, a 说明 About sheet)."""
+    from evaluation.analysis import uncertainty as U
+    from evaluation.errors import EvaluationError
+    from evaluation.publish import media as M
+    from evaluation.publish.store import load_result
+    from evaluation.result import rank_range as ranges_of
+    from evaluation.risk import quality as Q
+
+    if lang not in M.LANGS:
+        raise _fail(f"--lang must be one of {', '.join(M.LANGS)}", 2)
+    if table not in M.TABLES:
+        raise _fail(f"--table must be one of {', '.join(M.TABLES)}", 2)
+    try:
+        fmt = M.output_format(out, fmt)
+    except ValueError as exc:
+        raise _fail(str(exc), 2) from None
+    if store is not None and not store.is_file():
+        raise _fail(f"{store}: no publication store there")
     try:
         res = load_result(result)
-        if table != "media":
-            frame = risk_table(
-                res,
-                table,
-                period=period,
-                lang=lang,
-                decimals=decimals,
-                decisions=Q.read_decisions(decisions) if decisions else None,
-            )
-            _write_table(frame, out, table, decimals)
-            typer.echo(f"wrote {out}: {len(frame)} rows")
-            return
         groups = [g.id for g in res.catalogue.peer_groups]
         if peer_group is not None and peer_group not in groups:
             raise _fail(
                 f"unknown peer group {peer_group!r}; known: {', '.join(groups)}"
             )
         ranges = None
-        if rank_range:
-            ranges = ranges_of(U.run(res, U.Spec(), period=period).summary)
-        table = media_table(
-            res,
-            period,
-            peer_group=peer_group,
-            lang=lang,
-            decimals=decimals,
-            rank_range=ranges,
-        )
-    except (FileNotFoundError, KeyError) as exc:
+        if rank_range and table == "media":
+            with progress.stages("export", ["draws"], show=_bars()) as stage:
+                stage("draws")
+                ranges = ranges_of(U.run(res, U.Spec(), period=period).summary)
+        written = M.export(
+            res, out, table=table, fmt=fmt, period=period, lang=lang,
+            decimals=decimals, peer_group=peer_group, rank_range=ranges,
+            decisions=Q.read_decisions(decisions) if decisions else None,
+            split=split, store=store, source=result, say=typer.echo,
+        )  # fmt: skip
+    except (FileNotFoundError, KeyError, ValueError, EvaluationError) as exc:
         raise _fail(str(exc).strip('"')) from None
-    _write_table(table, out, "media", decimals)
-    typer.echo(f"wrote {out}: {len(table)} rows")
-
-
-def _write_table(frame: pd.DataFrame, out: Path, name: str, decimals: int) -> None:
-    """The media CSV, or a workbook when ``out`` ends in ``.xlsx`` (numbers as
-    number cells shown to ``decimals``, text made inert)."""
-    if out.suffix.lower() == ".xlsx":
-        zh, en = DOCUMENT[f"sheet_{name}"]
-        write_xlsx(out, {f"{zh} {en}": as_numbers(frame)}, decimals=decimals)
-    else:
-        write_media_csv(frame, out)
+    for path, rows in written:
+        typer.echo(f"wrote {path}" + ("" if rows is None else f": {rows} rows"))
 
 
 @app.command()
 def flags(
     result: Annotated[Path, typer.Argument(help="Result folder from `score`.")],
     decisions: Annotated[
-        Path, typer.Option(help="Analysts' decisions file (CSV; created if absent).")
-    ] = Path("data/output/flag_decisions.csv"),
+        Path,
+        typer.Option(
+            help="Analysts' decisions file (CSV; created if absent; make clean "
+            "keeps it)."
+        ),
+    ] = DEFAULT_DECISIONS,
     accept: Annotated[
         str | None, typer.Option(help="Flag id to accept (a real problem).")
     ] = None,
@@ -397,6 +618,10 @@ def flags(
 ) -> None:
     """List data-quality flags with their status; accept or dismiss one with a
     comment (every decision is kept)."""
+    from evaluation.errors import EvaluationError
+    from evaluation.publish.store import load_result
+    from evaluation.risk import quality as Q
+
     try:
         res = load_result(result)
         if accept and dismiss:
@@ -437,7 +662,27 @@ def flags(
 StoreOpt = Annotated[
     Path, typer.Option(help="Publication store (an embedded DuckDB file).")
 ]
-DEFAULT_STORE = Path("data/store.duckdb")
+
+
+def _store_exists(store: Path) -> Path:
+    """A store to read or change must be there: a mistyped path or a missing
+    ``data/store.duckdb`` is said, never made into a new, empty store."""
+    if not store.exists():
+        raise _fail(
+            f"no publication store at {store}: `make run` or `evaluation publish "
+            "RESULT --release` makes it (--store FILE names another)"
+        )
+    return store
+
+
+#: the store of a command that reads or changes what is in it
+ExistingStoreOpt = Annotated[
+    Path,
+    typer.Option(
+        help="Publication store (an embedded DuckDB file; it must exist).",
+        callback=_store_exists,
+    ),
+]
 
 
 ProblemsOpt = Annotated[
@@ -451,19 +696,30 @@ def _annual(
     appraisal: Path | None,
     config: Path,
     report: Path | None = None,
+    stage=lambda code: None,
 ):
     """A stored Result and, with an appraisal folder, its year-end appraisal (every
-    input problem reported, in full to ``report``, before anything is stored)."""
+    input problem reported, in full to ``report``, before anything is stored);
+    ``stage``: a progress bar's, told as reading and appraising start."""
+    from evaluation import appraisal as A
+    from evaluation.errors import CatalogueError, ValidationFailed
+    from evaluation.publish.store import load_result
+
+    stage("read")
     res = load_result(result_folder)
     if appraisal is None:
         return res, None
     try:
         cfg = A.load_config(config)
-        return res, A.appraise(cfg, res, A.load_inputs(appraisal))
+        inputs = A.load_inputs(appraisal)
+        stage("appraise")
+        return res, A.appraise(cfg, res, inputs)
     except CatalogueError as exc:
         raise _fail(f"invalid appraisal config {config}:\n{exc}") from None
     except ValidationFailed as exc:
-        raise _report_failure(exc, report) from None
+        with progress.aside():
+            refused = _report_failure(exc, report)
+        raise refused from None
 
 
 NoticeDays = Annotated[
@@ -534,66 +790,98 @@ def publish(
             "(weights ±25% at level 1); 0: none."
         ),
     ] = 0,
+    skip_released: Annotated[
+        bool,
+        typer.Option(
+            "--skip-released",
+            help="If a run of this kind and period is released already (in force or "
+            "under 公示), say so and store nothing (exit 0) instead of refusing: "
+            "for scripts that publish the same result again, such as `make run`.",
+        ),
+    ] = False,
 ) -> None:
     """Store a run as a draft (and release it with --release), or release a draft
     (--run ID). A period run is published at once; an annual run opens a 公示
     (public notice) that `finalise` closes. One run per kind and period is in force:
     a new result for a kind and period already released is a correction
     (--supersedes RUN --reason …). Released runs never change."""
+    from evaluation.analysis import uncertainty as U
+    from evaluation.errors import EvaluationError
+    from evaluation.publish.publication import InForceError, Publication
+
     if (result is None) == (run is None):
         raise _fail("give a RESULT folder (a new run) or --run ID (a draft)", 2)
     if run is not None and (supersedes or reason):
         raise _fail("--supersedes and --reason go with a new RESULT, not --run", 2)
-    if run is None:  # checked before the store is opened: a refusal touches nothing
-        try:
-            res, ap = _annual(result, appraisal, appraisal_config, report)
-        except FileNotFoundError as exc:
-            raise _fail(str(exc)) from None
+    new = run is None
+    steps = ["read", "appraise", "draws", "store"] if new else ["store"]
+    steps = [
+        step
+        for step in steps
+        if (step != "appraise" or appraisal) and (step != "draws" or uncertainty_draws)
+    ]
     try:
-        if run is None:
-            params = {"appraisal_inputs": str(appraisal)} if appraisal else {}
-            with Publication(store) as s:  # held briefly: others may use the store
-                s.check_new(  # before the draws: a refused run costs nothing
-                    "annual" if ap is not None else "period",
-                    str(ap.config.year) if ap is not None else res.period,
-                    supersedes,
-                    reason,
-                )
-            if uncertainty_draws:
-                params["uncertainty"] = U.run(res, U.Spec(n=uncertainty_draws))
-        with Publication(store) as s:
-            if run is None:
-                run = s.add_run(
-                    res,
-                    ap,
-                    by=by,
-                    supersedes=supersedes,
-                    reason=reason,
-                    release=release,
-                    notice_days=notice_days,
-                    **params,
-                )
-                if not release:
-                    typer.echo(f"stored draft {run} in {store}")
-                    return
-                typer.echo(f"stored {run} in {store}")
-                status = s.runs().set_index("run_id").at[run, "status"]
-            else:
-                status = s.publish(run, by=by, notice_days=notice_days)
+        with progress.stages("publish", steps, show=_bars()) as stage:
+            if new:  # checked before the store is opened: a refusal touches nothing
+                res, ap = _annual(result, appraisal, appraisal_config, report, stage)
+                kind = "annual" if ap is not None else "period"
+                period = str(ap.config.year) if ap is not None else res.period
+                params = {"appraisal_inputs": str(appraisal)} if appraisal else {}
+                with Publication(store) as s:  # held briefly: others may use it
+                    try:  # before the draws: a refused run costs nothing
+                        s.check_new(kind, period, supersedes, reason)
+                    except InForceError:
+                        if not skip_released:
+                            raise
+                        released = s.runs().query(
+                            "kind == @kind and period == @period and status != 'draft'"
+                        )["run_id"]
+                        with progress.aside():
+                            typer.echo(
+                                f"the {kind} run of {period} is released already in "
+                                f"{store} ({', '.join(released)}): kept, nothing "
+                                "stored (--skip-released)"
+                            )
+                        return
+                if uncertainty_draws:
+                    stage("draws")
+                    params["uncertainty"] = U.run(res, U.Spec(n=uncertainty_draws))
+            stage("store")
+            with Publication(store) as s:
+                if new:
+                    run = s.add_run(
+                        res,
+                        ap,
+                        by=by,
+                        supersedes=supersedes,
+                        reason=reason,
+                        release=release,
+                        notice_days=notice_days,
+                        **params,
+                    )
+                    status = s.runs().set_index("run_id").at[run, "status"]
+                else:
+                    status = s.publish(run, by=by, notice_days=notice_days)
     except (FileNotFoundError, EvaluationError) as exc:
         raise _fail(str(exc)) from None
-    _say_release(run, status, store)
+    if new:
+        typer.echo(f"stored {'' if release else 'draft '}{run} in {store}")
+    if release or not new:
+        _say_release(run, status, store)
 
 
 @app.command()
 def finalise(
     run_id: Annotated[str, typer.Argument(help="An annual run under 公示.")],
     by: Annotated[str, typer.Option(help="Who publishes it (final).")] = "",
-    store: StoreOpt = DEFAULT_STORE,
+    store: ExistingStoreOpt = DEFAULT_STORE,
 ) -> None:
     """Close the 公示 (public notice) of an annual run and publish it (final, in
     force). Refused while the window is open (Beijing time), while an appeal case is
     undecided, or when one was upheld (release the corrected version instead)."""
+    from evaluation.errors import EvaluationError
+    from evaluation.publish.publication import Publication
+
     try:
         with Publication(store) as s:
             s.finalise(run_id, by=by)
@@ -603,9 +891,13 @@ def finalise(
 
 
 @app.command()
-def runs(store: StoreOpt = DEFAULT_STORE) -> None:
+def runs(store: ExistingStoreOpt = DEFAULT_STORE) -> None:
     """List the runs in the store: status (草稿 draft, 公示中 under notice, 已发布
     final), in force (现行), the 公示 dates, version, what each supersedes."""
+    import pandas as pd
+
+    from evaluation.publish.publication import status_words
+
     with _reading(store) as s:
         table = s.runs()
     if table.empty:
@@ -636,13 +928,17 @@ def runs(store: StoreOpt = DEFAULT_STORE) -> None:
 def diff(
     old: Annotated[str, typer.Argument(help="Run id.")],
     new: Annotated[str, typer.Argument(help="Run id.")],
-    store: StoreOpt = DEFAULT_STORE,
+    store: ExistingStoreOpt = DEFAULT_STORE,
     viewer: Annotated[
         str | None, typer.Option(help="Your name, to read a draft (recorded).")
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Write the changes (CSV).")] = None,
 ) -> None:
     """What changed for whom between two runs (scores, ranks, grades)."""
+    from evaluation.errors import EvaluationError
+    from evaluation.publish.export import write_media_csv
+    from evaluation.publish.store import Store
+
     try:
         with Store(store) as s:
             changes = s.diff(old, new, viewer=viewer)
@@ -663,21 +959,31 @@ def appeal(
     result: Annotated[Path, typer.Argument(help="Result folder of the corrected run.")],
     reason: Annotated[str, typer.Option(help="Why (申诉/复核 reference).")] = "",
     by: Annotated[str, typer.Option(help="Who files it.")] = "",
-    store: StoreOpt = DEFAULT_STORE,
+    store: ExistingStoreOpt = DEFAULT_STORE,
     appraisal: Annotated[
         Path | None, typer.Option(help="Corrected appraisal inputs folder.")
     ] = None,
-    appraisal_config: Annotated[Path, typer.Option()] = Path("appraisal.yaml"),
+    appraisal_config: Annotated[
+        Path, typer.Option(help="Appraisal rules (YAML).")
+    ] = Path("appraisal.yaml"),
     report: ProblemsOpt = None,
 ) -> None:
     """File an appeal or correction: a new draft version that supersedes RUN_ID.
     RUN_ID stays in force (or under notice) until the new version is released; an
     annual correction opens its own 公示 (public notice) when released."""
+    from evaluation.errors import EvaluationError
+    from evaluation.publish.publication import Publication
+
+    steps = ["read", *(["appraise"] if appraisal else []), "store"]
     try:
-        res, ap = _annual(result, appraisal, appraisal_config, report)
-        with Publication(store) as s:
-            params = {"appraisal_inputs": str(appraisal)} if appraisal else {}
-            new = s.add_run(res, ap, by=by, supersedes=run_id, reason=reason, **params)
+        with progress.stages("publish", steps, show=_bars()) as stage:
+            res, ap = _annual(result, appraisal, appraisal_config, report, stage)
+            stage("store")
+            with Publication(store) as s:
+                params = {"appraisal_inputs": str(appraisal)} if appraisal else {}
+                new = s.add_run(
+                    res, ap, by=by, supersedes=run_id, reason=reason, **params
+                )
     except (FileNotFoundError, EvaluationError) as exc:
         raise _fail(str(exc)) from None
     typer.echo(f"stored draft {new}, superseding {run_id} once released")
@@ -701,10 +1007,13 @@ def appeal_case(
             help="The date it was filed (YYYY-MM-DD; default today, Beijing time).",
         ),
     ] = None,
-    store: StoreOpt = DEFAULT_STORE,
+    store: ExistingStoreOpt = DEFAULT_STORE,
 ) -> None:
     """Record an appeal (申诉) against a run under 公示 (public notice): refused
     outside the window or for a unit the run does not grade."""
+    from evaluation.errors import EvaluationError
+    from evaluation.publish.publication import Publication
+
     try:
         with Publication(store) as s:
             case = s.file_case(
@@ -728,10 +1037,13 @@ def decide(
     decision: Annotated[Decision, typer.Option(help="The review's decision (复核).")],
     by: Annotated[str, typer.Option(help="Who decides.")],
     note: Annotated[str, typer.Option(help="Why.")],
-    store: StoreOpt = DEFAULT_STORE,
+    store: ExistingStoreOpt = DEFAULT_STORE,
 ) -> None:
     """Record the review (复核) of an appeal case: upheld or rejected, once. An
     upheld case is answered by a corrected version (`evaluation appeal`)."""
+    from evaluation.errors import EvaluationError
+    from evaluation.publish.publication import Publication
+
     try:
         with Publication(store) as s:
             s.decide(case_id, decision=decision.value, by=by, note=note)
@@ -749,9 +1061,11 @@ def decide(
 @app.command()
 def cases(
     run_id: Annotated[str | None, typer.Argument(help="Only this run's.")] = None,
-    store: StoreOpt = DEFAULT_STORE,
+    store: ExistingStoreOpt = DEFAULT_STORE,
 ) -> None:
     """List appeal cases (申诉) and their decisions (复核)."""
+    from evaluation.vocabulary import APPEAL_DECISION
+
     with _reading(store) as s:
         table = s.cases(run_id)
     if table.empty:
@@ -775,7 +1089,7 @@ def cases(
 def report(
     run_id: Annotated[str, typer.Argument(help="An annual run in the store.")],
     out: Annotated[Path, typer.Option(help="PDF file to write.")],
-    store: StoreOpt = DEFAULT_STORE,
+    store: ExistingStoreOpt = DEFAULT_STORE,
     lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
     html: Annotated[Path | None, typer.Option(help="Also write the HTML here.")] = None,
     viewer: Annotated[
@@ -787,17 +1101,23 @@ def report(
 ) -> None:
     """The committee report of an annual run: grades, distribution, rules and their
     sources, a page per department (HTML and PDF)."""
+    from evaluation.errors import EvaluationError
+    from evaluation.publish import report as R
+    from evaluation.publish.store import Store
+
     if lang not in ("zh", "en"):
         raise _fail("--lang must be zh or en", 2)
     try:
         with Store(store) as s:
-            page = R.from_store(s, run_id, viewer=viewer, lang=lang, units=unit)
+            page = R.from_store(
+                s, run_id, viewer=viewer, lang=lang, units=unit, progress=_bars()
+            )
     except (KeyError, ValueError, EvaluationError) as exc:
         raise _fail(str(exc).strip('"')) from None
     if html is not None:
         html.parent.mkdir(parents=True, exist_ok=True)
         html.write_text(page, encoding="utf-8")
-    R.write_pdf(page, out)
+    R.write_pdf(page, out, progress=_bars())
     typer.echo(f"wrote {out}" + (f" and {html}" if html else ""))
 
 
@@ -811,9 +1131,9 @@ def grades_cmd(
             "grades.csv (UTF-8 with BOM)."
         ),
     ],
-    store: StoreOpt = DEFAULT_STORE,
+    store: ExistingStoreOpt = DEFAULT_STORE,
     lang: Annotated[
-        str, typer.Option(help=f"CSV headers and names: {', '.join(LANGS)}.")
+        str, typer.Option(help="CSV headers and names: zh, en or both.")
     ] = "zh",
     viewer: Annotated[
         str | None, typer.Option(help="Your name, to read a draft (recorded).")
@@ -828,6 +1148,10 @@ def grades_cmd(
 ) -> None:
     """The grades table of an annual run for the appraisal committee and the press:
     rank in group, 考/评/议, deductions, bonus, score, grade, dimension scores."""
+    from evaluation.errors import EvaluationError
+    from evaluation.publish.export import check_grades_request, export_grades
+    from evaluation.publish.store import Store
+
     try:
         check_grades_request(out, persons, lang)
     except ValueError as exc:
@@ -846,7 +1170,7 @@ def grades_cmd(
 def letters_cmd(
     run_id: Annotated[str, typer.Argument(help="An annual run in the store.")],
     out: Annotated[Path, typer.Option(help="Folder for the letters (PDF).")],
-    store: StoreOpt = DEFAULT_STORE,
+    store: ExistingStoreOpt = DEFAULT_STORE,
     unit: Annotated[
         list[str] | None, typer.Option(help="Only these units (repeat the option).")
     ] = None,
@@ -869,6 +1193,12 @@ def letters_cmd(
     """A feedback letter (反馈意见书, PDF, Chinese) to each unit of an annual run:
     score, grade and rank, dimensions against the group median, warnings,
     rectification items, rules applied, data-quality flags, how to appeal."""
+    import pandas as pd
+
+    from evaluation.errors import EvaluationError
+    from evaluation.publish import letters as LT
+    from evaluation.publish.store import Store
+
     issued_on = None
     if date is not None:
         try:
@@ -880,7 +1210,9 @@ def letters_cmd(
             source = LT.load_letters(s, run_id, units=unit, viewer=viewer)
     except (KeyError, EvaluationError) as exc:
         raise _fail(str(exc).strip('"')) from None
-    paths = LT.write_letters(source, out, issuer=issuer, issued_on=issued_on, html=html)
+    paths = LT.write_letters(
+        source, out, issuer=issuer, issued_on=issued_on, html=html, progress=_bars()
+    )
     typer.echo(f"wrote {len(paths)} letter(s) to {out}")
 
 
@@ -888,6 +1220,10 @@ def letters_cmd(
 def _reading(store: Path):
     """The store opened read-only (others may read it meanwhile); a missing store,
     one held by a writer too long, or a changed one is a message, exit 1."""
+    from evaluation.errors import EvaluationError
+    from evaluation.publish.store import Store
+
+    _store_exists(store)
     try:
         with Store(store, read_only=True) as s:
             yield s
@@ -918,7 +1254,11 @@ def verify(
     unbroken. Exit 1 listing each difference. Keep the printed head hash elsewhere
     (it changes with every write) and pass it back with --expect to detect records
     removed or a journal rewritten whole."""
+    from evaluation.errors import EvaluationError
+    from evaluation.publish.store import Store
+
     if adopt:
+        _store_exists(store)
         try:
             with Store(store) as s:
                 head = s.adopt()
@@ -945,10 +1285,13 @@ def verify(
 @app.command()
 def backup(
     dest: Annotated[Path, typer.Argument(help="The copy to write (*.duckdb).")],
-    store: StoreOpt = DEFAULT_STORE,
+    store: ExistingStoreOpt = DEFAULT_STORE,
 ) -> None:
     """Copy the store to DEST (e.g. another disk or machine), verified before and
     after; prints the journal head hash both share."""
+    from evaluation.errors import EvaluationError
+    from evaluation.publish import store as S
+
     try:
         head = S.backup(store, dest)
     except EvaluationError as exc:
@@ -969,6 +1312,9 @@ def restore(
 ) -> None:
     """Put a verified backup in place of the store (refused if the store has journal
     records the backup lacks, unless --force)."""
+    from evaluation.errors import EvaluationError
+    from evaluation.publish import store as S
+
     try:
         head = S.restore(backup_file, store, force=force)
     except EvaluationError as exc:
@@ -981,8 +1327,10 @@ def uncertainty(
     result: Annotated[Path, typer.Argument(help="Result folder from `score`.")],
     out: Annotated[Path, typer.Option(help="Per-unit rank intervals (CSV).")],
     period: Annotated[str | None, typer.Option(help="Default: the result's.")] = None,
-    draws: Annotated[int, typer.Option(min=1)] = 1000,
-    seed: int = 0,
+    draws: Annotated[int, typer.Option(min=1, help="Number of draws.")] = 1000,
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed, the same draws.")
+    ] = 0,
     noise: Annotated[
         float, typer.Option(help="Weight noise f: each w times 1 + (2U−1)·f.")
     ] = 0.25,
@@ -1051,6 +1399,11 @@ def uncertainty(
 ) -> None:
     """Monte Carlo rank intervals (and Sobol sensitivity) over the catalogue's
     open choices; vectorised, seeded, replayable."""
+    from evaluation.analysis import uncertainty as U
+    from evaluation.errors import EvaluationError
+    from evaluation.publish.export import write_media_csv
+    from evaluation.publish.store import load_result
+
     try:
         spec = U.Spec(
             n=draws,
@@ -1066,16 +1419,14 @@ def uncertainty(
             concentration=concentration,
             weight_sets=_weight_sets(weight_sets) if weight_sets else (),
         )
-        res = load_result(result)
-        with _cluster(dask, scheduler) as client:
-            u = U.run(
-                res,
-                spec,
-                period=period,
-                draws=_draw_table(replay) if replay else None,
-                progress=draws >= 5000,
-                client=client,
-            )
+        steps = ["read", "draws"]
+        with progress.stages("uncertainty", steps, show=_bars()) as stage:
+            stage("read")
+            res = load_result(result)
+            table = _draw_table(replay) if replay else None
+            stage("draws")
+            with _cluster(dask, scheduler) as client:
+                u = U.run(res, spec, period=period, draws=table, client=client)
     except (FileNotFoundError, EvaluationError, ValueError) as exc:
         raise _fail(str(exc)) from None
     write_media_csv(u.summary, out)
@@ -1088,14 +1439,16 @@ def uncertainty(
         write_media_csv(u.draws.reset_index(), save_draws)
     if sobol:
         try:
-            s = U.sensitivity(
-                res,
-                spec,
-                period=period,
-                n=sobol,
-                weight_factors=weight_factors,
-                estimator=estimator,
-            )
+            with progress.stages("uncertainty", ["sobol"], show=_bars()) as stage:
+                stage("sobol")
+                s = U.sensitivity(
+                    res,
+                    spec,
+                    period=period,
+                    n=sobol,
+                    weight_factors=weight_factors,
+                    estimator=estimator,
+                )
         except EvaluationError as exc:
             raise _fail(str(exc)) from None
         sobol_out = sobol_out or out.with_name(f"{out.stem}_sobol.csv")
@@ -1107,12 +1460,16 @@ def uncertainty(
 def _weight_sets(path: Path) -> tuple[dict[str, float], ...]:
     """Weight sets from a CSV: a row per set, a column per node id (an empty cell:
     the set does not name that node)."""
+    import pandas as pd
+
     rows = pd.read_csv(path, encoding="utf-8-sig").to_dict("records")
     return tuple({k: v for k, v in row.items() if pd.notna(v)} for row in rows)
 
 
 def _draw_table(path: Path):
     """A draw table as ``--save-draws`` wrote it; numbers read back bit for bit."""
+    import pandas as pd
+
     table = pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False)
     return table.set_index("draw") if "draw" in table else table
 
@@ -1136,18 +1493,21 @@ def national_cmd(
 ) -> None:
     """Score a national dataset (100,000+ units) from Parquet for one period; write
     OUT/national_PERIOD/ (composite, ranks, dimension scores as Parquet)."""
+    from evaluation.errors import EvaluationError, ValidationFailed
+    from evaluation.scale import distributed, national
+
     cat = _catalogue(catalogue)
     try:
         table = national.read_units(units, cat)
         with _cluster(dask, scheduler) as client:
             if client is None:
                 scored = national.score_parquet(
-                    observations, table, cat, period=period, progress=True
+                    observations, table, cat, period=period, progress=_bars()
                 )
             else:
                 scored = distributed.score_parquet(
                     observations, table, cat, period=period, client=client,
-                    progress=True,
+                    progress=_bars(),
                 )  # fmt: skip
     except ValidationFailed as exc:
         raise _report_failure(exc, report) from None
@@ -1156,7 +1516,9 @@ def national_cmd(
     target = out / f"national_{period}"
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out, prefix=".national-"))
-    staging.chmod(0o755)
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)  # mkdtemp makes it owner-only: as any folder
     scored.composite.to_parquet(staging / "composite.parquet", index=False)
     scored.ranks.to_parquet(staging / "ranks.parquet", index=False)
     scored.aggregated.scores.reset_index().to_parquet(
@@ -1173,29 +1535,53 @@ def national_cmd(
 def generate(
     out: Annotated[Path, typer.Argument(help="Folder to write the dataset to.")],
     catalogue: CatalogueOpt = Path("indicators.yaml"),
-    seed: int = 0,
-    departments: int = 40,
-    districts: int = 10,
-    months: int = 24,
-    start_year: int = 2024,
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed, the same city.")
+    ] = 0,
+    departments: Annotated[
+        int, typer.Option(min=1, help="Number of municipal departments (市直部门).")
+    ] = 40,
+    districts: Annotated[
+        int, typer.Option(min=0, help="Number of districts and counties (县（市）区).")
+    ] = 10,
+    months: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Months of reports from January of --start-year (24: 2 years)."
+        ),
+    ] = 24,
+    start_year: Annotated[int, typer.Option(help="Year of the first month.")] = 2024,
 ) -> None:
     """Generate a synthetic city (seeded) in the agencies' file formats, with the
     last whole year's appraisal inputs in OUT/appraisal/."""
-    cat = _catalogue(catalogue)
-    tables = generate_city(
-        cat,
-        departments=departments,
-        districts=districts,
-        months=months,
-        start_year=start_year,
-        seed=seed,
+    from evaluation.generate import (
+        generate_appraisal,
+        generate_city,
+        write_appraisal,
+        write_city,
     )
-    paths = write_city(tables, out, cat)
-    if months >= 12:  # the last whole year gets year-end appraisal inputs
-        year = start_year + months // 12 - 1
-        paths += write_appraisal(
-            generate_appraisal(tables, year=year, seed=seed), out / "appraisal"
+
+    cat = _catalogue(catalogue)
+    appraised = months >= 12  # the last whole year gets year-end appraisal inputs
+    steps = ["city", "write", *(["appraisal"] if appraised else [])]
+    with progress.stages("generate", steps, show=_bars()) as stage:
+        stage("city")
+        tables = generate_city(
+            cat,
+            departments=departments,
+            districts=districts,
+            months=months,
+            start_year=start_year,
+            seed=seed,
         )
+        stage("write")
+        paths = write_city(tables, out, cat)
+        if appraised:
+            stage("appraisal")
+            year = start_year + months // 12 - 1
+            paths += write_appraisal(
+                generate_appraisal(tables, year=year, seed=seed), out / "appraisal"
+            )
     typer.echo(
         f"wrote {len(paths)} files to {out}: {len(tables['units'])} units, "
         f"{len(tables['observations'])} observations"
@@ -1211,13 +1597,20 @@ def dashboard(
             "after login) or a result folder from `score`."
         ),
     ],
-    host: str = "127.0.0.1",
-    port: int = 8050,
-    debug: bool = False,
+    host: Annotated[
+        str,
+        typer.Option(help="Address to serve on (0.0.0.0: every network interface)."),
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8050,
+    debug: Annotated[
+        bool,
+        typer.Option(help="Dash's debug mode (reloads on change; never in service)."),
+    ] = False,
 ) -> None:
     """Serve the leadership dashboard (logins for drafts: see docs/dashboard.md)."""
     # lazy: Dash and the dashboard's pages load only to serve them
     from dashboards.app import create_app
+    from evaluation.errors import EvaluationError
 
     try:
         application = create_app(result)
@@ -1226,6 +1619,98 @@ def dashboard(
     typer.echo(f"dashboard: http://{host}:{port}/  (Ctrl+C to stop)")
     sys.stdout.flush()
     application.run(host=host, port=port, debug=debug)
+
+
+@app.command("status")
+def status_cmd(
+    data: Data,
+    period: Annotated[
+        str,
+        typer.Option(
+            "--period",
+            "-p",
+            help="Period the reports are for: 2025-M12 (every report whose period "
+            "ends in December: 2025-M12, 2025-B6, 2025-Q4, 2025-H2, 2025), 2025-Q4 "
+            "(October to December), 2025 (the whole year).",
+        ),
+    ],
+    catalogue: CatalogueOpt = Path("indicators.yaml"),
+    lang: Annotated[
+        str, typer.Option("--lang", help="zh (Chinese, the default) or en.")
+    ] = "zh",
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the table (agency, series, period, units due, sent, empty, "
+            "missing, reported on, due, days late, status) here: .csv (UTF-8 with "
+            "BOM, opens in Excel) or .xlsx."
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Day the overdue days of missing reports are counted to, and before "
+            "which a report is not yet due (YYYY-MM-DD); default today, Beijing time.",
+        ),
+    ] = None,
+) -> None:
+    """Who has submitted (报送情况): per agency and series, what is due for PERIOD,
+    sent on time, late (迟报, by reported_at against the catalogue's due days) or
+    missing (未报送), with unit counts; agencies that sent nothing are listed."""
+    from zoneinfo import ZoneInfo
+
+    import pandas as pd
+
+    from evaluation import periods as P
+    from evaluation.errors import ValidationFailed
+    from evaluation.intake.io import load_dataset
+    from evaluation.intake.status import status, status_lines, status_table
+
+    _check_lang(lang)
+    try:
+        P.frequency_of(period)
+    except ValueError as exc:
+        raise _fail(str(exc), 2) from None
+    if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
+        raise _fail(f"--out must end in .csv or .xlsx, not {out.name!r}", 2)
+    try:
+        day = (
+            pd.Timestamp(datetime.now(ZoneInfo("Asia/Shanghai")).date())
+            if as_of is None
+            else pd.Timestamp(datetime.strptime(as_of, "%Y-%m-%d"))
+        )
+    except ValueError:
+        raise _fail(f"--as-of must be a date YYYY-MM-DD, not {as_of!r}", 2) from None
+    cat = _catalogue(catalogue)
+    try:
+        with progress.stages("status", ["read"], show=_bars()) as stage:
+            stage("read")
+            dataset = load_dataset(data)
+    except ValidationFailed as exc:
+        raise _report_failure(exc, None, lang) from None
+    if "unit_id" not in dataset.units:
+        raise _fail(f"{data}: the units file has no unit_id column", 1)
+    units = dataset.units["unit_id"].dropna()
+    table = status(dataset.observations, cat, units, period, as_of=day)
+    for line in status_lines(table, cat, period, lang=lang, as_of=day):
+        typer.echo(line)
+    if out is not None:
+        from evaluation.publish.export import write_media_csv, write_xlsx
+
+        shown = status_table(table, cat, lang=lang)
+        if out.suffix.lower() == ".xlsx":
+            title = status_lines(table, cat, period, lang=lang, as_of=day)[0]
+            sheet = "报送情况" if lang == "zh" else "Submissions"
+            write_xlsx(
+                out,
+                {sheet: shown},
+                titles={sheet: title.split("：")[0] if lang == "zh" else title},
+                freeze_columns={sheet: 2},
+            )
+        else:
+            write_media_csv(shown, out)
+        typer.echo(f"已写入：{out}" if lang == "zh" else f"wrote {out}")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -93,7 +93,9 @@ class ValidationFailed(EvaluationError):
     """Input data failed validation.
 
     ``report`` is a table ``file, row, column, value, rule`` (row = line in the source
-    file, header = line 1), sorted by file and row. Text past :data:`SHOWN`
+    file, header = line 1), sorted by file and row; intake adds ``rule_zh``, the rule
+    in Chinese (``evaluation.intake.validate.problems_table`` shows either). Text
+    past :data:`SHOWN`
     characters in ``value`` and ``column`` (cells and headers as sent), or past
     :data:`TEXT` in ``rule``, is shortened with its length (:func:`shorten`): a
     100 MB cell never reaches a message, a printed table or a report file whole.
@@ -104,7 +106,7 @@ class ValidationFailed(EvaluationError):
     def __init__(self, report: pd.DataFrame, *, max_lines: int = 20):
         self.report = _bounded(
             report.reset_index(drop=True),
-            {"value": SHOWN, "column": SHOWN, "rule": TEXT},
+            {"value": SHOWN, "column": SHOWN, "rule": TEXT, "rule_zh": TEXT},
         )
         n = len(self.report)
         head = self.report.head(max_lines)

@@ -15,7 +15,6 @@ import yaml
 
 from evaluation.errors import CatalogueError
 
-
 #: set it to a project folder to make :func:`project_root` answer it
 ROOT_VARIABLE = "EVALUATION_ROOT"
 
@@ -206,3 +205,48 @@ def _beyond_limits(text: str) -> tuple[str, str, str] | None:
 
 def _where(mark) -> str:
     return f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+
+
+#: the columns of :func:`listing`
+LISTING_COLUMNS = ["file", "bytes", "mode", "modified", "folder"]
+
+
+def listing(*paths: str | Path) -> pd.DataFrame:
+    """The files a notebook or script wrote, as a table to end it with: each of
+    ``paths`` that is a file, and every file under each one that is a folder
+    (hidden files, such as a half-written temporary one, left out).
+
+    ``file`` (its name; under a folder given, its path from that folder), ``bytes``,
+    ``mode`` (``0644``: whether colleagues on a shared drive can read it),
+    ``modified`` (Beijing time, ``2026-01-15 17:00:05``) and ``folder``. A path
+    that does not exist is an error naming it: a file the notebook meant to write
+    and did not is a fault to see, not to skip.
+    """
+    rows = []
+    for given in map(Path, paths):
+        if not given.exists():
+            raise FileNotFoundError(f"{given}: no such file or folder")
+        if given.is_dir():
+            found = sorted(
+                p
+                for p in given.rglob("*")
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(given).parts)
+            )
+            rows += [(p.relative_to(given).as_posix(), p, given) for p in found]
+        else:
+            rows.append((given.name, given, given.parent))
+    stats = [p.stat() for _, p, _ in rows]
+    modified = pd.to_datetime([s.st_mtime for s in stats], unit="s", utc=True)
+    return pd.DataFrame(
+        {
+            "file": [name for name, _, _ in rows],
+            "bytes": pd.Series([s.st_size for s in stats], dtype="int64"),
+            "mode": [f"{s.st_mode & 0o777:04o}" for s in stats],
+            "modified": modified.tz_convert("Asia/Shanghai").strftime(
+                "%Y-%m-%d %H:%M:%S"
+            ),
+            "folder": [str(folder) for _, _, folder in rows],
+        },
+        columns=LISTING_COLUMNS,
+    )

@@ -764,6 +764,53 @@ def write_city(
     return written
 
 
+def write_national(
+    tables: Mapping[str, pd.DataFrame], out_dir: str | Path, *, files: int = 4
+) -> list[Path]:
+    """Write a generated city as a national office sends it (docs/data-format.md,
+    "National reports in Parquet"): ``units.parquet`` and the reports partitioned
+    into ``files`` Parquet files ``reports/part=K/0.parquet``, each unit's reports in
+    one file (units dealt in blocks, in the units table's order), ids stored as
+    Parquet dictionaries, columns ``unit_id, period, indicator_id, value``.
+
+    Score them with :func:`evaluation.scale.national.score_parquet` (or
+    ``evaluation national OUT/reports --units OUT/units.parquet``). Returns the files
+    written, ``units.parquet`` first; each is written to a temporary name and
+    renamed, so a reader never sees half a file. Report files an earlier call left
+    (``reports/part=K/0.parquet`` with ``K ≥ files``) are removed: the folder holds
+    this city's reports only, each unit in one file.
+    """
+    if files < 1:
+        raise ValueError(f"files must be at least 1, got {files}")
+    units, obs = tables["units"], tables["observations"]
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    table = units[UNIT_COLUMNS].replace({"parent_id": {"": None}})
+    written = [
+        _atomic(out / "units.parquet", lambda p: table.to_parquet(p, index=False))
+    ]
+    ids = units["unit_id"].to_numpy()
+    block = pd.Series(np.arange(len(ids)) * files // max(len(ids), 1), index=ids)
+    part = obs["unit_id"].map(block).to_numpy()
+    reports = obs[["unit_id", "period", "indicator_id", "value"]].astype(
+        {"unit_id": "category", "period": "category", "indicator_id": "category"}
+    )
+    for k in range(files):  # a few files; each is one vectorised write
+        folder = out / "reports" / f"part={k}"
+        folder.mkdir(parents=True, exist_ok=True)
+        frame = reports[part == k]
+        # the file's own units only in its dictionary
+        frame = frame.assign(unit_id=frame["unit_id"].cat.remove_unused_categories())
+        written.append(
+            _atomic(
+                folder / "0.parquet", lambda p, f=frame: f.to_parquet(p, index=False)
+            )
+        )
+    for stale in set((out / "reports").glob("part=*/0.parquet")) - set(written):
+        stale.unlink()  # an earlier call's extra file: its units are in ours now
+    return written
+
+
 # -------------------------------------------------------------------- kernels
 def _units(departments: int, districts: int) -> pd.DataFrame:
     """Unit table: departments dealt round-robin over the four peer groups."""

@@ -19,11 +19,13 @@ import numpy as np
 import pandas as pd
 
 from evaluation import periods as P
+from evaluation import progress
 from evaluation.catalogue import COMPOSITE, Catalogue, load_catalogue
-from evaluation.errors import EvaluationError
+from evaluation.errors import EvaluationError, ValidationFailed
 from evaluation.intake.io import Dataset, load_dataset
+from evaluation.intake.status import absence_problems, absent_submissions
 from evaluation.intake.validate import validate_dataset
-from evaluation.result import Provenance, Result, Step
+from evaluation.result import ABSENCE_COLUMNS, Provenance, Result, Step, no_absences
 from evaluation.risk import ledger as L
 from evaluation.risk import quality
 from evaluation.risk import rules as risk
@@ -31,6 +33,8 @@ from evaluation.scoring.aggregate import Aggregated, aggregate
 from evaluation.scoring.normalise import normalise
 from evaluation.scoring.prepare import (
     as_matrix,
+    evaluation_periods,
+    excuse_absent,
     insufficient_rows,
     prepare,
     scored_indicators,
@@ -57,13 +61,18 @@ def score(
     *,
     period: str,
     events: pd.DataFrame | None = None,
+    absent: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Score validated tables for ``period`` and every earlier period of its frequency.
 
-    ``events`` (``unit_id, period, event_id``) feed the event warning rules.
+    ``events`` (``unit_id, period, event_id``) feed the event warning rules;
+    ``absent`` (``Result.absences``): late agencies' submissions, whose empty cells
+    are excused from ``zero_score`` (:func:`~evaluation.scoring.prepare.excuse_absent`).
     Returns the stage tables (long, keyed by ``period, unit_id``) that make a Result.
     """
     prepared = prepare(observations, units, catalogue, period=period)
+    if absent is not None:
+        prepared = excuse_absent(prepared, catalogue, absent)
     eval_periods = list(prepared["period"].unique())
     normalised, agg, ranks, composite, treatment = score_prepared(
         prepared, units, catalogue
@@ -86,6 +95,7 @@ def score(
         observations=observations,
         events=events,
     )
+    progress.note("warnings", part=0.5)
     warnings = risk.evaluate(inputs, catalogue)
     ledger = L.update(L.empty(), warnings, inputs.values, eval_periods, catalogue)
     return {
@@ -197,6 +207,7 @@ def run(
     *,
     period: str,
     run_at: str | None = None,
+    strict: bool = False,
 ) -> Result:
     """Validate ``dataset`` and score it for ``period`` (and earlier periods).
 
@@ -211,6 +222,12 @@ def run(
     run_at
         Timestamp recorded in the provenance (ISO 8601). Pass the original one to
         reproduce a Result byte for byte; defaults to now (UTC).
+    strict
+        Refuse (``ValidationFailed``, one problem per agency and period, naming its
+        file) if an agency has not sent its latest periods. By default the run goes
+        on: that agency's values are missing, scored by each indicator's ``missing``
+        rule, and the Result lists the submissions in ``absences`` (the league
+        table counts the indicators concerned in ``n_absent``).
     """
     try:
         frequency = P.frequency_of(period)
@@ -220,28 +237,47 @@ def run(
         raise EvaluationError(
             f"no indicator is reported often enough to score {period}"
         )
-    data = validate_dataset(dataset, catalogue)
+    progress.note("check", part=0)  # the steps of a run, in order
+    data = validate_dataset(dataset, catalogue, strict=strict)
     log.info(
         "validated %d observations from %d files",
         len(data.observations),
         len(data.files),
     )
+    absences = run_absences(data, catalogue, period)
+    if strict and not absences.empty:
+        late = absences.assign(trailing=True)
+        raise ValidationFailed(absence_problems(late, catalogue))
+    progress.note("scores", part=0.25)
     tables = score(
         data.observations,
         data.units,
         catalogue,
         period=period,
         events=data.events,
+        absent=absences,
     )
     if (
         tables["composite"].query("period == @period")["composite_score"].notna().sum()
         == 0
     ):
+        late = ""
+        if not absences.empty:
+            names = {a.id: (a.name_zh, a.name_en) for a in catalogue.agencies}
+            who = sorted(set(absences["agency"]))
+            late = (
+                f"；{'、'.join(names[a][0] for a in who)}尚未报送，其余指标不足以计算"
+                f"综合得分 / {', '.join(names[a][1] for a in who)} not yet reported "
+                f"({len(set(absences['series_id']))} series): the indicators left do "
+                "not meet min_coverage; score once they report, or score the quarter "
+                "or year"
+            )
         raise EvaluationError(
             f"no unit could be scored for {period}: no data in that period, or none "
-            "with enough indicators to meet min_coverage"
+            f"with enough indicators to meet min_coverage{late}"
         )
     # screened on the reports, not the scores: flags never change a score
+    progress.note("flags", part=0.75)
     tables["flags"] = quality.flags(data.observations, catalogue, period=period)
     run_at = run_at or datetime.now(UTC).isoformat(timespec="seconds")
     provenance = Provenance(
@@ -315,7 +351,35 @@ def run(
         units=units,
         observations=observations,
         provenance=provenance,
+        absences=absences,
         **tables,
+    )
+
+
+def run_absences(data: Dataset, catalogue: Catalogue, period: str) -> pd.DataFrame:
+    """The submissions a run for ``period`` goes on without (``Result.absences``):
+    late agencies' (:func:`~evaluation.intake.status.absent_submissions` up to
+    ``period``) of the series the run scores (or weighs or divides by), with the
+    evaluation period each falls in; only periods the run scores."""
+    frequency = P.frequency_of(period)
+    size = P.months_per(frequency)
+    found = absent_submissions(
+        data.observations, catalogue, data.units["unit_id"], until=period
+    )
+    if found.empty:
+        return no_absences()
+    found = found[
+        found["trailing"].astype(bool) & (found["frequency"].map(P.months_per) <= size)
+    ]
+    scored = evaluation_periods(data.observations, period)
+    found = found.assign(evaluation_period=P.containing(found["period"], frequency))
+    found = found[found["evaluation_period"].isin(scored)]
+    if found.empty:
+        return no_absences()
+    return (
+        found[ABSENCE_COLUMNS]
+        .astype({c: object for c in ABSENCE_COLUMNS if c != "n_units"})
+        .reset_index(drop=True)
     )
 
 

@@ -71,6 +71,18 @@ class Provenance:
         return cls(**data)
 
 
+#: the columns of ``Result.absences``
+ABSENCE_COLUMNS = [
+    "evaluation_period", "agency", "period", "frequency", "series_id", "n_units",
+    "files",
+]  # fmt: skip
+
+
+def no_absences() -> pd.DataFrame:
+    """An empty ``Result.absences`` (a run with every submission there)."""
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in ABSENCE_COLUMNS})
+
+
 @dataclass(frozen=True)
 class Result:
     """Every stage's table of one run. Long tables keyed by ``period, unit_id``.
@@ -95,6 +107,10 @@ class Result:
     ledger: pd.DataFrame  #: rectification items the run's periods open and close
     flags: pd.DataFrame  #: data-quality flags on the reports, each with its reason
     provenance: Provenance
+    #: submissions of late agencies the run went on without (their values missing,
+    #: scored by each indicator's ``missing`` rule): evaluation_period, agency,
+    #: period, frequency, series_id, n_units, files; empty when all were there
+    absences: pd.DataFrame = field(default_factory=no_absences)
 
     TABLES = (
         "units",
@@ -113,6 +129,15 @@ class Result:
         "ledger",
         "flags",
     )
+    #: tables a run has only when they are not empty (``absences``): saved, stored
+    #: and digested then, so a complete run's files and digest are as they were
+    OPTIONAL_TABLES = ("absences",)
+
+    def tables(self) -> tuple[str, ...]:
+        """The names of this run's tables: :attr:`TABLES` and each optional table
+        that is not empty."""
+        extra = tuple(n for n in self.OPTIONAL_TABLES if not getattr(self, n).empty)
+        return (*self.TABLES, *extra)
 
     # ------------------------------------------------------------------ queries
     @property
@@ -138,7 +163,10 @@ class Result:
         Unranked units (insufficient data) come last, by ``unit_id``. With
         ``intervals`` (the ``summary`` of ``evaluation.analysis.uncertainty.run``),
         each rank gets its 5–95 % interval: ``rank_q05``, ``rank_q95`` and
-        ``rank_range`` (``3 (2–5)``, :func:`rank_range`).
+        ``rank_range`` (``3 (2–5)``, :func:`rank_range`). ``n_imputed`` counts a
+        unit's imputed or zero-scored values; ``n_absent`` the indicators scored
+        without a late agency's submission (:meth:`absent_indicators`; 0 when all
+        were there).
         """
         period = period or self.period
         if period not in self.periods:
@@ -186,6 +214,8 @@ class Result:
             ]
             extra = table["unit_id"].map(filled.groupby("unit_id").size())
             table["n_imputed"] += extra.fillna(0).astype(int)
+        # a late agency's indicators: missing for every unit (``absences``)
+        table["n_absent"] = len(self.absent_indicators(period))
         if peer_group is not None:
             table = table[table["peer_group"] == peer_group]
         sort = "peer_rank" if peer_group is not None else "rank"
@@ -204,6 +234,7 @@ class Result:
             *top,
             "coverage",
             "n_imputed",
+            "n_absent",
             "status",
         ]
         table = table[cols].reset_index(drop=True)
@@ -215,6 +246,27 @@ class Result:
             text = rank_range(intervals)
             table.insert(at + 2, "rank_range", table["unit_id"].map(text).fillna(""))
         return table
+
+    def absent_indicators(self, period: str | None = None) -> list[str]:
+        """The indicators scored in ``period`` (default: the run's) that lack a
+        late agency's submission (``absences``): the indicator's own series, or the
+        series it is weighted or divided by, was not sent for a reporting period in
+        it. Catalogue order; ``[]`` when every submission was there."""
+        period = period or self.period
+        a = self.absences
+        series = set(a.loc[a["evaluation_period"] == period, "series_id"])
+        if not series:
+            return []
+        t = self.catalogue.table
+        hit = (
+            t.index.isin(series)
+            | t["weight_by"].isin(series)
+            | t["denominator"].isin(series)
+        )
+        scored = set(
+            self.prepared.loc[self.prepared["period"] == period, "indicator_id"]
+        )
+        return [i for i in t.index[hit] if i in scored]
 
     def breakdown(self, unit_id: str, period: str | None = None) -> pd.DataFrame:
         """A unit's composite broken into indicator contributions (they sum to it)."""
@@ -250,7 +302,7 @@ class Result:
     def digest(self) -> str:
         """sha256 over every table (as CSV) and the provenance (without environment)."""
         h = hashlib.sha256()
-        for name in self.TABLES:
+        for name in self.tables():
             h.update(name.encode())
             h.update(
                 getattr(self, name)

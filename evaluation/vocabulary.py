@@ -205,6 +205,75 @@ def colour(family_name: str, key: str) -> str:
     return COLOURS[family_name][key]
 
 
+def say(family_name: str, key: str, **fields) -> Word:
+    """The words of ``key`` with their ``{fields}`` filled, in both languages. A
+    field given as a :class:`Word` is said in each language in its own words.
+
+    >>> say("validate_cli", "failed", n=3)
+    Word(zh='数据校验未通过：共3个问题', en='validation failed: 3 problem(s)')
+    """
+    words_ = family(family_name)
+    if key not in words_:
+        raise KeyError(f"{family_name} has no word for {key!r}; codes: {list(words_)}")
+    return Word(
+        *(
+            words_[key][i].format(
+                **{k: v[i] if isinstance(v, Word) else v for k, v in fields.items()}
+            )
+            for i in range(len(LANGS))
+        )
+    )
+
+
+# ------------------------------------------------------- numbers with their units
+#: catalogue units of a ratio: said ``1.40倍`` in Chinese, a bare number in English
+RATIO_UNITS = frozenset({"比值", "比率", "倍", "ratio", "times"})
+#: catalogue units that count things: a whole number is said without decimals
+COUNT_UNITS = frozenset({"件", "个", "项", "次", "起", "人", "家", "条", "份"})
+
+
+def unit_after(unit: tuple[str, str], lang: str, value: float | None = None) -> str:
+    """A catalogue unit ``(unit_zh, unit_en)`` as it follows a number in ``lang``:
+    ``%``; ``倍`` for a ratio (nothing in English); ``个工作日``; ``件``; `` points``
+    (a space before an English word, singular for 1: `` finding``)."""
+    zh, en = unit
+    if zh in RATIO_UNITS or en in RATIO_UNITS:
+        return "倍" if lang == "zh" else ""
+    if lang == "zh":
+        return "个工作日" if zh == "工作日" else zh
+    if en == "%":
+        return en
+    if value == 1 and zh in COUNT_UNITS and en.endswith("s"):
+        en = en[:-1]
+    return f" {en}"
+
+
+def plain(x: float) -> str:
+    """A limit as written in the catalogue: ``95``, ``0.8``, ``1200000`` (never
+    ``1.2e+06``)."""
+    text = f"{x:.10g}"
+    if "e" in text:
+        text = f"{x:.6f}".rstrip("0").rstrip(".")
+    return text
+
+
+def quantity(
+    x: float, unit: tuple[str, str], lang: str, *, decimals: int | None = 1
+) -> str:
+    """A value with its unit in ``lang``: ``95.0%``, ``25件`` (counts whole),
+    ``1.40倍`` (ratios to 2 decimals), ``10.2个工作日``, ``71.3 points``;
+    ``decimals=None`` writes a limit as the catalogue does (``95%``, ``0.8倍``)."""
+    if decimals is None:
+        number = plain(x)
+    else:
+        if unit[0] in COUNT_UNITS and float(x).is_integer():
+            decimals = 0
+        elif unit[0] in RATIO_UNITS or unit[1] in RATIO_UNITS:
+            decimals = max(decimals, 2)
+        number = f"{x:.{decimals}f}"
+    return number + unit_after(unit, lang, x)
+
+
 # the families code reads most, by name
 RISK_LEVEL = FAMILIES["risk_level"]
 GRADE = FAMILIES["grade"]

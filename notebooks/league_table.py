@@ -15,12 +15,15 @@
 # call (`evaluation`); this notebook only chooses the inputs and looks at results.
 
 # %% tags=["parameters"]
-# paths from this folder, notebooks/, where JupyterLab starts the kernel
-catalogue_path = "../indicators.yaml"
-dataset_path = "../data/sample"
+# paths from the project folder, wherever the kernel starts (JupyterLab: notebooks/)
+import evaluation as ev
+
+root = ev.project_root()
+catalogue_path = root / "indicators.yaml"
+dataset_path = root / "data" / "sample"
 period = "2025"
 unit_id = "D07"  # the department to break down
-out_dir = "../data/output"
+out_dir = root / "data" / "output" / "notebooks"  # where the media CSV is written
 
 # %% [markdown]
 # ## 1. Validate / 数据校验
@@ -28,10 +31,9 @@ out_dir = "../data/output"
 # with file, row, column, value and rule (`ev.check_dataset` returns that table).
 
 # %%
-import evaluation as ev
 from evaluation.analysis import uncertainty
 from evaluation.publish import plots
-from evaluation.publish.export import media_table, write_media_csv
+from evaluation.publish.export import media_table, time_zh, write_media_csv
 
 catalogue = ev.load_catalogue(catalogue_path)
 data = ev.load_dataset(dataset_path)
@@ -77,8 +79,8 @@ breakdown.sort_values("contribution")
 
 # %%
 table = media_table(result, lang="zh")
-path = write_media_csv(table, f"{out_dir}/media_{period}_zh.csv")
-path, result.provenance.run_at, result.digest()[:12]
+media_path = write_media_csv(table, f"{out_dir}/media_{period}_zh.csv")
+media_path, time_zh(result.provenance.run_at), result.digest()[:12]  # 评分时间（北京时间）
 
 # %% [markdown]
 # ## 5. Risk / 风险预警
@@ -130,3 +132,11 @@ plots.plot_rank_intervals(
     dict(zip(result.units["unit_id"], result.units["name_zh"], strict=True)),
     lang="zh",
 )
+
+# %% [markdown]
+# ## 7. Files written / 本次写出的文件
+# Name, size, permissions (0644: colleagues on a shared drive can read it) and time
+# written (Beijing time). 文件名、大小、权限（0644：共享盘上的同事可读）和写出时间（北京时间）。
+
+# %%
+ev.files.listing(media_path)

@@ -45,3 +45,31 @@ def test_project_root_is_the_same_from_any_folder(monkeypatch, tmp_path):
         assert project_root() == ROOT.resolve()
     monkeypatch.setenv(ROOT_VARIABLE, str(tmp_path))  # a copy elsewhere
     assert project_root() == tmp_path.resolve()
+
+
+def test_listing_names_each_file_written_with_size_mode_and_beijing_time(tmp_path):
+    """What a notebook ends with: the files given and those under a folder given
+    (hidden temporaries left out), with their size, mode and time in Beijing."""
+    import calendar
+
+    from evaluation.files import listing
+
+    old = os.umask(0o022)
+    try:
+        book = write_media_csv(pd.DataFrame({"单位": ["市财政局"]}), tmp_path / "a.csv")
+    finally:
+        os.umask(old)
+    folder = tmp_path / "parts"
+    (folder / "year=2025").mkdir(parents=True)
+    (folder / "year=2025" / "p0.parquet").write_bytes(b"12345")
+    (folder / ".p1.parquet-tmp").write_bytes(b"half")
+    stamp = calendar.timegm((2026, 1, 15, 9, 0, 5))  # 09:00:05 UTC
+    os.utime(book, (stamp, stamp))
+    table = listing(book, folder)
+    assert table["file"].tolist() == ["a.csv", "year=2025/p0.parquet"]
+    assert table["bytes"].tolist() == [book.stat().st_size, 5]
+    assert table.loc[0, "mode"] == "0644"
+    assert table.loc[0, "modified"] == "2026-01-15 17:00:05"  # UTC+8
+    assert table["folder"].tolist() == [str(tmp_path), str(folder)]
+    with pytest.raises(FileNotFoundError, match="never.csv"):
+        listing(tmp_path / "never.csv")

@@ -128,6 +128,9 @@ def test_expected_counts_refuse_what_is_not_a_label():
         ("2025-Q1", "2025年第一季度"),
         ("2025-H2", "2025年下半年"),
         ("2025-B2", "2025年3—4月"),
+        ("2024-B4", "2024年7—8月"),  # the examples, as an office writes them
+        ("2025-M12", "2025年12月"),
+        ("2024-H2", "2024年下半年"),
         (None, ""),
     ],
 )

@@ -14,7 +14,9 @@ import yaml
 
 import evaluation as ev
 from evaluation import catalogue as C
+from evaluation import periods as P
 from evaluation import vocabulary
+from evaluation.appraisal import config as AC
 from evaluation.publish import export
 from evaluation.risk import quality, rules
 from evaluation.scoring import aggregate, normalise, prepare, treat
@@ -84,8 +86,23 @@ REGISTERED = {
     "risk_rule": set(rules.RULES),
     "quality_check": set(quality.CHECKS),
     "export_format": set(export.GRADES_FORMATS),
+    "peer_method": set(rules.PEER_METHODS),
 }
 NAMES = [(f, n) for f, names in REGISTERED.items() for n in sorted(names)]
+
+#: vocabulary family → the other codes people meet in outputs (levels, period types,
+#: roll-ups, appraisal rules and grades): words, but not methods documented in the
+#: methodology
+CODES = {
+    "risk_level": set(rules.LEVELS),
+    "frequency": set(P.FREQUENCIES),
+    "rollup": allowed(C.Rollup, "method"),
+    "rule_kind": allowed(AC.Rule, "kind"),
+    "applies_to": allowed(AC.Rule, "applies_to"),
+    "grade": set(get_args(AC.Grade)),
+    "person_grade": set(get_args(AC.PersonGrade)),
+}
+CODE_NAMES = [(f, n) for f, names in CODES.items() for n in sorted(names)]
 
 
 def test_each_family_registers_something():
@@ -99,6 +116,22 @@ def test_every_registered_name_has_chinese_and_english_words(family, name):
     en = vocabulary.word(family, name, "en")
     assert zh.strip() and en.strip()
     assert re.search(r"[\u4e00-\u9fff]", zh), f"{family}.{name}: {zh!r} has no Chinese"
+
+
+@pytest.mark.parametrize(
+    ("family", "name"), CODE_NAMES, ids=[f"{f}-{n}" for f, n in CODE_NAMES]
+)
+def test_every_code_people_meet_has_chinese_and_english_words(family, name):
+    zh = vocabulary.word(family, name, "zh")
+    en = vocabulary.word(family, name, "en")
+    assert zh.strip() and en.strip()
+    assert re.search(r"[\u4e00-\u9fff]", zh), f"{family}.{name}: {zh!r} has no Chinese"
+
+
+def test_a_code_without_words_fails_the_check():
+    """The check can fail: a warning level the vocabulary does not know."""
+    with pytest.raises(KeyError, match="risk_level has no word for 'purple'"):
+        vocabulary.word("risk_level", "purple", "zh")
 
 
 def documented(name: str) -> bool:

@@ -94,6 +94,7 @@ def test_codes_match_the_package():
         *io.EVENT_COLUMNS,
         *io.OPTIONAL_OBSERVATION_COLUMNS,
         *io.OPTIONAL_EVENT_COLUMNS,
+        *io.LABEL_COLUMNS,
     }
     assert set(V.INPUT_COLUMN) == columns
     assert list(V.FAMILIES["run_status"]) == ["draft", "notice", "corrected",

@@ -46,6 +46,7 @@ from evaluation.catalogue import (
     parse_catalogue,
 )
 from evaluation.errors import EvaluationError
+from evaluation.progress import note
 from evaluation.result import Result
 from evaluation.scoring.aggregate import (
     RELATIVE,
@@ -397,6 +398,7 @@ def _scores(model, table: pd.DataFrame, chunk: int, *, progress=False) -> np.nda
 
         chunks = tqdm(chunks, desc="uncertainty", unit="chunk")
     for start in chunks:
+        note("draws", f"{start:,}/{len(table):,}", start / len(table))
         part = table.iloc[start : start + chunk]
         scores[start : start + len(part)] = model.composite(part)
     return scores

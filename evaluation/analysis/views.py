@@ -25,7 +25,7 @@ from evaluation.scoring.aggregate import Node, limits, score_nodes, tree
 from evaluation.scoring.normalise import SCORE
 from evaluation.scoring.rank import rank_units
 from evaluation.scoring.weights import ahp
-from evaluation.vocabulary import QUALITY_CHECK, word
+from evaluation.vocabulary import FAMILIES, QUALITY_CHECK, word
 
 
 # ------------------------------------------------------------------ helpers
@@ -219,6 +219,33 @@ def _strengths(indicators: pd.DataFrame, n: int) -> tuple[pd.DataFrame, pd.DataF
     gap = indicators.dropna(subset=["gap"]).sort_values("gap", kind="stable")
     above, below = gap[gap["gap"] > 0], gap[gap["gap"] < 0]
     return above.tail(n).iloc[::-1], below.head(n)
+
+
+def indicator_table(
+    indicators: pd.DataFrame, catalogue: Catalogue, lang: str = "zh"
+) -> pd.DataFrame:
+    """A profile's ``indicators`` (or its ``strengths`` / ``weaknesses``) as people
+    read them, under headers in ``lang`` (the profile page's words): the indicator's
+    name, its unit of measure, value, target, peer median, score, the peer median
+    score, the gap between the two, and the value's status in words. Numbers stay
+    numbers (NaN where there is none), for a notebook or a workbook to format."""
+    t = lambda key: word("page_profile", key, lang)  # noqa: E731
+    status = FAMILIES["observation_status"]
+    k = 0 if lang == "zh" else 1
+    ids = indicators["indicator_id"]
+    return pd.DataFrame(
+        {
+            t("indicator"): [catalogue.name(i, lang) for i in ids],
+            t("measure"): indicators[f"unit_{lang}"].to_numpy(),
+            t("value"): indicators["value"].to_numpy(dtype=float),
+            t("target"): indicators["target"].to_numpy(dtype=float),
+            t("peer_value"): indicators["peer_value"].to_numpy(dtype=float),
+            t("score"): indicators["score"].to_numpy(dtype=float),
+            t("peer_score"): indicators["peer_score"].to_numpy(dtype=float),
+            t("gap"): indicators["gap"].to_numpy(dtype=float),
+            t("status"): [status.get(x, (x, x))[k] for x in indicators["status"]],
+        }
+    )
 
 
 # -------------------------------------------------------------- data quality

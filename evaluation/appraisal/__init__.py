@@ -34,17 +34,19 @@ from evaluation.appraisal.config import (
     check_against,
     load_config,
     parse_config,
+    with_shares,
 )
 from evaluation.appraisal.grades import (
     apply_overrides,
     apply_quota,
     by_score,
     group_rank,
+    quota_table,
     worst,
 )
 from evaluation.appraisal.inputs import FILES, Inputs, load_inputs, validate_inputs
 from evaluation.appraisal.rules import apply_unit_rules, person_outcomes, rules_table
-from evaluation.appraisal.survey import survey_scores
+from evaluation.appraisal.survey import response_summary, survey_scores
 from evaluation.errors import EvaluationError
 from evaluation.result import Result
 
@@ -267,6 +269,49 @@ def dimension_gaps(grades: pd.DataFrame) -> pd.DataFrame:
     return group_gaps(scores, grades["group"])
 
 
+def compare_grades(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """What an appraisal's what-if changes for each unit: two grade tables of the same
+    units (``Appraisal.grades``, e.g. with other shares of 考、评、议,
+    :func:`evaluation.appraisal.config.with_shares`), side by side.
+
+    One row per unit in ``before``'s order: ``group, unit_id, name_zh, name_en,
+    score_before, score_after, change`` (after − before), ``rank_before,
+    rank_after`` (place in the appraisal group), ``move`` (places gained: before −
+    after; NaN where either has no rank), ``grade_before, grade_after``
+    (final grades) and ``grade_changed``. A unit in only one of the tables is an
+    error naming it."""
+    a = before.set_index("unit_id")
+    b = after.set_index("unit_id")
+    odd = sorted(set(a.index) ^ set(b.index))
+    if odd:
+        raise EvaluationError(
+            f"compare_grades: the two appraisals grade different units: "
+            f"{', '.join(map(str, odd[:10]))}{' …' if len(odd) > 10 else ''}"
+        )
+    b = b.reindex(a.index)
+    rank_a = a["group_rank"].astype("Float64").astype(float)
+    rank_b = b["group_rank"].astype("Float64").astype(float)
+    out = pd.DataFrame(
+        {
+            "group": a["group"],
+            "name_zh": a["name_zh"],
+            "name_en": a["name_en"],
+            "score_before": a["score"].astype(float),
+            "score_after": b["score"].astype(float),
+            "change": b["score"].astype(float) - a["score"].astype(float),
+            "rank_before": rank_a,
+            "rank_after": rank_b,
+            "move": rank_a - rank_b,
+            "grade_before": a["final_grade"],
+            "grade_after": b["final_grade"],
+            "grade_changed": a["final_grade"] != b["final_grade"],
+        }
+    )
+    return out.rename_axis("unit_id").reset_index()[
+        ["group", "unit_id", *out.columns.drop("group")]
+    ]
+
+
 def _mark_caps_that_change_nothing(applied: list[dict], table: pd.DataFrame) -> None:
     """A grade cap above the grade the score earns changes nothing: say so, so the
     committee sees which caps bind (the row stays: the unit is still not eligible)."""
@@ -289,13 +334,17 @@ __all__ = [
     "Config",
     "Inputs",
     "appraise",
+    "compare_grades",
     "dimension_gaps",
     "groups_of",
     "load_config",
     "load_inputs",
     "parse_config",
     "period_scores",
+    "quota_table",
+    "response_summary",
     "review_scores",
     "survey_scores",
     "weighted_mean",
+    "with_shares",
 ]

@@ -311,6 +311,13 @@ class Config(Model):
     def bonus_rule(self) -> Rule | None:
         return next((r for r in self.rules if r.kind == "bonus"), None)
 
+    def group_names(self, lang: str = "zh") -> dict[str, str]:
+        """Each appraisal group's id → its name in ``lang`` (``zh`` or ``en``), in
+        the order of ``groups`` (as figures and tables show them)."""
+        if lang not in ("zh", "en"):
+            raise ValueError(f"lang must be zh or en, not {lang!r}")
+        return {g.id: getattr(g, f"name_{lang}") for g in self.groups}
+
 
 def load_config(path: str | Path) -> Config:
     """Read ``appraisal.yaml``; ``CatalogueError`` lists every problem with its YAML
@@ -342,6 +349,18 @@ def parse_config(raw: object, *, file: str = "appraisal.yaml") -> Config:
             msg = e["msg"].removeprefix("Value error, ")
             rows.append((file, field_path(list(e["loc"])), value, msg))
         raise _error(rows) from None
+
+
+def with_shares(
+    config: Config, *, periods: float, review: float, survey: float
+) -> Config:
+    """The same appraisal with other shares of 考、评、议 (a what-if: appraise again
+    with it), validated as ``appraisal.yaml`` is: shares in [0, 1] summing to 1, else
+    ``CatalogueError`` naming ``shares``. Everything else, rules and grades
+    included, stays as it is."""
+    raw = config.model_dump(mode="json", by_alias=True)
+    raw["shares"] = {"periods": periods, "review": review, "survey": survey}
+    return parse_config(raw, file="shares (what-if)")
 
 
 def check_against(config: Config, catalogue, units: pd.DataFrame) -> None:

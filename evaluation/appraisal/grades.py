@@ -41,6 +41,44 @@ def group_rank(table: pd.DataFrame) -> pd.Series:
     )
 
 
+def places(share: float, n: int) -> int:
+    """Excellent places in a list of ``n`` units: ``share × n`` rounded half up
+    (10 units × 0.25 = 2.5 → 3; Python's ``round`` would give 2)."""
+    return int(Decimal(repr(share * n)).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+def quota_table(grades: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """The quota for excellent at a glance (``grades``: ``Appraisal.grades``), one
+    row per list it is counted in: each appraisal group in ``config``'s order, or
+    ``all`` with ``per: overall``.
+
+    ``group, units, places`` (``share × units`` rounded half up; empty without a
+    quota), ``excellent_by_rules`` (excellent after the rules, before the quota),
+    ``excellent`` (after the quota), ``cut`` (excellent by the rules, good by the
+    quota) and ``ties`` (units marked tied at the quota line, for the committee)."""
+    quota = config.grades.quota
+    overall = quota is not None and quota.per == "overall"
+    key = pd.Series("all", index=grades.index) if overall else grades["group"]
+    flags = pd.DataFrame(
+        {
+            "units": 1,
+            "excellent_by_rules": grades["grade_after_rules"] == "excellent",
+            "excellent": grades["grade_after_quota"] == "excellent",
+            "ties": grades["quota_tie"].astype(bool),
+        }
+    )
+    out = flags.groupby(key.to_numpy(), sort=False).sum().astype("int64")
+    order = ["all"] if overall else [g.id for g in config.groups]
+    out = out.reindex([g for g in order if g in out.index])
+    out["cut"] = out["excellent_by_rules"] - out["excellent"]
+    out["places"] = pd.array(
+        [places(quota.share, n) for n in out["units"]] if quota else [pd.NA] * len(out),
+        dtype="Int64",
+    )
+    columns = ["units", "places", "excellent_by_rules", "excellent", "cut", "ties"]
+    return out[columns].rename_axis("group").reset_index()
+
+
 def apply_quota(table: pd.DataFrame, quota: Quota, applied: list) -> None:
     """Keep the best ``round_half_up(share × n)`` excellent units per appraisal group.
 
@@ -53,9 +91,7 @@ def apply_quota(table: pd.DataFrame, quota: Quota, applied: list) -> None:
     )
     for _, members in table.groupby(keys, sort=False):  # appraisal groups
         n = len(members)
-        allowed = int(
-            Decimal(repr(quota.share * n)).quantize(Decimal(1), ROUND_HALF_UP)
-        )
+        allowed = places(quota.share, n)
         cand = members[members["grade_after_rules"] == "excellent"]
         if len(cand) <= allowed:
             continue

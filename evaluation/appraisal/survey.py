@@ -87,6 +87,43 @@ def survey_scores(
     return groups, scores
 
 
+def response_summary(groups: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """The survey at a glance, one row per rater group in ``appraisal.yaml``'s order:
+    did enough of them answer, and for how many units was a group too thin to count?
+
+    ``groups``: the per unit and group table of :func:`survey_scores`
+    (``Appraisal.survey``). Columns ``rater_group, name_zh, name_en, weight,
+    ballots, dont_know, valid, eligible_raters, response_rate`` (all ballots over
+    all eligible raters, summed over units: at most 1), ``units`` (rated by the
+    group), ``insufficient`` (units where the group had fewer valid ballots than
+    ``min_respondents``: its weight went to the unit's other groups) and
+    ``mean_score`` (mean of the units' group means where sufficient)."""
+    g = groups.assign(
+        insufficient=groups["status"] == "insufficient",
+        rated=groups["ballots"] > 0,
+    ).groupby("rater_group", sort=False)
+    out = g[["ballots", "dont_know", "valid", "eligible_raters"]].sum()
+    out["units"] = g["rated"].sum()
+    out["insufficient"] = g["insufficient"].sum()
+    out["mean_score"] = g["mean"].mean()
+    order = [r.id for r in config.survey.groups]
+    out = out.reindex(order)
+    counts = ["ballots", "dont_know", "valid", "eligible_raters", "units"]
+    out[[*counts, "insufficient"]] = (
+        out[[*counts, "insufficient"]].fillna(0).astype("int64")
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = out["ballots"] / out["eligible_raters"]
+    out["response_rate"] = rate.where(out["eligible_raters"] > 0)
+    names = {r.id: (r.name_zh, r.name_en, r.weight) for r in config.survey.groups}
+    out.insert(0, "name_zh", [names[k][0] for k in order])
+    out.insert(1, "name_en", [names[k][1] for k in order])
+    out.insert(2, "weight", [names[k][2] for k in order])
+    columns = ["name_zh", "name_en", "weight", *counts[:4], "response_rate",
+               "units", "insufficient", "mean_score"]  # fmt: skip
+    return out[columns].rename_axis("rater_group").reset_index()
+
+
 def points_of(answer, scale: dict) -> float:
     """A validated answer's points: the scale's (NaN for don't know) or the number."""
     if answer in scale:

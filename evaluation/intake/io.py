@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import io as _io
+import posixpath
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,12 +21,17 @@ from xml.etree import ElementTree
 import pandas as pd
 import pyarrow.parquet as pq
 
+from evaluation import progress
 from evaluation.errors import ValidationFailed
-from evaluation.vocabulary import INPUT_COLUMN
+from evaluation.vocabulary import INPUT_COLUMN, Word, say
 
 UNITS_COLUMNS = ["unit_id", "name_zh", "name_en", "peer_group", "level", "parent_id"]
 OBSERVATION_COLUMNS = ["unit_id", "period", "indicator_id", "value"]
 OPTIONAL_OBSERVATION_COLUMNS = ["reported_at"]
+#: columns a submission template (``evaluation template``) sets beside the data for
+#: the person filling it: unit name, indicator name, unit of measure. Allowed in
+#: observation files and never read (the ids decide)
+LABEL_COLUMNS = ["name_zh", "indicator_name", "unit_of_measure"]
 EVENT_COLUMNS = ["unit_id", "period", "event_id"]
 OPTIONAL_EVENT_COLUMNS = ["description", "reference", "reported_at"]
 SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".parquet"}
@@ -56,6 +63,9 @@ class Dataset:
     events: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=[*EVENT_COLUMNS, *META])
     )
+    #: set by validation: the submissions of late agencies it let through (an
+    #: agency that sent nothing for its latest periods; ``status.absent_submissions``)
+    absent: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def inputs(self) -> dict[str, str]:
@@ -99,19 +109,22 @@ def read_table(
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise _file_error(
-                name,
-                f"file too large: {size} bytes; at most {MAX_FILE_BYTES} bytes are "
-                "read (send it as several files)",
+                name, _said("file_too_large", size=size, most=MAX_FILE_BYTES)
             )
         data = path.read_bytes()
     except OSError as exc:
-        raise _file_error(name, f"cannot read file: {exc.strerror}") from None
+        raise _file_error(name, _said("cannot_read", error=exc.strerror)) from None
     sha = hashlib.sha256(data).hexdigest()
     if not data.strip():
-        raise _file_error(name, "empty file: expected a header row and data rows")
+        raise _file_error(name, _said("empty_file"))
     if suffix not in SUFFIXES:
         raise _file_error(
-            name, f"unsupported file type {suffix!r}; use {sorted(SUFFIXES)}"
+            name,
+            _said(
+                "file_type",
+                suffix=suffix,
+                allowed=Word("、".join(sorted(SUFFIXES)), str(sorted(SUFFIXES))),
+            ),
         )
     options = dict(dtype=str, keep_default_na=False, na_values=[""])
     try:
@@ -119,18 +132,13 @@ def read_table(
             if b"\x00" in data[:4096] and not data.startswith(
                 (b"\xff\xfe", b"\xfe\xff")
             ):
-                raise _file_error(
-                    name,
-                    "unreadable encoding: NUL bytes (UTF-16 without a byte-order "
-                    "mark, or not a text file); save as UTF-8",
-                )
+                raise _file_error(name, _said("nul_bytes"))
             try:
                 text, encoding = decode(data)
             except UnicodeDecodeError as exc:
                 raise _file_error(
                     name,
-                    f"unreadable encoding: neither UTF-8 nor GB18030/GBK (bad byte "
-                    f"0x{data[exc.start]:02x} at offset {exc.start}); save as UTF-8",
+                    _said("encoding", byte=f"{data[exc.start]:02x}", offset=exc.start),
                 ) from None
             frame = pd.read_csv(_io.StringIO(text), skip_blank_lines=False, **options)
             first_row = 2
@@ -143,16 +151,22 @@ def read_table(
             longest = _longest_shared_text(data)
             if longest > MAX_CELL_CHARS:  # before the cells are built from it
                 raise _file_error(
-                    name,
-                    f"cell_length: a cell of {longest} characters; at most "
-                    f"{MAX_CELL_CHARS} characters in a cell",
+                    name, _said("long_cell", n=longest, most=MAX_CELL_CHARS)
                 )
             frame = pd.read_excel(_io.BytesIO(data), engine="openpyxl", **options)
             encoding, first_row = "xlsx", 2
+            # error cells and formulas without a saved result read as empty cells:
+            # find them in the sheet itself, never take them for missing values
+            header = [_ALIASES.get(str(c).strip(), str(c).strip()) for c in frame]
+            cells = _excel_cells(data, name, header)
+            if cells:
+                raise ValidationFailed(pd.DataFrame(cells))
     except ValidationFailed:
         raise
     except Exception as exc:  # parser errors name the line; pass them on
-        raise _file_error(name, f"cannot parse {suffix[1:]}: {exc}") from None
+        raise _file_error(
+            name, _said("cannot_parse", kind=suffix[1:], error=exc)
+        ) from None
     frame.columns = [
         _ALIASES.get(str(c).strip(), str(c).strip()) for c in frame.columns
     ]
@@ -160,7 +174,7 @@ def read_table(
     data_cols = [c for c in frame.columns if c != "row"]
     frame = frame[frame[data_cols].notna().any(axis=1)]  # blank lines are not data
     if frame.empty:
-        raise _file_error(name, "no data rows below the header")
+        raise _file_error(name, _said("no_rows"))
     frame.insert(0, "source", name)
     record = {
         "file": name,
@@ -181,7 +195,7 @@ def load_dataset(path: str | Path) -> Dataset:
     """
     root = Path(path)
     if not root.is_dir():
-        raise _file_error(str(path), "dataset folder not found")
+        raise _file_error(str(path), _said("no_folder"))
     units_files = matching_files(root, "units")
     folder = root / "observations"
     if folder.is_dir():  # every file there is data, except hidden files and notes
@@ -195,47 +209,33 @@ def load_dataset(path: str | Path) -> Dataset:
     else:
         obs_files, unsupported = matching_files(root, "observations"), []
     problems = [
-        _problem(
-            str(p.relative_to(root)),
-            f"unsupported file type {p.suffix!r}: save as .csv or .xlsx "
-            "(old .xls workbooks cannot be read)",
-        )
+        _problem(str(p.relative_to(root)), _said("old_file_type", suffix=p.suffix))
         for p in unsupported
     ]
     if len(units_files) != 1:
         problems.append(
-            _problem(
-                "units.csv",
-                "dataset needs exactly one units file (units.csv|txt|xlsx|xlsm|parquet "
-                f"or units.parquet); found {[p.name for p in units_files]}",
-            )
+            _problem("units.csv", _said("units_file", found=_found(units_files)))
         )
     if not obs_files:
-        problems.append(
-            _problem(
-                "observations/",
-                "no observation files (observations/*.csv|txt|xlsx|xlsm|parquet)",
-            )
-        )
+        problems.append(_problem("observations/", _said("no_observations")))
     events_files = matching_files(root, "events")
     if len(events_files) > 1:
         problems.append(
-            _problem(
-                "events.csv",
-                "dataset may have one events file; found "
-                f"{[p.name for p in events_files]}",
-            )
+            _problem("events.csv", _said("events_file", found=_found(events_files)))
         )
     tables = {"units": [], "observations": [], "events": []}
     records = []
+    every = [*units_files[:1], *obs_files, *events_files[:1]]
     for table, files in (
         ("units", units_files[:1]),
         ("observations", obs_files),
         ("events", events_files[:1]),
     ):
         for file in files:
+            k, name = every.index(file), str(file.relative_to(root))
+            progress.note("read", f"{name} ({k + 1}/{len(every)})", k / len(every))
             try:
-                frame, record = read_table(file, name=str(file.relative_to(root)))
+                frame, record = read_table(file, name=name)
             except ValidationFailed as exc:
                 problems.append(exc.report)
                 continue
@@ -317,6 +317,193 @@ def _longest_shared_text(data: bytes) -> int:
         return longest
 
 
+_PACKAGE_RELS = "_rels/.rels"
+_WORKSHEET = "/relationships/worksheet"
+_OFFICE_DOCUMENT = "/relationships/officeDocument"
+
+
+def _excel_cells(data: bytes, file: str, header: list[str]) -> list[dict]:
+    """The cells of a workbook's first worksheet (the one :func:`read_table` reads)
+    that hold no value to read: an Excel error (``#DIV/0!``, ``#N/A`` …: rule
+    ``excel_error``) or a formula without a saved result (written by a program,
+    never calculated: ``excel_formula``). openpyxl, and so pandas, reads both as an
+    empty cell, that is as a missing value. One problem per cell: ``file``, the
+    sheet row, the column (its header, or its letter past the header) and the
+    error or formula; the sheet and cell are in the rule. The sheet is read as a
+    stream, its cells cleared as they are read."""
+    with zipfile.ZipFile(_io.BytesIO(data)) as archive:
+        sheet, member = _first_worksheet(archive)
+        percent = _percent_styles(archive)
+        if not percent and not _may_hold_formulas(archive, member):  # a quick look
+            return []
+        problems = []
+        with archive.open(member) as stream:
+            row, column = 0, 0
+            for event, element in ElementTree.iterparse(stream, ("start", "end")):
+                tag = element.tag.rsplit("}", 1)[-1]
+                if event == "start":
+                    if tag == "row":
+                        row = int(element.get("r") or row + 1)
+                        column = 0
+                    continue
+                if tag == "row":
+                    element.clear()
+                if tag != "c":
+                    continue
+                ref = element.get("r")
+                column = _column_number(ref) if ref else column + 1
+                ref = ref or f"{_column_letter(column)}{row}"
+                kind = element.get("t", "n")
+                style = int(element.get("s") or 0)
+                formula = value = None
+                for child in element:
+                    name = child.tag.rsplit("}", 1)[-1]
+                    if name == "f":
+                        formula = child
+                    elif name == "v":
+                        value = child.text
+                element.clear()
+                if kind == "e":
+                    rule = "excel_error"
+                    shown = value or "(error)"
+                elif formula is not None and not value and kind != "str":
+                    rule = "excel_formula"
+                    shown = f"={formula.text}" if formula.text else "(formula)"
+                elif (
+                    kind == "n"
+                    and value
+                    and style in percent
+                    and row > 1
+                    and column <= len(header)
+                    and header[column - 1] == "value"
+                ):
+                    rule = "excel_percent"  # 98.5% typed: 0.985 stored
+                    shown = value
+                else:
+                    continue
+                heading = header[column - 1] if column <= len(header) else ""
+                extra = {}
+                if rule == "excel_percent":  # stored 0.985, shown 98.5%
+                    extra = {
+                        "stored": plain_number(shown),
+                        "shown": f"{plain_number(float(shown) * 100)}%",
+                    }
+                said = _said(rule, sheet=sheet, cell=ref, **extra)
+                problems.append(
+                    {
+                        "file": file,
+                        "row": row,
+                        "column": heading
+                        if heading and not heading.startswith("Unnamed:")
+                        else _column_letter(column),
+                        "value": shown,
+                        "rule": said.en,
+                        "rule_zh": said.zh,
+                    }
+                )
+        return problems
+
+
+#: a formula element (``<f>``, ``<x:f …>``) in a sheet's XML, and the quoted ``"e"``
+#: of an error cell's ``t="e"``: a quick look before the sheet is parsed
+_FORMULA = re.compile(rb"[<:]f[\s>/]")
+_ERROR = (b'"e"', b"'e'")
+
+
+def _percent_styles(archive: zipfile.ZipFile) -> set[int]:
+    """The cell styles (a cell's ``s``) that show a number as a percentage: Excel's
+    built-in formats 9 and 10 (``0%``, ``0.00%``) or a custom format with ``%``
+    outside quotes. A clerk typing ``98.5%`` into such a cell stores 0.985."""
+    try:
+        root = ElementTree.fromstring(archive.read("xl/styles.xml"))
+    except (KeyError, ElementTree.ParseError):
+        return set()
+    ids = {9, 10}
+    for element in root.iter():
+        if element.tag.rsplit("}", 1)[-1] == "numFmt":
+            code = re.sub(r'"[^"]*"|\\.', "", element.get("formatCode", ""))
+            if "%" in code:
+                ids.add(int(element.get("numFmtId", -1)))
+    for element in root.iter():
+        if element.tag.rsplit("}", 1)[-1] == "cellXfs":
+            return {
+                i for i, xf in enumerate(element) if int(xf.get("numFmtId", 0)) in ids
+            }
+    return set()
+
+
+def plain_number(value) -> str:
+    """A stored number as a clerk reads it: ``0.985``, ``98.5`` (no float noise)."""
+    return f"{float(value):.10g}"
+
+
+def _may_hold_formulas(archive: zipfile.ZipFile, member: str) -> bool:
+    """Whether a sheet's XML has a formula or an error cell anywhere (read in
+    chunks, no parsing: a sheet of plain values is passed in a fraction of the
+    time parsing takes)."""
+    tail = b""
+    with archive.open(member) as stream:
+        while chunk := stream.read(1 << 20):
+            text = tail + chunk
+            if _FORMULA.search(text) or any(e in text for e in _ERROR):
+                return True
+            tail = chunk[-64:]
+    return False
+
+
+def _first_worksheet(archive: zipfile.ZipFile) -> tuple[str, str]:
+    """``(name, member)`` of the first worksheet of a workbook, as openpyxl finds it
+    (the workbook's first ``<sheet>`` that is a worksheet, not a chart sheet)."""
+
+    def relations(member: str) -> dict[str, tuple[str, str]]:
+        folder = posixpath.dirname(posixpath.dirname(member))
+        out = {}
+        for rel in ElementTree.fromstring(archive.read(member)):
+            target = rel.get("Target", "")
+            path = (
+                target.lstrip("/")
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join(folder, target))
+            )
+            out[rel.get("Id")] = (rel.get("Type", ""), path)
+        return out
+
+    book = next(
+        (path for kind, path in relations(_PACKAGE_RELS).values()
+         if kind.endswith(_OFFICE_DOCUMENT)),
+        "xl/workbook.xml",
+    )  # fmt: skip
+    folder, name = posixpath.split(book)
+    rels = relations(posixpath.join(folder, "_rels", f"{name}.rels"))
+    for element in ElementTree.fromstring(archive.read(book)).iter():
+        if element.tag.rsplit("}", 1)[-1] != "sheet":
+            continue
+        rid = next((v for k, v in element.attrib.items() if k.endswith("}id")), None)
+        kind, path = rels.get(rid, ("", ""))
+        if kind.endswith(_WORKSHEET):
+            return element.get("name", ""), path
+    raise ValueError("the workbook has no worksheet")
+
+
+def _column_number(ref: str) -> int:
+    """``D5`` → 4."""
+    number = 0
+    for char in ref:
+        if not char.isalpha():
+            break
+        number = number * 26 + ord(char.upper()) - 64
+    return number
+
+
+def _column_letter(number: int) -> str:
+    """4 → ``D``."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def _parquet_unpacked(data: bytes) -> int:
     """Bytes a Parquet file's row groups take uncompressed, as its footer says."""
     meta = pq.read_metadata(_io.BytesIO(data))
@@ -328,15 +515,30 @@ def _refuse_unpacked(file: str, size: int) -> None:
     bomb: a few KB that would fill the memory), before it is unpacked."""
     if size > MAX_UNPACKED_BYTES:
         raise _file_error(
-            file,
-            f"file too large unpacked: {size} bytes; at most {MAX_UNPACKED_BYTES} "
-            "bytes are read (send it as several files)",
+            file, _said("unpacked_too_large", size=size, most=MAX_UNPACKED_BYTES)
         )
 
 
-def _problem(file: str, rule: str) -> dict:
-    return {"file": file, "row": pd.NA, "column": "", "value": "", "rule": rule}
+def _said(rule: str, **fields) -> Word:
+    """A problem with a file, in the words of the vocabulary (``validation_rule``)."""
+    return say("validation_rule", rule, **fields)
 
 
-def _file_error(file: str, rule: str) -> ValidationFailed:
+def _found(files: list[Path]) -> Word:
+    names = [p.name for p in files]
+    return Word("、".join(names) or "无", str(names))
+
+
+def _problem(file: str, rule: Word) -> dict:
+    return {
+        "file": file,
+        "row": pd.NA,
+        "column": "",
+        "value": "",
+        "rule": rule.en,
+        "rule_zh": rule.zh,
+    }
+
+
+def _file_error(file: str, rule: Word) -> ValidationFailed:
     return ValidationFailed(pd.DataFrame([_problem(file, rule)]))

@@ -2,7 +2,10 @@
 
 ``validate_dataset`` checks, per file, that the columns are there; then runs the
 pandera schemas lazily over all rows; then checks completeness. The report is one
-table ``file, row, column, value, rule`` (row = line in the source file).
+table ``file, row, column, value, rule`` (row = line in the source file; ``rule`` in
+English, starting with the rule's id) with the rule in Chinese beside it
+(``rule_zh``, for the agency's clerk: the vocabulary's ``validation_rule`` words);
+:func:`problems_table` is the report as people read it, in either language.
 """
 
 from __future__ import annotations
@@ -10,10 +13,13 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
+from evaluation import periods as P
+from evaluation import vocabulary as V
 from evaluation.catalogue import Catalogue
 from evaluation.errors import ValidationFailed, shorten
 from evaluation.intake.io import (
     EVENT_COLUMNS,
+    LABEL_COLUMNS,
     META,
     OBSERVATION_COLUMNS,
     OPTIONAL_EVENT_COLUMNS,
@@ -29,20 +35,26 @@ from evaluation.intake.schemas import (
     observations_schema,
     units_schema,
 )
+from evaluation.intake.status import absence_problems, absent_submissions
 
 #: the rule sentence for a key nobody sent
-COMPLETENESS = (
-    "completeness: no row for this unit, period and indicator; send a row with an "
-    "empty value cell for a missing value"
-)
+COMPLETENESS = V.word("validation_rule", "completeness", "en")
 
 
-def validate_dataset(dataset: Dataset, catalogue: Catalogue) -> Dataset:
+def validate_dataset(
+    dataset: Dataset, catalogue: Catalogue, *, strict: bool = False
+) -> Dataset:
     """Return the dataset with typed tables, or raise ``ValidationFailed``.
 
     Units keep text columns; observations get a float ``value`` (empty → NaN). Nothing
     is dropped or coerced silently: any cell that is not what the catalogue expects
     is in the report.
+
+    A late agency (one that sent no row at all for its latest periods:
+    :func:`~evaluation.intake.status.absent_submissions`, ``trailing``) is let through:
+    its rows are missing values, and the returned dataset lists its submissions in
+    ``absent``. ``strict=True`` refuses it as any other absent row, one problem per
+    agency and period (rule ``absent_submission``).
     """
     problems: list[pd.DataFrame] = []
 
@@ -62,14 +74,17 @@ def validate_dataset(dataset: Dataset, catalogue: Catalogue) -> Dataset:
         headers,
         OBSERVATION_COLUMNS,
         OPTIONAL_OBSERVATION_COLUMNS,
+        ignored=LABEL_COLUMNS,
     )
     problems.append(bad)
     reading = Reading(obs)  # each column read once for all the checks
+    absent = pd.DataFrame()
     if not obs.empty:
         cols = [c for c in obs.columns if c not in META]
         schema = observations_schema(catalogue, unit_ids, reading)
         problems.append(run_schema(schema, obs[cols], obs, catalogue))
-        problems.append(_completeness(obs, catalogue, unit_ids, reading))
+        holes, absent = _completeness(obs, catalogue, unit_ids, reading, strict)
+        problems.append(holes)
 
     events = dataset.events
     if not events.empty:
@@ -104,6 +119,7 @@ def validate_dataset(dataset: Dataset, catalogue: Catalogue) -> Dataset:
         files=dataset.files,
         root=dataset.root,
         events=events,
+        absent=absent,
     )
 
 
@@ -121,10 +137,38 @@ def _categories_to_points(observations: pd.DataFrame, catalogue: Catalogue):
     return out
 
 
-def check_dataset(dataset: Dataset, catalogue: Catalogue) -> pd.DataFrame:
+def problems_table(report: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """A problem report (``ValidationFailed.report``) as people read it, in ``lang``:
+    headers 文件、行、列、值、规则 (``file, row, column, value, rule``); in Chinese
+    the columns named as agencies' Chinese headers (``指标值（value）``) and each
+    rule in Chinese (``rule_zh``; a rule without Chinese words in English)."""
+    V.words("problem_header", lang)  # a language checked before anything is done
+    out = report.reindex(columns=ValidationFailed.columns).copy()
+    out["row"] = pd.to_numeric(out["row"], errors="coerce").astype("Int64")
+    if lang == "zh":
+        if "rule_zh" in report:
+            zh = report["rule_zh"]
+            out["rule"] = zh.where(zh.notna() & (zh.astype(str) != ""), out["rule"])
+        out["column"] = out["column"].map(_column_zh)
+    return out.rename(columns=V.words("problem_header", lang))
+
+
+def _column_zh(column) -> object:
+    """``unit_id, period`` → ``单位代码（unit_id）、报告期（period）``."""
+    if not isinstance(column, str) or not column:
+        return column
+    names = [c.strip() for c in column.split(",")]
+    if not all(c in V.INPUT_COLUMN for c in names):
+        return column
+    return "、".join(f"{V.INPUT_COLUMN[c].zh}（{c}）" for c in names)
+
+
+def check_dataset(
+    dataset: Dataset, catalogue: Catalogue, *, strict: bool = False
+) -> pd.DataFrame:
     """The validation report as a table (empty when the dataset is valid)."""
     try:
-        validate_dataset(dataset, catalogue)
+        validate_dataset(dataset, catalogue, strict=strict)
     except ValidationFailed as exc:
         return exc.report
     return pd.DataFrame(columns=ValidationFailed.columns)
@@ -132,43 +176,48 @@ def check_dataset(dataset: Dataset, catalogue: Catalogue) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------
 def check_columns(
-    frame: pd.DataFrame, headers: dict, required: list[str], optional: list[str]
+    frame: pd.DataFrame,
+    headers: dict,
+    required: list[str],
+    optional: list[str],
+    ignored: list[str] = (),
 ):
-    """Keep rows from files whose header is right; report the files whose is not."""
+    """Keep rows from files whose header is right; report the files whose is not.
+    Columns ``ignored`` (a template's labels) are allowed and dropped."""
     rows, bad_files = [], []
     for file in sorted(frame["source"].unique()):
         header = [c for c in headers.get(file, frame.columns) if c not in META]
         missing = [c for c in required if c not in header]
-        unknown = [c for c in header if c not in required and c not in optional]
+        unknown = [
+            c
+            for c in header
+            if c not in required and c not in optional and c not in ignored
+        ]
         for c in missing:
-            rows.append(
-                (
-                    file,
-                    pd.NA,
-                    c,
-                    "",
-                    f"missing_column: required column '{c}' "
-                    f"is not in the header (columns: {', '.join(required)})",
-                )
+            said = V.say(
+                "validation_rule", "missing_column", column=c, columns=_listed(required)
             )
+            rows.append((file, pd.NA, c, "", said.en, said.zh))
         for c in unknown:
-            rows.append(
-                (
-                    file,
-                    pd.NA,
-                    c,
-                    "",
-                    f"unknown_column: '{shorten(c)}' is not a column of "
-                    f"this table (allowed: {', '.join(required + optional)})",
-                )
+            said = V.say(
+                "validation_rule",
+                "unknown_column",
+                column=shorten(c),
+                columns=_listed(required + optional),
             )
+            rows.append((file, pd.NA, c, "", said.en, said.zh))
         if missing or unknown:
             bad_files.append(file)
     keep = [c for c in frame.columns if c in required or c in optional or c in META]
     out = (
         frame.loc[~frame["source"].isin(bad_files), keep] if bad_files else frame[keep]
     )
-    return out, pd.DataFrame(rows, columns=ValidationFailed.columns)
+    return out, pd.DataFrame(rows, columns=[*ValidationFailed.columns, "rule_zh"])
+
+
+def _listed(columns: list[str]) -> V.Word:
+    """Column names listed in a rule: ``“unit_id”、“period”`` / ``unit_id, period``."""
+    return V.Word("、".join(f"“{c}”" for c in columns), ", ".join(columns))
 
 
 def run_schema(
@@ -225,12 +274,12 @@ def _to_report(
     ids = (
         meta["indicator_id"].reindex(pos).to_numpy() if "indicator_id" in meta else None
     )
-    report["rule"] = [
-        rule_sentence(
-            r, v, ids[i] if ids is not None else None, catalogue, meta, pos.iloc[i]
-        )
+    said = [
+        rule_words(r, v, ids[i] if ids is not None else None, catalogue)
         for i, (r, v) in enumerate(zip(report["rule"], report["value"], strict=True))
     ]
+    report["rule"] = [w.en for w in said]
+    report["rule_zh"] = [w.zh for w in said]
     if dup.any():
         d = report["rule"].str.startswith("duplicate")
         cols = [
@@ -240,9 +289,8 @@ def _to_report(
         key = meta.loc[pos[d], cols].astype(str)
         report.loc[d, "value"] = key.agg(" / ".join, axis=1).to_numpy()
         if "event_id" in cols:
-            report.loc[d, "rule"] = (
-                "duplicate: the same unit, period and event appear on more than one row"
-            )
+            said = V.say("validation_rule", "duplicate_event")
+            report.loc[d, "rule"], report.loc[d, "rule_zh"] = said.en, said.zh
     no_row = report["row"].isna() & report["column"].isna()
     report.loc[no_row, "column"] = report.loc[no_row, "value"]
     report.loc[no_row, "value"] = ""
@@ -253,71 +301,138 @@ def _to_report(
 
 
 def rule_sentence(
-    rule: str, value, indicator_id, catalogue: Catalogue, meta, pos
+    rule: str, value, indicator_id, catalogue: Catalogue, meta=None, pos=None
 ) -> str:
-    """A rule id plus what was expected, in the words of the catalogue."""
+    """A rule id plus what was expected, in the words of the catalogue (English)."""
+    return rule_words(rule, value, indicator_id, catalogue).en
+
+
+def _limit(x: float, unit: tuple[str, str]) -> str:
+    """A range's end in Chinese with its unit: ``100%``, ``5倍``, ``90个工作日``."""
+    return V.quantity(x, unit, "zh", decimals=None)
+
+
+#: pandera's names for the checks it runs itself → the vocabulary's rule
+_PANDERA = {
+    "multiple_fields_uniqueness": "duplicate",
+    "column_in_dataframe": "column_in_dataframe",
+    "column_in_schema": "column_in_schema",
+}
+
+
+def rule_words(rule: str, value, indicator_id, catalogue: Catalogue) -> V.Word:
+    """A rule id plus what was expected, in the words of the catalogue, in Chinese
+    and English (the vocabulary's ``validation_rule``)."""
     series = catalogue.series
-    if rule == "valid_range" and indicator_id in series.index:
+    say = V.say
+    known = indicator_id in series.index if indicator_id is not None else False
+    name = (
+        V.Word(catalogue.name(indicator_id, "zh"), catalogue.name(indicator_id, "en"))
+        if known
+        else V.Word(str(indicator_id), str(indicator_id))
+    )
+    if rule == "valid_range" and known:
         s = series.loc[indicator_id]
-        return (
-            f"valid_range[{indicator_id}]: must lie in [{s.valid_min:g}, "
-            f"{s.valid_max:g}] {s.unit_en}"
+        unit = next(
+            (x.unit_zh, x.unit_en)
+            for x in (*catalogue.indicators, *catalogue.context)
+            if x.id == indicator_id
+        )
+        return say(
+            "validation_rule",
+            "valid_range",
+            indicator=indicator_id,
+            name=name,
+            low=V.Word(_limit(s.valid_min, unit), f"{s.valid_min:g}"),
+            high=V.Word(_limit(s.valid_max, unit), f"{s.valid_max:g}"),
+            unit=s.unit_en,
         )
     labels = {i.id: i.categories for i in catalogue.indicators if i.categories}
     if rule == "numeric" and indicator_id in labels:
-        return (
-            f"category[{indicator_id}]: must be one of "
-            f"{', '.join(labels[indicator_id])} (or their points)"
+        return say(
+            "validation_rule",
+            "category",
+            indicator=indicator_id,
+            name=name,
+            labels=V.Word(
+                "、".join(f"“{x}”" for x in labels[indicator_id]),
+                ", ".join(labels[indicator_id]),
+            ),
         )
-    if rule == "period_frequency" and indicator_id in series.index:
+    if rule == "period_frequency" and known:
         freq = series.loc[indicator_id, "frequency"]
-        example = {
-            "monthly": "2025-M03",
-            "bimonthly": "2025-B2",
-            "quarterly": "2025-Q3",
-            "half_year": "2025-H1",
-            "annual": "2025",
-        }[freq]
-        return f"period_frequency: {indicator_id} is reported {freq}, e.g. {example}"
-    texts = {
-        "known_unit": "known_unit: not a unit_id in units.csv",
-        "known_indicator": "known_indicator: not an indicator or context series id in "
-        "the catalogue",
-        "known_peer_group": "known_peer_group: must be one of "
-        f"{[g.id for g in catalogue.peer_groups]}",
-        "known_level": "known_level: must be one of "
-        f"{list(catalogue.settings.unit_levels)} (settings.unit_levels)",
-        "known_parent": "known_parent: parent_id must be a unit_id in this table",
-        "own_parent": "own_parent: a unit cannot be its own parent",
-        "parent_cycle": "parent_cycle: following parent_id up from this unit comes "
-        "back round (A → B → A); the units must form a tree",
-        "cell_length": f"cell_length: at most {MAX_CELL_CHARS} characters in a cell",
-        "id_format": "id_format: letters, digits, '_' or '-', no spaces",
-        "period_format": "period_format: must be a period label like 2025, 2025-H1, "
-        "2025-Q3, 2025-B2 or 2025-M03",
-        "numeric": "numeric: must be a number (decimal point, no %, no thousands "
-        "separator) or empty",
-        "date_format": "date_format: must be a calendar date YYYY-MM-DD",
-        "multiple_fields_uniqueness": "duplicate: the same unit, period and indicator "
-        "appear on more than one row",
-        "column_in_dataframe": "missing_column: required column is not in the header",
-        "column_in_schema": "unknown_column: not a column of this table",
-        "not_nullable": "required: this cell must not be empty",
-        "field_uniqueness": "unique: this value appears on more than one row",
-    }
+        example = P.label(2025, 3, freq)
+        return say(
+            "validation_rule",
+            "period_frequency",
+            indicator=indicator_id,
+            name=name,
+            frequency=V.FAMILIES["frequency"][freq],
+            example=example,
+            example_name=P.name_zh(example),
+        )
+    if rule == "known_peer_group":
+        groups = [g.id for g in catalogue.peer_groups]
+        return say(
+            "validation_rule",
+            rule,
+            groups=V.Word(
+                "、".join(f"“{g.id}”（{g.name_zh}）" for g in catalogue.peer_groups),
+                str(groups),
+            ),
+        )
+    if rule == "known_level":
+        levels = list(catalogue.settings.unit_levels)
+        return say(
+            "validation_rule",
+            rule,
+            levels=V.Word("、".join(f"“{x}”" for x in levels), str(levels)),
+        )
+    if rule == "cell_length":
+        return say("validation_rule", rule, most=MAX_CELL_CHARS)
     if rule.startswith("dtype"):
-        return f"type: {rule}"
-    return texts.get(rule, rule)
+        return say("validation_rule", "dtype", detail=rule)
+    code = _PANDERA.get(rule, rule)
+    if code in V.family("validation_rule"):
+        return say("validation_rule", code)
+    return V.Word(rule, rule)  # a check without words: its id, as pandera names it
 
 
 def _completeness(
-    obs: pd.DataFrame, catalogue: Catalogue, unit_ids, reading: Reading
-) -> pd.DataFrame:
-    """Rows no agency sent: report missing values as an empty value cell instead."""
+    obs: pd.DataFrame, catalogue: Catalogue, unit_ids, reading: Reading, strict: bool
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows no agency sent: report missing values as an empty value cell instead.
+
+    Returns the problems and the late agencies' submissions let through. An agency
+    that sent no row at all for a period is one problem per period (naming its
+    file), unless it is late (it sent none of its later periods either) and
+    ``strict`` is false: then its rows are missing values and its submissions are
+    returned. Any other absent row is a problem of its own."""
+    let_through = pd.DataFrame()
     absent = absent_rows(obs, catalogue, unit_ids, reading)
     if absent.empty:
-        return pd.DataFrame(columns=ValidationFailed.columns)
+        return pd.DataFrame(columns=ValidationFailed.columns), let_through
     agency = absent["indicator_id"].map(catalogue.series["agency"])
+    whole = absent_submissions(obs, catalogue, unit_ids)
+    gone = pd.MultiIndex.from_arrays([agency, absent["period"]]).isin(
+        pd.MultiIndex.from_frame(whole[["agency", "period"]])
+    )
+    late = whole["trailing"].astype(bool)
+    if not strict:
+        let_through, whole = whole[late].reset_index(drop=True), whole[~late]
+    problems = absence_problems(whole, catalogue)
+    absent, agency = absent[~gone], agency[~gone]
+    if absent.empty:
+        return problems, let_through
+    holes = _holes(absent, agency, catalogue)
+    if problems.empty:
+        return holes, let_through
+    return pd.concat([problems, holes], ignore_index=True), let_through
+
+
+def _holes(absent: pd.DataFrame, agency: pd.Series, catalogue: Catalogue):
+    """Each absent row inside an agency's submission: one problem per key."""
+    names = {a: catalogue.name(a, "zh") for a in agency.unique()}
     return pd.DataFrame(
         {
             "file": "(agency " + agency + ")",
@@ -331,5 +446,9 @@ def _completeness(
                 + absent["indicator_id"]
             ).to_numpy(),
             "rule": COMPLETENESS,
+            "rule_zh": [
+                V.say("validation_rule", "completeness", agency=names[a]).zh
+                for a in agency
+            ],
         }
     ).reset_index(drop=True)

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import calendar
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -24,9 +25,11 @@ from evaluation.appraisal import parse_config
 from evaluation.catalogue import parse_catalogue
 from evaluation.errors import EvaluationError
 from evaluation.files import replacing, safe_cells
+from evaluation.periods import name_zh, year_end
 from evaluation.publish.store import BEIJING
 from evaluation.result import Result
 from evaluation.risk.quality import with_decisions
+from evaluation.scoring.rank import rank_change, rank_units
 from evaluation.vocabulary import (
     APPRAISAL_PART,
     DOCUMENT,
@@ -42,6 +45,17 @@ from evaluation.vocabulary import (
 )
 
 LANGS = ("zh", "en", "both")
+#: ``units.level`` → its words (市直部门, 县（市）区)
+UNIT_LEVEL = FAMILIES["unit_level"]
+#: how headers read: in a language, both on one line, or (workbooks) Chinese over
+#: English on two lines
+HEADER_STYLES = (*LANGS, "lines")
+
+
+def header_text(pair, style: str) -> str:
+    """A header's ``(zh, en)`` words in ``style`` (:data:`HEADER_STYLES`)."""
+    zh, en = pair
+    return {"zh": zh, "en": en, "both": f"{zh} {en}", "lines": f"{zh}\n{en}"}[style]
 
 
 def round_half_up(values, decimals: int = 2) -> list[str]:
@@ -63,14 +77,25 @@ def media_table(
     lang: str = "zh",
     decimals: int = 2,
     rank_range: pd.Series | None = None,
+    level: str | None = None,
+    grades: pd.Series | None = None,
+    numbers: bool = False,
+    headers: str | None = None,
 ) -> pd.DataFrame:
     """The published league table of ``period`` as text cells with display headers.
 
-    Columns: rank (within ``peer_group`` when given), department, peer group,
-    composite score, each level-1 dimension, rank change (previous rank − this
-    rank: positive = moved up), the rank range when given (``unit_id →`` text such
-    as ``3 (2–5)``, from ``result.rank_range``), note. ``lang`` is ``zh``,
-    ``en`` or ``both``.
+    Columns: period (its name: 2025年度, 2025年12月), rank (within ``peer_group``
+    or ``level`` when given), department, the type of unit (市直部门, 县（市）区:
+    ``units.level``; not with ``level``), peer group, composite score, each level-1
+    dimension, rank change (previous rank − this rank: positive = moved up), the
+    rank range when given (``unit_id →`` text such as ``3 (2–5)``, from
+    ``result.rank_range``), note, and the annual grade when ``grades`` (``unit_id →``
+    grade code) is given. ``lang`` is ``zh``, ``en`` or ``both``.
+
+    ``level``: only the units of that level, ranked among themselves
+    (:func:`level_ranks`). ``numbers``: ranks and rank changes as integers and scores
+    as real numbers rounded half up (for a workbook) instead of text; ``headers``: the
+    header style (:data:`HEADER_STYLES`, default ``lang``).
     """
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
@@ -78,12 +103,16 @@ def media_table(
     table = result.league_table(period, peer_group=peer_group)
     rank_col = "peer_rank" if peer_group else "rank"
     change_col = "peer_rank_change" if peer_group else "rank_change"
+    if level is not None:
+        table = _within_level(result, table, level)
     dims = cat.top_dimensions()
     group_names = {g.id: (g.name_zh, g.name_en) for g in cat.peer_groups}
+    style = headers or lang
+    whole = (lambda v: v.astype("Int64").tolist()) if numbers else _integers
+    scores = published_numbers if numbers else round_half_up
 
     def header(key: str, pair=None) -> str:
-        zh, en = pair or MEDIA_HEADER[key]
-        return {"zh": zh, "en": en, "both": f"{zh} {en}"}[lang]
+        return header_text(pair or MEDIA_HEADER[key], style)
 
     def text(pairs: pd.Series) -> pd.Series:
         pick = {
@@ -94,19 +123,23 @@ def media_table(
         return pairs.map(pick)
 
     out = pd.DataFrame(index=table.index)
-    out[header(rank_col)] = _integers(table[rank_col])
+    out[header("period")] = text(table["period"].map(period_words))
+    out[header(rank_col)] = whole(table[rank_col])
     if lang == "both":
         out[MEDIA_HEADER["name"][0]] = table["name_zh"]
         out[MEDIA_HEADER["name"][1]] = table["name_en"]
     else:
         out[header("name")] = table[f"name_{lang}"]
+    if level is None:
+        levels = table["unit_id"].map(result.units.set_index("unit_id")["level"])
+        out[header("level")] = text(levels.map(lambda v: UNIT_LEVEL.get(v, (v, v))))
     out[header("peer_group")] = text(table["peer_group"].map(group_names))
-    out[header("composite_score")] = round_half_up(table["composite_score"], decimals)
+    out[header("composite_score")] = scores(table["composite_score"], decimals)
     for d in dims:
-        out[header(d, (cat.name(d, "zh"), cat.name(d, "en")))] = round_half_up(
+        out[header(d, (cat.name(d, "zh"), cat.name(d, "en")))] = scores(
             table[d], decimals
         )
-    out[header("rank_change")] = _integers(table[change_col])
+    out[header("rank_change")] = whole(table[change_col])
     if rank_range is not None:
         out[header("rank_range")] = (
             table["unit_id"].map(rank_range).fillna("").to_numpy()
@@ -119,8 +152,97 @@ def media_table(
         ),
         index=table.index,
     )
-    out[header("note")] = text(note.map({**MEDIA_NOTE, "": ("", "")})).str.strip()
-    return safe_cells(out.reset_index(drop=True))
+    pairs = note.map({**MEDIA_NOTE, "": ("", "")})
+    if "n_absent" in table:  # a late agency's indicators left out: said too
+        late = result.absences
+        late = late.loc[late["evaluation_period"] == (period or result.period)]
+        late = late["agency"]
+        names = [(cat.name(a, "zh"), cat.name(a, "en")) for a in dict.fromkeys(late)]
+        absent = MEDIA_NOTE["absent"]
+        absent = (
+            absent.zh.format(agencies="、".join(n[0] for n in names)),
+            absent.en.format(agencies=", ".join(n[1] for n in names)),
+        )
+        pairs = pd.Series(
+            [
+                p if not n else absent if not p[0] else (
+                    f"{p[0]}；{absent[0]}", f"{p[1]}; {absent[1]}"
+                )
+                for p, n in zip(pairs, table["n_absent"] > 0, strict=True)
+            ],
+            index=table.index,
+        )  # fmt: skip
+    out[header("note")] = text(pairs).str.strip()
+    if grades is not None:
+        codes = table["unit_id"].map(grades)
+        out[header("grade")] = text(
+            codes.map(lambda g: GRADE.get(g, (g, g)) if pd.notna(g) else ("", ""))
+        ).str.strip()
+    out = safe_cells(out.reset_index(drop=True))
+    if numbers:  # ranks whole, scores to ``decimals``, a rank change with its sign
+        score = number_format("score", decimals)
+        out.attrs["number_formats"] = {
+            header(rank_col): "0",
+            header("composite_score"): score,
+            **{header(d, (cat.name(d, "zh"), cat.name(d, "en"))): score for d in dims},
+            header("rank_change"): "+0;-0;0",
+        }
+    return out
+
+
+def period_words(label) -> tuple[str, str]:
+    """A period's name ``(zh, en)``: ``2025`` → (2025年度, 2025), ``2025-M12`` →
+    (2025年12月, December 2025), ``2025-Q1`` → (2025年第一季度, Q1 2025)."""
+    return name_zh(label), name_en(label)
+
+
+def name_en(label) -> str:
+    """A period's English name: ``2025``, ``December 2025``, ``Q1 2025``, ``H2
+    2025``, ``Mar–Apr 2025``; a text that is no period label as it is."""
+    if label is None or pd.isna(label) or not str(label).strip():
+        return ""
+    try:
+        freq, year, end = year_end(str(label))
+    except ValueError:
+        return str(label)
+    month = lambda m: calendar.month_abbr[m]  # noqa: E731
+    return {
+        "annual": f"{year}",
+        "monthly": f"{calendar.month_name[end]} {year}",
+        "quarterly": f"Q{end // 3} {year}",
+        "half_year": f"H{end // 6} {year}",
+        "bimonthly": f"{month(end - 1)}–{month(end)} {year}",
+    }[freq]
+
+
+def level_ranks(result: Result, level: str) -> pd.DataFrame:
+    """Ranks among the units of one ``level`` (市直部门, 县（市）区), every period:
+    ``period, unit_id, rank, rank_change``, ties sharing the better place as in the
+    overall ranking (:func:`evaluation.scoring.rank.rank_units`); units without an
+    overall rank (insufficient data) get none here either."""
+    ids = set(result.units.loc[result.units["level"] == level, "unit_id"])
+    comp = result.composite[result.composite["unit_id"].isin(ids)].merge(
+        result.ranks[["period", "unit_id", "rank"]], on=["period", "unit_id"]
+    )
+    scores = comp.set_index(["period", "unit_id"])["composite_score"].where(
+        comp["rank"].notna().to_numpy()
+    )
+    ranks = rank_units(scores)
+    return pd.DataFrame(
+        {"rank": ranks, "rank_change": rank_change(ranks)}
+    ).reset_index()
+
+
+def _within_level(result: Result, table: pd.DataFrame, level: str) -> pd.DataFrame:
+    """The league table's rows of ``level``, ranked among themselves."""
+    ranks = level_ranks(result, level)
+    ranks = ranks[ranks["period"] == table["period"].iloc[0]] if len(table) else ranks
+    table = table.drop(columns=["rank", "rank_change"]).merge(
+        ranks[["unit_id", "rank", "rank_change"]], on="unit_id"
+    )
+    return table.sort_values(
+        ["rank", "unit_id"], na_position="last", kind="stable"
+    ).reset_index(drop=True)
 
 
 #: the risk tables :func:`risk_table` exports
@@ -147,12 +269,22 @@ def risk_table(
     lang: str = "zh",
     decimals: int = 2,
     decisions: pd.DataFrame | None = None,
+    rows: pd.DataFrame | None = None,
+    numbers: bool = False,
+    headers: str | None = None,
 ) -> pd.DataFrame:
     """A risk table for readers: ``warnings``, ``risk`` (unit grades), ``ledger`` or
     ``flags`` (with analysts' ``decisions``), names and words in ``lang``.
+    ``rows`` (with the table's columns) are shown in place of the run's table: some
+    of its rows (one unit's warnings, flags or ledger items) or a ledger checked at
+    a later date (its reminders: :mod:`evaluation.risk.ledger`).
 
     ``period`` filters warnings, grades and flags (default: the run's period for
     warnings and grades, every period for flags); the ledger is shown whole.
+    ``numbers``: values and limits as real numbers rounded half up (for a workbook),
+    each with its Excel number format by the indicator's unit in
+    ``table.attrs["number_formats"]`` (:func:`number_format`); ``headers``: the
+    header style (:data:`HEADER_STYLES`, default ``lang``).
     """
     if table not in RISK_TABLES:
         raise ValueError(f"table must be one of {RISK_TABLES}, not {table!r}")
@@ -163,6 +295,10 @@ def risk_table(
     def word(values: pd.Series) -> pd.Series:
         pairs = values.map(lambda v: _CELLS.get(v, (v, v)) if pd.notna(v) else ("", ""))
         return _pick(pairs, lang)
+
+    def periods(labels: pd.Series) -> pd.Series:  # 2025年12月, December 2025
+        words = labels.map(lambda v: period_words(v) if pd.notna(v) else ("", ""))
+        return _pick(words, lang)
 
     def names(ids: pd.Series) -> pd.Series:
         def pair(i):
@@ -180,6 +316,8 @@ def risk_table(
         ids.map(lambda u: (units.at[u, "name_zh"], units.at[u, "name_en"])), lang
     )
     frame = getattr(result, table).copy()
+    if rows is not None:
+        frame = rows.copy()
     if table in ("warnings", "risk"):
         frame = frame[frame["period"] == (period or result.period)]
     elif table == "flags":
@@ -189,15 +327,19 @@ def risk_table(
             frame = with_decisions(frame, decisions)
     cols: dict[str, pd.Series | list] = {}
     if "period" in frame:
-        cols["period"] = frame["period"]
+        cols["period"] = periods(frame["period"])
     cols["unit"] = unit_names(frame["unit_id"])
     if table == "warnings":
         cols |= {
             "node": names(frame["node_id"]),
             "rule": word(frame["rule"]),
             "level": word(frame["level"]),
-            "value": round_half_up(frame["value"], decimals),
-            "threshold": round_half_up(frame["threshold"], decimals),
+            "value": (published_numbers if numbers else round_half_up)(
+                frame["value"], decimals
+            ),
+            "threshold": (published_numbers if numbers else round_half_up)(
+                frame["threshold"], decimals
+            ),
             "reason": _reasons(frame, lang),
         }
     elif table == "risk":
@@ -212,7 +354,7 @@ def risk_table(
             "status": word(frame["status"]),
             "level": word(frame["level"]),
             "level_opened": word(frame["level_opened"]),
-            "opened_period": frame["opened_period"],
+            "opened_period": periods(frame["opened_period"]),
             "first_due": frame["first_due"],
             "due": frame["due"],
             "escalations": frame["escalations"],
@@ -226,23 +368,103 @@ def risk_table(
             "flag_id": frame["flag_id"],
             "check": word(frame["check"]),
             "unit": unit_names(frame["unit_id"]),
-            "period": frame["period"],
+            "period": periods(frame["period"]),
             "indicator": names(frame["indicator_id"]),
-            "value": round_half_up(frame["value"], decimals),
+            "value": (published_numbers if numbers else round_half_up)(
+                frame["value"], decimals
+            ),
             "reason": _reasons(frame, lang),
         }
         if decisions is not None:
             cols |= {
-                "status": word(frame["status"]),
+                "status": _pick(frame["status"].map(FAMILIES["flag_status"]), lang),
                 "comment": frame["comment"].fillna(""),
                 "decided_by": frame["decided_by"].fillna(""),
             }
+    if not numbers:  # a count reads as one: 3 件, not 3.00
+        for c, fmts in _risk_formats(cat, table, frame, decimals).items():
+            if c in cols:
+                cols[c] = [
+                    str(int(float(v))) if f == "#,##0" and v != "" else v
+                    for v, f in zip(cols[c], fmts, strict=True)
+                ]
     out = pd.DataFrame({k: list(v) for k, v in cols.items()})
-    out.columns = [
-        {"zh": z, "en": e, "both": f"{z} {e}"}[lang]
-        for z, e in (RISK_HEADER[c] for c in cols)
-    ]
-    return safe_cells(out)
+    out.columns = [header_text(RISK_HEADER[c], headers or lang) for c in cols]
+    out = safe_cells(out)
+    if numbers:
+        out.attrs["number_formats"] = {
+            header_text(RISK_HEADER[c], headers or lang): f
+            for c, f in _risk_formats(cat, table, frame, decimals).items()
+            if c in cols
+        }
+    return out
+
+
+#: measure words of counts among the indicators' units (件 …): whole numbers
+COUNT_UNITS = frozenset(
+    {"件", "项", "次", "个", "人", "起", "家", "条", "宗", "份", "items", "tasks",
+     "findings", "ratings", "cases"}
+)  # fmt: skip
+
+
+def number_format(unit: str, decimals: int = 2, value=None) -> str:
+    """The Excel number format of a value in ``unit``: an indicator's ``unit_zh``
+    from the catalogue, or ``score`` (0–100 points), ``count`` or ``plain``.
+
+    Scores and plain numbers ``0.00`` (``decimals`` places); percentages as the
+    catalogue states them, in percentage points: ``0.00"%"`` shows 95.30% for 95.3
+    (never Excel's ``%``, which would multiply by 100); counts (``件``, ``items``)
+    ``#,##0`` when whole (a mean of counts keeps its decimals); other units (元/件,
+    工作日, 比值) ``#,##0.00``."""
+    places = "0." + "0" * decimals if decimals else "0"
+    if unit in ("score", "plain", "分", "points"):
+        return places
+    if unit == "%":
+        return f'{places}"%"'
+    whole = value is None or not _is_number(value) or float(value).is_integer()
+    if (unit == "count" or unit in COUNT_UNITS) and whole:
+        return "#,##0"
+    return "#,##" + places
+
+
+def unit_of(catalogue, node_id) -> str:
+    """The unit an indicator or reported series is measured in (``unit_zh``);
+    ``score`` for a dimension or the composite."""
+    for item in (*catalogue.indicators, *catalogue.context):
+        if item.id == node_id:
+            return item.unit_zh
+    return "score"
+
+
+def _risk_formats(catalogue, table: str, frame: pd.DataFrame, decimals: int) -> dict:
+    """Number formats of a risk table's values, row by row, by the unit of what
+    each row measures: an indicator's unit or a score (threshold, target, trend,
+    peer values); events counted; a roll-up's mean level (plain) against a count of
+    worst indicators; the peer rule's limit, a robust z (plain)."""
+    fmt = lambda unit, v: number_format(unit, decimals, v)  # noqa: E731
+    if table == "warnings":
+        units = [unit_of(catalogue, n) for n in frame["node_id"]]
+        value = {"event": "count", "rollup": "plain"}
+        limit = {"event": "count", "rollup": "count", "peer": "plain"}
+        rules = frame["rule"].tolist()
+        return {
+            "value": [
+                fmt(value.get(r, u), v)
+                for r, u, v in zip(rules, units, frame["value"], strict=True)
+            ],
+            "threshold": [
+                fmt(limit.get(r, u), v)
+                for r, u, v in zip(rules, units, frame["threshold"], strict=True)
+            ],
+        }
+    if table == "flags":
+        return {
+            "value": [
+                fmt("count" if pd.isna(i) else unit_of(catalogue, i), v)
+                for i, v in zip(frame["indicator_id"], frame["value"], strict=True)
+            ]
+        }
+    return {}
 
 
 def _reasons(frame: pd.DataFrame, lang: str) -> pd.Series:
@@ -698,15 +920,21 @@ def write_xlsx(
     freeze_columns: dict[str, int] | None = None,
     decimals: int = 2,
     properties: dict | None = None,
+    number_formats: dict[str, dict] | None = None,
 ) -> Path:
     """Write tables as an Excel workbook (xlsxwriter), atomically.
 
     Numbers are real numbers with a ``0.00`` format (integers ``0``), never text
-    (a number in a text column too); text cells go through
+    (a number in a text column too), or the Excel format given for their column:
+    ``number_formats[sheet][column]`` or the table's own
+    ``frame.attrs["number_formats"][column]`` (as :func:`risk_table` and
+    :func:`media_table` give them), one format or a list of one per row
+    (:func:`number_format`); text cells go through
     :func:`~evaluation.files.safe_cells`, as in the CSV exports;
     the header row is frozen (with ``freeze_columns[sheet]`` columns, e.g. the unit's
     name) and filterable; columns are as wide as their text, a Chinese character
-    counting two; pages print landscape, one page wide, the header repeated.
+    counting two; a header of two lines (``排名\nRank``) gets a taller row; pages
+    print landscape, one page wide, the header repeated.
     ``titles[sheet]`` puts a title line above that sheet's header (a label such as
     the persons file's, ``vocabulary.DOCUMENT["persons_title"]``). ``about`` is a last
     sheet of wrapped text.
@@ -730,14 +958,27 @@ def write_xlsx(
             "float": book.add_format({**font, "num_format": "0." + "0" * decimals}),
             "int": book.add_format({**font, "num_format": "0"}),
         }  # fmt: skip
+        styles: dict[str, object] = {}
+
+        def style(num_format: str):
+            if num_format not in styles:
+                styles[num_format] = book.add_format({**font, "num_format": num_format})
+            return styles[num_format]
+
         for name, frame in sheets.items():
             title = (titles or {}).get(name)
+            given = {
+                **frame.attrs.get("number_formats", {}),
+                **(number_formats or {}).get(name, {}),
+            }
             _write_sheet(
                 book.add_worksheet(name),
                 safe_cells(frame),
                 fmt,
                 title=title,
                 freeze_columns=(freeze_columns or {}).get(name, 0),
+                formats={c: given[c] for c in frame.columns if c in given},
+                style=style,
             )
         if about is not None:
             sheet = book.add_worksheet(about_name)
@@ -756,7 +997,10 @@ def write_xlsx(
     return Path(path)
 
 
-def _write_sheet(sheet, frame: pd.DataFrame, fmt: dict, *, title, freeze_columns):
+def _write_sheet(
+    sheet, frame: pd.DataFrame, fmt: dict, *, title, freeze_columns, formats=None,
+    style=None,
+):  # fmt: skip
     top = 0
     if title:
         sheet.write_string(0, 0, title, fmt["title"])
@@ -771,12 +1015,17 @@ def _write_sheet(sheet, frame: pd.DataFrame, fmt: dict, *, title, freeze_columns
             kinds.append("float")
         else:
             kinds.append("text")
+    formats = formats or {}
     for j, c in enumerate(frame.columns):
         sheet.write_string(top, j, str(c), fmt["head"])
         values = frame[c].tolist()
-        for i, v in enumerate(values, start=top + 1):
+        given = formats.get(c)
+        for k, (i, v) in enumerate(enumerate(values, start=top + 1)):
+            number = given[k] if isinstance(given, list | tuple) else given
             if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
                 sheet.write_blank(i, j, None)
+            elif number and (kinds[j] in ("int", "float") or _is_number(v)):
+                sheet.write_number(i, j, float(v), style(number))
             elif kinds[j] in ("int", "float"):
                 sheet.write_number(i, j, float(v), fmt[kinds[j]])
             elif _is_number(v):  # a number among text: still a number
@@ -784,12 +1033,13 @@ def _write_sheet(sheet, frame: pd.DataFrame, fmt: dict, *, title, freeze_columns
             else:
                 sheet.write_string(i, j, str(v), fmt["text"])
         width = max(
-            [_display_width(str(c)) / 1.6]  # headers wrap over about two lines
-            + [_display_width(_shown(v, kinds[j])) for v in values]
+            [_header_width(str(c))]
+            + [_display_width(_shown(v, kinds[j])) + bool(given) for v in values]
         )
         sheet.set_column(j, j, min(max(width + 2, 6), 60))
     last = max(len(frame), 1) + top
-    sheet.set_row(top, 33)  # room for a header wrapped on two lines
+    lines = any("\n" in str(c) for c in frame.columns)
+    sheet.set_row(top, 48 if lines else 33)  # a header over two or three lines
     sheet.freeze_panes(top + 1, freeze_columns)
     sheet.autofilter(top, 0, last, max(len(frame.columns) - 1, 0))
     sheet.set_landscape()
@@ -818,6 +1068,15 @@ def _is_number(value) -> bool:
         and not isinstance(value, bool | np.bool_)
         and bool(np.isfinite(value))
     )
+
+
+def _header_width(text: str) -> float:
+    """Columns a header needs: it wraps, over about two lines; a header of two lines
+    (Chinese over English) as wide as its Chinese, its English over two lines."""
+    if "\n" in text:
+        zh, _, en = text.partition("\n")
+        return max(_display_width(zh), _display_width(en) / 2)
+    return _display_width(text) / 1.6
 
 
 def _display_width(text: str) -> float:

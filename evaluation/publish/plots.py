@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from evaluation import periods as P
 from evaluation import vocabulary as V
 from evaluation.appraisal import GRADES
 from evaluation.catalogue import COMPOSITE
@@ -610,4 +611,181 @@ def plot_dimensions_against_median(
     x = score_range(mine, median)
     fig.update_xaxes(range=x, dtick=_ticks(x))
     fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+# ------------------------------------------- the analyst's notebooks: intake, ledger
+def _period_names(periods, lang: str) -> list[str]:
+    """Period labels as people read them: ``2025年12月`` in Chinese, the code in
+    English."""
+    return [P.name_zh(p) if lang == "zh" else str(p) for p in periods]
+
+
+def plot_submissions(submissions: pd.DataFrame, catalogue, *, lang: str = "zh"):
+    """Who sent late or incomplete: reporting agencies (catalogue order) × periods
+    (in time order), each cell the number of units whose submission was not on time
+    and complete (late, all empty or partly empty); white where all were, blank
+    where the agency owed nothing that period. ``submissions`` as
+    :func:`evaluation.risk.quality.submissions` gives them; the hover lists the
+    counts by status."""
+    _check_lang(lang)
+    words = V.words("submission_plot", lang)
+    status = V.words("submission_status", lang)
+    s = submissions
+    periods = list(dict.fromkeys(s["period"]))  # the table's order: by month
+    present = set(s["agency"])
+    agencies = [a.id for a in catalogue.agencies if a.id in present]
+    agencies += sorted(present - set(agencies))  # an agency the catalogue lacks
+    counts = pd.crosstab([s["agency"], s["period"]], s["status"]).reindex(
+        columns=list(status), fill_value=0
+    )
+    bad = counts.drop(columns="on_time").sum(axis=1)
+    z = bad.unstack("period").reindex(index=agencies, columns=periods)
+    hover = pd.Series("", index=counts.index)
+    for code, text in status.items():
+        hover = hover + f"{text}: " + counts[code].astype(str) + "<br>"
+    hover = hover.unstack("period").reindex(index=agencies, columns=periods)
+    fig = go.Figure(
+        go.Heatmap(
+            z=z.to_numpy(dtype=float),
+            x=_period_names(periods, lang),
+            y=[_name(catalogue, a, lang) for a in agencies],
+            text=hover.fillna("").to_numpy(),
+            colorscale=[[0, "#FFFFFF"], [1, PALETTE[5]]],
+            zmin=0,
+            xgap=1,
+            ygap=2,
+            hovertemplate="%{y}<br>%{x}<br>%{text}<extra></extra>",
+            colorbar={"title": {"text": words["count"]}},
+        )
+    )
+    fig.update_layout(
+        template="plotly_white",
+        font={"family": FONT_FAMILY, "size": 14},
+        height=max(300, 140 + 34 * len(agencies)),
+        margin={"l": 10, "r": 10, "t": 50, "b": 40},
+        title={"text": words["title"], "x": 0},
+    )
+    fig.update_xaxes(title_text=words["period"], type="category")
+    fig.update_yaxes(title_text=words["agency"], autorange="reversed")
+    return fig
+
+
+def _name(catalogue, node: str, lang: str) -> str:
+    try:
+        return catalogue.name(node, lang)
+    except KeyError:  # an id the catalogue no longer has: shown as it is
+        return str(node)
+
+
+def plot_flag_triage(flags: pd.DataFrame, *, lang: str = "zh") -> go.Figure:
+    """Data-quality flags per check (in the checks' order), stacked by the
+    analysts' decision: open, accepted, dismissed. ``flags`` as
+    :func:`evaluation.risk.quality.with_decisions` gives them (without a
+    ``status`` column every flag is open)."""
+    _check_lang(lang)
+    words = V.words("flag_plot", lang)
+    names = V.words("flag_status", lang)
+    status = flags["status"] if "status" in flags else pd.Series("open", flags.index)
+    checks = [c for c in V.QUALITY_CHECK if c in set(flags["check"])]
+    counts = pd.crosstab(flags["check"], status).reindex(
+        index=checks, columns=["open", "accepted", "dismissed"], fill_value=0
+    )
+    colours = {"open": PALETTE[1], "accepted": PALETTE[5], "dismissed": PALETTE[2]}
+    fig = go.Figure()
+    for code in counts.columns:
+        fig.add_bar(
+            y=[V.QUALITY_CHECK[c].text(lang) for c in checks],
+            x=counts[code],
+            name=names[code],
+            orientation="h",
+            marker_color=colours[code],
+            hovertemplate=f"%{{y}}: %{{x}}<extra>{names[code]}</extra>",
+        )
+    fig.update_layout(
+        barmode="stack",
+        template="plotly_white",
+        font={"family": FONT_FAMILY, "size": 14},
+        height=max(260, 140 + 30 * len(checks)),
+        margin={"l": 10, "r": 20, "t": 60, "b": 40},
+        title={"text": words["title"], "x": 0},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0,
+                "traceorder": "normal"},
+    )  # fmt: skip
+    fig.update_xaxes(title_text=words["count"])
+    fig.update_yaxes(title_text=words["check"], autorange="reversed")
+    return fig
+
+
+def plot_ledger_units(
+    summary: pd.DataFrame, names: Mapping[str, str], *, lang: str = "zh"
+) -> go.Figure:
+    """Each responsible unit's rectification items, stacked: closed on time, closed
+    late, open and not yet due, overdue; units in ``summary``'s order (as
+    :func:`evaluation.risk.ledger.by_unit` gives it: the most overdue first).
+    ``names``: unit id → display name."""
+    _check_lang(lang)
+    words = V.words("ledger_plot", lang)
+    s = summary
+    parts = {
+        "closed_on_time": (s["closed_on_time"], PALETTE[2]),
+        "closed_late": (s["closed"] - s["closed_on_time"], PALETTE[4]),
+        "open": (s["open"] - s["overdue"], PALETTE[1]),
+        "overdue": (s["overdue"], PALETTE[5]),
+    }
+    y = [names.get(u, u) for u in s["unit_id"]]
+    fig = go.Figure()
+    for code, (values, colour) in parts.items():
+        fig.add_bar(
+            y=y,
+            x=values,
+            name=words[code],
+            orientation="h",
+            marker_color=colour,
+            hovertemplate=f"%{{y}}: %{{x}}<extra>{words[code]}</extra>",
+        )
+    fig.update_layout(
+        barmode="stack",
+        template="plotly_white",
+        font={"family": FONT_FAMILY, "size": 14},
+        height=max(300, 140 + 22 * len(s)),
+        margin={"l": 10, "r": 20, "t": 60, "b": 40},
+        title={"text": words["units_title"], "x": 0},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0,
+                "traceorder": "normal"},
+    )  # fmt: skip
+    fig.update_xaxes(title_text=words["items"])
+    fig.update_yaxes(title_text=words["unit"], autorange="reversed", type="category")
+    return fig
+
+
+def plot_backlog(backlog: pd.DataFrame, *, lang: str = "zh") -> go.Figure:
+    """The ledger period by period (:func:`evaluation.risk.ledger.backlog`): items
+    opened and closed in each period (bars) and open at its end (line)."""
+    _check_lang(lang)
+    words = V.words("ledger_plot", lang)
+    x = _period_names(backlog["period"], lang)
+    fig = go.Figure()
+    fig.add_bar(x=x, y=backlog["opened"], name=words["opened"],
+                marker_color=PALETTE[0])  # fmt: skip
+    fig.add_bar(x=x, y=backlog["closed"], name=words["closed"],
+                marker_color=PALETTE[2])  # fmt: skip
+    fig.add_scatter(
+        x=x,
+        y=backlog["open"],
+        name=words["open_end"],
+        mode="lines+markers",
+        line={"color": PALETTE[5], "width": 3},
+    )
+    fig.update_layout(
+        barmode="group",
+        template="plotly_white",
+        font={"family": FONT_FAMILY, "size": 14},
+        height=400,
+        margin={"l": 10, "r": 20, "t": 60, "b": 40},
+        title={"text": words["backlog_title"], "x": 0},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+    )
+    fig.update_xaxes(title_text=words["period"], type="category")
+    fig.update_yaxes(title_text=words["items"], rangemode="tozero")
     return fig

@@ -230,7 +230,7 @@ class Publication(Store):
             if run["status"] == "published":
                 raise PublishedRunError(
                     f"run {run_id} is already published (final since "
-                    f"{run['published_at']})"
+                    f"{_beijing(run['published_at'])})"
                 )
             newer = self.released_successor(run_id)
             if newer is not None:
@@ -290,7 +290,8 @@ class Publication(Store):
                 stage = (
                     "a draft, not yet released"
                     if run["status"] == "draft"
-                    else f"final (published {run['published_at']}); a correction is "
+                    else f"final (published {_beijing(run['published_at'])}); a "
+                    "correction is "
                     f"a new version: evaluation appeal {run_id} RESULT --reason …"
                 )
                 raise LifecycleError(
@@ -453,6 +454,13 @@ def status_words(run) -> tuple[str, str, str, str]:
     zh, en = RUN_STATUS.get(status, (status, status))
     fzh, fen = IN_FORCE.get(force, ("", ""))
     return zh, en, fzh, fen
+
+
+def _beijing(stamp) -> str:
+    """A stored UTC time as people read it: ``2026-01-15 17:00 Beijing time``."""
+    t = pd.Timestamp(stamp)
+    t = (t.tz_localize("UTC") if t.tzinfo is None else t).tz_convert(BEIJING)
+    return f"{t:%Y-%m-%d %H:%M} Beijing time"
 
 
 def _stage(run: dict) -> str:

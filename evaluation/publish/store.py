@@ -71,7 +71,7 @@ def save_result(result: Result, folder: str | Path) -> Path:
     os.umask(umask)
     os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it owner-only; readers need it too
     try:
-        for name in Result.TABLES:
+        for name in result.tables():
             getattr(result, name).to_parquet(tmp / f"{name}.parquet", index=False)
         _write_json(tmp / "provenance.json", result.provenance.to_dict())
         _write_json(tmp / "catalogue.json", result.catalogue.model_dump(mode="json"))
@@ -101,7 +101,9 @@ def load_result(folder: str | Path) -> Result:
         _read_json(folder / "catalogue.json"), file="catalogue.json"
     )
     tables = {
-        name: pd.read_parquet(folder / f"{name}.parquet") for name in Result.TABLES
+        name: pd.read_parquet(folder / f"{name}.parquet")
+        for name in (*Result.TABLES, *Result.OPTIONAL_TABLES)
+        if name in Result.TABLES or (folder / f"{name}.parquet").is_file()
     }
     provenance = Provenance.from_dict(_read_json(folder / "provenance.json"))
     return Result(catalogue=catalogue, provenance=provenance, **tables)
@@ -270,7 +272,7 @@ def _parquet(frame: pd.DataFrame) -> bytes:
 def run_tables(result: Result, appraisal=None, uncertainty=None) -> dict[str, bytes]:
     """Every table of a run as Parquet bytes, in a fixed order (the uncertainty
     analysis adds its per-unit rank intervals as ``uncertainty``)."""
-    tables = {name: parquet_bytes(getattr(result, name)) for name in Result.TABLES}
+    tables = {name: parquet_bytes(getattr(result, name)) for name in result.tables()}
     if appraisal is not None:
         for name in appraisal.TABLES:
             tables[name] = parquet_bytes(getattr(appraisal, name))
@@ -826,9 +828,16 @@ class Store:
     ) -> Result:
         """The stored run as a Result (nothing recomputed)."""
         info = self.manifest(run_id)
+        held = {  # a run stores an optional table only when it has rows
+            r[0]
+            for r in self._db.execute(
+                "SELECT name FROM run_tables WHERE run_id = ?", [run_id]
+            ).fetchall()
+        }
         tables = {
             n: self.table(run_id, n, viewer=viewer, record=record)
-            for n in Result.TABLES
+            for n in (*Result.TABLES, *Result.OPTIONAL_TABLES)
+            if n in Result.TABLES or n in held
         }
         return Result(
             catalogue=parse_catalogue(info["catalogue"], file="catalogue.json"),

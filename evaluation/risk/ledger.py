@@ -171,6 +171,79 @@ def closure_rate(ledger: pd.DataFrame, period: str) -> pd.Series:
     return (100 * on_time.groupby(due["unit_id"]).mean()).rename("value")
 
 
+#: the columns of :func:`by_unit`
+BY_UNIT_COLUMNS = [
+    "unit_id", "items", "open", "overdue", "escalated", "closed", "closed_on_time",
+    "closure_rate", "on_time_rate",
+]  # fmt: skip
+
+
+def by_unit(ledger: pd.DataFrame, as_of=None) -> pd.DataFrame:
+    """How each responsible unit deals with its items (各单位整改情况), one row per
+    unit with an item, the most overdue first:
+
+    ``items`` opened; ``open``; ``overdue``, open past the first due date at the
+    last check (the reminder list's); ``escalated``, items escalated at least once,
+    open or closed; ``closed``; ``closed_on_time``, by the first due date;
+    ``closure_rate``, % of its items closed (整改完成率); ``on_time_rate``, % of its
+    items first due by ``as_of`` that were closed by that due date (按期整改率; NaN
+    when none was due yet). ``as_of`` defaults to the ledger's last check date.
+    """
+    led = _typed(ledger)
+    if as_of is None:
+        checked = pd.to_datetime(led["checked_on"]).max()
+        as_of = checked if pd.notna(checked) else pd.Timestamp.max
+    first_due = pd.to_datetime(led["first_due"])
+    closed = (led["status"] == "closed").to_numpy()
+    on_time = closed & led["on_time"].eq(True).to_numpy()
+    due = (first_due <= pd.Timestamp(as_of)).to_numpy()
+    open_ = ~closed
+    counts = pd.DataFrame(
+        {
+            "unit_id": led["unit_id"].to_numpy(),
+            "items": 1,
+            "open": open_,
+            "overdue": open_ & led["reminder"].to_numpy(dtype=bool),
+            "escalated": (led["escalations"] > 0).to_numpy(),
+            "closed": closed,
+            "closed_on_time": on_time,
+            "due": due,
+            "due_on_time": due & on_time,
+        }
+    )
+    out = counts.groupby("unit_id").sum().astype("int64")
+    out["closure_rate"] = 100 * out["closed"] / out["items"]
+    out["on_time_rate"] = 100 * out["due_on_time"] / out["due"].where(out["due"] > 0)
+    out = out.reset_index().sort_values(
+        ["overdue", "open", "unit_id"], ascending=[False, False, True], kind="stable"
+    )
+    return out[BY_UNIT_COLUMNS].reset_index(drop=True)
+
+
+def backlog(ledger: pd.DataFrame) -> pd.DataFrame:
+    """The ledger period by period, from its first item to its last check: items
+    ``opened`` and ``closed`` in the period and ``open`` at its end (is the backlog
+    shrinking?). Empty for a ledger with no items."""
+    led = _typed(ledger)
+    columns = ["period", "opened", "closed", "open"]
+    if led.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    first = min(led["opened_period"], key=P.sort_key)
+    period = max(led["checked_period"].dropna(), key=P.sort_key, default=first)
+    periods = [period]
+    while P.sort_key(period) > P.sort_key(first):
+        period = P.previous(period)
+        periods.append(period)
+    periods.reverse()
+    opened = led["opened_period"].value_counts()
+    shut = led["closed_period"].dropna().value_counts()
+    out = pd.DataFrame({"period": periods})
+    out["opened"] = out["period"].map(opened).fillna(0).astype("int64")
+    out["closed"] = out["period"].map(shut).fillna(0).astype("int64")
+    out["open"] = (out["opened"] - out["closed"]).cumsum()
+    return out[columns]
+
+
 # ------------------------------------------------------------------ the file
 def read_ledger(path: str | Path) -> pd.DataFrame:
     """A ledger CSV written by :func:`write_ledger`; an empty ledger if absent."""
@@ -305,7 +378,10 @@ def _date(ts) -> str:
 
 
 __all__ = [
+    "BY_UNIT_COLUMNS",
     "COLUMNS",
+    "backlog",
+    "by_unit",
     "check",
     "closure_rate",
     "empty",

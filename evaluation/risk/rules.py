@@ -32,7 +32,7 @@ from evaluation.fields import (
     Registry,
     raise_if,
 )
-from evaluation.vocabulary import RISK_LEVEL
+from evaluation.vocabulary import RATIO_UNITS, RISK_LEVEL, quantity
 
 if TYPE_CHECKING:  # typing only: the catalogue builds its union from RULES.models
     from evaluation.catalogue import Catalogue
@@ -209,10 +209,7 @@ def indicator_thresholds(inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
         lower = specs[r.node_id].direction == "lower"
         vz, ve = _fmt(catalogue, r.node_id, r.value)
         tz, te = _fmt(catalogue, r.node_id, r.threshold, digits=None)
-        zh.append(
-            f"{_name(catalogue, r.node_id, 'zh')} {vz} "
-            f"{'不低于' if lower else '不高于'}{RISK_LEVEL[r.level][0]}阈值 {tz}"
-        )
+        zh.append(_reached_zh(catalogue, r, lower))
         en.append(
             f"{_name(catalogue, r.node_id, 'en')} {ve} "
             f"{'at or above' if lower else 'at or below'} the {r.level} threshold {te}"
@@ -241,8 +238,7 @@ def score_threshold(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     return _with_reasons(
         out,
         lambda r: (
-            f"{_name(catalogue, r.node_id, 'zh')} {r.value:.1f}分 不高于"
-            f"{RISK_LEVEL[r.level][0]}阈值 {r.threshold:g}分",
+            _reached_zh(catalogue, r, lower=False),
             f"{_name(catalogue, r.node_id, 'en')} {r.value:.1f} points at or below "
             f"the {r.level} threshold {r.threshold:g}",
         ),
@@ -298,9 +294,10 @@ def target_shortfall(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame
         lambda r: _said(
             catalogue,
             r,
-            f"{'低于' if sign > 0 else '高于'}目标 "
-            f"{_fmt(catalogue, r.node_id, r.threshold, None)[0]} {r.shortfall:.1f}%"
-            f"，达到{RISK_LEVEL[r.level][0]}预警（≥{r.limit:g}%）",
+            f"{'低于' if sign > 0 else '高于'}目标值"
+            f"{_fmt(catalogue, r.node_id, r.threshold, None)[0]}，"
+            f"{'差距' if sign > 0 else '超出部分'}占目标值的{r.shortfall:.1f}%，"
+            f"达到{RISK_LEVEL[r.level][0]}预警标准（{r.limit:g}%）",
             f"{r.shortfall:.1f}% short of its target "
             f"{_fmt(catalogue, r.node_id, r.threshold, None)[1]}"
             f" (the {r.level} limit is {r.limit:g}%)",
@@ -372,48 +369,70 @@ def peer_position(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     by = rows.groupby(["period", "group"], sort=False)["x"]
     rows["n"] = by.transform("size")
     limits = {k: getattr(rule, k) for k in _WARN}
-    fmt = lambda x, j: _fmt(catalogue, rule.node, x)[j]  # noqa: E731
-    out, text = PEER_METHODS[rule.method](rows, by, limits, better, fmt)
+    words = _PeerWords(catalogue, rule.node, rule.within)
+    out, text = PEER_METHODS[rule.method](rows, by, limits, better, words)
     return _with_reasons(
         out,
         lambda r: _said(
             catalogue,
             r,
-            f"{text(r)[0]}，{RISK_LEVEL[r.level][0]}",
+            f"{text(r)[0]}，{RISK_LEVEL[r.level][0]}预警",
             f"{text(r)[1]}: {r.level}",
         ),
     )
 
 
+@dataclass(frozen=True)
+class _PeerWords:
+    """How a peer rule's reasons say its numbers: ``fmt(value, 0 zh | 1 en)`` with
+    the unit, ``gap(d)`` a difference in Chinese (``2.0个百分点``), and ``among``
+    the units compared with (同类单位, or 全部单位 for a rule ``within: all``)."""
+
+    catalogue: Catalogue
+    node: str
+    within: str
+
+    def fmt(self, x: float, j: int) -> str:
+        return _fmt(self.catalogue, self.node, x)[j]
+
+    def gap(self, d: float) -> str:
+        return _gap(self.catalogue, self.node, d)
+
+    @property
+    def among(self) -> str:
+        return "同类单位" if self.within == "peer_group" else "全部单位"
+
+
 # Each peer method takes the rule's rows (``x``: the value, + better; ``n``: the size
 # of the unit's group), those rows grouped by period and peer group, the limits by
-# level, the direction (+1 higher is better) and a formatter ``fmt(value, 0 zh | 1
-# en)``; it returns the graded rows and ``text(row) → (zh, en)``, the position said.
-def _peer_bottom_k(rows, by, limits, better, fmt):
+# level, the direction (+1 higher is better) and the rule's :class:`_PeerWords`; it
+# returns the graded rows and ``text(row) → (zh, en)``, the position said: in
+# Chinese in plain words, in English with the statistic (the analysts' column).
+def _peer_bottom_k(rows, by, limits, better, w: _PeerWords):
     """Among the k worst (limits are k), only in groups larger than k."""
     rows["stat"] = by.rank(method="min")  # 1 = worst; ties share the better place
     out = _graded(rows, limits, lambda x, k: x <= k, "peer", column="stat")
     out = out[out["n"] > out["limit"]]  # bottom 3 of 3 is not a position
     return out, lambda r: (
-        f"同组倒数第 {r.stat:.0f} 位（共 {r.n} 个）",
+        f"在{w.among}中排倒数第{r.stat:.0f}位（共{r.n}个）",
         f"{_ordinal(int(r.stat))} from the bottom of {r.n} peers",
     )
 
 
-def _peer_percentile(rows, by, limits, better, fmt):
+def _peer_percentile(rows, by, limits, better, w: _PeerWords):
     """At or below the group's p-th percentile (limits are p)."""
     rows["b"] = better
     for k, p in limits.items():
         if p is not None:
             rows[f"p_{k}"] = by.transform(lambda s, p=p: np.percentile(s, p))
     return _percentile(rows, limits), lambda r: (
-        f"不高于同组第 {r.limit:g} 百分位数 {fmt(r.stat, 0)}",
+        f"处于{w.among}中最差的{r.limit:g}%之列（分界值为{w.fmt(r.stat, 0)}）",
         f"at or below the {_ordinal_pct(r.limit)} percentile of its peers, "
-        f"{fmt(r.stat, 1)}",
+        f"{w.fmt(r.stat, 1)}",
     )
 
 
-def _peer_robust_z(rows, by, limits, better, fmt):
+def _peer_robust_z(rows, by, limits, better, w: _PeerWords):
     """(value − median) / MAD, direction-adjusted, below the limit (Oflog's bands)."""
     median = rows.groupby(["period", "group"])["value"].transform("median")
     mad = (
@@ -425,16 +444,24 @@ def _peer_robust_z(rows, by, limits, better, fmt):
     rows["median"] = median
     rows["stat"] = (better * (rows["value"] - median) / mad).where(mad > 0)
     out = _graded(rows, limits, lambda z, t: z < t, "peer", column="stat")
+    # in Chinese: below (lower being better: above) the median, how far in plain
+    # words by the level reached, and by how much
+    side = "低于" if better > 0 else "高于"
     return out, lambda r: (
-        f"偏离同组中位数 {fmt(r.median, 0)} {r.stat:.2f} 个中位绝对偏差"
-        f"（低于 {r.limit:g}）",
-        f"{r.stat:.2f} MADs from its peers' median {fmt(r.median, 1)} "
+        f"{_HOW_FAR[SEVERITY[r.level] - 1]}{side}{w.among}中位数{w.fmt(r.median, 0)}"
+        f"（相差{w.gap(abs(r.value - r.median))}）",
+        f"{r.stat:.2f} MADs from its peers' median {w.fmt(r.median, 1)} "
         f"(below {r.limit:g})",
     )
 
 
+#: how far from the peers' median a robust-z warning is, in Chinese, by level
+#: (yellow, orange, red): 低于, 明显低于, 远低于
+_HOW_FAR = ("", "明显", "远")
+
+
 #: peer-position method (catalogue ``risk.rules[].method`` of a ``peer`` rule) →
-#: ``f(rows, by, limits, better, fmt)`` (see above)
+#: ``f(rows, by, limits, better, words)`` (see above)
 PEER_METHODS = {
     "bottom_k": _peer_bottom_k,
     "percentile": _peer_percentile,
@@ -500,8 +527,9 @@ def trend(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
         return _with_reasons(
             out,
             lambda r: (
-                f"{_name(catalogue, r.node_id, 'zh')} 连续 {rule.declines} 期变差："
-                f"{_fmt(catalogue, r.node_id, r.first)[0]} → "
+                f"{_name(catalogue, r.node_id, 'zh')}连续{rule.declines}期变差，由"
+                f"{_fmt(catalogue, r.node_id, r.first)[0]}"
+                f"{'降' if r.value < r.first else '升'}至"
                 f"{_fmt(catalogue, r.node_id, r.value)[0]}",
                 f"{_name(catalogue, r.node_id, 'en')} worse {rule.declines} periods "
                 f"in a row: {_fmt(catalogue, r.node_id, r.first)[1]} → "
@@ -520,17 +548,31 @@ def trend(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     limits = {k: getattr(rule.drop, k) for k in _WARN}
     out = _graded(long, limits, lambda x, t: x >= t, "trend", column="drop")
     word_zh = "上期" if rule.against == "previous" else "上年同期"
-    word_en = "the previous period" if rule.against == "previous" else "a year earlier"
+    word_en = (
+        "in the previous period" if rule.against == "previous" else "a year earlier"
+    )
     pct = "%" if rule.relative else ""
+    # a relative worsening is a share of the earlier value
+    of_zh = f"（按{word_zh}数值计）" if rule.relative else ""
+
+    def by_zh(x: float, limit: bool = False) -> str:
+        """The worsening (or its limit) in Chinese: ``12.0%`` of the earlier value,
+        or in the value's own units (``3.2个百分点``, ``6.3分``)."""
+        if rule.relative:
+            return f"{x:g}%" if limit else f"{x:.1f}%"
+        return _gap(catalogue, rule.node, x, None if limit else 1)
+
     return _with_reasons(
         out,
         lambda r: (
-            f"{_name(catalogue, r.node_id, 'zh')} 由{word_zh} "
-            f"{_fmt(catalogue, r.node_id, r.before)[0]} 变差为 "
-            f"{_fmt(catalogue, r.node_id, r.value)[0]}（变差 {r.drop:.1f}{pct}，"
-            f"{RISK_LEVEL[r.level][0]}限值 {r.limit:g}{pct}）",
+            f"{_name(catalogue, r.node_id, 'zh')}由{word_zh}的"
+            f"{_fmt(catalogue, r.node_id, r.before)[0]}"
+            f"{'降' if r.value < r.before else '升'}至"
+            f"{_fmt(catalogue, r.node_id, r.value)[0]}，"
+            f"{'下降' if r.value < r.before else '上升'}{by_zh(r.drop)}{of_zh}"
+            f"，达到{RISK_LEVEL[r.level][0]}预警标准（{by_zh(r.limit, True)}）",
             f"{_name(catalogue, r.node_id, 'en')} worsened from "
-            f"{_fmt(catalogue, r.node_id, r.before)[1]} in {word_en} to "
+            f"{_fmt(catalogue, r.node_id, r.before)[1]} {word_en} to "
             f"{_fmt(catalogue, r.node_id, r.value)[1]} (by {r.drop:.1f}{pct}; "
             f"the {r.level} limit is {r.limit:g}{pct})",
         ),
@@ -605,18 +647,22 @@ def rollup(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     ):
         if (p, u) in hit:
             listed["zh"].setdefault((p, u), []).append(
-                names["zh"][n] + RISK_LEVEL[LEVELS[s]][0]
+                f"{names['zh'][n]}（{RISK_LEVEL[LEVELS[s]][0]}）"
             )
-            listed["en"].setdefault((p, u), []).append(f"{names['en'][n]} {LEVELS[s]}")
-    return _with_reasons(
-        out,
-        lambda r: (
-            f"{_name(catalogue, r.node_id, 'zh')}：最差 {rule.worst} 项指标 "
-            + "、".join(listed["zh"][(r.period, r.unit_id)]),
-            f"{_name(catalogue, r.node_id, 'en')}: its {rule.worst} worst indicators "
-            + ", ".join(listed["en"][(r.period, r.unit_id)]),
-        ),
-    )
+            listed["en"].setdefault((p, u), []).append(
+                f"{names['en'][n]} ({LEVELS[s]})"
+            )
+
+    def worst(r) -> tuple[str, str]:
+        zh, en = (listed[lang][(r.period, r.unit_id)] for lang in ("zh", "en"))
+        return (
+            f"{_name(catalogue, r.node_id, 'zh')}：最差的{len(zh)}项指标为"
+            + "、".join(zh),
+            f"{_name(catalogue, r.node_id, 'en')}: its {len(en)} worst "
+            f"indicator{'s are' if len(en) != 1 else ' is'} " + ", ".join(en),
+        )
+
+    return _with_reasons(out, worst)
 
 
 class EventRule(Model):
@@ -837,20 +883,54 @@ def _name(catalogue: Catalogue, node: str, lang: str) -> str:
 
 
 def _said(catalogue: Catalogue, r, zh: str, en: str) -> tuple[str, str]:
-    """``name value，zh`` / ``name value, en``."""
+    """``name为value，zh`` / ``name value, en``."""
     vz, ve = _fmt(catalogue, r.node_id, r.value)
     return (
-        f"{_name(catalogue, r.node_id, 'zh')} {vz}，{zh}",
+        f"{_name(catalogue, r.node_id, 'zh')}为{vz}，{zh}",
         f"{_name(catalogue, r.node_id, 'en')} {ve}, {en}",
     )
 
 
 def _fmt(catalogue: Catalogue, node: str, x: float, digits: int | None = 1):
-    """A value with its unit, zh and en (``82.0%``; ``12.0 days``; ``71.3 points``)."""
-    uz, ue = catalogue.unit_words.get(node, ("分", "points"))
-    num = f"{x:.{digits}f}" if digits is not None else f"{x:g}"
-    sep = "" if ue == "%" else " "
-    return f"{num}{uz}", f"{num}{sep}{ue}"
+    """A value with its unit, zh and en (``82.0%``; ``25件``, ``1 finding``;
+    ``1.40倍``; ``12.0个工作日``, ``12.0 working days``; ``71.3分``, ``71.3 points``);
+    ``digits=None``: a limit as the catalogue writes it (``95%``)."""
+    unit = catalogue.unit_words.get(node, ("分", "points"))
+    return (
+        quantity(x, unit, "zh", decimals=digits),
+        quantity(x, unit, "en", decimals=digits),
+    )
+
+
+def _gap(catalogue: Catalogue, node: str, d: float, digits: int | None = 1) -> str:
+    """A difference of two values in Chinese: percentages differ by percentage
+    points (``3.2个百分点``), ratios by a bare number (``0.30``: ``0.30倍`` would
+    read as a relative change), other values in their unit (``6.3分``, ``2件``)."""
+    unit = catalogue.unit_words.get(node, ("分", "points"))
+    if unit[1] == "%":
+        return (f"{d:g}" if digits is None else f"{d:.{digits}f}") + "个百分点"
+    if unit[0] in RATIO_UNITS or unit[1] in RATIO_UNITS:
+        return quantity(d, ("", ""), "zh", decimals=2 if digits is not None else None)
+    return quantity(d, unit, "zh", decimals=digits)
+
+
+def _reached_zh(catalogue: Catalogue, r, lower: bool) -> str:
+    """A threshold reached, as the office says it: ``投诉办结率为83.4%，低于黄色
+    预警线（90%）``; ``达到`` when the value is at the limit (shown to 2 decimals
+    where 1 would make a value beyond the limit look equal to it)."""
+    digits = 1
+    if r.value != r.threshold and round(r.value, 1) == r.threshold:
+        digits = 2
+    value = _fmt(catalogue, r.node_id, r.value, digits)[0]
+    limit = _fmt(catalogue, r.node_id, r.threshold, None)[0]
+    if np.isclose(r.value, r.threshold, rtol=0, atol=1e-9):
+        how = "达到"
+    else:
+        how = "高于" if lower else "低于"
+    return (
+        f"{_name(catalogue, r.node_id, 'zh')}为{value}，{how}"
+        f"{RISK_LEVEL[r.level][0]}预警线（{limit}）"
+    )
 
 
 def _ordinal(n: int) -> str:

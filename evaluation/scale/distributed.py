@@ -30,9 +30,16 @@ from evaluation.scale import national
 
 
 @contextmanager
-def connect(scheduler: str | None = None, *, workers: int | None = None) -> Iterator:
+def connect(
+    scheduler: str | None = None,
+    *,
+    workers: int | None = None,
+    processes: bool = True,
+) -> Iterator:
     """A ``dask.distributed.Client``: to ``scheduler``, or to a new LocalCluster of
-    ``workers`` processes (default: one per core), closed on exit."""
+    ``workers`` processes (default: one per core), closed on exit.
+    ``processes=False``: the workers are threads of this process (starts in about a
+    second; what a notebook trying the path on a small example needs)."""
     from dask.distributed import Client, LocalCluster  # lazy: ~0.7 s, for --dask only
 
     logging.getLogger("distributed").setLevel(logging.WARNING)  # no start-up chatter
@@ -44,7 +51,7 @@ def connect(scheduler: str | None = None, *, workers: int | None = None) -> Iter
         LocalCluster(
             n_workers=workers or os.cpu_count() or 1,
             threads_per_worker=1,
-            processes=True,
+            processes=processes,
             dashboard_address=":0",  # any free port: never clash with 8787
         ) as cluster,
         Client(cluster) as client,

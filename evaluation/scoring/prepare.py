@@ -394,6 +394,35 @@ def _iterative():
 
 
 #: imputing missing-data rule (catalogue ``indicators[].missing``) → imputer; the
+def excuse_absent(
+    prepared: pd.DataFrame, catalogue: Catalogue, absent: pd.DataFrame
+) -> pd.DataFrame:
+    """``prepared`` with the cells a late agency left empty (``absent``: the
+    Result's ``absences``, ``evaluation_period`` and ``series_id``) excused from
+    ``zero_score``: that rule scores 0 a unit that did not report, and here the unit
+    is not at fault (the agency that reports on it has not sent its file yet), so
+    the cell is ``missing_excluded`` (its parent renormalised) and every other rule
+    stands. An indicator whose denominator or weights series is absent counts too."""
+    if absent.empty:
+        return prepared
+    late = set(zip(absent["evaluation_period"], absent["series_id"], strict=True))
+    uses = {
+        i.id: {i.id}
+        | ({i.denominator.by} if i.denominator else set())
+        | ({i.rollup.weight_by} if i.rollup.weight_by else set())
+        for i in catalogue.indicators
+    }
+    pairs = {(p, ind) for ind, series in uses.items() for p, s in late if s in series}
+    key = pd.MultiIndex.from_arrays([prepared["period"], prepared["indicator_id"]])
+    zero = (prepared["status"] == "missing_zero_score").to_numpy()
+    hit = key.isin(list(pairs)) & zero
+    if not hit.any():
+        return prepared
+    out = prepared.copy()
+    out.loc[hit, "status"] = "missing_excluded"
+    return out
+
+
 #: catalogue also allows ``exclude`` and ``zero_score``, which impute nothing
 IMPUTERS = {
     "peer_median": _peer(np.nanmedian),

@@ -300,6 +300,26 @@ OBJECTIVE = {
 }
 
 
+def objective_weights(
+    x: pd.DataFrame, methods: tuple[str, ...] | list[str] | None = None
+) -> pd.DataFrame:
+    """Every data-driven weighting of the columns of ``x`` (units × criteria, e.g.
+    a period's level-1 dimension scores) side by side, for the expert panel to set
+    beside its own weights: one row per column of ``x``, one column per method of
+    :data:`OBJECTIVE` (default all, in that order), each summing to 1. An unknown
+    method is a ``ValueError`` naming the known ones."""
+    methods = list(OBJECTIVE if methods is None else methods)
+    unknown = [m for m in methods if m not in OBJECTIVE]
+    if unknown:
+        raise ValueError(
+            f"unknown objective weights {unknown}; known: {list(OBJECTIVE)}"
+        )
+    values = x.to_numpy(dtype=float)
+    return pd.DataFrame(
+        {m: OBJECTIVE[m](values) for m in methods}, index=x.columns.copy()
+    )
+
+
 # ------------------------------------------------------------- a node's weights
 # Each node method takes the node's ``weights`` spec (catalogue ``Weights``), the
 # children's scores ``x`` (rows × children), the rows' periods, the children's

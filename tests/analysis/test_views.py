@@ -534,3 +534,26 @@ def test_signed_weights_are_never_clipped():
     by_draw = score_nodes(leaves, (node,), {COMPOSITE: node.local[None, :]})
     for rolled in (by_node, by_draw):
         np.testing.assert_allclose(rolled.values[COMPOSITE][0], [120.0, -20.0])
+
+
+def test_indicator_table_reads_as_the_profile_page_in_either_language(result):
+    """The notebook's and workbook's table of a profile's indicators: names, the
+    catalogue's unit words, numbers as numbers, status in words."""
+    p = V.profile(result, "U1", "2025")
+    zh = V.indicator_table(p.indicators, result.catalogue, "zh")
+    assert zh.columns.tolist() == [
+        "指标", "计量单位", "数值", "目标", "同类中位数", "得分", "同类中位得分",
+        "与同类中位得分之差", "状态",
+    ]  # fmt: skip
+    assert zh["指标"].tolist() == ["a1指标", "a2指标", "b1指标", "b2指标"]
+    assert zh["计量单位"].tolist() == ["分"] * 4
+    assert zh["数值"].tolist() == [80, 60, 40, 100]
+    # g1 medians (U1, U2, U3) as in the profile test above; score = value (goalposts)
+    assert zh["同类中位数"].tolist() == pytest.approx([50, 60, 60, 60])
+    assert zh["与同类中位得分之差"].tolist() == pytest.approx([30, 0, -20, 40])
+    assert zh["状态"].tolist() == ["已报送"] * 4
+    assert zh["目标"].isna().all() and zh["数值"].dtype == float
+    en = V.indicator_table(p.weaknesses, result.catalogue, "en")
+    assert en[["Indicator", "Unit of measure", "Status"]].values.tolist() == [
+        ["Indicator b1", "points", "reported"]
+    ]

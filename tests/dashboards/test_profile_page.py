@@ -26,8 +26,9 @@ FLAGS = pd.DataFrame(
          "On-time completion rate of approvals is 96.7 in all 12 periods"),
         ("identical_period/D01/supervision/2025-M06", "identical_period", "D01",
          "2025-M06", "2025-M06", None, "supervision", 7.0, 0.001,
-         "市监察局报送的 7 项数据与上期完全相同",
-         "Municipal Supervision Bureau: all 7 values identical to May"),
+         "市纪委监委报送的2025年6月数据（7项）与2025年5月完全相同",
+         "Municipal Commission for Discipline Inspection and Supervision: all 7 values "
+         "identical to May"),
         ("jump/D01/approval_on_time_rate/2024-M03", "jump", "D01", "2024-M03",
          "2024-M03", "approval_on_time_rate", None, 40.0, 9.0,
          "2024年3月跳变", "jumped in March 2024"),
@@ -75,7 +76,8 @@ def test_the_flags_section_lists_the_flags_reaching_into_the_period_in_chinese(
     assert _items(section) == [
         "连续不变 · 审批事项按时办结率 · 2025年1月至2025年12月 · "
         "审批事项按时办结率自2025年1月起连续 12 期均为 96.7",
-        "与上期完全相同 · 市监察局 · 2025年6月 · 市监察局报送的 7 项数据与上期完全相同",
+        "与上期完全相同 · 市纪委监委 · 2025年6月 · "
+        "市纪委监委报送的2025年6月数据（7项）与2025年5月完全相同",
     ]  # the March 2024 jump is not 2025's
 
 
@@ -85,8 +87,9 @@ def test_the_flags_section_in_english_and_in_another_period(profile):
     assert section.children[0].children == "Data-quality flags"
     assert "do not change any score" in section.children[1].children
     assert _items(section)[1] == (
-        "identical to previous period · Municipal Supervision Bureau · 2025-M06 · "
-        "Municipal Supervision Bureau: all 7 values identical to May"
+        "identical to previous period · Municipal Commission for Discipline "
+        "Inspection and Supervision · 2025-M06 · Municipal Commission for Discipline "
+        "Inspection and Supervision: all 7 values identical to May"
     )
     *_, body = profile.update_profile("D01", "2024", "zh")
     assert _items(_find(body, "profile-flags")) == [

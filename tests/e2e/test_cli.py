@@ -41,8 +41,12 @@ def test_validate_score_export_on_the_sample(tmp_path):
     assert (
         "gb18030" in ok.output
         and "xlsx" in ok.output
-        and "valid: 50 units" in ok.output
+        and "校验通过：50个单位，18800条数据" in ok.output
     )
+    en = invoke(
+        "validate", ROOT / "data" / "sample", "--catalogue", catalogue, "--lang", "en"
+    )
+    assert en.exit_code == 0 and "valid: 50 units, 18800 observations" in en.output
     out = tmp_path / "out"
     scored = invoke(
         "score",
@@ -62,7 +66,9 @@ def test_validate_score_export_on_the_sample(tmp_path):
     assert ranking["rank"].notna().sum() == 50
     exported = invoke("export", out / "result", "--lang", "en", "--out", out / "m.csv")
     assert exported.exit_code == 0, exported.output
-    assert (out / "m.csv").read_bytes().startswith(b"\xef\xbb\xbfRank,Department")
+    assert (
+        (out / "m.csv").read_bytes().startswith("\ufeffPeriod,Rank,Department".encode())
+    )
 
 
 # Each case breaks the tiny dataset one way; (what to do to the folder, words expected)
@@ -153,6 +159,8 @@ def test_bad_input_exits_1_names_the_problem_and_writes_nothing(
             tiny_yaml,
             "--out" if command[0] == "score" else "--report",
             out if command[0] == "score" else report,
+            "--lang",
+            "en",  # the rule ids analysts grep for (Chinese: the test below)
         )
         assert result.exit_code == 1, (case, result.output)
         assert words in result.output, (case, result.output)
@@ -331,3 +339,36 @@ def test_flags_are_listed_and_a_decision_is_recorded(tmp_path, sample_result):
     assert f"待核实{n - 1}条，已确认0条，已排除1条" in done.output
     both = invoke("flags", folder, "--accept", fid, "--dismiss", fid)
     assert both.exit_code == 2
+
+
+def test_the_problem_report_is_in_chinese_by_default_for_the_agencies(
+    tmp_path, tiny_yaml
+):
+    """An agency's clerk reads the report: headers 文件/行/列/值/规则, the column by
+    its Chinese header, the rule in words with the range in the indicator's unit;
+    ``--lang en`` gives the analysts' English report with the rule ids."""
+    data = tmp_path / "data"
+    data.mkdir()
+    write_dataset(data, TINY_UNITS, _rows(r0=("U1", "2025-Q1", "a1", "101")))
+    zh, en = tmp_path / "zh.csv", tmp_path / "en.csv"
+    said = invoke("validate", data, "--catalogue", tiny_yaml, "--report", zh)
+    assert said.exit_code == 1
+    assert "数据校验未通过：共1个问题" in said.output
+    assert "数值超出有效范围：a1指标应在0分至100分之间" in said.output
+    rows = pd.read_csv(zh, encoding="utf-8-sig", dtype=str)
+    assert rows.values.tolist() == [
+        ["observations/office.csv", "2", "指标值（value）", "101",
+         "数值超出有效范围：a1指标应在0分至100分之间"]
+    ]  # fmt: skip
+    assert list(rows.columns) == ["文件", "行", "列", "值", "规则"]
+    said = invoke(
+        "validate", data, "--catalogue", tiny_yaml, "--report", en, "--lang", "en"
+    )
+    assert "validation failed: 1 problem(s)" in said.output
+    rows = pd.read_csv(en, encoding="utf-8-sig", dtype=str)
+    assert rows.values.tolist() == [
+        ["observations/office.csv", "2", "value", "101",
+         "valid_range[a1]: must lie in [0, 100] points"]
+    ]  # fmt: skip
+    bad = invoke("validate", data, "--catalogue", tiny_yaml, "--lang", "fr")
+    assert bad.exit_code == 2 and "--lang must be zh or en" in bad.output

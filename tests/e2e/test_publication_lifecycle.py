@@ -23,7 +23,7 @@ from evaluation.publish.publication import Publication, reproduce
 
 from ..conftest import ROOT
 
-STORE = "data/output/store.duckdb"
+STORE = "data/store.duckdb"  # the Makefile's, every command's default
 
 
 def evaluation(cwd, *args, code=0) -> str:
@@ -53,11 +53,11 @@ def project(tmp_path_factory):
     evaluation(root, "score", "data/sample", "--period", "2025", "--out", "data/output")
     evaluation(
         root, "publish", "data/output/result", "--store", STORE, "--by", "make run",
-        "--uncertainty-draws", 50, "--release",
+        "--uncertainty-draws", 50, "--release", "--skip-released",
     )  # fmt: skip
     evaluation(
         root, "publish", "data/output/result", "--appraisal", "data/sample/appraisal",
-        "--store", STORE, "--by", "make run", "--release",
+        "--store", STORE, "--by", "make run", "--release", "--skip-released",
     )  # fmt: skip
     return root
 
@@ -68,7 +68,7 @@ RUNS = ("period-2025-1.v1", "annual-2025-1.v1")
 def test_make_run_publishes_the_period_run_final_and_the_appraisal_under_notice(
     project,
 ):
-    listed = evaluation(project, "runs", "--store", STORE)
+    listed = evaluation(project, "runs")  # the default store: where make run published
     period, annual = (
         next(line for line in listed.splitlines() if run in line) for run in RUNS
     )
@@ -116,8 +116,8 @@ def test_a_copy_of_the_project_reproduces_from_the_copys_own_files(
 
 
 def test_publishing_the_same_year_again_is_refused_naming_the_run_in_force(project):
-    """`make run` a second time against the same store: one run per kind and period
-    is in force, so the Makefile removes its own output store first."""
+    """Publishing the same year again by hand: one run per kind and period is in
+    force, so it is refused, naming the way to correct it."""
     refused = evaluation(
         project, "publish", "data/output/result", "--store", STORE, "--by", "make run",
         "--uncertainty-draws", 50, "--release", code=1,
@@ -132,3 +132,23 @@ def test_publishing_the_same_year_again_is_refused_naming_the_run_in_force(proje
     assert "annual-2025-1.v1 is under 公示" in refused
     with Publication(project / STORE) as s:
         assert s.runs()["run_id"].tolist() == list(RUNS)  # nothing new stored
+
+
+def test_make_run_again_keeps_the_released_runs_and_says_so(project):
+    """`make run` a second time (or on a machine whose store holds the office's own
+    2025 runs): the Makefile publishes with --skip-released, which stores nothing,
+    says which runs it kept, exits 0, and leaves the store as it was."""
+    with Publication(project / STORE) as s:
+        before = s.head_hash()
+    for extra in ([], ["--appraisal", "data/sample/appraisal"]):
+        said = evaluation(
+            project, "publish", "data/output/result", *extra, "--by", "make run",
+            "--uncertainty-draws", 50, "--release", "--skip-released",
+        )  # fmt: skip
+        kept = RUNS[1] if extra else RUNS[0]
+        assert f"released already in {STORE} ({kept}): kept, nothing stored" in said
+        assert "stored " not in said.replace("nothing stored", "")
+    with Publication(project / STORE) as s:
+        assert s.runs()["run_id"].tolist() == list(RUNS)
+        assert s.head_hash() == before  # not one record written
+    evaluation(project, "verify")

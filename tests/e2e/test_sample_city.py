@@ -83,7 +83,17 @@ def test_media_csv_is_excel_ready_and_reproducible(sample_result, tmp_path):
     assert data.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8
     assert b"\r\n" in data and b"\n\n" not in data
     header = data[3:].split(b"\r\n")[0].decode("utf-8")
-    assert header.split(",")[:4] == ["排名", "单位", "类别", "综合得分"]
+    # the period first (a journalist's file stands alone), the type of unit (县（市）区
+    # or 市直部门) before the peer group
+    assert header.split(",")[:6] == [
+        "报告期",
+        "排名",
+        "单位",
+        "单位类型",
+        "类别",
+        "综合得分",
+    ]
+    assert header.split(",")[-2] == "较上期名次变化（+为上升）"
     again = write_media_csv(
         media_table(sample_result, lang="zh"), tmp_path / "again.csv"
     )
@@ -93,9 +103,11 @@ def test_media_csv_is_excel_ready_and_reproducible(sample_result, tmp_path):
 
 def test_media_csv_in_english_and_both(sample_result):
     en = media_table(sample_result, lang="en")
-    assert list(en.columns[:4]) == [
+    assert list(en.columns[:6]) == [
+        "Period",
         "Rank",
         "Department",
+        "Type of unit",
         "Peer group",
         "Composite score",
     ]

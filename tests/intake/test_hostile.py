@@ -42,7 +42,17 @@ def test_a_20_mb_cell_is_one_short_problem_row_through_the_cli(tmp_path):
     audit.write_text("\n".join(lines) + "\n", encoding="utf-8")
     report = tmp_path / "problems.csv"
     done = subprocess.run(
-        [sys.executable, "-m", "evaluation.cli", "validate", data, "--report", report],
+        [
+            sys.executable,
+            "-m",
+            "evaluation.cli",
+            "validate",
+            data,
+            "--report",
+            report,
+            "--lang",
+            "en",
+        ],  # fmt: skip
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -83,8 +93,9 @@ def test_a_cell_of_1000_characters_passes_and_1001_is_a_problem(
         tiny_catalogue, write_dataset(tmp_path / "long", units, TINY_ROWS)
     )
     assert report.values.tolist() == [
-        ["units.csv", 2, "name_en", "B" * 80 + "… (1001 characters)", CELL_RULE]
-    ]
+        ["units.csv", 2, "name_en", "B" * 80 + "… (1001 characters)", CELL_RULE,
+         "单元格内容过长：每格最多1000个字符"]
+    ]  # fmt: skip
 
 
 def test_a_long_id_cell_says_so_among_its_other_problems(tiny_catalogue, tmp_path):
@@ -205,6 +216,12 @@ def test_a_unit_that_is_its_own_parent_is_refused_by_validate(tmp_path):
     units.write_text("\n".join(text) + "\n", encoding="utf-8")
     done = CliRunner().invoke(
         app, ["validate", str(data), "-c", str(ROOT / "indicators.yaml")]
+    )
+    assert done.exit_code == 1  # in Chinese by default, for the agency's clerk
+    assert "units.csv：1处，单位不能是自己的上级单位" in done.output
+    done = CliRunner().invoke(
+        app,
+        ["validate", str(data), "-c", str(ROOT / "indicators.yaml"), "--lang", "en"],
     )
     assert done.exit_code == 1
     assert "units.csv: 1 × own_parent: a unit cannot be its own parent" in done.output

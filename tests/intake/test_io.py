@@ -9,7 +9,7 @@ from evaluation.intake.io import decode, read_table
 
 from ..conftest import TINY_ROWS, TINY_UNITS, write_dataset
 
-CHINESE = "unit_id,name\nU1,市监察局\n"
+CHINESE = "unit_id,name\nU1,市纪委监委\n"
 
 
 @pytest.mark.parametrize(

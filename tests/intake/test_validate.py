@@ -125,7 +125,9 @@ def test_check_dataset_returns_the_report_as_a_table(tiny_catalogue, tmp_path):
     report = ev.check_dataset(
         ev.load_dataset(write_dataset(tmp_path, TINY_UNITS, rows)), tiny_catalogue
     )
-    assert list(report.columns) == ["file", "row", "column", "value", "rule"]
+    assert list(report.columns) == [
+        "file", "row", "column", "value", "rule", "rule_zh"
+    ]  # fmt: skip
     assert len(report) == 1
 
 

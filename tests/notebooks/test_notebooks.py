@@ -1,44 +1,166 @@
-"""Every notebook runs top to bottom against the bundled sample."""
+"""Every notebook runs top to bottom against the bundled sample, with the kernel
+started in ``notebooks/`` as JupyterLab starts it, writes its files into the
+``out_dir`` it is given and ends with a cell listing them."""
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import os
+import stat
+
 import jupytext
 import nbformat
+import pandas as pd
 import pytest
 from nbclient import NotebookClient
 
 from ..conftest import ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.py"))
+IDS = [p.stem for p in NOTEBOOKS]
+#: parameters a test sets beside ``out_dir`` (as papermill's ``-p``), by notebook
+EXTRA = {
+    "intake_review": {
+        "analyst": "测试员",
+        "triage": [
+            ("stable/D28/approval_volume/2024-M01", "accepted", "已核实：沿用旧数"),
+            ("jump/X04/hotline_response_rate/2025-M11", "dismissed", "系统切换所致"),
+        ],
+    },
+    "department": {"unit_id": "D13"},
+}
+
+
+def _inject(notebook, **values) -> None:
+    """Like papermill: a cell after the parameters cell setting ``values``."""
+    tagged = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, "each notebook has one parameters cell"
+    index = notebook.cells.index(tagged[0]) + 1
+    source = "\n".join(f"{k} = {v!r}" for k, v in values.items())
+    notebook.cells.insert(index, nbformat.v4.new_code_cell(source))
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory):
+    """``path → (notebook with outputs, out_dir)``: every notebook run once, side by
+    side (each in its own kernel, started in ``notebooks/`` as JupyterLab starts
+    it), with a umask of 022 like an office PC's (files written 0644)."""
+    runs = {}
+    for path in NOTEBOOKS:
+        out_dir = tmp_path_factory.mktemp(path.stem)
+        notebook = jupytext.read(path)
+        _inject(notebook, out_dir=str(out_dir), **EXTRA.get(path.stem, {}))
+        client = NotebookClient(
+            notebook,
+            timeout=600,
+            kernel_name="python3",
+            allow_errors=True,  # every cell runs; the test lists the errors
+            # the kernel's folder is the notebook's own, as JupyterLab's
+            resources={"metadata": {"path": str(path.parent)}},
+        )
+        runs[path] = (client, notebook, out_dir)
+
+    async def run_all():
+        await asyncio.gather(*(c.async_execute() for c, _, _ in runs.values()))
+
+    old = os.umask(0o022)
+    try:
+        asyncio.run(run_all())
+    finally:
+        os.umask(old)
+    return lambda path: runs[path][1:]
+
+
+def _text(cell) -> str:
+    """What a cell shows: printed text and every text or HTML rendering."""
+    parts = []
+    for o in cell.get("outputs", []):
+        parts.append(o.get("text", ""))
+        data = o.get("data", {})
+        parts += [data.get("text/plain", ""), data.get("text/html", "")]
+    return "\n".join(parts)
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_executes_without_errors(path, tmp_path):
-    notebook = jupytext.read(path)
-    tagged = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
-    assert len(tagged) == 1, "each notebook has one parameters cell"
-    # like papermill: an injected cell after the parameters sends outputs to tmp
-    index = notebook.cells.index(tagged[0]) + 1
-    notebook.cells.insert(
-        index, nbformat.v4.new_code_cell(f"out_dir = {str(tmp_path)!r}")
-    )
-    NotebookClient(
-        notebook,
-        timeout=600,
-        kernel_name="python3",
-        # the kernel's folder is the notebook's own, as JupyterLab starts it
-        resources={"metadata": {"path": str(path.parent)}},
-    ).execute()
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_executes_without_errors(path, executed):
+    notebook, _ = executed(path)
     errors = [
-        o
+        f"{o['ename']}: {o['evalue']} in\n{c.source}"
         for c in notebook.cells
         if c.cell_type == "code"
         for o in c.get("outputs", [])
         if o.get("output_type") == "error"
     ]
     assert errors == []
-    assert list(tmp_path.glob("media_*_zh.csv")), "the notebook exported the media CSV"
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_writes_into_out_dir_and_ends_listing_what_it_wrote(path, executed):
+    """Nothing goes anywhere but the ``out_dir`` given (the sample's folders stay
+    clean), at least one file does, each readable by colleagues (0644), and the
+    last code cell's output names every file or folder written there."""
+    notebook, out_dir = executed(path)
+    written = sorted(p for p in out_dir.iterdir() if not p.name.startswith("."))
+    assert written, f"{path.name} wrote nothing into out_dir"
+    files = [p for p in out_dir.rglob("*") if p.is_file()]
+    modes = {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in files}
+    assert set(modes.values()) == {"0o644"}, modes
+    last = [c for c in notebook.cells if c.cell_type == "code"][-1]
+    shown = _text(last)
+    assert [p.name for p in written if p.name not in shown] == [], (
+        f"the last cell of {path.name} does not list every file it wrote"
+    )
+
+
+@pytest.mark.notebook
+def test_league_table_exports_the_media_csv_with_every_unit(executed):
+    _, out_dir = executed(ROOT / "notebooks" / "league_table.py")
+    (media,) = out_dir.glob("media_*_zh.csv")
+    assert media.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
+    units = pd.read_csv(ROOT / "data" / "sample" / "units.csv", encoding="utf-8-sig")
+    table = pd.read_csv(media, encoding="utf-8-sig", dtype=str)
+    assert len(table) == len(units)
+
+
+@pytest.mark.notebook
+def test_intake_review_records_the_triage_as_the_cli_does(executed):
+    """The analyst's decisions set in the parameters land in the decisions file in
+    out_dir, in the CLI's format (``evaluation flags``), with the analyst's name;
+    the review workbook has the submissions, problems and flags sheets."""
+    _, out_dir = executed(ROOT / "notebooks" / "intake_review.py")
+    with open(out_dir / "flag_decisions.csv", encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    kept = [(r["flag_id"], r["decision"], r["comment"], r["decided_by"]) for r in rows]
+    assert kept == [
+        ("stable/D28/approval_volume/2024-M01", "accepted", "已核实：沿用旧数",
+         "测试员"),
+        ("jump/X04/hotline_response_rate/2025-M11", "dismissed", "系统切换所致",
+         "测试员"),
+    ]  # fmt: skip
+    openpyxl = pytest.importorskip("openpyxl")
+    (book,) = out_dir.glob("intake_review_*.xlsx")
+    sheets = openpyxl.load_workbook(book, read_only=True).sheetnames
+    assert sheets[:3] == ["报送情况", "校验问题", "数据质量"]
+
+
+@pytest.mark.notebook
+def test_department_workbook_is_the_units_own_with_numbers_as_numbers(executed):
+    """The workbook of the department asked for: its indicators' values stored as
+    numbers, and only its own rectification items (named as units.csv names it)."""
+    _, out_dir = executed(ROOT / "notebooks" / "department.py")
+    units = pd.read_csv(ROOT / "data" / "sample" / "units.csv", encoding="utf-8-sig")
+    name = units.set_index("unit_id").at["D13", "name_zh"]
+    openpyxl = pytest.importorskip("openpyxl")
+    (book,) = out_dir.glob("department_D13_*.xlsx")
+    workbook = openpyxl.load_workbook(book)
+    rows = list(workbook["指标"].iter_rows(values_only=True))
+    values = [r[rows[0].index("数值")] for r in rows[1:]]
+    assert values and all(isinstance(v, int | float) for v in values)
+    rows = list(workbook["整改台账"].iter_rows(values_only=True))
+    assert len(rows) > 1 and {r[rows[0].index("单位")] for r in rows[1:]} == {name}
 
 
 def test_notebooks_stay_thin():
@@ -49,6 +171,16 @@ def test_notebooks_stay_thin():
         )
         for word in ("def ", "class ", "for ", "while "):
             assert word not in code, f"{path.name} has '{word.strip()}'"
+
+
+def test_notebooks_find_their_files_from_the_project_root():
+    """Default paths come from ``ev.project_root()``, never from the kernel's
+    folder: no ``../`` path in a parameters cell."""
+    for path in NOTEBOOKS:
+        cells = jupytext.read(path).cells
+        (params,) = [c for c in cells if "parameters" in c.metadata.get("tags", [])]
+        assert "../" not in params.source, path.name
+        assert "project_root()" in params.source, path.name
 
 
 def test_there_is_a_notebook():

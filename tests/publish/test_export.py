@@ -63,18 +63,26 @@ def test_hostile_unit_name_is_neutralised_but_negative_rank_change_is_a_number(
 def test_media_table_columns_and_rounding(tiny_result):
     table = media_table(tiny_result, "2025", lang="en", decimals=1)
     assert list(table.columns) == [
+        "Period",
         "Rank",
         "Department",
+        "Type of unit",
         "Peer group",
         "Composite score",
         "A",
         "B",
-        "Rank change",
+        "Rank change (+ = up)",
         "Note",
     ]
+    assert table["Period"].tolist() == ["2025"] * 3
+    assert table["Type of unit"].tolist() == ["Municipal departments"] * 3
     assert table["Composite score"].tolist() == ["61.0", "42.0", "36.0"]
     assert table["A"].tolist() == ["55.0", "36.7", "50.0"]
-    assert table["Rank change"].tolist() == ["", "", ""]  # no 2024 data: no change
+    # no 2024 data: no change
+    assert table["Rank change (+ = up)"].tolist() == ["", "", ""]
+    zh = media_table(tiny_result, "2025", lang="zh")
+    assert zh["报告期"].tolist() == ["2025年度"] * 3
+    assert "较上期名次变化（+为上升）" in zh.columns
 
 
 def test_unknown_language_is_refused(tiny_result):
@@ -100,3 +108,58 @@ def test_unranked_units_are_listed_with_a_note(tiny_raw, tmp_path):
     assert last["排名 Rank"] == ""
     assert last["备注 Note"] == "数据不足，未排名 insufficient data, not ranked"
     assert pd.Series(table["排名 Rank"][:-1]).tolist() == ["1", "2"]
+
+
+@pytest.mark.parametrize(
+    ("label", "zh", "en"),
+    [
+        ("2025", "2025年度", "2025"),
+        ("2025-M12", "2025年12月", "December 2025"),
+        ("2025-Q1", "2025年第一季度", "Q1 2025"),
+        ("2025-H2", "2025年下半年", "H2 2025"),
+        ("2024-B4", "2024年7—8月", "Jul–Aug 2024"),
+    ],
+)
+def test_period_columns_name_the_period(label, zh, en):
+    from evaluation.publish.export import period_words
+
+    assert period_words(label) == (zh, en)
+
+
+@pytest.mark.parametrize(
+    ("unit", "value", "decimals", "expected"),
+    [
+        ("score", 85.1, 2, "0.00"),
+        ("%", 95.3, 2, '0.00"%"'),  # percentage points: 95.30%, never ×100
+        ("%", 95.3, 1, '0.0"%"'),
+        ("件", 25.0, 2, "#,##0"),  # a count: 25, not 25.00
+        ("件", 2.5, 2, "#,##0.00"),  # a mean of counts keeps its decimals
+        ("元/件", 1234.5, 2, "#,##0.00"),
+        ("分", 80.0, 2, "0.00"),
+        ("plain", -1.5, 3, "0.000"),
+    ],
+)
+def test_number_formats_follow_the_catalogues_unit(unit, value, decimals, expected):
+    from evaluation.publish.export import number_format
+
+    assert number_format(unit, decimals, value) == expected
+
+
+def test_counts_read_as_whole_numbers_in_the_csv(sample_result):
+    from evaluation.publish.export import risk_table
+
+    table = risk_table(sample_result, "warnings", lang="en")
+    rollup = table[table["Rule"] == "dimension roll-up"]
+    assert len(rollup) and set(rollup["Limit"]) == {"2"}  # 2 worst indicators
+    assert all("." in v for v in rollup["Value"])  # a mean level: 1.50
+
+
+def test_every_unit_level_has_words_for_files_and_sheets():
+    from evaluation.catalogue import Settings
+    from evaluation.vocabulary import word
+
+    for level in Settings().unit_levels:  # department, district
+        for family in ("unit_level", "unit_level_short"):
+            zh, en = word(family, level, "zh"), word(family, level, "en")
+            assert zh.strip() and en.strip() and zh != en, (family, level)
+    assert word("unit_level_short", "district", "zh") == "区县"  # media_…_区县.csv

@@ -199,8 +199,9 @@ def test_problem_report_writes_a_negative_value_as_a_number(tmp_path):
     path.write_text("\n".join(lines), encoding="utf-8-sig")
     report = tmp_path / "problems.csv"
     done = invoke(
-        "validate", data, "--catalogue", ROOT / "indicators.yaml", "--report", report
-    )
+        "validate", data, "--catalogue", ROOT / "indicators.yaml", "--report", report,
+        "--lang", "en",  # the analysts' report: English headers and rule ids
+    )  # fmt: skip
     assert done.exit_code == 1, done.output
     table = read_text_cells(report)
     audit = table[table["file"] == "observations/audit.csv"].set_index("row")
@@ -237,7 +238,8 @@ def test_no_csv_export_stores_a_number_as_text(city, tmp_path):
     assert pd.to_numeric(ranking["composite_score"]).notna().all()
     media = read_text_cells(tmp_path / "media_en.csv")
     assert {"'" + LINK, "'@analyst", "'+86 10 Bureau"} <= set(media["Department"])
-    assert pd.to_numeric(media["Rank change"].replace("", np.nan)).min() < 0
+    change = media["Rank change (+ = up)"].replace("", np.nan)
+    assert pd.to_numeric(change).min() < 0
 
 
 def test_grades_workbook_numbers_are_numeric_cells_and_names_inert(city, tmp_path):
@@ -279,18 +281,21 @@ def test_grades_workbook_numbers_are_numeric_cells_and_names_inert(city, tmp_pat
 def test_every_export_as_a_workbook_keeps_numbers_numeric(city, tmp_path):
     """``export --out FILE.xlsx`` writes a real workbook (it wrote CSV text into an
     .xlsx file before): scores, ranks and limits are number cells, names stay text
-    and inert, and the media workbook carries the same numbers as the media CSV."""
+    and inert, and the media workbook carries the same numbers as the media CSV.
+    Headers are Chinese over English; the last sheet is 说明 About."""
     _, result = city
-    for table, sheet in [("media", "排名 Ranking"), ("warnings", "预警 Warnings"),
+    for table, sheet in [("media", "市直部门 Departments"),
+                         ("warnings", "预警 Warnings"),
                          ("flags", "数据质量 Flags")]:  # fmt: skip
         out = tmp_path / f"{table}.xlsx"
         done = invoke("export", result, "--table", table, "--lang", "en", "--out", out)
         assert done.exit_code == 0, done.output
         book = openpyxl.load_workbook(out)
-        assert book.sheetnames == [sheet]
+        assert book.sheetnames[0] == sheet and book.sheetnames[-1] == "说明 About"
         rows = list(book[sheet].iter_rows(values_only=True))
         header, body = rows[0], rows[1:]
-        for j, name in enumerate(header):
+        for j, both in enumerate(header):
+            name = both.split("\n")[-1]  # 排名\nRank: the English line
             cells = [r[j] for r in body if r[j] not in (None, "")]
             numeric = [c for c in cells if isinstance(c, int | float)]
             looks = [
@@ -301,17 +306,19 @@ def test_every_export_as_a_workbook_keeps_numbers_numeric(city, tmp_path):
             # text by right)
             if name != "Period":
                 assert not (cells and len(looks) == len(cells)), (table, name, looks)
-            if table == "media" and name in ("Rank", "Composite score", "Rank change"):
+            if table == "media" and name in (
+                "Rank", "Composite score", "Rank change (+ = up)"
+            ):  # fmt: skip
                 assert numeric and len(numeric) == len(cells), name
     media_csv = tmp_path / "media.csv"
     assert invoke("export", result, "--lang", "en", "--out", media_csv).exit_code == 0
-    csv = read_text_cells(media_csv)
-    sheet = pd.read_excel(tmp_path / "media.xlsx", dtype=object)
+    csv = read_text_cells(tmp_path / "media_departments.csv")
+    sheet = pd.read_excel(tmp_path / "media.xlsx", dtype=object)  # the first sheet
     assert (
         pd.to_numeric(csv["Composite score"]).tolist()
-        == sheet["Composite score"].tolist()
+        == sheet["综合得分\nComposite score"].tolist()
     )
-    assert "'" + LINK in set(sheet["Department"])
+    assert "'" + LINK in set(sheet["单位\nDepartment"])
 
 
 def test_a_workbook_shows_the_decimals_asked_for_and_keeps_periods_as_labels(
@@ -323,10 +330,13 @@ def test_a_workbook_shows_the_decimals_asked_for_and_keeps_periods_as_labels(
                   "--decimals", "3", "--out", out)  # fmt: skip
     assert done.exit_code == 0, done.output
     sheet = openpyxl.load_workbook(out).worksheets[0]
-    header = [c.value for c in sheet[1]]
+    header = [c.value.split("\n")[-1] for c in sheet[1]]
     value, period = header.index("Value"), header.index("Period")
     cells = [row[value] for row in sheet.iter_rows(min_row=2) if row[value].value]
     assert cells and all(isinstance(c.value, int | float) for c in cells)
-    assert {c.number_format for c in cells} == {"0.000"}
+    # three decimals, in the indicator's unit (95.300%), a count of warnings whole
+    formats = {c.number_format for c in cells}
+    assert '0.000"%"' in formats
+    assert formats <= {"0.000", '0.000"%"', "#,##0.000", "#,##0"}
     periods = [row[period].value for row in sheet.iter_rows(min_row=2)]
     assert periods and all(isinstance(p, str) for p in periods)  # 2025: a label

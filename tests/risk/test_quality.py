@@ -278,7 +278,7 @@ def test_straight_lines_rounded_runs_and_sustained_shifts(cat):
         .item()
         .startswith(
             "a1指标2024年第一季度至2025年第四季度的8期从70.0分到77.0分，"
-            "每期变化均约为+1，呈等差直线"
+            "每期均约增加1.0分，呈等差直线"
         )
     )
 

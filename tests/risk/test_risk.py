@@ -35,7 +35,7 @@ def test_levels_at_or_beyond_thresholds_both_directions(tiny_raw, tmp_path):
     assert q4.loc[("U2", "a1"), "reason_en"] == (
         "Indicator a1 60.0 points at or below the red threshold 60 points"
     )
-    assert q4.loc[("U3", "a2"), "reason_zh"] == "a2指标 3.0分 不低于红色阈值 3分"
+    assert q4.loc[("U3", "a2"), "reason_zh"] == "a2指标为3.0分，达到红色预警线（3分）"
 
 
 def test_unit_grade_is_its_worst_warning_or_green(tiny_raw, tmp_path):

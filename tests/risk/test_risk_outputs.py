@@ -70,7 +70,7 @@ def test_flags_table_carries_decisions(sample_result):
     row = t.set_index("编号").loc[fid]
     assert row["状态"] == "已排除"
     assert row["核实意见"].startswith("'=")  # a formula is made inert
-    assert (t.set_index("编号").drop(index=fid)["状态"] == "未关闭").all()
+    assert (t.set_index("编号").drop(index=fid)["状态"] == "待核实").all()
 
 
 def test_unknown_table_or_language_is_refused(sample_result):

@@ -69,7 +69,9 @@ def test_score_threshold_at_the_limit_takes_the_level(tiny_raw):
     assert row["reason_en"] == (
         "Composite score 64.9 points at or below the orange threshold 65"
     )
-    assert row["reason_zh"] == "综合得分 64.9分 不高于橙色阈值 65分"
+    assert row["reason_zh"] == "综合得分为64.9分，低于橙色预警线（65分）"
+    at = w.set_index("unit_id").loc["U1", "reason_zh"]
+    assert at == "综合得分为60.0分，达到红色预警线（60分）"
 
 
 def test_target_shortfall_against_the_catalogue_target(tiny_raw):
@@ -320,8 +322,9 @@ def test_rollup_is_the_floor_of_the_mean_of_the_two_worst(tiny_raw):
     }
     row = w[(w["rule"] == "rollup") & (w["unit_id"] == "U1")].iloc[0]
     assert row["reason_en"] == (
-        "A: its 2 worst indicators Indicator a1 red, Indicator a2 orange"
+        "A: its 2 worst indicators are Indicator a1 (red), Indicator a2 (orange)"
     )
+    assert row["reason_zh"] == "甲：最差的2项指标为a1指标（红色）、a2指标（橙色）"
 
 
 def test_events_are_graded_in_the_period_that_contains_them(tiny_raw):

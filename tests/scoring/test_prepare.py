@@ -13,6 +13,7 @@ import pytest
 import evaluation as ev
 from evaluation.scoring.prepare import (
     evaluation_periods,
+    excuse_absent,
     prepare,
     roll_up,
     scored_indicators,
@@ -185,3 +186,31 @@ def test_only_indicators_reported_at_least_as_often_are_scored(tiny_catalogue):
     assert scored_indicators(tiny_catalogue, "quarterly") == ["a1", "a2"]
     assert scored_indicators(tiny_catalogue, "half_year") == ["a1", "a2", "b1"]
     assert scored_indicators(tiny_catalogue, "annual") == ["a1", "a2", "b1", "b2"]
+
+
+def test_a_late_agencys_empty_cells_are_excused_from_zero_score(catalogue):
+    """zero_score penalises a unit that did not report; a cell empty because the
+    agency reporting on it is late is excluded instead. Only the late pairs (period,
+    series, and indicators divided or weighted by it) change; a unit's own gap in
+    another period keeps its 0."""
+    rows = [
+        ("2025-M12", "D01", "approval_on_time_rate", "missing_zero_score"),  # late
+        ("2025-M12", "D01", "approval_time_ratio", "missing_excluded"),
+        ("2025-M11", "D01", "approval_on_time_rate", "missing_zero_score"),  # own gap
+        ("2025-M12", "D02", "commitment_reply_rate", "reported"),
+    ]
+    prepared = pd.DataFrame(
+        rows, columns=["period", "unit_id", "indicator_id", "status"]
+    )
+    prepared["status"] = pd.Categorical(
+        prepared["status"], ["reported", "missing_excluded", "missing_zero_score"]
+    )
+    # the volume the rate is weighted by (indicators.yaml: weight_by) is late
+    absent = pd.DataFrame(
+        {"evaluation_period": ["2025-M12"], "series_id": ["approval_volume"]}
+    )
+    out = excuse_absent(prepared, catalogue, absent)
+    assert out["status"].astype(str).tolist() == [
+        "missing_excluded", "missing_excluded", "missing_zero_score", "reported",
+    ]  # fmt: skip
+    assert prepared["status"].iloc[0] == "missing_zero_score"  # input untouched

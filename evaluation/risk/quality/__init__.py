@@ -78,6 +78,7 @@ from evaluation.risk.quality.copies import copied, identical_period, identical_u
 from evaluation.risk.quality.decisions import (
     DECISION_COLUMNS,
     decide,
+    decide_all,
     read_decisions,
     with_decisions,
 )
@@ -89,7 +90,7 @@ from evaluation.risk.quality.submissions import SUBMISSION_COLUMNS, late, submis
 
 __all__ = [
     "CHECKS", "COLUMNS", "DECISION_COLUMNS", "SERIES_WIDE", "SUBMISSION_COLUMNS",
-    "Cube", "Reports", "arrange", "decide", "flags", "isolation_outliers",
+    "Cube", "Reports", "arrange", "decide", "decide_all", "flags", "isolation_outliers",
     "nanmedian", "read_decisions", "submissions", "window", "with_decisions",
 ]  # fmt: skip
 

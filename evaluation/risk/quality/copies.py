@@ -310,7 +310,7 @@ def _copy_rows(catalogue, cube, k, a, b, lag, per_year, found) -> list[dict]:
     if n_exact < n:
         most_zh = amount(catalogue, cube, k, found["most"], "zh")
         most_en = amount(catalogue, cube, k, found["most"], "en")
-        near_zh = f"（其中{n_exact}期完全相同，其余相差不超过{most_zh}）"
+        near_zh = f"，其中{n_exact}期完全相同，其余相差不超过{most_zh}"
         near_en = f" ({n_exact} identical, the others within {most_en})"
     span_zh = f"{P.name_zh(since)}至{P.name_zh(last)}的{n}期"
     span_en = f"the {n} periods from {since} to {last}"
@@ -326,7 +326,8 @@ def _copy_rows(catalogue, cube, k, a, b, lag, per_year, found) -> list[dict]:
             zh = f"与{cube.units[other]}上年同期报送的数值逐期相同"
             en = f"equal to {cube.units[other]}'s reports a year earlier"
         else:
-            zh = f"与{cube.units[other]}前{lag}期报送的数值逐期相同"
+            before = "上一期" if lag == 1 else f"前{lag}期"
+            zh = f"与{cube.units[other]}{before}报送的数值逐期相同"
             en = f"equal to {cube.units[other]}'s reports " + (
                 "of the period before" if lag == 1 else f"{lag} periods earlier"
             )

@@ -3,8 +3,9 @@ kept, the latest per flag its status."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -12,6 +13,9 @@ from evaluation.errors import EvaluationError
 from evaluation.files import replacing, safe_cells
 
 DECISION_COLUMNS = ["flag_id", "decision", "comment", "decided_by", "decided_at"]
+#: decisions are dated in Beijing time, as the analysts who open the file read it
+#: (ISO 8601 with its offset: ``2026-01-15T17:00:05+08:00``)
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def read_decisions(path: str | Path) -> pd.DataFrame:
@@ -57,7 +61,7 @@ def decide(
                 "decision": decision,
                 "comment": comment.strip(),
                 "decided_by": by.strip(),
-                "decided_at": at or datetime.now(UTC).isoformat(timespec="seconds"),
+                "decided_at": at or datetime.now(BEIJING).isoformat(timespec="seconds"),
             }
         ]
     )
@@ -77,4 +81,70 @@ def with_decisions(flags_table: pd.DataFrame, decisions: pd.DataFrame) -> pd.Dat
     out["status"] = status.where(status.notna(), "open")
     for c in ("comment", "decided_by", "decided_at"):
         out[c] = out["flag_id"].map(latest[c]).astype(object)
+    return out
+
+
+def decide_all(
+    path: str | Path,
+    decisions,
+    *,
+    by: str,
+    flags_table: pd.DataFrame,
+    at: str | None = None,
+) -> pd.DataFrame:
+    """Record several decisions at once, as a notebook's triage lists them:
+    ``decisions`` are ``(flag_id, decision, comment)`` rows (a list of triples or a
+    table with those columns), all by the analyst ``by``.
+
+    Every row is checked first, by the rules of :func:`decide`, and a flag may be
+    decided once per call; any bad row is an error naming each bad row (counted
+    from 1) and its flag, and then nothing is written. A row that says what its
+    flag's latest decision already says (the same decision, comment and analyst) is
+    not recorded again, so a notebook run twice keeps one entry. Returns the
+    decisions as the file keeps them (written only if something was recorded).
+    """
+    rows = pd.DataFrame(
+        decisions if isinstance(decisions, pd.DataFrame) else list(decisions),
+        columns=["flag_id", "decision", "comment"],
+    )
+    known = set(flags_table["flag_id"])
+    problems = []
+    if not str(by).strip():
+        problems.append("a decision needs the analyst's name (by)")
+    seen: set[str] = set()
+    for i, (flag, decision, comment) in enumerate(rows.itertuples(index=False), 1):
+        where = f"row {i} ({flag!r})"
+        if decision not in ("accepted", "dismissed"):
+            problems.append(
+                f"{where}: decision must be accepted or dismissed, not {decision!r}"
+            )
+        if not isinstance(comment, str) or not comment.strip():
+            problems.append(f"{where}: a decision needs a comment saying why")
+        if flag not in known:
+            problems.append(f"{where}: no such flag in this result")
+        elif flag in seen:
+            problems.append(f"{where}: this flag is decided twice in one list")
+        seen.add(flag)
+    if problems:
+        raise EvaluationError(
+            f"{path}: no decision recorded; {len(problems)} problem"
+            f"{'s' if len(problems) != 1 else ''}:\n  " + "\n  ".join(problems)
+        )
+    previous = read_decisions(path)
+    new = safe_cells(
+        rows.assign(
+            comment=rows["comment"].str.strip(),
+            decided_by=str(by).strip(),
+            decided_at=at or datetime.now(BEIJING).isoformat(timespec="seconds"),
+        )
+    )
+    latest = previous.drop_duplicates("flag_id", keep="last")
+    key = ["flag_id", "decision", "comment", "decided_by"]
+    same = new[key].merge(latest[key], how="left", indicator=True)["_merge"]
+    new = new[(same == "left_only").to_numpy()]
+    if not len(new):
+        return previous
+    out = pd.concat([previous, new[DECISION_COLUMNS]], ignore_index=True)
+    with replacing(path) as tmp:
+        out.to_csv(tmp, index=False, encoding="utf-8-sig")
     return out

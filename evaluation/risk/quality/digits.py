@@ -40,9 +40,8 @@ def digits(reports: Reports) -> pd.DataFrame | None:
                 "indicator_id": None,
                 "value": float(k),
                 "statistic": float(p[i]),
-                "reason_zh": f"{k} 个计数的末位数字不均匀：{top[0]} 和 "
-                f"{top[1]} 占 {share:.0%}（均匀应为 20%），χ²={chi[i]:.1f}，"
-                f"p={p[i]:.1g}",
+                "reason_zh": f"报送的{k}个件数类数据末位数字分布异常：末位为{top[0]}"
+                f"和{top[1]}的占{share:.0%}（正常情况下约占20%）",
                 "reason_en": f"last digits of {k} counts are not "
                 f"uniform: {top[0]} and {top[1]} make {share:.0%} (20% "
                 f"expected), chi2={chi[i]:.1f}, p={p[i]:.1g}",
@@ -83,9 +82,8 @@ def benford(reports: Reports) -> pd.DataFrame | None:
                 "indicator_id": None,
                 "value": float(k),
                 "statistic": float(p[i]),
-                "reason_zh": f"{k} 个计数的首位数字不符合本福特定律："
-                f"首位为 1 的占 {seen[i, 0] / k:.0%}（应为 30%），"
-                f"χ²={chi[i]:.1f}，p={p[i]:.1g}",
+                "reason_zh": f"报送的{k}个件数类数据首位数字分布异常：首位为1的占"
+                f"{seen[i, 0] / k:.0%}（正常情况下约占30%）",
                 "reason_en": f"first digits of {k} counts depart from "
                 f"Benford's law: {seen[i, 0] / k:.0%} start with 1 (30% "
                 f"expected), chi2={chi[i]:.1f}, p={p[i]:.1g}",

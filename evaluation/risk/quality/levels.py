@@ -70,7 +70,7 @@ def shift(reports: Reports) -> pd.DataFrame | None:
             before = float(np.nanmedian(x[:t0]))
             after = float(np.nanmedian(x[t0:]))
             since, last = cube.periods[t0], cube.periods[n_t - 1]
-            zh_dir = "明显下降" if best[k, u] < 0 else "明显上升"
+            zh_dir = "明显下降" if best[k, u] < 0 else "明显上升"  # beyond the noise
             en_dir = "fell" if best[k, u] < 0 else "rose"
             rows.append(
                 {
@@ -83,8 +83,8 @@ def shift(reports: Reports) -> pd.DataFrame | None:
                     "statistic": float(best[k, u]),
                     "reason_zh": f"{catalogue.name(sid, 'zh')}自{P.name_zh(since)}起"
                     f"{zh_dir}：此后中位数{amount(catalogue, cube, k, after, 'zh')}，"
-                    f"此前{amount(catalogue, cube, k, before, 'zh')}，扣除同期共同"
-                    f"变化后相差{best[k, u]:+.1f}个标准误",
+                    f"此前{amount(catalogue, cube, k, before, 'zh')}（已考虑同期"
+                    "各单位的共同变化）",
                     "reason_en": f"{catalogue.name(sid, 'en')} {en_dir} from {since}: "
                     f"median {amount(catalogue, cube, k, after, 'en')} since, "
                     f"{amount(catalogue, cube, k, before, 'en')} before, "
@@ -174,12 +174,11 @@ def _changes(catalogue, cube: Cube, ks: np.ndarray, q) -> pd.DataFrame | None:
                 "indicator_id": sid,
                 "value": float(v),
                 "statistic": float(r),
-                "reason_zh": f"{catalogue.name(sid, 'zh')}"
+                "reason_zh": f"{catalogue.name(sid, 'zh')}为"
                 f"{amount(catalogue, cube, kk, v, 'zh')}，上期（"
                 f"{P.name_zh(cube.periods[tt])}）为"
                 f"{amount(catalogue, cube, kk, w, 'zh')}"
-                f"，变化幅度与同期各单位的变化相比偏离{r:+.1f}个稳健标准差"
-                f"{scale_words(cube, kk, 'zh')}",
+                f"，与同期其他单位的变化相比异常{'偏高' if r > 0 else '偏低'}",
                 "reason_en": f"{catalogue.name(sid, 'en')} "
                 f"{amount(catalogue, cube, kk, v, 'en')} against "
                 f"{amount(catalogue, cube, kk, w, 'en')} in {cube.periods[tt]}: a "
@@ -199,9 +198,9 @@ def _jump_rows(catalogue, sids, ks, cube, t, u, x, z, typical) -> pd.DataFrame:
     reason_zh, reason_en = [], []
     for s, k, v, m, r in rows:
         reason_zh.append(
-            f"{zh[s]}{amount(catalogue, cube, k, v, 'zh')}，本单位通常为"
-            f"{amount(catalogue, cube, k, m, 'zh')}，扣除同期共同变化后偏离"
-            f"{r:+.1f}个稳健标准差{scale_zh[k]}"
+            f"{zh[s]}为{amount(catalogue, cube, k, v, 'zh')}，本单位通常为"
+            f"{amount(catalogue, cube, k, m, 'zh')}，与本单位以往水平相比异常"
+            f"{'偏高' if r > 0 else '偏低'}（已考虑同期各单位的共同变化）{scale_zh[k]}"
         )
         reason_en.append(
             f"{en[s]} {amount(catalogue, cube, k, v, 'en')} against the unit's "
@@ -258,7 +257,9 @@ def isolated(reports: Reports) -> pd.DataFrame | None:
             t, u = divmod(int(r), len(units))
             top = np.argsort(-np.abs(rows[r]))[:2]
             parts_zh = "、".join(
-                f"{catalogue.name(ids[i], 'zh')}（{rows[r, i]:+.1f}）" for i in top
+                f"{catalogue.name(ids[i], 'zh')}（"
+                f"{_moved_zh(catalogue, cube, i, t, u, rows[r, i])}）"
+                for i in top
             )
             parts_en = ", ".join(
                 f"{catalogue.name(ids[i], 'en')} ({rows[r, i]:+.1f})" for i in top
@@ -271,15 +272,31 @@ def isolated(reports: Reports) -> pd.DataFrame | None:
                     "indicator_id": None,
                     "value": np.nan,
                     "statistic": float(score[r]),
-                    "reason_zh": "各项指标环比变化的组合异常（孤立森林），较同期各单位"
-                    f"环比变化中位数偏离最大的是："
-                    f"{parts_zh}（稳健标准差）",
+                    "reason_zh": "本期多项指标的环比变化组合异常，与同期其他单位的"
+                    f"变化相比最突出的是：{parts_zh}",
                     "reason_en": "unusual combination of period-on-period changes "
                     f"(isolation forest); largest, in robust SDs: {parts_en}",
                 }
             )
         parts.append(pd.DataFrame(out))
     return pd.concat(parts, ignore_index=True) if parts else None
+
+
+def _moved_zh(catalogue, cube: Cube, k: int, t: int, u: int, z: float) -> str:
+    """How series ``k`` of unit ``u`` moved from period ``t`` to the next, in
+    Chinese: ``由85.0%升至99.0%，较同期其他单位的变化明显偏高`` (the robust z said
+    as its sign)."""
+    before, now = cube.values[k, t, u], cube.values[k, t + 1, u]
+    odd = f"较同期其他单位的变化明显{'偏高' if z > 0 else '偏低'}"
+    if np.isnan(before) or np.isnan(now):
+        return odd
+    if now == before:
+        return f"保持{amount(catalogue, cube, k, now, 'zh')}不变，{odd}"
+    return (
+        f"由{amount(catalogue, cube, k, before, 'zh')}"
+        f"{'升至' if now > before else '降至'}"
+        f"{amount(catalogue, cube, k, now, 'zh')}，{odd}"
+    )
 
 
 def isolation_outliers(

@@ -12,6 +12,7 @@ import pandas as pd
 from evaluation import periods as P
 from evaluation.catalogue import Catalogue, QualitySettings
 from evaluation.errors import EvaluationError
+from evaluation.vocabulary import plain, unit_after
 
 
 @dataclass(frozen=True)
@@ -355,7 +356,10 @@ def equal_runs(cube: Cube) -> dict[str, np.ndarray]:
 
 
 def scale_words(cube: Cube, k: int, lang: str) -> str:
-    """The scale a series is compared on, as a reason's closing words."""
+    """The scale a series is compared on, as a reason's closing words (English
+    only: the analysts' column; the office reads the comparison in plain words)."""
+    if lang == "zh":
+        return ""
     if cube.logged[k]:
         return "（按对数尺度比较）" if lang == "zh" else " (compared on a log scale)"
     if cube.rates[k]:
@@ -424,20 +428,34 @@ def runs_of(hit: np.ndarray):
         yield int(t0), int(t1), int(u)
 
 
-def unit_word(catalogue: Catalogue, sid: str, lang: str) -> str:
-    """A series' unit as it follows a number ("%", "件", "个工作日"); none for a
-    bare ratio."""
+def unit_word(
+    catalogue: Catalogue, sid: str, lang: str, value: float | None = None
+) -> str:
+    """A series' unit as it follows a number ("%", "件", "个工作日", "倍" for a
+    ratio: none in English; " finding" for 1)."""
     for item in (*catalogue.indicators, *catalogue.context):
         if item.id == sid:
-            word = item.unit_zh if lang == "zh" else item.unit_en
-            break
-    else:
-        return ""
-    if word in ("比值", "ratio", "比率"):
-        return ""
-    if lang == "zh":
-        return "个工作日" if word == "工作日" else word
-    return word if word == "%" else f" {word}"
+            return unit_after((item.unit_zh, item.unit_en), lang, value)
+    return ""
+
+
+def change_words(catalogue: Catalogue, cube: Cube, k: int, delta: float) -> str:
+    """A change of series ``k`` in Chinese: ``增加1.5个百分点`` (percentages change
+    by points), ``减少3件``; a ratio by a bare number (``增加0.30``: ``0.30倍`` would
+    read as a relative change)."""
+    text = number(cube, k, abs(delta))
+    unit = unit_word(catalogue, cube.ids[k], "en")
+    said = "个百分点" if unit == "%" else unit_word(catalogue, cube.ids[k], "zh")
+    said = "" if said == "倍" else said
+    return f"{'增加' if delta > 0 else '减少'}{text}{said}"
+
+
+def share_words(share: float, lang: str) -> str:
+    """A small share as a reason says it: ``仅占9%`` / ``only 9%``; ``占比不足1%`` /
+    ``under 1%`` for a share that rounds to 0."""
+    if share < 0.005:
+        return "占比不足1%" if lang == "zh" else "under 1%"
+    return f"仅占{share:.0%}" if lang == "zh" else f"only {share:.0%}"
 
 
 def number(cube: Cube, k: int, value: float) -> str:
@@ -457,13 +475,18 @@ def amount(catalogue: Catalogue, cube: Cube, k: int, value: float, lang: str) ->
     """A value as :func:`number` writes it, its unit after it (``96.7%``,
     ``1,235件``)."""
     text = number(cube, k, value)
-    return text if text == "—" else text + unit_word(catalogue, cube.ids[k], lang)
+    if text == "—":
+        return text
+    return text + unit_word(catalogue, cube.ids[k], lang, round(value, 6))
 
 
 def odds_zh(chance: float) -> str:
+    """``偶然如此的概率约为5000分之一``, ``约为1.2万分之一``."""
     if chance < 1e-8:
         return "偶然如此的概率不足一亿分之一"
-    return f"偶然如此的概率约为1/{_one_in(chance)}"
+    x = _one_in_number(chance)
+    said = f"{plain(x / 10_000)}万" if x >= 10_000 else f"{x:.0f}"
+    return f"偶然如此的概率约为{said}分之一"
 
 
 def odds_en(chance: float) -> str:
@@ -474,9 +497,14 @@ def odds_en(chance: float) -> str:
 
 def _one_in(chance: float) -> str:
     """1/chance to two significant digits, with thousands separators."""
+    return f"{_one_in_number(chance):,.0f}"
+
+
+def _one_in_number(chance: float) -> float:
+    """1/chance to two significant digits."""
     x = 1 / max(chance, 1e-300)
     digits = max(int(np.floor(np.log10(x))) - 1, 0)
-    return f"{round(x, -digits):,.0f}"
+    return float(round(x, -digits))
 
 
 def nanmedian(a: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:

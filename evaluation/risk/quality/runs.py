@@ -12,16 +12,18 @@ from evaluation.risk.quality.reports import (
     Reports,
     agency_groups,
     amount,
+    change_words,
     nanmedian,
     number,
     odds_en,
     odds_zh,
     run_lengths,
     runs_of,
+    share_words,
     submission_row,
-    unit_word,
     window,
 )
+from evaluation.vocabulary import plain
 
 
 def stable(reports: Reports) -> pd.DataFrame | None:
@@ -86,10 +88,10 @@ def _constant(reports: Reports, *, perfect: bool) -> pd.DataFrame | None:
                     f"{cube.periods[before]}"
                 )
             if share[i] > 0:
-                peers_zh = f"；同期其他单位的报送仅{share[i]:.0%}为此值"
+                peers_zh = f"；同期其他单位的报送中此值{share_words(share[i], 'zh')}"
                 peers_en = (
-                    f"; only {share[i]:.0%} of other units' reports of those "
-                    "periods have this value"
+                    f"; {share_words(share[i], 'en')} of other units' reports of "
+                    "those periods have this value"
                 )
             else:
                 peers_zh = "；同期其他单位均无此值"
@@ -199,8 +201,9 @@ def linear(reports: Reports) -> pd.DataFrame | None:
                     "reason_zh": f"{catalogue.name(sid, 'zh')}{P.name_zh(since)}至"
                     f"{P.name_zh(end)}的{n}期从"
                     f"{amount(catalogue, cube, k[i], a, 'zh')}"
-                    f"到{amount(catalogue, cube, k[i], b, 'zh')}，每期变化均约为"
-                    f"{per:+.3g}，呈等差直线（{odds_zh(odds)}）",
+                    f"到{amount(catalogue, cube, k[i], b, 'zh')}，每期均约"
+                    f"{change_words(catalogue, cube, k[i], per)}，呈等差直线"
+                    f"（{odds_zh(odds)}）",
                     "reason_en": f"{catalogue.name(sid, 'en')} goes from "
                     f"{amount(catalogue, cube, k[i], a, 'en')} to "
                     f"{amount(catalogue, cube, k[i], b, 'en')} in the {n} periods "
@@ -257,10 +260,11 @@ def rounded(reports: Reports) -> pd.DataFrame | None:
             chance = float(log_p[k, t - m + 1 : t + 1, u].sum())
             if chance + tried >= np.log(q.chance):
                 continue
-            unit_zh = unit_word(catalogue, cube.ids[k], "zh")
+            # 均为整数 / 均为5的整数倍, in the series' own unit (its name says it)
             grain = int(coarse[k, t - m + 1 : t + 1, u].min()) * cube.step[k]
             sid, since, end = cube.ids[k], cube.periods[t - m + 1], cube.periods[t]
             shown = [number(cube, k, v) for v in x[:4]]
+            coarse_zh = "整数" if np.isclose(grain, 1) else f"{plain(grain)}的整数倍"
             odds = float(np.exp(chance))
             rows.append(
                 {
@@ -272,7 +276,7 @@ def rounded(reports: Reports) -> pd.DataFrame | None:
                     "value": float(grain),
                     "statistic": odds,
                     "reason_zh": f"{catalogue.name(sid, 'zh')}自{P.name_zh(since)}起"
-                    f"连续{m}期均为{grain:g}{unit_zh}的整数倍（{'、'.join(shown)}…），"
+                    f"连续{m}期均为{coarse_zh}（{'、'.join(shown)}…），"
                     f"疑为估报（{odds_zh(odds)}）",
                     "reason_en": f"{catalogue.name(sid, 'en')} is a multiple of "
                     f"{grain:g} in all {m} periods from {since} to {end} "

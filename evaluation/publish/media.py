@@ -1,0 +1,630 @@
+"""``evaluation export``: a result's tables as files people open, CSV or Excel.
+
+* **Media CSV a journalist can use alone** (:func:`export`, ``table="media"``): the
+  whole league table at the path asked for, with a period column (2025年度,
+  2025年12月) and a type-of-unit column, and by default one file per type of unit
+  (``units.level``: 市直部门 and 县（市）区, each ranked among its own, rank change
+  among its own): ``media_2025_zh.csv`` → ``media_2025_zh_市直部门.csv`` and
+  ``media_2025_zh_区县.csv``; beside them a note, ``media_2025_zh.说明.txt``
+  (``.about.txt`` in English), with the period, the source, the method, what the
+  columns mean and what is imputed. A sidecar, never lines after the table: a CSV
+  reader stops at the first line that is not a row.
+* **Excel** (``fmt="xlsx"``), any table: numbers are number cells with a number
+  format by what they measure (scores ``0.00``, ranks and counts ``0``, a rank
+  change ``+3``, percentages in the catalogue's percentage points ``95.30%``), a
+  header of two lines (Chinese over English) frozen with the unit's name and
+  filterable, columns as wide as their text (a Chinese character counts two), and a
+  last sheet 说明 About: period, source (the run's provenance: catalogue version,
+  data folder, time of the run in Beijing time), method and notes. The media
+  workbook has a sheet per type of unit.
+* **The annual grade** (年度考评等次) is a last column of a year's media table when
+  the publication store holds a released appraisal of that year
+  (:func:`published_grades`): the grade in force, or the one under 公示; only when
+  that appraisal was made from the result exported (the same catalogue and input
+  files: :func:`grades_mismatch`), never another dataset's grades by unit code.
+
+Every file of one export is written atomically, all or none
+(:func:`evaluation.files.replacing`); the request is checked (:func:`output_format`)
+before anything is read.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from pathlib import Path
+
+import pandas as pd
+
+from evaluation import periods as P
+from evaluation.errors import EvaluationError
+from evaluation.files import replacing, safe_cells
+from evaluation.publish.export import (
+    LANGS,
+    RISK_TABLES,
+    UNIT_LEVEL,
+    date_zh,
+    export_grades,
+    header_text,
+    media_csv_bytes,
+    media_table,
+    number_format,
+    period_words,
+    published_numbers,
+    risk_table,
+    round_half_up,
+    time_zh,
+    write_xlsx,
+)
+from evaluation.publish.store import Store
+from evaluation.result import Result
+from evaluation.vocabulary import DOCUMENT, FAMILIES, FILE_STATUS, word
+
+#: file formats of ``evaluation export``
+FORMATS = ("csv", "xlsx")
+#: the tables ``evaluation export`` writes: the media league table, the full
+#: ranking for analysts, the risk tables and (from the store) the annual grades
+TABLES = ("media", "ranking", *RISK_TABLES, "grades")
+#: ``units.level`` in file and sheet names (区县, Districts)
+LEVEL_SHORT = FAMILIES["unit_level_short"]
+ABOUT = FAMILIES["export_about"]
+RANKING_HEADER = FAMILIES["ranking_header"]
+#: the About sheet's columns
+ABOUT_COLUMNS = ["项目", "说明", "Item", "Description"]
+
+
+def output_format(out: str | Path, fmt: str | None = None) -> str:
+    """The format to write ``out`` in: ``fmt`` if given, else by the suffix
+    (``.xlsx`` → xlsx, anything else csv). ``ValueError`` naming both when they
+    disagree (``--format xlsx`` with ``media.csv``), or for an unknown format."""
+    suffix = Path(out).suffix.lower().lstrip(".")
+    if fmt is None:
+        return "xlsx" if suffix == "xlsx" else "csv"
+    if fmt not in FORMATS:
+        raise ValueError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if (fmt == "xlsx") != (suffix == "xlsx"):
+        fix = Path(out).with_suffix(f".{fmt}")
+        raise ValueError(
+            f"--format {fmt} does not match the file name {out} (.{suffix or '?'}): "
+            f"name it {fix} or leave --format out"
+        )
+    return fmt
+
+
+def levels_of(result: Result) -> list[str]:
+    """The units' levels present in ``result``, in the catalogue's order
+    (``settings.unit_levels``: department, district)."""
+    known = list(result.catalogue.settings.unit_levels)
+    present = set(result.units["level"].dropna())
+    return [lv for lv in known if lv in present] + sorted(present - set(known))
+
+
+def level_word(level: str, lang: str, *, short: bool = False) -> str:
+    """A level's words: 市直部门, 县（市）区 (``short``: 区县 for file names)."""
+    pair = (LEVEL_SHORT if short else UNIT_LEVEL).get(level, (level, level))
+    return _pick(pair, lang)
+
+
+def ranking_table(
+    result: Result,
+    period: str | None = None,
+    *,
+    lang: str = "zh",
+    decimals: int = 2,
+    numbers: bool = False,
+    headers: str | None = None,
+) -> pd.DataFrame:
+    """The full league table for analysts (``result.league_table``): period, rank,
+    unit code and both names, peer group, scores, rank change, rank in the peer group
+    and its change, coverage, imputed values, status; headers and words in ``lang``;
+    scores rounded half up to ``decimals`` (text, or numbers with ``numbers``)."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
+    cat = result.catalogue
+    table = result.league_table(period)
+    dims = cat.top_dimensions()
+    groups = {g.id: (g.name_zh, g.name_en) for g in cat.peer_groups}
+    style = headers or lang
+
+    def whole(v: pd.Series):
+        v = v.astype("Int64")
+        return v.tolist() if numbers else ["" if pd.isna(x) else str(x) for x in v]
+
+    def real(v: pd.Series):
+        return (published_numbers if numbers else round_half_up)(v, decimals)
+
+    def words(values: pd.Series, family) -> list[str]:
+        return [_pick(family.get(v, (v, v)), lang) for v in values]
+
+    cols = {
+        "period": [_pick(period_words(p), lang) for p in table["period"]],
+        "rank": whole(table["rank"]),
+        "unit_id": table["unit_id"].tolist(),
+        "name_zh": table["name_zh"].tolist(),
+        "name_en": table["name_en"].tolist(),
+        "peer_group": words(table["peer_group"], groups),
+        "composite_score": real(table["composite_score"]),
+    }
+    heads = {k: header_text(RANKING_HEADER[k], style) for k in cols}
+    for d in dims:
+        cols[d] = real(table[d])
+        heads[d] = header_text((cat.name(d, "zh"), cat.name(d, "en")), style)
+    cols |= {
+        "rank_change": whole(table["rank_change"]),
+        "peer_rank": whole(table["peer_rank"]),
+        "peer_rank_change": whole(table["peer_rank_change"]),
+        "coverage": real(table["coverage"]),
+        "n_imputed": whole(table["n_imputed"]),
+        "status": words(table["status"], FAMILIES["rank_status"]),
+    }
+    heads |= {k: header_text(RANKING_HEADER[k], style) for k in cols if k not in heads}
+    out = safe_cells(pd.DataFrame({heads[k]: v for k, v in cols.items()}))
+    if numbers:
+        score, sign = number_format("score", decimals), "+0;-0;0"
+        out.attrs["number_formats"] = {
+            heads["rank"]: "0", heads["peer_rank"]: "0", heads["rank_change"]: sign,
+            heads["peer_rank_change"]: sign, heads["composite_score"]: score,
+            **{heads[d]: score for d in dims}, heads["coverage"]: score,
+            heads["n_imputed"]: "0",
+        }  # fmt: skip
+    return out
+
+
+# ------------------------------------------------------------------ the grades
+def published_grades(store: str | Path, year: str) -> tuple[dict, pd.Series] | None:
+    """The annual grades of ``year`` released in ``store``: ``(run, unit_id →
+    final grade code)`` of the run in force, else of the one under 公示; ``None``
+    when the store or such a run does not exist (a draft is never published)."""
+    if not Path(store).is_file():
+        return None
+    with Store(store, read_only=True) as s:
+        runs = s.runs()
+        annual = runs[(runs["kind"] == "annual") & (runs["period"] == str(year))]
+        for flag in ("in_force", "under_notice"):
+            hit = annual[annual[flag].astype(bool)]
+            if len(hit):
+                run = hit.iloc[-1].to_dict()
+                grades = s.table(run["run_id"], "grades")
+                return run, grades.set_index("unit_id")["final_grade"]
+    return None
+
+
+def grades_mismatch(store: str | Path, run: dict, result: Result) -> str:
+    """Why the annual run ``run`` of ``store`` was not made from ``result`` (its
+    manifest's provenance: another catalogue, other input files); ``""`` when it
+    was, so its grades belong to the units of ``result``."""
+    with Store(store, read_only=True) as s:
+        theirs = s.manifest(run["run_id"])["provenance"]
+    mine = result.provenance
+    what = f"the appraisal {run['run_id']} in {store}"
+    if theirs.get("catalogue_sha256") != mine.catalogue_sha256:
+        return f"{what} was computed with another catalogue than this result"
+    if theirs.get("inputs") != dict(mine.inputs):
+        return f"{what} was computed from other input files than this result"
+    return ""
+
+
+# ------------------------------------------------------------------- the notes
+def method_text(catalogue, lang: str) -> str:
+    """The method in a sentence, from the catalogue: normalisations (with how many
+    indicators each), weights, aggregations, missing-data rules, in the
+    vocabulary's words."""
+    k = 0 if lang == "zh" else 1
+    sep = ABOUT["list_sep"][k]
+    counted = lambda family, values: sep.join(  # noqa: E731
+        ABOUT["count_of"][k].format(word=word(family, m, _one(lang)), n=n)
+        for m, n in values.value_counts(sort=False).items()
+    )
+    specs = list(catalogue.methods.values())
+    unique = lambda family, codes: sep.join(  # noqa: E731
+        word(family, c, _one(lang)) for c in dict.fromkeys(codes)
+    )
+    return ABOUT["method_text"][k].format(
+        normalisation=counted("normalisation", catalogue.table["normalisation"]),
+        weights=unique("weights", (w.method for w, _ in specs)),
+        aggregation=unique("aggregation", (a.method for _, a in specs)),
+        missing=counted("imputation", catalogue.table["missing"]),
+    )
+
+
+def about_table(
+    result: Result,
+    period: str | None = None,
+    *,
+    table: str = "media",
+    levels: list[str] | None = None,
+    peer_group: str | None = None,
+    decimals: int = 2,
+    grades: dict | None = None,
+    store: str | Path = "",
+    source: str | Path = "",
+    files: list[str] | None = None,
+    span=None,
+) -> pd.DataFrame:
+    """The 说明 About sheet (and the note beside a media CSV): what the table is,
+    the period, the source (agencies, data folder, catalogue version, time of the
+    run in Beijing time, software, result folder), the method, how ranks and numbers
+    read, and notes (imputed values, units not ranked); the annual grade's run when
+    ``grades`` (a run's row) is given. Columns ``项目, 说明, Item, Description``.
+
+    ``levels``: the types of unit ranked apart; ``files``: the files written;
+    ``span``: the periods of the table's rows, stated first to last in place of
+    ``period`` (a table of many periods: flags, the ledger)."""
+    period = period or result.period
+    cat, prov = result.catalogue, result.provenance
+    rows: list[tuple[str, tuple[str, str]]] = []
+
+    def add(key: str, zh: str, en: str) -> None:
+        rows.append((key, (zh, en)))
+
+    def both(key: str, fields) -> tuple[str, str]:
+        return tuple(ABOUT[key][k].format(**fields(k)) for k in (0, 1))
+
+    contents = [ABOUT[table].zh, ABOUT[table].en]
+    if table == "media" and levels and len(levels) > 1:
+        split = both("media_split", lambda k: {"groups": _and(levels, k)})
+        contents = [f"{contents[0]}；{split[0]}", f"{contents[1]}; {split[1]}"]
+    add("contents", *contents)
+    if files:
+        add("files", "、".join(files), ", ".join(files))
+    add("period", *_period_text(period, span))
+    agencies = [a for a in cat.agencies if a.id in set(cat.table["agency"])]
+    add(
+        "source",
+        *both(
+            "source_text",
+            lambda k: {
+                "agencies": ABOUT["list_sep"][k].join(
+                    a.name_zh if k == 0 else a.name_en for a in agencies
+                ),
+                "n": len(agencies),
+                "root": prov.dataset_root,
+                "files": len(prov.inputs),
+            },
+        ),
+    )
+    add(
+        "catalogue",
+        *both(
+            "catalogue_text",
+            lambda k: {
+                "name": cat.name_zh if k == 0 else cat.name_en,
+                "version": cat.version,
+                "sha": prov.catalogue_sha256[:12],
+            },
+        ),
+    )
+    add("computed", _time(prov.run_at, "zh"), _time(prov.run_at, "en"))
+    add("software", *(f"evaluation {prov.package_version}",) * 2)
+    if source:
+        add("result", str(source), str(source))
+    add("method", method_text(cat, "zh"), method_text(cat, "en"))
+    if table in ("media", "ranking"):
+        previous = P.previous(period)
+
+        def within(k: int) -> str:
+            if peer_group is not None:
+                name = next(g for g in cat.peer_groups if g.id == peer_group)
+                return ABOUT["within_peer"][k].format(
+                    group=name.name_zh if k == 0 else name.name_en
+                )
+            if table == "media" and levels and len(levels) > 1:
+                key = "within_files" if files else "within_groups"
+                return ABOUT[key][k].format(groups=_and(levels, k))
+            return ""
+
+        add(
+            "ranks",
+            *both(
+                "ranks_text",
+                lambda k: {
+                    "within": within(k),
+                    "previous": period_words(previous)[k],
+                },
+            ),
+        )
+        add("numbers", *both("numbers_text", lambda k: {"decimals": decimals}))
+        add("notes", *_notes(result, period))
+    if grades is not None:
+        status = FILE_STATUS.get(grades["status"], (grades["status"],) * 2)
+        add(
+            "grade",
+            *both(
+                "grade_text",
+                lambda k: {
+                    "store": store,
+                    "year": grades["period"],
+                    "run": grades["run_id"],
+                    "status": status[k],
+                },
+            ),
+        )
+    return pd.DataFrame(
+        [(ABOUT[key].zh, zh, ABOUT[key].en, en) for key, (zh, en) in rows],
+        columns=ABOUT_COLUMNS,
+    )
+
+
+def note_text(about: pd.DataFrame, lang: str) -> str:
+    """The note beside a media CSV: the About sheet as lines ``项目：说明`` (in
+    ``lang``; ``both``: the Chinese, then the English)."""
+    blocks = []
+    for k in (0, 1) if lang == "both" else (0 if lang == "zh" else 1,):
+        item, text = (("项目", "说明"), ("Item", "Description"))[k]
+        colon = "：" if k == 0 else ": "
+        title = ABOUT["title"][k]
+        lines = [title, "=" * len(title) * (2 if k == 0 else 1)]
+        lines += [f"{r[item]}{colon}{r[text]}" for _, r in about.iterrows()]
+        blocks.append("\r\n".join(lines))
+    return "\r\n\r\n".join(blocks) + "\r\n"
+
+
+def _notes(result: Result, period: str) -> tuple[str, str]:
+    table = result.league_table(period)
+    imputed = table[table["n_imputed"] > 0]
+    unranked = int((table["status"] == "insufficient_data").sum())
+    zh, en = [], []
+    if len(imputed):
+        fields = {"units": len(imputed), "values": int(imputed["n_imputed"].sum())}
+        zh.append(ABOUT["imputed_note"].zh.format(**fields))
+        en.append(ABOUT["imputed_note"].en.format(**fields))
+    if unranked:
+        zh.append(ABOUT["insufficient_note"].zh.format(units=unranked))
+        en.append(ABOUT["insufficient_note"].en.format(units=unranked))
+    absences = getattr(result, "absences", None)  # late agencies, gone on without
+    if absences is not None and len(absences):
+        mine = absences[absences["evaluation_period"] == period]
+        names = {a.id: (a.name_zh, a.name_en) for a in result.catalogue.agencies}
+        for agency, rows in mine.groupby("agency", sort=False):
+            for k, out in enumerate((zh, en)):
+                sep = ABOUT["list_sep"][k]
+                out.append(
+                    ABOUT["absent_note"][k].format(
+                        agencies=names.get(agency, (agency, agency))[k],
+                        periods=sep.join(
+                            period_words(p)[k] for p in dict.fromkeys(rows["period"])
+                        ),
+                        n=rows["series_id"].nunique(),
+                    )
+                )
+    if not zh:
+        return ABOUT["no_notes"].zh + "。", ABOUT["no_notes"].en + "."
+    return "；".join(zh) + "。", "; ".join(en) + "."
+
+
+def _period_text(period: str, span=None) -> tuple[str, str]:
+    """The period row: ``2025年度（2025年1月1日至2025年12月31日）``; with ``span``
+    (period labels, any frequencies) the first to the last of them,
+    ``2024年1月至2025年12月（2024年1月1日至2025年12月31日）``."""
+
+    def months(label: str) -> tuple[int, int]:  # first and last month since year 0
+        freq, year, end = P.year_end(label)
+        return year * 12 + end - P.months_per(freq) + 1, year * 12 + end
+
+    labels = sorted({str(p) for p in span if pd.notna(p)} if span is not None else ())
+    if labels:
+        head = min(labels, key=lambda p: months(p))  # the earliest start
+        tail = max(labels, key=lambda p: months(p)[::-1])  # the latest end
+    else:
+        head = tail = period
+    start, end = months(head)[0] - 1, months(tail)[1] - 1
+    first = pd.Timestamp(year=start // 12, month=start % 12 + 1, day=1)
+    last = pd.Timestamp(
+        year=end // 12, month=end % 12 + 1, day=1
+    ) + pd.offsets.MonthEnd(0)
+    zh, en = period_words(head)
+    if tail != head:
+        zh, en = (
+            f"{P.name_zh(head)}至{P.name_zh(tail)}",
+            f"{en} to {period_words(tail)[1]}",
+        )
+    return (
+        ABOUT["period_text"].zh.format(
+            name=zh, start=date_zh(first), end=date_zh(last)
+        ),
+        ABOUT["period_text"].en.format(
+            name=en, start=f"{first:%Y-%m-%d}", end=f"{last:%Y-%m-%d}"
+        ),
+    )
+
+
+def _time(value, lang: str) -> str:
+    try:
+        return time_zh(value, lang)
+    except (ValueError, TypeError):  # not a time: shown as recorded
+        return str(value)
+
+
+def _and(levels: list[str], k: int) -> str:
+    """The levels' words joined (市直部门和县（市）区; municipal departments and
+    districts and counties: lower case inside an English sentence)."""
+    names = [level_word(lv, "zh" if k == 0 else "en") for lv in levels]
+    if k == 1:
+        names = [n[:1].lower() + n[1:] for n in names]
+    joiner = ABOUT["and"][k]
+    return (
+        names[0]
+        if len(names) == 1
+        else (ABOUT["list_sep"][k].join(names[:-1]) + joiner + names[-1])
+    )
+
+
+def _pick(pair, lang: str) -> str:
+    return {"zh": pair[0], "en": pair[1], "both": f"{pair[0]} {pair[1]}".strip()}[lang]
+
+
+def _one(lang: str) -> str:
+    return "en" if lang == "en" else "zh"
+
+
+# ---------------------------------------------------------------- the export
+def export(
+    result: Result,
+    out: str | Path,
+    *,
+    table: str = "media",
+    fmt: str | None = None,
+    period: str | None = None,
+    lang: str = "zh",
+    decimals: int = 2,
+    peer_group: str | None = None,
+    decisions: pd.DataFrame | None = None,
+    rank_range: pd.Series | None = None,
+    split: bool = True,
+    store: str | Path | None = None,
+    source: str | Path = "",
+    say=None,
+) -> list[tuple[Path, int]]:
+    """Write ``table`` of ``result`` to ``out`` as CSV or Excel (``fmt``, default
+    by the suffix: :func:`output_format`); every file written, with its rows.
+
+    ``media``: the league table at ``out``; with ``split`` (and two types of unit or
+    more, no ``peer_group``, no ``rank_range``) one table per type of unit, ranked
+    apart: as files ``<out>_<type>.csv`` beside ``out``, or as the workbook's sheets.
+    A media CSV gets its note ``<out>.说明.txt`` (``.about.txt`` in English). The
+    year's annual grade is a column when ``store`` holds a released appraisal of
+    the period (a year) made from ``result`` (else no column, and ``say`` is told
+    why, one line). ``ranking``: the full league table for analysts; the risk
+    tables: :func:`~evaluation.publish.export.risk_table`; ``grades``: the annual
+    grades of the period's year from ``store``
+    (:func:`~evaluation.publish.export.export_grades`).
+    """
+    out = Path(out)
+    fmt = output_format(out, fmt)
+    if table not in TABLES:
+        raise ValueError(f"table must be one of {', '.join(TABLES)}, not {table!r}")
+    if lang not in LANGS:
+        raise ValueError(f"--lang must be one of {', '.join(LANGS)}, not {lang!r}")
+    asked, period = period, period or result.period
+    if period not in result.periods:
+        raise KeyError(f"period {period!r} not in this result; have {result.periods}")
+    if table == "grades":
+        return _grades(result, out, period, lang, store)
+    xlsx = fmt == "xlsx"
+    style = "lines" if xlsx else lang
+    about = lambda **kw: about_table(  # noqa: E731
+        result, period, table=table, peer_group=peer_group, decimals=decimals,
+        source=source, **kw,
+    )  # fmt: skip
+    sheet = lambda name: " ".join(DOCUMENT[f"sheet_{name}"])  # noqa: E731
+    if table != "media":
+        if table == "ranking":
+            frame = ranking_table(
+                result, period, lang=lang, decimals=decimals, numbers=xlsx,
+                headers=style,
+            )  # fmt: skip
+        else:
+            frame = risk_table(
+                result, table, period=asked,
+                lang=lang, decimals=decimals, decisions=decisions, numbers=xlsx,
+                headers=style,
+            )  # fmt: skip
+        if not xlsx:
+            _write_all({out: media_csv_bytes(frame)})
+        else:  # frozen: the columns up to the unit's name
+            frozen = {"ranking": 4, "flags": 3}.get(table, 2)
+            rows = {"flags": "period", "ledger": "opened_period"}.get(table)
+            span = getattr(result, table)[rows] if rows and asked is None else None
+            _workbook(
+                out, {sheet(table): frame}, about(span=span), result, frozen=frozen
+            )
+        return [(out, len(frame))]
+    found = published_grades(store, period) if _is_year(period) and store else None
+    why = grades_mismatch(store, found[0], result) if found else ""
+    if why:
+        found = None
+        if say is not None:
+            say(f"no annual grade column (年度考评等次): {why}")
+    run, grades = found if found else (None, None)
+    levels = levels_of(result)
+    apart = split and peer_group is None and rank_range is None and len(levels) > 1
+
+    def media(level: str | None = None) -> pd.DataFrame:
+        return media_table(
+            result, period, peer_group=peer_group, lang=lang, decimals=decimals,
+            rank_range=rank_range if level is None else None, level=level,
+            grades=grades, numbers=xlsx, headers=style,
+        )  # fmt: skip
+
+    short = "en" if lang == "en" else "zh"
+    if xlsx:
+        if apart:
+            sheets = {
+                f"{LEVEL_SHORT[lv].zh} {LEVEL_SHORT[lv].en}": media(lv) for lv in levels
+            }
+        else:
+            sheets = {sheet("media"): media()}
+        frozen = 4 if lang == "both" else 3  # period, rank and the name(s)
+        info = about(levels=levels if apart else None, grades=run, store=store or "")
+        _workbook(out, sheets, info, result, frozen=frozen)
+        return [(out, sum(len(f) for f in sheets.values()))]
+    tables = {out: media()}
+    if apart:
+        for lv in levels:
+            tag = level_word(lv, short, short=True)
+            tag = tag.lower() if short == "en" else tag
+            tables[out.with_name(f"{out.stem}_{tag}{out.suffix}")] = media(lv)
+    note = out.with_name(f"{out.stem}.{'about' if lang == 'en' else '说明'}.txt")
+    info = about(
+        levels=levels if apart else None, grades=run, store=store or "",
+        files=[p.name for p in tables],
+    )  # fmt: skip
+    data = {p: media_csv_bytes(t) for p, t in tables.items()}
+    data[note] = "\ufeff".encode() + note_text(info, lang).encode("utf-8")
+    _write_all(data)
+    return [(p, len(t)) for p, t in tables.items()] + [(note, None)]
+
+
+def _grades(result, out: Path, period: str, lang: str, store) -> list:
+    year = period.split("-")[0]
+    if not store:
+        raise EvaluationError(
+            "--table grades reads the annual grades from a publication store: give "
+            "--store"
+        )
+    found = published_grades(store, year)
+    if found is None:
+        raise EvaluationError(
+            f"no released appraisal of {year} in the publication store {store}: "
+            "publish the annual run with --appraisal and --release first (a draft: "
+            "evaluation grades RUN --viewer NAME)"
+        )
+    run, grades = found
+    with Store(store, read_only=True) as s:
+        paths = export_grades(s, run["run_id"], out, lang=lang)
+    return [(paths[0], len(grades))]
+
+
+def _workbook(out: Path, sheets: dict, about: pd.DataFrame, result, frozen: int):
+    stamp = pd.Timestamp(result.provenance.run_at) if _stamp(result) else None
+    props = {
+        "title": " / ".join(sheets),
+        "subject": f"{result.period}",
+        "author": "evaluation",
+    }
+    if stamp is not None:  # the run's own time: the same run, the same bytes
+        stamp = stamp.tz_convert("UTC") if stamp.tzinfo else stamp
+        props["created"] = stamp.tz_localize(None).to_pydatetime()
+    write_xlsx(
+        out, sheets, about=about, freeze_columns=dict.fromkeys(sheets, frozen),
+        properties=props,
+    )  # fmt: skip
+
+
+def _stamp(result) -> bool:
+    try:
+        pd.Timestamp(result.provenance.run_at)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _is_year(period: str) -> bool:
+    return P.frequency_of(period) == "annual"
+
+
+def _write_all(files: dict[Path, bytes]) -> None:
+    """Write every file or none: each to a temporary file beside it, all renamed
+    once all are written."""
+    with ExitStack() as stack:
+        for path, data in files.items():
+            stack.enter_context(replacing(path)).write_bytes(data)

@@ -1,0 +1,187 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 报送与数据质量核查 / Intake and data-quality review
+#
+# 每期收数之后的第一项工作：各报送部门是否按时、完整报送；报来的文件能否通过校验；
+# 数据质量提示（疑似瞒报、虚报、不报）逐条核实，确认或排除，并写明理由留档。
+#
+# The first job after each period's collection: which agencies have sent their
+# reports, on time and complete; whether the files pass validation; and the
+# data-quality flags (suspected under- or over-reporting), each accepted or
+# dismissed with a reason on record. Every computation is a library call.
+
+# %% tags=["parameters"]
+# paths from the project folder, wherever the kernel starts (JupyterLab: notebooks/)
+import evaluation as ev
+from evaluation.publish.publication import beijing_today
+
+root = ev.project_root()
+catalogue_path = root / "indicators.yaml"
+data_path = root / "data" / "sample"
+period = "2025-M12"  # the period just collected
+# the day missing reports are counted to: one not yet due by then reads 未到报送期限,
+# not 未报送 (default today, Beijing time; or a date such as "2026-01-20")
+as_of = beijing_today()
+# the decisions file and the review workbook; data/output holds the decisions file
+# `evaluation flags` keeps (make run writes neither file)
+out_dir = root / "data" / "output"
+analyst = "张明"  # who records the decisions below
+# the triage (section 4): (flag id, "accepted" | "dismissed", why); fill it in after
+# reading the flags of section 3. A decision already on record is not written twice.
+# Empty, Run All records nothing. For example:
+# triage = [
+#     (
+#         "stable/D28/approval_volume/2024-M01",
+#         "accepted",
+#         "经与报送部门核对，该单位连续24个月沿用同一办结件数，已通知更正。",
+#     ),
+#     (
+#         "perfect/D13/hotline_response_rate/2024-M01",
+#         "dismissed",
+#         "抽查12345热线工单记录，工单确均按时响应，数据属实。",
+#     ),
+# ]
+triage = []
+
+# %% [markdown]
+# ## 1. 读入与校验 / Read and validate
+# 每个文件的编码自动识别；有问题的单元格逐一列出文件、行、列、值和规则。表为空即全部通过。
+# 有问题时把这张表（工作簿的“校验问题”页）退回报送部门更正。
+#
+# Each file's encoding is detected; every bad cell is listed with file, row, column,
+# value and rule. An empty table means everything passed; otherwise this table (the
+# workbook's problems sheet) goes back to the agency.
+
+# %%
+from pathlib import Path
+
+from evaluation import vocabulary as V
+from evaluation.analysis import views
+from evaluation.intake import status
+from evaluation.intake.validate import problems_table
+from evaluation.publish import plots
+from evaluation.publish.export import risk_table, write_xlsx
+from evaluation.risk import quality as Q
+
+catalogue = ev.load_catalogue(catalogue_path)
+data = ev.load_dataset(data_path)
+problems = ev.check_dataset(data, catalogue)
+data.files[["file", "encoding", "rows"]]
+
+# %%
+problems
+
+# %% [markdown]
+# ## 2. 报送情况 / Who submitted what
+# 先看本期：每个报送部门是否已报送（未报送、迟报、缺单位、按时），再看每项指标的明细。
+# 未报送的部门不会卡住评分：其指标按目录中的缺失数据规则处理，并在结果中标明。
+#
+# This period first: has each agency sent (missing, late, incomplete, on time), then
+# each indicator in detail. A missing agency does not block scoring: its indicators
+# follow the catalogue's missing-data rules, and the result marks them.
+
+# %%
+due = status.status(data.observations, catalogue, data.units, period, as_of=as_of)
+print("\n".join(status.status_lines(due, catalogue, period, as_of=as_of)))
+
+# %%
+this_period = status.status_table(due, catalogue, lang="zh")
+this_period
+
+# %% [markdown]
+# 再看历次报送：每格是某部门某期未按时、完整报送的单位数（迟报、全部为空、部分为空），空白格表示该部门该期无报送任务。
+# 颜色深的行，是总是迟报或空报的部门，应在下次截止日前提醒。
+#
+# Then the history: each cell counts the units whose submission from that agency for
+# that period was late, empty or partly empty; blank where the agency owed nothing.
+# A dark row is an agency to remind before the next deadline.
+
+# %%
+submissions = Q.submissions(data.observations, catalogue, period=period)
+plots.plot_submissions(submissions, catalogue, lang="zh")
+
+# %% [markdown]
+# ## 3. 数据质量提示 / Data-quality flags
+# 提示是疑点，不是结论，也不改变任何得分：连续不变、连续满分、异常跳变、报送为空等。
+# 每条写明原因和依据的数字。先看本期涉及的提示，再看条形图中各类提示的核实进度。
+#
+# Flags are suspicions, not findings, and change no score: frozen series, perfect
+# runs, jumps, empty reports. Each says why, with its numbers. First the flags that
+# bear on this period, then the triage progress by check.
+
+# %%
+result = ev.run(catalogue, data, period=period)
+decisions_path = Path(out_dir) / "flag_decisions.csv"
+decisions = Q.read_decisions(decisions_path)
+flags = Q.with_decisions(result.flags, decisions)
+open_now = views.flags_in(flags[flags["status"] == "open"], period)
+risk_table(result, "flags", lang="zh", rows=open_now)
+
+# %%
+plots.plot_flag_triage(flags, lang="zh")
+
+# %% [markdown]
+# ## 4. 核实与记录 / Triage
+# 在参数格的 `triage` 里逐条写上核实结论（确认 accepted：确有问题；排除 dismissed：已核实无误）和理由，
+# 运行本格即记入决定文件（与命令行 `evaluation flags --accept/--dismiss` 同一文件、同一格式）。
+# 决定只追加、不覆盖；同一决定不重复记录。有一条写错（编号不存在、缺理由），整批都不记录，并逐条指出。
+#
+# Write each decision in the parameters' `triage` (accepted: a real problem;
+# dismissed: checked and explained) with the reason; this cell records them in the
+# decisions file (the same file and format as `evaluation flags --accept/--dismiss`).
+# Decisions are appended, never overwritten, and a decision already on record is not
+# written again. One bad row (an unknown flag, no reason) records none and names it.
+
+# %%
+decisions = Q.decide_all(
+    decisions_path, triage, by=analyst, flags_table=result.flags
+)
+flags = Q.with_decisions(result.flags, decisions)
+flags["status"].value_counts()
+
+# %%
+plots.plot_flag_triage(flags, lang="zh")
+
+# %%
+decided = result.flags[result.flags["flag_id"].isin(decisions["flag_id"])]
+risk_table(result, "flags", lang="zh", decisions=decisions, rows=decided)
+
+# %% [markdown]
+# ## 5. 写出核查工作簿 / The review workbook
+# 一个 Excel 文件，三页：本期报送情况、校验问题、数据质量提示及核实结论，供存档和退回报送部门。
+#
+# One Excel workbook: this period's submissions, the validation problems, and the
+# flags with their decisions, to file and to send back to agencies.
+
+# %%
+workbook = write_xlsx(
+    Path(out_dir) / f"intake_review_{period}.xlsx",
+    {
+        V.word("document", "sheet_submissions"): this_period,
+        V.word("document", "sheet_problems"): problems_table(problems, "zh"),
+        V.word("document", "sheet_flags"): risk_table(
+            result, "flags", lang="zh", decisions=decisions
+        ),
+    },
+)
+
+# %% [markdown]
+# ## 6. 本次写出的文件 / Files written
+# 决定文件和核查工作簿：文件名、大小、权限（0644：共享盘上的同事可读）和写出时间（北京时间）。
+#
+# The decisions file and the review workbook: name, size, permissions (0644:
+# colleagues on a shared drive can read them) and time written (Beijing time).
+
+# %%
+# the decisions file exists once a decision is recorded (an empty triage writes none)
+recorded = [decisions_path] if decisions_path.exists() else []
+ev.files.listing(*recorded, workbook)

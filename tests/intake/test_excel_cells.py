@@ -1,0 +1,216 @@
+"""Excel cells that hold no value to read: error values (#DIV/0!, #N/A …) and
+formulas without a saved result. openpyxl (and pandas) reads both as an empty cell,
+which would be a missing value; intake reports them instead, naming file, row,
+column, the error or formula, and the sheet and cell in the rule.
+
+The workbooks are made here with openpyxl, which saves a formula without its result
+(a program never calculates it), and edited at the XML level where a workbook saved
+by Excel is needed (a formula with its saved result).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+import openpyxl
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+import evaluation as ev
+from evaluation.cli import app
+from evaluation.intake.io import read_table
+
+from ..conftest import TINY, TINY_ROWS, TINY_UNITS, write_dataset
+
+HEADER = ["unit_id", "period", "indicator_id", "value"]
+
+
+def workbook(path, rows, header=HEADER, title="报送数据"):
+    """An .xlsx of ``rows`` as openpyxl saves it; a cell ``("error", "#N/A")`` is an
+    Excel error value, text starting with ``=`` a formula."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = title
+    sheet.append(header)
+    for row in rows:
+        sheet.append([None if isinstance(v, tuple) else v for v in row])
+        for j, v in enumerate(row, 1):
+            if isinstance(v, tuple):
+                cell = sheet.cell(sheet.max_row, j)
+                cell.value, cell.data_type = v[1], "e"
+    book.save(path)
+    return path
+
+
+def rewrite(path, member, edit):
+    """Rewrite one part of a workbook (``edit(text) -> text``)."""
+    with zipfile.ZipFile(path) as old:
+        parts = {i.filename: old.read(i.filename) for i in old.infolist()}
+    parts[member] = edit(parts[member].decode("utf-8")).encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
+        for name, data in parts.items():
+            new.writestr(name, data)
+
+
+def problems(path):
+    with pytest.raises(ev.ValidationFailed) as info:
+        read_table(path)
+    return info.value.report
+
+
+def test_an_error_cell_and_an_uncached_formula_are_problems_not_missing(tmp_path):
+    path = workbook(
+        tmp_path / "office.xlsx",
+        [
+            ["U1", "2025-Q1", "a1", 80],
+            ["U2", "2025-Q1", "a1", ("error", "#DIV/0!")],
+            ["U3", "2025-Q1", "a1", "=D2*2"],
+            ["U1", "2025-Q2", "a1", ""],  # a truly empty value: no problem
+        ],
+    )
+    report = problems(path)
+    assert report[["file", "row", "column", "value"]].values.tolist() == [
+        ["office.xlsx", 3, "value", "#DIV/0!"],
+        ["office.xlsx", 4, "value", "=D2*2"],
+    ]
+    assert report["rule"].str.split(":").str[0].tolist() == [
+        "excel_error", "excel_formula"
+    ]  # fmt: skip
+    assert "sheet '报送数据', cell D3" in report["rule"][0]
+    assert "sheet '报送数据', cell D4" in report["rule"][1]
+    assert "工作表“报送数据”，单元格D3" in report["rule_zh"][0]
+    assert "粘贴为数值" in report["rule_zh"][1]
+
+
+@pytest.mark.parametrize(
+    "error", ["#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#DIV/0!"]
+)
+def test_every_excel_error_in_any_column_is_named(tmp_path, error):
+    # a VLOOKUP that found no unit gives #N/A in the id column
+    path = workbook(tmp_path / "o.xlsx", [[("error", error), "2025-Q1", "a1", 5]])
+    report = problems(path)
+    assert report[["row", "column", "value"]].values.tolist() == [[2, "unit_id", error]]
+
+
+def test_chinese_headers_and_cells_past_the_header_and_lonely_errors(tmp_path):
+    path = workbook(
+        tmp_path / "o.xlsx",
+        [
+            ["U1", "2025-Q1", "a1", 5, ("error", "#REF!")],  # column E: no header
+            [None, None, None, ("error", "#N/A")],  # nothing else on the row
+        ],
+        header=["单位代码", "报告期", "指标代码", "指标值"],
+    )
+    report = problems(path)
+    assert report[["row", "column", "value"]].values.tolist() == [
+        [2, "E", "#REF!"],
+        [3, "value", "#N/A"],  # the English column name, and the row not skipped
+    ]
+
+
+def test_a_formula_saved_by_excel_is_read_as_its_result(tmp_path):
+    path = workbook(
+        tmp_path / "o.xlsx",
+        [["U1", "2025-Q1", "a1", "=40+2"], ["U2", "2025-Q1", "a1", '=IF(1,"","")']],
+    )
+    assert len(problems(path)) == 2  # as openpyxl saved them: no results
+
+    def saved_by_excel(xml):  # Excel keeps each formula's result beside it
+        xml = xml.replace("<f>40+2</f><v></v>", "<f>40+2</f><v>42</v>")
+        # an empty text result: t="str", an empty <v>
+        return re.sub(
+            r'<c r="D3"><f>(.*?)</f><v\s*/?>(</v>)?',
+            r'<c r="D3" t="str"><f>\1</f><v></v>',
+            xml,
+        )
+
+    rewrite(path, "xl/worksheets/sheet1.xml", saved_by_excel)
+    frame, _ = read_table(path)
+    assert frame["value"].tolist()[0] == "42"
+    assert pd.isna(frame["value"].tolist()[1])  # "" is an empty cell: missing
+
+
+def test_only_the_first_sheet_counts_and_it_is_the_workbooks_first(tmp_path):
+    book = openpyxl.Workbook()
+    data = book.active
+    data.title = "数据"
+    data.append(HEADER)
+    data.append(["U1", "2025-Q1", "a1", 5])
+    notes = book.create_sheet("备注")
+    notes["A1"] = "=1/0"  # a formula on another sheet is not read: not a problem
+    path = tmp_path / "o.xlsx"
+    book.save(path)
+    assert read_table(path)[0]["value"].tolist() == ["5"]
+    # list 备注 first in the workbook (its part stays sheet2.xml): now it is read
+    rewrite(
+        path,
+        "xl/workbook.xml",
+        lambda xml: re.sub(r"(<sheet [^>]*/>)(<sheet [^>]*/>)", r"\2\1", xml),
+    )
+    report = problems(path)
+    assert report["rule"].str.contains("sheet '备注', cell A1").tolist() == [True]
+
+
+def test_validate_names_the_cells_and_counts_nothing_as_missing(tmp_path):
+    data = write_dataset(tmp_path / "d", TINY_UNITS, TINY_ROWS)
+    rows = [list(r) for r in TINY_ROWS if r[2] == "a1"]
+    (data / "observations" / "office.csv").write_text(
+        pd.DataFrame([r for r in TINY_ROWS if r[2] != "a1"], columns=HEADER).to_csv(
+            index=False
+        ),
+        encoding="utf-8",
+    )
+    rows[0][3] = ("error", "#DIV/0!")
+    rows[5][3] = "=SUM(D2:D5)"
+    workbook(data / "observations" / "a1.xlsx", rows)
+    catalogue = tmp_path / "tiny.yaml"
+    catalogue.write_text(yaml.safe_dump(TINY, allow_unicode=True), encoding="utf-8")
+    report = tmp_path / "report.csv"
+    result = CliRunner().invoke(
+        app,
+        ["validate", str(data), "-c", str(catalogue), "--report", str(report),
+         "--lang", "en"],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    found = pd.read_csv(report, encoding="utf-8-sig", dtype=str)
+    assert found[["file", "row", "column", "value"]].values.tolist() == [
+        ["observations/a1.xlsx", "2", "value", "#DIV/0!"],
+        ["observations/a1.xlsx", "7", "value", "'=SUM(D2:D5)"],  # made inert in CSV
+    ]
+    assert found["rule"].str.startswith(("excel_error", "excel_formula")).all()
+    # the same workbook with the values typed in is valid
+    rows[0][3], rows[5][3] = 80, 60
+    workbook(data / "observations" / "a1.xlsx", rows)
+    ok = CliRunner().invoke(app, ["validate", str(data), "-c", str(catalogue)])
+    assert ok.exit_code == 0, ok.output
+
+
+def test_a_value_typed_as_a_percentage_is_a_problem_not_a_fraction(tmp_path):
+    """A clerk typing 98.5% makes Excel store 0.985 in a percent-formatted cell;
+    read as is, a 98.5 % rate would pass as 0.985 %. Built-in 0.00% (format 10) and
+    a custom 0.0% both count; a percent format on an id column or a plain value
+    cell does not."""
+    path = workbook(
+        tmp_path / "office.xlsx",
+        [["U1", "2025-Q1", "a1", 0.985], ["U2", "2025-Q1", "a1", 0.5],
+         ["U3", "2025-Q1", "a1", 97.2]],
+    )  # fmt: skip
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    sheet["D2"].number_format = "0.00%"
+    sheet["D3"].number_format = "0.0%"
+    sheet["A4"].number_format = "0%"  # not the value column
+    book.save(path)
+    report = problems(path)
+    assert report[["row", "column", "value"]].values.tolist() == [
+        [2, "value", "0.985"],
+        [3, "value", "0.5"],
+    ]
+    assert (report["rule"].str.split(":").str[0] == "excel_percent").all()
+    assert "实际存的是0.985，不是98.5%" in report["rule_zh"][0]
+    assert "stores 0.5, not 50%" in report["rule"][1]
+    plain = workbook(tmp_path / "plain.xlsx", [["U1", "2025-Q1", "a1", 98.5]])
+    assert read_table(plain)[0]["value"].tolist() == ["98.5"]  # no style: as is

@@ -1,0 +1,334 @@
+"""Who has submitted (报送情况), and which absences validation lets through.
+
+The tiny catalogue (one agency, ``office``: a1, a2 quarterly, b1 half-yearly, b2
+annual; three units) with rows taken out; expected tables written out by hand.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import evaluation as ev
+from evaluation.intake.status import (
+    absent_submissions,
+    agency_status,
+    due_day,
+    due_labels,
+    status,
+)
+from evaluation.publish.store import Store, load_result, save_result
+from evaluation.result import Result
+
+from ..conftest import TINY_ROWS, TINY_UNITS, write_dataset
+
+
+def without(rows, test):
+    return [r for r in rows if not test(r)]
+
+
+@pytest.fixture
+def two_agencies(tiny_raw) -> ev.Catalogue:
+    """The tiny catalogue with a2 (quarterly) reported by a second agency."""
+    tiny_raw["agencies"].append(
+        {"id": "finance", "name_zh": "财政局", "name_en": "Finance"}
+    )
+    tiny_raw["indicators"][1]["agency"] = "finance"
+    return ev.parse_catalogue(tiny_raw, file="tiny.yaml")
+
+
+def late_q4(tmp_path):
+    """The office has sent nothing for 2025-Q4 yet (a1; its H2 and annual reports
+    are in: it is late with the quarter only); finance sent a2 for Q4."""
+    rows = without(TINY_ROWS, lambda r: r[1] == "2025-Q4" and r[2] == "a1")
+    return write_dataset(tmp_path, TINY_UNITS, rows)
+
+
+def test_the_reports_due_for_a_period_are_those_ending_in_it():
+    assert due_labels("monthly", "2025-Q4") == ["2025-M10", "2025-M11", "2025-M12"]
+    assert due_labels("bimonthly", "2025-Q4") == ["2025-B5", "2025-B6"]
+    assert due_labels("quarterly", "2025-M12") == ["2025-Q4"]
+    assert due_labels("quarterly", "2025-M11") == []
+    assert due_labels("annual", "2025-H2") == ["2025"]
+    assert due_labels("half_year", "2025") == ["2025-H1", "2025-H2"]
+
+
+def test_a_due_day_is_the_catalogues_days_after_the_periods_last_day(tiny_catalogue):
+    days = tiny_catalogue.quality.due_days  # monthly 10, quarterly 15, annual 20 …
+    assert due_day("2025-Q1", tiny_catalogue) == pd.Timestamp(
+        "2025-03-31"
+    ) + pd.Timedelta(days=days["quarterly"])
+    assert due_day("2024-M02", tiny_catalogue) == pd.Timestamp(
+        "2024-02-29"
+    ) + pd.Timedelta(days=days["monthly"])
+
+
+def test_a_late_agency_is_let_through_and_listed(two_agencies, tmp_path):
+    data = ev.validate_dataset(ev.load_dataset(late_q4(tmp_path)), two_agencies)
+    got = data.absent[["agency", "period", "series_id", "n_units"]]
+    assert got.values.tolist() == [["office", "2025-Q4", "a1", 3]]
+    assert data.absent["files"].tolist() == ["observations/office.csv"]
+    assert data.absent["trailing"].all()
+    assert data.observations["period"].eq("2025-Q4").sum() == 3  # finance's a2
+
+
+def test_strict_refuses_the_late_agency_with_one_problem_per_period(
+    two_agencies, tmp_path
+):
+    with pytest.raises(ev.ValidationFailed) as info:
+        ev.validate_dataset(
+            ev.load_dataset(late_q4(tmp_path)), two_agencies, strict=True
+        )
+    report = info.value.report
+    assert len(report) == 1
+    row = report.iloc[0]
+    assert (row["file"], row["column"], row["value"]) == (
+        "observations/office.csv",
+        "period",
+        "2025-Q4",
+    )
+    assert row["rule"].startswith(
+        "absent_submission: Office (office) sent no rows for 2025-Q4"
+    )
+    assert "1 series (a1) × 3 units" in row["rule"]
+    assert row["rule_zh"].startswith(
+        "办公室未报送2025年第四季度（2025-Q4）的数据（1项指标，3个单位）"
+    )
+
+
+def test_a_period_sent_by_nobody_before_later_ones_is_an_error_even_when_lenient(
+    tiny_catalogue, tmp_path
+):
+    folder = write_dataset(
+        tmp_path, TINY_UNITS, without(TINY_ROWS, lambda r: r[1] == "2025-Q2")
+    )
+    with pytest.raises(ev.ValidationFailed) as info:
+        ev.validate_dataset(ev.load_dataset(folder), tiny_catalogue)
+    report = info.value.report
+    assert report["value"].tolist() == ["2025-Q2"]
+    assert "not a late report" in report["rule"].iloc[0]
+
+
+def test_a_unit_missing_from_a_submission_stays_a_completeness_problem(
+    tiny_catalogue, tmp_path
+):
+    rows = without(TINY_ROWS, lambda r: r[0] == "U2" and r[1] == "2025-Q4")
+    with pytest.raises(ev.ValidationFailed) as info:
+        ev.validate_dataset(
+            ev.load_dataset(write_dataset(tmp_path, TINY_UNITS, rows)), tiny_catalogue
+        )
+    report = info.value.report
+    assert sorted(report["value"]) == ["U2 / 2025-Q4 / a1", "U2 / 2025-Q4 / a2"]
+    assert report["rule"].str.startswith("completeness").all()
+
+
+def test_the_run_scores_without_the_late_quarter_and_marks_it(two_agencies, tmp_path):
+    data = ev.load_dataset(late_q4(tmp_path))
+    result = ev.run(
+        two_agencies, data, period="2025-Q4", run_at="2026-01-20T00:00:00+00:00"
+    )
+    assert result.absences[
+        ["evaluation_period", "agency", "period", "series_id"]
+    ].values.tolist() == [
+        ["2025-Q4", "office", "2025-Q4", "a1"],
+    ]
+    assert result.absent_indicators("2025-Q4") == ["a1"]
+    assert result.absent_indicators("2025-Q3") == []
+    assert (result.league_table("2025-Q4")["n_absent"] == 1).all()
+    assert (result.league_table("2025-Q3")["n_absent"] == 0).all()
+    # a1 excludes a missing value: no a1 in Q4, the dimension rests on a2 alone
+    prepared = result.prepared.set_index(["period", "unit_id", "indicator_id"])[
+        "status"
+    ]
+    assert {str(prepared[("2025-Q4", u, "a1")]) for u in ["U1", "U2", "U3"]} == {
+        "missing_excluded"
+    }
+    normalised = result.normalised.set_index(["period", "unit_id", "indicator_id"])[
+        "score"
+    ]
+    scores = result.scores.set_index(["period", "unit_id", "node_id"])["score"]
+    assert scores[("2025-Q4", "U1", "a")] == pytest.approx(
+        normalised[("2025-Q4", "U1", "a2")]
+    )
+    # the table goes where the Result goes, and counts in its digest
+    folder = save_result(result, tmp_path / "out" / "result")
+    assert (folder / "absences.parquet").is_file()
+    loaded = load_result(folder)
+    assert loaded.absences.values.tolist() == result.absences.values.tolist()
+    assert loaded.digest() == result.digest()
+
+
+def test_the_annual_run_keeps_the_year_and_names_the_late_quarter(
+    two_agencies, tmp_path
+):
+    data = ev.load_dataset(late_q4(tmp_path))
+    result = ev.run(two_agencies, data, period="2025")
+    assert set(result.absences["evaluation_period"]) == {"2025"}
+    assert result.absent_indicators() == ["a1"]
+    # a1 is a mean: U1's year is the mean of Q1–Q3 (80, 90, 70) by hand
+    prepared = result.prepared.set_index(["period", "unit_id", "indicator_id"])
+    assert prepared.loc[("2025", "U1", "a1"), "value"] == pytest.approx(80.0)
+    assert prepared.loc[("2025", "U1", "a1"), "n_reported"] == 3
+    assert result.composite["composite_score"].notna().all()
+
+
+def test_strict_run_refuses(two_agencies, tiny_catalogue, tmp_path):
+    with pytest.raises(ev.ValidationFailed):
+        ev.run(
+            two_agencies, ev.load_dataset(late_q4(tmp_path)), period="2025", strict=True
+        )
+    # one agency alone late with every quarterly series: the data's quarters end
+    # at Q3, validation has nothing to say, the run of the year owes Q4
+    only = write_dataset(
+        tmp_path / "one", TINY_UNITS, without(TINY_ROWS, lambda r: r[1] == "2025-Q4")
+    )
+    data = ev.load_dataset(only)
+    assert ev.validate_dataset(data, tiny_catalogue, strict=True).absent.empty
+    assert ev.run(tiny_catalogue, data, period="2025").absent_indicators() == [
+        "a1",
+        "a2",
+    ]
+    with pytest.raises(ev.ValidationFailed) as info:
+        ev.run(tiny_catalogue, data, period="2025", strict=True)
+    assert info.value.report["value"].tolist() == ["2025-Q4"]
+
+
+def test_an_agency_alone_in_its_frequency_is_found_late_by_the_run(tiny_raw, tmp_path):
+    """b1 (half-yearly) is another agency's, the only half-yearly series: without
+    its H2 report no half-year is missing from the data's own span, but the run of
+    2025 owes it, and says so (strict refuses)."""
+    tiny_raw["agencies"].append(
+        {"id": "survey", "name_zh": "调查中心", "name_en": "Survey"}
+    )
+    tiny_raw["indicators"][2]["agency"] = "survey"
+    catalogue = ev.parse_catalogue(tiny_raw, file="tiny.yaml")
+    rows = without(TINY_ROWS, lambda r: r[1] == "2025-H2")
+    data = ev.load_dataset(write_dataset(tmp_path, TINY_UNITS, rows))
+    assert ev.validate_dataset(data, catalogue).absent.empty  # as far as the data go
+    result = ev.run(catalogue, data, period="2025")
+    assert result.absences[["agency", "period", "series_id"]].values.tolist() == [
+        ["survey", "2025-H2", "b1"]
+    ]
+    assert result.absent_indicators() == ["b1"]
+    with pytest.raises(ev.ValidationFailed) as info:
+        ev.run(catalogue, data, period="2025", strict=True)
+    assert info.value.report["value"].tolist() == ["2025-H2"]
+    # the quarterly run owes no half-year: nothing to say
+    assert ev.run(catalogue, data, period="2025-Q4").absences.empty
+
+
+def test_absent_submissions_to_a_later_period_than_the_data(tiny_catalogue):
+    obs = pd.DataFrame(
+        TINY_ROWS, columns=["unit_id", "period", "indicator_id", "value"]
+    )
+    obs = obs[obs["period"] != "2025-Q4"].assign(source="office.csv")
+    found = absent_submissions(
+        obs, tiny_catalogue, TINY_UNITS["unit_id"], until="2026-Q1"
+    )
+    assert sorted(set(found["period"])) == ["2025-Q4", "2026-Q1"]  # H1 2026 not ended
+    assert found["trailing"].all() and set(found["files"]) == {"office.csv"}
+
+
+def test_a_complete_run_has_no_absences_and_its_files_and_digest_as_before(
+    sample_result, tmp_path
+):
+    assert sample_result.absences.empty
+    assert sample_result.tables() == Result.TABLES
+    assert (sample_result.league_table()["n_absent"] == 0).all()
+    folder = save_result(sample_result, tmp_path / "result")
+    assert not (folder / "absences.parquet").exists()
+    assert load_result(folder).digest() == sample_result.digest()
+
+
+def test_a_stored_run_keeps_its_absences(two_agencies, tmp_path):
+    from evaluation.publish.publication import Publication
+
+    late = ev.run(two_agencies, ev.load_dataset(late_q4(tmp_path)), period="2025")
+    full = ev.load_dataset(write_dataset(tmp_path / "full", TINY_UNITS, TINY_ROWS))
+    with Publication(tmp_path / "store.duckdb") as s:
+        late_id = s.add_run(late, by="analyst")
+        full_id = s.add_run(ev.run(two_agencies, full, period="2025-Q4"), by="analyst")
+    with Store(tmp_path / "store.duckdb") as s:
+        back = s.result(late_id, viewer="analyst")
+        assert back.absences.values.tolist() == late.absences.values.tolist()
+        assert s.result(full_id, viewer="analyst").absences.empty
+
+
+# ------------------------------------------------------------------ the status table
+def test_status_counts_units_sent_empty_and_missing_and_the_days_late(
+    tiny_catalogue,
+):
+    rows = pd.DataFrame(
+        TINY_ROWS, columns=["unit_id", "period", "indicator_id", "value"]
+    )
+    rows["value"] = rows["value"].replace("", None)
+    rows["reported_at"] = "2026-01-10"
+    # a1: U3 sent nothing for Q4; a2: U1's Q4 report came on 30 January
+    rows = rows[
+        ~(
+            (rows["unit_id"] == "U3")
+            & (rows["period"] == "2025-Q4")
+            & (rows["indicator_id"] == "a1")
+        )
+    ]
+    rows.loc[
+        (rows["unit_id"] == "U1")
+        & (rows["period"] == "2025-Q4")
+        & (rows["indicator_id"] == "a2"),
+        "reported_at",
+    ] = "2026-01-30"
+    # b2 (annual): nothing at all
+    rows = rows[rows["indicator_id"] != "b2"]
+    table = status(rows, tiny_catalogue, TINY_UNITS, "2025-Q4", as_of="2026-02-05")
+    got = table.set_index("series_id")
+    assert got.index.tolist() == ["a1", "a2", "b1", "b2"]  # catalogue order
+    assert got.loc["a1", ["n_sent", "n_absent", "status"]].tolist() == [
+        2,
+        1,
+        "incomplete",
+    ]
+    # due 2025-12-31 + 15 days = 2026-01-15; sent 2026-01-30: 15 days late
+    assert str(got.loc["a2", "due"].date()) == "2026-01-15"
+    assert got.loc["a2", ["days_late", "status", "n_empty"]].tolist() == [15, "late", 1]
+    assert got.loc["b1", ["period", "days_late", "status"]].tolist() == [
+        "2025-H2",
+        0,
+        "on_time",
+    ]
+    # annual: due 2025-12-31 + 20 = 2026-01-20; by 5 February 16 days overdue
+    assert got.loc["b2", ["period", "n_sent", "days_late", "status"]].tolist() == [
+        "2025",
+        0,
+        16,
+        "missing",
+    ]
+    early = status(rows, tiny_catalogue, TINY_UNITS, "2025-Q4", as_of="2026-01-18")
+    assert early.set_index("series_id").loc["b2", "status"] == "not_due"
+    office = agency_status(table).iloc[0]
+    assert (
+        office["agency"],
+        office["status"],
+        office["n_missing"],
+        office["n_late"],
+    ) == ("office", "missing", 1, 1)
+
+
+def test_status_lists_an_agency_that_sent_nothing(tiny_raw):
+    tiny_raw["agencies"].append(
+        {"id": "survey", "name_zh": "调查中心", "name_en": "Survey"}
+    )
+    tiny_raw["indicators"][3]["agency"] = "survey"  # b2, annual
+    catalogue = ev.parse_catalogue(tiny_raw, file="tiny.yaml")
+    rows = pd.DataFrame(
+        TINY_ROWS, columns=["unit_id", "period", "indicator_id", "value"]
+    )
+    rows = rows[rows["indicator_id"] != "b2"]
+    table = status(rows, catalogue, TINY_UNITS["unit_id"], "2025")
+    survey = table[table["agency"] == "survey"]
+    assert survey[
+        ["series_id", "period", "n_units", "n_sent", "status"]
+    ].values.tolist() == [["b2", "2025", 3, 0, "missing"]]
+    # the office's year: 4 quarters of a1 and a2, 2 halves of b1; no dates sent
+    office = table[table["agency"] == "office"]
+    assert len(office) == 10 and set(office["status"]) <= {"undated", "partly_empty"}
+    assert agency_status(table)["status"].tolist() == ["undated", "missing"]

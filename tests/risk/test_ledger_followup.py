@@ -1,0 +1,96 @@
+"""The ledger follow-up's tables (the notebook ledger_followup): closure rates by
+responsible unit and the backlog period by period, on a ledger made by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evaluation.risk import ledger as L
+
+# item, unit, opened, first due, status, closed period, closed on, on time,
+# escalations, reminder (2025: months and days)
+ITEMS = [
+    ("a", "U1", "M01", "03-02", "closed", "M02", "02-28", True, 0, False),
+    ("b", "U1", "M01", "03-02", "closed", "M03", "03-31", False, 1, False),
+    ("c", "U1", "M02", "03-30", "open", None, None, None, 2, True),
+    ("d", "U2", "M04", "05-30", "open", None, None, None, 0, False),
+    ("e", "U2", "M02", "05-30", "closed", "M04", "04-30", True, 0, False),
+]
+
+
+def ledger() -> pd.DataFrame:
+    rows = [
+        dict.fromkeys(L.COLUMNS)
+        | {
+            "item_id": i,
+            "unit_id": u,
+            "node_id": "n",
+            "rule": "threshold",
+            "status": s,
+            "level": "red",
+            "level_opened": "orange",
+            "opened_period": f"2025-{o}",
+            "opened_on": None,
+            "first_due": f"2025-{due}",
+            "due": f"2025-{due}",
+            "escalations": e,
+            "reminder": r,
+            "checked_period": "2025-M04",
+            "checked_on": "2025-04-30",
+            "closed_period": cp and f"2025-{cp}",
+            "closed_on": co and f"2025-{co}",
+            "on_time": t,
+        }  # fmt: skip
+        for i, u, o, due, s, cp, co, t, e, r in ITEMS
+    ]
+    return pd.DataFrame(rows, columns=L.COLUMNS)
+
+
+def test_closure_rates_by_unit_by_hand():
+    table = L.by_unit(ledger()).set_index("unit_id")
+    assert table.index.tolist() == ["U1", "U2"]  # the most overdue first
+    counts = ["items", "open", "overdue", "escalated", "closed", "closed_on_time"]
+    assert table.loc["U1", counts].tolist() == [3, 1, 1, 2, 2, 1]
+    assert table.loc["U2", counts].tolist() == [2, 1, 0, 0, 1, 1]
+    # U1: 2 of 3 closed; due by 2025-04-30 (the last check): a, b, c; on time: a
+    assert table.loc["U1", "closure_rate"] == pytest.approx(200 / 3)
+    assert table.loc["U1", "on_time_rate"] == pytest.approx(100 / 3)
+    # U2: 1 of 2 closed; nothing was due by the check date: no on-time rate yet
+    assert table.loc["U2", "closure_rate"] == pytest.approx(50)
+    assert np.isnan(table.loc["U2", "on_time_rate"])
+
+
+def test_a_later_follow_up_date_counts_the_items_due_by_then():
+    table = L.by_unit(ledger(), "2025-06-30").set_index("unit_id")
+    assert table.loc["U2", "on_time_rate"] == pytest.approx(50)  # d late, e on time
+
+
+def test_the_backlog_period_by_period_by_hand():
+    table = L.backlog(ledger())
+    assert table["period"].tolist() == ["2025-M01", "2025-M02", "2025-M03", "2025-M04"]
+    assert table["opened"].tolist() == [2, 2, 0, 1]
+    assert table["closed"].tolist() == [0, 1, 1, 1]
+    assert table["open"].tolist() == [2, 3, 2, 2]
+
+
+def test_a_ledger_read_back_from_its_file_gives_the_same_tables(tmp_path):
+    path = L.write_ledger(ledger(), tmp_path / "ledger.csv")
+    again = L.read_ledger(path)
+    pd.testing.assert_frame_equal(L.by_unit(again), L.by_unit(ledger()))
+    pd.testing.assert_frame_equal(L.backlog(again), L.backlog(ledger()))
+
+
+def test_an_empty_ledger_has_empty_tables():
+    assert L.by_unit(L.empty()).columns.tolist() == L.BY_UNIT_COLUMNS
+    assert L.by_unit(L.empty()).empty and L.backlog(L.empty()).empty
+
+
+def test_the_sample_ledger_adds_up(sample_result):
+    """Every item is counted once; the open items at the end are those open."""
+    led = sample_result.ledger
+    table = L.by_unit(led)
+    assert table["items"].sum() == len(led)
+    assert table["open"].sum() == (led["status"] == "open").sum()
+    assert L.backlog(led)["open"].iloc[-1] == (led["status"] == "open").sum()

@@ -1,0 +1,202 @@
+"""Warning reasons in Chinese as a 绩效办 writes them, worked out by hand.
+
+Plain words with the numbers and their units (``95.0%``, whole counts ``3件``, ratios
+``1.40倍``, differences of percentages in 个百分点), Chinese punctuation, no
+statistics; the statistic stays in the English reason, the analysts' column."""
+
+from __future__ import annotations
+
+import pytest
+
+from evaluation.risk import rules as risk
+
+from .test_risk_rules import FIVE, Q, catalogue, inputs
+
+
+def reasons(warnings, lang="zh", period="2025-Q4"):
+    w = warnings[warnings["period"] == period]
+    return dict(zip(w["unit_id"], w[f"reason_{lang}"], strict=True))
+
+
+@pytest.fixture
+def units_raw(tiny_raw):
+    """a1 a percentage, a2 a count of findings (lower is better)."""
+    a1, a2 = tiny_raw["indicators"][:2]
+    a1.update(unit_zh="%", unit_en="%")
+    a2.update(unit_zh="件", unit_en="findings")
+    return tiny_raw
+
+
+def test_thresholds_say_below_at_or_above_the_line_in_the_units_words(units_raw):
+    units_raw["indicators"][0]["risk"] = {"yellow": 90, "orange": 85, "red": 80}
+    units_raw["indicators"][1]["risk"] = {"yellow": 1, "red": 3}
+    cat = catalogue(units_raw)
+    values = [("2025-Q4", "U1", "a1", 79.5), ("2025-Q4", "U2", "a1", 90)]
+    values += [("2025-Q4", "U3", "a1", 89.96), ("2025-Q4", "U4", "a1", 95)]
+    got = reasons(risk.evaluate(inputs(values), cat))
+    assert got == {
+        "U1": "a1指标为79.5%，低于红色预警线（80%）",
+        "U2": "a1指标为90.0%，达到黄色预警线（90%）",
+        # 90.0% would read as the line itself: two decimals say it is below
+        "U3": "a1指标为89.96%，低于黄色预警线（90%）",
+    }
+    counts = [("2025-Q4", "U1", "a2", 3), ("2025-Q4", "U2", "a2", 1)]
+    counts += [("2025-Q4", "U3", "a2", 2), ("2025-Q4", "U4", "a2", 0)]
+    w = risk.evaluate(inputs(counts), cat)
+    assert reasons(w) == {
+        "U1": "a2指标为3件，达到红色预警线（3件）",
+        "U2": "a2指标为1件，达到黄色预警线（1件）",
+        "U3": "a2指标为2件，高于黄色预警线（1件）",
+    }
+    assert reasons(w, "en")["U2"] == (
+        "Indicator a2 1 finding at or above the yellow threshold 1 finding"
+    )
+
+
+def test_a_ratio_is_said_in_times(units_raw):
+    units_raw["indicators"][1].update(unit_zh="比值", unit_en="ratio")
+    units_raw["indicators"][1]["risk"] = {"yellow": 0.8, "red": 1.0}
+    cat = catalogue(units_raw)
+    w = risk.evaluate(inputs([("2025-Q4", "U1", "a2", 1.4)]), cat)
+    assert reasons(w) == {"U1": "a2指标为1.40倍，高于红色预警线（1倍）"}
+    assert reasons(w, "en") == {
+        "U1": "Indicator a2 1.40 at or above the red threshold 1"
+    }
+
+
+def test_far_below_the_peers_median_in_words_the_mads_in_english(units_raw):
+    rule = {"kind": "peer", "node": "a1", "method": "robust_z"}
+    cat = catalogue(units_raw, {**rule, "yellow": -0.5, "orange": -1.5, "red": -3})
+    units = ["U1", "U2", "U3", "U4", "U5"]
+    # median 10, distances 10, 2, 0, 2, 10: MAD 2; U1 z = -5, U2 z = -1
+    values = [
+        ("2025-Q4", u, "a1", v) for u, v in zip(units, [0, 8, 10, 12, 20], strict=False)
+    ]
+    w = risk.evaluate(inputs(values), cat)
+    assert reasons(w) == {
+        "U1": "a1指标为0.0%，远低于同类单位中位数10.0%（相差10.0个百分点），红色预警",
+        "U2": "a1指标为8.0%，低于同类单位中位数10.0%（相差2.0个百分点），黄色预警",
+    }
+    assert reasons(w, "en")["U1"] == (
+        "Indicator a1 0.0%, -5.00 MADs from its peers' median 10.0% (below -3): red"
+    )
+    # 4: distances 6, 2, 0, 2, 10, MAD 2, z = -3: not below -3, below -1.5
+    values[0] = ("2025-Q4", "U1", "a1", 4)
+    assert reasons(risk.evaluate(inputs(values), cat))["U1"] == (
+        "a1指标为4.0%，明显低于同类单位中位数10.0%（相差6.0个百分点），橙色预警"
+    )
+    # a count where fewer is better: the high one is far above its peers
+    cat = catalogue(units_raw, {**rule, "node": "a2", "red": -3})
+    counts = [
+        ("2025-Q4", u, "a2", v) for u, v in zip(units, [0, 8, 10, 12, 20], strict=False)
+    ]
+    assert reasons(risk.evaluate(inputs(counts), cat)) == {
+        "U5": "a2指标为20件，远高于同类单位中位数10件（相差10件），红色预警"
+    }
+
+
+def test_bottom_places_and_percentiles_among_peers_or_all_units(units_raw):
+    cat = catalogue(
+        units_raw,
+        {"kind": "peer", "node": "a1", "method": "bottom_k", "within": "all",
+         "red": 1},
+    )  # fmt: skip
+    values = [
+        ("2025-Q4", u, "a1", v)
+        for u, v in zip(
+            ["U1", "U2", "U3", "U4", "U5"], [10, 20, 30, 40, 50], strict=False
+        )
+    ]
+    assert reasons(risk.evaluate(inputs(values), cat)) == {
+        "U1": "a1指标为10.0%，在全部单位中排倒数第1位（共5个），红色预警"
+    }
+    cat = catalogue(
+        units_raw, {"kind": "peer", "node": "a1", "method": "percentile", "yellow": 40}
+    )
+    # numpy's 40th percentile of 10 … 50 is 26
+    assert reasons(risk.evaluate(inputs(values), cat)) == {
+        "U1": "a1指标为10.0%，处于同类单位中最差的40%之列（分界值为26.0%），黄色预警",
+        "U2": "a1指标为20.0%，处于同类单位中最差的40%之列（分界值为26.0%），黄色预警",
+    }
+
+
+def test_worsening_in_percentage_points_or_in_percent_of_the_earlier_value(
+    units_raw,
+):
+    cat = catalogue(
+        units_raw, {"kind": "trend", "node": "a1", "drop": {"yellow": 5, "orange": 10}}
+    )
+    values = [("2025-Q3", "U1", "a1", 80), ("2025-Q4", "U1", "a1", 70)]
+    w = risk.evaluate(inputs(values), cat)
+    assert reasons(w) == {
+        "U1": "a1指标由上期的80.0%降至70.0%，下降10.0个百分点，"
+        "达到橙色预警标准（10个百分点）"
+    }
+    rel = catalogue(
+        units_raw,
+        {"kind": "trend", "node": "a2", "drop": {"red": 50}, "relative": True},
+    )
+    values = [("2025-Q3", "U1", "a2", 2), ("2025-Q4", "U1", "a2", 3)]
+    w = risk.evaluate(inputs(values), rel)
+    assert reasons(w) == {
+        "U1": "a2指标由上期的2件升至3件，上升50.0%（按上期数值计），"
+        "达到红色预警标准（50%）"
+    }
+    assert reasons(w, "en") == {
+        "U1": "Indicator a2 worsened from 2 findings in the previous period to "
+        "3 findings (by 50.0%; the red limit is 50%)"
+    }
+    ago = catalogue(
+        units_raw,
+        {"kind": "trend", "node": "a1", "drop": {"red": 10}, "against": "year_ago"},
+    )
+    values = [("2024-Q4", "U1", "a1", 90), ("2025-Q4", "U1", "a1", 80)]
+    w = risk.evaluate(inputs(values, periods=["2024-Q4", *Q]), ago)
+    assert reasons(w) == {
+        "U1": "a1指标由上年同期的90.0%降至80.0%，下降10.0个百分点，"
+        "达到红色预警标准（10个百分点）"
+    }
+    assert reasons(w, "en") == {
+        "U1": "Indicator a1 worsened from 90.0% a year earlier to 80.0% "
+        "(by 10.0; the red limit is 10)"
+    }
+
+
+def test_declines_and_a_target_shortfall(units_raw):
+    cat = catalogue(units_raw, {"kind": "trend", "node": "composite", "declines": 3})
+    values = [
+        (p, "U1", "composite", v) for p, v in zip(Q, [80, 75, 70, 65], strict=False)
+    ]
+    assert reasons(risk.evaluate(inputs(values), cat)) == {
+        "U1": "综合得分连续3期变差，由80.0分降至65.0分"
+    }
+    cat = catalogue(
+        units_raw, {"kind": "target", "node": "b1", "orange": 10, "red": 20}
+    )
+    w = risk.evaluate(inputs([("2025-Q4", "U2", "b1", 80.0)]), cat)
+    assert reasons(w) == {
+        "U2": "b1指标为80.0分，低于目标值100分，差距占目标值的20.0%，"
+        "达到红色预警标准（20%）"
+    }
+
+
+def test_a_dimension_lists_its_worst_indicators_with_their_levels(units_raw):
+    units_raw["indicators"][0]["risk"] = {"yellow": 90, "red": 80}
+    units_raw["indicators"][1]["risk"] = {"yellow": 1, "red": 3}
+    cat = catalogue(units_raw, {"kind": "rollup", "node": "a", "worst": 2})
+    values = [("2025-Q4", "U1", "a1", 70), ("2025-Q4", "U1", "a2", 1)]
+    w = risk.evaluate(inputs(values, units=FIVE), cat)
+    rollup = w[w["rule"] == "rollup"]
+    assert rollup["reason_zh"].tolist() == [
+        "甲：最差的2项指标为a1指标（红色）、a2指标（黄色）"
+    ]
+    assert rollup["reason_en"].tolist() == [
+        "A: its 2 worst indicators are Indicator a1 (red), Indicator a2 (yellow)"
+    ]
+
+
+def test_a_difference_of_ratios_is_a_bare_number_not_times(catalogue):
+    """0.30倍 reads as a relative change (30 %); a gap between two ratios of 1.40 and
+    1.10 is 0.30 (approval_time_ratio: unit 比值 in indicators.yaml)."""
+    assert risk._gap(catalogue, "approval_time_ratio", 1.40 - 1.10) == "0.30"
+    assert risk._gap(catalogue, "complaint_handling_rate", 3.2) == "3.2个百分点"
