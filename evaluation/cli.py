@@ -122,14 +122,20 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _catalogue(path: Path) -> Catalogue:
+def _fail_in(lang: str, zh: str, en: str, code: int = 1) -> typer.Exit:
+    """``_fail`` in the language of the command (``--lang``: agencies read zh)."""
+    return _fail(zh if lang == "zh" else en, code)
+
+
+def _catalogue(path: Path, lang: str = "en") -> Catalogue:
     from evaluation.catalogue import load_catalogue
     from evaluation.errors import CatalogueError
 
     try:
         return load_catalogue(path)
     except CatalogueError as exc:
-        raise _fail(f"invalid catalogue {path}:\n{exc}") from None
+        zh, en = f"指标体系文件{path}有误：", f"invalid catalogue {path}:"
+        raise _fail_in(lang, f"{zh}\n{exc}", f"{en}\n{exc}") from None
 
 
 DaskOpt = Annotated[
@@ -205,7 +211,7 @@ ProblemLang = Annotated[
 
 def _check_lang(lang: str) -> None:
     if lang not in ("zh", "en"):
-        raise _fail(f"--lang must be zh or en, not {lang!r}", 2)
+        raise _fail(f"--lang 只能是 zh 或 en / must be zh or en, not {lang!r}", 2)
 
 
 @app.command()
@@ -230,7 +236,7 @@ def validate(
     from evaluation.vocabulary import say
 
     _check_lang(lang)
-    cat = _catalogue(catalogue)
+    cat = _catalogue(catalogue, lang)
     try:
         with progress.stages("validate", ["read"], show=_bars()) as stage:
             stage("read")
@@ -291,8 +297,13 @@ def template(
 
     _check_lang(lang)
     if out.suffix.lower() != ".xlsx":
-        raise _fail(f"--out must be an .xlsx file, not {out.name!r}", 2)
-    cat = _catalogue(catalogue)
+        raise _fail_in(
+            lang,
+            f"--out 须为 .xlsx 文件，而不是 {out.name!r}",
+            f"--out must be an .xlsx file, not {out.name!r}",
+            2,
+        )
+    cat = _catalogue(catalogue, lang)
     try:
         units = T.read_units(data, cat)
         T.write_template(out, cat, units, agency, period, lang=lang)
@@ -364,7 +375,7 @@ def score(
     from evaluation.risk.rules import node_values
 
     _check_lang(lang)
-    cat = _catalogue(catalogue)
+    cat = _catalogue(catalogue, lang)
     try:
         with progress.stages("score", ["read", "scores"], show=_bars()) as stage:
             stage("read")
@@ -1671,9 +1682,14 @@ def status_cmd(
     try:
         P.frequency_of(period)
     except ValueError as exc:
-        raise _fail(str(exc), 2) from None
+        raise _fail_in(lang, f"报告期有误：{exc}", str(exc), 2) from None
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
-        raise _fail(f"--out must end in .csv or .xlsx, not {out.name!r}", 2)
+        raise _fail_in(
+            lang,
+            f"--out 须以 .csv 或 .xlsx 结尾，而不是 {out.name!r}",
+            f"--out must end in .csv or .xlsx, not {out.name!r}",
+            2,
+        )
     try:
         day = (
             pd.Timestamp(datetime.now(ZoneInfo("Asia/Shanghai")).date())
@@ -1681,16 +1697,36 @@ def status_cmd(
             else pd.Timestamp(datetime.strptime(as_of, "%Y-%m-%d"))
         )
     except ValueError:
-        raise _fail(f"--as-of must be a date YYYY-MM-DD, not {as_of!r}", 2) from None
-    cat = _catalogue(catalogue)
+        raise _fail_in(
+            lang,
+            f"--as-of 须为日期 YYYY-MM-DD，而不是 {as_of!r}",
+            f"--as-of must be a date YYYY-MM-DD, not {as_of!r}",
+            2,
+        ) from None
+    cat = _catalogue(catalogue, lang)
     try:
         with progress.stages("status", ["read"], show=_bars()) as stage:
             stage("read")
-            dataset = load_dataset(data)
+            dataset = load_dataset(data, skip_unreadable=True)
     except ValidationFailed as exc:
         raise _report_failure(exc, None, lang) from None
+    if not dataset.unread.empty:  # one bad cell must not hide who has sent what
+        from evaluation.intake.validate import problems_table
+        from evaluation.vocabulary import say
+
+        unread = problems_table(dataset.unread, lang)
+        files = unread.iloc[:, 0].drop_duplicates()
+        typer.secho(
+            say("absence_cli", "unread", n=len(files)).text(lang), err=True, fg="yellow"
+        )
+        for row in unread.itertuples(index=False):
+            typer.echo(f"  {row[0]} {row[1]} {row[2]} {row[3]}: {row[4]}", err=True)
     if "unit_id" not in dataset.units:
-        raise _fail(f"{data}: the units file has no unit_id column", 1)
+        raise _fail_in(
+            lang,
+            f"{data}：单位文件缺少 unit_id 列",
+            f"{data}: the units file has no unit_id column",
+        )
     units = dataset.units["unit_id"].dropna()
     table = status(dataset.observations, cat, units, period, as_of=day)
     for line in status_lines(table, cat, period, lang=lang, as_of=day):

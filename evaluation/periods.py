@@ -175,6 +175,17 @@ def expected_counts(
     return pd.Series(counts.to_numpy(dtype=int), index=periods.values)
 
 
+def date_zh(value) -> str:
+    """A date as officials write it: ``2026年1月20日``."""
+    d = pd.Timestamp(value)
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def date_text(value, lang: str) -> str:
+    """A date in ``lang``: ``2026年1月20日`` / ``2026-01-20``."""
+    return date_zh(value) if lang == "zh" else f"{pd.Timestamp(value):%Y-%m-%d}"
+
+
 def name_zh(label) -> str:
     """``2025`` → 2025年度, ``2025-M03`` → 2025年3月, ``2025-Q1`` → 2025年第一季度,
     ``2025-H2`` → 2025年下半年, ``2025-B2`` → 2025年3—4月."""

@@ -73,7 +73,7 @@ from evaluation.publish.export import risk_table, write_xlsx
 from evaluation.risk import quality as Q
 
 catalogue = ev.load_catalogue(catalogue_path)
-data = ev.load_dataset(data_path)
+data = ev.load_dataset(data_path, skip_unreadable=True)  # a bad file: listed below
 problems = ev.check_dataset(data, catalogue)
 data.files[["file", "encoding", "rows"]]
 
@@ -83,11 +83,12 @@ problems
 # %% [markdown]
 # ## 2. 报送情况 / Who submitted what
 # 先看本期：每个报送部门是否已报送（未报送、迟报、缺单位、按时），再看每项指标的明细。
-# 未报送的部门不会卡住评分：其指标按目录中的缺失数据规则处理，并在结果中标明。
+# 未报送的部门不会卡住评分：其指标不计分、不记零分（权重在同级指标间重新分配），并在结果中标明。
 #
 # This period first: has each agency sent (missing, late, incomplete, on time), then
 # each indicator in detail. A missing agency does not block scoring: its indicators
-# follow the catalogue's missing-data rules, and the result marks them.
+# are left out (never scored 0; their siblings' weights renormalised), and the result
+# marks them.
 
 # %%
 due = status.status(data.observations, catalogue, data.units, period, as_of=as_of)

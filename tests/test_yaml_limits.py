@@ -67,7 +67,7 @@ def test_a_billion_laughs_catalogue_is_refused_by_validate_within_seconds(tmp_pa
     bomb.write_text(BOMB, encoding="utf-8")
     done, seconds = evaluation("validate", ROOT / "data" / "sample", "-c", bomb)
     assert done.returncode == 1, done.stderr
-    assert seconds < 2, seconds  # was killed after 60 s
+    assert seconds < 10, seconds  # unguarded: killed after 60 s (10 s: a loaded CI)
     assert "indicators.yaml" in done.stderr
     assert "billion laughs" in done.stderr
     # nodes counted with aliases expanded (a list: 1 + its items): a = 10, b = 1 +
@@ -107,7 +107,7 @@ def test_a_billion_laughs_appraisal_yaml_is_refused_by_publish_within_seconds(
         "--appraisal-config", bomb, "--store", store, "--by", "测试",
     )  # fmt: skip
     assert done.returncode == 1, done.stderr
-    assert seconds < 2, seconds
+    assert seconds < 10, seconds  # the interpreter and its imports on a loaded CI
     assert "appraisal.yaml" in done.stderr and "billion laughs" in done.stderr
     assert "Traceback" not in done.stderr
     assert not store.exists()

@@ -66,6 +66,9 @@ class Dataset:
     #: set by validation: the submissions of late agencies it let through (an
     #: agency that sent nothing for its latest periods; ``status.absent_submissions``)
     absent: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: ``load_dataset(..., skip_unreadable=True)``: the problems of the report files
+    #: left unread (``ValidationFailed.columns``); empty otherwise
+    unread: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def inputs(self) -> dict[str, str]:
@@ -186,12 +189,16 @@ def read_table(
     return frame.reset_index(drop=True), record
 
 
-def load_dataset(path: str | Path) -> Dataset:
+def load_dataset(path: str | Path, *, skip_unreadable: bool = False) -> Dataset:
     """Read a dataset folder: ``units.*``, ``observations/*`` (or ``observations.*``)
     and, if present, one ``events.*`` file (veto events, accidents …).
 
     Every file is read before any error is raised, so one report names every
     unreadable file. Content is checked later by :func:`validate_dataset`.
+    ``skip_unreadable``: a report file that cannot be read (an Excel error cell,
+    a bad encoding …) is left out and its problems kept in ``Dataset.unread``
+    instead of refusing the folder — for who-has-sent-what (``evaluation
+    status``), never for scoring.
     """
     root = Path(path)
     if not root.is_dir():
@@ -224,7 +231,7 @@ def load_dataset(path: str | Path) -> Dataset:
             _problem("events.csv", _said("events_file", found=_found(events_files)))
         )
     tables = {"units": [], "observations": [], "events": []}
-    records = []
+    records, unread, skip = [], [], skip_unreadable
     every = [*units_files[:1], *obs_files, *events_files[:1]]
     for table, files in (
         ("units", units_files[:1]),
@@ -237,7 +244,9 @@ def load_dataset(path: str | Path) -> Dataset:
             try:
                 frame, record = read_table(file, name=name)
             except ValidationFailed as exc:
-                problems.append(exc.report)
+                (unread if skip and table == "observations" else problems).append(
+                    exc.report
+                )
                 continue
             tables[table].append(frame)
             records.append({"table": table, **record})
@@ -251,12 +260,18 @@ def load_dataset(path: str | Path) -> Dataset:
                 ignore_index=True,
             )
         )
+    observations = (
+        pd.concat(tables["observations"], ignore_index=True)
+        if tables["observations"]
+        else pd.DataFrame(columns=["unit_id", "period", "indicator_id", "value"])
+    )
     return Dataset(
         units=tables["units"][0],
-        observations=pd.concat(tables["observations"], ignore_index=True),
+        observations=observations,
         files=pd.DataFrame(records, columns=FILE_COLUMNS),
         root=str(root),
         **({"events": tables["events"][0]} if tables["events"] else {}),
+        **({"unread": pd.concat(unread, ignore_index=True)} if unread else {}),
     )
 
 

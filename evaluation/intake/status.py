@@ -404,9 +404,7 @@ def status_table(
     return out
 
 
-def _day(value, lang: str) -> str:
-    d = pd.Timestamp(value)
-    return f"{d.year}年{d.month}月{d.day}日" if lang == "zh" else f"{d:%Y-%m-%d}"
+_day = P.date_text  # 2026年1月20日 / 2026-01-20
 
 
 def status_lines(

@@ -37,6 +37,7 @@ from evaluation.errors import EvaluationError, ValidationFailed
 from evaluation.files import replacing
 from evaluation.intake.io import UNITS_COLUMNS, matching_files, read_table
 from evaluation.intake.schemas import units_schema
+from evaluation.intake.status import due_day, due_labels
 from evaluation.intake.validate import check_columns, run_schema
 from evaluation.vocabulary import INPUT_COLUMN, Word, say, word
 
@@ -111,29 +112,22 @@ def due_reports(
     series = [
         s for s in (*catalogue.indicators, *catalogue.context) if s.agency == agency
     ]
-    months = range(end - P.months_per(freq) + 1, end + 1)  # the period's months
-    rows = []
-    for s in series:
-        size = P.months_per(s.frequency)
-        days = catalogue.quality.due_days[s.frequency]
-        for month in months:
-            if month % size:  # no reporting period of the series ends this month
-                continue
-            last_day = pd.Timestamp(year, month, 1) + pd.offsets.MonthEnd(0)
-            rows.append(
-                {
-                    "series_id": s.id,
-                    "name": s.name_zh if lang == "zh" else s.name_en,
-                    "frequency": s.frequency,
-                    "period": P.label(year, month, s.frequency),
-                    "unit": s.unit_zh if lang == "zh" else s.unit_en,
-                    "valid_min": s.valid.min,
-                    "valid_max": s.valid.max,
-                    "categories": list(getattr(s, "categories", None) or {}),
-                    "due_days": days,
-                    "due": (last_day + pd.Timedelta(days=days)).date(),
-                }
-            )
+    rows = [
+        {
+            "series_id": s.id,
+            "name": s.name_zh if lang == "zh" else s.name_en,
+            "frequency": s.frequency,
+            "period": label,
+            "unit": s.unit_zh if lang == "zh" else s.unit_en,
+            "valid_min": s.valid.min,
+            "valid_max": s.valid.max,
+            "categories": list(getattr(s, "categories", None) or {}),
+            "due_days": catalogue.quality.due_days[s.frequency],
+            "due": due_day(label, catalogue).date(),
+        }
+        for s in series
+        for label in due_labels(s.frequency, period)  # periods ending in ``period``
+    ]
     if not rows:
         frequencies = list(dict.fromkeys(s.frequency for s in series))
         sizes = {P.months_per(f) for f in frequencies}
@@ -504,10 +498,7 @@ def period_name(label: str, lang: str) -> str:
     return P.name_zh(label) if lang == "zh" else label
 
 
-def _date(day, lang: str) -> str:
-    return (
-        f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else f"{day:%Y-%m-%d}"
-    )
+_date = P.date_text  # 2026年1月20日 / 2026-01-20
 
 
 def _range(s, lang: str) -> str:

@@ -150,6 +150,9 @@ def problems_table(report: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             zh = report["rule_zh"]
             out["rule"] = zh.where(zh.notna() & (zh.astype(str) != ""), out["rule"])
         out["column"] = out["column"].map(_column_zh)
+        # rows no file brought: ``(agency audit)``; the rule names the agency
+        nofile = out["file"].astype(str).str.startswith("(agency ")
+        out["file"] = out["file"].where(~nofile, "（未收到文件）")
     return out.rename(columns=V.words("problem_header", lang))
 
 
@@ -166,12 +169,17 @@ def _column_zh(column) -> object:
 def check_dataset(
     dataset: Dataset, catalogue: Catalogue, *, strict: bool = False
 ) -> pd.DataFrame:
-    """The validation report as a table (empty when the dataset is valid)."""
+    """The validation report as a table (empty when the dataset is valid); files
+    ``load_dataset(..., skip_unreadable=True)`` left unread head it."""
     try:
         validate_dataset(dataset, catalogue, strict=strict)
     except ValidationFailed as exc:
-        return exc.report
-    return pd.DataFrame(columns=ValidationFailed.columns)
+        report = exc.report
+    else:
+        report = pd.DataFrame(columns=ValidationFailed.columns)
+    if dataset.unread.empty:
+        return report
+    return pd.concat([dataset.unread, report], ignore_index=True)
 
 
 # ---------------------------------------------------------------------------

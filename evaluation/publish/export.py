@@ -25,7 +25,7 @@ from evaluation.appraisal import parse_config
 from evaluation.catalogue import parse_catalogue
 from evaluation.errors import EvaluationError
 from evaluation.files import replacing, safe_cells
-from evaluation.periods import name_zh, year_end
+from evaluation.periods import date_zh, name_zh, year_end
 from evaluation.publish.store import BEIJING
 from evaluation.result import Result
 from evaluation.risk.quality import with_decisions
@@ -546,12 +546,6 @@ def published_numbers(values, decimals: int = 2) -> list[float]:
     """Numbers as published: rounded half up (:func:`round_half_up`), kept as real
     numbers (NaN where there is none), so a spreadsheet can sort and sum them."""
     return [float(s) if s else np.nan for s in round_half_up(values, decimals)]
-
-
-def date_zh(value) -> str:
-    """A date as officials write it: ``2026年1月20日``."""
-    d = pd.Timestamp(value)
-    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def time_zh(value, lang: str = "zh") -> str:

@@ -702,19 +702,14 @@ def plot_flag_triage(flags: pd.DataFrame, *, lang: str = "zh") -> go.Figure:
             marker_color=colours[code],
             hovertemplate=f"%{{y}}: %{{x}}<extra>{names[code]}</extra>",
         )
-    fig.update_layout(
-        barmode="stack",
-        template="plotly_white",
-        font={"family": FONT_FAMILY, "size": 14},
-        height=max(260, 140 + 30 * len(checks)),
-        margin={"l": 10, "r": 20, "t": 60, "b": 40},
-        title={"text": words["title"], "x": 0},
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0,
-                "traceorder": "normal"},
-    )  # fmt: skip
-    fig.update_xaxes(title_text=words["count"])
-    fig.update_yaxes(title_text=words["check"], autorange="reversed")
-    return fig
+    return _stacked(
+        fig,
+        words["title"],
+        max(260, 140 + 30 * len(checks)),
+        words["count"],
+        words["check"],
+        legend_y=1.02,
+    )
 
 
 def plot_ledger_units(
@@ -744,18 +739,32 @@ def plot_ledger_units(
             marker_color=colour,
             hovertemplate=f"%{{y}}: %{{x}}<extra>{words[code]}</extra>",
         )
+    return _stacked(
+        fig,
+        words["units_title"],
+        max(300, 140 + 22 * len(s)),
+        words["items"],
+        words["unit"],
+        legend_y=1.0,
+        type="category",
+    )
+
+
+def _stacked(fig, title, height, x_title, y_title, *, legend_y, **y_axis):
+    """The layout of a horizontal stacked-bar count (flags by check, items by
+    unit): first row on top, the legend in a row above the bars."""
     fig.update_layout(
         barmode="stack",
         template="plotly_white",
         font={"family": FONT_FAMILY, "size": 14},
-        height=max(300, 140 + 22 * len(s)),
+        height=height,
         margin={"l": 10, "r": 20, "t": 60, "b": 40},
-        title={"text": words["units_title"], "x": 0},
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0,
+        title={"text": title, "x": 0},
+        legend={"orientation": "h", "y": legend_y, "yanchor": "bottom", "x": 0,
                 "traceorder": "normal"},
     )  # fmt: skip
-    fig.update_xaxes(title_text=words["items"])
-    fig.update_yaxes(title_text=words["unit"], autorange="reversed", type="category")
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text=y_title, autorange="reversed", **y_axis)
     return fig
 
 

@@ -60,6 +60,7 @@ from evaluation.appraisal import (
     weighted_mean,
 )
 from evaluation.files import replacing
+from evaluation.periods import date_zh
 from evaluation.publish import plots
 from evaluation.publish.export import round_half_up
 from evaluation.publish.store import BEIJING
@@ -452,7 +453,7 @@ def _date_text(value, lang: str) -> str:
         return ""
     d = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
     if lang == "zh":
-        return f"{d.year}年{d.month}月{d.day}日"
+        return date_zh(d)
     return f"{d.day} {d:%B} {d.year}"
 
 

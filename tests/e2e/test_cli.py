@@ -371,4 +371,5 @@ def test_the_problem_report_is_in_chinese_by_default_for_the_agencies(
          "valid_range[a1]: must lie in [0, 100] points"]
     ]  # fmt: skip
     bad = invoke("validate", data, "--catalogue", tiny_yaml, "--lang", "fr")
-    assert bad.exit_code == 2 and "--lang must be zh or en" in bad.output
+    assert bad.exit_code == 2 and "must be zh or en" in bad.output
+    assert "只能是" in bad.output

@@ -374,3 +374,46 @@ def test_a_period_missing_before_later_ones_is_a_lost_file_not_a_late_one(tmp_pa
     assert done.exit_code == 1
     assert "absent_submission" in done.output and "2025-M06" in done.output
     assert "not a late report" in done.output and FILE in done.output
+
+
+def test_one_error_cell_does_not_hide_who_has_sent_what(tmp_path, names):
+    """A #DIV/0! in the finance bureau's workbook refuses that file (scoring would
+    read nothing from it) but `status` still lists every agency: the file is named
+    above the table and its agency counted as not sent."""
+    import openpyxl
+
+    folder = tmp_path / "city"
+    shutil.copytree(SAMPLE, folder)
+    path = folder / "observations" / "finance.xlsx"
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    header = [c.value for c in sheet[1]]
+    cell = sheet.cell(2, header.index("value") + 1)
+    cell.value, cell.data_type = "#DIV/0!", "e"
+    book.save(path)
+    done = invoke(
+        "status", folder, "--period", "2025-Q4", "--catalogue", CATALOGUE,
+        "--as-of", "2026-03-01",
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "1个报送文件无法读取" in done.output
+    assert "observations/finance.xlsx" in done.output
+    finance = [line for line in done.stdout.splitlines() if names["finance"][0] in line]
+    assert finance and "未报送" in finance[0]
+    others = [line for line in done.stdout.splitlines() if names[LATE][0] in line]
+    assert others and "未报送" not in others[0]  # the supervision commission sent
+    scored = invoke("score", folder, "--period", "2025-Q4", "--catalogue", CATALOGUE,
+                    "--out", tmp_path / "out")  # fmt: skip
+    assert scored.exit_code == 1 and "finance.xlsx" in scored.output
+
+
+def test_usage_errors_of_the_agency_commands_speak_the_chosen_language(tmp_path):
+    """status and template are run for (and by) agencies: errors in Chinese by
+    default, English with --lang en."""
+    zh = invoke("status", SAMPLE, "--period", MONTH, "--as-of", "2026-13-01")
+    assert zh.exit_code == 2 and "--as-of 须为日期" in zh.output
+    en = invoke("status", SAMPLE, "--period", MONTH, "--as-of", "x", "--lang", "en")
+    assert en.exit_code == 2 and "--as-of must be a date" in en.output
+    bad = invoke("template", "finance", "--period", "2025-Q1",
+                 "--out", tmp_path / "t.csv")  # fmt: skip
+    assert bad.exit_code == 2 and "须为 .xlsx 文件" in bad.output

@@ -214,3 +214,18 @@ def test_a_value_typed_as_a_percentage_is_a_problem_not_a_fraction(tmp_path):
     assert "stores 0.5, not 50%" in report["rule"][1]
     plain = workbook(tmp_path / "plain.xlsx", [["U1", "2025-Q1", "a1", 98.5]])
     assert read_table(plain)[0]["value"].tolist() == ["98.5"]  # no style: as is
+
+
+def test_a_folder_with_a_bad_workbook_is_read_for_who_sent_what(tmp_path):
+    """skip_unreadable (evaluation status, the intake notebook): the other files
+    are read, the bad one is left out and its problem heads check_dataset's report."""
+    folder = write_dataset(tmp_path / "tiny", TINY_UNITS, TINY_ROWS)
+    workbook(folder / "observations" / "late.xlsx",
+             [["U1", "2025-Q1", "a1", ("error", "#REF!")]])  # fmt: skip
+    with pytest.raises(ev.ValidationFailed):
+        ev.load_dataset(folder)  # scoring never skips a file
+    data = ev.load_dataset(folder, skip_unreadable=True)
+    assert len(data.observations) == len(TINY_ROWS)
+    assert data.unread["file"].tolist() == ["observations/late.xlsx"]
+    report = ev.check_dataset(data, ev.parse_catalogue(yaml.safe_load(yaml.dump(TINY))))
+    assert report["rule"].iloc[0].startswith("excel_error")

@@ -121,3 +121,23 @@ def test_every_word_of_the_family_is_filled_without_a_missing_field():
         assert set(fields.findall(word.zh)) <= set(fields.findall(word.en)) | {
             "name", "example_name", "agency",
         }, code  # fmt: skip
+
+
+def test_rows_no_file_brought_are_said_in_chinese_in_the_file_column():
+    """A hole no file brought is reported against ``(agency audit)``; the Chinese
+    report says 未收到文件 there (its rule names the agency in Chinese)."""
+    import pandas as pd
+
+    from evaluation.errors import ValidationFailed
+    from evaluation.intake.validate import problems_table
+
+    report = pd.DataFrame(
+        [{"file": "(agency audit)", "row": None, "column": "period", "value": "2025",
+          "rule": "absent_submission: …", "rule_zh": "市审计局未报送2025年度的数据"},
+         {"file": "audit.csv", "row": 3, "column": "value", "value": "x",
+          "rule": "number: …", "rule_zh": "不是数字"}],
+        columns=[*ValidationFailed.columns, "rule_zh"],
+    )  # fmt: skip
+    zh = problems_table(report, "zh")
+    assert zh.iloc[:, 0].tolist() == ["（未收到文件）", "audit.csv"]
+    assert problems_table(report, "en").iloc[0, 0] == "(agency audit)"

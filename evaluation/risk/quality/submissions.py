@@ -145,8 +145,8 @@ def late(reports: Reports) -> pd.DataFrame | None:
                 "value": float(r.days),
                 "statistic": float(r.days),
                 "reason_zh": f"{catalogue.name(r.agency, 'zh')}"
-                f"{P.name_zh(r.period)}数据于{at.year}年{at.month}月{at.day}日报送，"
-                f"超过报送期限（{due_day.year}年{due_day.month}月{due_day.day}日）"
+                f"{P.name_zh(r.period)}数据于{P.date_zh(at)}报送，"
+                f"超过报送期限（{P.date_zh(due_day)}）"
                 f"{r.days}天",
                 "reason_en": f"{catalogue.name(r.agency, 'en')}: the report for "
                 f"{r.period} was sent on {at:%Y-%m-%d}, {r.days} "
