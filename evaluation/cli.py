@@ -406,12 +406,23 @@ def score(
     ranking = out / f"ranking_{period}.csv"
     write_media_csv(table, ranking)
     ranked = int(table["rank"].notna().sum())
-    typer.echo(
-        f"scored {period}: {ranked} of {len(table)} units ranked; periods "
-        f"{', '.join(result.periods)}"
-    )
-    typer.echo(f"wrote {folder}/ and {ranking}")
-    top = table.head(5)[["rank", "unit_id", "name_zh", "name_en", "composite_score"]]
+    if lang == "zh":
+        from evaluation.periods import name_zh
+
+        typer.echo(
+            f"已评分：{name_zh(period)}，{len(table)}个单位中{ranked}个参加排名；"
+            f"评分期：{'、'.join(map(name_zh, result.periods))}"
+        )
+        typer.echo(f"已写入：{folder}/ 和 {ranking}")
+        top = table.head(5)[["rank", "unit_id", "name_zh", "composite_score"]]
+        top.columns = ["排名", "单位代码", "单位", "综合得分"]
+    else:
+        typer.echo(
+            f"scored {period}: {ranked} of {len(table)} units ranked; periods "
+            f"{', '.join(result.periods)}"
+        )
+        typer.echo(f"wrote {folder}/ and {ranking}")
+        top = table.head(5)[["rank", "unit_id", "name_en", "composite_score"]]
     typer.echo(top.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     _say_absences(result)
 

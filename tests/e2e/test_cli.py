@@ -61,9 +61,26 @@ def test_validate_score_export_on_the_sample(tmp_path):
         "2026-01-15T09:00:00+00:00",
     )
     assert scored.exit_code == 0, scored.output
+    assert (
+        "已评分：2025年度，50个单位中50个参加排名；评分期：2024年度、2025年度"
+        in scored.output
+    )
     assert (out / "result" / "provenance.json").is_file()
     ranking = pd.read_csv(out / "ranking_2025.csv", encoding="utf-8-sig")
     assert ranking["rank"].notna().sum() == 50
+    again = invoke(
+        "score",
+        ROOT / "data" / "sample",
+        "--period",
+        "2025",
+        "--catalogue",
+        catalogue,
+        "--out",
+        tmp_path / "en",
+        "--lang",
+        "en",
+    )
+    assert "scored 2025: 50 of 50 units ranked; periods 2024, 2025" in again.output
     exported = invoke("export", out / "result", "--lang", "en", "--out", out / "m.csv")
     assert exported.exit_code == 0, exported.output
     assert (

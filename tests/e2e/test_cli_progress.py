@@ -79,7 +79,7 @@ def test_score_shows_each_file_read_and_each_step(city, tmp_path):
     for step in ("校验数据 checking", "预警 warnings", "数据质量检查 data-quality"):
         assert f"评分 score · 计算得分 scoring · {step}" in shown
     assert shown.endswith(" \r")  # the bar erased when done: a blank line left
-    assert "scored 2024" in out
+    assert "已评分：2024年度" in out  # the summary, Chinese by default (--lang zh)
 
 
 def test_quiet_or_a_pipe_draws_no_bar(city, tmp_path):
