@@ -504,31 +504,6 @@ def _integers(values: pd.Series) -> list[str]:
     return ["" if pd.isna(v) else str(int(v)) for v in values]
 
 
-#: headers of period columns: labels (``2025``), never turned into numbers
-PERIOD_HEADERS = {*RISK_HEADER["period"], " ".join(RISK_HEADER["period"])}
-
-
-def as_numbers(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with each text column whose every non-empty cell is a number (the
-    media table's ``85.10``, ``-3``) turned into numbers, for a workbook: a score
-    is a number cell there, not text that looks like one. Period labels and other
-    columns unchanged."""
-    out = table.copy()
-    for j, (name, column) in enumerate(table.items()):
-        if (
-            name in PERIOD_HEADERS
-            or pd.api.types.is_numeric_dtype(column)
-            or pd.api.types.is_bool_dtype(column)
-        ):
-            continue
-        given = column.notna() & (column.astype(str).str.strip() != "")
-        numbers = pd.to_numeric(column.where(given), errors="coerce")
-        if given.any() and numbers[given].notna().all():
-            whole = (numbers[given] % 1 == 0).all()
-            out.isetitem(j, numbers.astype("Int64") if whole else numbers)
-    return out
-
-
 # ------------------------------------------------------------ the grades table
 #: the grades' score columns: real numbers, rounded half up as published
 GRADE_NUMBERS = (

@@ -183,7 +183,7 @@ def _changes(catalogue, cube: Cube, ks: np.ndarray, q) -> pd.DataFrame | None:
                 f"{amount(catalogue, cube, kk, v, 'en')} against "
                 f"{amount(catalogue, cube, kk, w, 'en')} in {cube.periods[tt]}: a "
                 f"change {r:+.1f} robust SDs from the changes all units made"
-                f"{scale_words(cube, kk, 'en')}",
+                f"{scale_words(cube, kk)}",
             }
         )
     return pd.DataFrame(rows)
@@ -192,15 +192,14 @@ def _changes(catalogue, cube: Cube, ks: np.ndarray, q) -> pd.DataFrame | None:
 def _jump_rows(catalogue, sids, ks, cube, t, u, x, z, typical) -> pd.DataFrame:
     zh = {s: catalogue.name(s, "zh") for s in set(sids)}
     en = {s: catalogue.name(s, "en") for s in set(sids)}
-    scale_zh = {k: scale_words(cube, k, "zh") for k in set(ks)}
-    scale_en = {k: scale_words(cube, k, "en") for k in set(ks)}
+    scale_en = {k: scale_words(cube, k) for k in set(ks)}
     rows = zip(sids, ks, x, typical, z, strict=True)
     reason_zh, reason_en = [], []
     for s, k, v, m, r in rows:
         reason_zh.append(
             f"{zh[s]}为{amount(catalogue, cube, k, v, 'zh')}，本单位通常为"
             f"{amount(catalogue, cube, k, m, 'zh')}，与本单位以往水平相比异常"
-            f"{'偏高' if r > 0 else '偏低'}（已考虑同期各单位的共同变化）{scale_zh[k]}"
+            f"{'偏高' if r > 0 else '偏低'}（已考虑同期各单位的共同变化）"
         )
         reason_en.append(
             f"{en[s]} {amount(catalogue, cube, k, v, 'en')} against the unit's "

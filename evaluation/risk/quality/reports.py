@@ -355,19 +355,13 @@ def equal_runs(cube: Cube) -> dict[str, np.ndarray]:
     return {"length": length, "start": start, "end": seen & ends, "before": before}
 
 
-def scale_words(cube: Cube, k: int, lang: str) -> str:
-    """The scale a series is compared on, as a reason's closing words (English
-    only: the analysts' column; the office reads the comparison in plain words)."""
-    if lang == "zh":
-        return ""
+def scale_words(cube: Cube, k: int) -> str:
+    """The scale a series is compared on, as the English reason's closing words (the
+    analysts' column; the office reads the comparison in plain Chinese words)."""
     if cube.logged[k]:
-        return "（按对数尺度比较）" if lang == "zh" else " (compared on a log scale)"
+        return " (compared on a log scale)"
     if cube.rates[k]:
-        return (
-            "（按比率的对数几率尺度比较）"
-            if lang == "zh"
-            else " (compared on a logit scale)"
-        )
+        return " (compared on a logit scale)"
     return ""
 
 
