@@ -123,19 +123,66 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _fail_in(lang: str, zh: str, en: str, code: int = 1) -> typer.Exit:
-    """``_fail`` in the language of the command (``--lang``: agencies read zh)."""
-    return _fail(zh if lang == "zh" else en, code)
+    """``_fail`` in the language of the command (``--lang``): Chinese with the
+    English after it (zh, the default: agencies read it), or English alone."""
+    if lang == "en":
+        return _fail(en, code)
+    return _fail(zh if en in zh else f"{zh}\n{en}", code)
 
 
-def _catalogue(path: Path, lang: str = "en") -> Catalogue:
+def _fail_words(words, lang: str, code: int = 1) -> typer.Exit:
+    """``_fail_in`` with a vocabulary ``Word``."""
+    return _fail_in(lang, words.zh, words.en, code)
+
+
+def _error_words(exc: Exception):
+    """An error as people read it, in Chinese and English (a ``Word``): from its
+    own words (``EvaluationError(words=…)``) or its fields (a catalogue's problems,
+    a missing file); an error without Chinese words yet keeps its English after a
+    Chinese heading (未能完成：)."""
+    from evaluation.errors import CatalogueError
+    from evaluation.vocabulary import say
+
+    if getattr(exc, "words", None) is not None:
+        return exc.words
+    if isinstance(exc, CatalogueError):
+        return _config_words(exc, "catalogue")
+    if isinstance(exc, FileNotFoundError):
+        return say("cli_error", "no_file", path=exc.filename or str(exc).strip("'\""))
+    if isinstance(exc, KeyError):
+        return say("cli_error", "not_found", detail=str(exc).strip("'\""))
+    return say("cli_error", "refused", detail=str(exc))
+
+
+def _config_words(exc, code: str, file: Path | None = None):
+    """A catalogue's (or appraisal config's) problems said from their fields: a
+    heading naming the file and the count, then ``path: rule (got value)`` each."""
+    from evaluation.vocabulary import Word, say
+
+    problems = exc.problems
+    files = problems["file"].unique() if len(problems) else []
+    name = file if file is not None else (files[0] if len(files) == 1 else "")
+    lines = [say("cli_error", code, file=name, n=len(problems))]
+    for r in problems.itertuples():
+        key = "config_row_value" if r.value else "config_row"
+        where = r.path or r.file  # a file that is not there: no path in it
+        lines.append(say("cli_error", key, path=where, rule=r.rule, value=r.value))
+    return Word(*("\n  ".join(w[i] for w in lines) for i in (0, 1)))
+
+
+def _failed(exc: Exception, lang: str, code: int = 1) -> typer.Exit:
+    """A library error said in the command's language (:func:`_error_words`)."""
+    return _fail_words(_error_words(exc), lang, code)
+
+
+def _catalogue(path: Path, lang: str = "zh") -> Catalogue:
     from evaluation.catalogue import load_catalogue
     from evaluation.errors import CatalogueError
 
     try:
         return load_catalogue(path)
     except CatalogueError as exc:
-        zh, en = f"指标体系文件{path}有误：", f"invalid catalogue {path}:"
-        raise _fail_in(lang, f"{zh}\n{exc}", f"{en}\n{exc}") from None
+        raise _fail_words(_config_words(exc, "catalogue", path), lang) from None
 
 
 DaskOpt = Annotated[
@@ -209,9 +256,34 @@ ProblemLang = Annotated[
 ]
 
 
-def _check_lang(lang: str) -> None:
-    if lang not in ("zh", "en"):
-        raise _fail(f"--lang 只能是 zh 或 en / must be zh or en, not {lang!r}", 2)
+def _check_lang(lang: str, choices: tuple[str, ...] = ("zh", "en")) -> None:
+    if lang not in choices:
+        raise _fail(
+            f"--lang 只能是 {'、'.join(choices)}，而不是 {lang!r}\n"
+            f"--lang must be {', '.join(choices[:-1])} or {choices[-1]}, "
+            f"not {lang!r}",
+            2,
+        )
+
+
+def _message_lang(lang: str) -> str:
+    """The language of a command's messages: ``en`` for ``--lang en``, else zh
+    (``both``, a table's headers in both languages, says its messages in zh and
+    en)."""
+    return "en" if lang == "en" else "zh"
+
+
+#: --lang of a command whose messages only it sets: parsed first (is_eager), so
+#: that a missing store or a bad option is refused in it too
+LangOpt = Annotated[
+    str,
+    typer.Option(
+        "--lang",
+        is_eager=True,
+        help="Language of the messages and errors: zh (Chinese, with the English "
+        "after it; the default) or en.",
+    ),
+]
 
 
 @app.command()
@@ -385,9 +457,9 @@ def score(
     except ValidationFailed as exc:
         raise _report_failure(exc, report, lang) from None
     except EvaluationError as exc:
-        raise _fail(str(exc)) from None
+        raise _failed(exc, lang) from None
     if ledger is not None:  # checked before anything is written
-        previous = _read_ledger(ledger)
+        previous = _read_ledger(ledger, lang)
         try:
             updated = L.update(
                 previous,
@@ -397,7 +469,7 @@ def score(
                 cat,
             )
         except EvaluationError as exc:
-            raise _fail(f"{ledger}: {exc}") from None
+            raise _ledger_failed(ledger, exc, lang) from None
     folder = save_result(result, out / "result")
     if ledger is not None:
         L.write_ledger(updated, ledger, previous=previous)
@@ -455,23 +527,25 @@ def ledger_cmd(
     reminders: Annotated[
         Path | None, typer.Option(help="Write the reminder list here (CSV).")
     ] = None,
+    lang: LangOpt = "zh",
 ) -> None:
     """Check a rectification ledger's deadlines and list the reminders."""
     from evaluation.publish.export import write_media_csv
     from evaluation.risk import ledger as L
+    from evaluation.vocabulary import say
 
-    cat = _catalogue(catalogue)
-    previous = _read_ledger(file)
+    _check_lang(lang)
+    cat = _catalogue(catalogue, lang)
     if not file.exists():
-        raise _fail(f"{file}: no such ledger (score with --ledger to start one)")
+        raise _fail_words(say("cli_error", "no_ledger", file=file), lang)
+    previous = _read_ledger(file, lang)
     updated = previous
     if as_of is not None:
         try:
             updated = L.check(previous, as_of, cat)
         except ValueError:
-            raise _fail(
-                f"--as-of must be a date YYYY-MM-DD, got {as_of!r}", 2
-            ) from None
+            said = say("cli_error", "date", option="--as-of", got=repr(as_of))
+            raise _fail_words(said, lang, 2) from None
         L.write_ledger(updated, file, previous=previous)
     _say_ledger(file, previous, updated)
     if reminders is not None:
@@ -479,14 +553,24 @@ def ledger_cmd(
         typer.echo(f"wrote {reminders}")
 
 
-def _read_ledger(path: Path):
+def _read_ledger(path: Path, lang: str = "zh"):
     from evaluation.errors import EvaluationError
     from evaluation.risk import ledger as L
 
     try:
         return L.read_ledger(path)
     except EvaluationError as exc:
-        raise _fail(str(exc)) from None
+        raise _ledger_failed(path, exc, lang) from None
+
+
+def _ledger_failed(path: Path, exc: Exception, lang: str) -> typer.Exit:
+    """A ledger refused, said naming the file (once)."""
+    from evaluation.vocabulary import say
+
+    words = _error_words(exc)
+    if str(path) not in words.en:
+        words = say("cli_error", "ledger", file=path, detail=words)
+    return _fail_words(words, lang)
 
 
 def _say_ledger(path: Path, previous, updated) -> None:
@@ -583,24 +667,27 @@ def export(
     from evaluation.publish.store import load_result
     from evaluation.result import rank_range as ranges_of
     from evaluation.risk import quality as Q
+    from evaluation.vocabulary import say
 
-    if lang not in M.LANGS:
-        raise _fail(f"--lang must be one of {', '.join(M.LANGS)}", 2)
+    _check_lang(lang, M.LANGS)
+    said = _message_lang(lang)
     if table not in M.TABLES:
-        raise _fail(f"--table must be one of {', '.join(M.TABLES)}", 2)
+        choices = ", ".join(M.TABLES)
+        words = say("cli_error", "choice", option="--table", choices=choices, got=table)
+        raise _fail_words(words, said, 2)
     try:
         fmt = M.output_format(out, fmt)
     except ValueError as exc:
-        raise _fail(str(exc), 2) from None
+        raise _failed(exc, said, 2) from None
     if store is not None and not store.is_file():
-        raise _fail(f"{store}: no publication store there")
+        raise _fail_words(say("cli_error", "no_store", store=store), said)
     try:
         res = load_result(result)
         groups = [g.id for g in res.catalogue.peer_groups]
         if peer_group is not None and peer_group not in groups:
-            raise _fail(
-                f"unknown peer group {peer_group!r}; known: {', '.join(groups)}"
-            )
+            known = ", ".join(groups)
+            words = say("cli_error", "peer_group", got=repr(peer_group), known=known)
+            raise _fail_words(words, said)
         ranges = None
         if rank_range and table == "media":
             with progress.stages("export", ["draws"], show=_bars()) as stage:
@@ -613,7 +700,7 @@ def export(
             split=split, store=store, source=result, say=typer.echo,
         )  # fmt: skip
     except (FileNotFoundError, KeyError, ValueError, EvaluationError) as exc:
-        raise _fail(str(exc).strip('"')) from None
+        raise _failed(exc, said) from None
     for path, rows in written:
         typer.echo(f"wrote {path}" + ("" if rows is None else f": {rows} rows"))
 
@@ -636,18 +723,22 @@ def flags(
     ] = None,
     comment: Annotated[str, typer.Option(help="Why (required to decide).")] = "",
     by: Annotated[str, typer.Option(help="Analyst's name (required to decide).")] = "",
-    lang: Annotated[str, typer.Option(help="Reasons in zh or en.")] = "zh",
+    lang: Annotated[
+        str, typer.Option(help="Reasons, messages and errors in zh or en.")
+    ] = "zh",
 ) -> None:
     """List data-quality flags with their status; accept or dismiss one with a
     comment (every decision is kept)."""
     from evaluation.errors import EvaluationError
     from evaluation.publish.store import load_result
     from evaluation.risk import quality as Q
+    from evaluation.vocabulary import say
 
+    _check_lang(lang)
+    if accept and dismiss:
+        raise _fail_words(say("cli_error", "accept_dismiss"), lang, 2)
     try:
         res = load_result(result)
-        if accept and dismiss:
-            raise _fail("give --accept or --dismiss, not both", 2)
         if accept or dismiss:
             Q.decide(
                 decisions,
@@ -662,7 +753,7 @@ def flags(
             )
         table = Q.with_decisions(res.flags, Q.read_decisions(decisions))
     except (FileNotFoundError, EvaluationError) as exc:
-        raise _fail(str(exc)) from None
+        raise _failed(exc, lang) from None
     counts = table["status"].value_counts().to_dict()
     if lang == "zh":
         typer.echo(
@@ -686,15 +777,19 @@ StoreOpt = Annotated[
 ]
 
 
-def _store_exists(store: Path) -> Path:
+def _store_exists(store: Path, lang: str = "zh") -> Path:
     """A store to read or change must be there: a mistyped path or a missing
     ``data/store.duckdb`` is said, never made into a new, empty store."""
     if not store.exists():
-        raise _fail(
-            f"no publication store at {store}: `make run` or `evaluation publish "
-            "RESULT --release` makes it (--store FILE names another)"
-        )
+        from evaluation.vocabulary import say
+
+        raise _fail_words(say("cli_error", "no_store", store=store), lang)
     return store
+
+
+def _store_option(ctx: typer.Context, store: Path) -> Path:
+    """``--store``'s check, in the command's ``--lang`` (parsed before it)."""
+    return _store_exists(store, _message_lang(ctx.params.get("lang", "zh")))
 
 
 #: the store of a command that reads or changes what is in it
@@ -702,7 +797,7 @@ ExistingStoreOpt = Annotated[
     Path,
     typer.Option(
         help="Publication store (an embedded DuckDB file; it must exist).",
-        callback=_store_exists,
+        callback=_store_option,
     ),
 ]
 
@@ -719,6 +814,7 @@ def _annual(
     config: Path,
     report: Path | None = None,
     stage=lambda code: None,
+    lang: str = "zh",
 ):
     """A stored Result and, with an appraisal folder, its year-end appraisal (every
     input problem reported, in full to ``report``, before anything is stored);
@@ -737,10 +833,11 @@ def _annual(
         stage("appraise")
         return res, A.appraise(cfg, res, inputs)
     except CatalogueError as exc:
-        raise _fail(f"invalid appraisal config {config}:\n{exc}") from None
+        words = _config_words(exc, "appraisal_config", config)
+        raise _fail_words(words, lang) from None
     except ValidationFailed as exc:
         with progress.aside():
-            refused = _report_failure(exc, report)
+            refused = _report_failure(exc, report, lang)
         raise refused from None
 
 
@@ -821,6 +918,7 @@ def publish(
             "for scripts that publish the same result again, such as `make run`.",
         ),
     ] = False,
+    lang: LangOpt = "zh",
 ) -> None:
     """Store a run as a draft (and release it with --release), or release a draft
     (--run ID). A period run is published at once; an annual run opens a 公示
@@ -830,11 +928,13 @@ def publish(
     from evaluation.analysis import uncertainty as U
     from evaluation.errors import EvaluationError
     from evaluation.publish.publication import InForceError, Publication
+    from evaluation.vocabulary import say
 
+    _check_lang(lang)
     if (result is None) == (run is None):
-        raise _fail("give a RESULT folder (a new run) or --run ID (a draft)", 2)
+        raise _fail_words(say("cli_error", "result_or_run"), lang, 2)
     if run is not None and (supersedes or reason):
-        raise _fail("--supersedes and --reason go with a new RESULT, not --run", 2)
+        raise _fail_words(say("cli_error", "supersedes_run"), lang, 2)
     new = run is None
     steps = ["read", "appraise", "draws", "store"] if new else ["store"]
     steps = [
@@ -845,7 +945,9 @@ def publish(
     try:
         with progress.stages("publish", steps, show=_bars()) as stage:
             if new:  # checked before the store is opened: a refusal touches nothing
-                res, ap = _annual(result, appraisal, appraisal_config, report, stage)
+                res, ap = _annual(
+                    result, appraisal, appraisal_config, report, stage, lang
+                )
                 kind = "annual" if ap is not None else "period"
                 period = str(ap.config.year) if ap is not None else res.period
                 params = {"appraisal_inputs": str(appraisal)} if appraisal else {}
@@ -885,7 +987,7 @@ def publish(
                 else:
                     status = s.publish(run, by=by, notice_days=notice_days)
     except (FileNotFoundError, EvaluationError) as exc:
-        raise _fail(str(exc)) from None
+        raise _failed(exc, lang) from None
     if new:
         typer.echo(f"stored {'' if release else 'draft '}{run} in {store}")
     if release or not new:
@@ -897,6 +999,7 @@ def finalise(
     run_id: Annotated[str, typer.Argument(help="An annual run under 公示.")],
     by: Annotated[str, typer.Option(help="Who publishes it (final).")] = "",
     store: ExistingStoreOpt = DEFAULT_STORE,
+    lang: LangOpt = "zh",
 ) -> None:
     """Close the 公示 (public notice) of an annual run and publish it (final, in
     force). Refused while the window is open (Beijing time), while an appeal case is
@@ -908,19 +1011,19 @@ def finalise(
         with Publication(store) as s:
             s.finalise(run_id, by=by)
     except EvaluationError as exc:
-        raise _fail(str(exc)) from None
+        raise _failed(exc, lang) from None
     typer.echo(f"published {run_id} (final, in force)")
 
 
 @app.command()
-def runs(store: ExistingStoreOpt = DEFAULT_STORE) -> None:
+def runs(store: ExistingStoreOpt = DEFAULT_STORE, lang: LangOpt = "zh") -> None:
     """List the runs in the store: status (草稿 draft, 公示中 under notice, 已发布
     final), in force (现行), the 公示 dates, version, what each supersedes."""
     import pandas as pd
 
     from evaluation.publish.publication import status_words
 
-    with _reading(store) as s:
+    with _reading(store, lang) as s:
         table = s.runs()
     if table.empty:
         typer.echo(f"no runs in {store}")
@@ -955,6 +1058,7 @@ def diff(
         str | None, typer.Option(help="Your name, to read a draft (recorded).")
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Write the changes (CSV).")] = None,
+    lang: LangOpt = "zh",
 ) -> None:
     """What changed for whom between two runs (scores, ranks, grades)."""
     from evaluation.errors import EvaluationError
@@ -965,7 +1069,7 @@ def diff(
         with Store(store) as s:
             changes = s.diff(old, new, viewer=viewer)
     except EvaluationError as exc:
-        raise _fail(str(exc)) from None
+        raise _failed(exc, lang) from None
     typer.echo(f"{len(changes)} change(s) from {old} to {new}")
     if len(changes):
         typer.echo(changes.head(40).to_string(index=False))
@@ -989,6 +1093,7 @@ def appeal(
         Path, typer.Option(help="Appraisal rules (YAML).")
     ] = Path("appraisal.yaml"),
     report: ProblemsOpt = None,
+    lang: LangOpt = "zh",
 ) -> None:
     """File an appeal or correction: a new draft version that supersedes RUN_ID.
     RUN_ID stays in force (or under notice) until the new version is released; an
@@ -999,7 +1104,7 @@ def appeal(
     steps = ["read", *(["appraise"] if appraisal else []), "store"]
     try:
         with progress.stages("publish", steps, show=_bars()) as stage:
-            res, ap = _annual(result, appraisal, appraisal_config, report, stage)
+            res, ap = _annual(result, appraisal, appraisal_config, report, stage, lang)
             stage("store")
             with Publication(store) as s:
                 params = {"appraisal_inputs": str(appraisal)} if appraisal else {}
@@ -1007,7 +1112,7 @@ def appeal(
                     res, ap, by=by, supersedes=run_id, reason=reason, **params
                 )
     except (FileNotFoundError, EvaluationError) as exc:
-        raise _fail(str(exc)) from None
+        raise _failed(exc, lang) from None
     typer.echo(f"stored draft {new}, superseding {run_id} once released")
 
 
@@ -1030,6 +1135,7 @@ def appeal_case(
         ),
     ] = None,
     store: ExistingStoreOpt = DEFAULT_STORE,
+    lang: LangOpt = "zh",
 ) -> None:
     """Record an appeal (申诉) against a run under 公示 (public notice): refused
     outside the window or for a unit the run does not grade."""
@@ -1046,7 +1152,7 @@ def appeal_case(
                 on=on.date() if on else None,
             )
     except EvaluationError as exc:
-        raise _fail(str(exc)) from None
+        raise _failed(exc, lang) from None
     typer.echo(
         f"filed appeal case {case} ({unit} against {run_id}); to review it: "
         f"evaluation decide {case} --decision upheld|rejected --by NAME --note …"
@@ -1060,6 +1166,7 @@ def decide(
     by: Annotated[str, typer.Option(help="Who decides.")],
     note: Annotated[str, typer.Option(help="Why.")],
     store: ExistingStoreOpt = DEFAULT_STORE,
+    lang: LangOpt = "zh",
 ) -> None:
     """Record the review (复核) of an appeal case: upheld or rejected, once. An
     upheld case is answered by a corrected version (`evaluation appeal`)."""
@@ -1071,7 +1178,7 @@ def decide(
             s.decide(case_id, decision=decision.value, by=by, note=note)
             run_id = s.cases().set_index("case_id").at[case_id, "run_id"]
     except EvaluationError as exc:
-        raise _fail(str(exc)) from None
+        raise _failed(exc, lang) from None
     typer.echo(f"appeal case {case_id}: {decision.value} by {by}")
     if decision is Decision.upheld:
         typer.echo(
@@ -1084,11 +1191,12 @@ def decide(
 def cases(
     run_id: Annotated[str | None, typer.Argument(help="Only this run's.")] = None,
     store: ExistingStoreOpt = DEFAULT_STORE,
+    lang: LangOpt = "zh",
 ) -> None:
     """List appeal cases (申诉) and their decisions (复核)."""
     from evaluation.vocabulary import APPEAL_DECISION
 
-    with _reading(store) as s:
+    with _reading(store, lang) as s:
         table = s.cases(run_id)
     if table.empty:
         typer.echo(f"no appeal cases{f' against {run_id}' if run_id else ''}")
@@ -1112,7 +1220,9 @@ def report(
     run_id: Annotated[str, typer.Argument(help="An annual run in the store.")],
     out: Annotated[Path, typer.Option(help="PDF file to write.")],
     store: ExistingStoreOpt = DEFAULT_STORE,
-    lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
+    lang: Annotated[
+        str, typer.Option(is_eager=True, help="The report's and messages' zh or en.")
+    ] = "zh",
     html: Annotated[Path | None, typer.Option(help="Also write the HTML here.")] = None,
     viewer: Annotated[
         str | None, typer.Option(help="Your name, to read a draft (recorded).")
@@ -1127,15 +1237,14 @@ def report(
     from evaluation.publish import report as R
     from evaluation.publish.store import Store
 
-    if lang not in ("zh", "en"):
-        raise _fail("--lang must be zh or en", 2)
+    _check_lang(lang)
     try:
         with Store(store) as s:
             page = R.from_store(
                 s, run_id, viewer=viewer, lang=lang, units=unit, progress=_bars()
             )
     except (KeyError, ValueError, EvaluationError) as exc:
-        raise _fail(str(exc).strip('"')) from None
+        raise _failed(exc, lang) from None
     if html is not None:
         html.parent.mkdir(parents=True, exist_ok=True)
         html.write_text(page, encoding="utf-8")
@@ -1155,7 +1264,11 @@ def grades_cmd(
     ],
     store: ExistingStoreOpt = DEFAULT_STORE,
     lang: Annotated[
-        str, typer.Option(help="CSV headers and names: zh, en or both.")
+        str,
+        typer.Option(
+            is_eager=True,
+            help="CSV headers and names: zh, en or both.",
+        ),
     ] = "zh",
     viewer: Annotated[
         str | None, typer.Option(help="Your name, to read a draft (recorded).")
@@ -1174,17 +1287,18 @@ def grades_cmd(
     from evaluation.publish.export import check_grades_request, export_grades
     from evaluation.publish.store import Store
 
+    said = _message_lang(lang)
     try:
         check_grades_request(out, persons, lang)
     except ValueError as exc:
-        raise _fail(str(exc), 2) from None
+        raise _failed(exc, said, 2) from None
     try:
         with Store(store) as s:
             paths = export_grades(
                 s, run_id, out, lang=lang, viewer=viewer, persons=persons
             )
     except (KeyError, EvaluationError) as exc:
-        raise _fail(str(exc).strip('"')) from None
+        raise _failed(exc, said) from None
     typer.echo("wrote " + " and ".join(str(p) for p in paths))
 
 
@@ -1211,6 +1325,7 @@ def letters_cmd(
         typer.Option(help="Date of issue YYYY-MM-DD (default: today, Beijing time)."),
     ] = None,
     html: Annotated[bool, typer.Option(help="Also write each letter's HTML.")] = False,
+    lang: LangOpt = "zh",
 ) -> None:
     """A feedback letter (反馈意见书, PDF, Chinese) to each unit of an annual run:
     score, grade and rank, dimensions against the group median, warnings,
@@ -1220,18 +1335,20 @@ def letters_cmd(
     from evaluation.errors import EvaluationError
     from evaluation.publish import letters as LT
     from evaluation.publish.store import Store
+    from evaluation.vocabulary import say
 
     issued_on = None
     if date is not None:
         try:
             issued_on = pd.Timestamp(date).date()
         except ValueError:
-            raise _fail(f"--date must be a date YYYY-MM-DD, got {date!r}", 2) from None
+            said = say("cli_error", "date", option="--date", got=repr(date))
+            raise _fail_words(said, lang, 2) from None
     try:
         with Store(store) as s:  # closed before rendering
             source = LT.load_letters(s, run_id, units=unit, viewer=viewer)
     except (KeyError, EvaluationError) as exc:
-        raise _fail(str(exc).strip('"')) from None
+        raise _failed(exc, lang) from None
     paths = LT.write_letters(
         source, out, issuer=issuer, issued_on=issued_on, html=html, progress=_bars()
     )
@@ -1239,18 +1356,18 @@ def letters_cmd(
 
 
 @contextmanager
-def _reading(store: Path):
+def _reading(store: Path, lang: str = "zh"):
     """The store opened read-only (others may read it meanwhile); a missing store,
     one held by a writer too long, or a changed one is a message, exit 1."""
     from evaluation.errors import EvaluationError
     from evaluation.publish.store import Store
 
-    _store_exists(store)
+    _store_exists(store, lang)
     try:
         with Store(store, read_only=True) as s:
             yield s
     except EvaluationError as exc:
-        raise _fail(str(exc)) from None
+        raise _failed(exc, lang) from None
 
 
 @app.command()
@@ -1270,6 +1387,7 @@ def verify(
             "runs as they are now; check it against a backup first).",
         ),
     ] = False,
+    lang: LangOpt = "zh",
 ) -> None:
     """Check the store against its journal: every run and appeal case as the program
     last wrote it, every table's bytes against their SHA-256, the journal's chain
@@ -1279,16 +1397,17 @@ def verify(
     from evaluation.errors import EvaluationError
     from evaluation.publish.store import Store
 
+    _check_lang(lang)
     if adopt:
-        _store_exists(store)
+        _store_exists(store, lang)
         try:
             with Store(store) as s:
                 head = s.adopt()
         except EvaluationError as exc:
-            raise _fail(str(exc)) from None
+            raise _failed(exc, lang) from None
         typer.echo(f"日志已建立 / journal started for {store}; head {head}")
         return
-    with _reading(store) as s:
+    with _reading(store, lang) as s:
         problems = s.verify(expect=expect)
         runs, head = len(s.runs()), s.head_hash()
     if problems:
@@ -1308,6 +1427,7 @@ def verify(
 def backup(
     dest: Annotated[Path, typer.Argument(help="The copy to write (*.duckdb).")],
     store: ExistingStoreOpt = DEFAULT_STORE,
+    lang: LangOpt = "zh",
 ) -> None:
     """Copy the store to DEST (e.g. another disk or machine), verified before and
     after; prints the journal head hash both share."""
@@ -1317,7 +1437,7 @@ def backup(
     try:
         head = S.backup(store, dest)
     except EvaluationError as exc:
-        raise _fail(str(exc)) from None
+        raise _failed(exc, lang) from None
     typer.echo(f"backed up {store} to {dest}; journal head {head}")
 
 
@@ -1331,16 +1451,18 @@ def restore(
             "--force", help="Replace a store that has records the backup lacks."
         ),
     ] = False,
+    lang: LangOpt = "zh",
 ) -> None:
     """Put a verified backup in place of the store (refused if the store has journal
     records the backup lacks, unless --force)."""
     from evaluation.errors import EvaluationError
     from evaluation.publish import store as S
 
+    _check_lang(lang)
     try:
         head = S.restore(backup_file, store, force=force)
     except EvaluationError as exc:
-        raise _fail(str(exc)) from None
+        raise _failed(exc, lang) from None
     typer.echo(f"restored {store} from {backup_file}; journal head {head}")
 
 
@@ -1418,6 +1540,7 @@ def uncertainty(
     ] = None,
     dask: DaskOpt = False,
     scheduler: SchedulerOpt = None,
+    lang: LangOpt = "zh",
 ) -> None:
     """Monte Carlo rank intervals (and Sobol sensitivity) over the catalogue's
     open choices; vectorised, seeded, replayable."""
@@ -1426,6 +1549,7 @@ def uncertainty(
     from evaluation.publish.export import write_media_csv
     from evaluation.publish.store import load_result
 
+    _check_lang(lang)
     try:
         spec = U.Spec(
             n=draws,
@@ -1450,7 +1574,7 @@ def uncertainty(
             with _cluster(dask, scheduler) as client:
                 u = U.run(res, spec, period=period, draws=table, client=client)
     except (FileNotFoundError, EvaluationError, ValueError) as exc:
-        raise _fail(str(exc)) from None
+        raise _failed(exc, lang) from None
     write_media_csv(u.summary, out)
     wide = u.summary.assign(width=u.summary["rank_q95"] - u.summary["rank_q05"])
     typer.echo(
@@ -1472,7 +1596,7 @@ def uncertainty(
                     estimator=estimator,
                 )
         except EvaluationError as exc:
-            raise _fail(str(exc)) from None
+            raise _failed(exc, lang) from None
         sobol_out = sobol_out or out.with_name(f"{out.stem}_sobol.csv")
         write_media_csv(s, sobol_out)
         typer.echo(s.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
@@ -1512,29 +1636,43 @@ def national_cmd(
     dask: DaskOpt = False,
     scheduler: SchedulerOpt = None,
     report: ReportOpt = None,
+    lang: ProblemLang = "zh",
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Refuse to score while an agency has not sent its latest periods "
+            "(by default the run goes on without them, as `score` does: those "
+            "indicators are left out, never scored 0, and absences.parquet lists "
+            "them).",
+        ),
+    ] = False,
 ) -> None:
     """Score a national dataset (100,000+ units) from Parquet for one period; write
-    OUT/national_PERIOD/ (composite, ranks, dimension scores as Parquet)."""
+    OUT/national_PERIOD/ (composite, ranks, dimension scores as Parquet; the late
+    agencies' submissions it went without, absences.parquet)."""
     from evaluation.errors import EvaluationError, ValidationFailed
     from evaluation.scale import distributed, national
 
-    cat = _catalogue(catalogue)
+    _check_lang(lang)
+    cat = _catalogue(catalogue, lang)
     try:
         table = national.read_units(units, cat)
         with _cluster(dask, scheduler) as client:
             if client is None:
                 scored = national.score_parquet(
-                    observations, table, cat, period=period, progress=_bars()
-                )
+                    observations, table, cat, period=period, progress=_bars(),
+                    strict=strict,
+                )  # fmt: skip
             else:
                 scored = distributed.score_parquet(
                     observations, table, cat, period=period, client=client,
-                    progress=_bars(),
+                    progress=_bars(), strict=strict,
                 )  # fmt: skip
     except ValidationFailed as exc:
-        raise _report_failure(exc, report) from None
+        raise _report_failure(exc, report, lang) from None
     except EvaluationError as exc:
-        raise _fail(str(exc)) from None
+        raise _failed(exc, lang) from None
     target = out / f"national_{period}"
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out, prefix=".national-"))
@@ -1546,11 +1684,26 @@ def national_cmd(
     scored.aggregated.scores.reset_index().to_parquet(
         staging / "scores.parquet", index=False
     )
+    if not scored.absences.empty:
+        scored.absences.to_parquet(staging / "absences.parquet", index=False)
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)  # all three files, or none
     ranked = int(scored.ranks["rank"].notna().sum())
-    typer.echo(f"scored {period}: {ranked:,} of {len(table):,} units ranked")
-    typer.echo(f"wrote {target}/")
+    if lang == "zh":
+        from evaluation.periods import name_zh
+
+        typer.echo(
+            f"已评分：{name_zh(period)}，{len(table):,}个单位中{ranked:,}个参加排名"
+        )
+        typer.echo(f"已写入：{target}/")
+    else:
+        typer.echo(f"scored {period}: {ranked:,} of {len(table):,} units ranked")
+        typer.echo(f"wrote {target}/")
+    if not scored.absences.empty:  # said, never silently
+        from evaluation.intake.status import absence_warning
+
+        said = absence_warning(scored.absences, cat, scored.absent_indicators(cat))
+        typer.secho(said.text(lang), fg=typer.colors.YELLOW)
 
 
 @app.command()
@@ -1573,6 +1726,7 @@ def generate(
         ),
     ] = 24,
     start_year: Annotated[int, typer.Option(help="Year of the first month.")] = 2024,
+    lang: LangOpt = "zh",
 ) -> None:
     """Generate a synthetic city (seeded) in the agencies' file formats, with the
     last whole year's appraisal inputs in OUT/appraisal/."""
@@ -1583,7 +1737,8 @@ def generate(
         write_city,
     )
 
-    cat = _catalogue(catalogue)
+    _check_lang(lang)
+    cat = _catalogue(catalogue, lang)
     appraised = months >= 12  # the last whole year gets year-end appraisal inputs
     steps = ["city", "write", *(["appraisal"] if appraised else [])]
     with progress.stages("generate", steps, show=_bars()) as stage:

@@ -58,7 +58,18 @@ def _bounded(frame: pd.DataFrame, limits: dict[str, int]) -> pd.DataFrame:
 
 
 class EvaluationError(Exception):
-    """Base class for every error the package raises on purpose."""
+    """Base class for every error the package raises on purpose. ``words`` (a
+    ``vocabulary.Word``), when given, says it in Chinese and English from its
+    fields (the command line prints it in the command's language); its English is
+    the message unless one is given."""
+
+    words = None
+
+    def __init__(self, *args, words=None):
+        if words is not None:
+            self.words = words
+            args = args or (words.en,)
+        super().__init__(*args)
 
 
 class CatalogueError(EvaluationError):

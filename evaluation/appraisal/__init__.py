@@ -49,6 +49,7 @@ from evaluation.appraisal.rules import apply_unit_rules, person_outcomes, rules_
 from evaluation.appraisal.survey import response_summary, survey_scores
 from evaluation.errors import EvaluationError
 from evaluation.result import Result
+from evaluation.vocabulary import say
 
 GRADE_COLUMNS = [
     "group",
@@ -130,11 +131,9 @@ def annual_period(config: Config, result: Result) -> str:
     label = str(config.year)
     if not (result.composite["period"] == label).any():
         have = sorted(result.composite["period"].unique())
+        scored = f"{', '.join(have[-3:])}{' …' if len(have) > 3 else ''}"
         raise EvaluationError(
-            f"the result has no annual composite for {label} (it scored "
-            f"{', '.join(have[-3:])}{' …' if len(have) > 3 else ''}): the 考 part "
-            f"uses every indicator at its own frequency, rolled up over the year; "
-            f"score the year first: evaluation score DATA --period {label}"
+            words=say("library_error", "no_annual", year=label, have=scored)
         )
     return label
 

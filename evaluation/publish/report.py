@@ -59,8 +59,9 @@ from evaluation.appraisal import (
     parse_config,
     weighted_mean,
 )
+from evaluation.errors import EvaluationError
 from evaluation.files import replacing
-from evaluation.periods import date_zh
+from evaluation.periods import date_zh, name_zh
 from evaluation.publish import plots
 from evaluation.publish.export import round_half_up
 from evaluation.publish.store import BEIJING
@@ -143,6 +144,8 @@ def render_html(
     flags = _year_flags(result.flags, year)
     ranges = _rank_text(intervals)
     n_draws = int(intervals.attrs["spec"]["n"]) if ranges is not None else 0
+
+    absences = _absence_rows(result, lang)
 
     # ---- the grade tables, one per appraisal group, in the stored order
     shares = config.shares
@@ -289,6 +292,13 @@ def render_html(
         .replace("{page}", '" counter(page) "')
         .replace("{pages}", '" counter(pages) "'),
         run_id=run_id,
+        absences=absences,
+        absences_head=[
+            t["absences_agency"],
+            t["absences_periods"],
+            t["absences_indicators"],
+            t["absences_units"],
+        ],
         distribution_head=[
             t["group"],
             t["n_units"],
@@ -376,14 +386,51 @@ def write_pdf(html: str, path: str | Path, *, progress: bool | None = None) -> P
     return path
 
 
+def _absence_rows(result: Result, lang: str) -> list[list[object]]:
+    """The run's absences (late agencies' submissions it was scored without) as
+    the report says them: per agency, the periods not received (2025年12月), the
+    indicators left out of every period of the run that lacked them, the units."""
+    a = result.absences
+    if a.empty:
+        return []
+    cat = result.catalogue
+    table = cat.table
+    rows = []
+    for agency, g in a.groupby("agency", sort=False):
+        periods = list(dict.fromkeys(g["period"]))
+        said = [date_name(p, lang) for p in periods]
+        series = set(g["series_id"])
+        hit = table.index.isin(series) | table["weight_by"].isin(series)
+        hit |= table["denominator"].isin(series)
+        scored = set(result.prepared["indicator_id"])
+        left = [cat.name(i, lang) for i in table.index[hit] if i in scored]
+        sep = "、" if lang == "zh" else ", "
+        rows.append(
+            [
+                cat.name(agency, lang),
+                sep.join(said),
+                sep.join(left),
+                int(g["n_units"].max()),
+            ]
+        )
+    return rows
+
+
+def date_name(period: str, lang: str) -> str:
+    """A period as the report says it: 2025年12月 (zh), 2025-M12 (en)."""
+    return name_zh(period) if lang == "zh" else period
+
+
 def from_store(store, run_id: str, *, viewer: str | None = None, **kwargs) -> str:
     """Render the report of a stored annual run (``kwargs``: :func:`render_html`'s
     ``lang``, ``units``, ``progress``, ``generated``)."""
     runs = store.runs().set_index("run_id")
     if run_id not in runs.index:
-        raise KeyError(f"no run {run_id!r}")
+        raise EvaluationError(
+            words=V.say("library_error", "no_run", run=repr(run_id), store=store.path)
+        )
     if runs.at[run_id, "kind"] != "annual":
-        raise ValueError(f"run {run_id} is not an annual appraisal run")
+        raise EvaluationError(words=V.say("library_error", "not_annual", run=run_id))
     info = store.manifest(run_id)
     result = store.result(run_id, viewer=viewer)
     tables = {

@@ -58,6 +58,7 @@ from evaluation.catalogue import parse_catalogue
 from evaluation.errors import EvaluationError
 from evaluation.files import replacing
 from evaluation.result import Provenance, Result
+from evaluation.vocabulary import say
 
 BEIJING = ZoneInfo("Asia/Shanghai")  #: times are stored in UTC, read in Beijing time
 
@@ -647,7 +648,9 @@ class Store:
         cur = self._db.execute("SELECT * FROM runs WHERE run_id = ?", [run_id])
         row = cur.fetchone()
         if row is None:
-            raise EvaluationError(f"no run {run_id!r} in {self.path}")
+            raise EvaluationError(  # said in Chinese by the command line
+                words=say("library_error", "no_run", run=repr(run_id), store=self.path)
+            )
         return dict(zip([d[0] for d in cur.description], row, strict=True))
 
     def runs(self) -> pd.DataFrame:

@@ -30,6 +30,7 @@ from evaluation.catalogue import Catalogue
 from evaluation.errors import EvaluationError
 from evaluation.files import replacing
 from evaluation.risk.rules import SEVERITY
+from evaluation.vocabulary import say
 
 COLUMNS = [
     "item_id",
@@ -253,7 +254,9 @@ def read_ledger(path: str | Path) -> pd.DataFrame:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
-        raise EvaluationError(f"{path}: not a ledger file (no columns {missing})")
+        raise EvaluationError(  # said in Chinese by the command line
+            words=say("library_error", "not_ledger", path=path, missing=missing)
+        )
     frame = frame[COLUMNS].replace("", None)
     return frame.astype(
         {

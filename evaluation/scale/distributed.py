@@ -67,6 +67,7 @@ def score_parquet(
     period: str,
     client,
     progress: bool = False,
+    strict: bool = False,
 ) -> national.National:
     """:func:`.national.score_parquet` with one task per Parquet file on ``client``'s
     workers (``progress``: a bar as files finish). Raises ``ValidationFailed``
@@ -89,7 +90,7 @@ def score_parquet(
         for _ in tqdm(as_completed(futures), total=len(futures), desc="files"):
             pass
     parts = client.gather(futures)
-    return national.finish(parts, units, catalogue, period=period)
+    return national.finish(parts, units, catalogue, period=period, strict=strict)
 
 
 def composite_blocks(client, model, table: pd.DataFrame, chunk: int) -> np.ndarray:

@@ -19,7 +19,7 @@ those are the city office's monthly work); the rules and their report are those 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +34,7 @@ from evaluation.catalogue import Catalogue
 from evaluation.errors import EvaluationError, ValidationFailed
 from evaluation.intake.io import OBSERVATION_COLUMNS, UNITS_COLUMNS, read_table
 from evaluation.intake.schemas import units_schema
+from evaluation.intake.status import absence_problems
 from evaluation.intake.validate import (
     COMPLETENESS,
     check_columns,
@@ -41,13 +42,16 @@ from evaluation.intake.validate import (
     run_schema,
 )
 from evaluation.pipeline import score_prepared
+from evaluation.result import ABSENCE_COLUMNS, no_absences
 from evaluation.scoring.aggregate import Aggregated
 from evaluation.scoring.prepare import (
     apply_missing_rules,
     divide,
+    excuse_absent,
     roll_up,
     scored_indicators,
 )
+from evaluation.vocabulary import say
 
 FIRST_ROW = 1  #: Parquet rows are numbered from 1 (no header line), as :mod:`.io`
 
@@ -64,6 +68,9 @@ class Rolled:
     value: np.ndarray
     n_reported: np.ndarray
     problems: pd.DataFrame
+    #: ``(agency, period label)`` of every submission with a row in the file: a
+    #: submission no file has is an agency's that is late (:func:`finish`)
+    sent: frozenset = frozenset()
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,14 @@ class National:
     aggregated: Aggregated  #: node scores, coverage, weights, contributions
     composite: pd.DataFrame  #: period, unit_id, composite_score, coverage, status
     ranks: pd.DataFrame  #: period, unit_id, peer_group, rank, peer_rank …
+    #: late agencies' submissions the period was scored without (as
+    #: ``Result.absences``): their indicators left out, never scored 0
+    absences: pd.DataFrame = field(default_factory=no_absences)
+
+    def absent_indicators(self, catalogue: Catalogue) -> list[str]:
+        """The period's indicators that lack a late agency's submission (their own
+        series, or the one they are divided or weighted by), catalogue order."""
+        return absent_indicators(self.absences, self.prepared, catalogue)
 
 
 def files(path: str | Path) -> list[Path]:
@@ -84,7 +99,7 @@ def files(path: str | Path) -> list[Path]:
     path = Path(path)
     found = [path] if path.is_file() else sorted(path.rglob("*.parquet"))
     if not found:
-        raise EvaluationError(f"{path}: no Parquet files")
+        raise EvaluationError(words=say("library_error", "no_parquet", path=path))
     return found
 
 
@@ -93,9 +108,18 @@ def check_period(period: str, catalogue: Catalogue) -> None:
     try:
         frequency = P.frequency_of(period)
     except ValueError as exc:
-        raise EvaluationError(str(exc)) from None
+        raise EvaluationError(
+            str(exc),
+            words=say(
+                "cli_error",
+                "choice",
+                option="--period",
+                got=period,
+                choices="2025、2025-H1、2025-Q4、2025-B6、2025-M12",
+            ),
+        ) from None
     if not scored_indicators(catalogue, frequency):
-        raise EvaluationError(f"no indicator is reported often enough for {period}")
+        raise EvaluationError(words=say("library_error", "too_rare", period=period))
 
 
 def read_units(path: str | Path, catalogue: Catalogue) -> pd.DataFrame:
@@ -121,18 +145,21 @@ def score_parquet(
     *,
     period: str,
     progress: bool = False,
+    strict: bool = False,
 ) -> National:
     """Validate and score the reports in ``path`` (a file or a partitioned
     directory) for ``period``, in this process (``progress``: a bar over the
     files). Raises ``ValidationFailed`` with every problem of every file; nothing
-    is scored unless all are valid."""
+    is scored unless all are valid. A late agency (no file has its latest
+    submissions) is let through as the pipeline lets it (:func:`finish`), or
+    refused with ``strict``."""
     check_period(period, catalogue)
     unit_ids = pd.Index(units["unit_id"])
     paths = files(path)
     if progress and len(paths) > 1:
         paths = tqdm(paths, desc="files", unit="file")
     parts = [rollup_file(f, catalogue, unit_ids, period) for f in paths]
-    return finish(parts, units, catalogue, period=period)
+    return finish(parts, units, catalogue, period=period, strict=strict)
 
 
 def rollup_file(
@@ -254,18 +281,25 @@ def rollup(
     s_at = pd.Index(s_labels, dtype=object).get_indexer(sub["label"])
     # this file's units: known and with a row (a dictionary may hold more labels)
     mine = np.flatnonzero((u_pos >= 0) & seen.any(axis=(1, 2)))
+    agency = np.append(series["agency"].to_numpy(object), None)[i_pos]
+    ss, ii = np.nonzero(seen.any(axis=0))
+    sent = frozenset(
+        (a, s) for a, s in zip(agency[ii], s_labels[ss], strict=True) if a is not None
+    )
     problems.append(
-        _completeness(file, seen, u_labels[mine], mine, s_at, i_labels, sub, series)
+        _completeness(
+            file, seen, u_labels[mine], mine, s_at, i_labels, sub, series, sent
+        )
     )
     problems = [p for p in problems if not p.empty]
     if problems:
-        return _empty(file, len(ids), pd.concat(problems, ignore_index=True))
+        return _empty(file, len(ids), pd.concat(problems, ignore_index=True), sent)
     # the period's part of the cube: units × its sub-periods × series used
     used = _used_series(catalogue, ids)
     c_at = pd.Index(i_labels, dtype=object).get_indexer(used)
     meta = catalogue.table.loc[ids]
     rolled, count = _roll(_take(cube, (mine, s_at, c_at)), used, meta, period)
-    return Rolled(file, u_pos[mine], rolled, count, _no_problems())
+    return Rolled(file, u_pos[mine], rolled, count, _no_problems(), sent)
 
 
 def _row_problems(
@@ -328,13 +362,35 @@ def _take(cube: np.ndarray, at: tuple[np.ndarray, ...], fill=np.nan) -> np.ndarr
 
 
 def finish(
-    parts: list[Rolled], units: pd.DataFrame, catalogue: Catalogue, *, period: str
+    parts: list[Rolled],
+    units: pd.DataFrame,
+    catalogue: Catalogue,
+    *,
+    period: str,
+    strict: bool = False,
 ) -> National:
     """Put the files' roll-ups in the units table's order, check that every unit
-    reported in exactly one file, apply the missing-data rules and score."""
+    reported in exactly one file, apply the missing-data rules and score.
+
+    A submission (agency and reporting period in ``period``) that no file has is a
+    late agency's when that agency sent no later period of its frequency either:
+    as in the pipeline, its indicators are left out (a ``zero_score`` rule is
+    excused: :func:`.prepare.excuse_absent`), never scored 0, and the period's
+    ``absences`` list it; ``strict`` refuses it. One sent before a later period
+    (a lost file), or sent in some files but not in others, is a problem."""
     unit_ids = units["unit_id"].to_numpy()
     ids = scored_indicators(catalogue, P.frequency_of(period))
     problems = [p.problems for p in parts if not p.problems.empty]
+    unsent, gaps = _absent(parts, catalogue, period, len(unit_ids))
+    late = unsent[unsent["trailing"]]
+    refused = unsent if strict else unsent[~unsent["trailing"]]
+    if len(refused):
+        problems.append(absence_problems(refused, catalogue))
+    problems += [
+        _missing_in(part, unit_ids, gaps[k], catalogue.series)
+        for k, part in enumerate(parts)
+        if gaps[k]
+    ]
     where = np.full(len(unit_ids), -1)
     twice = []
     for k, part in enumerate(parts):
@@ -373,7 +429,11 @@ def finish(
     if problems:
         report = pd.concat(problems, ignore_index=True)
         report = report.sort_values(["file", "row"], kind="stable", na_position="first")
-        raise ValidationFailed(report[ValidationFailed.columns].reset_index(drop=True))
+        keep = [
+            *ValidationFailed.columns,
+            *(["rule_zh"] if "rule_zh" in report else []),
+        ]
+        raise ValidationFailed(report[keep].reset_index(drop=True))
 
     n_u, n_i = len(unit_ids), len(ids)
     value = np.full((n_u, n_i), np.nan)
@@ -403,8 +463,102 @@ def finish(
     prepared = apply_missing_rules(
         frame, units, catalogue.table.loc[ids], catalogue.settings
     )
+    absences = _absences(late, period)
+    prepared = excuse_absent(prepared, catalogue, absences)
     normalised, agg, ranks, composite, _ = score_prepared(prepared, units, catalogue)
-    return National(period, prepared, normalised, agg, composite, ranks)
+    return National(period, prepared, normalised, agg, composite, ranks, absences)
+
+
+def _absent(parts, catalogue: Catalogue, period: str, n_units: int):
+    """The submissions of ``period`` (its reporting periods of every frequency that
+    fits in it) that no file has: ``absent_submissions``' columns (``trailing``:
+    the agency sent no later period of that frequency in any file); and per file
+    the submissions other files have and it lacks (its units' rows are missing)."""
+    series = catalogue.series
+    sent = frozenset().union(*(p.sent for p in parts))
+    months = {}
+    for agency, label in sent:
+        months.setdefault(agency, []).append(label)
+    latest = {}
+    for agency, labels in months.items():
+        parsed = P.parse(pd.Series(labels, dtype="str")).dropna(subset=["frequency"])
+        for f, m in zip(parsed["frequency"], parsed["end_month"] + 12 * parsed["year"],
+                        strict=True):  # fmt: skip
+            latest[agency, f] = max(latest.get((agency, f), -1), int(m))
+    files = {
+        a: ", ".join(sorted({p.file for p in parts if any(x == a for x, _ in p.sent)}))
+        for a in months
+    }
+    year = int(P.parse([period]).iloc[0]["year"])
+    rows, due = [], set()
+    for sub in _sub_periods(period, catalogue).itertuples():
+        mine = series[series["frequency"] == sub.frequency]
+        for agency in dict.fromkeys(mine["agency"]):
+            due.add((agency, sub.label))
+            if (agency, sub.label) in sent:
+                continue
+            trailing = 12 * year + sub.end_month > latest.get(
+                (agency, sub.frequency), -1
+            )
+            rows += [
+                (agency, sub.label, sub.frequency, s, n_units, files.get(agency, ""),
+                 trailing)
+                for s in mine.index[mine["agency"] == agency]
+            ]  # fmt: skip
+    columns = ["agency", "period", "frequency", "series_id", "n_units", "files"]
+    absent = pd.DataFrame(rows, columns=[*columns, "trailing"])
+    absent["trailing"] = absent["trailing"].astype(bool)
+    gaps = [sorted((due & sent) - p.sent) if len(p.units) else [] for p in parts]
+    return absent, gaps
+
+
+def _absences(late: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Late submissions as ``Result.absences`` (the period evaluated: ``period``)."""
+    if late.empty:
+        return no_absences()
+    return (
+        late.assign(evaluation_period=period)[ABSENCE_COLUMNS]
+        .astype({c: object for c in ABSENCE_COLUMNS if c != "n_units"})
+        .reset_index(drop=True)
+    )
+
+
+def _missing_in(part: Rolled, unit_ids, gaps, series: pd.DataFrame) -> pd.DataFrame:
+    """The rows a file lacks of submissions other files have: every unit of the
+    file × the agency's series of that period (rule ``completeness``)."""
+    units = unit_ids[part.units]
+    frames = []
+    for agency, label in gaps:
+        f = P.parse([label]).iloc[0]["frequency"]
+        wanted = series.index[(series["agency"] == agency) & (series["frequency"] == f)]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "file": part.file,
+                    "row": pd.NA,
+                    "column": "unit_id, period, indicator_id",
+                    "value": [f"{u} / {label} / {i}" for u in units for i in wanted],
+                    "rule": COMPLETENESS,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True) if frames else _no_problems()
+
+
+def absent_indicators(
+    absences: pd.DataFrame, prepared: pd.DataFrame, catalogue: Catalogue
+) -> list[str]:
+    """The indicators of ``prepared`` that lack a submission of ``absences``: their
+    own series, or the one they are divided or weighted by (as
+    ``Result.absent_indicators``)."""
+    series = set(absences["series_id"])
+    if not series:
+        return []
+    t = catalogue.table
+    hit = t.index.isin(series) | t["weight_by"].isin(series)
+    hit |= t["denominator"].isin(series)
+    scored = set(prepared["indicator_id"].astype(str))
+    return [i for i in t.index[hit] if i in scored]
 
 
 # ------------------------------------------------------------------ helpers
@@ -480,9 +634,11 @@ def _roll(cube, used, meta, period) -> tuple[np.ndarray, np.ndarray]:
     return roll_up(cube[:, :, : len(meta)], meta["rollup"], np.array(expected), weights)
 
 
-def _completeness(file, seen, units, mine, s_at, i_labels, sub, series):
+def _completeness(file, seen, units, mine, s_at, i_labels, sub, series, sent):
     """Keys of this file's units with no row: every series × its sub-periods in
-    the period, for the frequencies the file reports. Counts come from the
+    the period, for the frequencies the file reports, of the submissions (agency
+    and period) the file has rows of (``sent``; one it has none of is
+    :func:`finish`'s to judge: late, or another file's). Counts come from the
     duplicate check's bincount."""
     present = set(sub["frequency"][s_at >= 0])
     frames = []
@@ -492,7 +648,14 @@ def _completeness(file, seen, units, mine, s_at, i_labels, sub, series):
         wanted = series.index[series["frequency"] == f]
         i_at = pd.Index(i_labels, dtype=object).get_indexer(wanted)
         got = _take(seen, (mine, s_at[rows], i_at), fill=0)
-        uu, ss, ii = np.nonzero(got == 0)
+        owed = np.array(
+            [
+                [(a, label) in sent for a in series.loc[wanted, "agency"]]
+                for label in sub["label"].to_numpy()[rows]
+            ],
+            dtype=bool,
+        ).reshape(len(rows), len(wanted))
+        uu, ss, ii = np.nonzero((got == 0) & owed[None, :, :])
         if len(uu):
             labels = sub["label"].to_numpy()[rows]
             frames.append(
@@ -555,6 +718,10 @@ def _no_problems() -> pd.DataFrame:
     return pd.DataFrame(columns=ValidationFailed.columns)
 
 
-def _empty(file: str, n_ids: int, problems: pd.DataFrame) -> Rolled:
+def _empty(
+    file: str, n_ids: int, problems: pd.DataFrame, sent: frozenset = frozenset()
+) -> Rolled:
     none = np.empty(0, dtype=np.int64)
-    return Rolled(file, none, np.empty((0, n_ids)), np.empty((0, n_ids), int), problems)
+    return Rolled(
+        file, none, np.empty((0, n_ids)), np.empty((0, n_ids), int), problems, sent
+    )

@@ -154,6 +154,8 @@ def test_a_malformed_input_exits_1_names_the_problem_and_stores_nothing(
         "--by",
         "测试",
         "--release",
+        "--lang",
+        "en",
     )
     assert done.exit_code == 1, done.output
     assert " ".join(expected.split()) in " ".join(done.output.split())
@@ -178,6 +180,8 @@ def test_the_full_problem_table_goes_to_report(result, tmp_path):
         "测试",
         "--report",
         out,
+        "--lang",
+        "en",
     )
     assert done.exit_code == 1
     problems = pd.read_csv(out, encoding="utf-8-sig")

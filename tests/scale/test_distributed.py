@@ -75,7 +75,7 @@ def test_the_command_line_scores_on_a_local_cluster(dataset, tmp_path):
     there = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "two"), "--dask"])
     assert here.exit_code == 0, here.output
     assert there.exit_code == 0, there.output
-    assert "50 of 50 units ranked" in there.output
+    assert "50个单位中50个参加排名" in there.output
     for done in (here, there):  # a bar over the files only on a terminal: not here
         assert "files:" not in done.output and "5/5" not in done.output
     for name in ("composite", "ranks", "scores"):

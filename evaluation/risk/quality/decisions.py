@@ -11,6 +11,7 @@ import pandas as pd
 
 from evaluation.errors import EvaluationError
 from evaluation.files import replacing, safe_cells
+from evaluation.vocabulary import say
 
 DECISION_COLUMNS = ["flag_id", "decision", "comment", "decided_by", "decided_at"]
 #: decisions are dated in Beijing time, as the analysts who open the file read it
@@ -25,7 +26,15 @@ def read_decisions(path: str | Path) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in DECISION_COLUMNS})
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     if list(frame.columns) != DECISION_COLUMNS:
-        raise EvaluationError(f"{path}: not a decisions file ({DECISION_COLUMNS})")
+        raise EvaluationError(
+            f"{path}: not a decisions file ({DECISION_COLUMNS})",
+            words=say(
+                "library_error",
+                "not_decisions",
+                path=path,
+                columns=", ".join(DECISION_COLUMNS),
+            ),
+        )
     return frame
 
 
@@ -45,14 +54,14 @@ def decide(
     """
     if decision not in ("accepted", "dismissed"):
         raise EvaluationError(
-            f"decision must be accepted or dismissed, not {decision!r}"
+            words=say("library_error", "decision", got=repr(decision))
         )
     if not comment.strip():
-        raise EvaluationError("a decision needs a comment saying why")
+        raise EvaluationError(words=say("library_error", "decision_comment"))
     if not by.strip():
-        raise EvaluationError("a decision needs the analyst's name (by)")
+        raise EvaluationError(words=say("library_error", "decision_by"))
     if flag_id not in set(flags_table["flag_id"]):
-        raise EvaluationError(f"no flag {flag_id!r} in this result")
+        raise EvaluationError(words=say("library_error", "no_flag", flag=repr(flag_id)))
     previous = read_decisions(path)
     row = pd.DataFrame(
         [
