@@ -1,87 +1,391 @@
-"""Benchmark: the dashboard's rankings and what-if callbacks with 2,000 units.
+"""Benchmark: the dashboard at 2,000 units × 24 months with rank intervals, over
+HTTP and in the browser, side by side with a floor.
 
-A synthetic city of 1,950 departments and 50 districts, 12 months, scored for the
-year and saved as a result folder; the callbacks are called as the browser calls
-them (the server's work per request: library calls, grid rows, figure), medians of
-``--repeats`` calls after a warm-up, side by side in one run. Target: < 150 ms.
+The city (1,950 departments, 50 districts, 24 months from January 2024, scored
+monthly up to 2025-M12, an uncertainty run of ``--draws`` stored with it) is
+generated once and cached under ``--cache`` (a rerun starts in seconds). The
+dashboard is served by waitress in its own process. Then:
 
-Run: ``python benchmarks/bench_dashboard.py``.
+* **browser** (headless Debian chromium, selenium): each main interaction from the
+  click (or the address typed) to the rendered content: first page load after a
+  warm-up, period change, group change, profile load, what-if move, the risk page;
+* **HTTP**: the ``/_dash-update-component`` requests the browser sent during that
+  session (recorded in the page as Dash sends them, so they are exactly the
+  browser's payloads) replayed ``--repeats`` times each: server time (median)
+  and the bytes of each response;
+* **floor**: the same response bytes served by a static route of the same server
+  (over HTTP), and fetched and parsed by the page (in the browser).
+
+Run: ``python benchmarks/bench_dashboard.py`` (prints a table; ``--markdown`` too).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
+import json
+import os
+import socket
 import statistics
+import subprocess
 import sys
-import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from timing import timed  # noqa: E402
-
-import evaluation as ev  # noqa: E402
-from dashboards import app as dashboard  # noqa: E402
-from evaluation.generate import generate_city, write_city  # noqa: E402
-from evaluation.publish.store import save_result  # noqa: E402
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 
-def main(argv: list[str] | None = None) -> pd.DataFrame:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--departments", type=int, default=1950)
-    parser.add_argument("--districts", type=int, default=50)
-    parser.add_argument("--repeats", type=int, default=15)
-    args = parser.parse_args(argv)
+def city(cache: Path, draws: int, departments: int = 1950, districts: int = 50) -> Path:
+    """The published store of the benchmark city (made once, then reused)."""
+    size = (
+        "" if (departments, districts) == (1950, 50) else f"_{departments}_{districts}"
+    )
+    store = cache / f"store_{draws}{size}.duckdb"
+    if store.is_file():
+        return store
+    import evaluation as ev
+    from evaluation.analysis import uncertainty as U
+    from evaluation.generate import generate_city, write_city
+    from evaluation.publish.publication import Publication
+
+    cache.mkdir(parents=True, exist_ok=True)
     catalogue = ev.load_catalogue(ROOT / "indicators.yaml")
     tables = generate_city(
-        catalogue, departments=args.departments, districts=args.districts, months=12,
-        start_year=2025, anomalies=False,
+        catalogue, departments=departments, districts=districts, months=24,
+        start_year=2024, anomalies=False,
     )  # fmt: skip
-    city = Path(tempfile.mkdtemp()) / "city"
-    write_city(tables, city, catalogue)  # as agencies send it
-    dataset = ev.load_dataset(city)
+    write_city(tables, cache / f"city{size}", catalogue)
     result = ev.run(
-        catalogue, dataset, period="2025", run_at="2026-01-15T09:00:00+00:00"
+        catalogue,
+        ev.load_dataset(cache / f"city{size}"),
+        period="2025-M12",
+        run_at="2026-01-15T09:00:00+00:00",
     )
-    folder = save_result(result, Path(tempfile.mkdtemp()) / "result")
-    app = dashboard.create_app(folder)
-    assert app.server.test_client().get("/").status_code == 200
-    rankings = importlib.import_module("dashboards.pages.rankings")
-    whatif = importlib.import_module("dashboards.pages.whatif")
-    dims = catalogue.top_dimensions()
-    ids = [{"type": "whatif-weight", "dim": d} for d in dims]
-    moved = [0.6, 0.1, 0.1, 0.1, 0.1]
-    cases = {
-        "rankings (all units)": lambda: rankings.update_rankings("2025", "_all", "zh"),
-        "rankings (one group)": lambda: rankings.update_rankings(
-            "2025", "economic", "en"
-        ),
-        "what-if (weights moved)": lambda: whatif.update_whatif(
-            moved, "2025", "zh", ids
-        ),
-    }
-    rows = []
-    for name, fn in cases.items():
-        times = timed(fn, args.repeats)
-        rows.append(
-            {
-                "callback": name,
-                "median_ms": 1000 * statistics.median(times),
-                "min_ms": 1000 * min(times),
-                "max_ms": 1000 * max(times),
-            }
+    u = U.run(result, U.Spec(n=draws))
+    part = store.with_suffix(".part")
+    part.unlink(missing_ok=True)
+    with Publication(part) as s:
+        run = s.add_run(result, by="analyst", uncertainty=u)
+        s.publish(run, by="director")
+    part.rename(store)
+    return store
+
+
+def serve(store: str, port: int, threads: int) -> None:
+    """The dashboard on waitress, with the floor routes (PUT bytes, GET them back)."""
+    import flask
+    import waitress
+
+    from dashboards.app import create_app
+
+    app = create_app(store)
+    floor: dict[str, bytes] = {}
+
+    @app.server.route("/_floor/<name>", methods=["PUT", "GET"])
+    def _floor(name):
+        if flask.request.method == "PUT":
+            floor[name] = flask.request.get_data()
+            return "", 204
+        return flask.Response(floor[name], mimetype="application/json")
+
+    waitress.serve(app.server, host="127.0.0.1", port=port, threads=threads)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _driver():
+    from selenium import webdriver
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                 "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--window-size=1920,1080"):  # fmt: skip
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options)
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": _RECORD})
+    return driver
+
+
+def _wait(driver, condition, timeout=60.0) -> float:
+    """Poll ``condition(driver)`` every 5 ms; the seconds until it held."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        try:
+            if condition(driver):
+                return time.perf_counter() - start
+        except Exception:  # noqa: BLE001 (elements re-render under us)
+            pass
+        time.sleep(0.005)
+    raise TimeoutError(f"not rendered within {timeout} s")
+
+
+def _text(driver, css: str) -> str:
+    return driver.find_element("css selector", css).text
+
+
+def _mark(driver, css: str) -> str:
+    """Mark the element (rows re-rendered after a change are new elements); its
+    text."""
+    return driver.execute_script(
+        "const e = document.querySelector(arguments[0]); e.dataset.bench = 'old';"
+        " return e.textContent;",
+        css,
+    )
+
+
+def _fresh(driver, css: str, before: str) -> bool:
+    """The element was rendered anew (or its text changed) and has text."""
+    return driver.execute_script(
+        "const e = document.querySelector(arguments[0]);"
+        " return !!e && e.textContent !== '' &&"
+        " (e.dataset.bench !== 'old' || e.textContent !== arguments[1]);",
+        css,
+        before,
+    )
+
+
+def _choose(driver, dropdown: str, label: str) -> None:
+    driver.find_element("css selector", dropdown).click()
+    for _ in range(400):
+        for o in driver.find_elements("css selector", ".dash-dropdown-option"):
+            if o.text == label:  # a long list scrolls: bring the option to view
+                driver.execute_script(
+                    "arguments[0].scrollIntoView({block: 'center'});", o
+                )
+                o.click()
+                return
+        time.sleep(0.005)
+    raise TimeoutError(f"no option {label!r} in {dropdown}")
+
+
+#: recorded in each page: the bodies of the callback requests Dash sends
+_RECORD = """window.__bodies = []; const _fetch = window.fetch;
+window.fetch = function (url, opts) {
+  if (String(url).includes("_dash-update-component") && opts && opts.body) {
+    window.__bodies.push(opts.body);
+  }
+  return _fetch.apply(this, arguments);
+};"""
+
+
+def _captured(driver) -> list[dict]:
+    """The callback requests this page sent since the last call."""
+    sent = driver.execute_script(
+        "const b = window.__bodies || []; window.__bodies = []; return b;"
+    )
+    return [json.loads(b) for b in sent]
+
+
+FIRST_ROW = '.ag-row[row-index="0"] [col-id="composite_score"]'
+
+
+def overview_drawn(driver) -> bool:
+    """The overview on screen: its warning counts and its trend chart."""
+    return bool(
+        driver.find_elements("css selector", "#overview-badges-all")
+        and driver.find_elements("css selector", "#overview-trend .main-svg")
+    )
+
+
+def browser(
+    url: str, store: Path, repeats: int, settle: float = 20
+) -> tuple[pd.DataFrame, dict]:
+    """Click-to-rendered medians of each interaction, and the payloads sent."""
+    from dashboards import data
+    from evaluation.periods import name_zh
+
+    data.set_source(store)
+    res = data._load(data.default_run())
+    periods = res.periods
+    unit = res.league_table(res.period).iloc[0]
+    group = res.catalogue.name("social", "zh")
+    d = _driver()
+    times: dict[str, list[float]] = {}
+    payloads: dict[str, list[dict]] = {}
+
+    def record(name, fn, condition):
+        _captured(d)
+        fn()
+        times.setdefault(name, []).append(_wait(d, condition))
+        time.sleep(0.3)  # let trailing requests land
+        payloads.setdefault(name, _captured(d))
+
+    try:
+        d.get(f"{url}rankings")  # warm-up: the server loads and caches the run
+        _wait(d, lambda d: _text(d, FIRST_ROW), 600)
+        d.get(url)
+        _wait(d, overview_drawn, 600)
+        time.sleep(settle)  # the server warms every period's rankings in the back
+        for i in range(repeats):
+            record("first page load (overview)", lambda: d.get(url), overview_drawn)
+            record("first page load (rankings)", lambda: d.get(f"{url}rankings"),
+                   lambda d: _text(d, FIRST_ROW))  # fmt: skip
+            before = _mark(d, FIRST_ROW)
+            other = name_zh(periods[-2 - (i % 6)])  # the dropdown shows names
+            record(
+                "period change",
+                lambda o=other: _choose(d, "#rankings-period", o),
+                lambda d, b=before: _fresh(d, FIRST_ROW, b),
+            )
+            record(
+                "group change",
+                lambda: _choose(d, "#rankings-peer-group", group),
+                lambda d: (
+                    _text(d, '.ag-row[row-index="0"] [col-id="peer_group"]') == group
+                ),
+            )
+            record(
+                "profile load",
+                lambda: d.get(f"{url}unit/{unit['unit_id']}"),
+                lambda d: unit["name_zh"] in _text(d, "#profile-heading"),
+            )
+            record(
+                "risk page",
+                lambda: d.get(f"{url}risk"),
+                lambda d: (
+                    d.find_elements("css selector", "#risk-heatmap .main-svg")
+                    and _text(d, '#risk-warnings .ag-row[row-index="0"]')
+                ),
+            )
+            d.get(f"{url}what-if")
+            _wait(d, lambda d: d.find_elements("css selector", "#whatif-table .ag-row"))
+            time.sleep(1)
+            from selenium.webdriver.common.keys import Keys
+
+            thumb = d.find_element(
+                "css selector",
+                '[id*="whatif-weight"][id*="efficiency"] [role="slider"]',
+            )
+
+            def moved(d):
+                cells = d.find_elements(
+                    "css selector",
+                    '#whatif-table .ag-center-cols-container [col-id="move"]',
+                )
+                return cells and {c.text for c in cells} != {"0"}
+
+            record("what-if move", lambda t=thumb: t.send_keys(Keys.END), moved)
+    finally:
+        d.quit()
+    table = pd.DataFrame(
+        [
+            {"interaction": k, "browser_ms": 1000 * statistics.median(v)}
+            for k, v in times.items()
+        ]  # fmt: skip
+    )
+    return table, payloads
+
+
+def browser_floor(url: str) -> float:
+    """Seconds for the page to fetch and parse the rankings block's bytes from the
+    static route (median of 9): the browser's floor."""
+    d = _driver()
+    try:
+        d.get(url + "_floor/rows")
+        d.set_script_timeout(60)
+        ms = d.execute_async_script(
+            """const done = arguments[arguments.length - 1];
+            const t = []; (async () => { for (let i = 0; i < 9; i++) {
+              const s = performance.now();
+              const r = await fetch('/_floor/rows'); JSON.parse(await r.text());
+              t.push(performance.now() - s); }
+              t.sort((a, b) => a - b); done(t[4]); })();"""
         )
-    table = pd.DataFrame(rows)
-    n = len(result.units)
-    print(f"{n:,} units; {args.repeats} calls each after a warm-up")
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
-    return table
+    finally:
+        d.quit()
+    return ms / 1000
+
+
+def http(url: str, payloads: dict, repeats: int) -> pd.DataFrame:
+    """Replay each captured request: median server time and response bytes, and
+    the floor (the same bytes from a static route)."""
+    import requests
+
+    s = requests.Session()
+    rows = []
+    for name, bodies in payloads.items():
+        for body in bodies:
+            r = s.post(url + "_dash-update-component", json=body)
+            if r.status_code != 200:
+                continue
+            out = body["output"]
+            key = f"{name}: {out[:60]}"
+            s.put(url + "_floor/x", data=r.content)
+            if '"getRowsResponse"' in r.text and "rankings-grid" in out:
+                s.put(url + "_floor/rows", data=r.content)
+            server, floor = [], []
+            for _ in range(repeats):
+                t = time.perf_counter()
+                s.post(url + "_dash-update-component", json=body)
+                server.append(time.perf_counter() - t)
+                t = time.perf_counter()
+                s.get(url + "_floor/x")
+                floor.append(time.perf_counter() - t)
+            rows.append({
+                "request": key,
+                "http_ms": 1000 * statistics.median(server),
+                "floor_ms": 1000 * statistics.median(floor),
+                "kb": len(r.content) / 1000,
+            })  # fmt: skip
+    return pd.DataFrame(rows).drop_duplicates("request")
+
+
+def main(argv: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--cache", type=Path, default=Path("/tmp/evaluation_bench_city")
+    )
+    parser.add_argument("--draws", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=5, help="browser rounds")
+    parser.add_argument("--http-repeats", type=int, default=15)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--departments", type=int, default=1950)
+    parser.add_argument("--districts", type=int, default=50)
+    parser.add_argument(
+        "--settle", type=float, default=20, help="s for the server's warm-up thread"
+    )
+    parser.add_argument("--serve", nargs=2, metavar=("STORE", "PORT"))
+    args = parser.parse_args(argv)
+    if args.serve:
+        serve(args.serve[0], int(args.serve[1]), args.threads)
+        return None
+    store = city(args.cache, args.draws, args.departments, args.districts)
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(store), str(port)], env=env
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        import requests
+
+        for _ in range(600):
+            try:
+                if requests.get(url, timeout=5).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        shown, payloads = browser(url, store, args.repeats, args.settle)
+        timed = http(url, payloads, args.http_repeats)
+        floor = browser_floor(url)
+        shown.loc[len(shown)] = ["floor: the rows block fetched, parsed", 1000 * floor]
+    finally:
+        server.terminate()
+        server.wait(10)
+    load = os.getloadavg()
+    units = args.departments + args.districts
+    print(f"{units:,} units × 24 months, rank intervals; load average {load[0]:.1f}")
+    print(shown.to_string(index=False, float_format=lambda v: f"{v:.0f}"))
+    print(timed.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
+    return shown, timed
 
 
 if __name__ == "__main__":

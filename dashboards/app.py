@@ -10,23 +10,25 @@ Serve a store (published runs for everyone; drafts after login) or one result::
 Logins come from the environment, never from the code or the repository:
 ``EVALUATION_DASHBOARD_USERS`` (``name:hash,name:hash``) or a file named by
 ``EVALUATION_DASHBOARD_USERS_FILE`` (one ``name:hash`` a line), hashes made with
-``werkzeug.security.generate_password_hash``; the session key is
-``EVALUATION_DASHBOARD_SECRET`` (random per process if unset).
+``werkzeug.security.generate_password_hash`` (or ``python -m dashboards.security
+NAME``); the session key is ``EVALUATION_DASHBOARD_SECRET`` (random per process if
+unset). Lockout, session revocation and headers: :mod:`dashboards.security`; serving
+in production (waitress, a reverse proxy, HTTPS): docs/deployment.md.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import dash
 import flask
 from dash import Dash, Input, Output, html
-from werkzeug.security import check_password_hash
 
-from . import components, data
+from . import components, data, security
 
 PAGES_FOLDER = Path(__file__).resolve().parent / "pages"
 #: Dash's page template with Chinese as the page language (browsers then pick
@@ -37,14 +39,6 @@ INDEX_STRING = """<!DOCTYPE html>
 <style>body { margin: 0; }</style></head>
 <body>{%app_entry%}<footer>{%config%}{%scripts%}{%renderer%}</footer></body>
 </html>"""
-LOGIN_FORM = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
-<title>登录 · Log in</title></head>
-<body style="font-family: sans-serif; max-width: 420px; margin: 80px auto">
-<h2>登录 · Log in</h2><p>{message}</p>
-<form method="post"><p><label>用户名 User <input name="user" autofocus></label></p>
-<p><label>密码 Password <input name="password" type="password"></label></p>
-<p><button type="submit">登录 · Log in</button></p></form>
-<p><a href="/">返回 · Back</a></p></body></html>"""
 
 
 def load_users(env: Mapping[str, str] = os.environ) -> dict[str, str]:
@@ -66,11 +60,16 @@ def create_app(
     *,
     users: Mapping[str, str] | None = None,
     secret_key: str | None = None,
+    https: bool = False,
+    proxy: bool = False,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Dash:
     """A Dash app over a store file or a result folder.
 
     Raises ``FileNotFoundError`` if ``source`` is neither; the run in force is loaded
     here, so a broken source fails at start-up rather than on the first visit.
+    ``https``: the session cookie is always ``Secure``; ``proxy``: trust one reverse
+    proxy's ``X-Forwarded-*`` headers; ``clock``: the lockout's clock (tests).
     """
     data.set_source(source)
     catalogue = data.result().catalogue
@@ -88,36 +87,10 @@ def create_app(
         or os.environ.get("EVALUATION_DASHBOARD_SECRET")
         or secrets.token_hex(32)
     )
-    server.config["SESSION_COOKIE_HTTPONLY"] = True
-    server.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     accounts = dict(users) if users is not None else load_users()
+    security.install(app, accounts, https=https, proxy=proxy, clock=clock)
 
-    @server.route("/login", methods=["GET", "POST"])
-    def login():
-        if flask.request.method == "GET":
-            return LOGIN_FORM.format(message="")
-        name = flask.request.form.get("user", "")
-        password = flask.request.form.get("password", "")
-        hashed = accounts.get(name)
-        if hashed is None or not check_password_hash(hashed, password):
-            message = "用户名或密码错误 · Wrong user or password"
-            return LOGIN_FORM.format(message=message), 401
-        flask.session.clear()
-        flask.session["user"] = name
-        return flask.redirect("/")
-
-    @server.route("/logout")
-    def logout():
-        flask.session.clear()
-        return flask.redirect("/")
-
-    app.layout = html.Div(
-        [
-            components.header(catalogue),
-            html.Main(dash.page_container, style={"padding": "16px 28px"}),
-        ],
-        style={**components.BASE_STYLE, "minHeight": "100vh", "background": "#f7f9fb"},
-    )
+    app.layout = layout
     app.callback(
         Output("app-title", "children"),
         *[Output(f"nav-{key}", "children") for _, key in components.nav_pages()],
@@ -125,27 +98,80 @@ def create_app(
         Output("app-login", "href"),
         Output("app-run", "options"),
         Output("app-run", "value"),
+        Output("app-banner", "children"),
+        Output("app-watermark", "children"),
+        Output("app-root", "lang"),
         Input("app-lang", "value"),
         Input("app-run", "value"),
+        prevent_initial_call=True,  # the layout is served filled in (see layout)
     )(update_header)
     return app
 
 
+def layout() -> html.Div:
+    """The page shell, served filled in for this visitor: the run and language they
+    chose last (kept in their session, so a reload, a link or a new tab shows the
+    same draft, and the run selector is never blank), the draft banner and
+    watermark, then the page (``dash.page_container``)."""
+    lang = _remembered("lang") if _remembered("lang") in components.LANGS else "zh"
+    run = data.chosen_run(_remembered("run"))
+    title, *rest = _header(lang, run)
+    n = len(components.nav_pages())
+    nav, (login, href, options, run, banner, mark, html_lang) = rest[:n], rest[n:]
+    return html.Div(
+        [
+            html.Div(banner, id="app-banner", className="app-banner"),
+            components.header(title, nav, (login, href), options, run, lang),
+            html.Main(dash.page_container, className="app-main"),
+            html.Div(mark, id="app-watermark", className="app-watermark"),
+        ],
+        id="app-root",
+        lang=html_lang,
+        className="app-root",
+        style=components.BASE_STYLE,
+    )
+
+
 def update_header(lang: str, run: str | None):
-    """Header texts in the chosen language, the runs this visitor may see."""
+    """Header texts in the chosen language, the runs this visitor may see, the run
+    shown (a run they may not see falls back to the one in force) and whether it is
+    a draft; the choice is remembered in the session for the next page load."""
+    out = _header(lang, run)
+    try:
+        for key, value in (("lang", lang), ("run", out[-4])):
+            if flask.session.get(key) != value:
+                flask.session[key] = value
+    except RuntimeError:  # outside a request (tests calling it directly)
+        pass
+    return out
+
+
+def _header(lang: str, run: str | None) -> tuple:
     who = data.user()
     options = data.run_options(lang)
-    visible = {o["value"] for o in options}
-    run = run if run in visible else data.default_run()
+    run = data.chosen_run(run)
     login = (
         (f"{who} · {components.text('logout', lang)}", "/logout")
         if who
         else (components.text("login", lang), "/login")
     )
+    stage = data.run_info(run)["stage"] if run else None
+    name = data.run_label(run, lang, tagged=False)
     return (
         components.title(data.result(run).catalogue, lang),
         *[components.text(key, lang) for _, key in components.nav_pages()],
         *login,
         options,
         run,
+        components.run_banner(stage, name, lang),
+        components.watermark(stage, lang),
+        "zh-CN" if lang == "zh" else "en",
     )
+
+
+def _remembered(key: str):
+    """What this visitor chose last (``lang``, ``run``), from their session."""
+    try:
+        return flask.session.get(key)
+    except RuntimeError:  # outside a request
+        return None

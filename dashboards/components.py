@@ -8,6 +8,8 @@ words and colours), so the dashboard reads exactly like the published media tabl
 from __future__ import annotations
 
 import json
+import unicodedata
+from collections.abc import Iterable
 
 import dash
 import dash_ag_grid as dag
@@ -43,6 +45,13 @@ def text(key: str, lang: str) -> str:
     return vocabulary.word("dashboard", key, lang)
 
 
+def grid_locale(lang: str) -> dict[str, str]:
+    """AG Grid's ``localeText`` in ``lang``: its paging, filter, overlay and
+    screen-reader words in Chinese for ``zh`` (``vocabulary`` family ``ag_grid``),
+    ``{}`` for ``en`` (AG Grid's own English). Pass it in ``dashGridOptions``."""
+    return vocabulary.words("ag_grid", lang) if lang == "zh" else {}
+
+
 def title(catalogue: Catalogue, lang: str) -> str:
     """The catalogue's name in ``lang``: the dashboard's heading."""
     return catalogue.name_zh if lang == "zh" else catalogue.name_en
@@ -75,71 +84,80 @@ def nav_pages() -> list[tuple[str, str]]:
     return [(p["path"], p["nav"]) for p in dash.page_registry.values() if "nav" in p]
 
 
-def header(catalogue: Catalogue) -> html.Header:
-    """Title bar: catalogue name, page links, the run shown (``app-run``), login
-    state and the zh/en switch (``app-lang``, default zh)."""
-    link = {"color": "white", "textDecoration": "none", "fontSize": "17px"}
+def header(
+    title_text: str,
+    nav_labels: list[str],
+    login: tuple[str, str],
+    run_options: list[dict],
+    run: str | None,
+    lang: str,
+) -> html.Header:
+    """Title bar, filled in for the visitor (no flash of another run or language):
+    catalogue name (``app-title``), page links (``nav-<key>``, ``dcc.Link``: no page
+    load), the run shown (``app-run``), login state (``app-login``) and the zh/en
+    switch (``app-lang``). Laid out by ``assets/style.css`` (wraps on a phone)."""
     return html.Header(
         [
-            html.H1(
-                title(catalogue, "zh"),
-                id="app-title",
-                style={"margin": 0, "fontSize": "26px", "fontWeight": 600},
-            ),
+            html.H1(title_text, id="app-title", className="app-title"),
             html.Nav(
                 [
-                    dcc.Link(id=f"nav-{key}", href=path, style=link)
-                    for path, key in nav_pages()
+                    dcc.Link(label, id=f"nav-{key}", href=path, className="app-link")
+                    for (path, key), label in zip(nav_pages(), nav_labels, strict=True)
                 ],
-                style={"display": "flex", "gap": "22px", "marginLeft": "32px"},
+                className="app-nav",
             ),
             html.Div(
                 [
                     dcc.Dropdown(
                         id="app-run",
+                        options=run_options,
+                        value=run,
                         clearable=False,
                         searchable=False,
-                        persistence=True,
-                        style={"width": "340px", "color": INK, "fontSize": "15px"},
+                        className="app-run",
+                        style={"color": INK},
                     ),
-                    html.A(id="app-login", href="/login", style=link),
+                    html.A(
+                        login[0], id="app-login", href=login[1], className="app-link"
+                    ),
                     dcc.RadioItems(
                         id="app-lang",
                         options=[
                             {"label": "中文", "value": "zh"},
                             {"label": "English", "value": "en"},
                         ],
-                        value="zh",
+                        value=lang,
                         inline=True,
-                        persistence=True,
+                        className="app-lang",
                         inputStyle={"marginRight": "6px"},
-                        style={
-                            "fontSize": "18px",
-                            "background": "white",
-                            "color": INK,
-                            "borderRadius": "20px",
-                            "padding": "4px 0 4px 18px",
-                        },
                     ),
                 ],
-                style={
-                    "display": "flex",
-                    "alignItems": "center",
-                    "gap": "18px",
-                    "marginLeft": "auto",
-                },
+                className="app-controls",
             ),
         ],
-        style={
-            "display": "flex",
-            "alignItems": "center",
-            "padding": "14px 28px",
-            "background": ACCENT,
-            "color": "white",
-            "flexWrap": "wrap",
-            "gap": "12px",
-        },
+        className="app-header",
     )
+
+
+def run_banner(stage: str | None, name: str, lang: str) -> list:
+    """The strip over every page saying what the run shown is, when it is not the
+    results in force: a draft (red: 草稿 · 未发布，仅供内部审阅), a run under 公示
+    (amber) or a superseded one (grey); nothing for the run in force."""
+    key = {
+        "draft": "banner_draft",
+        "notice": "banner_notice",
+        "corrected": "banner_notice",
+        "superseded": "banner_superseded",
+    }.get(stage or "")
+    if key is None:
+        return []
+    words = vocabulary.say("dashboard", key, run=name).text(lang)
+    return [html.Div(words, role="alert", className=f"app-banner-{stage}")]
+
+
+def watermark(stage: str | None, lang: str) -> list:
+    """草稿 across every page of a draft (and its printout); nothing otherwise."""
+    return [text("watermark", lang)] if stage == "draft" else []
 
 
 def control(label_id: str, child) -> html.Label:
@@ -180,9 +198,16 @@ def league_grid(grid_id: str) -> dag.AgGrid:
         dashGridOptions={
             "theme": {"function": f"themeQuartz.withParams({theme})"},
             "animateRows": False,
+            "localeText": grid_locale("zh"),
         },
         style={"height": "100%", "width": "100%"},
     )
+
+
+#: a number with two decimals, never "-0.00" (rounded first, then -0 + 0 is 0)
+TWO_DECIMALS = (
+    "params.value == null ? '' : (Math.round(params.value * 100) / 100 + 0).toFixed(2)"
+)
 
 
 def league_columns(
@@ -192,58 +217,64 @@ def league_columns(
     peer: bool,
     group_names: dict[str, str],
     intervals: bool = False,
+    absent: str | None = None,
 ) -> list[dict]:
-    """Grid columns of a league table: rank, Δrank, name, group, scores, note.
+    """Grid columns of a league table: rank, name, score, Δrank, warning, grade,
+    dimension scores, rank range, flags, group, note; each wide enough for its
+    header (:func:`fit`).
 
     With ``peer``, rank and Δrank are those within the peer group. Score cells hold
-    numbers (so they sort as numbers) shown with two decimals. Widths are
-    proportions: the grid scales them to fill its width.
+    numbers (so they sort as numbers) shown with two decimals, never -0.00. Risk
+    and grade sort by severity and grade order, not by code. The note says why a
+    unit is unranked or imputed, and ``absent`` (the media note naming the late
+    agencies) or the count of indicators left out without a late report
+    (``n_absent``). Widths are proportions: the grid scales them to fill its width.
     """
     i, zh = LANGS.index(lang), lang == "zh"
     rank = "peer_rank" if peer else "rank"
     score = {
         "type": "numericColumn",
         "width": 160 if zh else 150,
-        "valueFormatter": {
-            "function": "params.value == null ? '' : params.value.toFixed(2)"
-        },
+        "minWidth": 84,
+        "valueFormatter": {"function": TWO_DECIMALS},
     }
-    return [
+    name = {
+        "colId": f"name_{lang}",
+        "field": f"link_{lang}",  # "[name](/unit/D01)": opens the profile
+        "headerName": HEADER["name"][i],
+        "cellRenderer": "markdown",
+        "pinned": "left",
+        "width": 220 if zh else 340,
+        "minWidth": 140 if zh else 200,
+        **_WRAP,
+    }
+    # what a leader reads first comes first (and stays in view on a laptop):
+    # rank and name (pinned), score, change, warning, grade; then the dimensions
+    cols = [
         {
             "field": rank,
             "headerName": HEADER[rank][i],
             "pinned": "left",
             "width": 90,
+            "minWidth": 64,
             "type": "numericColumn",
         },
-        {
-            "field": f"{rank}_change",
-            "headerName": text("rank_change", lang),
-            "width": 90,
-            **_rank_change_style(),
-        },
-        {
-            "colId": f"name_{lang}",
-            "field": f"link_{lang}",  # "[name](/unit/D01)": opens the profile
-            "headerName": HEADER["name"][i],
-            "cellRenderer": "markdown",
-            "pinned": "left",
-            "width": 220 if zh else 340,
-            **_WRAP,
-        },
-        {
-            "field": "peer_group",
-            "headerName": HEADER["peer_group"][i],
-            "refData": group_names,
-            "width": 150 if zh else 250,
-            **_WRAP,
-        },
+        name,
         {
             "field": "composite_score",
             "headerName": HEADER["composite_score"][i],
             **score,
             "cellStyle": {"fontWeight": 700},
         },
+        {
+            "field": f"{rank}_change",
+            "headerName": text("rank_change", lang),
+            "width": 90,
+            "minWidth": 86,
+            **_rank_change_style(),
+        },
+        _badge_column("risk_level", text("risk_level", lang), "risk_level", lang),
+        _badge_column("grade", text("grade", lang), "grade", lang),
         *[
             {"field": d, "headerName": catalogue.name(d, lang), **score}
             for d in catalogue.top_dimensions()
@@ -254,26 +285,82 @@ def league_columns(
                     "field": "rank_interval",
                     "headerName": HEADER["rank_range"][i],
                     "width": 130,
+                    "minWidth": 110,
                     "sortable": False,
                 }
             ]
             if intervals and not peer
             else []
         ),
-        _badge_column("risk_level", text("risk_level", lang), "risk_level", lang),
         {
             "field": "dq_flags",
             "headerName": text("dq", lang),
             "type": "numericColumn",
             "width": 100,
+            "minWidth": 72,
             "valueFormatter": {
                 "function": "params.value > 0 ? '⚑ ' + params.value : ''"
             },
             "cellStyle": {"color": DOWN},
         },
-        _badge_column("grade", text("grade", lang), "grade", lang),
-        _note_column(lang),
+        {
+            "field": "peer_group",
+            "headerName": HEADER["peer_group"][i],
+            "refData": group_names,
+            "width": 150 if zh else 250,
+            "minWidth": 100 if zh else 150,
+            **_WRAP,
+        },
+        _note_column(lang, absent),
     ]
+    groups = list(group_names.values())
+    return [
+        fit(c, lang, groups if c.get("field") == "peer_group" else ()) for c in cols
+    ]
+
+
+def fit(col: dict, lang: str, words: Iterable[str] = ()) -> dict:
+    """``col`` widened (``minWidth``, ``width``) so its header never breaks inside a
+    word — a Chinese header on one line (the stylesheet keeps Chinese words whole),
+    an English one on at most three lines between words — and its longest cell
+    word (``words``, or a badge column's words) fits. Widths are estimates from
+    the grid's font sizes (header 16 px, cells 17 px)."""
+    header = str(col.get("headerName", ""))
+    need = _wrapped_px(header, 16, lines=1 if lang == "zh" else 3) + 56
+    family = col.get("field") if col.get("field") in SORT_ORDER else None
+    words = [*words, *(vocabulary.words(family, lang).values() if family else ())]
+    need = max([need, *(_text_px(w, 17) + 36 for w in words)])
+    out = dict(col)
+    out["minWidth"] = max(int(col.get("minWidth", 0)), need)
+    out["width"] = max(int(col.get("width", 0)), out["minWidth"])
+    return out
+
+
+def _text_px(text: str, size: float) -> int:
+    """Estimated width of ``text`` at font ``size``: a Chinese character (or
+    full-width sign) one em, any other about 0.56 em."""
+    wide = sum(unicodedata.east_asian_width(ch) in "WF" for ch in text)
+    return round(size * (wide + 0.56 * (len(text) - wide)))
+
+
+def _wrapped_px(text: str, size: float, lines: int) -> int:
+    """The narrowest width that sets ``text`` in at most ``lines`` lines breaking
+    only between words (one line for ``lines=1``)."""
+    if lines == 1 or " " not in text.strip():
+        return _text_px(text, size)
+    words = text.split()
+    width = max(_text_px(w, size) for w in words)
+    while True:
+        count, line = 1, ""
+        for w in words:
+            joined = f"{line} {w}".strip()
+            if _text_px(joined, size) <= width:
+                line = joined
+            else:
+                count, line = count + 1, w
+        if count <= lines:
+            return width
+        width += 4
 
 
 #: the media table's column headers, as the published CSV
@@ -282,15 +369,28 @@ HEADER = vocabulary.MEDIA_HEADER
 
 def _badge_column(field: str, header: str, family: str, lang: str) -> dict:
     """A coloured badge per code of a vocabulary ``family`` with colours (risk level,
-    grade), its word in ``lang``."""
+    grade), its word in ``lang``; sorted by :data:`SORT_ORDER` (most severe warning,
+    best grade first; blanks last), not by the code's letters."""
     names = json.dumps(vocabulary.words(family, lang), ensure_ascii=False)
+    order = json.dumps(SORT_ORDER[family])
     return {
         "field": field,
         "headerName": header,
         "width": 110,
+        "minWidth": 72,
         "valueFormatter": {"function": f"params.value ? {names}[params.value] : ''"},
+        # assets/dashAgGridFunctions.js: codes in this order, blanks last
+        "comparator": {"function": f"orderBy({order})"},
         "cellStyle": _badge_style("params.value", family),
     }
+
+
+#: the order a badge column sorts in, first to last: warnings most severe first
+#: (the vocabulary lists them least severe first), grades best first
+SORT_ORDER = {
+    "risk_level": list(vocabulary.RISK_LEVEL)[::-1],
+    "grade": list(vocabulary.GRADE),
+}
 
 
 def _badge_style(code: str, family: str) -> dict:
@@ -338,28 +438,52 @@ def _rank_change_style() -> dict:
     }
 
 
-def _note_column(lang: str) -> dict:
-    """The published note: insufficient data (not ranked) or n imputed values."""
+def _note_column(lang: str, absent: str | None = None) -> dict:
+    """The published note: insufficient data (not ranked), n imputed values, and
+    indicators left out because an agency's report is missing (``absent``, else
+    the count ``n_absent``: 3项指标缺报，未计分)."""
     i = LANGS.index(lang)
     insufficient = json.dumps(vocabulary.MEDIA_NOTE["insufficient_data"][i])
     imputed = json.dumps(vocabulary.MEDIA_NOTE["imputed"][i])
+    late = json.dumps(absent or text("note_absent", lang), ensure_ascii=False)
+    sep = json.dumps("；" if lang == "zh" else "; ")
     return {
         "colId": "note",
         "headerName": HEADER["note"][i],
         "valueGetter": {
-            "function": f"params.data.status === 'insufficient_data' ? {insufficient}"
-            f" : params.data.n_imputed > 0 ? {imputed} + ' (' + params.data.n_imputed"
-            " + ')' : ''"
+            "function": "[params.data.status === 'insufficient_data' ? "
+            f"{insufficient} : params.data.n_imputed > 0 ? {imputed} + ' (' + "
+            "params.data.n_imputed + ')' : '', params.data.n_absent > 0 ? "
+            f"{late}.replace('{{n}}', params.data.n_absent) : '']"
+            f".filter(Boolean).join({sep})"
         },
+        "sortable": False,
         **_WRAP,
         "cellStyle": {**_WRAP["cellStyle"], "color": DOWN},
         "width": 170 if lang == "zh" else 200,
+        "minWidth": 120,
     }
 
 
-def table_grid(grid_id: str, *, page_size: int = 15, **kwargs) -> dag.AgGrid:
+def table_options(lang: str = "zh", page_size: int = 15) -> dict:
+    """``dashGridOptions`` of :func:`table_grid`: paged, in ``lang`` (a page's language
+    callback may send these again with its language)."""
+    return {
+        "domLayout": "autoHeight",
+        "pagination": True,
+        "paginationPageSize": page_size,
+        "paginationPageSizeSelector": False,
+        "animateRows": False,
+        "localeText": grid_locale(lang),
+    }
+
+
+def table_grid(
+    grid_id: str, *, page_size: int = 15, lang: str = "zh", **kwargs
+) -> dag.AgGrid:
     """A read-only, sortable, filterable grid for the other pages' tables; callbacks
-    fill ``rowData`` and ``columnDefs`` (see :func:`columns`)."""
+    fill ``rowData`` and ``columnDefs`` (see :func:`columns`). AG Grid's own words
+    (paging, filters) are in ``lang``, Chinese by default."""
     return dag.AgGrid(
         id=grid_id,
         rowData=kwargs.pop("rowData", []),
@@ -379,21 +503,17 @@ def table_grid(grid_id: str, *, page_size: int = 15, **kwargs) -> dag.AgGrid:
                 "paddingBottom": "6px",
             },
         },
-        dashGridOptions={
-            "domLayout": "autoHeight",
-            "pagination": True,
-            "paginationPageSize": page_size,
-            "paginationPageSizeSelector": False,
-            "animateRows": False,
-        },
+        dashGridOptions=table_options(lang, page_size),
         style={"width": "100%", "fontFamily": FONT_FAMILY},
         **kwargs,
     )
 
 
-def columns(pairs) -> list[dict]:
-    """Grid columns from ``(field, header)`` pairs."""
-    return [{"field": f, "headerName": h} for f, h in pairs]
+def columns(pairs, lang: str | None = None) -> list[dict]:
+    """Grid columns from ``(field, header)`` pairs; with ``lang``, each wide enough
+    for its header (:func:`fit`)."""
+    cols = [{"field": f, "headerName": h} for f, h in pairs]
+    return [fit(c, lang) for c in cols] if lang else cols
 
 
 # ----------------------------------------------------------------- appraisal
@@ -423,9 +543,7 @@ def appraisal_columns(catalogue: Catalogue, dims: list[str], lang: str) -> list[
             "headerName": header,
             "type": "numericColumn",
             "width": header_width(header, lang),
-            "valueFormatter": {
-                "function": "params.value == null ? '' : params.value.toFixed(2)"
-            },
+            "valueFormatter": {"function": TWO_DECIMALS},
             **more,
         }
 
@@ -505,9 +623,11 @@ def _grade_column(header: str, lang: str) -> dict:
     }
 
 
-def grade_grid(grid_id, rows: list[dict], columns: list[dict]) -> dag.AgGrid:
+def grade_grid(
+    grid_id, rows: list[dict], columns: list[dict], lang: str = "zh"
+) -> dag.AgGrid:
     """A group's grade table, rows and columns given; up to 15 rows show in full,
-    a longer table scrolls inside a fixed height."""
+    a longer table scrolls inside a fixed height. AG Grid's words in ``lang``."""
     theme = json.dumps(
         {
             "fontFamily": FONT_FAMILY,
@@ -527,6 +647,7 @@ def grade_grid(grid_id, rows: list[dict], columns: list[dict]) -> dag.AgGrid:
         dashGridOptions={
             "theme": {"function": f"themeQuartz.withParams({theme})"},
             "animateRows": False,
+            "localeText": grid_locale(lang),
             **({"domLayout": "autoHeight"} if fits else {}),
         },
         style={"width": "100%", **({} if fits else {"height": "640px"})},

@@ -12,21 +12,47 @@ from __future__ import annotations
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
-import flask
 import numpy as np
 import pandas as pd
 from dash.exceptions import PreventUpdate
 
 from evaluation import Catalogue, Result, parse_catalogue
 from evaluation.analysis import views
-from evaluation.publish.export import round_half_up
+from evaluation.periods import name_zh
+from evaluation.publish import plots
+from evaluation.publish.export import (
+    level_ranks,
+    media_csv_bytes,
+    media_table,
+    name_en,
+    period_words,
+    risk_table,
+    round_half_up,
+)
 from evaluation.publish.store import BEIJING, Store, TamperedError, load_result
-from evaluation.vocabulary import IN_FORCE, RUN_STAGE, RUN_STATUS
+from evaluation.result import rank_range
+from evaluation.vocabulary import (
+    FAMILIES,
+    GRADE,
+    IN_FORCE,
+    MEDIA_HEADER,
+    RISK_LEVEL,
+    RUN_STATUS,
+    Word,
+    say,
+)
+
+from . import security
 
 FOLDER_RUN = "result"  #: the run id of a result folder
+#: a run's stage in its readable name: 草稿, 公示中, 公示中更正, 现行, 已被取代
+STAGE_TAG = {
+    **{k: RUN_STATUS[k] for k in ("draft", "notice", "corrected")},
+    **IN_FORCE,
+}
 _source: Path | None = None
 
 
@@ -62,6 +88,12 @@ def set_source(path: str | Path) -> Path:
     _intervals.cache_clear()
     _appraisal.cache_clear()
     _cases.cache_clear()
+    for f in (_ranking, _level_ranks, ranking_chart, _risk_heatmap, _risk_warnings):
+        f.cache_clear()
+    _risk_ledger.cache_clear()
+    _warming.clear()
+    global _generation
+    _generation += 1
     return path
 
 
@@ -82,11 +114,9 @@ def _store(*, read_only: bool = True):
 
 
 def user() -> str | None:
-    """The logged-in user of this request, if any (drafts need one)."""
-    try:
-        return flask.session.get("user")
-    except RuntimeError:  # outside a request (tests calling layouts directly)
-        return None
+    """The logged-in user of this request, if any (drafts need one): a session
+    revoked at logout counts as none."""
+    return security.current_user()
 
 
 @cache
@@ -97,6 +127,8 @@ def _runs() -> pd.DataFrame:
             [
                 {
                     "run_id": FOLDER_RUN,
+                    "version": 1,
+                    "supersedes": None,
                     "status": "published",
                     "kind": "period",
                     "period": r.period,
@@ -123,20 +155,40 @@ def runs(kind: str = "period") -> pd.DataFrame:
     return r.reset_index(drop=True)
 
 
+def run_name(run, lang: str, *, tagged: bool = True) -> str:
+    """A run as people read it: its period, version and stage, never its id —
+    ``2025年度 第1版（现行）``, ``2025年12月 第2版（草稿）`` / ``2025 annual, version 1
+    (in force)``; without the stage if not ``tagged``. ``run`` is a row of
+    :func:`runs` (a folder's run is version 1)."""
+    period = str(run["period"])
+    named = (
+        say("dashboard", "run_year", year=period)
+        if len(period) == 4
+        else Word(name_zh(period), name_en(period))
+    )
+    name = say(
+        "dashboard", "run_version", period=named, version=int(_get(run, "version", 1))
+    )
+    if not tagged:
+        return name.text(lang)
+    return say("dashboard", "run_name", run=name, stage=STAGE_TAG[stage(run)]).text(
+        lang
+    )
+
+
+def run_label(run_id: str | None, lang: str, *, tagged: bool = True) -> str:
+    """:func:`run_name` of a run, by id ('' if none): for pages that would
+    otherwise show a run id."""
+    every = _runs()
+    hit = every[every["run_id"] == run_id]
+    return run_name(hit.iloc[0], lang, tagged=tagged) if len(hit) else ""
+
+
 def run_options(lang: str) -> list[dict]:
-    """Dropdown options of the visible period runs, newest first, drafts marked."""
+    """Dropdown options of the visible period runs, newest first, by readable name
+    (:func:`run_name`)."""
     r = runs().iloc[::-1]
-    tag = "（{}）" if lang == "zh" else " ({})"
-    draft = tag.format(RUN_STATUS["draft"].text(lang))
-    force = tag.format(IN_FORCE["in_force"].text(lang))
-    return [
-        {
-            "label": f"{x.period} · {x.run_id}"
-            + (draft if x.status == "draft" else force if x.in_force else ""),
-            "value": x.run_id,
-        }
-        for x in r.itertuples()
-    ]
+    return [{"label": run_name(x, lang), "value": x["run_id"]} for _, x in r.iterrows()]
 
 
 def default_run() -> str | None:
@@ -144,6 +196,14 @@ def default_run() -> str | None:
     r = runs()
     live = r[r["in_force"]]
     return live["run_id"].iloc[-1] if len(live) else None
+
+
+def chosen_run(run_id: str | None) -> str | None:
+    """``run_id`` if this request may see it (a period run), else the default: a run
+    remembered from before login, or a draft after logout, falls back to the run in
+    force."""
+    visible = set(runs()["run_id"])
+    return run_id if run_id in visible else default_run()
 
 
 def result(run_id: str | None = None) -> Result:
@@ -162,7 +222,8 @@ def result(run_id: str | None = None) -> Result:
 def _may_see(run_id: str, what: str, kind: str | None = None) -> None:
     """Stop the callback (``PreventUpdate``: no data in the response) unless the run
     exists (of ``kind``) and is released, or a logged-in user views it: that view of
-    an unreleased run is recorded in the store as ``what``."""
+    an unreleased run is recorded in the store as ``what``, once per page view (the
+    page's other callbacks and later changes on it add no row)."""
     all_runs = _runs().set_index("run_id")
     if run_id not in all_runs.index:
         raise PreventUpdate
@@ -172,8 +233,9 @@ def _may_see(run_id: str, what: str, kind: str | None = None) -> None:
         who = user()
         if who is None:
             raise PreventUpdate
-        with _store(read_only=False) as s:  # a write: the view is recorded
-            s.log_view(run_id, who, what)
+        if security.first_view(run_id, what):
+            with _store(read_only=False) as s:  # a write: the view is recorded
+                s.log_view(run_id, who, what)
 
 
 @cache
@@ -196,6 +258,21 @@ def period_of(run_id: str | None, period: str | None) -> str:
 def periods(run_id: str | None, keep: str | None = None) -> tuple[list[str], str]:
     """A period dropdown's options and value for a run (keeping ``keep`` if it can)."""
     return result(run_id).periods, period_of(run_id, keep)
+
+
+def period_name(period: str, lang: str) -> str:
+    """A period as people read it: ``2025年度``, ``2025年12月``, ``2025年第一季度`` /
+    ``2025``, ``December 2025``, ``Q1 2025``; never its code."""
+    return name_zh(period) if lang == "zh" else name_en(period)
+
+
+def period_options(
+    run_id: str | None, keep: str | None, lang: str
+) -> tuple[list[dict], str]:
+    """A period dropdown's options by name (:func:`period_name`) and its value (the
+    period shown kept if the run has it)."""
+    codes, value = periods(run_id, keep)
+    return [{"label": period_name(p, lang), "value": p} for p in codes], value
 
 
 def ledger_overdue_first(run_id: str | None) -> pd.DataFrame:
@@ -264,6 +341,403 @@ def records(table: pd.DataFrame) -> list[dict]:
     return shown.to_dict("records")
 
 
+# ------------------------------------------------------------------ rankings
+#: rankings scope: districts and departments each ranked among their own level,
+#: one list after the other (the default; ``units.level``)
+BY_LEVEL = "_levels"
+#: rankings scope: every unit ranked together (as the dashboard's ``ALL_GROUPS``)
+EVERYONE = "_all"
+#: rankings scope of one level: ``_level:district`` / ``_level:department``
+LEVEL = "_level:"
+#: the grid's block of rows per request (AG Grid's infinite row model)
+BLOCK = 100
+#: the chart's top and bottom units per list
+CHART_N = 10
+#: sort keys of coded columns: ascending = most severe risk / best grade first
+_SEVERITY = {k: i for i, k in enumerate(reversed(list(RISK_LEVEL)))}
+_GRADE_ORDER = {k: i for i, k in enumerate(GRADE)}
+
+
+def scope_levels(run_id: str | None, scope: str | None) -> list[str] | None:
+    """The unit levels a rankings scope lists apart (``None``: not by level)."""
+    if scope == BY_LEVEL:
+        units = _load(run_id or default_run()).units  # (the caller checked the run)
+        return [v for v in ("district", "department") if v in set(units["level"])]
+    if scope and scope.startswith(LEVEL):
+        return [scope[len(LEVEL) :]]
+    return None
+
+
+def scope_group(scope: str | None) -> str | None:
+    """The peer group of a rankings scope (``None`` for all units or by level)."""
+    if scope in (None, BY_LEVEL, EVERYONE) or scope.startswith(LEVEL):
+        return None
+    return scope
+
+
+@dataclass(frozen=True)
+class Paged:
+    """A table served to a grid a block at a time (AG Grid's infinite row model),
+    its cells ready to send (``table``: rounded once, ``None`` for missing) and the
+    sort key of each sortable column (``keys``: numbers, or codes by severity and
+    grade order; ``_list`` keeps lists apart, ``_default`` is the shown order)."""
+
+    table: pd.DataFrame
+    keys: pd.DataFrame
+    headers: tuple[str, ...] = ()  #: display headers of fields ``c0``… (risk tables)
+    #: turns the stored rows of a block into its cells (risk tables: only the
+    #: rows sent are worded, not thousands)
+    render: object = None
+
+    def response(self, request: dict | None, lang: str | None = None) -> dict:
+        """The grid's ``getRowsResponse`` to its ``getRowsRequest`` (``startRow``,
+        ``endRow``, ``sortModel``): that block's rows and the row count."""
+        request = request or {}
+        start = int(request.get("startRow") or 0)
+        end = int(request.get("endRow") or start + BLOCK)
+        end = min(end, start + 10 * BLOCK)  # never more than a screenful of blocks
+        rows = self.rows(lang, start, end, request.get("sortModel"))
+        return {"rowData": rows, "rowCount": len(self.table)}
+
+    def rows(self, lang=None, start: int = 0, end: int | None = None, sort=()):
+        """Rows ``start:end`` in ``sort`` order (AG Grid's ``sortModel``: a list of
+        ``{"colId", "sort"}``); with ``lang``, the names in that language only."""
+        order = self.order(tuple((s["colId"], s["sort"]) for s in sort or ()))
+        part = self.table.iloc[order[start:end]]
+        if self.render is not None:
+            part = self.render(part)
+        if lang is not None:
+            other = "_en" if lang == "zh" else "_zh"
+            part = part.drop(columns=[c for c in part.columns if c.endswith(other)])
+        return part.to_dict("records")
+
+    def order(self, sort: tuple[tuple[str, str], ...]) -> np.ndarray:
+        """Row positions in ``sort`` order; a level scope keeps its lists apart and
+        unranked units last; ties by the default order."""
+        key = self.keys
+        by, asc = ["_list"], [True]
+        for col, way in sort:
+            if col in key and not col.startswith("_"):
+                by.append(col)
+                asc.append(way != "desc")
+        by.append("_default")
+        asc.append(True)
+        return key.sort_values(
+            by, ascending=asc, na_position="last", kind="stable"
+        ).index.to_numpy()
+
+
+def ranking(run_id: str | None, period: str, scope: str | None) -> Paged:
+    """The rankings of ``period`` in ``scope`` (a peer group, :data:`EVERYONE`,
+    :data:`BY_LEVEL` or ``_level:<level>``) for a run this request may see, cached
+    per run, period and scope."""
+    run_id = run_id or default_run()
+    result(run_id)  # the draft rule, on every request
+    period = period_of(run_id, period)
+    if scope not in (EVERYONE, BY_LEVEL) and not str(scope).startswith(LEVEL):
+        if scope not in {g.id for g in result(run_id).catalogue.peer_groups}:
+            scope = EVERYONE
+    if run_id not in _warming and is_store():
+        _warming.add(run_id)
+        args = (run_id, _generation)
+        threading.Thread(target=_warm, args=args, daemon=True).start()
+    return _ranking(run_id, period, scope, _generation)
+
+
+#: how many times the source was set (cache entries of an earlier source are stale)
+_generation = 0
+#: runs whose rankings are being (or have been) computed ahead of the first request
+_warming: set[str] = set()
+
+
+def _warm(run_id: str, source: int) -> None:
+    """Compute a run's risk board of its period, then its default rankings (both
+    levels apart, and every unit) and their charts for every period, newest first,
+    ahead of the requests: a period change then reads a cache (on another thread:
+    the page is served meanwhile)."""
+    try:
+        _warm_all(run_id, source)
+    except PreventUpdate:  # the run went away (a new source): nothing to warm
+        return
+    except SystemExit:  # the server is stopping (a test server stops its threads so)
+        return
+
+
+def _warm_all(run_id: str, source: int) -> None:
+    res = _load(run_id)
+    for job in (_risk_ledger, _risk_warnings, _risk_heatmap):
+        if source != _generation:
+            return
+        args = (res.period, "zh") if job is not _risk_ledger else ("zh",)
+        job(run_id, *args, *((RISK_N,) if job is _risk_heatmap else ()))
+    for period in reversed(res.periods):
+        for scope in (BY_LEVEL, EVERYONE):
+            if source != _generation:  # the dashboard was pointed elsewhere
+                return
+            _ranking(run_id, period, scope, source)
+            ranking_chart(run_id, period, scope, "zh", source)
+
+
+@lru_cache(maxsize=16)
+def _level_ranks(run_id: str, level: str) -> pd.DataFrame:
+    """Ranks among one level's units, every period (``level_ranks``), per run."""
+    return level_ranks(_load(run_id), level)
+
+
+@lru_cache(maxsize=256)
+def _ranking(run_id: str, period: str, scope: str, source: int = 0) -> Paged:
+    """(``source``: :data:`_generation`, so that no stale entry is read.)"""
+    res = _load(run_id)
+    group = scope_group(scope)
+    table = views.league(
+        res,
+        period,
+        peer_group=group,
+        grades=grades(period[:4]),
+        intervals=_intervals(run_id) if is_store() else None,
+    )
+    levels = scope_levels(run_id, scope)
+    table["level"] = table["unit_id"].map(res.units.set_index("unit_id")["level"])
+    table["_list"] = 0
+    if levels is not None:
+        table = table.drop(columns=["rank_interval"], errors="ignore")
+        parts = []
+        for i, level in enumerate(levels):
+            ranks = _level_ranks(run_id, level)
+            ranks = ranks[ranks["period"] == period].set_index("unit_id")
+            part = table[table["level"] == level].copy()
+            part["rank"] = part["unit_id"].map(ranks["rank"])
+            part["rank_change"] = part["unit_id"].map(ranks["rank_change"])
+            part["_list"] = i
+            parts.append(part.sort_values(["rank", "unit_id"], na_position="last"))
+        table = pd.concat(parts, ignore_index=True)
+    scores = ["composite_score", *res.catalogue.top_dimensions()]
+    for column in scores:
+        table[column] = [
+            float(v) + 0.0 if v else None for v in round_half_up(table[column])
+        ]
+    for column in ("rank", "peer_rank", "rank_change", "peer_rank_change"):
+        table[column] = (
+            table[column]
+            .astype("Int64")
+            .astype(object)
+            .where(table[column].notna(), None)
+        )
+    for lang in ("zh", "en"):
+        table[f"link_{lang}"] = (
+            "[" + table[f"name_{lang}"] + "](/unit/" + table["unit_id"] + ")"
+        )
+    table = table.reset_index(drop=True)
+    keys = pd.DataFrame(
+        {
+            c: pd.to_numeric(table[c], errors="coerce")
+            for c in (
+                "rank",
+                "peer_rank",
+                "rank_change",
+                "peer_rank_change",
+                "dq_flags",
+                *scores,
+            )
+        }  # fmt: skip
+    )
+    keys["risk_level"] = table["risk_level"].map(_SEVERITY)
+    keys["grade"] = table["grade"].map(_GRADE_ORDER)
+    keys["peer_group"] = table["peer_group"].map(
+        {g.id: i for i, g in enumerate(res.catalogue.peer_groups)}
+    )
+    keys["level"] = table["level"].map({"district": 0, "department": 1})
+    for lang in ("zh", "en"):
+        keys[f"name_{lang}"] = table[f"name_{lang}"]
+    if "rank_interval" in table:
+        keys["rank_interval"] = keys["rank"]
+    keys["_list"] = table["_list"]
+    keys["_default"] = np.arange(len(table))
+    keep = [
+        "unit_id", "level", "peer_group", "rank", "rank_change", "peer_rank",
+        "peer_rank_change", "name_zh", "name_en", "link_zh", "link_en", *scores,
+        *(["rank_interval"] if "rank_interval" in table else []), "risk_level",
+        "dq_flags", "grade", "status", "n_imputed",
+    ]  # fmt: skip
+    table = table[keep].astype(object).where(table[keep].notna(), None)
+    return Paged(table, keys)
+
+
+@lru_cache(maxsize=512)
+def ranking_chart(run_id: str, period: str, scope: str, lang: str, source=None):
+    """The rankings chart: the top and bottom :data:`CHART_N` of each list (best
+    first), cached per run, period, scope and language (call :func:`ranking`
+    first: it applies the draft rule)."""
+    r = _ranking(run_id, period, scope, _generation if source is None else source)
+    t = r.table
+    parts = []
+    for _, part in t.groupby(r.keys["_list"], sort=True):
+        ranked = part[
+            part["rank" if scope_group(scope) is None else "peer_rank"].notna()
+        ]
+        shown = (
+            ranked
+            if len(ranked) <= 2 * CHART_N
+            else pd.concat([ranked.head(CHART_N), ranked.tail(CHART_N)])
+        )
+        parts.append(shown)
+    shown = pd.concat(parts) if parts else t.head(0)
+    shown = shown.assign(
+        rank=shown["rank" if scope_group(scope) is None else "peer_rank"]
+    )
+    shown["composite_score"] = shown["composite_score"].astype(float)
+    catalogue = _load(run_id).catalogue  # (no request here when warming)
+    names = {g.id: catalogue.name(g.id, lang) for g in catalogue.peer_groups}
+    fig = plots.plot_rank_bar(shown, lang=lang, group_names=names)
+    title = FAMILIES["page_rankings"]["chart"].text(lang).format(n=CHART_N)
+    return fig.update_layout(title={"text": title})
+
+
+def ranking_csv(run_id: str | None, period: str, scope: str | None, lang: str) -> bytes:
+    """The CSV of what the rankings page shows: the media table (``media_table``,
+    ranks within the scope's level or peer group) with the rank range of the
+    stored uncertainty run (all units only), the published annual grade and the
+    risk level in the period; a level scope lists each level apart, one after the
+    other, with the type of unit."""
+    run_id = run_id or default_run()
+    res = result(run_id)
+    period = period_of(run_id, period)
+    group, levels = scope_group(scope), scope_levels(run_id, scope)
+    year = grades(period[:4])
+    final = year.set_index("unit_id")["final_grade"] if year is not None else None
+    intervals = uncertainty(run_id)
+    ranges = (
+        rank_range(intervals)
+        if intervals is not None and period == res.period and group is None
+        and levels is None
+        else None
+    )  # fmt: skip
+    kinds = [None] if levels is None else levels
+    parts = []
+    for level in kinds:
+        part = media_table(
+            res, period, peer_group=group, lang=lang, level=level,
+            rank_range=ranges, grades=final,
+        )  # fmt: skip
+        ids = None
+        if level is not None:
+            ids = _ranking(run_id, period, LEVEL + level, _generation).table["unit_id"]
+        if level is not None and len(levels) > 1:
+            part.insert(
+                2,
+                MEDIA_HEADER["level"].text(lang),
+                [FAMILIES["unit_level"][level].text(lang)] * len(part),
+            )
+        parts.append((part, ids, level))
+    table = pd.concat([p for p, _, _ in parts], ignore_index=True)
+    order = (
+        res.league_table(period, peer_group=group)["unit_id"]
+        if levels is None
+        else pd.concat([ids for _, ids, _ in parts], ignore_index=True)
+    )
+    risk = res.risk[res.risk["period"] == period].set_index("unit_id")["level"]
+    codes = order.map(risk).fillna("green").to_numpy()
+    table[FAMILIES["dashboard"]["risk_level"].text(lang)] = [
+        RISK_LEVEL[c].text(lang) for c in codes
+    ]
+    return media_csv_bytes(table)
+
+
+# ---------------------------------------------------------------------- risk
+#: the risk page's heatmap: the units at highest risk, each row labelled
+RISK_N = 30
+
+
+def risk_heatmap(run_id: str | None, period: str, lang: str, top: int = RISK_N):
+    """Units × level-1 dimensions by warning level (``plots.plot_risk_heatmap``),
+    the ``top`` units at highest risk only (worst first), every row and column
+    labelled; cached per run, period and language."""
+    run_id = run_id or default_run()
+    result(run_id)  # the draft rule
+    return _risk_heatmap(run_id, period_of(run_id, period), lang, top)
+
+
+@lru_cache(maxsize=128)
+def _risk_heatmap(run_id: str, period: str, lang: str, top: int):
+    fig = plots.plot_risk_heatmap(_load(run_id), period, lang=lang)
+    cells = fig.data[0]
+    n = min(top, len(cells.y))
+    fig.data[0].update(z=cells.z[:n], y=list(cells.y[:n]), text=cells.text[:n])
+    fig.update_yaxes(tickmode="array", tickvals=list(cells.y[:n]), automargin=True)
+    fig.update_xaxes(tickmode="array", tickvals=list(cells.x), automargin=True)
+    word = period_words(period)[0 if lang == "zh" else 1]  # 2025年12月, not 2025-M12
+    title = FAMILIES["risk_plot"]["title"].text(lang)
+    fig.update_layout(height=140 + 24 * n, title={"text": f"{title} · {word}"})
+    return fig
+
+
+def risk_warnings(run_id: str | None, period: str, lang: str) -> Paged:
+    """The period's warnings as read (``risk_table``), most severe first (then by
+    unit and indicator as stored), served a block at a time; each row's level code
+    in ``_level`` for its badge. Cached per run, period and language."""
+    run_id = run_id or default_run()
+    result(run_id)
+    return _risk_warnings(run_id, period_of(run_id, period), lang)
+
+
+@lru_cache(maxsize=128)
+def _risk_warnings(run_id: str, period: str, lang: str) -> Paged:
+    res = _load(run_id)
+    raw = res.warnings[res.warnings["period"] == period]
+    raw = raw.iloc[np.argsort(-_severity(raw["level"]), kind="stable")]
+    keys = ["period", "unit_id", "node_id", "rule", "level", "value", "threshold"]
+    return _paged(res, "warnings", raw, keys, lang, period)
+
+
+def risk_ledger(run_id: str | None, lang: str) -> Paged:
+    """The run's rectification ledger as read, open and overdue items first
+    (:func:`ledger_overdue_first`), served a block at a time; each row's level
+    code in ``_level``. Cached per run and language."""
+    run_id = run_id or default_run()
+    result(run_id)
+    return _risk_ledger(run_id, lang)
+
+
+@lru_cache(maxsize=32)
+def _risk_ledger(run_id: str, lang: str) -> Paged:
+    res = _load(run_id)
+    raw = views.ledger_overdue_first(res)
+    keys = ["item_id", "unit_id", "node_id", "rule", "status", "level",
+            "level_opened", "opened_period", "first_due", "due", "escalations",
+            "reminder", "closed_on", "on_time"]  # fmt: skip
+    return _paged(res, "ledger", raw, keys, lang)
+
+
+def _severity(codes) -> np.ndarray:
+    """0 green … 3 red (``vocabulary`` order of the warning levels)."""
+    rank = {k: i for i, k in enumerate(RISK_LEVEL)}
+    return np.array([rank.get(c, -1) for c in codes])
+
+
+def _paged(res, kind: str, raw: pd.DataFrame, keys: list[str], lang, period=None):
+    """A risk table (``risk_table``) served by position (fields ``c0``…: headers
+    may repeat), in the order of ``raw``; sorted by the stored values of ``keys``
+    (the shown columns in order; levels by severity, most severe first ascending),
+    worded a block at a time."""
+    raw = raw.reset_index(drop=True)
+    order = raw[keys].copy()
+    for c in ("level", "level_opened"):
+        if c in order:
+            order[c] = -_severity(order[c])
+    order.columns = [f"c{i}" for i in range(len(keys))]
+    order["_list"] = 0
+    order["_default"] = np.arange(len(raw))
+    headers = tuple(risk_table(res, kind, period=period, lang=lang, rows=raw.head(1)))
+
+    def render(part: pd.DataFrame) -> pd.DataFrame:
+        shown = risk_table(res, kind, period=period, lang=lang, rows=part)
+        shown.columns = [f"c{i}" for i in range(shown.shape[1])]
+        shown["_level"] = part["level"].to_numpy()
+        return shown.astype(object).where(shown.notna(), None)
+
+    return Paged(raw, order, headers, render)
+
+
 def peer_group_names(lang: str, run_id: str | None = None) -> dict[str, str]:
     """Peer-group id → display name, in catalogue order."""
     catalogue = result(run_id).catalogue
@@ -288,6 +762,20 @@ def unit_flags(run_id: str | None, unit: str, period: str) -> pd.DataFrame:
         return views.unit_flags(result(run_id), unit, period)
     except KeyError:
         raise PreventUpdate from None
+
+
+def unit_grade(year: str, unit: str) -> views.Grade | None:
+    """A department's final grade and its reasons in the in-force published
+    appraisal of ``year`` (:func:`evaluation.analysis.views.unit_grade`), the one
+    :func:`grades` reads; None without one or when it does not grade the unit."""
+    if not is_store():
+        return None
+    r = _runs()
+    hit = r[(r["kind"] == "annual") & r["in_force"] & (r["period"] == year)]
+    if hit.empty:
+        return None
+    ap = appraisal(hit["run_id"].iloc[-1])
+    return views.unit_grade(ap.grades, ap.rules_applied, unit)
 
 
 # ----------------------------------------------------------------- appraisal
@@ -355,24 +843,18 @@ def default_annual() -> str | None:
 
 
 def annual_options(lang: str) -> list[dict]:
-    """Dropdown options of the visible annual runs, newest first, with their stage
-    (``2025年度 · annual-2025-1.v2（公示中）``)."""
-    k = 0 if lang == "zh" else 1
-    out = []
-    for _, x in annual_runs().iloc[::-1].iterrows():
-        year = f"{x['period']}年度" if lang == "zh" else f"{x['period']}"
-        word = RUN_STAGE[stage(x)][k]
-        tail = f"（{word}）" if lang == "zh" else f" ({word})"
-        out.append({"label": f"{year} · {x['run_id']}{tail}", "value": x["run_id"]})
-    return out
+    """Dropdown options of the visible annual runs, newest first, by readable name
+    (``2025年度 第2版（公示中）``, :func:`run_name`)."""
+    r = annual_runs().iloc[::-1]
+    return [{"label": run_name(x, lang), "value": x["run_id"]} for _, x in r.iterrows()]
 
 
 def run_info(run_id: str) -> dict:
-    """The stored row of a run this request may see (``runs()`` columns), with
-    ``stage``, ``in_force_run`` (the run of its kind and period in force, if
-    another), ``corrected_by`` (a released version superseding it) and ``cases``
-    (appeal cases filed against it: total and undecided)."""
-    r = annual_runs()
+    """The stored row of a run (period or annual) this request may see (``runs()``
+    columns), with ``stage``, ``in_force_run`` (the run of its kind and period in
+    force, if another), ``corrected_by`` (a released version superseding it) and
+    ``cases`` (appeal cases filed against it: total and undecided)."""
+    r = pd.concat([runs("period"), runs("annual")])
     hit = r[r["run_id"] == run_id]
     if hit.empty:
         raise PreventUpdate
@@ -483,3 +965,121 @@ def beijing_today():
 def _get(row, key, default):
     value = row.get(key, default) if hasattr(row, "get") else default
     return default if value is None or value is pd.NA else value
+
+
+# overview
+import functools  # noqa: E402
+
+from evaluation.analysis import overview as ov  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Overview:
+    """One run and period as the overview page (/) shows it: the tables of
+    :mod:`evaluation.analysis.overview`, computed once per run and period.
+
+    ``levels``: the unit levels of the run (catalogue order); ``counts``: units by
+    warning level (:func:`~evaluation.analysis.overview.level_counts`); ``red``: the
+    red units with their rectifications; ``averages``: the period's averages with
+    their gap to the city and change on the previous period; ``trend``: every
+    period's averages; ``movers``: unit level (None: all units) → risers and
+    fallers; ``grades``: the year's annual grades by unit level, None without a
+    published appraisal of the year; ``changes``: what changed since the last
+    publication, None without one (``previous``: that run)."""
+
+    run_id: str
+    period: str
+    year: str
+    levels: list[str]
+    counts: pd.DataFrame
+    red: pd.DataFrame
+    averages: pd.DataFrame
+    trend: pd.DataFrame
+    movers: dict
+    grades: pd.DataFrame | None
+    previous: str | None
+    changes: ov.Changes | None
+
+
+def overview(run_id: str | None, period: str | None) -> Overview:
+    """The overview of a run this request may see (the draft rule of
+    :func:`result`) in ``period`` (the run's own if it has no such period)."""
+    run_id = run_id or default_run()
+    r = result(run_id)  # stops the callback for a draft without a login
+    return _overview(_source, run_id, period if period in r.periods else r.period)
+
+
+@functools.lru_cache(maxsize=256)
+def _overview(source: Path | None, run_id: str, period: str) -> Overview:
+    """Keyed by the source too: a process may serve one source after another."""
+    r = _load(run_id)
+    year = period[:4]
+    annual = grades(year)
+    previous = previous_publication(run_id)
+    return Overview(
+        run_id=run_id,
+        period=period,
+        year=year,
+        levels=ov.unit_levels(r),
+        counts=ov.level_counts(r, period),
+        red=ov.red_units(r, period),
+        averages=ov.average_table(_trend(source, run_id), period),
+        trend=_trend(source, run_id),
+        movers={
+            level: ov.movers(r, period, unit_level=level)
+            for level in [None, *ov.unit_levels(r)]
+        },
+        grades=None if annual is None else ov.grade_counts(annual, r.units),
+        previous=previous,
+        changes=None if previous is None else _changes(source, run_id, previous),
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _trend(source: Path | None, run_id: str) -> pd.DataFrame:
+    return ov.averages(_load(run_id))
+
+
+@functools.lru_cache(maxsize=64)
+def _changes(source: Path | None, run_id: str, previous: str) -> ov.Changes:
+    return ov.changes(_load(run_id), _load(previous))
+
+
+def previous_publication(run_id: str) -> str | None:
+    """The last run of the same kind published before ``run_id`` (in the order
+    the store holds runs), itself excepted; None for a result folder or the first
+    publication."""
+    if not is_store():
+        return None
+    r = _runs().reset_index(drop=True)
+    at = r.index[r["run_id"] == run_id]
+    if not len(at):
+        return None
+    kind = r.at[at[0], "kind"]
+    before = r.iloc[: at[0]]
+    hit = before[(before["kind"] == kind) & (before["status"] == "published")]
+    return hit["run_id"].iloc[-1] if len(hit) else None
+
+
+def fixed(value, decimals: int = 2, *, sign: bool = False) -> str:
+    """A number as shown: rounded half up (as the media CSV), never ``-0.00``;
+    ``sign`` puts + before a positive number; '' for a missing one."""
+    text = round_half_up([value], decimals)[0]
+    if not text:
+        return ""
+    if float(text) == 0:
+        text = text.lstrip("-")
+    elif sign and not text.startswith("-"):
+        text = "+" + text
+    return text
+
+
+def appeals(run_id: str) -> pd.DataFrame:
+    """The appeal cases filed against an annual run this request may see, oldest
+    first (``case_id, unit_id, filed_by, filed_at, grounds, decision, decided_at``
+    as stored; none for a store made before the 公示 lifecycle)."""
+    appraisal(run_id)  # the draft rule
+    with _store() as s:
+        if not hasattr(s, "cases"):
+            return pd.DataFrame()
+        return s.cases(run_id).sort_values(["filed_at", "case_id"], kind="stable")

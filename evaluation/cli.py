@@ -1776,26 +1776,67 @@ def dashboard(
     ],
     host: Annotated[
         str,
-        typer.Option(help="Address to serve on (0.0.0.0: every network interface)."),
+        typer.Option(
+            help="Address to serve on (0.0.0.0: every network interface; behind a "
+            "reverse proxy keep 127.0.0.1)."
+        ),
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8050,
+    threads: Annotated[
+        int,
+        typer.Option(min=1, help="Requests served at once (waitress worker threads)."),
+    ] = 8,
+    https: Annotated[
+        bool,
+        typer.Option(
+            help="The site is reached only over HTTPS (through a proxy that ends TLS): "
+            "the session cookie is always Secure."
+        ),
+    ] = False,
+    proxy: Annotated[
+        bool,
+        typer.Option(
+            help="Behind one reverse proxy: trust its X-Forwarded-For/-Proto/-Host "
+            "(client address for the login lockout, HTTPS for the cookie)."
+        ),
+    ] = False,
     debug: Annotated[
         bool,
-        typer.Option(help="Dash's debug mode (reloads on change; never in service)."),
+        typer.Option(
+            help="Flask's development server in Dash's debug mode (reloads on "
+            "change; one machine, never in service)."
+        ),
     ] = False,
 ) -> None:
-    """Serve the leadership dashboard (logins for drafts: see docs/dashboard.md)."""
+    """Serve the leadership dashboard with waitress, a production WSGI server
+    (logins for drafts: docs/dashboard.md; deployment: docs/deployment.md)."""
     # lazy: Dash and the dashboard's pages load only to serve them
     from dashboards.app import create_app
     from evaluation.errors import EvaluationError
 
     try:
-        application = create_app(result)
-    except (FileNotFoundError, EvaluationError) as exc:
+        application = create_app(result, https=https, proxy=proxy)
+    except (FileNotFoundError, ValueError, EvaluationError) as exc:
         raise _fail(str(exc)) from None
-    typer.echo(f"dashboard: http://{host}:{port}/  (Ctrl+C to stop)")
+    server = (
+        "Flask development server, debug" if debug else f"waitress, {threads} threads"
+    )
+    typer.echo(f"dashboard: http://{host}:{port}/  ({server}; Ctrl+C to stop)")
     sys.stdout.flush()
-    application.run(host=host, port=port, debug=debug)
+    if debug:
+        application.run(host=host, port=port, debug=True)
+        return
+    import waitress
+
+    # X-Forwarded-* reach the app (read by its ProxyFix) only with --proxy
+    waitress.serve(
+        application.server,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="evaluation",
+        clear_untrusted_proxy_headers=not proxy,
+    )
 
 
 @app.command("status")

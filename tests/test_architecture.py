@@ -51,6 +51,7 @@ LAYERS = [
 #: views, figures and the store, words, and the plain data types
 APP_ALLOWED = (
     "evaluation.analysis.views",
+    "evaluation.analysis.overview",
     "evaluation.publish",
     "evaluation.vocabulary",
     "evaluation.periods",

@@ -53,7 +53,7 @@ def layout(**_query) -> html.Div:
                         "appraisal-run-label",
                         dcc.Dropdown(
                             id="appraisal-run",
-                            options=data.annual_options("zh"),
+                            options=run_options("zh"),
                             value=run,
                             clearable=False,
                             searchable=False,
@@ -76,7 +76,7 @@ def layout(**_query) -> html.Div:
             html.H3(id="appraisal-unit-heading", style={"marginTop": "28px"}),
             html.Div(id="appraisal-unit-body"),
             html.H3(id="appraisal-rules-heading", style={"marginTop": "28px"}),
-            components.table_grid("appraisal-rules", page_size=20),
+            html.Div(id="appraisal-rules-holder"),
         ]
     )
 
@@ -89,7 +89,7 @@ def layout(**_query) -> html.Div:
 )
 def update_runs(lang, run):
     """The annual runs this visitor may see, labelled in the chosen language."""
-    options = data.annual_options(lang)
+    options = run_options(lang)
     visible = {o["value"] for o in options}
     return options, run if run in visible else data.default_annual()
 
@@ -101,26 +101,33 @@ def update_runs(lang, run):
     Output("appraisal-status", "children"),
     Output("appraisal-groups", "children"),
     Output("appraisal-rules-heading", "children"),
-    Output("appraisal-rules", "rowData"),
-    Output("appraisal-rules", "columnDefs"),
+    Output("appraisal-rules-holder", "children"),
     Input("appraisal-run", "value"),
     Input("app-lang", "value"),
 )
 def update_appraisal(run, lang):
-    """Labels, the run's status, one grade table per appraisal group, the rules."""
+    """Labels, the run's status and its appeals, the grades' distribution, one
+    grade table per appraisal group, the rules."""
     labels = (t("heading", lang), t("run", lang), t("unit", lang))
     if run is None:
         empty = html.P(t("no_run", lang), style={"color": components.MUTED})
-        return *labels, empty, [], t("rules", lang), [], []
+        return *labels, empty, [], t("rules", lang), None
     ap = data.appraisal(run)
     rows, columns = _rules_table(ap, lang)
     return (
         *labels,
-        status_banner(data.run_info(ap.run_id), lang),
-        [_group_block(ap, g, lang) for g in ap.groups()],
+        [status_banner(data.run_info(ap.run_id), lang), _appeals(ap, lang)],
+        [
+            _distribution(ap, lang),
+            *(_group_block(ap, g, lang) for g in ap.groups()),
+        ],
         t("rules", lang),
-        rows,
-        columns,
+        _localised(
+            components.table_grid(
+                "appraisal-rules", rowData=rows, columnDefs=columns, page_size=20
+            ),
+            lang,
+        ),
     )
 
 
@@ -222,6 +229,35 @@ def update_unit(run, unit, lang):
 
 
 # ------------------------------------------------------------------- status
+def run_name(run_id: str, lang: str) -> str:
+    """An annual run as people name it: ``2025年度考评 第2版`` / ``2025 appraisal,
+    version 2`` (never its id)."""
+    r = data.annual_runs()
+    hit = r[r["run_id"] == run_id]
+    if hit.empty:  # a run this visitor may not see: its year and version from the id
+        year, _, version = str(run_id).removeprefix("annual-").partition(".v")
+        year = year.split("-")[0]
+    else:
+        year, version = hit["period"].iloc[0], hit["version"].iloc[0]
+    return t("run_name", lang).format(year=year, version=int(version))
+
+
+def run_options(lang: str) -> list[dict]:
+    """The annual runs this visitor may see, newest first, by name and stage:
+    ``2025年度考评 第2版（公示中）``."""
+    k = 0 if lang == "zh" else 1
+    tag = "{}（{}）" if lang == "zh" else "{} ({})"
+    return [
+        {
+            "label": tag.format(
+                run_name(x["run_id"], lang), RUN_STAGE[data.stage(x)][k]
+            ),
+            "value": x["run_id"],
+        }
+        for _, x in data.annual_runs().iloc[::-1].iterrows()
+    ]
+
+
 def status_banner(info: dict, lang: str) -> html.Div:
     """Where the run stands, in sentences: 草稿 / 公示中 (the 公示 dates, which are
     the appeal window, and the appeals received) / 已发布 (in force or replaced)."""
@@ -249,7 +285,11 @@ def status_banner(info: dict, lang: str) -> html.Div:
         if filed:
             lines.append(t("status_appeals", lang).format(filed=filed, pending=pending))
         if key == "corrected":
-            lines.append(t("status_corrected", lang).format(run=info["corrected_by"]))
+            lines.append(
+                t("status_corrected", lang).format(
+                    run=run_name(info["corrected_by"], lang)
+                )
+            )
     else:
         when = data.local_date(info.get("published_at"), lang)
         if when:
@@ -257,18 +297,24 @@ def status_banner(info: dict, lang: str) -> html.Div:
         if window:
             lines.append(t("status_window", lang).format(window=window))
         if key == "superseded" and info.get("corrected_by"):
-            lines.append(t("status_replaced", lang).format(run=info["corrected_by"]))
+            lines.append(
+                t("status_replaced", lang).format(
+                    run=run_name(info["corrected_by"], lang)
+                )
+            )
     live = info.get("in_force_run")
     if key == "in_force":
         lines.append(t("status_in_force", lang))
     elif key != "superseded" and live:
-        lines.append(t("status_not_in_force", lang).format(live=live))
+        lines.append(t("status_not_in_force", lang).format(live=run_name(live, lang)))
     elif key != "superseded":
         lines.append(t("status_none_in_force", lang))
     if info.get("supersedes") and str(info["supersedes"]) != "nan":
         reason = info.get("reason") or ""
         lines.append(
-            t("status_corrects", lang).format(run=info["supersedes"], reason=reason)
+            t("status_corrects", lang).format(
+                run=run_name(info["supersedes"], lang), reason=reason
+            )
         )
     colour = COLOURS["run_stage"][key]
     return html.Div(
@@ -285,7 +331,9 @@ def status_banner(info: dict, lang: str) -> html.Div:
                     "whiteSpace": "nowrap",
                 },
             ),
-            html.Span(f"{run}", style={"color": components.MUTED}),
+            html.Span(
+                run_name(run, lang), id="appraisal-run-name", style={"fontWeight": 600}
+            ),
             html.Div(
                 [html.Div(x) for x in lines if x],
                 id="appraisal-status-text",
@@ -351,8 +399,11 @@ def _group_block(ap: data.Annual, group: str, lang: str) -> html.Div:
         [
             html.H3(title, style={"margin": "22px 0 8px"}),
             html.Div(
-                components.grade_grid(
-                    {"type": "appraisal-grid", "group": group}, rows, columns
+                _localised(
+                    components.grade_grid(
+                        {"type": "appraisal-grid", "group": group}, rows, columns
+                    ),
+                    lang,
                 ),
                 id=f"appraisal-group-{group}",
                 style={
@@ -363,6 +414,78 @@ def _group_block(ap: data.Annual, group: str, lang: str) -> html.Div:
             ),
         ]
     )
+
+
+def _distribution(ap: data.Annual, lang: str) -> html.Div:
+    """How many units got each grade, group by group (the committee report's
+    figure), counted from the stored final grades of this run only."""
+    groups = {g: ap.group_name(g, lang) for g in ap.groups()}
+    fig = plots.plot_grade_distribution(ap.grades, groups, lang=lang)
+    fig.update_layout(
+        width=None,
+        autosize=True,
+        title={"text": t("distribution", lang), "x": 0},
+        margin={"t": 80},
+        legend={"y": 1.0},
+    )
+    fig.update_xaxes(title_text=t("units_axis", lang))
+    return components.panel(
+        dcc.Graph(id="appraisal-distribution", figure=fig, config=components.NO_BAR)
+    )
+
+
+def _appeals(ap: data.Annual, lang: str) -> html.Div:
+    """The appeals filed against this run: who, when, why, and the decision."""
+    cases = data.appeals(ap.run_id)
+    heading = html.H4(t("appeals", lang), style={"margin": "10px 0 6px"})
+    if cases.empty:
+        return html.Div(
+            [heading, html.P(t("no_appeals", lang), style={"color": components.MUTED})],
+            id="appraisal-appeals",
+        )
+    k = 0 if lang == "zh" else 1
+    names = ap.grades.set_index("unit_id")[f"name_{lang}"]
+    decision = FAMILIES["appeal_decision"]
+    rows = [
+        {
+            "unit": names.get(c.unit_id, _text(c.filed_by)),
+            "filed_by": _text(c.filed_by),
+            "filed_at": data.local_date(_text(c.filed_at), lang),
+            "grounds": _text(c.grounds),
+            "decision": decision.get(_text(c.decision) or "pending", ("", ""))[k],
+            "decided_at": data.local_date(_text(c.decided_at), lang),
+        }
+        for c in cases.itertuples()
+    ]
+    columns = components.columns(
+        (
+            (f, t(f, lang))
+            for f in (
+                "unit",
+                "filed_by",
+                "filed_at",
+                "grounds",
+                "decision",
+                "decided_at",
+            )
+        ),
+        lang=lang,
+    )
+    grid = components.table_grid(
+        "appraisal-appeals-grid", rowData=rows, columnDefs=columns, page_size=10
+    )
+    return html.Div([heading, _localised(grid, lang)], id="appraisal-appeals")
+
+
+def _localised(grid, lang: str):
+    """A grid built here with AG Grid's own words (paging, filters) in ``lang``:
+    AG Grid reads them (``localeText``) only when a grid is created, so every grid
+    of this page is built by the callbacks of the chosen language."""
+    grid.dashGridOptions = {
+        **grid.dashGridOptions,
+        "localeText": components.grid_locale(lang),
+    }
+    return grid
 
 
 # --------------------------------------------------------------------- unit
@@ -450,10 +573,14 @@ def _applied(ap: data.Annual, unit: str, lang: str):
         for r in ra.itertuples()
     ]
     columns = components.columns(
-        (f, t(f, lang)) for f in ("rule", "effect", "reason", "source", "approval")
+        ((f, t(f, lang)) for f in ("rule", "effect", "reason", "source", "approval")),
+        lang=lang,
     )
-    return components.table_grid(
-        "appraisal-applied", rowData=rows, columnDefs=columns, page_size=10
+    return _localised(
+        components.table_grid(
+            "appraisal-applied", rowData=rows, columnDefs=columns, page_size=10
+        ),
+        lang,
     )
 
 
@@ -489,7 +616,7 @@ def _rules_table(ap: data.Annual, lang: str) -> tuple[list[dict], list[dict]]:
         "status",
         "affected",
     )
-    columns = components.columns((f, t(f, lang)) for f in fields)
+    columns = components.columns(((f, t(f, lang)) for f in fields), lang=lang)
     width = {"rule": 2, "quote": 3, "note": 2.5, "status": 2.5, "source": 1.8}
     for c in columns:
         c["flex"] = width.get(c["field"], 1)

@@ -1,59 +1,124 @@
 """A department's profile (/unit/<unit_id>): where it stands and why.
 
-Dimension scores against the peer-group median, each indicator against its target
-and peers, the composite over periods, the composite's contributions by dimension (a
-waterfall that adds up to it), open warnings and rectification items, strengths and
-weaknesses, and the data-quality flags bearing on the period (suspicions for the
-office to check, which change no score). Every number comes from
-``evaluation.analysis.views.profile`` and ``views.unit_flags`` over the stored run
-(through ``data.profile`` and ``data.unit_flags``, the draft rule); figures from
-``plots``.
+Headed by its rank in its peer group and among all units, its composite score, the
+change of its group rank, its warning level and, where an appraisal of the year is
+published, its annual grade with the reasons. Then: the composite and the group rank
+over the run's periods, each level-1 dimension over them, its position among its
+peers (a strip of the group's scores, as LG Inform and Oflog draw it), one
+indicator's reports as the agency sent them (the report date on hover) against the
+group's median, the dimension scores against the peer median, the composite's
+contributions by dimension (a waterfall that adds up to it), every indicator against
+its target and peers, strengths and weaknesses, the period's warnings grouped by
+severity with their reasons, open rectification items and the data-quality flags
+bearing on the period (suspicions for the office to check, which change no score).
+
+Every number comes from ``evaluation.analysis.views`` over the stored run (through
+``data.profile``, ``data.unit_flags`` and ``data.unit_grade``, the draft rule);
+figures from ``plots``. An unknown unit gets a message in both languages and a link
+back, never a blank page.
 """
 
 from __future__ import annotations
 
+import math
+
 import dash
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, State, callback, dcc, html
+from dash.exceptions import PreventUpdate
 
 from dashboards import components, data
 from dashboards.components import NO_BAR
+from evaluation import periods as P
+from evaluation.analysis import views
+from evaluation.catalogue import COMPOSITE
 from evaluation.publish import plots
-from evaluation.publish.export import round_half_up
-from evaluation.vocabulary import FAMILIES, RISK_LEVEL, word
+from evaluation.vocabulary import (
+    COLOURS,
+    COUNT_UNITS,
+    FAMILIES,
+    GRADE,
+    RATIO_UNITS,
+    RISK_LEVEL,
+    quantity,
+    word,
+)
 
 dash.register_page(
     __name__, path_template="/unit/<unit_id>", name="Profile", title="单位 · Profile"
 )
 
+#: warning levels shown, most severe first
+SEVERE_FIRST = ("red", "orange", "yellow")
+#: badge colours on which white text reads
+DARK = ("#D55E00", "#0072B2", "#009E73")
 
-def t(key: str, lang: str) -> str:
+
+def t(key: str, lang: str, **fields) -> str:
     """A label of this page in ``lang`` (``vocabulary`` family ``page_profile``)."""
-    return word("page_profile", key, lang)
+    text = word("page_profile", key, lang)
+    return text.format(**fields) if fields else text
 
 
 def layout(unit_id: str = "", **_query) -> html.Div:
-    """Controls and empty panels; the callback fills them for the run and language."""
+    """Controls and empty panels; the callbacks fill them for the run and language."""
     return html.Div(
         [
             dcc.Store(id="profile-unit", data=unit_id),
-            dcc.Link(id="profile-back", href="/"),
+            dcc.Link(id="profile-back", href=_rankings_path()),
+            html.Div(id="profile-missing"),
             html.Div(
                 [
-                    html.H2(id="profile-heading", style={"margin": "8px 24px 0 0"}),
-                    components.control(
-                        "profile-period-label",
-                        dcc.Dropdown(
-                            id="profile-period",
-                            clearable=False,
-                            style={"width": "160px"},
-                        ),
+                    html.Div(
+                        [
+                            html.H2(
+                                id="profile-heading", style={"margin": "8px 24px 0 0"}
+                            ),
+                            components.control(
+                                "profile-period-label",
+                                dcc.Dropdown(
+                                    id="profile-period",
+                                    clearable=False,
+                                    style={"width": "180px"},
+                                ),
+                            ),
+                        ],
+                        style={
+                            "display": "flex",
+                            "alignItems": "flex-end",
+                            "gap": "24px",
+                            "flexWrap": "wrap",
+                        },
                     ),
+                    html.Div(id="profile-summary"),
+                    html.Div(id="profile-charts"),
+                    components.panel(
+                        [
+                            components.control(
+                                "profile-indicator-label",
+                                dcc.Dropdown(
+                                    id="profile-indicator",
+                                    clearable=False,
+                                    style={"width": "min(560px, 80vw)"},
+                                ),
+                            ),
+                            dcc.Graph(id="profile-indicator-trend", config=NO_BAR),
+                        ]
+                    ),
+                    html.Div(id="profile-body"),
                 ],
-                style={"display": "flex", "alignItems": "flex-end", "gap": "24px"},
+                id="profile-page",
             ),
-            html.Div(id="profile-body"),
         ]
     )
+
+
+def _rankings_path() -> str:
+    """Where the league table is served (``/rankings`` once the overview takes
+    ``/``), read from the page registry."""
+    for page in dash.page_registry.values():
+        if page["module"].endswith(".rankings"):
+            return page["path"]
+    return "/"
 
 
 @callback(
@@ -61,42 +126,344 @@ def layout(unit_id: str = "", **_query) -> html.Div:
     Output("profile-period", "value"),
     Input("app-run", "value"),
     Input("profile-unit", "data"),
+    Input("app-lang", "value"),
+    State("profile-period", "value"),
 )
-def update_periods(run, _unit):
-    return data.periods(run)
+def update_periods(run, _unit, lang="zh", keep=None):
+    """The run's evaluation periods, named in ``lang`` (2025年度, 2025年3月)."""
+    return data.period_options(run, keep, lang)
 
 
 @callback(
     Output("profile-heading", "children"),
     Output("profile-period-label", "children"),
     Output("profile-back", "children"),
+    Output("profile-back", "href"),
+    Output("profile-missing", "children"),
+    Output("profile-page", "style"),
+    Output("profile-summary", "children"),
+    Output("profile-charts", "children"),
+    Output("profile-indicator-label", "children"),
+    Output("profile-indicator", "options"),
+    Output("profile-indicator", "value"),
     Output("profile-body", "children"),
     Input("profile-unit", "data"),
     Input("profile-period", "value"),
     Input("app-lang", "value"),
     Input("app-run", "value"),
+    State("profile-indicator", "value"),
 )
-def update_profile(unit, period, lang, run=None):
-    """The whole page for one unit, period, run and language."""
+def update_profile(unit, period, lang, run=None, indicator=None):
+    """The whole page for one unit, period, run and language; for a unit the run
+    does not have, a message in both languages and the page hidden."""
     result = data.result(run)
-    period = data.period_of(run, period)
-    p = data.profile(run, unit, period)
-    cat = result.catalogue
+    back = (t("back", lang), _rankings_path())
     units = result.units.set_index("unit_id")
-    k = 0 if lang == "zh" else 1
+    if unit not in units.index:
+        return ("", t("period", lang), *back, _missing(unit, lang),
+                {"display": "none"}, None, None, "", [], None, None)  # fmt: skip
+    period = period if period in result.periods else result.period
+    p = views.profile(result, unit, period)
+    cat = result.catalogue
     name = units.at[unit, f"name_{lang}"]
-    group = cat.name(units.at[unit, "peer_group"], lang)
-    body = html.Div(
+    group = cat.name(p.peer_group, lang)
+    options = _indicator_options(cat, lang)
+    ids = [o["value"] for o in options]
+    if indicator not in ids:  # the weakest against its peers first, else the first
+        weak = [i for i in p.weaknesses["indicator_id"] if i in ids]
+        indicator = weak[0] if weak else (ids[0] if ids else None)
+    grade = data.unit_grade(period[:4], unit)
+    return (
+        f"{name} · {group}",
+        t("period", lang),
+        *back,
+        None,
+        {},
+        _summary(p, group, grade, period[:4], lang),
+        _charts(p, cat, group, result, lang),
+        t("pick_indicator", lang),
+        options,
+        indicator,
+        _body(p, cat, views.unit_flags(result, unit, period), lang),
+    )
+
+
+@callback(
+    Output("profile-indicator-trend", "figure"),
+    Input("profile-unit", "data"),
+    Input("profile-indicator", "value"),
+    Input("app-lang", "value"),
+    Input("app-run", "value"),
+)
+def update_indicator(unit, indicator, lang, run=None):
+    """One indicator's reports over time as the agency sent them (the date it
+    reported on hover), the peer group's median and the target."""
+    if not indicator:
+        raise PreventUpdate
+    result = data.result(run)
+    cat = result.catalogue
+    try:
+        reports = views.indicator_trend(result, unit, indicator)
+    except KeyError:  # a unit or indicator the run does not have
+        raise PreventUpdate from None
+    info = cat.table.loc[indicator]
+    unit_words = (info["unit_zh"], info["unit_en"])
+    measure = info[f"unit_{lang}"]
+    x = [_period(x, lang) for x in reports["period"]]
+    text = [
+        f"{x}：{_quantity(v, unit_words, lang)}<br>{_reported(d, lang)}"
+        if lang == "zh"
+        else f"{x}: {_quantity(v, unit_words, lang)}<br>{_reported(d, lang)}"
+        for x, v, d in zip(x, reports["value"], reports["reported_at"], strict=True)
+    ]
+    lines = [
+        {"name": t("unit", lang), "y": reports["value"], "text": text},
+        {"name": t("median", lang), "y": reports["peer_median"],
+         "colour": plots.MEDIAN_GREY, "dash": "dot",
+         "text": [f"{t('median', lang)} · {a}: {_quantity(v, unit_words, lang)}"
+                  for a, v in zip(x, reports["peer_median"], strict=True)]},
+    ]  # fmt: skip
+    target = info["target"]
+    if _number(target):
+        lines.append(
+            {"name": f"{t('target', lang)} {_quantity(target, unit_words, lang)}",
+             "y": [target] * len(x), "colour": plots.PALETTE[2], "dash": "dash",
+             "text": [t("target", lang)] * len(x)}
+        )  # fmt: skip
+    name = cat.name(indicator, lang)
+    sep = "（{}）" if lang == "zh" else " ({})"
+    return plots.plot_lines(
+        x,
+        lines,
+        title=f"{t('indicator_trend', lang)} · {name}",
+        x_title=t("report_axis", lang),
+        y_title=name + sep.format(measure),
+        scale=_scale(unit_words),
+    )
+
+
+# ------------------------------------------------------------------ pieces
+def _missing(unit, lang: str) -> html.Div:
+    """The message for a unit the run does not have: both languages, the page's
+    first, and the way back."""
+    other = "en" if lang == "zh" else "zh"
+    return html.Div(
+        [
+            html.H2(f"{t('missing_title', lang)} · {t('missing_title', other)}"),
+            html.P(t("missing", lang, unit=unit)),
+            html.P(
+                t("missing", other, unit=unit),
+                style={"color": components.MUTED},
+            ),
+        ],
+        id="profile-missing-message",
+        style={**components.PANEL, "maxWidth": "760px"},
+    )
+
+
+def _card(label: str, value, card_id: str, *extra) -> html.Div:
+    return html.Div(
+        [
+            html.Div(label, style={"color": components.MUTED, "fontSize": "15px"}),
+            html.Div(value, style={"fontSize": "26px", "fontWeight": 600}),
+            *extra,
+        ],
+        id=card_id,
+        style={**components.PANEL, "flex": "1 1 180px", "padding": "10px 16px"},
+    )
+
+
+def _badge(code: str, family: str, lang: str, badge_id: str) -> html.Span:
+    colour = COLOURS[family][code]
+    return html.Span(
+        FAMILIES[family][code].text(lang),
+        id=badge_id,
+        style={
+            "background": colour,
+            "color": "white" if colour in DARK else components.INK,
+            "borderRadius": "6px",
+            "padding": "2px 12px",
+            "fontSize": "22px",
+        },
+    )
+
+
+def _summary(p, group: str, grade, year: str, lang: str) -> html.Div:
+    """The header cards: rank in group and overall, score, change, level, grade."""
+    cards = [
+        _card(
+            t("group_rank", lang),
+            _rank_of(p.peer_rank, p.peer_n, lang),
+            "profile-group-rank",
+            html.Div(group, style={"color": components.MUTED, "fontSize": "15px"}),
+        ),
+        _card(
+            t("overall_rank", lang),
+            _rank_of(p.rank, p.n, lang),
+            "profile-overall-rank",
+        ),
+        _card(t("total", lang), _two(p.composite_score), "profile-score"),
+        _card(t("change", lang), _change(p.peer_rank_change, lang), "profile-change"),
+        _card(
+            t("risk", lang),
+            _badge(p.risk_level, "risk_level", lang, "profile-risk-badge"),
+            "profile-risk",
+        ),
+        _grade_card(grade, year, lang),
+    ]
+    return html.Div(cards, style={"display": "flex", "gap": "16px", "flexWrap": "wrap"})
+
+
+def _grade_card(grade, year: str, lang: str) -> html.Div:
+    if grade is None:
+        return _card(
+            t("grade", lang),
+            html.Span(t("grade_none", lang), style={"fontSize": "17px"}),
+            "profile-grade",
+        )
+    k = 0 if lang == "zh" else 1
+    why = [
+        t(
+            "grade_score",
+            lang,
+            year=year,
+            score=_two(grade.score),
+            rank=_whole(grade.group_rank),
+            n=grade.group_n,
+        ),
+        t("grade_by_score", lang, grade=GRADE[grade.by_score][k]),
+        *(reason[k] for reason in grade.reasons),
+        *([t("grade_tie", lang)] if grade.tie else []),
+    ]
+    return _card(
+        t("grade", lang),
+        _badge(grade.grade, "grade", lang, "profile-grade-badge"),
+        "profile-grade",
+        html.Ul(
+            [html.Li(x) for x in why],
+            id="profile-grade-reasons",
+            style={"margin": "6px 0 0", "paddingLeft": "18px", "fontSize": "15px"},
+        ),
+    )
+
+
+def _charts(p, cat, group: str, result, lang: str) -> list:
+    """Composite and group rank over time, the dimensions over time, and where the
+    unit stands among its peers this period."""
+    trend = p.trend
+    x = [_period(v, lang) for v in trend["period"]]
+    score_text = [
+        t("hover_score", lang, period=a, score=_two(v))
+        for a, v in zip(x, trend["composite_score"], strict=True)
+    ]
+    median_text = [
+        f"{t('median', lang)} · {t('hover_score', lang, period=a, score=_two(v))}"
+        for a, v in zip(x, trend["peer_median"], strict=True)
+    ]
+    composite = plots.plot_lines(
+        x,
+        [
+            {"name": t("unit", lang), "y": trend["composite_score"],
+             "text": score_text},
+            {"name": t("median", lang), "y": trend["peer_median"],
+             "colour": plots.MEDIAN_GREY, "dash": "dot", "text": median_text},
+        ],
+        title=t("trend", lang),
+        x_title=t("period_axis", lang),
+        y_title=t("score_axis", lang),
+    )  # fmt: skip
+    rank_text = [
+        t("hover_rank", lang, period=a, rank=_whole(r), n=_whole(n), all=_whole(o))
+        for a, r, n, o in zip(
+            x, trend["peer_rank"], trend["peer_n"], trend["rank"], strict=True
+        )
+    ]
+    n = int(trend["peer_n"].max()) if len(trend) else 0
+    ranks = plots.plot_lines(
+        x,
+        [{"name": t("group_line", lang), "y": trend["peer_rank"], "text": rank_text}],
+        title=t("rank_trend", lang, n=n),
+        x_title=t("period_axis", lang),
+        y_title=t("rank_axis", lang),
+        scale="rank",
+        n=n,
+    )
+    d = p.dimension_trend
+    dims = cat.top_dimensions()
+    by_dim = d.pivot(index="period", columns="node_id", values="score").reindex(
+        index=list(trend["period"]), columns=dims
+    )
+    dim_lines = [
+        {
+            "name": cat.name(node, lang),
+            "y": by_dim[node],
+            "text": [
+                cat.name(node, lang)
+                + " · "
+                + t("hover_score", lang, period=a, score=_two(v))
+                for a, v in zip(x, by_dim[node], strict=True)
+            ],
+        }
+        for node in dims
+    ]
+    dimensions = plots.plot_lines(
+        x,
+        dim_lines,
+        title=t("dim_trend", lang),
+        x_title=t("period_axis", lang),
+        y_title=t("score_axis", lang),
+        height=380,
+    )
+    peers = p.peers
+    order = [COMPOSITE, *dims]
+    names = [t("total", lang), *(cat.name(x, lang) for x in dims)]
+    wide = peers.pivot(index="unit_id", columns="node_id", values="score")
+    wide = wide.reindex(columns=order)
+    small = len(wide) <= 150  # names on hover for a readable group
+    unit_names = result.units.set_index("unit_id")[f"name_{lang}"]
+    mine = wide.loc[p.unit_id] if p.unit_id in wide.index else None
+    strip = plots.plot_peer_strip(
+        names,
+        [wide[c].tolist() for c in order],
+        [math.nan if mine is None else mine[c] for c in order],
+        title=f"{t('peers', lang)} · {group} · {_period(p.period, lang)}",
+        x_title=t("score_axis", lang),
+        y_title=t("measure_axis", lang),
+        unit=t("unit", lang),
+        group=t("peers_dots", lang),
+        peer_names=list(unit_names.reindex(wide.index)) if small else None,
+    )
+    graph = lambda fig, id_: components.panel(  # noqa: E731
+        dcc.Graph(figure=fig, id=id_, config=NO_BAR)
+    )
+    return [
+        components.row(
+            graph(composite, "profile-trend"), graph(ranks, "profile-rank-trend")
+        ),
+        components.row(
+            graph(dimensions, "profile-dim-trend"), graph(strip, "profile-peers")
+        ),
+    ]
+
+
+def _body(p, cat, flags, lang: str) -> html.Div:
+    """Dimensions against the median, the waterfall, the indicators, strengths and
+    weaknesses, warnings by severity, open rectification items and flags."""
+    dims = [cat.name(x, lang) for x in p.dimensions["node_id"]]
+    return html.Div(
         [
             components.row(
                 components.panel(
                     dcc.Graph(
-                        figure=plots.plot_dimension_scores(
-                            p.dimensions,
-                            [cat.name(x, lang) for x in p.dimensions["node_id"]],
+                        figure=plots.plot_profile_dimensions(
+                            dims,
+                            p.dimensions["score"],
+                            p.dimensions["peer_median"],
                             title=t("dims", lang),
                             unit=t("unit", lang),
-                            median=t("median", lang),
+                            median_name=t("median", lang),
+                            x_title=t("dim_axis", lang),
+                            y_title=t("score_axis", lang),
                         ),
                         id="profile-dims",
                         config=NO_BAR,
@@ -104,34 +471,16 @@ def update_profile(unit, period, lang, run=None):
                 ),
                 components.panel(
                     dcc.Graph(
-                        figure=plots.plot_waterfall(
-                            p.waterfall,
+                        figure=plots.plot_profile_waterfall(
                             [cat.name(x, lang) for x in p.waterfall["node_id"]],
+                            p.waterfall["contribution"],
                             title=t("waterfall", lang),
                             total=t("total", lang),
+                            x_title=t("dim_axis", lang),
+                            y_title=t("contribution_axis", lang),
                         ),
                         id="profile-waterfall",
                         config=NO_BAR,
-                    )
-                ),
-            ),
-            components.row(
-                components.panel(
-                    dcc.Graph(
-                        figure=plots.plot_trend(p.trend, title=t("trend", lang)),
-                        id="profile-trend",
-                        config=NO_BAR,
-                    )
-                ),
-                components.panel(
-                    html.Div(
-                        [
-                            html.H3(t("strengths", lang)),
-                            _names(p.strengths, cat, lang),
-                            html.H3(t("weaknesses", lang)),
-                            _names(p.weaknesses, cat, lang),
-                        ],
-                        id="profile-strengths",
                     )
                 ),
             ),
@@ -143,78 +492,133 @@ def update_profile(unit, period, lang, run=None):
             ),
             components.row(
                 components.panel(
-                    [
-                        html.H3(t("warnings", lang)),
-                        _list(
-                            [
-                                f"{RISK_LEVEL[w.level][k]} · {_reason(w, k)}"
-                                for w in p.warnings.itertuples()
-                            ],
-                            lang,
-                            "profile-warnings",
-                        ),
-                    ]
+                    html.Div(
+                        [
+                            html.H3(t("strengths", lang)),
+                            _names(p.strengths, cat, lang),
+                            html.H3(t("weaknesses", lang)),
+                            _names(p.weaknesses, cat, lang),
+                        ],
+                        id="profile-strengths",
+                    )
                 ),
                 components.panel(
-                    [
-                        html.H3(t("ledger", lang)),
-                        _list(
-                            [
-                                f"{RISK_LEVEL[x.level][k]} · {t('due', lang)} "
-                                f"{x.first_due} · {_reason(x, k)}"
-                                for x in p.ledger.itertuples()
-                            ],
-                            lang,
-                            "profile-ledger",
-                        ),
-                    ]
+                    [html.H3(t("warnings", lang)), _warnings(p.warnings, lang)]
                 ),
             ),
-            components.panel(_flags(data.unit_flags(run, unit, period), lang)),
+            components.panel(
+                [
+                    html.H3(t("ledger", lang)),
+                    _list(
+                        [
+                            f"{RISK_LEVEL[x.level].text(lang)} · {t('due', lang)} "
+                            f"{P.date_text(x.first_due, lang)} · {_reason(x, lang)}"
+                            for x in p.ledger.itertuples()
+                        ],
+                        lang,
+                        "profile-ledger",
+                    ),
+                ]
+            ),
+            components.panel(_flags(flags, lang)),
         ]
     )
-    return f"{name} · {group}", t("period", lang), t("back", lang), body
 
 
-# ------------------------------------------------------------------ pieces
+def _warnings(warnings, lang: str) -> html.Div:
+    """The period's warnings grouped by level, most severe first, each with its
+    plain-words reason."""
+    if warnings.empty:
+        return html.Div(html.P(t("no_warnings", lang)), id="profile-warnings")
+    groups = []
+    for level in SEVERE_FIRST:
+        rows = warnings[warnings["level"] == level]
+        if rows.empty:
+            continue
+        groups.append(
+            html.Div(
+                [
+                    html.H4(
+                        html.Span(
+                            t(
+                                "warnings_of",
+                                lang,
+                                level=RISK_LEVEL[level].text(lang),
+                                n=len(rows),
+                            ),
+                            style=_badge_style(level),
+                        ),
+                        style={"margin": "10px 0 4px"},
+                    ),
+                    html.Ul([html.Li(_reason(r, lang)) for r in rows.itertuples()]),
+                ],
+                className=f"profile-warnings-{level}",
+            )
+        )
+    return html.Div(groups, id="profile-warnings")
+
+
+def _badge_style(level: str) -> dict:
+    colour = COLOURS["risk_level"][level]
+    return {
+        "background": colour,
+        "color": "white" if colour in DARK else components.INK,
+        "borderRadius": "6px",
+        "padding": "2px 10px",
+        "fontSize": "16px",
+    }
+
+
+def _indicator_options(cat, lang: str) -> list[dict]:
+    """Every indicator under its level-1 dimension (``行政效率 · 审批按时办结率``)."""
+    top = views.top_dimension_of(cat)
+    return [
+        {"label": f"{cat.name(top[i], lang)} · {cat.name(i, lang)}", "value": i}
+        for i in cat.table.index
+    ]
+
+
 def _indicator_table(ind, cat, lang):
     k = 0 if lang == "zh" else 1
-    unit = f"unit_{lang}"
     status = FAMILIES["observation_status"]  # en: the code itself
     rows = [
         {
             "indicator": cat.name(r.indicator_id, lang),
-            "value": _with_unit(r.value, getattr(r, unit)),
-            "target": _with_unit(r.target, getattr(r, unit)),
-            "peer_value": _with_unit(r.peer_value, getattr(r, unit)),
-            "score": round_half_up([r.score])[0],
-            "peer_score": round_half_up([r.peer_score])[0],
+            "value": _quantity(r.value, (r.unit_zh, r.unit_en), lang),
+            "target": _quantity(r.target, (r.unit_zh, r.unit_en), lang),
+            "peer_value": _quantity(r.peer_value, (r.unit_zh, r.unit_en), lang),
+            "score": _rounded(r.score),
+            "peer_score": _rounded(r.peer_score),
             "status": status.get(r.status, (r.status, r.status))[k],
         }
         for r in ind.itertuples()
     ]
-    columns = [
-        ("indicator", t("indicator", lang)),
-        ("value", t("value", lang)),
-        ("target", t("target", lang)),
-        ("peer_value", t("peer_value", lang)),
-        ("score", t("score", lang)),
-        ("peer_score", f"{t('score', lang)} · {t('median', lang)}"),
-        ("status", t("status", lang)),
-    ]
-    return components.table_grid(
-        "profile-indicators",
-        page_size=30,
-        rowData=rows,
-        columnDefs=components.columns(columns),
+    two = {"function": "params.value == null ? '' : params.value.toFixed(2)"}
+    columns = components.columns(
+        [
+            ("indicator", t("indicator", lang)),
+            ("value", t("value", lang)),
+            ("target", t("target", lang)),
+            ("peer_value", t("peer_value", lang)),
+            ("score", t("score", lang)),
+            ("peer_score", t("peer_score", lang)),
+            ("status", t("status", lang)),
+        ],
+        lang=lang,
     )
-
-
-def _with_unit(value, unit) -> str:
-    text = round_half_up([value])[0]
-    if not text:
-        return ""
-    return f"{text}{'' if unit == '%' else ' '}{unit}"
+    for c in columns:
+        if c["field"] in ("score", "peer_score"):
+            c["valueFormatter"] = two
+            c["type"] = "rightAligned"
+    grid = components.table_grid(
+        "profile-indicators", page_size=30, rowData=rows, columnDefs=columns
+    )
+    grid.dashGridOptions = {
+        **grid.dashGridOptions,
+        "pagination": False,  # every indicator on one page
+        "localeText": components.grid_locale(lang),
+    }
+    return grid
 
 
 def _names(frame, cat, lang):
@@ -223,16 +627,16 @@ def _names(frame, cat, lang):
     return html.Ul(
         [
             html.Li(
-                f"{cat.name(r.indicator_id, lang)}: {round_half_up([r.score])[0]} "
-                f"({'+' if r.gap >= 0 else ''}{round_half_up([r.gap])[0]})"
+                f"{cat.name(r.indicator_id, lang)}: {_two(r.score)} "
+                f"({'+' if (_rounded(r.gap) or 0) > 0 else ''}{_two(r.gap)})"
             )
             for r in frame.itertuples()
         ]
     )
 
 
-def _reason(row, k: int) -> str:
-    return row.reason_zh if k == 0 else row.reason_en
+def _reason(row, lang: str) -> str:
+    return row.reason_zh if lang == "zh" else row.reason_en
 
 
 def _list(items, lang, id_):
@@ -261,3 +665,71 @@ def _flags(flags, lang):
         t("flags_note", lang), style={"color": components.MUTED, "fontSize": "15px"}
     )
     return html.Div([html.H3(t("flags", lang)), note, shown], id="profile-flags")
+
+
+# ------------------------------------------------------------------ numbers
+def _number(x) -> bool:
+    try:
+        return x is not None and math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def _rounded(x, decimals: int = 2) -> float | None:
+    """A number rounded for the screen, never -0.0; None where there is none."""
+    return round(float(x), decimals) + 0.0 if _number(x) else None
+
+
+def _two(x) -> str:
+    """Two decimals, rounded half up, never ``-0.00``; '—' where there is none."""
+    return plots.number_texts([float(x) if _number(x) else None])[0] or "—"
+
+
+def _whole(x) -> str:
+    return str(int(x)) if _number(x) else "—"
+
+
+def _quantity(x, unit: tuple[str, str], lang: str) -> str:
+    """A value in its catalogue unit: ``95.20%``, ``3件`` (counts whole), ``1.40倍``."""
+    if not _number(x):
+        return ""
+    return quantity(_rounded(x), unit, lang, decimals=2)
+
+
+def _scale(unit: tuple[str, str]) -> str:
+    """The value axis of an indicator's chart by its unit (``plots.AXIS_SCALES``)."""
+    zh, en = unit
+    if zh in COUNT_UNITS:
+        return "count"
+    if zh in RATIO_UNITS or en in RATIO_UNITS:
+        return "ratio"
+    return "percent" if en == "%" else "plain"
+
+
+def _rank_of(rank, n, lang: str) -> str:
+    if not _number(rank):
+        return t("unranked", lang)
+    return t("rank_of", lang, rank=int(rank), n=int(n))
+
+
+def _change(change, lang: str) -> html.Span:
+    """The group rank's change: ▲ up (green), ▼ down (vermilion), – unchanged."""
+    if not _number(change):
+        return html.Span(t("no_previous", lang), style={"fontSize": "17px"})
+    change = int(change)
+    if change > 0:
+        return html.Span(f"▲ {t('up', lang, n=change)}", style={"color": components.UP})
+    if change < 0:
+        return html.Span(
+            f"▼ {t('down', lang, n=-change)}", style={"color": components.DOWN}
+        )
+    return html.Span(f"– {t('same', lang)}", style={"color": components.MUTED})
+
+
+_period = data.period_name
+
+
+def _reported(date, lang: str) -> str:
+    if not date:
+        return t("not_dated", lang)
+    return t("reported", lang, date=P.date_text(date, lang))

@@ -1,26 +1,42 @@
-"""Rankings: the league table of a period, overall or within a peer group.
+"""Rankings: the league table of a period: districts and departments each ranked
+among their own level (the default), every unit together, or a peer group.
 
-Grid, bar chart and CSV download all come from the same ``league_table`` /
-``media_table`` calls, so what leaders see is what the media receive.
+The grid is fed a block of rows at a time (AG Grid's infinite row model: an update
+sends ~100 rows, sorted on the server: risk by severity, grade by the grades' order);
+rows, chart and CSV come from ``dashboards.data``, rounded once and cached per run,
+period and scope; the CSV carries what the grid shows (risk, grade, rank range).
 """
 
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, State, callback, dcc, html
+from dash import (
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    dcc,
+    html,
+)
+from dash.exceptions import PreventUpdate
 
 from dashboards import components, data
-from evaluation.publish import plots
-from evaluation.publish.export import media_csv_bytes, media_table
+from evaluation.vocabulary import FAMILIES, MEDIA_HEADER
 
 dash.register_page(
     __name__,
-    path="/",
+    path="/rankings",
     name="Rankings",
     title="排名 · Rankings",
     order=0,
     nav="nav_rankings",
 )
+
+#: this page's words (``evaluation/vocabulary.yaml``, family ``page_rankings``)
+T = FAMILIES["page_rankings"]
+#: the scope shown first: districts and departments, each ranked in its own list
+DEFAULT_SCOPE = data.BY_LEVEL
 
 _PANEL = {
     "background": "white",
@@ -29,6 +45,50 @@ _PANEL = {
     "height": "calc(100vh - 200px)",
     "minHeight": "480px",
 }
+
+
+def scope_options(catalogue, lang: str) -> list[dict]:
+    """Both levels apart (default), each level, every unit together, then the
+    catalogue's peer groups."""
+    levels = FAMILIES["unit_level"]
+    return [
+        {"label": T["by_level"].text(lang), "value": data.BY_LEVEL},
+        *(
+            {"label": levels[k].text(lang), "value": data.LEVEL + k}
+            for k in ("district", "department")
+        ),
+        *components.peer_group_options(catalogue, lang),
+    ]
+
+
+#: one row height (the infinite row model's rows are all one height): a Chinese
+#: name on one line, a long English one on two
+ROW_HEIGHT = 50
+
+
+def grid():
+    """The league grid (``components.league_grid``) on the infinite row model."""
+    g = components.league_grid("rankings-grid")
+    g.rowModelType = "infinite"
+    del g.rowData
+    g.getRowStyle = {
+        "styleConditions": [
+            {
+                "condition": "params.data && params.data.status === "
+                "'insufficient_data'",
+                "style": {"color": components.MUTED, "fontStyle": "italic"},
+            }
+        ]
+    }
+    g.dashGridOptions = {
+        **g.dashGridOptions,
+        "cacheBlockSize": data.BLOCK,
+        "maxBlocksInCache": 20,
+        "infiniteInitialRowCount": data.BLOCK,
+        "rowBuffer": 10,
+        "rowHeight": ROW_HEIGHT,
+    }
+    return g
 
 
 def layout(**_query) -> html.Div:
@@ -53,10 +113,8 @@ def layout(**_query) -> html.Div:
                         "rankings-peer-group-label",
                         dcc.Dropdown(
                             id="rankings-peer-group",
-                            options=components.peer_group_options(
-                                result.catalogue, "zh"
-                            ),
-                            value=components.ALL_GROUPS,
+                            options=scope_options(result.catalogue, "zh"),
+                            value=DEFAULT_SCOPE,
                             clearable=False,
                             searchable=False,
                             style={"width": "420px"},
@@ -76,6 +134,7 @@ def layout(**_query) -> html.Div:
                         },
                     ),
                     dcc.Download(id="rankings-download"),
+                    dcc.Store(id="rankings-refresh"),
                 ],
                 style={
                     "display": "flex",
@@ -86,10 +145,7 @@ def layout(**_query) -> html.Div:
             ),
             html.Div(
                 [
-                    html.Div(
-                        components.league_grid("rankings-grid"),
-                        style={**_PANEL, "flex": "1 1 1400px"},
-                    ),
+                    html.Div(grid(), style={**_PANEL, "flex": "1 1 1400px"}),
                     html.Div(
                         dcc.Graph(id="rankings-bar", config={"displayModeBar": False}),
                         style={**_PANEL, "flex": "1 1 700px", "overflowY": "auto"},
@@ -106,11 +162,13 @@ def layout(**_query) -> html.Div:
     Output("rankings-period", "options"),
     Output("rankings-period", "value"),
     Input("app-run", "value"),
+    Input("app-lang", "value"),
     State("rankings-period", "value"),
 )
-def update_periods(run, period):
-    """The periods of the chosen run; keep the period shown if the run has it."""
-    return data.periods(run, period)
+def update_periods(run, lang, period):
+    """The periods of the chosen run by name; keep the period shown if the run has
+    it."""
+    return data.period_options(run, period, lang)
 
 
 @callback(
@@ -124,12 +182,11 @@ def update_periods(run, period):
 def update_labels(lang):
     """Every fixed label of the page in the chosen language."""
     labels = [components.text(k, lang) for k in ("heading", "period", "peer_group")]
-    options = components.peer_group_options(data.result().catalogue, lang)
+    options = scope_options(data.result().catalogue, lang)
     return *labels, options, components.text("download", lang)
 
 
 @callback(
-    Output("rankings-grid", "rowData"),
     Output("rankings-grid", "columnDefs"),
     Output("rankings-bar", "figure"),
     Input("rankings-period", "value"),
@@ -137,28 +194,105 @@ def update_labels(lang):
     Input("app-lang", "value"),
     Input("app-run", "value"),
 )
-def update_rankings(period, peer_group, lang, run=None):
-    """Grid rows, grid columns and bar chart of one period and peer group.
-
-    The chart shows the first 60 units of a long table (a screen holds no more).
-    """
-    group = components.peer_group_or_none(peer_group)
-    result = data.result(run)
+def update_rankings(period, scope, lang, run=None):
+    """Grid columns and chart (the top and bottom of each list) of one period and
+    scope; the rows come a block at a time (:func:`update_rows`)."""
+    run = run or data.default_run()
     period = data.period_of(run, period)
-    table = data.league(run, period, group)
-    names = data.peer_group_names(lang, run)
-    columns = components.league_columns(
-        result.catalogue,
+    ranking = data.ranking(run, period, scope)
+    return columns(run, scope, lang, ranking), data.ranking_chart(
+        run, period, _scope(run, scope), lang
+    )
+
+
+def columns(run, scope, lang: str, ranking) -> list[dict]:
+    """The league grid's columns (``components.league_columns``) with the type of
+    unit after the name when levels are listed; columns the server cannot sort
+    (computed in the browser) are not sortable."""
+    group = data.scope_group(scope)
+    cols = components.league_columns(
+        data.result(run).catalogue,
         lang,
         peer=group is not None,
-        group_names=names,
-        intervals="rank_interval" in table,
+        group_names=data.peer_group_names(lang, run),
+        intervals="rank_interval" in ranking.table,
     )
-    return (
-        data.records(table),
-        columns,
-        plots.plot_rank_bar(table, lang=lang, group_names=names, top=60),
-    )
+    if scope in (data.BY_LEVEL, data.EVERYONE):
+        family = FAMILIES["unit_level" if lang == "zh" else "unit_level_short"]
+        names = {k: w.text(lang) for k, w in family.items()}
+        level = components.fit(
+            {
+                "field": "level",
+                "headerName": MEDIA_HEADER["level"].text(lang),
+                "refData": names,
+                "width": 130,
+            },
+            lang,
+            names.values(),
+        )
+        at = next(i for i, c in enumerate(cols) if c.get("colId") == f"name_{lang}")
+        cols.insert(at + 1, level)
+    for c in cols:
+        if c.get("colId") == "note":  # computed in the browser: rows still loading
+            c["sortable"] = False  # have no data yet
+            getter = c["valueGetter"]["function"]
+            c["valueGetter"] = {"function": f"params.data ? ({getter}) : ''"}
+        # rows of the infinite model have one height (ROW_HEIGHT): a name or group
+        # may wrap to a second line in English, every other cell is one line
+        c.pop("autoHeight", None)
+        if c.get("colId") != f"name_{lang}" and c.get("field") != "peer_group":
+            c.pop("wrapText", None)
+        else:  # up to two lines in the row's height, centred
+            c["cellStyle"] = {"lineHeight": "1.15", "display": "flex",
+                              "alignItems": "center"}  # fmt: skip
+    if lang == "zh":  # Chinese names on one line: the column as wide as the longest
+        names = data.result(run).units["name_zh"]
+        at = next(i for i, c in enumerate(cols) if c.get("colId") == "name_zh")
+        cols[at] = components.fit(cols[at], lang, names)
+    return cols
+
+
+def _scope(run, scope) -> str:
+    """The scope as the data layer names it (an unknown group: every unit)."""
+    groups = {g.id for g in data.result(run).catalogue.peer_groups}
+    if scope in (data.BY_LEVEL, data.EVERYONE) or scope in groups:
+        return scope
+    return scope if str(scope).startswith(data.LEVEL) else data.EVERYONE
+
+
+# a new period, scope, language or run: the grid drops its rows and asks again
+clientside_callback(
+    """function () {
+        dash_ag_grid.getApiAsync("rankings-grid").then(function (api) {
+            api.purgeInfiniteCache();
+            api.ensureIndexVisible(0, "top");
+        });
+        return window.dash_clientside.no_update;
+    }""",
+    Output("rankings-refresh", "data"),
+    Input("rankings-period", "value"),
+    Input("rankings-peer-group", "value"),
+    Input("app-lang", "value"),
+    Input("app-run", "value"),
+    prevent_initial_call=True,
+)
+
+
+@callback(
+    Output("rankings-grid", "getRowsResponse"),
+    Input("rankings-grid", "getRowsRequest"),
+    State("rankings-period", "value"),
+    State("rankings-peer-group", "value"),
+    State("app-lang", "value"),
+    State("app-run", "value"),
+)
+def update_rows(request, period, scope, lang, run=None):
+    """One block of rows in the grid's sort order (risk by severity, grade by the
+    grades' order, ranks and scores as numbers), with the row count."""
+    if not request:
+        raise PreventUpdate
+    run = run or data.default_run()
+    return data.ranking(run, period, scope).response(request, lang)
 
 
 @callback(
@@ -170,10 +304,15 @@ def update_rankings(period, peer_group, lang, run=None):
     State("app-run", "value"),
     prevent_initial_call=True,
 )
-def download_csv(_n_clicks, period, peer_group, lang, run=None):
-    """The media CSV of what is on screen, byte for byte (``media_csv_bytes``)."""
-    group = components.peer_group_or_none(peer_group)
-    table = media_table(data.result(run), period, peer_group=group, lang=lang)
+def download_csv(_n_clicks, period, scope, lang, run=None):
+    """The CSV of what is on screen: the media table of the scope with risk, grade
+    and rank range (``data.ranking_csv``)."""
+    group = data.scope_group(scope)
+    period = data.period_of(run, period)
+    name = group or {data.BY_LEVEL: "by_level", data.EVERYONE: None}.get(
+        scope, str(scope).removeprefix(data.LEVEL)
+    )
     return dcc.send_bytes(
-        media_csv_bytes(table), components.csv_filename(period, group, lang)
+        data.ranking_csv(run, period, scope, lang),
+        components.csv_filename(period, name, lang),
     )

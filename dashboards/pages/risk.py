@@ -1,17 +1,21 @@
-"""Risk board (/risk): units × dimensions by level, the warnings with their reasons,
-and the rectification ledger with overdue items first."""
+"""Risk board (/risk): the units at highest risk × dimensions by level, the
+warnings with their reasons (most severe first, coloured badges) and the
+rectification ledger with open and overdue items first.
+
+Both tables are served a page at a time (AG Grid's infinite row model, sorted on
+the server: a level column by severity); everything is cached per run and period
+in ``dashboards.data``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import dash
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, State, callback, clientside_callback, dcc, html
+from dash.exceptions import PreventUpdate
 
 from dashboards import components, data
-from evaluation.publish import plots
-from evaluation.publish.export import risk_table
-from evaluation.vocabulary import FAMILIES
+from evaluation import vocabulary
+from evaluation.vocabulary import COLOURS, FAMILIES, RISK_HEADER
 
 dash.register_page(
     __name__, path="/risk", name="Risk", title="风险 · Risk", order=1, nav="nav_risk"
@@ -19,6 +23,25 @@ dash.register_page(
 
 #: this page's words (``evaluation/vocabulary.yaml``, family ``page_risk``)
 T = FAMILIES["page_risk"]
+#: rows per page of the warnings and the ledger
+PAGE = 15
+_GRIDS = ("risk-warnings", "risk-ledger")
+
+
+def _grid(grid_id: str):
+    """A paged table (``components.table_grid``) fed a page at a time."""
+    g = components.table_grid(grid_id, page_size=PAGE)
+    g.rowModelType = "infinite"
+    del g.rowData
+    g.dashGridOptions = {
+        **g.dashGridOptions,
+        "cacheBlockSize": PAGE,
+        "maxBlocksInCache": 40,
+        "infiniteInitialRowCount": PAGE,
+    }
+    # the server sorts; filters would only see the page at hand
+    g.defaultColDef = {**g.defaultColDef, "filter": False}
+    return g
 
 
 def layout(**_query) -> html.Div:
@@ -30,20 +53,19 @@ def layout(**_query) -> html.Div:
                     components.control(
                         "risk-period-label",
                         dcc.Dropdown(
-                            id="risk-period", clearable=False, style={"width": "160px"}
+                            id="risk-period", clearable=False, style={"width": "180px"}
                         ),
                     ),
+                    dcc.Store(id="risk-refresh"),
                 ],
                 style={"display": "flex", "alignItems": "flex-end", "gap": "24px"},
             ),
-            html.Div(
-                dcc.Graph(id="risk-heatmap", config=components.NO_BAR),
-                style={"marginTop": "12px"},
-            ),
+            html.P(id="risk-heatmap-note", style={"color": components.MUTED}),
+            html.Div(dcc.Graph(id="risk-heatmap", config=components.NO_BAR)),
             html.H3(id="risk-warnings-heading"),
-            components.table_grid("risk-warnings"),
+            _grid("risk-warnings"),
             html.H3(id="risk-ledger-heading"),
-            components.table_grid("risk-ledger"),
+            _grid("risk-ledger"),
         ]
     )
 
@@ -52,9 +74,12 @@ def layout(**_query) -> html.Div:
     Output("risk-period", "options"),
     Output("risk-period", "value"),
     Input("app-run", "value"),
+    Input("app-lang", "value"),
+    State("risk-period", "value"),
 )
-def update_periods(run):
-    return data.periods(run)
+def update_periods(run, lang, period):
+    """The run's periods by name (2025年12月), the one shown kept if the run has it."""
+    return data.period_options(run, period, lang)
 
 
 @callback(
@@ -62,44 +87,111 @@ def update_periods(run):
     Output("risk-period-label", "children"),
     Output("risk-warnings-heading", "children"),
     Output("risk-ledger-heading", "children"),
+    Output("risk-heatmap-note", "children"),
     Output("risk-heatmap", "figure"),
-    Output("risk-warnings", "rowData"),
     Output("risk-warnings", "columnDefs"),
-    Output("risk-ledger", "rowData"),
     Output("risk-ledger", "columnDefs"),
     Input("risk-period", "value"),
     Input("app-lang", "value"),
     Input("app-run", "value"),
 )
 def update_risk(period, lang, run=None):
-    """Heatmap, warnings and ledger of one period, in one language."""
-    result = data.result(run)
-    period = data.period_of(run, period)
+    """Heading words, the heatmap of the units at highest risk and the tables'
+    columns of one period in one language (rows: :func:`update_warnings`,
+    :func:`update_ledger`)."""
     k = 0 if lang == "zh" else 1
-    warnings = risk_table(result, "warnings", period=period, lang=lang)
-    ordered = replace(result, ledger=data.ledger_overdue_first(run))
-    shown = risk_table(ordered, "ledger", lang=lang)
-    fig = plots.plot_risk_heatmap(result, period, lang=lang)
-    fig.update_layout(height=max(420, 110 + 18 * len(result.units)))
+    fig = data.risk_heatmap(run, period, lang)
+    total = len(data.result(run).units)
+    note = T["worst"][k].format(n=min(data.RISK_N, total), total=f"{total:,}")
     return (
         T["heading"][k],
         T["period"][k],
         T["warnings"][k],
         T["ledger"][k],
+        note,
         fig,
-        _records(warnings),
-        _columns(warnings),
-        _records(shown),
-        _columns(shown),
+        _columns(data.risk_warnings(run, period, lang), lang),
+        _columns(data.risk_ledger(run, lang), lang),
     )
 
 
-def _columns(frame) -> list[dict]:
-    """Display headers as columns (fields are positional: headers may repeat)."""
-    return components.columns((f"c{i}", h) for i, h in enumerate(frame.columns))
+def _columns(paged, lang: str) -> list[dict]:
+    """Display headers as columns (fields are positional: headers may repeat); the
+    warning level as a coloured badge; no internal item ids."""
+    i = 0 if lang == "zh" else 1
+    level = RISK_HEADER["level"][i]
+    out = []
+    for n, header in enumerate(paged.headers):
+        if header == RISK_HEADER["item_id"][i]:
+            continue
+        column = {"field": f"c{n}", "headerName": header}
+        words = ()
+        if header == level:
+            column |= {"cellStyle": _badge(), "width": 110}
+            words = vocabulary.words("risk_level", lang).values()
+        out.append(components.fit(column, lang, words))
+    return out
 
 
-def _records(frame) -> list[dict]:
-    return [
-        {f"c{i}": v for i, v in enumerate(row)} for row in frame.itertuples(index=False)
-    ]
+def _badge() -> dict:
+    """The row's warning level (``_level``) as its colour, white text on dark."""
+    dark = ("#D55E00", "#009E73")
+    return {
+        "styleConditions": [
+            {
+                "condition": f"params.data && params.data._level === '{code}'",
+                "style": {
+                    "background": colour,
+                    "color": "white" if colour in dark else "#1f2933",
+                    "fontWeight": 600,
+                    "textAlign": "center",
+                },
+            }
+            for code, colour in COLOURS["risk_level"].items()
+        ]
+    }
+
+
+# a new period, language or run: both tables drop their rows and ask again
+clientside_callback(
+    """function () {
+        ["risk-warnings", "risk-ledger"].forEach(function (id) {
+            dash_ag_grid.getApiAsync(id).then(function (api) {
+                api.purgeInfiniteCache();
+            });
+        });
+        return window.dash_clientside.no_update;
+    }""",
+    Output("risk-refresh", "data"),
+    Input("risk-period", "value"),
+    Input("app-lang", "value"),
+    Input("app-run", "value"),
+    prevent_initial_call=True,
+)
+
+
+@callback(
+    Output("risk-warnings", "getRowsResponse"),
+    Input("risk-warnings", "getRowsRequest"),
+    State("risk-period", "value"),
+    State("app-lang", "value"),
+    State("app-run", "value"),
+)
+def update_warnings(request, period, lang, run=None):
+    """A page of the period's warnings, most severe first (or as sorted)."""
+    if not request:
+        raise PreventUpdate
+    return data.risk_warnings(run, period, lang).response(request)
+
+
+@callback(
+    Output("risk-ledger", "getRowsResponse"),
+    Input("risk-ledger", "getRowsRequest"),
+    State("app-lang", "value"),
+    State("app-run", "value"),
+)
+def update_ledger(request, lang, run=None):
+    """A page of the ledger, open and overdue items first (or as sorted)."""
+    if not request:
+        raise PreventUpdate
+    return data.risk_ledger(run, lang).response(request)

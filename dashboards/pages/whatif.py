@@ -11,12 +11,12 @@ composite.
 from __future__ import annotations
 
 import dash
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html
+import pandas as pd
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboards import components, data
 from evaluation.analysis import views
 from evaluation.publish import plots
-from evaluation.publish.export import round_half_up
 from evaluation.vocabulary import FAMILIES
 
 dash.register_page(
@@ -65,7 +65,19 @@ def layout(**_query) -> html.Div:
                 [
                     html.Div(
                         [
-                            html.Label(id={"type": "whatif-label", "dim": d}),
+                            html.Label(
+                                [
+                                    html.Span(id={"type": "whatif-label", "dim": d}),
+                                    html.Span(
+                                        id={"type": "whatif-share", "dim": d},
+                                        style={
+                                            "color": components.MUTED,
+                                            "marginLeft": "10px",
+                                            "fontSize": "15px",
+                                        },
+                                    ),
+                                ]
+                            ),
                             dcc.Slider(
                                 id={"type": "whatif-weight", "dim": d},
                                 min=0,
@@ -89,15 +101,17 @@ def layout(**_query) -> html.Div:
                 },
             ),
             html.Div(
+                id="whatif-message",
+                role="alert",
+                style={"display": "none"},
+            ),
+            html.Div(
                 [
                     html.Div(
-                        components.table_grid("whatif-table", page_size=20),
+                        id="whatif-table-holder",
                         style={"flex": "1 1 600px"},
                     ),
-                    html.Div(
-                        dcc.Graph(id="whatif-movers", config=components.NO_BAR),
-                        style={"flex": "1 1 500px"},
-                    ),
+                    html.Div(id="whatif-movers", style={"flex": "1 1 500px"}),
                 ],
                 style={"display": "flex", "gap": "20px", "flexWrap": "wrap"},
             ),
@@ -109,9 +123,16 @@ def layout(**_query) -> html.Div:
     Output("whatif-period", "options"),
     Output("whatif-period", "value"),
     Input("app-run", "value"),
+    Input("app-lang", "value"),
+    State("whatif-period", "value"),
 )
-def update_periods(run):
-    return data.periods(run)
+def update_periods(run, lang, period):
+    """The run's periods by name (2025年度, 2025年12月), the chosen one kept; a
+    language switch only renames them (the sliders stay where they are)."""
+    named, value = data.period_options(run, period, lang)
+    if ctx.triggered_id == "app-lang" and value == period:
+        return named, no_update
+    return named, value
 
 
 @callback(
@@ -150,10 +171,48 @@ def update_labels(lang, run):
     )
 
 
+#: a prepared what-if per run and period (``views.WhatIf``): a slider move then
+#: only re-weights the stored dimension scores
+_MODELS: dict[tuple[int, str], views.WhatIf] = {}
+
+
+def _model(result, period: str) -> views.WhatIf:
+    key = (id(result), period)
+    model = _MODELS.get(key)
+    if model is None or model.result is not result:
+        if len(_MODELS) >= 16:
+            _MODELS.clear()
+        model = _MODELS[key] = views.WhatIf(result, period)
+    return model
+
+
+def _whole(column: pd.Series) -> pd.Series:
+    """Ranks and moves as integers for the grid (``None`` where unranked)."""
+    return column.astype("Int64").astype(object).where(column.notna(), None)
+
+
+def _pct(x: float) -> str:
+    """A share with one decimal: ``33.3%``."""
+    return f"{round(100 * x, 1) + 0.0:.1f}%"
+
+
+HIDDEN = {"display": "none"}
+ALERT = {
+    "background": "#FDF1E8",
+    "borderLeft": f"6px solid {components.DOWN}",
+    "borderRadius": "6px",
+    "padding": "12px 16px",
+    "margin": "4px 0 16px",
+    "fontSize": "18px",
+}
+
+
 @callback(
-    Output("whatif-table", "rowData"),
-    Output("whatif-table", "columnDefs"),
-    Output("whatif-movers", "figure"),
+    Output("whatif-table-holder", "children"),
+    Output("whatif-movers", "children"),
+    Output({"type": "whatif-share", "dim": ALL}, "children"),
+    Output("whatif-message", "children"),
+    Output("whatif-message", "style"),
     Input({"type": "whatif-weight", "dim": ALL}, "value"),
     Input("whatif-period", "value"),
     Input("app-lang", "value"),
@@ -161,25 +220,21 @@ def update_labels(lang, run):
     State("app-run", "value"),
 )
 def update_whatif(values, period, lang, ids, run=None):
-    """The ranking under the sliders' weights, and who moves."""
+    """The ranking under the sliders' weights taken as shares of their sum, each
+    slider's share, and who moves; all weights at 0: a message, no ranking."""
     result = data.result(run)
     period = data.period_of(run, period)
-    weights = {i["dim"]: v for i, v in zip(ids, values, strict=True)}
-    table = views.whatif(result, period, weights)
-    names = result.units.set_index("unit_id")[f"name_{lang}"]
+    weights = {i["dim"]: v or 0.0 for i, v in zip(ids, values, strict=True)}
     k = 0 if lang == "zh" else 1
-    rows = [
-        {
-            "rank": r.rank,
-            "unit": names[r.unit_id],
-            "score": round_half_up([r.score])[0],
-            "published": r.published_rank,
-            "move": r.move,
-        }
-        for r in table.itertuples()
-    ]
     columns = components.columns(
-        (c, T[c][k]) for c in ("rank", "unit", "score", "published", "move")
+        ((c, T[c][k]) for c in ("rank", "unit", "score", "published", "move")),
+        lang=lang,
+    )
+    columns[2].update(
+        type="numericColumn",
+        valueFormatter={
+            "function": "params.value == null ? '' : params.value.toFixed(2)"
+        },
     )
     columns[-1]["cellStyle"] = {
         "styleConditions": [
@@ -187,5 +242,59 @@ def update_whatif(values, period, lang, ids, run=None):
             {"condition": "params.value < 0", "style": {"color": components.DOWN}},
         ]
     }
-    fig = plots.plot_movers(table, names, title=T["movers"][k])
-    return rows, columns, fig
+    try:
+        shares = views.weight_shares(weights)
+    except ValueError:  # every weight at 0: nothing to rank
+        grid = _grid([], columns, lang)
+        return (
+            grid,
+            _said(T["no_ranking"][k]),
+            ["—"] * len(ids),
+            T["all_zero"][k],
+            ALERT,
+        )
+    table = _model(result, period).rank(weights)
+    names = result.units.set_index("unit_id")[f"name_{lang}"]
+    rows = data.records(
+        pd.DataFrame(
+            {
+                "rank": _whole(table["rank"]).to_numpy(),
+                "unit": table["unit_id"].map(names).to_numpy(),
+                "score": table["score"].to_numpy(),
+                "published": _whole(table["published_rank"]).to_numpy(),
+                "move": _whole(table["move"]).to_numpy(),
+            }
+        )
+    )
+    moved = table["move"].fillna(0).ne(0).any()
+    fig = (
+        dcc.Graph(
+            id="whatif-movers-chart",
+            figure=plots.plot_movers(
+                table, names, title=T["movers"][k], axis=T["movers_axis"][k]
+            ),
+            config=components.NO_BAR,
+        )
+        if moved
+        else _said(T["no_moves"][k])
+    )
+    share = [T["share"][k].format(share=_pct(shares[i["dim"]])) for i in ids]
+    return _grid(rows, columns, lang), fig, share, None, HIDDEN
+
+
+def _said(words: str) -> html.P:
+    """What the movers' place says when there is nothing to draw (no empty chart)."""
+    return html.P(words, style={"marginTop": "48px", "fontSize": "16px"})
+
+
+def _grid(rows: list[dict], columns: list[dict], lang: str):
+    """The ranking as a grid built in ``lang`` (AG Grid reads its own words,
+    ``localeText``, only when a grid is created)."""
+    grid = components.table_grid(
+        "whatif-table", rowData=rows, columnDefs=columns, page_size=20
+    )
+    grid.dashGridOptions = {
+        **grid.dashGridOptions,
+        "localeText": components.grid_locale(lang),
+    }
+    return grid

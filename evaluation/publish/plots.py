@@ -395,14 +395,275 @@ def plot_trend(trend: pd.DataFrame, *, title: str) -> go.Figure:
     return _panel_style(fig, title, yrange=score_range(trend["composite_score"]))
 
 
+# ----------------------------------------- a department's profile (light)
+#: how a light profile chart's value axis reads, by what it measures
+AXIS_SCALES = ("score", "rank", "count", "percent", "ratio", "plain")
+
+
+def _json_numbers(values, decimals: int = 4) -> list[float | None]:
+    """Numbers for a light figure's JSON: rounded (smaller payloads), NaN → None."""
+    out = []
+    for v in values:
+        v = _json_number(v) if v is not None and v is not pd.NA else None
+        out.append(None if v is None else round(v, decimals) + 0.0)
+    return out
+
+
+def number_texts(values, decimals: int = 2) -> list[str]:
+    """Numbers as printed on a chart: rounded half up, never ``-0.00`` (a value
+    that rounds to zero is zero), '' where there is none."""
+    out = []
+    for text in round_half_up([np.nan if v is None else v for v in values], decimals):
+        out.append(text[1:] if text.startswith("-") and not text.strip("-0.") else text)
+    return out
+
+
+def _legend_below(layout: dict, names: list[str]) -> None:
+    """The legend at the foot of the figure, under the x axis's title whatever the
+    figure's height (placed in the container, the bottom margin made room for it:
+    a row per ~70 characters of names)."""
+    chars = sum(len(x) + 6 for x in names if x)
+    rows = max(1, -(-chars // 70))
+    layout["legend"] = {
+        "orientation": "h",
+        "x": 0,
+        "yref": "container",
+        "y": 0.01,
+        "yanchor": "bottom",
+    }
+    layout["margin"]["b"] = 80 + 24 * rows
+    layout["height"] += 24 * (rows - 1)
+
+
+def _value_axis(values, scale: str, n: int | None = None) -> dict:
+    """A value axis for ``scale`` (:data:`AXIS_SCALES`): scores on 0–100 (or their
+    span, :func:`score_range`); ranks reversed, 1 on top, down to ``n``, whole
+    numbers; counts in whole numbers from 0; percentages with ``%``; ratios with
+    two decimals."""
+    if scale not in AXIS_SCALES:
+        raise ValueError(f"scale must be one of {AXIS_SCALES}, not {scale!r}")
+    v = np.asarray([x for x in values if x is not None], dtype=float)
+    v = v[np.isfinite(v)]
+    if scale == "score":
+        return {"range": score_range(v)}
+    if scale == "rank":
+        low = max(float(n or 0), float(v.max()) if len(v) else 1.0, 1.0)
+        every = {"dtick": 1} if low <= 15 else {}  # a small group: every place
+        return {"range": [low + 0.5, 0.5], "tickformat": ",d", **every}
+    if scale == "count":
+        top = float(v.max()) if len(v) else 1.0
+        return {"rangemode": "tozero", "tickformat": ",d", **({"dtick": 1}
+                if top <= 5 else {})}  # fmt: skip
+    if scale == "percent":
+        return {"ticksuffix": "%"}
+    if scale == "ratio":
+        return {"tickformat": ".2f"}
+    return {}
+
+
+def plot_lines(
+    x: list[str],
+    lines: list[Mapping],
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    scale: str = "score",
+    n: int | None = None,
+    height: int = 340,
+) -> dict:
+    """Lines over time as a light figure (dict): a profile's composite, ranks,
+    level-1 dimensions or one indicator's reports. ``x`` the periods' names (in time
+    order); each line a mapping of ``name``, ``y`` (one value per period, NaN where
+    none), optional ``text`` (its hover, one per period: the period, the value in
+    its unit, the date reported …), ``colour`` and ``dash``; a line named ``''``
+    is left out of the legend. ``scale`` (:data:`AXIS_SCALES`) shapes the value
+    axis (``n``: the number ranked, for ``rank``); both axes are titled."""
+    data = []
+    every = []
+    for k, line in enumerate(lines):
+        y = _json_numbers(line["y"])
+        every += y
+        trace = {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "x": list(x),
+            "y": y,
+            "name": line["name"],
+            "showlegend": bool(line["name"]),
+            "connectgaps": False,
+            "line": {
+                "color": line.get("colour", PALETTE[k % len(PALETTE)]),
+                "dash": line.get("dash", "solid"),
+                "width": 2.5,
+            },
+            "marker": {"size": 7},
+        }
+        if line.get("text") is not None:
+            trace["text"] = list(line["text"])
+            trace["hovertemplate"] = "%{text}<extra></extra>"
+        else:
+            trace["hovertemplate"] = "%{x}: %{y}<extra>%{fullData.name}</extra>"
+        data.append(trace)
+    layout = light_layout(title, height=height, left=60)
+    _legend_below(layout, [line["name"] for line in lines])
+    layout["hovermode"] = "closest"
+    layout["xaxis"].update(
+        {"title": {"text": x_title}, "type": "category", "automargin": True}
+    )
+    layout["yaxis"].update({"title": {"text": y_title}, **_value_axis(every, scale, n)})
+    return {"data": data, "layout": layout}
+
+
+def plot_peer_strip(
+    names: list[str],
+    peers: list,
+    mine: list,
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    unit: str,
+    group: str,
+    peer_names: list[str] | None = None,
+) -> dict:
+    """Where a unit stands among its peers, as LG Inform and Oflog show it: for
+    each measure (``names``, top to bottom) a box of the peer group's scores
+    (``peers``: one list a measure) with every peer as a grey dot, and the unit's
+    own score (``mine``) as a blue diamond. ``unit`` and ``group`` name the two in
+    the legend; ``peer_names`` (in the order of each list) show on hover when given.
+    A light figure (dict)."""
+    data = []
+    every = list(mine)
+    for k, (name, scores) in enumerate(zip(names, peers, strict=True)):
+        values = _json_numbers(scores, 2)
+        every += values
+        box = {
+            "type": "box",
+            "orientation": "h",
+            "x": values,
+            "y0": name,  # its row; the trace's name is the group's (the legend)
+            "name": group,
+            "legendgroup": "peers",
+            "showlegend": k == 0,
+            "boxpoints": "all",
+            "jitter": 0.6,
+            "pointpos": 0,
+            "fillcolor": "rgba(0, 0, 0, 0)",
+            "line": {"color": "#8A96A3", "width": 1.5},
+            "marker": {"color": "#8A96A3", "size": 5, "opacity": 0.55},
+            "hoveron": "points",
+        }
+        if peer_names is not None:
+            box["text"] = list(peer_names)
+            box["hovertemplate"] = "%{text}: %{x:.2f}<extra></extra>"
+        else:
+            box["hovertemplate"] = "%{x:.2f}<extra></extra>"
+        data.append(box)
+    data.append(
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "x": _json_numbers(mine, 2),
+            "y": list(names),
+            "name": unit,
+            "marker": {"color": PALETTE[0], "size": 16, "symbol": "diamond",
+                       "line": {"color": "white", "width": 1.5}},
+            "hovertemplate": "%{y}: %{x:.2f}<extra>%{fullData.name}</extra>",
+        }
+    )  # fmt: skip
+    layout = light_layout(title, height=130 + 60 * len(names), left=130)
+    _legend_below(layout, [group, unit])
+    layout["hovermode"] = "closest"
+    layout["boxmode"] = "overlay"
+    layout["xaxis"].update({"title": {"text": x_title}, "range": score_range(every)})
+    layout["yaxis"].update(
+        {"autorange": "reversed", "type": "category", "categoryarray": list(names),
+         "categoryorder": "array", "title": {"text": y_title}}
+    )  # fmt: skip
+    return {"data": data, "layout": layout}
+
+
+def plot_profile_dimensions(
+    names: list[str], mine, median, *, title: str, unit: str, median_name: str,
+    x_title: str, y_title: str,
+) -> dict:  # fmt: skip
+    """A unit's level-1 scores (blue, labelled) beside its peer-group median (grey),
+    a light figure (dict) with a titled score axis; ``unit`` and ``median_name``
+    name the two series."""
+    mine, median = _json_numbers(mine), _json_numbers(median)
+    bars = [
+        {
+            "type": "bar", "x": list(names), "y": y, "name": name,
+            "marker": {"color": colour},
+            "text": number_texts(y) if k == 0 else None,
+            "textposition": "outside", "cliponaxis": False,
+            "hovertemplate": "%{x}: %{y:.2f}<extra>%{fullData.name}</extra>",
+        }
+        for k, (y, name, colour) in enumerate(
+            ((mine, unit, PALETTE[0]), (median, median_name, MEDIAN_GREY))
+        )
+    ]  # fmt: skip
+    layout = light_layout(title, height=380, left=60)
+    _legend_below(layout, [unit, median_name])
+    layout["xaxis"]["title"] = {"text": x_title}
+    layout["yaxis"].update(
+        {"title": {"text": y_title}, "range": score_range(mine, median, fixed=(0, 110))}
+    )
+    return {"data": bars, "layout": layout}
+
+
+def plot_profile_waterfall(
+    names: list[str], contributions, *, title: str, total: str, x_title: str,
+    y_title: str,
+) -> dict:  # fmt: skip
+    """What makes a composite (as :func:`plot_waterfall`), a light figure (dict)
+    with a titled axis: each level-1 dimension's contribution stacked up to the
+    composite, named ``total``; a negative contribution steps down in vermilion."""
+    values = _json_numbers(contributions)
+    whole = float(np.nansum(np.asarray(contributions, dtype=float)))
+    shown = [*values, round(whole, 4) + 0.0]
+    levels = np.nancumsum(np.asarray(contributions, dtype=float))
+    fall = {
+        "type": "waterfall",
+        "x": [*names, total],
+        "y": shown,
+        "measure": ["relative"] * len(values) + ["total"],
+        "text": number_texts(shown),
+        "textposition": "outside",
+        "cliponaxis": False,
+        "increasing": {"marker": {"color": PALETTE[0]}},
+        "decreasing": {"marker": {"color": PALETTE[5]}},
+        "totals": {"marker": {"color": PALETTE[2]}},
+        "connector": {"line": {"color": "#999"}},
+        "hovertemplate": "%{x}: %{y:.2f}<extra></extra>",
+    }
+    layout = light_layout(title, height=380, left=60)
+    layout["showlegend"] = False
+    layout["xaxis"]["title"] = {"text": x_title}
+    layout["yaxis"].update(
+        {"title": {"text": y_title},
+         "range": score_range(levels, whole, fixed=(0, 110), pad=0.15)}
+    )  # fmt: skip
+    return {"data": [fall], "layout": layout}
+
+
 # ------------------------------------------------------------- what-if, weights
 def plot_movers(
-    table: pd.DataFrame, names: Mapping[str, str], *, title: str, top: int = 15
+    table: pd.DataFrame,
+    names: Mapping[str, str],
+    *,
+    title: str,
+    top: int = 15,
+    axis: str = "",
+    empty: str = "",
 ) -> go.Figure:
     """The ``top`` biggest rank moves of a what-if (``unit_id, move`` as
     :func:`evaluation.analysis.views.whatif` gives them): gains green, losses
-    vermilion, the biggest first."""
+    vermilion, the biggest first; a unit that does not move has no bar. ``axis``
+    titles the moves' axis; ``empty`` is said in the chart when nothing moves."""
     movers = table.dropna(subset=["move"])
+    movers = movers[movers["move"] != 0]
     movers = movers.reindex(
         movers["move"].abs().sort_values(ascending=False).index
     ).head(top)
@@ -422,6 +683,14 @@ def plot_movers(
         margin={"l": 10, "r": 10, "t": 50, "b": 40},
     )
     fig.update_yaxes(autorange="reversed")
+    if axis:
+        fig.update_xaxes(title_text=axis)
+    if movers.empty and empty:
+        fig.add_annotation(
+            text=empty, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper"
+        )
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
     return fig
 
 
@@ -798,3 +1067,98 @@ def plot_backlog(backlog: pd.DataFrame, *, lang: str = "zh") -> go.Figure:
     fig.update_xaxes(title_text=words["period"], type="category")
     fig.update_yaxes(title_text=words["items"], rangemode="tozero")
     return fig
+
+
+# ------------------------------------------------------ the dashboard's overview
+def plot_average_trend(
+    trend: pd.DataFrame,
+    names: Mapping[str, Mapping[str, str]],
+    *,
+    lang: str = "zh",
+    period: str | None = None,
+) -> dict:
+    """The average composite over the run's periods, a light figure (dict): the
+    city's (a thick line), each unit level's, and each peer group's (dotted, off
+    until clicked in the legend). ``trend``: :func:`evaluation.analysis.overview.
+    averages` (``period, kind, group, n, average``); ``names``: kind → group →
+    display name (a unit level and a peer group may share a code); ``period`` is
+    marked with a vertical line."""
+    _check_lang(lang)
+    words = V.words("page_overview", lang)
+    periods = list(dict.fromkeys(trend["period"]))
+    x = _period_names(periods, lang)
+    style = {
+        "city": ({"width": 4, "color": INK}, True),
+        "level": ({"width": 2.5}, True),
+        "peer_group": ({"width": 1.5, "dash": "dot"}, "legendonly"),
+    }
+    lines, k = [], 0
+    for (kind, group), rows in trend.groupby(["kind", "group"], sort=False):
+        line, visible = style[kind]
+        if kind != "city":
+            line = {**line, "color": PALETTE[k % len(PALETTE)]}
+            k += 1
+        y = rows.set_index("period")["average"].reindex(periods)
+        lines.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "x": x,
+                "y": [_json_number(v) for v in y],
+                "name": names.get(kind, {}).get(group, group),
+                "line": line,
+                "visible": visible,
+                "hovertemplate": "%{x}: %{y:.2f}<extra>%{fullData.name}</extra>",
+            }
+        )
+    layout = light_layout(words["trend"], height=420)
+    layout["xaxis"].update(type="category", title={"text": words["axis_period"]})
+    layout["yaxis"].update(title={"text": words["axis_score"]})
+    # the legend below the axis title: a dozen groups take two or three rows
+    layout["legend"] = {"orientation": "h", "y": -0.3, "yanchor": "top", "x": 0}
+    layout["margin"] = {"l": 60, "r": 20, "t": 50, "b": 140}
+    layout["height"] = 480
+    layout["hovermode"] = "x unified"
+    if period in periods:
+        at = x[periods.index(period)]
+        layout["shapes"] = [
+            {"type": "line", "xref": "x", "yref": "paper", "x0": at, "x1": at,
+             "y0": 0, "y1": 1, "line": {"color": MEDIAN_GREY, "dash": "dash"}}
+        ]  # fmt: skip
+    return {"data": lines, "layout": layout}
+
+
+def plot_grade_counts(
+    counts: pd.DataFrame, names: Mapping[str, str], *, lang: str = "zh"
+) -> dict:
+    """The annual grades distribution as stacked horizontal bars, a light figure
+    (dict): one bar per row of ``counts`` (:func:`evaluation.analysis.overview.
+    grade_counts`: rows ``all`` and unit levels, columns the grades best first),
+    labelled by ``names`` (row → display name), first row on top."""
+    _check_lang(lang)
+    words = V.words("page_overview", lang)
+    rows = [names.get(r, r) for r in counts.index]
+    bars = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "y": rows,
+            "x": [int(v) for v in counts[g]],
+            "name": V.GRADE[g].text(lang),
+            "marker": {"color": V.COLOURS["grade"][g]},
+            "text": [str(int(v)) if v else "" for v in counts[g]],
+            "textposition": "inside",
+            "insidetextanchor": "middle",
+            "hovertemplate": "%{y}: %{x}<extra>%{fullData.name}</extra>",
+        }
+        for g in GRADES
+        if g in counts
+    ]
+    layout = light_layout("", height=150 + 48 * len(rows), left=10)
+    layout["barmode"] = "stack"
+    layout["margin"] = {"l": 10, "r": 20, "t": 40, "b": 50}
+    layout["legend"] = {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0,
+                        "traceorder": "normal"}  # fmt: skip
+    layout["xaxis"].update(title={"text": words["axis_units"]}, rangemode="tozero")
+    layout["yaxis"].update(autorange="reversed")
+    return {"data": bars, "layout": layout}

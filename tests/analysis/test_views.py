@@ -180,6 +180,156 @@ def test_profile_refuses_an_unknown_unit_or_period(result):
         V.profile(result, "U1", "2024")
 
 
+# ----------------------------------------- profile: its header, trends and peers
+#: 2024: every value of a unit the same, so each dimension and composite is it
+VALUES_2024 = {
+    u: dict.fromkeys(("a1", "a2", "b1", "b2"), v)
+    for u, v in (("U1", 50), ("U2", 40), ("U3", 90), ("U4", 10))
+}
+
+
+@pytest.fixture
+def two_years(tmp_path) -> ev.Result:
+    """2024 (composites U1 50, U2 40, U3 90, U4 10) and 2025 (the table above)."""
+    rows = [
+        (u, year, i, str(v))
+        for year, values in (("2024", VALUES_2024), ("2025", VALUES))
+        for u, by in values.items()
+        for i, v in by.items()
+    ]
+    path = write_dataset(tmp_path / "years", UNITS, rows)
+    catalogue = ev.parse_catalogue(copy.deepcopy(CATALOGUE), file="views.yaml")
+    return ev.run(
+        catalogue, ev.load_dataset(path), period="2025",
+        run_at="2026-01-15T09:00:00+00:00",
+    )  # fmt: skip
+
+
+def test_rank_over_time_and_in_the_group_by_hand(two_years):
+    # 2024: U3 90 > U1 50 > U2 40 > U4 10; 2025: U2 65 > U1 64 > U4 60 > U3 42
+    p = V.profile(two_years, "U3", "2025")
+    trend = p.trend.set_index("period")
+    assert trend["rank"].tolist() == [1, 4]
+    assert trend["peer_rank"].tolist() == [1, 3]  # g1: U1, U2, U3
+    assert (p.rank, p.peer_rank, p.n, p.peer_n) == (4, 3, 4, 3)
+    assert (p.rank_change, p.peer_rank_change) == (-3, -2)  # fell 3, and 2 in g1
+    # g1's median composite: median(50, 40, 90) = 50; median(64, 65, 42) = 64
+    assert trend["peer_median"].tolist() == pytest.approx([50, 64])
+    assert trend["composite_score"].tolist() == pytest.approx([90, 42])
+    dims = p.dimension_trend.pivot(index="period", columns="node_id", values="score")
+    assert dims.loc["2024"].tolist() == pytest.approx([90, 90])
+    assert dims.loc["2025"].tolist() == pytest.approx([30, 60])  # a, b
+    u1 = V.profile(two_years, "U1", "2025")
+    assert (u1.rank, u1.rank_change, u1.peer_rank, u1.peer_rank_change) == (2, 0, 2, 0)
+    u4 = V.profile(two_years, "U4", "2024")  # alone in g2, last overall
+    assert (u4.rank, u4.n, u4.peer_rank, u4.peer_n) == (4, 4, 1, 1)
+    assert np.isnan(u4.rank_change)  # no period before the first
+
+
+def test_peers_are_the_groups_scores_the_unit_among_them(two_years):
+    p = V.profile(two_years, "U1", "2025")
+    wide = p.peers.pivot(index="unit_id", columns="node_id", values="score")
+    assert sorted(wide.index) == ["U1", "U2", "U3"]  # g1, U4 (g2) not among them
+    assert wide["composite"].to_dict() == pytest.approx({"U1": 64, "U2": 65, "U3": 42})
+    assert wide["a"].to_dict() == pytest.approx({"U1": 70, "U2": 60, "U3": 30})
+    assert wide["b"].to_dict() == pytest.approx({"U1": 55, "U2": 72.5, "U3": 60})
+
+
+def test_a_tiny_units_indicators_against_its_group_median(tiny_result):
+    # g1 is U1 and U2. a1 is the mean of four quarters: U1 80, U2 60 → median 70;
+    # minmax over all three (U3 100): U1 50, U2 0 → median score 25.
+    # a2 sums quarters: U1 4; U2 0 + 0 + 2 + one missing, scaled to 4: 8/3.
+    p = V.profile(tiny_result, "U1")
+    ind = p.indicators.set_index("indicator_id")
+    assert ind.at["a1", "peer_value"] == pytest.approx(70)
+    assert ind.at["a1", "score"] == pytest.approx(50)
+    assert ind.at["a1", "peer_score"] == pytest.approx(25)
+    assert ind.at["a2", "peer_value"] == pytest.approx((4 + 8 / 3) / 2)
+    assert (p.rank, p.n, p.peer_rank, p.peer_n) == (1, 3, 1, 2)
+
+
+def test_an_indicators_reports_in_time_order_with_dates_and_the_group_median(
+    tmp_path, tiny_catalogue
+):
+    from ..conftest import TINY_ROWS, TINY_UNITS
+
+    rows = pd.DataFrame(
+        TINY_ROWS, columns=["unit_id", "period", "indicator_id", "value"]
+    )
+    rows = rows.iloc[::-1]  # sent in any order
+    quarter_end = {"Q1": "2025-04-10", "Q2": "2025-07-09", "Q3": "2025-10-11",
+                   "Q4": "2026-01-08", "H1": "2025-07-09",
+                   "H2": "2026-01-08"}  # fmt: skip
+    rows["reported_at"] = [
+        quarter_end.get(p[-2:], "2026-01-20") for p in rows["period"]
+    ]
+    path = write_dataset(tmp_path / "dated", TINY_UNITS, rows)
+    result = ev.run(
+        tiny_catalogue, ev.load_dataset(path), period="2025",
+        run_at="2026-01-15T09:00:00+00:00",
+    )  # fmt: skip
+    t = V.indicator_trend(result, "U1", "a1")
+    assert t["period"].tolist() == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
+    assert t["value"].tolist() == [80, 90, 70, 80]
+    assert t["reported_at"].tolist() == [
+        "2025-04-10", "2025-07-09", "2025-10-11", "2026-01-08"
+    ]  # fmt: skip
+    # g1 is U1 (80, 90, 70, 80) and U2 (60 each quarter)
+    assert t["peer_median"].tolist() == pytest.approx([70, 75, 65, 70])
+    u3 = V.indicator_trend(result, "U3", "a2")  # alone in g2: its own values
+    assert u3["peer_median"].tolist() == u3["value"].tolist() == [3, 3, 3, 3]
+    with pytest.raises(KeyError, match="zz"):
+        V.indicator_trend(result, "U1", "zz")
+    with pytest.raises(KeyError, match="U9"):
+        V.indicator_trend(result, "U9", "a1")
+
+
+def test_warnings_most_severe_first_and_each_run_its_own_tables(result):
+    before = V.profile(result, "U1", "2025")
+    assert before.risk_level == "green" and before.warnings.empty
+    warnings = pd.DataFrame(
+        {
+            "period": ["2025"] * 3, "unit_id": ["U1"] * 3,
+            "node_id": ["a1", "b1", "a2"],
+            "rule": ["threshold"] * 3, "level": ["yellow", "red", "orange"],
+            "value": [1.0, 2.0, 3.0], "threshold": [0.0] * 3,
+            "reason_zh": ["黄", "红", "橙"], "reason_en": ["y", "r", "o"],
+        }
+    )  # fmt: skip
+    risk = pd.DataFrame(
+        {"period": ["2025"], "unit_id": ["U1"], "level": ["red"], "n_red": [1],
+         "n_orange": [1], "n_yellow": [1]}
+    )  # fmt: skip
+    warned = replace(result, warnings=warnings, risk=risk)
+    after = V.profile(warned, "U1", "2025")
+    assert after.warnings["reason_zh"].tolist() == ["红", "橙", "黄"]
+    assert after.risk_level == "red"
+    # the first run's profile is still its own (tables are cached per run)
+    assert V.profile(result, "U1", "2025").risk_level == "green"
+
+
+def test_a_units_grade_and_why_from_the_appraisals_tables():
+    grades = pd.DataFrame(
+        {
+            "group": ["departments"] * 3, "group_rank": [1, 2, 3],
+            "unit_id": ["U1", "U2", "U3"], "score": [92.3, 91.0, 70.0],
+            "grade_by_score": ["excellent", "excellent", "pass"],
+            "final_grade": ["excellent", "good", "pass"],
+            "quota_tie": [False, True, False],
+        }
+    )  # fmt: skip
+    applied = pd.DataFrame(
+        {"unit_id": ["U2", "U2"], "reason_zh": ["优秀名额已满", "委员会维持"],
+         "reason_en": ["quota", "committee"]}
+    )  # fmt: skip
+    g = V.unit_grade(grades, applied, "U2")
+    assert (g.grade, g.score, g.group_rank, g.group_n) == ("good", 91.0, 2, 3)
+    assert (g.by_score, g.tie) == ("excellent", True)
+    assert g.reasons == (("优秀名额已满", "quota"), ("委员会维持", "committee"))
+    assert V.unit_grade(grades, applied, "U1").reasons == ()
+    assert V.unit_grade(grades, applied, "U9") is None
+
+
 def test_group_gaps_by_hand():
     scores = pd.DataFrame(
         {"x": [1.0, 3.0, 10.0, np.nan], "y": [2.0, 2.0, 4.0, 8.0]},

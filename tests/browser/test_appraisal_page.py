@@ -7,6 +7,7 @@ building: headers whole, grids filled, grade words coloured).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboards.app import create_app
 from evaluation.publish.publication import Publication
-from tests.dashboards.test_appraisal_page import V1, V2, build_store
+from tests.dashboards.test_appraisal_page import V1, build_store
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -72,7 +73,7 @@ def test_appraisal_page_grades_unit_and_language(dash_duo, store, grades):
     # the run under notice shows first; choose the final one in force
     dash_duo.wait_for_contains_text("#appraisal-stage", "公示中")
     dash_duo.find_element("#appraisal-run").click()
-    _click_text(dash_duo, ".dash-dropdown-option", f"2025年度 · {V1}（已发布·现行）")
+    _click_text(dash_duo, ".dash-dropdown-option", "2025年度考评 第1版（已发布·现行）")
     dash_duo.wait_for_text_to_equal("#appraisal-stage", "已发布·现行")
     assert (
         "公示期：2026年1月20日至2026年1月26日"
@@ -133,8 +134,29 @@ def test_run_under_notice_shows_the_window(dash_duo, store):
     dash_duo.wait_for_text_to_equal("#appraisal-stage", "公示中")
     text = dash_duo.find_element("#appraisal-status-text").text
     assert "公示期：2026年3月2日至2026年3月8日（北京时间）" in text
-    assert f"现行有效的是 {V1}" in text
-    assert V2 in dash_duo.find_element("#appraisal-status").text
+    assert "现行有效的是 2025年度考评 第1版" in text
+    status = dash_duo.find_element("#appraisal-status").text
+    assert "2025年度考评 第2版" in status and "annual-" not in status
+    # the appeal filed against this version, with its date in Chinese
+    dash_duo.wait_for_contains_text("#appraisal-appeals-grid", "2026年3月3日")
+    appeals = dash_duo.find_element("#appraisal-appeals-grid").text
+    assert "扣分有误" in appeals and "待复核" in appeals
+    # the grades' distribution has bars; the page has no English word or id
+    WebDriverWait(dash_duo.driver, 30).until(
+        lambda d: (
+            d.execute_script(
+                "const p = document.querySelector("
+                "'#appraisal-distribution .js-plotly-plot');"
+                "return p && p._fullData ? p._fullData.length : 0"
+            )
+            == 4
+        )
+    )
+    page = dash_duo.find_element("#_pages_content").text
+    # (the rules' sources may name the office's files: vetoes.csv)
+    english = re.findall(r"[A-Za-z]{3,}", re.sub(r"\w+\.csv", "", page))
+    assert not english, english[:10]
+    assert "-0.00" not in page
     dash_duo.wait_for_element('#appraisal-group-departments .ag-row[row-index="0"]')
     _shoot(dash_duo, "appraisal_zh_notice")
     # a vetoed department, chosen by typing its name: the veto with its source

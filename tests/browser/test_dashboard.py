@@ -40,6 +40,7 @@ def test_rankings_filter_by_peer_group_and_switch_language(
 
     dash_duo.driver.set_window_size(1920, 1080)
     dash_duo.start_server(create_app(folder))
+    dash_duo.driver.get(dash_duo.server_url + "/rankings")
     dash_duo.wait_for_text_to_equal(
         '.ag-row[row-index="0"] [col-id="name_zh"]', overall.loc[0, "name_zh"]
     )
@@ -80,9 +81,10 @@ def test_rankings_filter_by_peer_group_and_switch_language(
     dash_duo.find_element("#rankings-download-button").click()
     saved = Path(dash_duo.download_path) / "ranking_2025_economic_en.csv"
     WebDriverWait(dash_duo.driver, 10).until(lambda _: saved.is_file())
-    expected = media_csv_bytes(
-        media_table(sample_result, "2025", peer_group=GROUP, lang="en")
-    )
+    media = media_table(sample_result, "2025", peer_group=GROUP, lang="en")
+    risk = sample_result.risk.query("period == '2025'").set_index("unit_id")["level"]
+    media["Risk"] = [risk.get(u, "green") for u in group["unit_id"]]  # en words
+    expected = media_csv_bytes(media)
     WebDriverWait(dash_duo.driver, 5).until(lambda _: saved.read_bytes() == expected)
 
     assert dash_duo.get_logs() == []

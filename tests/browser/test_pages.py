@@ -40,9 +40,11 @@ def store(sample_result, tmp_path):
     return path, published, draft
 
 
-def _start(dash_duo, path):
+def _start(dash_duo, path, page: str = "/rankings"):
+    """Serve the store and open ``page`` (the rankings: the tests start there)."""
     dash_duo.driver.set_window_size(1920, 1080)
     dash_duo.start_server(create_app(path, users=USERS, secret_key="test-key"))
+    dash_duo.driver.get(dash_duo.server_url + page)
 
 
 def _leave(dash_duo) -> None:
@@ -99,9 +101,11 @@ def test_risk_board_and_methodology(dash_duo, store, sample_result):
     dash_duo.wait_for_text_to_equal("#risk-heading", "风险预警")
     dash_duo.wait_for_element("#risk-heatmap .main-svg")
     warnings = sample_result.warnings.query("period == '2025'")
-    dash_duo.wait_for_element("#risk-warnings .ag-row")
-    text = dash_duo.find_element("#risk-warnings").text
-    assert warnings.iloc[0]["reason_zh"] in text
+    # most severe first: the first red warning as stored heads the table
+    first = warnings[warnings["level"] == "red"].iloc[0]["reason_zh"]
+    WebDriverWait(dash_duo.driver, 20).until(
+        lambda d: first in d.find_element("css selector", "#risk-warnings").text
+    )
     _shoot(dash_duo, "risk_zh")
     dash_duo.find_element("#app-lang input[value='en']").click()
     dash_duo.wait_for_text_to_equal("#risk-heading", "Risk board")
@@ -158,8 +162,10 @@ def test_drafts_need_a_login_and_each_view_is_recorded(dash_duo, store):
     dash_duo.wait_for_element("#app-run")
     dash_duo.find_element("#app-run").click()
     options = [o.text for o in dash_duo.find_elements(".dash-dropdown-option")]
-    assert any(published in o for o in options)
-    assert not any(draft in o for o in options)
+    # runs read by name, never by id; the draft (version 2) is not listed
+    assert "2025年度 第1版（现行）" in options, options
+    assert not any("第2版" in o or "草稿" in o for o in options)
+    assert not any(published in o or draft in o for o in options)
     _shoot(dash_duo, "drafts_hidden")
 
     dash_duo.driver.get(dash_duo.server_url + "/login")
@@ -168,7 +174,7 @@ def test_drafts_need_a_login_and_each_view_is_recorded(dash_duo, store):
     dash_duo.driver.find_element("css selector", "button").click()
     dash_duo.wait_for_contains_text("#app-login", "wang")
     dash_duo.find_element("#app-run").click()
-    _click_text(dash_duo, ".dash-dropdown-option", f"2025 · {draft}（草稿）")
+    _click_text(dash_duo, ".dash-dropdown-option", "2025年度 第2版（草稿）")
     dash_duo.wait_for_element('.ag-row[row-index="0"]')
     _shoot(dash_duo, "draft_after_login")
     _leave(dash_duo)
@@ -185,17 +191,18 @@ def test_no_request_without_login_returns_draft_data(store):
     assert client.get("/").status_code == 200
 
     def call(run: str, output: str, inputs: list[dict], state=()):
+        outs = [{"id": o.split(".")[0], "property": o.split(".")[1]}
+                for o in output.strip(".").split("...") if o]  # fmt: skip
         body = {
             "output": output,
-            "outputs": [{"id": o.split(".")[0], "property": o.split(".")[1]}
-                        for o in output.strip(".").split("...") if o],
+            "outputs": outs if len(outs) > 1 else outs[0],
             "inputs": inputs,
             "changedPropIds": [],
             "state": list(state),
         }  # fmt: skip
         return client.post("/_dash-update-component", json=body)
 
-    grid = "..rankings-grid.rowData...rankings-grid.columnDefs...rankings-bar.figure.."
+    grid = "..rankings-grid.columnDefs...rankings-bar.figure.."
     inputs = [
         {"id": "rankings-period", "property": "value", "value": "2025"},
         {"id": "rankings-peer-group", "property": "value", "value": "_all"},
@@ -206,7 +213,14 @@ def test_no_request_without_login_returns_draft_data(store):
         grid,
         [*inputs, {"id": "app-run", "property": "value", "value": published}],
     )
-    assert ok.status_code == 200 and "rowData" in ok.get_data(as_text=True)
+    assert ok.status_code == 200 and "columnDefs" in ok.get_data(as_text=True)
+    rows = "rankings-grid.getRowsResponse"
+    request = {"id": "rankings-grid", "property": "getRowsRequest",
+               "value": {"startRow": 0, "endRow": 100, "sortModel": []}}  # fmt: skip
+    for run, status in ((published, 200), (draft, 204)):
+        state = [*inputs, {"id": "app-run", "property": "value", "value": run}]
+        sent = call(run, rows, [request], state)
+        assert sent.status_code == status
     refused = call(
         draft, grid, [*inputs, {"id": "app-run", "property": "value", "value": draft}]
     )
@@ -226,10 +240,12 @@ def test_no_request_without_login_returns_draft_data(store):
     )
     assert refused.status_code == 204
     header = (
-        "..app-title.children...nav-nav_rankings.children...nav-nav_risk.children..."
+        "..app-title.children...nav-nav_overview.children..."
+        "nav-nav_rankings.children...nav-nav_risk.children..."
         "nav-nav_methodology.children...nav-nav_whatif.children..."
         "nav-nav_appraisal.children...app-login.children..."
-        "app-login.href...app-run.options...app-run.value.."
+        "app-login.href...app-run.options...app-run.value..."
+        "app-banner.children...app-watermark.children...app-root.lang.."
     )
     runs = call(draft, header, [
         {"id": "app-lang", "property": "value", "value": "zh"},
@@ -258,7 +274,13 @@ def test_sorting_the_grid_by_a_column(dash_duo, store, sample_result):
     dash_duo.wait_for_text_to_equal(first, table.iloc[0]["name_zh"])
     header = '.ag-header-cell[col-id="composite_score"] .ag-header-cell-label'
     dash_duo.find_element(header).click()  # ascending: the lowest composite first
-    lowest = table.sort_values("composite_score").iloc[0]["name_zh"]
+    # districts and departments stay apart: the lowest district comes first
+    districts = set(sample_result.units.query("level == 'district'")["unit_id"])
+    lowest = (
+        table[table["unit_id"].isin(districts)]
+        .sort_values("composite_score")
+        .iloc[0]["name_zh"]
+    )
     dash_duo.wait_for_text_to_equal(first, lowest)  # row-index is the shown order
     _shoot(dash_duo, "rankings_sorted")
     _leave(dash_duo)

@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from dash import html
 from werkzeug.security import generate_password_hash
 
 from dashboards import app as dashboard
@@ -39,7 +40,7 @@ PAGE = (
     "..appraisal-heading.children...appraisal-run-label.children..."
     "appraisal-unit-label.children...appraisal-status.children..."
     "appraisal-groups.children...appraisal-rules-heading.children..."
-    "appraisal-rules.rowData...appraisal-rules.columnDefs.."
+    "appraisal-rules-holder.children.."
 )
 
 
@@ -98,6 +99,8 @@ def _blocks(groups) -> dict:
     """group id → (heading text, rowData, columnDefs) of the page's grade tables."""
     out = {}
     for block in groups:
+        if _find(block, "appraisal-distribution") is not None:
+            continue  # the grades' distribution, not a table
         heading, holder = block.children
         grid = holder.children
         out[grid.id["group"]] = (heading.children, grid.rowData, grid.columnDefs)
@@ -251,7 +254,8 @@ def test_rules_table_says_who_it_applies_to_and_why_not(served, stored_rules):
     _, page = served
     _, table = stored_rules
     out = page.update_appraisal(V1, "zh")
-    rows, columns = out[6], out[7]
+    rows, columns = out[6].rowData, out[6].columnDefs
+    assert out[6].dashGridOptions["localeText"]  # AG Grid's words in Chinese
     assert len(rows) == len(table) == 6
     by_name = {r["rule"]: r for r in rows}
     fault = by_name["过错扣分"]
@@ -269,7 +273,8 @@ def test_rules_table_says_who_it_applies_to_and_why_not(served, stored_rules):
 def test_status_of_a_final_run_in_force(served):
     _, page = served
     text = _text(page.update_appraisal(V1, "zh")[3])
-    assert text.startswith("已发布·现行" + V1)
+    assert text.startswith("已发布·现行2025年度考评 第1版")
+    assert "annual-" not in text  # no internal ids
     assert "公示期：2026年1月20日至2026年1月26日（北京时间）。" in text
     assert "现行有效。" in text
 
@@ -278,12 +283,13 @@ def test_status_of_a_correction_under_notice(served, monkeypatch):
     _, page = served
     monkeypatch.setattr(data, "beijing_today", lambda: date(2026, 3, 5))
     text = _text(page.update_appraisal(V2, "zh")[3])
-    assert text.startswith("公示中" + V2)
+    assert text.startswith("公示中2025年度考评 第2版")
     assert "公示期：2026年3月2日至2026年3月8日（北京时间）。" in text
     assert "可在2026年3月8日前（含当日）提出申诉" in text
     assert "已收到申诉1件，其中待复核1件。" in text
-    assert f"本结果尚未生效；现行有效的是 {V1}。" in text
-    assert f"本版本更正 {V1}，理由：复核〔2026〕1号。" in text
+    assert "本结果尚未生效；现行有效的是 2025年度考评 第1版。" in text
+    assert "本版本更正 2025年度考评 第1版，理由：复核〔2026〕1号。" in text
+    assert "annual-" not in text
     assert "公示期已于" not in text  # still open on 5 March
     monkeypatch.setattr(data, "beijing_today", lambda: date(2026, 3, 9))
     text = _text(page.update_appraisal(V2, "en")[3])
@@ -295,9 +301,9 @@ def test_run_choice_lists_released_runs_newest_first_and_shows_notice_first(serv
     _, page = served
     options, value = page.update_runs("zh", None)
     assert [o["label"] for o in options] == [
-        f"2025年度 · {V2}（公示中）",
-        f"2025年度 · {V1}（已发布·现行）",
-    ]  # no draft without a login
+        "2025年度考评 第2版（公示中）",
+        "2025年度考评 第1版（已发布·现行）",
+    ]  # no draft without a login, no run id
     assert value == V2  # the run under notice is the news
 
 
@@ -365,3 +371,46 @@ def _find(component, wanted: str):
             if hit is not None:
                 return hit
     return None
+
+
+# ------------------------------------------------ distribution and appeals
+def test_grade_distribution_counts_the_stored_final_grades(served, grades):
+    _, page = served
+    graph = _find(
+        html.Div(page.update_appraisal(V1, "zh")[4]), "appraisal-distribution"
+    )
+    fig = graph.figure
+    assert fig.layout.title.text == "各组等次分布"
+    assert fig.layout.xaxis.title.text == "单位数（个）"
+    by_hand = grades.groupby(["group", "final_grade"]).size()
+    words = {"优秀": "excellent", "良好": "good", "合格": "pass", "不合格": "fail"}
+    groups = {"市直部门": "departments", "县（市）区政府": "districts"}
+    seen = 0
+    for bar in fig.data:
+        for group, n in zip(bar.y, bar.x, strict=True):
+            key = (groups[group], words[bar.name])
+            assert n == by_hand.get(key, 0), key
+            seen += n
+    assert seen == len(grades)
+
+
+def test_appeals_of_a_run_under_notice_name_the_unit_and_the_date(served, grades):
+    _, page = served
+    status = html.Div(page.update_appraisal(V2, "zh")[3])
+    appeals = _find(status, "appraisal-appeals-grid")
+    d07 = grades.set_index("unit_id").at["D07", "name_zh"]
+    assert appeals.rowData == [
+        {
+            "unit": d07,
+            "filed_by": "市交通运输局",
+            "filed_at": "2026年3月3日",
+            "grounds": "扣分有误",
+            "decision": "待复核",
+            "decided_at": "",
+        }
+    ]
+    assert appeals.dashGridOptions["localeText"]  # AG Grid's words in Chinese
+    none = _text(
+        _find(html.Div(page.update_appraisal(V1, "en")[3]), "appraisal-appeals")
+    )
+    assert none == "AppealsNo appeal was filed against this version."

@@ -28,6 +28,14 @@ def rankings(sample_result, tmp_path_factory):
     return importlib.import_module("dashboards.pages.rankings")
 
 
+def _update(rankings, period, group, lang, run=None):
+    """Rows (the first block, as the grid asks for it), columns and chart."""
+    columns, figure = rankings.update_rankings(period, group, lang, run)
+    request = {"startRow": 0, "endRow": 100, "sortModel": []}
+    rows = rankings.update_rows(request, period, group, lang, run)["rowData"]
+    return rows, columns, figure
+
+
 def _units(sample_result, peer_group=None):
     units = sample_result.units
     if peer_group is not None:
@@ -44,15 +52,18 @@ def test_layout_defaults_to_the_run_period_and_all_groups(rankings, sample_resul
     page = rankings.layout()
     assert page["rankings-period"].options == ["2024", "2025"]
     assert page["rankings-period"].value == "2025" == sample_result.period
-    assert page["rankings-peer-group"].value == ALL_GROUPS
+    # districts and departments each ranked in their own list, not all together
+    assert page["rankings-peer-group"].value == "_levels"
 
 
 def test_all_groups_lists_every_unit_by_overall_rank(rankings, sample_result):
-    rows, columns, _ = rankings.update_rankings("2025", ALL_GROUPS, "zh")
+    rows, columns, _ = _update(rankings, "2025", ALL_GROUPS, "zh")
     assert {r["unit_id"] for r in rows} == _units(sample_result)
     assert [r["rank"] for r in rows] == list(range(1, 51))  # 50 units, none unranked
-    assert columns[0]["field"] == "rank"
-    assert columns[1]["field"] == "rank_change"
+    # what a leader reads first: rank, name, score, change, warning, grade
+    fields = [c.get("colId", c.get("field")) for c in columns[:7]]
+    assert fields == ["rank", "name_zh", "level", "composite_score", "rank_change",
+                      "risk_level", "grade"]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -61,13 +72,14 @@ def test_all_groups_lists_every_unit_by_overall_rank(rankings, sample_result):
 def test_peer_group_filter_keeps_that_group_ranked_1_to_n(
     rankings, sample_result, peer_group
 ):
-    rows, columns, figure = rankings.update_rankings("2025", peer_group, "zh")
+    rows, columns, figure = _update(rankings, "2025", peer_group, "zh")
     expected = _units(sample_result, peer_group)
     assert {r["unit_id"] for r in rows} == expected
     assert {r["peer_group"] for r in rows} == {peer_group}
     assert [r["peer_rank"] for r in rows] == list(range(1, len(expected) + 1))
     assert columns[0]["field"] == "peer_rank"
-    assert columns[1]["field"] == "peer_rank_change"
+    fields = [c.get("field") for c in columns]
+    assert "peer_rank_change" in fields and "rank_change" not in fields
     assert list(figure.layout.yaxis.categoryarray) == [r["unit_id"] for r in rows]
 
 
@@ -75,8 +87,7 @@ def test_period_switch_shows_that_periods_scores(rankings, sample_result):
     composite = sample_result.composite.set_index(["period", "unit_id"])
     shown = {}
     for period in ("2024", "2025"):
-        rows, _, _ = rankings.update_rankings(period, ALL_GROUPS, "zh")
-        assert {r["period"] for r in rows} == {period}
+        rows, _, _ = _update(rankings, period, ALL_GROUPS, "zh")
         for r in rows:
             stored = composite.loc[(period, r["unit_id"]), "composite_score"]
             assert r["composite_score"] == pytest.approx(stored, abs=0.005)
@@ -85,7 +96,7 @@ def test_period_switch_shows_that_periods_scores(rankings, sample_result):
 
 
 def test_grid_scores_read_as_the_media_csv(rankings, sample_result):
-    rows, columns, _ = rankings.update_rankings("2025", "district", "en")
+    rows, columns, _ = _update(rankings, "2025", "district", "en")
     media = media_table(sample_result, "2025", peer_group="district", lang="en")
     scores = ["composite_score", *sample_result.catalogue.top_dimensions()]
     for column in (c for c in columns if c.get("field") in scores):
@@ -98,7 +109,11 @@ def test_language_switch_changes_labels_headers_and_names(rankings, sample_resul
     dims = [d for d in catalogue.dimensions if d.parent is None]
     for lang in ("zh", "en"):
         heading, period, group, options, download = rankings.update_labels(lang)
-        rows, columns, figure = rankings.update_rankings("2025", ALL_GROUPS, lang)
+        assert [o["value"] for o in options[:4]] == [
+            "_levels", "_level:district", "_level:department", ALL_GROUPS
+        ]  # fmt: skip
+        options = options[3:]  # both levels apart, each level; then as before
+        rows, columns, figure = _update(rankings, "2025", ALL_GROUPS, lang)
         headers = {c.get("colId", c.get("field")): c["headerName"] for c in columns}
         names = dict(
             zip(
@@ -139,7 +154,10 @@ def test_language_switch_changes_labels_headers_and_names(rankings, sample_resul
         ticks = dict(
             zip(figure.layout.yaxis.tickvals, figure.layout.yaxis.ticktext, strict=True)
         )
-        assert ticks == {r["unit_id"]: names[r["unit_id"]] for r in rows}
+        # the chart: the 10 best and the 10 worst of the 50, best first
+        shown = [r["unit_id"] for r in rows[:10] + rows[-10:]]
+        assert list(ticks) == shown
+        assert ticks == {u: names[u] for u in shown}
         assert figure.layout.xaxis.title.text == (
             "综合得分" if lang == "zh" else "Composite score"
         )
@@ -157,9 +175,17 @@ def test_download_is_the_media_csv_byte_for_byte(
 ):
     sent = rankings.download_csv(1, "2025", group, lang)
     content = base64.b64decode(sent["content"])
-    expected = media_csv_bytes(
-        media_table(sample_result, "2025", peer_group=peer_group, lang=lang)
-    )
+    media = media_table(sample_result, "2025", peer_group=peer_group, lang=lang)
+    # what the grid shows besides: each unit's warning level in the period
+    risk = sample_result.risk.query("period == '2025'").set_index("unit_id")["level"]
+    order = sample_result.league_table("2025", peer_group=peer_group)["unit_id"]
+    words = {"zh": {"green": "绿色", "yellow": "黄色", "orange": "橙色", "red": "红色"},
+             "en": {"green": "green", "yellow": "yellow", "orange": "orange",
+                    "red": "red"}}[lang]  # fmt: skip
+    media["风险" if lang == "zh" else "Risk"] = [
+        words[risk.get(u, "green")] for u in order
+    ]
+    expected = media_csv_bytes(media)
     assert content == expected
     assert content.startswith(BOM)
     assert sent["filename"] == filename

@@ -22,13 +22,15 @@ def test_stored_intervals_show_in_the_grid(sample_result, tmp_path):
     app = dashboard.create_app(path)
     assert app.server.test_client().get("/").status_code == 200
     rankings = importlib.import_module("dashboards.pages.rankings")
-    rows, columns, _ = rankings.update_rankings("2025", "_all", "en", run)
+    columns, _ = rankings.update_rankings("2025", "_all", "en", run)
+    request = {"startRow": 0, "endRow": 100, "sortModel": []}
+    rows = rankings.update_rows(request, "2025", "_all", "en", run)["rowData"]
     header = {c.get("field"): c["headerName"] for c in columns}
     assert header["rank_interval"] == "Rank range (5–95%)"
     expected = rank_range(u.summary)
     assert {r["unit_id"]: r["rank_interval"] for r in rows} == expected.to_dict()
     # within one peer group the overall interval would mislead: no column
-    _, columns, _ = rankings.update_rankings("2025", "economic", "en", run)
+    columns, _ = rankings.update_rankings("2025", "economic", "en", run)
     assert "rank_interval" not in {c.get("field") for c in columns}
 
 

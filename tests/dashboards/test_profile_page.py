@@ -10,13 +10,19 @@ here by hand, never read from the page's helpers or the view.
 from __future__ import annotations
 
 import importlib
+import json
 from dataclasses import replace
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
+import evaluation as ev
 from dashboards import app as dashboard
 from evaluation.publish.store import save_result
+
+ROOT = Path(__file__).resolve().parents[2]
 
 FLAGS = pd.DataFrame(
     [
@@ -102,3 +108,206 @@ def test_a_unit_without_flags_says_so(profile):
     assert _find(body, "profile-flags-list").children == "无数据质量提示"
     *_, body = profile.update_profile("D02", "2025", "en")
     assert _find(body, "profile-flags-list").children == "No data-quality flags"
+
+
+# ------------------------------------------------- the page over HTTP, as the browser
+PAGE = [
+    "profile-heading.children", "profile-period-label.children",
+    "profile-back.children", "profile-back.href", "profile-missing.children",
+    "profile-page.style", "profile-summary.children", "profile-charts.children",
+    "profile-indicator-label.children", "profile-indicator.options",
+    "profile-indicator.value", "profile-body.children",
+]  # fmt: skip
+LEVEL_ZH = {"red": "红色", "orange": "橙色", "yellow": "黄色", "green": "绿色"}
+
+
+def _post(client, outputs: list[str], inputs: dict, state: dict | None = None):
+    """A callback request as the browser sends it; the response's JSON."""
+    ids = [{"id": o.split(".")[0], "property": o.split(".")[1]} for o in outputs]
+    one = len(outputs) == 1
+    pairs = lambda d: [  # noqa: E731
+        {"id": k.split(".")[0], "property": k.split(".")[1], "value": v}
+        for k, v in (d or {}).items()
+    ]
+    body = {
+        "output": outputs[0] if one else ".." + "...".join(outputs) + "..",
+        "outputs": ids[0] if one else ids,
+        "inputs": pairs(inputs),
+        "state": pairs(state),
+        "changedPropIds": [],
+    }
+    answer = client.post("/_dash-update-component", json=body)
+    assert answer.status_code == 200, answer.status_code
+    return answer.get_data(as_text=True)
+
+
+def _page(client, unit: str, lang: str = "zh", period: str = "2025") -> tuple:
+    """(raw JSON, response by component id) of the page's main callback."""
+    raw = _post(
+        client, PAGE,
+        {"profile-unit.data": unit, "profile-period.value": period,
+         "app-lang.value": lang, "app-run.value": None},
+        {"profile-indicator.value": None},
+    )  # fmt: skip
+    return raw, json.loads(raw)["response"]
+
+
+def _texts(tree) -> list[str]:
+    """Every text in a serialised component tree, in order."""
+    if isinstance(tree, str):
+        return [tree]
+    if isinstance(tree, list):
+        return [t for x in tree for t in _texts(x)]
+    if isinstance(tree, dict):
+        props = tree.get("props", {})
+        return _texts(props.get("children")) if "children" in props else []
+    return []
+
+
+def _figures(tree) -> dict:
+    """Graph id → figure in a serialised component tree."""
+    out = {}
+    if isinstance(tree, list):
+        for x in tree:
+            out.update(_figures(x))
+    elif isinstance(tree, dict):
+        props = tree.get("props", {})
+        if "figure" in props:
+            out[props["id"]] = props["figure"]
+        out.update(_figures(props.get("children")))
+    return out
+
+
+def _two(x: float) -> str:
+    return str(Decimal(repr(float(x))).quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
+@pytest.fixture(scope="module")
+def client(profile):
+    return profile.dash.get_app().server.test_client()
+
+
+def test_the_header_over_http_reads_as_the_stored_tables(client, sample_result):
+    raw, page = _page(client, "D05")
+    ranks = sample_result.ranks.query("period == '2025' and unit_id == 'D05'").iloc[0]
+    score = sample_result.composite.query("period == '2025' and unit_id == 'D05'")
+    level = sample_result.risk.query("period == '2025' and unit_id == 'D05'")["level"]
+    summary = " ".join(_texts(page["profile-summary"]["children"]))
+    assert f"第{int(ranks['peer_rank'])}名 / 共10" in summary  # economic: 10 units
+    assert f"第{int(ranks['rank'])}名 / 共50" in summary
+    assert _two(score["composite_score"].iloc[0]) in summary
+    assert LEVEL_ZH[level.iloc[0] if len(level) else "green"] in summary
+    assert "尚无已发布的年度考评" in summary  # a result folder holds no appraisal
+    assert page["profile-heading"]["children"] == "市工业和信息化局 · 经济管理部门"
+    assert page["profile-page"]["style"] == {}
+    assert page["profile-missing"]["children"] is None
+    figures = _figures(page["profile-charts"]["children"])
+    figures.update(_figures(page["profile-body"]["children"]))
+    assert set(figures) == {
+        "profile-trend", "profile-rank-trend", "profile-dim-trend", "profile-peers",
+        "profile-dims", "profile-waterfall",
+    }  # fmt: skip
+    for name, fig in figures.items():
+        assert any(
+            isinstance(v, (int, float)) for t in fig["data"] for v in t.get("y", [])
+            + t.get("x", [])
+        ), name  # fmt: skip
+        axes = [
+            fig["layout"][a].get("title", {}).get("text") for a in ("xaxis", "yaxis")
+        ]
+        assert all(axes), (name, axes)  # every axis titled
+    assert "-0.00" not in raw
+    assert len(raw) < 200_000  # bytes a page load sends
+
+
+def test_the_header_in_english(client, sample_result):
+    _, page = _page(client, "D05", "en")
+    ranks = sample_result.ranks.query("period == '2025' and unit_id == 'D05'").iloc[0]
+    summary = " ".join(_texts(page["profile-summary"]["children"]))
+    assert f"{int(ranks['peer_rank'])} of 10" in summary
+    assert "No published annual appraisal yet" in summary
+    assert page["profile-back"]["children"] == "← Back to rankings"
+
+
+def test_an_unknown_unit_gets_a_message_in_both_languages_not_a_blank_page(client):
+    _, page = _page(client, "NOPE")
+    message = " ".join(_texts(page["profile-missing"]["children"]))
+    assert "未找到该单位" in message and "Department not found" in message
+    assert "没有编号为“NOPE”的单位" in message and "no department “NOPE”" in message
+    assert page["profile-page"]["style"] == {"display": "none"}
+    assert (
+        page["profile-back"]["href"] == "/rankings" and page["profile-back"]["children"]
+    )
+
+
+def test_an_indicators_reports_show_their_dates_and_units(client, sample_result):
+    def figure(indicator: str, lang: str = "zh") -> dict:
+        raw = _post(
+            client, ["profile-indicator-trend.figure"],
+            {"profile-unit.data": "D01", "profile-indicator.value": indicator,
+             "app-lang.value": lang, "app-run.value": None},
+        )  # fmt: skip
+        return json.loads(raw)["response"]["profile-indicator-trend"]["figure"]
+
+    fig = figure("approval_on_time_rate")
+    mine = fig["data"][0]
+    obs = sample_result.observations.query(
+        "unit_id == 'D01' and indicator_id == 'approval_on_time_rate'"
+    )
+    march = obs[obs["period"] == "2025-M03"].iloc[0]
+    at = mine["x"].index("2025年3月")
+    assert mine["y"][at] == pytest.approx(march["value"])
+    y, m, d = (int(x) for x in march["reported_at"].split("-"))
+    assert f"报送日期：{y}年{m}月{d}日" in mine["text"][at]
+    assert mine["text"][at].startswith(f"2025年3月：{march['value']:.2f}%")
+    assert len(mine["x"]) == 24  # monthly, two years
+    assert fig["layout"]["yaxis"]["title"]["text"] == "审批事项按时办结率（%）"
+    assert fig["layout"]["yaxis"]["ticksuffix"] == "%"
+    assert fig["layout"]["xaxis"]["title"]["text"] == "报送期"
+    assert [t["name"] for t in fig["data"]] == ["本单位", "同类中位数", "目标 98.00%"]
+    counts = figure("fault_findings")
+    assert counts["layout"]["yaxis"]["tickformat"] == ",d"  # counts in whole numbers
+    assert "件" in counts["layout"]["yaxis"]["title"]["text"]
+    english = figure("approval_on_time_rate", "en")
+    assert english["data"][0]["x"][0] == "January 2024"  # a name, not 2024-M01
+    assert "reported 2024-" in english["data"][0]["text"][0]
+
+
+def test_worsening_a_units_reports_lowers_its_rank_and_warns_on_its_profile(
+    client, profile, sample_result, tmp_path
+):
+    """A domain expert's check: D05's approvals on time fall to 80% every month of
+    2025 (red below 85%); its profile drops in its group and shows the red warning
+    with its reason."""
+    from dashboards import data
+
+    dataset = ev.load_dataset(ROOT / "data" / "sample")
+    o = dataset.observations
+    worse = (o["unit_id"] == "D05") & (o["indicator_id"] == "approval_on_time_rate")
+    worse &= o["period"].str.startswith("2025")
+    o = o.assign(value=o["value"].where(~worse, 80.0))
+    result = ev.run(
+        sample_result.catalogue, replace(dataset, observations=o), period="2025",
+        run_at="2026-01-15T09:00:00+00:00",
+    )  # fmt: skip
+    before = data._source
+    _, was = _page(client, "D05")
+    try:
+        dashboard.create_app(save_result(result, tmp_path / "worse"))
+        _, now = _page(client, "D05")
+    finally:
+        data.set_source(before)
+
+    def group_rank(page) -> int:
+        card = _texts(page["profile-summary"]["children"])
+        hit = next(t for t in card if t.startswith("第") and "/ 共10" in t)
+        return int(hit[1 : hit.index("名")])
+
+    assert group_rank(now) > group_rank(was)
+    body = " ".join(_texts(now["profile-body"]["children"]))
+    assert "红色预警" in body
+    assert "红色预警（1项） 审批事项按时办结率为80.0%，低于红色预警线（85%）" in body
+    assert "红色" in " ".join(_texts(now["profile-summary"]["children"]))
+    assert "审批事项按时办结率为80.0%" not in " ".join(
+        _texts(was["profile-body"]["children"])
+    )

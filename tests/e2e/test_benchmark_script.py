@@ -2,6 +2,8 @@
 
 import importlib.util
 
+import pytest
+
 from ..conftest import ROOT
 
 
@@ -26,19 +28,32 @@ def test_scoring_benchmark_runs_on_a_tiny_city(capsys):
     assert "1,200 observations" in capsys.readouterr().out
 
 
-def test_dashboard_benchmark_runs_on_a_small_city(capsys):
+@pytest.mark.browser
+def test_dashboard_benchmark_runs_on_a_small_city(capsys, tmp_path):
+    """The benchmark's whole path (a published store, waitress in its own process,
+    chromium, the replayed requests) on a city of 24 units, one round."""
     spec = importlib.util.spec_from_file_location(
         "bench_dashboard", ROOT / "benchmarks" / "bench_dashboard.py"
     )
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    table = bench.main(["--departments", "20", "--districts", "4", "--repeats", "1"])
-    assert table["callback"].tolist() == [
-        "rankings (all units)",
-        "rankings (one group)",
-        "what-if (weights moved)",
+    shown, timed = bench.main([
+        "--departments", "20", "--districts", "4", "--draws", "20", "--repeats", "1",
+        "--http-repeats", "2", "--settle", "1", "--cache", str(tmp_path),
+    ])  # fmt: skip
+    assert shown["interaction"].tolist() == [
+        "first page load (overview)",
+        "first page load (rankings)",
+        "period change",
+        "group change",
+        "profile load",
+        "risk page",
+        "what-if move",
+        "floor: the rows block fetched, parsed",
     ]
-    assert (table["median_ms"] > 0).all()
+    assert (shown["browser_ms"] > 0).all()
+    assert timed["request"].str.startswith("period change").any()
+    assert (timed["kb"] > 0).all() and (timed["http_ms"] > 0).all()
     assert "24 units" in capsys.readouterr().out
 
 
