@@ -702,7 +702,10 @@ def export(
     except (FileNotFoundError, KeyError, ValueError, EvaluationError) as exc:
         raise _failed(exc, said) from None
     for path, rows in written:
-        typer.echo(f"wrote {path}" + ("" if rows is None else f": {rows} rows"))
+        if rows is None:
+            typer.echo(say("cli_said", "wrote", path=path).text(said))
+        else:
+            typer.echo(say("cli_said", "wrote_rows", path=path, rows=rows).text(said))
 
 
 @app.command()
@@ -851,18 +854,23 @@ NoticeDays = Annotated[
 ]
 
 
-def _say_release(run_id: str, status: str, store: Path) -> None:
+def _say_release(run_id: str, status: str, store: Path, lang: str = "zh") -> None:
+    """A released run said in ``lang``: published, or its 公示 dates and what next."""
+    from evaluation.vocabulary import say
+
     if status == "published":
-        typer.echo(f"published {run_id} (final, in force)")
+        typer.echo(say("cli_said", "published", run=run_id).text(lang))
         return
-    with _reading(store) as s:
+    with _reading(store, lang) as s:
         row = s.runs().set_index("run_id").loc[run_id]
-    typer.echo(
-        f"公示 / public notice of {run_id}: {row['notice_from']} – "
-        f"{row['notice_until']} (Beijing time); appeals: evaluation appeal-case "
-        f"{run_id} --unit ID --by NAME --grounds …; after the window, with every "
-        f"case decided: evaluation finalise {run_id} --by NAME"
+    said = say(
+        "cli_said",
+        "notice",
+        run=run_id,
+        start=row["notice_from"],
+        until=row["notice_until"],
     )
+    typer.echo(said.text(lang))
 
 
 @app.command()
@@ -960,12 +968,16 @@ def publish(
                         released = s.runs().query(
                             "kind == @kind and period == @period and status != 'draft'"
                         )["run_id"]
+                        kept = say(
+                            "cli_said",
+                            "skip_released",
+                            kind=say("library_error", f"kind_{kind}"),
+                            period=_period_words(period),
+                            store=store,
+                            runs=", ".join(released),
+                        )
                         with progress.aside():
-                            typer.echo(
-                                f"the {kind} run of {period} is released already in "
-                                f"{store} ({', '.join(released)}): kept, nothing "
-                                "stored (--skip-released)"
-                            )
+                            typer.echo(kept.text(lang))
                         return
                 if uncertainty_draws:
                     stage("draws")
@@ -989,9 +1001,11 @@ def publish(
     except (FileNotFoundError, EvaluationError) as exc:
         raise _failed(exc, lang) from None
     if new:
-        typer.echo(f"stored {'' if release else 'draft '}{run} in {store}")
+        code = "stored" if release else "stored_draft"
+        stored = say("cli_said", code, run=run, store=store)
+        typer.echo(stored.text(lang))
     if release or not new:
-        _say_release(run, status, store)
+        _say_release(run, status, store, lang)
 
 
 @app.command()
@@ -1006,13 +1020,14 @@ def finalise(
     undecided, or when one was upheld (release the corrected version instead)."""
     from evaluation.errors import EvaluationError
     from evaluation.publish.publication import Publication
+    from evaluation.vocabulary import say
 
     try:
         with Publication(store) as s:
             s.finalise(run_id, by=by)
     except EvaluationError as exc:
         raise _failed(exc, lang) from None
-    typer.echo(f"published {run_id} (final, in force)")
+    typer.echo(say("cli_said", "published", run=run_id).text(lang))
 
 
 @app.command()
@@ -1022,31 +1037,48 @@ def runs(store: ExistingStoreOpt = DEFAULT_STORE, lang: LangOpt = "zh") -> None:
     import pandas as pd
 
     from evaluation.publish.publication import status_words
+    from evaluation.vocabulary import say, word, words
 
+    _check_lang(lang)
     with _reading(store, lang) as s:
         table = s.runs()
     if table.empty:
-        typer.echo(f"no runs in {store}")
+        typer.echo(say("cli_said", "no_runs", store=store).text(lang))
         return
-    words = table.apply(status_words, axis=1, result_type="expand")
+    stage = table.apply(status_words, axis=1, result_type="expand")
+    k = 0 if lang == "zh" else 1  # status_words: (stage zh, en, force zh, en)
     shown = pd.DataFrame(
         {
             "run_id": table["run_id"],
-            "状态 status": words[0] + " " + words[1],
-            "现行 in force": (words[2] + " " + words[3]).str.strip(),
-            "公示 notice": [
-                f"{a} – {b}" if isinstance(a, str) else ""
+            "status": stage[k],
+            "in_force": stage[2 + k],
+            "notice": [
+                say("cli_said", "notice_dates", start=a, until=b).text(lang)
+                if isinstance(a, str)
+                else ""
                 for a, b in zip(
                     table["notice_from"], table["notice_until"], strict=True
                 )
             ],
-            "kind": table["kind"],
-            "period": table["period"],
+            "kind": [word("run_kind", x, lang) for x in table["kind"]],
+            "period": [_period_words(p).text(lang) for p in table["period"]],
             "supersedes": table["supersedes"].fillna(""),
             "reason": table["reason"].fillna(""),
         }
     )
+    shown = shown.rename(columns=words("runs_header", lang))
     typer.echo(shown.to_string(index=False))
+
+
+def _period_words(period: str):
+    """A period as people read it: ``2025年第四季度`` / ``2025-Q4`` (a Word)."""
+    from evaluation.periods import name_zh
+    from evaluation.vocabulary import Word
+
+    try:
+        return Word(name_zh(period), period)
+    except ValueError:
+        return Word(str(period), str(period))
 
 
 @app.command()
@@ -1194,24 +1226,25 @@ def cases(
     lang: LangOpt = "zh",
 ) -> None:
     """List appeal cases (申诉) and their decisions (复核)."""
-    from evaluation.vocabulary import APPEAL_DECISION
+    from evaluation.vocabulary import APPEAL_DECISION, say, words
 
+    _check_lang(lang)
     with _reading(store, lang) as s:
         table = s.cases(run_id)
     if table.empty:
-        typer.echo(f"no appeal cases{f' against {run_id}' if run_id else ''}")
+        if run_id:
+            typer.echo(say("cli_said", "no_cases_against", run=run_id).text(lang))
+        else:
+            typer.echo(say("cli_said", "no_cases").text(lang))
         return
     decided = table["decision"].fillna("")
     shown = table[["case_id", "unit_id", "filed_by", "filed_at", "grounds"]].assign(
-        **{
-            "复核 decision": decided.map(
-                lambda d: " ".join(APPEAL_DECISION[d or "pending"])
-            ),
-            "decided_by": table["decided_by"].fillna(""),
-            "decided_at": table["decided_at"].fillna(""),
-            "note": table["decision_note"].fillna(""),
-        }
+        decision=decided.map(lambda d: APPEAL_DECISION[d or "pending"].text(lang)),
+        decided_by=table["decided_by"].fillna(""),
+        decided_at=table["decided_at"].fillna(""),
+        note=table["decision_note"].fillna(""),
     )
+    shown = shown.rename(columns=words("cases_header", lang))
     typer.echo(shown.to_string(index=False))
 
 
@@ -1396,6 +1429,7 @@ def verify(
     removed or a journal rewritten whole."""
     from evaluation.errors import EvaluationError
     from evaluation.publish.store import Store
+    from evaluation.vocabulary import say
 
     _check_lang(lang)
     if adopt:
@@ -1405,22 +1439,24 @@ def verify(
                 head = s.adopt()
         except EvaluationError as exc:
             raise _failed(exc, lang) from None
-        typer.echo(f"日志已建立 / journal started for {store}; head {head}")
+        typer.echo(
+            say("cli_said", "journal_started", store=store, head=head).text(lang)
+        )
         return
     with _reading(store, lang) as s:
         problems = s.verify(expect=expect)
         runs, head = len(s.runs()), s.head_hash()
     if problems:
         typer.secho(
-            f"发布库被改动 / {store} was changed outside the program "
-            f"({len(problems)} problem(s)):",
+            say("cli_said", "tampered", store=store, n=len(problems)).text(lang),
             err=True,
             fg=typer.colors.RED,
         )
         for line in problems:
             typer.echo(f"  {line}", err=True)
         raise typer.Exit(1)
-    typer.echo(f"完好 / intact: {store}, {runs} run(s); journal head {head}")
+    said = say("cli_said", "intact", store=store, runs=runs, head=head)
+    typer.echo(said.text(lang))
 
 
 @app.command()
@@ -1919,15 +1955,23 @@ def status_cmd(
         raise _report_failure(exc, None, lang) from None
     if not dataset.unread.empty:  # one bad cell must not hide who has sent what
         from evaluation.intake.validate import problems_table
-        from evaluation.vocabulary import say
+        from evaluation.vocabulary import Word, say
 
         unread = problems_table(dataset.unread, lang)
         files = unread.iloc[:, 0].drop_duplicates()
         typer.secho(
             say("absence_cli", "unread", n=len(files)).text(lang), err=True, fg="yellow"
         )
-        for row in unread.itertuples(index=False):
-            typer.echo(f"  {row[0]} {row[1]} {row[2]} {row[3]}: {row[4]}", err=True)
+        for file, row, column, value, rule in unread.itertuples(index=False):
+            where = [  # a file not read at all has no row: said so, never <NA>
+                say("absence_cli", "not_read" if pd.isna(row) else "at_row", row=row),
+                *(str(x) for x in (column, value) if pd.notna(x) and str(x)),
+            ]
+            where = ("，" if lang == "zh" else ", ").join(
+                w.text(lang) if isinstance(w, Word) else w for w in where
+            )
+            line = say("absence_cli", "unread_line", file=file, where=where, rule=rule)
+            typer.echo("  " + line.text(lang), err=True)
     if "unit_id" not in dataset.units:
         raise _fail_in(
             lang,

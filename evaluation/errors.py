@@ -72,6 +72,12 @@ class EvaluationError(Exception):
         super().__init__(*args)
 
 
+class RequestError(EvaluationError, ValueError):
+    """A request refused before anything is read or written (a format or language
+    that does not fit the file asked for): a ``ValueError`` that says itself in
+    Chinese and English (``words``)."""
+
+
 class CatalogueError(EvaluationError):
     """The indicator catalogue is invalid.
 

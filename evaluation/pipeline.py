@@ -42,6 +42,7 @@ from evaluation.scoring.prepare import (
 )
 from evaluation.scoring.rank import rank_change, rank_units
 from evaluation.scoring.treat import treat
+from evaluation.vocabulary import Word, say
 
 log = logging.getLogger(__name__)
 KEY = ["period", "unit_id"]
@@ -232,11 +233,11 @@ def run(
     try:
         frequency = P.frequency_of(period)
     except ValueError as exc:
-        raise EvaluationError(str(exc)) from None
+        said = say("library_error", "bad_period", period=repr(period), detail=exc)
+        raise EvaluationError(words=said) from None
     if not scored_indicators(catalogue, frequency):
-        raise EvaluationError(
-            f"no indicator is reported often enough to score {period}"
-        )
+        said = say("library_error", "too_rare_to_score", period=_period(period))
+        raise EvaluationError(words=said)
     progress.note("check", part=0)  # the steps of a run, in order
     data = validate_dataset(dataset, catalogue, strict=strict)
     log.info(
@@ -261,24 +262,12 @@ def run(
         tables["composite"].query("period == @period")["composite_score"].notna().sum()
         == 0
     ):
-        late = ""
-        if not absences.empty:
-            names = {a.id: (a.name_zh, a.name_en) for a in catalogue.agencies}
-            who = sorted(set(absences["agency"]))
-            late = (
-                f"；{'、'.join(names[a][0] for a in who)}尚未报送，其余指标不足以计算"
-                f"综合得分 / {', '.join(names[a][1] for a in who)} not yet reported "
-                f"({len(set(absences['series_id']))} series): the indicators left do "
-                "not meet min_coverage; score once they report, or score the quarter "
-                "or year"
-            )
-        raise EvaluationError(
-            f"no unit could be scored for {period}: no data in that period, or none "
-            f"with enough indicators to meet min_coverage{late}"
-        )
+        raise no_unit_scored(period, absences, catalogue)
     # screened on the reports, not the scores: flags never change a score
     progress.note("flags", part=0.75)
-    tables["flags"] = quality.flags(data.observations, catalogue, period=period)
+    tables["flags"] = quality.flags(
+        data.observations, catalogue, period=period, units=data.units
+    )
     run_at = run_at or datetime.now(UTC).isoformat(timespec="seconds")
     provenance = Provenance(
         catalogue_path=catalogue.source_path,
@@ -356,6 +345,34 @@ def run(
     )
 
 
+def no_unit_scored(
+    period: str, absences: pd.DataFrame, catalogue: Catalogue
+) -> EvaluationError:
+    """The error of a period no unit could be scored for (no data, or none meeting
+    ``min_coverage``), naming the late agencies whose absence left too few
+    indicators: the pandas and the national Parquet paths stop with it alike."""
+    late = ""
+    if not absences.empty:
+        names = {a.id: Word(a.name_zh, a.name_en) for a in catalogue.agencies}
+        who = [names.get(a, Word(a, a)) for a in sorted(set(absences["agency"]))]
+        late = say(
+            "library_error",
+            "no_unit_late",
+            agencies=Word("、".join(w.zh for w in who), ", ".join(w.en for w in who)),
+            series=len(set(absences["series_id"])),
+        )
+    said = say("library_error", "no_unit_scored", period=_period(period), late=late)
+    return EvaluationError(words=said)
+
+
+def _period(period: str) -> Word:
+    """A period in a message: ``2025年12月`` / ``2025-M12``."""
+    try:
+        return Word(P.name_zh(period), period)
+    except ValueError:
+        return Word(str(period), str(period))
+
+
 def run_absences(data: Dataset, catalogue: Catalogue, period: str) -> pd.DataFrame:
     """The submissions a run for ``period`` goes on without (``Result.absences``):
     late agencies' (:func:`~evaluation.intake.status.absent_submissions` up to
@@ -400,7 +417,8 @@ def rebuild(provenance: Provenance, *, base: str | Path | None = None) -> Result
         {f: "(missing)" for f in provenance.inputs if f not in dataset.inputs}
     )
     if changed:
-        raise EvaluationError(f"input files changed since the run: {sorted(changed)}")
+        said = say("library_error", "inputs_changed_since", files=sorted(changed))
+        raise EvaluationError(words=said)
     dataset = Dataset(
         dataset.units,
         dataset.observations,
@@ -468,7 +486,8 @@ def check_catalogue(catalogue: Catalogue, provenance: Provenance) -> None:
             f"{content}; by the rule before 3072f9c "
             f"{catalogue.legacy_sha256[:12]}…; no file sha256 recorded"
         )
-    raise EvaluationError(f"catalogue {path} changed since the run ({compared})")
+    said = say("library_error", "catalogue_changed", path=path, compared=compared)
+    raise EvaluationError(words=said)
 
 
 def resolve_base(base: str | Path | None, workdir: str) -> Path:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -64,6 +65,7 @@ from evaluation.scoring.prepare import (
 )
 from evaluation.scoring.rank import TIE_DECIMALS
 from evaluation.scoring.treat import treat
+from evaluation.vocabulary import Word, family, say
 
 CATALOGUE = "catalogue"  #: "as the catalogue says" (the published choice)
 NO_TREATMENT = "none"  #: winsorisation option: no outlier treatment at all
@@ -75,6 +77,17 @@ _NORMALISATION = TypeAdapter(Normalisation)
 _METHOD_MODELS = {
     get_args(m.model_fields["method"].annotation)[0]: m for m in NORMALISERS.models
 }
+
+
+def _refused(code: str, /, **fields) -> EvaluationError:
+    """An ``EvaluationError`` in Chinese and English (``library_error`` words)."""
+    return EvaluationError(words=say("library_error", code, **fields))
+
+
+def _listed(items) -> Word:
+    """Items listed in a message: ``a、b`` / ``['a', 'b']``."""
+    items = list(items)
+    return Word("、".join(map(str, items)), str(items))
 
 
 def normalisation_option(option: str) -> dict:
@@ -93,7 +106,7 @@ def normalisation_option(option: str) -> dict:
     >>> normalisation_option("reference:unit=101")
     {'method': 'reference', 'unit': '101'}
     """
-    where = f"normalisation option {option!r}"
+    where = say("library_error", "option_where", option=repr(option))
     name, *pairs = _split_outside(str(option), ":", where)
     spec: dict = {"method": name}
     raw: dict = {"method": name}  # each value as written, for the messages
@@ -101,17 +114,16 @@ def normalisation_option(option: str) -> dict:
     for pair in pairs:
         key, eq, value = pair.partition("=")
         if not eq or not key:
-            raise EvaluationError(
-                f"{where}: {pair!r} is not key=value (write e.g. minmax:low=1:high=100)"
-            )
+            raise _refused("option_pair", where=where, pair=repr(pair))
         if key in spec:
-            raise EvaluationError(f"{where}: {key!r} is given twice")
+            raise _refused("option_twice", where=where, param=repr(key))
         spec[key], raw[key] = _option_value(value, kinds.get(key, set())), value
     try:
         _NORMALISATION.validate_python(spec)
     except ValidationError as exc:
-        why = "; ".join(_option_problem(e, raw) for e in exc.errors())
-        raise EvaluationError(f"{where}: {why}") from None
+        said = [_option_problem(e, raw) for e in exc.errors()]
+        why = Word("；".join(w.zh for w in said), "; ".join(w.en for w in said))
+        raise _refused("option_invalid", where=where, why=why) from None
     return spec
 
 
@@ -123,10 +135,11 @@ def split_options(text: str, *, name: str = "options") -> tuple[str, ...]:
     >>> split_options("catalogue,zscore:mean=50:sd=10:clip=[0,100]")
     ('catalogue', 'zscore:mean=50:sd=10:clip=[0,100]')
     """
-    return tuple(p.strip() for p in _split_outside(str(text), ",", f"{name} {text!r}"))
+    where = say("library_error", "options_where", name=name, text=repr(text))
+    return tuple(p.strip() for p in _split_outside(str(text), ",", where))
 
 
-def _split_outside(text: str, sep: str, where: str) -> list[str]:
+def _split_outside(text: str, sep: str, where: Word) -> list[str]:
     """``text`` split at ``sep`` outside ``[…]``, ``{…}`` and ``"…"`` (JSON's
     brackets and strings, ``\\"`` escaping a quote); unpaired ones are refused."""
     parts, depth, quoted, escaped, start = [], 0, False, False, 0
@@ -147,10 +160,8 @@ def _split_outside(text: str, sep: str, where: str) -> list[str]:
             parts.append(text[start:i])
             start = i + 1
     if quoted or depth:
-        raise EvaluationError(
-            f"{where}: brackets [ ] {{ }} and double quotes must pair up "
-            f"({'a quote is not closed' if quoted else 'unpaired bracket'})"
-        )
+        what = say("library_error", "quote_open" if quoted else "bracket_unpaired")
+        raise _refused("option_brackets", where=where, what=what)
     return [*parts, text[start:]]
 
 
@@ -188,30 +199,63 @@ def _option_value(text: str, kinds: set):
     return value
 
 
-def _option_problem(error: dict, raw: dict) -> str:
-    """One pydantic error of a normalisation option as ``key=value: rule``."""
+def _option_problem(error: dict, raw: dict) -> Word:
+    """One pydantic error of a normalisation option as ``key=value: rule``, in
+    Chinese and English (a rule across the parameters, or one pydantic words
+    without Chinese here, keeps its English)."""
     loc = error["loc"][1:]  # after the method's tag
     if error["type"] == "union_tag_invalid":
-        methods = ", ".join(sorted(_METHOD_MODELS))
-        return f"method={raw['method']!r}: must be one of {methods}"
+        methods = sorted(_METHOD_MODELS)
+        return say(
+            "library_error",
+            "option_method",
+            got=repr(raw["method"]),
+            methods=Word("、".join(methods), ", ".join(methods)),
+        )
     problems = getattr((error.get("ctx") or {}).get("error"), "problems", None)
     if problems:  # a rule across the parameters (e.g. low < high)
-        return "; ".join(
+        text = "; ".join(
             f"{'.'.join(map(str, p))}={raw.get(p[0], v)!r}: {m}" if p else m
             for p, v, m in problems
         )
+        return Word(text, text)
     if not loc:
-        return error["msg"]
+        return _pydantic_rule(error)
     path = ".".join(map(str, loc))
     if error["type"] == "extra_forbidden":
         known = [k for k in _field_kinds(raw["method"]) if k != "method"]
-        return (
-            f"{path}={raw[path]!r}: not a parameter of {raw['method']} "
-            f"(its parameters: {', '.join(known) or 'none'})"
+        return say(
+            "library_error",
+            "option_not_param",
+            path=path,
+            got=repr(raw[path]),
+            method=raw["method"],
+            known=Word("、".join(known), ", ".join(known))
+            if known
+            else say("library_error", "option_no_params"),
         )
     if error["type"] == "missing" and loc[0] not in raw:
-        return f"{path}: required"
-    return f"{path}={raw.get(loc[0], error.get('input'))!r}: {error['msg']}"
+        return say("library_error", "option_required", path=path)
+    got = repr(raw.get(loc[0], error.get("input")))
+    return say(
+        "library_error", "option_value", path=path, got=got, rule=_pydantic_rule(error)
+    )
+
+
+def _pydantic_rule(error: dict) -> Word:
+    """A pydantic error's rule: its message, with Chinese words where the
+    vocabulary has them for its type (``value_<type>``)."""
+    code = f"value_{error['type']}"
+    if code not in family("library_error"):
+        return Word(error["msg"], error["msg"])
+    ctx = {}
+    for key, value in (error.get("ctx") or {}).items():
+        if isinstance(value, float):  # a limit as written: 0, 0.5
+            value = f"{value:g}"
+        elif key == "expected":  # "'a', 'b' or 'c'": a list, said in Chinese
+            value = Word(re.sub(r", | or ", "、", str(value)), str(value))
+        ctx[key] = value
+    return say("library_error", code, msg=error["msg"], **ctx)
 
 
 def _option_label(option) -> str:
@@ -278,12 +322,18 @@ class Spec:
         limits = tuple(str(o) for o in self.winsorisations)  # 3 and "3" alike
         object.__setattr__(self, "winsorisations", limits)
         if self.weights not in WEIGHTINGS:
-            raise EvaluationError(
-                f"weights must be one of {list(WEIGHTINGS)}, got {self.weights!r}"
+            raise _refused(
+                "weighting", choices=_listed(WEIGHTINGS), got=repr(self.weights)
             )
         if self.concentration <= 0:
-            raise EvaluationError(
-                f"concentration must be > 0, got {self.concentration}"
+            raise _refused("concentration", got=self.concentration)
+        methods = get_args(Aggregation.model_fields["method"].annotation)
+        unknown = [a for a in self.aggregations if a != CATALOGUE and a not in methods]
+        if unknown:
+            raise _refused(
+                "aggregation_option",
+                choices=Word("、".join(methods), ", ".join(methods)),
+                got=", ".join(map(repr, unknown)),
             )
 
 
@@ -464,14 +514,11 @@ def sensitivity(
     ``*_conf`` half its width (SALib's ``S1_conf``).
     """
     if weight_factors not in WEIGHT_FACTORS:
-        raise EvaluationError(
-            f"weight_factors must be one of {list(WEIGHT_FACTORS)}, "
-            f"got {weight_factors!r}"
+        raise _refused(
+            "weight_factors", choices=_listed(WEIGHT_FACTORS), got=repr(weight_factors)
         )
     if estimator not in ESTIMATORS:
-        raise EvaluationError(
-            f"estimator must be one of {list(ESTIMATORS)}, got {estimator!r}"
-        )
+        raise _refused("estimator", choices=_listed(ESTIMATORS), got=repr(estimator))
     period = period or result.period
     cat = result.catalogue
     nodes = [] if spec.weight_sets else _perturbed(cat, spec.weight_levels)
@@ -495,7 +542,7 @@ def sensitivity(
     bounds += [[0.0, 1.0]] * len(discrete)
     names = list(dict.fromkeys(labels))  # the factors, in order of first column
     if not names:
-        raise EvaluationError("sensitivity needs at least one choice that varies")
+        raise _refused("nothing_varies")
     group = np.array([names.index(c) for c in labels])
     x = _saltelli(np.array(bounds), n, seed, group)
     if dirichlet and nodes:
@@ -730,24 +777,16 @@ class _Model:
             if m.method in RELATIVE
         ]
         if unsupported:
-            raise EvaluationError(
-                f"uncertainty analysis supports mean-type aggregations; the catalogue "
-                f"uses {sorted(set(unsupported))}"
+            raise _refused(
+                "relative_aggregation", methods=_listed(sorted(set(unsupported)))
             )
         non_manual = [n for n, (w, _) in cat.methods.items() if w.method != "manual"]
         if non_manual:
-            raise EvaluationError(
-                "uncertainty analysis perturbs manual weights; nodes "
-                f"{non_manual} derive theirs from the data"
-            )
+            raise _refused("manual_weights", nodes=_listed(non_manual))
         _check_limits(cat, winsorisations)
         earlier = [d.id for d in cat.dimensions if d.missing == "carry_forward"]
         if earlier:
-            raise EvaluationError(
-                f"dimensions {earlier} fill a missing score from the unit's earlier "
-                "periods (missing: carry_forward); the uncertainty analysis scores "
-                "one period: use peer_mean, peer_median or exclude there"
-            )
+            raise _refused("carry_forward", dims=_listed(earlier))
         self.catalogue = cat
         # a dimension filled from its peer group's scores in the period
         self.rows = Rows(peer=result.units["peer_group"].to_numpy())
@@ -816,9 +855,11 @@ class _Model:
         for key, opts in self.options.items():
             where = _positions(draws[key], opts)
             if (where < 0).any():
-                raise EvaluationError(
-                    f"{key} options {sorted(set(_uniques(draws[key])) - set(opts))} "
-                    f"were not prepared (prepared: {list(opts)})"
+                raise _refused(
+                    "options_unprepared",
+                    what=key,
+                    missing=sorted(set(_uniques(draws[key])) - set(opts)),
+                    have=list(opts),
                 )
             code = code * len(opts) + where
         agg, methods = pd.factorize(draws["aggregation"].to_numpy())
@@ -869,11 +910,12 @@ def _below_zero(nodes, option: str) -> None:
             if (n.ranges[j] if c >= 0 and n.ranges else ranges.get(k, (0, 0)))[0] < 0
         ]
         if below:
-            raise EvaluationError(
-                f"uncertainty option {option}: a {n.method.method} mean has no "
-                f"meaning over scores below 0, but {n.id}'s children {below} can "
-                "score below 0 (normalise onto a range of 0 or above, e.g. "
-                "minmax:low=1:high=100)"
+            raise _refused(
+                "below_zero",
+                option=option,
+                method=n.method.method,
+                node=n.id,
+                below=_listed(below),
             )
 
 
@@ -892,7 +934,7 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
     u = scores.shape[1]
     bits = max(1, (u - 1).bit_length())
     if bits > 63 - _KEY_BITS:
-        raise EvaluationError(f"too many units to rank in one draw: {u}")
+        raise _refused("too_many_units", n=u)
     out = np.empty(scores.shape, dtype=np.float32)
     position = np.arange(u, dtype=np.int64)
     none = 2 ** min(53, 63 - bits) - 1  # the unranked key (exact as a float)
@@ -903,9 +945,11 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
             k = np.rint(s * 10.0**TIE_DECIMALS)
         key = np.fmax.reduce(k, axis=None) - k  # higher score, smaller key
         if np.fmax.reduce(key, axis=None) >= none:
-            raise EvaluationError(
-                f"scores spread too widely to rank at {TIE_DECIMALS} decimals "
-                f"(from {np.nanmin(s):g} to {np.nanmax(s):g})"
+            raise _refused(
+                "scores_spread",
+                decimals=TIE_DECIMALS,
+                low=f"{np.nanmin(s):g}",
+                high=f"{np.nanmax(s):g}",
             )
         key[np.isnan(s)] = none  # unranked: last
         packed = np.sort((key.astype(np.int64) << bits) | position, axis=1)
@@ -1052,25 +1096,34 @@ def _check_weight_sets(catalogue: Catalogue, sets) -> None:
         unknown = sorted(set(s) - set(nodes.index))
         if unknown:
             problems.append(
-                f"weight_sets[{i}]: {unknown} are not nodes of the catalogue"
+                say("library_error", "weight_set_unknown", i=i, ids=_listed(unknown))
             )
         bad = {k: v for k, v in s.items() if not (np.isfinite(v) and v >= 0)}
         if bad:
-            problems.append(f"weight_sets[{i}]: weights must be finite and ≥ 0: {bad}")
+            problems.append(say("library_error", "weight_set_negative", i=i, bad=bad))
         known = [k for k in s if k in nodes.index]
         for parent in pd.unique(nodes.loc[known, "parent"]):
             kin = list(nodes.index[nodes["parent"] == parent])
             left = [k for k in kin if k not in s]
             if left:
                 problems.append(
-                    f"weight_sets[{i}]: names some children of {parent} but not "
-                    f"{left}; a set weighs all of a node's children, relative to "
-                    "each other"
+                    say(
+                        "library_error",
+                        "weight_set_partial",
+                        i=i,
+                        parent=parent,
+                        left=_listed(left),
+                    )
                 )
             elif not bad and sum(s[k] for k in kin) <= 0:
-                problems.append(f"weight_sets[{i}]: the children of {parent} weigh 0")
+                problems.append(
+                    say("library_error", "weight_set_zero", i=i, parent=parent)
+                )
     if problems:
-        raise EvaluationError("; ".join(problems))
+        joined = Word(
+            "；".join(w.zh for w in problems), "; ".join(w.en for w in problems)
+        )
+        raise _refused("weight_sets", problems=joined)
 
 
 def _uniques(column: pd.Series) -> list[str]:
@@ -1114,18 +1167,17 @@ def _check_limits(catalogue: Catalogue, limits) -> None:
     the latter only if the catalogue treats some indicator with ``coinr``."""
     bad = [w for w in limits if w not in (CATALOGUE, NO_TREATMENT) and not w.isdigit()]
     if bad:
-        raise EvaluationError(
-            f"winsorisation options are {CATALOGUE!r}, {NO_TREATMENT!r} or a COINr "
-            f"winmax (an integer ≥ 0); got {bad}"
+        raise _refused(
+            "winsorisation_option",
+            catalogue=repr(CATALOGUE),
+            none=repr(NO_TREATMENT),
+            got=bad,
         )
     specs = [catalogue.settings.treatment, *(i.treatment for i in catalogue.indicators)]
     if any(w.isdigit() for w in limits) and not any(
         s is not None and s.method == "coinr" for s in specs
     ):
-        raise EvaluationError(
-            "a winsorisation limit (winmax) varies COINr treatment, but the catalogue "
-            "treats no indicator with coinr"
-        )
+        raise _refused("winmax_no_coinr")
 
 
 def _variant(
@@ -1176,7 +1228,8 @@ def _imputed(result: Result, period: str, imputation: str):
     matrix, zero = as_matrix(prepared, result.units["unit_id"])
     rows = matrix.index.get_level_values("period") == period
     if not rows.any():
-        raise EvaluationError(f"period {period!r} not in this result")
+        have = sorted(set(matrix.index.get_level_values("period")))
+        raise _refused("no_period", period=repr(period), have=_listed(have))
     return matrix[rows], zero[rows], prepared
 
 

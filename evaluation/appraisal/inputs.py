@@ -22,6 +22,7 @@ import pandas as pd
 from evaluation.appraisal.config import GRADES, Config
 from evaluation.errors import ValidationFailed
 from evaluation.intake.io import matching_files, read_table
+from evaluation.vocabulary import Word, say
 
 #: file → (required columns, optional columns)
 FILES: dict[str, tuple[list[str], list[str]]] = {
@@ -55,6 +56,8 @@ FILES: dict[str, tuple[list[str], list[str]]] = {
     "overrides": (["unit_id", "grade", "reason", "approved_by", "approved_on"], []),
 }
 REQUIRED_FILES = ("ballots", "raters")
+#: the report's columns: ``ValidationFailed``'s and the rule in Chinese
+COLUMNS = [*ValidationFailed.columns, "rule_zh"]
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)", re.ASCII)  # half-width digits only
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
@@ -75,7 +78,7 @@ def load_inputs(folder: str | Path) -> Inputs:
     header in row 1). Headers are checked here; cells by :func:`validate_inputs`."""
     folder = Path(folder)
     if not folder.is_dir():
-        _raise([(str(folder), pd.NA, "", "", "missing folder: appraisal inputs")])
+        _raise([_problem(str(folder), "", "no_folder")])
     tables, hashes, problems = {}, {}, []
     for name, (required, optional) in FILES.items():
         paths = [
@@ -84,15 +87,17 @@ def load_inputs(folder: str | Path) -> Inputs:
         if len(paths) != 1:
             if paths:
                 found = ", ".join(p.name for p in paths)
-                problems.append((found, pd.NA, "", "", "one file per table: keep one"))
+                problems.append(_problem(found, "", "one_file"))
             elif name in REQUIRED_FILES:
-                problems.append((f"{name}.csv", pd.NA, "", "", "missing file"))
+                problems.append(_problem(f"{name}.csv", "", "missing_file"))
             continue
         path = paths[0]
         try:
             frame, record = read_table(path)
         except ValidationFailed as exc:
-            problems.extend(exc.report.itertuples(index=False, name=None))
+            report = exc.report.reindex(columns=COLUMNS)
+            report["rule_zh"] = report["rule_zh"].fillna(report["rule"])
+            problems.extend(report.itertuples(index=False, name=None))
             continue
         if record["encoding"] == "xlsx":  # a date cell reads as 'YYYY-MM-DD 00:00:00'
             frame = frame.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", r"\1", regex=True)
@@ -100,18 +105,17 @@ def load_inputs(folder: str | Path) -> Inputs:
         header = [c for c in frame.columns if c not in ("source", "row")]
         for c in required:
             if c not in header:
-                problems.append(
-                    (path.name, pd.NA, c, "", f"missing_column: '{c}' is required")
-                )
+                problems.append(_problem(path.name, c, "missing_column", column=c))
         for c in header:
             if c not in required + optional:
+                allowed = required + optional
                 problems.append(
-                    (
+                    _problem(
                         path.name,
-                        pd.NA,
                         c,
-                        "",
-                        f"unknown_column: allowed {', '.join(required + optional)}",
+                        "unknown_column",
+                        column=c,
+                        columns=Word("、".join(allowed), ", ".join(allowed)),
                     )
                 )
         tables[name] = frame.reindex(columns=[*required, *optional, "source", "row"])
@@ -123,11 +127,24 @@ def load_inputs(folder: str | Path) -> Inputs:
 @dataclass(frozen=True)
 class Check:
     """A column's rule: ``bad(cells)`` is True where a cell breaks it; ``rule`` is the
-    sentence in the report; ``required``: an empty cell breaks it too."""
+    sentence in the report, in Chinese and English; ``required``: an empty cell
+    breaks it too."""
 
-    rule: str
+    rule: Word
     bad: Callable[[pd.Series], pd.Series] = lambda s: pd.Series(False, index=s.index)
     required: bool = True
+
+
+def _said(code: str, /, **fields) -> Word:
+    """A rule's words (the vocabulary's ``appraisal_input_rule``)."""
+    return say("appraisal_input_rule", code, **fields)
+
+
+def _problem(file: str, column: str, code: str, /, **fields) -> tuple:
+    """A problem of a file as a whole (no row): a report row, the rule in English
+    and Chinese."""
+    said = _said(code, **fields)
+    return (file, pd.NA, column, "", said.en, said.zh)
 
 
 def _text(s: pd.Series) -> pd.Series:
@@ -140,16 +157,22 @@ def _empty(s: pd.Series) -> pd.Series:
 
 def one_of(values, what: str) -> Check:
     allowed = sorted(map(str, values))
-    shown = ", ".join(allowed) if len(allowed) <= 12 else f"{len(allowed)} known ids"
-    return Check(
-        f"{what}: one of {shown}",
-        lambda s: ~_text(s).isin(allowed).fillna(False),
-    )
+    name = _said(what)
+    if len(allowed) <= 12:
+        shown = Word("、".join(allowed), ", ".join(allowed))
+        rule = _said("one_of", what=name, shown=shown)
+    else:
+        rule = _said("one_of_many", what=name, n=len(allowed))
+    return Check(rule, lambda s: ~_text(s).isin(allowed).fillna(False))
 
 
 def number(lo: float, hi: float | None = None, *, positive: bool = False) -> Check:
     rng = (
-        f"[{lo:g}, {hi:g}]" if hi is not None else ("> 0" if positive else f"≥ {lo:g}")
+        _said("range_between", low=f"{lo:g}", high=f"{hi:g}")
+        if hi is not None
+        else _said("range_positive")
+        if positive
+        else _said("range_at_least", low=f"{lo:g}")
     )
 
     def bad(s: pd.Series) -> pd.Series:
@@ -162,12 +185,10 @@ def number(lo: float, hi: float | None = None, *, positive: bool = False) -> Che
             out |= v <= 0
         return out
 
-    return Check(f"numeric: a number {rng} in half-width digits (e.g. 95.5)", bad)
+    return Check(_said("number", range=rng), bad)
 
 
 def date(year: int | None = None) -> Check:
-    what = f"a date of {year}" if year else "a date"
-
     def bad(s: pd.Series) -> pd.Series:
         t = _text(s).fillna("")
         d = pd.to_datetime(
@@ -178,11 +199,13 @@ def date(year: int | None = None) -> Check:
             out |= d.dt.year != year
         return out
 
-    return Check(f"date: {what}, written YYYY-MM-DD (e.g. {year or 2025}-03-31)", bad)
+    rule = _said("date_of_year", year=year) if year else _said("date")
+    return Check(rule, bad)
 
 
 def given(what: str) -> Check:
-    return Check(f"required: {what}")
+    """A column that must be filled in: ``what`` names its words."""
+    return Check(_said("required", what=_said(what)))
 
 
 def optional(check: Check) -> Check:
@@ -196,7 +219,7 @@ def schema(config: Config, unit_ids, event_types) -> dict[str, dict[str, Check]]
     groups = one_of([g.id for g in config.survey.groups], "known_group")
     scale = list(config.survey.scale)
     answer = Check(
-        f"answer: one of {scale} or a number 0–100 in half-width digits",
+        _said("answer", scale=Word("、".join(scale), str(scale))),
         lambda s: ~_text(s).isin(scale).fillna(False) & number(0, 100).bad(s),
     )
     bonus = config.bonus_rule()
@@ -204,22 +227,22 @@ def schema(config: Config, unit_ids, event_types) -> dict[str, dict[str, Check]]
     y = config.year
     return {
         "ballots": {
-            "ballot_id": given("a ballot id"),
+            "ballot_id": given("ballot_id"),
             "rater_group": groups,
-            "rater_id": given("the rater's id (raters.csv)"),
+            "rater_id": given("rater_of_ballot"),
             "unit_id": unit,
             "answer": answer,
             "rater_unit": optional(unit),
         },
         "raters": {
-            "rater_id": given("a rater id"),
+            "rater_id": given("rater_id"),
             "rater_group": groups,
             "rater_unit": optional(unit),
         },
         "review": {"unit_id": unit, "score": number(0, 100)},
         "key_targets": {
             "unit_id": unit,
-            "target_id": given("a target id"),
+            "target_id": given("target_id"),
             "target": number(0, positive=True),
             "achieved": number(0),
             "adjusted_target": optional(number(0, positive=True)),
@@ -236,26 +259,26 @@ def schema(config: Config, unit_ids, event_types) -> dict[str, dict[str, Check]]
         "vetoes": {
             "unit_id": unit,
             "event_id": one_of(event_types, "known_event"),
-            "approved_by": given("who approved the veto (委员会)"),
+            "approved_by": given("veto_by"),
             "approved_on": date(),
-            "reference": given("the approval's document number"),
+            "reference": given("reference"),
         },
         "bonuses": {
             "unit_id": unit,
             "category": one_of(categories, "bonus_category")
             if categories
-            else Check("bonus_rule: appraisal.yaml has no bonus rule", _always),
+            else Check(_said("no_bonus_rule"), _always),
             "date": date(y),
-            "reason": given("what the bonus is for"),
-            "approved_by": given("who approved the bonus"),
+            "reason": given("bonus_reason"),
+            "approved_by": given("bonus_by"),
             "approved_on": date(),
-            "reference": given("the approval's document number"),
+            "reference": given("reference"),
         },
         "overrides": {
             "unit_id": unit,
             "grade": one_of(GRADES, "grade"),
-            "reason": given("the committee's reason"),
-            "approved_by": given("who approved the override"),
+            "reason": given("override_reason"),
+            "approved_by": given("override_by"),
             "approved_on": date(),
         },
     }
@@ -296,13 +319,13 @@ def _cross_checks(config: Config, inputs: Inputs, events: pd.DataFrame) -> list:
     t = inputs.tables
     out = []
     ballots, raters = t["ballots"], t["raters"]
-    out.append(_duplicates(raters, ["rater_id"], "unique: a rater is listed once"))
-    out.append(_duplicates(ballots, ["ballot_id"], "unique: ballot ids are unique"))
+    out.append(_duplicates(raters, ["rater_id"], _said("rater_once")))
+    out.append(_duplicates(ballots, ["ballot_id"], _said("ballot_once")))
     out.append(
         _duplicates(
             ballots,
             ["rater_id", "unit_id"],
-            "duplicate: a rater rates a unit once (every copy listed)",
+            _said("rates_once"),
         )
     )
     roster = raters.drop_duplicates("rater_id").set_index("rater_id")
@@ -313,8 +336,7 @@ def _cross_checks(config: Config, inputs: Inputs, events: pd.DataFrame) -> list:
             ballots,
             (has_id & ~known).to_numpy(),
             "rater_id",
-            "known_rater: not in the roster (raters.csv); a ballot counts only from "
-            "a listed rater",
+            _said("known_rater"),
         )
     )
     listed_group = ballots["rater_id"].map(roster["rater_group"])
@@ -323,7 +345,7 @@ def _cross_checks(config: Config, inputs: Inputs, events: pd.DataFrame) -> list:
             ballots,
             (known & (listed_group != ballots["rater_group"])).to_numpy(),
             "rater_group",
-            "roster_group: the roster (raters.csv) lists this rater in another group",
+            _said("roster_group"),
             detail=listed_group,
         )
     )
@@ -339,7 +361,7 @@ def _cross_checks(config: Config, inputs: Inputs, events: pd.DataFrame) -> list:
             ballots,
             contradicts.fillna(False).to_numpy(),
             "rater_unit",
-            "roster_unit: the roster (raters.csv) gives this rater another unit",
+            _said("roster_unit"),
             detail=listed_unit,
         )
     )
@@ -348,16 +370,14 @@ def _cross_checks(config: Config, inputs: Inputs, events: pd.DataFrame) -> list:
             ballots,
             (own == _text(ballots["unit_id"])).fillna(False).to_numpy(),
             "unit_id",
-            "self_rating: the rater belongs to the unit rated",
+            _said("self_rating"),
         )
     )
     if "review" in t:
-        out.append(_duplicates(t["review"], ["unit_id"], "unique: one score per unit"))
+        out.append(_duplicates(t["review"], ["unit_id"], _said("score_once")))
     if "key_targets" in t:
         k = t["key_targets"]
-        out.append(
-            _duplicates(k, ["unit_id", "target_id"], "unique: a target is listed once")
-        )
+        out.append(_duplicates(k, ["unit_id", "target_id"], _said("target_once")))
         adjusted = ~_empty(k["adjusted_target"])
         for c in ("adjusted_on", "reason"):
             out.append(
@@ -365,7 +385,7 @@ def _cross_checks(config: Config, inputs: Inputs, events: pd.DataFrame) -> list:
                     k,
                     (adjusted & _empty(k[c])).to_numpy(),
                     c,
-                    f"required: a changed target needs {c}",
+                    _said("changed_target", what=_said(c)),
                 )
             )
     if "faults" in t:
@@ -375,14 +395,12 @@ def _cross_checks(config: Config, inputs: Inputs, events: pd.DataFrame) -> list:
                 f,
                 (~_empty(f["responsibility"]) & _empty(f["person_id"])).to_numpy(),
                 "person_id",
-                "required: a responsibility is borne by a person: give person_id",
+                _said("person_of_fault"),
             )
         )
     if "vetoes" in t:
         v = t["vetoes"]
-        out.append(
-            _duplicates(v, ["unit_id", "event_id"], "unique: one approval per event")
-        )
+        out.append(_duplicates(v, ["unit_id", "event_id"], _said("veto_once")))
         year = events["period"].astype(str).str[:4] == str(config.year)
         reported = set(
             zip(events.loc[year, "unit_id"], events.loc[year, "event_id"], strict=True)
@@ -395,18 +413,15 @@ def _cross_checks(config: Config, inputs: Inputs, events: pd.DataFrame) -> list:
                 v,
                 (~pairs.isin(reported)).to_numpy(),
                 "event_id",
-                f"reported_event: no such event of this unit in {config.year} in "
-                "the dataset's events.csv",
+                _said("reported_event", year=config.year),
             )
         )
     if "overrides" in t:
-        out.append(
-            _duplicates(t["overrides"], ["unit_id"], "unique: one override per unit")
-        )
+        out.append(_duplicates(t["overrides"], ["unit_id"], _said("override_once")))
     return out
 
 
-def _duplicates(frame: pd.DataFrame, key: list[str], rule: str) -> pd.DataFrame:
+def _duplicates(frame: pd.DataFrame, key: list[str], rule: Word) -> pd.DataFrame:
     dup = frame.duplicated(key, keep=False) & ~frame[key].isna().any(axis=1)
     value = pd.Series(
         [" / ".join(map(str, k)) for k in frame[key].to_numpy()],
@@ -416,26 +431,34 @@ def _duplicates(frame: pd.DataFrame, key: list[str], rule: str) -> pd.DataFrame:
     return _rows(frame, dup.to_numpy(), ", ".join(key), rule, value=value)
 
 
-def _rows(frame, bad, column, rule, *, value=None, detail=None) -> pd.DataFrame:
+def _rows(frame, bad, column, rule: Word, *, value=None, detail=None) -> pd.DataFrame:
+    """The rows of ``frame`` where ``bad``, as report rows: the rule in English
+    (``rule``) and Chinese (``rule_zh``), each with its row's ``detail`` if any."""
     bad = np.asarray(bad, dtype=bool)
     if not bad.any():
-        return pd.DataFrame(columns=ValidationFailed.columns)
+        return pd.DataFrame(columns=COLUMNS)
     cells = (value if value is not None else frame[column]).astype(object)
-    rules = pd.Series(rule, index=frame.index)
-    if detail is not None:
-        rules = rules + " (" + detail.astype(str) + ")"
+    texts = {}
+    for lang, key in (("en", "rule"), ("zh", "rule_zh")):
+        text = pd.Series(rule.text(lang), index=frame.index)
+        if detail is not None:
+            text = [
+                _said("detail", rule=rule, detail=d).text(lang)
+                for d in detail.astype(str)
+            ]
+        texts[key] = np.asarray(text, dtype=object)[bad]
     return pd.DataFrame(
         {
             "file": frame["source"].to_numpy()[bad],
             "row": frame["row"].to_numpy()[bad],
             "column": column,
             "value": cells.where(cells.notna(), "").to_numpy()[bad],
-            "rule": rules.to_numpy()[bad],
+            **texts,
         },
-        columns=ValidationFailed.columns,
+        columns=COLUMNS,
     )
 
 
 def _raise(problems: list) -> None:
     if problems:
-        raise ValidationFailed(pd.DataFrame(problems, columns=ValidationFailed.columns))
+        raise ValidationFailed(pd.DataFrame(problems, columns=COLUMNS))

@@ -21,9 +21,10 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
+from evaluation import vocabulary as V
 from evaluation.appraisal import parse_config
 from evaluation.catalogue import parse_catalogue
-from evaluation.errors import EvaluationError
+from evaluation.errors import EvaluationError, RequestError
 from evaluation.files import replacing, safe_cells
 from evaluation.periods import date_zh, name_zh, year_end
 from evaluation.publish.store import BEIJING
@@ -541,10 +542,15 @@ def read_annual(store, run_id: str, names, *, viewer: str | None = None):
     runs = store.runs()
     run = runs[runs["run_id"] == run_id].iloc[0].to_dict()
     if run["kind"] != "annual" or "appraisal" not in info:
-        raise EvaluationError(
-            f"run {run_id} is not an annual appraisal (it is a {run['kind']} run of "
-            f"{run['period']}); give the annual run (evaluation runs lists them)"
+        kind = V.say("library_error", f"kind_{run['kind']}")
+        said = V.say(
+            "library_error",
+            "not_annual_run",
+            run=run_id,
+            kind=kind,
+            period=V.Word(name_zh(run["period"]), run["period"]),
         )
+        raise EvaluationError(words=said)
     tables = {n: store.table(run_id, n, viewer=viewer) for n in names}
     return run, info, tables
 
@@ -1101,15 +1107,17 @@ def check_grades_request(out, persons=None, lang: str = "zh") -> None:
     """``ValueError`` unless ``out`` is .xlsx or .csv, ``persons`` (if any) .xlsx and
     ``lang`` one of :data:`LANGS`: checked before anything is read or written."""
     if Path(out).suffix.lower().lstrip(".") not in GRADES_FORMATS:
-        formats = " or ".join(f".{k}" for k in GRADES_FORMATS)
-        raise ValueError(f"{out}: the grades table is written as {formats}")
+        formats = [f".{k}" for k in GRADES_FORMATS]
+        formats = V.Word(" 或 ".join(formats), " or ".join(formats))
+        said = V.say("library_error", "grades_format", out=out, formats=formats)
+        raise RequestError(words=said)
     if persons is not None and Path(persons).suffix.lower() != ".xlsx":
-        raise ValueError(
-            f"{persons}: the persons file is an .xlsx workbook (labelled for the "
-            "personnel department)"
-        )
+        said = V.say("library_error", "persons_format", persons=persons)
+        raise RequestError(words=said)
     if lang not in LANGS:
-        raise ValueError(f"--lang must be one of {', '.join(LANGS)}, not {lang!r}")
+        choices = V.Word("、".join(LANGS), ", ".join(LANGS))
+        said = V.say("library_error", "lang_choice", choices=choices, got=repr(lang))
+        raise RequestError(words=said)
 
 
 def export_grades(
@@ -1135,9 +1143,8 @@ def export_grades(
         config = parse_config(info["appraisal"]["config"], file="manifest")
         catalogue = parse_catalogue(info["catalogue"], file="catalogue.json")
     except Exception as exc:  # a manifest this version cannot read
-        raise EvaluationError(
-            f"run {run_id}: stored config unreadable: {exc}"
-        ) from None
+        said = V.say("library_error", "manifest_unreadable", run=run_id, detail=exc)
+        raise EvaluationError(words=said) from None
     grades = tables["grades"]
     table = lambda k: grades_table(  # noqa: E731
         grades, config, catalogue, rules_applied=tables["rules_applied"], lang=k

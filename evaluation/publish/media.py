@@ -36,7 +36,8 @@ from pathlib import Path
 import pandas as pd
 
 from evaluation import periods as P
-from evaluation.errors import EvaluationError
+from evaluation import vocabulary as V
+from evaluation.errors import EvaluationError, RequestError
 from evaluation.files import replacing, safe_cells
 from evaluation.publish.export import (
     LANGS,
@@ -80,13 +81,20 @@ def output_format(out: str | Path, fmt: str | None = None) -> str:
     if fmt is None:
         return "xlsx" if suffix == "xlsx" else "csv"
     if fmt not in FORMATS:
-        raise ValueError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+        choices = V.Word("、".join(FORMATS), ", ".join(FORMATS))
+        said = V.say("library_error", "format_choice", choices=choices, got=repr(fmt))
+        raise RequestError(words=said)
     if (fmt == "xlsx") != (suffix == "xlsx"):
         fix = Path(out).with_suffix(f".{fmt}")
-        raise ValueError(
-            f"--format {fmt} does not match the file name {out} (.{suffix or '?'}): "
-            f"name it {fix} or leave --format out"
+        said = V.say(
+            "library_error",
+            "format_suffix",
+            fmt=fmt,
+            out=out,
+            suffix=suffix or "?",
+            fix=fix,
         )
+        raise RequestError(words=said)
     return fmt
 
 
@@ -188,19 +196,20 @@ def published_grades(store: str | Path, year: str) -> tuple[dict, pd.Series] | N
     return None
 
 
-def grades_mismatch(store: str | Path, run: dict, result: Result) -> str:
+def grades_mismatch(store: str | Path, run: dict, result: Result) -> V.Word | None:
     """Why the annual run ``run`` of ``store`` was not made from ``result`` (its
-    manifest's provenance: another catalogue, other input files); ``""`` when it
-    was, so its grades belong to the units of ``result``."""
+    manifest's provenance: another catalogue, other input files), in Chinese and
+    English; ``None`` when it was, so its grades belong to the units of
+    ``result``."""
     with Store(store, read_only=True) as s:
         theirs = s.manifest(run["run_id"])["provenance"]
     mine = result.provenance
-    what = f"the appraisal {run['run_id']} in {store}"
+    where = {"run": run["run_id"], "store": store}
     if theirs.get("catalogue_sha256") != mine.catalogue_sha256:
-        return f"{what} was computed with another catalogue than this result"
+        return V.say("media_note", "other_catalogue", **where)
     if theirs.get("inputs") != dict(mine.inputs):
-        return f"{what} was computed from other input files than this result"
-    return ""
+        return V.say("media_note", "other_inputs", **where)
+    return None
 
 
 # ------------------------------------------------------------------- the notes
@@ -529,11 +538,12 @@ def export(
             )
         return [(out, len(frame))]
     found = published_grades(store, period) if _is_year(period) and store else None
-    why = grades_mismatch(store, found[0], result) if found else ""
-    if why:
+    why = grades_mismatch(store, found[0], result) if found else None
+    if why is not None:
         found = None
-        if say is not None:
-            say(f"no annual grade column (年度考评等次): {why}")
+        if say is not None:  # in the language of the table (both: Chinese)
+            said = V.say("media_note", "no_grade_column", why=why)
+            say(said.text("en" if lang == "en" else "zh"))
     run, grades = found if found else (None, None)
     levels = levels_of(result)
     apart = split and peer_group is None and rank_range is None and len(levels) > 1
@@ -577,17 +587,11 @@ def export(
 def _grades(result, out: Path, period: str, lang: str, store) -> list:
     year = period.split("-")[0]
     if not store:
-        raise EvaluationError(
-            "--table grades reads the annual grades from a publication store: give "
-            "--store"
-        )
+        raise EvaluationError(words=V.say("library_error", "grades_store"))
     found = published_grades(store, year)
     if found is None:
-        raise EvaluationError(
-            f"no released appraisal of {year} in the publication store {store}: "
-            "publish the annual run with --appraisal and --release first (a draft: "
-            "evaluation grades RUN --viewer NAME)"
-        )
+        said = V.say("library_error", "no_released_grades", year=year, store=store)
+        raise EvaluationError(words=said)
     run, grades = found
     with Store(store, read_only=True) as s:
         paths = export_grades(s, run["run_id"], out, lang=lang)

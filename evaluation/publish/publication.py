@@ -36,6 +36,7 @@ import pandas as pd
 from evaluation import appraisal as A
 from evaluation.analysis import uncertainty as U
 from evaluation.errors import EvaluationError
+from evaluation.periods import name_zh
 from evaluation.pipeline import rebuild, resolve_base
 from evaluation.publish.store import (
     BEIJING,
@@ -48,7 +49,7 @@ from evaluation.publish.store import (
     run_tables,
 )
 from evaluation.result import Provenance, Result
-from evaluation.vocabulary import IN_FORCE, RUN_STATUS
+from evaluation.vocabulary import APPEAL_DECISION, IN_FORCE, RUN_STATUS, Word, say
 
 NOTICE_DAYS = 7  #: default length of the 公示 (public notice), in calendar days
 DECISIONS = ("upheld", "rejected")
@@ -61,6 +62,28 @@ class LifecycleError(EvaluationError):
 
 class InForceError(LifecycleError):
     """A second chain for a kind and period: two runs would be in force."""
+
+
+def _refused(code: str, error: type = EvaluationError, /, **fields) -> EvaluationError:
+    """An ``error`` said in Chinese and English (the vocabulary's ``library_error``
+    words of ``code``, ``fields`` filled)."""
+    return error(words=say("library_error", code, **fields))
+
+
+def _kind(kind: str, period: str) -> dict[str, Word]:
+    """A run's kind and period as the lifecycle's messages name them (年度考评运行,
+    2025年)."""
+    return {
+        "kind": say("library_error", f"kind_{kind}"),
+        "period": _period(period),
+    }
+
+
+def _period(period: str) -> Word:
+    try:
+        return Word(name_zh(period), period)
+    except ValueError:  # not a period label: as it is
+        return Word(str(period), str(period))
 
 
 def beijing_today() -> date:
@@ -97,7 +120,7 @@ class Publication(Store):
         them. ``release=True`` releases it in the same transaction (see
         :meth:`publish`): if the release is refused, nothing is stored."""
         if not by.strip():
-            raise EvaluationError("a run needs the name of who adds it (by)")
+            raise _refused("run_by")
         kind = "annual" if appraisal is not None else "period"
         period = str(appraisal.config.year) if appraisal is not None else result.period
         chain, version = self.check_new(kind, period, supersedes, reason)
@@ -136,14 +159,18 @@ class Publication(Store):
             self._check_first(kind, period)
             return f"{kind}-{period}-{self.chains(kind, period) + 1}", 1
         if not reason.strip():
-            raise EvaluationError("an appeal or correction needs a reason")
+            raise _refused("correction_reason")
         self.untampered(f"run:{supersedes}")
         old = self.run(supersedes)
         if (old["kind"], old["period"]) != (kind, period):
-            raise LifecycleError(
-                f"{supersedes} is the {old['kind']} run of {old['period']}: a "
-                f"correction of it must be one too (this is the {kind} run of "
-                f"{period})"
+            old_kind = _kind(old["kind"], old["period"])
+            raise _refused(
+                "correction_kind",
+                LifecycleError,
+                supersedes=supersedes,
+                old_kind=old_kind["kind"],
+                old_period=old_kind["period"],
+                **_kind(kind, period),
             )
         self._check_corrects(old)
         return old["chain"], self.last_version(old["chain"]) + 1
@@ -171,14 +198,16 @@ class Publication(Store):
         self.untampered(f"run:{run_id}")
         run = self.run(run_id)
         if run["status"] == "published":
-            raise PublishedRunError(f"run {run_id} is already published")
+            raise _refused("already_published", PublishedRunError, run=run_id)
         if run["status"] == "notice":
-            raise LifecycleError(
-                f"run {run_id} is already under 公示 (public notice) until "
-                f"{run['notice_until']}; after that: evaluation finalise {run_id}"
+            raise _refused(
+                "already_notice",
+                LifecycleError,
+                run=run_id,
+                until=run["notice_until"],
             )
         if not by.strip():
-            raise EvaluationError("publishing needs the name of who releases it (by)")
+            raise _refused("release_by")
         if run["supersedes"] is None:
             self._check_first(run["kind"], run["period"])
         else:
@@ -186,10 +215,12 @@ class Publication(Store):
             self._check_corrects(old)
             pending = self.case_ids(old["run_id"], decided=False)
             if pending:
-                raise LifecycleError(
-                    f"appeal case(s) {', '.join(pending)} against {old['run_id']} "
-                    f"are undecided: decide them (evaluation decide CASE --decision "
-                    f"upheld|rejected) before releasing the correction {run_id}"
+                raise _refused(
+                    "correction_cases_pending",
+                    LifecycleError,
+                    cases=_listed(pending),
+                    old=old["run_id"],
+                    run=run_id,
                 )
         if run["kind"] != "annual":
             self.update_run(
@@ -197,9 +228,7 @@ class Publication(Store):
             )
             return "published"
         if int(notice_days) < 1:
-            raise EvaluationError(
-                f"a 公示 (public notice) lasts at least one day (got {notice_days})"
-            )
+            raise _refused("notice_days", days=notice_days)
         start = today or beijing_today()
         until = start + timedelta(days=int(notice_days) - 1)
         self.update_run(
@@ -218,47 +247,47 @@ class Publication(Store):
         when a case was upheld (the answer to an upheld case is a corrected version,
         ``evaluation appeal``, which opens its own 公示)."""
         if not by.strip():
-            raise EvaluationError("finalising needs the name of who does it (by)")
+            raise _refused("finalise_by")
         with self.transaction():
             self.untampered(f"run:{run_id}")
             run = self.run(run_id)
             if run["status"] == "draft":
-                raise LifecycleError(
-                    f"run {run_id} is a draft: release it first (evaluation publish "
-                    f"--run {run_id}), which opens its 公示 (public notice)"
-                )
+                raise _refused("finalise_draft", LifecycleError, run=run_id)
             if run["status"] == "published":
-                raise PublishedRunError(
-                    f"run {run_id} is already published (final since "
-                    f"{_beijing(run['published_at'])})"
+                raise _refused(
+                    "finalise_published",
+                    PublishedRunError,
+                    run=run_id,
+                    since=_beijing(run["published_at"]),
                 )
             newer = self.released_successor(run_id)
             if newer is not None:
-                raise LifecycleError(
-                    f"run {run_id} was corrected during its 公示 by {newer}: "
-                    f"finalise {newer} instead"
+                raise _refused(
+                    "finalise_corrected", LifecycleError, run=run_id, newer=newer
                 )
             today = today or beijing_today()
             until = date.fromisoformat(run["notice_until"])
             if today <= until:
-                raise LifecycleError(
-                    f"the 公示 (public notice) of {run_id} runs until {until} "
-                    f"(Beijing time, today {today}): appeals may still be filed; "
-                    f"it can be finalised from {until + timedelta(days=1)}"
+                raise _refused(
+                    "notice_open",
+                    LifecycleError,
+                    run=run_id,
+                    until=until,
+                    today=today,
+                    after=until + timedelta(days=1),
                 )
             pending = self.case_ids(run_id, decided=False)
             if pending:
-                raise LifecycleError(
-                    f"run {run_id} has undecided appeal case(s) {', '.join(pending)}: "
-                    "decide them first (evaluation decide CASE --decision "
-                    "upheld|rejected)"
+                raise _refused(
+                    "finalise_cases_pending",
+                    LifecycleError,
+                    run=run_id,
+                    cases=_listed(pending),
                 )
             upheld = self.case_ids(run_id, decision="upheld")
             if upheld:
-                raise LifecycleError(
-                    f"appeal case(s) {', '.join(upheld)} against {run_id} were "
-                    f"upheld: store the corrected version (evaluation appeal {run_id} "
-                    "RESULT --reason …) and release it, instead of finalising this one"
+                raise _refused(
+                    "finalise_upheld", LifecycleError, run=run_id, cases=_listed(upheld)
                 )
             self.update_run(
                 run_id, status="published", published_at=now(), published_by=by
@@ -280,46 +309,47 @@ class Publication(Store):
         under notice or the unit is not graded in it."""
         for what, value in (("unit", unit_id), ("by", by), ("grounds", grounds)):
             if not str(value).strip():
-                raise EvaluationError(f"an appeal case needs {what}")
+                raise _refused("case_needs", what=say("library_error", f"case_{what}"))
         today = today or beijing_today()
         on = date.fromisoformat(on) if isinstance(on, str) else (on or today)
         with self.transaction():
             self.untampered(f"run:{run_id}")
             run = self.run(run_id)
+            if run["status"] == "draft":
+                raise _refused("appeal_draft", LifecycleError, run=run_id)
             if run["status"] != "notice":
-                stage = (
-                    "a draft, not yet released"
-                    if run["status"] == "draft"
-                    else f"final (published {_beijing(run['published_at'])}); a "
-                    "correction is "
-                    f"a new version: evaluation appeal {run_id} RESULT --reason …"
-                )
-                raise LifecycleError(
-                    f"appeals (申诉) are filed against a run under 公示 (public "
-                    f"notice); run {run_id} is {stage}"
+                raise _refused(
+                    "appeal_final",
+                    LifecycleError,
+                    run=run_id,
+                    since=_beijing(run["published_at"]),
                 )
             newer = self.released_successor(run_id)
             if newer is not None:
-                raise LifecycleError(
-                    f"run {run_id} was corrected during its 公示 by {newer}: file the "
-                    f"appeal against {newer}"
+                raise _refused(
+                    "appeal_corrected", LifecycleError, run=run_id, newer=newer
                 )
             start = date.fromisoformat(run["notice_from"])
             until = date.fromisoformat(run["notice_until"])
             if on > today:
-                raise EvaluationError(
-                    f"an appeal cannot be filed on {on}: that is after today ({today})"
-                )
+                raise _refused("appeal_future", on=on, today=today)
             if not start <= on <= until:
-                raise LifecycleError(
-                    f"the 公示 (public notice) of {run_id} ran from {start} to {until} "
-                    f"(Beijing time); an appeal filed on {on} is outside it"
+                raise _refused(
+                    "appeal_outside",
+                    LifecycleError,
+                    run=run_id,
+                    start=start,
+                    until=until,
+                    on=on,
                 )
             graded = self.graded_units(run_id)
             if unit_id not in graded:
-                raise LifecycleError(
-                    f"unit {unit_id!r} is not in the grades of {run_id} "
-                    f"({len(graded)} units graded)"
+                raise _refused(
+                    "appeal_unit",
+                    LifecycleError,
+                    unit=repr(unit_id),
+                    run=run_id,
+                    n=len(graded),
                 )
             case_id = f"{run_id}.c{len(self.case_ids(run_id)) + 1}"
             self.insert_case(
@@ -345,21 +375,24 @@ class Publication(Store):
         """Record the review (复核) of an appeal case: ``upheld`` or ``rejected``, by
         whom, why. A decision stands: a case is decided once."""
         if decision not in DECISIONS:
-            raise EvaluationError(
-                f"a decision is one of {', '.join(DECISIONS)} (got {decision!r})"
-            )
+            raise _refused("decision_value", got=repr(decision))
         if not by.strip() or not note.strip():
-            raise EvaluationError("a decision needs who decides it (by) and a note")
+            raise _refused("decision_note")
         with self.transaction():
             self.untampered(f"case:{case_id}")
             case = self.case(case_id)
             if case is None:
-                raise EvaluationError(f"no appeal case {case_id!r} in {self.path}")
+                raise _refused("no_case", case=repr(case_id), store=self.path)
             if case["decision"] is not None:
-                raise LifecycleError(
-                    f"appeal case {case_id} was decided already ({case['decision']} by "
-                    f"{case['decided_by']} on {case['decided_at']}); a further review "
-                    "is a new case"
+                raise _refused(
+                    "case_decided",
+                    LifecycleError,
+                    case=case_id,
+                    decision=APPEAL_DECISION.get(
+                        case["decision"], Word(case["decision"], case["decision"])
+                    ),
+                    by=case["decided_by"],
+                    at=case["decided_at"],
                 )
             self.update_case(
                 case_id,
@@ -375,14 +408,16 @@ class Publication(Store):
         self.untampered(f"run:{run_id}")
         run = self.run(run_id)
         if run["status"] == "draft" and self.ever_released(run_id):
-            raise TamperedError(
-                f"run {run_id} was released (the journal records it) but its status "
-                f"reads {run['status']!r}: it was changed outside the program and is "
-                f"not deleted (evaluation verify {self.path})"
+            raise _refused(
+                "delete_tampered",
+                TamperedError,
+                run=run_id,
+                status=repr(run["status"]),
+                store=self.path,
             )
         if run["status"] != "draft":
-            raise PublishedRunError(
-                f"run {run_id} is {_stage(run)} and cannot be deleted"
+            raise _refused(
+                "delete_released", PublishedRunError, run=run_id, stage=_stage(run)
             )
         with self.transaction():
             self.delete_run(run_id)
@@ -392,9 +427,8 @@ class Publication(Store):
         self.untampered(f"run:{run_id}")
         run = self.run(run_id)
         if run["status"] != "draft":
-            raise PublishedRunError(
-                f"run {run_id} is {_stage(run)}: its tables cannot change; file an "
-                "appeal or correction (a new version) instead"
+            raise _refused(
+                "replace_released", PublishedRunError, run=run_id, stage=_stage(run)
             )
         with self.transaction():
             self.delete_table(run_id, name)
@@ -409,32 +443,36 @@ class Publication(Store):
             return
         head = self.head(chain)
         force = self.in_force(kind, period)
-        standing = (
-            f"{force} is in force"
-            if force == head["run_id"]
-            else f"{head['run_id']} is under 公示 (public notice) until "
-            f"{head['notice_until']}" + (f" and {force} is in force" if force else "")
-        )
-        raise InForceError(
-            f"the {kind} run of {period} exists already: {standing}. Only one run of a "
-            "kind and period is in force: to replace it, store the new result as a "
-            f"correction of {head['run_id']} (evaluation publish RESULT --supersedes "
-            f"{head['run_id']} --reason …, or evaluation appeal {head['run_id']} "
-            "RESULT --reason …)"
+        if force == head["run_id"]:
+            standing = say("library_error", "standing_in_force", run=force)
+        else:
+            standing = say(
+                "library_error",
+                "standing_notice_force" if force else "standing_notice",
+                run=head["run_id"],
+                until=head["notice_until"],
+                force=force,
+            )
+        raise _refused(
+            "in_force",
+            InForceError,
+            standing=standing,
+            head=head["run_id"],
+            **_kind(kind, period),
         )
 
     def _check_corrects(self, old: dict) -> None:
         """A correction must supersede its chain's latest released version."""
         if old["status"] == "draft":
-            raise LifecycleError(
-                f"run {old['run_id']} is a draft: change it (replace_table) or delete "
-                "it; a correction supersedes a released run"
-            )
+            raise _refused("correct_draft", LifecycleError, run=old["run_id"])
         head = self.head(old["chain"])
         if head["run_id"] != old["run_id"]:
-            raise LifecycleError(
-                f"run {old['run_id']} has been corrected already: {head['run_id']} "
-                f"({_stage(head)}) is its chain's latest version; correct that one"
+            raise _refused(
+                "corrected_already",
+                LifecycleError,
+                run=old["run_id"],
+                head=head["run_id"],
+                stage=_stage(head),
             )
 
 
@@ -456,17 +494,26 @@ def status_words(run) -> tuple[str, str, str, str]:
     return zh, en, fzh, fen
 
 
-def _beijing(stamp) -> str:
-    """A stored UTC time as people read it: ``2026-01-15 17:00 Beijing time``."""
+def _beijing(stamp) -> Word:
+    """A stored UTC time as people read it: ``2026-01-15 17:00（北京时间）`` /
+    ``2026-01-15 17:00 Beijing time``."""
     t = pd.Timestamp(stamp)
     t = (t.tz_localize("UTC") if t.tzinfo is None else t).tz_convert(BEIJING)
-    return f"{t:%Y-%m-%d %H:%M} Beijing time"
+    return say("library_error", "beijing_time", time=f"{t:%Y-%m-%d %H:%M}")
 
 
-def _stage(run: dict) -> str:
+def _stage(run: dict) -> Word:
+    """A released run's stage in a message: 正在公示，公示期至… / 已正式发布."""
     if run["status"] == "notice":
-        return f"under 公示 (public notice) until {run['notice_until']}"
-    return "published" if run["status"] == "published" else run["status"]
+        return say("library_error", "stage_notice", until=run["notice_until"])
+    if run["status"] == "published":
+        return say("library_error", "stage_published")
+    return RUN_STATUS.get(run["status"], Word(run["status"], run["status"]))
+
+
+def _listed(ids) -> Word:
+    """Ids listed in a message: ``a、b`` / ``a, b``."""
+    return Word("、".join(ids), ", ".join(ids))
 
 
 def reproduce(
@@ -490,7 +537,7 @@ def reproduce(
         )
         inputs = A.load_inputs(folder)
         if inputs.sha256 != info["appraisal"]["inputs_sha256"]:
-            raise EvaluationError(f"appraisal inputs in {folder} changed since the run")
+            raise _refused("inputs_changed", folder=folder)
         appraisal = A.appraise(config, result, inputs)
     uncertain = None
     if "uncertainty" in info["params"]:

@@ -38,10 +38,10 @@ from evaluation.intake.status import absence_problems
 from evaluation.intake.validate import (
     COMPLETENESS,
     check_columns,
-    rule_sentence,
+    rule_words,
     run_schema,
 )
-from evaluation.pipeline import score_prepared
+from evaluation.pipeline import no_unit_scored, score_prepared
 from evaluation.result import ABSENCE_COLUMNS, no_absences
 from evaluation.scoring.aggregate import Aggregated
 from evaluation.scoring.prepare import (
@@ -203,8 +203,8 @@ def rollup(
                     "row": pd.NA,
                     "column": missing,
                     "value": "",
-                    "rule": rule_sentence(
-                        "column_in_dataframe", "", None, catalogue, None, 0
+                    **_rule_columns(
+                        [rule_words("column_in_dataframe", "", None, catalogue)]
                     ),
                 }
             ),
@@ -288,8 +288,17 @@ def rollup(
     )
     problems.append(
         _completeness(
-            file, seen, u_labels[mine], mine, s_at, i_labels, sub, series, sent
-        )
+            file,
+            seen,
+            u_labels[mine],
+            mine,
+            s_at,
+            i_labels,
+            sub,
+            series,
+            sent,
+            catalogue,
+        )  # fmt: skip
     )
     problems = [p for p in problems if not p.empty]
     if problems:
@@ -387,7 +396,7 @@ def finish(
     if len(refused):
         problems.append(absence_problems(refused, catalogue))
     problems += [
-        _missing_in(part, unit_ids, gaps[k], catalogue.series)
+        _missing_in(part, unit_ids, gaps[k], catalogue.series, catalogue)
         for k, part in enumerate(parts)
         if gaps[k]
     ]
@@ -405,10 +414,12 @@ def finish(
                     "row": pd.NA,
                     "column": "unit_id",
                     "value": [u for u, _, _ in twice],
-                    "rule": [
-                        f"one_partition: this unit's reports are also in {a}"
-                        for _, a, _ in twice
-                    ],
+                    **_rule_columns(
+                        [
+                            say("validation_rule", "one_partition", file=a)
+                            for _, a, _ in twice
+                        ]
+                    ),
                 }
             )
         )
@@ -422,7 +433,9 @@ def finish(
                     "row": pd.NA,
                     "column": "unit_id",
                     "value": unit_ids[absent],
-                    "rule": "completeness: no rows for this unit in any file",
+                    **_rule_columns(
+                        [say("validation_rule", "no_rows_anywhere")] * len(absent)
+                    ),
                 }
             )
         )
@@ -466,6 +479,8 @@ def finish(
     absences = _absences(late, period)
     prepared = excuse_absent(prepared, catalogue, absences)
     normalised, agg, ranks, composite, _ = score_prepared(prepared, units, catalogue)
+    if composite["composite_score"].notna().sum() == 0:  # as the pipeline: said
+        raise no_unit_scored(period, absences, catalogue)
     return National(period, prepared, normalised, agg, composite, ranks, absences)
 
 
@@ -523,7 +538,9 @@ def _absences(late: pd.DataFrame, period: str) -> pd.DataFrame:
     )
 
 
-def _missing_in(part: Rolled, unit_ids, gaps, series: pd.DataFrame) -> pd.DataFrame:
+def _missing_in(
+    part: Rolled, unit_ids, gaps, series: pd.DataFrame, catalogue: Catalogue
+) -> pd.DataFrame:
     """The rows a file lacks of submissions other files have: every unit of the
     file × the agency's series of that period (rule ``completeness``)."""
     units = unit_ids[part.units]
@@ -539,6 +556,7 @@ def _missing_in(part: Rolled, unit_ids, gaps, series: pd.DataFrame) -> pd.DataFr
                     "column": "unit_id, period, indicator_id",
                     "value": [f"{u} / {label} / {i}" for u in units for i in wanted],
                     "rule": COMPLETENESS,
+                    "rule_zh": _completeness_zh(catalogue, agency),
                 }
             )
         )
@@ -634,7 +652,9 @@ def _roll(cube, used, meta, period) -> tuple[np.ndarray, np.ndarray]:
     return roll_up(cube[:, :, : len(meta)], meta["rollup"], np.array(expected), weights)
 
 
-def _completeness(file, seen, units, mine, s_at, i_labels, sub, series, sent):
+def _completeness(
+    file, seen, units, mine, s_at, i_labels, sub, series, sent, catalogue
+):
     """Keys of this file's units with no row: every series × its sub-periods in
     the period, for the frequencies the file reports, of the submissions (agency
     and period) the file has rows of (``sent``; one it has none of is
@@ -671,10 +691,26 @@ def _completeness(file, seen, units, mine, s_at, i_labels, sub, series, sent):
                             )
                         ],
                         "rule": COMPLETENESS,
+                        "rule_zh": [
+                            _completeness_zh(catalogue, a)
+                            for a in series.loc[wanted[ii], "agency"]
+                        ],
                     }
                 )
             )
     return pd.concat(frames, ignore_index=True) if frames else _no_problems()
+
+
+def _completeness_zh(catalogue: Catalogue, agency: str) -> str:
+    """The completeness rule in Chinese, naming the agency that owes the rows."""
+    return say(
+        "validation_rule", "completeness", agency=catalogue.name(agency, "zh")
+    ).zh
+
+
+def _rule_columns(said: list) -> dict[str, list[str]]:
+    """Report columns ``rule`` and ``rule_zh`` of a list of rule words."""
+    return {"rule": [w.en for w in said], "rule_zh": [w.zh for w in said]}
 
 
 def _report(file, rows, column, rule, cells, catalogue, i_row, series) -> pd.DataFrame:
@@ -706,16 +742,18 @@ def _report(file, rows, column, rule, cells, catalogue, i_row, series) -> pd.Dat
             "row": at + FIRST_ROW,
             "column": column,
             "value": values,
-            "rule": [
-                rule_sentence(rule, v, i, catalogue, None, 0)
-                for v, i in zip(values, ind, strict=True)
-            ],
+            **_rule_columns(
+                [
+                    rule_words(rule, v, i, catalogue)
+                    for v, i in zip(values, ind, strict=True)
+                ]
+            ),
         }
     )
 
 
 def _no_problems() -> pd.DataFrame:
-    return pd.DataFrame(columns=ValidationFailed.columns)
+    return pd.DataFrame(columns=[*ValidationFailed.columns, "rule_zh"])
 
 
 def _empty(

@@ -8,8 +8,10 @@ broken catalogue. Expected words are written here by hand."""
 
 from __future__ import annotations
 
+import re
 import shutil
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -141,11 +143,135 @@ def test_export_an_unknown_peer_group(result, tmp_path):
     assert table.exit_code == 2 and "--table 只能是" in table.output
 
 
-def test_uncertainty_an_error_without_chinese_words_keeps_its_english(result, tmp_path):
+def test_uncertainty_an_aggregation_that_is_no_method(result, tmp_path):
     out = tmp_path / "u.csv"
     done = invoke("uncertainty", result, "--out", out, "--aggregations", "median")
     assert done.exit_code == 1
-    assert done.output.startswith("未能完成：")
+    assert done.output.startswith(
+        "汇总方法选项只能是 catalogue（指标体系所定方法）或以下之一：arithmetic、"
+    )
+    assert "而不是 'median'" in done.output
+    assert not out.exists()
+    brackets = invoke(
+        "uncertainty", result, "--out", out, "--normalisations", "minmax:low=[1"
+    )
+    assert brackets.exit_code == 1
+    assert "方括号[ ]、花括号{ }和双引号须成对出现（有括号不成对）" in brackets.output
+    for option, said in (
+        ("minmax:lo=1", "lo='1'：不是minmax的参数（其参数：low、high）"),
+        ("zscore:sd=-1", "sd='-1'：须大于0"),
+        ("goalposts:best=1", "worst：必须给出"),
+    ):
+        done = invoke("uncertainty", result, "--out", out, "--normalisations", option)
+        assert done.exit_code == 1
+        assert done.output.startswith(f"标准化选项 {option!r}：{said}\n"), option
+    english = invoke(
+        "uncertainty", result, "--out", out, "--aggregations", "median", "--lang", "en"
+    )
+    assert english.exit_code == 1 and "汇总" not in english.output
+    assert "aggregation options are catalogue or one of" in english.output
+    assert not out.exists()
+
+
+# ------------------------------------------------------ the publication lifecycle
+RUN = "period-2025-Q4-1.v1"  # the fixture store's released period run
+
+
+def runs_in(store) -> str:
+    done = invoke("runs", "--store", store, "--lang", "en")
+    assert done.exit_code == 0, done.output
+    return done.output
+
+
+def test_publish_a_second_run_of_a_period_in_force(result, store, tmp_path):
+    copy = tmp_path / "store.duckdb"
+    shutil.copy(store, copy)
+    before = runs_in(copy)
+    done = invoke("publish", result, "--store", copy, "--by", "李四", "--release")
+    assert done.exit_code == 1
+    assert (
+        f"2025年第四季度的评分运行已经存在：{RUN}现行有效。同一类型、同一期间只能有一个"
+        "现行运行：如需替换，请将新结果作为" in done.output
+    )
+    assert f"--supersedes {RUN} --reason" in done.output
+    assert runs_in(copy) == before  # nothing stored
+    nobody = invoke(
+        "publish", result, "--store", copy, "--by", " ", "--supersedes", RUN,
+        "--reason", "复核更正",
+    )  # fmt: skip
+    assert nobody.exit_code == 1
+    assert "存入运行须写明经办人姓名（--by）" in nobody.output
+    assert runs_in(copy) == before
+
+
+def test_finalise_appeal_and_decide_on_a_final_period_run(store, tmp_path):
+    copy = tmp_path / "store.duckdb"
+    shutil.copy(store, copy)
+    before = runs_in(copy)
+    done = invoke("finalise", RUN, "--store", copy, "--by", "王五")
+    assert done.exit_code == 1
+    assert f"运行 {RUN} 已于" in done.output and "（北京时间）正式发布" in done.output
+    appeal = invoke(
+        "appeal-case", RUN, "--unit", "D01", "--by", "王五", "--grounds", "计分有误",
+        "--store", copy,
+    )  # fmt: skip
+    assert appeal.exit_code == 1
+    assert f"申诉只能针对公示中的运行；运行 {RUN} 已于" in appeal.output
+    assert "如需更正须存入新版本" in appeal.output
+    decide = invoke(
+        "decide", "X.c9", "--decision", "upheld", "--by", "王五", "--note", "复核",
+        "--store", copy,
+    )  # fmt: skip
+    assert decide.exit_code == 1
+    assert f"发布库{copy}中没有申诉 'X.c9'（evaluation cases 可列出已有申诉）" in (
+        decide.output
+    )
+    assert runs_in(copy) == before
+    cases = invoke("cases", "--store", copy, "--lang", "en")
+    assert cases.exit_code == 0 and "X.c9" not in cases.output
+    english = invoke("finalise", RUN, "--store", copy, "--by", "王五", "--lang", "en")
+    assert english.exit_code == 1 and "北京时间" not in english.output
+    assert "Beijing time" in english.output
+
+
+# ------------------------------------------------------------- export requests
+def test_export_a_format_that_contradicts_the_file_name(result, tmp_path):
+    out = tmp_path / "media.csv"
+    done = invoke("export", result, "--out", out, "--format", "xlsx")
+    assert done.exit_code == 2
+    assert (
+        f"--format xlsx 与文件名 {out}（.csv）不符：请将文件命名为 "
+        f"{tmp_path / 'media.xlsx'}，或去掉 --format" in done.output
+    )
+    assert not list(tmp_path.iterdir())
+
+
+def test_grades_a_file_that_is_neither_workbook_nor_csv(store, tmp_path):
+    out = tmp_path / "grades.pdf"
+    done = invoke("grades", RUN, "--out", out, "--store", store)
+    assert done.exit_code == 2
+    assert f"{out}：考评结果表只能写成 .xlsx 或 .csv 文件" in done.output
+    persons = invoke(
+        "grades", RUN, "--out", tmp_path / "g.xlsx", "--store", store,
+        "--persons", tmp_path / "p.csv",
+    )  # fmt: skip
+    assert persons.exit_code == 2
+    assert "个人考核结果须写入 .xlsx 工作簿" in persons.output
+    annual = invoke("grades", RUN, "--out", tmp_path / "g.xlsx", "--store", store)
+    assert annual.exit_code == 1
+    assert f"运行 {RUN} 不是年度考评运行（它是2025年第四季度的评分运行）" in (
+        annual.output
+    )
+    assert not list(tmp_path.iterdir())
+
+
+def test_score_a_period_that_is_no_label(tmp_path):
+    out = tmp_path / "out"
+    done = invoke(
+        "score", SAMPLE, "--period", "2025-M13", "--out", out, "--catalogue", CATALOGUE
+    )
+    assert done.exit_code == 1
+    assert "报告期 '2025-M13' 写法不对：应写作“2025”（年度）" in done.output
     assert not out.exists()
 
 
@@ -174,3 +300,57 @@ def test_generate_a_broken_catalogue(tmp_path):
     assert done.exit_code == 1
     assert f"指标体系文件{broken}有" in done.output and "个问题：" in done.output
     assert not out.exists()
+
+
+#: English prose in a cell: three Latin words in a row, or a rule id before a colon
+ENGLISH = re.compile(r"[A-Za-z]+ [A-Za-z]+ [A-Za-z]+|^[a-z_]+: ")
+
+
+def test_publish_a_clerks_appraisal_files_are_refused_rule_by_rule_in_chinese(
+    result, tmp_path
+):
+    """The clerk's slips in faults.csv and ballots.csv: each row of the problem
+    report (--report) says its rule in Chinese only."""
+    folder = tmp_path / "appraisal"
+    shutil.copytree(SAMPLE / "appraisal", folder)
+    faults = folder / "faults.csv"
+    lines = faults.read_text(encoding="utf-8-sig").splitlines()
+    first = lines[1].split(",")  # D03,2025-01-08,general,D03-P3,direct,…
+    first[1], first[2], first[3] = "2025/01/08", "轻微", ""
+    lines[1] = ",".join(first)
+    faults.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    ballots = folder / "ballots.csv"
+    lines = ballots.read_text(encoding="utf-8-sig").splitlines()
+    lines.append(lines[1])  # B00001 sent twice
+    lines[2] = lines[2].replace("LE001", "ZZ999", 1)  # a rater not on the roster
+    ballots.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    report, store = tmp_path / "问题清单.csv", tmp_path / "s.duckdb"
+    done = invoke(
+        "publish", result, "--appraisal", folder, "--store", store, "--by", "测试",
+        "--report", report,
+    )  # fmt: skip
+    assert done.exit_code == 1
+    assert not store.exists()
+    table = pd.read_csv(report, encoding="utf-8-sig", dtype=str)
+    assert list(table.columns) == ["文件", "行", "列", "值", "规则"]
+    where = zip(table["文件"], table["列"], strict=True)
+    said = dict(zip(where, table["规则"], strict=True))
+    assert said["faults.csv", "date"] == (
+        "须填写2025年内的日期，写作“2025-03-31”（年-月-日）这样的形式"
+    )
+    assert said["faults.csv", "severity"] == (
+        "问题严重程度须为以下之一：general、major、serious"
+    )
+    assert said["faults.csv", "person_id"] == (
+        "必填：责任须落实到人，请填写责任人编号（person_id）"
+    )
+    assert said["ballots.csv", "ballot_id"] == "不能重复：选票编号不能相同"
+    assert said["ballots.csv", "rater_id"] == (
+        "评议人不在评议人名单（raters.csv）中；只有名单中评议人的选票才计入"
+    )
+    assert "重复：同一评议人对同一单位只能评议一次（所有重复的行均已列出）" in set(
+        table["规则"]
+    )
+    english = [rule for rule in table["规则"] if ENGLISH.search(rule)]
+    assert english == []
+    assert "known_rater" not in done.output and "self_rating" not in done.output

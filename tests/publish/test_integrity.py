@@ -64,7 +64,7 @@ def test_an_untouched_store_verifies(published):
         assert s.head_hash() != GENESIS
     done = runner.invoke(app, ["verify", str(path)])
     assert done.exit_code == 0, done.output
-    assert "完好 / intact" in done.output and "2 run(s)" in done.output
+    assert f"发布库完好：{path}，共2个运行" in done.output
 
 
 def test_a_table_changed_with_sql_is_never_served(published, tiny_result):

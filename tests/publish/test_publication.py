@@ -555,10 +555,10 @@ def test_the_cli_runs_the_annual_notice_appeals_review_correction_and_final(
 
     said = appraise("publish", out / "result", "--release")
     run = "annual-2025-1.v1"
-    assert f"stored {run}" in said and "2026-01-12 – 2026-01-18" in said
+    assert f"已将运行 {run} 存入发布库" in said and "2026-01-12至2026-01-18" in said
     assert "published" not in said  # not final: under notice
     listed = cli("runs", "--store", store)
-    assert "公示中 under notice" in listed and "2026-01-12 – 2026-01-18" in listed
+    assert "公示中" in listed and "2026-01-12至2026-01-18" in listed
     # D20 appeals during the notice; the committee upholds it on review
     today[0] = date(2026, 1, 14)
     said = cli(
@@ -581,7 +581,7 @@ def test_the_cli_runs_the_annual_notice_appeals_review_correction_and_final(
         "decide", case, "--decision", "upheld", "--by", "考评委员会",
         "--note", "复核〔2026〕1号", "--store", store,
     )  # fmt: skip
-    assert "申诉成立 upheld" in cli("cases", run, "--store", store)
+    assert "申诉成立" in cli("cases", run, "--store", store)
     refused = cli("finalise", run, "--by", "主任", "--store", store, code=1)
     assert "runs until 2026-01-18" in refused
     today[0] = CLOSED
@@ -599,18 +599,19 @@ def test_the_cli_runs_the_annual_notice_appeals_review_correction_and_final(
     fixed = "annual-2025-1.v2"
     assert fixed in said
     listed = cli("runs", "--store", store)
-    assert fixed in listed and "草稿 draft" in listed
+    assert fixed in listed and "草稿" in listed
     changes = cli("diff", run, fixed, "--store", store, "--viewer", "秘书长")
     assert "1 change(s)" in changes and "D20" in changes and "final_grade" in changes
     said = cli("publish", "--run", fixed, "--by", "主任", "--store", store)
-    assert "2026-01-19 – 2026-01-25" in said  # its own 公示
+    assert "2026-01-19至2026-01-25" in said  # its own 公示
     refused = cli("finalise", run, "--by", "主任", "--store", store, code=1)
     assert f"corrected during its 公示 by {fixed}" in refused
     today[0] = CLOSED + timedelta(days=7)
-    assert "final, in force" in cli("finalise", fixed, "--by", "主任", "--store", store)
-    listed = cli("runs", "--store", store)
-    assert "已发布 final" in listed and "现行 in force" in listed
-    assert "公示中更正 corrected during notice" in listed
+    said = cli("finalise", fixed, "--by", "主任", "--store", store)
+    assert f"已正式发布运行 {fixed}（现行有效）" in said
+    listed = cli("runs", "--store", store).splitlines()
+    assert next(x for x in listed if fixed in x).split()[1:3] == ["已发布", "现行"]
+    assert next(x for x in listed if f"{run} " in x).split()[1] == "公示中更正"
     with Publication(store) as s:
         assert s.in_force("annual", "2025") == fixed
         log = s.access_log()  # the diff read three tables of the draft

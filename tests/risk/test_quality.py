@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import warnings
 
 import numpy as np
@@ -508,3 +509,52 @@ def test_a_short_annual_series_is_judged_by_its_change_against_everyones(tiny_ra
     f = Q.flags(put(obs, "U7", "a2", {"2025": low}), cat)
     assert f[["check", "unit_id", "period"]].values.tolist() == [["jump", "U7", "2025"]]
     assert "上期（2024年度）为" in f["reason_zh"].item()
+
+
+#: the units table's names, as an office would write them (Chinese, English)
+NAMES = pd.DataFrame(
+    [(u, f"第{i}区", f"District {i}") for i, u in enumerate(UNITS, start=1)],
+    columns=["unit_id", "name_zh", "name_en"],
+)
+
+
+def test_a_copy_names_the_unit_copied_by_its_name_in_each_language(cat):
+    """Given the units table, a reason names the other unit as an official knows
+    it (第7区 / District 7), never by its code U7: U9 sends U7's 2022-Q3 numbers
+    (all four series); U4 sends U7's a1 for 2024-Q1…2025-Q4."""
+    obs = pd.concat(
+        [
+            noisy(series="a1"),
+            noisy(seed=1, series="b1", centre=60),
+            noisy(seed=2, series="b2", centre=50),
+            noisy(seed=3, series="a2", centre=5, sd=1),
+        ],
+        ignore_index=True,
+    )
+    value = obs.set_index(["unit_id", "indicator_id", "period"])["value"]
+    for s in ("a1", "b1", "b2", "a2"):
+        obs = put(obs, "U9", s, {"2022-Q3": value[("U7", s, "2022-Q3")]})
+    obs = put(obs, "U4", "a1", {p: value[("U7", "a1", p)] for p in QUARTERS[-8:]})
+    f = Q.flags(obs, cat, units=NAMES)
+    same = checks(f, "identical_unit").set_index("unit_id")
+    assert same.loc["U9", "reason_zh"].startswith(
+        "办公室报送的2022年第三季度数据（4项）与第7区完全相同"
+    )
+    assert same.loc["U7", "reason_zh"].startswith(
+        "办公室报送的2022年第三季度数据（4项）与第9区完全相同"
+    )
+    assert same.loc["U9", "reason_en"].startswith(
+        "Office: all 4 values sent for 2022-Q3 are identical to District 7's ("
+    )
+    copied = checks(f, "copied").set_index("unit_id")
+    assert copied.loc["U4", "reason_zh"].startswith(
+        "a1指标2024年第一季度至2025年第四季度的8期与第7区同期报送的数值逐期相同"
+    )
+    assert (
+        "is equal to District 7's reports of the same periods"
+        in (copied.loc["U4", "reason_en"])
+    )
+    reasons = pd.concat([same, copied])[["reason_zh", "reason_en"]].to_numpy()
+    assert not [r for r in reasons.ravel() if re.search(r"\bU\d\b", r)]
+    # the flag ids keep the codes: a decision recorded on one still finds it
+    assert copied.loc["U4", "flag_id"].startswith("copied/U4/a1/U7/0")

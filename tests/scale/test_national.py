@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+from typer.testing import CliRunner
 
 import evaluation as ev
+from evaluation.cli import app
 from evaluation.errors import ValidationFailed
 from evaluation.scale import national
 from evaluation.scoring import prepare
@@ -148,6 +152,10 @@ def test_bad_rows_are_reported_as_the_pipeline_reports_them(catalogue, data, tmp
 
     want, have = pipeline.value.report, ours.value.report
     assert rows(have) == rows(want)
+    in_chinese = ["row", "column", "value", "rule_zh"]  # and the clerk's words too
+    assert set(have.loc[have["row"].notna(), in_chinese].itertuples(index=False)) == (
+        set(want.loc[want["row"].notna(), in_chinese].itertuples(index=False))
+    )
     assert {7 + 1, 9 + 1, 11 + 1} <= {r for r, *_ in rows(have)}  # Parquet rows from 1
     absent = set(want.loc[want["row"].isna(), "value"])
     # the quarterly agencies sent no Q4 at all: late agencies, which the pipeline
@@ -172,6 +180,11 @@ def test_a_unit_in_two_files_or_in_none_is_an_error(catalogue, data, units, tmp_
     report = twice.value.report
     assert report["value"].tolist() == ["D01"]
     assert report["rule"].iloc[0].startswith("one_partition: ")
+    both = {str(tmp_path / "a" / f) for f in ("all.parquet", "again.parquet")}
+    (other,) = both - {report["file"].iloc[0]}
+    assert report["rule_zh"].iloc[0] == (
+        f"该单位的数据同时出现在{other}中：每个单位的数据只能放在一个文件里"
+    )
     named = {report["file"].iloc[0], report["rule"].iloc[0].rsplit(" ", 1)[1]}
     assert {str(tmp_path / "a" / f) for f in ("all.parquet", "again.parquet")} == named
     obs[obs["unit_id"] != "D07"].to_parquet(tmp_path / "b.parquet", index=False)
@@ -179,6 +192,9 @@ def test_a_unit_in_two_files_or_in_none_is_an_error(catalogue, data, units, tmp_
         national.score_parquet(tmp_path / "b.parquet", units, catalogue, period="2025")
     assert none.value.report["value"].tolist() == ["D07"]
     assert none.value.report["rule"].iloc[0].startswith("completeness: ")
+    assert (
+        none.value.report["rule_zh"].iloc[0] == "缺少数据：所有文件中都没有该单位的数据"
+    )
 
 
 def test_the_units_table_is_validated(catalogue, tmp_path):
@@ -197,3 +213,38 @@ def test_the_units_table_is_validated(catalogue, tmp_path):
 def test_a_period_that_is_no_label_is_refused(catalogue, units, reports):
     with pytest.raises(ev.EvaluationError, match="not a period label"):
         national.score_parquet(reports, units, catalogue, period="2025-13")
+
+
+def test_the_national_command_reports_bad_rows_in_chinese(data, units, tmp_path):
+    """A national export with a clerk's slips, as the command prints and writes the
+    problem report in Chinese: every rule in Chinese words, none in English."""
+    obs = data.observations[["unit_id", "period", "indicator_id", "value"]]
+    obs = obs[obs["period"].str.startswith("2025-M1")].astype(str)  # Oct–Dec 2025
+    obs = obs.replace("nan", None).reset_index(drop=True)
+    obs.loc[3, "unit_id"] = "ZZ9"  # unknown unit
+    obs.loc[5, "indicator_id"] = "no_such_series"
+    obs.loc[7, "value"] = "12,5"  # not a number
+    obs.loc[9, "period"] = "2025-M13"  # not a period label
+    obs.to_parquet(tmp_path / "reports.parquet", index=False)
+    units.to_parquet(tmp_path / "units.parquet", index=False)
+    report = tmp_path / "问题清单.csv"
+    done = CliRunner().invoke(
+        app,
+        [
+            "national", str(tmp_path / "reports.parquet"),
+            "--units", str(tmp_path / "units.parquet"), "--period", "2025-Q4",
+            "--catalogue", str(ROOT / "indicators.yaml"), "--out",
+            str(tmp_path / "out"), "--report", str(report),
+        ],
+    )  # fmt: skip
+    assert done.exit_code == 1
+    assert not (tmp_path / "out").exists()
+    table = pd.read_csv(report, encoding="utf-8-sig", dtype=str)
+    said = dict(zip(table["行"], table["规则"], strict=False))
+    assert said["4"] == "单位代码不在单位名单（units.csv）中"
+    assert said["6"] == "指标代码不是指标体系中的指标或背景数据"
+    assert said["8"] == "须填写数字（用小数点，不带%号，不用千分位逗号），或者留空"
+    assert said["10"].startswith("报告期格式不对：应写作“2025”（年度）")
+    english = re.compile(r"[A-Za-z]+ [A-Za-z]+ [A-Za-z]+|^[a-z_]+: ")
+    assert [r for r in table["规则"] if english.search(r)] == []
+    assert not [x for x in done.output.splitlines() if english.search(x)]

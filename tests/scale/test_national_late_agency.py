@@ -162,3 +162,46 @@ def test_the_national_command_goes_on_says_so_and_writes_the_absences(
     assert refused.exit_code == 1
     assert "2025年12月" in refused.output
     assert not (tmp_path / "o2").exists()
+
+
+def test_a_month_left_without_enough_indicators_stops_both_paths_alike(
+    catalogue, late, parquet, supervision_monthly, tmp_path
+):
+    """December without the supervision commission: six of the month's nine
+    monthly indicators are its (indicators.yaml), so each unit has 3/9 < 0.6
+    (min_coverage) of them. The missing-data rule leaves a late agency's
+    indicators out (never 0), so no unit can be scored: the pandas path stops
+    naming the agency, and the Parquet path stops with the same words (it used to
+    return all-NaN scores without a word)."""
+    raw = yaml.safe_load((ROOT / "indicators.yaml").read_text(encoding="utf-8"))
+    month = [i for i in raw["indicators"] if i.get("frequency") == "monthly"]
+    mine = [i for i in month if i["agency"] == LATE]
+    assert (len(month) - len(mine)) / len(month) < raw["settings"]["min_coverage"]
+    name_zh, name_en = next(
+        (a["name_zh"], a["name_en"]) for a in raw["agencies"] if a["id"] == LATE
+    )
+    with pytest.raises(ev.EvaluationError) as pandas_path:
+        ev.run(catalogue, late[0], period=MONTH)
+    with pytest.raises(ev.EvaluationError) as parquet_path:
+        national.score_parquet(parquet[0], parquet[1], catalogue, period=MONTH)
+    said = pandas_path.value.words
+    assert said == parquet_path.value.words  # the same words on both paths
+    assert said.zh.startswith(
+        "2025年12月没有一个单位能够评分：该期没有数据，或者没有单位的指标数量达到"
+        "最低覆盖率（min_coverage）"
+    )
+    n = len(supervision_monthly)  # its series not sent, the volume among them
+    assert f"；{name_zh}尚未报送（{n}项指标），其余指标不足以计算综合得分" in said.zh
+    assert f"; {name_en} not yet reported ({n} series)" in said.en
+    units = tmp_path / "units.parquet"
+    parquet[1].to_parquet(units, index=False)
+    done = CliRunner().invoke(
+        app,
+        [
+            "national", str(parquet[0]), "--units", str(units), "--period", MONTH,
+            "--catalogue", str(ROOT / "indicators.yaml"), "--out", str(tmp_path / "o"),
+        ],
+    )  # fmt: skip
+    assert done.exit_code == 1
+    assert done.output.startswith("2025年12月没有一个单位能够评分")
+    assert not (tmp_path / "o").exists()

@@ -119,13 +119,16 @@ def flags(
     catalogue: Catalogue,
     *,
     period: str | None = None,
+    units: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every data-quality flag on reports up to ``period`` (default: all): each
-    check of :data:`CHECKS` on the reports arranged once.
+    check of :data:`CHECKS` on the reports arranged once. ``units`` (the units
+    table) names another unit in a reason by its name (a copy's source), else by
+    its id.
 
     ``since`` is the first period of a flag's evidence (its ``period`` the last);
     ``agency`` names the reporting agency of a submission-level flag."""
-    reports = arrange(observations, catalogue, period=period)
+    reports = arrange(observations, catalogue, period=period, unit_names=units)
     parts = [check(reports) for check in CHECKS.values()]
     parts = [p for p in parts if p is not None and len(p)]
     if not parts:

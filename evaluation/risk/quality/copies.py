@@ -126,18 +126,19 @@ def identical_unit(reports: Reports) -> pd.DataFrame | None:
                 chance = float(np.prod(p[on]))
                 if chance * tried >= q.chance:
                     continue
-                names = list(cube.units[j])  # in unit order
-                for unit, jj in zip(names, j, strict=True):
-                    others = "、".join(m for m in names if m != unit)
+                ids = list(cube.units[j])  # in unit order
+                for unit, jj in zip(ids, j, strict=True):
+                    others = [m for m in ids if m != unit]  # named in each language
+                    zh = "、".join(reports.unit_name(m, "zh") for m in others)
+                    en = ", ".join(reports.unit_name(m, "en") for m in others)
                     rows.append(
                         submission_row(
                             catalogue, "identical_unit", cube, agency, g, ti, jj,
                             chance,
                             zh=f"报送的{P.name_zh(cube.periods[ti])}数据"
-                            f"（{int(n_ok[ti, jj])}项）与{others}完全相同",
+                            f"（{int(n_ok[ti, jj])}项）与{zh}完全相同",
                             en=f"all {int(n_ok[ti, jj])} values sent for "
-                            f"{cube.periods[ti]} are identical to "
-                            f"{others.replace('、', ', ')}'s",
+                            f"{cube.periods[ti]} are identical to {en}'s",
                         )
                     )  # fmt: skip
     return pd.DataFrame(rows)
@@ -150,7 +151,7 @@ def copied(reports: Reports) -> pd.DataFrame | None:
     Candidates are pairs sharing a short window of values exactly (hashed: no pair is
     compared unless they do); each is then checked over the whole series.
     """
-    q, catalogue = reports.settings, reports.catalogue
+    q = reports.settings
     rows = []
     for cube in reports.cubes:
         n_s, n_t, n_u = cube.values.shape
@@ -170,7 +171,7 @@ def copied(reports: Reports) -> pd.DataFrame | None:
                 continue
             if found["chance"] * tried >= q.chance:
                 continue
-            rows.extend(_copy_rows(catalogue, cube, k, a, b, lag, per_year, found))
+            rows.extend(_copy_rows(reports, cube, k, a, b, lag, per_year, found))
     return pd.DataFrame(rows)
 
 
@@ -301,8 +302,10 @@ def _copy_run(cube: Cube, k: int, a: int, b: int, lag: int, q) -> dict | None:
     return best
 
 
-def _copy_rows(catalogue, cube, k, a, b, lag, per_year, found) -> list[dict]:
-    """The flags of one copy: on the follower, and at lag 0 on both units."""
+def _copy_rows(reports, cube, k, a, b, lag, per_year, found) -> list[dict]:
+    """The flags of one copy: on the follower, and at lag 0 on both units (the
+    source named by its name in each language)."""
+    catalogue = reports.catalogue
     sid = cube.ids[k]
     since, last = cube.periods[found["start"]], cube.periods[found["end"]]
     n, n_exact = found["length"], found["exact"]
@@ -316,19 +319,21 @@ def _copy_rows(catalogue, cube, k, a, b, lag, per_year, found) -> list[dict]:
     span_en = f"the {n} periods from {since} to {last}"
     out = []
     for unit, other in ((a, b), (b, a)) if lag == 0 else ((a, b),):
+        name_zh = reports.unit_name(cube.units[other], "zh")
+        name_en = reports.unit_name(cube.units[other], "en")
         if lag == 0:
-            zh = f"与{cube.units[other]}同期报送的数值逐期相同"
-            en = f"equal to {cube.units[other]}'s reports of the same periods"
+            zh = f"与{name_zh}同期报送的数值逐期相同"
+            en = f"equal to {name_en}'s reports of the same periods"
         elif a == b:
             zh = "与本单位上年同期报送的数值逐期相同"
             en = "equal to the unit's own reports a year earlier"
         elif lag == per_year:
-            zh = f"与{cube.units[other]}上年同期报送的数值逐期相同"
-            en = f"equal to {cube.units[other]}'s reports a year earlier"
+            zh = f"与{name_zh}上年同期报送的数值逐期相同"
+            en = f"equal to {name_en}'s reports a year earlier"
         else:
             before = "上一期" if lag == 1 else f"前{lag}期"
-            zh = f"与{cube.units[other]}{before}报送的数值逐期相同"
-            en = f"equal to {cube.units[other]}'s reports " + (
+            zh = f"与{name_zh}{before}报送的数值逐期相同"
+            en = f"equal to {name_en}'s reports " + (
                 "of the period before" if lag == 1 else f"{lag} periods earlier"
             )
         out.append(

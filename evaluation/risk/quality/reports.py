@@ -3,7 +3,8 @@ per frequency), the chance of a coincidence, and the words reasons are written i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -176,6 +177,14 @@ class Reports:
     keep: np.ndarray  #: rows reported (a value) up to the period screened
     sent: np.ndarray  #: rows sent (a value or an empty cell) up to that period
     reported_at: np.ndarray | None  #: per row, the day it was sent (datetime64[D])
+    #: unit id → (name_zh, name_en): how a flag names another unit (its id if absent)
+    names: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+    def unit_name(self, unit_id: str, lang: str) -> str:
+        """A unit as a flag's reason names it: its name in ``lang`` (``zh`` or
+        ``en``), or its id when the units table was not given."""
+        pair = self.names.get(unit_id)
+        return str(unit_id) if pair is None else pair[0 if lang == "zh" else 1]
 
     @property
     def settings(self) -> QualitySettings:
@@ -191,13 +200,27 @@ class Reports:
 
 
 def arrange(
-    observations: pd.DataFrame, catalogue: Catalogue, *, period: str | None = None
+    observations: pd.DataFrame,
+    catalogue: Catalogue,
+    *,
+    period: str | None = None,
+    unit_names: pd.DataFrame | None = None,
 ) -> Reports:
-    """The reported values up to ``period`` as one cube per frequency.
+    """The reported values up to ``period`` as one cube per frequency;
+    ``unit_names`` (``unit_id, name_zh, name_en``), when given, names the units in
+    the flags' reasons.
 
     Ids become integer codes once (no pivot per series); a key reported twice is an
     error, as validation would have said.
     """
+    names = (
+        {}
+        if unit_names is None
+        else {
+            str(r.unit_id): (str(r.name_zh), str(r.name_en))
+            for r in unit_names[["unit_id", "name_zh", "name_en"]].itertuples()
+        }
+    )
     value = observations["value"].to_numpy(dtype=float)
     p_codes, periods = pd.factorize(observations["period"])
     s_codes, series = pd.factorize(observations["indicator_id"])
@@ -259,8 +282,9 @@ def arrange(
                 )
             )
     return Reports(
-        catalogue, cubes, series, units, periods, month, rows, keep, sent, reported_at
-    )
+        catalogue, cubes, series, units, periods, month, rows, keep, sent,
+        reported_at, names,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
