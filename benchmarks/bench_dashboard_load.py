@@ -116,11 +116,15 @@ def rankings_bodies(port: int) -> tuple[list[dict], list[str]]:
     return bodies, ["_levels", "_all", *(g.id for g in catalogue.peer_groups)]
 
 
-def update(conn, bodies: list[dict], scope: str) -> tuple[float, int, list[str]]:
+def update(
+    conn, bodies: list[dict], scope: str, each: list | None = None
+) -> tuple[float, int, list[str]]:
     """One rankings update for ``scope``: both requests in turn, as the browser
-    sends them. Returns seconds, bytes received and errors (status not 200)."""
+    sends them. Returns seconds, bytes received and errors (status not 200); the
+    seconds of each request are added to ``each``."""
     start, size, errors = time.perf_counter(), 0, []
     for body in bodies:
+        began = time.perf_counter()
         request = {
             **body,
             **{
@@ -135,12 +139,16 @@ def update(conn, bodies: list[dict], scope: str) -> tuple[float, int, list[str]]
                      {"Content-Type": "application/json"})  # fmt: skip
         r = conn.getresponse()
         size += len(r.read())
+        if each is not None:
+            each.append(time.perf_counter() - began)
         if r.status != 200:
             errors.append(f"{body['output'][:40]}: {r.status}")
     return time.perf_counter() - start, size, errors
 
 
-def client(port, bodies, groups, stop, rng, page_every, think, times, errors, lock):
+def client(
+    port, bodies, groups, stop, rng, page_every, think, times, each, errors, lock
+):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     n = 0
     while not stop.is_set():
@@ -157,11 +165,13 @@ def client(port, bodies, groups, stop, rng, page_every, think, times, errors, lo
                         with lock:
                             errors.append(f"GET {path}: {r.status}")
                 continue
-            elapsed, _, failed = update(conn, bodies, rng.choice(groups))
+            one: list[float] = []
+            elapsed, _, failed = update(conn, bodies, rng.choice(groups), one)
             with lock:
                 errors.extend(failed)
                 if not failed:
                     times.append(elapsed)
+                    each.extend(one)
         except (OSError, http.client.HTTPException) as exc:
             with lock:
                 errors.append(f"{type(exc).__name__}: {exc}")
@@ -200,6 +210,7 @@ def main(argv: list[str] | None = None) -> dict:
             elapsed, sizes[g], _ = update(warm, bodies, g)
             alone.append(elapsed)
         times: list[float] = []
+        each: list[float] = []
         errors: list[str] = []
         lock, stop = threading.Lock(), threading.Event()
         rng = random.Random(args.seed)
@@ -215,6 +226,7 @@ def main(argv: list[str] | None = None) -> dict:
                     args.page_every,
                     args.think,
                     times,
+                    each,
                     errors,
                     lock,
                 ),
@@ -246,6 +258,9 @@ def main(argv: list[str] | None = None) -> dict:
         "errors": len(errors),
         "p50 ms": round(1000 * q[49]),
         "p95 ms": round(1000 * q[94]),
+        "one request p95 ms": round(
+            1000 * statistics.quantiles(each, n=100, method="inclusive")[94]
+        ),
         "max ms": round(1000 * max(times)) if times else None,
         "alone median ms": round(1000 * statistics.median(alone)),
         "KB per update (both lists)": round(sizes["_levels"] / 1024, 1),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -95,6 +95,12 @@ def set_source(path: str | Path) -> Path:
     global _generation
     _generation += 1
     return path
+
+
+def generation() -> int:
+    """How many times the dashboard was pointed at a source: a key for caches kept
+    outside this module (they must not serve one source's entries for another)."""
+    return _generation
 
 
 def is_store() -> bool:
@@ -388,6 +394,9 @@ class Paged:
     #: turns the stored rows of a block into its cells (risk tables: only the
     #: rows sent are worded, not thousands)
     render: object = None
+    #: row orders by sort, and the table in each language, made once (a grid
+    #: asks for the same sort block after block, by every visitor)
+    _made: dict = field(default_factory=dict, compare=False, repr=False)
 
     def response(self, request: dict | None, lang: str | None = None) -> dict:
         """The grid's ``getRowsResponse`` to its ``getRowsRequest`` (``startRow``,
@@ -396,24 +405,42 @@ class Paged:
         start = int(request.get("startRow") or 0)
         end = int(request.get("endRow") or start + BLOCK)
         end = min(end, start + 10 * BLOCK)  # never more than a screenful of blocks
-        rows = self.rows(lang, start, end, request.get("sortModel"))
-        return {"rowData": rows, "rowCount": len(self.table)}
+        sort = tuple((s["colId"], s["sort"]) for s in request.get("sortModel") or ())
+        block = ("block", lang, start, end, sort)
+        if block not in self._made:  # every visitor asks for the same blocks
+            self._made[block] = self.rows(lang, start, end, request.get("sortModel"))
+        return {"rowData": self._made[block], "rowCount": len(self.table)}
 
     def rows(self, lang=None, start: int = 0, end: int | None = None, sort=()):
         """Rows ``start:end`` in ``sort`` order (AG Grid's ``sortModel``: a list of
         ``{"colId", "sort"}``); with ``lang``, the names in that language only."""
         order = self.order(tuple((s["colId"], s["sort"]) for s in sort or ()))
-        part = self.table.iloc[order[start:end]]
-        if self.render is not None:
-            part = self.render(part)
+        if self.render is None:
+            return self._in(lang).iloc[order[start:end]].to_dict("records")
+        part = self.render(self.table.iloc[order[start:end]])
         if lang is not None:
             other = "_en" if lang == "zh" else "_zh"
             part = part.drop(columns=[c for c in part.columns if c.endswith(other)])
         return part.to_dict("records")
 
+    def _in(self, lang: str | None) -> pd.DataFrame:
+        """The table with the names in ``lang`` only (every column without one)."""
+        if lang is None:
+            return self.table
+        if ("lang", lang) not in self._made:
+            other = "_en" if lang == "zh" else "_zh"
+            keep = [c for c in self.table.columns if not c.endswith(other)]
+            self._made["lang", lang] = self.table[keep]
+        return self._made["lang", lang]
+
     def order(self, sort: tuple[tuple[str, str], ...]) -> np.ndarray:
         """Row positions in ``sort`` order; a level scope keeps its lists apart and
         unranked units last; ties by the default order."""
+        if ("order", sort) not in self._made:
+            self._made["order", sort] = self._sorted(sort)
+        return self._made["order", sort]
+
+    def _sorted(self, sort: tuple[tuple[str, str], ...]) -> np.ndarray:
         key = self.keys
         by, asc = ["_list"], [True]
         for col, way in sort:
@@ -736,6 +763,18 @@ def _paged(res, kind: str, raw: pd.DataFrame, keys: list[str], lang, period=None
         return shown.astype(object).where(shown.notna(), None)
 
     return Paged(raw, order, headers, render)
+
+
+def longest_name(run_id: str | None, lang: str) -> str:
+    """The run's longest unit name in ``lang`` (a column made wide enough for it)."""
+    return _longest_name(run_id or default_run(), lang, _generation)
+
+
+@lru_cache(maxsize=64)
+def _longest_name(run_id: str, lang: str, source: int) -> str:
+    """(``source``: :data:`_generation`, so that no stale entry is read.)"""
+    names = _load(run_id).units[f"name_{lang}"].astype(str)
+    return max(names, key=len, default="")
 
 
 def peer_group_names(lang: str, run_id: str | None = None) -> dict[str, str]:

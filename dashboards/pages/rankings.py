@@ -9,6 +9,8 @@ period and scope; the CSV carries what the grid shows (risk, grade, rank range).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import dash
 from dash import (
     Input,
@@ -208,14 +210,21 @@ def update_rankings(period, scope, lang, run=None):
 def columns(run, scope, lang: str, ranking) -> list[dict]:
     """The league grid's columns (``components.league_columns``) with the type of
     unit after the name when levels are listed; columns the server cannot sort
-    (computed in the browser) are not sortable."""
+    (computed in the browser) are not sortable. Made once per run, scope, language
+    and whether there are rank intervals."""
+    intervals = "rank_interval" in ranking.table
+    return _columns(run, scope, lang, intervals, data.generation())
+
+
+@lru_cache(maxsize=256)
+def _columns(run, scope, lang: str, intervals: bool, _source: int) -> list[dict]:
     group = data.scope_group(scope)
     cols = components.league_columns(
         data.result(run).catalogue,
         lang,
         peer=group is not None,
         group_names=data.peer_group_names(lang, run),
-        intervals="rank_interval" in ranking.table,
+        intervals=intervals,
     )
     if scope in (data.BY_LEVEL, data.EVERYONE):
         family = FAMILIES["unit_level" if lang == "zh" else "unit_level_short"]
@@ -246,9 +255,8 @@ def columns(run, scope, lang: str, ranking) -> list[dict]:
             c["cellStyle"] = {"lineHeight": "1.15", "display": "flex",
                               "alignItems": "center"}  # fmt: skip
     if lang == "zh":  # Chinese names on one line: the column as wide as the longest
-        names = data.result(run).units["name_zh"]
         at = next(i for i, c in enumerate(cols) if c.get("colId") == "name_zh")
-        cols[at] = components.fit(cols[at], lang, names)
+        cols[at] = components.fit(cols[at], lang, [data.longest_name(run, lang)])
     return cols
 
 
