@@ -473,7 +473,7 @@ def score(
     folder = save_result(result, out / "result")
     if ledger is not None:
         L.write_ledger(updated, ledger, previous=previous)
-        _say_ledger(ledger, previous, updated)
+        _say_ledger(ledger, previous, updated, cat, lang)
     table = result.league_table(period)
     ranking = out / f"ranking_{period}.csv"
     write_media_csv(table, ranking)
@@ -547,10 +547,10 @@ def ledger_cmd(
             said = say("cli_error", "date", option="--as-of", got=repr(as_of))
             raise _fail_words(said, lang, 2) from None
         L.write_ledger(updated, file, previous=previous)
-    _say_ledger(file, previous, updated)
+    _say_ledger(file, previous, updated, cat, lang)
     if reminders is not None:
         write_media_csv(L.reminders(updated), reminders)
-        typer.echo(f"wrote {reminders}")
+        typer.echo(say("cli_said", "wrote", path=reminders).text(lang))
 
 
 def _read_ledger(path: Path, lang: str = "zh"):
@@ -573,23 +573,36 @@ def _ledger_failed(path: Path, exc: Exception, lang: str) -> typer.Exit:
     return _fail_words(words, lang)
 
 
-def _say_ledger(path: Path, previous, updated) -> None:
+def _say_ledger(
+    path: Path, previous, updated, cat: Catalogue, lang: str = "zh"
+) -> None:
+    """A ledger's counts and its first reminders, in ``lang`` (an item's
+    indicator by its name in Chinese, by its id in English)."""
     from evaluation.risk import ledger as L
+    from evaluation.vocabulary import RISK_LEVEL, Word, say
 
     opened = len(updated) - len(previous)
     was_open = set(previous.loc[previous["status"] == "open", "item_id"])
     closed = updated["item_id"].isin(was_open) & (updated["status"] == "closed")
     due = L.reminders(updated)
     n_open = int((updated["status"] == "open").sum())
-    typer.echo(
-        f"ledger {path}: {n_open} open, {opened} opened, {int(closed.sum())} closed; "
-        f"{len(due)} overdue (reminders)"
-    )
+    said = say(
+        "cli_said", "ledger", path=path, open=n_open, opened=opened,
+        closed=int(closed.sum()), due=len(due),
+    )  # fmt: skip
+    typer.echo(said.text(lang))
     for r in due.head(20).itertuples():
-        typer.echo(
-            f"  remind {r.unit_id}: {r.node_id} {r.level}, due {r.due} "
-            f"(first due {r.first_due}, escalated {r.escalations}×) — {r.reason_en}"
-        )
+        try:
+            node = Word(cat.name(r.node_id, "zh"), r.node_id)
+        except KeyError:  # a node the catalogue has dropped since
+            node = Word(r.node_id, r.node_id)
+        said = say(
+            "cli_said", "remind", unit=r.unit_id, node=node,
+            level=RISK_LEVEL.get(r.level, Word(r.level, r.level)), due=r.due,
+            first_due=r.first_due, escalations=r.escalations,
+            reason=Word(r.reason_zh, r.reason_en),
+        )  # fmt: skip
+        typer.echo(said.text(lang))
 
 
 @app.command()
@@ -751,9 +764,11 @@ def flags(
                 by=by,
                 flags_table=res.flags,
             )
-            typer.echo(
-                f"recorded: {accept or dismiss} {'accepted' if accept else 'dismissed'}"
+            decided = say("cli_said", "flag_accepted" if accept else "flag_dismissed")
+            said = say(
+                "cli_said", "flag_recorded", flag=accept or dismiss, decision=decided
             )
+            typer.echo(said.text(lang))
         table = Q.with_decisions(res.flags, Q.read_decisions(decisions))
     except (FileNotFoundError, EvaluationError) as exc:
         raise _failed(exc, lang) from None
@@ -1096,17 +1111,42 @@ def diff(
     from evaluation.errors import EvaluationError
     from evaluation.publish.export import write_media_csv
     from evaluation.publish.store import Store
+    from evaluation.vocabulary import say
 
     try:
         with Store(store) as s:
             changes = s.diff(old, new, viewer=viewer)
     except EvaluationError as exc:
         raise _failed(exc, lang) from None
-    typer.echo(f"{len(changes)} change(s) from {old} to {new}")
+    typer.echo(say("cli_said", "changes", n=len(changes), old=old, new=new).text(lang))
     if len(changes):
-        typer.echo(changes.head(40).to_string(index=False))
+        typer.echo(_changes_shown(changes.head(40), lang).to_string(index=False))
     if out is not None:
         write_media_csv(changes, out)
+
+
+def _changes_shown(changes, lang: str):
+    """``diff``'s changes headed in ``lang``; in Chinese the tables, fields and
+    grades in words too."""
+    from evaluation.vocabulary import GRADE, say, words
+
+    if lang == "zh":
+        said = words("cli_said", "zh")
+        fields = changes["field"]
+        changes = changes.assign(
+            table=changes["table"].map(lambda x: said.get(f"diff_{x}", x)),
+            field=fields.map(lambda x: said.get(f"diff_{x}", x)),
+            **{
+                side: [
+                    GRADE[v].zh if f == "final_grade" and v in GRADE else v
+                    for f, v in zip(fields, changes[side], strict=True)
+                ]
+                for side in ("before", "after")
+            },
+        )
+    return changes.rename(
+        columns={c: say("cli_said", f"change_{c}").text(lang) for c in changes}
+    )
 
 
 @app.command()
@@ -1132,6 +1172,7 @@ def appeal(
     annual correction opens its own 公示 (public notice) when released."""
     from evaluation.errors import EvaluationError
     from evaluation.publish.publication import Publication
+    from evaluation.vocabulary import say
 
     steps = ["read", *(["appraise"] if appraisal else []), "store"]
     try:
@@ -1145,7 +1186,7 @@ def appeal(
                 )
     except (FileNotFoundError, EvaluationError) as exc:
         raise _failed(exc, lang) from None
-    typer.echo(f"stored draft {new}, superseding {run_id} once released")
+    typer.echo(say("cli_said", "appeal_stored", run=new, old=run_id).text(lang))
 
 
 class Decision(StrEnum):
@@ -1185,10 +1226,10 @@ def appeal_case(
             )
     except EvaluationError as exc:
         raise _failed(exc, lang) from None
-    typer.echo(
-        f"filed appeal case {case} ({unit} against {run_id}); to review it: "
-        f"evaluation decide {case} --decision upheld|rejected --by NAME --note …"
-    )
+    from evaluation.vocabulary import say
+
+    said = say("cli_said", "case_filed", case=case, unit=unit, run=run_id)
+    typer.echo(said.text(lang))
 
 
 @app.command()
@@ -1211,12 +1252,16 @@ def decide(
             run_id = s.cases().set_index("case_id").at[case_id, "run_id"]
     except EvaluationError as exc:
         raise _failed(exc, lang) from None
-    typer.echo(f"appeal case {case_id}: {decision.value} by {by}")
+    from evaluation.vocabulary import APPEAL_DECISION, say
+
+    said = say(
+        "cli_said", "case_decided", case=case_id,
+        decision=APPEAL_DECISION[decision.value], by=by,
+    )  # fmt: skip
+    typer.echo(said.text(lang))
     if decision is Decision.upheld:
-        typer.echo(
-            f"store the corrected version: evaluation appeal {run_id} RESULT "
-            f'--reason "{case_id}" --by NAME, then release it'
-        )
+        said = say("cli_said", "case_upheld", run=run_id, case=case_id)
+        typer.echo(said.text(lang))
 
 
 @app.command()
@@ -1282,7 +1327,10 @@ def report(
         html.parent.mkdir(parents=True, exist_ok=True)
         html.write_text(page, encoding="utf-8")
     R.write_pdf(page, out, progress=_bars())
-    typer.echo(f"wrote {out}" + (f" and {html}" if html else ""))
+    from evaluation.vocabulary import say
+
+    for path in (out, *([html] if html else [])):
+        typer.echo(say("cli_said", "wrote", path=path).text(lang))
 
 
 @app.command("grades")
@@ -1332,7 +1380,10 @@ def grades_cmd(
             )
     except (KeyError, EvaluationError) as exc:
         raise _failed(exc, said) from None
-    typer.echo("wrote " + " and ".join(str(p) for p in paths))
+    from evaluation.vocabulary import say
+
+    for path in paths:
+        typer.echo(say("cli_said", "wrote", path=path).text(said))
 
 
 @app.command("letters")
@@ -1385,7 +1436,7 @@ def letters_cmd(
     paths = LT.write_letters(
         source, out, issuer=issuer, issued_on=issued_on, html=html, progress=_bars()
     )
-    typer.echo(f"wrote {len(paths)} letter(s) to {out}")
+    typer.echo(say("cli_said", "letters", n=len(paths), out=out).text(lang))
 
 
 @contextmanager
@@ -1444,7 +1495,7 @@ def verify(
         )
         return
     with _reading(store, lang) as s:
-        problems = s.verify(expect=expect)
+        problems = s.problems(expect=expect)
         runs, head = len(s.runs()), s.head_hash()
     if problems:
         typer.secho(
@@ -1453,7 +1504,7 @@ def verify(
             fg=typer.colors.RED,
         )
         for line in problems:
-            typer.echo(f"  {line}", err=True)
+            typer.echo(f"  {line.text(lang)}", err=True)
         raise typer.Exit(1)
     said = say("cli_said", "intact", store=store, runs=runs, head=head)
     typer.echo(said.text(lang))
@@ -1469,12 +1520,15 @@ def backup(
     after; prints the journal head hash both share."""
     from evaluation.errors import EvaluationError
     from evaluation.publish import store as S
+    from evaluation.vocabulary import say
 
+    _check_lang(lang)
     try:
         head = S.backup(store, dest)
     except EvaluationError as exc:
         raise _failed(exc, lang) from None
-    typer.echo(f"backed up {store} to {dest}; journal head {head}")
+    said = say("cli_said", "backed_up", store=store, dest=dest, head=head)
+    typer.echo(said.text(lang))
 
 
 @app.command()
@@ -1493,13 +1547,15 @@ def restore(
     records the backup lacks, unless --force)."""
     from evaluation.errors import EvaluationError
     from evaluation.publish import store as S
+    from evaluation.vocabulary import say
 
     _check_lang(lang)
     try:
         head = S.restore(backup_file, store, force=force)
     except EvaluationError as exc:
         raise _failed(exc, lang) from None
-    typer.echo(f"restored {store} from {backup_file}; journal head {head}")
+    said = say("cli_said", "restored", store=store, backup=backup_file, head=head)
+    typer.echo(said.text(lang))
 
 
 @app.command()
@@ -1795,10 +1851,13 @@ def generate(
             paths += write_appraisal(
                 generate_appraisal(tables, year=year, seed=seed), out / "appraisal"
             )
-    typer.echo(
-        f"wrote {len(paths)} files to {out}: {len(tables['units'])} units, "
-        f"{len(tables['observations'])} observations"
-    )
+    from evaluation.vocabulary import say
+
+    said = say(
+        "cli_said", "generated", files=len(paths), out=out,
+        units=len(tables["units"]), observations=len(tables["observations"]),
+    )  # fmt: skip
+    typer.echo(said.text(lang))
 
 
 @app.command()

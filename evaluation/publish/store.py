@@ -58,7 +58,7 @@ from evaluation.catalogue import parse_catalogue
 from evaluation.errors import EvaluationError
 from evaluation.files import replacing
 from evaluation.result import Provenance, Result
-from evaluation.vocabulary import say
+from evaluation.vocabulary import FAMILIES, Word, say
 
 BEIJING = ZoneInfo("Asia/Shanghai")  #: times are stored in UTC, read in Beijing time
 
@@ -94,10 +94,7 @@ def load_result(folder: str | Path) -> Result:
     """Read a result folder written by :func:`save_result`."""
     folder = Path(folder)
     if not (folder / "provenance.json").is_file():
-        raise FileNotFoundError(
-            f"{folder} is not a result folder (no provenance.json); "
-            "run `evaluation score` first"
-        )
+        raise NotAResultError(words=say("library_error", "not_result", folder=folder))
     catalogue = parse_catalogue(
         _read_json(folder / "catalogue.json"), file="catalogue.json"
     )
@@ -246,6 +243,14 @@ class TamperedError(EvaluationError):
     their SHA-256, or a run or case differs from its journal record."""
 
 
+class NotAResultError(EvaluationError, FileNotFoundError):
+    """A folder that holds no result written by :func:`save_result`."""
+
+
+class NoTableError(EvaluationError, KeyError):
+    """A run without the table asked for (a ``KeyError``: an optional table)."""
+
+
 class PublishedRunError(EvaluationError):
     """An attempt to change a released run (under notice or published), or to read
     a draft without naming the viewer."""
@@ -339,7 +344,9 @@ class Store:
         self.path = Path(path)
         self.read_only = read_only
         if read_only and not self.path.is_file():
-            raise EvaluationError(f"no publication store at {self.path}")
+            raise EvaluationError(
+                words=say("library_error", "store_missing", store=self.path)
+            )
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._touched: set[str] = set()
@@ -379,9 +386,10 @@ class Store:
             # against its journal record (rows and table hashes; no bytes read)
             problems = self._differences() if check else []
             if problems:
+                heading = say("library_error", "store_differs", store=self.path)
                 raise TamperedError(
-                    f"{self.path} differs from its journal; nothing was written "
-                    f"(evaluation verify {self.path}):\n  " + "\n  ".join(problems)
+                    heading.en + "\n  " + "\n  ".join(map(_both, problems)),
+                    words=_listed(heading, problems),
                 )
             yield
             self._seal()
@@ -464,10 +472,13 @@ class Store:
         recorded, state = self._recorded(subject), self._state(subject)
         if state != recorded:
             raise TamperedError(
-                f"{subject.replace(':', ' ')} in {self.path} differs from its last "
-                f"journal record ({_changes(recorded, state)}): it was changed "
-                "outside the program; nothing was written (evaluation verify "
-                f"{self.path})"
+                words=say(
+                    "library_error",
+                    "subject_differs",
+                    subject=_subject(subject),
+                    store=self.path,
+                    changes=_changes(recorded, state),
+                )
             )
 
     def _seal(self) -> None:
@@ -539,8 +550,13 @@ class Store:
 
     def verify(self, *, expect: str | None = None) -> list[str]:
         """Every way the store differs from what the program wrote, one line each
-        (empty: intact): the journal's chain (each record's hash, and the one before
-        it), every run and case against its last record, every table's bytes
+        (empty: intact), ``中文 / English``: :meth:`problems` as one text."""
+        return [_both(w) for w in self.problems(expect=expect)]
+
+    def problems(self, *, expect: str | None = None) -> list[Word]:
+        """Every way the store differs from what the program wrote, one ``Word``
+        each (empty: intact): the journal's chain (each record's hash, and the one
+        before it), every run and case against its last record, every table's bytes
         against their SHA-256; with ``expect``, a head hash noted earlier (printed by
         ``evaluation verify``, kept elsewhere) must still be in the chain."""
         problems = []
@@ -550,26 +566,18 @@ class Store:
             "ORDER BY seq"
         ).fetchall()
         for k, (seq, at, subject, state, before, digest) in enumerate(records, 1):
+            said = {"seq": seq, "code": subject, "subject": _subject(subject)}
             if seq != k:
-                problems.append(
-                    f"日志缺记录 / journal: record {k} is missing (found {seq})"
-                )
+                problems.append(say("library_error", "journal_missing", k=k, seq=seq))
             if before != previous:
                 problems.append(
-                    f"日志断链 / journal: record {seq} ({subject}) does not follow "
-                    f"record {seq - 1}: a record was removed, inserted or rewritten"
+                    say("library_error", "journal_broken", before=seq - 1, **said)
                 )
             if record_hash(seq, at, subject, state, before) != digest:
-                problems.append(
-                    f"日志记录被改动 / journal: record {seq} ({subject}) was altered "
-                    "(its hash does not match its contents)"
-                )
+                problems.append(say("library_error", "journal_altered", **said))
             previous = digest
         if expect and expect not in {r[5] for r in records}:
-            problems.append(
-                f"日志不含所记哈希 / journal: the head {expect[:12]}… noted earlier is "
-                "no longer in the chain: records were removed or rewritten since"
-            )
+            problems.append(say("library_error", "journal_head_gone", head=expect[:12]))
         problems += self._differences()
         altered = self._db.execute(  # hashed where the bytes are, none copied out
             "SELECT run_id, name FROM run_tables WHERE sha256(data) <> sha256 "
@@ -577,15 +585,19 @@ class Store:
         ).fetchall()
         for run_id, name in altered:
             problems.append(
-                f"运行 {run_id} 的表 {name} 与其 SHA-256 不符 / run {run_id}: table "
-                f"{name!r} does not match its SHA-256 (its bytes were changed outside "
-                "the program)"
+                say(
+                    "library_error",
+                    "table_hash",
+                    run=run_id,
+                    table=name,
+                    quoted=repr(name),
+                )
             )
         return problems
 
-    def _differences(self) -> list[str]:
+    def _differences(self) -> list[Word]:
         """Every run and appeal case (and table) that differs from its last journal
-        record, one line each: rows and table hashes, no table bytes read."""
+        record, one ``Word`` each: rows and table hashes, no table bytes read."""
         last = self._db.execute(
             "SELECT subject, state FROM journal QUALIFY row_number() OVER "
             "(PARTITION BY subject ORDER BY seq DESC) = 1"
@@ -593,33 +605,26 @@ class Store:
         expected = {subject: _loads(state) for subject, state in last}
         present = set(self._subjects())
         if not last and present:
-            return [
-                "发布库尚无日志 / the store has runs but no journal (made by an "
-                "earlier version, or its journal was removed): check it against your "
-                f"last backup, then: evaluation verify {self.path} --adopt"
-            ]
+            return [say("library_error", "no_journal", store=self.path)]
         problems = []
         for subject in sorted(set(expected) | present):
             state, recorded = self._state(subject), expected.get(subject)
             if state == recorded:
                 continue
-            kind, key = subject.split(":", 1)
-            zh = f"{'运行' if kind == 'run' else '申诉'} {key}"
-            en = f"{kind} {key}"
             if recorded is None:
-                problems.append(
-                    f"{zh} 在程序外被添加 / {en} was added outside the program"
-                )
+                code = "added_outside"
             elif state is None:
-                problems.append(
-                    f"{zh} 在程序外被删除 / {en} was deleted outside the program "
-                    f"({_changes(recorded, state)})"
-                )
+                code = "deleted_outside"
             else:
-                problems.append(
-                    f"{zh} 在程序外被修改 / {en} was changed outside the program "
-                    f"({_changes(recorded, state)})"
+                code = "changed_outside_line"
+            problems.append(
+                say(
+                    "library_error",
+                    code,
+                    subject=_subject(subject),
+                    changes=_changes(recorded, state),
                 )
+            )
         return problems
 
     def adopt(self) -> str:
@@ -629,14 +634,20 @@ class Store:
         against a backup first: what it holds now is taken as written by the program.
         Returns the new head hash."""
         if self._db.execute("SELECT count(*) FROM journal").fetchone()[0]:
-            raise EvaluationError(f"{self.path} has a journal already: nothing adopted")
+            raise EvaluationError(
+                words=say("library_error", "journal_exists", store=self.path)
+            )
         altered = self._db.execute(
             "SELECT run_id, name FROM run_tables WHERE sha256(data) <> sha256"
         ).fetchall()
         if altered:
             raise TamperedError(
-                f"tables {altered} of {self.path} do not match their SHA-256: "
-                "nothing adopted"
+                words=say(
+                    "library_error",
+                    "adopt_altered",
+                    tables=Word("、".join(f"{r}/{n}" for r, n in altered), altered),
+                    store=self.path,
+                )
             )
         with self.transaction(check=False):  # nothing recorded yet to check against
             self._touched = set(self._subjects())
@@ -782,8 +793,7 @@ class Store:
         if run["status"] == "draft" and record:
             if not viewer:
                 raise PublishedRunError(
-                    f"run {run_id} is a draft: name the viewer (pre-release access is "
-                    "recorded)"
+                    words=say("library_error", "draft_viewer", run=run_id)
                 )
             self.log_view(run_id, viewer, name)
         return pd.read_parquet(io.BytesIO(self._bytes(run_id, name)))
@@ -795,12 +805,17 @@ class Store:
             [run_id, name],
         ).fetchone()
         if row is None:
-            raise KeyError(f"run {run_id} has no table {name!r}")
+            said = say("library_error", "no_table", run=run_id, table=repr(name))
+            raise NoTableError(said.en, words=said)
         if hashlib.sha256(row[0]).hexdigest() != row[1]:
             raise TamperedError(
-                f"run {run_id}: table {name!r} in {self.path} does not match its "
-                "SHA-256: it was changed outside the program and is not served "
-                f"(evaluation verify {self.path})"
+                words=say(
+                    "library_error",
+                    "table_altered",
+                    run=run_id,
+                    table=Word(name, repr(name)),
+                    store=self.path,
+                )
             )
         return row[0]
 
@@ -894,30 +909,86 @@ def _loads(state: str) -> dict | None:
         return {"unreadable journal state": str(state)[:40]}
 
 
-def _describe(recorded: dict) -> str:
+def _both(words: Word) -> str:
+    """A problem as one text: ``中文 / English``."""
+    return f"{words.zh} / {words.en}"
+
+
+def _listed(heading: Word, lines: list[Word]) -> Word:
+    """A heading and its lines (indented below it), in each language."""
+    return Word(*("\n  ".join([heading[i], *(w[i] for w in lines)]) for i in (0, 1)))
+
+
+def _subject(subject: str) -> Word:
+    """A journal subject (``run:ID``, ``case:ID``) as people read it."""
+    kind, key = subject.split(":", 1)
+    return say("library_error", f"subject_{kind}", id=key)
+
+
+def _coded(family: str, code) -> Word:
+    """A code in Chinese by its words in ``family`` (the code itself where it has
+    none), in English as the code the store holds."""
+    text = str(code)
+    return Word(FAMILIES[family][text].zh if text in FAMILIES[family] else text, text)
+
+
+#: fields whose values are codes with words: said in Chinese by them
+_CODED = {"status": "run_status", "decision": "appeal_decision"}
+
+
+def _value(field: str, value) -> Word:
+    """A recorded or present value: JSON, briefly; a status or decision in
+    Chinese by its words."""
+    text = _short(value)
+    if field in _CODED and (value is None or isinstance(value, str)):
+        code = value or ("pending" if field == "decision" else "")
+        if code in FAMILIES[_CODED[field]]:
+            return Word(f"“{FAMILIES[_CODED[field]][code].zh}”", text)
+    return Word(text, text)
+
+
+def _describe(recorded: dict) -> Word:
     if "status" in recorded:
-        return f"with status {recorded['status']}"
+        status = _coded("run_status", recorded["status"])
+        return say("library_error", "with_status", status=status)
     if "case_id" in recorded:
-        return f"with decision {recorded.get('decision') or 'pending'}"
-    return "as tables only"
+        decision = _coded("appeal_decision", recorded.get("decision") or "pending")
+        return say("library_error", "with_decision", decision=decision)
+    return say("library_error", "tables_only")
 
 
-def _changes(recorded: dict | None, state: dict | None) -> str:
+#: a run's and a case's fields as the journal names them, in Chinese
+_FIELDS = {
+    **FAMILIES["runs_header"],
+    **FAMILIES["cases_header"],
+    **{
+        code.removeprefix("field_"): w
+        for code, w in FAMILIES["library_error"].items()
+        if code.startswith("field_") and code != "field_changed"
+    },
+}
+
+
+def _changes(recorded: dict | None, state: dict | None) -> Word:
     """What differs between a journal record and the store, briefly."""
     if recorded is None:
-        return (
-            "no journal record: added outside the program, or a store from an "
-            "earlier version not yet adopted (evaluation verify --adopt)"
-        )
+        return say("library_error", "unrecorded")
     if state is None:
-        return f"recorded {_describe(recorded)}, now missing"
+        return say("library_error", "now_missing", what=_describe(recorded))
     fields = sorted(
         k for k in recorded.keys() | state.keys() if recorded.get(k) != state.get(k)
     )
-    return ", ".join(
-        f"{k}: recorded {_short(recorded.get(k))}, now {_short(state.get(k))}"
+    said = [
+        say(
+            "library_error",
+            "field_changed",
+            field=Word(_FIELDS[k].zh if k in _FIELDS else k, k),
+            before=_value(k, recorded.get(k)),
+            after=_value(k, state.get(k)),
+        )
         for k in fields
-    )
+    ]
+    return Word("；".join(w.zh for w in said), ", ".join(w.en for w in said))
 
 
 def _short(value) -> str:
@@ -937,18 +1008,24 @@ def connect(path: Path, *, read_only: bool = False, wait: float | None = None):
         except duckdb.Error as exc:
             if "lock" not in str(exc).lower():  # not a store, damaged, unreadable
                 raise EvaluationError(
-                    f"发布库无法打开 / cannot open the store {path}: "
-                    f"{str(exc).splitlines()[0]} (restore it from a backup: "
-                    "evaluation restore BACKUP --store … --force)"
+                    words=say(
+                        "library_error",
+                        "store_unreadable",
+                        store=path,
+                        detail=str(exc).splitlines()[0],
+                    )
                 ) from None
             if time.monotonic() >= deadline:
                 pid = re.search(r"PID (\d+)", str(exc))
-                who = f"process {pid.group(1)}" if pid else "another process"
-                raise StoreBusyError(
-                    f"发布库正被其他进程使用 / the store {path} is in use by {who} "
-                    f"(a publish, or the dashboard reading it); waited {wait:g} s: try "
-                    "again when it has finished"
-                ) from None
+                who = (
+                    say("library_error", "process", pid=pid.group(1))
+                    if pid
+                    else say("library_error", "another_process")
+                )
+                said = say(
+                    "library_error", "store_busy", store=path, who=who, wait=f"{wait:g}"
+                )
+                raise StoreBusyError(_both(said), words=said) from None
             time.sleep(0.1)
 
 
@@ -958,9 +1035,9 @@ def backup(store: str | Path, dest: str | Path) -> str:
     (writers wait) and its write-ahead log folded into the file first."""
     store, dest = Path(store), Path(dest)
     if dest.resolve() == store.resolve():
-        raise EvaluationError(f"a backup of {store} must go to another file")
+        raise EvaluationError(words=say("library_error", "backup_same", store=store))
     if not store.is_file():
-        raise EvaluationError(f"no publication store at {store}")
+        raise EvaluationError(words=say("library_error", "store_missing", store=store))
     with Store(store) as s:
         _refuse_if_changed(s)
         s._db.execute("CHECKPOINT")
@@ -969,7 +1046,9 @@ def backup(store: str | Path, dest: str | Path) -> str:
             shutil.copyfile(store, tmp)
             with Store(tmp, read_only=True) as copy:  # checked before it replaces
                 if copy.verify() or copy.head_hash() != head:
-                    raise EvaluationError(f"the copy of {store} does not verify")
+                    raise EvaluationError(
+                        words=say("library_error", "backup_unverified", store=store)
+                    )
             Path(f"{dest}.wal").unlink(missing_ok=True)  # a stale log of the old DEST
     return head
 
@@ -979,6 +1058,10 @@ def restore(backup_file: str | Path, store: str | Path, *, force: bool = False) 
     Refused when the store has journal records the backup lacks (publications made
     after it), unless ``force``."""
     backup_file, store = Path(backup_file), Path(store)
+    if not backup_file.is_file():
+        raise EvaluationError(
+            words=say("library_error", "backup_missing", backup=backup_file)
+        )
     with Store(backup_file, read_only=True) as b:
         _refuse_if_changed(b)
         head = b.head_hash()
@@ -996,9 +1079,13 @@ def restore(backup_file: str | Path, store: str | Path, *, force: bool = False) 
             lost = [h for h in mine if h not in theirs]
             if lost and not force:
                 raise EvaluationError(
-                    f"{store} has {len(lost)} journal record(s) that {backup_file} "
-                    "lacks (written after the backup): restoring would lose them; "
-                    "back it up first, or pass --force"
+                    words=say(
+                        "library_error",
+                        "restore_loses",
+                        store=store,
+                        n=len(lost),
+                        backup=backup_file,
+                    )
                 )
             s._db.execute("CHECKPOINT")  # nothing left in a write-ahead log
             with replacing(store) as tmp:
@@ -1010,8 +1097,10 @@ def restore(backup_file: str | Path, store: str | Path, *, force: bool = False) 
 
 
 def _refuse_if_changed(s: Store) -> None:
-    problems = s.verify()
+    problems = s.problems()
     if problems:
+        heading = say("library_error", "changed_outside", store=s.path)
         raise TamperedError(
-            f"{s.path} was changed outside the program:\n  " + "\n  ".join(problems)
+            heading.en + "\n  " + "\n  ".join(map(_both, problems)),
+            words=_listed(heading, problems),
         )

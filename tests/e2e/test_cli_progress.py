@@ -65,7 +65,7 @@ def test_generate_shows_its_stages_then_says_what_it_wrote(city):
     assert "%|" in shown  # a bar
     assert "生成模拟城市 generate · 生成单位和报送数据 units and reports" in shown
     assert "生成年度考评材料 appraisal inputs" in shown
-    assert out.startswith("wrote ")  # the summary, on stdout, after the bar
+    assert out.startswith("已将")  # the summary, on stdout, after the bar
 
 
 def test_score_shows_each_file_read_and_each_step(city, tmp_path):

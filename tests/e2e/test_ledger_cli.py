@@ -83,6 +83,8 @@ def test_ledger_opens_escalates_reminds_and_closes_across_runs(tmp_path):
             tmp_path / "out",
             "--ledger",
             book,
+            "--lang",
+            "en",
         )
 
     def item(unit):
@@ -120,7 +122,15 @@ def test_ledger_opens_escalates_reminds_and_closes_across_runs(tmp_path):
         "--reminders",
         tmp_path / "remind.csv",
     )
-    assert "1 overdue (reminders)" in out and "remind U1: a1 red, due 2025-10-08" in out
+    # in Chinese (the default): the indicator by its name (a1指标), the level in words
+    assert (
+        f"整改台账{book}：未整改1项（本次新增0项），本次整改完成0项；逾期1项（须催办）"
+        in out
+    )
+    assert (
+        "  催办 U1：a1指标，红色，整改期限2025-10-08（原定期限2025-07-09，已升级1次）——"
+        in out
+    )
     u1 = item("U1")
     assert u1[["level", "level_opened", "due", "escalations", "reminder"]].tolist() == [
         "red",
@@ -154,7 +164,7 @@ def test_ledger_opens_escalates_reminds_and_closes_across_runs(tmp_path):
     ]
     assert item("U3")["status"] == "open"  # not reported: not recovered
 
-    out = cli("ledger", book, "-c", cat, "--as-of", "2026-01-09")
+    out = cli("ledger", book, "-c", cat, "--as-of", "2026-01-09", "--lang", "en")
     assert "remind U3: a1 red" in out
     led = L.read_ledger(book)
     assert len(led) == 3  # every item is kept

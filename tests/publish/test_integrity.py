@@ -86,11 +86,15 @@ def test_a_table_changed_with_sql_is_never_served(published, tiny_result):
         s.table(period, "scores")  # the untouched tables still read
         problems = s.verify()
     assert problems == [
-        f"运行 {period} 的表 composite 与其 SHA-256 不符 / run {period}: table "
-        "'composite' does not match its SHA-256 (its bytes were changed outside the "
-        "program)"
+        f"运行 {period} 的表 composite 与其 SHA-256 不符（数据在程序之外被改动） / "
+        f"run {period}: table 'composite' does not match its SHA-256 (its bytes were "
+        "changed outside the program)"
     ]
     done = runner.invoke(app, ["verify", str(path)])
+    assert done.exit_code == 1
+    assert f"运行 {period} 的表 composite 与其 SHA-256 不符" in done.output
+    assert "does not match" not in done.output  # Chinese only, by default
+    done = runner.invoke(app, ["verify", str(path), "--lang", "en"])
     assert done.exit_code == 1
     assert "table 'composite' does not match" in done.output
 
@@ -106,9 +110,9 @@ def test_a_table_and_its_hash_changed_together_are_found_by_the_journal(publishe
     with Store(path, read_only=True) as s:
         (problem,) = s.verify()
     assert problem.startswith(
-        f"运行 {period} 在程序外被修改 / run {period} was changed outside the program"
+        f"运行 {period} 在程序外被修改（数据表的SHA-256：日志记录为 "
     )
-    assert "tables:" in problem
+    assert f"/ run {period} was changed outside the program (tables:" in problem
 
 
 def test_a_published_run_turned_back_to_draft_cannot_be_deleted(published):
@@ -120,8 +124,9 @@ def test_a_published_run_turned_back_to_draft_cannot_be_deleted(published):
         assert period in set(s.runs()["run_id"])
         (problem,) = s.verify()
     assert problem == (
-        f"运行 {period} 在程序外被修改 / run {period} was changed outside the "
-        'program (status: recorded "published", now "draft")'
+        f"运行 {period} 在程序外被修改（状态：日志记录为 “已发布”，现为 “草稿”） / "
+        f'run {period} was changed outside the program (status: recorded "published", '
+        'now "draft")'
     )
 
 
@@ -132,8 +137,9 @@ def test_a_run_deleted_with_sql_is_found(published):
     with Store(path, read_only=True) as s:
         (problem,) = s.verify()
     assert problem == (
-        f"运行 {period} 在程序外被删除 / run {period} was deleted outside the "
-        "program (recorded with status published, now missing)"
+        f"运行 {period} 在程序外被删除（日志记录为状态“已发布”，现已不存在） / "
+        f"run {period} was deleted outside the program (recorded with status "
+        "published, now missing)"
     )
 
 
@@ -143,7 +149,8 @@ def test_an_appeal_decision_changed_with_sql_is_found(published):
     with Store(path, read_only=True) as s:
         (problem,) = s.verify()
     assert problem.startswith(
-        f"申诉 {annual}.c1 在程序外被修改 / case {annual}.c1 was changed outside"
+        f"申诉 {annual}.c1 在程序外被修改（复核结论：日志记录为 “申诉不成立”，"
+        f"现为 “申诉成立”） / case {annual}.c1 was changed outside"
     )
     assert 'decision: recorded "rejected", now "upheld"' in problem
 
@@ -153,13 +160,17 @@ def test_a_rewritten_or_removed_journal_record_breaks_the_chain(published):
     sql(path, "UPDATE journal SET recorded_at = '2020-01-01' WHERE seq = 2")
     with Store(path, read_only=True) as s:
         assert s.verify() == [
-            "日志记录被改动 / journal: record 2 (run:annual-2025-1.v1) was altered "
-            "(its hash does not match its contents)"
+            "日志记录被改动：第2条记录（运行 annual-2025-1.v1）的哈希与其内容不符 / "
+            "journal: record 2 (run:annual-2025-1.v1) was altered (its hash does not "
+            "match its contents)"
         ]
     sql(path, "DELETE FROM journal WHERE seq = 2")
     with Store(path, read_only=True) as s:
         problems = s.verify()
-    assert problems[0] == "日志缺记录 / journal: record 2 is missing (found 3)"
+    assert problems[0] == (
+        "日志缺记录：第2条记录缺失（此处为第3条） / journal: record 2 is missing "
+        "(found 3)"
+    )
     assert any("does not follow record" in p for p in problems)
 
 

@@ -600,7 +600,9 @@ def test_the_cli_runs_the_annual_notice_appeals_review_correction_and_final(
     assert fixed in said
     listed = cli("runs", "--store", store)
     assert fixed in listed and "草稿" in listed
-    changes = cli("diff", run, fixed, "--store", store, "--viewer", "秘书长")
+    changes = cli(
+        "diff", run, fixed, "--store", store, "--viewer", "秘书长", "--lang", "en"
+    )
     assert "1 change(s)" in changes and "D20" in changes and "final_grade" in changes
     said = cli("publish", "--run", fixed, "--by", "主任", "--store", store)
     assert "2026-01-19至2026-01-25" in said  # its own 公示

@@ -1,0 +1,220 @@
+"""What the rest of the commands say when they have done their work, in Chinese by
+default and in English alone with --lang en: the appeal's course (appeal-case,
+decide, appeal, diff), backup and restore, the committee's files (grades, report,
+letters), the analyst's follow-up (flags, ledger) and a generated city. The
+office's 2025, as the analyst runs it on the sample. Expected words are written
+here by hand."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from evaluation.cli import app
+
+from ..conftest import ROOT
+
+runner = CliRunner()
+SAMPLE = ROOT / "data" / "sample"
+CATALOGUE = ROOT / "indicators.yaml"
+CONFIG = ROOT / "appraisal.yaml"
+RUN = "annual-2025-1.v1"
+HEAD = r"[0-9a-f]{64}"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+#: the unit grades in Chinese (单位考评等次)
+GRADE_ZH = {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"}
+
+
+def invoke(*args, code=0):
+    done = runner.invoke(app, [str(a) for a in args])
+    assert done.exit_code == code, done.output
+    return done.output
+
+
+@pytest.fixture(scope="module")
+def scored(tmp_path_factory):
+    """The 2025 result, and the rectification ledger the run started."""
+    out = tmp_path_factory.mktemp("scored")
+    ledger = out / "整改台账.csv"
+    invoke(
+        "score", SAMPLE, "--period", "2025", "--out", out, "--catalogue", CATALOGUE,
+        "--ledger", ledger,
+    )  # fmt: skip
+    return out / "result", ledger
+
+
+@pytest.fixture(scope="module")
+def published(scored, tmp_path_factory):
+    """The 2025 appraisal stored and released: its 公示 opens today."""
+    store = tmp_path_factory.mktemp("store") / "store.duckdb"
+    invoke(
+        "publish", scored[0], "--appraisal", SAMPLE / "appraisal", "--appraisal-config",
+        CONFIG, "--store", store, "--by", "绩效办", "--release",
+    )  # fmt: skip
+    return store
+
+
+@pytest.fixture
+def store(published, tmp_path):
+    copy = tmp_path / "store.duckdb"
+    shutil.copy(published, copy)
+    return copy
+
+
+def test_an_upheld_appeal_its_correction_and_what_changed(scored, store, tmp_path):
+    """D20 appeals during the 公示; the committee upholds it and overrides D20's
+    grade; the corrected version is stored; diff shows the one change, in words."""
+    case = f"{RUN}.c1"
+    said = invoke(
+        "appeal-case", RUN, "--unit", "D20", "--by", "D20办公室", "--grounds",
+        "重点目标完成率计算有误", "--store", store,
+    )  # fmt: skip
+    assert said == (
+        f"已登记申诉 {case}（D20对运行 {RUN}）；复核：evaluation decide {case} "
+        "--decision upheld|rejected --by 复核人 --note 复核意见\n"
+    )
+    said = invoke(
+        "decide", case, "--decision", "upheld", "--by", "考评委员会", "--note",
+        "复核属实", "--store", store,
+    )  # fmt: skip
+    assert said.splitlines() == [
+        f"申诉 {case}：申诉成立（复核人：考评委员会）",
+        f'请存入更正版本：evaluation appeal {RUN} 结果文件夹 --reason "{case}" '
+        "--by 经办人，然后发布",
+    ]
+    grades = invoke("grades", RUN, "--out", tmp_path / "g.csv", "--store", store)
+    assert grades.strip() == f"已写入：{tmp_path / 'g.csv'}"
+    table = pd.read_csv(tmp_path / "g.csv", encoding="utf-8-sig", dtype=str)
+    before_zh = table.set_index("单位代码").at["D20", "最终等次"]
+    before = {zh: en for en, zh in GRADE_ZH.items()}[before_zh]
+    after = "pass" if before != "pass" else "good"
+    folder = tmp_path / "appraisal"
+    shutil.copytree(SAMPLE / "appraisal", folder)
+    pd.DataFrame(
+        [["D20", after, "复核：重点工作数据有误", "考评委员会", "2026-01-19"]],
+        columns=["unit_id", "grade", "reason", "approved_by", "approved_on"],
+    ).to_csv(folder / "overrides.csv", index=False, encoding="utf-8-sig")
+    fixed = "annual-2025-1.v2"
+    said = invoke(
+        "appeal", RUN, scored[0], "--reason", case, "--by", "绩效办", "--appraisal",
+        folder, "--appraisal-config", CONFIG, "--store", store,
+    )  # fmt: skip
+    assert said == f"已将更正版本 {fixed} 作为草稿存入；发布后取代运行 {RUN}\n"
+    lines = invoke(
+        "diff", RUN, fixed, "--store", store, "--viewer", "秘书长"
+    ).splitlines()
+    assert lines[0] == f"运行 {RUN} 至 {fixed} 共有1处变化"
+    assert lines[1].split() == ["数据表", "对象", "字段", "原值", "新值"]
+    assert lines[2].split() == [
+        "考评等次表", "D20", "等次", GRADE_ZH[before], GRADE_ZH[after]
+    ]  # fmt: skip
+    english = invoke(
+        "diff", RUN, fixed, "--store", store, "--viewer", "秘书长", "--lang", "en"
+    )
+    assert english.splitlines()[0] == f"1 change(s) from {RUN} to {fixed}"
+    assert english.splitlines()[2].split() == ["grades", "D20", "final_grade",
+                                               before, after]  # fmt: skip
+    assert not CJK.search(english)
+
+
+def test_backup_and_restore_say_the_journal_head_both_share(store, tmp_path):
+    dest = tmp_path / "异地备份" / "store-2026-01-31.duckdb"
+    said = invoke("backup", dest, "--store", store)
+    match = re.fullmatch(
+        rf"已将发布库{re.escape(str(store))}备份到{re.escape(str(dest))}；"
+        rf"日志头哈希 ({HEAD})\n",
+        said,
+    )
+    assert match, said
+    restored = tmp_path / "restored.duckdb"
+    said = invoke("restore", dest, "--store", restored)
+    assert said == (
+        f"已用备份{dest}恢复发布库{restored}；日志头哈希 {match.group(1)}\n"
+    )
+    english = invoke("backup", tmp_path / "b.duckdb", "--store", store, "--lang", "en")
+    assert english == (
+        f"backed up {store} to {tmp_path / 'b.duckdb'}; journal head {match.group(1)}\n"
+    )
+
+
+def test_the_committees_files_say_what_was_written(store, tmp_path):
+    """Under 公示 the run is public: its grades table, a unit's feedback letter and
+    the committee report (one department's page) are written and said."""
+    book = tmp_path / "考评结果.xlsx"
+    assert invoke("grades", RUN, "--out", book, "--store", store) == (
+        f"已写入：{book}\n"
+    )
+    english = invoke(
+        "grades", RUN, "--out", tmp_path / "g.csv", "--store", store, "--lang", "en"
+    )
+    assert english == f"wrote {tmp_path / 'g.csv'}\n"
+    letters = tmp_path / "反馈意见书"
+    said = invoke("letters", RUN, "--unit", "D20", "--out", letters, "--store", store)
+    assert said == f"已将1份反馈意见书写入：{letters}\n"
+    assert len(list(letters.glob("*.pdf"))) == 1
+    pdf, html = tmp_path / "报告.pdf", tmp_path / "报告.html"
+    said = invoke(
+        "report", RUN, "--unit", "D20", "--out", pdf, "--html", html, "--store", store
+    )
+    assert said.splitlines() == [f"已写入：{pdf}", f"已写入：{html}"]
+    assert pdf.exists() and html.exists()
+
+
+def test_flags_say_the_decision_recorded(scored, tmp_path):
+    from evaluation.publish.store import load_result
+
+    ids = load_result(scored[0]).flags["flag_id"].tolist()
+    decisions = tmp_path / "核实记录.csv"
+    said = invoke(
+        "flags", scored[0], "--decisions", decisions, "--accept", ids[0],
+        "--comment", "核实无误", "--by", "张三",
+    ).splitlines()  # fmt: skip
+    assert said[0] == f"已记录：数据质量提示 {ids[0]}，确认为问题"
+    assert said[1] == (
+        f"数据质量提示{len(ids)}条：待核实{len(ids) - 1}条，已确认1条，已排除0条"
+    )
+    english = invoke(
+        "flags", scored[0], "--decisions", decisions, "--dismiss", ids[1],
+        "--comment", "已说明", "--by", "张三", "--lang", "en",
+    ).splitlines()  # fmt: skip
+    assert english[0] == f"recorded: {ids[1]} dismissed"
+
+
+def test_the_ledger_says_its_counts_and_reminders_in_chinese(scored, tmp_path):
+    ledger = tmp_path / "整改台账.csv"
+    shutil.copy(scored[1], ledger)
+    reminders = tmp_path / "催办清单.csv"
+    said = invoke(
+        "ledger", ledger, "--catalogue", CATALOGUE, "--as-of", "2026-03-31",
+        "--reminders", reminders,
+    ).splitlines()  # fmt: skip
+    items = pd.read_csv(ledger, encoding="utf-8-sig", dtype=str)
+    due = pd.read_csv(reminders, encoding="utf-8-sig", dtype=str)
+    n_open = int((items["status"] == "open").sum())
+    assert said[0] == (
+        f"整改台账{ledger}：未整改{n_open}项（本次新增0项），本次整改完成0项；"
+        f"逾期{len(due)}项（须催办）"
+    )
+    assert len(due) > 0  # three months on, some are past due
+    first = due.iloc[0]
+    assert said[1].startswith(f"  催办 {first['unit_id']}：")
+    assert f"整改期限{first['due']}（原定期限{first['first_due']}" in said[1]
+    assert said[-1] == f"已写入：{reminders}"
+    assert not any(word in " ".join(said) for word in ("remind", "overdue", "open"))
+
+
+def test_generate_says_how_many_files_units_and_observations(tmp_path):
+    out = tmp_path / "模拟城市"
+    said = invoke(
+        "generate", out, "--departments", "2", "--districts", "1", "--months", "12",
+        "--seed", "1",
+    )  # fmt: skip
+    match = re.fullmatch(
+        rf"已将(\d+)个文件写入：{re.escape(str(out))}（3个单位，(\d+)条数据）\n", said
+    )
+    assert match, said
+    assert int(match.group(1)) == sum(1 for p in out.rglob("*") if p.is_file())

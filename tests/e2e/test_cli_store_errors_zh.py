@@ -1,0 +1,249 @@
+"""The publication store refuses in Chinese (the English after it; English alone
+with --lang en), exit ≠ 0, nothing written: a backup that is not there, a store
+changed with plain SQL (what `evaluation verify` lists, and every write refused),
+a backup onto itself, a restore that would lose later records, a damaged or busy
+store, a draft read without a name, a folder that holds no result. Expected words
+are written here by hand; none says 未能完成 (an error without words of its own)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from evaluation.cli import app
+from evaluation.publish import store as storage
+
+from ..conftest import ROOT
+
+runner = CliRunner()
+SAMPLE = ROOT / "data" / "sample"
+CATALOGUE = ROOT / "indicators.yaml"
+RUN = "period-2025-Q4-1.v1"  # the fixture store's released period run
+UNWORDED = "未能完成"  # the heading of an error still said in English only
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def sql(path, statement):
+    con = duckdb.connect(str(path))
+    con.execute(statement)
+    con.close()
+
+
+def journal_length(path) -> int:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("SELECT count(*) FROM journal").fetchone()[0]
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    out = tmp_path_factory.mktemp("scored")
+    done = invoke(
+        "score", SAMPLE, "--period", "2025-Q4", "--out", out, "--catalogue", CATALOGUE
+    )
+    assert done.exit_code == 0, done.output
+    return out / "result"
+
+
+@pytest.fixture(scope="module")
+def store(result, tmp_path_factory):
+    path = tmp_path_factory.mktemp("store") / "store.duckdb"
+    done = invoke("publish", result, "--store", path, "--by", "测试", "--release")
+    assert done.exit_code == 0, done.output
+    return path
+
+
+@pytest.fixture
+def copy(store, tmp_path):
+    path = tmp_path / "store.duckdb"
+    shutil.copy(store, path)
+    return path
+
+
+def test_restore_from_a_backup_that_is_not_there(copy, tmp_path):
+    missing = tmp_path / "备份" / "store-2026-01-31.duckdb"
+    before = copy.read_bytes()
+    done = invoke("restore", missing, "--store", copy)
+    assert done.exit_code == 1
+    assert done.output == f"没有备份文件{missing}\nno backup file {missing}\n"
+    assert copy.read_bytes() == before  # the store as it was
+    nowhere = tmp_path / "new.duckdb"
+    done = invoke("restore", missing, "--store", nowhere, "--lang", "en")
+    assert done.exit_code == 1 and done.output == f"no backup file {missing}\n"
+    assert not nowhere.exists()
+
+
+def test_verify_lists_a_status_changed_with_sql_in_chinese(copy):
+    sql(copy, f"UPDATE runs SET status = 'draft' WHERE run_id = '{RUN}'")
+    before = copy.read_bytes()
+    done = invoke("verify", copy)
+    assert done.exit_code == 1
+    assert done.output.splitlines() == [
+        f"发布库{copy}在程序之外被改动（1处问题）：",
+        f"  运行 {RUN} 在程序外被修改（状态：日志记录为 “已发布”，现为 “草稿”）",
+    ]
+    assert copy.read_bytes() == before
+    english = invoke("verify", copy, "--lang", "en")
+    assert english.exit_code == 1
+    assert english.output.splitlines()[1] == (
+        f"  run {RUN} was changed outside the program (status: recorded "
+        '"published", now "draft")'
+    )
+
+
+def test_verify_lists_a_journal_record_rewritten_and_a_table_swapped(copy):
+    sql(copy, "UPDATE journal SET recorded_at = '2020-01-01' WHERE seq = 1")
+    sql(
+        copy,
+        "UPDATE run_tables SET data = (SELECT data FROM run_tables WHERE name = "
+        f"'ranks') WHERE run_id = '{RUN}' AND name = 'composite'",
+    )
+    done = invoke("verify", copy)
+    assert done.exit_code == 1
+    assert done.output.splitlines() == [
+        f"发布库{copy}在程序之外被改动（2处问题）：",
+        f"  日志记录被改动：第1条记录（运行 {RUN}）的哈希与其内容不符",
+        f"  运行 {RUN} 的表 composite 与其 SHA-256 不符（数据在程序之外被改动）",
+    ]
+
+
+def test_a_store_changed_with_sql_is_neither_written_nor_backed_up(copy, tmp_path):
+    sql(copy, f"UPDATE runs SET created_by = '别人' WHERE run_id = '{RUN}'")
+    records = journal_length(copy)
+    dest = tmp_path / "offsite" / "copy.duckdb"
+    backup = invoke("backup", dest, "--store", copy)
+    assert backup.exit_code == 1
+    assert backup.output.startswith(
+        f"发布库{copy}在程序之外被改动：\n"
+        f'  运行 {RUN} 在程序外被修改（存入人：日志记录为 "测试"，现为 "别人"）\n'
+    )
+    assert f"{copy} was changed outside the program:" in backup.output  # then English
+    assert UNWORDED not in backup.output
+    assert not dest.exists()
+    assert journal_length(copy) == records
+
+
+def test_a_correction_on_a_changed_store_is_refused_naming_the_change(result, copy):
+    sql(copy, f"UPDATE runs SET period = '2025-Q3' WHERE run_id = '{RUN}'")
+    records = journal_length(copy)
+    done = invoke(
+        "publish", result, "--store", copy, "--by", "李四", "--supersedes", RUN,
+        "--reason", "复核更正",
+    )  # fmt: skip
+    assert done.exit_code == 1
+    assert done.output.startswith(
+        f"发布库{copy}中的运行 {RUN} 与日志最后的记录不符（报告期：日志记录为 "
+        '"2025-Q4"，现为 "2025-Q3"）：它在程序之外被改动，未写入任何内容（请运行 '
+        f"evaluation verify {copy} 核查）\n"
+    )
+    assert UNWORDED not in done.output
+    assert journal_length(copy) == records
+
+
+def test_a_backup_onto_the_store_itself(copy):
+    done = invoke("backup", copy, "--store", copy)
+    assert done.exit_code == 1
+    assert done.output.startswith(f"发布库{copy}的备份须写到另一个文件\n")
+
+
+def test_a_restore_that_would_lose_a_later_correction(result, copy, tmp_path):
+    """The office backs up, then stores a correction (a draft): restoring the
+    older backup would lose it, and is refused until --force."""
+    backup = tmp_path / "backup.duckdb"
+    assert invoke("backup", backup, "--store", copy).exit_code == 0
+    done = invoke(
+        "publish", result, "--store", copy, "--by", "李四", "--supersedes", RUN,
+        "--reason", "复核更正",
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    before = copy.read_bytes()
+    done = invoke("restore", backup, "--store", copy)
+    assert done.exit_code == 1
+    assert done.output.startswith(
+        f"发布库{copy}中有1条日志记录是备份{backup}所没有的（备份之后写入）：恢复将"
+        "丢失这些记录。请先备份当前发布库，或加 --force\n"
+    )
+    assert copy.read_bytes() == before
+    # the draft correction is read only by a named viewer (the view is recorded)
+    draft = "period-2025-Q4-1.v2"
+    done = invoke("diff", RUN, draft, "--store", copy)
+    assert done.exit_code == 1
+    assert done.output.startswith(
+        f"运行 {draft} 是草稿：查看须写明查看人姓名（--viewer），"
+        "发布前的每次查看均有记录\n"
+    )
+    adopt = invoke("verify", copy, "--adopt")
+    assert adopt.exit_code == 1
+    assert adopt.output.startswith(f"发布库{copy}已有日志：无需也不能再次建立\n")
+
+
+def test_a_damaged_store_says_restore_it(tmp_path):
+    damaged = tmp_path / "store.duckdb"
+    damaged.write_bytes(b"not a database" * 100)
+    done = invoke("runs", "--store", damaged)
+    assert done.exit_code == 1
+    assert done.output.startswith(
+        f"发布库{damaged}无法打开：文件不是发布库，或已损坏。请用备份恢复："
+        f"evaluation restore 备份文件 --store {damaged} --force\n"
+        f"cannot open the store {damaged}: "
+    )
+    assert "Traceback" not in done.output
+
+
+def test_a_folder_that_holds_no_result(tmp_path):
+    folder = tmp_path / "结果"
+    folder.mkdir()
+    out = tmp_path / "media.csv"
+    done = invoke("export", folder, "--out", out)
+    assert done.exit_code == 1
+    assert done.output.startswith(
+        f"{folder}不是评分结果文件夹（没有 provenance.json）："
+        "请先运行 evaluation score\n"
+    )
+    assert not out.exists()
+
+
+HOLDER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    import duckdb
+
+    con = duckdb.connect(sys.argv[1])
+    Path(sys.argv[2]).write_text("holding")
+    time.sleep(float(sys.argv[3]))
+    con.close()
+    """
+)
+
+
+def test_a_busy_store_names_the_process_and_the_wait(copy, tmp_path, monkeypatch):
+    marker, script = tmp_path / "holding", tmp_path / "holder.py"
+    script.write_text(HOLDER, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, script, copy, marker, "3"])
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert marker.exists(), "the holder never opened the store"
+        monkeypatch.setattr(storage, "WAIT", 0.2)
+        done = invoke("runs", "--store", copy)
+    finally:
+        proc.wait(timeout=60)
+    assert done.exit_code == 1
+    assert done.output.startswith(
+        f"发布库{copy}正被进程{proc.pid}使用（正在发布，或仪表板正在读取）；"
+        "已等待0.2秒：请待其完成后再试\n"
+    )
