@@ -113,8 +113,8 @@ def layout() -> html.Div:
     chose last (kept in their session, so a reload, a link or a new tab shows the
     same draft, and the run selector is never blank), the draft banner and
     watermark, then the page (``dash.page_container``)."""
-    lang = _remembered("lang") if _remembered("lang") in components.LANGS else "zh"
-    run = data.chosen_run(_remembered("run"))
+    lang = data.visitor_lang()
+    run = data.chosen_run(data.remembered("run"))
     title, *rest = _header(lang, run)
     n = len(components.nav_pages())
     nav, (login, href, options, run, banner, mark, html_lang) = rest[:n], rest[n:]
@@ -167,11 +167,3 @@ def _header(lang: str, run: str | None) -> tuple:
         components.watermark(stage, lang),
         "zh-CN" if lang == "zh" else "en",
     )
-
-
-def _remembered(key: str):
-    """What this visitor chose last (``lang``, ``run``), from their session."""
-    try:
-        return flask.session.get(key)
-    except RuntimeError:  # outside a request
-        return None

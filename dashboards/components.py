@@ -168,8 +168,9 @@ def control(label_id: str, child) -> html.Label:
     )
 
 
-def league_grid(grid_id: str) -> dag.AgGrid:
-    """An empty, sortable league grid; callbacks fill ``rowData`` and ``columnDefs``."""
+def league_grid(grid_id: str, lang: str = "zh") -> dag.AgGrid:
+    """An empty, sortable league grid speaking ``lang`` (its overlays and screen
+    reader words); callbacks fill ``rowData`` and ``columnDefs``."""
     theme = json.dumps(
         {
             "fontFamily": FONT_FAMILY,
@@ -198,7 +199,7 @@ def league_grid(grid_id: str) -> dag.AgGrid:
         dashGridOptions={
             "theme": {"function": f"themeQuartz.withParams({theme})"},
             "animateRows": False,
-            "localeText": grid_locale("zh"),
+            "localeText": grid_locale(lang),
         },
         style={"height": "100%", "width": "100%"},
     )

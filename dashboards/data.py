@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
+import flask
 import numpy as np
 import pandas as pd
 from dash.exceptions import PreventUpdate
 
 from evaluation import Catalogue, Result, parse_catalogue
 from evaluation.analysis import views
-from evaluation.periods import name_zh
+from evaluation.periods import date_text, name_zh
 from evaluation.publish import plots
 from evaluation.publish.export import (
     level_ranks,
@@ -39,6 +40,7 @@ from evaluation.vocabulary import (
     GRADE,
     IN_FORCE,
     MEDIA_HEADER,
+    RISK_HEADER,
     RISK_LEVEL,
     RUN_STATUS,
     Word,
@@ -88,7 +90,7 @@ def set_source(path: str | Path) -> Path:
     _intervals.cache_clear()
     _appraisal.cache_clear()
     _cases.cache_clear()
-    for f in (_ranking, _level_ranks, ranking_chart, _risk_heatmap, _risk_warnings):
+    for f in (_ranking, _level_ranks, _ranking_chart, _risk_heatmap, _risk_warnings):
         f.cache_clear()
     _risk_ledger.cache_clear()
     _warming.clear()
@@ -123,6 +125,22 @@ def user() -> str | None:
     """The logged-in user of this request, if any (drafts need one): a session
     revoked at logout counts as none."""
     return security.current_user()
+
+
+def remembered(key: str):
+    """What this visitor chose last (``lang``, ``run``), kept in their session by
+    the header; None outside a request."""
+    try:
+        return flask.session.get(key)
+    except RuntimeError:  # outside a request
+        return None
+
+
+def visitor_lang() -> str:
+    """The language this visitor chose last (Chinese by default): what a grid built
+    in a page's layout speaks (AG Grid reads its own words only when created)."""
+    lang = remembered("lang")
+    return lang if lang in ("zh", "en") else "zh"
 
 
 @cache
@@ -304,6 +322,22 @@ def _annual(year: str) -> pd.DataFrame | None:
         return s.table(hit["run_id"].iloc[-1], "grades")
 
 
+def grades_beside(run_id: str | None, period: str) -> pd.DataFrame | None:
+    """The final grades shown beside a period run: those of the in-force published
+    appraisal of its year (:func:`grades`), and none beside a draft (a draft's
+    numbers are not the published ones: published grades must not look like its
+    outcome)."""
+    return None if _is_draft(run_id) else grades(period[:4])
+
+
+def _is_draft(run_id: str | None) -> bool:
+    if run_id is None or not is_store():
+        return False
+    r = _runs()
+    hit = r[r["run_id"] == run_id]
+    return bool(len(hit)) and stage(hit.iloc[0]) == "draft"
+
+
 def league(run_id: str | None, period: str, peer_group: str | None) -> pd.DataFrame:
     """The league table with each unit's risk level, its data-quality flags in the
     period, its final grade where an appraisal of the year is published and its
@@ -313,7 +347,7 @@ def league(run_id: str | None, period: str, peer_group: str | None) -> pd.DataFr
         result(run_id),
         period,
         peer_group=peer_group,
-        grades=grades(period[:4]),
+        grades=grades_beside(run_id, period),
         intervals=uncertainty(run_id),
     )
     for lang in ("zh", "en"):
@@ -405,16 +439,31 @@ class Paged:
         start = int(request.get("startRow") or 0)
         end = int(request.get("endRow") or start + BLOCK)
         end = min(end, start + 10 * BLOCK)  # never more than a screenful of blocks
-        sort = tuple((s["colId"], s["sort"]) for s in request.get("sortModel") or ())
-        block = ("block", lang, start, end, sort)
+        sort = self._sort(request.get("sortModel"))
+        if start % BLOCK or end - start != BLOCK:  # not the grid's own block: not kept
+            return {"rowData": self.rows(lang, start, end, sort),
+                    "rowCount": len(self.table)}  # fmt: skip
+        block = ("block", lang, start, sort)  # a bounded set: blocks × sorts × 2
         if block not in self._made:  # every visitor asks for the same blocks
-            self._made[block] = self.rows(lang, start, end, request.get("sortModel"))
+            self._made[block] = self.rows(lang, start, end, sort)
         return {"rowData": self._made[block], "rowCount": len(self.table)}
 
+    def _sort(self, model) -> tuple[tuple[str, str], ...]:
+        """AG Grid's ``sortModel`` as ``(column, "asc"|"desc")`` pairs, only the
+        columns this table sorts by, two at most (what a request names otherwise is
+        ignored: the orders kept stay few)."""
+        return tuple(
+            (s["colId"], "desc" if s.get("sort") == "desc" else "asc")
+            for s in model or ()
+            if isinstance(s, dict)
+            and s.get("colId") in self.keys
+            and not str(s["colId"]).startswith("_")
+        )[:2]
+
     def rows(self, lang=None, start: int = 0, end: int | None = None, sort=()):
-        """Rows ``start:end`` in ``sort`` order (AG Grid's ``sortModel``: a list of
-        ``{"colId", "sort"}``); with ``lang``, the names in that language only."""
-        order = self.order(tuple((s["colId"], s["sort"]) for s in sort or ()))
+        """Rows ``start:end`` in ``sort`` order (``(column, "asc"|"desc")`` pairs,
+        :meth:`_sort`); with ``lang``, the names in that language only."""
+        order = self.order(tuple(sort))
         if self.render is None:
             return self._in(lang).iloc[order[start:end]].to_dict("records")
         part = self.render(self.table.iloc[order[start:end]])
@@ -520,7 +569,7 @@ def _ranking(run_id: str, period: str, scope: str, source: int = 0) -> Paged:
         res,
         period,
         peer_group=group,
-        grades=grades(period[:4]),
+        grades=grades_beside(run_id, period),
         intervals=_intervals(run_id) if is_store() else None,
     )
     levels = scope_levels(run_id, scope)
@@ -585,17 +634,24 @@ def _ranking(run_id: str, period: str, scope: str, source: int = 0) -> Paged:
         "peer_rank_change", "name_zh", "name_en", "link_zh", "link_en", *scores,
         *(["rank_interval"] if "rank_interval" in table else []), "risk_level",
         "dq_flags", "grade", "status", "n_imputed",
+        *(["n_absent"] if "n_absent" in table else []),
     ]  # fmt: skip
     table = table[keep].astype(object).where(table[keep].notna(), None)
     return Paged(table, keys)
 
 
-@lru_cache(maxsize=512)
 def ranking_chart(run_id: str, period: str, scope: str, lang: str, source=None):
     """The rankings chart: the top and bottom :data:`CHART_N` of each list (best
     first), cached per run, period, scope and language (call :func:`ranking`
     first: it applies the draft rule)."""
-    r = _ranking(run_id, period, scope, _generation if source is None else source)
+    return _ranking_chart(
+        run_id, period, scope, lang, _generation if source is None else source
+    )
+
+
+@lru_cache(maxsize=512)
+def _ranking_chart(run_id: str, period: str, scope: str, lang: str, source: int):
+    r = _ranking(run_id, period, scope, source)
     t = r.table
     parts = []
     for _, part in t.groupby(r.keys["_list"], sort=True):
@@ -630,7 +686,7 @@ def ranking_csv(run_id: str | None, period: str, scope: str | None, lang: str) -
     res = result(run_id)
     period = period_of(run_id, period)
     group, levels = scope_group(scope), scope_levels(run_id, scope)
-    year = grades(period[:4])
+    year = grades_beside(run_id, period)
     final = year.set_index("unit_id")["final_grade"] if year is not None else None
     intervals = uncertainty(run_id)
     ranges = (
@@ -756,8 +812,12 @@ def _paged(res, kind: str, raw: pd.DataFrame, keys: list[str], lang, period=None
     order["_default"] = np.arange(len(raw))
     headers = tuple(risk_table(res, kind, period=period, lang=lang, rows=raw.head(1)))
 
+    dates = [RISK_HEADER[k].text(lang) for k in ("first_due", "due", "closed_on")]
+
     def render(part: pd.DataFrame) -> pd.DataFrame:
         shown = risk_table(res, kind, period=period, lang=lang, rows=part)
+        for column in [c for c in shown.columns if c in dates]:  # 2026年1月25日
+            shown[column] = [date_text(v, lang) if v else "" for v in shown[column]]
         shown.columns = [f"c{i}" for i in range(shown.shape[1])]
         shown["_level"] = part["level"].to_numpy()
         return shown.astype(object).where(shown.notna(), None)
@@ -803,11 +863,12 @@ def unit_flags(run_id: str | None, unit: str, period: str) -> pd.DataFrame:
         raise PreventUpdate from None
 
 
-def unit_grade(year: str, unit: str) -> views.Grade | None:
+def unit_grade(year: str, unit: str, run_id: str | None = None) -> views.Grade | None:
     """A department's final grade and its reasons in the in-force published
     appraisal of ``year`` (:func:`evaluation.analysis.views.unit_grade`), the one
-    :func:`grades` reads; None without one or when it does not grade the unit."""
-    if not is_store():
+    :func:`grades` reads; None without one, when it does not grade the unit, or
+    beside a draft ``run_id`` (:func:`grades_beside`)."""
+    if not is_store() or _is_draft(run_id):
         return None
     r = _runs()
     hit = r[(r["kind"] == "annual") & r["in_force"] & (r["period"] == year)]
@@ -1045,15 +1106,16 @@ def overview(run_id: str | None, period: str | None) -> Overview:
     :func:`result`) in ``period`` (the run's own if it has no such period)."""
     run_id = run_id or default_run()
     r = result(run_id)  # stops the callback for a draft without a login
-    return _overview(_source, run_id, period if period in r.periods else r.period)
+    return _overview(_generation, run_id, period if period in r.periods else r.period)
 
 
 @functools.lru_cache(maxsize=256)
-def _overview(source: Path | None, run_id: str, period: str) -> Overview:
-    """Keyed by the source too: a process may serve one source after another."""
+def _overview(source: int, run_id: str, period: str) -> Overview:
+    """(``source``: :data:`_generation`: a process may serve one source after
+    another, or the same store again after a new publication.)"""
     r = _load(run_id)
     year = period[:4]
-    annual = grades(year)
+    annual = grades_beside(run_id, period)
     previous = previous_publication(run_id)
     return Overview(
         run_id=run_id,
@@ -1075,12 +1137,12 @@ def _overview(source: Path | None, run_id: str, period: str) -> Overview:
 
 
 @functools.lru_cache(maxsize=64)
-def _trend(source: Path | None, run_id: str) -> pd.DataFrame:
+def _trend(source: int, run_id: str) -> pd.DataFrame:
     return ov.averages(_load(run_id))
 
 
 @functools.lru_cache(maxsize=64)
-def _changes(source: Path | None, run_id: str, previous: str) -> ov.Changes:
+def _changes(source: int, run_id: str, previous: str) -> ov.Changes:
     return ov.changes(_load(run_id), _load(previous))
 
 

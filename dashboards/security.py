@@ -91,15 +91,36 @@ class Throttle:
         self.max_keys = max_keys
         self._failures: dict[str, list[float]] = {}
         self._locked: dict[str, float] = {}
+        self._pending: dict[str, int] = {}  #: tries under way (begin … end)
         self._mutex = threading.Lock()
 
     def locked(self, key: str) -> bool:
         with self._mutex:
-            until = self._locked.get(key)
-            if until is not None and until <= self.clock():
-                del self._locked[key]
-                until = None
-            return until is not None
+            return self._is_locked(key)
+
+    def begin(self, key: str) -> bool:
+        """Whether ``key`` may try now; a try under way counts against the limit
+        until :meth:`end`, so that tries sent together cannot slip past it."""
+        with self._mutex:
+            now = self.clock()
+            recent = [t for t in self._failures.get(key, ()) if t > now - self.window]
+            if self._is_locked(key) or len(recent) + self._pending.get(key, 0) >= (
+                self.limit
+            ):
+                return False
+            self._pending[key] = self._pending.get(key, 0) + 1
+            return True
+
+    def end(self, key: str, *, failed: bool) -> None:
+        """The try :meth:`begin` allowed is over; a failure counts (:meth:`fail`)."""
+        with self._mutex:
+            left = self._pending.get(key, 1) - 1
+            if left > 0:
+                self._pending[key] = left
+            else:
+                self._pending.pop(key, None)
+        if failed:
+            self.fail(key)
 
     def fail(self, key: str) -> None:
         with self._mutex:
@@ -113,6 +134,13 @@ class Throttle:
                 self._failures[key] = recent
             if len(self._failures) > self.max_keys:  # bound the memory an attack uses
                 self._prune(now)
+
+    def _is_locked(self, key: str) -> bool:
+        until = self._locked.get(key)
+        if until is not None and until <= self.clock():
+            del self._locked[key]
+            until = None
+        return until is not None
 
     def clear(self, key: str) -> None:
         with self._mutex:
@@ -275,6 +303,11 @@ def install(
             LOGIN_FORM.format(message=message), status, mimetype="text/html"
         )
 
+    def locked():
+        response = form(LOCKED.format(minutes=lock_minutes), 429)
+        response.headers["Retry-After"] = str(int(lock))
+        return response
+
     @server.route("/login", methods=["GET", "POST"])
     def login():
         if flask.request.method == "GET":
@@ -284,16 +317,17 @@ def install(
         name = flask.request.form.get("user", "")
         password = flask.request.form.get("password", "")
         keys = (f"user:{name}", f"address:{flask.request.remote_addr}")
-        if by_user.locked(keys[0]) or by_address.locked(keys[1]):
-            response = form(LOCKED.format(minutes=lock_minutes), 429)
-            response.headers["Retry-After"] = str(int(lock))
-            return response
+        if not by_address.begin(keys[1]):
+            return locked()
+        if not by_user.begin(keys[0]):
+            by_address.end(keys[1], failed=False)
+            return locked()
         hashed = accounts.get(name)
         # always one hash check: an unknown name takes as long as a wrong password
         good = check_password_hash(hashed or dummy, password) and hashed is not None
+        by_user.end(keys[0], failed=not good)
+        by_address.end(keys[1], failed=not good)
         if not good:
-            by_user.fail(keys[0])
-            by_address.fail(keys[1])
             return form(WRONG, 401)
         by_user.clear(keys[0])
         sessions.end(flask.session.get("sid"))

@@ -172,7 +172,7 @@ def update_profile(unit, period, lang, run=None, indicator=None):
     if indicator not in ids:  # the weakest against its peers first, else the first
         weak = [i for i in p.weaknesses["indicator_id"] if i in ids]
         indicator = weak[0] if weak else (ids[0] if ids else None)
-    grade = data.unit_grade(period[:4], unit)
+    grade = data.unit_grade(period[:4], unit, run)
     return (
         f"{name} · {group}",
         t("period", lang),
@@ -512,7 +512,7 @@ def _body(p, cat, flags, lang: str) -> html.Div:
                     _list(
                         [
                             f"{RISK_LEVEL[x.level].text(lang)} · {t('due', lang)} "
-                            f"{P.date_text(x.first_due, lang)} · {_reason(x, lang)}"
+                            f"{_due(x, lang)} · {_reason(x, lang)}"
                             for x in p.ledger.itertuples()
                         ],
                         lang,
@@ -727,6 +727,16 @@ def _change(change, lang: str) -> html.Span:
 
 
 _period = data.period_name
+
+
+def _due(item, lang: str) -> str:
+    """A rectification item's deadline as it stands (an escalation sets a new one),
+    with the first deadline and the escalations when there were any."""
+    shown = P.date_text(item.due, lang)
+    if int(item.escalations or 0):
+        first = P.date_text(item.first_due, lang)
+        shown += t("first_due", lang, date=first, n=int(item.escalations))
+    return shown
 
 
 def _reported(date, lang: str) -> str:

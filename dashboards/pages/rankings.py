@@ -69,8 +69,9 @@ ROW_HEIGHT = 50
 
 
 def grid():
-    """The league grid (``components.league_grid``) on the infinite row model."""
-    g = components.league_grid("rankings-grid")
+    """The league grid (``components.league_grid``) on the infinite row model, its
+    own words in this visitor's language (read only when the grid is created)."""
+    g = components.league_grid("rankings-grid", data.visitor_lang())
     g.rowModelType = "infinite"
     del g.rowData
     g.getRowStyle = {

@@ -28,9 +28,12 @@ PAGE = 15
 _GRIDS = ("risk-warnings", "risk-ledger")
 
 
-def _grid(grid_id: str):
-    """A paged table (``components.table_grid``) fed a page at a time."""
-    g = components.table_grid(grid_id, page_size=PAGE)
+def _grid(grid_id: str, lang: str, columns: list[dict] | None = None):
+    """A paged table (``components.table_grid``) fed a page at a time, its own words
+    (pager, overlays) in ``lang``: AG Grid reads them only when it is created."""
+    g = components.table_grid(grid_id, page_size=PAGE, lang=lang)
+    if columns is not None:
+        g.columnDefs = columns
     g.rowModelType = "infinite"
     del g.rowData
     g.dashGridOptions = {
@@ -45,6 +48,8 @@ def _grid(grid_id: str):
 
 
 def layout(**_query) -> html.Div:
+    """Period, heatmap and the two tables, built in this visitor's language."""
+    lang = data.visitor_lang()
     return html.Div(
         [
             html.Div(
@@ -63,9 +68,9 @@ def layout(**_query) -> html.Div:
             html.P(id="risk-heatmap-note", style={"color": components.MUTED}),
             html.Div(dcc.Graph(id="risk-heatmap", config=components.NO_BAR)),
             html.H3(id="risk-warnings-heading"),
-            _grid("risk-warnings"),
+            html.Div(_grid("risk-warnings", lang), id="risk-warnings-holder"),
             html.H3(id="risk-ledger-heading"),
-            _grid("risk-ledger"),
+            html.Div(_grid("risk-ledger", lang), id="risk-ledger-holder"),
         ]
     )
 
@@ -112,6 +117,25 @@ def update_risk(period, lang, run=None):
         fig,
         _columns(data.risk_warnings(run, period, lang), lang),
         _columns(data.risk_ledger(run, lang), lang),
+    )
+
+
+@callback(
+    Output("risk-warnings-holder", "children"),
+    Output("risk-ledger-holder", "children"),
+    Input("app-lang", "value"),
+    State("risk-period", "value"),
+    State("app-run", "value"),
+    prevent_initial_call=True,  # the layout built them in the visitor's language
+)
+def rebuild_tables(lang, period, run=None):
+    """Both tables anew in the language chosen on the page (they then ask for their
+    rows again)."""
+    return (
+        _grid(
+            "risk-warnings", lang, _columns(data.risk_warnings(run, period, lang), lang)
+        ),
+        _grid("risk-ledger", lang, _columns(data.risk_ledger(run, lang), lang)),
     )
 
 

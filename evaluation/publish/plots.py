@@ -185,7 +185,17 @@ def plot_risk_heatmap(result, period: str | None = None, *, lang: str = "zh"):
     grade = result.risk[result.risk["period"] == period].set_index("unit_id")
     grid["__overall"] = grade["level"].reindex(grid.index).fillna("green")
     sev = grid.apply(lambda c: c.map(SEVERITY))
-    order = sev.sum(axis=1).sort_values(ascending=False, kind="stable").index
+    # worst first: the unit's own warning level, then its count of red cells, then
+    # the sum of its cells (a cut to the first n never drops a red unit for an
+    # orange one with more coloured cells)
+    keys = pd.DataFrame({
+        "overall": sev["__overall"],
+        "red": (sev == SEVERITY["red"]).sum(axis=1),
+        "sum": sev.sum(axis=1),
+    })  # fmt: skip
+    order = keys.sort_values(
+        ["overall", "red", "sum"], ascending=False, kind="stable"
+    ).index
     grid, sev = grid.loc[order], sev.loc[order]
     names = result.units.set_index("unit_id")[f"name_{lang}"]
     columns = [cat.name(d, lang) for d in dims] + [labels["overall"]]

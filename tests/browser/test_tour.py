@@ -4,7 +4,8 @@
 The page list comes from Dash's page registry, so a page added or moved is toured
 too. On each page, once it has settled: a clean console; every grid has headers and
 text in its cells; every chart has data; no "-0.00"; on a Chinese page no English
-word (but a few names such as PDF and CSV); on the phone the page itself is no wider
+word (but a few names such as PDF and CSV), on an English page no Chinese (but the
+switch's 中文); on the phone the page itself is no wider
 than the screen (a grid may scroll inside its own box). A draft shows its banner and
 watermark on every page, through links and full page loads; the run in force shows
 none. Screenshots go to tests/browser/screenshots/tour_*.png.
@@ -30,6 +31,7 @@ SIZES = {"1920": (1920, 1080), "1366": (1366, 768), "390": (390, 844)}
 #: Latin words a Chinese page may show: names, not English
 ALLOWED = {"English", "PDF", "CSV", "PNG", "ID", "AHP", "Excel", "TOPSIS", "Sobol"}
 LATIN = re.compile(r"[A-Za-z]{2,}")
+HAN = re.compile(r"[\u3400-\u9fff\uff08\uff09\u3001\uff0c\u3002\uff1a]+")
 TIMEOUT = 60  # generous: two cores shared by several test runs
 
 
@@ -149,6 +151,10 @@ def _check(dash_duo, lang: str, size: str, name: str) -> list[str]:
         english = sorted(set(LATIN.findall(text)) - ALLOWED)
         if english:
             problems.append(f"English on a Chinese page: {english[:12]}")
+    else:  # the language switch names 中文 in Chinese; nothing else is Chinese
+        chinese = sorted(set(HAN.findall(text)) - {"中文"})
+        if chinese:
+            problems.append(f"Chinese on an English page: {chinese[:12]}")
     logs = [e["message"][:200] for e in dash_duo.get_logs()]
     problems += [f"console: {m}" for m in logs]
     return [f"{size} {lang} {name}: {p}" for p in problems]

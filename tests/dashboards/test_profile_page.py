@@ -311,3 +311,19 @@ def test_worsening_a_units_reports_lowers_its_rank_and_warns_on_its_profile(
     assert "审批事项按时办结率为80.0%" not in " ".join(
         _texts(was["profile-body"]["children"])
     )
+
+
+def test_an_escalated_rectification_shows_its_current_deadline_and_the_first(
+    client, sample_result
+):
+    """An item whose deadline passed was escalated and given a new one: the profile
+    shows the deadline in force, with the first one and the escalations (read from
+    the stored ledger, written out by hand as a 绩效办 writes dates)."""
+    led = sample_result.ledger
+    item = led[(led["status"] == "open") & (led["escalations"] > 0)].iloc[0]
+    _, page = _page(client, item["unit_id"])
+    texts = " ".join(_texts(page["profile-body"]["children"]))
+    y, m, d = (int(x) for x in item["due"].split("-"))
+    y0, m0, d0 = (int(x) for x in item["first_due"].split("-"))
+    n = int(item["escalations"])
+    assert f"整改期限 {y}年{m}月{d}日（原定{y0}年{m0}月{d0}日，已升级{n}次）" in texts

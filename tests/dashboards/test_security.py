@@ -460,3 +460,23 @@ def test_every_page_renders_under_the_policy_with_a_clean_console(dash_duo, stor
     dash_duo.driver.get("about:blank")
     WebDriverWait(dash_duo.driver, 5).until(lambda d: d.current_url == "about:blank")
     assert access_log(store)[before:] == [[draft, "wang"]]
+
+
+def test_guesses_sent_together_cannot_slip_past_the_limit():
+    """Five tries under way at once (waitress threads) use up a limit of five: the
+    sixth is refused before any of them has been checked; once they fail, the key
+    is locked; a success frees its place."""
+    from dashboards.security import Throttle
+
+    now = [0.0]
+    t = Throttle(5, window=900, lock=900, clock=lambda: now[0])
+    assert all(t.begin("user:wang") for _ in range(5))
+    assert not t.begin("user:wang")  # five in flight: no sixth
+    for _ in range(5):
+        t.end("user:wang", failed=True)
+    assert t.locked("user:wang") and not t.begin("user:wang")
+    now[0] += 901  # the lock expires
+    assert t.begin("user:wang")
+    assert t.begin("user:li")
+    t.end("user:li", failed=False)  # a success leaves no trace
+    assert all(t.begin("user:li") for _ in range(5))

@@ -1,0 +1,78 @@
+"""A draft never shows published grades as if they were its outcome (issue 13,
+item 5): beside the period run in force, the rankings carry the final grades of the
+year's published appraisal; beside a draft correction of that run, none."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from dashboards import app as dashboard
+from evaluation import appraisal as A
+from evaluation.publish.publication import Publication
+
+ROOT = Path(__file__).resolve().parents[2]
+USERS = {"wang": generate_password_hash("s3cret-pass")}
+
+
+@pytest.fixture(scope="module")
+def store(sample_result, tmp_path_factory):
+    """The 2025 period run published, its appraisal final, and a draft correction
+    of the period run."""
+    path = tmp_path_factory.mktemp("draft_grades") / "store.duckdb"
+    ap = A.appraise(
+        A.load_config(ROOT / "appraisal.yaml"),
+        sample_result,
+        A.load_inputs(ROOT / "data" / "sample" / "appraisal"),
+    )
+    with Publication(path) as s:
+        published = s.add_run(sample_result, by="分析员", release=True)
+        annual = s.add_run(
+            sample_result, ap, by="分析员", release=True, today=date(2026, 1, 20)
+        )
+        s.finalise(annual, by="主任", today=date(2026, 2, 1))
+        draft = s.add_run(
+            sample_result, by="分析员", supersedes=published, reason="更正"
+        )
+        final = s.table(annual, "grades").set_index("unit_id")["final_grade"]
+    return path, published, draft, final
+
+
+def _rows(client, run: str) -> list[dict]:
+    """Every row of the rankings grid (everyone, 2025), as the grid asks for them."""
+    body = {
+        "output": "rankings-grid.getRowsResponse",
+        "outputs": {"id": "rankings-grid", "property": "getRowsResponse"},
+        "inputs": [{"id": "rankings-grid", "property": "getRowsRequest",
+                    "value": {"startRow": 0, "endRow": 100, "sortModel": []}}],
+        "state": [
+            {"id": "rankings-period", "property": "value", "value": "2025"},
+            {"id": "rankings-peer-group", "property": "value", "value": "_all"},
+            {"id": "app-lang", "property": "value", "value": "zh"},
+            {"id": "app-run", "property": "value", "value": run},
+        ],
+        "changedPropIds": [],
+    }  # fmt: skip
+    answer = client.post("/_dash-update-component", json=body)
+    assert answer.status_code == 200, answer.status_code
+    return json.loads(answer.get_data(as_text=True))["response"]["rankings-grid"][
+        "getRowsResponse"
+    ]["rowData"]
+
+
+def test_published_run_shows_the_years_grades_and_a_draft_shows_none(store):
+    path, published, draft, final = store
+    client = dashboard.create_app(
+        path, users=USERS, secret_key="test-key"
+    ).server.test_client()
+    client.post("/login", data={"user": "wang", "password": "s3cret-pass"})
+    shown = {r["unit_id"]: r["grade"] for r in _rows(client, published)}
+    assert len(shown) == 50
+    assert shown == final.to_dict()  # the stored final grades, unit by unit
+    beside_draft = {r["unit_id"]: r["grade"] for r in _rows(client, draft)}
+    assert set(beside_draft) == set(shown)
+    assert set(beside_draft.values()) == {None}
