@@ -440,6 +440,7 @@ class Paged:
         end = int(request.get("endRow") or start + BLOCK)
         end = min(end, start + 10 * BLOCK)  # never more than a screenful of blocks
         sort = self._sort(request.get("sortModel"))
+        lang = lang if lang in ("zh", "en") else "zh"  # a key of the kept blocks
         if start % BLOCK or end - start != BLOCK:  # not the grid's own block: not kept
             return {"rowData": self.rows(lang, start, end, sort),
                     "rowCount": len(self.table)}  # fmt: skip
