@@ -1163,6 +1163,27 @@ def previous_publication(run_id: str) -> str | None:
     return hit["run_id"].iloc[-1] if len(hit) else None
 
 
+def percent(share: float) -> str:
+    """A share as a percentage with one decimal, rounded half up, never ``-0.0%``:
+    ``33.3%``."""
+    return f"{fixed(100 * share, 1)}%"
+
+
+def whatif(run_id: str | None, period: str) -> views.WhatIf:
+    """The what-if of a run this request may see in ``period``, prepared once per
+    run and period (:class:`evaluation.analysis.views.WhatIf`): a slider move then
+    only re-weights the stored dimension scores."""
+    run_id = run_id or default_run()
+    result(run_id)  # the draft rule, on every request
+    return _whatif(run_id, period_of(run_id, period), _generation)
+
+
+@lru_cache(maxsize=16)
+def _whatif(run_id: str, period: str, source: int) -> views.WhatIf:
+    """(``source``: :data:`_generation`, so that no stale entry is read.)"""
+    return views.WhatIf(_load(run_id), period)
+
+
 def fixed(value, decimals: int = 2, *, sign: bool = False) -> str:
     """A number as shown: rounded half up (as the media CSV), never ``-0.00``;
     ``sign`` puts + before a positive number; '' for a missing one."""

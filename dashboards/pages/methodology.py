@@ -51,11 +51,6 @@ def _say(family: str, code, lang: str) -> str:
     return FAMILIES[family].get(code, (code, code))[k] if code == code else ""
 
 
-def _pct(x: float) -> str:
-    """A weight as a percentage with one decimal (never ``-0.0%``)."""
-    return f"{round(100 * x, 1) + 0.0:.1f}%"
-
-
 @callback(
     Output("method-heading", "children"),
     Output("method-note", "children"),
@@ -86,8 +81,8 @@ def update_methodology(lang, run=None):
         {
             "node": name(m.node_id),
             "level": T[f"level_{min(m.depth, 3)}"][k],
-            "local_weight": _pct(m.local_weight) if m.depth else "",
-            "share": _pct(m.weight),
+            "local_weight": data.percent(m.local_weight) if m.depth else "",
+            "share": data.percent(m.weight),
             "weights": _say("weights", m.weights, lang),
             "aggregation": _say("aggregation", m.aggregation, lang),
             "cr": "" if m.cr != m.cr else f"{m.cr:.3f}",
@@ -122,7 +117,7 @@ def update_methodology(lang, run=None):
                 "normalisation", table.at[i.id, "normalisation"], lang
             ),
             "frequency": _say("frequency", i.frequency, lang),
-            "weight": _pct(effective[i.id]),
+            "weight": data.percent(effective[i.id]),
         }
         for i in cat.indicators
     ]

@@ -676,8 +676,9 @@ def _number(x) -> bool:
 
 
 def _rounded(x, decimals: int = 2) -> float | None:
-    """A number rounded for the screen, never -0.0; None where there is none."""
-    return round(float(x), decimals) + 0.0 if _number(x) else None
+    """A number rounded for the screen half up (as the media CSV), never -0.0;
+    None where there is none."""
+    return float(data.fixed(x, decimals)) + 0.0 if _number(x) else None
 
 
 def _two(x) -> str:

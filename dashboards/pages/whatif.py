@@ -171,29 +171,9 @@ def update_labels(lang, run):
     )
 
 
-#: a prepared what-if per run and period (``views.WhatIf``): a slider move then
-#: only re-weights the stored dimension scores
-_MODELS: dict[tuple[int, str], views.WhatIf] = {}
-
-
-def _model(result, period: str) -> views.WhatIf:
-    key = (id(result), period)
-    model = _MODELS.get(key)
-    if model is None or model.result is not result:
-        if len(_MODELS) >= 16:
-            _MODELS.clear()
-        model = _MODELS[key] = views.WhatIf(result, period)
-    return model
-
-
 def _whole(column: pd.Series) -> pd.Series:
     """Ranks and moves as integers for the grid (``None`` where unranked)."""
     return column.astype("Int64").astype(object).where(column.notna(), None)
-
-
-def _pct(x: float) -> str:
-    """A share with one decimal: ``33.3%``."""
-    return f"{round(100 * x, 1) + 0.0:.1f}%"
 
 
 HIDDEN = {"display": "none"}
@@ -253,7 +233,7 @@ def update_whatif(values, period, lang, ids, run=None):
             T["all_zero"][k],
             ALERT,
         )
-    table = _model(result, period).rank(weights)
+    table = data.whatif(run, period).rank(weights)
     names = result.units.set_index("unit_id")[f"name_{lang}"]
     rows = data.records(
         pd.DataFrame(
@@ -278,7 +258,7 @@ def update_whatif(values, period, lang, ids, run=None):
         if moved
         else _said(T["no_moves"][k])
     )
-    share = [T["share"][k].format(share=_pct(shares[i["dim"]])) for i in ids]
+    share = [T["share"][k].format(share=data.percent(shares[i["dim"]])) for i in ids]
     return _grid(rows, columns, lang), fig, share, None, HIDDEN
 
 

@@ -29,21 +29,13 @@ def invoke(*args):
 
 
 @pytest.fixture(scope="module")
-def result(tmp_path_factory):
-    out = tmp_path_factory.mktemp("scored")
-    done = invoke(
-        "score", SAMPLE, "--period", "2025-Q4", "--out", out, "--catalogue", CATALOGUE
-    )
-    assert done.exit_code == 0, done.output
-    return out / "result"
+def result(q4_result):
+    return q4_result
 
 
 @pytest.fixture(scope="module")
-def store(result, tmp_path_factory):
-    path = tmp_path_factory.mktemp("store") / "store.duckdb"
-    done = invoke("publish", result, "--store", path, "--by", "测试", "--release")
-    assert done.exit_code == 0, done.output
-    return path
+def store(q4_store):
+    return q4_store
 
 
 def test_ledger_a_file_that_is_not_a_ledger(tmp_path):
