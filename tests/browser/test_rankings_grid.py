@@ -16,13 +16,18 @@ pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 
 
+def _cells_at(dash_duo, css: str) -> list[str]:
+    """The texts of the elements ``css`` selects, read in one go in the page."""
+    return dash_duo.driver.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].map(e => e.innerText)",
+        css,
+    )
+
+
 def _cells(dash_duo, col: str) -> list[str]:
     """The texts of a column's cells on screen, read in one go in the page (the
     grid may redraw its rows between two reads from here)."""
-    return dash_duo.driver.execute_script(
-        "return [...document.querySelectorAll(arguments[0])].map(e => e.innerText)",
-        f'.ag-center-cols-container [col-id="{col}"]',
-    )
+    return _cells_at(dash_duo, f'.ag-center-cols-container [col-id="{col}"]')
 
 
 def test_rankings_rows_headers_lists_and_risk_sort(dash_duo, sample_result, tmp_path):
@@ -60,12 +65,9 @@ def test_rankings_rows_headers_lists_and_risk_sort(dash_duo, sample_result, tmp_
     worst = max(risk.reindex(districts).fillna("green"), key=["green", "yellow",
                 "orange", "red"].index)  # fmt: skip
     word = {"red": "红色", "orange": "橙色", "yellow": "黄色", "green": "绿色"}[worst]
-    wait.until(
-        lambda _: (
-            dash_duo.find_element('.ag-row[row-index="0"] [col-id="risk_level"]').text
-            == word
-        )
-    )
+    first = '.ag-center-cols-container .ag-row[row-index="0"] [col-id="risk_level"]'
+    wait.until(lambda _: _cells_at(dash_duo, first) == [word])  # read in the page:
+    # the grid redraws its rows after the sort
     dash_duo.driver.save_screenshot(str(SCREENSHOTS / "rankings_risk_sorted.png"))
     assert n == 10
     assert dash_duo.get_logs() == []
