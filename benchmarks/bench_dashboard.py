@@ -185,6 +185,15 @@ def _captured(driver) -> list[dict]:
 
 
 FIRST_ROW = '.ag-row[row-index="0"] [col-id="composite_score"]'
+NAME = '#rankings-grid .ag-row[row-index="0"] [col-id="name_zh"] a'
+
+
+def risk_drawn(driver) -> bool:
+    """The risk board on screen: its heatmap and the first warning."""
+    return bool(
+        driver.find_elements("css selector", "#risk-heatmap .main-svg")
+        and _text(driver, '#risk-warnings .ag-row[row-index="0"]')
+    )
 
 
 def overview_drawn(driver) -> bool:
@@ -242,19 +251,23 @@ def browser(
                     _text(d, '.ag-row[row-index="0"] [col-id="peer_group"]') == group
                 ),
             )
+            # a leader opens a profile from the league table (inside the app)
+            name = _text(d, NAME)
             record(
-                "profile load",
+                "profile load (a name clicked in the league table)",
+                lambda: d.find_element("css selector", NAME).click(),
+                lambda d, n=name: n in _text(d, "#profile-heading"),
+            )
+            record("risk page (from the navigation)",
+                   lambda: d.find_element("css selector", "#nav-nav_risk").click(),
+                   risk_drawn)  # fmt: skip
+            record(
+                "profile load (full page load of /unit/<id>)",
                 lambda: d.get(f"{url}unit/{unit['unit_id']}"),
                 lambda d: unit["name_zh"] in _text(d, "#profile-heading"),
             )
-            record(
-                "risk page",
-                lambda: d.get(f"{url}risk"),
-                lambda d: (
-                    d.find_elements("css selector", "#risk-heatmap .main-svg")
-                    and _text(d, '#risk-warnings .ag-row[row-index="0"]')
-                ),
-            )
+            record("risk page (full page load)", lambda: d.get(f"{url}risk"),
+                   risk_drawn)  # fmt: skip
             d.get(f"{url}what-if")
             _wait(d, lambda d: d.find_elements("css selector", "#whatif-table .ag-row"))
             time.sleep(1)
@@ -284,6 +297,15 @@ def browser(
     return table, payloads
 
 
+def unit_id(store: Path) -> str:
+    """The first unit of the run in force (its profile is timed)."""
+    from dashboards import data
+
+    data.set_source(store)
+    res = data._load(data.default_run())
+    return str(res.league_table(res.period).iloc[0]["unit_id"])
+
+
 def browser_floor(url: str) -> float:
     """Seconds for the page to fetch and parse the rankings block's bytes from the
     static route (median of 9): the browser's floor."""
@@ -304,13 +326,33 @@ def browser_floor(url: str) -> float:
     return ms / 1000
 
 
-def http(url: str, payloads: dict, repeats: int) -> pd.DataFrame:
-    """Replay each captured request: median server time and response bytes, and
-    the floor (the same bytes from a static route)."""
+def http(url: str, payloads: dict, repeats: int, unit: str) -> pd.DataFrame:
+    """Each page's layout (a full page load serves the page in it) and a replay
+    of each captured callback request: median server time and response bytes,
+    and the floor (the same bytes from a static route)."""
     import requests
 
     s = requests.Session()
     rows = []
+    # a full page load's layout, the page built in it (asked with its address)
+    for page in ("", "rankings", "risk", "what-if", f"unit/{unit}"):
+        seen = {"Referer": url + page}
+        r = s.get(url + "_dash-layout", headers=seen)
+        s.put(url + "_floor/x", data=r.content)
+        server, floor = [], []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            s.get(url + "_dash-layout", headers=seen)
+            server.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            s.get(url + "_floor/x")
+            floor.append(time.perf_counter() - t)
+        rows.append({
+            "request": f"page load /{page}: the layout with the page in it",
+            "http_ms": 1000 * statistics.median(server),
+            "floor_ms": 1000 * statistics.median(floor),
+            "kb": len(r.content) / 1000,
+        })  # fmt: skip
     for name, bodies in payloads.items():
         for body in bodies:
             r = s.post(url + "_dash-update-component", json=body)
@@ -374,7 +416,7 @@ def main(argv: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
             except requests.ConnectionError:
                 time.sleep(0.2)
         shown, payloads = browser(url, store, args.repeats, args.settle)
-        timed = http(url, payloads, args.http_repeats)
+        timed = http(url, payloads, args.http_repeats, unit_id(store))
         floor = browser_floor(url)
         shown.loc[len(shown)] = ["floor: the rows block fetched, parsed", 1000 * floor]
     finally:

@@ -18,15 +18,18 @@ in production (waitress, a reverse proxy, HTTPS): docs/deployment.md.
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import secrets
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import dash
 import flask
-from dash import Dash, Input, Output, html
+from dash import Dash, Input, Output, dcc, html
 
 from . import components, data, security
 
@@ -114,7 +117,7 @@ def layout() -> html.Div:
     same draft, and the run selector is never blank), the draft banner and
     watermark, then the page (``dash.page_container``)."""
     lang = data.visitor_lang()
-    run = data.chosen_run(data.remembered("run"))
+    run = data.visitor_run()
     title, *rest = _header(lang, run)
     n = len(components.nav_pages())
     nav, (login, href, options, run, banner, mark, html_lang) = rest[:n], rest[n:]
@@ -122,7 +125,7 @@ def layout() -> html.Div:
         [
             html.Div(banner, id="app-banner", className="app-banner"),
             components.header(title, nav, (login, href), options, run, lang),
-            html.Main(dash.page_container, className="app-main"),
+            html.Main(page_container(), className="app-main"),
             html.Div(mark, id="app-watermark", className="app-watermark"),
         ],
         id="app-root",
@@ -130,6 +133,70 @@ def layout() -> html.Div:
         className="app-root",
         style=components.BASE_STYLE,
     )
+
+
+def page_container() -> html.Div:
+    """Dash's page container with the page asked for already in it.
+
+    Dash fills its container by a callback once the browser reports its address: a
+    round trip, then the page's own callbacks, on every full page load. The layout
+    is fetched by the page itself, so its ``Referer`` (sent same-origin, see
+    :mod:`dashboards.security`) is the address: the page is built here and the
+    location is given exactly as the browser has it, so Dash's router does not run
+    again. Without a ``Referer``, or if the page cannot be built, Dash's own
+    container (the router fills it).
+    """
+    address = (
+        urlsplit(flask.request.referrer or "") if flask.has_request_context() else None
+    )
+    if not address or not address.path:
+        return dash.page_container
+    app = dash.get_app()
+    page, variables = _page_for(app.strip_relative_path(address.path) or "")
+    if page is None:
+        return dash.page_container
+    query = {k: v[0] if len(v) == 1 else v for k, v in parse_qs(address.query).items()}
+    try:
+        content = (
+            page["layout"](**variables, **query)
+            if callable(page["layout"])
+            else page["layout"]
+        )
+    except Exception:  # noqa: BLE001 (the router builds it again and reports)
+        logging.getLogger(__name__).exception("page %s not built", address.path)
+        return dash.page_container
+    title = page["title"](**variables) if callable(page["title"]) else page["title"]
+    search = f"?{address.query}" if address.query else ""
+    return html.Div(
+        [
+            dcc.Location(
+                id="_pages_location",
+                refresh="callback-nav",
+                pathname=address.path,
+                search=search,
+                hash="",
+                href=f"{address.scheme}://{address.netloc}{address.path}{search}",
+            ),
+            html.Div(content, id="_pages_content", disable_n_clicks=True),
+            dcc.Store(id="_pages_store", data={"title": title}),
+            html.Div(id="_pages_dummy", disable_n_clicks=True),
+        ]
+    )
+
+
+def _page_for(path: str) -> tuple[dict | None, dict]:
+    """The registered page serving ``path`` (without its leading ``/``) and the
+    variables of its path template, as Dash's router matches them."""
+    path = path.strip("/")
+    for page in dash.page_registry.values():
+        template = page.get("path_template")
+        if template:
+            pattern = re.sub(r"<(\w+)>", r"(?P<\1>[^/]+)", template.strip("/"))
+            if m := re.fullmatch(pattern, path):
+                return page, m.groupdict()
+        elif page["path"].strip("/") == path:
+            return page, {}
+    return None, {}
 
 
 def update_header(lang: str, run: str | None):

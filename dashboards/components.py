@@ -40,6 +40,22 @@ BASE_STYLE = {
 }
 
 
+def filled(tree, outputs, values):
+    """``tree`` with each of a callback's ``outputs`` set to its value, as the
+    callback would set it: a page served filled in for its first view (its callbacks
+    then run only when something changes, ``prevent_initial_call``), so a page load
+    waits for no round trip. ``dash.no_update`` leaves a property as it is."""
+    by_id = {
+        c.id: c
+        for c in (tree, *tree._traverse())
+        if isinstance(getattr(c, "id", None), str)
+    }
+    for out, value in zip(outputs, values, strict=True):
+        if value is not dash.no_update:
+            setattr(by_id[out.component_id], out.component_property, value)
+    return tree
+
+
 def text(key: str, lang: str) -> str:
     """A fixed label of the page in ``lang`` (``vocabulary`` family ``dashboard``)."""
     return vocabulary.word("dashboard", key, lang)
@@ -243,7 +259,7 @@ def league_columns(
         "colId": f"name_{lang}",
         "field": f"link_{lang}",  # "[name](/unit/D01)": opens the profile
         "headerName": HEADER["name"][i],
-        "cellRenderer": "markdown",
+        "cellRenderer": "AppLink",
         "pinned": "left",
         "width": 220 if zh else 340,
         "minWidth": 140 if zh else 200,

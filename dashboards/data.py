@@ -143,6 +143,12 @@ def visitor_lang() -> str:
     return lang if lang in ("zh", "en") else "zh"
 
 
+def visitor_run() -> str | None:
+    """The run this visitor chose last if they may still see it, else the run in
+    force: what a page served filled in shows (the header shows the same)."""
+    return chosen_run(remembered("run"))
+
+
 @cache
 def _runs() -> pd.DataFrame:
     if not is_store():
@@ -1176,6 +1182,29 @@ def whatif(run_id: str | None, period: str) -> views.WhatIf:
     run_id = run_id or default_run()
     result(run_id)  # the draft rule, on every request
     return _whatif(run_id, period_of(run_id, period), _generation)
+
+
+#: the latest request answered per page view (see :func:`newest`), oldest dropped
+_ANSWERED: dict[str, float] = {}
+_ANSWERED_LOCK = threading.Lock()
+ANSWERED_PAGES = 10_000
+
+
+def newest(page: str, seq: float) -> bool:
+    """Whether request ``seq`` of a page view is newer than every one answered for
+    it so far (and now the newest answered). Requests run side by side and can end
+    out of order; Dash draws every answer as it comes, so an older answer ending
+    late would put back what the visitor has already moved on from. ``page`` and
+    ``seq`` are sent by the page (a random id per view, a rising number per
+    request); a callback answers only the newest."""
+    with _ANSWERED_LOCK:
+        if seq < _ANSWERED.get(page, float("-inf")):
+            return False
+        _ANSWERED.pop(page, None)  # to the end: the most recent
+        _ANSWERED[page] = seq
+        while len(_ANSWERED) > ANSWERED_PAGES:
+            del _ANSWERED[next(iter(_ANSWERED))]
+        return True
 
 
 @lru_cache(maxsize=16)

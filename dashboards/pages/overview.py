@@ -41,9 +41,23 @@ def t(key: str, lang: str) -> str:
     return word("page_overview", key, lang)
 
 
+#: what the callbacks below fill in (the layout fills them first)
+PERIODS = [Output("overview-period", "options"), Output("overview-period", "value")]
+LABELS = [
+    Output("overview-heading", "children"),
+    Output("overview-period-label", "children"),
+    Output("overview-split-label", "children"),
+    Output("overview-split", "options"),
+]
+BODY = [Output("overview-body", "children")]
+
+
 def layout(**_query) -> html.Div:
-    """Controls and empty panels; the callbacks fill them for the run and language."""
-    return html.Div(
+    """The page filled in for this visitor's run and language (no round trip on a
+    page load); the callbacks refill it when they change something."""
+    lang, run = data.visitor_lang(), data.visitor_run()
+    options, period = update_periods(run, lang, None)
+    page = html.Div(
         [
             html.Div(
                 [
@@ -78,14 +92,17 @@ def layout(**_query) -> html.Div:
             html.Div(id="overview-body"),
         ]
     )
+    components.filled(page, PERIODS, (options, period))
+    components.filled(page, LABELS, update_labels(lang))
+    return components.filled(page, BODY, [update_overview(period, SPLIT, lang, run)])
 
 
 @callback(
-    Output("overview-period", "options"),
-    Output("overview-period", "value"),
+    *PERIODS,
     Input("app-run", "value"),
     Input("app-lang", "value"),
     State("overview-period", "value"),
+    prevent_initial_call=True,
 )
 def update_periods(run, lang, keep):
     """The periods of the chosen run, as people read them; keep the period shown
@@ -93,13 +110,7 @@ def update_periods(run, lang, keep):
     return data.period_options(run, keep, lang)
 
 
-@callback(
-    Output("overview-heading", "children"),
-    Output("overview-period-label", "children"),
-    Output("overview-split-label", "children"),
-    Output("overview-split", "options"),
-    Input("app-lang", "value"),
-)
+@callback(*LABELS, Input("app-lang", "value"), prevent_initial_call=True)
 def update_labels(lang):
     """Every fixed label of the page in the chosen language."""
     options = [{"label": t(k, lang), "value": k} for k in (SPLIT, TOGETHER)]
@@ -107,11 +118,12 @@ def update_labels(lang):
 
 
 @callback(
-    Output("overview-body", "children"),
+    *BODY,
     Input("overview-period", "value"),
     Input("overview-split", "value"),
     Input("app-lang", "value"),
     Input("app-run", "value"),
+    prevent_initial_call=True,
 )
 def update_overview(period, split, lang, run=None):
     """Every panel of the page for one run, period and language."""
@@ -272,7 +284,7 @@ def _red_columns(lang: str, names: dict, *, with_level: bool) -> list[dict]:
     """The red list's columns; ``next_due`` sorts by the ISO date, shows words."""
     number = {"type": "numericColumn", "width": 110, "filter": False}
     columns = [
-        {"field": "link", "headerName": t("unit", lang), "cellRenderer": "markdown",
+        {"field": "link", "headerName": t("unit", lang), "cellRenderer": "AppLink",
          "width": 240, "pinned": "left"},
         *([{"field": "level", "headerName": t("unit_level", lang), "width": 120,
             "refData": names["level"]}] if with_level else []),

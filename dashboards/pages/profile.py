@@ -59,9 +59,33 @@ def t(key: str, lang: str, **fields) -> str:
     return text.format(**fields) if fields else text
 
 
+#: what the callbacks below fill in (the layout fills them first)
+PERIODS = [Output("profile-period", "options"), Output("profile-period", "value")]
+PAGE = [
+    Output("profile-heading", "children"),
+    Output("profile-period-label", "children"),
+    Output("profile-back", "children"),
+    Output("profile-back", "href"),
+    Output("profile-missing", "children"),
+    Output("profile-page", "style"),
+    Output("profile-summary", "children"),
+    Output("profile-charts", "children"),
+    Output("profile-indicator-label", "children"),
+    Output("profile-indicator", "options"),
+    Output("profile-indicator", "value"),
+    Output("profile-body", "children"),
+]
+TREND = [Output("profile-indicator-trend", "figure")]
+
+
 def layout(unit_id: str = "", **_query) -> html.Div:
-    """Controls and empty panels; the callbacks fill them for the run and language."""
-    return html.Div(
+    """The page filled in for this unit and this visitor's run and language (no
+    round trip on a page load); the callbacks refill it when something changes."""
+    lang, run = data.visitor_lang(), data.visitor_run()
+    options, period = update_periods(run, unit_id, lang)
+    filled = update_profile(unit_id, period, lang, run)
+    indicator = filled[PAGE.index(Output("profile-indicator", "value"))]
+    page = html.Div(
         [
             dcc.Store(id="profile-unit", data=unit_id),
             dcc.Link(id="profile-back", href=_rankings_path()),
@@ -110,6 +134,13 @@ def layout(unit_id: str = "", **_query) -> html.Div:
             ),
         ]
     )
+    components.filled(page, PERIODS, (options, period))
+    components.filled(page, PAGE, filled)
+    if indicator:
+        components.filled(
+            page, TREND, [update_indicator(unit_id, indicator, lang, run)]
+        )
+    return page
 
 
 def _rankings_path() -> str:
@@ -122,12 +153,12 @@ def _rankings_path() -> str:
 
 
 @callback(
-    Output("profile-period", "options"),
-    Output("profile-period", "value"),
+    *PERIODS,
     Input("app-run", "value"),
     Input("profile-unit", "data"),
     Input("app-lang", "value"),
     State("profile-period", "value"),
+    prevent_initial_call=True,
 )
 def update_periods(run, _unit, lang="zh", keep=None):
     """The run's evaluation periods, named in ``lang`` (2025年度, 2025年3月)."""
@@ -135,23 +166,13 @@ def update_periods(run, _unit, lang="zh", keep=None):
 
 
 @callback(
-    Output("profile-heading", "children"),
-    Output("profile-period-label", "children"),
-    Output("profile-back", "children"),
-    Output("profile-back", "href"),
-    Output("profile-missing", "children"),
-    Output("profile-page", "style"),
-    Output("profile-summary", "children"),
-    Output("profile-charts", "children"),
-    Output("profile-indicator-label", "children"),
-    Output("profile-indicator", "options"),
-    Output("profile-indicator", "value"),
-    Output("profile-body", "children"),
+    *PAGE,
     Input("profile-unit", "data"),
     Input("profile-period", "value"),
     Input("app-lang", "value"),
     Input("app-run", "value"),
     State("profile-indicator", "value"),
+    prevent_initial_call=True,
 )
 def update_profile(unit, period, lang, run=None, indicator=None):
     """The whole page for one unit, period, run and language; for a unit the run
@@ -189,11 +210,12 @@ def update_profile(unit, period, lang, run=None, indicator=None):
 
 
 @callback(
-    Output("profile-indicator-trend", "figure"),
+    *TREND,
     Input("profile-unit", "data"),
     Input("profile-indicator", "value"),
     Input("app-lang", "value"),
     Input("app-run", "value"),
+    prevent_initial_call=True,
 )
 def update_indicator(unit, indicator, lang, run=None):
     """One indicator's reports over time as the agency sent them (the date it

@@ -94,10 +94,25 @@ def grid():
     return g
 
 
+#: what the callbacks below fill in (the layout fills them first)
+PERIODS = [Output("rankings-period", "options"), Output("rankings-period", "value")]
+LABELS = [
+    Output("rankings-heading", "children"),
+    Output("rankings-period-label", "children"),
+    Output("rankings-peer-group-label", "children"),
+    Output("rankings-peer-group", "options"),
+    Output("rankings-download-button", "children"),
+]
+TABLE = [Output("rankings-grid", "columnDefs"), Output("rankings-bar", "figure")]
+
+
 def layout(**_query) -> html.Div:
-    """Controls, grid and chart; text and rows are filled by the callbacks below."""
-    result = data.result()  # the run in force; the header's run selector may change it
-    return html.Div(
+    """Controls, grid and chart filled in for this visitor's run and language (no
+    round trip on a page load but the grid's first block of rows); the callbacks
+    refill them when something changes."""
+    lang, run = data.visitor_lang(), data.visitor_run()
+    options, period = update_periods(run, lang, None)
+    page = html.Div(
         [
             html.Div(
                 [
@@ -106,8 +121,6 @@ def layout(**_query) -> html.Div:
                         "rankings-period-label",
                         dcc.Dropdown(
                             id="rankings-period",
-                            options=result.periods,
-                            value=result.period,
                             clearable=False,
                             style={"width": "160px"},
                         ),
@@ -116,7 +129,6 @@ def layout(**_query) -> html.Div:
                         "rankings-peer-group-label",
                         dcc.Dropdown(
                             id="rankings-peer-group",
-                            options=scope_options(result.catalogue, "zh"),
                             value=DEFAULT_SCOPE,
                             clearable=False,
                             searchable=False,
@@ -159,14 +171,18 @@ def layout(**_query) -> html.Div:
             ),
         ]
     )
+    components.filled(page, PERIODS, (options, period))
+    components.filled(page, LABELS, update_labels(lang))
+    table = update_rankings(period, DEFAULT_SCOPE, lang, run)
+    return components.filled(page, TABLE, table)
 
 
 @callback(
-    Output("rankings-period", "options"),
-    Output("rankings-period", "value"),
+    *PERIODS,
     Input("app-run", "value"),
     Input("app-lang", "value"),
     State("rankings-period", "value"),
+    prevent_initial_call=True,
 )
 def update_periods(run, lang, period):
     """The periods of the chosen run by name; keep the period shown if the run has
@@ -174,14 +190,7 @@ def update_periods(run, lang, period):
     return data.period_options(run, period, lang)
 
 
-@callback(
-    Output("rankings-heading", "children"),
-    Output("rankings-period-label", "children"),
-    Output("rankings-peer-group-label", "children"),
-    Output("rankings-peer-group", "options"),
-    Output("rankings-download-button", "children"),
-    Input("app-lang", "value"),
-)
+@callback(*LABELS, Input("app-lang", "value"), prevent_initial_call=True)
 def update_labels(lang):
     """Every fixed label of the page in the chosen language."""
     labels = [components.text(k, lang) for k in ("heading", "period", "peer_group")]
@@ -190,12 +199,12 @@ def update_labels(lang):
 
 
 @callback(
-    Output("rankings-grid", "columnDefs"),
-    Output("rankings-bar", "figure"),
+    *TABLE,
     Input("rankings-period", "value"),
     Input("rankings-peer-group", "value"),
     Input("app-lang", "value"),
     Input("app-run", "value"),
+    prevent_initial_call=True,
 )
 def update_rankings(period, scope, lang, run=None):
     """Grid columns and chart (the top and bottom of each list) of one period and
@@ -294,6 +303,7 @@ clientside_callback(
     State("rankings-peer-group", "value"),
     State("app-lang", "value"),
     State("app-run", "value"),
+    prevent_initial_call=True,  # the grid asks once it is drawn
 )
 def update_rows(request, period, scope, lang, run=None):
     """One block of rows in the grid's sort order (risk by severity, grade by the

@@ -47,10 +47,26 @@ def _grid(grid_id: str, lang: str, columns: list[dict] | None = None):
     return g
 
 
+#: what the callbacks below fill in (the layout fills them first)
+PERIODS = [Output("risk-period", "options"), Output("risk-period", "value")]
+BOARD = [
+    Output("risk-heading", "children"),
+    Output("risk-period-label", "children"),
+    Output("risk-warnings-heading", "children"),
+    Output("risk-ledger-heading", "children"),
+    Output("risk-heatmap-note", "children"),
+    Output("risk-heatmap", "figure"),
+    Output("risk-warnings", "columnDefs"),
+    Output("risk-ledger", "columnDefs"),
+]
+
+
 def layout(**_query) -> html.Div:
-    """Period, heatmap and the two tables, built in this visitor's language."""
-    lang = data.visitor_lang()
-    return html.Div(
+    """Period, heatmap and the two tables filled in for this visitor's run and
+    language (no round trip on a page load but the tables' first pages)."""
+    lang, run = data.visitor_lang(), data.visitor_run()
+    options, period = update_periods(run, lang, None)
+    page = html.Div(
         [
             html.Div(
                 [
@@ -73,14 +89,16 @@ def layout(**_query) -> html.Div:
             html.Div(_grid("risk-ledger", lang), id="risk-ledger-holder"),
         ]
     )
+    components.filled(page, PERIODS, (options, period))
+    return components.filled(page, BOARD, update_risk(period, lang, run))
 
 
 @callback(
-    Output("risk-period", "options"),
-    Output("risk-period", "value"),
+    *PERIODS,
     Input("app-run", "value"),
     Input("app-lang", "value"),
     State("risk-period", "value"),
+    prevent_initial_call=True,
 )
 def update_periods(run, lang, period):
     """The run's periods by name (2025年12月), the one shown kept if the run has it."""
@@ -88,17 +106,11 @@ def update_periods(run, lang, period):
 
 
 @callback(
-    Output("risk-heading", "children"),
-    Output("risk-period-label", "children"),
-    Output("risk-warnings-heading", "children"),
-    Output("risk-ledger-heading", "children"),
-    Output("risk-heatmap-note", "children"),
-    Output("risk-heatmap", "figure"),
-    Output("risk-warnings", "columnDefs"),
-    Output("risk-ledger", "columnDefs"),
+    *BOARD,
     Input("risk-period", "value"),
     Input("app-lang", "value"),
     Input("app-run", "value"),
+    prevent_initial_call=True,
 )
 def update_risk(period, lang, run=None):
     """Heading words, the heatmap of the units at highest risk and the tables'
@@ -200,6 +212,7 @@ clientside_callback(
     State("risk-period", "value"),
     State("app-lang", "value"),
     State("app-run", "value"),
+    prevent_initial_call=True,  # the table asks once it is drawn
 )
 def update_warnings(request, period, lang, run=None):
     """A page of the period's warnings, most severe first (or as sorted)."""
@@ -213,6 +226,7 @@ def update_warnings(request, period, lang, run=None):
     Input("risk-ledger", "getRowsRequest"),
     State("app-lang", "value"),
     State("app-run", "value"),
+    prevent_initial_call=True,  # the table asks once it is drawn
 )
 def update_ledger(request, lang, run=None):
     """A page of the ledger, open and overdue items first (or as sorted)."""

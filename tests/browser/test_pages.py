@@ -75,9 +75,12 @@ def test_profile_opens_from_the_table_and_shows_every_panel(
     top = sample_result.league_table("2025").iloc[0]
     cell = '.ag-row[row-index="0"] [col-id="name_zh"] a'
     dash_duo.wait_for_text_to_equal(cell, top["name_zh"])
+    dash_duo.driver.execute_script("window.stayed = true")  # gone on a page load
     dash_duo.find_element(cell).click()
     dash_duo.wait_for_contains_text("#profile-heading", top["name_zh"])
     assert dash_duo.driver.current_url.endswith(f"/unit/{top['unit_id']}")
+    # opened inside the app, as the navigation's links: no page load
+    assert dash_duo.driver.execute_script("return window.stayed === true")
     for panel in ("#profile-dims", "#profile-waterfall", "#profile-trend",
                   "#profile-indicators", "#profile-strengths"):  # fmt: skip
         dash_duo.wait_for_element(panel)

@@ -50,10 +50,18 @@ def test_create_app_rejects_a_folder_without_a_result(tmp_path):
 
 def test_layout_defaults_to_the_run_period_and_all_groups(rankings, sample_result):
     page = rankings.layout()
-    assert page["rankings-period"].options == ["2024", "2025"]
+    assert page["rankings-period"].options == [
+        {"label": "2024年度", "value": "2024"},
+        {"label": "2025年度", "value": "2025"},
+    ]
     assert page["rankings-period"].value == "2025" == sample_result.period
     # districts and departments each ranked in their own list, not all together
     assert page["rankings-peer-group"].value == "_levels"
+    # served filled in (a page load waits for no callback): words, columns, chart
+    assert page["rankings-heading"].children == "综合排名"
+    names = [c.get("headerName") for c in page["rankings-grid"].columnDefs]
+    assert names[:4] == ["排名", "单位", "单位类型", "综合得分"]
+    assert page["rankings-bar"].figure["data"]
 
 
 def test_all_groups_lists_every_unit_by_overall_rank(rankings, sample_result):

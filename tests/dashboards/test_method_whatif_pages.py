@@ -21,7 +21,8 @@ from evaluation.publish.store import save_result
 from tests.analysis.test_views import CATALOGUE, run
 
 WHATIF = (
-    "..whatif-table-holder.children...whatif-movers.children..."
+    "..whatif-table-holder.children...whatif-table.rowData..."
+    "whatif-movers.children..."
     '{"dim":["ALL"],"type":"whatif-share"}.children...'
     "whatif-message.children...whatif-message.style.."
 )
@@ -59,12 +60,21 @@ def _post(client, output: str, inputs: list, state=()):
     return json.loads(answer.get_data(as_text=True))["response"]
 
 
-def _whatif(client, a: float, b: float, lang: str = "zh") -> dict:
+def _whatif(
+    client, a, b, lang="zh", *, rebuild=False, seq=None, page="test"
+) -> dict | None:
+    """The what-if callback as the page sends it: the change numbered (``seq``,
+    rising by default) with the sliders, period and language; None when the server
+    sends nothing (an answer already overtaken)."""
+    global _SEQ
+    _SEQ += 1
     ids = [{"type": "whatif-weight", "dim": d} for d in ("a", "b")]
+    ask = {"page": page, "seq": _SEQ if seq is None else seq, "lang": rebuild}
     body = {
         "output": WHATIF,
         "outputs": [
             {"id": "whatif-table-holder", "property": "children"},
+            {"id": "whatif-table", "property": "rowData"},
             {"id": "whatif-movers", "property": "children"},
             [
                 {"id": {"dim": d, "type": "whatif-share"}, "property": "children"}
@@ -73,25 +83,27 @@ def _whatif(client, a: float, b: float, lang: str = "zh") -> dict:
             {"id": "whatif-message", "property": "children"},
             {"id": "whatif-message", "property": "style"},
         ],
-        "inputs": [
+        "inputs": [{"id": "whatif-ask", "property": "data", "value": ask}],
+        "state": [
             [
                 {"id": i, "property": "value", "value": v}
                 for i, v in zip(ids, (a, b), strict=True)
             ],
+            [{"id": i, "property": "id", "value": i} for i in ids],
             {"id": "whatif-period", "property": "value", "value": "2025"},
             {"id": "app-lang", "property": "value", "value": lang},
-        ],
-        "state": [
-            [{"id": i, "property": "id", "value": i} for i in ids],
             {"id": "app-run", "property": "value", "value": None},
         ],
-        "changedPropIds": [],
+        "changedPropIds": ["whatif-ask.data"],
     }
     answer = client.post("/_dash-update-component", json=body)
+    if answer.status_code == 204:
+        return None
     assert answer.status_code == 200, answer.get_data(as_text=True)[:400]
-    out = json.loads(answer.get_data(as_text=True))["response"]
-    out["whatif-table"] = _grid(out.pop("whatif-table-holder"))
-    return out
+    return json.loads(answer.get_data(as_text=True))["response"]
+
+
+_SEQ = 0
 
 
 def _grid(holder: dict) -> dict:
@@ -128,7 +140,7 @@ def test_weights_are_shares_summing_to_100_and_rank_by_hand(client):
     assert shares == ["折算占比 33.3%", "折算占比 66.7%"]
     assert sum(float(s.split()[-1].rstrip("%")) for s in shares) == pytest.approx(100)
     rows = out["whatif-table"]["rowData"]
-    assert [r["unit"] for r in rows] == ["二局", "一局", "三局", "四局"]
+    assert [r["unit"] for r in rows] == ["U2", "U1", "U3", "U4"]  # 二局, 一局 …
     assert [r["score"] for r in rows] == [68.33, 60.0, 50.0, 40.0]
     assert [r["rank"] for r in rows] == [1, 2, 3, 4]
     assert [r["published"] for r in rows] == [1, 2, 4, 3]
@@ -140,6 +152,36 @@ def test_weights_are_shares_summing_to_100_and_rank_by_hand(client):
     # the same weights scaled give the same shares and ranking
     again = _whatif(client, 0.1, 0.2)["whatif-table"]["rowData"]
     assert again == rows
+
+
+def test_a_slider_sends_rows_and_a_language_switch_a_new_grid(client):
+    """Moving a weight sends the grid new rows only (it keeps its rows, sort and
+    page); switching the language sends a new grid, its pager in that language."""
+    moved = _whatif(client, 1, 2)
+    assert "whatif-table-holder" not in moved
+    assert [r["unit"] for r in moved["whatif-table"]["rowData"]][:2] == ["U2", "U1"]
+    switched = _whatif(client, 1, 2, "en", rebuild=True)
+    assert "whatif-table" not in switched
+    grid = _grid(switched["whatif-table-holder"])
+    assert [r["unit"] for r in grid["rowData"]][:2] == ["U2", "U1"]
+    # rows carry ids; the grid names them in the language shown
+    assert grid["columnDefs"][1]["refData"]["U2"] != "二局"
+    assert [c["headerName"] for c in grid["columnDefs"]][0] == "What-if rank"
+    assert grid["dashGridOptions"]["localeText"] == {}  # AG Grid's own English
+    zh = _grid(_whatif(client, 1, 2, "zh", rebuild=True)["whatif-table-holder"])
+    assert zh["dashGridOptions"]["localeText"]["page"] == "第"
+    assert zh["columnDefs"][1]["refData"]["U2"] == "二局"
+
+
+def test_an_answer_overtaken_by_a_later_change_is_not_sent(client):
+    """Moves answered out of order (an all-zero move is quick): once the later move
+    is answered, the earlier one's answer would put back what the leader has moved
+    on from; the server sends nothing for it."""
+    view = {"page": "overtaken"}
+    assert _whatif(client, 0, 0, seq=2.0, **view) is not None  # the later move
+    assert _whatif(client, 1, 2, seq=1.0, **view) is None  # the earlier, ending late
+    assert _whatif(client, 1, 2, seq=3.0, **view) is not None  # the next move
+    assert _whatif(client, 1, 2, seq=1.0, page="another view") is not None
 
 
 def test_the_published_weights_move_nobody_and_draw_no_bar(client):

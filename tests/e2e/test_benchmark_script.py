@@ -46,13 +46,16 @@ def test_dashboard_benchmark_runs_on_a_small_city(capsys, tmp_path):
         "first page load (rankings)",
         "period change",
         "group change",
-        "profile load",
-        "risk page",
+        "profile load (a name clicked in the league table)",
+        "risk page (from the navigation)",
+        "profile load (full page load of /unit/<id>)",
+        "risk page (full page load)",
         "what-if move",
         "floor: the rows block fetched, parsed",
     ]
     assert (shown["browser_ms"] > 0).all()
     assert timed["request"].str.startswith("period change").any()
+    assert timed["request"].str.startswith("page load /rankings").any()
     assert (timed["kb"] > 0).all() and (timed["http_ms"] > 0).all()
     assert "24 units" in capsys.readouterr().out
 
