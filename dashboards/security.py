@@ -51,12 +51,21 @@ autocomplete="username"></label></p>
 autocomplete="current-password"></label></p>
 <p><button type="submit">登录 · Log in</button></p></form>
 <p><a href="/">返回 · Back</a></p></body></html>"""
+#: ``GET /logout``: a button that logs out by POST (a link or an image elsewhere
+#: cannot log a user out: browsers send a cross-site POST with its Origin)
+LOGOUT_FORM = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
+<title>退出登录 · Log out</title></head>
+<body style="font-family: sans-serif; max-width: 420px; margin: 80px auto">
+<h2>退出登录 · Log out</h2><p>{message}</p>
+<form method="post"><p><button type="submit" autofocus>退出登录 · Log out</button></p>
+</form><p><a href="/">返回 · Back</a></p></body></html>"""
 WRONG = "用户名或密码错误 · Wrong user or password"
 LOCKED = (
     "登录失败次数过多，请 {minutes} 分钟后再试 · "
     "Too many failed logins; try again in {minutes} minutes"
 )
 CROSS_SITE = "拒绝跨站登录请求 · Cross-site login refused"
+CROSS_SITE_LOGOUT = "拒绝跨站退出请求 · Cross-site logout refused"
 
 
 def check_users(users: Mapping[str, str]) -> dict[str, str]:
@@ -338,6 +347,11 @@ def install(
 
     @server.route("/logout", methods=["GET", "POST"])
     def logout():
+        if flask.request.method == "GET":  # asks; only a POST from here logs out
+            return flask.Response(LOGOUT_FORM.format(message=""), mimetype="text/html")
+        if not same_origin(flask.request):
+            message = LOGOUT_FORM.format(message=CROSS_SITE_LOGOUT)
+            return flask.Response(message, 403, mimetype="text/html")
         sessions.end(flask.session.get("sid"))
         flask.session.clear()
         return flask.redirect("/")

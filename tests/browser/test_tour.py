@@ -259,7 +259,8 @@ def test_a_draft_is_flagged_on_every_page_through_links_and_reloads(
     assert draft not in driver.find_element("css selector", "body").text
     assert published not in driver.find_element("css selector", "body").text
 
-    driver.get(dash_duo.server_url + "/logout")  # the draft goes with the login
+    driver.get(dash_duo.server_url + "/logout")  # asks first; its button logs out
+    driver.find_element("css selector", "button[type=submit]").click()
     _wait(driver)
     assert not driver.find_elements("css selector", "#app-banner > div")
     assert "第1版（现行）" in dash_duo.find_element("#app-run").text

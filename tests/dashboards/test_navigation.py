@@ -205,7 +205,7 @@ def test_a_chosen_draft_survives_a_full_page_load_with_its_banner(store):
     assert "DRAFT · not released" in banner
     assert _props(_shell(client), "app-lang")["value"] == "en"  # kept too
 
-    client.get("/logout")  # the draft is gone with the login, the run in force shows
+    client.post("/logout")  # the draft is gone with the login, the run in force shows
     shell = _shell(client)
     assert _props(shell, "app-run")["value"] == published
     assert _props(shell, "app-banner")["children"] == []

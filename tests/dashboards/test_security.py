@@ -207,6 +207,26 @@ def test_a_plain_password_in_the_users_list_is_refused(store):
 # --- sessions end at logout -------------------------------------------------------
 
 
+def test_logout_is_a_post_from_this_site(app, store):
+    """A link or an image on another site (a GET) cannot log a leader out, nor a
+    form there (a cross-site POST); the logout page's own button does."""
+    _, _, draft = store
+    client = app.server.test_client()
+    login(client)
+    page = client.get("/logout")
+    assert page.status_code == 200 and "退出登录 · Log out" in page.get_data(
+        as_text=True
+    )
+    assert draft in run_options(app, client, draft)  # still logged in
+    other = client.post("/logout", headers={"Origin": "https://evil.example"})
+    assert other.status_code == 403
+    assert "拒绝跨站退出请求" in other.get_data(as_text=True)
+    assert draft in run_options(app, client, draft)
+    ours = client.post("/logout", headers={"Origin": "http://localhost"})
+    assert ours.status_code == 302
+    assert draft not in run_options(app, client, draft)
+
+
 def test_a_cookie_saved_before_logout_sees_no_drafts(app, store):
     _, published, draft = store
     client = app.server.test_client()
@@ -214,7 +234,7 @@ def test_a_cookie_saved_before_logout_sees_no_drafts(app, store):
     saved = client.get_cookie("session").value
     assert draft in run_options(app, client, draft)
     assert grid(app, client, draft).status_code == 200
-    assert client.get("/logout").status_code == 302
+    assert client.post("/logout").status_code == 302
 
     thief = app.server.test_client()
     thief.set_cookie("session", saved)
