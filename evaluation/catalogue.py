@@ -46,6 +46,7 @@ from evaluation.scoring.normalise import (
     output_range,
 )
 from evaluation.scoring.weights import ahp, most_inconsistent
+from evaluation.vocabulary import FAMILIES, Word, plain, say
 
 Frequency = Literal["monthly", "bimonthly", "quarterly", "half_year", "annual"]
 Direction = Literal["higher", "lower"]
@@ -80,8 +81,7 @@ class AHP(Model):
                 (
                     ("matrix",),
                     shape,
-                    f"must be {n}×{n}, one row and column "
-                    f"per child ({', '.join(self.children)})",
+                    _rule("ahp_shape", n=n, children=_ids(self.children)),
                 )
             )
             raise_if(problems)
@@ -93,8 +93,7 @@ class AHP(Model):
                         (
                             (("matrix", i, j)),
                             a,
-                            f"must be the reciprocal of "
-                            f"matrix[{j}][{i}] = {b:g} (a_ij · a_ji = 1)",
+                            _rule("ahp_reciprocal", i=i, j=j, b=f"{b:g}"),
                         )
                     )
         raise_if(problems)
@@ -107,10 +106,15 @@ class AHP(Model):
                 (
                     ("matrix",),
                     f"CR {cr:.3f}",
-                    f"inconsistent judgements: consistency ratio {cr:.3f} ≥ 0.1 "
-                    f"({self.random_index} random index); the most inconsistent "
-                    f"is {self.children[i]} vs {self.children[j]} = "
-                    f"{self.matrix[i][j]:g}, while the weights imply {implied:.2f}",
+                    _rule(
+                        "ahp_inconsistent",
+                        cr=f"{cr:.3f}",
+                        index=self.random_index,
+                        a=self.children[i],
+                        b=self.children[j],
+                        value=f"{self.matrix[i][j]:g}",
+                        implied=f"{implied:.2f}",
+                    ),
                 )
             )
         raise_if(problems)
@@ -155,9 +159,7 @@ class Weights(Model):
             self.method == "blend" and self.subjective == "ahp"
         )
         if needs and self.ahp is None:
-            raise Problems(
-                [(("ahp",), None, "AHP weights need an ahp: {children, matrix}")]
-            )
+            raise Problems([(("ahp",), None, _rule("ahp_needed"))])
         return self
 
 
@@ -207,8 +209,7 @@ class Aggregation(Model):
                     (
                         ("p",),
                         self.p,
-                        "generalised mean needs a non-zero p "
-                        "(p → 0 is the geometric mean: use that)",
+                        _rule("generalised_p"),
                     )
                 ]
             )
@@ -379,7 +380,7 @@ class ValidRange(Model):
     def _ordered(self):
         if not self.min < self.max:
             raise Problems(
-                [(("max",), self.max, f"must be greater than min {self.min}")]
+                [(("max",), self.max, _rule("max_above_min", min=_number(self.min)))]
             )
         return self
 
@@ -505,7 +506,8 @@ class Indicator(Named):
         better = (
             (lambda a, b: a > b) if self.direction == "higher" else (lambda a, b: a < b)
         )
-        word = "greater" if self.direction == "higher" else "less"
+        word = _rule("greater" if self.direction == "higher" else "less")
+        direction = _rule(self.direction)
         lo, hi = self.valid.min, self.valid.max
         n = self.normalisation
         if isinstance(n, Goalposts) and not better(n.best, n.worst):
@@ -513,8 +515,12 @@ class Indicator(Named):
                 (
                     ("normalisation", "best"),
                     n.best,
-                    f"best must be {word} than worst {n.worst} for a "
-                    f"{self.direction}-is-better indicator",
+                    _rule(
+                        "best_worst",
+                        than=word,
+                        worst=_number(n.worst),
+                        direction=direction,
+                    ),
                 )
             )
         if (self.categories is None) == isinstance(n, Ordinal):
@@ -522,7 +528,7 @@ class Indicator(Named):
                 (
                     ("categories",),
                     self.categories,
-                    "ordinal normalisation and categories go together",
+                    _rule("ordinal_categories"),
                 )
             )
         if self.transform == "log" and lo <= 0:
@@ -530,26 +536,31 @@ class Indicator(Named):
                 (
                     ("valid", "min"),
                     lo,
-                    "a log transform needs valid.min > 0 "
-                    "so that every valid value has a logarithm",
+                    _rule("log_min"),
                 )
             )
         if self.target is not None and not lo <= self.target <= hi:
             problems.append(
-                (("target",), self.target, f"must lie in valid range [{lo}, {hi}]")
+                (
+                    ("target",),
+                    self.target,
+                    _rule("in_range", lo=_number(lo), hi=_number(hi)),
+                )
             )
         if isinstance(n, DistanceToTarget):
             if self.target is None:
-                problems.append(
-                    (("target",), None, "normalisation 'target' needs a target")
-                )
+                problems.append((("target",), None, _rule("target_needed")))
             elif n.worst is not None and not better(self.target, n.worst):
                 problems.append(
                     (
                         ("normalisation", "worst"),
                         n.worst,
-                        f"target {self.target} must be {word} than worst for a "
-                        f"{self.direction}-is-better indicator",
+                        _rule(
+                            "target_worst",
+                            target=_number(self.target),
+                            than=word,
+                            direction=direction,
+                        ),
                     )
                 )
         if self.risk is not None:
@@ -561,14 +572,27 @@ class Indicator(Named):
                         (
                             ("risk", k2),
                             v2,
-                            f"thresholds must be ordered yellow > orange > red for a "
-                            f"{self.direction}-is-better indicator ({k1} is {v1})",
+                            _rule(
+                                "risk_order",
+                                direction=direction,
+                                level=_level(k1),
+                                value=_number(v1),
+                                order=_rule(
+                                    "descending"
+                                    if self.direction == "higher"
+                                    else "ascending"
+                                ),
+                            ),
                         )
                     )
             for k, v in set_levels:
                 if not lo <= v <= hi:
                     problems.append(
-                        (("risk", k), v, f"must lie in valid range [{lo}, {hi}]")
+                        (
+                            ("risk", k),
+                            v,
+                            _rule("in_range", lo=_number(lo), hi=_number(hi)),
+                        )
                     )
         raise_if(problems)
         return self
@@ -828,7 +852,7 @@ class Catalogue(Model):
 def _sections_have_entries(c: Catalogue) -> list[Problem]:
     """There is at least one dimension and one indicator."""
     return [
-        ((section,), "[]", "needs at least one entry")
+        ((section,), "[]", _rule("needs_entry"))
         for section in ("dimensions", "indicators")
         if not getattr(c, section)
     ]
@@ -843,14 +867,14 @@ def _series_ids_unique(c: Catalogue) -> list[Problem]:
         for i, item in enumerate(getattr(c, section)):
             if item.id == COMPOSITE:
                 problems.append(
-                    ((section, i, "id"), item.id, f"'{COMPOSITE}' is reserved")
+                    ((section, i, "id"), item.id, _rule("reserved", id=COMPOSITE))
                 )
             elif item.id in seen:
                 problems.append(
                     (
                         (section, i, "id"),
                         item.id,
-                        f"duplicate id, first at {seen[item.id]}",
+                        _rule("duplicate_first", first=seen[item.id]),
                     )
                 )
             else:
@@ -865,7 +889,7 @@ def _agency_and_group_ids_unique(c: Catalogue) -> list[Problem]:
         ids = [a.id for a in getattr(c, section)]
         for i, a in enumerate(ids):
             if a in ids[:i]:
-                problems.append(((section, i, "id"), a, "duplicate id"))
+                problems.append(((section, i, "id"), a, _rule("duplicate")))
     return problems
 
 
@@ -875,7 +899,7 @@ def _parents_are_dimensions(c: Catalogue) -> list[Problem]:
     nodes = [("dimensions", i, d) for i, d in enumerate(c.dimensions)]
     nodes += [("indicators", i, ind) for i, ind in enumerate(c.indicators)]
     return [
-        ((section, i, "parent"), n.parent, "parent must be a dimension id")
+        ((section, i, "parent"), n.parent, _rule("parent_dimension"))
         for section, i, n in nodes
         if n.parent is not None and n.parent not in dims  # top dimensions: None
     ]
@@ -888,7 +912,7 @@ def _agencies_known(c: Catalogue) -> list[Problem]:
         (
             (section, i, "agency"),
             item.agency,
-            f"unknown agency; known: {sorted(agencies)}",
+            _rule("unknown_agency", known=_known(agencies)),
         )
         for section in ("indicators", "context")
         for i, item in enumerate(getattr(c, section))
@@ -903,7 +927,7 @@ def _denominators_known(c: Catalogue) -> list[Problem]:
         (
             ("indicators", i, "denominator", "by"),
             d.by,
-            f"must be another series reported {ind.frequency}",
+            _rule("denominator", frequency=_frequency(ind.frequency)),
         )
         for i, ind in enumerate(c.indicators)
         if (d := ind.denominator) is not None
@@ -925,16 +949,17 @@ def _weight_by_known(c: Catalogue) -> list[Problem]:
             continue
         at = ("indicators", i, "rollup", "weight_by")
         if wb not in series:
-            problems.append(
-                (at, wb, "must be the id of an indicator or context series")
-            )
+            problems.append((at, wb, _rule("weight_by_series")))
         elif series[wb].frequency != ind.frequency:
             problems.append(
                 (
                     at,
                     wb,
-                    f"must be reported {ind.frequency}, like the indicator "
-                    f"(it is {series[wb].frequency})",
+                    _rule(
+                        "weight_by_frequency",
+                        frequency=_frequency(ind.frequency),
+                        other=_frequency(series[wb].frequency),
+                    ),
                 )
             )
     return problems
@@ -966,14 +991,12 @@ def _sibling_weights_sum_to_one(c: Catalogue) -> list[Problem]:
         total = sum(n.weight for _, _, n in members)
         if abs(total - 1) > 1e-6:
             section, i, _ = members[-1]
-            ids = ", ".join(n.id for _, _, n in members)
+            ids = _ids([n.id for _, _, n in members])
             problems.append(
                 (
                     (section, i, "weight"),
                     round(total, 9),
-                    f"weights of the children of {key or 'the composite'} "
-                    f"({ids}) must sum to 1 "
-                    "(settings.sibling_weights: sum_to_one)",
+                    _rule("weights_sum", node=_node(key), ids=ids),
                 )
             )
     return problems
@@ -992,8 +1015,11 @@ def _ahp_names_the_children(c: Catalogue) -> list[Problem]:
         (
             (*path, "ahp", "children"),
             list(spec.ahp.children),
-            f"must list exactly the children of {node or 'the composite'}: "
-            f"{sorted(children.get(node, set()))}",
+            _rule(
+                "ahp_children",
+                node=_node(node),
+                children=str(sorted(children.get(node, set()))),
+            ),
         )
         for path, node, spec in specs
         if spec.ahp is not None and set(spec.ahp.children) != children.get(node, set())
@@ -1014,7 +1040,7 @@ def _no_cycles(c: Catalogue) -> list[Problem]:
                 (
                     ("dimensions", i, "parent"),
                     d.parent,
-                    f"cycle in the hierarchy: {' -> '.join([*chain, node])}",
+                    _rule("cycle", chain=" -> ".join([*chain, node])),
                 )
             )
     return problems
@@ -1036,7 +1062,7 @@ def _dimensions_have_children(c: Catalogue) -> list[Problem]:
         i.parent for i in c.indicators
     }
     return [
-        (("dimensions", i, "id"), d.id, "dimension has no children")
+        (("dimensions", i, "id"), d.id, _rule("no_children"))
         for i, d in enumerate(c.dimensions)
         if d.id not in has_child
     ]
@@ -1084,10 +1110,17 @@ def _positive_children(c: Catalogue) -> list[Problem]:
             and any(map(reaches_zero, kids.get(node, [])))
         )
 
-    def what(k: str) -> str:
-        lo, hi = span(k)
-        kind = indicators[k].normalisation.method if k in indicators else "dimension"
-        return f"{k} ({kind}, range [{lo:g}, {hi:g}])"
+    def what(ks: list[str]) -> Word:
+        said = []
+        for k in ks:
+            lo, hi = span(k)
+            kind = (
+                indicators[k].normalisation.method if k in indicators else "dimension"
+            )
+            said.append(
+                _rule("child_range", id=k, kind=kind, lo=f"{lo:g}", hi=f"{hi:g}")
+            )
+        return _ids(said)
 
     paths = {d.id: ("dimensions", i) for i, d in enumerate(c.dimensions)}
     paths[COMPOSITE] = ("settings",)
@@ -1101,10 +1134,9 @@ def _positive_children(c: Catalogue) -> list[Problem]:
                 (
                     (*paths[node], "aggregation", "method"),
                     agg.method,
-                    f"a {agg.method} mean has no meaning over scores below 0, but "
-                    f"{', '.join(map(what, below))} can score below 0: normalise "
-                    "onto a range of 0 or above (minmax, goalposts, or clip: [0, "
-                    "100] on a z-score), or use an arithmetic mean",
+                    _rule(
+                        "mean_below_zero", method=_method(agg.method), what=what(below)
+                    ),
                 )
             )
             continue
@@ -1116,10 +1148,7 @@ def _positive_children(c: Catalogue) -> list[Problem]:
                 (
                     (*paths[node], "aggregation", "zero"),
                     agg.zero,
-                    f"a {agg.method} mean needs every child above 0, but "
-                    f"{', '.join(map(what, low))} will score 0: normalise "
-                    "onto a range above 0 (e.g. minmax with low: 1, COINr's l_u = "
-                    "c(1, 100)), or say zero: zero to score the node 0 there",
+                    _rule("mean_zero", method=_method(agg.method), what=what(low)),
                 )
             )
     return problems
@@ -1205,8 +1234,8 @@ def variant(
         if node in parents:
             parents[node]["weights"] = dict(spec)
         else:
-            rows.append((file, f"methods.{node}", node, "unknown parent node: give a "
-                         f"dimension id or {COMPOSITE!r}"))  # fmt: skip
+            said = _rule("unknown_parent", composite=repr(COMPOSITE))
+            rows.append((file, f"methods.{node}", node, said))
     if rows:
         raise CatalogueError(_table(rows))
     raw["version"] = version or f"{catalogue.version}+variant"
@@ -1295,7 +1324,15 @@ def _problems_from(exc: ValidationError, file: str) -> list[tuple]:
         if err["type"] == "union_tag_invalid":  # an unknown method or rule kind
             ctx = err["ctx"]
             key = ctx["discriminator"].strip("'")
-            rule = f"unknown {key} {ctx['tag']!r}; known: {ctx['expected_tags']}"
+            rule = _rule(
+                "unknown_tag",
+                what=key,
+                tag=repr(ctx["tag"]),
+                known=Word(
+                    ctx["expected_tags"].replace("'", "").replace(", ", "、"),
+                    ctx["expected_tags"],
+                ),
+            )
             rows.append((file, field_path(loc), ctx["tag"], rule))
             continue
         value = "(missing)" if err["type"] == "missing" else err.get("input")
@@ -1320,8 +1357,60 @@ def field_path(loc: list) -> str:
 
 
 def _table(rows: list[tuple]) -> pd.DataFrame:
-    """Problem rows as the table ``CatalogueError`` shows (values shortened there)."""
-    return pd.DataFrame(rows, columns=CatalogueError.columns)
+    """Problem rows as the table ``CatalogueError`` shows (values shortened there):
+    a rule said in both languages (a ``Word``) gives its English as ``rule`` and its
+    Chinese as ``rule_zh``."""
+    table = pd.DataFrame(rows, columns=CatalogueError.columns)
+    rules = list(table["rule"])
+    if any(isinstance(r, Word) for r in rules):
+        table["rule"] = [r.en if isinstance(r, Word) else r for r in rules]
+        table["rule_zh"] = [r.zh if isinstance(r, Word) else None for r in rules]
+    return table
+
+
+def _rule(code: str, **fields) -> Word:
+    """A problem's rule in Chinese and English (``library_error.catalogue_<code>``)."""
+    return say("library_error", f"catalogue_{code}", **fields)
+
+
+def _ids(items) -> Word:
+    """Ids (or words) listed: ``a、b`` / ``a, b``."""
+    items = [i if isinstance(i, Word) else Word(str(i), str(i)) for i in items]
+    return Word("、".join(i.zh for i in items), ", ".join(i.en for i in items))
+
+
+def _number(x) -> Word:
+    """A catalogue's number: ``90`` in Chinese (as written), ``90.0`` in English
+    (as the message always said it)."""
+    return Word(plain(x), str(x))
+
+
+def _method(code: str) -> Word:
+    """An aggregation method: 加权几何平均 / geometric."""
+    said = FAMILIES["aggregation"].get(code)
+    return Word(said.zh if said else code, code)
+
+
+def _known(ids) -> Word:
+    """Known ids listed: ``a、b`` / ``['a', 'b']``."""
+    return Word("、".join(sorted(ids)), str(sorted(ids)))
+
+
+def _node(node: str | None) -> Word:
+    """A parent node: its id, or the composite (综合得分)."""
+    return Word(node, node) if node else _rule("the_composite")
+
+
+def _frequency(code: str) -> Word:
+    """A reporting frequency: 按季度 / quarterly."""
+    said = FAMILIES["frequency"].get(code)
+    return Word(f"按{said.zh}" if said else code, code)
+
+
+def _level(code: str) -> Word:
+    """A warning level by its colour word (黄色), in English its code."""
+    said = FAMILIES["risk_level"].get(code)
+    return Word(f"{said.zh}预警线" if said else code, code)
 
 
 assert set(FREQUENCIES) == set(Frequency.__args__)  # one list of frequencies

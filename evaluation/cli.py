@@ -166,7 +166,9 @@ def _config_words(exc, code: str, file: Path | None = None):
     for r in problems.itertuples():
         key = "config_row_value" if r.value else "config_row"
         where = r.path or r.file  # a file that is not there: no path in it
-        lines.append(say("cli_error", key, path=where, rule=r.rule, value=r.value))
+        zh = getattr(r, "rule_zh", None)
+        rule = Word(zh, r.rule) if isinstance(zh, str) else r.rule
+        lines.append(say("cli_error", key, path=where, rule=rule, value=r.value))
     return Word(*("\n  ".join(w[i] for w in lines) for i in (0, 1)))
 
 
@@ -305,7 +307,7 @@ def validate(
     from evaluation.errors import ValidationFailed
     from evaluation.intake.io import load_dataset
     from evaluation.intake.validate import validate_dataset
-    from evaluation.vocabulary import say
+    from evaluation.vocabulary import Word, family, say
 
     _check_lang(lang)
     cat = _catalogue(catalogue, lang)
@@ -314,8 +316,14 @@ def validate(
             stage("read")
             dataset = load_dataset(data)
         for r in dataset.files.itertuples():
+            code = f"encoding_{r.encoding}"
+            encoding = (  # UTF-8编码, Excel工作簿 / the codec's name
+                say("cli_said", code)
+                if code in family("cli_said")
+                else Word(r.encoding, r.encoding)
+            )
             read = say(
-                "validate_cli", "read", file=r.file, rows=r.rows, encoding=r.encoding
+                "validate_cli", "read", file=r.file, rows=r.rows, encoding=encoding
             )
             typer.echo(read.text(lang))
         valid = validate_dataset(dataset, cat, strict=strict)
@@ -445,6 +453,7 @@ def score(
     from evaluation.publish.store import save_result
     from evaluation.risk import ledger as L
     from evaluation.risk.rules import node_values
+    from evaluation.vocabulary import say
 
     _check_lang(lang)
     cat = _catalogue(catalogue, lang)
@@ -485,7 +494,7 @@ def score(
             f"已评分：{name_zh(period)}，{len(table)}个单位中{ranked}个参加排名；"
             f"评分期：{'、'.join(map(name_zh, result.periods))}"
         )
-        typer.echo(f"已写入：{folder}/ 和 {ranking}")
+        typer.echo(say("cli_said", "wrote_result", folder=folder, ranking=ranking).zh)
         top = table.head(5)[["rank", "unit_id", "name_zh", "composite_score"]]
         top.columns = ["排名", "单位代码", "单位", "综合得分"]
     else:
@@ -493,7 +502,7 @@ def score(
             f"scored {period}: {ranked} of {len(table)} units ranked; periods "
             f"{', '.join(result.periods)}"
         )
-        typer.echo(f"wrote {folder}/ and {ranking}")
+        typer.echo(say("cli_said", "wrote_result", folder=folder, ranking=ranking).en)
         top = table.head(5)[["rank", "unit_id", "name_en", "composite_score"]]
     typer.echo(top.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     _say_absences(result)
@@ -598,8 +607,8 @@ def _say_ledger(
             node = Word(r.node_id, r.node_id)
         said = say(
             "cli_said", "remind", unit=r.unit_id, node=node,
-            level=RISK_LEVEL.get(r.level, Word(r.level, r.level)), due=r.due,
-            first_due=r.first_due, escalations=r.escalations,
+            level=RISK_LEVEL.get(r.level, Word(r.level, r.level)), due=_day(r.due),
+            first_due=_day(r.first_due), escalations=r.escalations,
             reason=Word(r.reason_zh, r.reason_en),
         )  # fmt: skip
         typer.echo(said.text(lang))
@@ -785,9 +794,11 @@ def flags(
                 f"{counts.get(k, 0)} {k}" for k in ("open", "accepted", "dismissed")
             )
         )
-    reason = "reason_zh" if lang == "zh" else "reason_en"
     for r in table[table["status"] == "open"].head(20).itertuples():
-        typer.echo(f"  {r.flag_id}: {getattr(r, reason)}")
+        said = say(
+            "cli_said", "flag_open", flag=r.flag_id, zh=r.reason_zh, en=r.reason_en
+        )
+        typer.echo(said.text(lang))
 
 
 StoreOpt = Annotated[
@@ -882,10 +893,21 @@ def _say_release(run_id: str, status: str, store: Path, lang: str = "zh") -> Non
         "cli_said",
         "notice",
         run=run_id,
-        start=row["notice_from"],
-        until=row["notice_until"],
+        start=_day(row["notice_from"]),
+        until=_day(row["notice_until"]),
     )
     typer.echo(said.text(lang))
+
+
+def _day(value):
+    """A stored date (``2026-01-20``) as people read it: ``2026年1月20日`` in
+    Chinese, as stored in English."""
+    from evaluation.periods import date_zh
+    from evaluation.vocabulary import Word
+
+    if not isinstance(value, str):
+        return Word(str(value), str(value))
+    return Word(date_zh(value), value)
 
 
 @app.command()
@@ -1068,7 +1090,7 @@ def runs(store: ExistingStoreOpt = DEFAULT_STORE, lang: LangOpt = "zh") -> None:
             "status": stage[k],
             "in_force": stage[2 + k],
             "notice": [
-                say("cli_said", "notice_dates", start=a, until=b).text(lang)
+                say("cli_said", "notice_dates", start=_day(a), until=_day(b)).text(lang)
                 if isinstance(a, str)
                 else ""
                 for a, b in zip(
@@ -1104,7 +1126,10 @@ def diff(
     viewer: Annotated[
         str | None, typer.Option(help="Your name, to read a draft (recorded).")
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="Write the changes (CSV).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Write the changes (CSV; in words in Chinese, as shown)."),
+    ] = None,
     lang: LangOpt = "zh",
 ) -> None:
     """What changed for whom between two runs (scores, ranks, grades)."""
@@ -1116,37 +1141,99 @@ def diff(
     try:
         with Store(store) as s:
             changes = s.diff(old, new, viewer=viewer)
+            units = _diff_units(s, (old, new), viewer) if len(changes) else None
     except EvaluationError as exc:
         raise _failed(exc, lang) from None
     typer.echo(say("cli_said", "changes", n=len(changes), old=old, new=new).text(lang))
     if len(changes):
-        typer.echo(_changes_shown(changes.head(40), lang).to_string(index=False))
-    if out is not None:
-        write_media_csv(changes, out)
+        typer.echo(_changes_shown(changes.head(40), lang, units).to_string(index=False))
+    if out is not None:  # in Chinese in words, as shown; in English as stored
+        shown = lang == "zh" and len(changes)
+        write_media_csv(_changes_shown(changes, lang, units) if shown else changes, out)
 
 
-def _changes_shown(changes, lang: str):
-    """``diff``'s changes headed in ``lang``; in Chinese the tables, fields and
-    grades in words too."""
-    from evaluation.vocabulary import GRADE, say, words
+def _diff_units(s, runs: tuple[str, str], viewer: str | None) -> dict[str, str]:
+    """Unit code → Chinese name, from the units tables of the runs compared (the
+    newer name wins). Not logged as a view of a draft: the diff itself is (its
+    tables), and the names only say whom its rows are about."""
+    names: dict[str, str] = {}
+    for run in runs:
+        try:
+            units = s.table(run, "units", viewer=viewer, record=False)
+        except KeyError:
+            continue
+        names.update(zip(units["unit_id"], units["name_zh"], strict=True))
+    return names
 
+
+def _changes_shown(changes, lang: str, units: dict[str, str] | None = None):
+    """``diff``'s changes headed in ``lang``, scores to 2 decimals (half up) and
+    ranks whole; in Chinese in words throughout: the tables and fields, the key
+    (``2025年第四季度，市教育局``), statuses and grades."""
+    from evaluation.vocabulary import say, words
+
+    fields = changes["field"]
+    values = {
+        side: [
+            _diff_value(f, v, lang) for f, v in zip(fields, changes[side], strict=True)
+        ]
+        for side in ("before", "after")
+    }
     if lang == "zh":
         said = words("cli_said", "zh")
-        fields = changes["field"]
         changes = changes.assign(
             table=changes["table"].map(lambda x: said.get(f"diff_{x}", x)),
+            key=changes["key"].map(lambda k: _key_zh(k, units or {})),
             field=fields.map(lambda x: said.get(f"diff_{x}", x)),
-            **{
-                side: [
-                    GRADE[v].zh if f == "final_grade" and v in GRADE else v
-                    for f, v in zip(fields, changes[side], strict=True)
-                ]
-                for side in ("before", "after")
-            },
         )
-    return changes.rename(
+    return changes.assign(**values).rename(
         columns={c: say("cli_said", f"change_{c}").text(lang) for c in changes}
     )
+
+
+def _key_zh(key: str, units: dict[str, str]) -> str:
+    """A changed row's key (``2025-Q4 / D20``) in words: periods by name, units by
+    their Chinese name (the code where the runs do not name it)."""
+    import re
+
+    from evaluation.periods import PATTERNS, name_zh
+
+    parts = []
+    for part in str(key).split(" / "):
+        if any(re.fullmatch(p, part) for p in PATTERNS.values()):
+            parts.append(name_zh(part))
+        else:
+            parts.append(units.get(part, part))
+    return "，".join(parts)
+
+
+#: ``diff``'s fields whose values are codes with words, and their family
+_DIFF_CODED = {"status": "rank_status", "final_grade": "grade"}
+
+
+def _diff_value(field: str, value, lang: str) -> str:
+    """A value ``diff`` shows: a score to 2 decimals (half up), a rank whole; in
+    Chinese a status or grade by its word, 是/否 for a boolean, 无 for none (in
+    English the code, yes/no, none)."""
+    import math
+
+    import numpy as np
+
+    from evaluation.publish.export import round_half_up
+    from evaluation.vocabulary import family, word
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return word("cli_said", "diff_none", lang)
+    if isinstance(value, bool | np.bool_):
+        return word("yes_no", "yes" if value else "no", lang)
+    if isinstance(value, int | float | np.number):
+        if field in ("rank", "peer_rank"):
+            return f"{float(value):.0f}"
+        return round_half_up([value], 2)[0]
+    code = str(value)
+    if lang == "zh" and field in _DIFF_CODED and code in family(_DIFF_CODED[field]):
+        return word(_DIFF_CODED[field], code, lang)
+    return code
 
 
 @app.command()
@@ -1640,6 +1727,7 @@ def uncertainty(
     from evaluation.errors import EvaluationError
     from evaluation.publish.export import write_media_csv
     from evaluation.publish.store import load_result
+    from evaluation.vocabulary import say
 
     _check_lang(lang)
     try:
@@ -1669,10 +1757,11 @@ def uncertainty(
         raise _failed(exc, lang) from None
     write_media_csv(u.summary, out)
     wide = u.summary.assign(width=u.summary["rank_q95"] - u.summary["rank_q05"])
-    typer.echo(
-        f"{len(u.draws)} draws for {u.period}: median 5–95% rank interval width "
-        f"{wide['width'].median():g}; wrote {out}"
-    )
+    said = say(
+        "cli_said", "uncertainty", n=len(u.draws), period=_period_words(u.period),
+        width=f"{wide['width'].median():g}", out=out,
+    )  # fmt: skip
+    typer.echo(said.text(lang))
     if save_draws is not None:
         write_media_csv(u.draws.reset_index(), save_draws)
     if sobol:
@@ -1692,7 +1781,7 @@ def uncertainty(
         sobol_out = sobol_out or out.with_name(f"{out.stem}_sobol.csv")
         write_media_csv(s, sobol_out)
         typer.echo(s.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-        typer.echo(f"wrote {sobol_out}")
+        typer.echo(say("cli_said", "wrote", path=sobol_out).text(lang))
 
 
 def _weight_sets(path: Path) -> tuple[dict[str, float], ...]:

@@ -82,7 +82,8 @@ class CatalogueError(EvaluationError):
     """The indicator catalogue is invalid.
 
     ``problems`` is a table ``file, path, value, rule``: one row per problem, all of
-    them, so a catalogue author can fix everything in one pass. Values are shown as
+    them, so a catalogue author can fix everything in one pass (``rule_zh``, when
+    there, the rule in Chinese). Values are shown as
     text (:func:`shorten`), paths and rules shortened past :data:`TEXT` characters.
     """
 
@@ -93,7 +94,9 @@ class CatalogueError(EvaluationError):
         problems["value"] = problems["value"].map(
             lambda v: "" if v is None else shorten(v)
         )
-        self.problems = _bounded(problems, {"file": TEXT, "path": TEXT, "rule": TEXT})
+        self.problems = _bounded(
+            problems, {"file": TEXT, "path": TEXT, "rule": TEXT, "rule_zh": TEXT}
+        )
         lines = [
             f"{r.file}: {r.path}: {r.rule}" + (f" (got {r.value})" if r.value else "")
             for r in self.problems.itertuples()

@@ -22,7 +22,8 @@ Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Number = Annotated[float, Field(allow_inf_nan=False)]
 
 #: one problem: its path below the entry checked, the value found, what is wrong
-Problem = tuple[tuple, object, str]
+#: (text, or a ``vocabulary.Word`` saying it in Chinese and English)
+Problem = tuple[tuple, object, object]
 
 
 class Problems(ValueError):
@@ -31,7 +32,10 @@ class Problems(ValueError):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__(
-            "; ".join(f"{'.'.join(map(str, p))}: {m}" for p, _, m in problems)
+            "; ".join(
+                f"{'.'.join(map(str, p))}: {getattr(m, 'en', m)}"
+                for p, _, m in problems
+            )
         )
 
 

@@ -293,7 +293,8 @@ def write_template(
 
         sheet = book.add_worksheet(sheet_data)
         _data_sheet(sheet, rows, headers, fmt)
-        _validations(sheet, rows, due, lang)
+        sheet_lists = word("template", "sheet_lists", lang)
+        lists = _validations(sheet, rows, due, lang, sheet_lists)
         sheet.freeze_panes(1, 0)
         sheet.autofilter(0, 0, len(rows), len(COLUMNS) - 1)
         sheet.protect(
@@ -318,6 +319,8 @@ def write_template(
             rows=rows,
             due=due,
         )
+        if lists:
+            _lists_sheet(book.add_worksheet(sheet_lists), lists, fmt)
         book.close()
     return Path(path)
 
@@ -339,9 +342,15 @@ def _data_sheet(sheet, rows: pd.DataFrame, headers: list[str], fmt: dict) -> Non
         sheet.set_column(j, j, min(max(width, 8), 50))
 
 
-def _validations(sheet, rows: pd.DataFrame, due: pd.DataFrame, lang: str) -> None:
+def _validations(
+    sheet, rows: pd.DataFrame, due: pd.DataFrame, lang: str, sheet_lists: str
+) -> list[list[str]]:
     """One data validation per series on its rows' value cells (its rows are
-    together); the date on every ``reported_at`` cell."""
+    together); the date on every ``reported_at`` cell. A list Excel cannot hold
+    inline (over 255 characters, or a label with a comma or quote) points at a
+    column of the hidden sheet ``sheet_lists``; returns those lists, in column
+    order, for :func:`_lists_sheet` to write."""
+    lists: list[list[str]] = []
     col = COLUMNS.index("value")
     series = due.drop_duplicates("series_id").set_index("series_id")
     positions = pd.Series(range(1, len(rows) + 1), index=rows["indicator_id"])
@@ -352,13 +361,15 @@ def _validations(sheet, rows: pd.DataFrame, due: pd.DataFrame, lang: str) -> Non
         labels = [str(x) for x in s["categories"]]
         if labels:
             listed = "、".join(labels) if lang == "zh" else ", ".join(labels)
+            source: list[str] | str = labels
             if len(",".join(labels)) > _MESSAGE or any(
                 c in x for x in labels for c in '",'
             ):
-                continue  # a list Excel cannot hold inline: the instructions say it
+                lists.append(labels)
+                source = _list_range(sheet_lists, len(lists) - 1, len(labels))
             options = {
                 "validate": "list",
-                "source": labels,
+                "source": source,
                 "error_message": _cut(
                     say(
                         "template", "refused_label", name=s["name"], labels=listed
@@ -417,6 +428,25 @@ def _validations(sheet, rows: pd.DataFrame, due: pd.DataFrame, lang: str) -> Non
             "error_message": prompt,
         },
     )
+    return lists
+
+
+def _list_range(sheet: str, column: int, n: int) -> str:
+    """The cells of list ``column`` (0: A) on the hidden sheet, as a formula:
+    ``='选项'!$A$1:$A$12``."""
+    from xlsxwriter.utility import xl_col_to_name
+
+    letter = xl_col_to_name(column)
+    return f"='{sheet}'!${letter}$1:${letter}${n}"
+
+
+def _lists_sheet(sheet, lists: list[list[str]], fmt: dict) -> None:
+    """The labels of the drop-down lists too long to hold inline, a column each,
+    on a hidden sheet the data validations point at."""
+    for j, labels in enumerate(lists):
+        for i, text in enumerate(labels):
+            sheet.write_string(i, j, text, fmt["filled"])
+    sheet.hide()
 
 
 def _help_sheet(sheet, fmt, *, lang, title, catalogue, made, agency, period,

@@ -589,7 +589,7 @@ class Store:
                     "library_error",
                     "table_hash",
                     run=run_id,
-                    table=name,
+                    table=_table_words(name),
                     quoted=repr(name),
                 )
             )
@@ -805,7 +805,8 @@ class Store:
             [run_id, name],
         ).fetchone()
         if row is None:
-            said = say("library_error", "no_table", run=run_id, table=repr(name))
+            table = Word(_table_words(name).zh, repr(name))
+            said = say("library_error", "no_table", run=run_id, table=table)
             raise NoTableError(said.en, words=said)
         if hashlib.sha256(row[0]).hexdigest() != row[1]:
             raise TamperedError(
@@ -813,7 +814,7 @@ class Store:
                     "library_error",
                     "table_altered",
                     run=run_id,
-                    table=Word(name, repr(name)),
+                    table=Word(_table_words(name).zh, repr(name)),
                     store=self.path,
                 )
             )
@@ -933,18 +934,56 @@ def _coded(family: str, code) -> Word:
 
 
 #: fields whose values are codes with words: said in Chinese by them
-_CODED = {"status": "run_status", "decision": "appeal_decision"}
+_CODED = {"status": "run_status", "decision": "appeal_decision", "kind": "run_kind"}
+#: hex digits of a SHA-256 a problem line shows (the hash itself is kept in full)
+_HASH_SHOWN = 12
 
 
 def _value(field: str, value) -> Word:
-    """A recorded or present value: JSON, briefly; a status or decision in
-    Chinese by its words."""
+    """A recorded or present value: JSON, briefly; in Chinese in words between
+    Chinese quotes: a status, decision or kind by its words, a period by its name
+    (2025年第四季度), a time in Beijing time, a date as 2025年12月31日, none as 空."""
     text = _short(value)
+    if value is None and field != "decision":
+        return Word("空", text)
     if field in _CODED and (value is None or isinstance(value, str)):
         code = value or ("pending" if field == "decision" else "")
         if code in FAMILIES[_CODED[field]]:
             return Word(f"“{FAMILIES[_CODED[field]][code].zh}”", text)
-    return Word(text, text)
+    if not isinstance(value, str):
+        return Word(text, text)
+    zh = value
+    if field == "period":
+        from evaluation.periods import name_zh
+
+        zh = name_zh(value)
+    elif field.endswith("_at") or field in ("notice_from", "notice_until"):
+        zh = _time_zh(value)
+    return Word(f"“{_short(zh)[1:-1]}”", text)
+
+
+def _time_zh(value: str) -> str:
+    """A stored time in Beijing time (``2026年1月20日17时05分09秒``), a date as
+    ``2026年1月20日``; text that is neither as it is."""
+    try:
+        t = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        return value
+    if len(value) > 10:  # a time, not a date
+        t = (t.tz_localize("UTC") if t.tzinfo is None else t).tz_convert(BEIJING)
+    day = f"{t.year}年{t.month}月{t.day}日"
+    if len(value) <= 10:
+        return day
+    return f"{day}{t.hour}时{t.minute:02d}分{t.second:02d}秒（北京时间）"
+
+
+def _hash(value) -> Word:
+    """A SHA-256 as a problem line shows it: its first hex digits (空 / null for
+    none)."""
+    if not isinstance(value, str):
+        return Word("空", "null")
+    shown = value[:_HASH_SHOWN] + ("…" if len(value) > _HASH_SHOWN else "")
+    return Word(shown, shown)
 
 
 def _describe(recorded: dict) -> Word:
@@ -964,13 +1003,21 @@ _FIELDS = {
     **{
         code.removeprefix("field_"): w
         for code, w in FAMILIES["library_error"].items()
-        if code.startswith("field_") and code != "field_changed"
+        if code.startswith("field_") and code not in ("field_changed", "field_table")
     },
 }
 
 
+def _table_words(name: str) -> Word:
+    """A run's table by its Chinese name (``排名表``; one without: ``数据表NAME``),
+    in English by its name in the store (``ranks``)."""
+    said = FAMILIES["library_error"].get(f"table_{name}")
+    return Word(said.zh if said else f"数据表{name}", name)
+
+
 def _changes(recorded: dict | None, state: dict | None) -> Word:
-    """What differs between a journal record and the store, briefly."""
+    """What differs between a journal record and the store, briefly: each field
+    by its name, hashes by their first hex digits (a table's each)."""
     if recorded is None:
         return say("library_error", "unrecorded")
     if state is None:
@@ -978,16 +1025,32 @@ def _changes(recorded: dict | None, state: dict | None) -> Word:
     fields = sorted(
         k for k in recorded.keys() | state.keys() if recorded.get(k) != state.get(k)
     )
-    said = [
-        say(
-            "library_error",
-            "field_changed",
-            field=Word(_FIELDS[k].zh if k in _FIELDS else k, k),
-            before=_value(k, recorded.get(k)),
-            after=_value(k, state.get(k)),
+    said = []
+    for k in fields:
+        before, after = recorded.get(k), state.get(k)
+        if k == "tables" and isinstance(before, dict) and isinstance(after, dict):
+            said += [
+                say(
+                    "library_error",
+                    "field_changed",
+                    field=say("library_error", "field_table", table=_table_words(t)),
+                    before=_hash(before.get(t)),
+                    after=_hash(after.get(t)),
+                )
+                for t in sorted(before.keys() | after.keys())
+                if before.get(t) != after.get(t)
+            ]
+            continue
+        hashed = k in ("manifest", "tables")
+        said.append(
+            say(
+                "library_error",
+                "field_changed",
+                field=Word(_FIELDS[k].zh if k in _FIELDS else k, k),
+                before=_hash(before) if hashed else _value(k, before),
+                after=_hash(after) if hashed else _value(k, after),
+            )
         )
-        for k in fields
-    ]
     return Word("；".join(w.zh for w in said), ", ".join(w.en for w in said))
 
 

@@ -353,6 +353,7 @@ def test_the_cli_writes_the_sobol_indices(tmp_path, tiny_result):
         [str(a) for a in (
             "uncertainty", folder, "--out", out, "--draws", "20", "--sobol", "64",
             "--estimator", "coinr", "--weight-sets", sets, "--exclude",
+            "--lang", "en",
         )],
     )  # fmt: skip
     assert done.exit_code == 0, done.output

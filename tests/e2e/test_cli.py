@@ -39,8 +39,8 @@ def test_validate_score_export_on_the_sample(tmp_path):
     ok = invoke("validate", ROOT / "data" / "sample", "--catalogue", catalogue)
     assert ok.exit_code == 0, ok.output
     assert (
-        "gb18030" in ok.output
-        and "xlsx" in ok.output
+        "GB18030编码" in ok.output  # supervision.csv
+        and "Excel工作簿" in ok.output  # finance.xlsx
         and "校验通过：50个单位，18800条数据" in ok.output
     )
     en = invoke(
@@ -291,8 +291,9 @@ def test_uncertainty_and_the_rank_range_column(tmp_path, sample_result):
     assert len(pd.read_csv(tmp_path / "draws.csv", encoding="utf-8-sig")) == 200
     again = tmp_path / "again.csv"
     done = invoke(
-        "uncertainty", folder, "--out", again, "--replay", tmp_path / "draws.csv"
-    )
+        "uncertainty", folder, "--out", again, "--replay", tmp_path / "draws.csv",
+        "--lang", "en",
+    )  # fmt: skip
     assert done.exit_code == 0, done.output
     assert "200 draws" in done.output
     assert again.read_bytes() == out.read_bytes()  # the replay is exact
@@ -342,7 +343,7 @@ def test_flags_are_listed_and_a_decision_is_recorded(tmp_path, sample_result):
     # Chinese first: the count and each open flag's reason as the office reads it
     assert f"数据质量提示{n}条：待核实{n}条，已确认0条，已排除0条" in listed.output
     first = sample_result.flags.iloc[0]
-    assert f"{first['flag_id']}: {first['reason_zh']}" in listed.output
+    assert f"编号 {first['flag_id']}：{first['reason_zh']}" in listed.output
     listed = invoke("flags", folder, "--decisions", book, "--lang", "en")
     assert f"{n} flags: {n} open, 0 accepted, 0 dismissed" in listed.output
     fid = sample_result.flags["flag_id"].iloc[0]

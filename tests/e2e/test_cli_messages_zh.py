@@ -21,6 +21,8 @@ SAMPLE = ROOT / "data" / "sample"
 CATALOGUE = ROOT / "indicators.yaml"
 RUN = "annual-2025-1.v1"
 CJK = re.compile(r"[\u4e00-\u9fff]")
+#: a date as the office writes it: 2026年1月20日
+DAY = r"\d{4}年\d{1,2}月\d{1,2}日"
 
 
 def invoke(*args, code=0):
@@ -53,7 +55,7 @@ def test_publish_says_the_run_is_stored_and_its_notice_opens(published):
     assert f"已将运行 {RUN} 存入发布库{store}" in said
     notice = next(line for line in said.splitlines() if line.startswith("运行 "))
     assert re.fullmatch(
-        rf"运行 {RUN} 开始公示：\d{{4}}-\d\d-\d\d至\d{{4}}-\d\d-\d\d（北京时间）。"
+        rf"运行 {RUN} 开始公示：{DAY}至{DAY}（北京时间）。"
         rf"公示期间可提出申诉：evaluation appeal-case {RUN} --unit 单位代码 "
         rf"--by 申诉人 --grounds 申诉理由；公示期满且申诉均已复核后正式发布："
         rf"evaluation finalise {RUN} --by 经办人",
@@ -92,7 +94,7 @@ def test_runs_lists_the_run_in_chinese_or_in_english(published):
     ]  # fmt: skip
     row = lines[1].split()
     assert row[:2] == [RUN, "公示中"]  # under notice: not yet in force
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d至\d{4}-\d\d-\d\d", row[2])
+    assert re.fullmatch(f"{DAY}至{DAY}", row[2])
     assert row[3:] == ["年度考评", "2025年度"]
     english = invoke("runs", "--store", store, "--lang", "en")
     assert not CJK.search(english)

@@ -109,8 +109,8 @@ def test_an_upheld_appeal_its_correction_and_what_changed(scored, store, tmp_pat
     ).splitlines()
     assert lines[0] == f"运行 {RUN} 至 {fixed} 共有1处变化"
     assert lines[1].split() == ["数据表", "对象", "字段", "原值", "新值"]
-    assert lines[2].split() == [
-        "考评等次表", "D20", "等次", GRADE_ZH[before], GRADE_ZH[after]
+    assert lines[2].split() == [  # D20 by its name (units.csv)
+        "考评等次表", "市机关事务管理局", "等次", GRADE_ZH[before], GRADE_ZH[after]
     ]  # fmt: skip
     english = invoke(
         "diff", RUN, fixed, "--store", store, "--viewer", "秘书长", "--lang", "en"
@@ -202,7 +202,11 @@ def test_the_ledger_says_its_counts_and_reminders_in_chinese(scored, tmp_path):
     assert len(due) > 0  # three months on, some are past due
     first = due.iloc[0]
     assert said[1].startswith(f"  催办 {first['unit_id']}：")
-    assert f"整改期限{first['due']}（原定期限{first['first_due']}" in said[1]
+    due_zh, first_zh = (  # 2026-02-19 → 2026年2月19日
+        "{}年{}月{}日".format(*map(int, first[k].split("-")))
+        for k in ("due", "first_due")
+    )
+    assert f"整改期限{due_zh}（原定期限{first_zh}" in said[1]
     assert said[-1] == f"已写入：{reminders}"
     assert not any(word in " ".join(said) for word in ("remind", "overdue", "open"))
 

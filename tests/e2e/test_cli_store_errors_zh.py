@@ -107,7 +107,7 @@ def test_verify_lists_a_journal_record_rewritten_and_a_table_swapped(copy):
     assert done.output.splitlines() == [
         f"发布库{copy}在程序之外被改动（2处问题）：",
         f"  日志记录被改动：第1条记录（运行 {RUN}）的哈希与其内容不符",
-        f"  运行 {RUN} 的表 composite 与其 SHA-256 不符（数据在程序之外被改动）",
+        f"  运行 {RUN} 的综合得分表与其SHA-256不符（数据在程序之外被改动）",
     ]
 
 
@@ -119,7 +119,7 @@ def test_a_store_changed_with_sql_is_neither_written_nor_backed_up(copy, tmp_pat
     assert backup.exit_code == 1
     assert backup.output.startswith(
         f"发布库{copy}在程序之外被改动：\n"
-        f'  运行 {RUN} 在程序外被修改（存入人：日志记录为 "测试"，现为 "别人"）\n'
+        f"  运行 {RUN} 在程序外被修改（存入人：日志记录为 “测试”，现为 “别人”）\n"
     )
     assert f"{copy} was changed outside the program:" in backup.output  # then English
     assert UNWORDED not in backup.output
@@ -137,7 +137,8 @@ def test_a_correction_on_a_changed_store_is_refused_naming_the_change(result, co
     assert done.exit_code == 1
     assert done.output.startswith(
         f"发布库{copy}中的运行 {RUN} 与日志最后的记录不符（报告期：日志记录为 "
-        '"2025-Q4"，现为 "2025-Q3"）：它在程序之外被改动，未写入任何内容（请运行 '
+        "“2025年第四季度”，现为 “2025年第三季度”）：它在程序之外被改动，未写入任何内容"
+        "（请运行 "
         f"evaluation verify {copy} 核查）\n"
     )
     assert UNWORDED not in done.output

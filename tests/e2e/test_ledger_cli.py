@@ -128,8 +128,8 @@ def test_ledger_opens_escalates_reminds_and_closes_across_runs(tmp_path):
         in out
     )
     assert (
-        "  催办 U1：a1指标，红色，整改期限2025-10-08（原定期限2025-07-09，已升级1次）——"
-        in out
+        "  催办 U1：a1指标，红色，整改期限2025年10月8日（原定期限2025年7月9日，"
+        "已升级1次）——" in out
     )
     u1 = item("U1")
     assert u1[["level", "level_opened", "due", "escalations", "reminder"]].tolist() == [

@@ -555,10 +555,12 @@ def test_the_cli_runs_the_annual_notice_appeals_review_correction_and_final(
 
     said = appraise("publish", out / "result", "--release")
     run = "annual-2025-1.v1"
-    assert f"已将运行 {run} 存入发布库" in said and "2026-01-12至2026-01-18" in said
+    assert (
+        f"已将运行 {run} 存入发布库" in said and "2026年1月12日至2026年1月18日" in said
+    )
     assert "published" not in said  # not final: under notice
     listed = cli("runs", "--store", store)
-    assert "公示中" in listed and "2026-01-12至2026-01-18" in listed
+    assert "公示中" in listed and "2026年1月12日至2026年1月18日" in listed
     # D20 appeals during the notice; the committee upholds it on review
     today[0] = date(2026, 1, 14)
     said = cli(
@@ -605,7 +607,7 @@ def test_the_cli_runs_the_annual_notice_appeals_review_correction_and_final(
     )
     assert "1 change(s)" in changes and "D20" in changes and "final_grade" in changes
     said = cli("publish", "--run", fixed, "--by", "主任", "--store", store)
-    assert "2026-01-19至2026-01-25" in said  # its own 公示
+    assert "2026年1月19日至2026年1月25日" in said  # its own 公示
     refused = cli("finalise", run, "--by", "主任", "--store", store, code=1)
     assert f"corrected during its 公示 by {fixed}" in refused
     today[0] = CLOSED + timedelta(days=7)

@@ -1,0 +1,86 @@
+"""A catalogue author's slips, said in Chinese by `evaluation validate` (English
+with --lang en, as before): the level-1 weights no longer summing to 1, warning
+lines out of order, an agency not listed. Expected words are written here by hand
+from indicators.yaml."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+from typer.testing import CliRunner
+
+from evaluation.cli import app
+
+from ..conftest import ROOT
+
+runner = CliRunner()
+SAMPLE = ROOT / "data" / "sample"
+RAW = yaml.safe_load((ROOT / "indicators.yaml").read_text(encoding="utf-8"))
+
+
+def broken(tmp_path, change) -> str:
+    raw = yaml.safe_load((ROOT / "indicators.yaml").read_text(encoding="utf-8"))
+    change(raw)
+    path = tmp_path / "indicators.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), "utf-8")
+    return str(path)
+
+
+def validate(catalogue, *more):
+    done = runner.invoke(
+        app, ["validate", str(SAMPLE), "--catalogue", catalogue, *more]
+    )
+    assert done.exit_code == 1, done.output
+    return done.output
+
+
+def test_weights_that_do_not_sum_to_one_are_said_in_chinese(tmp_path):
+    """The office raises 行政效率 (efficiency, 0.25) to 0.35: the five level-1
+    weights sum to 1.1."""
+
+    def change(raw):
+        raw["dimensions"][0]["weight"] = 0.35
+
+    said = validate(broken(tmp_path, change))
+    ids = "、".join(d["id"] for d in RAW["dimensions"] if d.get("parent") is None)
+    assert (
+        f"综合得分的下级指标（{ids}）权重之和须为1（settings.sibling_weights: "
+        "sum_to_one）（实际为 1.1）"
+    ) in said
+    assert "weights of the children of the composite" in said  # the English after
+    english = validate(broken(tmp_path, change), "--lang", "en")
+    assert "must sum to 1" in english and "权重之和" not in english
+
+
+def test_warning_lines_out_of_order_and_an_unknown_agency(tmp_path):
+    """投诉办结率 is higher-is-better: its red line above its orange line is a
+    slip; an indicator reported by an agency the catalogue does not list."""
+    first = next(
+        i
+        for i, ind in enumerate(RAW["indicators"])
+        if ind.get("direction") == "higher"
+        and {"orange", "red"} <= set(ind.get("risk") or {})
+    )
+    risk = RAW["indicators"][first]["risk"]
+    agencies = "、".join(sorted(a["id"] for a in RAW["agencies"]))
+
+    def lines_order(raw):
+        raw["indicators"][first]["risk"]["red"] = risk["orange"] + 1
+
+    def police(raw):
+        raw["indicators"][1]["agency"] = "police"
+
+    said = validate(broken(tmp_path, lines_order))
+    lines = [x.strip() for x in said.splitlines()]
+    assert (
+        f"indicators[{first}].risk.red：越高越好的指标，预警线须按黄色、橙色、红色依次"
+        f"递减（橙色预警线为{risk['orange']:g}）（实际为 {risk['orange'] + 1:.1f}）"
+    ) in lines
+    assert not re.search(r"thresholds|must", said.split("invalid catalogue")[0])
+    said = validate(broken(tmp_path, police))
+    lines = [x.strip() for x in said.splitlines()]
+    assert (
+        f"indicators[1].agency：未列出的报送单位；已列出：{agencies}（实际为 police）"
+    ) in lines
+    assert not re.search(r"unknown|known", said.split("invalid catalogue")[0])
