@@ -16,6 +16,14 @@ since when, in Chinese and English:
     that period: robust z above ``jump_z`` against both the peers' and the unit's own
     spread (percentages on a logit scale, amounts that cannot go below 0 on a log
     scale); for a series with too short a history, its change against everyone's.
+``growth``
+    虚报 in a total to date (累计数, restarting each year): growth within the year far
+    from the unit's and the peers' usual growth, or a total that falls within the
+    year (the period before it may be inflated).
+``zero``
+    瞒报为零: a count or amount reported as 0 (or a run of 0s) where the unit's own
+    reports make it unlikely: a Poisson (negative binomial) chance of 0 at the unit's
+    own mean, Student's t on the square-root scale for amounts with decimals.
 ``shift``
     from some period to the latest, a level kept well above or below the unit's own
     before it (means and medians both more than ``shift_z`` standard errors apart).
@@ -87,6 +95,7 @@ from evaluation.risk.quality.levels import isolated, isolation_outliers, jumps, 
 from evaluation.risk.quality.reports import Cube, Reports, arrange, nanmedian, window
 from evaluation.risk.quality.runs import linear, missing, perfect, rounded, stable
 from evaluation.risk.quality.submissions import SUBMISSION_COLUMNS, late, submissions
+from evaluation.risk.quality.zeros import growth, zero
 
 __all__ = [
     "CHECKS", "COLUMNS", "DECISION_COLUMNS", "SERIES_WIDE", "SUBMISSION_COLUMNS",
@@ -172,13 +181,14 @@ def flags(
 
 
 #: every check by name (the ``check`` column), in the order readers list them
-#: every check by name (the ``check`` column), in the order readers list them
 CHECKS: dict[str, Callable[[Reports], pd.DataFrame | None]] = {
     "missing": missing,
     "late": late,
     "stable": stable,
     "perfect": perfect,
     "jump": jumps,
+    "growth": growth,
+    "zero": zero,
     "shift": shift,
     "identical_period": identical_period,
     "identical_unit": identical_unit,

@@ -45,16 +45,44 @@ class Cube:
     @cached_property
     def levels(self) -> np.ndarray:
         """The values with volumes on a log scale (``log1p``, negatives as 0) and
-        percentages on a logit scale (``log(p / (1 - p))``, p within 0.5 %–99.5 %),
+        percentages on a logit scale (``log(p / (1 - p))``, p from half a reporting
+        step, at most 0.5 %, to 99.5 %; small shares too, where logit is log),
         where a common change moves every unit alike: a Spring Festival dip that
         takes 3 points off a unit at 95 % takes less off one at 99 %."""
         y = self.values.copy()
-        for k in np.flatnonzero(self.logged):
+        for k in np.flatnonzero(self.logged & ~self.logit):
             np.log1p(np.maximum(y[k], 0, out=y[k]), out=y[k])
-        for k in np.flatnonzero(self.rates & ~self.logged):
-            p = np.clip(y[k] / 100, 0.005, 0.995)
+        for k in np.flatnonzero(self.logit):
+            # near 0 a share keeps its ratio down to half a reporting step (a cut
+            # from 1.2 % to 0.2 % is sixfold, where log1p would see 0.7); near 100
+            # reports wobble at 99.5 %, and a total to date starts the year near 0
+            low = 0.005 if self.to_date[k] else min(0.005, self.step[k] / 200)
+            p = np.clip(y[k] / 100, low, 0.995)
             y[k] = np.log(p / (1 - p))
         return y
+
+    @cached_property
+    def to_date(self) -> np.ndarray:
+        """Per series: a total to date (累计数), rolled up by its last report, that
+        starts again each year — the median unit's first report of a year is below
+        its last of the year before by more than the spread of the units' reports
+        then (a latest state, such as a rate of controls in place, does not)."""
+        out = np.zeros(len(self.ids), bool)
+        years = np.array([P.year_end(str(p))[1] for p in self.periods])
+        new = np.flatnonzero(years[1:] != years[:-1]) + 1  # a year's first period
+        if not len(new) or self.frequency == "annual":
+            return out
+        mid = nanmedian(self.values, axis=2)
+        for k in np.flatnonzero(self.cumulative):
+            drop = mid[k, new - 1] - mid[k, new]
+            out[k] = bool(np.all(drop > self.spread[k, new]))
+        return out
+
+    @cached_property
+    def logit(self) -> np.ndarray:
+        """Per series: compared on the logit scale (percentages; a total to date
+        spread over orders of magnitude stays on the log scale)."""
+        return self.rates & ~(self.logged & self.to_date)
 
     @cached_property
     def step(self) -> np.ndarray:
@@ -382,10 +410,10 @@ def equal_runs(cube: Cube) -> dict[str, np.ndarray]:
 def scale_words(cube: Cube, k: int) -> str:
     """The scale a series is compared on, as the English reason's closing words (the
     analysts' column; the office reads the comparison in plain Chinese words)."""
+    if cube.logit[k]:
+        return " (compared on a logit scale)"
     if cube.logged[k]:
         return " (compared on a log scale)"
-    if cube.rates[k]:
-        return " (compared on a logit scale)"
     return ""
 
 
