@@ -572,18 +572,24 @@ def _ranking(run_id: str, period: str, scope: str, source: int = 0) -> Paged:
     """(``source``: :data:`_generation`, so that no stale entry is read.)"""
     res = _load(run_id)
     group = scope_group(scope)
+    intervals = _intervals(run_id) if is_store() else None
     table = views.league(
         res,
         period,
         peer_group=group,
         grades=grades_beside(run_id, period),
-        intervals=_intervals(run_id) if is_store() else None,
+        intervals=intervals,
     )
     levels = scope_levels(run_id, scope)
     table["level"] = table["unit_id"].map(res.units.set_index("unit_id")["level"])
     table["_list"] = 0
     if levels is not None:
-        table = table.drop(columns=["rank_interval"], errors="ignore")
+        # each list ranked apart: its rank range is among the unit's own type
+        if "rank_interval" in table and "level_rank" in intervals:
+            within = rank_range(intervals, within_level=True)
+            table["rank_interval"] = table["unit_id"].map(within)
+        else:  # a run stored before level ranges were kept: none
+            table = table.drop(columns=["rank_interval"], errors="ignore")
         parts = []
         for i, level in enumerate(levels):
             ranks = _level_ranks(run_id, level)
@@ -697,9 +703,8 @@ def ranking_csv(run_id: str | None, period: str, scope: str | None, lang: str) -
     final = year.set_index("unit_id")["final_grade"] if year is not None else None
     intervals = uncertainty(run_id)
     ranges = (
-        rank_range(intervals)
+        rank_range(intervals, within_level=levels is not None)
         if intervals is not None and period == res.period and group is None
-        and levels is None
         else None
     )  # fmt: skip
     kinds = [None] if levels is None else levels

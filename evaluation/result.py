@@ -325,17 +325,31 @@ class Result:
     __hash__ = None
 
 
-def rank_range(summary: pd.DataFrame) -> pd.Series:
+def rank_range(summary: pd.DataFrame, *, within_level: bool = False) -> pd.Series:
     """``3 (2–5)``: each unit's nominal rank and its 5–95 % interval, by ``unit_id``,
     from a table of rank intervals (``unit_id, nominal_rank, rank_q05, rank_q95``,
     as the uncertainty analysis summarises them). Interpolated percentiles are
     widened to whole places (5 % down, 95 % up), never narrowed; a unit without a
-    rank gets ``""``."""
+    rank gets ``""``. ``within_level``: the rank among the unit's own type of unit
+    (``level_rank, level_rank_q05, level_rank_q95``; all ``""`` in a summary made
+    before those were kept)."""
+    rank, low, high = (
+        ("level_rank", "level_rank_q05", "level_rank_q95")
+        if within_level
+        else ("nominal_rank", "rank_q05", "rank_q95")
+    )
+    if rank not in summary:
+        return pd.Series("", index=summary["unit_id"])
 
-    def text(r) -> str:
-        if pd.isna(r.nominal_rank):
+    def text(r, low, high) -> str:
+        if pd.isna(r):
             return ""
-        low, high = math.floor(r.rank_q05), math.ceil(r.rank_q95)
-        return f"{int(r.nominal_rank)} ({low}–{high})"
+        return f"{int(r)} ({math.floor(low)}–{math.ceil(high)})"
 
-    return pd.Series([text(r) for r in summary.itertuples()], index=summary["unit_id"])
+    return pd.Series(
+        [
+            text(*v)
+            for v in zip(summary[rank], summary[low], summary[high], strict=True)
+        ],
+        index=summary["unit_id"],
+    )

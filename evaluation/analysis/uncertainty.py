@@ -63,7 +63,7 @@ from evaluation.scoring.prepare import (
     as_matrix,
     insufficient_rows,
 )
-from evaluation.scoring.rank import TIE_DECIMALS
+from evaluation.scoring.rank import TIE_DECIMALS, rank_units
 from evaluation.scoring.treat import treat
 from evaluation.vocabulary import Word, family, say
 
@@ -469,6 +469,9 @@ def _finish(
     nominal = result.ranks[result.ranks["period"] == period].set_index("unit_id")
     nominal = nominal["rank"].reindex(units)
     per_unit = summary(units, scores, ranks, nominal)
+    per_unit = pd.concat(
+        [per_unit, _within_levels(result, period, units, scores, ranks)], axis=1
+    )
     plain = {
         k: list(v) if isinstance(v, tuple) else v for k, v in spec.__dict__.items()
     }
@@ -997,6 +1000,42 @@ def summary(units, scores, ranks, nominal) -> pd.DataFrame:
             "score_q05": cols[3],
             "score_q95": cols[4],
         }
+    )
+
+
+def _within_levels(result, period, units, scores, ranks) -> pd.DataFrame:
+    """Ranks among each unit's own type (市直部门, 县（市）区), each ranked apart as
+    the published lists are: the nominal rank (``level_rank``, as
+    :func:`evaluation.publish.export.level_ranks` ranks) and its 5 and 95 %
+    percentiles over the draws (``level_rank_q05``, ``level_rank_q95``), in
+    ``units``' order. With one type of unit, the overall ranks."""
+    n = len(units)
+    out = np.full((3, n), np.nan)
+    level = (
+        result.units.set_index("unit_id")["level"].reindex(units).to_numpy()
+        if "level" in result.units
+        else np.full(n, None)
+    )
+    kinds = pd.unique(level[pd.notna(level)])
+    nominal = result.ranks[result.ranks["period"] == period].set_index("unit_id")
+    comp = result.composite[result.composite["period"] == period].set_index("unit_id")
+    for kind in kinds:
+        at = np.flatnonzero(level == kind)
+        r = ranks if len(at) == n else _ranks(scores[:, at])
+        ids = [units[i] for i in at]
+        ranked = nominal["rank"].reindex(ids).notna().to_numpy()
+        score = comp["composite_score"].reindex(ids).where(ranked)
+        score.index = pd.MultiIndex.from_product(
+            [[period], ids], names=["period", "unit_id"]
+        )
+        out[0, at] = rank_units(score).to_numpy(dtype=float, na_value=np.nan)
+
+        def block(part: slice, r=r, at=at) -> None:
+            out[1:, at[part]] = _percentiles(np.sort(r[:, part].T, axis=1), (5, 95))
+
+        _parallel(block, len(at), max(1, 4_000_000 // max(len(scores), 1)))
+    return pd.DataFrame(
+        {"level_rank": out[0], "level_rank_q05": out[1], "level_rank_q95": out[2]}
     )
 
 

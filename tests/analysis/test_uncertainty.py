@@ -235,6 +235,33 @@ def test_summary_is_numpy_percentiles_of_the_draws(sample_result):
         np.testing.assert_allclose(s[column], expected, rtol=0, atol=1e-9)
 
 
+def test_ranges_within_each_type_of_unit_are_scipy_ranks_of_each_list(sample_result):
+    """Districts and departments are published as two lists, each ranked apart: a
+    unit's range is the 5–95 % of its rank among its own type in each draw (scipy's
+    min ranks at 9 decimals, numpy's percentiles), around its published list rank."""
+    from evaluation.publish.export import level_ranks
+
+    u = U.run(sample_result, U.Spec(n=201, weight_noise=0.5))
+    s = u.summary.set_index("unit_id")
+    level = sample_result.units.set_index("unit_id")["level"].reindex(u.units)
+    for kind in ("district", "department"):
+        at = np.flatnonzero(level.to_numpy() == kind)
+        x = u.scores[:, at]
+        ranks = stats.rankdata(-np.round(x, 9), method="min", axis=1, nan_policy="omit")
+        ids = [u.units[i] for i in at]
+        for column, q in (("level_rank_q05", 5), ("level_rank_q95", 95)):
+            expected = np.nanpercentile(ranks, q, axis=0)
+            np.testing.assert_allclose(s.loc[ids, column], expected, rtol=0, atol=1e-9)
+        published = level_ranks(sample_result, kind).query("period == '2025'")
+        nominal = published.set_index("unit_id")["rank"].reindex(ids)
+        np.testing.assert_array_equal(s.loc[ids, "level_rank"], nominal.astype(float))
+        assert (s.loc[ids, "level_rank_q95"] <= len(ids)).all()
+    ranges = rank_range(u.summary, within_level=True)
+    first = level_ranks(sample_result, "district").query("period == '2025'")
+    top = first.sort_values("rank")["unit_id"].iloc[0]
+    assert ranges[top].startswith("1 (1–")
+
+
 def test_spec_from_stored_plain_data(sample_result):
     u = U.run(sample_result, U.Spec(n=5, winsorisations=("catalogue", "none")))
     assert U.Spec(**u.spec) == U.Spec(n=5, winsorisations=["catalogue", "none"])

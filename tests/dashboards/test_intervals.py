@@ -33,6 +33,21 @@ def test_stored_intervals_show_in_the_grid(sample_result, tmp_path):
     columns, _ = rankings.update_rankings("2025", "economic", "en", run)
     assert "rank_interval" not in {c.get("field") for c in columns}
 
+    # the default lists (districts, departments, each ranked apart): each unit's
+    # range is among its own type of unit, around its rank in that list
+    columns, _ = rankings.update_rankings("2025", "_levels", "zh", run)
+    assert "rank_interval" in {c.get("field") for c in columns}
+    rows = rankings.update_rows(
+        {"startRow": 0, "endRow": 100, "sortModel": []}, "2025", "_levels", "zh", run
+    )["rowData"]
+    size = sample_result.units["level"].value_counts()
+    for r in rows:
+        rank, low, high = map(int, r["rank_interval"].replace("(", "").replace(
+            ")", "").replace("–", " ").split())  # fmt: skip
+        assert rank == r["rank"] and low <= rank <= high <= size[r["level"]]
+    districts = [r for r in rows if r["level"] == "district"]
+    assert sorted(r["rank"] for r in districts) == list(range(1, size["district"] + 1))
+
 
 def test_rank_interval_plot_draws_each_interval(sample_result):
     u = U.run(sample_result, U.Spec(n=200, weight_noise=0.4))
@@ -48,3 +63,28 @@ def test_rank_interval_plot_draws_each_interval(sample_result):
         bars.error_x.arrayminus, s["nominal_rank"] - s["rank_q05"]
     )
     assert list(bars.y) == [names[x] for x in s["unit_id"]]
+
+
+def test_the_csv_of_the_default_lists_carries_each_list_s_rank_range(
+    sample_result, tmp_path
+):
+    """What the leader sees is what the journalist gets: the downloaded CSV of the
+    two lists has each unit's range among its own type, around its list rank."""
+    import io
+
+    import pandas as pd
+
+    from dashboards import data
+
+    u = U.run(sample_result, U.Spec(n=200, weight_noise=0.4))
+    path = tmp_path / "store.duckdb"
+    with Publication(path) as s:
+        run = s.add_run(sample_result, by="analyst", uncertainty=u)
+        s.publish(run, by="director")
+    dashboard.create_app(path)
+    sent = data.ranking_csv(run, "2025", "_levels", "zh")
+    table = pd.read_csv(io.BytesIO(sent), encoding="utf-8-sig", comment="#")
+    table = table[table["排名区间（5%–95%）"].notna()]
+    assert len(table) == len(sample_result.units)
+    for rank, text in zip(table["排名"], table["排名区间（5%–95%）"], strict=True):
+        assert text.startswith(f"{int(rank)} (")
