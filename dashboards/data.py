@@ -1133,7 +1133,7 @@ def _overview(source: int, run_id: str, period: str) -> Overview:
         run_id=run_id,
         period=period,
         year=year,
-        levels=ov.unit_levels(r),
+        levels=scope_levels(run_id, BY_LEVEL),  # as the rankings list them
         counts=ov.level_counts(r, period),
         red=ov.red_units(r, period),
         averages=ov.average_table(_trend(source, run_id), period),
