@@ -297,6 +297,26 @@ def browser(
     return table, payloads
 
 
+def _timed(s, url: str, send, answer, repeats: int, name: str) -> dict:
+    """Median seconds of ``send()`` and of fetching its ``answer``'s bytes from the
+    static route (the floor), alternately; the answer's size."""
+    s.put(url + "_floor/x", data=answer.content)
+    server, floor = [], []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        send()
+        server.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        s.get(url + "_floor/x")
+        floor.append(time.perf_counter() - t)
+    return {
+        "request": name,
+        "http_ms": 1000 * statistics.median(server),
+        "floor_ms": 1000 * statistics.median(floor),
+        "kb": len(answer.content) / 1000,
+    }
+
+
 def unit_id(store: Path) -> str:
     """The first unit of the run in force (its profile is timed)."""
     from dashboards import data
@@ -338,45 +358,21 @@ def http(url: str, payloads: dict, repeats: int, unit: str) -> pd.DataFrame:
     for page in ("", "rankings", "risk", "what-if", f"unit/{unit}"):
         seen = {"Referer": url + page}
         r = s.get(url + "_dash-layout", headers=seen)
-        s.put(url + "_floor/x", data=r.content)
-        server, floor = [], []
-        for _ in range(repeats):
-            t = time.perf_counter()
-            s.get(url + "_dash-layout", headers=seen)
-            server.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            s.get(url + "_floor/x")
-            floor.append(time.perf_counter() - t)
-        rows.append({
-            "request": f"page load /{page}: the layout with the page in it",
-            "http_ms": 1000 * statistics.median(server),
-            "floor_ms": 1000 * statistics.median(floor),
-            "kb": len(r.content) / 1000,
-        })  # fmt: skip
+        send = lambda seen=seen: s.get(url + "_dash-layout", headers=seen)  # noqa: E731
+        name = f"page load /{page}: the layout with the page in it"
+        rows.append(_timed(s, url, send, r, repeats, name))
     for name, bodies in payloads.items():
         for body in bodies:
             r = s.post(url + "_dash-update-component", json=body)
             if r.status_code != 200:
                 continue
             out = body["output"]
-            key = f"{name}: {out[:60]}"
-            s.put(url + "_floor/x", data=r.content)
             if '"getRowsResponse"' in r.text and "rankings-grid" in out:
                 s.put(url + "_floor/rows", data=r.content)
-            server, floor = [], []
-            for _ in range(repeats):
-                t = time.perf_counter()
-                s.post(url + "_dash-update-component", json=body)
-                server.append(time.perf_counter() - t)
-                t = time.perf_counter()
-                s.get(url + "_floor/x")
-                floor.append(time.perf_counter() - t)
-            rows.append({
-                "request": key,
-                "http_ms": 1000 * statistics.median(server),
-                "floor_ms": 1000 * statistics.median(floor),
-                "kb": len(r.content) / 1000,
-            })  # fmt: skip
+            send = lambda body=body: s.post(  # noqa: E731
+                url + "_dash-update-component", json=body
+            )
+            rows.append(_timed(s, url, send, r, repeats, f"{name}: {out[:60]}"))
     return pd.DataFrame(rows).drop_duplicates("request")
 
 
