@@ -28,6 +28,10 @@ PAGE = 15
 _GRIDS = ("risk-warnings", "risk-ledger")
 
 
+#: rows of two lines of text (names and reasons wrap)
+ROW_HEIGHT = 62
+
+
 def _grid(grid_id: str, lang: str, columns: list[dict] | None = None):
     """A paged table (``components.table_grid``) fed a page at a time, its own words
     (pager, overlays) in ``lang``: AG Grid reads them only when it is created."""
@@ -42,8 +46,12 @@ def _grid(grid_id: str, lang: str, columns: list[dict] | None = None):
         "maxBlocksInCache": 40,
         "infiniteInitialRowCount": PAGE,
     }
-    # the server sorts; filters would only see the page at hand
-    g.defaultColDef = {**g.defaultColDef, "filter": False}
+    # the server sorts; filters would only see the page at hand. Rows of two lines
+    # (AG Grid's infinite row model has no rows as tall as their text: asking for it
+    # still measured every cell, a third of the page's time in the browser); a
+    # reason longer than that reads in full on hover (its tooltip)
+    g.defaultColDef = {**g.defaultColDef, "filter": False, "autoHeight": False}
+    g.dashGridOptions = {**g.dashGridOptions, "rowHeight": ROW_HEIGHT}
     return g
 
 
@@ -127,8 +135,8 @@ def update_risk(period, lang, run=None):
         T["ledger"][k],
         note,
         fig,
-        _columns(data.risk_warnings(run, period, lang), lang),
-        _columns(data.risk_ledger(run, lang), lang),
+        _columns(data.risk_warnings(run, period, lang), lang, run),
+        _columns(data.risk_ledger(run, lang), lang, run),
     )
 
 
@@ -145,15 +153,19 @@ def rebuild_tables(lang, period, run=None):
     rows again)."""
     return (
         _grid(
-            "risk-warnings", lang, _columns(data.risk_warnings(run, period, lang), lang)
+            "risk-warnings",
+            lang,
+            _columns(data.risk_warnings(run, period, lang), lang, run),
         ),
-        _grid("risk-ledger", lang, _columns(data.risk_ledger(run, lang), lang)),
+        _grid("risk-ledger", lang, _columns(data.risk_ledger(run, lang), lang, run)),
     )
 
 
-def _columns(paged, lang: str) -> list[dict]:
+def _columns(paged, lang: str, run=None) -> list[dict]:
     """Display headers as columns (fields are positional: headers may repeat); the
-    warning level as a coloured badge; no internal item ids."""
+    warning level as a coloured badge; no internal item ids, no values or limits
+    without their unit (the reason gives both with it); Chinese unit names on one
+    line."""
     i = 0 if lang == "zh" else 1
     level = RISK_HEADER["level"][i]
     out = []
@@ -162,6 +174,12 @@ def _columns(paged, lang: str) -> list[dict]:
             continue
         column = {"field": f"c{n}", "headerName": header}
         words = ()
+        if header in (RISK_HEADER["value"][i], RISK_HEADER["threshold"][i]):
+            continue  # numbers without their unit: the reason says them with it
+        if header == RISK_HEADER["reason"][i]:
+            column |= {"width": 560, "minWidth": 280, "tooltipField": f"c{n}"}
+        if header == RISK_HEADER["unit"][i] and lang == "zh":
+            words = (data.longest_name(run, lang),)  # a Chinese name on one line
         if header == level:
             column |= {"cellStyle": _badge(), "width": 110}
             words = vocabulary.words("risk_level", lang).values()

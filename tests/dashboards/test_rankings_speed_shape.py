@@ -189,6 +189,14 @@ def test_risk_page_worst_30_labelled_and_paged(city):
     assert overall.count(max(overall)) == min(red, 30) > 0
     headers = [c["headerName"] for c in out["risk-ledger"]["columnDefs"]]
     assert "编号" not in headers  # no internal ledger ids
+    # no bare numbers (a score of 70.32 beside a limit of -3.00 reads as nonsense):
+    # the reason says the value and the limit with their unit
+    warnings = out["risk-warnings"]["columnDefs"]
+    headers = [c["headerName"] for c in warnings]
+    assert "数值" not in headers and "阈值" not in headers
+    assert (
+        headers[-1] == "原因" and warnings[-1]["tooltipField"] == warnings[-1]["field"]
+    )
     request = {"startRow": 0, "endRow": 15, "sortModel": []}
     size, page = _post(
         client,
