@@ -30,6 +30,7 @@ from evaluation.fields import (
     Problems,
     Text,
     raise_if,
+    rule_of,
 )
 from evaluation.files import read_yaml
 from evaluation.periods import FREQUENCIES
@@ -345,11 +346,9 @@ class Rollup(Model):
     @model_validator(mode="after")
     def _weight_by_iff_weighted(self):
         if self.method == "weighted_mean" and self.weight_by is None:
-            raise Problems([(("weight_by",), None, "weighted_mean needs weight_by")])
+            raise Problems([(("weight_by",), None, _rule("weight_by_needed"))])
         if self.method != "weighted_mean" and self.weight_by is not None:
-            raise Problems(
-                [(("weight_by",), self.weight_by, "only weighted_mean takes weight_by")]
-            )
+            raise Problems([(("weight_by",), self.weight_by, _rule("weight_by_only"))])
         return self
 
 
@@ -1190,7 +1189,7 @@ def parse_catalogue(raw: object, *, file: str = "<catalogue>") -> Catalogue:
     """Validate an already-parsed mapping (e.g. built in a notebook or a test)."""
     if not isinstance(raw, dict):
         raise CatalogueError(
-            _table([(file, "", type(raw).__name__, "top level must be a mapping")])
+            _table([(file, "", type(raw).__name__, _rule("top_level"))])
         )
     try:
         return Catalogue.model_validate(raw)
@@ -1228,8 +1227,7 @@ def variant(
         if node in entries:
             entries[node]["weight"] = weight
         else:
-            rows.append((file, f"weights.{node}", node, "unknown node: no dimension "
-                         "or indicator has this id"))  # fmt: skip
+            rows.append((file, f"weights.{node}", node, _rule("unknown_node")))
     for node, spec in (methods or {}).items():
         if node in parents:
             parents[node]["weights"] = dict(spec)
@@ -1311,11 +1309,14 @@ def _problems_from(exc: ValidationError, file: str) -> list[tuple]:
     rows = []
     for err in exc.errors():
         loc = list(err["loc"])
-        # a discriminated union inserts the tag into loc: drop it
+        # a discriminated union inserts the tag into loc: drop it (a normalisation's
+        # method, a warning rule's kind: risk.rules[1].red, not risk.rules[1].peer.red)
         if "normalisation" in loc:
             k = loc.index("normalisation")
             if k + 1 < len(loc) and loc[k + 1] in NORMALISATION_METHODS:
                 del loc[k + 1]
+        if loc[:2] == ["risk", "rules"] and len(loc) > 3 and loc[3] in RULES:
+            del loc[3]
         cause = (err.get("ctx") or {}).get("error")
         if isinstance(cause, Problems):
             for sub, value, message in cause.problems:
@@ -1324,10 +1325,11 @@ def _problems_from(exc: ValidationError, file: str) -> list[tuple]:
         if err["type"] == "union_tag_invalid":  # an unknown method or rule kind
             ctx = err["ctx"]
             key = ctx["discriminator"].strip("'")
+            what = FAMILIES["pydantic_error"].get(f"tag_{key}", Word(key, key))
             rule = _rule(
                 "unknown_tag",
-                what=key,
-                tag=repr(ctx["tag"]),
+                what=what,
+                tag=Word(str(ctx["tag"]), repr(ctx["tag"])),
                 known=Word(
                     ctx["expected_tags"].replace("'", "").replace(", ", "、"),
                     ctx["expected_tags"],
@@ -1335,8 +1337,8 @@ def _problems_from(exc: ValidationError, file: str) -> list[tuple]:
             )
             rows.append((file, field_path(loc), ctx["tag"], rule))
             continue
-        value = "(missing)" if err["type"] == "missing" else err.get("input")
-        rows.append((file, field_path(loc), value, err["msg"]))
+        value = "" if err["type"] == "missing" else err.get("input")
+        rows.append((file, field_path(loc), value, rule_of(err)))
     return rows
 
 

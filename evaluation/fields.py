@@ -13,10 +13,13 @@ from typing import Annotated, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from evaluation.vocabulary import FAMILIES, Word, plain, say
+
 #: The one key reserved for the top of the hierarchy.
 COMPOSITE = "composite"
 
-Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=64)]
+ID_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$"
+Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=64)]
 Text = Annotated[str, Field(min_length=1)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Number = Annotated[float, Field(allow_inf_nan=False)]
@@ -37,6 +40,46 @@ class Problems(ValueError):
                 for p, _, m in problems
             )
         )
+
+
+#: id patterns said in words rather than as the pattern (``pydantic_error.pattern_*``)
+PATTERNS = {ID_PATTERN: "pattern_id", r"^[A-Za-z0-9_]+$": "pattern_code"}
+
+
+def rule_of(err: dict) -> Word | str:
+    """A pydantic error (one of ``ValidationError.errors()``) as the rule a problem
+    report says: Chinese words of its ``type`` (``pydantic_error``) with its context
+    filled in (``须大于0``), pydantic's own message as the English. An error type
+    without words yet is its message alone."""
+    kind, ctx, msg = err["type"], dict(err.get("ctx") or {}), err["msg"]
+    msg = msg.removeprefix("Value error, ")
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") in PATTERNS:
+        kind = PATTERNS[ctx["pattern"]]
+    if kind not in FAMILIES["pydantic_error"]:
+        return msg
+    for key, value in ctx.items():
+        if isinstance(value, float):
+            ctx[key] = plain(value)
+    if "expected" in ctx:  # "'a', 'b' or 'c'" → a、b、c
+        ctx["expected"] = "、".join(
+            x.strip().strip("'")
+            for x in str(ctx["expected"]).replace(" or ", ", ").split(", ")
+        )
+    if "discriminator" in ctx:
+        ctx["discriminator"] = str(ctx["discriminator"]).strip("'")
+    try:
+        return say("pydantic_error", kind, **{**ctx, "msg": msg})
+    except (KeyError, IndexError):  # a context field the words do not know
+        return msg
+
+
+class Said(ValueError):
+    """A validator's refusal said in Chinese and English (``words``, a
+    ``vocabulary.Word``); its message is the English."""
+
+    def __init__(self, words: Word):
+        self.words = words
+        super().__init__(words.en)
 
 
 def raise_if(problems: list[Problem]) -> None:

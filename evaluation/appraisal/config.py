@@ -18,8 +18,9 @@ from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from evaluation.catalogue import field_path
 from evaluation.errors import CatalogueError
-from evaluation.fields import Model, Text
+from evaluation.fields import Model, Problem, Problems, Said, Text, raise_if, rule_of
 from evaluation.files import read_yaml
+from evaluation.vocabulary import Word, plain, say
 
 Grade = Literal["excellent", "good", "pass", "fail"]
 #: unit grades, best first (优秀、良好、合格、不合格; words: ``vocabulary.GRADE``)
@@ -48,7 +49,7 @@ class Shares(Model):
     def _sum_to_one(self):
         total = self.periods + self.review + self.survey
         if abs(total - 1) > 1e-9:
-            raise ValueError(f"shares must sum to 1, got {total:g}")
+            raise Said(_say("shares_sum", total=f"{total:g}"))
         return self
 
 
@@ -92,7 +93,7 @@ class Survey(Model):
     def _unique(self):
         ids = [g.id for g in self.groups]
         if len(set(ids)) != len(ids):
-            raise ValueError(f"rater group ids must be unique, got {ids}")
+            raise Said(_say("rater_ids", ids=Word("、".join(ids), str(ids))))
         return self
 
 
@@ -181,27 +182,31 @@ class Rule(Model):
     def _fields_of_kind(self):
         k = self.kind
         if self.applies_to == "person" and k != "grade_cap":
-            raise ValueError(
-                "a person-level rule (applies_to: person) is a grade_cap on the "
-                "person's annual assessment"
-            )
+            raise Said(_say("person_rule"))
         grades = PERSON_GRADES if self.applies_to == "person" else GRADES
         if k == "grade_cap" and self.grade not in grades:
-            raise ValueError(
-                f"grade {self.grade!r}: a {self.applies_to} rule caps at one of "
-                f"{list(grades)}"
+            family = "person_grade" if self.applies_to == "person" else "grade"
+            said = [say(family, g) for g in grades]
+            raise Said(
+                _say(
+                    "cap_grade",
+                    grade=Word(self.grade, repr(self.grade)),
+                    who=say("applies_to", self.applies_to),
+                    applies_to=self.applies_to,
+                    grades=Word("、".join(w.zh for w in said), str(list(grades))),
+                )
             )
         if k == "deduction" and not self.points:
-            raise ValueError("a deduction rule needs points per severity")
+            raise Said(_say("deduction_points"))
         if k == "veto" and not self.events:
-            raise ValueError("a veto rule needs events")
+            raise Said(_say("veto_events"))
         if k == "bonus":
             if not self.categories:
-                raise ValueError("a bonus rule needs categories with points")
+                raise Said(_say("bonus_categories"))
             if self.cap is None:
-                raise ValueError("a bonus rule needs a cap (most points a year)")
+                raise Said(_say("bonus_cap"))
         if self.responsibility and self.applies_to != "person":
-            raise ValueError("responsibility is for person-level rules")
+            raise Said(_say("responsibility"))
         return self
 
 
@@ -235,7 +240,14 @@ class Grades(Model):
     @model_validator(mode="after")
     def _ordered(self):
         if not self.excellent > self.good > self.pass_:
-            raise ValueError("thresholds must fall: excellent > good > pass")
+            raise Said(
+                _say(
+                    "thresholds",
+                    excellent=plain(self.excellent),
+                    good=plain(self.good),
+                    pass_=plain(self.pass_),
+                )
+            )
         return self
 
 
@@ -266,41 +278,49 @@ class Config(Model):
 
     @model_validator(mode="after")
     def _consistent(self):
-        problems = []
-        seen: dict[str, str] = {}
+        """Names agree across sections: a peer group in one appraisal group, the
+        rules' severities and responsibilities known, rule ids unique, one bonus
+        rule. Each problem at its own path (``rules[2].severities[0]``)."""
+        problems: list[Problem] = []
+        seen: dict[str, AppraisalGroup] = {}
         for i, g in enumerate(self.groups):
-            for p in g.peer_groups:
+            for j, p in enumerate(g.peer_groups):
                 if p in seen:
-                    problems.append(
-                        f"groups[{i}].peer_groups: {p!r} is already in group "
-                        f"{seen[p]!r}; a unit is appraised in one list"
-                    )
-                seen[p] = g.id
-        severities = {s.id for s in self.faults.severities}
-        kinds = {r.id for r in self.faults.responsibilities}
+                    first = seen[p]
+                    group = Word(f"“{first.name_zh}”（{first.id}）", first.id)
+                    said = _say("peer_group_twice", peer=p, group=group)
+                    problems.append((("groups", i, "peer_groups", j), p, said))
+                seen[p] = g
+        severities = sorted(s.id for s in self.faults.severities)
+        kinds = sorted(r.id for r in self.faults.responsibilities)
         for i, r in enumerate(self.rules):
-            named = list(r.severities) + (
-                list(r.points) if r.kind == "deduction" else []
-            )
-            for s in named:
+            named = [(("severities", j), s) for j, s in enumerate(r.severities)]
+            if r.kind == "deduction":
+                named += [(("points", s), s) for s in r.points]
+            for at, s in named:
                 if s not in severities:
-                    problems.append(
-                        f"rules[{i}] ({r.id}): unknown severity {s!r}; known: "
-                        f"{sorted(severities)}"
+                    said = _say(
+                        "unknown_severity",
+                        known="、".join(severities),
+                        known_list=severities,
                     )
-            for s in r.responsibility:
+                    problems.append((("rules", i, *at), s, said))
+            for j, s in enumerate(r.responsibility):
                 if s not in kinds:
-                    problems.append(
-                        f"rules[{i}] ({r.id}): unknown responsibility {s!r}; known: "
-                        f"{sorted(kinds)}"
+                    said = _say(
+                        "unknown_responsibility",
+                        known="、".join(kinds),
+                        known_list=kinds,
                     )
+                    problems.append((("rules", i, "responsibility", j), s, said))
         ids = [r.id for r in self.rules]
-        if len(set(ids)) != len(ids):
-            problems.append(f"rules: ids must be unique, got {ids}")
+        twice = sorted({x for x in ids if ids.count(x) > 1})
+        if twice:
+            said = _say("rule_ids", twice="、".join(twice), ids=ids)
+            problems.append((("rules",), "", said))
         if sum(r.kind == "bonus" for r in self.rules) > 1:
-            problems.append("rules: at most one bonus rule")
-        if problems:
-            raise ValueError("; ".join(problems))
+            problems.append((("rules",), "", _say("one_bonus")))
+        raise_if(problems)
         return self
 
     @property
@@ -330,7 +350,7 @@ def load_config(path: str | Path) -> Config:
 def parse_config(raw: object, *, file: str = "appraisal.yaml") -> Config:
     """Validate an already-parsed mapping (a stored manifest, a notebook, a test)."""
     if not isinstance(raw, dict):
-        raise _error([(file, "", type(raw).__name__, "top level must be a mapping")])
+        raise _error([(file, "", type(raw).__name__, _say("top_level"))])
     try:
         return Config.model_validate(raw)
     except ValidationError as exc:
@@ -343,11 +363,17 @@ def parse_config(raw: object, *, file: str = "appraisal.yaml") -> Config:
                 o[: len(loc)] == loc and o != loc for o in locs
             ):
                 continue  # a list left short by its own bad item: that item says it
-            value = "(missing)" if e["type"] == "missing" else e.get("input", "")
+            value = "" if e["type"] == "missing" else e.get("input", "")
             if isinstance(value, dict | list | tuple):
                 value = ""
-            msg = e["msg"].removeprefix("Value error, ")
-            rows.append((file, field_path(list(e["loc"])), value, msg))
+            cause = (e.get("ctx") or {}).get("error")
+            if isinstance(cause, Problems):  # several, each at its own path
+                for sub, got, said in cause.problems:
+                    where = field_path([*e["loc"], *sub])
+                    rows.append((file, where, got, said))
+                continue
+            rule = getattr(cause, "words", None) or rule_of(e)
+            rows.append((file, field_path(list(e["loc"])), value, rule))
         raise _error(rows) from None
 
 
@@ -380,7 +406,11 @@ def check_against(config: Config, catalogue, units: pd.DataFrame) -> None:
                         file,
                         f"rules[{i}].events[{j}]",
                         e,
-                        f"unknown event type; the catalogue knows {sorted(events)}",
+                        _say(
+                            "unknown_event",
+                            known="、".join(sorted(events)),
+                            known_list=sorted(events),
+                        ),
                     )
                 )
         for j, ind in enumerate(r.counted_in):
@@ -390,7 +420,7 @@ def check_against(config: Config, catalogue, units: pd.DataFrame) -> None:
                         file,
                         f"rules[{i}].counted_in[{j}]",
                         ind,
-                        "unknown indicator: not in the catalogue",
+                        _say("unknown_indicator"),
                     )
                 )
     for i, g in enumerate(config.groups):
@@ -401,7 +431,11 @@ def check_against(config: Config, catalogue, units: pd.DataFrame) -> None:
                         file,
                         f"groups[{i}].peer_groups[{j}]",
                         p,
-                        f"unknown peer group; the catalogue knows {sorted(peers)}",
+                        _say(
+                            "unknown_peer_group",
+                            known="、".join(sorted(peers)),
+                            known_list=sorted(peers),
+                        ),
                     )
                 )
     grouped = {p for g in config.groups for p in g.peer_groups}
@@ -411,13 +445,25 @@ def check_against(config: Config, catalogue, units: pd.DataFrame) -> None:
                 file,
                 "groups",
                 p,
-                "peer group of some units is in no appraisal group: add it to one",
+                _say("peer_group_ungrouped"),
             )
         )
     if rows:
         raise _error(rows)
 
 
+def _say(code: str, **fields) -> Word:
+    """An appraisal.yaml rule in Chinese and English (``appraisal_config_rule``)."""
+    return say("appraisal_config_rule", code, **fields)
+
+
 def _error(rows: list[tuple]) -> CatalogueError:
-    """Problem rows as a ``CatalogueError`` (which shortens the values it shows)."""
-    return CatalogueError(pd.DataFrame(rows, columns=CatalogueError.columns))
+    """Problem rows as a ``CatalogueError`` (which shortens the values it shows): a
+    rule said in both languages (a ``Word``) gives its English as ``rule`` and its
+    Chinese as ``rule_zh``."""
+    table = pd.DataFrame(rows, columns=CatalogueError.columns)
+    rules = list(table["rule"])
+    if any(isinstance(r, Word) for r in rules):
+        table["rule"] = [r.en if isinstance(r, Word) else r for r in rules]
+        table["rule_zh"] = [r.zh if isinstance(r, Word) else None for r in rules]
+    return CatalogueError(table)

@@ -167,12 +167,17 @@ def read_table(
     except ValidationFailed:
         raise
     except Exception as exc:  # parser errors name the line; pass them on
-        raise _file_error(
-            name, _said("cannot_parse", kind=suffix[1:], error=exc)
-        ) from None
+        raise _file_error(name, _unparsed(suffix[1:], exc)) from None
     frame.columns = [
         _ALIASES.get(str(c).strip(), str(c).strip()) for c in frame.columns
     ]
+    if encoding not in ("parquet", "xlsx") and len(frame.columns) == 1:
+        sep = next((s for s in _SEPARATORS if s in frame.columns[0]), None)
+        if sep is not None:  # saved with another separator: one column of it all
+            raise _file_error(
+                name,
+                _said("csv_separator", header=frame.columns[0], sep=_SEPARATORS[sep]),
+            )
     frame["row"] = pd.RangeIndex(first_row, first_row + len(frame))
     data_cols = [c for c in frame.columns if c != "row"]
     frame = frame[frame[data_cols].notna().any(axis=1)]  # blank lines are not data
@@ -537,6 +542,33 @@ def _refuse_unpacked(file: str, size: int) -> None:
 def _said(rule: str, **fields) -> Word:
     """A problem with a file, in the words of the vocabulary (``validation_rule``)."""
     return say("validation_rule", rule, **fields)
+
+
+#: pandas' words for a CSV line it cannot split (the line is 1-based; the row of an
+#: open quote 0-based)
+_CSV_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+_CSV_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
+
+
+#: separators a CSV file is saved with by mistake, as the clerk knows them
+_SEPARATORS = {
+    ";": Word("分号（;）", "semicolons"),
+    "\t": Word("制表符", "tabs"),
+    "|": Word("竖线（|）", "vertical bars"),
+}
+
+
+def _unparsed(kind: str, exc: Exception) -> Word:
+    """A file its parser refused, said with the line at fault where the parser
+    names it (a CSV row with a comma too many, a quote left open)."""
+    error = str(exc).strip()
+    if kind in ("csv", "txt") and (m := _CSV_FIELDS.search(error)):
+        expected, line, saw = m.groups()
+        return _said("csv_fields", line=line, expected=expected, saw=saw, error=error)
+    if kind in ("csv", "txt") and (m := _CSV_QUOTE.search(error)):
+        return _said("csv_quote", line=int(m.group(1)) + 1, error=error)
+    name = {"csv": "CSV", "txt": "CSV", "parquet": "Parquet"}.get(kind, "Excel")
+    return _said("cannot_parse", kind=Word(name, kind), error=error)
 
 
 def _found(files: list[Path]) -> Word:

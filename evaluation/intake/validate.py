@@ -394,7 +394,15 @@ def rule_words(rule: str, value, indicator_id, catalogue: Catalogue) -> V.Word:
         return say(
             "validation_rule",
             rule,
-            levels=V.Word("、".join(f"“{x}”" for x in levels), str(levels)),
+            levels=V.Word(
+                "、".join(
+                    f"“{x}”（{V.FAMILIES['unit_level'][x].zh}）"
+                    if x in V.FAMILIES["unit_level"]
+                    else f"“{x}”"
+                    for x in levels
+                ),
+                str(levels),
+            ),
         )
     if rule == "cell_length":
         return say("validation_rule", rule, most=MAX_CELL_CHARS)

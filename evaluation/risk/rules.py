@@ -32,7 +32,15 @@ from evaluation.fields import (
     Registry,
     raise_if,
 )
-from evaluation.vocabulary import RATIO_UNITS, RISK_LEVEL, quantity
+from evaluation.vocabulary import (
+    FAMILIES,
+    RATIO_UNITS,
+    RISK_LEVEL,
+    Word,
+    plain,
+    quantity,
+    say,
+)
 
 if TYPE_CHECKING:  # typing only: the catalogue builds its union from RULES.models
     from evaluation.catalogue import Catalogue
@@ -103,21 +111,22 @@ class _Levels(Model):
             (k, getattr(self, k)) for k in _LEVELS if getattr(self, k) is not None
         ]
         if not set_levels:
-            raise Problems(
-                [(("red",), None, "set at least one of yellow, orange, red")]
-            )
+            raise Problems([(("red",), None, _problem("no_level"))])
         problems = []
         for (k1, v1), (k2, v2) in zip(set_levels, set_levels[1:], strict=False):
             if self._sign() and not (v2 - v1) * self._sign() > 0:
-                word = "greater" if self._sign() > 0 else "less"
-                problems.append(
-                    (
-                        (k2,),
-                        v2,
-                        f"must be {word} than {k1} ({v1}): levels run "
-                        "yellow → orange → red",
-                    )
+                rising = self._sign() > 0
+                said = _problem(
+                    "level_order",
+                    than=Word(
+                        "大于" if rising else "小于", "greater" if rising else "less"
+                    ),
+                    before=f"{RISK_LEVEL[k1].zh}预警线",
+                    level=k1,
+                    value=Word(plain(v1), str(v1)),
+                    order="升高" if rising else "降低",
                 )
+                problems.append(((k2,), v2, said))
         raise_if(problems)
         return self
 
@@ -133,13 +142,18 @@ class _Falling(_Levels):
         return -1
 
 
+def _problem(code: str, **fields) -> Word:
+    """A warning rule's problem in Chinese and English (``risk_rule_problem``)."""
+    return say("risk_rule_problem", code, **fields)
+
+
 def _must_be(node: str, allowed: set, what: str) -> list[Problem]:
-    return [] if node in allowed else [(("node",), node, f"must be {what}")]
+    return [] if node in allowed else [(("node",), node, _problem(what))]
 
 
 def _any_node(node: str, c: Catalogue) -> list[Problem]:
     ids = {*(i.id for i in c.indicators), *(d.id for d in c.dimensions), COMPOSITE}
-    return _must_be(node, ids, "an indicator, a dimension or composite")
+    return _must_be(node, ids, "node_any")
 
 
 def node_values(
@@ -226,7 +240,7 @@ class ScoreThreshold(_Falling):
     def references(self, c: Catalogue) -> list[Problem]:
         """Problems with the ids the rule names (run once the entries are known)."""
         dims = {d.id for d in c.dimensions}
-        return _must_be(self.node, {*dims, COMPOSITE}, "a dimension id or composite")
+        return _must_be(self.node, {*dims, COMPOSITE}, "node_dimension_or_composite")
 
 
 @kind(ScoreThreshold)
@@ -259,17 +273,15 @@ class TargetShortfall(_Levels):
     def references(self, c: Catalogue) -> list[Problem]:
         """Problems with the ids the rule names (run once the entries are known)."""
         indicators = {i.id: i for i in c.indicators}
-        problems = _must_be(self.node, set(indicators), "an indicator id")
+        problems = _must_be(self.node, set(indicators), "node_indicator")
         if self.series is not None and self.series not in {s.id for s in c.context}:
-            problems.append((("series",), self.series, "must be a context series id"))
+            problems.append((("series",), self.series, _problem("series_context")))
         elif (
             self.series is None
             and self.node in indicators
             and indicators[self.node].target is None
         ):
-            problems.append(
-                (("series",), None, f"{self.node} has no target: give series")
-            )
+            problems.append((("series",), None, _problem("no_target", node=self.node)))
         return problems
 
 
@@ -333,16 +345,15 @@ class PeerPosition(_Levels):
         ordered = all(b < a for a, b in zip(limits, limits[1:], strict=False))
         problems = []
         if bad:
-            problems.append((("red",), bad[0], f"{self.method} limits must be {rule}"))
-        if not ordered:
-            problems.append(
-                (
-                    ("red",),
-                    limits,
-                    "limits must shrink from yellow to red (red is the "
-                    "most extreme position)",
-                )
+            method = FAMILIES["peer_method"][self.method].zh
+            rule = say(
+                "risk_rule_problem",
+                rule if self.method != "percentile" else self.method,
             )
+            said = _problem("peer_limits", method=Word(method, self.method), rule=rule)
+            problems.append((("red",), bad[0], said))
+        if not ordered:
+            problems.append((("red",), limits, _problem("peer_order")))
         raise_if(problems)
         return self
 
@@ -487,7 +498,7 @@ class Trend(Model):
     def _one_kind(self):
         if (self.declines is None) == (self.drop is None):
             raise Problems(
-                [(("declines",), self.declines, "set exactly one of declines, drop")]
+                [(("declines",), self.declines, _problem("declines_or_drop"))]
             )
         return self
 
@@ -590,7 +601,7 @@ class LevelRollup(Model):
 
     def references(self, c: Catalogue) -> list[Problem]:
         """Problems with the ids the rule names (run once the entries are known)."""
-        return _must_be(self.node, {d.id for d in c.dimensions}, "a dimension id")
+        return _must_be(self.node, {d.id for d in c.dimensions}, "node_dimension")
 
 
 @kind(LevelRollup)
@@ -676,8 +687,11 @@ class EventRule(Model):
     def references(self, c: Catalogue) -> list[Problem]:
         """Problems with the ids the rule names (run once the entries are known)."""
         events = {e.id for e in c.events}
+        known = _problem(
+            "unknown_event", known="、".join(sorted(events)), known_list=sorted(events)
+        )
         return [
-            (("events", j), e, f"unknown event; known: {sorted(events)}")
+            (("events", j), e, known)
             for j, e in enumerate(self.events)
             if e not in events
         ]

@@ -383,13 +383,13 @@ def test_unit_grade_is_the_worst_of_all_rules(tiny_raw):
         ({"kind": "threshold", "node": "a1", "red": 50}, "risk.rules[0].node"),
         (
             {"kind": "threshold", "node": "composite", "yellow": 50, "red": 60},
-            "risk.rules[0].threshold.red",
+            "risk.rules[0].red",
         ),
         (
             {"kind": "peer", "node": "a1", "method": "robust_z", "red": 1},
-            "risk.rules[0].peer.red",
+            "risk.rules[0].red",
         ),
-        ({"kind": "trend", "node": "a1"}, "risk.rules[0].trend.declines"),
+        ({"kind": "trend", "node": "a1"}, "risk.rules[0].declines"),
         ({"kind": "rollup", "node": "a1"}, "risk.rules[0].node"),
         ({"kind": "target", "node": "a1", "red": 10}, "risk.rules[0].series"),
         ({"kind": "event", "events": ["nope"]}, "risk.rules[0].events[0]"),

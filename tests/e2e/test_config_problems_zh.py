@@ -1,0 +1,361 @@
+"""The last English a Chinese reader met in problem reports, said in Chinese by the
+command line (``--lang`` zh, the default; English with ``--lang en`` as before):
+pydantic's own rules in a broken indicators.yaml or appraisal.yaml (a weight
+written as text, a limit out of range, an unknown key or method), the warning
+rules' references (a node, an event the catalogue does not know), and an agency's
+file that cannot be split into columns. Each problem names its file, its path (or
+line) and the value found, and the command exits 1. Expected words are written here
+by hand from indicators.yaml, appraisal.yaml and pydantic's rules."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import yaml
+from typer.testing import CliRunner
+
+from evaluation.cli import app
+
+from ..conftest import ROOT
+from .test_cli_zh_scan import english_in
+
+runner = CliRunner()
+SAMPLE = ROOT / "data" / "sample"
+#: pydantic's English, never in the Chinese part of a report
+PYDANTIC = ("Input should", "Field required", "Extra inputs", "should have", "must ")
+
+
+def invoke(*args, code=1):
+    done = runner.invoke(app, [str(a) for a in args])
+    assert done.exit_code == code, done.output
+    return done.output
+
+
+def broken(tmp_path, name, change) -> str:
+    raw = yaml.safe_load((ROOT / name).read_text(encoding="utf-8"))
+    change(raw)
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), "utf-8")
+    return str(path)
+
+
+def chinese_part(said: str, english_heading: str) -> list[str]:
+    """The lines before the English report (zh prints Chinese, then English)."""
+    head = said.split(english_heading)[0]
+    assert not any(p in head for p in PYDANTIC), head
+    return [x.strip() for x in head.splitlines()]
+
+
+def validate_catalogue(path, *more):
+    return invoke("validate", SAMPLE, "--catalogue", path, *more)
+
+
+def test_a_weight_written_as_text_is_said_in_chinese_with_file_path_and_value(
+    tmp_path,
+):
+    """The clerk types 行政效率's weight as abc: pydantic's "Input should be a
+    valid number" is said 须为数字, after the file and the field."""
+
+    def change(raw):
+        raw["dimensions"][0]["weight"] = "abc"
+
+    path = broken(tmp_path, "indicators.yaml", change)
+    said = validate_catalogue(path)
+    lines = chinese_part(said, "invalid catalogue")
+    assert lines[0] == f"指标体系文件{path}有1个问题："
+    assert lines[1] == "dimensions[0].weight：须为数字（实际为 abc）"
+    # the English after it, as pydantic says it
+    assert "dimensions[0].weight: Input should be a valid number" in said
+    english = validate_catalogue(path, "--lang", "en")
+    assert "须为数字" not in english and "(got abc)" in english
+
+
+def test_pydantic_rules_of_every_kind_in_the_catalogue(tmp_path):
+    """A key misspelt, a share above 1, a frequency and a method that do not exist,
+    an id with a capital letter, a name left out: each said in Chinese with what
+    the catalogue allows (settings.min_coverage: gt=0, le=1; frequencies monthly …
+    annual; normalisation methods of the registry)."""
+
+    def change(raw):
+        raw["settings"]["min_coverage"] = 1.5
+        ind = raw["indicators"][0]
+        ind["wieght"] = ind.pop("weight")
+        ind["frequency"] = "weekly"
+        ind["normalisation"]["method"] = "zscore2"
+        raw["dimensions"][0]["id"] = "Efficiency"
+        del raw["dimensions"][1]["name_zh"]
+
+    said = validate_catalogue(broken(tmp_path, "indicators.yaml", change))
+    lines = chinese_part(said, "invalid catalogue")
+    assert "settings.min_coverage：须不大于1（实际为 1.5）" in lines
+    assert (
+        "indicators[0].wieght：不认识的字段：请检查拼写，或删去此项（实际为 0.4）"
+        in lines
+    )
+    assert "dimensions[1].name_zh：缺少此项：必须填写" in lines
+    assert (
+        "dimensions[0].id：编号写法不对：须以小写英文字母开头，只含小写英文字母、"
+        "数字和下划线（可用“.”分段）（实际为 Efficiency）"
+    ) in lines
+    frequency = next(x for x in lines if x.startswith("indicators[0].frequency："))
+    assert frequency.startswith("indicators[0].frequency：须为以下之一：")
+    for code in ("monthly", "quarterly", "annual"):
+        assert code in frequency
+    assert frequency.endswith("（实际为 weekly）") and "'" not in frequency
+    method = next(x for x in lines if x.startswith("indicators[0].normalisation"))
+    assert "未知的标准化方法：zscore2；可用：" in method and "goalposts" in method
+
+
+RULES = yaml.safe_load((ROOT / "indicators.yaml").read_text("utf-8"))["risk"]["rules"]
+#: the first warning rule of each kind in indicators.yaml
+AT = {r["kind"]: i for i, r in reversed(list(enumerate(RULES)))}
+
+
+def test_warning_rules_with_a_wrong_limit_or_an_unknown_kind(tmp_path):
+    """risk.rules of indicators.yaml: the composite's robust-z peer rule given a
+    positive limit (robust z limits are negative), its trend rule a kind that does
+    not exist (the kinds: threshold, target, peer, trend, rollup, event)."""
+
+    def change(raw):
+        rules = raw["risk"]["rules"]
+        rules[AT["peer"]]["orange"] = 1.5
+        rules[AT["trend"]]["kind"] = "trnd"
+
+    said = validate_catalogue(broken(tmp_path, "indicators.yaml", change))
+    lines = chinese_part(said, "invalid catalogue")
+    assert (
+        f"risk.rules[{AT['peer']}].red：按“低于同类单位中位数的程度”比较时，预警线须为"
+        "负数（实际为 1.5）"
+    ) in lines
+    assert (
+        f"risk.rules[{AT['trend']}]：未知的预警规则类型：trnd；可用：threshold、target、"
+        "peer、trend、rollup、event（实际为 trnd）"
+    ) in lines
+    assert "未知的kind" not in said
+
+
+def test_warning_rules_naming_a_node_or_an_event_the_catalogue_does_not_know(
+    tmp_path,
+):
+    """The composite's threshold rule pointed at a node that does not exist; a new
+    event rule naming an event type not in the catalogue's events."""
+    events = yaml.safe_load((ROOT / "indicators.yaml").read_text("utf-8"))["events"]
+
+    def change(raw):
+        raw["risk"]["rules"][AT["threshold"]]["node"] = "compositee"
+        raw["risk"]["rules"].append(
+            {"kind": "event", "events": ["meteor_strike"], "level": "red"}
+        )
+
+    said = validate_catalogue(broken(tmp_path, "indicators.yaml", change))
+    lines = chinese_part(said, "invalid catalogue")
+    assert lines[1:] == [
+        f"risk.rules[{AT['threshold']}].node：须为维度编号或composite（综合得分）："
+        "指标体系中没有此节点（实际为 compositee）",
+        f"risk.rules[{len(RULES)}].events[0]：未知的事件类型；已有："
+        + "、".join(sorted(e["id"] for e in events))
+        + "（实际为 meteor_strike）",
+    ]
+    assert "unknown event; known: [" in said
+
+
+def test_a_broken_appraisal_config_is_said_in_chinese_and_nothing_is_stored(
+    q4_result, tmp_path
+):
+    """appraisal.yaml: 市领导's weight typed as text and its minimum respondents 0
+    (at least 1), the excellent line lowered to 70 under good's 75, a rule of a
+    kind that does not exist, a misspelt key. publish refuses, in Chinese."""
+
+    def change(raw):
+        leaders = raw["survey"]["groups"][0]
+        leaders["weight"], leaders["min_respondents"] = "abc", 0
+        raw["grades"]["excellent"] = 70
+        raw["rules"][0]["kind"] = "vetoo"
+        raw["office"] = {"name_zh": "市绩效办", "nmae_en": "Office"}
+
+    config = broken(tmp_path, "appraisal.yaml", change)
+    store = tmp_path / "store.duckdb"
+    said = invoke(
+        "publish", q4_result, "--appraisal", SAMPLE / "appraisal",
+        "--appraisal-config", config, "--store", store, "--by", "测试",
+    )  # fmt: skip
+    lines = chinese_part(said, "invalid appraisal config")
+    assert lines[0] == f"考评规则文件{config}有5个问题："
+    assert "survey.groups[0].weight：须为数字（实际为 abc）" in lines
+    assert "survey.groups[0].min_respondents：须不小于1（实际为 0）" in lines
+    assert (
+        "grades：等次分数线须依次降低：优秀＞良好＞合格（实际为优秀70分、良好75分、"
+        "合格60分）"
+    ) in lines
+    assert (
+        "rules[0].kind：须为以下之一：deduction、grade_cap、veto、bonus（实际为 vetoo）"
+    ) in lines
+    assert (
+        "office.nmae_en：不认识的字段：请检查拼写，或删去此项（实际为 Office）" in lines
+    )
+    assert not store.exists()
+    assert "grades: thresholds must fall: excellent > good > pass" in said
+
+
+def test_an_appraisal_config_naming_an_unknown_event(q4_result, tmp_path):
+    """A veto rule naming an event type the catalogue does not list (checked
+    against the catalogue once both are read)."""
+    config = tmp_path / "appraisal.yaml"
+    text = (ROOT / "appraisal.yaml").read_text(encoding="utf-8")
+    old = "events: [major_safety_accident,"
+    assert old in text
+    config.write_text(text.replace(old, "events: [earthquake,", 1), "utf-8")
+    said = invoke(
+        "publish", q4_result, "--appraisal", SAMPLE / "appraisal",
+        "--appraisal-config", config, "--store", tmp_path / "s.duckdb", "--by", "测试",
+    )  # fmt: skip
+    events = yaml.safe_load((ROOT / "indicators.yaml").read_text("utf-8"))["events"]
+    known = "、".join(sorted(e["id"] for e in events))
+    line = next(x.strip() for x in said.splitlines() if "earthquake" in x)
+    assert line.endswith(
+        f"：未知的事件类型；指标体系中的事件类型：{known}（实际为 earthquake）"
+    )
+
+
+def test_appraisal_config_sections_that_disagree_name_each_path(q4_result, tmp_path):
+    """A severity the faults section does not define, a rule id used twice, and a
+    peer group put in both appraisal groups (appraisal.yaml: severities general,
+    serious, major; groups 市直部门 and 县（市）区)."""
+    raw = yaml.safe_load((ROOT / "appraisal.yaml").read_text(encoding="utf-8"))
+    first, second = raw["groups"][0], raw["groups"][1]
+    peer = first["peer_groups"][0]
+
+    def change(raw):
+        raw["rules"][0]["severities"] = ["tiny"]
+        raw["rules"][1]["id"] = raw["rules"][0]["id"]
+        raw["groups"][1]["peer_groups"].append(peer)
+
+    config = broken(tmp_path, "appraisal.yaml", change)
+    said = invoke(
+        "publish", q4_result, "--appraisal", SAMPLE / "appraisal",
+        "--appraisal-config", config, "--store", tmp_path / "s.duckdb", "--by", "测试",
+    )  # fmt: skip
+    lines = chinese_part(said, "invalid appraisal config")
+    n = len(second["peer_groups"])
+    assert lines[1:] == [
+        f"groups[1].peer_groups[{n}]：类别{peer}已在考评组“{first['name_zh']}”"
+        f"（{first['id']}）中：一个单位只在一个名单中考评（实际为 {peer}）",
+        "rules[0].severities[0]：未知的过错等级；已有：general、major、serious"
+        "（faults.severities）（实际为 tiny）",
+        f"rules：规则编号不能重复：{raw['rules'][0]['id']}出现了不止一次",
+    ]
+
+
+# ------------------------------------------------------- an agency's broken file
+def sample_copy(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE, data)
+    return data
+
+
+def edit(path, old, new):
+    text = path.read_text(encoding="utf-8-sig")
+    assert old in text
+    path.write_text("\ufeff" + text.replace(old, new, 1), encoding="utf-8")
+
+
+def problem_lines(said: str) -> list[str]:
+    """The per-file, per-rule summary lines (``  file：n处，rule``)."""
+    return [x.strip() for x in said.splitlines() if "处，" in x]
+
+
+AUDIT_ROW = "D02,2024,audit_issue_amount_share,1.5,2025-01-12"
+
+
+def test_a_csv_row_with_a_comma_too_many_names_its_line(tmp_path):
+    """审计局 types 1,5 for 1.5 on line 3: six cells under a five-column header."""
+    data = sample_copy(tmp_path)
+    edit(
+        data / "observations" / "audit.csv", AUDIT_ROW, AUDIT_ROW.replace("1.5", "1,5")
+    )
+    said = invoke("validate", data)
+    assert problem_lines(said) == [
+        "observations/audit.csv：1处，第3行有6列，表头只有5列：多半是某格里带了逗号"
+        "（数字不要用千分位逗号，含逗号的文字须加英文双引号）"
+    ]
+    assert english_in("\n".join(problem_lines(said))) == []
+    english = invoke("validate", data, "--lang", "en")
+    assert "Expected 5 fields in line 3, saw 6" in english
+
+
+def test_an_open_quote_and_a_broken_parquet_file_are_said_in_chinese(tmp_path):
+    data = sample_copy(tmp_path)
+    edit(
+        data / "observations" / "audit.csv",
+        AUDIT_ROW,
+        AUDIT_ROW.replace("audit_issue", '"audit_issue'),
+    )
+    (data / "observations" / "extra.parquet").write_bytes(b"not parquet at all")
+    said = invoke("validate", data)
+    lines = problem_lines(said)
+    assert lines[0].startswith("observations/audit.csv：1处，第3行起有英文双引号未闭合")
+    data2 = sample_copy(tmp_path / "two")
+    (data2 / "observations" / "extra.parquet").write_bytes(b"not parquet at all")
+    said = invoke("validate", data2)
+    assert problem_lines(said) == [
+        "observations/extra.parquet：1处，无法解析Parquet文件：文件已损坏，或内容与"
+        "文件类型不符"
+    ]
+
+
+def test_an_unknown_unit_level_is_said_with_its_name(tmp_path):
+    """units.csv: 市发展和改革委员会's level misspelt; the levels the catalogue
+    allows (settings.unit_levels) named as the office calls them."""
+    data = sample_copy(tmp_path)
+    edit(data / "units.csv", "economic,department,", "economic,departmnt,")
+    said = invoke("validate", data)
+    assert problem_lines(said) == [
+        "units.csv：1处，层级应为以下之一：“department”（市直部门）、"
+        "“district”（县（市）区）"
+    ]
+
+
+def test_a_file_saved_with_semicolons_is_told_to_use_commas(tmp_path):
+    """A European-locale Excel saves CSV with semicolons: one column holding the
+    whole header. The clerk is told the separator, not five missing columns."""
+    data = sample_copy(tmp_path)
+    audit = data / "observations" / "audit.csv"
+    audit.write_text(audit.read_text("utf-8-sig").replace(",", ";"), "utf-8-sig")
+    said = invoke("validate", data)
+    assert problem_lines(said) == [
+        "observations/audit.csv：1处，表头“unit_id;period;indicator_id;value;"
+        "reported_at”的各列用分号（;）隔开：CSV文件须用英文逗号分隔各列（在Excel中"
+        "另存为“CSV UTF-8（逗号分隔）”即可）"
+    ]
+
+
+def test_every_pydantic_word_is_a_pydantic_error_type_with_its_fields():
+    """The family's codes are pydantic's error types (or the ids' patterns and the
+    tags' names), so a misspelt code never silently falls back to English; each
+    Chinese field is one pydantic gives that type (written here from pydantic's
+    documentation of the error types)."""
+    from typing import get_args
+
+    from pydantic_core.core_schema import ErrorType
+
+    from evaluation.vocabulary import family
+
+    ctx = {
+        "greater_than": {"gt"}, "greater_than_equal": {"ge"}, "less_than": {"lt"},
+        "less_than_equal": {"le"}, "multiple_of": {"multiple_of"},
+        "literal_error": {"expected"}, "enum": {"expected"},
+        "string_too_short": {"min_length"}, "string_too_long": {"max_length"},
+        "string_pattern_mismatch": {"pattern"},
+        "too_short": {"min_length", "actual_length"},
+        "too_long": {"max_length", "actual_length"},
+        "union_tag_not_found": {"discriminator"},
+    }  # fmt: skip
+    words = family("pydantic_error")
+    own = {"pattern_id", "pattern_code", "tag_method", "tag_kind"}
+    assert set(words) - own <= set(get_args(ErrorType))
+    for code, word in words.items():
+        fields = set(re.findall(r"{(\w+)}", word.zh))
+        assert fields <= ctx.get(code, set()), code
+        if code not in own:  # the English is pydantic's own message
+            assert word.en == "{msg}", code
