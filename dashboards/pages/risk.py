@@ -180,6 +180,9 @@ def _columns(paged, lang: str, run=None) -> list[dict]:
             column |= {"width": 560, "minWidth": 280, "tooltipField": f"c{n}"}
         if header == RISK_HEADER["unit"][i] and lang == "zh":
             words = (data.longest_name(run, lang),)  # a Chinese name on one line
+        if header in (RISK_HEADER["period"][i], RISK_HEADER["opened_period"][i]):
+            codes = data.periods(run)[0]  # 2025年12月 on one line
+            words = [data.period_name(p, lang) for p in codes]
         if header == level:
             column |= {"cellStyle": _badge(), "width": 110}
             words = vocabulary.words("risk_level", lang).values()
