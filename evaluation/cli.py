@@ -534,8 +534,18 @@ def ledger_cmd(
         ),
     ] = None,
     reminders: Annotated[
-        Path | None, typer.Option(help="Write the reminder list here (CSV).")
+        Path | None,
+        typer.Option(
+            help="Write the reminder list here (CSV; in Chinese in words, units and "
+            "indicators by name)."
+        ),
     ] = None,
+    data: Annotated[
+        Path,
+        typer.Option(
+            help="Dataset folder whose units file names the units (in Chinese)."
+        ),
+    ] = Path("data/sample"),
     lang: LangOpt = "zh",
 ) -> None:
     """Check a rectification ledger's deadlines and list the reminders."""
@@ -547,6 +557,7 @@ def ledger_cmd(
     cat = _catalogue(catalogue, lang)
     if not file.exists():
         raise _fail_words(say("cli_error", "no_ledger", file=file), lang)
+    units = _unit_names(data, lang) if lang == "zh" else {}
     previous = _read_ledger(file, lang)
     updated = previous
     if as_of is not None:
@@ -556,10 +567,78 @@ def ledger_cmd(
             said = say("cli_error", "date", option="--as-of", got=repr(as_of))
             raise _fail_words(said, lang, 2) from None
         L.write_ledger(updated, file, previous=previous)
-    _say_ledger(file, previous, updated, cat, lang)
+    _say_ledger(file, previous, updated, cat, lang, units)
     if reminders is not None:
-        write_media_csv(L.reminders(updated), reminders)
+        due = L.reminders(updated)  # in English the ledger's own columns, as stored
+        write_media_csv(
+            _reminders_zh(due, cat, units) if lang == "zh" else due, reminders
+        )
         typer.echo(say("cli_said", "wrote", path=reminders).text(lang))
+
+
+def _unit_names(data: Path, lang: str = "zh") -> dict[str, str]:
+    """Unit code → Chinese name, from the units file of the dataset folder ``data``
+    (read, not checked against the catalogue: only the names are wanted)."""
+    from evaluation.errors import ValidationFailed
+    from evaluation.intake.io import matching_files, read_table
+    from evaluation.vocabulary import say
+
+    files = matching_files(data, "units") if data.is_dir() else []
+    if len(files) != 1:
+        raise _fail_words(say("cli_error", "units_file", folder=data), lang)
+    try:
+        units, _ = read_table(files[0])
+    except ValidationFailed as exc:
+        raise _report_failure(exc, None, lang) from None
+    if not {"unit_id", "name_zh"} <= set(units.columns):
+        raise _fail_words(say("cli_error", "units_file", folder=data), lang)
+    return dict(zip(units["unit_id"], units["name_zh"], strict=True))
+
+
+def _node_zh(cat: Catalogue, node_id: str) -> str:
+    """An indicator's, dimension's or event's Chinese name (its id if the catalogue
+    has dropped it since)."""
+    try:
+        return cat.name(node_id, "zh")
+    except KeyError:
+        return node_id
+
+
+def _reminders_zh(due, cat: Catalogue, units: dict[str, str]):
+    """The reminder list as the office sends it (催办清单): Chinese headers, units and
+    indicators by name, levels, rules and statuses in words, dates as 2026年1月20日;
+    the unit's code and the item's id last, to match on."""
+    import pandas as pd
+
+    from evaluation.periods import date_zh, name_zh
+    from evaluation.vocabulary import words
+
+    def said(family: str, codes):
+        known = words(family, "zh")
+        return [known.get(c, c) for c in codes]
+
+    def day(values):
+        return [date_zh(v) if isinstance(v, str) and v else "" for v in values]
+
+    table = pd.DataFrame(
+        {
+            "unit": [units.get(u, u) for u in due["unit_id"]],
+            "node": [_node_zh(cat, n) for n in due["node_id"]],
+            "rule": said("risk_rule", due["rule"]),
+            "level": said("risk_level", due["level"]),
+            "level_opened": said("risk_level", due["level_opened"]),
+            "opened_period": [name_zh(p) for p in due["opened_period"]],
+            "first_due": day(due["first_due"]),
+            "due": day(due["due"]),
+            "escalations": due["escalations"].astype("int64").to_numpy(),
+            "status": said("ledger_status", due["status"]),
+            "checked_on": day(due["checked_on"]),
+            "reason": due["reason_zh"].fillna("").to_numpy(),
+            "unit_id": due["unit_id"].to_numpy(),
+            "item_id": due["item_id"].to_numpy(),
+        }
+    )
+    return table.rename(columns=words("reminder_header", "zh"))
 
 
 def _read_ledger(path: Path, lang: str = "zh"):
@@ -583,10 +662,15 @@ def _ledger_failed(path: Path, exc: Exception, lang: str) -> typer.Exit:
 
 
 def _say_ledger(
-    path: Path, previous, updated, cat: Catalogue, lang: str = "zh"
+    path: Path,
+    previous,
+    updated,
+    cat: Catalogue,
+    lang: str = "zh",
+    units: dict[str, str] | None = None,
 ) -> None:
-    """A ledger's counts and its first reminders, in ``lang`` (an item's
-    indicator by its name in Chinese, by its id in English)."""
+    """A ledger's counts and its first reminders, in ``lang`` (an item's unit and
+    indicator by their names in Chinese, by their ids in English)."""
     from evaluation.risk import ledger as L
     from evaluation.vocabulary import RISK_LEVEL, Word, say
 
@@ -605,8 +689,9 @@ def _say_ledger(
             node = Word(cat.name(r.node_id, "zh"), r.node_id)
         except KeyError:  # a node the catalogue has dropped since
             node = Word(r.node_id, r.node_id)
+        unit = Word((units or {}).get(r.unit_id, r.unit_id), r.unit_id)
         said = say(
-            "cli_said", "remind", unit=r.unit_id, node=node,
+            "cli_said", "remind", unit=unit, node=node,
             level=RISK_LEVEL.get(r.level, Word(r.level, r.level)), due=_day(r.due),
             first_due=_day(r.first_due), escalations=r.escalations,
             reason=Word(r.reason_zh, r.reason_en),
@@ -1648,7 +1733,13 @@ def restore(
 @app.command()
 def uncertainty(
     result: Annotated[Path, typer.Argument(help="Result folder from `score`.")],
-    out: Annotated[Path, typer.Option(help="Per-unit rank intervals (CSV).")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="Per-unit rank intervals (CSV; in Chinese headed in words, units by "
+            "name, rounded)."
+        ),
+    ],
     period: Annotated[str | None, typer.Option(help="Default: the result's.")] = None,
     draws: Annotated[int, typer.Option(min=1, help="Number of draws.")] = 1000,
     seed: Annotated[
@@ -1701,7 +1792,10 @@ def uncertainty(
     ] = 0,
     sobol_out: Annotated[
         Path | None,
-        typer.Option(help="Sobol indices (CSV); default: beside --out, *_sobol.csv."),
+        typer.Option(
+            help="Sobol indices (CSV; in Chinese the factors in words, their codes "
+            "apart); default: beside --out, *_sobol.csv."
+        ),
     ] = None,
     weight_factors: Annotated[
         str,
@@ -1727,7 +1821,7 @@ def uncertainty(
     from evaluation.errors import EvaluationError
     from evaluation.publish.export import write_media_csv
     from evaluation.publish.store import load_result
-    from evaluation.vocabulary import say
+    from evaluation.vocabulary import say, word
 
     _check_lang(lang)
     try:
@@ -1755,7 +1849,8 @@ def uncertainty(
                 u = U.run(res, spec, period=period, draws=table, client=client)
     except (FileNotFoundError, EvaluationError, ValueError) as exc:
         raise _failed(exc, lang) from None
-    write_media_csv(u.summary, out)
+    zh = lang == "zh"  # in Chinese in words; in English the analysis's own columns
+    write_media_csv(_intervals_zh(u.summary, res.units) if zh else u.summary, out)
     wide = u.summary.assign(width=u.summary["rank_q95"] - u.summary["rank_q05"])
     said = say(
         "cli_said", "uncertainty", n=len(u.draws), period=_period_words(u.period),
@@ -1779,9 +1874,70 @@ def uncertainty(
         except EvaluationError as exc:
             raise _failed(exc, lang) from None
         sobol_out = sobol_out or out.with_name(f"{out.stem}_sobol.csv")
-        write_media_csv(s, sobol_out)
-        typer.echo(s.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        shown = _sobol_zh(s, res.catalogue) if zh else s
+        write_media_csv(shown, sobol_out)
+        if zh:  # the factors in words, the indices and their intervals' ends
+            shown = shown.iloc[:, [0, 1, 2, 3, 5, 6, 7]]
+        typer.echo(shown.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        if zh:  # the estimator and its interval, once
+            said = say(
+                "cli_said", "sobol_method",
+                estimator=word("sobol_estimator", s["estimator"].iloc[0], "zh"),
+                interval=word("sobol_interval", s["interval"].iloc[0], "zh"),
+            )  # fmt: skip
+            typer.echo(said.zh)
         typer.echo(say("cli_said", "wrote", path=sobol_out).text(lang))
+
+
+def _intervals_zh(summary, units):
+    """Rank intervals as the office reads them: Chinese headers, units by name,
+    ranks to 1 decimal and scores to 2 (half up), the unit's code last."""
+    import pandas as pd
+
+    from evaluation.publish.export import round_half_up
+    from evaluation.vocabulary import words
+
+    names = dict(zip(units["unit_id"], units["name_zh"], strict=True))
+    table = summary.copy()
+    for c in table.columns.drop("unit_id"):  # numbers, written as numbers
+        kept = round_half_up(table[c], 2 if c.startswith("score") else 1)
+        table[c] = pd.to_numeric(pd.Series(kept, index=table.index))
+    table["nominal_rank"] = table["nominal_rank"].round().astype("Int64")
+    table.insert(0, "unit", [names.get(u, u) for u in summary["unit_id"]])
+    table = table[[c for c in table.columns if c != "unit_id"] + ["unit_id"]]
+    return table.rename(columns=words("interval_header", "zh"))
+
+
+def _sobol_factor_zh(code: str, cat: Catalogue) -> str:
+    """A Sobol factor in words: ``w:efficiency`` → 行政效率的权重,
+    ``weights:level1`` → 第1级全部权重, ``normalisation`` → 标准化方法."""
+    import re
+
+    from evaluation.vocabulary import family, say
+
+    if code.startswith("w:"):
+        return say("sobol_factor", "weight", node=_node_zh(cat, code[2:])).zh
+    level = re.fullmatch(r"weights:level(\d+)", code)
+    if level:
+        return say("sobol_factor", "level_weights", depth=level[1]).zh
+    known = family("sobol_factor")
+    return known[code].zh if code in known else code
+
+
+def _sobol_zh(sobol, cat: Catalogue):
+    """Sobol indices as the office reads them: Chinese headers, the factors, the
+    estimator and its interval in words; the factor's code kept in the last column."""
+    from evaluation.vocabulary import words
+
+    headers = words("sobol_header", "zh")
+    order = ["S1", "S1_low", "S1_high", "S1_conf", "ST", "ST_low", "ST_high", "ST_conf"]
+    table = sobol[order].round(4)  # numbers, written as numbers
+    table.insert(0, "factor", [_sobol_factor_zh(f, cat) for f in sobol["factor"]])
+    for c, family in (("estimator", "sobol_estimator"), ("interval", "sobol_interval")):
+        known = words(family, "zh")
+        table[c] = [known.get(x, x) for x in sobol[c]]
+    table["factor_code"] = sobol["factor"].to_numpy()
+    return table.rename(columns=headers)
 
 
 def _weight_sets(path: Path) -> tuple[dict[str, float], ...]:

@@ -135,6 +135,7 @@ def test_the_cli_takes_a_clip_list_and_a_numeric_reference_unit(tmp_path):
         [str(a) for a in (
             "uncertainty", folder, "--out", out, "--draws", "40", "--noise", "0",
             "--normalisations", ",".join(options), "--save-draws", draws,
+            "--lang", "en",
         )],
     )  # fmt: skip
     assert done.exit_code == 0, done.output
@@ -150,10 +151,8 @@ def test_the_cli_takes_a_clip_list_and_a_numeric_reference_unit(tmp_path):
         assert summary.at[unit, "score_q05"] == pytest.approx(low, abs=1e-9)
         assert summary.at[unit, "score_q95"] == pytest.approx(high, abs=1e-9)
     again = tmp_path / "again.csv"
-    done = runner.invoke(
-        app,
-        [str(a) for a in ("uncertainty", folder, "--out", again, "--replay", draws)],
-    )
+    replay = ("uncertainty", folder, "--out", again, "--replay", draws, "--lang", "en")
+    done = runner.invoke(app, [str(a) for a in replay])
     assert done.exit_code == 0, done.output
     assert again.read_bytes() == out.read_bytes()  # the labels replay
 

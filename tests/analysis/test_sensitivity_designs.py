@@ -377,9 +377,10 @@ def test_the_cli_writes_the_sobol_indices(tmp_path, tiny_result):
         )],
     )  # fmt: skip
     assert done.exit_code == 0, done.output
-    table = pd.read_csv(chosen, encoding="utf-8-sig")
-    assert list(table["factor"]) == ["weights:level1"]
-    assert set(table["estimator"]) == {"salib"}
+    table = pd.read_csv(chosen, encoding="utf-8-sig")  # in Chinese, the default
+    assert list(table["因素"]) == ["第1级全部权重"]
+    assert list(table["因素代码"]) == ["weights:level1"]
+    assert set(table["估计方法"]) == {"输出按总方差标准化的估计"}
     done = runner.invoke(
         app,
         [str(a) for a in (

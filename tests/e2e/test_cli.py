@@ -281,12 +281,14 @@ def test_uncertainty_and_the_rank_range_column(tmp_path, sample_result):
     done = invoke(
         "uncertainty", folder, "--out", out, "--draws", "200",
         "--normalisations", "catalogue,minmax", "--save-draws", tmp_path / "draws.csv",
+        "--lang", "en",
     )  # fmt: skip
     assert done.exit_code == 0, done.output
     summary = pd.read_csv(out, encoding="utf-8-sig")
     assert list(summary.columns) == [
         "unit_id", "nominal_rank", "mean_rank", "median_rank", "rank_q05",
-        "rank_q95", "score_q05", "score_q95",
+        "rank_q95", "score_q05", "score_q95", "level_rank", "level_rank_q05",
+        "level_rank_q95",
     ]  # fmt: skip
     assert len(pd.read_csv(tmp_path / "draws.csv", encoding="utf-8-sig")) == 200
     again = tmp_path / "again.csv"

@@ -200,12 +200,17 @@ def test_the_ledger_says_its_counts_and_reminders_in_chinese(scored, tmp_path):
         f"逾期{len(due)}项（须催办）"
     )
     assert len(due) > 0  # three months on, some are past due
-    first = due.iloc[0]
-    assert said[1].startswith(f"  催办 {first['unit_id']}：")
+    first = due.iloc[0]  # the reminder list in words, the unit by its name
+    units = pd.read_csv(SAMPLE / "units.csv", encoding="utf-8-sig")
+    name = units.set_index("unit_id").at[first["单位代码"], "name_zh"]
+    assert first["责任单位"] == name
+    assert said[1].startswith(f"  催办 {name}：")
+    item = items.set_index("item_id").loc[first["事项编号"]]
     due_zh, first_zh = (  # 2026-02-19 → 2026年2月19日
-        "{}年{}月{}日".format(*map(int, first[k].split("-")))
+        "{}年{}月{}日".format(*map(int, item[k].split("-")))
         for k in ("due", "first_due")
     )
+    assert (first["当前整改期限"], first["原定整改期限"]) == (due_zh, first_zh)
     assert f"整改期限{due_zh}（原定期限{first_zh}" in said[1]
     assert said[-1] == f"已写入：{reminders}"
     assert not any(word in " ".join(said) for word in ("remind", "overdue", "open"))

@@ -89,8 +89,9 @@ def said(q4_result, q4_store, tmp_path_factory):
         "export", q4_result, "--out", tmp / "media.xlsx", "--format", "xlsx"
     )
     out["uncertainty"] = invoke(
-        "uncertainty", q4_result, "--out", tmp / "区间.csv", "--draws", "20"
-    )
+        "uncertainty", q4_result, "--out", tmp / "区间.csv", "--draws", "20",
+        "--sobol", "8", "--normalisations", "catalogue,minmax",
+    )  # fmt: skip
     # a correction: D07's composite score corrected upward (its rank follows)
     fixed = tmp / "fixed"
     shutil.copytree(q4_result, fixed)
@@ -147,11 +148,13 @@ def test_the_diff_names_the_period_and_the_unit_and_rounds_the_scores(said):
 
 
 def test_the_csv_files_written_in_chinese_have_no_english_or_period_codes(said):
-    """Every header and cell but those of a code column (单位代码, 指标代码: ids the
-    office matches on), and the media note."""
+    """Every header and cell but those of a code column (单位代码, 指标代码, 因素代码,
+    事项编号: ids the office matches on), and the media note: the media tables, the
+    submissions, the changes, the ledger's reminder list, the rank intervals and the
+    Sobol indices."""
     tmp = said[1]
     for name in ("media.csv", "media_市直部门.csv", "media_区县.csv", "报送情况.csv",
-                 "变化.csv"):  # fmt: skip
+                 "变化.csv", "催办.csv", "区间.csv", "区间_sobol.csv"):  # fmt: skip
         table = pd.read_csv(tmp / name, encoding="utf-8-sig", dtype=str)
         kept = [c for c in table.columns if not c.endswith(("代码", "编号"))]
         cells = [*table.columns, *table[kept].fillna("").to_numpy().ravel()]

@@ -24,6 +24,7 @@ ledger     --as-of 2026-01-09                      U3 overdue: red, reminder
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -52,6 +53,23 @@ def cli(*args) -> str:
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def test_the_reminder_list_needs_a_units_file_to_name_the_units(tmp_path):
+    """In Chinese the units are named from --data's units file: a folder without
+    one is refused, saying which option to give, before the ledger is touched."""
+    book = tmp_path / "ledger.csv"
+    L.write_ledger(L.empty(), book)
+    before = book.read_bytes()
+    done = subprocess.run(
+        [str(EXE), "ledger", str(book), "--as-of", "2025-07-10", "--data",
+         str(tmp_path / "nowhere")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "没有单位名录文件（units.csv）" in done.stderr + done.stdout
+    assert "--data" in done.stderr + done.stdout
+    assert book.read_bytes() == before
 
 
 def test_ledger_opens_escalates_reminds_and_closes_across_runs(tmp_path):
@@ -121,14 +139,17 @@ def test_ledger_opens_escalates_reminds_and_closes_across_runs(tmp_path):
         "2025-07-10",
         "--reminders",
         tmp_path / "remind.csv",
+        "--data",
+        data,
     )
-    # in Chinese (the default): the indicator by its name (a1指标), the level in words
+    # in Chinese (the default): the unit and indicator by name (一局, a1指标), the
+    # level in words
     assert (
         f"整改台账{book}：未整改1项（本次新增0项），本次整改完成0项；逾期1项（须催办）"
         in out
     )
     assert (
-        "  催办 U1：a1指标，红色，整改期限2025年10月8日（原定期限2025年7月9日，"
+        "  催办 一局：a1指标，红色，整改期限2025年10月8日（原定期限2025年7月9日，"
         "已升级1次）——" in out
     )
     u1 = item("U1")
@@ -139,7 +160,33 @@ def test_ledger_opens_escalates_reminds_and_closes_across_runs(tmp_path):
         1,
         True,
     ]
-    remind = pd.read_csv(tmp_path / "remind.csv", encoding="utf-8-sig")
+    # the reminder list as the office sends it: the script's U1 item, in words
+    remind = pd.read_csv(tmp_path / "remind.csv", encoding="utf-8-sig", dtype=str)
+    assert remind.to_dict("records") == [
+        {
+            "责任单位": "一局",
+            "指标或维度": "a1指标",
+            "预警规则": "阈值",
+            "当前预警等级": "红色",
+            "初始预警等级": "橙色",
+            "发现报告期": "2025年第一季度",
+            "原定整改期限": "2025年7月9日",
+            "当前整改期限": "2025年10月8日",
+            "逾期升级次数": "1",
+            "整改状态": "未关闭",
+            "核查日期": "2025年7月10日",
+            "原因": item("U1")["reason_zh"],
+            "单位代码": "U1",
+            "事项编号": "2025-Q1/U1/a1/threshold",
+        }
+    ]
+    assert not re.search(r"[A-Za-z]{3,}|\d{4}-\d\d", remind.iloc[0, :-2].str.cat())
+    cli(
+        "ledger", book, "-c", cat, "--reminders", tmp_path / "remind_en.csv",
+        "--lang", "en",
+    )  # fmt: skip
+    remind = pd.read_csv(tmp_path / "remind_en.csv", encoding="utf-8-sig")
+    assert list(remind.columns) == L.COLUMNS  # in English the ledger's own columns
     assert remind["unit_id"].tolist() == ["U1"]
     before = book.read_bytes()
     cli("ledger", book, "-c", cat, "--as-of", "2025-07-10")
