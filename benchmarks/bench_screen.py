@@ -6,6 +6,9 @@ as ``evaluation score -p 2025`` does, side by side in one run (medians of
 ``--repeats``):
 
 * ``screen``  ``quality.flags``: every check, the reasons included;
+* per stage  the same screen taken apart (``--stages``): reading the reports into
+              cubes (``arrange``), then each check of ``quality.CHECKS`` in turn on
+              them (a check pays for the shared per-cube tables it is first to use);
 * ``floor``   a one-pass floor for any screen that compares units period by period:
               ``pd.factorize`` of the unit, period and series columns, the values
               scattered into one series × period × unit array, and one median over
@@ -61,10 +64,34 @@ def median_seconds(run, repeats: int) -> float:
     return statistics.median(times)
 
 
+def stage_seconds(obs, catalogue, repeats: int) -> pd.DataFrame:
+    """Median seconds of ``arrange`` and of each check after it, fresh cubes each
+    repeat (the checks share tables computed on first use: the order is CHECKS')."""
+    times: dict[str, list[float]] = {}
+    for _ in range(repeats):
+        start = time.perf_counter()
+        reports = quality.arrange(obs, catalogue, period="2025")
+        times.setdefault("arrange", []).append(time.perf_counter() - start)
+        for name, check in quality.CHECKS.items():
+            start = time.perf_counter()
+            check(reports)
+            times.setdefault(name, []).append(time.perf_counter() - start)
+        del reports
+    return pd.DataFrame(
+        {
+            "stage": list(times),
+            "median s": [statistics.median(t) for t in times.values()],
+        }
+    )
+
+
 def main(argv: list[str] | None = None) -> pd.DataFrame:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--stages", action="store_true", help="also time arrange and each check"
+    )
     args = parser.parse_args(argv)
     catalogue = ev.load_catalogue(ROOT / "indicators.yaml")
     districts = min(10, args.units // 5)
@@ -91,6 +118,12 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         f"({', '.join(f'{c} {n}' for c, n in flags['check'].value_counts().items())})"
     )
     print(table.to_markdown(index=False, floatfmt=".3f"))
+    if args.stages:
+        print(
+            stage_seconds(obs, catalogue, args.repeats).to_markdown(
+                index=False, floatfmt=".3f"
+            )
+        )
     return table
 
 

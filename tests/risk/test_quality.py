@@ -14,6 +14,8 @@ from sklearn.ensemble import IsolationForest
 import evaluation as ev
 from evaluation.errors import EvaluationError
 from evaluation.risk import quality as Q
+from evaluation.risk.quality.copies import _sorted_by_key
+from evaluation.risk.quality.reports import accumulate
 
 from ..conftest import ROOT
 
@@ -326,7 +328,7 @@ def test_benford_only_where_it_applies(cat):
     assert checks(Q.flags(short, cat), "benford").empty
 
 
-def test_isolation_forest_finds_a_strange_combination_of_changes(cat):
+def test_isolation_forest_finds_a_strange_combination_of_changes(tiny_raw, cat):
     units = [f"U{i}" for i in range(40)]
     parts = [
         noisy(seed=k, series=s, centre=60, sd=2, units=units)
@@ -335,6 +337,10 @@ def test_isolation_forest_finds_a_strange_combination_of_changes(cat):
     obs = pd.concat(parts, ignore_index=True)
     for s, v in (("a1", 45.0), ("b1", 75.0), ("b2", 45.0)):  # all at once
         obs = put(obs, "U17", s, {"2024-Q3": v})
+    # off by default (it finds nothing the other checks miss): no outlier flag
+    assert checks(Q.flags(obs, cat), "outlier").empty
+    tiny_raw.setdefault("quality", {})["outlier"] = True  # the catalogue turns it on
+    cat = ev.parse_catalogue(tiny_raw)
     f = checks(Q.flags(obs, cat), "outlier")
     assert ("U17", "2024-Q3") in {(r.unit_id, r.period) for r in f.itertuples()}
     assert len(f) <= 0.02 * 40 * 23 + 1  # contamination 1% of unit-periods
@@ -368,7 +374,7 @@ def test_rows_in_any_order_give_the_same_flags(cat):
 
 
 def test_nanmedian_is_numpy_nanmedian_on_every_axis():
-    """Short axes (sorted) and long ones (partitioned), ties, empty rows."""
+    """Short axes and long ones (all rows sorted at once), ties, empty rows."""
     rng = np.random.default_rng(3)
     for shape, share in [
         ((3, 7, 200), 0.1),
@@ -385,6 +391,66 @@ def test_nanmedian_is_numpy_nanmedian_on_every_axis():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 expected = np.nanmedian(a, axis=axis)
             np.testing.assert_array_equal(Q.nanmedian(a, axis), expected)
+
+
+def test_ties_count_the_units_reporting_each_value_that_period(cat):
+    """Per report, how many units sent the same value of the series that period
+    (itself included; 0 where nothing was sent), counted here by pandas."""
+    obs = put(noisy(), "U4", "a1", {"2023-Q2": 80.0, "2023-Q3": -0.0})
+    obs = put(obs, "U5", "a1", {"2023-Q2": 80.0, "2023-Q3": 0.0, "2024-Q1": np.nan})
+    obs = put(obs, "U6", "a1", {"2023-Q2": 80.0})
+    cube = Q.arrange(obs, cat).cubes[0]
+    kept = obs.dropna(subset=["value"]).assign(value=lambda d: d["value"] + 0.0)
+    size = kept.groupby(["period", "value"])["unit_id"].transform("size")
+    expected = pd.Series(size.to_numpy(), index=[kept["period"], kept["unit_id"]])
+    got = pd.DataFrame(cube.ties[0], index=cube.periods, columns=cube.units).stack()
+    assert got[got > 0].sort_index().to_dict() == expected.sort_index().to_dict()
+    assert got[("2023-Q2", "U4")] == 3 and got[("2023-Q3", "U4")] == 2  # -0 is 0
+    assert got[("2024-Q1", "U5")] == 0
+
+
+def test_accumulating_along_the_periods_is_numpys_accumulate():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(3, 9, 7))
+    b = rng.random((3, 9, 7)) < 0.5
+    np.testing.assert_array_equal(accumulate(np.add, x), np.add.accumulate(x, 1))
+    np.testing.assert_array_equal(
+        accumulate(np.add, b, dtype=np.int64), np.cumsum(b, axis=1)
+    )
+    flipped = np.flip(np.minimum.accumulate(np.flip(x, 1), axis=1), 1)
+    np.testing.assert_array_equal(accumulate(np.minimum, x, reverse=True), flipped)
+    assert accumulate(np.maximum, x[:, :0]).shape == (3, 0, 7)
+
+
+def test_window_keys_are_grouped_even_when_their_high_bits_agree():
+    """Equal keys end up together, also two different keys whose high bits (the
+    part sorted with the positions) are the same."""
+    rng = np.random.default_rng(7)
+    key = rng.integers(-(2**62), 2**62, 1000)
+    key[500:] = key[:500]
+    key[::100] = (123 << 20) | np.arange(10) % 3  # share all but the low bits
+    order = _sorted_by_key(key)
+    assert sorted(order.tolist()) == list(range(1000))
+    grouped = key[order]
+    starts = np.r_[True, grouped[1:] != grouped[:-1]].sum()
+    assert starts == len(np.unique(key))  # each key in one block
+
+
+def test_a_copy_of_the_same_periods_flags_both_units_whoever_sorts_first(cat):
+    """Two offices with the same a1 for two years are both flagged, each naming
+    the other, whether the copier's id sorts before or after its source's."""
+    for copier, source in (("U2", "U9"), ("U9", "U2")):
+        obs = noisy()
+        value = obs.set_index(["unit_id", "period"])["value"]
+        late = QUARTERS[-8:]
+        obs = put(obs, copier, "a1", {p: value[(source, p)] for p in late})
+        f = checks(Q.flags(obs, cat), "copied").set_index("unit_id")
+        assert sorted(f.index) == sorted([copier, source])
+        assert f.loc[copier, "reason_en"].startswith(
+            f"Indicator a1 in the 8 periods from 2024-Q1 to 2025-Q4 is equal to "
+            f"{source}'s reports of the same periods"
+        )
+        assert f"{copier}'s reports" in f.loc[source, "reason_en"]
 
 
 def test_outliers_are_the_rows_sklearn_scores_above_the_threshold():

@@ -51,7 +51,8 @@ since when, in Chinese and English:
 ``outlier``
     a unit-period whose combination of period-on-period changes is isolated
     (scikit-learn's IsolationForest over robust-scaled changes, anomaly score above
-    ``outlier_score``).
+    ``outlier_score``); off unless the catalogue sets ``quality: {outlier: true}``
+    (on the corpus it finds no case the other checks miss).
 
 **Chance.** Equal values are evidence only when they are unlikely: a report's
 chance of matching by coincidence is the largest of the share of other units

@@ -104,13 +104,14 @@ def identical_unit(reports: Reports) -> pd.DataFrame | None:
                     key += np.where(
                         seen[k, t, u], x[k, t, u] * _SALT[0, i], _SALT[1, i + 1]
                     )
-            twin = pd.Series(key).duplicated(keep=False).to_numpy()
+            twin = pd.Series(key).duplicated(keep=False).to_numpy(copy=True)
             n = cube.reporting[g].max(axis=0)  # units per period
             tried = float(np.sum(n * (n - 1) / 2))
             # the chance can only grow with the pair's own spread: drop at once
             # what the peers' values already make likely
-            at_least = np.where(seen[g][:, t, u], np.log(rarity[g][:, t, u]), 0.0)
-            twin = twin & (at_least.sum(axis=0) + np.log(tried) < np.log(q.chance))
+            tt, uu, gg = t[twin], u[twin], g[:, None]  # (the twins only)
+            at_least = np.where(seen[gg, tt, uu], np.log(rarity[gg, tt, uu]), 0.0)
+            twin[twin] = at_least.sum(axis=0) + np.log(tried) < np.log(q.chance)
             if not twin.any():
                 continue
             twins = pd.Series(np.flatnonzero(twin)).groupby(key[twin])
@@ -207,32 +208,62 @@ def _window_pairs(cube: Cube, h: int, lags, per_year: int, q) -> np.ndarray:
                 varied |= x[:, j : j + n_w] != x[:, :n_w]
         key += np.arange(n_s, dtype=np.int64)[:, None, None] * _SALT[1, 0]
     ok &= varied & informative
-    k, s, u = np.nonzero(ok)
-    key = key[k, s, u]
-    twin = pd.Series(key).duplicated(keep=False).to_numpy()
-    k, s, u, key = k[twin], s[twin], u[twin], key[twin]
-    # a window of values that many units share is no one's signature
-    _, group, size = np.unique(key, return_inverse=True, return_counts=True)
-    small = size[group] <= MAX_SHARED
-    k, s, u, key = k[small], s[small], u[small], key[small]
-    order = np.argsort(key, kind="stable")
-    k, s, u, key = k[order], s[order], u[order], key[order]
+    # windows sorted by key (equal keys together; the pairs found do not depend on
+    # their order): a key shared by 2 to MAX_SHARED windows pairs them (a window
+    # of values that many units share is no one's signature)
+    at = np.flatnonzero(ok)
+    key = key.reshape(-1)[at]
+    order = _sorted_by_key(key)
+    at, key = at[order], key[order]
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    size = np.diff(np.r_[first, len(key)])
+    size = np.repeat(size, size)
+    small = (size >= 2) & (size <= MAX_SHARED)
+    at, key, size = at[small], key[small], size[small]
     found = []
     for d in range(1, MAX_SHARED):  # pair each window with the next ones of its key
+        if d > 1:  # only keys shared by more than d windows (whole keys dropped)
+            more = size > d
+            at, key, size = at[more], key[more], size[more]
         i = np.flatnonzero(key[d:] == key[:-d])
-        j = i + d
-        lag = s[i] - s[j]
-        a = np.where(lag >= 0, u[i], u[j])  # the later window follows the earlier
-        b = np.where(lag >= 0, u[j], u[i])
+        if not len(i):
+            break
+        k, rest = np.divmod(at[i], n_w * n_u)
+        si, ui = np.divmod(rest, n_u)
+        sj, uj = np.divmod(at[i + d] % (n_w * n_u), n_u)
+        lag = si - sj
+        # the later window follows the earlier; at lag 0 the pair is unordered:
+        # the first unit in their order follows
+        a = np.where(lag > 0, ui, np.where(lag < 0, uj, np.minimum(ui, uj)))
+        b = np.where(lag > 0, uj, np.where(lag < 0, ui, np.maximum(ui, uj)))
         lag = np.abs(lag)
         keep = np.isin(lag, lags) & ((a != b) | (lag == per_year))
-        keep &= (lag > 0) | (a < b)  # at lag 0 the pair is unordered: keep one
-        found.append(np.column_stack([k[i], a, b, lag])[keep])
-    pairs = np.concatenate(found)
+        # each pair as one code, in the order (series, unit, source, lag)
+        found.append((((k * n_u + a) * n_u + b) * n_t + lag)[keep])
     # a copy shares more than one window; a coincidence seldom does
-    code = ((pairs[:, 0] * n_u + pairs[:, 1]) * n_u + pairs[:, 2]) * n_t + pairs[:, 3]
-    code, first, count = np.unique(code, return_index=True, return_counts=True)
-    return pairs[first[count >= 2]]
+    code = np.sort(np.concatenate(found)) if found else np.zeros(0, np.int64)
+    twice = code[1:][code[1:] == code[:-1]]
+    code = twice[np.r_[True, twice[1:] != twice[:-1]]] if len(twice) else twice
+    rest, lag = np.divmod(code, n_t)
+    rest, b = np.divmod(rest, n_u)
+    k, a = np.divmod(rest, n_u)
+    return np.column_stack([k, a, b, lag]).astype(np.int64)
+
+
+def _sorted_by_key(key: np.ndarray) -> np.ndarray:
+    """An order of ``key`` that puts equal keys together: the high bits of each key
+    (mixed: multiplied by an odd number) and its position packed in one int64, one
+    plain sort (several times faster than an argsort); should two keys share their
+    high bits (rare), an argsort."""
+    bits = max(int(len(key) - 1).bit_length(), 1)
+    with np.errstate(over="ignore"):  # times an odd number: a bijection, mixed up
+        mixed = key * np.int64(-7046029254386353131)  # keys apart by 1 to high bits
+    packed = np.sort((mixed >> bits << bits) | np.arange(len(key), dtype=np.int64))
+    order = packed & ((1 << bits) - 1)
+    high, full = packed >> bits, key[order]
+    if np.any((high[1:] == high[:-1]) & (full[1:] != full[:-1])):
+        return np.argsort(key)  # two keys with the same high bits: not together
+    return order
 
 
 def _may_copy(cube: Cube, pairs: np.ndarray, most: float) -> np.ndarray:

@@ -11,6 +11,7 @@ from evaluation import periods as P
 from evaluation.risk.quality.reports import (
     Cube,
     Reports,
+    accumulate,
     amount,
     nanmedian,
     scale_words,
@@ -38,9 +39,9 @@ def shift(reports: Reports) -> pd.DataFrame | None:
             typical = nanmedian(noise, axis=1)[:, None]
             noise = np.fmax(noise, 0.5 * typical)
         seen = ~np.isnan(r)
-        total = np.where(seen, r, 0.0).cumsum(axis=1)
-        count = seen.cumsum(axis=1)
-        n_b = count[:, :-1]  # reports before each split (after period t)
+        total = accumulate(np.add, np.where(seen, r, 0.0))
+        count = accumulate(np.add, seen, dtype=np.int64)
+        n_b = count[:, :-1].astype(float)  # reports before each split (after t)
         n_a = count[:, -1:] - n_b
         with np.errstate(all="ignore"):
             gap = (total[:, -1:] - total[:, :-1]) / n_a - total[:, :-1] / n_b
@@ -248,8 +249,12 @@ OUTLIER_FIT_ROWS = 20_000
 
 
 def isolated(reports: Reports) -> pd.DataFrame | None:
-    """IsolationForest over robust-scaled period-on-period changes."""
+    """IsolationForest over robust-scaled period-on-period changes; only where the
+    catalogue turns it on (``quality: {outlier: true}``): on the corpus it finds
+    no case the other checks miss (methodology §14)."""
     q, catalogue = reports.settings, reports.catalogue
+    if not q.outlier:
+        return None
     parts = []
     for cube in reports.cubes:
         ids, periods, units = cube.ids, cube.periods, cube.units

@@ -10,6 +10,7 @@ from evaluation import periods as P
 from evaluation.risk.quality.reports import (
     Cube,
     Reports,
+    accumulate,
     agency_groups,
     amount,
     change_words,
@@ -237,15 +238,24 @@ def rounded(reports: Reports) -> pd.DataFrame | None:
         bound = n == 0
         bound |= cube.values == about["valid_min"].to_numpy()[:, None, None]
         bound |= cube.values == about["valid_max"].to_numpy()[:, None, None]
-        coarse = np.ones(n.shape, np.int64)  # the coarsest multiple of each report
-        for m in reversed(_ROUND):
-            coarse = np.where((n % m == 0) & seen & ~bound, m, coarse)
+        eligible = seen & ~bound
+        # the coarsest multiple of each report: each of _ROUND divides the next
+        # coarser one, so only the multiples of 5 are tried further
+        at = np.flatnonzero(eligible & (n % 5 == 0))
+        sub = n.reshape(-1)[at]
+        level = np.zeros(len(at), np.intp)  # index into the finer-first multiples
+        for i, m in enumerate(_ROUND[-2::-1], start=1):
+            level[sub % m == 0] = i
+        finer_first = np.array(_ROUND[::-1], np.int64)
+        coarse = np.ones(n.shape, np.int64)
+        coarse.reshape(-1)[at] = finer_first[level]
         # how often a report of the series (not at a bound) is at least that coarse
-        eligible = (seen & ~bound).sum(axis=(1, 2))
+        series = at // (n_t * n_u)
+        count = np.bincount(series * len(_ROUND) + level, minlength=n_s * len(_ROUND))
+        at_least = np.cumsum(count.reshape(n_s, -1)[:, ::-1], axis=1)[:, ::-1]
+        share = (at_least + 1) / (eligible.sum(axis=(1, 2)) + 2)[:, None]
         log_p = np.zeros(n.shape)
-        for m in _ROUND:
-            share = ((coarse >= m).sum(axis=(1, 2)) + 1) / (eligible + 2)
-            log_p = np.where(coarse == m, np.log(share)[:, None, None], log_p)
+        log_p.reshape(-1)[at] = np.log(share)[series, level]
         ok = coarse > 1
         run, ends = run_lengths(ok)  # gaps end a run
         tried = np.log(float(seen.sum()))
@@ -328,7 +338,7 @@ def missing(reports: Reports) -> pd.DataFrame | None:
         run, ends = run_lengths(blank & most[:, :, None])
         ends &= run >= q.missing_run
         # a run wholly inside empty submissions is said by their flag
-        cum = np.cumsum(covered, axis=1)
+        cum = accumulate(np.add, covered, dtype=np.int64)
         first = np.clip(np.arange(blank.shape[1])[None, :, None] - run, -1, None)
         inside = cum - np.where(
             first >= 0, np.take_along_axis(cum, np.maximum(first, 0), 1), 0
