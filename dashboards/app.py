@@ -115,7 +115,7 @@ def layout() -> html.Div:
     """The page shell, served filled in for this visitor: the run and language they
     chose last (kept in their session, so a reload, a link or a new tab shows the
     same draft, and the run selector is never blank), the draft banner and
-    watermark, then the page (``dash.page_container``)."""
+    watermark, then the page asked for (:func:`page_container`)."""
     lang = data.visitor_lang()
     run = data.visitor_run()
     title, *rest = _header(lang, run)
@@ -158,7 +158,7 @@ def page_container() -> html.Div:
     query = {k: v[0] if len(v) == 1 else v for k, v in parse_qs(address.query).items()}
     try:
         content = (
-            page["layout"](**variables, **query)
+            page["layout"](**{**variables, **query})  # as Dash's router merges them
             if callable(page["layout"])
             else page["layout"]
         )
