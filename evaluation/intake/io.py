@@ -31,7 +31,7 @@ OPTIONAL_OBSERVATION_COLUMNS = ["reported_at"]
 #: columns a submission template (``evaluation template``) sets beside the data for
 #: the person filling it: unit name, indicator name, unit of measure. Allowed in
 #: observation files and never read (the ids decide)
-LABEL_COLUMNS = ["name_zh", "indicator_name", "unit_of_measure"]
+LABEL_COLUMNS = ["name_zh", "period_name", "indicator_name", "unit_of_measure"]
 EVENT_COLUMNS = ["unit_id", "period", "event_id"]
 OPTIONAL_EVENT_COLUMNS = ["description", "reference", "reported_at"]
 SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".parquet"}

@@ -10,15 +10,15 @@ annual series only in a period that ends in December. Each is due
 
 :func:`submission_template` lays that out for every unit, one row per unit × series
 × reporting period, in the columns ``validate`` reads: ``unit_id, name_zh, period,
-indicator_id, indicator_name, unit_of_measure`` filled in (the three names are
-:data:`~evaluation.intake.io.LABEL_COLUMNS`: allowed in an observation file and not
-read), ``value`` and ``reported_at`` empty. :func:`write_template` writes it as an
-Excel workbook: the data on the first sheet (Chinese headers by default, which
-``validate`` reads as the English ones), the filled-in columns locked, data
-validation on the value (a decimal within the series' valid range, or a list of
-the series' grade labels) and on the date, and a second sheet 填报说明 with the
-instructions and each series' unit, valid range and due day. A filled template is
-an observation file: put it in ``observations/`` and run ``evaluation validate``.
+period_name, indicator_id, indicator_name, unit_of_measure`` filled in (the four
+names are :data:`~evaluation.intake.io.LABEL_COLUMNS`: allowed in an observation
+file and not read), ``value`` and ``reported_at`` empty. :func:`write_template`
+writes it as an Excel workbook: the data on the first sheet (Chinese headers by
+default, which ``validate`` reads as the English ones), the filled-in columns
+locked, data validation on the value (a decimal within the series' valid range, or a
+list of the series' grade labels) and on the date, and a second sheet 填报说明 with the
+instructions and each series' unit, valid range and due day. A filled template is an
+observation file: put it in ``observations/`` and run ``evaluation validate``.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ COLUMNS = [
     "unit_id",
     "name_zh",
     "period",
+    "period_name",
     "indicator_id",
     "indicator_name",
     "unit_of_measure",
@@ -175,6 +176,7 @@ def submission_template(
             "unit_id": unit_rows["unit_id"].astype(str),
             "name_zh": unit_rows["name_zh"].fillna("").astype(str),
             "period": reports["period"],
+            "period_name": reports["period"].map(lambda p: period_name(p, lang)),
             "indicator_id": reports["series_id"],
             "indicator_name": reports["name"],
             "unit_of_measure": reports["unit"],

@@ -42,8 +42,8 @@ AGENCY = {
     a["id"]: a["name_zh"]
     for a in yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))["agencies"]
 }
-HEADERS_ZH = ["单位代码", "单位名称", "报告期", "指标代码", "指标名称", "计量单位",
-              "指标值", "报送日期"]  # fmt: skip
+HEADERS_ZH = ["单位代码", "单位名称", "报告期", "报告期名称", "指标代码", "指标名称",
+              "计量单位", "指标值", "报送日期"]  # fmt: skip
 
 
 def invoke(*args):
@@ -83,6 +83,9 @@ def test_march_lists_every_unit_for_the_monthly_and_quarterly_series(march):
         ("rectification_closure_rate", "2025-Q1")
     }
     assert set(zip(frame["指标代码"], frame["报告期"], strict=True)) == owed
+    # the clerk reads the period by its name beside the code validate reads
+    names = {"2025-M03": "2025年3月", "2025-Q1": "2025年第一季度"}
+    assert (frame["报告期名称"] == frame["报告期"].map(names)).all()
     assert len(frame) == 8 * 50
     for _, rows in frame.groupby("指标代码"):
         assert rows["单位代码"].tolist() == units["unit_id"].tolist()
@@ -100,26 +103,26 @@ def test_the_sheet_guards_ids_ranges_and_dates(march):
     sheet = book.worksheets[0]
     assert sheet.protection.sheet  # ids locked …
     assert sheet["A2"].protection.locked and sheet["D2"].protection.locked
-    assert not sheet["G2"].protection.locked  # … the value and the date open
-    assert not sheet["H2"].protection.locked and sheet["H2"].number_format == "@"
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:H401"
+    assert not sheet["H2"].protection.locked  # … the value and the date open
+    assert not sheet["I2"].protection.locked and sheet["I2"].number_format == "@"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:I401"
     rules = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
     # indicators in catalogue order, then the context series: approval_on_time_rate
     # rows 2–51, % in [0, 100]; approval_time_ratio [0, 5]; the quarterly
     # rectification_closure_rate, the last indicator (rows 302–351), [0, 100];
     # approval_volume, a context series (rows 352–401), [0, 1000000]
     expected = {
-        "G2:G51": (0, 100),
-        "G52:G101": (0, 5),
-        "G302:G351": (0, 100),
-        "G352:G401": (0, 1_000_000),
+        "H2:H51": (0, 100),
+        "H52:H101": (0, 5),
+        "H302:H351": (0, 100),
+        "H352:H401": (0, 1_000_000),
     }
     for cells, (low, high) in expected.items():
         rule = rules[cells]
         assert rule.type == "decimal" and rule.operator in (None, "between")
         assert (float(rule.formula1), float(rule.formula2)) == (low, high)
         assert rule.allow_blank and rule.showErrorMessage
-    assert rules["H2:H401"].type == "textLength"
+    assert rules["I2:I401"].type == "textLength"
 
 
 def test_the_instructions_say_units_ranges_and_due_days_in_chinese(march):
@@ -147,8 +150,8 @@ def fill(path, out, value=lambda row: 50, reported="2025-04-08"):
     book = openpyxl.load_workbook(path)
     sheet = book.worksheets[0]
     for r in range(2, sheet.max_row + 1):
-        sheet.cell(r, 7).value = value(r)
-        sheet.cell(r, 8).value = reported
+        sheet.cell(r, 8).value = value(r)
+        sheet.cell(r, 9).value = reported
     book.save(out)
 
 
@@ -252,8 +255,8 @@ def test_english_headers_are_the_column_names(tmp_path):
     assert result.exit_code == 0, result.output
     frame = rows_of(out)
     assert list(frame.columns) == [
-        "unit_id", "name_zh", "period", "indicator_id", "indicator_name",
-        "unit_of_measure", "value", "reported_at",
+        "unit_id", "name_zh", "period", "period_name", "indicator_id",
+        "indicator_name", "unit_of_measure", "value", "reported_at",
     ]  # fmt: skip
     # finance: budget_execution_rate and cost_per_service_item are quarterly
     assert set(frame["indicator_id"]) == {
@@ -282,7 +285,7 @@ def test_graded_series_get_a_list_and_read_back_as_points(tmp_path):
     # a1, a2 quarterly (4 each), b1 half-yearly (2), b2 annual: × 3 units
     assert len(ids) == (4 + 4 + 2 + 1) * 3
     lists = [v for v in sheet.data_validations.dataValidation if v.type == "list"]
-    assert [(str(v.sqref), v.formula1) for v in lists] == [("G32:G34", '"A,B,C"')]
+    assert [(str(v.sqref), v.formula1) for v in lists] == [("H32:H34", '"A,B,C"')]
     fill(out, out, value=lambda r: "B" if r >= 32 else 30)  # a2 ≤ 50
     result = invoke("validate", data, "--catalogue", catalogue)
     assert result.exit_code == 0, result.output

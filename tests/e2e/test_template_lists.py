@@ -69,8 +69,8 @@ def fill(path, grade):
     book = openpyxl.load_workbook(path)
     sheet = book.worksheets[0]
     for r in range(2, sheet.max_row + 1):
-        sheet.cell(r, 7).value = grade if r >= 32 else 30
-        sheet.cell(r, 8).value = "2026-01-10"
+        sheet.cell(r, 8).value = grade if r >= 32 else 30
+        sheet.cell(r, 9).value = "2026-01-10"
     book.save(path)
 
 
@@ -86,7 +86,7 @@ def test_a_long_grade_list_sits_on_a_hidden_sheet_the_validation_points_at(tmp_p
     (valid,) = [
         v for v in book["报送数据"].data_validations.dataValidation if v.type == "list"
     ]
-    assert str(valid.sqref) == "G32:G34"  # b2's three units
+    assert str(valid.sqref) == "H32:H34"  # b2's three units
     assert valid.formula1 == "'选项'!$A$1:$A$12"
     assert valid.showErrorMessage and valid.errorStyle in (None, "stop")
     # the clerk picks 三级 for every unit: the template reads back
