@@ -3,6 +3,9 @@ and a cumulative series whose growth within the year is far from its usual."""
 
 from __future__ import annotations
 
+import functools
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -22,6 +25,25 @@ from evaluation.risk.quality.reports import (
 ZERO_LEAST = 4
 
 
+def _quiet(check):
+    """``check`` without numpy's warnings of an empty or all-missing slice: a period
+    nobody reported (an agency's annual series in a monthly run) is expected here,
+    and its NaN is handled."""
+
+    @functools.wraps(check)
+    def run(*args, **kwargs):
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore",
+                "(Mean of empty slice|All-NaN slice encountered)",
+                RuntimeWarning,
+            )
+            return check(*args, **kwargs)
+
+    return run
+
+
+@_quiet
 def zero(reports: Reports) -> pd.DataFrame | None:
     """A report of 0 (or a run of them) in a series that cannot go below 0 (not a
     percentage), where the unit's other reports — at least as many as the run,
@@ -149,6 +171,7 @@ def _zero_row(reports, cube: Cube, k, u, t0, t1, found, chance) -> dict:
     }
 
 
+@_quiet
 def growth(reports: Reports) -> pd.DataFrame | None:
     """虚报 in a cumulative series (rolled up by its last report, such as completion
     to date): a period's growth within the year — its value less the year's report
