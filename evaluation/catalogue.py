@@ -1193,12 +1193,12 @@ def parse_catalogue(raw: object, *, file: str = "<catalogue>") -> Catalogue:
     """Validate an already-parsed mapping (e.g. built in a notebook or a test)."""
     if not isinstance(raw, dict):
         raise CatalogueError(
-            _table([(file, "", type(raw).__name__, _rule("top_level"))])
+            problem_table([(file, "", type(raw).__name__, _rule("top_level"))])
         )
     try:
         return Catalogue.model_validate(raw)
     except ValidationError as exc:
-        raise CatalogueError(_table(_problems_from(exc, file))) from None
+        raise CatalogueError(problem_table(_problems_from(exc, file))) from None
 
 
 # ------------------------------------------------------- variants and changes
@@ -1239,7 +1239,7 @@ def variant(
             said = _rule("unknown_parent", composite=repr(COMPOSITE))
             rows.append((file, f"methods.{node}", node, said))
     if rows:
-        raise CatalogueError(_table(rows))
+        raise CatalogueError(problem_table(rows))
     raw["version"] = version or f"{catalogue.version}+variant"
     return parse_catalogue(raw, file=file)
 
@@ -1362,7 +1362,7 @@ def field_path(loc: list) -> str:
     return out or "(top level)"
 
 
-def _table(rows: list[tuple]) -> pd.DataFrame:
+def problem_table(rows: list[tuple]) -> pd.DataFrame:
     """Problem rows as the table ``CatalogueError`` shows (values shortened there):
     a rule said in both languages (a ``Word``) gives its English as ``rule`` and its
     Chinese as ``rule_zh``."""

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 import pandas as pd
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
-from evaluation.catalogue import field_path
+from evaluation.catalogue import field_path, problem_table
 from evaluation.errors import CatalogueError
 from evaluation.fields import Model, Problem, Problems, Said, Text, raise_if, rule_of
 from evaluation.files import read_yaml
@@ -458,12 +458,6 @@ def _say(code: str, **fields) -> Word:
 
 
 def _error(rows: list[tuple]) -> CatalogueError:
-    """Problem rows as a ``CatalogueError`` (which shortens the values it shows): a
-    rule said in both languages (a ``Word``) gives its English as ``rule`` and its
-    Chinese as ``rule_zh``."""
-    table = pd.DataFrame(rows, columns=CatalogueError.columns)
-    rules = list(table["rule"])
-    if any(isinstance(r, Word) for r in rules):
-        table["rule"] = [r.en if isinstance(r, Word) else r for r in rules]
-        table["rule_zh"] = [r.zh if isinstance(r, Word) else None for r in rules]
-    return CatalogueError(table)
+    """Problem rows as a ``CatalogueError``, as the catalogue's
+    (:func:`~evaluation.catalogue.problem_table`)."""
+    return CatalogueError(problem_table(rows))
