@@ -549,6 +549,7 @@ def ledger_cmd(
     lang: LangOpt = "zh",
 ) -> None:
     """Check a rectification ledger's deadlines and list the reminders."""
+    from evaluation.publish import worded as W
     from evaluation.publish.export import write_media_csv
     from evaluation.risk import ledger as L
     from evaluation.vocabulary import say
@@ -571,7 +572,7 @@ def ledger_cmd(
     if reminders is not None:
         due = L.reminders(updated)  # in English the ledger's own columns, as stored
         write_media_csv(
-            _reminders_zh(due, cat, units) if lang == "zh" else due, reminders
+            W.reminders_zh(due, cat, units) if lang == "zh" else due, reminders
         )
         typer.echo(say("cli_said", "wrote", path=reminders).text(lang))
 
@@ -593,52 +594,6 @@ def _unit_names(data: Path, lang: str = "zh") -> dict[str, str]:
     if not {"unit_id", "name_zh"} <= set(units.columns):
         raise _fail_words(say("cli_error", "units_file", folder=data), lang)
     return dict(zip(units["unit_id"], units["name_zh"], strict=True))
-
-
-def _node_zh(cat: Catalogue, node_id: str) -> str:
-    """An indicator's, dimension's or event's Chinese name (its id if the catalogue
-    has dropped it since)."""
-    try:
-        return cat.name(node_id, "zh")
-    except KeyError:
-        return node_id
-
-
-def _reminders_zh(due, cat: Catalogue, units: dict[str, str]):
-    """The reminder list as the office sends it (催办清单): Chinese headers, units and
-    indicators by name, levels, rules and statuses in words, dates as 2026年1月20日;
-    the unit's code and the item's id last, to match on."""
-    import pandas as pd
-
-    from evaluation.periods import date_zh, name_zh
-    from evaluation.vocabulary import words
-
-    def said(family: str, codes):
-        known = words(family, "zh")
-        return [known.get(c, c) for c in codes]
-
-    def day(values):
-        return [date_zh(v) if isinstance(v, str) and v else "" for v in values]
-
-    table = pd.DataFrame(
-        {
-            "unit": [units.get(u, u) for u in due["unit_id"]],
-            "node": [_node_zh(cat, n) for n in due["node_id"]],
-            "rule": said("risk_rule", due["rule"]),
-            "level": said("risk_level", due["level"]),
-            "level_opened": said("risk_level", due["level_opened"]),
-            "opened_period": [name_zh(p) for p in due["opened_period"]],
-            "first_due": day(due["first_due"]),
-            "due": day(due["due"]),
-            "escalations": due["escalations"].astype("int64").to_numpy(),
-            "status": said("ledger_status", due["status"]),
-            "checked_on": day(due["checked_on"]),
-            "reason": due["reason_zh"].fillna("").to_numpy(),
-            "unit_id": due["unit_id"].to_numpy(),
-            "item_id": due["item_id"].to_numpy(),
-        }
-    )
-    return table.rename(columns=words("reminder_header", "zh"))
 
 
 def _read_ledger(path: Path, lang: str = "zh"):
@@ -1219,6 +1174,7 @@ def diff(
 ) -> None:
     """What changed for whom between two runs (scores, ranks, grades)."""
     from evaluation.errors import EvaluationError
+    from evaluation.publish import worded as W
     from evaluation.publish.export import write_media_csv
     from evaluation.publish.store import Store
     from evaluation.vocabulary import say
@@ -1231,10 +1187,12 @@ def diff(
         raise _failed(exc, lang) from None
     typer.echo(say("cli_said", "changes", n=len(changes), old=old, new=new).text(lang))
     if len(changes):
-        typer.echo(_changes_shown(changes.head(40), lang, units).to_string(index=False))
+        head = W.changes_table(changes.head(40), lang, units)
+        typer.echo(head.to_string(index=False))
     if out is not None:  # in Chinese in words, as shown; in English as stored
-        shown = lang == "zh" and len(changes)
-        write_media_csv(_changes_shown(changes, lang, units) if shown else changes, out)
+        worded = lang == "zh" and len(changes)
+        table = W.changes_table(changes, lang, units) if worded else changes
+        write_media_csv(table, out)
 
 
 def _diff_units(s, runs: tuple[str, str], viewer: str | None) -> dict[str, str]:
@@ -1249,76 +1207,6 @@ def _diff_units(s, runs: tuple[str, str], viewer: str | None) -> dict[str, str]:
             continue
         names.update(zip(units["unit_id"], units["name_zh"], strict=True))
     return names
-
-
-def _changes_shown(changes, lang: str, units: dict[str, str] | None = None):
-    """``diff``'s changes headed in ``lang``, scores to 2 decimals (half up) and
-    ranks whole; in Chinese in words throughout: the tables and fields, the key
-    (``2025年第四季度，市教育局``), statuses and grades."""
-    from evaluation.vocabulary import say, words
-
-    fields = changes["field"]
-    values = {
-        side: [
-            _diff_value(f, v, lang) for f, v in zip(fields, changes[side], strict=True)
-        ]
-        for side in ("before", "after")
-    }
-    if lang == "zh":
-        said = words("cli_said", "zh")
-        changes = changes.assign(
-            table=changes["table"].map(lambda x: said.get(f"diff_{x}", x)),
-            key=changes["key"].map(lambda k: _key_zh(k, units or {})),
-            field=fields.map(lambda x: said.get(f"diff_{x}", x)),
-        )
-    return changes.assign(**values).rename(
-        columns={c: say("cli_said", f"change_{c}").text(lang) for c in changes}
-    )
-
-
-def _key_zh(key: str, units: dict[str, str]) -> str:
-    """A changed row's key (``2025-Q4 / D20``) in words: periods by name, units by
-    their Chinese name (the code where the runs do not name it)."""
-    import re
-
-    from evaluation.periods import PATTERNS, name_zh
-
-    parts = []
-    for part in str(key).split(" / "):
-        if any(re.fullmatch(p, part) for p in PATTERNS.values()):
-            parts.append(name_zh(part))
-        else:
-            parts.append(units.get(part, part))
-    return "，".join(parts)
-
-
-#: ``diff``'s fields whose values are codes with words, and their family
-_DIFF_CODED = {"status": "rank_status", "final_grade": "grade"}
-
-
-def _diff_value(field: str, value, lang: str) -> str:
-    """A value ``diff`` shows: a score to 2 decimals (half up), a rank whole; in
-    Chinese a status or grade by its word, 是/否 for a boolean, 无 for none (in
-    English the code, yes/no, none)."""
-    import math
-
-    import numpy as np
-
-    from evaluation.publish.export import round_half_up
-    from evaluation.vocabulary import family, word
-
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return word("cli_said", "diff_none", lang)
-    if isinstance(value, bool | np.bool_):
-        return word("yes_no", "yes" if value else "no", lang)
-    if isinstance(value, int | float | np.number):
-        if field in ("rank", "peer_rank"):
-            return f"{float(value):.0f}"
-        return round_half_up([value], 2)[0]
-    code = str(value)
-    if lang == "zh" and field in _DIFF_CODED and code in family(_DIFF_CODED[field]):
-        return word(_DIFF_CODED[field], code, lang)
-    return code
 
 
 @app.command()
@@ -1819,6 +1707,7 @@ def uncertainty(
     open choices; vectorised, seeded, replayable."""
     from evaluation.analysis import uncertainty as U
     from evaluation.errors import EvaluationError
+    from evaluation.publish import worded as W
     from evaluation.publish.export import write_media_csv
     from evaluation.publish.store import load_result
     from evaluation.vocabulary import say, word
@@ -1850,7 +1739,7 @@ def uncertainty(
     except (FileNotFoundError, EvaluationError, ValueError) as exc:
         raise _failed(exc, lang) from None
     zh = lang == "zh"  # in Chinese in words; in English the analysis's own columns
-    write_media_csv(_intervals_zh(u.summary, res.units) if zh else u.summary, out)
+    write_media_csv(W.intervals_zh(u.summary, res.units) if zh else u.summary, out)
     wide = u.summary.assign(width=u.summary["rank_q95"] - u.summary["rank_q05"])
     said = say(
         "cli_said", "uncertainty", n=len(u.draws), period=_period_words(u.period),
@@ -1874,7 +1763,7 @@ def uncertainty(
         except EvaluationError as exc:
             raise _failed(exc, lang) from None
         sobol_out = sobol_out or out.with_name(f"{out.stem}_sobol.csv")
-        shown = _sobol_zh(s, res.catalogue) if zh else s
+        shown = W.sobol_zh(s, res.catalogue) if zh else s
         write_media_csv(shown, sobol_out)
         if zh:  # the factors in words, the indices and their intervals' ends
             shown = shown.iloc[:, [0, 1, 2, 3, 5, 6, 7]]
@@ -1887,57 +1776,6 @@ def uncertainty(
             )  # fmt: skip
             typer.echo(said.zh)
         typer.echo(say("cli_said", "wrote", path=sobol_out).text(lang))
-
-
-def _intervals_zh(summary, units):
-    """Rank intervals as the office reads them: Chinese headers, units by name,
-    ranks to 1 decimal and scores to 2 (half up), the unit's code last."""
-    import pandas as pd
-
-    from evaluation.publish.export import round_half_up
-    from evaluation.vocabulary import words
-
-    names = dict(zip(units["unit_id"], units["name_zh"], strict=True))
-    table = summary.copy()
-    for c in table.columns.drop("unit_id"):  # numbers, written as numbers
-        kept = round_half_up(table[c], 2 if c.startswith("score") else 1)
-        table[c] = pd.to_numeric(pd.Series(kept, index=table.index))
-    table["nominal_rank"] = table["nominal_rank"].round().astype("Int64")
-    table.insert(0, "unit", [names.get(u, u) for u in summary["unit_id"]])
-    table = table[[c for c in table.columns if c != "unit_id"] + ["unit_id"]]
-    return table.rename(columns=words("interval_header", "zh"))
-
-
-def _sobol_factor_zh(code: str, cat: Catalogue) -> str:
-    """A Sobol factor in words: ``w:efficiency`` → 行政效率的权重,
-    ``weights:level1`` → 第1级全部权重, ``normalisation`` → 标准化方法."""
-    import re
-
-    from evaluation.vocabulary import family, say
-
-    if code.startswith("w:"):
-        return say("sobol_factor", "weight", node=_node_zh(cat, code[2:])).zh
-    level = re.fullmatch(r"weights:level(\d+)", code)
-    if level:
-        return say("sobol_factor", "level_weights", depth=level[1]).zh
-    known = family("sobol_factor")
-    return known[code].zh if code in known else code
-
-
-def _sobol_zh(sobol, cat: Catalogue):
-    """Sobol indices as the office reads them: Chinese headers, the factors, the
-    estimator and its interval in words; the factor's code kept in the last column."""
-    from evaluation.vocabulary import words
-
-    headers = words("sobol_header", "zh")
-    order = ["S1", "S1_low", "S1_high", "S1_conf", "ST", "ST_low", "ST_high", "ST_conf"]
-    table = sobol[order].round(4)  # numbers, written as numbers
-    table.insert(0, "factor", [_sobol_factor_zh(f, cat) for f in sobol["factor"]])
-    for c, family in (("estimator", "sobol_estimator"), ("interval", "sobol_interval")):
-        known = words(family, "zh")
-        table[c] = [known.get(x, x) for x in sobol[c]]
-    table["factor_code"] = sobol["factor"].to_numpy()
-    return table.rename(columns=headers)
 
 
 def _weight_sets(path: Path) -> tuple[dict[str, float], ...]:

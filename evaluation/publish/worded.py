@@ -1,0 +1,169 @@
+"""Tables worded for the office that reads them: Chinese headers, units and
+indicators by name, codes in words, dates as 2026年1月20日, numbers rounded half up.
+
+The files the command line writes in Chinese (催办清单, rank intervals, Sobol
+indices, the changes between two runs) are built here from the library's tables,
+so a notebook gets the same file as ``evaluation ledger``, ``uncertainty`` and
+``diff`` write. Codes are kept in the last columns, to match on.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+
+from evaluation.catalogue import Catalogue
+from evaluation.periods import PATTERNS, date_zh, name_zh
+from evaluation.publish.export import round_half_up
+from evaluation.vocabulary import family, say, word, words
+
+
+def node_zh(cat: Catalogue, node_id: str) -> str:
+    """An indicator's, dimension's or event's Chinese name (its id if the catalogue
+    has dropped it since)."""
+    try:
+        return cat.name(node_id, "zh")
+    except KeyError:
+        return node_id
+
+
+def reminders_zh(
+    due: pd.DataFrame, cat: Catalogue, units: dict[str, str]
+) -> pd.DataFrame:
+    """The reminder list as the office sends it (催办清单): Chinese headers, units and
+    indicators by name, levels, rules and statuses in words, dates as 2026年1月20日;
+    the unit's code and the item's id last, to match on. ``due``: the ledger's
+    reminders (:func:`evaluation.risk.ledger.reminders`); ``units``: code → name."""
+
+    def said(family_name: str, codes):
+        known = words(family_name, "zh")
+        return [known.get(c, c) for c in codes]
+
+    def day(values):
+        return [date_zh(v) if isinstance(v, str) and v else "" for v in values]
+
+    table = pd.DataFrame(
+        {
+            "unit": [units.get(u, u) for u in due["unit_id"]],
+            "node": [node_zh(cat, n) for n in due["node_id"]],
+            "rule": said("risk_rule", due["rule"]),
+            "level": said("risk_level", due["level"]),
+            "level_opened": said("risk_level", due["level_opened"]),
+            "opened_period": [name_zh(p) for p in due["opened_period"]],
+            "first_due": day(due["first_due"]),
+            "due": day(due["due"]),
+            "escalations": due["escalations"].astype("int64").to_numpy(),
+            "status": said("ledger_status", due["status"]),
+            "checked_on": day(due["checked_on"]),
+            "reason": due["reason_zh"].fillna("").to_numpy(),
+            "unit_id": due["unit_id"].to_numpy(),
+            "item_id": due["item_id"].to_numpy(),
+        }
+    )
+    return table.rename(columns=words("reminder_header", "zh"))
+
+
+def changes_table(
+    changes: pd.DataFrame, lang: str, units: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """The changes between two runs (:meth:`Store.diff`) headed in ``lang``, scores
+    to 2 decimals (half up) and ranks whole; in Chinese in words throughout: the
+    tables and fields, the key (``2025年第四季度，市教育局``), statuses and grades."""
+    fields = changes["field"]
+    values = {
+        side: [
+            _diff_value(f, v, lang) for f, v in zip(fields, changes[side], strict=True)
+        ]
+        for side in ("before", "after")
+    }
+    if lang == "zh":
+        said = words("cli_said", "zh")
+        changes = changes.assign(
+            table=changes["table"].map(lambda x: said.get(f"diff_{x}", x)),
+            key=changes["key"].map(lambda k: _key_zh(k, units or {})),
+            field=fields.map(lambda x: said.get(f"diff_{x}", x)),
+        )
+    return changes.assign(**values).rename(
+        columns={c: say("cli_said", f"change_{c}").text(lang) for c in changes}
+    )
+
+
+def _key_zh(key: str, units: dict[str, str]) -> str:
+    """A changed row's key (``2025-Q4 / D20``) in words: periods by name, units by
+    their Chinese name (the code where the runs do not name it)."""
+    parts = []
+    for part in str(key).split(" / "):
+        if any(re.fullmatch(p, part) for p in PATTERNS.values()):
+            parts.append(name_zh(part))
+        else:
+            parts.append(units.get(part, part))
+    return "，".join(parts)
+
+
+#: the changes' fields whose values are codes with words, and their family
+_DIFF_CODED = {"status": "rank_status", "final_grade": "grade"}
+
+
+def _diff_value(field: str, value, lang: str) -> str:
+    """A changed value: a score to 2 decimals (half up), a rank whole; in Chinese a
+    status or grade by its word, 是/否 for a boolean, 无 for none (in English the
+    code, yes/no, none)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return word("cli_said", "diff_none", lang)
+    if isinstance(value, bool | np.bool_):
+        return word("yes_no", "yes" if value else "no", lang)
+    if isinstance(value, int | float | np.number):
+        if field in ("rank", "peer_rank"):
+            return f"{float(value):.0f}"
+        return round_half_up([value], 2)[0]
+    code = str(value)
+    if lang == "zh" and field in _DIFF_CODED and code in family(_DIFF_CODED[field]):
+        return word(_DIFF_CODED[field], code, lang)
+    return code
+
+
+def intervals_zh(summary: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """Rank intervals (an uncertainty analysis' ``summary``) as the office reads
+    them: Chinese headers, units by name, ranks to 1 decimal and scores to 2 (half
+    up), the unit's code last."""
+    names = dict(zip(units["unit_id"], units["name_zh"], strict=True))
+    table = summary.copy()
+    for c in table.columns.drop("unit_id"):  # numbers, written as numbers
+        kept = round_half_up(table[c], 2 if c.startswith("score") else 1)
+        table[c] = pd.to_numeric(pd.Series(kept, index=table.index))
+    table["nominal_rank"] = table["nominal_rank"].round().astype("Int64")
+    table.insert(0, "unit", [names.get(u, u) for u in summary["unit_id"]])
+    table = table[[c for c in table.columns if c != "unit_id"] + ["unit_id"]]
+    return table.rename(columns=words("interval_header", "zh"))
+
+
+def sobol_factor_zh(code: str, cat: Catalogue) -> str:
+    """A Sobol factor in words: ``w:efficiency`` → 行政效率的权重,
+    ``weights:level1`` → 第1级全部权重, ``normalisation`` → 标准化方法."""
+    if code.startswith("w:"):
+        return say("sobol_factor", "weight", node=node_zh(cat, code[2:])).zh
+    level = re.fullmatch(r"weights:level(\d+)", code)
+    if level:
+        return say("sobol_factor", "level_weights", depth=level[1]).zh
+    known = family("sobol_factor")
+    return known[code].zh if code in known else code
+
+
+def sobol_zh(sobol: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
+    """Sobol indices as the office reads them: Chinese headers, the factors, the
+    estimator and its interval in words; the factor's code kept in the last column."""
+    headers = words("sobol_header", "zh")
+    order = ["S1", "S1_low", "S1_high", "S1_conf", "ST", "ST_low", "ST_high", "ST_conf"]
+    table = sobol[order].round(4)  # numbers, written as numbers
+    table.insert(0, "factor", [sobol_factor_zh(f, cat) for f in sobol["factor"]])
+    for c, family_name in (
+        ("estimator", "sobol_estimator"),
+        ("interval", "sobol_interval"),
+    ):
+        known = words(family_name, "zh")
+        table[c] = [known.get(x, x) for x in sobol[c]]
+    table["factor_code"] = sobol["factor"].to_numpy()
+    return table.rename(columns=headers)
