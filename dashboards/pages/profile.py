@@ -441,7 +441,9 @@ def _charts(p, cat, group: str, result, lang: str) -> list:
     names = [t("total", lang), *(cat.name(x, lang) for x in dims)]
     wide = peers.pivot(index="unit_id", columns="node_id", values="score")
     wide = wide.reindex(columns=order)
-    small = len(wide) <= 150  # names on hover for a readable group
+    drawn = [k for k, c in enumerate(order) if wide[c].notna().any()]
+    order, names = [order[k] for k in drawn], [names[k] for k in drawn]
+    small = len(wide) <= plots.STRIP_DOTS_MAX  # every peer a dot, named on hover
     unit_names = result.units.set_index("unit_id")[f"name_{lang}"]
     mine = wide.loc[p.unit_id] if p.unit_id in wide.index else None
     strip = plots.plot_peer_strip(
@@ -452,7 +454,7 @@ def _charts(p, cat, group: str, result, lang: str) -> list:
         x_title=t("score_axis", lang),
         y_title=t("measure_axis", lang),
         unit=t("unit", lang),
-        group=t("peers_dots", lang),
+        group=t("peers_dots" if small else "peers_box", lang),
         peer_names=list(unit_names.reindex(wide.index)) if small else None,
     )
     graph = lambda fig, id_: components.panel(  # noqa: E731

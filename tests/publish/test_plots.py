@@ -75,3 +75,30 @@ def test_report_dimension_figure_marks_the_group_median():
     assert [t.name for t in fig.data] == ["本单位", "考评组中位数"]
     assert list(fig.data[0].text) == ["70.0", "55.0"]
     assert fig.data[1].marker.symbol == "line-ns-open"
+
+
+def _strip(peers: list[float]) -> dict:
+    return plots.plot_peer_strip(
+        ["综合得分"], [peers], [120.0], title="t", x_title="得分", y_title="指标",
+        unit="本单位", group="同组单位",
+    )  # fmt: skip
+
+
+def test_a_large_groups_strip_is_its_box_and_the_peers_beyond_the_whiskers():
+    """201 peers (1…200 and one at 1000): by hand, type-7 quartiles sit at sorted
+    positions 50, 100, 150 → 51, 101, 151; IQR 100, so the whiskers reach the
+    farthest peers within 151 + 150 and 51 − 150: 200 and 1; 1000 is beyond."""
+    fig = _strip([float(v) for v in range(1, 201)] + [1000.0])
+    box, dots, mine = fig["data"]
+    assert box["type"] == "box" and "x" not in box  # no peer's score sent
+    assert (box["q1"], box["median"], box["q3"]) == ([51.0], [101.0], [151.0])
+    assert (box["lowerfence"], box["upperfence"]) == ([1.0], [200.0])
+    assert dots["x"] == [1000.0] and dots["y"] == ["综合得分"]
+    assert mine["x"] == [120.0] and mine["name"] == "本单位"
+    assert [t["showlegend"] for t in fig["data"][:2]] == [True, False]
+
+
+def test_a_small_groups_strip_shows_every_peer():
+    peers = [float(v) for v in range(1, plots.STRIP_DOTS_MAX + 1)]
+    box = _strip(peers)["data"][0]
+    assert box["boxpoints"] == "all" and box["x"] == peers
