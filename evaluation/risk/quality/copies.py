@@ -22,7 +22,15 @@ from evaluation.risk.quality.reports import (
 
 
 def identical_period(reports: Reports) -> pd.DataFrame | None:
-    """An agency's whole submission for a unit equal to its previous period's."""
+    """An agency's whole submission for a unit equal to its previous period's.
+
+    Each repeated report is as likely as the unit's own changes of the series make a
+    change of less than a reporting step (:func:`_repeat_chance`), and at least as
+    likely as a typical unit's reports of the series repeat and as other units share
+    its value; a repeated submission has the product of its reports' chances and is
+    flagged when that times the agency's submissions tried at this frequency (the
+    agency's returns are the family: each agency's are read on their own) is below
+    ``chance``."""
     q, catalogue = reports.settings, reports.catalogue
     rows = []
     for cube in reports.cubes:
@@ -31,23 +39,17 @@ def identical_period(reports: Reports) -> pd.DataFrame | None:
             continue
         both = seen[:, 1:] & seen[:, :-1]
         eq = both & (v[:, 1:] == v[:, :-1])
-        # a report repeats by chance as often as the series repeats for a typical
-        # unit, and at least as often as other units share its value
         rate = repeat_rate(eq, both)
         p = np.fmax(cube.share()[:, 1:], rate[:, None, None])
-        own = cube.equal_by_chance(np.sqrt(2) * cube.own_spread, np.s_[:, None])
-        p = np.fmax(p, own[:, None, :])
+        p = np.fmax(p, _repeat_chance(cube, eq, both)[:, None, :])
         log_p = np.log(np.where(eq, p, 1.0))
-        tried = 0
-        hits = []
         for agency, g in agency_groups(cube):
             n_eq = eq[g].sum(axis=0)  # periods-1 × units
             whole = np.all(eq[g] | ~seen[g, 1:], axis=0) & (
                 n_eq >= q.identical_min_values
             )
-            tried += int(np.count_nonzero(seen[g, 1:].any(axis=0)))
-            hits.append((agency, g, whole, log_p[g].sum(axis=0)))
-        for agency, g, whole, chance in hits:
+            tried = int(np.count_nonzero(seen[g, 1:].any(axis=0)))
+            chance = log_p[g].sum(axis=0)
             # a run of repeats is as unlikely as all of them together
             for t0, t1, u in runs_of(whole):  # t1 + 1 repeats t1 … t0 + 1 repeats t0
                 log_run = chance[t0 : t1 + 1, u].sum()
@@ -80,6 +82,31 @@ def identical_period(reports: Reports) -> pd.DataFrame | None:
                     )
                 )  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def _repeat_chance(cube: Cube, eq: np.ndarray, both: np.ndarray) -> np.ndarray:
+    """Per series and unit, the chance that a report equals the unit's previous one
+    by coincidence: one reporting step over 2.5 robust SDs of the unit's changes from
+    period to period (1.4826 × the median size of its changes other than repeats,
+    about 0, so that a steady climb counts as change: a rate whose changes have a
+    robust SD of 1 point, reported to 0.1, repeats about once in 25), and at least
+    as often as the unit's own other reports repeated (the one judged left out);
+    1 with fewer than 2 changes to judge by.
+
+    Its changes, not the spread of its levels: a series that drifts slowly has a
+    wide range of levels but small changes, and repeats more often than its range
+    says; one that climbs steadily repeats less often."""
+    from evaluation.risk.quality.reports import nanmedian
+
+    moved = both & ~eq
+    size = np.where(moved, np.abs(np.diff(cube.values, axis=1)), np.nan)
+    scale = 1.4826 * nanmedian(size, axis=1)  # series × units
+    p = cube.equal_by_chance(
+        np.where(moved.sum(axis=1) >= 2, scale, np.nan), np.s_[:, None]
+    )
+    n = both.sum(axis=1)
+    own = (eq.sum(axis=1) - 1) / np.maximum(n - 1, 1)  # the others of a repeat
+    return np.fmax(p, own)
 
 
 def identical_unit(reports: Reports) -> pd.DataFrame | None:
