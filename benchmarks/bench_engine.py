@@ -13,7 +13,9 @@ levels), min-max and arithmetic means (COINr's default pipeline), one period:
   columns, Arrow text as validation hands them on).
 
 Also, when present, COINr's ASEM example (``../shared/data``) and one period of the
-bundled sample city through ``evaluation.score``.
+bundled sample city through ``evaluation.score``, and each through its scoring stages
+alone (``scoring``: prepare, treat, normalise, aggregate, rank and the long tables;
+no risk stage).
 
 Run: ``python benchmarks/bench_engine.py`` (defaults: 1,000, 10,000 and 100,000 units).
 """
@@ -132,12 +134,30 @@ def cases_for(n_units: int, n_ind: int):
     }, agree
 
 
+def scoring(observations, units, cat, period: str) -> None:
+    """``evaluation.score`` without its risk stage: the scoring stages' tables."""
+    from evaluation.catalogue import COMPOSITE
+    from evaluation.pipeline import long, score_prepared
+    from evaluation.scoring.prepare import prepare
+
+    prepared = prepare(observations, units, cat, period=period)
+    normalised, agg, *_ = score_prepared(prepared, units, cat)
+    dims = [c for c in agg.scores.columns if c != COMPOSITE]
+    long({"score": normalised})
+    long({"weight": agg.weights, "contribution": agg.contributions})
+    nodes = {"score": agg.scores, "coverage": agg.coverage, "imputed": agg.imputed}
+    long({k: v[dims] for k, v in nodes.items()}, "node_id")
+
+
 def extra_cases(shared: Path) -> dict:
     out = {}
     cat = ev.load_catalogue(ROOT / "indicators.yaml")
     data = ev.validate_dataset(ev.load_dataset(ROOT / "data" / "sample"), cat)
     out["sample city, one month"] = lambda: ev.score(
         data.observations, data.units, cat, period="2025-M01"
+    )
+    out["sample city, one month: scoring"] = lambda: scoring(
+        data.observations, data.units, cat, "2025-M01"
     )
     if (shared / "coinr_asem").is_dir():
         import importlib.util
@@ -154,6 +174,9 @@ def extra_cases(shared: Path) -> dict:
         adata = ev.validate_dataset(ev.load_dataset(folder), acat)
         out["ASEM (COINr example)"] = lambda: ev.score(
             adata.observations, adata.units, acat, period="2018"
+        )
+        out["ASEM: scoring"] = lambda: scoring(
+            adata.observations, adata.units, acat, "2018"
         )
     return out
 

@@ -74,10 +74,11 @@ def score(
     prepared = prepare(observations, units, catalogue, period=period)
     if absent is not None:
         prepared = excuse_absent(prepared, catalogue, absent)
-    eval_periods = list(prepared["period"].unique())
     normalised, agg, ranks, composite, treatment = score_prepared(
         prepared, units, catalogue
     )
+    # in order, from the matrix's row codes (not a pass over every prepared row)
+    eval_periods = list(normalised.index.unique(level="period"))
 
     dims = [c for c in agg.scores.columns if c != COMPOSITE]
     scores = long(
@@ -99,11 +100,14 @@ def score(
     progress.note("warnings", part=0.5)
     warnings = risk.evaluate(inputs, catalogue)
     ledger = L.update(L.empty(), warnings, inputs.values, eval_periods, catalogue)
+    # the indicator tables' rows are prepared's, in its order: its id columns serve
+    same_rows = {k: prepared[k].array for k in ["period", "unit_id", "indicator_id"]}
     return {
         "prepared": prepared,
-        "normalised": long({"score": normalised}),
+        "normalised": long({"score": normalised}, labels=same_rows),
         "contributions": long(
-            {"weight": agg.weights, "contribution": agg.contributions}
+            {"weight": agg.weights, "contribution": agg.contributions},
+            labels=same_rows,
         ),
         "scores": scores,
         "composite": composite,
@@ -117,18 +121,27 @@ def score(
     }
 
 
-def long(frames: dict[str, pd.DataFrame], key: str = "indicator_id") -> pd.DataFrame:
+def long(
+    frames: dict[str, pd.DataFrame],
+    key: str = "indicator_id",
+    *,
+    labels: dict[str, pd.api.extensions.ExtensionArray] | None = None,
+) -> pd.DataFrame:
     """Wide ``(period, unit_id)`` × ``key`` tables (same shape) as one long table:
-    ``period, unit_id, key`` and one column per table, rows in the wide order."""
+    ``period, unit_id, key`` and one column per table, rows in the wide order.
+    ``labels``: those three columns, if already built for the same rows (the
+    prepared table's), shared instead of built again."""
     first = next(iter(frames.values()))
     n_rows, n_cols = first.shape
     index = first.index
-    # labels by a take on the few distinct ones (no Python string per row)
-    out = {
-        k: take_labels(index.levels[i], np.repeat(index.codes[i], n_cols))
-        for i, k in enumerate(index.names)
-    }
-    out[key] = take_labels(first.columns, np.tile(np.arange(n_cols), n_rows))
+    if labels is not None:
+        out = dict(labels)
+    else:  # labels by a take on the few distinct ones (no Python string per row)
+        out = {
+            k: take_labels(index.levels[i], np.repeat(index.codes[i], n_cols))
+            for i, k in enumerate(index.names)
+        }
+        out[key] = take_labels(first.columns, np.tile(np.arange(n_cols), n_rows))
     out.update({name: f.to_numpy().reshape(-1) for name, f in frames.items()})
     return pd.DataFrame(out)
 
@@ -155,14 +168,15 @@ def score_prepared(
     too_imputed = pd.Series(
         insufficient_rows(prepared, len(index), catalogue.settings), index=index
     )
-    agg = replace(
-        agg,
-        scores=agg.scores.assign(
-            **{COMPOSITE: agg.scores[COMPOSITE].mask(too_imputed)}
-        ),
-        weights=agg.weights.mask(too_imputed, axis=0),
-        contributions=agg.contributions.mask(too_imputed, axis=0),
-    )
+    if too_imputed.any():  # else nothing to mask (5M-cell copies at national scale)
+        agg = replace(
+            agg,
+            scores=agg.scores.assign(
+                **{COMPOSITE: agg.scores[COMPOSITE].mask(too_imputed)}
+            ),
+            weights=agg.weights.mask(too_imputed, axis=0),
+            contributions=agg.contributions.mask(too_imputed, axis=0),
+        )
 
     peer = pd.Series(units["peer_group"].to_numpy(), index=unit_ids)
     peer_of_row = pd.Series(

@@ -67,26 +67,29 @@ def tree(catalogue: Catalogue, indicator_ids: list[str]) -> tuple[Node, ...]:
     node applies if an indicator or a node below it does."""
     nodes = catalogue.nodes
     column = {k: j for j, k in enumerate(indicator_ids)}
-    dims = nodes.index[nodes["kind"] == "dimension"]
-    order = [*sorted(dims, key=lambda d: -nodes.loc[d, "depth"]), COMPOSITE]
+    # the node table as plain lists and dicts: a few dozen nodes, read many times
+    depth, above = nodes["depth"].to_dict(), nodes["parent"].to_dict()
+    local, least = nodes["local_weight"].to_dict(), nodes["min_coverage"].to_dict()
+    dims = [k for k, kind in nodes["kind"].items() if kind == "dimension"]
+    order = [*sorted(dims, key=lambda d: -depth[d]), COMPOSITE]
     available, out = set(indicator_ids), []
     missing = {d.id: d.missing for d in catalogue.dimensions}
     for parent in order:
-        kids = [k for k in nodes.index[nodes["parent"] == parent] if k in available]
+        kids = [k for k, p in above.items() if p == parent and k in available]
         if not kids:  # nothing under this node applies in the period
             continue
         spec, method = catalogue.methods[parent]
         need = (
             catalogue.settings.min_coverage
             if parent == COMPOSITE
-            else float(nodes.loc[parent, "min_coverage"])
+            else float(least[parent])
         )
         out.append(
             Node(
                 parent,
                 tuple(kids),
                 np.array([column.get(k, -1) for k in kids]),
-                nodes.loc[kids, "local_weight"].to_numpy(dtype=float),
+                np.array([local[k] for k in kids], dtype=float),
                 need,
                 spec,
                 method,
@@ -513,14 +516,18 @@ def aggregate(
     periods = normalised.index.get_level_values("period")
     ids = list(normalised.columns)
     nodes = tree(catalogue, ids)
-    used: list[pd.DataFrame] = []
+    used: list[dict[str, np.ndarray]] = []
     rows = None
     if peers is not None and any(n.missing != "exclude" for n in nodes):
         rows = _rows(normalised.index, peers)
 
+    first = ~periods.duplicated()  # each period's first row, found once
+
     def weigh(node: Node, x: np.ndarray) -> np.ndarray:
         w = W.node_weights(node.weights, x[0], periods, node.local, list(node.children))
-        used.append(_weights_table(w, periods, node.id, node.children, node.weights))
+        used.append(
+            _weights_table(w, periods, node.id, node.children, node.weights, first)
+        )
         return w[None]
 
     leaves = normalised.to_numpy(dtype=float)
@@ -545,11 +552,15 @@ def aggregate(
         {k: rolled.coverage[k][0] if k in rolled.coverage else empty for k in keys},
         index=index,
     )
-    ranked = scores[COMPOSITE].notna()
-    weights = pd.DataFrame({k: effective[k] for k in ids}, index=index).where(
-        ranked, axis=0
+    ranked = ~np.isnan(values.get(COMPOSITE, empty))
+    weight = np.column_stack([effective[k] for k in ids]) if ids else leaves
+    weight = np.where(ranked[:, None], weight, np.nan)
+    weights = pd.DataFrame(weight, index=index, columns=normalised.columns)
+    contributions = pd.DataFrame(
+        weight * np.where(np.isnan(leaves), 0.0, leaves),
+        index=index,
+        columns=normalised.columns,
     )
-    contributions = weights * normalised.fillna(0.0)
     no = np.zeros(len(index), dtype=bool)
     imputed = pd.DataFrame(
         {k: rolled.imputed[k][0] if k in rolled.imputed else no for k in keys},
@@ -560,7 +571,7 @@ def aggregate(
         coverage,
         weights,
         contributions,
-        pd.concat(used, ignore_index=True),
+        pd.DataFrame({k: np.concatenate([u[k] for u in used]) for k in used[0]}),
         imputed,
     )
 
@@ -580,17 +591,22 @@ def _rows(index: pd.MultiIndex, peers: pd.Series) -> Rows:
 
 
 def _weights_table(
-    w: np.ndarray, periods: pd.Index, parent: str, kids, spec: Weights
-) -> pd.DataFrame:
-    """One row per (period, child): the weight used before renormalising over gaps."""
-    first = ~pd.Index(periods).duplicated()
+    w: np.ndarray,
+    periods: pd.Index,
+    parent: str,
+    kids,
+    spec: Weights,
+    first: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """One row per (period, child): the weight used before renormalising over gaps
+    (``first``: each period's first row), as columns; :func:`aggregate` makes one
+    table of every node's."""
     per = w[first]
-    return pd.DataFrame(
-        {
-            "period": np.repeat(np.asarray(periods[first], dtype=object), len(kids)),
-            "node_id": parent,
-            "child_id": np.tile(np.asarray(kids, dtype=object), int(first.sum())),
-            "weight": (per / per.sum(axis=1, keepdims=True)).reshape(-1),
-            "method": spec.method,
-        }
-    )
+    n = len(kids) * int(first.sum())
+    return {
+        "period": np.repeat(np.asarray(periods[first], dtype=object), len(kids)),
+        "node_id": np.full(n, parent, dtype=object),
+        "child_id": np.tile(np.asarray(kids, dtype=object), int(first.sum())),
+        "weight": (per / per.sum(axis=1, keepdims=True)).reshape(-1),
+        "method": np.full(n, spec.method, dtype=object),
+    }

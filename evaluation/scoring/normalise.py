@@ -92,10 +92,31 @@ class MinMax(Method):
 @method(MinMax)
 def _minmax(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     """``low + (high − low) (x − min) / (max − min)``; all units equal → ``high``."""
-    by = x.groupby(level="period", sort=False)
-    low, high = by.transform("min"), by.transform("max")
+    low, high = _period_extreme(x, np.fmin), _period_extreme(x, np.fmax)
     worst, best = np.where(sign > 0, low, high), np.where(sign > 0, high, low)
     return _scale(x, worst, best, [s.range() for s in spec])
+
+
+def _period_extreme(x: pd.DataFrame, how: np.ufunc) -> np.ndarray:
+    """Each column's minimum (``np.fmin``) or maximum (``np.fmax``) over the units
+    of each row's period, missing values skipped (NaN where a period has none), as
+    ``groupby(level="period").transform``; by one ``reduceat`` per column block
+    where the periods come in blocks of rows (as :func:`.prepare.as_matrix` makes
+    them), by the group-by otherwise."""
+    index = x.index
+    if isinstance(index, pd.MultiIndex):
+        codes = index.codes[index.names.index("period")].astype(np.int64)
+    else:
+        codes = pd.factorize(index.get_level_values("period"))[0]
+    starts = np.flatnonzero(np.diff(codes, prepend=-2))
+    blocks = len(x) and (codes >= 0).all() and len(starts) == len(np.unique(codes))
+    if not blocks:  # a missing period, or periods not in blocks of rows
+        name = "min" if how is np.fmin else "max"
+        by = x.groupby(level="period", sort=False)
+        return by.transform(name).to_numpy(dtype=float)
+    values = x.to_numpy(dtype=float)
+    per_block = how.reduceat(values, starts, axis=0)
+    return np.repeat(per_block, np.diff(np.append(starts, len(x))), axis=0)
 
 
 class Goalposts(Method):
@@ -192,8 +213,9 @@ class DistanceToTarget(Method):
 @method(DistanceToTarget)
 def _target(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     """``100 (x − worst) / (target − worst)``; worst defaults to the period's worst."""
-    by = x.groupby(level="period", sort=False)
-    observed_worst = np.where(sign > 0, by.transform("min"), by.transform("max"))
+    observed_worst = np.where(
+        sign > 0, _period_extreme(x, np.fmin), _period_extreme(x, np.fmax)
+    )
     fixed = np.array(
         [np.nan if s.worst is None else s.worst for s in spec], dtype=float
     )
@@ -214,6 +236,8 @@ def _warn_reversed(x: pd.DataFrame, past: np.ndarray, uncapped: np.ndarray) -> N
     """Uncapped, with the observed worst, a period where every unit is past the
     target divides by ``target − worst`` of the wrong sign: the order reverses (the
     best unit scores lowest), as COINr's ``n_dist2targ``. Kept, and said."""
+    if not uncapped.any():  # capped, or a fixed worst: nothing can reverse
+        return
     hit = pd.DataFrame(past, index=x.index, columns=x.columns).loc[:, uncapped]
     hit = hit[x.loc[:, uncapped].notna()].fillna(False).astype(bool)
     found = hit.groupby(level="period", sort=False).any()
@@ -474,9 +498,10 @@ def _scale(x, worst, best, onto: list[Range] | None = None) -> pd.DataFrame:
     worst = np.broadcast_to(np.asarray(worst, dtype=float), x.shape)
     best = np.broadcast_to(np.asarray(best, dtype=float), x.shape)
     span = best - worst
+    values = x.to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(span == 0, 1.0, (x.to_numpy() - worst) / span)
-    share = np.where(x.isna(), np.nan, share)
+        share = np.where(span == 0, 1.0, (values - worst) / span)
+    share = np.where(np.isnan(values), np.nan, share)
     if onto is None or all(r == SCORE for r in onto):
         out = 100 * share  # 0–100: the bits every default run has always had
     else:
@@ -514,18 +539,25 @@ def normalise(
     """
     table = catalogue.table.loc[matrix.columns]
     specs = {i.id: i for i in catalogue.indicators}
-    out = pd.DataFrame(np.nan, index=matrix.index, columns=matrix.columns)
+    out = np.full(matrix.shape, np.nan)
+    position = {c: j for j, c in enumerate(matrix.columns)}
+    # the columns read for every method as dicts: no table lookup per method
+    direction, transform = table["direction"].to_dict(), table["transform"].to_dict()
+    goal = table["target"].to_dict()
     for method, cols in table.groupby("normalisation", sort=False).groups.items():
         cols = list(cols)
-        sign = np.where(table.loc[cols, "direction"] == "higher", 1.0, -1.0)
-        logged = (table.loc[cols, "transform"] == "log").to_numpy()
+        sign = np.where(np.array([direction[c] for c in cols]) == "higher", 1.0, -1.0)
+        logged = np.array([transform[c] == "log" for c in cols], dtype=bool)
         spec = [
             _log_spec(specs[c].normalisation) if lg else specs[c].normalisation
             for c, lg in zip(cols, logged, strict=True)
         ]
-        x = _per_period(matrix[cols].astype(float), spec, table.loc[cols])
-        x.loc[:, logged] = np.log(x.loc[:, logged])  # transform: log (values > 0)
-        target = table.loc[cols, "target"].to_numpy(dtype=float)
+        x = matrix[cols].astype(float)
+        if any(getattr(s, "per", None) for s in spec):
+            x = _per_period(x, spec, table.loc[cols])
+        if logged.any():
+            x.loc[:, logged] = np.log(x.loc[:, logged])  # transform: log (values > 0)
+        target = np.array([goal[c] for c in cols], dtype=float)
         with np.errstate(invalid="ignore", divide="ignore"):  # > 0 where logged
             target = np.where(logged, np.log(target), target)
         scored = np.asarray(NORMALISERS[method](x, sign, spec, target), dtype=float)
@@ -538,12 +570,20 @@ def normalise(
             ],
             dtype=float,
         ).T
-        out[cols] = np.where(scored < low, low, np.where(scored > high, high, scored))
-    if zero_score is not None:
-        out = out.mask(
-            zero_score.reindex_like(out).fillna(False).astype(bool) & out.isna(), 0.0
+        out[:, [position[c] for c in cols]] = np.where(
+            scored < low, low, np.where(scored > high, high, scored)
         )
-    return out
+    if zero_score is not None:
+        aligned = zero_score.index.equals(matrix.index) and zero_score.columns.equals(
+            matrix.columns
+        )
+        zero = (
+            zero_score.to_numpy(dtype=bool)
+            if aligned and (zero_score.dtypes == np.dtype(bool)).all()
+            else zero_score.reindex_like(matrix).fillna(False).astype(bool).to_numpy()
+        )
+        out = np.where(zero & np.isnan(out), 0.0, out)
+    return pd.DataFrame(out, index=matrix.index, columns=matrix.columns)
 
 
 def output_range(indicator, treatment=None) -> Range:

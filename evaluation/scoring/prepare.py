@@ -31,19 +31,45 @@ def scored_indicators(catalogue: Catalogue, frequency: str) -> list[str]:
 
 def evaluation_periods(observations: pd.DataFrame, period: str) -> list[str]:
     """Every period of ``period``'s frequency that has reports, up to ``period``."""
-    freq = P.frequency_of(period)
-    labels = pd.Series(
-        [
-            *P.containing(pd.Series(observations["period"].unique()), freq)
-            .dropna()
-            .unique(),
-            period,
-        ]
-    )
-    parsed = P.parse(labels)
-    month = parsed["year"] * 12 + parsed["end_month"]
+    labels = pd.Series(observations["period"].unique())
+    return _periods_up_to(_containing(labels, P.frequency_of(period)), period)
+
+
+def _periods_up_to(containing: pd.Series, period: str) -> list[str]:
+    """:func:`evaluation_periods` from the periods of ``period``'s frequency the
+    distinct report labels fall in (``containing``)."""
+    labels = pd.Series([*containing.dropna().unique(), period])
+    month = pd.Series(_end_month(labels))
     keep = labels[month <= month.iloc[-1]].drop_duplicates()
     return keep.iloc[np.argsort(month[keep.index].to_numpy(), kind="stable")].tolist()
+
+
+def _end_month(labels) -> np.ndarray:
+    """Months since year 0 to each label's last month (NaN where not a label), as
+    ``periods.parse`` gives them, label by label through the cached
+    ``periods.year_end``: a run has a few dozen distinct labels, and each
+    ``parse`` call costs several milliseconds of pandas."""
+    out = np.full(len(labels), np.nan)
+    for k, text in enumerate(labels):
+        try:
+            _, year, end = P.year_end(text)
+        except (TypeError, ValueError):  # missing, or not a period label
+            continue
+        out[k] = year * 12 + end
+    return out
+
+
+def _containing(labels: pd.Series, frequency: str) -> pd.Series:
+    """``periods.containing`` of a few distinct labels, label by label."""
+    out = []
+    for text in labels:
+        try:
+            _, year, end = P.year_end(text)
+        except (TypeError, ValueError):
+            out.append(None)
+            continue
+        out.append(P.label(year, end, frequency))
+    return pd.Series(out, index=labels.index, dtype="str")
 
 
 def prepare(
@@ -63,31 +89,31 @@ def prepare(
     ids = scored_indicators(catalogue, freq)
     if not ids:
         raise ValueError(f"no indicator is reported often enough to score {period!r}")
-    eval_periods = evaluation_periods(observations, period)
     unit_ids = units["unit_id"].to_numpy()
     meta = catalogue.table.loc[ids]
-    n_p, n_u, n_i = len(eval_periods), len(unit_ids), len(ids)
-
     obs = observations  # no row copies: work on integer codes of the columns
-    i_code = _codes(obs["indicator_id"], ids)
+    # each id column factorised once; the few distinct labels looked up
+    ind_code, ind_labels = pd.factorize(obs["indicator_id"])
+    i_code = _lookup(ind_code, ind_labels, ids)
     u_code = _codes(obs["unit_id"], unit_ids)
     # periods: parse the few distinct labels once, then index by code
     sub_code, labels = pd.factorize(obs["period"])
-    parsed = P.parse(pd.Series(labels))
-    label_month = (parsed["year"] * 12 + parsed["end_month"]).to_numpy(dtype=float)
-    in_eval = P.containing(pd.Series(labels), freq)
+    in_eval = _containing(pd.Series(labels), freq)
+    eval_periods = _periods_up_to(in_eval, period)
+    n_p, n_u, n_i = len(eval_periods), len(unit_ids), len(ids)
+    label_month = _end_month(labels)
     label_period = pd.Index(eval_periods).get_indexer(in_eval)
     p_code = label_period[sub_code]
-    value = obs["value"].to_numpy(dtype=float, copy=True)  # denominators write to it
+    reported = obs["value"].to_numpy(dtype=float)
+    value = reported.copy()  # denominators write to it
 
     def same_cell(series_id: str, rows: np.ndarray) -> np.ndarray:
         """``series_id``'s value for the same unit and sub-period as each of
         ``rows`` (a mask or positions)."""
-        other = observations[observations["indicator_id"] == series_id]
-        o_key = _codes(other["unit_id"], unit_ids) * len(labels) + _codes(
-            other["period"], labels
-        )
-        lookup = pd.Series(other["value"].to_numpy(dtype=float), index=o_key)
+        k = ind_labels.get_indexer([series_id])[0]
+        other = ind_code == k if k >= 0 else np.zeros(len(ind_code), dtype=bool)
+        o_key = u_code[other] * len(labels) + sub_code[other]
+        lookup = pd.Series(reported[other], index=o_key)
         lookup = lookup[(o_key >= 0) & ~lookup.index.duplicated()]
         return lookup.reindex(u_code[rows] * len(labels) + sub_code[rows]).to_numpy()
 
@@ -103,8 +129,7 @@ def prepare(
     # each report's place in a (period, unit) × sub-period × indicator cube; the
     # sub-periods are the months before the period's end that have reports, oldest
     # first
-    end = P.parse(pd.Series(eval_periods))
-    end = (end["year"] * 12 + end["end_month"]).to_numpy(dtype=float)
+    end = _end_month(eval_periods)
     cell = p_code[at].astype(np.int64) * n_u + u_code[at]
     # a report's step is a function of its label: find the steps among the labels
     # that have reports (a few dozen), not among the millions of reports
@@ -137,7 +162,7 @@ def prepare(
             "indicator_id": take_labels(ids, np.tile(np.arange(n_i), n_p * n_u)),
             "value": rolled.reshape(-1),
             "n_reported": count.reshape(-1),
-            "n_expected": n_expected.astype(int),
+            "n_expected": n_expected.astype(int, copy=False),
         }
     )
     return apply_missing_rules(frame, units, meta, catalogue.settings)
@@ -174,20 +199,25 @@ def roll_up(
     n_c, n_s, n_i = reports.shape
     how = np.asarray(how, dtype=object)
     count = np.zeros((n_c, n_i), dtype=np.int64)
-    total = np.zeros((n_c, n_i))
-    last = np.full((n_c, n_i), np.nan)
+    # the running sum and latest report only where some indicator's rule reads them
+    total = np.zeros((n_c, n_i)) if {"mean", "sum"} & set(how) else None
+    last = np.full((n_c, n_i), np.nan) if "last" in set(how) else None
     for k in range(n_s):  # a few sub-periods; each step is a whole slice
         x = reports[:, k, :]
         have = ~np.isnan(x)
         count += have
-        total += np.where(have, x, 0.0)
-        np.copyto(last, x, where=have)  # later reports overwrite earlier ones
+        if total is not None:
+            total += np.where(have, x, 0.0)
+        if last is not None:
+            np.copyto(last, x, where=have)  # later reports overwrite earlier ones
     out = np.full((n_c, n_i), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         for rule in ROLLUPS:  # only the rules some indicator uses, only its columns
             cols = np.flatnonzero(how == rule)
             if not len(cols):
                 continue
+            if len(cols) == n_i and rule != "weighted_mean":  # a slice, no fancy index
+                cols = slice(None)
             if rule == "mean":
                 out[:, cols] = total[:, cols] / count[:, cols]
             elif rule == "sum":
@@ -233,8 +263,11 @@ def as_matrix(prepared: pd.DataFrame, unit_ids) -> tuple[pd.DataFrame, pd.DataFr
     """``prepared`` (dense, in period, unit, indicator order) as a ``(period,
     unit_id) × indicator`` value matrix, and the matching ``zero_score`` mask;
     a reshape, no pivot."""
-    ids = list(prepared["indicator_id"].unique())  # in order of appearance
-    periods = list(prepared["period"].unique())
+    # labels in order of appearance, read where the dense layout puts them: the
+    # first unit of the first period has every indicator (no pass over every row)
+    n_u = max(len(unit_ids), 1)
+    ids = list(prepared["indicator_id"].iloc[: len(prepared) // n_u].unique())
+    periods = list(prepared["period"].iloc[:: n_u * max(len(ids), 1)].unique())
     index = pd.MultiIndex.from_product(
         [periods, list(unit_ids)], names=["period", "unit_id"]
     )
@@ -252,7 +285,12 @@ def as_matrix(prepared: pd.DataFrame, unit_ids) -> tuple[pd.DataFrame, pd.DataFr
 
 def _codes(values: pd.Series, categories) -> np.ndarray:
     """Position of each value in ``categories`` (-1 if absent), via the uniques only."""
-    codes, uniques = pd.factorize(values)
+    return _lookup(*pd.factorize(values), categories)
+
+
+def _lookup(codes: np.ndarray, uniques, categories) -> np.ndarray:
+    """Factorised ``codes`` of ``uniques`` as positions in ``categories`` (-1 if
+    absent)."""
     lookup = np.append(pd.Index(categories).get_indexer(uniques), -1)  # code -1 → -1
     return lookup[codes]
 
@@ -269,27 +307,32 @@ def apply_missing_rules(
     """
     n_u, ids = len(units), list(meta.index)
     code = {name: k for k, name in enumerate(STATUSES)}  # statuses as small codes
-    cube = frame["value"].to_numpy(dtype=float).reshape(-1, n_u, len(ids)).copy()
+    cube = frame["value"].to_numpy(dtype=float).reshape(-1, n_u, len(ids))
     zero_rule = (meta["missing"] == "zero_score").to_numpy()
-    status = np.where(np.isnan(cube), code["missing_excluded"], code["reported"])
-    status[np.isnan(cube) & zero_rule] = code["missing_zero_score"]
-    imputed = np.zeros(cube.shape, dtype=np.int8)  # 0: not imputed
-    group = units["peer_group"].to_numpy()
-    for method in sorted(set(meta["missing"]) & set(IMPUTERS)):  # exclude: none
-        cols = [j for j, i in enumerate(ids) if meta.loc[i, "missing"] == method]
-        part = cube[:, :, cols]
-        filled = IMPUTERS[method](part, group)
-        fill = np.isnan(part) & ~np.isnan(filled)
-        cube[:, :, cols] = np.where(fill, filled, part)
-        mark = imputed[:, :, cols]
-        mark[fill] = code[f"imputed_{method}"]
-        imputed[:, :, cols] = mark
-    was = imputed != 0
-    too_many = was.mean(axis=1) > settings.max_imputed_share_indicator  # (p, i)
-    keep = was & ~too_many[:, None, :]
-    cube = np.where(was & ~keep, np.nan, cube)
-    status = np.where(keep, imputed, status)
-    frame["value"] = cube.reshape(-1)
+    missing = np.isnan(cube)
+    status = np.full(cube.shape, code["reported"], dtype=np.int8)
+    status[missing] = code["missing_excluded"]
+    status[missing & zero_rule] = code["missing_zero_score"]
+    methods = sorted(set(meta["missing"]) & set(IMPUTERS))  # exclude: none
+    if methods:  # else the values stand as they are
+        cube = cube.copy()
+        imputed = np.zeros(cube.shape, dtype=np.int8)  # 0: not imputed
+        group = units["peer_group"].to_numpy()
+        for method in methods:
+            cols = [j for j, i in enumerate(ids) if meta.loc[i, "missing"] == method]
+            part = cube[:, :, cols]
+            filled = IMPUTERS[method](part, group)
+            fill = np.isnan(part) & ~np.isnan(filled)
+            cube[:, :, cols] = np.where(fill, filled, part)
+            mark = imputed[:, :, cols]
+            mark[fill] = code[f"imputed_{method}"]
+            imputed[:, :, cols] = mark
+        was = imputed != 0
+        too_many = was.mean(axis=1) > settings.max_imputed_share_indicator  # (p, i)
+        keep = was & ~too_many[:, None, :]
+        cube = np.where(was & ~keep, np.nan, cube)
+        status = np.where(keep, imputed, status)
+        frame["value"] = cube.reshape(-1)
     frame["status"] = pd.Categorical.from_codes(status.reshape(-1), STATUSES)
     return frame
 

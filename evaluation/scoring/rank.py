@@ -7,6 +7,7 @@ Scores are compared after rounding to 9 decimals, so that floating-point noise
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from evaluation import periods as P
@@ -34,6 +35,8 @@ def rank_units(scores: pd.Series, *, within: pd.Series | None = None) -> pd.Seri
 def rank_change(ranks: pd.Series) -> pd.Series:
     """Previous period's rank minus this one's: positive = moved up; NA if unranked."""
     idx = ranks.index
+    if isinstance(idx, pd.MultiIndex) and idx.is_unique:
+        return _rank_change_by_codes(ranks)
     labels = idx.get_level_values("period")
     previous = labels.map({p: P.previous(p) for p in labels.unique()})
     before = ranks.reindex(
@@ -42,3 +45,30 @@ def rank_change(ranks: pd.Series) -> pd.Series:
         )
     )
     return pd.Series(before.to_numpy() - ranks.to_numpy(), index=idx, dtype="Int64")
+
+
+def _rank_change_by_codes(ranks: pd.Series) -> pd.Series:
+    """:func:`rank_change` on a unique ``(period, unit_id)`` index, by its integer
+    codes: each row's previous-period row found in a table of code pairs instead of
+    a reindex hashing every label pair."""
+    idx = ranks.index
+    p_level = idx.names.index("period")
+    u_level = idx.names.index("unit_id")
+    periods = idx.levels[p_level]
+    n_units = len(idx.levels[u_level])
+    p_code = idx.codes[p_level].astype(np.int64)
+    u_code = idx.codes[u_level].astype(np.int64)
+    used = np.unique(p_code)  # P.previous on the periods present only
+    previous = np.full(len(periods), -1, dtype=np.int64)  # -1: none
+    previous[used] = periods.get_indexer([P.previous(periods[k]) for k in used])
+    row = np.full(len(periods) * n_units, -1, dtype=np.int64)
+    row[p_code * n_units + u_code] = np.arange(len(idx))
+    prev = previous[p_code]
+    at = np.where(prev >= 0, row[np.maximum(prev, 0) * n_units + u_code], -1)
+    values = (
+        ranks.array
+        if isinstance(ranks.dtype, pd.Int64Dtype)
+        else pd.array(ranks.to_numpy(), dtype="Int64")
+    )
+    before = values.take(at, allow_fill=True)
+    return pd.Series(before - values, index=idx, dtype="Int64")

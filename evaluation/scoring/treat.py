@@ -147,23 +147,27 @@ def treat(
         i.id: i.treatment or catalogue.settings.treatment for i in catalogue.indicators
     }
     posts = {i.id: raw_units(i) for i in catalogue.indicators}
-    out = matrix.copy()
+    # numpy throughout: row masks per period once, columns by position (a pandas
+    # ``.loc`` read and write per indicator and period was most of the stage)
+    values = matrix.to_numpy(dtype=float, copy=True)
+    treated_any = False
     rows, noted = [], []
     periods = matrix.index.get_level_values("period")
     units = matrix.index.get_level_values("unit_id")
-    for ind in matrix.columns:  # indicators × periods, never units
+    in_period = [(p, np.asarray(periods == p)) for p in pd.unique(periods)]
+    for j, ind in enumerate(matrix.columns):  # indicators × periods, never units
         spec = specs[ind]
         kernel = TREATMENTS[spec.method]
         if kernel is none:  # nothing to do in any period
             continue
-        for period in pd.unique(periods):
-            at = np.asarray(periods == period)
-            x = matrix.loc[at, ind].to_numpy(dtype=float)
+        for period, at in in_period:
+            x = values[at, j]  # a copy: the column as it was
             treated, method, changed = kernel(x, spec)
             if not changed.any():
                 continue
             before = skew_kurt(x)  # the log's figures, for what was treated
-            out.loc[at, ind] = treated
+            values[at, j] = treated
+            treated_any = True
             after = skew_kurt(treated)
             note = {}
             if method == "log" and posts[ind]:
@@ -198,5 +202,10 @@ def treat(
         )
     # ``note`` only where one was written: the logs of every other run keep their
     # columns (and stored runs their digests)
+    out = (
+        pd.DataFrame(values, index=matrix.index, columns=matrix.columns)
+        if treated_any
+        else matrix.copy()
+    )
     log = pd.DataFrame(rows, columns=LOG_COLUMNS + (["note"] if noted else []))
     return out, log.fillna({"note": ""}) if noted else log

@@ -104,3 +104,23 @@ def test_zero_score_fills_only_the_cells_marked(tiny_raw):
     zero = pd.DataFrame({"a1": [False, True, False, False]}, index=m.index)
     got = normalise(m, cat, zero_score=zero)["a1"].tolist()
     assert got[:3] == [0.0, 0.0, 100.0] and math.isnan(got[3])
+
+
+def test_minmax_periods_need_not_come_in_blocks_of_rows(tiny_raw):
+    # rows alternate between the periods: 2024 holds 2, 6, 4 (min 2, max 6) and
+    # 2025 holds 10, 30, 20 (min 10, max 30), so by hand 0, 0, 100, 100, 50, 50
+    cat = catalogue(tiny_raw, {"method": "minmax"})
+    index = pd.MultiIndex.from_tuples(
+        [(p, u) for u in ("U1", "U2", "U3") for p in ("2024", "2025")],
+        names=["period", "unit_id"],
+    )
+    m = pd.DataFrame({"a1": [2.0, 10.0, 6.0, 30.0, 4.0, 20.0]}, index=index)
+    assert scores(cat, m) == [0.0, 0.0, 100.0, 100.0, 50.0, 50.0]
+
+
+def test_minmax_a_period_nobody_reported_stays_empty(tiny_raw):
+    cat = catalogue(tiny_raw, {"method": "minmax"})
+    m = matrix([2, 4, 6], periods=("2024", "2025"))
+    m.loc["2024", "a1"] = np.nan  # 2024: no unit has a value
+    got = scores(cat, m)
+    assert all(math.isnan(v) for v in got[:3]) and got[3:] == [0.0, 50.0, 100.0]

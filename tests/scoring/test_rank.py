@@ -74,3 +74,28 @@ def test_rank_change_compares_with_the_previous_period_of_the_same_frequency():
         dtype="Int64",
     )
     assert rank_change(ranks).tolist()[2:] == [1, -1]
+
+
+def test_rank_change_finds_the_previous_period_whatever_the_row_order():
+    # rows not grouped by period; 2025-M03's previous month (M02) is not in the
+    # table, so no change there. By hand: A 2 → 1 (+1) and B 1 → 2 (−1) in M02.
+    ranks = pd.Series(
+        [1, 2, 1, 2, 1],
+        index=pd.MultiIndex.from_tuples(
+            [
+                ("2025-M02", "A"),
+                ("2025-M01", "A"),
+                ("2025-M01", "B"),
+                ("2025-M02", "B"),
+                ("2025-M04", "B"),
+            ],
+            names=["period", "unit_id"],
+        ),
+        dtype="Int64",
+    )
+    change = rank_change(ranks)
+    assert str(change.dtype) == "Int64"
+    assert change.loc[("2025-M02", "A")] == 1
+    assert change.loc[("2025-M02", "B")] == -1
+    assert change.loc[("2025-M01", "A")] is pd.NA
+    assert change.loc[("2025-M04", "B")] is pd.NA  # M03 not in the table
