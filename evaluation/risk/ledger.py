@@ -19,11 +19,13 @@ frequency, and each period is applied once (``checked_period``).
 
 from __future__ import annotations
 
+from calendar import monthrange
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 from evaluation import periods as P
 from evaluation.catalogue import Catalogue
@@ -61,21 +63,41 @@ _UP = {"orange": "red", "red": "red"}
 
 def empty() -> pd.DataFrame:
     """A ledger with no items."""
-    return _typed(pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS}))
+    return _EMPTY.copy()
+
+
+_TEXT = [c for c in COLUMNS if c not in ("escalations", "reminder")]
+_TYPES = [np.dtype(object)] * len(COLUMNS)
+_TYPES[COLUMNS.index("escalations")] = np.dtype(np.int64)
+_TYPES[COLUMNS.index("reminder")] = np.dtype(bool)
 
 
 def _typed(ledger: pd.DataFrame) -> pd.DataFrame:
     """Text columns as objects (None where empty), counts as int, flags as bool."""
-    types = {c: object for c in COLUMNS} | {"escalations": int, "reminder": bool}
-    # cast only the columns not yet of their type (most are, after the first period)
-    types = {c: t for c, t in types.items() if ledger[c].dtype != np.dtype(t)}
-    return ledger[COLUMNS].astype(types) if types else ledger[COLUMNS].copy()
+    if list(ledger.columns) == COLUMNS and list(ledger.dtypes) == _TYPES:
+        return ledger.copy()  # typed already (a ledger this module made)
+    # one block of objects and two typed columns: no per-column cast of the frame
+    text = np.empty((len(ledger), len(_TEXT)), dtype=object)
+    for j, c in enumerate(_TEXT):
+        text[:, j] = ledger[c].to_numpy(dtype=object)
+    out = pd.DataFrame(text, index=ledger.index, columns=_TEXT, dtype=object)
+    for c, kind in (("escalations", np.int64), ("reminder", bool)):
+        out.insert(COLUMNS.index(c), c, ledger[c].to_numpy(dtype=kind))
+    return out
+
+
+_EMPTY = _typed(pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS}))
 
 
 def period_end(period: str) -> pd.Timestamp:
     """The last day of a period (``2025-M02`` → 2025-02-28)."""
+    return pd.Timestamp(_end(period))
+
+
+def _end(period: str) -> date:
+    """The last day of a period, as a date."""
     _, year, month = P.year_end(period)
-    return pd.Timestamp(year, month, 1) + pd.offsets.MonthEnd(0)
+    return date(year, month, monthrange(year, month)[1])
 
 
 def update(
@@ -107,16 +129,15 @@ def update(
         return ledger  # nothing open and nothing to open
     # one pass over plain records: a few items change each period, so the replay
     # works on them directly instead of merging whole tables every period
-    items = ledger.to_dict("records")
+    items = ledger.to_dict("records") if len(ledger) else []
     warned = _serious_by_period(serious)
-    periods_of = assessed.groupby("period", sort=False).indices
+    seen = _Assessed(assessed)
     days = catalogue.risk.due_days
     for period in periods:
         if not items and period not in warned:
             continue  # nothing open and nothing to open: the period changes nothing
-        seen = assessed.iloc[periods_of.get(period, [])]
         items = _apply(items, warned.get(period, {}), seen, period, days)
-    return _typed(pd.DataFrame(items, columns=COLUMNS)) if items else ledger
+    return _frame(items) if items else ledger
 
 
 def check(ledger: pd.DataFrame, as_of, catalogue: Catalogue) -> pd.DataFrame:
@@ -288,14 +309,12 @@ def _serious_by_period(serious: pd.DataFrame) -> dict[str, dict]:
     """Per period, ``(unit, node, rule)`` → its most severe orange or red warning
     ``(level, reason_zh, reason_en)``; keys in order of severity (red first), then
     of the warnings table: the order new items are opened in."""
-    order = np.lexsort(
-        (np.arange(len(serious)), -serious["level"].map(SEVERITY).to_numpy())
-    )
-    rows = serious.iloc[order]
+    severity = pd.Index(list(SEVERITY)).get_indexer(serious["level"])
+    order = np.lexsort((np.arange(len(serious)), -severity))
     out: dict[str, dict] = {}
     for row in zip(
         *(
-            rows[c].tolist()
+            serious[c].to_numpy(dtype=object)[order].tolist()
             for c in ["period", *_KEY, "level", "reason_zh", "reason_en"]
         ),
         strict=True,
@@ -304,26 +323,68 @@ def _serious_by_period(serious: pd.DataFrame) -> dict[str, dict]:
     return out
 
 
+class _Assessed:
+    """The (period, unit, node) that had a value, as codes: per period, the units
+    and the (unit, node) pairs assessed, as sets of numbers (built when asked)."""
+
+    def __init__(self, assessed: pd.DataFrame):
+        p, self.periods = pd.factorize(assessed["period"])
+        u, units = pd.factorize(assessed["unit_id"])
+        n, nodes = pd.factorize(assessed["node_id"])
+        self.unit = {x: i for i, x in enumerate(units.tolist())}
+        self.node = {x: i for i, x in enumerate(nodes.tolist())}
+        self.width = len(nodes)
+        order = np.argsort(p, kind="stable")
+        bounds = np.searchsorted(p[order], np.arange(len(self.periods) + 1))
+        self._u, self._pair = u[order], (u * self.width + n)[order]
+        self._bounds = {x: bounds[i : i + 2] for i, x in enumerate(self.periods)}
+
+    def seen(self, period: str) -> tuple[set, set]:
+        """The units assessed in ``period``, and their (unit, node) pairs."""
+        a, b = self._bounds.get(period, (0, 0))
+        return set(self._u[a:b].tolist()), set(self._pair[a:b].tolist())
+
+    def pair(self, unit: str, node: str) -> int:
+        """The number of a (unit, node) pair (-1: never assessed)."""
+        u, n = self.unit.get(unit), self.node.get(node)
+        return -1 if u is None or n is None else u * self.width + n
+
+
+def _frame(items: list[dict]) -> pd.DataFrame:
+    """The items as a ledger: what ``_typed(pd.DataFrame(items))`` gives, without
+    building a frame to cast it. As pandas reads records, a column of text with
+    gaps has NaN in its gaps (None where the column has no text at all)."""
+    text = np.empty((len(items), len(_TEXT)), dtype=object)
+    for j, c in enumerate(_TEXT):
+        column = [it[c] for it in items]
+        read = infer_dtype(column, skipna=True)
+        # text with gaps is read as text (NaN gaps); gaps only, as NaN if one is
+        if read == "string" or (read == "empty" and any(x is not None for x in column)):
+            column = [x if isinstance(x, str) else np.nan for x in column]
+        text[:, j] = column
+    out = pd.DataFrame(text, columns=_TEXT, dtype=object)
+    for c, kind in (("escalations", np.int64), ("reminder", bool)):
+        out.insert(COLUMNS.index(c), c, np.array([it[c] for it in items], dtype=kind))
+    return out
+
+
 def _apply(items: list[dict], warned: dict, assessed, period, days) -> list[dict]:
     """One period applied to the items: warned open items keep (or worsen) their
     level, recovered ones close, new warnings open items, then the due dates are
     checked at the period's end."""
-    end = period_end(period).date()
+    end = _end(period)
     today = end.isoformat()
     open_ = [it for it in items if it["status"] == "open"]
     if open_:
-        units = {it["unit_id"] for it in open_}
-        near = assessed[assessed["unit_id"].isin(units)]
-        seen = set(zip(near["unit_id"].tolist(), near["node_id"].tolist(), strict=True))
-        units_seen = set(near["unit_id"].tolist())
+        units_seen, pairs = assessed.seen(period)
     for it in open_:
         w = warned.get((it["unit_id"], it["node_id"], it["rule"]))
         if w is not None:
             level, it["reason_zh"], it["reason_en"] = w
             if SEVERITY[level] > SEVERITY[it["level"]]:
                 it["level"] = level
-        elif (it["unit_id"], it["node_id"]) in seen or (
-            it["rule"] == "event" and it["unit_id"] in units_seen
+        elif assessed.pair(it["unit_id"], it["node_id"]) in pairs or (
+            it["rule"] == "event" and assessed.unit.get(it["unit_id"]) in units_seen
         ):  # recovered: assessed without a serious warning (events: assessed at all)
             it.update(
                 status="closed",

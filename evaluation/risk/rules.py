@@ -15,6 +15,7 @@ colour-blind-safe colours (Okabe–Ito) are in :mod:`evaluation.vocabulary`
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
@@ -33,13 +34,14 @@ from evaluation.fields import (
     raise_if,
 )
 from evaluation.vocabulary import (
+    COUNT_UNITS,
     FAMILIES,
     RATIO_UNITS,
     RISK_LEVEL,
     Word,
     plain,
-    quantity,
     say,
+    unit_after,
 )
 
 if TYPE_CHECKING:  # typing only: the catalogue builds its union from RULES.models
@@ -79,6 +81,84 @@ class Inputs:
     observations: pd.DataFrame
     events: pd.DataFrame
     warnings: pd.DataFrame | None = None
+
+    @cached_property
+    def _table(self) -> _Values:
+        """``values`` as arrays, indexed once for every rule of a run."""
+        return _Values(self.values, self.periods)
+
+    @cached_property
+    def _worst(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each warned (period, unit, node) of ``warnings`` as a key of
+        :attr:`_Values.key` (sorted) and its most severe level (1 yellow … 3 red)."""
+        w, t = self.warnings, self._table
+        key = t.key_of(w["period"], w["unit_id"], w["node_id"])
+        severity = _severity(w["level"])
+        known = key >= 0
+        key, severity = key[known], severity[known]
+        order = np.lexsort((-severity, key))  # per key, the most severe first
+        key, severity = key[order], severity[order]
+        first = np.r_[True, key[1:] != key[:-1]]
+        return key[first], severity[first]
+
+    @cached_property
+    def _events(self) -> list[tuple[str, str, str]]:
+        """The reported events as (period, unit, event), each in the evaluation
+        period that contains it; events outside the evaluation periods left out."""
+        ev = self.events
+        if ev.empty:
+            return []
+        freq = P.frequency_of(self.periods[-1])
+        labels = ev["period"].tolist()
+        within = {p: _containing(p, freq) for p in set(labels)}  # labels, not rows
+        periods = set(self.periods)
+        return [
+            (within[p], u, e)
+            for p, u, e in zip(
+                labels, ev["unit_id"].tolist(), ev["event_id"].tolist(), strict=True
+            )
+            if within[p] in periods
+        ]
+
+
+class _Values:
+    """``Inputs.values`` as arrays: each node's rows (positions, in table order),
+    each row's period, unit and node as codes and as one key, and the value."""
+
+    def __init__(self, values: pd.DataFrame, periods: list[str]):
+        self.frame = values
+        self.text = {c: values[c].array for c in ("period", "unit_id", "node_id")}
+        self.raw = values["value"].to_numpy()  # as given: warnings keep its type
+        self.value = self.raw.astype(float, copy=False)
+        self.p, self.periods = pd.factorize(values["period"])
+        self.u, self.units = pd.factorize(values["unit_id"])
+        self.n, self.nodes = pd.factorize(values["node_id"])
+        #: each row's position among the evaluation periods (-1: not one of them)
+        self.at = pd.Index(periods).get_indexer(self.periods)[self.p]
+        self.shape = (len(self.periods), len(self.units), len(self.nodes))
+        self.key = (self.p * self.shape[1] + self.u) * self.shape[2] + self.n
+        order = np.argsort(self.n, kind="stable")
+        bounds = np.searchsorted(self.n[order], np.arange(len(self.nodes) + 1))
+        self.code = {node: i for i, node in enumerate(self.nodes)}
+        self._rows = {
+            node: order[bounds[i] : bounds[i + 1]] for node, i in self.code.items()
+        }
+
+    def rows(self, node: str) -> np.ndarray:
+        """Positions of ``node``'s rows, in table order."""
+        return self._rows.get(node, np.zeros(0, dtype=np.intp))
+
+    def take(self, column: str, rows: np.ndarray):
+        """A text column at ``rows``, of the column's own type."""
+        return self.text[column].take(rows)
+
+    def key_of(self, period, unit, node) -> np.ndarray:
+        """The :attr:`key` of (period, unit, node) labels; -1 where one is not here."""
+        p = self.periods.get_indexer(period)
+        u = self.units.get_indexer(unit)
+        n = self.nodes.get_indexer(node)
+        key = (p * self.shape[1] + u) * self.shape[2] + n
+        return np.where((p >= 0) & (u >= 0) & (n >= 0), key, -1)
 
 
 # ------------------------------------------------------------ rule registry
@@ -179,20 +259,31 @@ def evaluate(inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     for rule in (r for r in rules if r.kind not in READS_WARNINGS):
         parts.append(RULES[rule.kind](rule, inputs, catalogue))
     graded = replace(inputs, warnings=_concat(parts))
+    graded.__dict__["_table"] = inputs._table  # the same values: indexed once
     for rule in (r for r in rules if r.kind in READS_WARNINGS):
         parts.append(RULES[rule.kind](rule, graded, catalogue))
     out = _concat(parts)
-    order = {p: i for i, p in enumerate(inputs.periods)}
-    out = out.assign(_p=out["period"].map(order), _s=out["level"].map(SEVERITY))
-    out = out.sort_values(
-        ["_p", "unit_id", "_s", "node_id", "rule"],
-        ascending=[True, True, False, True, True],
-        kind="stable",
+    if out.empty:
+        return out
+    # period order, unit, most severe first, node, rule; ties in the rules' order
+    at = pd.Index(inputs.periods).get_indexer(out["period"])
+    order = np.lexsort(
+        (
+            np.arange(len(out)),
+            pd.factorize(out["rule"], sort=True)[0],
+            pd.factorize(out["node_id"], sort=True)[0],
+            -_severity(out["level"]),
+            pd.factorize(out["unit_id"], sort=True)[0],
+            np.where(at < 0, len(inputs.periods), at),  # not a period: last
+        )
     )
-    return out.drop(columns=["_p", "_s"]).reset_index(drop=True)
+    return out.take(order).reset_index(drop=True)
 
 
 # ------------------------------------------------------------------- the rules
+# Each rule works on whole columns: the rows of its node (``inputs._table``), the
+# level each reaches (:func:`_graded`), and the reasons written column-wise
+# (:func:`_quantities`), each distinct number formatted once.
 def indicator_thresholds(inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     """Indicators' ``risk:`` thresholds: at or beyond a threshold takes its level.
 
@@ -200,12 +291,13 @@ def indicator_thresholds(inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     scale with the evaluation period (a monthly count's limit 3 is 36 for a year).
     """
     specs = {i.id: i for i in catalogue.indicators if i.risk is not None}
-    v = inputs.values[inputs.values["node_id"].isin(list(specs))]
-    if v.empty:
+    t = inputs._table
+    graded = [node for node in t.nodes if node in specs]
+    if not graded:
         return _empty()
     months = P.months_per(P.frequency_of(inputs.periods[-1]))
     parts = []
-    for ind, rows in v.groupby("node_id", sort=False):  # indicators, not rows
+    for ind in graded:  # indicators, not rows
         spec = specs[ind]
         scale = (
             months / P.months_per(spec.frequency)
@@ -214,21 +306,22 @@ def indicator_thresholds(inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
         )
         limits = {k: _scaled(getattr(spec.risk, k), scale) for k in _WARN}
         worse = 1 if spec.direction == "lower" else -1
-        parts.append(
-            _graded(rows, limits, lambda x, t, w=worse: w * (x - t) >= 0, "threshold")
+        rows = t.rows(ind)
+        level, limit = _graded(
+            t.value[rows], limits, lambda x, t, w=worse: w * (x - t) >= 0
         )
-    out = pd.concat(parts, ignore_index=True)
-    zh, en = [], []
-    for r in out.itertuples():
-        lower = specs[r.node_id].direction == "lower"
-        vz, ve = _fmt(catalogue, r.node_id, r.value)
-        tz, te = _fmt(catalogue, r.node_id, r.threshold, digits=None)
-        zh.append(_reached_zh(catalogue, r, lower))
-        en.append(
-            f"{_name(catalogue, r.node_id, 'en')} {ve} "
-            f"{'at or above' if lower else 'at or below'} the {r.level} threshold {te}"
-        )
-    return out.assign(reason_zh=zh, reason_en=en)[WARNING_COLUMNS]
+        hit = level > 0
+        rows, level, limit = rows[hit], level[hit], limit[hit]
+        value = t.value[rows]
+        name, unit = _words(catalogue, ind)
+        lower = spec.direction == "lower"
+        zh = _reached_zh(name[0], unit, value, limit, level, lower)
+        ve, te = _quantities(value, unit)[1], _quantities(limit, unit, None)[1]
+        how = "at or above" if lower else "at or below"
+        en = name[1] + " " + ve + f" {how} the " + _NAMES[level] + " threshold " + te
+        parts.append((rows, level, limit, zh, en))
+    rows, level, limit, zh, en = (np.concatenate(c) for c in zip(*parts, strict=True))
+    return _part(t, rows, "threshold", level, t.raw[rows], limit, zh, en)
 
 
 class ScoreThreshold(_Falling):
@@ -246,17 +339,20 @@ class ScoreThreshold(_Falling):
 @kind(ScoreThreshold)
 def score_threshold(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     """A dimension or composite score at or below a limit."""
-    rows = inputs.values[inputs.values["node_id"] == rule.node]
+    t = inputs._table
+    rows = t.rows(rule.node)
     limits = {k: getattr(rule, k) for k in _WARN}
-    out = _graded(rows, limits, lambda x, t: x <= t, "threshold")
-    return _with_reasons(
-        out,
-        lambda r: (
-            _reached_zh(catalogue, r, lower=False),
-            f"{_name(catalogue, r.node_id, 'en')} {r.value:.1f} points at or below "
-            f"the {r.level} threshold {r.threshold:g}",
-        ),
-    )
+    level, limit = _graded(t.value[rows], limits, lambda x, t: x <= t)
+    hit = level > 0
+    rows, level, limit = rows[hit], level[hit], limit[hit]
+    value = t.value[rows]
+    name, unit = _words(catalogue, rule.node)
+    zh = _reached_zh(name[0], unit, value, limit, level, lower=False)
+    en = (
+        name[1] + " " + _each(value, "{:.1f}".format) + " points at or below the "
+        + _NAMES[level] + " threshold " + _each(limit, "{:g}".format)
+    )  # fmt: skip
+    return _part(t, rows, "threshold", level, t.raw[rows], limit, zh, en)
 
 
 class TargetShortfall(_Levels):
@@ -289,32 +385,37 @@ class TargetShortfall(_Levels):
 def target_shortfall(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     """Shortfall against the unit's own target, in % of the target."""
     spec = next(i for i in catalogue.indicators if i.id == rule.node)
-    rows = inputs.values[inputs.values["node_id"] == rule.node].copy()
-    rows["target"] = (
-        _targets_in_force(rows, inputs.observations, rule.series)
+    t = inputs._table
+    rows = t.rows(rule.node)
+    target = (
+        _targets_in_force(t.frame.iloc[rows], inputs.observations, rule.series)
         if rule.series
-        else float(spec.target)
+        else np.full(len(rows), float(spec.target))
     )
-    rows = rows[rows["target"] > 0]
+    aimed = target > 0
+    rows, target = rows[aimed], target[aimed]
+    value = t.value[rows]
     sign = 1 if spec.direction == "higher" else -1
-    rows["shortfall"] = sign * (rows["target"] - rows["value"]) / rows["target"] * 100
+    shortfall = sign * (target - value) / target * 100
     limits = {k: getattr(rule, k) for k in _WARN}
-    out = _graded(rows, limits, lambda x, t: x >= t, "target", column="shortfall")
-    out["threshold"] = rows.loc[out.index, "target"]
-    return _with_reasons(
-        out,
-        lambda r: _said(
-            catalogue,
-            r,
-            f"{'低于' if sign > 0 else '高于'}目标值"
-            f"{_fmt(catalogue, r.node_id, r.threshold, None)[0]}，"
-            f"{'差距' if sign > 0 else '超出部分'}占目标值的{r.shortfall:.1f}%，"
-            f"达到{RISK_LEVEL[r.level][0]}预警标准（{r.limit:g}%）",
-            f"{r.shortfall:.1f}% short of its target "
-            f"{_fmt(catalogue, r.node_id, r.threshold, None)[1]}"
-            f" (the {r.level} limit is {r.limit:g}%)",
-        ),
-    )
+    level, limit = _graded(shortfall, limits, lambda x, t: x >= t)
+    hit = level > 0
+    rows, level, limit = rows[hit], level[hit], limit[hit]
+    value, target, shortfall = value[hit], target[hit], shortfall[hit]
+    name, unit = _words(catalogue, rule.node)
+    tz, te = _quantities(target, unit, None)
+    by, cap = _each(shortfall, "{:.1f}".format), _each(limit, "{:g}".format)
+    zh = _said(
+        name,
+        unit,
+        value,
+        f"{'低于' if sign > 0 else '高于'}目标值" + tz + "，"
+        f"{'差距' if sign > 0 else '超出部分'}占目标值的" + by + "%，达到"
+        + _LEVEL_ZH[level] + "预警标准（" + cap + "%）",
+        by + "% short of its target " + te + " (the " + _NAMES[level]
+        + " limit is " + cap + "%)",
+    )  # fmt: skip
+    return _part(t, rows, "target", level, t.raw[rows], target, *zh)
 
 
 #: peer-position methods (``risk.rules.PEER_METHODS``) → (does one limit fit, what
@@ -370,109 +471,161 @@ class PeerPosition(_Levels):
 def peer_position(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     """Bottom k, at or below a percentile, or a robust z below a band, among peers
     (the rule's ``method``: :data:`PEER_METHODS`)."""
-    rows = inputs.values[inputs.values["node_id"] == rule.node].copy()
-    if rows.empty:
+    t = inputs._table
+    rows = t.rows(rule.node)
+    if not len(rows):
         return _empty()
-    peer = inputs.units.set_index("unit_id")["peer_group"]
-    rows["group"] = rows["unit_id"].map(peer) if rule.within == "peer_group" else "all"
+    if rule.within == "peer_group":
+        peer = inputs.units.set_index("unit_id")["peer_group"]
+        group, _ = pd.factorize(peer.reindex(t.units).to_numpy())
+        group = group[t.u[rows]]
+    else:
+        group = np.zeros(len(rows), dtype=np.intp)
+    grouped = group >= 0  # a unit with no peer group has no position
+    rows, group = rows[grouped], group[grouped]
     better = _better(catalogue, rule.node)
-    rows["x"] = better * rows["value"]
-    by = rows.groupby(["period", "group"], sort=False)["x"]
-    rows["n"] = by.transform("size")
+    peers = _Peers(
+        t.p[rows] * (group.max(initial=0) + 1) + group, t.value[rows], better
+    )
     limits = {k: getattr(rule, k) for k in _WARN}
-    words = _PeerWords(catalogue, rule.node, rule.within)
-    out, text = PEER_METHODS[rule.method](rows, by, limits, better, words)
-    return _with_reasons(
-        out,
-        lambda r: _said(
-            catalogue,
-            r,
-            f"{text(r)[0]}，{RISK_LEVEL[r.level][0]}预警",
-            f"{text(r)[1]}: {r.level}",
-        ),
+    name, unit = _words(catalogue, rule.node)
+    among = "同类单位" if rule.within == "peer_group" else "全部单位"
+    hit, level, threshold, zh, en = PEER_METHODS[rule.method](
+        peers, limits, unit, among
     )
+    rows, value = rows[hit], t.value[rows][hit]
+    zh, en = _said(
+        name,
+        unit,
+        value,
+        zh + "，" + _LEVEL_ZH[level] + "预警",
+        en + ": " + _NAMES[level],
+    )
+    return _part(t, rows, "peer", level, t.raw[rows], threshold, zh, en)
 
 
-@dataclass(frozen=True)
-class _PeerWords:
-    """How a peer rule's reasons say its numbers: ``fmt(value, 0 zh | 1 en)`` with
-    the unit, ``gap(d)`` a difference in Chinese (``2.0个百分点``), and ``among``
-    the units compared with (同类单位, or 全部单位 for a rule ``within: all``)."""
+class _Peers:
+    """A peer rule's rows in their groups (period × peer group): ``x``, the value
+    signed so that higher is better, sorted within each group (``order``), each
+    group's size ``n`` per row."""
 
-    catalogue: Catalogue
-    node: str
-    within: str
+    def __init__(self, group: np.ndarray, value: np.ndarray, better: int):
+        self.group, self.value, self.better = group, value, better
+        self.x = better * value
+        self.order = np.lexsort((self.x, group))  # by group, worst first
+        g = group[self.order]
+        self.starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+        sizes = np.diff(np.r_[self.starts, len(g)])
+        self.n = np.empty(len(group), dtype=np.int64)
+        self.n[self.order] = np.repeat(sizes, sizes)
 
-    def fmt(self, x: float, j: int) -> str:
-        return _fmt(self.catalogue, self.node, x)[j]
+    def median(self, v: np.ndarray) -> np.ndarray:
+        """Per row, the median of ``v`` in its group."""
+        order = np.lexsort((v, self.group))
+        g, s = self.group[order], v[order]
+        starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+        sizes = np.diff(np.r_[starts, len(g)])
+        mid = starts + sizes // 2
+        med = np.where(sizes % 2 == 1, s[mid], (s[mid] + s[mid - 1]) / 2)
+        out = np.empty(len(v))
+        out[order] = np.repeat(med, sizes)
+        return out
 
-    def gap(self, d: float) -> str:
-        return _gap(self.catalogue, self.node, d)
 
-    @property
-    def among(self) -> str:
-        return "同类单位" if self.within == "peer_group" else "全部单位"
-
-
-# Each peer method takes the rule's rows (``x``: the value, + better; ``n``: the size
-# of the unit's group), those rows grouped by period and peer group, the limits by
-# level, the direction (+1 higher is better) and the rule's :class:`_PeerWords`; it
-# returns the graded rows and ``text(row) → (zh, en)``, the position said: in
-# Chinese in plain words, in English with the statistic (the analysts' column).
-def _peer_bottom_k(rows, by, limits, better, w: _PeerWords):
+# Each peer method takes the rule's rows in their groups (:class:`_Peers`), the
+# limits by level, the node's unit and who the unit is compared with (同类单位, or
+# 全部单位 for a rule ``within: all``); it returns the rows warned (a mask), their
+# levels and thresholds, and the position said: in Chinese in plain words, in
+# English with the statistic (the analysts' column).
+def _peer_bottom_k(peers: _Peers, limits, unit, among):
     """Among the k worst (limits are k), only in groups larger than k."""
-    rows["stat"] = by.rank(method="min")  # 1 = worst; ties share the better place
-    out = _graded(rows, limits, lambda x, k: x <= k, "peer", column="stat")
-    out = out[out["n"] > out["limit"]]  # bottom 3 of 3 is not a position
-    return out, lambda r: (
-        f"在{w.among}中排倒数第{r.stat:.0f}位（共{r.n}个）",
-        f"{_ordinal(int(r.stat))} from the bottom of {r.n} peers",
+    o, x = peers.order, peers.x[peers.order]  # sorted within groups
+    g = peers.group[o]
+    tie = np.r_[False, (g[1:] == g[:-1]) & (x[1:] == x[:-1])]
+    first = np.maximum.accumulate(np.where(tie, 0, np.arange(len(o))))
+    group_start = np.repeat(peers.starts, np.diff(np.r_[peers.starts, len(o)]))
+    stat = np.empty(len(o))
+    stat[o] = first - group_start + 1  # 1 = worst; ties share the better place
+    level, limit = _graded(stat, limits, lambda x, k: x <= k)
+    hit = (level > 0) & (peers.n > np.nan_to_num(limit))  # bottom 3 of 3 is not one
+    stat, n = stat[hit], _each(peers.n[hit], str)
+    place = _each(stat, "{:.0f}".format)
+    return (
+        hit,
+        level[hit],
+        limit[hit],
+        f"在{among}中排倒数第" + place + "位（共" + n + "个）",
+        _each(stat, lambda s: _ordinal(int(s))) + " from the bottom of " + n + " peers",
     )
 
 
-def _peer_percentile(rows, by, limits, better, w: _PeerWords):
+def _peer_percentile(peers: _Peers, limits, unit, among):
     """At or below the group's p-th percentile (limits are p)."""
-    rows["b"] = better
-    for k, p in limits.items():
-        if p is not None:
-            rows[f"p_{k}"] = by.transform(lambda s, p=p: np.percentile(s, p))
-    return _percentile(rows, limits), lambda r: (
-        f"处于{w.among}中最差的{r.limit:g}%之列（分界值为{w.fmt(r.stat, 0)}）",
-        f"at or below the {_ordinal_pct(r.limit)} percentile of its peers, "
-        f"{w.fmt(r.stat, 1)}",
+    level = np.zeros(len(peers.x), dtype=np.intp)
+    limit, stat = np.full(len(peers.x), np.nan), np.full(len(peers.x), np.nan)
+    o = peers.order
+    bounds = np.r_[peers.starts, len(o)]
+    for sev, name in enumerate(_WARN, start=1):
+        p = limits.get(name)
+        if p is None:
+            continue
+        cut = np.empty(len(o))
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):  # groups, not rows
+            cut[o[a:b]] = np.percentile(peers.x[o[a:b]], p)
+        reached = peers.x <= cut
+        level[reached], limit[reached], stat[reached] = sev, p, cut[reached]
+    hit = level > 0
+    stat = peers.better * stat[hit]  # the percentile in the value's own sign
+    zh, en = _quantities(stat, unit)
+    cap = limit[hit]
+    return (
+        hit,
+        level[hit],
+        stat,
+        f"处于{among}中最差的"
+        + _each(cap, "{:g}".format)
+        + "%之列（分界值为"
+        + zh
+        + "）",
+        "at or below the "
+        + _each(cap, _ordinal_pct)
+        + " percentile of its peers, "
+        + en,
     )
 
 
-def _peer_robust_z(rows, by, limits, better, w: _PeerWords):
+def _peer_robust_z(peers: _Peers, limits, unit, among):
     """(value − median) / MAD, direction-adjusted, below the limit (Oflog's bands)."""
-    median = rows.groupby(["period", "group"])["value"].transform("median")
-    mad = (
-        (rows["value"] - median)
-        .abs()
-        .groupby([rows["period"], rows["group"]])
-        .transform("median")
-    )
-    rows["median"] = median
-    rows["stat"] = (better * (rows["value"] - median) / mad).where(mad > 0)
-    out = _graded(rows, limits, lambda z, t: z < t, "peer", column="stat")
+    value = peers.value
+    median = peers.median(value)
+    mad = peers.median(np.abs(value - median))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = np.where(mad > 0, peers.better * (value - median) / mad, np.nan)
+    level, limit = _graded(stat, limits, lambda z, t: z < t)
+    hit = level > 0
+    level, value, median, stat = level[hit], value[hit], median[hit], stat[hit]
     # in Chinese: below (lower being better: above) the median, how far in plain
     # words by the level reached, and by how much
-    side = "低于" if better > 0 else "高于"
-    return out, lambda r: (
-        f"{_HOW_FAR[SEVERITY[r.level] - 1]}{side}{w.among}中位数{w.fmt(r.median, 0)}"
-        f"（相差{w.gap(abs(r.value - r.median))}）",
-        f"{r.stat:.2f} MADs from its peers' median {w.fmt(r.median, 1)} "
-        f"(below {r.limit:g})",
-    )
+    side = "低于" if peers.better > 0 else "高于"
+    mz, me = _quantities(median, unit)
+    return (
+        hit,
+        level,
+        limit[hit],
+        _HOW_FAR[level] + f"{side}{among}中位数" + mz + "（相差"
+        + _gaps(np.abs(value - median), unit) + "）",
+        _each(stat, "{:.2f}".format) + " MADs from its peers' median " + me
+        + " (below " + _each(limit[hit], "{:g}".format) + ")",
+    )  # fmt: skip
 
 
 #: how far from the peers' median a robust-z warning is, in Chinese, by level
-#: (yellow, orange, red): 低于, 明显低于, 远低于
-_HOW_FAR = ("", "明显", "远")
+#: (none, yellow, orange, red): 低于, 明显低于, 远低于
+_HOW_FAR = np.array(["", "", "明显", "远"], dtype=object)
 
 
 #: peer-position method (catalogue ``risk.rules[].method`` of a ``peer`` rule) →
-#: ``f(rows, by, limits, better, words)`` (see above)
+#: ``f(peers, limits, unit, among)`` (see above)
 PEER_METHODS = {
     "bottom_k": _peer_bottom_k,
     "percentile": _peer_percentile,
@@ -510,54 +663,52 @@ class Trend(Model):
 @kind(Trend)
 def trend(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     """n consecutive worsenings, or a worsening of at least x against a period."""
-    rows = inputs.values[inputs.values["node_id"] == rule.node]
-    if rows.empty:
+    t = inputs._table
+    rows = t.rows(rule.node)
+    rows = rows[t.at[rows] >= 0]  # the evaluation periods only
+    if not len(rows):
         return _empty()
     better = _better(catalogue, rule.node)
-    wide = rows.pivot(index="period", columns="unit_id", values="value").reindex(
-        inputs.periods
-    )
-    grid = pd.DataFrame(
-        {
-            "period": np.repeat(wide.index.to_numpy(), wide.shape[1]),
-            "unit_id": np.tile(wide.columns.to_numpy(), wide.shape[0]),
-            "value": wide.to_numpy().ravel(),
-        }
-    )
+    # periods × units, as the values table has them (a missing cell is NaN)
+    unit, units = pd.factorize(t.u[rows])
+    wide = np.full((len(inputs.periods), len(units)), np.nan)
+    wide[t.at[rows], unit] = t.value[rows]
+    where = np.full(wide.shape, -1)
+    where[t.at[rows], unit] = rows
+    name, unit_words = _words(catalogue, rule.node)
     if rule.declines is not None:
-        worse = (better * wide.diff()).to_numpy() < 0  # a missing period breaks a run
+        worse = np.zeros(wide.shape, dtype=bool)  # a missing period breaks a run
+        worse[1:] = better * (wide[1:] - wide[:-1]) < 0
         run = np.zeros(worse.shape, dtype=int)
-        for t in range(1, len(run)):  # periods, not units
-            run[t] = (run[t - 1] + 1) * worse[t]
+        for p in range(1, len(run)):  # periods, not units
+            run[p] = (run[p - 1] + 1) * worse[p]
         first = np.full(wide.shape, np.nan)
-        first[rule.declines :] = wide.to_numpy()[: len(wide) - rule.declines]
-        long = grid.assign(run=run.ravel(), first=first.ravel(), node_id=rule.node)
-        out = long[long["run"] >= rule.declines].assign(
-            rule="trend", level=rule.level, threshold=float(rule.declines)
-        )
-        return _with_reasons(
-            out,
-            lambda r: (
-                f"{_name(catalogue, r.node_id, 'zh')}连续{rule.declines}期变差，由"
-                f"{_fmt(catalogue, r.node_id, r.first)[0]}"
-                f"{'降' if r.value < r.first else '升'}至"
-                f"{_fmt(catalogue, r.node_id, r.value)[0]}",
-                f"{_name(catalogue, r.node_id, 'en')} worse {rule.declines} periods "
-                f"in a row: {_fmt(catalogue, r.node_id, r.first)[1]} → "
-                f"{_fmt(catalogue, r.node_id, r.value)[1]}",
-            ),
-        )
-    earlier = [_earlier(p, rule.against) for p in inputs.periods]
-    before = wide.reindex(earlier).to_numpy()
-    change = better * (before - wide.to_numpy())  # positive: worse now
+        first[rule.declines :] = wide[: len(wide) - rule.declines]
+        hit = run >= rule.declines
+        rows, value, first = where[hit], wide[hit], first[hit]
+        fz, fe = _quantities(first, unit_words)
+        vz, ve = _quantities(value, unit_words)
+        zh = (
+            f"{name[0]}连续{rule.declines}期变差，由" + fz
+            + _choose(value < first, "降", "升") + "至" + vz
+        )  # fmt: skip
+        en = f"{name[1]} worse {rule.declines} periods in a row: " + fe + " → " + ve
+        level = np.full(len(rows), SEVERITY[rule.level])
+        return _part(t, rows, "trend", level, value, float(rule.declines), zh, en)
+    earlier = pd.Index(inputs.periods).get_indexer(
+        [_earlier(p, rule.against) for p in inputs.periods]
+    )
+    before = np.where((earlier >= 0)[:, None], wide[earlier], np.nan)
+    change = better * (before - wide)  # positive: worse now
     if rule.relative:
         with np.errstate(divide="ignore", invalid="ignore"):
             change = np.where(before != 0, 100 * change / np.abs(before), np.nan)
-    long = grid.assign(before=before.ravel(), drop=change.ravel())
-    long = long[long["value"].notna()]
-    long["node_id"] = rule.node
+    cells = ~np.isnan(wide)
     limits = {k: getattr(rule.drop, k) for k in _WARN}
-    out = _graded(long, limits, lambda x, t: x >= t, "trend", column="drop")
+    level, limit = _graded(change[cells], limits, lambda x, t: x >= t)
+    hit = level > 0
+    rows, level, limit = where[cells][hit], level[hit], limit[hit]
+    value, before, drop = wide[cells][hit], before[cells][hit], change[cells][hit]
     word_zh = "上期" if rule.against == "previous" else "上年同期"
     word_en = (
         "in the previous period" if rule.against == "previous" else "a year earlier"
@@ -566,28 +717,27 @@ def trend(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     # a relative worsening is a share of the earlier value
     of_zh = f"（按{word_zh}数值计）" if rule.relative else ""
 
-    def by_zh(x: float, limit: bool = False) -> str:
+    def by_zh(x: np.ndarray, limit: bool = False) -> np.ndarray:
         """The worsening (or its limit) in Chinese: ``12.0%`` of the earlier value,
         or in the value's own units (``3.2个百分点``, ``6.3分``)."""
         if rule.relative:
-            return f"{x:g}%" if limit else f"{x:.1f}%"
-        return _gap(catalogue, rule.node, x, None if limit else 1)
+            return _each(x, "{:g}%".format if limit else "{:.1f}%".format)
+        return _gaps(x, unit_words, None if limit else 1)
 
-    return _with_reasons(
-        out,
-        lambda r: (
-            f"{_name(catalogue, r.node_id, 'zh')}由{word_zh}的"
-            f"{_fmt(catalogue, r.node_id, r.before)[0]}"
-            f"{'降' if r.value < r.before else '升'}至"
-            f"{_fmt(catalogue, r.node_id, r.value)[0]}，"
-            f"{'下降' if r.value < r.before else '上升'}{by_zh(r.drop)}{of_zh}"
-            f"，达到{RISK_LEVEL[r.level][0]}预警标准（{by_zh(r.limit, True)}）",
-            f"{_name(catalogue, r.node_id, 'en')} worsened from "
-            f"{_fmt(catalogue, r.node_id, r.before)[1]} {word_en} to "
-            f"{_fmt(catalogue, r.node_id, r.value)[1]} (by {r.drop:.1f}{pct}; "
-            f"the {r.level} limit is {r.limit:g}{pct})",
-        ),
-    )
+    bz, be = _quantities(before, unit_words)
+    vz, ve = _quantities(value, unit_words)
+    down = value < before
+    zh = (
+        f"{name[0]}由{word_zh}的" + bz + _choose(down, "降", "升") + "至" + vz + "，"
+        + _choose(down, "下降", "上升") + by_zh(drop) + of_zh + "，达到"
+        + _LEVEL_ZH[level] + "预警标准（" + by_zh(limit, True) + "）"
+    )  # fmt: skip
+    en = (
+        f"{name[1]} worsened from " + be + f" {word_en} to " + ve + " (by "
+        + _each(drop, "{:.1f}".format) + f"{pct}; the " + _NAMES[level]
+        + " limit is " + _each(limit, "{:g}".format) + f"{pct})"
+    )  # fmt: skip
+    return _part(t, rows, "trend", level, value, limit, zh, en)
 
 
 class LevelRollup(Model):
@@ -608,72 +758,70 @@ class LevelRollup(Model):
 def rollup(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     """A dimension's level: the mean severity of its ``worst`` worst reported
     indicators (green 0 … red 3), rounded down; reads ``inputs.warnings``."""
-    warnings = inputs.warnings
+    t = inputs._table
     leaves = _leaves(catalogue, rule.node)
-    reported = inputs.values[inputs.values["node_id"].isin(leaves)]
-    if reported.empty:
+    rows = np.sort(np.concatenate([t.rows(n) for n in leaves] or [[]])).astype(np.intp)
+    if not len(rows):
         return _empty()
-    worst = (
-        warnings[warnings["node_id"].isin(leaves)]
-        .assign(s=lambda w: w["level"].map(SEVERITY))
-        .groupby(["period", "unit_id", "node_id"])["s"]
-        .max()
-    )
-    frame = (
-        reported[["period", "unit_id", "node_id"]]
-        .merge(worst.rename("s").reset_index(), how="left")
-        .fillna({"s": 0})
-    )
-    frame = frame.sort_values("s", ascending=False, kind="stable")
-    top = frame.groupby(["period", "unit_id"], sort=False).head(rule.worst)
-    grouped = top.groupby(["period", "unit_id"], sort=False)
-    level = np.floor(grouped["s"].mean()).astype(int)
-    level = level[level > 0]
-    if level.empty:
+    # each reported indicator's most severe warning (green 0 when none)
+    warned, severity = inputs._worst
+    key = t.key[rows]
+    s = np.zeros(len(rows), dtype=np.int64)
+    if len(warned):
+        at = np.minimum(np.searchsorted(warned, key), len(warned) - 1)
+        s = np.where(warned[at] == key, severity[at], 0)
+    # per (period, unit): its worst indicators first, ties in table order
+    unit = t.p[rows] * t.shape[1] + t.u[rows]
+    order = np.lexsort((rows, -s, unit))
+    rows, s, unit = rows[order], s[order], unit[order]
+    starts = np.flatnonzero(np.r_[True, unit[1:] != unit[:-1]])
+    sizes = np.diff(np.r_[starts, len(unit)])
+    place = np.arange(len(rows)) - np.repeat(starts, sizes)
+    top = place < rule.worst
+    k = np.minimum(sizes, rule.worst)  # indicators listed per (period, unit)
+    mean = np.add.reduceat(np.where(top, s, 0), starts) / k
+    level = np.floor(mean).astype(int)
+    hit = level > 0
+    if not hit.any():
         return _empty()
-    out = pd.DataFrame(
-        {
-            "period": level.index.get_level_values(0),
-            "unit_id": level.index.get_level_values(1),
-            "node_id": rule.node,
-            "rule": "rollup",
-            "level": np.asarray(LEVELS, dtype=object)[level.to_numpy()],
-            "value": grouped["s"].mean().loc[level.index].to_numpy(),
-            "threshold": float(rule.worst),
-        }
-    )
     # the worst indicators listed with their levels, for the units warned only
-    hit = set(level.index)
-    names = {
-        lang: {n: _name(catalogue, n, lang) for n in top["node_id"].unique()}
-        for lang in ("zh", "en")
-    }
-    listed: dict[str, dict] = {"zh": {}, "en": {}}
-    for p, u, n, s in zip(
-        top["period"].tolist(),
-        top["unit_id"].tolist(),
-        top["node_id"].tolist(),
-        top["s"].astype(int).tolist(),
-        strict=True,
-    ):
-        if (p, u) in hit:
-            listed["zh"].setdefault((p, u), []).append(
-                f"{names['zh'][n]}（{RISK_LEVEL[LEVELS[s]][0]}）"
-            )
-            listed["en"].setdefault((p, u), []).append(
-                f"{names['en'][n]} ({LEVELS[s]})"
-            )
+    name_zh, name_en = (np.empty(len(t.nodes), dtype=object) for _ in "ze")
+    for n in leaves:
+        if n in t.code:
+            (name_zh[t.code[n]], name_en[t.code[n]]), _ = _words(catalogue, n)
 
-    def worst(r) -> tuple[str, str]:
-        zh, en = (listed[lang][(r.period, r.unit_id)] for lang in ("zh", "en"))
+    def item(at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The indicators at ``at`` (sorted positions) with their levels."""
+        node, level = t.n[rows[at]], s[at]
         return (
-            f"{_name(catalogue, r.node_id, 'zh')}：最差的{len(zh)}项指标为"
-            + "、".join(zh),
-            f"{_name(catalogue, r.node_id, 'en')}: its {len(en)} worst "
-            f"indicator{'s are' if len(en) != 1 else ' is'} " + ", ".join(en),
+            name_zh[node] + "（" + _LEVEL_ZH[level] + "）",
+            name_en[node] + " (" + _NAMES[level] + ")",
         )
 
-    return _with_reasons(out, worst)
+    first = starts[hit]
+    zh, en = item(first)
+    for j in range(1, rule.worst):  # places, not units
+        more = k[hit] > j
+        z, e = item(first[more] + j)
+        zh[more], en[more] = zh[more] + "、" + z, en[more] + ", " + e
+    dim = _words(catalogue, rule.node)[0]
+    n = k[hit]
+    zh = f"{dim[0]}：最差的" + _each(n, str) + "项指标为" + zh
+    en = (
+        f"{dim[1]}: its " + _each(n, str) + " worst indicator"
+        + _choose(n != 1, "s are", " is") + " " + en
+    )  # fmt: skip
+    return _part(
+        t,
+        rows[first],
+        "rollup",
+        level[hit],
+        mean[hit],
+        float(rule.worst),
+        zh,
+        en,
+        node=rule.node,
+    )
 
 
 class EventRule(Model):
@@ -700,31 +848,29 @@ class EventRule(Model):
 @kind(EventRule)
 def event(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     """Reported events of the listed types, in the period that contains them."""
-    ev = inputs.events
-    if ev.empty:
+    listed = set(rule.events)
+    # each (period, unit, event) once, in the order reported (events, not warnings)
+    found = dict.fromkeys(e for e in inputs._events if e[2] in listed)
+    if not found:
         return _empty()
-    ev = ev[ev["event_id"].isin(rule.events)].copy()
-    freq = P.frequency_of(inputs.periods[-1])
-    ev["period"] = P.containing(ev["period"], freq).to_numpy()
-    ev = ev[ev["period"].isin(inputs.periods)]
-    out = pd.DataFrame(
+    period, unit, node = (np.array(c, dtype=object) for c in zip(*found, strict=True))
+    names = {n: _words(catalogue, n)[0] for n in set(node.tolist())}
+    level = _LEVEL_ZH[SEVERITY[rule.level]]
+    return pd.DataFrame(
         {
-            "period": ev["period"].to_numpy(),
-            "unit_id": ev["unit_id"].to_numpy(),
-            "node_id": ev["event_id"].to_numpy(),
+            "period": period,
+            "unit_id": unit,
+            "node_id": node,
             "rule": "event",
             "level": rule.level,
             "value": 1.0,
             "threshold": np.nan,
+            "reason_zh": "发生" + _lookup(node, {n: z for n, (z, _) in names.items()})
+            + f"，{level}预警",
+            "reason_en": _lookup(node, {n: e for n, (_, e) in names.items()})
+            + f" reported: {rule.level}",
         }
-    ).drop_duplicates(["period", "unit_id", "node_id"])
-    return _with_reasons(
-        out,
-        lambda r: (
-            f"发生{_name(catalogue, r.node_id, 'zh')}，{RISK_LEVEL[r.level][0]}预警",
-            f"{_name(catalogue, r.node_id, 'en')} reported: {r.level}",
-        ),
-    )
+    )  # fmt: skip
 
 
 #: kinds that grade the other rules' warnings (``inputs.warnings``): run after them
@@ -736,27 +882,26 @@ def grade_units(
     warnings: pd.DataFrame, units: pd.DataFrame, periods: list[str]
 ) -> pd.DataFrame:
     """Each unit's level in each period: its most severe warning, green if none."""
-    grid = pd.MultiIndex.from_product(
-        [periods, units["unit_id"]], names=["period", "unit_id"]
+    unit_ids = units["unit_id"]
+    n = len(unit_ids)
+    p = pd.Index(periods).get_indexer(warnings["period"])
+    u = pd.Index(unit_ids).get_indexer(warnings["unit_id"])
+    s = _severity(warnings["level"])
+    known = (p >= 0) & (u >= 0) & (s >= 0)
+    cell = (p * n + u)[known]
+    s = s[known]
+    worst = np.zeros(len(periods) * n, dtype=np.intp)
+    np.maximum.at(worst, cell, s)
+    out = pd.DataFrame(
+        {
+            "period": np.repeat(np.asarray(periods, dtype=object), n),
+            "unit_id": np.tile(unit_ids.to_numpy(), len(periods)),
+            "level": _NAMES[worst],
+        }
     )
-    severity = warnings["level"].map(SEVERITY)
-    worst = severity.groupby([warnings["period"], warnings["unit_id"]]).max()
-    counts = (
-        warnings.groupby(["period", "unit_id", "level"])
-        .size()
-        .unstack("level")
-        .reindex(columns=["red", "orange", "yellow"])
-    )
-    out = pd.DataFrame(index=grid)
-    out["level"] = pd.Series(
-        np.asarray(LEVELS, dtype=object)[
-            worst.reindex(grid).fillna(0).astype(int).to_numpy()
-        ],
-        index=grid,
-    )
-    for name in ("red", "orange", "yellow"):
-        out[f"n_{name}"] = counts[name].reindex(grid).fillna(0).astype(int).to_numpy()
-    return out.reset_index()
+    for sev, name in ((3, "red"), (2, "orange"), (1, "yellow")):
+        out[f"n_{name}"] = np.bincount(cell[s == sev], minlength=len(worst))
+    return out
 
 
 def dimension_levels(warnings: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
@@ -777,68 +922,73 @@ def dimension_levels(warnings: pd.DataFrame, catalogue: Catalogue) -> pd.DataFra
 
 
 # --------------------------------------------------------------------- helpers
-def _graded(rows, limits, hit, rule: str, column: str = "value") -> pd.DataFrame:
-    """Rows reaching a limit, with the most severe level reached and its limit."""
+#: level names and their Chinese words by severity (0 green … 3 red)
+_NAMES = np.array(LEVELS, dtype=object)
+_LEVEL_ZH = np.array([RISK_LEVEL[k].zh for k in LEVELS], dtype=object)
+
+
+def _graded(x, limits, hit) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the most severe level whose limit ``x`` reaches (0 where none) and
+    that limit (NaN where none); a limit may be one number or one per row."""
     # compared at 9 decimals, as ranks are: (6.3 − 7.2) / 0.3 is −3, not −3.000…027
-    x = np.round(rows[column].to_numpy(dtype=float), 9)
-    level = np.full(len(rows), "", dtype=object)
-    limit = np.full(len(rows), np.nan)
-    for name in _WARN:  # rising severity: later levels win
+    x = np.round(np.asarray(x, dtype=float), 9)
+    level = np.zeros(len(x), dtype=np.intp)
+    limit = np.full(len(x), np.nan)
+    for severity, name in enumerate(_WARN, start=1):  # later levels win
         t = limits.get(name)
         if t is None:
             continue
         reached = ~np.isnan(x) & hit(x, t)
-        level[reached], limit[reached] = name, t
-    keep = level != ""
-    out = rows[keep].copy()
-    out["rule"], out["level"], out["limit"] = rule, level[keep], limit[keep]
-    if "threshold" not in out:
-        out["threshold"] = out["limit"]
-    return out
+        level[reached], limit[reached] = severity, t
+    return level, limit
 
 
-def _percentile(rows: pd.DataFrame, limits: dict) -> pd.DataFrame:
-    level = np.full(len(rows), "", dtype=object)
-    limit = np.full(len(rows), np.nan)
-    stat = np.full(len(rows), np.nan)
-    for name in _WARN:
-        if limits.get(name) is None:
-            continue
-        cut = rows[f"p_{name}"].to_numpy()
-        reached = rows["x"].to_numpy() <= cut
-        level[reached], limit[reached] = name, limits[name]
-        stat[reached] = cut[reached]
-    keep = level != ""
-    out = rows[keep].copy()
-    out["rule"], out["level"], out["limit"] = "peer", level[keep], limit[keep]
-    out["stat"] = out["b"] * stat[keep]  # the percentile in the value's own sign
-    out["threshold"] = out["stat"]
-    return out
-
-
-def _with_reasons(out: pd.DataFrame, reason) -> pd.DataFrame:
-    if out.empty:
+def _part(t: _Values, rows, rule, level, value, threshold, zh, en, node=None):
+    """A rule's warnings at ``rows`` of the values: the period, unit and node of
+    each row (``node``: one for all), the rule, levels and numbers, and reasons."""
+    if not len(rows):
         return _empty()
-    texts = [reason(r) for r in out.itertuples()]  # warnings, not units
-    return out.assign(reason_zh=[t[0] for t in texts], reason_en=[t[1] for t in texts])[
-        WARNING_COLUMNS
-    ]
+    return pd.DataFrame(
+        {
+            "period": t.take("period", rows),
+            "unit_id": t.take("unit_id", rows),
+            "node_id": t.take("node_id", rows) if node is None else node,
+            "rule": rule,
+            "level": _NAMES[level],
+            "value": value,
+            "threshold": threshold,
+            "reason_zh": zh,
+            "reason_en": en,
+        }
+    )
+
+
+def _severity(levels) -> np.ndarray:
+    """Each level's severity (:data:`SEVERITY`; -1 where not a level)."""
+    return pd.Index(LEVELS).get_indexer(levels)
 
 
 def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    parts = [p[WARNING_COLUMNS] for p in parts if not p.empty]
+    parts = [
+        p if list(p.columns) == WARNING_COLUMNS else p[WARNING_COLUMNS]
+        for p in parts
+        if not p.empty
+    ]
     if not parts:
         return _empty()
     return pd.concat(parts, ignore_index=True)
 
 
 def _empty() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            c: pd.Series(dtype=float if c in ("value", "threshold") else object)
-            for c in WARNING_COLUMNS
-        }
-    )
+    return _EMPTY.copy()
+
+
+_EMPTY = pd.DataFrame(
+    {
+        c: pd.Series(dtype=float if c in ("value", "threshold") else object)
+        for c in WARNING_COLUMNS
+    }
+)
 
 
 def _scaled(limit, scale):
@@ -856,19 +1006,31 @@ def _better(catalogue: Catalogue, node: str) -> int:
 def _leaves(catalogue: Catalogue, node: str, dimensions: bool = False) -> list[str]:
     """Indicators (and, if asked, sub-dimensions) below ``node``."""
     nodes = catalogue.nodes
-    out, frontier = [], [node]
+    ids = nodes.index.tolist()
+    parent = dict(zip(ids, nodes["parent"].tolist(), strict=True))
+    kind = dict(zip(ids, nodes["kind"].tolist(), strict=True))
+    out, frontier = [], {node}
     while frontier:
-        children = nodes.index[nodes["parent"].isin(frontier)].tolist()
-        out += [c for c in children if dimensions or nodes.at[c, "kind"] == "indicator"]
-        frontier = [c for c in children if nodes.at[c, "kind"] == "dimension"]
+        children = [c for c, p in parent.items() if p in frontier]
+        out += [c for c in children if dimensions or kind[c] == "indicator"]
+        frontier = {c for c in children if kind[c] == "dimension"}
     return out
 
 
 def _earlier(period: str, against: str) -> str:
     if against == "previous":
         return P.previous(period)
-    p = P.parse([period]).iloc[0]
-    return P.label(int(p["year"]) - 1, int(p["end_month"]), P.frequency_of(period))
+    freq, year, end_month = P.year_end(period)
+    return P.label(year - 1, end_month, freq)
+
+
+def _containing(label, frequency: str) -> str | None:
+    """:func:`evaluation.periods.containing` of one label (None: not a label)."""
+    try:
+        _, year, end_month = P.year_end(label)
+    except (TypeError, ValueError):
+        return None
+    return P.label(year, end_month, frequency)
 
 
 def _targets_in_force(rows: pd.DataFrame, observations: pd.DataFrame, series: str):
@@ -892,59 +1054,104 @@ def _targets_in_force(rows: pd.DataFrame, observations: pd.DataFrame, series: st
     return found.set_index("index")["value"].reindex(rows.index).to_numpy()
 
 
-def _name(catalogue: Catalogue, node: str, lang: str) -> str:
-    return catalogue.name(node, lang)
+# ------------------------------------------------------------ reasons, column-wise
+def _words(catalogue: Catalogue, node: str):
+    """A node's name ``(zh, en)`` and its unit ``(zh, en)`` (a score's: 分, points)."""
+    name = (catalogue.name(node, "zh"), catalogue.name(node, "en"))
+    return name, catalogue.unit_words.get(node, ("分", "points"))
 
 
-def _said(catalogue: Catalogue, r, zh: str, en: str) -> tuple[str, str]:
-    """``name为value，zh`` / ``name value, en``."""
-    vz, ve = _fmt(catalogue, r.node_id, r.value)
-    return (
-        f"{_name(catalogue, r.node_id, 'zh')}为{vz}，{zh}",
-        f"{_name(catalogue, r.node_id, 'en')} {ve}, {en}",
-    )
+def _each(x, write) -> np.ndarray:
+    """``write(v)`` of each of ``x`` (text), each distinct number written once
+    (floats told apart by their bits: ``-0.0`` is not ``0.0``)."""
+    x = np.asarray(x)
+    keys = x.astype(float).view(np.int64) if x.dtype.kind == "f" else x
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    if x.dtype.kind == "f":
+        distinct = distinct.view(float)
+    words = np.array([write(v) for v in distinct.tolist()] + [""], dtype=object)
+    return words[:-1][inverse.reshape(-1)]
 
 
-def _fmt(catalogue: Catalogue, node: str, x: float, digits: int | None = 1):
-    """A value with its unit, zh and en (``82.0%``; ``25件``, ``1 finding``;
-    ``1.40倍``; ``12.0个工作日``, ``12.0 working days``; ``71.3分``, ``71.3 points``);
-    ``digits=None``: a limit as the catalogue writes it (``95%``)."""
-    unit = catalogue.unit_words.get(node, ("分", "points"))
-    return (
-        quantity(x, unit, "zh", decimals=digits),
-        quantity(x, unit, "en", decimals=digits),
-    )
+def _quantities(x, unit: tuple[str, str], digits=1) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`~evaluation.vocabulary.quantity` of each of ``x`` in one unit, zh and
+    en (``digits`` one number or one per row; ``None``: as a limit is written)."""
+    x = np.asarray(x, dtype=float)
+    if digits is None:
+        numbers = _each(x, plain)
+    else:
+        # as quantity decides: whole counts without decimals, ratios to 2 at least
+        d = np.broadcast_to(np.asarray(digits), x.shape)
+        whole = np.isfinite(x) & (x == np.trunc(x))
+        if unit[0] in RATIO_UNITS or unit[1] in RATIO_UNITS:
+            d = np.where(whole & (unit[0] in COUNT_UNITS), 0, np.maximum(d, 2))
+        elif unit[0] in COUNT_UNITS:
+            d = np.where(whole, 0, d)
+        numbers = np.empty(len(x), dtype=object)
+        for k in np.unique(d).tolist():
+            at = d == k
+            numbers[at] = _each(x[at], f"{{:.{k}f}}".format)
+    one = _choose(x == 1, unit_after(unit, "en", 1), unit_after(unit, "en"))
+    return numbers + unit_after(unit, "zh"), numbers + one
+
+
+def _gaps(d, unit: tuple[str, str], digits: int | None = 1) -> np.ndarray:
+    """Differences of two values in Chinese: percentages differ by percentage
+    points (``3.2个百分点``), ratios by a bare number (``0.30``: ``0.30倍`` would
+    read as a relative change), other values in their unit (``6.3分``, ``2件``)."""
+    if unit[1] == "%":
+        return (
+            _each(d, "{:g}".format if digits is None else f"{{:.{digits}f}}".format)
+            + "个百分点"
+        )
+    if unit[0] in RATIO_UNITS or unit[1] in RATIO_UNITS:
+        return _quantities(d, ("", ""), 2 if digits is not None else None)[0]
+    return _quantities(d, unit, digits)[0]
 
 
 def _gap(catalogue: Catalogue, node: str, d: float, digits: int | None = 1) -> str:
-    """A difference of two values in Chinese: percentages differ by percentage
-    points (``3.2个百分点``), ratios by a bare number (``0.30``: ``0.30倍`` would
-    read as a relative change), other values in their unit (``6.3分``, ``2件``)."""
-    unit = catalogue.unit_words.get(node, ("分", "points"))
-    if unit[1] == "%":
-        return (f"{d:g}" if digits is None else f"{d:.{digits}f}") + "个百分点"
-    if unit[0] in RATIO_UNITS or unit[1] in RATIO_UNITS:
-        return quantity(d, ("", ""), "zh", decimals=2 if digits is not None else None)
-    return quantity(d, unit, "zh", decimals=digits)
+    """One difference in Chinese (:func:`_gaps`)."""
+    return _gaps([d], _words(catalogue, node)[1], digits)[0]
 
 
-def _reached_zh(catalogue: Catalogue, r, lower: bool) -> str:
+def _said(name, unit, value, zh, en) -> tuple[np.ndarray, np.ndarray]:
+    """``name为value，zh`` / ``name value, en``."""
+    vz, ve = _quantities(value, unit)
+    return name[0] + "为" + vz + "，" + zh, name[1] + " " + ve + ", " + en
+
+
+def _reached_zh(name, unit, value, threshold, level, lower: bool) -> np.ndarray:
     """A threshold reached, as the office says it: ``投诉办结率为83.4%，低于黄色
     预警线（90%）``; ``达到`` when the value is at the limit (shown to 2 decimals
     where 1 would make a value beyond the limit look equal to it)."""
-    digits = 1
-    if r.value != r.threshold and round(r.value, 1) == r.threshold:
-        digits = 2
-    value = _fmt(catalogue, r.node_id, r.value, digits)[0]
-    limit = _fmt(catalogue, r.node_id, r.threshold, None)[0]
-    if np.isclose(r.value, r.threshold, rtol=0, atol=1e-9):
-        how = "达到"
-    else:
-        how = "高于" if lower else "低于"
+    digits = np.ones(len(value), dtype=int)
+    near = np.flatnonzero((value != threshold) & (np.abs(value - threshold) < 0.1))
+    for i in near.tolist():  # the few values beside their limit
+        if round(float(value[i]), 1) == threshold[i]:
+            digits[i] = 2
+    how = np.where(
+        np.isclose(value, threshold, rtol=0, atol=1e-9),
+        "达到",
+        "高于" if lower else "低于",
+    ).astype(object)
     return (
-        f"{_name(catalogue, r.node_id, 'zh')}为{value}，{how}"
-        f"{RISK_LEVEL[r.level][0]}预警线（{limit}）"
-    )
+        name + "为" + _quantities(value, unit, digits)[0] + "，" + how
+        + _LEVEL_ZH[level] + "预警线（" + _quantities(threshold, unit, None)[0] + "）"
+    )  # fmt: skip
+
+
+def _choose(condition, yes: str, no: str) -> np.ndarray:
+    """``yes`` where ``condition``, else ``no`` (text)."""
+    out = np.full(np.shape(condition), no, dtype=object)
+    out[np.asarray(condition, dtype=bool)] = yes
+    return out
+
+
+def _lookup(keys, words: dict) -> np.ndarray:
+    """``words[k]`` for each of ``keys``, each distinct key looked up once."""
+    codes, distinct = pd.factorize(np.asarray(keys, dtype=object))
+    table = np.array([words[k] for k in distinct] + [None], dtype=object)
+    return table[codes]
 
 
 def _ordinal(n: int) -> str:
