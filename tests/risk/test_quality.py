@@ -409,6 +409,43 @@ def test_ties_count_the_units_reporting_each_value_that_period(cat):
     assert got[("2024-Q1", "U5")] == 0
 
 
+def test_ties_are_the_same_counted_by_bincount_or_by_hashing(cat):
+    """A series of few distinct values (whole tens: counted with ``bincount``)
+    and one of many (1 decimal: hashed again) both get pandas' counts."""
+    obs = noisy()
+    few = obs.assign(indicator_id="a2", value=obs["value"].round(-1))
+    obs = pd.concat([obs, few], ignore_index=True)
+    obs.loc[3, "value"] = np.nan
+    cube = Q.arrange(obs, cat).cubes[0]
+    assert cube.ids[:2] == ["a1", "a2"]
+    for k, sid in enumerate(cube.ids[:2]):
+        kept = obs[obs["indicator_id"] == sid].dropna(subset=["value"])
+        size = kept.groupby(["period", "value"])["unit_id"].transform("size")
+        expected = pd.Series(size.to_numpy(), index=[kept["period"], kept["unit_id"]])
+        got = pd.DataFrame(cube.ties[k], index=cube.periods, columns=cube.units)
+        got = got.stack()
+        assert got[got > 0].sort_index().to_dict() == expected.sort_index().to_dict()
+        assert (got == 0).sum() == (k == 0)  # the one empty report
+
+
+def test_ids_are_coded_as_pandas_codes_them_in_runs_or_not():
+    """Codes by runs of equal labels (a file lists a period's rows together) are
+    pandas' own: the same codes, -1 for a missing label, uniques in order."""
+    from evaluation.risk.quality.reports import factorize
+
+    runs = ["2024-Q1"] * 3000 + [None] * 2 + ["2023-Q4"] * 3000 + ["2024-Q1"] * 5
+    mixed = [f"U{i % 7}" for i in range(5000)] + [None, "U9"]
+    for labels in (runs, mixed, runs[:1], []):
+        column = pd.Series(labels, dtype="str")
+        codes, uniques = factorize(column)
+        expected_codes, expected = pd.factorize(column)
+        np.testing.assert_array_equal(codes, expected_codes)
+        pd.testing.assert_index_equal(uniques, expected, exact=True)
+    codes, uniques = factorize(pd.Series(runs, dtype="str"))
+    assert list(uniques) == ["2024-Q1", "2023-Q4"]
+    assert codes[3000] == -1 and codes[-1] == 0
+
+
 def test_accumulating_along_the_periods_is_numpys_accumulate():
     rng = np.random.default_rng(5)
     x = rng.normal(size=(3, 9, 7))
@@ -429,9 +466,9 @@ def test_window_keys_are_grouped_even_when_their_high_bits_agree():
     key = rng.integers(-(2**62), 2**62, 1000)
     key[500:] = key[:500]
     key[::100] = (123 << 20) | np.arange(10) % 3  # share all but the low bits
-    order = _sorted_by_key(key)
+    order, grouped = _sorted_by_key(key)
     assert sorted(order.tolist()) == list(range(1000))
-    grouped = key[order]
+    np.testing.assert_array_equal(grouped, key[order])
     starts = np.r_[True, grouped[1:] != grouped[:-1]].sum()
     assert starts == len(np.unique(key))  # each key in one block
 

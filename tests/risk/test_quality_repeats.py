@@ -92,3 +92,18 @@ def test_series_that_barely_move_repeat_by_chance(cat):
     assert f[f["check"] == "identical_period"].empty
     u4 = obs.query("unit_id == 'U4'")
     assert (u4.groupby("indicator_id")["value"].agg(np.ptp) > 2).all()
+
+
+def test_when_every_unit_reports_a_straight_line_none_is_singled_out(cat):
+    """Every unit's series climbs exactly 1.0 a quarter (an index that rises by
+    rule): a straight line is what everyone sends, so no `linear` flag, and no
+    division by a spread of 0 (it raised a warning, an error in the suite)."""
+    rows = [
+        (u, p, s, round(centre + 0.1 * j + k, 1))
+        for s, centre in CENTRE.items()
+        for j, u in enumerate(UNITS)
+        for k, p in enumerate(QUARTERS)
+    ]
+    obs = pd.DataFrame(rows, columns=["unit_id", "period", "indicator_id", "value"])
+    f = Q.flags(obs, cat)
+    assert "linear" not in set(f["check"])

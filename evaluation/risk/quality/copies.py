@@ -12,6 +12,7 @@ from evaluation.risk.quality.reports import (
     Reports,
     agency_groups,
     amount,
+    nanmedian,
     odds_en,
     odds_zh,
     repeat_rate,
@@ -96,8 +97,6 @@ def _repeat_chance(cube: Cube, eq: np.ndarray, both: np.ndarray) -> np.ndarray:
     Its changes, not the spread of its levels: a series that drifts slowly has a
     wide range of levels but small changes, and repeats more often than its range
     says; one that climbs steadily repeats less often."""
-    from evaluation.risk.quality.reports import nanmedian
-
     moved = both & ~eq
     size = np.where(moved, np.abs(np.diff(cube.values, axis=1)), np.nan)
     scale = 1.4826 * nanmedian(size, axis=1)  # series × units
@@ -118,18 +117,20 @@ def identical_unit(reports: Reports) -> pd.DataFrame | None:
         if seen.shape[2] < 2:
             continue
         rarity = cube.rarity(shared=2)
-        x = np.rint(cube.values / cube.step[:, None, None])  # as compared
-        x = np.where(seen, x, 0).astype(np.int64)
+        x = cube.whole  # as compared
         for agency, g in agency_groups(cube):
             n_ok = seen[g].sum(axis=0)  # periods × units
-            t, u = np.nonzero(n_ok >= q.identical_min_values)
-            if not len(t):
+            at = np.flatnonzero(n_ok >= q.identical_min_values)  # period, unit
+            if not len(at):
                 continue
+            t, u = np.divmod(at, n_ok.shape[1])
             with np.errstate(over="ignore"):  # a hash: wrapping is fine
                 key = t.astype(np.int64) * _SALT[1, 0]
                 for i, k in enumerate(g):  # a missing value hashes as itself
                     key += np.where(
-                        seen[k, t, u], x[k, t, u] * _SALT[0, i], _SALT[1, i + 1]
+                        seen[k].reshape(-1)[at],
+                        x[k].reshape(-1)[at] * _SALT[0, i],
+                        _SALT[1, i + 1],
                     )
             twin = pd.Series(key).duplicated(keep=False).to_numpy(copy=True)
             n = cube.reporting[g].max(axis=0)  # units per period
@@ -218,21 +219,19 @@ def _window_pairs(cube: Cube, h: int, lags, per_year: int, q) -> np.ndarray:
     if n_w < 1:
         return np.empty((0, 4), np.int64)
     seen = cube.seen
-    x = np.where(seen, np.rint(cube.values / cube.step[:, None, None]), 0)
-    x = x.astype(np.int64)
+    x = cube.whole
     rare = cube.rarity() < q.common_share
-    key = np.zeros((n_s, n_w, n_u), np.int64)
-    ok = np.ones((n_s, n_w, n_u), bool)
+    key = x[:, :n_w].copy()  # the first report of each window, the next mixed in
+    ok = seen[:, :n_w].copy()
     varied = np.zeros((n_s, n_w, n_u), bool)
-    informative = np.zeros((n_s, n_w, n_u), bool)
+    informative = rare[:, :n_w].copy()
     with np.errstate(over="ignore"):
-        for j in range(h):
+        for j in range(1, h):
             key *= _SALT[0, j]
             key += x[:, j : j + n_w]
             ok &= seen[:, j : j + n_w]
             informative |= rare[:, j : j + n_w]
-            if j:
-                varied |= x[:, j : j + n_w] != x[:, :n_w]
+            varied |= x[:, j : j + n_w] != x[:, :n_w]
         key += np.arange(n_s, dtype=np.int64)[:, None, None] * _SALT[1, 0]
     ok &= varied & informative
     # windows sorted by key (equal keys together; the pairs found do not depend on
@@ -240,8 +239,8 @@ def _window_pairs(cube: Cube, h: int, lags, per_year: int, q) -> np.ndarray:
     # of values that many units share is no one's signature)
     at = np.flatnonzero(ok)
     key = key.reshape(-1)[at]
-    order = _sorted_by_key(key)
-    at, key = at[order], key[order]
+    order, key = _sorted_by_key(key)
+    at = at[order]
     first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
     size = np.diff(np.r_[first, len(key)])
     size = np.repeat(size, size)
@@ -277,11 +276,11 @@ def _window_pairs(cube: Cube, h: int, lags, per_year: int, q) -> np.ndarray:
     return np.column_stack([k, a, b, lag]).astype(np.int64)
 
 
-def _sorted_by_key(key: np.ndarray) -> np.ndarray:
-    """An order of ``key`` that puts equal keys together: the high bits of each key
-    (mixed: multiplied by an odd number) and its position packed in one int64, one
-    plain sort (several times faster than an argsort); should two keys share their
-    high bits (rare), an argsort."""
+def _sorted_by_key(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An order of ``key`` that puts equal keys together, and the keys in that
+    order: the high bits of each key (mixed: multiplied by an odd number) and its
+    position packed in one int64, one plain sort (several times faster than an
+    argsort); should two keys share their high bits (rare), an argsort."""
     bits = max(int(len(key) - 1).bit_length(), 1)
     with np.errstate(over="ignore"):  # times an odd number: a bijection, mixed up
         mixed = key * np.int64(-7046029254386353131)  # keys apart by 1 to high bits
@@ -289,8 +288,9 @@ def _sorted_by_key(key: np.ndarray) -> np.ndarray:
     order = packed & ((1 << bits) - 1)
     high, full = packed >> bits, key[order]
     if np.any((high[1:] == high[:-1]) & (full[1:] != full[:-1])):
-        return np.argsort(key)  # two keys with the same high bits: not together
-    return order
+        order = np.argsort(key)  # two keys with the same high bits: not together
+        return order, key[order]
+    return order, full
 
 
 def _may_copy(cube: Cube, pairs: np.ndarray, most: float) -> np.ndarray:

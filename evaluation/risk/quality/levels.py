@@ -34,19 +34,31 @@ def shift(reports: Reports) -> pd.DataFrame | None:
         y = cube.levels
         with np.errstate(all="ignore"):
             r = y - nanmedian(y, axis=2)[:, :, None]  # against the period's units
-            step = np.abs(np.diff(r, axis=1))
-            noise = 1.4826 * nanmedian(step, axis=1) / np.sqrt(2)  # series × units
+            step = np.diff(r, axis=1)
+            step = nanmedian(np.abs(step, out=step), axis=1)
+            noise = 1.4826 * step / np.sqrt(2)  # series × units
             typical = nanmedian(noise, axis=1)[:, None]
             noise = np.fmax(noise, 0.5 * typical)
         seen = ~np.isnan(r)
-        total = accumulate(np.add, np.where(seen, r, 0.0))
+        total = accumulate(np.add, np.where(seen, r, 0.0), copy=False)
         count = accumulate(np.add, seen, dtype=np.int64)
-        n_b = count[:, :-1].astype(float)  # reports before each split (after t)
+        # the split after each period t: n_b reports up to it, n_a after it; the
+        # same operations as (T - t_b) / n_a - t_b / n_b over
+        # noise · sqrt(1 / n_a + 1 / n_b), in place
+        n_b = count[:, :-1]
         n_a = count[:, -1:] - n_b
+        short = (n_b < least) | (n_a < least)
+        n_b, n_a = n_b.astype(float), n_a.astype(float)
         with np.errstate(all="ignore"):
-            gap = (total[:, -1:] - total[:, :-1]) / n_a - total[:, :-1] / n_b
-            z = gap / (noise[:, None, :] * np.sqrt(1 / n_a + 1 / n_b))
-        z[(n_b < least) | (n_a < least) | ~np.isfinite(z)] = 0.0
+            z = np.subtract(total[:, -1:], total[:, :-1])
+            z /= n_a
+            z -= np.divide(total[:, :-1], n_b, out=total[:, :-1])
+            np.divide(1, n_a, out=n_a)
+            n_a += np.divide(1, n_b, out=n_b)
+            np.multiply(noise[:, None, :], np.sqrt(n_a, out=n_a), out=n_a)
+            z /= n_a
+        short |= ~np.isfinite(z)
+        z[short] = 0.0
         z[cube.cumulative] = 0.0  # a year's climb is not a shift
         at = np.abs(z).argmax(axis=1)  # series × units: the best split
         best = np.take_along_axis(z, at[:, None, :], axis=1)[:, 0]

@@ -4,11 +4,14 @@ per frequency), the chance of a coincidence, and the words reasons are written i
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from evaluation import periods as P
 from evaluation.catalogue import Catalogue, QualitySettings
@@ -72,7 +75,7 @@ class Cube:
         new = np.flatnonzero(years[1:] != years[:-1]) + 1  # a year's first period
         if not len(new) or self.frequency == "annual":
             return out
-        mid = nanmedian(self.values, axis=2)
+        mid = self.middle
         for k in np.flatnonzero(self.cumulative):
             drop = mid[k, new - 1] - mid[k, new]
             out[k] = bool(np.all(drop > self.spread[k, new]))
@@ -92,8 +95,8 @@ class Cube:
         for k in range(len(self.ids)):
             x = self.values[k][self.seen[k]]
             for d in range(7):
-                y = x * 10.0**d
-                if np.all(np.abs(y - np.round(y)) < 1e-6 * np.maximum(1, np.abs(y))):
+                # most steps fail on the first values: tried on them first
+                if _multiples(x[:1000], d) and _multiples(x, d):
                     out[k] = 10.0**-d
                     break
         return out
@@ -106,14 +109,22 @@ class Cube:
     @cached_property
     def ties(self) -> np.ndarray:
         """Per report, how many units reported the same value for that series and
-        period, itself included (0 where nothing was reported): each value coded
-        once (hashed, no sort), each series and period's codes counted."""
-        v = self.values
-        codes, uniques = pd.factorize((v + 0.0).ravel())  # -0.0 is 0.0; NaN: -1
-        rows = np.arange(v.shape[0] * v.shape[1], dtype=np.int64)
-        key = codes.reshape(len(rows), -1) + rows[:, None] * (len(uniques) + 1)
-        pairs = pd.factorize(key.ravel())[0]
-        out = np.bincount(pairs)[pairs].reshape(v.shape)
+        period, itself included (0 where nothing was reported): each series' values
+        coded (hashed, no sort), each period's codes counted (by ``bincount`` where
+        the periods × codes are few, else hashed again)."""
+        out = np.empty(self.values.shape, np.int64)
+        for k, v in enumerate(self.values):
+            codes, uniques = pd.factorize((v + 0.0).ravel())  # -0.0 is 0.0; NaN: -1
+            width = len(uniques) + 1  # (NaN first)
+            key = codes.reshape(len(v), -1) + 1
+            key += np.arange(len(v), dtype=np.int64)[:, None] * width
+            key = key.reshape(-1)
+            if len(v) * width <= 8 * len(key):
+                counts = np.bincount(key, minlength=len(v) * width)[key]
+            else:
+                key = pd.factorize(key)[0]
+                counts = np.bincount(key)[key]
+            out[k] = counts.reshape(v.shape)
         out[~self.seen] = 0
         return out
 
@@ -121,16 +132,30 @@ class Cube:
     def spread(self) -> np.ndarray:
         """Per series and period, the robust SD of the units' reports (1.4826 MAD),
         at least the reporting step."""
-        mid = nanmedian(self.values, axis=2)
-        mad = nanmedian(np.abs(self.values - mid[:, :, None]), axis=2)
+        mad = np.subtract(self.values, self.middle[:, :, None])
+        mad = nanmedian(np.abs(mad, out=mad), axis=2)
         return np.fmax(1.4826 * mad, self.step[:, None])
+
+    @cached_property
+    def middle(self) -> np.ndarray:
+        """Per series and period, the median of the units' reports."""
+        return nanmedian(self.values, axis=2)
+
+    @cached_property
+    def whole(self) -> np.ndarray:
+        """Per report, its value in reporting steps (``rint(value / step)``, an
+        integer; 0 where nothing was reported): reports compared exactly."""
+        x = np.divide(self.values, self.step[:, None, None])
+        out = np.zeros(x.shape, np.int64)
+        np.copyto(out, np.rint(x, out=x), casting="unsafe", where=self.seen)
+        return out
 
     @cached_property
     def own_spread(self) -> np.ndarray:
         """Per series and unit, the robust SD of the unit's own reports over the
         periods (1.4826 MAD; NaN with fewer than 3)."""
-        mid = nanmedian(self.values, axis=1)
-        mad = 1.4826 * nanmedian(np.abs(self.values - mid[:, None, :]), axis=1)
+        mad = np.subtract(self.values, nanmedian(self.values, axis=1)[:, None, :])
+        mad = 1.4826 * nanmedian(np.abs(mad, out=mad), axis=1)
         return np.where(self.seen.sum(axis=1) >= 3, mad, np.nan)
 
     def equal_by_chance(self, sd: np.ndarray, series=slice(None)) -> np.ndarray:
@@ -147,7 +172,8 @@ class Cube:
         if shared not in cache:
             n = self.reporting[:, :, None]
             with np.errstate(divide="ignore", invalid="ignore"):
-                cache[shared] = np.nan_to_num((self.ties - shared) / (n - shared))
+                out = np.divide(self.ties - shared, n - shared)
+            cache[shared] = np.nan_to_num(out, copy=False)
         return cache[shared]
 
     @cached_property
@@ -157,9 +183,11 @@ class Cube:
         (``same``), to measure how common a run's value is."""
         out = equal_runs(self)
         out["others"] = accumulate(
-            np.add, np.where(self.seen, self.reporting[:, :, None] - 1, 0)
+            np.add, np.where(self.seen, self.reporting[:, :, None] - 1, 0), copy=False
         )
-        out["same"] = accumulate(np.add, np.where(self.seen, self.ties - 1, 0))
+        out["same"] = accumulate(
+            np.add, np.where(self.seen, self.ties - 1, 0), copy=False
+        )
         out["rate"] = repeat_rate(out["length"] > 1, self.seen)
         return out
 
@@ -176,8 +204,9 @@ class Cube:
         with np.errstate(divide="ignore", invalid="ignore"):
             agree = (self.ties.sum(axis=2, keepdims=True) - n) / (n * (n - 1))
         floor = self.step[:, None, None] / (2.5 * self.spread[:, :, None])
-        out = np.fmax(np.fmax(share, np.nan_to_num(agree)), floor)
-        cache[shared] = np.clip(out, 0, 1)
+        out = np.fmax(share, np.nan_to_num(agree))
+        np.fmax(out, floor, out=out)
+        cache[shared] = np.clip(out, 0, 1, out=out)
         return cache[shared]
 
 
@@ -242,9 +271,10 @@ def arrange(
         }
     )
     value = observations["value"].to_numpy(dtype=float)
-    p_codes, periods = pd.factorize(observations["period"])
-    s_codes, series = pd.factorize(observations["indicator_id"])
-    u_codes, units = pd.factorize(observations["unit_id"])
+    coded = _factorize(observations)
+    p_codes, periods = coded["period"]
+    s_codes, series = coded["indicator_id"]
+    u_codes, units = coded["unit_id"]
     # units sorted by id: the few ids sorted, then the codes renumbered (pandas'
     # sort=True renumbers slower)
     order = units.argsort()
@@ -266,7 +296,7 @@ def arrange(
     reported_at = None
     if "reported_at" in observations:
         # few distinct dates: parse each once
-        codes, dates = pd.factorize(observations["reported_at"])
+        codes, dates = coded["reported_at"]
         days = pd.to_datetime(
             pd.Series(dates, dtype=object), errors="coerce", format="ISO8601"
         ).to_numpy(dtype="datetime64[D]")
@@ -277,10 +307,8 @@ def arrange(
     order = present[np.argsort(catalogue.series.index.get_indexer(meta.index))]
     meta = catalogue.series.loc[series[order]]
     freqs = list(catalogue.series["frequency"].unique())
-    freq_of = np.full(len(series) + 1, -1)  # per series code (-1: none), its cube
-    freq_of[order] = [freqs.index(f) for f in meta["frequency"]]
     mines = [order[(meta["frequency"] == freq).to_numpy()] for freq in freqs]
-    arrays = _cubes(rows, keep, sent, freq_of, mines, series, units, periods, month)
+    arrays = _cubes(rows, keep, sent, mines, series, units, periods, month)
     cubes = []
     for freq, cube in zip(freqs, arrays, strict=True):
         if cube is not None:
@@ -310,6 +338,47 @@ def arrange(
     )  # fmt: skip
 
 
+def _factorize(observations: pd.DataFrame) -> dict[str, tuple]:
+    """``pd.factorize`` of the id columns (and ``reported_at``), two at a time:
+    hashing millions of Arrow strings is most of reading the reports, and Arrow
+    does it without holding the GIL."""
+    columns = [
+        c
+        for c in ("period", "indicator_id", "unit_id", "reported_at")
+        if c in observations
+    ]
+    with ThreadPoolExecutor(2) as pool:
+        found = pool.map(lambda c: factorize(observations[c]), columns)
+        return dict(zip(columns, found, strict=True))
+
+
+def factorize(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(column)``: the same codes and uniques. Arrow strings whose
+    equal values come in runs (a file lists one period's, one series' rows
+    together) are compared with the row before, and only each run's first row is
+    hashed (a third faster on the 10,000-unit city); otherwise every row is
+    hashed."""
+    n = len(column)
+    if not isinstance(column.array, pd.arrays.ArrowStringArray) or n < 2:
+        return pd.factorize(column)
+    strings = pa.array(column.array)
+    probe = strings[: min(n, 4096)]
+    if _changes(probe).sum() * 8 > len(probe):  # no runs
+        return pd.factorize(column)
+    heads = np.flatnonzero(np.r_[True, _changes(strings)])
+    if len(heads) * 8 > n:
+        return pd.factorize(column)
+    codes, uniques = pd.factorize(column.iloc[heads])
+    return np.repeat(codes, np.diff(np.r_[heads, n])), uniques
+
+
+def _changes(strings) -> np.ndarray:
+    """Per row after the first, whether it differs from the row before (a
+    missing value differs from anything)."""
+    change = pc.fill_null(pc.not_equal(strings[1:], strings[:-1]), True)
+    return change.to_numpy(zero_copy_only=False)
+
+
 @dataclass(frozen=True)
 class _Arrays:
     ids: list[str]
@@ -321,40 +390,38 @@ class _Arrays:
     median: np.ndarray  #: per series, the median of its reports
 
 
-def _cubes(rows, keep, sent, freq_of, mines, series, units, periods, month) -> list:
+def _cubes(rows, keep, sent, mines, series, units, periods, month) -> list:
     """Per frequency ``f``, the arrays of its series ``mines[f]`` (codes into
-    ``series``; ``freq_of``: per series code its frequency, -1 none) from the kept
-    rows, or None where it has none: every row placed in one pass."""
+    ``series``) from the kept rows, or None where it has none: every row placed in
+    one pass, through a table of each series and period's place."""
     n_f, n_p, n_u = len(mines), len(periods), len(units)
-    f_row = freq_of[rows["series"]]  # -1: a series not screened, or no series
-    s_pos = np.zeros(len(series) + 1, np.int64)  # per series, its row in its cube
-    for mine in mines:
-        s_pos[mine] = np.arange(len(mine))
+    # per row, its series and period as one code into a (series + 1) × (period + 1)
+    # table whose first row and column stand for no series, no period (code -1)
+    cell = rows["series"] * (n_p + 1)
+    cell += rows["period"]
+    cell += n_p + 2
+    kept = np.bincount(cell[keep], minlength=(len(series) + 1) * (n_p + 1))
+    kept = kept.reshape(len(series) + 1, n_p + 1)[1:, 1:]
     # per frequency, the periods its series have values in, chronological (labels
     # of one month, mixed frequencies, by label)
-    mine_rows = f_row >= 0
-    used = np.bincount(
-        (f_row * n_p + rows["period"])[keep & mine_rows], minlength=n_f * n_p
-    ).reshape(n_f, n_p)
+    used = np.array([kept[mine].sum(axis=0) for mine in mines]).reshape(n_f, n_p)
     chronological = np.array(
         sorted(range(n_p), key=lambda c: (month[c], periods[c])), dtype=np.intp
     )
-    p_pos = np.full((n_f, n_p + 1), -1)  # per frequency and period code (-1: none)
     p_used, size = [], np.zeros(n_f + 1, np.int64)
     for f in range(n_f):
         p_used.append(chronological[used[f, chronological] > 0])
-        p_pos[f, p_used[f]] = np.arange(len(p_used[f]))
         size[f + 1] = len(mines[f]) * len(p_used[f]) * n_u
     offset = np.cumsum(size)
-    t = p_pos.reshape(-1)[np.where(mine_rows, f_row * (n_p + 1), 0) + rows["period"]]
-    t[~mine_rows] = -1
-    mine_rows &= t >= 0
-    n_t = np.array([len(p) for p in p_used], np.int64)[f_row]
-    at = s_pos[rows["series"]] * n_t
-    at += t
-    at *= n_u
+    # per series and period, the place of its first unit in the cubes (-1: none)
+    place = np.full((len(series) + 1, n_p + 1), -1, np.int64)
+    for f, mine in enumerate(mines):
+        n_t = len(p_used[f])
+        first = np.arange(len(mine))[:, None] * n_t + np.arange(n_t)[None, :]
+        place[1 + mine[:, None], 1 + p_used[f][None, :]] = offset[f] + first * n_u
+    at = place.reshape(-1)[cell]
+    mine_rows = at >= 0
     at += rows["unit"]
-    at += offset[f_row]
     total = int(offset[-1])
     where = np.where(keep & mine_rows, at, total)  # other rows go to a spare cell
     values = np.full(total + 1, np.nan)
@@ -402,12 +469,15 @@ def window(frequency: str, settings: QualitySettings) -> int:
     return max(3, min(settings.min_periods, per_year))
 
 
-def accumulate(ufunc: np.ufunc, x: np.ndarray, *, reverse: bool = False, dtype=None):
+def accumulate(
+    ufunc: np.ufunc, x: np.ndarray, *, reverse: bool = False, dtype=None, copy=True
+):
     """``ufunc.accumulate(x, axis=1)`` along the periods of a series × periods × units
     array (``reverse``: from the last period back), one period at a time on whole
     slices: numpy accumulates along a middle axis element by element, 8 times
-    slower. The same values (the same operations in the same order)."""
-    out = np.array(x, dtype=dtype)
+    slower. The same values (the same operations in the same order); ``copy=False``
+    accumulates in ``x`` itself where it has the dtype (a scratch array)."""
+    out = np.array(x, dtype=dtype, copy=copy or None)
     n = out.shape[1]
     for t in range(n - 2, -1, -1) if reverse else range(1, n):
         ufunc(out[:, t + 1 if reverse else t - 1], out[:, t], out=out[:, t])
@@ -421,7 +491,7 @@ def equal_runs(cube: Cube) -> dict[str, np.ndarray]:
     v, seen = cube.values, cube.seen
     n_t = v.shape[1]
     t = np.arange(n_t)[None, :, None]
-    last = accumulate(np.maximum, np.where(seen, t, -1))
+    last = accumulate(np.maximum, np.where(seen, t, -1), copy=False)
     before = np.full(v.shape, -1)
     before[:, 1:] = last[:, :-1]
     # each report against the unit's previous one (gaps skipped): the values carried
@@ -436,9 +506,11 @@ def equal_runs(cube: Cube) -> dict[str, np.ndarray]:
     new = seen & ~same
     count = accumulate(np.add, seen, dtype=np.int64)
     length = np.where(
-        seen, count - accumulate(np.maximum, np.where(new, count, 0)) + 1, 0
+        seen,
+        count - accumulate(np.maximum, np.where(new, count, 0), copy=False) + 1,
+        0,
     )
-    start = accumulate(np.maximum, np.where(new, t, 0))
+    start = accumulate(np.maximum, np.where(new, t, 0), copy=False)
     # a report ends its run when no report follows, or the next one starts a run
     ends = np.ones(v.shape, bool)
     for p in range(n_t - 2, -1, -1):
@@ -623,6 +695,12 @@ def nanmedian(a: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
     out[n == 0] = np.nan
     shape = [a.shape[i] for i in range(a.ndim) if i not in axes]
     return out.reshape(shape)
+
+
+def _multiples(x: np.ndarray, d: int) -> bool:
+    """Whether every value is a multiple of ``10**-d`` (to 1e-6, relative)."""
+    y = x * 10.0**d
+    return bool(np.all(np.abs(y - np.round(y)) < 1e-6 * np.maximum(1, np.abs(y))))
 
 
 def is_count(cube: Cube, k: int) -> bool:

@@ -43,23 +43,13 @@ def _constant(reports: Reports, *, perfect: bool) -> pd.DataFrame | None:
     for cube in reports.cubes:
         w = window(cube.frequency, q)
         run = cube.runs
-        k, t, u = np.nonzero(run["end"] & (run["length"] >= w))
-        if not len(k):
+        found = _long_runs(cube, w)
+        if found is None:
             continue
-        t0, length = run["start"][k, t, u], run["length"][k, t, u]
-        # how common the value is among the other units' reports of the run
-        others, same = run["others"], run["same"]
-
-        def over_run(c, k=k, t=t, u=u, t0=t0):
-            return c[k, t, u] - np.where(t0 > 0, c[k, np.maximum(t0 - 1, 0), u], 0)
-
-        n_others = over_run(others)
-        share = np.divide(  # no other reporter: nothing common, the chance decides
-            over_run(same), n_others, out=np.zeros(len(k)), where=n_others > 0
-        )
-        chance = _run_chance(cube, run, k, t, u, t0)
+        k, t, u, t0, length, share, chance = found
+        share = share.copy()
         if perfect:  # the best possible value is itself unlikely, not only its repeats
-            chance += np.log(cube.rarity()[k, t0, u])
+            chance = chance + np.log(cube.rarity()[k, t0, u])  # (not in place)
         tried = np.log(float(cube.seen.sum()))
         share[chance + tried >= np.log(q.chance)] = 1.0  # not unlikely enough
         for i in np.flatnonzero(share < q.common_share):
@@ -123,6 +113,34 @@ def _constant(reports: Reports, *, perfect: bool) -> pd.DataFrame | None:
     return pd.DataFrame(rows)
 
 
+def _long_runs(cube: Cube, w: int) -> tuple | None:
+    """The runs of at least ``w`` equal reports (series ``k``, unit ``u``, periods
+    ``t0``…``t``, their ``length``), the ``share`` of the other units' reports of
+    the run at its value, and the run's log chance; None where there are none.
+    Computed once for ``stable`` and ``perfect`` (kept on the cube)."""
+    cache = cube.__dict__.setdefault("_long_runs", {})
+    if w in cache:
+        return cache[w]
+    run = cube.runs
+    k, t, u = np.nonzero(run["end"] & (run["length"] >= w))
+    if not len(k):
+        cache[w] = None
+        return None
+    t0, length = run["start"][k, t, u], run["length"][k, t, u]
+    # how common the value is among the other units' reports of the run
+    others, same = run["others"], run["same"]
+
+    def over_run(c):
+        return c[k, t, u] - np.where(t0 > 0, c[k, np.maximum(t0 - 1, 0), u], 0)
+
+    n_others = over_run(others)
+    share = np.divide(  # no other reporter: nothing common, the chance decides
+        over_run(same), n_others, out=np.zeros(len(k)), where=n_others > 0
+    )
+    cache[w] = (k, t, u, t0, length, share, _run_chance(cube, run, k, t, u, t0))
+    return cache[w]
+
+
 def _run_chance(cube: Cube, run: dict, k, t, u, t0) -> np.ndarray:
     """The log chance of each run (series ``k``, unit ``u``, periods ``t0``…``t``):
     each report after the first repeats by chance as often as a typical unit's
@@ -180,7 +198,10 @@ def linear(reports: Reports) -> pd.DataFrame | None:
         outside = np.where(inside, np.nan, d2[k, :, u])
         own = 1.4826 * nanmedian(np.abs(outside), axis=1)
         own = np.where(np.sum(~np.isnan(outside), axis=1) >= 3, own, typical[k])
-        p = np.minimum(1.0, 3 * cube.step[k] / (2.5 * np.fmax(own, typical[k] / 2)))
+        # every unit's reports on exact lines (no second difference anywhere): a
+        # line is what all of them send, chance 1 (3 steps / 0 = inf, capped)
+        with np.errstate(divide="ignore"):
+            p = np.minimum(1.0, 3 * cube.step[k] / (2.5 * np.fmax(own, typical[k] / 2)))
         chance = m * np.log(p)
         tried = np.log(float(cube.seen.sum()))
         for i in np.flatnonzero(chance + tried < np.log(q.chance)):
@@ -232,8 +253,7 @@ def rounded(reports: Reports) -> pd.DataFrame | None:
         n_s, n_t, n_u = cube.values.shape
         w = window(cube.frequency, q)
         seen = cube.seen
-        n = np.rint(np.where(seen, cube.values, 0) / cube.step[:, None, None])
-        n = n.astype(np.int64)
+        n = cube.whole
         about = reports.catalogue.series.loc[cube.ids]
         bound = n == 0
         bound |= cube.values == about["valid_min"].to_numpy()[:, None, None]
@@ -246,8 +266,8 @@ def rounded(reports: Reports) -> pd.DataFrame | None:
         level = np.zeros(len(at), np.intp)  # index into the finer-first multiples
         for i, m in enumerate(_ROUND[-2::-1], start=1):
             level[sub % m == 0] = i
-        finer_first = np.array(_ROUND[::-1], np.int64)
-        coarse = np.ones(n.shape, np.int64)
+        finer_first = np.array(_ROUND[::-1], np.int16)
+        coarse = np.ones(n.shape, np.int16)  # (multiples up to 10,000)
         coarse.reshape(-1)[at] = finer_first[level]
         # how often a report of the series (not at a bound) is at least that coarse
         series = at // (n_t * n_u)
@@ -256,7 +276,8 @@ def rounded(reports: Reports) -> pd.DataFrame | None:
         share = (at_least + 1) / (eligible.sum(axis=(1, 2)) + 2)[:, None]
         log_p = np.zeros(n.shape)
         log_p.reshape(-1)[at] = np.log(share)[series, level]
-        ok = coarse > 1
+        ok = np.zeros(n.shape, bool)  # (every multiple tried is at least 5)
+        ok.reshape(-1)[at] = True
         run, ends = run_lengths(ok)  # gaps end a run
         tried = np.log(float(seen.sum()))
         for k, t, u in zip(*np.nonzero((run >= w) & ends), strict=True):

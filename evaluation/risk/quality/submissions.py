@@ -28,11 +28,15 @@ def _due(reports: Reports) -> np.ndarray:
         )
         + pd.offsets.MonthEnd(0)
     ).to_numpy(dtype="datetime64[D]")
+    # per series and period, then per row (codes of rows not screened: 0)
+    table = end[None, :] + np.nan_to_num(after).astype("timedelta64[D]")[:, None]
     ok = reports.sent
-    code_s = np.where(ok, rows["series"], 0)
-    code_p = np.where(ok, rows["period"], 0)
-    due = end[code_p] + np.nan_to_num(after[code_s]).astype("timedelta64[D]")
-    return np.where(ok, due, np.datetime64("NaT", "D"))
+    cell = np.where(ok, rows["series"], 0)
+    cell *= len(end)
+    cell += np.where(ok, rows["period"], 0)
+    due = table.reshape(-1)[cell]
+    due[~ok] = np.datetime64("NaT", "D")
+    return due
 
 
 SUBMISSION_COLUMNS = [
