@@ -98,6 +98,8 @@ class Inputs:
         key, severity = key[known], severity[known]
         order = np.lexsort((-severity, key))  # per key, the most severe first
         key, severity = key[order], severity[order]
+        if not len(key):  # nothing warned: nothing to roll up
+            return key, severity
         first = np.r_[True, key[1:] != key[:-1]]
         return key[first], severity[first]
 
@@ -1110,7 +1112,7 @@ def _gaps(d, unit: tuple[str, str], digits: int | None = 1) -> np.ndarray:
 
 
 def _gap(catalogue: Catalogue, node: str, d: float, digits: int | None = 1) -> str:
-    """One difference in Chinese (:func:`_gaps`)."""
+    """One difference in Chinese (:func:`_gaps`), as a reason says it of ``node``."""
     return _gaps([d], _words(catalogue, node)[1], digits)[0]
 
 

@@ -327,6 +327,18 @@ def test_rollup_is_the_floor_of_the_mean_of_the_two_worst(tiny_raw):
     assert row["reason_zh"] == "甲：最差的2项指标为a1指标（红色）、a2指标（橙色）"
 
 
+def test_a_quiet_period_with_a_rollup_rule_warns_nobody(tiny_raw):
+    """Every unit inside every limit: the indicators warn nothing, so the roll-up
+    has nothing to roll up and the run has no warning (it raised an IndexError)."""
+    tiny_raw["indicators"][0]["risk"] = {"yellow": 80, "orange": 70, "red": 60}
+    tiny_raw["indicators"][1]["risk"] = {"yellow": 1, "orange": 2, "red": 3}
+    cat = catalogue(tiny_raw, {"kind": "rollup", "node": "a", "worst": 2})
+    values = [("2025-Q4", u, "a1", 95) for u in ("U1", "U2", "U3")]
+    values += [("2025-Q4", u, "a2", 0) for u in ("U1", "U2", "U3")]
+    w = risk.evaluate(inputs(values), cat)
+    assert w.empty
+
+
 def test_events_are_graded_in_the_period_that_contains_them(tiny_raw):
     cat = catalogue(
         tiny_raw,
