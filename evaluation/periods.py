@@ -105,20 +105,23 @@ def label(year: int, end_month: int, frequency: str) -> str:
 
 
 def containing(labels: pd.Series, frequency: str) -> pd.Series:
-    """Label of the ``frequency`` period containing each label's last month."""
+    """Label of the ``frequency`` period containing each label's last month (None
+    where not a label); each distinct label worked out once."""
     labels = pd.Series(labels, dtype="str")
     codes, uniques = pd.factorize(labels)
-    parsed = parse(pd.Series(uniques))
-    mapped = np.array(
-        [
-            label(int(y), int(m), frequency) if pd.notna(y) else None
-            for y, m in zip(parsed["year"], parsed["end_month"], strict=True)
-        ],
-        dtype=object,
-    )
-    out = mapped[np.where(codes >= 0, codes, 0)]
-    out[codes < 0] = None
+    mapped = [containing_label(u, frequency) for u in uniques]
+    out = np.array([*mapped, None], dtype=object)[codes]  # code -1 (missing): None
     return pd.Series(out, index=labels.index, dtype="str")
+
+
+def containing_label(period, frequency: str) -> str | None:
+    """:func:`containing` of one label: ``2025-M03`` in ``quarterly`` is ``2025-Q1``
+    (None where ``period`` is not a label)."""
+    try:
+        _, year, end_month = year_end(period)
+    except (TypeError, ValueError):
+        return None
+    return label(year, end_month, frequency)
 
 
 @lru_cache(maxsize=4096)

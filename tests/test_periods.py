@@ -143,3 +143,17 @@ def test_label_of_a_month_at_each_frequency():
                                           "half_year", "annual"]]  # fmt: skip
     assert got == ["2025-M08", "2025-B4", "2025-Q3", "2025-H2", "2025"]
     assert np.all(P.parse(got)["year"] == 2025)
+
+
+def test_the_period_containing_a_label_by_hand():
+    labels = pd.Series(["2025-M03", "2025-M07", "2025-Q4", None, "2025-M13", "2025"])
+    assert P.containing(labels, "half_year").tolist()[:3] == [
+        "2025-H1", "2025-H2", "2025-H2",
+    ]  # fmt: skip
+    # a missing or malformed label (month 13) is contained in nothing
+    assert P.containing(labels, "quarterly").isna().tolist() == [
+        False, False, False, True, True, False,
+    ]  # fmt: skip
+    assert P.containing_label("2025-M07", "bimonthly") == "2025-B4"  # Jul–Aug
+    assert P.containing_label("2025-H1", "annual") == "2025"
+    assert P.containing_label("not a period", "annual") is None

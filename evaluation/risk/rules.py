@@ -112,7 +112,8 @@ class Inputs:
             return []
         freq = P.frequency_of(self.periods[-1])
         labels = ev["period"].tolist()
-        within = {p: _containing(p, freq) for p in set(labels)}  # labels, not rows
+        # each label once, not each row
+        within = {p: P.containing_label(p, freq) for p in set(labels)}
         periods = set(self.periods)
         return [
             (within[p], u, e)
@@ -1024,15 +1025,6 @@ def _earlier(period: str, against: str) -> str:
         return P.previous(period)
     freq, year, end_month = P.year_end(period)
     return P.label(year - 1, end_month, freq)
-
-
-def _containing(label, frequency: str) -> str | None:
-    """:func:`evaluation.periods.containing` of one label (None: not a label)."""
-    try:
-        _, year, end_month = P.year_end(label)
-    except (TypeError, ValueError):
-        return None
-    return P.label(year, end_month, frequency)
 
 
 def _targets_in_force(rows: pd.DataFrame, observations: pd.DataFrame, series: str):

@@ -32,7 +32,7 @@ def scored_indicators(catalogue: Catalogue, frequency: str) -> list[str]:
 def evaluation_periods(observations: pd.DataFrame, period: str) -> list[str]:
     """Every period of ``period``'s frequency that has reports, up to ``period``."""
     labels = pd.Series(observations["period"].unique())
-    return _periods_up_to(_containing(labels, P.frequency_of(period)), period)
+    return _periods_up_to(P.containing(labels, P.frequency_of(period)), period)
 
 
 def _periods_up_to(containing: pd.Series, period: str) -> list[str]:
@@ -57,19 +57,6 @@ def _end_month(labels) -> np.ndarray:
             continue
         out[k] = year * 12 + end
     return out
-
-
-def _containing(labels: pd.Series, frequency: str) -> pd.Series:
-    """``periods.containing`` of a few distinct labels, label by label."""
-    out = []
-    for text in labels:
-        try:
-            _, year, end = P.year_end(text)
-        except (TypeError, ValueError):
-            out.append(None)
-            continue
-        out.append(P.label(year, end, frequency))
-    return pd.Series(out, index=labels.index, dtype="str")
 
 
 def prepare(
@@ -98,7 +85,7 @@ def prepare(
     u_code = _codes(obs["unit_id"], unit_ids)
     # periods: parse the few distinct labels once, then index by code
     sub_code, labels = pd.factorize(obs["period"])
-    in_eval = _containing(pd.Series(labels), freq)
+    in_eval = P.containing(pd.Series(labels), freq)
     eval_periods = _periods_up_to(in_eval, period)
     n_p, n_u, n_i = len(eval_periods), len(unit_ids), len(ids)
     label_month = _end_month(labels)
