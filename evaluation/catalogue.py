@@ -845,6 +845,14 @@ class Catalogue(Model):
                     return item.name_zh if lang == "zh" else item.name_en
         raise KeyError(node_id)
 
+    def name_or_id(self, node_id, lang: str = "en") -> str:
+        """:meth:`name`, or the id itself for one this catalogue does not have (a
+        stored run's node the catalogue has dropped since): shown as it is."""
+        try:
+            return self.name(node_id, lang)
+        except KeyError:
+            return str(node_id)
+
 
 # ------------------------------------------------------------ catalogue checks
 # Rules over the whole catalogue, one rule each: a check takes the catalogue (every

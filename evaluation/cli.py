@@ -640,10 +640,7 @@ def _say_ledger(
     )  # fmt: skip
     typer.echo(said.text(lang))
     for r in due.head(20).itertuples():
-        try:
-            node = Word(cat.name(r.node_id, "zh"), r.node_id)
-        except KeyError:  # a node the catalogue has dropped since
-            node = Word(r.node_id, r.node_id)
+        node = Word(cat.name_or_id(r.node_id, "zh"), r.node_id)
         unit = Word((units or {}).get(r.unit_id, r.unit_id), r.unit_id)
         said = say(
             "cli_said", "remind", unit=unit, node=node,

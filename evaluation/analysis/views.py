@@ -592,10 +592,7 @@ def flag_subject(catalogue: Catalogue, indicator_id, agency, lang: str) -> str:
     series, ``多项指标`` / ``several series``."""
     for node in (indicator_id, agency):
         if _text(node):
-            try:
-                return catalogue.name(node, lang)
-            except KeyError:  # an id the catalogue no longer has: shown as it is
-                return str(node)
+            return catalogue.name_or_id(node, lang)
     return word("flag_text", "several", lang)
 
 

@@ -142,7 +142,7 @@ def warning_summary(warnings: pd.DataFrame, unit: str, year, catalogue) -> dict:
                 {
                     "level": r.level,
                     "level_zh": RISK_LEVEL[r.level][0],
-                    "node": _node_name(catalogue, r.node_id),
+                    "node": catalogue.name_or_id(r.node_id, "zh"),
                     "reason": r.reason_zh,
                 }
             )
@@ -167,7 +167,7 @@ def open_items(ledger: pd.DataFrame, unit: str, catalogue, name: str) -> list[di
         rows.append(
             {
                 "item_id": r.item_id,
-                "node": _node_name(catalogue, r.node_id),
+                "node": catalogue.name_or_id(r.node_id, "zh"),
                 "level": r.level,
                 "level_zh": RISK_LEVEL.get(r.level, (r.level,))[0],
                 "opened": P.name_zh(r.opened_period),
@@ -513,13 +513,6 @@ def _row(grades: pd.DataFrame, unit: str) -> pd.Series:
     if hit.empty:
         raise KeyError(f"no unit {unit!r} in the grades")
     return hit.iloc[0]
-
-
-def _node_name(catalogue, node_id) -> str:
-    try:
-        return catalogue.name(node_id, "zh")
-    except KeyError:
-        return str(node_id)
 
 
 def _num(value) -> str:

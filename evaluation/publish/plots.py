@@ -971,7 +971,7 @@ def plot_submissions(submissions: pd.DataFrame, catalogue, *, lang: str = "zh"):
         go.Heatmap(
             z=z.to_numpy(dtype=float),
             x=_period_names(periods, lang),
-            y=[_name(catalogue, a, lang) for a in agencies],
+            y=[catalogue.name_or_id(a, lang) for a in agencies],
             text=hover.fillna("").to_numpy(),
             colorscale=[[0, "#FFFFFF"], [1, PALETTE[5]]],
             zmin=0,
@@ -991,13 +991,6 @@ def plot_submissions(submissions: pd.DataFrame, catalogue, *, lang: str = "zh"):
     fig.update_xaxes(title_text=words["period"], type="category")
     fig.update_yaxes(title_text=words["agency"], autorange="reversed")
     return fig
-
-
-def _name(catalogue, node: str, lang: str) -> str:
-    try:
-        return catalogue.name(node, lang)
-    except KeyError:  # an id the catalogue no longer has: shown as it is
-        return str(node)
 
 
 def plot_flag_triage(flags: pd.DataFrame, *, lang: str = "zh") -> go.Figure:

@@ -21,15 +21,6 @@ from evaluation.publish.export import round_half_up
 from evaluation.vocabulary import family, say, word, words
 
 
-def node_zh(cat: Catalogue, node_id: str) -> str:
-    """An indicator's, dimension's or event's Chinese name (its id if the catalogue
-    has dropped it since)."""
-    try:
-        return cat.name(node_id, "zh")
-    except KeyError:
-        return node_id
-
-
 def reminders_zh(
     due: pd.DataFrame, cat: Catalogue, units: dict[str, str]
 ) -> pd.DataFrame:
@@ -48,7 +39,7 @@ def reminders_zh(
     table = pd.DataFrame(
         {
             "unit": [units.get(u, u) for u in due["unit_id"]],
-            "node": [node_zh(cat, n) for n in due["node_id"]],
+            "node": [cat.name_or_id(n, "zh") for n in due["node_id"]],
             "rule": said("risk_rule", due["rule"]),
             "level": said("risk_level", due["level"]),
             "level_opened": said("risk_level", due["level_opened"]),
@@ -144,7 +135,7 @@ def sobol_factor_zh(code: str, cat: Catalogue) -> str:
     """A Sobol factor in words: ``w:efficiency`` → 行政效率的权重,
     ``weights:level1`` → 第1级全部权重, ``normalisation`` → 标准化方法."""
     if code.startswith("w:"):
-        return say("sobol_factor", "weight", node=node_zh(cat, code[2:])).zh
+        return say("sobol_factor", "weight", node=cat.name_or_id(code[2:], "zh")).zh
     level = re.fullmatch(r"weights:level(\d+)", code)
     if level:
         return say("sobol_factor", "level_weights", depth=level[1]).zh

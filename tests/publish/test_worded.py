@@ -72,3 +72,10 @@ def test_rank_intervals_headed_in_chinese_units_by_name_code_last():
     assert table["名次区间上限（95%）"].tolist() == [2.3, 2.0]
     assert table["综合得分区间下限（5%）"].tolist() == [70.13, 60.0]
     assert table["单位代码"].tolist() == ["D1", "D2"]
+
+
+def test_a_node_the_catalogue_dropped_is_shown_by_its_id(catalogue):
+    """A stored run read with a later catalogue: a name where the catalogue has
+    one, the id as it is where it has dropped the node."""
+    assert catalogue.name_or_id("efficiency", "zh") == "行政效率"
+    assert catalogue.name_or_id("old_indicator", "zh") == "old_indicator"
