@@ -84,7 +84,7 @@ def test_engine_benchmark_runs(capsys, tmp_path):
     )  # fmt: skip
     assert table["case"].tolist() == [
         "evaluation.score", "aggregate", "floor", "input floor",
-        "sample city, one month",
+        "sample city, one month", "sample city, one month: scoring",
     ]  # fmt: skip
     assert (table["median_ms"] > 0).all()
     # the product's path and the floor agree on the composite
