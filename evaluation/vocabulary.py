@@ -24,6 +24,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import NamedTuple
 
+import numpy as np
 import yaml
 
 from evaluation.errors import EvaluationError
@@ -266,12 +267,21 @@ def quantity(
     if decimals is None:
         number = plain(x)
     else:
-        if unit[0] in COUNT_UNITS and float(x).is_integer():
-            decimals = 0
-        elif unit[0] in RATIO_UNITS or unit[1] in RATIO_UNITS:
-            decimals = max(decimals, 2)
-        number = f"{x:.{decimals}f}"
+        number = f"{x:.{int(quantity_decimals(x, unit, decimals))}f}"
     return number + unit_after(unit, lang, x)
+
+
+def quantity_decimals(x, unit: tuple[str, str], decimals) -> np.ndarray:
+    """The decimals :func:`quantity` writes each of ``x`` with in ``unit``: a whole
+    count without any, a ratio to 2 at least, else ``decimals`` (one number or one
+    per value); array-wise, for reasons written a column at a time."""
+    x = np.asarray(x, dtype=float)
+    d = np.broadcast_to(np.asarray(decimals), x.shape)
+    if unit[0] in RATIO_UNITS or unit[1] in RATIO_UNITS:
+        d = np.maximum(d, 2)
+    if unit[0] in COUNT_UNITS:
+        d = np.where(np.isfinite(x) & (x == np.trunc(x)), 0, d)
+    return d
 
 
 # the families code reads most, by name

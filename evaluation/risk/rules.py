@@ -34,12 +34,12 @@ from evaluation.fields import (
     raise_if,
 )
 from evaluation.vocabulary import (
-    COUNT_UNITS,
     FAMILIES,
     RATIO_UNITS,
     RISK_LEVEL,
     Word,
     plain,
+    quantity_decimals,
     say,
     unit_after,
 )
@@ -1074,13 +1074,7 @@ def _quantities(x, unit: tuple[str, str], digits=1) -> tuple[np.ndarray, np.ndar
     if digits is None:
         numbers = _each(x, plain)
     else:
-        # as quantity decides: whole counts without decimals, ratios to 2 at least
-        d = np.broadcast_to(np.asarray(digits), x.shape)
-        whole = np.isfinite(x) & (x == np.trunc(x))
-        if unit[0] in RATIO_UNITS or unit[1] in RATIO_UNITS:
-            d = np.where(whole & (unit[0] in COUNT_UNITS), 0, np.maximum(d, 2))
-        elif unit[0] in COUNT_UNITS:
-            d = np.where(whole, 0, d)
+        d = quantity_decimals(x, unit, digits)  # as quantity writes them
         numbers = np.empty(len(x), dtype=object)
         for k in np.unique(d).tolist():
             at = d == k
