@@ -25,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import infer_dtype
 
 from evaluation import periods as P
 from evaluation.catalogue import Catalogue
@@ -351,21 +350,9 @@ class _Assessed:
 
 
 def _frame(items: list[dict]) -> pd.DataFrame:
-    """The items as a ledger: what ``_typed(pd.DataFrame(items))`` gives, without
-    building a frame to cast it. As pandas reads records, a column of text with
-    gaps has NaN in its gaps (None where the column has no text at all)."""
-    text = np.empty((len(items), len(_TEXT)), dtype=object)
-    for j, c in enumerate(_TEXT):
-        column = [it[c] for it in items]
-        read = infer_dtype(column, skipna=True)
-        # text with gaps is read as text (NaN gaps); gaps only, as NaN if one is
-        if read == "string" or (read == "empty" and any(x is not None for x in column)):
-            column = [x if isinstance(x, str) else np.nan for x in column]
-        text[:, j] = column
-    out = pd.DataFrame(text, columns=_TEXT, dtype=object)
-    for c, kind in (("escalations", np.int64), ("reminder", bool)):
-        out.insert(COLUMNS.index(c), c, np.array([it[c] for it in items], dtype=kind))
-    return out
+    """The items as a typed ledger (pandas reads the records: its rules for text
+    with gaps, not a copy of them)."""
+    return _typed(pd.DataFrame(items, columns=COLUMNS))
 
 
 def _apply(items: list[dict], warned: dict, assessed, period, days) -> list[dict]:
