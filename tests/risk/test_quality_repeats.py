@@ -52,8 +52,8 @@ def repeat_last(obs, unit):
 def test_a_repeated_return_of_series_that_move_a_point_a_quarter(cat):
     """Four rates reported to 0.1 that move about a point every quarter: each
     repeats by chance 0.1 / (2.5 × 1.4826 × the median size of the unit's changes),
-    about 1 in 37, all four about 1 in 2 million; among the office's 230
-    submissions tried (10 units × 23 quarters after the first) that is a finding."""
+    about 1 in 37, all four about 1 in 2 million; among the unit's 23 returns
+    from the office (the quarters after the first) that is a finding."""
     obs = repeat_last(walks(), "U4")
     f = Q.flags(obs, cat)
     got = f[f["check"] == "identical_period"]
@@ -67,7 +67,7 @@ def test_a_repeated_return_of_series_that_move_a_point_a_quarter(cat):
         moves = np.abs(np.diff(x))[:-1]  # the repeat itself left out
         expected *= 0.1 / (2.5 * 1.4826 * np.median(moves))
     assert got["statistic"].item() == pytest.approx(expected, rel=1e-6)
-    assert 230 * expected < 0.05
+    assert 23 * expected < 0.05
     assert (
         got["reason_zh"]
         .item()
@@ -77,21 +77,22 @@ def test_a_repeated_return_of_series_that_move_a_point_a_quarter(cat):
 
 
 def test_series_that_barely_move_repeat_by_chance(cat):
-    """The same repeat where the unit's reports climb slowly, 0.1 to 0.3 a quarter
-    (its levels range over several points): each series repeats about 1 in 7 by
-    chance, all four about 1 in 3,000, and among 230 submissions such a coincidence
-    is to be expected (more than 0.05): no flag."""
+    """The same repeat where the unit's reports climb slowly, mostly 0.1 a quarter
+    (its levels range over a point or more): each series repeats about 1 in 3.7 by
+    chance (0.1 / (2.5 × 1.4826 × 0.1)), all four about 1 in 190, and among the
+    unit's 23 returns such a coincidence is to be expected (0.12, more than 0.05):
+    no flag."""
     obs = walks()
     rng = np.random.default_rng(1)
     for s, centre in CENTRE.items():
         at = (obs["unit_id"] == "U4") & (obs["indicator_id"] == s)
-        climb = np.r_[0, np.cumsum(rng.choice([0.1, 0.2, 0.3], len(QUARTERS) - 1))]
+        climb = np.r_[0, np.cumsum(rng.choice([0.1, 0.1, 0.2], len(QUARTERS) - 1))]
         obs.loc[at, "value"] = np.round(centre - 3 + climb, 1)
     obs = repeat_last(obs, "U4")
     f = Q.flags(obs, cat)
     assert f[f["check"] == "identical_period"].empty
     u4 = obs.query("unit_id == 'U4'")
-    assert (u4.groupby("indicator_id")["value"].agg(np.ptp) > 2).all()
+    assert (u4.groupby("indicator_id")["value"].agg(np.ptp) > 1).all()
 
 
 def test_when_every_unit_reports_a_straight_line_none_is_singled_out(cat):
@@ -107,3 +108,70 @@ def test_when_every_unit_reports_a_straight_line_none_is_singled_out(cat):
     obs = pd.DataFrame(rows, columns=["unit_id", "period", "indicator_id", "value"])
     f = Q.flags(obs, cat)
     assert "linear" not in set(f["check"])
+
+
+HALVES = [f"{y}-H{h}" for y in range(2020, 2026) for h in (1, 2)]  # 12
+
+
+def half_year_rates(unit_moves=True):
+    """An office's half-year return of two rates (a1, a2) for 10 units: each moves
+    0.7, 1.0 or 1.3 points a half-year (0.1 multiples), never repeating; U4 sits 20
+    points from the others (no other unit shares its values). U4 sends its 2025-H1
+    return again for 2025-H2. With ``unit_moves=False`` U4's two rates never move at
+    all (the same value every half-year)."""
+    rng = np.random.default_rng(7)
+    rows = []
+    for s, centre in (("a1", 70.0), ("a2", 15.0)):
+        for j, u in enumerate(UNITS):
+            steps = rng.choice([0.7, 1.0, 1.3], len(HALVES) - 1)
+            steps = np.round(steps * rng.choice([-1, 1], len(HALVES) - 1), 1)
+            start = centre + (20 if u == "U4" else 0.1 * j)
+            x = start + np.r_[0, np.cumsum(steps)]
+            if u == "U4":
+                x[-1] = x[-2]  # 2025-H2 = 2025-H1
+                if not unit_moves:
+                    x[:] = x[0]
+            pairs = zip(HALVES, x, strict=True)
+            rows += [(u, p, s, round(float(v), 1)) for p, v in pairs]
+    return pd.DataFrame(rows, columns=["unit_id", "period", "indicator_id", "value"])
+
+
+@pytest.fixture
+def half_cat(tiny_raw):
+    for ind in tiny_raw["indicators"]:
+        ind["frequency"] = "half_year"
+    return ev.parse_catalogue(tiny_raw)
+
+
+def test_a_half_year_return_of_two_rates_repeated_is_flagged(half_cat):
+    """Two rates that move about a point every half-year: each repeats by chance
+    0.1 / (2.5 × 1.4826 × the median size of the unit's other changes), about 1 in
+    37, both about 1 in 1,400; the office's returns for U4 are 11 (the half-years
+    after the first), so 11 × that is below 0.05 and the repeat is flagged. (Among
+    the office's 110 returns for all 10 units, the family before, it was not.)"""
+    obs = half_year_rates()
+    f = Q.flags(obs, half_cat)
+    got = f[f["check"] == "identical_period"]
+    assert list(zip(got["unit_id"], got["period"], strict=True)) == [("U4", "2025-H2")]
+    expected = 1.0
+    for s in ("a1", "a2"):  # by hand, from U4's own changes
+        at = (obs["unit_id"] == "U4") & (obs["indicator_id"] == s)
+        x = obs.loc[at, "value"].to_numpy()
+        moves = np.abs(np.diff(x))[:-1]  # the repeat itself left out
+        expected *= 0.1 / (2.5 * 1.4826 * np.median(moves))
+    assert got["statistic"].item() == pytest.approx(expected, rel=1e-6)
+    assert 11 * expected < 0.05 < 110 * expected
+    assert (
+        got["reason_zh"]
+        .item()
+        .startswith("办公室报送的2025年下半年数据（2项）与2025年上半年完全相同")
+    )
+
+
+def test_the_same_repeat_on_a_unit_whose_rates_never_move_is_not_flagged(
+    half_cat,
+):
+    """U4 reports the same two values every half-year: a repeat is what it always
+    sends (its own repeats make it certain), not a finding."""
+    f = Q.flags(half_year_rates(unit_moves=False), half_cat)
+    assert f[f["check"] == "identical_period"].empty

@@ -26,13 +26,13 @@ def frame(rows):
     return pd.DataFrame(rows, columns=["unit_id", "period", "indicator_id", "value"])
 
 
-def counts(zero_from=None, unit="U4"):
+def counts(zero_from=None, unit="U4", units=UNITS):
     """a2 (a count, 0–50): every unit alternates 2 and 4 overdue items, half of
     them in step, so every quarter's mean over the units is 3."""
     rows = []
     for t, p in enumerate(QUARTERS):
-        for j, u in enumerate(UNITS):
-            v = 2 if (t + (j < 5)) % 2 else 4
+        for j, u in enumerate(units):
+            v = 2 if (t + (j < len(units) // 2)) % 2 else 4
             if u == unit and zero_from is not None and t >= zero_from:
                 v = 0
             rows.append((u, p, "a2", float(v)))
@@ -56,9 +56,43 @@ def test_a_count_set_to_0_is_as_unlikely_as_a_poisson_says(cat):
 
 
 def test_a_single_0_of_a_small_count_is_not_flagged(cat):
-    # one 0 where the unit averages 3: e^-2.7·… ≈ 0.07, likely among 240 reports
+    # one 0 where the unit averages 3: e^-2.7·… ≈ 0.07, likely among its 24 reports
     f = Q.flags(counts(zero_from=23), cat)
     assert f[f["check"] == "zero"].empty
+
+
+def test_three_quarters_of_0_are_judged_against_the_unit_own_reports(cat):
+    """U4 had 2 and 4 overdue items in turn (62 in its first 21 quarters: 62/21 a
+    quarter), then 0 for the last three. The units' mean those quarters is 2.6,
+    2.8 and 2.6 (U4's 0 among them) against 3 before, so λ = 62/21 × 8/3 and the
+    chance of three 0s is e^-λ ≈ 1 in 2,600; among the unit's own 24 reports of
+    the count that is below 0.01 (the screen's ``chance`` 0.05 ÷ 5): flagged.
+    Among the 240 reports of all ten units, the family before, it was not."""
+    f = Q.flags(counts(zero_from=21), cat)
+    zero = f[f["check"] == "zero"]
+    assert list(zip(zero["unit_id"], zero["since"], zero["period"], strict=True)) == [
+        ("U4", "2025-Q2", "2025-Q4")
+    ]
+    expected = math.exp(-62 / 21 * (2.6 + 2.8 + 2.6) / 3)
+    assert zero["statistic"].item() == pytest.approx(expected, rel=1e-9)
+    assert 24 * expected < 0.01 and 240 * expected > 0.05
+    reason = zero["reason_zh"].item()  # the mean as the series is reported (0 dp)
+    assert reason.startswith(
+        "a2指标自2025年第二季度起连续3期报0，本单位其余21期平均为3分"
+    )
+    assert "约为2600分之一" in reason
+
+
+def test_a_unit_run_of_0_is_judged_the_same_in_a_larger_city(cat):
+    """The family is the unit's own series: the same three 0s are flagged with 40
+    units as with 10 (the chance only smaller, U4's 0 now moving the units' mean
+    less), where a family of every unit's reports would grow with the city."""
+    many = [f"U{i}" for i in range(1, 41)]
+    small = Q.flags(counts(zero_from=21), cat)
+    large = Q.flags(counts(zero_from=21, units=many), cat)
+    zs, zl = (x[x["check"] == "zero"] for x in (small, large))
+    assert list(zl["unit_id"]) == list(zs["unit_id"]) == ["U4"]
+    assert zl["statistic"].item() < zs["statistic"].item()
 
 
 def test_a_quarter_when_every_unit_reports_0_is_no_evidence(cat):

@@ -29,9 +29,10 @@ def identical_period(reports: Reports) -> pd.DataFrame | None:
     change of less than a reporting step (:func:`_repeat_chance`), and at least as
     likely as a typical unit's reports of the series repeat and as other units share
     its value; a repeated submission has the product of its reports' chances and is
-    flagged when that times the agency's submissions tried at this frequency (the
-    agency's returns are the family: each agency's are read on their own) is below
-    ``chance``."""
+    flagged when that times the unit's own returns from the agency at this frequency
+    (the family: one unit's returns, as the office that checks them reads them, so
+    that false flags per unit stay the same however many units the city has) is
+    below ``chance``."""
     q, catalogue = reports.settings, reports.catalogue
     rows = []
     for cube in reports.cubes:
@@ -49,12 +50,13 @@ def identical_period(reports: Reports) -> pd.DataFrame | None:
             whole = np.all(eq[g] | ~seen[g, 1:], axis=0) & (
                 n_eq >= q.identical_min_values
             )
-            tried = int(np.count_nonzero(seen[g, 1:].any(axis=0)))
+            # the unit's returns from the agency that could repeat the one before
+            tried = np.count_nonzero(seen[g, 1:].any(axis=0), axis=0)  # per unit
             chance = log_p[g].sum(axis=0)
             # a run of repeats is as unlikely as all of them together
             for t0, t1, u in runs_of(whole):  # t1 + 1 repeats t1 … t0 + 1 repeats t0
                 log_run = chance[t0 : t1 + 1, u].sum()
-                if log_run + np.log(tried) >= np.log(q.chance):
+                if log_run + np.log(tried[u]) >= np.log(q.chance):
                     continue
                 n = int(seen[g, t1 + 1, u].sum())
                 p_run = float(np.exp(log_run))

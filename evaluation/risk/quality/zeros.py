@@ -24,6 +24,14 @@ from evaluation.risk.quality.reports import (
 #: zero: the unit's other reports of the series needed to judge a 0
 ZERO_LEAST = 4
 
+#: zero: false runs of 0 allowed per unit's series, as a share of ``chance`` (the
+#: family is one unit's reports of one series, so that false flags per unit-month
+#: do not grow with the city). At the whole ``chance`` (0.05) a count as calibrated
+#: as the Poisson's would give about 2.5 false runs per 50 units, each covering
+#: 4–12 months: 1–2 % of unit-months, the whole false-alarm budget of 2 %; a fifth
+#: (0.01) keeps it near 0.3 %
+ZERO_ALPHA = 0.2
+
 
 def _quiet(check):
     """``check`` without numpy's warnings of an empty or all-missing slice: a period
@@ -55,8 +63,10 @@ def zero(reports: Reports) -> pd.DataFrame | None:
     the square-root scale (where small amounts vary alike) with the unit's own mean
     and SD. λ follows what all units did each period (their mean against their mean
     over the unit's other periods: a month when every unit reports 0 is no
-    evidence). A run has the product of its periods' chances and
-    is flagged when that times the reports tried is below ``chance``."""
+    evidence). A run has the product of its periods' chances and is flagged when
+    that times the unit's reports of the series is below ``chance`` ×
+    :data:`ZERO_ALPHA` (0.01: the family is the unit's own series, a rate of false
+    flags per unit-month)."""
     q, catalogue = reports.settings, reports.catalogue
     rows = []
     for cube in reports.cubes:
@@ -65,8 +75,8 @@ def zero(reports: Reports) -> pd.DataFrame | None:
         # a total to date may well be 0 early in the year (the growth check's); a
         # percentage of a few cases is 0 % now and then (the jump check's)
         tested = (low >= 0) & ~cube.to_date & ~cube.rates
-        tried = float(np.count_nonzero(cube.seen[tested]))
-        if not tried:
+        alpha = q.chance * ZERO_ALPHA  # per unit's series
+        if not np.any(cube.seen[tested]):
             continue
         half = cube.step / 2
         for k in np.flatnonzero(tested):
@@ -84,7 +94,8 @@ def zero(reports: Reports) -> pd.DataFrame | None:
             # the unit's usual level needs as long a history besides the run,
             # mostly not 0 (else its few other reports speak for the run)
             length = lasts - firsts + 1
-            others = seen.sum(axis=0)[who] - length
+            tried = seen.sum(axis=0)  # per unit: its reports of the series
+            others = tried[who] - length
             nonzero = others - (zero_at.sum(axis=0)[who] - length)
             keep = (others >= np.maximum(ZERO_LEAST, length)) & (2 * nonzero > others)
             if whole:  # a count's run is never below Poisson's e^-λ·L, and λ is at
@@ -95,14 +106,14 @@ def zero(reports: Reports) -> pd.DataFrame | None:
                     )
                     total = np.where(seen, x, 0).sum(axis=0)[who]
                     mean = total / np.maximum(others, 1)
-                keep &= ~(most * mean * length <= np.log(tried / q.chance))
+                keep &= ~(most * mean * length <= np.log(tried[who] / alpha))
             runs = zip(firsts[keep], lasts[keep], who[keep], strict=True)
             for t0, t1, u in runs:
                 found = _zero_run(x[:, u], seen[:, u], t0, t1, level, whole)
                 if found is None:
                     continue
                 chance = float(np.prod(found["p"]))
-                if not chance * tried < q.chance:  # NaN: no chance to tell
+                if not chance * tried[u] < alpha:  # NaN: no chance to tell
                     continue
                 rows.append(_zero_row(reports, cube, k, u, t0, t1, found, chance))
     return pd.DataFrame(rows)
