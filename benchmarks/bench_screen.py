@@ -5,12 +5,15 @@ months, the shipped catalogue; 3.76M reports at 10,000 units), screened up to 20
 as ``evaluation score -p 2025`` does, side by side in one run (medians of
 ``--repeats``):
 
-* ``screen``  ``quality.flags``: every check, the reasons included;
+* ``screen``  ``quality.flags``: every check, the reasons included (the checks in
+              two threads where the machine has two cores);
 * per stage  the same screen taken apart (``--stages``): reading the reports into
               cubes (``arrange``), then each check of ``quality.CHECKS`` in turn on
-              them (a check pays for the shared per-cube tables it is first to use);
+              them, one thread (a check pays for the shared per-cube tables it is
+              first to use);
 * ``cpu s``   the same runs' CPU time (all threads of the process: reading the
-              reports factorises two id columns at a time);
+              reports factorises two id columns at a time, the checks run two at a
+              time);
 * ``floor``   a one-pass floor for any screen that compares units period by period:
               ``pd.factorize`` of the unit, period and series columns, the values
               scattered into one series × period × unit array, and one median over

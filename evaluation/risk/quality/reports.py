@@ -3,10 +3,10 @@ per frequency), the chance of a coincidence, and the words reasons are written i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,40 @@ from evaluation import periods as P
 from evaluation.catalogue import Catalogue, QualitySettings
 from evaluation.errors import EvaluationError
 from evaluation.vocabulary import plain, unit_after
+
+
+def once(owner, name: str, compute: Callable[[], object]):
+    """``owner``'s table ``name``, computed by ``compute()`` on first use and kept
+    (in ``owner.__dict__``): once, even when two threads of the screen ask for it
+    at the same time (a lock per owner and table, so two tables are computed side by
+    side; a table's own tables are asked for inside its lock, and no table needs
+    itself, so no two threads wait on each other)."""
+    kept = owner.__dict__
+    try:
+        return kept[name]
+    except KeyError:
+        pass
+    with kept.setdefault("_locks", {}).setdefault(name, threading.Lock()):
+        if name not in kept:
+            kept[name] = compute()
+    return kept[name]
+
+
+class table:  # noqa: N801 (used as a decorator, like cached_property)
+    """``functools.cached_property`` computed :func:`once` (Python 3.12's takes no
+    lock: two threads would both compute a table)."""
+
+    def __init__(self, compute: Callable):
+        self.compute = compute
+        self.__doc__ = compute.__doc__
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, owner, cls=None):
+        if owner is None:
+            return self
+        return once(owner, self.name, lambda: self.compute(owner))
 
 
 @dataclass(frozen=True)
@@ -41,11 +75,11 @@ class Cube:
     #: per series: cumulative within the year (rolled up by its ``last`` report)
     cumulative: np.ndarray
 
-    @cached_property
+    @table
     def seen(self) -> np.ndarray:
         return ~np.isnan(self.values)
 
-    @cached_property
+    @table
     def levels(self) -> np.ndarray:
         """The values with volumes on a log scale (``log1p``, negatives as 0) and
         percentages on a logit scale (``log(p / (1 - p))``, p from half a reporting
@@ -64,7 +98,7 @@ class Cube:
             y[k] = np.log(p / (1 - p))
         return y
 
-    @cached_property
+    @table
     def to_date(self) -> np.ndarray:
         """Per series: a total to date (累计数), rolled up by its last report, that
         starts again each year — the median unit's first report of a year is below
@@ -81,13 +115,13 @@ class Cube:
             out[k] = bool(np.all(drop > self.spread[k, new]))
         return out
 
-    @cached_property
+    @table
     def logit(self) -> np.ndarray:
         """Per series: compared on the logit scale (percentages; a total to date
         spread over orders of magnitude stays on the log scale)."""
         return self.rates & ~(self.logged & self.to_date)
 
-    @cached_property
+    @table
     def step(self) -> np.ndarray:
         """Per series, the reporting step: the largest of 1, 0.1 … 1e-6 that every
         value is a multiple of (0.1 for rates with one decimal)."""
@@ -101,18 +135,18 @@ class Cube:
                     break
         return out
 
-    @cached_property
+    @table
     def reporting(self) -> np.ndarray:
         """Per series and period, how many units reported a value."""
         return self.seen.sum(axis=2)
 
-    @cached_property
+    @table
     def ties(self) -> np.ndarray:
         """Per report, how many units reported the same value for that series and
         period, itself included (0 where nothing was reported): each series' values
         coded (hashed, no sort), each period's codes counted (by ``bincount`` where
         the periods × codes are few, else hashed again)."""
-        out = np.empty(self.values.shape, np.int64)
+        out = np.empty(self.values.shape, np.int32)  # (at most the units)
         for k, v in enumerate(self.values):
             codes, uniques = pd.factorize((v + 0.0).ravel())  # -0.0 is 0.0; NaN: -1
             width = len(uniques) + 1  # (NaN first)
@@ -128,7 +162,7 @@ class Cube:
         out[~self.seen] = 0
         return out
 
-    @cached_property
+    @table
     def spread(self) -> np.ndarray:
         """Per series and period, the robust SD of the units' reports (1.4826 MAD),
         at least the reporting step."""
@@ -136,12 +170,12 @@ class Cube:
         mad = nanmedian(np.abs(mad, out=mad), axis=2)
         return np.fmax(1.4826 * mad, self.step[:, None])
 
-    @cached_property
+    @table
     def middle(self) -> np.ndarray:
         """Per series and period, the median of the units' reports."""
         return nanmedian(self.values, axis=2)
 
-    @cached_property
+    @table
     def whole(self) -> np.ndarray:
         """Per report, its value in reporting steps (``rint(value / step)``, an
         integer; 0 where nothing was reported): reports compared exactly."""
@@ -150,7 +184,7 @@ class Cube:
         np.copyto(out, np.rint(x, out=x), casting="unsafe", where=self.seen)
         return out
 
-    @cached_property
+    @table
     def own_spread(self) -> np.ndarray:
         """Per series and unit, the robust SD of the unit's own reports over the
         periods (1.4826 MAD; NaN with fewer than 3)."""
@@ -168,23 +202,22 @@ class Cube:
     def share(self, shared: int = 1) -> np.ndarray:
         """Per report, the share of the other units reporting the same value that
         period (not counting ``shared - 1`` units known to share it)."""
-        cache = self.__dict__.setdefault("_share", {})
-        if shared not in cache:
-            n = self.reporting[:, :, None]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out = np.divide(self.ties - shared, n - shared)
-            cache[shared] = np.nan_to_num(out, copy=False)
-        return cache[shared]
+        return once(self, f"_share{shared}", lambda: self._share(shared))
 
-    @cached_property
+    def _share(self, shared: int) -> np.ndarray:
+        n = self.reporting[:, :, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.divide(self.ties - shared, n - shared)
+        return np.nan_to_num(out, copy=False)
+
+    @table
     def runs(self) -> dict[str, np.ndarray]:
         """Runs of equal reports (:func:`equal_runs`), and per report the running
         counts of the other units' reports (``others``) and of those equal to it
         (``same``), to measure how common a run's value is."""
         out = equal_runs(self)
-        out["others"] = accumulate(
-            np.add, np.where(self.seen, self.reporting[:, :, None] - 1, 0), copy=False
-        )
+        others = (self.reporting - 1).astype(np.int32)[:, :, None]
+        out["others"] = accumulate(np.add, np.where(self.seen, others, 0), copy=False)
         out["same"] = accumulate(
             np.add, np.where(self.seen, self.ties - 1, 0), copy=False
         )
@@ -196,9 +229,9 @@ class Cube:
         period: the share of the other units that do (not counting ``shared - 1``
         units known to share it), at least the chance that two units of that period
         agree on any value, and at least step ÷ (2.5 robust SDs); at most 1."""
-        cache = self.__dict__.setdefault("_rarity", {})
-        if shared in cache:
-            return cache[shared]
+        return once(self, f"_rarity{shared}", lambda: self._rarity(shared))
+
+    def _rarity(self, shared: int) -> np.ndarray:
         n = self.reporting[:, :, None]
         share = self.share(shared)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -206,8 +239,7 @@ class Cube:
         floor = self.step[:, None, None] / (2.5 * self.spread[:, :, None])
         out = np.fmax(share, np.nan_to_num(agree))
         np.fmax(out, floor, out=out)
-        cache[shared] = np.clip(out, 0, 1, out=out)
-        return cache[shared]
+        return np.clip(out, 0, 1, out=out)
 
 
 @dataclass(frozen=True)
@@ -239,7 +271,7 @@ class Reports:
     def settings(self) -> QualitySettings:
         return self.catalogue.quality
 
-    @cached_property
+    @table
     def counts(self) -> dict[str, np.ndarray]:
         """Rows of count series (integers, median ≥ 10) whose value is ≥ 10."""
         ids = [s for c in self.cubes for k, s in enumerate(c.ids) if is_count(c, k)]
@@ -456,7 +488,7 @@ def _cubes(rows, keep, sent, mines, series, units, periods, month) -> list:
                 logged=np.array(
                     [_is_volume(x[k, : n[k]]) for k in range(len(mine))], bool
                 ),
-                median=np.array([np.median(x[k, : n[k]]) for k in range(len(mine))]),
+                median=np.array([_middle(x[k, : n[k]]) for k in range(len(mine))]),
             )
         )
     return out
@@ -490,21 +522,20 @@ def equal_runs(cube: Cube) -> dict[str, np.ndarray]:
     it, and (at a run's start) the period of the report ``before`` it (-1: none)."""
     v, seen = cube.values, cube.seen
     n_t = v.shape[1]
-    t = np.arange(n_t)[None, :, None]
+    t = np.arange(n_t, dtype=np.int32)[None, :, None]  # (int32: half the passes')
     last = accumulate(np.maximum, np.where(seen, t, -1), copy=False)
-    before = np.full(v.shape, -1)
+    before = np.full(v.shape, -1, np.int32)
     before[:, 1:] = last[:, :-1]
     # each report against the unit's previous one (gaps skipped): the values carried
     # forward period by period
     previous = np.full(v.shape, np.nan)
-    for p in range(1, n_t):
-        np.copyto(
-            previous[:, p], np.where(seen[:, p - 1], v[:, p - 1], previous[:, p - 1])
-        )
+    for p in range(1, n_t):  # in place (no temporary per period)
+        np.copyto(previous[:, p], previous[:, p - 1])
+        np.copyto(previous[:, p], v[:, p - 1], where=seen[:, p - 1])
     same = seen & (before >= 0)
     same &= v == previous
     new = seen & ~same
-    count = accumulate(np.add, seen, dtype=np.int64)
+    count = accumulate(np.add, seen, dtype=np.int32)
     length = np.where(
         seen,
         count - accumulate(np.maximum, np.where(new, count, 0), copy=False) + 1,
@@ -514,7 +545,8 @@ def equal_runs(cube: Cube) -> dict[str, np.ndarray]:
     # a report ends its run when no report follows, or the next one starts a run
     ends = np.ones(v.shape, bool)
     for p in range(n_t - 2, -1, -1):
-        np.copyto(ends[:, p], np.where(seen[:, p + 1], new[:, p + 1], ends[:, p + 1]))
+        np.copyto(ends[:, p], ends[:, p + 1])
+        np.copyto(ends[:, p], new[:, p + 1], where=seen[:, p + 1])
     return {"length": length, "start": start, "end": seen & ends, "before": before}
 
 
@@ -695,6 +727,15 @@ def nanmedian(a: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
     out[n == 0] = np.nan
     shape = [a.shape[i] for i in range(a.ndim) if i not in axes]
     return out.reshape(shape)
+
+
+def _middle(x: np.ndarray) -> float:
+    """``np.median`` of values already sorted: the middle one, or the mean of the
+    two middle ones (NaN for none)."""
+    if not len(x):
+        return np.nan
+    lo, hi = x[(len(x) - 1) // 2], x[len(x) // 2]
+    return (lo + hi) / 2 if lo != hi else hi
 
 
 def _multiples(x: np.ndarray, d: int) -> bool:

@@ -18,6 +18,7 @@ from evaluation.risk.quality.reports import (
     number,
     odds_en,
     odds_zh,
+    once,
     run_lengths,
     runs_of,
     share_words,
@@ -118,13 +119,13 @@ def _long_runs(cube: Cube, w: int) -> tuple | None:
     ``t0``…``t``, their ``length``), the ``share`` of the other units' reports of
     the run at its value, and the run's log chance; None where there are none.
     Computed once for ``stable`` and ``perfect`` (kept on the cube)."""
-    cache = cube.__dict__.setdefault("_long_runs", {})
-    if w in cache:
-        return cache[w]
+    return once(cube, f"_long_runs{w}", lambda: _find_long_runs(cube, w))
+
+
+def _find_long_runs(cube: Cube, w: int) -> tuple | None:
     run = cube.runs
     k, t, u = np.nonzero(run["end"] & (run["length"] >= w))
     if not len(k):
-        cache[w] = None
         return None
     t0, length = run["start"][k, t, u], run["length"][k, t, u]
     # how common the value is among the other units' reports of the run
@@ -137,8 +138,7 @@ def _long_runs(cube: Cube, w: int) -> tuple | None:
     share = np.divide(  # no other reporter: nothing common, the chance decides
         over_run(same), n_others, out=np.zeros(len(k)), where=n_others > 0
     )
-    cache[w] = (k, t, u, t0, length, share, _run_chance(cube, run, k, t, u, t0))
-    return cache[w]
+    return k, t, u, t0, length, share, _run_chance(cube, run, k, t, u, t0)
 
 
 def _run_chance(cube: Cube, run: dict, k, t, u, t0) -> np.ndarray:
