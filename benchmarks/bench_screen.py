@@ -10,7 +10,7 @@ as ``evaluation score -p 2025`` does, side by side in one run (medians of
 * per stage  the same screen taken apart (``--stages``): reading the reports into
               cubes (``arrange``), then each check of ``quality.CHECKS`` in turn on
               them, one thread (a check pays for the shared per-cube tables it is
-              first to use);
+              first to use), wall and CPU seconds;
 * ``cpu s``   the same runs' CPU time (all threads of the process: reading the
               reports factorises two id columns at a time, the checks run two at a
               time);
@@ -73,23 +73,36 @@ def median_seconds(run, repeats: int) -> tuple[float, float]:
 
 
 def stage_seconds(obs, catalogue, repeats: int) -> pd.DataFrame:
-    """Median seconds of ``arrange`` and of each check after it, fresh cubes each
-    repeat (the checks share tables computed on first use: the order is CHECKS')."""
+    """Median wall and CPU seconds of ``arrange`` and of each check after it, fresh
+    cubes each repeat (the checks share tables computed on first use: the order is
+    CHECKS'), and their sum."""
     times: dict[str, list[float]] = {}
+    cpu: dict[str, list[float]] = {}
+
+    def timed(name, run):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        out = run()
+        times.setdefault(name, []).append(time.perf_counter() - start)
+        cpu.setdefault(name, []).append(time.process_time() - start_cpu)
+        return out
+
     for _ in range(repeats):
-        start = time.perf_counter()
-        reports = quality.arrange(obs, catalogue, period="2025")
-        times.setdefault("arrange", []).append(time.perf_counter() - start)
+        reports = timed(
+            "arrange", lambda: quality.arrange(obs, catalogue, period="2025")
+        )
         for name, check in quality.CHECKS.items():
-            start = time.perf_counter()
-            check(reports)
-            times.setdefault(name, []).append(time.perf_counter() - start)
+            timed(name, lambda check=check, reports=reports: check(reports))
         del reports
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "stage": list(times),
             "median s": [statistics.median(t) for t in times.values()],
+            "cpu s": [statistics.median(t) for t in cpu.values()],
         }
+    )
+    total = table[["median s", "cpu s"]].sum()
+    return pd.concat(
+        [table, pd.DataFrame([{"stage": "sum", **total}])], ignore_index=True
     )
 
 

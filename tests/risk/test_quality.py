@@ -465,12 +465,18 @@ def test_window_keys_are_grouped_even_when_their_high_bits_agree():
     rng = np.random.default_rng(7)
     key = rng.integers(-(2**62), 2**62, 1000)
     key[500:] = key[:500]
-    key[::100] = (123 << 20) | np.arange(10) % 3  # share all but the low bits
-    order, grouped = _sorted_by_key(key)
-    assert sorted(order.tolist()) == list(range(1000))
-    np.testing.assert_array_equal(grouped, key[order])
-    starts = np.r_[True, grouped[1:] != grouped[:-1]].sum()
-    assert starts == len(np.unique(key))  # each key in one block
+    # keys whose mixed values (times the odd constant) share all but the low bits
+    inverse = pow(-7046029254386353131 % 2**64, -1, 2**64)
+    mixed = np.uint64(123 << 40) | (np.arange(10) % 3).astype(np.uint64)
+    key[::100] = (mixed * np.uint64(inverse)).view(np.int64)
+    ok = np.ones(1000, bool)
+    ok[7] = False  # a window left out
+    at, code = _sorted_by_key(key.copy(), ok)
+    assert sorted(at.tolist()) == [i for i in range(1000) if i != 7]
+    assert np.all(np.diff(code) >= 0)  # each key in one block, one code a key
+    for c in np.unique(code):
+        assert len(set(key[at[code == c]].tolist())) == 1
+    assert len(np.unique(code)) == len(np.unique(key[ok]))
 
 
 def test_a_copy_of_the_same_periods_flags_both_units_whoever_sorts_first(cat):

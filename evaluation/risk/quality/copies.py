@@ -101,7 +101,7 @@ def _repeat_chance(cube: Cube, eq: np.ndarray, both: np.ndarray) -> np.ndarray:
     says; one that climbs steadily repeats less often."""
     moved = both & ~eq
     size = np.where(moved, np.abs(np.diff(cube.values, axis=1)), np.nan)
-    scale = 1.4826 * nanmedian(size, axis=1)  # series × units
+    scale = 1.4826 * nanmedian(size, axis=1, overwrite=True)  # series × units
     p = cube.equal_by_chance(
         np.where(moved.sum(axis=1) >= 2, scale, np.nan), np.s_[:, None]
     )
@@ -118,7 +118,7 @@ def identical_unit(reports: Reports) -> pd.DataFrame | None:
         seen = cube.seen
         if seen.shape[2] < 2:
             continue
-        rarity = cube.rarity(shared=2)
+        rarity = cube.rarity_at(shared=2)  # (read on the twins only)
         x = cube.whole  # as compared
         for agency, g in agency_groups(cube):
             n_ok = seen[g].sum(axis=0)  # periods × units
@@ -239,10 +239,7 @@ def _window_pairs(cube: Cube, h: int, lags, per_year: int, q) -> np.ndarray:
     # windows sorted by key (equal keys together; the pairs found do not depend on
     # their order): a key shared by 2 to MAX_SHARED windows pairs them (a window
     # of values that many units share is no one's signature)
-    at = np.flatnonzero(ok)
-    key = key.reshape(-1)[at]
-    order, key = _sorted_by_key(key)
-    at = at[order]
+    at, key = _sorted_by_key(key.reshape(-1), ok.reshape(-1))
     first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
     size = np.diff(np.r_[first, len(key)])
     size = np.repeat(size, size)
@@ -278,21 +275,33 @@ def _window_pairs(cube: Cube, h: int, lags, per_year: int, q) -> np.ndarray:
     return np.column_stack([k, a, b, lag]).astype(np.int64)
 
 
-def _sorted_by_key(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """An order of ``key`` that puts equal keys together, and the keys in that
-    order: the high bits of each key (mixed: multiplied by an odd number) and its
-    position packed in one int64, one plain sort (several times faster than an
-    argsort); should two keys share their high bits (rare), an argsort."""
+def _sorted_by_key(key: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The places ``at`` of the windows ``ok`` with equal ``key``\\ s together, and a
+    code per window in that order, equal where their keys are: the high bits of
+    each key (mixed: multiplied by an odd number, in place) and its place packed in
+    one int64, one plain sort (several times faster than an argsort), no key read
+    again but those whose high bits equal their neighbour's (to tell apart two keys
+    that share them: rare, sorted again there)."""
     bits = max(int(len(key) - 1).bit_length(), 1)
     with np.errstate(over="ignore"):  # times an odd number: a bijection, mixed up
-        mixed = key * np.int64(-7046029254386353131)  # keys apart by 1 to high bits
-    packed = np.sort((mixed >> bits << bits) | np.arange(len(key), dtype=np.int64))
-    order = packed & ((1 << bits) - 1)
-    high, full = packed >> bits, key[order]
-    if np.any((high[1:] == high[:-1]) & (full[1:] != full[:-1])):
-        order = np.argsort(key)  # two keys with the same high bits: not together
-        return order, key[order]
-    return order, full
+        mixed = np.multiply(key, np.int64(-7046029254386353131), out=key)
+    packed = np.right_shift(mixed, bits)
+    packed <<= bits
+    packed |= np.arange(len(key), dtype=np.int64)
+    packed = packed[ok]
+    packed.sort()
+    at = packed & ((1 << bits) - 1)
+    high = np.right_shift(packed, bits, out=packed)
+    tie = np.flatnonzero(high[1:] == high[:-1])  # neighbours with the same high bits
+    other = mixed[at[tie]] != mixed[at[tie + 1]]
+    if other.any():  # two keys share their high bits: those runs in key order
+        runs = np.flatnonzero(np.isin(high, high[tie[other]]))
+        runs = runs[np.lexsort((at[runs], mixed[at[runs]], high[runs]))]
+        at[np.sort(runs)] = at[runs]
+        other = mixed[at[tie]] != mixed[at[tie + 1]]
+    new = np.ones(len(at), bool)  # a window whose key differs from the one before
+    new[1 + tie] = other
+    return at, np.cumsum(new)
 
 
 def _may_copy(cube: Cube, pairs: np.ndarray, most: float) -> np.ndarray:
@@ -309,7 +318,7 @@ def _may_copy(cube: Cube, pairs: np.ndarray, most: float) -> np.ndarray:
     y = cube.values[k[:, None], src, b[:, None]]
     with np.errstate(invalid="ignore"):
         exact = ok & (np.abs(x - y) < cube.step[k][:, None] / 2)
-    r1, r2 = cube.rarity(1), cube.rarity(2)
+    r1, r2 = cube.rarity(1), cube.rarity_at(2)
     r = np.where(
         (lag == 0)[:, None],
         r2[k[:, None], t, a[:, None]],
@@ -334,7 +343,7 @@ def _copy_run(cube: Cube, k: int, a: int, b: int, lag: int, q) -> dict | None:
     # do (a series near its ceiling repeats few values), or as other units agree
     sd = np.hypot(cube.own_spread[k, a], cube.own_spread[k, b])
     rarity = np.fmax(
-        cube.rarity(2 if lag == 0 else 1)[k, :, a], cube.equal_by_chance(sd, k)
+        cube.rarity_at(2 if lag == 0 else 1)[k, :, a], cube.equal_by_chance(sd, k)
     )
     best = None
     i = 0

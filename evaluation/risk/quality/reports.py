@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -68,8 +68,8 @@ class Cube:
     units: pd.Index  #: ids as reported (the dtype of the unit_id column)
     values: np.ndarray
     blank: np.ndarray  #: a row sent with an empty value (不报 when it persists)
-    #: per series: volumes and amounts that cannot go below 0, on a log scale
-    logged: np.ndarray
+    #: per series: amounts that cannot go below 0 (counts, days, costs, ratios)
+    positive: np.ndarray
     #: per series: percentages (valid 0–100), compared on a logit scale
     rates: np.ndarray
     #: per series: cumulative within the year (rolled up by its ``last`` report)
@@ -78,6 +78,24 @@ class Cube:
     @table
     def seen(self) -> np.ndarray:
         return ~np.isnan(self.values)
+
+    @table
+    def logged(self) -> np.ndarray:
+        """Per series: compared on a log scale: volumes (positive values spread over
+        more than an order of magnitude), and amounts that cannot go below 0 with a
+        median above 0 (they change by multiples, like volumes). Each series'
+        values sorted once (missing last; the checks' first table, not the reading
+        of the reports, pays for it)."""
+        x = np.sort(self.values.reshape(len(self.ids), -1), axis=1)
+        n = x.shape[1] - np.count_nonzero(np.isnan(x), axis=1)
+        return np.array(
+            [
+                _is_volume(x[k, : n[k]])
+                or bool(self.positive[k] and _middle(x[k, : n[k]]) > 0)
+                for k in range(len(self.ids))
+            ],
+            bool,
+        )
 
     @table
     def levels(self) -> np.ndarray:
@@ -167,7 +185,7 @@ class Cube:
         """Per series and period, the robust SD of the units' reports (1.4826 MAD),
         at least the reporting step."""
         mad = np.subtract(self.values, self.middle[:, :, None])
-        mad = nanmedian(np.abs(mad, out=mad), axis=2)
+        mad = nanmedian(np.abs(mad, out=mad), axis=2, overwrite=True)
         return np.fmax(1.4826 * mad, self.step[:, None])
 
     @table
@@ -189,7 +207,7 @@ class Cube:
         """Per series and unit, the robust SD of the unit's own reports over the
         periods (1.4826 MAD; NaN with fewer than 3)."""
         mad = np.subtract(self.values, nanmedian(self.values, axis=1)[:, None, :])
-        mad = 1.4826 * nanmedian(np.abs(mad, out=mad), axis=1)
+        mad = 1.4826 * nanmedian(np.abs(mad, out=mad), axis=1, overwrite=True)
         return np.where(self.seen.sum(axis=1) >= 3, mad, np.nan)
 
     def equal_by_chance(self, sd: np.ndarray, series=slice(None)) -> np.ndarray:
@@ -204,11 +222,16 @@ class Cube:
         period (not counting ``shared - 1`` units known to share it)."""
         return once(self, f"_share{shared}", lambda: self._share(shared))
 
-    def _share(self, shared: int) -> np.ndarray:
-        n = self.reporting[:, :, None]
+    def _share(self, shared: int, at=...) -> np.ndarray:
+        """:meth:`share`, of every report or of the reports ``at`` (an index)."""
+        n = np.broadcast_to(self.reporting[:, :, None], self.values.shape)[at]
+        out = np.array(self.ties[at], dtype=float)  # (whole numbers: exact)
+        out -= shared
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.divide(self.ties - shared, n - shared)
-        return np.nan_to_num(out, copy=False)
+            out /= n - shared
+        if np.any(n == shared):  # 0 / 0 and ±x / 0 (else every share is finite)
+            np.nan_to_num(out, copy=False)
+        return out
 
     @table
     def runs(self) -> dict[str, np.ndarray]:
@@ -231,15 +254,43 @@ class Cube:
         agree on any value, and at least step ÷ (2.5 robust SDs); at most 1."""
         return once(self, f"_rarity{shared}", lambda: self._rarity(shared))
 
-    def _rarity(self, shared: int) -> np.ndarray:
+    def rarity_at(self, shared: int = 1) -> Cells:
+        """:meth:`rarity`, the same values, computed only at the reports indexed
+        (``cube.rarity_at(2)[k, :, u]``): where only a few are read, not a whole
+        array."""
+        return Cells(lambda at: self._rarity(shared, at))
+
+    @table
+    def agree(self) -> np.ndarray:
+        """Per series and period, the chance that two units agree on any value (0
+        where fewer than two reported)."""
         n = self.reporting[:, :, None]
-        share = self.share(shared)
         with np.errstate(divide="ignore", invalid="ignore"):
             agree = (self.ties.sum(axis=2, keepdims=True) - n) / (n * (n - 1))
+        return np.nan_to_num(agree)
+
+    def _rarity(self, shared: int, at=...) -> np.ndarray:
+        whole = at is Ellipsis
+        share = self.share(shared) if whole else self._share(shared, at)
         floor = self.step[:, None, None] / (2.5 * self.spread[:, :, None])
-        out = np.fmax(share, np.nan_to_num(agree))
+        agree, shape = self.agree, self.values.shape
+        if not whole:
+            agree = np.broadcast_to(agree, shape)[at]
+            floor = np.broadcast_to(floor, shape)[at]
+        out = np.fmax(share, agree)
         np.fmax(out, floor, out=out)
         return np.clip(out, 0, 1, out=out)
+
+
+class Cells:
+    """A per-report table computed only at the reports indexed: ``cells[at]`` is
+    ``compute(at)``."""
+
+    def __init__(self, compute: Callable[[object], np.ndarray]):
+        self.compute = compute
+
+    def __getitem__(self, at) -> np.ndarray:
+        return self.compute(at)
 
 
 @dataclass(frozen=True)
@@ -303,7 +354,7 @@ def arrange(
         }
     )
     value = observations["value"].to_numpy(dtype=float)
-    coded = _factorize(observations)
+    coded, sent_on = _factorize(observations)
     p_codes, periods = coded["period"]
     s_codes, series = coded["indicator_id"]
     u_codes, units = coded["unit_id"]
@@ -325,63 +376,64 @@ def arrange(
         sent &= np.append(month <= end, False)[p_codes]
     keep = sent & ~np.isnan(value)
     rows = {"series": s_codes, "unit": u_codes, "period": p_codes, "value": value}
-    reported_at = None
-    if "reported_at" in observations:
-        # few distinct dates: parse each once
-        codes, dates = coded["reported_at"]
-        days = pd.to_datetime(
-            pd.Series(dates, dtype=object), errors="coerce", format="ISO8601"
-        ).to_numpy(dtype="datetime64[D]")
-        reported_at = np.append(days, np.datetime64("NaT", "D"))[codes]
     # the series reported, in the catalogue's order (whatever the rows' order)
-    present = np.flatnonzero(np.bincount(s_codes[keep], minlength=len(series)))
+    cell, kept = _cells(rows, keep, len(series), len(periods))
+    present = np.flatnonzero(kept.sum(axis=1))
     meta = catalogue.series.loc[series[present]]  # an unknown series is an error
     order = present[np.argsort(catalogue.series.index.get_indexer(meta.index))]
     meta = catalogue.series.loc[series[order]]
     freqs = list(catalogue.series["frequency"].unique())
     mines = [order[(meta["frequency"] == freq).to_numpy()] for freq in freqs]
-    arrays = _cubes(rows, keep, sent, mines, series, units, periods, month)
+    arrays = _cubes(rows, keep, sent, mines, series, units, periods, month, cell, kept)
     cubes = []
     for freq, cube in zip(freqs, arrays, strict=True):
         if cube is not None:
             about = catalogue.series.loc[cube.ids]
             rates = (about["valid_min"] == 0) & (about["valid_max"] == 100)
             rollup = catalogue.table["rollup"].reindex(cube.ids)
-            # amounts that cannot go below 0 (counts, days, costs, ratios) change by
-            # multiples: compared on a log scale like volumes
-            positive = (about["valid_min"] >= 0) & ~rates
-            np.logical_or(
-                cube.logged,
-                positive.to_numpy(dtype=bool) & (cube.median > 0),
-                out=cube.logged,
-            )
             cubes.append(
                 Cube(
                     agencies=about["agency"].to_numpy(dtype=object),
                     frequency=freq,
+                    positive=((about["valid_min"] >= 0) & ~rates).to_numpy(bool),
                     rates=rates.to_numpy(dtype=bool),
                     cumulative=(rollup == "last").to_numpy(dtype=bool),
-                    **{k: v for k, v in cube.__dict__.items() if k != "median"},
+                    **cube.__dict__,
                 )
             )
+    reported_at = None if sent_on is None else sent_on.result()
     return Reports(
         catalogue, cubes, series, units, periods, month, rows, keep, sent,
         reported_at, names,
     )  # fmt: skip
 
 
-def _factorize(observations: pd.DataFrame) -> dict[str, tuple]:
-    """``pd.factorize`` of the id columns (and ``reported_at``), two at a time:
-    hashing millions of Arrow strings is most of reading the reports, and Arrow
-    does it without holding the GIL."""
-    columns = [
-        c
-        for c in ("period", "indicator_id", "unit_id", "reported_at")
-        if c in observations
-    ]
-    with ThreadPoolExecutor(2) as pool:
-        found = pool.map(lambda c: factorize(observations[c]), columns)
-        return dict(zip(columns, found, strict=True))
+def _factorize(observations: pd.DataFrame) -> tuple[dict[str, tuple], Future | None]:
+    """``pd.factorize`` of the id columns, two at a time (the units, many and in no
+    runs, first): hashing millions of Arrow strings is most of reading the reports,
+    and Arrow does it without holding the GIL. Also, in the background while the
+    cubes are built, the days the rows were sent (:func:`sent_days`, which only the
+    late check reads; None without a ``reported_at`` column)."""
+    pool = ThreadPoolExecutor(2, thread_name_prefix="arrange")
+    coded = {
+        c: pool.submit(factorize, observations[c])
+        for c in ("unit_id", "period", "indicator_id")
+    }
+    sent_on = None
+    if "reported_at" in observations:
+        sent_on = pool.submit(sent_days, observations["reported_at"])
+    pool.shutdown(wait=False)  # (what was submitted still runs)
+    return {c: future.result() for c, future in coded.items()}, sent_on
+
+
+def sent_days(column: pd.Series) -> np.ndarray:
+    """Per row, the day it was sent (``datetime64[D]``; NaT where empty or not a
+    date): few distinct dates, each parsed once."""
+    codes, dates = factorize(column)
+    days = pd.to_datetime(
+        pd.Series(dates, dtype=object), errors="coerce", format="ISO8601"
+    ).to_numpy(dtype="datetime64[D]")
+    return np.append(days, np.datetime64("NaT", "D"))[codes]
 
 
 def factorize(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -418,22 +470,25 @@ class _Arrays:
     units: pd.Index
     values: np.ndarray
     blank: np.ndarray
-    logged: np.ndarray
-    median: np.ndarray  #: per series, the median of its reports
 
 
-def _cubes(rows, keep, sent, mines, series, units, periods, month) -> list:
-    """Per frequency ``f``, the arrays of its series ``mines[f]`` (codes into
-    ``series``) from the kept rows, or None where it has none: every row placed in
-    one pass, through a table of each series and period's place."""
-    n_f, n_p, n_u = len(mines), len(periods), len(units)
-    # per row, its series and period as one code into a (series + 1) × (period + 1)
-    # table whose first row and column stand for no series, no period (code -1)
+def _cells(rows, keep, n_s: int, n_p: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, its series and period as one code into a (series + 1) × (period + 1)
+    table whose first row and column stand for no series, no period (code -1); and
+    per series and period, how many rows were kept."""
     cell = rows["series"] * (n_p + 1)
     cell += rows["period"]
     cell += n_p + 2
-    kept = np.bincount(cell[keep], minlength=(len(series) + 1) * (n_p + 1))
-    kept = kept.reshape(len(series) + 1, n_p + 1)[1:, 1:]
+    kept = np.bincount(cell[keep], minlength=(n_s + 1) * (n_p + 1))
+    return cell, kept.reshape(n_s + 1, n_p + 1)[1:, 1:]
+
+
+def _cubes(rows, keep, sent, mines, series, units, periods, month, cell, kept) -> list:
+    """Per frequency ``f``, the arrays of its series ``mines[f]`` (codes into
+    ``series``) from the kept rows, or None where it has none: every row placed in
+    one pass, through a table of each series and period's place (``cell`` and
+    ``kept``: :func:`_cells`)."""
+    n_f, n_p, n_u = len(mines), len(periods), len(units)
     # per frequency, the periods its series have values in, chronological (labels
     # of one month, mixed frequencies, by label)
     used = np.array([kept[mine].sum(axis=0) for mine in mines]).reshape(n_f, n_p)
@@ -475,9 +530,6 @@ def _cubes(rows, keep, sent, mines, series, units, periods, month) -> list:
         u_used = np.flatnonzero((~np.isnan(v)).any(axis=(0, 1)))  # units sorted by id
         if len(u_used) < n_u:
             v, b = v[:, :, u_used], b[:, :, u_used]
-        # each series' values sorted once (missing last): its median and spread
-        x = np.sort(v.reshape(len(mine), -1), axis=1)
-        n = x.shape[1] - np.count_nonzero(np.isnan(x), axis=1)
         out.append(
             _Arrays(
                 ids=list(series[mine]),
@@ -485,10 +537,6 @@ def _cubes(rows, keep, sent, mines, series, units, periods, month) -> list:
                 units=units[u_used],
                 values=v,
                 blank=b,
-                logged=np.array(
-                    [_is_volume(x[k, : n[k]]) for k in range(len(mine))], bool
-                ),
-                median=np.array([_middle(x[k, : n[k]]) for k in range(len(mine))]),
             )
         )
     return out
@@ -700,23 +748,38 @@ def _one_in_number(chance: float) -> float:
     return float(round(x, -digits))
 
 
-def nanmedian(a: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
+def nanmedian(
+    a: np.ndarray, axis: int | tuple[int, ...], *, overwrite: bool = False
+) -> np.ndarray:
     """``np.nanmedian(a, axis)`` value for value (NaN where no value), for all rows at
-    once: one sort of the axes reduced (moved last, missing values sorting after the
-    rest; numpy's vectorised sort is faster than a partition that must first set the
-    missing values aside), where numpy loops over the rows in Python."""
+    once, where numpy loops over the rows in Python: a few values per row (a unit's
+    periods) sorted (numpy's vectorised sort; missing values sort after the rest),
+    many (the units of a period) selected: one ``partition`` at the upper middle
+    (missing values go last there too) per count of values, the lower middle the
+    largest before it (twice as fast as the sort). ``overwrite``: ``a`` is a
+    scratch array, sorted in place (no copy: as long as the sort itself)."""
     axes = tuple(int(ax) % a.ndim for ax in np.atleast_1d(axis))
     size = int(np.prod([a.shape[ax] for ax in axes]))
+    shape = [a.shape[i] for i in range(a.ndim) if i not in axes]
     if len(axes) == 1 and size <= 64:
         ax = axes[0]
-        x = np.sort(a, axis=ax)  # missing values last
+        if overwrite:
+            x = a
+            x.sort(axis=ax)  # missing values last
+        else:
+            x = np.sort(a, axis=ax)
         n = size - np.isnan(x).sum(axis=ax, keepdims=True)
     else:
-        ax = 1  # rows × the values of each
         rest = [i for i in range(a.ndim) if i not in axes]
         rows = int(np.prod([a.shape[i] for i in rest]))
-        x = np.sort(np.transpose(a, [*rest, *axes]).reshape(rows, size), axis=1)
-        n = size - np.count_nonzero(np.isnan(x), axis=1)[:, None]
+        x = np.transpose(a, [*rest, *axes]).reshape(rows, size)
+        n = size - np.count_nonzero(np.isnan(x), axis=1)
+        if size >= _SELECT and rows and len(np.unique(n)) <= _COUNTS:
+            mine = overwrite or not np.may_share_memory(x, a)  # (or a copy)
+            return _select_median(x, n, mine).reshape(shape)
+        ax = 1  # rows × the values of each
+        x = np.sort(x, axis=1)
+        n = n[:, None]
     top = max(size - 1, 0)
     lo = np.clip((n - 1) // 2, 0, top)
     hi = np.clip(n // 2, 0, top)
@@ -725,8 +788,33 @@ def nanmedian(a: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
         v_hi = np.take_along_axis(x, hi, axis=ax) if size else lo * np.nan
         out = np.where(lo == hi, v_hi, (v_lo + v_hi) / 2)
     out[n == 0] = np.nan
-    shape = [a.shape[i] for i in range(a.ndim) if i not in axes]
     return out.reshape(shape)
+
+
+#: rows of at least this many values: their median selected, not sorted, where
+#: the rows have at most ``_COUNTS`` different counts of values
+_SELECT, _COUNTS = 256, 8
+
+
+def _select_median(x: np.ndarray, n: np.ndarray, in_place: bool) -> np.ndarray:
+    """Per row of ``x`` (rows × values, NaN for none), the median of its ``n``
+    values, as sorting them would give: the rows with the same count partitioned
+    at once (``in_place``: in ``x`` itself, where they all have it)."""
+    hi = n // 2  # the upper middle; the lower one, for an even count, is before it
+    v_hi, v_lo = np.empty(len(x)), np.zeros(len(x))
+    for k in np.unique(hi):
+        some = hi == k
+        if some.all() and in_place:
+            part = x
+            part.partition(k, axis=1)
+        else:
+            part = np.partition(x if some.all() else x[some], k, axis=1)
+        v_hi[some] = part[:, k]
+        v_lo[some] = part[:, :k].max(axis=1) if k else part[:, 0]
+    with np.errstate(invalid="ignore"):
+        out = np.where(n % 2 == 1, v_hi, (v_lo + v_hi) / 2)
+    out[n == 0] = np.nan
+    return out
 
 
 def _middle(x: np.ndarray) -> float:

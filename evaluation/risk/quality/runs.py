@@ -191,7 +191,7 @@ def linear(reports: Reports) -> pd.DataFrame | None:
         m = run[k, t, u]
         # the chance of a second difference within one step, for this unit
         with np.errstate(invalid="ignore"):
-            spread = 1.4826 * nanmedian(np.abs(d2), axis=1)  # series × units
+            spread = 1.4826 * nanmedian(np.abs(d2), axis=1, overwrite=True)
             typical = nanmedian(spread, axis=1)
         inside = np.arange(d2.shape[1])[None, :]
         inside = (inside > (t - m)[:, None]) & (inside <= t[:, None])
@@ -358,14 +358,16 @@ def missing(reports: Reports) -> pd.DataFrame | None:
         # one series empty in a row
         run, ends = run_lengths(blank & most[:, :, None])
         ends &= run >= q.missing_run
-        # a run wholly inside empty submissions is said by their flag
+        ks, ts, us = np.nonzero(ends)
+        # a run wholly inside empty submissions is said by their flag (counted at
+        # the runs' ends only)
         cum = accumulate(np.add, covered, dtype=np.int64)
-        first = np.clip(np.arange(blank.shape[1])[None, :, None] - run, -1, None)
-        inside = cum - np.where(
-            first >= 0, np.take_along_axis(cum, np.maximum(first, 0), 1), 0
+        first = ts - run[ks, ts, us]  # the period before the run (-1: none)
+        inside = cum[ks, ts, us] - np.where(
+            first >= 0, cum[ks, np.maximum(first, 0), us], 0
         )
-        ends &= inside < run
-        for k, t, u in zip(*np.nonzero(ends), strict=True):
+        said = inside < run[ks, ts, us]
+        for k, t, u in zip(ks[said], ts[said], us[said], strict=True):
             m = int(run[k, t, u])
             sid, since = cube.ids[k], cube.periods[t - m + 1]
             rows.append(
