@@ -204,96 +204,123 @@ def overview_drawn(driver) -> bool:
     )
 
 
-def browser(
-    url: str, store: Path, repeats: int, settle: float = 20
-) -> tuple[pd.DataFrame, dict]:
-    """Click-to-rendered medians of each interaction, and the payloads sent."""
-    from dashboards import data
+def profile_drawn(name: str):
+    """The profile on screen: its heading names the unit and every chart of the
+    page is drawn (none still waiting for plotly.js)."""
+
+    def drawn(driver) -> bool:
+        return name in _text(driver, "#profile-heading") and driver.execute_script(
+            "const g = document.querySelectorAll('#profile-page .dash-graph');"
+            " return g.length > 0 && [...g].every(e =>"
+            " e.querySelector('.main-svg') &&"
+            " !e.classList.contains('dash-graph--pending'));"
+        )
+
+    return drawn
+
+
+def _round(d, url: str, i: int, res, unit, group, record) -> None:
+    """One round of every interaction in the browser ``d`` on the dashboard at
+    ``url`` (round ``i`` picks the period)."""
+    from selenium.webdriver.common.keys import Keys
+
     from evaluation.periods import name_zh
 
+    record("first page load (overview)", lambda: d.get(url), overview_drawn)
+    record("first page load (rankings)", lambda: d.get(f"{url}rankings"),
+           lambda d: _text(d, FIRST_ROW))  # fmt: skip
+    before = _mark(d, FIRST_ROW)
+    other = name_zh(res.periods[-2 - (i % 6)])  # the dropdown shows names
+    record(
+        "period change",
+        lambda o=other: _choose(d, "#rankings-period", o),
+        lambda d, b=before: _fresh(d, FIRST_ROW, b),
+    )
+    record(
+        "group change",
+        lambda: _choose(d, "#rankings-peer-group", group),
+        lambda d: _text(d, '.ag-row[row-index="0"] [col-id="peer_group"]') == group,
+    )
+    # a leader opens a profile from the league table (inside the app)
+    name = _text(d, NAME)
+    record(
+        "profile load (a name clicked in the league table)",
+        lambda: d.find_element("css selector", NAME).click(),
+        profile_drawn(name),
+    )
+    record("risk page (from the navigation)",
+           lambda: d.find_element("css selector", "#nav-nav_risk").click(),
+           risk_drawn)  # fmt: skip
+    record(
+        "profile load (full page load of /unit/<id>)",
+        lambda: d.get(f"{url}unit/{unit['unit_id']}"),
+        profile_drawn(unit["name_zh"]),
+    )
+    record("risk page (full page load)", lambda: d.get(f"{url}risk"),
+           risk_drawn)  # fmt: skip
+    d.get(f"{url}what-if")
+    _wait(d, lambda d: d.find_elements("css selector", "#whatif-table .ag-row"))
+    time.sleep(1)
+    thumb = d.find_element(
+        "css selector", '[id*="whatif-weight"][id*="efficiency"] [role="slider"]'
+    )
+
+    def moved(d):
+        cells = d.find_elements(
+            "css selector", '#whatif-table .ag-center-cols-container [col-id="move"]'
+        )
+        return cells and {c.text for c in cells} != {"0"}
+
+    record("what-if move", lambda t=thumb: t.send_keys(Keys.END), moved)
+
+
+def browser(
+    urls: str | list[str], store: Path, repeats: int, settle: float = 20
+) -> tuple[pd.DataFrame, dict]:
+    """Click-to-rendered medians of each interaction, and the payloads sent (of
+    the first dashboard). Several ``urls`` (the same store served by different
+    versions of the dashboard) are measured side by side, one browser each, a
+    round on each in turn: a column of medians per url."""
+    from dashboards import data
+
+    urls = [urls] if isinstance(urls, str) else list(urls)
     data.set_source(store)
     res = data._load(data.default_run())
-    periods = res.periods
     unit = res.league_table(res.period).iloc[0]
     group = res.catalogue.name("social", "zh")
-    d = _driver()
-    times: dict[str, list[float]] = {}
+    drivers = [_driver() for _ in urls]
+    times: dict[str, dict[str, list[float]]] = {u: {} for u in urls}
     payloads: dict[str, list[dict]] = {}
 
-    def record(name, fn, condition):
-        _captured(d)
-        fn()
-        times.setdefault(name, []).append(_wait(d, condition))
-        time.sleep(0.3)  # let trailing requests land
-        payloads.setdefault(name, _captured(d))
+    def recorder(d, url):
+        def record(name, fn, condition):
+            _captured(d)
+            fn()
+            times[url].setdefault(name, []).append(_wait(d, condition))
+            time.sleep(0.3)  # let trailing requests land
+            if url == urls[0]:
+                payloads.setdefault(name, _captured(d))
+
+        return record
 
     try:
-        d.get(f"{url}rankings")  # warm-up: the server loads and caches the run
-        _wait(d, lambda d: _text(d, FIRST_ROW), 600)
-        d.get(url)
-        _wait(d, overview_drawn, 600)
+        for d, url in zip(drivers, urls, strict=True):
+            d.get(f"{url}rankings")  # warm-up: the server loads and caches the run
+            _wait(d, lambda d: _text(d, FIRST_ROW), 600)
+            d.get(url)
+            _wait(d, overview_drawn, 600)
         time.sleep(settle)  # the server warms every period's rankings in the back
         for i in range(repeats):
-            record("first page load (overview)", lambda: d.get(url), overview_drawn)
-            record("first page load (rankings)", lambda: d.get(f"{url}rankings"),
-                   lambda d: _text(d, FIRST_ROW))  # fmt: skip
-            before = _mark(d, FIRST_ROW)
-            other = name_zh(periods[-2 - (i % 6)])  # the dropdown shows names
-            record(
-                "period change",
-                lambda o=other: _choose(d, "#rankings-period", o),
-                lambda d, b=before: _fresh(d, FIRST_ROW, b),
-            )
-            record(
-                "group change",
-                lambda: _choose(d, "#rankings-peer-group", group),
-                lambda d: (
-                    _text(d, '.ag-row[row-index="0"] [col-id="peer_group"]') == group
-                ),
-            )
-            # a leader opens a profile from the league table (inside the app)
-            name = _text(d, NAME)
-            record(
-                "profile load (a name clicked in the league table)",
-                lambda: d.find_element("css selector", NAME).click(),
-                lambda d, n=name: n in _text(d, "#profile-heading"),
-            )
-            record("risk page (from the navigation)",
-                   lambda: d.find_element("css selector", "#nav-nav_risk").click(),
-                   risk_drawn)  # fmt: skip
-            record(
-                "profile load (full page load of /unit/<id>)",
-                lambda: d.get(f"{url}unit/{unit['unit_id']}"),
-                lambda d: unit["name_zh"] in _text(d, "#profile-heading"),
-            )
-            record("risk page (full page load)", lambda: d.get(f"{url}risk"),
-                   risk_drawn)  # fmt: skip
-            d.get(f"{url}what-if")
-            _wait(d, lambda d: d.find_elements("css selector", "#whatif-table .ag-row"))
-            time.sleep(1)
-            from selenium.webdriver.common.keys import Keys
-
-            thumb = d.find_element(
-                "css selector",
-                '[id*="whatif-weight"][id*="efficiency"] [role="slider"]',
-            )
-
-            def moved(d):
-                cells = d.find_elements(
-                    "css selector",
-                    '#whatif-table .ag-center-cols-container [col-id="move"]',
-                )
-                return cells and {c.text for c in cells} != {"0"}
-
-            record("what-if move", lambda t=thumb: t.send_keys(Keys.END), moved)
+            for d, url in zip(drivers, urls, strict=True):
+                _round(d, url, i, res, unit, group, recorder(d, url))
     finally:
-        d.quit()
-    table = pd.DataFrame(
-        [
-            {"interaction": k, "browser_ms": 1000 * statistics.median(v)}
-            for k, v in times.items()
-        ]  # fmt: skip
-    )
+        for d in drivers:
+            d.quit()
+    names = list(times[urls[0]])
+    table = pd.DataFrame({"interaction": names})
+    for k, url in enumerate(urls):
+        column = "browser_ms" if len(urls) == 1 else f"ms_{k}"
+        table[column] = [1000 * statistics.median(times[url][n]) for n in names]
     return table, payloads
 
 
@@ -391,11 +418,24 @@ def main(argv: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
         "--settle", type=float, default=20, help="s for the server's warm-up thread"
     )
     parser.add_argument("--serve", nargs=2, metavar=("STORE", "PORT"))
+    parser.add_argument(
+        "--url",
+        nargs="+",
+        help="only the browser, on dashboards already serving the city (e.g. two"
+        " checkouts, each with --serve on its own port): side by side, alternately",
+    )
     args = parser.parse_args(argv)
     if args.serve:
         serve(args.serve[0], int(args.serve[1]), args.threads)
         return None
     store = city(args.cache, args.draws, args.departments, args.districts)
+    if args.url:
+        urls = [u.rstrip("/") + "/" for u in args.url]
+        shown, _ = browser(urls, store, args.repeats, args.settle)
+        print(f"load average {os.getloadavg()[0]:.1f}; " + ", ".join(
+            f"ms_{k}: {u}" for k, u in enumerate(urls)))  # fmt: skip
+        print(shown.to_string(index=False, float_format=lambda v: f"{v:.0f}"))
+        return shown, None
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen(

@@ -83,6 +83,9 @@ def create_app(
         title=f"{catalogue.name_zh} · {catalogue.name_en}",
         index_string=INDEX_STRING,
         suppress_callback_exceptions=True,
+        # plotly.js's cartesian bundle, started by assets/plotly_early.js (not a
+        # page script of its own)
+        assets_path_ignore=["vendor"],
     )
     server = app.server
     server.secret_key = (

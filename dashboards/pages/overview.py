@@ -32,6 +32,11 @@ dash.register_page(
 SPLIT, TOGETHER = "by_level", "together"  #: the list switch's values
 ALL = "all"  #: the row / group of every unit in the overview's tables
 PAGE = 10  #: red units a page of their list
+#: px, a red list's rows in Chinese: a name or group on a line (two at most)
+ROW_HEIGHT = 42
+#: a cell whose text may take two lines of a Chinese row's height, centred
+WRAPPED = {"wrapText": True, "cellStyle": {"lineHeight": "1.15", "display": "flex",
+                                             "alignItems": "center"}}  # fmt: skip
 #: text on a badge: white on the dark colours, ink on yellow and orange
 _ON_DARK = ("red", "green")
 
@@ -252,6 +257,16 @@ def _red(o, lists, names, lang) -> list:
             "localeText": components.grid_locale(lang),
             "pagination": len(rows) > PAGE,  # no pager for a list on one page
         }
+        if lang == "zh":
+            # rows of one height, not sized to their text: AG Grid measuring every
+            # cell was a fifth of the page's drawing. English names and groups run
+            # to three lines or more on a phone: their rows still grow to fit
+            grid.defaultColDef = {
+                k: v
+                for k, v in grid.defaultColDef.items()
+                if k not in ("wrapText", "autoHeight", "cellStyle")
+            }
+            grid.dashGridOptions["rowHeight"] = ROW_HEIGHT
         count = say("page_overview", "units_n", n=len(rows)).text(lang)
         out += [html.H4(f"{title}（{count}）" if lang == "zh" else
                         f"{title} ({count})")]  # fmt: skip
@@ -283,13 +298,14 @@ def _red_rows(rows, lang) -> list[dict]:
 def _red_columns(lang: str, names: dict, *, with_level: bool) -> list[dict]:
     """The red list's columns; ``next_due`` sorts by the ISO date, shows words."""
     number = {"type": "numericColumn", "width": 110, "filter": False}
+    wrapped = WRAPPED if lang == "zh" else {}  # rows of one height in Chinese
     columns = [
         {"field": "link", "headerName": t("unit", lang), "cellRenderer": "AppLink",
-         "width": 240, "pinned": "left"},
+         "width": 240, "pinned": "left", **wrapped},
         *([{"field": "level", "headerName": t("unit_level", lang), "width": 120,
             "refData": names["level"]}] if with_level else []),
         {"field": "peer_group", "headerName": t("peer_group", lang), "width": 150,
-         "refData": names["peer_group"]},
+         "refData": names["peer_group"], **wrapped},
         {"field": "score", "headerName": t("composite", lang), **number,
          "comparator": {"function": "Number(valueA) - Number(valueB)"}},
         {"field": "peer_rank", "headerName": t("peer_rank", lang), **number},

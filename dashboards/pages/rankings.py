@@ -160,7 +160,12 @@ def layout(**_query) -> html.Div:
             ),
             html.Div(
                 [
-                    html.Div(grid(), style={**_PANEL, "flex": "1 1 1400px"}),
+                    # charts are drawn once its first rows are (assets/plotly_early.js)
+                    html.Div(
+                        grid(),
+                        className="draw-first",
+                        style={**_PANEL, "flex": "1 1 1400px"},
+                    ),
                     html.Div(
                         dcc.Graph(id="rankings-bar", config={"displayModeBar": False}),
                         style={**_PANEL, "flex": "1 1 700px", "overflowY": "auto"},

@@ -672,25 +672,35 @@ def plot_profile_waterfall(
 ) -> dict:  # fmt: skip
     """What makes a composite (as :func:`plot_waterfall`), a light figure (dict)
     with a titled axis: each level-1 dimension's contribution stacked up to the
-    composite, named ``total``; a negative contribution steps down in vermilion."""
+    composite, named ``total``; a negative contribution steps down in vermilion.
+
+    Drawn as bars standing on the running total (``base``) with connectors between
+    them, not as plotly's waterfall trace: the dashboard loads plotly.js's cartesian
+    bundle, which has bars but no waterfall (dashboards/assets/plotly_early.js)."""
     values = _json_numbers(contributions)
     whole = float(np.nansum(np.asarray(contributions, dtype=float)))
     shown = [*values, round(whole, 4) + 0.0]
     levels = np.nancumsum(np.asarray(contributions, dtype=float))
+    starts = [0.0, *(round(float(v), 4) + 0.0 for v in levels[:-1])]
+    colour = [PALETTE[5] if (v or 0) < 0 else PALETTE[0] for v in values]
     fall = {
-        "type": "waterfall",
+        "type": "bar",
         "x": [*names, total],
         "y": shown,
-        "measure": ["relative"] * len(values) + ["total"],
+        "base": [*starts, 0.0],
+        "marker": {"color": [*colour, PALETTE[2]]},
         "text": number_texts(shown),
         "textposition": "outside",
         "cliponaxis": False,
-        "increasing": {"marker": {"color": PALETTE[0]}},
-        "decreasing": {"marker": {"color": PALETTE[5]}},
-        "totals": {"marker": {"color": PALETTE[2]}},
-        "connector": {"line": {"color": "#999"}},
         "hovertemplate": "%{x}: %{y:.2f}<extra></extra>",
     }
+    # a thin line at each running total, from one bar to the next
+    ends = [*(round(float(v), 4) + 0.0 for v in levels)]
+    connectors = [
+        {"type": "line", "xref": "x", "yref": "y", "x0": k + 0.4, "x1": k + 0.6,
+         "y0": level, "y1": level, "line": {"color": "#999", "width": 1}}
+        for k, level in enumerate(ends)
+    ]  # fmt: skip
     layout = light_layout(title, height=380, left=60)
     layout["showlegend"] = False
     layout["xaxis"]["title"] = {"text": x_title}
@@ -698,6 +708,7 @@ def plot_profile_waterfall(
         {"title": {"text": y_title},
          "range": score_range(levels, whole, fixed=(0, 110), pad=0.15)}
     )  # fmt: skip
+    layout["shapes"] = connectors
     return {"data": [fall], "layout": layout}
 
 

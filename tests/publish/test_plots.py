@@ -18,6 +18,29 @@ def test_waterfall_ends_on_the_sum_of_the_contributions():
     assert list(bar.text) == ["42.00", "22.00", "64.00"]
 
 
+def test_profile_waterfall_bars_stand_on_the_running_total():
+    """The dashboard's waterfall is bars (its plotly.js bundle has no waterfall
+    trace): 30, then −5 hanging from 30 down to 25, then 12 from 25 to 37, and
+    the composite 37 from 0; the fall in vermilion, connectors at 30, 25, 37."""
+    fig = plots.plot_profile_waterfall(
+        ["甲", "乙", "丙"], [30.0, -5.0, 12.0], title="构成", total="综合得分",
+        x_title="维度", y_title="贡献（分）",
+    )  # fmt: skip
+    (bar,) = fig["data"]
+    assert bar["type"] == "bar"
+    assert bar["x"] == ["甲", "乙", "丙", "综合得分"]
+    assert bar["y"] == [30.0, -5.0, 12.0, 37.0]
+    assert bar["base"] == [0.0, 30.0, 25.0, 0.0]
+    tops = [b + y for b, y in zip(bar["base"], bar["y"], strict=True)]
+    assert tops == [30.0, 25.0, 37.0, 37.0]
+    assert bar["marker"]["color"][1] == plots.PALETTE[5]
+    assert bar["text"] == ["30.00", "-5.00", "12.00", "37.00"]
+    lines = fig["layout"]["shapes"]
+    assert [(s["x0"], s["x1"], s["y0"]) for s in lines] == [
+        (0.4, 0.6, 30.0), (1.4, 1.6, 25.0), (2.4, 2.6, 37.0)
+    ]  # fmt: skip
+
+
 def test_dimension_scores_beside_the_peer_median():
     d = pd.DataFrame({"score": [70.0, 55.0], "peer_median": [60.0, 60.0]})
     fig = plots.plot_dimension_scores(
