@@ -652,13 +652,17 @@ def effective_weights(result: Result, period: str | None = None) -> pd.DataFrame
     is the share its parent gave it (``result.weights``: after AHP, entropy or any
     other method, before renormalising over a unit's missing children), ``method``
     how the parent set it, and ``weight`` the product of the local weights up to the
-    composite (the node's share of the composite; the indicators' sum to 1). A store
-    made before the weights table was saved falls back on the catalogue's weights.
+    composite (the node's share of the composite; the indicators' sum to 1). A node
+    with nothing reported in ``period`` (a quarterly indicator in a month) took no
+    part: its weights are 0, its siblings' renormalised over the rest as the run
+    did. A store made before the weights table was saved falls back on the
+    catalogue's weights.
     """
     period = _check_period(result, period)
     nodes = result.catalogue.nodes
     w = result.weights[result.weights["period"] == period]
     used = w.set_index(["node_id", "child_id"])
+    recorded = not w.empty  # else a store from before the weights table
     specs = result.catalogue.methods
     local, method = {}, {}
     for node, parent in nodes["parent"].items():
@@ -666,7 +670,7 @@ def effective_weights(result: Result, period: str | None = None) -> pd.DataFrame
             local[node] = float(used.at[(parent, node), "weight"])
             method[node] = used.at[(parent, node), "method"]
         else:
-            local[node] = float(nodes.at[node, "local_weight"])
+            local[node] = 0.0 if recorded else float(nodes.at[node, "local_weight"])
             method[node] = specs[parent][0].method
     weight = {}
     for node in nodes.index:

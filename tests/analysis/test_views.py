@@ -388,6 +388,39 @@ def test_effective_weights_are_those_the_run_used_not_the_yaml_ones(tmp_path):
     assert np.isnan(m.at["b", "cr"]) and np.isnan(m.at["composite", "cr"])
 
 
+def test_in_a_month_nodes_with_nothing_reported_weigh_nothing(tmp_path):
+    """a1, a2 monthly, b1, b2 quarterly; the month 2025-M03 is scored from a1 and
+    a2 alone (a quarterly indicator takes no part in a month), so a is the whole
+    composite (0.6 renormalised over the present a: 0.6 / 0.6 = 1) and a1, a2 half
+    each; b and its indicators weigh 0 — not the YAML's 0.4, 0.3, 0.1, which made
+    the shares sum to 1.4 and the methodology page's sunburst draw nothing."""
+    raw = copy.deepcopy(CATALOGUE)
+    for i in raw["indicators"]:
+        i["frequency"] = "monthly" if i["parent"] == "a" else "quarterly"
+    rows = [
+        (u, "2025-M03" if i[0] == "a" else "2025-Q1", i, str(v))
+        for u, by in VALUES.items()
+        for i, v in by.items()
+    ]
+    path = write_dataset(tmp_path / "views", UNITS, rows)
+    r = ev.run(
+        ev.parse_catalogue(raw, file="views.yaml"),
+        ev.load_dataset(path),
+        period="2025-M03",
+        run_at="2026-01-15T09:00:00+00:00",
+    )
+    w = V.effective_weights(r, "2025-M03").set_index("node_id")
+    assert w.loc[["a", "b"], "weight"].tolist() == pytest.approx([1, 0])
+    assert w.loc[["a1", "a2", "b1", "b2"], "weight"].tolist() == pytest.approx(
+        [0.5, 0.5, 0, 0]
+    )
+    # every parent's children add up to it: the sunburst's rule (branchvalues total)
+    children = w.groupby("parent")["weight"].sum()
+    assert children["composite"] == pytest.approx(1)
+    assert children["a"] == pytest.approx(w.at["a", "weight"])
+    assert V.published_weights(r, "2025-M03") == pytest.approx({"a": 1, "b": 0})
+
+
 # ------------------------------------------------------------------- what-if
 def test_whatif_with_the_published_weights_reproduces_the_run(result):
     w = V.published_weights(result, "2025")
