@@ -10,8 +10,12 @@
    dcc.Graph uses window.Plotly when it is defined (a promise until the script has
    run: dcc waits on it) and then never fetches its own.
 
-   A figure with a trace the cartesian bundle lacks (the methodology page's
-   sunburst) is drawn by the full bundle, fetched then; that chart stays with it.
+   A figure with a trace the cartesian bundle lacks is drawn by the full bundle,
+   fetched then; that chart stays with it. A graph inside an element of class
+   "plotly-full" (the methodology page's sunburst) is the full bundle's from its
+   first, empty drawing, so dcc's click and hover bindings are the full bundle's
+   (a chart moved over later is started afresh and loses them). If the cartesian
+   bundle cannot be fetched, every chart is drawn by the full bundle.
 
    On a page load, charts wait for the grids marked "draw-first" (the rankings'
    league table, whose rows come from the server) to show their first rows (at
@@ -59,7 +63,8 @@
         return function (gd, figure) {
           var args = arguments;
           var drawing = name === "react" || name === "newPlot";
-          if (gd && (gd.__plotlyFull || (drawing && needsFull(figure)))) {
+          if (gd && (gd.__plotlyFull || (drawing && (needsFull(figure) ||
+              (gd.closest && gd.closest(".plotly-full")))))) {
             /* this chart is the full bundle's from now on; its calls in order */
             var fresh = !gd.__plotlyFull;
             gd.__plotlyFull = true;
@@ -112,7 +117,12 @@
       load(CARTESIAN).then(function (p) {
         performance.mark("plotly: cartesian bundle run");
         resolve(byChart(p, p));
-      }, reject);
+      }, function () {
+        /* the cartesian bundle did not come (a proxy, an install without it):
+           every chart by the full bundle, as dcc would have drawn it */
+        full = full || load(FULL);
+        full.then(resolve, reject);
+      });
     };
   });
   /* until then, what dcc.Graph waits on: asked once a chart is in the page */

@@ -36,7 +36,12 @@ def layout(**_query) -> html.Div:
             html.H2(id="method-heading"),
             html.P(id="method-note", style={"color": components.MUTED}),
             html.H3(id="method-hierarchy-heading"),
-            dcc.Graph(id="method-sunburst", config=components.NO_BAR),
+            dcc.Graph(
+                id="method-sunburst",
+                config=components.NO_BAR,
+                # drawn by plotly.js's full bundle (assets/plotly_early.js)
+                className="plotly-full",
+            ),
             html.H3(id="method-nodes-heading"),
             html.Div(id="method-nodes-holder"),
             html.H3(id="method-indicators-heading"),

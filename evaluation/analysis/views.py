@@ -653,9 +653,9 @@ def effective_weights(result: Result, period: str | None = None) -> pd.DataFrame
     other method, before renormalising over a unit's missing children), ``method``
     how the parent set it, and ``weight`` the product of the local weights up to the
     composite (the node's share of the composite; the indicators' sum to 1). A node
-    with nothing reported in ``period`` (a quarterly indicator in a month) took no
-    part: its weights are 0, its siblings' renormalised over the rest as the run
-    did. A store made before the weights table was saved falls back on the
+    the run did not weigh in ``period`` (no row in ``result.weights``: a quarterly
+    indicator in a monthly run) took no part: its weights are 0, its siblings'
+    renormalised over the rest as the run did. A store made before the weights table was saved falls back on the
     catalogue's weights.
     """
     period = _check_period(result, period)

@@ -89,6 +89,12 @@ def test_charts_drawn_by_the_cartesian_bundle_and_the_sunburst_by_the_full(
     assert "plotly.min.js" in _plotly_fetched(dash_duo)
     slices = "return document.querySelectorAll('#method-sunburst g.slice').length"
     _wait(dash_duo, lambda: dash_duo.driver.execute_script(slices) > 20)
+    # … from its first (empty) drawing, so dcc's click binding is still there
+    bound = dash_duo.driver.execute_script(
+        "const gd = document.querySelector('#method-sunburst .js-plotly-plot');"
+        " return [gd.__plotlyFull === true, gd._ev.listeners('plotly_click').length];"
+    )
+    assert bound == [True, 1]
     SCREENSHOTS.mkdir(exist_ok=True)
     dash_duo.driver.save_screenshot(str(SCREENSHOTS / "methodology_full_bundle.png"))
     # and back: the overview's trend, still drawn
@@ -97,3 +103,22 @@ def test_charts_drawn_by_the_cartesian_bundle_and_the_sunburst_by_the_full(
     assert not [e for e in dash_duo.get_logs() or [] if e["level"] == "SEVERE"], (
         dash_duo.get_logs()
     )
+
+
+def test_without_the_cartesian_bundle_every_chart_is_drawn_by_the_full_one(
+    dash_duo, sample_result, tmp_path
+):
+    """An install or a proxy that drops the vendored bundle must not leave the
+    pages without charts: the full bundle draws them."""
+    save_result(sample_result, tmp_path / "res")
+    dash_duo.driver.set_window_size(1920, 1080)
+    dash_duo.driver.execute_cdp_cmd("Network.enable", {})
+    dash_duo.driver.execute_cdp_cmd(
+        "Network.setBlockedURLs", {"urls": ["*plotly-cartesian-*"]}
+    )
+    dash_duo.start_server(create_app(tmp_path / "res"))
+    dash_duo.driver.get(dash_duo.server_url + "/rankings")
+    _wait(dash_duo, lambda: "bar" in _traces(dash_duo, "#rankings-bar"))
+    assert "plotly.min.js" in _plotly_fetched(dash_duo)
+    dash_duo.find_element("#nav-nav_overview").click()
+    _wait(dash_duo, lambda: "scatter" in _traces(dash_duo, "#overview-trend"))

@@ -49,6 +49,9 @@ def test_a_table_asked_for_by_two_threads_at_once_is_computed_once():
     assert inside.wait(timeout=60)  # the first thread is computing the table
     second = threading.Thread(target=lambda: got.append(once(owner, "t", compute)))
     second.start()
+    # the second thread is at the table's lock (not past it: nothing stored yet)
+    second.join(timeout=0.5)
+    assert second.is_alive() and "t" not in owner.__dict__
     release.set()
     first.join(timeout=60)
     second.join(timeout=60)
@@ -72,7 +75,11 @@ def test_two_tables_of_one_cube_are_computed_side_by_side():
     first = threading.Thread(target=lambda: once(owner, "slow", slow))
     first.start()
     assert inside.wait(timeout=60)
-    assert once(owner, "quick", lambda: "quick") == "quick"  # not waiting
+    quick = []
+    other = threading.Thread(target=lambda: quick.append(once(owner, "quick", str)))
+    other.start()
+    other.join(timeout=10)  # a lock per cube would hold it until release
+    assert quick == [""] and not other.is_alive()
     release.set()
     first.join(timeout=60)
     assert once(owner, "slow", slow) == "slow"

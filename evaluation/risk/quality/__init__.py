@@ -194,7 +194,11 @@ def run_checks(reports: Reports) -> list[pd.DataFrame | None]:
     names += [n for n in CHECKS if n not in names and n not in ALONE]
     with ThreadPoolExecutor(2, thread_name_prefix="quality") as pool:
         running = {name: pool.submit(CHECKS[name], reports) for name in names}
-        done = {name: future.result() for name, future in running.items()}
+        try:
+            done = {name: future.result() for name, future in running.items()}
+        except BaseException:  # a check failed: the others not started are dropped
+            pool.shutdown(cancel_futures=True)
+            raise
     done |= {name: CHECKS[name](reports) for name in CHECKS if name in ALONE}
     return [done[name] for name in CHECKS]
 
