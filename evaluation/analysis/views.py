@@ -655,8 +655,8 @@ def effective_weights(result: Result, period: str | None = None) -> pd.DataFrame
     composite (the node's share of the composite; the indicators' sum to 1). A node
     the run did not weigh in ``period`` (no row in ``result.weights``: a quarterly
     indicator in a monthly run) took no part: its weights are 0, its siblings'
-    renormalised over the rest as the run did. A store made before the weights table was saved falls back on the
-    catalogue's weights.
+    renormalised over the rest as the run did. A store made before the weights
+    table was saved falls back on the catalogue's weights.
     """
     period = _check_period(result, period)
     nodes = result.catalogue.nodes
