@@ -125,3 +125,54 @@ def test_a_small_groups_strip_shows_every_peer():
     peers = [float(v) for v in range(1, plots.STRIP_DOTS_MAX + 1)]
     box = _strip(peers)["data"][0]
     assert box["boxpoints"] == "all" and box["x"] == peers
+
+
+def _months() -> list[str]:
+    return [f"{y}年{m}月" for y in (2024, 2025) for m in range(1, 13)]
+
+
+def test_a_profile_line_chart_has_room_for_its_labels_before_plotly_measures():
+    """24 months cannot stand side by side in a half-screen chart, so plotly turns
+    them upright: the bottom margin holds the widest, 2024年10月 (6 digits at
+    0.6 em + 2 characters at 1 em of 15 px = 84 px), the axis title and the legend
+    row under it; the left one a score tick "100" (3 × 9 px) and the turned title.
+    automargin stays on for screens narrower than estimated."""
+    fig = plots.plot_lines(
+        _months(), [{"name": "本单位", "y": [50.0] * 24}], title="t",
+        x_title="评估期", y_title="得分",
+    )  # fmt: skip
+    margin = fig["layout"]["margin"]
+    assert margin["b"] >= 84 + 24 + 24 and margin["l"] >= 27 + 24
+    assert fig["layout"]["xaxis"]["automargin"] and fig["layout"]["yaxis"]["automargin"]
+
+
+def test_four_quarters_lie_flat_and_keep_the_usual_bottom_margin():
+    quarters = ["2025年第一季度", "2025年第二季度", "2025年第三季度", "2025年第四季度"]
+    fig = plots.plot_lines(
+        quarters, [{"name": "本单位", "y": [1.0, 2.0, 3.0, 4.0]}], title="t",
+        x_title="评估期", y_title="名次", scale="rank", n=1950,
+    )  # fmt: skip
+    margin = fig["layout"]["margin"]
+    assert margin["b"] == 80 + 24  # a legend row, as before
+    assert margin["l"] >= 5 * 9 + 24  # "1,950"
+
+
+def test_a_strip_leaves_room_for_its_longest_measure_name():
+    fig = plots.plot_peer_strip(
+        ["行政效率", "依法行政与责任追究"], [[60.0, 70.0], [50.0, 80.0]], [65.0, 55.0],
+        title="t", x_title="得分", y_title="指标", unit="本单位", group="同组单位",
+    )  # fmt: skip
+    assert fig["layout"]["margin"]["l"] >= 9 * 15 + 24
+
+
+def test_months_across_a_whole_page_are_turned_30_degrees_not_upright():
+    """In a 1,600 px plot 24 months have ~67 px each: too little to lie flat (84 px),
+    room to turn 30° as plotly does, so the margin holds half the label's width
+    and its height (42 + 17 px), not the whole width."""
+    lines = [{"name": "本单位", "y": [50.0] * 24}]
+    half = plots.plot_lines(_months(), lines, title="t", x_title="期", y_title="分")
+    whole = plots.plot_lines(
+        _months(), lines, title="t", x_title="期", y_title="分", width=1600
+    )
+    assert 42 + 17 <= whole["layout"]["margin"]["b"] - 24 - 24
+    assert whole["layout"]["margin"]["b"] < half["layout"]["margin"]["b"]
