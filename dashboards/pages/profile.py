@@ -635,10 +635,6 @@ def _indicator_table(ind, cat, lang):
         if c["field"] in ("score", "peer_score"):
             c["valueFormatter"] = two
             c["type"] = "rightAligned"
-        if c["field"] not in ("indicator", "status"):
-            # a number stands on one line: AG Grid measures only the words' cells
-            # for the row's height (each measure a style pass of the whole page)
-            c.update({"wrapText": False, "autoHeight": False})
     grid = components.table_grid(
         "profile-indicators", page_size=30, rowData=rows, columnDefs=columns
     )
