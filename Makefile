@@ -93,7 +93,8 @@ lint: install-dev
 
 # Re-pin every dependency after changing pyproject.toml.
 lock: install-dev
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^evaluation' > requirements.lock
+	$(BIN)/python -m pip freeze --all --exclude-editable \
+	  | grep -v -e '^evaluation' -e '^pip==' > requirements.lock  # (--all: setuptools too)
 
 # The environment, the caches and what make run computes again; never the publication
 # store (STORE), the rectification ledger nor analysts' flag decisions (data/*.csv),
