@@ -143,6 +143,15 @@ def tiny_raw() -> dict:
     return copy.deepcopy(TINY)
 
 
+def tiny_every(frequency: str, raw: dict | None = None) -> dict:
+    """The tiny catalogue (``raw``, default a fresh copy) with every indicator
+    reported at ``frequency``."""
+    raw = copy.deepcopy(TINY) if raw is None else raw
+    for ind in raw["indicators"]:
+        ind["frequency"] = frequency
+    return raw
+
+
 @pytest.fixture
 def tiny_catalogue() -> ev.Catalogue:
     return ev.parse_catalogue(copy.deepcopy(TINY), file="tiny.yaml")

@@ -10,6 +10,8 @@ import pytest
 import evaluation as ev
 from evaluation.risk import quality as Q
 
+from ..conftest import tiny_every
+
 QUARTERS = [f"{y}-Q{q}" for y in range(2020, 2026) for q in range(1, 5)]  # 24
 UNITS = [f"U{i}" for i in range(1, 11)]
 CENTRE = {"a1": 50.0, "a2": 25.0, "b1": 60.0, "b2": 40.0}  # a2: valid 0–50
@@ -17,9 +19,7 @@ CENTRE = {"a1": 50.0, "a2": 25.0, "b1": 60.0, "b2": 40.0}  # a2: valid 0–50
 
 @pytest.fixture
 def cat(tiny_raw):
-    for ind in tiny_raw["indicators"]:
-        ind["frequency"] = "quarterly"
-    return ev.parse_catalogue(tiny_raw)
+    return ev.parse_catalogue(tiny_every("quarterly", tiny_raw))
 
 
 def walks(seed=0, size=1.0):
@@ -138,9 +138,7 @@ def half_year_rates(unit_moves=True):
 
 @pytest.fixture
 def half_cat(tiny_raw):
-    for ind in tiny_raw["indicators"]:
-        ind["frequency"] = "half_year"
-    return ev.parse_catalogue(tiny_raw)
+    return ev.parse_catalogue(tiny_every("half_year", tiny_raw))
 
 
 def test_a_half_year_return_of_two_rates_repeated_is_flagged(half_cat):

@@ -11,15 +11,15 @@ import pytest
 import evaluation as ev
 from evaluation.risk import quality as Q
 
+from ..conftest import tiny_every
+
 QUARTERS = [f"{y}-Q{q}" for y in range(2020, 2026) for q in range(1, 5)]  # 24
 UNITS = [f"U{i}" for i in range(1, 11)]
 
 
 @pytest.fixture
 def cat(tiny_raw):
-    for ind in tiny_raw["indicators"]:
-        ind["frequency"] = "quarterly"
-    return ev.parse_catalogue(tiny_raw)
+    return ev.parse_catalogue(tiny_every("quarterly", tiny_raw))
 
 
 def frame(rows):
@@ -160,9 +160,7 @@ def test_an_annual_share_cut_by_half_is_flagged_against_last_year(tiny_raw):
     cut from 2.4 % to 1.2 % while the other 39 units moved by up to ±20 %: far
     beyond what 40 changes throw up by chance, though under the jump check's 6
     robust SDs for a unit's own long history."""
-    for ind in tiny_raw["indicators"]:
-        ind["frequency"] = "annual"
-    cat = ev.parse_catalogue(tiny_raw)
+    cat = ev.parse_catalogue(tiny_every("annual", tiny_raw))
     units = [f"U{i:02d}" for i in range(1, 41)]
     rows = []
     for j, u in enumerate(units):
