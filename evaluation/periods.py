@@ -163,19 +163,26 @@ def sort_key(period: str) -> tuple[int, int]:
 def expected_counts(
     indicator_frequency: str, periods: list[str] | pd.Series
 ) -> pd.Series:
-    """Reports of an indicator whose last month falls in each evaluation period."""
-    periods = pd.Series(periods, dtype="str")
-    parsed = parse(periods)
-    if parsed["frequency"].isna().any():
-        bad = periods[parsed["frequency"].isna()].tolist()
+    """Reports of an indicator whose last month falls in each evaluation period
+    (:func:`expected_count` of each label)."""
+    labels = [str(p) for p in periods]
+    bad = [p for p in labels if not any(re.fullmatch(r, p) for r in PATTERNS.values())]
+    if bad:
         raise ValueError(f"not period labels: {bad}")
-    eval_size = parsed["frequency"].map(months_per).astype(int)
-    size = months_per(indicator_frequency)
-    last = parsed["end_month"].astype(int)
-    first = last - eval_size + 1
-    # month m ends a report iff m % size == 0; none if the period is shorter
-    counts = (last // size - (first - 1) // size).where(eval_size >= size, 0)
-    return pd.Series(counts.to_numpy(dtype=int), index=periods.values)
+    counts = [expected_count(indicator_frequency, p) for p in labels]
+    return pd.Series(counts, index=labels, dtype=int)
+
+
+@lru_cache(maxsize=4096)
+def expected_count(indicator_frequency: str, period: str) -> int:
+    """Reports of an indicator whose last month falls in the evaluation period
+    ``period``: month ``m`` ends a report iff ``m % size == 0``; none if the period
+    is shorter than the indicator's (cached: a run asks of a few labels)."""
+    freq, _, last = year_end(period)
+    eval_size, size = months_per(freq), months_per(indicator_frequency)
+    if eval_size < size:
+        return 0
+    return last // size - (last - eval_size) // size
 
 
 def date_zh(value) -> str:

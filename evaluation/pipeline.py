@@ -185,24 +185,29 @@ def score_prepared(
     composite_score = agg.scores[COMPOSITE]
     overall = rank_units(composite_score)
     within = rank_units(composite_score, within=peer_of_row)
+    # the tables from the columns, all on the matrix's rows (no alignment, no
+    # reset_index): the index's levels first, as reset_index would give them
+    keys = {k: index.get_level_values(k).array for k in index.names}
     ranks = pd.DataFrame(
         {
-            "peer_group": peer_of_row,
-            "rank": overall,
-            "peer_rank": within,
-            "rank_change": rank_change(overall),
-            "peer_rank_change": rank_change(within),
+            **keys,
+            "peer_group": peer_of_row.array,
+            "rank": overall.array,
+            "peer_rank": within.array,
+            "rank_change": rank_change(overall).array,
+            "peer_rank_change": rank_change(within).array,
         }
-    ).reset_index()
+    )
     composite = pd.DataFrame(
         {
-            "composite_score": composite_score,
-            "coverage": agg.coverage[COMPOSITE],
+            **keys,
+            "composite_score": composite_score.to_numpy(),
+            "coverage": agg.coverage[COMPOSITE].to_numpy(),
             # no composite: too few indicators, or too many imputed (both reported
             # as insufficient data, the status the publications show)
             "status": np.where(composite_score.notna(), "ranked", "insufficient_data"),
         }
-    ).reset_index()
+    )
     return normalised, agg, ranks, composite, treatment
 
 
@@ -212,8 +217,11 @@ EVENT_COLUMNS = ["unit_id", "period", "event_id", "description", "reference"]
 def _events_table(events: pd.DataFrame | None) -> pd.DataFrame:
     """Reported events with every optional column (empty text where not given)."""
     if events is None or events.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in EVENT_COLUMNS})
+        return _NO_EVENTS.copy()
     return events.reindex(columns=EVENT_COLUMNS).reset_index(drop=True)
+
+
+_NO_EVENTS = pd.DataFrame({c: pd.Series(dtype=object) for c in EVENT_COLUMNS})
 
 
 def run(

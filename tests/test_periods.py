@@ -113,11 +113,14 @@ def test_expected_reports_are_those_whose_last_month_falls_in_the_period(
     indicator, period, count
 ):
     assert P.expected_counts(indicator, [period]).tolist() == [count]
+    assert P.expected_count(indicator, period) == count  # one label, as prepare asks
 
 
 def test_expected_counts_refuse_what_is_not_a_label():
     with pytest.raises(ValueError, match="not period labels"):
         P.expected_counts("monthly", ["2025", "2025-X1"])
+    with pytest.raises(ValueError, match="not a period label"):
+        P.expected_count("monthly", "2025-X1")
 
 
 @pytest.mark.parametrize(

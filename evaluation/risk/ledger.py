@@ -123,19 +123,23 @@ def update(
                 "ledger file per frequency"
             )
         periods = [p for p in periods if P.sort_key(p) > P.sort_key(last)]
-    serious = warnings[warnings["level"].isin(["orange", "red"])]
-    if ledger.empty and serious.empty:
+    warned = _serious_by_period(warnings)
+    if ledger.empty and not warned:
         return ledger  # nothing open and nothing to open
     # one pass over plain records: a few items change each period, so the replay
     # works on them directly instead of merging whole tables every period
     items = ledger.to_dict("records") if len(ledger) else []
-    warned = _serious_by_period(serious)
     seen = _Assessed(assessed)
     days = catalogue.risk.due_days
+    checked = None
     for period in periods:
         if not items and period not in warned:
             continue  # nothing open and nothing to open: the period changes nothing
         items = _apply(items, warned.get(period, {}), seen, period, days)
+        checked = period
+    if checked is not None:  # every item is checked at each period applied
+        for it in items:
+            it["checked_period"] = checked
     return _frame(items) if items else ledger
 
 
@@ -304,16 +308,18 @@ def write_ledger(
 
 
 # ----------------------------------------------------------------- internals
-def _serious_by_period(serious: pd.DataFrame) -> dict[str, dict]:
+def _serious_by_period(warnings: pd.DataFrame) -> dict[str, dict]:
     """Per period, ``(unit, node, rule)`` → its most severe orange or red warning
     ``(level, reason_zh, reason_en)``; keys in order of severity (red first), then
     of the warnings table: the order new items are opened in."""
-    severity = pd.Index(list(SEVERITY)).get_indexer(serious["level"])
-    order = np.lexsort((np.arange(len(serious)), -severity))
+    codes, levels = pd.factorize(warnings["level"])  # the few levels looked up once
+    severity = np.append(pd.Index(list(SEVERITY)).get_indexer(levels), -1)[codes]
+    rows = np.flatnonzero(severity >= SEVERITY["orange"])
+    rows = rows[np.argsort(-severity[rows], kind="stable")]
     out: dict[str, dict] = {}
     for row in zip(
         *(
-            serious[c].to_numpy(dtype=object)[order].tolist()
+            warnings[c].array.take(rows).to_numpy(dtype=object).tolist()
             for c in ["period", *_KEY, "level", "reason_zh", "reason_en"]
         ),
         strict=True,
@@ -350,15 +356,27 @@ class _Assessed:
 
 
 def _frame(items: list[dict]) -> pd.DataFrame:
-    """The items as a typed ledger (pandas reads the records: its rules for text
-    with gaps, not a copy of them)."""
-    return _typed(pd.DataFrame(items, columns=COLUMNS))
+    """The items as a typed ledger, as :func:`_typed` of pandas' reading of the
+    records would give it, without building that frame: a column of text only as
+    it is, any other (gaps, flags) read by pandas, column by column (its rules:
+    text with gaps holds NaN, a column of ``None`` only keeps them)."""
+    text = np.empty((len(items), len(_TEXT)), dtype=object)
+    for j, c in enumerate(_TEXT):
+        column = [it[c] for it in items]
+        if all(type(v) is str for v in column):
+            text[:, j] = column
+        else:
+            text[:, j] = pd.Series(column).to_numpy(dtype=object)
+    out = pd.DataFrame(text, columns=_TEXT, dtype=object)
+    for c, kind in (("escalations", np.int64), ("reminder", bool)):
+        out.insert(COLUMNS.index(c), c, np.array([it[c] for it in items], dtype=kind))
+    return out
 
 
 def _apply(items: list[dict], warned: dict, assessed, period, days) -> list[dict]:
     """One period applied to the items: warned open items keep (or worsen) their
     level, recovered ones close, new warnings open items, then the due dates are
-    checked at the period's end."""
+    checked at the period's end (the caller sets ``checked_period``)."""
     end = _end(period)
     today = end.isoformat()
     open_ = [it for it in items if it["status"] == "open"]
@@ -380,16 +398,13 @@ def _apply(items: list[dict], warned: dict, assessed, period, days) -> list[dict
                 on_time=end <= date.fromisoformat(it["first_due"]),
                 reminder=False,
             )
-    still_open = {
-        (it["unit_id"], it["node_id"], it["rule"])
-        for it in items
-        if it["status"] == "open"
-    }
+    open_ = [it for it in open_ if it["status"] == "open"]  # the others closed
+    still_open = {(it["unit_id"], it["node_id"], it["rule"]) for it in open_}
     for (unit, node, rule), (level, zh, en) in warned.items():
         if (unit, node, rule) in still_open:
             continue
         due = (end + timedelta(days=days[level])).isoformat()
-        items.append(
+        open_.append(
             dict.fromkeys(COLUMNS)
             | {
                 "item_id": f"{period}/{unit}/{node}/{rule}",
@@ -409,10 +424,8 @@ def _apply(items: list[dict], warned: dict, assessed, period, days) -> list[dict
                 "reason_en": en,
             }
         )
-    for it in items:
-        it["checked_period"] = period
-        if it["status"] != "open":
-            continue
+        items.append(open_[-1])
+    for it in open_:
         due = date.fromisoformat(it["due"])
         while due < end:  # one escalation per missed deadline (orange → red)
             it["level"] = "red"

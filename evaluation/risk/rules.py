@@ -15,7 +15,7 @@ colour-blind-safe colours (Okabe–Ito) are in :mod:`evaluation.vocabulary`
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
@@ -157,9 +157,9 @@ class _Values:
 
     def key_of(self, period, unit, node) -> np.ndarray:
         """The :attr:`key` of (period, unit, node) labels; -1 where one is not here."""
-        p = self.periods.get_indexer(period)
-        u = self.units.get_indexer(unit)
-        n = self.nodes.get_indexer(node)
+        p = _positions(period, self.periods)
+        u = _positions(unit, self.units)
+        n = _positions(node, self.nodes)
         key = (p * self.shape[1] + u) * self.shape[2] + n
         return np.where((p >= 0) & (u >= 0) & (n >= 0), key, -1)
 
@@ -242,16 +242,34 @@ def _any_node(node: str, c: Catalogue) -> list[Problem]:
 def node_values(
     prepared: pd.DataFrame, scores: pd.DataFrame, composite: pd.DataFrame
 ) -> pd.DataFrame:
-    """Reported indicator values, dimension scores and composites, long."""
-    cols = ["period", "unit_id", "node_id", "value"]
-    ind = prepared.loc[
-        prepared["status"] == "reported", ["period", "unit_id", "indicator_id", "value"]
-    ].set_axis(cols, axis=1)
-    dim = scores[["period", "unit_id", "node_id", "score"]].set_axis(cols, axis=1)
-    comp = composite[["period", "unit_id", "composite_score"]].assign(node_id=COMPOSITE)
-    comp = comp.rename(columns={"composite_score": "value"})[cols]
-    out = pd.concat([ind, dim, comp], ignore_index=True)
-    return out[out["value"].notna()].reset_index(drop=True)
+    """Reported indicator values, dimension scores and composites, long (the rows
+    with a value); each column concatenated from its three sources, no frame per
+    source."""
+    reported = (prepared["status"] == "reported").to_numpy(dtype=bool)
+    sources = [
+        (prepared, "indicator_id", "value", reported),
+        (scores, "node_id", "score", True),
+        (composite, None, "composite_score", True),
+    ]
+    columns = {"period": [], "unit_id": [], "node_id": [], "value": []}
+    for frame, node, value, keep in sources:
+        rows = np.flatnonzero(keep & frame[value].notna().to_numpy())
+        for c in ("period", "unit_id"):
+            columns[c].append(frame[c].array.take(rows))
+        columns["node_id"].append(
+            frame[node].array.take(rows) if node else _repeat(COMPOSITE, rows)
+        )
+        columns["value"].append(frame[value].array.take(rows))
+    return pd.DataFrame({c: _joined(parts) for c, parts in columns.items()})
+
+
+def _joined(parts: list):
+    """Arrays one after the other: in one piece when of one type (Arrow text),
+    else as pandas concatenates them."""
+    kind = type(parts[0])
+    if all(type(p) is kind and p.dtype == parts[0].dtype for p in parts):
+        return kind._concat_same_type(parts)
+    return pd.concat([pd.Series(p) for p in parts], ignore_index=True).array
 
 
 def evaluate(inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
@@ -269,7 +287,7 @@ def evaluate(inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     if out.empty:
         return out
     # period order, unit, most severe first, node, rule; ties in the rules' order
-    at = pd.Index(inputs.periods).get_indexer(out["period"])
+    at = _positions(out["period"], pd.Index(inputs.periods))
     order = np.lexsort(
         (
             np.arange(len(out)),
@@ -299,31 +317,50 @@ def indicator_thresholds(inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     if not graded:
         return _empty()
     months = P.months_per(P.frequency_of(inputs.periods[-1]))
-    parts = []
-    for ind in graded:  # indicators, not rows
-        spec = specs[ind]
-        scale = (
-            months / P.months_per(spec.frequency)
-            if spec.rollup.method == "sum"
-            else 1.0
-        )
-        limits = {k: _scaled(getattr(spec.risk, k), scale) for k in _WARN}
-        worse = 1 if spec.direction == "lower" else -1
-        rows = t.rows(ind)
-        level, limit = _graded(
-            t.value[rows], limits, lambda x, t, w=worse: w * (x - t) >= 0
-        )
-        hit = level > 0
-        rows, level, limit = rows[hit], level[hit], limit[hit]
-        value = t.value[rows]
-        name, unit = _words(catalogue, ind)
-        lower = spec.direction == "lower"
-        zh = _reached_zh(name[0], unit, value, limit, level, lower)
-        ve, te = _quantities(value, unit)[1], _quantities(limit, unit, None)[1]
-        how = "at or above" if lower else "at or below"
-        en = name[1] + " " + ve + f" {how} the " + _NAMES[level] + " threshold " + te
-        parts.append((rows, level, limit, zh, en))
-    rows, level, limit, zh, en = (np.concatenate(c) for c in zip(*parts, strict=True))
+    # every graded indicator's rows at once (indicator by indicator, each in table
+    # order), with its indicator's limits, direction, name and unit per row
+    per = [t.rows(ind) for ind in graded]
+    rows = np.concatenate(per)
+    which = np.repeat(np.arange(len(graded)), [len(r) for r in per])
+    spec = [specs[ind] for ind in graded]
+    scale = [
+        months / P.months_per(s.frequency) if s.rollup.method == "sum" else 1.0
+        for s in spec
+    ]
+    limits = {
+        k: np.array(
+            [_scaled(getattr(s.risk, k), f) for s, f in zip(spec, scale, strict=True)],
+            dtype=float,  # NaN where the level has no limit: never reached
+        )[which]
+        for k in _WARN
+    }
+    lower = np.array([s.direction == "lower" for s in spec])[which]
+    worse = np.where(lower, 1, -1)
+    level, limit = _graded(t.value[rows], limits, lambda x, t: worse * (x - t) >= 0)
+    hit = level > 0
+    rows, level, limit, which, lower = (
+        a[hit] for a in (rows, level, limit, which, lower)
+    )
+    value = t.value[rows]
+    words = [_words(catalogue, ind) for ind in graded]
+    name_zh, name_en = (
+        np.array([w[0][k] for w in words], dtype=object) for k in (0, 1)
+    )
+    zh, en = (np.empty(len(rows), dtype=object) for _ in "ze")
+    units = {u: k for k, u in enumerate(dict.fromkeys(w[1] for w in words))}
+    unit_of = np.array([units[w[1]] for w in words])[which]
+    for unit, k in units.items():  # the reasons, unit by unit
+        at = np.flatnonzero(unit_of == k)
+        if not len(at):
+            continue
+        v, lim, lev, ind = value[at], limit[at], level[at], which[at]
+        zh[at] = _reached_zh(name_zh[ind], unit, v, lim, lev, lower[at])
+        ve, te = _quantities(v, unit)[1], _quantities(lim, unit, None)[1]
+        how = _choose(lower[at], "at or above", "at or below")
+        en[at] = (
+            name_en[ind] + " " + ve + " " + how + " the " + _NAMES[lev]
+            + " threshold " + te
+        )  # fmt: skip
     return _part(t, rows, "threshold", level, t.raw[rows], limit, zh, en)
 
 
@@ -479,8 +516,9 @@ def peer_position(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     if not len(rows):
         return _empty()
     if rule.within == "peer_group":
-        peer = inputs.units.set_index("unit_id")["peer_group"]
-        group, _ = pd.factorize(peer.reindex(t.units).to_numpy())
+        at = pd.Index(inputs.units["unit_id"]).get_indexer(t.units)  # -1: unknown
+        peer = inputs.units["peer_group"].to_numpy(dtype=object)
+        group, _ = pd.factorize(np.where(at >= 0, peer[at], np.nan))
         group = group[t.u[rows]]
     else:
         group = np.zeros(len(rows), dtype=np.intp)
@@ -887,8 +925,8 @@ def grade_units(
     """Each unit's level in each period: its most severe warning, green if none."""
     unit_ids = units["unit_id"]
     n = len(unit_ids)
-    p = pd.Index(periods).get_indexer(warnings["period"])
-    u = pd.Index(unit_ids).get_indexer(warnings["unit_id"])
+    p = _positions(warnings["period"], pd.Index(periods))
+    u = _positions(warnings["unit_id"], pd.Index(unit_ids))
     s = _severity(warnings["level"])
     known = (p >= 0) & (u >= 0) & (s >= 0)
     cell = (p * n + u)[known]
@@ -927,6 +965,8 @@ def dimension_levels(warnings: pd.DataFrame, catalogue: Catalogue) -> pd.DataFra
 # --------------------------------------------------------------------- helpers
 #: level names and their Chinese words by severity (0 green … 3 red)
 _NAMES = np.array(LEVELS, dtype=object)
+_LEVEL_TEXT = pd.array(LEVELS, dtype="str")
+_LEVEL_INDEX = pd.Index(LEVELS)
 _LEVEL_ZH = np.array([RISK_LEVEL[k].zh for k in LEVELS], dtype=object)
 
 
@@ -942,7 +982,8 @@ def _graded(x, limits, hit) -> tuple[np.ndarray, np.ndarray]:
         if t is None:
             continue
         reached = ~np.isnan(x) & hit(x, t)
-        level[reached], limit[reached] = severity, t
+        level[reached] = severity
+        limit[reached] = t[reached] if np.ndim(t) else t
     return level, limit
 
 
@@ -951,24 +992,44 @@ def _part(t: _Values, rows, rule, level, value, threshold, zh, en, node=None):
     each row (``node``: one for all), the rule, levels and numbers, and reasons."""
     if not len(rows):
         return _empty()
+    # text handed to the frame already typed (Arrow strings, as pandas would infer
+    # them): a frame of object columns costs a type inference per column
     return pd.DataFrame(
         {
             "period": t.take("period", rows),
             "unit_id": t.take("unit_id", rows),
-            "node_id": t.take("node_id", rows) if node is None else node,
-            "rule": rule,
-            "level": _NAMES[level],
+            "node_id": t.take("node_id", rows) if node is None else _repeat(node, rows),
+            "rule": _repeat(rule, rows),
+            "level": _LEVEL_TEXT.take(level),
             "value": value,
             "threshold": threshold,
-            "reason_zh": zh,
-            "reason_en": en,
+            "reason_zh": pd.array(zh, dtype="str"),
+            "reason_en": pd.array(en, dtype="str"),
         }
     )
 
 
+def _repeat(text: str, rows: np.ndarray):
+    """``text`` once per row, as text (Arrow strings)."""
+    return _one(text).take(np.zeros(len(rows), dtype=np.intp))
+
+
+@lru_cache(maxsize=256)
+def _one(text: str):
+    """``text`` as a text array of one (rule and node names: a few, made once)."""
+    return pd.array([text], dtype="str")
+
+
 def _severity(levels) -> np.ndarray:
     """Each level's severity (:data:`SEVERITY`; -1 where not a level)."""
-    return pd.Index(LEVELS).get_indexer(levels)
+    return _positions(levels, _LEVEL_INDEX)
+
+
+def _positions(labels, index: pd.Index) -> np.ndarray:
+    """Each label's position in ``index`` (-1 where not in it or missing), the few
+    distinct labels looked up once."""
+    codes, distinct = pd.factorize(labels)
+    return np.append(index.get_indexer(distinct), -1)[codes]
 
 
 def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -1108,10 +1169,11 @@ def _said(name, unit, value, zh, en) -> tuple[np.ndarray, np.ndarray]:
     return name[0] + "为" + vz + "，" + zh, name[1] + " " + ve + ", " + en
 
 
-def _reached_zh(name, unit, value, threshold, level, lower: bool) -> np.ndarray:
+def _reached_zh(name, unit, value, threshold, level, lower) -> np.ndarray:
     """A threshold reached, as the office says it: ``投诉办结率为83.4%，低于黄色
     预警线（90%）``; ``达到`` when the value is at the limit (shown to 2 decimals
-    where 1 would make a value beyond the limit look equal to it)."""
+    where 1 would make a value beyond the limit look equal to it). ``name`` and
+    ``lower`` (worse when higher) one for all or one per value."""
     digits = np.ones(len(value), dtype=int)
     near = np.flatnonzero((value != threshold) & (np.abs(value - threshold) < 0.1))
     for i in near.tolist():  # the few values beside their limit
@@ -1120,7 +1182,7 @@ def _reached_zh(name, unit, value, threshold, level, lower: bool) -> np.ndarray:
     how = np.where(
         np.isclose(value, threshold, rtol=0, atol=1e-9),
         "达到",
-        "高于" if lower else "低于",
+        np.where(lower, "高于", "低于"),
     ).astype(object)
     return (
         name + "为" + _quantities(value, unit, digits)[0] + "，" + how

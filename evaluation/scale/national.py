@@ -454,10 +454,7 @@ def finish(
     for part in parts:
         value[part.units], count[part.units] = part.value, part.n_reported
     expected = np.array(
-        [
-            P.expected_counts(f, [period]).iloc[0]
-            for f in catalogue.table.loc[ids, "frequency"]
-        ]
+        [P.expected_count(f, period) for f in catalogue.table.loc[ids, "frequency"]]
     )
     frame = pd.DataFrame(
         {
@@ -648,7 +645,7 @@ def _roll(cube, used, meta, period) -> tuple[np.ndarray, np.ndarray]:
     weights = {
         j: cube[:, :, col[by]] for j, by in enumerate(meta["weight_by"]) if pd.notna(by)
     }
-    expected = [P.expected_counts(f, [period]).iloc[0] for f in meta["frequency"]]
+    expected = [P.expected_count(f, period) for f in meta["frequency"]]
     return roll_up(cube[:, :, : len(meta)], meta["rollup"], np.array(expected), weights)
 
 

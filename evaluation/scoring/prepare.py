@@ -38,10 +38,13 @@ def evaluation_periods(observations: pd.DataFrame, period: str) -> list[str]:
 def _periods_up_to(containing: pd.Series, period: str) -> list[str]:
     """:func:`evaluation_periods` from the periods of ``period``'s frequency the
     distinct report labels fall in (``containing``)."""
-    labels = pd.Series([*containing.dropna().unique(), period])
-    month = pd.Series(_end_month(labels))
-    keep = labels[month <= month.iloc[-1]].drop_duplicates()
-    return keep.iloc[np.argsort(month[keep.index].to_numpy(), kind="stable")].tolist()
+    labels = [*containing.dropna().unique().tolist(), period]
+    month = _end_month(labels)
+    keep = dict.fromkeys(  # once each, the first time seen, up to ``period``
+        label for label, m in zip(labels, month.tolist(), strict=True) if m <= month[-1]
+    )
+    at = dict(zip(labels, month.tolist(), strict=True))
+    return sorted(keep, key=at.__getitem__)  # chronological; ties as first seen
 
 
 def _end_month(labels) -> np.ndarray:
@@ -93,16 +96,24 @@ def prepare(
     p_code = label_period[sub_code]
     reported = obs["value"].to_numpy(dtype=float)
     value = reported.copy()  # denominators write to it
+    tables: dict[str, np.ndarray] = {}  # a series' reports by (unit, sub-period)
 
     def same_cell(series_id: str, rows: np.ndarray) -> np.ndarray:
         """``series_id``'s value for the same unit and sub-period as each of
         ``rows`` (a mask or positions)."""
-        k = ind_labels.get_indexer([series_id])[0]
-        other = ind_code == k if k >= 0 else np.zeros(len(ind_code), dtype=bool)
-        o_key = u_code[other] * len(labels) + sub_code[other]
-        lookup = pd.Series(reported[other], index=o_key)
-        lookup = lookup[(o_key >= 0) & ~lookup.index.duplicated()]
-        return lookup.reindex(u_code[rows] * len(labels) + sub_code[rows]).to_numpy()
+        if series_id not in tables:  # a denominator serves several indicators
+            k = ind_labels.get_indexer([series_id])[0]
+            other = ind_code == k if k >= 0 else np.zeros(len(ind_code), dtype=bool)
+            o_key = u_code[other] * len(labels) + sub_code[other]
+            # a dense table of (unit, sub-period) keys: each key's first report
+            key, first = np.unique(o_key, return_index=True)
+            ok = key >= 0
+            table = np.full(n_u * len(labels) + 1, np.nan)  # the last: not found
+            table[key[ok]] = reported[other][first[ok]]
+            tables[series_id] = table
+        table = tables[series_id]
+        want = u_code[rows] * len(labels) + sub_code[rows]
+        return table[np.where((want >= 0) & (want < len(table) - 1), want, -1)]
 
     # denominators: divide each report by its unit's same-period denominator
     for ind_id, by in meta["denominator"].dropna().items():
@@ -133,10 +144,10 @@ def prepare(
         mine = i_code[at] == j
         weights[j] = np.full((n_p * n_u, len(steps)), np.nan)
         weights[j][cell[mine], slot[mine]] = same_cell(weight_by, at[mine])
-    per_freq = {
-        f: P.expected_counts(f, eval_periods).to_numpy() for f in set(meta["frequency"])
-    }
-    expected = np.stack([per_freq[f] for f in meta["frequency"]], axis=1)  # (p, i)
+    expected = np.array(  # (p, i): a cached count per (frequency, label)
+        [[P.expected_count(f, p) for f in meta["frequency"]] for p in eval_periods],
+        dtype=int,
+    ).reshape(n_p, n_i)
     rolled, count = roll_up(
         reports, meta["rollup"], np.repeat(expected, n_u, axis=0), weights
     )
@@ -305,8 +316,9 @@ def apply_missing_rules(
         cube = cube.copy()
         imputed = np.zeros(cube.shape, dtype=np.int8)  # 0: not imputed
         group = units["peer_group"].to_numpy()
+        rule = meta["missing"].tolist()
         for method in methods:
-            cols = [j for j, i in enumerate(ids) if meta.loc[i, "missing"] == method]
+            cols = [j for j, m in enumerate(rule) if m == method]
             part = cube[:, :, cols]
             filled = IMPUTERS[method](part, group)
             fill = np.isnan(part) & ~np.isnan(filled)
