@@ -249,7 +249,7 @@ def _red(o, lists, names, lang) -> list:
             f"overview-red-{level or ALL}",
             page_size=PAGE,
             rowData=_red_rows(rows, lang),
-            columnDefs=_red_columns(lang, names, with_level=level is None),
+            columnDefs=_red_columns(lang, names, with_level=level is None, rows=rows),
             getRowId="params.data.unit_id",
         )
         grid.dashGridOptions = {
@@ -267,7 +267,7 @@ def _red(o, lists, names, lang) -> list:
                 if k not in ("wrapText", "autoHeight", "cellStyle")
             }
             grid.dashGridOptions["rowHeight"] = ROW_HEIGHT
-        count = say("page_overview", "units_n", n=len(rows)).text(lang)
+        count = _units(len(rows), lang)
         out += [html.H4(f"{title}（{count}）" if lang == "zh" else
                         f"{title} ({count})")]  # fmt: skip
         out.append(grid if len(rows) else html.P(t("none", lang)))
@@ -295,8 +295,11 @@ def _red_rows(rows, lang) -> list[dict]:
     ]
 
 
-def _red_columns(lang: str, names: dict, *, with_level: bool) -> list[dict]:
-    """The red list's columns; ``next_due`` sorts by the ISO date, shows words."""
+def _red_columns(lang: str, names: dict, *, with_level: bool, rows=None) -> list[dict]:
+    """The red list's columns; ``next_due`` sorts by the ISO date, shows words.
+    The name and group columns are kept wide enough for the ``rows`` shown: in
+    Chinese each name on two lines at most (the rows' fixed height), in English
+    every word whole on its line (:func:`_pieces`)."""
     number = {"type": "numericColumn", "width": 110, "filter": False}
     wrapped = WRAPPED if lang == "zh" else {}  # rows of one height in Chinese
     columns = [
@@ -316,14 +319,35 @@ def _red_columns(lang: str, names: dict, *, with_level: bool) -> list[dict]:
         {"field": "next_due", "headerName": t("next_due", lang), "width": 150,
          "valueFormatter": {"function": "params.data.due"}, "filter": False},
     ]  # fmt: skip
-    return [components.fit(c, lang) for c in columns]
+    shown = {"link": [], "peer_group": []}
+    if rows is not None:
+        shown["link"] = _pieces(rows[f"name_{lang}"], lang)
+        groups = [names["peer_group"].get(g, g) for g in rows["peer_group"]]
+        shown["peer_group"] = _pieces(groups, lang)
+    return [components.fit(c, lang, shown.get(c["field"], ())) for c in columns]
+
+
+def _pieces(texts, lang: str) -> list[str]:
+    """What of each text must stand whole on a line of its cell: in Chinese each
+    half (a name on two lines of the row's height), in English each word."""
+    out = []
+    for text in dict.fromkeys(str(x) for x in texts):
+        if lang == "zh":
+            half = -(-len(text) // 2)
+            out += [text[:half], text[half:]]
+        else:
+            out += text.split()
+    return out
 
 
 def _averages(o, names, lang) -> list:
     """The city's and each group's average composite in the period: a small
-    table (gap to the city, change on the previous period)."""
+    table (gap to the city, change on the previous period). Group names and
+    English headers wrap between words; on a screen still too narrow (a phone,
+    in Chinese) the table scrolls in its own box, the page does not."""
     head = ["group", "n", "average", "gap", "change"]
     cell = {"padding": "6px 10px", "textAlign": "right", "whiteSpace": "nowrap"}
+    name = {"textAlign": "left", "whiteSpace": "normal", "minWidth": "7em"}
     rows = []
     for x in o.averages.itertuples():
         bold = {"fontWeight": 700} if x.kind == "city" else {}
@@ -333,7 +357,7 @@ def _averages(o, names, lang) -> list:
                 [
                     html.Td(
                         names[x.kind].get(x.group, x.group),
-                        style={**cell, "textAlign": "left", **bold, **indent},
+                        style={**cell, **name, **bold, **indent},
                     ),
                     html.Td(str(int(x.n)), style=cell),
                     html.Td(data.fixed(x.average), style={**cell, **bold}),
@@ -356,6 +380,9 @@ def _averages(o, names, lang) -> list:
                     **cell,
                     "textAlign": "left" if i == 0 else "right",
                     "color": components.MUTED,
+                    "whiteSpace": "normal",  # between words; Chinese kept whole
+                    "wordBreak": "keep-all",
+                    "verticalAlign": "bottom",
                 },
             )
             for i, k in enumerate(head)
@@ -363,10 +390,14 @@ def _averages(o, names, lang) -> list:
     )
     return [
         html.H3(t("averages", lang), id="overview-averages-heading"),
-        html.Table(
-            [html.Thead(header), html.Tbody(rows)],
-            id="overview-averages",
-            style={"borderCollapse": "collapse", "width": "100%"},
+        html.Div(
+            html.Table(
+                [html.Thead(header), html.Tbody(rows)],
+                id="overview-averages",
+                style={"borderCollapse": "collapse", "width": "100%"},
+            ),
+            className="app-scroll",
+            style={"overflowX": "auto"},
         ),
     ]
 
@@ -477,7 +508,7 @@ def _changes(o, names, lang) -> list:
     ]
     more = len(c.warnings) - len(warned)
     if more > 0:
-        warned.append(html.Li("…" + say("page_overview", "units_n", n=more).text(lang)))
+        warned.append(html.Li("…" + _units(more, lang)))
     moved = [
         html.Li(
             [
@@ -494,7 +525,7 @@ def _changes(o, names, lang) -> list:
         for x in c.moved.itertuples()
     ]
     heading = {"fontWeight": 600, "marginTop": "8px"}
-    n_new = say("page_overview", "units_n", n=len(c.warnings)).text(lang)
+    n_new = _units(len(c.warnings), lang)
     return [
         *out,
         html.P(intro, id="overview-changes-intro"),
@@ -542,6 +573,11 @@ def _names(lang: str, run) -> dict[str, dict[str, str]]:
 
 
 _period = data.period_name
+
+
+def _units(n: int, lang: str) -> str:
+    """``n`` units in words: 3个单位, 3 units, 1 unit."""
+    return say("page_overview", "units_1" if n == 1 else "units_n", n=n).text(lang)
 
 
 def _date(value, lang: str) -> str:

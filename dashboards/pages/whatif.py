@@ -118,7 +118,9 @@ def layout(**_query) -> html.Div:
                                 step=0.01,
                                 value=weights[d],
                                 marks={0: "0", 0.3: "0.3", 0.6: "0.6"},
-                                tooltip={"placement": "bottom", "always_visible": True},
+                                # the value is in the box beside the slider: a
+                                # tooltip always shown covered the 0.3 mark
+                                tooltip={"always_visible": False},
                                 updatemode="mouseup",
                             ),
                         ],

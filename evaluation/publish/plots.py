@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 
@@ -229,9 +230,12 @@ def plot_risk_heatmap(result, period: str | None = None, *, lang: str = "zh"):
         template="plotly_white",
         font={"family": FONT_FAMILY, "size": 14},
         height=max(320, 120 + 20 * len(grid)),
-        margin={"l": 10, "r": 10, "t": 40, "b": 40},
-        title={"text": f"{labels['title']} · {period}"},
-    )
+        # the title at the top of the figure, the dimensions' names (the x axis
+        # on top) below it: a line for each and a gap
+        margin={"l": 10, "r": 10, "t": 80, "b": 40},
+        title={"text": f"{labels['title']} · {period}", "yref": "container",
+               "y": 1, "yanchor": "top", "pad": {"t": 10}},
+    )  # fmt: skip
     fig.update_yaxes(autorange="reversed", title_text=labels["unit"])
     fig.update_xaxes(side="top")
     return fig
@@ -454,6 +458,83 @@ def text_width(text: str, size: float = 15) -> float:
                for c in str(text))  # fmt: skip
 
 
+def fold(text: str, room: float, size: float = 15) -> str:
+    """``text`` set in lines of about ``room`` px at font ``size`` (``<br>`` between
+    them, as plotly writes a line break), as few lines as it takes, of even widths:
+    English breaks between words; Chinese after a separator `` · `` or before a
+    closing bracketed unit while the pieces fit, else between any two characters.
+    Plotly never wraps a title or a label: one too long runs past the chart's
+    edge or over its neighbour. Widths as :func:`text_width`, Latin letters at
+    0.52 em (about their average: an estimate erring wide folds titles that fit)."""
+    text = str(text)
+
+    def measure(x: str, size: float) -> float:
+        return sum(size if unicodedata.east_asian_width(c) in "WF" else 0.52 * size
+                   for c in x)  # fmt: skip
+
+    whole = measure(text, size)
+    if whole <= room or room <= 0:
+        return text
+    lines = -(-int(whole) // int(room))
+    if not any(unicodedata.east_asian_width(c) in "WF" for c in text):
+        words = text.split()  # the narrowest even lines, no more of them
+        width = max(whole / lines, *(measure(w, size) for w in words))
+        while True:
+            out = [""]
+            for w in words:
+                joined = f"{out[-1]} {w}".strip()
+                if out[-1] and measure(joined, size) > width:
+                    out.append(w)
+                else:
+                    out[-1] = joined
+            if len(out) <= lines:
+                return "<br>".join(out)
+            width += 4
+    pieces = [x for x in re.split(r"(?<= · )|(?=（[^（）]*）$)", text) if x]
+    packed = [""]
+    for piece in pieces:  # whole pieces while each line fits
+        if packed[-1] and measure(packed[-1] + piece, size) > room:
+            packed.append(piece)
+        else:
+            packed[-1] += piece
+    if all(measure(x, size) <= room for x in packed):
+        return "<br>".join(x.strip() for x in packed)
+    out, start, acc = [], 0, 0.0
+    for i, c in enumerate(text):  # even shares, cut between characters
+        acc += measure(c, size)
+        if acc >= whole * (len(out) + 1) / lines and len(out) < lines - 1:
+            out.append(text[start : i + 1].strip())
+            start = i + 1
+    return "<br>".join([*out, text[start:].strip()])
+
+
+def _fit_titles(layout: dict, width: float) -> None:
+    """A chart's title and value-axis title folded (:func:`fold`) to the room they
+    have: the title to the chart's ``width`` (px, as drawn; its font 1.4× the
+    chart's), the top margin grown a line for each added line; the y axis's title
+    to the plot's height, the left margin grown a line for each added line (a long
+    one centred on a short plot ran up over the title)."""
+    size = layout["font"]["size"]
+    margin = layout["margin"]
+    title = layout.get("title", {})
+    if title.get("text"):
+        title["text"] = fold(title["text"], width - 20, 1.4 * size)
+        lines = title["text"].count("<br>") + 1
+        if lines > 1:  # hung from the top, the plot below its last line
+            # (plotly hangs a title of several lines by its first baseline: a
+            # line's height more keeps its first line inside the chart)
+            pad = int(8 + 1.4 * size)
+            title.update(yref="container", y=1, yanchor="top", pad={"t": pad})
+            top = int(pad + (lines - 1) * 1.25 * 1.4 * size + 24)
+            layout["height"] += max(0, top - margin["t"])
+            margin["t"] = max(margin["t"], top)
+    y_title = layout.get("yaxis", {}).get("title", {})
+    if y_title.get("text"):
+        room = 0.8 * (layout["height"] - margin["t"] - margin["b"])  # as drawn
+        y_title["text"] = fold(y_title["text"], room, size)
+        margin["l"] += int(y_title["text"].count("<br>") * size * 1.25)
+
+
 def _value_tick_text(values, axis: dict) -> str:
     """The widest tick label plotly is likely to write on a value axis shaped by
     :func:`_value_axis`: the largest magnitude in its range or values (with
@@ -547,7 +628,9 @@ def plot_lines(
     its unit, the date reported …), ``colour`` and ``dash``; a line named ``''``
     is left out of the legend. ``scale`` (:data:`AXIS_SCALES`) shapes the value
     axis (``n``: the number ranked, for ``rank``); both axes are titled.
-    ``width``: about how wide the plot is drawn, in px (:func:`_fixed_margins`)."""
+    ``width``: about how wide the plot is drawn, in px (:func:`_fixed_margins`);
+    a title too long for it, or a value-axis title too long for the plot's height,
+    is folded onto more lines (:func:`_fit_titles`)."""
     data = []
     every = []
     for k, line in enumerate(lines):
@@ -585,9 +668,16 @@ def plot_lines(
     _fixed_margins(
         layout, left=_value_tick_text(every, value_axis), below=list(x), width=width
     )
+    _fit_titles(layout, min(width, TITLE_ROOM))
     return {"data": data, "layout": layout}
 
 
+#: px a chart's title may take: what a chart has on a 390 px phone (a longer
+#: title folds onto a second line on every screen rather than run off a phone's)
+TITLE_ROOM = 320
+#: px a bar's category label may take before it folds onto another line (six
+#: dimensions under a half-width chart lie flat or turn a little, not stand upright)
+LABEL_ROOM = 130
 #: above this many peers a strip draws the box and the peers beyond its whiskers only
 STRIP_DOTS_MAX = 150
 
@@ -615,6 +705,7 @@ def plot_peer_strip(
     A light figure (dict)."""
     data = []
     every = list(mine)
+    names = [fold(x, LABEL_ROOM) for x in names]  # the plot keeps its width
     for k, (name, scores) in enumerate(zip(names, peers, strict=True)):
         values = _json_numbers(scores, 2)
         every += values
@@ -668,7 +759,9 @@ def plot_peer_strip(
         {"autorange": "reversed", "type": "category", "categoryarray": list(names),
          "categoryorder": "array", "title": {"text": y_title}}
     )  # fmt: skip
-    _fixed_margins(layout, left=max(names, key=text_width, default=""))
+    lines = [line for x in names for line in x.split("<br>")]
+    _fixed_margins(layout, left=max(lines, key=text_width, default=""))
+    _fit_titles(layout, TITLE_ROOM)
     return {"data": data, "layout": layout}
 
 
@@ -709,9 +802,10 @@ def plot_profile_dimensions(
     a light figure (dict) with a titled score axis; ``unit`` and ``median_name``
     name the two series."""
     mine, median = _json_numbers(mine), _json_numbers(median)
+    names = [fold(x, LABEL_ROOM) for x in names]
     bars = [
         {
-            "type": "bar", "x": list(names), "y": y, "name": name,
+            "type": "bar", "x": names, "y": y, "name": name,
             "marker": {"color": colour},
             "text": number_texts(y) if k == 0 else None,
             "textposition": "outside", "cliponaxis": False,
@@ -727,6 +821,7 @@ def plot_profile_dimensions(
     layout["yaxis"].update(
         {"title": {"text": y_title}, "range": score_range(mine, median, fixed=(0, 110))}
     )
+    _fit_titles(layout, TITLE_ROOM)
     return {"data": bars, "layout": layout}
 
 
@@ -749,7 +844,7 @@ def plot_profile_waterfall(
     colour = [PALETTE[5] if (v or 0) < 0 else PALETTE[0] for v in values]
     fall = {
         "type": "bar",
-        "x": [*names, total],
+        "x": [fold(x, LABEL_ROOM) for x in [*names, total]],
         "y": shown,
         "base": [*starts, 0.0],
         "marker": {"color": [*colour, PALETTE[2]]},
@@ -773,6 +868,7 @@ def plot_profile_waterfall(
          "range": score_range(levels, whole, fixed=(0, 110), pad=0.15)}
     )  # fmt: skip
     layout["shapes"] = connectors
+    _fit_titles(layout, TITLE_ROOM)
     return {"data": [fall], "layout": layout}
 
 

@@ -3,12 +3,16 @@
 
 The page list comes from Dash's page registry, so a page added or moved is toured
 too. On each page, once it has settled: a clean console; every grid has headers and
-text in its cells; every chart has data; no "-0.00"; on a Chinese page no English
+text in its cells, and no cell shows less than its text (a row too short for a
+name); every chart has data, and no chart's title or axis title runs over other
+text or past the chart's edge; no "-0.00"; on a Chinese page no English
 word (but a few names such as PDF and CSV), on an English page no Chinese (but the
-switch's 中文); on the phone the page itself is no wider
-than the screen (a grid may scroll inside its own box). A draft shows its banner and
-watermark on every page, through links and full page loads; the run in force shows
-none. Screenshots go to tests/browser/screenshots/tour_*.png.
+switch's 中文); on the phone the page itself is no wider than the screen (a grid
+or a wide table may scroll inside its own box; a phone lays out a page too wide
+for it wider, window.innerWidth with it, so the page is measured against 390 px).
+A draft shows its banner and watermark on every page, through links and full page
+loads; the run in force shows none. Screenshots go to
+tests/browser/screenshots/tour_*.png.
 """
 
 from __future__ import annotations
@@ -33,6 +37,17 @@ ALLOWED = {"English", "PDF", "CSV", "PNG", "ID", "AHP", "Excel", "TOPSIS", "Sobo
 LATIN = re.compile(r"[A-Za-z]{2,}")
 HAN = re.compile(r"[\u3400-\u9fff\uff08\uff09\u3001\uff0c\u3002\uff1a]+")
 TIMEOUT = 60  # generous: two cores shared by several test runs
+#: grids whose rows are one height by design (the infinite row model: a row sized
+#: to its text measured every cell): a risk reason longer than two lines reads in
+#: full on hover, but a long English name runs to a third line there and is cut
+#: (a known gap, not checked here)
+ONE_HEIGHT = ["rankings-grid", "risk-warnings", "risk-ledger"]
+#: charts whose layout another change of issue 13 owns (plots.plot_average_trend,
+#: plots.plot_rank_bar)
+OTHERS = ["overview-trend", "rankings-bar"]
+#: charts whose tick labels may crowd an axis title: the risk heatmap's English
+#: unit names leave its axis title no room on a phone (a known gap)
+CROWDED = ["risk-heatmap"]
 
 
 @pytest.fixture
@@ -72,13 +87,16 @@ def _resize(driver, size: str) -> None:
 
 
 def _settled(driver) -> bool:
-    """No callback running, nothing loading, and every grid drawn (rows or its
-    no-rows overlay)."""
+    """No callback running, nothing loading, every grid drawn (rows or its no-rows
+    overlay) and every chart drawn with its traces (the sunburst is first drawn
+    empty, then again once plotly.js's full bundle has come)."""
     return driver.execute_script(
         """
         if (document.title.startsWith('Updating')) return false;
         if (!document.querySelector('#app-root')) return false;
         if (document.querySelector('._dash-loading, .dash-spinner')) return false;
+        const charts = [...document.querySelectorAll('.js-plotly-plot')];
+        if (!charts.every(p => p._fullLayout && (p.data || []).length)) return false;
         const grids = [...document.querySelectorAll('.ag-root-wrapper')];
         return grids.every(g => g.querySelector('.ag-row .ag-cell')
                                 || g.querySelector('.ag-overlay-no-rows-center'));
@@ -100,7 +118,8 @@ def _wait(driver) -> None:
 
 
 PROBLEMS_JS = """
-const lang = arguments[0], phone = arguments[1], out = [];
+const lang = arguments[0], screen = arguments[1], out = [];
+const oneHeight = arguments[2], others = arguments[3], crowded = arguments[4];
 const text = document.body.innerText;
 if (text.includes('-0.00')) out.push('shows -0.00');
 document.querySelectorAll('.ag-root-wrapper').forEach((g, i) => {
@@ -121,19 +140,55 @@ document.querySelectorAll('.ag-header-cell-text, .ag-cell-value').forEach(e => {
   if (e.scrollWidth > e.clientWidth + 1)
     out.push(`cut short: "${e.textContent.trim().slice(0, 30)}"`);
 });
+// a wrapped cell whose text is taller than its row ("市人力资源和社会保障局" on
+// three lines of a two-line row)
+document.querySelectorAll('.ag-root-wrapper').forEach(g => {
+  const id = (g.parentElement.closest('[id]') || {}).id;
+  if (oneHeight.includes(id)) return;
+  g.querySelectorAll('.ag-row .ag-cell').forEach(c => {
+    const v = c.querySelector('.ag-cell-value') || c;
+    if (c.innerText.trim()
+        && Math.max(c.scrollHeight, v.scrollHeight) > c.clientHeight + 1)
+      out.push(`grid ${id}: "${c.innerText.trim().slice(0, 30)}" cut at its row`);
+  });
+});
+const box = e => e.getBoundingClientRect();
+const meet = (a, b) => a.width > 0 && b.width > 0 && a.left < b.right - 1
+  && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
 document.querySelectorAll('.js-plotly-plot').forEach((p, i) => {
   const id = (p.closest('[id]') || {}).id || ('chart ' + i);
   const traces = p.data || [];
   const has = traces.some(t => ['x', 'y', 'z', 'values', 'r', 'locations']
     .some(k => t[k] && t[k].length > 0));
   if (!has) out.push(`chart ${id}: no data`);
+  const svg = p.querySelector('.main-svg');
+  if (!svg || others.includes(id)) return;
+  // the title and axis titles: clear of each other and of the tick labels, and
+  // inside the chart (plotly never wraps them: too long, they run over or out)
+  const q = s => [...p.querySelectorAll(s)].filter(e => e.textContent.trim());
+  const say = e => `"${e.textContent.trim().slice(0, 30)}"`;
+  const title = q('.g-gtitle text'), ytitle = q('.g-ytitle text'),
+        xtitle = q('.g-xtitle text');
+  const ticks = s => crowded.includes(id) ? [] : q(s);
+  const pairs = [[ytitle, [...title, ...ticks('.ytick text')]],
+                 [xtitle, [...title, ...ticks('.xtick text')]]];
+  for (const [these, those] of pairs)
+    for (const a of these) for (const b of those)
+      if (meet(box(a), box(b))) out.push(`chart ${id}: ${say(a)} over ${say(b)}`);
+  const frame = box(svg);
+  for (const e of [...title, ...ytitle, ...xtitle]) {
+    const b = box(e);
+    if (b.left < frame.left - 1 || b.right > frame.right + 1
+        || b.top < frame.top - 1 || b.bottom > frame.bottom + 1)
+      out.push(`chart ${id}: ${say(e)} past the chart's edge`);
+  }
 });
-if (phone) {
-  const over = document.documentElement.scrollWidth - window.innerWidth;
+if (screen) {
+  const over = document.documentElement.scrollWidth - screen;
   if (over > 1) {
     const wide = [...document.querySelectorAll('body *')]
-      .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1
-                   && !e.closest('.ag-root-wrapper, .js-plotly-plot'))
+      .filter(e => e.getBoundingClientRect().right > screen + 1
+                   && !e.closest('.ag-root-wrapper, .js-plotly-plot, .app-scroll'))
       .slice(0, 3).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
                        + (e.className && e.className.baseVal === undefined
                           ? '.' + String(e.className).split(' ')[0] : ''));
@@ -146,7 +201,10 @@ return [out, text];
 
 def _check(dash_duo, lang: str, size: str, name: str) -> list[str]:
     """What is wrong with the page on screen."""
-    problems, text = dash_duo.driver.execute_script(PROBLEMS_JS, lang, size == "390")
+    screen = SIZES[size][0] if size == "390" else 0
+    problems, text = dash_duo.driver.execute_script(
+        PROBLEMS_JS, lang, screen, ONE_HEIGHT, OTHERS, CROWDED
+    )
     if lang == "zh":
         english = sorted(set(LATIN.findall(text)) - ALLOWED)
         if english:

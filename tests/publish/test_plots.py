@@ -158,11 +158,57 @@ def test_four_quarters_lie_flat_and_keep_the_usual_bottom_margin():
 
 
 def test_a_strip_leaves_room_for_its_longest_measure_name():
+    """依法行政与责任追究 is 9 × 15 = 135 px, over the 130 px a label may take: it
+    folds onto two lines (5 and 4 characters) and the margin holds the longer; a
+    word that cannot fold (46 letters, at least 0.5 em of 15 px each) stays whole
+    and the margin holds it all."""
+    word = "Accountability-and-transparency-administration"
     fig = plots.plot_peer_strip(
         ["行政效率", "依法行政与责任追究"], [[60.0, 70.0], [50.0, 80.0]], [65.0, 55.0],
         title="t", x_title="得分", y_title="指标", unit="本单位", group="同组单位",
     )  # fmt: skip
-    assert fig["layout"]["margin"]["l"] >= 9 * 15 + 24
+    assert fig["layout"]["yaxis"]["categoryarray"] == [
+        "行政效率",
+        "依法行政与<br>责任追究",
+    ]
+    assert fig["layout"]["margin"]["l"] >= 5 * 15 + 24
+    fig = plots.plot_peer_strip(
+        [word], [[60.0, 70.0]], [65.0], title="t", x_title="得分", y_title="指标",
+        unit="本单位", group="同组单位",
+    )  # fmt: skip
+    assert fig["layout"]["yaxis"]["categoryarray"] == [word]
+    assert fig["layout"]["margin"]["l"] >= 46 * 0.5 * 15 + 24
+
+
+def test_a_title_or_value_axis_title_too_long_folds_onto_lines():
+    """Plotly never wraps: a value-axis title longer than the plot is tall ran up
+    over the chart's title (行政运行经费占部门支出比重（%）, 15 characters and a
+    sign: about 234 px against a plot of 340 − 50 − 104 = 186 px, 149 px as
+    drawn), and a title wider than a phone's chart ran off its edge. Folded: the
+    same words in order, English broken between words only, each line within the
+    room but for a word longer than it; the margins grown for the added lines."""
+    y = "行政运行经费占部门支出比重（%）"
+    fig = plots.plot_lines(
+        ["2024年上半年", "2024年下半年"], [{"name": "本单位", "y": [14.0, 15.0]}],
+        title="An indicator's reports over time · Running cost share of spending",
+        x_title="报送期", y_title=y, scale="percent", width=1600,
+    )  # fmt: skip
+    layout = fig["layout"]
+    y_lines = layout["yaxis"]["title"]["text"].split("<br>")
+    assert "".join(y_lines) == y and len(y_lines) == 2
+    title = layout["title"]["text"].split("<br>")
+    assert " ".join(title) == layout["title"]["text"].replace("<br>", " ")
+    assert " ".join(title).split() == (
+        "An indicator's reports over time · Running cost share of spending".split()
+    )
+    assert len(title) == 3  # 66 characters at ~0.52 em of 21 px: 721 px, 300 a line
+    assert layout["margin"]["t"] >= 3 * 21 and layout["margin"]["l"] >= 60 + 15
+    assert plots.fold("Composite score over time", 300, 21) == (
+        "Composite score over time"  # 25 × 0.52 × 21 = 273 px: fits
+    )
+    assert plots.fold("在同类单位中的位置 · 县（市）区政府 · 2025年度", 300, 21) == (
+        "在同类单位中的位置 ·<br>县（市）区政府 · 2025年度"  # at the separator
+    )
 
 
 def test_months_across_a_whole_page_are_turned_30_degrees_not_upright():
