@@ -14,7 +14,12 @@ dashboard is served by waitress in its own process. Then:
   browser's payloads) replayed ``--repeats`` times each: server time (median)
   and the bytes of each response;
 * **floor**: the same response bytes served by a static route of the same server
-  (over HTTP), and fetched and parsed by the page (in the browser).
+  (over HTTP), and fetched and parsed by the page (in the browser); and full page
+  loads of pages of the same app showing static content built in the layout (a line
+  of text; the league grid with its first rows; grid and chart), no callback: what
+  any page of this shell pays (:func:`_floor_pages`).
+
+Full page loads are timed from the address typed, clicks from the click.
 
 Run: ``python benchmarks/bench_dashboard.py`` (prints a table; ``--markdown`` too).
 """
@@ -81,6 +86,7 @@ def serve(store: str, port: int, threads: int) -> None:
     from dashboards.app import create_app
 
     app = create_app(store)
+    _floor_pages()
     floor: dict[str, bytes] = {}
 
     @app.server.route("/_floor/<name>", methods=["PUT", "GET"])
@@ -91,6 +97,53 @@ def serve(store: str, port: int, threads: int) -> None:
         return flask.Response(floor[name], mimetype="application/json")
 
     waitress.serve(app.server, host="127.0.0.1", port=port, threads=threads)
+
+
+#: the floor pages of a full page load (:func:`_floor_pages`): address → what to see
+FLOOR_PAGES = {
+    "floor-text": "#floor-text",
+    "floor-grid": '#floor-grid .ag-row[row-index="0"] [col-id="composite_score"]',
+    "floor-grid-chart": "#floor-chart .main-svg",
+}
+
+
+def _floor_pages() -> None:
+    """The floor of a full page load: pages of the same app (same shell, header,
+    bundles and assets) whose content is static, built in the layout with no
+    callback: a line of text; the rankings grid with its first block of rows given
+    in the layout (client-side rows, the same columns); that grid and the rankings
+    chart."""
+    import dash
+    from dash import dcc, html
+
+    from dashboards import data
+    from dashboards.pages import rankings
+
+    def text(**_):
+        return html.P("floor", id="floor-text")
+
+    def grid(chart=False):
+        run = data.visitor_run() or data.default_run()
+        period = data.period_of(run, None)
+        scope = rankings.DEFAULT_SCOPE
+        columns, figure = rankings.update_rankings(period, scope, "zh", run)
+        g = rankings.grid()
+        g.id, g.rowModelType, g.columnDefs = "floor-grid", "clientSide", columns
+        g.rowData = data.ranking(run, period, scope).response({}, "zh")["rowData"]
+        panel = {"height": "calc(100vh - 200px)", "flex": "1 1 1400px"}
+        parts = [html.Div(g, style=panel)]
+        if chart:
+            parts.append(html.Div(dcc.Graph(id="floor-chart", figure=figure),
+                                  style={"flex": "1 1 700px"}))  # fmt: skip
+        return html.Div(parts, style={"display": "flex", "flexWrap": "wrap"})
+
+    layouts = {
+        "floor-text": text,
+        "floor-grid": lambda **_: grid(),
+        "floor-grid-chart": lambda **_: grid(chart=True),
+    }
+    for path, layout in layouts.items():
+        dash.register_page(path, path=f"/{path}", layout=layout, title=path)
 
 
 def _free_port() -> int:
@@ -219,13 +272,28 @@ def profile_drawn(name: str):
     return drawn
 
 
-def _round(d, url: str, i: int, res, unit, group, record) -> None:
+#: the interactions that are full page loads (an address typed; timed from then)
+TYPED = {
+    *(f"floor: full page load of /{page}" for page in FLOOR_PAGES),
+    "first page load (overview)",
+    "first page load (rankings)",
+    "profile load (full page load of /unit/<id>)",
+    "risk page (full page load)",
+}
+
+
+def _round(d, url: str, i: int, res, unit, group, record, floors=False) -> None:
     """One round of every interaction in the browser ``d`` on the dashboard at
-    ``url`` (round ``i`` picks the period)."""
+    ``url`` (round ``i`` picks the period); ``floors``: the floor pages' loads
+    first (:func:`_floor_pages`)."""
     from selenium.webdriver.common.keys import Keys
 
     from evaluation.periods import name_zh
 
+    if floors:  # the same shell with static content, no callback (the floor)
+        for page, css in FLOOR_PAGES.items():
+            record(f"floor: full page load of /{page}", lambda p=page: d.get(url + p),
+                   lambda d, c=css: d.find_elements("css selector", c))  # fmt: skip
     record("first page load (overview)", lambda: d.get(url), overview_drawn)
     record("first page load (rankings)", lambda: d.get(f"{url}rankings"),
            lambda d: _text(d, FIRST_ROW))  # fmt: skip
@@ -295,14 +363,21 @@ def browser(
     def recorder(d, url):
         def record(name, fn, condition):
             _captured(d)
+            start = time.perf_counter()
             fn()
-            times[url].setdefault(name, []).append(_wait(d, condition))
+            # a full page load is timed from the address typed (the driver's get()
+            # returns only once the page's scripts have run, at its load event); a
+            # click or a choice from the moment it is made
+            begun = start if name in TYPED else time.perf_counter()
+            _wait(d, condition)
+            times[url].setdefault(name, []).append(time.perf_counter() - begun)
             time.sleep(0.3)  # let trailing requests land
             if url == urls[0]:
                 payloads.setdefault(name, _captured(d))
 
         return record
 
+    floors = {u: _serves_floors(u) for u in urls}
     try:
         for d, url in zip(drivers, urls, strict=True):
             d.get(f"{url}rankings")  # warm-up: the server loads and caches the run
@@ -312,16 +387,29 @@ def browser(
         time.sleep(settle)  # the server warms every period's rankings in the back
         for i in range(repeats):
             for d, url in zip(drivers, urls, strict=True):
-                _round(d, url, i, res, unit, group, recorder(d, url))
+                _round(d, url, i, res, unit, group, recorder(d, url), floors[url])
     finally:
         for d in drivers:
             d.quit()
-    names = list(times[urls[0]])
+    names = list(dict.fromkeys(n for u in urls for n in times[u]))
     table = pd.DataFrame({"interaction": names})
     for k, url in enumerate(urls):
         column = "browser_ms" if len(urls) == 1 else f"ms_{k}"
-        table[column] = [1000 * statistics.median(times[url][n]) for n in names]
+        table[column] = [
+            1000 * statistics.median(times[url][n]) if n in times[url] else None
+            for n in names
+        ]
     return table, payloads
+
+
+def _serves_floors(url: str) -> bool:
+    """Whether the dashboard at ``url`` has the floor pages (served by this
+    script's ``--serve``; an older checkout's may not)."""
+    import requests
+
+    page = next(iter(FLOOR_PAGES))
+    r = requests.get(url + "_dash-layout", headers={"Referer": url + page}, timeout=60)
+    return r.ok and '"floor-text"' in r.text
 
 
 def _timed(s, url: str, send, answer, repeats: int, name: str) -> dict:

@@ -95,6 +95,7 @@ def create_app(
     )
     accounts = dict(users) if users is not None else load_users()
     security.install(app, accounts, https=https, proxy=proxy, clock=clock)
+    server.after_request(_cache_assets)
 
     app.layout = layout
     app.callback(
@@ -112,6 +113,24 @@ def create_app(
         prevent_initial_call=True,  # the layout is served filled in (see layout)
     )(update_header)
     return app
+
+
+#: a year: the assets' addresses change with their files (see :func:`_cache_assets`)
+ASSET_MAX_AGE = 31536000
+
+
+def _cache_assets(response: flask.Response) -> flask.Response:
+    """Assets cached by the browser, as Dash caches its own bundles: the page names
+    each asset with its file's time (``style.css?m=…``) and the vendored plotly.js
+    with its version, so a changed file has a new address. Without this, every page
+    load asks again for each asset (a 304 each), and the page's scripts wait for
+    the answers before Dash starts."""
+    request = flask.request
+    if request.path.startswith("/assets/") and (
+        "m" in request.args or request.path.startswith("/assets/vendor/")
+    ):
+        response.headers["Cache-Control"] = f"public, max-age={ASSET_MAX_AGE}"
+    return response
 
 
 def layout() -> html.Div:

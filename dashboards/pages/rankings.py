@@ -4,7 +4,9 @@ among their own level (the default), every unit together, or a peer group.
 The grid is fed a block of rows at a time (AG Grid's infinite row model: an update
 sends ~100 rows, sorted on the server: risk by severity, grade by the grades' order);
 rows, chart and CSV come from ``dashboards.data``, rounded once and cached per run,
-period and scope; the CSV carries what the grid shows (risk, grade, rank range).
+period and scope; the CSV carries what the grid shows (risk, grade, rank range). A
+full page load brings the first block in the layout (no round trip before the rows
+show).
 """
 
 from __future__ import annotations
@@ -94,6 +96,9 @@ def grid():
     return g
 
 
+#: the block the grid asks for first: its first rows in the server's order
+FIRST_BLOCK = {"startRow": 0, "endRow": data.BLOCK, "sortModel": []}
+
 #: what the callbacks below fill in (the layout fills them first)
 PERIODS = [Output("rankings-period", "options"), Output("rankings-period", "value")]
 LABELS = [
@@ -150,6 +155,9 @@ def layout(**_query) -> html.Div:
                     ),
                     dcc.Download(id="rankings-download"),
                     dcc.Store(id="rankings-refresh"),
+                    # the grid's first block, answered in the page (no round trip)
+                    dcc.Store(id="rankings-first"),
+                    dcc.Store(id="rankings-first-pending", data=True),
                 ],
                 style={
                     "display": "flex",
@@ -179,6 +187,8 @@ def layout(**_query) -> html.Div:
     components.filled(page, PERIODS, (options, period))
     components.filled(page, LABELS, update_labels(lang))
     table = update_rankings(period, DEFAULT_SCOPE, lang, run)
+    first = data.ranking(run, period, DEFAULT_SCOPE).response(FIRST_BLOCK, lang)
+    components.filled(page, [Output("rankings-first", "data")], [first])
     return components.filled(page, TABLE, table)
 
 
@@ -301,6 +311,37 @@ clientside_callback(
 )
 
 
+def _first(request) -> bool:
+    """Whether ``request`` asks for :data:`FIRST_BLOCK` (no sort, no filter)."""
+    return bool(request) and (
+        request.get("startRow") == 0
+        and not request.get("sortModel")
+        and not request.get("filterModel")
+    )
+
+
+# a full page load: the grid's first request is answered with the block the layout
+# brought (the page's own state: nothing can have changed before the grid asks);
+# from then on every block comes from the server (update_rows)
+clientside_callback(
+    """function (request, first, pending) {
+        const no = window.dash_clientside.no_update;
+        if (!pending || !request) { return [no, no, no]; }
+        const mine = first && request.startRow === 0 &&
+            !(request.sortModel || []).length &&
+            !Object.keys(request.filterModel || {}).length;
+        return [mine ? first : no, false, null];
+    }""",
+    Output("rankings-grid", "getRowsResponse", allow_duplicate=True),
+    Output("rankings-first-pending", "data"),
+    Output("rankings-first", "data"),
+    Input("rankings-grid", "getRowsRequest"),
+    State("rankings-first", "data"),
+    State("rankings-first-pending", "data"),
+    prevent_initial_call=True,
+)
+
+
 @callback(
     Output("rankings-grid", "getRowsResponse"),
     Input("rankings-grid", "getRowsRequest"),
@@ -308,12 +349,14 @@ clientside_callback(
     State("rankings-peer-group", "value"),
     State("app-lang", "value"),
     State("app-run", "value"),
+    State("rankings-first-pending", "data"),
     prevent_initial_call=True,  # the grid asks once it is drawn
 )
-def update_rows(request, period, scope, lang, run=None):
+def update_rows(request, period, scope, lang, run=None, pending=None):
     """One block of rows in the grid's sort order (risk by severity, grade by the
-    grades' order, ranks and scores as numbers), with the row count."""
-    if not request:
+    grades' order, ranks and scores as numbers), with the row count; not the
+    first block of a page load (``pending``: the page answers it itself)."""
+    if not request or (pending and _first(request)):
         raise PreventUpdate
     run = run or data.default_run()
     return data.ranking(run, period, scope).response(request, lang)

@@ -74,6 +74,7 @@ def plot_rank_bar(
     lang: str = "zh",
     top: int | None = None,
     group_names: Mapping[str, str] | None = None,
+    width: float = 700,
 ) -> go.Figure:
     """Horizontal bars of composite scores, best at the top, coloured by peer group.
 
@@ -90,6 +91,10 @@ def plot_rank_bar(
         Peer-group id → display name, in catalogue order. Colours follow this order,
         so a group keeps its colour whatever subset is plotted; without it, groups are
         coloured in sorted id order and labelled by id.
+    width : float
+        About how wide the chart is drawn, in px: the legend's rows above the bars
+        are counted for it (the margins are set for the labels, see
+        :func:`_fixed_margins`).
 
     Returns
     -------
@@ -138,12 +143,39 @@ def plot_rank_bar(
             showarrow=False,
             font={"color": "#5f6b7a"},
         )
+    # margins that hold the names, the legend and the title as drawn, so plotly's
+    # automargin (kept for narrow screens) does not lay the chart out again
+    size = 15
+    shown = [names[g] for g in names if g in set(table["peer_group"])]
+    legend = text_width(labels["group"], size) + sum(
+        text_width(n, size) + 40 for n in shown
+    )
+    rows = max(1, int(-(-legend // width)))
+    # names folded onto lines (plotly never wraps a label): a long English name
+    # would take the phone's whole width; a row as tall as its lines
+    ticks = [fold(n, NAME_ROOM[lang], size) for n in map(str, table[f"name_{lang}"])]
+    lines = [line for t in ticks for line in t.split("<br>")]
+    widest = max(lines, key=text_width, default="")
+    row = 26 + 18 * max((t.count("<br>") for t in ticks), default=0)
     fig.update_layout(
         template="plotly_white",
-        font={"family": FONT_FAMILY, "size": 15},
-        height=max(320, 140 + 26 * len(table)),
-        margin={"l": 10, "r": 30, "t": 40, "b": 50},
+        font={"family": FONT_FAMILY, "size": size},
+        height=max(320, 140 + row * len(table)) + 28 * (rows - 1),
+        margin={
+            "l": max(10, int(text_width(widest, size) + 44)),
+            "r": 30,
+            "t": 40 + 28 * rows,
+            "b": 60,
+        },
         bargap=0.25,
+        # a title set later sits above the legend, not on it (plotly hangs it by
+        # its baseline: a line's height of pad keeps it inside the chart)
+        title={
+            "y": 1,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"t": int(8 + 1.4 * size)},
+        },  # fmt: skip
         legend={
             "orientation": "h",
             "x": 0,
@@ -160,10 +192,16 @@ def plot_rank_bar(
         categoryorder="array",
         categoryarray=list(table["unit_id"]),
         tickvals=list(table["unit_id"]),
-        ticktext=list(table[f"name_{lang}"]),
+        ticktext=ticks,
         autorange="reversed",
     )
     return fig
+
+
+#: px a unit's name may take beside its bar before it folds: Chinese names (up to
+#: 16 characters) stay on a line, long English ones fold, so a phone keeps room
+#: for the bars and the axis title
+NAME_ROOM = {"zh": 240, "en": 160}
 
 
 def plot_risk_heatmap(result, period: str | None = None, *, lang: str = "zh"):
@@ -1328,13 +1366,16 @@ def plot_average_trend(
                 "hovertemplate": "%{x}: %{y:.2f}<extra>%{fullData.name}</extra>",
             }
         )
-    layout = light_layout(words["trend"], height=420)
+    layout = light_layout(words["trend"], height=460, left=60)
+    layout["margin"]["r"] = 20
     layout["xaxis"].update(type="category", title={"text": words["axis_period"]})
     layout["yaxis"].update(title={"text": words["axis_score"]})
-    # the legend below the axis title: a dozen groups take two or three rows
-    layout["legend"] = {"orientation": "h", "y": -0.3, "yanchor": "top", "x": 0}
-    layout["margin"] = {"l": 60, "r": 20, "t": 50, "b": 140}
-    layout["height"] = 480
+    # the legend at the foot, under the axis title (a dozen groups take two or
+    # three rows), and margins that hold the labels: laid out once
+    _legend_below(layout, [line["name"] for line in lines])
+    every = [v for line in lines for v in line["y"]]
+    _fixed_margins(layout, left=_value_tick_text(every, {}), below=x)
+    _fit_titles(layout, TITLE_ROOM)  # long titles fold, not run over each other
     layout["hovermode"] = "x unified"
     if period in periods:
         at = x[periods.index(period)]

@@ -58,6 +58,20 @@ def _page_text(dash_duo) -> str:
     )
 
 
+def _apart(dash_duo, graph: str, one: str, other: str) -> bool:
+    """Two parts of a drawn chart (an axis title, the legend) do not overlap."""
+    return dash_duo.driver.execute_script(
+        "const g = document.querySelector(arguments[0]);"
+        " const [a, b] = [arguments[1], arguments[2]].map(s =>"
+        " g.querySelector(s).getBoundingClientRect());"
+        " return a.height > 0 && b.height > 0 && (a.bottom <= b.top ||"
+        " b.bottom <= a.top || a.right <= b.left || b.right <= a.left);",
+        graph,
+        one,
+        other,
+    )
+
+
 def _scroll_to(dash_duo, selector: str) -> None:
     element = dash_duo.find_element(selector)
     dash_duo.driver.execute_script("arguments[0].scrollIntoView();", element)
@@ -89,6 +103,7 @@ def test_overview_in_chinese_and_english(dash_duo, store, sample_result, size):
     assert "年" in shown and "月" in shown  # deadlines as Chinese dates
     dash_duo.wait_for_element("#overview-trend .main-svg")
     dash_duo.wait_for_element("#overview-grades .main-svg")
+    assert _apart(dash_duo, "#overview-trend", ".g-xtitle", ".legend")
     text = _page_text(dash_duo)
     assert "总览" in text and "红色预警单位及整改事项" in text
     english = re.findall(r"[A-Za-z]{2,}", text)

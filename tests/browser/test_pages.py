@@ -221,7 +221,11 @@ def test_no_request_without_login_returns_draft_data(store):
     request = {"id": "rankings-grid", "property": "getRowsRequest",
                "value": {"startRow": 0, "endRow": 100, "sortModel": []}}  # fmt: skip
     for run, status in ((published, 200), (draft, 204)):
-        state = [*inputs, {"id": "app-run", "property": "value", "value": run}]
+        state = [
+            *inputs,
+            {"id": "app-run", "property": "value", "value": run},
+            {"id": "rankings-first-pending", "property": "data", "value": False},
+        ]
         sent = call(run, rows, [request], state)
         assert sent.status_code == status
     refused = call(

@@ -44,7 +44,7 @@ TIMEOUT = 60  # generous: two cores shared by several test runs
 ONE_HEIGHT = ["rankings-grid", "risk-warnings", "risk-ledger"]
 #: charts whose layout another change of issue 13 owns (plots.plot_average_trend,
 #: plots.plot_rank_bar)
-OTHERS = ["overview-trend", "rankings-bar"]
+OTHERS: list[str] = []
 #: charts whose tick labels may crowd an axis title: the risk heatmap's English
 #: unit names leave its axis title no room on a phone (a known gap)
 CROWDED = ["risk-heatmap"]

@@ -54,6 +54,7 @@ def _rows(client, run: str) -> list[dict]:
             {"id": "rankings-peer-group", "property": "value", "value": "_all"},
             {"id": "app-lang", "property": "value", "value": "zh"},
             {"id": "app-run", "property": "value", "value": run},
+            {"id": "rankings-first-pending", "property": "data", "value": False},
         ],
         "changedPropIds": [],
     }  # fmt: skip

@@ -77,6 +77,7 @@ def _rows(client, run, scope, start=0, end=100, sort=(), lang="zh"):
             _v("rankings-peer-group", "value", scope),
             _v("app-lang", "value", lang),
             _v("app-run", "value", run),
+            _v("rankings-first-pending", "data", False),  # the page's block taken
         ],
     )
     return size, response["rankings-grid"]["getRowsResponse"]
@@ -212,3 +213,43 @@ def test_risk_page_worst_30_labelled_and_paged(city):
     assert size <= LIMIT and len(page["rowData"]) == 15
     assert page["rowCount"] == (result.warnings["period"] == "2025").sum()
     assert [r["_level"] for r in page["rowData"]] == ["red"] * 15
+
+
+def test_a_page_load_brings_the_grids_first_block_and_the_server_leaves_it(city):
+    """A full page load of /rankings carries the first 100 rows of its list (both
+    levels apart, the run's period) in the layout: the grid's first request is
+    answered in the page, so the server refuses that one request while the page's
+    block is pending (204) and answers every other (a sort, a later block)."""
+    from tests.dashboards.test_overview_page import find
+
+    client, result, run = city
+    page = client.get(
+        "/_dash-layout", headers={"Referer": "http://localhost/rankings"}
+    ).get_json()
+    first = find(page, "rankings-first")["props"]["data"]
+    assert find(page, "rankings-first-pending")["props"]["data"] is True
+    assert find(page, "rankings-period")["props"]["value"] == "2025"
+    _, asked = _rows(client, run, "_levels")  # the same block from the server
+    assert first == asked and len(first["rowData"]) == 100
+    assert first["rowCount"] == len(result.units)
+
+    def rows(request):
+        body = {
+            "output": "rankings-grid.getRowsResponse",
+            "outputs": {"id": "rankings-grid", "property": "getRowsResponse"},
+            "inputs": [_v("rankings-grid", "getRowsRequest", request)],
+            "changedPropIds": ["rankings-grid.getRowsRequest"],
+            "state": [
+                _v("rankings-period", "value", "2025"),
+                _v("rankings-peer-group", "value", "_levels"),
+                _v("app-lang", "value", "zh"),
+                _v("app-run", "value", run),
+                _v("rankings-first-pending", "data", True),
+            ],
+        }
+        return client.post("/_dash-update-component", json=body).status_code
+
+    assert rows({"startRow": 0, "endRow": 100, "sortModel": []}) == 204
+    sort = [{"colId": "composite_score", "sort": "asc"}]
+    assert rows({"startRow": 0, "endRow": 100, "sortModel": sort}) == 200
+    assert rows({"startRow": 100, "endRow": 200, "sortModel": []}) == 200

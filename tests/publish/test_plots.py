@@ -222,3 +222,88 @@ def test_months_across_a_whole_page_are_turned_30_degrees_not_upright():
     )
     assert 42 + 17 <= whole["layout"]["margin"]["b"] - 24 - 24
     assert whole["layout"]["margin"]["b"] < half["layout"]["margin"]["b"]
+
+
+def _trend(periods: list[str], groups: list[str]) -> pd.DataFrame:
+    """An overview trend table: the city and each group at 60 in every period."""
+    rows = [("city", "all")] + [("peer_group", g) for g in groups]
+    return pd.DataFrame(
+        [(p, kind, g, 10, 60.0) for p in periods for kind, g in rows],
+        columns=["period", "kind", "group", "n", "average"],
+    )
+
+
+def test_the_overview_trend_puts_its_legend_under_the_axis_title():
+    """24 months turned upright (2024年10月: 6 digits at 0.6 em + 2 characters at
+    1 em of 15 px = 84 px) with the axis title under them, then the legend at the
+    foot of the figure, anchored to it, not to the plot (where a fixed −0.3 of the
+    plot's height put it on the axis title); the margins hold all of it, so plotly
+    lays the chart out once. Eight names of 4 to 6 characters (+ 6 each) make 70
+    or more characters: two legend rows."""
+    months = [f"{y}-M{m:02d}" for y in (2024, 2025) for m in range(1, 13)]
+    groups = ["经济管理部门", "社会事业部门", "执法监管部门", "综合管理部门",
+              "县区政府", "市直部门", "县区部门"]  # fmt: skip
+    names = {"city": {"all": "全市"}, "peer_group": {g: g for g in groups}}
+    fig = plots.plot_average_trend(_trend(months, groups), names, lang="zh")
+    layout = fig["layout"]
+    assert layout["legend"]["yref"] == "container" and layout["legend"]["y"] < 0.05
+    assert layout["legend"]["yanchor"] == "bottom"
+    rows = 2
+    assert layout["margin"]["b"] >= 84 + 2 * 15 + 24 * rows
+    assert layout["margin"]["l"] >= 2 * 9 + 24  # a tick "63" and the turned title
+    assert layout["xaxis"]["automargin"]  # a phone's narrower chart still fits
+
+
+def test_the_rank_bar_has_room_for_names_legend_and_title():
+    """The longest name (依法行政监督局: 7 characters of 15 px = 105 px) and the
+    turned axis title on the left; the title's line and one row of legend above
+    the bars (two groups, far less than 700 px)."""
+    table = pd.DataFrame({
+        "unit_id": ["a", "b", "c"],
+        "name_zh": ["财政局", "依法行政监督局", "区县1"],
+        "peer_group": ["g1", "g2", "g1"],
+        "composite_score": [80.0, 70.0, 60.0],
+        "rank": [1, 2, 3],
+    })  # fmt: skip
+    groups = {"g1": "甲组", "g2": "乙组"}
+    fig = plots.plot_rank_bar(table, lang="zh", group_names=groups)
+    margin = fig.layout.margin
+    assert margin.l >= 105 + 24
+    assert margin.t >= 2 * 24  # the title's line, then the legend's
+    assert fig.layout.title.yref == "container" and fig.layout.title.yanchor == "top"
+    # 2 × 15 + 2 × (2 × 15 + 40) = 170 px of legend in 100 px: two rows
+    narrow = plots.plot_rank_bar(table, lang="zh", group_names=groups, width=100)
+    assert narrow.layout.margin.t > margin.t
+    assert narrow.layout.height > fig.layout.height
+
+
+def test_a_long_english_name_folds_beside_its_bar_and_its_row_grows():
+    """ "Municipal State-owned Assets Supervision and Administration Commission" is
+    70 characters, about 70 × 0.52 × 15 = 546 px: beside its bar on a 390 px phone
+    it left the plot no width and pushed the axis title off the chart. It folds
+    between words into lines of at most 160 px (the longest word, "Administration",
+    is 14 × 0.52 × 15 = 109 px; lines evened, so one may pass by a character),
+    the margin holds the widest line, not the name,
+    and the rows grow a line's height (18 px) for each added line."""
+    long = "Municipal State-owned Assets Supervision and Administration Commission"
+    table = pd.DataFrame({
+        "unit_id": [f"u{k}" for k in range(12)],
+        "name_en": [long] + [f"Bureau {k}" for k in range(11)],
+        "peer_group": ["g1"] * 12,
+        "composite_score": np.linspace(90.0, 60.0, 12),
+        "rank": range(1, 13),
+    })  # fmt: skip
+    fig = plots.plot_rank_bar(table, lang="en", group_names={"g1": "Departments"})
+    lines = fig.layout.yaxis.ticktext[0].split("<br>")
+    assert " ".join(lines) == long
+    # as few lines as fit (ceil(546 / 160) = 4), evened out: "Municipal
+    # State-owned" is 21 × 7.8 = 164 px, a character over the room
+    assert len(lines) == 4 and all(len(line) * 0.52 * 15 <= 160 + 8 for line in lines)
+    assert fig.layout.yaxis.ticktext[1:] == tuple(f"Bureau {k}" for k in range(11))
+    assert fig.layout.margin.l < 546  # the widest line, not the name
+    short = plots.plot_rank_bar(
+        table.assign(name_en=[f"Bureau {k}" for k in range(12)]), lang="en",
+        group_names={"g1": "Departments"},
+    )  # fmt: skip
+    extra = 18 * (len(lines) - 1) * 12  # every row as tall as the tallest name
+    assert fig.layout.height == short.layout.height + extra
