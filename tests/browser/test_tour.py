@@ -42,9 +42,6 @@ TIMEOUT = 60  # generous: two cores shared by several test runs
 #: full on hover, but a long English name runs to a third line there and is cut
 #: (a known gap, not checked here)
 ONE_HEIGHT = ["rankings-grid", "risk-warnings", "risk-ledger"]
-#: charts whose layout another change of issue 13 owns (plots.plot_average_trend,
-#: plots.plot_rank_bar)
-OTHERS: list[str] = []
 #: charts whose tick labels may crowd an axis title: the risk heatmap's English
 #: unit names leave its axis title no room on a phone (a known gap)
 CROWDED = ["risk-heatmap"]
@@ -119,7 +116,7 @@ def _wait(driver) -> None:
 
 PROBLEMS_JS = """
 const lang = arguments[0], screen = arguments[1], out = [];
-const oneHeight = arguments[2], others = arguments[3], crowded = arguments[4];
+const oneHeight = arguments[2], crowded = arguments[3];
 const text = document.body.innerText;
 if (text.includes('-0.00')) out.push('shows -0.00');
 document.querySelectorAll('.ag-root-wrapper').forEach((g, i) => {
@@ -162,7 +159,7 @@ document.querySelectorAll('.js-plotly-plot').forEach((p, i) => {
     .some(k => t[k] && t[k].length > 0));
   if (!has) out.push(`chart ${id}: no data`);
   const svg = p.querySelector('.main-svg');
-  if (!svg || others.includes(id)) return;
+  if (!svg) return;
   // the title and axis titles: clear of each other and of the tick labels, and
   // inside the chart (plotly never wraps them: too long, they run over or out)
   const q = s => [...p.querySelectorAll(s)].filter(e => e.textContent.trim());
@@ -203,7 +200,7 @@ def _check(dash_duo, lang: str, size: str, name: str) -> list[str]:
     """What is wrong with the page on screen."""
     screen = SIZES[size][0] if size == "390" else 0
     problems, text = dash_duo.driver.execute_script(
-        PROBLEMS_JS, lang, screen, ONE_HEIGHT, OTHERS, CROWDED
+        PROBLEMS_JS, lang, screen, ONE_HEIGHT, CROWDED
     )
     if lang == "zh":
         english = sorted(set(LATIN.findall(text)) - ALLOWED)
