@@ -42,6 +42,10 @@ def test_dashboard_benchmark_runs_on_a_small_city(capsys, tmp_path):
         "--http-repeats", "2", "--settle", "1", "--cache", str(tmp_path),
     ])  # fmt: skip
     assert shown["interaction"].tolist() == [
+        # the floor: the same shell with static content, no callback
+        "floor: full page load of /floor-text",
+        "floor: full page load of /floor-grid",
+        "floor: full page load of /floor-grid-chart",
         "first page load (overview)",
         "first page load (rankings)",
         "period change",
