@@ -175,7 +175,7 @@ def plot_rank_bar(
             "yref": "container",
             "yanchor": "top",
             "pad": {"t": int(8 + 1.4 * size)},
-        },  # fmt: skip
+        },
         legend={
             "orientation": "h",
             "x": 0,
