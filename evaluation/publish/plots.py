@@ -488,11 +488,11 @@ def _legend_below(layout: dict, names: list[str]) -> None:
     layout["height"] += 24 * (rows - 1)
 
 
-def text_width(text: str, size: float = 15) -> float:
+def text_width(text: str, size: float = 15, latin: float = 0.6) -> float:
     """About how wide ``text`` is drawn, in px at font ``size``: a CJK or other
-    full-width character an em, anything else 0.6 em (digits and Latin letters run
-    0.5–0.6 em in the dashboard's fonts; the estimate errs wide)."""
-    return sum(size if unicodedata.east_asian_width(c) in "WF" else 0.6 * size
+    full-width character an em, anything else ``latin`` em (digits and Latin
+    letters run 0.5–0.6 em in the dashboard's fonts; 0.6 errs wide)."""
+    return sum(size if unicodedata.east_asian_width(c) in "WF" else latin * size
                for c in str(text))  # fmt: skip
 
 
@@ -507,8 +507,7 @@ def fold(text: str, room: float, size: float = 15) -> str:
     text = str(text)
 
     def measure(x: str, size: float) -> float:
-        return sum(size if unicodedata.east_asian_width(c) in "WF" else 0.52 * size
-                   for c in x)  # fmt: skip
+        return text_width(x, size, latin=0.52)
 
     whole = measure(text, size)
     if whole <= room or room <= 0:
