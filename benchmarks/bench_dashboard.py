@@ -337,7 +337,7 @@ def _round(d, url: str, i: int, res, unit, group, record, floors=False) -> None:
         cells = d.find_elements(
             "css selector", '#whatif-table .ag-center-cols-container [col-id="move"]'
         )
-        return cells and {c.text for c in cells} != {"0"}
+        return cells and {c.text for c in cells} != {"–"}
 
     record("what-if move", lambda t=thumb: t.send_keys(Keys.END), moved)
 

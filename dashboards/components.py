@@ -288,7 +288,7 @@ def league_columns(
             "headerName": text("rank_change", lang),
             "width": 90,
             "minWidth": 86,
-            **_rank_change_style(),
+            **rank_change_style(),
         },
         _badge_column("risk_level", text("risk_level", lang), "risk_level", lang),
         _badge_column("grade", text("grade", lang), "grade", lang),
@@ -438,7 +438,7 @@ _WRAP = {
 }
 
 
-def _rank_change_style() -> dict:
+def rank_change_style() -> dict:
     """Δrank as ▲/▼ with colour: previous − current rank, positive = moved up."""
     return {
         "valueFormatter": {

@@ -338,12 +338,7 @@ def _columns(run, lang: str) -> list[dict]:
             "function": "params.value == null ? '' : params.value.toFixed(2)"
         },
     )
-    columns[-1]["cellStyle"] = {
-        "styleConditions": [
-            {"condition": "params.value > 0", "style": {"color": components.UP}},
-            {"condition": "params.value < 0", "style": {"color": components.DOWN}},
-        ]
-    }
+    columns[-1].update(components.rank_change_style())  # ▲ 3 / ▼ 2 / –, as rankings
     return columns
 
 

@@ -143,17 +143,17 @@ def test_whatif_moves_units_and_resets(dash_duo, store, sample_result):
         except StaleElementReferenceException:
             return None
 
-    WebDriverWait(dash_duo.driver, 10).until(lambda _: moves() == {"0"})
+    WebDriverWait(dash_duo.driver, 10).until(lambda _: moves() == {"–"})
     _shoot(dash_duo, "whatif_published")
     # all weight on efficiency: press End on its slider (keyboard, as a user can)
     thumb = dash_duo.find_element(
         '[id*="whatif-weight"][id*="efficiency"] [role="slider"]'
     )
     thumb.send_keys(Keys.END)
-    WebDriverWait(dash_duo.driver, 10).until(lambda _: moves() not in (None, {"0"}))
+    WebDriverWait(dash_duo.driver, 10).until(lambda _: moves() not in (None, {"–"}))
     _shoot(dash_duo, "whatif_moved")
     dash_duo.find_element("#whatif-reset").click()
-    WebDriverWait(dash_duo.driver, 10).until(lambda _: moves() == {"0"})
+    WebDriverWait(dash_duo.driver, 10).until(lambda _: moves() == {"–"})
     assert len(ranks) == 50
     assert dash_duo.get_logs() == []
     _leave(dash_duo)
