@@ -8,7 +8,6 @@ words and colours), so the dashboard reads exactly like the published media tabl
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Iterable
 
 import dash
@@ -16,7 +15,7 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from evaluation import Catalogue, vocabulary
-from evaluation.publish.plots import FONT_FAMILY, INK
+from evaluation.publish.plots import FONT_FAMILY, INK, text_width
 
 LANGS = ("zh", "en")
 #: Peer-group dropdown value for "all groups"; cannot clash with an id (ids start a-z).
@@ -354,10 +353,9 @@ def fit(col: dict, lang: str, words: Iterable[str] = ()) -> dict:
 
 
 def _text_px(text: str, size: float) -> int:
-    """Estimated width of ``text`` at font ``size``: a Chinese character (or
-    full-width sign) one em, any other about 0.56 em."""
-    wide = sum(unicodedata.east_asian_width(ch) in "WF" for ch in text)
-    return round(size * (wide + 0.56 * (len(text) - wide)))
+    """Estimated width of ``text`` at font ``size`` in whole px: the charts'
+    estimate (:func:`plots.text_width`) with the grid font's 0.56 em Latin letters."""
+    return round(text_width(text, size, latin=0.56))
 
 
 def _wrapped_px(text: str, size: float, lines: int) -> int:
