@@ -399,6 +399,8 @@ LEVEL = "_level:"
 BLOCK = 100
 #: the chart's top and bottom units per list
 CHART_N = 10
+#: a phone's width, px: charts drawn for any screen leave room for it
+PHONE = 390
 #: sort keys of coded columns: ascending = most severe risk / best grade first
 _SEVERITY = {k: i for i, k in enumerate(reversed(list(RISK_LEVEL)))}
 _GRADE_ORDER = {k: i for i, k in enumerate(GRADE)}
@@ -684,9 +686,11 @@ def _ranking_chart(run_id: str, period: str, scope: str, lang: str, source: int)
     shown["composite_score"] = shown["composite_score"].astype(float)
     catalogue = _load(run_id).catalogue  # (no request here when warming)
     names = {g.id: catalogue.name(g.id, lang) for g in catalogue.peer_groups}
-    fig = plots.plot_rank_bar(shown, lang=lang, group_names=names)
     title = FAMILIES["page_rankings"]["chart"].text(lang).format(n=CHART_N)
-    return fig.update_layout(title={"text": title})
+    # drawn for any screen: room above the bars for the legend's rows on a phone
+    return plots.plot_rank_bar(
+        shown, lang=lang, group_names=names, title=title, width=PHONE
+    )
 
 
 def ranking_csv(run_id: str | None, period: str, scope: str | None, lang: str) -> bytes:

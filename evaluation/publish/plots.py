@@ -75,6 +75,7 @@ def plot_rank_bar(
     top: int | None = None,
     group_names: Mapping[str, str] | None = None,
     width: float = 700,
+    title: str | None = None,
 ) -> go.Figure:
     """Horizontal bars of composite scores, best at the top, coloured by peer group.
 
@@ -93,8 +94,11 @@ def plot_rank_bar(
         coloured in sorted id order and labelled by id.
     width : float
         About how wide the chart is drawn, in px: the legend's rows above the bars
-        are counted for it (the margins are set for the labels, see
-        :func:`_fixed_margins`).
+        are counted for it (a caller that draws for any screen gives a phone's
+        width: on a wider one the legend takes fewer rows and leaves a gap).
+    title : str, optional
+        The chart's title, folded to :data:`TITLE_ROOM` and hung from the top, the
+        legend's rows below its last line (a title set afterwards would meet them).
 
     Returns
     -------
@@ -147,40 +151,46 @@ def plot_rank_bar(
     # automargin (kept for narrow screens) does not lay the chart out again
     size = 15
     shown = [names[g] for g in names if g in set(table["peer_group"])]
-    legend = text_width(labels["group"], size) + sum(
-        text_width(n, size) + 40 for n in shown
-    )
-    rows = max(1, int(-(-legend // width)))
     # names folded onto lines (plotly never wraps a label): a long English name
     # would take the phone's whole width; a row as tall as its lines
     ticks = [fold(n, NAME_ROOM[lang], size) for n in map(str, table[f"name_{lang}"])]
     lines = [line for t in ticks for line in t.split("<br>")]
     widest = max(lines, key=text_width, default="")
     row = 26 + 18 * max((t.count("<br>") for t in ticks), default=0)
+    left = max(10, int(text_width(widest, size) + 44))
+    # the legend's rows in the room right of the names
+    legend = text_width(labels["group"], size) + sum(
+        text_width(n, size) + 40 for n in shown
+    )
+    rows = max(1, int(-(-legend // max(width - left - 30, 100))))
+    # the title hung from the top (plotly hangs it by its first baseline: a line's
+    # height of pad keeps it inside the chart), the legend hung below its last
+    # line (rows of 28 px, the first with 6 px of padding), the bars below those
+    pad = int(8 + 1.4 * size)
+    title = fold(title, min(width, TITLE_ROOM) - 20, 1.4 * size) if title else None
+    lines = title.count("<br>") + 1 if title else 0
+    above = pad + int(1.4 * size * (1 + 1.25 * (lines - 1))) + 4 if title else 34
+    top = above + 6 + 28 * rows
+    height = max(320, 140 + row * len(table)) + top - 68
     fig.update_layout(
         template="plotly_white",
         font={"family": FONT_FAMILY, "size": size},
-        height=max(320, 140 + row * len(table)) + 28 * (rows - 1),
-        margin={
-            "l": max(10, int(text_width(widest, size) + 44)),
-            "r": 30,
-            "t": 40 + 28 * rows,
-            "b": 60,
-        },
+        height=height,
+        margin={"l": left, "r": 30, "t": top, "b": 60},
         bargap=0.25,
-        # a title set later sits above the legend, not on it (plotly hangs it by
-        # its baseline: a line's height of pad keeps it inside the chart)
         title={
+            "text": title,
             "y": 1,
             "yref": "container",
             "yanchor": "top",
-            "pad": {"t": int(8 + 1.4 * size)},
+            "pad": {"t": pad},
         },
         legend={
             "orientation": "h",
             "x": 0,
-            "y": 1.0,
-            "yanchor": "bottom",
+            "yref": "container",
+            "y": 1 - above / height,
+            "yanchor": "top",
             "title": {"text": labels["group"]},
         },
     )

@@ -160,15 +160,16 @@ document.querySelectorAll('.js-plotly-plot').forEach((p, i) => {
   if (!has) out.push(`chart ${id}: no data`);
   const svg = p.querySelector('.main-svg');
   if (!svg) return;
-  // the title and axis titles: clear of each other and of the tick labels, and
-  // inside the chart (plotly never wraps them: too long, they run over or out)
+  // the title, axis titles and legend: clear of each other and of the tick labels,
+  // and inside the chart (plotly never wraps them: too long, they run over or out)
   const q = s => [...p.querySelectorAll(s)].filter(e => e.textContent.trim());
   const say = e => `"${e.textContent.trim().slice(0, 30)}"`;
   const title = q('.g-gtitle text'), ytitle = q('.g-ytitle text'),
-        xtitle = q('.g-xtitle text');
+        xtitle = q('.g-xtitle text'), legend = q('.legend text');
   const ticks = s => crowded.includes(id) ? [] : q(s);
   const pairs = [[ytitle, [...title, ...ticks('.ytick text')]],
-                 [xtitle, [...title, ...ticks('.xtick text')]]];
+                 [xtitle, [...title, ...ticks('.xtick text')]],
+                 [legend, [...title, ...xtitle]]];
   for (const [these, those] of pairs)
     for (const a of these) for (const b of those)
       if (meet(box(a), box(b))) out.push(`chart ${id}: ${say(a)} over ${say(b)}`);

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from evaluation.publish import plots
 
@@ -275,6 +276,39 @@ def test_the_rank_bar_has_room_for_names_legend_and_title():
     narrow = plots.plot_rank_bar(table, lang="zh", group_names=groups, width=100)
     assert narrow.layout.margin.t > margin.t
     assert narrow.layout.height > fig.layout.height
+
+
+def test_the_rank_bar_hangs_its_legend_below_its_title():
+    """Set after drawing, the title met the legend (Chromium: title 20–50 px down,
+    legend 34–68 px). Given to the chart, the title (1.4 × 15 = 21 px, hung by its
+    first baseline 8 + 21 = 29 px from the top) ends 29 + 21 = 50 px down; the legend
+    hangs 4 px below it, at 54 px, and the bars start below the legend's rows: one
+    row of 28 px plus 6 px of padding for two groups (类别 30 + 2 × (30 + 40) =
+    170 px) in the 390 − 149 − 30 = 211 px right of the names (依法行政监督局, 105 +
+    44 px) on a phone. An English title of 33 characters (33 × 0.6 × 21 ≈ 416 px)
+    folds in the 300 px a title has: a second line 1.25 × 21 = 26 px lower."""
+    table = pd.DataFrame({
+        "unit_id": ["a", "b", "c"],
+        "name_zh": ["财政局", "依法行政监督局", "区县1"],
+        "name_en": ["Finance", "Audit", "County 1"],
+        "peer_group": ["g1", "g2", "g1"],
+        "composite_score": [80.0, 70.0, 60.0],
+        "rank": [1, 2, 3],
+    })  # fmt: skip
+    groups = {"g1": "甲组", "g2": "乙组"}
+    zh = plots.plot_rank_bar(
+        table, lang="zh", group_names=groups, width=390, title="各榜前10名与后10名"
+    )
+    legend_top = (1 - zh.layout.legend.y) * zh.layout.height
+    assert zh.layout.legend.yref == "container" and zh.layout.legend.yanchor == "top"
+    assert legend_top == pytest.approx(54, abs=0.5)
+    assert zh.layout.margin.t == 54 + 6 + 28
+    assert zh.layout.title.text == "各榜前10名与后10名"
+    en = plots.plot_rank_bar(
+        table, lang="en", width=390, title="Top 10 and bottom 10 of each list"
+    )
+    assert en.layout.title.text.count("<br>") == 1
+    assert (1 - en.layout.legend.y) * en.layout.height == pytest.approx(54 + 26, abs=1)
 
 
 def test_a_long_english_name_folds_beside_its_bar_and_its_row_grows():
