@@ -1,0 +1,130 @@
+"""Printing every page as a leader does (Ctrl+P: Chromium's own print, here through
+``Page.printToPDF``, which fires ``beforeprint`` and ``afterprint`` as a print dialog
+does) on A4 landscape.
+
+A grid printed as itself lost its right-hand columns (its columns add up to more
+than a sheet is wide) and, in AG Grid's print layout, printed empty: the grid lays
+out after ``beforeprint`` has returned. Each page's printout here carries the run
+shown, every column header of every grid on screen and every row the screen holds,
+and nothing runs past the sheet's right edge. Images of the first sheets go to
+tests/browser/screenshots/print_*.png.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import pypdfium2 as pdfium
+import pytest
+
+from dashboards.app import create_app
+from evaluation.publish.publication import Publication
+
+from .test_tour import SCREENSHOTS, USERS, _language, _pages, _wait
+
+pytestmark = pytest.mark.browser
+#: A4 landscape, in the PDF's points (1/72 in)
+SHEET = (842, 595)
+
+
+@pytest.fixture
+def store(sample_result, tmp_path):
+    """The sample's 2025 run, published."""
+    path = tmp_path / "store.duckdb"
+    with Publication(path) as s:
+        s.publish(s.add_run(sample_result, by="analyst"), by="director")
+    return path
+
+
+def _print(driver) -> pdfium.PdfDocument:
+    pdf = driver.execute_cdp_cmd(
+        "Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True}
+    )
+    return pdfium.PdfDocument(base64.b64decode(pdf["data"]))
+
+
+def _text(doc: pdfium.PdfDocument) -> str:
+    return "\n".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+
+
+def _past_the_edge(doc: pdfium.PdfDocument) -> list[str]:
+    """Characters drawn right of the sheet's edge (cut off on paper)."""
+    out = []
+    for i in range(len(doc)):
+        page, text = doc[i], doc[i].get_textpage()
+        width = page.get_width()
+        for k in range(text.count_chars()):
+            left, _, right, _ = text.get_charbox(k)
+            if right > width + 0.5:
+                char = text.get_text_range(k, 1)
+                out.append(f"sheet {i + 1}: {char!r} at {left:.0f} pt")
+    return out[:10]
+
+
+def _on_screen(driver) -> dict:
+    """Each grid on screen (by its id) and the column headers it shows."""
+    return driver.execute_script(
+        """
+        const out = {};
+        document.querySelectorAll('.ag-root-wrapper').forEach(g => {
+          const id = g.closest('[id]').id, api = window.dash_ag_grid.getApi(id);
+          out[id] = api.getAllDisplayedColumns()
+            .map(c => api.getDisplayNameForColumn(c, 'header')).filter(Boolean);
+        });
+        return out;
+        """
+    )
+
+
+def test_every_page_prints_whole_on_a4_landscape(dash_duo, store, sample_result):
+    path = store
+    unit = sample_result.league_table("2025").iloc[0]["unit_id"]
+    dash_duo.start_server(create_app(path, users=USERS, secret_key="test-key"))
+    driver = dash_duo.driver
+    driver.set_window_size(1920, 1080)
+    problems = []
+    for name, page in _pages(unit):
+        driver.get(dash_duo.server_url + page)
+        _wait(driver)
+        grids = _on_screen(driver)
+        doc = _print(driver)
+        text = _text(doc).replace("\r", "")
+        flat = "".join(text.split())  # a header may fold onto two lines
+        for i in range(min(2, len(doc))):
+            image = doc[i].render(scale=1).to_pil()
+            image.save(SCREENSHOTS / f"print_{name}_{i + 1}.png")
+        assert (round(doc[0].get_width()), round(doc[0].get_height())) == SHEET
+        if "2025年度 第1版（现行）" not in text:
+            problems.append(f"{name}: the run shown is not printed")
+        for grid, headers in grids.items():
+            lost = [h for h in headers if "".join(h.split()) not in flat]
+            if lost:
+                problems.append(f"{name}: grid {grid} prints without {lost}")
+        problems += [f"{name}: {p}" for p in _past_the_edge(doc)]
+        # back as it was: the grids shown, the printed tables gone
+        assert not driver.find_elements("css selector", ".print-only")
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_rankings_print_every_unit_by_name_in_either_language(
+    dash_duo, store, sample_result
+):
+    """The sample's 50 units all fit the grid's first block: every one is printed,
+    by the name the page's language uses, and no "rows a–b of n" line."""
+    path = store
+    league = sample_result.league_table("2025")
+    dash_duo.start_server(create_app(path, users=USERS, secret_key="test-key"))
+    driver = dash_duo.driver
+    driver.set_window_size(1366, 768)
+    for lang in ("zh", "en"):
+        driver.get(dash_duo.server_url + "/")
+        _wait(driver)
+        _language(dash_duo, lang)
+        driver.get(dash_duo.server_url + "/rankings")
+        _wait(driver)
+        text = _text(_print(driver))
+        flat = "".join(text.split())
+        missing = [n for n in league[f"name_{lang}"] if "".join(n.split()) not in flat]
+        assert missing == [], missing
+        assert "本表打印" not in text and "printed; download" not in text
+        assert _past_the_edge(_print(driver)) == []
