@@ -532,32 +532,18 @@ def columns(pairs, lang: str | None = None) -> list[dict]:
 
 
 # ----------------------------------------------------------------- appraisal
-def header_width(text: str, lang: str) -> int:
-    """A fixed column width in which a header reads whole (headers are 14 px):
-    Chinese on one line up to 7 characters, else on two even lines (Chinese wraps
-    between any two characters, so the width decides where: room for k characters
-    and not k + 1); English as wide as its longest word. Numbers need 76 px."""
-    pad = 42  # cell padding and the resize handle
-    if lang == "zh":
-        n = len(text)
-        return max(76, 14 * (n if n <= 7 else -(-n // 2)) + pad)
-    return max(76, round(7.6 * max(len(w) for w in text.split())) + 44)
-
-
 def appraisal_columns(catalogue: Catalogue, dims: list[str], lang: str) -> list[dict]:
     """Columns of an appraisal group's grade table: rank in the group, unit; the
     parts 考/评/议; deductions, bonus, final score, grade (coloured word, sorted best
     first); each level-1 dimension's year-end score (catalogue names); the rules'
-    effects. Widths are fixed so headers read whole (the unit and the rules take
-    what is left)."""
+    effects. Widths are fixed, wide enough for their headers (:func:`fit`; the
+    unit and the rules take what is left)."""
     h = vocabulary.words("appraisal_header", lang)
 
     def number(field: str, header: str, **more) -> dict:
+        col = {"field": field, "headerName": header, "type": "numericColumn"}
         return {
-            "field": field,
-            "headerName": header,
-            "type": "numericColumn",
-            "width": header_width(header, lang),
+            **fit(col, lang),
             "valueFormatter": {"function": TWO_DECIMALS},
             **more,
         }
@@ -574,13 +560,15 @@ def appraisal_columns(catalogue: Catalogue, dims: list[str], lang: str) -> list[
 
     parts = ("periods_score", "review_score", "survey_score")
     return [
-        {
-            "field": "group_rank",
-            "headerName": h["group_rank"],
-            "pinned": "left",
-            "width": header_width(h["group_rank"], lang),
-            "type": "numericColumn",
-        },
+        fit(
+            {
+                "field": "group_rank",
+                "headerName": h["group_rank"],
+                "pinned": "left",
+                "type": "numericColumn",
+            },
+            lang,
+        ),
         {
             "field": "name",
             "headerName": h["name"],

@@ -572,9 +572,9 @@ def _applied(ap: data.Annual, unit: str, lang: str):
         }
         for r in ra.itertuples()
     ]
-    columns = components.columns(
-        ((f, t(f, lang)) for f in ("rule", "effect", "reason", "source", "approval")),
-        lang=lang,
+    fields = ("rule", "effect", "reason", "source", "approval")
+    columns = _originals(
+        components.columns(((f, t(f, lang)) for f in fields), lang=lang), lang
     )
     return _localised(
         components.table_grid(
@@ -616,7 +616,9 @@ def _rules_table(ap: data.Annual, lang: str) -> tuple[list[dict], list[dict]]:
         "status",
         "affected",
     )
-    columns = components.columns(((f, t(f, lang)) for f in fields), lang=lang)
+    columns = _originals(
+        components.columns(((f, t(f, lang)) for f in fields), lang=lang), lang
+    )
     width = {"rule": 2, "quote": 3, "note": 2.5, "status": 2.5, "source": 1.8}
     for c in columns:
         c["flex"] = width.get(c["field"], 1)
@@ -636,6 +638,26 @@ def _rules_table(ap: data.Annual, lang: str) -> tuple[list[dict], list[dict]]:
                 "defaultStyle": base,
             }
     return rows, columns
+
+
+#: columns quoting Chinese originals (the policy documents, the rules' notes, the
+#: committee's approvals), shown as written on the English page too
+ORIGINALS = {"source", "quote", "note", "approval"}
+
+
+def _originals(columns: list[dict], lang: str) -> list[dict]:
+    """``columns`` with the Chinese originals marked (class ``zh-original``) on the
+    English page: their headers say so; the text is the documents' own. A reason
+    quoting a record as the office filed it (an award's description: 获省政府通报
+    表扬) is marked where it does."""
+    if lang == "en":
+        for c in columns:
+            if c.get("field") in ORIGINALS:
+                c["cellClass"] = "zh-original"
+            elif c.get("field") == "reason":  # quotes the office's record as filed
+                han = "/[\\u3400-\\u9fff]/.test(params.value)"
+                c["cellClassRules"] = {"zh-original": f"params.value && {han}"}
+    return columns
 
 
 def _touched(n: int, applies_to: str, lang: str) -> str:

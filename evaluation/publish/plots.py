@@ -628,6 +628,9 @@ def _fixed_margins(
             extent = widest
         legend = margin["b"] - 80 + 14 if layout.get("legend", {}).get("yref") else 0
         margin["b"] = max(margin["b"], int(extent + 40 + legend))
+    # the figure grows by what its labels take, so the plot keeps room to read
+    # (24 months' names upright left a 340 px trend 86 px of plot)
+    layout["height"] = max(layout["height"], margin["t"] + margin["b"] + PLOT_ROOM)
 
 
 def _value_axis(values, scale: str, n: int | None = None) -> dict:
@@ -719,6 +722,8 @@ def plot_lines(
     return {"data": data, "layout": layout}
 
 
+#: px of plot a chart keeps at least, whatever its labels and legend take
+PLOT_ROOM = 200
 #: px a chart's title may take: what a chart has on a 390 px phone (a longer
 #: title folds onto a second line on every screen rather than run off a phone's)
 TITLE_ROOM = 320
@@ -1035,6 +1040,7 @@ def plot_parts(names: list[str], values, *, title: str, left: int = 130) -> dict
     layout["xaxis"]["range"] = score_range(values, fixed=(0, 108), pad=0.08)
     layout["yaxis"]["autorange"] = "reversed"
     layout["showlegend"] = False
+    _fit_titles(layout, TITLE_ROOM)  # a long title folds, not run off a phone
     return {"data": [bar], "layout": layout}
 
 
@@ -1043,7 +1049,10 @@ def plot_group_dimensions(
 ) -> dict:
     """A unit's year-end level-1 dimension scores beside its appraisal group's
     median (``gaps``: ``score, group_median`` rows, as ``appraisal.dimension_gaps``
-    gives them), a light figure (dict); ``unit`` and ``median`` name the series."""
+    gives them), a light figure (dict); ``unit`` and ``median`` name the series.
+    Names and a long title fold, and the legend sits at the foot, as on the
+    profile's (:func:`plot_profile_dimensions`)."""
+    names = [fold(x, LABEL_ROOM) for x in names]
     bars = [
         {
             "type": "bar",
@@ -1059,7 +1068,9 @@ def plot_group_dimensions(
         )
     ]
     layout = light_layout(title, height=500)
+    _legend_below(layout, [unit, median])
     layout["yaxis"]["range"] = score_range(gaps["score"], gaps["group_median"])
+    _fit_titles(layout, TITLE_ROOM)
     return {"data": bars, "layout": layout}
 
 

@@ -1,18 +1,20 @@
 """A tour of every page, as leaders open them: in Chinese and English, on a
-1920×1080 monitor, a 1366×768 laptop and a 390×844 phone, over a publication store.
+1920×1080 monitor, a 1366×768 laptop and a 390×844 phone, over the store ``make
+run`` leaves (a published period run and its year-end appraisal under 公示).
 
 The page list comes from Dash's page registry, so a page added or moved is toured
 too. On each page, once it has settled: a clean console; every grid has headers and
 text in its cells, and no cell shows less than its text (a row too short for a
-name); every chart has data, and no chart's title or axis title runs over other
-text or past the chart's edge; no "-0.00"; on a Chinese page no English
-word (but a few names such as PDF and CSV), on an English page no Chinese (but the
-switch's 中文); on the phone the page itself is no wider than the screen (a grid
-or a wide table may scroll inside its own box; a phone lays out a page too wide
-for it wider, window.innerWidth with it, so the page is measured against 390 px).
-A draft shows its banner and watermark on every page, through links and full page
-loads; the run in force shows none. Screenshots go to
-tests/browser/screenshots/tour_*.png.
+name); every chart has data; no chart's title, axis title or legend runs over
+other text or past the chart's edge; a line chart's plot is at least 150 px tall
+(but on the phone); no "-0.00"; on a Chinese page no English word (but a few
+names such as PDF and CSV), on an English page no Chinese (but the switch's 中文
+and the policy texts quoted as written, marked ``zh-original``); on the phone the
+page itself is no wider than the screen (a grid or a wide table may scroll inside
+its own box; a phone lays out a page too wide for it wider, window.innerWidth with
+it, so the page is measured against 390 px). A draft shows its banner and
+watermark on every page, through links and full page loads; the run in force
+shows none. Screenshots go to tests/browser/screenshots/tour_*.png.
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.security import generate_password_hash
 
 from dashboards.app import create_app
+from evaluation import appraisal as A
 from evaluation.publish.publication import Publication
 
 pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 USERS = {"wang": generate_password_hash("s3cret-pass")}
 SIZES = {"1920": (1920, 1080), "1366": (1366, 768), "390": (390, 844)}
@@ -49,11 +53,19 @@ CROWDED = ["risk-heatmap"]
 
 @pytest.fixture
 def store(sample_result, tmp_path):
-    """The sample's 2025 run published, and a draft correction of it."""
+    """What ``make run`` leaves (the sample's 2025 run published, its year-end
+    appraisal released under 公示, so the appraisal page shows grades), and a draft
+    correction of the 2025 run."""
     path = tmp_path / "store.duckdb"
+    appraisal = A.appraise(
+        A.load_config(ROOT / "appraisal.yaml"),
+        sample_result,
+        A.load_inputs(ROOT / "data" / "sample" / "appraisal"),
+    )
     with Publication(path) as s:
         published = s.add_run(sample_result, by="analyst")
         s.publish(published, by="director")
+        s.add_run(sample_result, appraisal, by="analyst", release=True)
         draft = s.add_run(
             sample_result, by="analyst", supersedes=published, reason="更正"
         )
@@ -117,7 +129,11 @@ def _wait(driver) -> None:
 PROBLEMS_JS = """
 const lang = arguments[0], screen = arguments[1], out = [];
 const oneHeight = arguments[2], crowded = arguments[3];
-const text = document.body.innerText;
+// Chinese originals quoted on an English page (policy texts: class zh-original)
+let text = document.body.innerText;
+document.querySelectorAll('.zh-original').forEach(e => {
+  if (lang === 'en' && e.innerText.trim()) text = text.split(e.innerText).join(' ');
+});
 if (text.includes('-0.00')) out.push('shows -0.00');
 document.querySelectorAll('.ag-root-wrapper').forEach((g, i) => {
   const id = (g.closest('[id]') || {}).id || ('grid ' + i);
@@ -158,6 +174,13 @@ document.querySelectorAll('.js-plotly-plot').forEach((p, i) => {
   const has = traces.some(t => ['x', 'y', 'z', 'values', 'r', 'locations']
     .some(k => t[k] && t[k].length > 0));
   if (!has) out.push(`chart ${id}: no data`);
+  // a line over time keeps a plot to read (on a phone the legend's extra rows
+  // take more: not checked there)
+  const lines = traces.some(t => (t.type || 'scatter') === 'scatter'
+                                 && String(t.mode || 'lines').includes('lines'));
+  const tall = p._fullLayout && p._fullLayout._size ? p._fullLayout._size.h : 0;
+  if (!screen && lines && tall < 150)
+    out.push(`chart ${id}: its plot only ${Math.round(tall)} px tall`);
   const svg = p.querySelector('.main-svg');
   if (!svg) return;
   // the title, axis titles and legend: clear of each other and of the tick labels,

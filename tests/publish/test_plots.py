@@ -225,6 +225,28 @@ def test_months_across_a_whole_page_are_turned_30_degrees_not_upright():
     assert whole["layout"]["margin"]["b"] < half["layout"]["margin"]["b"]
 
 
+def test_a_trend_grows_rather_than_squeeze_its_plot_under_upright_months():
+    """English months upright under a half-screen trend: "September 2024" is
+    14 × 0.6 × 15 = 126 px, so the bottom margin takes 126 + 40 px and the legend's
+    legend's row under them (24 + 14 px); in a 340 px figure with a 50 px top that
+    left 340 − 50 − 204 = 86 px of plot (measured in Chromium at 1,366 px: 86). The
+    figure grows so that 200 px of plot remain. The Chinese months (2024年10月,
+    84 px) take 84 + 40 + 38 = 162 px: 50 + 162 + 200 = 412 px of figure."""
+    months = [
+        f"{m} {y}"
+        for y in (2024, 2025)
+        for m in ("January", "February", "March", "April", "May", "June", "July",
+                  "August", "September", "October", "November", "December")
+    ]  # fmt: skip
+    lines = [{"name": "This department", "y": [50.0] * 24}]
+    fig = plots.plot_lines(months, lines, title="t", x_title="Period", y_title="Score")
+    margin = fig["layout"]["margin"]
+    assert margin["b"] == 126 + 40 + 38
+    assert fig["layout"]["height"] - margin["t"] - margin["b"] == 200
+    zh = plots.plot_lines(_months(), lines, title="t", x_title="期", y_title="分")
+    assert zh["layout"]["margin"]["b"] == 162 and zh["layout"]["height"] == 412
+
+
 def _trend(periods: list[str], groups: list[str]) -> pd.DataFrame:
     """An overview trend table: the city and each group at 60 in every period."""
     rows = [("city", "all")] + [("peer_group", g) for g in groups]
