@@ -90,8 +90,14 @@ def score(
         "node_id",
     )
     events = _events_table(events)
+    # a catalogue that grades nothing reads no value: no long table of them
+    graded = risk.grades(catalogue)
     inputs = risk.Inputs(
-        values=risk.node_values(prepared, scores, composite),
+        values=(
+            risk.node_values(prepared, scores, composite)
+            if graded
+            else risk.no_values()
+        ),
         units=units,
         periods=eval_periods,
         observations=observations,
@@ -99,7 +105,14 @@ def score(
     )
     progress.note("warnings", part=0.5)
     warnings = risk.evaluate(inputs, catalogue)
-    ledger = L.update(L.empty(), warnings, inputs.values, eval_periods, catalogue)
+    ledger = L.update(
+        L.empty(),
+        warnings,
+        inputs.values,
+        eval_periods,
+        catalogue,
+        codes=inputs.codes() if graded else None,  # indexed once, by the rules
+    )
     # the indicator tables' rows are prepared's, in its order: its id columns serve
     same_rows = {k: prepared[k].array for k in ["period", "unit_id", "indicator_id"]}
     return {
@@ -142,8 +155,16 @@ def long(
             for i, k in enumerate(index.names)
         }
         out[key] = take_labels(first.columns, np.tile(np.arange(n_cols), n_rows))
-    out.update({name: f.to_numpy().reshape(-1) for name, f in frames.items()})
-    return pd.DataFrame(out)
+    out.update({name: _flat(f) for name, f in frames.items()})
+    return pd.DataFrame(out, copy=False)  # every column is new: taken as it is
+
+
+def _flat(frame: pd.DataFrame) -> np.ndarray:
+    """A wide table's values row by row in an array of their own, never a view of
+    the table's memory (pandas hands its own memory out read-only), so a long table
+    can take it without another copy."""
+    flat = frame.to_numpy().reshape(-1)
+    return flat if flat.flags.writeable else flat.copy()
 
 
 def score_prepared(

@@ -105,12 +105,16 @@ def update(
     assessed: pd.DataFrame,
     periods: list[str],
     catalogue: Catalogue,
+    *,
+    codes: tuple | None = None,
 ) -> pd.DataFrame:
     """Apply each of ``periods`` (oldest first) not yet applied to ``ledger``.
 
     ``warnings`` as in ``Result.warnings``; ``assessed``: ``period, unit_id,
     node_id`` that had a value (``rules.node_values`` of the run's prepared values,
-    scores and composites).
+    scores and composites). ``codes``: ``assessed``'s three columns already
+    factorised (``rules.Inputs.codes``, the rules' index of the same table), read
+    instead of factorising millions of rows again.
     """
     ledger = _typed(ledger)
     done = ledger["checked_period"].dropna()
@@ -129,7 +133,7 @@ def update(
     # one pass over plain records: a few items change each period, so the replay
     # works on them directly instead of merging whole tables every period
     items = ledger.to_dict("records") if len(ledger) else []
-    seen = _Assessed(assessed)
+    seen = _Assessed(*(codes or _factorised(assessed)))
     days = catalogue.risk.due_days
     checked = None
     for period in periods:
@@ -328,14 +332,20 @@ def _serious_by_period(warnings: pd.DataFrame) -> dict[str, dict]:
     return out
 
 
+def _factorised(assessed: pd.DataFrame) -> tuple:
+    """Each row's period, unit and node as codes, each with its labels (in order of
+    first appearance, as ``pd.factorize`` gives them)."""
+    return tuple(
+        x for c in ("period", "unit_id", "node_id") for x in pd.factorize(assessed[c])
+    )
+
+
 class _Assessed:
     """The (period, unit, node) that had a value, as codes: per period, the units
     and the (unit, node) pairs assessed, as sets of numbers (built when asked)."""
 
-    def __init__(self, assessed: pd.DataFrame):
-        p, self.periods = pd.factorize(assessed["period"])
-        u, units = pd.factorize(assessed["unit_id"])
-        n, nodes = pd.factorize(assessed["node_id"])
+    def __init__(self, p, periods, u, units, n, nodes):
+        self.periods = periods
         self.unit = {x: i for i, x in enumerate(units.tolist())}
         self.node = {x: i for i, x in enumerate(nodes.tolist())}
         self.width = len(nodes)

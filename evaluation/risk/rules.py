@@ -87,6 +87,13 @@ class Inputs:
         """``values`` as arrays, indexed once for every rule of a run."""
         return _Values(self.values, self.periods)
 
+    def codes(self) -> tuple:
+        """``values``' period, unit and node columns as codes, each with its labels
+        (``pd.factorize``, as the rules index them): for the ledger, which reads the
+        same table (:func:`.ledger.update`)."""
+        t = self._table
+        return t.p, t.periods, t.u, t.units, t.n, t.nodes
+
     @cached_property
     def _worst(self) -> tuple[np.ndarray, np.ndarray]:
         """Each warned (period, unit, node) of ``warnings`` as a key of
@@ -237,6 +244,27 @@ def _must_be(node: str, allowed: set, what: str) -> list[Problem]:
 def _any_node(node: str, c: Catalogue) -> list[Problem]:
     ids = {*(i.id for i in c.indicators), *(d.id for d in c.dimensions), COMPOSITE}
     return _must_be(node, ids, "node_any")
+
+
+def grades(catalogue: Catalogue) -> bool:
+    """Whether ``catalogue`` grades anything (a warning rule, or an indicator's
+    ``risk:`` thresholds): if not, no warning can be raised and no value is read."""
+    return bool(catalogue.risk.rules) or any(
+        i.risk is not None for i in catalogue.indicators
+    )
+
+
+def no_values() -> pd.DataFrame:
+    """:func:`node_values` with no rows: what a catalogue that grades nothing
+    (:func:`grades`) hands the rules, instead of a long table they never read."""
+    return pd.DataFrame(
+        {
+            "period": pd.Series(dtype=object),
+            "unit_id": pd.Series(dtype=object),
+            "node_id": pd.Series(dtype=object),
+            "value": pd.Series(dtype=float),
+        }
+    )
 
 
 def node_values(

@@ -555,11 +555,13 @@ def aggregate(
     ranked = ~np.isnan(values.get(COMPOSITE, empty))
     weight = np.column_stack([effective[k] for k in ids]) if ids else leaves
     weight = np.where(ranked[:, None], weight, np.nan)
-    weights = pd.DataFrame(weight, index=index, columns=normalised.columns)
+    # new arrays of units × indicators: the frames take them as they are
+    weights = pd.DataFrame(weight, index=index, columns=normalised.columns, copy=False)
     contributions = pd.DataFrame(
         weight * np.where(np.isnan(leaves), 0.0, leaves),
         index=index,
         columns=normalised.columns,
+        copy=False,
     )
     no = np.zeros(len(index), dtype=bool)
     imputed = pd.DataFrame(

@@ -92,9 +92,39 @@ class MinMax(Method):
 @method(MinMax)
 def _minmax(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
     """``low + (high − low) (x − min) / (max − min)``; all units equal → ``high``."""
-    low, high = _period_extreme(x, np.fmin), _period_extreme(x, np.fmax)
+    onto = [s.range() for s in spec]
+    starts = _period_blocks(x)
+    if starts is None:  # a missing period, or periods not in blocks of rows
+        low, high = _period_extreme(x, np.fmin), _period_extreme(x, np.fmax)
+        worst, best = np.where(sign > 0, low, high), np.where(sign > 0, high, low)
+        return _scale(x, worst, best, onto)
+    # each period's rows scaled by its own extremes (one row each, broadcast):
+    # the same arithmetic per cell, without a units × indicators array of them
+    values = x.to_numpy(dtype=float)
+    low = np.fmin.reduceat(values, starts, axis=0)
+    high = np.fmax.reduceat(values, starts, axis=0)
     worst, best = np.where(sign > 0, low, high), np.where(sign > 0, high, low)
-    return _scale(x, worst, best, [s.range() for s in spec])
+    ends = [*starts[1:].tolist(), len(x)]
+    parts = [
+        _scaled(values[a:b], worst[k], best[k], onto)
+        for k, (a, b) in enumerate(zip(starts.tolist(), ends, strict=True))
+    ]
+    out = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    return pd.DataFrame(out, index=x.index, columns=x.columns, copy=False)
+
+
+def _period_blocks(x: pd.DataFrame) -> np.ndarray | None:
+    """The first row of each period where the periods come in blocks of rows (as
+    :func:`.prepare.as_matrix` makes them); None otherwise (a missing period, or
+    periods not in blocks)."""
+    index = x.index
+    if isinstance(index, pd.MultiIndex):
+        codes = index.codes[index.names.index("period")].astype(np.int64)
+    else:
+        codes = pd.factorize(index.get_level_values("period"))[0]
+    starts = np.flatnonzero(np.diff(codes, prepend=-2))
+    blocks = len(x) and (codes >= 0).all() and len(starts) == len(np.unique(codes))
+    return starts if blocks else None
 
 
 def _period_extreme(x: pd.DataFrame, how: np.ufunc) -> np.ndarray:
@@ -103,14 +133,8 @@ def _period_extreme(x: pd.DataFrame, how: np.ufunc) -> np.ndarray:
     ``groupby(level="period").transform``; by one ``reduceat`` per column block
     where the periods come in blocks of rows (as :func:`.prepare.as_matrix` makes
     them), by the group-by otherwise."""
-    index = x.index
-    if isinstance(index, pd.MultiIndex):
-        codes = index.codes[index.names.index("period")].astype(np.int64)
-    else:
-        codes = pd.factorize(index.get_level_values("period"))[0]
-    starts = np.flatnonzero(np.diff(codes, prepend=-2))
-    blocks = len(x) and (codes >= 0).all() and len(starts) == len(np.unique(codes))
-    if not blocks:  # a missing period, or periods not in blocks of rows
+    starts = _period_blocks(x)
+    if starts is None:  # a missing period, or periods not in blocks of rows
         name = "min" if how is np.fmin else "max"
         by = x.groupby(level="period", sort=False)
         return by.transform(name).to_numpy(dtype=float)
@@ -497,17 +521,20 @@ def _scale(x, worst, best, onto: list[Range] | None = None) -> pd.DataFrame:
     where ``best = worst``), each column onto its ``(low, high)``; default 0–100."""
     worst = np.broadcast_to(np.asarray(worst, dtype=float), x.shape)
     best = np.broadcast_to(np.asarray(best, dtype=float), x.shape)
+    out = _scaled(x.to_numpy(dtype=float), worst, best, onto)
+    return pd.DataFrame(out, index=x.index, columns=x.columns, copy=False)
+
+
+def _scaled(values: np.ndarray, worst, best, onto: list[Range] | None) -> np.ndarray:
+    """:func:`_scale` on an array; ``worst`` and ``best`` broadcast to it."""
     span = best - worst
-    values = x.to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(span == 0, 1.0, (values - worst) / span)
     share = np.where(np.isnan(values), np.nan, share)
     if onto is None or all(r == SCORE for r in onto):
-        out = 100 * share  # 0–100: the bits every default run has always had
-    else:
-        low, high = np.array(onto, dtype=float).T
-        out = low + (high - low) * share
-    return pd.DataFrame(out, index=x.index, columns=x.columns)
+        return 100 * share  # 0–100: the bits every default run has always had
+    low, high = np.array(onto, dtype=float).T
+    return low + (high - low) * share
 
 
 def normalise(
@@ -583,7 +610,7 @@ def normalise(
             else zero_score.reindex_like(matrix).fillna(False).astype(bool).to_numpy()
         )
         out = np.where(zero & np.isnan(out), 0.0, out)
-    return pd.DataFrame(out, index=matrix.index, columns=matrix.columns)
+    return pd.DataFrame(out, index=matrix.index, columns=matrix.columns, copy=False)
 
 
 def output_range(indicator, treatment=None) -> Range:

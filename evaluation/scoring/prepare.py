@@ -121,49 +121,65 @@ def prepare(
         value[rows] = divide(
             value[rows], same_cell(by, rows), meta.loc[ind_id, "denominator_scale"]
         )
-    at = np.flatnonzero(
-        (i_code >= 0) & (p_code >= 0) & (u_code >= 0) & ~np.isnan(value)
-    )
+    usable = (i_code >= 0) & (p_code >= 0) & (u_code >= 0) & ~np.isnan(value)
+    at = np.flatnonzero(usable)
+    every = len(at) == len(usable)  # each report counts: its arrays serve as they are
+
+    def of_at(column: np.ndarray) -> np.ndarray:
+        return column if every else column[at]
+
     # each report's place in a (period, unit) × sub-period × indicator cube; the
     # sub-periods are the months before the period's end that have reports, oldest
     # first
     end = _end_month(eval_periods)
-    cell = p_code[at].astype(np.int64) * n_u + u_code[at]
+    cell = of_at(p_code).astype(np.int64) * n_u + of_at(u_code)
     # a report's step is a function of its label: find the steps among the labels
     # that have reports (a few dozen), not among the millions of reports
     label_step = label_month - end[np.maximum(label_period, 0)]
-    seen = np.bincount(sub_code[at], minlength=len(labels)) > 0
+    sub = of_at(sub_code)
+    seen = np.bincount(sub, minlength=len(labels)) > 0
     steps = np.unique(label_step[seen])
-    slot = np.searchsorted(steps, label_step)[sub_code[at]]
+    slot = np.searchsorted(steps, label_step)[sub]
     reports = np.full((n_p * n_u, len(steps), n_i), np.nan)
-    reports[cell, slot, i_code[at]] = value[at]
+    # one flat position per report (a 1-d scatter, not a 3-d fancy index)
+    flat = (cell * len(steps) + slot) * n_i + of_at(i_code)
+    reports.reshape(-1)[flat] = of_at(value)
     # weighted means: a volume series reported for the same unit and sub-period
     weights = {}
     for ind_id, weight_by in meta["weight_by"].dropna().items():
         j = ids.index(ind_id)
-        mine = i_code[at] == j
+        mine = of_at(i_code) == j
         weights[j] = np.full((n_p * n_u, len(steps)), np.nan)
         weights[j][cell[mine], slot[mine]] = same_cell(weight_by, at[mine])
     expected = np.array(  # (p, i): a cached count per (frequency, label)
         [[P.expected_count(f, p) for f in meta["frequency"]] for p in eval_periods],
         dtype=int,
     ).reshape(n_p, n_i)
-    rolled, count = roll_up(
-        reports, meta["rollup"], np.repeat(expected, n_u, axis=0), weights
-    )
-    n_expected = np.broadcast_to(expected[:, None, :], (n_p, n_u, n_i)).reshape(-1)
-
+    per_cell = np.repeat(expected, n_u, axis=0)  # (p, u) × i
+    rolled, count = roll_up(reports, meta["rollup"], per_cell, weights)
+    # the columns are this function's own arrays: the frame takes them as they are
+    # (copy=False: no copy of each 5M-value column into a pandas block)
     frame = pd.DataFrame(
         {
-            "period": take_labels(eval_periods, np.arange(n_p).repeat(n_u * n_i)),
-            "unit_id": take_labels(unit_ids, np.tile(np.arange(n_u).repeat(n_i), n_p)),
-            "indicator_id": take_labels(ids, np.tile(np.arange(n_i), n_p * n_u)),
+            "period": take_labels(eval_periods, _grid(n_p, n_u, n_i, 0)),
+            "unit_id": take_labels(unit_ids, _grid(n_p, n_u, n_i, 1)),
+            "indicator_id": take_labels(ids, _grid(n_p, n_u, n_i, 2)),
             "value": rolled.reshape(-1),
             "n_reported": count.reshape(-1),
-            "n_expected": n_expected.astype(int, copy=False),
-        }
+            "n_expected": per_cell.reshape(-1).astype(int, copy=False),
+        },
+        copy=False,
     )
     return apply_missing_rules(frame, units, meta, catalogue.settings)
+
+
+def _grid(n_p: int, n_u: int, n_i: int, axis: int) -> np.ndarray:
+    """Each row's period (``axis`` 0), unit (1) or indicator (2) position in the
+    dense (period, unit, indicator) order: one 32-bit array, no tiling."""
+    shape = [1, 1, 1]
+    shape[axis] = (n_p, n_u, n_i)[axis]
+    codes = np.arange(shape[axis], dtype=np.int32).reshape(shape)
+    return np.broadcast_to(codes, (n_p, n_u, n_i)).reshape(-1)
 
 
 def take_labels(categories, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
@@ -208,24 +224,35 @@ def roll_up(
             total += np.where(have, x, 0.0)
         if last is not None:
             np.copyto(last, x, where=have)  # later reports overwrite earlier ones
-    out = np.full((n_c, n_i), np.nan)
+    out = None
     with np.errstate(invalid="ignore", divide="ignore"):
         for rule in ROLLUPS:  # only the rules some indicator uses, only its columns
             cols = np.flatnonzero(how == rule)
             if not len(cols):
                 continue
-            if len(cols) == n_i and rule != "weighted_mean":  # a slice, no fancy index
-                cols = slice(None)
+            # one rule for every indicator: its array is the result (no copy)
+            whole = len(cols) == n_i and rule != "weighted_mean"
+            if whole:
+                cols = slice(None)  # a slice, no fancy index
+            elif out is None:
+                out = np.full((n_c, n_i), np.nan)
             if rule == "mean":
-                out[:, cols] = total[:, cols] / count[:, cols]
+                part = total[:, cols] / count[:, cols]
             elif rule == "sum":
                 e = np.broadcast_to(expected, (n_c, n_i))[:, cols]
-                out[:, cols] = total[:, cols] * e / count[:, cols]
+                part = total[:, cols] * e / count[:, cols]
             elif rule == "last":
-                out[:, cols] = last[:, cols]
+                part = last[:, cols]
             else:  # weighted_mean
                 for j in cols:
                     out[:, j] = _weighted_mean(reports[:, :, j], (weights or {}).get(j))
+                continue
+            if whole:
+                out = part
+            else:
+                out[:, cols] = part
+    if out is None:  # no indicator
+        out = np.full((n_c, n_i), np.nan)
     out[count == 0] = np.nan
     return out, count
 
