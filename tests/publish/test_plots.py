@@ -277,18 +277,24 @@ def test_the_overview_trend_puts_its_legend_under_the_axis_title():
     assert layout["xaxis"]["automargin"]  # a phone's narrower chart still fits
 
 
-def test_the_rank_bar_has_room_for_names_legend_and_title():
-    """The longest name (依法行政监督局: 7 characters of 15 px = 105 px) and the
-    turned axis title on the left; the title's line and one row of legend above
-    the bars (two groups, far less than 700 px)."""
+def _two_groups() -> tuple[pd.DataFrame, dict[str, str]]:
+    """A league of three units in two groups, and the groups' names."""
     table = pd.DataFrame({
         "unit_id": ["a", "b", "c"],
         "name_zh": ["财政局", "依法行政监督局", "区县1"],
+        "name_en": ["Finance", "Audit", "County 1"],
         "peer_group": ["g1", "g2", "g1"],
         "composite_score": [80.0, 70.0, 60.0],
         "rank": [1, 2, 3],
     })  # fmt: skip
-    groups = {"g1": "甲组", "g2": "乙组"}
+    return table, {"g1": "甲组", "g2": "乙组"}
+
+
+def test_the_rank_bar_has_room_for_names_legend_and_title():
+    """The longest name (依法行政监督局: 7 characters of 15 px = 105 px) and the
+    turned axis title on the left; the title's line and one row of legend above
+    the bars (two groups, far less than 700 px)."""
+    table, groups = _two_groups()
     fig = plots.plot_rank_bar(table, lang="zh", group_names=groups)
     margin = fig.layout.margin
     assert margin.l >= 105 + 24
@@ -309,15 +315,7 @@ def test_the_rank_bar_hangs_its_legend_below_its_title():
     170 px) in the 390 − 149 − 30 = 211 px right of the names (依法行政监督局, 105 +
     44 px) on a phone. An English title of 33 characters (33 × 0.6 × 21 ≈ 416 px)
     folds in the 300 px a title has: a second line 1.25 × 21 = 26 px lower."""
-    table = pd.DataFrame({
-        "unit_id": ["a", "b", "c"],
-        "name_zh": ["财政局", "依法行政监督局", "区县1"],
-        "name_en": ["Finance", "Audit", "County 1"],
-        "peer_group": ["g1", "g2", "g1"],
-        "composite_score": [80.0, 70.0, 60.0],
-        "rank": [1, 2, 3],
-    })  # fmt: skip
-    groups = {"g1": "甲组", "g2": "乙组"}
+    table, groups = _two_groups()
     zh = plots.plot_rank_bar(
         table, lang="zh", group_names=groups, width=390, title="各榜前10名与后10名"
     )
