@@ -168,8 +168,8 @@ def plot_rank_bar(
     # line (rows of 28 px, the first with 6 px of padding), the bars below those
     pad = int(8 + 1.4 * size)
     title = fold(title, min(width, TITLE_ROOM) - 20, 1.4 * size) if title else None
-    lines = title.count("<br>") + 1 if title else 0
-    above = pad + int(1.4 * size * (1 + 1.25 * (lines - 1))) + 4 if title else 34
+    n_title = title.count("<br>") + 1 if title else 0  # the title's lines
+    above = pad + int(1.4 * size * (1 + 1.25 * (n_title - 1))) + 4 if title else 34
     top = above + 6 + 28 * rows
     height = max(320, 140 + row * len(table)) + top - 68
     fig.update_layout(
