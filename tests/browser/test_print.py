@@ -18,9 +18,8 @@ import pypdfium2 as pdfium
 import pytest
 
 from dashboards.app import create_app
-from evaluation.publish.publication import Publication
 
-from .test_tour import SCREENSHOTS, USERS, _language, _pages, _wait
+from .test_tour import SCREENSHOTS, USERS, _language, _pages, _wait, make_run_store
 
 pytestmark = pytest.mark.browser
 #: A4 landscape, in the PDF's points (1/72 in)
@@ -29,11 +28,8 @@ SHEET = (842, 595)
 
 @pytest.fixture
 def store(sample_result, tmp_path):
-    """The sample's 2025 run, published."""
-    path = tmp_path / "store.duckdb"
-    with Publication(path) as s:
-        s.publish(s.add_run(sample_result, by="analyst"), by="director")
-    return path
+    """The store ``make run`` leaves (with the year-end appraisal), as toured."""
+    return make_run_store(tmp_path / "store.duckdb", sample_result)[0]
 
 
 def _print(driver) -> pdfium.PdfDocument:

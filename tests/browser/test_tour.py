@@ -53,10 +53,14 @@ CROWDED = ["risk-heatmap"]
 
 @pytest.fixture
 def store(sample_result, tmp_path):
+    """``(path, published, draft)`` of :func:`make_run_store`."""
+    return make_run_store(tmp_path / "store.duckdb", sample_result)
+
+
+def make_run_store(path: Path, sample_result) -> tuple[Path, str, str]:
     """What ``make run`` leaves (the sample's 2025 run published, its year-end
     appraisal released under 公示, so the appraisal page shows grades), and a draft
-    correction of the 2025 run."""
-    path = tmp_path / "store.duckdb"
+    correction of the 2025 run: ``(path, published, draft)``."""
     appraisal = A.appraise(
         A.load_config(ROOT / "appraisal.yaml"),
         sample_result,
