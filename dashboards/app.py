@@ -154,6 +154,12 @@ def layout() -> html.Div:
         lang=html_lang,
         className="app-root",
         style=components.BASE_STYLE,
+        # the words assets/print.js writes under a grid printed in part, both
+        # languages (the language can change without a new layout)
+        **{
+            f"data-print-rows-{k}": components.text("print_rows", k)
+            for k in components.LANGS
+        },
     )
 
 

@@ -12,9 +12,13 @@
   var MOST = 500; // rows per grid at most
   var undo = [];
 
-  function words(zh, en) {
+  function rowsPrinted(first, last, total) {
+    /* the vocabulary's words (dashboard.print_rows), handed over by the layout */
     var root = document.getElementById("app-root");
-    return root && root.lang === "en" ? en : zh;
+    var words = root && root.getAttribute(
+      "data-print-rows-" + (root.lang === "en" ? "en" : "zh")) || "";
+    return words.replace("{first}", first).replace("{last}", last)
+      .replace("{total}", total);
   }
 
   function rows(api) {
@@ -66,10 +70,7 @@
     if (got.nodes.length < got.total) {
       var a = got.first + 1;
       var b = got.first + got.nodes.length;
-      box.appendChild(cell("p", words(
-        "本表打印第" + a + "–" + b + "行，共" + got.total + "行；全部请下载 CSV。",
-        "Rows " + a + "–" + b + " of " + got.total + " printed; download the CSV for all."
-      )));
+      box.appendChild(cell("p", rowsPrinted(a, b, got.total)));
     }
     return box;
   }

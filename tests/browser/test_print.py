@@ -5,8 +5,9 @@ does) on A4 landscape.
 A grid printed as itself lost its right-hand columns (its columns add up to more
 than a sheet is wide) and, in AG Grid's print layout, printed empty: the grid lays
 out after ``beforeprint`` has returned. Each page's printout here carries the run
-shown, every column header of every grid on screen and every row the screen holds,
-and nothing runs past the sheet's right edge. Images of the first sheets go to
+shown, every column header of every grid on screen and every row the screen holds
+(a paged grid's page, and a line saying which rows of how many), and nothing runs
+past the sheet's right edge. Images of the first sheets go to
 tests/browser/screenshots/print_*.png.
 """
 
@@ -58,14 +59,19 @@ def _past_the_edge(doc: pdfium.PdfDocument) -> list[str]:
 
 
 def _on_screen(driver) -> dict:
-    """Each grid on screen (by its id) and the column headers it shows."""
+    """Each grid on screen (by its id): the column headers it shows, its rows and
+    its page size (None when not paged)."""
     return driver.execute_script(
         """
         const out = {};
         document.querySelectorAll('.ag-root-wrapper').forEach(g => {
           const id = g.closest('[id]').id, api = window.dash_ag_grid.getApi(id);
-          out[id] = api.getAllDisplayedColumns()
-            .map(c => api.getDisplayNameForColumn(c, 'header')).filter(Boolean);
+          out[id] = {
+            headers: api.getAllDisplayedColumns()
+              .map(c => api.getDisplayNameForColumn(c, 'header')).filter(Boolean),
+            rows: api.getDisplayedRowCount(),
+            page: api.getGridOption('pagination') ? api.paginationGetPageSize() : null,
+          };
         });
         return out;
         """
@@ -92,10 +98,15 @@ def test_every_page_prints_whole_on_a4_landscape(dash_duo, store, sample_result)
         assert (round(doc[0].get_width()), round(doc[0].get_height())) == SHEET
         if "2025年度 第1版（现行）" not in text:
             problems.append(f"{name}: the run shown is not printed")
-        for grid, headers in grids.items():
-            lost = [h for h in headers if "".join(h.split()) not in flat]
+        for grid, seen in grids.items():
+            lost = [h for h in seen["headers"] if "".join(h.split()) not in flat]
             if lost:
                 problems.append(f"{name}: grid {grid} prints without {lost}")
+            page, rows = seen["page"], seen["rows"]
+            if page and rows > page:  # the first page printed, and said so
+                said = f"本表打印第1–{page}行，共{rows}行；全部请下载CSV。"
+                if said not in flat:
+                    problems.append(f"{name}: grid {grid} does not say {said}")
         problems += [f"{name}: {p}" for p in _past_the_edge(doc)]
         # back as it was: the grids shown, the printed tables gone
         assert not driver.find_elements("css selector", ".print-only")
