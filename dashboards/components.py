@@ -220,6 +220,20 @@ def league_grid(grid_id: str, lang: str = "zh") -> dag.AgGrid:
     )
 
 
+#: when a grid of one row height measures its drawn text (rows loaded, paged, resized)
+FIT_EVENTS = ("modelUpdated", "viewportChanged", "columnResized", "paginationChanged")
+
+
+def fit_rows(grid: dag.AgGrid, base: int) -> dag.AgGrid:
+    """``grid``, whose rows are all one height (the infinite row model), made as tall
+    as the tallest wrapped text drawn in them and at least ``base`` px (``fitRows``
+    in ``assets/dashAgGridFunctions.js``): a long English name or risk reason is
+    never cut at its row, and no cell is measured by AG Grid's ``autoHeight``."""
+    call = f"fitRows(params, {json.dumps(grid.id)}, {int(base)})"
+    grid.eventListeners = {event: [call] for event in FIT_EVENTS}
+    return grid
+
+
 #: a number with two decimals, never "-0.00" (rounded first, then -0 + 0 is 0)
 TWO_DECIMALS = (
     "params.value == null ? '' : (Math.round(params.value * 100) / 100 + 0).toFixed(2)"
@@ -335,17 +349,18 @@ def league_columns(
     ]
 
 
-def fit(col: dict, lang: str, words: Iterable[str] = ()) -> dict:
+def fit(col: dict, lang: str, words: Iterable[str] = (), lines: int = 1) -> dict:
     """``col`` widened (``minWidth``, ``width``) so its header never breaks inside a
     word — a Chinese header on one line (the stylesheet keeps Chinese words whole),
     an English one on at most three lines between words — and its longest cell
-    word (``words``, or a badge column's words) fits. Widths are estimates from
-    the grid's font sizes (header 16 px, cells 17 px)."""
+    text (``words``, or a badge column's words) fits on ``lines`` lines, broken
+    between words. Widths are estimates from the grid's font sizes (header 16 px,
+    cells 17 px)."""
     header = str(col.get("headerName", ""))
     need = _wrapped_px(header, 16, lines=1 if lang == "zh" else 3) + 56
     family = col.get("field") if col.get("field") in SORT_ORDER else None
     words = [*words, *(vocabulary.words(family, lang).values() if family else ())]
-    need = max([need, *(_text_px(w, 17) + 36 for w in words)])
+    need = max([need, *(_wrapped_px(w, 17, lines) + 36 for w in words)])
     out = dict(col)
     out["minWidth"] = max(int(col.get("minWidth", 0)), need)
     out["width"] = max(int(col.get("width", 0)), out["minWidth"])

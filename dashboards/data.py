@@ -758,16 +758,11 @@ def risk_heatmap(run_id: str | None, period: str, lang: str, top: int = RISK_N):
 
 @lru_cache(maxsize=128)
 def _risk_heatmap(run_id: str, period: str, lang: str, top: int):
-    fig = plots.plot_risk_heatmap(_load(run_id), period, lang=lang)
-    cells = fig.data[0]
-    n = min(top, len(cells.y))
-    fig.data[0].update(z=cells.z[:n], y=list(cells.y[:n]), text=cells.text[:n])
-    fig.update_yaxes(tickmode="array", tickvals=list(cells.y[:n]), automargin=True)
-    fig.update_xaxes(tickmode="array", tickvals=list(cells.x), automargin=True)
     word = period_words(period)[0 if lang == "zh" else 1]  # 2025年12月, not 2025-M12
-    title = FAMILIES["risk_plot"]["title"].text(lang)
-    fig.update_layout(height=140 + 24 * n, title={"text": f"{title} · {word}"})
-    return fig
+    title = f"{FAMILIES['risk_plot']['title'].text(lang)} · {word}"
+    return plots.plot_risk_heatmap(
+        _load(run_id), period, lang=lang, top=top, title=title
+    )
 
 
 def risk_warnings(run_id: str | None, period: str, lang: str) -> Paged:

@@ -65,8 +65,9 @@ def scope_options(catalogue, lang: str) -> list[dict]:
     ]
 
 
-#: one row height (the infinite row model's rows are all one height): a Chinese
-#: name on one line, a long English one on two
+#: the rows' least height (the infinite row model's rows are all one height): a
+#: Chinese name on one line, an English one on two; rows grow to a longer name's
+#: lines when one is on screen (``components.fit_rows``)
 ROW_HEIGHT = 50
 
 
@@ -93,7 +94,7 @@ def grid():
         "rowBuffer": 10,
         "rowHeight": ROW_HEIGHT,
     }
-    return g
+    return components.fit_rows(g, ROW_HEIGHT)
 
 
 #: the block the grid asks for first: its first rows in the server's order
@@ -271,12 +272,12 @@ def _columns(run, scope, lang: str, intervals: bool, _source: int) -> list[dict]
             c["sortable"] = False  # have no data yet
             getter = c["valueGetter"]["function"]
             c["valueGetter"] = {"function": f"params.data ? ({getter}) : ''"}
-        # rows of the infinite model have one height (ROW_HEIGHT): a name or group
-        # may wrap to a second line in English, every other cell is one line
+        # rows of the infinite model have one height (at least ROW_HEIGHT): a name
+        # or group may wrap in English, every other cell is one line
         c.pop("autoHeight", None)
         if c.get("colId") != f"name_{lang}" and c.get("field") != "peer_group":
             c.pop("wrapText", None)
-        else:  # up to two lines in the row's height, centred
+        else:  # its lines in the row's height, centred
             c["cellStyle"] = {"lineHeight": "1.15", "display": "flex",
                               "alignItems": "center"}  # fmt: skip
     if lang == "zh":  # Chinese names on one line: the column as wide as the longest

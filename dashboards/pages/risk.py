@@ -28,7 +28,8 @@ PAGE = 15
 _GRIDS = ("risk-warnings", "risk-ledger")
 
 
-#: rows of two lines of text (names and reasons wrap)
+#: the rows' least height, two lines of text (names and reasons wrap); rows grow
+#: to the tallest text on screen (``components.fit_rows``)
 ROW_HEIGHT = 62
 
 
@@ -46,13 +47,13 @@ def _grid(grid_id: str, lang: str, columns: list[dict] | None = None):
         "maxBlocksInCache": 40,
         "infiniteInitialRowCount": PAGE,
     }
-    # the server sorts; filters would only see the page at hand. Rows of two lines
+    # the server sorts; filters would only see the page at hand. Rows of one height
     # (AG Grid's infinite row model has no rows as tall as their text: asking for it
-    # still measured every cell, a third of the page's time in the browser); a
-    # reason longer than that reads in full on hover (its tooltip)
+    # still measured every cell, a third of the page's time in the browser), as
+    # tall as the page's tallest text; a reason also reads in full on hover
     g.defaultColDef = {**g.defaultColDef, "filter": False, "autoHeight": False}
     g.dashGridOptions = {**g.dashGridOptions, "rowHeight": ROW_HEIGHT}
-    return g
+    return components.fit_rows(g, ROW_HEIGHT)
 
 
 #: what the callbacks below fill in (the layout fills them first)
@@ -164,29 +165,36 @@ def rebuild_tables(lang, period, run=None):
 def _columns(paged, lang: str, run=None) -> list[dict]:
     """Display headers as columns (fields are positional: headers may repeat); the
     warning level as a coloured badge; no internal item ids, no values or limits
-    without their unit (the reason gives both with it); Chinese unit names on one
-    line."""
+    without their unit (the reason gives both with it); no rule's name broken
+    inside a word. Wide enough for the run's
+    longest unit name (one line in Chinese, three in English) and indicator name
+    (two lines, three): the rows' one height (``components.fit_rows``) follows the
+    tallest cell, so a column too narrow for a name would make every row tall."""
     i = 0 if lang == "zh" else 1
     level = RISK_HEADER["level"][i]
+    nodes = data.result(run).catalogue.nodes[f"name_{lang}"]
     out = []
     for n, header in enumerate(paged.headers):
-        if header == RISK_HEADER["item_id"][i]:
-            continue
-        column = {"field": f"c{n}", "headerName": header}
-        words = ()
-        if header in (RISK_HEADER["value"][i], RISK_HEADER["threshold"][i]):
+        if header in (RISK_HEADER[k][i] for k in ("item_id", "value", "threshold")):
             continue  # numbers without their unit: the reason says them with it
+        column = {"field": f"c{n}", "headerName": header}
+        words, lines = (), 1
         if header == RISK_HEADER["reason"][i]:
             column |= {"width": 560, "minWidth": 280, "tooltipField": f"c{n}"}
-        if header == RISK_HEADER["unit"][i] and lang == "zh":
-            words = (data.longest_name(run, lang),)  # a Chinese name on one line
+        if header == RISK_HEADER["unit"][i]:
+            words, lines = (data.longest_name(run, lang),), 1 if lang == "zh" else 3
+        if header == RISK_HEADER["node"][i]:
+            words, lines = (max(nodes, key=len, default=""),), 2 if lang == "zh" else 3
+        if header == RISK_HEADER["rule"][i]:  # every word of the rules' names whole
+            words = [w for k in vocabulary.words("risk_rule", lang).values()
+                     for w in k.split()]  # fmt: skip
         if header in (RISK_HEADER["period"][i], RISK_HEADER["opened_period"][i]):
             codes = data.periods(run)[0]  # 2025年12月 on one line
             words = [data.period_name(p, lang) for p in codes]
         if header == level:
             column |= {"cellStyle": _badge(), "width": 110}
             words = vocabulary.words("risk_level", lang).values()
-        out.append(components.fit(column, lang, words))
+        out.append(components.fit(column, lang, words, lines))
     return out
 
 

@@ -214,12 +214,20 @@ def plot_rank_bar(
 NAME_ROOM = {"zh": 240, "en": 160}
 
 
-def plot_risk_heatmap(result, period: str | None = None, *, lang: str = "zh"):
+def plot_risk_heatmap(
+    result, period: str | None = None, *, lang: str = "zh", top: int | None = None,
+    title: str | None = None,
+):  # fmt: skip
     """Units × level-1 dimensions (and overall) coloured by risk level.
 
     A cell's level is the worst warning on the dimension or anything below it;
     "overall" is the unit's grade (any warning, events included). Units are ordered
-    worst first; hovering shows the number of warnings behind the colour.
+    worst first (the ``top`` worst only, if given); hovering shows the number of
+    warnings behind the colour. Long names are folded onto lines (plotly never wraps
+    a label: a long English name took a phone's whole width and ran under the axis
+    title), the level key lies below the cells, and the margins are set from the
+    labels, so the chart reads on a 390 px phone as on a monitor. ``title``: the
+    chart's title (default: the risk level and the period code).
     """
     _check_lang(lang)
     period = period or result.period
@@ -245,9 +253,9 @@ def plot_risk_heatmap(result, period: str | None = None, *, lang: str = "zh"):
     })  # fmt: skip
     order = keys.sort_values(
         ["overall", "red", "sum"], ascending=False, kind="stable"
-    ).index
+    ).index[:top]
     grid, sev = grid.loc[order], sev.loc[order]
-    names = result.units.set_index("unit_id")[f"name_{lang}"]
+    names = list(result.units.set_index("unit_id")[f"name_{lang}"].reindex(order))
     columns = [cat.name(d, lang) for d in dims] + [labels["overall"]]
     lang_i = 0 if lang == "zh" else 1
     text = grid.apply(lambda c: c.map(lambda lv: V.RISK_LEVEL[lv][lang_i]))
@@ -255,11 +263,17 @@ def plot_risk_heatmap(result, period: str | None = None, *, lang: str = "zh"):
     for i, level in enumerate(LEVELS):  # a stepped scale: one colour per level
         colour = V.LEVEL_COLOURS[level]
         scale += [[i / 4, colour], [(i + 1) / 4, colour]]
+    size = 14
+    y_ticks = [fold(n, NAME_ROOM[lang], size) for n in names]
+    row = 22 + 17 * max((t.count("<br>") for t in y_ticks), default=0)
+    widest = max((x for t in y_ticks for x in t.split("<br>")), key=text_width,
+                 default="")  # fmt: skip
+    bottom = 90  # the level key, lying below the cells
     fig = go.Figure(
         go.Heatmap(
             z=sev.to_numpy(),
             x=columns,
-            y=list(names.reindex(order)),
+            y=names,
             text=text.to_numpy(),
             zmin=-0.5,
             zmax=3.5,
@@ -268,24 +282,46 @@ def plot_risk_heatmap(result, period: str | None = None, *, lang: str = "zh"):
             ygap=2,
             hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
             colorbar={
-                "title": {"text": labels["title"]},
+                "title": {"text": labels["title"], "side": "top"},
                 "tickvals": [0, 1, 2, 3],
                 "ticktext": [V.RISK_LEVEL[lv][lang_i] for lv in LEVELS],
-            },
+                # lying below the cells, from the chart's left edge, as wide on
+                # a phone as on a monitor (its level names side by side)
+                "orientation": "h",
+                "thickness": 14,
+                "lenmode": "pixels",
+                "len": 300,
+                "xref": "container",
+                "x": 0,
+                "xanchor": "left",
+                "yref": "container",
+                "y": 0,
+                "yanchor": "bottom",
+                "ypad": 8,
+                "ticklabeloverflow": "allow",  # (plotly hid the right half's names
+            },  # on a phone, measuring them against the plot, not the chart)
         )
     )
     fig.update_layout(
         template="plotly_white",
-        font={"family": FONT_FAMILY, "size": 14},
-        height=max(320, 120 + 20 * len(grid)),
-        # the title at the top of the figure, the dimensions' names (the x axis
-        # on top) below it: a line for each and a gap
-        margin={"l": 10, "r": 10, "t": 80, "b": 40},
-        title={"text": f"{labels['title']} · {period}", "yref": "container",
+        font={"family": FONT_FAMILY, "size": size},
+        height=80 + row * len(grid) + bottom,
+        # the title, then the dimensions' names (the x axis on top: flat, turned or
+        # upright as the width allows; automargin makes room), then the cells
+        margin={"l": int(text_width(widest, size) + 40), "r": 16, "t": 80,
+                "b": bottom},
+        title={"text": title or f"{labels['title']} · {period}", "yref": "container",
                "y": 1, "yanchor": "top", "pad": {"t": 10}},
     )  # fmt: skip
-    fig.update_yaxes(autorange="reversed", title_text=labels["unit"])
-    fig.update_xaxes(side="top")
+    fig.update_yaxes(
+        autorange="reversed",
+        title_text=labels["unit"],
+        tickmode="array",
+        tickvals=names,
+        ticktext=y_ticks,
+        automargin=True,
+    )
+    fig.update_xaxes(side="top", tickmode="array", tickvals=columns, automargin=True)
     return fig
 
 

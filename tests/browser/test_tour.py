@@ -4,17 +4,18 @@ run`` leaves (a published period run and its year-end appraisal under 公示).
 
 The page list comes from Dash's page registry, so a page added or moved is toured
 too. On each page, once it has settled: a clean console; every grid has headers and
-text in its cells, and no cell shows less than its text (a row too short for a
-name); every chart has data; no chart's title, axis title or legend runs over
-other text or past the chart's edge; a line chart's plot is at least 150 px tall
-(but on the phone); no "-0.00"; on a Chinese page no English word (but a few
-names such as PDF and CSV), on an English page no Chinese (but the switch's 中文
-and the policy texts quoted as written, marked ``zh-original``); on the phone the
-page itself is no wider than the screen (a grid or a wide table may scroll inside
-its own box; a phone lays out a page too wide for it wider, window.innerWidth with
-it, so the page is measured against 390 px). A draft shows its banner and
-watermark on every page, through links and full page loads; the run in force
-shows none. Screenshots go to tests/browser/screenshots/tour_*.png.
+text in its cells, and no cell shows less than its text (a row too short for a name,
+however long); every chart has data and names every level of its colour key; no
+chart's title, axis title or legend runs over other text or past the chart's edge; a
+line chart's plot is at least 150 px tall (but on the phone); no "-0.00"; on a
+Chinese page no English word (but a few names such as PDF and CSV), on an English
+page no Chinese (but the switch's 中文 and the policy texts quoted as written, marked
+``zh-original``); on the phone the page itself is no wider than the screen (a grid
+or a wide table may scroll inside its own box; a phone lays out a page too wide for
+it wider, window.innerWidth with it, so the page is measured against 390 px). A
+draft shows its banner and watermark on every page, through links and full page
+loads; the run in force shows none. Screenshots go to
+tests/browser/screenshots/tour_*.png.
 """
 
 from __future__ import annotations
@@ -41,14 +42,6 @@ ALLOWED = {"English", "PDF", "CSV", "PNG", "ID", "AHP", "Excel", "TOPSIS", "Sobo
 LATIN = re.compile(r"[A-Za-z]{2,}")
 HAN = re.compile(r"[\u3400-\u9fff\uff08\uff09\u3001\uff0c\u3002\uff1a]+")
 TIMEOUT = 60  # generous: two cores shared by several test runs
-#: grids whose rows are one height by design (the infinite row model: a row sized
-#: to its text measured every cell): a risk reason longer than two lines reads in
-#: full on hover, but a long English name runs to a third line there and is cut
-#: (a known gap, not checked here)
-ONE_HEIGHT = ["rankings-grid", "risk-warnings", "risk-ledger"]
-#: charts whose tick labels may crowd an axis title: the risk heatmap's English
-#: unit names leave its axis title no room on a phone (a known gap)
-CROWDED = ["risk-heatmap"]
 
 
 @pytest.fixture
@@ -132,7 +125,6 @@ def _wait(driver) -> None:
 
 PROBLEMS_JS = """
 const lang = arguments[0], screen = arguments[1], out = [];
-const oneHeight = arguments[2], crowded = arguments[3];
 // Chinese originals quoted on an English page (policy texts: class zh-original)
 let text = document.body.innerText;
 document.querySelectorAll('.zh-original').forEach(e => {
@@ -161,7 +153,6 @@ document.querySelectorAll('.ag-header-cell-text, .ag-cell-value').forEach(e => {
 // three lines of a two-line row)
 document.querySelectorAll('.ag-root-wrapper').forEach(g => {
   const id = (g.parentElement.closest('[id]') || {}).id;
-  if (oneHeight.includes(id)) return;
   g.querySelectorAll('.ag-row .ag-cell').forEach(c => {
     const v = c.querySelector('.ag-cell-value') || c;
     if (c.innerText.trim()
@@ -193,13 +184,16 @@ document.querySelectorAll('.js-plotly-plot').forEach((p, i) => {
   const say = e => `"${e.textContent.trim().slice(0, 30)}"`;
   const title = q('.g-gtitle text'), ytitle = q('.g-ytitle text'),
         xtitle = q('.g-xtitle text'), legend = q('.legend text');
-  const ticks = s => crowded.includes(id) ? [] : q(s);
-  const pairs = [[ytitle, [...title, ...ticks('.ytick text')]],
-                 [xtitle, [...title, ...ticks('.xtick text')]],
+  const pairs = [[ytitle, [...title, ...q('.ytick text')]],
+                 [xtitle, [...title, ...q('.xtick text')]],
                  [legend, [...title, ...xtitle]]];
   for (const [these, those] of pairs)
     for (const a of these) for (const b of those)
       if (meet(box(a), box(b))) out.push(`chart ${id}: ${say(a)} over ${say(b)}`);
+  // a colour key's every level named (plotly hides a name it thinks overflows)
+  q('.cbaxis text').forEach(e => {
+    if (!box(e).width) out.push(`chart ${id}: key's ${say(e)} not drawn`);
+  });
   const frame = box(svg);
   for (const e of [...title, ...ytitle, ...xtitle]) {
     const b = box(e);
@@ -227,9 +221,7 @@ return [out, text];
 def _check(dash_duo, lang: str, size: str, name: str) -> list[str]:
     """What is wrong with the page on screen."""
     screen = SIZES[size][0] if size == "390" else 0
-    problems, text = dash_duo.driver.execute_script(
-        PROBLEMS_JS, lang, screen, ONE_HEIGHT, CROWDED
-    )
+    problems, text = dash_duo.driver.execute_script(PROBLEMS_JS, lang, screen)
     if lang == "zh":
         english = sorted(set(LATIN.findall(text)) - ALLOWED)
         if english:

@@ -137,3 +137,23 @@ def test_timeline_counts_warnings_per_period_and_level(sample_result):
         got = dict(zip(bar.x, bar.y, strict=True))
         assert got == {p: int(counts.get(p, 0)) for p in sample_result.periods}
     assert [b.name for b in fig.data] == ["红色", "橙色", "黄色"]
+
+
+def test_heatmap_top_keeps_the_worst_and_folds_long_names_for_a_phone(sample_result):
+    full = plots.plot_risk_heatmap(sample_result, lang="en")
+    fig = plots.plot_risk_heatmap(sample_result, lang="en", top=5, title="Risk · 2025")
+    heat = fig.data[0]
+    assert list(heat.y) == list(full.data[0].y)[:5]  # the five worst, in order
+    assert np.asarray(heat.z).tolist() == np.asarray(full.data[0].z)[:5].tolist()
+    assert fig.layout.title.text == "Risk · 2025"
+    # every row labelled with its whole name; a long one set on lines (plotly never
+    # wraps a label: one line took a phone's whole width and ran under the axis title)
+    ticks = dict(zip(full.data[0].y, full.layout.yaxis.ticktext, strict=True))
+    assert all(t.replace("<br>", " ") == name for name, t in ticks.items())
+    long = "Municipal State-owned Assets Supervision and Administration Commission"
+    assert ticks[long].count("<br>") >= 2
+    assert ticks["Dongcheng District"] == "Dongcheng District"
+    # the colour key lies below the cells, every level named in order
+    key = heat.colorbar
+    assert key.orientation == "h"
+    assert list(key.ticktext) == ["green", "yellow", "orange", "red"]
