@@ -874,18 +874,35 @@ def unit_flags(run_id: str | None, unit: str, period: str) -> pd.DataFrame:
         raise PreventUpdate from None
 
 
-def unit_grade(year: str, unit: str, run_id: str | None = None) -> views.Grade | None:
-    """A department's final grade and its reasons in the in-force published
-    appraisal of ``year`` (:func:`evaluation.analysis.views.unit_grade`), the one
-    :func:`grades` reads; None without one, when it does not grade the unit, or
-    beside a draft ``run_id`` (:func:`grades_beside`)."""
+def annual_beside(year: str, run_id: str | None = None) -> tuple | None:
+    """The appraisal of ``year`` a leader reads beside period run ``run_id``:
+    ``(annual run, None)`` for the one in force; else ``(annual run, last day of its
+    公示)`` for the newest under 公示 (its grades proposed, published for appeals);
+    None beside a draft or without either. The rankings and the CSV carry final
+    grades only (:func:`grades_beside`); the overview and the profile also show
+    proposed ones, marked as such."""
     if not is_store() or _is_draft(run_id):
         return None
     r = _runs()
-    hit = r[(r["kind"] == "annual") & r["in_force"] & (r["period"] == year)]
-    if hit.empty:
+    r = r[(r["kind"] == "annual") & (r["period"] == year)]
+    force = r[r["in_force"]]
+    if len(force):
+        return force["run_id"].iloc[-1], None
+    notice = [x for _, x in r.iterrows() if stage(x) == "notice"]
+    if notice:
+        return notice[-1]["run_id"], str(_get(notice[-1], "notice_until", "") or "")
+    return None
+
+
+def unit_grade(year: str, unit: str, run_id: str | None = None) -> views.Grade | None:
+    """A department's grade and its reasons in the appraisal of ``year`` read beside
+    ``run_id`` (:func:`annual_beside`: the one in force, else the one under 公示;
+    :func:`evaluation.analysis.views.unit_grade`); None without one, when it does
+    not grade the unit, or beside a draft."""
+    hit = annual_beside(year, run_id)
+    if hit is None:
         return None
-    ap = appraisal(hit["run_id"].iloc[-1])
+    ap = appraisal(hit[0])
     return views.unit_grade(ap.grades, ap.rules_applied, unit)
 
 
@@ -1095,8 +1112,10 @@ class Overview:
     their gap to the city and change on the previous period; ``trend``: every
     period's averages; ``movers``: unit level (None: all units) → risers and
     fallers; ``grades``: the year's annual grades by unit level, None without a
-    published appraisal of the year; ``changes``: what changed since the last
-    publication, None without one (``previous``: that run)."""
+    published appraisal of the year (:func:`annual_beside`), ``grades_until`` the
+    last day of its 公示 when the grades are proposed, still under notice (None
+    when final); ``changes``: what changed since the last publication, None
+    without one (``previous``: that run)."""
 
     run_id: str
     period: str
@@ -1110,6 +1129,7 @@ class Overview:
     grades: pd.DataFrame | None
     previous: str | None
     changes: ov.Changes | None
+    grades_until: str | None = None
 
 
 def overview(run_id: str | None, period: str | None) -> Overview:
@@ -1126,7 +1146,7 @@ def _overview(source: int, run_id: str, period: str) -> Overview:
     another, or the same store again after a new publication.)"""
     r = _load(run_id)
     year = period[:4]
-    annual = grades_beside(run_id, period)
+    annual = annual_beside(year, run_id)
     previous = previous_publication(run_id)
     return Overview(
         run_id=run_id,
@@ -1141,7 +1161,10 @@ def _overview(source: int, run_id: str, period: str) -> Overview:
             level: ov.movers(r, period, unit_level=level)
             for level in [None, *ov.unit_levels(r)]
         },
-        grades=None if annual is None else ov.grade_counts(annual, r.units),
+        grades=None
+        if annual is None
+        else ov.grade_counts(_appraisal(annual[0]).grades, r.units),
+        grades_until=None if annual is None else annual[1],
         previous=previous,
         changes=None if previous is None else _changes(source, run_id, previous),
     )

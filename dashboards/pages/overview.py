@@ -251,6 +251,7 @@ def _red(o, lists, names, lang) -> list:
             rowData=_red_rows(rows, lang),
             columnDefs=_red_columns(lang, names, with_level=level is None, rows=rows),
             getRowId="params.data.unit_id",
+            className="short-list",  # as tall as its rows (assets/style.css)
         )
         grid.dashGridOptions = {
             **grid.dashGridOptions,
@@ -467,12 +468,18 @@ def _mover_list(table, key, level, names, lang) -> html.Div:
 
 
 def _grades(o, names, lang) -> list:
-    """The year's annual grades by unit level, if an appraisal is published."""
+    """The year's annual grades by unit level, if an appraisal is published (in
+    force, or under 公示: then said so, with the notice's last day)."""
     title = say("page_overview", "grades", year=o.year).text(lang)
     out = [html.H3(title, id="overview-grades-heading")]
     if o.grades is None:
         text = say("page_overview", "grades_none", year=o.year).text(lang)
         return [*out, html.P(text, id="overview-grades-none")]
+    if o.grades_until is not None:
+        until = data.local_date(o.grades_until, lang)
+        text = say("page_overview", "grades_notice", until=until).text(lang)
+        out.append(html.P(text, id="overview-grades-notice",
+                          style={"color": components.MUTED, "margin": 0}))  # fmt: skip
     figure = plots.plot_grade_counts(o.grades, names["level"], lang=lang)
     return [*out, dcc.Graph(id="overview-grades", figure=figure,
                             config=components.NO_BAR)]  # fmt: skip

@@ -194,13 +194,14 @@ def update_profile(unit, period, lang, run=None, indicator=None):
         weak = [i for i in p.weaknesses["indicator_id"] if i in ids]
         indicator = weak[0] if weak else (ids[0] if ids else None)
     grade = data.unit_grade(period[:4], unit, run)
+    annual = data.annual_beside(period[:4], run)  # (run, last day of its 公示)
     return (
         f"{name} · {group}",
         t("period", lang),
         *back,
         None,
         {},
-        _summary(p, group, grade, period[:4], lang),
+        _summary(p, group, grade, period[:4], lang, annual and annual[1]),
         _charts(p, cat, group, result, lang),
         t("pick_indicator", lang),
         options,
@@ -311,8 +312,9 @@ def _badge(code: str, family: str, lang: str, badge_id: str) -> html.Span:
     )
 
 
-def _summary(p, group: str, grade, year: str, lang: str) -> html.Div:
-    """The header cards: rank in group and overall, score, change, level, grade."""
+def _summary(p, group: str, grade, year: str, lang: str, until=None) -> html.Div:
+    """The header cards: rank in group and overall, score, change, level, grade
+    (``until``: see :func:`_grade_card`)."""
     cards = [
         _card(
             t("group_rank", lang),
@@ -332,12 +334,14 @@ def _summary(p, group: str, grade, year: str, lang: str) -> html.Div:
             _badge(p.risk_level, "risk_level", lang, "profile-risk-badge"),
             "profile-risk",
         ),
-        _grade_card(grade, year, lang),
+        _grade_card(grade, year, lang, until),
     ]
     return html.Div(cards, style={"display": "flex", "gap": "16px", "flexWrap": "wrap"})
 
 
-def _grade_card(grade, year: str, lang: str) -> html.Div:
+def _grade_card(grade, year: str, lang: str, until: str | None = None) -> html.Div:
+    """The annual grade and its reasons; ``until``: the last day of the 公示 of an
+    appraisal not yet final (said in the reasons)."""
     if grade is None:
         return _card(
             t("grade", lang),
@@ -357,7 +361,9 @@ def _grade_card(grade, year: str, lang: str) -> html.Div:
         t("grade_by_score", lang, grade=GRADE[grade.by_score][k]),
         *(reason[k] for reason in grade.reasons),
         *([t("grade_tie", lang)] if grade.tie else []),
-    ]
+        *([t("grade_notice", lang, until=data.local_date(until, lang))]
+          if until is not None else []),
+    ]  # fmt: skip
     return _card(
         t("grade", lang),
         _badge(grade.grade, "grade", lang, "profile-grade-badge"),

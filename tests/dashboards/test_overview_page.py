@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +21,8 @@ from dashboards import components
 from evaluation import appraisal as A
 from evaluation.publish.publication import Publication
 from evaluation.publish.store import save_result
+from tests.dashboards.test_profile_page import PAGE as PROFILE
+from tests.dashboards.test_profile_page import _post as profile_post
 
 ROOT = Path(__file__).resolve().parents[2]
 USERS = {"wang": generate_password_hash("s3cret-pass")}
@@ -366,3 +368,56 @@ def test_a_result_folder_has_no_previous_publication(sample_result, tmp_path):
         {"label": "2025年度", "value": "2025"},
     ]
     assert value == "2025"
+
+
+# under 公示 (last: a new app points the process at another source)
+def test_grades_under_notice_are_shown_on_the_overview_and_profile_as_such(
+    sample_result, tmp_path
+):
+    """During its 公示 an appraisal's grades are public (units appeal against them):
+    the overview and a unit's profile show them, each saying they are under notice
+    until the notice's last day and final only after it."""
+    ap = A.appraise(
+        A.load_config(ROOT / "appraisal.yaml"),
+        sample_result,
+        A.load_inputs(ROOT / "data" / "sample" / "appraisal"),
+    )
+    with Publication(tmp_path / "notice.duckdb") as s:
+        period = s.add_run(sample_result, by="分析员", release=True)
+        annual = s.add_run(
+            sample_result, ap, by="分析员", release=True, today=date(2026, 1, 20)
+        )
+        grades = s.table(annual, "grades")
+        until = date.fromisoformat(s.run(annual)["notice_until"])
+    client = dashboard.create_app(tmp_path / "notice.duckdb").server.test_client()
+    assert client.get("/").status_code == 200
+    _, tree = call(client, period, "2025")
+    figure = find(tree, "overview-grades")["props"]["figure"]
+    counts = grades["final_grade"].value_counts()
+    by_grade = {bar["name"]: bar["x"][0] for bar in figure["data"]}
+    assert by_grade["良好"] == int(counts["good"])
+    said = f"公示中（公示期至{until.year}年{until.month}月{until.day}日）"
+    assert text(find(tree, "overview-grades-notice")).startswith(said)
+    _, tree = call(client, period, "2025", lang="en")
+    assert text(find(tree, "overview-grades-notice")).startswith(
+        f"Under public notice until {until.day} {until:%B} {until.year}"
+    )
+    # the profile's grade card: the grade, and the same words
+    unit = grades.iloc[0]
+    raw = profile_post(
+        client, PROFILE,
+        {"profile-unit.data": unit["unit_id"], "profile-period.value": "2025",
+         "app-lang.value": "zh", "app-run.value": period},
+        {"profile-indicator.value": None},
+    )  # fmt: skip
+    card = text(json.loads(raw)["response"]["profile-summary"]["children"])
+    zh = {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"}
+    assert zh[unit["final_grade"]] in card and said in card
+    # once final, the same grades without the notice
+    with Publication(tmp_path / "notice.duckdb") as s:
+        s.finalise(annual, by="主任", today=until + timedelta(days=1))
+    client = dashboard.create_app(tmp_path / "notice.duckdb").server.test_client()
+    assert client.get("/").status_code == 200
+    _, tree = call(client, period, "2025")
+    assert find(tree, "overview-grades") is not None
+    assert find(tree, "overview-grades-notice") is None
