@@ -178,7 +178,7 @@ def score_prepared(
     :func:`score` and the national path (:mod:`.national`).
     """
     unit_ids = units["unit_id"].to_numpy()
-    matrix, zero = as_matrix(prepared, unit_ids)
+    matrix, zero = as_matrix(prepared, units["unit_id"].array)
     index = matrix.index
     matrix, treatment = treat(matrix, catalogue)
     normalised = normalise(matrix, catalogue, zero_score=zero)
@@ -199,10 +199,13 @@ def score_prepared(
             contributions=agg.contributions.mask(too_imputed, axis=0),
         )
 
-    peer = pd.Series(units["peer_group"].to_numpy(), index=unit_ids)
-    peer_of_row = pd.Series(
-        peer.reindex(index.get_level_values("unit_id")).to_numpy(), index=index
-    )
+    groups = units["peer_group"].to_numpy()
+    if len(index.levels[1]) == len(unit_ids):  # distinct ids: rows are the units
+        # table's, period by period (as_matrix), so their groups repeat likewise
+        of_row = np.tile(groups, len(index.levels[0]))
+    else:  # repeated ids: reindexing says so
+        of_row = pd.Series(groups, index=unit_ids).reindex(index.get_level_values(1))
+    peer_of_row = pd.Series(np.asarray(of_row), index=index)
     composite_score = agg.scores[COMPOSITE]
     overall = rank_units(composite_score)
     within = rank_units(composite_score, within=peer_of_row)

@@ -961,11 +961,12 @@ def grade_units(
     s = s[known]
     worst = np.zeros(len(periods) * n, dtype=np.intp)
     np.maximum.at(worst, cell, s)
+    n_p = len(periods)
     out = pd.DataFrame(
         {
-            "period": np.repeat(np.asarray(periods, dtype=object), n),
-            "unit_id": np.tile(unit_ids.to_numpy(), len(periods)),
-            "level": _NAMES[worst],
+            "period": _text(periods, np.repeat(np.arange(n_p), n)),
+            "unit_id": _text(unit_ids, np.tile(np.arange(n), n_p)),
+            "level": _text(_NAMES, worst),
         }
     )
     for sev, name in ((3, "red"), (2, "orange"), (1, "yellow")):
@@ -1051,6 +1052,14 @@ def _one(text: str):
 def _severity(levels) -> np.ndarray:
     """Each level's severity (:data:`SEVERITY`; -1 where not a level)."""
     return _positions(levels, _LEVEL_INDEX)
+
+
+def _text(labels, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``labels[codes]`` typed as a frame types an object column of them, the
+    labels typed once and taken (no Python object per row)."""
+    if isinstance(labels, pd.Series) and labels.dtype == "str":
+        return labels.array.take(codes)
+    return pd.Series(np.asarray(labels, dtype=object)).array.take(codes)
 
 
 def _positions(labels, index: pd.Index) -> np.ndarray:

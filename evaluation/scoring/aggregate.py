@@ -22,7 +22,11 @@ Fast path: with complete data, arithmetic means everywhere and weights that diff
 draw but not by unit, the hierarchy collapses to each draw's effective indicator
 weights and one matrix product (:func:`score_nodes` takes it by itself when there are
 weights given by draw; the pipeline, whose weights may differ by period, sums node by
-node, which costs the same for one draw and keeps the published numbers' bits).
+node, which keeps the published numbers' bits: a matrix product adds in another
+order). Node by node, an arithmetic node whose children all have a score skips the
+presence masks (:func:`_step_whole`, chosen by itself), and the pipeline's effective
+weights are computed a node's children at once (:func:`_effective`); both give the
+general path's bits, summing arrays of the same layout in the same order.
 """
 
 from __future__ import annotations
@@ -143,7 +147,8 @@ def _clip(score: np.ndarray, span: Range, node: Node | None = None, x=None, wn=N
             lo = np.where(convex, low, -np.inf)
         if hi == np.inf:
             hi = np.where(convex, high, np.inf)
-    if wn is not None:  # a negative weight (signed PCA loadings): no bound holds
+    if wn is not None and (wn < 0).any():  # a negative weight (signed PCA
+        # loadings): no bound holds
         signed = (~np.isnan(x) & (wn < 0)).any(axis=-1)
         if signed.any():
             lo, hi = np.where(signed, -np.inf, lo), np.where(signed, np.inf, hi)
@@ -304,6 +309,9 @@ class Rolled:
     coverage: dict[str, np.ndarray]
     shares: dict[str, np.ndarray]
     imputed: dict[str, np.ndarray] = field(default_factory=dict)
+    #: with ``shares``: each node's children's shares as one block (draws × units ×
+    #: children; ``shares`` holds its columns), for weights down the tree by node
+    blocks: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 Weigh = Callable[[Node, np.ndarray], np.ndarray]
@@ -349,6 +357,7 @@ def score_nodes(
     values: dict[str, np.ndarray] = {}
     cover: dict[str, np.ndarray] = {}
     share: dict[str, np.ndarray] = {}
+    blocks: dict[str, np.ndarray] = {}
     imputed: dict[str, np.ndarray] = {}
     have_leaves = ~np.isnan(leaves)
     span = limits(nodes)
@@ -383,22 +392,80 @@ def score_nodes(
                 ]
                 x = np.stack(np.broadcast_arrays(*kids), axis=-1)
             w = weigh(node, x)
-            score, cov, wn, have = _step(node, x, w, groups)
+            whole = _whole(node, x, w)
+            if not whole and w.shape == x.shape and _one_row(w):
+                w = np.ascontiguousarray(w)  # the rows themselves, as _step sums them
+            if whole:  # every child scored: the same sums without the masks
+                score, cov, wn, have = _step_whole(x, w)
+            else:
+                score, cov, wn, have = _step(node, x, w, groups)
             _clip(score, span[node.id], node, x, wn)  # MP can fall below 0
             if shares:
                 with np.errstate(invalid="ignore", divide="ignore"):
-                    arithmetic = np.nansum(wn * np.where(have, x, 0.0), axis=-1)
+                    # nansum of w · x: the children's values in a new array laid
+                    # out as x, which a large product reuses (NumPy's temporary
+                    # elision), and the sum's order, so its bits, follow that
+                    # layout; a sum with no NaN term is nansum's own (no copy)
+                    arithmetic = np.sum(wn * _kids(x, have, whole), axis=-1)
+                    if np.isnan(arithmetic).any():
+                        arithmetic = np.nansum(wn * _kids(x, have, whole), axis=-1)
                     scale = np.where(arithmetic != 0, score / arithmetic, 1.0)
-                for j, k in enumerate(node.children):
-                    share[k] = np.where(have[..., j], wn[..., j] * scale, 0.0)
+                # the children's shares as one block, each child's a column of it
+                block = wn * scale[..., None]
+                if not whole:
+                    block = np.where(have, block, 0.0)
+                blocks[node.id] = block
+                share.update({k: block[..., j] for j, k in enumerate(node.children)})
         score[~(cov >= node.need - 1e-12)] = np.nan
         if node.missing != "exclude":
             score, imputed[node.id] = impute_node(node, score, rows)
             if shares:  # a filled score is none of its children's doing
-                for k in node.children:
-                    share[k] = np.where(imputed[node.id], 0.0, share[k])
+                block = np.where(imputed[node.id][..., None], 0.0, blocks[node.id])
+                blocks[node.id] = block
+                share.update({k: block[..., j] for j, k in enumerate(node.children)})
         values[node.id], cover[node.id] = score, cov
-    return Rolled(values, cover, share, imputed)
+    return Rolled(values, cover, share, imputed, blocks)
+
+
+def _kids(x: np.ndarray, have, whole: bool) -> np.ndarray:
+    """The children's scores, 0 where absent, in a new array laid out as ``x``."""
+    return x.copy(order="K") if whole else np.where(have, x, 0.0)
+
+
+def _whole(node: Node, x: np.ndarray, w: np.ndarray) -> bool:
+    """An arithmetic node whose children all have a score, its weights one
+    row-major array of ``x``'s shape: :func:`_step_whole` gives :func:`_step`'s
+    numbers (each row summed alike)."""
+    return (
+        node.method.method == "arithmetic"
+        and w.shape == x.shape
+        and (w.flags.c_contiguous or _one_row(w))
+        and not np.isnan(x).any()
+    )
+
+
+def _one_row(w: np.ndarray) -> bool:
+    """``w`` is one contiguous row of weights repeated for every unit (a broadcast)."""
+    if w.ndim != 3 or w.strides[1] != 0:
+        return False
+    return w.shape[2] == 1 or w.strides[2] == w.itemsize
+
+
+def _step_whole(x: np.ndarray, w: np.ndarray):
+    """:func:`_step` for an arithmetic node whose children all have a score (see
+    :func:`_whole`): no presence masks. Its arrays are the ones ``_step`` sums,
+    row-major, so every row is summed in the same order and the bits are the same
+    (weights given as one repeated row: that row's sum, the same for every unit)."""
+    if _one_row(w):  # the weights present: all of them
+        den = np.broadcast_to(np.ascontiguousarray(w[:, :1]).sum(axis=-1), x.shape[:-1])
+    else:
+        den = w.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        wn = np.divide(w, den[..., None], out=np.empty(x.shape))  # row-major
+        cov = den / den  # as den / w.sum(axis=-1): the same sum
+    terms = np.empty(x.shape)  # row-major, as combine's w * x is here
+    np.multiply(wn, x, out=terms)
+    return terms.sum(axis=-1), cov, wn, None
 
 
 def _step(node: Node, x: np.ndarray, w: np.ndarray, groups):
@@ -521,10 +588,15 @@ def aggregate(
     if peers is not None and any(n.missing != "exclude" for n in nodes):
         rows = _rows(normalised.index, peers)
 
-    first = ~periods.duplicated()  # each period's first row, found once
+    first = _first_rows(normalised.index)  # each period's first row, found once
 
     def weigh(node: Node, x: np.ndarray) -> np.ndarray:
-        w = W.node_weights(node.weights, x[0], periods, node.local, list(node.children))
+        kids = list(node.children)
+        if node.weights.method in W.FIXED:  # one row, every unit's (not copied)
+            row = W.node_weights(node.weights, x[0, :1], periods[:1], node.local, kids)
+            w = np.broadcast_to(row, x[0].shape)
+        else:
+            w = W.node_weights(node.weights, x[0], periods, node.local, kids)
         used.append(
             _weights_table(w, periods, node.id, node.children, node.weights, first)
         )
@@ -533,16 +605,8 @@ def aggregate(
     leaves = normalised.to_numpy(dtype=float)
     rolled = score_nodes(leaves, nodes, weigh, groups=periods, shares=True, rows=rows)
     values = {k: v[0] for k, v in rolled.values.items()}
-    effective = {COMPOSITE: np.where(np.isnan(values[COMPOSITE]), 0.0, 1.0)}
-    parent = catalogue.nodes["parent"]
-    for node in catalogue.nodes.sort_values("depth", kind="stable").index:
-        if node in rolled.shares:
-            own = values[node] if node in values else leaves[:, ids.index(node)]
-            effective[node] = np.where(
-                ~np.isnan(own),
-                effective[parent[node]] * np.nan_to_num(rolled.shares[node][0]),
-                0.0,
-            )
+    gap = np.isnan(leaves)
+    weight = _effective(nodes, rolled, values, gap)
     index = normalised.index
     empty = np.full(len(index), np.nan)
     dims = catalogue.nodes.index[catalogue.nodes["kind"] == "dimension"]
@@ -553,12 +617,11 @@ def aggregate(
         index=index,
     )
     ranked = ~np.isnan(values.get(COMPOSITE, empty))
-    weight = np.column_stack([effective[k] for k in ids]) if ids else leaves
-    weight = np.where(ranked[:, None], weight, np.nan)
+    weight[~ranked] = np.nan  # its own array: no unit ranked, no weight
     # new arrays of units × indicators: the frames take them as they are
     weights = pd.DataFrame(weight, index=index, columns=normalised.columns, copy=False)
     contributions = pd.DataFrame(
-        weight * np.where(np.isnan(leaves), 0.0, leaves),
+        weight * (np.where(gap, 0.0, leaves) if gap.any() else leaves),
         index=index,
         columns=normalised.columns,
         copy=False,
@@ -576,6 +639,70 @@ def aggregate(
         pd.DataFrame({k: np.concatenate([u[k] for u in used]) for k in used[0]}),
         imputed,
     )
+
+
+def _effective(
+    nodes: tuple[Node, ...],
+    rolled: Rolled,
+    values: dict[str, np.ndarray],
+    gap: np.ndarray,
+) -> np.ndarray:
+    """Each indicator's effective weight in the composite (units × indicators): a
+    child's is its parent's times its share of the parent's score (its
+    ``nan_to_num``), 0 where the child has no score; a node's children at once,
+    parents first (one draw of :func:`score_nodes` with ``shares``; ``gap``: where
+    an indicator has no score)."""
+    effective = {COMPOSITE: np.where(np.isnan(values[COMPOSITE]), 0.0, 1.0)}
+    out = np.empty(gap.shape)  # every column written below (checked at the end)
+    written = np.zeros(gap.shape[1], dtype=bool)
+    complete = not gap.any()
+    for node in reversed(nodes):  # parents first
+        cols = node.columns
+        leaf = cols >= 0
+        share = rolled.blocks[node.id][0]
+        if not np.isfinite(share).all():  # else nan_to_num changes nothing
+            share = np.nan_to_num(share)
+        if leaf.all():
+            scored = None if complete else ~gap[:, cols]
+        else:
+            own = [
+                ~gap[:, c] if c >= 0 else ~np.isnan(values[k])
+                for k, c in zip(node.children, cols, strict=True)
+            ]
+            scored = np.column_stack(own)
+        # indicator columns evenly spaced: written in place (a view of ``out``)
+        view = _columns(out, cols) if leaf.all() else None
+        part = np.multiply(effective[node.id][:, None], share, out=view)
+        if scored is not None and not scored.all():
+            np.copyto(part, 0.0, where=~scored)
+        if view is None:
+            out[:, cols[leaf]] = part[:, leaf]
+        written[cols[leaf]] = True
+        effective.update(
+            {k: part[:, j] for j, k in enumerate(node.children) if cols[j] < 0}
+        )
+    if not written.all():
+        raise EvaluationError("an indicator scored is under no node of the tree")
+    return out
+
+
+def _columns(table: np.ndarray, cols: np.ndarray) -> np.ndarray | None:
+    """``table[:, cols]`` as a view where ``cols`` are evenly spaced, else None."""
+    step = int(cols[1] - cols[0]) if len(cols) > 1 else 1
+    if step <= 0 or (np.diff(cols) != step).any():
+        return None
+    return table[:, cols[0] : cols[-1] + 1 : step]
+
+
+def _first_rows(index: pd.Index) -> np.ndarray:
+    """True at each period's first row (``~periods.duplicated()``), from the
+    index's period codes where it has them (no hash of every row's label)."""
+    if not isinstance(index, pd.MultiIndex):
+        return ~index.get_level_values("period").duplicated()
+    codes = index.codes[index.names.index("period")]
+    first = np.zeros(len(index), dtype=bool)
+    first[np.unique(codes, return_index=True)[1]] = True
+    return first
 
 
 def _rows(index: pd.MultiIndex, peers: pd.Series) -> Rows:

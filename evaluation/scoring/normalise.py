@@ -528,11 +528,18 @@ def _scale(x, worst, best, onto: list[Range] | None = None) -> pd.DataFrame:
 def _scaled(values: np.ndarray, worst, best, onto: list[Range] | None) -> np.ndarray:
     """:func:`_scale` on an array; ``worst`` and ``best`` broadcast to it."""
     span = best - worst
+    # in place in one new array (laid out as ``values``): the same arithmetic per
+    # cell as ``where(span == 0, 1, (values - worst) / span)``, NaN where no value
+    share = np.subtract(values, worst)
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(span == 0, 1.0, (values - worst) / span)
-    share = np.where(np.isnan(values), np.nan, share)
+        np.divide(share, span, out=share)
+    flat = span == 0
+    if flat.any():
+        np.copyto(share, 1.0, where=flat)
+    np.copyto(share, np.nan, where=np.isnan(values))
     if onto is None or all(r == SCORE for r in onto):
-        return 100 * share  # 0–100: the bits every default run has always had
+        share *= 100  # 0–100: the bits every default run has always had
+        return share
     low, high = np.array(onto, dtype=float).T
     return low + (high - low) * share
 
@@ -566,12 +573,15 @@ def normalise(
     """
     table = catalogue.table.loc[matrix.columns]
     specs = {i.id: i for i in catalogue.indicators}
-    out = np.full(matrix.shape, np.nan)
+    groups = table.groupby("normalisation", sort=False).groups
+    # every column written below: no NaN fill first (a column of no method: NaN)
+    every = sum(len(cols) for cols in groups.values()) == matrix.shape[1]
+    out = np.empty(matrix.shape) if every else np.full(matrix.shape, np.nan)
     position = {c: j for j, c in enumerate(matrix.columns)}
     # the columns read for every method as dicts: no table lookup per method
     direction, transform = table["direction"].to_dict(), table["transform"].to_dict()
     goal = table["target"].to_dict()
-    for method, cols in table.groupby("normalisation", sort=False).groups.items():
+    for method, cols in groups.items():
         cols = list(cols)
         sign = np.where(np.array([direction[c] for c in cols]) == "higher", 1.0, -1.0)
         logged = np.array([transform[c] == "log" for c in cols], dtype=bool)
@@ -579,7 +589,10 @@ def normalise(
             _log_spec(specs[c].normalisation) if lg else specs[c].normalisation
             for c, lg in zip(cols, logged, strict=True)
         ]
-        x = matrix[cols].astype(float)
+        # every column, in order, of floats, read only: the matrix as it is
+        floats = (matrix.dtypes == np.dtype(float)).all()
+        as_is = cols == list(matrix.columns) and floats
+        x = matrix if as_is and not logged.any() else matrix[cols].astype(float)
         if any(getattr(s, "per", None) for s in spec):
             x = _per_period(x, spec, table.loc[cols])
         if logged.any():
@@ -597,9 +610,14 @@ def normalise(
             ],
             dtype=float,
         ).T
-        out[:, [position[c] for c in cols]] = np.where(
-            scored < low, low, np.where(scored > high, high, scored)
-        )
+        below, above = scored < low, scored > high
+        if below.any() or above.any():  # else every score stands as it is
+            scored = np.where(below, low, np.where(above, high, scored))
+        where = [position[c] for c in cols]
+        if where == list(range(out.shape[1])):
+            out[...] = scored  # one method for every column, in order
+        else:
+            out[:, where] = scored
     if zero_score is not None:
         aligned = zero_score.index.equals(matrix.index) and zero_score.columns.equals(
             matrix.columns
@@ -609,7 +627,7 @@ def normalise(
             if aligned and (zero_score.dtypes == np.dtype(bool)).all()
             else zero_score.reindex_like(matrix).fillna(False).astype(bool).to_numpy()
         )
-        out = np.where(zero & np.isnan(out), 0.0, out)
+        np.copyto(out, 0.0, where=zero & np.isnan(out))  # out: this function's own
     return pd.DataFrame(out, index=matrix.index, columns=matrix.columns, copy=False)
 
 

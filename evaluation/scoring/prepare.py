@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from evaluation import periods as P
 from evaluation.catalogue import Catalogue
@@ -82,9 +83,14 @@ def prepare(
     unit_ids = units["unit_id"].to_numpy()
     meta = catalogue.table.loc[ids]
     obs = observations  # no row copies: work on integer codes of the columns
-    # each id column factorised once; the few distinct labels looked up
-    ind_code, ind_labels = pd.factorize(obs["indicator_id"])
-    i_code = _lookup(ind_code, ind_labels, ids)
+    # each id column's positions among the ids, found once; the indicator codes
+    # of every series only where a denominator or volume series is read by them
+    reads = meta["denominator"].notna().any() or meta["weight_by"].notna().any()
+    if reads:
+        ind_code, ind_labels = pd.factorize(obs["indicator_id"])
+        i_code = _lookup(ind_code, ind_labels, ids)
+    else:
+        i_code = _codes(obs["indicator_id"], ids)
     u_code = _codes(obs["unit_id"], unit_ids)
     # periods: parse the few distinct labels once, then index by code
     sub_code, labels = pd.factorize(obs["period"])
@@ -93,9 +99,9 @@ def prepare(
     n_p, n_u, n_i = len(eval_periods), len(unit_ids), len(ids)
     label_month = _end_month(labels)
     label_period = pd.Index(eval_periods).get_indexer(in_eval)
-    p_code = label_period[sub_code]
     reported = obs["value"].to_numpy(dtype=float)
-    value = reported.copy()  # denominators write to it
+    # denominators write to a copy; without them the reports serve as they are
+    value = reported.copy() if meta["denominator"].notna().any() else reported
     tables: dict[str, np.ndarray] = {}  # a series' reports by (unit, sub-period)
 
     def same_cell(series_id: str, rows: np.ndarray) -> np.ndarray:
@@ -121,9 +127,12 @@ def prepare(
         value[rows] = divide(
             value[rows], same_cell(by, rows), meta.loc[ind_id, "denominator_scale"]
         )
-    usable = (i_code >= 0) & (p_code >= 0) & (u_code >= 0) & ~np.isnan(value)
-    at = np.flatnonzero(usable)
-    every = len(at) == len(usable)  # each report counts: its arrays serve as they are
+    # a report counts in an evaluation period (a property of its label, looked up
+    # by code: no period code per report)
+    usable = (i_code >= 0) & (label_period >= 0)[sub_code] & (u_code >= 0)
+    usable &= ~np.isnan(value)
+    every = bool(usable.all())  # each report counts: its arrays serve as they are
+    at = None if every else np.flatnonzero(usable)
 
     def of_at(column: np.ndarray) -> np.ndarray:
         return column if every else column[at]
@@ -132,36 +141,54 @@ def prepare(
     # sub-periods are the months before the period's end that have reports, oldest
     # first
     end = _end_month(eval_periods)
-    cell = of_at(p_code).astype(np.int64) * n_u + of_at(u_code)
     # a report's step is a function of its label: find the steps among the labels
     # that have reports (a few dozen), not among the millions of reports
     label_step = label_month - end[np.maximum(label_period, 0)]
     sub = of_at(sub_code)
-    seen = np.bincount(sub, minlength=len(labels)) > 0
+    # every label has reports when every report counts (the labels are theirs)
+    seen = (
+        np.ones(len(labels), dtype=bool)
+        if every
+        else np.bincount(sub, minlength=len(labels)) > 0
+    )
     steps = np.unique(label_step[seen])
-    slot = np.searchsorted(steps, label_step)[sub]
-    reports = np.full((n_p * n_u, len(steps), n_i), np.nan)
-    # one flat position per report (a 1-d scatter, not a 3-d fancy index)
-    flat = (cell * len(steps) + slot) * n_i + of_at(i_code)
+    label_slot = np.searchsorted(steps, label_step)
+    n_s = len(steps)
+    # one flat position per report (a 1-d scatter, not a 3-d fancy index):
+    # ((period · n_u + unit) · n_s + slot) · n_i + indicator, the period's and the
+    # slot's part looked up by label
+    by_label = np.maximum(label_period, 0).astype(np.int64) * n_u * n_s + label_slot
+    flat = of_at(u_code) * (n_s * n_i)
+    flat += (by_label * n_i)[sub]
+    flat += of_at(i_code)
+    reports = np.full((n_p * n_u, n_s, n_i), np.nan)
     reports.reshape(-1)[flat] = of_at(value)
+    del flat
     # weighted means: a volume series reported for the same unit and sub-period
     weights = {}
+    if meta["weight_by"].notna().any():
+        p_code = np.maximum(label_period, 0)[sub].astype(np.int64)
+        cell = p_code * n_u + of_at(u_code)
+        slot = label_slot[sub]
+        rows = np.arange(len(usable)) if every else at
     for ind_id, weight_by in meta["weight_by"].dropna().items():
         j = ids.index(ind_id)
         mine = of_at(i_code) == j
-        weights[j] = np.full((n_p * n_u, len(steps)), np.nan)
-        weights[j][cell[mine], slot[mine]] = same_cell(weight_by, at[mine])
+        weights[j] = np.full((n_p * n_u, n_s), np.nan)
+        weights[j][cell[mine], slot[mine]] = same_cell(weight_by, rows[mine])
     expected = np.array(  # (p, i): a cached count per (frequency, label)
         [[P.expected_count(f, p) for f in meta["frequency"]] for p in eval_periods],
         dtype=int,
     ).reshape(n_p, n_i)
-    per_cell = np.repeat(expected, n_u, axis=0)  # (p, u) × i
+    per_cell = np.empty((n_p, n_u, n_i), dtype=expected.dtype)  # (p, u) × i
+    per_cell[...] = expected[:, None, :]
+    per_cell = per_cell.reshape(n_p * n_u, n_i)
     rolled, count = roll_up(reports, meta["rollup"], per_cell, weights)
     # the columns are this function's own arrays: the frame takes them as they are
     # (copy=False: no copy of each 5M-value column into a pandas block)
     frame = pd.DataFrame(
         {
-            "period": take_labels(eval_periods, _grid(n_p, n_u, n_i, 0)),
+            "period": _blocks(eval_periods, n_u * n_i),
             "unit_id": take_labels(unit_ids, _grid(n_p, n_u, n_i, 1)),
             "indicator_id": take_labels(ids, _grid(n_p, n_u, n_i, 2)),
             "value": rolled.reshape(-1),
@@ -180,6 +207,15 @@ def _grid(n_p: int, n_u: int, n_i: int, axis: int) -> np.ndarray:
     shape[axis] = (n_p, n_u, n_i)[axis]
     codes = np.arange(shape[axis], dtype=np.int32).reshape(shape)
     return np.broadcast_to(codes, (n_p, n_u, n_i)).reshape(-1)
+
+
+def _blocks(labels: list[str], size: int) -> pd.api.extensions.ExtensionArray:
+    """Each label ``size`` times in a row, as :func:`take_labels` types them: one
+    Arrow repeat per label (a period's rows are one block of the dense order)."""
+    if not labels:
+        return take_labels(labels, np.zeros(0, dtype=np.int32))
+    parts = [pa.repeat(pa.scalar(str(k), pa.large_string()), size) for k in labels]
+    return pd.array(pa.concat_arrays(parts), dtype="str")
 
 
 def take_labels(categories, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
@@ -212,11 +248,19 @@ def roll_up(
     """
     n_c, n_s, n_i = reports.shape
     how = np.asarray(how, dtype=object)
-    count = np.zeros((n_c, n_i), dtype=np.int64)
     # the running sum and latest report only where some indicator's rule reads them
     total = np.zeros((n_c, n_i)) if {"mean", "sum"} & set(how) else None
-    last = np.full((n_c, n_i), np.nan) if "last" in set(how) else None
-    for k in range(n_s):  # a few sub-periods; each step is a whole slice
+    if n_s == 1:  # one report at most: the count and the latest without a loop
+        x = reports[:, 0, :]
+        have = ~np.isnan(x)
+        count = have.astype(np.int64)
+        if total is not None:
+            total += np.where(have, x, 0.0)
+        last = np.where(have, x, np.nan) if "last" in set(how) else None
+    else:
+        count = np.zeros((n_c, n_i), dtype=np.int64)
+        last = np.full((n_c, n_i), np.nan) if "last" in set(how) else None
+    for k in range(n_s if n_s > 1 else 0):  # a few sub-periods; each a whole slice
         x = reports[:, k, :]
         have = ~np.isnan(x)
         count += have
@@ -242,7 +286,7 @@ def roll_up(
                 e = np.broadcast_to(expected, (n_c, n_i))[:, cols]
                 part = total[:, cols] * e / count[:, cols]
             elif rule == "last":
-                part = last[:, cols]
+                part = last if whole else last[:, cols]
             else:  # weighted_mean
                 for j in cols:
                     out[:, j] = _weighted_mean(reports[:, :, j], (weights or {}).get(j))
@@ -253,7 +297,8 @@ def roll_up(
                 out[:, cols] = part
     if out is None:  # no indicator
         out = np.full((n_c, n_i), np.nan)
-    out[count == 0] = np.nan
+    if not (n_s == 1 and out is last):  # else NaN (np.nan) already where none
+        out[count == 0] = np.nan
     return out, count
 
 
@@ -293,9 +338,10 @@ def as_matrix(prepared: pd.DataFrame, unit_ids) -> tuple[pd.DataFrame, pd.DataFr
     n_u = max(len(unit_ids), 1)
     ids = list(prepared["indicator_id"].iloc[: len(prepared) // n_u].unique())
     periods = list(prepared["period"].iloc[:: n_u * max(len(ids), 1)].unique())
-    index = pd.MultiIndex.from_product(
-        [periods, list(unit_ids)], names=["period", "unit_id"]
-    )
+    # text ids as they are typed (not a list of objects to type again)
+    typed = getattr(unit_ids, "dtype", None) == "str"
+    ids_of = unit_ids if typed else list(unit_ids)
+    index = pd.MultiIndex.from_product([periods, ids_of], names=["period", "unit_id"])
     shape = (len(index), len(ids))
     matrix = pd.DataFrame(
         prepared["value"].to_numpy().reshape(shape), index=index, columns=ids
@@ -309,7 +355,15 @@ def as_matrix(prepared: pd.DataFrame, unit_ids) -> tuple[pd.DataFrame, pd.DataFr
 
 
 def _codes(values: pd.Series, categories) -> np.ndarray:
-    """Position of each value in ``categories`` (-1 if absent), via the uniques only."""
+    """Position of each value in ``categories`` (-1 if absent or missing): for Arrow
+    text and distinct text categories one Arrow look-up of each value, else via the
+    uniques (a factorisation and a look-up of the few distinct labels)."""
+    if isinstance(values.array, pd.arrays.ArrowStringArray):
+        index = pd.Index(categories)
+        if index.dtype == "str" and index.is_unique and not index.hasnans:
+            text = pa.array(values.array)
+            found = pc.index_in(text, value_set=pa.array(index, type=text.type))
+            return np.asarray(found.fill_null(-1)).astype(np.int64)
     return _lookup(*pd.factorize(values), categories)
 
 
@@ -375,6 +429,8 @@ def insufficient_rows(prepared: pd.DataFrame, n_rows: int, settings) -> np.ndarr
         imputed = np.isin(status.cat.codes.to_numpy(), bad)
     else:  # e.g. read back from a file as text
         imputed = status.isin(NOT_REPORTED).to_numpy()
+    if not imputed.any():  # every share is 0 (no mean over every cell)
+        return np.full(n_rows, 0.0 > settings.max_imputed_share_unit)
     share = imputed.reshape(n_rows, -1).mean(axis=1)
     return share > settings.max_imputed_share_unit
 

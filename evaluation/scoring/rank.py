@@ -21,15 +21,29 @@ def rank_units(scores: pd.Series, *, within: pd.Series | None = None) -> pd.Seri
     ``scores`` is indexed by ``(period, unit_id)``; ``within`` (e.g. peer group) is
     aligned to it. Returns nullable integer ranks; NaN scores get no rank.
     """
-    keys = [scores.index.get_level_values("period")]
+    # the groups by integer codes (NaN: no group, unranked as a NaN label is): a
+    # rank within a group does not depend on how the group is named
+    keys = [_codes(scores.index, "period")]
     if within is not None:
-        keys.append(within.reindex(scores.index).to_numpy())
+        keys.append(_group_codes(pd.factorize(within.reindex(scores.index))[0]))
     ranks = (
         scores.round(TIE_DECIMALS)
         .groupby(keys, sort=False)
         .rank(method="min", ascending=False)
     )
     return ranks.astype("Int64")
+
+
+def _codes(index: pd.Index, level: str) -> np.ndarray:
+    """Each row's ``level`` label as a group code (the MultiIndex's own codes)."""
+    if isinstance(index, pd.MultiIndex):
+        return _group_codes(index.codes[index.names.index(level)])
+    return _group_codes(pd.factorize(index.get_level_values(level))[0])
+
+
+def _group_codes(codes: np.ndarray) -> np.ndarray:
+    """Codes as group keys: NaN for -1 (a missing label), which a group-by drops."""
+    return np.where(codes >= 0, codes, np.nan)
 
 
 def rank_change(ranks: pd.Series) -> pd.Series:

@@ -146,6 +146,9 @@ def treat(
     specs = {
         i.id: i.treatment or catalogue.settings.treatment for i in catalogue.indicators
     }
+    if all(TREATMENTS[specs[ind].method] is none for ind in matrix.columns):
+        # nothing to treat: the values as they are (a copy on write), an empty log
+        return matrix.copy(deep=False), pd.DataFrame([], columns=LOG_COLUMNS)
     posts = {i.id: raw_units(i) for i in catalogue.indicators}
     # numpy throughout: row masks per period once, columns by position (a pandas
     # ``.loc`` read and write per indicator and period was most of the stage)

@@ -420,6 +420,10 @@ METHODS = {
 }
 
 
+#: methods whose weights do not read the scores: the same row for every unit
+FIXED = frozenset({"equal", "manual", "ahp"})
+
+
 def node_weights(spec, x, periods, local, children) -> np.ndarray:
     """Weights of a node's children for every row of ``x`` (rows × children), by the
     node's ``weights.method`` (:data:`METHODS`); see the comment above for the

@@ -162,3 +162,74 @@ def test_tree_keeps_only_nodes_with_an_indicator_below(catalogue):
     # with every indicator (an annual period) each node's children are all there
     for node in tree(catalogue, [i.id for i in catalogue.indicators]):
         np.testing.assert_allclose(node.local.sum(), 1.0)
+
+
+def wide_catalogue(weights: str, n_dims: int = 3, per_dim: int = 10):
+    """``n_dims`` dimensions of ``per_dim`` indicators each (weights 1–4), the
+    indicators interleaved across dimensions: sums of 8 or more children, whose
+    order of addition NumPy sets by the layout of the array summed."""
+    indicators = [
+        {
+            "id": f"i{k}", "parent": f"d{k % n_dims}", "weight": 1 + k % 4,
+            "name_zh": f"指标{k}", "name_en": f"I{k}", "definition_zh": "-",
+            "definition_en": "-", "unit_zh": "分", "unit_en": "points",
+            "direction": "higher", "agency": "a", "frequency": "annual",
+            "rollup": "last", "normalisation": {"method": "minmax"},
+            "valid": {"min": 0, "max": 100},
+        }
+        for k in range(n_dims * per_dim)
+    ]  # fmt: skip
+    dims = [
+        {"id": f"d{k}", "name_zh": f"维度{k}", "name_en": f"D{k}",
+         "weights": {"method": weights}}
+        for k in range(n_dims)
+    ]  # fmt: skip
+    return parse_catalogue(
+        {
+            "id": "wide",
+            "version": "1",
+            "name_zh": "宽",
+            "name_en": "Wide",
+            "agencies": [{"id": "a", "name_zh": "甲", "name_en": "A"}],
+            "peer_groups": [{"id": "g", "name_zh": "组", "name_en": "G"}],
+            "dimensions": dims,
+            "indicators": indicators,
+        }  # fmt: skip
+    )
+
+
+@pytest.mark.parametrize("n_units", [30, 4000])  # 4,000 × 10 children: NumPy reuses
+# temporaries above 256 KiB, and that sets the layout, so the order, of a sum
+@pytest.mark.parametrize("weights", ["manual", "entropy"])
+@pytest.mark.parametrize("own_memory", [True, False])
+def test_complete_data_branch_gives_the_node_by_node_bits(
+    monkeypatch, n_units, weights, own_memory
+):
+    """With every score present, ``score_nodes`` skips the presence masks (and
+    ``aggregate`` hands fixed weights over as one row): every table is identical to
+    the last bit to the general node-by-node path's, forced here by patching the
+    branch off."""
+    import evaluation.scoring.aggregate as A
+
+    cat = wide_catalogue(weights)
+    ids = [i.id for i in cat.indicators]
+    index = pd.MultiIndex.from_product(
+        [["2024", "2025"], [f"U{u}" for u in range(n_units)]],
+        names=["period", "unit_id"],
+    )
+    values = np.random.default_rng(11).uniform(0, 100, (len(index), len(ids)))
+    values[::5, :] = 100.0  # every child at the top: a mean may round above 100
+    scores = pd.DataFrame(values, index=index, columns=ids, copy=not own_memory)
+    taken = []
+    step_whole = A._step_whole
+    monkeypatch.setattr(
+        A, "_step_whole", lambda x, w: taken.append(1) or step_whole(x, w)
+    )
+    fast = aggregate(scores, cat)
+    assert len(taken) == len(tree(cat, ids))  # every node by the branch
+    monkeypatch.setattr(A, "_whole", lambda node, x, w: False)
+    general = aggregate(scores, cat)
+    for name in ["scores", "coverage", "weights", "contributions", "node_weights"]:
+        pd.testing.assert_frame_equal(
+            getattr(fast, name), getattr(general, name), check_exact=True
+        )
