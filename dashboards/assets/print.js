@@ -47,6 +47,25 @@
     return el;
   }
 
+  /* the cell's colours as the grid paints them (a warning level's or a grade's
+     badge: its column's cellStyle, given the row), not its spacing */
+  var PAINT = ["background", "backgroundColor", "color", "fontWeight"];
+  function coloured(td, api, column, node) {
+    var def = column.getColDef(), style = def.cellStyle;
+    if (typeof style === "function") {
+      try {
+        style = style({
+          value: api.getCellValue({ rowNode: node, colKey: column }),
+          data: node.data, node: node, colDef: def, column: column, api: api,
+          context: api.getGridOption("context"),
+        });
+      } catch (e) { style = null; }
+    }
+    if (!style || typeof style !== "object") return td;
+    PAINT.forEach(function (k) { if (style[k]) td.style[k] = style[k]; });
+    return td;
+  }
+
   function table(api) {
     var columns = api.getAllDisplayedColumns();
     var got = rows(api);
@@ -61,7 +80,7 @@
       var tr = body.insertRow();
       columns.forEach(function (c) {
         var value = api.getCellValue({ rowNode: node, colKey: c, useFormatter: true });
-        tr.appendChild(cell("td", plain(value)));
+        tr.appendChild(coloured(cell("td", plain(value)), api, c, node));
       });
     });
     var box = document.createElement("div");

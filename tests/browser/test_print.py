@@ -6,8 +6,9 @@ A grid printed as itself lost its right-hand columns (its columns add up to more
 than a sheet is wide) and, in AG Grid's print layout, printed empty: the grid lays
 out after ``beforeprint`` has returned. Each page's printout here carries the run
 shown, every column header of every grid on screen and every row the screen holds
-(a paged grid's page, and a line saying which rows of how many), and nothing runs
-past the sheet's right edge. Images of the first sheets go to
+(a paged grid's page, and a line saying which rows of how many), each cell in the
+colours the grid paints it (a warning level's badge), and nothing runs past the
+sheet's right edge. Images of the first sheets go to
 tests/browser/screenshots/print_*.png.
 """
 
@@ -135,3 +136,28 @@ def test_the_rankings_print_every_unit_by_name_in_either_language(
         assert missing == [], missing
         assert "本表打印" not in text and "printed; download" not in text
         assert _past_the_edge(_print(driver)) == []
+
+
+def test_the_risk_board_prints_its_levels_in_their_colours(dash_duo, store):
+    """A printed warning level is its badge: the word on the level's colour (Chromium
+    prints no background unless told; a grey sheet of 红色 read as nothing)."""
+    dash_duo.start_server(create_app(store, users=USERS, secret_key="test-key"))
+    driver = dash_duo.driver
+    driver.set_window_size(1920, 1080)
+    driver.get(dash_duo.server_url + "/risk")
+    _wait(driver)
+    doc = _print(driver)
+    red = (0xD5, 0x5E, 0x00)  # Okabe–Ito vermilion, the red level's colour
+    on_red = 0
+    for i in range(len(doc)):
+        page, text = doc[i], doc[i].get_textpage()
+        image = page.render(scale=2).to_pil().convert("RGB")
+        height = page.get_height()
+        found = text.search("红色")
+        while (hit := found.get_next()) is not None:
+            left, bottom, _, top = text.get_charbox(hit[0])
+            # just left of the word, inside its cell's padding
+            x, y = int((left - 1.5) * 2), int((height - (top + bottom) / 2) * 2)
+            pixel = image.getpixel((x, y))
+            on_red += all(abs(a - b) <= 12 for a, b in zip(pixel, red, strict=True))
+    assert on_red >= 15, f"only {on_red} 红色 printed on the red badge's colour"
