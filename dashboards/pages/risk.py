@@ -165,11 +165,11 @@ def rebuild_tables(lang, period, run=None):
 def _columns(paged, lang: str, run=None) -> list[dict]:
     """Display headers as columns (fields are positional: headers may repeat); the
     warning level as a coloured badge; no internal item ids, no values or limits
-    without their unit (the reason gives both with it); no rule's name broken
-    inside a word. Wide enough for the run's
-    longest unit name (one line in Chinese, three in English) and indicator name
-    (two lines, three): the rows' one height (``components.fit_rows``) follows the
-    tallest cell, so a column too narrow for a name would make every row tall."""
+    without their unit (the reason gives both with it); no rule's name broken inside
+    a word. Wide enough for the run's longest unit name (one line in Chinese, three
+    in English) and indicator name (two lines, three): the rows' one height
+    (``components.fit_rows``) follows the tallest cell, so a column too narrow for a
+    name would make every row tall."""
     i = 0 if lang == "zh" else 1
     level = RISK_HEADER["level"][i]
     nodes = data.result(run).catalogue.nodes[f"name_{lang}"]
