@@ -806,6 +806,12 @@ class Catalogue(Model):
         return frame
 
     @cached_property
+    def node_columns(self) -> dict[str, dict]:
+        """:attr:`nodes`' columns as plain dicts (node id → value), read only: the
+        aggregation reads them per node on every call, without pandas."""
+        return {c: self.nodes[c].to_dict() for c in self.nodes.columns}
+
+    @cached_property
     def methods(self) -> dict[str, tuple[Weights, Aggregation]]:
         """Each parent node (dimensions, ``composite``) → (weights, aggregation)."""
         out = {d.id: (d.weights, d.aggregation) for d in self.dimensions}

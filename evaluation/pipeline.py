@@ -83,11 +83,12 @@ def score(
     dims = [c for c in agg.scores.columns if c != COMPOSITE]
     scores = long(
         {
-            "score": agg.scores[dims],
-            "coverage": agg.coverage[dims],
-            "imputed": agg.imputed[dims],  # filled by the dimension's missing rule
+            "score": agg.scores,
+            "coverage": agg.coverage,
+            "imputed": agg.imputed,  # filled by the dimension's missing rule
         },
         "node_id",
+        columns=dims,
     )
     events = _events_table(events)
     # a catalogue that grades nothing reads no value: no long table of them
@@ -139,14 +140,21 @@ def long(
     key: str = "indicator_id",
     *,
     labels: dict[str, pd.api.extensions.ExtensionArray] | None = None,
+    columns: list[str] | None = None,
 ) -> pd.DataFrame:
     """Wide ``(period, unit_id)`` × ``key`` tables (same shape) as one long table:
     ``period, unit_id, key`` and one column per table, rows in the wide order.
     ``labels``: those three columns, if already built for the same rows (the
-    prepared table's), shared instead of built again."""
+    prepared table's), shared instead of built again. ``columns``: only these
+    columns of each table (as ``frame[columns]``, without building those frames)."""
     first = next(iter(frames.values()))
-    n_rows, n_cols = first.shape
     index = first.index
+    keep = None
+    if columns is not None and list(columns) != list(first.columns):
+        position = {c: j for j, c in enumerate(first.columns)}
+        keep = np.array([position[c] for c in columns], dtype=np.intp)
+    names = first.columns if keep is None else list(columns)
+    n_rows, n_cols = len(first), len(names)
     if labels is not None:
         out = dict(labels)
     else:  # labels by a take on the few distinct ones (no Python string per row)
@@ -154,16 +162,22 @@ def long(
             k: take_labels(index.levels[i], np.repeat(index.codes[i], n_cols))
             for i, k in enumerate(index.names)
         }
-        out[key] = take_labels(first.columns, np.tile(np.arange(n_cols), n_rows))
-    out.update({name: _flat(f) for name, f in frames.items()})
+        out[key] = take_labels(names, np.tile(np.arange(n_cols), n_rows))
+    out.update({name: _flat(f, keep) for name, f in frames.items()})
     return pd.DataFrame(out, copy=False)  # every column is new: taken as it is
 
 
-def _flat(frame: pd.DataFrame) -> np.ndarray:
-    """A wide table's values row by row in an array of their own, never a view of
-    the table's memory (pandas hands its own memory out read-only), so a long table
-    can take it without another copy."""
-    flat = frame.to_numpy().reshape(-1)
+def _flat(frame: pd.DataFrame, keep: np.ndarray | None = None) -> np.ndarray:
+    """A wide table's values (its columns at positions ``keep``, if given) row by
+    row in an array of their own, never a view of the table's memory (pandas hands
+    its own memory out read-only), so a long table can take it without another
+    copy."""
+    if keep is not None and len(set(frame.dtypes.tolist())) > 1:
+        return _flat(frame.iloc[:, keep])  # mixed types: typed as selected
+    values = frame.to_numpy()
+    if keep is not None:
+        values = values[:, keep]  # a new array
+    flat = values.reshape(-1)
     return flat if flat.flags.writeable else flat.copy()
 
 
@@ -182,9 +196,13 @@ def score_prepared(
     index = matrix.index
     matrix, treatment = treat(matrix, catalogue)
     normalised = normalise(matrix, catalogue, zero_score=zero)
-    agg = aggregate(
-        normalised, catalogue, peers=units.set_index("unit_id")["peer_group"]
+    # each unit's peer group by unit id (the units table's columns, not copied)
+    peers = pd.Series(
+        units["peer_group"].array,
+        index=pd.Index(units["unit_id"].array, name="unit_id"),
+        name="peer_group",
     )
+    agg = aggregate(normalised, catalogue, peers=peers)
     # mostly imputed data: not ranked (settings.max_imputed_share_unit)
     too_imputed = pd.Series(
         insufficient_rows(prepared, len(index), catalogue.settings), index=index

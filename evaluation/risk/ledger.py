@@ -117,7 +117,7 @@ def update(
     instead of factorising millions of rows again.
     """
     ledger = _typed(ledger)
-    done = ledger["checked_period"].dropna()
+    done = ledger["checked_period"].dropna() if len(ledger) else ()
     if len(done):
         last = max(done, key=P.sort_key)
         if P.frequency_of(last) != P.frequency_of(periods[-1]):
@@ -316,6 +316,8 @@ def _serious_by_period(warnings: pd.DataFrame) -> dict[str, dict]:
     """Per period, ``(unit, node, rule)`` → its most severe orange or red warning
     ``(level, reason_zh, reason_en)``; keys in order of severity (red first), then
     of the warnings table: the order new items are opened in."""
+    if warnings.empty:  # nothing to open
+        return {}
     codes, levels = pd.factorize(warnings["level"])  # the few levels looked up once
     severity = np.append(pd.Index(list(SEVERITY)).get_indexer(levels), -1)[codes]
     rows = np.flatnonzero(severity >= SEVERITY["orange"])

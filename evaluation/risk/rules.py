@@ -257,14 +257,17 @@ def grades(catalogue: Catalogue) -> bool:
 def no_values() -> pd.DataFrame:
     """:func:`node_values` with no rows: what a catalogue that grades nothing
     (:func:`grades`) hands the rules, instead of a long table they never read."""
-    return pd.DataFrame(
-        {
-            "period": pd.Series(dtype=object),
-            "unit_id": pd.Series(dtype=object),
-            "node_id": pd.Series(dtype=object),
-            "value": pd.Series(dtype=float),
-        }
-    )
+    return _NO_VALUES.copy()
+
+
+_NO_VALUES = pd.DataFrame(
+    {
+        "period": pd.Series(dtype=object),
+        "unit_id": pd.Series(dtype=object),
+        "node_id": pd.Series(dtype=object),
+        "value": pd.Series(dtype=float),
+    }
+)
 
 
 def node_values(
@@ -307,10 +310,12 @@ def evaluate(inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     rules = catalogue.risk.rules
     for rule in (r for r in rules if r.kind not in READS_WARNINGS):
         parts.append(RULES[rule.kind](rule, inputs, catalogue))
-    graded = replace(inputs, warnings=_concat(parts))
-    graded.__dict__["_table"] = inputs._table  # the same values: indexed once
-    for rule in (r for r in rules if r.kind in READS_WARNINGS):
-        parts.append(RULES[rule.kind](rule, graded, catalogue))
+    later = [r for r in rules if r.kind in READS_WARNINGS]
+    if later:  # else no rule reads the others' warnings
+        graded = replace(inputs, warnings=_concat(parts))
+        graded.__dict__["_table"] = inputs._table  # the same values: indexed once
+        for rule in later:
+            parts.append(RULES[rule.kind](rule, graded, catalogue))
     out = _concat(parts)
     if out.empty:
         return out
@@ -340,6 +345,8 @@ def indicator_thresholds(inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     scale with the evaluation period (a monthly count's limit 3 is 36 for a year).
     """
     specs = {i.id: i for i in catalogue.indicators if i.risk is not None}
+    if not specs:  # no indicator graded: nothing to index
+        return _empty()
     t = inputs._table
     graded = [node for node in t.nodes if node in specs]
     if not graded:
@@ -953,9 +960,12 @@ def grade_units(
     """Each unit's level in each period: its most severe warning, green if none."""
     unit_ids = units["unit_id"]
     n = len(unit_ids)
-    p = _positions(warnings["period"], pd.Index(periods))
-    u = _positions(warnings["unit_id"], pd.Index(unit_ids))
-    s = _severity(warnings["level"])
+    if len(warnings):
+        p = _positions(warnings["period"], pd.Index(periods))
+        u = _positions(warnings["unit_id"], pd.Index(unit_ids))
+        s = _severity(warnings["level"])
+    else:  # no warning: every unit green (no look-up of nothing)
+        p = u = s = np.zeros(0, dtype=np.intp)
     known = (p >= 0) & (u >= 0) & (s >= 0)
     cell = (p * n + u)[known]
     s = s[known]
@@ -967,10 +977,12 @@ def grade_units(
             "period": _text(periods, np.repeat(np.arange(n_p), n)),
             "unit_id": _text(unit_ids, np.tile(np.arange(n), n_p)),
             "level": _text(_NAMES, worst),
+            **{  # the counts in the one constructor (no column set after it)
+                f"n_{name}": np.bincount(cell[s == sev], minlength=len(worst))
+                for sev, name in ((3, "red"), (2, "orange"), (1, "yellow"))
+            },
         }
     )
-    for sev, name in ((3, "red"), (2, "orange"), (1, "yellow")):
-        out[f"n_{name}"] = np.bincount(cell[s == sev], minlength=len(worst))
     return out
 
 
@@ -1106,10 +1118,7 @@ def _better(catalogue: Catalogue, node: str) -> int:
 
 def _leaves(catalogue: Catalogue, node: str, dimensions: bool = False) -> list[str]:
     """Indicators (and, if asked, sub-dimensions) below ``node``."""
-    nodes = catalogue.nodes
-    ids = nodes.index.tolist()
-    parent = dict(zip(ids, nodes["parent"].tolist(), strict=True))
-    kind = dict(zip(ids, nodes["kind"].tolist(), strict=True))
+    parent, kind = catalogue.node_columns["parent"], catalogue.node_columns["kind"]
     out, frontier = [], {node}
     while frontier:
         children = [c for c, p in parent.items() if p in frontier]

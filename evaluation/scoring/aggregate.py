@@ -69,11 +69,10 @@ class Node:
 def tree(catalogue: Catalogue, indicator_ids: list[str]) -> tuple[Node, ...]:
     """The nodes that apply when ``indicator_ids`` are scored, deepest first: a
     node applies if an indicator or a node below it does."""
-    nodes = catalogue.nodes
+    nodes = catalogue.node_columns  # the node table as dicts, made once
     column = {k: j for j, k in enumerate(indicator_ids)}
-    # the node table as plain lists and dicts: a few dozen nodes, read many times
-    depth, above = nodes["depth"].to_dict(), nodes["parent"].to_dict()
-    local, least = nodes["local_weight"].to_dict(), nodes["min_coverage"].to_dict()
+    depth, above = nodes["depth"], nodes["parent"]
+    local, least = nodes["local_weight"], nodes["min_coverage"]
     dims = [k for k, kind in nodes["kind"].items() if kind == "dimension"]
     order = [*sorted(dims, key=lambda d: -depth[d]), COMPOSITE]
     available, out = set(indicator_ids), []
@@ -589,6 +588,7 @@ def aggregate(
         rows = _rows(normalised.index, peers)
 
     first = _first_rows(normalised.index)  # each period's first row, found once
+    labels = np.asarray(periods[first], dtype=object)  # their periods, as text once
 
     def weigh(node: Node, x: np.ndarray) -> np.ndarray:
         kids = list(node.children)
@@ -598,7 +598,7 @@ def aggregate(
         else:
             w = W.node_weights(node.weights, x[0], periods, node.local, kids)
         used.append(
-            _weights_table(w, periods, node.id, node.children, node.weights, first)
+            _weights_table(w, labels, node.id, node.children, node.weights, first)
         )
         return w[None]
 
@@ -609,8 +609,8 @@ def aggregate(
     weight = _effective(nodes, rolled, values, gap)
     index = normalised.index
     empty = np.full(len(index), np.nan)
-    dims = catalogue.nodes.index[catalogue.nodes["kind"] == "dimension"]
-    keys = [*dims, COMPOSITE]
+    kinds = catalogue.node_columns["kind"]
+    keys = [*(k for k, kind in kinds.items() if kind == "dimension"), COMPOSITE]
     scores = pd.DataFrame({k: values.get(k, empty) for k in keys}, index=index)
     coverage = pd.DataFrame(
         {k: rolled.coverage[k][0] if k in rolled.coverage else empty for k in keys},
@@ -721,19 +721,19 @@ def _rows(index: pd.MultiIndex, peers: pd.Series) -> Rows:
 
 def _weights_table(
     w: np.ndarray,
-    periods: pd.Index,
+    labels: np.ndarray,
     parent: str,
     kids,
     spec: Weights,
     first: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """One row per (period, child): the weight used before renormalising over gaps
-    (``first``: each period's first row), as columns; :func:`aggregate` makes one
-    table of every node's."""
+    (``first``: each period's first row; ``labels``: their periods, as objects),
+    as columns; :func:`aggregate` makes one table of every node's."""
     per = w[first]
     n = len(kids) * int(first.sum())
     return {
-        "period": np.repeat(np.asarray(periods[first], dtype=object), len(kids)),
+        "period": np.repeat(labels, len(kids)),
         "node_id": np.full(n, parent, dtype=object),
         "child_id": np.tile(np.asarray(kids, dtype=object), int(first.sum())),
         "weight": (per / per.sum(axis=1, keepdims=True)).reshape(-1),

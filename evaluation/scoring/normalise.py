@@ -571,18 +571,21 @@ def normalise(
     A matrix like ``matrix`` with each column's scores within its declared range;
     NaN where missing.
     """
-    table = catalogue.table.loc[matrix.columns]
     specs = {i.id: i for i in catalogue.indicators}
-    groups = table.groupby("normalisation", sort=False).groups
+    # the catalogue table's columns read from the indicators themselves (no
+    # ``.loc``, group-by or ``to_dict`` per call); methods in order of appearance
+    groups: dict[str, list[str]] = {}
+    for c in matrix.columns:
+        groups.setdefault(specs[c].normalisation.method, []).append(c)
     # every column written below: no NaN fill first (a column of no method: NaN)
     every = sum(len(cols) for cols in groups.values()) == matrix.shape[1]
     out = np.empty(matrix.shape) if every else np.full(matrix.shape, np.nan)
     position = {c: j for j, c in enumerate(matrix.columns)}
     # the columns read for every method as dicts: no table lookup per method
-    direction, transform = table["direction"].to_dict(), table["transform"].to_dict()
-    goal = table["target"].to_dict()
+    direction = {c: specs[c].direction for c in position}
+    transform = {c: specs[c].transform for c in position}
+    goal = {c: specs[c].target for c in position}  # None: NaN below, as in the table
     for method, cols in groups.items():
-        cols = list(cols)
         sign = np.where(np.array([direction[c] for c in cols]) == "higher", 1.0, -1.0)
         logged = np.array([transform[c] == "log" for c in cols], dtype=bool)
         spec = [
@@ -594,7 +597,7 @@ def normalise(
         as_is = cols == list(matrix.columns) and floats
         x = matrix if as_is and not logged.any() else matrix[cols].astype(float)
         if any(getattr(s, "per", None) for s in spec):
-            x = _per_period(x, spec, table.loc[cols])
+            x = _per_period(x, spec, catalogue.table.loc[cols])
         if logged.any():
             x.loc[:, logged] = np.log(x.loc[:, logged])  # transform: log (values > 0)
         target = np.array([goal[c] for c in cols], dtype=float)

@@ -36,10 +36,11 @@ def evaluation_periods(observations: pd.DataFrame, period: str) -> list[str]:
     return _periods_up_to(P.containing(labels, P.frequency_of(period)), period)
 
 
-def _periods_up_to(containing: pd.Series, period: str) -> list[str]:
+def _periods_up_to(containing, period: str) -> list[str]:
     """:func:`evaluation_periods` from the periods of ``period``'s frequency the
-    distinct report labels fall in (``containing``)."""
-    labels = [*containing.dropna().unique().tolist(), period]
+    distinct report labels fall in (``containing``: labels, missing where none)."""
+    # each once, in order of first appearance (missing: not a label)
+    labels = [*dict.fromkeys(x for x in containing if isinstance(x, str)), period]
     month = _end_month(labels)
     keep = dict.fromkeys(  # once each, the first time seen, up to ``period``
         label for label, m in zip(labels, month.tolist(), strict=True) if m <= month[-1]
@@ -81,11 +82,18 @@ def prepare(
     if not ids:
         raise ValueError(f"no indicator is reported often enough to score {period!r}")
     unit_ids = units["unit_id"].to_numpy()
-    meta = catalogue.table.loc[ids]
     obs = observations  # no row copies: work on integer codes of the columns
+    # the table's columns read here, from the indicators themselves (as the
+    # table has them; no pandas per column and call)
+    by_id = {i.id: i for i in catalogue.indicators}
+    scored = [by_id[k] for k in ids]
+    denominators = {i.id: i.denominator for i in scored if i.denominator}
+    volumes = {
+        i.id: i.rollup.weight_by for i in scored if i.rollup.weight_by is not None
+    }
     # each id column's positions among the ids, found once; the indicator codes
     # of every series only where a denominator or volume series is read by them
-    reads = meta["denominator"].notna().any() or meta["weight_by"].notna().any()
+    reads = bool(denominators or volumes)
     if reads:
         ind_code, ind_labels = pd.factorize(obs["indicator_id"])
         i_code = _lookup(ind_code, ind_labels, ids)
@@ -94,21 +102,28 @@ def prepare(
     u_code = _codes(obs["unit_id"], unit_ids)
     # periods: parse the few distinct labels once, then index by code
     sub_code, labels = pd.factorize(obs["period"])
-    in_eval = P.containing(pd.Series(labels), freq)
+    # the few distinct labels in plain Python (``P.containing`` label by label)
+    texts = [x if isinstance(x, str) else str(x) for x in labels.tolist()]
+    in_eval = [P.containing_label(x, freq) for x in texts]
     eval_periods = _periods_up_to(in_eval, period)
     n_p, n_u, n_i = len(eval_periods), len(unit_ids), len(ids)
     label_month = _end_month(labels)
-    label_period = pd.Index(eval_periods).get_indexer(in_eval)
+    where = {label: k for k, label in enumerate(eval_periods)}
+    label_period = np.array([where.get(x, -1) for x in in_eval], dtype=np.intp)
     reported = obs["value"].to_numpy(dtype=float)
     # denominators write to a copy; without them the reports serve as they are
-    value = reported.copy() if meta["denominator"].notna().any() else reported
+    value = reported.copy() if denominators else reported
     tables: dict[str, np.ndarray] = {}  # a series' reports by (unit, sub-period)
+
+    series_at: dict[str, int] = {}
 
     def same_cell(series_id: str, rows: np.ndarray) -> np.ndarray:
         """``series_id``'s value for the same unit and sub-period as each of
         ``rows`` (a mask or positions)."""
         if series_id not in tables:  # a denominator serves several indicators
-            k = ind_labels.get_indexer([series_id])[0]
+            if not series_at:  # the series ids' positions, once (not an Index look-up)
+                series_at.update((x, k) for k, x in enumerate(ind_labels.tolist()))
+            k = series_at.get(series_id, -1)
             other = ind_code == k if k >= 0 else np.zeros(len(ind_code), dtype=bool)
             o_key = u_code[other] * len(labels) + sub_code[other]
             # a dense table of (unit, sub-period) keys: each key's first report
@@ -122,11 +137,9 @@ def prepare(
         return table[np.where((want >= 0) & (want < len(table) - 1), want, -1)]
 
     # denominators: divide each report by its unit's same-period denominator
-    for ind_id, by in meta["denominator"].dropna().items():
+    for ind_id, by in denominators.items():
         rows = i_code == ids.index(ind_id)
-        value[rows] = divide(
-            value[rows], same_cell(by, rows), meta.loc[ind_id, "denominator_scale"]
-        )
+        value[rows] = divide(value[rows], same_cell(by.by, rows), by.scale)
     # a report counts in an evaluation period (a property of its label, looked up
     # by code: no period code per report)
     usable = (i_code >= 0) & (label_period >= 0)[sub_code] & (u_code >= 0)
@@ -166,24 +179,27 @@ def prepare(
     del flat
     # weighted means: a volume series reported for the same unit and sub-period
     weights = {}
-    if meta["weight_by"].notna().any():
+    if volumes:
         p_code = np.maximum(label_period, 0)[sub].astype(np.int64)
         cell = p_code * n_u + of_at(u_code)
         slot = label_slot[sub]
         rows = np.arange(len(usable)) if every else at
-    for ind_id, weight_by in meta["weight_by"].dropna().items():
+    for ind_id, weight_by in volumes.items():
         j = ids.index(ind_id)
         mine = of_at(i_code) == j
         weights[j] = np.full((n_p * n_u, n_s), np.nan)
         weights[j][cell[mine], slot[mine]] = same_cell(weight_by, rows[mine])
+    frequencies = [i.frequency for i in scored]
     expected = np.array(  # (p, i): a cached count per (frequency, label)
-        [[P.expected_count(f, p) for f in meta["frequency"]] for p in eval_periods],
+        [[P.expected_count(f, p) for f in frequencies] for p in eval_periods],
         dtype=int,
     ).reshape(n_p, n_i)
     per_cell = np.empty((n_p, n_u, n_i), dtype=expected.dtype)  # (p, u) × i
     per_cell[...] = expected[:, None, :]
     per_cell = per_cell.reshape(n_p * n_u, n_i)
-    rolled, count = roll_up(reports, meta["rollup"], per_cell, weights)
+    rolled, count = roll_up(
+        reports, [i.rollup.method for i in scored], per_cell, weights
+    )
     # the columns are this function's own arrays: the frame takes them as they are
     # (copy=False: no copy of each 5M-value column into a pandas block)
     frame = pd.DataFrame(
@@ -196,6 +212,14 @@ def prepare(
             "n_expected": per_cell.reshape(-1).astype(int, copy=False),
         },
         copy=False,
+    )
+    # the missing-data rules read the table's ``missing`` column only: the table
+    # itself where every indicator is scored, else that column (no ``.loc``)
+    table = catalogue.table
+    meta = (
+        table
+        if len(ids) == len(table)
+        else pd.DataFrame({"missing": [i.missing for i in scored]}, index=ids)
     )
     return apply_missing_rules(frame, units, meta, catalogue.settings)
 
@@ -387,17 +411,17 @@ def apply_missing_rules(
     n_u, ids = len(units), list(meta.index)
     code = {name: k for k, name in enumerate(STATUSES)}  # statuses as small codes
     cube = frame["value"].to_numpy(dtype=float).reshape(-1, n_u, len(ids))
-    zero_rule = (meta["missing"] == "zero_score").to_numpy()
+    rule = meta["missing"].tolist()
+    zero_rule = np.array([m == "zero_score" for m in rule], dtype=bool)
     missing = np.isnan(cube)
     status = np.full(cube.shape, code["reported"], dtype=np.int8)
     status[missing] = code["missing_excluded"]
     status[missing & zero_rule] = code["missing_zero_score"]
-    methods = sorted(set(meta["missing"]) & set(IMPUTERS))  # exclude: none
+    methods = sorted(set(rule) & set(IMPUTERS))  # exclude: none
     if methods:  # else the values stand as they are
         cube = cube.copy()
         imputed = np.zeros(cube.shape, dtype=np.int8)  # 0: not imputed
         group = units["peer_group"].to_numpy()
-        rule = meta["missing"].tolist()
         for method in methods:
             cols = [j for j, m in enumerate(rule) if m == method]
             part = cube[:, :, cols]
@@ -413,7 +437,7 @@ def apply_missing_rules(
         cube = np.where(was & ~keep, np.nan, cube)
         status = np.where(keep, imputed, status)
         frame["value"] = cube.reshape(-1)
-    frame["status"] = pd.Categorical.from_codes(status.reshape(-1), STATUSES)
+    frame["status"] = pd.Categorical.from_codes(status.reshape(-1), dtype=STATUS_TYPE)
     return frame
 
 
@@ -560,4 +584,6 @@ IMPUTERS = {
 #: every ``status`` a prepared value can have (the order of the categories' codes)
 STATUSES = (*NOT_IMPUTED, *(f"imputed_{rule}" for rule in IMPUTERS))
 #: statuses of values that were not reported (imputed, or scored 0 for a gap)
+#: the ``status`` column's type (made once)
+STATUS_TYPE = pd.CategoricalDtype(STATUSES)
 NOT_REPORTED = tuple(s for s in STATUSES if s.startswith(("imputed_", "missing_zero")))

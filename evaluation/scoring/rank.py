@@ -21,29 +21,50 @@ def rank_units(scores: pd.Series, *, within: pd.Series | None = None) -> pd.Seri
     ``scores`` is indexed by ``(period, unit_id)``; ``within`` (e.g. peer group) is
     aligned to it. Returns nullable integer ranks; NaN scores get no rank.
     """
-    # the groups by integer codes (NaN: no group, unranked as a NaN label is): a
+    # the groups by integer codes (-1: no group, unranked as a NaN label is): a
     # rank within a group does not depend on how the group is named
-    keys = [_codes(scores.index, "period")]
+    group = _level_codes(scores.index, "period")
     if within is not None:
-        keys.append(_group_codes(pd.factorize(within.reindex(scores.index))[0]))
-    ranks = (
-        scores.round(TIE_DECIMALS)
-        .groupby(keys, sort=False)
-        .rank(method="min", ascending=False)
+        same = within.index.is_(scores.index)
+        of_row = within if same else within.reindex(scores.index)
+        peer = pd.factorize(of_row)[0]
+        group = np.where(
+            (group >= 0) & (peer >= 0), group * (peer.max(initial=-1) + 1) + peer, -1
+        )
+    rank = _min_rank_descending(
+        np.round(scores.to_numpy(dtype=float), TIE_DECIMALS), group
     )
-    return ranks.astype("Int64")
+    return pd.Series(
+        pd.arrays.IntegerArray(rank, rank == 0), index=scores.index, name=scores.name
+    )
 
 
-def _codes(index: pd.Index, level: str) -> np.ndarray:
-    """Each row's ``level`` label as a group code (the MultiIndex's own codes)."""
+def _min_rank_descending(values: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Each value's rank within its group, highest first, ties sharing the best
+    (``groupby(group).rank(method="min", ascending=False)``); 0 where the value is
+    NaN or the group is -1. A sort and two running maxima, no group-by."""
+    rank = np.zeros(len(values), dtype=np.int64)
+    at = np.flatnonzero(~np.isnan(values) & (group >= 0))
+    v, g = values[at], group[at]
+    order = np.lexsort((-v, g))  # by group, then by value, highest first
+    v, g = v[order], g[order]
+    step = np.arange(len(order))
+    new_group = np.ones(len(order), dtype=bool)
+    new_group[1:] = g[1:] != g[:-1]
+    new_value = new_group.copy()
+    new_value[1:] |= v[1:] != v[:-1]
+    first_of_group = np.maximum.accumulate(np.where(new_group, step, 0))
+    first_of_value = np.maximum.accumulate(np.where(new_value, step, 0))
+    rank[at[order]] = first_of_value - first_of_group + 1
+    return rank
+
+
+def _level_codes(index: pd.Index, level: str) -> np.ndarray:
+    """Each row's ``level`` label as an integer code (-1: missing), the
+    MultiIndex's own codes where it has them."""
     if isinstance(index, pd.MultiIndex):
-        return _group_codes(index.codes[index.names.index(level)])
-    return _group_codes(pd.factorize(index.get_level_values(level))[0])
-
-
-def _group_codes(codes: np.ndarray) -> np.ndarray:
-    """Codes as group keys: NaN for -1 (a missing label), which a group-by drops."""
-    return np.where(codes >= 0, codes, np.nan)
+        return index.codes[index.names.index(level)].astype(np.int64)
+    return pd.factorize(index.get_level_values(level))[0].astype(np.int64)
 
 
 def rank_change(ranks: pd.Series) -> pd.Series:
@@ -74,7 +95,9 @@ def _rank_change_by_codes(ranks: pd.Series) -> pd.Series:
     u_code = idx.codes[u_level].astype(np.int64)
     used = np.unique(p_code)  # P.previous on the periods present only
     previous = np.full(len(periods), -1, dtype=np.int64)  # -1: none
-    previous[used] = periods.get_indexer([P.previous(periods[k]) for k in used])
+    names = periods.tolist()  # the few period labels, looked up in a dict
+    where = {label: k for k, label in enumerate(names)}
+    previous[used] = [where.get(P.previous(names[k]), -1) for k in used.tolist()]
     row = np.full(len(periods) * n_units, -1, dtype=np.int64)
     row[p_code * n_units + u_code] = np.arange(len(idx))
     prev = previous[p_code]
@@ -85,4 +108,5 @@ def _rank_change_by_codes(ranks: pd.Series) -> pd.Series:
         else pd.array(ranks.to_numpy(), dtype="Int64")
     )
     before = values.take(at, allow_fill=True)
-    return pd.Series(before - values, index=idx, dtype="Int64")
+    change = before - values
+    return pd.Series(change, index=idx, dtype="Int64", copy=False)
