@@ -517,14 +517,26 @@ def number_texts(values, decimals: int = 2) -> list[str]:
     return out
 
 
+#: px a legend's row has on a 390 px phone (the chart's width in its panel): a
+#: legend below a chart is given the rows it takes there, so a phone keeps its plot
+LEGEND_ROOM = 320
+
+
 def _legend_below(layout: dict, names: list[str]) -> None:
     """The legend at the foot of the figure, under the x axis's title whatever the
     figure's height (placed in the container, the bottom margin made room for it:
-    a row per ~70 characters of names)."""
-    chars = sum(len(x) + 6 for x in names if x)
-    rows = max(1, -(-chars // 70))
+    the rows its names take on a phone, each name with its line's sample; a wider
+    screen leaves a row's gap at most where it needs fewer)."""
+    size = layout.get("font", {}).get("size", 15)
+    rows, line = 1, 0.0
+    for x in (n for n in names if n):
+        item = text_width(x, size) + 40  # the sample line and the gap after it
+        if line and line + item > LEGEND_ROOM:
+            rows, line = rows + 1, 0.0
+        line += item
     layout["legend"] = {
         "orientation": "h",
+        "xref": "container",  # from the chart's left edge: the whole width for it
         "x": 0,
         "yref": "container",
         "y": 0.01,

@@ -361,3 +361,27 @@ def test_a_long_english_name_folds_beside_its_bar_and_its_row_grows():
     )  # fmt: skip
     extra = 18 * (len(lines) - 1) * 12  # every row as tall as the tallest name
     assert fig.layout.height == short.layout.height + extra
+
+
+def test_the_trend_legend_has_the_rows_a_phone_needs():
+    """On a 390 px phone a legend row has about 320 px; each name takes its width
+    (15 px a Chinese character) and 40 px for its line's sample: 全市 70, 市直部门 100,
+    县（市）区 115 (285 on the first row), four names of six characters 130 each (two
+    a row), 县（市）区政府 145: four rows, which the bottom margin holds under the
+    upright months (84 px) and the axis title (2 × 15), so the plot keeps its room
+    (a legend sized for a monitor left the phone's trend 121 px of plot)."""
+    months = [f"{y}-M{m:02d}" for y in (2024, 2025) for m in range(1, 13)]
+    levels = {"department": "市直部门", "district": "县（市）区"}
+    groups = ["经济管理部门", "社会事业部门", "执法监管部门", "综合管理部门",
+              "县（市）区政府"]  # fmt: skip
+    kinds = [("city", "all"), *(("level", k) for k in levels),
+             *(("peer_group", g) for g in groups)]  # fmt: skip
+    trend = pd.DataFrame(
+        [(p, kind, g, 10, 60.0) for p in months for kind, g in kinds],
+        columns=["period", "kind", "group", "n", "average"],
+    )
+    names = {"city": {"all": "全市"}, "peer_group": {g: g for g in groups},
+             "level": levels}  # fmt: skip
+    layout = plots.plot_average_trend(trend, names, lang="zh")["layout"]
+    assert layout["margin"]["b"] >= 84 + 2 * 15 + 24 * 4
+    assert layout["legend"]["xref"] == "container"  # the chart's whole width
