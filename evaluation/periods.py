@@ -19,6 +19,7 @@ only in evaluation periods at least as long as its own reporting period.
 
 from __future__ import annotations
 
+import calendar
 import re
 from functools import lru_cache
 
@@ -214,3 +215,22 @@ def name_zh(label) -> str:
     if freq == "half_year":
         return f"{year}年{'上下'[end // 6 - 1]}半年"
     return f"{year}年{end - 1}—{end}月"
+
+
+def name_en(label) -> str:
+    """A period's English name: ``2025``, ``December 2025``, ``Q1 2025``, ``H2
+    2025``, ``Mar–Apr 2025``; a text that is no period label as it is."""
+    if label is None or pd.isna(label) or not str(label).strip():
+        return ""
+    try:
+        freq, year, end = year_end(str(label))
+    except ValueError:
+        return str(label)
+    month = lambda m: calendar.month_abbr[m]  # noqa: E731
+    return {
+        "annual": f"{year}",
+        "monthly": f"{calendar.month_name[end]} {year}",
+        "quarterly": f"Q{end // 3} {year}",
+        "half_year": f"H{end // 6} {year}",
+        "bimonthly": f"{month(end - 1)}–{month(end)} {year}",
+    }[freq]

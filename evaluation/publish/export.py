@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import calendar
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -26,7 +25,7 @@ from evaluation.appraisal import parse_config
 from evaluation.catalogue import parse_catalogue
 from evaluation.errors import EvaluationError, RequestError
 from evaluation.files import replacing, safe_cells
-from evaluation.periods import date_zh, name_zh, year_end
+from evaluation.periods import date_zh, name_en, name_zh
 from evaluation.publish.store import BEIJING
 from evaluation.result import Result
 from evaluation.risk.quality import with_decisions
@@ -195,25 +194,6 @@ def period_words(label) -> tuple[str, str]:
     """A period's name ``(zh, en)``: ``2025`` → (2025年度, 2025), ``2025-M12`` →
     (2025年12月, December 2025), ``2025-Q1`` → (2025年第一季度, Q1 2025)."""
     return name_zh(label), name_en(label)
-
-
-def name_en(label) -> str:
-    """A period's English name: ``2025``, ``December 2025``, ``Q1 2025``, ``H2
-    2025``, ``Mar–Apr 2025``; a text that is no period label as it is."""
-    if label is None or pd.isna(label) or not str(label).strip():
-        return ""
-    try:
-        freq, year, end = year_end(str(label))
-    except ValueError:
-        return str(label)
-    month = lambda m: calendar.month_abbr[m]  # noqa: E731
-    return {
-        "annual": f"{year}",
-        "monthly": f"{calendar.month_name[end]} {year}",
-        "quarterly": f"Q{end // 3} {year}",
-        "half_year": f"H{end // 6} {year}",
-        "bimonthly": f"{month(end - 1)}–{month(end)} {year}",
-    }[freq]
 
 
 def level_ranks(result: Result, level: str) -> pd.DataFrame:

@@ -1215,9 +1215,9 @@ def plot_dimensions_against_median(
 
 # ------------------------------------------- the analyst's notebooks: intake, ledger
 def _period_names(periods, lang: str) -> list[str]:
-    """Period labels as people read them: ``2025年12月`` in Chinese, the code in
-    English."""
-    return [P.name_zh(p) if lang == "zh" else str(p) for p in periods]
+    """Period labels as people read them, as the pages' menus name them:
+    ``2025年12月``, ``December 2025`` (never the code, 2025-M12)."""
+    return [P.name_zh(p) if lang == "zh" else P.name_en(p) for p in periods]
 
 
 def plot_submissions(submissions: pd.DataFrame, catalogue, *, lang: str = "zh"):
