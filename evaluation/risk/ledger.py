@@ -30,7 +30,7 @@ from evaluation import periods as P
 from evaluation.catalogue import Catalogue
 from evaluation.errors import EvaluationError
 from evaluation.files import replacing
-from evaluation.risk.rules import SEVERITY
+from evaluation.risk.rules import SEVERITY, stable_order
 from evaluation.vocabulary import say
 
 COLUMNS = [
@@ -318,8 +318,8 @@ def _serious_by_period(warnings: pd.DataFrame) -> dict[str, dict]:
     of the warnings table: the order new items are opened in."""
     if warnings.empty:  # nothing to open
         return {}
-    codes, levels = pd.factorize(warnings["level"])  # the few levels looked up once
-    severity = np.append(pd.Index(list(SEVERITY)).get_indexer(levels), -1)[codes]
+    level = warnings["level"].array
+    severity = np.where(level == "red", 3, np.where(level == "orange", 2, -1))
     rows = np.flatnonzero(severity >= SEVERITY["orange"])
     rows = rows[np.argsort(-severity[rows], kind="stable")]
     out: dict[str, dict] = {}
@@ -351,7 +351,7 @@ class _Assessed:
         self.unit = {x: i for i, x in enumerate(units.tolist())}
         self.node = {x: i for i, x in enumerate(nodes.tolist())}
         self.width = len(nodes)
-        order = np.argsort(p, kind="stable")
+        order = stable_order(p, len(periods))
         bounds = np.searchsorted(p[order], np.arange(len(self.periods) + 1))
         self._u, self._pair = u[order], (u * self.width + n)[order]
         self._bounds = {x: bounds[i : i + 2] for i, x in enumerate(self.periods)}
@@ -369,14 +369,17 @@ class _Assessed:
 
 def _frame(items: list[dict]) -> pd.DataFrame:
     """The items as a typed ledger, as :func:`_typed` of pandas' reading of the
-    records would give it, without building that frame: a column of text only as
-    it is, any other (gaps, flags) read by pandas, column by column (its rules:
-    text with gaps holds NaN, a column of ``None`` only keeps them)."""
+    records would give it, without building that frame: a column of text only, or
+    of ``None`` only, as it is; text with gaps with NaN in them (pandas' rule for
+    it); any other (flags) read by pandas, column by column."""
     text = np.empty((len(items), len(_TEXT)), dtype=object)
     for j, c in enumerate(_TEXT):
         column = [it[c] for it in items]
-        if all(type(v) is str for v in column):
+        kinds = set(map(type, column))
+        if kinds == {str} or kinds == {type(None)}:
             text[:, j] = column
+        elif kinds == {str, type(None)}:
+            text[:, j] = [np.nan if v is None else v for v in column]
         else:
             text[:, j] = pd.Series(column).to_numpy(dtype=object)
     out = pd.DataFrame(text, columns=_TEXT, dtype=object)

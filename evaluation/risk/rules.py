@@ -72,7 +72,8 @@ class Inputs:
     order; ``observations`` the raw reports (for per-unit targets); ``events`` the
     reported events (``unit_id, period, event_id``), possibly empty. ``warnings``:
     for the rules that grade other rules' warnings (:data:`READS_WARNINGS`), every
-    warning of the other rules (:func:`evaluate` sets it).
+    warning of the other rules (:func:`evaluate` hands them over as arrays instead,
+    :attr:`_worst`, not as a table).
     """
 
     values: pd.DataFrame
@@ -98,17 +99,9 @@ class Inputs:
     def _worst(self) -> tuple[np.ndarray, np.ndarray]:
         """Each warned (period, unit, node) of ``warnings`` as a key of
         :attr:`_Values.key` (sorted) and its most severe level (1 yellow … 3 red)."""
-        w, t = self.warnings, self._table
-        key = t.key_of(w["period"], w["unit_id"], w["node_id"])
-        severity = _severity(w["level"])
-        known = key >= 0
-        key, severity = key[known], severity[known]
-        order = np.lexsort((-severity, key))  # per key, the most severe first
-        key, severity = key[order], severity[order]
-        if not len(key):  # nothing warned: nothing to roll up
-            return key, severity
-        first = np.r_[True, key[1:] != key[:-1]]
-        return key[first], severity[first]
+        w = self.warnings
+        key = self._table.key_of(w["period"], w["unit_id"], w["node_id"])
+        return _most_severe(key, _severity(w["level"]))
 
     @cached_property
     def _events(self) -> list[tuple[str, str, str]]:
@@ -133,21 +126,28 @@ class Inputs:
 
 class _Values:
     """``Inputs.values`` as arrays: each node's rows (positions, in table order),
-    each row's period, unit and node as codes and as one key, and the value."""
+    each row's period, unit and node as codes (with their labels) and as one key,
+    and the value."""
 
     def __init__(self, values: pd.DataFrame, periods: list[str]):
         self.frame = values
-        self.text = {c: values[c].array for c in ("period", "unit_id", "node_id")}
         self.raw = values["value"].to_numpy()  # as given: warnings keep its type
         self.value = self.raw.astype(float, copy=False)
         self.p, self.periods = pd.factorize(values["period"])
         self.u, self.units = pd.factorize(values["unit_id"])
         self.n, self.nodes = pd.factorize(values["node_id"])
+        #: each text column's labels, for the warnings (taken by the codes)
+        self.labels = {
+            "period": self.periods.array,
+            "unit_id": self.units.array,
+            "node_id": self.nodes.array,
+        }
         #: each row's position among the evaluation periods (-1: not one of them)
-        self.at = pd.Index(periods).get_indexer(self.periods)[self.p]
+        at = {p: i for i, p in enumerate(periods)}  # a few labels: plain Python
+        self.at = np.array([at.get(p, -1) for p in self.periods], dtype=np.intp)[self.p]
         self.shape = (len(self.periods), len(self.units), len(self.nodes))
         self.key = (self.p * self.shape[1] + self.u) * self.shape[2] + self.n
-        order = np.argsort(self.n, kind="stable")
+        order = stable_order(self.n, len(self.nodes))
         bounds = np.searchsorted(self.n[order], np.arange(len(self.nodes) + 1))
         self.code = {node: i for i, node in enumerate(self.nodes)}
         self._rows = {
@@ -158,10 +158,6 @@ class _Values:
         """Positions of ``node``'s rows, in table order."""
         return self._rows.get(node, np.zeros(0, dtype=np.intp))
 
-    def take(self, column: str, rows: np.ndarray):
-        """A text column at ``rows``, of the column's own type."""
-        return self.text[column].take(rows)
-
     def key_of(self, period, unit, node) -> np.ndarray:
         """The :attr:`key` of (period, unit, node) labels; -1 where one is not here."""
         p = _positions(period, self.periods)
@@ -171,11 +167,58 @@ class _Values:
         return np.where((p >= 0) & (u >= 0) & (n >= 0), key, -1)
 
 
+def stable_order(codes: np.ndarray, n: int) -> np.ndarray:
+    """The positions of ``codes`` (0 … ``n`` − 1) by code, in table order within
+    each: a stable sort, of 16-bit codes where they fit (NumPy sorts those by
+    radix, 20× faster than the timsort of 64-bit ones)."""
+    small = codes.astype(np.int16) if n < 2**15 else codes
+    return np.argsort(small, kind="stable")
+
+
+def _worst_of(found: list, t: _Values) -> tuple[np.ndarray, np.ndarray]:
+    """:attr:`Inputs._worst` of the rules' warnings as they found them."""
+    found = [f for f in found if f is not None]
+    p, u, n = (
+        _codes_in([getattr(f, c) for f in found], t.labels[column], index)
+        for c, column, index in (
+            ("period", "period", t.periods),
+            ("unit", "unit_id", t.units),
+            ("node", "node_id", t.nodes),
+        )
+    )
+    key = (p * t.shape[1] + u) * t.shape[2] + n
+    key = np.where((p >= 0) & (u >= 0) & (n >= 0), key, -1)
+    level = [f.level for f in found] or [np.zeros(0, dtype=np.intp)]
+    return _most_severe(key, np.concatenate(level))
+
+
+def _codes_in(pieces: list[tuple], labels, index: pd.Index) -> np.ndarray:
+    """``(labels, codes)`` pieces as codes of the values' ``labels`` (``index``):
+    the values' own rows as they are, others looked up (-1: not there)."""
+    return np.concatenate(
+        [c if lab is labels else _at((lab, c), index) for lab, c in pieces]
+        or [np.zeros(0, dtype=np.intp)]
+    )
+
+
+def _most_severe(key: np.ndarray, severity: np.ndarray):
+    """Each known key once (sorted) with its most severe level."""
+    known = key >= 0
+    key, severity = key[known], severity[known]
+    order = np.lexsort((-severity, key))  # per key, the most severe first
+    key, severity = key[order], severity[order]
+    if not len(key):  # nothing warned: nothing to roll up
+        return key, severity
+    first = np.r_[True, key[1:] != key[:-1]]
+    return key[first], severity[first]
+
+
 # ------------------------------------------------------------ rule registry
 # A rule kind is written once, here: its model (what ``risk.rules[]`` may say for it,
 # with ``references(catalogue)``, its problems with the ids it names; the catalogue's
 # union is RULES.models) beside its function ``f(rule, inputs, catalogue)`` returning
-# warnings (WARNING_COLUMNS), registered together by ``kind``.
+# its warnings as arrays (:class:`_Found`, ``None`` for none; :func:`evaluate` makes
+# them the WARNING_COLUMNS table), registered together by ``kind``.
 
 #: warning rule kind (catalogue ``risk.rules[].kind``) → the rule; ``RULES.models``
 #: are the kinds' models, the catalogue's ``WarningRule`` union
@@ -284,7 +327,7 @@ def node_values(
     ]
     columns = {"period": [], "unit_id": [], "node_id": [], "value": []}
     for frame, node, value, keep in sources:
-        rows = np.flatnonzero(keep & frame[value].notna().to_numpy())
+        rows = np.flatnonzero(keep & pd.notna(frame[value].to_numpy()))
         for c in ("period", "unit_id"):
             columns[c].append(frame[c].array.take(rows))
         columns["node_id"].append(
@@ -306,39 +349,26 @@ def _joined(parts: list):
 def evaluate(inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     """Every warning of every rule (:data:`RULES`, by the rule's ``kind``); the
     kinds that read other rules' warnings (roll-up) run last."""
-    parts = [indicator_thresholds(inputs, catalogue)]
+    found = [indicator_thresholds(inputs, catalogue)]
     rules = catalogue.risk.rules
     for rule in (r for r in rules if r.kind not in READS_WARNINGS):
-        parts.append(RULES[rule.kind](rule, inputs, catalogue))
+        found.append(RULES[rule.kind](rule, inputs, catalogue))
     later = [r for r in rules if r.kind in READS_WARNINGS]
     if later:  # else no rule reads the others' warnings
-        graded = replace(inputs, warnings=_concat(parts))
-        graded.__dict__["_table"] = inputs._table  # the same values: indexed once
+        graded = replace(inputs)
+        # the same values, indexed once; the others' warnings read as arrays
+        graded.__dict__["_table"] = t = inputs._table
+        graded.__dict__["_worst"] = _worst_of(found, t)
         for rule in later:
-            parts.append(RULES[rule.kind](rule, graded, catalogue))
-    out = _concat(parts)
-    if out.empty:
-        return out
-    # period order, unit, most severe first, node, rule; ties in the rules' order
-    at = _positions(out["period"], pd.Index(inputs.periods))
-    order = np.lexsort(
-        (
-            np.arange(len(out)),
-            pd.factorize(out["rule"], sort=True)[0],
-            pd.factorize(out["node_id"], sort=True)[0],
-            -_severity(out["level"]),
-            pd.factorize(out["unit_id"], sort=True)[0],
-            np.where(at < 0, len(inputs.periods), at),  # not a period: last
-        )
-    )
-    return out.take(order).reset_index(drop=True)
+            found.append(RULES[rule.kind](rule, graded, catalogue))
+    return _warnings(found, inputs.periods)
 
 
 # ------------------------------------------------------------------- the rules
 # Each rule works on whole columns: the rows of its node (``inputs._table``), the
 # level each reaches (:func:`_graded`), and the reasons written column-wise
 # (:func:`_quantities`), each distinct number formatted once.
-def indicator_thresholds(inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
+def indicator_thresholds(inputs: Inputs, catalogue: Catalogue) -> _Found | None:
     """Indicators' ``risk:`` thresholds: at or beyond a threshold takes its level.
 
     Thresholds of ``sum`` roll-ups are per reporting period of the indicator and
@@ -346,11 +376,11 @@ def indicator_thresholds(inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     """
     specs = {i.id: i for i in catalogue.indicators if i.risk is not None}
     if not specs:  # no indicator graded: nothing to index
-        return _empty()
+        return None
     t = inputs._table
     graded = [node for node in t.nodes if node in specs]
     if not graded:
-        return _empty()
+        return None
     months = P.months_per(P.frequency_of(inputs.periods[-1]))
     # every graded indicator's rows at once (indicator by indicator, each in table
     # order), with its indicator's limits, direction, name and unit per row
@@ -378,9 +408,8 @@ def indicator_thresholds(inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     )
     value = t.value[rows]
     words = [_words(catalogue, ind) for ind in graded]
-    name_zh, name_en = (
-        np.array([w[0][k] for w in words], dtype=object) for k in (0, 1)
-    )
+    name_zh = np.array([w[0][0] for w in words], dtype=object)
+    name_en = np.array([w[0][1] + " " for w in words], dtype=object)
     zh, en = (np.empty(len(rows), dtype=object) for _ in "ze")
     units = {u: k for k, u in enumerate(dict.fromkeys(w[1] for w in words))}
     unit_of = np.array([units[w[1]] for w in words])[which]
@@ -389,13 +418,8 @@ def indicator_thresholds(inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
         if not len(at):
             continue
         v, lim, lev, ind = value[at], limit[at], level[at], which[at]
-        zh[at] = _reached_zh(name_zh[ind], unit, v, lim, lev, lower[at])
-        ve, te = _quantities(v, unit)[1], _quantities(lim, unit, None)[1]
-        how = _choose(lower[at], "at or above", "at or below")
-        en[at] = (
-            name_en[ind] + " " + ve + " " + how + " the " + _NAMES[lev]
-            + " threshold " + te
-        )  # fmt: skip
+        zh[at], ve, te = _reached_zh(name_zh[ind], unit, v, lim, lev, lower[at])
+        en[at] = name_en[ind] + ve + _BEYOND_EN[lower[at].astype(int), lev] + te
     return _part(t, rows, "threshold", level, t.raw[rows], limit, zh, en)
 
 
@@ -412,7 +436,7 @@ class ScoreThreshold(_Falling):
 
 
 @kind(ScoreThreshold)
-def score_threshold(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
+def score_threshold(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
     """A dimension or composite score at or below a limit."""
     t = inputs._table
     rows = t.rows(rule.node)
@@ -422,7 +446,7 @@ def score_threshold(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     rows, level, limit = rows[hit], level[hit], limit[hit]
     value = t.value[rows]
     name, unit = _words(catalogue, rule.node)
-    zh = _reached_zh(name[0], unit, value, limit, level, lower=False)
+    zh = _reached_zh(name[0], unit, value, limit, level, lower=False)[0]
     en = (
         name[1] + " " + _each(value, "{:.1f}".format) + " points at or below the "
         + _NAMES[level] + " threshold " + _each(limit, "{:g}".format)
@@ -457,7 +481,7 @@ class TargetShortfall(_Levels):
 
 
 @kind(TargetShortfall)
-def target_shortfall(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
+def target_shortfall(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
     """Shortfall against the unit's own target, in % of the target."""
     spec = next(i for i in catalogue.indicators if i.id == rule.node)
     t = inputs._table
@@ -543,15 +567,16 @@ class PeerPosition(_Levels):
 
 
 @kind(PeerPosition)
-def peer_position(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
+def peer_position(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
     """Bottom k, at or below a percentile, or a robust z below a band, among peers
     (the rule's ``method``: :data:`PEER_METHODS`)."""
     t = inputs._table
     rows = t.rows(rule.node)
     if not len(rows):
-        return _empty()
+        return None
     if rule.within == "peer_group":
-        at = pd.Index(inputs.units["unit_id"]).get_indexer(t.units)  # -1: unknown
+        known = {u: i for i, u in enumerate(inputs.units["unit_id"].tolist())}
+        at = np.array([known.get(u, -1) for u in t.units.tolist()], dtype=np.intp)
         peer = inputs.units["peer_group"].to_numpy(dtype=object)
         group, _ = pd.factorize(np.where(at >= 0, peer[at], np.nan))
         group = group[t.u[rows]]
@@ -737,13 +762,13 @@ class Trend(Model):
 
 
 @kind(Trend)
-def trend(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
+def trend(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
     """n consecutive worsenings, or a worsening of at least x against a period."""
     t = inputs._table
     rows = t.rows(rule.node)
     rows = rows[t.at[rows] >= 0]  # the evaluation periods only
     if not len(rows):
-        return _empty()
+        return None
     better = _better(catalogue, rule.node)
     # periods × units, as the values table has them (a missing cell is NaN)
     unit, units = pd.factorize(t.u[rows])
@@ -831,14 +856,15 @@ class LevelRollup(Model):
 
 
 @kind(LevelRollup)
-def rollup(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
+def rollup(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
     """A dimension's level: the mean severity of its ``worst`` worst reported
-    indicators (green 0 … red 3), rounded down; reads ``inputs.warnings``."""
+    indicators (green 0 … red 3), rounded down; reads the other rules' warnings
+    (``inputs._worst``)."""
     t = inputs._table
     leaves = _leaves(catalogue, rule.node)
     rows = np.sort(np.concatenate([t.rows(n) for n in leaves] or [[]])).astype(np.intp)
     if not len(rows):
-        return _empty()
+        return None
     # each reported indicator's most severe warning (green 0 when none)
     warned, severity = inputs._worst
     key = t.key[rows]
@@ -859,34 +885,33 @@ def rollup(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
     level = np.floor(mean).astype(int)
     hit = level > 0
     if not hit.any():
-        return _empty()
+        return None
     # the worst indicators listed with their levels, for the units warned only
-    name_zh, name_en = (np.empty(len(t.nodes), dtype=object) for _ in "ze")
+    # each indicator with each level written once (by node code and severity), as
+    # the first item of a list and as a later one
+    item_zh, item_en = (np.full((len(t.nodes), 4), "", dtype=object) for _ in "ze")
     for n in leaves:
         if n in t.code:
-            (name_zh[t.code[n]], name_en[t.code[n]]), _ = _words(catalogue, n)
-
-    def item(at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The indicators at ``at`` (sorted positions) with their levels."""
-        node, level = t.n[rows[at]], s[at]
-        return (
-            name_zh[node] + "（" + _LEVEL_ZH[level] + "）",
-            name_en[node] + " (" + _NAMES[level] + ")",
-        )
-
+            (name_zh, name_en), _ = _words(catalogue, n)
+            item_zh[t.code[n]] = name_zh + "（" + _LEVEL_ZH + "）"
+            item_en[t.code[n]] = name_en + " (" + _NAMES + ")"
+    then_zh, then_en = "、" + item_zh, ", " + item_en
+    node = t.n[rows]
     first = starts[hit]
-    zh, en = item(first)
+    zh, en = item_zh[node[first], s[first]], item_en[node[first], s[first]]
     for j in range(1, rule.worst):  # places, not units
         more = k[hit] > j
-        z, e = item(first[more] + j)
-        zh[more], en[more] = zh[more] + "、" + z, en[more] + ", " + e
+        at = first[more] + j
+        zh[more] += then_zh[node[at], s[at]]
+        en[more] += then_en[node[at], s[at]]
     dim = _words(catalogue, rule.node)[0]
-    n = k[hit]
-    zh = f"{dim[0]}：最差的" + _each(n, str) + "项指标为" + zh
-    en = (
-        f"{dim[1]}: its " + _each(n, str) + " worst indicator"
-        + _choose(n != 1, "s are", " is") + " " + en
-    )  # fmt: skip
+    n = k[hit]  # the indicators listed: a few counts, each sentence start made once
+
+    def opening_en(c: int) -> str:
+        return f"{dim[1]}: its {c} worst indicator{'s are' if c != 1 else ' is'} "
+
+    zh = _each(n, f"{dim[0]}：最差的{{}}项指标为".format) + zh
+    en = _each(n, opening_en) + en
     return _part(
         t,
         rows[first],
@@ -922,30 +947,29 @@ class EventRule(Model):
 
 
 @kind(EventRule)
-def event(rule, inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
+def event(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
     """Reported events of the listed types, in the period that contains them."""
     listed = set(rule.events)
     # each (period, unit, event) once, in the order reported (events, not warnings)
     found = dict.fromkeys(e for e in inputs._events if e[2] in listed)
     if not found:
-        return _empty()
+        return None
     period, unit, node = (np.array(c, dtype=object) for c in zip(*found, strict=True))
     names = {n: _words(catalogue, n)[0] for n in set(node.tolist())}
     level = _LEVEL_ZH[SEVERITY[rule.level]]
-    return pd.DataFrame(
-        {
-            "period": period,
-            "unit_id": unit,
-            "node_id": node,
-            "rule": "event",
-            "level": rule.level,
-            "value": 1.0,
-            "threshold": np.nan,
-            "reason_zh": "发生" + _lookup(node, {n: z for n, (z, _) in names.items()})
-            + f"，{level}预警",
-            "reason_en": _lookup(node, {n: e for n, (_, e) in names.items()})
-            + f" reported: {rule.level}",
-        }
+    every = np.arange(len(node))
+    return _Found(
+        (pd.array(period, dtype="str"), every),
+        (pd.array(unit, dtype="str"), every),
+        (pd.array(node, dtype="str"), every),
+        "event",
+        np.full(len(node), SEVERITY[rule.level]),
+        np.full(len(node), 1.0),
+        np.full(len(node), np.nan),
+        "发生" + _lookup(node, {n: z for n, (z, _) in names.items()})
+        + f"，{level}预警",
+        _lookup(node, {n: e for n, (_, e) in names.items()})
+        + f" reported: {rule.level}",
     )  # fmt: skip
 
 
@@ -961,8 +985,8 @@ def grade_units(
     unit_ids = units["unit_id"]
     n = len(unit_ids)
     if len(warnings):
-        p = _positions(warnings["period"], pd.Index(periods))
-        u = _positions(warnings["unit_id"], pd.Index(unit_ids))
+        p = _positions(warnings["period"], periods)
+        u = _positions(warnings["unit_id"], unit_ids.tolist())
         s = _severity(warnings["level"])
     else:  # no warning: every unit green (no look-up of nothing)
         p = u = s = np.zeros(0, dtype=np.intp)
@@ -976,7 +1000,7 @@ def grade_units(
         {
             "period": _text(periods, np.repeat(np.arange(n_p), n)),
             "unit_id": _text(unit_ids, np.tile(np.arange(n), n_p)),
-            "level": _text(_NAMES, worst),
+            "level": _LEVEL_TEXT.take(worst),
             **{  # the counts in the one constructor (no column set after it)
                 f"n_{name}": np.bincount(cell[s == sev], minlength=len(worst))
                 for sev, name in ((3, "red"), (2, "orange"), (1, "yellow"))
@@ -1007,7 +1031,6 @@ def dimension_levels(warnings: pd.DataFrame, catalogue: Catalogue) -> pd.DataFra
 #: level names and their Chinese words by severity (0 green … 3 red)
 _NAMES = np.array(LEVELS, dtype=object)
 _LEVEL_TEXT = pd.array(LEVELS, dtype="str")
-_LEVEL_INDEX = pd.Index(LEVELS)
 _LEVEL_ZH = np.array([RISK_LEVEL[k].zh for k in LEVELS], dtype=object)
 
 
@@ -1028,26 +1051,129 @@ def _graded(x, limits, hit) -> tuple[np.ndarray, np.ndarray]:
     return level, limit
 
 
+@dataclass(frozen=True)
+class _Found:
+    """One rule's warnings as arrays; :func:`_warnings` makes every rule's into the
+    warnings table at once (one frame, one text conversion per column, not one per
+    rule). Each text column is ``(labels, codes)``: the values table's labels and
+    the rows' codes for a rule's rows, its own labels for an event rule."""
+
+    period: tuple
+    unit: tuple
+    node: tuple
+    rule: str
+    level: np.ndarray  #: severities (1 yellow … 3 red)
+    value: np.ndarray
+    threshold: np.ndarray
+    zh: np.ndarray
+    en: np.ndarray
+
+
 def _part(t: _Values, rows, rule, level, value, threshold, zh, en, node=None):
     """A rule's warnings at ``rows`` of the values: the period, unit and node of
     each row (``node``: one for all), the rule, levels and numbers, and reasons."""
     if not len(rows):
+        return None
+    n = len(rows)
+    return _Found(
+        (t.labels["period"], t.p[rows]),
+        (t.labels["unit_id"], t.u[rows]),
+        (t.labels["node_id"], t.n[rows]) if node is None else _same(node, n),
+        rule,
+        np.asarray(level),
+        np.broadcast_to(value, n),
+        np.broadcast_to(np.asarray(threshold, dtype=float), n),
+        np.broadcast_to(zh, n),
+        np.broadcast_to(en, n),
+    )
+
+
+def _same(text: str, n: int) -> tuple:
+    """``text`` for ``n`` rows, as ``(labels, codes)``."""
+    return _one(text), np.zeros(n, dtype=np.intp)
+
+
+def _warnings(found: list[_Found | None], periods: list[str]) -> pd.DataFrame:
+    """The rules' warnings as one table (:data:`WARNING_COLUMNS`), in period order,
+    then unit, most severe first, node, rule; ties in the rules' order. Text is
+    taken from each column's few labels once, in that order."""
+    found = [f for f in found if f is not None]
+    if not found:
         return _empty()
-    # text handed to the frame already typed (Arrow strings, as pandas would infer
-    # them): a frame of object columns costs a type inference per column
+    text = {
+        c: _coded([getattr(f, c) for f in found]) for c in ("period", "unit", "node")
+    }
+    rule = _coded([_same(f.rule, len(f.level)) for f in found])
+    level = np.concatenate([f.level for f in found])
+    order = np.lexsort(
+        (
+            np.arange(len(level)),
+            _sorted_codes(*rule),
+            _sorted_codes(*text["node"]),
+            -level,
+            _sorted_codes(*text["unit"]),
+            _period_at(text["period"], periods),  # not a period: last
+        )
+    )
+
+    def take(labels_codes):
+        labels, codes = labels_codes
+        return labels.take(codes[order], allow_fill=True)
+
+    def joined(c):
+        return np.concatenate([getattr(f, c) for f in found])[order]
+
     return pd.DataFrame(
         {
-            "period": t.take("period", rows),
-            "unit_id": t.take("unit_id", rows),
-            "node_id": t.take("node_id", rows) if node is None else _repeat(node, rows),
-            "rule": _repeat(rule, rows),
-            "level": _LEVEL_TEXT.take(level),
-            "value": value,
-            "threshold": threshold,
-            "reason_zh": pd.array(zh, dtype="str"),
-            "reason_en": pd.array(en, dtype="str"),
+            "period": take(text["period"]),
+            "unit_id": take(text["unit"]),
+            "node_id": take(text["node"]),
+            "rule": take(rule),
+            "level": _LEVEL_TEXT.take(level[order]),
+            "value": joined("value"),
+            "threshold": joined("threshold"),
+            "reason_zh": pd.array(joined("zh"), dtype="str"),
+            "reason_en": pd.array(joined("en"), dtype="str"),
         }
     )
+
+
+def _coded(pieces: list[tuple]) -> tuple:
+    """``(labels, codes)`` pieces one after the other as one: each distinct labels
+    array once, joined as pandas concatenates columns (:func:`_joined`), the codes
+    shifted to it (-1, missing, stays -1)."""
+    at: dict[int, int] = {}
+    labels, codes = [], []
+    for lab, c in pieces:
+        if id(lab) not in at:
+            at[id(lab)] = sum(len(x) for x in labels)
+            labels.append(lab)
+        codes.append(np.where(c >= 0, c + at[id(lab)], -1))
+    return _joined(labels), np.concatenate(codes)
+
+
+def _at(labels_codes: tuple, index) -> np.ndarray:
+    """Each coded label's position in ``index`` (-1 where not in it or missing)."""
+    labels, codes = labels_codes
+    return np.append(_positions(labels, index), -1)[codes]
+
+
+def _period_at(labels_codes: tuple, periods: list[str]) -> np.ndarray:
+    """Each coded label's position among ``periods`` (``len(periods)``, last,
+    where not one of them), the few labels looked up in plain Python."""
+    labels, codes = labels_codes
+    at = {p: i for i, p in enumerate(periods)}
+    last = len(periods)
+    return np.array([at.get(x, last) for x in labels.tolist()] + [last])[codes]
+
+
+def _sorted_codes(labels, codes: np.ndarray) -> np.ndarray:
+    """The codes renumbered in the labels' sorted order (equal labels alike), as
+    ``pd.factorize(..., sort=True)`` of the rows would number them; the few labels
+    sorted in plain Python (text: code-point order, as Arrow sorts UTF-8)."""
+    words = labels.tolist()
+    rank = {w: i for i, w in enumerate(sorted(set(words)))}
+    return np.array([rank[w] for w in words] + [-1])[codes]
 
 
 def _repeat(text: str, rows: np.ndarray):
@@ -1063,7 +1189,7 @@ def _one(text: str):
 
 def _severity(levels) -> np.ndarray:
     """Each level's severity (:data:`SEVERITY`; -1 where not a level)."""
-    return _positions(levels, _LEVEL_INDEX)
+    return _positions(levels, LEVELS)
 
 
 def _text(labels, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
@@ -1074,22 +1200,13 @@ def _text(labels, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
     return pd.Series(np.asarray(labels, dtype=object)).array.take(codes)
 
 
-def _positions(labels, index: pd.Index) -> np.ndarray:
-    """Each label's position in ``index`` (-1 where not in it or missing), the few
-    distinct labels looked up once."""
+def _positions(labels, index) -> np.ndarray:
+    """Each label's position in ``index`` (unique labels; -1 where not in it or
+    missing), the few distinct labels looked up once, in plain Python (no hash
+    table of the index built by pandas)."""
     codes, distinct = pd.factorize(labels)
-    return np.append(index.get_indexer(distinct), -1)[codes]
-
-
-def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    parts = [
-        p if list(p.columns) == WARNING_COLUMNS else p[WARNING_COLUMNS]
-        for p in parts
-        if not p.empty
-    ]
-    if not parts:
-        return _empty()
-    return pd.concat(parts, ignore_index=True)
+    at = {x: i for i, x in enumerate(index)}
+    return np.array([at.get(x, -1) for x in distinct] + [-1], dtype=np.intp)[codes]
 
 
 def _empty() -> pd.DataFrame:
@@ -1215,25 +1332,40 @@ def _said(name, unit, value, zh, en) -> tuple[np.ndarray, np.ndarray]:
     return name[0] + "为" + vz + "，" + zh, name[1] + " " + ve + ", " + en
 
 
-def _reached_zh(name, unit, value, threshold, level, lower) -> np.ndarray:
+def _reached_zh(name, unit, value, threshold, level, lower) -> tuple:
     """A threshold reached, as the office says it: ``投诉办结率为83.4%，低于黄色
     预警线（90%）``; ``达到`` when the value is at the limit (shown to 2 decimals
     where 1 would make a value beyond the limit look equal to it). ``name`` and
-    ``lower`` (worse when higher) one for all or one per value."""
-    digits = np.ones(len(value), dtype=int)
+    ``lower`` (worse when higher) one for all or one per value. With it, the value
+    and the limit in English (:func:`_quantities`: 1 decimal, as limits are
+    written), each number written once for both languages."""
+    vz, ve = _quantities(value, unit)
+    tz, te = _quantities(threshold, unit, None)
     near = np.flatnonzero((value != threshold) & (np.abs(value - threshold) < 0.1))
-    for i in near.tolist():  # the few values beside their limit
-        if round(float(value[i]), 1) == threshold[i]:
-            digits[i] = 2
+    # the few values beside their limit that 1 decimal would show equal to it
+    two = [i for i in near.tolist() if round(float(value[i]), 1) == threshold[i]]
+    if two:
+        vz[two] = _quantities(value[two], unit, 2)[0]
     how = np.where(
-        np.isclose(value, threshold, rtol=0, atol=1e-9),
-        "达到",
-        np.where(lower, "高于", "低于"),
-    ).astype(object)
-    return (
-        name + "为" + _quantities(value, unit, digits)[0] + "，" + how
-        + _LEVEL_ZH[level] + "预警线（" + _quantities(threshold, unit, None)[0] + "）"
-    )  # fmt: skip
+        np.isclose(value, threshold, rtol=0, atol=1e-9), 0, np.where(lower, 1, 2)
+    )
+    zh = name + "为" + vz + _REACHED_ZH[how, level] + tz + "）"
+    return zh, ve, te
+
+
+#: the words between a value and its limit, by how it stands to the limit (at,
+#: above, below) and the level (0 green … 3 red), made once, not per warning
+_REACHED_ZH = (
+    np.array(["，达到", "，高于", "，低于"], dtype=object)[:, None]
+    + np.array([RISK_LEVEL[k].zh for k in LEVELS], dtype=object)
+    + "预警线（"
+)
+#: the same in English, by the side that is worse (0: below, 1: above) and level
+_BEYOND_EN = (
+    np.array([" at or below the ", " at or above the "], dtype=object)[:, None]
+    + np.array(LEVELS, dtype=object)
+    + " threshold "
+)
 
 
 def _choose(condition, yes: str, no: str) -> np.ndarray:
