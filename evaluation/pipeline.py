@@ -191,7 +191,6 @@ def score_prepared(
     aggregation, the ``ranks`` and ``composite`` tables and the treatment log. Shared by
     :func:`score` and the national path (:mod:`.national`).
     """
-    unit_ids = units["unit_id"].to_numpy()
     matrix, zero = as_matrix(prepared, units["unit_id"].array)
     index = matrix.index
     matrix, treatment = treat(matrix, catalogue)
@@ -204,10 +203,9 @@ def score_prepared(
     )
     agg = aggregate(normalised, catalogue, peers=peers)
     # mostly imputed data: not ranked (settings.max_imputed_share_unit)
-    too_imputed = pd.Series(
-        insufficient_rows(prepared, len(index), catalogue.settings), index=index
-    )
-    if too_imputed.any():  # else nothing to mask (5M-cell copies at national scale)
+    too_many = insufficient_rows(prepared, len(index), catalogue.settings)
+    if too_many.any():  # else nothing to mask (5M-cell copies at national scale)
+        too_imputed = pd.Series(too_many, index=index)
         agg = replace(
             agg,
             scores=agg.scores.assign(
@@ -218,10 +216,11 @@ def score_prepared(
         )
 
     groups = units["peer_group"].to_numpy()
-    if len(index.levels[1]) == len(unit_ids):  # distinct ids: rows are the units
+    if len(index.levels[1]) == len(units):  # distinct ids: rows are the units
         # table's, period by period (as_matrix), so their groups repeat likewise
         of_row = np.tile(groups, len(index.levels[0]))
     else:  # repeated ids: reindexing says so
+        unit_ids = units["unit_id"].to_numpy()
         of_row = pd.Series(groups, index=unit_ids).reindex(index.get_level_values(1))
     peer_of_row = pd.Series(np.asarray(of_row), index=index)
     composite_score = agg.scores[COMPOSITE]
@@ -240,19 +239,22 @@ def score_prepared(
             "peer_rank_change": rank_change(within).array,
         }
     )
+    scored = composite_score.to_numpy()
     composite = pd.DataFrame(
         {
             **keys,
-            "composite_score": composite_score.to_numpy(),
+            "composite_score": scored,
             "coverage": agg.coverage[COMPOSITE].to_numpy(),
             # no composite: too few indicators, or too many imputed (both reported
             # as insufficient data, the status the publications show)
-            "status": np.where(composite_score.notna(), "ranked", "insufficient_data"),
+            "status": take_labels(_STATUS, np.isnan(scored).view(np.int8)),
         }
     )
     return normalised, agg, ranks, composite, treatment
 
 
+#: the composite table's ``status``: with a score, without
+_STATUS = ["ranked", "insufficient_data"]
 EVENT_COLUMNS = ["unit_id", "period", "event_id", "description", "reference"]
 
 

@@ -77,6 +77,12 @@ def tree(catalogue: Catalogue, indicator_ids: list[str]) -> tuple[Node, ...]:
     order = [*sorted(dims, key=lambda d: -depth[d]), COMPOSITE]
     available, out = set(indicator_ids), []
     missing = {d.id: d.missing for d in catalogue.dimensions}
+    specs = {i.id: i for i in catalogue.indicators}
+    # each indicator child's declared range, given as the node is made (as
+    # :func:`with_ranges` would set them, without a copy of every node)
+    ranges = [
+        output_range(specs[k], catalogue.settings.treatment) for k in indicator_ids
+    ]
     for parent in order:
         kids = [k for k, p in above.items() if p == parent and k in available]
         if not kids:  # nothing under this node applies in the period
@@ -97,14 +103,11 @@ def tree(catalogue: Catalogue, indicator_ids: list[str]) -> tuple[Node, ...]:
                 spec,
                 method,
                 missing.get(parent, "exclude"),  # the composite: nothing above it
+                tuple(ranges[column[k]] if k in column else None for k in kids),
             )
         )
         available.add(parent)
-    specs = {i.id: i for i in catalogue.indicators}
-    return with_ranges(
-        tuple(out),
-        [output_range(specs[k], catalogue.settings.treatment) for k in indicator_ids],
-    )
+    return tuple(out)
 
 
 def with_ranges(nodes: tuple[Node, ...], ranges: list[Range]) -> tuple[Node, ...]:
@@ -611,10 +614,10 @@ def aggregate(
     empty = np.full(len(index), np.nan)
     kinds = catalogue.node_columns["kind"]
     keys = [*(k for k, kind in kinds.items() if kind == "dimension"), COMPOSITE]
-    scores = pd.DataFrame({k: values.get(k, empty) for k in keys}, index=index)
-    coverage = pd.DataFrame(
+    scores = _table({k: values.get(k, empty) for k in keys}, index)
+    coverage = _table(
         {k: rolled.coverage[k][0] if k in rolled.coverage else empty for k in keys},
-        index=index,
+        index,
     )
     ranked = ~np.isnan(values.get(COMPOSITE, empty))
     weight[~ranked] = np.nan  # its own array: no unit ranked, no weight
@@ -627,9 +630,8 @@ def aggregate(
         copy=False,
     )
     no = np.zeros(len(index), dtype=bool)
-    imputed = pd.DataFrame(
-        {k: rolled.imputed[k][0] if k in rolled.imputed else no for k in keys},
-        index=index,
+    imputed = _table(
+        {k: rolled.imputed[k][0] if k in rolled.imputed else no for k in keys}, index
     )
     return Aggregated(
         scores,
@@ -639,6 +641,14 @@ def aggregate(
         pd.DataFrame({k: np.concatenate([u[k] for u in used]) for k in used[0]}),
         imputed,
     )
+
+
+def _table(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
+    """Columns of one type as a frame: one columns × rows block, made here as pandas
+    would consolidate them, which the frame takes as it is (from a dict of arrays
+    pandas types and copies each column on its own)."""
+    block = np.stack(list(columns.values()))
+    return pd.DataFrame(block.T, index=index, columns=list(columns), copy=False)
 
 
 def _effective(

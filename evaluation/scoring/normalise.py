@@ -9,7 +9,8 @@ kernel, registered together by :func:`method`. A kernel is called with the colum
 of the indicators that use it: ``kernel(x, sign, spec, target)`` with ``sign`` +1
 where higher is better (−1 otherwise), ``spec`` the indicators' parameter models and
 ``target`` their targets (NaN where none), both in the units ``x`` is in (logged
-with it under ``transform: log``). To add a method: a model and a kernel here, its
+with it under ``transform: log``); it returns the scores, a frame or an array
+shaped as ``x``. To add a method: a model and a kernel here, its
 words in ``vocabulary.yaml`` and its row in ``docs/methodology.md`` (a test checks
 both).
 
@@ -38,7 +39,7 @@ from evaluation.periods import FREQUENCIES, frequency_of, months_per
 if TYPE_CHECKING:  # typing only: the catalogue builds its union from NORMALISERS
     from evaluation.catalogue import Catalogue
 
-Kernel = Callable[..., pd.DataFrame]
+Kernel = Callable[..., pd.DataFrame | np.ndarray]
 #: a method's output range, ``(low, high)``; ``±inf`` where unbounded
 Range = tuple[float, float]
 INF = float("inf")
@@ -90,7 +91,7 @@ class MinMax(Method):
 
 
 @method(MinMax)
-def _minmax(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
+def _minmax(x: pd.DataFrame, sign: np.ndarray, spec, target) -> np.ndarray:
     """``low + (high − low) (x − min) / (max − min)``; all units equal → ``high``."""
     onto = [s.range() for s in spec]
     starts = _period_blocks(x)
@@ -109,8 +110,7 @@ def _minmax(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
         _scaled(values[a:b], worst[k], best[k], onto)
         for k, (a, b) in enumerate(zip(starts.tolist(), ends, strict=True))
     ]
-    out = parts[0] if len(parts) == 1 else np.concatenate(parts)
-    return pd.DataFrame(out, index=x.index, columns=x.columns, copy=False)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def _period_blocks(x: pd.DataFrame) -> np.ndarray | None:
@@ -123,7 +123,9 @@ def _period_blocks(x: pd.DataFrame) -> np.ndarray | None:
     else:
         codes = pd.factorize(index.get_level_values("period"))[0]
     starts = np.flatnonzero(np.diff(codes, prepend=-2))
-    blocks = len(x) and (codes >= 0).all() and len(starts) == len(np.unique(codes))
+    # blocks: no period starts two of them (each block's period, not every row's)
+    distinct = len(set(codes[starts].tolist())) == len(starts)
+    blocks = len(x) and (codes >= 0).all() and distinct
     return starts if blocks else None
 
 
@@ -164,7 +166,7 @@ class Goalposts(Method):
 
 
 @method(Goalposts)
-def _goalposts(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
+def _goalposts(x: pd.DataFrame, sign: np.ndarray, spec, target) -> np.ndarray:
     """``scale (x − worst) / (best − worst)`` with fixed goalposts."""
     worst = np.array([s.worst for s in spec], dtype=float)
     best = np.array([s.best for s in spec], dtype=float)
@@ -235,7 +237,7 @@ class DistanceToTarget(Method):
 
 
 @method(DistanceToTarget)
-def _target(x: pd.DataFrame, sign: np.ndarray, spec, target) -> pd.DataFrame:
+def _target(x: pd.DataFrame, sign: np.ndarray, spec, target) -> np.ndarray:
     """``100 (x − worst) / (target − worst)``; worst defaults to the period's worst."""
     observed_worst = np.where(
         sign > 0, _period_extreme(x, np.fmin), _period_extreme(x, np.fmax)
@@ -516,13 +518,12 @@ def _per_period(x: pd.DataFrame, spec, table: pd.DataFrame) -> pd.DataFrame:
     return x * factor
 
 
-def _scale(x, worst, best, onto: list[Range] | None = None) -> pd.DataFrame:
+def _scale(x, worst, best, onto: list[Range] | None = None) -> np.ndarray:
     """``low + (high − low) · share``, ``share = (x − worst) / (best − worst)`` (1
     where ``best = worst``), each column onto its ``(low, high)``; default 0–100."""
     worst = np.broadcast_to(np.asarray(worst, dtype=float), x.shape)
     best = np.broadcast_to(np.asarray(best, dtype=float), x.shape)
-    out = _scaled(x.to_numpy(dtype=float), worst, best, onto)
-    return pd.DataFrame(out, index=x.index, columns=x.columns, copy=False)
+    return _scaled(x.to_numpy(dtype=float), worst, best, onto)
 
 
 def _scaled(values: np.ndarray, worst, best, onto: list[Range] | None) -> np.ndarray:
@@ -575,16 +576,19 @@ def normalise(
     # the catalogue table's columns read from the indicators themselves (no
     # ``.loc``, group-by or ``to_dict`` per call); methods in order of appearance
     groups: dict[str, list[str]] = {}
-    for c in matrix.columns:
+    names = matrix.columns.tolist()  # the ids once (not the index, item by item)
+    for c in names:
         groups.setdefault(specs[c].normalisation.method, []).append(c)
     # every column written below: no NaN fill first (a column of no method: NaN)
     every = sum(len(cols) for cols in groups.values()) == matrix.shape[1]
     out = np.empty(matrix.shape) if every else np.full(matrix.shape, np.nan)
-    position = {c: j for j, c in enumerate(matrix.columns)}
+    position = {c: j for j, c in enumerate(names)}
     # the columns read for every method as dicts: no table lookup per method
     direction = {c: specs[c].direction for c in position}
     transform = {c: specs[c].transform for c in position}
     goal = {c: specs[c].target for c in position}  # None: NaN below, as in the table
+    floats = all(t == np.dtype(float) for t in matrix.dtypes.tolist())
+    values = None  # the matrix as floats, made once if a method needs its columns
     for method, cols in groups.items():
         sign = np.where(np.array([direction[c] for c in cols]) == "higher", 1.0, -1.0)
         logged = np.array([transform[c] == "log" for c in cols], dtype=bool)
@@ -592,10 +596,18 @@ def normalise(
             _log_spec(specs[c].normalisation) if lg else specs[c].normalisation
             for c, lg in zip(cols, logged, strict=True)
         ]
-        # every column, in order, of floats, read only: the matrix as it is
-        floats = (matrix.dtypes == np.dtype(float)).all()
-        as_is = cols == list(matrix.columns) and floats
-        x = matrix if as_is and not logged.any() else matrix[cols].astype(float)
+        # every column, in order, of floats, read only: the matrix as it is; else
+        # the method's columns in a frame of their own (not ``matrix[cols]``)
+        as_is = cols == names and floats
+        where = [position[c] for c in cols]
+        if as_is and not logged.any():
+            x = matrix
+        else:
+            if values is None:
+                values = matrix.to_numpy(dtype=float)
+            x = pd.DataFrame(
+                values[:, where], index=matrix.index, columns=cols, copy=False
+            )
         if any(getattr(s, "per", None) for s in spec):
             x = _per_period(x, spec, catalogue.table.loc[cols])
         if logged.any():
@@ -603,7 +615,9 @@ def normalise(
         target = np.array([goal[c] for c in cols], dtype=float)
         with np.errstate(invalid="ignore", divide="ignore"):  # > 0 where logged
             target = np.where(logged, np.log(target), target)
-        scored = np.asarray(NORMALISERS[method](x, sign, spec, target), dtype=float)
+        scored = NORMALISERS[method](x, sign, spec, target)
+        if isinstance(scored, pd.DataFrame):
+            scored = scored.to_numpy(dtype=float)
         low, high = np.array(
             [
                 specs[c].normalisation.range(
@@ -616,7 +630,6 @@ def normalise(
         below, above = scored < low, scored > high
         if below.any() or above.any():  # else every score stands as it is
             scored = np.where(below, low, np.where(above, high, scored))
-        where = [position[c] for c in cols]
         if where == list(range(out.shape[1])):
             out[...] = scored  # one method for every column, in order
         else:
@@ -627,7 +640,7 @@ def normalise(
         )
         zero = (
             zero_score.to_numpy(dtype=bool)
-            if aligned and (zero_score.dtypes == np.dtype(bool)).all()
+            if aligned and all(t == np.dtype(bool) for t in zero_score.dtypes.tolist())
             else zero_score.reindex_like(matrix).fillna(False).astype(bool).to_numpy()
         )
         np.copyto(out, 0.0, where=zero & np.isnan(out))  # out: this function's own

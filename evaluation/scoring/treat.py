@@ -154,7 +154,7 @@ def treat(
     }
     if all(TREATMENTS[specs[ind].method] is none for ind in matrix.columns):
         # nothing to treat: the values as they are (a copy on write), an empty log
-        return matrix.copy(deep=False), pd.DataFrame([], columns=LOG_COLUMNS)
+        return matrix.copy(deep=False), _NO_LOG.copy()
     posts = {i.id: raw_units(i) for i in catalogue.indicators}
     # numpy throughout: row masks per period once, columns by position (a pandas
     # ``.loc`` read and write per indicator and period was most of the stage)
@@ -219,3 +219,7 @@ def treat(
     )
     log = pd.DataFrame(rows, columns=LOG_COLUMNS + (["note"] if noted else []))
     return out, log.fillna({"note": ""}) if noted else log
+
+
+#: the log of a matrix with nothing to treat (made once, copied)
+_NO_LOG = pd.DataFrame([], columns=LOG_COLUMNS)
