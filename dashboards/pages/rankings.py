@@ -90,7 +90,10 @@ def grid():
         **g.dashGridOptions,
         "cacheBlockSize": data.BLOCK,
         "maxBlocksInCache": 20,
-        "infiniteInitialRowCount": data.BLOCK,
+        # one placeholder row until the first block comes (its row count with it):
+        # a screen of loading rows, drawn and then drawn again with their data,
+        # cost a full load ~55 ms (docs/benchmarks.md, issue 13, ninth round)
+        "infiniteInitialRowCount": 1,
         "rowBuffer": 10,
         "rowHeight": ROW_HEIGHT,
     }
