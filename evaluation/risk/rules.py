@@ -217,8 +217,9 @@ def _most_severe(key: np.ndarray, severity: np.ndarray):
 # A rule kind is written once, here: its model (what ``risk.rules[]`` may say for it,
 # with ``references(catalogue)``, its problems with the ids it names; the catalogue's
 # union is RULES.models) beside its function ``f(rule, inputs, catalogue)`` returning
-# its warnings as arrays (:class:`_Found`, ``None`` for none; :func:`evaluate` makes
-# them the WARNING_COLUMNS table), registered together by ``kind``.
+# its warnings as arrays (:class:`_Found`, made by :func:`_part` from the rows of the
+# values it warns; ``None`` for none; :func:`evaluate` makes every rule's the one
+# WARNING_COLUMNS table), registered together by ``kind``.
 
 #: warning rule kind (catalogue ``risk.rules[].kind``) → the rule; ``RULES.models``
 #: are the kinds' models, the catalogue's ``WarningRule`` union
