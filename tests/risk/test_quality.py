@@ -667,3 +667,35 @@ def test_a_copy_names_the_unit_copied_by_its_name_in_each_language(cat):
     assert not [r for r in reasons.ravel() if re.search(r"\bU\d\b", r)]
     # the flag ids keep the codes: a decision recorded on one still finds it
     assert copied.loc["U4", "flag_id"].startswith("copied/U4/a1/U7/0")
+
+
+def test_rare_reports_are_those_whose_rarity_is_below_the_share(cat):
+    """Four units, one period: 50, 50, 60, 70 (step 1). By hand: the share of the
+    other units at the same value is 1/3 for the two 50s and 0 for the others; two
+    units agree on any value with chance (2+2+1+1-4)/(4·3) = 1/6; the robust SD is
+    1.4826 × median(5, 5, 5, 15) = 7.41, so one step over 2.5 of them is 0.054.
+    Rarity: 1/3, 1/3, 1/6, 1/6."""
+    obs = pd.DataFrame(
+        {
+            "unit_id": ["U1", "U2", "U3", "U4"],
+            "period": "2025-Q1",
+            "indicator_id": "a1",
+            "value": [50.0, 50.0, 60.0, 70.0],
+        }
+    )
+    (cube,) = Q.arrange(obs, cat).cubes
+    assert cube.rare(0.2)[0, 0].tolist() == [False, False, True, True]
+    assert cube.rare(0.1)[0, 0].tolist() == [False] * 4
+    assert cube.rare(0.34)[0, 0].tolist() == [True] * 4
+    assert cube.rare(0.3)[0, 0].tolist() == [False, False, True, True]
+    np.testing.assert_allclose(cube.rarity()[0, 0], [1 / 3, 1 / 3, 1 / 6, 1 / 6])
+
+
+def test_months_of_period_labels_by_hand():
+    """Months since year 0 of each label's last month: 2025 × 12 = 24,300, plus 3
+    for March, 4 for B2 (March–April), 9 for Q3, 6 for H1, 12 for the year."""
+    from evaluation.risk.quality.reports import _months
+
+    labels = ["2025-M03", "2025-B2", "2025-Q3", "2025-H1", "2025"]
+    assert _months(labels).tolist() == [24303, 24304, 24309, 24306, 24312]
+    assert _months([]).tolist() == []

@@ -42,14 +42,24 @@ def identical_period(reports: Reports) -> pd.DataFrame | None:
         both = seen[:, 1:] & seen[:, :-1]
         eq = both & (v[:, 1:] == v[:, :-1])
         rate = repeat_rate(eq, both)
-        p = np.fmax(cube.share()[:, 1:], rate[:, None, None])
-        p = np.fmax(p, _repeat_chance(cube, eq, both)[:, None, :])
-        log_p = np.log(np.where(eq, p, 1.0))
+        groups = []
         for agency, g in agency_groups(cube):
             n_eq = eq[g].sum(axis=0)  # periods-1 × units
             whole = np.all(eq[g] | ~seen[g, 1:], axis=0) & (
                 n_eq >= q.identical_min_values
             )
+            groups.append((agency, g, whole))
+        # the chances are the unit's own: computed only for the units with a whole
+        # submission repeated (a few percent), zero elsewhere (the same sums)
+        us = np.flatnonzero(np.any([w.any(axis=0) for *_, w in groups], axis=0))
+        if not len(us):
+            continue
+        sub = np.s_[:, :, us]
+        p = np.fmax(cube.share()[:, 1:][sub], rate[:, None, None])
+        p = np.fmax(p, _repeat_chance(cube, eq[sub], both[sub], us)[:, None, :])
+        log_p = np.zeros(eq.shape)
+        log_p[sub] = np.log(p, out=np.zeros(p.shape), where=eq[sub])  # (log 1: 0)
+        for agency, g, whole in groups:
             # the unit's returns from the agency that could repeat the one before
             tried = np.count_nonzero(seen[g, 1:].any(axis=0), axis=0)  # per unit
             chance = log_p[g].sum(axis=0)
@@ -87,20 +97,23 @@ def identical_period(reports: Reports) -> pd.DataFrame | None:
     return pd.DataFrame(rows)
 
 
-def _repeat_chance(cube: Cube, eq: np.ndarray, both: np.ndarray) -> np.ndarray:
-    """Per series and unit, the chance that a report equals the unit's previous one
-    by coincidence: one reporting step over 2.5 robust SDs of the unit's changes from
-    period to period (1.4826 × the median size of its changes other than repeats,
-    about 0, so that a steady climb counts as change: a rate whose changes have a
-    robust SD of 1 point, reported to 0.1, repeats about once in 25), and at least
-    as often as the unit's own other reports repeated (the one judged left out);
-    1 with fewer than 2 changes to judge by.
+def _repeat_chance(
+    cube: Cube, eq: np.ndarray, both: np.ndarray, units=slice(None)
+) -> np.ndarray:
+    """Per series and unit (of ``units``: ``eq`` and ``both`` are theirs), the
+    chance that a report equals the unit's previous one by coincidence: one
+    reporting step over 2.5 robust SDs of the unit's changes from period to period
+    (1.4826 × the median size of its changes other than repeats, about 0, so that a
+    steady climb counts as change: a rate whose changes have a robust SD of 1
+    point, reported to 0.1, repeats about once in 25), and at least as often as the
+    unit's own other reports repeated (the one judged left out); 1 with fewer than
+    2 changes to judge by.
 
     Its changes, not the spread of its levels: a series that drifts slowly has a
     wide range of levels but small changes, and repeats more often than its range
     says; one that climbs steadily repeats less often."""
     moved = both & ~eq
-    size = np.where(moved, np.abs(np.diff(cube.values, axis=1)), np.nan)
+    size = np.where(moved, np.abs(np.diff(cube.values[:, :, units], axis=1)), np.nan)
     scale = 1.4826 * nanmedian(size, axis=1, overwrite=True)  # series × units
     p = cube.equal_by_chance(
         np.where(moved.sum(axis=1) >= 2, scale, np.nan), np.s_[:, None]
@@ -222,7 +235,7 @@ def _window_pairs(cube: Cube, h: int, lags, per_year: int, q) -> np.ndarray:
         return np.empty((0, 4), np.int64)
     seen = cube.seen
     x = cube.whole
-    rare = cube.rarity() < q.common_share
+    rare = cube.rare(q.common_share)
     key = x[:, :n_w].copy()  # the first report of each window, the next mixed in
     ok = seen[:, :n_w].copy()
     varied = np.zeros((n_s, n_w, n_u), bool)
@@ -240,10 +253,15 @@ def _window_pairs(cube: Cube, h: int, lags, per_year: int, q) -> np.ndarray:
     # their order): a key shared by 2 to MAX_SHARED windows pairs them (a window
     # of values that many units share is no one's signature)
     at, key = _sorted_by_key(key.reshape(-1), ok.reshape(-1))
+    shared = key[1:] == key[:-1]  # most keys are one window's: dropped first
+    pair = np.zeros(len(key), bool)
+    pair[1:] = shared
+    pair[:-1] |= shared
+    at, key = at[pair], key[pair]
     first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
     size = np.diff(np.r_[first, len(key)])
     size = np.repeat(size, size)
-    small = (size >= 2) & (size <= MAX_SHARED)
+    small = size <= MAX_SHARED
     at, key, size = at[small], key[small], size[small]
     found = []
     for d in range(1, MAX_SHARED):  # pair each window with the next ones of its key
@@ -318,7 +336,7 @@ def _may_copy(cube: Cube, pairs: np.ndarray, most: float) -> np.ndarray:
     y = cube.values[k[:, None], src, b[:, None]]
     with np.errstate(invalid="ignore"):
         exact = ok & (np.abs(x - y) < cube.step[k][:, None] / 2)
-    r1, r2 = cube.rarity(1), cube.rarity_at(2)
+    r1, r2 = cube.rarity_at(1), cube.rarity_at(2)
     r = np.where(
         (lag == 0)[:, None],
         r2[k[:, None], t, a[:, None]],

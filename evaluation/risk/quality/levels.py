@@ -146,16 +146,26 @@ def jumps(reports: Reports) -> pd.DataFrame | None:
             e -= nanmedian(e, axis=1)[:, None, :]  # each unit against its own level
             e -= nanmedian(e, axis=2)[:, :, None]  # less what every unit did
             a = np.abs(e)
-            scale = np.fmax(
+            # the scale is the largest of the peers' spread that period, the
+            # series' whole spread and the unit's own: a report within jump_z of
+            # the first two is no jump, and the unit's own spread is measured only
+            # for the units with a report that is not (a few percent)
+            bound = np.fmax(
                 1.4826 * nanmedian(a, axis=2)[:, :, None],  # peers that period
-                1.4826 * nanmedian(a, axis=1)[:, None, :],  # the unit's own
+                1.4826 * nanmedian(a, axis=(1, 2))[:, None, None],  # the whole
             )
-            np.fmax(scale, 1.4826 * nanmedian(a, axis=(1, 2))[:, None, None], out=scale)
-            hit = np.divide(a, scale, out=a) > q.jump_z  # |e| / scale is |z|
-            hit &= scale > 0
+            maybe = np.divide(a, bound) > q.jump_z
+            ks, us = np.nonzero(maybe.any(axis=1))
+            own = 1.4826 * nanmedian(a[ks, :, us], axis=1)  # the unit's own
+            pair = np.zeros((len(e), e.shape[2]), np.intp)
+            pair[ks, us] = np.arange(len(ks))
+            k, t, u = np.nonzero(maybe)
+            scale = np.fmax(bound[k, t, 0], own[pair[k, u]])
+            z = e[k, t, u] / scale  # |e| / scale is |z|
+            hit = (np.abs(z) > q.jump_z) & (scale > 0)
         if not hit.any():
             continue
-        k, t, u = np.nonzero(hit)
+        k, t, u, z = k[hit], t[hit], u[hit], z[hit]
         ids = np.asarray(cube.ids, dtype=object)[ok]
         typical = nanmedian(x[k, :, u], axis=1)
         parts.append(
@@ -167,7 +177,7 @@ def jumps(reports: Reports) -> pd.DataFrame | None:
                 t,
                 u,
                 x[k, t, u],
-                e[k, t, u] / scale[k, t, u],
+                z,
                 typical,
             )
         )

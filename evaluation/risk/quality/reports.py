@@ -235,15 +235,9 @@ class Cube:
 
     @table
     def runs(self) -> dict[str, np.ndarray]:
-        """Runs of equal reports (:func:`equal_runs`), and per report the running
-        counts of the other units' reports (``others``) and of those equal to it
-        (``same``), to measure how common a run's value is."""
+        """Runs of equal reports (:func:`equal_runs`) and per series how often a
+        typical unit's reports repeat (``rate``)."""
         out = equal_runs(self)
-        others = (self.reporting - 1).astype(np.int32)[:, :, None]
-        out["others"] = accumulate(np.add, np.where(self.seen, others, 0), copy=False)
-        out["same"] = accumulate(
-            np.add, np.where(self.seen, self.ties - 1, 0), copy=False
-        )
         out["rate"] = repeat_rate(out["length"] > 1, self.seen)
         return out
 
@@ -259,6 +253,18 @@ class Cube:
         (``cube.rarity_at(2)[k, :, u]``): where only a few are read, not a whole
         array."""
         return Cells(lambda at: self._rarity(shared, at))
+
+    def rare(self, below: float) -> np.ndarray:
+        """Per report, whether its :meth:`rarity` is below ``below``, without the
+        float array of rarities: a rarity is the largest of the report's share and
+        two bounds of its period (``agree`` and step ÷ 2.5 spreads, both ≥ 0), at
+        most 1, so it is below ``below`` where all three are, or ``below > 1``."""
+        bound = np.fmax(
+            self.agree, self.step[:, None, None] / (2.5 * self.spread[:, :, None])
+        )
+        out = self.share() < below
+        out &= bound < below
+        return out | (below > 1)
 
     @table
     def agree(self) -> np.ndarray:
@@ -365,14 +371,10 @@ def arrange(
     rank = np.full(len(order) + 1, -1)
     rank[order] = np.arange(len(order))
     u_codes = rank[u_codes]
-    month = (
-        P.month_index(pd.Series(periods, dtype="str"))
-        if len(periods)
-        else np.zeros(0, np.int64)  # no reports
-    )
+    month = _months(periods)
     sent = (p_codes >= 0) & (s_codes >= 0) & (u_codes >= 0)
     if period is not None:
-        end = P.month_index(pd.Series([period]))[0]
+        end = _months([period])[0]
         sent &= np.append(month <= end, False)[p_codes]
     keep = sent & ~np.isnan(value)
     rows = {"series": s_codes, "unit": u_codes, "period": p_codes, "value": value}
@@ -406,6 +408,16 @@ def arrange(
         catalogue, cubes, series, units, periods, month, rows, keep, sent,
         reported_at, names,
     )  # fmt: skip
+
+
+def _months(labels) -> np.ndarray:
+    """``P.month_index`` of a few labels, each by ``P.year_end`` (month_index's
+    parse through pandas costs milliseconds); month_index itself where one is not
+    a label."""
+    try:
+        return np.array([y * 12 + m for _, y, m in map(P.year_end, labels)], np.int64)
+    except (TypeError, ValueError):
+        return P.month_index(pd.Series(labels, dtype="str"))
 
 
 def _factorize(observations: pd.DataFrame) -> tuple[dict[str, tuple], Future | None]:

@@ -50,7 +50,7 @@ def _constant(reports: Reports, *, perfect: bool) -> pd.DataFrame | None:
         k, t, u, t0, length, share, chance = found
         share = share.copy()
         if perfect:  # the best possible value is itself unlikely, not only its repeats
-            chance = chance + np.log(cube.rarity()[k, t0, u])  # (not in place)
+            chance = chance + np.log(cube.rarity_at()[k, t0, u])  # (not in place)
         tried = np.log(float(cube.seen.sum()))
         share[chance + tried >= np.log(q.chance)] = 1.0  # not unlikely enough
         for i in np.flatnonzero(share < q.common_share):
@@ -128,15 +128,16 @@ def _find_long_runs(cube: Cube, w: int) -> tuple | None:
     if not len(k):
         return None
     t0, length = run["start"][k, t, u], run["length"][k, t, u]
-    # how common the value is among the other units' reports of the run
-    others, same = run["others"], run["same"]
-
-    def over_run(c):
-        return c[k, t, u] - np.where(t0 > 0, c[k, np.maximum(t0 - 1, 0), u], 0)
-
-    n_others = over_run(others)
+    # how common the value is among the other units' reports of the run: the other
+    # units' reports and those equal to it, summed over the run's periods (a few
+    # thousand runs: read at them, not accumulated over the whole cube)
+    periods = np.arange(cube.values.shape[1])
+    inside = (periods >= t0[:, None]) & (periods <= t[:, None])
+    inside &= cube.seen[k[:, None], periods, u[:, None]]
+    n_others = np.where(inside, cube.reporting[k] - 1, 0).sum(axis=1)
+    n_same = np.where(inside, cube.ties[k[:, None], periods, u[:, None]] - 1, 0)
     share = np.divide(  # no other reporter: nothing common, the chance decides
-        over_run(same), n_others, out=np.zeros(len(k)), where=n_others > 0
+        n_same.sum(axis=1), n_others, out=np.zeros(len(k)), where=n_others > 0
     )
     return k, t, u, t0, length, share, _run_chance(cube, run, k, t, u, t0)
 
@@ -280,7 +281,15 @@ def rounded(reports: Reports) -> pd.DataFrame | None:
         ok.reshape(-1)[at] = True
         run, ends = run_lengths(ok)  # gaps end a run
         tried = np.log(float(seen.sum()))
-        for k, t, u in zip(*np.nonzero((run >= w) & ends), strict=True):
+        ks, ts, us = np.nonzero((run >= w) & ends)
+        # the runs whose chance is plainly too large dropped at once (a margin far
+        # above rounding errors: each run left is judged as before)
+        periods = np.arange(n_t)
+        inside = periods > ts[:, None] - run[ks, ts, us][:, None]
+        inside &= periods <= ts[:, None]
+        rough = np.where(inside, log_p[ks[:, None], periods, us[:, None]], 0.0)
+        left = rough.sum(axis=1) + tried < np.log(q.chance) + 1e-6
+        for k, t, u in zip(ks[left], ts[left], us[left], strict=True):
             m = int(run[k, t, u])
             x = cube.values[k, t - m + 1 : t + 1, u]
             if len(set(x)) < 2:
