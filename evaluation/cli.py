@@ -1988,15 +1988,21 @@ def dashboard(
     # lazy: Dash and the dashboard's pages load only to serve them
     from dashboards.app import create_app
     from evaluation.errors import EvaluationError
+    from evaluation.vocabulary import say
 
     try:
         application = create_app(result, https=https, proxy=proxy)
     except (FileNotFoundError, ValueError, EvaluationError) as exc:
         raise _fail(str(exc)) from None
     server = (
-        "Flask development server, debug" if debug else f"waitress, {threads} threads"
+        say("cli_said", "server_debug")
+        if debug
+        else say("cli_said", "server_waitress", threads=threads)
     )
-    typer.echo(f"dashboard: http://{host}:{port}/  ({server}; Ctrl+C to stop)")
+    url = f"http://{host}:{port}/"
+    for lang in ("zh", "en"):  # the dashboard speaks both
+        line = say("cli_said", "serving", url=url, server=server.text(lang))
+        typer.echo(line.text(lang))
     sys.stdout.flush()
     if debug:
         application.run(host=host, port=port, debug=True)

@@ -416,6 +416,12 @@ def test_the_command_serves_with_waitress_and_flask_only_with_debug(store, monke
         12,
     )
     assert "waitress" in run.output and "flask" not in served
+    # where it serves, said to a Chinese office first, then in English
+    lines = run.output.splitlines()
+    assert lines[:2] == [
+        "仪表板：http://127.0.0.1:8050/（waitress，12个线程；按 Ctrl+C 停止）",
+        "dashboard: http://127.0.0.1:8050/ (waitress, 12 threads; Ctrl+C to stop)",
+    ], lines
     served.clear()
     run = CliRunner().invoke(cli, ["dashboard", str(store[0]), "--debug"])
     assert run.exit_code == 0 and served["flask"]["debug"] is True
