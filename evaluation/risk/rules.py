@@ -70,10 +70,11 @@ class Inputs:
     ``values``: ``period, unit_id, node_id, value`` for reported indicator values,
     dimension scores and composite scores. ``periods`` are the evaluation periods in
     order; ``observations`` the raw reports (for per-unit targets); ``events`` the
-    reported events (``unit_id, period, event_id``), possibly empty. ``warnings``:
-    for the rules that grade other rules' warnings (:data:`READS_WARNINGS`), every
-    warning of the other rules (:func:`evaluate` hands them over as arrays instead,
-    :attr:`_worst`, not as a table).
+    reported events (``unit_id, period, event_id``), possibly empty. ``worst``: for
+    the rules that grade other rules' warnings (:data:`READS_WARNINGS`), each
+    (period, unit, node) the other rules warned, as a key of the values
+    (``_Values.key``, sorted), with its most severe level (1 yellow … 3 red);
+    :func:`evaluate` sets it.
     """
 
     values: pd.DataFrame
@@ -81,7 +82,7 @@ class Inputs:
     periods: list[str]
     observations: pd.DataFrame
     events: pd.DataFrame
-    warnings: pd.DataFrame | None = None
+    worst: tuple[np.ndarray, np.ndarray] | None = None
 
     @cached_property
     def _table(self) -> _Values:
@@ -94,14 +95,6 @@ class Inputs:
         same table (:func:`.ledger.update`)."""
         t = self._table
         return t.p, t.periods, t.u, t.units, t.n, t.nodes
-
-    @cached_property
-    def _worst(self) -> tuple[np.ndarray, np.ndarray]:
-        """Each warned (period, unit, node) of ``warnings`` as a key of
-        :attr:`_Values.key` (sorted) and its most severe level (1 yellow … 3 red)."""
-        w = self.warnings
-        key = self._table.key_of(w["period"], w["unit_id"], w["node_id"])
-        return _most_severe(key, _severity(w["level"]))
 
     @cached_property
     def _events(self) -> list[tuple[str, str, str]]:
@@ -158,11 +151,8 @@ class _Values:
         """Positions of ``node``'s rows, in table order."""
         return self._rows.get(node, np.zeros(0, dtype=np.intp))
 
-    def key_of(self, period, unit, node) -> np.ndarray:
-        """The :attr:`key` of (period, unit, node) labels; -1 where one is not here."""
-        p = _positions(period, self.periods)
-        u = _positions(unit, self.units)
-        n = _positions(node, self.nodes)
+    def key_at(self, p: np.ndarray, u: np.ndarray, n: np.ndarray) -> np.ndarray:
+        """The :attr:`key` of (period, unit, node) codes; -1 where one is -1."""
         key = (p * self.shape[1] + u) * self.shape[2] + n
         return np.where((p >= 0) & (u >= 0) & (n >= 0), key, -1)
 
@@ -176,7 +166,7 @@ def stable_order(codes: np.ndarray, n: int) -> np.ndarray:
 
 
 def _worst_of(found: list, t: _Values) -> tuple[np.ndarray, np.ndarray]:
-    """:attr:`Inputs._worst` of the rules' warnings as they found them."""
+    """:attr:`Inputs.worst` of the rules' warnings as they found them."""
     found = [f for f in found if f is not None]
     p, u, n = (
         _codes_in([getattr(f, c) for f in found], t.labels[column], index)
@@ -186,10 +176,8 @@ def _worst_of(found: list, t: _Values) -> tuple[np.ndarray, np.ndarray]:
             ("node", "node_id", t.nodes),
         )
     )
-    key = (p * t.shape[1] + u) * t.shape[2] + n
-    key = np.where((p >= 0) & (u >= 0) & (n >= 0), key, -1)
     level = [f.level for f in found] or [np.zeros(0, dtype=np.intp)]
-    return _most_severe(key, np.concatenate(level))
+    return _most_severe(t.key_at(p, u, n), np.concatenate(level))
 
 
 def _codes_in(pieces: list[tuple], labels, index: pd.Index) -> np.ndarray:
@@ -356,10 +344,9 @@ def evaluate(inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
         found.append(RULES[rule.kind](rule, inputs, catalogue))
     later = [r for r in rules if r.kind in READS_WARNINGS]
     if later:  # else no rule reads the others' warnings
-        graded = replace(inputs)
-        # the same values, indexed once; the others' warnings read as arrays
-        graded.__dict__["_table"] = t = inputs._table
-        graded.__dict__["_worst"] = _worst_of(found, t)
+        t = inputs._table
+        graded = replace(inputs, worst=_worst_of(found, t))
+        graded.__dict__["_table"] = t  # the same values: indexed once
         for rule in later:
             found.append(RULES[rule.kind](rule, graded, catalogue))
     return _warnings(found, inputs.periods)
@@ -860,14 +847,14 @@ class LevelRollup(Model):
 def rollup(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
     """A dimension's level: the mean severity of its ``worst`` worst reported
     indicators (green 0 … red 3), rounded down; reads the other rules' warnings
-    (``inputs._worst``)."""
+    (``inputs.worst``)."""
     t = inputs._table
     leaves = _leaves(catalogue, rule.node)
     rows = np.sort(np.concatenate([t.rows(n) for n in leaves] or [[]])).astype(np.intp)
     if not len(rows):
         return None
     # each reported indicator's most severe warning (green 0 when none)
-    warned, severity = inputs._worst
+    warned, severity = inputs.worst
     key = t.key[rows]
     s = np.zeros(len(rows), dtype=np.int64)
     if len(warned):
@@ -974,7 +961,7 @@ def event(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
     )  # fmt: skip
 
 
-#: kinds that grade the other rules' warnings (``inputs.warnings``): run after them
+#: kinds that grade the other rules' warnings (``inputs.worst``): run after them
 READS_WARNINGS = frozenset({"rollup"})
 
 
@@ -1161,11 +1148,9 @@ def _at(labels_codes: tuple, index) -> np.ndarray:
 
 def _period_at(labels_codes: tuple, periods: list[str]) -> np.ndarray:
     """Each coded label's position among ``periods`` (``len(periods)``, last,
-    where not one of them), the few labels looked up in plain Python."""
-    labels, codes = labels_codes
-    at = {p: i for i, p in enumerate(periods)}
-    last = len(periods)
-    return np.array([at.get(x, last) for x in labels.tolist()] + [last])[codes]
+    where not one of them)."""
+    at = _at(labels_codes, periods)
+    return np.where(at >= 0, at, len(periods))
 
 
 def _sorted_codes(labels, codes: np.ndarray) -> np.ndarray:
