@@ -318,8 +318,9 @@ def _serious_by_period(warnings: pd.DataFrame) -> dict[str, dict]:
     of the warnings table: the order new items are opened in."""
     if warnings.empty:  # nothing to open
         return {}
-    level = warnings["level"].array
-    severity = np.where(level == "red", 3, np.where(level == "orange", 2, -1))
+    level = warnings["level"].array  # the two levels that open an item, by name
+    red, orange = SEVERITY["red"], SEVERITY["orange"]
+    severity = np.where(level == "red", red, np.where(level == "orange", orange, -1))
     rows = np.flatnonzero(severity >= SEVERITY["orange"])
     rows = rows[np.argsort(-severity[rows], kind="stable")]
     out: dict[str, dict] = {}

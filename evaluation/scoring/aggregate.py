@@ -78,8 +78,8 @@ def tree(catalogue: Catalogue, indicator_ids: list[str]) -> tuple[Node, ...]:
     available, out = set(indicator_ids), []
     missing = {d.id: d.missing for d in catalogue.dimensions}
     specs = {i.id: i for i in catalogue.indicators}
-    # each indicator child's declared range, given as the node is made (as
-    # :func:`with_ranges` would set them, without a copy of every node)
+    # each indicator child's declared range, given as the node is made (no copy
+    # of every node by :func:`with_ranges`)
     ranges = [
         output_range(specs[k], catalogue.settings.treatment) for k in indicator_ids
     ]
@@ -93,17 +93,18 @@ def tree(catalogue: Catalogue, indicator_ids: list[str]) -> tuple[Node, ...]:
             if parent == COMPOSITE
             else float(least[parent])
         )
+        columns = np.array([column.get(k, -1) for k in kids])
         out.append(
             Node(
                 parent,
                 tuple(kids),
-                np.array([column.get(k, -1) for k in kids]),
+                columns,
                 np.array([local[k] for k in kids], dtype=float),
                 need,
                 spec,
                 method,
                 missing.get(parent, "exclude"),  # the composite: nothing above it
-                tuple(ranges[column[k]] if k in column else None for k in kids),
+                _child_ranges(columns, ranges),
             )
         )
         available.add(parent)
@@ -113,10 +114,13 @@ def tree(catalogue: Catalogue, indicator_ids: list[str]) -> tuple[Node, ...]:
 def with_ranges(nodes: tuple[Node, ...], ranges: list[Range]) -> tuple[Node, ...]:
     """``nodes`` with each indicator child's declared range from ``ranges`` (one per
     indicator column, e.g. under another normalisation)."""
-    return tuple(
-        replace(n, ranges=tuple(ranges[c] if c >= 0 else None for c in n.columns))
-        for n in nodes
-    )
+    return tuple(replace(n, ranges=_child_ranges(n.columns, ranges)) for n in nodes)
+
+
+def _child_ranges(columns: np.ndarray, ranges: list[Range]) -> tuple:
+    """A node's :attr:`Node.ranges`: each indicator child's (its column's) range,
+    None for a node child (column -1)."""
+    return tuple(ranges[c] if c >= 0 else None for c in columns.tolist())
 
 
 def limits(nodes: tuple[Node, ...]) -> dict[str, Range]:
