@@ -67,7 +67,7 @@ words = V.words("page_profile", lang)
 # from a sudden drop; a drop usually points to one indicator or one report.
 
 # %%
-plots.plot_trend(profile.trend, title=words["trend"])
+plots.plot_trend(profile.trend, title=words["trend"], lang=lang)
 
 # %%
 profile.trend.tail(6)

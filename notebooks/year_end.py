@@ -136,6 +136,7 @@ go.Figure(
         title=page["dims"],
         unit=page["this_unit"],
         median=page["median"],
+        lang=lang,
     )
 )
 

@@ -544,6 +544,7 @@ def _dims_figure(ap: data.Annual, unit: str, lang: str) -> dict:
         title=t("dims", lang),
         unit=t("this_unit", lang),
         median=t("median", lang),
+        lang=lang,
     )
 
 

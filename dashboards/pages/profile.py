@@ -263,6 +263,7 @@ def update_indicator(unit, indicator, lang, run=None):
         y_title=name + sep.format(measure),
         scale=_scale(unit_words),
         width=1600,  # the page's width (the other charts take half)
+        lang=lang,
     )
 
 
@@ -400,6 +401,7 @@ def _charts(p, cat, group: str, result, lang: str) -> list:
         title=t("trend", lang),
         x_title=t("period_axis", lang),
         y_title=t("score_axis", lang),
+        lang=lang,
     )  # fmt: skip
     rank_text = [
         t("hover_rank", lang, period=a, rank=_whole(r), n=_whole(n), all=_whole(o))
@@ -416,6 +418,7 @@ def _charts(p, cat, group: str, result, lang: str) -> list:
         y_title=t("rank_axis", lang),
         scale="rank",
         n=n,
+        lang=lang,
     )
     d = p.dimension_trend
     dims = cat.top_dimensions()
@@ -442,6 +445,7 @@ def _charts(p, cat, group: str, result, lang: str) -> list:
         x_title=t("period_axis", lang),
         y_title=t("score_axis", lang),
         height=380,
+        lang=lang,
     )
     peers = p.peers
     order = [COMPOSITE, *dims]
@@ -463,6 +467,7 @@ def _charts(p, cat, group: str, result, lang: str) -> list:
         unit=t("unit", lang),
         group=t("peers_dots" if small else "peers_box", lang),
         peer_names=list(unit_names.reindex(wide.index)) if small else None,
+        lang=lang,
     )
     graph = lambda fig, id_: components.panel(  # noqa: E731
         dcc.Graph(figure=fig, id=id_, config=NO_BAR)
@@ -495,6 +500,7 @@ def _body(p, cat, flags, lang: str) -> html.Div:
                             median_name=t("median", lang),
                             x_title=t("dim_axis", lang),
                             y_title=t("score_axis", lang),
+                            lang=lang,
                         ),
                         id="profile-dims",
                         config=NO_BAR,
@@ -509,6 +515,7 @@ def _body(p, cat, flags, lang: str) -> html.Div:
                             total=t("total", lang),
                             x_title=t("dim_axis", lang),
                             y_title=t("contribution_axis", lang),
+                            lang=lang,
                         ),
                         id="profile-waterfall",
                         config=NO_BAR,

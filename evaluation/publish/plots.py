@@ -35,6 +35,17 @@ FONT_FAMILY = (
 )
 
 
+def _colon(lang: str) -> str:
+    """A hover's "label: value" colon: full width, no space, in Chinese."""
+    return V.word("plot", "colon", lang)
+
+
+def _hover(label: str, value: str, lang: str, extra: str = "") -> str:
+    """A hover template reading "label: value" (Plotly's ``%{…}`` fields), as
+    ``lang`` writes it, ``extra`` in the hover's side box."""
+    return f"%{{{label}}}{_colon(lang)}%{{{value}}}<extra>{extra}</extra>"
+
+
 def _check_lang(lang: str) -> None:
     if lang not in V.LANGS:
         raise ValueError(f"lang must be one of {sorted(V.LANGS)}, not {lang!r}")
@@ -112,6 +123,7 @@ def plot_rank_bar(
     if top is not None:
         table = table.head(top)
     labels = V.words("plot", lang)
+    colon = labels["colon"]
     names = dict(group_names or {g: g for g in sorted(table["peer_group"].unique())})
     for group in sorted(set(table["peer_group"]) - set(names)):
         names[group] = group  # a group the mapping does not know keeps its id
@@ -133,9 +145,9 @@ def plot_rank_bar(
             cliponaxis=False,
             customdata=rows[[f"name_{lang}", "rank"]],
             hovertemplate=(
-                f"%{{customdata[0]}}<br>{labels['group']}: {name}"
-                f"<br>{labels['rank']}: %{{customdata[1]}}"
-                f"<br>{labels['x']}: %{{text}}<extra></extra>"
+                f"%{{customdata[0]}}<br>{labels['group']}{colon}{name}"
+                f"<br>{labels['rank']}{colon}%{{customdata[1]}}"
+                f"<br>{labels['x']}{colon}%{{text}}<extra></extra>"
             ),
         )
     for unit_id in table.loc[table["composite_score"].isna(), "unit_id"]:
@@ -280,7 +292,7 @@ def plot_risk_heatmap(
             colorscale=scale,
             xgap=2,
             ygap=2,
-            hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
+            hovertemplate="%{y}<br>" + _hover("x", "text", lang),
             colorbar={
                 "title": {"text": labels["title"], "side": "top"},
                 "tickvals": [0, 1, 2, 3],
@@ -349,7 +361,7 @@ def plot_warnings_timeline(result, *, lang: str = "zh", unit_id: str | None = No
             y=counts[level],
             name=name,
             marker_color=V.LEVEL_COLOURS[level],
-            hovertemplate=f"%{{x}}: %{{y}}<extra>{name}</extra>",
+            hovertemplate=_hover("x", "y", lang, name),
         )
     fig.update_layout(
         barmode="stack",
@@ -477,9 +489,10 @@ def plot_waterfall(
     return _panel_style(fig, title, yrange=y)
 
 
-def plot_trend(trend: pd.DataFrame, *, title: str) -> go.Figure:
+def plot_trend(trend: pd.DataFrame, *, title: str, lang: str = "zh") -> go.Figure:
     """The composite over the run's periods (``trend`` of a profile: ``period,
     composite_score, rank``), the rank in the hover."""
+    _check_lang(lang)
     fig = go.Figure(
         go.Scatter(
             x=trend["period"],
@@ -487,7 +500,7 @@ def plot_trend(trend: pd.DataFrame, *, title: str) -> go.Figure:
             mode="lines+markers",
             line={"color": PALETTE[0]},
             customdata=trend["rank"],
-            hovertemplate="%{x}: %{y:.2f} (#%{customdata})<extra></extra>",
+            hovertemplate=V.word("plot", "trend_hover", lang) + "<extra></extra>",
         )  # fmt: skip
     )
     fig.update_xaxes(type="category")
@@ -718,6 +731,7 @@ def plot_lines(
     n: int | None = None,
     height: int = 340,
     width: float = 700,
+    lang: str = "zh",
 ) -> dict:
     """Lines over time as a light figure (dict): a profile's composite, ranks,
     level-1 dimensions or one indicator's reports. ``x`` the periods' names (in time
@@ -728,7 +742,7 @@ def plot_lines(
     axis (``n``: the number ranked, for ``rank``); both axes are titled.
     ``width``: about how wide the plot is drawn, in px (:func:`_fixed_margins`);
     a title too long for it, or a value-axis title too long for the plot's height,
-    is folded onto more lines (:func:`_fit_titles`)."""
+    is folded onto more lines (:func:`_fit_titles`). ``lang``: the hover's words."""
     data = []
     every = []
     for k, line in enumerate(lines):
@@ -753,7 +767,7 @@ def plot_lines(
             trace["text"] = list(line["text"])
             trace["hovertemplate"] = "%{text}<extra></extra>"
         else:
-            trace["hovertemplate"] = "%{x}: %{y}<extra>%{fullData.name}</extra>"
+            trace["hovertemplate"] = _hover("x", "y", lang, "%{fullData.name}")
         data.append(trace)
     layout = light_layout(title, height=height, left=60)
     _legend_below(layout, [line["name"] for line in lines])
@@ -793,6 +807,7 @@ def plot_peer_strip(
     unit: str,
     group: str,
     peer_names: list[str] | None = None,
+    lang: str = "zh",
 ) -> dict:
     """Where a unit stands among its peers, as LG Inform and Oflog show it: for
     each measure (``names``, top to bottom) a box of the peer group's scores
@@ -802,7 +817,7 @@ def plot_peer_strip(
     A group of more than :data:`STRIP_DOTS_MAX` peers gets its box computed here
     and only the peers beyond the whiskers as dots (:func:`_peer_box`): thousands
     of overlapping dots read as a smear and took the browser 0.3–0.6 s to draw.
-    A light figure (dict)."""
+    A light figure (dict); ``lang``: the hover's words."""
     data = []
     every = list(mine)
     names = [fold(x, LABEL_ROOM) for x in names]  # the plot keeps its width
@@ -833,7 +848,7 @@ def plot_peer_strip(
         }
         if peer_names is not None:
             box["text"] = list(peer_names)
-            box["hovertemplate"] = "%{text}: %{x:.2f}<extra></extra>"
+            box["hovertemplate"] = _hover("text", "x:.2f", lang)
         else:
             box["hovertemplate"] = "%{x:.2f}<extra></extra>"
         data.append(box)
@@ -847,7 +862,7 @@ def plot_peer_strip(
             "cliponaxis": False,  # a score of 100 drawn whole at the axis' end
             "marker": {"color": PALETTE[0], "size": 16, "symbol": "diamond",
                        "line": {"color": "white", "width": 1.5}},
-            "hovertemplate": "%{y}: %{x:.2f}<extra>%{fullData.name}</extra>",
+            "hovertemplate": _hover("y", "x:.2f", lang, "%{fullData.name}"),
         }
     )  # fmt: skip
     layout = light_layout(title, height=130 + 60 * len(names), left=130)
@@ -896,7 +911,7 @@ def _peer_box(name: str, values: list[float], group: str, *, first: bool) -> lis
 
 def plot_profile_dimensions(
     names: list[str], mine, median, *, title: str, unit: str, median_name: str,
-    x_title: str, y_title: str,
+    x_title: str, y_title: str, lang: str = "zh",
 ) -> dict:  # fmt: skip
     """A unit's level-1 scores (blue, labelled) beside its peer-group median (grey),
     a light figure (dict) with a titled score axis; ``unit`` and ``median_name``
@@ -909,7 +924,7 @@ def plot_profile_dimensions(
             "marker": {"color": colour},
             "text": number_texts(y) if k == 0 else None,
             "textposition": "outside", "cliponaxis": False,
-            "hovertemplate": "%{x}: %{y:.2f}<extra>%{fullData.name}</extra>",
+            "hovertemplate": _hover("x", "y:.2f", lang, "%{fullData.name}"),
         }
         for k, (y, name, colour) in enumerate(
             ((mine, unit, PALETTE[0]), (median, median_name, MEDIAN_GREY))
@@ -927,7 +942,7 @@ def plot_profile_dimensions(
 
 def plot_profile_waterfall(
     names: list[str], contributions, *, title: str, total: str, x_title: str,
-    y_title: str,
+    y_title: str, lang: str = "zh",
 ) -> dict:  # fmt: skip
     """What makes a composite (as :func:`plot_waterfall`), a light figure (dict)
     with a titled axis: each level-1 dimension's contribution stacked up to the
@@ -951,7 +966,7 @@ def plot_profile_waterfall(
         "text": number_texts(shown),
         "textposition": "outside",
         "cliponaxis": False,
-        "hovertemplate": "%{x}: %{y:.2f}<extra></extra>",
+        "hovertemplate": _hover("x", "y:.2f", lang),
     }
     # a thin line at each running total, from one bar to the next
     ends = [*(round(float(v), 4) + 0.0 for v in levels)]
@@ -1093,7 +1108,13 @@ def plot_parts(names: list[str], values, *, title: str, left: int = 130) -> dict
 
 
 def plot_group_dimensions(
-    gaps: pd.DataFrame, names: list[str], *, title: str, unit: str, median: str
+    gaps: pd.DataFrame,
+    names: list[str],
+    *,
+    title: str,
+    unit: str,
+    median: str,
+    lang: str = "zh",
 ) -> dict:
     """A unit's year-end level-1 dimension scores beside its appraisal group's
     median (``gaps``: ``score, group_median`` rows, as ``appraisal.dimension_gaps``
@@ -1108,7 +1129,7 @@ def plot_group_dimensions(
             "y": [_json_number(v) for v in gaps[col]],
             "name": name,
             "marker": {"color": colour},
-            "hovertemplate": "%{x}: %{y:.2f}<extra>%{fullData.name}</extra>",
+            "hovertemplate": _hover("x", "y:.2f", lang, "%{fullData.name}"),
         }
         for col, name, colour in (
             ("score", unit, PALETTE[0]),
@@ -1242,7 +1263,7 @@ def plot_submissions(submissions: pd.DataFrame, catalogue, *, lang: str = "zh"):
     z = bad.unstack("period").reindex(index=agencies, columns=periods)
     hover = pd.Series("", index=counts.index)
     for code, text in status.items():
-        hover = hover + f"{text}: " + counts[code].astype(str) + "<br>"
+        hover = hover + f"{text}{_colon(lang)}" + counts[code].astype(str) + "<br>"
     hover = hover.unstack("period").reindex(index=agencies, columns=periods)
     fig = go.Figure(
         go.Heatmap(
@@ -1292,7 +1313,7 @@ def plot_flag_triage(flags: pd.DataFrame, *, lang: str = "zh") -> go.Figure:
             name=names[code],
             orientation="h",
             marker_color=colours[code],
-            hovertemplate=f"%{{y}}: %{{x}}<extra>{names[code]}</extra>",
+            hovertemplate=_hover("y", "x", lang, names[code]),
         )
     return _stacked(
         fig,
@@ -1329,7 +1350,7 @@ def plot_ledger_units(
             name=words[code],
             orientation="h",
             marker_color=colour,
-            hovertemplate=f"%{{y}}: %{{x}}<extra>{words[code]}</extra>",
+            hovertemplate=_hover("y", "x", lang, words[code]),
         )
     return _stacked(
         fig,
@@ -1431,7 +1452,7 @@ def plot_average_trend(
                 "name": names.get(kind, {}).get(group, group),
                 "line": line,
                 "visible": visible,
-                "hovertemplate": "%{x}: %{y:.2f}<extra>%{fullData.name}</extra>",
+                "hovertemplate": _hover("x", "y:.2f", lang, "%{fullData.name}"),
             }
         )
     layout = light_layout(words["trend"], height=460, left=60)
@@ -1475,7 +1496,7 @@ def plot_grade_counts(
             "text": [str(int(v)) if v else "" for v in counts[g]],
             "textposition": "inside",
             "insidetextanchor": "middle",
-            "hovertemplate": "%{y}: %{x}<extra>%{fullData.name}</extra>",
+            "hovertemplate": _hover("y", "x", lang, "%{fullData.name}"),
         }
         for g in GRADES
         if g in counts

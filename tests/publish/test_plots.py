@@ -385,3 +385,24 @@ def test_the_trend_legend_has_the_rows_a_phone_needs():
     layout = plots.plot_average_trend(trend, names, lang="zh")["layout"]
     assert layout["margin"]["b"] >= 84 + 2 * 15 + 24 * 4
     assert layout["legend"]["xref"] == "container"  # the chart's whole width
+
+
+def test_hovers_read_label_colon_value_as_each_language_writes_it():
+    """Chinese takes the full-width colon with no space (排名：1), English ": "; a
+    trend's point names its rank as Chinese does (第1名)."""
+    table, groups = _two_groups()
+    zh = plots.plot_rank_bar(table, lang="zh", group_names=groups).data[0]
+    en = plots.plot_rank_bar(table, lang="en", group_names=groups).data[0]
+    assert "<br>排名：%{customdata[1]}" in zh.hovertemplate
+    assert ": " not in zh.hovertemplate
+    assert "<br>Rank: %{customdata[1]}" in en.hovertemplate
+    trend = pd.DataFrame(
+        {"period": ["2025年1月"], "composite_score": [80.0], "rank": [1]}
+    )
+    point = plots.plot_trend(trend, title="综合得分走势", lang="zh").data[0]
+    assert point.hovertemplate.startswith("%{x}：%{y:.2f}分（第%{customdata}名）")
+    strip = plots.plot_peer_strip(
+        ["综合得分"], [[1.0, 2.0]], [1.5], title="t", x_title="得分", y_title="指标",
+        unit="本单位", group="同组单位", peer_names=["甲", "乙"], lang="zh",
+    )["data"][0]  # fmt: skip
+    assert strip["hovertemplate"].startswith("%{text}：%{x:.2f}")

@@ -32,7 +32,7 @@ def test_submissions_count_the_units_not_on_time_per_agency_and_period(catalogue
                             catalogue.name("finance", "zh")]  # fmt: skip
     z = np.array(heat.z, dtype=float)
     np.testing.assert_array_equal(z, [[1, 2, np.nan], [np.nan, np.nan, 0]])
-    assert "迟报: 1" in heat.text[0][0] and "按时报送: 1" in heat.text[0][0]
+    assert "迟报：1" in heat.text[0][0] and "按时报送：1" in heat.text[0][0]
     en = plots.plot_submissions(submissions(), catalogue, lang="en")
     # named as the menus name them, never by code (2025-M11)
     assert list(en.data[0].x) == ["November 2025", "December 2025", "Q4 2025"]
