@@ -35,10 +35,11 @@ LAYERS = [
         "evaluation.scoring.weights",
     },
     {"evaluation.catalogue"},
+    # Result is plain data: it may import configuration and words, never a stage
+    {"evaluation.result"},
     {"evaluation.intake"},
     {"evaluation.scoring"},
     {"evaluation.risk"},
-    {"evaluation.result"},
     {"evaluation.pipeline", "evaluation.generate"},
     {"evaluation.scale"},
     {"evaluation.analysis"},
@@ -160,6 +161,19 @@ def test_no_import_cycle():
         if start not in state:
             visit(start, [start])
     assert cycles == []
+
+
+def test_no_module_imports_another_modules_private_name():
+    """Helpers shared across modules are public in the module that owns them."""
+    reach = [
+        f"{p.relative_to(ROOT)}:{line} {target}.{n}"
+        for p in SOURCES
+        for target, names, line in imports(p)
+        if target.startswith("evaluation") and target != module_name(p)
+        for n in names
+        if n.startswith("_") and not n.startswith("__")
+    ]
+    assert reach == []
 
 
 #: dashboards and notebooks; notebooks may also use the analysis tools (uncertainty,
