@@ -25,7 +25,7 @@ dash.register_page(
     path="/appraisal",
     name="Appraisal",
     title="年度考评 · Annual appraisal",
-    order=4,
+    order=5,
     nav="nav_appraisal",
 )
 

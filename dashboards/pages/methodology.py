@@ -22,7 +22,7 @@ dash.register_page(
     path="/methodology",
     name="Methodology",
     title="方法 · Methodology",
-    order=2,
+    order=3,
     nav="nav_methodology",
 )
 

@@ -33,7 +33,7 @@ dash.register_page(
     path="/rankings",
     name="Rankings",
     title="排名 · Rankings",
-    order=0,
+    order=1,
     nav="nav_rankings",
 )
 

@@ -18,7 +18,7 @@ from evaluation import vocabulary
 from evaluation.vocabulary import COLOURS, FAMILIES, RISK_HEADER
 
 dash.register_page(
-    __name__, path="/risk", name="Risk", title="风险 · Risk", order=1, nav="nav_risk"
+    __name__, path="/risk", name="Risk", title="风险 · Risk", order=2, nav="nav_risk"
 )
 
 #: this page's words (``evaluation/vocabulary.yaml``, family ``page_risk``)

@@ -36,7 +36,7 @@ dash.register_page(
     path="/what-if",
     name="What-if",
     title="权重模拟 · What-if",
-    order=3,
+    order=4,
     nav="nav_whatif",
 )
 

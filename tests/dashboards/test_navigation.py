@@ -76,6 +76,12 @@ def test_the_navigation_lists_the_registered_pages_in_their_order(app):
     ]
 
 
+def test_each_page_in_the_navigation_has_its_own_place(app):
+    """Two pages at one ``order`` would leave their places to Dash's tie-break."""
+    orders = [p["order"] for p in dash.page_registry.values() if "nav" in p]
+    assert len(set(orders)) == len(orders)
+
+
 def test_every_page_but_the_unit_profile_is_in_the_navigation(app):
     in_nav = {path for path, _ in components.nav_pages()}
     off = [p for p in dash.page_registry.values() if p["path"] not in in_nav]
