@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pydantic import Field, model_validator
 
 from evaluation import periods as P
@@ -39,6 +40,7 @@ from evaluation.vocabulary import (
     RISK_LEVEL,
     Word,
     plain,
+    quantity,
     quantity_decimals,
     say,
     unit_after,
@@ -137,12 +139,14 @@ class _Values:
         }
         #: each row's position among the evaluation periods (-1: not one of them)
         at = {p: i for i, p in enumerate(periods)}  # a few labels: plain Python
-        self.at = np.array([at.get(p, -1) for p in self.periods], dtype=np.intp)[self.p]
+        self.at = np.array(
+            [at.get(p, -1) for p in self.periods.tolist()], dtype=np.intp
+        )[self.p]
         self.shape = (len(self.periods), len(self.units), len(self.nodes))
         self.key = (self.p * self.shape[1] + self.u) * self.shape[2] + self.n
         order = stable_order(self.n, len(self.nodes))
         bounds = np.searchsorted(self.n[order], np.arange(len(self.nodes) + 1))
-        self.code = {node: i for i, node in enumerate(self.nodes)}
+        self.code = {node: i for i, node in enumerate(self.nodes.tolist())}
         self._rows = {
             node: order[bounds[i] : bounds[i + 1]] for node, i in self.code.items()
         }
@@ -366,48 +370,36 @@ def indicator_thresholds(inputs: Inputs, catalogue: Catalogue) -> _Found | None:
     if not specs:  # no indicator graded: nothing to index
         return None
     t = inputs._table
-    graded = [node for node in t.nodes if node in specs]
+    graded = [node for node in t.code if node in specs]
     if not graded:
         return None
     months = P.months_per(P.frequency_of(inputs.periods[-1]))
-    # every graded indicator's rows at once (indicator by indicator, each in table
-    # order), with its indicator's limits, direction, name and unit per row
-    per = [t.rows(ind) for ind in graded]
-    rows = np.concatenate(per)
-    which = np.repeat(np.arange(len(graded)), [len(r) for r in per])
     spec = [specs[ind] for ind in graded]
     scale = [
         months / P.months_per(s.frequency) if s.rollup.method == "sum" else 1.0
         for s in spec
     ]
-    limits = {
-        k: np.array(
-            [_scaled(getattr(s.risk, k), f) for s, f in zip(spec, scale, strict=True)],
-            dtype=float,  # NaN where the level has no limit: never reached
-        )[which]
-        for k in _WARN
-    }
-    lower = np.array([s.direction == "lower" for s in spec])[which]
-    worse = np.where(lower, 1, -1)
+    # each graded indicator's limit per level (NaN where it has none: never reached)
+    table = np.array(
+        [
+            [np.nan, *(_scaled(getattr(s.risk, k), f) for k in _WARN)]
+            for s, f in zip(spec, scale, strict=True)
+        ],
+        dtype=float,
+    )
+    lower = np.array([s.direction == "lower" for s in spec])
+    # every graded indicator's rows at once (indicator by indicator, each in table
+    # order), with its indicator per row
+    per = [t.rows(ind) for ind in graded]
+    rows = np.concatenate(per)
+    which = np.repeat(np.arange(len(graded)), [len(r) for r in per])
+    limits = {k: table[which, sev] for sev, k in enumerate(_WARN, start=1)}
+    worse = np.where(lower[which], 1, -1)
     level, limit = _graded(t.value[rows], limits, lambda x, t: worse * (x - t) >= 0)
     hit = level > 0
-    rows, level, limit, which, lower = (
-        a[hit] for a in (rows, level, limit, which, lower)
-    )
-    value = t.value[rows]
+    rows, level, limit, which = rows[hit], level[hit], limit[hit], which[hit]
     words = [_words(catalogue, ind) for ind in graded]
-    name_zh = np.array([w[0][0] for w in words], dtype=object)
-    name_en = np.array([w[0][1] + " " for w in words], dtype=object)
-    zh, en = (np.empty(len(rows), dtype=object) for _ in "ze")
-    units = {u: k for k, u in enumerate(dict.fromkeys(w[1] for w in words))}
-    unit_of = np.array([units[w[1]] for w in words])[which]
-    for unit, k in units.items():  # the reasons, unit by unit
-        at = np.flatnonzero(unit_of == k)
-        if not len(at):
-            continue
-        v, lim, lev, ind = value[at], limit[at], level[at], which[at]
-        zh[at], ve, te = _reached_zh(name_zh[ind], unit, v, lim, lev, lower[at])
-        en[at] = name_en[ind] + ve + _BEYOND_EN[lower[at].astype(int), lev] + te
+    zh, en = _reached(words, lower, table, which, t.value[rows], level)
     return _part(t, rows, "threshold", level, t.raw[rows], limit, zh, en)
 
 
@@ -434,7 +426,8 @@ def score_threshold(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None
     rows, level, limit = rows[hit], level[hit], limit[hit]
     value = t.value[rows]
     name, unit = _words(catalogue, rule.node)
-    zh = _reached_zh(name[0], unit, value, limit, level, lower=False)[0]
+    table = np.array([[np.nan, *(limits[k] for k in _WARN)]], dtype=float)
+    zh = _reached([(name, unit)], [False], table, np.zeros_like(rows), value, level)[0]
     en = (
         name[1] + " " + _each(value, "{:.1f}".format) + " points at or below the "
         + _NAMES[level] + " threshold " + _each(limit, "{:g}".format)
@@ -596,17 +589,30 @@ def peer_position(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
 class _Peers:
     """A peer rule's rows in their groups (period × peer group): ``x``, the value
     signed so that higher is better, sorted within each group (``order``), each
-    group's size ``n`` per row."""
+    group's size ``n`` per row; sorted when a method asks (a robust z does not)."""
 
     def __init__(self, group: np.ndarray, value: np.ndarray, better: int):
         self.group, self.value, self.better = group, value, better
         self.x = better * value
-        self.order = np.lexsort((self.x, group))  # by group, worst first
-        g = group[self.order]
-        self.starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-        sizes = np.diff(np.r_[self.starts, len(g)])
-        self.n = np.empty(len(group), dtype=np.int64)
-        self.n[self.order] = np.repeat(sizes, sizes)
+
+    @cached_property
+    def order(self) -> np.ndarray:
+        """The rows by group, worst first."""
+        return np.lexsort((self.x, self.group))
+
+    @cached_property
+    def starts(self) -> np.ndarray:
+        """Where each group starts in :attr:`order`."""
+        g = self.group[self.order]
+        return np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+
+    @cached_property
+    def n(self) -> np.ndarray:
+        """Each row's group size."""
+        sizes = np.diff(np.r_[self.starts, len(self.order)])
+        n = np.empty(len(self.group), dtype=np.int64)
+        n[self.order] = np.repeat(sizes, sizes)
+        return n
 
     def median(self, v: np.ndarray) -> np.ndarray:
         """Per row, the median of ``v`` in its group."""
@@ -881,8 +887,8 @@ def rollup(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
     for n in leaves:
         if n in t.code:
             (name_zh, name_en), _ = _words(catalogue, n)
-            item_zh[t.code[n]] = name_zh + "（" + _LEVEL_ZH + "）"
-            item_en[t.code[n]] = name_en + " (" + _NAMES + ")"
+            item_zh[t.code[n]] = [f"{name_zh}（{w}）" for w in _LEVEL_ZH.tolist()]
+            item_en[t.code[n]] = [f"{name_en} ({w})" for w in LEVELS]
     then_zh, then_en = "、" + item_zh, ", " + item_en
     node = t.n[rows]
     first = starts[hit]
@@ -893,13 +899,22 @@ def rollup(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
         zh[more] += then_zh[node[at], s[at]]
         en[more] += then_en[node[at], s[at]]
     dim = _words(catalogue, rule.node)[0]
-    n = k[hit]  # the indicators listed: a few counts, each sentence start made once
-
-    def opening_en(c: int) -> str:
-        return f"{dim[1]}: its {c} worst indicator{'s are' if c != 1 else ' is'} "
-
-    zh = _each(n, f"{dim[0]}：最差的{{}}项指标为".format) + zh
-    en = _each(n, opening_en) + en
+    # each sentence's start by the number of indicators listed (1 … worst)
+    listed = range(rule.worst + 1)
+    zh = (
+        np.array([f"{dim[0]}：最差的{c}项指标为" for c in listed], dtype=object)[k[hit]]
+        + zh
+    )
+    en = (
+        np.array(
+            [
+                f"{dim[1]}: its {c} worst indicator{'s are' if c != 1 else ' is'} "
+                for c in listed
+            ],
+            dtype=object,
+        )[k[hit]]
+        + en
+    )
     return _part(
         t,
         rows[first],
@@ -1019,6 +1034,7 @@ def dimension_levels(warnings: pd.DataFrame, catalogue: Catalogue) -> pd.DataFra
 #: level names and their Chinese words by severity (0 green … 3 red)
 _NAMES = np.array(LEVELS, dtype=object)
 _LEVEL_TEXT = pd.array(LEVELS, dtype="str")
+_STR = _LEVEL_TEXT.dtype  # the text type of the tables ("str", Arrow strings)
 _LEVEL_ZH = np.array([RISK_LEVEL[k].zh for k in LEVELS], dtype=object)
 
 
@@ -1120,9 +1136,17 @@ def _warnings(found: list[_Found | None], periods: list[str]) -> pd.DataFrame:
             "level": _LEVEL_TEXT.take(level[order]),
             "value": joined("value"),
             "threshold": joined("threshold"),
-            "reason_zh": pd.array(joined("zh"), dtype="str"),
-            "reason_en": pd.array(joined("en"), dtype="str"),
+            "reason_zh": _arrow_text(joined("zh")),
+            "reason_en": _arrow_text(joined("en")),
         }
+    )
+
+
+def _arrow_text(words: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Python strings (an object array, no missing) as a text column ("str": Arrow
+    strings), converted by Arrow at once (``pd.array`` checks each first)."""
+    return pd.arrays.ArrowStringArray(
+        pa.array(words, type=pa.large_string()), dtype=_STR
     )
 
 
@@ -1141,9 +1165,11 @@ def _coded(pieces: list[tuple]) -> tuple:
 
 
 def _at(labels_codes: tuple, index) -> np.ndarray:
-    """Each coded label's position in ``index`` (-1 where not in it or missing)."""
+    """Each coded label's position in ``index`` (-1 where not in it or missing), the
+    labels (a few) looked up in plain Python."""
     labels, codes = labels_codes
-    return np.append(_positions(labels, index), -1)[codes]
+    at = {x: i for i, x in enumerate(index)}
+    return np.array([at.get(x, -1) for x in labels.tolist()] + [-1])[codes]
 
 
 def _period_at(labels_codes: tuple, periods: list[str]) -> np.ndarray:
@@ -1192,7 +1218,8 @@ def _positions(labels, index) -> np.ndarray:
     table of the index built by pandas)."""
     codes, distinct = pd.factorize(labels)
     at = {x: i for i, x in enumerate(index)}
-    return np.array([at.get(x, -1) for x in distinct] + [-1], dtype=np.intp)[codes]
+    found = [at.get(x, -1) for x in distinct.tolist()]  # not Index iteration
+    return np.array(found + [-1], dtype=np.intp)[codes]
 
 
 def _empty() -> pd.DataFrame:
@@ -1277,20 +1304,31 @@ def _each(x, write) -> np.ndarray:
     return words[:-1][inverse.reshape(-1)]
 
 
+def _numbers(x: np.ndarray, decimals: np.ndarray) -> np.ndarray:
+    """Each of ``x`` written with its ``decimals`` (text), each distinct number
+    written once per number of decimals."""
+    ks = np.unique(decimals).tolist()
+    if len(ks) == 1:  # mostly: all alike
+        return _each(x, f"{{:.{ks[0]}f}}".format)
+    out = np.empty(len(x), dtype=object)
+    for k in ks:
+        at = decimals == k
+        out[at] = _each(x[at], f"{{:.{k}f}}".format)
+    return out
+
+
 def _quantities(x, unit: tuple[str, str], digits=1) -> tuple[np.ndarray, np.ndarray]:
     """:func:`~evaluation.vocabulary.quantity` of each of ``x`` in one unit, zh and
     en (``digits`` one number or one per row; ``None``: as a limit is written)."""
     x = np.asarray(x, dtype=float)
     if digits is None:
         numbers = _each(x, plain)
-    else:
-        d = quantity_decimals(x, unit, digits)  # as quantity writes them
-        numbers = np.empty(len(x), dtype=object)
-        for k in np.unique(d).tolist():
-            at = d == k
-            numbers[at] = _each(x[at], f"{{:.{k}f}}".format)
-    one = _choose(x == 1, unit_after(unit, "en", 1), unit_after(unit, "en"))
-    return numbers + unit_after(unit, "zh"), numbers + one
+    else:  # as quantity writes them
+        numbers = _numbers(x, quantity_decimals(x, unit, digits))
+    one, other = unit_after(unit, "en", 1), unit_after(unit, "en")
+    if one != other:  # a count's singular
+        other = _choose(x == 1, one, other)
+    return numbers + unit_after(unit, "zh"), numbers + other
 
 
 def _gaps(d, unit: tuple[str, str], digits: int | None = 1) -> np.ndarray:
@@ -1318,40 +1356,71 @@ def _said(name, unit, value, zh, en) -> tuple[np.ndarray, np.ndarray]:
     return name[0] + "为" + vz + "，" + zh, name[1] + " " + ve + ", " + en
 
 
-def _reached_zh(name, unit, value, threshold, level, lower) -> tuple:
-    """A threshold reached, as the office says it: ``投诉办结率为83.4%，低于黄色
-    预警线（90%）``; ``达到`` when the value is at the limit (shown to 2 decimals
-    where 1 would make a value beyond the limit look equal to it). ``name`` and
-    ``lower`` (worse when higher) one for all or one per value. With it, the value
-    and the limit in English (:func:`_quantities`: 1 decimal, as limits are
-    written), each number written once for both languages."""
-    vz, ve = _quantities(value, unit)
-    tz, te = _quantities(threshold, unit, None)
-    near = np.flatnonzero((value != threshold) & (np.abs(value - threshold) < 0.1))
+def _reached(words, lower, limits, which, value, level) -> tuple:
+    """Thresholds reached, as the office says it: ``投诉办结率为83.4%，低于黄色预警线
+    （90%）`` (``达到`` when the value is at the limit; shown to 2 decimals where 1
+    would make a value beyond the limit look equal to it), and in English
+    ``… 83.4% at or below the yellow threshold 90%``. Per node: ``words`` its name
+    and unit (:func:`_words`), ``lower`` whether higher is worse, ``limits`` its
+    limit by severity (nodes × 4, NaN where none); per row: ``which`` node, the
+    value and the level reached. The words around the value are written once per
+    node and level, each distinct value once (:func:`_numbers`)."""
+    head_zh = np.array([name[0] + "为" for name, _ in words], dtype=object)
+    head_en = np.array([name[1] + " " for name, _ in words], dtype=object)
+    after = [
+        _after(unit, low, lim)
+        for (_, unit), low, lim in zip(words, lower, limits, strict=True)
+    ]
+    tail_zh = np.array([zh for zh, _ in after], dtype=object)
+    tail_en = np.array([en for _, en in after], dtype=object)
+    decimals = np.empty(len(value), dtype=np.intp)
+    for i, (_, unit) in enumerate(words):
+        at = which == i
+        decimals[at] = quantity_decimals(value[at], unit, 1)  # as quantity writes
+    limit = limits[which, level]
+    numbers = _numbers(value, decimals)
+    number_zh = numbers.copy()
     # the few values beside their limit that 1 decimal would show equal to it
-    two = [i for i in near.tolist() if round(float(value[i]), 1) == threshold[i]]
-    if two:
-        vz[two] = _quantities(value[two], unit, 2)[0]
+    near = np.flatnonzero((value != limit) & (np.abs(value - limit) < 0.1))
+    shown = zip(near.tolist(), value[near].tolist(), limit[near].tolist(), strict=True)
+    two = np.array([i for i, v, lim in shown if round(v, 1) == lim], dtype=np.intp)
+    for i in np.unique(which[two]).tolist():  # their few nodes
+        at = two[which[two] == i]
+        d = quantity_decimals(value[at], words[i][1], 2)
+        number_zh[at] = _numbers(value[at], d)
     how = np.where(
-        np.isclose(value, threshold, rtol=0, atol=1e-9), 0, np.where(lower, 1, 2)
+        np.isclose(value, limit, rtol=0, atol=1e-9),
+        0,
+        np.where(np.asarray(lower)[which], 1, 2),
     )
-    zh = name + "为" + vz + _REACHED_ZH[how, level] + tz + "）"
-    return zh, ve, te
+    zh = head_zh[which] + number_zh + tail_zh[which, how, level]
+    en = head_en[which] + numbers + tail_en[which, level, (value == 1).astype(int)]
+    return zh, en
 
 
-#: the words between a value and its limit, by how it stands to the limit (at,
-#: above, below) and the level (0 green … 3 red), made once, not per warning
-_REACHED_ZH = (
-    np.array(["，达到", "，高于", "，低于"], dtype=object)[:, None]
-    + np.array([RISK_LEVEL[k].zh for k in LEVELS], dtype=object)
-    + "预警线（"
-)
-#: the same in English, by the side that is worse (0: below, 1: above) and level
-_BEYOND_EN = (
-    np.array([" at or below the ", " at or above the "], dtype=object)[:, None]
-    + np.array(LEVELS, dtype=object)
-    + " threshold "
-)
+def _after(unit: tuple[str, str], lower: bool, limits) -> tuple[list, list]:
+    """One node's words after its value in :func:`_reached`, ``，低于黄色预警线
+    （90%）`` / `` at or below the yellow threshold 90%`` with the unit before them:
+    in Chinese by how the value stands to the limit (at, above, below) and level
+    (0 green … 3 red), in English by level and whether the value is 1 (a singular
+    unit); none for a level without a limit (NaN)."""
+    zh = [[""] * 4 for _ in range(3)]
+    en = [["", ""] for _ in range(4)]
+    side = " at or above the " if lower else " at or below the "
+    unit_zh, unit_en = unit_after(unit, "zh"), unit_after(unit, "en")
+    unit_one = unit_after(unit, "en", 1)
+    for sev in range(1, 4):
+        lim = float(limits[sev])
+        if lim != lim:  # NaN: no limit
+            continue
+        limit_zh = quantity(lim, unit, "zh", decimals=None)
+        level_zh = RISK_LEVEL[LEVELS[sev]].zh
+        for how, stands in enumerate(("，达到", "，高于", "，低于")):
+            zh[how][sev] = f"{unit_zh}{stands}{level_zh}预警线（{limit_zh}）"
+        limit_en = quantity(lim, unit, "en", decimals=None)
+        beyond = f"{side}{LEVELS[sev]} threshold {limit_en}"
+        en[sev] = [unit_en + beyond, unit_one + beyond]
+    return zh, en
 
 
 def _choose(condition, yes: str, no: str) -> np.ndarray:
