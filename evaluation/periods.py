@@ -146,7 +146,20 @@ def previous(period: str) -> str:
 
 def month_index(labels, *, start: bool = False) -> np.ndarray:
     """Months since year 0 of each label's last month (first month with ``start``):
-    a chronological key that compares labels of any frequency."""
+    a chronological key that compares labels of any frequency. Each distinct label
+    is read once (:func:`year_end`); where one is not a label (or missing), the
+    labels are parsed as a table (:func:`parse`, NaN there)."""
+    codes, distinct = pd.factorize(pd.Series(labels, dtype="str"))
+    try:
+        ends = [year_end(x) for x in distinct.tolist()]
+    except (TypeError, ValueError):
+        ends = None
+    if ends is not None and (codes >= 0).all():
+        months = [
+            year * 12 + end - (months_per(freq) - 1 if start else 0)
+            for freq, year, end in ends
+        ]
+        return np.array(months, dtype=np.int64)[codes]
     parsed = parse(pd.Series(labels))
     end = (parsed["year"] * 12 + parsed["end_month"]).to_numpy()
     if start:

@@ -160,3 +160,18 @@ def test_the_period_containing_a_label_by_hand():
     assert P.containing_label("2025-M07", "bimonthly") == "2025-B4"  # Jul–Aug
     assert P.containing_label("2025-H1", "annual") == "2025"
     assert P.containing_label("not a period", "annual") is None
+
+
+def test_months_of_period_labels_by_hand():
+    """Months since year 0 of each label's last month: 2025 × 12 = 24,300, plus 3
+    for March, 4 for B2 (March–April), 9 for Q3, 6 for H1, 12 for the year; the
+    first months with ``start``; labels repeated, and no label at all."""
+    labels = ["2025-M03", "2025-B2", "2025-Q3", "2025-H1", "2025"]
+    assert P.month_index(labels).tolist() == [24303, 24304, 24309, 24306, 24312]
+    assert P.month_index(labels, start=True).tolist() == [
+        24303, 24303, 24307, 24301, 24301
+    ]  # fmt: skip
+    assert P.month_index(["2025-Q3", "2024", "2025-Q3"]).tolist() == [
+        24309, 24300, 24309
+    ]  # fmt: skip
+    assert P.month_index([]).tolist() == []

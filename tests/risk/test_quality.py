@@ -689,13 +689,3 @@ def test_rare_reports_are_those_whose_rarity_is_below_the_share(cat):
     assert cube.rare(0.34)[0, 0].tolist() == [True] * 4
     assert cube.rare(0.3)[0, 0].tolist() == [False, False, True, True]
     np.testing.assert_allclose(cube.rarity()[0, 0], [1 / 3, 1 / 3, 1 / 6, 1 / 6])
-
-
-def test_months_of_period_labels_by_hand():
-    """Months since year 0 of each label's last month: 2025 × 12 = 24,300, plus 3
-    for March, 4 for B2 (March–April), 9 for Q3, 6 for H1, 12 for the year."""
-    from evaluation.risk.quality.reports import _months
-
-    labels = ["2025-M03", "2025-B2", "2025-Q3", "2025-H1", "2025"]
-    assert _months(labels).tolist() == [24303, 24304, 24309, 24306, 24312]
-    assert _months([]).tolist() == []

@@ -371,10 +371,10 @@ def arrange(
     rank = np.full(len(order) + 1, -1)
     rank[order] = np.arange(len(order))
     u_codes = rank[u_codes]
-    month = _months(periods)
+    month = P.month_index(periods)
     sent = (p_codes >= 0) & (s_codes >= 0) & (u_codes >= 0)
     if period is not None:
-        end = _months([period])[0]
+        end = P.month_index([period])[0]
         sent &= np.append(month <= end, False)[p_codes]
     keep = sent & ~np.isnan(value)
     rows = {"series": s_codes, "unit": u_codes, "period": p_codes, "value": value}
@@ -408,16 +408,6 @@ def arrange(
         catalogue, cubes, series, units, periods, month, rows, keep, sent,
         reported_at, names,
     )  # fmt: skip
-
-
-def _months(labels) -> np.ndarray:
-    """``P.month_index`` of a few labels, each by ``P.year_end`` (month_index's
-    parse through pandas costs milliseconds); month_index itself where one is not
-    a label."""
-    try:
-        return np.array([y * 12 + m for _, y, m in map(P.year_end, labels)], np.int64)
-    except (TypeError, ValueError):
-        return P.month_index(pd.Series(labels, dtype="str"))
 
 
 def _factorize(observations: pd.DataFrame) -> tuple[dict[str, tuple], Future | None]:
