@@ -95,13 +95,13 @@ def prepare(
     # of every series only where a denominator or volume series is read by them
     reads = bool(denominators or volumes)
     if reads:
-        ind_code, ind_labels = pd.factorize(obs["indicator_id"])
+        ind_code, ind_labels = _factorize(obs["indicator_id"])
         i_code = _lookup(ind_code, ind_labels, ids)
     else:
         i_code = _codes(obs["indicator_id"], ids)
     u_code = _codes(obs["unit_id"], unit_ids)
     # periods: parse the few distinct labels once, then index by code
-    sub_code, labels = pd.factorize(obs["period"])
+    sub_code, labels = _factorize(obs["period"])
     # the few distinct labels in plain Python (``P.containing`` label by label)
     texts = [x if isinstance(x, str) else str(x) for x in labels.tolist()]
     in_eval = [P.containing_label(x, freq) for x in texts]
@@ -391,10 +391,57 @@ def _product_index(periods: list[str], unit_ids) -> pd.MultiIndex:
     )
 
 
+#: columns shorter than this are read value by value (a run search costs more)
+_RUNS_FROM = 65_536
+#: a column is read run by run when it has at most one run per this many values
+_RUN_LENGTH = 8
+
+
+def _run_starts(values: pd.Series) -> np.ndarray | None:
+    """Where each run of equal values starts, for long Arrow text that comes in
+    runs (reports sorted or grouped by unit or period, as files concatenated give
+    them); else ``None``. Comparing neighbours costs a third of hashing each value:
+    hashing only each run's first value reads 5M ids in runs of 50 1.3× faster,
+    and a period column (a few long runs) 2.4× faster."""
+    n = len(values)
+    if n < _RUNS_FROM or not isinstance(values.array, pd.arrays.ArrowStringArray):
+        return None
+    text = pa.array(values.array)
+
+    def starts(a: pa.Array) -> np.ndarray:  # a missing neighbour: a new run
+        new = pc.not_equal(a.slice(1), a.slice(0, len(a) - 1)).fill_null(True)
+        return np.append(0, np.asarray(pc.indices_nonzero(new)).astype(np.int64) + 1)
+
+    # a cheap look at the first values before the whole column
+    if len(starts(text.slice(0, 4096))) * _RUN_LENGTH > 4096:
+        return None
+    found = starts(text)
+    return found if len(found) * _RUN_LENGTH <= n else None
+
+
+def _each(of_run: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
+    """Each run's value repeated over its rows."""
+    return np.repeat(of_run, np.diff(starts, append=n))
+
+
+def _factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(values)``, the same codes and uniques, run by run where the
+    column comes in runs (:func:`_run_starts`)."""
+    starts = _run_starts(values)
+    if starts is None:
+        return pd.factorize(values)
+    codes, uniques = pd.factorize(values.iloc[starts])
+    return _each(codes, starts, len(values)), uniques
+
+
 def _codes(values: pd.Series, categories) -> np.ndarray:
     """Position of each value in ``categories`` (-1 if absent or missing): for Arrow
-    text and distinct text categories one Arrow look-up of each value, else via the
-    uniques (a factorisation and a look-up of the few distinct labels)."""
+    text and distinct text categories one Arrow look-up of each value (or of each
+    run's first value, :func:`_run_starts`), else via the uniques (a factorisation
+    and a look-up of the few distinct labels)."""
+    starts = _run_starts(values)
+    if starts is not None:
+        return _each(_codes(values.iloc[starts], categories), starts, len(values))
     if isinstance(values.array, pd.arrays.ArrowStringArray):
         index = pd.Index(categories)
         if index.dtype == "str" and index.is_unique and not index.hasnans:

@@ -5,12 +5,17 @@ volume-weighted mean; denominators; which periods and indicators are scored."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import evaluation as ev
+from evaluation.scoring import prepare as prep
 from evaluation.scoring.prepare import (
     evaluation_periods,
     excuse_absent,
@@ -214,3 +219,45 @@ def test_a_late_agencys_empty_cells_are_excused_from_zero_score(catalogue):
         "missing_excluded", "missing_excluded", "missing_zero_score", "reported",
     ]  # fmt: skip
     assert prepared["status"].iloc[0] == "missing_zero_score"  # input untouched
+
+
+# runs: (label or missing, how many in a row)
+RUNS = st.lists(
+    st.tuples(st.sampled_from(["U1", "U2", "2025-M01", "", None]), st.integers(1, 40)),
+    min_size=1,
+    max_size=30,
+)
+
+
+@given(RUNS)
+def test_factorize_gives_pandas_codes_and_uniques_whatever_the_runs(runs):
+    """Read run by run (forced here: the path starts at 65,536 rows), a column's
+    codes and distinct labels are pandas' own, missing cells included (-1)."""
+    values = pd.Series([x for x, n in runs for _ in range(n)], dtype="str")
+    expected_codes, expected_uniques = pd.factorize(values)
+    with mock.patch.object(prep, "_RUNS_FROM", 0):
+        codes, uniques = prep._factorize(values)
+    np.testing.assert_array_equal(codes, expected_codes)
+    pd.testing.assert_index_equal(uniques, expected_uniques)
+
+
+def test_long_runs_are_read_run_by_run_and_short_ones_value_by_value():
+    grouped = pd.Series(np.repeat(["U1", "U2", "U3"], 30_000), dtype="str")
+    alternating = pd.Series(np.tile(["a1", "a2", "a3"], 30_000), dtype="str")
+    assert len(prep._run_starts(grouped)) == 3
+    assert prep._run_starts(alternating) is None
+    assert prep._run_starts(grouped.iloc[:600]) is None  # short: not worth a search
+
+
+def test_the_sample_prepares_the_same_read_run_by_run(catalogue):
+    """The sample's reports come grouped by agency file; read run by run they give
+    the same prepared table, cell for cell."""
+    data = ev.validate_dataset(
+        ev.load_dataset(Path(__file__).parents[2] / "data" / "sample"), catalogue
+    )
+    obs, units = data.observations, data.units
+    expected = prepare(obs, units, catalogue, period="2025-M12")
+    with mock.patch.object(prep, "_RUNS_FROM", 0):
+        assert prep._run_starts(obs["period"]) is not None  # the path is taken
+        got = prepare(obs, units, catalogue, period="2025-M12")
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
