@@ -364,13 +364,11 @@ def as_matrix(prepared: pd.DataFrame, unit_ids) -> tuple[pd.DataFrame, pd.DataFr
     periods = list(prepared["period"].iloc[:: n_u * max(len(ids), 1)].unique())
     index = _product_index(periods, unit_ids)
     shape = (len(index), len(ids))
-    # the frames take the arrays as they are (pandas copies a 2-d array by default:
-    # 40 MB at 100,000 × 50); prepared's values stay read-only
+    # the values are copied into pandas' column layout, which the column-wise
+    # steps after read faster than the rows' (copy=False: +14 ms in normalise at
+    # 100,000 × 50, for 14 saved here); the mask is a new array, taken as it is
     matrix = pd.DataFrame(
-        prepared["value"].to_numpy().reshape(shape),
-        index=index,
-        columns=ids,
-        copy=False,
+        prepared["value"].to_numpy().reshape(shape), index=index, columns=ids
     )
     zero = pd.DataFrame(
         (prepared["status"] == "missing_zero_score").to_numpy().reshape(shape),
