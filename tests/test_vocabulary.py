@@ -81,6 +81,31 @@ def test_level_and_grade_words_as_officials_use_them():
     assert f"年度考核定为{V.PERSON_GRADE['incompetent'].zh}" in text
 
 
+#: fields that stand for a path, a run or an appeal case id: text to copy
+TOKENS = "file|path|store|folder|out|backup|dest|root|ranking|run|old|force|newer|"
+TOKENS += "supersedes|head|case|cases|tables|id"
+
+
+def test_paths_and_ids_in_chinese_messages_stand_apart_with_a_space():
+    """A path or id written into Chinese is set off by spaces, as the commands in
+    the messages are, so that it reads and copies whole: "发布库 data/store.duckdb
+    中没有运行 …", not "发布库data/store.duckdb中". Numbers and Chinese labels stay
+    in the sentence ("有3个问题", "2025年度")."""
+    glued = re.compile(rf"{CJK.pattern}\{{({TOKENS})\}}|\{{({TOKENS})\}}{CJK.pattern}")
+    found = [
+        (name, code, word.zh)
+        for name, family in V.FAMILIES.items()
+        for code, word in family.items()
+        if glued.search(word.zh)
+    ]
+    assert not found
+    assert V.say(
+        "library_error", "no_run", store="data/store.duckdb", run="x.v1"
+    ).zh == (
+        "发布库 data/store.duckdb 中没有运行 x.v1（evaluation runs 可列出已有运行）"
+    )
+
+
 def test_codes_match_the_package():
     """Codes have words exactly where the package uses them, in its order."""
     assert list(V.RISK_LEVEL) == list(rules.LEVELS)

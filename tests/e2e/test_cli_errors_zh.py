@@ -44,7 +44,7 @@ def test_ledger_a_file_that_is_not_a_ledger(tmp_path):
     before = ledger.read_bytes()
     done = invoke("ledger", ledger, "--catalogue", CATALOGUE, "--as-of", "2026-01-31")
     assert done.exit_code == 1
-    assert f"{ledger}不是整改台账文件：缺少列" in done.output
+    assert f"{ledger} 不是整改台账文件：缺少列" in done.output
     assert "item_id" in done.output  # the column it lacks
     assert "not a ledger file" in done.output  # the English after it
     assert ledger.read_bytes() == before  # nothing written
@@ -80,7 +80,7 @@ def test_store_commands_a_store_that_is_not_there(tmp_path):
     for args in (("runs",), ("cases",), ("finalise", "R1", "--by", "x")):
         done = invoke(*args, "--store", missing)
         assert done.exit_code == 1, args
-        assert f"{missing}处没有发布库" in done.output, args
+        assert f"{missing} 处没有发布库" in done.output, args
         assert "no publication store" in done.output  # English after it
         assert not missing.exists()  # never made into an empty store
     english = invoke("runs", "--store", missing, "--lang", "en")
@@ -91,7 +91,7 @@ def test_report_grades_letters_a_run_not_in_the_store(store, tmp_path):
     pdf = tmp_path / "report.pdf"
     done = invoke("report", "2099-annual-v1", "--store", store, "--out", pdf)
     assert done.exit_code == 1
-    assert f"发布库{store}中没有运行 '2099-annual-v1'" in done.output
+    assert f"发布库 {store} 中没有运行 '2099-annual-v1'" in done.output
     assert not pdf.exists()
     letters = invoke("letters", "nope", "--store", store, "--out", tmp_path / "l")
     assert letters.exit_code == 1 and "中没有运行 'nope'" in letters.output
@@ -182,8 +182,8 @@ def test_publish_a_second_run_of_a_period_in_force(result, store, tmp_path):
     done = invoke("publish", result, "--store", copy, "--by", "李四", "--release")
     assert done.exit_code == 1
     assert (
-        f"2025年第四季度的评分运行已经存在：{RUN}现行有效。同一类型、同一期间只能有一个"
-        "现行运行：如需替换，请将新结果作为" in done.output
+        f"2025年第四季度的评分运行已经存在：{RUN} 现行有效。同一类型、同一期间只能"
+        "有一个现行运行：如需替换，请将新结果作为" in done.output
     )
     assert f"--supersedes {RUN} --reason" in done.output
     assert runs_in(copy) == before  # nothing stored
@@ -215,7 +215,7 @@ def test_finalise_appeal_and_decide_on_a_final_period_run(store, tmp_path):
         "--store", copy,
     )  # fmt: skip
     assert decide.exit_code == 1
-    assert f"发布库{copy}中没有申诉 'X.c9'（evaluation cases 可列出已有申诉）" in (
+    assert f"发布库 {copy} 中没有申诉 'X.c9'（evaluation cases 可列出已有申诉）" in (
         decide.output
     )
     assert runs_in(copy) == before
@@ -290,7 +290,7 @@ def test_generate_a_broken_catalogue(tmp_path):
     out = tmp_path / "city"
     done = invoke("generate", out, "--catalogue", broken)
     assert done.exit_code == 1
-    assert f"指标体系文件{broken}有" in done.output and "个问题：" in done.output
+    assert f"指标体系文件 {broken} 有" in done.output and "个问题：" in done.output
     assert not out.exists()
 
 

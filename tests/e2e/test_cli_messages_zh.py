@@ -52,7 +52,7 @@ def published(result, tmp_path_factory):
 
 def test_publish_says_the_run_is_stored_and_its_notice_opens(published):
     store, said = published
-    assert f"已将运行 {RUN} 存入发布库{store}" in said
+    assert f"已将运行 {RUN} 存入发布库 {store}" in said
     notice = next(line for line in said.splitlines() if line.startswith("运行 "))
     assert re.fullmatch(
         rf"运行 {RUN} 开始公示：{DAY}至{DAY}（北京时间）。"
@@ -72,8 +72,8 @@ def test_publish_again_keeps_the_released_run_and_says_so(result, published):
         "--skip-released",
     )  # fmt: skip
     assert said.strip() == (
-        f"发布库{store}中2025年度的年度考评运行已经发布（{RUN}）：保持不变，未存入新运行"
-        "（--skip-released）"
+        f"发布库 {store} 中2025年度的年度考评运行已经发布（{RUN}）：保持不变，"
+        "未存入新运行（--skip-released）"
     )
     english = invoke(
         "publish", result, "--appraisal", SAMPLE / "appraisal", "--appraisal-config",

@@ -125,7 +125,7 @@ def test_backup_and_restore_say_the_journal_head_both_share(store, tmp_path):
     dest = tmp_path / "异地备份" / "store-2026-01-31.duckdb"
     said = invoke("backup", dest, "--store", store)
     match = re.fullmatch(
-        rf"已将发布库{re.escape(str(store))}备份到{re.escape(str(dest))}；"
+        rf"已将发布库 {re.escape(str(store))} 备份到 {re.escape(str(dest))}；"
         rf"日志头哈希 ({HEAD})\n",
         said,
     )
@@ -133,7 +133,7 @@ def test_backup_and_restore_say_the_journal_head_both_share(store, tmp_path):
     restored = tmp_path / "restored.duckdb"
     said = invoke("restore", dest, "--store", restored)
     assert said == (
-        f"已用备份{dest}恢复发布库{restored}；日志头哈希 {match.group(1)}\n"
+        f"已用备份 {dest} 恢复发布库 {restored}；日志头哈希 {match.group(1)}\n"
     )
     english = invoke("backup", tmp_path / "b.duckdb", "--store", store, "--lang", "en")
     assert english == (
@@ -196,7 +196,7 @@ def test_the_ledger_says_its_counts_and_reminders_in_chinese(scored, tmp_path):
     due = pd.read_csv(reminders, encoding="utf-8-sig", dtype=str)
     n_open = int((items["status"] == "open").sum())
     assert said[0] == (
-        f"整改台账{ledger}：未整改{n_open}项（本次新增0项），本次整改完成0项；"
+        f"整改台账 {ledger}：未整改{n_open}项（本次新增0项），本次整改完成0项；"
         f"逾期{len(due)}项（须催办）"
     )
     assert len(due) > 0  # three months on, some are past due

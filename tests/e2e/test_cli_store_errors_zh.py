@@ -69,7 +69,7 @@ def test_restore_from_a_backup_that_is_not_there(copy, tmp_path):
     before = copy.read_bytes()
     done = invoke("restore", missing, "--store", copy)
     assert done.exit_code == 1
-    assert done.output == f"没有备份文件{missing}\nno backup file {missing}\n"
+    assert done.output == f"没有备份文件 {missing}\nno backup file {missing}\n"
     assert copy.read_bytes() == before  # the store as it was
     nowhere = tmp_path / "new.duckdb"
     done = invoke("restore", missing, "--store", nowhere, "--lang", "en")
@@ -83,7 +83,7 @@ def test_verify_lists_a_status_changed_with_sql_in_chinese(copy):
     done = invoke("verify", copy)
     assert done.exit_code == 1
     assert done.output.splitlines() == [
-        f"发布库{copy}在程序之外被改动（1处问题）：",
+        f"发布库 {copy} 在程序之外被改动（1处问题）：",
         f"  运行 {RUN} 在程序外被修改（状态：日志记录为 “已发布”，现为 “草稿”）",
     ]
     assert copy.read_bytes() == before
@@ -105,9 +105,9 @@ def test_verify_lists_a_journal_record_rewritten_and_a_table_swapped(copy):
     done = invoke("verify", copy)
     assert done.exit_code == 1
     assert done.output.splitlines() == [
-        f"发布库{copy}在程序之外被改动（2处问题）：",
+        f"发布库 {copy} 在程序之外被改动（2处问题）：",
         f"  日志记录被改动：第1条记录（运行 {RUN}）的哈希与其内容不符",
-        f"  运行 {RUN} 的综合得分表与其SHA-256不符（数据在程序之外被改动）",
+        f"  运行 {RUN} 的综合得分表与其 SHA-256 不符（数据在程序之外被改动）",
     ]
 
 
@@ -118,7 +118,7 @@ def test_a_store_changed_with_sql_is_neither_written_nor_backed_up(copy, tmp_pat
     backup = invoke("backup", dest, "--store", copy)
     assert backup.exit_code == 1
     assert backup.output.startswith(
-        f"发布库{copy}在程序之外被改动：\n"
+        f"发布库 {copy} 在程序之外被改动：\n"
         f"  运行 {RUN} 在程序外被修改（存入人：日志记录为 “测试”，现为 “别人”）\n"
     )
     assert f"{copy} was changed outside the program:" in backup.output  # then English
@@ -136,7 +136,7 @@ def test_a_correction_on_a_changed_store_is_refused_naming_the_change(result, co
     )  # fmt: skip
     assert done.exit_code == 1
     assert done.output.startswith(
-        f"发布库{copy}中的运行 {RUN} 与日志最后的记录不符（报告期：日志记录为 "
+        f"发布库 {copy} 中的运行 {RUN} 与日志最后的记录不符（报告期：日志记录为 "
         "“2025年第四季度”，现为 “2025年第三季度”）：它在程序之外被改动，未写入任何内容"
         "（请运行 "
         f"evaluation verify {copy} 核查）\n"
@@ -148,7 +148,7 @@ def test_a_correction_on_a_changed_store_is_refused_naming_the_change(result, co
 def test_a_backup_onto_the_store_itself(copy):
     done = invoke("backup", copy, "--store", copy)
     assert done.exit_code == 1
-    assert done.output.startswith(f"发布库{copy}的备份须写到另一个文件\n")
+    assert done.output.startswith(f"发布库 {copy} 的备份须写到另一个文件\n")
 
 
 def test_a_restore_that_would_lose_a_later_correction(result, copy, tmp_path):
@@ -165,7 +165,7 @@ def test_a_restore_that_would_lose_a_later_correction(result, copy, tmp_path):
     done = invoke("restore", backup, "--store", copy)
     assert done.exit_code == 1
     assert done.output.startswith(
-        f"发布库{copy}中有1条日志记录是备份{backup}所没有的（备份之后写入）：恢复将"
+        f"发布库 {copy} 中有1条日志记录是备份 {backup} 所没有的（备份之后写入）：恢复将"
         "丢失这些记录。请先备份当前发布库，或加 --force\n"
     )
     assert copy.read_bytes() == before
@@ -179,7 +179,7 @@ def test_a_restore_that_would_lose_a_later_correction(result, copy, tmp_path):
     )
     adopt = invoke("verify", copy, "--adopt")
     assert adopt.exit_code == 1
-    assert adopt.output.startswith(f"发布库{copy}已有日志：无需也不能再次建立\n")
+    assert adopt.output.startswith(f"发布库 {copy} 已有日志：无需也不能再次建立\n")
 
 
 def test_a_damaged_store_says_restore_it(tmp_path):
@@ -188,7 +188,7 @@ def test_a_damaged_store_says_restore_it(tmp_path):
     done = invoke("runs", "--store", damaged)
     assert done.exit_code == 1
     assert done.output.startswith(
-        f"发布库{damaged}无法打开：文件不是发布库，或已损坏。请用备份恢复："
+        f"发布库 {damaged} 无法打开：文件不是发布库，或已损坏。请用备份恢复："
         f"evaluation restore 备份文件 --store {damaged} --force\n"
         f"cannot open the store {damaged}: "
     )
@@ -202,7 +202,7 @@ def test_a_folder_that_holds_no_result(tmp_path):
     done = invoke("export", folder, "--out", out)
     assert done.exit_code == 1
     assert done.output.startswith(
-        f"{folder}不是评分结果文件夹（没有 provenance.json）："
+        f"{folder} 不是评分结果文件夹（没有 provenance.json）："
         "请先运行 evaluation score\n"
     )
     assert not out.exists()
@@ -237,6 +237,6 @@ def test_a_busy_store_names_the_process_and_the_wait(copy, tmp_path, monkeypatch
         proc.wait(timeout=60)
     assert done.exit_code == 1
     assert done.output.startswith(
-        f"发布库{copy}正被进程{proc.pid}使用（正在发布，或仪表板正在读取）；"
+        f"发布库 {copy} 正被进程{proc.pid}使用（正在发布，或仪表板正在读取）；"
         "已等待0.2秒：请待其完成后再试\n"
     )

@@ -63,7 +63,7 @@ def test_a_weight_written_as_text_is_said_in_chinese_with_file_path_and_value(
     path = broken(tmp_path, "indicators.yaml", change)
     said = validate_catalogue(path)
     lines = chinese_part(said, "invalid catalogue")
-    assert lines[0] == f"指标体系文件{path}有1个问题："
+    assert lines[0] == f"指标体系文件 {path} 有1个问题："
     assert lines[1] == "dimensions[0].weight：须为数字（实际为 abc）"
     # the English after it, as pydantic says it
     assert "dimensions[0].weight: Input should be a valid number" in said
@@ -181,7 +181,7 @@ def test_a_broken_appraisal_config_is_said_in_chinese_and_nothing_is_stored(
         "--appraisal-config", config, "--store", store, "--by", "测试",
     )  # fmt: skip
     lines = chinese_part(said, "invalid appraisal config")
-    assert lines[0] == f"考评规则文件{config}有5个问题："
+    assert lines[0] == f"考评规则文件 {config} 有5个问题："
     assert "survey.groups[0].weight：须为数字（实际为 abc）" in lines
     assert "survey.groups[0].min_respondents：须不小于1（实际为 0）" in lines
     assert (

@@ -452,7 +452,7 @@ def test_another_citys_result_gets_no_grades_from_the_samples_appraisal(
         assert "年度考评等次" not in read_csv(tmp_path / file).columns
     why = [line for line in done.output.splitlines() if "年度考评等次" in line]
     assert len(why) == 1 and why[0].startswith("不加年度考评等次列：发布库")
-    assert f"中的年度考评{run}所用的输入文件与本次结果不同" in why[0]
+    assert f"中的年度考评 {run} 所用的输入文件与本次结果不同" in why[0]
     note = (tmp_path / "media.说明.txt").read_text(encoding="utf-8-sig")
     assert run not in note
 

@@ -145,7 +145,7 @@ def test_ledger_opens_escalates_reminds_and_closes_across_runs(tmp_path):
     # in Chinese (the default): the unit and indicator by name (一局, a1指标), the
     # level in words
     assert (
-        f"整改台账{book}：未整改1项（本次新增0项），本次整改完成0项；逾期1项（须催办）"
+        f"整改台账 {book}：未整改1项（本次新增0项），本次整改完成0项；逾期1项（须催办）"
         in out
     )
     assert (

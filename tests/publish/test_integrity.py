@@ -86,13 +86,13 @@ def test_a_table_changed_with_sql_is_never_served(published, tiny_result):
         s.table(period, "scores")  # the untouched tables still read
         problems = s.verify()
     assert problems == [
-        f"运行 {period} 的综合得分表与其SHA-256不符（数据在程序之外被改动） / "
+        f"运行 {period} 的综合得分表与其 SHA-256 不符（数据在程序之外被改动） / "
         f"run {period}: table 'composite' does not match its SHA-256 (its bytes were "
         "changed outside the program)"
     ]
     done = runner.invoke(app, ["verify", str(path)])
     assert done.exit_code == 1
-    assert f"运行 {period} 的综合得分表与其SHA-256不符" in done.output
+    assert f"运行 {period} 的综合得分表与其 SHA-256 不符" in done.output
     assert "does not match" not in done.output  # Chinese only, by default
     done = runner.invoke(app, ["verify", str(path), "--lang", "en"])
     assert done.exit_code == 1

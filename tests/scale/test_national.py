@@ -183,7 +183,7 @@ def test_a_unit_in_two_files_or_in_none_is_an_error(catalogue, data, units, tmp_
     both = {str(tmp_path / "a" / f) for f in ("all.parquet", "again.parquet")}
     (other,) = both - {report["file"].iloc[0]}
     assert report["rule_zh"].iloc[0] == (
-        f"该单位的数据同时出现在{other}中：每个单位的数据只能放在一个文件里"
+        f"该单位的数据同时出现在 {other} 中：每个单位的数据只能放在一个文件里"
     )
     named = {report["file"].iloc[0], report["rule"].iloc[0].rsplit(" ", 1)[1]}
     assert {str(tmp_path / "a" / f) for f in ("all.parquet", "again.parquet")} == named
