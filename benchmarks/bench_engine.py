@@ -10,7 +10,9 @@ levels), min-max and arithmetic means (COINr's default pipeline), one period:
   one matrix product of effective weights, an argsort (no checks, no stage tables);
 * ``input floor``: what any scoring of the long table must do first, whatever it
   does next: find each report's unit and indicator (a factorisation of the two id
-  columns, Arrow text as validation hands them on).
+  columns, Arrow text as validation hands them on, value by value). ``prepare``
+  reads a column that comes in runs (here the unit ids, 50 reports each, and the
+  one period) run by run, which hashes fewer values than this floor does.
 
 Also, when present, COINr's ASEM example (``../shared/data``) and one period of the
 bundled sample city through ``evaluation.score``, and each through its scoring stages
