@@ -5,6 +5,8 @@ levels), min-max and arithmetic means (COINr's default pipeline), one period:
 
 * ``evaluation.score``: the long table of reports → every stage's table
   (roll-up, missing-data rules, treatment, normalisation, aggregation, ranks, risk);
+* ``score, ids coded``: the same, the three id columns as pandas categoricals (input
+  that arrives coded: what finding the ids costs ``evaluation.score`` today);
 * ``aggregate``: the aggregation engine alone on the normalised matrix (one draw);
 * ``floor``: a one-pass numpy floor from the wide matrix: min-max with directions,
   one matrix product of effective weights, an argsort (no checks, no stage tables);
@@ -125,8 +127,12 @@ def cases_for(n_units: int, n_ind: int):
     tables = ev.score(obs, units, cat, period="2025")
     ours = tables["composite"]["composite_score"].to_numpy()
     agree = np.allclose(ours, floor(x, sign, e)[0], rtol=0, atol=1e-9)
+    ids_coded = obs.astype(
+        {c: "category" for c in ["unit_id", "period", "indicator_id"]}
+    )
     return {
         "evaluation.score": lambda: ev.score(obs, units, cat, period="2025"),
+        "score, ids coded": lambda: ev.score(ids_coded, units, cat, period="2025"),
         "aggregate": lambda: aggregate(normalised, cat),
         "floor": lambda: floor(x, sign, e),
         "input floor": lambda: (
