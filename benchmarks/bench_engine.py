@@ -6,7 +6,8 @@ levels), min-max and arithmetic means (COINr's default pipeline), one period:
 * ``evaluation.score``: the long table of reports → every stage's table
   (roll-up, missing-data rules, treatment, normalisation, aggregation, ranks, risk);
 * ``score, ids coded``: the same, the three id columns as pandas categoricals (input
-  that arrives coded: what finding the ids costs ``evaluation.score`` today);
+  that arrives coded: what finding the ids costs ``evaluation.score`` today; its
+  composites must equal the text input's bit for bit for "agree" to hold);
 * ``aggregate``: the aggregation engine alone on the normalised matrix (one draw);
 * ``floor``: a one-pass numpy floor from the wide matrix: min-max with directions,
   one matrix product of effective weights, an argsort (no checks, no stage tables);
@@ -130,6 +131,8 @@ def cases_for(n_units: int, n_ind: int):
     ids_coded = obs.astype(
         {c: "category" for c in ["unit_id", "period", "indicator_id"]}
     )
+    coded = ev.score(ids_coded, units, cat, period="2025")["composite"]
+    agree &= np.array_equal(coded["composite_score"].to_numpy(), ours)  # same bits
     return {
         "evaluation.score": lambda: ev.score(obs, units, cat, period="2025"),
         "score, ids coded": lambda: ev.score(ids_coded, units, cat, period="2025"),

@@ -87,7 +87,7 @@ def test_engine_benchmark_runs(capsys, tmp_path):
          "--shared", str(tmp_path)]
     )  # fmt: skip
     assert table["case"].tolist() == [
-        "evaluation.score", "aggregate", "floor", "input floor",
+        "evaluation.score", "score, ids coded", "aggregate", "floor", "input floor",
         "sample city, one month", "sample city, one month: scoring",
     ]  # fmt: skip
     assert (table["median_ms"] > 0).all()
