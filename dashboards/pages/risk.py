@@ -15,6 +15,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboards import components, data
 from evaluation import vocabulary
+from evaluation.periods import date_text
 from evaluation.vocabulary import COLOURS, FAMILIES, RISK_HEADER
 
 dash.register_page(
@@ -191,6 +192,8 @@ def _columns(paged, lang: str, run=None) -> list[dict]:
         if header in (RISK_HEADER["period"][i], RISK_HEADER["opened_period"][i]):
             codes = data.periods(run)[0]  # 2025年12月 on one line
             words = [data.period_name(p, lang) for p in codes]
+        if header in (RISK_HEADER[k][i] for k in ("first_due", "due", "closed_on")):
+            words = [date_text("2026-12-25", lang)]  # the widest date on one line
         if header == level:
             column |= {"cellStyle": _badge(), "width": 110}
             words = vocabulary.words("risk_level", lang).values()

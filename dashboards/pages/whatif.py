@@ -332,6 +332,9 @@ def _columns(run, lang: str) -> list[dict]:
     )
     units = data.result(run).units
     columns[1]["refData"] = units.set_index("unit_id")[f"name_{lang}"].to_dict()
+    columns[1] = components.fit(
+        columns[1], lang, (data.longest_name(run, lang),), 1 if lang == "zh" else 3
+    )
     columns[2].update(
         type="numericColumn",
         valueFormatter={

@@ -6,6 +6,7 @@ Each test saves screenshots in tests/browser/screenshots/ (looked at while build
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,32 @@ def store(sample_result, tmp_path):
             sample_result, by="analyst", supersedes=published, reason="更正"
         )
     return path, published, draft
+
+
+#: each cell's text and the number of lines it is drawn on
+_LINES = """
+return Array.from(document.querySelectorAll(arguments[0])).map(function (cell) {
+  var walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+  var tops = [];
+  for (var node = walk.nextNode(); node; node = walk.nextNode()) {
+    var range = document.createRange();
+    range.selectNodeContents(node);
+    Array.from(range.getClientRects()).forEach(function (r) {
+      if (r.width > 0 && !tops.some(function (t) { return Math.abs(t - r.top) < 3; })) {
+        tops.push(r.top);
+      }
+    });
+  }
+  return [cell.textContent.trim(), tops.length];
+});
+"""
+
+
+def _broken(dash_duo, selector: str, pattern: str = "") -> list[str]:
+    """The texts of ``selector``'s cells (matching ``pattern``) drawn on more than
+    one line: a unit's name or a deadline broken in the middle."""
+    cells = dash_duo.driver.execute_script(_LINES, selector)
+    return [t for t, n in cells if re.search(pattern, t) and n > 1]
 
 
 def _start(dash_duo, path, page: str = "/rankings"):
@@ -110,6 +137,14 @@ def test_risk_board_and_methodology(dash_duo, store, sample_result):
         lambda d: first in d.find_element("css selector", "#risk-warnings").text
     )
     _shoot(dash_duo, "risk_zh")
+    # a deadline in the ledger reads on one line (2026年1月30日, not 2026年1月30 / 日)
+    dates = "#risk-ledger .ag-center-cols-container .ag-cell"
+    dash_duo.wait_for_element(dates)
+    day = r"^\d{4}年\d{1,2}月\d{1,2}日$"
+    assert any(
+        re.search(day, t) for t, _ in dash_duo.driver.execute_script(_LINES, dates)
+    )
+    assert _broken(dash_duo, dates, day) == []
     dash_duo.find_element("#app-lang input[value='en']").click()
     dash_duo.wait_for_text_to_equal("#risk-heading", "Risk board")
     _shoot(dash_duo, "risk_en")
@@ -145,6 +180,9 @@ def test_whatif_moves_units_and_resets(dash_duo, store, sample_result):
 
     WebDriverWait(dash_duo.driver, 10).until(lambda _: moves() == {"–"})
     _shoot(dash_duo, "whatif_published")
+    # every unit's name whole, on one line (not 市机关事务 / 管理局)
+    names = '#whatif-table .ag-center-cols-container [col-id="unit"]'
+    assert _broken(dash_duo, names) == []
     # all weight on efficiency: press End on its slider (keyboard, as a user can)
     thumb = dash_duo.find_element(
         '[id*="whatif-weight"][id*="efficiency"] [role="slider"]'
