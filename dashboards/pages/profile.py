@@ -665,8 +665,13 @@ def _names(frame, cat, lang):
     return html.Ul(
         [
             html.Li(
-                f"{cat.name(r.indicator_id, lang)}: {_two(r.score)} "
-                f"({'+' if (_rounded(r.gap) or 0) > 0 else ''}{_two(r.gap)})"
+                t(
+                    "above" if r.gap > 0 else "below",
+                    lang,
+                    name=cat.name(r.indicator_id, lang),
+                    score=_two(r.score),
+                    gap=_two(abs(r.gap)),
+                )
             )
             for r in frame.itertuples()
         ]

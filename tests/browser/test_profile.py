@@ -116,10 +116,10 @@ def test_the_profile_of_a_department_in_chinese_then_english(
     dash_duo.driver.get(dash_duo.server_url + "/unit/D01")
     dash_duo.wait_for_contains_text("#profile-heading", "市发展和改革委员会", 30)
     assert "经济管理部门" in dash_duo.find_element("#profile-heading").text
-    group_rank = f"第{int(ranks['peer_rank'])}名 / 共10"
+    group_rank = f"第{int(ranks['peer_rank'])}名（共10个）"
     dash_duo.wait_for_contains_text("#profile-group-rank", group_rank, timeout=30)
     assert (
-        f"第{int(ranks['rank'])}名 / 共50"
+        f"第{int(ranks['rank'])}名（共50个）"
         in dash_duo.find_element("#profile-overall-rank").text
     )
     shown_score = dash_duo.find_element("#profile-score").text

@@ -193,8 +193,8 @@ def test_the_header_over_http_reads_as_the_stored_tables(client, sample_result):
     score = sample_result.composite.query("period == '2025' and unit_id == 'D05'")
     level = sample_result.risk.query("period == '2025' and unit_id == 'D05'")["level"]
     summary = " ".join(_texts(page["profile-summary"]["children"]))
-    assert f"第{int(ranks['peer_rank'])}名 / 共10" in summary  # economic: 10 units
-    assert f"第{int(ranks['rank'])}名 / 共50" in summary
+    assert f"第{int(ranks['peer_rank'])}名（共10个）" in summary  # economic: 10 units
+    assert f"第{int(ranks['rank'])}名（共50个）" in summary
     assert _two(score["composite_score"].iloc[0]) in summary
     assert LEVEL_ZH[level.iloc[0] if len(level) else "green"] in summary
     assert "尚无已发布的年度考评" in summary  # a result folder holds no appraisal
@@ -227,6 +227,31 @@ def test_the_header_in_english(client, sample_result):
     assert f"{int(ranks['peer_rank'])} of 10" in summary
     assert "No published annual appraisal yet" in summary
     assert page["profile-back"]["children"] == "← Back to rankings"
+
+
+def test_strengths_and_weaknesses_say_the_score_and_the_gap_in_chinese(
+    client, sample_result
+):
+    """D05's largest strength and weakness among its indicators in 2025: its score
+    and how far it is above or below its peer group's median score (pandas' median
+    here), in Chinese punctuation with 分."""
+    scores = sample_result.normalised.query("period == '2025'")
+    group = sample_result.units.set_index("unit_id")["peer_group"]
+    peers = scores[scores["unit_id"].map(group) == group["D05"]]
+    median = peers.groupby("indicator_id")["score"].median()
+    mine = scores[scores["unit_id"] == "D05"].set_index("indicator_id")["score"]
+    gap = (mine - median.reindex(mine.index)).dropna()
+    best, worst = gap.idxmax(), gap.idxmin()
+    assert gap[best] > 0 > gap[worst]
+    name = sample_result.catalogue.table["name_zh"]
+    _, page = _page(client, "D05")
+    body = _texts(page["profile-body"]["children"])
+    assert (
+        f"{name[best]}：{_two(mine[best])}分，高于同类中位得分{_two(gap[best])}分"
+    ) in body
+    assert (
+        f"{name[worst]}：{_two(mine[worst])}分，低于同类中位得分{_two(-gap[worst])}分"
+    ) in body
 
 
 def test_an_unknown_unit_gets_a_message_in_both_languages_not_a_blank_page(client):
@@ -301,7 +326,7 @@ def test_worsening_a_units_reports_lowers_its_rank_and_warns_on_its_profile(
 
     def group_rank(page) -> int:
         card = _texts(page["profile-summary"]["children"])
-        hit = next(t for t in card if t.startswith("第") and "/ 共10" in t)
+        hit = next(t for t in card if t.startswith("第") and "（共10个）" in t)
         return int(hit[1 : hit.index("名")])
 
     assert group_rank(now) > group_rank(was)
