@@ -162,6 +162,17 @@ def test_the_note_beside_the_csv_names_period_source_and_method(media_csv, score
     assert "arithmetic" not in note and "minmax" not in note  # no method codes
 
 
+def test_two_scores_equal_as_published_yet_ranked_apart_are_explained(media_csv):
+    """The sample's 2025 table has two departments at 81.65 ranked 11th and 12th
+    (81.6493 and 81.6477 unrounded): the note says ranks follow the unrounded
+    scores, so a reader is not left with a broken promise of ties."""
+    table = read_csv(media_csv / "media_2025_zh_市直部门.csv")
+    shown = table.groupby("综合得分")["排名"].nunique()
+    assert (shown > 1).any()  # equal as printed, different ranks
+    note = (media_csv / "media_2025_zh.说明.txt").read_text(encoding="utf-8-sig")
+    assert "排名依据未经四舍五入的得分" in note
+
+
 def test_english_files_and_note(scored, tmp_path):
     out = tmp_path / "media_2025_en.csv"
     done = invoke("export", scored, "--lang", "en", "--out", out)
