@@ -336,6 +336,8 @@ def letter_data(
         "title": f"{year}年度绩效考评反馈意见书",
         "appraisal": config.name_zh,
         "run_id": (run or {}).get("run_id", ""),
+        # 第2版: the run's version as the committee counts them (its id beside it)
+        "version_zh": f"第{int(v)}版" if (v := (run or {}).get("version")) else "",
         "status": status,
         "status_zh": FILE_STATUS.get(status, (status,))[0],
         "draft": status == "draft",

@@ -318,6 +318,8 @@ def test_a_sample_units_letter_is_a_chinese_pdf(store, appraised, tmp_path):
         "第1名/共10个县（市）区政府",
         "本考评结果公示期为2026年1月21日至2026年1月27日",
         "2026年1月21日",
+        "第1版（公示中）",  # the version as the committee counts them
+        f"运行编号{run}",  # and the id to cite, labelled
     ):
         assert words in text, words
     assert (tmp_path / "letter.p1.png").stat().st_size > 10_000

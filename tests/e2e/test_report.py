@@ -392,7 +392,7 @@ def test_the_sign_off_block_closes_the_report(committee):
 @pytest.mark.parametrize(
     "lang, header, draws",
     [
-        ("zh", "排名区间（5%–95%）", "40 次抽样"),
+        ("zh", "排名区间（5%–95%）", "40次抽样"),
         ("en", "Rank range (5–95%)", "40 draws"),
     ],
 )
