@@ -627,7 +627,7 @@ def _indicator_table(ind, cat, lang):
             "peer_value": _quantity(r.peer_value, (r.unit_zh, r.unit_en), lang),
             "score": _rounded(r.score),
             "peer_score": _rounded(r.peer_score),
-            "status": status.get(r.status, (r.status, r.status))[k],
+            "status": status.get(r.status, (r.status, r.status))[k] + _partial(r, lang),
         }
         for r in ind.itertuples()
     ]
@@ -657,6 +657,14 @@ def _indicator_table(ind, cat, lang):
         "localeText": components.grid_locale(lang),
     }
     return grid
+
+
+def _partial(r, lang: str) -> str:
+    """ "（5/6期）" after 已报送 where the value was rolled up from fewer reports than
+    the period expects (pro rata for a sum): a reader sees it is not a full year's."""
+    if r.status != "reported" or not r.n_reported < r.n_expected:
+        return ""
+    return t("partial", lang, n=int(r.n_reported), of=int(r.n_expected))
 
 
 def _names(frame, cat, lang):

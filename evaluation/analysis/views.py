@@ -238,7 +238,9 @@ class Profile:
 
     ``dimensions``: level-1 ``node_id, score, peer_median, gap``; ``indicators``:
     ``indicator_id, value, target, peer_value, score, peer_score, gap, status,
-    unit_zh, unit_en`` (peer medians over the unit's peer group, itself included);
+    n_reported, n_expected, unit_zh, unit_en`` (peer medians over the unit's peer
+    group, itself included; a value rolled up from fewer reports than expected has
+    ``n_reported < n_expected``);
     ``waterfall``: ``node_id, contribution``, the composite's contributions summed by
     level-1 dimension (they add up to ``composite_score``); ``trend``: ``period,
     composite_score, rank, peer_rank, rank_change, peer_rank_change, peer_median,
@@ -326,6 +328,8 @@ def profile(
             "peer_score": scores["group_median"].to_numpy(),
             "gap": scores["gap"].to_numpy(),
             "status": mine["status"].to_numpy(),
+            "n_reported": mine["n_reported"].to_numpy(),
+            "n_expected": mine["n_expected"].to_numpy(),
             "unit_zh": table["unit_zh"].reindex(ids).to_numpy(),
             "unit_en": table["unit_en"].reindex(ids).to_numpy(),
         }

@@ -254,6 +254,34 @@ def test_strengths_and_weaknesses_say_the_score_and_the_gap_in_chinese(
     ) in body
 
 
+def _rows(tree) -> list[dict]:
+    """Every grid row (``rowData``) in a serialised component tree."""
+    if isinstance(tree, list):
+        return [r for x in tree for r in _rows(x)]
+    if isinstance(tree, dict):
+        props = tree.get("props", {})
+        return list(props.get("rowData") or []) + _rows(props.get("children"))
+    return []
+
+
+def test_a_value_from_fewer_reports_than_expected_says_how_many(client, sample_result):
+    """D05 sent some quarterly or bi-monthly indicators for only part of 2025: the
+    year's value (a sum pro rata, a mean of what came) shows 已报送（3/4期）, not a
+    plain 已报送; a full year's stays 已报送."""
+    p = sample_result.prepared.query("period == '2025' and unit_id == 'D05'")
+    part = p[(p["status"] == "reported") & (p["n_reported"] < p["n_expected"])]
+    full = p[(p["status"] == "reported") & (p["n_reported"] == p["n_expected"])]
+    assert len(part) and len(full)
+    name = sample_result.catalogue.table["name_zh"]
+    _, page = _page(client, "D05")
+    rows = _rows(page["profile-body"]["children"])
+    status = {r["indicator"]: r["status"] for r in rows if "peer_score" in r}
+    for row in part.itertuples():
+        said = f"已报送（{row.n_reported}/{row.n_expected}期）"
+        assert status[name[row.indicator_id]] == said
+    assert {status[name[i]] for i in full["indicator_id"]} == {"已报送"}
+
+
 def test_an_unknown_unit_gets_a_message_in_both_languages_not_a_blank_page(client):
     _, page = _page(client, "NOPE")
     message = " ".join(_texts(page["profile-missing"]["children"]))
