@@ -119,7 +119,9 @@ def averages(result: Result) -> pd.DataFrame:
     and each peer group's (``peer_group``). ``period, kind, group, n, average``,
     periods oldest first, then city, levels (catalogue order), peer groups
     (catalogue order). Units left unranked (insufficient data) are not averaged:
-    their scores are not published as ranked."""
+    their scores are not published as ranked. ``level``: the unit level a row's
+    units belong to (a level's own; a peer group's where all its units share one,
+    else missing), so that a reader can show each group under its level."""
     c = result.composite
     c = c[c["status"] == "ranked"].dropna(subset=["composite_score"])
     c = c.join(_units(result)[["level", "peer_group"]], on="unit_id")
@@ -152,7 +154,16 @@ def averages(result: Result) -> pd.DataFrame:
     )
     out = out.iloc[key].reset_index(drop=True)
     out["n"] = out["n"].astype(int)
-    return out[["period", "kind", "group", "n", "average"]]
+    units = _units(result)
+    shared = units.groupby("peer_group")["level"].agg(
+        lambda x: x.iloc[0] if x.nunique() == 1 else None
+    )
+    out["level"] = np.where(
+        out["kind"] == "level",
+        out["group"],
+        np.where(out["kind"] == "peer_group", out["group"].map(shared), None),
+    )
+    return out[["period", "kind", "group", "n", "average", "level"]]
 
 
 def average_table(table: pd.DataFrame, period: str) -> pd.DataFrame:

@@ -243,7 +243,22 @@ def test_city_and_group_averages_and_the_trend(served, store, sample_result):
     before = c[(c["period"] == "2024") & (c["level"] == "department")]
     change = depts.mean() - before["composite_score"].mean()
     assert cells["市直部门"][3] == f"{change:+.2f}"
-    assert set(cells) >= {"执法监管部门", "县（市）区政府", "县（市）区"}
+    # each level then its own categories, indented; the districts' one category
+    # holds exactly the districts, so it is not repeated under them
+    units = sample_result.units
+    districts = units[units["level"] == "district"]
+    assert set(districts["unit_id"]) == set(
+        units.loc[units["peer_group"] == districts["peer_group"].iloc[0], "unit_id"]
+    )
+    assert list(cells) == [
+        "全市", "市直部门", "经济管理部门", "社会事业部门", "执法监管部门",
+        "综合管理部门", "县（市）区",
+    ]  # fmt: skip
+    indented = [
+        r["props"]["children"][0]["props"]["style"].get("paddingLeft")
+        for r in table["props"]["children"][1]["props"]["children"]
+    ]
+    assert indented == [None, None, "28px", "28px", "28px", "28px", None]
     assert not any(v.startswith("-0.00") for row in cells.values() for v in row)
 
     figure = find(tree, "overview-trend")["props"]["figure"]
