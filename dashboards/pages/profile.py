@@ -549,8 +549,8 @@ def _body(p, cat, flags, lang: str) -> html.Div:
                     html.H3(t("ledger", lang)),
                     _list(
                         [
-                            f"{RISK_LEVEL[x.level].text(lang)} · {t('due', lang)} "
-                            f"{_due(x, lang)} · {_reason(x, lang)}"
+                            f"{views.item_level(x, lang)} · {t('due', lang)} "
+                            f"{_due(x, lang)} · {views.item_situation(x, lang)}"
                             for x in p.ledger.itertuples()
                         ],
                         lang,

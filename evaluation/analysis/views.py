@@ -31,7 +31,7 @@ from evaluation.scoring.aggregate import Node, limits, score_nodes, tree
 from evaluation.scoring.normalise import SCORE
 from evaluation.scoring.rank import rank_units
 from evaluation.scoring.weights import ahp
-from evaluation.vocabulary import FAMILIES, QUALITY_CHECK, word
+from evaluation.vocabulary import FAMILIES, QUALITY_CHECK, RISK_LEVEL, say, word
 
 
 # ------------------------------------------------------------------ helpers
@@ -920,3 +920,23 @@ class WhatIf:
                 "move": before - rank,
             }
         ).sort_values(["rank", "unit_id"], na_position="last", kind="stable")
+
+
+def item_level(item, lang: str) -> str:
+    """A rectification item's level in words, with the level it opened at when it
+    has been raised since (红色（发现时为橙色）): past its deadline, or by a worse
+    warning. Its reason is the latest period's warning, which may quote a lower
+    line; the item keeps its worst level until it closes."""
+    now = RISK_LEVEL[item.level].text(lang)
+    opened = getattr(item, "level_opened", item.level)
+    if not isinstance(opened, str) or opened == item.level or opened not in RISK_LEVEL:
+        return now
+    return say(
+        "ledger_item", "escalated", level=now, opened=RISK_LEVEL[opened].text(lang)
+    ).text(lang)
+
+
+def item_situation(item, lang: str) -> str:
+    """The item's reason as what it is: the latest period's warning (最近一期：…)."""
+    reason = item.reason_zh if lang == "zh" else item.reason_en
+    return say("ledger_item", "latest", reason=reason).text(lang)

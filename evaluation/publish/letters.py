@@ -35,6 +35,7 @@ from evaluation.analysis.views import (
     flag_subject,
     flag_window,
     flags_in,
+    item_level,
 )
 from evaluation.appraisal import parse_config
 from evaluation.errors import EvaluationError
@@ -169,7 +170,7 @@ def open_items(ledger: pd.DataFrame, unit: str, catalogue, name: str) -> list[di
                 "item_id": r.item_id,
                 "node": catalogue.name_or_id(r.node_id, "zh"),
                 "level": r.level,
-                "level_zh": RISK_LEVEL.get(r.level, (r.level,))[0],
+                "level_zh": item_level(r, "zh"),
                 "opened": P.name_zh(r.opened_period),
                 "due": date_zh(r.due),
                 "first_due": date_zh(r.first_due),

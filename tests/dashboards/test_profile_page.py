@@ -381,3 +381,21 @@ def test_an_escalated_rectification_shows_its_current_deadline_and_the_first(
     y0, m0, d0 = (int(x) for x in item["first_due"].split("-"))
     n = int(item["escalations"])
     assert f"整改期限 {y}年{m}月{d}日（原定{y0}年{m0}月{d0}日，已升级{n}次）" in texts
+
+
+def test_an_item_escalated_to_red_says_the_level_it_opened_at(client, sample_result):
+    """An item raised to red says the level it opened at (红色（发现时为橙色）), and
+    its text is labelled as the latest period's warning, which may quote a lower
+    line than the item's level."""
+    led = sample_result.ledger
+    led = led[(led["status"] == "open") & (led["unit_id"] == "D07")]
+    escalated = led[(led["level"] == "red") & (led["level_opened"] == "orange")]
+    assert len(escalated)
+    _, page = _page(client, "D07")
+    items = _texts(page["profile-body"]["children"])
+    said = [x for x in items if x.startswith("红色（发现时为橙色） · 整改期限")]
+    assert len(said) == len(escalated)
+    # the reason is the latest period's warning, and says so: an item opened red
+    # whose latest warning is orange reads 红色 … 最近一期：…低于橙色预警线
+    assert not any("橙色预警线" in x and "最近一期：" not in x for x in said)
+    assert all("最近一期：" in x for x in items if "整改期限" in x)

@@ -208,6 +208,24 @@ def test_the_letter_lists_the_years_warnings_items_rules_flags_and_appeal(letter
     assert "2025年度绩效考评反馈意见书" in html and "一局：" in html
 
 
+def test_an_escalated_item_names_the_level_it_opened_at(tiny_catalogue):
+    """A yellow item escalated twice reads 红色（发现时为黄色）; one never raised
+    reads its own level."""
+    ledger = pd.DataFrame(
+        {
+            "item_id": ["i1", "i2"], "unit_id": ["U1", "U1"], "node_id": ["a1", "a2"],
+            "status": ["open", "open"], "level": ["red", "orange"],
+            "level_opened": ["yellow", "orange"], "opened_period": ["2025", "2025"],
+            "first_due": ["2026-01-10", "2026-02-10"],
+            "due": ["2026-03-10", "2026-02-10"], "escalations": [2, 0],
+            "reminder": [True, False],
+            "reason_zh": ["低于黄色预警线", "低于橙色预警线"],
+        }
+    )  # fmt: skip
+    items = LT.open_items(ledger, "U1", tiny_catalogue, "一局")
+    assert [x["level_zh"] for x in items] == ["橙色", "红色（发现时为黄色）"]
+
+
 def test_the_appeal_window_before_and_after_notice():
     draft = LT.appeal_window({"status": "draft"})
     assert (
