@@ -660,8 +660,8 @@ def _indicator_table(ind, cat, lang):
 
 
 def _partial(r, lang: str) -> str:
-    """ "（5/6期）" after 已报送 where the value was rolled up from fewer reports than
-    the period expects (pro rata for a sum): a reader sees it is not a full year's."""
+    """What follows 已报送 where the value was rolled up from fewer reports than the
+    period expects (（5/6期）; pro rata for a sum): not a full period's reports."""
     if r.status != "reported" or not r.n_reported < r.n_expected:
         return ""
     return t("partial", lang, n=int(r.n_reported), of=int(r.n_expected))
