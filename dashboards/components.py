@@ -248,8 +248,10 @@ def league_columns(
     group_names: dict[str, str],
     intervals: bool = False,
     absent: str | None = None,
+    grades: bool = True,
 ) -> list[dict]:
-    """Grid columns of a league table: rank, name, score, Δrank, warning, grade,
+    """Grid columns of a league table: rank, name, score, Δrank, warning, grade
+    (where ``grades``: the year has final grades),
     dimension scores, rank range, flags, group, note; each wide enough for its
     header (:func:`fit`).
 
@@ -304,7 +306,11 @@ def league_columns(
             **rank_change_style(),
         },
         _badge_column("risk_level", text("risk_level", lang), "risk_level", lang),
-        _badge_column("grade", text("grade", lang), "grade", lang),
+        *(
+            [_badge_column("grade", text("grade", lang), "grade", lang)]
+            if grades
+            else []
+        ),
         *[
             {"field": d, "headerName": catalogue.name(d, lang), **score}
             for d in catalogue.top_dimensions()

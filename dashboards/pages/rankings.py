@@ -240,13 +240,17 @@ def columns(run, scope, lang: str, ranking) -> list[dict]:
     """The league grid's columns (``components.league_columns``) with the type of
     unit after the name when levels are listed; columns the server cannot sort
     (computed in the browser) are not sortable. Made once per run, scope, language
-    and whether there are rank intervals."""
+    and whether there are rank intervals and final grades (no grade column while
+    the year has none: an empty column reads as "no grade")."""
     intervals = "rank_interval" in ranking.table
-    return _columns(run, scope, lang, intervals, data.generation())
+    graded = "grade" in ranking.table and bool(ranking.table["grade"].notna().any())
+    return _columns(run, scope, lang, intervals, graded, data.generation())
 
 
 @lru_cache(maxsize=256)
-def _columns(run, scope, lang: str, intervals: bool, _source: int) -> list[dict]:
+def _columns(
+    run, scope, lang: str, intervals: bool, graded: bool, _source: int
+) -> list[dict]:
     group = data.scope_group(scope)
     cols = components.league_columns(
         data.result(run).catalogue,
@@ -254,6 +258,7 @@ def _columns(run, scope, lang: str, intervals: bool, _source: int) -> list[dict]
         peer=group is not None,
         group_names=data.peer_group_names(lang, run),
         intervals=intervals,
+        grades=graded,
     )
     if scope in (data.BY_LEVEL, data.EVERYONE):
         family = FAMILIES["unit_level" if lang == "zh" else "unit_level_short"]

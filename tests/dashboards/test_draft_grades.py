@@ -77,3 +77,34 @@ def test_published_run_shows_the_years_grades_and_a_draft_shows_none(store):
     beside_draft = {r["unit_id"]: r["grade"] for r in _rows(client, draft)}
     assert set(beside_draft) == set(shown)
     assert set(beside_draft.values()) == {None}
+
+
+def _columns(client, run: str) -> list[str]:
+    """The fields of the rankings grid's columns (everyone, 2025) for ``run``."""
+    body = {
+        "output": "..rankings-grid.columnDefs...rankings-bar.figure..",
+        "outputs": [{"id": "rankings-grid", "property": "columnDefs"},
+                    {"id": "rankings-bar", "property": "figure"}],
+        "inputs": [{"id": "rankings-period", "property": "value", "value": "2025"},
+                   {"id": "rankings-peer-group", "property": "value", "value": "_all"},
+                   {"id": "app-lang", "property": "value", "value": "zh"},
+                   {"id": "app-run", "property": "value", "value": run}],
+        "changedPropIds": ["app-run.value"],
+    }  # fmt: skip
+    answer = client.post("/_dash-update-component", json=body)
+    assert answer.status_code == 200, answer.status_code
+    cols = json.loads(answer.get_data(as_text=True))["response"]["rankings-grid"]
+    return [c.get("field") for c in cols["columnDefs"]]
+
+
+def test_the_grade_column_shows_only_beside_final_grades(store):
+    """Beside the run in force the year's final grades fill the column; beside a
+    draft there are none to show, and an empty 年度等次 column would read as "no
+    grade", so there is no column."""
+    path, published, draft, _ = store
+    client = dashboard.create_app(
+        path, users=USERS, secret_key="test-key"
+    ).server.test_client()
+    client.post("/login", data={"user": "wang", "password": "s3cret-pass"})
+    assert "grade" in _columns(client, published)
+    assert "grade" not in _columns(client, draft)
