@@ -917,7 +917,10 @@ def _interval_note(intervals: pd.DataFrame | None, t: dict, year: str) -> str:
         t["weight_sets"].format(n=len(sets))
         if sets
         else t["weights"].format(
-            levels=sep.join(str(v) for v in spec["weight_levels"]),
+            levels=sep.join(
+                t["numerals"][v] if 0 <= v < 10 else str(v)
+                for v in map(int, spec["weight_levels"])
+            ),
             noise=spec["weight_noise"],
         )
     ]

@@ -482,11 +482,15 @@ def test_the_interval_note_names_weight_sets_when_the_draws_used_them(lang):
     }
     intervals.attrs["source"] = "period-2025-1.v1"
     note = R._interval_note(intervals, t, "2025")
-    want = {"zh": "权重取 3 套备选方案之一", "en": "weights drawn from 3 alternative"}
+    want = {"zh": "权重取3套备选方案之一", "en": "weights drawn from 3 alternative"}
     assert want[lang] in note
     assert "±" not in note
     intervals.attrs["spec"]["weight_sets"] = ()
-    assert "±25%" in R._interval_note(intervals, t, "2025")
+    perturbed = R._interval_note(intervals, t, "2025")
+    assert "±25%" in perturbed
+    # the level perturbed, as the catalogue's readers count levels
+    level = {"zh": "一级指标权重±25%", "en": "level-1 weights ±25%"}
+    assert level[lang] in perturbed
 
 
 def test_the_years_flags_are_those_whose_window_reaches_into_it():
