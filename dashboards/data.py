@@ -1155,8 +1155,8 @@ def _overview(source: int, run_id: str, period: str) -> Overview:
         levels=scope_levels(run_id, BY_LEVEL),  # as the rankings list them
         counts=ov.level_counts(r, period),
         red=ov.red_units(r, period),
-        averages=ov.average_table(_trend(source, run_id), period),
-        trend=_trend(source, run_id),
+        averages=ov.nested(ov.average_table(_trend(source, run_id), period)),
+        trend=ov.nested(_trend(source, run_id)),
         movers={
             level: ov.movers(r, period, unit_level=level)
             for level in [None, *ov.unit_levels(r)]

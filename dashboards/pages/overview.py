@@ -13,7 +13,6 @@ the leader asks for all units together. Every table comes from ``data.overview``
 from __future__ import annotations
 
 import dash
-import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboards import components, data
@@ -342,21 +341,6 @@ def _pieces(texts, lang: str) -> list[str]:
     return out
 
 
-def _nested(table: pd.DataFrame) -> pd.DataFrame:
-    """The averages' rows as the table reads them: the city, then each unit level
-    followed by its own peer groups (indented), then groups spanning levels. A
-    group that is its whole level (县（市）区政府 under 县（市）区: the same units)
-    would repeat the level's row, so it is left out."""
-    city = table[table["kind"] == "city"]
-    groups = table[table["kind"] == "peer_group"]
-    parts = [city]
-    for level in table[table["kind"] == "level"].itertuples():
-        mine = groups[groups["level"] == level.group]
-        parts += [table.loc[[level.Index]], mine[mine["n"] != level.n]]
-    parts.append(groups[groups["level"].isna()])
-    return pd.concat(parts)
-
-
 def _averages(o, names, lang) -> list:
     """The city's and each group's average composite in the period: a small
     table (gap to the city, change on the previous period). Group names and
@@ -366,7 +350,7 @@ def _averages(o, names, lang) -> list:
     cell = {"padding": "6px 10px", "textAlign": "right", "whiteSpace": "nowrap"}
     name = {"textAlign": "left", "whiteSpace": "normal", "minWidth": "7em"}
     rows = []
-    for x in _nested(o.averages).itertuples():
+    for x in o.averages.itertuples():
         bold = {"fontWeight": 700} if x.kind == "city" else {}
         indent = {"paddingLeft": "28px"} if x.kind == "peer_group" else {}
         rows.append(

@@ -166,6 +166,23 @@ def averages(result: Result) -> pd.DataFrame:
     return out[["period", "kind", "group", "n", "average", "level"]]
 
 
+def nested(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows of :func:`averages` (or :func:`average_table`) as a reader takes them,
+    period by period: the city, then each unit level followed by its own peer
+    groups, then groups spanning levels. A group that is its whole level (县（市）区
+    政府: the districts, all of them) would repeat the level's row, so it is left
+    out."""
+    parts = []
+    for _, now in table.groupby("period", sort=False):
+        groups = now[now["kind"] == "peer_group"]
+        parts.append(now[now["kind"] == "city"])
+        for level in now[now["kind"] == "level"].itertuples():
+            mine = groups[groups["level"] == level.group]
+            parts += [now.loc[[level.Index]], mine[mine["n"] != level.n]]
+        parts.append(groups[groups["level"].isna()])
+    return pd.concat(parts) if parts else table
+
+
 def average_table(table: pd.DataFrame, period: str) -> pd.DataFrame:
     """One period's rows of :func:`averages` with ``gap`` (the group's average
     less the city's) and ``change`` (less the same group's average a period

@@ -150,6 +150,24 @@ def test_city_level_and_group_averages_of_ranked_units(made):
     assert list(table["group"][:5]) == ["all", "department", "district", "g1", "g2"]
 
 
+def test_nested_puts_each_group_under_its_level_and_drops_a_group_that_is_its_level(
+    made,
+):
+    """g1 holds exactly the departments and g2 exactly the districts (UNITS): each
+    would repeat its level's row, so a reader gets city, department, district."""
+    table = O.averages(made)
+    assert list(table.loc[table["kind"] == "peer_group", "level"]) == [
+        "department", "district"] * 2  # fmt: skip
+    nested = O.nested(table)
+    q2 = nested[nested["period"] == "2025-Q2"]
+    assert list(q2["group"]) == ["all", "department", "district"]
+    # a group of part of a level stays, under it: U3 moved to its own group
+    units = UNITS.assign(peer_group=["g1", "g1", "g3", "g2", "g2"])
+    split = O.nested(O.averages(replace(made, units=units)))
+    q2 = split[split["period"] == "2025-Q2"]
+    assert list(q2["group"]) == ["all", "department", "g1", "g3", "district"]
+
+
 def test_average_table_gap_to_the_city_and_change_on_the_previous_period(made):
     now = O.average_table(O.averages(made), "2025-Q2").set_index("group")
     assert now.at["department", "gap"] == pytest.approx(70 - 66.25)

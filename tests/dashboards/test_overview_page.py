@@ -262,6 +262,8 @@ def test_city_and_group_averages_and_the_trend(served, store, sample_result):
     assert not any(v.startswith("-0.00") for row in cells.values() for v in row)
 
     figure = find(tree, "overview-trend")["props"]["figure"]
+    lines = [x["name"] for x in figure["data"]]
+    assert "县（市）区" in lines and "县（市）区政府" not in lines  # one line, not two
     city_line = figure["data"][0]
     assert city_line["name"] == "全市"
     assert city_line["x"] == ["2024年度", "2025年度"]
