@@ -64,7 +64,7 @@ def is_active(rule: Rule, catalogue) -> tuple[bool, str, str]:
         names = "、".join(catalogue.name(i, "zh") for i in counted)
         return (
             True,
-            f"适用（过错亦计入指标“{names}”，按配置另行适用）",
+            f"适用（过错亦计入指标“{names}”，考评规则规定在此再计一次）",
             f"applied (the faults also count in {', '.join(counted)}; "
             "count_again is set)",
         )

@@ -331,6 +331,10 @@ def test_a_fault_already_counted_in_an_indicator_is_not_deducted_again():
     )
     ap = appraise(rules=[again], faults=faults)
     assert ap.grades.set_index("unit_id").at["U1", "deductions"] == 1
+    status = ap.rules.set_index("rule_id").loc["ded"]
+    assert status["status_zh"] == (  # the committee's words, not the config's
+        "适用（过错亦计入指标“过错责任追究件数”，考评规则规定在此再计一次）"
+    )
 
 
 BONUS = rule(
