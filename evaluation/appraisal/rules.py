@@ -252,6 +252,7 @@ def person_outcomes(
     faults_of = faults.groupby("person_id").size()
     out: dict[str, dict] = {}
     touched: dict[str, int] = {}
+    missed: dict[str, list] = {}
     for rule in config.rules:
         if rule.applies_to != "person" or not is_active(rule, catalogue)[0]:
             continue
@@ -263,6 +264,15 @@ def person_outcomes(
         counts = f.groupby("person_id").size()
         hit = counts[counts >= rule.faults_at_least]
         touched[rule.id] = len(hit)
+        # enough faults in all, but not of the kinds the rule counts: said beside
+        # the person's other reasons, so the committee sees why it did not apply
+        short = faults_of[(faults_of >= rule.faults_at_least)].index.difference(
+            hit.index
+        )
+        for person in short:
+            missed.setdefault(person, []).append(
+                (rule, int(counts.get(person, 0)), int(faults_of[person]))
+            )
         z, e = PERSON_GRADE[rule.grade]
         for person, n in hit.items():  # persons a rule caps: a few dozen a year
             row = out.setdefault(
@@ -286,6 +296,19 @@ def person_outcomes(
             row["reason_en"].append(
                 f"{rule.name_en}: {n} finding(s), at most {e} ({citation(rule)})"
             )
+    for person, misses in missed.items():
+        if person not in out:  # only the persons listed get a reason
+            continue
+        for rule, n, total in misses:
+            kinds = _conditions(rule, config)
+            out[person]["reason_zh"].append(
+                f"{rule.name_zh}：不适用（共{total}起过错，其中{kinds[0]}{n}起，"
+                f"须满{rule.faults_at_least}起）"
+            )
+            out[person]["reason_en"].append(
+                f"{rule.name_en}: not applied ({total} finding(s), {n} of them "
+                f"{kinds[1]}; {rule.faults_at_least} needed)"
+            )
     worst = PERSON_GRADES[-1]
     rows = [
         r
@@ -301,6 +324,18 @@ def person_outcomes(
     ]
     frame = pd.DataFrame(rows, columns=PERSON_COLUMNS)
     return frame.sort_values("person_id", kind="stable").reset_index(drop=True), touched
+
+
+def _conditions(rule: Rule, config: Config) -> tuple[str, str]:
+    """The kinds of fault a person rule counts, in words (直接责任的, 较重过错、
+    直接责任的): what a fault must be to count towards it."""
+    named = {
+        x.id: x for x in (*config.faults.severities, *config.faults.responsibilities)
+    }
+    ids = [*rule.severities, *rule.responsibility]
+    zh = "、".join(named[i].name_zh for i in ids if i in named)
+    en = ", ".join(named[i].name_en for i in ids if i in named)
+    return (f"{zh}的" if zh else "符合条件的"), (en or "counted")
 
 
 def rules_table(config: Config, catalogue, touched: dict[str, int]) -> pd.DataFrame:

@@ -305,6 +305,11 @@ def test_three_general_faults_of_one_person_never_fail_the_department():
     assert p.at["U4-P1", "proposed"] == "competent"  # not eligible for excellent
     assert p.at["U4-P1", "proposed_zh"] == "最高称职（不得评为优秀）"
     assert "辽市政发〔2007〕48号" in p.at["U3-P1", "reason_zh"]
+    # U4-P1 has three faults too: the file says why the rule of three did not apply
+    assert p.at["U4-P1", "reason_zh"].endswith(
+        "规则p_three：不适用（共3起过错，其中一般过错、直接责任的2起，须满3起）"
+    )
+    assert "not applied" not in p.at["U3-P1", "reason_en"]
 
 
 def test_a_fault_already_counted_in_an_indicator_is_not_deducted_again():
