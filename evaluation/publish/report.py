@@ -59,6 +59,7 @@ from evaluation.appraisal import (
     parse_config,
     weighted_mean,
 )
+from evaluation.appraisal.rules import citation
 from evaluation.errors import EvaluationError
 from evaluation.files import replacing
 from evaluation.periods import date_zh, name_zh
@@ -607,7 +608,7 @@ def _rule_sections(
     applies to, the source, the original sentence, the note, its status, its reach."""
     if rules is None or not len(rules):
         return []
-    cited = {r.id: _citation(r.source) for r in config.rules}
+    cited = {r.id: citation(r) for r in config.rules}
     out = []
     for who, heading in (("unit", t["unit_rules"]), ("person", t["person_rules"])):
         part = rules[rules["applies_to"] == who]
@@ -745,15 +746,6 @@ def _profile(
             for x in s.itertuples()
         ],
     }
-
-
-def _citation(source) -> str:
-    """The source as it is cited: a document number as it stands (辽市政发〔2007〕48号
-    第五部分第（五）项), a document known by its title in 《》."""
-    doc = source.document.strip()
-    numbered = "〔" in doc and doc.endswith("号")
-    titled = doc.startswith("《") or numbered
-    return f"{doc if titled else f'《{doc}》'}{' ' if numbered else ''}{source.article}"
 
 
 def _signed(x: float) -> str:

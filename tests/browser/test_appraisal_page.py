@@ -166,7 +166,7 @@ def test_run_under_notice_shows_the_window(dash_duo, store):
     dash_duo.wait_for_contains_text("#appraisal-unit-heading", "市体育局")
     dash_duo.wait_for_contains_text("#appraisal-applied", "一票否决，不合格")
     applied = dash_duo.find_element("#appraisal-applied").text
-    assert "株洲市人民政府推行四项机制的决定 第三部分第（四）项" in applied
+    assert "《株洲市人民政府推行四项机制的决定》第三部分第（四）项" in applied
     assert "考评委〔2026〕1号" in applied
     panel = dash_duo.find_element("#appraisal-unit-heading")
     dash_duo.driver.execute_script("arguments[0].scrollIntoView();", panel)

@@ -214,7 +214,7 @@ def test_a_vetoed_unit_shows_its_parts_median_and_the_veto_with_source(served, g
     veto = next(r for r in applied.rowData if r["effect"] == "一票否决，不合格")
     assert veto["rule"] == "重大安全事故、领导班子严重违纪违法一票否决"
     assert "2025年8月发生重大安全生产责任事故" in veto["reason"]
-    assert veto["source"] == "株洲市人民政府推行四项机制的决定 第三部分第（四）项"
+    assert veto["source"] == "《株洲市人民政府推行四项机制的决定》第三部分第（四）项"
     assert veto["approval"] == "市绩效考评委员会 2026年1月20日 考评委〔2026〕1号"
     trail = _text(_find(body, "appraisal-trail"))
     assert "最终等次不合格" in trail

@@ -358,7 +358,7 @@ def test_the_vetoed_units_letter_names_the_veto_and_its_source(store, appraised)
     assert data["grade"] == "不合格"
     veto = [r for r in data["rules"] if r["rule_id"] == "safety_and_integrity_veto"]
     assert len(veto) == 1 and veto[0]["effect"] == "一票否决，不合格"
-    assert veto[0]["source"].startswith("株洲市人民政府推行四项机制的决定")
+    assert veto[0]["source"].startswith("《株洲市人民政府推行四项机制的决定》")
     assert veto[0]["approved"] == "市绩效考评委员会，2026年1月20日，考评委〔2026〕1号"
 
 

@@ -123,7 +123,7 @@ def test_each_fault_counts_once_in_the_shipped_rules(sample):
     assert (t["grades"]["deductions"] == 0).all()
     assert r.at["no_excellent_with_fault", "active"]  # eligibility, declared
     # every rule cites a seed document by number and article (Zhuzhou's has none)
-    seeds = ("辽市政发〔2007〕48号 第", "株洲市人民政府推行四项机制的决定 第")
+    seeds = ("辽市政发〔2007〕48号 第", "《株洲市人民政府推行四项机制的决定》第")
     assert r["source"].map(lambda s: s.startswith(seeds)).all()
 
 
