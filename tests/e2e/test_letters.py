@@ -421,6 +421,14 @@ def test_the_grades_workbook_and_the_separate_persons_file(store, appraised, tmp
     )
     n = len(appraised[1].persons)
     assert p["个人考核建议"].max_row == n + 2  # title, header, one row per person
+    # D01-P5's three faults carry 领导责任 only (faults.csv): the file says why the
+    # rule of three (each with 直接责任) did not make the person 不称职
+    p5 = next(r for r in p["个人考核建议"].iter_rows(values_only=True) if "D01-P5" in r)
+    assert "称职" in p5 and "不称职" not in p5
+    assert any(
+        "不适用（共3起过错，其中一般过错、直接责任的0起，须满3起）" in str(c)
+        for c in p5
+    )
 
 
 def test_the_grades_csv_in_english_has_a_bom(store, tmp_path):
