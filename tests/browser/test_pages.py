@@ -106,6 +106,10 @@ def test_profile_opens_from_the_table_and_shows_every_panel(
     dash_duo.find_element(cell).click()
     dash_duo.wait_for_contains_text("#profile-heading", top["name_zh"])
     assert dash_duo.driver.current_url.endswith(f"/unit/{top['unit_id']}")
+    # the tab names the unit: a leader with several units open tells them apart
+    WebDriverWait(dash_duo.driver, 10).until(
+        lambda d: d.title == f"{top['name_zh']} · 单位 · Profile"
+    )
     # opened inside the app, as the navigation's links: no page load
     assert dash_duo.driver.execute_script("return window.stayed === true")
     for panel in ("#profile-dims", "#profile-waterfall", "#profile-trend",
