@@ -40,6 +40,7 @@ from evaluation.appraisal.grades import (
     apply_overrides,
     apply_quota,
     by_score,
+    check_overrides,
     group_rank,
     quota_table,
     worst,
@@ -231,6 +232,7 @@ def appraise(config: Config, result: Result, inputs: Inputs) -> Appraisal:
     table["quota_tie"] = False
     if config.grades.quota is not None:
         apply_quota(table, config.grades.quota, applied)
+    check_overrides(table, inputs, config)
     table["final_grade"] = table["grade_after_quota"]
     table["override"] = ""
     apply_overrides(table, inputs, applied)

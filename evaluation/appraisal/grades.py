@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 
 from evaluation.appraisal.config import GRADES, Config, Quota
-from evaluation.appraisal.inputs import Inputs
-from evaluation.vocabulary import GRADE
+from evaluation.appraisal.inputs import Inputs, row_problems
+from evaluation.errors import ValidationFailed
+from evaluation.vocabulary import GRADE, Word
 
 
 def by_score(score: pd.Series, config: Config) -> np.ndarray:
@@ -126,6 +127,57 @@ def apply_quota(table: pd.DataFrame, quota: Quota, applied: list) -> None:
                     f"{quota.share:g}, rounded half up); outside it by score",
                 }
             )
+
+
+def check_overrides(table: pd.DataFrame, inputs: Inputs, config: Config) -> None:
+    """Refuse the overrides that would undo what the rules fixed, naming each row
+    (one ``ValidationFailed``; nothing graded): a vetoed unit's grade raised (a veto
+    is corrected in its record, by an appeal, not by an override), and a list
+    with more excellent units than its places (another unit of it must come down in
+    the same file, or the quota change). ``table``: the grades after the quota."""
+    o = inputs.tables.get("overrides")
+    if o is None or o.empty:
+        return
+    by_unit = table.set_index("unit_id")
+    before = by_unit["grade_after_quota"]
+    vetoed = by_unit["veto"].reindex(o["unit_id"]).fillna(False).to_numpy(bool)
+    problems = [
+        row_problems(o, vetoed & (o["grade"] != "fail"), "grade", "override_veto")
+    ]
+    quota = config.grades.quota
+    if quota is not None:
+        final = before.copy()
+        final[o["unit_id"].to_numpy()] = o["grade"].to_numpy()
+        lists = (
+            by_unit["group"]
+            if quota.per == "group"
+            else pd.Series("", index=by_unit.index)
+        )
+        names = {g.id: Word(g.name_zh, g.name_en) for g in config.groups}
+        raised = (o["grade"] == "excellent").to_numpy() & (
+            before.reindex(o["unit_id"]).to_numpy() != "excellent"
+        )
+        for key, members in lists.groupby(lists, sort=False).groups.items():
+            count = int((final[members] == "excellent").sum())
+            allowed = places(quota.share, len(members))
+            if count > allowed:
+                mine = raised & o["unit_id"].isin(members).to_numpy()
+                name = names.get(key, Word("全部单位", "all units"))
+                problems.append(
+                    row_problems(
+                        o,
+                        mine,
+                        "grade",
+                        "override_quota",
+                        group=name,
+                        excellent=count,
+                        places=allowed,
+                    )  # fmt: skip
+                )
+    report = pd.concat(problems, ignore_index=True)
+    if len(report):  # in the file's order, as the other input problems
+        report = report.sort_values("row", kind="stable", ignore_index=True)
+        raise ValidationFailed(report)
 
 
 def apply_overrides(table: pd.DataFrame, inputs: Inputs, applied: list) -> None:

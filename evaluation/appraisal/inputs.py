@@ -421,6 +421,13 @@ def _cross_checks(config: Config, inputs: Inputs, events: pd.DataFrame) -> list:
     return out
 
 
+def row_problems(frame, bad, column: str, code: str, /, **fields) -> pd.DataFrame:
+    """The rows of an input ``frame`` where ``bad``, as a problem report with the
+    rule ``code`` (the vocabulary's ``appraisal_input_rule``): for the checks that
+    need the grades first (the committee's overrides)."""
+    return _rows(frame, bad, column, _said(code, **fields))
+
+
 def _duplicates(frame: pd.DataFrame, key: list[str], rule: Word) -> pd.DataFrame:
     dup = frame.duplicated(key, keep=False) & ~frame[key].isna().any(axis=1)
     value = pd.Series(

@@ -485,6 +485,58 @@ def test_overrides_need_reason_and_approver_and_are_recorded():
     ]
 
 
+OVERRIDE_COLS = ["unit_id", "grade", "reason", "approved_by", "approved_on"]
+
+
+def override(*rows) -> tuple:
+    """``overrides.csv`` rows ``(unit, grade)``, each with its reason and approver."""
+    return [(u, g, "考评委员会议定", "考评委员会", "2026-01-20") for u, g in rows], (
+        OVERRIDE_COLS
+    )
+
+
+def test_an_override_cannot_lift_a_veto():
+    """一票否决: the committee corrects a wrong veto in its record (an appeal), not
+    by overriding the grade; lowering a vetoed unit stays possible."""
+    veto = rule("veto", "veto", events=["accident"])
+    events = [("U5", "2025-M08", "accident")]
+    vetoes = (
+        [("U5", "accident", "考评委员会", "2026-01-20", "考评委〔2026〕1号")],
+        ["unit_id", "event_id", "approved_by", "approved_on", "reference"],
+    )
+    with pytest.raises(ValidationFailed) as err:
+        appraise(rules=[veto], events=events, vetoes=vetoes,
+                 overrides=override(("U5", "good")))  # fmt: skip
+    report = err.value.report
+    assert report[["file", "row", "column", "value"]].values.tolist() == [
+        ["overrides.csv", 2, "grade", "good"]
+    ]
+    assert "一票否决的单位不能调高等次" in report["rule_zh"].iloc[0]
+    # the same override of a unit not vetoed stands
+    g = appraise(rules=[veto], events=events, vetoes=vetoes,
+                 overrides=override(("U4", "good"))).grades  # fmt: skip
+    assert g.set_index("unit_id").at["U4", "final_grade"] == "good"
+
+
+def test_an_override_cannot_exceed_the_quota_but_can_swap_within_it():
+    # 10 units, share 0.2: 2 places; U1, U2 excellent by the quota, U3 cut to good
+    scores = {"U1": 99.0, "U2": 98.0, "U3": 97.0}
+    scores |= {f"U{i}": 80.0 for i in range(4, 11)}
+    quota = {"excellent": 90, "good": 75, "pass": 60, "quota": {"share": 0.2}}
+    with pytest.raises(ValidationFailed) as err:
+        appraise(scores=scores, grades=quota, overrides=override(("U3", "excellent")))
+    report = err.value.report
+    assert report[["row", "column", "value"]].values.tolist() == [
+        [2, "grade", "excellent"]
+    ]
+    assert "调整后全部优秀3个，名额2个" in report["rule_zh"].iloc[0]
+    # the committee gives U3 the place of U2: two excellent, as the quota allows
+    swap = override(("U3", "excellent"), ("U2", "good"))
+    g = appraise(scores=scores, grades=quota, overrides=swap).grades
+    excellent = g.loc[g["final_grade"] == "excellent", "unit_id"]
+    assert sorted(excellent) == ["U1", "U3"]
+
+
 def test_missing_parts_share_is_spread_over_the_parts_a_unit_has():
     b = ballots_for("U1", "a", ["50"] * 3)  # survey 50 for U1 only
     review = ([("U1", "70"), ("U2", "70")], ["unit_id", "score"])

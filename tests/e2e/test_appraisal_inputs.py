@@ -52,6 +52,13 @@ def append(path, row):
         f.write(row + "\n")
 
 
+def _overrides(folder, row):
+    """The committee's overrides file with one decision ``unit_id,grade``."""
+    header = "unit_id,grade,reason,approved_by,approved_on"
+    text = f"{header}\n{row},考评委员会议定,考评委员会,2026-01-20\n"
+    (folder / "overrides.csv").write_text(text, encoding="utf-8-sig")
+
+
 def edit_yaml(path, old, new):
     text = path.read_text(encoding="utf-8")
     assert old in text
@@ -95,6 +102,15 @@ CASES = {
     "bonus without approval": (
         lambda d, y: edit_line(d / "bonuses.csv", 2, "考评委〔2026〕2号", ""),
         "bonuses.csv 2 reference    required",
+    ),
+    "an override lifting a veto": (
+        lambda d, y: _overrides(d, "D22,good"),
+        "overrides.csv 2 grade  good  veto",
+    ),
+    "an override beyond the quota": (  # X09 cut by the quota: 3 for 2 places
+        lambda d, y: _overrides(d, "X09,excellent"),
+        "overrides.csv 2 grade  excellent  quota: after the overrides District and "
+        "county governments has 3 excellent units for 2 places",
     ),
     "non-numeric target": (
         lambda d, y: edit_line(d / "key_targets.csv", 2, "98.0", "九十八"),

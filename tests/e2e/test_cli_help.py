@@ -157,3 +157,17 @@ def test_export_help_names_every_language_and_table():
 )  # fmt: skip
 def test_whole_word_check_can_fail(text, name, hit):
     assert named(text, name) is hit
+
+
+def test_python_dash_m_evaluation_is_the_command(tmp_path):
+    """``python -m evaluation`` (a kernel's ``!python -m …``, a scheduler's job)
+    runs the same command line, from any folder, under the command's own name."""
+    done = subprocess.run(
+        [sys.executable, "-m", "evaluation", "runs", "--help"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Usage: evaluation runs" in " ".join(done.stdout.split())
