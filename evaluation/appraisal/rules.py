@@ -15,7 +15,7 @@ from evaluation import periods as P
 from evaluation.appraisal.config import GRADES, PERSON_GRADES, Config, Rule
 from evaluation.appraisal.inputs import Inputs
 from evaluation.errors import ValidationFailed
-from evaluation.vocabulary import GRADE, PERSON_GRADE
+from evaluation.vocabulary import GRADE, PERSON_GRADE, Word, say
 
 RULE_COLUMNS = [
     "rule_id",
@@ -315,13 +315,10 @@ def person_outcomes(
                 f"{rule.name_en}: not applied ({total} finding(s), {n} of them "
                 f"{kinds[1]}; {rule.faults_at_least} needed)"
             )
-    worst = PERSON_GRADES[-1]
     rows = [
         r
         | {
-            "proposed_zh": PERSON_GRADE[r["proposed"]][0]
-            if r["proposed"] == worst
-            else f"最高{PERSON_GRADE[r['proposed']][0]}（不得评为优秀）",
+            "proposed_zh": proposal(r["proposed"]).zh,
             "rule_ids": ", ".join(r["rule_ids"]),
             "reason_zh": "；".join(r["reason_zh"]),
             "reason_en": "; ".join(r["reason_en"]),
@@ -330,6 +327,15 @@ def person_outcomes(
     ]
     frame = pd.DataFrame(rows, columns=PERSON_COLUMNS)
     return frame.sort_values("person_id", kind="stable").reset_index(drop=True), touched
+
+
+def proposal(grade: str) -> Word:
+    """A person's proposed outcome in words, as every file and the report say it:
+    the worst grade as it is (不称职), another as a ceiling (最高称职（不得评为优秀）),
+    since the rules only cap a person's grade; the personnel department grades."""
+    if grade == PERSON_GRADES[-1]:
+        return PERSON_GRADE[grade]
+    return say("person_proposal", "at_most", grade=PERSON_GRADE[grade])
 
 
 def _conditions(rule: Rule, config: Config) -> tuple[str, str]:

@@ -22,6 +22,7 @@ import xlsxwriter
 
 from evaluation import vocabulary as V
 from evaluation.appraisal import parse_config
+from evaluation.appraisal.rules import proposal
 from evaluation.catalogue import parse_catalogue
 from evaluation.errors import EvaluationError, RequestError
 from evaluation.files import replacing, safe_cells
@@ -39,7 +40,6 @@ from evaluation.vocabulary import (
     GRADE_HEADER,
     MEDIA_HEADER,
     MEDIA_NOTE,
-    PERSON_GRADE,
     PERSON_HEADER,
     RISK_HEADER,
 )
@@ -663,9 +663,7 @@ def persons_table(
             PERSON_HEADER["unit_id"][k]: persons["unit_id"].tolist(),
             PERSON_HEADER["name"][k]: persons["unit_id"].map(names).fillna("").tolist(),
             PERSON_HEADER["faults"][k]: persons["faults"].astype("Int64").tolist(),
-            PERSON_HEADER["proposed"][k]: [
-                PERSON_GRADE.get(p, (p, p))[k] for p in persons["proposed"]
-            ],
+            PERSON_HEADER["proposed"][k]: [proposal(p)[k] for p in persons["proposed"]],
             PERSON_HEADER["reason"][k]: persons[f"reason_{lang}"].tolist(),
         }
     )

@@ -59,7 +59,7 @@ from evaluation.appraisal import (
     parse_config,
     weighted_mean,
 )
-from evaluation.appraisal.rules import citation
+from evaluation.appraisal.rules import citation, proposal
 from evaluation.errors import EvaluationError
 from evaluation.files import replacing
 from evaluation.periods import date_zh, name_zh
@@ -776,12 +776,7 @@ def _person_rows(persons: pd.DataFrame | None, grades: pd.DataFrame, k: int) -> 
     worst = PERSON_GRADES[-1]
     rows = []
     for r in p.itertuples():
-        if k == 0:
-            proposed = r.proposed_zh
-        elif r.proposed == worst:
-            proposed = "incompetent"
-        else:
-            proposed = f"at most {r.proposed} (not eligible for excellent)"
+        proposed = proposal(r.proposed)[k]
         rows.append(
             {
                 "worst": r.proposed == worst,

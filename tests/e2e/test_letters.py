@@ -424,7 +424,9 @@ def test_the_grades_workbook_and_the_separate_persons_file(store, appraised, tmp
     # D01-P5's three faults carry 领导责任 only (faults.csv): the file says why the
     # rule of three (each with 直接责任) did not make the person 不称职
     p5 = next(r for r in p["个人考核建议"].iter_rows(values_only=True) if "D01-P5" in r)
-    assert "称职" in p5 and "不称职" not in p5
+    # and proposes what the report's annex proposes: a ceiling (the rules only cap a
+    # person's grade; the personnel department grades), not a grade
+    assert "最高称职（不得评为优秀）" in p5 and "不称职" not in p5[4]
     assert any(
         "不适用（共3起过错，其中一般过错、直接责任的0起，须满3起）" in str(c)
         for c in p5
