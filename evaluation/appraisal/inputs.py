@@ -103,6 +103,9 @@ def load_inputs(folder: str | Path) -> Inputs:
             frame = frame.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", r"\1", regex=True)
         hashes[path.name] = record["sha256"]
         header = [c for c in frame.columns if c not in ("source", "row")]
+        # the cells as the checks read them (stripped; blank is empty): a clerk's
+        # stray space (``D01 ``, ``满意 ``) then changes nothing after them either
+        frame[header] = frame[header].apply(_stripped)
         for c in required:
             if c not in header:
                 problems.append(_problem(path.name, c, "missing_column", column=c))
@@ -145,6 +148,12 @@ def _problem(file: str, column: str, code: str, /, **fields) -> tuple:
     and Chinese."""
     said = _said(code, **fields)
     return (file, pd.NA, column, "", said.en, said.zh)
+
+
+def _stripped(s: pd.Series) -> pd.Series:
+    """Text cells without their surrounding spaces; a blank cell is empty (NaN)."""
+    text = s.str.strip()
+    return text.mask(text.eq(""))
 
 
 def _text(s: pd.Series) -> pd.Series:

@@ -276,3 +276,29 @@ def test_an_excel_workbook_is_read_and_checked_like_the_csv(result, tmp_path):
     )
     assert done.exit_code == 1
     assert "faults.xlsx 2 severity slight" in " ".join(done.output.split())
+
+
+def test_a_stray_space_in_an_input_changes_no_grade(result, tmp_path):
+    """The checks read ``D01 `` as D01 and ``满意 `` as 满意: so must the grades.
+    (Before, D01's survey part was dropped for the space, and a spaced answer
+    stopped the run with a traceback.)"""
+    from evaluation.appraisal import appraise, load_config, load_inputs
+    from evaluation.publish.store import load_result
+
+    clean = SAMPLE / "appraisal"
+    spaced = tmp_path / "appraisal"
+    shutil.copytree(clean, spaced)
+    lines = (spaced / "ballots.csv").read_text(encoding="utf-8-sig").splitlines()
+    rows = [i for i, x in enumerate(lines) if ",D01," in x][:3]
+    for i in rows:  # D01's ballots: the unit code and the answer with a space
+        fields = lines[i].split(",")
+        fields[3], fields[4] = fields[3] + " ", fields[4] + " "
+        lines[i] = ",".join(fields)
+    (spaced / "ballots.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    edit_line(spaced / "key_targets.csv", 2, ",", " , ")
+    config = load_config(ROOT / "appraisal.yaml")
+    run = load_result(result)
+    before = appraise(config, run, load_inputs(clean)).grades
+    after = appraise(config, run, load_inputs(spaced)).grades
+    pd.testing.assert_frame_equal(after, before)
+    assert before.set_index("unit_id").at["D01", "survey_score"] > 0
