@@ -145,6 +145,13 @@ def read_table(
                 ) from None
             frame = pd.read_csv(_io.StringIO(text), skip_blank_lines=False, **options)
             first_row = 2
+            if not isinstance(frame.index, pd.RangeIndex):
+                # the first data line has more fields than the header (an unquoted
+                # 12,5): pandas took the first column(s) for an index and read
+                # every row shifted; said as the parser says it of a later line
+                n = len(frame.columns)
+                saw = n + frame.index.nlevels
+                raise ValueError(f"Expected {n} fields in line 2, saw {saw}")
         elif suffix == ".parquet":
             _refuse_unpacked(name, _parquet_unpacked(data))
             frame = pd.read_parquet(_io.BytesIO(data))

@@ -75,6 +75,22 @@ def test_unreadable_files_name_the_file(tmp_path, content, rule):
     assert rule in info.value.report["rule"].item()
 
 
+@pytest.mark.parametrize("line", [2, 4])
+def test_a_comma_too_many_is_named_by_its_line_even_on_the_first_data_line(
+    tmp_path, line
+):
+    """``12,5`` unquoted: on the first data line pandas would take the first column
+    for an index and read every row shifted (thousands of meaningless problems)."""
+    rows = ["unit_id,period,indicator_id,value", *["D01,2025-M01,x1,12"] * 4]
+    rows[line - 1] = "D01,2025-M01,x1,12,5"
+    (tmp_path / "obs.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(ev.ValidationFailed) as info:
+        read_table(tmp_path / "obs.csv")
+    report = info.value.report
+    assert report["file"].tolist() == ["obs.csv"]
+    assert report["rule_zh"].item().startswith(f"第{line}行有5列，表头只有4列")
+
+
 def test_load_dataset_reports_every_unreadable_file_at_once(tmp_path):
     write_dataset(tmp_path, TINY_UNITS, TINY_ROWS)
     (tmp_path / "observations" / "empty.csv").write_bytes(b"")
