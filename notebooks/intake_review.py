@@ -55,11 +55,14 @@ triage = []
 # %% [markdown]
 # ## 1. 读入与校验 / Read and validate
 # 每个文件的编码自动识别；有问题的单元格逐一列出文件、行、列、值和规则。表为空即全部通过。
-# 有问题时把这张表（工作簿的“校验问题”页）退回报送部门更正。
+# 有问题时把这张表（工作簿的“校验问题”页）退回报送部门更正；历次报送情况、评分和数据质量核查
+# 只读通过校验的数据，等更正后的文件再做，本期报送情况和核查工作簿照做。
 #
 # Each file's encoding is detected; every bad cell is listed with file, row, column,
 # value and rule. An empty table means everything passed; otherwise this table (the
-# workbook's problems sheet) goes back to the agency.
+# workbook's problems sheet) goes back to the agency. The submission history, scoring
+# and the flags read valid data only and wait for the corrected files; this period's
+# submissions and the review workbook are done all the same.
 
 # %%
 from pathlib import Path
@@ -75,10 +78,11 @@ from evaluation.risk import quality as Q
 catalogue = ev.load_catalogue(catalogue_path)
 data = ev.load_dataset(data_path, skip_unreadable=True)  # a bad file: listed below
 problems = ev.check_dataset(data, catalogue)
+valid = problems.empty  # the history, scores and flags read valid data only
 data.files[["file", "encoding", "rows"]]
 
 # %%
-problems
+problems_table(problems, "zh")
 
 # %% [markdown]
 # ## 2. 报送情况 / Who submitted what
@@ -107,8 +111,9 @@ this_period
 # A dark row is an agency to remind before the next deadline.
 
 # %%
-submissions = Q.submissions(data.observations, catalogue, period=period)
-plots.plot_submissions(submissions, catalogue, lang="zh")
+if valid:  # read from valid reports only, as the flags
+    submissions = Q.submissions(data.observations, catalogue, period=period)
+    display(plots.plot_submissions(submissions, catalogue, lang="zh"))
 
 # %% [markdown]
 # ## 3. 数据质量提示 / Data-quality flags
@@ -120,15 +125,18 @@ plots.plot_submissions(submissions, catalogue, lang="zh")
 # bear on this period, then the triage progress by check.
 
 # %%
-result = ev.run(catalogue, data, period=period)
 decisions_path = Path(out_dir) / "flag_decisions.csv"
 decisions = Q.read_decisions(decisions_path)
-flags = Q.with_decisions(result.flags, decisions)
-open_now = views.flags_in(flags[flags["status"] == "open"], period)
-risk_table(result, "flags", lang="zh", rows=open_now)
+if valid:
+    result = ev.run(catalogue, data, period=period)
+    flags = Q.with_decisions(result.flags, decisions)
+    open_now = views.flags_in(flags[flags["status"] == "open"], period)
+    display(risk_table(result, "flags", lang="zh", rows=open_now))
+else:
+    print("校验未通过：本期暂不评分，数据质量提示待更正后的文件再核查（第5节的工作簿照样写出）。")
 
 # %%
-plots.plot_flag_triage(flags, lang="zh")
+plots.plot_flag_triage(flags, lang="zh") if valid else None
 
 # %% [markdown]
 # ## 4. 核实与记录 / Triage
@@ -143,37 +151,40 @@ plots.plot_flag_triage(flags, lang="zh")
 # written again. One bad row (an unknown flag, no reason) records none and names it.
 
 # %%
-decisions = Q.decide_all(
-    decisions_path, triage, by=analyst, flags_table=result.flags
-)
-flags = Q.with_decisions(result.flags, decisions)
-flags["status"].value_counts()
+if valid:
+    decisions = Q.decide_all(
+        decisions_path, triage, by=analyst, flags_table=result.flags
+    )
+    flags = Q.with_decisions(result.flags, decisions)
+    display(flags["status"].value_counts())
 
 # %%
-plots.plot_flag_triage(flags, lang="zh")
+plots.plot_flag_triage(flags, lang="zh") if valid else None
 
 # %%
-decided = result.flags[result.flags["flag_id"].isin(decisions["flag_id"])]
-risk_table(result, "flags", lang="zh", decisions=decisions, rows=decided)
+if valid:
+    decided = result.flags[result.flags["flag_id"].isin(decisions["flag_id"])]
+    display(risk_table(result, "flags", lang="zh", decisions=decisions, rows=decided))
 
 # %% [markdown]
 # ## 5. 写出核查工作簿 / The review workbook
-# 一个 Excel 文件，三页：本期报送情况、校验问题、数据质量提示及核实结论，供存档和退回报送部门。
+# 一个 Excel 文件，三页：本期报送情况、校验问题、数据质量提示及核实结论，供存档和退回报送部门
+# （校验未通过时没有第三页）。
 #
 # One Excel workbook: this period's submissions, the validation problems, and the
-# flags with their decisions, to file and to send back to agencies.
+# flags with their decisions, to file and to send back to agencies (no flags sheet
+# while the files have problems).
 
 # %%
-workbook = write_xlsx(
-    Path(out_dir) / f"intake_review_{period}.xlsx",
-    {
-        V.word("document", "sheet_submissions"): this_period,
-        V.word("document", "sheet_problems"): problems_table(problems, "zh"),
-        V.word("document", "sheet_flags"): risk_table(
-            result, "flags", lang="zh", decisions=decisions
-        ),
-    },
-)
+sheets = {
+    V.word("document", "sheet_submissions"): this_period,
+    V.word("document", "sheet_problems"): problems_table(problems, "zh"),
+}
+if valid:
+    sheets[V.word("document", "sheet_flags")] = risk_table(
+        result, "flags", lang="zh", decisions=decisions
+    )
+workbook = write_xlsx(Path(out_dir) / f"intake_review_{period}.xlsx", sheets)
 
 # %% [markdown]
 # ## 6. 本次写出的文件 / Files written

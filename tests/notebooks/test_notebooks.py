@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import os
+import shutil
 import stat
 
 import jupytext
@@ -144,6 +145,45 @@ def test_intake_review_records_the_triage_as_the_cli_does(executed):
     (book,) = out_dir.glob("intake_review_*.xlsx")
     sheets = openpyxl.load_workbook(book, read_only=True).sheetnames
     assert sheets[:3] == ["报送情况", "校验问题", "数据质量"]
+
+
+@pytest.mark.notebook
+def test_intake_review_writes_the_problems_to_send_back_when_a_file_is_bad(tmp_path):
+    """The review is needed most when a file is bad: every cell runs, scoring and
+    the flags wait, and the workbook's problems sheet names the cell (it was only
+    written when it was empty: ``ev.run`` refused and every later cell failed)."""
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data" / "sample", data)
+    audit = data / "observations" / "audit.csv"
+    lines = audit.read_text(encoding="utf-8-sig").splitlines()
+    lines[1] = lines[1].replace(",1.8,", ",1.8%,")  # D01's 2024 audit share
+    audit.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out_dir = tmp_path / "out"
+    path = ROOT / "notebooks" / "intake_review.py"
+    notebook = jupytext.read(path)
+    _inject(notebook, out_dir=str(out_dir), data_path=str(data), triage=[])
+    NotebookClient(
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
+    errors = [
+        o["evalue"]
+        for c in notebook.cells
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
+    assert errors == []
+    openpyxl = pytest.importorskip("openpyxl")
+    (book,) = out_dir.glob("intake_review_*.xlsx")
+    workbook = openpyxl.load_workbook(book, read_only=True)
+    assert workbook.sheetnames == ["报送情况", "校验问题"]
+    rows = list(workbook["校验问题"].iter_rows(values_only=True))
+    assert [r[:4] for r in rows[1:]] == [
+        ("observations/audit.csv", 2, "指标值（value）", "1.8%")
+    ]
 
 
 @pytest.mark.notebook
