@@ -42,12 +42,59 @@ class _Flags:
         return params
 
 
+def _said_usage(exc: Exception, args: list[str]) -> Exception:
+    """A command written wrongly, said in Chinese above the English (English alone
+    with ``--lang en``): the option or argument, and what was wrong with it. Typer
+    carries its own click, whose errors are known here by their class names."""
+    from evaluation.vocabulary import say
+
+    kind = type(exc).__name__
+    param = getattr(exc, "param", None)
+    what = None
+    if param is not None and getattr(param, "opts", None):
+        option = getattr(param, "param_type_name", "option") == "option"
+        name = param.opts[0] if option else param.name.upper()
+        what = say("cli_usage", "option" if option else "argument", name=name)
+    if kind == "MissingParameter" and what is not None:
+        zh = say("cli_usage", "missing", what=what).zh
+    elif kind == "BadParameter" and what is not None:
+        dated = "does not match the formats" in exc.format_message()
+        why = getattr(exc, "said", None) or say(
+            "cli_usage", "date" if dated else "value"
+        )
+        zh = say("cli_usage", "bad_value", what=what, why=why).zh
+    elif kind == "NoSuchOption":
+        zh = say("cli_usage", "no_option", name=getattr(exc, "option_name", "")).zh
+    else:
+        zh = say("cli_usage", "usage").zh
+    english = "--lang" in args and args[args.index("--lang") + 1 :][:1] == ["en"]
+    usage = next((c for c in type(exc).__mro__ if c.__name__ == "UsageError"), None)
+    if english or usage is None:
+        return exc
+    return usage(f"{zh}\n{exc.format_message()}", ctx=getattr(exc, "ctx", None))
+
+
 class _Command(_Flags, TyperCommand):
-    pass
+    def parse_args(self, ctx, args):
+        given = list(args)  # the parser consumes ``args``
+        try:
+            return super().parse_args(ctx, args)
+        except typer.TyperException as exc:
+            raise _said_usage(exc, given) from None
 
 
 class _Group(_Flags, TyperGroup):
-    pass
+    def resolve_command(self, ctx, args):
+        try:
+            return super().resolve_command(ctx, args)
+        except typer.TyperException as exc:
+            if hasattr(exc, "message"):
+                from evaluation.vocabulary import say
+
+                name = args[0] if args else ""
+                zh = say("cli_usage", "no_command", name=name).zh
+                exc.message = f"{zh}\n{exc.format_message()}"
+            raise
 
 
 class _App(typer.Typer):
@@ -1251,6 +1298,27 @@ class Decision(StrEnum):
     rejected = "rejected"
 
 
+#: the committee's own words for a decision (复核结论), read as its code
+DECISION_WORDS = {
+    "申诉成立": "upheld", "成立": "upheld",
+    "申诉不成立": "rejected", "不成立": "rejected", "驳回": "rejected",
+    "维持": "rejected", "维持原结果": "rejected",
+}  # fmt: skip
+
+
+def _decision(value: str) -> Decision:
+    """``--decision`` as the code or the committee's words (维持 → rejected)."""
+    code = DECISION_WORDS.get(value.strip(), value.strip())
+    if code not in Decision.__members__:
+        from evaluation.vocabulary import say
+
+        said = say("cli_usage", "decision")
+        refused = typer.BadParameter(f"{value!r}: {said.en}")
+        refused.said = said  # the Chinese words of it (_said_usage)
+        raise refused
+    return Decision(code)
+
+
 @app.command("appeal-case")
 def appeal_case(
     run_id: Annotated[str, typer.Argument(help="An annual run under 公示.")],
@@ -1292,7 +1360,14 @@ def appeal_case(
 @app.command()
 def decide(
     case_id: Annotated[str, typer.Argument(help="An appeal case id.")],
-    decision: Annotated[Decision, typer.Option(help="The review's decision (复核).")],
+    decision: Annotated[
+        Decision,
+        typer.Option(
+            parser=_decision,
+            help="The review's decision (复核): upheld (申诉成立) or rejected "
+            "(申诉不成立, 驳回, 维持原结果).",
+        ),
+    ],
     by: Annotated[str, typer.Option(help="Who decides.")],
     note: Annotated[str, typer.Option(help="Why.")],
     store: ExistingStoreOpt = DEFAULT_STORE,

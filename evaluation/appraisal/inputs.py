@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evaluation.appraisal.config import GRADES, Config
+from evaluation.appraisal.config import Config
 from evaluation.errors import ValidationFailed
 from evaluation.intake.io import matching_files, read_table
-from evaluation.vocabulary import Word, say
+from evaluation.vocabulary import GRADE, Word, say
 
 #: file → (required columns, optional columns)
 FILES: dict[str, tuple[list[str], list[str]]] = {
@@ -56,6 +56,9 @@ FILES: dict[str, tuple[list[str], list[str]]] = {
     "overrides": (["unit_id", "grade", "reason", "approved_by", "approved_on"], []),
 }
 REQUIRED_FILES = ("ballots", "raters")
+#: columns that take a code or its Chinese word, as the committee writes it (优秀 for
+#: ``excellent``): read as the code
+WORDED = {"overrides": {"grade": GRADE}}
 #: the report's columns: ``ValidationFailed``'s and the rule in Chinese
 COLUMNS = [*ValidationFailed.columns, "rule_zh"]
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)", re.ASCII)  # half-width digits only
@@ -106,6 +109,10 @@ def load_inputs(folder: str | Path) -> Inputs:
         # the cells as the checks read them (stripped; blank is empty): a clerk's
         # stray space (``D01 ``, ``满意 ``) then changes nothing after them either
         frame[header] = frame[header].apply(_stripped)
+        for column, words in WORDED.get(name, {}).items():
+            if column in frame:
+                code = {w.zh: k for k, w in words.items()}
+                frame[column] = frame[column].replace(code)
         for c in required:
             if c not in header:
                 problems.append(_problem(path.name, c, "missing_column", column=c))
@@ -154,6 +161,13 @@ def _stripped(s: pd.Series) -> pd.Series:
     """Text cells without their surrounding spaces; a blank cell is empty (NaN)."""
     text = s.str.strip()
     return text.mask(text.eq(""))
+
+
+def one_of_words(words, what: str) -> Check:
+    """A code or its Chinese word (:data:`WORDED`), said by the Chinese words."""
+    shown = Word("、".join(w.zh for w in words.values()), ", ".join(words))
+    rule = _said("one_of", what=_said(what), shown=shown)
+    return Check(rule, lambda s: ~_text(s).isin(list(words)).fillna(False))
 
 
 def _text(s: pd.Series) -> pd.Series:
@@ -285,7 +299,7 @@ def schema(config: Config, unit_ids, event_types) -> dict[str, dict[str, Check]]
         },
         "overrides": {
             "unit_id": unit,
-            "grade": one_of(GRADES, "grade"),
+            "grade": one_of_words(GRADE, "grade"),
             "reason": given("override_reason"),
             "approved_by": given("override_by"),
             "approved_on": date(),

@@ -302,3 +302,28 @@ def test_a_stray_space_in_an_input_changes_no_grade(result, tmp_path):
     after = appraise(config, run, load_inputs(spaced)).grades
     pd.testing.assert_frame_equal(after, before)
     assert before.set_index("unit_id").at["D01", "survey_score"] > 0
+
+
+def test_an_override_in_the_committees_words(result, tmp_path):
+    """overrides.csv in Chinese (优秀), as the committee writes it: read as the
+    code; a word that is no grade is refused with the grades in Chinese."""
+    from evaluation.appraisal import appraise, load_config, load_inputs
+    from evaluation.errors import ValidationFailed
+    from evaluation.publish.store import load_result
+
+    folder = tmp_path / "appraisal"
+    shutil.copytree(SAMPLE / "appraisal", folder)
+    config = load_config(ROOT / "appraisal.yaml")
+    run = load_result(result)
+    _overrides(folder, "D25,优秀")  # capped at 良好 by a fault; the committee lifts it
+    grades = appraise(config, run, load_inputs(folder)).grades.set_index("unit_id")
+    assert grades.loc["D25", ["override", "final_grade"]].tolist() == [
+        "good → excellent",
+        "excellent",
+    ]
+    _overrides(folder, "D25,很好")
+    with pytest.raises(ValidationFailed) as err:
+        appraise(config, run, load_inputs(folder))
+    assert err.value.report["rule_zh"].tolist() == [
+        "调整后的等次须为以下之一：优秀、良好、合格、不合格"
+    ]

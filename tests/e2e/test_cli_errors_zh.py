@@ -346,3 +346,34 @@ def test_publish_a_clerks_appraisal_files_are_refused_rule_by_rule_in_chinese(
     english = [rule for rule in table["规则"] if ENGLISH.search(rule)]
     assert english == []
     assert "known_rater" not in done.output and "self_rating" not in done.output
+
+
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (["appeal-case", "r", "--unit", "D01", "--by", "办公室"], "缺少选项 --grounds"),
+        (["score"], "缺少参数 DATA"),
+        (
+            ["appeal-case", "r", "--unit", "D01", "--by", "办公室", "--grounds", "g",
+             "--on", "2026-13-01"],
+            "选项 --on 的值有误：须为日期，写作 YYYY-MM-DD（如 2026-01-20）",
+        ),
+        (
+            ["decide", "r.c1", "--decision", "好", "--by", "委员会", "--note", "n"],
+            "选项 --decision 的值有误：须为 申诉成立 或 申诉不成立",
+        ),
+        (["score", "--nope"], "没有选项 --nope"),
+        (["nosuch"], "没有命令 nosuch"),
+    ],
+)  # fmt: skip
+def test_a_command_written_wrongly_is_said_in_chinese_then_english(args, said):
+    """The command line's own checks (before a command runs) speak Chinese too,
+    with click's English under it; --lang en leaves the English alone."""
+    done = invoke(*args)
+    assert done.exit_code == 2
+    shown = re.sub(r"[\s│╭╮╰╯─]+", "", done.output)  # the box typer draws
+    assert re.sub(r"\s+", "", said) in shown
+    if args != ["nosuch"]:
+        english = invoke(*args, "--lang", "en")
+        assert english.exit_code == 2
+        assert not re.search(r"[\u4e00-\u9fff]", english.output.replace("好", ""))

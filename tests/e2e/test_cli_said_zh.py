@@ -227,3 +227,16 @@ def test_generate_says_how_many_files_units_and_observations(tmp_path):
     )
     assert match, said
     assert int(match.group(1)) == sum(1 for p in out.rglob("*") if p.is_file())
+
+
+def test_the_committee_decides_in_its_own_words(store):
+    """复核: 维持原结果 is the committee's word for a rejected appeal."""
+    invoke(
+        "appeal-case", RUN, "--unit", "D20", "--by", "D20办公室", "--grounds",
+        "得分有误", "--store", store,
+    )  # fmt: skip
+    said = invoke(
+        "decide", f"{RUN}.c1", "--decision", "维持原结果", "--by", "考评委员会",
+        "--note", "复核无误", "--store", store,
+    )  # fmt: skip
+    assert said == f"申诉 {RUN}.c1：申诉不成立（复核人：考评委员会）\n"
