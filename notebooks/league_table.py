@@ -32,8 +32,8 @@ out_dir = root / "data" / "output" / "notebooks"  # where the media CSV is writt
 
 # %%
 from evaluation.analysis import uncertainty
-from evaluation.publish import plots
-from evaluation.publish.export import media_table, time_zh, write_media_csv
+from evaluation.publish import media, plots
+from evaluation.publish.export import time_zh
 
 catalogue = ev.load_catalogue(catalogue_path)
 data = ev.load_dataset(dataset_path)
@@ -75,12 +75,13 @@ breakdown.sort_values("contribution")
 
 # %% [markdown]
 # ## 4. Export / 导出
-# The media CSV: rounded half up, bilingual headers, UTF-8 with BOM for Excel.
+# The media CSV as `evaluation export` writes it: rounded half up, Chinese headers,
+# UTF-8 with BOM for Excel, one table per type of unit ranked apart, and its note
+# (.说明.txt: period, source, method).
 
 # %%
-table = media_table(result, lang="zh")
-media_path = write_media_csv(table, f"{out_dir}/media_{period}_zh.csv")
-media_path, time_zh(result.provenance.run_at), result.digest()[:12]  # 评分时间（北京时间）
+written = dict(media.export(result, f"{out_dir}/media_{period}_zh.csv", lang="zh"))
+written, time_zh(result.provenance.run_at), result.digest()[:12]  # 评分时间（北京时间）
 
 # %% [markdown]
 # ## 5. Risk / 风险预警
@@ -139,4 +140,4 @@ plots.plot_rank_intervals(
 # written (Beijing time). 文件名、大小、权限（0644：共享盘上的同事可读）和写出时间（北京时间）。
 
 # %%
-ev.files.listing(media_path)
+ev.files.listing(*written)

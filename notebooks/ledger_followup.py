@@ -47,7 +47,7 @@ from pathlib import Path
 import pandas as pd
 
 from evaluation import vocabulary as V
-from evaluation.publish import plots
+from evaluation.publish import plots, worded
 from evaluation.publish.export import risk_table, write_media_csv, write_xlsx
 from evaluation.risk import ledger as L
 
@@ -79,7 +79,12 @@ plots.plot_backlog(L.backlog(ledger), lang=lang)
 # last escalation. This is the reminder list to send to the responsible units.
 
 # %%
-overdue = risk_table(result, "ledger", lang=lang, rows=L.reminders(ledger))
+# the reminder list as `evaluation ledger --reminders` writes it (in Chinese: 催办清单)
+overdue = (
+    worded.reminders_zh(L.reminders(ledger), catalogue, names)
+    if lang == "zh"
+    else L.reminders(ledger)
+)
 overdue
 
 # %% [markdown]

@@ -124,6 +124,24 @@ def test_league_table_exports_the_media_csv_with_every_unit(executed):
     units = pd.read_csv(ROOT / "data" / "sample" / "units.csv", encoding="utf-8-sig")
     table = pd.read_csv(media, encoding="utf-8-sig", dtype=str)
     assert len(table) == len(units)
+    # as `evaluation export` writes it: the note beside it, and the departments and
+    # the districts ranked apart, every unit in one of them
+    assert (out_dir / media.name.replace(".csv", ".说明.txt")).is_file()
+    apart = sorted(out_dir.glob(media.name.replace(".csv", "_*.csv")))
+    assert len(apart) == 2
+    rows = [len(pd.read_csv(p, encoding="utf-8-sig", dtype=str)) for p in apart]
+    assert sum(rows) == len(units)
+
+
+@pytest.mark.notebook
+def test_ledger_followup_reminders_are_the_list_the_office_sends(executed):
+    """The reminder list as `evaluation ledger --reminders` writes it (催办清单):
+    the responsible unit first, dates as 2026年1月20日."""
+    _, out_dir = executed(ROOT / "notebooks" / "ledger_followup.py")
+    (csv_file,) = out_dir.glob("ledger_reminders_*.csv")
+    table = pd.read_csv(csv_file, encoding="utf-8-sig", dtype=str)
+    assert table.columns[0] == "责任单位" and len(table) > 0
+    assert table["原定整改期限"].str.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日").all()
 
 
 @pytest.mark.notebook
