@@ -120,9 +120,12 @@ def read_yaml(path: str | Path) -> object:
     nodes in whatever walks it, and deep nesting overflows the parser."""
     path = Path(path)
 
-    def refuse(where: str, value: object, rule: str) -> CatalogueError:
+    def refuse(where: str, value: object, rule: str, zh: str | None = None):
         rows = [(path.name, where, value, rule)]
-        return CatalogueError(pd.DataFrame(rows, columns=CatalogueError.columns))
+        table = pd.DataFrame(rows, columns=CatalogueError.columns)
+        if zh is not None:  # the rule in Chinese too
+            table["rule_zh"] = zh
+        return CatalogueError(table)
 
     try:
         size = path.stat().st_size
@@ -143,10 +146,10 @@ def read_yaml(path: str | Path) -> object:
         raise refuse("", f"byte {exc.start}", "must be UTF-8") from None
     except yaml.YAMLError as exc:
         problem, context = (getattr(exc, k, None) for k in ("problem", "context"))
-        rule = f"not valid YAML: {problem or exc}" + (
-            f" ({context})" if context else ""
-        )
-        raise refuse(_where(getattr(exc, "problem_mark", None)), "", rule) from None
+        detail = f"{problem or exc}" + (f" ({context})" if context else "")
+        mark = getattr(exc, "problem_mark", None)
+        said = _yaml_said(text, mark, detail)
+        raise refuse(_where(mark), "", said.en, said.zh) from None
     except (ValueError, OverflowError) as exc:  # 2025-02-30, a 5000-digit number
         raise refuse("", "", f"a value YAML cannot hold: {exc}") from None
 
@@ -201,6 +204,24 @@ def _beyond_limits(text: str) -> tuple[str, str, str] | None:
             where = _where(event.start_mark)
             return where, "", f"more than {MAX_YAML_NODES} nodes (keys, values, lists)"
     return None
+
+
+#: a key written with a full-width colon (``weight：0.25``), as a Chinese keyboard
+#: types it: YAML reads the line as text, and fails at the line after it
+_FULL_WIDTH_KEY = re.compile(r"^\s*(?:-\s+)?[\w.-]+\s*：")
+
+
+def _yaml_said(text: str, mark, detail: str):
+    """A YAML syntax error in words, with the likely slip where there is one: a
+    full-width colon on the line at fault or the one before it."""
+    from evaluation.vocabulary import say
+
+    lines = text.splitlines()
+    at = mark.line if mark else -1
+    for n in (at, at - 1):  # the parser stops on the line after the slip
+        if 0 <= n < len(lines) and _FULL_WIDTH_KEY.match(lines[n]):
+            return say("yaml_problem", "full_width_colon", line=n + 1, detail=detail)
+    return say("yaml_problem", "invalid", detail=detail)
 
 
 def _where(mark) -> str:

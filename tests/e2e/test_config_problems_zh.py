@@ -71,6 +71,25 @@ def test_a_weight_written_as_text_is_said_in_chinese_with_file_path_and_value(
     assert "须为数字" not in english and "(got abc)" in english
 
 
+def test_a_full_width_colon_is_named_by_its_line(tmp_path):
+    """A Chinese keyboard types ``weight：0.25``: YAML fails on the line after it
+    with "could not find expected ':'"; the office is told which line, and why."""
+    text = (ROOT / "indicators.yaml").read_text(encoding="utf-8").splitlines()
+    line = next(i for i, x in enumerate(text) if x.strip() == "weight: 0.25")
+    text[line] = text[line].replace("weight: 0.25", "weight：0.25")
+    path = tmp_path / "indicators.yaml"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    said = validate_catalogue(path)
+    lines = chinese_part(said, "invalid catalogue")
+    assert lines[1].startswith(
+        f"line {line + 2}, column 5：第{line + 1}行用了全角冒号“：”：键和值之间须用"
+        "半角冒号加空格，如 weight: 0.25"
+    )
+    english = validate_catalogue(path, "--lang", "en")
+    assert f"line {line + 1} has a full-width colon" in english
+    assert "全角" not in english
+
+
 def test_pydantic_rules_of_every_kind_in_the_catalogue(tmp_path):
     """A key misspelt, a share above 1, a frequency and a method that do not exist,
     an id with a capital letter, a name left out: each said in Chinese with what
