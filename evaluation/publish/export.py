@@ -59,12 +59,18 @@ def header_text(pair, style: str) -> str:
 
 
 def round_half_up(values, decimals: int = 2) -> list[str]:
-    """Format numbers with ``decimals`` places, rounding half up; NaN → ''."""
+    """Format numbers with ``decimals`` places, rounding half up; NaN → ''; a value
+    that rounds to zero is ``0.00``, never ``-0.00``."""
     quantum = Decimal(1).scaleb(-decimals)
+
+    def text(v) -> str:
+        d = Decimal(repr(float(v))).quantize(quantum, rounding=ROUND_HALF_UP)
+        return str(d.copy_abs() if d.is_zero() else d)
+
     return [
         ""
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA
-        else str(Decimal(repr(float(v))).quantize(quantum, rounding=ROUND_HALF_UP))
+        else text(v)
         for v in values
     ]
 

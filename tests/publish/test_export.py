@@ -24,6 +24,14 @@ def test_round_half_up_on_the_printed_decimal():
     assert round_half_up([float("nan"), None, 7], 1) == ["", "", "7.0"]
 
 
+def test_a_value_that_rounds_to_zero_is_printed_without_a_sign():
+    """A journalist reads 0.00, not -0.00 (a change of −0.004 points, a score of −0.0
+    from a subtraction)."""
+    assert round_half_up([-0.0, -0.004, 0.004, -0.006], 2) == [
+        "0.00", "0.00", "0.00", "-0.01"
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [
