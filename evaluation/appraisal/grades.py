@@ -172,7 +172,7 @@ def check_overrides(table: pd.DataFrame, inputs: Inputs, config: Config) -> None
                         group=name,
                         excellent=count,
                         places=allowed,
-                    )  # fmt: skip
+                    )
                 )
     report = pd.concat(problems, ignore_index=True)
     if len(report):  # in the file's order, as the other input problems
