@@ -15,7 +15,7 @@ from evaluation import periods as P
 from evaluation.appraisal.config import GRADES, PERSON_GRADES, Config, Rule
 from evaluation.appraisal.inputs import Inputs
 from evaluation.errors import ValidationFailed
-from evaluation.vocabulary import GRADE, PERSON_GRADE, Word, say
+from evaluation.vocabulary import GRADE, PERSON_GRADE, Word, family, say
 
 RULE_COLUMNS = [
     "rule_id",
@@ -336,6 +336,30 @@ def proposal(grade: str) -> Word:
     if grade == PERSON_GRADES[-1]:
         return PERSON_GRADE[grade]
     return say("person_proposal", "at_most", grade=PERSON_GRADE[grade])
+
+
+def approval(approved_by, approved_on, reference) -> Word | None:
+    """The committee's approval of a rule applied, as every file says it (市绩效考评
+    委员会，2026年1月20日，考评委〔2026〕1号; the files put it after 批准：), or None
+    without one (``vocabulary`` family ``rule_approval``). The
+    appraisal.yaml requires it for each veto and bonus; a bonus of several approvals
+    lists their dates and numbers joined by 、."""
+
+    def given(v) -> str:
+        return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+
+    by, on, ref = (
+        given(approved_by).strip(),
+        given(approved_on).strip(),
+        given(reference).strip(),
+    )
+    days = [d.strip() for d in on.split("、") if d.strip()]
+    zh = [by, "、".join(P.date_text(d, "zh") for d in days), ref]
+    en = [by, "、".join(P.date_text(d, "en") for d in days), ref]
+    if not any(zh):
+        return None
+    sep = family("rule_approval")["sep"]
+    return Word(sep.zh.join(x for x in zh if x), sep.en.join(x for x in en if x))
 
 
 def _conditions(rule: Rule, config: Config) -> tuple[str, str]:

@@ -22,7 +22,7 @@ import xlsxwriter
 
 from evaluation import vocabulary as V
 from evaluation.appraisal import parse_config
-from evaluation.appraisal.rules import proposal
+from evaluation.appraisal.rules import approval, proposal
 from evaluation.catalogue import parse_catalogue
 from evaluation.errors import EvaluationError, RequestError
 from evaluation.files import replacing, safe_cells
@@ -605,9 +605,12 @@ def grades_table(
     if rules_applied is not None:
         text = rules_applied.assign(
             _t=[
-                pick((z, e))
-                for z, e in zip(
-                    rules_applied["reason_zh"], rules_applied["reason_en"], strict=True
+                pick((z + approved_text(r, 0), e + approved_text(r, 1)))
+                for z, e, r in zip(
+                    rules_applied["reason_zh"],
+                    rules_applied["reason_en"],
+                    rules_applied.itertuples(),
+                    strict=True,
                 )
             ]
         )
@@ -619,6 +622,21 @@ def grades_table(
     table = pd.DataFrame(out)
     table[head("group_rank")] = table[head("group_rank")].astype("Int64")
     return safe_cells(table.reset_index(drop=True))
+
+
+def approved_text(r, k: int) -> str:
+    """（批准：市绩效考评委员会，2026年1月20日，考评委〔2026〕1号） after a rule applied
+    with the committee's approval (veto, bonus, override): the report's unit page
+    and the grades workbook say it alike (``r``: a row of ``rules_applied``)."""
+    record = approval(
+        getattr(r, "approved_by", None),
+        getattr(r, "approved_on", None),
+        getattr(r, "reference", None),
+    )
+    if record is None:
+        return ""
+    said = V.say("rule_approval", "approved", record=record)[k]
+    return f"（{said}）" if k == 0 else f" ({said})"
 
 
 def _grade_notes(r, pick) -> list[str]:

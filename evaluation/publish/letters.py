@@ -38,6 +38,7 @@ from evaluation.analysis.views import (
     item_level,
 )
 from evaluation.appraisal import parse_config
+from evaluation.appraisal.rules import approval
 from evaluation.errors import EvaluationError
 from evaluation.publish.export import (
     date_zh,
@@ -46,7 +47,11 @@ from evaluation.publish.export import (
     round_half_up,
     time_zh,
 )
-from evaluation.publish.report import write_pdf
+from evaluation.publish.report import (
+    correction_from_store,
+    correction_what,
+    write_pdf,
+)
 from evaluation.publish.store import BEIJING
 from evaluation.risk.quality import SERIES_WIDE
 from evaluation.vocabulary import (
@@ -56,6 +61,7 @@ from evaluation.vocabulary import (
     GRADE,
     QUALITY_CHECK,
     RISK_LEVEL,
+    word,
 )
 
 #: who signs the letters and receives appeals when no appraisal.yaml says
@@ -188,15 +194,7 @@ def unit_rules(rules_applied: pd.DataFrame, unit: str) -> list[dict]:
     it comes from and who approved it (vetoes, bonuses, overrides)."""
     rows = []
     for r in rules_applied[rules_applied["unit_id"] == unit].itertuples():
-        approved = "，".join(
-            str(v)
-            for v in (
-                r.approved_by,
-                date_zh(r.approved_on) if _text(r.approved_on) else "",
-                r.reference,
-            )
-            if _text(v)
-        )
+        record = approval(r.approved_by, r.approved_on, r.reference)
         rows.append(
             {
                 "rule_id": r.rule_id,
@@ -204,7 +202,7 @@ def unit_rules(rules_applied: pd.DataFrame, unit: str) -> list[dict]:
                 "effect": r.effect_zh,
                 "source": r.source,
                 "version": r.version,
-                "approved": approved,
+                "approved": record.zh if record is not None else "",
             }
         )
     return rows
@@ -240,6 +238,26 @@ def quality_flags(flags: pd.DataFrame, unit: str, year, catalogue) -> list[dict]
             ["end_month", "start_month", "flag_id"], kind="stable"
         ).itertuples()
     ]
+
+
+def correction_note(correction: dict | None, unit: str) -> str:
+    """The letter's line on a corrected version, for a unit whose grade or rank in
+    its group the correction changed (by its own appeal or by another's): which
+    version supersedes which, why, and what changed for it; else nothing."""
+    if correction is None:
+        return ""
+    changes = correction["changes"]
+    mine = changes[changes["unit_id"] == unit]
+    if mine.empty:
+        return ""
+    return word("report", "correction_letter", "zh").format(
+        version=correction["version"],
+        run=correction["run"],
+        old_version=correction["old_version"],
+        old=correction["old"],
+        reason=correction["reason"] or word("report", "none", "zh"),
+        what=correction_what(next(mine.itertuples()), "zh"),
+    )
 
 
 def appeal_window(run: dict | None, issuer: str = ISSUER, *, today=None) -> dict:
@@ -287,6 +305,7 @@ def letter_data(
     rules_version: str = "",
     issuer: str = ISSUER,
     issued_on=None,
+    correction: dict | None = None,
 ) -> dict:
     """Everything one unit's letter says, as plain data (numbers already rounded
     half up as published; dates as 2026年1月20日).
@@ -294,7 +313,9 @@ def letter_data(
     ``grades`` and ``rules_applied`` are the annual run's tables; ``result`` its
     Result (``catalogue``, ``warnings``, ``ledger``, ``flags``); ``config`` the
     appraisal config; ``run`` the run's row of ``store.runs()`` (status, dates and,
-    where the store keeps them, ``notice_from``/``notice_until``).
+    where the store keeps them, ``notice_from``/``notice_until``); ``correction``
+    what the run corrects (``report.correction_from_store``): a unit whose grade or
+    rank in group it changed is told so (:func:`correction_note`).
     """
     cat = result.catalogue
     row = _row(grades, unit)
@@ -377,6 +398,7 @@ def letter_data(
         "rules": unit_rules(rules_applied, unit),
         "flags": quality_flags(result.flags, unit, year, cat),
         "appeal": appeal_window(run, issuer, today=issued),
+        "correction": correction_note(correction, unit),
     }
 
 
@@ -408,6 +430,8 @@ class LetterSource:
     config: object
     rules_version: str
     units: tuple[str, ...]
+    #: what the run corrects (``report.correction_from_store``), if anything
+    correction: dict | None = None
 
 
 def load_letters(
@@ -438,6 +462,7 @@ def load_letters(
         config=parse_config(info["appraisal"]["config"], file="manifest"),
         rules_version=info["appraisal"]["rules_version"],
         units=tuple(keep),
+        correction=correction_from_store(store, run_id, viewer=viewer),
     )
 
 
@@ -470,6 +495,7 @@ def write_letters(
             rules_version=source.rules_version,
             issuer=issuer,
             issued_on=issued_on,
+            correction=source.correction,
         )
         page = render_letter(data)
         path = out / letter_name(unit, names[unit])
@@ -539,6 +565,7 @@ __all__ = [
     "LetterSource",
     "appeal_window",
     "comparison_text",
+    "correction_note",
     "dimension_gaps",
     "group_position",
     "letter_data",

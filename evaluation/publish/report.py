@@ -64,7 +64,7 @@ from evaluation.errors import EvaluationError
 from evaluation.files import replacing
 from evaluation.periods import date_zh, name_zh
 from evaluation.publish import plots
-from evaluation.publish.export import round_half_up
+from evaluation.publish.export import approved_text, round_half_up
 from evaluation.publish.store import BEIJING
 from evaluation.result import Result, rank_range
 from evaluation.risk.quality import CHECKS
@@ -100,6 +100,7 @@ def render_html(
     notice: tuple[object, object] = (None, None),
     generated: datetime | None = None,
     progress: bool | None = None,
+    correction: dict | None = None,
 ) -> str:
     """The report as one self-contained HTML page (figures embedded as PNG).
 
@@ -112,7 +113,8 @@ def render_html(
     says none are available. ``notice``: the 公示 dates (from, until), if any.
     ``generated``: the time printed (default now), shown in Beijing time.
     ``progress``: a bar on stderr over the pages and figures (default: when stderr
-    is a terminal).
+    is a terminal). ``correction``: what this version corrects, from
+    :func:`correction_from_store` (a 更正说明 on the first page), if anything.
     """
     t = texts(lang)
     k = 0 if lang == "zh" else 1
@@ -147,6 +149,8 @@ def render_html(
     n_draws = int(intervals.attrs["spec"]["n"]) if ranges is not None else 0
 
     absences = _absence_rows(result, lang)
+    # the event types of each veto: the warnings behind one are never left out
+    vetoes = {r.id: set(r.events) for r in config.rules if r.kind == "veto"}
 
     # ---- the grade tables, one per appraisal group, in the stored order
     shares = config.shares
@@ -260,6 +264,7 @@ def render_html(
                     gaps=gaps[unit], groups=groups, sizes=sizes,
                     peer_name=peer_name, rater_name=rater_name, applied=applied,
                     flags=flags[flags["unit_id"] == unit], survey=survey,
+                    vetoes=vetoes,
                     rank_range=(
                         t["interval_line"].format(
                             header=t["rank_range"], text=ranges.get(unit, ""), n=n_draws
@@ -293,6 +298,7 @@ def render_html(
         .replace("{page}", '" counter(page) "')
         .replace("{pages}", '" counter(pages) "'),
         run_id=run_id,
+        correction=_correction_lines(correction, grades, t, k),
         absences=absences,
         absences_head=[
             t["absences_agency"],
@@ -464,12 +470,151 @@ def from_store(store, run_id: str, *, viewer: str | None = None, **kwargs) -> st
         tables,
         config=config,
         run_id=run_id,
+        correction=correction_from_store(store, run_id, viewer=viewer),
         status=run["status"],
         rules_version=info["appraisal"]["rules_version"],
         intervals=intervals,
         notice=notice,
         **kwargs,
     )
+
+
+# ------------------------------------------------------------------ corrections
+def correction_changes(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """The units whose final grade or rank in group differ between two versions'
+    ``grades`` (a unit moved by another's appeal included), in the new version's
+    order: ``unit_id, name_zh, name_en, grade_before, grade_after, rank_before,
+    rank_after`` (a rank NaN: not ranked)."""
+    keep = ["unit_id", "name_zh", "name_en", "final_grade", "group_rank"]
+    both = after[keep].merge(
+        before[keep], on="unit_id", how="outer", suffixes=("_after", "_before"),
+        sort=False,
+    )  # fmt: skip
+    for c in ("name_zh", "name_en"):
+        both[c] = both[f"{c}_after"].fillna(both[f"{c}_before"])
+
+    def differs(x: pd.Series, y: pd.Series) -> pd.Series:
+        return ~((x == y) | (x.isna() & y.isna()))
+
+    moved = differs(both["final_grade_before"], both["final_grade_after"]) | differs(
+        both["group_rank_before"], both["group_rank_after"]
+    )
+    out = both[moved].rename(
+        columns={
+            "final_grade_before": "grade_before",
+            "final_grade_after": "grade_after",
+            "group_rank_before": "rank_before",
+            "group_rank_after": "rank_after",
+        }
+    )
+    cols = ["unit_id", "name_zh", "name_en", "grade_before", "grade_after",
+            "rank_before", "rank_after"]  # fmt: skip
+    return out[cols].reset_index(drop=True)
+
+
+def correction_from_store(store, run_id: str, *, viewer: str | None = None):
+    """What an annual version corrects (``None`` for a first version): the run it
+    supersedes and both versions (numbers), the recorded reason, the appeal case
+    the reason names (its row, if the store has one) and
+    :func:`correction_changes`."""
+    run = store.run(run_id)
+    old = run.get("supersedes")
+    if not old:
+        return None
+    try:
+        before = store.table(old, "grades", viewer=viewer, record=False)
+        after = store.table(run_id, "grades", viewer=viewer, record=False)
+    except KeyError:  # not an annual run
+        return None
+    reason = str(run.get("reason") or "")
+    return {
+        "run": run_id,
+        "version": int(run["version"]),
+        "old": old,
+        "old_version": int(store.run(old)["version"]),
+        "reason": reason,
+        "case": store.case(reason) if reason else None,
+        "changes": correction_changes(before, after),
+    }
+
+
+def correction_what(change, lang: str) -> str:
+    """What changed for one unit (a row of :func:`correction_changes`), in words:
+    等次由优秀改为良好，组内名次由第2名改为第3名 / grade excellent → good, rank in
+    group 2 → 3."""
+    t = V.words("report", lang)
+    k = V.LANGS.index(lang)
+
+    def place(rank) -> str:
+        if pd.isna(rank):
+            return t["correction_unranked"]
+        return t["correction_place"].format(n=int(rank))
+
+    parts = []
+    if change.grade_before != change.grade_after:
+        parts.append(
+            t["correction_grade"].format(
+                before=GRADE[change.grade_before][k] if change.grade_before in GRADE
+                else t["none"],
+                after=GRADE[change.grade_after][k] if change.grade_after in GRADE
+                else t["none"],
+            )
+        )  # fmt: skip
+    if not (
+        change.rank_before == change.rank_after
+        or (pd.isna(change.rank_before) and pd.isna(change.rank_after))
+    ):
+        parts.append(
+            t["correction_rank"].format(
+                before=place(change.rank_before), after=place(change.rank_after)
+            )
+        )
+    return t["correction_sep"].join(parts)
+
+
+def _correction_lines(
+    correction: dict | None, grades: pd.DataFrame, t: dict, k: int
+) -> dict | None:
+    """The 更正说明 block: which version this supersedes and why (the appeal case
+    with its review, where the reason names one), then each unit whose grade or
+    rank in group changed."""
+    if correction is None:
+        return None
+    lang = V.LANGS[k]
+    lines = [
+        t["correction_text"].format(
+            run=correction["run"], version=correction["version"],
+            old=correction["old"], old_version=correction["old_version"],
+            reason=correction["reason"] or t["none"],
+        )
+    ]  # fmt: skip
+    case = correction.get("case")
+    if case:
+        names = grades.set_index("unit_id")["name_zh" if k == 0 else "name_en"]
+        decision = case.get("decision") or "pending"
+        lines.append(
+            t["correction_case"].format(
+                case=case["case_id"], unit_id=case["unit_id"],
+                unit=names.get(case["unit_id"], case["unit_id"]),
+                filed=_date_text(case["filed_at"], lang), grounds=case["grounds"],
+                decision=V.APPEAL_DECISION[decision][k]
+                if decision in V.APPEAL_DECISION else decision,
+                by=case.get("decided_by") or "", note=case.get("decision_note") or "",
+            )
+        )  # fmt: skip
+    changes = correction["changes"]
+    items = [
+        t["correction_item"].format(
+            name=(r.name_zh if k == 0 else r.name_en), unit=r.unit_id,
+            what=correction_what(r, lang),
+        )
+        for r in changes.itertuples()
+    ]  # fmt: skip
+    return {
+        "lines": lines,
+        "changes_head": t["correction_changes"] if items else t["correction_none"],
+        "units": items,
+    }
 
 
 # ------------------------------------------------------------------- helpers
@@ -640,6 +785,7 @@ def _rule_sections(
 def _profile(
     result: Result, row: pd.Series, unit: str, *, t, k, year, dim_names, gaps,
     groups, sizes, peer_name, rater_name, applied, flags, survey, rank_range,
+    vetoes,
 ) -> dict:  # fmt: skip
     """One department's page (``gaps``: its rows of ``appraisal.dimension_gaps``)."""
     gid = row["group"]
@@ -671,9 +817,8 @@ def _profile(
     w = result.warnings
     w = w[(w["unit_id"] == unit) & w["period"].astype(str).str.startswith(year)]
     counts = w["level"].value_counts()
-    serious = w[w["level"].isin(["red", "orange"])]
-    serious = serious.assign(_o=serious["level"].map({"red": 0, "orange": 1}))
-    serious = serious.sort_values(["_o", "period"], kind="stable")
+    listed, behind, left = _serious_warnings(w, applied[applied["unit_id"] == unit],
+                                            vetoes)  # fmt: skip
     reason = "reason_zh" if k == 0 else "reason_en"
     flag_rows = []
     for check, f in flags.groupby("check", sort=False):
@@ -708,7 +853,8 @@ def _profile(
         ],  # fmt: skip
         "dims": dim_rows,
         "rules": [
-            getattr(x, reason) for x in applied[applied["unit_id"] == unit].itertuples()
+            getattr(x, reason) + approved_text(x, k)
+            for x in applied[applied["unit_id"] == unit].itertuples()
         ],
         "flags_title": (
             t["flags"].format(year=year, n=len(flags))
@@ -725,15 +871,17 @@ def _profile(
                 for lv in ("red", "orange", "yellow")
             ),
         )
-        + (t["warning_below"] if len(serious) else ""),
+        + (t["warning_below"] if len(listed) else ""),
         "warnings": [  # the year's serious ones: a page, not a log
             {
                 "level": RISK_LEVEL[x.level][k],
                 "level_code": x.level,
-                "reason": getattr(x, reason),
+                "reason": getattr(x, reason)
+                + (t["warning_veto"] if x.Index in behind else ""),
             }
-            for x in serious.head(5).itertuples()
+            for x in listed.itertuples()
         ],  # fmt: skip
+        "warnings_left": (t["warnings_left"].format(n=left, year=year) if left else ""),
         "survey": [
             [
                 rater_name.get(x.rater_group, x.rater_group),
@@ -746,6 +894,34 @@ def _profile(
             for x in s.itertuples()
         ],
     }
+
+
+#: red and orange warnings a unit's page lists (the rest are counted, not listed)
+WARNINGS_SHOWN = 5
+
+
+def _serious_warnings(
+    w: pd.DataFrame, applied: pd.DataFrame, vetoes: dict[str, set[str]]
+) -> tuple[pd.DataFrame, set, int]:
+    """The warnings a unit's page lists: its red, then orange ones, by period, up to
+    :data:`WARNINGS_SHOWN`, and always the warning of an event a veto applied to it
+    rests on (``vetoes``: rule → its event types), whatever its level or place.
+    Returns them in that order, the index of those behind a veto, and how many red
+    and orange ones are left out (the page says so)."""
+    events = set().union(*(vetoes.get(r, set()) for r in applied["rule_id"]))
+    if "rule" in w:
+        behind = w[(w["rule"] == "event") & w["node_id"].isin(events)]
+    else:  # a run stored before warnings named their rule
+        behind = w.iloc[:0]
+    serious = w[w["level"].isin(["red", "orange"]) | w.index.isin(behind.index)]
+    serious = serious.assign(_o=serious["level"].map({"red": 0, "orange": 1}).fillna(2))
+    serious = serious.sort_values(["_o", "period"], kind="stable")
+    room = max(WARNINGS_SHOWN - len(behind), 0)
+    others = serious.index[~serious.index.isin(behind.index)]
+    keep = serious.index.isin(behind.index) | serious.index.isin(others[:room])
+    shown = serious[keep]
+    left = int(serious.loc[~keep, "level"].isin(["red", "orange"]).sum())
+    return shown, set(behind.index), left
 
 
 def _signed(x: float) -> str:

@@ -213,7 +213,7 @@ RELEASED = ("notice", "published")  #: statuses of a released run (public)
 DIFF_KEYS = {
     "composite": (["period", "unit_id"], ["composite_score", "status"]),
     "ranks": (["period", "unit_id"], ["rank", "peer_rank"]),
-    "grades": (["unit_id"], ["score", "final_grade"]),
+    "grades": (["unit_id"], ["score", "group_rank", "final_grade"]),
 }
 
 

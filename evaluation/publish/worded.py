@@ -107,7 +107,7 @@ def _diff_value(field: str, value, lang: str) -> str:
     if isinstance(value, bool | np.bool_):
         return word("yes_no", "yes" if value else "no", lang)
     if isinstance(value, int | float | np.number):
-        if field in ("rank", "peer_rank"):
+        if field in ("rank", "peer_rank", "group_rank"):
             return f"{float(value):.0f}"
         return round_half_up([value], 2)[0]
     code = str(value)

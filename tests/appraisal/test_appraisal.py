@@ -725,3 +725,18 @@ def test_dimension_gaps_against_the_group_median_by_hand():
     assert g.loc[("C", "d2"), ["group_median", "gap"]].tolist() == [60.0, -20.0]
     assert pd.isna(g.loc[("B", "d2"), "gap"])
     assert g.loc[("X", "d1"), ["group_median", "gap"]].tolist() == [50.0, 0.0]  # alone
+
+
+def test_an_approval_is_said_who_when_and_document_number():
+    """As vetoes.csv and bonuses.csv record it; a bonus of two approvals (joined by
+    、 in rules_applied) lists both dates; a rule without one (a cap) says nothing."""
+    from evaluation.appraisal.rules import approval
+
+    one = approval("市绩效考评委员会", "2026-01-20", "考评委〔2026〕1号")
+    assert one.zh == "市绩效考评委员会，2026年1月20日，考评委〔2026〕1号"
+    assert one.en == "市绩效考评委员会, 2026-01-20, 考评委〔2026〕1号"
+    two = approval("市绩效考评委员会", "2026-01-20、2026-01-22", "考评委〔2026〕2号")
+    assert two.zh == "市绩效考评委员会，2026年1月20日、2026年1月22日，考评委〔2026〕2号"
+    assert approval(None, float("nan"), "") is None
+    override = approval("考评委员会", "2026-01-19", "")  # overrides have no number
+    assert override.zh == "考评委员会，2026年1月19日"

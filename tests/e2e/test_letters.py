@@ -511,3 +511,28 @@ def test_the_signing_office_comes_from_appraisal_yaml(store, tmp_path):
     assert '<div class="issuer">白水县考评办</div>' in page  # the letterhead
     assert "以白水县考评办的复核结论为准" in page  # who decides the appeals
     assert LT.ISSUER not in page
+
+
+def test_the_grades_workbook_names_the_committees_approval_of_a_veto(store, tmp_path):
+    path, run, _ = store
+    out = tmp_path / "grades.xlsx"
+    done = CliRunner().invoke(
+        app, ["grades", run, "--store", str(path), "--out", str(out)]
+    )
+    assert done.exit_code == 0, done.output
+    v = pd.read_csv(ROOT / "data" / "sample" / "appraisal" / "vetoes.csv",
+                    encoding="utf-8-sig", dtype=str)  # fmt: skip
+    d22 = v[v["unit_id"] == "D22"].iloc[0]
+    y, m, d = (int(x) for x in d22["approved_on"].split("-"))
+    by, ref = d22["approved_by"], d22["reference"]
+    for sheet, want in (
+        ("考评结果", f"批准：{by}，{y}年{m}月{d}日，{ref}"),
+        ("Grades", f"approved: {by}, {y}-{m:02d}-{d:02d}, {ref}"),
+    ):
+        ws = openpyxl.load_workbook(out)[sheet]
+        head = [c.value for c in ws[1]]
+        rules = next(
+            h for h in head if h in ("适用规则及调整", "Rules applied and adjustments")
+        )
+        row = next(r for r in ws.iter_rows(min_row=2, values_only=True) if "D22" in r)
+        assert want in row[head.index(rules)], (sheet, row[head.index(rules)])

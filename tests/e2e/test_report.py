@@ -524,3 +524,70 @@ def test_the_years_flags_are_those_whose_window_reaches_into_it():
     )
     empty = R._year_flags(flags.iloc[:0], "2025")
     assert empty.empty and {"since", "agency"} <= set(empty.columns)
+
+
+# ------------------------------------------------- what a unit's page leaves out
+@pytest.fixture(scope="module")
+def vetoed_page(store):
+    """D22's page of the draft run (vetoed for a major safety accident, vetoes.csv)."""
+    path, run = store
+    with Publication(path) as s:
+        page = R.from_store(s, run, lang="zh", units=["D22"], viewer="秘书长")
+    return _section(page, "unit-D22")
+
+
+def test_a_units_page_says_how_many_warnings_it_leaves_out_and_keeps_the_vetos_event(
+    vetoed_page, appraised
+):
+    result = appraised[0]
+    w = result.warnings
+    mine = w[(w["unit_id"] == "D22") & w["period"].astype(str).str.startswith("2025")]
+    serious = mine[mine["level"].isin(["red", "orange"])]
+    shown = re.findall(r'<td class="level-(?:red|orange)"', vetoed_page)
+    assert len(serious) > len(shown) > 0
+    assert f"另有{len(serious) - len(shown)}条红色、橙色预警未列出" in vetoed_page
+    # the event behind the veto (events.csv: D22, 2025-M08) is among those shown
+    event = serious[serious["node_id"] == "major_safety_accident"]
+    assert len(event) == 1
+    assert htmllib.escape(event["reason_zh"].iloc[0]) in vetoed_page
+
+
+def test_a_units_page_shows_the_committees_approval_of_its_veto(vetoed_page):
+    v = pd.read_csv(ROOT / "data" / "sample" / "appraisal" / "vetoes.csv",
+                    encoding="utf-8-sig", dtype=str)  # fmt: skip
+    d22 = v[v["unit_id"] == "D22"].iloc[0]
+    y, m, d = (int(x) for x in d22["approved_on"].split("-"))
+    rules = re.search(r'<p class="rules-applied">(.*?)</p>', vetoed_page, re.S)
+    text = htmllib.unescape(rules.group(1))
+    assert f"批准：{d22['approved_by']}，{y}年{m}月{d}日，{d22['reference']}" in text, (
+        text
+    )
+
+
+def test_the_warning_behind_a_veto_is_listed_whatever_its_place():
+    """Seven red warnings, then the event a veto rests on: the page lists four red
+    ones and the event (five), and says three red and orange ones are left out; a
+    unit without a veto gets the first five, and three left out too, by hand."""
+    w = pd.DataFrame(
+        {
+            "period": ["2025"] * 8,
+            "unit_id": ["U1"] * 8,
+            "node_id": [f"i{i}" for i in range(7)] + ["major_safety_accident"],
+            "rule": ["threshold"] * 7 + ["event"],
+            "level": ["red"] * 7 + ["orange"],
+        }
+    )
+    veto = pd.DataFrame({"rule_id": ["safety_and_integrity_veto"]})
+    vetoes = {"safety_and_integrity_veto": {"major_safety_accident"}}
+    shown, behind, left = R._serious_warnings(w, veto, vetoes)
+    assert shown["node_id"].tolist() == [
+        "i0",
+        "i1",
+        "i2",
+        "i3",
+        "major_safety_accident",
+    ]
+    assert behind == {7} and left == 3
+    shown, behind, left = R._serious_warnings(w, veto.iloc[:0], vetoes)
+    assert shown["node_id"].tolist() == ["i0", "i1", "i2", "i3", "i4"]
+    assert behind == set() and left == 3

@@ -1,0 +1,141 @@
+"""The appeal trail as the committee reads it: X09 appeals during the 公示 (a
+provincial commendation left out of its bonus points), the committee upholds it,
+and the corrected version (v2) moves X09 above X08 in the districts' group; the
+quota for excellent (2 of 10) then takes X08 from 优秀 to 良好. The v2 report says
+what it corrects and for whom, the letters of the units moved say it, and ``diff``
+lists the rank swap. Expected values by hand from the sample's grades."""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+import shutil
+from datetime import date
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import evaluation as ev
+from evaluation import appraisal as A
+from evaluation.cli import app
+from evaluation.publish import letters as LT
+from evaluation.publish import report as R
+from evaluation.publish.publication import Publication
+
+from ..conftest import ROOT
+
+SAMPLE = ROOT / "data" / "sample"
+#: the bonus X09 appealed for: 1 point (appraisal.yaml: provincial_award 1)
+BONUS = ["X09", "provincial_award", "2025-06-18", "获省政府通报表扬",
+         "市绩效考评委员会", "2026-01-22", "考评委〔2026〕3号"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def trail(catalogue, tmp_path_factory):
+    result = ev.run(catalogue, ev.load_dataset(SAMPLE), period="2025")
+    config = A.load_config(ROOT / "appraisal.yaml")
+    first = A.appraise(config, result, A.load_inputs(SAMPLE / "appraisal"))
+    folder = tmp_path_factory.mktemp("corrected") / "appraisal"
+    shutil.copytree(SAMPLE / "appraisal", folder)
+    bonuses = pd.read_csv(folder / "bonuses.csv", encoding="utf-8-sig", dtype=str)
+    bonuses.loc[len(bonuses)] = BONUS
+    bonuses.to_csv(folder / "bonuses.csv", index=False, encoding="utf-8-sig")
+    second = A.appraise(config, result, A.load_inputs(folder))
+    path = tmp_path_factory.mktemp("trail") / "store.duckdb"
+    with Publication(path) as s:
+        run = s.add_run(result, first, by="绩效办")
+        s.publish(run, by="主任", today=date(2026, 1, 20))
+        case = s.file_case(
+            run, unit_id="X09", by="X09办公室", grounds="省级表彰未计加分",
+            on=date(2026, 1, 21), today=date(2026, 1, 21),
+        )  # fmt: skip
+        s.decide(case, decision="upheld", by="考评委员会", note="复核属实",
+                 today=date(2026, 1, 22))  # fmt: skip
+        fixed = s.add_run(result, second, by="绩效办", supersedes=run, reason=case)
+        s.publish(fixed, by="主任", today=date(2026, 1, 23))
+    return {"path": path, "run": run, "fixed": fixed, "case": case,
+            "before": first.grades.set_index("unit_id"),
+            "after": second.grades.set_index("unit_id"), "config": config}  # fmt: skip
+
+
+def test_the_sample_moves_x08_by_x09s_appeal(trail):
+    """The premise, by hand: X08 2nd and excellent, X09 3rd and good by the quota
+    (92.82 and 92.30 points); X09's point puts it at 93.30, above X08."""
+    b, a = trail["before"], trail["after"]
+    assert b.loc[["X08", "X09"], ["group_rank", "final_grade"]].values.tolist() == [
+        [2, "excellent"], [3, "good"]
+    ]  # fmt: skip
+    assert a.loc[["X08", "X09"], ["group_rank", "final_grade"]].values.tolist() == [
+        [3, "good"], [2, "excellent"]
+    ]  # fmt: skip
+    assert round(a.at["X09", "score"] - b.at["X09", "score"], 9) == 1.0
+
+
+def test_the_corrected_report_says_what_it_corrects_and_for_whom(trail):
+    with Publication(trail["path"]) as s:
+        page = R.from_store(s, trail["fixed"], lang="zh", units=["X08"])
+    start = page.index('id="correction"')
+    note = htmllib.unescape(page[start : page.index("</div>", start)])
+    text = re.sub(r"<[^>]+>", "", note)
+    assert "更正说明" in text
+    assert f"本版本（第2版，{trail['fixed']}）更正并取代第1版（{trail['run']}）" in text
+    assert trail["case"] in text and "X09" in text and "申诉成立" in text
+    names = trail["after"]["name_zh"]
+    x08 = "等次由优秀改为良好，组内名次由第2名改为第3名"
+    x09 = "等次由良好改为优秀，组内名次由第3名改为第2名"
+    assert f"{names['X08']}（X08）：{x08}" in text
+    assert f"{names['X09']}（X09）：{x09}" in text
+    assert text.count("组内名次由") == 2  # nobody else moved
+    with Publication(trail["path"]) as s:
+        first = R.from_store(s, trail["run"], lang="zh", units=["X08"])
+    assert 'id="correction"' not in first  # version 1 corrects nothing
+
+
+def test_the_corrected_report_in_english(trail):
+    with Publication(trail["path"]) as s:
+        page = R.from_store(s, trail["fixed"], lang="en", units=["X08"])
+    start = page.index('id="correction"')
+    text = re.sub(r"<[^>]+>", "", page[start : page.index("</div>", start)])
+    assert f"supersedes version 1 ({trail['run']})" in text
+    assert "X08" in text and "grade excellent → good, rank in group 2 → 3" in text
+
+
+def test_the_letters_of_the_units_moved_say_so_and_no_other(trail):
+    with Publication(trail["path"]) as s:
+        source = LT.load_letters(s, trail["fixed"], units=["X08", "X09", "X03"])
+    said = {}
+    for unit in source.units:
+        data = LT.letter_data(
+            source.grades, source.rules_applied, source.result, unit,
+            config=source.config, run=source.run, correction=source.correction,
+        )  # fmt: skip
+        said[unit] = data["correction"]
+        if data["correction"]:
+            assert data["correction"] in LT.render_letter(data)
+    assert said["X08"] == (
+        f"更正说明：本意见书依据的第2版考评结果（{trail['fixed']}）更正并取代第1版"
+        f"（{trail['run']}），更正原因：{trail['case']}。你单位等次由优秀改为良好，"
+        "组内名次由第2名改为第3名。"
+    )
+    assert "等次由良好改为优秀，组内名次由第3名改为第2名" in said["X09"]
+    assert said["X03"] == ""  # X03 did not move
+
+
+def test_diff_lists_the_group_rank_swap(trail):
+    done = CliRunner().invoke(
+        app, ["diff", trail["run"], trail["fixed"], "--store", str(trail["path"]),
+              "--lang", "en"],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    rows = [line.split() for line in done.output.splitlines()[2:]]
+    ranks = {r[1]: r[3:] for r in rows if r[0] == "grades" and r[2] == "group_rank"}
+    assert ranks == {"X08": ["2", "3"], "X09": ["3", "2"]}
+    zh = CliRunner().invoke(
+        app, ["diff", trail["run"], trail["fixed"], "--store", str(trail["path"])]
+    )
+    names = trail["after"]["name_zh"]
+    assert any(
+        line.split() == ["考评等次表", names["X08"], "考评组内名次", "2", "3"]
+        for line in zh.output.splitlines()
+    ), zh.output
