@@ -27,6 +27,13 @@ since when, in Chinese and English:
 ``shift``
     from some period to the latest, a level kept well above or below the unit's own
     before it (means and medians both more than ``shift_z`` standard errors apart).
+``scale``
+    量纲/单位错误: an agency's submission of a series for a period whose median over
+    the units differs from the series' level before (the median of at least 3
+    earlier periods' medians) by about a power of ten typical of a unit slip: 100
+    for a percentage (a fraction sent), 1,000 or 10,000 for an amount in 元 (千元,
+    万元), within a factor of 2; ``jump`` removes what all units did, and misses it.
+    Each unit whose own report moved alike is flagged.
 ``linear`` / ``rounded``
     编造 and 估报: a run of reports on an exact straight line, or all multiples of a
     coarser amount than the series is reported in.
@@ -97,6 +104,7 @@ from evaluation.risk.quality.digits import benford, digits
 from evaluation.risk.quality.levels import isolated, isolation_outliers, jumps, shift
 from evaluation.risk.quality.reports import Cube, Reports, arrange, nanmedian, window
 from evaluation.risk.quality.runs import linear, missing, perfect, rounded, stable
+from evaluation.risk.quality.scales import scale
 from evaluation.risk.quality.submissions import SUBMISSION_COLUMNS, late, submissions
 from evaluation.risk.quality.zeros import growth, zero
 
@@ -208,6 +216,7 @@ def run_checks(reports: Reports) -> list[pd.DataFrame | None]:
 LONGEST_FIRST = (
     "copied", "jump", "shift", "stable", "identical_period", "rounded", "missing",
     "linear", "identical_unit", "late", "perfect", "digits", "benford", "outlier",
+    "scale",
 )  # fmt: skip
 
 #: checks that set warning filters (process-wide before Python 3.14: two threads
@@ -224,6 +233,7 @@ CHECKS: dict[str, Callable[[Reports], pd.DataFrame | None]] = {
     "growth": growth,
     "zero": zero,
     "shift": shift,
+    "scale": scale,
     "identical_period": identical_period,
     "identical_unit": identical_unit,
     "copied": copied,
