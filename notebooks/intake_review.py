@@ -67,6 +67,8 @@ triage = []
 # %%
 from pathlib import Path
 
+from IPython.display import display
+
 from evaluation import vocabulary as V
 from evaluation.analysis import views
 from evaluation.intake import status
