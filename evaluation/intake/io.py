@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from evaluation import progress
-from evaluation.errors import ValidationFailed
+from evaluation.errors import ValidationFailed, shorten
 from evaluation.vocabulary import INPUT_COLUMN, Word, say
 
 UNITS_COLUMNS = ["unit_id", "name_zh", "name_en", "peer_group", "level", "parent_id"]
@@ -151,6 +151,13 @@ def read_table(
                 # every row shifted; said as the parser says it of a later line
                 n = len(frame.columns)
                 saw = n + frame.index.nlevels
+                lines = text.splitlines()
+                if (
+                    n == 1
+                    and len(lines) > 1
+                    and _looks_like_header(lines[1].split(","))
+                ):  # a title alone on line 1, the header below it
+                    raise _title_row(name, frame.columns[0])
                 raise ValueError(f"Expected {n} fields in line 2, saw {saw}")
         elif suffix == ".parquet":
             _refuse_unpacked(name, _parquet_unpacked(data))
@@ -175,6 +182,8 @@ def read_table(
         raise
     except Exception as exc:  # parser errors name the line; pass them on
         raise _file_error(name, _unparsed(suffix[1:], exc)) from None
+    if suffix != ".parquet":
+        frame = _headed(frame, name)
     frame.columns = [
         _ALIASES.get(str(c).strip(), str(c).strip()) for c in frame.columns
     ]
@@ -199,6 +208,50 @@ def read_table(
         "columns": [c for c in frame.columns if c not in META],
     }
     return frame.reset_index(drop=True), record
+
+
+#: pandas' name for a column whose header cell is blank (its 0-based position)
+_BLANK = re.compile(r"Unnamed: \d+")
+
+
+def _headed(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """``frame`` without the columns that have neither a header nor a cell (the
+    ``,,`` Excel and WPS leave at the end of each line of a CSV export); refuse a
+    blank header over filled cells (``blank_header``, one problem per column, named
+    by its spreadsheet letter), or a title row above the header (``title_row``: one
+    filled header cell, a header on the next row). Unchanged when no header is
+    blank."""
+    blank = [
+        i
+        for i, c in enumerate(frame.columns)
+        if _BLANK.fullmatch(str(c)) or not str(c).strip()
+    ]
+    if not blank:
+        return frame
+    filled = frame.iloc[:, blank].notna().any(axis=0).to_numpy()
+    if not filled.any():
+        keep = [i for i in range(len(frame.columns)) if i not in set(blank)]
+        return frame.iloc[:, keep]
+    named = [c for i, c in enumerate(frame.columns) if i not in set(blank)]
+    if len(named) == 1 and len(frame) and _looks_like_header(frame.iloc[0].tolist()):
+        raise _title_row(name, named[0])
+    problems = []
+    for i in (i for i, f in zip(blank, filled, strict=True) if f):
+        letter = _column_letter(i + 1)
+        said = _said("blank_header", letter=letter)
+        problems.append({**_problem(name, said), "row": 1, "column": letter})
+    raise ValidationFailed(pd.DataFrame(problems))
+
+
+def _looks_like_header(cells: list) -> bool:
+    """Whether a row's cells name columns of the input tables (English or Chinese)."""
+    names = {*INPUT_COLUMN, *_ALIASES}
+    return any(str(c).strip() in names for c in cells if isinstance(c, str))
+
+
+def _title_row(file: str, title) -> ValidationFailed:
+    said = _said("title_row", title=shorten(str(title).strip(), 40))
+    return ValidationFailed(pd.DataFrame([{**_problem(file, said), "row": 1}]))
 
 
 def load_dataset(path: str | Path, *, skip_unreadable: bool = False) -> Dataset:
@@ -262,6 +315,16 @@ def load_dataset(path: str | Path, *, skip_unreadable: bool = False) -> Dataset:
                 continue
             tables[table].append(frame)
             records.append({"table": table, **record})
+    copies = _copies(records)  # the same file twice: one problem, read once
+    table_of = {r["file"]: r["table"] for r in records}
+    for copy, kept in copies.items():
+        said = _said("same_file", other=kept)
+        skipped = skip and table_of[copy] == "observations"
+        (unread if skipped else problems).append(pd.DataFrame([_problem(copy, said)]))
+    if copies:
+        records = [r for r in records if r["file"] not in copies]
+        for table, frames in tables.items():
+            tables[table] = [f for f in frames if f["source"].iat[0] not in copies]
     if problems:
         raise ValidationFailed(
             pd.concat(
@@ -285,6 +348,19 @@ def load_dataset(path: str | Path, *, skip_unreadable: bool = False) -> Dataset:
         **({"events": tables["events"][0]} if tables["events"] else {}),
         **({"unread": pd.concat(unread, ignore_index=True)} if unread else {}),
     )
+
+
+def _copies(records: list[dict]) -> dict[str, str]:
+    """Files read twice under two names (the same SHA-256: ``x (1).csv`` beside
+    ``x.csv``): each copy → the file kept, the one with the shortest name."""
+    by_hash: dict[str, list[str]] = {}
+    for r in records:
+        by_hash.setdefault(r["sha256"], []).append(r["file"])
+    out = {}
+    for names in by_hash.values():
+        kept = min(names, key=lambda n: (len(n), n))
+        out.update({n: kept for n in names if n != kept})
+    return out
 
 
 def write_dataset(

@@ -119,7 +119,7 @@ def absent_submissions(
     end = None if until is None else int(_month([until])[0])
     sent_keys = set(zip(sent["agency"], sent["period"], strict=True))
     last_sent = sent.groupby(["agency", "frequency"])["month"].max().to_dict()
-    files = _files(observations, series)
+    files = agency_files(observations, series)
     rows = []
     for freq, (_, size) in P.FREQUENCIES.items():
         mine = seen["month"][seen["frequency"] == freq]
@@ -150,7 +150,7 @@ def absent_submissions(
     return pd.DataFrame(rows, columns=ABSENT_COLUMNS)
 
 
-def _files(observations: pd.DataFrame, series: pd.DataFrame) -> dict[str, str]:
+def agency_files(observations: pd.DataFrame, series: pd.DataFrame) -> dict[str, str]:
     """Each agency's files: the sources of its series' rows, ``", "``-joined."""
     if "source" not in observations:
         return {}

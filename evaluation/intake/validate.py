@@ -33,12 +33,24 @@ from evaluation.intake.schemas import (
     absent_rows,
     events_schema,
     observations_schema,
+    to_numbers,
     units_schema,
 )
-from evaluation.intake.status import absence_problems, absent_submissions
+from evaluation.intake.status import (
+    absence_problems,
+    absent_submissions,
+    agency_files,
+)
 
 #: the rule sentence for a key nobody sent
 COMPLETENESS = V.word("validation_rule", "completeness", "en")
+#: checks of a cell's text a space at its start or end fails (a code, a label, a
+#: number with a full-width space): said ``spaces``, the value shown between quotes
+SPACED = frozenset(
+    {"known_unit", "known_indicator", "known_event", "known_peer_group",
+     "known_level", "known_parent", "id_format", "period_format", "date_format",
+     "numeric"}
+)  # fmt: skip
 
 
 def validate_dataset(
@@ -106,9 +118,12 @@ def validate_dataset(
     )
     if not report.empty:
         report["_r"] = pd.to_numeric(report["row"], errors="coerce")
+        # a row missing (completeness) is often the follow-on of a bad cell of the
+        # same file: said after it
+        report["_f"] = report["rule"].astype(str).str.startswith("completeness")
         report = report.sort_values(
-            ["file", "_r", "column", "rule"], kind="stable", na_position="first"
-        ).drop(columns="_r")
+            ["file", "_f", "_r", "column", "rule"], kind="stable", na_position="first"
+        ).drop(columns=["_r", "_f"])
         raise ValidationFailed(report.reset_index(drop=True))
 
     observations = obs.assign(value=reading.numbers(obs["value"]).to_numpy())
@@ -305,6 +320,19 @@ def _to_report(
     report["value"] = report["value"].map(
         lambda v: "" if v is None or v is pd.NA or v != v else str(v)  # v != v: NaN
     )
+    text = report["value"]
+    stripped = text.str.strip()
+    spaced = rule_id.isin(list(SPACED)) & (text != stripped)
+    # a text value is not a number with spaces (read stripped, it is still text)
+    spaced &= rule_id.ne("numeric") | to_numbers(stripped.where(spaced)).notna()
+    if spaced.any():  # 'D01 ' is not D01: the space is the fault, and shown
+        said = [
+            V.say("validation_rule", "spaces", value=V.Word(f"“{v}”", repr(v)))
+            for v in text[spaced]
+        ]
+        report.loc[spaced, "rule"] = [w.en for w in said]
+        report.loc[spaced, "rule_zh"] = [w.zh for w in said]
+        report.loc[spaced, "value"] = "“" + text[spaced] + "”"
     return report.reset_index(drop=True)
 
 
@@ -440,18 +468,20 @@ def _completeness(
     absent, agency = absent[~gone], agency[~gone]
     if absent.empty:
         return problems, let_through
-    holes = _holes(absent, agency, catalogue)
+    holes = _holes(absent, agency, catalogue, agency_files(obs, catalogue.series))
     if problems.empty:
         return holes, let_through
     return pd.concat([problems, holes], ignore_index=True), let_through
 
 
-def _holes(absent: pd.DataFrame, agency: pd.Series, catalogue: Catalogue):
-    """Each absent row inside an agency's submission: one problem per key."""
+def _holes(absent: pd.DataFrame, agency: pd.Series, catalogue: Catalogue, files: dict):
+    """Each absent row inside an agency's submission: one problem per key, against
+    the agency's file(s) (``files``: agency → ``", "``-joined names), or
+    ``(agency <id>)`` if none brought a row of it."""
     names = {a: catalogue.name(a, "zh") for a in agency.unique()}
     return pd.DataFrame(
         {
-            "file": "(agency " + agency + ")",
+            "file": [files.get(a) or f"(agency {a})" for a in agency],
             "row": pd.NA,
             "column": "unit_id, period, indicator_id",
             "value": (
