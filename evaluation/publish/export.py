@@ -837,13 +837,13 @@ def method_text(config, grades: pd.DataFrame, rules=None) -> tuple[str, str]:
     if q is not None:
         per_zh = "各组" if q.per == "group" else "全部单位中"
         zh += (
-            f"；{per_zh}优秀等次不超过单位数的{q.share:.0%}（四舍五入），"
+            f"；{per_zh}优秀名额为单位数的{q.share:.0%}，四舍五入取整，"
             f"名额外的单位评为良好。"
         )
         per_en = "each group's" if q.per == "group" else "all"
         en += (
-            f"; at most {q.share:.0%} of {per_en} units (rounded half up) are "
-            f"excellent, the others outside the quota good."
+            f"; {q.share:.0%} of {per_en} units, rounded half up to whole places, "
+            f"are excellent, the others outside the quota good."
         )
     else:
         zh += "。"

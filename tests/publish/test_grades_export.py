@@ -205,7 +205,7 @@ def test_the_workbook_has_real_numbers_a_frozen_header_and_an_about_sheet(
     method = about["方法"]
     for words in ("考、评、议", "占50%", "占30%", "占20%",
                   "第二类（1个）、第一类（3个）", "90分及以上为优秀",
-                  "不超过单位数的20%（四舍五入）"):  # fmt: skip
+                  "优秀名额为单位数的20%，四舍五入取整"):  # fmt: skip
         assert words in method, words
 
 
