@@ -288,6 +288,7 @@ def quantity_decimals(x, unit: tuple[str, str], decimals) -> np.ndarray:
 RISK_LEVEL = FAMILIES["risk_level"]
 GRADE = FAMILIES["grade"]
 PERSON_GRADE = FAMILIES["person_grade"]
+VETO_DECISION = FAMILIES["veto_decision"]
 APPRAISAL_PART = FAMILIES["appraisal_part"]
 APPRAISAL_PART_NAME = FAMILIES["appraisal_part_name"]
 RUN_STATUS = FAMILIES["run_status"]

@@ -22,7 +22,7 @@ import pandas as pd
 from evaluation.appraisal.config import Config
 from evaluation.errors import ValidationFailed
 from evaluation.intake.io import matching_files, read_table
-from evaluation.vocabulary import GRADE, Word, say
+from evaluation.vocabulary import GRADE, VETO_DECISION, Word, say
 
 #: file → (required columns, optional columns)
 FILES: dict[str, tuple[list[str], list[str]]] = {
@@ -40,7 +40,10 @@ FILES: dict[str, tuple[list[str], list[str]]] = {
         ["unit_id", "date", "severity"],
         ["person_id", "responsibility", "reference", "description"],
     ),
-    "vetoes": (["unit_id", "event_id", "approved_by", "approved_on", "reference"], []),
+    "vetoes": (
+        ["unit_id", "event_id", "approved_by", "approved_on", "reference"],
+        ["decision", "reason"],
+    ),
     "bonuses": (
         [
             "unit_id",
@@ -58,7 +61,7 @@ FILES: dict[str, tuple[list[str], list[str]]] = {
 REQUIRED_FILES = ("ballots", "raters")
 #: columns that take a code or its Chinese word, as the committee writes it (优秀 for
 #: ``excellent``): read as the code
-WORDED = {"overrides": {"grade": GRADE}}
+WORDED = {"overrides": {"grade": GRADE}, "vetoes": {"decision": VETO_DECISION}}
 #: the report's columns: ``ValidationFailed``'s and the rule in Chinese
 COLUMNS = [*ValidationFailed.columns, "rule_zh"]
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)", re.ASCII)  # half-width digits only
@@ -285,6 +288,7 @@ def schema(config: Config, unit_ids, event_types) -> dict[str, dict[str, Check]]
             "approved_by": given("veto_by"),
             "approved_on": date(),
             "reference": given("reference"),
+            "decision": optional(one_of_words(VETO_DECISION, "veto_decision")),
         },
         "bonuses": {
             "unit_id": unit,
@@ -421,9 +425,12 @@ def _cross_checks(config: Config, inputs: Inputs, events: pd.DataFrame) -> list:
                 _said("person_of_fault"),
             )
         )
+    out.append(_unapproved_vetoes(config, t.get("vetoes"), events))
     if "vetoes" in t:
         v = t["vetoes"]
         out.append(_duplicates(v, ["unit_id", "event_id"], _said("veto_once")))
+        declined = (v["decision"] == "decline").to_numpy() & _empty(v["reason"])
+        out.append(_rows(v, declined, "reason", _said("decline_reason")))
         year = events["period"].astype(str).str[:4] == str(config.year)
         reported = set(
             zip(events.loc[year, "unit_id"], events.loc[year, "event_id"], strict=True)
@@ -442,6 +449,28 @@ def _cross_checks(config: Config, inputs: Inputs, events: pd.DataFrame) -> list:
     if "overrides" in t:
         out.append(_duplicates(t["overrides"], ["unit_id"], _said("override_once")))
     return out
+
+
+def _unapproved_vetoes(config: Config, vetoes, events: pd.DataFrame) -> pd.DataFrame:
+    """A reported event of the year that a veto rule lists, with no row in
+    ``vetoes.csv``: the committee decides each one (一票否决 or 不予否决), with who,
+    when and the document number; nothing is graded before it has."""
+    kinds = {e: r.id for r in config.rules if r.kind == "veto" for e in r.events}
+    year = events["period"].astype(str).str[:4] == str(config.year)
+    listed = events[year & events["event_id"].isin(list(kinds))]
+    decided = (
+        set(zip(vetoes["unit_id"], vetoes["event_id"], strict=True))
+        if vetoes is not None
+        else set()
+    )
+    said = {rule: _said("veto_approval", rule=rule) for rule in set(kinds.values())}
+    rows = [
+        ("vetoes.csv", pd.NA, "unit_id, event_id", f"{u} / {e}",
+         said[kinds[e]].en, said[kinds[e]].zh)
+        for u, e in zip(listed["unit_id"], listed["event_id"], strict=True)
+        if (u, e) not in decided
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def row_problems(frame, bad, column: str, code: str, /, **fields) -> pd.DataFrame:

@@ -14,7 +14,6 @@ import pandas as pd
 from evaluation import periods as P
 from evaluation.appraisal.config import GRADES, PERSON_GRADES, Config, Rule
 from evaluation.appraisal.inputs import Inputs
-from evaluation.errors import ValidationFailed
 from evaluation.vocabulary import GRADE, PERSON_GRADE, Word, family, say
 
 RULE_COLUMNS = [
@@ -159,33 +158,39 @@ def _cap(rule, faults, table, pos, base, applied) -> None:
 
 
 def _veto(rule, events, inputs, table, pos, base, applied, names) -> None:
-    """An event of a listed type in the year fails the unit, with its approval
-    record (validated: who, when, document number); an event without one stops
-    the appraisal with the unit and event named."""
+    """An event of a listed type in the year fails the unit, as the committee
+    decided it in ``vetoes.csv`` (validated: each event decided, with who, when and
+    the document number): 一票否决, or 不予否决 with its reason, which changes no
+    grade and stays on record."""
     year_events = events[events["event_id"].isin(rule.events)]
-    approvals = inputs.tables.get("vetoes")
-    if approvals is None:
-        approvals = pd.DataFrame(columns=["unit_id", "event_id"])
-    missing = []
+    decided = inputs.tables.get("vetoes")
+    if decided is None:
+        return  # no listed event in the year (validated)
     for r in year_events.itertuples():  # a handful of events a year
-        ok = approvals[
-            (approvals["unit_id"] == r.unit_id) & (approvals["event_id"] == r.event_id)
+        ok = decided[
+            (decided["unit_id"] == r.unit_id) & (decided["event_id"] == r.event_id)
         ]
         if ok.empty:
-            missing.append(
-                (
-                    "vetoes.csv",
-                    pd.NA,
-                    "unit_id, event_id",
-                    f"{r.unit_id} / {r.event_id}",
-                    f"veto_approval: rule {rule.id} needs an approval record "
-                    "(approved_by, approved_on, reference) for this reported event",
-                )
-            )
             continue
         a = ok.iloc[0]
-        table.at[pos[r.unit_id], "veto"] = True
         zh, en = names.get(r.event_id, (r.event_id, r.event_id))
+        approval = {k: a[k] for k in ("approved_by", "approved_on", "reference")}
+        if a.get("decision") == "decline":
+            applied.append(
+                base
+                | {
+                    "unit_id": r.unit_id,
+                    "effect": VETO_DECLINED,
+                    "effect_zh": "不予否决",
+                    "reason_zh": f"{rule.name_zh}：{P.name_zh(r.period)}发生{zh}，"
+                    f"经考评委员会决定不予否决（{a['reason']}）",
+                    "reason_en": f"{rule.name_en}: {en} in {r.period}, veto "
+                    f"declined by the committee ({a['reason']})",
+                    **approval,
+                }
+            )
+            continue
+        table.at[pos[r.unit_id], "veto"] = True
         applied.append(
             base
             | {
@@ -194,13 +199,13 @@ def _veto(rule, events, inputs, table, pos, base, applied, names) -> None:
                 "effect_zh": "一票否决，不合格",
                 "reason_zh": f"{rule.name_zh}：{P.name_zh(r.period)}发生{zh}，一票否决",
                 "reason_en": f"{rule.name_en}: {en} in {r.period}, veto",
-                "approved_by": a["approved_by"],
-                "approved_on": a["approved_on"],
-                "reference": a["reference"],
+                **approval,
             }
         )
-    if missing:
-        raise ValidationFailed(pd.DataFrame(missing, columns=ValidationFailed.columns))
+
+
+#: ``rules_applied``'s effect of a veto the committee declined (不予否决)
+VETO_DECLINED = "no veto (declined)"
 
 
 def _bonus(rule, inputs, table, pos, base, applied) -> None:

@@ -59,7 +59,7 @@ from evaluation.appraisal import (
     parse_config,
     weighted_mean,
 )
-from evaluation.appraisal.rules import citation, proposal
+from evaluation.appraisal.rules import VETO_DECLINED, citation, proposal
 from evaluation.errors import EvaluationError
 from evaluation.files import replacing
 from evaluation.periods import date_zh, name_zh
@@ -908,7 +908,8 @@ def _serious_warnings(
     rests on (``vetoes``: rule → its event types), whatever its level or place.
     Returns them in that order, the index of those behind a veto, and how many red
     and orange ones are left out (the page says so)."""
-    events = set().union(*(vetoes.get(r, set()) for r in applied["rule_id"]))
+    vetoed = applied.loc[applied["effect"] != VETO_DECLINED, "rule_id"]
+    events = set().union(*(vetoes.get(r, set()) for r in vetoed))
     if "rule" in w:
         behind = w[(w["rule"] == "event") & w["node_id"].isin(events)]
     else:  # a run stored before warnings named their rule

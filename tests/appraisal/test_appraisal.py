@@ -422,6 +422,44 @@ def test_a_veto_needs_its_approval_record_and_then_fails_the_unit():
     assert reason == "规则veto：2025年8月发生事故，一票否决"  # the period in words
 
 
+def test_the_committee_may_decline_a_veto_with_its_reason_on_record():
+    """不予否决: the event stays reported (events.csv is the dataset's record, not
+    edited to avoid a veto); the committee's decision, reason and approval are on
+    record and the unit is graded by its score."""
+    veto = rule("veto", "veto", events=["accident"])
+    events = [("U5", "2025-M08", "accident")]
+    cols = ["unit_id", "event_id", "approved_by", "approved_on", "reference",
+            "decision", "reason"]  # fmt: skip
+    declined = ([("U5", "accident", "考评委员会", "2026-01-20", "考评委〔2026〕3号",
+                  "decline", "事故经调查系外单位责任")], cols)  # fmt: skip
+    ap = appraise(rules=[veto], events=events, vetoes=declined)
+    g = ap.grades.set_index("unit_id")
+    assert g.loc["U5", ["grade_by_score", "final_grade"]].tolist() == [
+        "excellent",
+        "excellent",
+    ]
+    row = ap.rules_applied.query("unit_id == 'U5'").iloc[0]
+    assert row["effect_zh"] == "不予否决"
+    assert row["reason_zh"] == (
+        "规则veto：2025年8月发生事故，经考评委员会决定不予否决（事故经调查系外单位责任）"
+    )
+    assert row["reference"] == "考评委〔2026〕3号"
+    # without a reason the decision is refused, naming the cell
+    no_reason = ([(*declined[0][0][:6], "")], cols)
+    with pytest.raises(ValidationFailed) as err:
+        appraise(rules=[veto], events=events, vetoes=no_reason)
+    assert err.value.report[["file", "row", "column"]].values.tolist() == [
+        ["vetoes.csv", 2, "reason"]
+    ]
+    # an event nobody decided: said in Chinese with every other input problem
+    with pytest.raises(ValidationFailed) as err:
+        appraise(rules=[veto], events=events)
+    assert err.value.report["rule_zh"].tolist() == [
+        "规则 veto 所列事项须由考评委员会逐项决定（一票否决或不予否决），写明批准人、"
+        "批准日期和文号"
+    ]
+
+
 # ------------------------------------------------------------ quota, groups
 def test_quota_rounds_half_up_and_marks_a_tie_at_the_boundary():
     # 10 units, share 0.25: 2.5 → 3 excellent (half up; Python's round() gives 2)

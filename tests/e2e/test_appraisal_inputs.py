@@ -327,3 +327,35 @@ def test_an_override_in_the_committees_words(result, tmp_path):
     assert err.value.report["rule_zh"].tolist() == [
         "调整后的等次须为以下之一：优秀、良好、合格、不合格"
     ]
+
+
+def test_a_veto_declined_in_the_committees_words(result, tmp_path):
+    """vetoes.csv as the committee writes it: D22's accident 不予否决, with its
+    reason; D22 is graded by its score, and the decision is on record."""
+    from evaluation.appraisal import appraise, load_config, load_inputs
+    from evaluation.publish.store import load_result
+
+    folder = tmp_path / "appraisal"
+    shutil.copytree(SAMPLE / "appraisal", folder)
+    path = folder / "vetoes.csv"
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    lines[0] += ",decision,reason"
+    lines[1] += ",不予否决,经调查事故责任不在本单位"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    config = load_config(ROOT / "appraisal.yaml")
+    run = load_result(result)
+    vetoed = appraise(config, run, load_inputs(SAMPLE / "appraisal"))
+    declined = appraise(config, run, load_inputs(folder))
+    before = vetoed.grades.set_index("unit_id").loc["D22"]
+    after = declined.grades.set_index("unit_id").loc["D22"]
+    # D22's score (55.61) fails it anyway: the grade is the score's, by no veto
+    assert before["score"] == after["score"] < 60
+    effects = {
+        k: ap.rules_applied.query("unit_id == 'D22'")["effect_zh"].tolist()
+        for k, ap in (("vetoed", vetoed), ("declined", declined))
+    }
+    assert "一票否决，不合格" in effects["vetoed"]
+    assert "一票否决，不合格" not in effects["declined"]
+    assert "不予否决" in effects["declined"]
+    said = declined.rules_applied.query("unit_id == 'D22'")["reason_zh"].tolist()
+    assert any("不予否决（经调查事故责任不在本单位）" in x for x in said), said

@@ -577,7 +577,9 @@ def test_the_warning_behind_a_veto_is_listed_whatever_its_place():
             "level": ["red"] * 7 + ["orange"],
         }
     )
-    veto = pd.DataFrame({"rule_id": ["safety_and_integrity_veto"]})
+    veto = pd.DataFrame(
+        {"rule_id": ["safety_and_integrity_veto"], "effect": ["fail (veto)"]}
+    )
     vetoes = {"safety_and_integrity_veto": {"major_safety_accident"}}
     shown, behind, left = R._serious_warnings(w, veto, vetoes)
     assert shown["node_id"].tolist() == [
@@ -591,3 +593,8 @@ def test_the_warning_behind_a_veto_is_listed_whatever_its_place():
     shown, behind, left = R._serious_warnings(w, veto.iloc[:0], vetoes)
     assert shown["node_id"].tolist() == ["i0", "i1", "i2", "i3", "i4"]
     assert behind == set() and left == 3
+    # a veto the committee declined (不予否决) rests on nothing: no event is pinned
+    declined = veto.assign(effect="no veto (declined)")
+    shown, behind, left = R._serious_warnings(w, declined, vetoes)
+    assert shown["node_id"].tolist() == ["i0", "i1", "i2", "i3", "i4"]
+    assert behind == set()
