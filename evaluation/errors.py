@@ -130,17 +130,23 @@ class ValidationFailed(EvaluationError):
         )
         n = len(self.report)
         head = self.report.head(max_lines)
-        lines = [
-            f"{r.file}:{'' if pd.isna(r.row) else int(r.row)}  {r.column}  "
-            f"{r.value!s}  {r.rule}"
-            for r in head.itertuples()
-        ]
+
+        def lines(rule: str) -> str:
+            return "\n  ".join(
+                f"{r.file}:{'' if pd.isna(r.row) else int(r.row)}  {r.column}  "
+                f"{r.value!s}  {getattr(r, rule)}"
+                for r in head.itertuples()
+            )
+
         more = f"\n  … and {n - max_lines} more" if n > max_lines else ""
-        super().__init__(
-            f"{n} validation problem{'s' if n != 1 else ''}:\n  "
-            + "\n  ".join(lines)
-            + more
-        )
+        english = f"{n} validation problem{'s' if n != 1 else ''}:\n  {lines('rule')}"
+        if "rule_zh" in head and head["rule_zh"].notna().all():  # Chinese first, as
+            # an analyst in a notebook reads it; the English after it
+            zh = "…" if n > max_lines else ""
+            chinese = f"数据校验未通过：共{n}个问题\n  {lines('rule_zh')}{zh}\n"
+            super().__init__(chinese + english + more)
+        else:
+            super().__init__(english + more)
 
     def summary(self) -> pd.DataFrame:
         """Count of problems per file and rule, for a short printed summary."""

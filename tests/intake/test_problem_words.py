@@ -141,3 +141,29 @@ def test_rows_no_file_brought_are_said_in_chinese_in_the_file_column():
     zh = problems_table(report, "zh")
     assert zh.iloc[:, 0].tolist() == ["（未收到文件）", "audit.csv"]
     assert problems_table(report, "en").iloc[0, 0] == "(agency audit)"
+
+
+def test_the_error_an_analyst_sees_in_a_notebook_is_chinese_first(tmp_path):
+    """``ev.run`` on a bad file in JupyterLab shows the exception's text: the
+    Chinese the clerk reads, then the English with the rule id."""
+    import shutil
+
+    from ..conftest import ROOT
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data" / "sample", data)
+    audit = data / "observations" / "audit.csv"
+    lines = audit.read_text(encoding="utf-8-sig").splitlines()
+    lines[1] = lines[1].replace(",1.8,", ",1.8%,")
+    audit.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    catalogue = ev.load_catalogue(ROOT / "indicators.yaml")
+    with pytest.raises(ev.ValidationFailed) as err:
+        ev.run(catalogue, ev.load_dataset(data), period="2025-M12")
+    said = str(err.value).splitlines()
+    assert said[0] == "数据校验未通过：共1个问题"
+    assert said[1].split("  ")[1:] == [
+        "observations/audit.csv:2", "value", "1.8%",
+        "须填写数字（用小数点，不带%号，不用千分位逗号），或者留空",
+    ]  # fmt: skip
+    assert said[2] == "1 validation problem:"
+    assert said[3].strip().endswith("or empty") and "numeric" in said[3]
