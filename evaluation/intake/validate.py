@@ -190,8 +190,8 @@ def check_dataset(
         validate_dataset(dataset, catalogue, strict=strict)
     except ValidationFailed as exc:
         report = exc.report
-    else:
-        report = pd.DataFrame(columns=ValidationFailed.columns)
+    else:  # the same columns as a report with problems (the rule in Chinese too)
+        report = pd.DataFrame(columns=[*ValidationFailed.columns, "rule_zh"])
     if dataset.unread.empty:
         return report
     return pd.concat([dataset.unread, report], ignore_index=True)

@@ -129,6 +129,12 @@ def test_check_dataset_returns_the_report_as_a_table(tiny_catalogue, tmp_path):
         "file", "row", "column", "value", "rule", "rule_zh"
     ]  # fmt: skip
     assert len(report) == 1
+    # a valid dataset: the same columns, no row (an analyst's code reads rule_zh)
+    valid = ev.check_dataset(
+        ev.load_dataset(write_dataset(tmp_path / "ok", TINY_UNITS, TINY_ROWS)),
+        tiny_catalogue,
+    )
+    assert valid.empty and list(valid.columns) == list(report.columns)
 
 
 def test_ordinal_categories_are_scored_by_their_points(tiny_raw, tmp_path):
