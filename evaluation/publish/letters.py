@@ -269,7 +269,8 @@ def appeal_window(run: dict | None, issuer: str = ISSUER, *, today=None) -> dict
     how = (
         f"对考评结果有异议的，可在公示期内向{issuer}提出书面申诉，说明理由并附相关"
         f"证明材料。{issuer}受理后组织复核，并将复核结论书面告知你单位。申诉、复核"
-        "期间，原考评结果继续有效；经复核需要更正的，以新版本公布，原版本存档备查。"
+        "期间，公示的考评结果不作变动（公示期满且无申诉成立方为最终结果）；经复核需要更正的，"
+        "以新版本公布，原版本存档备查。"
     )
     closed = False
     if _text(start) and _text(end):

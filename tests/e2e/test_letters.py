@@ -202,7 +202,11 @@ def test_the_letter_lists_the_years_warnings_items_rules_flags_and_appeal(letter
     assert (
         letter["appeal"]["window"] == "本考评结果公示期为2026年1月21日至2026年1月27日。"
     )
-    assert "申诉、复核期间，原考评结果继续有效" in letter["appeal"]["how"]
+    # under 公示 the results are not yet final: they stand unchanged, not "in force"
+    assert (
+        "申诉、复核期间，公示的考评结果不作变动（公示期满且无申诉成立方为最终结果）"
+        in (letter["appeal"]["how"])
+    )
     assert letter["issued_on"] == "2026年1月21日"
     html = LT.render_letter(letter)
     assert "2025年度绩效考评反馈意见书" in html and "一局：" in html
