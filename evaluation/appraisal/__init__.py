@@ -184,6 +184,20 @@ def groups_of(config: Config, units: pd.DataFrame) -> pd.Series:
     return units["peer_group"].map(of)
 
 
+def _counted(config: Config, result: Result) -> pd.DataFrame | None:
+    """The year's reports of the indicators a rule counts its faults in
+    (``rules[].counted_in``), for :func:`validate_inputs` to match the register."""
+    wanted = {i for r in config.rules for i in r.counted_in}
+    obs = getattr(result, "observations", None)
+    if not wanted or obs is None:
+        return None
+    obs = obs[obs["indicator_id"].isin(list(wanted))]
+    year = P.parse(obs["period"])["year"].to_numpy() == config.year
+    out = obs.loc[year, ["unit_id", "indicator_id", "value"]]
+    cat = result.catalogue  # the indicator as the committee reads it, by its name
+    return out.assign(name_zh=out["indicator_id"].map(lambda i: cat.name(i, "zh")))
+
+
 def appraise(config: Config, result: Result, inputs: Inputs) -> Appraisal:
     """Validate the inputs, combine the parts, apply the rules, grade, apply the
     quota and overrides; propose the individual outcomes."""
@@ -192,7 +206,10 @@ def appraise(config: Config, result: Result, inputs: Inputs) -> Appraisal:
     check_against(config, catalogue, units)
     events = result.events
     events = events[P.parse(events["period"])["year"].to_numpy() == config.year]
-    validate_inputs(config, inputs, units, events, [e.id for e in catalogue.events])
+    validate_inputs(
+        config, inputs, units, events, [e.id for e in catalogue.events],
+        counts=_counted(config, result),
+    )  # fmt: skip
     groups, survey = survey_scores(config, inputs, units)
     table = (
         units.assign(group=groups_of(config, units))

@@ -322,9 +322,13 @@ def validate_inputs(
     units: pd.DataFrame,
     events: pd.DataFrame,
     event_types,
+    counts: pd.DataFrame | None = None,
 ) -> None:
     """Check every cell and every cross-file rule; raise one ``ValidationFailed``
-    with all the problems, or return (the inputs are then safe to score)."""
+    with all the problems, or return (the inputs are then safe to score).
+    ``counts``: the year's reports of the indicators a rule's faults are counted in
+    (``unit_id, indicator_id, value, name_zh``), which the fault register must
+    match."""
     unit_ids = list(units["unit_id"])
     rules = schema(config, unit_ids, event_types)
     problems: list[pd.DataFrame] = []
@@ -335,6 +339,8 @@ def validate_inputs(
             bad = np.where(empty, check.required, check.bad(cells).to_numpy(bool))
             problems.append(_rows(frame, bad, column, check.rule))
     problems += _cross_checks(config, inputs, events)
+    if counts is not None and not problems_in(problems, "faults"):
+        problems.append(_counted_faults(config, inputs, counts))
     report = pd.concat(problems, ignore_index=True)
     if len(report):
         report["_r"] = pd.to_numeric(report["row"], errors="coerce")
@@ -449,6 +455,41 @@ def _cross_checks(config: Config, inputs: Inputs, events: pd.DataFrame) -> list:
     if "overrides" in t:
         out.append(_duplicates(t["overrides"], ["unit_id"], _said("override_once")))
     return out
+
+
+def problems_in(problems: list[pd.DataFrame], name: str) -> bool:
+    """Whether ``problems`` name the file ``name`` (its cells are then not read)."""
+    return any(p["file"].astype(str).str.startswith(name).any() for p in problems)
+
+
+def _counted_faults(config: Config, inputs: Inputs, counts: pd.DataFrame):
+    """Each unit whose registered faults of the year (``faults.csv``) differ from
+    what an indicator a rule counts them in reported over the year: the rule rests
+    on the two being the same faults (each counted once), and a fault missing from
+    the register escapes the caps. Units without a report of it are not compared."""
+    rules = [r for r in config.rules if r.counted_in]
+    faults = inputs.tables.get("faults")
+    registered = (
+        faults.groupby("unit_id").size()
+        if faults is not None
+        else pd.Series(dtype="int64")
+    )
+    out = []
+    for indicator in dict.fromkeys(i for r in rules for i in r.counted_in):
+        mine = counts[counts["indicator_id"] == indicator]
+        if mine.empty:
+            continue
+        reported = mine.groupby("unit_id")["value"].sum(min_count=1).dropna()
+        n = registered.reindex(reported.index, fill_value=0)
+        rule = next(r.id for r in rules if indicator in r.counted_in)
+        named = Word(f"“{mine['name_zh'].iat[0]}”", indicator)
+        for unit in reported.index[n.to_numpy() != reported.to_numpy()]:
+            said = _said(
+                "counted_faults", year=config.year, n=int(n[unit]),
+                m=f"{reported[unit]:g}", indicator=named, rule=rule,
+            )  # fmt: skip
+            out.append(("faults.csv", pd.NA, "unit_id", unit, said.en, said.zh))
+    return pd.DataFrame(out, columns=COLUMNS)
 
 
 def _unapproved_vetoes(config: Config, vetoes, events: pd.DataFrame) -> pd.DataFrame:

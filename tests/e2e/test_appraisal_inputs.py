@@ -52,6 +52,13 @@ def append(path, row):
         f.write(row + "\n")
 
 
+def _drop_line(path, line):
+    """The file without line ``line`` (1 = header)."""
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    del lines[line - 1]
+    path.write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")
+
+
 def _overrides(folder, row):
     """The committee's overrides file with one decision ``unit_id,grade``."""
     header = "unit_id,grade,reason,approved_by,approved_on"
@@ -111,6 +118,11 @@ CASES = {
         lambda d, y: _overrides(d, "X09,excellent"),
         "overrides.csv 2 grade  excellent  quota: after the overrides District and "
         "county governments has 3 excellent units for 2 places",
+    ),
+    "a fault missing from the register": (  # D03's first of 3 reported findings
+        lambda d, y: _drop_line(d / "faults.csv", 2),
+        "faults.csv unit_id D03 counted_faults: 2 fault(s) registered in 2025, the "
+        "indicator fault_findings reports 3 over the year",
     ),
     "non-numeric target": (
         lambda d, y: edit_line(d / "key_targets.csv", 2, "98.0", "九十八"),
