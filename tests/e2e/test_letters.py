@@ -540,3 +540,19 @@ def test_the_grades_workbook_names_the_committees_approval_of_a_veto(store, tmp_
         )
         row = next(r for r in ws.iter_rows(min_row=2, values_only=True) if "D22" in r)
         assert want in row[head.index(rules)], (sheet, row[head.index(rules)])
+
+
+def test_a_flag_on_a_whole_submission_names_its_agency_under_a_fitting_header(
+    store, tmp_path
+):
+    """X09's 2025-Q2 submission to 市政府督查室 repeats its previous one (a flag on
+    the agency's whole submission, no one indicator): the letter's column says
+    指标或报送部门, so the agency's name under it reads right."""
+    path, run, _ = store
+    with Publication(path) as s:
+        source = LT.load_letters(s, run, units=["X09"])
+    LT.write_letters(source, tmp_path, html=True, progress=False)
+    page = next(tmp_path.glob("*.html")).read_text(encoding="utf-8")
+    assert "<th>指标或报送部门</th>" in page and "<th>指标</th>" not in page
+    rows = re.findall(r"<tr><td class=\"nw\">(.*?)</tr>", page)
+    assert any("<td>市政府督查室</td>" in r for r in rows), rows
