@@ -339,7 +339,7 @@ def validate_inputs(
             bad = np.where(empty, check.required, check.bad(cells).to_numpy(bool))
             problems.append(_rows(frame, bad, column, check.rule))
     problems += _cross_checks(config, inputs, events)
-    if counts is not None and not problems_in(problems, "faults"):
+    if counts is not None and not _problems_in(problems, "faults"):
         problems.append(_counted_faults(config, inputs, counts))
     report = pd.concat(problems, ignore_index=True)
     if len(report):
@@ -457,7 +457,7 @@ def _cross_checks(config: Config, inputs: Inputs, events: pd.DataFrame) -> list:
     return out
 
 
-def problems_in(problems: list[pd.DataFrame], name: str) -> bool:
+def _problems_in(problems: list[pd.DataFrame], name: str) -> bool:
     """Whether ``problems`` name the file ``name`` (its cells are then not read)."""
     return any(p["file"].astype(str).str.startswith(name).any() for p in problems)
 
