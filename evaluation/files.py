@@ -14,6 +14,7 @@ import pandas as pd
 import yaml
 
 from evaluation.errors import CatalogueError
+from evaluation.vocabulary import say
 
 #: set it to a project folder to make :func:`project_root` answer it
 ROOT_VARIABLE = "EVALUATION_ROOT"
@@ -214,8 +215,6 @@ _FULL_WIDTH_KEY = re.compile(r"^\s*(?:-\s+)?[\w.-]+\s*：")
 def _yaml_said(text: str, mark, detail: str):
     """A YAML syntax error in words, with the likely slip where there is one: a
     full-width colon on the line at fault or the one before it."""
-    from evaluation.vocabulary import say
-
     lines = text.splitlines()
     at = mark.line if mark else -1
     for n in (at, at - 1):  # the parser stops on the line after the slip
