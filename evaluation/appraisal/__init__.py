@@ -193,9 +193,13 @@ def _counted(config: Config, result: Result) -> pd.DataFrame | None:
         return None
     obs = obs[obs["indicator_id"].isin(list(wanted))]
     year = P.parse(obs["period"])["year"].to_numpy() == config.year
-    out = obs.loc[year, ["unit_id", "indicator_id", "value"]]
+    out = obs.loc[year, ["unit_id", "indicator_id", "period", "value"]]
     cat = result.catalogue  # the indicator as the committee reads it, by its name
-    return out.assign(name_zh=out["indicator_id"].map(lambda i: cat.name(i, "zh")))
+    frequency = {i.id: i.frequency for i in cat.indicators}
+    return out.assign(
+        name_zh=out["indicator_id"].map(lambda i: cat.name(i, "zh")),
+        frequency=out["indicator_id"].map(frequency),
+    )
 
 
 def appraise(config: Config, result: Result, inputs: Inputs) -> Appraisal:

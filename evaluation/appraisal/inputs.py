@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evaluation import periods as P
 from evaluation.appraisal.config import Config
 from evaluation.errors import ValidationFailed
 from evaluation.intake.io import matching_files, read_table
@@ -327,8 +328,8 @@ def validate_inputs(
     """Check every cell and every cross-file rule; raise one ``ValidationFailed``
     with all the problems, or return (the inputs are then safe to score).
     ``counts``: the year's reports of the indicators a rule's faults are counted in
-    (``unit_id, indicator_id, value, name_zh``), which the fault register must
-    match."""
+    (``unit_id, indicator_id, period, value, name_zh, frequency``), which the fault
+    register must match."""
     unit_ids = list(units["unit_id"])
     rules = schema(config, unit_ids, event_types)
     problems: list[pd.DataFrame] = []
@@ -464,22 +465,26 @@ def _problems_in(problems: list[pd.DataFrame], name: str) -> bool:
 
 def _counted_faults(config: Config, inputs: Inputs, counts: pd.DataFrame):
     """Each unit whose registered faults of the year (``faults.csv``) differ from
-    what an indicator a rule counts them in reported over the year: the rule rests
-    on the two being the same faults (each counted once), and a fault missing from
-    the register escapes the caps. Units without a report of it are not compared."""
+    what an indicator a rule counts them in reported over the same periods (those
+    the unit has a report of: a late agency's missing month compares nothing): the
+    rule rests on the two being the same faults (each counted once), and a fault
+    missing from the register escapes the caps."""
     rules = [r for r in config.rules if r.counted_in]
     faults = inputs.tables.get("faults")
-    registered = (
-        faults.groupby("unit_id").size()
-        if faults is not None
-        else pd.Series(dtype="int64")
-    )
+    if faults is None:
+        faults = pd.DataFrame({"unit_id": [], "date": []}, dtype=object)
+    month = faults["date"].astype(str).str[:4] + "-M" + faults["date"].str[5:7]
     out = []
     for indicator in dict.fromkeys(i for r in rules for i in r.counted_in):
-        mine = counts[counts["indicator_id"] == indicator]
+        mine = counts[(counts["indicator_id"] == indicator) & counts["value"].notna()]
         if mine.empty:
             continue
-        reported = mine.groupby("unit_id")["value"].sum(min_count=1).dropna()
+        frequency = mine["frequency"].iat[0]
+        period = month.map(lambda m, f=frequency: P.containing_label(m, f))
+        seen = set(zip(mine["unit_id"], mine["period"], strict=True))
+        inside = [k in seen for k in zip(faults["unit_id"], period, strict=True)]
+        registered = faults.loc[inside].groupby("unit_id").size()
+        reported = mine.groupby("unit_id")["value"].sum()
         n = registered.reindex(reported.index, fill_value=0)
         rule = next(r.id for r in rules if indicator in r.counted_in)
         named = Word(f"“{mine['name_zh'].iat[0]}”", indicator)

@@ -122,7 +122,7 @@ CASES = {
     "a fault missing from the register": (  # D03's first of 3 reported findings
         lambda d, y: _drop_line(d / "faults.csv", 2),
         "faults.csv unit_id D03 counted_faults: 2 fault(s) registered in 2025, the "
-        "indicator fault_findings reports 3 over the year",
+        "indicator fault_findings reports 3 for the periods it was reported",
     ),
     "non-numeric target": (
         lambda d, y: edit_line(d / "key_targets.csv", 2, "98.0", "九十八"),
