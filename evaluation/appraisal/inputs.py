@@ -486,7 +486,8 @@ def _counted_faults(config: Config, inputs: Inputs, counts: pd.DataFrame):
         registered = faults.loc[inside].groupby("unit_id").size()
         reported = mine.groupby("unit_id")["value"].sum()
         n = registered.reindex(reported.index, fill_value=0)
-        rule = next(r.id for r in rules if indicator in r.counted_in)
+        rule = next(r for r in rules if indicator in r.counted_in)
+        rule = Word(rule.name_zh, rule.id)  # by its name, as the committee knows it
         named = Word(f"“{mine['name_zh'].iat[0]}”", indicator)
         for unit in reported.index[n.to_numpy() != reported.to_numpy()]:
             said = _said(
@@ -501,7 +502,7 @@ def _unapproved_vetoes(config: Config, vetoes, events: pd.DataFrame) -> pd.DataF
     """A reported event of the year that a veto rule lists, with no row in
     ``vetoes.csv``: the committee decides each one (一票否决 or 不予否决), with who,
     when and the document number; nothing is graded before it has."""
-    kinds = {e: r.id for r in config.rules if r.kind == "veto" for e in r.events}
+    kinds = {e: r for r in config.rules if r.kind == "veto" for e in r.events}
     year = events["period"].astype(str).str[:4] == str(config.year)
     listed = events[year & events["event_id"].isin(list(kinds))]
     decided = (
@@ -509,10 +510,11 @@ def _unapproved_vetoes(config: Config, vetoes, events: pd.DataFrame) -> pd.DataF
         if vetoes is not None
         else set()
     )
-    said = {rule: _said("veto_approval", rule=rule) for rule in set(kinds.values())}
+    said = {  # the rule by its name, as the committee knows it
+        e: _said("veto_approval", rule=Word(r.name_zh, r.id)) for e, r in kinds.items()
+    }
     rows = [
-        ("vetoes.csv", pd.NA, "unit_id, event_id", f"{u} / {e}",
-         said[kinds[e]].en, said[kinds[e]].zh)
+        ("vetoes.csv", pd.NA, "unit_id, event_id", f"{u} / {e}", said[e].en, said[e].zh)
         for u, e in zip(listed["unit_id"], listed["event_id"], strict=True)
         if (u, e) not in decided
     ]  # fmt: skip

@@ -455,7 +455,7 @@ def test_the_committee_may_decline_a_veto_with_its_reason_on_record():
     with pytest.raises(ValidationFailed) as err:
         appraise(rules=[veto], events=events)
     assert err.value.report["rule_zh"].tolist() == [
-        "规则 veto 所列事项须由考评委员会逐项决定（一票否决或不予否决），写明批准人、"
+        "规则“规则veto”所列事项须由考评委员会逐项决定（一票否决或不予否决），写明批准人、"
         "批准日期和文号"
     ]
 
