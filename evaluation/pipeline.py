@@ -10,8 +10,10 @@ import logging
 import os
 import platform
 import warnings
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -63,13 +65,15 @@ def score(
     period: str,
     events: pd.DataFrame | None = None,
     absent: pd.DataFrame | None = None,
-) -> dict[str, pd.DataFrame]:
+) -> Tables:
     """Score validated tables for ``period`` and every earlier period of its frequency.
 
     ``events`` (``unit_id, period, event_id``) feed the event warning rules;
     ``absent`` (``Result.absences``): late agencies' submissions, whose empty cells
     are excused from ``zero_score`` (:func:`~evaluation.scoring.prepare.excuse_absent`).
-    Returns the stage tables (long, keyed by ``period, unit_id``) that make a Result.
+    Returns the stage tables (long, keyed by ``period, unit_id``) that make a Result:
+    the composites and ranks at once, the long indicator and dimension tables and
+    the risk stage (warnings, risk, ledger) when first read (:class:`Tables`).
     """
     prepared = prepare(observations, units, catalogue, period=period)
     if absent is not None:
@@ -79,60 +83,106 @@ def score(
     )
     # in order, from the matrix's row codes (not a pass over every prepared row)
     eval_periods = list(normalised.index.unique(level="period"))
-
-    dims = [c for c in agg.scores.columns if c != COMPOSITE]
-    scores = long(
-        {
-            "score": agg.scores,
-            "coverage": agg.coverage,
-            "imputed": agg.imputed,  # filled by the dimension's missing rule
-        },
-        "node_id",
-        columns=dims,
-    )
     events = _events_table(events)
+    # the tables built later read these as they are now, whatever the caller does
+    # to its own or to the ones handed back (shallow copies: pandas copies on
+    # write, so no data is copied here)
+    observations, units = observations.copy(deep=False), units.copy(deep=False)
+    dims = [c for c in agg.scores.columns if c != COMPOSITE]
     # a catalogue that grades nothing reads no value: no long table of them
     graded = risk.grades(catalogue)
-    inputs = risk.Inputs(
-        values=(
-            risk.node_values(prepared, scores, composite)
-            if graded
-            else risk.no_values()
+
+    @cache
+    def scores() -> pd.DataFrame:
+        nodes = {"score": agg.scores, "coverage": agg.coverage}
+        nodes["imputed"] = agg.imputed  # filled by the dimension's missing rule
+        return long(nodes, "node_id", columns=dims)
+
+    def indicators(frames: dict[str, pd.DataFrame]) -> Callable[[], pd.DataFrame]:
+        # the indicator tables' rows are prepared's, in its order: its ids serve
+        ids = {k: prepared[k].array for k in ["period", "unit_id", "indicator_id"]}
+        return lambda: long(frames, labels=ids)
+
+    @cache
+    def inputs() -> risk.Inputs:
+        values = risk.no_values()
+        if graded:
+            values = risk.node_values(prepared, scores(), composite)
+        return risk.Inputs(
+            values=values,
+            units=units,
+            periods=eval_periods,
+            observations=observations,
+            events=events,
+        )
+
+    @cache
+    def warned() -> pd.DataFrame:
+        progress.note("warnings", part=0.5)
+        return risk.evaluate(inputs(), catalogue)
+
+    def ledger() -> pd.DataFrame:
+        # the rules' index of the values serves (not factorised again)
+        codes = inputs().codes() if graded else None
+        return L.update(
+            L.empty(), warned(), inputs().values, eval_periods, catalogue, codes=codes
+        )
+
+    def handed(build: Callable[[], pd.DataFrame]) -> Callable[[], pd.DataFrame]:
+        return lambda: build().copy(deep=False)  # the reader's, to change at will
+
+    return Tables(
+        prepared=prepared.copy(deep=False),
+        normalised=indicators({"score": normalised}),
+        contributions=indicators(
+            {"weight": agg.weights, "contribution": agg.contributions}
         ),
-        units=units,
-        periods=eval_periods,
-        observations=observations,
-        events=events,
+        scores=handed(scores),
+        composite=composite.copy(deep=False),
+        ranks=ranks,
+        weights=agg.node_weights,
+        treatment=treatment,
+        events=events.copy(deep=False),
+        warnings=handed(warned),
+        risk=lambda: risk.grade_units(warned(), units, eval_periods),
+        ledger=ledger,
     )
-    progress.note("warnings", part=0.5)
-    warnings = risk.evaluate(inputs, catalogue)
-    ledger = L.update(
-        L.empty(),
-        warnings,
-        inputs.values,
-        eval_periods,
-        catalogue,
-        codes=inputs.codes() if graded else None,  # indexed once, by the rules
-    )
-    # the indicator tables' rows are prepared's, in its order: its id columns serve
-    same_rows = {k: prepared[k].array for k in ["period", "unit_id", "indicator_id"]}
-    return {
-        "prepared": prepared,
-        "normalised": long({"score": normalised}, labels=same_rows),
-        "contributions": long(
-            {"weight": agg.weights, "contribution": agg.contributions},
-            labels=same_rows,
-        ),
-        "scores": scores,
-        "composite": composite,
-        "ranks": ranks,
-        "weights": agg.node_weights,
-        "treatment": treatment,
-        "events": events,
-        "warnings": warnings,
-        "risk": risk.grade_units(warnings, units, eval_periods),
-        "ledger": ledger,
-    }
+
+
+class Tables(MutableMapping):
+    """A run's stage tables by name, each built when first read, then kept.
+
+    :func:`score` hands back the composites and ranks at once; the long tables
+    (millions of rows at national scale) and the risk stage are built only for the
+    reader who asks for them: a what-if or a notebook that reads the composites
+    does not pay for them. ``dict(tables)`` builds them all, in order.
+    """
+
+    def __init__(self, **tables: pd.DataFrame | Callable[[], pd.DataFrame]) -> None:
+        self._tables = tables
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        table = self._tables[name]
+        if not isinstance(table, pd.DataFrame):  # its builder, run once
+            table = self._tables[name] = table()
+        return table
+
+    def __setitem__(self, name: str, table: pd.DataFrame) -> None:
+        self._tables[name] = table
+
+    def __delitem__(self, name: str) -> None:
+        del self._tables[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._tables)
+
+    def __len__(self) -> int:
+        return len(self._tables)
+
+    def __repr__(self) -> str:
+        built = [k for k, v in self._tables.items() if isinstance(v, pd.DataFrame)]
+        later = [k for k in self._tables if k not in built]
+        return f"Tables(built={built}, when read={later})"
 
 
 def long(
@@ -316,13 +366,15 @@ def run(
         late = absences.assign(trailing=True)
         raise ValidationFailed(absence_problems(late, catalogue))
     progress.note("scores", part=0.25)
-    tables = score(
-        data.observations,
-        data.units,
-        catalogue,
-        period=period,
-        events=data.events,
-        absent=absences,
+    tables = dict(  # every table, built in order (a Result holds them all)
+        score(
+            data.observations,
+            data.units,
+            catalogue,
+            period=period,
+            events=data.events,
+            absent=absences,
+        )
     )
     if (
         tables["composite"].query("period == @period")["composite_score"].notna().sum()

@@ -16,7 +16,7 @@ import pytest
 
 import evaluation as ev
 
-from .conftest import TINY_ROWS, TINY_UNITS, write_dataset
+from .conftest import ROOT, TINY_ROWS, TINY_UNITS, write_dataset
 
 
 def test_tiny_annual_composite_matches_hand_calculation(tiny_result):
@@ -182,3 +182,58 @@ def test_target_scores_100_when_even_the_worst_unit_reached_it(tiny_raw, tmp_pat
     )
     b1 = result.normalised.query("indicator_id == 'b1'")["score"]
     assert b1.tolist() == [100.0, 100.0, 100.0]
+
+
+# ------------------------------------------------- stage tables built when read
+@pytest.fixture(scope="module")
+def sample_month(catalogue):
+    data = ev.validate_dataset(ev.load_dataset(ROOT / "data" / "sample"), catalogue)
+    return data, catalogue
+
+
+def test_score_builds_the_risk_stage_and_long_tables_only_when_read(
+    sample_month, monkeypatch
+):
+    from evaluation import pipeline
+    from evaluation.risk import rules
+
+    calls = {"evaluate": 0, "long": 0}
+    evaluate, long = rules.evaluate, pipeline.long
+
+    def counted(name, fn):
+        def call(*args, **kwargs):
+            calls[name] += 1
+            return fn(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(rules, "evaluate", counted("evaluate", evaluate))
+    monkeypatch.setattr(pipeline, "long", counted("long", long))
+    data, catalogue = sample_month
+    tables = ev.score(data.observations, data.units, catalogue, period="2025-M03")
+    assert tables["composite"]["composite_score"].notna().any()
+    assert tables["ranks"]["rank"].notna().any()
+    assert calls == {"evaluate": 0, "long": 0}  # what-if readers pay for neither
+    assert not tables["warnings"].empty  # the sample city has warnings in March
+    assert calls == {"evaluate": 1, "long": 1}  # the rules read the dimension scores
+    tables["ledger"], tables["risk"]  # both from the same warnings: not again
+    assert calls["evaluate"] == 1
+    assert list(tables) == [t for t in ev.Result.TABLES if t not in NOT_SCORED]
+
+
+NOT_SCORED = {"units", "observations", "flags"}  # added by run
+
+
+def test_tables_read_later_are_those_of_the_reports_as_scored(sample_month):
+    """A reader who changes the reports (or a table handed back) after scoring,
+    then reads the warnings, gets the warnings of the reports as they were scored."""
+    data, catalogue = sample_month
+    observations, units = data.observations.copy(), data.units.copy()
+    later = ev.score(observations, units, catalogue, period="2025-M03")
+    now = dict(ev.score(observations, units, catalogue, period="2025-M03"))
+    observations["value"] = np.nan  # every report withdrawn (targets too)
+    units.loc[units.index[0], "unit_id"] = "D99"  # a unit renamed, in place
+    later["prepared"]["value"] = np.nan  # and the prepared values handed back
+    for name in ["warnings", "risk", "ledger", "scores", "normalised"]:
+        pd.testing.assert_frame_equal(later[name], now[name])
+    assert (now["warnings"]["level"] == "red").any()  # the comparison has content

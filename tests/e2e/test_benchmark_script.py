@@ -87,8 +87,9 @@ def test_engine_benchmark_runs(capsys, tmp_path):
          "--shared", str(tmp_path)]
     )  # fmt: skip
     assert table["case"].tolist() == [
-        "evaluation.score", "score, ids coded", "aggregate", "floor", "input floor",
-        "sample city, one month", "sample city, one month: scoring",
+        "evaluation.score", "score, every table read", "score, ids coded",
+        "aggregate", "floor", "input floor", "sample city, one month",
+        "sample city, one month, every table read", "sample city, one month: scoring",
     ]  # fmt: skip
     assert (table["median_ms"] > 0).all()
     # the product's path and the floor agree on the composite
