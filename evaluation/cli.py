@@ -2095,6 +2095,30 @@ def dashboard(
     )
 
 
+def _said_unread(problems, code: str, lang: str) -> None:
+    """The problems of the report files ``status`` could not read (``unread``) or
+    read with cells that hold no value (``cells``): a note, then a line each."""
+    import pandas as pd
+
+    from evaluation.intake.validate import problems_table
+    from evaluation.vocabulary import Word, say
+
+    shown = problems_table(problems, lang)
+    files = shown.iloc[:, 0].drop_duplicates()
+    note = say("absence_cli", code, n=len(files)).text(lang)
+    typer.secho(note, err=True, fg="yellow")
+    for file, row, column, value, rule in shown.itertuples(index=False):
+        where = [  # a file not read at all has no row: said so, never <NA>
+            say("absence_cli", "not_read" if pd.isna(row) else "at_row", row=row),
+            *(str(x) for x in (column, value) if pd.notna(x) and str(x)),
+        ]
+        where = ("，" if lang == "zh" else ", ").join(
+            w.text(lang) if isinstance(w, Word) else w for w in where
+        )
+        line = say("absence_cli", "unread_line", file=file, where=where, rule=rule)
+        typer.echo("  " + line.text(lang), err=True)
+
+
 @app.command("status")
 def status_cmd(
     data: Data,
@@ -2173,25 +2197,10 @@ def status_cmd(
             dataset = load_dataset(data, skip_unreadable=True)
     except ValidationFailed as exc:
         raise _report_failure(exc, None, lang) from None
-    if not dataset.unread.empty:  # one bad cell must not hide who has sent what
-        from evaluation.intake.validate import problems_table
-        from evaluation.vocabulary import Word, say
-
-        unread = problems_table(dataset.unread, lang)
-        files = unread.iloc[:, 0].drop_duplicates()
-        typer.secho(
-            say("absence_cli", "unread", n=len(files)).text(lang), err=True, fg="yellow"
-        )
-        for file, row, column, value, rule in unread.itertuples(index=False):
-            where = [  # a file not read at all has no row: said so, never <NA>
-                say("absence_cli", "not_read" if pd.isna(row) else "at_row", row=row),
-                *(str(x) for x in (column, value) if pd.notna(x) and str(x)),
-            ]
-            where = ("，" if lang == "zh" else ", ").join(
-                w.text(lang) if isinstance(w, Word) else w for w in where
-            )
-            line = say("absence_cli", "unread_line", file=file, where=where, rule=rule)
-            typer.echo("  " + line.text(lang), err=True)
+    # one bad file or cell must not hide who has sent what: said, then counted
+    for code, found in (("unread", dataset.unread), ("cells", dataset.cells)):
+        if not found.empty:
+            _said_unread(found, code, lang)
     if "unit_id" not in dataset.units:
         raise _fail_in(
             lang,

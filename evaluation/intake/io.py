@@ -69,6 +69,10 @@ class Dataset:
     #: ``load_dataset(..., skip_unreadable=True)``: the problems of the report files
     #: left unread (``ValidationFailed.columns``); empty otherwise
     unread: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: workbook cells that hold no value to read (:class:`CellProblems`), found as
+    #: the files were read: :func:`validate_dataset` reports them with the rest of
+    #: their files' problems (one round of corrections, not two)
+    cells: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def inputs(self) -> dict[str, str]:
@@ -103,7 +107,8 @@ def read_table(
     Returns the table and a file record (``file, encoding, rows, sha256``). Raises
     ``ValidationFailed`` naming the file if it cannot be read, or is larger than
     :data:`MAX_FILE_BYTES` or unpacks past :data:`MAX_UNPACKED_BYTES` (refused before
-    it is read or unpacked).
+    it is read or unpacked); :class:`CellProblems` (which carries the table and
+    record) for a workbook read whole but with cells that hold no value to read.
     """
     path = Path(path)
     name = name or path.name
@@ -130,6 +135,7 @@ def read_table(
             ),
         )
     options = dict(dtype=str, keep_default_na=False, na_values=[""])
+    cells = []
     try:
         if suffix in {".csv", ".txt"}:
             if b"\x00" in data[:4096] and not data.startswith(
@@ -176,12 +182,29 @@ def read_table(
             # find them in the sheet itself, never take them for missing values
             header = [_ALIASES.get(str(c).strip(), str(c).strip()) for c in frame]
             cells = _excel_cells(data, name, header)
-            if cells:
-                raise ValidationFailed(pd.DataFrame(cells))
     except ValidationFailed:
         raise
     except Exception as exc:  # parser errors name the line; pass them on
         raise _file_error(name, _unparsed(suffix[1:], exc)) from None
+    try:
+        frame, record = _table(frame, name, suffix, encoding, first_row, sha)
+    except ValidationFailed as exc:
+        if not cells:
+            raise
+        # the cells may be why (a sheet of formulas never calculated): said first
+        both = pd.concat([pd.DataFrame(cells), exc.report], ignore_index=True)
+        raise ValidationFailed(both) from None
+    if cells:
+        raise CellProblems(pd.DataFrame(cells), frame, record)
+    return frame, record
+
+
+def _table(
+    frame: pd.DataFrame, name: str, suffix: str, encoding: str, first_row: int, sha
+) -> tuple[pd.DataFrame, dict]:
+    """The file's table as :func:`read_table` returns it (blank columns dropped,
+    headers read as the package's names, line numbers, no blank lines) and its
+    record; ``ValidationFailed`` for a file with no table in it."""
     if suffix != ".parquet":
         frame = _headed(frame, name)
     frame.columns = [
@@ -208,6 +231,18 @@ def read_table(
         "columns": [c for c in frame.columns if c not in META],
     }
     return frame.reset_index(drop=True), record
+
+
+class CellProblems(ValidationFailed):
+    """A workbook read whole, with cells that hold no value to read: an Excel error,
+    a formula without a saved result, a percentage (:func:`_excel_cells`).
+    ``frame`` and ``record`` are what :func:`read_table` returns for the file (those
+    cells as pandas reads them), so its other cells can be checked in the same
+    round: :func:`load_dataset` keeps them and the problems (``Dataset.cells``)."""
+
+    def __init__(self, report: pd.DataFrame, frame: pd.DataFrame, record: dict):
+        super().__init__(report)
+        self.frame, self.record = frame, record
 
 
 #: pandas' name for a column whose header cell is blank (its 0-based position)
@@ -259,9 +294,11 @@ def load_dataset(path: str | Path, *, skip_unreadable: bool = False) -> Dataset:
     and, if present, one ``events.*`` file (veto events, accidents …).
 
     Every file is read before any error is raised, so one report names every
-    unreadable file. Content is checked later by :func:`validate_dataset`.
-    ``skip_unreadable``: a report file that cannot be read (an Excel error cell,
-    a bad encoding …) is left out and its problems kept in ``Dataset.unread``
+    unreadable file. Content is checked later by :func:`validate_dataset`, which
+    also reports the workbook cells that hold no value (an Excel error, a
+    percentage: ``Dataset.cells``), with the rest of their files' problems.
+    ``skip_unreadable``: a report file that cannot be read (a bad encoding, a
+    blank header …) is left out and its problems kept in ``Dataset.unread``
     instead of refusing the folder — for who-has-sent-what (``evaluation
     status``), never for scoring.
     """
@@ -296,7 +333,7 @@ def load_dataset(path: str | Path, *, skip_unreadable: bool = False) -> Dataset:
             _problem("events.csv", _said("events_file", found=_found(events_files)))
         )
     tables = {"units": [], "observations": [], "events": []}
-    records, unread, skip = [], [], skip_unreadable
+    records, unread, cells, skip = [], [], [], skip_unreadable
     every = [*units_files[:1], *obs_files, *events_files[:1]]
     for table, files in (
         ("units", units_files[:1]),
@@ -308,6 +345,9 @@ def load_dataset(path: str | Path, *, skip_unreadable: bool = False) -> Dataset:
             progress.note("read", f"{name} ({k + 1}/{len(every)})", k / len(every))
             try:
                 frame, record = read_table(file, name=name)
+            except CellProblems as exc:  # read: its cells are checked with the rest
+                frame, record = exc.frame, exc.record
+                cells.append(exc.report)
             except ValidationFailed as exc:
                 (unread if skip and table == "observations" else problems).append(
                     exc.report
@@ -347,7 +387,14 @@ def load_dataset(path: str | Path, *, skip_unreadable: bool = False) -> Dataset:
         root=str(root),
         **({"events": tables["events"][0]} if tables["events"] else {}),
         **({"unread": pd.concat(unread, ignore_index=True)} if unread else {}),
+        **({"cells": _kept(cells, copies)} if cells else {}),
     )
+
+
+def _kept(reports: list[pd.DataFrame], copies: dict[str, str]) -> pd.DataFrame:
+    """The reports of the files read, as one (a copy's are its original's)."""
+    report = pd.concat(reports, ignore_index=True)
+    return report[~report["file"].isin(list(copies))].reset_index(drop=True)
 
 
 def _copies(records: list[dict]) -> dict[str, str]:

@@ -111,9 +111,13 @@ def validate_dataset(
             )
         )
 
+    # workbook cells with no value to read (load_dataset found them): said with
+    # the other problems of their files, and for themselves only
+    problems = [_said_once(p, dataset.cells) for p in problems if not p.empty]
+    problems = [p for p in [dataset.cells, *problems] if not p.empty]
     report = (
-        pd.concat([p for p in problems if not p.empty], ignore_index=True)
-        if any(not p.empty for p in problems)
+        pd.concat(problems, ignore_index=True)
+        if problems
         else pd.DataFrame(columns=ValidationFailed.columns)
     )
     if not report.empty:
@@ -179,6 +183,19 @@ def _column_zh(column) -> object:
     if not all(c in V.INPUT_COLUMN for c in names):
         return column
     return "、".join(f"{V.INPUT_COLUMN[c].zh}（{c}）" for c in names)
+
+
+def _said_once(report: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
+    """``report`` without its problems of a workbook cell that holds no value (an
+    error cell read as empty is also a missing id): the cell's own problem says why."""
+    if cells.empty:
+        return report
+
+    def where(t: pd.DataFrame) -> pd.MultiIndex:  # rows as numbers, whatever typed
+        row = pd.to_numeric(t["row"], errors="coerce")
+        return pd.MultiIndex.from_arrays([t["file"], row, t["column"]])
+
+    return report[~where(report).isin(where(cells))]
 
 
 def check_dataset(

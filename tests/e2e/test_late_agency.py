@@ -377,9 +377,8 @@ def test_a_period_missing_before_later_ones_is_a_lost_file_not_a_late_one(tmp_pa
 
 
 def test_one_error_cell_does_not_hide_who_has_sent_what(tmp_path, names):
-    """A #DIV/0! in the finance bureau's workbook refuses that file (scoring would
-    read nothing from it) but `status` still lists every agency: the file is named
-    above the table and its agency counted as not sent."""
+    """A #DIV/0! in the finance bureau's workbook: `status` counts the workbook as
+    sent and names the file and the cell above the table; scoring refuses it."""
     import openpyxl
 
     folder = tmp_path / "city"
@@ -396,15 +395,14 @@ def test_one_error_cell_does_not_hide_who_has_sent_what(tmp_path, names):
         "--as-of", "2026-03-01",
     )  # fmt: skip
     assert done.exit_code == 0, done.output
-    assert "1个报送文件无法读取" in done.output
-    assert "observations/finance.xlsx" in done.output
+    assert "1个报送文件有单元格取不到数值" in done.output
+    assert "observations/finance.xlsx（第2行，指标值（value），#DIV/0!）" in done.output
     finance = [line for line in done.stdout.splitlines() if names["finance"][0] in line]
-    assert finance and "未报送" in finance[0]
-    others = [line for line in done.stdout.splitlines() if names[LATE][0] in line]
-    assert others and "未报送" not in others[0]  # the supervision commission sent
+    assert finance and "未报送" not in finance[0]  # it sent, one cell wrong
     scored = invoke("score", folder, "--period", "2025-Q4", "--catalogue", CATALOGUE,
                     "--out", tmp_path / "out")  # fmt: skip
     assert scored.exit_code == 1 and "finance.xlsx" in scored.output
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
 def test_usage_errors_of_the_agency_commands_speak_the_chosen_language(tmp_path):

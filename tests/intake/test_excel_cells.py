@@ -151,7 +151,10 @@ def test_only_the_first_sheet_counts_and_it_is_the_workbooks_first(tmp_path):
         lambda xml: re.sub(r"(<sheet [^>]*/>)(<sheet [^>]*/>)", r"\2\1", xml),
     )
     report = problems(path)
-    assert report["rule"].str.contains("sheet '备注', cell A1").tolist() == [True]
+    # the formula first (the likely cause), then the sheet's having no table
+    named = report["rule"].str.contains("sheet '备注', cell A1")
+    assert named.tolist() == [True, False]
+    assert report["rule"].iloc[1] == "no data rows below the header"
 
 
 def test_validate_names_the_cells_and_counts_nothing_as_missing(tmp_path):
@@ -216,16 +219,55 @@ def test_a_value_typed_as_a_percentage_is_a_problem_not_a_fraction(tmp_path):
     assert read_table(plain)[0]["value"].tolist() == ["98.5"]  # no style: as is
 
 
-def test_a_folder_with_a_bad_workbook_is_read_for_who_sent_what(tmp_path):
-    """skip_unreadable (evaluation status, the intake notebook): the other files
-    are read, the bad one is left out and its problem heads check_dataset's report."""
-    folder = write_dataset(tmp_path / "tiny", TINY_UNITS, TINY_ROWS)
+def test_a_workbook_with_a_bad_cell_is_read_and_the_cell_said_at_validation(tmp_path):
+    """Reading (evaluation status, the intake notebook) keeps the workbook: its rows
+    count as sent, the cell's problem waits in ``Dataset.cells``, and validation
+    (scoring too) refuses the dataset with it at the head of the file's problems."""
+    folder = write_dataset(tmp_path / "tiny", TINY_UNITS, TINY_ROWS[1:])
+    unit, period, indicator, _ = TINY_ROWS[0]  # its row sent late, in a workbook
     workbook(folder / "observations" / "late.xlsx",
-             [["U1", "2025-Q1", "a1", ("error", "#REF!")]])  # fmt: skip
-    with pytest.raises(ev.ValidationFailed):
-        ev.load_dataset(folder)  # scoring never skips a file
-    data = ev.load_dataset(folder, skip_unreadable=True)
-    assert len(data.observations) == len(TINY_ROWS)
-    assert data.unread["file"].tolist() == ["observations/late.xlsx"]
-    report = ev.check_dataset(data, ev.parse_catalogue(yaml.safe_load(yaml.dump(TINY))))
-    assert report["rule"].iloc[0].startswith("excel_error")
+             [[unit, period, indicator, ("error", "#REF!")]])  # fmt: skip
+    for skip in (False, True):
+        data = ev.load_dataset(folder, skip_unreadable=skip)
+        assert data.unread.empty and len(data.observations) == len(TINY_ROWS)
+        assert data.cells[["file", "row", "column", "value"]].values.tolist() == [
+            ["observations/late.xlsx", 2, "value", "#REF!"]
+        ]
+    catalogue = ev.parse_catalogue(yaml.safe_load(yaml.dump(TINY)))
+    report = ev.check_dataset(data, catalogue)
+    assert report["rule"].str.split(":").str[0].tolist() == ["excel_error"]
+    with pytest.raises(ev.ValidationFailed, match="late.xlsx"):
+        ev.run(catalogue, ev.load_dataset(folder), period="2025", run_at="t")
+
+
+def test_a_bad_cell_and_the_files_other_problems_are_said_in_one_round(tmp_path):
+    """The clerk corrects the workbook once: a percentage, an error in an id cell
+    and an unknown unit code are reported together by `evaluation validate`, the
+    error cell once (as an error, not also as a missing unit code)."""
+    data = tmp_path / "data"
+    write_dataset(data, TINY_UNITS, [r for r in TINY_ROWS if r[2] != "a1"],
+                  name="office.csv")  # fmt: skip
+    rows = [list(r) for r in TINY_ROWS if r[2] == "a1"]
+    rows[1][3] = 0.8  # typed 80%
+    rows[2][0] = "U9"  # no such unit
+    rows[3][0] = ("error", "#N/A")  # a look-up that failed, in the unit code
+    path = workbook(data / "observations" / "a1.xlsx", rows)
+    book = openpyxl.load_workbook(path)
+    book.active["D3"].number_format = "0%"
+    book.save(path)
+    catalogue = tmp_path / "tiny.yaml"
+    catalogue.write_text(yaml.safe_dump(TINY, allow_unicode=True), encoding="utf-8")
+    report = tmp_path / "report.csv"
+    result = CliRunner().invoke(
+        app, ["validate", str(data), "-c", str(catalogue), "--report", str(report)]
+    )
+    assert result.exit_code == 1
+    found = pd.read_csv(report, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    mine = found[found.iloc[:, 0] == "observations/a1.xlsx"]
+    assert mine.iloc[:, 1:4].values.tolist() == [
+        ["3", "指标值（value）", "0.8"],
+        ["4", "单位代码（unit_id）", "U9"],
+        ["5", "单位代码（unit_id）", "#N/A"],
+    ]
+    assert "百分比格式" in mine.iloc[0, 4] and "不在单位名单" in mine.iloc[1, 4]
+    assert "Excel错误值" in mine.iloc[2, 4]
