@@ -41,9 +41,11 @@ lang = "zh"  # "zh" or "en": names and words in tables and figures
 # %%
 from pathlib import Path
 
+import pandas as pd
+
 from evaluation import vocabulary as V
 from evaluation.analysis import views
-from evaluation.publish import plots
+from evaluation.publish import plots, worded
 from evaluation.publish.export import risk_table, write_xlsx
 
 catalogue = ev.load_catalogue(catalogue_path)
@@ -51,12 +53,15 @@ result = ev.run(catalogue, ev.load_dataset(data_path), period=period)
 profile = views.profile(result, unit_id)
 unit = result.units.set_index("unit_id").loc[unit_id]
 words = V.words("page_profile", lang)
-(
-    unit[f"name_{lang}"],
-    catalogue.name(profile.peer_group, lang),
-    round(profile.composite_score, 2),
-    profile.rank,
-    profile.peer_rank,
+heads = V.words("media_header", lang)
+pd.DataFrame(
+    {
+        heads["name"]: [unit[f"name_{lang}"]],
+        heads["peer_group"]: [catalogue.name(profile.peer_group, lang)],
+        heads["composite_score"]: [round(profile.composite_score, 2)],
+        heads["rank"]: pd.array([profile.rank], dtype="Int64"),
+        heads["peer_rank"]: pd.array([profile.peer_rank], dtype="Int64"),
+    }
 )
 
 # %% [markdown]
@@ -70,7 +75,7 @@ words = V.words("page_profile", lang)
 plots.plot_trend(profile.trend, title=words["trend"], lang=lang)
 
 # %%
-profile.trend.tail(6)
+worded.league(profile.trend.tail(6), lang).round(2)
 
 # %% [markdown]
 # ## 3. 与同类单位比较 / Against its peers

@@ -31,8 +31,9 @@ out_dir = root / "data" / "output" / "notebooks"  # where the media CSV is writt
 # with file, row, column, value and rule (`ev.check_dataset` returns that table).
 
 # %%
+from evaluation import vocabulary as V
 from evaluation.analysis import uncertainty
-from evaluation.publish import media, plots
+from evaluation.publish import media, plots, worded
 from evaluation.publish.export import time_zh
 
 catalogue = ev.load_catalogue(catalogue_path)
@@ -50,7 +51,9 @@ problems  # empty: the sample is valid
 
 # %%
 result = ev.run(catalogue, data, period=period)
-result.league_table().head(10)
+groups = catalogue.peer_group_names("zh")
+dimensions = catalogue.nodes["name_zh"].to_dict()  # 行政效率 …
+worded.league(result.league_table(), "zh", groups).rename(columns=dimensions).head(10)
 
 # %%
 plots.plot_rank_bar(result.league_table(), lang="zh")
@@ -61,7 +64,9 @@ plots.plot_rank_bar(result.league_table(), lang="zh")
 # contributions (they add up to its composite score).
 
 # %%
-result.league_table(peer_group="regulatory")
+worded.league(result.league_table(peer_group="regulatory"), "zh", groups).rename(
+    columns=dimensions
+)
 
 # %%
 breakdown = result.breakdown(unit_id)
@@ -103,17 +108,22 @@ plots.plot_warnings_timeline(result, lang="zh")
 # %%
 from evaluation.analysis import views
 
-result.ledger["status"].value_counts(), views.ledger_overdue_first(result).head()
+(
+    result.ledger["status"].map(V.words("ledger_status", "zh")).value_counts(),
+    risk_table(
+        result, "ledger", lang="zh", rows=views.ledger_overdue_first(result).head()
+    ),
+)
 
 # %% [markdown]
 # Data-quality flags (数据质量核查): screening for 瞒报、虚报. An analyst accepts or
 # dismisses each flag with a comment (`evaluation flags RESULT --dismiss ID …`).
 
 # %%
-result.flags.groupby("check").size()
+result.flags.groupby("check").size().rename(V.words("quality_check", "zh"))
 
 # %%
-risk_table(result, "flags", lang="en").head(10)
+risk_table(result, "flags", lang="zh").head(10)
 
 # %% [markdown]
 # ## 6. How firm is each rank? / 排名有多稳定
@@ -123,9 +133,12 @@ risk_table(result, "flags", lang="en").head(10)
 
 # %%
 intervals = uncertainty.run(result)  # 1,000 draws, level-1 weights ± 25 %
-result.league_table(intervals=intervals.summary)[
-    ["rank", "rank_range", "name_zh", "name_en", "composite_score"]
-].head(10)
+worded.league(
+    result.league_table(intervals=intervals.summary)[
+        ["rank", "rank_range", "name_zh", "composite_score"]
+    ],
+    "zh",
+).head(10)
 
 # %%
 plots.plot_rank_intervals(

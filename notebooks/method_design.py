@@ -59,7 +59,7 @@ import plotly.express as px
 from evaluation import catalogue as C
 from evaluation import vocabulary as V
 from evaluation.analysis import diagnostics, uncertainty, views
-from evaluation.publish import plots
+from evaluation.publish import plots, worded
 from evaluation.publish.export import write_xlsx
 from evaluation.scoring import weights
 
@@ -211,7 +211,7 @@ sobol = uncertainty.sensitivity(
     ),
     n=sobol_n,
 )
-sobol.round(3)
+worded.sobol_zh(sobol, catalogue) if lang == "zh" else sobol.round(3)
 
 # %%
 bars = sobol.melt(id_vars="factor", value_vars=["S1", "ST"], var_name="index")

@@ -56,7 +56,7 @@ import plotly.express as px
 
 from evaluation import generate
 from evaluation import vocabulary as V
-from evaluation.publish import plots
+from evaluation.publish import plots, worded
 from evaluation.scale import distributed, national
 
 catalogue = ev.load_catalogue(catalogue_path)
@@ -69,7 +69,7 @@ groups = catalogue.peer_group_names(lang)
 (
     len(tables["units"]),
     len(tables["observations"]),
-    tables["units"]["peer_group"].value_counts(),
+    tables["units"]["peer_group"].map(groups).value_counts().rename_axis(words["group"]),
 )
 
 # %% [markdown]
@@ -102,8 +102,12 @@ league = (
     .merge(units[["unit_id", "name_zh", "name_en"]], on="unit_id")
     .sort_values("rank")
 )
-league[["rank", "unit_id", f"name_{lang}", "peer_group", "peer_rank",
-        "composite_score", "coverage"]].head(10)  # fmt: skip
+worded.league(
+    league[["rank", "unit_id", f"name_{lang}", "peer_group", "peer_rank",
+            "composite_score", "coverage"]].head(10),
+    lang,
+    groups,
+)  # fmt: skip
 
 # %%
 plots.plot_rank_bar(league.head(20), lang=lang, group_names=groups)

@@ -55,8 +55,13 @@ import plotly.graph_objects as go
 
 from evaluation import appraisal as A
 from evaluation import vocabulary as V
-from evaluation.publish import plots
-from evaluation.publish.export import grades_table, rules_sheet, write_xlsx
+from evaluation.publish import plots, worded
+from evaluation.publish.export import (
+    grades_table,
+    persons_table,
+    rules_sheet,
+    write_xlsx,
+)
 
 catalogue = ev.load_catalogue(catalogue_path)
 result = ev.run(catalogue, ev.load_dataset(data_path), period=year)
@@ -65,8 +70,13 @@ inputs = A.load_inputs(inputs_path)
 appraisal = A.appraise(config, result, inputs)
 grades = appraisal.grades
 words = V.words("year_end", lang)
+grade_words = V.words("grade", lang)
 page = V.words("page_appraisal", lang)
 group_names = config.group_names(lang)
+rule_names = {
+    **V.words("built_in_rule", lang),  # quota, override
+    **dict(zip(appraisal.rules["rule_id"], appraisal.rules[f"name_{lang}"])),
+}
 unit_names = dict(zip(grades["unit_id"], grades[f"name_{lang}"], strict=True))
 (
     getattr(config, f"name_{lang}"),
@@ -141,8 +151,13 @@ go.Figure(
 )
 
 # %%
-mine[["group_rank", *parts, "combined", "deductions", "bonus", "score",
-      "grade_by_score", "grade_after_rules", "grade_after_quota", "final_grade"]]  # fmt: skip
+steps = ["grade_by_score", "grade_after_rules", "grade_after_quota", "final_grade"]
+pd.concat(
+    [
+        mine[["group_rank", *parts, "combined", "deductions", "bonus", "score"]],
+        mine[steps].map(grade_words),
+    ]
+).rename(V.words("grade_header", lang))
 
 # %% [markdown]
 # ## 3. 民主测评：票数与参评率 / The survey: ballots and response rates
@@ -156,7 +171,9 @@ mine[["group_rank", *parts, "combined", "deductions", "bonus", "score",
 
 # %%
 survey = A.response_summary(appraisal.survey, config)
-survey
+survey.drop(columns=["rater_group", "name_en" if lang == "zh" else "name_zh"]).rename(
+    columns=V.words("response_header", lang)
+)
 
 # %%
 px.bar(
@@ -191,26 +208,28 @@ px.box(
 # document number). Person rules propose individual outcomes, never a unit's grade.
 
 # %%
-appraisal.rules[
-    ["rule_id", "kind", "applies_to", f"name_{lang}", f"status_{lang}", "affected"]
-]
+rules_sheet(appraisal.rules, lang=lang)
 
 # %%
 applied = appraisal.rules_applied
-applied.groupby("rule_id", sort=False).size().rename("units")
+applied.groupby(applied["rule_id"].map(rule_names), sort=False).size().rename_axis(
+    V.word("rules_header", "name", lang)
+).rename(V.word("rules_header", "affected", lang))
 
 # %%
 vetoes_and_bonus = appraisal.rules.loc[
     appraisal.rules["kind"].isin(["veto", "bonus", "deduction"]), "rule_id"
 ]
 applied[applied["rule_id"].isin(vetoes_and_bonus)][
-    ["unit_id", "rule_id", "effect_zh", f"reason_{lang}", "approved_by",
-     "approved_on", "reference"]
-]  # fmt: skip
+    ["unit_id", "rule_id", "effect_zh" if lang == "zh" else "effect",
+     f"reason_{lang}", "approved_by", "approved_on", "reference"]
+].replace({"unit_id": unit_names, "rule_id": rule_names}).rename(
+    columns=V.words("rule_applied_header", lang)
+)  # fmt: skip
 
 # %%
 persons = appraisal.persons
-persons[persons["proposed"] == "incompetent"]
+persons_table(persons[persons["proposed"] == "incompetent"], grades, lang=lang)
 
 # %% [markdown]
 # ## 5. 优秀名额 / The quota for excellent
@@ -223,13 +242,19 @@ persons[persons["proposed"] == "incompetent"]
 # quota line, for the committee to confirm.
 
 # %%
-config.grades.quota, A.quota_table(grades, config)
+config.grades.quota.share, A.quota_table(grades, config).replace(
+    {"group": group_names}
+).rename(columns=V.words("quota_header", lang))
 
 # %%
-applied[applied["rule_id"] == "quota"][["unit_id", f"reason_{lang}"]]
+applied[applied["rule_id"] == "quota"][["unit_id", f"reason_{lang}"]].replace(
+    {"unit_id": unit_names}
+).rename(columns=V.words("rule_applied_header", lang))
 
 # %%
-grades[grades["quota_tie"]]
+grades_table(
+    grades[grades["quota_tie"]], config, catalogue, rules_applied=applied, lang=lang
+)
 
 # %% [markdown]
 # ## 6. 等次 / The grades
@@ -256,12 +281,14 @@ plots.plot_grade_distribution(grades, group_names, lang=lang)
 other = A.with_shares(config, **whatif_shares)
 whatif = A.appraise(other, result, inputs)
 changes = A.compare_grades(grades, whatif.grades)
-changes[changes["grade_changed"]]
+worded.grade_changes(changes[changes["grade_changed"]], group_names, lang)
 
 # %%
-grade_words = V.words("grade", lang)
 pd.crosstab(
-    changes["grade_before"].map(grade_words), changes["grade_after"].map(grade_words)
+    changes["grade_before"].map(grade_words),
+    changes["grade_after"].map(grade_words),
+    rownames=[V.word("grade_change_header", "grade_before", lang)],
+    colnames=[V.word("grade_change_header", "grade_after", lang)],
 ).reindex(index=grade_words.values(), columns=grade_words.values(), fill_value=0)
 
 # %%
@@ -291,11 +318,7 @@ whatif_path = write_xlsx(
             whatif.grades, other, catalogue, rules_applied=whatif.rules_applied,
             lang=lang,
         ),
-        words["sheet_changes"]: changes.assign(
-            group=changes["group"].map(group_names),
-            grade_before=changes["grade_before"].map(grade_words),
-            grade_after=changes["grade_after"].map(grade_words),
-        ).rename(columns=V.words("grade_change_header", lang)),
+        words["sheet_changes"]: worded.grade_changes(changes, group_names, lang),
     },
     titles={words["sheet_whatif"]: draft, words["sheet_changes"]: draft},
 )  # fmt: skip

@@ -201,8 +201,16 @@ APP_SOURCES = sorted((ROOT / "dashboards").rglob("*.py")) + sorted(
 
 @pytest.mark.parametrize("path", APP_SOURCES, ids=lambda p: p.name)
 def test_apps_import_no_stage_module_and_no_private_name(path):
+    assert app_problems(path) == []
+
+
+def app_problems(path: Path) -> list[str]:
+    """A dashboard's or notebook's imports of stage modules and private names."""
     bad = []
     for target, names, line in imports(path):
+        if target.startswith("dashboards"):  # a page's helpers: public ones only
+            bad += [f"line {line}: private name {n}" for n in names if _private(n)]
+            continue
         if not target.startswith("evaluation"):
             continue
         face = target == "evaluation"
@@ -212,4 +220,27 @@ def test_apps_import_no_stage_module_and_no_private_name(path):
         if any(part.startswith("_") for part in target.split(".")):
             bad.append(f"line {line}: private module {target}")
         bad += [f"line {line}: private name {n}" for n in names if n.startswith("_")]
-    assert bad == []
+    return bad
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def test_the_app_check_fails_on_a_stage_module_and_a_private_name():
+    """The check can fail: a page importing the engine and another module's
+    private helper."""
+    page = ROOT / "dashboards" / "_probe_page.py"  # not in pages/: Dash never sees it
+    page.write_text(
+        "from evaluation.scoring.aggregate import score_nodes\n"
+        "from dashboards.data import _runs\n",
+        encoding="utf-8",
+    )
+    try:
+        found = app_problems(page)
+    finally:
+        page.unlink()
+    assert found == [
+        "line 1: evaluation.scoring.aggregate",
+        "line 2: private name _runs",
+    ]

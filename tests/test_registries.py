@@ -149,6 +149,24 @@ def test_every_registered_name_is_documented_in_the_methodology(family, name):
     assert documented(name), f"docs/methodology.md has no row or section for {name}"
 
 
+#: families whose docs row says the name as the catalogue writes it: ``key: name``
+WRITTEN_AS = {"normalisation": "method", "risk_rule": "kind"}
+ROWS = [(f, n) for f, n in NAMES if f in WRITTEN_AS]
+
+
+@pytest.mark.parametrize(("family", "name"), ROWS, ids=[f"{f}-{n}" for f, n in ROWS])
+def test_every_normaliser_and_rule_kind_has_its_own_row(family, name):
+    """Its own row, not any code span: ``median`` or ``last`` would otherwise pass as
+    documented by the roll-up rows."""
+    assert documented(f"{WRITTEN_AS[family]}: {name}"), (
+        f"docs/methodology.md has no row with `{WRITTEN_AS[family]}: {name}`"
+    )
+
+
+def test_the_row_check_does_not_accept_a_word_used_elsewhere():
+    assert documented("median") and not documented("method: median")
+
+
 def test_the_documentation_check_does_not_accept_a_name_inside_another():
     assert documented("pca_squared") and documented("pca")
     assert not documented("sqrt_minmax")  # a method that does not exist

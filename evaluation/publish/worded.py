@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.catalogue import Catalogue
-from evaluation.periods import PATTERNS, date_zh, name_zh
+from evaluation.periods import PATTERNS, date_zh, name_en, name_zh
 from evaluation.publish.export import round_half_up
 from evaluation.vocabulary import family, say, word, words
 
@@ -158,3 +158,56 @@ def sobol_zh(sobol: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
         table[c] = [known.get(x, x) for x in sobol[c]]
     table["factor_code"] = sobol["factor"].to_numpy()
     return table.rename(columns=headers)
+
+
+#: the columns of a league table that count places or units: shown whole
+_WHOLE = ("rank", "peer_rank", "rank_change", "peer_rank_change", "n_imputed",
+          "n_absent", "peer_n", "n")  # fmt: skip
+
+
+def league(
+    table: pd.DataFrame, lang: str, group_names: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """A league table (``Result.league_table``, a national run's ranks, a unit's
+    trend from :func:`evaluation.analysis.views.profile`) as the analyst reads it:
+    headed in ``lang`` (``ranking_header``), periods, peer groups and statuses in
+    words, ranks and counts whole (``Int64``: an unranked unit has none), the other
+    language's name left out. Columns without a word (the dimensions) stay as
+    they are; the values stay numbers."""
+    other = "name_en" if lang == "zh" else "name_zh"
+    out = table.drop(columns=[other], errors="ignore").copy()
+    for c in out.columns.intersection(_WHOLE):
+        out[c] = out[c].astype("Float64").round().astype("Int64")
+    if "period" in out:
+        out["period"] = out["period"].map(name_zh if lang == "zh" else name_en)
+    if "peer_group" in out and group_names:
+        out["peer_group"] = out["peer_group"].map(lambda g: group_names.get(g, g))
+    if "status" in out:
+        said = words("rank_status", lang)
+        out["status"] = out["status"].map(lambda s: said.get(s, s))
+    return out.rename(columns=words("ranking_header", lang))
+
+
+def grade_changes(
+    changes: pd.DataFrame, group_names: dict[str, str], lang: str
+) -> pd.DataFrame:
+    """The changes of a what-if (:func:`evaluation.appraisal.compare_grades`) as the
+    analyst reads them: headed in ``lang`` (``grade_change_header``), groups and
+    grades in words, ranks and places gained whole (``Int64``: a unit without a
+    rank has none), 是/否 for a changed grade, the other language's name left out."""
+    grade, yes_no = words("grade", lang), words("yes_no", lang)
+    other = "name_en" if lang == "zh" else "name_zh"
+    whole = {
+        c: changes[c].astype("Float64").round().astype("Int64")
+        for c in ("rank_before", "rank_after", "move")
+    }
+    out = changes.drop(columns=[other]).assign(
+        group=changes["group"].map(lambda g: group_names.get(g, g)),
+        grade_before=changes["grade_before"].map(lambda g: grade.get(g, g)),
+        grade_after=changes["grade_after"].map(lambda g: grade.get(g, g)),
+        grade_changed=changes["grade_changed"].map(
+            lambda x: yes_no["yes" if x else "no"]
+        ),
+        **whole,
+    )
+    return out.rename(columns=words("grade_change_header", lang))

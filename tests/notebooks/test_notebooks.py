@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 import csv
 import os
+import re
 import shutil
 import stat
+from html.parser import HTMLParser
 
 import jupytext
 import nbformat
@@ -81,6 +83,44 @@ def _text(cell) -> str:
         data = o.get("data", {})
         parts += [data.get("text/plain", ""), data.get("text/html", "")]
     return "\n".join(parts)
+
+
+class _Table(HTMLParser):
+    """The rows of the first HTML table pandas displays, each a list of its cells'
+    text (the header row first, its index cell empty)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self._cell = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("th", "td"):
+            self._cell = ""
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell += data
+
+    def handle_endtag(self, tag):
+        if tag in ("th", "td") and self._cell is not None:
+            self.rows[-1].append(self._cell.strip())
+            self._cell = None
+
+
+def _shown_table(notebook, code: str) -> list[list[str]]:
+    """The table displayed by the one code cell whose source contains ``code``:
+    its header row, then each row (index first), as the analyst sees them."""
+    (cell,) = [c for c in notebook.cells if c.cell_type == "code" and code in c.source]
+    (html,) = [
+        o["data"]["text/html"]
+        for o in cell.get("outputs", [])
+        if "text/html" in o.get("data", {})
+    ]
+    table = _Table()
+    table.feed(html)
+    return [r for r in table.rows if r]
 
 
 @pytest.mark.notebook
@@ -243,3 +283,39 @@ def test_notebooks_find_their_files_from_the_project_root():
 
 def test_there_is_a_notebook():
     assert NOTEBOOKS, "notebooks/*.py is empty"
+
+
+@pytest.mark.notebook
+def test_year_end_whatif_changes_are_shown_in_chinese_with_whole_ranks(executed):
+    """The what-if's changed grades as the analyst reads them (lang="zh"): Chinese
+    headers, groups and grades in words, ranks in the group as whole numbers."""
+    notebook, _ = executed(ROOT / "notebooks" / "year_end.py")
+    header, *rows = _shown_table(notebook, "worded.grade_changes(changes[")
+    assert header[1:] == [
+        "考评组别", "单位代码", "单位", "原得分", "测算得分", "得分变化",
+        "原组内名次", "测算组内名次", "名次变化（+为上升）", "原等次", "测算等次",
+        "等次是否变化",
+    ]  # fmt: skip
+    assert rows, "the sample's what-if changes some grade"
+    grades = {"优秀", "良好", "合格", "不合格"}
+    for row in rows:
+        shown = dict(zip(header, row, strict=True))
+        assert shown["考评组别"] in {"市直部门", "县（市）区政府"}
+        assert {shown["原等次"], shown["测算等次"]} <= grades
+        assert shown["等次是否变化"] == "是"
+        for rank in ("原组内名次", "测算组内名次", "名次变化（+为上升）"):
+            assert re.fullmatch(r"-?\d+", shown[rank]), (rank, shown[rank])
+
+
+@pytest.mark.notebook
+def test_department_opens_with_its_rank_in_chinese_as_a_whole_number(executed):
+    """The department notebook's first table: the unit by its Chinese name, its
+    peer group in words, ranks whole (37, not 37.0)."""
+    notebook, _ = executed(ROOT / "notebooks" / "department.py")
+    header, row = _shown_table(notebook, 'heads["peer_rank"]')
+    assert header == ["", "单位", "类别", "综合得分", "排名", "组内排名"]
+    units = pd.read_csv(ROOT / "data" / "sample" / "units.csv", encoding="utf-8-sig")
+    assert row[1] == units.set_index("unit_id").at["D13", "name_zh"]
+    assert re.fullmatch(r"\d+\.\d{1,2}", row[3])
+    assert re.fullmatch(r"\d+", row[4]) and re.fullmatch(r"\d+", row[5])
+    assert int(row[5]) <= int(row[4])  # a rank in its group is no worse than overall

@@ -79,3 +79,77 @@ def test_a_node_the_catalogue_dropped_is_shown_by_its_id(catalogue):
     one, the id as it is where it has dropped the node."""
     assert catalogue.name_or_id("efficiency", "zh") == "行政效率"
     assert catalogue.name_or_id("old_indicator", "zh") == "old_indicator"
+
+
+def test_grade_changes_read_in_words_with_whole_ranks():
+    """A what-if's changes as the analyst reads them: Chinese headers, the group
+    and grades in words, ranks and places gained whole, none where a unit has no
+    rank (hand-written expectations)."""
+    changes = pd.DataFrame(
+        {
+            "group": ["departments", "districts"],
+            "unit_id": ["D11", "X09"],
+            "name_zh": ["市应急管理局", "白水县"],
+            "name_en": ["Emergency Bureau", "Baishui County"],
+            "score_before": [77.5, 40.0],
+            "score_after": [74.75, 41.0],
+            "change": [-2.75, 1.0],
+            "rank_before": [33.0, float("nan")],
+            "rank_after": [34.0, float("nan")],
+            "move": [-1.0, float("nan")],
+            "grade_before": ["good", "fail"],
+            "grade_after": ["pass", "fail"],
+            "grade_changed": [True, False],
+        }
+    )
+    groups = {"departments": "市直部门", "districts": "县（市）区政府"}
+    shown = W.grade_changes(changes, groups, "zh")
+    assert list(shown.columns) == [
+        "考评组别", "单位代码", "单位", "原得分", "测算得分", "得分变化",
+        "原组内名次", "测算组内名次", "名次变化（+为上升）", "原等次", "测算等次",
+        "等次是否变化",
+    ]  # fmt: skip
+    assert shown.iloc[0].tolist() == [
+        "市直部门", "D11", "市应急管理局", 77.5, 74.75, -2.75, 33, 34, -1,
+        "良好", "合格", "是",
+    ]  # fmt: skip
+    assert str(shown["原组内名次"].dtype) == "Int64"
+    assert shown.loc[1, ["原组内名次", "名次变化（+为上升）"]].isna().all()
+    assert shown.loc[1, "等次是否变化"] == "否"
+    english = W.grade_changes(changes, {}, "en")
+    assert "Unit" in english.columns and "Unit (Chinese)" not in english.columns
+    assert english.iloc[0][["Group", "Grade", "What-if grade"]].tolist() == [
+        "departments", "good", "pass",
+    ]  # fmt: skip
+
+
+def test_league_table_read_in_words_with_whole_ranks():
+    """A league table (or a unit's trend) headed in Chinese, the period, peer group
+    and status in words, ranks whole; a column without a word (a dimension) kept."""
+    table = pd.DataFrame(
+        {
+            "period": ["2025-M12", "2025-M12"],
+            "rank": [37.0, float("nan")],
+            "unit_id": ["D13", "D99"],
+            "name_zh": ["市商务局", "某局"],
+            "name_en": ["Commerce Bureau", "Some Bureau"],
+            "peer_group": ["economic", "economic"],
+            "composite_score": [83.34, float("nan")],
+            "efficiency": [80.0, float("nan")],
+            "status": ["ranked", "insufficient_data"],
+        }
+    )
+    shown = W.league(table, "zh", {"economic": "经济管理部门"})
+    assert list(shown.columns) == [
+        "报告期", "排名", "单位代码", "单位名称", "类别", "综合得分", "efficiency",
+        "排名状态",
+    ]  # fmt: skip
+    assert shown.iloc[0].tolist() == [
+        "2025年12月", 37, "D13", "市商务局", "经济管理部门", 83.34, 80.0, "已排名",
+    ]  # fmt: skip
+    assert str(shown["排名"].dtype) == "Int64" and pd.isna(shown.loc[1, "排名"])
+    assert shown.loc[1, "排名状态"] == "数据不足，未排名"
+    english = W.league(table, "en")
+    assert english.iloc[0][["Period", "Peer group", "Name (English)"]].tolist() == [
+        "December 2025", "economic", "Commerce Bureau",
+    ]  # fmt: skip
