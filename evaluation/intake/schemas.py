@@ -176,7 +176,9 @@ def units_schema(catalogue: Catalogue) -> pa.DataFrameSchema:
 
 
 def _parent_known(df: pd.DataFrame) -> pd.Series:
-    return df["parent_id"].isna() | df["parent_id"].isin(df["unit_id"])
+    """A parent is a unit of the table, its id without spaces at its start or end
+    (a spaced ``unit_id`` is said once, on its own row)."""
+    return df["parent_id"].isna() | df["parent_id"].isin(df["unit_id"].str.strip())
 
 
 def _not_own_parent(df: pd.DataFrame) -> pd.Series:

@@ -33,7 +33,6 @@ from evaluation.intake.schemas import (
     absent_rows,
     events_schema,
     observations_schema,
-    to_numbers,
     units_schema,
 )
 from evaluation.intake.status import (
@@ -77,9 +76,7 @@ def validate_dataset(
         problems.append(
             run_schema(units_schema(catalogue), units[UNITS_COLUMNS], units, catalogue)
         )
-    unit_ids = (
-        dataset.units["unit_id"].dropna().unique() if "unit_id" in dataset.units else []
-    )
+    unit_ids = _unit_ids(dataset.units)
 
     obs, bad = check_columns(
         _categories_to_points(dataset.observations, catalogue),
@@ -140,6 +137,17 @@ def validate_dataset(
         events=events,
         absent=absent,
     )
+
+
+def _unit_ids(units: pd.DataFrame):
+    """The units file's ids the other files are checked against, without spaces at
+    their start or end: a spaced id (``'D07 '``) is the units file's problem, said
+    there once; the rows of D07 are right once it is fixed, not unknown units, and a
+    row sent as ``'D07 '`` is said ``spaces`` now rather than in a second round."""
+    if "unit_id" not in units:
+        return []
+    ids = units["unit_id"].dropna().astype(str).str.strip()
+    return ids[ids != ""].unique()
 
 
 def _categories_to_points(observations: pd.DataFrame, catalogue: Catalogue):
@@ -271,14 +279,54 @@ def run_schema(
     try:
         schema.validate(data, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        return _to_report(exc.failure_cases, meta, catalogue)
+        cases = exc.failure_cases
+        return _to_report(cases, meta, catalogue, _trimmed_pass(schema, data, cases))
     return pd.DataFrame(columns=ValidationFailed.columns)
 
 
+def _trimmed_pass(
+    schema: pa.DataFrameSchema, data: pd.DataFrame, cases: pd.DataFrame
+) -> pd.Series:
+    """For each failure case (index of ``cases``): a cell of a :data:`SPACED` check
+    with spaces at its start or end that passes the same check with them deleted
+    (``'D01 '`` where D01 is a unit): the spaces are its whole fault. Checked by the
+    schema's own check, on the failing cells only."""
+    out = pd.Series(False, index=cases.index)
+    check = cases["check"].astype(str)
+    rule = check.str.replace(r"\(.*$", "", regex=True)
+    text = cases["failure_case"].map(lambda v: v if isinstance(v, str) else "")
+    trimmed = text.str.strip()
+    spaced = rule.isin(list(SPACED)) & (text != trimmed)
+    for (column, name), case in cases[spaced].groupby(["column", check[spaced]]):
+        mine = schema.columns.get(column)
+        test = next((c for c in mine.checks if c.error == name), None) if mine else None
+        if test is not None:  # a column's check: the trimmed values alone
+            values = pd.Series(trimmed[case.index].to_numpy(), dtype=object)
+            out[case.index] = test(values).check_output.to_numpy(dtype=bool)
+        else:  # a frame-wide check (known_parent): the table with the cells trimmed
+            test = next(c for c in schema.checks if c.error == name)
+            rows = pd.to_numeric(case["index"], errors="coerce").astype(int)
+            frame = data.copy()
+            frame.loc[rows.to_numpy(), column] = trimmed[case.index].to_numpy()
+            passed = test(frame).check_output.reindex(rows.to_numpy())
+            out[case.index] = passed.fillna(False).to_numpy(dtype=bool)
+    return out
+
+
 def _to_report(
-    cases: pd.DataFrame, meta: pd.DataFrame, catalogue: Catalogue
+    cases: pd.DataFrame,
+    meta: pd.DataFrame,
+    catalogue: Catalogue,
+    trimmed_pass: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """pandera failure cases → one readable line per bad cell (or duplicate row)."""
+    """pandera failure cases → one readable line per bad cell (or duplicate row).
+
+    ``trimmed_pass`` (:func:`_trimmed_pass`): the spaced cells whose spaces are their
+    whole fault, said ``spaces``; any other spaced code is said by its check and its
+    spaces both (``spaces_also``), so that deleting the spaces is not a second round.
+    """
+    if trimmed_pass is None:
+        trimmed_pass = pd.Series(False, index=cases.index)
     cases = cases.copy()
     cases["check"] = cases["check"].astype(str)
     rule_id = cases["check"].str.replace(r"\(.*$", "", regex=True)
@@ -293,7 +341,7 @@ def _to_report(
     keep = ~rule_id.isin(list(focus)) | (cases["column"] == rule_id.map(focus))
     dup = rule_id.eq("multiple_fields_uniqueness")
     keep &= ~dup | cases["column"].eq("unit_id")
-    cases, rule_id = cases[keep], rule_id[keep]
+    cases, rule_id, trimmed_pass = cases[keep], rule_id[keep], trimmed_pass[keep]
 
     index = pd.to_numeric(cases["index"], errors="coerce")
     has_row = index.notna()
@@ -338,18 +386,31 @@ def _to_report(
         lambda v: "" if v is None or v is pd.NA or v != v else str(v)  # v != v: NaN
     )
     text = report["value"]
-    stripped = text.str.strip()
-    spaced = rule_id.isin(list(SPACED)) & (text != stripped)
-    # a text value is not a number with spaces (read stripped, it is still text)
-    spaced &= rule_id.ne("numeric") | to_numbers(stripped.where(spaced)).notna()
-    if spaced.any():  # 'D01 ' is not D01: the space is the fault, and shown
+    spaced = rule_id.isin(list(SPACED)) & (text != text.str.strip())
+    only = spaced & trimmed_pass  # 'D01 ' is not D01: the space is the fault
+    # 'U9 ' (no unit U9): unknown, and spaced too; a text value is not a number,
+    # spaces or not (spaces around a number are tolerated): said as it is
+    also = spaced & ~trimmed_pass & rule_id.ne("numeric")
+    for shown, key in ((only, "spaces"), (also, "spaces_also")):
+        if not shown.any():
+            continue
         said = [
-            V.say("validation_rule", "spaces", value=V.Word(f"“{v}”", repr(v)))
-            for v in text[spaced]
+            V.say(
+                "validation_rule",
+                key,
+                value=V.Word(f"“{v}”", repr(v)),
+                rule=V.Word(zh, en),
+            )
+            for v, en, zh in zip(
+                text[shown],
+                report.loc[shown, "rule"],
+                report.loc[shown, "rule_zh"],
+                strict=True,
+            )
         ]
-        report.loc[spaced, "rule"] = [w.en for w in said]
-        report.loc[spaced, "rule_zh"] = [w.zh for w in said]
-        report.loc[spaced, "value"] = "“" + text[spaced] + "”"
+        report.loc[shown, "rule"] = [w.en for w in said]
+        report.loc[shown, "rule_zh"] = [w.zh for w in said]
+        report.loc[shown, "value"] = "“" + text[shown] + "”"  # the space seen
     return report.reset_index(drop=True)
 
 

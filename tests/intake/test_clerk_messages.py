@@ -10,11 +10,14 @@ import shutil
 import openpyxl
 import pandas as pd
 import pytest
+import yaml
+from typer.testing import CliRunner
 
 import evaluation as ev
+from evaluation.cli import app
 from evaluation.intake.validate import problems_table
 
-from ..conftest import ROOT, TINY_ROWS, TINY_UNITS, write_dataset
+from ..conftest import ROOT, TINY, TINY_ROWS, TINY_UNITS, write_dataset
 
 SAMPLE = ROOT / "data" / "sample"
 
@@ -39,6 +42,33 @@ def zh_report(data, catalogue) -> pd.DataFrame:
     else:
         report = ev.check_dataset(dataset, catalogue)
     return problems_table(report, "zh")
+
+
+def cli_report(tmp_path, data, catalogue=None) -> list[list[str]]:
+    """``evaluation validate DATA --report`` (Chinese) as the clerk reads it: rows of
+    文件、行、列、值、规则. ``catalogue``: the tiny one unless given."""
+    if catalogue is None:
+        catalogue = tmp_path / "tiny.yaml"
+        catalogue.write_text(yaml.safe_dump(TINY, allow_unicode=True), "utf-8")
+    report = tmp_path / "report.csv"
+    result = CliRunner().invoke(
+        app, ["validate", str(data), "-c", str(catalogue), "--report", str(report)]
+    )
+    assert result.exit_code == 1, result.output
+    found = pd.read_csv(report, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert found.columns.tolist() == ["文件", "行", "列", "值", "规则"]
+    return found.values.tolist()
+
+
+SPACES = "前后有空格：“{}”开头或末尾有空格（引号内是单元格的原样内容），请删去空格"
+UNKNOWN_UNIT = "单位代码不在单位名单（units.csv）中"
+#: what a spaced code that fails its check without its spaces too adds to the check
+ALSO = "；另外“{}”开头或末尾有空格（引号内是单元格的原样内容），也请删去"
+MISSING = (
+    "缺少数据：没有该单位、报告期和指标的行（应由办公室报送）；"
+    "数据确实缺失的，也须报送该行，指标值留空"
+)
+KEY_ZH = "单位代码（unit_id）、报告期（period）、指标代码（indicator_id）"
 
 
 # ------------------------------------------------------- 1. a space around a code
@@ -95,6 +125,87 @@ def test_text_with_a_space_in_a_value_cell_is_still_not_a_number(
     zh = zh_report(write_dataset(tmp_path, TINY_UNITS, rows), tiny_catalogue)
     assert zh["值"].tolist() == ["八十 "]
     assert zh["规则"].iloc[0].startswith("须填写数字")
+
+
+def test_a_spaced_unit_id_in_the_units_file_is_said_once_not_on_its_rows(
+    tmp_path, catalogue
+):
+    """'D07 ' in units.csv: its one problem, not D07's ~380 rows of every agency's
+    files said as unknown units (nor each of its keys as missing)."""
+    data = sample_copy(tmp_path)
+
+    def spaced(lines):
+        assert lines[7].startswith("D07,")
+        lines[7] = "D07 " + lines[7][3:]
+        return lines
+
+    edit_lines(data / "units.csv", spaced)
+    assert cli_report(tmp_path, data, ROOT / "indicators.yaml") == [
+        ["units.csv", "8", "单位代码（unit_id）", "“D07 ”", SPACES.format("D07 ")],
+    ]
+
+
+def test_only_the_spaced_unit_id_is_forgiven_on_the_rows_of_other_files(tmp_path):
+    """Units 'U2 ' (U3's parent): U2's rows and U3's parent are right once units.csv
+    is fixed; a row sent as 'U3 ' and an unknown U9 are still said."""
+    units = TINY_UNITS.assign(unit_id=["U1", "U2 ", "U3"], parent_id=["", "", "U2"])
+    rows = [list(r) for r in TINY_ROWS]
+    assert rows[0][:3] == ["U1", "2025-Q1", "a1"]
+    assert rows[8][:3] == ["U3", "2025-Q1", "a1"]
+    rows[0][0], rows[8][0] = "U9", "U3 "
+    data = write_dataset(tmp_path / "d", units, rows)
+    office, unit_zh = "observations/office.csv", "单位代码（unit_id）"
+    assert cli_report(tmp_path, data) == [
+        [office, "2", unit_zh, "U9", UNKNOWN_UNIT],
+        [office, "10", unit_zh, "“U3 ”", SPACES.format("U3 ")],
+        [office, "", KEY_ZH, "U1 / 2025-Q1 / a1", MISSING],
+        [office, "", KEY_ZH, "U3 / 2025-Q1 / a1", MISSING],
+        ["units.csv", "3", unit_zh, "“U2 ”", SPACES.format("U2 ")],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("column", "sent", "check_zh"),
+    [
+        (0, "U9 ", UNKNOWN_UNIT),
+        (1, "2025-Q5 ", "报告期格式不对：应写作“2025”（年度）、“2025-H1”（上半年）、"
+         "“2025-Q3”（第三季度）、“2025-B2”（3—4月）或“2025-M03”（3月）这样的形式"),
+        (2, " a9", "指标代码不是指标体系中的指标或背景数据"),
+    ],
+    ids=["unit_id", "period", "indicator_id"],
+)  # fmt: skip
+def test_a_spaced_code_unknown_without_its_spaces_too_says_both(
+    tmp_path, column, sent, check_zh
+):
+    """'U9 ' with no unit U9: deleting the space would not do; said unknown, and
+    the space with it, so that one round of corrections fixes both."""
+    rows = [list(r) for r in TINY_ROWS]
+    rows[0][column] = sent
+    data = write_dataset(tmp_path / "d", TINY_UNITS, rows)
+    name = ["单位代码（unit_id）", "报告期（period）", "指标代码（indicator_id）"]
+    assert cli_report(tmp_path, data) == [
+        [
+            "observations/office.csv",
+            "2",
+            name[column],
+            f"“{sent}”",
+            check_zh + ALSO.format(sent),
+        ],
+        ["observations/office.csv", "", KEY_ZH, "U1 / 2025-Q1 / a1", MISSING],
+    ]
+
+
+def test_a_spaced_parent_id_is_said_spaces_only_if_the_parent_exists(tmp_path):
+    """Parents are checked on the whole units table: 'U1 ' (U1 exists) is its
+    spaces; 'U8 ' (no U8) is an unknown parent, and its spaces with it."""
+    units = TINY_UNITS.assign(parent_id=["", "U1 ", "U8 "])
+    data = write_dataset(tmp_path / "d", units, TINY_ROWS)
+    parent_zh = "上级单位代码（parent_id）"
+    unknown = "上级单位代码须是本表中的单位代码"
+    assert cli_report(tmp_path, data) == [
+        ["units.csv", "3", parent_zh, "“U1 ”", SPACES.format("U1 ")],
+        ["units.csv", "4", parent_zh, "“U8 ”", unknown + ALSO.format("U8 ")],
+    ]
 
 
 # --------------------------------------------- 2. headers a spreadsheet left behind
