@@ -14,7 +14,7 @@ import pandas as pd
 import yaml
 
 from evaluation.errors import CatalogueError
-from evaluation.vocabulary import say
+from evaluation.vocabulary import say, words
 
 #: set it to a project folder to make :func:`project_root` answer it
 ROOT_VARIABLE = "EVALUATION_ROOT"
@@ -231,7 +231,7 @@ def _where(mark) -> str:
 LISTING_COLUMNS = ["file", "bytes", "mode", "modified", "folder"]
 
 
-def listing(*paths: str | Path) -> pd.DataFrame:
+def listing(*paths: str | Path, lang: str | None = None) -> pd.DataFrame:
     """The files a notebook or script wrote, as a table to end it with: each of
     ``paths`` that is a file, and every file under each one that is a folder
     (hidden files, such as a half-written temporary one, left out).
@@ -240,7 +240,8 @@ def listing(*paths: str | Path) -> pd.DataFrame:
     ``mode`` (``0644``: whether colleagues on a shared drive can read it),
     ``modified`` (Beijing time, ``2026-01-15 17:00:05``) and ``folder``. A path
     that does not exist is an error naming it: a file the notebook meant to write
-    and did not is a fault to see, not to skip.
+    and did not is a fault to see, not to skip. With ``lang`` (``zh``, ``en``) the
+    headers are the analyst's words (``listing_header``: 文件, 大小（字节）…).
     """
     rows = []
     for given in map(Path, paths):
@@ -258,7 +259,7 @@ def listing(*paths: str | Path) -> pd.DataFrame:
             rows.append((given.name, given, given.parent))
     stats = [p.stat() for _, p, _ in rows]
     modified = pd.to_datetime([s.st_mtime for s in stats], unit="s", utc=True)
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "file": [name for name, _, _ in rows],
             "bytes": pd.Series([s.st_size for s in stats], dtype="int64"),
@@ -270,3 +271,4 @@ def listing(*paths: str | Path) -> pd.DataFrame:
         },
         columns=LISTING_COLUMNS,
     )
+    return table.rename(columns=words("listing_header", lang)) if lang else table

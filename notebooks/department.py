@@ -169,4 +169,4 @@ workbook = write_xlsx(
 # written (Beijing time).
 
 # %%
-ev.files.listing(workbook)
+ev.files.listing(workbook, lang=lang)

@@ -198,4 +198,4 @@ workbook = write_xlsx(Path(out_dir) / f"intake_review_{period}.xlsx", sheets)
 # %%
 # the decisions file exists once a decision is recorded (an empty triage writes none)
 recorded = [decisions_path] if decisions_path.exists() else []
-ev.files.listing(*recorded, workbook)
+ev.files.listing(*recorded, workbook, lang="zh")

@@ -31,6 +31,8 @@ out_dir = root / "data" / "output" / "notebooks"  # where the media CSV is writt
 # with file, row, column, value and rule (`ev.check_dataset` returns that table).
 
 # %%
+import pandas as pd
+
 from evaluation import vocabulary as V
 from evaluation.analysis import uncertainty
 from evaluation.publish import media, plots, worded
@@ -70,13 +72,18 @@ worded.league(result.league_table(peer_group="regulatory"), "zh", groups).rename
 
 # %%
 breakdown = result.breakdown(unit_id)
-breakdown.sort_values("contribution")
+worded.breakdown(breakdown.sort_values("contribution"), catalogue, "zh")
 
 # %%
-(
-    breakdown["contribution"].sum(),
-    result.league_table().set_index("unit_id").loc[unit_id, "composite_score"],
-)
+said = V.words("breakdown_header", "zh")  # 各项指标贡献之和, 综合得分
+ranked = result.league_table().set_index("unit_id").loc[unit_id]
+pd.DataFrame(
+    {
+        said["contribution_sum"]: [breakdown["contribution"].sum()],
+        said["composite_score"]: [ranked["composite_score"]],
+    },
+    index=[ranked["name_zh"]],
+).round(2)
 
 # %% [markdown]
 # ## 4. Export / 导出
@@ -109,7 +116,11 @@ plots.plot_warnings_timeline(result, lang="zh")
 from evaluation.analysis import views
 
 (
-    result.ledger["status"].map(V.words("ledger_status", "zh")).value_counts(),
+    result.ledger["status"]
+    .map(V.words("ledger_status", "zh"))
+    .value_counts()
+    .rename_axis(V.word("risk_header", "status", "zh"))
+    .rename(V.word("ledger_unit_header", "items", "zh")),
     risk_table(
         result, "ledger", lang="zh", rows=views.ledger_overdue_first(result).head()
     ),
@@ -120,7 +131,13 @@ from evaluation.analysis import views
 # dismisses each flag with a comment (`evaluation flags RESULT --dismiss ID …`).
 
 # %%
-result.flags.groupby("check").size().rename(V.words("quality_check", "zh"))
+(
+    result.flags.groupby("check")
+    .size()
+    .rename(V.words("quality_check", "zh"))
+    .rename_axis(V.word("risk_header", "check", "zh"))
+    .rename(V.word("flag_plot", "count", "zh"))
+)
 
 # %%
 risk_table(result, "flags", lang="zh").head(10)
@@ -153,4 +170,4 @@ plots.plot_rank_intervals(
 # written (Beijing time). 文件名、大小、权限（0644：共享盘上的同事可读）和写出时间（北京时间）。
 
 # %%
-ev.files.listing(*written)
+ev.files.listing(*written, lang="zh")

@@ -143,4 +143,4 @@ workbook = write_xlsx(
 # written (Beijing time).
 
 # %%
-ev.files.listing(reminders, workbook)
+ev.files.listing(reminders, workbook, lang=lang)

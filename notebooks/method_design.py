@@ -71,7 +71,7 @@ node_names = catalogue.nodes[f"name_{lang}"].to_dict()
 unit_names = dict(
     zip(result.units["unit_id"], result.units[f"name_{lang}"], strict=True)
 )
-views.methods(result)
+worded.methods(views.methods(result), catalogue, lang)
 
 # %%
 plots.plot_weights_sunburst(
@@ -91,16 +91,8 @@ plots.plot_weights_sunburst(
 
 # %%
 dims = catalogue.top_dimensions()
-ahp_weights, cr, ci, lambda_max = weights.ahp(ahp_matrix)
-i, j, implied = weights.most_inconsistent(ahp_matrix, ahp_weights)
-{
-    "CR": round(cr, 4),
-    "CI": round(ci, 4),
-    "λmax": round(lambda_max, 4),
-    "CR < 0.1": cr < 0.1,
-    "most inconsistent": (node_names[dims[i]], node_names[dims[j]],
-                          round(ahp_matrix[i][j], 2), round(implied, 2)),
-}  # fmt: skip
+ahp_weights = weights.ahp(ahp_matrix)[0]
+worded.ahp_check(ahp_matrix, list(map(node_names.get, dims)), lang)
 
 # %% [markdown]
 # ## 3. 数据驱动的权重 / Data-driven weights
@@ -120,7 +112,7 @@ compared = compared.rename(
     index=node_names,
     columns={**V.words("weights", lang), "catalogue": words["catalogue"],
              "panel": words["panel"]},
-)  # fmt: skip
+).rename_axis(words["dimension"])  # fmt: skip
 compared.round(3)
 
 # %%
@@ -162,16 +154,16 @@ px.imshow(
 )
 
 # %%
-consistency = diagnostics.dimensions(result)
-consistency.assign(name=consistency["node_id"].map(node_names)).sort_values(
-    "cronbach_alpha"
-).round(3)
+consistency = worded.diagnostics(
+    diagnostics.dimensions(result).sort_values("cronbach_alpha"), catalogue, lang
+)
+consistency
 
 # %%
-diagnostics.importance(result).sort_values("ratio").round(3)
+worded.diagnostics(diagnostics.importance(result).sort_values("ratio"), catalogue, lang)
 
 # %%
-diagnostics.warnings(result)
+worded.diagnostics(diagnostics.warnings(result, lang=lang), catalogue, lang)
 
 # %% [markdown]
 # ## 5. 排名的不确定性 / How firm the ranks are
@@ -188,10 +180,13 @@ plots.plot_rank_intervals(intervals.summary, unit_names, lang=lang)
 
 # %%
 widths = intervals.summary.assign(
-    name=intervals.summary["unit_id"].map(unit_names),
-    width=intervals.summary["rank_q95"] - intervals.summary["rank_q05"],
-)
-widths.sort_values("width", ascending=False).head(10)
+    width=intervals.summary["rank_q95"] - intervals.summary["rank_q05"]
+).sort_values("width", ascending=False)
+if lang == "zh":  # as `evaluation uncertainty` writes them, with each range's width
+    widths = worded.intervals_zh(widths, result.units)
+else:
+    widths.insert(1, "name", widths["unit_id"].map(unit_names))
+widths.head(10)
 
 # %% [markdown]
 # ## 6. 敏感性：哪些选择影响排名 / Sensitivity: which choices move the ranking
@@ -247,7 +242,7 @@ panel = C.variant(
                            "ahp": {"children": dims, "matrix": ahp_matrix}}},
     version=f"{catalogue.version}-panel",
 )  # fmt: skip
-changes = C.compare(catalogue, panel)
+changes = worded.catalogue_changes(C.compare(catalogue, panel), lang)
 changes
 
 # %%
@@ -261,7 +256,12 @@ moves = (
     )
     .assign(move=lambda t: t["rank"] - t["rank_panel"])
 )
-moves.sort_values("move", key=abs, ascending=False).head(10)
+moves_shown = (
+    moves.sort_values("move", key=abs, ascending=False)
+    .round(2)
+    .rename(columns=V.words("panel_move_header", lang))
+)
+moves_shown.head(10)
 
 # %%
 plots.plot_movers(moves, unit_names, title=words["movers_title"])
@@ -281,7 +281,7 @@ workbook = write_xlsx(
         words["sheet_intervals"]: widths,
         words["sheet_sobol"]: sobol,
         words["sheet_changes"]: changes,
-        words["sheet_moves"]: moves,
+        words["sheet_moves"]: moves_shown,
     },
 )
 
@@ -292,4 +292,4 @@ workbook = write_xlsx(
 # written (Beijing time).
 
 # %%
-ev.files.listing(workbook)
+ev.files.listing(workbook, lang=lang)

@@ -178,4 +178,4 @@ with ev.files.replacing(folder / f"scores_{period}.parquet") as tmp:
 
 # %%
 print(folder)
-ev.files.listing(folder)
+ev.files.listing(folder, lang=lang)

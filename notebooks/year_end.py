@@ -59,6 +59,7 @@ from evaluation.publish import plots, worded
 from evaluation.publish.export import (
     grades_table,
     persons_table,
+    round_half_up,
     rules_sheet,
     write_xlsx,
 )
@@ -78,11 +79,18 @@ rule_names = {
     **dict(zip(appraisal.rules["rule_id"], appraisal.rules[f"name_{lang}"])),
 }
 unit_names = dict(zip(grades["unit_id"], grades[f"name_{lang}"], strict=True))
+grade_headers = V.words("grade_header", lang)  # 考：年度综合得分 …
 (
     getattr(config, f"name_{lang}"),
     config.version,
-    config.shares,
-    grades["group"].map(group_names).value_counts(sort=False),
+    pd.Series(config.shares.model_dump(), name=words["share"]).rename(
+        lambda part: grade_headers[f"{part}_score"]
+    ),
+    grades["group"]
+    .map(group_names)
+    .value_counts(sort=False)
+    .rename_axis(V.word("quota_header", "group", lang))
+    .rename(V.word("quota_header", "units", lang)),
 )
 
 # %% [markdown]
@@ -152,12 +160,14 @@ go.Figure(
 
 # %%
 steps = ["grade_by_score", "grade_after_rules", "grade_after_quota", "final_grade"]
+scores = [*parts, "combined", "deductions", "bonus", "score"]
 pd.concat(
     [
-        mine[["group_rank", *parts, "combined", "deductions", "bonus", "score"]],
+        mine[["group_rank"]],
+        pd.Series(round_half_up(mine[scores], 2), index=scores),  # as the grades table
         mine[steps].map(grade_words),
     ]
-).rename(V.words("grade_header", lang))
+).rename(grade_headers).to_frame(unit_names[unit_id])
 
 # %% [markdown]
 # ## 3. 民主测评：票数与参评率 / The survey: ballots and response rates
@@ -330,4 +340,4 @@ whatif_path = write_xlsx(
 # written (Beijing time).
 
 # %%
-ev.files.listing(grades_path, whatif_path)
+ev.files.listing(grades_path, whatif_path, lang=lang)

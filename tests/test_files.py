@@ -73,3 +73,21 @@ def test_listing_names_each_file_written_with_size_mode_and_beijing_time(tmp_pat
     assert table["folder"].tolist() == [str(tmp_path), str(folder)]
     with pytest.raises(FileNotFoundError, match="never.csv"):
         listing(tmp_path / "never.csv")
+
+
+def test_listing_headed_in_the_analysts_words(tmp_path):
+    """The same listing, headed in Chinese or English for the notebook's reader;
+    without ``lang`` the column codes, as scripts have read it."""
+    from evaluation.files import LISTING_COLUMNS, listing
+
+    (tmp_path / "a.csv").write_text("x\n", encoding="utf-8")
+    plain = listing(tmp_path / "a.csv")
+    zh = listing(tmp_path / "a.csv", lang="zh")
+    assert list(plain.columns) == LISTING_COLUMNS
+    assert list(zh.columns) == [
+        "文件", "大小（字节）", "权限", "写出时间（北京时间）", "所在文件夹",
+    ]  # fmt: skip
+    assert zh.values.tolist() == plain.values.tolist()
+    en = listing(tmp_path / "a.csv", lang="en")
+    assert list(en.columns) == ["File", "Bytes", "Mode", "Written (Beijing time)",
+                                "Folder"]  # fmt: skip

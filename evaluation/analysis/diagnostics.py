@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.result import Result
+from evaluation.vocabulary import Word, say
 
 REDUNDANT = 0.9
 
@@ -115,43 +116,40 @@ def warnings(
     *,
     redundant: float = REDUNDANT,
     ratio: float = 3.0,
+    lang: str = "en",
 ) -> pd.DataFrame:
-    """Findings worth the panel's attention, each with its reason (en)."""
+    """Findings worth the panel's attention, each with its reason in ``lang``
+    (``diagnostic_said``; in Chinese the other indicator or dimension by name)."""
+    cat = result.catalogue
+
+    def said(kind: str, other: str | None = None, **numbers) -> str:
+        if other is not None:
+            numbers["other"] = Word(cat.name_or_id(other, "zh"), other)
+        return say("diagnostic_said", kind, **numbers).text(lang)
+
     rows = []
     for r in correlations(result, period).itertuples():
         if r.same_dimension and abs(r.r) > redundant:
-            rows.append(
-                (
-                    r.indicator_a,
-                    "redundant",
-                    f"r = {r.r:.2f} with {r.indicator_b} in the same dimension: "
-                    "they may measure the same thing",
-                )
-            )
+            reason = said("redundant", r.indicator_b, r=f"{r.r:.2f}")
+            rows.append((r.indicator_a, "redundant", reason))
     x = indicator_matrix(result, period)
     scores = result.scores[result.scores["period"] == (period or result.period)]
     node = scores.pivot(index="unit_id", columns="node_id", values="score")
-    parent = result.catalogue.table["parent"]
+    parent = cat.table["parent"]
     for ind in x.columns:
         if parent[ind] in node:
             r = x[ind].corr(node[parent[ind]])
             if r < 0:
                 rows.append(
-                    (
-                        ind,
-                        "negative",
-                        f"r = {r:.2f} with its dimension "
-                        f"{parent[ind]}: check its direction",
-                    )
+                    (ind, "negative", said("negative", parent[ind], r=f"{r:.2f}"))
                 )
     for r in importance(result, period).itertuples():
         if r.weight > 0 and (r.ratio > ratio or r.ratio < 1 / ratio):
-            rows.append(
-                (
-                    r.indicator_id,
-                    "weight_vs_importance",
-                    f"effective weight {r.weight:.3f} but importance "
-                    f"{r.importance:.3f} (ratio {r.ratio:.1f})",
-                )
+            reason = said(
+                "weight_vs_importance",
+                weight=f"{r.weight:.3f}",
+                importance=f"{r.importance:.3f}",
+                ratio=f"{r.ratio:.1f}",
             )
+            rows.append((r.indicator_id, "weight_vs_importance", reason))
     return pd.DataFrame(rows, columns=["indicator_id", "kind", "reason"])

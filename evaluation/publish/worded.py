@@ -18,6 +18,7 @@ import pandas as pd
 from evaluation.catalogue import Catalogue
 from evaluation.periods import PATTERNS, date_zh, name_en, name_zh
 from evaluation.publish.export import round_half_up
+from evaluation.scoring.weights import ahp, most_inconsistent
 from evaluation.vocabulary import family, say, word, words
 
 
@@ -211,3 +212,130 @@ def grade_changes(
         **whole,
     )
     return out.rename(columns=words("grade_change_header", lang))
+
+
+def breakdown(table: pd.DataFrame, cat: Catalogue, lang: str) -> pd.DataFrame:
+    """One unit's composite by indicator (:meth:`Result.breakdown`) as the analyst
+    reads it: headed in ``lang`` (``breakdown_header``), the indicator and its
+    parent by name, the value's status in words (a filled value: 补缺 and its
+    rule), scores and contributions to 2 decimals and weights to 4 (numbers still),
+    the indicator's code last."""
+    status, rules = words("observation_status", lang), family("imputation")
+
+    def said(code: str) -> str:
+        rule = code.removeprefix("imputed_")
+        if code in status or rule == code:
+            return status.get(code, code)
+        return say("imputed_status", "imputed", rule=rules.get(rule, rule)).text(lang)
+
+    out = pd.DataFrame(
+        {
+            "indicator": [cat.name_or_id(i, lang) for i in table["indicator_id"]],
+            "parent": [cat.name_or_id(p, lang) for p in table["parent"]],
+            "value": table["value"].to_numpy(dtype=float),
+            "status": [said(str(x)) for x in table["status"]],
+            "score": table["score"].round(2).to_numpy() + 0.0,  # never -0.00
+            "weight": table["weight"].round(4).to_numpy(),
+            "contribution": table["contribution"].round(2).to_numpy() + 0.0,
+            "indicator_id": table["indicator_id"].to_numpy(),
+        },
+        index=table.index,
+    )
+    return out.rename(columns=words("breakdown_header", lang))
+
+
+def methods(table: pd.DataFrame, cat: Catalogue, lang: str) -> pd.DataFrame:
+    """Each node's method (:func:`evaluation.analysis.views.methods`) as the panel
+    reads it: headed in ``lang`` (``method_header``), the node by name, its
+    weighting and aggregation in words, CR to 4 decimals (none where the weights
+    are not AHP), the node's code last."""
+    weighting, aggregation = words("weights", lang), words("aggregation", lang)
+    out = pd.DataFrame(
+        {
+            "node": [cat.name_or_id(n, lang) for n in table["node_id"]],
+            "weights": [weighting.get(m, m) for m in table["weights"]],
+            "aggregation": [aggregation.get(m, m) for m in table["aggregation"]],
+            "cr": table["cr"].round(4).to_numpy(),
+            "node_id": table["node_id"].to_numpy(),
+        },
+        index=table.index,
+    )
+    return out.rename(columns=words("method_header", lang))
+
+
+def ahp_check(
+    matrix, names: list[str], lang: str, *, method: str = "eigenvector"
+) -> pd.DataFrame:
+    """A panel's pairwise judgements checked, one row headed in ``lang``
+    (``ahp_header``): CR, CI and λmax to 4 decimals (:func:`weights.ahp`), whether
+    they are usable (CR < 0.1, as the catalogue requires), and the judgement
+    furthest from what the weights imply (:func:`weights.most_inconsistent`),
+    ``names`` naming the rows and columns, with its value and the implied one."""
+    w, cr, ci, lambda_max = ahp(matrix, method=method)
+    i, j, implied = most_inconsistent(matrix, w)
+    row = {
+        "cr": round(cr, 4),
+        "ci": round(ci, 4),
+        "lambda_max": round(lambda_max, 4),
+        "usable": word("yes_no", "yes" if cr < 0.1 else "no", lang),
+        "pair": say("diagnostic_said", "pair", a=names[i], b=names[j]).text(lang),
+        "judged": round(float(matrix[i][j]), 2),
+        "implied": round(implied, 2),
+    }
+    return pd.DataFrame([row]).rename(columns=words("ahp_header", lang))
+
+
+def diagnostics(
+    table: pd.DataFrame, cat: Catalogue, lang: str, decimals: int = 3
+) -> pd.DataFrame:
+    """A table of :mod:`evaluation.analysis.diagnostics` (``dimensions``,
+    ``importance``, ``warnings``) as the panel reads it: headed in ``lang``
+    (``diagnostic_header``), the dimension or indicator by name first, a
+    warning's kind in words, numbers to ``decimals``, its code last."""
+    code = "node_id" if "node_id" in table else "indicator_id"
+    out = table.drop(columns=[code]).round(decimals)
+    if "kind" in out:
+        kinds = words("diagnostic_kind", lang)
+        out["kind"] = out["kind"].map(lambda k: kinds.get(k, k))
+    names = [cat.name_or_id(x, lang) for x in table[code]]
+    out.insert(0, "node" if code == "node_id" else "indicator", names)
+    out[code] = table[code].to_numpy()
+    return out.rename(columns=words("diagnostic_header", lang))
+
+
+#: the catalogue's method fields whose values have words, by their family
+_METHOD_FAMILIES = ("weights", "aggregation", "normalisation")
+
+
+def catalogue_changes(changes: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """What changed between two catalogues (:func:`evaluation.catalogue.compare`)
+    as the panel reads it: headed in ``lang`` (``catalogue_change_header``), the
+    section and the change in words, the entry by its name in ``lang`` (blank for
+    the settings), the field as the catalogue file writes it, values so too but a
+    method in words (blank where there was none), the entry's code last."""
+    sections, said = words("catalogue_section", lang), words("catalogue_change", lang)
+
+    def value(field: str, v):  # a method by its words: weights.method → 人工赋权
+        head, _, rest = field.partition(".")
+        if rest == "method" and head in _METHOD_FAMILIES and isinstance(v, str):
+            return words(head, lang).get(v, v)
+        return "" if v is None or (isinstance(v, float) and math.isnan(v)) else v
+
+    fields = changes["field"]
+    out = pd.DataFrame(
+        {
+            "section": [sections.get(x, x) for x in changes["section"]],
+            "name": changes[f"name_{lang}"].fillna("").to_numpy(),
+            "field": changes["field"].to_numpy(),
+            "change": [said.get(x, x) for x in changes["change"]],
+            "before": [
+                value(f, v) for f, v in zip(fields, changes["before"], strict=True)
+            ],
+            "after": [
+                value(f, v) for f, v in zip(fields, changes["after"], strict=True)
+            ],
+            "id": changes["id"].to_numpy(),
+        },
+        index=changes.index,
+    )
+    return out.rename(columns=words("catalogue_change_header", lang))

@@ -8,6 +8,7 @@ import pytest
 from sklearn.decomposition import PCA
 
 import evaluation as ev
+from evaluation import vocabulary as V
 from evaluation.analysis import diagnostics as D
 
 from ..conftest import write_dataset
@@ -91,3 +92,26 @@ def test_importance_sums_to_one_and_weights_are_the_effective_ones(planted):
     assert imp["importance"].sum() == pytest.approx(1.0)
     assert imp["weight"].sum() == pytest.approx(1.0)  # effective weights, every unit
     assert imp.loc["b1", "weight"] == pytest.approx(0.4 * 0.75)
+
+
+def test_warnings_said_in_chinese_name_the_other_indicator_and_dimension(planted):
+    """The panel reads each reason in Chinese, the other indicator or dimension by
+    its name; the English reasons read as they always have (by code)."""
+    zh = D.warnings(planted, lang="zh").set_index(["indicator_id", "kind"])["reason"]
+    en = D.warnings(planted).set_index(["indicator_id", "kind"])["reason"]
+    # a2 reports a1's very values, lower is better: scores exactly reversed
+    assert zh["a1", "redundant"] == (
+        "与同一维度的a2指标相关系数 r = -1.00，两者可能在测同一件事"
+    )
+    assert en["a1", "redundant"] == (
+        "r = -1.00 with a2 in the same dimension: they may measure the same thing"
+    )
+    negatives = [k for k in zh.index if k[1] == "negative"]
+    assert negatives
+    for k in negatives:  # against its dimension: a (甲) or b (乙)
+        dimension = k[0][0]
+        named = "甲" if dimension == "a" else "乙"
+        assert zh[k].startswith(f"与所属维度{named}的相关系数 r = -"), zh[k]
+        assert zh[k].endswith("，请核对指标方向")
+        assert en[k].endswith(f" with its dimension {dimension}: check its direction")
+    assert set(zh.index.get_level_values("kind")) <= set(V.family("diagnostic_kind"))

@@ -319,3 +319,77 @@ def test_department_opens_with_its_rank_in_chinese_as_a_whole_number(executed):
     assert re.fullmatch(r"\d+\.\d{1,2}", row[3])
     assert re.fullmatch(r"\d+", row[4]) and re.fullmatch(r"\d+", row[5])
     assert int(row[5]) <= int(row[4])  # a rank in its group is no worse than overall
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_the_files_written_are_listed_under_chinese_headers(path, executed):
+    """Every notebook (lang="zh") ends with its files under the analyst's words,
+    each readable by colleagues (0644) and its size in bytes."""
+    notebook, _ = executed(path)
+    header, *rows = _shown_table(notebook, "ev.files.listing(")
+    assert header == ["", "文件", "大小（字节）", "权限", "写出时间（北京时间）",
+                      "所在文件夹"]  # fmt: skip
+    assert rows
+    for row in rows:
+        assert re.fullmatch(r"\d+", row[2]) and row[3] == "0644", row
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", row[4]), row
+
+
+@pytest.mark.notebook
+def test_method_design_tables_read_in_chinese(executed):
+    """The panel's tables (lang="zh"): methods, the AHP check, diagnostics and
+    the catalogue changes headed in Chinese, nodes and methods in words."""
+    notebook, _ = executed(ROOT / "notebooks" / "method_design.py")
+    header, *rows = _shown_table(notebook, "worded.methods(")
+    assert header == ["", "节点", "赋权方法", "汇总方法", "一致性比率 CR", "节点代码"]
+    assert rows[-1][1:] == ["综合得分", "人工赋权", "加权算术平均", "NaN", "composite"]
+    header, row = _shown_table(notebook, "worded.ahp_check(")
+    assert header[4:6] == ["可用（CR < 0.1）", "最不一致的判断"]
+    assert row[4] == "是" and float(row[1]) < 0.1
+    header, *rows = _shown_table(notebook, "diagnostics.dimensions(result)")
+    assert header == ["", "维度", "指标数", "Cronbach's α", "第一主成分解释比例",
+                      "维度代码"]  # fmt: skip
+    assert all(re.search(r"[\u4e00-\u9fff]", r[1]) for r in rows)
+    header, *rows = _shown_table(notebook, "worded.catalogue_changes(")
+    assert header[1:] == ["部分", "名称", "字段", "变化", "原值", "新值", "代码"]
+    # the panel's AHP matrix replaces the catalogue's manual weights
+    assert ["设置", "综合得分", "weights.method", "修改", "人工赋权", "层次分析法",
+            "composite"] in [r[1:] for r in rows]  # fmt: skip
+    header, *_ = _shown_table(notebook, "moves_shown.head(10)")
+    assert header[-1] == "名次变化（+为上升）"
+
+
+@pytest.mark.notebook
+def test_league_table_breakdown_read_in_chinese_and_adding_up(executed):
+    """One department's indicators by name (lang="zh"), and the cell after it
+    showing their contributions add up to its composite score."""
+    notebook, _ = executed(ROOT / "notebooks" / "league_table.py")
+    header, *rows = _shown_table(notebook, "worded.breakdown(")
+    assert header == ["", "指标", "上级指标", "指标值", "数据状态", "指标得分",
+                      "占综合得分权重", "贡献（分）", "指标代码"]  # fmt: skip
+    assert all(r[4] == "已报送" or r[4].startswith("补缺（") for r in rows), rows
+    assert all(re.search(r"[\u4e00-\u9fff]", r[1] + r[2]) for r in rows)
+    header, row = _shown_table(notebook, 'said["contribution_sum"]')
+    assert header == ["", "各项指标贡献之和", "综合得分"]
+    assert row[0] == "市生态环境局" and row[1] == row[2]  # D07
+    summed = sum(float(r[7]) for r in rows)  # each rounded: within 0.005 a row
+    assert abs(summed - float(row[2])) <= 0.005 * len(rows)
+
+
+@pytest.mark.notebook
+def test_year_end_unit_and_shares_read_in_chinese(executed):
+    """The unit followed (D08, 市财政局) to 2 decimals as the grades table, and the
+    three shares by their parts' Chinese names, not ``Shares(…)``."""
+    notebook, _ = executed(ROOT / "notebooks" / "year_end.py")
+    header, *rows = _shown_table(notebook, "to_frame(unit_names[unit_id])")
+    assert header == ["", "市财政局"]
+    shown = dict(rows)
+    assert shown["组内排名"] == "3"
+    for score in ("考：年度综合得分", "评：年终评估", "议：民主测评", "最终得分"):
+        assert re.fullmatch(r"\d+\.\d\d", shown[score]), (score, shown[score])
+    assert shown["最终等次"] in {"优秀", "良好", "合格", "不合格"}
+    (cell,) = [c for c in notebook.cells if "config.shares.model_dump()" in c.source]
+    text = _text(cell)
+    assert "Shares(" not in text and re.search(r"考：年度综合得分\s+0\.5\n", text)
+    assert "考评组别" in text and "Name: 单位数" in text

@@ -153,3 +153,130 @@ def test_league_table_read_in_words_with_whole_ranks():
     assert english.iloc[0][["Period", "Peer group", "Name (English)"]].tolist() == [
         "December 2025", "economic", "Commerce Bureau",
     ]  # fmt: skip
+
+
+def test_breakdown_read_in_words_scores_to_two_decimals(catalogue):
+    """One unit's indicators as the analyst reads them: names, the parent node,
+    a filled value as 补缺 and its rule, never -0.00."""
+    table = pd.DataFrame(
+        {
+            "indicator_id": ["approval_on_time_rate", "approval_time_ratio"],
+            "name_zh": ["x", "x"],
+            "name_en": ["x", "x"],
+            "parent": ["efficiency.approval", "efficiency.approval"],
+            "value": [95.5, 1.25],
+            "status": ["reported", "imputed_peer_median"],
+            "score": [80.456, -0.001],
+            "weight": [0.06, 0.045],
+            "contribution": [4.82736, -0.00004],
+        }
+    )
+    shown = W.breakdown(table, catalogue, "zh")
+    assert list(shown.columns) == [
+        "指标", "上级指标", "指标值", "数据状态", "指标得分", "占综合得分权重",
+        "贡献（分）", "指标代码",
+    ]  # fmt: skip
+    assert shown.iloc[0].tolist() == [
+        "审批事项按时办结率", "审批服务效率", 95.5, "已报送", 80.46, 0.06, 4.83,
+        "approval_on_time_rate",
+    ]  # fmt: skip
+    assert shown.iloc[1, 3] == "补缺（同类中位数插补）"
+    assert str(shown.iloc[1, 4]) == "0.0" and str(shown.iloc[1, 6]) == "0.0"
+
+
+def test_methods_read_in_words_cr_only_for_ahp(catalogue):
+    table = pd.DataFrame(
+        {
+            "node_id": ["efficiency", "composite"],
+            "weights": ["manual", "ahp"],
+            "aggregation": ["arithmetic", "geometric"],
+            "cr": [float("nan"), 0.012345],
+        }
+    )
+    shown = W.methods(table, catalogue, "zh")
+    assert list(shown.columns) == [
+        "节点", "赋权方法", "汇总方法", "一致性比率 CR", "节点代码",
+    ]  # fmt: skip
+    assert shown.iloc[1].tolist() == [
+        "综合得分", "层次分析法", "加权几何平均", 0.0123, "composite",
+    ]  # fmt: skip
+    assert shown.iloc[0, :3].tolist() == ["行政效率", "人工赋权", "加权算术平均"]
+    assert pd.isna(shown.iloc[0, 3])
+
+
+def test_ahp_check_of_a_consistent_and_a_cyclic_panel():
+    """By hand: weights 4:2:1 judged exactly are consistent (λmax = n = 3, CR 0,
+    every judgement what the weights imply); a cyclic 9, 9, 9 (circulant: λmax =
+    1 + 9 + 1/9, equal weights) has CI = (91/9 − 3) / 2 = 3.5556 and CR = CI / 0.58
+    = 6.1303, unusable, each judgement (9 or 1/9) nine times what the weights
+    imply (1)."""
+    consistent = W.ahp_check(
+        [[1, 2, 4], [1 / 2, 1, 2], [1 / 4, 1 / 2, 1]], ["甲", "乙", "丙"], "zh"
+    )
+    assert list(consistent.columns) == [
+        "一致性比率 CR", "一致性指标 CI", "最大特征值 λmax", "可用（CR < 0.1）",
+        "最不一致的判断", "专家判断值", "由权重推算的值",
+    ]  # fmt: skip
+    row = consistent.iloc[0].tolist()
+    assert row[:4] == [0, 0, 3, "是"] and row[5] == row[6]
+    assert row[4] in {"甲相对于乙的重要性", "甲相对于丙的重要性", "乙相对于丙的重要性"}
+    cyclic = W.ahp_check(
+        [[1, 9, 1 / 9], [1 / 9, 1, 9], [9, 1 / 9, 1]], ["A", "B", "C"], "en"
+    )
+    row = cyclic.iloc[0].tolist()
+    assert row[:4] == [6.1303, 3.5556, 10.1111, "no"]
+    judged = {"A against B": 9, "A against C": 0.11, "B against C": 9}
+    assert judged[row[4]] == row[5] and row[6] == 1
+    assert cyclic.columns[3] == "Usable (CR < 0.1)"
+
+
+def test_diagnostics_by_name_kinds_in_words_code_last(catalogue):
+    dims = pd.DataFrame(
+        {
+            "node_id": ["efficiency.approval"],
+            "indicators": [3],
+            "cronbach_alpha": [0.84049],
+            "pc1_explained": [0.83333],
+        }
+    )
+    shown = W.diagnostics(dims, catalogue, "zh")
+    assert list(shown.columns) == [
+        "维度", "指标数", "Cronbach's α", "第一主成分解释比例", "维度代码",
+    ]  # fmt: skip
+    assert shown.iloc[0].tolist() == [
+        "审批服务效率", 3, 0.84, 0.833, "efficiency.approval",
+    ]  # fmt: skip
+    found = pd.DataFrame(
+        {"indicator_id": ["fault_findings"], "kind": ["negative"], "reason": ["…"]}
+    )
+    shown = W.diagnostics(found, catalogue, "zh")
+    assert list(shown.columns) == ["指标", "问题", "说明", "指标代码"]
+    assert shown.iloc[0].tolist() == [
+        "过错责任追究件数", "方向可能有误", "…", "fault_findings",
+    ]  # fmt: skip
+
+
+def test_catalogue_changes_read_in_words_methods_by_name():
+    changes = pd.DataFrame(
+        [
+            ("settings", "composite", "综合得分", "Composite score", "weights.method",
+             "changed", "manual", "ahp"),
+            ("indicators", "new_one", "新指标", "New one", "", "added", None, None),
+            ("settings", "settings", None, None, "max_imputed_share", "changed",
+             0.2, 0.3),
+        ],
+        columns=["section", "id", "name_zh", "name_en", "field", "change", "before",
+                 "after"],
+    )  # fmt: skip
+    shown = W.catalogue_changes(changes, "zh")
+    assert list(shown.columns) == ["部分", "名称", "字段", "变化", "原值", "新值",
+                                   "代码"]  # fmt: skip
+    assert shown.values.tolist() == [
+        ["设置", "综合得分", "weights.method", "修改", "人工赋权", "层次分析法",
+         "composite"],
+        ["指标", "新指标", "", "新增", "", "", "new_one"],
+        ["设置", "", "max_imputed_share", "修改", 0.2, 0.3, "settings"],
+    ]  # fmt: skip
+    assert W.catalogue_changes(changes, "en").iloc[0, :6].tolist() == [
+        "Settings", "Composite score", "weights.method", "changed", "manual", "AHP",
+    ]  # fmt: skip
