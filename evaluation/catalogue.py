@@ -32,7 +32,7 @@ from evaluation.fields import (
     raise_if,
     rule_of,
 )
-from evaluation.files import read_yaml
+from evaluation.files import located, read_yaml
 from evaluation.periods import FREQUENCIES
 from evaluation.risk.rules import RULES
 from evaluation.scoring.normalise import (
@@ -1197,7 +1197,10 @@ def load_catalogue(path: str | Path) -> Catalogue:
     """Read and validate ``indicators.yaml``; ``CatalogueError`` lists every problem."""
     path = Path(path)
     raw = read_yaml(path)  # file, encoding, syntax and size refused there
-    catalogue = parse_catalogue(raw, file=path.name)
+    try:
+        catalogue = parse_catalogue(raw, file=path.name)
+    except CatalogueError as exc:  # each problem with its line and entry's id
+        raise located(exc, path) from None
     catalogue._source = str(path)
     catalogue._file_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
     return catalogue

@@ -203,7 +203,10 @@ def _error_words(exc: Exception):
 
 def _config_words(exc, code: str, file: Path | None = None):
     """A catalogue's (or appraisal config's) problems said from their fields: a
-    heading naming the file and the count, then ``path: rule (got value)`` each."""
+    heading naming the file and the count, then ``path: rule (got value)`` each,
+    the path with its line and list entry's id where known."""
+    import pandas as pd
+
     from evaluation.vocabulary import Word, say
 
     problems = exc.problems
@@ -213,6 +216,10 @@ def _config_words(exc, code: str, file: Path | None = None):
     for r in problems.itertuples():
         key = "config_row_value" if r.value else "config_row"
         where = r.path or r.file  # a file that is not there: no path in it
+        line, item = getattr(r, "line", None), getattr(r, "item", None)
+        if line is not None and not pd.isna(line):  # where in the file, and whose
+            at = "config_at_item" if isinstance(item, str) else "config_at"
+            where = say("cli_error", at, path=where, item=item or "", line=int(line))
         zh = getattr(r, "rule_zh", None)
         rule = Word(zh, r.rule) if isinstance(zh, str) else r.rule
         lines.append(say("cli_error", key, path=where, rule=rule, value=r.value))

@@ -98,7 +98,8 @@ class CatalogueError(EvaluationError):
             problems, {"file": TEXT, "path": TEXT, "rule": TEXT, "rule_zh": TEXT}
         )
         lines = [
-            f"{r.file}: {r.path}: {r.rule}" + (f" (got {r.value})" if r.value else "")
+            f"{r.file}: {r.path}{_at(r)}: {r.rule}"
+            + (f" (got {r.value})" if r.value else "")
             for r in self.problems.itertuples()
         ]
         n = len(lines)
@@ -107,6 +108,14 @@ class CatalogueError(EvaluationError):
         super().__init__(
             f"{what} has {n} problem{'s' if n != 1 else ''}:\n  " + "\n  ".join(lines)
         )
+
+
+def _at(problem) -> str:
+    """`` (tasks, line 80)``: where a configuration's problem is, when known."""
+    line, item = getattr(problem, "line", None), getattr(problem, "item", None)
+    where = [str(x) for x in (item,) if isinstance(x, str)]
+    where += [f"line {line}" for _ in [0] if line is not None and not pd.isna(line)]
+    return f" ({', '.join(where)})" if where else ""
 
 
 class ValidationFailed(EvaluationError):

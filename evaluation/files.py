@@ -227,6 +227,48 @@ def _where(mark) -> str:
     return f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
 
 
+def located(error: CatalogueError, path: str | Path) -> CatalogueError:
+    """``error`` (a configuration's problems, each at its YAML path) with where each
+    is in ``path``: its ``line``, and the ``item``, the id of the list entry it is in
+    (``dimensions[1].weight`` is in ``tasks``, line 80). A path alone sends the
+    author counting list items. Unchanged if the file cannot be read again."""
+    try:
+        root = yaml.compose(Path(path).read_text(encoding="utf-8"), Loader=_LOADER)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return error
+    if root is None:
+        return error
+    table = error.problems.copy()
+    found = [_node_at(root, str(p)) for p in table["path"]]
+    table["line"] = pd.array([line for line, _ in found], dtype="Int64")
+    table["item"] = [item for _, item in found]
+    return CatalogueError(table)
+
+
+def _node_at(root: yaml.Node, path: str) -> tuple[int | None, str | None]:
+    """The line of the deepest node of ``root`` along ``path`` (``a.b[2].c``; a key's
+    own line for a mapping's entry) and the id of the last list entry passed."""
+    node, line, item = root, None, None
+    for token in re.findall(r"\[\d+\]|[^.\[\]]+", path):
+        if token.startswith("[") and isinstance(node, yaml.SequenceNode):
+            k = int(token[1:-1])
+            if k >= len(node.value):
+                break
+            node = node.value[k]
+            line = node.start_mark.line + 1
+            if isinstance(node, yaml.MappingNode):
+                ids = [v.value for key, v in node.value if key.value == "id"]
+                item = str(ids[0]) if ids and isinstance(ids[0], str) else item
+        elif isinstance(node, yaml.MappingNode):
+            keys = [(key, v) for key, v in node.value if key.value == token]
+            if not keys:
+                break
+            line, node = keys[0][0].start_mark.line + 1, keys[0][1]
+        else:
+            break
+    return line, item
+
+
 #: the columns of :func:`listing`
 LISTING_COLUMNS = ["file", "bytes", "mode", "modified", "folder"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -223,3 +224,10 @@ def shared_data() -> Path:
     if os.environ.get("CI") == "true":
         pytest.fail(f"shared data folder {SHARED_DATA} is missing under CI=true")
     pytest.skip(f"shared data folder {SHARED_DATA} not present beside the project")
+
+
+def without_lines(said: str) -> str:
+    """A configuration's problem report without where each problem is in its file
+    (``（efficiency，第62行）``, `` (efficiency, line 62)``): for tests of the words."""
+    said = re.sub(r"（(?:[^（），\n]*，)?第\d+行）(?=：)", "", said)
+    return re.sub(r" \((?:[^()\n]*, )?line \d+\)(?=:)", "", said)

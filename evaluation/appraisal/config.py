@@ -19,7 +19,7 @@ from pydantic import ConfigDict, Field, ValidationError, model_validator
 from evaluation.catalogue import field_path, problem_table
 from evaluation.errors import CatalogueError
 from evaluation.fields import Model, Problem, Problems, Said, Text, raise_if, rule_of
-from evaluation.files import read_yaml
+from evaluation.files import located, read_yaml
 from evaluation.vocabulary import Word, plain, say
 
 Grade = Literal["excellent", "good", "pass", "fail"]
@@ -344,7 +344,10 @@ def load_config(path: str | Path) -> Config:
     path (a missing file and a YAML syntax error too)."""
     path = Path(path)
     raw = read_yaml(path)  # file, encoding, syntax and size refused there
-    return parse_config(raw, file=path.name)
+    try:
+        return parse_config(raw, file=path.name)
+    except CatalogueError as exc:  # each problem with its line and entry's id
+        raise located(exc, path) from None
 
 
 def parse_config(raw: object, *, file: str = "appraisal.yaml") -> Config:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 import shutil
+from pathlib import Path
 
 import yaml
 from typer.testing import CliRunner
 
 from evaluation.cli import app
 
-from ..conftest import ROOT
+from ..conftest import ROOT, without_lines
 from .test_cli_zh_scan import english_in
 
 runner = CliRunner()
@@ -26,10 +27,12 @@ SAMPLE = ROOT / "data" / "sample"
 PYDANTIC = ("Input should", "Field required", "Extra inputs", "should have", "must ")
 
 
-def invoke(*args, code=1):
+def invoke(*args, code=1, placed=False):
+    """The command's output; without each problem's place in its file unless
+    ``placed`` (the words are tested here; the places by the test that names them)."""
     done = runner.invoke(app, [str(a) for a in args])
     assert done.exit_code == code, done.output
-    return done.output
+    return done.output if placed else without_lines(done.output)
 
 
 def broken(tmp_path, name, change) -> str:
@@ -378,3 +381,53 @@ def test_every_pydantic_word_is_a_pydantic_error_type_with_its_fields():
         assert fields <= ctx.get(code, set()), code
         if code not in own:  # the English is pydantic's own message
             assert word.en == "{msg}", code
+
+
+def _line_of(path, entry: str, key: str) -> int:
+    """The line (1-based) of ``key:`` in the list entry that starts ``- id: entry``
+    (or at the top level when ``entry`` is empty), found by reading the file."""
+    text = Path(path).read_text(encoding="utf-8").splitlines()
+    start = next(i for i, x in enumerate(text) if x.strip() == f"- id: {entry}")
+    return next(
+        i + 1 for i in range(start, len(text)) if text[i].strip().startswith(f"{key}:")
+    )
+
+
+def test_each_problem_names_its_line_and_the_entry_it_is_in(q4_result, tmp_path):
+    """A YAML path alone (indicators[7].weight) sends the office counting list
+    entries: the report adds the entry's id and the line, in either language."""
+
+    def change(raw):
+        raw["indicators"][7]["weight"] = "abc"
+
+    path = broken(tmp_path, "indicators.yaml", change)
+    written = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    entry = written["indicators"][7]["id"]
+    line = _line_of(path, entry, "weight")
+    said = invoke("validate", SAMPLE, "--catalogue", path, placed=True)
+    lines = chinese_part(said, "invalid catalogue")
+    where = f"indicators[7].weight（{entry}，第{line}行）"
+    assert lines[1] == f"{where}：须为数字（实际为 abc）"
+    english = invoke("validate", SAMPLE, "--catalogue", path, "--lang", "en",
+                     placed=True)  # fmt: skip
+    assert f"indicators[7].weight ({entry}, line {line}): Input should be" in english
+
+    def rules(raw):  # a rule of appraisal.yaml, and a key outside any list entry
+        raw["rules"][1]["kind"] = "vetoo"
+        raw["grades"]["outstanding"] = 95
+
+    config = broken(tmp_path, "appraisal.yaml", rules)
+    rule = yaml.safe_load(Path(config).read_text(encoding="utf-8"))["rules"][1]["id"]
+    text = Path(config).read_text(encoding="utf-8").splitlines()
+    top = next(i + 1 for i, x in enumerate(text) if x.strip() == "outstanding: 95")
+    said = invoke(
+        "publish", q4_result, "--appraisal", SAMPLE / "appraisal",
+        "--appraisal-config", config, "--store", tmp_path / "s.duckdb", "--by", "测试",
+        placed=True,
+    )  # fmt: skip
+    lines = chinese_part(said, "invalid appraisal config")
+    assert any(
+        x.startswith(f"rules[1].kind（{rule}，第{_line_of(config, rule, 'kind')}行）：")
+        for x in lines
+    ), lines
+    assert any(x.startswith(f"grades.outstanding（第{top}行）：") for x in lines), lines
