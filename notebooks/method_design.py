@@ -206,7 +206,8 @@ sobol = uncertainty.sensitivity(
     ),
     n=sobol_n,
 )
-worded.sobol_zh(sobol, catalogue) if lang == "zh" else sobol.round(3)
+sobol_shown = worded.sobol_zh(sobol, catalogue) if lang == "zh" else sobol.round(3)
+sobol_shown
 
 # %%
 bars = sobol.melt(id_vars="factor", value_vars=["S1", "ST"], var_name="index")
@@ -279,7 +280,7 @@ workbook = write_xlsx(
         words["sheet_weights"]: compared.rename_axis(words["dimension"]).reset_index(),
         words["sheet_diagnostics"]: consistency,
         words["sheet_intervals"]: widths,
-        words["sheet_sobol"]: sobol,
+        words["sheet_sobol"]: sobol_shown,
         words["sheet_changes"]: changes,
         words["sheet_moves"]: moves_shown,
     },

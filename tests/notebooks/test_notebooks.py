@@ -393,3 +393,18 @@ def test_year_end_unit_and_shares_read_in_chinese(executed):
     text = _text(cell)
     assert "Shares(" not in text and re.search(r"考：年度综合得分\s+0\.5\n", text)
     assert "考评组别" in text and "Name: 单位数" in text
+
+
+@pytest.mark.notebook
+def test_method_design_workbook_sensitivity_sheet_is_in_chinese(executed):
+    """The panel's workbook (lang="zh"): the sensitivity sheet has the Chinese
+    headers of the table the notebook shows, each factor named in Chinese."""
+    openpyxl = pytest.importorskip("openpyxl")
+    notebook, out_dir = executed(ROOT / "notebooks" / "method_design.py")
+    (book,) = out_dir.glob("method_design_*.xlsx")
+    sheet = openpyxl.load_workbook(book, read_only=True)["敏感性"]
+    rows = [[c for c in r if c is not None] for r in sheet.iter_rows(values_only=True)]
+    header = next(r for r in rows if "因素" in r)
+    assert header[:2] == ["因素", "一阶敏感度指数（S1）"] and header[-1] == "因素代码"
+    factors = [r[0] for r in rows[rows.index(header) + 1 :] if r]
+    assert factors and all(re.search(r"[\u4e00-\u9fff]", f) for f in factors)
