@@ -113,8 +113,9 @@ class CatalogueError(EvaluationError):
 def _at(problem) -> str:
     """`` (tasks, line 80)``: where a configuration's problem is, when known."""
     line, item = getattr(problem, "line", None), getattr(problem, "item", None)
-    where = [str(x) for x in (item,) if isinstance(x, str)]
-    where += [f"line {line}" for _ in [0] if line is not None and not pd.isna(line)]
+    where = [item] if isinstance(item, str) else []
+    if line is not None and not pd.isna(line):
+        where.append(f"line {line}")
     return f" ({', '.join(where)})" if where else ""
 
 

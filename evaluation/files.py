@@ -263,7 +263,8 @@ def _node_at(root: yaml.Node, path: str) -> tuple[int | None, str | None]:
             keys = [(key, v) for key, v in node.value if key.value == token]
             if not keys:
                 break
-            line, node = keys[0][0].start_mark.line + 1, keys[0][1]
+            # a key given twice: YAML keeps the last, so that is the one at fault
+            line, node = keys[-1][0].start_mark.line + 1, keys[-1][1]
         else:
             break
     return line, item

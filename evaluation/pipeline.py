@@ -99,9 +99,11 @@ def score(
         return long(nodes, "node_id", columns=dims)
 
     def indicators(frames: dict[str, pd.DataFrame]) -> Callable[[], pd.DataFrame]:
-        # the indicator tables' rows are prepared's, in its order: its ids serve
+        # the indicator tables' rows are prepared's, in its order: its ids serve,
+        # each table its own (a reader relabelling one changes no other, nor the
+        # risk stage built after; Arrow text: a new wrapper of the same buffers)
         ids = {k: prepared[k].array for k in ["period", "unit_id", "indicator_id"]}
-        return lambda: long(frames, labels=ids)
+        return lambda: long(frames, labels={k: v.copy() for k, v in ids.items()})
 
     @cache
     def inputs() -> risk.Inputs:
@@ -163,7 +165,7 @@ class Tables(MutableMapping):
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         table = self._tables[name]
-        if not isinstance(table, pd.DataFrame):  # its builder, run once
+        if callable(table):  # its builder, run once
             table = self._tables[name] = table()
         return table
 
@@ -180,8 +182,8 @@ class Tables(MutableMapping):
         return len(self._tables)
 
     def __repr__(self) -> str:
-        built = [k for k, v in self._tables.items() if isinstance(v, pd.DataFrame)]
-        later = [k for k in self._tables if k not in built]
+        later = [k for k, v in self._tables.items() if callable(v)]
+        built = [k for k in self._tables if k not in later]
         return f"Tables(built={built}, when read={later})"
 
 
@@ -537,13 +539,8 @@ def rebuild(provenance: Provenance, *, base: str | Path | None = None) -> Result
     if changed:
         said = say("library_error", "inputs_changed_since", files=sorted(changed))
         raise EvaluationError(words=said)
-    dataset = Dataset(
-        dataset.units,
-        dataset.observations,
-        dataset.files,
-        root=provenance.dataset_root,
-        events=dataset.events,
-    )
+    # the same dataset (its bad workbook cells too), at the path the run recorded
+    dataset = replace(dataset, root=provenance.dataset_root)
     result = run(
         catalogue,
         dataset,

@@ -8,6 +8,7 @@ import stat
 import pandas as pd
 import pytest
 
+import evaluation as ev
 from evaluation.files import replacing
 from evaluation.publish.export import write_media_csv
 
@@ -91,3 +92,20 @@ def test_listing_headed_in_the_analysts_words(tmp_path):
     en = listing(tmp_path / "a.csv", lang="en")
     assert list(en.columns) == ["File", "Bytes", "Mode", "Written (Beijing time)",
                                 "Folder"]  # fmt: skip
+
+
+def test_a_key_given_twice_is_located_at_the_one_yaml_keeps(tmp_path):
+    """YAML keeps the last of two equal keys: the problem is on that line, not on
+    the first (which holds a valid weight)."""
+    text = (ev.project_root() / "indicators.yaml").read_text(encoding="utf-8")
+    first = "    weight: 0.4\n"
+    assert first in text
+    text = text.replace(first, first + "    weight: -1\n", 1)
+    path = tmp_path / "indicators.yaml"
+    path.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("    weight: -1") + 1
+    with pytest.raises(ev.CatalogueError) as info:
+        ev.load_catalogue(path)
+    problem = info.value.problems.iloc[0]
+    assert problem["path"].endswith(".weight") and problem["line"] == line
+    assert problem["item"] == "approval_on_time_rate"

@@ -234,6 +234,13 @@ def test_tables_read_later_are_those_of_the_reports_as_scored(sample_month):
     observations["value"] = np.nan  # every report withdrawn (targets too)
     units.loc[units.index[0], "unit_id"] = "D99"  # a unit renamed, in place
     later["prepared"]["value"] = np.nan  # and the prepared values handed back
-    for name in ["warnings", "risk", "ledger", "scores", "normalised"]:
+    for name in ["contributions", "normalised"]:  # a table read, relabelled in place
+        table = later[name]
+        table.loc[:, "unit_id"] = table["unit_id"].str.lower()
+    now_contributions = now["contributions"]["unit_id"].str.lower()
+    for name in ["warnings", "risk", "ledger", "scores"]:
         pd.testing.assert_frame_equal(later[name], now[name])
+    # each long table its own ids: relabelling one changed no other
+    pd.testing.assert_series_equal(later["contributions"]["unit_id"], now_contributions)
+    assert later["prepared"]["unit_id"].equals(now["prepared"]["unit_id"])
     assert (now["warnings"]["level"] == "red").any()  # the comparison has content

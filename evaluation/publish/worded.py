@@ -17,7 +17,7 @@ import pandas as pd
 
 from evaluation.catalogue import Catalogue
 from evaluation.periods import PATTERNS, date_zh, name_en, name_zh
-from evaluation.publish.export import round_half_up
+from evaluation.publish.export import published_numbers, round_half_up
 from evaluation.scoring.weights import ahp, most_inconsistent
 from evaluation.vocabulary import family, say, word, words
 
@@ -234,9 +234,10 @@ def breakdown(table: pd.DataFrame, cat: Catalogue, lang: str) -> pd.DataFrame:
             "parent": [cat.name_or_id(p, lang) for p in table["parent"]],
             "value": table["value"].to_numpy(dtype=float),
             "status": [said(str(x)) for x in table["status"]],
-            "score": table["score"].round(2).to_numpy() + 0.0,  # never -0.00
+            # half up, as published (5.625 is 5.63), never -0.00
+            "score": published_numbers(table["score"]),
             "weight": table["weight"].round(4).to_numpy(),
-            "contribution": table["contribution"].round(2).to_numpy() + 0.0,
+            "contribution": published_numbers(table["contribution"]),
             "indicator_id": table["indicator_id"].to_numpy(),
         },
         index=table.index,

@@ -271,3 +271,25 @@ def test_a_bad_cell_and_the_files_other_problems_are_said_in_one_round(tmp_path)
     ]
     assert "百分比格式" in mine.iloc[0, 4] and "不在单位名单" in mine.iloc[1, 4]
     assert "Excel错误值" in mine.iloc[2, 4]
+
+
+def test_a_rebuild_refuses_a_workbook_cell_the_original_run_missed(
+    tmp_path, monkeypatch
+):
+    """A run recorded before the cells were checked (simulated: the check off)
+    scored an error cell as a missing value; rebuilding it now refuses the cell
+    instead of reproducing the score."""
+    import evaluation.intake.io as io
+
+    folder = write_dataset(tmp_path / "tiny", TINY_UNITS, TINY_ROWS[1:])
+    unit, period, indicator, _ = TINY_ROWS[0]
+    workbook(folder / "observations" / "late.xlsx",
+             [[unit, period, indicator, ("error", "#DIV/0!")]])  # fmt: skip
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(TINY, allow_unicode=True), encoding="utf-8")
+    catalogue = ev.load_catalogue(path)
+    with monkeypatch.context() as m:
+        m.setattr(io, "_excel_cells", lambda *args: [])
+        old = ev.run(catalogue, ev.load_dataset(folder), period="2025", run_at="t")
+    with pytest.raises(ev.ValidationFailed, match="excel_error"):
+        ev.rebuild(old.provenance)

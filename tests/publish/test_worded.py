@@ -157,7 +157,7 @@ def test_league_table_read_in_words_with_whole_ranks():
 
 def test_breakdown_read_in_words_scores_to_two_decimals(catalogue):
     """One unit's indicators as the analyst reads them: names, the parent node,
-    a filled value as 补缺 and its rule, never -0.00."""
+    a filled value as 补缺 and its rule, rounded half up as published, never -0.00."""
     table = pd.DataFrame(
         {
             "indicator_id": ["approval_on_time_rate", "approval_time_ratio"],
@@ -168,7 +168,7 @@ def test_breakdown_read_in_words_scores_to_two_decimals(catalogue):
             "status": ["reported", "imputed_peer_median"],
             "score": [80.456, -0.001],
             "weight": [0.06, 0.045],
-            "contribution": [4.82736, -0.00004],
+            "contribution": [5.625, -0.00004],  # half up, as published: 5.63
         }
     )
     shown = W.breakdown(table, catalogue, "zh")
@@ -177,7 +177,7 @@ def test_breakdown_read_in_words_scores_to_two_decimals(catalogue):
         "贡献（分）", "指标代码",
     ]  # fmt: skip
     assert shown.iloc[0].tolist() == [
-        "审批事项按时办结率", "审批服务效率", 95.5, "已报送", 80.46, 0.06, 4.83,
+        "审批事项按时办结率", "审批服务效率", 95.5, "已报送", 80.46, 0.06, 5.63,
         "approval_on_time_rate",
     ]  # fmt: skip
     assert shown.iloc[1, 3] == "补缺（同类中位数插补）"
