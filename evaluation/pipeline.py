@@ -157,7 +157,9 @@ class Tables(MutableMapping):
     :func:`score` hands back the composites and ranks at once; the long tables
     (millions of rows at national scale) and the risk stage are built only for the
     reader who asks for them: a what-if or a notebook that reads the composites
-    does not pay for them. ``dict(tables)`` builds them all, in order.
+    does not pay for them. ``dict(tables)`` builds them all, in order. A table's
+    error (a risk rule's) is raised when it is first read; the builders are
+    closures, so the mapping is not picklable (``dict(tables)`` is).
     """
 
     def __init__(self, **tables: pd.DataFrame | Callable[[], pd.DataFrame]) -> None:
