@@ -55,6 +55,7 @@ from evaluation.appraisal import (
     PERSON_GRADES,
     Config,
     annual_period,
+    compare_grades,
     dimension_gaps,
     parse_config,
     weighted_mean,
@@ -484,32 +485,15 @@ def correction_changes(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFram
     """The units whose final grade or rank in group differ between two versions'
     ``grades`` (a unit moved by another's appeal included), in the new version's
     order: ``unit_id, name_zh, name_en, grade_before, grade_after, rank_before,
-    rank_after`` (a rank NaN: not ranked)."""
-    keep = ["unit_id", "name_zh", "name_en", "final_grade", "group_rank"]
-    both = after[keep].merge(
-        before[keep], on="unit_id", how="outer", suffixes=("_after", "_before"),
-        sort=False,
-    )  # fmt: skip
-    for c in ("name_zh", "name_en"):
-        both[c] = both[f"{c}_after"].fillna(both[f"{c}_before"])
-
-    def differs(x: pd.Series, y: pd.Series) -> pd.Series:
-        return ~((x == y) | (x.isna() & y.isna()))
-
-    moved = differs(both["final_grade_before"], both["final_grade_after"]) | differs(
-        both["group_rank_before"], both["group_rank_after"]
-    )
-    out = both[moved].rename(
-        columns={
-            "final_grade_before": "grade_before",
-            "final_grade_after": "grade_after",
-            "group_rank_before": "rank_before",
-            "group_rank_after": "rank_after",
-        }
-    )
-    cols = ["unit_id", "name_zh", "name_en", "grade_before", "grade_after",
-            "rank_before", "rank_after"]  # fmt: skip
-    return out[cols].reset_index(drop=True)
+    rank_after`` (a rank NaN: not ranked). The comparison is
+    :func:`~evaluation.appraisal.compare_grades`'s (a version grades the same units)."""
+    both = compare_grades(before, after).set_index("unit_id").reindex(after["unit_id"])
+    ranks = both[["rank_before", "rank_after"]]
+    rank_moved = ranks.nunique(axis=1, dropna=False) > 1  # NaN and NaN: the same
+    moved = both["grade_changed"] | rank_moved
+    cols = ["name_zh", "name_en", "grade_before", "grade_after", "rank_before",
+            "rank_after"]  # fmt: skip
+    return both.loc[moved, cols].reset_index()
 
 
 def correction_from_store(store, run_id: str, *, viewer: str | None = None):
