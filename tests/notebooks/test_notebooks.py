@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import stat
+from contextlib import closing
 from html.parser import HTMLParser
 
 import jupytext
@@ -201,7 +202,8 @@ def test_intake_review_records_the_triage_as_the_cli_does(executed):
     ]  # fmt: skip
     openpyxl = pytest.importorskip("openpyxl")
     (book,) = out_dir.glob("intake_review_*.xlsx")
-    sheets = openpyxl.load_workbook(book, read_only=True).sheetnames
+    with closing(openpyxl.load_workbook(book, read_only=True)) as workbook:
+        sheets = workbook.sheetnames
     assert sheets[:3] == ["报送情况", "校验问题", "数据质量"]
 
 
@@ -236,9 +238,10 @@ def test_intake_review_writes_the_problems_to_send_back_when_a_file_is_bad(tmp_p
     assert errors == []
     openpyxl = pytest.importorskip("openpyxl")
     (book,) = out_dir.glob("intake_review_*.xlsx")
-    workbook = openpyxl.load_workbook(book, read_only=True)
-    assert workbook.sheetnames == ["报送情况", "校验问题"]
-    rows = list(workbook["校验问题"].iter_rows(values_only=True))
+    with closing(openpyxl.load_workbook(book, read_only=True)) as workbook:
+        sheets = workbook.sheetnames
+        rows = list(workbook["校验问题"].iter_rows(values_only=True))
+    assert sheets == ["报送情况", "校验问题"]
     assert [r[:4] for r in rows[1:]] == [
         ("observations/audit.csv", 2, "指标值（value）", "1.8%")
     ]
@@ -402,8 +405,9 @@ def test_method_design_workbook_sensitivity_sheet_is_in_chinese(executed):
     openpyxl = pytest.importorskip("openpyxl")
     notebook, out_dir = executed(ROOT / "notebooks" / "method_design.py")
     (book,) = out_dir.glob("method_design_*.xlsx")
-    sheet = openpyxl.load_workbook(book, read_only=True)["敏感性"]
-    rows = [[c for c in r if c is not None] for r in sheet.iter_rows(values_only=True)]
+    with closing(openpyxl.load_workbook(book, read_only=True)) as workbook:
+        values = workbook["敏感性"].iter_rows(values_only=True)
+        rows = [[c for c in r if c is not None] for r in values]
     header = next(r for r in rows if "因素" in r)
     assert header[:2] == ["因素", "一阶敏感度指数（S1）"] and header[-1] == "因素代码"
     factors = [r[0] for r in rows[rows.index(header) + 1 :] if r]
