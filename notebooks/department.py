@@ -75,7 +75,7 @@ pd.DataFrame(
 plots.plot_trend(profile.trend, title=words["trend"], lang=lang)
 
 # %%
-worded.league(profile.trend.tail(6), lang).round(2)
+worded.league(profile.trend.tail(6), lang)
 
 # %% [markdown]
 # ## 3. 与同类单位比较 / Against its peers

@@ -54,8 +54,7 @@ problems  # empty: the sample is valid
 # %%
 result = ev.run(catalogue, data, period=period)
 groups = catalogue.peer_group_names("zh")
-dimensions = catalogue.nodes["name_zh"].to_dict()  # 行政效率 …
-worded.league(result.league_table(), "zh", groups).rename(columns=dimensions).head(10)
+worded.league(result.league_table(), "zh", groups, catalogue).head(10)  # 行政效率 …
 
 # %%
 plots.plot_rank_bar(result.league_table(), lang="zh")
@@ -66,9 +65,7 @@ plots.plot_rank_bar(result.league_table(), lang="zh")
 # contributions (they add up to its composite score).
 
 # %%
-worded.league(result.league_table(peer_group="regulatory"), "zh", groups).rename(
-    columns=dimensions
-)
+worded.league(result.league_table(peer_group="regulatory"), "zh", groups, catalogue)
 
 # %%
 breakdown = result.breakdown(unit_id)

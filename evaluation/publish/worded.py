@@ -167,18 +167,25 @@ _WHOLE = ("rank", "peer_rank", "rank_change", "peer_rank_change", "n_imputed",
 
 
 def league(
-    table: pd.DataFrame, lang: str, group_names: dict[str, str] | None = None
+    table: pd.DataFrame,
+    lang: str,
+    group_names: dict[str, str] | None = None,
+    cat: Catalogue | None = None,
 ) -> pd.DataFrame:
     """A league table (``Result.league_table``, a national run's ranks, a unit's
     trend from :func:`evaluation.analysis.views.profile`) as the analyst reads it:
     headed in ``lang`` (``ranking_header``), periods, peer groups and statuses in
-    words, ranks and counts whole (``Int64``: an unranked unit has none), the other
-    language's name left out. Columns without a word (the dimensions) stay as
-    they are; the values stay numbers."""
+    words, ranks and counts whole (``Int64``: an unranked unit has none), scores
+    rounded half up to 2 decimals as published, the other language's name left out.
+    With the catalogue ``cat``, a dimension's column is headed by its name; without
+    it, by its code. The values stay numbers."""
     other = "name_en" if lang == "zh" else "name_zh"
     out = table.drop(columns=[other], errors="ignore").copy()
     for c in out.columns.intersection(_WHOLE):
         out[c] = out[c].astype("Float64").round().astype("Int64")
+    nodes = [] if cat is None else list(out.columns.intersection(cat.nodes.index))
+    for c in out.columns.intersection(["composite_score", "peer_median", *nodes]):
+        out[c] = published_numbers(out[c])
     if "period" in out:
         out["period"] = out["period"].map(name_zh if lang == "zh" else name_en)
     if "peer_group" in out and group_names:
@@ -186,7 +193,8 @@ def league(
     if "status" in out:
         said = words("rank_status", lang)
         out["status"] = out["status"].map(lambda s: said.get(s, s))
-    return out.rename(columns=words("ranking_header", lang))
+    named = {} if cat is None else {n: cat.name_or_id(n, lang) for n in nodes}
+    return out.rename(columns={**words("ranking_header", lang), **named})
 
 
 def grade_changes(

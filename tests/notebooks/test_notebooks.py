@@ -351,8 +351,8 @@ def test_method_design_tables_read_in_chinese(executed):
     assert header[4:6] == ["可用（CR < 0.1）", "最不一致的判断"]
     assert row[4] == "是" and float(row[1]) < 0.1
     header, *rows = _shown_table(notebook, "diagnostics.dimensions(result)")
-    assert header == ["", "维度", "指标数", "Cronbach's α", "第一主成分解释比例",
-                      "维度代码"]  # fmt: skip
+    assert header == ["", "维度", "指标数", "内部一致性系数（Cronbach's α）",
+                      "第一主成分解释比例", "维度代码"]  # fmt: skip
     assert all(re.search(r"[\u4e00-\u9fff]", r[1]) for r in rows)
     header, *rows = _shown_table(notebook, "worded.catalogue_changes(")
     assert header[1:] == ["部分", "名称", "字段", "变化", "原值", "新值", "代码"]
@@ -361,6 +361,25 @@ def test_method_design_tables_read_in_chinese(executed):
             "composite"] in [r[1:] for r in rows]  # fmt: skip
     header, *_ = _shown_table(notebook, "moves_shown.head(10)")
     assert header[-1] == "名次变化（+为上升）"
+
+
+@pytest.mark.notebook
+def test_league_table_shows_dimensions_by_name_and_scores_to_two_decimals(executed):
+    """The league table the analyst sees (lang="zh"): the five dimensions headed by
+    their Chinese names, every score with at most 2 decimals, as published."""
+    notebook, _ = executed(ROOT / "notebooks" / "league_table.py")
+    header, *rows = _shown_table(notebook, "worded.league(result.league_table(),")
+    dimensions = [
+        "行政效率",
+        "行政成本",
+        "任务目标完成",
+        "服务评价与满意度",
+        "依法行政与责任追究",
+    ]
+    assert all(d in header for d in dimensions), header
+    for d in ["综合得分", *dimensions]:
+        shown = [r[header.index(d)] for r in rows]
+        assert all(re.fullmatch(r"\d+(\.\d{1,2})?|NaN", v) for v in shown), (d, shown)
 
 
 @pytest.mark.notebook

@@ -155,6 +155,34 @@ def test_league_table_read_in_words_with_whole_ranks():
     ]  # fmt: skip
 
 
+def test_league_table_names_the_dimensions_and_rounds_scores_as_published(catalogue):
+    """With the catalogue, a dimension's column is headed by its name (行政效率, not
+    ``efficiency``), and scores are rounded half up to 2 decimals as the media
+    table publishes them (83.345 is 83.35, not numpy's 83.34); counts stay whole."""
+    table = pd.DataFrame(
+        {
+            "rank": [1.0],
+            "unit_id": ["D13"],
+            "composite_score": [83.345],
+            "efficiency": [70.125],
+            "peer_median": [81.005],
+            "coverage": [0.875],
+            "n_imputed": [2],
+        }
+    )
+    shown = W.league(table, "zh", cat=catalogue)
+    assert list(shown.columns) == [
+        "排名", "单位代码", "综合得分", "行政效率", "同类中位数", "指标覆盖率",
+        "补缺数据项数",
+    ]  # fmt: skip
+    assert shown.iloc[0].tolist() == [1, "D13", 83.35, 70.13, 81.01, 0.875, 2]
+    assert (
+        W.league(table, "en", cat=catalogue).columns[3] == "Administrative efficiency"
+    )
+    # without the catalogue the dimension keeps its code and its value
+    assert W.league(table, "zh")["efficiency"].tolist() == [70.125]
+
+
 def test_breakdown_read_in_words_scores_to_two_decimals(catalogue):
     """One unit's indicators as the analyst reads them: names, the parent node,
     a filled value as 补缺 and its rule, rounded half up as published, never -0.00."""
@@ -241,7 +269,8 @@ def test_diagnostics_by_name_kinds_in_words_code_last(catalogue):
     )
     shown = W.diagnostics(dims, catalogue, "zh")
     assert list(shown.columns) == [
-        "维度", "指标数", "Cronbach's α", "第一主成分解释比例", "维度代码",
+        "维度", "指标数", "内部一致性系数（Cronbach's α）", "第一主成分解释比例",
+        "维度代码",
     ]  # fmt: skip
     assert shown.iloc[0].tolist() == [
         "审批服务效率", 3, 0.84, 0.833, "efficiency.approval",
