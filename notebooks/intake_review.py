@@ -35,6 +35,7 @@ as_of = beijing_today()
 # `evaluation flags` keeps (make run writes neither file)
 out_dir = root / "data" / "output"
 analyst = "张明"  # who records the decisions below
+lang = "zh"  # the language of the tables, figures and workbook: "zh" or "en"
 # the triage (section 4): (flag id, "accepted" | "dismissed", why); fill it in after
 # reading the flags of section 3. A decision already on record is not written twice.
 # Empty, Run All records nothing. For example:
@@ -84,7 +85,7 @@ valid = problems.empty  # the history, scores and flags read valid data only
 data.files[["file", "encoding", "rows"]]
 
 # %%
-problems_table(problems, "zh")
+problems_table(problems, lang)
 
 # %% [markdown]
 # ## 2. 报送情况 / Who submitted what
@@ -98,10 +99,10 @@ problems_table(problems, "zh")
 
 # %%
 due = status.status(data.observations, catalogue, data.units, period, as_of=as_of)
-print("\n".join(status.status_lines(due, catalogue, period, as_of=as_of)))
+print("\n".join(status.status_lines(due, catalogue, period, lang=lang, as_of=as_of)))
 
 # %%
-this_period = status.status_table(due, catalogue, lang="zh")
+this_period = status.status_table(due, catalogue, lang=lang)
 this_period
 
 # %% [markdown]
@@ -115,7 +116,7 @@ this_period
 # %%
 if valid:  # read from valid reports only, as the flags
     submissions = Q.submissions(data.observations, catalogue, period=period)
-    display(plots.plot_submissions(submissions, catalogue, lang="zh"))
+    display(plots.plot_submissions(submissions, catalogue, lang=lang))
 
 # %% [markdown]
 # ## 3. 数据质量提示 / Data-quality flags
@@ -133,12 +134,12 @@ if valid:
     result = ev.run(catalogue, data, period=period)
     flags = Q.with_decisions(result.flags, decisions)
     open_now = views.flags_in(flags[flags["status"] == "open"], period)
-    display(risk_table(result, "flags", lang="zh", rows=open_now))
+    display(risk_table(result, "flags", lang=lang, rows=open_now))
 else:
-    print("校验未通过：本期暂不评分，数据质量提示待更正后的文件再核查（第5节的工作簿照样写出）。")
+    print(V.word("intake_review", "not_scored", lang))
 
 # %%
-plots.plot_flag_triage(flags, lang="zh") if valid else None
+plots.plot_flag_triage(flags, lang=lang) if valid else None
 
 # %% [markdown]
 # ## 4. 核实与记录 / Triage
@@ -158,15 +159,22 @@ if valid:
         decisions_path, triage, by=analyst, flags_table=result.flags
     )
     flags = Q.with_decisions(result.flags, decisions)
-    display(flags["status"].value_counts())
+    said = V.words("flag_status", lang)  # 待核实, 已确认, 已排除
+    display(
+        flags["status"]
+        .map(said)
+        .value_counts()
+        .rename_axis(V.word("risk_header", "status", lang))
+        .rename(V.word("flag_plot", "count", lang))
+    )
 
 # %%
-plots.plot_flag_triage(flags, lang="zh") if valid else None
+plots.plot_flag_triage(flags, lang=lang) if valid else None
 
 # %%
 if valid:
     decided = result.flags[result.flags["flag_id"].isin(decisions["flag_id"])]
-    display(risk_table(result, "flags", lang="zh", decisions=decisions, rows=decided))
+    display(risk_table(result, "flags", lang=lang, decisions=decisions, rows=decided))
 
 # %% [markdown]
 # ## 5. 写出核查工作簿 / The review workbook
@@ -179,12 +187,12 @@ if valid:
 
 # %%
 sheets = {
-    V.word("document", "sheet_submissions"): this_period,
-    V.word("document", "sheet_problems"): problems_table(problems, "zh"),
+    V.word("document", "sheet_submissions", lang): this_period,
+    V.word("document", "sheet_problems", lang): problems_table(problems, lang),
 }
 if valid:
-    sheets[V.word("document", "sheet_flags")] = risk_table(
-        result, "flags", lang="zh", decisions=decisions
+    sheets[V.word("document", "sheet_flags", lang)] = risk_table(
+        result, "flags", lang=lang, decisions=decisions
     )
 workbook = write_xlsx(Path(out_dir) / f"intake_review_{period}.xlsx", sheets)
 
@@ -198,4 +206,4 @@ workbook = write_xlsx(Path(out_dir) / f"intake_review_{period}.xlsx", sheets)
 # %%
 # the decisions file exists once a decision is recorded (an empty triage writes none)
 recorded = [decisions_path] if decisions_path.exists() else []
-ev.files.listing(*recorded, workbook, lang="zh")
+ev.files.listing(*recorded, workbook, lang=lang)

@@ -23,6 +23,7 @@ catalogue_path = root / "indicators.yaml"
 dataset_path = root / "data" / "sample"
 period = "2025"
 unit_id = "D07"  # the department to break down
+lang = "zh"  # the language of the tables and figures: "zh" or "en"
 out_dir = root / "data" / "output" / "notebooks"  # where the media CSV is written
 
 # %% [markdown]
@@ -53,11 +54,11 @@ problems  # empty: the sample is valid
 
 # %%
 result = ev.run(catalogue, data, period=period)
-groups = catalogue.peer_group_names("zh")
-worded.league(result.league_table(), "zh", groups, catalogue).head(10)  # 行政效率 …
+groups = catalogue.peer_group_names(lang)
+worded.league(result.league_table(), lang, groups, catalogue).head(10)  # 行政效率 …
 
 # %%
-plots.plot_rank_bar(result.league_table(), lang="zh")
+plots.plot_rank_bar(result.league_table(), lang=lang)
 
 # %% [markdown]
 # ## 3. Explore / 分析
@@ -65,21 +66,21 @@ plots.plot_rank_bar(result.league_table(), lang="zh")
 # contributions (they add up to its composite score).
 
 # %%
-worded.league(result.league_table(peer_group="regulatory"), "zh", groups, catalogue)
+worded.league(result.league_table(peer_group="regulatory"), lang, groups, catalogue)
 
 # %%
 breakdown = result.breakdown(unit_id)
-worded.breakdown(breakdown.sort_values("contribution"), catalogue, "zh")
+worded.breakdown(breakdown.sort_values("contribution"), catalogue, lang)
 
 # %%
-said = V.words("breakdown_header", "zh")  # 各项指标贡献之和, 综合得分
+said = V.words("breakdown_header", lang)  # 各项指标贡献之和, 综合得分
 ranked = result.league_table().set_index("unit_id").loc[unit_id]
 pd.DataFrame(
     {
         said["contribution_sum"]: [breakdown["contribution"].sum()],
         said["composite_score"]: [ranked["composite_score"]],
     },
-    index=[ranked["name_zh"]],
+    index=[ranked[f"name_{lang}"]],
 ).round(2)
 
 # %% [markdown]
@@ -89,8 +90,8 @@ pd.DataFrame(
 # (.说明.txt: period, source, method).
 
 # %%
-written = dict(media.export(result, f"{out_dir}/media_{period}_zh.csv", lang="zh"))
-written, time_zh(result.provenance.run_at), result.digest()[:12]  # 评分时间（北京时间）
+written = dict(media.export(result, f"{out_dir}/media_{period}_{lang}.csv", lang=lang))
+written, time_zh(result.provenance.run_at, lang), result.digest()[:12]  # 评分时间（北京时间）
 
 # %% [markdown]
 # ## 5. Risk / 风险预警
@@ -101,25 +102,25 @@ written, time_zh(result.provenance.run_at), result.digest()[:12]  # 评分时间
 # %%
 from evaluation.publish.export import risk_table
 
-risk_table(result, "warnings", lang="zh").head(10)
+risk_table(result, "warnings", lang=lang).head(10)
 
 # %%
-plots.plot_risk_heatmap(result, lang="zh")
+plots.plot_risk_heatmap(result, lang=lang)
 
 # %%
-plots.plot_warnings_timeline(result, lang="zh")
+plots.plot_warnings_timeline(result, lang=lang)
 
 # %%
 from evaluation.analysis import views
 
 (
     result.ledger["status"]
-    .map(V.words("ledger_status", "zh"))
+    .map(V.words("ledger_status", lang))
     .value_counts()
-    .rename_axis(V.word("risk_header", "status", "zh"))
-    .rename(V.word("ledger_unit_header", "items", "zh")),
+    .rename_axis(V.word("risk_header", "status", lang))
+    .rename(V.word("ledger_unit_header", "items", lang)),
     risk_table(
-        result, "ledger", lang="zh", rows=views.ledger_overdue_first(result).head()
+        result, "ledger", lang=lang, rows=views.ledger_overdue_first(result).head()
     ),
 )
 
@@ -131,13 +132,13 @@ from evaluation.analysis import views
 (
     result.flags.groupby("check")
     .size()
-    .rename(V.words("quality_check", "zh"))
-    .rename_axis(V.word("risk_header", "check", "zh"))
-    .rename(V.word("flag_plot", "count", "zh"))
+    .rename(V.words("quality_check", lang))
+    .rename_axis(V.word("risk_header", "check", lang))
+    .rename(V.word("flag_plot", "count", lang))
 )
 
 # %%
-risk_table(result, "flags", lang="zh").head(10)
+risk_table(result, "flags", lang=lang).head(10)
 
 # %% [markdown]
 # ## 6. How firm is each rank? / 排名有多稳定
@@ -149,16 +150,16 @@ risk_table(result, "flags", lang="zh").head(10)
 intervals = uncertainty.run(result)  # 1,000 draws, level-1 weights ± 25 %
 worded.league(
     result.league_table(intervals=intervals.summary)[
-        ["rank", "rank_range", "name_zh", "composite_score"]
+        ["rank", "rank_range", f"name_{lang}", "composite_score"]
     ],
-    "zh",
+    lang,
 ).head(10)
 
 # %%
 plots.plot_rank_intervals(
     intervals.summary,
-    dict(zip(result.units["unit_id"], result.units["name_zh"], strict=True)),
-    lang="zh",
+    dict(zip(result.units["unit_id"], result.units[f"name_{lang}"], strict=True)),
+    lang=lang,
 )
 
 # %% [markdown]
@@ -167,4 +168,4 @@ plots.plot_rank_intervals(
 # written (Beijing time). 文件名、大小、权限（0644：共享盘上的同事可读）和写出时间（北京时间）。
 
 # %%
-ev.files.listing(*written, lang="zh")
+ev.files.listing(*written, lang=lang)

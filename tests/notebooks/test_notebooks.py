@@ -45,16 +45,16 @@ def _inject(notebook, **values) -> None:
     notebook.cells.insert(index, nbformat.v4.new_code_cell(source))
 
 
-@pytest.fixture(scope="module")
-def executed(tmp_path_factory):
-    """``path → (notebook with outputs, out_dir)``: every notebook run once, side by
+def _execute(paths, tmp_path_factory, **values):
+    """``path → (notebook with outputs, out_dir)``: each notebook run once, side by
     side (each in its own kernel, started in ``notebooks/`` as JupyterLab starts
-    it), with a umask of 022 like an office PC's (files written 0644)."""
+    it), with a umask of 022 like an office PC's (files written 0644), its
+    parameters set to ``values`` beside the test's own (:data:`EXTRA`)."""
     runs = {}
-    for path in NOTEBOOKS:
+    for path in paths:
         out_dir = tmp_path_factory.mktemp(path.stem)
         notebook = jupytext.read(path)
-        _inject(notebook, out_dir=str(out_dir), **EXTRA.get(path.stem, {}))
+        _inject(notebook, out_dir=str(out_dir), **EXTRA.get(path.stem, {}), **values)
         client = NotebookClient(
             notebook,
             timeout=600,
@@ -74,6 +74,18 @@ def executed(tmp_path_factory):
     finally:
         os.umask(old)
     return lambda path: runs[path][1:]
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory):
+    """Every notebook run once as the analyst runs it (lang="zh"): :func:`_execute`."""
+    return _execute(NOTEBOOKS, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def executed_en(tmp_path_factory):
+    """Every notebook run once with ``lang="en"`` (each has that parameter)."""
+    return _execute(NOTEBOOKS, tmp_path_factory, lang="en")
 
 
 def _text(cell) -> str:
@@ -110,6 +122,13 @@ class _Table(HTMLParser):
             self._cell = None
 
 
+def _header(html: str) -> list[str]:
+    """The header cells of the first table in ``html`` (a pandas display)."""
+    table = _Table()
+    table.feed(html)
+    return next((r for r in table.rows if r), [])
+
+
 def _shown_table(notebook, code: str) -> list[list[str]]:
     """The table displayed by the one code cell whose source contains ``code``:
     its header row, then each row (index first), as the analyst sees them."""
@@ -136,6 +155,38 @@ def test_notebook_executes_without_errors(path, executed):
         if o.get("output_type") == "error"
     ]
     assert errors == []
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_in_english_runs_and_heads_its_tables_in_english(path, executed_en):
+    """A notebook run with ``lang="en"``: every cell runs, and every table it shows
+    is headed in English (no Chinese-only header left from a hard-coded "zh"; a
+    term glossed in brackets, "Periods (考)", is English)."""
+    notebook, _ = executed_en(path)
+    errors = [
+        f"{o['ename']}: {o['evalue']}"
+        for c in notebook.cells
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
+    assert errors == []
+    chinese = re.compile(r"[\u4e00-\u9fff]")
+    shown = [
+        (c.source.splitlines()[0], header)
+        for c in notebook.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if "text/html" in o.get("data", {}) and "<table" in o["data"]["text/html"]
+        for header in [_header(o["data"]["text/html"])]
+    ]
+    assert shown, "the notebook shows tables"
+    english = re.compile(r"[A-Za-z]")
+    left = [
+        (cell, [x for x in h if chinese.search(x) and not english.search(x)])
+        for cell, h in shown
+    ]
+    assert [(cell, xs) for cell, xs in left if xs] == []
 
 
 @pytest.mark.notebook
