@@ -226,8 +226,8 @@ def breakdown(table: pd.DataFrame, cat: Catalogue, lang: str) -> pd.DataFrame:
     """One unit's composite by indicator (:meth:`Result.breakdown`) as the analyst
     reads it: headed in ``lang`` (``breakdown_header``), the indicator and its
     parent by name, the value's status in words (a filled value: 补缺 and its
-    rule), scores and contributions to 2 decimals and weights to 4 (numbers still),
-    the indicator's code last."""
+    rule), values, scores and contributions to 2 decimals and weights to 4 (numbers
+    still), the indicator's code last."""
     status, rules = words("observation_status", lang), family("imputation")
 
     def said(code: str) -> str:
@@ -240,7 +240,7 @@ def breakdown(table: pd.DataFrame, cat: Catalogue, lang: str) -> pd.DataFrame:
         {
             "indicator": [cat.name_or_id(i, lang) for i in table["indicator_id"]],
             "parent": [cat.name_or_id(p, lang) for p in table["parent"]],
-            "value": table["value"].to_numpy(dtype=float),
+            "value": published_numbers(table["value"]),  # as the dashboard shows
             "status": [said(str(x)) for x in table["status"]],
             # half up, as published (5.625 is 5.63), never -0.00
             "score": published_numbers(table["score"]),

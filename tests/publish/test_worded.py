@@ -185,14 +185,15 @@ def test_league_table_names_the_dimensions_and_rounds_scores_as_published(catalo
 
 def test_breakdown_read_in_words_scores_to_two_decimals(catalogue):
     """One unit's indicators as the analyst reads them: names, the parent node,
-    a filled value as 补缺 and its rule, rounded half up as published, never -0.00."""
+    a filled value as 补缺 and its rule, values and scores rounded half up to 2
+    decimals as the dashboard shows them, never -0.00."""
     table = pd.DataFrame(
         {
             "indicator_id": ["approval_on_time_rate", "approval_time_ratio"],
             "name_zh": ["x", "x"],
             "name_en": ["x", "x"],
             "parent": ["efficiency.approval", "efficiency.approval"],
-            "value": [95.5, 1.25],
+            "value": [85.2403, 1.395],  # a year's mean; half up: 1.40
             "status": ["reported", "imputed_peer_median"],
             "score": [80.456, -0.001],
             "weight": [0.06, 0.045],
@@ -205,10 +206,10 @@ def test_breakdown_read_in_words_scores_to_two_decimals(catalogue):
         "贡献（分）", "指标代码",
     ]  # fmt: skip
     assert shown.iloc[0].tolist() == [
-        "审批事项按时办结率", "审批服务效率", 95.5, "已报送", 80.46, 0.06, 5.63,
+        "审批事项按时办结率", "审批服务效率", 85.24, "已报送", 80.46, 0.06, 5.63,
         "approval_on_time_rate",
     ]  # fmt: skip
-    assert shown.iloc[1, 3] == "补缺（同类中位数插补）"
+    assert shown.iloc[1, 2] == 1.4 and shown.iloc[1, 3] == "补缺（同类中位数插补）"
     assert str(shown.iloc[1, 4]) == "0.0" and str(shown.iloc[1, 6]) == "0.0"
 
 
