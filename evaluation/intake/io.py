@@ -356,9 +356,12 @@ def load_dataset(path: str | Path, *, skip_unreadable: bool = False) -> Dataset:
             tables[table].append(frame)
             records.append({"table": table, **record})
     copies = _copies(records)  # the same file twice: one problem, read once
+    # the same rows in other bytes (saved again with a BOM, as .xlsx beside the .csv)
+    resaved = _copies(_contents(tables["observations"], skip=copies))
+    copies |= resaved
     table_of = {r["file"]: r["table"] for r in records}
     for copy, kept in copies.items():
-        said = _said("same_file", other=kept)
+        said = _said("same_content" if copy in resaved else "same_file", other=kept)
         skipped = skip and table_of[copy] == "observations"
         (unread if skipped else problems).append(pd.DataFrame([_problem(copy, said)]))
     if copies:
@@ -395,6 +398,30 @@ def _kept(reports: list[pd.DataFrame], copies: dict[str, str]) -> pd.DataFrame:
     """The reports of the files read, as one (a copy's are its original's)."""
     report = pd.concat(reports, ignore_index=True)
     return report[~report["file"].isin(list(copies))].reset_index(drop=True)
+
+
+def _contents(frames: list[pd.DataFrame], skip: dict[str, str]) -> list[dict]:
+    """A digest of each file's rows as read (every cell, in order), whatever its
+    bytes (encoding, BOM, line ends, CSV or workbook), as :func:`_copies` reads
+    records: only for files whose columns and number of rows another file shares
+    (no other can hold the same rows), and none in ``skip``."""
+    alike: dict[tuple, list[pd.DataFrame]] = {}
+    for frame in frames:
+        if len(frame) and frame["source"].iat[0] not in skip:
+            alike.setdefault((tuple(frame.columns), len(frame)), []).append(frame)
+    return [
+        {
+            "file": frame["source"].iat[0],
+            "sha256": hashlib.sha256(
+                pd.util.hash_pandas_object(frame.drop(columns=META), index=False)
+                .to_numpy()
+                .tobytes()
+            ).hexdigest(),
+        }
+        for group in alike.values()
+        if len(group) > 1
+        for frame in group
+    ]
 
 
 def _copies(records: list[dict]) -> dict[str, str]:

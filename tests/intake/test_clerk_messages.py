@@ -300,3 +300,48 @@ def test_the_same_file_sent_twice_is_one_problem_naming_both(tmp_path, catalogue
         == 4800
     )  # the file's rows, once (its 4,801 lines less the header)
     assert len(ev.check_dataset(dataset, catalogue)) == 1
+
+
+def test_the_same_data_saved_again_is_one_problem_naming_both(tmp_path, catalogue):
+    """The clerk saved the file again (GBK, Windows line ends, no BOM: other bytes)
+    and both copies reached the folder: one problem saying the data are the same,
+    not 9,600 duplicate rows; with the copy deleted, the folder is valid."""
+    data = sample_copy(tmp_path)
+    folder = data / "observations"
+    text = (folder / "service_centre.csv").read_text(encoding="utf-8-sig")
+    again = folder / "service_centre_另存.csv"
+    again.write_bytes(text.replace("\n", "\r\n").encode("gbk"))
+    zh = zh_report(data, catalogue)
+    assert len(zh) == 1
+    said = zh.iloc[0]
+    assert said["文件"] == "observations/service_centre_另存.csv"
+    assert "数据完全相同" in said["规则"] and "service_centre.csv" in said["规则"]
+    again.unlink()
+    assert zh_report(data, catalogue).empty
+
+
+def test_the_same_data_as_a_workbook_beside_its_csv_is_one_problem(tmp_path, catalogue):
+    """The agency sent its rows as .csv and again as .xlsx: one problem."""
+    data = sample_copy(tmp_path)
+    folder = data / "observations"
+    rows = pd.read_csv(folder / "legal.csv", dtype=str, encoding="utf-8-sig")
+    rows.to_excel(folder / "legal.xlsx", index=False)
+    zh = zh_report(data, catalogue)
+    assert zh["文件"].tolist() == ["observations/legal.xlsx"]
+    assert "数据完全相同" in zh.iloc[0]["规则"] and "legal.csv" in zh.iloc[0]["规则"]
+
+
+def test_a_copy_with_one_value_changed_is_not_said_to_be_the_same(tmp_path, catalogue):
+    """Two versions that differ in one value are not the same data: each doubled
+    report is named, as before (which one is right is the agency's to say)."""
+    data = sample_copy(tmp_path)
+    folder = data / "observations"
+    lines = (folder / "legal.csv").read_text(encoding="utf-8-sig").splitlines()
+    head, first, *rest = lines
+    cells = first.split(",")
+    cells[3] = "1" if cells[3] != "1" else "2"
+    changed = "\n".join([head, ",".join(cells), *rest]) + "\n"
+    (folder / "legal_v2.csv").write_text(changed, encoding="utf-8-sig")
+    zh = zh_report(data, catalogue)
+    assert not zh["规则"].str.contains("数据完全相同").any()
+    assert len(zh) >= len(rest)  # the doubled reports, each named
