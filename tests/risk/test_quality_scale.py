@@ -144,3 +144,87 @@ def test_slip_kinds_follow_the_catalogues_unit():
     assert slip_kind("万元", "10,000 yuan") == "money"
     assert slip_kind("件", "items") is None
     assert slip_kind("分", "points") is None
+
+
+# A hand-made quarter-by-quarter percentage, one decimal (a1, "%"), 2023-Q1…2025-Q4,
+# with one slipped submission: in 2025-Q2 the office sends every unit's rate as a
+# fraction (85.3 % as 0.853). U2–U6 vary around their own level by OFFSETS (tenths
+# never 0 or 5: no report a multiple of 0.5); U1's rate is a whole number every
+# other quarter (81, 80.3, 83 …), never four quarters in a row.
+QUARTERS = [f"{y}-Q{q}" for y in (2023, 2024, 2025) for q in (1, 2, 3, 4)]
+OFFSETS = [0.3, -1.2, 0.7, 1.9, -0.4, 0.2, -1.7, 1.1, 0.6, -0.8, 1.4, -0.1]
+LEVELS = {"U2": 84, "U3": 87, "U4": 90, "U5": 92, "U6": 88}
+U1 = [81, 80.3, 83, 79.6, 82, 80.7, 84, 79.8, 81, 80.4, 83, 80.9]
+SLIPPED = "2025-Q2"  # (the 10th quarter)
+
+
+@pytest.fixture
+def percent_catalogue(tiny_raw):
+    """The tiny catalogue with a1 reported quarterly in %."""
+    for ind in tiny_raw["indicators"]:
+        ind["frequency"] = "quarterly"
+    tiny_raw["indicators"][0].update(unit_zh="%", unit_en="%")
+    return ev.parse_catalogue(tiny_raw)
+
+
+def slipped_quarter(u6: list[float] | None = None) -> pd.DataFrame:
+    """The table above (``u6``: U6's own reports instead), 2025-Q2 ÷ 100."""
+    own = {u: [round(lv + OFFSETS[(t + 3 * i) % 12], 1) for t in range(12)]
+           for i, (u, lv) in enumerate(LEVELS.items())}  # fmt: skip
+    own["U1"] = U1
+    if u6 is not None:
+        own["U6"] = u6
+    rows = [
+        (u, p, "a1", round(x[t] / 100, 3) if p == SLIPPED else x[t])
+        for u, x in sorted(own.items())
+        for t, p in enumerate(QUARTERS)
+    ]
+    return pd.DataFrame(rows, columns=["unit_id", "period", "indicator_id", "value"])
+
+
+def test_a_slipped_quarter_is_flagged_and_the_correct_quarters_are_not_rounded(
+    percent_catalogue,
+):
+    """The data-quality officer's case: the office's 2025-Q2 submission is
+    flagged (``scale``) on each of the six units, with the fraction it sent; the
+    correct quarters, all in 0.1 %, are not ``rounded``: no unit has four reports
+    in a row that are multiples of 0.5 (U1's whole numbers alternate with
+    tenths). The slip must not make 0.001 the series' step, where every correct
+    report would be a multiple of 100 steps and U1's whole numbers a run."""
+    obs = slipped_quarter()
+    f = Q.flags(obs, percent_catalogue)
+    scale = f[f["check"] == "scale"]
+    # the fractions sent in 2025-Q2 (quarter 9, offset 9 + 3i of unit i of U2–U6),
+    # by hand: U1 80.4; U2 84 - 0.8, U3 87 + 0.3, U4 90 + 1.9, U5 92 - 1.7, U6 88 - 0.8
+    sent = {
+        "U1": 0.804, "U2": 0.832, "U3": 0.873, "U4": 0.919,
+        "U5": 0.903, "U6": 0.872,
+    }  # fmt: skip
+    assert dict(zip(scale["unit_id"], scale["value"], strict=True)) == pytest.approx(
+        sent
+    )
+    assert set(scale["period"]) == {SLIPPED}
+    assert set(scale["agency"]) == {"office"}
+    assert scale["reason_zh"].str.contains("疑似按小数而非百分数报送").all()
+    assert f[f["check"] == "rounded"].empty
+
+
+def test_a_unit_that_rounds_to_10_is_still_rounded_next_to_a_slip(percent_catalogue):
+    """U6 reports 80, 90, 80, 90 … (0.9 in the slipped quarter) where the others
+    report to 0.1: rounded from 2023-Q1 to 2025-Q1, the 9 quarters before the
+    slip (0.9 is 9 steps of 0.1, no multiple of 10), U1 not. By hand: 67 reports
+    count (72 less the five fractions off the 0.1 step), 11 of them multiples of
+    10 (U6's), so each is as coarse as that with chance (11 + 1) / (67 + 2), and
+    nine in a row (12/69)^9."""
+    u6 = [80.0 if t % 2 == 0 else 90.0 for t in range(12)]
+    f = Q.flags(slipped_quarter(u6), percent_catalogue)
+    rounded = f[f["check"] == "rounded"]
+    assert rounded["unit_id"].tolist() == ["U6"]
+    flag = rounded.iloc[0]
+    assert (flag["since"], flag["period"], flag["value"]) == ("2023-Q1", "2025-Q1", 10)
+    assert flag["statistic"] == pytest.approx((12 / 69) ** 9, rel=1e-9)
+    assert flag["reason_zh"].startswith(
+        "a1指标自2023年第一季度起连续9期均为10的整数倍（80.0、90.0、80.0、90.0…），"
+        "疑为估报"
+    )
+    assert "U6" in set(f.loc[f["check"] == "scale", "unit_id"])

@@ -36,7 +36,9 @@ since when, in Chinese and English:
     Each unit whose own report moved alike is flagged.
 ``linear`` / ``rounded``
     编造 and 估报: a run of reports on an exact straight line, or all multiples of a
-    coarser amount than the series is reported in.
+    coarser amount than the series is reported in (its step: the one most periods
+    are reported in, so that a slipped submission's fractions do not make every
+    correct report look rounded).
 ``identical_period`` / ``identical_unit``
     one agency's whole submission for a unit and period (every series it reports
     for the unit at that frequency) equal to the unit's previous one, or to another

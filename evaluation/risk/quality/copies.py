@@ -335,7 +335,7 @@ def _may_copy(cube: Cube, pairs: np.ndarray, most: float) -> np.ndarray:
     x = cube.values[k[:, None], t, a[:, None]]
     y = cube.values[k[:, None], src, b[:, None]]
     with np.errstate(invalid="ignore"):
-        exact = ok & (np.abs(x - y) < cube.step[k][:, None] / 2)
+        exact = ok & (np.abs(x - y) < cube.finest[k][:, None] / 2)
     r1, r2 = cube.rarity_at(1), cube.rarity_at(2)
     r = np.where(
         (lag == 0)[:, None],
@@ -355,7 +355,7 @@ def _copy_run(cube: Cube, k: int, a: int, b: int, lag: int, q) -> dict | None:
     y = cube.values[k, : n_t - lag, b]
     at = np.flatnonzero(~np.isnan(x) & ~np.isnan(y))  # periods both reported
     d = np.abs(x[at] - y[at])
-    exact = d < cube.step[k] / 2
+    exact = d < cube.finest[k] / 2
     near = d <= q.copy_near * cube.spread[k, lag:][at]
     # two units' values are equal by chance as often as values that vary as theirs
     # do (a series near its ceiling repeats few values), or as other units agree

@@ -141,8 +141,30 @@ class Cube:
 
     @table
     def step(self) -> np.ndarray:
-        """Per series, the reporting step: the largest of 1, 0.1 … 1e-6 that every
-        value is a multiple of (0.1 for rates with one decimal)."""
+        """Per series, the reporting step, the grain its reports are judged in: the
+        largest of 1, 0.1 … 1e-6 that every value of most periods (more than half
+        of those reported) is a multiple of (0.1 for rates with one decimal). Not
+        every value: one agency's submission sent in the wrong unit (0.853 for
+        85.3 %, which ``scale`` flags) or a few periods' stray decimals would make
+        it finer, and every correct report a multiple of 100 steps (``rounded`` on
+        units that did nothing wrong). A unit reporting finer every period still
+        sets it; reports off it are compared in :attr:`finest`."""
+        out = self.finest.copy()
+        for k in np.flatnonzero(out < 1):
+            x, periods = self.values[k], self.seen[k].any(axis=1)
+            for d in range(int(round(-np.log10(out[k])))):  # coarser steps first
+                y = x[periods] * 10.0**d  # periods × units (NaN: not off)
+                off = np.abs(y - np.round(y)) >= 1e-6 * np.fmax(1, np.abs(y))
+                if 2 * np.count_nonzero(~off.any(axis=1)) > len(y):
+                    out[k] = 10.0**-d
+                    break
+        return out
+
+    @table
+    def finest(self) -> np.ndarray:
+        """Per series, the largest of 1, 0.1 … 1e-6 that every value is a multiple
+        of: :attr:`step`, or finer where a few periods are (reports compared
+        exactly: :attr:`whole`)."""
         out = np.full(len(self.ids), 1e-6)
         for k in range(len(self.ids)):
             x = self.values[k][self.seen[k]]
@@ -195,9 +217,10 @@ class Cube:
 
     @table
     def whole(self) -> np.ndarray:
-        """Per report, its value in reporting steps (``rint(value / step)``, an
-        integer; 0 where nothing was reported): reports compared exactly."""
-        x = np.divide(self.values, self.step[:, None, None])
+        """Per report, its value in the series' :attr:`finest` steps
+        (``rint(value / finest)``, an integer; 0 where nothing was reported):
+        reports compared exactly."""
+        x = np.divide(self.values, self.finest[:, None, None])
         out = np.zeros(x.shape, np.int64)
         np.copyto(out, np.rint(x, out=x), casting="unsafe", where=self.seen)
         return out
@@ -704,14 +727,19 @@ def share_words(share: float, lang: str) -> str:
 def number(cube: Cube, k: int, value: float) -> str:
     """A value of series ``k`` as the agency reports it: the series' decimals,
     thousands separated (``1,235``, ``0.80``; one more decimal for a median that
-    falls between two reports)."""
+    falls between two reports, the finest decimals for a report off the step:
+    ``0.853`` sent for 85.3 %)."""
     if value is None or not np.isfinite(value):
         return "—"
-    step = cube.step[k]
-    decimals = min(max(0, int(round(-np.log10(step)))) if step < 1 else 0, 6)
-    if decimals and abs(value - round(value, decimals)) > 1e-9:
-        decimals += 1
+    decimals = _decimals(cube.step[k])
+    if abs(value - round(value, decimals)) > 1e-9:
+        decimals = max(decimals + 1 if decimals else 0, _decimals(cube.finest[k]))
     return f"{value:,.{decimals}f}"
+
+
+def _decimals(step: float) -> int:
+    """The decimals of a step of 1, 0.1 … 1e-6."""
+    return min(max(0, int(round(-np.log10(step)))) if step < 1 else 0, 6)
 
 
 def amount(catalogue: Catalogue, cube: Cube, k: int, value: float, lang: str) -> str:

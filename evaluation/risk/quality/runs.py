@@ -247,19 +247,23 @@ def rounded(reports: Reports) -> pd.DataFrame | None:
     by the chance rule: each report as coarse as that as often as the series'
     reports are. A unit whose every report is coarse may just have small numbers
     behind its rates (12 of 20 is 60 %): over its whole history, only rounding to
-    100 steps or more counts (every cost a whole yuan, every rate a multiple of 10)."""
+    100 steps or more counts (every cost a whole yuan, every rate a multiple of 10).
+    The step is the one most periods are reported in (:attr:`Cube.step`): one
+    agency's slipped submission (0.853 for 85.3 %, ``scale``'s) does not make it
+    0.001 and every correct report a multiple of 100 steps; its reports, off the
+    step, are no rounding and end a run."""
     q, catalogue = reports.settings, reports.catalogue
     rows = []
     for cube in reports.cubes:
         n_s, n_t, n_u = cube.values.shape
         w = window(cube.frequency, q)
         seen = cube.seen
-        n = cube.whole
+        n, on_step = _in_steps(cube)
         about = reports.catalogue.series.loc[cube.ids]
         bound = n == 0
         bound |= cube.values == about["valid_min"].to_numpy()[:, None, None]
         bound |= cube.values == about["valid_max"].to_numpy()[:, None, None]
-        eligible = seen & ~bound
+        eligible = seen & ~bound & on_step
         # the coarsest multiple of each report: each of _ROUND divides the next
         # coarser one, so only the multiples of 5 are tried further
         at = np.flatnonzero(eligible & (n % 5 == 0))
@@ -325,6 +329,18 @@ def rounded(reports: Reports) -> pd.DataFrame | None:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _in_steps(cube: Cube) -> tuple[np.ndarray, np.ndarray | bool]:
+    """Per report, its value in the series' reporting steps (an integer), and
+    whether it is a multiple of the step (True for every report where the step
+    is the finest): a report off it (0.853 sent for 85.3 %) is no rounding, and
+    ends a run."""
+    times = np.rint(cube.step / cube.finest).astype(np.int64)
+    if np.all(times == 1):
+        return cube.whole, True
+    times = times[:, None, None]
+    return cube.whole // times, cube.whole % times == 0
 
 
 def missing(reports: Reports) -> pd.DataFrame | None:

@@ -78,7 +78,7 @@ def zero(reports: Reports) -> pd.DataFrame | None:
         alpha = q.chance * ZERO_ALPHA  # per unit's series
         if not np.any(cube.seen[tested]):
             continue
-        half = cube.step / 2
+        half = cube.finest / 2  # (a report off the step is no 0)
         for k in np.flatnonzero(tested):
             x, seen = cube.values[k], cube.seen[k]  # periods × units
             zero_at = seen & (x < half[k])
