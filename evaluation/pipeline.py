@@ -158,8 +158,8 @@ class Tables(MutableMapping):
     (millions of rows at national scale) and the risk stage are built only for the
     reader who asks for them: a what-if or a notebook that reads the composites
     does not pay for them. ``dict(tables)`` builds them all, in order. A table's
-    error (a risk rule's) is raised when it is first read; the builders are
-    closures, so the mapping is not picklable (``dict(tables)`` is).
+    error (a risk rule's) is raised when it is first read. Pickled (a process
+    pool, a cache on disk), every table is built first: the builders are closures.
     """
 
     def __init__(self, **tables: pd.DataFrame | Callable[[], pd.DataFrame]) -> None:
@@ -182,6 +182,9 @@ class Tables(MutableMapping):
 
     def __len__(self) -> int:
         return len(self._tables)
+
+    def __reduce__(self):
+        return Tables, (), None, None, iter(dict(self).items())
 
     def __repr__(self) -> str:
         later = [k for k, v in self._tables.items() if callable(v)]

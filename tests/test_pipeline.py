@@ -10,6 +10,8 @@ Hand calculation for 2025 (annual):
   composite 0.6·a + 0.4·b: 61, 42, 36
 """
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -244,3 +246,17 @@ def test_tables_read_later_are_those_of_the_reports_as_scored(sample_month):
     pd.testing.assert_series_equal(later["contributions"]["unit_id"], now_contributions)
     assert later["prepared"]["unit_id"].equals(now["prepared"]["unit_id"])
     assert (now["warnings"]["level"] == "red").any()  # the comparison has content
+
+
+def test_scored_tables_pickle_with_every_table_built(sample_month):
+    """Sent to a process pool or cached on disk, the tables arrive whole: each
+    one that a reader would have built, equal to it, in the same order."""
+    data, catalogue = sample_month
+    tables = ev.score(data.observations, data.units, catalogue, period="2025-M03")
+    back = pickle.loads(pickle.dumps(tables))
+    assert isinstance(back, type(tables)) and "when read=[]" in repr(back)
+    built = dict(ev.score(data.observations, data.units, catalogue, period="2025-M03"))
+    assert list(back) == list(built)
+    for name, table in built.items():
+        pd.testing.assert_frame_equal(back[name], table)
+    assert not back["warnings"].empty  # the comparison has content
