@@ -109,6 +109,15 @@ class Source(Model):
     quote_zh: str = ""  #: the sentence of the original the rule encodes
     note_zh: str = ""  #: how it is applied here, where that is not the original's
 
+    def cited(self) -> str:
+        """As it is cited: a document number as it stands (辽市政发〔2007〕48号
+        第五部分第（五）项), a document known by its title in 《》
+        (《…的决定》第三部分第（四）项)."""
+        doc = self.document.strip()
+        numbered = "〔" in doc and doc.endswith("号")
+        cited = doc if doc.startswith("《") or numbered else f"《{doc}》"
+        return f"{cited}{' ' if numbered else ''}{self.article}"
+
 
 class Severity(Model):
     id: Id
@@ -223,10 +232,12 @@ class AppraisalGroup(Model):
 class Quota(Model):
     """At most ``share`` of the units of each appraisal group (``per: group``) or of
     all units (``per: overall``) are excellent; the count is ``share × n`` rounded
-    half up."""
+    half up. ``source``: the document that sets it, cited beside each unit the
+    quota moved (else "本年度考评办法优秀名额规定")."""
 
     share: Annotated[float, Field(gt=0, le=1)] = 0.2
     per: Literal["group", "overall"] = "group"
+    source: Source | None = None
 
 
 class Grades(Model):

@@ -118,7 +118,9 @@ def apply_quota(table: pd.DataFrame, quota: Quota, applied: list) -> None:
                     "unit_id": table.at[i, "unit_id"],
                     "rule_id": "quota",
                     "version": "",
-                    "source": "本年度考评办法优秀名额规定",
+                    "source": quota.source.cited()
+                    if quota.source
+                    else "本年度考评办法优秀名额规定",
                     "effect": "excellent → good",
                     "effect_zh": "优秀 → 良好（名额）",
                     "reason_zh": f"{where_zh}优秀名额{allowed}个（{n}个单位×"

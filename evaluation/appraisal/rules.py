@@ -44,14 +44,8 @@ PERSON_COLUMNS = [
 
 
 def citation(rule: Rule) -> str:
-    """The rule's source as it is cited: a document number as it stands (辽市政发
-    〔2007〕48号 第五部分第（五）项), a document known by its title in 《》
-    (《…的决定》第三部分第（四）项)."""
-    doc = rule.source.document.strip()
-    numbered = "〔" in doc and doc.endswith("号")
-    titled = doc.startswith("《") or numbered
-    cited = doc if titled else f"《{doc}》"
-    return f"{cited}{' ' if numbered else ''}{rule.source.article}"
+    """The rule's source as it is cited (:meth:`Source.cited`)."""
+    return rule.source.cited()
 
 
 def is_active(rule: Rule, catalogue) -> tuple[bool, str, str]:

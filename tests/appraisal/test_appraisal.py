@@ -476,6 +476,27 @@ def test_quota_rounds_half_up_and_marks_a_tie_at_the_boundary():
     assert g.index[g["quota_tie"]].tolist() == ["U3", "U4", "U5"]
 
 
+def test_each_unit_the_quota_moved_cites_the_document_that_sets_it():
+    """The committee reads why a unit is 良好 and not 优秀: the quota's row names
+    the document that sets the quota when the configuration gives it."""
+    scores = {"U1": 99.0, "U2": 98.0, "U3": 97.0}
+    scores |= {f"U{i}": 80.0 for i in range(4, 11)}
+    quota = {"share": 0.2, "source": {"document": "某市绩效考评办法",
+                                      "article": "第十二条"}}  # fmt: skip
+    grades = {"excellent": 90, "good": 75, "pass": 60, "quota": quota}
+    row = appraise(scores=scores, grades=grades).rules_applied.query(
+        "rule_id == 'quota'"
+    )
+    assert row[["unit_id", "source"]].values.tolist() == [
+        ["U3", "《某市绩效考评办法》第十二条"]
+    ]
+    del quota["source"]  # none given: the standing words
+    row = appraise(scores=scores, grades=grades).rules_applied.query(
+        "rule_id == 'quota'"
+    )
+    assert row["source"].tolist() == ["本年度考评办法优秀名额规定"]
+
+
 def test_each_appraisal_group_has_its_own_quota_and_ranks():
     """Districts and departments are appraised in separate lists: the best district
     never takes a department's place."""
