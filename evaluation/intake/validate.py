@@ -323,7 +323,8 @@ def _to_report(
 
     ``trimmed_pass`` (:func:`_trimmed_pass`): the spaced cells whose spaces are their
     whole fault, said ``spaces``; any other spaced code is said by its check and its
-    spaces both (``spaces_also``), so that deleting the spaces is not a second round.
+    spaces both (``spaces_also``), so that deleting the spaces is not a second round
+    (:func:`say_spaces`).
     """
     if trimmed_pass is None:
         trimmed_pass = pd.Series(False, index=cases.index)
@@ -385,12 +386,28 @@ def _to_report(
     report["value"] = report["value"].map(
         lambda v: "" if v is None or v is pd.NA or v != v else str(v)  # v != v: NaN
     )
+    return say_spaces(report, rule_id, trimmed_pass).reset_index(drop=True)
+
+
+def say_spaces(
+    report: pd.DataFrame, rule_id: pd.Series, trimmed_pass: pd.Series
+) -> pd.DataFrame:
+    """``report`` (problem rows: ``value``, ``rule``, ``rule_zh``) with each spaced
+    cell of a :data:`SPACED` check (``rule_id``, aligned) said by its spaces and
+    shown between quotes as sent: ``spaces`` if ``trimmed_pass`` (the check passes
+    it with the spaces deleted: they are its whole fault), else ``spaces_also``
+    (the check's words, then the spaces), so that one round fixes both. A text
+    value that is not a number is said as it is (spaces around a number are
+    tolerated). The words of the city path and the national path both."""
     text = report["value"]
     spaced = rule_id.isin(list(SPACED)) & (text != text.str.strip())
     only = spaced & trimmed_pass  # 'D01 ' is not D01: the space is the fault
     # 'U9 ' (no unit U9): unknown, and spaced too; a text value is not a number,
-    # spaces or not (spaces around a number are tolerated): said as it is
+    # spaces or not: said as it is
     also = spaced & ~trimmed_pass & rule_id.ne("numeric")
+    if not (only | also).any():
+        return report
+    report = report.copy()
     for shown, key in ((only, "spaces"), (also, "spaces_also")):
         if not shown.any():
             continue
@@ -411,7 +428,7 @@ def _to_report(
         report.loc[shown, "rule"] = [w.en for w in said]
         report.loc[shown, "rule_zh"] = [w.zh for w in said]
         report.loc[shown, "value"] = "“" + text[shown] + "”"  # the space seen
-    return report.reset_index(drop=True)
+    return report
 
 
 def rule_sentence(

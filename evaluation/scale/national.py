@@ -40,6 +40,7 @@ from evaluation.intake.validate import (
     check_columns,
     rule_words,
     run_schema,
+    say_spaces,
 )
 from evaluation.pipeline import no_unit_scored, score_prepared
 from evaluation.result import ABSENCE_COLUMNS, no_absences
@@ -223,9 +224,9 @@ def rollup(
     n_u, n_s, n_i = len(u_labels), len(s_labels), len(i_labels)
 
     # rules on the distinct labels
-    u_pos = unit_ids.get_indexer(u_labels)
-    i_pos = series.index.get_indexer(i_labels)
-    written = P.parse(pd.Series(s_labels, dtype="str"))["frequency"].to_numpy(object)
+    u_pos, written, i_pos = _label_rules(
+        (u_labels, s_labels, i_labels), unit_ids, series
+    )
     fits = written[:, None] == series["frequency"].to_numpy(object)[i_pos][None, :]
     fits |= pd.isna(written)[:, None] | (i_pos < 0)[None, :]  # other rules' rows
     low = np.where(i_pos >= 0, series["valid_min"].to_numpy(float)[i_pos], np.nan)
@@ -275,7 +276,7 @@ def rollup(
         problems = _row_problems(
             values, file, catalogue, (u_code, s_code, i_code), (u_labels, s_labels,
             i_labels), key, value, not_number, (u_pos, i_pos, written, fits, low, high),
-            seen.reshape(-1),
+            seen.reshape(-1), unit_ids,
         )  # fmt: skip
     sub = _sub_periods(period, catalogue)
     s_at = pd.Index(s_labels, dtype=object).get_indexer(sub["label"])
@@ -311,9 +312,22 @@ def rollup(
     return Rolled(file, u_pos[mine], rolled, count, _no_problems(), sent)
 
 
+def _label_rules(labels, unit_ids: pd.Index, series: pd.DataFrame):
+    """The rules of the id columns on their distinct labels: each unit label's
+    position in ``unit_ids``, each period label's frequency, each indicator label's
+    position in the catalogue's series (−1 and NaN: fails)."""
+    units, periods, indicators = labels
+    return (
+        unit_ids.get_indexer(units),
+        P.parse(pd.Series(periods, dtype="str"))["frequency"].to_numpy(object),
+        series.index.get_indexer(indicators),
+    )
+
+
 def _row_problems(
-    values, file, catalogue, codes, labels, key, value, not_number, rules, seen
-):
+    values, file, catalogue, codes, labels, key, value, not_number, rules, seen,
+    unit_ids,
+):  # fmt: skip
     """Every failing row of a file, rule by rule (the slow path: only when the
     screen found something)."""
     u_code, s_code, i_code = codes
@@ -324,6 +338,18 @@ def _row_problems(
     }
     cells["value"] = values
     series = catalogue.series
+    # the same rules on the labels with their spaces deleted: a spaced code that
+    # passes then ('D07 ', D07 a unit) is said by its spaces, as the city path says
+    # it (:func:`.validate.say_spaces`), not an unknown code
+    trimmed = _label_rules(
+        [pd.Series(x, dtype=object).str.strip().to_numpy(object) for x in labels],
+        unit_ids,
+        series,
+    )
+    passes = dict(
+        zip(OBSERVATION_COLUMNS, (trimmed[0] >= 0, pd.notna(trimmed[1]),
+            trimmed[2] >= 0), strict=False)
+    )  # fmt: skip
     i_row = np.append(i_pos, -1)[i_code]
     pad = np.ones((fits.shape[0] + 1, fits.shape[1] + 1), dtype=bool)
     pad[:-1, :-1] = fits
@@ -351,7 +377,7 @@ def _row_problems(
         "value": {"numeric": not_number, "valid_range": ~in_range},
     }
     return [
-        _report(file, rows, column, rule, cells, catalogue, i_row, series)
+        _report(file, rows, column, rule, cells, catalogue, i_row, series, passes)
         for column, checks in bad.items()
         for rule, rows in checks.items()
     ]
@@ -710,9 +736,13 @@ def _rule_columns(said: list) -> dict[str, list[str]]:
     return {"rule": [w.en for w in said], "rule_zh": [w.zh for w in said]}
 
 
-def _report(file, rows, column, rule, cells, catalogue, i_row, series) -> pd.DataFrame:
+def _report(
+    file, rows, column, rule, cells, catalogue, i_row, series, passes
+) -> pd.DataFrame:
     """One report row per failing row: file, row, column, value, rule sentence.
-    ``cells``: each id column's codes and labels, and the value column as read."""
+    ``cells``: each id column's codes and labels, and the value column as read;
+    ``passes``: each id column's labels that pass its rule with their spaces
+    deleted (a spaced cell is said by its spaces: :func:`.validate.say_spaces`)."""
     at = np.flatnonzero(rows)
     if not len(at):
         return _no_problems()
@@ -733,7 +763,7 @@ def _report(file, rows, column, rule, cells, catalogue, i_row, series) -> pd.Dat
     else:
         values = list(text(column))
     ind = np.append(series.index.to_numpy(), None)[i_row[at]]
-    return pd.DataFrame(
+    report = pd.DataFrame(
         {
             "file": file,
             "row": at + FIRST_ROW,
@@ -747,6 +777,14 @@ def _report(file, rows, column, rule, cells, catalogue, i_row, series) -> pd.Dat
             ),
         }
     )
+    if column in passes:  # an id column: its label's rule, spaces deleted
+        passed = np.append(passes[column], False)[cells[column][0][at]]
+    elif rule == "numeric":  # a value: a number once its spaces are deleted
+        trimmed = pa.array([(v or "").strip() for v in values], pa.string())
+        passed = ~_numbers(trimmed)[1]
+    else:
+        passed = np.zeros(len(at), dtype=bool)
+    return say_spaces(report, pd.Series(rule, index=report.index), passed)
 
 
 def _no_problems() -> pd.DataFrame:

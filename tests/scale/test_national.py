@@ -248,3 +248,104 @@ def test_the_national_command_reports_bad_rows_in_chinese(data, units, tmp_path)
     english = re.compile(r"[A-Za-z]+ [A-Za-z]+ [A-Za-z]+|^[a-z_]+: ")
     assert [r for r in table["规则"] if english.search(r)] == []
     assert not [x for x in done.output.splitlines() if english.search(x)]
+
+
+# ------------------------------------------------ a space at a code's start or end
+SPACES = "前后有空格：“{}”开头或末尾有空格（引号内是单元格的原样内容），请删去空格"
+
+
+def national_cli(reports, units, tmp_path, period="2025"):
+    """``evaluation national`` as the clerk runs it: exit code and the problem
+    report's rows (行、列、值、规则), if any."""
+    units.to_parquet(tmp_path / "units.parquet", index=False)
+    report = tmp_path / "问题清单.csv"
+    report.unlink(missing_ok=True)
+    done = CliRunner().invoke(
+        app,
+        [
+            "national", str(reports), "--units", str(tmp_path / "units.parquet"),
+            "--period", period, "--catalogue", str(ROOT / "indicators.yaml"),
+            "--out", str(tmp_path / "out"), "--report", str(report),
+        ],
+    )  # fmt: skip
+    if not report.exists():
+        return done.exit_code, []
+    table = pd.read_csv(report, encoding="utf-8-sig", dtype=str)
+    return done.exit_code, table[["行", "列", "值", "规则"]].values.tolist()
+
+
+def test_a_spaced_unit_code_is_said_as_its_spaces_and_once_deleted_the_file_scores(
+    data, units, reports, tmp_path
+):
+    """'D07 ' on D07's rows of a national export: each row said as the city path
+    says it (spaces, the code between quotes), not as a unit missing from the units
+    table; with the space deleted the same file scores as the clean export does."""
+    obs = data.observations[["unit_id", "period", "indicator_id", "value"]].copy()
+    obs["unit_id"] = obs["unit_id"].astype(str)
+    d07 = np.flatnonzero(obs["unit_id"] == "D07")
+    assert len(d07) > 100  # every agency's rows of one unit
+    obs.iloc[d07, 0] = "D07 "
+    obs.to_parquet(tmp_path / "spaced.parquet", index=False)
+    code, said = national_cli(tmp_path / "spaced.parquet", units, tmp_path)
+    assert code == 1 and not (tmp_path / "out").exists()
+    assert said == [
+        [str(r + 1), "单位代码（unit_id）", "“D07 ”", SPACES.format("D07 ")]
+        for r in d07
+    ]
+    obs.iloc[d07, 0] = "D07"  # the clerk deletes the space
+    obs.to_parquet(tmp_path / "fixed.parquet", index=False)
+    code, said = national_cli(tmp_path / "fixed.parquet", units, tmp_path)
+    assert (code, said) == (0, [])
+    clean = national.score_parquet(reports, units, ev.load_catalogue(
+        ROOT / "indicators.yaml"), period="2025")  # fmt: skip
+    written = pd.read_parquet(tmp_path / "out" / "national_2025" / "composite.parquet")
+    assert written.equals(clean.composite.reset_index(drop=True))
+    assert "D07" in set(written["unit_id"].astype(str))
+
+
+@pytest.mark.parametrize(
+    ("column", "sent"),
+    [
+        ("unit_id", "D07 "),  # D07 is a unit: the space is the fault
+        ("unit_id", "\u3000D07"),  # a full-width space
+        ("unit_id", "ZZ9 "),  # no unit ZZ9: unknown, and the space too
+        ("period", " 2025-M10"),
+        ("period", "2025-M13 "),  # no such month: wrong, and the space too
+        ("indicator_id", " approval_on_time_rate"),
+        ("value", "80\u3000"),  # a number once its full-width space is deleted
+    ],
+)
+def test_a_spaced_cell_is_reported_as_the_pipeline_reports_it(
+    catalogue, data, column, sent, tmp_path
+):
+    """One spaced cell of each kind: the national report's row (value between
+    quotes, the spaces named, with the check's words if it fails without them
+    too) is the pipeline validator's on the same file."""
+    obs = data.observations[["unit_id", "period", "indicator_id", "value"]]
+    obs = obs[obs["period"].str.startswith("2025-M1")].astype(str)  # Oct–Dec 2025
+    obs = obs.replace("nan", None).reset_index(drop=True)
+    at = obs.index[(obs["unit_id"] == "D07") & (obs["period"] == "2025-M10")]
+    at = at[obs.loc[at, "indicator_id"] == "approval_on_time_rate"][0]
+    obs.loc[at, column] = sent
+    folder = tmp_path / "spaced"
+    (folder / "observations").mkdir(parents=True)
+    ev.load_dataset(SAMPLE).units.drop(columns=["source", "row"]).to_csv(
+        folder / "units.csv", index=False
+    )
+    obs.to_parquet(folder / "observations" / "reports.parquet", index=False)
+    with pytest.raises(ValidationFailed) as pipeline:
+        ev.validate_dataset(ev.load_dataset(folder), catalogue)
+    with pytest.raises(ValidationFailed) as ours:
+        national.score_parquet(
+            folder / "observations", national.read_units(folder / "units.csv",
+            catalogue), catalogue, period="2025-Q4",
+        )  # fmt: skip
+
+    def rows(report):
+        r = report[report["row"].notna()]
+        return r[["row", "column", "value", "rule", "rule_zh"]].values.tolist()
+
+    (have,) = rows(ours.value.report)
+    assert have[:3] == [at + 1, column, f"“{sent}”"]  # as sent, the space seen
+    assert "spaces" in have[3] and "空格" in have[4]
+    assert rows(ours.value.report) == rows(pipeline.value.report)
