@@ -228,3 +228,42 @@ def test_a_unit_that_rounds_to_10_is_still_rounded_next_to_a_slip(percent_catalo
         "疑为估报"
     )
     assert "U6" in set(f.loc[f["check"] == "scale", "unit_id"])
+
+
+# A percentage reported to 0.1 for 11 quarters, then to 0.01 (the agency's new
+# system): the series' step stays 0.1 (most periods), its finest grain is 0.01.
+# U6 rises about 0.5 a quarter in the finer quarters.
+QS20 = [f"{y}-Q{q}" for y in range(2021, 2026) for q in (1, 2, 3, 4)]
+NOISE = [0.9, -1.4, 2.1, -0.3, 1.2, -2.2, 0.4, 1.7, -0.8, -1.9, 0.6, 1.3]
+JITTER = [0.02, -0.01, 0.02, -0.02, 0.01, -0.02, 0.01, 0.0, 0.02]
+
+
+def finer_later(line: bool) -> pd.DataFrame:
+    """U6 from the 12th quarter: 70, 70.5, 71 … exactly (``line``), or with JITTER
+    (70.02, 70.49, 71.02, 71.48 …: second differences of 0.03–0.07)."""
+    rows = []
+    for i, u in enumerate(["U1", "U2", "U3", "U4", "U5", "U6"]):
+        for t, p in enumerate(QS20):
+            if u == "U6" and t >= 11:
+                v = 70 + 0.5 * (t - 11) + (0 if line else JITTER[t - 11])
+            else:
+                v = 60 + 5 * i + NOISE[(t + 5 * i) % 12]
+                v += 0.07 * ((t * 7 + i) % 5) if t >= 11 else 0
+            rows.append((u, p, "a1", round(v, 1 if t < 11 else 2)))
+    return pd.DataFrame(rows, columns=["unit_id", "period", "indicator_id", "value"])
+
+
+def test_a_line_is_exact_to_the_grain_reported_not_to_the_coarser_step(
+    percent_catalogue,
+):
+    """编造 is said of an exact straight line. U6's later quarters, sent to 0.01,
+    rise 0.47, 0.53, 0.46 … (second differences of 0.03–0.07, 3 to 7 times the
+    grain they are sent in): no line, though each is within the older 0.1 step.
+    The same quarters exactly 0.5 apart are one."""
+    flagged = Q.flags(finer_later(line=False), percent_catalogue)
+    assert flagged[flagged["check"] == "linear"].empty
+    flagged = Q.flags(finer_later(line=True), percent_catalogue)
+    lines = flagged[flagged["check"] == "linear"]
+    assert lines[["unit_id", "since", "period"]].values.tolist() == [
+        ["U6", "2023-Q4", "2025-Q4"]  # the 9 quarters from the 12th
+    ]

@@ -168,9 +168,11 @@ def _run_chance(cube: Cube, run: dict, k, t, u, t0) -> np.ndarray:
 
 def linear(reports: Reports) -> pd.DataFrame | None:
     """编造: a run of reports rising or falling by the same amount every period (an
-    exact straight line, to the reporting step), unlikely for real reports by the
-    chance rule (each second difference within one step as often as the unit's own
-    second differences outside the run, or a typical unit's, would allow)."""
+    exact straight line, to the finest grain the series is reported in: a series
+    reported to 0.01 in its later periods is no line at 0.1), unlikely for real
+    reports by the chance rule (each second difference within one reporting step as
+    often as the unit's own second differences outside the run, or a typical
+    unit's, would allow)."""
     q, catalogue = reports.settings, reports.catalogue
     rows = []
     for cube in reports.cubes:
@@ -179,7 +181,7 @@ def linear(reports: Reports) -> pd.DataFrame | None:
         if n_t < w:
             continue
         x = cube.values
-        step = cube.step[:, None, None]
+        step = cube.finest[:, None, None]  # an exact line, as reported (whole)
         d1 = np.diff(x, axis=1)
         d2 = np.diff(x, n=2, axis=1)  # NaN around gaps: they end a run
         with np.errstate(invalid="ignore"):

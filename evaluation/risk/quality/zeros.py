@@ -219,7 +219,8 @@ def growth(reports: Reports) -> pd.DataFrame | None:
             z = e / scale
             hit = np.abs(z) > q.jump_z
             # a total to date that falls within the year, where other units' seldom do
-            fell = ~first[None, :, None] & (g < -cube.step[ks][:, None, None] / 2)
+            # (by half the finest grain reported: any fall the reports show)
+            fell = ~first[None, :, None] & (g < -cube.finest[ks][:, None, None] / 2)
             n = seen.sum(axis=2)[:, :, None] - 1
             rare = (fell.sum(axis=2)[:, :, None] - 1) <= q.common_share * n
             hit |= fell & rare
@@ -236,7 +237,7 @@ def _growth_row(catalogue, cube: Cube, k, t, u, g, z, first) -> dict:
     peers = float(np.nanmedian(g[t]))
 
     def moved(delta):  # 增加5.0个百分点; 不变 for no change
-        if abs(delta) < cube.step[k] / 2:
+        if abs(delta) < cube.finest[k] / 2:  # as reported, however fine
             return "不变"
         return change_words(catalogue, cube, k, delta)
 
