@@ -2169,7 +2169,7 @@ def status_cmd(
 
     from evaluation import periods as P
     from evaluation.errors import ValidationFailed
-    from evaluation.intake.io import load_dataset
+    from evaluation.intake.io import copies_in, load_dataset
     from evaluation.intake.status import status, status_lines, status_table
 
     _check_lang(lang)
@@ -2204,8 +2204,14 @@ def status_cmd(
             dataset = load_dataset(data, skip_unreadable=True)
     except ValidationFailed as exc:
         raise _report_failure(exc, None, lang) from None
-    # one bad file or cell must not hide who has sent what: said, then counted
-    for code, found in (("unread", dataset.unread), ("cells", dataset.cells)):
+    # one bad file or cell must not hide who has sent what: said, then counted; a
+    # copy of a file read is no file to resend, only one to delete
+    copy = copies_in(dataset.unread)
+    for code, found in (
+        ("unread", dataset.unread[~copy]),
+        ("copies", dataset.unread[copy]),
+        ("cells", dataset.cells),
+    ):
         if not found.empty:
             _said_unread(found, code, lang)
     if "unit_id" not in dataset.units:

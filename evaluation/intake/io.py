@@ -358,6 +358,8 @@ def load_dataset(path: str | Path, *, skip_unreadable: bool = False) -> Dataset:
     copies = _copies(records)  # the same file twice: one problem, read once
     # the same rows in other bytes (saved again with a BOM, as .xlsx beside the .csv)
     resaved = _copies(_contents(tables["observations"], skip=copies))
+    # a copy of a file that is itself one: the same data as the file kept
+    resaved |= {c: resaved[k] for c, k in copies.items() if k in resaved}
     copies |= resaved
     table_of = {r["file"]: r["table"] for r in records}
     for copy, kept in copies.items():
@@ -392,6 +394,14 @@ def load_dataset(path: str | Path, *, skip_unreadable: bool = False) -> Dataset:
         **({"unread": pd.concat(unread, ignore_index=True)} if unread else {}),
         **({"cells": _kept(cells, copies)} if cells else {}),
     )
+
+
+def copies_in(problems: pd.DataFrame) -> pd.Series:
+    """Which of a report's problems say a file repeats one read (``same_file``,
+    ``same_content``): nothing to correct and resend, only a copy to delete."""
+    if problems.empty:
+        return pd.Series(False, index=problems.index)
+    return problems["rule"].str.match(r"(same_file|same_content):")
 
 
 def _kept(reports: list[pd.DataFrame], copies: dict[str, str]) -> pd.DataFrame:

@@ -329,6 +329,14 @@ def test_the_same_data_as_a_workbook_beside_its_csv_is_one_problem(tmp_path, cat
     zh = zh_report(data, catalogue)
     assert zh["文件"].tolist() == ["observations/legal.xlsx"]
     assert "数据完全相同" in zh.iloc[0]["规则"] and "legal.csv" in zh.iloc[0]["规则"]
+    # and the workbook received twice: each copy names the file kept, legal.csv
+    shutil.copyfile(folder / "legal.xlsx", folder / "legal (1).xlsx")
+    zh = zh_report(data, catalogue)
+    assert sorted(zh["文件"]) == [
+        "observations/legal (1).xlsx",
+        "observations/legal.xlsx",
+    ]
+    assert zh["规则"].str.contains("与 observations/legal.csv 数据完全相同").all()
 
 
 def test_a_copy_with_one_value_changed_is_not_said_to_be_the_same(tmp_path, catalogue):
@@ -345,3 +353,22 @@ def test_a_copy_with_one_value_changed_is_not_said_to_be_the_same(tmp_path, cata
     zh = zh_report(data, catalogue)
     assert not zh["规则"].str.contains("数据完全相同").any()
     assert len(zh) >= len(rest)  # the doubled reports, each named
+
+
+def test_status_says_a_copy_is_to_delete_not_to_resend(tmp_path):
+    """``evaluation status`` with a file saved again beside it: the copy is said as
+    one to delete (its rows counted once, through the file read), never as a file
+    that could not be read and must be corrected and resent."""
+    data = sample_copy(tmp_path)
+    folder = data / "observations"
+    text = (folder / "legal.csv").read_text(encoding="utf-8-sig")
+    (folder / "legal_另存.csv").write_bytes(text.replace("\n", "\r\n").encode("gbk"))
+    done = CliRunner().invoke(
+        app, ["status", str(data), "--period", "2025-Q4", "--as-of", "2026-01-20"]
+    )
+    assert done.exit_code == 0, done.output
+    assert "注意：以下1个报送文件与已读取的文件重复" in done.output
+    assert "请删去重复的文件" in done.output and "无法读取" not in done.output
+    assert "observations/legal_另存.csv（未读取）：与 observations/legal.csv" in (
+        done.output
+    )
