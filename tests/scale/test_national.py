@@ -117,6 +117,24 @@ def test_partitions_and_text_columns_give_identical_scores(
         assert other.normalised.equals(one.normalised)
 
 
+def both_reports(obs: pd.DataFrame, folder, catalogue):
+    """The problem reports of the pipeline's validator and of the national path on
+    the same reports (one Parquet file beside the sample's units)."""
+    (folder / "observations").mkdir(parents=True)
+    ev.load_dataset(SAMPLE).units.drop(columns=["source", "row"]).to_csv(
+        folder / "units.csv", index=False
+    )
+    obs.to_parquet(folder / "observations" / "reports.parquet", index=False)
+    with pytest.raises(ValidationFailed) as pipeline:
+        ev.validate_dataset(ev.load_dataset(folder), catalogue)
+    with pytest.raises(ValidationFailed) as ours:
+        national.score_parquet(
+            folder / "observations", national.read_units(folder / "units.csv",
+            catalogue), catalogue, period="2025-Q4",
+        )  # fmt: skip
+    return pipeline.value.report, ours.value.report
+
+
 def test_bad_rows_are_reported_as_the_pipeline_reports_them(catalogue, data, tmp_path):
     """Every kind of bad cell at once; the rows, columns and rule sentences must
     be those of the pipeline's validator on the same file."""
@@ -133,24 +151,13 @@ def test_bad_rows_are_reported_as_the_pipeline_reports_them(catalogue, data, tmp
     obs = pd.concat([obs, obs.iloc[[30]]], ignore_index=True)  # a repeated key
     obs = obs.drop(index=40).reset_index(drop=True)  # a key nobody sent
     folder = tmp_path / "bad"
-    (folder / "observations").mkdir(parents=True)
-    ev.load_dataset(SAMPLE).units.drop(columns=["source", "row"]).to_csv(
-        folder / "units.csv", index=False
-    )
-    obs.to_parquet(folder / "observations" / "reports.parquet", index=False)
-    with pytest.raises(ValidationFailed) as pipeline:
-        ev.validate_dataset(ev.load_dataset(folder), catalogue)
-    with pytest.raises(ValidationFailed) as ours:
-        national.score_parquet(
-            folder / "observations", national.read_units(folder / "units.csv",
-            catalogue), catalogue, period="2025-Q4",
-        )  # fmt: skip
+    pipeline, ours = both_reports(obs, folder, catalogue)
 
     def rows(report):
         r = report[report["row"].notna()]
         return set(r[["row", "column", "value", "rule"]].itertuples(index=False))
 
-    want, have = pipeline.value.report, ours.value.report
+    want, have = pipeline, ours
     assert rows(have) == rows(want)
     in_chinese = ["row", "column", "value", "rule_zh"]  # and the clerk's words too
     assert set(have.loc[have["row"].notna(), in_chinese].itertuples(index=False)) == (
@@ -327,25 +334,13 @@ def test_a_spaced_cell_is_reported_as_the_pipeline_reports_it(
     at = obs.index[(obs["unit_id"] == "D07") & (obs["period"] == "2025-M10")]
     at = at[obs.loc[at, "indicator_id"] == "approval_on_time_rate"][0]
     obs.loc[at, column] = sent
-    folder = tmp_path / "spaced"
-    (folder / "observations").mkdir(parents=True)
-    ev.load_dataset(SAMPLE).units.drop(columns=["source", "row"]).to_csv(
-        folder / "units.csv", index=False
-    )
-    obs.to_parquet(folder / "observations" / "reports.parquet", index=False)
-    with pytest.raises(ValidationFailed) as pipeline:
-        ev.validate_dataset(ev.load_dataset(folder), catalogue)
-    with pytest.raises(ValidationFailed) as ours:
-        national.score_parquet(
-            folder / "observations", national.read_units(folder / "units.csv",
-            catalogue), catalogue, period="2025-Q4",
-        )  # fmt: skip
+    pipeline, ours = both_reports(obs, tmp_path / "spaced", catalogue)
 
     def rows(report):
         r = report[report["row"].notna()]
         return r[["row", "column", "value", "rule", "rule_zh"]].values.tolist()
 
-    (have,) = rows(ours.value.report)
+    (have,) = rows(ours)
     assert have[:3] == [at + 1, column, f"“{sent}”"]  # as sent, the space seen
     assert "spaces" in have[3] and "空格" in have[4]
-    assert rows(ours.value.report) == rows(pipeline.value.report)
+    assert rows(ours) == rows(pipeline)
