@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -267,3 +268,19 @@ def test_a_line_is_exact_to_the_grain_reported_not_to_the_coarser_step(
     assert lines[["unit_id", "since", "period"]].values.tolist() == [
         ["U6", "2023-Q4", "2025-Q4"]  # the 9 quarters from the 12th
     ]
+
+
+def test_a_number_beside_a_slip_shows_the_decimals_it_has():
+    """In a reason: a report off the step with the decimals it was sent in, a
+    median between two reports with one more, never padded to the slip's grain
+    (85.25, not 85.250); a series without a slip as before."""
+    from types import SimpleNamespace
+
+    from evaluation.risk.quality.reports import number
+
+    slipped = SimpleNamespace(step=np.array([0.1]), finest=np.array([0.001]))
+    assert [number(slipped, 0, v) for v in (85.3, 0.853, 85.25, 1234.5)] == [
+        "85.3", "0.853", "85.25", "1,234.5",
+    ]  # fmt: skip
+    plain = SimpleNamespace(step=np.array([0.1]), finest=np.array([0.1]))
+    assert [number(plain, 0, v) for v in (85.3, 85.25)] == ["85.3", "85.25"]

@@ -727,13 +727,19 @@ def share_words(share: float, lang: str) -> str:
 def number(cube: Cube, k: int, value: float) -> str:
     """A value of series ``k`` as the agency reports it: the series' decimals,
     thousands separated (``1,235``, ``0.80``; one more decimal for a median that
-    falls between two reports, the finest decimals for a report off the step:
-    ``0.853`` sent for 85.3 %)."""
+    falls between two reports; for a value off the step, the fewest decimals down
+    to the finest reported that show it: ``0.853`` sent for 85.3 %, a median of
+    ``85.25`` beside it)."""
     if value is None or not np.isfinite(value):
         return "—"
     decimals = _decimals(cube.step[k])
     if abs(value - round(value, decimals)) > 1e-9:
-        decimals = max(decimals + 1 if decimals else 0, _decimals(cube.finest[k]))
+        finest = _decimals(cube.finest[k])
+        shown = range(decimals + 1, finest + 1)
+        decimals = next(
+            (d for d in shown if abs(value - round(value, d)) <= 1e-9),
+            max(decimals + 1 if decimals else 0, finest),
+        )
     return f"{value:,.{decimals}f}"
 
 
