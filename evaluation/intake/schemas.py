@@ -182,7 +182,11 @@ def _parent_known(df: pd.DataFrame) -> pd.Series:
 
 
 def _not_own_parent(df: pd.DataFrame) -> pd.Series:
-    return df["parent_id"].isna() | (df["parent_id"] != df["unit_id"])
+    """A unit is not its own parent, ids compared without their spaces (``'D07 '``
+    over D07 is D07 over itself: said with the spaces, in one round)."""
+    return df["parent_id"].isna() | (
+        df["parent_id"].str.strip() != df["unit_id"].str.strip()
+    )
 
 
 def _parents_end(df: pd.DataFrame) -> pd.Series:
@@ -190,9 +194,11 @@ def _parents_end(df: pd.DataFrame) -> pd.Series:
     an unknown one: ``known_parent`` says so). Every unit whose chain of parents
     loops fails, on the loop or leading into it (as the catalogue reports each
     dimension), except a unit that is its own parent: ``own_parent`` says so. Each
-    unit settled once (national tables have 100,000 units)."""
+    unit settled once (national tables have 100,000 units). Ids are compared
+    without their spaces, as :func:`_parent_known` and :func:`_not_own_parent`."""
     has = df["unit_id"].notna() & df["parent_id"].notna()
-    parent = dict(zip(df.loc[has, "unit_id"], df.loc[has, "parent_id"], strict=True))
+    unit_id, parent_id = df["unit_id"].str.strip(), df["parent_id"].str.strip()
+    parent = dict(zip(unit_id[has], parent_id[has], strict=True))
     loops: dict = {}  # unit → whether following its parents comes back round
     for start in parent:
         chain, seen, node = [], set(), start
@@ -202,8 +208,8 @@ def _parents_end(df: pd.DataFrame) -> pd.Series:
             node = parent[node]
         verdict = node in seen or loops.get(node, False)
         loops.update(dict.fromkeys(chain, verdict))
-    looping = [loops.get(u, False) for u in df["unit_id"]]
-    return ~pd.Series(looping, index=df.index) | (df["parent_id"] == df["unit_id"])
+    looping = [loops.get(u, False) for u in unit_id]
+    return ~pd.Series(looping, index=df.index) | (parent_id == unit_id)
 
 
 def observations_schema(

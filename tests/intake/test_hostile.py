@@ -165,6 +165,7 @@ CYCLE = (
     "(A → B → A); the units must form a tree"
 )
 KNOWN = "known_parent: parent_id must be a unit_id in this table"
+SPACED_U1 = "spaces: 'U1 ' has spaces at its start or end; delete them"
 
 
 def hierarchy_problems(catalogue, folder, parents) -> list:
@@ -189,8 +190,23 @@ def hierarchy_problems(catalogue, folder, parents) -> list:
         # U2 leads into U1, its own parent
         (["U1", "U1", ""], [[2, "U1", OWN], [3, "U1", CYCLE]]),
         (["U9", "", ""], [[2, "U9", KNOWN]]),
+        # a spaced parent: its spaces and what it would be without them, one round
+        (["U1 ", "", ""], [[2, "U1 ", OWN], [2, "“U1 ”", SPACED_U1]]),
+        (
+            ["U2", "U1 ", ""],
+            [[2, "U2", CYCLE], [3, "U1 ", CYCLE], [3, "“U1 ”", SPACED_U1]],
+        ),
     ],
-    ids=["own", "two", "three", "into two", "into own", "unknown"],
+    ids=[
+        "own",
+        "two",
+        "three",
+        "into two",
+        "into own",
+        "unknown",
+        "own spaced",
+        "two spaced",
+    ],
 )
 def test_a_unit_hierarchy_that_is_not_a_tree_is_refused(
     parents, expected, tiny_catalogue, tmp_path
