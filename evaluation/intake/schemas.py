@@ -151,7 +151,12 @@ def units_schema(catalogue: Catalogue) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
             "unit_id": pa.Column(
-                str, [_matches(ID_PATTERN, "id_format"), _short()], unique=True
+                str,
+                [
+                    _matches(ID_PATTERN, "id_format"),
+                    _short(),
+                    pa.Check(_once_trimmed, error="field_uniqueness"),
+                ],
             ),
             "name_zh": pa.Column(str, _short()),
             "name_en": pa.Column(str, _short()),
@@ -173,6 +178,12 @@ def units_schema(catalogue: Catalogue) -> pa.DataFrameSchema:
         strict=True,
         name="units",
     )
+
+
+def _once_trimmed(values: pd.Series) -> pd.Series:
+    """Each id once, compared without spaces at its start or end: ``'D07 '`` beside
+    D07 is the same unit twice, said with its spaces in the same round."""
+    return ~values.str.strip().duplicated(keep=False)
 
 
 def _parent_known(df: pd.DataFrame) -> pd.Series:
@@ -299,7 +310,7 @@ def _unique_key(reading: Reading):
     """One row per (unit, period, indicator): every copy of a repeated key fails."""
 
     def check(df: pd.DataFrame) -> pd.Series:
-        codes = [np.asarray(reading.factorize(df[c])[0], np.int64) for c in KEY]
+        codes = [_trimmed_codes(*reading.factorize(df[c])) for c in KEY]
         incomplete = (codes[0] < 0) | (codes[1] < 0) | (codes[2] < 0)
         sizes = [int(c.max()) + 2 for c in codes]  # codes -1 … max, shifted by 1
         key = codes[0] + 1
@@ -314,6 +325,20 @@ def _unique_key(reading: Reading):
         return pd.Series(~dup | incomplete, index=df.index)
 
     return check
+
+
+def _trimmed_codes(codes: np.ndarray, uniques) -> np.ndarray:
+    """Codes of a column's values without spaces at their start or end (``'D07 '``
+    and D07 one code: a key sent twice, one copy spaced, is a repeated key, said
+    with the spaces in the same round); -1 stays -1. Trimmed on the distinct
+    values only."""
+    codes = np.asarray(codes, np.int64)
+    text = pd.Index(uniques, dtype=object).astype(str)
+    trimmed = text.str.strip()
+    if trimmed.equals(text):
+        return codes
+    same = np.append(pd.factorize(trimmed)[0], -1)
+    return same[codes]
 
 
 def _in_valid_range(series: pd.DataFrame, reading: Reading):

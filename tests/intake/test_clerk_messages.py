@@ -372,3 +372,39 @@ def test_status_says_a_copy_is_to_delete_not_to_resend(tmp_path):
     assert "observations/legal_另存.csv（未读取）：与 observations/legal.csv" in (
         done.output
     )
+
+
+def test_a_spaced_copy_of_a_unit_is_said_with_its_spaces_and_as_a_repeat(
+    tmp_path, catalogue
+):
+    """units.csv lists D07 twice, once with a full-width space: the spaces and the
+    repeat are said in one round (deleting the space must not reveal a second)."""
+    data = sample_copy(tmp_path)
+    units = data / "units.csv"
+    lines = units.read_text(encoding="utf-8-sig").splitlines()
+    d07 = next(n for n, line in enumerate(lines) if line.startswith("D07,"))
+    edit_lines(units, lambda ls: [*ls, ls[d07].replace("D07,", "D07\u3000,", 1)])
+    zh = zh_report(data, catalogue)
+    last = len(lines) + 1  # the copy's row (the header is row 1)
+    assert zh[["行", "值"]].values.tolist() == [
+        [d07 + 1, "D07"], [last, "“D07\u3000”"], [last, "D07\u3000"],
+    ]  # fmt: skip
+    assert zh["规则"].str.startswith("前后有空格").sum() == 1
+    assert (zh["规则"] == "不能重复：此值出现在多行").sum() == 2
+
+
+def test_a_report_sent_twice_once_spaced_is_said_as_a_repeat_in_one_round(
+    tmp_path, catalogue
+):
+    """A row of legal.csv sent again with 'D07 ': its spaces and the repeated key
+    (unit, period, indicator) in one round."""
+    data = sample_copy(tmp_path)
+    legal = data / "observations" / "legal.csv"
+    lines = legal.read_text(encoding="utf-8-sig").splitlines()
+    first = next(n for n, line in enumerate(lines) if line.startswith("D07,"))
+    edit_lines(legal, lambda ls: [*ls, ls[first].replace("D07,", "D07 ,", 1)])
+    zh = zh_report(data, catalogue)
+    last = len(lines) + 1
+    assert zh["行"].tolist() == [first + 1, last, last]
+    assert zh["规则"].str.startswith("前后有空格").sum() == 1
+    assert zh["规则"].str.startswith("重复：").sum() == 2
