@@ -1383,12 +1383,13 @@ def decide(
     """Record the review (复核) of an appeal case: upheld or rejected, once. An
     upheld case is answered by a corrected version (`evaluation appeal`)."""
     from evaluation.errors import EvaluationError
-    from evaluation.publish.publication import Publication
+    from evaluation.publish.publication import Publication, appeal_inputs
 
     try:
         with Publication(store) as s:
             s.decide(case_id, decision=decision.value, by=by, note=note)
             run_id = s.cases().set_index("case_id").at[case_id, "run_id"]
+            inputs = appeal_inputs(s.run(run_id)["kind"])
     except EvaluationError as exc:
         raise _failed(exc, lang) from None
     from evaluation.vocabulary import APPEAL_DECISION, say
@@ -1399,7 +1400,7 @@ def decide(
     )  # fmt: skip
     typer.echo(said.text(lang))
     if decision is Decision.upheld:
-        said = say("cli_said", "case_upheld", run=run_id, case=case_id)
+        said = say("cli_said", "case_upheld", run=run_id, case=case_id, inputs=inputs)
         typer.echo(said.text(lang))
 
 

@@ -70,6 +70,12 @@ def _refused(code: str, error: type = EvaluationError, /, **fields) -> Evaluatio
     return error(words=say("library_error", code, **fields))
 
 
+def appeal_inputs(kind: str) -> Word:
+    """What an appeal's command adds for a run of ``kind``: an annual appraisal's
+    correction is stored with its (corrected) appraisal inputs (``--appraisal``)."""
+    return say("library_error", "appeal_inputs") if kind == "annual" else Word("", "")
+
+
 def _kind(kind: str, period: str) -> dict[str, Word]:
     """A run's kind and period as the lifecycle's messages name them (年度考评运行,
     2025年)."""
@@ -287,7 +293,11 @@ class Publication(Store):
             upheld = self.case_ids(run_id, decision="upheld")
             if upheld:
                 raise _refused(
-                    "finalise_upheld", LifecycleError, run=run_id, cases=_listed(upheld)
+                    "finalise_upheld",
+                    LifecycleError,
+                    run=run_id,
+                    cases=_listed(upheld),
+                    inputs=appeal_inputs(run["kind"]),
                 )
             self.update_run(
                 run_id, status="published", published_at=now(), published_by=by
@@ -323,6 +333,7 @@ class Publication(Store):
                     LifecycleError,
                     run=run_id,
                     since=_beijing(run["published_at"]),
+                    inputs=appeal_inputs(run["kind"]),
                 )
             newer = self.released_successor(run_id)
             if newer is not None:

@@ -210,6 +210,8 @@ def test_finalise_appeal_and_decide_on_a_final_period_run(store, tmp_path):
     assert appeal.exit_code == 1
     assert f"申诉只能针对公示中的运行；运行 {RUN} 已于" in appeal.output
     assert "如需更正须存入新版本" in appeal.output
+    # a period run's correction needs no appraisal inputs: the command as given
+    assert f"evaluation appeal {RUN} 结果文件夹 --reason …" in appeal.output
     decide = invoke(
         "decide", "X.c9", "--decision", "upheld", "--by", "王五", "--note", "复核",
         "--store", copy,

@@ -83,8 +83,9 @@ def test_an_upheld_appeal_its_correction_and_what_changed(scored, store, tmp_pat
     )  # fmt: skip
     assert said.splitlines() == [
         f"申诉 {case}：申诉成立（复核人：考评委员会）",
-        f'请存入更正版本：evaluation appeal {RUN} 结果文件夹 --reason "{case}" '
-        "--by 经办人，然后发布",
+        # an annual appraisal's correction is stored with its inputs (as below)
+        f"请存入更正版本：evaluation appeal {RUN} 结果文件夹 "
+        f'--appraisal 考评材料文件夹 --reason "{case}" --by 经办人，然后发布',
     ]
     grades = invoke("grades", RUN, "--out", tmp_path / "g.csv", "--store", store)
     assert grades.strip() == f"已写入：{tmp_path / 'g.csv'}"
