@@ -10,14 +10,18 @@ import os
 import re
 import shutil
 import stat
+import tempfile
+import uuid
 from contextlib import closing
 from html.parser import HTMLParser
+from pathlib import Path
 
 import jupytext
 import nbformat
 import pandas as pd
 import pytest
 from nbclient import NotebookClient
+from traitlets.config import Config
 
 from ..conftest import ROOT
 
@@ -34,6 +38,30 @@ EXTRA = {
     },
     "department": {"unit_id": "D13"},
 }
+
+
+#: the kernels' sockets (removed when the tests end)
+SOCKETS = tempfile.TemporaryDirectory(prefix="nbk")
+
+
+def _client(notebook, path) -> NotebookClient:
+    """A client running every cell of ``notebook`` (the test lists the errors) in a
+    kernel started in the notebook's own folder, as JupyterLab starts it. Kernels
+    talk over IPC sockets, not TCP ports: kernels started side by side (and by other
+    processes on the machine) cannot race for one port ("Address already in use")."""
+    config = Config()
+    config.KernelManager.transport = "ipc"
+    # the sockets' path: absolute (the kernel starts in another folder), short
+    # (a socket's path has at most 107 bytes) and the kernel's own
+    config.KernelManager.ip = str(Path(SOCKETS.name) / uuid.uuid4().hex[:12])
+    return NotebookClient(
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": str(path.parent)}},
+        config=config,
+    )
 
 
 def _inject(notebook, **values) -> None:
@@ -55,15 +83,7 @@ def _execute(paths, tmp_path_factory, **values):
         out_dir = tmp_path_factory.mktemp(path.stem)
         notebook = jupytext.read(path)
         _inject(notebook, out_dir=str(out_dir), **EXTRA.get(path.stem, {}), **values)
-        client = NotebookClient(
-            notebook,
-            timeout=600,
-            kernel_name="python3",
-            allow_errors=True,  # every cell runs; the test lists the errors
-            # the kernel's folder is the notebook's own, as JupyterLab's
-            resources={"metadata": {"path": str(path.parent)}},
-        )
-        runs[path] = (client, notebook, out_dir)
+        runs[path] = (_client(notebook, path), notebook, out_dir)
 
     async def run_all():
         await asyncio.gather(*(c.async_execute() for c, _, _ in runs.values()))
@@ -273,13 +293,7 @@ def test_intake_review_writes_the_problems_to_send_back_when_a_file_is_bad(tmp_p
     path = ROOT / "notebooks" / "intake_review.py"
     notebook = jupytext.read(path)
     _inject(notebook, out_dir=str(out_dir), data_path=str(data), triage=[])
-    NotebookClient(
-        notebook,
-        timeout=600,
-        kernel_name="python3",
-        allow_errors=True,
-        resources={"metadata": {"path": str(path.parent)}},
-    ).execute()
+    _client(notebook, path).execute()
     errors = [
         o["evalue"]
         for c in notebook.cells
