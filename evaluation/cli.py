@@ -2172,12 +2172,14 @@ def status_cmd(
     from evaluation.errors import ValidationFailed
     from evaluation.intake.io import copies_in, load_dataset
     from evaluation.intake.status import status, status_lines, status_table
+    from evaluation.vocabulary import say
 
     _check_lang(lang)
     try:
         P.frequency_of(period)
-    except ValueError as exc:
-        raise _fail_in(lang, f"报告期有误：{exc}", str(exc), 2) from None
+    except ValueError as exc:  # as the other commands say it
+        said = say("library_error", "bad_period", period=repr(period), detail=exc)
+        raise _fail_words(said, lang, 2) from None
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
         raise _fail_in(
             lang,

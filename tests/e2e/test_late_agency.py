@@ -415,3 +415,11 @@ def test_usage_errors_of_the_agency_commands_speak_the_chosen_language(tmp_path)
     bad = invoke("template", "finance", "--period", "2025-Q1",
                  "--out", tmp_path / "t.csv")  # fmt: skip
     assert bad.exit_code == 2 and "须为 .xlsx 文件" in bad.output
+
+
+def test_status_says_a_period_typed_the_chinese_way_in_chinese():
+    """A clerk types 2025年12月: told in Chinese how to write it, as score says it."""
+    done = invoke("status", SAMPLE, "--period", "2025年12月", "--catalogue", CATALOGUE)
+    assert done.exit_code == 2
+    assert done.output.startswith("报告期 '2025年12月' 写法不对：应写作“2025”（年度）")
+    assert "is not a period label" not in done.output.splitlines()[0]
