@@ -992,13 +992,10 @@ def _say_release(run_id: str, status: str, store: Path, lang: str = "zh") -> Non
 
 def _day(value):
     """A stored date (``2026-01-20``) as people read it: ``2026年1月20日`` in
-    Chinese, as stored in English."""
-    from evaluation.periods import date_zh
-    from evaluation.vocabulary import Word
+    Chinese, as stored in English (:func:`.publication.day_word`)."""
+    from evaluation.publish.publication import day_word
 
-    if not isinstance(value, str):
-        return Word(str(value), str(value))
-    return Word(date_zh(value), value)
+    return day_word(value)
 
 
 @app.command()

@@ -36,7 +36,7 @@ import pandas as pd
 from evaluation import appraisal as A
 from evaluation.analysis import uncertainty as U
 from evaluation.errors import EvaluationError
-from evaluation.periods import name_zh
+from evaluation.periods import date_zh, name_zh
 from evaluation.pipeline import rebuild, resolve_base
 from evaluation.publish.store import (
     BEIJING,
@@ -210,7 +210,7 @@ class Publication(Store):
                 "already_notice",
                 LifecycleError,
                 run=run_id,
-                until=run["notice_until"],
+                until=day_word(run["notice_until"]),
             )
         if not by.strip():
             raise _refused("release_by")
@@ -278,9 +278,9 @@ class Publication(Store):
                     "notice_open",
                     LifecycleError,
                     run=run_id,
-                    until=until,
-                    today=today,
-                    after=until + timedelta(days=1),
+                    until=day_word(until),
+                    today=day_word(today),
+                    after=day_word(until + timedelta(days=1)),
                 )
             pending = self.case_ids(run_id, decided=False)
             if pending:
@@ -343,15 +343,15 @@ class Publication(Store):
             start = date.fromisoformat(run["notice_from"])
             until = date.fromisoformat(run["notice_until"])
             if on > today:
-                raise _refused("appeal_future", on=on, today=today)
+                raise _refused("appeal_future", on=day_word(on), today=day_word(today))
             if not start <= on <= until:
                 raise _refused(
                     "appeal_outside",
                     LifecycleError,
                     run=run_id,
-                    start=start,
-                    until=until,
-                    on=on,
+                    start=day_word(start),
+                    until=day_word(until),
+                    on=day_word(on),
                 )
             graded = self.graded_units(run_id)
             if unit_id not in graded:
@@ -461,7 +461,7 @@ class Publication(Store):
                 "library_error",
                 "standing_notice_force" if force else "standing_notice",
                 run=head["run_id"],
-                until=head["notice_until"],
+                until=day_word(head["notice_until"]),
                 force=force,
             )
         raise _refused(
@@ -506,17 +506,28 @@ def status_words(run) -> tuple[str, str, str, str]:
 
 
 def _beijing(stamp) -> Word:
-    """A stored UTC time as people read it: ``2026-01-15 17:00（北京时间）`` /
+    """A stored UTC time as people read it: ``2026年1月15日 17:00（北京时间）`` /
     ``2026-01-15 17:00 Beijing time``."""
     t = pd.Timestamp(stamp)
     t = (t.tz_localize("UTC") if t.tzinfo is None else t).tz_convert(BEIJING)
-    return say("library_error", "beijing_time", time=f"{t:%Y-%m-%d %H:%M}")
+    time = Word(f"{date_zh(t)} {t:%H:%M}", f"{t:%Y-%m-%d %H:%M}")
+    return say("library_error", "beijing_time", time=time)
+
+
+def day_word(value) -> Word:
+    """A date (a ``date`` or a stored ``2026-01-20``) as people read it:
+    ``2026年1月20日`` in Chinese, as stored in English; anything else as it is."""
+    if isinstance(value, date):
+        value = value.isoformat()
+    if not isinstance(value, str):
+        return Word(str(value), str(value))
+    return Word(date_zh(value), value)
 
 
 def _stage(run: dict) -> Word:
     """A released run's stage in a message: 正在公示，公示期至… / 已正式发布."""
     if run["status"] == "notice":
-        return say("library_error", "stage_notice", until=run["notice_until"])
+        return say("library_error", "stage_notice", until=day_word(run["notice_until"]))
     if run["status"] == "published":
         return say("library_error", "stage_published")
     return RUN_STATUS.get(run["status"], Word(run["status"], run["status"]))

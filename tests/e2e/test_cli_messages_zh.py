@@ -204,3 +204,20 @@ def test_a_flag_names_the_unit_copied_by_its_name(tmp_path):
     assert d01.startswith(
         "审批事项按时办结率2025年1月至2025年12月的12期与市教育局同期报送的数值逐期相同"
     )
+
+
+def test_finalising_inside_the_notice_says_its_dates_the_chinese_way(published):
+    """The 公示 has just opened: finalise is refused, its dates written as the office
+    writes them (2026年1月20日), not 2026-01-20; in English, as stored."""
+    store, _ = published
+    said = invoke("finalise", RUN, "--store", store, "--by", "绩效办", code=1)
+    assert re.search(
+        rf"{RUN} 的公示期至{DAY}（北京时间，今天是{DAY}），期间仍可提出申诉；"
+        rf"{DAY}起方可正式发布",
+        said,
+    ), said
+    assert not re.search(r"\d{4}-\d\d-\d\d", said.splitlines()[0])
+    english = invoke(
+        "finalise", RUN, "--store", store, "--by", "x", "--lang", "en", code=1
+    )
+    assert re.search(r"runs until \d{4}-\d\d-\d\d \(Beijing time", english), english
