@@ -2153,8 +2153,10 @@ def status_cmd(
         str | None,
         typer.Option(
             "--as-of",
-            help="Day the overdue days of missing reports are counted to, and before "
-            "which a report is not yet due (YYYY-MM-DD); default today, Beijing time.",
+            help="Day the position is taken on (YYYY-MM-DD): a report dated after it "
+            "had not been sent yet, overdue days of missing reports are counted to "
+            "it, and a report due after it is not yet due; default today, Beijing "
+            "time.",
         ),
     ] = None,
 ) -> None:

@@ -247,6 +247,15 @@ class Result:
             table.insert(at + 2, "rank_range", table["unit_id"].map(text).fillna(""))
         return table
 
+    def scored_indicators(self, period: str | None = None) -> list[str]:
+        """The indicators scored in ``period`` (default: the run's), catalogue
+        order: those prepared for it (a month scores only the indicators reported
+        monthly, a quarter those reported at least quarterly)."""
+        period = period or self.period
+        prepared = self.prepared
+        have = set(prepared.loc[prepared["period"] == period, "indicator_id"])
+        return [i for i in self.catalogue.table.index if i in have]
+
     def absent_indicators(self, period: str | None = None) -> list[str]:
         """The indicators scored in ``period`` (default: the run's) that lack a
         late agency's submission (``absences``): the indicator's own series, or the
@@ -263,9 +272,7 @@ class Result:
             | t["weight_by"].isin(series)
             | t["denominator"].isin(series)
         )
-        scored = set(
-            self.prepared.loc[self.prepared["period"] == period, "indicator_id"]
-        )
+        scored = set(self.scored_indicators(period))
         return [i for i in t.index[hit] if i in scored]
 
     def breakdown(self, unit_id: str, period: str | None = None) -> pd.DataFrame:

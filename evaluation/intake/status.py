@@ -248,7 +248,9 @@ def status(
     ``as_of``, if given) and ``status``: ``missing`` (未报送: no row for any unit),
     ``incomplete`` (some units have no row), ``late`` (迟报), ``empty`` (every value
     empty), ``partly_empty``, ``undated`` (sent, no ``reported_at``), ``on_time``;
-    with ``as_of`` (a date), a missing report not yet due by then is ``not_due``.
+    with ``as_of`` (a date), the position on that day: a row dated after it had not
+    been sent yet (undated rows count as sent), and a missing report not yet due by
+    then is ``not_due``.
     """
     P.frequency_of(period)  # ValueError for a label that is none
     unit_ids = pd.Index(
@@ -277,13 +279,16 @@ def status(
         & obs["indicator_id"].isin(expected["series_id"])
         & obs["period"].isin(expected["period"])
     ]
-    value = rows["value"]
-    blank = value.isna() | (value.astype(str).str.strip() == "")
     at = (
         pd.to_datetime(rows["reported_at"], format="%Y-%m-%d", errors="coerce")
         if "reported_at" in rows
         else pd.Series(pd.NaT, index=rows.index)
     )
+    today = None if as_of is None else pd.Timestamp(as_of).normalize()
+    if today is not None:  # a row dated after as_of had not been sent by then
+        rows, at = rows[~(at > today)], at[~(at > today)]
+    value = rows["value"]
+    blank = value.isna() | (value.astype(str).str.strip() == "")
     per_unit = (
         pd.DataFrame(
             {
@@ -314,7 +319,6 @@ def status(
     table["reported_at"] = pd.to_datetime(table["reported_at"])
     table["due"] = pd.to_datetime([due_day(p, catalogue) for p in table["period"]])
     sent = table["n_sent"] > 0
-    today = None if as_of is None else pd.Timestamp(as_of).normalize()
     late_by = (table["reported_at"] - table["due"]).dt.days
     if today is not None:
         late_by = late_by.where(sent, (today - table["due"]).dt.days)
@@ -502,7 +506,7 @@ def status_lines(
                 f"last sent {latest}, due {due}"
             )
         elif r.status == "not_due":
-            due = _day(mine["due"].min(), lang)
+            due = _day(mine["due"][mine["status"] == "not_due"].min(), lang)
             detail = f"报送期限{due}" if zh else f"due {due}"
         else:
             detail = (

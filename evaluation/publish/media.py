@@ -213,12 +213,17 @@ def grades_mismatch(store: str | Path, run: dict, result: Result) -> V.Word | No
 
 
 # ------------------------------------------------------------------- the notes
-def method_text(catalogue, lang: str) -> str:
+def method_text(catalogue, lang: str, indicators=None) -> str:
     """The method in a sentence, from the catalogue: normalisations (with how many
     indicators each), weights, aggregations, missing-data rules, in the
-    vocabulary's words."""
+    vocabulary's words. ``indicators``: those scored in the period (default every
+    indicator): the counts are theirs, and the level-1 dimensions with none of them
+    are named as not assessed in the period (a month has no indicator of some)."""
     k = 0 if lang == "zh" else 1
     sep = ABOUT["list_sep"][k]
+    table = catalogue.table
+    if indicators is not None and len(indicators):
+        table = table.loc[list(indicators)]
     counted = lambda family, values: sep.join(  # noqa: E731
         ABOUT["count_of"][k].format(word=word(family, m, _one(lang)), n=n)
         for m, n in values.value_counts(sort=False).items()
@@ -227,12 +232,32 @@ def method_text(catalogue, lang: str) -> str:
     unique = lambda family, codes: sep.join(  # noqa: E731
         word(family, c, _one(lang)) for c in dict.fromkeys(codes)
     )
-    return ABOUT["method_text"][k].format(
-        normalisation=counted("normalisation", catalogue.table["normalisation"]),
+    text = ABOUT["method_text"][k].format(
+        normalisation=counted("normalisation", table["normalisation"]),
         weights=unique("weights", (w.method for w, _ in specs)),
         aggregation=unique("aggregation", (a.method for _, a in specs)),
-        missing=counted("imputation", catalogue.table["missing"]),
+        missing=counted("imputation", table["missing"]),
     )
+    idle = unassessed(catalogue, table.index)
+    if idle:
+        names = sep.join(catalogue.name(d, "zh" if k == 0 else "en") for d in idle)
+        text += ("" if k == 0 else " ") + ABOUT["not_assessed"][k].format(
+            dimensions=names
+        )
+    return text
+
+
+def unassessed(catalogue, indicators) -> list[str]:
+    """The level-1 dimensions with none of ``indicators`` below them (catalogue
+    order): not assessed in a period that scores only those, their scores blank
+    (the aggregation leaves out a node with nothing under it)."""
+    parent = catalogue.node_columns["parent"]
+    reached = set()
+    for node in indicators:
+        while node in parent:
+            reached.add(node)
+            node = parent[node]
+    return [d for d in catalogue.top_dimensions() if d not in reached]
 
 
 def about_table(
@@ -306,7 +331,8 @@ def about_table(
     add("software", *(f"evaluation {prov.package_version}",) * 2)
     if source:
         add("result", str(source), str(source))
-    add("method", method_text(cat, "zh"), method_text(cat, "en"))
+    scored = result.scored_indicators(period)
+    add("method", method_text(cat, "zh", scored), method_text(cat, "en", scored))
     if table in ("media", "ranking"):
         previous = P.previous(period)
 

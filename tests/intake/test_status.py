@@ -332,3 +332,26 @@ def test_status_lists_an_agency_that_sent_nothing(tiny_raw):
     office = table[table["agency"] == "office"]
     assert len(office) == 10 and set(office["status"]) <= {"undated", "partly_empty"}
     assert agency_status(table)["status"].tolist() == ["undated", "missing"]
+
+
+def test_a_row_dated_after_as_of_had_not_been_sent_by_then(tiny_catalogue):
+    """a2's Q4: U1's row dated 30 January, the others 10 January (due 15 January).
+    On 18 January U1 had not sent (incomplete, the latest date the 10th, on time);
+    on 5 February it had, 15 days late."""
+    rows = pd.DataFrame(
+        TINY_ROWS, columns=["unit_id", "period", "indicator_id", "value"]
+    )
+    rows["reported_at"] = "2026-01-10"
+    u1_q4 = (rows["unit_id"] == "U1") & (rows["period"] == "2025-Q4")
+    rows.loc[u1_q4 & (rows["indicator_id"] == "a2"), "reported_at"] = "2026-01-30"
+    cols = ["n_sent", "n_absent", "reported_at", "days_late", "status"]
+    early = status(rows, tiny_catalogue, TINY_UNITS, "2025-Q4", as_of="2026-01-18")
+    got = early.set_index("series_id").loc["a2", cols].tolist()
+    assert got == [2, 1, pd.Timestamp("2026-01-10"), 0, "incomplete"]
+    later = status(rows, tiny_catalogue, TINY_UNITS, "2025-Q4", as_of="2026-02-05")
+    got = later.set_index("series_id").loc["a2", cols].tolist()
+    assert got == [3, 0, pd.Timestamp("2026-01-30"), 15, "late"]
+    # every row dated after the day: not sent at all, not yet due (15 January)
+    none = status(rows, tiny_catalogue, TINY_UNITS, "2025-Q4", as_of="2026-01-09")
+    assert set(none["status"]) == {"not_due"} and (none["n_sent"] == 0).all()
+    assert none["reported_at"].isna().all()
