@@ -9,6 +9,7 @@ file (header = 1).
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import io as _io
 import posixpath
@@ -18,8 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+from openpyxl.styles.numbers import (
+    BUILTIN_FORMATS,
+    is_date_format,
+    is_timedelta_format,
+)
+from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel, from_ISO8601
 
 from evaluation import progress
 from evaluation.errors import ValidationFailed, shorten
@@ -34,6 +42,15 @@ OPTIONAL_OBSERVATION_COLUMNS = ["reported_at"]
 LABEL_COLUMNS = ["name_zh", "period_name", "indicator_name", "unit_of_measure"]
 EVENT_COLUMNS = ["unit_id", "period", "event_id"]
 OPTIONAL_EVENT_COLUMNS = ["description", "reference", "reported_at"]
+#: columns of dates: a workbook's date cell there (Excel makes a typed 2024-04-09 one)
+#: is read as the day it shows, ``2024-04-09``
+DATE_COLUMNS = {"reported_at"}
+#: columns of codes, period labels and numbers: a date cell there is Excel's guess at
+#: what was typed (2024-03 → 1 March 2024), refused by name (``excel_date``)
+NOT_DATE_COLUMNS = {
+    "unit_id", "peer_group", "level", "parent_id", "period", "indicator_id", "value",
+    "event_id",
+}  # fmt: skip
 SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".parquet"}
 #: the largest input file read, and the most its content may unpack to (a workbook
 #: is a zip archive, a Parquet file compressed): beyond, the file is refused unread
@@ -179,9 +196,11 @@ def read_table(
             frame = pd.read_excel(_io.BytesIO(data), engine="openpyxl", **options)
             encoding, first_row = "xlsx", 2
             # error cells and formulas without a saved result read as empty cells:
-            # find them in the sheet itself, never take them for missing values
+            # find them in the sheet itself, never take them for missing values;
+            # date cells of date columns read as their day, not day and midnight
             header = [_ALIASES.get(str(c).strip(), str(c).strip()) for c in frame]
-            cells = _excel_cells(data, name, header)
+            cells, days = _excel_cells(data, name, header)
+            frame = _dated(frame, days)
     except ValidationFailed:
         raise
     except Exception as exc:  # parser errors name the line; pass them on
@@ -235,7 +254,8 @@ def _table(
 
 class CellProblems(ValidationFailed):
     """A workbook read whole, with cells that hold no value to read: an Excel error,
-    a formula without a saved result, a percentage (:func:`_excel_cells`).
+    a formula without a saved result, a percentage, a date in a column of codes or
+    numbers, a date with a time of day (:func:`_excel_cells`).
     ``frame`` and ``record`` are what :func:`read_table` returns for the file (those
     cells as pandas reads them), so its other cells can be checked in the same
     round: :func:`load_dataset` keeps them and the problems (``Dataset.cells``)."""
@@ -509,21 +529,34 @@ _WORKSHEET = "/relationships/worksheet"
 _OFFICE_DOCUMENT = "/relationships/officeDocument"
 
 
-def _excel_cells(data: bytes, file: str, header: list[str]) -> list[dict]:
+def _excel_cells(
+    data: bytes, file: str, header: list[str]
+) -> tuple[list[dict], list[tuple[int, int, str]]]:
     """The cells of a workbook's first worksheet (the one :func:`read_table` reads)
-    that hold no value to read: an Excel error (``#DIV/0!``, ``#N/A`` …: rule
-    ``excel_error``) or a formula without a saved result (written by a program,
-    never calculated: ``excel_formula``). openpyxl, and so pandas, reads both as an
-    empty cell, that is as a missing value. One problem per cell: ``file``, the
-    sheet row, the column (its header, or its letter past the header) and the
-    error or formula; the sheet and cell are in the rule. The sheet is read as a
-    stream, its cells cleared as they are read."""
+    that hold no value to read, and the days its date columns' date cells show.
+
+    Problems: an Excel error (``#DIV/0!``, ``#N/A`` …: rule ``excel_error``) or a
+    formula without a saved result (written by a program, never calculated:
+    ``excel_formula``), which openpyxl, and so pandas, reads as an empty cell, that
+    is as a missing value; a value typed as a percentage (``excel_percent``); a
+    date cell in a column of codes or numbers (``excel_date``: Excel made 2024-03
+    typed in ``period`` 1 March 2024), or one with a time of day in a date column
+    (``excel_datetime``). One problem per cell: ``file``, the sheet row, the
+    column (its header, or its letter past the header) and the error, formula,
+    number or date; the sheet and cell are in the rule.
+
+    Days: ``(row, column, "YYYY-MM-DD")`` of each date cell at midnight in a
+    :data:`DATE_COLUMNS` column (pandas reads it ``2024-04-09 00:00:00``), for
+    :func:`_dated`. The sheet is read as a stream, its cells cleared as they are
+    read, and only if its XML has a formula, an error or a styled cell to look at.
+    """
     with zipfile.ZipFile(_io.BytesIO(data)) as archive:
         sheet, member = _first_worksheet(archive)
-        percent = _percent_styles(archive)
-        if not percent and not _may_hold_formulas(archive, member):  # a quick look
-            return []
-        problems = []
+        percent, dated = _number_styles(archive)
+        if not _may_hold(archive, member, percent | dated):  # a quick look
+            return [], []
+        epoch = MAC_EPOCH if dated and _date1904(archive) else WINDOWS_EPOCH
+        problems, days = [], []
         with archive.open(member) as stream:
             row, column = 0, 0
             for event, element in ElementTree.iterparse(stream, ("start", "end")):
@@ -566,6 +599,27 @@ def _excel_cells(data: bytes, file: str, header: list[str]) -> list[dict]:
                 ):
                     rule = "excel_percent"  # 98.5% typed: 0.985 stored
                     shown = value
+                elif (
+                    value
+                    and (kind == "d" or (kind == "n" and style in dated))
+                    and row > 1
+                    and column <= len(header)
+                    and header[column - 1] in DATE_COLUMNS | NOT_DATE_COLUMNS
+                    and (when := _when(value, kind, epoch)) is not None
+                ):
+                    day = _day(when)
+                    if header[column - 1] in DATE_COLUMNS:
+                        if day:  # 2024-04-09 typed: a date at midnight
+                            days.append((row, column, day))
+                            continue
+                        rule = "excel_datetime"
+                    else:
+                        rule = (
+                            "excel_date_period"
+                            if header[column - 1] == "period"
+                            else "excel_date"
+                        )
+                    shown = day or str(when)
                 else:
                     continue
                 heading = header[column - 1] if column <= len(header) else ""
@@ -575,6 +629,10 @@ def _excel_cells(data: bytes, file: str, header: list[str]) -> list[dict]:
                         "stored": plain_number(shown),
                         "shown": f"{plain_number(float(shown) * 100)}%",
                     }
+                elif rule == "excel_date":
+                    extra = {"shown": shown, "column": INPUT_COLUMN[heading]}
+                elif rule in ("excel_date_period", "excel_datetime"):
+                    extra = {"shown": shown}
                 said = _said(rule, sheet=sheet, cell=ref, **extra)
                 problems.append(
                     {
@@ -588,35 +646,98 @@ def _excel_cells(data: bytes, file: str, header: list[str]) -> list[dict]:
                         "rule_zh": said.zh,
                     }
                 )
-        return problems
+        return problems, days
+
+
+def _when(value: str, kind: str, epoch):
+    """A date cell's stored value as openpyxl (and so pandas) reads it: a datetime,
+    or a time for a time of day alone; ``None`` for a number no date can be (openpyxl
+    reads ``#VALUE!``)."""
+    try:
+        return from_ISO8601(value) if kind == "d" else from_excel(float(value), epoch)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _day(when) -> str:
+    """``YYYY-MM-DD`` of a date at midnight; ``""`` for anything with a time of day."""
+    if isinstance(when, datetime.datetime):
+        return when.date().isoformat() if when.time() == datetime.time() else ""
+    return when.isoformat() if isinstance(when, datetime.date) else ""
+
+
+def _dated(frame: pd.DataFrame, days: list[tuple[int, int, str]]) -> pd.DataFrame:
+    """``frame`` (as pandas reads the sheet: row 2 first) with each date cell of a
+    date column read as the day it shows (``(row, column, day)``, from
+    :func:`_excel_cells`), not as pandas' ``2024-04-09 00:00:00``."""
+    if not days:
+        return frame
+    rows, columns, text = (np.asarray(v) for v in zip(*days, strict=True))
+    frame = frame.copy()
+    for column in np.unique(columns):
+        mine = columns == column
+        frame.iloc[rows[mine] - 2, column - 1] = text[mine]
+    return frame
 
 
 #: a formula element (``<f>``, ``<x:f …>``) in a sheet's XML, and the quoted ``"e"``
-#: of an error cell's ``t="e"``: a quick look before the sheet is parsed
+#: of an error cell's ``t="e"`` (``"d"``: a date cell's ``t="d"``): a quick look
+#: before the sheet is parsed
 _FORMULA = re.compile(rb"[<:]f[\s>/]")
-_ERROR = (b'"e"', b"'e'")
+_ERROR_OR_DATE = (b'"e"', b"'e'", b'"d"', b"'d'")
 
 
-def _percent_styles(archive: zipfile.ZipFile) -> set[int]:
-    """The cell styles (a cell's ``s``) that show a number as a percentage: Excel's
-    built-in formats 9 and 10 (``0%``, ``0.00%``) or a custom format with ``%``
-    outside quotes. A clerk typing ``98.5%`` into such a cell stores 0.985."""
+#: Excel's built-in number formats that show a date or a time (openpyxl's, and the
+#: East Asian ones it does not know: ``yyyy"年"m"月"d"日"`` is 31 in Chinese Excel)
+_DATE_FORMATS = {
+    *(i for i, code in BUILTIN_FORMATS.items()
+      if is_date_format(code) and not is_timedelta_format(code)),
+    *range(27, 37), *range(50, 59),
+}  # fmt: skip
+
+
+def _number_styles(archive: zipfile.ZipFile) -> tuple[set[int], set[int]]:
+    """The cell styles (a cell's ``s``) that show a number as a percentage, and
+    those that show it as a date.
+
+    Percentages: Excel's built-in formats 9 and 10 (``0%``, ``0.00%``) or a custom
+    format with ``%`` outside quotes; a clerk typing ``98.5%`` into such a cell
+    stores 0.985. Dates: a built-in date or time format (:data:`_DATE_FORMATS`) or
+    a custom one openpyxl reads as a date (``yyyy-mm-dd``, not ``[h]:mm``); Excel
+    stores a typed 2024-04-09 as the number of days since 1900 in such a cell."""
     try:
         root = ElementTree.fromstring(archive.read("xl/styles.xml"))
     except (KeyError, ElementTree.ParseError):
-        return set()
-    ids = {9, 10}
+        return set(), set()
+    percent, dates = {9, 10}, set(_DATE_FORMATS)
     for element in root.iter():
         if element.tag.rsplit("}", 1)[-1] == "numFmt":
-            code = re.sub(r'"[^"]*"|\\.', "", element.get("formatCode", ""))
-            if "%" in code:
-                ids.add(int(element.get("numFmtId", -1)))
+            number = int(element.get("numFmtId", -1))
+            code = element.get("formatCode", "")
+            if "%" in re.sub(r'"[^"]*"|\\.', "", code):
+                percent.add(number)
+            if is_date_format(code) and not is_timedelta_format(code):
+                dates.add(number)
+            else:
+                dates.discard(number)  # a built-in number given another format
     for element in root.iter():
         if element.tag.rsplit("}", 1)[-1] == "cellXfs":
-            return {
-                i for i, xf in enumerate(element) if int(xf.get("numFmtId", 0)) in ids
-            }
-    return set()
+            formats = [int(xf.get("numFmtId", 0)) for xf in element]
+            return (
+                {i for i, f in enumerate(formats) if f in percent},
+                {i for i, f in enumerate(formats) if f in dates},
+            )
+    return set(), set()
+
+
+def _date1904(archive: zipfile.ZipFile) -> bool:
+    """Whether the workbook counts its dates from 1904 (``<workbookPr
+    date1904="1">``, old Mac Excel) rather than from 1900."""
+    book = ElementTree.fromstring(archive.read(_workbook(archive)))
+    for element in book.iter():
+        if element.tag.rsplit("}", 1)[-1] == "workbookPr":
+            return element.get("date1904", "").lower() in ("1", "true")
+    return False
 
 
 def plain_number(value) -> str:
@@ -624,44 +745,61 @@ def plain_number(value) -> str:
     return f"{float(value):.10g}"
 
 
-def _may_hold_formulas(archive: zipfile.ZipFile, member: str) -> bool:
-    """Whether a sheet's XML has a formula or an error cell anywhere (read in
-    chunks, no parsing: a sheet of plain values is passed in a fraction of the
-    time parsing takes)."""
+def _may_hold(archive: zipfile.ZipFile, member: str, styles: set[int]) -> bool:
+    """Whether a sheet's XML has a formula, an error cell, a date cell (``t="d"``)
+    or a cell of one of ``styles`` anywhere (read in chunks, no parsing: a sheet of
+    plain values is passed in a fraction of the time parsing takes)."""
+    styled = (
+        re.compile(
+            rb"\ss\s*=\s*[\"']0*(?:%s)[\"']" % "|".join(map(str, styles)).encode()
+        )
+        if styles
+        else None
+    )
     tail = b""
     with archive.open(member) as stream:
         while chunk := stream.read(1 << 20):
             text = tail + chunk
-            if _FORMULA.search(text) or any(e in text for e in _ERROR):
+            if (
+                _FORMULA.search(text)
+                or any(e in text for e in _ERROR_OR_DATE)
+                or (styled is not None and styled.search(text))
+            ):
                 return True
             tail = chunk[-64:]
     return False
 
 
-def _first_worksheet(archive: zipfile.ZipFile) -> tuple[str, str]:
-    """``(name, member)`` of the first worksheet of a workbook, as openpyxl finds it
-    (the workbook's first ``<sheet>`` that is a worksheet, not a chart sheet)."""
+def _relations(archive: zipfile.ZipFile, member: str) -> dict[str, tuple[str, str]]:
+    """A relationships part of a workbook: ``Id -> (Type, member it points to)``."""
+    folder = posixpath.dirname(posixpath.dirname(member))
+    out = {}
+    for rel in ElementTree.fromstring(archive.read(member)):
+        target = rel.get("Target", "")
+        path = (
+            target.lstrip("/")
+            if target.startswith("/")
+            else posixpath.normpath(posixpath.join(folder, target))
+        )
+        out[rel.get("Id")] = (rel.get("Type", ""), path)
+    return out
 
-    def relations(member: str) -> dict[str, tuple[str, str]]:
-        folder = posixpath.dirname(posixpath.dirname(member))
-        out = {}
-        for rel in ElementTree.fromstring(archive.read(member)):
-            target = rel.get("Target", "")
-            path = (
-                target.lstrip("/")
-                if target.startswith("/")
-                else posixpath.normpath(posixpath.join(folder, target))
-            )
-            out[rel.get("Id")] = (rel.get("Type", ""), path)
-        return out
 
-    book = next(
-        (path for kind, path in relations(_PACKAGE_RELS).values()
+def _workbook(archive: zipfile.ZipFile) -> str:
+    """The member of a workbook's ``workbook.xml``, as its package relations say."""
+    return next(
+        (path for kind, path in _relations(archive, _PACKAGE_RELS).values()
          if kind.endswith(_OFFICE_DOCUMENT)),
         "xl/workbook.xml",
     )  # fmt: skip
+
+
+def _first_worksheet(archive: zipfile.ZipFile) -> tuple[str, str]:
+    """``(name, member)`` of the first worksheet of a workbook, as openpyxl finds it
+    (the workbook's first ``<sheet>`` that is a worksheet, not a chart sheet)."""
+    book = _workbook(archive)
     folder, name = posixpath.split(book)
-    rels = relations(posixpath.join(folder, "_rels", f"{name}.rels"))
+    rels = _relations(archive, posixpath.join(folder, "_rels", f"{name}.rels"))
     for element in ElementTree.fromstring(archive.read(book)).iter():
         if element.tag.rsplit("}", 1)[-1] != "sheet":
             continue
