@@ -598,7 +598,7 @@ def _excel_cells(
                     and header[column - 1] == "value"
                 ):
                     rule = "excel_percent"  # 98.5% typed: 0.985 stored
-                    shown = value
+                    shown = plain_number(value)  # 0.807, not 0.8070000000000001
                 elif (
                     value
                     and (kind == "d" or (kind == "n" and style in dated))

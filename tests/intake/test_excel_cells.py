@@ -200,18 +200,20 @@ def test_a_value_typed_as_a_percentage_is_a_problem_not_a_fraction(tmp_path):
     path = workbook(
         tmp_path / "office.xlsx",
         [["U1", "2025-Q1", "a1", 0.985], ["U2", "2025-Q1", "a1", 0.5],
-         ["U3", "2025-Q1", "a1", 97.2]],
+         ["U3", "2025-Q1", "a1", 97.2], ["U1", "2025-Q2", "a1", 80.7 / 100]],
     )  # fmt: skip
     book = openpyxl.load_workbook(path)
     sheet = book.active
     sheet["D2"].number_format = "0.00%"
     sheet["D3"].number_format = "0.0%"
     sheet["A4"].number_format = "0%"  # not the value column
+    sheet["D5"].number_format = "0.0%"  # stored 0.8070000000000001: said 0.807
     book.save(path)
     report = problems(path)
     assert report[["row", "column", "value"]].values.tolist() == [
         [2, "value", "0.985"],
         [3, "value", "0.5"],
+        [5, "value", "0.807"],
     ]
     assert (report["rule"].str.split(":").str[0] == "excel_percent").all()
     assert "实际存的是0.985，不是98.5%" in report["rule_zh"][0]
