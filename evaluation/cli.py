@@ -279,11 +279,15 @@ def _report_failure(
 
     table = problems_table(exc.report, lang)
     file, row, column, value, rule = table.columns
-    summary = table.groupby([file, rule], sort=True).size()
-    lines = [
-        "  " + say("validate_cli", "by_rule", file=f, n=n, rule=r).text(lang)
-        for (f, r), n in summary.items()
-    ]
+    # a count per file and rule (the English sentence starts with the rule's id):
+    # a rule whose sentence names each cell (a percent-formatted cell, a spaced code)
+    # is counted once, its first cell said
+    rule_id = exc.report["rule"].astype(str).str.split(":", n=1).str[0]
+    lines = []
+    for (f, _), said in table.groupby([table[file], rule_id], sort=True)[rule]:
+        key = "by_rule" if said.nunique() == 1 else "by_rule_first"
+        line = say("validate_cli", key, file=f, n=len(said), rule=said.iloc[0])
+        lines.append("  " + line.text(lang))
     typer.secho(
         say("validate_cli", "failed", n=len(table)).text(lang),
         err=True,

@@ -428,3 +428,33 @@ def test_a_date_with_a_time_and_a_value_made_a_date_are_refused_by_name(tmp_path
     )
     en = problems(data / "observations" / "a1.xlsx")["rule"].str.split(":").str[0]
     assert en.tolist() == ["excel_datetime", "excel_date"]
+
+
+def test_validate_counts_percent_cells_in_one_line_naming_the_first(tmp_path):
+    """Three value cells formatted as percentages (each sentence names its cell):
+    the count per file and rule is one line, 3处, with the first cell said, not a
+    line per cell (394 lines for a column of them); the table lists each."""
+    data = write_dataset(tmp_path / "d", TINY_UNITS, TINY_ROWS)
+    rows = [list(r) for r in TINY_ROWS if r[2] == "a1"]
+    (data / "observations" / "office.csv").write_text(
+        pd.DataFrame([r for r in TINY_ROWS if r[2] != "a1"], columns=HEADER).to_csv(
+            index=False
+        ),
+        encoding="utf-8",
+    )
+    path = workbook(data / "observations" / "a1.xlsx", rows)
+    book = openpyxl.load_workbook(path)
+    for cell, typed in (("D2", 0.8), ("D3", 0.9), ("D4", 0.85)):  # 80% … typed
+        book.active[cell].value = typed
+        book.active[cell].number_format = "0.0%"
+    book.save(path)
+    catalogue = tmp_path / "tiny.yaml"
+    catalogue.write_text(yaml.safe_dump(TINY, allow_unicode=True), encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate", str(data), "-c", str(catalogue)])
+    assert result.exit_code == 1
+    counted = [x for x in result.output.splitlines() if x.startswith("  observ")]
+    assert counted == [
+        "  observations/a1.xlsx：3处，首处：指标值单元格设成了百分比格式"
+        "（工作表“报送数据”，单元格D2），实际存的是0.8，不是80%："
+        "百分比请填写数字本身（如98.5），单元格格式设为“常规”或“数值”"
+    ]
