@@ -10,6 +10,8 @@ English, starting with the rule's id) with the rule in Chinese beside it
 
 from __future__ import annotations
 
+import unicodedata
+
 import pandas as pd
 import pandera.pandas as pa
 
@@ -386,7 +388,28 @@ def _to_report(
     report["value"] = report["value"].map(
         lambda v: "" if v is None or v is pd.NA or v != v else str(v)  # v != v: NaN
     )
-    return say_spaces(report, rule_id, trimmed_pass).reset_index(drop=True)
+    report = say_spaces(report, rule_id, trimmed_pass)
+    return say_full_width(report, rule_id).reset_index(drop=True)
+
+
+def say_full_width(report: pd.DataFrame, rule_id: pd.Series) -> pd.DataFrame:
+    """``report`` with each value that fails ``numeric`` only for its full-width
+    digits or point (``８５．３``, typed with a Chinese input method) said so, with the
+    number to type instead (85.3), rather than the generic "须填写数字"."""
+    text = report["value"].astype(str)
+    plain = text.map(lambda v: unicodedata.normalize("NFKC", v).strip())
+    wide = rule_id.eq("numeric") & (plain != text.str.strip())
+    wide &= pd.to_numeric(plain.where(wide), errors="coerce").notna()
+    if not wide.any():
+        return report
+    report = report.copy()
+    said = [
+        V.say("validation_rule", "full_width", value=v, plain=n)
+        for v, n in zip(text[wide], plain[wide], strict=True)
+    ]
+    report.loc[wide, "rule"] = [w.en for w in said]
+    report.loc[wide, "rule_zh"] = [w.zh for w in said]
+    return report
 
 
 def say_spaces(

@@ -408,3 +408,21 @@ def test_a_report_sent_twice_once_spaced_is_said_as_a_repeat_in_one_round(
     assert zh["行"].tolist() == [first + 1, last, last]
     assert zh["规则"].str.startswith("前后有空格").sum() == 1
     assert zh["规则"].str.startswith("重复：").sum() == 2
+
+
+def test_a_number_typed_in_full_width_is_said_so_with_the_number_to_type(
+    tmp_path, catalogue
+):
+    """８５．３ typed with a Chinese input method: the clerk is told it is full-width
+    and to type 85.3, not only that it must be a number."""
+    data = sample_copy(tmp_path)
+    legal = data / "observations" / "legal.csv"
+    lines = legal.read_text(encoding="utf-8-sig").splitlines()
+    head, first = lines[0].split(","), lines[1].split(",")
+    at = head.index("value")
+    first[at] = "８５．３"
+    edit_lines(legal, lambda ls: [ls[0], ",".join(first), *ls[2:]])
+    zh = zh_report(data, catalogue)
+    assert zh[["行", "值", "规则"]].values.tolist() == [
+        [2, "８５．３", "用了全角数字或符号：“８５．３”请改为半角的 85.3"]
+    ]
