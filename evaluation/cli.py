@@ -540,7 +540,8 @@ def score(
     folder = save_result(result, out / "result")
     if ledger is not None:
         L.write_ledger(updated, ledger, previous=previous)
-        _say_ledger(ledger, previous, updated, cat, lang)
+        names = dict(zip(result.units["unit_id"], result.units["name_zh"], strict=True))
+        _say_ledger(ledger, previous, updated, cat, lang, names)
     table = result.league_table(period)
     ranking = out / f"ranking_{period}.csv"
     write_media_csv(table, ranking)
@@ -688,8 +689,9 @@ def _say_ledger(
     from evaluation.vocabulary import RISK_LEVEL, Word, say
 
     opened = len(updated) - len(previous)
-    was_open = set(previous.loc[previous["status"] == "open", "item_id"])
-    closed = updated["item_id"].isin(was_open) & (updated["status"] == "closed")
+    # closed by this run: open before, or opened and closed in the periods replayed
+    was_closed = set(previous.loc[previous["status"] == "closed", "item_id"])
+    closed = ~updated["item_id"].isin(was_closed) & (updated["status"] == "closed")
     due = L.reminders(updated)
     n_open = int((updated["status"] == "open").sum())
     said = say(

@@ -241,3 +241,28 @@ def test_the_committee_decides_in_its_own_words(store):
         "--note", "复核无误", "--store", store,
     )  # fmt: skip
     assert said == f"申诉 {RUN}.c1：申诉不成立（复核人：考评委员会）\n"
+
+
+def test_a_new_ledger_counts_what_the_run_closed_and_names_units(tmp_path):
+    """score --ledger with a new ledger: the items the replayed periods opened and
+    closed are counted as the file holds them (opened = open + closed), and each
+    reminder names its unit as units.csv does, not by its code."""
+    ledger = tmp_path / "整改台账.csv"
+    said = invoke(
+        "score", SAMPLE, "--period", "2025", "--out", tmp_path / "out",
+        "--catalogue", CATALOGUE, "--ledger", ledger,
+    ).splitlines()  # fmt: skip
+    items = pd.read_csv(ledger, encoding="utf-8-sig", dtype=str)
+    n_open = int((items["status"] == "open").sum())
+    n_closed = int((items["status"] == "closed").sum())
+    assert n_closed > 0  # the year's replay closed some: the count has content
+    line = next(x for x in said if x.startswith("整改台账 "))
+    assert line.startswith(
+        f"整改台账 {ledger}：未整改{n_open}项（本次新增{len(items)}项），"
+        f"本次整改完成{n_closed}项；"
+    )
+    units = pd.read_csv(SAMPLE / "units.csv", encoding="utf-8-sig")
+    names = set(units["name_zh"])
+    reminders = [x for x in said if x.startswith("  催办 ")]
+    assert reminders
+    assert all(x[len("  催办 ") :].split("：")[0] in names for x in reminders)
