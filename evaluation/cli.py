@@ -1426,10 +1426,15 @@ def cases(
             typer.echo(say("cli_said", "no_cases").text(lang))
         return
     decided = table["decision"].fillna("")
+
+    def day(value) -> str:  # a stored 2026-01-20: 2026年1月20日 in Chinese
+        return _day(value).text(lang) if isinstance(value, str) and value else ""
+
     shown = table[["case_id", "unit_id", "filed_by", "filed_at", "grounds"]].assign(
+        filed_at=table["filed_at"].map(day),
         decision=decided.map(lambda d: APPEAL_DECISION[d or "pending"].text(lang)),
         decided_by=table["decided_by"].fillna(""),
-        decided_at=table["decided_at"].fillna(""),
+        decided_at=table["decided_at"].map(day),
         note=table["decision_note"].fillna(""),
     )
     shown = shown.rename(columns=words("cases_header", lang))

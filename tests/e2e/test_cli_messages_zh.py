@@ -118,9 +118,11 @@ def test_cases_lists_an_appeal_and_its_review_in_chinese(published, tmp_path):
     ]  # fmt: skip
     row = lines[1].split()
     assert row[:3] == [f"{RUN}.c1", "D20", "D20办公室"]
+    assert re.fullmatch(DAY, row[3])  # filed today, as the office writes a date
     assert row[4:] == ["重点目标完成率计算有误", "待复核"]
     english = invoke("cases", "--store", copy, "--lang", "en")
     assert "pending" in english and "待复核" not in english
+    assert re.search(r"\d{4}-\d\d-\d\d", english.splitlines()[1])
     assert english.splitlines()[0].split()[:2] == ["case_id", "unit_id"]
 
 
