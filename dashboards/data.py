@@ -50,7 +50,7 @@ from evaluation.vocabulary import (
 from . import security
 
 FOLDER_RUN = "result"  #: the run id of a result folder
-#: a run's stage in its readable name: 草稿, 公示中, 公示中更正, 现行, 已被取代
+#: a run's stage in its readable name: 草稿, 公示中, 公示期间已更正, 现行, 已被取代
 STAGE_TAG = {
     **{k: RUN_STATUS[k] for k in ("draft", "notice", "corrected")},
     **IN_FORCE,

@@ -382,7 +382,7 @@ def test_an_upheld_appeal_is_answered_by_a_corrected_version_with_its_own_notice
         "2026-01-25",
     ]
     assert publication.status_words(runs.loc[v1])[:2] == (
-        "公示中更正",
+        "公示期间已更正",
         "corrected during notice",
     )
     with pytest.raises(LifecycleError, match=f"corrected during its 公示 by {v2}"):
@@ -615,7 +615,7 @@ def test_the_cli_runs_the_annual_notice_appeals_review_correction_and_final(
     assert f"已正式发布运行 {fixed}（现行有效）" in said
     listed = cli("runs", "--store", store).splitlines()
     assert next(x for x in listed if fixed in x).split()[1:3] == ["已发布", "现行"]
-    assert next(x for x in listed if f"{run} " in x).split()[1] == "公示中更正"
+    assert next(x for x in listed if f"{run} " in x).split()[1] == "公示期间已更正"
     with Publication(store) as s:
         assert s.in_force("annual", "2025") == fixed
         log = s.access_log()  # the diff read three tables of the draft
