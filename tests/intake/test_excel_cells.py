@@ -158,7 +158,9 @@ def test_only_the_first_sheet_counts_and_it_is_the_workbooks_first(tmp_path):
     assert report["rule"].iloc[1] == "no data rows below the header"
 
 
-def test_validate_names_the_cells_and_counts_nothing_as_missing(tmp_path):
+def a1_apart(tmp_path):
+    """The tiny dataset with indicator a1's rows taken out of the CSV (for a test to
+    write as a workbook): the folder and those rows, as lists."""
     data = write_dataset(tmp_path / "d", TINY_UNITS, TINY_ROWS)
     rows = [list(r) for r in TINY_ROWS if r[2] == "a1"]
     (data / "observations" / "office.csv").write_text(
@@ -167,6 +169,11 @@ def test_validate_names_the_cells_and_counts_nothing_as_missing(tmp_path):
         ),
         encoding="utf-8",
     )
+    return data, rows
+
+
+def test_validate_names_the_cells_and_counts_nothing_as_missing(tmp_path):
+    data, rows = a1_apart(tmp_path)
     rows[0][3] = ("error", "#DIV/0!")
     rows[5][3] = "=SUM(D2:D5)"
     workbook(data / "observations" / "a1.xlsx", rows)
@@ -434,14 +441,7 @@ def test_validate_counts_percent_cells_in_one_line_naming_the_first(tmp_path):
     """Three value cells formatted as percentages (each sentence names its cell):
     the count per file and rule is one line, 3处, with the first cell said, not a
     line per cell (394 lines for a column of them); the table lists each."""
-    data = write_dataset(tmp_path / "d", TINY_UNITS, TINY_ROWS)
-    rows = [list(r) for r in TINY_ROWS if r[2] == "a1"]
-    (data / "observations" / "office.csv").write_text(
-        pd.DataFrame([r for r in TINY_ROWS if r[2] != "a1"], columns=HEADER).to_csv(
-            index=False
-        ),
-        encoding="utf-8",
-    )
+    data, rows = a1_apart(tmp_path)
     path = workbook(data / "observations" / "a1.xlsx", rows)
     book = openpyxl.load_workbook(path)
     for cell, typed in (("D2", 0.8), ("D3", 0.9), ("D4", 0.85)):  # 80% … typed
