@@ -2188,7 +2188,7 @@ def status_cmd(
     try:
         P.frequency_of(period)
     except ValueError as exc:  # as the other commands say it
-        said = say("library_error", "bad_period", period=repr(period), detail=exc)
+        said = say("library_error", "bad_period", period=period, detail=exc)
         raise _fail_words(said, lang, 2) from None
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
         raise _fail_in(

@@ -356,7 +356,7 @@ def run(
     try:
         frequency = P.frequency_of(period)
     except ValueError as exc:
-        said = say("library_error", "bad_period", period=repr(period), detail=exc)
+        said = say("library_error", "bad_period", period=period, detail=exc)
         raise EvaluationError(words=said) from None
     if not scored_indicators(catalogue, frequency):
         said = say("library_error", "too_rare_to_score", period=_period(period))

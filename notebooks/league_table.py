@@ -37,7 +37,7 @@ import pandas as pd
 from evaluation import vocabulary as V
 from evaluation.analysis import uncertainty
 from evaluation.publish import media, plots, worded
-from evaluation.publish.export import time_zh
+from evaluation.publish.export import published_numbers, time_zh
 
 catalogue = ev.load_catalogue(catalogue_path)
 data = ev.load_dataset(dataset_path)
@@ -76,12 +76,12 @@ worded.breakdown(breakdown.sort_values("contribution"), catalogue, lang)
 said = V.words("breakdown_header", lang)  # 各项指标贡献之和, 综合得分
 ranked = result.league_table().set_index("unit_id").loc[unit_id]
 pd.DataFrame(
-    {
-        said["contribution_sum"]: [breakdown["contribution"].sum()],
-        said["composite_score"]: [ranked["composite_score"]],
+    {  # rounded half up, as published
+        said["contribution_sum"]: published_numbers([breakdown["contribution"].sum()]),
+        said["composite_score"]: published_numbers([ranked["composite_score"]]),
     },
     index=[ranked[f"name_{lang}"]],
-).round(2)
+)
 
 # %% [markdown]
 # ## 4. Export / 导出

@@ -74,10 +74,7 @@ words = V.words("year_end", lang)
 grade_words = V.words("grade", lang)
 page = V.words("page_appraisal", lang)
 group_names = config.group_names(lang)
-rule_names = {
-    **V.words("built_in_rule", lang),  # quota, override
-    **dict(zip(appraisal.rules["rule_id"], appraisal.rules[f"name_{lang}"])),
-}
+rule_names = worded.rule_names(appraisal.rules, lang)  # 优秀名额, 考评委员会调整 …
 unit_names = dict(zip(grades["unit_id"], grades[f"name_{lang}"], strict=True))
 grade_headers = V.words("grade_header", lang)  # 考：年度综合得分 …
 (

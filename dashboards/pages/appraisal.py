@@ -16,7 +16,7 @@ import dash
 from dash import ALL, Input, Output, State, callback, dcc, html, no_update
 
 from dashboards import components, data
-from evaluation.publish import plots
+from evaluation.publish import plots, worded
 from evaluation.publish.export import round_half_up
 from evaluation.vocabulary import COLOURS, FAMILIES, GRADE, RUN_STAGE, word
 
@@ -554,7 +554,7 @@ def _applied(ap: data.Annual, unit: str, lang: str):
     if ra.empty:
         return html.P(t("none", lang), id="appraisal-applied")
     zh = lang == "zh"
-    names = _rule_names(ap, lang)
+    names = worded.rule_names(ap.rules, lang)
     rows = [
         {
             "rule": names.get(r.rule_id, r.rule_id),
@@ -665,13 +665,6 @@ def _touched(n: int, applies_to: str, lang: str) -> str:
     """``35个单位`` / ``67人``; ``35 units`` / ``67 persons``."""
     who = "person" if applies_to == "person" else "unit"
     return t(f"touched_{who}", lang).format(n=n)
-
-
-def _rule_names(ap: data.Annual, lang: str) -> dict[str, str]:
-    k = 0 if lang == "zh" else 1
-    names = {rid: v[k] for rid, v in FAMILIES["built_in_rule"].items()}
-    names.update(zip(ap.rules["rule_id"], ap.rules[f"name_{lang}"], strict=True))
-    return names
 
 
 # ------------------------------------------------------------------- pieces

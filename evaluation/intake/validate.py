@@ -396,19 +396,20 @@ def say_full_width(report: pd.DataFrame, rule_id: pd.Series) -> pd.DataFrame:
     """``report`` with each value that fails ``numeric`` only for its full-width
     digits or point (``８５．３``, typed with a Chinese input method) said so, with the
     number to type instead (85.3), rather than the generic "须填写数字"."""
-    text = report["value"].astype(str)
+    text = report.loc[rule_id.eq("numeric"), "value"].astype(str)  # those alone
     plain = text.map(lambda v: unicodedata.normalize("NFKC", v).strip())
-    wide = rule_id.eq("numeric") & (plain != text.str.strip())
+    wide = plain != text.str.strip()
     wide &= pd.to_numeric(plain.where(wide), errors="coerce").notna()
     if not wide.any():
         return report
+    text, plain = text[wide], plain[wide]
     report = report.copy()
     said = [
         V.say("validation_rule", "full_width", value=v, plain=n)
-        for v, n in zip(text[wide], plain[wide], strict=True)
+        for v, n in zip(text, plain, strict=True)
     ]
-    report.loc[wide, "rule"] = [w.en for w in said]
-    report.loc[wide, "rule_zh"] = [w.zh for w in said]
+    report.loc[text.index, "rule"] = [w.en for w in said]
+    report.loc[text.index, "rule_zh"] = [w.zh for w in said]
     return report
 
 

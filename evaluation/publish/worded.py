@@ -166,6 +166,21 @@ _WHOLE = ("rank", "peer_rank", "rank_change", "peer_rank_change", "n_imputed",
           "n_absent", "peer_n", "n")  # fmt: skip
 
 
+def _whole(values: pd.Series) -> pd.Series:
+    """Places and counts as whole numbers (``Int64``: a unit without one has none,
+    37 not 37.0)."""
+    return values.astype("Float64").round().astype("Int64")
+
+
+def rule_names(rules: pd.DataFrame, lang: str) -> dict[str, str]:
+    """Each rule of an appraisal (``Appraisal.rules``: ``rule_id``, ``name_zh``,
+    ``name_en``) and the built-in ones (优秀名额, 考评委员会调整) by its name in
+    ``lang``, for a table that lists rules applied by id."""
+    names = dict(words("built_in_rule", lang))
+    names.update(zip(rules["rule_id"], rules[f"name_{lang}"], strict=True))
+    return names
+
+
 def league(
     table: pd.DataFrame,
     lang: str,
@@ -182,7 +197,7 @@ def league(
     other = "name_en" if lang == "zh" else "name_zh"
     out = table.drop(columns=[other], errors="ignore").copy()
     for c in out.columns.intersection(_WHOLE):
-        out[c] = out[c].astype("Float64").round().astype("Int64")
+        out[c] = _whole(out[c])
     nodes = [] if cat is None else list(out.columns.intersection(cat.nodes.index))
     for c in out.columns.intersection(["composite_score", "peer_median", *nodes]):
         out[c] = published_numbers(out[c])
@@ -206,10 +221,7 @@ def grade_changes(
     rank has none), 是/否 for a changed grade, the other language's name left out."""
     grade, yes_no = words("grade", lang), words("yes_no", lang)
     other = "name_en" if lang == "zh" else "name_zh"
-    whole = {
-        c: changes[c].astype("Float64").round().astype("Int64")
-        for c in ("rank_before", "rank_after", "move")
-    }
+    whole = {c: _whole(changes[c]) for c in ("rank_before", "rank_after", "move")}
     out = changes.drop(columns=[other]).assign(
         group=changes["group"].map(lambda g: group_names.get(g, g)),
         grade_before=changes["grade_before"].map(lambda g: grade.get(g, g)),

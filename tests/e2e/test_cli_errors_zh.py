@@ -265,7 +265,7 @@ def test_score_a_period_that_is_no_label(tmp_path):
         "score", SAMPLE, "--period", "2025-M13", "--out", out, "--catalogue", CATALOGUE
     )
     assert done.exit_code == 1
-    assert "报告期 '2025-M13' 写法不对：应写作“2025”（年度）" in done.output
+    assert "报告期“2025-M13”写法不对：应写作“2025”（年度）" in done.output
     assert not out.exists()
 
 

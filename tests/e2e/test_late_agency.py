@@ -421,5 +421,5 @@ def test_status_says_a_period_typed_the_chinese_way_in_chinese():
     """A clerk types 2025年12月: told in Chinese how to write it, as score says it."""
     done = invoke("status", SAMPLE, "--period", "2025年12月", "--catalogue", CATALOGUE)
     assert done.exit_code == 2
-    assert done.output.startswith("报告期 '2025年12月' 写法不对：应写作“2025”（年度）")
+    assert done.output.startswith("报告期“2025年12月”写法不对：应写作“2025”（年度）")
     assert "is not a period label" not in done.output.splitlines()[0]

@@ -424,5 +424,5 @@ def test_a_number_typed_in_full_width_is_said_so_with_the_number_to_type(
     edit_lines(legal, lambda ls: [ls[0], ",".join(first), *ls[2:]])
     zh = zh_report(data, catalogue)
     assert zh[["行", "值", "规则"]].values.tolist() == [
-        [2, "８５．３", "用了全角数字或符号：“８５．３”请改为半角的 85.3"]
+        [2, "８５．３", "“８５．３”用了全角数字或符号，请改为半角的“85.3”"]
     ]

@@ -310,3 +310,21 @@ def test_catalogue_changes_read_in_words_methods_by_name():
     assert W.catalogue_changes(changes, "en").iloc[0, :6].tolist() == [
         "Settings", "Composite score", "weights.method", "changed", "manual", "AHP",
     ]  # fmt: skip
+
+
+def test_rule_names_name_the_configured_and_the_built_in_rules():
+    """A rules-applied table lists rules by id: the appraisal's own by their names,
+    the quota and the committee's override by theirs."""
+    rules = pd.DataFrame(
+        {
+            "rule_id": ["veto_safety"],
+            "name_zh": ["发生重大安全事故的，实行一票否决"],
+            "name_en": ["Veto: a major safety accident"],
+        }
+    )
+    assert W.rule_names(rules, "zh") == {
+        "quota": "优秀名额",
+        "override": "考评委员会调整",
+        "veto_safety": "发生重大安全事故的，实行一票否决",
+    }
+    assert W.rule_names(rules, "en")["quota"] == "Quota for excellent"
