@@ -47,7 +47,7 @@ from evaluation.scoring.normalise import (
     output_range,
 )
 from evaluation.scoring.weights import ahp, most_inconsistent
-from evaluation.vocabulary import FAMILIES, Word, plain, say
+from evaluation.vocabulary import FAMILIES, Word, plain, quoted, say
 
 Frequency = Literal["monthly", "bimonthly", "quarterly", "half_year", "annual"]
 Direction = Literal["higher", "lower"]
@@ -1253,7 +1253,7 @@ def variant(
         if node in parents:
             parents[node]["weights"] = dict(spec)
         else:
-            said = _rule("unknown_parent", composite=repr(COMPOSITE))
+            said = _rule("unknown_parent", composite=quoted(COMPOSITE))
             rows.append((file, f"methods.{node}", node, said))
     if rows:
         raise CatalogueError(problem_table(rows))

@@ -319,7 +319,7 @@ ProblemLang = Annotated[
 def _check_lang(lang: str, choices: tuple[str, ...] = ("zh", "en")) -> None:
     if lang not in choices:
         raise _fail(
-            f"--lang 只能是 {'、'.join(choices)}，而不是 {lang!r}\n"
+            f"--lang 只能是 {'、'.join(choices)}，而不是“{lang}”\n"
             f"--lang must be {', '.join(choices[:-1])} or {choices[-1]}, "
             f"not {lang!r}",
             2,
@@ -437,7 +437,7 @@ def template(
     if out.suffix.lower() != ".xlsx":
         raise _fail_in(
             lang,
-            f"--out 须为 .xlsx 文件，而不是 {out.name!r}",
+            f"--out 须为 .xlsx 文件，而不是“{out.name}”",
             f"--out must be an .xlsx file, not {out.name!r}",
             2,
         )
@@ -611,7 +611,7 @@ def ledger_cmd(
     from evaluation.publish import worded as W
     from evaluation.publish.export import write_media_csv
     from evaluation.risk import ledger as L
-    from evaluation.vocabulary import say
+    from evaluation.vocabulary import quoted, say
 
     _check_lang(lang)
     cat = _catalogue(catalogue, lang)
@@ -624,7 +624,7 @@ def ledger_cmd(
         try:
             updated = L.check(previous, as_of, cat)
         except ValueError:
-            said = say("cli_error", "date", option="--as-of", got=repr(as_of))
+            said = say("cli_error", "date", option="--as-of", got=quoted(as_of))
             raise _fail_words(said, lang, 2) from None
         L.write_ledger(updated, file, previous=previous)
     _say_ledger(file, previous, updated, cat, lang, units)
@@ -786,13 +786,15 @@ def export(
     from evaluation.publish.store import load_result
     from evaluation.result import rank_range as ranges_of
     from evaluation.risk import quality as Q
-    from evaluation.vocabulary import say
+    from evaluation.vocabulary import quoted, say
 
     _check_lang(lang, M.LANGS)
     said = _message_lang(lang)
     if table not in M.TABLES:
         choices = ", ".join(M.TABLES)
-        words = say("cli_error", "choice", option="--table", choices=choices, got=table)
+        words = say(
+            "cli_error", "choice", option="--table", choices=choices, got=quoted(table)
+        )
         raise _fail_words(words, said, 2)
     try:
         fmt = M.output_format(out, fmt)
@@ -805,7 +807,7 @@ def export(
         groups = [g.id for g in res.catalogue.peer_groups]
         if peer_group is not None and peer_group not in groups:
             known = ", ".join(groups)
-            words = say("cli_error", "peer_group", got=repr(peer_group), known=known)
+            words = say("cli_error", "peer_group", got=quoted(peer_group), known=known)
             raise _fail_words(words, said)
         ranges = None
         if rank_range and table == "media":
@@ -1567,14 +1569,14 @@ def letters_cmd(
     from evaluation.errors import EvaluationError
     from evaluation.publish import letters as LT
     from evaluation.publish.store import Store
-    from evaluation.vocabulary import say
+    from evaluation.vocabulary import quoted, say
 
     issued_on = None
     if date is not None:
         try:
             issued_on = pd.Timestamp(date).date()
         except ValueError:
-            said = say("cli_error", "date", option="--date", got=repr(date))
+            said = say("cli_error", "date", option="--date", got=quoted(date))
             raise _fail_words(said, lang, 2) from None
     try:
         with Store(store) as s:  # closed before rendering
@@ -2193,7 +2195,7 @@ def status_cmd(
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
         raise _fail_in(
             lang,
-            f"--out 须以 .csv 或 .xlsx 结尾，而不是 {out.name!r}",
+            f"--out 须以 .csv 或 .xlsx 结尾，而不是“{out.name}”",
             f"--out must end in .csv or .xlsx, not {out.name!r}",
             2,
         )
@@ -2206,7 +2208,7 @@ def status_cmd(
     except ValueError:
         raise _fail_in(
             lang,
-            f"--as-of 须为日期 YYYY-MM-DD，而不是 {as_of!r}",
+            f"--as-of 须为日期 YYYY-MM-DD，而不是“{as_of}”",
             f"--as-of must be a date YYYY-MM-DD, not {as_of!r}",
             2,
         ) from None

@@ -226,6 +226,12 @@ def say(family_name: str, key: str, **fields) -> Word:
     )
 
 
+def quoted(*values) -> Word:
+    """Values a user typed, quoted as each language quotes them (a field of
+    :func:`say`): “x”、“y” in Chinese, 'x', 'y' in English."""
+    return Word("、".join(f"“{v}”" for v in values), ", ".join(map(repr, values)))
+
+
 # ------------------------------------------------------- numbers with their units
 #: catalogue units of a ratio: said ``1.40倍`` in Chinese, a bare number in English
 RATIO_UNITS = frozenset({"比值", "比率", "倍", "ratio", "times"})

@@ -102,7 +102,7 @@ def test_paths_and_ids_in_chinese_messages_stand_apart_with_a_space():
     assert V.say(
         "library_error", "no_run", store="data/store.duckdb", run="x.v1"
     ).zh == (
-        "发布库 data/store.duckdb 中没有运行 x.v1（evaluation runs 可列出已有运行）"
+        "发布库 data/store.duckdb 中没有运行“x.v1”（evaluation runs 可列出已有运行）"
     )
 
 
@@ -336,3 +336,19 @@ def test_no_dictionary_of_chinese_words_outside_the_vocabulary():
             ):
                 found.append(f"{rel}:{node.lineno}")
     assert found == []
+
+
+def test_a_typed_value_is_quoted_as_each_language_quotes_it():
+    """What a user typed, said back: “…” and 、 in Chinese, '…' in English; no
+    Chinese message quotes a field with ASCII marks."""
+    assert V.quoted("median", "mode") == V.Word("“median”、“mode”", "'median', 'mode'")
+    said = V.say("library_error", "no_period", period=V.quoted("2025-M13"), have="…")
+    assert said.zh.startswith("本次结果中没有报告期“2025-M13”（")
+    assert said.en == "period '2025-M13' not in this result"
+    ascii_quoted = re.compile(r"'\{\w+\}'")
+    assert not [
+        (name, code)
+        for name, family in V.FAMILIES.items()
+        for code, word in family.items()
+        if ascii_quoted.search(word.zh)
+    ]

@@ -65,7 +65,7 @@ from evaluation.scoring.prepare import (
 )
 from evaluation.scoring.rank import TIE_DECIMALS, rank_units
 from evaluation.scoring.treat import treat
-from evaluation.vocabulary import Word, family, say
+from evaluation.vocabulary import Word, family, quoted, say
 
 CATALOGUE = "catalogue"  #: "as the catalogue says" (the published choice)
 NO_TREATMENT = "none"  #: winsorisation option: no outlier treatment at all
@@ -106,7 +106,7 @@ def normalisation_option(option: str) -> dict:
     >>> normalisation_option("reference:unit=101")
     {'method': 'reference', 'unit': '101'}
     """
-    where = say("library_error", "option_where", option=repr(option))
+    where = say("library_error", "option_where", option=quoted(option))
     name, *pairs = _split_outside(str(option), ":", where)
     spec: dict = {"method": name}
     raw: dict = {"method": name}  # each value as written, for the messages
@@ -114,9 +114,9 @@ def normalisation_option(option: str) -> dict:
     for pair in pairs:
         key, eq, value = pair.partition("=")
         if not eq or not key:
-            raise _refused("option_pair", where=where, pair=repr(pair))
+            raise _refused("option_pair", where=where, pair=quoted(pair))
         if key in spec:
-            raise _refused("option_twice", where=where, param=repr(key))
+            raise _refused("option_twice", where=where, param=quoted(key))
         spec[key], raw[key] = _option_value(value, kinds.get(key, set())), value
     try:
         _NORMALISATION.validate_python(spec)
@@ -135,7 +135,7 @@ def split_options(text: str, *, name: str = "options") -> tuple[str, ...]:
     >>> split_options("catalogue,zscore:mean=50:sd=10:clip=[0,100]")
     ('catalogue', 'zscore:mean=50:sd=10:clip=[0,100]')
     """
-    where = say("library_error", "options_where", name=name, text=repr(text))
+    where = say("library_error", "options_where", name=name, text=quoted(text))
     return tuple(p.strip() for p in _split_outside(str(text), ",", where))
 
 
@@ -209,7 +209,7 @@ def _option_problem(error: dict, raw: dict) -> Word:
         return say(
             "library_error",
             "option_method",
-            got=repr(raw["method"]),
+            got=quoted(raw["method"]),
             methods=Word("、".join(methods), ", ".join(methods)),
         )
     problems = getattr((error.get("ctx") or {}).get("error"), "problems", None)
@@ -228,7 +228,7 @@ def _option_problem(error: dict, raw: dict) -> Word:
             "library_error",
             "option_not_param",
             path=path,
-            got=repr(raw[path]),
+            got=quoted(raw[path]),
             method=raw["method"],
             known=Word("、".join(known), ", ".join(known))
             if known
@@ -236,7 +236,7 @@ def _option_problem(error: dict, raw: dict) -> Word:
         )
     if error["type"] == "missing" and loc[0] not in raw:
         return say("library_error", "option_required", path=path)
-    got = repr(raw.get(loc[0], error.get("input")))
+    got = quoted(raw.get(loc[0], error.get("input")))
     return say(
         "library_error", "option_value", path=path, got=got, rule=_pydantic_rule(error)
     )
@@ -323,7 +323,7 @@ class Spec:
         object.__setattr__(self, "winsorisations", limits)
         if self.weights not in WEIGHTINGS:
             raise _refused(
-                "weighting", choices=_listed(WEIGHTINGS), got=repr(self.weights)
+                "weighting", choices=_listed(WEIGHTINGS), got=quoted(self.weights)
             )
         if self.concentration <= 0:
             raise _refused("concentration", got=self.concentration)
@@ -333,7 +333,7 @@ class Spec:
             raise _refused(
                 "aggregation_option",
                 choices=Word("、".join(methods), ", ".join(methods)),
-                got=", ".join(map(repr, unknown)),
+                got=quoted(*unknown),
             )
 
 
@@ -518,10 +518,12 @@ def sensitivity(
     """
     if weight_factors not in WEIGHT_FACTORS:
         raise _refused(
-            "weight_factors", choices=_listed(WEIGHT_FACTORS), got=repr(weight_factors)
+            "weight_factors",
+            choices=_listed(WEIGHT_FACTORS),
+            got=quoted(weight_factors),
         )
     if estimator not in ESTIMATORS:
-        raise _refused("estimator", choices=_listed(ESTIMATORS), got=repr(estimator))
+        raise _refused("estimator", choices=_listed(ESTIMATORS), got=quoted(estimator))
     period = period or result.period
     cat = result.catalogue
     nodes = [] if spec.weight_sets else _perturbed(cat, spec.weight_levels)
@@ -1208,9 +1210,9 @@ def _check_limits(catalogue: Catalogue, limits) -> None:
     if bad:
         raise _refused(
             "winsorisation_option",
-            catalogue=repr(CATALOGUE),
-            none=repr(NO_TREATMENT),
-            got=bad,
+            catalogue=quoted(CATALOGUE),
+            none=quoted(NO_TREATMENT),
+            got=quoted(*bad),
         )
     specs = [catalogue.settings.treatment, *(i.treatment for i in catalogue.indicators)]
     if any(w.isdigit() for w in limits) and not any(
@@ -1268,7 +1270,7 @@ def _imputed(result: Result, period: str, imputation: str):
     rows = matrix.index.get_level_values("period") == period
     if not rows.any():
         have = sorted(set(matrix.index.get_level_values("period")))
-        raise _refused("no_period", period=repr(period), have=_listed(have))
+        raise _refused("no_period", period=quoted(period), have=_listed(have))
     return matrix[rows], zero[rows], prepared
 
 

@@ -1118,7 +1118,9 @@ def check_grades_request(out, persons=None, lang: str = "zh") -> None:
         raise RequestError(words=said)
     if lang not in LANGS:
         choices = V.Word("、".join(LANGS), ", ".join(LANGS))
-        said = V.say("library_error", "lang_choice", choices=choices, got=repr(lang))
+        said = V.say(
+            "library_error", "lang_choice", choices=choices, got=V.quoted(lang)
+        )
         raise RequestError(words=said)
 
 

@@ -82,7 +82,9 @@ def output_format(out: str | Path, fmt: str | None = None) -> str:
         return "xlsx" if suffix == "xlsx" else "csv"
     if fmt not in FORMATS:
         choices = V.Word("、".join(FORMATS), ", ".join(FORMATS))
-        said = V.say("library_error", "format_choice", choices=choices, got=repr(fmt))
+        said = V.say(
+            "library_error", "format_choice", choices=choices, got=V.quoted(fmt)
+        )
         raise RequestError(words=said)
     if (fmt == "xlsx") != (suffix == "xlsx"):
         fix = Path(out).with_suffix(f".{fmt}")

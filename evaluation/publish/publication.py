@@ -49,7 +49,14 @@ from evaluation.publish.store import (
     run_tables,
 )
 from evaluation.result import Provenance, Result
-from evaluation.vocabulary import APPEAL_DECISION, IN_FORCE, RUN_STATUS, Word, say
+from evaluation.vocabulary import (
+    APPEAL_DECISION,
+    IN_FORCE,
+    RUN_STATUS,
+    Word,
+    quoted,
+    say,
+)
 
 NOTICE_DAYS = 7  #: default length of the 公示 (public notice), in calendar days
 DECISIONS = ("upheld", "rejected")
@@ -358,7 +365,7 @@ class Publication(Store):
                 raise _refused(
                     "appeal_unit",
                     LifecycleError,
-                    unit=repr(unit_id),
+                    unit=quoted(unit_id),
                     run=run_id,
                     n=len(graded),
                 )
@@ -386,14 +393,14 @@ class Publication(Store):
         """Record the review (复核) of an appeal case: ``upheld`` or ``rejected``, by
         whom, why. A decision stands: a case is decided once."""
         if decision not in DECISIONS:
-            raise _refused("decision_value", got=repr(decision))
+            raise _refused("decision_value", got=quoted(decision))
         if not by.strip() or not note.strip():
             raise _refused("decision_note")
         with self.transaction():
             self.untampered(f"case:{case_id}")
             case = self.case(case_id)
             if case is None:
-                raise _refused("no_case", case=repr(case_id), store=self.path)
+                raise _refused("no_case", case=case_id, store=self.path)
             if case["decision"] is not None:
                 raise _refused(
                     "case_decided",
@@ -423,7 +430,7 @@ class Publication(Store):
                 "delete_tampered",
                 TamperedError,
                 run=run_id,
-                status=repr(run["status"]),
+                status=quoted(run["status"]),
                 store=self.path,
             )
         if run["status"] != "draft":

@@ -660,7 +660,7 @@ class Store:
         row = cur.fetchone()
         if row is None:
             raise EvaluationError(  # said in Chinese by the command line
-                words=say("library_error", "no_run", run=repr(run_id), store=self.path)
+                words=say("library_error", "no_run", run=run_id, store=self.path)
             )
         return dict(zip([d[0] for d in cur.description], row, strict=True))
 

@@ -52,7 +52,7 @@ from evaluation.scoring.prepare import (
     roll_up,
     scored_indicators,
 )
-from evaluation.vocabulary import say
+from evaluation.vocabulary import quoted, say
 
 FIRST_ROW = 1  #: Parquet rows are numbered from 1 (no header line), as :mod:`.io`
 
@@ -115,7 +115,7 @@ def check_period(period: str, catalogue: Catalogue) -> None:
                 "cli_error",
                 "choice",
                 option="--period",
-                got=period,
+                got=quoted(period),
                 choices="2025、2025-H1、2025-Q4、2025-B6、2025-M12",
             ),
         ) from None

@@ -67,7 +67,7 @@ def test_flags_an_unknown_flag_is_refused_and_nothing_recorded(result, tmp_path)
         "--comment", "核实无误", "--by", "张三",
     )  # fmt: skip
     assert done.exit_code == 1
-    assert "本次结果中没有数据质量提示 'F-NONE'" in done.output
+    assert "本次结果中没有数据质量提示“F-NONE”" in done.output
     assert not decisions.exists()
     both = invoke(
         "flags", result, "--decisions", decisions, "--accept", "a", "--dismiss", "b"
@@ -91,15 +91,15 @@ def test_report_grades_letters_a_run_not_in_the_store(store, tmp_path):
     pdf = tmp_path / "report.pdf"
     done = invoke("report", "2099-annual-v1", "--store", store, "--out", pdf)
     assert done.exit_code == 1
-    assert f"发布库 {store} 中没有运行 '2099-annual-v1'" in done.output
+    assert f"发布库 {store} 中没有运行“2099-annual-v1”" in done.output
     assert not pdf.exists()
     letters = invoke("letters", "nope", "--store", store, "--out", tmp_path / "l")
-    assert letters.exit_code == 1 and "中没有运行 'nope'" in letters.output
+    assert letters.exit_code == 1 and "中没有运行“nope”" in letters.output
     assert not (tmp_path / "l").exists()
     date = invoke(
         "letters", "nope", "--store", store, "--out", tmp_path / "l", "--date", "明天"
     )
-    assert date.exit_code == 2 and "--date 须为日期 YYYY-MM-DD，而不是 '明天'" in (
+    assert date.exit_code == 2 and "--date 须为日期 YYYY-MM-DD，而不是“明天”" in (
         date.output
     )
 
@@ -129,7 +129,7 @@ def test_export_an_unknown_peer_group(result, tmp_path):
     out = tmp_path / "media.csv"
     done = invoke("export", result, "--out", out, "--peer-group", "乡镇")
     assert done.exit_code == 1
-    assert "没有类别 '乡镇'；已有类别：" in done.output
+    assert "没有类别“乡镇”；已有类别：" in done.output
     assert not out.exists() and not list(tmp_path.iterdir())
     table = invoke("export", result, "--out", out, "--table", "scores")
     assert table.exit_code == 2 and "--table 只能是" in table.output
@@ -142,7 +142,7 @@ def test_uncertainty_an_aggregation_that_is_no_method(result, tmp_path):
     assert done.output.startswith(
         "汇总方法选项只能是 catalogue（指标体系所定方法）或以下之一：arithmetic、"
     )
-    assert "而不是 'median'" in done.output
+    assert "而不是“median”" in done.output
     assert not out.exists()
     brackets = invoke(
         "uncertainty", result, "--out", out, "--normalisations", "minmax:low=[1"
@@ -150,13 +150,13 @@ def test_uncertainty_an_aggregation_that_is_no_method(result, tmp_path):
     assert brackets.exit_code == 1
     assert "方括号[ ]、花括号{ }和双引号须成对出现（有括号不成对）" in brackets.output
     for option, said in (
-        ("minmax:lo=1", "lo='1'：不是minmax的参数（其参数：low、high）"),
-        ("zscore:sd=-1", "sd='-1'：须大于0"),
+        ("minmax:lo=1", "lo=“1”：不是minmax的参数（其参数：low、high）"),
+        ("zscore:sd=-1", "sd=“-1”：须大于0"),
         ("goalposts:best=1", "worst：必须给出"),
     ):
         done = invoke("uncertainty", result, "--out", out, "--normalisations", option)
         assert done.exit_code == 1
-        assert done.output.startswith(f"标准化选项 {option!r}：{said}\n"), option
+        assert done.output.startswith(f"标准化选项“{option}”：{said}\n"), option
     english = invoke(
         "uncertainty", result, "--out", out, "--aggregations", "median", "--lang", "en"
     )
@@ -217,7 +217,7 @@ def test_finalise_appeal_and_decide_on_a_final_period_run(store, tmp_path):
         "--store", copy,
     )  # fmt: skip
     assert decide.exit_code == 1
-    assert f"发布库 {copy} 中没有申诉 'X.c9'（evaluation cases 可列出已有申诉）" in (
+    assert f"发布库 {copy} 中没有申诉“X.c9”（evaluation cases 可列出已有申诉）" in (
         decide.output
     )
     assert runs_in(copy) == before

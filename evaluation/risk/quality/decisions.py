@@ -11,7 +11,7 @@ import pandas as pd
 
 from evaluation.errors import EvaluationError
 from evaluation.files import replacing, safe_cells
-from evaluation.vocabulary import say
+from evaluation.vocabulary import quoted, say
 
 DECISION_COLUMNS = ["flag_id", "decision", "comment", "decided_by", "decided_at"]
 #: decisions are dated in Beijing time, as the analysts who open the file read it
@@ -54,14 +54,16 @@ def decide(
     """
     if decision not in ("accepted", "dismissed"):
         raise EvaluationError(
-            words=say("library_error", "decision", got=repr(decision))
+            words=say("library_error", "decision", got=quoted(decision))
         )
     if not comment.strip():
         raise EvaluationError(words=say("library_error", "decision_comment"))
     if not by.strip():
         raise EvaluationError(words=say("library_error", "decision_by"))
     if flag_id not in set(flags_table["flag_id"]):
-        raise EvaluationError(words=say("library_error", "no_flag", flag=repr(flag_id)))
+        raise EvaluationError(
+            words=say("library_error", "no_flag", flag=quoted(flag_id))
+        )
     previous = read_decisions(path)
     row = pd.DataFrame(
         [
