@@ -46,7 +46,7 @@ from evaluation.scoring.normalise import (
     ZScore,
     output_range,
 )
-from evaluation.scoring.weights import ahp, most_inconsistent
+from evaluation.scoring.weights import CR_LIMIT, ahp, most_inconsistent
 from evaluation.vocabulary import FAMILIES, Word, plain, quoted, say
 
 Frequency = Literal["monthly", "bimonthly", "quarterly", "half_year", "annual"]
@@ -101,7 +101,7 @@ class AHP(Model):
         w, cr, _, _ = ahp(
             self.matrix, method=self.method, random_index=self.random_index
         )
-        if cr >= 0.1:
+        if cr >= CR_LIMIT:
             i, j, implied = most_inconsistent(self.matrix, w)
             problems.append(
                 (

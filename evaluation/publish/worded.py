@@ -18,7 +18,7 @@ import pandas as pd
 from evaluation.catalogue import Catalogue
 from evaluation.periods import PATTERNS, date_zh, name_en, name_zh
 from evaluation.publish.export import published_numbers, round_half_up
-from evaluation.scoring.weights import ahp, most_inconsistent
+from evaluation.scoring.weights import CR_LIMIT, ahp, most_inconsistent
 from evaluation.vocabulary import family, say, word, words
 
 
@@ -285,20 +285,27 @@ def methods(table: pd.DataFrame, cat: Catalogue, lang: str) -> pd.DataFrame:
 
 
 def ahp_check(
-    matrix, names: list[str], lang: str, *, method: str = "eigenvector"
+    matrix,
+    names: list[str],
+    lang: str,
+    *,
+    method: str = "eigenvector",
+    random_index: str = "saaty",
 ) -> pd.DataFrame:
     """A panel's pairwise judgements checked, one row headed in ``lang``
-    (``ahp_header``): CR, CI and λmax to 4 decimals (:func:`weights.ahp`), whether
-    they are usable (CR < 0.1, as the catalogue requires), and the judgement
-    furthest from what the weights imply (:func:`weights.most_inconsistent`),
-    ``names`` naming the rows and columns, with its value and the implied one."""
-    w, cr, ci, lambda_max = ahp(matrix, method=method)
+    (``ahp_header``): CR, CI and λmax to 4 decimals (:func:`weights.ahp`, with the
+    catalogue's ``method`` and ``random_index`` options), whether they are usable
+    (CR below :data:`weights.CR_LIMIT`, as the catalogue requires), and the
+    judgement furthest from what the weights imply
+    (:func:`weights.most_inconsistent`), ``names`` naming the rows and columns,
+    with its value and the implied one."""
+    w, cr, ci, lambda_max = ahp(matrix, method=method, random_index=random_index)
     i, j, implied = most_inconsistent(matrix, w)
     row = {
         "cr": round(cr, 4),
         "ci": round(ci, 4),
         "lambda_max": round(lambda_max, 4),
-        "usable": word("yes_no", "yes" if cr < 0.1 else "no", lang),
+        "usable": word("yes_no", "yes" if cr < CR_LIMIT else "no", lang),
         "pair": say("diagnostic_said", "pair", a=names[i], b=names[j]).text(lang),
         "judged": round(float(matrix[i][j]), 2),
         "implied": round(implied, 2),

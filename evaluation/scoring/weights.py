@@ -31,6 +31,9 @@ import pandas as pd
 
 from evaluation.errors import EvaluationError
 
+#: a pairwise matrix is consistent enough to use below this consistency ratio (Saaty)
+CR_LIMIT = 0.1
+
 #: Random-index tables, n = 1..15. ``saaty`` is Saaty (1980), the classic table;
 #: ``saaty2005`` is Saaty's later simulation (AHPy's default); ``donegan_dodd``
 #: Donegan & Dodd (1991); ``tummala_ling`` Tummala & Ling (1998), as in pymcdm.

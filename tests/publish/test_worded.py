@@ -257,6 +257,15 @@ def test_ahp_check_of_a_consistent_and_a_cyclic_panel():
     judged = {"A against B": 9, "A against C": 0.11, "B against C": 9}
     assert judged[row[4]] == row[5] and row[6] == 1
     assert cyclic.columns[3] == "Usable (CR < 0.1)"
+    # the catalogue's random-index table, as its check reads it: Saaty (2005)
+    # gives RI(3) = 0.52, so CR = 3.5556 / 0.52 = 6.8376
+    cyclic = W.ahp_check(
+        [[1, 9, 1 / 9], [1 / 9, 1, 9], [9, 1 / 9, 1]],
+        ["A", "B", "C"],
+        "en",
+        random_index="saaty2005",
+    )
+    assert cyclic.iloc[0, 0] == 6.8376
 
 
 def test_diagnostics_by_name_kinds_in_words_code_last(catalogue):
