@@ -247,7 +247,6 @@ def league_columns(
     peer: bool,
     group_names: dict[str, str],
     intervals: bool = False,
-    absent: str | None = None,
     grades: bool = True,
 ) -> list[dict]:
     """Grid columns of a league table: rank, name, score, Δrank, warning, grade
@@ -257,10 +256,9 @@ def league_columns(
 
     With ``peer``, rank and Δrank are those within the peer group. Score cells hold
     numbers (so they sort as numbers) shown with two decimals, never -0.00. Risk
-    and grade sort by severity and grade order, not by code. The note says why a
-    unit is unranked or imputed, and ``absent`` (the media note naming the late
-    agencies) or the count of indicators left out without a late report
-    (``n_absent``). Widths are proportions: the grid scales them to fill its width.
+    and grade sort by severity and grade order, not by code. The note is the
+    media table's (:func:`_note_column`). Widths are proportions: the grid scales
+    them to fill its width.
     """
     i, zh = LANGS.index(lang), lang == "zh"
     rank = "peer_rank" if peer else "rank"
@@ -347,7 +345,7 @@ def league_columns(
             "minWidth": 100 if zh else 150,
             **_WRAP,
         },
-        _note_column(lang, absent),
+        _note_column(lang),
     ]
     groups = list(group_names.values())
     return [
@@ -474,25 +472,15 @@ def rank_change_style() -> dict:
     }
 
 
-def _note_column(lang: str, absent: str | None = None) -> dict:
-    """The published note: insufficient data (not ranked), n imputed values, and
-    indicators left out because an agency's report is missing (``absent``, else
-    the count ``n_absent``: 3项指标缺报，未计分)."""
-    i = LANGS.index(lang)
-    insufficient = json.dumps(vocabulary.MEDIA_NOTE["insufficient_data"][i])
-    imputed = json.dumps(vocabulary.MEDIA_NOTE["imputed"][i])
-    late = json.dumps(absent or text("note_absent", lang), ensure_ascii=False)
-    sep = json.dumps("；" if lang == "zh" else "; ")
+def _note_column(lang: str) -> dict:
+    """The published note (:func:`evaluation.analysis.views.league_notes`, as the
+    media table says it): not ranked, imputed values, a dimension left unscored,
+    a late agency's indicators left out."""
     return {
         "colId": "note",
-        "headerName": HEADER["note"][i],
-        "valueGetter": {
-            "function": "[params.data.status === 'insufficient_data' ? "
-            f"{insufficient} : params.data.n_imputed > 0 ? {imputed} + ' (' + "
-            "params.data.n_imputed + ')' : '', params.data.n_absent > 0 ? "
-            f"{late}.replace('{{n}}', params.data.n_absent) : '']"
-            f".filter(Boolean).join({sep})"
-        },
+        "field": f"note_{lang}",
+        "tooltipField": f"note_{lang}",  # a long note in full on hover
+        "headerName": HEADER["note"][LANGS.index(lang)],
         "sortable": False,
         **_WRAP,
         "cellStyle": {**_WRAP["cellStyle"], "color": DOWN},

@@ -648,7 +648,7 @@ def _ranking(run_id: str, period: str, scope: str, source: int = 0) -> Paged:
         "unit_id", "level", "peer_group", "rank", "rank_change", "peer_rank",
         "peer_rank_change", "name_zh", "name_en", "link_zh", "link_en", *scores,
         *(["rank_interval"] if "rank_interval" in table else []), "risk_level",
-        "dq_flags", "grade", "status", "n_imputed",
+        "dq_flags", "grade", "status", "n_imputed", "note_zh", "note_en",
         *(["n_absent"] if "n_absent" in table else []),
     ]  # fmt: skip
     table = table[keep].astype(object).where(table[keep].notna(), None)

@@ -276,10 +276,6 @@ def _columns(
         at = next(i for i, c in enumerate(cols) if c.get("colId") == f"name_{lang}")
         cols.insert(at + 1, level)
     for c in cols:
-        if c.get("colId") == "note":  # computed in the browser: rows still loading
-            c["sortable"] = False  # have no data yet
-            getter = c["valueGetter"]["function"]
-            c["valueGetter"] = {"function": f"params.data ? ({getter}) : ''"}
         # rows of the infinite model have one height (at least ROW_HEIGHT): a name
         # or group may wrap in English, every other cell is one line
         c.pop("autoHeight", None)

@@ -31,7 +31,15 @@ from evaluation.scoring.aggregate import Node, limits, score_nodes, tree
 from evaluation.scoring.normalise import SCORE
 from evaluation.scoring.rank import rank_units
 from evaluation.scoring.weights import ahp
-from evaluation.vocabulary import FAMILIES, QUALITY_CHECK, RISK_LEVEL, say, word
+from evaluation.vocabulary import (
+    FAMILIES,
+    MEDIA_NOTE,
+    QUALITY_CHECK,
+    RISK_LEVEL,
+    Word,
+    say,
+    word,
+)
 
 
 # ------------------------------------------------------------------ helpers
@@ -781,7 +789,47 @@ def league(
     table["grade"] = table["unit_id"].map(final)
     if intervals is not None and period == result.period:
         table["rank_interval"] = table["unit_id"].map(rank_range(intervals))
+    said = league_notes(result, table, period)
+    table["note_zh"] = [w.zh for w in said]
+    table["note_en"] = [w.en for w in said]
     return table
+
+
+def league_notes(result: Result, table: pd.DataFrame, period: str | None) -> list[Word]:
+    """Each row's note of a league table (:meth:`Result.league_table` of
+    ``period``), as the media table and the dashboard publish it: not ranked
+    (insufficient data) or with imputed values; a ranked unit's level-1 dimension
+    left blank where the period scores it for others (too few of its indicators
+    had a value, ``min_coverage``: its composite is the other dimensions',
+    reweighted); a late agency's indicators left out. Parts joined by ``；``."""
+    cat = result.catalogue
+
+    def listed(ids) -> Word:  # names in each language's list
+        return Word("、".join(cat.name(x, "zh") for x in ids),
+                      ", ".join(cat.name(x, "en") for x in ids))  # fmt: skip
+
+    parts: list[list[Word]] = [[] for _ in range(len(table))]
+    unranked = (table["status"] == "insufficient_data").to_numpy()
+    for row in np.flatnonzero(unranked | (table["n_imputed"] > 0).to_numpy()):
+        key = "insufficient_data" if unranked[row] else "imputed"
+        parts[row].append(MEDIA_NOTE[key])
+    assessed = [d for d in cat.top_dimensions() if table[d].notna().any()]
+    blank = table[assessed].isna().to_numpy() & ~unranked[:, None]
+    for row in np.flatnonzero(blank.any(axis=1)):
+        dims = [d for d, b in zip(assessed, blank[row], strict=True) if b]
+        parts[row].append(say("media_note", "blank_dimension", dims=listed(dims)))
+    if "n_absent" in table:  # a late agency's indicators left out
+        late = result.absences
+        late = late.loc[late["evaluation_period"] == (period or result.period)]
+        absent = say(
+            "media_note", "absent", agencies=listed(dict.fromkeys(late["agency"]))
+        )
+        for row in np.flatnonzero((table["n_absent"] > 0).to_numpy()):
+            parts[row].append(absent)
+    return [
+        Word("；".join(p.zh for p in row), "; ".join(p.en for p in row))
+        for row in parts
+    ]
 
 
 def ledger_overdue_first(result: Result) -> pd.DataFrame:

@@ -21,6 +21,7 @@ import pandas as pd
 import xlsxwriter
 
 from evaluation import vocabulary as V
+from evaluation.analysis.views import league_notes
 from evaluation.appraisal import parse_config
 from evaluation.appraisal.rules import approval, proposal
 from evaluation.catalogue import parse_catalogue
@@ -39,7 +40,6 @@ from evaluation.vocabulary import (
     GRADE,
     GRADE_HEADER,
     MEDIA_HEADER,
-    MEDIA_NOTE,
     PERSON_HEADER,
     RISK_HEADER,
 )
@@ -150,35 +150,9 @@ def media_table(
         out[header("rank_range")] = (
             table["unit_id"].map(rank_range).fillna("").to_numpy()
         )
-    note = pd.Series(
-        np.select(
-            [table["status"] == "insufficient_data", table["n_imputed"] > 0],
-            ["insufficient_data", "imputed"],
-            "",
-        ),
-        index=table.index,
+    out[header("note")] = text(
+        pd.Series(league_notes(result, table, period), index=table.index)
     )
-    pairs = note.map({**MEDIA_NOTE, "": ("", "")})
-    if "n_absent" in table:  # a late agency's indicators left out: said too
-        late = result.absences
-        late = late.loc[late["evaluation_period"] == (period or result.period)]
-        late = late["agency"]
-        names = [(cat.name(a, "zh"), cat.name(a, "en")) for a in dict.fromkeys(late)]
-        absent = MEDIA_NOTE["absent"]
-        absent = (
-            absent.zh.format(agencies="、".join(n[0] for n in names)),
-            absent.en.format(agencies=", ".join(n[1] for n in names)),
-        )
-        pairs = pd.Series(
-            [
-                p if not n else absent if not p[0] else (
-                    f"{p[0]}；{absent[0]}", f"{p[1]}; {absent[1]}"
-                )
-                for p, n in zip(pairs, table["n_absent"] > 0, strict=True)
-            ],
-            index=table.index,
-        )  # fmt: skip
-    out[header("note")] = text(pairs).str.strip()
     if grades is not None:
         codes = table["unit_id"].map(grades)
         out[header("grade")] = text(

@@ -303,7 +303,7 @@ def about_table(
     if files:
         add("files", "、".join(files), ", ".join(files))
     add("period", *_period_text(period, span))
-    agencies = [a for a in cat.agencies if a.id in set(cat.table["agency"])]
+    agencies = _source_agencies(result, None if span is not None else period)
     add(
         "source",
         *both(
@@ -395,6 +395,24 @@ def note_text(about: pd.DataFrame, lang: str) -> str:
     return "\r\n\r\n".join(blocks) + "\r\n"
 
 
+def _source_agencies(result: Result, period: str | None):
+    """The agencies whose reports ``period``'s scores read (every agency of the
+    catalogue's indicators if None): those of its scored indicators and of the
+    series they are divided or weighted by. A month reads only the monthly ones."""
+    cat = result.catalogue
+    if period is None:
+        ids = set(cat.table["agency"])
+    else:
+        series = {s.id: s for s in (*cat.indicators, *cat.context)}
+        read = set()
+        for k in result.scored_indicators(period):
+            spec = series[k]
+            by = spec.denominator.by if spec.denominator else None
+            read.update(x for x in (k, by, spec.rollup.weight_by) if x)
+        ids = {series[k].agency for k in read if k in series}
+    return [a for a in cat.agencies if a.id in ids]
+
+
 def _notes(result: Result, period: str) -> tuple[str, str]:
     table = result.league_table(period)
     imputed = table[table["n_imputed"] > 0]
@@ -407,6 +425,12 @@ def _notes(result: Result, period: str) -> tuple[str, str]:
     if unranked:
         zh.append(ABOUT["insufficient_note"].zh.format(units=unranked))
         en.append(ABOUT["insufficient_note"].en.format(units=unranked))
+    ranked = table[table["status"] != "insufficient_data"]
+    assessed = [d for d in result.catalogue.top_dimensions() if table[d].notna().any()]
+    blank = int(ranked[assessed].isna().any(axis=1).sum())
+    if blank:
+        zh.append(ABOUT["blank_note"].zh.format(units=blank))
+        en.append(ABOUT["blank_note"].en.format(units=blank))
     absences = getattr(result, "absences", None)  # late agencies, gone on without
     if absences is not None and len(absences):
         mine = absences[absences["evaluation_period"] == period]

@@ -480,6 +480,20 @@ def test_league_adds_risk_flags_grades_and_intervals(result):
     assert g1["unit_id"].tolist() == ["U2", "U1", "U3"]
 
 
+def test_a_ranked_unit_whose_dimension_has_too_few_values_says_so(tmp_path):
+    """U3 sends no b1 (3 of b's 4 weight): b's coverage 1/4 < 0.5, no b score; the
+    composite renormalises over a alone: 30, still ranked (4th). Its note says
+    why 乙 is blank, as the media table and the dashboard publish it."""
+    values = copy.deepcopy(VALUES)
+    values["U3"]["b1"] = ""  # reported empty
+    t = V.league(run(tmp_path, values=values), "2025").set_index("unit_id")
+    assert pd.isna(t.at["U3", "b"]) and t.at["U3", "composite_score"] == 30
+    assert t.at["U3", "rank"] == 4
+    assert t.at["U3", "note_zh"] == "乙数据不足，未计分"
+    assert t.at["U3", "note_en"] == "B: too few values, not scored"
+    assert (t.drop(index="U3")[["note_zh", "note_en"]] == "").all().all()
+
+
 # ------------------------------------------------------------ data quality
 def _flag(check, unit, since, period, indicator="", agency="", reason="") -> dict:
     """One row of a flags table as the screen writes it (the ids name the window)."""

@@ -18,6 +18,8 @@ from werkzeug.security import generate_password_hash
 
 from dashboards import app as dashboard
 from dashboards import components, data
+from evaluation.analysis import views
+from evaluation.publish import export
 from evaluation.publish.publication import Publication
 from evaluation.publish.store import save_result
 
@@ -310,25 +312,17 @@ def test_risk_sorts_by_severity_and_grade_by_order_not_by_code(sample_result):
     assert shown == ["excellent", "good", "pass", "fail"]  # not alphabetical
 
 
-@pytest.mark.skipif(NODE is None, reason="node is not installed")
-def test_the_note_says_a_late_agencys_indicators_were_left_out(sample_result):
-    get = _columns(sample_result)["note"]["valueGetter"]["function"]
-    row = {"status": "ok", "n_imputed": 0, "n_absent": 2}
-    assert _js(get, params={"data": row}) == "2项指标缺报，未计分"
-    row = {"status": "ok", "n_imputed": 3, "n_absent": 2}
-    assert _js(get, params={"data": row}) == "含补缺数据 (3)；2项指标缺报，未计分"
-    row = {"status": "insufficient_data", "n_imputed": 0, "n_absent": 0}
-    assert _js(get, params={"data": row}) == "数据不足，未排名"
-    en = _columns(sample_result, "en")["note"]["valueGetter"]["function"]
-    row = {"status": "ok", "n_imputed": 0, "n_absent": 1}
-    assert (
-        _js(en, params={"data": row}) == "1 indicator(s) left out: a report is missing"
-    )
-    named = _columns(sample_result, absent="市统计局数据尚未报送，相关指标不计分")
-    get = named["note"]["valueGetter"]["function"]
-    row = {"status": "ok", "n_imputed": 0, "n_absent": 2}
-    assert _js(get, params={"data": row}) == "市统计局数据尚未报送，相关指标不计分"
-    assert _js(get, params={"data": {**row, "n_absent": 0}}) == ""
+def test_the_note_column_shows_the_media_tables_note(sample_result):
+    """The grid reads the note the library wrote for each row, in the page's
+    language (``views.league``: the media table's words), not one built in the
+    browser: the dashboard and the journalist's CSV say the same."""
+    for lang in ("zh", "en"):
+        assert _columns(sample_result, lang)["note"]["field"] == f"note_{lang}"
+    league = views.league(sample_result, "2025").set_index("name_zh")["note_zh"]
+    media = export.media_table(sample_result).set_index("单位")["备注"]
+    assert (league.reindex(media.index) == media).all()
+    imputed = (sample_result.league_table("2025")["n_imputed"] > 0).sum()
+    assert (media == "含补缺数据").sum() == imputed > 0
 
 
 def test_a_column_is_as_wide_as_its_header_needs_without_breaking_a_word():

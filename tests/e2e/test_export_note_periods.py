@@ -146,3 +146,55 @@ def test_the_dimensions_said_not_assessed_are_the_blank_columns(notes, raw):
     for dim, name in names.items():
         blank = table[name].isna().all()
         assert blank == (dim in ("cost", "tasks")), name
+
+
+@pytest.mark.parametrize("period", list(EXPECTED))
+def test_the_source_names_the_agencies_whose_reports_the_period_read(
+    notes, raw, period
+):
+    """A month reads the 9 monthly indicators, reported by 市纪委监委 and
+    市政务服务中心, and the volumes they are weighted by (the same two agencies):
+    the note names those 2, not the catalogue's 8. Worked out from indicators.yaml
+    read with PyYAML: each scored indicator's agency and its series' agencies."""
+    size = {"2025-M06": 1, "2025-Q2": 3, "2025": 12}[period]
+    mine = [i for i in raw["indicators"] if MONTHS[i["frequency"]] <= size]
+    agency = {s["id"]: s["agency"] for s in raw["indicators"] + raw["context"]}
+    read = set()
+    for i in mine:
+        rollup = i.get("rollup")
+        by = [(i.get("denominator") or {}).get("by")]
+        by.append(rollup.get("weight_by") if isinstance(rollup, dict) else None)
+        read |= {agency[x] for x in [i["id"], *by] if x}
+    names = [(a["name_zh"], a["name_en"]) for a in raw["agencies"] if a["id"] in read]
+    if period == "2025-M06":
+        assert [n[0] for n in names] == ["市纪委监委", "市政务服务中心"]
+    zh = next(x for x in notes[period]["zh"].splitlines() if x.startswith("数据来源："))
+    assert zh.startswith(
+        f"数据来源：{'、'.join(n[0] for n in names)}等{len(names)}个单位"
+    )
+    en = next(x for x in notes[period]["en"].splitlines() if x.startswith("Source: "))
+    assert f"reported by {len(names)} agencies ({', '.join(n[1] for n in names)};" in en
+
+
+def test_a_ranked_unit_with_a_blank_dimension_says_why(notes, raw):
+    """In 2025-Q2 a unit has too few 行政成本 values to score it (min_coverage) but
+    is ranked on its other dimensions: its note says so, and the note file says how
+    its composite was computed; a month's blank dimensions (not assessed at all in
+    a month) are no unit's note."""
+    names = [d["name_zh"] for d in raw["dimensions"] if "parent" not in d]
+    for period in EXPECTED:
+        table = notes[period]["table_zh"]
+        assessed = [d for d in names if table[d].notna().any()]
+        ranked = table["排名"].notna()
+        for _, row in table[ranked].iterrows():
+            blank = [d for d in assessed if pd.isna(row[d])]
+            said = f"{'、'.join(blank)}数据不足，未计分"
+            assert (said in str(row["备注"])) == bool(blank), (period, row["单位"])
+    quarter = notes["2025-Q2"]
+    blank = quarter["table_zh"]["行政成本"].isna() & quarter["table_zh"]["排名"].notna()
+    assert blank.sum() == 1
+    assert (
+        "1个单位有一级指标因数据不足未计分（在“备注”列注明），其综合得分按其余一级指标计算"
+        in (quarter["zh"])
+    )
+    assert "未计分" not in notes["2025-M06"]["zh"]
