@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Context, Decimal
 from pathlib import Path
 from types import MappingProxyType
 from typing import NamedTuple
@@ -264,16 +265,58 @@ def plain(x: float) -> str:
     return text
 
 
+#: half up, with digits enough for any float's whole part (1e308) and its decimals
+_EXACT = Context(prec=400, rounding=ROUND_HALF_UP)
+
+
+def fixed(x: float, decimals: int = 2, *, grouped: bool = False) -> str:
+    """``x`` to ``decimals`` places, rounded half up as it is written: ``97.85`` →
+    ``97.9`` (``f"{97.85:.1f}"`` gives ``97.8``: the float is just below 97.85, and
+    Python rounds half to even). Every published number and every reason is
+    written so: one figure wherever it is read. A value that rounds to zero is
+    ``0.0``, never ``-0.0``; ``grouped`` separates thousands (``1,235``); NaN is
+    ``''`` (infinities as Python writes them)."""
+    x = float(x)
+    if x != x:
+        return ""
+    if x in (np.inf, -np.inf):
+        return f"{x:.{decimals}f}"
+    d = Decimal(repr(x)).quantize(Decimal(1).scaleb(-decimals), context=_EXACT)
+    if d.is_zero():
+        d = d.copy_abs()
+    return f"{d:,f}" if grouped else str(d)
+
+
+def fixed_each(x, decimals: int) -> list[str]:
+    """:func:`fixed` of each of ``x``, for reasons written a column at a time:
+    Python's format where it gives the same (a number not near a tie, more than a
+    billionth of its last place away: the float and the number as written round
+    alike), :func:`fixed` for the few others (``97.85`` to 1 decimal, a small
+    negative that rounds to zero, NaN, a number too large to tell)."""
+    x = np.asarray(x, dtype=float).reshape(-1)
+    y = np.abs(x) * 10.0**decimals
+    with np.errstate(invalid="ignore"):
+        off = np.abs(y - np.floor(y) - 0.5)
+        plain_ = (off > 1e-9 * np.fmax(1, y)) & (y < 2.0**50)
+    plain_ &= ~np.signbit(x) | (y > 0.5)  # -0.04 and -0.0: 0.0
+    spec = f".{decimals}f"
+    return [
+        format(v, spec) if p else fixed(v, decimals)
+        for v, p in zip(x.tolist(), plain_.tolist(), strict=True)
+    ]
+
+
 def quantity(
     x: float, unit: tuple[str, str], lang: str, *, decimals: int | None = 1
 ) -> str:
     """A value with its unit in ``lang``: ``95.0%``, ``25件`` (counts whole),
-    ``1.40倍`` (ratios to 2 decimals), ``10.2个工作日``, ``71.3 points``;
+    ``1.40倍`` (ratios to 2 decimals), ``10.2个工作日``, ``71.3 points``, rounded
+    half up (:func:`fixed`);
     ``decimals=None`` writes a limit as the catalogue does (``95%``, ``0.8倍``)."""
     if decimals is None:
         number = plain(x)
     else:
-        number = f"{x:.{int(quantity_decimals(x, unit, decimals))}f}"
+        number = fixed(x, int(quantity_decimals(x, unit, decimals)))
     return number + unit_after(unit, lang, x)
 
 

@@ -352,3 +352,31 @@ def test_a_typed_value_is_quoted_as_each_language_quotes_it():
         for code, word in family.items()
         if ascii_quoted.search(word.zh)
     ]
+
+
+@pytest.mark.parametrize(
+    ("x", "decimals", "expected"),
+    [
+        (97.85, 1, "97.9"),  # stored 97.849999…: f"{x:.1f}" gives 97.8
+        (65.35, 1, "65.4"),
+        (90.25, 1, "90.3"),  # exactly 90.25: f"{x:.1f}" rounds to even, 90.2
+        (0.125, 2, "0.13"),
+        (-97.85, 1, "-97.9"),  # half away from zero, as the tables
+        (-0.04, 1, "0.0"),  # never -0.0
+        (1234567.125, 2, "1234567.13"),
+        (1e30, 2, "1" + "0" * 30 + ".00"),  # past the 28 digits of Decimal's default
+    ],
+)
+def test_fixed_rounds_half_up_the_number_as_written(x, decimals, expected):
+    assert V.fixed(x, decimals) == expected
+
+
+def test_fixed_groups_thousands_and_writes_nothing_for_a_missing_value():
+    assert V.fixed(1234.5, 0, grouped=True) == "1,235"
+    assert V.fixed(float("nan"), 1) == ""
+
+
+def test_a_quantity_rounds_as_the_published_tables():
+    assert V.quantity(97.85, ("%", "%"), "zh") == "97.9%"
+    assert V.quantity(65.35, ("分", "points"), "en") == "65.4 points"
+    assert V.quantity(1.405, ("倍", "times"), "zh") == "1.41倍"

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import unicodedata
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import numpy as np
@@ -59,18 +58,13 @@ def header_text(pair, style: str) -> str:
 
 
 def round_half_up(values, decimals: int = 2) -> list[str]:
-    """Format numbers with ``decimals`` places, rounding half up; NaN → ''; a value
-    that rounds to zero is ``0.00``, never ``-0.00``."""
-    quantum = Decimal(1).scaleb(-decimals)
-
-    def text(v) -> str:
-        d = Decimal(repr(float(v))).quantize(quantum, rounding=ROUND_HALF_UP)
-        return str(d.copy_abs() if d.is_zero() else d)
-
+    """Format numbers with ``decimals`` places, rounding half up as reasons do
+    (:func:`~evaluation.vocabulary.fixed`); NaN → ''; a value that rounds to zero
+    is ``0.00``, never ``-0.00``."""
     return [
         ""
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA
-        else text(v)
+        else V.fixed(v, decimals)
         for v in values
     ]
 

@@ -15,7 +15,7 @@ colour-blind-safe colours (Okabe–Ito) are in :mod:`evaluation.vocabulary`
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
@@ -39,6 +39,8 @@ from evaluation.vocabulary import (
     RATIO_UNITS,
     RISK_LEVEL,
     Word,
+    fixed,
+    fixed_each,
     plain,
     quantity,
     quantity_decimals,
@@ -429,7 +431,7 @@ def score_threshold(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None
     table = np.array([[np.nan, *(limits[k] for k in _WARN)]], dtype=float)
     zh = _reached([(name, unit)], [False], table, np.zeros_like(rows), value, level)[0]
     en = (
-        name[1] + " " + _each(value, "{:.1f}".format) + " points at or below the "
+        name[1] + " " + _fixed(value, 1) + " points at or below the "
         + _NAMES[level] + " threshold " + _each(limit, "{:g}".format)
     )  # fmt: skip
     return _part(t, rows, "threshold", level, t.raw[rows], limit, zh, en)
@@ -484,7 +486,7 @@ def target_shortfall(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | Non
     value, target, shortfall = value[hit], target[hit], shortfall[hit]
     name, unit = _words(catalogue, rule.node)
     tz, te = _quantities(target, unit, None)
-    by, cap = _each(shortfall, "{:.1f}".format), _each(limit, "{:g}".format)
+    by, cap = _fixed(shortfall, 1), _each(limit, "{:g}".format)
     zh = _said(
         name,
         unit,
@@ -709,7 +711,7 @@ def _peer_robust_z(peers: _Peers, limits, unit, among):
         limit[hit],
         _HOW_FAR[level] + f"{side}{among}中位数" + mz + "（相差"
         + _gaps(np.abs(value - median), unit) + "）",
-        _each(stat, "{:.2f}".format) + " MADs from its peers' median " + me
+        _fixed(stat, 2) + " MADs from its peers' median " + me
         + " (below " + _each(limit[hit], "{:g}".format) + ")",
     )  # fmt: skip
 
@@ -816,7 +818,7 @@ def trend(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
         """The worsening (or its limit) in Chinese: ``12.0%`` of the earlier value,
         or in the value's own units (``3.2个百分点``, ``6.3分``)."""
         if rule.relative:
-            return _each(x, "{:g}%".format if limit else "{:.1f}%".format)
+            return (_each(x, "{:g}".format) if limit else _fixed(x, 1)) + "%"
         return _gaps(x, unit_words, None if limit else 1)
 
     bz, be = _quantities(before, unit_words)
@@ -829,7 +831,7 @@ def trend(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
     )  # fmt: skip
     en = (
         f"{name[1]} worsened from " + be + f" {word_en} to " + ve + " (by "
-        + _each(drop, "{:.1f}".format) + f"{pct}; the " + _NAMES[level]
+        + _fixed(drop, 1) + f"{pct}; the " + _NAMES[level]
         + " limit is " + _each(limit, "{:g}".format) + f"{pct})"
     )  # fmt: skip
     return _part(t, rows, "trend", level, value, limit, zh, en)
@@ -1292,28 +1294,37 @@ def _words(catalogue: Catalogue, node: str):
     return name, catalogue.unit_words.get(node, ("分", "points"))
 
 
-def _each(x, write) -> np.ndarray:
+def _each(x, write, *, together: bool = False) -> np.ndarray:
     """``write(v)`` of each of ``x`` (text), each distinct number written once
-    (floats told apart by their bits: ``-0.0`` is not ``0.0``)."""
+    (floats told apart by their bits: ``-0.0`` is not ``0.0``); ``together``:
+    ``write`` takes the distinct numbers at once and gives their texts."""
     x = np.asarray(x)
     keys = x.astype(float).view(np.int64) if x.dtype.kind == "f" else x
     distinct, inverse = np.unique(keys, return_inverse=True)
     if x.dtype.kind == "f":
         distinct = distinct.view(float)
-    words = np.array([write(v) for v in distinct.tolist()] + [""], dtype=object)
+    said = write(distinct) if together else [write(v) for v in distinct.tolist()]
+    words = np.array([*said, ""], dtype=object)
     return words[:-1][inverse.reshape(-1)]
 
 
+def _fixed(x, decimals: int) -> np.ndarray:
+    """Each of ``x`` to ``decimals`` places, rounded half up as the tables are
+    (:func:`~evaluation.vocabulary.fixed`: ``97.85`` → ``97.9``), each distinct
+    number written once."""
+    return _each(x, partial(fixed_each, decimals=decimals), together=True)
+
+
 def _numbers(x: np.ndarray, decimals: np.ndarray) -> np.ndarray:
-    """Each of ``x`` written with its ``decimals`` (text), each distinct number
-    written once per number of decimals."""
+    """Each of ``x`` written with its ``decimals`` (text, half up: :func:`_fixed`),
+    each distinct number written once per number of decimals."""
     ks = np.unique(decimals).tolist()
     if len(ks) == 1:  # mostly: all alike
-        return _each(x, f"{{:.{ks[0]}f}}".format)
+        return _fixed(x, ks[0])
     out = np.empty(len(x), dtype=object)
     for k in ks:
         at = decimals == k
-        out[at] = _each(x[at], f"{{:.{k}f}}".format)
+        out[at] = _fixed(x[at], k)
     return out
 
 
@@ -1337,9 +1348,8 @@ def _gaps(d, unit: tuple[str, str], digits: int | None = 1) -> np.ndarray:
     read as a relative change), other values in their unit (``6.3分``, ``2件``)."""
     if unit[1] == "%":
         return (
-            _each(d, "{:g}".format if digits is None else f"{{:.{digits}f}}".format)
-            + "个百分点"
-        )
+            _each(d, "{:g}".format) if digits is None else _fixed(d, digits)
+        ) + "个百分点"
     if unit[0] in RATIO_UNITS or unit[1] in RATIO_UNITS:
         return _quantities(d, ("", ""), 2 if digits is not None else None)[0]
     return _quantities(d, unit, digits)[0]
@@ -1383,7 +1393,9 @@ def _reached(words, lower, limits, which, value, level) -> tuple:
     # the few values beside their limit that 1 decimal would show equal to it
     near = np.flatnonzero((value != limit) & (np.abs(value - limit) < 0.1))
     shown = zip(near.tolist(), value[near].tolist(), limit[near].tolist(), strict=True)
-    two = np.array([i for i, v, lim in shown if round(v, 1) == lim], dtype=np.intp)
+    two = np.array(
+        [i for i, v, lim in shown if float(fixed(v, 1)) == lim], dtype=np.intp
+    )
     for i in np.unique(which[two]).tolist():  # their few nodes
         at = two[which[two] == i]
         d = quantity_decimals(value[at], words[i][1], 2)

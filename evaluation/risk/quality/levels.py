@@ -96,11 +96,11 @@ def shift(reports: Reports) -> pd.DataFrame | None:
                     "statistic": float(best[k, u]),
                     "reason_zh": f"{catalogue.name(sid, 'zh')}自{P.name_zh(since)}起"
                     f"{zh_dir}：此后中位数{amount(catalogue, cube, k, after, 'zh')}，"
-                    f"此前{amount(catalogue, cube, k, before, 'zh')}（已考虑同期"
+                    f"此前{amount(catalogue, cube, k, before, 'zh', after)}（已考虑同期"
                     "各单位的共同变化）",
                     "reason_en": f"{catalogue.name(sid, 'en')} {en_dir} from {since}: "
                     f"median {amount(catalogue, cube, k, after, 'en')} since, "
-                    f"{amount(catalogue, cube, k, before, 'en')} before, "
+                    f"{amount(catalogue, cube, k, before, 'en', after)} before, "
                     f"{best[k, u]:+.1f} standard errors after what all units did",
                 }
             )
@@ -251,12 +251,12 @@ def _jump_rows(catalogue, sids, ks, cube, t, u, x, z, typical) -> pd.DataFrame:
     for s, k, v, m, r in rows:
         reason_zh.append(
             f"{zh[s]}为{amount(catalogue, cube, k, v, 'zh')}，本单位通常为"
-            f"{amount(catalogue, cube, k, m, 'zh')}，与本单位以往水平相比异常"
+            f"{amount(catalogue, cube, k, m, 'zh', v)}，与本单位以往水平相比异常"
             f"{'偏高' if r > 0 else '偏低'}（已考虑同期各单位的共同变化）"
         )
         reason_en.append(
             f"{en[s]} {amount(catalogue, cube, k, v, 'en')} against the unit's "
-            f"usual {amount(catalogue, cube, k, m, 'en')}: {r:+.1f} robust SDs "
+            f"usual {amount(catalogue, cube, k, m, 'en', v)}: {r:+.1f} robust SDs "
             f"after what all units did that period{scale_en[k]}"
         )
     return pd.DataFrame(

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from evaluation import periods as P
 from evaluation.catalogue import Catalogue, QualitySettings
 from evaluation.errors import EvaluationError
-from evaluation.vocabulary import plain, unit_after
+from evaluation.vocabulary import fixed, plain, unit_after
 
 
 def once(owner, name: str, compute: Callable[[], object]):
@@ -724,14 +724,22 @@ def share_words(share: float, lang: str) -> str:
     return f"仅占{share:.0%}" if lang == "zh" else f"only {share:.0%}"
 
 
-def number(cube: Cube, k: int, value: float) -> str:
+def number(cube: Cube, k: int, value: float, like: float | None = None) -> str:
     """A value of series ``k`` as the agency reports it: the series' decimals,
     thousands separated (``1,235``, ``0.80``; one more decimal for a median that
     falls between two reports; for a value off the step, the fewest decimals down
     to the finest reported that show it: ``0.853`` sent for 85.3 %, a median of
-    ``85.25`` beside it)."""
+    ``85.25`` beside it), rounded half up as the tables are. ``like``: the value it
+    is compared with, whose decimals it takes (a unit's usual 98.85 % beside its
+    79.9 % reads 98.9 %: one reason, one precision)."""
     if value is None or not np.isfinite(value):
         return "—"
+    shown = value if like is None or not np.isfinite(like) else like
+    return fixed(value, _shown_decimals(cube, k, shown), grouped=True)
+
+
+def _shown_decimals(cube: Cube, k: int, value: float) -> int:
+    """The decimals :func:`number` writes ``value`` of series ``k`` with."""
     decimals = _decimals(cube.step[k])
     if abs(value - round(value, decimals)) > 1e-9:
         finest = _decimals(cube.finest[k])
@@ -740,7 +748,7 @@ def number(cube: Cube, k: int, value: float) -> str:
             (d for d in shown if abs(value - round(value, d)) <= 1e-9),
             max(decimals + 1 if decimals else 0, finest),
         )
-    return f"{value:,.{decimals}f}"
+    return decimals
 
 
 def _decimals(step: float) -> int:
@@ -748,10 +756,17 @@ def _decimals(step: float) -> int:
     return min(max(0, int(round(-np.log10(step)))) if step < 1 else 0, 6)
 
 
-def amount(catalogue: Catalogue, cube: Cube, k: int, value: float, lang: str) -> str:
-    """A value as :func:`number` writes it, its unit after it (``96.7%``,
-    ``1,235件``)."""
-    text = number(cube, k, value)
+def amount(
+    catalogue: Catalogue,
+    cube: Cube,
+    k: int,
+    value: float,
+    lang: str,
+    like: float | None = None,
+) -> str:
+    """A value as :func:`number` writes it (``like``: to the decimals of the value
+    it is compared with), its unit after it (``96.7%``, ``1,235件``)."""
+    text = number(cube, k, value, like)
     if text == "—":
         return text
     return text + unit_word(catalogue, cube.ids[k], lang, round(value, 6))

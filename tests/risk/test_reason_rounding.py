@@ -1,0 +1,80 @@
+"""A reason's numbers read as the published tables beside them: rounded half up.
+
+``97.85`` is stored as 97.849999…, so Python's ``f"{x:.1f}"`` (and ``round``) give
+97.8; every published table rounds the number as written, half up, to 97.9. A
+绩效办 officer reading “规范性文件合法性审查率为97.8%” in a warning beside 97.9 in the
+media CSV sees two figures for one value: the reason must say 97.9% too."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import evaluation as ev
+from evaluation.publish.export import media_table
+from evaluation.risk import quality as Q
+
+from ..conftest import TINY, TINY_UNITS, write_dataset
+from .test_quality import QUARTERS, checks, noisy, put
+
+
+def _one_indicator_each(raw: dict) -> dict:
+    """Two dimensions of one annual indicator each, its score its value (goalposts
+    0–100): a1 a percentage under 甲, b1 in points under 乙."""
+    a1, _, b1, _ = raw["indicators"]
+    for ind in (a1, b1):
+        ind.update(
+            frequency="annual",
+            rollup="last",
+            normalisation={"method": "goalposts", "worst": 0, "best": 100},
+        )
+        ind.pop("target", None)
+    a1.update(unit_zh="%", unit_en="%", risk={"yellow": 99})
+    raw["indicators"] = [a1, b1]
+    raw["risk"] = {"rules": [{"kind": "threshold", "node": "b", "yellow": 70}]}
+    return raw
+
+
+def test_a_warning_says_the_figure_the_media_csv_shows(tmp_path):
+    cat = ev.parse_catalogue(_one_indicator_each(copy.deepcopy(TINY)))
+    rows = [
+        ("U1", "2025", "a1", "97.85"), ("U1", "2025", "b1", "65.35"),
+        ("U2", "2025", "a1", "90.25"), ("U2", "2025", "b1", "80"),
+        ("U3", "2025", "a1", "100"), ("U3", "2025", "b1", "90"),
+    ]  # fmt: skip
+    data = ev.load_dataset(write_dataset(tmp_path / "d", TINY_UNITS, rows))
+    result = ev.run(cat, data, period="2025", run_at="2026-01-15T09:00:00+00:00")
+    w = result.warnings.set_index(["unit_id", "node_id"])
+    # by hand: 97.85 → 97.9, 90.25 → 90.3, 65.35 → 65.4 (half up)
+    assert w.loc[("U1", "a1"), "reason_zh"] == "a1指标为97.9%，低于黄色预警线（99%）"
+    assert w.loc[("U2", "a1"), "reason_zh"] == "a1指标为90.3%，低于黄色预警线（99%）"
+    assert w.loc[("U1", "b"), "reason_zh"] == "乙为65.4分，低于黄色预警线（70分）"
+    assert w.loc[("U1", "a1"), "reason_en"].startswith("Indicator a1 97.9% ")
+    assert w.loc[("U1", "b"), "reason_en"].startswith("B 65.4 points at or below")
+    # the same figures in the media CSV, one decimal (甲's score is a1's value)
+    media = media_table(result, "2025", lang="zh", decimals=1).set_index("单位")
+    assert media.loc["一局", "甲"] == "97.9"
+    assert media.loc["二局", "甲"] == "90.3"
+    assert media.loc["一局", "乙"] == "65.4"
+
+
+def test_a_flag_says_the_usual_value_to_the_decimals_of_the_value(tiny_raw):
+    """“79.9%，本单位通常为98.85%” mixes precisions: the unit's usual value (the
+    median of its 98.8s and 98.9s, 98.85) reads 98.9%, to the one decimal of the
+    value beside it, rounded half up."""
+    for ind in tiny_raw["indicators"]:
+        ind["frequency"] = "quarterly"
+    tiny_raw["indicators"][0].update(unit_zh="%", unit_en="%")
+    cat = ev.parse_catalogue(tiny_raw)
+    obs = noisy(centre=95.0, sd=1.0)
+    own = {p: 98.8 if i % 2 else 98.9 for i, p in enumerate(QUARTERS)}
+    obs = put(obs, "U4", "a1", {**own, "2023-Q2": 79.9})
+    jump = checks(Q.flags(obs, cat), "jump")
+    assert jump[["unit_id", "period"]].values.tolist() == [["U4", "2023-Q2"]]
+    zh, en = jump["reason_zh"].item(), jump["reason_en"].item()
+    assert zh.startswith(
+        "a1指标为79.9%，本单位通常为98.9%，与本单位以往水平相比异常偏低"
+    )
+    assert "79.9% against the unit's usual 98.9%" in en
+    # each number of the reason to one decimal, as the value is
+    assert re.findall(r"\d+\.\d+(?=%)", zh) == ["79.9", "98.9"]
