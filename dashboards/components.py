@@ -175,6 +175,10 @@ def watermark(stage: str | None, lang: str) -> list:
     return [text("watermark", lang)] if stage == "draft" else []
 
 
+#: a period dropdown's style: as wide as 2025年第二季度 with its arrow, on every page
+PERIOD_STYLE = {"width": "200px"}
+
+
 def control(label_id: str, child) -> html.Label:
     """A labelled control; the label text is filled by a language callback."""
     return html.Label(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -903,7 +903,11 @@ def unit_grade(year: str, unit: str, run_id: str | None = None) -> views.Grade |
     if hit is None:
         return None
     ap = appraisal(hit[0])
-    return views.unit_grade(ap.grades, ap.rules_applied, unit)
+    grade = views.unit_grade(ap.grades, ap.rules_applied, unit)
+    if grade is None:
+        return None
+    named = tuple(ap.group_name(grade.group, lang) for lang in ("zh", "en"))
+    return replace(grade, group_name=named)
 
 
 # ----------------------------------------------------------------- appraisal

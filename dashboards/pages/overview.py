@@ -73,7 +73,7 @@ def layout(**_query) -> html.Div:
                             id="overview-period",
                             clearable=False,
                             searchable=False,
-                            style={"width": "200px"},
+                            style=components.PERIOD_STYLE,
                         ),
                     ),
                     components.control(

@@ -117,7 +117,7 @@ def layout(unit_id: str = "", **_query) -> html.Div:
                                 dcc.Dropdown(
                                     id="profile-period",
                                     clearable=False,
-                                    style={"width": "180px"},
+                                    style=components.PERIOD_STYLE,
                                 ),
                             ),
                         ],
@@ -344,7 +344,7 @@ def _summary(p, group: str, grade, year: str, lang: str, until=None) -> html.Div
             "profile-overall-rank",
         ),
         _card(t("total", lang), _two(p.composite_score), "profile-score"),
-        _card(t("change", lang), _change(p.peer_rank_change, lang), "profile-change"),
+        _card(t("change", lang), _change(p, lang), "profile-change"),
         _card(
             t("risk", lang),
             _badge(p.risk_level, "risk_level", lang, "profile-risk-badge"),
@@ -373,6 +373,7 @@ def _grade_card(grade, year: str, lang: str, until: str | None = None) -> html.D
             score=_two(grade.score),
             rank=_whole(grade.group_rank),
             n=grade.group_n,
+            group=grade.group_name[k] or grade.group,
         ),
         t("grade_by_score", lang, grade=GRADE[grade.by_score][k]),
         *(reason[k] for reason in grade.reasons),
@@ -779,10 +780,13 @@ def _rank_of(rank, n, lang: str) -> str:
     return t("rank_of", lang, rank=int(rank), n=int(n))
 
 
-def _change(change, lang: str) -> html.Span:
-    """The group rank's change: ▲ up (green), ▼ down (vermilion), – unchanged."""
+def _change(p, lang: str) -> html.Span:
+    """The group rank's change: ▲ up (green), ▼ down (vermilion), – unchanged; or
+    why there is none (not ranked this period, or no rank the period before)."""
+    change = p.peer_rank_change
     if not _number(change):
-        return html.Span(t("no_previous", lang), style={"fontSize": "17px"})
+        why = "no_previous" if _number(p.peer_rank) else "unranked_now"
+        return html.Span(t(why, lang), style={"fontSize": "17px"})
     change = int(change)
     if change > 0:
         return html.Span(f"▲ {t('up', lang, n=change)}", style={"color": components.UP})

@@ -131,7 +131,7 @@ def layout(**_query) -> html.Div:
                         dcc.Dropdown(
                             id="rankings-period",
                             clearable=False,
-                            style={"width": "160px"},
+                            style=components.PERIOD_STYLE,
                         ),
                     ),
                     components.control(

@@ -84,7 +84,9 @@ def layout(**_query) -> html.Div:
                     components.control(
                         "risk-period-label",
                         dcc.Dropdown(
-                            id="risk-period", clearable=False, style={"width": "180px"}
+                            id="risk-period",
+                            clearable=False,
+                            style=components.PERIOD_STYLE,
                         ),
                     ),
                     dcc.Store(id="risk-refresh"),

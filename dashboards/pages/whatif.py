@@ -73,7 +73,7 @@ def layout(**_query) -> html.Div:
                             options=options,
                             value=period,
                             clearable=False,
-                            style={"width": "160px"},
+                            style=components.PERIOD_STYLE,
                         ),
                     ),
                     html.Button(

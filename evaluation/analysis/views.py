@@ -463,6 +463,8 @@ class Grade:
     by_score: str
     tie: bool
     reasons: tuple[tuple[str, str], ...]
+    #: the appraisal group's name ``(zh, en)``, where the caller has the config
+    group_name: tuple[str, str] = ("", "")
 
 
 def unit_grade(

@@ -136,6 +136,9 @@ def test_the_profile_of_a_department_in_chinese_then_english(
     )
     grade_text = dash_duo.find_element("#profile-grade-reasons").text
     assert f"最终得分{_two(grade['score'])}分" in grade_text
+    # the appraisal group named (市直部门: the sample's 40 departments), not "组内"
+    # beside the peer group's card
+    assert f"在市直部门中第{int(grade['group_rank'])}名（共40个）" in grade_text
     assert all(r in grade_text for r in reasons)
     # the warnings, most severe first, each with its plain-Chinese reason
     shown = dash_duo.find_element("#profile-warnings").text

@@ -399,3 +399,20 @@ def test_an_item_escalated_to_red_says_the_level_it_opened_at(client, sample_res
     # whose latest warning is orange reads 红色 … 最近一期：…低于橙色预警线
     assert not any("橙色预警线" in x and "最近一期：" not in x for x in said)
     assert all("最近一期：" in x for x in items if "整改期限" in x)
+
+
+def test_the_rank_change_card_says_why_there_is_none(profile):
+    """No change to show: a unit not ranked this period (insufficient data) says
+    so; one ranked now but not the period before has no previous rank. A reviewer
+    saw 无上期排名 on a unit ranked 7th the month before and unranked now."""
+    from types import SimpleNamespace as Row
+
+    nan = float("nan")
+    said = profile._change(Row(peer_rank=nan, peer_rank_change=nan), "zh")
+    assert said.children == "本期未排名"
+    said = profile._change(Row(peer_rank=3.0, peer_rank_change=nan), "zh")
+    assert said.children == "无上期排名"
+    said = profile._change(Row(peer_rank=nan, peer_rank_change=nan), "en")
+    assert said.children == "not ranked this period"
+    said = profile._change(Row(peer_rank=3.0, peer_rank_change=2.0), "zh")
+    assert said.children == "▲ 上升2名"
