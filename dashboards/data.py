@@ -22,7 +22,7 @@ from dash.exceptions import PreventUpdate
 
 from evaluation import Catalogue, Result, parse_catalogue
 from evaluation.analysis import views
-from evaluation.periods import date_text, name_zh
+from evaluation.periods import name_zh
 from evaluation.publish import plots
 from evaluation.publish.export import (
     level_ranks,
@@ -40,7 +40,6 @@ from evaluation.vocabulary import (
     GRADE,
     IN_FORCE,
     MEDIA_HEADER,
-    RISK_HEADER,
     RISK_LEVEL,
     RUN_STATUS,
     Word,
@@ -823,12 +822,8 @@ def _paged(res, kind: str, raw: pd.DataFrame, keys: list[str], lang, period=None
     order["_default"] = np.arange(len(raw))
     headers = tuple(risk_table(res, kind, period=period, lang=lang, rows=raw.head(1)))
 
-    dates = [RISK_HEADER[k].text(lang) for k in ("first_due", "due", "closed_on")]
-
-    def render(part: pd.DataFrame) -> pd.DataFrame:
+    def render(part: pd.DataFrame) -> pd.DataFrame:  # dates 2026年1月25日 in Chinese
         shown = risk_table(res, kind, period=period, lang=lang, rows=part)
-        for column in [c for c in shown.columns if c in dates]:  # 2026年1月25日
-            shown[column] = [date_text(v, lang) if v else "" for v in shown[column]]
         shown.columns = [f"c{i}" for i in range(shown.shape[1])]
         shown["_level"] = part["level"].to_numpy()
         return shown.astype(object).where(shown.notna(), None)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import shlex
 import shutil
 import sys
 import tempfile
@@ -541,7 +543,7 @@ def score(
     if ledger is not None:
         L.write_ledger(updated, ledger, previous=previous)
         names = dict(zip(result.units["unit_id"], result.units["name_zh"], strict=True))
-        _say_ledger(ledger, previous, updated, cat, lang, names)
+        _say_ledger(ledger, previous, updated, cat, lang, names, data=data)
     table = result.league_table(period)
     ranking = out / f"ranking_{period}.csv"
     write_media_csv(table, ranking)
@@ -627,7 +629,9 @@ def ledger_cmd(
             said = say("cli_error", "date", option="--as-of", got=quoted(as_of))
             raise _fail_words(said, lang, 2) from None
         L.write_ledger(updated, file, previous=previous)
-    _say_ledger(file, previous, updated, cat, lang, units)
+    _say_ledger(
+        file, previous, updated, cat, lang, units, data=data, reminders=reminders
+    )
     if reminders is not None:
         due = L.reminders(updated)  # in English the ledger's own columns, as stored
         write_media_csv(
@@ -675,6 +679,19 @@ def _ledger_failed(path: Path, exc: Exception, lang: str) -> typer.Exit:
     return _fail_words(words, lang)
 
 
+#: reminders the CLI lists; the rest are counted and pointed to
+REMINDERS_SHOWN = 20
+
+
+def _shell_word(value) -> str:
+    """A command's word as typed in a shell: quoted only when it must be (a space
+    or a shell character), so 催办清单.csv reads as it is."""
+    text = str(value)
+    return (
+        shlex.quote(text) if re.search(r"[\s'\"\\$`!*?&;|<>()#~{}\[\]]", text) else text
+    )
+
+
 def _say_ledger(
     path: Path,
     previous,
@@ -682,11 +699,18 @@ def _say_ledger(
     cat: Catalogue,
     lang: str = "zh",
     units: dict[str, str] | None = None,
+    *,
+    data: Path = Path("data/sample"),
+    reminders: Path | None = None,
 ) -> None:
-    """A ledger's counts and its first reminders, in ``lang`` (an item's unit and
-    indicator by their names in Chinese, by their ids in English)."""
+    """A ledger's counts and its first :data:`REMINDERS_SHOWN` reminders, in
+    ``lang`` (an item's unit and indicator by their names in Chinese, by their ids in
+    English; its level and reason as the letters and the dashboard word them:
+    红色（发现时为橙色）, 最近一期：…); past those, how many more and where the whole
+    list is: the ``reminders`` file written, else the command that writes it."""
+    from evaluation.analysis.views import item_level, item_situation
     from evaluation.risk import ledger as L
-    from evaluation.vocabulary import RISK_LEVEL, Word, say
+    from evaluation.vocabulary import Word, say
 
     opened = len(updated) - len(previous)
     # closed by this run: open before, or opened and closed in the periods replayed
@@ -699,15 +723,29 @@ def _say_ledger(
         closed=int(closed.sum()), due=len(due),
     )  # fmt: skip
     typer.echo(said.text(lang))
-    for r in due.head(20).itertuples():
+    for r in due.head(REMINDERS_SHOWN).itertuples():
         node = Word(cat.name_or_id(r.node_id, "zh"), r.node_id)
         unit = Word((units or {}).get(r.unit_id, r.unit_id), r.unit_id)
         said = say(
             "cli_said", "remind", unit=unit, node=node,
-            level=RISK_LEVEL.get(r.level, Word(r.level, r.level)), due=_day(r.due),
+            level=Word(item_level(r, "zh"), item_level(r, "en")), due=_day(r.due),
             first_due=_day(r.first_due), escalations=r.escalations,
-            reason=Word(r.reason_zh, r.reason_en),
+            reason=Word(item_situation(r, "zh"), item_situation(r, "en")),
         )  # fmt: skip
+        typer.echo(said.text(lang))
+    more = len(due) - REMINDERS_SHOWN
+    if more > 0:
+        if reminders is not None:
+            said = say("cli_said", "remind_more_in", more=more, file=reminders)
+        else:
+            command = Word(
+                *(
+                    " ".join(map(_shell_word, ["evaluation", "ledger", path,
+                                               "--data", data, "--reminders", name]))
+                    for name in say("cli_said", "reminders_file")
+                )
+            )  # fmt: skip
+            said = say("cli_said", "remind_more", more=more, command=command)
         typer.echo(said.text(lang))
 
 

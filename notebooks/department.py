@@ -46,7 +46,7 @@ import pandas as pd
 from evaluation import vocabulary as V
 from evaluation.analysis import views
 from evaluation.publish import plots, worded
-from evaluation.publish.export import risk_table, write_xlsx
+from evaluation.publish.export import published_numbers, risk_table, write_xlsx
 
 catalogue = ev.load_catalogue(catalogue_path)
 result = ev.run(catalogue, ev.load_dataset(data_path), period=period)
@@ -58,7 +58,7 @@ pd.DataFrame(
     {
         heads["name"]: [unit[f"name_{lang}"]],
         heads["peer_group"]: [catalogue.name(profile.peer_group, lang)],
-        heads["composite_score"]: [round(profile.composite_score, 2)],
+        heads["composite_score"]: published_numbers([profile.composite_score]),
         heads["rank"]: pd.array([profile.rank], dtype="Int64"),
         heads["peer_rank"]: pd.array([profile.peer_rank], dtype="Int64"),
     }
@@ -113,11 +113,11 @@ plots.plot_waterfall(
 # below the peer median score), then the strengths.
 
 # %%
-indicators = views.indicator_table(profile.indicators, catalogue, lang)
-views.indicator_table(profile.weaknesses, catalogue, lang)
+indicators = worded.indicators(profile.indicators, catalogue, lang)  # 2 decimals
+worded.indicators(profile.weaknesses, catalogue, lang)
 
 # %%
-views.indicator_table(profile.strengths, catalogue, lang)
+worded.indicators(profile.strengths, catalogue, lang)
 
 # %% [markdown]
 # ## 6. 预警与整改 / Warnings and rectification

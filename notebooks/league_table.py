@@ -58,7 +58,7 @@ groups = catalogue.peer_group_names(lang)
 worded.league(result.league_table(), lang, groups, catalogue).head(10)  # 行政效率 …
 
 # %%
-plots.plot_rank_bar(result.league_table(), lang=lang)
+plots.plot_rank_bar(result.league_table(), group_names=groups, lang=lang)
 
 # %% [markdown]
 # ## 3. Explore / 分析

@@ -79,12 +79,8 @@ plots.plot_backlog(L.backlog(ledger), lang=lang)
 # last escalation. This is the reminder list to send to the responsible units.
 
 # %%
-# the reminder list as `evaluation ledger --reminders` writes it (in Chinese: 催办清单)
-overdue = (
-    worded.reminders_zh(L.reminders(ledger), catalogue, names)
-    if lang == "zh"
-    else L.reminders(ledger)
-)
+# the reminder list as `evaluation ledger --reminders` writes it (催办清单)
+overdue = worded.reminders(L.reminders(ledger), catalogue, names, lang)
 overdue
 
 # %% [markdown]
@@ -115,7 +111,7 @@ plots.plot_ledger_units(units, names, lang=lang)
 by_unit = units.assign(unit_id=units["unit_id"].map(names)).rename(
     columns=V.words("ledger_unit_header", lang)
 )
-by_unit.round(1)
+worded.rounded(by_unit, 1)
 
 # %% [markdown]
 # ## 5. 写出提醒清单和台账工作簿 / The reminder list and the ledger workbook

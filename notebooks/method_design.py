@@ -113,7 +113,7 @@ compared = compared.rename(
     columns={**V.words("weights", lang), "catalogue": words["catalogue"],
              "panel": words["panel"]},
 ).rename_axis(words["dimension"])  # fmt: skip
-compared.round(3)
+worded.rounded(compared, 3)
 
 # %%
 long = (
@@ -206,7 +206,9 @@ sobol = uncertainty.sensitivity(
     ),
     n=sobol_n,
 )
-sobol_shown = worded.sobol_zh(sobol, catalogue) if lang == "zh" else sobol.round(3)
+sobol_shown = (
+    worded.sobol_zh(sobol, catalogue) if lang == "zh" else worded.rounded(sobol, 3)
+)
 sobol_shown
 
 # %%
@@ -259,7 +261,7 @@ moves = (
 )
 moves_shown = (
     moves.sort_values("move", key=abs, ascending=False)
-    .round(2)
+    .pipe(worded.rounded, 2)
     .rename(columns=V.words("panel_move_header", lang))
 )
 moves_shown.head(10)

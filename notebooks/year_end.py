@@ -57,6 +57,7 @@ from evaluation import appraisal as A
 from evaluation import vocabulary as V
 from evaluation.publish import plots, worded
 from evaluation.publish.export import (
+    applied_table,
     grades_table,
     persons_table,
     round_half_up,
@@ -123,7 +124,7 @@ spread = pd.DataFrame(
     },
     index=list(map(part_names.get, parts)),
 )
-spread.assign(**{words["effect"]: spread.prod(axis=1)}).round(2)
+worded.rounded(spread.assign(**{words["effect"]: spread.prod(axis=1)}), 2)
 
 # %% [markdown]
 # 一个单位的三部分（默认市财政局 D08，`docs/appraisal.md` 的算例），以及它各一级指标年终得分与本组中位数的比较。
@@ -137,7 +138,7 @@ go.Figure(
     plots.plot_parts(
         [page["part_periods"], page["part_review"], page["part_survey"]],
         mine[parts].to_numpy(dtype=float),
-        title=f"{unit_names[unit_id]}：{page['parts']}",
+        title=unit_names[unit_id] + V.word("plot", "colon", lang) + page["parts"],
     )
 )
 
@@ -178,9 +179,7 @@ pd.concat(
 
 # %%
 survey = A.response_summary(appraisal.survey, config)
-survey.drop(columns=["rater_group", "name_en" if lang == "zh" else "name_zh"]).rename(
-    columns=V.words("response_header", lang)
-)
+worded.responses(survey, lang)  # 参评率 60.5%
 
 # %%
 px.bar(
@@ -227,11 +226,9 @@ applied.groupby(applied["rule_id"].map(rule_names), sort=False).size().rename_ax
 vetoes_and_bonus = appraisal.rules.loc[
     appraisal.rules["kind"].isin(["veto", "bonus", "deduction"]), "rule_id"
 ]
-applied[applied["rule_id"].isin(vetoes_and_bonus)][
-    ["unit_id", "rule_id", "effect_zh" if lang == "zh" else "effect",
-     f"reason_{lang}", "approved_by", "approved_on", "reference"]
-].replace({"unit_id": unit_names, "rule_id": rule_names}).rename(
-    columns=V.words("rule_applied_header", lang)
+applied_table(
+    applied[applied["rule_id"].isin(vetoes_and_bonus)],
+    units=unit_names, rules=rule_names, lang=lang,
 )  # fmt: skip
 
 # %%

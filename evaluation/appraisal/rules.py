@@ -337,6 +337,17 @@ def proposal(grade: str) -> Word:
     return say("person_proposal", "at_most", grade=PERSON_GRADE[grade])
 
 
+def approved_days(approved_on, lang: str) -> str:
+    """A rule's ``approved_on`` (one date, or a bonus's several joined by 、) as
+    officials write it: ``2026年1月20日`` in Chinese, ``2026-01-20`` in English."""
+    if approved_on is None or (
+        not isinstance(approved_on, str) and pd.isna(approved_on)
+    ):
+        return ""
+    days = [d.strip() for d in str(approved_on).split("、") if d.strip()]
+    return "、".join(P.date_text(d, lang) for d in days)
+
+
 def approval(approved_by, approved_on, reference) -> Word | None:
     """The committee's approval of a rule applied, as every file says it (市绩效考评
     委员会，2026年1月20日，考评委〔2026〕1号; the files put it after 批准：), or None
@@ -352,9 +363,8 @@ def approval(approved_by, approved_on, reference) -> Word | None:
         given(approved_on).strip(),
         given(reference).strip(),
     )
-    days = [d.strip() for d in on.split("、") if d.strip()]
-    zh = [by, "、".join(P.date_text(d, "zh") for d in days), ref]
-    en = [by, "、".join(P.date_text(d, "en") for d in days), ref]
+    zh = [by, approved_days(on, "zh"), ref]
+    en = [by, approved_days(on, "en"), ref]
     if not any(zh):
         return None
     sep = family("rule_approval")["sep"]

@@ -378,8 +378,8 @@ def status_table(
 ) -> pd.DataFrame:
     """A :func:`status` table for people: agency and series names, periods in
     Chinese (``2025年12月``) for ``zh``, status words and headers from the
-    vocabulary (``status_header``, ``submission_status``); dates ``YYYY-MM-DD``,
-    counts integers."""
+    vocabulary (``status_header``, ``submission_status``); dates as officials write
+    them (``2026年1月20日``; ``2026-01-20`` in English), counts integers."""
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be zh or en, not {lang!r}")
     k = 0 if lang == "zh" else 1
@@ -387,7 +387,7 @@ def status_table(
     words = FAMILIES["submission_status"]
 
     def day(values: pd.Series) -> list[str]:
-        return ["" if pd.isna(v) else f"{v:%Y-%m-%d}" for v in values]
+        return ["" if pd.isna(v) else _day(v, lang) for v in values]
 
     cols = {
         "agency": [catalogue.name(a, lang) for a in table["agency"]],

@@ -22,11 +22,11 @@ import xlsxwriter
 from evaluation import vocabulary as V
 from evaluation.analysis.views import league_notes
 from evaluation.appraisal import parse_config
-from evaluation.appraisal.rules import approval, proposal
+from evaluation.appraisal.rules import approval, approved_days, proposal
 from evaluation.catalogue import parse_catalogue
 from evaluation.errors import EvaluationError, RequestError
 from evaluation.files import replacing, safe_cells
-from evaluation.periods import date_zh, name_en, name_zh
+from evaluation.periods import date_text, date_zh, name_en, name_zh
 from evaluation.publish.store import BEIJING
 from evaluation.result import Result
 from evaluation.risk.quality import with_decisions
@@ -255,6 +255,10 @@ def risk_table(
         words = labels.map(lambda v: period_words(v) if pd.notna(v) else ("", ""))
         return _pick(words, lang)
 
+    def days(values: pd.Series) -> pd.Series:  # 2025年1月30日, 2025-01-30
+        said = {v: day_pair(v) for v in values.dropna().unique()}  # few distinct
+        return _pick(values.map(lambda v: said.get(v, ("", ""))), lang)
+
     def names(ids: pd.Series) -> pd.Series:
         def pair(i):
             if pd.isna(i):
@@ -310,11 +314,11 @@ def risk_table(
             "level": word(frame["level"]),
             "level_opened": word(frame["level_opened"]),
             "opened_period": periods(frame["opened_period"]),
-            "first_due": frame["first_due"],
-            "due": frame["due"],
+            "first_due": days(frame["first_due"]),
+            "due": days(frame["due"]),
             "escalations": frame["escalations"],
             "reminder": word(frame["reminder"]),
-            "closed_on": frame["closed_on"].fillna(""),
+            "closed_on": days(frame["closed_on"]),
             "on_time": word(frame["on_time"]),
             "reason": _reasons(frame, lang),
         }
@@ -426,6 +430,14 @@ def _reasons(frame: pd.DataFrame, lang: str) -> pd.Series:
     if lang == "both":
         return frame["reason_zh"] + " / " + frame["reason_en"]
     return frame[f"reason_{lang}"]
+
+
+def day_pair(value) -> tuple[str, str]:
+    """A stored date (``2025-01-30``) in a table for people: ``(2025年1月30日,
+    2025-01-30)``, as :func:`.publication.day_word` says it; empty for none."""
+    if not _present(value):
+        return ("", "")
+    return (date_text(value, "zh"), date_text(value, "en"))
 
 
 def _pick(pairs: pd.Series, lang: str) -> pd.Series:
@@ -819,6 +831,34 @@ def method_text(config, grades: pd.DataFrame, rules=None) -> tuple[str, str]:
     zh += "考评委员会调整等次的，记录理由和批准人。"
     en += " Committee overrides are recorded with their reason and approver."
     return zh, en
+
+
+def applied_table(
+    applied: pd.DataFrame,
+    *,
+    units: dict[str, str],
+    rules: dict[str, str],
+    lang: str = "zh",
+) -> pd.DataFrame:
+    """Rules applied to units (``Appraisal.rules_applied``) as the committee reads
+    them: unit and rule by name (``units``, ``rules``: id → name in ``lang``), the
+    effect and reason in ``lang``, who approved it, when (2026年1月20日 in Chinese)
+    and the document number; headers ``rule_applied_header``."""
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be zh or en, not {lang!r}")
+    effect = "effect_zh" if lang == "zh" else "effect"
+    reason = f"reason_{lang}"
+    cols = {
+        "unit_id": [units.get(u, u) for u in applied["unit_id"]],
+        "rule_id": [rules.get(r, r) for r in applied["rule_id"]],
+        effect: applied[effect].tolist(),
+        reason: applied[reason].tolist(),
+        "approved_by": applied["approved_by"].fillna("").tolist(),
+        "approved_on": [approved_days(d, lang) for d in applied["approved_on"]],
+        "reference": applied["reference"].fillna("").tolist(),
+    }
+    heads = V.words("rule_applied_header", lang)
+    return pd.DataFrame({heads[c]: v for c, v in cols.items()})
 
 
 def rules_sheet(rules: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:

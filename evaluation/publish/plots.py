@@ -239,10 +239,12 @@ def plot_risk_heatmap(
     a label: a long English name took a phone's whole width and ran under the axis
     title), the level key lies below the cells, and the margins are set from the
     labels, so the chart reads on a 390 px phone as on a monitor. ``title``: the
-    chart's title (default: the risk level and the period code).
+    chart's title (default: the risk level and the period by name, 风险等级 ·
+    2025年12月, as the dashboard titles it).
     """
     _check_lang(lang)
     period = period or result.period
+    named = (P.name_zh if lang == "zh" else P.name_en)(period)  # 2025年12月
     cat, labels = result.catalogue, V.words("risk_plot", lang)
     dims = cat.top_dimensions()
     w = result.warnings[result.warnings["period"] == period]
@@ -322,7 +324,7 @@ def plot_risk_heatmap(
         # upright as the width allows; automargin makes room), then the cells
         margin={"l": int(text_width(widest, size) + 40), "r": 16, "t": 80,
                 "b": bottom},
-        title={"text": title or f"{labels['title']} · {period}", "yref": "container",
+        title={"text": title or f"{labels['title']} · {named}", "yref": "container",
                "y": 1, "yanchor": "top", "pad": {"t": 10}},
     )  # fmt: skip
     fig.update_yaxes(
@@ -567,11 +569,52 @@ def text_width(text: str, size: float = 15, latin: float = 0.6) -> float:
                for c in str(text))  # fmt: skip
 
 
+#: characters that never start a line in Chinese (避头): closing brackets and
+#: quotes, pause, stop and colon marks, full width and ASCII
+NO_LINE_START = frozenset("、，。．：；！？）］｝」』》〉】〕〗”’…・,.:;!?)]}%％")
+#: characters that never end a line (避尾): opening brackets and quotes
+NO_LINE_END = frozenset("（［｛「『《〈【〔〖“‘([{")
+
+
+def _has_cjk_letters(text: str) -> bool:
+    """Whether ``text`` has Chinese (or other East Asian) letters, not only
+    full-width punctuation: an English title with a ``：`` is English."""
+    return any(
+        unicodedata.east_asian_width(c) in "WF"
+        and unicodedata.category(c).startswith("L")
+        for c in text
+    )
+
+
+def _cut_at(text: str, i: int, start: int) -> int:
+    """A line break near ``i`` (before ``text[i]``) as Chinese is set (避头尾): a
+    closing mark (、，。：）…) stays on the line before it, an opening one (（“…)
+    goes on to the next line; else the nearest earlier break that keeps both
+    rules; ``i`` if there is none after the line's ``start``."""
+
+    def good(k: int) -> bool:
+        return text[k] not in NO_LINE_START and text[k - 1] not in NO_LINE_END
+
+    k = i
+    while k < len(text) and text[k] in NO_LINE_START:
+        k += 1
+    while k > start + 1 and text[k - 1] in NO_LINE_END:
+        k -= 1
+    if start < k < len(text) and good(k):
+        return k
+    k = i
+    while k > start + 1 and not good(k):
+        k -= 1
+    return k if good(k) else i
+
+
 def fold(text: str, room: float, size: float = 15) -> str:
     """``text`` set in lines of about ``room`` px at font ``size`` (``<br>`` between
     them, as plotly writes a line break), as few lines as it takes, of even widths:
-    English breaks between words; Chinese after a separator `` · `` or before a
-    closing bracketed unit while the pieces fit, else between any two characters.
+    English breaks between words; Chinese (text with Chinese letters, not only a
+    full-width mark) after a separator `` · `` or before a closing bracketed unit
+    while the pieces fit, else between two characters, never with a closing mark
+    (、，。：）…) first on a line nor an opening one last (避头尾).
     Plotly never wraps a title or a label: one too long runs past the chart's
     edge or over its neighbour. Widths as :func:`text_width`, Latin letters at
     0.52 em (about their average: an estimate erring wide folds titles that fit)."""
@@ -584,7 +627,7 @@ def fold(text: str, room: float, size: float = 15) -> str:
     if whole <= room or room <= 0:
         return text
     lines = -(-int(whole) // int(room))
-    if not any(unicodedata.east_asian_width(c) in "WF" for c in text):
+    if not _has_cjk_letters(text):
         words = text.split()  # the narrowest even lines, no more of them
         width = max(whole / lines, *(measure(w, size) for w in words))
         while True:
@@ -611,8 +654,10 @@ def fold(text: str, room: float, size: float = 15) -> str:
     for i, c in enumerate(text):  # even shares, cut between characters
         acc += measure(c, size)
         if acc >= whole * (len(out) + 1) / lines and len(out) < lines - 1:
-            out.append(text[start : i + 1].strip())
-            start = i + 1
+            cut = _cut_at(text, i + 1, start) if i + 1 < len(text) else i + 1
+            if cut > start:
+                out.append(text[start:cut].strip())
+                start = cut
     return "<br>".join([*out, text[start:].strip()])
 
 

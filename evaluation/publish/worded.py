@@ -11,51 +11,64 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
+from evaluation.analysis import views
 from evaluation.catalogue import Catalogue
-from evaluation.periods import PATTERNS, date_zh, name_en, name_zh
+from evaluation.periods import PATTERNS, date_text, name_en, name_zh
 from evaluation.publish.export import published_numbers, round_half_up
 from evaluation.scoring.weights import CR_LIMIT, ahp, most_inconsistent
 from evaluation.vocabulary import family, say, word, words
 
 
-def reminders_zh(
-    due: pd.DataFrame, cat: Catalogue, units: dict[str, str]
+def reminders(
+    due: pd.DataFrame, cat: Catalogue, units: dict[str, str], lang: str = "zh"
 ) -> pd.DataFrame:
-    """The reminder list as the office sends it (催办清单): Chinese headers, units and
-    indicators by name, levels, rules and statuses in words, dates as 2026年1月20日;
-    the unit's code and the item's id last, to match on. ``due``: the ledger's
-    reminders (:func:`evaluation.risk.ledger.reminders`); ``units``: code → name."""
+    """The reminder list as the office sends it (催办清单), headed in ``lang``
+    (``reminder_header``): units and indicators by name, levels, rules and statuses
+    in words, periods by name, dates as 2026年1月20日 (2026-01-20 in English), the
+    reason in ``lang``; the unit's code and the item's id last, to match on.
+    ``due``: the ledger's reminders (:func:`evaluation.risk.ledger.reminders`);
+    ``units``: code → name in ``lang``."""
 
     def said(family_name: str, codes):
-        known = words(family_name, "zh")
+        known = words(family_name, lang)
         return [known.get(c, c) for c in codes]
 
     def day(values):
-        return [date_zh(v) if isinstance(v, str) and v else "" for v in values]
+        return [date_text(v, lang) if isinstance(v, str) and v else "" for v in values]
 
+    period = name_zh if lang == "zh" else name_en
     table = pd.DataFrame(
         {
             "unit": [units.get(u, u) for u in due["unit_id"]],
-            "node": [cat.name_or_id(n, "zh") for n in due["node_id"]],
+            "node": [cat.name_or_id(n, lang) for n in due["node_id"]],
             "rule": said("risk_rule", due["rule"]),
             "level": said("risk_level", due["level"]),
             "level_opened": said("risk_level", due["level_opened"]),
-            "opened_period": [name_zh(p) for p in due["opened_period"]],
+            "opened_period": [period(p) for p in due["opened_period"]],
             "first_due": day(due["first_due"]),
             "due": day(due["due"]),
             "escalations": due["escalations"].astype("int64").to_numpy(),
             "status": said("ledger_status", due["status"]),
             "checked_on": day(due["checked_on"]),
-            "reason": due["reason_zh"].fillna("").to_numpy(),
+            "reason": due[f"reason_{lang}"].fillna("").to_numpy(),
             "unit_id": due["unit_id"].to_numpy(),
             "item_id": due["item_id"].to_numpy(),
         }
     )
-    return table.rename(columns=words("reminder_header", "zh"))
+    return table.rename(columns=words("reminder_header", lang))
+
+
+def reminders_zh(
+    due: pd.DataFrame, cat: Catalogue, units: dict[str, str]
+) -> pd.DataFrame:
+    """The reminder list in Chinese (:func:`reminders` with ``lang="zh"``), as
+    ``evaluation ledger --reminders`` writes it."""
+    return reminders(due, cat, units, "zh")
 
 
 def changes_table(
@@ -149,7 +162,7 @@ def sobol_zh(sobol: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
     estimator and its interval in words; the factor's code kept in the last column."""
     headers = words("sobol_header", "zh")
     order = ["S1", "S1_low", "S1_high", "S1_conf", "ST", "ST_low", "ST_high", "ST_conf"]
-    table = sobol[order].round(4)  # numbers, written as numbers
+    table = rounded(sobol[order], 4)  # numbers, written as numbers
     table.insert(0, "factor", [sobol_factor_zh(f, cat) for f in sobol["factor"]])
     for c, family_name in (
         ("estimator", "sobol_estimator"),
@@ -159,6 +172,56 @@ def sobol_zh(sobol: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
         table[c] = [known.get(x, x) for x in sobol[c]]
     table["factor_code"] = sobol["factor"].to_numpy()
     return table.rename(columns=headers)
+
+
+def rounded(table: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
+    """``table`` with every column of fractions rounded half up to ``decimals``
+    (:func:`published_numbers`: 2.675 is 2.68, never -0.00), as published; whole
+    numbers and text as they are, the values still numbers. For a table a notebook
+    computes itself (pandas' ``round`` rounds half to even: 0.125 is 0.12)."""
+    out = table.copy()
+    for i in range(out.shape[1]):  # by place: two columns may share a name
+        if pd.api.types.is_float_dtype(out.dtypes.iloc[i]):
+            out.iloc[:, i] = published_numbers(out.iloc[:, i], decimals)
+    return out
+
+
+def percent(ratios, decimals: int = 1) -> list[str]:
+    """Ratios said as percentages, rounded half up (:func:`round_half_up`):
+    0.605333 → ``60.5%``, 1 → ``100.0%``, none → ``''``. The ratio is scaled by
+    100 in decimal, so 0.6055 is 60.6%, not the 60.5% of 60.549999… in binary."""
+    scaled = [
+        np.nan if pd.isna(r) else float(Decimal(repr(float(r))).scaleb(2))
+        for r in ratios
+    ]
+    return [f"{x}%" if x else "" for x in round_half_up(scaled, decimals)]
+
+
+def _one(value: float, decimals: int) -> float:
+    """One number as published (:func:`published_numbers`)."""
+    return published_numbers([value], decimals)[0]
+
+
+def indicators(table: pd.DataFrame, cat: Catalogue, lang: str) -> pd.DataFrame:
+    """A unit's indicators (a profile's ``indicators``, ``strengths`` or
+    ``weaknesses``) as the analyst reads them: :func:`views.indicator_table`'s
+    headers and words, the values, targets, medians, scores and gaps rounded half up
+    to 2 decimals as published (17.39, not 17.391304; 0.00, never -0.00), numbers
+    still (a workbook sorts them)."""
+    return rounded(views.indicator_table(table, cat, lang), 2)
+
+
+def responses(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The survey's response by rater group
+    (:func:`evaluation.appraisal.response_summary`) as the analyst reads it: headed
+    in ``lang`` (``response_header``), the group by its name in ``lang``, the
+    response rate as a percentage (60.5%, :func:`percent`), weights and mean scores
+    to 2 decimals half up; the group's code and the other language's name left
+    out."""
+    other = "name_en" if lang == "zh" else "name_zh"
+    out = rounded(summary.drop(columns=["rater_group", other]), 2)
+    out["response_rate"] = percent(summary["response_rate"], 1)
+    return out.rename(columns=words("response_header", lang))
 
 
 #: the columns of a league table that count places or units: shown whole
@@ -217,11 +280,15 @@ def grade_changes(
 ) -> pd.DataFrame:
     """The changes of a what-if (:func:`evaluation.appraisal.compare_grades`) as the
     analyst reads them: headed in ``lang`` (``grade_change_header``), groups and
-    grades in words, ranks and places gained whole (``Int64``: a unit without a
-    rank has none), 是/否 for a changed grade, the other language's name left out."""
+    grades in words, scores and their change to 2 decimals half up as published
+    (77.18, not 77.182540), ranks and places gained whole (``Int64``: a unit
+    without a rank has none), 是/否 for a changed grade, the other language's name
+    left out."""
     grade, yes_no = words("grade", lang), words("yes_no", lang)
     other = "name_en" if lang == "zh" else "name_zh"
     whole = {c: _whole(changes[c]) for c in ("rank_before", "rank_after", "move")}
+    scores = ("score_before", "score_after", "change")
+    two = {c: published_numbers(changes[c]) for c in scores if c in changes}
     out = changes.drop(columns=[other]).assign(
         group=changes["group"].map(lambda g: group_names.get(g, g)),
         grade_before=changes["grade_before"].map(lambda g: grade.get(g, g)),
@@ -230,6 +297,7 @@ def grade_changes(
             lambda x: yes_no["yes" if x else "no"]
         ),
         **whole,
+        **two,
     )
     return out.rename(columns=words("grade_change_header", lang))
 
@@ -256,7 +324,7 @@ def breakdown(table: pd.DataFrame, cat: Catalogue, lang: str) -> pd.DataFrame:
             "status": [said(str(x)) for x in table["status"]],
             # half up, as published (5.625 is 5.63), never -0.00
             "score": published_numbers(table["score"]),
-            "weight": table["weight"].round(4).to_numpy(),
+            "weight": published_numbers(table["weight"], 4),
             "contribution": published_numbers(table["contribution"]),
             "indicator_id": table["indicator_id"].to_numpy(),
         },
@@ -276,7 +344,7 @@ def methods(table: pd.DataFrame, cat: Catalogue, lang: str) -> pd.DataFrame:
             "node": [cat.name_or_id(n, lang) for n in table["node_id"]],
             "weights": [weighting.get(m, m) for m in table["weights"]],
             "aggregation": [aggregation.get(m, m) for m in table["aggregation"]],
-            "cr": table["cr"].round(4).to_numpy(),
+            "cr": published_numbers(table["cr"], 4),
             "node_id": table["node_id"].to_numpy(),
         },
         index=table.index,
@@ -302,13 +370,13 @@ def ahp_check(
     w, cr, ci, lambda_max = ahp(matrix, method=method, random_index=random_index)
     i, j, implied = most_inconsistent(matrix, w)
     row = {
-        "cr": round(cr, 4),
-        "ci": round(ci, 4),
-        "lambda_max": round(lambda_max, 4),
+        "cr": _one(cr, 4),
+        "ci": _one(ci, 4),
+        "lambda_max": _one(lambda_max, 4),
         "usable": word("yes_no", "yes" if cr < CR_LIMIT else "no", lang),
         "pair": say("diagnostic_said", "pair", a=names[i], b=names[j]).text(lang),
-        "judged": round(float(matrix[i][j]), 2),
-        "implied": round(implied, 2),
+        "judged": _one(float(matrix[i][j]), 2),
+        "implied": _one(implied, 2),
     }
     return pd.DataFrame([row]).rename(columns=words("ahp_header", lang))
 
@@ -321,7 +389,7 @@ def diagnostics(
     (``diagnostic_header``), the dimension or indicator by name first, a
     warning's kind in words, numbers to ``decimals``, its code last."""
     code = "node_id" if "node_id" in table else "indicator_id"
-    out = table.drop(columns=[code]).round(decimals)
+    out = rounded(table.drop(columns=[code]), decimals)
     if "kind" in out:
         kinds = words("diagnostic_kind", lang)
         out["kind"] = out["kind"].map(lambda k: kinds.get(k, k))

@@ -37,6 +37,42 @@ def invoke(*args):
     return runner.invoke(app, [str(a) for a in args])
 
 
+def chinese_day(iso) -> str | None:
+    """``2025-01-30`` → ``2025年1月30日``, by hand; None for no date."""
+    if iso is None or pd.isna(iso) or iso == "":
+        return None
+    y, m, d = (int(x) for x in str(iso).split("-"))
+    return f"{y}年{m}月{d}日"
+
+
+def test_the_ledger_csv_writes_dates_as_its_reader_does(scored, tmp_path):
+    """The ledger export is a table for people (words, periods by name): in Chinese
+    整改期限 / 当前期限 / 销号日期 read 2025年1月30日, in English 2025-01-30 as
+    stored; 编号 keeps the item's id to match the ledger file on."""
+    stored = pd.read_parquet(scored / "ledger.parquet")
+    for lang in ("zh", "en"):
+        out = tmp_path / f"ledger_{lang}.csv"
+        done = invoke("export", scored, "--table", "ledger", "--lang", lang,
+                      "--out", out)  # fmt: skip
+        assert done.exit_code == 0, done.output
+        got = pd.read_csv(out, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+        assert len(got) == len(stored)
+        got = got.set_index("编号" if lang == "zh" else "Item")
+        heads = (
+            ["整改期限", "当前期限", "销号日期"]
+            if lang == "zh"
+            else ["Due", "Current deadline", "Closed on"]
+        )
+        for head, key in zip(heads, ["first_due", "due", "closed_on"], strict=True):
+            want = [
+                (chinese_day(v) if lang == "zh" else v) or ""
+                for v in stored[key].where(stored[key].notna(), "")
+            ]
+            assert got.loc[stored["item_id"], head].tolist() == want
+    zh = pd.read_csv(tmp_path / "ledger_zh.csv", encoding="utf-8-sig", dtype=str)
+    assert zh["整改期限"].str.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日").all()
+
+
 @pytest.fixture(scope="module")
 def scored(tmp_path_factory):
     out = tmp_path_factory.mktemp("export") / "out"
@@ -325,6 +361,15 @@ def test_ranking_ledger_and_flags_workbooks(scored, tmp_path):
         if table == "ledger":
             cells = [r[header.index("Escalations")] for r in body]
             assert {(c.data_type, c.number_format) for c in cells} == {("n", "0")}
+            # dates as officials write them, text cells: the stored 2025-01-30 →
+            # 2025年1月30日 (by hand from the Parquet table)
+            stored = pd.read_parquet(scored / "ledger.parquet").set_index("item_id")
+            for r in body:
+                item = stored.loc[r[header.index("Item")].value]
+                for column, key in [("Due", "first_due"), ("Current deadline", "due"),
+                                    ("Closed on", "closed_on")]:  # fmt: skip
+                    want = chinese_day(item[key]) or ""  # open: an empty text cell
+                    assert r[header.index(column)].value == want
         if table == "risk":
             cells = [r[header.index("Red warnings")] for r in body]
             assert {c.data_type for c in cells} == {"n"}

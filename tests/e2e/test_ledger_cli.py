@@ -36,7 +36,7 @@ import yaml
 from evaluation.errors import EvaluationError
 from evaluation.risk import ledger as L
 
-from ..conftest import TINY, TINY_UNITS, write_dataset
+from ..conftest import ROOT, TINY, TINY_UNITS, write_dataset
 
 EXE = Path(sys.executable).parent / "evaluation"
 A1 = {
@@ -148,9 +148,11 @@ def test_ledger_opens_escalates_reminds_and_closes_across_runs(tmp_path):
         f"整改台账 {book}：未整改1项（本次新增0项），本次整改完成0项；逾期1项（须催办）"
         in out
     )
+    # opened orange, red once overdue: the level and the reason worded as the
+    # letters and the dashboard word them (红色（发现时为橙色）, 最近一期：…)
     assert (
-        "  催办 一局：a1指标，红色，整改期限2025年10月8日（原定期限2025年7月9日，"
-        "已升级1次）——" in out
+        "  催办 一局：a1指标，红色（发现时为橙色），整改期限2025年10月8日（原定期限"
+        f"2025年7月9日，已升级1次）——最近一期：{item('U1')['reason_zh']}\n" in out
     )
     u1 = item("U1")
     assert u1[["level", "level_opened", "due", "escalations", "reminder"]].tolist() == [
@@ -212,7 +214,10 @@ def test_ledger_opens_escalates_reminds_and_closes_across_runs(tmp_path):
     assert item("U3")["status"] == "open"  # not reported: not recovered
 
     out = cli("ledger", book, "-c", cat, "--as-of", "2026-01-09", "--lang", "en")
-    assert "remind U3: a1 red" in out
+    assert (
+        "  remind U3: a1 red (opened as orange), due 2026-04-09 (first due 2026-01-08, "
+        f"escalated 1×) — latest: {item('U3')['reason_en']}\n" in out
+    )
     led = L.read_ledger(book)
     assert len(led) == 3  # every item is kept
     # on-time closure rate: Q2's due item (U2) closed on time; Q3's (U1) did not
@@ -245,3 +250,35 @@ def test_a_ledger_keeps_one_frequency_and_never_loses_items(tmp_path, tiny_catal
         L.update(L.read_ledger(book), w, seen, ["2025"], tiny_catalogue)
     with pytest.raises(EvaluationError, match=r"would lose items \['2025-Q1/U1/a1"):
         L.write_ledger(L.empty(), book, previous=L.read_ledger(book))
+
+
+def test_past_twenty_reminders_the_cli_says_how_many_more_and_where(tmp_path):
+    """The sample city's ledger through December 2025 has more than 20 items
+    overdue: the CLI lists 20, then says how many more and where the whole list is
+    (the reminders file written, else the command that writes it)."""
+    book = tmp_path / "ledger.csv"
+    sample = ROOT / "data" / "sample"
+    out = cli("score", sample, "-p", "2025-M12", "-c", ROOT / "indicators.yaml",
+              "--out", tmp_path / "out", "--ledger", book)  # fmt: skip
+    led = pd.read_csv(book, encoding="utf-8-sig", dtype=str)
+    n = int(((led["status"] == "open") & (led["reminder"] == "True")).sum())
+    assert n > 20
+    lines = out.splitlines()
+    assert lines[0].endswith(f"逾期{n}项（须催办）")
+    assert sum(x.startswith("  催办 ") for x in lines) == 20
+    assert lines[21] == (
+        f"  另有{n - 20}项未列出，完整催办清单：evaluation ledger {book} --data "
+        f"{sample} --reminders 催办清单.csv"
+    )
+    remind = tmp_path / "催办 清单.csv"  # a name with a space
+    out = cli("ledger", book, "--as-of", "2026-01-10", "-c", ROOT / "indicators.yaml",
+              "--reminders", remind, "--data", sample)  # fmt: skip
+    lines = out.splitlines()
+    assert sum(x.startswith("  催办 ") for x in lines) == 20
+    assert lines[21] == f"  另有{n - 20}项未列出，完整催办清单见：{remind}"
+    assert len(pd.read_csv(remind, encoding="utf-8-sig")) == n
+    out = cli("ledger", book, "-c", ROOT / "indicators.yaml", "--lang", "en")
+    assert out.splitlines()[21] == (
+        f"  and {n - 20} more; the whole list: evaluation ledger {book} --data "
+        "data/sample --reminders reminders.csv"
+    )

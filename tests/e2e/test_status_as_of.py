@@ -26,6 +26,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 import yaml
@@ -192,6 +193,33 @@ def test_a_report_dated_later_is_missing_once_due_and_late_once_sent(
     lines, table = run(redated, "2026-01-26", tmp_path / "26.csv")
     assert lines[0].endswith("其中按时报送6个，迟报2个。")
     paper = table[table["指标代码"] == "white_paper_disclosure"].iloc[0]
-    assert (paper["报送状态"], paper["报送日期"], paper["逾期天数"]) == (
-        "迟报", "2026-01-25", 5,
-    )  # fmt: skip
+    got = paper[["报送状态", "报送日期", "报送期限", "逾期天数"]].tolist()
+    assert got == ["迟报", "2026年1月25日", "2026年1月20日", 5]
+
+
+def test_the_status_workbook_sent_back_writes_dates_as_officials_do(redated, tmp_path):
+    """The workbook returned to agencies: 报送日期 and 报送期限 read 2026年1月25日 in
+    Chinese; in English the ISO date. The white paper: sent 25 January, due 20
+    January (annual: 20 days after 31 December 2025)."""
+    for lang, sheet, want in [
+        ("zh", "报送情况", ("2026年1月25日", "2026年1月20日")),
+        ("en", "Submissions", ("2026-01-25", "2026-01-20")),
+    ]:
+        out = tmp_path / f"status_{lang}.xlsx"
+        done = CliRunner().invoke(
+            app,
+            [
+                "status", str(redated), "--period", MONTH, "--catalogue",
+                str(CATALOGUE), "--as-of", "2026-01-26", "--out", str(out),
+                "--lang", lang,
+            ],
+        )  # fmt: skip
+        assert done.exit_code == 0, done.output
+        rows = [
+            [c.value for c in r] for r in openpyxl.load_workbook(out)[sheet].iter_rows()
+        ]
+        at = next(i for i, r in enumerate(rows) if "white_paper_disclosure" in r)
+        heads = ("报送日期", "报送期限") if lang == "zh" else ("Reported on", "Due")
+        header = next(r for r in rows[:at] if heads[0] in r)  # below the title
+        got = tuple(rows[at][header.index(h)] for h in heads)
+        assert got == want

@@ -496,3 +496,168 @@ def test_method_design_workbook_sensitivity_sheet_is_in_chinese(executed):
     assert header[:2] == ["因素", "一阶敏感度指数（S1）"] and header[-1] == "因素代码"
     factors = [r[0] for r in rows[rows.index(header) + 1 :] if r]
     assert factors and all(re.search(r"[\u4e00-\u9fff]", f) for f in factors)
+
+
+@pytest.mark.notebook
+def test_year_end_rules_applied_say_the_approval_date_in_chinese(executed):
+    """The vetoes and bonuses the committee reads (lang="zh"): 批准日期 as officials
+    write it, the dates of the sample's vetoes.csv and bonuses.csv (2026-01-20)
+    turned into 2026年1月20日 here by hand."""
+    notebook, _ = executed(ROOT / "notebooks" / "year_end.py")
+    header, *rows = _shown_table(notebook, "applied_table(")
+    assert rows and "批准日期" in header
+    days = set()
+    for name in ("vetoes.csv", "bonuses.csv"):
+        path = ROOT / "data" / "sample" / "appraisal" / name
+        sent = pd.read_csv(path, encoding="utf-8-sig", dtype=str)
+        for iso in sent["approved_on"]:
+            y, m, d = (int(x) for x in iso.split("-"))
+            days.add(f"{y}年{m}月{d}日")
+    shown = {dict(zip(header, r, strict=True))["批准日期"] for r in rows}
+    assert shown == days
+
+
+def _shown_figure(notebook, code: str) -> dict:
+    """The plotly figure (``data``, ``layout``) shown by the one code cell whose
+    source contains ``code``."""
+    (cell,) = [c for c in notebook.cells if c.cell_type == "code" and code in c.source]
+    (figure,) = [
+        o["data"]["application/vnd.plotly.v1+json"]
+        for o in cell.get("outputs", [])
+        if "application/vnd.plotly.v1+json" in o.get("data", {})
+    ]
+    return figure
+
+
+#: a number as published: at most 2 decimals (NaN where there is none)
+PUBLISHED = re.compile(r"-?\d+(\.\d{1,2})?|NaN|<NA>")
+
+
+@pytest.mark.notebook
+def test_league_table_rank_bar_names_the_peer_groups(executed, executed_en):
+    """The rank bar's legend and hover name each peer group as the catalogue
+    names it (经济管理部门 …), never by its code (district, economic, general)."""
+    for run, lang in ((executed, "zh"), (executed_en, "en")):
+        notebook, _ = run(ROOT / "notebooks" / "league_table.py")
+        figure = _shown_figure(notebook, "plots.plot_rank_bar(")
+        names = {t.get("name") for t in figure["data"]} - {None}
+        catalogue = pd.read_csv(ROOT / "data" / "sample" / "units.csv")
+        codes = set(catalogue["peer_group"]) if "peer_group" in catalogue else set()
+        codes |= {"district", "economic", "general", "social", "regulatory"}
+        assert names and not names & codes, (lang, names)
+        if lang == "zh":
+            assert "县（市）区政府" in names and "经济管理部门" in names
+
+
+@pytest.mark.notebook
+def test_league_table_risk_heatmap_is_titled_with_the_period_by_name(executed):
+    """风险等级 · 2025年度, as the dashboard titles it, not the code 2025."""
+    notebook, _ = executed(ROOT / "notebooks" / "league_table.py")
+    figure = _shown_figure(notebook, "plots.plot_risk_heatmap(")
+    assert figure["layout"]["title"]["text"] == "风险等级 · 2025年度"
+
+
+@pytest.mark.notebook
+def test_department_indicators_shown_to_two_decimals(executed, executed_en):
+    """The department's indicator tables (they showed 17.391304, -46.956522,
+    -0.000000): every number to at most 2 decimals, never -0.00; its composite
+    too."""
+    for run, first in ((executed, "数值"), (executed_en, "Value")):
+        notebook, _ = run(ROOT / "notebooks" / "department.py")
+        for code in ("worded.indicators(profile.weaknesses",
+                     "worded.indicators(profile.strengths"):  # fmt: skip
+            header, *rows = _shown_table(notebook, code)
+            assert rows, code
+            at = header.index(first)
+            numbers = [x for r in rows for x in r[at : at + 6]]
+            bad = [x for x in numbers if not PUBLISHED.fullmatch(x) or x == "-0.0"]
+            assert bad == [], (code, bad)
+    header, row = _shown_table(executed(ROOT / "notebooks" / "department.py")[0],
+                               'heads["peer_rank"]')  # fmt: skip
+    assert PUBLISHED.fullmatch(row[3])
+
+
+@pytest.mark.notebook
+def test_year_end_tables_read_as_published(executed):
+    """The response table: 参评率 as a percentage (人大代表 908 of 1500 ballots:
+    60.5%, by hand), 平均得分 to 2 decimals; the three parts' spread, the what-if's
+    changed grades and the what-if workbook's changes sheet to 2 decimals."""
+    notebook, out_dir = executed(ROOT / "notebooks" / "year_end.py")
+    header, *rows = _shown_table(notebook, "worded.responses(survey, lang)")
+    shown = {r[header.index("评价群体")]: r for r in rows}
+    assert shown["人大代表"][header.index("参评率")] == "60.5%"
+    assert shown["市领导"][header.index("参评率")] == "100.0%"
+    assert all(re.fullmatch(r"\d+\.\d%", r[header.index("参评率")]) for r in rows)
+    assert all(PUBLISHED.fullmatch(r[header.index("平均得分")]) for r in rows)
+    _, *rows = _shown_table(notebook, "spread.prod(axis=1)")
+    assert all(PUBLISHED.fullmatch(x) for r in rows for x in r[1:]), rows
+    header, *rows = _shown_table(notebook, "worded.grade_changes(changes[")
+    for score in ("原得分", "测算得分", "得分变化"):
+        assert all(PUBLISHED.fullmatch(r[header.index(score)]) for r in rows), score
+    openpyxl = pytest.importorskip("openpyxl")
+    (book,) = out_dir.glob("appraisal_*_whatif.xlsx")
+    with closing(openpyxl.load_workbook(book, read_only=True)) as workbook:
+        sheet = list(workbook.worksheets[1].iter_rows(values_only=True))
+    top = next(i for i, r in enumerate(sheet) if "原得分" in r)
+    columns = [sheet[top].index(c) for c in ("原得分", "测算得分", "得分变化")]
+    values = [r[i] for r in sheet[top + 1 :] for i in columns]
+    assert values and all(round(v, 2) == v for v in values)  # stored rounded
+
+
+@pytest.mark.notebook
+def test_year_end_parts_title_folds_as_its_language_is_set(executed, executed_en):
+    """The unit's three parts titled 市财政局：考、评、议三部分得分 (no line starting
+    with 、 or ：) and in English "Municipal Finance Bureau: The three parts: …"
+    (no full-width colon, broken between words only)."""
+    notebook, _ = executed(ROOT / "notebooks" / "year_end.py")
+    title = _shown_figure(notebook, "plots.plot_parts(")["layout"]["title"]["text"]
+    assert title.replace("<br>", "") == "市财政局：考、评、议三部分得分"
+    assert [x for x in title.split("<br>")[1:] if x[0] in "、，。：；）"] == []
+    notebook, _ = executed_en(ROOT / "notebooks" / "year_end.py")
+    title = _shown_figure(notebook, "plots.plot_parts(")["layout"]["title"]["text"]
+    units = pd.read_csv(ROOT / "data" / "sample" / "units.csv", encoding="utf-8-sig")
+    name = units.set_index("unit_id").at["D08", "name_en"]
+    whole = f"{name}: The three parts: examination, review, survey"
+    assert title.replace("<br>", " ") == whole
+
+
+@pytest.mark.notebook
+def test_ledger_followup_in_english_sends_the_reminders_by_name(executed_en):
+    """The reminder list in English is the office's list (names, English headers,
+    codes last), not the raw ledger (item_id, unit_id D07 first)."""
+    notebook, out_dir = executed_en(ROOT / "notebooks" / "ledger_followup.py")
+    header, *rows = _shown_table(notebook, "worded.reminders(")
+    assert header[1:3] == ["Department", "Indicator or dimension"]
+    assert header[-2:] == ["Department code", "Item"]
+    units = pd.read_csv(ROOT / "data" / "sample" / "units.csv", encoding="utf-8-sig")
+    names = set(units["name_en"])
+    shown = [r[1].removesuffix("...") for r in rows]  # pandas cuts a long cell
+    assert rows and all(any(n.startswith(x) for n in names) for x in shown), shown
+    (csv_file,) = out_dir.glob("ledger_reminders_*.csv")
+    table = pd.read_csv(csv_file, encoding="utf-8-sig", dtype=str)
+    assert table.columns[0] == "Department" and set(table["Department"]) <= names
+
+
+@pytest.mark.notebook
+def test_intake_review_refuses_a_triage_without_a_reason_in_chinese_first(tmp_path):
+    """A decision without its reason (lang="zh"): nothing is recorded and the
+    error the analyst reads starts in Chinese, naming the row (第1条) and what is
+    missing (理由), the English after it."""
+    path = ROOT / "notebooks" / "intake_review.py"
+    notebook = jupytext.read(path)
+    triage = [("stable/D28/approval_volume/2024-M01", "accepted", "")]
+    _inject(notebook, out_dir=str(tmp_path), analyst="测试员", triage=triage)
+    _client(notebook, path).execute()
+    errors = [
+        o["evalue"]
+        for c in notebook.cells
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
+    assert errors, "the triage is refused"
+    first = errors[0].splitlines()
+    assert "未记录任何核实结论" in first[0]
+    assert first[1].strip().startswith("第1条（“stable/D28/approval_volume/2024-M01”）")
+    assert "理由" in first[1]
+    assert any(x.strip().startswith("row 1 (") for x in first[2:])
+    assert not (tmp_path / "flag_decisions.csv").exists()

@@ -13,6 +13,7 @@ import pytest
 
 from evaluation import appraisal as A
 from evaluation.publish.export import (
+    applied_table,
     grades_about,
     grades_table,
     persons_table,
@@ -290,3 +291,35 @@ def test_the_persons_file_is_labelled_for_the_personnel_department(tmp_path):
 )
 def test_times_are_shown_in_beijing_time(utc, beijing):
     assert time_zh(utc) == beijing
+
+
+def test_the_rules_applied_say_their_approval_date_as_officials_write_it():
+    """The committee's table of vetoes and bonuses (the year-end notebook's): 批准日期
+    2026年1月20日 in Chinese (a bonus of two approvals: both, joined by 、), the
+    stored ISO date in English; unit and rule by name."""
+    applied = pd.DataFrame(
+        {
+            "unit_id": ["D22", "D03"],
+            "rule_id": ["veto_safety", "bonus"],
+            "effect": ["veto", "+2"],
+            "effect_zh": ["一票否决", "加2分"],
+            "reason_zh": ["发生重大安全事故", "获省政府通报表扬"],
+            "reason_en": ["a major safety accident", "a provincial commendation"],
+            "approved_by": ["市绩效考评委员会", "市绩效考评委员会"],
+            "approved_on": ["2026-01-20", "2026-01-20、2026-02-03"],
+            "reference": ["考评委〔2026〕1号", "考评委〔2026〕2号"],
+        }
+    )
+    units = {"D22": "市应急管理局", "D03": "市发展和改革委员会"}
+    zh = applied_table(
+        applied, units=units, rules={"veto_safety": "安全生产一票否决"}, lang="zh"
+    )
+    assert list(zh.columns) == [
+        "单位", "规则", "效果", "原因", "批准机关", "批准日期", "批准文号",
+    ]  # fmt: skip
+    assert zh["批准日期"].tolist() == ["2026年1月20日", "2026年1月20日、2026年2月3日"]
+    assert zh["单位"].tolist() == ["市应急管理局", "市发展和改革委员会"]
+    assert zh["规则"].tolist() == ["安全生产一票否决", "bonus"]  # unnamed: its id
+    en = applied_table(applied, units={}, rules={}, lang="en")
+    assert en["Approved on"].tolist() == ["2026-01-20", "2026-01-20、2026-02-03"]
+    assert en["Effect"].tolist() == ["veto", "+2"]

@@ -6,7 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import evaluation as ev
 from evaluation.publish import plots
+
+from ..conftest import ROOT
 
 
 def test_waterfall_ends_on_the_sum_of_the_contributions():
@@ -406,3 +409,44 @@ def test_hovers_read_label_colon_value_as_each_language_writes_it():
         unit="本单位", group="同组单位", peer_names=["甲", "乙"], lang="zh",
     )["data"][0]  # fmt: skip
     assert strip["hovertemplate"].startswith("%{text}：%{x:.2f}")
+
+
+def test_a_chinese_fold_never_starts_a_line_with_closing_punctuation():
+    """避头尾: 市财政局：考、评、议三部分得分 is 15 × 21 = 315 px; in 250 px it takes
+    two lines, even shares cut after 8 characters (168 px ≥ 157.5), which put 、
+    first on the second line. The mark stays on the first line instead (9
+    characters, 189 px, within the room). In 100 px (4 lines) neither 、 nor ：
+    starts a line, and no line ends on an opening bracket."""
+    title = "市财政局：考、评、议三部分得分"
+    assert plots.fold(title, 250, 21) == "市财政局：考、评、<br>议三部分得分"
+    for room in (60, 100, 150, 200, 280):
+        lines = plots.fold(title, room, 21).split("<br>")
+        assert "".join(lines) == title
+        assert [x for x in lines[1:] if x[0] in "、，。：；）」』》!?:"] == [], lines
+    said = "核实结论须说明（“理由”）并报送考评办公室核查"
+    lines = plots.fold(said, 130, 21).split("<br>")
+    assert [x for x in lines[:-1] if x[-1] in "（“「《"] == [], lines
+    assert [x for x in lines[1:] if x[0] in "）”」》"] == [], lines
+
+
+def test_an_english_title_with_a_full_width_colon_folds_between_words():
+    """Full-width punctuation is no Chinese letter: a title with ``：`` and no
+    Chinese is English, folded between words only (it was cut as Chinese:
+    "Municipal Sports Bureau<br>：The three parts: exami<br>nation, …")."""
+    title = "Municipal Sports Bureau：The three parts: examination, review, survey"
+    for room in (100, 150, 200, 280):
+        lines = plots.fold(title, room, 21).split("<br>")
+        assert " ".join(lines) == title, lines  # broken at spaces only
+
+
+def test_the_risk_heatmap_is_titled_with_the_period_by_name(catalogue):
+    """The default title names the period as the dashboard does: 风险等级 ·
+    2025年第四季度 and Risk level · Q4 2025, not the code 2025-Q4."""
+    data = ev.load_dataset(ROOT / "data" / "sample")
+    result = ev.run(catalogue, data, period="2025-Q4")
+    zh = plots.plot_risk_heatmap(result, lang="zh", top=3)
+    assert zh.layout.title.text == "风险等级 · 2025年第四季度"
+    en = plots.plot_risk_heatmap(result, lang="en", top=3)
+    assert en.layout.title.text == "Risk level · Q4 2025"
+    titled = plots.plot_risk_heatmap(result, lang="en", top=3, title="Risk · Q4")
+    assert titled.layout.title.text == "Risk · Q4"

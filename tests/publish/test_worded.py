@@ -337,3 +337,185 @@ def test_rule_names_name_the_configured_and_the_built_in_rules():
         "veto_safety": "发生重大安全事故的，实行一票否决",
     }
     assert W.rule_names(rules, "en")["quota"] == "Quota for excellent"
+
+
+def test_grade_changes_scores_rounded_half_up_as_published():
+    """The what-if's scores (the notebook showed 77.182540 → 74.772819,
+    -2.409721): to 2 decimals, half up by hand (2.675 → 2.68, where binary
+    rounding gives 2.67), numbers still; the workbook's changes sheet is this
+    table."""
+    changes = pd.DataFrame(
+        {
+            "group": ["departments"] * 2,
+            "unit_id": ["D11", "D37"],
+            "name_zh": ["市应急管理局", "市地方金融监督管理局"],
+            "name_en": ["Emergency Bureau", "Finance Regulation Bureau"],
+            "score_before": [77.182540, 80.125],
+            "score_after": [74.772819, 77.45],
+            "change": [-2.409721, -2.675],
+            "rank_before": [33.0, 30.0],
+            "rank_after": [34.0, 31.0],
+            "move": [-1.0, -1.0],
+            "grade_before": ["good", "good"],
+            "grade_after": ["pass", "good"],
+            "grade_changed": [True, False],
+        }
+    )
+    shown = W.grade_changes(changes, {}, "zh")
+    assert shown[["原得分", "测算得分", "得分变化"]].to_numpy().tolist() == [
+        [77.18, 74.77, -2.41],
+        [80.13, 77.45, -2.68],
+    ]
+
+
+def test_a_computed_table_is_rounded_half_up_whole_numbers_and_text_kept():
+    """``rounded``: 0.125 → 0.13 and 2.675 → 2.68 (half up; pandas' round gives
+    0.12 and 2.67), -0.0001 → 0.0 (never -0.00), NaN kept; counts and names as
+    they are."""
+    table = pd.DataFrame(
+        {
+            "name": ["甲", "乙", "丙"],
+            "n": [3, 12, 7],
+            "x": [0.125, 2.675, -0.0001],
+            "y": [float("nan"), 1.005, 99.994],
+        }
+    )
+    shown = W.rounded(table, 2)
+    assert shown["name"].tolist() == ["甲", "乙", "丙"]
+    assert shown["n"].tolist() == [3, 12, 7] and shown["n"].dtype == "int64"
+    assert shown["x"].tolist() == [0.13, 2.68, 0.0]
+    assert str(shown.at[2, "x"]) == "0.0"  # not -0.0
+    assert pd.isna(shown.at[0, "y"]) and shown["y"].tolist()[1:] == [1.01, 99.99]
+    assert table.at[0, "x"] == 0.125  # the table given is left as it is
+
+
+def test_a_ratio_is_said_as_a_percentage_half_up():
+    """0.605333 → 60.5%, 1 → 100.0%, 0.122 → 12.2%; 0.6055 is 60.55% exactly
+    (60.6% half up, whatever 0.6055 × 100 is in binary); none → blank."""
+    assert W.percent([0.605333, 1.0, 0.122, 0.6055, float("nan")]) == [
+        "60.5%", "100.0%", "12.2%", "60.6%", "",
+    ]  # fmt: skip
+    assert W.percent([0.00125], 2) == ["0.13%"]
+
+
+def test_indicators_read_to_two_decimals_half_up(catalogue):
+    """A unit's indicators as the department notebook shows them (it showed
+    得分 17.391304, 差 -46.956522, Score -0.000000): the profile page's headers
+    and words, every number to 2 decimals half up (by hand), numbers still."""
+    table = pd.DataFrame(
+        {
+            "indicator_id": ["approval_time_ratio", "approval_on_time_rate"],
+            "value": [1.09, 100.0],
+            "target": [0.5, 98.0],
+            "peer_value": [0.695, 97.0],
+            "score": [17.391304, -0.0000001],
+            "peer_score": [64.347826, 83.75],
+            "gap": [-46.956522, 16.25],
+            "status": ["reported", "reported"],
+            "unit_zh": ["比值", "%"],
+            "unit_en": ["ratio", "%"],
+        }
+    )
+    zh = W.indicators(table, catalogue, "zh")
+    assert list(zh.columns[:2]) == ["指标", "计量单位"]
+    assert zh.iloc[0, 0] == "审批实际用时与承诺时限之比"
+    numbers = zh.iloc[:, 2:8].to_numpy().tolist()
+    assert numbers == [
+        [1.09, 0.5, 0.7, 17.39, 64.35, -46.96],  # 0.695 → 0.70, half up
+        [100.0, 98.0, 97.0, 0.0, 83.75, 16.25],
+    ]
+    assert zh.iloc[-1, -1] == "已报送"
+    en = W.indicators(table, catalogue, "en")
+    assert str(en.loc[1, "Score"]) == "0.0"  # not -0.0
+    assert en.loc[0, "Score"] == 17.39
+
+
+def test_survey_responses_rate_as_a_percentage_scores_to_two_decimals():
+    """The year-end notebook's response table (it showed 参评率 0.605333, 平均得分
+    82.126667): the rate as 60.5%, the mean score 82.13 (by hand), the group by its
+    name in the language, its code and the other name left out."""
+    summary = pd.DataFrame(
+        {
+            "rater_group": ["leaders", "deputies"],
+            "name_zh": ["市领导", "人大代表"],
+            "name_en": ["City leaders", "People's congress deputies"],
+            "weight": [0.3, 0.2],
+            "ballots": [300, 908],
+            "dont_know": [18, 69],
+            "valid": [282, 839],
+            "eligible_raters": [300, 1500],
+            "response_rate": [1.0, 908 / 1500],
+            "units": [50, 50],
+            "insufficient": [0, 2],
+            "mean_score": [82.126667, 86.790134],
+        }
+    )
+    zh = W.responses(summary, "zh")
+    assert list(zh.columns) == [
+        "评价群体", "权重", "票数", "“不了解”票数", "有效票数", "可参评人数", "参评率",
+        "被评单位数", "样本不足的单位数", "平均得分",
+    ]  # fmt: skip
+    assert zh.iloc[1].tolist() == [
+        "人大代表", 0.2, 908, 69, 839, 1500, "60.5%", 50, 2, 86.79,
+    ]  # fmt: skip
+    assert zh.loc[0, "参评率"] == "100.0%" and zh.loc[0, "平均得分"] == 82.13
+    en = W.responses(summary, "en")
+    assert en.loc[1, "Rater group"] == "People's congress deputies"
+    assert en.loc[1, "Response rate"] == "60.5%"
+
+
+def _due() -> pd.DataFrame:
+    """Two reminders of a ledger, as :func:`evaluation.risk.ledger.reminders` gives
+    them."""
+    return pd.DataFrame(
+        {
+            "item_id": ["2025-M10/D07/approval_time_ratio/threshold", "x2"],
+            "unit_id": ["D07", "D99"],
+            "node_id": ["approval_time_ratio", "efficiency"],
+            "rule": ["threshold", "rollup"],
+            "level": ["red", "orange"],
+            "level_opened": ["orange", "orange"],
+            "opened_period": ["2025-M10", "2025-Q3"],
+            "first_due": ["2025-11-30", "2025-12-31"],
+            "due": ["2025-12-31", "2025-12-31"],
+            "escalations": [1, 0],
+            "status": ["open", "open"],
+            "checked_on": ["2026-01-20", ""],
+            "reason_zh": ["审批用时超过承诺时限", None],
+            "reason_en": ["approval time over the committed limit", None],
+        }
+    )
+
+
+def test_reminders_in_english_name_units_and_indicators_under_english_headers(
+    catalogue,
+):
+    """The reminder list in English (the notebook showed the raw ledger: item_id,
+    unit_id D07, no names): the unit and the indicator by name, words for rule,
+    level and status, periods by name, dates 2025-11-30; codes last."""
+    units = {"D07": "Municipal Ecology and Environment Bureau"}
+    en = W.reminders(_due(), catalogue, units, "en")
+    assert list(en.columns) == [
+        "Department", "Indicator or dimension", "Rule", "Level", "Level when opened",
+        "Opened in", "First deadline", "Current deadline", "Escalations", "Status",
+        "Checked on", "Reason", "Department code", "Item",
+    ]  # fmt: skip
+    assert en.iloc[0].tolist() == [
+        "Municipal Ecology and Environment Bureau",
+        "Approval time used against the committed time limit",
+        "threshold", "red", "orange", "October 2025", "2025-11-30", "2025-12-31",
+        1, "open", "2026-01-20", "approval time over the committed limit", "D07",
+        "2025-M10/D07/approval_time_ratio/threshold",
+    ]  # fmt: skip
+    # a unit the list does not name keeps its code; no check date, no reason: blank
+    assert en.iloc[1][["Department", "Indicator or dimension", "Rule"]].tolist() == [
+        "D99", "Administrative efficiency", "dimension roll-up",
+    ]  # fmt: skip
+    assert en.iloc[1][["Opened in", "Checked on", "Reason"]].tolist() == [
+        "Q3 2025", "", "",
+    ]  # fmt: skip
+    zh = W.reminders_zh(_due(), catalogue, {"D07": "市生态环境局"})
+    first = zh.iloc[0]
+    assert first[["责任单位", "发现报告期", "原定整改期限", "预警规则"]].tolist() == [
+        "市生态环境局", "2025年10月", "2025年11月30日", "阈值",
+    ]  # fmt: skip

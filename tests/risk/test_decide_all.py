@@ -100,3 +100,28 @@ def test_a_table_of_decisions_works_as_a_list(tmp_path):
     table = pd.DataFrame(TRIAGE, columns=["flag_id", "decision", "comment"])
     out = Q.decide_all(book, table, by="张明", flags_table=FLAGS, at="2026-01-20")
     assert out["flag_id"].tolist() == [t[0] for t in TRIAGE]
+
+
+def test_a_refused_triage_says_each_problem_in_chinese_first(tmp_path):
+    """The notebook shows the error's message: the analyst (lang="zh") reads the
+    Chinese first, each bad row by its place in the list (第2条) and its flag
+    quoted as Chinese quotes it, then the English; ``words`` carries both, for the
+    command line to say the one it speaks."""
+    book = tmp_path / "flag_decisions.csv"
+    bad = [
+        ("stable/U1/a1/2025-M01", "accepted", "经核实，连续沿用旧数"),
+        ("jump/U2/a2/2025-M03", "dismissed", ""),
+    ]
+    with pytest.raises(EvaluationError) as caught:
+        Q.decide_all(book, bad, by="张明", flags_table=FLAGS)
+    zh = (
+        f"{book}：未记录任何核实结论，共1个问题：\n"
+        "  第2条（“jump/U2/a2/2025-M03”）：未写理由，记录核实结论须说明理由"
+    )
+    en = (
+        f"{book}: no decision recorded; 1 problem:\n"
+        "  row 2 ('jump/U2/a2/2025-M03'): a decision needs a comment saying why"
+    )
+    assert str(caught.value) == f"{zh}\n{en}"
+    assert caught.value.words == (zh, en)
+    assert not book.exists()

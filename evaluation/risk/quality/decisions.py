@@ -11,7 +11,7 @@ import pandas as pd
 
 from evaluation.errors import EvaluationError
 from evaluation.files import replacing, safe_cells
-from evaluation.vocabulary import quoted, say
+from evaluation.vocabulary import Word, quoted, say
 
 DECISION_COLUMNS = ["flag_id", "decision", "comment", "decided_by", "decided_at"]
 #: decisions are dated in Beijing time, as the analysts who open the file read it
@@ -95,6 +95,17 @@ def with_decisions(flags_table: pd.DataFrame, decisions: pd.DataFrame) -> pd.Dat
     return out
 
 
+def _refused(path, problems: list[Word]) -> EvaluationError:
+    """The error refusing a whole triage: a heading and each problem, in Chinese
+    then in English (a notebook shows the message: the analyst reads the Chinese
+    first), and as ``words`` (the command line says the one it speaks)."""
+    n = len(problems)
+    head = say("library_error", "triage_refused", path=path, n=n,
+               s="" if n == 1 else "s")  # fmt: skip
+    said = Word(*("\n  ".join([head[k], *(p[k] for p in problems)]) for k in range(2)))
+    return EvaluationError(f"{said.zh}\n{said.en}", words=said)
+
+
 def decide_all(
     path: str | Path,
     decisions,
@@ -119,28 +130,27 @@ def decide_all(
         columns=["flag_id", "decision", "comment"],
     )
     known = set(flags_table["flag_id"])
-    problems = []
+    problems = []  # each a Word: said in Chinese and in English
     if not str(by).strip():
-        problems.append("a decision needs the analyst's name (by)")
+        problems.append(say("library_error", "triage_by"))
     seen: set[str] = set()
     for i, (flag, decision, comment) in enumerate(rows.itertuples(index=False), 1):
-        where = f"row {i} ({flag!r})"
+        wrong = []
         if decision not in ("accepted", "dismissed"):
-            problems.append(
-                f"{where}: decision must be accepted or dismissed, not {decision!r}"
-            )
+            wrong.append(say("library_error", "decision", got=quoted(decision)))
         if not isinstance(comment, str) or not comment.strip():
-            problems.append(f"{where}: a decision needs a comment saying why")
+            wrong.append(say("library_error", "triage_comment"))
         if flag not in known:
-            problems.append(f"{where}: no such flag in this result")
+            wrong.append(say("library_error", "triage_no_flag"))
         elif flag in seen:
-            problems.append(f"{where}: this flag is decided twice in one list")
+            wrong.append(say("library_error", "triage_twice"))
         seen.add(flag)
+        problems += [
+            say("library_error", "triage_row", row=i, flag=quoted(flag), problem=w)
+            for w in wrong
+        ]
     if problems:
-        raise EvaluationError(
-            f"{path}: no decision recorded; {len(problems)} problem"
-            f"{'s' if len(problems) != 1 else ''}:\n  " + "\n  ".join(problems)
-        )
+        raise _refused(path, problems)
     previous = read_decisions(path)
     new = safe_cells(
         rows.assign(
