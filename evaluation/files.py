@@ -128,23 +128,25 @@ def read_yaml(path: str | Path) -> object:
             table["rule_zh"] = zh
         return CatalogueError(table)
 
+    def refused(where: str, value: object, key: str, **fields):
+        said = say("yaml_problem", key, **fields)
+        return refuse(where, value, said.en, said.zh)
+
     try:
         size = path.stat().st_size
         if size > MAX_YAML_BYTES:
-            raise refuse(
-                "", f"{size} bytes", f"file too large: at most {MAX_YAML_BYTES} bytes"
-            )
+            raise refused("", f"{size} bytes", "too_large", limit=MAX_YAML_BYTES)
         text = path.read_text(encoding="utf-8")
         beyond = _beyond_limits(text)
         if beyond:
             raise refuse(*beyond)
         return yaml.load(text, Loader=_LOADER)
     except FileNotFoundError:
-        raise refuse("", str(path), "file not found") from None
+        raise refused("", "", "not_found", path=path.absolute()) from None
     except OSError as exc:
-        raise refuse("", str(path), f"cannot read file: {exc.strerror}") from None
+        raise refused("", str(path), "unreadable", why=exc.strerror) from None
     except UnicodeDecodeError as exc:
-        raise refuse("", f"byte {exc.start}", "must be UTF-8") from None
+        raise refused("", f"byte {exc.start}", "not_utf8") from None
     except yaml.YAMLError as exc:
         problem, context = (getattr(exc, k, None) for k in ("problem", "context"))
         detail = f"{problem or exc}" + (f" ({context})" if context else "")
@@ -152,7 +154,7 @@ def read_yaml(path: str | Path) -> object:
         said = _yaml_said(text, mark, detail)
         raise refuse(_where(mark), "", said.en, said.zh) from None
     except (ValueError, OverflowError) as exc:  # 2025-02-30, a 5000-digit number
-        raise refuse("", "", f"a value YAML cannot hold: {exc}") from None
+        raise refused("", "", "unholdable", detail=exc) from None
 
 
 def _beyond_limits(text: str) -> tuple[str, str, str] | None:

@@ -344,7 +344,7 @@ def test_a_typed_value_is_quoted_as_each_language_quotes_it():
     assert V.quoted("median", "mode") == V.Word("“median”、“mode”", "'median', 'mode'")
     said = V.say("library_error", "no_period", period=V.quoted("2025-M13"), have="…")
     assert said.zh.startswith("本次结果中没有报告期“2025-M13”（")
-    assert said.en == "period '2025-M13' not in this result"
+    assert said.en == "period '2025-M13' not in this result (it has …)"
     ascii_quoted = re.compile(r"'\{\w+\}'")
     assert not [
         (name, code)

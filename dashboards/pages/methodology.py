@@ -86,8 +86,8 @@ def update_methodology(lang, run=None):
         {
             "node": name(m.node_id),
             "level": T[f"level_{min(m.depth, 3)}"][k],
-            "local_weight": data.percent(m.local_weight) if m.depth else "",
-            "share": data.percent(m.weight),
+            "local_weight": data.percent(m.local_weight, 2) if m.depth else "",
+            "share": data.percent(m.weight, 2),
             "weights": _say("weights", m.weights, lang),
             "aggregation": _say("aggregation", m.aggregation, lang),
             "cr": "" if m.cr != m.cr else f"{m.cr:.3f}",
@@ -122,7 +122,7 @@ def update_methodology(lang, run=None):
                 "normalisation", table.at[i.id, "normalisation"], lang
             ),
             "frequency": _say("frequency", i.frequency, lang),
-            "weight": data.percent(effective[i.id]),
+            "weight": data.percent(effective[i.id], 2),
         }
         for i in cat.indicators
     ]

@@ -557,7 +557,17 @@ def export(
         raise ValueError(f"--lang must be one of {', '.join(LANGS)}, not {lang!r}")
     asked, period = period, period or result.period
     if period not in result.periods:
-        raise KeyError(f"period {period!r} not in this result; have {result.periods}")
+        have = [period_words(p) for p in result.periods]
+        raise EvaluationError(
+            words=V.say(
+                "library_error",
+                "no_period",
+                period=V.quoted(period),
+                have=V.Word(
+                    "、".join(h[0] for h in have), ", ".join(h[1] for h in have)
+                ),
+            )
+        )
     if table == "grades":
         return _grades(result, out, period, lang, store)
     xlsx = fmt == "xlsx"

@@ -95,8 +95,8 @@ def test_methodology_tables_and_chart_in_both_languages(dash_duo, store):
     dash_duo.wait_for_text_to_equal("#method-heading", "评估方法")
     heads, cells = _filled(dash_duo, "#method-nodes")
     assert heads[:4] == ["节点", "层级", "在上级中的权重", "占综合得分权重"]
-    assert cells[:6] == ["综合得分", "总分", "", "100.0%", "人工赋权", "加权算术平均"]
-    assert "行政效率" in cells and "25.0%" in cells
+    assert cells[:6] == ["综合得分", "总分", "", "100.00%", "人工赋权", "加权算术平均"]
+    assert "行政效率" in cells and "25.00%" in cells
     heads, cells = _filled(dash_duo, "#method-indicators")
     assert heads == ["指标", "定义", "数据来源", "方向", "标准化", "频率", "权重"]
     assert "审批事项按时办结率" in cells and "固定上下限标准化" in cells

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pytest
@@ -257,7 +258,7 @@ def test_methodology_shows_the_weights_the_run_used_in_words(tmp_path):
     assert by["乙"]["weights"] == "熵权法"
     assert by["综合得分"]["weights"] == "人工赋权"
     assert {r["aggregation"] for r in nodes} == {"加权算术平均"}
-    assert (by["甲"]["share"], by["乙"]["share"]) == ("60.0%", "40.0%")
+    assert (by["甲"]["share"], by["乙"]["share"]) == ("60.00%", "40.00%")
     assert by["甲"]["cr"] == "0.000"  # two judgements are consistent
     headers = [c["headerName"] for c in out["method-nodes"]["columnDefs"]]
     assert headers[:4] == ["节点", "层级", "在上级中的权重", "占综合得分权重"]
@@ -268,11 +269,15 @@ def test_methodology_shows_the_weights_the_run_used_in_words(tmp_path):
     scores = np.array([[40, 90, 60, 10], [100, 20, 60, 30]], dtype=float)
     d = 1 - np.array([entropy(s) for s in scores]) / np.log(4)
     b1, b2 = 0.4 * d / d.sum()
+
+    def half_up(x: float) -> Decimal:  # two decimals, as officials round
+        return Decimal(repr(float(x))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
     assert weights == {
-        "a1指标": "45.0%",
-        "a2指标": "15.0%",
-        "b1指标": f"{100 * b1:.1f}%",
-        "b2指标": f"{100 * b2:.1f}%",
+        "a1指标": "45.00%",
+        "a2指标": "15.00%",
+        "b1指标": f"{half_up(100 * b1)}%",
+        "b2指标": f"{half_up(100 * b2)}%",
     }
     text = json.dumps(
         [nodes, out["method-indicators"]["rowData"], out["method-note"]],
@@ -293,7 +298,7 @@ def test_methodology_in_english_names_methods_in_english(client):
         "node": "Composite",
         "level": "Composite",
         "local_weight": "",
-        "share": "100.0%",
+        "share": "100.00%",
         "weights": "manual",
         "aggregation": "arithmetic",
         "cr": "",

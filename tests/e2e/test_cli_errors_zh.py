@@ -379,3 +379,30 @@ def test_a_command_written_wrongly_is_said_in_chinese_then_english(args, said):
         english = invoke(*args, "--lang", "en")
         assert english.exit_code == 2
         assert not re.search(r"[\u4e00-\u9fff]", english.output.replace("好", ""))
+
+
+def test_export_a_period_the_result_does_not_have(result, tmp_path):
+    """The quarter's result has quarters only: a month is refused in Chinese,
+    naming the periods it has by their Chinese names, nothing written."""
+    out = tmp_path / "media.csv"
+    done = invoke("export", result, "--out", out, "--period", "2025-M03")
+    assert done.exit_code == 1
+    first = done.output.splitlines()[0]
+    assert first.startswith("本次结果中没有报告期“2025-M03”（已有：2024年第一季度、")
+    assert first.endswith("2025年第四季度）")
+    assert "not in this result" not in first
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_a_catalogue_that_is_not_there_is_said_in_chinese_with_its_path(tmp_path):
+    """Run from another folder, the default indicators.yaml is not found: the
+    clerk reads where it was looked for, in Chinese, and what to do."""
+    missing = tmp_path / "indicators.yaml"
+    out = tmp_path / "t.xlsx"
+    done = invoke(
+        "template", "finance", "--period", "2025-M01", "--out", out,
+        "--catalogue", missing,
+    )  # fmt: skip
+    assert done.exit_code != 0
+    assert f"找不到文件 {missing}（请检查路径，或在项目文件夹中运行）" in done.output
+    assert not out.exists()
