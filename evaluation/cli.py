@@ -1399,11 +1399,13 @@ def appeal_case(
                 grounds=grounds,
                 on=on.date() if on else None,
             )
+            zh, en = s.unit_names(run_id).get(unit, (unit, unit))
     except EvaluationError as exc:
         raise _failed(exc, lang) from None
-    from evaluation.vocabulary import say
+    from evaluation.vocabulary import Word, say
 
-    said = say("cli_said", "case_filed", case=case, unit=unit, run=run_id)
+    who = Word(f"{zh}（{unit}）", f"{en} ({unit})")
+    said = say("cli_said", "case_filed", case=case, unit=who, run=run_id)
     typer.echo(said.text(lang))
 
 
@@ -1459,6 +1461,7 @@ def cases(
     _check_lang(lang)
     with _reading(store, lang) as s:
         table = s.cases(run_id)
+        names = {r: s.unit_names(r) for r in table["run_id"].unique()}
     if table.empty:
         if run_id:
             typer.echo(say("cli_said", "no_cases_against", run=run_id).text(lang))
@@ -1470,6 +1473,11 @@ def cases(
     def day(value) -> str:  # a stored 2026-01-20: 2026年1月20日 in Chinese
         return _day(value).text(lang) if isinstance(value, str) and value else ""
 
+    k = 0 if lang == "zh" else 1
+    unit = [
+        names[r].get(u, (u, u))[k]
+        for r, u in zip(table["run_id"], table["unit_id"], strict=True)
+    ]
     shown = table[["case_id", "unit_id", "filed_by", "filed_at", "grounds"]].assign(
         filed_at=table["filed_at"].map(day),
         decision=decided.map(lambda d: APPEAL_DECISION[d or "pending"].text(lang)),
@@ -1477,6 +1485,7 @@ def cases(
         decided_at=table["decided_at"].map(day),
         note=table["decision_note"].fillna(""),
     )
+    shown.insert(1, "unit", unit)
     shown = shown.rename(columns=words("cases_header", lang))
     typer.echo(shown.to_string(index=False))
 

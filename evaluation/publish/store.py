@@ -776,6 +776,17 @@ class Store:
             return set()
         return set(pd.read_parquet(io.BytesIO(data), columns=["unit_id"])["unit_id"])
 
+    def unit_names(self, run_id: str) -> dict[str, tuple[str, str]]:
+        """Each unit a run grades by its names ``(zh, en)`` (none for a period run),
+        for what is said of an appeal: 市财政局, not D07."""
+        try:
+            data = self._bytes(run_id, "grades")
+        except KeyError:
+            return {}
+        cols = ["unit_id", "name_zh", "name_en"]
+        grades = pd.read_parquet(io.BytesIO(data), columns=cols)
+        return {u: (zh, en) for u, zh, en in grades.itertuples(index=False)}
+
     def table(
         self,
         run_id: str,

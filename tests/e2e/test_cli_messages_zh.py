@@ -113,17 +113,18 @@ def test_cases_lists_an_appeal_and_its_review_in_chinese(published, tmp_path):
     )  # fmt: skip
     lines = invoke("cases", "--store", copy).splitlines()
     assert lines[0].split() == [
-        "申诉编号", "单位代码", "申诉人", "申诉日期", "申诉理由", "复核结论", "复核人",
-        "复核日期", "复核意见",
+        "申诉编号", "单位", "单位代码", "申诉人", "申诉日期", "申诉理由", "复核结论",
+        "复核人", "复核日期", "复核意见",
     ]  # fmt: skip
     row = lines[1].split()
-    assert row[:3] == [f"{RUN}.c1", "D20", "D20办公室"]
-    assert re.fullmatch(DAY, row[3])  # filed today, as the office writes a date
-    assert row[4:] == ["重点目标完成率计算有误", "待复核"]
+    # the unit by its name in units.csv (D20: 市机关事务管理局), then its code
+    assert row[:4] == [f"{RUN}.c1", "市机关事务管理局", "D20", "D20办公室"]
+    assert re.fullmatch(DAY, row[4])  # filed today, as the office writes a date
+    assert row[5:] == ["重点目标完成率计算有误", "待复核"]
     english = invoke("cases", "--store", copy, "--lang", "en")
     assert "pending" in english and "待复核" not in english
     assert re.search(r"\d{4}-\d\d-\d\d", english.splitlines()[1])
-    assert english.splitlines()[0].split()[:2] == ["case_id", "unit_id"]
+    assert english.splitlines()[0].split()[:3] == ["case_id", "unit", "unit_id"]
 
 
 def test_verify_says_the_store_is_intact(published):

@@ -74,7 +74,9 @@ def test_an_upheld_appeal_its_correction_and_what_changed(scored, store, tmp_pat
         "重点目标完成率计算有误", "--store", store,
     )  # fmt: skip
     assert said == (
-        f"已登记申诉 {case}（D20对运行 {RUN}）；复核：evaluation decide {case} "
+        # the unit by name (units.csv: D20 is 市机关事务管理局), its code after it
+        f"已登记申诉 {case}（市机关事务管理局（D20）对运行 {RUN}）；"
+        f"复核：evaluation decide {case} "
         "--decision upheld|rejected --by 复核人 --note 复核意见\n"
     )
     said = invoke(
