@@ -23,7 +23,7 @@ from dash.exceptions import PreventUpdate
 from evaluation import Catalogue, Result, parse_catalogue
 from evaluation.analysis import views
 from evaluation.periods import name_zh
-from evaluation.publish import plots
+from evaluation.publish import plots, worded
 from evaluation.publish.export import (
     level_ranks,
     media_csv_bytes,
@@ -1199,7 +1199,7 @@ def percent(share: float, decimals: int = 1) -> str:
     """A share as a percentage, rounded half up, never ``-0.0%``: ``33.3%``;
     ``decimals=2`` where shares are added up by eye (the methodology's weights:
     with one, siblings of 3.75% each read 3.8% beside their parent's 7.5%)."""
-    return f"{fixed(100 * share, decimals)}%"
+    return worded.percent([share], decimals)[0]  # scaled in decimal: 0.0295 is 3.0%
 
 
 def whatif(run_id: str | None, period: str) -> views.WhatIf:

@@ -433,16 +433,12 @@ def template(
     of the units and series due, ready to fill in and send back to `validate`."""
     from evaluation.errors import ValidationFailed
     from evaluation.intake import template as T
-    from evaluation.vocabulary import say
+    from evaluation.vocabulary import quoted, say
 
     _check_lang(lang)
     if out.suffix.lower() != ".xlsx":
-        raise _fail_in(
-            lang,
-            f"--out 须为 .xlsx 文件，而不是“{out.name}”",
-            f"--out must be an .xlsx file, not {out.name!r}",
-            2,
-        )
+        said = say("cli_error", "out_suffix", suffixes=".xlsx", got=quoted(out.name))
+        raise _fail_words(said, lang, 2)
     cat = _catalogue(catalogue, lang)
     try:
         units = T.read_units(data, cat)
@@ -543,7 +539,9 @@ def score(
     if ledger is not None:
         L.write_ledger(updated, ledger, previous=previous)
         names = dict(zip(result.units["unit_id"], result.units["name_zh"], strict=True))
-        _say_ledger(ledger, previous, updated, cat, lang, names, data=data)
+        _say_ledger(
+            ledger, previous, updated, cat, lang, names, data=data, catalogue=catalogue
+        )
     table = result.league_table(period)
     ranking = out / f"ranking_{period}.csv"
     write_media_csv(table, ranking)
@@ -619,7 +617,8 @@ def ledger_cmd(
     cat = _catalogue(catalogue, lang)
     if not file.exists():
         raise _fail_words(say("cli_error", "no_ledger", file=file), lang)
-    units = _unit_names(data, lang) if lang == "zh" else {}
+    # names: the Chinese lines say units by name, a reminder list in any language
+    units = _unit_names(data, lang) if lang == "zh" or reminders else {}
     previous = _read_ledger(file, lang)
     updated = previous
     if as_of is not None:
@@ -630,19 +629,18 @@ def ledger_cmd(
             raise _fail_words(said, lang, 2) from None
         L.write_ledger(updated, file, previous=previous)
     _say_ledger(
-        file, previous, updated, cat, lang, units, data=data, reminders=reminders
-    )
+        file, previous, updated, cat, lang, units,
+        data=data, reminders=reminders, catalogue=catalogue,
+    )  # fmt: skip
     if reminders is not None:
-        due = L.reminders(updated)  # in English the ledger's own columns, as stored
-        write_media_csv(
-            W.reminders_zh(due, cat, units) if lang == "zh" else due, reminders
-        )
+        write_media_csv(W.reminders(L.reminders(updated), cat, units, lang), reminders)
         typer.echo(say("cli_said", "wrote", path=reminders).text(lang))
 
 
 def _unit_names(data: Path, lang: str = "zh") -> dict[str, str]:
-    """Unit code → Chinese name, from the units file of the dataset folder ``data``
-    (read, not checked against the catalogue: only the names are wanted)."""
+    """Unit code → name in ``lang`` (Chinese where the file has no English), from
+    the units file of the dataset folder ``data`` (read, not checked against the
+    catalogue: only the names are wanted)."""
     from evaluation.errors import ValidationFailed
     from evaluation.intake.io import matching_files, read_table
     from evaluation.vocabulary import say
@@ -656,7 +654,8 @@ def _unit_names(data: Path, lang: str = "zh") -> dict[str, str]:
         raise _report_failure(exc, None, lang) from None
     if not {"unit_id", "name_zh"} <= set(units.columns):
         raise _fail_words(say("cli_error", "units_file", folder=data), lang)
-    return dict(zip(units["unit_id"], units["name_zh"], strict=True))
+    name = f"name_{lang}" if f"name_{lang}" in units else "name_zh"
+    return dict(zip(units["unit_id"], units[name], strict=True))
 
 
 def _read_ledger(path: Path, lang: str = "zh"):
@@ -702,6 +701,7 @@ def _say_ledger(
     *,
     data: Path = Path("data/sample"),
     reminders: Path | None = None,
+    catalogue: Path = Path("indicators.yaml"),
 ) -> None:
     """A ledger's counts and its first :data:`REMINDERS_SHOWN` reminders, in
     ``lang`` (an item's unit and indicator by their names in Chinese, by their ids in
@@ -738,11 +738,15 @@ def _say_ledger(
         if reminders is not None:
             said = say("cli_said", "remind_more_in", more=more, file=reminders)
         else:
+            # the command as this one ran: its catalogue, data and language
+            words = ["evaluation", "ledger", path, "--data", data, "-c", catalogue]
             command = Word(
                 *(
-                    " ".join(map(_shell_word, ["evaluation", "ledger", path,
-                                               "--data", data, "--reminders", name]))
-                    for name in say("cli_said", "reminders_file")
+                    " ".join(map(_shell_word, [*words, "--reminders", name, *more_]))
+                    for name, more_ in zip(
+                        say("cli_said", "reminders_file"), ([], ["--lang", "en"]),
+                        strict=True,
+                    )
                 )
             )  # fmt: skip
             said = say("cli_said", "remind_more", more=more, command=command)
@@ -2231,7 +2235,7 @@ def status_cmd(
     from evaluation.errors import ValidationFailed
     from evaluation.intake.io import copies_in, load_dataset
     from evaluation.intake.status import status, status_lines, status_table
-    from evaluation.vocabulary import say
+    from evaluation.vocabulary import Word, quoted, say
 
     _check_lang(lang)
     try:
@@ -2240,12 +2244,9 @@ def status_cmd(
         said = say("library_error", "bad_period", period=period, detail=exc)
         raise _fail_words(said, lang, 2) from None
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
-        raise _fail_in(
-            lang,
-            f"--out 须以 .csv 或 .xlsx 结尾，而不是“{out.name}”",
-            f"--out must end in .csv or .xlsx, not {out.name!r}",
-            2,
-        )
+        suffixes = Word(".csv 或 .xlsx", ".csv or .xlsx")
+        said = say("cli_error", "out_suffix", suffixes=suffixes, got=quoted(out.name))
+        raise _fail_words(said, lang, 2)
     try:
         day = (
             pd.Timestamp(datetime.now(ZoneInfo("Asia/Shanghai")).date())

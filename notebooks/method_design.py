@@ -145,7 +145,10 @@ px.bar(
 # %%
 correlation = diagnostics.indicator_matrix(result).corr()
 px.imshow(
-    correlation.rename(index=node_names, columns=node_names),
+    # names on both axes, no axis title (it would read indicator_id)
+    correlation.rename(index=node_names, columns=node_names).rename_axis(
+        index=None, columns=None
+    ),
     zmin=-1,
     zmax=1,
     color_continuous_scale="RdBu",

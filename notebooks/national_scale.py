@@ -121,7 +121,7 @@ px.histogram(
     nbins=60,
     title=words["scores_title"],
     labels={"composite_score": words["score"], "group": words["group"]},
-)
+).update_yaxes(title_text=words["units"])  # px titles it "count"
 
 # %% [markdown]
 # ## 4. 在 Dask 上评分 / Scored on Dask

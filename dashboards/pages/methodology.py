@@ -90,7 +90,7 @@ def update_methodology(lang, run=None):
             "share": data.percent(m.weight, 2),
             "weights": _say("weights", m.weights, lang),
             "aggregation": _say("aggregation", m.aggregation, lang),
-            "cr": "" if m.cr != m.cr else f"{m.cr:.3f}",
+            "cr": data.fixed(m.cr, 3),  # half up; none for a node without AHP
         }
         for m in views.node_weights(result, result.period).itertuples()
     ]

@@ -305,7 +305,11 @@ def _card(label: str, value, card_id: str, *extra) -> html.Div:
     return html.Div(
         [
             html.Div(label, style={"color": components.MUTED, "fontSize": "15px"}),
-            html.Div(value, style={"fontSize": "26px", "fontWeight": 600}),
+            # a narrow card breaks 第10名（共10个） before its bracket, not in 共10个
+            html.Div(
+                value,
+                style={"fontSize": "26px", "fontWeight": 600, "wordBreak": "keep-all"},
+            ),
             *extra,
         ],
         id=card_id,

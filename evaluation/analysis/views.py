@@ -773,8 +773,9 @@ def league(
     ``risk_level`` in the period (green without a warning), its data-quality flags
     (``dq_flags``: those whose window reaches into the period and the series-wide
     ones, :func:`flags_in`, the flags its profile lists), its final ``grade`` where
-    ``grades`` (a published appraisal of the year) are given, and, for the run's own
-    period, its ``rank_interval`` (``3 (2–5)``) from the uncertainty ``intervals``."""
+    ``grades`` (a published appraisal of the year) are given, for the run's own
+    period its ``rank_interval`` (``3 (2–5)``) from the uncertainty ``intervals``,
+    and its note (``note_zh``, ``note_en``: :func:`league_notes`)."""
     period = _check_period(result, period)
     table = result.league_table(period, peer_group=peer_group)
     level = result.risk[result.risk["period"] == period].set_index("unit_id")["level"]
@@ -797,6 +798,21 @@ def league(
     return table
 
 
+def blank_dimensions(
+    result: Result, table: pd.DataFrame, period: str | None
+) -> pd.DataFrame:
+    """Per row of a league table of ``period`` (all its units, or a peer group's, a
+    level's), True at each level-1 dimension the period scores (some unit of the
+    period has it) that the row's ranked unit has no score in: too few of its
+    indicators had a value (``min_coverage``); its composite is the others'.
+    Columns: those dimensions, in catalogue order."""
+    full = result.league_table(period)
+    dims = result.catalogue.top_dimensions()
+    assessed = [d for d in dims if full[d].notna().any()]
+    ranked = (table["status"] != "insufficient_data").to_numpy()
+    return table[assessed].isna() & ranked[:, None]
+
+
 def league_notes(result: Result, table: pd.DataFrame, period: str | None) -> list[Word]:
     """Each row's note of a league table (:meth:`Result.league_table` of
     ``period``), as the media table and the dashboard publish it: not ranked
@@ -815,10 +831,9 @@ def league_notes(result: Result, table: pd.DataFrame, period: str | None) -> lis
     for row in np.flatnonzero(unranked | (table["n_imputed"] > 0).to_numpy()):
         key = "insufficient_data" if unranked[row] else "imputed"
         parts[row].append(MEDIA_NOTE[key])
-    assessed = [d for d in cat.top_dimensions() if table[d].notna().any()]
-    blank = table[assessed].isna().to_numpy() & ~unranked[:, None]
-    for row in np.flatnonzero(blank.any(axis=1)):
-        dims = [d for d, b in zip(assessed, blank[row], strict=True) if b]
+    blank = blank_dimensions(result, table, period)
+    for row in np.flatnonzero(blank.any(axis=1).to_numpy()):
+        dims = blank.columns[blank.iloc[row].to_numpy()]
         parts[row].append(say("media_note", "blank_dimension", dims=listed(dims)))
     if "n_absent" in table:  # a late agency's indicators left out
         late = result.absences

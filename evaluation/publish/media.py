@@ -37,6 +37,7 @@ import pandas as pd
 
 from evaluation import periods as P
 from evaluation import vocabulary as V
+from evaluation.analysis.views import blank_dimensions
 from evaluation.errors import EvaluationError, RequestError
 from evaluation.files import replacing, safe_cells
 from evaluation.publish.export import (
@@ -425,9 +426,7 @@ def _notes(result: Result, period: str) -> tuple[str, str]:
     if unranked:
         zh.append(ABOUT["insufficient_note"].zh.format(units=unranked))
         en.append(ABOUT["insufficient_note"].en.format(units=unranked))
-    ranked = table[table["status"] != "insufficient_data"]
-    assessed = [d for d in result.catalogue.top_dimensions() if table[d].notna().any()]
-    blank = int(ranked[assessed].isna().any(axis=1).sum())
+    blank = int(blank_dimensions(result, table, period).any(axis=1).sum())
     if blank:
         zh.append(ABOUT["blank_note"].zh.format(units=blank))
         en.append(ABOUT["blank_note"].en.format(units=blank))

@@ -63,14 +63,6 @@ def reminders(
     return table.rename(columns=words("reminder_header", lang))
 
 
-def reminders_zh(
-    due: pd.DataFrame, cat: Catalogue, units: dict[str, str]
-) -> pd.DataFrame:
-    """The reminder list in Chinese (:func:`reminders` with ``lang="zh"``), as
-    ``evaluation ledger --reminders`` writes it."""
-    return reminders(due, cat, units, "zh")
-
-
 def changes_table(
     changes: pd.DataFrame, lang: str, units: dict[str, str] | None = None
 ) -> pd.DataFrame:

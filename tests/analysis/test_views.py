@@ -494,6 +494,23 @@ def test_a_ranked_unit_whose_dimension_has_too_few_values_says_so(tmp_path):
     assert (t.drop(index="U3")[["note_zh", "note_en"]] == "").all().all()
 
 
+def test_a_peer_groups_table_says_a_blank_dimension_as_the_whole_table_does(tmp_path):
+    """U4, alone in g2, sends no b1: 乙 is blank in every row of g2's table, yet
+    the period scores 乙 (the other units have it): the note is the same as in
+    the table of every unit (a reviewer found it empty in g2's)."""
+    values = copy.deepcopy(VALUES)
+    values["U4"]["b1"] = ""  # reported empty
+    r = run(tmp_path, values=values)
+    alone = V.league(r, "2025", peer_group="g2").set_index("unit_id")
+    everyone = V.league(r, "2025").set_index("unit_id")
+    assert alone.at["U4", "composite_score"] == 90  # a alone: (90 + 90) / 2
+    assert (
+        alone.at["U4", "note_zh"]
+        == everyone.at["U4", "note_zh"]
+        == ("乙数据不足，未计分")
+    )
+
+
 # ------------------------------------------------------------ data quality
 def _flag(check, unit, since, period, indicator="", agency="", reason="") -> dict:
     """One row of a flags table as the screen writes it (the ids name the window)."""

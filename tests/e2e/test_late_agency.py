@@ -272,7 +272,7 @@ def test_status_lists_the_late_agency_as_missing_and_the_others_as_sent(
     assert (mine["报送状态"] == "未报送").all()
     assert (mine["已报单位数"] == 0).all() and (mine["未报单位数"] == 50).all()
     # due 10 days after 31 December; counted to 20 January: 10 days overdue
-    assert (mine["报送期限"] == "2026-01-10").all() and (mine["逾期天数"] == 10).all()
+    assert (mine["报送期限"] == "2026年1月10日").all() and (mine["逾期天数"] == 10).all()
     # its quarterly and half-year reports for the quarter ending in December came
     quarter = rows[
         (rows["报送单位"] == names[LATE][0]) & (rows["报告期"] != "2025年12月")
@@ -313,7 +313,7 @@ def test_a_late_reported_at_is_late_by_the_days_counted_by_hand(
     mine = table[(table["报送单位"] == zh) & (table["报告期"] == "2025年12月")]
     assert len(mine) == 4 and (mine["报送状态"] == "迟报").all()
     assert mine["逾期天数"].tolist() == [6, 6, 6, 6]  # numbers, not text
-    assert (mine["报送日期"] == "2026-01-16").all()
+    assert (mine["报送日期"] == "2026年1月16日").all()
     english = invoke(
         "status", folder, "--period", MONTH, "--catalogue", CATALOGUE,
         "--as-of", "2026-01-20", "--lang", "en",
@@ -414,7 +414,7 @@ def test_usage_errors_of_the_agency_commands_speak_the_chosen_language(tmp_path)
     assert en.exit_code == 2 and "--as-of must be a date" in en.output
     bad = invoke("template", "finance", "--period", "2025-Q1",
                  "--out", tmp_path / "t.csv")  # fmt: skip
-    assert bad.exit_code == 2 and "须为 .xlsx 文件" in bad.output
+    assert bad.exit_code == 2 and "--out 须以 .xlsx 结尾，而不是“t.csv”" in bad.output
 
 
 def test_status_says_a_period_typed_the_chinese_way_in_chinese():

@@ -25,6 +25,7 @@ ledger     --as-of 2026-01-09                      U3 overdue: red, reminder
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -188,8 +189,15 @@ def test_ledger_opens_escalates_reminds_and_closes_across_runs(tmp_path):
         "--lang", "en",
     )  # fmt: skip
     remind = pd.read_csv(tmp_path / "remind_en.csv", encoding="utf-8-sig")
-    assert list(remind.columns) == L.COLUMNS  # in English the ledger's own columns
-    assert remind["unit_id"].tolist() == ["U1"]
+    # in English the same list for people, worded in English
+    assert list(remind.columns) == [
+        "Department", "Indicator or dimension", "Rule", "Level", "Level when opened",
+        "Opened in", "First deadline", "Current deadline", "Escalations", "Status",
+        "Checked on", "Reason", "Department code", "Item",
+    ]  # fmt: skip
+    assert remind["Department code"].tolist() == ["U1"]
+    assert remind["Reason"].tolist() == [item("U1")["reason_en"]]
+    assert not re.search(r"[\u4e00-\u9fff]", remind.astype(str).stack().str.cat())
     before = book.read_bytes()
     cli("ledger", book, "-c", cat, "--as-of", "2025-07-10")
     assert book.read_bytes() == before  # checking again the same day changes nothing
@@ -252,7 +260,9 @@ def test_a_ledger_keeps_one_frequency_and_never_loses_items(tmp_path, tiny_catal
         L.write_ledger(L.empty(), book, previous=L.read_ledger(book))
 
 
-def test_past_twenty_reminders_the_cli_says_how_many_more_and_where(tmp_path):
+def test_past_twenty_reminders_the_cli_says_how_many_more_and_where(
+    tmp_path, monkeypatch
+):
     """The sample city's ledger through December 2025 has more than 20 items
     overdue: the CLI lists 20, then says how many more and where the whole list is
     (the reminders file written, else the command that writes it)."""
@@ -266,10 +276,17 @@ def test_past_twenty_reminders_the_cli_says_how_many_more_and_where(tmp_path):
     lines = out.splitlines()
     assert lines[0].endswith(f"逾期{n}项（须催办）")
     assert sum(x.startswith("  催办 ") for x in lines) == 20
+    catalogue = ROOT / "indicators.yaml"
     assert lines[21] == (
         f"  另有{n - 20}项未列出，完整催办清单：evaluation ledger {book} --data "
-        f"{sample} --reminders 催办清单.csv"
+        f"{sample} -c {catalogue} --reminders 催办清单.csv"
     )
+    # the command as printed, run from another folder, writes the whole list
+    monkeypatch.chdir(tmp_path)
+    printed = shlex.split(lines[21].split("：", 1)[1])
+    assert printed[0] == "evaluation"
+    cli(*printed[1:])
+    assert len(pd.read_csv(tmp_path / "催办清单.csv", encoding="utf-8-sig")) == n
     remind = tmp_path / "催办 清单.csv"  # a name with a space
     out = cli("ledger", book, "--as-of", "2026-01-10", "-c", ROOT / "indicators.yaml",
               "--reminders", remind, "--data", sample)  # fmt: skip
@@ -277,8 +294,8 @@ def test_past_twenty_reminders_the_cli_says_how_many_more_and_where(tmp_path):
     assert sum(x.startswith("  催办 ") for x in lines) == 20
     assert lines[21] == f"  另有{n - 20}项未列出，完整催办清单见：{remind}"
     assert len(pd.read_csv(remind, encoding="utf-8-sig")) == n
-    out = cli("ledger", book, "-c", ROOT / "indicators.yaml", "--lang", "en")
+    out = cli("ledger", book, "-c", catalogue, "--lang", "en")
     assert out.splitlines()[21] == (
         f"  and {n - 20} more; the whole list: evaluation ledger {book} --data "
-        "data/sample --reminders reminders.csv"
+        f"data/sample -c {catalogue} --reminders reminders.csv --lang en"
     )

@@ -661,3 +661,19 @@ def test_intake_review_refuses_a_triage_without_a_reason_in_chinese_first(tmp_pa
     assert "理由" in first[1]
     assert any(x.strip().startswith("row 1 (") for x in first[2:])
     assert not (tmp_path / "flag_decisions.csv").exists()
+
+
+@pytest.mark.notebook
+def test_figures_built_in_a_cell_have_no_code_for_an_axis_title(executed):
+    """The correlation heatmap names the indicators on its axes and has no axis
+    title (pandas' index name would read indicator_id); the national histogram's
+    count axis reads 单位数, not plotly's "count"."""
+    notebook, _ = executed(ROOT / "notebooks" / "method_design.py")
+    layout = _shown_figure(notebook, "px.imshow(")["layout"]
+    for axis in ("xaxis", "yaxis"):
+        title = (layout.get(axis, {}).get("title") or {}).get("text")
+        assert title in (None, ""), (axis, title)
+    notebook, _ = executed(ROOT / "notebooks" / "national_scale.py")
+    layout = _shown_figure(notebook, "px.histogram(")["layout"]
+    assert layout["yaxis"]["title"]["text"] == "单位数"
+    assert layout["xaxis"]["title"]["text"] == "综合得分"

@@ -514,7 +514,7 @@ def test_reminders_in_english_name_units_and_indicators_under_english_headers(
     assert en.iloc[1][["Opened in", "Checked on", "Reason"]].tolist() == [
         "Q3 2025", "", "",
     ]  # fmt: skip
-    zh = W.reminders_zh(_due(), catalogue, {"D07": "市生态环境局"})
+    zh = W.reminders(_due(), catalogue, {"D07": "市生态环境局"}, "zh")
     first = zh.iloc[0]
     assert first[["责任单位", "发现报告期", "原定整改期限", "预警规则"]].tolist() == [
         "市生态环境局", "2025年10月", "2025年11月30日", "阈值",
