@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -256,6 +257,8 @@ def risk_table(
         return _pick(words, lang)
 
     def days(values: pd.Series) -> pd.Series:  # 2025年1月30日, 2025-01-30
+        if numbers:  # a workbook's real dates (they sort), shown as DATE_FORMATS
+            return values.map(lambda v: date.fromisoformat(v) if _present(v) else None)
         said = {v: day_pair(v) for v in values.dropna().unique()}  # few distinct
         return _pick(values.map(lambda v: said.get(v, ("", ""))), lang)
 
@@ -351,12 +354,22 @@ def risk_table(
     out.columns = [header_text(RISK_HEADER[c], headers or lang) for c in cols]
     out = safe_cells(out)
     if numbers:
+        dated = {c: DATE_FORMATS[lang] for c in ("first_due", "due", "closed_on")}
+        formats = {**_risk_formats(cat, table, frame, decimals), **dated}
         out.attrs["number_formats"] = {
             header_text(RISK_HEADER[c], headers or lang): f
-            for c, f in _risk_formats(cat, table, frame, decimals).items()
+            for c, f in formats.items()
             if c in cols
         }
     return out
+
+
+#: Excel's format of a date cell, by language: 2025年1月30日, 2025-01-30
+DATE_FORMATS = {
+    "zh": 'yyyy"年"m"月"d"日"',
+    "en": "yyyy-mm-dd",
+    "both": 'yyyy"年"m"月"d"日"',
+}
 
 
 #: measure words of counts among the indicators' units (件 …): whole numbers
@@ -1009,6 +1022,9 @@ def _write_sheet(
             number = given[k] if isinstance(given, list | tuple) else given
             if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
                 sheet.write_blank(i, j, None)
+            elif type(v) is date:  # a real date (it sorts), in the given format
+                when = datetime.combine(v, datetime.min.time())
+                sheet.write_datetime(i, j, when, style(number or "yyyy-mm-dd"))
             elif number and (kinds[j] in ("int", "float") or _is_number(v)):
                 sheet.write_number(i, j, float(v), style(number))
             elif kinds[j] in ("int", "float"):
@@ -1040,6 +1056,8 @@ def _shown(value, kind: str) -> str:
         or (isinstance(value, float) and np.isnan(value))
     ):
         return ""
+    if type(value) is date:  # as wide as its longest format: 2025年10月30日
+        return f"{value.year}年{value.month}月{value.day}日"
     if kind == "float":
         return f"{float(value):.2f}"
     if kind == "int":

@@ -361,15 +361,20 @@ def test_ranking_ledger_and_flags_workbooks(scored, tmp_path):
         if table == "ledger":
             cells = [r[header.index("Escalations")] for r in body]
             assert {(c.data_type, c.number_format) for c in cells} == {("n", "0")}
-            # dates as officials write them, text cells: the stored 2025-01-30 →
-            # 2025年1月30日 (by hand from the Parquet table)
+            # real dates (a filter sorts 2025年10月8日 after 2025年1月30日), shown as
+            # officials write them: the stored 2025-01-30 (by hand from the
+            # Parquet table) in a cell formatted 2025年1月30日
             stored = pd.read_parquet(scored / "ledger.parquet").set_index("item_id")
             for r in body:
                 item = stored.loc[r[header.index("Item")].value]
                 for column, key in [("Due", "first_due"), ("Current deadline", "due"),
                                     ("Closed on", "closed_on")]:  # fmt: skip
-                    want = chinese_day(item[key]) or ""  # open: an empty text cell
-                    assert r[header.index(column)].value == want
+                    cell = r[header.index(column)]
+                    if not isinstance(item[key], str) or not item[key]:
+                        assert cell.value is None  # open: no date
+                        continue
+                    assert cell.is_date and cell.value.date().isoformat() == item[key]
+                    assert cell.number_format == 'yyyy"年"m"月"d"日"'  # 2025年1月30日
         if table == "risk":
             cells = [r[header.index("Red warnings")] for r in body]
             assert {c.data_type for c in cells} == {"n"}
