@@ -294,12 +294,7 @@ def test_intake_review_writes_the_problems_to_send_back_when_a_file_is_bad(tmp_p
     notebook = jupytext.read(path)
     _inject(notebook, out_dir=str(out_dir), data_path=str(data), triage=[])
     _client(notebook, path).execute()
-    errors = [
-        o["evalue"]
-        for c in notebook.cells
-        for o in c.get("outputs", [])
-        if o.get("output_type") == "error"
-    ]
+    errors = _errors(notebook)
     assert errors == []
     openpyxl = pytest.importorskip("openpyxl")
     (book,) = out_dir.glob("intake_review_*.xlsx")
@@ -517,6 +512,16 @@ def test_year_end_rules_applied_say_the_approval_date_in_chinese(executed):
     assert shown == days
 
 
+def _errors(notebook) -> list[str]:
+    """The error messages an executed notebook shows, cell by cell."""
+    return [
+        o["evalue"]
+        for c in notebook.cells
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
+
+
 def _shown_figure(notebook, code: str) -> dict:
     """The plotly figure (``data``, ``layout``) shown by the one code cell whose
     source contains ``code``."""
@@ -648,12 +653,7 @@ def test_intake_review_refuses_a_triage_without_a_reason_in_chinese_first(tmp_pa
     triage = [("stable/D28/approval_volume/2024-M01", "accepted", "")]
     _inject(notebook, out_dir=str(tmp_path), analyst="测试员", triage=triage)
     _client(notebook, path).execute()
-    errors = [
-        o["evalue"]
-        for c in notebook.cells
-        for o in c.get("outputs", [])
-        if o.get("output_type") == "error"
-    ]
+    errors = _errors(notebook)
     assert errors, "the triage is refused"
     first = errors[0].splitlines()
     assert "未记录任何核实结论" in first[0]
