@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 import re
 
+import numpy as np
+
 import evaluation as ev
 from evaluation.publish.export import media_table
 from evaluation.risk import quality as Q
@@ -78,3 +80,18 @@ def test_a_flag_says_the_usual_value_to_the_decimals_of_the_value(tiny_raw):
     assert "79.9% against the unit's usual 98.9%" in en
     # each number of the reason to one decimal, as the value is
     assert re.findall(r"\d+\.\d+(?=%)", zh) == ["79.9", "98.9"]
+
+
+def test_two_figures_of_a_reason_never_read_equal_when_they_differ():
+    """A series reported in whole percent (step 1, finest 0.1): a median of 84.5
+    before one of 85 would read 85% and 85% at the after's 0 decimals; it keeps
+    its own 1 decimal. A usual 98.85 beside 79.9 takes the value's 1 decimal and
+    rounds half up: 98.9."""
+    from types import SimpleNamespace
+
+    from evaluation.risk.quality.reports import number
+
+    cube = SimpleNamespace(step=np.array([1.0, 0.1]), finest=np.array([0.1, 0.01]))
+    assert number(cube, 0, 85.0) == "85"
+    assert number(cube, 0, 84.5, like=85.0) == "84.5"
+    assert number(cube, 1, 98.85, like=79.9) == "98.9"

@@ -731,11 +731,17 @@ def number(cube: Cube, k: int, value: float, like: float | None = None) -> str:
     to the finest reported that show it: ``0.853`` sent for 85.3 %, a median of
     ``85.25`` beside it), rounded half up as the tables are. ``like``: the value it
     is compared with, whose decimals it takes (a unit's usual 98.85 % beside its
-    79.9 % reads 98.9 %: one reason, one precision)."""
+    79.9 % reads 98.9 %: one reason, one precision), unless the two would then read
+    the same (a median of 84.5 before one of 85 keeps its decimal)."""
     if value is None or not np.isfinite(value):
         return "—"
-    shown = value if like is None or not np.isfinite(like) else like
-    return fixed(value, _shown_decimals(cube, k, shown), grouped=True)
+    own = _shown_decimals(cube, k, value)
+    if like is None or not np.isfinite(like):
+        return fixed(value, own, grouped=True)
+    d = _shown_decimals(cube, k, like)
+    if value != like and fixed(value, d) == fixed(like, d):  # would read equal:
+        d = max(d, own)  # its own decimals tell them apart (84.5 beside 85)
+    return fixed(value, d, grouped=True)
 
 
 def _shown_decimals(cube: Cube, k: int, value: float) -> int:
