@@ -270,18 +270,21 @@ _EXACT = Context(prec=400, rounding=ROUND_HALF_UP)
 
 
 def fixed(x: float, decimals: int = 2, *, grouped: bool = False) -> str:
-    """``x`` to ``decimals`` places, rounded half up as it is written: ``97.85`` →
-    ``97.9`` (``f"{97.85:.1f}"`` gives ``97.8``: the float is just below 97.85, and
-    Python rounds half to even). Every published number and every reason is
-    written so: one figure wherever it is read. A value that rounds to zero is
-    ``0.0``, never ``-0.0``; ``grouped`` separates thousands (``1,235``); NaN is
-    ``''`` (infinities as Python writes them)."""
+    """``x`` to ``decimals`` places, rounded half up as it is written to 15
+    significant digits, as a spreadsheet shows it: ``97.85`` → ``97.9``
+    (``f"{97.85:.1f}"`` gives ``97.8``: the float is just below 97.85, and Python
+    rounds half to even), and a mean of 92.575 computed as 92.57499999999999 →
+    ``92.58``, as the committee's hand sum gives it. Every published number and
+    every reason is written so: one figure wherever it is read. A value that
+    rounds to zero is ``0.0``, never ``-0.0``; ``grouped`` separates thousands
+    (``1,235``); NaN is ``''`` (infinities as Python writes them)."""
     x = float(x)
     if x != x:
         return ""
     if x in (np.inf, -np.inf):
         return f"{x:.{decimals}f}"
-    d = Decimal(repr(x)).quantize(Decimal(1).scaleb(-decimals), context=_EXACT)
+    written = Decimal(f"{x:.15g}")  # float noise past the 15th digit dropped
+    d = written.quantize(Decimal(1).scaleb(-decimals), context=_EXACT)
     if d.is_zero():
         d = d.copy_abs()
     return f"{d:,f}" if grouped else str(d)

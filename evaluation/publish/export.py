@@ -257,7 +257,7 @@ def risk_table(
         return _pick(words, lang)
 
     def days(values: pd.Series) -> pd.Series:  # 2025年1月30日, 2025-01-30
-        if numbers:  # a workbook's real dates (they sort), shown as DATE_FORMATS
+        if numbers:  # a workbook's real dates (they sort), shown 2025年1月30日
             return values.map(lambda v: date.fromisoformat(v) if _present(v) else None)
         said = {v: day_pair(v) for v in values.dropna().unique()}  # few distinct
         return _pick(values.map(lambda v: said.get(v, ("", ""))), lang)
@@ -354,7 +354,8 @@ def risk_table(
     out.columns = [header_text(RISK_HEADER[c], headers or lang) for c in cols]
     out = safe_cells(out)
     if numbers:
-        dated = {c: DATE_FORMATS[lang] for c in ("first_due", "due", "closed_on")}
+        shown = V.word("cell_format", "date", "en" if lang == "en" else "zh")
+        dated = {c: shown for c in ("first_due", "due", "closed_on")}
         formats = {**_risk_formats(cat, table, frame, decimals), **dated}
         out.attrs["number_formats"] = {
             header_text(RISK_HEADER[c], headers or lang): f
@@ -362,14 +363,6 @@ def risk_table(
             if c in cols
         }
     return out
-
-
-#: Excel's format of a date cell, by language: 2025年1月30日, 2025-01-30
-DATE_FORMATS = {
-    "zh": 'yyyy"年"m"月"d"日"',
-    "en": "yyyy-mm-dd",
-    "both": 'yyyy"年"m"月"d"日"',
-}
 
 
 #: measure words of counts among the indicators' units (件 …): whole numbers

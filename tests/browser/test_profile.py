@@ -69,7 +69,7 @@ def store(sample_result, tmp_path_factory):
 
 
 def _two(x: float) -> str:
-    return str(Decimal(repr(float(x))).quantize(Decimal("0.01"), ROUND_HALF_UP))
+    return str(Decimal(f"{float(x):.15g}").quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
 def _shoot(dash_duo, name: str) -> None:

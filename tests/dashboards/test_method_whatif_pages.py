@@ -271,7 +271,9 @@ def test_methodology_shows_the_weights_the_run_used_in_words(tmp_path):
     b1, b2 = 0.4 * d / d.sum()
 
     def half_up(x: float) -> Decimal:  # two decimals, as officials round
-        return Decimal(repr(float(x))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return Decimal(f"{float(x):.15g}").quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
 
     assert weights == {
         "a1指标": "45.00%",

@@ -179,7 +179,7 @@ def _figures(tree) -> dict:
 
 
 def _two(x: float) -> str:
-    return str(Decimal(repr(float(x))).quantize(Decimal("0.01"), ROUND_HALF_UP))
+    return str(Decimal(f"{float(x):.15g}").quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
 @pytest.fixture(scope="module")

@@ -101,9 +101,9 @@ def expected(scored):
 
 
 def rounded(x: float) -> float:
-    """Half up to 2 decimals on the number as Python prints it, as published
-    (87.27499999999999 → 87.27, 87.275 → 87.28)."""
-    return float(Decimal(repr(float(x))).quantize(Decimal("0.01"), ROUND_HALF_UP))
+    """Half up to 2 decimals on the number as a spreadsheet shows it (15
+    significant digits), as published (87.27499999999999 is 87.275 → 87.28)."""
+    return float(Decimal(f"{float(x):.15g}").quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
 def recorded(result, key: str):

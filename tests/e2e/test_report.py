@@ -80,7 +80,7 @@ def _flat(text: str) -> str:
 
 def _two(x: float) -> str:
     """Two decimals, rounded half up, by Decimal (as officials round)."""
-    return str(Decimal(repr(float(x))).quantize(Decimal("0.01"), ROUND_HALF_UP))
+    return str(Decimal(f"{float(x):.15g}").quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
 def _rows(page: str) -> dict[str, list[str]]:

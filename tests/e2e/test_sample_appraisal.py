@@ -187,3 +187,16 @@ def test_worse_annual_and_quarterly_reports_lower_the_year_end_score(sample, tmp
     assert w.at["D08", "dim_tasks"] < b.at["D08", "dim_tasks"] - 1
     assert w.at["D08", "score"] < b.at["D08", "score"] - 1
     assert w.at["D08", "group_rank"] > b.at["D08", "group_rank"]
+
+
+def test_a_score_of_exactly_92_575_is_published_as_92_58(sample):
+    """D11's key targets (key_targets.csv): 74.9 of an adjusted 80, 47.3 of 50,
+    17.9 of 20, each a share of 100: (93.625 + 94.6 + 89.5) / 3 = 92.575 by hand,
+    published half up as 92.58, as the committee's own sum rounds it (the float
+    computed is 92.57499999999999, which rounded as stored read 92.57)."""
+    from evaluation.publish.export import round_half_up
+
+    _, tables = sample
+    grades = tables["grades"].set_index("unit_id")
+    assert grades.at["D11", "review_score"] == pytest.approx(92.575, abs=1e-9)
+    assert round_half_up([grades.at["D11", "review_score"]]) == ["92.58"]

@@ -62,7 +62,9 @@ def level_one() -> list[tuple[str, str]]:
 
 def half_up(value, places: int) -> float:
     return float(
-        Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+        Decimal(f"{float(value):.15g}").quantize(
+            Decimal(1).scaleb(-places), ROUND_HALF_UP
+        )
     )
 
 
