@@ -1373,10 +1373,28 @@ def _decision(value: str) -> Decision:
     return Decision(code)
 
 
+def _unit_code(typed: str, names: dict[str, tuple[str, str]]) -> str:
+    """The unit an official typed, as its code: the code itself (any case), or
+    the one unit whose Chinese or English name it is (白水县 → X09); else as typed,
+    for the refusal to name."""
+    typed = typed.strip()
+    if typed in names:
+        return typed
+    hits = [
+        u
+        for u, (zh, en) in names.items()
+        if typed.casefold() in (u.casefold(), zh.casefold(), en.casefold())
+    ]
+    return hits[0] if len(hits) == 1 else typed
+
+
 @app.command("appeal-case")
 def appeal_case(
     run_id: Annotated[str, typer.Argument(help="An annual run under 公示.")],
-    unit: Annotated[str, typer.Option(help="The appealing unit (unit_id).")],
+    unit: Annotated[
+        str,
+        typer.Option(help="The appealing unit: its code (unit_id) or its name."),
+    ],
     by: Annotated[str, typer.Option(help="Who files the appeal.")],
     grounds: Annotated[str, typer.Option(help="The grounds of the appeal.")],
     on: Annotated[
@@ -1396,6 +1414,7 @@ def appeal_case(
 
     try:
         with Publication(store) as s:
+            unit = _unit_code(unit, s.unit_names(run_id))
             case = s.file_case(
                 run_id,
                 unit_id=unit,

@@ -177,12 +177,19 @@ class Publication(Store):
         old = self.run(supersedes)
         if (old["kind"], old["period"]) != (kind, period):
             old_kind = _kind(old["kind"], old["period"])
+            # an appraisal corrected from a result alone: the --appraisal was left off
+            hint = (
+                "appraisal_needed"
+                if (old["kind"], kind) == ("annual", "period")
+                else None
+            )
             raise _refused(
                 "correction_kind",
                 LifecycleError,
                 supersedes=supersedes,
                 old_kind=old_kind["kind"],
                 old_period=old_kind["period"],
+                hint=say("library_error", hint) if hint else Word("", ""),
                 **_kind(kind, period),
             )
         self._check_corrects(old)
@@ -360,14 +367,17 @@ class Publication(Store):
                     until=day_word(until),
                     on=day_word(on),
                 )
-            graded = self.graded_units(run_id)
+            graded = self.unit_names(run_id)
             if unit_id not in graded:
+                first = min(graded, default="")  # an example from this run
+                zh, en = graded.get(first, ("", ""))
                 raise _refused(
                     "appeal_unit",
                     LifecycleError,
                     unit=quoted(unit_id),
                     run=run_id,
                     n=len(graded),
+                    example=Word(f"{first}（{zh}）", f"{first} ({en})"),
                 )
             case_id = f"{run_id}.c{len(self.case_ids(run_id)) + 1}"
             self.insert_case(

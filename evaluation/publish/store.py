@@ -783,9 +783,10 @@ class Store:
             data = self._bytes(run_id, "grades")
         except KeyError:
             return {}
-        cols = ["unit_id", "name_zh", "name_en"]
-        grades = pd.read_parquet(io.BytesIO(data), columns=cols)
-        return {u: (zh, en) for u, zh, en in grades.itertuples(index=False)}
+        grades = pd.read_parquet(io.BytesIO(data))  # one row a unit: small
+        ids = grades["unit_id"]
+        zh, en = (grades.get(f"name_{k}", ids) for k in ("zh", "en"))
+        return {u: (a, b) for u, a, b in zip(ids, zh, en, strict=True)}
 
     def table(
         self,

@@ -268,3 +268,36 @@ def test_a_new_ledger_counts_what_the_run_closed_and_names_units(tmp_path):
     reminders = [x for x in said if x.startswith("  催办 ")]
     assert reminders
     assert all(x[len("  催办 ") :].split("：")[0] in names for x in reminders)
+
+
+def test_an_appeal_filed_under_the_units_name(store):
+    """The official types the unit as units.csv names it (D20 is 市机关事务管理局):
+    the case is D20's. A name no unit has is refused with what to write, an
+    example from this run (its first code, D01 市发展和改革委员会 in units.csv)."""
+    said = invoke(
+        "appeal-case", RUN, "--unit", "市机关事务管理局", "--by", "办公室",
+        "--grounds", "数据有误", "--store", store,
+    )  # fmt: skip
+    assert said.startswith(f"已登记申诉 {RUN}.c1（市机关事务管理局（D20）对运行 ")
+    refused = CliRunner().invoke(
+        app,
+        ["appeal-case", RUN, "--unit", "市交通局", "--by", "办公室",
+         "--grounds", "数据有误", "--store", str(store)],
+    )  # fmt: skip
+    assert refused.exit_code != 0
+    assert "单位“市交通局”不在" in refused.output
+    assert "请写单位代码或单位全称，如 D01（市发展和改革委员会）" in refused.output
+
+
+def test_an_appraisal_corrected_without_its_inputs_says_to_add_them(scored, store):
+    """The committee's correction run as `appeal RUN RESULT` without --appraisal
+    would store a scoring run: refused, saying what to add."""
+    refused = CliRunner().invoke(
+        app,
+        ["appeal", RUN, str(scored[0]), "--reason", "复核", "--by", "王",
+         "--store", str(store)],
+    )  # fmt: skip
+    assert refused.exit_code != 0
+    assert (
+        "更正年度考评须同时给出考评材料：--appraisal 考评材料文件夹" in refused.output
+    )
