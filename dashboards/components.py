@@ -175,6 +175,12 @@ def watermark(stage: str | None, lang: str) -> list:
     return [text("watermark", lang)] if stage == "draft" else []
 
 
+def dropdown_labels(lang: str) -> dict[str, str]:
+    """A dropdown's own words in ``lang`` (``labels=``): its search box reads 搜索,
+    not Search."""
+    return vocabulary.words("dropdown_label", lang)
+
+
 #: a period dropdown's style: as wide as 2025年第二季度 with its arrow, on every page
 PERIOD_STYLE = {"width": "200px"}
 

@@ -48,7 +48,10 @@ def layout(**_query) -> html.Div:
         [
             html.Div(
                 [
-                    html.H2(id="appraisal-heading", style={"margin": "0 24px 0 0"}),
+                    html.H2(
+                        id="appraisal-heading",
+                        style={"margin": "0 24px 0 0", "whiteSpace": "nowrap"},
+                    ),
                     components.control(
                         "appraisal-run-label",
                         dcc.Dropdown(
@@ -64,12 +67,18 @@ def layout(**_query) -> html.Div:
                         "appraisal-unit-label",
                         dcc.Dropdown(
                             id="appraisal-unit",
+                            labels=components.dropdown_labels(data.visitor_lang()),
                             clearable=False,
                             style={"width": "360px"},
                         ),
                     ),
                 ],
-                style={"display": "flex", "alignItems": "flex-end", "gap": "24px"},
+                style={
+                    "display": "flex",
+                    "alignItems": "flex-end",
+                    "gap": "24px",
+                    "flexWrap": "wrap",
+                },  # fmt: skip
             ),
             html.Div(id="appraisal-status", style={"marginTop": "14px"}),
             html.Div(id="appraisal-groups"),

@@ -450,7 +450,8 @@ def _mover_list(table, key, level, names, lang) -> html.Div:
                     style={"color": components.MUTED, "fontSize": "15px"},
                 ),  # fmt: skip
             ],
-            style={"margin": "4px 0"},
+            # Chinese broken at its punctuation only: never inside 第7名 or 部门
+            style={"margin": "4px 0", "wordBreak": "keep-all"},
         )
         for x in table.itertuples()
     ]

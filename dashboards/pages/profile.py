@@ -116,6 +116,7 @@ def layout(unit_id: str = "", **_query) -> html.Div:
                                 "profile-period-label",
                                 dcc.Dropdown(
                                     id="profile-period",
+                                    labels=components.dropdown_labels(lang),
                                     clearable=False,
                                     style=components.PERIOD_STYLE,
                                 ),
@@ -136,6 +137,7 @@ def layout(unit_id: str = "", **_query) -> html.Div:
                                 "profile-indicator-label",
                                 dcc.Dropdown(
                                     id="profile-indicator",
+                                    labels=components.dropdown_labels(lang),
                                     clearable=False,
                                     style={"width": "min(560px, 80vw)"},
                                 ),
@@ -390,7 +392,12 @@ def _grade_card(grade, year: str, lang: str, until: str | None = None) -> html.D
         _badge(grade.grade, "grade", lang, "profile-grade-badge"),
         "profile-grade",
         html.Ul(
-            [html.Li(x) for x in why],
+            # the score's line kept whole at its words (第39名（共40个）), each
+            # reason free to break: it may be long
+            [
+                html.Li(x, style={"wordBreak": "keep-all"} if i == 0 else None)
+                for i, x in enumerate(why)
+            ],  # fmt: skip
             id="profile-grade-reasons",
             style={"margin": "6px 0 0", "paddingLeft": "18px", "fontSize": "15px"},
         ),

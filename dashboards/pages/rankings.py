@@ -130,6 +130,7 @@ def layout(**_query) -> html.Div:
                         "rankings-period-label",
                         dcc.Dropdown(
                             id="rankings-period",
+                            labels=components.dropdown_labels(lang),
                             clearable=False,
                             style=components.PERIOD_STYLE,
                         ),
@@ -138,6 +139,7 @@ def layout(**_query) -> html.Div:
                         "rankings-peer-group-label",
                         dcc.Dropdown(
                             id="rankings-peer-group",
+                            labels=components.dropdown_labels(lang),
                             value=DEFAULT_SCOPE,
                             clearable=False,
                             searchable=False,

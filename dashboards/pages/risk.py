@@ -85,6 +85,7 @@ def layout(**_query) -> html.Div:
                         "risk-period-label",
                         dcc.Dropdown(
                             id="risk-period",
+                            labels=components.dropdown_labels(lang),
                             clearable=False,
                             style=components.PERIOD_STYLE,
                         ),

@@ -70,6 +70,7 @@ def layout(**_query) -> html.Div:
                         "whatif-period-label",
                         dcc.Dropdown(
                             id="whatif-period",
+                            labels=components.dropdown_labels(lang),
                             options=options,
                             value=period,
                             clearable=False,

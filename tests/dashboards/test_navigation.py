@@ -249,6 +249,37 @@ def test_ag_grid_speaks_chinese_on_chinese_pages_and_its_own_english_otherwise()
     assert components.grade_grid("g", [], []).dashGridOptions["localeText"] == zh
 
 
+def test_every_searchable_dropdown_speaks_chinese(app):
+    """A dropdown one can type into shows its own words (搜索, 没有匹配的选项) in
+    the visitor's language, not Dash's English "Search" (a reviewer found it on
+    the unit, risk and appraisal pages)."""
+    import importlib
+
+    def dropdowns(tree):
+        if isinstance(tree, dcc.Dropdown):
+            yield tree
+        children = getattr(tree, "children", None)
+        for child in children if isinstance(children, list) else [children]:
+            if child is not None and not isinstance(child, (str, int, float)):
+                yield from dropdowns(child)
+
+    found = []
+    for page in ("overview", "rankings", "risk", "profile", "whatif", "appraisal"):
+        module = importlib.import_module(f"dashboards.pages.{page}")
+        try:
+            tree = (
+                module.layout(unit_id="D07") if page == "profile" else module.layout()
+            )
+        except dash.exceptions.PreventUpdate:  # a page with nothing to show here
+            continue
+        for d in dropdowns(tree):
+            if getattr(d, "searchable", True) is not False:
+                found.append(d.id)
+                assert d.labels["search"] == "搜索", d.id
+                assert d.labels["no_options_found"] == "没有匹配的选项", d.id
+    assert {"rankings-period", "risk-period", "profile-period"} <= set(found)
+
+
 # ----------------------------------------- the league grid's cells, in node
 NODE = shutil.which("node")
 
