@@ -48,6 +48,7 @@ from evaluation.publish.export import (
     time_zh,
 )
 from evaluation.publish.report import (
+    case_text,
     correction_from_store,
     correction_what,
     write_pdf,
@@ -240,23 +241,30 @@ def quality_flags(flags: pd.DataFrame, unit: str, year, catalogue) -> list[dict]
     ]
 
 
-def correction_note(correction: dict | None, unit: str) -> str:
+def correction_note(correction: dict | None, unit: str, names=None) -> str:
     """The letter's line on a corrected version, for a unit whose grade or rank in
     its group the correction changed (by its own appeal or by another's): which
-    version supersedes which, why, and what changed for it; else nothing."""
+    version supersedes which, why, and what changed for it, then the appeal the
+    reason names, in words (whose, why, the review; ``names``: unit id → Chinese
+    name), so a unit moved by another's appeal reads whose; else nothing."""
     if correction is None:
         return ""
     changes = correction["changes"]
     mine = changes[changes["unit_id"] == unit]
     if mine.empty:
         return ""
-    return word("report", "correction_letter", "zh").format(
-        version=correction["version"],
-        run=correction["run"],
-        old_version=correction["old_version"],
-        old=correction["old"],
-        reason=correction["reason"] or word("report", "none", "zh"),
-        what=correction_what(next(mine.itertuples()), "zh"),
+    case = correction.get("case")
+    appeal = case_text(case, names if names is not None else {}, "zh") if case else ""
+    return (
+        word("report", "correction_letter", "zh").format(
+            version=correction["version"],
+            run=correction["run"],
+            old_version=correction["old_version"],
+            old=correction["old"],
+            reason=correction["reason"] or word("report", "none", "zh"),
+            what=correction_what(next(mine.itertuples()), "zh"),
+        )
+        + appeal
     )
 
 
@@ -399,7 +407,9 @@ def letter_data(
         "rules": unit_rules(rules_applied, unit),
         "flags": quality_flags(result.flags, unit, year, cat),
         "appeal": appeal_window(run, issuer, today=issued),
-        "correction": correction_note(correction, unit),
+        "correction": correction_note(
+            correction, unit, grades.set_index("unit_id")["name_zh"]
+        ),
     }
 
 

@@ -556,6 +556,21 @@ def correction_what(change, lang: str) -> str:
     return t["correction_sep"].join(parts)
 
 
+def case_text(case: dict, names, lang: str) -> str:
+    """An appeal case (the store's row) in words: who appealed, when, why and the
+    review (``correction_case``); ``names``: unit id → name in ``lang``."""
+    k = V.LANGS.index(lang)
+    decision = case.get("decision") or "pending"
+    return V.words("report", lang)["correction_case"].format(
+        case=case["case_id"], unit_id=case["unit_id"],
+        unit=names.get(case["unit_id"], case["unit_id"]),
+        filed=_date_text(case["filed_at"], lang), grounds=case["grounds"],
+        decision=V.APPEAL_DECISION[decision][k]
+        if decision in V.APPEAL_DECISION else decision,
+        by=case.get("decided_by") or "", note=case.get("decision_note") or "",
+    )  # fmt: skip
+
+
 def _correction_lines(
     correction: dict | None, grades: pd.DataFrame, t: dict, k: int
 ) -> dict | None:
@@ -575,17 +590,7 @@ def _correction_lines(
     case = correction.get("case")
     if case:
         names = grades.set_index("unit_id")["name_zh" if k == 0 else "name_en"]
-        decision = case.get("decision") or "pending"
-        lines.append(
-            t["correction_case"].format(
-                case=case["case_id"], unit_id=case["unit_id"],
-                unit=names.get(case["unit_id"], case["unit_id"]),
-                filed=_date_text(case["filed_at"], lang), grounds=case["grounds"],
-                decision=V.APPEAL_DECISION[decision][k]
-                if decision in V.APPEAL_DECISION else decision,
-                by=case.get("decided_by") or "", note=case.get("decision_note") or "",
-            )
-        )  # fmt: skip
+        lines.append(case_text(case, names, lang))
     changes = correction["changes"]
     items = [
         t["correction_item"].format(

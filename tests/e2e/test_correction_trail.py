@@ -113,10 +113,13 @@ def test_the_letters_of_the_units_moved_say_so_and_no_other(trail):
         said[unit] = data["correction"]
         if data["correction"]:
             assert data["correction"] in LT.render_letter(data)
+    # X08, moved by X09's appeal, reads whose appeal it was, why and the review
+    # (units.csv: X09 is 白水县; filed 2026-01-21, upheld with 复核属实)
     assert said["X08"] == (
         f"更正说明：本意见书依据的第2版考评结果（{trail['fixed']}）更正并取代第1版"
         f"（{trail['run']}），更正原因：{trail['case']}。你单位等次由优秀改为良好，"
-        "组内名次由第2名改为第3名。"
+        f"组内名次由第2名改为第3名。申诉 {trail['case']}：白水县（X09）于2026年1月21日"
+        "提出申诉，理由：省级表彰未计加分；复核结论：申诉成立（考评委员会：复核属实）。"
     )
     assert "等次由良好改为优秀，组内名次由第3名改为第2名" in said["X09"]
     assert said["X03"] == ""  # X03 did not move
