@@ -420,7 +420,7 @@ class Publication(Store):
                         case["decision"], Word(case["decision"], case["decision"])
                     ),
                     by=case["decided_by"],
-                    at=case["decided_at"],
+                    at=day_word(case["decided_at"]),
                 )
             self.update_case(
                 case_id,

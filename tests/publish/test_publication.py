@@ -341,8 +341,12 @@ def test_after_the_notice_closes_with_an_undecided_appeal_the_run_cannot_be_fina
     with pytest.raises(ev.EvaluationError, match="one of upheld, rejected"):
         store.decide(case, decision="withdrawn", by="考评委员会", note="…")
     store.decide(case, decision="rejected", by="考评委员会", note="数据核实无误")
-    with pytest.raises(LifecycleError, match="decided already"):
+    with pytest.raises(LifecycleError, match="decided already") as twice:
         store.decide(case, decision="upheld", by="考评委员会", note="再议")
+    # the day it was decided, in Chinese as the office writes it (today's date)
+    at = store.cases(annual).iloc[0]["decided_at"]
+    y, m, d = (int(x) for x in str(at)[:10].split("-"))
+    assert f"复核人考评委员会，{y}年{m}月{d}日）" in twice.value.words.zh
     store.finalise(annual, by="主任", today=CLOSED)
     run = store.runs().set_index("run_id").loc[annual]
     assert run["status"] == "published" and run["in_force"] and not run["under_notice"]
