@@ -183,9 +183,10 @@ def _columns(paged, lang: str, run=None) -> list[dict]:
             continue  # numbers without their unit: the reason says them with it
         column = {"field": f"c{n}", "headerName": header}
         words, lines = (), 1
-        if header == RISK_HEADER["reason"][i]:
-            column |= {"width": 560, "minWidth": 280, "tooltipField": f"c{n}"}
-        if header == RISK_HEADER["unit"][i]:
+        if header == RISK_HEADER["reason"][i]:  # the widest share of the room
+            column |= {"width": 900, "minWidth": 320, "tooltipField": f"c{n}"}
+        if header == RISK_HEADER["unit"][i]:  # kept in view as the row scrolls
+            column |= {"pinned": "left"}
             words, lines = (data.longest_name(run, lang),), 1 if lang == "zh" else 3
         if header == RISK_HEADER["node"][i]:
             words, lines = (max(nodes, key=len, default=""),), 2 if lang == "zh" else 3
