@@ -37,6 +37,7 @@ import tempfile
 import warnings as pywarnings
 from contextlib import contextmanager
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import jinja2
@@ -798,11 +799,14 @@ def _profile(
         if p.strip()
     ]
     dim_rows = [
-        [n, *round_half_up([a, b]), _signed(d)]
-        for n, a, b, d in zip(
-            dim_names, gaps["score"], gaps["group_median"], gaps["gap"], strict=True
+        [n, *shown, _signed(_difference(*shown))]
+        for n, shown in zip(
+            dim_names,
+            (round_half_up([a, b]) for a, b in zip(gaps["score"], gaps["group_median"],
+                                                   strict=True)),
+            strict=True,
         )
-    ]
+    ]  # fmt: skip
     w = result.warnings
     w = w[(w["unit_id"] == unit) & w["period"].astype(str).str.startswith(year)]
     counts = w["level"].value_counts()
@@ -912,6 +916,14 @@ def _serious_warnings(
     shown = serious[keep]
     left = int(serious.loc[~keep, "level"].isin(["red", "orange"]).sum())
     return shown, set(behind.index), left
+
+
+def _difference(a: str, b: str) -> float:
+    """The difference of two numbers as shown (``78.57`` − ``75.05`` = 3.52): the
+    column beside them reads as their difference, not the unrounded one (3.53)."""
+    if not a or not b:
+        return np.nan
+    return float(Decimal(a) - Decimal(b))
 
 
 def _signed(x: float) -> str:

@@ -283,8 +283,13 @@ def test_a_department_page_shows_its_dimensions_against_the_group_median(
         x = s[s["node_id"] == d].set_index("unit_id")["score"]
         mine, median = _two(x[best]), _two(float(np.median(x[mates])))
         name = result.catalogue.name(d, "zh")
+        # the difference of the two figures as shown (78.57 − 75.05 is +3.52,
+        # whatever the unrounded difference)
+        gap = Decimal(mine) - Decimal(median)
+        diff = ("+" if gap >= 0 else "−") + str(abs(gap))
         cells = (
             f'<td>{name}</td><td class="num">{mine}</td><td class="num">{median}</td>'
+            f'<td class="num">{diff}</td>'
         )
         assert cells in section, d
 
