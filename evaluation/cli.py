@@ -1281,9 +1281,12 @@ def diff(
         with Store(store) as s:
             changes = s.diff(old, new, viewer=viewer)
             units = _diff_units(s, (old, new), viewer) if len(changes) else None
+            why = _correction_why(s, old, new, units or {}, lang)
     except EvaluationError as exc:
         raise _failed(exc, lang) from None
     typer.echo(say("cli_said", "changes", n=len(changes), old=old, new=new).text(lang))
+    for line in why:  # a correction: why, and the appeal its reason names
+        typer.echo(line)
     if len(changes):
         head = W.changes_table(changes.head(40), lang, units)
         typer.echo(head.to_string(index=False))
@@ -1291,6 +1294,25 @@ def diff(
         worded = lang == "zh" and len(changes)
         table = W.changes_table(changes, lang, units) if worded else changes
         write_media_csv(table, out)
+
+
+def _correction_why(s, old: str, new: str, names: dict, lang: str) -> list[str]:
+    """Why ``new`` corrects ``old`` (its recorded reason) and, in Chinese, where
+    the reason names an appeal case, the case in words (who, why, the review: the
+    appellant's own Chinese words): the diff's changes then read with their cause.
+    Nothing when ``new`` does not correct ``old``."""
+    from evaluation.publish.report import case_text
+    from evaluation.vocabulary import say
+
+    run = s.run(new)
+    reason = str(run.get("reason") or "")
+    if run.get("supersedes") != old or not reason:
+        return []
+    lines = [say("cli_said", "diff_reason", new=new, old=old, reason=reason).text(lang)]
+    case = s.case(reason) if lang == "zh" else None  # its words are the clerk's
+    if case is not None:
+        lines.append(case_text(case, names, lang))
+    return lines
 
 
 def _diff_units(s, runs: tuple[str, str], viewer: str | None) -> dict[str, str]:

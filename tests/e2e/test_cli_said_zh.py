@@ -111,17 +111,21 @@ def test_an_upheld_appeal_its_correction_and_what_changed(scored, store, tmp_pat
         "diff", RUN, fixed, "--store", store, "--viewer", "秘书长"
     ).splitlines()
     assert lines[0] == f"运行 {RUN} 至 {fixed} 共有1处变化"
-    assert lines[1].split() == ["数据表", "对象", "字段", "原值", "新值"]
-    assert lines[2].split() == [  # D20 by its name (units.csv)
+    # the change with its cause: the correction's reason, the appeal in words
+    assert lines[1] == f"{fixed} 更正 {RUN}，更正原因：{case}"
+    assert lines[2].startswith(f"申诉 {case}：市机关事务管理局（D20）于")
+    assert "理由：重点目标完成率计算有误；复核结论：申诉成立" in lines[2]
+    assert lines[3].split() == ["数据表", "对象", "字段", "原值", "新值"]
+    assert lines[4].split() == [  # D20 by its name (units.csv)
         "考评等次表", "市机关事务管理局", "等次", GRADE_ZH[before], GRADE_ZH[after]
     ]  # fmt: skip
     english = invoke(
         "diff", RUN, fixed, "--store", store, "--viewer", "秘书长", "--lang", "en"
-    )
-    assert english.splitlines()[0] == f"1 change(s) from {RUN} to {fixed}"
-    assert english.splitlines()[2].split() == ["grades", "D20", "final_grade",
-                                               before, after]  # fmt: skip
-    assert not CJK.search(english)
+    ).splitlines()
+    assert english[0] == f"1 change(s) from {RUN} to {fixed}"
+    assert english[1] == f"{fixed} corrects {RUN}; reason: {case}"
+    assert english[3].split() == ["grades", "D20", "final_grade", before, after]
+    assert not CJK.search("\n".join(english))
 
 
 def test_backup_and_restore_say_the_journal_head_both_share(store, tmp_path):

@@ -142,3 +142,10 @@ def test_diff_lists_the_group_rank_swap(trail):
         line.split() == ["考评等次表", names["X08"], "考评组内名次", "2", "3"]
         for line in zh.output.splitlines()
     ), zh.output
+    # with their cause: the correction's reason, the appeal it names in words
+    lines = zh.output.splitlines()
+    fixed, run, case = trail["fixed"], trail["run"], trail["case"]
+    assert lines[1] == f"{fixed} 更正 {run}，更正原因：{case}"
+    assert lines[2].startswith(
+        f"申诉 {case}：白水县（X09）于2026年1月21日提出申诉，理由：省级表彰未计加分"
+    )
