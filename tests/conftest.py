@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -231,3 +232,12 @@ def without_lines(said: str) -> str:
     (``（efficiency，第62行）``, `` (efficiency, line 62)``): for tests of the words."""
     said = re.sub(r"（(?:[^（），\n]*，)?第\d+行）(?=：)", "", said)
     return re.sub(r" \((?:[^()\n]*, )?line \d+\)(?=:)", "", said)
+
+
+def half_up(x, places: int = 2) -> Decimal:
+    """``x`` rounded as officials round it, worked out here by Decimal (not by the
+    package): the number as a spreadsheet shows it (15 significant digits), then
+    half up to ``places`` (87.27499999999999 is 87.275 → 87.28)."""
+    return Decimal(f"{float(x):.15g}").quantize(
+        Decimal(1).scaleb(-places), ROUND_HALF_UP
+    )

@@ -806,9 +806,10 @@ def blank_dimensions(
     period has it) that the row's ranked unit has no score in: too few of its
     indicators had a value (``min_coverage``); its composite is the others'.
     Columns: those dimensions, in catalogue order."""
-    full = result.league_table(period)
-    dims = result.catalogue.top_dimensions()
-    assessed = [d for d in dims if full[d].notna().any()]
+    scores = result.scores  # the period's level-1 scores, not its whole table again
+    have = scores["period"].eq(period or result.period) & scores["score"].notna()
+    scored = set(scores.loc[have, "node_id"])
+    assessed = [d for d in result.catalogue.top_dimensions() if d in scored]
     ranked = (table["status"] != "insufficient_data").to_numpy()
     return table[assessed].isna() & ranked[:, None]
 

@@ -259,7 +259,11 @@ def risk_table(
     def days(values: pd.Series) -> pd.Series:  # 2025年1月30日, 2025-01-30
         if numbers:  # a workbook's real dates (they sort), shown 2025年1月30日
             return values.map(lambda v: date.fromisoformat(v) if _present(v) else None)
-        said = {v: day_pair(v) for v in values.dropna().unique()}  # few distinct
+        said = {  # each distinct date once: (2025年1月30日, 2025-01-30)
+            v: (date_text(v, "zh"), date_text(v, "en"))
+            for v in values.dropna().unique()
+            if _present(v)
+        }
         return _pick(values.map(lambda v: said.get(v, ("", ""))), lang)
 
     def names(ids: pd.Series) -> pd.Series:
@@ -436,14 +440,6 @@ def _reasons(frame: pd.DataFrame, lang: str) -> pd.Series:
     if lang == "both":
         return frame["reason_zh"] + " / " + frame["reason_en"]
     return frame[f"reason_{lang}"]
-
-
-def day_pair(value) -> tuple[str, str]:
-    """A stored date (``2025-01-30``) in a table for people: ``(2025年1月30日,
-    2025-01-30)``, as :func:`.publication.day_word` says it; empty for none."""
-    if not _present(value):
-        return ("", "")
-    return (date_text(value, "zh"), date_text(value, "en"))
 
 
 def _pick(pairs: pd.Series, lang: str) -> pd.Series:

@@ -768,14 +768,6 @@ class Store:
         rows = self._db.execute(sql + " ORDER BY recorded_at", args).fetchall()
         return [r[0] for r in rows]
 
-    def graded_units(self, run_id: str) -> set[str]:
-        """The units in a run's ``grades`` (none for a period run)."""
-        try:
-            data = self._bytes(run_id, "grades")
-        except KeyError:
-            return set()
-        return set(pd.read_parquet(io.BytesIO(data), columns=["unit_id"])["unit_id"])
-
     def unit_names(self, run_id: str) -> dict[str, tuple[str, str]]:
         """Each unit a run grades by its names ``(zh, en)`` (none for a period run),
         for what is said of an appeal: 市财政局, not D07."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 from dashboards.app import create_app
 from evaluation import appraisal as A
 from evaluation.publish.publication import Publication
+
+from ..conftest import half_up
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,7 +70,7 @@ def store(sample_result, tmp_path_factory):
 
 
 def _two(x: float) -> str:
-    return str(Decimal(f"{float(x):.15g}").quantize(Decimal("0.01"), ROUND_HALF_UP))
+    return str(half_up(x))
 
 
 def _shoot(dash_duo, name: str) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pytest
@@ -20,6 +19,8 @@ from dashboards import app as dashboard
 from evaluation.analysis import views as V
 from evaluation.publish.store import save_result
 from tests.analysis.test_views import CATALOGUE, run
+
+from ..conftest import half_up
 
 WHATIF = (
     "..whatif-table-holder.children...whatif-table.rowData..."
@@ -269,11 +270,6 @@ def test_methodology_shows_the_weights_the_run_used_in_words(tmp_path):
     scores = np.array([[40, 90, 60, 10], [100, 20, 60, 30]], dtype=float)
     d = 1 - np.array([entropy(s) for s in scores]) / np.log(4)
     b1, b2 = 0.4 * d / d.sum()
-
-    def half_up(x: float) -> Decimal:  # two decimals, as officials round
-        return Decimal(f"{float(x):.15g}").quantize(
-            Decimal("0.01"), rounding=ROUND_HALF_UP
-        )
 
     assert weights == {
         "a1指标": "45.00%",

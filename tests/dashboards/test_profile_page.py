@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib
 import json
 from dataclasses import replace
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +20,8 @@ import pytest
 import evaluation as ev
 from dashboards import app as dashboard
 from evaluation.publish.store import save_result
+
+from ..conftest import half_up
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -179,7 +180,7 @@ def _figures(tree) -> dict:
 
 
 def _two(x: float) -> str:
-    return str(Decimal(f"{float(x):.15g}").quantize(Decimal("0.01"), ROUND_HALF_UP))
+    return str(half_up(x))
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ import json
 import re
 import shutil
 import stat
-from decimal import ROUND_HALF_UP, Decimal
 
 import openpyxl
 import pandas as pd
@@ -23,7 +22,7 @@ from typer.testing import CliRunner
 
 from evaluation.cli import app
 
-from ..conftest import ROOT
+from ..conftest import ROOT, half_up
 
 runner = CliRunner()
 SAMPLE = ROOT / "data" / "sample"
@@ -103,7 +102,7 @@ def expected(scored):
 def rounded(x: float) -> float:
     """Half up to 2 decimals on the number as a spreadsheet shows it (15
     significant digits), as published (87.27499999999999 is 87.275 → 87.28)."""
-    return float(Decimal(f"{float(x):.15g}").quantize(Decimal("0.01"), ROUND_HALF_UP))
+    return float(half_up(x))
 
 
 def recorded(result, key: str):

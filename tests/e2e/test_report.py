@@ -8,7 +8,7 @@ from __future__ import annotations
 import html as htmllib
 import re
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -26,7 +26,7 @@ from evaluation.publish import report as R
 from evaluation.publish.publication import Publication
 from evaluation.risk.quality import CHECKS
 
-from ..conftest import ROOT
+from ..conftest import ROOT, half_up
 
 RELEASED_ON = date(2026, 1, 20)  # the 公示 opens that day, for 7 calendar days
 
@@ -80,7 +80,7 @@ def _flat(text: str) -> str:
 
 def _two(x: float) -> str:
     """Two decimals, rounded half up, by Decimal (as officials round)."""
-    return str(Decimal(f"{float(x):.15g}").quantize(Decimal("0.01"), ROUND_HALF_UP))
+    return str(half_up(x))
 
 
 def _rows(page: str) -> dict[str, list[str]]:

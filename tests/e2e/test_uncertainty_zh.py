@@ -5,8 +5,6 @@ analysis's own columns. Expected names come from units.csv and indicators.yaml."
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-
 import pandas as pd
 import pytest
 import yaml
@@ -14,7 +12,7 @@ from typer.testing import CliRunner
 
 from evaluation.cli import app
 
-from ..conftest import ROOT
+from ..conftest import ROOT, half_up
 
 runner = CliRunner()
 ARGS = ["--draws", "20", "--sobol", "8", "--normalisations", "catalogue,minmax"]
@@ -60,12 +58,8 @@ def level_one() -> list[tuple[str, str]]:
     return [(d["id"], d["name_zh"]) for d in raw["dimensions"] if not d.get("parent")]
 
 
-def half_up(value, places: int) -> float:
-    return float(
-        Decimal(f"{float(value):.15g}").quantize(
-            Decimal(1).scaleb(-places), ROUND_HALF_UP
-        )
-    )
+def rounded(value, places: int) -> float:
+    return float(half_up(value, places))
 
 
 def test_the_rank_intervals_name_the_units_in_chinese(both):
@@ -84,7 +78,7 @@ def test_the_rank_intervals_name_the_units_in_chinese(both):
         ("名次区间上限（95%）", "rank_q95", 1),
         ("综合得分区间下限（5%）", "score_q05", 2),
     ]:  # fmt: skip
-        assert zh[zh_col].tolist() == [half_up(v, places) for v in en[en_col]], zh_col
+        assert zh[zh_col].tolist() == [rounded(v, places) for v in en[en_col]], zh_col
 
 
 def test_the_english_files_keep_the_analysis_columns(both):
