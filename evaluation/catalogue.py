@@ -708,6 +708,14 @@ class Catalogue(Model):
         return self._file_sha256
 
     @cached_property
+    def memo(self) -> dict:
+        """What a stage derives from the catalogue alone, kept with it by the stage
+        under a key of its own (the aggregation tree of a set of indicators): the
+        catalogue is frozen, so none of it goes stale, and a run scored again (a
+        notebook, the dashboard's what-if) does not derive it again."""
+        return {}
+
+    @cached_property
     def legacy_sha256(self) -> str:
         """The hash as versions before 3072f9c made it (the full dump, defaults
         included; :data:`LEGACY_DUMP`), to recognise the runs they recorded."""

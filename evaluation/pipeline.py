@@ -34,15 +34,16 @@ from evaluation.risk import rules as risk
 from evaluation.scoring.aggregate import Aggregated, aggregate
 from evaluation.scoring.normalise import normalise
 from evaluation.scoring.prepare import (
+    Prepared,
     as_matrix,
     evaluation_periods,
     excuse_absent,
     insufficient_rows,
-    prepare,
+    prepare_cube,
     scored_indicators,
     take_labels,
 )
-from evaluation.scoring.rank import rank_change, rank_units
+from evaluation.scoring.rank import rank_change, rank_columns, rank_units
 from evaluation.scoring.treat import treat
 from evaluation.vocabulary import Word, say
 
@@ -75,7 +76,7 @@ def score(
     the composites and ranks at once, the long indicator and dimension tables and
     the risk stage (warnings, risk, ledger) when first read (:class:`Tables`).
     """
-    prepared = prepare(observations, units, catalogue, period=period)
+    prepared = prepare_cube(observations, units, catalogue, period=period)
     if absent is not None:
         prepared = excuse_absent(prepared, catalogue, absent)
     normalised, agg, ranks, composite, treatment = score_prepared(
@@ -88,7 +89,7 @@ def score(
     # to its own or to the ones handed back (shallow copies: pandas copies on
     # write, so no data is copied here)
     observations, units = observations.copy(deep=False), units.copy(deep=False)
-    dims = [c for c in agg.scores.columns if c != COMPOSITE]
+    dims = [c for c in agg.keys if c != COMPOSITE]
     # a catalogue that grades nothing reads no value: no long table of them
     graded = risk.grades(catalogue)
 
@@ -98,18 +99,24 @@ def score(
         nodes["imputed"] = agg.imputed  # filled by the dimension's missing rule
         return long(nodes, "node_id", columns=dims)
 
-    def indicators(frames: dict[str, pd.DataFrame]) -> Callable[[], pd.DataFrame]:
+    def indicators(
+        frames: Callable[[], dict[str, pd.DataFrame]],
+    ) -> Callable[[], pd.DataFrame]:
         # the indicator tables' rows are prepared's, in its order: its ids serve,
         # each table its own (a reader relabelling one changes no other, nor the
         # risk stage built after; Arrow text: a new wrapper of the same buffers)
-        ids = {k: prepared[k].array for k in ["period", "unit_id", "indicator_id"]}
-        return lambda: long(frames, labels={k: v.copy() for k, v in ids.items()})
+        def build() -> pd.DataFrame:
+            ids = ["period", "unit_id", "indicator_id"]
+            labels = {k: prepared.table[k].array.copy() for k in ids}
+            return long(frames(), labels=labels)
+
+        return build
 
     @cache
     def inputs() -> risk.Inputs:
         values = risk.no_values()
         if graded:
-            values = risk.node_values(prepared, scores(), composite)
+            values = risk.node_values(prepared.table, scores(), composite)
         return risk.Inputs(
             values=values,
             units=units,
@@ -134,15 +141,15 @@ def score(
         return lambda: build().copy(deep=False)  # the reader's, to change at will
 
     return Tables(
-        prepared=prepared.copy(deep=False),
-        normalised=indicators({"score": normalised}),
+        prepared=lambda: prepared.table.copy(deep=False),
+        normalised=indicators(lambda: {"score": normalised}),
         contributions=indicators(
-            {"weight": agg.weights, "contribution": agg.contributions}
+            lambda: {"weight": agg.weights, "contribution": agg.contributions}
         ),
         scores=handed(scores),
         composite=composite.copy(deep=False),
         ranks=ranks,
-        weights=agg.node_weights,
+        weights=lambda: agg.node_weights,
         treatment=treatment,
         events=events.copy(deep=False),
         warnings=handed(warned),
@@ -239,10 +246,11 @@ def _flat(frame: pd.DataFrame, keep: np.ndarray | None = None) -> np.ndarray:
 
 
 def score_prepared(
-    prepared: pd.DataFrame, units: pd.DataFrame, catalogue: Catalogue
+    prepared: Prepared | pd.DataFrame, units: pd.DataFrame, catalogue: Catalogue
 ) -> tuple[pd.DataFrame, Aggregated, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """From prepared values to ranks: treat, normalise, aggregate (units mostly
-    imputed get no composite), rank overall and within peer groups.
+    """From prepared values (the cube, or its table) to ranks: treat, normalise,
+    aggregate (units mostly imputed get no composite), rank overall and within
+    peer groups.
 
     Returns the normalised matrix (``(period, unit_id)`` × indicator), the
     aggregation, the ``ranks`` and ``composite`` tables and the treatment log. Shared by
@@ -262,46 +270,46 @@ def score_prepared(
     # mostly imputed data: not ranked (settings.max_imputed_share_unit)
     too_many = insufficient_rows(prepared, len(index), catalogue.settings)
     if too_many.any():  # else nothing to mask (5M-cell copies at national scale)
-        too_imputed = pd.Series(too_many, index=index)
-        agg = replace(
-            agg,
-            scores=agg.scores.assign(
-                **{COMPOSITE: agg.scores[COMPOSITE].mask(too_imputed)}
-            ),
-            weights=agg.weights.mask(too_imputed, axis=0),
-            contributions=agg.contributions.mask(too_imputed, axis=0),
-        )
+        agg = agg.without_rows(too_many)
 
     groups = units["peer_group"].to_numpy()
+    keys = {k: index.get_level_values(k).array for k in index.names}
     if len(index.levels[1]) == len(units):  # distinct ids: rows are the units
-        # table's, period by period (as_matrix), so their groups repeat likewise
-        of_row = np.tile(groups, len(index.levels[0]))
+        # table's, period by period (as_matrix), so their groups repeat likewise;
+        # the ranks on arrays, by the groups' codes among the units
+        n_periods = len(index.levels[0])
+        code, named = pd.factorize(groups)
+        peer = np.tile(code, n_periods)
+        columns = rank_columns(agg.composite, index, peer)
+        # each row's group by a take on the few names (no text typed row by row)
+        of_row = (
+            take_labels(named, peer)
+            if (code >= 0).all()
+            else np.tile(groups, n_periods)
+        )
     else:  # repeated ids: reindexing says so
         unit_ids = units["unit_id"].to_numpy()
-        of_row = pd.Series(groups, index=unit_ids).reindex(index.get_level_values(1))
-    peer_of_row = pd.Series(np.asarray(of_row), index=index)
-    composite_score = agg.scores[COMPOSITE]
-    overall = rank_units(composite_score)
-    within = rank_units(composite_score, within=peer_of_row)
-    # the tables from the columns, all on the matrix's rows (no alignment, no
-    # reset_index): the index's levels first, as reset_index would give them
-    keys = {k: index.get_level_values(k).array for k in index.names}
-    ranks = pd.DataFrame(
-        {
-            **keys,
-            "peer_group": peer_of_row.array,
+        of_row = np.asarray(
+            pd.Series(groups, index=unit_ids).reindex(index.get_level_values(1))
+        )
+        composite_score = pd.Series(agg.composite, index=index, name=COMPOSITE)
+        overall = rank_units(composite_score)
+        within = rank_units(composite_score, within=pd.Series(of_row, index=index))
+        columns = {
             "rank": overall.array,
             "peer_rank": within.array,
             "rank_change": rank_change(overall).array,
             "peer_rank_change": rank_change(within).array,
         }
-    )
-    scored = composite_score.to_numpy()
+    # the tables from the columns, all on the matrix's rows (no alignment, no
+    # reset_index): the index's levels first, as reset_index would give them
+    ranks = pd.DataFrame({**keys, "peer_group": of_row, **columns})
+    scored = agg.composite
     composite = pd.DataFrame(
         {
             **keys,
             "composite_score": scored,
-            "coverage": agg.coverage[COMPOSITE].to_numpy(),
+            "coverage": agg.nodes["coverage"][COMPOSITE],
             # no composite: too few indicators, or too many imputed (both reported
             # as insufficient data, the status the publications show)
             "status": take_labels(_STATUS, np.isnan(scored).view(np.int8)),

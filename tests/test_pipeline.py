@@ -216,6 +216,9 @@ def test_score_builds_the_risk_stage_and_long_tables_only_when_read(
     assert tables["composite"]["composite_score"].notna().any()
     assert tables["ranks"]["rank"].notna().any()
     assert calls == {"evaluate": 0, "long": 0}  # what-if readers pay for neither
+    # the prepared table (three text columns per cell) and the node weights too
+    assert "prepared" in repr(tables).split("when read=")[1]
+    assert "weights" in repr(tables).split("when read=")[1]
     assert not tables["warnings"].empty  # the sample city has warnings in March
     assert calls == {"evaluate": 1, "long": 1}  # the rules read the dimension scores
     tables["ledger"], tables["risk"]  # both from the same warnings: not again

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -68,7 +69,15 @@ class Node:
 
 def tree(catalogue: Catalogue, indicator_ids: list[str]) -> tuple[Node, ...]:
     """The nodes that apply when ``indicator_ids`` are scored, deepest first: a
-    node applies if an indicator or a node below it does."""
+    node applies if an indicator or a node below it does. Derived once per
+    catalogue and set of indicators (``Catalogue.memo``)."""
+    key = ("tree", tuple(indicator_ids))
+    if key not in catalogue.memo:
+        catalogue.memo[key] = _tree(catalogue, indicator_ids)
+    return catalogue.memo[key]
+
+
+def _tree(catalogue: Catalogue, indicator_ids: list[str]) -> tuple[Node, ...]:
     nodes = catalogue.node_columns  # the node table as dicts, made once
     column = {k: j for j, k in enumerate(indicator_ids)}
     depth, above = nodes["depth"], nodes["parent"]
@@ -94,12 +103,14 @@ def tree(catalogue: Catalogue, indicator_ids: list[str]) -> tuple[Node, ...]:
             else float(least[parent])
         )
         columns = np.array([column.get(k, -1) for k in kids])
+        weights = np.array([local[k] for k in kids], dtype=float)
+        columns.flags.writeable = weights.flags.writeable = False  # shared (memo)
         out.append(
             Node(
                 parent,
                 tuple(kids),
                 columns,
-                np.array([local[k] for k in kids], dtype=float),
+                weights,
                 need,
                 spec,
                 method,
@@ -564,18 +575,103 @@ def product(w: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 # ------------------------------------------------------------ the pipeline's use
-@dataclass(frozen=True)
 class Aggregated:
-    """Rows ``(period, unit_id)``: node scores, their coverage, indicator weights."""
+    """Rows ``(period, unit_id)``: node scores, their coverage, indicator weights.
 
-    scores: pd.DataFrame  #: one column per dimension, plus ``composite``
-    coverage: pd.DataFrame  #: share of each node's applicable weight that had scores
-    weights: pd.DataFrame  #: effective weight of each indicator in the composite
-    contributions: pd.DataFrame  #: weight × score; each row sums to the composite
-    node_weights: pd.DataFrame  #: period, node_id, child_id, weight, method
-    #: True where a node's score was filled by its ``missing`` rule (same columns
-    #: as ``scores``); its indicators then weigh 0 and add no contribution
-    imputed: pd.DataFrame
+    Kept as the engine's arrays; each table is built when first read (the pipeline
+    reads the composite and its coverage at once, the other tables only for a
+    reader who asks for them)."""
+
+    def __init__(
+        self,
+        index: pd.Index,
+        indicators: pd.Index,
+        nodes: dict[str, dict[str, np.ndarray]],
+        weight: np.ndarray,
+        leaves: np.ndarray,
+        used: list[tuple[Node, np.ndarray]],
+        periods: np.ndarray,
+    ) -> None:
+        self.index, self.indicators = index, indicators
+        #: ``score``, ``coverage`` and ``imputed``: one array per dimension and
+        #: the composite (the keys, in the tables' column order)
+        self.nodes = nodes
+        self._weight, self._leaves = weight, leaves
+        #: each node with its children's weights in each period (``periods``)
+        self._used, self._periods = used, periods
+
+    @property
+    def keys(self) -> list[str]:
+        """The tables' columns: every dimension, then ``composite``."""
+        return list(self.nodes["score"])
+
+    @property
+    def composite(self) -> np.ndarray:
+        """Each row's composite score (NaN: none)."""
+        return self.nodes["score"][COMPOSITE]
+
+    @cached_property
+    def scores(self) -> pd.DataFrame:
+        """One column per dimension, plus ``composite``."""
+        return _table(self.nodes["score"], self.index)
+
+    @cached_property
+    def coverage(self) -> pd.DataFrame:
+        """Share of each node's applicable weight that had scores."""
+        return _table(self.nodes["coverage"], self.index)
+
+    @cached_property
+    def imputed(self) -> pd.DataFrame:
+        """True where a node's score was filled by its ``missing`` rule (the
+        columns of ``scores``); its indicators then weigh 0 and add no
+        contribution."""
+        return _table(self.nodes["imputed"], self.index)
+
+    @property
+    def weights(self) -> pd.DataFrame:
+        """Effective weight of each indicator in the composite."""
+        return self._indicator_tables[0]
+
+    @property
+    def contributions(self) -> pd.DataFrame:
+        """Weight × score; each row sums to the composite."""
+        return self._indicator_tables[1]
+
+    @cached_property
+    def _indicator_tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        # built together: the weights' frame takes the engine's array as it is (a
+        # reader who writes in it changes no contribution, made here first)
+        gap = np.isnan(self._leaves)
+        leaves = np.where(gap, 0.0, self._leaves) if gap.any() else self._leaves
+        contributions = self._weight * leaves
+        return tuple(
+            pd.DataFrame(x, index=self.index, columns=self.indicators, copy=False)
+            for x in (self._weight, contributions)
+        )
+
+    @cached_property
+    def node_weights(self) -> pd.DataFrame:
+        """``period, node_id, child_id, weight, method``: each node's children's
+        weights in each period, before renormalising over gaps."""
+        used = [_weights_table(w, self._periods, node) for node, w in self._used]
+        return pd.DataFrame({k: np.concatenate([u[k] for u in used]) for k in used[0]})
+
+    def without_rows(self, rows: np.ndarray) -> Aggregated:
+        """The same with no composite, weights or contributions at ``rows`` (units
+        not ranked: mostly imputed data)."""
+        nodes = {**self.nodes, "score": dict(self.nodes["score"])}
+        nodes["score"][COMPOSITE] = np.where(rows, np.nan, self.composite)
+        weight = self._weight.copy()
+        weight[rows] = np.nan
+        return Aggregated(
+            self.index,
+            self.indicators,
+            nodes,
+            weight,
+            self._leaves,
+            self._used,
+            self._periods,
+        )
 
 
 def aggregate(
@@ -589,7 +685,7 @@ def aggregate(
     periods = normalised.index.get_level_values("period")
     ids = list(normalised.columns)
     nodes = tree(catalogue, ids)
-    used: list[dict[str, np.ndarray]] = []
+    used: list[tuple[Node, np.ndarray]] = []
     rows = None
     if peers is not None and any(n.missing != "exclude" for n in nodes):
         rows = _rows(normalised.index, peers)
@@ -604,9 +700,7 @@ def aggregate(
             w = np.broadcast_to(row, x[0].shape)
         else:
             w = W.node_weights(node.weights, x[0], periods, node.local, kids)
-        used.append(
-            _weights_table(w, labels, node.id, node.children, node.weights, first)
-        )
+        used.append((node, w[first]))  # its table built when read
         return w[None]
 
     leaves = normalised.to_numpy(dtype=float)
@@ -614,36 +708,23 @@ def aggregate(
     values = {k: v[0] for k, v in rolled.values.items()}
     gap = np.isnan(leaves)
     weight = _effective(nodes, rolled, values, gap)
-    index = normalised.index
-    empty = np.full(len(index), np.nan)
+    empty = np.full(len(leaves), np.nan)
     kinds = catalogue.node_columns["kind"]
     keys = [*(k for k, kind in kinds.items() if kind == "dimension"), COMPOSITE]
-    scores = _table({k: values.get(k, empty) for k in keys}, index)
-    coverage = _table(
-        {k: rolled.coverage[k][0] if k in rolled.coverage else empty for k in keys},
-        index,
-    )
-    ranked = ~np.isnan(values.get(COMPOSITE, empty))
+    no = np.zeros(len(leaves), dtype=bool)
+    tables = {
+        "score": {k: values.get(k, empty) for k in keys},
+        "coverage": {
+            k: rolled.coverage[k][0] if k in rolled.coverage else empty for k in keys
+        },
+        "imputed": {
+            k: rolled.imputed[k][0] if k in rolled.imputed else no for k in keys
+        },
+    }
+    ranked = ~np.isnan(tables["score"][COMPOSITE])
     weight[~ranked] = np.nan  # its own array: no unit ranked, no weight
-    # new arrays of units × indicators: the frames take them as they are
-    weights = pd.DataFrame(weight, index=index, columns=normalised.columns, copy=False)
-    contributions = pd.DataFrame(
-        weight * (np.where(gap, 0.0, leaves) if gap.any() else leaves),
-        index=index,
-        columns=normalised.columns,
-        copy=False,
-    )
-    no = np.zeros(len(index), dtype=bool)
-    imputed = _table(
-        {k: rolled.imputed[k][0] if k in rolled.imputed else no for k in keys}, index
-    )
     return Aggregated(
-        scores,
-        coverage,
-        weights,
-        contributions,
-        pd.DataFrame({k: np.concatenate([u[k] for u in used]) for k in used[0]}),
-        imputed,
+        normalised.index, normalised.columns, tables, weight, leaves, used, labels
     )
 
 
@@ -733,23 +814,17 @@ def _rows(index: pd.MultiIndex, peers: pd.Series) -> Rows:
     return Rows(peer=peers.reindex(units).to_numpy(), periods=len(periods))
 
 
-def _weights_table(
-    w: np.ndarray,
-    labels: np.ndarray,
-    parent: str,
-    kids,
-    spec: Weights,
-    first: np.ndarray,
-) -> dict[str, np.ndarray]:
+def _weights_table(per: np.ndarray, labels: np.ndarray, node: Node) -> dict:
     """One row per (period, child): the weight used before renormalising over gaps
-    (``first``: each period's first row; ``labels``: their periods, as objects),
-    as columns; :func:`aggregate` makes one table of every node's."""
-    per = w[first]
-    n = len(kids) * int(first.sum())
+    (``per``: the children's weights, a row per period; ``labels``: the periods, as
+    objects), as columns; :attr:`Aggregated.node_weights` makes one table of every
+    node's."""
+    kids, n_periods = node.children, len(per)
+    n = len(kids) * n_periods
     return {
         "period": np.repeat(labels, len(kids)),
-        "node_id": np.full(n, parent, dtype=object),
-        "child_id": np.tile(np.asarray(kids, dtype=object), int(first.sum())),
+        "node_id": np.full(n, node.id, dtype=object),
+        "child_id": np.tile(np.asarray(kids, dtype=object), n_periods),
         "weight": (per / per.sum(axis=1, keepdims=True)).reshape(-1),
-        "method": np.full(n, spec.method, dtype=object),
+        "method": np.full(n, node.weights.method, dtype=object),
     }

@@ -587,7 +587,6 @@ def normalise(
     direction = {c: specs[c].direction for c in position}
     transform = {c: specs[c].transform for c in position}
     goal = {c: specs[c].target for c in position}  # None: NaN below, as in the table
-    floats = all(t == np.dtype(float) for t in matrix.dtypes.tolist())
     values = None  # the matrix as floats, made once if a method needs its columns
     for method, cols in groups.items():
         sign = np.where(np.array([direction[c] for c in cols]) == "higher", 1.0, -1.0)
@@ -598,15 +597,20 @@ def normalise(
         ]
         # every column, in order, of floats, read only: the matrix as it is; else
         # the method's columns in a frame of their own (not ``matrix[cols]``)
-        as_is = cols == names and floats
+        as_is = cols == names and all(
+            t == np.dtype(float) for t in matrix.dtypes.tolist()
+        )
         where = [position[c] for c in cols]
         if as_is and not logged.any():
             x = matrix
         else:
             if values is None:
                 values = matrix.to_numpy(dtype=float)
-            x = pd.DataFrame(
-                values[:, where], index=matrix.index, columns=cols, copy=False
+            x = pd.DataFrame(  # the matrix's own labels, taken (not typed again)
+                values[:, where],
+                index=matrix.index,
+                columns=matrix.columns.take(np.asarray(where)),
+                copy=False,
             )
         if any(getattr(s, "per", None) for s in spec):
             x = _per_period(x, spec, catalogue.table.loc[cols])
@@ -638,11 +642,11 @@ def normalise(
         aligned = zero_score.index.equals(matrix.index) and zero_score.columns.equals(
             matrix.columns
         )
-        zero = (
-            zero_score.to_numpy(dtype=bool)
-            if aligned and all(t == np.dtype(bool) for t in zero_score.dtypes.tolist())
-            else zero_score.reindex_like(matrix).fillna(False).astype(bool).to_numpy()
-        )
+        # every column boolean: the frame's values are one boolean array (a column
+        # of any other type makes them objects)
+        zero = zero_score.to_numpy() if aligned else None
+        if zero is None or zero.dtype != bool:
+            zero = zero_score.reindex_like(matrix).fillna(False).astype(bool).to_numpy()
         np.copyto(out, 0.0, where=zero & np.isnan(out))  # out: this function's own
     return pd.DataFrame(out, index=matrix.index, columns=matrix.columns, copy=False)
 

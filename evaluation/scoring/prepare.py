@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -64,6 +66,45 @@ def _end_month(labels) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """The prepared values as the dense (period, unit, indicator) cube: each column
+    of :func:`prepare`'s table flat, in its row order, and the labels of each axis
+    once. The stages after read the arrays (:func:`as_matrix`,
+    :func:`insufficient_rows`, :func:`excuse_absent`); the long table, three text
+    columns of every row, is built when first read (:attr:`table`)."""
+
+    periods: list[str]  #: the evaluation periods, oldest first
+    unit_ids: np.ndarray  #: the units table's ids, in its order
+    indicator_ids: list[str]  #: the indicators scored, catalogue order
+    value: np.ndarray
+    n_reported: np.ndarray
+    n_expected: np.ndarray
+    status: pd.Categorical
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        """``period, unit_id, indicator_id, value, n_reported, n_expected, status``,
+        one row per cell (the table :func:`prepare` returns)."""
+        n_p, n_u, n_i = len(self.periods), len(self.unit_ids), len(self.indicator_ids)
+        # the columns are the cube's own arrays: the frame takes them as they are
+        # (copy=False: no copy of each 5M-value column into a pandas block)
+        return pd.DataFrame(
+            {
+                "period": _blocks(self.periods, n_u * n_i),
+                "unit_id": take_labels(self.unit_ids, _grid(n_p, n_u, n_i, 1)),
+                "indicator_id": take_labels(
+                    self.indicator_ids, _grid(n_p, n_u, n_i, 2)
+                ),
+                "value": self.value,
+                "n_reported": self.n_reported,
+                "n_expected": self.n_expected,
+                "status": self.status,
+            },
+            copy=False,
+        )
+
+
 def prepare(
     observations: pd.DataFrame,
     units: pd.DataFrame,
@@ -77,6 +118,18 @@ def prepare(
     ``value`` is NaN where nothing usable was reported and the rule is ``exclude`` or
     ``zero_score`` (normalisation turns the latter into a score of 0).
     """
+    return prepare_cube(observations, units, catalogue, period=period).table
+
+
+def prepare_cube(
+    observations: pd.DataFrame,
+    units: pd.DataFrame,
+    catalogue: Catalogue,
+    *,
+    period: str,
+) -> Prepared:
+    """:func:`prepare` as the cube's arrays, its long table not yet built (the
+    pipeline's path: a reader of the composites never pays for it)."""
     freq = P.frequency_of(period)
     ids = scored_indicators(catalogue, freq)
     if not ids:
@@ -207,19 +260,14 @@ def prepare(
         units,
         catalogue.settings,
     )
-    # the columns are this function's own arrays: the frame takes them as they are
-    # (copy=False: no copy of each 5M-value column into a pandas block)
-    return pd.DataFrame(
-        {
-            "period": _blocks(eval_periods, n_u * n_i),
-            "unit_id": take_labels(unit_ids, _grid(n_p, n_u, n_i, 1)),
-            "indicator_id": take_labels(ids, _grid(n_p, n_u, n_i, 2)),
-            "value": value if filled is None else filled.reshape(-1),
-            "n_reported": count.reshape(-1),
-            "n_expected": per_cell.reshape(-1).astype(int, copy=False),
-            "status": status,
-        },
-        copy=False,
+    return Prepared(
+        periods=eval_periods,
+        unit_ids=unit_ids,
+        indicator_ids=ids,
+        value=value if filled is None else filled.reshape(-1),
+        n_reported=count.reshape(-1),
+        n_expected=per_cell.reshape(-1).astype(int, copy=False),
+        status=status,
     )
 
 
@@ -353,27 +401,35 @@ def divide(value: np.ndarray, by: np.ndarray, scale: float) -> np.ndarray:
         return np.where(by > 0, value / by, np.nan) * scale
 
 
-def as_matrix(prepared: pd.DataFrame, unit_ids) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``prepared`` (dense, in period, unit, indicator order) as a ``(period,
-    unit_id) × indicator`` value matrix, and the matching ``zero_score`` mask;
-    a reshape, no pivot."""
-    # labels in order of appearance, read where the dense layout puts them: the
-    # first unit of the first period has every indicator (no pass over every row)
-    n_u = max(len(unit_ids), 1)
-    ids = list(prepared["indicator_id"].iloc[: len(prepared) // n_u].unique())
-    periods = list(prepared["period"].iloc[:: n_u * max(len(ids), 1)].unique())
+def as_matrix(
+    prepared: Prepared | pd.DataFrame, unit_ids
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``prepared`` (the cube, or its table: dense, in period, unit, indicator
+    order) as a ``(period, unit_id) × indicator`` value matrix, and the matching
+    ``zero_score`` mask; a reshape, no pivot."""
+    if isinstance(prepared, Prepared):  # the labels as the cube has them
+        cells = len(prepared.value) > 0  # none: no labels, as a table of no rows
+        ids = prepared.indicator_ids if cells else []
+        periods = prepared.periods if cells else []
+        values, status = prepared.value, prepared.status
+    else:
+        # labels in order of appearance, read where the dense layout puts them: the
+        # first unit of the first period has every indicator (no pass over every row)
+        n_u = max(len(unit_ids), 1)
+        ids = list(prepared["indicator_id"].iloc[: len(prepared) // n_u].unique())
+        periods = list(prepared["period"].iloc[:: n_u * max(len(ids), 1)].unique())
+        values, status = prepared["value"].to_numpy(), prepared["status"]
     index = _product_index(periods, unit_ids)
+    columns = pd.Index(ids)  # typed once, shared by both frames
     shape = (len(index), len(ids))
     # the values are copied into pandas' column layout, which the column-wise
     # steps after read faster than the rows' (copy=False: +14 ms in normalise at
     # 100,000 × 50, for 14 saved here); the mask is a new array, taken as it is
-    matrix = pd.DataFrame(
-        prepared["value"].to_numpy().reshape(shape), index=index, columns=ids
-    )
+    matrix = pd.DataFrame(values.reshape(shape), index=index, columns=columns)
     zero = pd.DataFrame(
-        (prepared["status"] == "missing_zero_score").to_numpy().reshape(shape),
+        np.asarray(status == "missing_zero_score", dtype=bool).reshape(shape),
         index=index,
-        columns=ids,
+        columns=columns,
         copy=False,
     )
     return matrix, zero
@@ -518,13 +574,16 @@ def _missing_rules(
     return filled, pd.Categorical.from_codes(status.reshape(-1), dtype=STATUS_TYPE)
 
 
-def insufficient_rows(prepared: pd.DataFrame, n_rows: int, settings) -> np.ndarray:
-    """Per ``(period, unit)`` row of a dense ``prepared`` table (as :func:`prepare`
-    returns it, in period, unit, indicator order; the rows of :func:`as_matrix`):
-    True where the unit's imputed indicators exceed its limit
+def insufficient_rows(
+    prepared: Prepared | pd.DataFrame, n_rows: int, settings
+) -> np.ndarray:
+    """Per ``(period, unit)`` row of a dense ``prepared`` cube or table (as
+    :func:`prepare` returns it, in period, unit, indicator order; the rows of
+    :func:`as_matrix`): True where the unit's imputed indicators exceed its limit
     (``settings.max_imputed_share_unit``, share of the indicators scored). Reads
     the status codes where the status is categorical, without grouping by text."""
-    status = prepared["status"]
+    cube = isinstance(prepared, Prepared)
+    status = pd.Series(prepared.status, copy=False) if cube else prepared["status"]
     if isinstance(status.dtype, pd.CategoricalDtype):
         cats = status.array  # each code's verdict looked up (the last: code -1)
         bad = [s in NOT_REPORTED for s in cats.categories.tolist()] + [False]
@@ -622,14 +681,15 @@ def _iterative():
 
 #: imputing missing-data rule (catalogue ``indicators[].missing``) → imputer; the
 def excuse_absent(
-    prepared: pd.DataFrame, catalogue: Catalogue, absent: pd.DataFrame
-) -> pd.DataFrame:
-    """``prepared`` with the cells a late agency left empty (``absent``: the
-    Result's ``absences``, ``evaluation_period`` and ``series_id``) excused from
-    ``zero_score``: that rule scores 0 a unit that did not report, and here the unit
-    is not at fault (the agency that reports on it has not sent its file yet), so
-    the cell is ``missing_excluded`` (its parent renormalised) and every other rule
-    stands. An indicator whose denominator or weights series is absent counts too."""
+    prepared: Prepared | pd.DataFrame, catalogue: Catalogue, absent: pd.DataFrame
+) -> Prepared | pd.DataFrame:
+    """``prepared`` (the cube, or its table) with the cells a late agency left
+    empty (``absent``: the Result's ``absences``, ``evaluation_period`` and
+    ``series_id``) excused from ``zero_score``: that rule scores 0 a unit that did
+    not report, and here the unit is not at fault (the agency that reports on it
+    has not sent its file yet), so the cell is ``missing_excluded`` (its parent
+    renormalised) and every other rule stands. An indicator whose denominator or
+    weights series is absent counts too."""
     if absent.empty:
         return prepared
     late = set(zip(absent["evaluation_period"], absent["series_id"], strict=True))
@@ -640,6 +700,22 @@ def excuse_absent(
         for i in catalogue.indicators
     }
     pairs = {(p, ind) for ind, series in uses.items() for p, s in late if s in series}
+    if isinstance(prepared, Prepared):  # by (period, indicator) of the cube's axes
+        cells = np.array(
+            [
+                [(p, i) in pairs for i in prepared.indicator_ids]
+                for p in prepared.periods
+            ],
+            dtype=bool,
+        ).reshape(len(prepared.periods), 1, len(prepared.indicator_ids))
+        shape = (cells.shape[0], len(prepared.unit_ids), cells.shape[2])
+        hit = np.broadcast_to(cells, shape).reshape(-1)
+        hit = hit & np.asarray(prepared.status == "missing_zero_score", dtype=bool)
+        if not hit.any():
+            return prepared
+        status = prepared.status.copy()
+        status[hit] = "missing_excluded"
+        return replace(prepared, status=status)
     key = pd.MultiIndex.from_arrays([prepared["period"], prepared["indicator_id"]])
     zero = (prepared["status"] == "missing_zero_score").to_numpy()
     hit = key.isin(list(pairs)) & zero

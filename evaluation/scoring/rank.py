@@ -27,16 +27,43 @@ def rank_units(scores: pd.Series, *, within: pd.Series | None = None) -> pd.Seri
     if within is not None:
         same = within.index.is_(scores.index)
         of_row = within if same else within.reindex(scores.index)
-        peer = pd.factorize(of_row)[0]
-        group = np.where(
-            (group >= 0) & (peer >= 0), group * (peer.max(initial=-1) + 1) + peer, -1
-        )
+        group = _within(group, pd.factorize(of_row)[0])
     rank = _min_rank_descending(
         np.round(scores.to_numpy(dtype=float), TIE_DECIMALS), group
     )
-    return pd.Series(
-        pd.arrays.IntegerArray(rank, rank == 0), index=scores.index, name=scores.name
-    )
+    return pd.Series(_nullable(rank), index=scores.index, name=scores.name)
+
+
+def rank_columns(
+    scores: np.ndarray, index: pd.MultiIndex, peer: np.ndarray
+) -> dict[str, pd.arrays.IntegerArray]:
+    """``rank``, ``peer_rank``, ``rank_change`` and ``peer_rank_change`` of
+    ``scores`` on a ``(period, unit_id)`` index with unique rows, as
+    :func:`rank_units` and :func:`rank_change` give them, on arrays: the values
+    rounded once and each row's previous-period row found once for both ranks.
+    ``peer``: each row's peer-group code (-1: none)."""
+    rounded = np.round(scores, TIE_DECIMALS)
+    period = _level_codes(index, "period")
+    overall = _min_rank_descending(rounded, period)
+    within = _min_rank_descending(rounded, _within(period, peer))
+    before = _previous_rows(index)
+    return {
+        "rank": _nullable(overall),
+        "peer_rank": _nullable(within),
+        "rank_change": _change(overall, before),
+        "peer_rank_change": _change(within, before),
+    }
+
+
+def _within(group: np.ndarray, peer: np.ndarray) -> np.ndarray:
+    """One code per (period group, peer group) pair; -1 where either is -1."""
+    width = peer.max(initial=-1) + 1
+    return np.where((group >= 0) & (peer >= 0), group * width + peer, -1)
+
+
+def _nullable(rank: np.ndarray) -> pd.arrays.IntegerArray:
+    """Ranks as nullable integers, NA where 0 (no rank)."""
+    return pd.arrays.IntegerArray(rank, rank == 0)
 
 
 def _min_rank_descending(values: np.ndarray, group: np.ndarray) -> np.ndarray:
@@ -71,7 +98,14 @@ def rank_change(ranks: pd.Series) -> pd.Series:
     """Previous period's rank minus this one's: positive = moved up; NA if unranked."""
     idx = ranks.index
     if isinstance(idx, pd.MultiIndex) and idx.is_unique:
-        return _rank_change_by_codes(ranks)
+        # by the index's integer codes: each row's previous-period row found in a
+        # table of code pairs instead of a reindex hashing every label pair
+        values = ranks.array
+        if not isinstance(ranks.dtype, pd.Int64Dtype):
+            values = pd.array(ranks.to_numpy(), dtype="Int64")
+        rank = values.to_numpy(dtype=np.int64, na_value=0)
+        change = _change(rank, _previous_rows(idx), values.isna())
+        return pd.Series(change, index=idx, dtype="Int64", copy=False)
     labels = idx.get_level_values("period")
     previous = labels.map({p: P.previous(p) for p in labels.unique()})
     before = ranks.reindex(
@@ -82,11 +116,9 @@ def rank_change(ranks: pd.Series) -> pd.Series:
     return pd.Series(before.to_numpy() - ranks.to_numpy(), index=idx, dtype="Int64")
 
 
-def _rank_change_by_codes(ranks: pd.Series) -> pd.Series:
-    """:func:`rank_change` on a unique ``(period, unit_id)`` index, by its integer
-    codes: each row's previous-period row found in a table of code pairs instead of
-    a reindex hashing every label pair."""
-    idx = ranks.index
+def _previous_rows(idx: pd.MultiIndex) -> np.ndarray:
+    """Each row's row in the previous period (``periods.previous``) of a unique
+    ``(period, unit_id)`` index, -1 where there is none: by the index's codes."""
     p_level = idx.names.index("period")
     u_level = idx.names.index("unit_id")
     periods = idx.levels[p_level]
@@ -101,12 +133,16 @@ def _rank_change_by_codes(ranks: pd.Series) -> pd.Series:
     row = np.full(len(periods) * n_units, -1, dtype=np.int64)
     row[p_code * n_units + u_code] = np.arange(len(idx))
     prev = previous[p_code]
-    at = np.where(prev >= 0, row[np.maximum(prev, 0) * n_units + u_code], -1)
-    values = (
-        ranks.array
-        if isinstance(ranks.dtype, pd.Int64Dtype)
-        else pd.array(ranks.to_numpy(), dtype="Int64")
-    )
-    before = values.take(at, allow_fill=True)
-    change = before - values
-    return pd.Series(change, index=idx, dtype="Int64", copy=False)
+    return np.where(prev >= 0, row[np.maximum(prev, 0) * n_units + u_code], -1)
+
+
+def _change(
+    rank: np.ndarray, before: np.ndarray, unranked: np.ndarray | None = None
+) -> pd.arrays.IntegerArray:
+    """The previous row's rank minus this one's (``before``: the previous row, -1
+    where none); NA where either has no rank (``unranked``; by default where
+    ``rank`` is 0, as :func:`_min_rank_descending` marks it)."""
+    unranked = rank == 0 if unranked is None else np.asarray(unranked, dtype=bool)
+    at = np.maximum(before, 0)
+    gone = (before < 0) | unranked[at] | unranked
+    return pd.arrays.IntegerArray(np.where(gone, 0, rank[at] - rank), gone)

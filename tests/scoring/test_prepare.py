@@ -221,6 +221,57 @@ def test_a_late_agencys_empty_cells_are_excused_from_zero_score(catalogue):
     assert prepared["status"].iloc[0] == "missing_zero_score"  # input untouched
 
 
+def test_a_late_agencys_cells_are_excused_on_the_cube_as_on_the_table(catalogue):
+    """The pipeline's cube (``Prepared``) gets the same excuse: by hand, two
+    months × one unit × two indicators; the weights series of
+    approval_on_time_rate is late in M12 only, so its zero_score gap there
+    becomes missing_excluded, and its own gap in M11 keeps its 0."""
+    zero, excluded = "missing_zero_score", "missing_excluded"
+    status = pd.Categorical(
+        [zero, excluded, zero, "reported"], ["reported", excluded, zero]
+    )
+    cube = prep.Prepared(
+        periods=["2025-M11", "2025-M12"],
+        unit_ids=np.array(["D01"], dtype=object),
+        indicator_ids=["approval_on_time_rate", "approval_time_ratio"],
+        value=np.array([np.nan, np.nan, np.nan, 1.0]),
+        n_reported=np.array([0, 0, 0, 1]),
+        n_expected=np.array([1, 1, 1, 1]),
+        status=status,
+    )
+    absent = pd.DataFrame(
+        {"evaluation_period": ["2025-M12"], "series_id": ["approval_volume"]}
+    )
+    out = excuse_absent(cube, catalogue, absent)
+    assert list(out.status.astype(str)) == [zero, excluded, excluded, "reported"]
+    assert cube.status[2] == zero  # the input untouched
+    table = out.table  # its long table, built when read, says the same
+    assert table["status"].astype(str).tolist() == list(out.status.astype(str))
+    assert table[["period", "indicator_id"]].values.tolist() == [
+        ["2025-M11", "approval_on_time_rate"], ["2025-M11", "approval_time_ratio"],
+        ["2025-M12", "approval_on_time_rate"], ["2025-M12", "approval_time_ratio"],
+    ]  # fmt: skip
+
+
+def test_the_cube_gives_the_tables_matrix(catalogue):
+    """``as_matrix`` and ``insufficient_rows`` read the cube's arrays as they read
+    its table (the national path hands them tables)."""
+    data = ev.validate_dataset(
+        ev.load_dataset(Path(__file__).parents[2] / "data" / "sample"), catalogue
+    )
+    cube = prep.prepare_cube(data.observations, data.units, catalogue, period="2025-Q2")
+    ids = data.units["unit_id"].array
+    for got, expected in zip(
+        prep.as_matrix(cube, ids), prep.as_matrix(cube.table, ids), strict=True
+    ):
+        pd.testing.assert_frame_equal(got, expected)
+    settings = catalogue.settings
+    np.testing.assert_array_equal(
+        prep.insufficient_rows(cube, len(cube.periods) * len(ids), settings),
+        prep.insufficient_rows(cube.table, len(cube.periods) * len(ids), settings),
+    )
+
+
 # runs: (label or missing, how many in a row)
 RUNS = st.lists(
     st.tuples(st.sampled_from(["U1", "U2", "2025-M01", "", None]), st.integers(1, 40)),
