@@ -362,6 +362,14 @@ def validate(
             "`score --strict` does (by default it is let through and named).",
         ),
     ] = False,
+    today: Annotated[
+        str | None,
+        typer.Option(
+            "--today",
+            help="The day of the check (YYYY-MM-DD): a reported_at after it is "
+            "refused as a day still to come; default today, Beijing time.",
+        ),
+    ] = None,
 ) -> None:
     """Check a dataset against the catalogue; list every problem (file, row, column)."""
     from evaluation.errors import ValidationFailed
@@ -370,6 +378,15 @@ def validate(
     from evaluation.vocabulary import Word, family, say
 
     _check_lang(lang)
+    try:
+        day = None if today is None else datetime.strptime(today, "%Y-%m-%d").date()
+    except ValueError:
+        raise _fail_in(
+            lang,
+            f"--today 须为日期 YYYY-MM-DD，而不是“{today}”",
+            f"--today must be a date YYYY-MM-DD, not {today!r}",
+            2,
+        ) from None
     cat = _catalogue(catalogue, lang)
     try:
         with progress.stages("validate", ["read"], show=_bars()) as stage:
@@ -386,7 +403,7 @@ def validate(
                 "validate_cli", "read", file=r.file, rows=r.rows, encoding=encoding
             )
             typer.echo(read.text(lang))
-        valid = validate_dataset(dataset, cat, strict=strict)
+        valid = validate_dataset(dataset, cat, strict=strict, today=day)
     except ValidationFailed as exc:
         raise _report_failure(exc, report, lang) from None
     said = say(

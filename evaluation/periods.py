@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import calendar
 import re
+from datetime import datetime
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -197,6 +199,23 @@ def expected_count(indicator_frequency: str, period: str) -> int:
     if eval_size < size:
         return 0
     return last // size - (last - eval_size) // size
+
+
+def first_day(label: str) -> pd.Timestamp:
+    """The first day of a period: ``2025-M03`` → 2025-03-01, ``2025-Q2`` →
+    2025-04-01, ``2025`` → 2025-01-01 (``ValueError`` if not a label)."""
+    freq, year, end = year_end(label)
+    return pd.Timestamp(year, end - months_per(freq) + 1, 1)
+
+
+#: the time zone of the offices and agencies: their "today"
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def today() -> pd.Timestamp:
+    """The current day in Beijing time (at 7 a.m. on 6 December in Beijing it is
+    still 5 December in UTC: a report dated the 6th is not in the future)."""
+    return pd.Timestamp(datetime.now(BEIJING).date())
 
 
 def date_zh(value) -> str:

@@ -45,6 +45,10 @@ OPTIONAL_EVENT_COLUMNS = ["description", "reference", "reported_at"]
 #: columns of dates: a workbook's date cell there (Excel makes a typed 2024-04-09 one)
 #: is read as the day it shows, ``2024-04-09``
 DATE_COLUMNS = {"reported_at"}
+#: columns of free text (an event's note, its document number): a date cell there
+#: (8·12 typed, made 12 August) is read as the day it shows, ``2025-08-12``, not
+#: pandas' ``2025-08-12 00:00:00``; one with a time of day as pandas reads it
+NOTE_COLUMNS = {"description", "reference"}
 #: columns of codes, period labels and numbers: a date cell there is Excel's guess at
 #: what was typed (2024-03 → 1 March 2024), refused by name (``excel_date``)
 NOT_DATE_COLUMNS = {
@@ -546,7 +550,8 @@ def _excel_cells(
     number or date; the sheet and cell are in the rule.
 
     Days: ``(row, column, "YYYY-MM-DD")`` of each date cell at midnight in a
-    :data:`DATE_COLUMNS` column (pandas reads it ``2024-04-09 00:00:00``), for
+    :data:`DATE_COLUMNS` or :data:`NOTE_COLUMNS` column (pandas reads it
+    ``2024-04-09 00:00:00``), for
     :func:`_dated`. The sheet is read as a stream, its cells cleared as they are
     read, and only if its XML has a formula, an error or a styled cell to look at.
     """
@@ -604,10 +609,14 @@ def _excel_cells(
                     and (kind == "d" or (kind == "n" and style in dated))
                     and row > 1
                     and column <= len(header)
-                    and header[column - 1] in DATE_COLUMNS | NOT_DATE_COLUMNS
+                    and header[column - 1] in _DATED_COLUMNS
                     and (when := _when(value, kind, epoch)) is not None
                 ):
                     day = _day(when)
+                    if header[column - 1] in NOTE_COLUMNS:
+                        if day:
+                            days.append((row, column, day))
+                        continue
                     if header[column - 1] in DATE_COLUMNS:
                         if day:  # 2024-04-09 typed: a date at midnight
                             days.append((row, column, day))
@@ -647,6 +656,10 @@ def _excel_cells(
                     }
                 )
         return problems, days
+
+
+#: the columns whose date cells :func:`_excel_cells` reads or refuses
+_DATED_COLUMNS = DATE_COLUMNS | NOT_DATE_COLUMNS | NOTE_COLUMNS
 
 
 def _when(value: str, kind: str, epoch):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -30,6 +31,7 @@ from evaluation.intake.io import (
     Dataset,
 )
 from evaluation.intake.schemas import (
+    DATE_PATTERN,
     MAX_CELL_CHARS,
     Reading,
     absent_rows,
@@ -55,7 +57,7 @@ SPACED = frozenset(
 
 
 def validate_dataset(
-    dataset: Dataset, catalogue: Catalogue, *, strict: bool = False
+    dataset: Dataset, catalogue: Catalogue, *, strict: bool = False, today=None
 ) -> Dataset:
     """Return the dataset with typed tables, or raise ``ValidationFailed``.
 
@@ -68,8 +70,12 @@ def validate_dataset(
     its rows are missing values, and the returned dataset lists its submissions in
     ``absent``. ``strict=True`` refuses it as any other absent row, one problem per
     agency and period (rule ``absent_submission``).
+
+    ``today`` (a date; default :func:`evaluation.periods.today`, the day in Beijing
+    time): a ``reported_at`` after it is refused (:func:`date_problems`).
     """
     problems: list[pd.DataFrame] = []
+    today = P.today() if today is None else pd.Timestamp(today).normalize()
 
     headers = dict(zip(dataset.files["file"], dataset.files["columns"], strict=True))
     units, bad = check_columns(dataset.units, headers, UNITS_COLUMNS, [])
@@ -94,6 +100,7 @@ def validate_dataset(
         cols = [c for c in obs.columns if c not in META]
         schema = observations_schema(catalogue, unit_ids, reading)
         problems.append(run_schema(schema, obs[cols], obs, catalogue))
+        problems.append(date_problems(obs, today, reading))
         holes, absent = _completeness(obs, catalogue, unit_ids, reading, strict)
         problems.append(holes)
 
@@ -109,6 +116,7 @@ def validate_dataset(
                 events_schema(catalogue, unit_ids), events[cols], events, catalogue
             )
         )
+        problems.append(date_problems(events, today))
 
     # workbook cells with no value to read (load_dataset found them): said with
     # the other problems of their files, and for themselves only
@@ -209,12 +217,12 @@ def _said_once(report: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
 
 
 def check_dataset(
-    dataset: Dataset, catalogue: Catalogue, *, strict: bool = False
+    dataset: Dataset, catalogue: Catalogue, *, strict: bool = False, today=None
 ) -> pd.DataFrame:
     """The validation report as a table (empty when the dataset is valid); files
     ``load_dataset(..., skip_unreadable=True)`` left unread head it."""
     try:
-        validate_dataset(dataset, catalogue, strict=strict)
+        validate_dataset(dataset, catalogue, strict=strict, today=today)
     except ValidationFailed as exc:
         report = exc.report
     else:  # the same columns as a report with problems (the rule in Chinese too)
@@ -559,6 +567,84 @@ def rule_words(rule: str, value, indicator_id, catalogue: Catalogue) -> V.Word:
     if code in V.family("validation_rule"):
         return say("validation_rule", code)
     return V.Word(rule, rule)  # a check without words: its id, as pandera names it
+
+
+def date_problems(
+    table: pd.DataFrame, today: pd.Timestamp, reading: Reading | None = None
+) -> pd.DataFrame:
+    """Each ``reported_at`` no report can have, one problem per cell: a day after
+    ``today`` (``date_future``), or before the first day of the period the row
+    reports (``date_before_period``: 2025-M03 dated 2025-02-10; a day after
+    ``today`` is said so, whatever its period). A day inside its period is
+    allowed: the seeds ask for reports before the period ends (seed 002: the
+    bi-monthly report 逢双月底前, the annual summary by the end of November); a
+    day after the due day is late, which ``evaluation status`` says (迟报), not
+    a fault of the file. Cells that are no date ``YYYY-MM-DD`` or no period label
+    are left to ``date_format`` and ``period_format``. Worked on the distinct
+    days and periods (``reading``: the table's columns factorized once)."""
+    empty = pd.DataFrame(columns=[*ValidationFailed.columns, "rule_zh"])
+    if "reported_at" not in table or "period" not in table or table.empty:
+        return empty
+    r = reading or Reading()
+    d_codes, days = r.factorize(table["reported_at"])
+    text = pd.Series(days, dtype="str")
+    day = pd.to_datetime(
+        text.where(text.str.fullmatch(DATE_PATTERN).fillna(False)),
+        format="%Y-%m-%d",
+        errors="coerce",
+    )
+    p_codes, labels = r.factorize(table["period"])
+    starts = [_first_day(x) for x in pd.Series(labels, dtype="str")]
+    nat = np.datetime64("NaT", "ns")
+    day = np.append(day.to_numpy("datetime64[ns]"), nat)[d_codes]
+    start = np.append(pd.DatetimeIndex(starts).to_numpy("datetime64[ns]"), nat)
+    start = start[p_codes]
+    future = day > np.datetime64(today.to_datetime64(), "ns")
+    early = ~future & (day < start)
+    rows = np.flatnonzero(future | early)
+    if not rows.size:
+        return empty
+    said: dict = {}  # (rule, day, period) → words: cells repeat
+    rule_en, rule_zh = [], []
+    for i in rows:
+        sent = pd.Timestamp(day[i])
+        if future[i]:
+            key = ("date_future", sent, None)
+            fields = dict(today=_day(today))
+        else:
+            period = str(table["period"].iloc[i])
+            key = ("date_before_period", sent, period)
+            fields = dict(
+                period=V.Word(P.name_zh(period), period),
+                start=_day(pd.Timestamp(start[i])),
+            )
+        if key not in said:
+            said[key] = V.say("validation_rule", key[0], day=_day(sent), **fields)
+        rule_en.append(said[key].en)
+        rule_zh.append(said[key].zh)
+    return pd.DataFrame(
+        {
+            "file": table["source"].iloc[rows].to_numpy(),
+            "row": table["row"].iloc[rows].to_numpy(),
+            "column": "reported_at",
+            "value": table["reported_at"].iloc[rows].astype(str).to_numpy(),
+            "rule": rule_en,
+            "rule_zh": rule_zh,
+        }
+    )
+
+
+def _first_day(label: str):
+    """:func:`evaluation.periods.first_day`, ``NaT`` for a text no period label."""
+    try:
+        return P.first_day(label)
+    except ValueError:
+        return pd.NaT
+
+
+def _day(value: pd.Timestamp) -> V.Word:
+    """A day as each language writes it: 2025年3月1日 / 2025-03-01."""
+    return V.Word(P.date_text(value, "zh"), P.date_text(value, "en"))
 
 
 def _completeness(

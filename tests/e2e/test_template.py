@@ -286,10 +286,17 @@ def test_graded_series_get_a_list_and_read_back_as_points(tmp_path):
     assert len(ids) == (4 + 4 + 2 + 1) * 3
     lists = [v for v in sheet.data_validations.dataValidation if v.type == "list"]
     assert [(str(v.sqref), v.formula1) for v in lists] == [("H32:H34", '"A,B,C"')]
-    fill(out, out, value=lambda r: "B" if r >= 32 else 30)  # a2 ≤ 50
+    # the whole year's template, sent after the year ended (a report dated before
+    # its period began is refused: date_before_period)
+    fill(out, out, value=lambda r: "B" if r >= 32 else 30, reported="2026-01-08")
     result = invoke("validate", data, "--catalogue", catalogue)
     assert result.exit_code == 0, result.output
-    fill(out, out, value=lambda r: "E" if r == 33 else ("B" if r >= 32 else 30))
+    fill(
+        out,
+        out,
+        value=lambda r: "E" if r == 33 else ("B" if r >= 32 else 30),
+        reported="2026-01-08",
+    )
     result = invoke("validate", data, "--catalogue", catalogue, "--lang", "en")
     assert result.exit_code == 1 and "category[b2]" in result.output
 

@@ -307,7 +307,7 @@ def test_a_rebuild_refuses_a_workbook_cell_the_original_run_missed(
 
 def dated_dataset(tmp_path, edit, epoch=None):
     """TINY with its a1 rows in ``a1.xlsx`` (a ``reported_at`` column of text
-    2025-04-09), ``edit(sheet)`` applied as the clerk's Excel would; the catalogue."""
+    2026-01-09), ``edit(sheet)`` applied as the clerk's Excel would; the catalogue."""
     data = write_dataset(
         tmp_path / "d", TINY_UNITS, [r for r in TINY_ROWS if r[2] != "a1"]
     )
@@ -318,7 +318,7 @@ def dated_dataset(tmp_path, edit, epoch=None):
     sheet.title = "报送数据"
     sheet.append([*HEADER, "reported_at"])
     for unit, period, indicator, value in (r for r in TINY_ROWS if r[2] == "a1"):
-        sheet.append([unit, period, indicator, float(value), "2025-04-09"])
+        sheet.append([unit, period, indicator, float(value), "2026-01-09"])
     edit(sheet)
     book.save(data / "observations" / "a1.xlsx")
     catalogue = tmp_path / "tiny.yaml"
@@ -347,34 +347,34 @@ def date_cell(cell, when, number_format):
 
 @pytest.mark.parametrize("epoch", [None, CALENDAR_MAC_1904])
 def test_dates_excel_made_of_typed_dates_are_read_as_the_days(tmp_path, epoch):
-    """Excel turns a typed 2025-04-09 into a date, whatever the column's format
-    (yyyy-mm-dd, the built-in m/d/yy, 2025年4月9日, in a 1904 workbook too): the
-    file validates and each cell reads 2025-04-09, the day it shows."""
+    """Excel turns a typed 2026-01-09 into a date, whatever the column's format
+    (yyyy-mm-dd, the built-in m/d/yy, 2026年1月9日, in a 1904 workbook too): the
+    file validates and each cell reads 2026-01-09, the day it shows."""
     import datetime as dt
 
     def edit(sheet):
-        date_cell(sheet["E2"], dt.datetime(2025, 4, 9), "yyyy-mm-dd")
-        date_cell(sheet["E3"], dt.date(2025, 4, 9), "mm-dd-yy")  # built-in 14
-        date_cell(sheet["E4"], dt.datetime(2025, 4, 9), 'yyyy"年"m"月"d"日"')
+        date_cell(sheet["E2"], dt.datetime(2026, 1, 9), "yyyy-mm-dd")
+        date_cell(sheet["E3"], dt.date(2026, 1, 9), "mm-dd-yy")  # built-in 14
+        date_cell(sheet["E4"], dt.datetime(2026, 1, 9), 'yyyy"年"m"月"d"日"')
         sheet.insert_rows(5)  # a blank row among the dates
-        date_cell(sheet["E6"], dt.datetime(2025, 4, 10), "yyyy/m/d")
+        date_cell(sheet["E6"], dt.datetime(2026, 1, 10), "yyyy/m/d")
 
     data, catalogue = dated_dataset(tmp_path, edit, epoch)
     assert validate(data, catalogue, tmp_path)[0] == 0
     frame, _ = read_table(data / "observations" / "a1.xlsx")
     assert frame["reported_at"].tolist()[:5] == [
-        "2025-04-09", "2025-04-09", "2025-04-09", "2025-04-10", "2025-04-09"
+        "2026-01-09", "2026-01-09", "2026-01-09", "2026-01-10", "2026-01-09"
     ]  # fmt: skip
     assert frame["row"].tolist()[:5] == [2, 3, 4, 6, 7]
 
 
 def test_a_date_in_the_chinese_builtin_format_is_read_as_the_day(tmp_path):
-    """Chinese Excel saves 2025年4月9日 as its built-in format 31, which openpyxl
+    """Chinese Excel saves 2026年1月9日 as its built-in format 31, which openpyxl
     does not know (it reads the number 45756): read as the day it shows."""
     import datetime as dt
 
     data, catalogue = dated_dataset(
-        tmp_path, lambda s: date_cell(s["E2"], dt.datetime(2025, 4, 9), "yyyy-mm-dd")
+        tmp_path, lambda s: date_cell(s["E2"], dt.datetime(2026, 1, 9), "yyyy-mm-dd")
     )
     path = data / "observations" / "a1.xlsx"
     rewrite(
@@ -384,7 +384,7 @@ def test_a_date_in_the_chinese_builtin_format_is_read_as_the_day(tmp_path):
     )
     assert 'numFmtId="31"' in zipfile.ZipFile(path).read("xl/styles.xml").decode()
     assert validate(data, catalogue, tmp_path)[0] == 0
-    assert read_table(path)[0]["reported_at"].iloc[0] == "2025-04-09"
+    assert read_table(path)[0]["reported_at"].iloc[0] == "2026-01-09"
 
 
 def test_a_period_excel_turned_into_a_date_is_one_problem_with_its_fix(tmp_path):
@@ -416,18 +416,18 @@ def test_a_date_with_a_time_and_a_value_made_a_date_are_refused_by_name(tmp_path
     import datetime as dt
 
     def edit(sheet):
-        date_cell(sheet["E2"], dt.datetime(2025, 4, 9, 14, 30), "yyyy-mm-dd h:mm")
+        date_cell(sheet["E2"], dt.datetime(2026, 1, 9, 14, 30), "yyyy-mm-dd h:mm")
         date_cell(sheet["D4"], dt.datetime(2025, 3, 1), "m/d")
 
     data, catalogue = dated_dataset(tmp_path, edit)
     code, found = validate(data, catalogue, tmp_path)
     assert code == 1
     assert found.iloc[:, :4].values.tolist() == [
-        ["observations/a1.xlsx", "2", "报送日期（reported_at）", "2025-04-09 14:30:00"],
+        ["observations/a1.xlsx", "2", "报送日期（reported_at）", "2026-01-09 14:30:00"],
         ["observations/a1.xlsx", "4", "指标值（value）", "2025-03-01"],
     ]  # fmt: skip
     assert found.iloc[0, 4].startswith(
-        "日期带有时刻2025-04-09 14:30:00（工作表“报送数据”，单元格E2）"
+        "日期带有时刻2026-01-09 14:30:00（工作表“报送数据”，单元格E2）"
     )
     assert "只填日期" in found.iloc[0, 4]
     assert found.iloc[1, 4].startswith(

@@ -214,7 +214,7 @@ def test_a_report_date_must_exist_on_the_calendar(tiny_catalogue, tmp_path):
     frame = pd.DataFrame(
         TINY_ROWS, columns=["unit_id", "period", "indicator_id", "value"]
     )
-    frame["reported_at"] = "2025-04-10"
+    frame["reported_at"] = "2026-01-10"
     frame.loc[1, "reported_at"] = "2025-02-30"
     frame.loc[2, "reported_at"] = "2025/04/10"
     report = problems(tiny_catalogue, write_dataset(tmp_path, TINY_UNITS, frame))
