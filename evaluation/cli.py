@@ -787,7 +787,7 @@ def export(
     ] = None,
     decimals: Annotated[
         int, typer.Option(min=0, max=6, help="Decimal places of the numbers.")
-    ] = 2,
+    ] = 2,  # vocabulary.SCORE_DECIMALS (not imported here: --help stays light)
     table: Annotated[
         str,
         typer.Option(
@@ -1299,10 +1299,11 @@ def diff(
             changes = s.diff(old, new, viewer=viewer)
             units = _diff_units(s, (old, new), viewer) if len(changes) else None
             why = _correction_why(s, old, new, units or {}, lang)
+            why += _quota_why(s, old, new, viewer, lang) if len(changes) else []
     except EvaluationError as exc:
         raise _failed(exc, lang) from None
     typer.echo(say("cli_said", "changes", n=len(changes), old=old, new=new).text(lang))
-    for line in why:  # a correction: why, and the appeal its reason names
+    for line in why:  # a correction: why, the appeal its reason names, the quota
         typer.echo(line)
     if len(changes):
         head = W.changes_table(changes.head(40), lang, units)
@@ -1330,6 +1331,33 @@ def _correction_why(s, old: str, new: str, names: dict, lang: str) -> list[str]:
     if case is not None:
         lines.append(case_text(case, names, lang))
     return lines
+
+
+def _quota_why(s, old: str, new: str, viewer: str | None, lang: str) -> list[str]:
+    """Each unit whose grade the quota alone changed between two annual runs (its
+    score the same: another unit moved over or under the quota line), with the
+    quota in words, as the report and the letters say it
+    (``report.quota_words``): ``龙泉县（X08）：得分未变，等次变化系优秀名额所致：…``.
+    Nothing for runs without grades. Not logged as a view (the diff itself is)."""
+    from evaluation.appraisal import parse_config
+    from evaluation.publish.report import correction_changes, quota_words
+    from evaluation.vocabulary import words
+
+    try:
+        before = s.table(old, "grades", viewer=viewer, record=False)
+        after = s.table(new, "grades", viewer=viewer, record=False)
+    except KeyError:  # not annual runs
+        return []
+    config = parse_config(s.manifest(new)["appraisal"]["config"])
+    changes = correction_changes(before, after, config)
+    item = words("report", lang)["correction_item"]
+    return [
+        item.format(
+            name=r.name_zh if lang == "zh" else r.name_en, unit=r.unit_id,
+            what=quota_words(r, lang),
+        )
+        for r in changes[changes["places"].notna()].itertuples()
+    ]  # fmt: skip
 
 
 def _diff_units(s, runs: tuple[str, str], viewer: str | None) -> dict[str, str]:
@@ -1432,7 +1460,7 @@ def appeal_case(
     run_id: Annotated[str, typer.Argument(help="An annual run under 公示.")],
     unit: Annotated[
         str,
-        typer.Option(help="The appealing unit: its code (unit_id) or its name."),
+        typer.Option(help="The appealing unit: unit code or name (单位代码或名称)."),
     ],
     by: Annotated[str, typer.Option(help="Who files the appeal.")],
     grounds: Annotated[str, typer.Option(help="The grounds of the appeal.")],

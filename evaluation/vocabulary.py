@@ -267,9 +267,13 @@ def plain(x: float) -> str:
 
 #: half up, with digits enough for any float's whole part (1e308) and its decimals
 _EXACT = Context(prec=400, rounding=ROUND_HALF_UP)
+#: decimals of a published score (the composite, a dimension's score, an
+#: appraisal's): the media CSV and the export, the grades table, the dashboard, and
+#: a warning's reason about a score (78.57, never 78.6 beside it)
+SCORE_DECIMALS = 2
 
 
-def fixed(x: float, decimals: int = 2, *, grouped: bool = False) -> str:
+def fixed(x: float, decimals: int = SCORE_DECIMALS, *, grouped: bool = False) -> str:
     """``x`` to ``decimals`` places, rounded half up as it is written to 15
     significant digits, as a spreadsheet shows it: ``97.85`` → ``97.9``
     (``f"{97.85:.1f}"`` gives ``97.8``: the float is just below 97.85, and Python

@@ -80,6 +80,49 @@ def quota_table(grades: pd.DataFrame, config: Config) -> pd.DataFrame:
     return out[columns].rename_axis("group").reset_index()
 
 
+def quota_moves(
+    before: pd.DataFrame, after: pd.DataFrame, config: Config
+) -> pd.DataFrame:
+    """The units whose final grade the quota alone changed between two versions'
+    ``grades`` (another unit's appeal moving it over or under the quota line): the
+    same score as published (2 decimals, as the quota sorts) and the same grade by
+    the rules in both, another grade after the quota, and each final grade the
+    quota's (no override between). ``unit_id, list_zh, list_en`` (the list the
+    quota counts in: the appraisal group, or all units), ``units, places, share``
+    (``config``'s quota); none without a quota. A reader then learns why a grade
+    changed with no change of score."""
+    columns = ["unit_id", "list_zh", "list_en", "units", "places", "share"]
+    quota = config.grades.quota
+    if quota is None:
+        return pd.DataFrame(columns=columns)
+    a = before.set_index("unit_id")
+    b = after.set_index("unit_id").reindex(a.index)
+    moved = (
+        (a["final_grade"] != b["final_grade"])
+        & (a["score"].round(2) == b["score"].round(2))
+        & (a["grade_after_rules"] == b["grade_after_rules"])
+        & (a["grade_after_quota"] != b["grade_after_quota"])
+        & (a["final_grade"] == a["grade_after_quota"])
+        & (b["final_grade"] == b["grade_after_quota"])
+    )
+    overall = quota.per == "overall"
+    lists = pd.Series("all", index=b.index) if overall else b["group"]
+    sizes = lists.map(lists.value_counts())
+    named = {g.id: (g.name_zh, g.name_en) for g in config.groups}
+    named["all"] = ("全部单位", "all units")
+    out = pd.DataFrame(
+        {
+            "list_zh": [named.get(g, (g, g))[0] for g in lists[moved]],
+            "list_en": [named.get(g, (g, g))[1] for g in lists[moved]],
+            "units": sizes[moved].astype("int64"),
+            "places": [places(quota.share, int(n)) for n in sizes[moved]],
+            "share": quota.share,
+        },
+        index=lists[moved].index,
+    )
+    return out.rename_axis("unit_id").reset_index()[columns]
+
+
 def apply_quota(table: pd.DataFrame, quota: Quota, applied: list) -> None:
     """Keep the best ``round_half_up(share × n)`` excellent units per appraisal group.
 

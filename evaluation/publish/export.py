@@ -58,7 +58,7 @@ def header_text(pair, style: str) -> str:
     return {"zh": zh, "en": en, "both": f"{zh} {en}", "lines": f"{zh}\n{en}"}[style]
 
 
-def round_half_up(values, decimals: int = 2) -> list[str]:
+def round_half_up(values, decimals: int = V.SCORE_DECIMALS) -> list[str]:
     """Format numbers with ``decimals`` places, rounding half up as reasons do
     (:func:`~evaluation.vocabulary.fixed`); NaN → ''; a value that rounds to zero
     is ``0.00``, never ``-0.00``."""
@@ -76,7 +76,7 @@ def media_table(
     *,
     peer_group: str | None = None,
     lang: str = "zh",
-    decimals: int = 2,
+    decimals: int = V.SCORE_DECIMALS,
     rank_range: pd.Series | None = None,
     level: str | None = None,
     grades: pd.Series | None = None,
@@ -223,7 +223,7 @@ def risk_table(
     *,
     period: str | None = None,
     lang: str = "zh",
-    decimals: int = 2,
+    decimals: int = V.SCORE_DECIMALS,
     decisions: pd.DataFrame | None = None,
     rows: pd.DataFrame | None = None,
     numbers: bool = False,
@@ -376,7 +376,7 @@ COUNT_UNITS = frozenset(
 )  # fmt: skip
 
 
-def number_format(unit: str, decimals: int = 2, value=None) -> str:
+def number_format(unit: str, decimals: int = V.SCORE_DECIMALS, value=None) -> str:
     """The Excel number format of a value in ``unit``: an indicator's ``unit_zh``
     from the catalogue, or ``score`` (0–100 points), ``count`` or ``plain``.
 
@@ -486,7 +486,7 @@ GRADE_NUMBERS = (
 )
 
 
-def published_numbers(values, decimals: int = 2) -> list[float]:
+def published_numbers(values, decimals: int = V.SCORE_DECIMALS) -> list[float]:
     """Numbers as published: rounded half up (:func:`round_half_up`), kept as real
     numbers (NaN where there is none), so a spreadsheet can sort and sum them."""
     return [float(s) if s else np.nan for s in round_half_up(values, decimals)]
@@ -530,7 +530,7 @@ def grades_table(
     *,
     rules_applied: pd.DataFrame | None = None,
     lang: str = "zh",
-    decimals: int = 2,
+    decimals: int = V.SCORE_DECIMALS,
 ) -> pd.DataFrame:
     """The appraisal's grades for readers, one row per unit.
 
@@ -885,7 +885,9 @@ def rules_sheet(rules: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
     return safe_cells(out)
 
 
-def write_grades_csv(table: pd.DataFrame, path: str | Path, decimals: int = 2) -> Path:
+def write_grades_csv(
+    table: pd.DataFrame, path: str | Path, decimals: int = V.SCORE_DECIMALS
+) -> Path:
     """A grades (or persons) table as the media CSV: UTF-8 with BOM, CRLF, numbers
     as text rounded half up to ``decimals`` (``85.10``), ranks as integers."""
     text = table.copy()
@@ -905,7 +907,7 @@ def write_xlsx(
     about_name: str = "说明 About",
     titles: dict[str, str] | None = None,
     freeze_columns: dict[str, int] | None = None,
-    decimals: int = 2,
+    decimals: int = V.SCORE_DECIMALS,
     properties: dict | None = None,
     number_formats: dict[str, dict] | None = None,
 ) -> Path:

@@ -61,6 +61,7 @@ from evaluation.appraisal import (
     parse_config,
     weighted_mean,
 )
+from evaluation.appraisal.grades import quota_moves
 from evaluation.appraisal.rules import VETO_DECLINED, citation, proposal
 from evaluation.errors import EvaluationError
 from evaluation.files import replacing
@@ -482,19 +483,28 @@ def from_store(store, run_id: str, *, viewer: str | None = None, **kwargs) -> st
 
 
 # ------------------------------------------------------------------ corrections
-def correction_changes(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+def correction_changes(
+    before: pd.DataFrame, after: pd.DataFrame, config: Config | None = None
+) -> pd.DataFrame:
     """The units whose final grade or rank in group differ between two versions'
     ``grades`` (a unit moved by another's appeal included), in the new version's
     order: ``unit_id, name_zh, name_en, grade_before, grade_after, rank_before,
-    rank_after`` (a rank NaN: not ranked). The comparison is
-    :func:`~evaluation.appraisal.compare_grades`'s (a version grades the same units)."""
+    rank_after`` (a rank NaN: not ranked) and, with ``config`` (the new version's),
+    the quota that alone changed a unit's grade (:func:`~evaluation.appraisal.grades.
+    quota_moves`: ``list_zh, list_en, units, places, share``; NaN for the others).
+    The comparison is :func:`~evaluation.appraisal.compare_grades`'s (a version
+    grades the same units)."""
     both = compare_grades(before, after).set_index("unit_id").reindex(after["unit_id"])
     ranks = both[["rank_before", "rank_after"]]
     rank_moved = ranks.nunique(axis=1, dropna=False) > 1  # NaN and NaN: the same
     moved = both["grade_changed"] | rank_moved
     cols = ["name_zh", "name_en", "grade_before", "grade_after", "rank_before",
             "rank_after"]  # fmt: skip
-    return both.loc[moved, cols].reset_index()
+    out = both.loc[moved, cols].reset_index()
+    if config is None:
+        return out
+    quota = quota_moves(before, after, config)
+    return out.merge(quota, on="unit_id", how="left")
 
 
 def correction_from_store(store, run_id: str, *, viewer: str | None = None):
@@ -519,14 +529,17 @@ def correction_from_store(store, run_id: str, *, viewer: str | None = None):
         "old_version": int(store.run(old)["version"]),
         "reason": reason,
         "case": store.case(reason) if reason else None,
-        "changes": correction_changes(before, after),
+        "changes": correction_changes(
+            before, after, parse_config(store.manifest(run_id)["appraisal"]["config"])
+        ),
     }
 
 
 def correction_what(change, lang: str) -> str:
     """What changed for one unit (a row of :func:`correction_changes`), in words:
     等次由优秀改为良好，组内名次由第2名改为第3名 / grade excellent → good, rank in
-    group 2 → 3."""
+    group 2 → 3, then, where the quota alone changed the grade, why
+    (:func:`quota_words`)."""
     t = V.words("report", lang)
     k = V.LANGS.index(lang)
 
@@ -554,7 +567,23 @@ def correction_what(change, lang: str) -> str:
                 before=place(change.rank_before), after=place(change.rank_after)
             )
         )
-    return t["correction_sep"].join(parts)
+    what = t["correction_sep"].join(parts)
+    quota = quota_words(change, lang)
+    return t["correction_quota_sep"].join([what, quota]) if quota else what
+
+
+def quota_words(change, lang: str) -> str:
+    """Why the quota alone changed a unit's grade (a row of
+    :func:`correction_changes` with its quota columns), in words: 得分未变，等次
+    变化系优秀名额所致：县（市）区政府优秀名额2个（10个单位×0.2，四舍五入）;
+    nothing for a unit the quota did not move."""
+    places = getattr(change, "places", np.nan)
+    if pd.isna(places):
+        return ""
+    return V.words("report", lang)["correction_quota"].format(
+        group=change.list_zh if lang == "zh" else change.list_en,
+        places=int(places), units=int(change.units), share=change.share,
+    )  # fmt: skip
 
 
 def case_text(case: dict, names, lang: str) -> str:

@@ -38,6 +38,7 @@ from evaluation.vocabulary import (
     FAMILIES,
     RATIO_UNITS,
     RISK_LEVEL,
+    SCORE_DECIMALS,
     Word,
     fixed,
     fixed_each,
@@ -428,10 +429,12 @@ def score_threshold(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None
     rows, level, limit = rows[hit], level[hit], limit[hit]
     value = t.value[rows]
     name, unit = _words(catalogue, rule.node)
+    digits = _digits(catalogue, rule.node)
     table = np.array([[np.nan, *(limits[k] for k in _WARN)]], dtype=float)
-    zh = _reached([(name, unit)], [False], table, np.zeros_like(rows), value, level)[0]
+    which = np.zeros_like(rows)
+    zh = _reached([(name, unit)], [False], table, which, value, level, digits)[0]
     en = (
-        name[1] + " " + _fixed(value, 1) + " points at or below the "
+        name[1] + " " + _fixed(value, digits) + " points at or below the "
         + _NAMES[level] + " threshold " + _each(limit, "{:g}".format)
     )  # fmt: skip
     return _part(t, rows, "threshold", level, t.raw[rows], limit, zh, en)
@@ -573,9 +576,10 @@ def peer_position(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
     )
     limits = {k: getattr(rule, k) for k in _WARN}
     name, unit = _words(catalogue, rule.node)
+    digits = _digits(catalogue, rule.node)
     among = "同类单位" if rule.within == "peer_group" else "全部单位"
     hit, level, threshold, zh, en = PEER_METHODS[rule.method](
-        peers, limits, unit, among
+        peers, limits, unit, among, digits
     )
     rows, value = rows[hit], t.value[rows][hit]
     zh, en = _said(
@@ -584,6 +588,7 @@ def peer_position(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
         value,
         zh + "，" + _LEVEL_ZH[level] + "预警",
         en + ": " + _NAMES[level],
+        digits,
     )
     return _part(t, rows, "peer", level, t.raw[rows], threshold, zh, en)
 
@@ -630,11 +635,12 @@ class _Peers:
 
 
 # Each peer method takes the rule's rows in their groups (:class:`_Peers`), the
-# limits by level, the node's unit and who the unit is compared with (同类单位, or
-# 全部单位 for a rule ``within: all``); it returns the rows warned (a mask), their
+# limits by level, the node's unit, who the unit is compared with (同类单位, or
+# 全部单位 for a rule ``within: all``) and the decimals of its values
+# (:func:`_digits`); it returns the rows warned (a mask), their
 # levels and thresholds, and the position said: in Chinese in plain words, in
 # English with the statistic (the analysts' column).
-def _peer_bottom_k(peers: _Peers, limits, unit, among):
+def _peer_bottom_k(peers: _Peers, limits, unit, among, digits=1):
     """Among the k worst (limits are k), only in groups larger than k."""
     o, x = peers.order, peers.x[peers.order]  # sorted within groups
     g = peers.group[o]
@@ -656,7 +662,7 @@ def _peer_bottom_k(peers: _Peers, limits, unit, among):
     )
 
 
-def _peer_percentile(peers: _Peers, limits, unit, among):
+def _peer_percentile(peers: _Peers, limits, unit, among, digits=1):
     """At or below the group's p-th percentile (limits are p)."""
     level = np.zeros(len(peers.x), dtype=np.intp)
     limit, stat = np.full(len(peers.x), np.nan), np.full(len(peers.x), np.nan)
@@ -673,7 +679,7 @@ def _peer_percentile(peers: _Peers, limits, unit, among):
         level[reached], limit[reached], stat[reached] = sev, p, cut[reached]
     hit = level > 0
     stat = peers.better * stat[hit]  # the percentile in the value's own sign
-    zh, en = _quantities(stat, unit)
+    zh, en = _quantities(stat, unit, digits)
     cap = limit[hit]
     return (
         hit,
@@ -691,7 +697,7 @@ def _peer_percentile(peers: _Peers, limits, unit, among):
     )
 
 
-def _peer_robust_z(peers: _Peers, limits, unit, among):
+def _peer_robust_z(peers: _Peers, limits, unit, among, digits=1):
     """(value − median) / MAD, direction-adjusted, below the limit (Oflog's bands)."""
     value = peers.value
     median = peers.median(value)
@@ -702,15 +708,17 @@ def _peer_robust_z(peers: _Peers, limits, unit, among):
     hit = level > 0
     level, value, median, stat = level[hit], value[hit], median[hit], stat[hit]
     # in Chinese: below (lower being better: above) the median, how far in plain
-    # words by the level reached, and by how much
+    # words by the level reached, and by how much: the difference of the two
+    # figures as written (75.56 − 62.83 reads 12.73, not the unrounded 12.72)
     side = "低于" if peers.better > 0 else "高于"
-    mz, me = _quantities(median, unit)
+    mz, me = _quantities(median, unit, digits)
     return (
         hit,
         level,
         limit[hit],
         _HOW_FAR[level] + f"{side}{among}中位数" + mz + "（相差"
-        + _gaps(np.abs(value - median), unit) + "）",
+        + _gaps(np.abs(_written(value, unit, digits) - _written(median, unit, digits)),
+                unit, digits) + "）",
         _fixed(stat, 2) + " MADs from its peers' median " + me
         + " (below " + _each(limit[hit], "{:g}".format) + ")",
     )  # fmt: skip
@@ -722,7 +730,7 @@ _HOW_FAR = np.array(["", "", "明显", "远"], dtype=object)
 
 
 #: peer-position method (catalogue ``risk.rules[].method`` of a ``peer`` rule) →
-#: ``f(peers, limits, unit, among)`` (see above)
+#: ``f(peers, limits, unit, among, digits)`` (see above)
 PEER_METHODS = {
     "bottom_k": _peer_bottom_k,
     "percentile": _peer_percentile,
@@ -773,6 +781,7 @@ def trend(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
     where = np.full(wide.shape, -1)
     where[t.at[rows], unit] = rows
     name, unit_words = _words(catalogue, rule.node)
+    digits = _digits(catalogue, rule.node)
     if rule.declines is not None:
         worse = np.zeros(wide.shape, dtype=bool)  # a missing period breaks a run
         worse[1:] = better * (wide[1:] - wide[:-1]) < 0
@@ -783,8 +792,8 @@ def trend(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
         first[rule.declines :] = wide[: len(wide) - rule.declines]
         hit = run >= rule.declines
         rows, value, first = where[hit], wide[hit], first[hit]
-        fz, fe = _quantities(first, unit_words)
-        vz, ve = _quantities(value, unit_words)
+        fz, fe = _quantities(first, unit_words, digits)
+        vz, ve = _quantities(value, unit_words, digits)
         zh = (
             f"{name[0]}连续{rule.declines}期变差，由" + fz
             + _choose(value < first, "降", "升") + "至" + vz
@@ -819,10 +828,10 @@ def trend(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
         or in the value's own units (``3.2个百分点``, ``6.3分``)."""
         if rule.relative:
             return (_each(x, "{:g}".format) if limit else _fixed(x, 1)) + "%"
-        return _gaps(x, unit_words, None if limit else 1)
+        return _gaps(x, unit_words, None if limit else digits)
 
-    bz, be = _quantities(before, unit_words)
-    vz, ve = _quantities(value, unit_words)
+    bz, be = _quantities(before, unit_words, digits)
+    vz, ve = _quantities(value, unit_words, digits)
     down = value < before
     zh = (
         f"{name[0]}由{word_zh}的" + bz + _choose(down, "降", "升") + "至" + vz + "，"
@@ -831,7 +840,8 @@ def trend(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
     )  # fmt: skip
     en = (
         f"{name[1]} worsened from " + be + f" {word_en} to " + ve + " (by "
-        + _fixed(drop, 1) + f"{pct}; the " + _NAMES[level]
+        + _fixed(drop, 1 if rule.relative else digits) + f"{pct}; the "
+        + _NAMES[level]
         + " limit is " + _each(limit, "{:g}".format) + f"{pct})"
     )  # fmt: skip
     return _part(t, rows, "trend", level, value, limit, zh, en)
@@ -1294,6 +1304,15 @@ def _words(catalogue: Catalogue, node: str):
     return name, catalogue.unit_words.get(node, ("分", "points"))
 
 
+def _digits(catalogue: Catalogue, node: str) -> int:
+    """The decimals a reason writes ``node``'s values with: a score (the composite,
+    a dimension's) as it is published (``SCORE_DECIMALS``: 78.57 in the reason as
+    on the dashboard and in the media CSV), an indicator's value to 1 (its unit may
+    change that: a ratio to 2, a whole count without any)."""
+    scores = {COMPOSITE, *(d.id for d in catalogue.dimensions)}
+    return SCORE_DECIMALS if node in scores else 1
+
+
 def _each(x, write, *, together: bool = False) -> np.ndarray:
     """``write(v)`` of each of ``x`` (text), each distinct number written once
     (floats told apart by their bits: ``-0.0`` is not ``0.0``); ``together``:
@@ -1342,6 +1361,12 @@ def _quantities(x, unit: tuple[str, str], digits=1) -> tuple[np.ndarray, np.ndar
     return numbers + unit_after(unit, "zh"), numbers + other
 
 
+def _written(x, unit: tuple[str, str], digits: int = 1) -> np.ndarray:
+    """Each of ``x`` as :func:`_quantities` writes it, as a number again."""
+    x = np.asarray(x, dtype=float)
+    return _numbers(x, quantity_decimals(x, unit, digits)).astype(float)
+
+
 def _gaps(d, unit: tuple[str, str], digits: int | None = 1) -> np.ndarray:
     """Differences of two values in Chinese: percentages differ by percentage
     points (``3.2个百分点``), ratios by a bare number (``0.30``: ``0.30倍`` would
@@ -1360,16 +1385,17 @@ def _gap(catalogue: Catalogue, node: str, d: float, digits: int | None = 1) -> s
     return _gaps([d], _words(catalogue, node)[1], digits)[0]
 
 
-def _said(name, unit, value, zh, en) -> tuple[np.ndarray, np.ndarray]:
-    """``name为value，zh`` / ``name value, en``."""
-    vz, ve = _quantities(value, unit)
+def _said(name, unit, value, zh, en, digits=1) -> tuple[np.ndarray, np.ndarray]:
+    """``name为value，zh`` / ``name value, en`` (the value to ``digits``)."""
+    vz, ve = _quantities(value, unit, digits)
     return name[0] + "为" + vz + "，" + zh, name[1] + " " + ve + ", " + en
 
 
-def _reached(words, lower, limits, which, value, level) -> tuple:
+def _reached(words, lower, limits, which, value, level, digits=1) -> tuple:
     """Thresholds reached, as the office says it: ``投诉办结率为83.4%，低于黄色预警线
     （90%）`` (``达到`` when the value is at the limit; shown to 2 decimals where 1
-    would make a value beyond the limit look equal to it), and in English
+    would make a value beyond the limit look equal to it; ``digits``: the values'
+    decimals, :func:`_digits`, one more where those would), and in English
     ``… 83.4% at or below the yellow threshold 90%``. Per node: ``words`` its name
     and unit (:func:`_words`), ``lower`` whether higher is worse, ``limits`` its
     limit by severity (nodes × 4, NaN where none); per row: ``which`` node, the
@@ -1386,19 +1412,20 @@ def _reached(words, lower, limits, which, value, level) -> tuple:
     decimals = np.empty(len(value), dtype=np.intp)
     for i, (_, unit) in enumerate(words):
         at = which == i
-        decimals[at] = quantity_decimals(value[at], unit, 1)  # as quantity writes
+        decimals[at] = quantity_decimals(value[at], unit, digits)  # as quantity
     limit = limits[which, level]
     numbers = _numbers(value, decimals)
     number_zh = numbers.copy()
-    # the few values beside their limit that 1 decimal would show equal to it
-    near = np.flatnonzero((value != limit) & (np.abs(value - limit) < 0.1))
+    # the few values beside their limit that ``digits`` would show equal to it
+    near = np.abs(value - limit) < 10.0**-digits
+    near = np.flatnonzero((value != limit) & near)
     shown = zip(near.tolist(), value[near].tolist(), limit[near].tolist(), strict=True)
     two = np.array(
-        [i for i, v, lim in shown if float(fixed(v, 1)) == lim], dtype=np.intp
+        [i for i, v, lim in shown if float(fixed(v, digits)) == lim], dtype=np.intp
     )
     for i in np.unique(which[two]).tolist():  # their few nodes
         at = two[which[two] == i]
-        d = quantity_decimals(value[at], words[i][1], 2)
+        d = quantity_decimals(value[at], words[i][1], digits + 1)
         number_zh[at] = _numbers(value[at], d)
     how = np.where(
         np.isclose(value, limit, rtol=0, atol=1e-9),

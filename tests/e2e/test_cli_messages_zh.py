@@ -56,12 +56,30 @@ def test_publish_says_the_run_is_stored_and_its_notice_opens(published):
     notice = next(line for line in said.splitlines() if line.startswith("运行 "))
     assert re.fullmatch(
         rf"运行 {RUN} 开始公示：{DAY}至{DAY}（北京时间）。"
-        rf"公示期间可提出申诉：evaluation appeal-case {RUN} --unit 单位代码 "
+        rf"公示期间可提出申诉：evaluation appeal-case {RUN} --unit 单位代码或名称 "
         rf"--by 申诉人 --grounds 申诉理由；公示期满且申诉均已复核后正式发布："
         rf"evaluation finalise {RUN} --by 经办人",
         notice,
     )
     assert "stored" not in said and "public notice" not in said
+
+
+def test_every_word_on_appeal_case_unit_says_code_or_name():
+    """appeal-case takes a unit's code or its name (白水县 → X09): the 公示's hint,
+    the option's help and the missing option's words say so, in both languages."""
+    from evaluation.vocabulary import say, word
+
+    notice = say("cli_said", "notice", run=RUN, start="a", until="b")
+    assert "--unit 单位代码或名称 --by" in notice.text("zh")
+    assert "(UNIT: unit code or name)" in notice.text("en")
+    assert (
+        word("library_error", "case_unit", "zh") == "申诉单位（--unit，单位代码或名称）"
+    )
+    assert (
+        word("library_error", "case_unit", "en") == "unit (--unit: unit code or name)"
+    )
+    helped = " ".join(re.sub("[│╭╮╰╯─]", " ", invoke("appeal-case", "--help")).split())
+    assert "unit code or name (单位代码或名称)" in helped
 
 
 def test_publish_again_keeps_the_released_run_and_says_so(result, published):

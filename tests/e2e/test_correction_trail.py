@@ -29,6 +29,11 @@ SAMPLE = ROOT / "data" / "sample"
 #: the bonus X09 appealed for: 1 point (appraisal.yaml: provincial_award 1)
 BONUS = ["X09", "provincial_award", "2025-06-18", "获省政府通报表扬",
          "市绩效考评委员会", "2026-01-22", "考评委〔2026〕3号"]  # fmt: skip
+#: why X08's grade changed, by hand: 10 districts × 0.2 = 2 excellent places
+QUOTA = (
+    "得分未变，等次变化系优秀名额所致："
+    "县（市）区政府优秀名额2个（10个单位×0.2，四舍五入）"
+)
 
 
 @pytest.fixture(scope="module")
@@ -82,10 +87,11 @@ def test_the_corrected_report_says_what_it_corrects_and_for_whom(trail):
     assert f"本版本（第2版，{trail['fixed']}）更正并取代第1版（{trail['run']}）" in text
     assert trail["case"] in text and "X09" in text and "申诉成立" in text
     names = trail["after"]["name_zh"]
-    x08 = "等次由优秀改为良好，组内名次由第2名改为第3名"
+    x08 = f"等次由优秀改为良好，组内名次由第2名改为第3名；{QUOTA}"
     x09 = "等次由良好改为优秀，组内名次由第3名改为第2名"
     assert f"{names['X08']}（X08）：{x08}" in text
     assert f"{names['X09']}（X09）：{x09}" in text
+    assert text.count("优秀名额所致") == 1  # X08's; X09's own score moved it
     assert text.count("组内名次由") == 2  # nobody else moved
     with Publication(trail["path"]) as s:
         first = R.from_store(s, trail["run"], lang="zh", units=["X08"])
@@ -98,7 +104,15 @@ def test_the_corrected_report_in_english(trail):
     start = page.index('id="correction"')
     text = re.sub(r"<[^>]+>", "", page[start : page.index("</div>", start)])
     assert f"supersedes version 1 ({trail['run']})" in text
-    assert "X08" in text and "grade excellent → good, rank in group 2 → 3" in text
+    assert (
+        "X08" in text
+        and (
+            "grade excellent → good, rank in group 2 → 3; score unchanged; the grade "
+            "follows the quota for excellent in District and county governments: 2 (10 "
+            "units × 0.2, rounded half up)"
+        )
+        in text
+    )
 
 
 def test_the_letters_of_the_units_moved_say_so_and_no_other(trail):
@@ -118,10 +132,10 @@ def test_the_letters_of_the_units_moved_say_so_and_no_other(trail):
     assert said["X08"] == (
         f"更正说明：本意见书依据的第2版考评结果（{trail['fixed']}）更正并取代第1版"
         f"（{trail['run']}），更正原因：{trail['case']}。你单位等次由优秀改为良好，"
-        f"组内名次由第2名改为第3名。申诉 {trail['case']}：白水县（X09）于2026年1月21日"
-        "提出申诉，理由：省级表彰未计加分；复核结论：申诉成立（考评委员会：复核属实）。"
+        f"组内名次由第2名改为第3名；{QUOTA}。申诉 {trail['case']}："
+        "白水县（X09）于2026年1月21日提出申诉，理由：省级表彰未计加分；复核结论：申诉成立（考评委员会：复核属实）。"
     )
-    assert "等次由良好改为优秀，组内名次由第3名改为第2名" in said["X09"]
+    assert "等次由良好改为优秀，组内名次由第3名改为第2名。" in said["X09"]  # its score
     assert said["X03"] == ""  # X03 did not move
 
 
@@ -149,3 +163,5 @@ def test_diff_lists_the_group_rank_swap(trail):
     assert lines[2].startswith(
         f"申诉 {case}：白水县（X09）于2026年1月21日提出申诉，理由：省级表彰未计加分"
     )
+    # X08's grade changed with no change of score: the quota, said so
+    assert lines[3] == f"龙泉县（X08）：{QUOTA}"

@@ -15,9 +15,11 @@ import numpy as np
 import evaluation as ev
 from evaluation.publish.export import media_table
 from evaluation.risk import quality as Q
+from evaluation.risk import rules as risk
 
 from ..conftest import TINY, TINY_UNITS, write_dataset
 from .test_quality import QUARTERS, checks, noisy, put
+from .test_risk_rules import FIVE, catalogue, inputs
 
 
 def _one_indicator_each(raw: dict) -> dict:
@@ -33,7 +35,12 @@ def _one_indicator_each(raw: dict) -> dict:
         ind.pop("target", None)
     a1.update(unit_zh="%", unit_en="%", risk={"yellow": 99})
     raw["indicators"] = [a1, b1]
-    raw["risk"] = {"rules": [{"kind": "threshold", "node": "b", "yellow": 70}]}
+    raw["risk"] = {
+        "rules": [
+            {"kind": "threshold", "node": "b", "yellow": 70},
+            {"kind": "threshold", "node": "composite", "yellow": 90},
+        ]
+    }
     return raw
 
 
@@ -47,17 +54,66 @@ def test_a_warning_says_the_figure_the_media_csv_shows(tmp_path):
     data = ev.load_dataset(write_dataset(tmp_path / "d", TINY_UNITS, rows))
     result = ev.run(cat, data, period="2025", run_at="2026-01-15T09:00:00+00:00")
     w = result.warnings.set_index(["unit_id", "node_id"])
-    # by hand: 97.85 → 97.9, 90.25 → 90.3, 65.35 → 65.4 (half up)
+    # by hand: an indicator's value to 1 decimal, 97.85 → 97.9, 90.25 → 90.3 (half
+    # up); a score to 2, as published: 乙 65.35, the composite 0.6 · 97.85 + 0.4 ·
+    # 65.35 = 84.85 and 0.6 · 90.25 + 0.4 · 80 = 86.15 (84.9 and 86.2 before)
     assert w.loc[("U1", "a1"), "reason_zh"] == "a1指标为97.9%，低于黄色预警线（99%）"
     assert w.loc[("U2", "a1"), "reason_zh"] == "a1指标为90.3%，低于黄色预警线（99%）"
-    assert w.loc[("U1", "b"), "reason_zh"] == "乙为65.4分，低于黄色预警线（70分）"
+    assert w.loc[("U1", "b"), "reason_zh"] == "乙为65.35分，低于黄色预警线（70分）"
     assert w.loc[("U1", "a1"), "reason_en"].startswith("Indicator a1 97.9% ")
-    assert w.loc[("U1", "b"), "reason_en"].startswith("B 65.4 points at or below")
-    # the same figures in the media CSV, one decimal (甲's score is a1's value)
+    assert w.loc[("U1", "b"), "reason_en"].startswith("B 65.35 points at or below")
+    said = w.xs("composite", level="node_id")["reason_zh"].to_dict()
+    assert said == {
+        "U1": "综合得分为84.85分，低于黄色预警线（90分）",
+        "U2": "综合得分为86.15分，低于黄色预警线（90分）",
+    }
+    # the same figures in the media CSV: the scores as it publishes them, and an
+    # indicator's at its 1 decimal (甲's score is a1's value)
+    media = media_table(result, "2025", lang="zh").set_index("单位")
+    assert media.loc[["一局", "二局"], "综合得分"].tolist() == ["84.85", "86.15"]
+    assert media.loc["一局", "乙"] == "65.35"
     media = media_table(result, "2025", lang="zh", decimals=1).set_index("单位")
     assert media.loc["一局", "甲"] == "97.9"
     assert media.loc["二局", "甲"] == "90.3"
-    assert media.loc["一局", "乙"] == "65.4"
+
+
+def test_a_score_beside_its_limit_takes_one_more_decimal(tiny_raw):
+    """64.996 at 2 decimals reads 65.00, the orange line itself: it reads 64.996
+    (below the line, orange), as 89.96% beside 90% does for an indicator; 64.99
+    reads as it is published."""
+    cat = catalogue(tiny_raw, {"kind": "threshold", "node": "composite",
+                               "yellow": 70, "orange": 65})  # fmt: skip
+    values = [
+        ("2025-Q4", "U1", "composite", 64.996),
+        ("2025-Q4", "U2", "composite", 64.99),
+    ]
+    w = risk.evaluate(inputs(values), cat).set_index("unit_id")["reason_zh"]
+    assert w.to_dict() == {
+        "U1": "综合得分为64.996分，低于橙色预警线（65分）",
+        "U2": "综合得分为64.99分，低于橙色预警线（65分）",
+    }
+
+
+def test_the_gap_to_the_peers_median_is_that_of_the_figures_shown(tiny_raw):
+    """Five peers 62.834, 70, 75.556, 80, 85: median 75.556, MAD 5.556 (the median
+    of 12.722, 5.556, 0, 4.444, 9.444), U1's z (62.834 − 75.556) / 5.556 = −2.29,
+    orange. Its reason reads 62.83 against 75.56, 12.73 apart (their difference;
+    the unrounded 12.722 would read 12.72)."""
+    rule = {"kind": "peer", "node": "composite", "method": "robust_z"}
+    cat = catalogue(tiny_raw, {**rule, "orange": -1.5, "red": -3})
+    values = [
+        ("2025-Q4", u, "composite", v)
+        for u, v in zip(FIVE["unit_id"], [62.834, 70, 75.556, 80, 85], strict=True)
+    ]
+    w = risk.evaluate(inputs(values), cat).set_index("unit_id")
+    assert w["reason_zh"].to_dict() == {
+        "U1": "综合得分为62.83分，明显低于同类单位中位数75.56分（相差12.73分），"
+        "橙色预警"
+    }
+    assert w.at["U1", "reason_en"] == (
+        "Composite score 62.83 points, -2.29 MADs from its peers' median 75.56 "
+        "points (below -1.5): orange"
+    )
 
 
 def test_a_flag_says_the_usual_value_to_the_decimals_of_the_value(tiny_raw):

@@ -168,7 +168,7 @@ def test_declines_and_a_target_shortfall(units_raw):
         (p, "U1", "composite", v) for p, v in zip(Q, [80, 75, 70, 65], strict=False)
     ]
     assert reasons(risk.evaluate(inputs(values), cat)) == {
-        "U1": "综合得分连续3期变差，由80.0分降至65.0分"
+        "U1": "综合得分连续3期变差，由80.00分降至65.00分"
     }
     cat = catalogue(
         units_raw, {"kind": "target", "node": "b1", "orange": 10, "red": 20}

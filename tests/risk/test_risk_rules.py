@@ -66,12 +66,13 @@ def test_score_threshold_at_the_limit_takes_the_level(tiny_raw):
     w = risk.evaluate(inputs(values), cat)
     assert levels(w) == {"U1": "red", "U2": "orange", "U3": "yellow"}
     row = w.set_index("unit_id").loc["U2"]
+    # a score to 2 decimals, as the media CSV and the dashboard publish it
     assert row["reason_en"] == (
-        "Composite score 64.9 points at or below the orange threshold 65"
+        "Composite score 64.90 points at or below the orange threshold 65"
     )
-    assert row["reason_zh"] == "综合得分为64.9分，低于橙色预警线（65分）"
+    assert row["reason_zh"] == "综合得分为64.90分，低于橙色预警线（65分）"
     at = w.set_index("unit_id").loc["U1", "reason_zh"]
-    assert at == "综合得分为60.0分，达到红色预警线（60分）"
+    assert at == "综合得分为60.00分，达到红色预警线（60分）"
 
 
 def test_target_shortfall_against_the_catalogue_target(tiny_raw):
@@ -248,7 +249,7 @@ def test_consecutive_declines_need_every_period(tiny_raw):
     w = risk.evaluate(inputs(values), cat)
     assert levels(w) == {"U1": "orange"}
     assert w["reason_en"].tolist() == [
-        "Composite score worse 3 periods in a row: 80.0 points → 65.0 points"
+        "Composite score worse 3 periods in a row: 80.00 points → 65.00 points"
     ]
 
 
