@@ -308,7 +308,7 @@ def about_table(
     add(
         "source",
         *both(
-            "source_text",
+            "source_text_one" if len(agencies) == 1 else "source_text",
             lambda k: {
                 "agencies": ABOUT["list_sep"][k].join(
                     a.name_zh if k == 0 else a.name_en for a in agencies
@@ -361,7 +361,7 @@ def about_table(
             ),
         )
         add("numbers", *both("numbers_text", lambda k: {"decimals": decimals}))
-        add("notes", *_notes(result, period))
+        add("notes", *_notes(result, period, peer_group))
     if grades is not None:
         status = FILE_STATUS.get(grades["status"], (grades["status"],) * 2)
         add(
@@ -399,7 +399,11 @@ def note_text(about: pd.DataFrame, lang: str) -> str:
 def _source_agencies(result: Result, period: str | None):
     """The agencies whose reports ``period``'s scores read (every agency of the
     catalogue's indicators if None): those of its scored indicators and of the
-    series they are divided or weighted by. A month reads only the monthly ones."""
+    series they are divided or weighted by. A month reads only the monthly ones.
+    A series late for every one of its reports in the period (``Result.absences``;
+    the notes say who has not reported) was not read: an agency late with all of
+    its series is none of the period's sources (a year without December still
+    read its other eleven months)."""
     cat = result.catalogue
     if period is None:
         ids = set(cat.table["agency"])
@@ -410,12 +414,26 @@ def _source_agencies(result: Result, period: str | None):
             spec = series[k]
             by = spec.denominator.by if spec.denominator else None
             read.update(x for x in (k, by, spec.rollup.weight_by) if x)
+        absences = getattr(result, "absences", None)
+        if absences is not None and len(absences):
+            mine = absences[absences["evaluation_period"] == period]
+            missed = mine.groupby("series_id")["period"].nunique()
+            read -= {
+                k
+                for k, n in missed.items()
+                if k in series and n >= P.expected_count(series[k].frequency, period)
+            }
         ids = {series[k].agency for k in read if k in series}
     return [a for a in cat.agencies if a.id in ids]
 
 
-def _notes(result: Result, period: str) -> tuple[str, str]:
-    table = result.league_table(period)
+def _notes(
+    result: Result, period: str, peer_group: str | None = None
+) -> tuple[str, str]:
+    """The notes row: units with imputed values, not ranked, with a blank
+    dimension (counted among the table's units: ``peer_group``'s only, for its
+    file), and the agencies late for the period."""
+    table = result.league_table(period, peer_group=peer_group)
     imputed = table[table["n_imputed"] > 0]
     unranked = int((table["status"] == "insufficient_data").sum())
     zh, en = [], []

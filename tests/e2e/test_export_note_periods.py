@@ -198,3 +198,36 @@ def test_a_ranked_unit_with_a_blank_dimension_says_why(notes, raw):
         in (quarter["zh"])
     )
     assert "未计分" not in notes["2025-M06"]["zh"]
+
+
+def test_a_peer_groups_note_counts_the_units_of_its_own_file(tmp_path, raw):
+    """``export --peer-group``: the note beside a group's file counts that file's
+    units with imputed values (their 备注 says 补缺), not the whole city's. The
+    groups' counts, read off each file, add up to the whole table's."""
+    run = tmp_path / "run"
+    done = invoke(
+        "score", SAMPLE, "--period", "2025", "--catalogue", CATALOGUE, "--out", run,
+        "--run-at", RUN_AT,
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+
+    def exported(name: str, *extra) -> tuple[int, str]:
+        csv = tmp_path / f"{name}.csv"
+        done = invoke("export", run / "result", "--out", csv, *extra)
+        assert done.exit_code == 0, done.output
+        table = pd.read_csv(csv, encoding="utf-8-sig", dtype=str)
+        text = csv.with_name(f"{name}.说明.txt").read_text(encoding="utf-8-sig")
+        notes = next(x for x in text.splitlines() if x.startswith("备注："))
+        return int(table["备注"].fillna("").str.contains("补缺").sum()), notes
+
+    whole, _ = exported("all")
+    counts = {}
+    for group in (g["id"] for g in raw["peer_groups"]):
+        n, notes = exported(group, "--peer-group", group)
+        if n:
+            assert f"{n}个单位的得分含补缺数据" in notes, (group, notes)
+        else:
+            assert "含补缺数据" not in notes, (group, notes)
+        counts[group] = n
+    assert sum(counts.values()) == whole
+    assert any(0 < n < whole for n in counts.values())  # a group's own count

@@ -195,6 +195,47 @@ def test_the_media_table_says_which_scores_lack_the_agency(scored, names, tmp_pa
     )
 
 
+def test_the_note_names_as_sources_only_the_agencies_read(scored, names, tmp_path):
+    """December's scores read the monthly series of two agencies (indicators.yaml,
+    by hand): the supervision agency and the service centre. The centre sent
+    nothing for December, so the note's source names the supervision agency
+    alone (not 等1个单位), and its notes say the centre has not reported."""
+    _, out = scored
+    media = tmp_path / "media.csv"
+    assert invoke("export", out / "result", "--out", media).exit_code == 0
+    note = (tmp_path / "media.说明.txt").read_text(encoding="utf-8-sig")
+    source = next(x for x in note.splitlines() if x.startswith("数据来源："))
+    assert source.startswith(f"数据来源：{names[LATE][0]}报送的指标数据（")
+    assert names[SERVICE][0] not in source
+    notes = next(x for x in note.splitlines() if x.startswith("备注："))
+    assert f"{names[SERVICE][0]}未报送2025年12月的数据" in notes
+    english = tmp_path / "media_en.csv"
+    assert (
+        invoke("export", out / "result", "--out", english, "--lang", "en").exit_code
+        == 0
+    )
+    text = (tmp_path / "media_en.about.txt").read_text(encoding="utf-8-sig")
+    source = next(x for x in text.splitlines() if x.startswith("Source: "))
+    assert f"reported by one agency ({names[LATE][1]};" in source
+
+
+def test_a_year_without_december_still_names_the_late_agency_as_a_source(late_city):
+    """The year read the supervision agency's January–November reports: the
+    annual note still names it among the sources, with every agency of the
+    catalogue (a year reads every frequency)."""
+    import evaluation as ev
+    from evaluation.publish.media import about_table
+
+    result = ev.run(
+        ev.load_catalogue(CATALOGUE), ev.load_dataset(late_city), period="2025"
+    )
+    about = about_table(result, "2025").set_index("项目")
+    raw = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+    late_zh = next(a["name_zh"] for a in raw["agencies"] if a["id"] == LATE)
+    assert late_zh in about.loc["数据来源", "说明"]
+    assert f"等{len(raw['agencies'])}个单位" in about.loc["数据来源", "说明"]
+
+
 def test_strict_refuses_naming_agency_file_and_period(late_city, names, tmp_path):
     out = tmp_path / "out"
     done = invoke(
