@@ -699,10 +699,15 @@ def _ledger_failed(path: Path, exc: Exception, lang: str) -> typer.Exit:
 REMINDERS_SHOWN = 20
 
 
-def _shell_word(value) -> str:
+def _shell_word(value, windows: bool | None = None) -> str:
     """A command's word as typed in a shell: quoted only when it must be (a space
-    or a shell character), so 催办清单.csv reads as it is."""
+    or a shell character), so 催办清单.csv reads as it is; in double quotes on
+    Windows (``windows``: by default, where this runs): cmd does not read single
+    quotes, and double quotes serve cmd and PowerShell alike."""
     text = str(value)
+    if windows if windows is not None else os.name == "nt":
+        plain = text and not re.search(r"[\s\"&|<>^%()!;,=']", text)
+        return text if plain else '"' + text.replace('"', '\\"') + '"'
     return (
         shlex.quote(text) if re.search(r"[\s'\"\\$`!*?&;|<>()#~{}\[\]]", text) else text
     )

@@ -299,3 +299,22 @@ def test_past_twenty_reminders_the_cli_says_how_many_more_and_where(
         f"  and {n - 20} more; the whole list: evaluation ledger {book} --data "
         f"data/sample -c {catalogue} --reminders reminders.csv --lang en"
     )
+
+
+def test_a_printed_command_quotes_a_path_as_its_shell_reads_it():
+    """A path with a space: POSIX shells read it in single quotes, Windows' cmd
+    only in double quotes (and PowerShell reads those too); a plain word stays
+    bare on both (by hand: what each shell needs to see one word)."""
+    from evaluation.cli import _shell_word
+
+    spaced = r"C:\Users\张 三\ledger.csv"
+    assert _shell_word(spaced, windows=True) == '"' + spaced + '"'
+    assert _shell_word("/home/张 三/ledger.csv", windows=False) == (
+        "'/home/张 三/ledger.csv'"
+    )
+    assert shlex.split(_shell_word("/home/张 三/a.csv", windows=False)) == [
+        "/home/张 三/a.csv"
+    ]
+    for windows in (True, False):
+        assert _shell_word("催办清单.csv", windows=windows) == "催办清单.csv"
+    assert _shell_word("a&b.csv", windows=True) == '"a&b.csv"'  # cmd's & ends a command
