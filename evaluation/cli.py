@@ -2064,18 +2064,26 @@ def national_cmd(
     _check_lang(lang)
     cat = _catalogue(catalogue, lang)
     try:
-        table = national.read_units(units, cat)
-        with _cluster(dask, scheduler) as client:
-            if client is None:
-                scored = national.score_parquet(
-                    observations, table, cat, period=period, progress=_bars(),
-                    strict=strict,
-                )  # fmt: skip
-            else:
-                scored = distributed.score_parquet(
-                    observations, table, cat, period=period, client=client,
-                    progress=_bars(), strict=strict,
-                )  # fmt: skip
+        # the units file's problems are reported with the reports' (one round)
+        table, said = national.check_units(units, cat)
+        if table is None:  # its columns are wrong: no ids to check the files by
+            raise ValidationFailed(said)
+        try:
+            with _cluster(dask, scheduler) as client:
+                if client is None:
+                    scored = national.score_parquet(
+                        observations, table, cat, period=period, progress=_bars(),
+                        strict=strict, units_problems=said,
+                    )  # fmt: skip
+                else:
+                    scored = distributed.score_parquet(
+                        observations, table, cat, period=period, client=client,
+                        progress=_bars(), strict=strict, units_problems=said,
+                    )  # fmt: skip
+        except EvaluationError as exc:  # no reports to read: the units' rows first
+            if said.empty or isinstance(exc, ValidationFailed):
+                raise
+            raise ValidationFailed(said) from None
     except ValidationFailed as exc:
         raise _report_failure(exc, report, lang) from None
     except EvaluationError as exc:

@@ -68,10 +68,11 @@ def score_parquet(
     client,
     progress: bool = False,
     strict: bool = False,
+    units_problems: pd.DataFrame | None = None,
 ) -> national.National:
     """:func:`.national.score_parquet` with one task per Parquet file on ``client``'s
     workers (``progress``: a bar as files finish). Raises ``ValidationFailed``
-    with every file's problems."""
+    with every file's problems and ``units_problems``."""
     national.check_period(period, catalogue)
     # sent once to every worker, as plain data (a pandas Index does not pickle
     # with its cached lookup engine)
@@ -90,7 +91,9 @@ def score_parquet(
         for _ in tqdm(as_completed(futures), total=len(futures), desc="files"):
             pass
     parts = client.gather(futures)
-    return national.finish(parts, units, catalogue, period=period, strict=strict)
+    return national.finish(
+        parts, units, catalogue, period=period, strict=strict, also=units_problems
+    )
 
 
 def composite_blocks(client, model, table: pd.DataFrame, chunk: int) -> np.ndarray:

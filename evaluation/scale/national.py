@@ -126,17 +126,30 @@ def check_period(period: str, catalogue: Catalogue) -> None:
 def read_units(path: str | Path, catalogue: Catalogue) -> pd.DataFrame:
     """The units table (any format :func:`.io.read_table` reads), validated like
     the pipeline's: raises ``ValidationFailed`` naming file, row, column, rule."""
+    table, problems = check_units(path, catalogue)
+    if not problems.empty:
+        raise ValidationFailed(problems)
+    return table
+
+
+def check_units(
+    path: str | Path, catalogue: Catalogue
+) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """The units table and its problems (:func:`read_units`' checks; empty when
+    valid), so the observation files are checked in the same round: the table
+    even with bad rows (its ids are the ones the files are checked against), None
+    when its columns are wrong (no ids to check against)."""
     frame, record = read_table(path)
     frame, problems = check_columns(
         frame, {record["file"]: record["columns"]}, UNITS_COLUMNS, []
     )
-    if problems.empty and not frame.empty:
+    if not problems.empty:
+        return None, problems
+    if not frame.empty:
         problems = run_schema(
             units_schema(catalogue), frame[UNITS_COLUMNS], frame, catalogue
         )
-    if not problems.empty:
-        raise ValidationFailed(problems)
-    return frame[UNITS_COLUMNS].reset_index(drop=True)
+    return frame[UNITS_COLUMNS].reset_index(drop=True), problems
 
 
 def score_parquet(
@@ -147,20 +160,23 @@ def score_parquet(
     period: str,
     progress: bool = False,
     strict: bool = False,
+    units_problems: pd.DataFrame | None = None,
 ) -> National:
     """Validate and score the reports in ``path`` (a file or a partitioned
     directory) for ``period``, in this process (``progress``: a bar over the
-    files). Raises ``ValidationFailed`` with every problem of every file; nothing
-    is scored unless all are valid. A late agency (no file has its latest
-    submissions) is let through as the pipeline lets it (:func:`finish`), or
-    refused with ``strict``."""
+    files). Raises ``ValidationFailed`` with every problem of every file, and
+    ``units_problems`` (:func:`check_units`'); nothing is scored unless all are
+    valid. A late agency (no file has its latest submissions) is let through as
+    the pipeline lets it (:func:`finish`), or refused with ``strict``."""
     check_period(period, catalogue)
     unit_ids = pd.Index(units["unit_id"])
     paths = files(path)
     if progress and len(paths) > 1:
         paths = tqdm(paths, desc="files", unit="file")
     parts = [rollup_file(f, catalogue, unit_ids, period) for f in paths]
-    return finish(parts, units, catalogue, period=period, strict=strict)
+    return finish(
+        parts, units, catalogue, period=period, strict=strict, also=units_problems
+    )
 
 
 def rollup_file(
@@ -403,9 +419,11 @@ def finish(
     *,
     period: str,
     strict: bool = False,
+    also: pd.DataFrame | None = None,
 ) -> National:
     """Put the files' roll-ups in the units table's order, check that every unit
-    reported in exactly one file, apply the missing-data rules and score.
+    reported in exactly one file, apply the missing-data rules and score. ``also``:
+    problems found before (the units file's), reported with the files'.
 
     A submission (agency and reporting period in ``period``) that no file has is a
     late agency's when that agency sent no later period of its frequency either:
@@ -416,6 +434,8 @@ def finish(
     unit_ids = units["unit_id"].to_numpy()
     ids = scored_indicators(catalogue, P.frequency_of(period))
     problems = [p.problems for p in parts if not p.problems.empty]
+    if also is not None and not also.empty:
+        problems.insert(0, also)
     unsent, gaps = _absent(parts, catalogue, period, len(unit_ids))
     late = unsent[unsent["trailing"]]
     refused = unsent if strict else unsent[~unsent["trailing"]]

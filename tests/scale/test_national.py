@@ -217,6 +217,31 @@ def test_the_units_table_is_validated(catalogue, tmp_path):
     assert report["rule"].iloc[0].startswith("known_peer_group")
 
 
+def test_a_bad_units_row_and_bad_reports_are_said_in_one_round(data, units, tmp_path):
+    """The clerk fixes everything at once: a units row with an unknown peer group
+    and a report of an unknown unit are in one problem report, nothing written.
+    By hand: the report on row 4 of the reports file names ZZ9 (no such unit), so
+    D04's row it replaced is missing too; the units table's fifth row (a Parquet
+    file: row 1 is the first) names the peer group "nowhere"."""
+    obs = data.observations[["unit_id", "period", "indicator_id", "value"]]
+    obs = obs[obs["period"].str.startswith("2025-M1")].astype(str)  # Oct–Dec 2025
+    obs = obs.replace("nan", None).reset_index(drop=True)
+    obs.loc[3, "unit_id"] = "ZZ9"  # not in the units table: row 4 of the file
+    obs.to_parquet(tmp_path / "reports.parquet", index=False)
+    bad = units.copy()
+    bad.loc[4, "peer_group"] = "nowhere"  # line 6 of units.parquet's table
+    code, said = national_cli(tmp_path / "reports.parquet", bad, tmp_path, "2025-Q4")
+    assert code == 1 and not (tmp_path / "out").exists()
+    assert pd.isna(said[0][0])  # a row missing from every file: no line of its own
+    assert [row[1:3] for row in said[:1]] + [row[:3] for row in said[1:]] == [
+        ["单位代码（unit_id）、报告期（period）、指标代码（indicator_id）",
+         "D04 / 2025-M10 / commitment_reply_rate"],
+        ["4", "单位代码（unit_id）", "ZZ9"],
+        ["5", "类别（peer_group）", "nowhere"],
+    ]  # fmt: skip
+    assert said[2][3].startswith("类别应为以下之一：“economic”（经济管理部门）")
+
+
 def test_a_period_that_is_no_label_is_refused(catalogue, units, reports):
     with pytest.raises(ev.EvaluationError, match="not a period label"):
         national.score_parquet(reports, units, catalogue, period="2025-13")
