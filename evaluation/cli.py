@@ -375,18 +375,14 @@ def validate(
     from evaluation.errors import ValidationFailed
     from evaluation.intake.io import load_dataset
     from evaluation.intake.validate import validate_dataset
-    from evaluation.vocabulary import Word, family, say
+    from evaluation.vocabulary import Word, family, quoted, say
 
     _check_lang(lang)
     try:
         day = None if today is None else datetime.strptime(today, "%Y-%m-%d").date()
     except ValueError:
-        raise _fail_in(
-            lang,
-            f"--today 须为日期 YYYY-MM-DD，而不是“{today}”",
-            f"--today must be a date YYYY-MM-DD, not {today!r}",
-            2,
-        ) from None
+        said = say("cli_error", "date", option="--today", got=quoted(today))
+        raise _fail_words(said, lang, 2) from None
     cat = _catalogue(catalogue, lang)
     try:
         with progress.stages("validate", ["read"], show=_bars()) as stage:
