@@ -682,6 +682,24 @@ class Catalogue(Model):
             raise_if([p for check in checks for p in check(self)])
         return self
 
+    def __copy__(self):
+        """A copy derives its own tables and memo: ``model_copy(update=…)`` goes
+        through here, and the original's, shared or copied, would describe the
+        original (a tree of the copy's would be served back to it)."""
+        return self._underived(super().__copy__())
+
+    def __deepcopy__(self, memo=None):
+        return self._underived(super().__deepcopy__(memo))
+
+    @staticmethod
+    def _underived(new: Catalogue) -> Catalogue:
+        """``new`` without what was derived from the catalogue it was copied from
+        (its cached properties, :attr:`memo`): only its fields are kept."""
+        fields = type(new).model_fields
+        for name in [k for k in new.__dict__ if k not in fields]:
+            del new.__dict__[name]
+        return new
+
     # ----------------------------------------------------------------- derived
     @property
     def source_path(self) -> str:

@@ -181,3 +181,26 @@ def test_unknown_fields_are_refused(tiny_raw):
     tiny_raw["indicators"][0]["wieght"] = 1
     found = paths(tiny_raw)
     assert found["indicators[0].wieght"] == "Extra inputs are not permitted"
+
+
+@pytest.mark.parametrize("deep", [False, True])
+def test_a_copy_derives_its_own_tree_and_leaves_the_originals(deep):
+    """A catalogue copied with another minimum coverage (``model_copy(update=…)``,
+    as a notebook tries a variant) scores with its own tree, and the original,
+    which had scored first, keeps its own: the composite's required coverage is
+    each one's ``settings.min_coverage`` (0.5 in indicators.yaml; 0.99 set here)."""
+    from evaluation.scoring.aggregate import tree
+
+    original = ev.load_catalogue(ROOT / "indicators.yaml")
+    ids = [i.id for i in original.indicators]
+    assert tree(original, ids)[-1].need == original.settings.min_coverage
+    strict = original.model_copy(
+        update={
+            "settings": original.settings.model_copy(update={"min_coverage": 0.99})
+        },
+        deep=deep,
+    )
+    assert tree(strict, ids)[-1].id == COMPOSITE
+    assert tree(strict, ids)[-1].need == 0.99
+    assert tree(original, ids)[-1].need == original.settings.min_coverage != 0.99
+    assert strict.table is not original.table  # the cached tables, its own too
