@@ -266,7 +266,7 @@ def update_indicator(unit, indicator, lang, run=None):
     target = info["target"]
     if _number(target):
         lines.append(
-            {"name": f"{t('target', lang)} {_quantity(target, unit_words, lang)}",
+            {"name": f"{t('target', lang)} {_limit(target, unit_words, lang)}",
              "y": [target] * len(x), "colour": plots.PALETTE[2], "dash": "dash",
              "text": [t("target", lang)] * len(x)}
         )  # fmt: skip
@@ -650,7 +650,7 @@ def _indicator_table(ind, cat, lang):
         {
             "indicator": cat.name(r.indicator_id, lang),
             "value": _quantity(r.value, (r.unit_zh, r.unit_en), lang),
-            "target": _quantity(r.target, (r.unit_zh, r.unit_en), lang),
+            "target": _limit(r.target, (r.unit_zh, r.unit_en), lang),
             "peer_value": _quantity(r.peer_value, (r.unit_zh, r.unit_en), lang),
             "score": _rounded(r.score),
             "peer_score": _rounded(r.peer_score),
@@ -769,10 +769,19 @@ def _whole(x) -> str:
 
 
 def _quantity(x, unit: tuple[str, str], lang: str) -> str:
-    """A value in its catalogue unit: ``95.20%``, ``3件`` (counts whole), ``1.40倍``."""
+    """A value in its catalogue unit as the warnings and the ledger write it beside
+    it (``vocabulary.quantity``): ``95.2%``, ``3件`` (counts whole), ``1.40倍``
+    (ratios to 2): one figure, written one way on the page."""
     if not _number(x):
         return ""
-    return quantity(_rounded(x), unit, lang, decimals=2)
+    return quantity(float(x), unit, lang)
+
+
+def _limit(x, unit: tuple[str, str], lang: str) -> str:
+    """A target as the catalogue and the warnings write it: ``98%``, ``97.5%``."""
+    if not _number(x):
+        return ""
+    return quantity(float(x), unit, lang, decimals=None)
 
 
 def _scale(unit: tuple[str, str]) -> str:

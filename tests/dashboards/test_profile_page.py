@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -313,13 +314,14 @@ def test_an_indicators_reports_show_their_dates_and_units(client, sample_result)
     assert mine["y"][at] == pytest.approx(march["value"])
     y, m, d = (int(x) for x in march["reported_at"].split("-"))
     assert f"报送日期：{y}年{m}月{d}日" in mine["text"][at]
-    assert mine["text"][at].startswith(f"2025年3月：{march['value']:.2f}%")
+    # one decimal, half up, as the warnings and the ledger write it on the page
+    assert mine["text"][at].startswith(f"2025年3月：{half_up(march['value'], 1)}%")
     assert len(mine["x"]) == 24  # monthly, two years
     title = fig["layout"]["yaxis"]["title"]["text"]  # folded to the plot's height
     assert title.replace("<br>", "") == "审批事项按时办结率（%）"
     assert fig["layout"]["yaxis"]["ticksuffix"] == "%"
     assert fig["layout"]["xaxis"]["title"]["text"] == "报送期"
-    assert [t["name"] for t in fig["data"]] == ["本单位", "同类中位数", "目标 98.00%"]
+    assert [t["name"] for t in fig["data"]] == ["本单位", "同类中位数", "目标 98%"]
     counts = figure("fault_findings")
     assert counts["layout"]["yaxis"]["tickformat"] == ",d"  # counts in whole numbers
     assert "件" in counts["layout"]["yaxis"]["title"]["text"]
@@ -417,3 +419,32 @@ def test_the_rank_change_card_says_why_there_is_none(profile):
     assert said.children == "not ranked this period"
     said = profile._change(Row(peer_rank=3.0, peer_rank_change=2.0), "zh")
     assert said.children == "▲ 上升2名"
+
+
+def test_an_indicators_value_reads_as_its_warning_says_it(client, sample_result):
+    """On one unit's page, the indicator table and the warnings beside it write an
+    indicator's value as one figure: each indicator warning of D07 in 2025 that
+    says ``名称为X`` finds X in the table's value column, or X to the table's
+    decimals where the reason writes one more to stay off its line (89.95%, not
+    90.0%, below a 90% line). Worked out from the stored warnings' reasons."""
+    warned = sample_result.warnings.query(
+        "unit_id == 'D07' and period == '2025' and rule != 'event'"
+    )
+    names = sample_result.catalogue.table["name_zh"]
+    said = {}
+    for w in warned.itertuples():
+        if w.node_id in names.index and f"{names[w.node_id]}为" in w.reason_zh:
+            figure = w.reason_zh.split(f"{names[w.node_id]}为", 1)[1].split("，")[0]
+            said[names[w.node_id]] = figure
+    assert said  # D07 has indicator warnings in 2025
+    _, page = _page(client, "D07")
+    rows = _rows(page["profile-body"]["children"])
+    value = {r["indicator"]: r["value"] for r in rows if "peer_score" in r}
+    for name, figure in said.items():
+        number = re.match(r"[\d.]+", figure).group()
+        shown = re.match(r"[\d.]+", value[name]).group()
+        places = len(shown.split(".")[1]) if "." in shown else 0
+        assert value[name] == figure or (
+            len(number.split(".")[1]) > places
+            and value[name] == str(half_up(number, places)) + figure[len(number) :]
+        ), (name, value[name], figure)
