@@ -1594,7 +1594,10 @@ def report(
         str | None, typer.Option(help="Your name, to read a draft (recorded).")
     ] = None,
     unit: Annotated[
-        list[str] | None, typer.Option(help="Only these department pages.")
+        list[str] | None,
+        typer.Option(
+            help="Only these department pages: unit code or name (单位代码或名称)."
+        ),
     ] = None,
 ) -> None:
     """The committee report of an annual run: grades, distribution, rules and their
@@ -1606,6 +1609,8 @@ def report(
     _check_lang(lang)
     try:
         with Store(store) as s:
+            if unit:  # a unit by its code or its name (白水县 → X09)
+                unit = [_unit_code(u, s.unit_names(run_id)) for u in unit]
             page = R.from_store(
                 s, run_id, viewer=viewer, lang=lang, units=unit, progress=_bars()
             )
@@ -1680,7 +1685,11 @@ def letters_cmd(
     out: Annotated[Path, typer.Option(help="Folder for the letters (PDF).")],
     store: ExistingStoreOpt = DEFAULT_STORE,
     unit: Annotated[
-        list[str] | None, typer.Option(help="Only these units (repeat the option).")
+        list[str] | None,
+        typer.Option(
+            help="Only these units, by unit code or name (单位代码或名称; repeat "
+            "the option)."
+        ),
     ] = None,
     viewer: Annotated[
         str | None, typer.Option(help="Your name, to read a draft (recorded).")
@@ -1718,6 +1727,8 @@ def letters_cmd(
             raise _fail_words(said, lang, 2) from None
     try:
         with Store(store) as s:  # closed before rendering
+            if unit:  # a unit by its code or its name (白水县 → X09)
+                unit = [_unit_code(u, s.unit_names(run_id)) for u in unit]
             source = LT.load_letters(s, run_id, units=unit, viewer=viewer)
     except (KeyError, EvaluationError) as exc:
         raise _failed(exc, lang) from None

@@ -39,7 +39,6 @@ from evaluation.analysis.views import (
 )
 from evaluation.appraisal import parse_config
 from evaluation.appraisal.rules import approval
-from evaluation.errors import EvaluationError
 from evaluation.publish.export import (
     date_zh,
     published_numbers,
@@ -51,6 +50,7 @@ from evaluation.publish.report import (
     case_text,
     correction_from_store,
     correction_what,
+    not_graded,
     write_pdf,
 )
 from evaluation.publish.store import BEIJING
@@ -461,10 +461,7 @@ def load_letters(
     keep = known if units is None else list(dict.fromkeys(units))
     unknown = [u for u in keep if u not in set(known)]
     if unknown:
-        raise EvaluationError(
-            f"run {run_id} has no unit {', '.join(unknown)}; its units are "
-            f"{known[0]} … {known[-1]} ({len(known)})"
-        )
+        raise not_graded(run_id, unknown, grades)
     return LetterSource(
         run=run,
         grades=grades,

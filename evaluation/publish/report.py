@@ -222,9 +222,9 @@ def render_html(
     # ---- the department pages, in the grades' order
     order = grades["unit_id"].tolist()
     if units is not None:
-        unknown = sorted(set(units) - set(order))
+        unknown = [u for u in dict.fromkeys(units) if u not in set(order)]
         if unknown:
-            raise KeyError(f"no unit(s) {', '.join(unknown)} in the run's grades")
+            raise not_graded(run_id, unknown, grades)
     wanted = set(order if units is None else units)
     keep = [u for u in order if u in wanted]  # the grades' order, whatever was asked
     figures = [plots.plot_grade_distribution(grades, groups, lang=lang)]
@@ -479,6 +479,26 @@ def from_store(store, run_id: str, *, viewer: str | None = None, **kwargs) -> st
         intervals=intervals,
         notice=notice,
         **kwargs,
+    )
+
+
+def not_graded(
+    run_id: str, unknown: list[str], grades: pd.DataFrame
+) -> EvaluationError:
+    """The refusal of units an annual run does not grade (``report --unit``,
+    ``letters --unit``), with one of its units as an example of what to write."""
+    first = grades.iloc[0]
+    return EvaluationError(
+        words=V.say(
+            "library_error",
+            "unit_not_graded",
+            run=run_id,
+            units=V.quoted(*unknown),
+            code=first["unit_id"],
+            name=first.get("name_zh", first["unit_id"]),
+            name_en=first.get("name_en", first["unit_id"]),
+            n=len(grades),
+        )
     )
 
 

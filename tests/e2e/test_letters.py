@@ -374,7 +374,9 @@ def test_letters_refuse_a_period_run_and_an_unknown_unit(store, tmp_path):
     assert refused.exit_code == 1
     assert f"run {period} is not an annual appraisal" in refused.output
     unknown = runner.invoke(app, ["letters", run, *args, "--unit", "D99"])
-    assert unknown.exit_code == 1 and f"run {run} has no unit D99" in unknown.output
+    assert unknown.exit_code == 1
+    assert f"{run}没有单位“D99”：请写单位代码或名称，如“" in unknown.output
+    assert f"run {run} has no unit 'D99'" in unknown.output  # English under it
     bad_date = runner.invoke(app, ["letters", run, *args, "--date", "2026-13-01"])
     assert bad_date.exit_code == 2 and "--date must be a date" in bad_date.output
     assert not (tmp_path / "x").exists()  # nothing written
@@ -556,3 +558,30 @@ def test_a_flag_on_a_whole_submission_names_its_agency_under_a_fitting_header(
     assert "<th>指标或报送部门</th>" in page and "<th>指标</th>" not in page
     rows = re.findall(r"<tr><td class=\"nw\">(.*?)</tr>", page)
     assert any("<td>市政府督查室</td>" in r for r in rows), rows
+
+
+def test_letters_and_the_report_take_a_units_name(store, appraised, tmp_path):
+    """The committee types the unit as it knows it: the best district's letter and
+    its report page, asked for by its Chinese name (the grades' name_zh)."""
+    path, run, _ = store
+    grades = appraised[1].grades
+    districts = grades[grades["group"] == "districts"]
+    best = districts.loc[districts["score"].idxmax()]
+    out = tmp_path / "letters"
+    done = CliRunner().invoke(
+        app,
+        ["letters", run, "--store", str(path), "--out", str(out),
+         "--unit", best["name_zh"]],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert [p.name for p in out.glob("*.pdf")] == [
+        f"{best['unit_id']}_{best['name_zh']}_反馈意见书.pdf"
+    ]
+    html = tmp_path / "report.html"
+    done = CliRunner().invoke(
+        app,
+        ["report", run, "--store", str(path), "--out", str(tmp_path / "r.pdf"),
+         "--html", str(html), "--unit", best["name_zh"]],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert best["name_zh"] in html.read_text(encoding="utf-8")
