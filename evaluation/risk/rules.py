@@ -433,8 +433,9 @@ def score_threshold(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None
     table = np.array([[np.nan, *(limits[k] for k in _WARN)]], dtype=float)
     which = np.zeros_like(rows)
     zh = _reached([(name, unit)], [False], table, which, value, level, digits)[0]
+    number = _beside_limits([unit], which, value, limit, digits)  # as in Chinese
     en = (
-        name[1] + " " + _fixed(value, digits) + " points at or below the "
+        name[1] + " " + number + " points at or below the "
         + _NAMES[level] + " threshold " + _each(limit, "{:g}".format)
     )  # fmt: skip
     return _part(t, rows, "threshold", level, t.raw[rows], limit, zh, en)
@@ -1409,13 +1410,28 @@ def _reached(words, lower, limits, which, value, level, digits=1) -> tuple:
     ]
     tail_zh = np.array([zh for zh, _ in after], dtype=object)
     tail_en = np.array([en for _, en in after], dtype=object)
+    limit = limits[which, level]
+    numbers = _beside_limits([u for _, u in words], which, value, limit, digits)
+    how = np.where(
+        np.isclose(value, limit, rtol=0, atol=1e-9),
+        0,
+        np.where(np.asarray(lower)[which], 1, 2),
+    )
+    zh = head_zh[which] + numbers + tail_zh[which, how, level]
+    en = head_en[which] + numbers + tail_en[which, level, (value == 1).astype(int)]
+    return zh, en
+
+
+def _beside_limits(units, which, value, limit, digits) -> np.ndarray:
+    """Each value as a reason writes it beside its limit, in both languages: to
+    ``digits`` in its node's unit (``units[which]``, as :func:`quantity`), one
+    more where ``digits`` would show it equal to the limit it is beyond (64.996
+    below a line of 65 reads 64.996, not 65.00)."""
     decimals = np.empty(len(value), dtype=np.intp)
-    for i, (_, unit) in enumerate(words):
+    for i, unit in enumerate(units):
         at = which == i
         decimals[at] = quantity_decimals(value[at], unit, digits)  # as quantity
-    limit = limits[which, level]
     numbers = _numbers(value, decimals)
-    number_zh = numbers.copy()
     # the few values beside their limit that ``digits`` would show equal to it
     near = np.abs(value - limit) < 10.0**-digits
     near = np.flatnonzero((value != limit) & near)
@@ -1425,16 +1441,9 @@ def _reached(words, lower, limits, which, value, level, digits=1) -> tuple:
     )
     for i in np.unique(which[two]).tolist():  # their few nodes
         at = two[which[two] == i]
-        d = quantity_decimals(value[at], words[i][1], digits + 1)
-        number_zh[at] = _numbers(value[at], d)
-    how = np.where(
-        np.isclose(value, limit, rtol=0, atol=1e-9),
-        0,
-        np.where(np.asarray(lower)[which], 1, 2),
-    )
-    zh = head_zh[which] + number_zh + tail_zh[which, how, level]
-    en = head_en[which] + numbers + tail_en[which, level, (value == 1).astype(int)]
-    return zh, en
+        d = quantity_decimals(value[at], units[i], digits + 1)
+        numbers[at] = _numbers(value[at], d)
+    return numbers
 
 
 def _after(unit: tuple[str, str], lower: bool, limits) -> tuple[list, list]:

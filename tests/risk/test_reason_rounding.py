@@ -87,10 +87,15 @@ def test_a_score_beside_its_limit_takes_one_more_decimal(tiny_raw):
         ("2025-Q4", "U1", "composite", 64.996),
         ("2025-Q4", "U2", "composite", 64.99),
     ]
-    w = risk.evaluate(inputs(values), cat).set_index("unit_id")["reason_zh"]
-    assert w.to_dict() == {
+    found = risk.evaluate(inputs(values), cat).set_index("unit_id")
+    assert found["reason_zh"].to_dict() == {
         "U1": "综合得分为64.996分，低于橙色预警线（65分）",
         "U2": "综合得分为64.99分，低于橙色预警线（65分）",
+    }
+    # the English reason writes the same figures (not 65.00 at or below 65)
+    assert found["reason_en"].to_dict() == {
+        "U1": "Composite score 64.996 points at or below the orange threshold 65",
+        "U2": "Composite score 64.99 points at or below the orange threshold 65",
     }
 
 
