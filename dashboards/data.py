@@ -89,6 +89,8 @@ def set_source(path: str | Path) -> Path:
     _intervals.cache_clear()
     _appraisal.cache_clear()
     _cases.cache_clear()
+    appeal.cache_clear()
+    graded_names.cache_clear()
     for f in (_ranking, _level_ranks, _ranking_chart, _risk_heatmap, _risk_warnings):
         f.cache_clear()
     _risk_ledger.cache_clear()
@@ -1013,6 +1015,25 @@ def _cases() -> dict[str, tuple[int, int]]:
     n = c.groupby("run_id").size()
     m = pending.groupby(c["run_id"]).sum()
     return {r: (int(n[r]), int(m.get(r, 0))) for r in n.index}
+
+
+@cache
+def appeal(case_id: str) -> dict | None:
+    """An appeal case's stored row, by its id (None: no such case, or a store from
+    before appeals), for a correction's reason said in words."""
+    if not is_store():
+        return None
+    with _store() as s:
+        return s.case(case_id) if hasattr(s, "case") else None
+
+
+@cache
+def graded_names(run_id: str) -> dict[str, tuple[str, str]]:
+    """Each unit an annual run grades by its names ``(zh, en)``."""
+    if not is_store():
+        return {}
+    with _store() as s:
+        return s.unit_names(run_id)
 
 
 def appraisal(run_id: str | None) -> Annual:

@@ -16,7 +16,7 @@ import dash
 from dash import ALL, Input, Output, State, callback, dcc, html, no_update
 
 from dashboards import components, data
-from evaluation.publish import plots, worded
+from evaluation.publish import plots, report, worded
 from evaluation.publish.export import round_half_up
 from evaluation.vocabulary import COLOURS, FAMILIES, GRADE, RUN_STAGE, word
 
@@ -325,6 +325,12 @@ def status_banner(info: dict, lang: str) -> html.Div:
                 run=run_name(info["supersedes"], lang), reason=reason
             )
         )
+        # the appeal the reason names, in words (its words are the clerk's
+        # Chinese, as evaluation diff, the report and the letters say it)
+        case = data.appeal(str(reason)) if zh and reason else None
+        if case is not None:
+            names = {u: n[0] for u, n in data.graded_names(run).items()}
+            lines.append(report.case_text(case, names, "zh"))
     colour = COLOURS["run_stage"][key]
     return html.Div(
         [

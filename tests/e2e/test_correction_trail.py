@@ -49,6 +49,7 @@ def trail(catalogue, tmp_path_factory):
     second = A.appraise(config, result, A.load_inputs(folder))
     path = tmp_path_factory.mktemp("trail") / "store.duckdb"
     with Publication(path) as s:
+        s.add_run(result, by="绩效办", release=True)  # the year's scores (dashboard)
         run = s.add_run(result, first, by="绩效办")
         s.publish(run, by="主任", today=date(2026, 1, 20))
         case = s.file_case(
@@ -165,3 +166,34 @@ def test_diff_lists_the_group_rank_swap(trail):
     )
     # X08's grade changed with no change of score: the quota, said so
     assert lines[3] == f"龙泉县（X08）：{QUOTA}"
+
+
+def test_the_dashboard_says_the_appeal_behind_the_correction(trail):
+    """Leadership on the appraisal page of the corrected version reads why it
+    corrects the first: the recorded reason (the case's id) and the appeal it
+    names in words (units.csv: X09 is 白水县; filed 2026-01-21, upheld), as the
+    report and the letters say it."""
+    import importlib
+
+    from dashboards import app as dashboard
+
+    server = dashboard.create_app(trail["path"], secret_key="test-key").server
+    assert server.test_client().get("/appraisal").status_code == 200
+    page = importlib.import_module("dashboards.pages.appraisal")
+
+    def text(component) -> str:
+        if isinstance(component, str | int | float):
+            return str(component)
+        if isinstance(component, list | tuple):
+            return "".join(text(c) for c in component)
+        kids = getattr(component, "children", None)
+        return "" if kids is None else text(kids)
+
+    banner = text(page.update_appraisal(trail["fixed"], "zh")[3])
+    assert f"理由：{trail['case']}。" in banner
+    assert (
+        "白水县（X09）于2026年1月21日提出申诉，理由：省级表彰未计加分；"
+        "复核结论：申诉成立（考评委员会：复核属实）。"
+    ) in banner
+    english = text(page.update_appraisal(trail["fixed"], "en")[3])
+    assert f"reason: {trail['case']}." in english  # the clerk's words: Chinese only
