@@ -506,9 +506,10 @@ def not_graded(
 def correction_changes(
     before: pd.DataFrame, after: pd.DataFrame, config: Config | None = None
 ) -> pd.DataFrame:
-    """The units whose final grade or rank in group differ between two versions'
-    ``grades`` (a unit moved by another's appeal included), in the new version's
-    order: ``unit_id, name_zh, name_en, grade_before, grade_after, rank_before,
+    """The units whose final grade, rank in group or score as published (2
+    decimals) differ between two versions' ``grades`` (a unit moved by another's
+    appeal included), in the new version's order: ``unit_id, name_zh, name_en,
+    score_before, score_after, grade_before, grade_after, rank_before,
     rank_after`` (a rank NaN: not ranked) and, with ``config`` (the new version's),
     the quota that alone changed a unit's grade (:func:`~evaluation.appraisal.grades.
     quota_moves`: ``list_zh, list_en, units, places, share``; NaN for the others).
@@ -517,9 +518,10 @@ def correction_changes(
     both = compare_grades(before, after).set_index("unit_id").reindex(after["unit_id"])
     ranks = both[["rank_before", "rank_after"]]
     rank_moved = ranks.nunique(axis=1, dropna=False) > 1  # NaN and NaN: the same
-    moved = both["grade_changed"] | rank_moved
-    cols = ["name_zh", "name_en", "grade_before", "grade_after", "rank_before",
-            "rank_after"]  # fmt: skip
+    shown = [both[c].map(V.fixed) for c in ("score_before", "score_after")]
+    moved = both["grade_changed"] | rank_moved | (shown[0] != shown[1])
+    cols = ["name_zh", "name_en", "score_before", "score_after", "grade_before",
+            "grade_after", "rank_before", "rank_after"]  # fmt: skip
     out = both.loc[moved, cols].reset_index()
     if config is None:
         return out
@@ -557,9 +559,9 @@ def correction_from_store(store, run_id: str, *, viewer: str | None = None):
 
 def correction_what(change, lang: str) -> str:
     """What changed for one unit (a row of :func:`correction_changes`), in words:
-    等次由优秀改为良好，组内名次由第2名改为第3名 / grade excellent → good, rank in
-    group 2 → 3, then, where the quota alone changed the grade, why
-    (:func:`quota_words`)."""
+    得分由92.30分改为93.30分，等次由良好改为优秀，组内名次由第3名改为第2名 /
+    score 92.30 → 93.30, grade good → excellent, rank in group 3 → 2, then,
+    where the quota alone changed the grade, why (:func:`quota_words`)."""
     t = V.words("report", lang)
     k = V.LANGS.index(lang)
 
@@ -569,6 +571,11 @@ def correction_what(change, lang: str) -> str:
         return t["correction_place"].format(n=int(rank))
 
     parts = []
+    before, after = (
+        V.fixed(getattr(change, c, np.nan)) for c in ("score_before", "score_after")
+    )
+    if before != after:  # the appellant's own score, as published
+        parts.append(t["correction_score"].format(before=before, after=after))
     if change.grade_before != change.grade_after:
         parts.append(
             t["correction_grade"].format(

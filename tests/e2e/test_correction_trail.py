@@ -89,11 +89,13 @@ def test_the_corrected_report_says_what_it_corrects_and_for_whom(trail):
     assert trail["case"] in text and "X09" in text and "申诉成立" in text
     names = trail["after"]["name_zh"]
     x08 = f"等次由优秀改为良好，组内名次由第2名改为第3名；{QUOTA}"
-    x09 = "等次由良好改为优秀，组内名次由第3名改为第2名"
+    # X09's own score, as published: 92.30 + its 1-point bonus = 93.30 (by hand)
+    x09 = "得分由92.30分改为93.30分，等次由良好改为优秀，组内名次由第3名改为第2名"
     assert f"{names['X08']}（X08）：{x08}" in text
     assert f"{names['X09']}（X09）：{x09}" in text
     assert text.count("优秀名额所致") == 1  # X08's; X09's own score moved it
     assert text.count("组内名次由") == 2  # nobody else moved
+    assert text.count("得分由") == 1  # nor changed score: only X09
     with Publication(trail["path"]) as s:
         first = R.from_store(s, trail["run"], lang="zh", units=["X08"])
     assert 'id="correction"' not in first  # version 1 corrects nothing

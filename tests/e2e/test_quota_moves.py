@@ -125,7 +125,8 @@ def test_the_report_and_the_letter_say_it_in_the_one_wording(moved):
         for r in correction["changes"].itertuples()
     }
     assert said == {
-        "U2": "等次由良好改为优秀，组内名次由第2名改为第1名",
+        # U2's own score, 70.00 + its appeal's 1 point (by hand)
+        "U2": "得分由70.00分改为71.00分，等次由良好改为优秀，组内名次由第2名改为第1名",
         "U1": f"等次由优秀改为良好，组内名次由第1名改为第2名；{QUOTA_ZH}",
     }
     u1 = next(r for r in correction["changes"].itertuples() if r.unit_id == "U1")
