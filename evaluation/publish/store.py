@@ -869,8 +869,20 @@ class Store:
         )
 
     def diff(self, old: str, new: str, *, viewer: str | None = None) -> pd.DataFrame:
-        """What changed for whom between two runs: ``table, key, field, before,
-        after`` for every unit whose published numbers differ."""
+        """What changed for whom between two runs of one kind: ``table, key,
+        field, before, after`` for every unit whose published numbers differ. A
+        period run and an annual one are refused: the annual's grades have nothing
+        to be compared with (they would read as no change)."""
+        kinds = [self.run(r)["kind"] for r in (old, new)]
+        if kinds[0] != kinds[1]:
+            said = FAMILIES["library_error"]
+            old_kind, new_kind = (said[f"kind_{k}"] for k in kinds)
+            raise EvaluationError(
+                words=say(
+                    "library_error", "diff_kinds", old=old, new=new,
+                    kind_old=old_kind, kind_new=new_kind,
+                )
+            )  # fmt: skip
         rows = []
         for name, (key, fields) in DIFF_KEYS.items():
             try:

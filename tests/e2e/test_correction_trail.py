@@ -49,7 +49,7 @@ def trail(catalogue, tmp_path_factory):
     second = A.appraise(config, result, A.load_inputs(folder))
     path = tmp_path_factory.mktemp("trail") / "store.duckdb"
     with Publication(path) as s:
-        s.add_run(result, by="绩效办", release=True)  # the year's scores (dashboard)
+        scores = s.add_run(result, by="绩效办", release=True)  # the year's (dashboard)
         run = s.add_run(result, first, by="绩效办")
         s.publish(run, by="主任", today=date(2026, 1, 20))
         case = s.file_case(
@@ -60,7 +60,7 @@ def trail(catalogue, tmp_path_factory):
                  today=date(2026, 1, 22))  # fmt: skip
         fixed = s.add_run(result, second, by="绩效办", supersedes=run, reason=case)
         s.publish(fixed, by="主任", today=date(2026, 1, 23))
-    return {"path": path, "run": run, "fixed": fixed, "case": case,
+    return {"path": path, "run": run, "fixed": fixed, "case": case, "scores": scores,
             "before": first.grades.set_index("unit_id"),
             "after": second.grades.set_index("unit_id"), "config": config}  # fmt: skip
 
@@ -168,6 +168,21 @@ def test_diff_lists_the_group_rank_swap(trail):
     )
     # X08's grade changed with no change of score: the quota, said so
     assert lines[3] == f"龙泉县（X08）：{QUOTA}"
+
+
+def test_diff_refuses_a_period_run_against_an_annual_one(trail):
+    """The year's scores and its appraisal publish other tables: compared, the
+    grades would read as no change (共有0处变化); the command says why it will not."""
+    scores, fixed = trail["scores"], trail["fixed"]
+    done = CliRunner().invoke(
+        app, ["diff", scores, fixed, "--store", str(trail["path"])]
+    )
+    assert done.exit_code == 1
+    assert (
+        f"{scores} 是评分运行，{fixed} 是年度考评运行：只能比较同一类运行"
+        in done.output
+    ), done.output
+    assert "0处变化" not in done.output
 
 
 def test_the_dashboard_says_the_appeal_behind_the_correction(trail):
