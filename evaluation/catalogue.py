@@ -691,6 +691,15 @@ class Catalogue(Model):
     def __deepcopy__(self, memo=None):
         return self._underived(super().__deepcopy__(memo))
 
+    def __getstate__(self):
+        """Pickled (a process pool, Dask's workers) with its fields only: what was
+        derived is derived again where it is read (and a catalogue read back
+        compares equal to the one sent)."""
+        state = super().__getstate__()
+        fields = type(self).model_fields
+        state["__dict__"] = {k: v for k, v in state["__dict__"].items() if k in fields}
+        return state
+
     @staticmethod
     def _underived(new: Catalogue) -> Catalogue:
         """``new`` without what was derived from the catalogue it was copied from

@@ -2072,6 +2072,7 @@ def national_cmd(
     cat = _catalogue(catalogue, lang)
     try:
         # the units file's problems are reported with the reports' (one round)
+        national.check_period(period, cat)  # a period that is no label: said first
         table, said = national.check_units(units, cat)
         if table is None:  # its columns are wrong: no ids to check the files by
             raise ValidationFailed(said)

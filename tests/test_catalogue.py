@@ -204,3 +204,19 @@ def test_a_copy_derives_its_own_tree_and_leaves_the_originals(deep):
     assert tree(strict, ids)[-1].need == 0.99
     assert tree(original, ids)[-1].need == original.settings.min_coverage != 0.99
     assert strict.table is not original.table  # the cached tables, its own too
+
+
+def test_a_catalogue_sent_to_another_process_arrives_equal_and_underived():
+    """Pickled after scoring (its cached tables and tree filled), a catalogue is
+    read back equal to the one sent, with nothing derived carried along."""
+    import pickle
+
+    from evaluation.scoring.aggregate import tree
+
+    sent = ev.load_catalogue(ROOT / "indicators.yaml")
+    tree(sent, [i.id for i in sent.indicators])
+    sent.table  # noqa: B018 (a cached table, filled)
+    back = pickle.loads(pickle.dumps(sent))
+    assert back == sent
+    assert "memo" not in back.__dict__ and "table" not in back.__dict__
+    assert back.sha256 == sent.sha256 and back.source_path == sent.source_path

@@ -325,12 +325,12 @@ def status_banner(info: dict, lang: str) -> html.Div:
                 run=run_name(info["supersedes"], lang), reason=reason
             )
         )
-        # the appeal the reason names, in words (its words are the clerk's
-        # Chinese, as evaluation diff, the report and the letters say it)
-        case = data.appeal(str(reason)) if zh and reason else None
+        # the appeal the reason names, in words, as the report and the letters
+        # say it (its grounds and the review's note as the clerk wrote them)
+        case = data.appeal(str(reason)) if reason else None
         if case is not None:
-            names = {u: n[0] for u, n in data.graded_names(run).items()}
-            lines.append(report.case_text(case, names, "zh"))
+            names = {u: n[k] for u, n in data.graded_names(run).items()}
+            lines.append(report.case_text(case, names, lang))
     colour = COLOURS["run_stage"][key]
     return html.Div(
         [

@@ -242,8 +242,8 @@ def quality_flags(flags: pd.DataFrame, unit: str, year, catalogue) -> list[dict]
 
 
 def correction_note(correction: dict | None, unit: str, names=None) -> str:
-    """The letter's line on a corrected version, for a unit whose grade or rank in
-    its group the correction changed (by its own appeal or by another's): which
+    """The letter's line on a corrected version, for a unit whose score, grade or
+    rank in its group the correction changed (by its own appeal or by another's): which
     version supersedes which, why, and what changed for it, then the appeal the
     reason names, in words (whose, why, the review; ``names``: unit id → Chinese
     name), so a unit moved by another's appeal reads whose; else nothing."""

@@ -574,8 +574,11 @@ def correction_what(change, lang: str) -> str:
     before, after = (
         V.fixed(getattr(change, c, np.nan)) for c in ("score_before", "score_after")
     )
-    if before != after:  # the appellant's own score, as published
-        parts.append(t["correction_score"].format(before=before, after=after))
+    if before != after:  # the appellant's own score, as published ('': none)
+        key = "correction_score" + (
+            "_new" if not before else "_gone" if not after else ""
+        )
+        parts.append(t[key].format(before=before, after=after))
     if change.grade_before != change.grade_after:
         parts.append(
             t["correction_grade"].format(

@@ -1424,26 +1424,28 @@ def _reached(words, lower, limits, which, value, level, digits=1) -> tuple:
 
 def _beside_limits(units, which, value, limit, digits) -> np.ndarray:
     """Each value as a reason writes it beside its limit, in both languages: to
-    ``digits`` in its node's unit (``units[which]``, as :func:`quantity`), one
-    more where ``digits`` would show it equal to the limit it is beyond (64.996
-    below a line of 65 reads 64.996, not 65.00)."""
+    ``digits`` in its node's unit (``units[which]``, as :func:`quantity`), with
+    as many more decimals (up to :data:`_MOST_DECIMALS`) as it takes not to show
+    it equal to the limit it is beyond (64.996 below a line of 65 reads 64.996,
+    not 65.00; 0.7996 below 0.8 reads 0.7996). A value within 1e-9 of its limit
+    is at it (达到), float noise: written as it is published."""
     decimals = np.empty(len(value), dtype=np.intp)
     for i, unit in enumerate(units):
         at = which == i
         decimals[at] = quantity_decimals(value[at], unit, digits)  # as quantity
-    numbers = _numbers(value, decimals)
-    # the few values beside their limit that ``digits`` would show equal to it
-    near = np.abs(value - limit) < 10.0**-digits
-    near = np.flatnonzero((value != limit) & near)
-    shown = zip(near.tolist(), value[near].tolist(), limit[near].tolist(), strict=True)
-    two = np.array(
-        [i for i, v, lim in shown if float(fixed(v, digits)) == lim], dtype=np.intp
-    )
-    for i in np.unique(which[two]).tolist():  # their few nodes
-        at = two[which[two] == i]
-        d = quantity_decimals(value[at], units[i], digits + 1)
-        numbers[at] = _numbers(value[at], d)
-    return numbers
+    beyond = ~np.isclose(value, limit, rtol=0, atol=1e-9)
+    # the few values beyond their limit that their decimals show equal to it
+    near = np.flatnonzero(beyond & (np.abs(value - limit) < 1.0))
+    for i in near.tolist():
+        while decimals[i] < _MOST_DECIMALS and float(
+            fixed(value[i], int(decimals[i]))
+        ) == float(limit[i]):
+            decimals[i] += 1
+    return _numbers(value, decimals)
+
+
+#: the most decimals a reason writes a value beside its limit with
+_MOST_DECIMALS = 6
 
 
 def _after(unit: tuple[str, str], lower: bool, limits) -> tuple[list, list]:

@@ -138,7 +138,8 @@ def check_units(
     """The units table and its problems (:func:`read_units`' checks; empty when
     valid), so the observation files are checked in the same round: the table
     even with bad rows (its ids are the ones the files are checked against), None
-    when its columns are wrong (no ids to check against)."""
+    when its columns are wrong or an id is missing or repeated (no one unit per id
+    to check against)."""
     frame, record = read_table(path)
     frame, problems = check_columns(
         frame, {record["file"]: record["columns"]}, UNITS_COLUMNS, []
@@ -149,6 +150,9 @@ def check_units(
         problems = run_schema(
             units_schema(catalogue), frame[UNITS_COLUMNS], frame, catalogue
         )
+    ids = frame["unit_id"].astype("str").str.strip()
+    if ids.isna().any() or ids.duplicated().any():  # no one unit per id to check by
+        return None, problems
     return frame[UNITS_COLUMNS].reset_index(drop=True), problems
 
 

@@ -138,7 +138,10 @@ def test_the_letters_of_the_units_moved_say_so_and_no_other(trail):
         f"组内名次由第2名改为第3名；{QUOTA}。申诉 {trail['case']}："
         "白水县（X09）于2026年1月21日提出申诉，理由：省级表彰未计加分；复核结论：申诉成立（考评委员会：复核属实）。"
     )
-    assert "等次由良好改为优秀，组内名次由第3名改为第2名。" in said["X09"]  # its score
+    assert (  # its own score moved it: 92.30 + the 1-point bonus (by hand)
+        "你单位得分由92.30分改为93.30分，等次由良好改为优秀，组内名次由第3名改为第2名。"
+        in said["X09"]
+    )
     assert said["X03"] == ""  # X03 did not move
 
 
@@ -213,4 +216,24 @@ def test_the_dashboard_says_the_appeal_behind_the_correction(trail):
         "复核结论：申诉成立（考评委员会：复核属实）。"
     ) in banner
     english = text(page.update_appraisal(trail["fixed"], "en")[3])
-    assert f"reason: {trail['case']}." in english  # the clerk's words: Chinese only
+    assert f"reason: {trail['case']}." in english
+    assert "Baishui County (X09)" in english  # as the English report says it
+    assert "省级表彰未计加分" in english  # the grounds as the clerk wrote them
+
+
+def test_a_score_on_one_side_only_is_said_in_words():
+    """A unit with none of 考、评、议 in one version has no score there: the line
+    says so instead of an empty number (by hand)."""
+    from types import SimpleNamespace
+
+    def said(before, after, lang="zh"):
+        row = SimpleNamespace(
+            score_before=before, score_after=after, grade_before="good",
+            grade_after="good", rank_before=1.0, rank_after=1.0,
+        )  # fmt: skip
+        return R.correction_what(row, lang)
+
+    assert said(float("nan"), 85.0) == "得分为85.00分（原无得分）"
+    assert said(80.0, float("nan")) == "无得分（原为80.00分）"
+    assert said(80.0, float("nan"), "en") == "no score (was 80.00)"
+    assert said(80.0, 80.004) == ""  # the same as published: nothing to say

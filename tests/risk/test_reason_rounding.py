@@ -99,6 +99,26 @@ def test_a_score_beside_its_limit_takes_one_more_decimal(tiny_raw):
     }
 
 
+def test_a_value_takes_as_many_decimals_as_it_needs_not_to_read_as_its_limit(
+    tiny_raw,
+):
+    """64.9996 reads 65.000 at 3 decimals: it takes 4 (below the line); a
+    composite a hair off 65 by float noise (64.99999999999999) is at the line
+    (达到), written as published, 65.00."""
+    cat = catalogue(tiny_raw, {"kind": "threshold", "node": "composite",
+                               "yellow": 70, "orange": 65})  # fmt: skip
+    values = [
+        ("2025-Q4", "U1", "composite", 64.9996),
+        ("2025-Q4", "U2", "composite", 64.99999999999999),
+    ]
+    found = risk.evaluate(inputs(values), cat).set_index("unit_id")
+    assert found["reason_zh"].to_dict() == {
+        "U1": "综合得分为64.9996分，低于橙色预警线（65分）",
+        "U2": "综合得分为65.00分，达到橙色预警线（65分）",
+    }
+    assert found.loc["U1", "reason_en"].startswith("Composite score 64.9996 points")
+
+
 def test_the_gap_to_the_peers_median_is_that_of_the_figures_shown(tiny_raw):
     """Five peers 62.834, 70, 75.556, 80, 85: median 75.556, MAD 5.556 (the median
     of 12.722, 5.556, 0, 4.444, 9.444), U1's z (62.834 − 75.556) / 5.556 = −2.29,

@@ -242,6 +242,21 @@ def test_a_bad_units_row_and_bad_reports_are_said_in_one_round(data, units, tmp_
     assert said[2][3].startswith("类别应为以下之一：“economic”（经济管理部门）")
 
 
+def test_a_repeated_unit_id_is_said_not_crashed_on(data, units, reports, tmp_path):
+    """Two units rows with the id D04 (rows 4 and 5 of the Parquet table): said
+    as the city path says it, and the reports are not checked against ids that
+    name no one unit (they would be refused for the units file's fault)."""
+    bad = units.copy()
+    bad.loc[4, "unit_id"] = "D04"
+    code, said = national_cli(reports, bad, tmp_path)
+    assert code == 1 and not (tmp_path / "out").exists()
+    assert [row[:3] for row in said] == [
+        ["4", "单位代码（unit_id）", "D04"],
+        ["5", "单位代码（unit_id）", "D04"],
+    ]
+    assert all("不能重复" in row[3] for row in said)
+
+
 def test_a_period_that_is_no_label_is_refused(catalogue, units, reports):
     with pytest.raises(ev.EvaluationError, match="not a period label"):
         national.score_parquet(reports, units, catalogue, period="2025-13")
