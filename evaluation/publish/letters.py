@@ -50,10 +50,9 @@ from evaluation.publish.report import (
     case_text,
     correction_from_store,
     correction_what,
-    not_graded,
     write_pdf,
 )
-from evaluation.publish.store import BEIJING
+from evaluation.publish.store import BEIJING, graded_names, not_graded
 from evaluation.risk.quality import SERIES_WIDE
 from evaluation.vocabulary import (
     APPRAISAL_PART,
@@ -461,7 +460,7 @@ def load_letters(
     keep = known if units is None else list(dict.fromkeys(units))
     unknown = [u for u in keep if u not in set(known)]
     if unknown:
-        raise not_graded(run_id, unknown, grades)
+        raise not_graded(run_id, unknown, graded_names(grades))
     return LetterSource(
         run=run,
         grades=grades,

@@ -44,6 +44,7 @@ from evaluation.publish.store import (
     Store,
     TamperedError,
     manifest,
+    not_graded,
     now,
     parquet_bytes,
     run_tables,
@@ -369,16 +370,7 @@ class Publication(Store):
                 )
             graded = self.unit_names(run_id)
             if unit_id not in graded:
-                first = min(graded, default="")  # an example from this run
-                zh, en = graded.get(first, ("", ""))
-                raise _refused(
-                    "appeal_unit",
-                    LifecycleError,
-                    unit=quoted(unit_id),
-                    run=run_id,
-                    n=len(graded),
-                    example=Word(f"{first}（{zh}）", f"{first} ({en})"),
-                )
+                raise not_graded(run_id, [unit_id], graded, LifecycleError)
             case_id = f"{run_id}.c{len(self.case_ids(run_id)) + 1}"
             self.insert_case(
                 case_id=case_id,

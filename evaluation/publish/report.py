@@ -68,7 +68,7 @@ from evaluation.files import replacing
 from evaluation.periods import date_zh, name_zh
 from evaluation.publish import plots
 from evaluation.publish.export import approved_text, round_half_up
-from evaluation.publish.store import BEIJING
+from evaluation.publish.store import BEIJING, graded_names, not_graded
 from evaluation.result import Result, rank_range
 from evaluation.risk.quality import CHECKS
 from evaluation.vocabulary import GRADE, QUALITY_CHECK, RISK_LEVEL
@@ -224,7 +224,7 @@ def render_html(
     if units is not None:
         unknown = [u for u in dict.fromkeys(units) if u not in set(order)]
         if unknown:
-            raise not_graded(run_id, unknown, grades)
+            raise not_graded(run_id, unknown, graded_names(grades))
     wanted = set(order if units is None else units)
     keep = [u for u in order if u in wanted]  # the grades' order, whatever was asked
     figures = [plots.plot_grade_distribution(grades, groups, lang=lang)]
@@ -479,26 +479,6 @@ def from_store(store, run_id: str, *, viewer: str | None = None, **kwargs) -> st
         intervals=intervals,
         notice=notice,
         **kwargs,
-    )
-
-
-def not_graded(
-    run_id: str, unknown: list[str], grades: pd.DataFrame
-) -> EvaluationError:
-    """The refusal of units an annual run does not grade (``report --unit``,
-    ``letters --unit``), with one of its units as an example of what to write."""
-    first = grades.iloc[0]
-    return EvaluationError(
-        words=V.say(
-            "library_error",
-            "unit_not_graded",
-            run=run_id,
-            units=V.quoted(*unknown),
-            code=first["unit_id"],
-            name=first.get("name_zh", first["unit_id"]),
-            name_en=first.get("name_en", first["unit_id"]),
-            n=len(grades),
-        )
     )
 
 

@@ -58,7 +58,7 @@ from evaluation.catalogue import parse_catalogue
 from evaluation.errors import EvaluationError
 from evaluation.files import replacing
 from evaluation.result import Provenance, Result
-from evaluation.vocabulary import FAMILIES, Word, say
+from evaluation.vocabulary import FAMILIES, Word, quoted, say
 
 BEIJING = ZoneInfo("Asia/Shanghai")  #: times are stored in UTC, read in Beijing time
 
@@ -775,10 +775,7 @@ class Store:
             data = self._bytes(run_id, "grades")
         except KeyError:
             return {}
-        grades = pd.read_parquet(io.BytesIO(data))  # one row a unit: small
-        ids = grades["unit_id"]
-        zh, en = (grades.get(f"name_{k}", ids) for k in ("zh", "en"))
-        return {u: (a, b) for u, a, b in zip(ids, zh, en, strict=True)}
+        return graded_names(pd.read_parquet(io.BytesIO(data)))  # a row a unit
 
     def table(
         self,
@@ -905,6 +902,29 @@ class Store:
                         }
                     )
         return pd.DataFrame(rows, columns=["table", "key", "field", "before", "after"])
+
+
+def graded_names(grades: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """Each unit of an annual run's ``grades`` by its names ``(zh, en)``."""
+    ids = grades["unit_id"]
+    zh, en = (grades.get(f"name_{k}", ids) for k in ("zh", "en"))
+    return {u: (a, b) for u, a, b in zip(ids, zh, en, strict=True)}
+
+
+def not_graded(
+    run_id: str, typed: list[str], names: dict, error: type = EvaluationError
+) -> EvaluationError:
+    """The refusal of units an annual run does not grade (``appeal-case``,
+    ``report`` and ``letters --unit``; ``names``: :func:`graded_names`), with one
+    of its units as an example of what to write."""
+    first = min(names, default="")
+    zh, en = names.get(first, ("", ""))
+    return error(
+        words=say(
+            "library_error", "unit_not_graded", unit=quoted(*typed), run=run_id,
+            n=len(names), example=Word(f"{first}（{zh}）", f"{first} ({en})"),
+        )
+    )  # fmt: skip
 
 
 def record_hash(seq: int, at: str, subject: str, state: str, previous: str) -> str:

@@ -375,8 +375,10 @@ def test_letters_refuse_a_period_run_and_an_unknown_unit(store, tmp_path):
     assert f"run {period} is not an annual appraisal" in refused.output
     unknown = runner.invoke(app, ["letters", run, *args, "--unit", "D99"])
     assert unknown.exit_code == 1
-    assert f"{run} 没有单位“D99”：请写单位代码或名称，如“" in unknown.output
-    assert f"run {run} has no unit 'D99'" in unknown.output  # English under it
+    # the words appeal-case refuses an unknown unit with
+    assert f"单位“D99”不在 {run} 的考评结果中（该运行共评定50个单位）" in unknown.output
+    assert "请写单位代码或单位全称，如 D01（" in unknown.output
+    assert f"unit 'D99' is not in the grades of {run}" in unknown.output  # English
     bad_date = runner.invoke(app, ["letters", run, *args, "--date", "2026-13-01"])
     assert bad_date.exit_code == 2 and "--date must be a date" in bad_date.output
     assert not (tmp_path / "x").exists()  # nothing written
