@@ -395,7 +395,11 @@ def score_nodes(
                 cov = den / wt.sum(axis=-1)[:, None]
         else:
             if leafy and absent is None:
-                x = leaves[None][..., cols]
+                # indicator columns evenly spaced, weights not read from the
+                # scores: a view (no copy of the node's columns at 5M cells)
+                fixed = node.weights.method in W.FIXED
+                view = _columns(leaves, cols) if fixed else None
+                x = leaves[None][..., cols] if view is None else view[None]
             else:
                 kids = [
                     (

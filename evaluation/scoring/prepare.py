@@ -488,6 +488,15 @@ def _each(of_run: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
 def _factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """``pd.factorize(values)``, the same codes and uniques, run by run where the
     column comes in runs (:func:`_run_starts`)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):  # coded already: its codes
+        codes, categories = _categories(values)
+        used = np.bincount(codes + 1, minlength=len(categories) + 1)[1:] > 0
+        if used.all():
+            return codes, categories
+        # the uniques are the values present, as pd.factorize's (a category no row
+        # uses is no label of the data)
+        renumber = np.append(np.cumsum(used) - 1, -1)  # code -1 stays -1
+        return renumber[codes], categories[used]
     starts = _run_starts(values)
     if starts is None:
         return pd.factorize(values)
@@ -500,6 +509,8 @@ def _codes(values: pd.Series, categories) -> np.ndarray:
     text and distinct text categories one Arrow look-up of each value (or of each
     run's first value, :func:`_run_starts`), else via the uniques (a factorisation
     and a look-up of the few distinct labels)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):  # coded already: its codes
+        return _lookup(*_categories(values), categories)
     starts = _run_starts(values)
     if starts is not None:
         return _each(_codes(values.iloc[starts], categories), starts, len(values))
@@ -510,6 +521,15 @@ def _codes(values: pd.Series, categories) -> np.ndarray:
             found = pc.index_in(text, value_set=pa.array(index, type=text.type))
             return np.asarray(found.fill_null(-1)).astype(np.int64)
     return _lookup(*pd.factorize(values), categories)
+
+
+def _categories(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """A categorical column's codes (-1: missing) and its categories: the column
+    as coded (ids read from Parquet dictionaries, or typed ``category``), with no
+    hash of its values. Unlike ``pd.factorize``, categories no row uses stay (a
+    code never points at them)."""
+    cat = values.array
+    return np.asarray(cat.codes, dtype=np.int64), cat.categories
 
 
 def _lookup(codes: np.ndarray, uniques, categories) -> np.ndarray:

@@ -312,3 +312,27 @@ def test_the_sample_prepares_the_same_read_run_by_run(catalogue):
         assert prep._run_starts(obs["period"]) is not None  # the path is taken
         got = prepare(obs, units, catalogue, period="2025-M12")
     pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
+def test_ids_that_arrive_coded_prepare_as_the_text_does(catalogue):
+    """Ids typed ``category`` (as read from Parquet dictionaries) are read by their
+    codes; the categories in another order, with some no report uses (a unit not
+    in the units table, a month after the period), change no cell."""
+    data = ev.validate_dataset(
+        ev.load_dataset(Path(__file__).parents[2] / "data" / "sample"), catalogue
+    )
+    obs, units = data.observations, data.units
+    expected = prepare(obs, units, catalogue, period="2025-Q3")
+    coded = obs.copy()
+    for column, extra in [
+        ("unit_id", ["X99"]),
+        ("period", ["2026-M01", "not a period"]),
+        ("indicator_id", ["nowhere"]),
+    ]:
+        labels = sorted(set(obs[column]), reverse=True) + extra
+        coded[column] = pd.Categorical(obs[column], categories=labels)
+    got = prepare(coded, units, catalogue, period="2025-Q3")
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    codes, uniques = prep._factorize(coded["period"])
+    assert "not a period" not in uniques  # no unused label is read as a period
+    assert (uniques[codes] == obs["period"].to_numpy()).all()
