@@ -699,7 +699,10 @@ def _peer_percentile(peers: _Peers, limits, unit, among, digits=1):
 
 
 def _peer_robust_z(peers: _Peers, limits, unit, among, digits=1):
-    """(value − median) / MAD, direction-adjusted, below the limit (Oflog's bands)."""
+    """(value − median) / MAD, direction-adjusted, below the limit (Oflog's bands).
+    The median a reason quotes is the one a reader takes of the published figures:
+    the median of the group's values as written (77.40 and 78.05: 77.725, 77.73),
+    not that of the unrounded values (77.721, 77.72), which the rule compares."""
     value = peers.value
     median = peers.median(value)
     mad = peers.median(np.abs(value - median))
@@ -707,18 +710,19 @@ def _peer_robust_z(peers: _Peers, limits, unit, among, digits=1):
         stat = np.where(mad > 0, peers.better * (value - median) / mad, np.nan)
     level, limit = _graded(stat, limits, lambda z, t: z < t)
     hit = level > 0
-    level, value, median, stat = level[hit], value[hit], median[hit], stat[hit]
+    quoted = peers.median(_written(value, unit, digits))[hit]
+    level, value, stat = level[hit], value[hit], stat[hit]
     # in Chinese: below (lower being better: above) the median, how far in plain
     # words by the level reached, and by how much: the difference of the two
     # figures as written (75.56 − 62.83 reads 12.73, not the unrounded 12.72)
     side = "低于" if peers.better > 0 else "高于"
-    mz, me = _quantities(median, unit, digits)
+    mz, me = _quantities(quoted, unit, digits)
     return (
         hit,
         level,
         limit[hit],
         _HOW_FAR[level] + f"{side}{among}中位数" + mz + "（相差"
-        + _gaps(np.abs(_written(value, unit, digits) - _written(median, unit, digits)),
+        + _gaps(np.abs(_written(value, unit, digits) - _written(quoted, unit, digits)),
                 unit, digits) + "）",
         _fixed(stat, 2) + " MADs from its peers' median " + me
         + " (below " + _each(limit[hit], "{:g}".format) + ")",

@@ -141,6 +141,31 @@ def test_the_gap_to_the_peers_median_is_that_of_the_figures_shown(tiny_raw):
     )
 
 
+def test_the_peers_median_quoted_is_that_of_the_published_scores(tiny_raw):
+    """Four peers 40, 77.396, 78.046, 90, published 40.00, 77.40, 78.05, 90.00. A
+    journalist's median of the published scores is (77.40 + 78.05) / 2 = 77.725,
+    77.73 half up; the unrounded median (77.396 + 78.046) / 2 = 77.721 would read
+    77.72. The rule still grades the unrounded values: MAD the median of 37.721,
+    0.325, 0.325, 12.279 = (0.325 + 12.279) / 2 = 6.302, U1's z −37.721 / 6.302 =
+    −5.99, red; the gap is that of the figures shown, 77.73 − 40.00 = 37.73."""
+    rule = {"kind": "peer", "node": "composite", "method": "robust_z"}
+    cat = catalogue(tiny_raw, {**rule, "orange": -1.5, "red": -3})
+    four = FIVE.head(4)
+    values = [
+        ("2025-Q4", u, "composite", v)
+        for u, v in zip(four["unit_id"], [40, 77.396, 78.046, 90], strict=True)
+    ]
+    w = risk.evaluate(inputs(values, units=four), cat).set_index("unit_id")
+    assert w["level"].to_dict() == {"U1": "red"}
+    assert w.at["U1", "reason_zh"] == (
+        "综合得分为40.00分，远低于同类单位中位数77.73分（相差37.73分），红色预警"
+    )
+    assert w.at["U1", "reason_en"] == (
+        "Composite score 40.00 points, -5.99 MADs from its peers' median 77.73 "
+        "points (below -3): red"
+    )
+
+
 def test_a_flag_says_the_usual_value_to_the_decimals_of_the_value(tiny_raw):
     """“79.9%，本单位通常为98.85%” mixes precisions: the unit's usual value (the
     median of its 98.8s and 98.9s, 98.85) reads 98.9%, to the one decimal of the
