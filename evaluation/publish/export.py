@@ -348,19 +348,26 @@ def risk_table(
                 "decided_by": frame["decided_by"].fillna(""),
             }
     if not numbers:  # a count reads as one: 3 件, not 3.00
-        for c, fmts in _risk_formats(cat, table, frame, decimals).items():
+        for c, fmts in _risk_formats(cat, table, frame, decimals, lang).items():
             if c in cols:
                 cols[c] = [
                     str(int(float(v))) if f == "#,##0" and v != "" else v
                     for v, f in zip(cols[c], fmts, strict=True)
                 ]
+        if table == "warnings":  # a robust z's limit says so: 稳健Z值-3.00
+            said = _z_word(lang)
+            z = _z_limits(cat, frame)
+            cols["threshold"] = [
+                said + v if at and v else v
+                for v, at in zip(cols["threshold"], z, strict=True)
+            ]
     out = pd.DataFrame({k: list(v) for k, v in cols.items()})
     out.columns = [header_text(RISK_HEADER[c], headers or lang) for c in cols]
     out = safe_cells(out)
     if numbers:
         shown = V.word("cell_format", "date", "en" if lang == "en" else "zh")
         dated = {c: shown for c in ("first_due", "due", "closed_on")}
-        formats = {**_risk_formats(cat, table, frame, decimals), **dated}
+        formats = {**_risk_formats(cat, table, frame, decimals, lang), **dated}
         out.attrs["number_formats"] = {
             header_text(RISK_HEADER[c], headers or lang): f
             for c, f in formats.items()
@@ -405,25 +412,37 @@ def unit_of(catalogue, node_id) -> str:
     return "score"
 
 
-def _risk_formats(catalogue, table: str, frame: pd.DataFrame, decimals: int) -> dict:
+def _risk_formats(
+    catalogue, table: str, frame: pd.DataFrame, decimals: int, lang: str = "zh"
+) -> dict:
     """Number formats of a risk table's values, row by row, by the unit of what
     each row measures: an indicator's unit or a score (threshold, target, trend,
     peer values); events counted; a roll-up's mean level (plain) against a count of
-    worst indicators; the peer rule's limit, a robust z (plain)."""
+    worst indicators; the peer rule's limit, a robust z: plain, shown after its
+    words in ``lang`` (``"稳健Z值"0.00``: the cell a number, read 稳健Z值-3.00)."""
     fmt = lambda unit, v: number_format(unit, decimals, v)  # noqa: E731
     if table == "warnings":
         units = [unit_of(catalogue, n) for n in frame["node_id"]]
         value = {"event": "count", "rollup": "plain"}
         limit = {"event": "count", "rollup": "count", "peer": "plain"}
         rules = frame["rule"].tolist()
+        said = _z_word(lang)
+        plain_ = number_format("plain", decimals)
+        z = f'"{said}"{plain_};"{said}"-{plain_}'
         return {
             "value": [
                 fmt(value.get(r, u), v)
                 for r, u, v in zip(rules, units, frame["value"], strict=True)
             ],
             "threshold": [
-                fmt(limit.get(r, u), v)
-                for r, u, v in zip(rules, units, frame["threshold"], strict=True)
+                z if at else fmt(limit.get(r, u), v)
+                for r, u, v, at in zip(
+                    rules,
+                    units,
+                    frame["threshold"],
+                    _z_limits(catalogue, frame),
+                    strict=True,
+                )
             ],
         }
     if table == "flags":
@@ -434,6 +453,40 @@ def _risk_formats(catalogue, table: str, frame: pd.DataFrame, decimals: int) -> 
             ]
         }
     return {}
+
+
+def _z_limits(catalogue, frame: pd.DataFrame) -> np.ndarray:
+    """Which warnings' limits are a robust z (a ``peer`` rule's ``robust_z``), not a
+    value in the node's unit: a peer warning whose limit is that of a robust-z rule
+    of its node at its level (a percentile rule's limit is the group's cut, in the
+    node's unit; a bottom-k rule's is positive, a robust z's negative)."""
+    z = {
+        (r.node, level, float(getattr(r, level)))
+        for r in catalogue.risk.rules
+        if r.kind == "peer" and r.method == "robust_z"
+        for level in ("yellow", "orange", "red")
+        if getattr(r, level) is not None
+    }
+    return np.array(
+        [
+            rule == "peer" and (node, level, float(t)) in z
+            for rule, node, level, t in zip(
+                frame["rule"],
+                frame["node_id"],
+                frame["level"],
+                frame["threshold"],
+                strict=True,
+            )
+        ],
+        dtype=bool,
+    )
+
+
+def _z_word(lang: str) -> str:
+    """The words before a robust z's limit in ``lang``: ``稳健Z值`` (-3.00 after it,
+    no space, as a number after a Chinese label), ``robust z `` or both."""
+    zh, en = FAMILIES["peer_limit"]["robust_z"]
+    return {"zh": zh, "en": f"{en} ", "both": f"{zh} {en} "}[lang]
 
 
 def _reasons(frame: pd.DataFrame, lang: str) -> pd.Series:

@@ -329,9 +329,11 @@ def test_risk_tables_as_workbooks_format_values_by_the_indicators_unit(
     assert rollups
     assert {r[value].number_format for r in rollups} == {"0.00"}
     assert {r[limit].number_format for r in rollups} == {"#,##0"}
-    # the peer rule's limit is a robust z (-1.5): a plain number
+    # the peer rule's limit is a robust z (-1.5): a number, shown as one
+    # (稳健Z值-1.50, not a score's limit beside the score)
     peers = [r for r, hit in zip(rows, rule == "peer", strict=True) if hit]
-    assert peers and {r[limit].number_format for r in peers} == {"0.00"}
+    assert peers and {r[limit].data_type for r in peers} == {"n"}
+    assert {r[limit].number_format for r in peers} == {'"稳健Z值"0.00;"稳健Z值"-0.00'}
     periods = [r[header.index("报告期")].value for r in rows]
     assert set(periods) == {"2025年度"}
 

@@ -4,7 +4,8 @@
 Through the command line on the bundled sample city, with hostile department names
 planted in a copy of ``units.csv``. Expected values come from the catalogue: the peer
 rule (``indicators.yaml``) warns orange below -1.5 robust z and red below -3, so the
-limits of the peer-position warnings are -1.5 and -3, written as numbers.
+limits of the peer-position warnings are -1.5 and -3, written as what they are
+(稳健Z值-1.50 in a CSV; the number, shown so, in a workbook).
 """
 
 from __future__ import annotations
@@ -127,7 +128,7 @@ def test_a_workbook_keeps_numbers_numeric_and_formulas_as_text(tmp_path):
 
 
 # ------------------------------------------------------- through the command line
-def test_warnings_export_writes_negative_peer_limits_as_numbers(city, tmp_path):
+def test_warnings_export_writes_negative_peer_limits_unquoted(city, tmp_path):
     _, result = city
     out = tmp_path / "warnings.csv"
     done = invoke("export", result, "--table", "warnings", "--lang", "en", "--out", out)
@@ -136,19 +137,49 @@ def test_warnings_export_writes_negative_peer_limits_as_numbers(city, tmp_path):
     limit, value = RISK_HEADER["threshold"].en, RISK_HEADER["value"].en
     peer = table[table["Rule"] == "peer position"]
     assert len(peer) > 0
-    # orange below -1.5, red below -3 (indicators.yaml), as numbers, no quote
-    assert set(peer[limit].astype(float)) <= {-1.5, -3.0}
-    assert set(peer.loc[peer["Level"] == "orange", limit].astype(float)) == {-1.5}
-    for column in (limit, value):  # numbers or empty (an event has no limit)
-        cells = table[column]
+    # orange below -1.5, red below -3 (indicators.yaml), said to be robust z's
+    assert set(peer[limit]) <= {"robust z -1.50", "robust z -3.00"}
+    assert set(peer.loc[peer["Level"] == "orange", limit]) == {"robust z -1.50"}
+    others = table[table["Rule"] != "peer position"]
+    for cells in (others[limit], table[value]):  # numbers or empty (no event limit)
         pd.to_numeric(cells[cells != ""])  # ValueError on any text
         assert (cells != "").sum() > len(cells) / 2
     raw = out.read_text(encoding="utf-8-sig")
-    assert ",-1.50," in raw and "'-1.5" not in raw  # a number, as published
+    assert ",robust z -1.50," in raw and "'-1.5" not in raw  # no quote
     assert quoted_numbers(out) == []
     # the hostile department names stay text, made inert
     units = set(table[RISK_HEADER["unit"].en])
     assert "'" + LINK in units and LINK not in units
+
+
+def test_a_peer_limit_says_it_is_a_robust_z_not_a_score(city, tmp_path):
+    """A warnings row reads 数值 41.52 (a score) beside 阈值 -3.00: the peer rule's
+    limit is a robust z (indicators.yaml: orange below -1.5, red below -3), not a
+    score, and its cell says so, 稳健Z值-3.00; the other limits stay numbers in the
+    value's unit (投诉办结率's yellow line 90.00). A workbook keeps the number,
+    shown with the same words by its format."""
+    _, result = city
+    out = tmp_path / "预警.csv"
+    done = invoke("export", result, "--table", "warnings", "--out", out)
+    assert done.exit_code == 0, done.output
+    table = read_text_cells(out)
+    rule, level, limit = (RISK_HEADER[k].zh for k in ("rule", "level", "threshold"))
+    peer = table[table[rule] == "同类比较"]
+    assert set(peer.loc[peer[level] == "橙色", limit]) == {"稳健Z值-1.50"}
+    assert set(peer.loc[peer[level] == "红色", limit]) == {"稳健Z值-3.00"}
+    others = table.loc[table[rule] != "同类比较", limit]
+    pd.to_numeric(others[others != ""])  # ValueError on any text
+    assert "90.00" in set(others)
+    book = tmp_path / "预警.xlsx"
+    done = invoke("export", result, "--table", "warnings", "--out", book)
+    assert done.exit_code == 0, done.output
+    sheet = openpyxl.load_workbook(book).worksheets[0]
+    header = [c.value.split("\n")[0] for c in sheet[1]]
+    at_rule, at_limit = header.index(rule), header.index(limit)
+    cells = [r[at_limit] for r in sheet.iter_rows(min_row=2)
+             if r[at_rule].value == "同类比较"]  # fmt: skip
+    assert cells and {c.value for c in cells} <= {-1.5, -3}
+    assert {c.number_format for c in cells} == {'"稳健Z值"0.00;"稳健Z值"-0.00'}
 
 
 def test_flag_decisions_file_and_flags_export_are_inert(city, tmp_path):
