@@ -571,6 +571,11 @@ def peer_position(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
         group = np.zeros(len(rows), dtype=np.intp)
     grouped = group >= 0  # a unit with no peer group has no position
     rows, group = rows[grouped], group[grouped]
+    if not len(rows):
+        # no scored unit has a peer group (the units table names none, or the
+        # groups' units have no value this time): a group with no scored peer has
+        # no median and no order, so the rule warns nobody
+        return None
     better = _better(catalogue, rule.node)
     peers = _Peers(
         t.p[rows] * (group.max(initial=0) + 1) + group, t.value[rows], better

@@ -226,6 +226,32 @@ def test_robust_z_of_a_lower_is_better_indicator_flags_the_high(tiny_raw):
     assert levels(risk.evaluate(inputs(values), cat)) == {"U5": "red"}
 
 
+@pytest.mark.parametrize("method", ["robust_z", "bottom_k", "percentile"])
+def test_peer_rule_warns_nobody_without_scored_peers(tiny_raw, method):
+    # a units table that names no peer group yet: the peer rule has no median and
+    # no order to compare with, so it warns nobody; the threshold rule still warns
+    # the two composites below 60 (U1 55, U4 30)
+    limit = {"robust_z": -1.5, "bottom_k": 1, "percentile": 25}[method]
+    cat = catalogue(
+        tiny_raw,
+        {"kind": "threshold", "node": "composite", "red": 60},
+        {"kind": "peer", "node": "composite", "method": method, "orange": limit},
+    )
+    scores = {"U1": 55, "U2": 80, "U3": 90, "U4": 30, "U5": 85}
+    values = [("2025-Q4", u, "composite", v) for u, v in scores.items()]
+    ungrouped = FIVE.assign(peer_group=None)
+    w = risk.evaluate(inputs(values, units=ungrouped), cat)
+    assert levels(w) == {"U1": "red", "U4": "red"}
+    assert set(w["rule"]) == {"threshold"}
+    # g2 (U4, U5) has no score this quarter: nobody in it is warned, and g1 is
+    # compared within itself. U1 55, U2 80, U3 90: robust z: median 80, MAD 10,
+    # U1 at -2.5; bottom 1 of 3: U1; 25th percentile: 55 + 0.5 * 25 = 67.5 >= 55
+    g1 = [(p, u, n, v) for p, u, n, v in values if u in {"U1", "U2", "U3"}]
+    split = FIVE.assign(peer_group=["g1", "g1", "g1", "g2", "g2"])
+    w = risk.evaluate(inputs(g1, units=split), cat)
+    assert levels(w, rule="peer") == {"U1": "orange"}
+
+
 def test_consecutive_declines_need_every_period(tiny_raw):
     cat = catalogue(
         tiny_raw,
