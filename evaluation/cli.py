@@ -2081,12 +2081,13 @@ def national_cmd(
                 if client is None:
                     scored = national.score_parquet(
                         observations, table, cat, period=period, progress=_bars(),
-                        strict=strict, units_problems=said,
+                        strict=strict, units_problems=said, units_file=units.name,
                     )  # fmt: skip
                 else:
                     scored = distributed.score_parquet(
                         observations, table, cat, period=period, client=client,
                         progress=_bars(), strict=strict, units_problems=said,
+                        units_file=units.name,
                     )  # fmt: skip
         except EvaluationError as exc:  # no reports to read: the units' rows first
             if said.empty or isinstance(exc, ValidationFailed):

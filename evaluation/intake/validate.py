@@ -483,9 +483,12 @@ _PANDERA = {
 }
 
 
-def rule_words(rule: str, value, indicator_id, catalogue: Catalogue) -> V.Word:
+def rule_words(
+    rule: str, value, indicator_id, catalogue: Catalogue, *, units_file="units.csv"
+) -> V.Word:
     """A rule id plus what was expected, in the words of the catalogue, in Chinese
-    and English (the vocabulary's ``validation_rule``)."""
+    and English (the vocabulary's ``validation_rule``); ``units_file``: the units
+    file an unknown unit is not in, by the name the report gives it."""
     series = catalogue.series
     say = V.say
     known = indicator_id in series.index if indicator_id is not None else False
@@ -561,6 +564,8 @@ def rule_words(rule: str, value, indicator_id, catalogue: Catalogue) -> V.Word:
         )
     if rule == "cell_length":
         return say("validation_rule", rule, most=MAX_CELL_CHARS)
+    if rule == "known_unit":
+        return say("validation_rule", rule, units=units_file)
     if rule.startswith("dtype"):
         return say("validation_rule", "dtype", detail=rule)
     code = _PANDERA.get(rule, rule)

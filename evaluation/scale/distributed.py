@@ -69,10 +69,11 @@ def score_parquet(
     progress: bool = False,
     strict: bool = False,
     units_problems: pd.DataFrame | None = None,
+    units_file: str = "units.csv",
 ) -> national.National:
     """:func:`.national.score_parquet` with one task per Parquet file on ``client``'s
     workers (``progress``: a bar as files finish). Raises ``ValidationFailed``
-    with every file's problems and ``units_problems``."""
+    with every file's problems and ``units_problems`` (``units_file``: as there)."""
     national.check_period(period, catalogue)
     # sent once to every worker, as plain data (a pandas Index does not pickle
     # with its cached lookup engine)
@@ -83,6 +84,7 @@ def score_parquet(
         catalogue=catalogue,
         unit_ids=unit_ids,
         period=period,
+        units_file=units_file,
         pure=False,
     )
     if progress:

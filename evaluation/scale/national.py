@@ -165,29 +165,35 @@ def score_parquet(
     progress: bool = False,
     strict: bool = False,
     units_problems: pd.DataFrame | None = None,
+    units_file: str = "units.csv",
 ) -> National:
     """Validate and score the reports in ``path`` (a file or a partitioned
     directory) for ``period``, in this process (``progress``: a bar over the
     files). Raises ``ValidationFailed`` with every problem of every file, and
     ``units_problems`` (:func:`check_units`'); nothing is scored unless all are
-    valid. A late agency (no file has its latest submissions) is let through as
-    the pipeline lets it (:func:`finish`), or refused with ``strict``."""
+    valid (a report of an unknown unit says it is not in ``units_file``, the
+    units file's name). A late agency (no file has its latest submissions) is let
+    through as the pipeline lets it (:func:`finish`), or refused with ``strict``."""
     check_period(period, catalogue)
     unit_ids = pd.Index(units["unit_id"])
     paths = files(path)
     if progress and len(paths) > 1:
         paths = tqdm(paths, desc="files", unit="file")
-    parts = [rollup_file(f, catalogue, unit_ids, period) for f in paths]
+    parts = [rollup_file(f, catalogue, unit_ids, period, units_file) for f in paths]
     return finish(
         parts, units, catalogue, period=period, strict=strict, also=units_problems
     )
 
 
 def rollup_file(
-    file: str | Path, catalogue: Catalogue, unit_ids, period: str
+    file: str | Path,
+    catalogue: Catalogue,
+    unit_ids,
+    period: str,
+    units_file: str = "units.csv",
 ) -> Rolled:
     """Read one Parquet file (ids as dictionaries) and :func:`rollup` it for the
-    units ``unit_ids`` (the units table's order)."""
+    units ``unit_ids`` (the units table's order, read from ``units_file``)."""
     schema = pq.read_schema(file)
     strings = [
         c
@@ -205,13 +211,20 @@ def rollup_file(
         catalogue,
         pd.Index(unit_ids),
         period,
+        units_file,
     )
 
 
 def rollup(
-    table: pa.Table, file: str, catalogue: Catalogue, unit_ids: pd.Index, period: str
+    table: pa.Table,
+    file: str,
+    catalogue: Catalogue,
+    unit_ids: pd.Index,
+    period: str,
+    units_file: str = "units.csv",
 ) -> Rolled:
-    """Check one file's reports and roll them up to ``period`` for its units."""
+    """Check one file's reports and roll them up to ``period`` for its units (an
+    unknown unit is said not to be in ``units_file``)."""
     ids = scored_indicators(catalogue, P.frequency_of(period))
     missing = [c for c in OBSERVATION_COLUMNS if c not in table.column_names]
     if missing:
@@ -296,7 +309,7 @@ def rollup(
         problems = _row_problems(
             values, file, catalogue, (u_code, s_code, i_code), (u_labels, s_labels,
             i_labels), key, value, not_number, (u_pos, i_pos, written, fits, low, high),
-            seen.reshape(-1), unit_ids,
+            seen.reshape(-1), unit_ids, units_file,
         )  # fmt: skip
     sub = _sub_periods(period, catalogue)
     s_at = pd.Index(s_labels, dtype=object).get_indexer(sub["label"])
@@ -346,7 +359,7 @@ def _label_rules(labels, unit_ids: pd.Index, series: pd.DataFrame):
 
 def _row_problems(
     values, file, catalogue, codes, labels, key, value, not_number, rules, seen,
-    unit_ids,
+    unit_ids, units_file,
 ):  # fmt: skip
     """Every failing row of a file, rule by rule (the slow path: only when the
     screen found something)."""
@@ -396,8 +409,9 @@ def _row_problems(
         },
         "value": {"numeric": not_number, "valid_range": ~in_range},
     }
+    same = (cells, catalogue, i_row, series, passes, units_file)  # for every rule
     return [
-        _report(file, rows, column, rule, cells, catalogue, i_row, series, passes)
+        _report(file, rows, column, rule, *same)
         for column, checks in bad.items()
         for rule, rows in checks.items()
     ]
@@ -761,7 +775,7 @@ def _rule_columns(said: list) -> dict[str, list[str]]:
 
 
 def _report(
-    file, rows, column, rule, cells, catalogue, i_row, series, passes
+    file, rows, column, rule, cells, catalogue, i_row, series, passes, units_file
 ) -> pd.DataFrame:
     """One report row per failing row: file, row, column, value, rule sentence.
     ``cells``: each id column's codes and labels, and the value column as read;
@@ -795,7 +809,7 @@ def _report(
             "value": values,
             **_rule_columns(
                 [
-                    rule_words(rule, v, i, catalogue)
+                    rule_words(rule, v, i, catalogue, units_file=units_file)
                     for v, i in zip(values, ind, strict=True)
                 ]
             ),

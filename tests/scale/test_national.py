@@ -288,13 +288,47 @@ def test_the_national_command_reports_bad_rows_in_chinese(data, units, tmp_path)
     assert not (tmp_path / "out").exists()
     table = pd.read_csv(report, encoding="utf-8-sig", dtype=str)
     said = dict(zip(table["行"], table["规则"], strict=False))
-    assert said["4"] == "单位代码不在单位名单（units.csv）中"
+    assert said["4"] == "单位代码不在单位名单（units.parquet）中"
     assert said["6"] == "指标代码不是指标体系中的指标或背景数据"
     assert said["8"] == "须填写数字（用小数点，不带%号，不用千分位逗号），或者留空"
     assert said["10"].startswith("报告期格式不对：应写作“2025”（年度）")
     english = re.compile(r"[A-Za-z]+ [A-Za-z]+ [A-Za-z]+|^[a-z_]+: ")
     assert [r for r in table["规则"] if english.search(r)] == []
     assert not [x for x in done.output.splitlines() if english.search(x)]
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("zh", "单位代码不在单位名单（全国单位名单.csv）中"),
+        ("en", "known_unit: not a unit_id in 全国单位名单.csv"),
+    ],
+)
+def test_an_unknown_unit_is_said_not_in_the_units_file_given(
+    data, units, tmp_path, lang, words
+):
+    """The clerk gives the units as a CSV of their own name: a report of a unit
+    not in it (ZZ9, row 4 of the reports file) names that file, as the problem
+    report's rows of the units file name it, not units.csv."""
+    obs = data.observations[["unit_id", "period", "indicator_id", "value"]]
+    obs = obs[obs["period"].str.startswith("2025-M1")].reset_index(drop=True)
+    obs.loc[3, "unit_id"] = "ZZ9"
+    obs.to_parquet(tmp_path / "reports.parquet", index=False)
+    named = tmp_path / "全国单位名单.csv"
+    units.to_csv(named, index=False, encoding="utf-8-sig")
+    report = tmp_path / "problems.csv"
+    done = CliRunner().invoke(
+        app,
+        [
+            "national", str(tmp_path / "reports.parquet"), "--units", str(named),
+            "--period", "2025-Q4", "--catalogue", str(ROOT / "indicators.yaml"),
+            "--out", str(tmp_path / "out"), "--report", str(report), "--lang", lang,
+        ],
+    )  # fmt: skip
+    assert done.exit_code == 1
+    table = pd.read_csv(report, encoding="utf-8-sig", dtype=str)
+    (row,) = table[table.iloc[:, 1] == "4"].values.tolist()
+    assert row[3:] == ["ZZ9", words]  # value, rule
 
 
 # ------------------------------------------------ a space at a code's start or end
