@@ -29,6 +29,7 @@ from openpyxl.styles.numbers import (
 )
 from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel, from_ISO8601
 
+from evaluation import periods as P
 from evaluation import progress
 from evaluation.errors import ValidationFailed, shorten
 from evaluation.vocabulary import INPUT_COLUMN, Word, say
@@ -203,7 +204,7 @@ def read_table(
             # find them in the sheet itself, never take them for missing values;
             # date cells of date columns read as their day, not day and midnight
             header = [_ALIASES.get(str(c).strip(), str(c).strip()) for c in frame]
-            cells, days = _excel_cells(data, name, header)
+            cells, days = _excel_cells(data, name, header, _own_year(frame, header))
             frame = _dated(frame, days)
     except ValidationFailed:
         raise
@@ -534,7 +535,7 @@ _OFFICE_DOCUMENT = "/relationships/officeDocument"
 
 
 def _excel_cells(
-    data: bytes, file: str, header: list[str]
+    data: bytes, file: str, header: list[str], year: int | None = None
 ) -> tuple[list[dict], list[tuple[int, int, str]]]:
     """The cells of a workbook's first worksheet (the one :func:`read_table` reads)
     that hold no value to read, and the days its date columns' date cells show.
@@ -545,9 +546,10 @@ def _excel_cells(
     is as a missing value; a value typed as a percentage (``excel_percent``); a
     date cell in a column of codes or numbers (``excel_date``: Excel made 2024-03
     typed in ``period`` 1 March 2024), or one with a time of day in a date column
-    (``excel_datetime``). One problem per cell: ``file``, the sheet row, the
-    column (its header, or its letter past the header) and the error, formula,
-    number or date; the sheet and cell are in the rule.
+    (``excel_datetime``); the period's examples are of ``year``, the sheet's own
+    (:func:`_own_year`), else of the date's. One problem per cell: ``file``, the
+    sheet row, the column (its header, or its letter past the header) and the
+    error, formula, number or date; the sheet and cell are in the rule.
 
     Days: ``(row, column, "YYYY-MM-DD")`` of each date cell at midnight in a
     :data:`DATE_COLUMNS` or :data:`NOTE_COLUMNS` column (pandas reads it
@@ -640,7 +642,10 @@ def _excel_cells(
                     }
                 elif rule == "excel_date":
                     extra = {"shown": shown, "column": INPUT_COLUMN[heading]}
-                elif rule in ("excel_date_period", "excel_datetime"):
+                elif rule == "excel_date_period":  # the example in the file's year
+                    mine = year or getattr(when, "year", None) or P.today().year
+                    extra = {"shown": shown, "year": mine}
+                elif rule == "excel_datetime":
                     extra = {"shown": shown}
                 said = _said(rule, sheet=sheet, cell=ref, **extra)
                 problems.append(
@@ -656,6 +661,16 @@ def _excel_cells(
                     }
                 )
         return problems, days
+
+
+def _own_year(frame: pd.DataFrame, header: list[str]) -> int | None:
+    """The year of a sheet's period labels (the most of its rows; of ties the
+    latest), None for a sheet with no period label: the year of the examples
+    :func:`_excel_cells` gives a period Excel made a date."""
+    if "period" not in header:
+        return None
+    years = P.parse(frame.iloc[:, header.index("period")])["year"].dropna()
+    return int(years.mode().max()) if len(years) else None
 
 
 #: the columns whose date cells :func:`_excel_cells` reads or refuses

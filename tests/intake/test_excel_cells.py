@@ -389,7 +389,8 @@ def test_a_date_in_the_chinese_builtin_format_is_read_as_the_day(tmp_path):
 
 def test_a_period_excel_turned_into_a_date_is_one_problem_with_its_fix(tmp_path):
     """A clerk types 2024-03 in 报告期 and Excel stores 1 March 2024: not read as
-    some period, but said once, in Chinese, with the cell and what to do."""
+    some period, but said once, in Chinese, with the cell and what to do; the
+    examples in the file's own year (its other rows are of 2025), not the date's."""
     import datetime as dt
 
     data, catalogue = dated_dataset(
@@ -407,7 +408,35 @@ def test_a_period_excel_turned_into_a_date_is_one_problem_with_its_fix(tmp_path)
     assert rule.startswith(
         "报告期被Excel自动转成了日期2024-03-01（工作表“报送数据”，单元格B3）"
     )
-    assert "格式设为“文本”" in rule and "“2024-M03”（3月）" in rule
+    assert "格式设为“文本”" in rule
+    assert rule.endswith(
+        "写作“2025-M03”（3月）、“2025-Q1”（第一季度）、“2025”（年度）这样的形式"
+    )
+
+
+def test_a_period_made_a_date_in_a_2025_file_is_told_in_2025(tmp_path):
+    """Two rows of March 2025, one typed 2025-03 (Excel: 1 March 2025), one as a
+    label: the examples are of 2025, in both languages; and in a sheet whose only
+    period is the date, of the date's year, 2025 too."""
+    import datetime as dt
+
+    rows = [["U1", "2025-M03", "a1", 80], ["U2", None, "a1", 75]]
+    path = workbook(tmp_path / "office.xlsx", rows)
+    book = openpyxl.load_workbook(path)
+    date_cell(book.active["B3"], dt.datetime(2025, 3, 1), "yyyy-mm")
+    book.save(path)
+    lone = workbook(tmp_path / "lone.xlsx", rows[1:])
+    book = openpyxl.load_workbook(lone)
+    date_cell(book.active["B2"], dt.datetime(2025, 3, 1), "yyyy-mm")
+    book.save(lone)
+    for file in (path, lone):
+        report = problems(file)
+        assert len(report) == 1
+        zh, en = report["rule_zh"].iat[0], report["rule"].iat[0]
+        assert zh.endswith(
+            "写作“2025-M03”（3月）、“2025-Q1”（第一季度）、“2025”（年度）这样的形式"
+        )
+        assert en.endswith("type it again as 2025-M03 (March), 2025-Q1 or 2025")
 
 
 def test_a_date_with_a_time_and_a_value_made_a_date_are_refused_by_name(tmp_path):
