@@ -227,6 +227,14 @@ def say(family_name: str, key: str, **fields) -> Word:
     )
 
 
+def mid_sentence(name: str) -> str:
+    """An English name as it reads inside a sentence: a common noun phrase with its
+    first letter lowered (County governments → county governments), only when
+    its second letter is lower case; a proper name or an acronym kept (CPPCC
+    members)."""
+    return name[:1].lower() + name[1:] if name[1:2].islower() else name
+
+
 def quoted(*values) -> Word:
     """Values a user typed, quoted as each language quotes them (a field of
     :func:`say`): “x”、“y” in Chinese, 'x', 'y' in English."""

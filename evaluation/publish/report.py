@@ -585,13 +585,14 @@ def correction_what(change, lang: str) -> str:
 def quota_words(change, lang: str) -> str:
     """Why the quota alone changed a unit's grade (a row of
     :func:`correction_changes` with its quota columns), in words: 得分未变，等次
-    变化系优秀名额所致：县（市）区政府优秀名额2个（10个单位×0.2，四舍五入）;
+    变化系优秀名额所致：县（市）区政府优秀名额2个（10个单位×0.2，四舍五入）
+    (in English the list's name as it reads mid-sentence, ``V.mid_sentence``);
     nothing for a unit the quota did not move."""
     places = getattr(change, "places", np.nan)
     if pd.isna(places):
         return ""
     return V.words("report", lang)["correction_quota"].format(
-        group=change.list_zh if lang == "zh" else change.list_en,
+        group=change.list_zh if lang == "zh" else V.mid_sentence(change.list_en),
         places=int(places), units=int(change.units), share=change.share,
     )  # fmt: skip
 

@@ -111,7 +111,7 @@ def test_the_corrected_report_in_english(trail):
         "X08" in text
         and (
             "grade excellent → good, rank in group 2 → 3; score unchanged; the grade "
-            "follows the quota for excellent in District and county governments: 2 (10 "
+            "follows the quota for excellent in district and county governments: 2 (10 "
             "units × 0.2, rounded half up)"
         )
         in text

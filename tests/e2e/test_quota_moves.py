@@ -9,6 +9,7 @@ U1 0.5·61 + 0.5·80 = 70.5; U2 0.5·42 + 0.5·98 = 70.0, corrected 0.5·42 + 0.
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -37,7 +38,7 @@ QUOTA_ZH = (
     "得分未变，等次变化系优秀名额所致：市直部门优秀名额1个（3个单位×0.2，四舍五入）"
 )
 QUOTA_EN = (
-    "score unchanged; the grade follows the quota for excellent in Municipal "
+    "score unchanged; the grade follows the quota for excellent in municipal "
     "departments: 1 (3 units × 0.2, rounded half up)"
 )
 
@@ -115,6 +116,24 @@ def test_diff_says_why_a_grade_changed_with_no_change_of_score(moved):
     en = CliRunner().invoke(app, [*args, "--lang", "en"])
     assert en.exit_code == 0, en.output
     assert f"Bureau One (U1): {QUOTA_EN}" in en.output.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("name", "read"),
+    [
+        ("County governments", "county governments"),  # a common noun phrase
+        ("CPPCC members", "CPPCC members"),  # an acronym: as written
+        ("all units", "all units"),  # the quota over all units
+    ],
+)
+def test_the_quota_names_its_list_in_lower_case_mid_sentence(name, read):
+    """The list's English name inside the sentence: lowered only where it is a
+    common noun phrase (first letter only, and only before a lower-case one)."""
+    row = SimpleNamespace(list_zh="县政府", list_en=name, units=10, places=2, share=0.2)
+    assert R.quota_words(row, "en") == (
+        f"score unchanged; the grade follows the quota for excellent in {read}: "
+        "2 (10 units × 0.2, rounded half up)"
+    )
 
 
 def test_the_report_and_the_letter_say_it_in_the_one_wording(moved):
