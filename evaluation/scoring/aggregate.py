@@ -21,12 +21,15 @@ non-arithmetic node attributes its score to its children in proportion to
 Fast path: with complete data, arithmetic means everywhere and weights that differ by
 draw but not by unit, the hierarchy collapses to each draw's effective indicator
 weights and one matrix product (:func:`score_nodes` takes it by itself when there are
-weights given by draw; the pipeline, whose weights may differ by period, sums node by
-node, which keeps the published numbers' bits: a matrix product adds in another
-order). Node by node, an arithmetic node whose children all have a score skips the
-presence masks (:func:`_step_whole`, chosen by itself), and the pipeline's effective
-weights are computed a node's children at once (:func:`_effective`); both give the
-general path's bits, summing arrays of the same layout in the same order.
+weights given by draw). The pipeline takes it too (:func:`aggregate`, by
+:func:`_complete`) when its weights are the catalogue's (one row for every unit):
+every node's effective weights, one product for all of them. A product adds in
+another order than a node's sum, so such a run's scores may differ from the node by
+node path's in the last bits (4e-14 at 10,000 units), never in a published figure.
+Node by node, an arithmetic node whose children all have a score skips the presence
+masks (:func:`_step_whole`, chosen by itself), and the pipeline's effective weights
+are computed a node's children at once (:func:`_effective`); both give the general
+path's bits, summing arrays of the same layout in the same order.
 """
 
 from __future__ import annotations
@@ -523,13 +526,19 @@ def _fast(leaves: np.ndarray, nodes: tuple[Node, ...]) -> bool:
 
 
 def effective_weights(
-    nodes: tuple[Node, ...], weights: dict[str, np.ndarray], absent: np.ndarray | None
+    nodes: tuple[Node, ...],
+    weights: dict[str, np.ndarray],
+    absent: np.ndarray | None,
+    *,
+    root: str = COMPOSITE,
+    n_ind: int | None = None,
 ) -> np.ndarray:
-    """Each draw's indicator weights (draws × indicators) in the composite when
-    every indicator has a score and every mean is arithmetic: weights renormalised
-    over the children present (an indicator left out, a node below its coverage)
-    and multiplied down the hierarchy. A draw whose composite fails coverage gets
-    NaN weights. ``weights``: each node's children's weights, draws × children."""
+    """Each draw's indicator weights (draws × indicators) in the composite (or in
+    node ``root``: 0 outside it) when every indicator has a score and every mean is
+    arithmetic: weights renormalised over the children present (an indicator left
+    out, a node below its coverage) and multiplied down the hierarchy. A draw whose
+    root fails coverage gets NaN weights. ``weights``: each node's children's
+    weights, draws × children; ``n_ind``: the indicators (default: the tree's)."""
     d = len(next(iter(weights.values())))
     gone = np.zeros((d, 0), dtype=bool) if absent is None else absent
     alive, share = {}, {}
@@ -547,10 +556,13 @@ def effective_weights(
         den = wp.sum(axis=1)
         alive[node.id] = den / w.sum(axis=1) >= node.need - 1e-12
         share[node.id] = wp / np.where(den > 0, den, 1.0)[:, None]
-    n_ind = 1 + max(int(n.columns.max()) for n in nodes)
-    eff = {COMPOSITE: np.where(alive[COMPOSITE], 1.0, np.nan)}
+    if n_ind is None:
+        n_ind = 1 + max(int(n.columns.max()) for n in nodes)
+    eff = {root: np.where(alive[root], 1.0, np.nan)}
     out = np.zeros((d, n_ind))
     for node in reversed(nodes):  # parents first
+        if node.id not in eff:  # not below the root
+            continue
         part = eff[node.id][:, None] * share[node.id]
         leaf = node.columns >= 0
         out[:, node.columns[leaf]] = part[:, leaf]
@@ -647,10 +659,12 @@ class Aggregated:
         # reader who writes in it changes no contribution, made here first)
         gap = np.isnan(self._leaves)
         leaves = np.where(gap, 0.0, self._leaves) if gap.any() else self._leaves
-        contributions = self._weight * leaves
+        # complete data: one row of weights for every unit, written out here
+        weight = self._weight if self._weight.flags.writeable else self._weight.copy()
+        contributions = weight * leaves
         return tuple(
             pd.DataFrame(x, index=self.index, columns=self.indicators, copy=False)
-            for x in (self._weight, contributions)
+            for x in (weight, contributions)
         )
 
     @cached_property
@@ -708,10 +722,17 @@ def aggregate(
         return w[None]
 
     leaves = normalised.to_numpy(dtype=float)
-    rolled = score_nodes(leaves, nodes, weigh, groups=periods, shares=True, rows=rows)
-    values = {k: v[0] for k, v in rolled.values.items()}
     gap = np.isnan(leaves)
-    weight = _effective(nodes, rolled, values, gap)
+    complete = _complete(nodes, gap)
+    if complete is not None:  # one matrix product for every node
+        rolled, weight = complete(leaves, weigh)
+        values = {k: v[0] for k, v in rolled.values.items()}
+    else:
+        rolled = score_nodes(
+            leaves, nodes, weigh, groups=periods, shares=True, rows=rows
+        )
+        values = {k: v[0] for k, v in rolled.values.items()}
+        weight = _effective(nodes, rolled, values, gap)
     empty = np.full(len(leaves), np.nan)
     kinds = catalogue.node_columns["kind"]
     keys = [*(k for k, kind in kinds.items() if kind == "dimension"), COMPOSITE]
@@ -726,7 +747,9 @@ def aggregate(
         },
     }
     ranked = ~np.isnan(tables["score"][COMPOSITE])
-    weight[~ranked] = np.nan  # its own array: no unit ranked, no weight
+    if not ranked.all():  # no unit ranked, no weight
+        weight = np.array(weight)  # its own array (not the complete data's row)
+        weight[~ranked] = np.nan
     return Aggregated(
         normalised.index, normalised.columns, tables, weight, leaves, used, labels
     )
@@ -783,6 +806,53 @@ def _effective(
     if not written.all():
         raise EvaluationError("an indicator scored is under no node of the tree")
     return out
+
+
+def _complete(nodes: tuple[Node, ...], gap: np.ndarray) -> Callable | None:
+    """The pipeline's fast path, where it applies: every indicator scored
+    (``gap``: none missing), arithmetic means that fill no missing score, weights
+    set by the catalogue (the same row for every unit) and bounded scores. Every
+    node is then a weighted sum of the indicators, its effective weights the
+    product of the renormalised weights down from it (:func:`effective_weights`):
+    one matrix product scores every node (:func:`product`, a row's bits those of
+    the uncertainty draws' own path). Returns the scoring, or None."""
+    span = limits(nodes)
+    if (
+        not all(
+            n.method.method == "arithmetic"
+            and n.missing == "exclude"
+            and n.weights.method in W.FIXED
+            and np.isfinite(span[n.id]).all()
+            for n in nodes
+        )
+        or gap.any()
+    ):
+        return None
+
+    def scored(leaves: np.ndarray, weigh: Weigh) -> tuple[Rolled, np.ndarray]:
+        n, m = leaves.shape
+        # each node's row of weights, as the general path is given it (its table
+        # of weights used is kept by ``weigh``); no units × children array
+        rows = {
+            node.id: weigh(node, np.broadcast_to(0.0, (1, n, len(node.children))))[
+                0, :1
+            ]
+            for node in nodes
+        }
+        e = np.vstack(
+            [effective_weights(nodes, rows, None, root=k.id, n_ind=m) for k in nodes]
+        )
+        score = product(e, leaves)  # nodes × units
+        values, cover = {}, {}
+        for j, node in enumerate(nodes):
+            values[node.id] = _clip(score[j : j + 1], span[node.id])
+            cover[node.id] = np.ones((1, n))
+        root = [k.id for k in nodes].index(COMPOSITE)
+        # every unit's effective weights: the composite's row (read only; written
+        # out when the weights or contributions are read)
+        return Rolled(values, cover, {}), np.broadcast_to(e[root], (n, m))
+
+    return scored
 
 
 def _columns(table: np.ndarray, cols: np.ndarray) -> np.ndarray | None:

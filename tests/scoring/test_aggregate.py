@@ -208,9 +208,10 @@ def test_complete_data_branch_gives_the_node_by_node_bits(
     """With every score present, ``score_nodes`` skips the presence masks (and
     ``aggregate`` hands fixed weights over as one row): every table is identical to
     the last bit to the general node-by-node path's, forced here by patching the
-    branch off."""
+    branch off (node by node: the pipeline's one product is patched off too)."""
     import evaluation.scoring.aggregate as A
 
+    monkeypatch.setattr(A, "_complete", lambda nodes, gap: None)
     cat = wide_catalogue(weights)
     ids = [i.id for i in cat.indicators]
     index = pd.MultiIndex.from_product(
@@ -233,3 +234,51 @@ def test_complete_data_branch_gives_the_node_by_node_bits(
         pd.testing.assert_frame_equal(
             getattr(fast, name), getattr(general, name), check_exact=True
         )
+
+
+@pytest.mark.parametrize("own_memory", [True, False])
+def test_complete_data_scores_every_node_by_one_product(monkeypatch, own_memory):
+    """Every indicator scored, arithmetic means, weights from the catalogue: one
+    matrix product scores every node. It agrees with the node-by-node path to
+    rounding (a product adds in another order), its weights are the same, rows
+    still add up to the composite, and one gap sends the data down the general
+    path."""
+    import evaluation.scoring.aggregate as A
+
+    cat = wide_catalogue("manual", n_dims=3, per_dim=4)
+    ids = [i.id for i in cat.indicators]
+    index = pd.MultiIndex.from_product(
+        [["2024", "2025"], [f"U{u}" for u in range(50)]], names=["period", "unit_id"]
+    )
+    values = np.random.default_rng(5).uniform(0, 100, (len(index), len(ids)))
+    scores = pd.DataFrame(values, index=index, columns=ids, copy=not own_memory)
+    products = []
+    product = A.product
+    monkeypatch.setattr(A, "product", lambda w, x: products.append(1) or product(w, x))
+    fast = aggregate(scores, cat)
+    assert products == [1]  # every node by the one product
+    # by hand: indicator k weighs 1 + k % 4 in dimension k % 3; the three
+    # dimensions weigh alike
+    weight = 1 + np.arange(12) % 4
+    dims = [
+        values[:, k::3] @ weight[k::3] / weight[k::3].sum() for k in range(3)
+    ]  # fmt: skip
+    np.testing.assert_allclose(fast.scores["d0"], dims[0], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(fast.composite, sum(dims) / 3, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        fast.contributions.sum(axis=1), fast.composite, rtol=0, atol=1e-12
+    )
+    with monkeypatch.context() as m:
+        m.setattr(A, "_complete", lambda nodes, gap: None)
+        general = aggregate(scores, cat)
+    for name in ["scores", "coverage", "weights", "contributions", "node_weights"]:
+        pd.testing.assert_frame_equal(
+            getattr(fast, name), getattr(general, name), rtol=0, atol=1e-12
+        )
+    fast.weights.iloc[0, 0] = 0.5  # the reader's own table, to change at will
+    assert fast.weights.iloc[1, 0] != 0.5
+    gap = scores.copy()
+    gap.iloc[3, 2] = np.nan
+    products.clear()
+    aggregate(gap, cat)
+    assert products == []  # a gap: node by node
