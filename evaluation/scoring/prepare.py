@@ -328,7 +328,8 @@ def roll_up(
         count = have.astype(np.int64)
         if total is not None:
             total += np.where(have, x, 0.0)
-        last = np.where(have, x, np.nan) if "last" in set(how) else None
+        # the one report is the latest (a view of the reports, NaN where none)
+        last = x if "last" in set(how) else None
     else:
         count = np.zeros((n_c, n_i), dtype=np.int64)
         last = np.full((n_c, n_i), np.nan) if "last" in set(how) else None
