@@ -1108,6 +1108,32 @@ def _warning_rules_refer_to_known_ids(c: Catalogue) -> list[Problem]:
     ]
 
 
+def _one_rule_of_a_kind_per_node(c: Catalogue) -> list[Problem]:
+    """No two warning rules of one kind grade one node (nor list one event): the
+    ledger keeps one item per unit, node and rule kind (``period/unit/node/rule``),
+    so their warnings would share an item that follows whichever warned worse."""
+    problems: list[Problem] = []
+    first: dict[tuple[str, str], str] = {}
+    for i, rule in enumerate(c.risk.rules):
+        if rule.kind == "event":
+            named = [
+                (("events", j), e) for j, e in enumerate(dict.fromkeys(rule.events))
+            ]
+        else:
+            named = [(("node",), rule.node)]
+        for path, node in named:
+            at = first.setdefault((rule.kind, node), f"risk.rules[{i}]")
+            if at != f"risk.rules[{i}]":
+                said = _rule(
+                    "event_twice" if rule.kind == "event" else "rule_twice",
+                    kind=rule.kind,
+                    kind_words=say("risk_rule", rule.kind),
+                    first=at,
+                )
+                problems.append((("risk", "rules", i, *path), node, said))
+    return problems
+
+
 def _dimensions_have_children(c: Catalogue) -> list[Problem]:
     """Every dimension has a sub-dimension or an indicator under it."""
     has_child = {d.parent for d in c.dimensions if d.parent} | {
@@ -1222,6 +1248,7 @@ CROSS_CHECKS = (
 TREE_CHECKS = (
     _no_cycles,
     _warning_rules_refer_to_known_ids,
+    _one_rule_of_a_kind_per_node,
     _dimensions_have_children,
     _positive_children,
 )

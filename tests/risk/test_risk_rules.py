@@ -416,6 +416,46 @@ def test_unit_grade_is_the_worst_of_all_rules(tiny_raw):
     ]
 
 
+def test_two_rules_of_one_kind_on_one_node_are_refused(tiny_raw):
+    """The ledger keeps one item per unit, node and rule kind
+    (``period/unit/node/rule``): a second peer rule, or a second trend rule, on
+    the composite, or an event listed by two event rules, would share the first's
+    items, so the catalogue is refused there, naming the first rule. One rule of a
+    kind per node, and rules of other kinds on it, load."""
+    accident = {"id": "accident", "name_zh": "重大事故", "name_en": "Major accident"}
+    fire = {"id": "fire", "name_zh": "火灾", "name_en": "Fire"}
+    rules = [
+        {"kind": "peer", "node": "composite", "method": "robust_z", "red": -3},
+        {"kind": "peer", "node": "composite", "method": "bottom_k", "red": 1},
+        {"kind": "trend", "node": "composite", "declines": 3},
+        {"kind": "trend", "node": "composite", "drop": {"red": 5}},
+        {"kind": "trend", "node": "a1", "declines": 3},
+        {"kind": "peer", "node": "a1", "method": "bottom_k", "red": 1},
+        {"kind": "threshold", "node": "composite", "red": 60},
+        {"kind": "event", "events": ["accident"]},
+        {"kind": "event", "events": ["fire", "accident"], "level": "orange"},
+    ]
+    with pytest.raises(CatalogueError) as err:
+        catalogue(tiny_raw, *rules, events=[accident, fire])
+    found = err.value.problems.set_index("path")
+    assert sorted(found.index) == [
+        "risk.rules[1].node",
+        "risk.rules[3].node",
+        "risk.rules[8].events[1]",
+    ]
+    assert found.at["risk.rules[1].node", "value"] == "composite"
+    assert found.at["risk.rules[1].node", "rule_zh"] == (
+        "此节点已有同类比较（peer）规则，见risk.rules[0]：整改台账按单位、节点和"
+        "规则种类立项，同一节点的两条同类规则会并作一项整改，请只保留一条"
+    )
+    assert "at risk.rules[2]" in found.at["risk.rules[3].node", "rule"]
+    assert found.at["risk.rules[8].events[1]", "value"] == "accident"
+    assert found.at["risk.rules[8].events[1]", "rule_zh"].startswith(
+        "此事件已列在risk.rules[7]的事件规则中"
+    )
+    catalogue(tiny_raw, *rules[::2], events=[accident, fire])  # one of each: loads
+
+
 @pytest.mark.parametrize(
     "rule, path",
     [
