@@ -78,6 +78,7 @@ def validate_dataset(
     today = P.today() if today is None else pd.Timestamp(today).normalize()
 
     headers = dict(zip(dataset.files["file"], dataset.files["columns"], strict=True))
+    named = {"units_file": _units_file(dataset.files)}  # said of an unknown unit
     units, bad = check_columns(dataset.units, headers, UNITS_COLUMNS, [])
     problems.append(bad)
     if not units.empty:
@@ -99,7 +100,7 @@ def validate_dataset(
     if not obs.empty:
         cols = [c for c in obs.columns if c not in META]
         schema = observations_schema(catalogue, unit_ids, reading)
-        problems.append(run_schema(schema, obs[cols], obs, catalogue))
+        problems.append(run_schema(schema, obs[cols], obs, catalogue, **named))
         problems.append(date_problems(obs, today, reading))
         holes, absent = _completeness(obs, catalogue, unit_ids, reading, strict)
         problems.append(holes)
@@ -113,7 +114,11 @@ def validate_dataset(
         cols = [c for c in events.columns if c not in META]
         problems.append(
             run_schema(
-                events_schema(catalogue, unit_ids), events[cols], events, catalogue
+                events_schema(catalogue, unit_ids),
+                events[cols],
+                events,
+                catalogue,
+                **named,
             )
         )
         problems.append(date_problems(events, today))
@@ -147,6 +152,14 @@ def validate_dataset(
         events=events,
         absent=absent,
     )
+
+
+def _units_file(files: pd.DataFrame) -> str:
+    """The units file's name as the report gives it (``units.xlsx``): the file an
+    unknown unit is not in; ``units.csv`` for a dataset that lists none."""
+    if "table" in files and (files["table"] == "units").any():
+        return str(files.loc[files["table"] == "units", "file"].iat[0])
+    return "units.csv"
 
 
 def _unit_ids(units: pd.DataFrame):
@@ -283,14 +296,22 @@ def run_schema(
     data: pd.DataFrame,
     meta: pd.DataFrame,
     catalogue: Catalogue,
+    *,
+    units_file: str = "units.csv",
 ) -> pd.DataFrame:
     """Every failure of ``schema`` on ``data`` as report rows (file and row from
-    ``meta``); empty if none."""
+    ``meta``; an unknown unit said not in ``units_file``); empty if none."""
     try:
         schema.validate(data, lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
-        return _to_report(cases, meta, catalogue, _trimmed_pass(schema, data, cases))
+        return _to_report(
+            cases,
+            meta,
+            catalogue,
+            _trimmed_pass(schema, data, cases),
+            units_file=units_file,
+        )
     return pd.DataFrame(columns=ValidationFailed.columns)
 
 
@@ -328,8 +349,11 @@ def _to_report(
     meta: pd.DataFrame,
     catalogue: Catalogue,
     trimmed_pass: pd.Series | None = None,
+    *,
+    units_file: str = "units.csv",
 ) -> pd.DataFrame:
-    """pandera failure cases → one readable line per bad cell (or duplicate row).
+    """pandera failure cases → one readable line per bad cell (or duplicate row);
+    an unknown unit said not in ``units_file``.
 
     ``trimmed_pass`` (:func:`_trimmed_pass`): the spaced cells whose spaces are their
     whole fault, said ``spaces``; any other spaced code is said by its check and its
@@ -374,7 +398,9 @@ def _to_report(
         meta["indicator_id"].reindex(pos).to_numpy() if "indicator_id" in meta else None
     )
     said = [
-        rule_words(r, v, ids[i] if ids is not None else None, catalogue)
+        rule_words(
+            r, v, ids[i] if ids is not None else None, catalogue, units_file=units_file
+        )
         for i, (r, v) in enumerate(zip(report["rule"], report["value"], strict=True))
     ]
     report["rule"] = [w.en for w in said]

@@ -164,6 +164,30 @@ def test_only_the_spaced_unit_id_is_forgiven_on_the_rows_of_other_files(tmp_path
     ]
 
 
+def test_an_unknown_unit_is_said_not_in_the_units_file_the_folder_has(tmp_path):
+    """A folder whose units file is a workbook (units.xlsx): a row of U9 is said not
+    in 单位名单（units.xlsx）, the file the clerk can open, not units.csv, which the
+    folder has not; in both languages, by `evaluation validate`."""
+    rows = [list(r) for r in TINY_ROWS]
+    rows[0][0] = "U9"
+    data = write_dataset(tmp_path / "d", TINY_UNITS, rows)
+    units = pd.read_csv(data / "units.csv", dtype=str, keep_default_na=False)
+    units.to_excel(data / "units.xlsx", index=False)
+    (data / "units.csv").unlink()
+    office, unit_zh = "observations/office.csv", "单位代码（unit_id）"
+    assert cli_report(tmp_path, data)[0] == [
+        office,
+        "2",
+        unit_zh,
+        "U9",
+        "单位代码不在单位名单（units.xlsx）中",
+    ]
+    en = CliRunner().invoke(
+        app, ["validate", str(data), "-c", str(tmp_path / "tiny.yaml"), "--lang", "en"]
+    )
+    assert "known_unit: not a unit_id in units.xlsx" in en.output
+
+
 @pytest.mark.parametrize(
     ("column", "sent", "check_zh"),
     [
