@@ -397,11 +397,20 @@ def _to_report(
     ids = (
         meta["indicator_id"].reindex(pos).to_numpy() if "indicator_id" in meta else None
     )
+    # a period of the wrong frequency: examples of its file's own year
+    years = _own_years(meta) if rule_id.eq("period_frequency").any() else {}
     said = [
         rule_words(
-            r, v, ids[i] if ids is not None else None, catalogue, units_file=units_file
+            r,
+            v,
+            ids[i] if ids is not None else None,
+            catalogue,
+            units_file=units_file,
+            year=years.get(f),
         )
-        for i, (r, v) in enumerate(zip(report["rule"], report["value"], strict=True))
+        for i, (r, v, f) in enumerate(
+            zip(report["rule"], report["value"], report["file"], strict=True)
+        )
     ]
     report["rule"] = [w.en for w in said]
     report["rule_zh"] = [w.zh for w in said]
@@ -424,6 +433,16 @@ def _to_report(
     )
     report = say_spaces(report, rule_id, trimmed_pass)
     return say_full_width(report, rule_id).reset_index(drop=True)
+
+
+def _own_years(meta: pd.DataFrame) -> dict[str, int]:
+    """Each file's year: that of the most of its period labels (of ties the
+    latest); a file with no period label is not listed."""
+    if "period" not in meta or "source" not in meta:
+        return {}
+    year = P.parse(meta["period"])["year"].to_numpy()
+    files = pd.Series(year, index=meta["source"].to_numpy()).dropna()
+    return {f: int(y.mode().max()) for f, y in files.groupby(level=0)}
 
 
 def say_full_width(report: pd.DataFrame, rule_id: pd.Series) -> pd.DataFrame:
@@ -510,11 +529,19 @@ _PANDERA = {
 
 
 def rule_words(
-    rule: str, value, indicator_id, catalogue: Catalogue, *, units_file="units.csv"
+    rule: str,
+    value,
+    indicator_id,
+    catalogue: Catalogue,
+    *,
+    units_file="units.csv",
+    year: int | None = None,
 ) -> V.Word:
     """A rule id plus what was expected, in the words of the catalogue, in Chinese
     and English (the vocabulary's ``validation_rule``); ``units_file``: the units
-    file an unknown unit is not in, by the name the report gives it."""
+    file an unknown unit is not in, by the name the report gives it; ``year``: the
+    year of a period's example (the file's own), else the value's, else this year
+    (Beijing time)."""
     series = catalogue.series
     say = V.say
     known = indicator_id in series.index if indicator_id is not None else False
@@ -553,7 +580,10 @@ def rule_words(
         )
     if rule == "period_frequency" and known:
         freq = series.loc[indicator_id, "frequency"]
-        example = P.label(2025, 3, freq)
+        if year is None:  # the label's own year, else this one
+            own = P.parse([value])["year"].iat[0]
+            year = int(own) if pd.notna(own) else P.today().year
+        example = P.label(year, 3, freq)
         return say(
             "validation_rule",
             "period_frequency",
