@@ -514,10 +514,11 @@ def _time(value, lang: str) -> str:
 
 def _and(levels: list[str], k: int) -> str:
     """The levels' words joined (市直部门和县（市）区; municipal departments and
-    districts and counties: lower case inside an English sentence)."""
+    districts and counties: lower case inside an English sentence, an acronym
+    kept: :func:`~evaluation.vocabulary.mid_sentence`)."""
     names = [level_word(lv, "zh" if k == 0 else "en") for lv in levels]
     if k == 1:
-        names = [n[:1].lower() + n[1:] for n in names]
+        names = [V.mid_sentence(n) for n in names]
     joiner = ABOUT["and"][k]
     return (
         names[0]

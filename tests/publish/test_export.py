@@ -171,3 +171,23 @@ def test_every_unit_level_has_words_for_files_and_sheets():
             zh, en = word(family, level, "zh"), word(family, level, "en")
             assert zh.strip() and en.strip() and zh != en, (family, level)
     assert word("unit_level_short", "district", "zh") == "区县"  # media_…_区县.csv
+
+
+def test_the_about_sheet_lowers_a_level_name_mid_sentence_but_not_an_acronym(
+    tiny_result,
+):
+    """The levels ranked apart, named inside an English sentence: Municipal
+    departments reads municipal departments; a level the vocabulary has no words
+    for is named by its id, and NPC (an acronym) stays NPC, not nPC."""
+    from evaluation.publish.media import about_table
+
+    about = about_table(tiny_result, "2025", levels=["department", "NPC"])
+    contents = about.set_index("Item").at["Contents", "Description"]
+    assert contents.endswith(
+        "; municipal departments and NPC are ranked apart, one table each"
+    )
+    assert (
+        about.set_index("项目")
+        .at["内容", "说明"]
+        .endswith("；市直部门和NPC分别排名，各为一张表")
+    )
