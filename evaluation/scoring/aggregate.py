@@ -530,15 +530,16 @@ def effective_weights(
     weights: dict[str, np.ndarray],
     absent: np.ndarray | None,
     *,
-    root: str = COMPOSITE,
+    roots: tuple[str, ...] = (COMPOSITE,),
     n_ind: int | None = None,
 ) -> np.ndarray:
-    """Each draw's indicator weights (draws × indicators) in the composite (or in
-    node ``root``: 0 outside it) when every indicator has a score and every mean is
-    arithmetic: weights renormalised over the children present (an indicator left
-    out, a node below its coverage) and multiplied down the hierarchy. A draw whose
-    root fails coverage gets NaN weights. ``weights``: each node's children's
-    weights, draws × children; ``n_ind``: the indicators (default: the tree's)."""
+    """Each draw's indicator weights (draws × indicators) in the composite when
+    every indicator has a score and every mean is arithmetic: weights renormalised
+    over the children present (an indicator left out, a node below its coverage)
+    and multiplied down the hierarchy. A draw whose composite fails coverage gets
+    NaN weights. ``weights``: each node's children's weights, draws × children.
+    ``roots``: other nodes than the composite (each its draws' rows, in turn; 0
+    outside it); ``n_ind``: the indicators (default: the tree's)."""
     d = len(next(iter(weights.values())))
     gone = np.zeros((d, 0), dtype=bool) if absent is None else absent
     alive, share = {}, {}
@@ -558,17 +559,23 @@ def effective_weights(
         share[node.id] = wp / np.where(den > 0, den, 1.0)[:, None]
     if n_ind is None:
         n_ind = 1 + max(int(n.columns.max()) for n in nodes)
-    eff = {root: np.where(alive[root], 1.0, np.nan)}
-    out = np.zeros((d, n_ind))
-    for node in reversed(nodes):  # parents first
-        if node.id not in eff:  # not below the root
-            continue
-        part = eff[node.id][:, None] * share[node.id]
-        leaf = node.columns >= 0
-        out[:, node.columns[leaf]] = part[:, leaf]
-        eff.update(
-            {k: part[:, j] for j, k in enumerate(node.children) if node.columns[j] < 0}
-        )
+    out = np.zeros((len(roots) * d, n_ind))
+    for r, root in enumerate(roots):
+        eff = {root: np.where(alive[root], 1.0, np.nan)}
+        rows = out[r * d : (r + 1) * d]
+        for node in reversed(nodes):  # parents first
+            if node.id not in eff:  # not below the root
+                continue
+            part = eff[node.id][:, None] * share[node.id]
+            leaf = node.columns >= 0
+            rows[:, node.columns[leaf]] = part[:, leaf]
+            eff.update(
+                {
+                    k: part[:, j]
+                    for j, k in enumerate(node.children)
+                    if node.columns[j] < 0
+                }
+            )
     return out
 
 
@@ -839,8 +846,8 @@ def _complete(nodes: tuple[Node, ...], gap: np.ndarray) -> Callable | None:
             ]
             for node in nodes
         }
-        e = np.vstack(
-            [effective_weights(nodes, rows, None, root=k.id, n_ind=m) for k in nodes]
+        e = effective_weights(
+            nodes, rows, None, roots=tuple(k.id for k in nodes), n_ind=m
         )
         score = product(e, leaves)  # nodes × units
         values, cover = {}, {}
