@@ -821,8 +821,8 @@ def _complete(nodes: tuple[Node, ...], gap: np.ndarray) -> Callable | None:
     set by the catalogue (the same row for every unit) and bounded scores. Every
     node is then a weighted sum of the indicators, its effective weights the
     product of the renormalised weights down from it (:func:`effective_weights`):
-    one matrix product scores every node (:func:`product`, a row's bits those of
-    the uncertainty draws' own path). Returns the scoring, or None."""
+    one matrix product scores every node (:func:`product`, as the uncertainty
+    draws' own path does). Returns the scoring, or None."""
     span = limits(nodes)
     if (
         not all(
