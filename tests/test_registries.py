@@ -166,6 +166,40 @@ def test_every_normaliser_and_rule_kind_has_its_own_row(family, name):
     )
 
 
+NORMALISERS = sorted(normalise.NORMALISERS)
+
+
+def section(name: str) -> bool:
+    """A heading ``### `method: name``` (its parameters may follow it)."""
+    return any(
+        line.startswith(f"### `method: {name}`") for line in METHODOLOGY.splitlines()
+    )
+
+
+def degenerate_cases() -> set[str]:
+    """The methods named in the first cell of §5's table of degenerate cases."""
+    after = METHODOLOGY.split("When the units (nearly) do not differ:\n\n")[1]
+    table = after.split("\n\n")[0].splitlines()
+    return {n for row in table for n in re.findall(r"`([^`]*)`", row.split("|")[1])}
+
+
+@pytest.mark.parametrize("name", NORMALISERS)
+def test_every_normaliser_has_its_section_and_its_degenerate_case(name):
+    """Its ``### `method: name``` section (what it does, its parameters, its range)
+    and its row in the table of what it does when the units do not differ."""
+    assert section(name), f"docs/methodology.md has no `### `method: {name}`` section"
+    assert name in degenerate_cases(), (
+        f"docs/methodology.md §5: no degenerate case for {name}"
+    )
+
+
+def test_the_section_check_reads_headings_of_a_method_only():
+    assert section("percentile") and section("target")  # bare, and with parameters
+    assert not section("ranking") and not section("median")
+    assert {"minmax", "percentile", "goalposts"} <= degenerate_cases()
+    assert "method" not in degenerate_cases()  # the header row is not a method
+
+
 def test_the_row_check_does_not_accept_a_word_used_elsewhere():
     assert documented("median") and not documented("method: median")
 

@@ -11,8 +11,8 @@ where higher is better (−1 otherwise), ``spec`` the indicators' parameter mode
 ``target`` their targets (NaN where none), both in the units ``x`` is in (logged
 with it under ``transform: log``); it returns the scores, a frame or an array
 shaped as ``x``. To add a method: a model and a kernel here, its
-words in ``vocabulary.yaml`` and its row in ``docs/methodology.md`` (a test checks
-both).
+words in ``vocabulary.yaml``, its row, its ``### `method: name``` section and its
+degenerate case in ``docs/methodology.md`` (a test checks them).
 
 Every model states its output range, ``range(valid)`` (``(low, high)``, ``±inf``
 where unbounded; ``valid`` the range of the values it scores): min-max to ``[low,
