@@ -1,6 +1,5 @@
-"""The leadership dashboard: rankings, department profiles, risk, methodology,
-what-if and the annual appraisal, in Chinese or English, over a publication store or
-a result folder.
+"""The leadership dashboard (its pages: docs/dashboard.md), in Chinese or English,
+over a publication store or a result folder.
 
 Serve a store (published runs for everyone; drafts after login) or one result::
 

@@ -25,6 +25,17 @@ from evaluation.publish.store import save_result
 
 USERS = {"wang": generate_password_hash("s3cret-pass")}
 
+#: the navigation, in its order, as a visitor reads it: (path, words' key, zh, en);
+#: every page but a unit's profile (reached from the tables) is in it
+PAGES = [
+    ("/", "nav_overview", "总览", "Overview"),
+    ("/rankings", "nav_rankings", "排名", "Rankings"),
+    ("/risk", "nav_risk", "风险", "Risk"),
+    ("/methodology", "nav_methodology", "方法", "Methodology"),
+    ("/what-if", "nav_whatif", "权重模拟", "What-if"),
+    ("/appraisal", "nav_appraisal", "年度考评", "Annual appraisal"),
+]
+
 
 @pytest.fixture(scope="module")
 def folder(sample_result, tmp_path_factory):
@@ -68,14 +79,7 @@ def _nav(shell) -> html.Nav:
 
 
 def test_the_navigation_lists_the_registered_pages_in_their_order(app):
-    assert components.nav_pages() == [
-        ("/", "nav_overview"),
-        ("/rankings", "nav_rankings"),
-        ("/risk", "nav_risk"),
-        ("/methodology", "nav_methodology"),
-        ("/what-if", "nav_whatif"),
-        ("/appraisal", "nav_appraisal"),
-    ]
+    assert components.nav_pages() == [(path, key) for path, key, _, _ in PAGES]
 
 
 def test_each_page_in_the_navigation_has_its_own_place(app):
@@ -98,17 +102,10 @@ def test_the_header_links_are_the_navigation_with_words_in_both_languages(app):
     for _, key in components.nav_pages():
         assert components.text(key, "zh") != components.text(key, "en")
     labels = [c.children for c in _nav(shell).children]
-    assert labels == ["总览", "排名", "风险", "方法", "权重模拟", "年度考评"]
+    assert labels == [zh for _, _, zh, _ in PAGES]
     with app.server.test_request_context("/"):
-        en = dashboard.update_header("en", None)[1 : 1 + len(links)]
-    assert en == (
-        "Overview",
-        "Rankings",
-        "Risk",
-        "Methodology",
-        "What-if",
-        "Annual appraisal",
-    )
+        english = dashboard.update_header("en", None)[1 : 1 + len(links)]
+    assert english == tuple(en for _, _, _, en in PAGES)
 
 
 # ------------------------------------------------------------ runs by name
@@ -264,12 +261,13 @@ def test_every_searchable_dropdown_speaks_chinese(app):
                 yield from dropdowns(child)
 
     found = []
-    for page in ("overview", "rankings", "risk", "profile", "whatif", "appraisal"):
-        module = importlib.import_module(f"dashboards.pages.{page}")
+    pages = list(dash.page_registry.values())  # every page, a unit's profile too
+    assert len(pages) == len(PAGES) + 1
+    for page in pages:
+        module = importlib.import_module(page["module"])
+        profile = page["path_template"] == "/unit/<unit_id>"
         try:
-            tree = (
-                module.layout(unit_id="D07") if page == "profile" else module.layout()
-            )
+            tree = module.layout(unit_id="D07") if profile else module.layout()
         except dash.exceptions.PreventUpdate:  # a page with nothing to show here
             continue
         for d in dropdowns(tree):
