@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from evaluation.cli import app
 
 from ..conftest import ROOT, without_lines
+from .test_cli_progress import at_terminal
 from .test_cli_zh_scan import english_in
 
 runner = CliRunner()
@@ -431,3 +432,46 @@ def test_each_problem_names_its_line_and_the_entry_it_is_in(q4_result, tmp_path)
         for x in lines
     ), lines
     assert any(x.startswith(f"grades.outstanding（第{top}行）：") for x in lines), lines
+
+
+def test_a_catalogue_problem_is_said_once_in_either_language(tmp_path):
+    """``score -c COPY`` with a weight of -1, then with a rule on a node the
+    catalogue lacks: on stderr (stdout empty), the heading and the problem once each,
+    in Chinese then English (zh) or in English alone (en). Reported seen twice with
+    --lang en; this guards it."""
+
+    def weight(raw):
+        raw["indicators"][0]["weight"] = -1
+
+    def node(raw):
+        raw["risk"]["rules"][0]["node"] = "nosuch"
+
+    for change, zh, en in [
+        (
+            weight,
+            "weight：须大于0（实际为 -1）",
+            "Input should be greater than 0 (got -1)",
+        ),
+        (node, "node：须为维度编号或composite", "must be a dimension id or composite"),
+    ]:
+        path = broken(tmp_path, "indicators.yaml", change)
+        for lang in ("zh", "en"):
+            done = runner.invoke(
+                app,
+                ["score", str(SAMPLE), "--period", "2025", "-c", path,
+                 "--lang", lang, "--out", str(tmp_path / "out")],
+            )  # fmt: skip
+            assert done.exit_code == 1 and done.stdout == "", done.output
+            said = without_lines(done.stderr)
+            assert said.count(f"invalid catalogue: {path} has 1 problem(s):") == 1
+            assert said.count(en) == 1, said
+            assert said.count(f"指标体系文件 {path} 有1个问题：") == (lang == "zh")
+            assert said.count(zh) == (lang == "zh"), said
+            assert len(said.strip().splitlines()) == (4 if lang == "zh" else 2), said
+    # and at a terminal, in the command's own process (a bar steps aside for errors)
+    code, shown, out = at_terminal(
+        "score", str(SAMPLE), "--period", "2025", "-c", path,
+        "--lang", "en", "--out", str(tmp_path / "o"),
+    )  # fmt: skip
+    assert code == 1 and out == "", shown
+    assert shown.count("invalid catalogue:") == 1 and shown.count(en) == 1, shown
