@@ -457,29 +457,26 @@ def _risk_formats(
 
 def _z_limits(catalogue, frame: pd.DataFrame) -> np.ndarray:
     """Which warnings' limits are a robust z (a ``peer`` rule's ``robust_z``), not a
-    value in the node's unit: a peer warning whose limit is that of a robust-z rule
-    of its node at its level (a percentile rule's limit is the group's cut, in the
-    node's unit; a bottom-k rule's is positive, a robust z's negative)."""
-    z = {
-        (r.node, level, float(getattr(r, level)))
-        for r in catalogue.risk.rules
-        if r.kind == "peer" and r.method == "robust_z"
-        for level in ("yellow", "orange", "red")
-        if getattr(r, level) is not None
-    }
+    value in the node's unit: by the rule that raised each (:func:`_rules_of`)."""
     return np.array(
         [
-            rule == "peer" and (node, level, float(t)) in z
-            for rule, node, level, t in zip(
-                frame["rule"],
-                frame["node_id"],
-                frame["level"],
-                frame["threshold"],
-                strict=True,
-            )
+            r is not None and r.kind == "peer" and r.method == "robust_z"
+            for r in _rules_of(catalogue, frame)
         ],
         dtype=bool,
     )
+
+
+def _rules_of(catalogue, frame: pd.DataFrame) -> list:
+    """The catalogue rule (``risk.rules[]``) that raised each warning: the one of
+    its kind on its node (a catalogue holds one of a kind per node); ``None`` for an
+    indicator's own ``risk:`` thresholds, an event, or a rule the catalogue no longer
+    has (rows of another run)."""
+    rules = {(r.node, r.kind): r for r in catalogue.risk.rules if r.kind != "event"}
+    return [
+        rules.get((node, rule))
+        for node, rule in zip(frame["node_id"], frame["rule"], strict=True)
+    ]
 
 
 def _z_word(lang: str) -> str:
