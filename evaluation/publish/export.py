@@ -354,12 +354,12 @@ def risk_table(
                     str(int(float(v))) if f == "#,##0" and v != "" else v
                     for v, f in zip(cols[c], fmts, strict=True)
                 ]
-        if table == "warnings":  # a robust z's limit says so: 稳健Z值-3.00
-            said = _z_word(lang)
-            z = _z_limits(cat, frame)
+        if table == "warnings":  # a limit not in the value's unit says what it is
             cols["threshold"] = [
-                said + v if at and v else v
-                for v, at in zip(cols["threshold"], z, strict=True)
+                v if said is None or v == "" else _limit_text(said, v, lang)
+                for v, said in zip(
+                    cols["threshold"], _limits_said(cat, frame, decimals), strict=True
+                )
             ]
     out = pd.DataFrame({k: list(v) for k, v in cols.items()})
     out.columns = [header_text(RISK_HEADER[c], headers or lang) for c in cols]
@@ -417,30 +417,29 @@ def _risk_formats(
 ) -> dict:
     """Number formats of a risk table's values, row by row, by the unit of what
     each row measures: an indicator's unit or a score (threshold, target, trend,
-    peer values); events counted; a roll-up's mean level (plain) against a count of
-    worst indicators; the peer rule's limit, a robust z: plain, shown after its
-    words in ``lang`` (``"稳健Z值"0.00``: the cell a number, read 稳健Z值-3.00)."""
+    peer values, a percentile's cut); events counted; a roll-up's mean level
+    (plain). A warning's limit not in its node's unit (:func:`_limits_said`) is
+    shown with its words in ``lang`` (``"稳健Z值"0.00``: the cell a number, read
+    稳健Z值-3.00; ``"倒数第"0"名"``)."""
     fmt = lambda unit, v: number_format(unit, decimals, v)  # noqa: E731
     if table == "warnings":
         units = [unit_of(catalogue, n) for n in frame["node_id"]]
         value = {"event": "count", "rollup": "plain"}
-        limit = {"event": "count", "rollup": "count", "peer": "plain"}
         rules = frame["rule"].tolist()
-        said = _z_word(lang)
-        plain_ = number_format("plain", decimals)
-        z = f'"{said}"{plain_};"{said}"-{plain_}'
         return {
             "value": [
                 fmt(value.get(r, u), v)
                 for r, u, v in zip(rules, units, frame["value"], strict=True)
             ],
             "threshold": [
-                z if at else fmt(limit.get(r, u), v)
-                for r, u, v, at in zip(
+                fmt("count" if r == "event" else u, v)
+                if said is None
+                else _limit_format(said, lang)
+                for r, u, v, said in zip(
                     rules,
                     units,
                     frame["threshold"],
-                    _z_limits(catalogue, frame),
+                    _limits_said(catalogue, frame, decimals),
                     strict=True,
                 )
             ],
@@ -455,18 +454,6 @@ def _risk_formats(
     return {}
 
 
-def _z_limits(catalogue, frame: pd.DataFrame) -> np.ndarray:
-    """Which warnings' limits are a robust z (a ``peer`` rule's ``robust_z``), not a
-    value in the node's unit: by the rule that raised each (:func:`_rules_of`)."""
-    return np.array(
-        [
-            r is not None and r.kind == "peer" and r.method == "robust_z"
-            for r in _rules_of(catalogue, frame)
-        ],
-        dtype=bool,
-    )
-
-
 def _rules_of(catalogue, frame: pd.DataFrame) -> list:
     """The catalogue rule (``risk.rules[]``) that raised each warning: the one of
     its kind on its node (a catalogue holds one of a kind per node); ``None`` for an
@@ -479,11 +466,93 @@ def _rules_of(catalogue, frame: pd.DataFrame) -> list:
     ]
 
 
-def _z_word(lang: str) -> str:
-    """The words before a robust z's limit in ``lang``: ``稳健Z值`` (-3.00 after it,
-    no space, as a number after a Chinese label), ``robust z `` or both."""
-    zh, en = FAMILIES["peer_limit"]["robust_z"]
-    return {"zh": zh, "en": f"{en} ", "both": f"{zh} {en} "}[lang]
+def _limits_said(catalogue, frame: pd.DataFrame, decimals: int) -> list:
+    """How each warning's limit is said where it is not in its node's unit, by the
+    rule that raised it (:func:`_rules_of`; methodology §13): a peer rule's robust z
+    (稳健Z值-3.00) or place (倒数第3名), a run of periods (连续3期), a roll-up's
+    worst indicators (最差2项), a worsening (变差5.00%, in % of the earlier value;
+    变差3.00分, 变差3.00个百分点). Per row ``(zh, en, number)``: the words before
+    and after the limit in each language (``risk_limit`` in the vocabulary) and the
+    Excel format of the number itself; ``None`` where the limit is in the node's
+    unit (an indicator's or a score's threshold, a target, a percentile's cut) or
+    there is none (an event)."""
+    plain_ = number_format("plain", decimals)
+    out, known = [], {}  # each (rule, node, limit) said once
+    for rule, node, v in zip(
+        _rules_of(catalogue, frame), frame["node_id"], frame["threshold"], strict=True
+    ):
+        if rule is None or (id(rule), node, v) in known:
+            out.append(known.get((id(rule), node, v)))
+            continue
+        unit = catalogue.unit_words.get(node, ("分", "points"))
+        code, number = _limit_kind(rule), plain_
+        if code in ("bottom_k", "declines", "worst"):
+            number = "0"
+        elif code == "drop":
+            counted = unit[0] in COUNT_UNITS or unit[1] in COUNT_UNITS
+            number = number_format("count" if counted else "plain", decimals, v)
+            code = "drop_points" if unit[1] == "%" else code
+        if code is None:
+            known[id(rule), node, v] = None
+            out.append(None)
+            continue
+        ratio = unit[0] in V.RATIO_UNITS or unit[1] in V.RATIO_UNITS
+        said = V.say(
+            "risk_limit",
+            code,
+            n="{n}",
+            unit=V.Word(
+                "" if ratio else V.unit_after(unit, "zh"),
+                "" if ratio else V.unit_after(unit, "en", v),
+            ),
+        )
+        zh, en = (tuple(w.split("{n}")) for w in said)
+        known[id(rule), node, v] = (zh, en, number)
+        out.append(known[id(rule), node, v])
+    return out
+
+
+def _limit_kind(rule) -> str | None:
+    """The ``risk_limit`` code of a rule whose limit is not in its node's unit."""
+    if rule is None:
+        return None
+    if rule.kind == "peer":
+        return None if rule.method == "percentile" else rule.method
+    if rule.kind == "trend":
+        if rule.declines is not None:
+            return "declines"
+        return "relative" if rule.relative else "drop"
+    return "worst" if rule.kind == "rollup" else None
+
+
+def _limit_words(said: tuple, lang: str) -> list[tuple[str, str]]:
+    """The words before and after a limit (:func:`_limits_said`) in ``lang``: one
+    pair, or for ``both`` the Chinese and the English pair, or one pair of both
+    where every word comes before the number (稳健Z值 robust z -3.00)."""
+    zh, en = said[0], said[1]
+    if lang != "both":
+        return [zh if lang == "zh" else en]
+    if not zh[1] and not en[1]:
+        return [(f"{zh[0]} {en[0]}", "")]
+    return [zh, en]
+
+
+def _limit_text(said: tuple, text: str, lang: str) -> str:
+    """A limit's CSV cell: its number ``text`` (whole where its format is) with its
+    words in ``lang`` (倒数第3名, 稳健Z值-3.00; both: 倒数第3名 bottom 3)."""
+    if said[2] in ("0", "#,##0"):
+        text = str(int(float(text)))
+    return " ".join(f"{b}{text}{a}" for b, a in _limit_words(said, lang))
+
+
+def _limit_format(said: tuple, lang: str) -> str:
+    """A limit's Excel number format: its number with its words in ``lang`` (a
+    workbook shows the number once: ``both`` with words after it in either
+    language reads in Chinese, as a workbook's dates do), negatives too
+    (``"稳健Z值"0.00;"稳健Z值"-0.00``)."""
+    before, after = _limit_words(said, lang)[0]
+    b, a = (f'"{w}"' if w else "" for w in (before, after))
+    return f"{b}{said[2]}{a};{b}-{said[2]}{a}"
 
 
 def _reasons(frame: pd.DataFrame, lang: str) -> pd.Series:

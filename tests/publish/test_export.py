@@ -158,7 +158,7 @@ def test_counts_read_as_whole_numbers_in_the_csv(sample_result):
 
     table = risk_table(sample_result, "warnings", lang="en")
     rollup = table[table["Rule"] == "dimension roll-up"]
-    assert len(rollup) and set(rollup["Limit"]) == {"2"}  # 2 worst indicators
+    assert len(rollup) and set(rollup["Limit"]) == {"worst 2"}  # 2 worst indicators
     assert all("." in v for v in rollup["Value"])  # a mean level: 1.50
 
 

@@ -140,8 +140,8 @@ def test_warnings_export_writes_negative_peer_limits_unquoted(city, tmp_path):
     # orange below -1.5, red below -3 (indicators.yaml), said to be robust z's
     assert set(peer[limit]) <= {"robust z -1.50", "robust z -3.00"}
     assert set(peer.loc[peer["Level"] == "orange", limit]) == {"robust z -1.50"}
-    others = table[table["Rule"] != "peer position"]
-    for cells in (others[limit], table[value]):  # numbers or empty (no event limit)
+    lines = table.loc[table["Rule"] == "threshold", limit]  # in the value's unit
+    for cells in (lines, table[value]):  # numbers, as published
         pd.to_numeric(cells[cells != ""])  # ValueError on any text
         assert (cells != "").sum() > len(cells) / 2
     raw = out.read_text(encoding="utf-8-sig")
@@ -155,7 +155,7 @@ def test_warnings_export_writes_negative_peer_limits_unquoted(city, tmp_path):
 def test_a_peer_limit_says_it_is_a_robust_z_not_a_score(city, tmp_path):
     """A warnings row reads 数值 41.52 (a score) beside 阈值 -3.00: the peer rule's
     limit is a robust z (indicators.yaml: orange below -1.5, red below -3), not a
-    score, and its cell says so, 稳健Z值-3.00; the other limits stay numbers in the
+    score, and its cell says so, 稳健Z值-3.00; the thresholds stay numbers in the
     value's unit (投诉办结率's yellow line 90.00). A workbook keeps the number,
     shown with the same words by its format."""
     _, result = city
@@ -167,9 +167,9 @@ def test_a_peer_limit_says_it_is_a_robust_z_not_a_score(city, tmp_path):
     peer = table[table[rule] == "同类比较"]
     assert set(peer.loc[peer[level] == "橙色", limit]) == {"稳健Z值-1.50"}
     assert set(peer.loc[peer[level] == "红色", limit]) == {"稳健Z值-3.00"}
-    others = table.loc[table[rule] != "同类比较", limit]
-    pd.to_numeric(others[others != ""])  # ValueError on any text
-    assert "90.00" in set(others)
+    lines = table.loc[table[rule] == "阈值", limit]
+    pd.to_numeric(lines)  # ValueError on any text
+    assert "90.00" in set(lines)
     book = tmp_path / "预警.xlsx"
     done = invoke("export", result, "--table", "warnings", "--out", book)
     assert done.exit_code == 0, done.output

@@ -1,0 +1,234 @@
+"""Every 阈值 / Limit of the exported warnings says what it is (methodology §13).
+
+Through the command line on the bundled sample city, scored for 2025-Q4 with a copy
+of ``indicators.yaml`` that has every rule kind: the shipped rules (score threshold
+70 / 65 / 60, robust z −1.5 / −3 among peers, roll-ups of the two worst indicators,
+events) and, on nodes of their own, a bottom-k place (行政效率: 3, 1), a percentile
+(审批事项按时办结率: 20th, 5th), two periods of decline (综合得分), worsenings
+against the previous quarter in % of it (投诉办结率: 5%, 15%), in points of a score
+(服务评价与满意度: 5, 10) and in percentage points (12345热线: 3, 6), and a target
+shortfall (审批事项按时办结率, target 98). Each limit below is the catalogue's, written
+by hand; a percentile's is the peer group's cut, worked out here with numpy.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from evaluation.cli import app
+from evaluation.vocabulary import RISK_HEADER
+
+from ..conftest import ROOT, half_up
+
+runner = CliRunner()
+SHIPPED = "    - {kind: trend, node: composite, declines: 3, level: yellow}\n"
+RULES = """\
+    - {kind: trend, node: composite, declines: 2, level: yellow}
+    - {kind: peer, node: efficiency, method: bottom_k, yellow: 3, red: 1}
+    - {kind: peer, node: approval_on_time_rate, method: percentile, yellow: 20, red: 5}
+    - {kind: trend, node: complaint_handling_rate, drop: {yellow: 5, red: 15}, relative: true}
+    - {kind: trend, node: satisfaction, drop: {yellow: 5, red: 10}}
+    - {kind: trend, node: hotline_response_rate, drop: {yellow: 3, red: 6}}
+    - {kind: target, node: approval_on_time_rate, yellow: 2, red: 5}
+"""  # noqa: E501
+
+#: (rule, node, level) → the limit's cell in Chinese, by hand from the rules above
+ZH = {
+    ("阈值", "综合得分", "黄色"): "70.00",
+    ("阈值", "综合得分", "橙色"): "65.00",
+    ("阈值", "综合得分", "红色"): "60.00",
+    ("同类比较", "综合得分", "橙色"): "稳健Z值-1.50",
+    ("同类比较", "综合得分", "红色"): "稳健Z值-3.00",
+    ("同类比较", "行政效率", "黄色"): "倒数第3名",
+    ("同类比较", "行政效率", "红色"): "倒数第1名",
+    ("趋势", "综合得分", "黄色"): "连续2期",
+    ("趋势", "投诉办结率", "黄色"): "变差5.00%",
+    ("趋势", "投诉办结率", "红色"): "变差15.00%",
+    ("趋势", "服务评价与满意度", "黄色"): "变差5.00分",
+    ("趋势", "服务评价与满意度", "红色"): "变差10.00分",
+    ("趋势", "12345热线工单按时响应率", "黄色"): "变差3.00个百分点",
+    ("趋势", "12345热线工单按时响应率", "红色"): "变差6.00个百分点",
+    **{("目标差距", "审批事项按时办结率", lv): "98.00" for lv in ("黄色", "红色")},
+    **{
+        ("维度汇总", d, lv): "最差2项"
+        for d in (
+            "行政效率",
+            "行政成本",
+            "任务目标完成",
+            "服务评价与满意度",
+            "依法行政与责任追究",
+        )
+        for lv in ("黄色", "橙色", "红色")
+    },  # fmt: skip
+    ("事件", "因工作失职引发的群体性事件", "橙色"): "",
+}
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def cells(path) -> pd.DataFrame:
+    return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+
+
+@pytest.fixture(scope="module")
+def quarter(tmp_path_factory):
+    """The sample's 2025-Q4 scored with every rule kind; a mass incident (orange)
+    reported in November so that an event is warned too."""
+    tmp = tmp_path_factory.mktemp("limits")
+    data = tmp / "data"
+    shutil.copytree(ROOT / "data" / "sample", data)
+    with (data / "events.csv").open("a", encoding="utf-8") as f:
+        f.write("D05,2025-M11,mass_incident,信访人员聚集,安委〔2025〕30号\n")
+    text = (ROOT / "indicators.yaml").read_text(encoding="utf-8")
+    assert SHIPPED in text
+    catalogue = tmp / "indicators.yaml"
+    catalogue.write_text(text.replace(SHIPPED, RULES), encoding="utf-8")
+    out = tmp / "out"
+    done = invoke(
+        "score", data, "--period", "2025-Q4", "--catalogue", catalogue,
+        "--out", out, "--run-at", "2026-01-15T09:00:00+00:00",
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    return data, out / "result"
+
+
+def export(result, path, lang="zh"):
+    done = invoke(
+        "export", result, "--table", "warnings", "--lang", lang, "--out", path
+    )
+    assert done.exit_code == 0, done.output
+    return path
+
+
+def cuts(data, result) -> dict:
+    """Per unit warned by the percentile rule: its level and the cut of its peer
+    group it is at or below (numpy's linear percentile of the reported values)."""
+    prepared = pd.read_parquet(result / "prepared.parquet")
+    rate = prepared[
+        (prepared["indicator_id"] == "approval_on_time_rate")
+        & (prepared["period"] == "2025-Q4")
+        & (prepared["status"] == "reported")
+    ]
+    units = cells(data / "units.csv").set_index("unit_id")
+    rate = rate.assign(group=rate["unit_id"].map(units["peer_group"]))
+    out = {}
+    for _, group in rate.groupby("group"):
+        yellow, red = (np.percentile(group["value"], p) for p in (20, 5))
+        for u, v in zip(group["unit_id"], group["value"], strict=True):
+            name = units.at[u, "name_zh"]
+            if v <= red:
+                out[name] = ("红色", f"{half_up(red)}")
+            elif v <= yellow:
+                out[name] = ("黄色", f"{half_up(yellow)}")
+    return out
+
+
+def test_every_limit_reads_as_what_it_is(quarter, tmp_path):
+    """A place is 倒数第3名, a run of periods 连续2期, a roll-up's look 最差2项, a
+    robust z 稳健Z值-3.00, a worsening 变差5.00% (of the earlier value), 变差10.00分
+    or 变差6.00个百分点, not a bare number beside a value it is not comparable to;
+    a score's or a target's limit and a percentile's cut stay numbers in the
+    value's unit, an event has none."""
+    data, result = quarter
+    table = cells(export(result, tmp_path / "预警.csv"))
+    rule, node, level, unit, limit = (
+        RISK_HEADER[k].zh for k in ("rule", "node", "level", "unit", "threshold")
+    )
+    # every rule kind warned (an indicator's own thresholds are 阈值 too)
+    assert set(table[rule]) == {"阈值", "目标差距", "同类比较", "趋势", "维度汇总",
+                                "事件"}  # fmt: skip
+    own = (table[rule] == "阈值") & (table[node] != "综合得分")  # indicators'
+    percentile = (table[rule] == "同类比较") & (table[node] == "审批事项按时办结率")
+    found: dict[tuple, set] = {}
+    for key in table.loc[~own & ~percentile, [rule, node, level, limit]].itertuples(
+        index=False
+    ):
+        found.setdefault(tuple(key[:3]), set()).add(key[3])
+    assert set(found) <= set(ZH)
+    assert found == {k: {ZH[k]} for k in found}
+    said = set().union(*found.values())
+    shown = ("稳健Z值-3.00", "倒数第3名", "倒数第1名", "连续2期", "最差2项",
+             "变差15.00%", "变差10.00分", "变差6.00个百分点", "98.00", "")  # fmt: skip
+    for each in shown:  # each kind of limit warned at least once
+        assert each in said, each
+    # the percentile rule's limit: its peer group's cut, in the value's unit
+    peer = table[(table[rule] == "同类比较") & (table[node] == "审批事项按时办结率")]
+    assert len(peer) and {
+        u: (lv, c) for u, lv, c in peer[[unit, level, limit]].itertuples(index=False)
+    } == cuts(data, result)
+    # an indicator's own thresholds stay numbers in its unit (审批事项按时办结率
+    # yellow 95, orange 90, red 85; 领导交办事项超期件数 2, 4, 6 a report every two
+    # months, so 3, 6, 9 a quarter: counts, whole)
+    lines = table[(table[rule] == "阈值") & (table[node] != "综合得分")]
+    pd.to_numeric(lines[limit])  # ValueError on any text
+    on_time = set(lines.loc[lines[node] == "审批事项按时办结率", limit])
+    overdue = set(lines.loc[lines[node] == "领导交办事项超期件数", limit])
+    assert on_time and on_time <= {"95.00", "90.00", "85.00"}
+    assert overdue and overdue <= {"3", "6", "9"}
+
+
+def test_limits_in_english_and_in_both_languages(quarter, tmp_path):
+    _, result = quarter
+    en = cells(export(result, tmp_path / "warnings.csv", "en"))
+    rule, node, limit = (RISK_HEADER[k].en for k in ("rule", "node", "threshold"))
+    by = {(r, n): set(g[limit]) for (r, n), g in en.groupby([rule, node])}
+    hotline = "On-time response rate to 12345 hotline tickets"
+    expected = {  # the limits each rule may show (its levels), by hand
+        ("peer position", "Administrative efficiency"): {"bottom 3", "bottom 1"},
+        ("peer position", "Composite score"): {"robust z -1.50", "robust z -3.00"},
+        ("trend", "Composite score"): {"2 periods in a row"},
+        ("trend", "Complaint handling rate"): {"worse by 5.00%", "worse by 15.00%"},
+        ("trend", "Approval and satisfaction"): {
+            "worse by 5.00 points",
+            "worse by 10.00 points",
+        },
+        ("trend", hotline): {
+            "worse by 3.00 percentage points",
+            "worse by 6.00 percentage points",
+        },
+        ("dimension roll-up", "Administrative efficiency"): {"worst 2"},
+    }
+    for key, limits in expected.items():
+        assert by[key] and by[key] <= limits, key
+    both = cells(export(result, tmp_path / "both.csv", "both"))
+    said = set(both[f"{RISK_HEADER['threshold'].zh} {RISK_HEADER['threshold'].en}"])
+    assert {"倒数第3名 bottom 3", "连续2期 2 periods in a row", "最差2项 worst 2",
+            "稳健Z值 robust z -3.00", "变差15.00% worse by 15.00%"} <= said  # fmt: skip
+
+
+def test_a_workbook_keeps_each_limit_a_number_shown_with_its_words(quarter, tmp_path):
+    """The cell is the number (3, 2, 15.0); its format shows the words around it
+    (``"倒数第"0"名"``); a percentile's cut is shown in its indicator's unit (%)."""
+    _, result = quarter
+    sheet = openpyxl.load_workbook(export(result, tmp_path / "预警.xlsx")).worksheets[0]
+    header = [c.value.split("\n")[0] for c in sheet[1]]
+    at = {k: header.index(RISK_HEADER[k].zh) for k in ("rule", "node", "threshold")}
+    shown: dict[tuple, set] = {}
+    for row in sheet.iter_rows(min_row=2):
+        cell = row[at["threshold"]]
+        key = (row[at["rule"]].value, row[at["node"]].value)
+        shown.setdefault(key, set()).add((cell.value, cell.number_format))
+    assert shown["同类比较", "行政效率"] == {
+        (3, '"倒数第"0"名";"倒数第"-0"名"'), (1, '"倒数第"0"名";"倒数第"-0"名"'),
+    }  # fmt: skip
+    assert shown["趋势", "综合得分"] == {(2, '"连续"0"期";"连续"-0"期"')}
+    assert shown["维度汇总", "行政效率"] == {(2, '"最差"0"项";"最差"-0"项"')}
+    assert {f for _, f in shown["趋势", "投诉办结率"]} == {
+        '"变差"0.00"%";"变差"-0.00"%"'
+    }
+    assert {v for v, _ in shown["趋势", "投诉办结率"]} <= {5, 15}
+    assert {f for _, f in shown["趋势", "12345热线工单按时响应率"]} == {
+        '"变差"0.00"个百分点";"变差"-0.00"个百分点"'
+    }
+    assert {f for _, f in shown["同类比较", "审批事项按时办结率"]} == {'0.00"%"'}
+    assert {f for _, f in shown["同类比较", "综合得分"]} == {
+        '"稳健Z值"0.00;"稳健Z值"-0.00'
+    }
