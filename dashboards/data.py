@@ -33,7 +33,13 @@ from evaluation.publish.export import (
     risk_table,
     round_half_up,
 )
-from evaluation.publish.store import BEIJING, Store, TamperedError, load_result
+from evaluation.publish.store import (
+    BEIJING,
+    NotAResultError,
+    Store,
+    TamperedError,
+    load_result,
+)
 from evaluation.result import rank_range
 from evaluation.vocabulary import (
     FAMILIES,
@@ -68,20 +74,23 @@ def set_source(path: str | Path) -> Path:
     path = Path(path).resolve()
     if path.suffix == ".duckdb":
         if not path.is_file():
-            raise FileNotFoundError(f"{path}: no such store (publish a run first)")
+            raise NotAResultError(
+                words=say("library_error", "store_missing", store=path)
+            )
         with Store(path, read_only=True) as s:
-            problems = s.verify()
-        if problems:
+            problems = s.problems()
+        if problems:  # a heading, then each problem on its line, in each language
+            heading = say("library_error", "not_served", store=path)
             raise TamperedError(
-                f"{path} was changed outside the program; the dashboard does not "
-                "serve it (evaluation verify):\n  " + "\n  ".join(problems)
+                words=Word(
+                    *(
+                        "\n  ".join([heading[i], *(w[i] for w in problems)])
+                        for i in (0, 1)
+                    )
+                )  # fmt: skip
             )
     elif not (path / "provenance.json").is_file():
-        raise FileNotFoundError(
-            f"{path} is not a result folder (no provenance.json) nor a store "
-            "(*.duckdb); make one with `evaluation score <dataset> --out <folder>` "
-            "and pass <folder>/result"
-        )
+        raise NotAResultError(words=say("library_error", "not_source", path=path))
     _source = path
     _runs.cache_clear()
     _load.cache_clear()

@@ -2245,7 +2245,7 @@ def dashboard(
     try:
         application = create_app(result, https=https, proxy=proxy)
     except (FileNotFoundError, ValueError, EvaluationError) as exc:
-        raise _fail(str(exc)) from None
+        raise _failed(exc, "zh") from None  # the dashboard speaks both
     server = (
         say("cli_said", "server_debug")
         if debug

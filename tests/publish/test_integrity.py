@@ -513,3 +513,26 @@ def test_two_publishers_at_once_take_turns(tmp_path, tiny_result):
         # each run's tables all written within its own transaction: 2 records
         n = s._db.execute("SELECT count(*) FROM journal").fetchone()[0]
     assert n == 2
+
+
+def test_the_dashboard_command_says_why_it_serves_nothing_in_chinese_first(
+    published, tmp_path
+):
+    """``evaluation dashboard`` on a changed store, a missing store or a folder that
+    is no result says so in Chinese, then in English (the dashboard speaks both),
+    and serves nothing."""
+    path, period, _ = published
+    sql(path, "UPDATE runs SET published_by = 'someone else' WHERE run_id = ?", period)
+    cases = {
+        path: ("在程序之外被改动，仪表板不予展示", "the dashboard does not serve it"),
+        tmp_path / "none.duckdb": ("处没有发布库", "no publication store at"),
+        tmp_path: ("既不是评分结果文件夹", "is not a result folder"),
+    }
+    for source, (zh, en) in cases.items():
+        said = CliRunner().invoke(app, ["dashboard", str(source)])
+        assert said.exit_code == 1, said.output
+        assert zh in said.stderr and en in said.stderr
+        assert said.stderr.index(zh) < said.stderr.index(en)  # Chinese first
+    said = CliRunner().invoke(app, ["dashboard", str(path)])
+    # what differs, listed in each language
+    assert "正式发布人" in said.stderr and "published_by" in said.stderr
