@@ -1065,7 +1065,9 @@ def _appraisal(run_id: str) -> Annual:
     return Annual(
         run_id=run_id,
         config=info.get("appraisal", {}).get("config", {}),
-        catalogue=parse_catalogue(info["catalogue"], file="catalogue.json"),
+        catalogue=parse_catalogue(
+            info["catalogue"], file="catalogue.json", stored=True
+        ),
         **tables,
     )
 

@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Annotated, Literal, Union, get_args
 
 import pandas as pd
-from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 
 from evaluation.errors import CatalogueError
 from evaluation.fields import (
@@ -675,11 +682,14 @@ class Catalogue(Model):
     _file_sha256: str = PrivateAttr(default="")  # that file's bytes, hashed
 
     @model_validator(mode="after")
-    def _cross_checks(self):
+    def _cross_checks(self, info: ValidationInfo):
         """Run :data:`CROSS_CHECKS` in turn, collecting every fault; the tree checks
-        (:data:`TREE_CHECKS`) need known parents, so they run once those pass."""
+        (:data:`TREE_CHECKS`) need known parents, so they run once those pass. A
+        stored run's catalogue (context ``stored``) skips :data:`NEW_RUNS_ONLY`."""
+        stored = bool((info.context or {}).get("stored"))
         for checks in (CROSS_CHECKS, TREE_CHECKS):
-            raise_if([p for check in checks for p in check(self)])
+            run = [c for c in checks if not (stored and c in NEW_RUNS_ONLY)]
+            raise_if([p for check in run for p in check(self)])
         return self
 
     def __copy__(self):
@@ -1252,6 +1262,9 @@ TREE_CHECKS = (
     _dimensions_have_children,
     _positive_children,
 )
+#: checks that refuse what an earlier version scored and stored: a new run's
+#: catalogue must pass them, a stored run's is read back as it was scored
+NEW_RUNS_ONLY = frozenset({_one_rule_of_a_kind_per_node})
 
 
 # --------------------------------------------------------------------- loading
@@ -1268,14 +1281,18 @@ def load_catalogue(path: str | Path) -> Catalogue:
     return catalogue
 
 
-def parse_catalogue(raw: object, *, file: str = "<catalogue>") -> Catalogue:
-    """Validate an already-parsed mapping (e.g. built in a notebook or a test)."""
+def parse_catalogue(
+    raw: object, *, file: str = "<catalogue>", stored: bool = False
+) -> Catalogue:
+    """Validate an already-parsed mapping (e.g. built in a notebook or a test).
+    ``stored``: the catalogue a stored run was scored with (a result folder's, a
+    store's manifest), read back without :data:`NEW_RUNS_ONLY`'s checks."""
     if not isinstance(raw, dict):
         raise CatalogueError(
             problem_table([(file, "", type(raw).__name__, _rule("top_level"))])
         )
     try:
-        return Catalogue.model_validate(raw)
+        return Catalogue.model_validate(raw, context={"stored": stored})
     except ValidationError as exc:
         raise CatalogueError(problem_table(_problems_from(exc, file))) from None
 

@@ -1281,7 +1281,9 @@ def export_grades(
     run, info, tables = read_annual(store, run_id, names, viewer=viewer)
     try:
         config = parse_config(info["appraisal"]["config"], file="manifest")
-        catalogue = parse_catalogue(info["catalogue"], file="catalogue.json")
+        catalogue = parse_catalogue(
+            info["catalogue"], file="catalogue.json", stored=True
+        )
     except Exception as exc:  # a manifest this version cannot read
         said = V.say("library_error", "manifest_unreadable", run=run_id, detail=exc)
         raise EvaluationError(words=said) from None

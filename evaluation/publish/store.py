@@ -96,7 +96,7 @@ def load_result(folder: str | Path) -> Result:
     if not (folder / "provenance.json").is_file():
         raise NotAResultError(words=say("library_error", "not_result", folder=folder))
     catalogue = parse_catalogue(
-        _read_json(folder / "catalogue.json"), file="catalogue.json"
+        _read_json(folder / "catalogue.json"), file="catalogue.json", stored=True
     )
     tables = {
         name: pd.read_parquet(folder / f"{name}.parquet")
@@ -860,7 +860,9 @@ class Store:
             if n in Result.TABLES or n in held
         }
         return Result(
-            catalogue=parse_catalogue(info["catalogue"], file="catalogue.json"),
+            catalogue=parse_catalogue(
+                info["catalogue"], file="catalogue.json", stored=True
+            ),
             provenance=Provenance.from_dict(info["provenance"]),
             **tables,
         )

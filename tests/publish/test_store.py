@@ -175,3 +175,33 @@ def test_the_lifecycle_is_the_publications_not_the_stores():
     assert issubclass(Publication, Store)
     for step in ("add_run", "publish", "finalise", "file_case", "decide", "delete"):
         assert hasattr(Publication, step) and not hasattr(Store, step)
+
+
+def test_a_run_stored_with_two_rules_of_one_kind_on_a_node_reads_back(
+    tiny_result, tmp_path
+):
+    """A catalogue with two peer rules on the composite (robust z and bottom k) was
+    scored and stored before such a pair was refused at load (55b4f13). Its runs
+    stay readable: a result folder and a store's run read back with the catalogue
+    they were scored with, both rules kept; a new catalogue with the pair is still
+    refused."""
+    from evaluation.catalogue import parse_catalogue
+    from evaluation.errors import CatalogueError
+    from evaluation.risk.rules import PeerPosition
+
+    cat = tiny_result.catalogue
+    pair = (
+        PeerPosition(kind="peer", node="composite", method="robust_z", red=-3),
+        PeerPosition(kind="peer", node="composite", method="bottom_k", red=1),
+    )
+    # as an earlier version built it (model_copy runs no check)
+    rules = {"rules": (*cat.risk.rules, *pair)}
+    old = cat.model_copy(update={"risk": cat.risk.model_copy(update=rules)})
+    result = replace(tiny_result, catalogue=old)
+    loaded = load_result(save_result(result, tmp_path / "result"))
+    assert loaded.catalogue.risk.rules[-2:] == pair
+    with Publication(tmp_path / "store.duckdb") as s:
+        run_id = s.add_run(result, by="analyst")
+        assert s.result(run_id, viewer="analyst").catalogue.risk.rules[-2:] == pair
+    with pytest.raises(CatalogueError):
+        parse_catalogue(old.model_dump(mode="json"))
