@@ -833,6 +833,7 @@ def _complete(nodes: tuple[Node, ...], gap: np.ndarray) -> Callable | None:
             for n in nodes
         )
         or gap.any()
+        or not len(gap)  # no rows: the general path's empty tables
     ):
         return None
 

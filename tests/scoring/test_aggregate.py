@@ -282,3 +282,15 @@ def test_complete_data_scores_every_node_by_one_product(monkeypatch, own_memory)
     products.clear()
     aggregate(gap, cat)
     assert products == []  # a gap: node by node
+
+
+def test_no_rows_give_empty_tables():
+    """No unit, no score: empty tables, not an error (the complete-data path
+    leaves it to the general one)."""
+    cat = wide_catalogue("manual")
+    ids = [i.id for i in cat.indicators]
+    index = pd.MultiIndex.from_arrays([[], []], names=["period", "unit_id"])
+    agg = aggregate(
+        pd.DataFrame(np.empty((0, len(ids))), index=index, columns=ids), cat
+    )
+    assert agg.scores.shape == (0, 4) and agg.weights.shape == (0, len(ids))
