@@ -222,7 +222,8 @@ def render_html(
     # ---- the department pages, in the grades' order
     order = grades["unit_id"].tolist()
     if units is not None:
-        unknown = [u for u in dict.fromkeys(units) if u not in set(order)]
+        graded = set(order)
+        unknown = [u for u in dict.fromkeys(units) if u not in graded]
         if unknown:
             raise not_graded(run_id, unknown, graded_names(grades))
     wanted = set(order if units is None else units)

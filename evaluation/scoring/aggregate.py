@@ -23,9 +23,10 @@ draw but not by unit, the hierarchy collapses to each draw's effective indicator
 weights and one matrix product (:func:`score_nodes` takes it by itself when there are
 weights given by draw). The pipeline takes it too (:func:`aggregate`, by
 :func:`_complete`) when its weights are the catalogue's (one row for every unit):
-every node's effective weights, one product for all of them. A product adds in
-another order than a node's sum, so such a run's scores may differ from the node by
-node path's in the last bits (4e-14 at 10,000 units), never in a published figure.
+every node's effective weights, one product for all of them (:func:`_score_complete`).
+A product adds in another order than a node's sum, so such a run's scores may differ
+from the node by node path's in the last bits (4e-14 at 10,000 units), never in a
+published figure.
 Node by node, an arithmetic node whose children all have a score skips the presence
 masks (:func:`_step_whole`, chosen by itself), and the pipeline's effective weights
 are computed a node's children at once (:func:`_effective`); both give the general
@@ -730,9 +731,8 @@ def aggregate(
 
     leaves = normalised.to_numpy(dtype=float)
     gap = np.isnan(leaves)
-    complete = _complete(nodes, gap)
-    if complete is not None:  # one matrix product for every node
-        rolled, weight = complete(leaves, weigh)
+    if _complete(nodes, gap):  # one matrix product for every node
+        rolled, weight = _score_complete(leaves, nodes, weigh)
         values = {k: v[0] for k, v in rolled.values.items()}
     else:
         rolled = score_nodes(
@@ -815,52 +815,46 @@ def _effective(
     return out
 
 
-def _complete(nodes: tuple[Node, ...], gap: np.ndarray) -> Callable | None:
-    """The pipeline's fast path, where it applies: every indicator scored
-    (``gap``: none missing), arithmetic means that fill no missing score, weights
-    set by the catalogue (the same row for every unit) and bounded scores. Every
-    node is then a weighted sum of the indicators, its effective weights the
-    product of the renormalised weights down from it (:func:`effective_weights`):
-    one matrix product scores every node (:func:`product`, as the uncertainty
-    draws' own path does). Returns the scoring, or None."""
+def _complete(nodes: tuple[Node, ...], gap: np.ndarray) -> bool:
+    """Whether the pipeline's fast path applies (:func:`_score_complete`): every
+    indicator scored (``gap``: none missing), arithmetic means that fill no missing
+    score, weights set by the catalogue (the same row for every unit) and bounded
+    scores."""
     span = limits(nodes)
-    if (
-        not all(
+    return (
+        all(
             n.method.method == "arithmetic"
             and n.missing == "exclude"
             and n.weights.method in W.FIXED
             and np.isfinite(span[n.id]).all()
             for n in nodes
         )
-        or gap.any()
-        or not len(gap)  # no rows: the general path's empty tables
-    ):
-        return None
+        and len(gap) > 0  # no rows: the general path's empty tables
+        and not gap.any()
+    )
 
-    def scored(leaves: np.ndarray, weigh: Weigh) -> tuple[Rolled, np.ndarray]:
-        n, m = leaves.shape
-        # each node's row of weights, as the general path is given it (its table
-        # of weights used is kept by ``weigh``); no units × children array
-        rows = {
-            node.id: weigh(node, np.broadcast_to(0.0, (1, n, len(node.children))))[
-                0, :1
-            ]
-            for node in nodes
-        }
-        e = effective_weights(
-            nodes, rows, None, roots=tuple(k.id for k in nodes), n_ind=m
-        )
-        score = product(e, leaves)  # nodes × units
-        values, cover = {}, {}
-        for j, node in enumerate(nodes):
-            values[node.id] = _clip(score[j : j + 1], span[node.id])
-            cover[node.id] = np.ones((1, n))
-        root = [k.id for k in nodes].index(COMPOSITE)
-        # every unit's effective weights: the composite's row (read only; written
-        # out when the weights or contributions are read)
-        return Rolled(values, cover, {}), np.broadcast_to(e[root], (n, m))
 
-    return scored
+def _score_complete(
+    leaves: np.ndarray, nodes: tuple[Node, ...], weigh: Weigh
+) -> tuple[Rolled, np.ndarray]:
+    """Every node scored where :func:`_complete` holds: each node a weighted sum
+    of the indicators, its effective weights the product of the renormalised
+    weights down from it (:func:`effective_weights`), one matrix product for all
+    (:func:`product`, as the uncertainty draws' own path). Returns the roll-up and
+    every unit's indicator weights (the composite's row, read only: written out
+    when the weights or contributions are read)."""
+    n, m = leaves.shape
+    # each node's row of weights, as the general path is given it (its table of
+    # weights used is kept by ``weigh``); no units × children array
+    stub = {node.id: np.broadcast_to(0.0, (1, n, len(node.children))) for node in nodes}
+    rows = {node.id: weigh(node, stub[node.id])[0, :1] for node in nodes}
+    ids = tuple(node.id for node in nodes)
+    e = effective_weights(nodes, rows, None, roots=ids, n_ind=m)
+    score = product(e, leaves)  # nodes × units
+    span = limits(nodes)
+    values = {k: _clip(score[j : j + 1], span[k]) for j, k in enumerate(ids)}
+    cover = {k: np.ones((1, n)) for k in ids}
+    return Rolled(values, cover, {}), np.broadcast_to(e[ids.index(COMPOSITE)], (n, m))
 
 
 def _columns(table: np.ndarray, cols: np.ndarray) -> np.ndarray | None:
