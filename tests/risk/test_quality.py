@@ -374,7 +374,9 @@ def test_rows_in_any_order_give_the_same_flags(cat):
 
 
 def test_nanmedian_is_numpy_nanmedian_on_every_axis():
-    """Short axes and long ones (all rows sorted at once), ties, empty rows."""
+    """Short axes and long ones (all rows sorted at once), ties, empty rows, rows
+    of 256 values or more (selected, not sorted) with every count of values from
+    none to all, and infinite values."""
     rng = np.random.default_rng(3)
     for shape, share in [
         ((3, 7, 200), 0.1),
@@ -382,10 +384,16 @@ def test_nanmedian_is_numpy_nanmedian_on_every_axis():
         ((4, 5, 6), 0.3),
         ((5, 70), 0.0),
         ((4, 100), 1.0),
+        ((40, 300), None),
+        ((3, 4, 701), 0.5),
+        ((2, 300, 3), 0.2),
     ]:
         a = np.round(rng.normal(size=shape), 1)  # many ties
+        if share is None:  # row i misses a share i/39 of its values
+            share = np.linspace(0, 1, shape[0])[:, None]
         a[rng.random(shape) < share] = np.nan
         a[0, 0] = np.nan  # a row with no value, on some axis
+        a.flat[rng.choice(a.size, 6)] = [np.inf, -np.inf] * 3
         for axis in [*range(a.ndim), (1, 2) if a.ndim == 3 else (0, 1)]:
             with warnings.catch_warnings():  # numpy warns of all-NaN slices
                 warnings.simplefilter("ignore", RuntimeWarning)
