@@ -354,13 +354,16 @@ def risk_table(
                     str(int(float(v))) if f == "#,##0" and v != "" else v
                     for v, f in zip(cols[c], fmts, strict=True)
                 ]
-        if table == "warnings":  # a limit not in the value's unit says what it is
-            cols["threshold"] = [
-                v if said is None or v == "" else _limit_text(said, v, lang)
-                for v, said in zip(
-                    cols["threshold"], _limits_said(cat, frame, decimals), strict=True
-                )
-            ]
+        if table == "warnings":  # a value or limit not in the node's unit says
+            # what it is
+            for c, said_each in (
+                ("value", _values_said(frame, decimals)),
+                ("threshold", _limits_said(cat, frame, decimals)),
+            ):
+                cols[c] = [
+                    v if said is None or v == "" else _limit_text(said, v, lang)
+                    for v, said in zip(cols[c], said_each, strict=True)
+                ]
     out = pd.DataFrame({k: list(v) for k, v in cols.items()})
     out.columns = [header_text(RISK_HEADER[c], headers or lang) for c in cols]
     out = safe_cells(out)
@@ -417,19 +420,26 @@ def _risk_formats(
 ) -> dict:
     """Number formats of a risk table's values, row by row, by the unit of what
     each row measures: an indicator's unit or a score (threshold, target, trend,
-    peer values, a percentile's cut); events counted; a roll-up's mean level
-    (plain). A warning's limit not in its node's unit (:func:`_limits_said`) is
-    shown with its words in ``lang`` (``"稳健Z值"0.00``: the cell a number, read
-    稳健Z值-3.00; ``"倒数第"0"名"``)."""
+    peer values, a percentile's cut); events counted. A warning's value or limit
+    not in its node's unit (:func:`_values_said`, :func:`_limits_said`) is shown
+    with its words in ``lang`` (``"稳健Z值"0.00``: the cell a number, read
+    稳健Z值-3.00; ``"倒数第"0"名"``; a roll-up's mean level ``"平均等级"0.00``)."""
     fmt = lambda unit, v: number_format(unit, decimals, v)  # noqa: E731
     if table == "warnings":
         units = [unit_of(catalogue, n) for n in frame["node_id"]]
-        value = {"event": "count", "rollup": "plain"}
         rules = frame["rule"].tolist()
         return {
             "value": [
-                fmt(value.get(r, u), v)
-                for r, u, v in zip(rules, units, frame["value"], strict=True)
+                fmt("count" if r == "event" else u, v)
+                if said is None
+                else _limit_format(said, lang)
+                for r, u, v, said in zip(
+                    rules,
+                    units,
+                    frame["value"],
+                    _values_said(frame, decimals),
+                    strict=True,
+                )
             ],
             "threshold": [
                 fmt("count" if r == "event" else u, v)
@@ -471,11 +481,12 @@ def _limits_said(catalogue, frame: pd.DataFrame, decimals: int) -> list:
     rule that raised it (:func:`_rules_of`; methodology §13): a peer rule's robust z
     (稳健Z值-3.00) or place (倒数第3名), a run of periods (连续3期), a roll-up's
     worst indicators (最差2项), a worsening (变差5.00%, in % of the earlier value;
-    变差3.00分, 变差3.00个百分点). Per row ``(zh, en, number)``: the words before
-    and after the limit in each language (``risk_limit`` in the vocabulary) and the
-    Excel format of the number itself; ``None`` where the limit is in the node's
-    unit (an indicator's or a score's threshold, a target, a percentile's cut) or
-    there is none (an event)."""
+    变差3.00分, 变差3.00个百分点), a target the shortfall is measured from
+    (目标98.00%). Per row ``(zh, en, number)``: the words before and after the
+    limit in each language (``risk_limit`` in the vocabulary) and the Excel format
+    of the number itself; ``None`` where the limit is in the node's unit and
+    compared with the value itself (an indicator's or a score's threshold, a
+    percentile's cut) or there is none (an event)."""
     plain_ = number_format("plain", decimals)
     out, known = [], {}  # each (rule, node, limit) said once
     for rule, node, v in zip(
@@ -488,10 +499,10 @@ def _limits_said(catalogue, frame: pd.DataFrame, decimals: int) -> list:
         code, number = _limit_kind(rule), plain_
         if code in ("bottom_k", "declines", "worst"):
             number = "0"
-        elif code == "drop":
+        elif code in ("drop", "target"):
             counted = unit[0] in COUNT_UNITS or unit[1] in COUNT_UNITS
             number = number_format("count" if counted else "plain", decimals, v)
-            code = "drop_points" if unit[1] == "%" else code
+            code = "drop_points" if code == "drop" and unit[1] == "%" else code
         if code is None:
             known[id(rule), node, v] = None
             out.append(None)
@@ -522,7 +533,17 @@ def _limit_kind(rule) -> str | None:
         if rule.declines is not None:
             return "declines"
         return "relative" if rule.relative else "drop"
-    return "worst" if rule.kind == "rollup" else None
+    return {"rollup": "worst", "target": "target"}.get(rule.kind)
+
+
+def _values_said(frame: pd.DataFrame, decimals: int) -> list:
+    """How each warning's value is said where it is not in its node's unit: a
+    roll-up's mean severity level (平均等级1.50; ``risk_value`` in the vocabulary),
+    as :func:`_limits_said` says a limit; ``None`` elsewhere."""
+    plain_ = number_format("plain", decimals)
+    said = V.say("risk_value", "rollup", n="{n}")
+    rollup = (*(tuple(w.split("{n}")) for w in said), plain_)
+    return [rollup if r == "rollup" else None for r in frame["rule"]]
 
 
 def _limit_words(said: tuple, lang: str) -> list[tuple[str, str]]:

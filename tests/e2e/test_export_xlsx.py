@@ -323,11 +323,14 @@ def test_risk_tables_as_workbooks_format_values_by_the_indicators_unit(
         assert r[value].data_type == "n"
         assert r[value].number_format == '0.00"%"'
         assert r[value].value == pytest.approx(rounded(want))
-    # a dimension's roll-up: the mean level of its worst indicators (1.5) against
-    # how many worst indicators it looks at (2, shown 最差2项)
+    # a dimension's roll-up: the mean level of its worst indicators (1.5, a number
+    # shown 平均等级1.50) against how many worst indicators it looks at (2, shown
+    # 最差2项)
     rollups = [r for r, hit in zip(rows, rule == "rollup", strict=True) if hit]
-    assert rollups
-    assert {r[value].number_format for r in rollups} == {"0.00"}
+    assert rollups and {r[value].data_type for r in rollups} == {"n"}
+    assert {r[value].number_format for r in rollups} == {
+        '"平均等级"0.00;"平均等级"-0.00'
+    }
     assert {r[limit].value for r in rollups} == {2}
     assert {r[limit].number_format for r in rollups} == {'"最差"0"项";"最差"-0"项"'}
     # the peer rule's limit is a robust z (-1.5): a number, shown as one

@@ -141,7 +141,8 @@ def test_warnings_export_writes_negative_peer_limits_unquoted(city, tmp_path):
     assert set(peer[limit]) <= {"robust z -1.50", "robust z -3.00"}
     assert set(peer.loc[peer["Level"] == "orange", limit]) == {"robust z -1.50"}
     lines = table.loc[table["Rule"] == "threshold", limit]  # in the value's unit
-    for cells in (lines, table[value]):  # numbers, as published
+    values = table.loc[table["Rule"] != "dimension roll-up", value]  # (mean level …)
+    for cells in (lines, values):  # numbers, as published
         pd.to_numeric(cells[cells != ""])  # ValueError on any text
         assert (cells != "").sum() > len(cells) / 2
     raw = out.read_text(encoding="utf-8-sig")
@@ -365,9 +366,11 @@ def test_a_workbook_shows_the_decimals_asked_for_and_keeps_periods_as_labels(
     value, period = header.index("Value"), header.index("Period")
     cells = [row[value] for row in sheet.iter_rows(min_row=2) if row[value].value]
     assert cells and all(isinstance(c.value, int | float) for c in cells)
-    # three decimals, in the indicator's unit (95.300%), a count of warnings whole
+    # three decimals, in the indicator's unit (95.300%), a count of warnings whole,
+    # a roll-up's mean level with its words
     formats = {c.number_format for c in cells}
     assert '0.000"%"' in formats
-    assert formats <= {"0.000", '0.000"%"', "#,##0.000", "#,##0"}
+    assert formats <= {"0.000", '0.000"%"', "#,##0.000", "#,##0",
+                       '"mean level "0.000;"mean level "-0.000'}  # fmt: skip
     periods = [row[period].value for row in sheet.iter_rows(min_row=2)]
     assert periods and all(isinstance(p, str) for p in periods)  # 2025: a label

@@ -54,7 +54,7 @@ ZH = {
     ("趋势", "服务评价与满意度", "红色"): "变差10.00分",
     ("趋势", "12345热线工单按时响应率", "黄色"): "变差3.00个百分点",
     ("趋势", "12345热线工单按时响应率", "红色"): "变差6.00个百分点",
-    **{("目标差距", "审批事项按时办结率", lv): "98.00" for lv in ("黄色", "红色")},
+    **{("目标差距", "审批事项按时办结率", lv): "目标98.00%" for lv in ("黄色", "红色")},
     **{
         ("维度汇总", d, lv): "最差2项"
         for d in (
@@ -134,9 +134,9 @@ def cuts(data, result) -> dict:
 def test_every_limit_reads_as_what_it_is(quarter, tmp_path):
     """A place is 倒数第3名, a run of periods 连续2期, a roll-up's look 最差2项, a
     robust z 稳健Z值-3.00, a worsening 变差5.00% (of the earlier value), 变差10.00分
-    or 变差6.00个百分点, not a bare number beside a value it is not comparable to;
-    a score's or a target's limit and a percentile's cut stay numbers in the
-    value's unit, an event has none."""
+    or 变差6.00个百分点, the target a shortfall is measured from 目标98.00%, not a
+    bare number beside a value it is not comparable to; a score's limit and a
+    percentile's cut stay numbers in the value's unit, an event has none."""
     data, result = quarter
     table = cells(export(result, tmp_path / "预警.csv"))
     rule, node, level, unit, limit = (
@@ -156,7 +156,8 @@ def test_every_limit_reads_as_what_it_is(quarter, tmp_path):
     assert found == {k: {ZH[k]} for k in found}
     said = set().union(*found.values())
     shown = ("稳健Z值-3.00", "倒数第3名", "倒数第1名", "连续2期", "最差2项",
-             "变差15.00%", "变差10.00分", "变差6.00个百分点", "98.00", "")  # fmt: skip
+             "变差15.00%", "变差10.00分", "变差6.00个百分点", "目标98.00%",
+             "")  # fmt: skip
     for each in shown:  # each kind of limit warned at least once
         assert each in said, each
     # the percentile rule's limit: its peer group's cut, in the value's unit
@@ -173,6 +174,30 @@ def test_every_limit_reads_as_what_it_is(quarter, tmp_path):
     overdue = set(lines.loc[lines[node] == "领导交办事项超期件数", limit])
     assert on_time and on_time <= {"95.00", "90.00", "85.00"}
     assert overdue and overdue <= {"3", "6", "9"}
+
+
+def test_a_rollups_value_is_the_mean_level_of_the_indicators_its_reason_lists(
+    quarter, tmp_path
+):
+    """A roll-up's 数值 is no score: it reads 平均等级1.50, the mean of the levels
+    of the worst indicators its reason lists (green 0, yellow 1, orange 2, red 3),
+    worked out here from the reason's words; in English ``mean level 1.50``."""
+    _, result = quarter
+    severity = {"绿色": 0, "黄色": 1, "橙色": 2, "红色": 3}
+    zh = cells(export(result, tmp_path / "预警.csv"))
+    rule, value, reason = (RISK_HEADER[k].zh for k in ("rule", "value", "reason"))
+    rollups = zh[zh[rule] == "维度汇总"]
+    assert len(rollups) > 5
+    for shown, why in rollups[[value, reason]].itertuples(index=False):
+        listed = why.split("：", 1)[1]  # 最差的2项指标为甲（黄色）、乙（橙色）
+        levels = [severity[w.split("（")[-1].rstrip("）")] for w in listed.split("、")]
+        assert shown == f"平均等级{sum(levels) / len(levels):.2f}", why
+    en = cells(export(result, tmp_path / "warnings.csv", "en"))
+    en_rule, en_value = (RISK_HEADER[k].en for k in ("rule", "value"))
+    said = en.loc[en[en_rule] == "dimension roll-up", en_value]
+    assert list(said) == [v.replace("平均等级", "mean level ") for v in rollups[value]]
+    # every other value stays a number
+    pd.to_numeric(zh.loc[zh[rule] != "维度汇总", value])
 
 
 def test_limits_in_english_and_in_both_languages(quarter, tmp_path):
@@ -195,6 +220,7 @@ def test_limits_in_english_and_in_both_languages(quarter, tmp_path):
             "worse by 6.00 percentage points",
         },
         ("dimension roll-up", "Administrative efficiency"): {"worst 2"},
+        ("target shortfall", "On-time completion rate of approvals"): {"target 98.00%"},
     }
     for key, limits in expected.items():
         assert by[key] and by[key] <= limits, key
