@@ -1268,12 +1268,13 @@ NEW_RUNS_ONLY = frozenset({_one_rule_of_a_kind_per_node})
 
 
 # --------------------------------------------------------------------- loading
-def load_catalogue(path: str | Path) -> Catalogue:
-    """Read and validate ``indicators.yaml``; ``CatalogueError`` lists every problem."""
+def load_catalogue(path: str | Path, *, stored: bool = False) -> Catalogue:
+    """Read and validate ``indicators.yaml``; ``CatalogueError`` lists every problem.
+    ``stored``: the file a stored run was scored with (:func:`parse_catalogue`)."""
     path = Path(path)
     raw = read_yaml(path)  # file, encoding, syntax and size refused there
     try:
-        catalogue = parse_catalogue(raw, file=path.name)
+        catalogue = parse_catalogue(raw, file=path.name, stored=stored)
     except CatalogueError as exc:  # each problem with its line and entry's id
         raise located(exc, path) from None
     catalogue._source = str(path)

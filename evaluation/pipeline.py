@@ -535,14 +535,17 @@ def run_absences(data: Dataset, catalogue: Catalogue, period: str) -> pd.DataFra
 
 def rebuild(provenance: Provenance, *, base: str | Path | None = None) -> Result:
     """Re-run from a provenance; refuse if the catalogue (:func:`check_catalogue`)
-    or any input file changed.
+    or any input file changed. The catalogue file is read as a stored run's
+    (``load_catalogue(stored=True)``): what an earlier version scored rebuilds.
 
     Relative paths in the provenance are resolved in ``base``; by default in the
     directory the run was made in (``provenance.workdir``), so a rebuild works from
     any working directory (a notebook's own folder, say). Give ``base`` for a copy
     of the project elsewhere."""
     base = resolve_base(base, provenance.workdir)
-    catalogue = load_catalogue(base / provenance.catalogue_path)
+    # read as the run's own catalogue (an earlier version may have scored what is
+    # refused now); the hashes then refuse any other file
+    catalogue = load_catalogue(base / provenance.catalogue_path, stored=True)
     check_catalogue(catalogue, provenance)
     dataset = load_dataset(base / provenance.dataset_root)
     changed = {f: h for f, h in dataset.inputs.items() if provenance.inputs.get(f) != h}

@@ -5,6 +5,7 @@ atomic writes under SIGKILL, byte-for-byte reproduction, stores from before."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import shutil
@@ -38,7 +39,7 @@ from evaluation.publish.store import (
     save_result,
 )
 
-from ..conftest import ROOT, TINY_ROWS, TINY_UNITS, write_dataset
+from ..conftest import ROOT, TINY, TINY_ROWS, TINY_UNITS, write_dataset
 
 RELEASED_ON = date(2026, 1, 12)  # a Monday: the 公示 runs to Sunday the 18th
 CLOSED = RELEASED_ON + timedelta(days=7)  # the first day after a 7-day window
@@ -234,6 +235,44 @@ def test_a_stored_run_reproduces_byte_for_byte(tmp_path, catalogue):
     assert all(same.values()), same
     assert info["appraisal"]["rules_version"] == config.version
     assert info["catalogue_version"] and "inputs" in info["provenance"]
+
+
+def test_a_run_stored_with_two_rules_of_one_kind_on_a_node_still_reproduces(
+    tmp_path, monkeypatch
+):
+    """A run scored and published before a catalogue with two peer rules on the
+    composite was refused (55b4f13) reproduces from its own, unchanged
+    indicators.yaml; a new run of that file is still refused."""
+    import yaml
+
+    from evaluation import catalogue as C
+
+    raw = copy.deepcopy(TINY)
+    raw["risk"] = {
+        "rules": [
+            {"kind": "peer", "node": "composite", "method": "robust_z", "red": -3},
+            {"kind": "peer", "node": "composite", "method": "bottom_k", "red": 1},
+        ]
+    }
+    path = tmp_path / "indicators.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    data = write_dataset(tmp_path / "data", TINY_UNITS, TINY_ROWS)
+    earlier = tuple(c for c in C.TREE_CHECKS if c is not C._one_rule_of_a_kind_per_node)
+    with monkeypatch.context() as m:  # the version that scored and published it
+        m.setattr(C, "TREE_CHECKS", earlier)
+        result = ev.run(
+            ev.load_catalogue(path),
+            ev.load_dataset(data),
+            period="2025",
+            run_at="2026-01-15T09:00:00+00:00",
+        )
+    with Publication(tmp_path / "s.duckdb") as s:
+        run = s.add_run(result, by="analyst")
+        assert s.publish(run, by="director") == "published"
+        same = reproduce(s, run)
+    assert set(same) == set(ev.Result.TABLES) and all(same.values()), same
+    with pytest.raises(ev.CatalogueError, match="peer"):
+        ev.load_catalogue(path)
 
 
 def test_a_result_saved_by_score_is_stored_as_the_same_bytes_as_in_memory(
