@@ -346,17 +346,16 @@ def load_dataset(path: str | Path, *, skip_unreadable: bool = False) -> Dataset:
         _problem(str(p.relative_to(root)), _said("old_file_type", suffix=p.suffix))
         for p in unsupported
     ]
-    if len(units_files) != 1:
-        problems.append(
-            _problem("units.csv", _said("units_file", found=_found(units_files)))
-        )
+    if len(units_files) != 1:  # each file the folder has, else the one expected
+        said = _said("units_file", found=_found(units_files))
+        names = [p.name for p in units_files] or ["units.csv"]
+        problems.extend(_problem(name, said) for name in names)
     if not obs_files:
         problems.append(_problem("observations/", _said("no_observations")))
     events_files = matching_files(root, "events")
     if len(events_files) > 1:
-        problems.append(
-            _problem("events.csv", _said("events_file", found=_found(events_files)))
-        )
+        said = _said("events_file", found=_found(events_files))
+        problems.extend(_problem(p.name, said) for p in events_files)
     tables = {"units": [], "observations": [], "events": []}
     records, unread, cells, skip = [], [], [], skip_unreadable
     every = [*units_files[:1], *obs_files, *events_files[:1]]

@@ -113,6 +113,39 @@ def test_load_dataset_needs_units_and_observations(tmp_path):
     assert "units file" in rules and "no observation files" in rules
 
 
+def test_two_units_files_are_said_by_their_own_names_not_units_csv(tmp_path):
+    """A folder with units.xlsx and units.parquet (no units.csv): each file is
+    named, so the clerk sees which to remove; units.csv only where there is none.
+    Two events files likewise."""
+    write_dataset(tmp_path, TINY_UNITS, TINY_ROWS)
+    (tmp_path / "units.csv").unlink()
+    TINY_UNITS.to_excel(tmp_path / "units.xlsx", index=False)
+    TINY_UNITS.to_parquet(tmp_path / "units.parquet")
+    events = pd.DataFrame({"unit_id": ["U1"], "period": ["2025"], "event_id": ["e"]})
+    events.to_csv(tmp_path / "events.csv", index=False)
+    events.to_excel(tmp_path / "events.xlsx", index=False)
+    with pytest.raises(ev.ValidationFailed) as info:
+        ev.load_dataset(tmp_path)
+    report = info.value.report
+    assert sorted(report["file"]) == [
+        "events.csv",
+        "events.xlsx",
+        "units.parquet",
+        "units.xlsx",
+    ]
+    units = report[report["file"] == "units.xlsx"]
+    assert units["rule_zh"].item() == (
+        "数据文件夹须有且只有一个单位名单文件（units.csv、txt、xlsx、xlsm或parquet）；"
+        "现有：units.parquet、units.xlsx"
+    )
+    (tmp_path / "units.xlsx").unlink()
+    (tmp_path / "units.parquet").unlink()
+    (tmp_path / "events.xlsx").unlink()
+    with pytest.raises(ev.ValidationFailed) as info:
+        ev.load_dataset(tmp_path)
+    assert info.value.report["file"].tolist() == ["units.csv"]  # the file expected
+
+
 def test_dataset_records_encoding_and_hash_of_each_file(tmp_path):
     write_dataset(tmp_path, TINY_UNITS, TINY_ROWS, encoding="gb18030")
     data = ev.load_dataset(tmp_path)
