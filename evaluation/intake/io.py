@@ -546,7 +546,9 @@ def _excel_cells(
     date cell in a column of codes or numbers (``excel_date``: Excel made 2024-03
     typed in ``period`` 1 March 2024), or one with a time of day in a date column
     (``excel_datetime``); the period's examples are of ``year``, the sheet's own
-    (:func:`_own_year`), else of the date's. One problem per cell: ``file``, the
+    (:func:`_own_year`), else of the date's; a year typed as a number in a period
+    cell formatted as a date (2025, shown 1905-07-17: ``excel_year_period``), of
+    that year. One problem per cell: ``file``, the
     sheet row, the column (its header, or its letter past the header) and the
     error, formula, number or date; the sheet and cell are in the rule.
 
@@ -641,6 +643,9 @@ def _excel_cells(
                     }
                 elif rule == "excel_date":
                     extra = {"shown": shown, "column": INPUT_COLUMN[heading]}
+                elif rule == "excel_date_period" and (typed := _typed_year(value)):
+                    rule = "excel_year_period"  # 2025 typed in a date cell
+                    extra = {"shown": shown, "year": typed}
                 elif rule == "excel_date_period":  # the example in the file's year
                     mine = year or getattr(when, "year", None) or P.today().year
                     extra = {"shown": shown, "year": mine}
@@ -660,6 +665,16 @@ def _excel_cells(
                     }
                 )
         return problems, days
+
+
+def _typed_year(value: str) -> int | None:
+    """The year a date cell's stored number is (2025: typed as a number in a cell
+    formatted as a date, which shows 1905-07-17), else None."""
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() and 1000 <= number <= 9999 else None
 
 
 def _own_year(frame: pd.DataFrame, header: list[str]) -> int | None:

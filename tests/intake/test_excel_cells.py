@@ -439,6 +439,33 @@ def test_a_period_made_a_date_in_a_2025_file_is_told_in_2025(tmp_path):
         assert en.endswith("type it again as 2025-M03 (March), 2025-Q1 or 2025")
 
 
+def test_a_year_typed_as_a_number_in_a_date_cell_is_told_in_that_year(tmp_path):
+    """A sheet of annual rows whose 报告期 cells are formatted as dates, the year
+    typed as the number 2025 (Excel shows 1905-07-17, stores 2025): no period label
+    to take the file's year from, so the examples are of the year typed, 2025, not
+    of the date shown (1905); the period must be text. Both languages."""
+    rows = [["U1", 2025, "b2", 70], ["U2", 2025, "b2", 80]]
+    path = workbook(tmp_path / "office.xlsx", rows)
+    book = openpyxl.load_workbook(path)
+    for cell in ("B2", "B3"):
+        book.active[cell].number_format = "yyyy-mm-dd"
+    book.save(path)
+    report = problems(path)
+    assert report["value"].tolist() == ["1905-07-17", "1905-07-17"]
+    assert report["rule_zh"].iat[0] == (
+        "报告期填成了数字2025，单元格是日期格式，显示为日期1905-07-17"
+        "（工作表“报送数据”，单元格B2）：报告期须为文本，请先将报告期一列的单元格"
+        "格式设为“文本”，再重新填写，写作“2025”（年度）、“2025-Q1”（第一季度）、"
+        "“2025-M01”（1月）这样的形式"
+    )
+    assert report["rule"].iat[1] == (
+        "excel_date: the period was typed as the number 2025 in a cell formatted as "
+        "a date, shown as 1905-07-17 (sheet '报送数据', cell B3); a period is text: "
+        "set the period column's cells as Text, then type it again as 2025, 2025-Q1 "
+        "or 2025-M01"
+    )
+
+
 def test_a_date_with_a_time_and_a_value_made_a_date_are_refused_by_name(tmp_path):
     """A 报送日期 with a time of day is not a day (which day did the clerk mean?);
     a value cell formatted as a date is no value: each said as what Excel did."""
