@@ -676,7 +676,10 @@ def grade_grid(
     )
 
 
-#: a white card on the page's grey, as every page lays out its panels
+#: a white card on the page's grey, as every page lays out its panels; it may
+#: shrink below what it holds (``minWidth``), so a chart drawn wider is drawn again
+#: to the screen (a phone's scrollbar or a turn to upright) rather than holding the
+#: page wider than the screen
 PANEL = {
     "background": "white",
     "borderRadius": "8px",
@@ -684,6 +687,7 @@ PANEL = {
     "padding": "8px 16px",
     "flex": "1 1 600px",
     "marginTop": "16px",
+    "minWidth": 0,
 }
 
 
