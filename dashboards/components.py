@@ -181,6 +181,20 @@ def dropdown_labels(lang: str) -> dict[str, str]:
     return vocabulary.words("dropdown_label", lang)
 
 
+def follow_language(*dropdown_ids: str) -> None:
+    """The dropdowns ``dropdown_ids`` of a page given their own words
+    (:func:`dropdown_labels`) in the language chosen in the header: the layout
+    gives them the visitor's language, and a switch on the page kept them in it."""
+    outputs = [dash.Output(i, "labels") for i in dropdown_ids]
+
+    def labels(lang: str) -> list[dict[str, str]]:
+        return [dropdown_labels(lang)] * len(outputs)
+
+    dash.callback(outputs, dash.Input("app-lang", "value"), prevent_initial_call=True)(
+        labels
+    )
+
+
 #: a period dropdown's style: as wide as 2025年第二季度 with its arrow, on every page
 PERIOD_STYLE = {"width": "200px"}
 

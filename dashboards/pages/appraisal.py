@@ -28,6 +28,8 @@ dash.register_page(
     order=5,
     nav="nav_appraisal",
 )
+# the dropdowns' own words (搜索 / Search) follow the language switch
+components.follow_language("appraisal-unit")
 
 PART_KEYS = (
     ("periods_score", "periods"),

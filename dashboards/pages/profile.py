@@ -61,6 +61,8 @@ PAGE_TITLE = "单位 · Profile"
 dash.register_page(
     __name__, path_template="/unit/<unit_id>", name="Profile", title=title
 )
+# the dropdowns' own words (搜索 / Search) follow the language switch
+components.follow_language("profile-period", "profile-indicator")
 
 #: warning levels shown, most severe first
 SEVERE_FIRST = ("red", "orange", "yellow")

@@ -39,6 +39,8 @@ dash.register_page(
 
 #: this page's words (``evaluation/vocabulary.yaml``, family ``page_rankings``)
 T = FAMILIES["page_rankings"]
+# the dropdowns' own words (搜索 / Search) follow the language switch
+components.follow_language("rankings-period", "rankings-peer-group")
 #: the scope shown first: districts and departments, each ranked in its own list
 DEFAULT_SCOPE = data.BY_LEVEL
 

@@ -24,6 +24,8 @@ dash.register_page(
 
 #: this page's words (``evaluation/vocabulary.yaml``, family ``page_risk``)
 T = FAMILIES["page_risk"]
+# the dropdowns' own words (搜索 / Search) follow the language switch
+components.follow_language("risk-period")
 #: rows per page of the warnings and the ledger
 PAGE = 15
 _GRIDS = ("risk-warnings", "risk-ledger")

@@ -42,6 +42,8 @@ dash.register_page(
 
 #: this page's words (``evaluation/vocabulary.yaml``, family ``page_whatif``)
 T = FAMILIES["page_whatif"]
+# the dropdowns' own words (搜索 / Search) follow the language switch
+components.follow_language("whatif-period")
 
 
 def layout(**_query) -> html.Div:

@@ -1,4 +1,5 @@
-"""The rankings page in headless chromium: filter, language switch, clean console."""
+"""The rankings page in headless chromium: filter, language switch (the dropdowns'
+own words with it), clean console."""
 
 from __future__ import annotations
 
@@ -76,6 +77,20 @@ def test_rankings_filter_by_peer_group_and_switch_language(
         '.ag-header-cell[col-id="name_en"] .ag-header-cell-text', "Department"
     )
     assert _first_name(dash_duo, "en") == group.loc[0, "name_en"]
+    # the dropdowns' own words follow the switch: the period's search box reads
+    # Search, no longer 搜索 (the words the page was loaded in)
+    dash_duo.find_element("#rankings-period").click()
+    WebDriverWait(dash_duo.driver, 10).until(
+        lambda d: (
+            [
+                e.get_attribute("placeholder")
+                for e in d.find_elements("css selector", ".dash-dropdown-search")
+            ]
+            == ["Search"]
+        )
+    )
+    _shoot(dash_duo, "rankings_en_period_search")
+    dash_duo.find_element("#rankings-period").click()  # closed again
     _shoot(dash_duo, "rankings_en_group")
 
     dash_duo.find_element("#rankings-download-button").click()
