@@ -266,7 +266,10 @@ def check_columns(
         ]
         for c in missing:
             said = V.say(
-                "validation_rule", "missing_column", column=c, columns=_listed(required)
+                "validation_rule",
+                "missing_column",
+                column=_named(c),
+                columns=_listed(required),
             )
             rows.append((file, pd.NA, c, "", said.en, said.zh))
         for c in unknown:
@@ -286,9 +289,22 @@ def check_columns(
     return out, pd.DataFrame(rows, columns=[*ValidationFailed.columns, "rule_zh"])
 
 
+def _named(column: str) -> V.Word:
+    """A column as a rule names it: by the Chinese header agencies type, with the
+    English one beside it (``“指标值”（value）``) / ``value``."""
+    if column not in V.INPUT_COLUMN:
+        return V.Word(f"“{column}”", column)
+    return V.Word(f"“{V.INPUT_COLUMN[column].zh}”（{column}）", column)
+
+
 def _listed(columns: list[str]) -> V.Word:
-    """Column names listed in a rule: ``“unit_id”、“period”`` / ``unit_id, period``."""
-    return V.Word("、".join(f"“{c}”" for c in columns), ", ".join(columns))
+    """Column names listed in a rule, either header accepted:
+    ``单位代码（unit_id）、报告期（period）`` / ``unit_id, period``."""
+    zh = [
+        f"{V.INPUT_COLUMN[c].zh}（{c}）" if c in V.INPUT_COLUMN else f"“{c}”"
+        for c in columns
+    ]
+    return V.Word("、".join(zh), ", ".join(columns))
 
 
 def run_schema(

@@ -1,0 +1,64 @@
+"""A file whose header lacks a column, or has one too many, as the clerk who typed
+the Chinese headers reads the report of ``evaluation validate``: the column by its
+Chinese header with the English beside it, and the columns the table takes the same
+way (either header is accepted, data-format §4). Expected words written by hand."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+
+from typer.testing import CliRunner
+
+from evaluation.cli import app
+
+from ..conftest import ROOT
+
+SAMPLE = ROOT / "data" / "sample"
+
+
+def _report(tmp_path, edit) -> list[dict]:
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE, data)
+    edit(data / "observations" / "supervision.csv")  # GB18030, Chinese headers
+    out = tmp_path / "problems.csv"
+    done = CliRunner().invoke(
+        app,
+        ["validate", str(data), "--report", str(out),
+         "--catalogue", str(ROOT / "indicators.yaml")],
+    )  # fmt: skip
+    assert done.exit_code == 1, done.output
+    with out.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _rewrite(path, keep):
+    """The file with the columns ``keep`` picks, as the agency sends it."""
+    text = path.read_bytes().decode("gb18030").splitlines()
+    rows = [",".join(keep(line.split(","))) for line in text]
+    path.write_bytes(("\r\n".join(rows) + "\r\n").encode("gb18030"))
+
+
+def test_a_missing_column_is_named_by_its_chinese_header(tmp_path):
+    rows = _report(tmp_path, lambda p: _rewrite(p, lambda c: [*c[:3], c[4]]))
+    assert [(r["文件"], r["列"], r["规则"]) for r in rows] == [
+        (
+            "observations/supervision.csv",
+            "指标值（value）",
+            "表头缺少必需的列“指标值”（value）；应有的列：单位代码（unit_id）、"
+            "报告期（period）、指标代码（indicator_id）、指标值（value），"
+            "中文或英文表头均可",
+        )
+    ]
+
+
+def test_an_unknown_column_lists_the_chinese_headers_allowed(tmp_path):
+    rows = _report(tmp_path, lambda p: _rewrite(p, lambda c: [*c, "备注"]))
+    assert [(r["文件"], r["规则"]) for r in rows] == [
+        (
+            "observations/supervision.csv",
+            "“备注”不是本表的列，请删除或改正；可用的列：单位代码（unit_id）、"
+            "报告期（period）、指标代码（indicator_id）、指标值（value）、"
+            "报送日期（reported_at），中文或英文表头均可",
+        )
+    ]
