@@ -231,6 +231,7 @@ def _table(
     record; ``ValidationFailed`` for a file with no table in it."""
     if suffix != ".parquet":
         frame = _headed(frame, name)
+        _unique_headers(frame, name)
     frame.columns = [
         _ALIASES.get(str(c).strip(), str(c).strip()) for c in frame.columns
     ]
@@ -301,6 +302,42 @@ def _headed(frame: pd.DataFrame, name: str) -> pd.DataFrame:
         said = _said("blank_header", letter=letter)
         problems.append({**_problem(name, said), "row": 1, "column": letter})
     raise ValidationFailed(pd.DataFrame(problems))
+
+
+#: pandas' name for a header cell seen before in the same row (``value.1``)
+_AGAIN = re.compile(r"(.+)\.(\d+)")
+
+
+def _unique_headers(frame: pd.DataFrame, name: str) -> None:
+    """Refuse a column headed twice (``duplicate_header``, row 1, one problem per
+    column, its letters): the same header typed again (pandas reads the second
+    ``value`` as ``value.1``), or a Chinese header beside its English one
+    (``指标值`` and ``value``)."""
+    seen: dict[str, list[int]] = {}
+    raw: set[str] = set()
+    for i, c in enumerate(map(str, frame.columns)):
+        again = _AGAIN.fullmatch(c)
+        if again and again.group(1) in raw:  # pandas renamed a repeated header
+            c = again.group(1)
+        raw.add(c)
+        c = c.strip()
+        seen.setdefault(_ALIASES.get(c, c), []).append(i)
+    problems = []
+    for column, at in seen.items():
+        if len(at) < 2:
+            continue
+        letters = [_column_letter(i + 1) for i in at]
+        zh = INPUT_COLUMN[column].zh if column in INPUT_COLUMN else column
+        said = _said(
+            "duplicate_header",
+            letters=Word("、".join(letters), ", ".join(letters)),
+            column=Word(
+                f"“{zh}”（{column}）" if zh != column else f"“{column}”", column
+            ),
+        )
+        problems.append({**_problem(name, said), "row": 1, "column": column})
+    if problems:
+        raise ValidationFailed(pd.DataFrame(problems))
 
 
 def _looks_like_header(cells: list) -> bool:

@@ -62,3 +62,48 @@ def test_an_unknown_column_lists_the_chinese_headers_allowed(tmp_path):
             "报送日期（reported_at），中文或英文表头均可",
         )
     ]
+
+
+def test_a_chinese_header_beside_its_english_one_is_named_not_a_crash(tmp_path):
+    """指标值 added beside value (the same column, data-format §4) was a traceback
+    (InvalidIndexError) from validate, score and status alike."""
+    rows = _report(
+        tmp_path,
+        lambda p: _rewrite(p, lambda c: [*c, c[3] if c[3] != "指标值" else "value"]),
+    )
+    assert [(r["文件"], r["行"], r["列"], r["规则"]) for r in rows] == [
+        (
+            "observations/supervision.csv",
+            "1",
+            "指标值（value）",
+            "第D、F列的表头都是“指标值”（value），中文表头和英文表头算同一列："
+            "只能保留一列，请删去多余的列",
+        )
+    ]
+
+
+def test_a_header_typed_twice_in_a_workbook_is_named_by_its_letters(tmp_path):
+    """The second 单位代码 is not reported as an unknown column “单位代码.1”, a name
+    the clerk never typed."""
+    import openpyxl
+
+    def edit(_):
+        book = tmp_path / "data" / "observations" / "finance.xlsx"
+        wb = openpyxl.load_workbook(book)
+        sheet = wb.worksheets[0]
+        last = sheet.max_column + 1
+        sheet.cell(1, last, "单位代码")
+        for r in range(2, sheet.max_row + 1):
+            sheet.cell(r, last, sheet.cell(r, 1).value)
+        wb.save(book)
+
+    rows = _report(tmp_path, edit)
+    assert [(r["文件"], r["行"], r["列"], r["规则"]) for r in rows] == [
+        (
+            "observations/finance.xlsx",
+            "1",
+            "单位代码（unit_id）",
+            "第A、F列的表头都是“单位代码”（unit_id），中文表头和英文表头算同一列："
+            "只能保留一列，请删去多余的列",
+        )
+    ]
