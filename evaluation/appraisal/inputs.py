@@ -60,6 +60,9 @@ FILES: dict[str, tuple[list[str], list[str]]] = {
     "overrides": (["unit_id", "grade", "reason", "approved_by", "approved_on"], []),
 }
 REQUIRED_FILES = ("ballots", "raters")
+#: registers that may hold nothing in a year (no fault, veto, bonus or override):
+#: a header alone is an empty table, as no file is
+REGISTERS = ("faults", "vetoes", "bonuses", "overrides")
 #: columns that take a code or its Chinese word, as the committee writes it (优秀 for
 #: ``excellent``): read as the code
 WORDED = {"overrides": {"grade": GRADE}, "vetoes": {"decision": VETO_DECISION}}
@@ -100,7 +103,7 @@ def load_inputs(folder: str | Path) -> Inputs:
             continue
         path = paths[0]
         try:
-            frame, record = read_table(path)
+            frame, record = read_table(path, empty_ok=name in REGISTERS)
         except ValidationFailed as exc:
             report = exc.report.reindex(columns=COLUMNS)
             report["rule_zh"] = report["rule_zh"].fillna(report["rule"])

@@ -122,9 +122,11 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 def read_table(
-    path: str | Path, *, name: str | None = None
+    path: str | Path, *, name: str | None = None, empty_ok: bool = False
 ) -> tuple[pd.DataFrame, dict]:
     """Read one file into a text table with ``source`` and ``row`` columns.
+    ``empty_ok``: a header without rows is an empty table (a register with nothing
+    in it this year: no events, no bonuses), not ``no_rows``.
 
     Returns the table and a file record (``file, encoding, rows, sha256``). Raises
     ``ValidationFailed`` naming the file if it cannot be read, or is larger than
@@ -211,7 +213,9 @@ def read_table(
     except Exception as exc:  # parser errors name the line; pass them on
         raise _file_error(name, _unparsed(suffix[1:], exc)) from None
     try:
-        frame, record = _table(frame, name, suffix, encoding, first_row, sha)
+        frame, record = _table(
+            frame, name, suffix, encoding, first_row, sha, empty_ok=empty_ok
+        )
     except ValidationFailed as exc:
         if not cells:
             raise
@@ -224,7 +228,14 @@ def read_table(
 
 
 def _table(
-    frame: pd.DataFrame, name: str, suffix: str, encoding: str, first_row: int, sha
+    frame: pd.DataFrame,
+    name: str,
+    suffix: str,
+    encoding: str,
+    first_row: int,
+    sha,
+    *,
+    empty_ok: bool = False,
 ) -> tuple[pd.DataFrame, dict]:
     """The file's table as :func:`read_table` returns it (blank columns dropped,
     headers read as the package's names, line numbers, no blank lines) and its
@@ -245,7 +256,7 @@ def _table(
     frame["row"] = pd.RangeIndex(first_row, first_row + len(frame))
     data_cols = [c for c in frame.columns if c != "row"]
     frame = frame[frame[data_cols].notna().any(axis=1)]  # blank lines are not data
-    if frame.empty:
+    if frame.empty and not empty_ok:
         raise _file_error(name, _said("no_rows"))
     frame.insert(0, "source", name)
     record = {
@@ -405,7 +416,7 @@ def load_dataset(path: str | Path, *, skip_unreadable: bool = False) -> Dataset:
             k, name = every.index(file), str(file.relative_to(root))
             progress.note("read", f"{name} ({k + 1}/{len(every)})", k / len(every))
             try:
-                frame, record = read_table(file, name=name)
+                frame, record = read_table(file, name=name, empty_ok=table == "events")
             except CellProblems as exc:  # read: its cells are checked with the rest
                 frame, record = exc.frame, exc.record
                 cells.append(exc.report)
