@@ -42,6 +42,7 @@ from evaluation.appraisal.grades import (
     by_score,
     check_overrides,
     group_rank,
+    published,
     quota_table,
     worst,
 )
@@ -260,7 +261,7 @@ def appraise(config: Config, result: Result, inputs: Inputs) -> Appraisal:
     table["group_rank"] = group_rank(table)
     order = {g.id: i for i, g in enumerate(config.groups)}
     dims = [c for c in table.columns if c.startswith(DIMENSION_PREFIX)]
-    table = table.assign(_g=table["group"].map(order), _s=-table["score"].round(2))
+    table = table.assign(_g=table["group"].map(order), _s=-published(table["score"]))
     table = table.sort_values(
         ["_g", "_s", "unit_id"], kind="stable", na_position="last"
     )

@@ -11,7 +11,7 @@ import pandas as pd
 from evaluation.appraisal.config import GRADES, Config, Quota
 from evaluation.appraisal.inputs import Inputs, row_problems
 from evaluation.errors import ValidationFailed
-from evaluation.vocabulary import GRADE, Word
+from evaluation.vocabulary import GRADE, SCORE_DECIMALS, Word, fixed_each
 
 
 def by_score(score: pd.Series, config: Config) -> np.ndarray:
@@ -30,12 +30,20 @@ def worst(a, b):
     return [max(x, y, key=rank.get) for x, y in zip(a, b, strict=True)]
 
 
+def published(score: pd.Series) -> pd.Series:
+    """The scores as published: 2 decimals rounded half up, as every table and
+    letter writes them (a mean of 92.575 computed as 92.57499999999999 is 92.58,
+    where ``round`` gives 92.57); NaN kept. Ranks and the quota sort these, so
+    units published alike are ranked alike."""
+    written = fixed_each(score, SCORE_DECIMALS)
+    return pd.Series([float(x) if x else np.nan for x in written], index=score.index)
+
+
 def group_rank(table: pd.DataFrame) -> pd.Series:
     """Rank within the appraisal group by the score as published (2 decimals),
     ties sharing the better place; no score → no rank."""
     return (
-        table["score"]
-        .round(2)
+        published(table["score"])
         .groupby(table["group"])
         .rank(method="min", ascending=False)
         .astype("Int64")
@@ -99,7 +107,7 @@ def quota_moves(
     b = after.set_index("unit_id").reindex(a.index)
     moved = (
         (a["final_grade"] != b["final_grade"])
-        & (a["score"].round(2) == b["score"].round(2))
+        & (published(a["score"]) == published(b["score"]))
         & (a["grade_after_rules"] == b["grade_after_rules"])
         & (a["grade_after_quota"] != b["grade_after_quota"])
         & (a["final_grade"] == a["grade_after_quota"])
@@ -140,7 +148,7 @@ def apply_quota(table: pd.DataFrame, quota: Quota, applied: list) -> None:
         if len(cand) <= allowed:
             continue
         order = cand.assign(
-            _s=cand["score"].round(2),
+            _s=published(cand["score"]),
             _p=cand["periods_score"].fillna(-1),
             _v=cand["survey_score"].fillna(-1),
         ).sort_values(

@@ -11,6 +11,7 @@ import pytest
 
 from evaluation import appraisal as A
 from evaluation.errors import CatalogueError, EvaluationError, ValidationFailed
+from evaluation.vocabulary import fixed
 
 UNITS = pd.DataFrame(
     {
@@ -474,6 +475,27 @@ def test_quota_rounds_half_up_and_marks_a_tie_at_the_boundary():
     g = appraise(scores=scores, grades=quota).grades.set_index("unit_id")
     assert g.index[g["final_grade"] == "excellent"].tolist() == ["U1", "U2", "U3"]
     assert g.index[g["quota_tie"]].tolist() == ["U3", "U4", "U5"]
+
+
+def test_scores_published_alike_share_the_rank_and_the_quota_goes_by_periods():
+    """Two units both published at 90.13 tie for the one excellent place: the
+    periods part decides (docs/appraisal.md §4), and they share 1st place.
+    U1: (0.5·95 + 0.3·82) / 0.8 = 90.125 → 90.13 half up (the float computed is
+    just below, 90.12499999999999); U2: (0.5·92 + 0.3·87.01) / 0.8 = 90.12875 →
+    90.13. No survey: its share is spread over the other two parts."""
+    scores = {"U1": 95.0, "U2": 92.0} | {f"U{i}": 80.0 for i in range(3, 11)}
+    review = [("U1", "82"), ("U2", "87.01")]
+    review += [(f"U{i}", "80") for i in range(3, 11)]
+    quota = {"excellent": 90, "good": 75, "pass": 60, "quota": {"share": 0.1}}
+    cfg = config(grades=quota)  # 10 units × 0.1: one place
+    ap = A.appraise(cfg, result(scores), inputs(review=(review, ["unit_id", "score"])))
+    g = ap.grades.set_index("unit_id")
+    assert [fixed(s) for s in g.loc[["U1", "U2"], "score"]] == ["90.13"] * 2
+    assert g.loc[["U1", "U2"], "grade_after_rules"].tolist() == ["excellent"] * 2
+    assert g.loc[["U1", "U2"], "final_grade"].tolist() == ["excellent", "good"]
+    assert g.loc[["U1", "U2"], "group_rank"].tolist() == [1, 1]
+    assert not g.loc[["U1", "U2"], "quota_tie"].any()  # the periods part settled it
+    assert ap.grades["unit_id"].tolist()[:2] == ["U1", "U2"]
 
 
 def test_each_unit_the_quota_moved_cites_the_document_that_sets_it():
