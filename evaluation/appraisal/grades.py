@@ -14,9 +14,21 @@ from evaluation.errors import ValidationFailed
 from evaluation.vocabulary import GRADE, SCORE_DECIMALS, Word, fixed_each
 
 
+def published(score: pd.Series) -> pd.Series:
+    """The scores as published: 2 decimals rounded half up, as every table and
+    letter writes them (a mean of 92.575 computed as 92.57499999999999 is 92.58,
+    where ``round`` gives 92.57); NaN kept. The thresholds, ranks and quota take
+    these, so units published alike are graded and ranked alike."""
+    written = fixed_each(score, SCORE_DECIMALS)
+    return pd.Series([float(x) if x else np.nan for x in written], index=score.index)
+
+
 def by_score(score: pd.Series, config: Config) -> np.ndarray:
-    """优秀/良好/合格/不合格 by the thresholds; no score → fail."""
+    """优秀/良好/合格/不合格 by the thresholds, on the score as published
+    (:func:`published`: 90.00 by hand, computed as 89.99999999999999, is 优秀);
+    no score → fail."""
     th = config.grades
+    score = published(score)
     return np.select(
         [score >= th.excellent, score >= th.good, score >= th.pass_],
         ["excellent", "good", "pass"],
@@ -28,15 +40,6 @@ def worst(a, b):
     """The worse of two grade columns, cell by cell."""
     rank = {g: i for i, g in enumerate(GRADES)}
     return [max(x, y, key=rank.get) for x, y in zip(a, b, strict=True)]
-
-
-def published(score: pd.Series) -> pd.Series:
-    """The scores as published: 2 decimals rounded half up, as every table and
-    letter writes them (a mean of 92.575 computed as 92.57499999999999 is 92.58,
-    where ``round`` gives 92.57); NaN kept. Ranks and the quota sort these, so
-    units published alike are ranked alike."""
-    written = fixed_each(score, SCORE_DECIMALS)
-    return pd.Series([float(x) if x else np.nan for x in written], index=score.index)
 
 
 def group_rank(table: pd.DataFrame) -> pd.Series:

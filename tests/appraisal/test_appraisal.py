@@ -498,6 +498,20 @@ def test_scores_published_alike_share_the_rank_and_the_quota_goes_by_periods():
     assert ap.grades["unit_id"].tolist()[:2] == ["U1", "U2"]
 
 
+def test_a_score_of_exactly_90_by_hand_is_excellent():
+    """考 81.3, 评 98.5, 议 99 (three 99s of group C; A and B gave none):
+    0.5·81.3 + 0.3·98.5 + 0.2·99 = 40.65 + 29.55 + 19.8 = 90.00 by hand, the
+    threshold for 优秀 (≥ 90), published as 90.00. The float computed is
+    89.99999999999999; the grade must be the one the published score earns."""
+    b = ballots_for("U1", "c", ["99"] * 3)
+    review = ([("U1", "98.5")], ["unit_id", "score"])
+    ap = A.appraise(config(), result({"U1": 81.3}), inputs(b, review=review))
+    g = ap.grades.set_index("unit_id")
+    assert fixed(g.at["U1", "score"]) == "90.00"
+    assert g.at["U1", "grade_by_score"] == "excellent"
+    assert g.at["U1", "final_grade"] == "excellent"
+
+
 def test_each_unit_the_quota_moved_cites_the_document_that_sets_it():
     """The committee reads why a unit is 良好 and not 优秀: the quota's row names
     the document that sets the quota when the configuration gives it."""
