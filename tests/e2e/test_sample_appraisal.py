@@ -200,3 +200,42 @@ def test_a_score_of_exactly_92_575_is_published_as_92_58(sample):
     grades = tables["grades"].set_index("unit_id")
     assert grades.at["D11", "review_score"] == pytest.approx(92.575, abs=1e-9)
     assert round_half_up([grades.at["D11", "review_score"]]) == ["92.58"]
+
+
+GRADE_ORDER = ["excellent", "good", "pass", "fail"]
+
+
+@pytest.mark.parametrize(
+    ("file", "indicator", "due", "count", "dimension"),
+    [
+        ("supervision.csv", "approval_on_time_rate", "2025-M", 12, "dim_efficiency"),
+        ("inspection.csv", "leader_task_completion_rate", "2025-B", 6, "dim_tasks"),
+        ("survey.csv", "public_satisfaction", "2025-H", 2, "dim_satisfaction"),
+    ],
+    ids=["monthly", "bimonthly", "half_year"],
+)
+def test_a_worse_monthly_bimonthly_or_half_year_report_never_helps(
+    sample, tmp_path, file, indicator, due, count, dimension
+):
+    """月度考核与年终评估相结合 (seed 004): 市财政局's reports of one indicator at
+    each frequency, every one of 2025 made 40 points worse (a lower on-time rate,
+    fewer leader tasks done, lower satisfaction), lower its dimension and its
+    year-end score, and never better its rank in group or its grade."""
+    _, before = sample
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE, data)
+    path = data / "observations" / file
+    enc = "gb18030" if file == "supervision.csv" else "utf-8-sig"  # as sent
+    t = pd.read_csv(path, dtype=str, encoding=enc, keep_default_na=False)
+    unit, period, ind, val = t.columns[:4]  # 单位代码, 报告期, … in supervision.csv
+    hit = (t[unit] == "D08") & t[period].str.startswith(due) & (t[ind] == indicator)
+    assert hit.sum() == count  # every report of the year at that frequency
+    t.loc[hit, val] = (pd.to_numeric(t.loc[hit, val]) - 40).map("{:.1f}".format)
+    t.to_csv(path, index=False, encoding=enc)
+    worse = appraise_cli(score(data, tmp_path / "out"), tmp_path / "store.duckdb")
+    b = before["grades"].set_index("unit_id").loc["D08"]
+    w = worse["grades"].set_index("unit_id").loc["D08"]
+    assert w[dimension] < b[dimension] - 1
+    assert w["score"] < b["score"]
+    assert w["group_rank"] >= b["group_rank"]
+    assert GRADE_ORDER.index(w["final_grade"]) >= GRADE_ORDER.index(b["final_grade"])
