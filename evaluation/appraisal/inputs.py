@@ -23,6 +23,7 @@ from evaluation import periods as P
 from evaluation.appraisal.config import Config
 from evaluation.errors import ValidationFailed
 from evaluation.intake.io import matching_files, read_table
+from evaluation.intake.validate import listed_columns, named_column
 from evaluation.vocabulary import GRADE, VETO_DECISION, Word, say
 
 #: file → (required columns, optional columns)
@@ -120,19 +121,27 @@ def load_inputs(folder: str | Path) -> Inputs:
             if column in frame:
                 code = {w.zh: k for k, w in words.items()}
                 frame[column] = frame[column].replace(code)
+        # a column by its Chinese header where it has one (单位代码), as validate says
         for c in required:
             if c not in header:
-                problems.append(_problem(path.name, c, "missing_column", column=c))
+                problems.append(
+                    _problem(
+                        path.name,
+                        c,
+                        "missing_column",
+                        column=named_column(c),
+                        columns=listed_columns(required),
+                    )
+                )
         for c in header:
             if c not in required + optional:
-                allowed = required + optional
                 problems.append(
                     _problem(
                         path.name,
                         c,
                         "unknown_column",
-                        column=c,
-                        columns=Word("、".join(allowed), ", ".join(allowed)),
+                        column=named_column(c),
+                        columns=listed_columns(required + optional),
                     )
                 )
         tables[name] = frame.reindex(columns=[*required, *optional, "source", "row"])

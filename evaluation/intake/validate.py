@@ -268,8 +268,8 @@ def check_columns(
             said = V.say(
                 "validation_rule",
                 "missing_column",
-                column=_named(c),
-                columns=_listed(required),
+                column=named_column(c),
+                columns=listed_columns(required),
             )
             rows.append((file, pd.NA, c, "", said.en, said.zh))
         for c in unknown:
@@ -277,7 +277,7 @@ def check_columns(
                 "validation_rule",
                 "unknown_column",
                 column=shorten(c),
-                columns=_listed(required + optional),
+                columns=listed_columns(required + optional),
             )
             rows.append((file, pd.NA, c, "", said.en, said.zh))
         if missing or unknown:
@@ -289,15 +289,16 @@ def check_columns(
     return out, pd.DataFrame(rows, columns=[*ValidationFailed.columns, "rule_zh"])
 
 
-def _named(column: str) -> V.Word:
-    """A column as a rule names it: by the Chinese header agencies type, with the
-    English one beside it (``“指标值”（value）``) / ``value``."""
+def named_column(column: str) -> V.Word:
+    """A column as a rule names it (the observations' and the appraisal inputs'):
+    by the Chinese header agencies type, with the English one beside it
+    (``“指标值”（value）``) / ``value``; a column with no Chinese header by its own."""
     if column not in V.INPUT_COLUMN:
         return V.Word(f"“{column}”", column)
     return V.Word(f"“{V.INPUT_COLUMN[column].zh}”（{column}）", column)
 
 
-def _listed(columns: list[str]) -> V.Word:
+def listed_columns(columns: list[str]) -> V.Word:
     """Column names listed in a rule, either header accepted:
     ``单位代码（unit_id）、报告期（period）`` / ``unit_id, period``."""
     zh = [

@@ -107,3 +107,61 @@ def test_a_header_typed_twice_in_a_workbook_is_named_by_its_letters(tmp_path):
             "只能保留一列，请删去多余的列",
         )
     ]
+
+
+def _appraisal_report(tmp_path, result, headers: dict[str, str]) -> list[dict]:
+    """``publish RESULT --appraisal`` with the sample's appraisal files, the header
+    of each file named in ``headers`` typed as given: the problem report."""
+    folder = tmp_path / "appraisal"
+    shutil.copytree(SAMPLE / "appraisal", folder)
+    for name, header in headers.items():
+        lines = (folder / name).read_text(encoding="utf-8-sig").splitlines()
+        text = "\n".join([header, *lines[1:]]) + "\n"
+        (folder / name).write_text(text, encoding="gb18030")
+    out = tmp_path / "problems.csv"
+    done = CliRunner().invoke(
+        app,
+        ["publish", str(result), "--appraisal", str(folder), "--by", "测试",
+         "--appraisal-config", str(ROOT / "appraisal.yaml"),
+         "--store", str(tmp_path / "s.duckdb"), "--report", str(out)],
+    )  # fmt: skip
+    assert done.exit_code == 1, done.output
+    with out.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_an_appraisal_files_header_is_said_by_the_headers_the_file_may_use(
+    q4_result, tmp_path
+):
+    """A clerk's Chinese headers in ballots.csv (单位代码 read as unit_id; 评议结果,
+    which is no header of the table) and raters.csv (单位代码 where rater_unit
+    belongs): each column said by its Chinese header where it has one, the English
+    in brackets, as the observations' are; before, 单位代码 was said “unit_id”."""
+    rows = _appraisal_report(
+        tmp_path,
+        q4_result,
+        {
+            "ballots.csv": "ballot_id,rater_id,rater_group,单位代码,评议结果",
+            "raters.csv": "rater_id,rater_group,单位代码",
+        },
+    )
+    assert [(r["文件"], r["列"], r["规则"]) for r in rows] == [
+        (
+            "ballots.csv",
+            "answer",
+            "表头缺少必需的列“answer”；应有的列：“ballot_id”、“rater_group”、"
+            "“rater_id”、单位代码（unit_id）、“answer”",
+        ),
+        (
+            "ballots.csv",
+            "评议结果",
+            "“评议结果”不是本表的列，请删除或改正；可用的列：“ballot_id”、"
+            "“rater_group”、“rater_id”、单位代码（unit_id）、“answer”、“rater_unit”",
+        ),
+        (
+            "raters.csv",
+            "单位代码（unit_id）",
+            "“单位代码”（unit_id）不是本表的列，请删除或改正；可用的列："
+            "“rater_id”、“rater_group”、“rater_unit”",
+        ),
+    ]
