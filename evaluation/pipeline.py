@@ -493,9 +493,24 @@ def no_unit_scored(
             "no_unit_late",
             agencies=Word("、".join(w.zh for w in who), ", ".join(w.en for w in who)),
             series=len(set(absences["series_id"])),
+            instead=_instead(period),
         )
     said = say("library_error", "no_unit_scored", period=_period(period), late=late)
     return EvaluationError(words=said)
+
+
+def _instead(period: str) -> Word | str:
+    """The longer periods ``no_unit_late`` advises scoring instead of ``period``
+    (quarter and year for a month, the year for a quarter), none for a year."""
+    try:
+        months = P.months_per(P.frequency_of(period))
+    except ValueError:
+        return ""
+    if months < P.months_per("quarterly"):
+        return say("library_error", "no_unit_instead_quarter")
+    if months < P.months_per("annual"):
+        return say("library_error", "no_unit_instead_year")
+    return ""
 
 
 def _period(period: str) -> Word:
