@@ -414,7 +414,8 @@ def _to_report(
     ids = (
         meta["indicator_id"].reindex(pos).to_numpy() if "indicator_id" in meta else None
     )
-    # a period of the wrong frequency: examples of its file's own year
+    # a period of the wrong frequency: examples of the label's own year, else of
+    # its file's
     years = _own_years(meta) if rule_id.eq("period_frequency").any() else {}
     said = [
         rule_words(
@@ -556,9 +557,9 @@ def rule_words(
 ) -> V.Word:
     """A rule id plus what was expected, in the words of the catalogue, in Chinese
     and English (the vocabulary's ``validation_rule``); ``units_file``: the units
-    file an unknown unit is not in, by the name the report gives it; ``year``: the
-    year of a period's example (the file's own), else the value's, else this year
-    (Beijing time)."""
+    file an unknown unit is not in, by the name the report gives it; a period's
+    example is of the value's own year (a row of 2024 is told 2024-Q1), else of
+    ``year`` (the file's), else of this year (Beijing time)."""
     series = catalogue.series
     say = V.say
     known = indicator_id in series.index if indicator_id is not None else False
@@ -597,9 +598,11 @@ def rule_words(
         )
     if rule == "period_frequency" and known:
         freq = series.loc[indicator_id, "frequency"]
-        if year is None:  # the label's own year, else this one
-            own = P.parse([value])["year"].iat[0]
-            year = int(own) if pd.notna(own) else P.today().year
+        own = P.parse([value])["year"].iat[0]  # the label's own year, else the
+        if pd.notna(own):  # file's, else this one
+            year = int(own)
+        elif year is None:
+            year = P.today().year
         example = P.label(year, 3, freq)
         return say(
             "validation_rule",

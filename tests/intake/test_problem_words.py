@@ -71,27 +71,32 @@ def test_the_range_is_said_in_the_indicators_unit(tiny_raw):
     )
 
 
-def test_a_period_of_the_wrong_frequency_is_told_in_its_files_year(
+def test_a_period_of_the_wrong_frequency_is_told_in_its_own_year(
     tmp_path, tiny_catalogue, monkeypatch
 ):
     """A file of 2023's quarters with one a1 row typed 2024-M03 (a1 is quarterly):
-    the example is of 2023, the year of most of the file's labels, not a fixed
-    2025 nor the wrong label's 2024. Said alone: of the label's year (2027-M03:
-    2027), else of this year in Beijing (2031, as today is set here)."""
+    the example is of the row's own 2024 (the quarter it meant), not a fixed 2025
+    nor the 2023 of most of the file's labels. Said alone: of the label's year
+    (2027-M03: 2027), else of the file's year given, else of this year in Beijing
+    (2031, as today is set here)."""
     rows = [(u, p.replace("2025", "2023"), i, v) for u, p, i, v in TINY_ROWS]
     rows[0] = ("U1", "2024-M03", "a1", "80")
     data = write_dataset(tmp_path / "d", TINY_UNITS, rows)
     report = ev.check_dataset(ev.load_dataset(data), tiny_catalogue)
     wrong = report[report["value"] == "2024-M03"]
     assert wrong["rule_zh"].tolist() == [
-        "报告期与报送频率不符：a1指标按季度报送，报告期应写作“2023-Q1”这样的形式"
-        "（2023年第一季度）"
+        "报告期与报送频率不符：a1指标按季度报送，报告期应写作“2024-Q1”这样的形式"
+        "（2024年第一季度）"
     ]
     assert wrong["rule"].tolist() == [
-        "period_frequency: a1 is reported quarterly, e.g. 2023-Q1"
+        "period_frequency: a1 is reported quarterly, e.g. 2024-Q1"
     ]
     said = rule_words("period_frequency", "2027-M03", "a1", tiny_catalogue)
     assert said.en.endswith("e.g. 2027-Q1")
+    said = rule_words("period_frequency", "2027-M03", "a1", tiny_catalogue, year=2023)
+    assert said.en.endswith("e.g. 2027-Q1")  # the row's year before the file's
+    said = rule_words("period_frequency", "", "a1", tiny_catalogue, year=2023)
+    assert said.en.endswith("e.g. 2023-Q1")
     monkeypatch.setattr(P, "today", lambda: pd.Timestamp("2031-06-30"))
     said = rule_words("period_frequency", "", "a1", tiny_catalogue)
     assert said.en.endswith("e.g. 2031-Q1")
