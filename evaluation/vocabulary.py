@@ -362,6 +362,7 @@ FILE_STATUS = FAMILIES["file_status"]
 APPEAL_DECISION = FAMILIES["appeal_decision"]
 QUALITY_CHECK = FAMILIES["quality_check"]
 INPUT_COLUMN = FAMILIES["input_column"]
+APPRAISAL_COLUMN = FAMILIES["appraisal_column"]
 MEDIA_HEADER = FAMILIES["media_header"]
 MEDIA_NOTE = FAMILIES["media_note"]
 RISK_HEADER = FAMILIES["risk_header"]
@@ -370,3 +371,16 @@ PERSON_HEADER = FAMILIES["person_header"]
 DOCUMENT = FAMILIES["document"]
 LEVEL_COLOURS = COLOURS["risk_level"]
 GRADE_COLOURS = COLOURS["grade"]
+
+
+def input_columns(table: str) -> dict[str, Word]:
+    """The columns of input table ``table`` (a file's stem: ``ballots``, ``units`` …)
+    that may be headed in Chinese → their words: ``input_column``'s, and for an
+    appraisal file its own (``appraisal_column``: ``reason`` of ``bonuses`` is
+    加分事由, of ``overrides`` 等次调整理由)."""
+    own = {
+        key.partition(".")[2]: w
+        for key, w in APPRAISAL_COLUMN.items()
+        if key.partition(".")[0] == table
+    }
+    return {**INPUT_COLUMN, **own}

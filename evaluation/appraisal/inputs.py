@@ -24,7 +24,7 @@ from evaluation.appraisal.config import Config
 from evaluation.errors import ValidationFailed
 from evaluation.intake.io import matching_files, read_table
 from evaluation.intake.validate import listed_columns, named_column
-from evaluation.vocabulary import GRADE, VETO_DECISION, Word, say
+from evaluation.vocabulary import GRADE, VETO_DECISION, Word, input_columns, say
 
 #: file → (required columns, optional columns)
 FILES: dict[str, tuple[list[str], list[str]]] = {
@@ -86,7 +86,9 @@ def load_inputs(folder: str | Path) -> Inputs:
     """Read an appraisal folder: ``ballots`` and ``raters`` (required), and where
     present ``review`` or ``key_targets``, ``faults``, ``vetoes``, ``bonuses``,
     ``overrides``, each as CSV (UTF-8 or GB18030) or an Excel workbook (first sheet,
-    header in row 1). Headers are checked here; cells by :func:`validate_inputs`."""
+    header in row 1), each column headed by its English name or its Chinese header
+    (the vocabulary's ``appraisal_column``: 评议结果 for ``answer``). Headers are
+    checked here; cells by :func:`validate_inputs`."""
     folder = Path(folder)
     if not folder.is_dir():
         _raise([_problem(str(folder), "", "no_folder")])
@@ -103,8 +105,14 @@ def load_inputs(folder: str | Path) -> Inputs:
                 problems.append(_problem(f"{name}.csv", "", "missing_file"))
             continue
         path = paths[0]
+        # each column by its English name or the file's Chinese header (单位代码)
+        headers = input_columns(name)
         try:
-            frame, record = read_table(path, empty_ok=name in REGISTERS)
+            frame, record = read_table(
+                path,
+                empty_ok=name in REGISTERS,
+                headers={headers[c].zh: c for c in required + optional if c in headers},
+            )
         except ValidationFailed as exc:
             report = exc.report.reindex(columns=COLUMNS)
             report["rule_zh"] = report["rule_zh"].fillna(report["rule"])
@@ -121,7 +129,7 @@ def load_inputs(folder: str | Path) -> Inputs:
             if column in frame:
                 code = {w.zh: k for k, w in words.items()}
                 frame[column] = frame[column].replace(code)
-        # a column by its Chinese header where it has one (单位代码), as validate says
+        # a column by its Chinese header (“评议结果”（answer）), as validate says
         for c in required:
             if c not in header:
                 problems.append(
@@ -129,8 +137,8 @@ def load_inputs(folder: str | Path) -> Inputs:
                         path.name,
                         c,
                         "missing_column",
-                        column=named_column(c),
-                        columns=listed_columns(required),
+                        column=named_column(c, headers),
+                        columns=listed_columns(required, headers),
                     )
                 )
         for c in header:
@@ -140,8 +148,8 @@ def load_inputs(folder: str | Path) -> Inputs:
                         path.name,
                         c,
                         "unknown_column",
-                        column=named_column(c),
-                        columns=listed_columns(required + optional),
+                        column=named_column(c, headers),
+                        columns=listed_columns(required + optional, headers),
                     )
                 )
         tables[name] = frame.reindex(columns=[*required, *optional, "source", "row"])

@@ -122,11 +122,17 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 def read_table(
-    path: str | Path, *, name: str | None = None, empty_ok: bool = False
+    path: str | Path,
+    *,
+    name: str | None = None,
+    empty_ok: bool = False,
+    headers: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, dict]:
     """Read one file into a text table with ``source`` and ``row`` columns.
     ``empty_ok``: a header without rows is an empty table (a register with nothing
-    in it this year: no events, no bonuses), not ``no_rows``.
+    in it this year: no events, no bonuses), not ``no_rows``. ``headers``: the
+    file's own Chinese headers → columns, read besides :data:`INPUT_COLUMN`'s (an
+    appraisal file's 评议结果 → ``answer``).
 
     Returns the table and a file record (``file, encoding, rows, sha256``). Raises
     ``ValidationFailed`` naming the file if it cannot be read, or is larger than
@@ -137,6 +143,7 @@ def read_table(
     path = Path(path)
     name = name or path.name
     suffix = path.suffix.lower()
+    aliases = {**_ALIASES, **(headers or {})}
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -205,7 +212,7 @@ def read_table(
             # error cells and formulas without a saved result read as empty cells:
             # find them in the sheet itself, never take them for missing values;
             # date cells of date columns read as their day, not day and midnight
-            header = [_ALIASES.get(str(c).strip(), str(c).strip()) for c in frame]
+            header = [aliases.get(str(c).strip(), str(c).strip()) for c in frame]
             cells, days = _excel_cells(data, name, header, _own_year(frame, header))
             frame = _dated(frame, days)
     except ValidationFailed:
@@ -214,7 +221,7 @@ def read_table(
         raise _file_error(name, _unparsed(suffix[1:], exc)) from None
     try:
         frame, record = _table(
-            frame, name, suffix, encoding, first_row, sha, empty_ok=empty_ok
+            frame, name, suffix, encoding, first_row, sha, empty_ok, aliases
         )
     except ValidationFailed as exc:
         if not cells:
@@ -234,18 +241,16 @@ def _table(
     encoding: str,
     first_row: int,
     sha,
-    *,
-    empty_ok: bool = False,
+    empty_ok: bool,
+    aliases: dict[str, str],
 ) -> tuple[pd.DataFrame, dict]:
     """The file's table as :func:`read_table` returns it (blank columns dropped,
-    headers read as the package's names, line numbers, no blank lines) and its
-    record; ``ValidationFailed`` for a file with no table in it."""
+    headers read as the package's names by ``aliases``, line numbers, no blank
+    lines) and its record; ``ValidationFailed`` for a file with no table in it."""
     if suffix != ".parquet":
         frame = _headed(frame, name)
-        _unique_headers(frame, name)
-    frame.columns = [
-        _ALIASES.get(str(c).strip(), str(c).strip()) for c in frame.columns
-    ]
+        _unique_headers(frame, name, aliases)
+    frame.columns = [aliases.get(str(c).strip(), str(c).strip()) for c in frame.columns]
     if encoding not in ("parquet", "xlsx") and len(frame.columns) == 1:
         sep = next((s for s in _SEPARATORS if s in frame.columns[0]), None)
         if sep is not None:  # saved with another separator: one column of it all
@@ -319,11 +324,12 @@ def _headed(frame: pd.DataFrame, name: str) -> pd.DataFrame:
 _AGAIN = re.compile(r"(.+)\.(\d+)")
 
 
-def _unique_headers(frame: pd.DataFrame, name: str) -> None:
+def _unique_headers(frame: pd.DataFrame, name: str, aliases: dict[str, str]) -> None:
     """Refuse a column headed twice (``duplicate_header``, row 1, one problem per
     column, its letters): the same header typed again (pandas reads the second
     ``value`` as ``value.1``), or a Chinese header beside its English one
-    (``指标值`` and ``value``)."""
+    (``指标值`` and ``value``; ``aliases``: Chinese header → column)."""
+    zh_of = {column: zh for zh, column in aliases.items()}
     seen: dict[str, list[int]] = {}
     raw: set[str] = set()
     for i, c in enumerate(map(str, frame.columns)):
@@ -332,13 +338,13 @@ def _unique_headers(frame: pd.DataFrame, name: str) -> None:
             c = again.group(1)
         raw.add(c)
         c = c.strip()
-        seen.setdefault(_ALIASES.get(c, c), []).append(i)
+        seen.setdefault(aliases.get(c, c), []).append(i)
     problems = []
     for column, at in seen.items():
         if len(at) < 2:
             continue
         letters = [_column_letter(i + 1) for i in at]
-        zh = INPUT_COLUMN[column].zh if column in INPUT_COLUMN else column
+        zh = zh_of.get(column, column)
         said = _said(
             "duplicate_header",
             letters=Word("、".join(letters), ", ".join(letters)),

@@ -11,6 +11,7 @@ English, starting with the rule's id) with the rule in Chinese beside it
 from __future__ import annotations
 
 import unicodedata
+from pathlib import PurePosixPath
 
 import numpy as np
 import pandas as pd
@@ -199,21 +200,25 @@ def problems_table(report: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         if "rule_zh" in report:
             zh = report["rule_zh"]
             out["rule"] = zh.where(zh.notna() & (zh.astype(str) != ""), out["rule"])
-        out["column"] = out["column"].map(_column_zh)
+        out["column"] = [
+            _column_zh(c, f) for c, f in zip(out["column"], out["file"], strict=True)
+        ]
         # rows no file brought: ``(agency audit)``; the rule names the agency
         nofile = out["file"].astype(str).str.startswith("(agency ")
         out["file"] = out["file"].where(~nofile, "（未收到文件）")
     return out.rename(columns=V.words("problem_header", lang))
 
 
-def _column_zh(column) -> object:
-    """``unit_id, period`` → ``单位代码（unit_id）、报告期（period）``."""
+def _column_zh(column, file) -> object:
+    """``unit_id, period`` → ``单位代码（unit_id）、报告期（period）``; a column of an
+    appraisal file by that file's header (``answer`` of ballots.csv: 评议结果)."""
     if not isinstance(column, str) or not column:
         return column
     names = [c.strip() for c in column.split(",")]
-    if not all(c in V.INPUT_COLUMN for c in names):
+    headers = V.input_columns(PurePosixPath(str(file)).stem)
+    if not all(c in headers for c in names):
         return column
-    return "、".join(f"{V.INPUT_COLUMN[c].zh}（{c}）" for c in names)
+    return "、".join(f"{headers[c].zh}（{c}）" for c in names)
 
 
 def _said_once(report: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
@@ -289,22 +294,21 @@ def check_columns(
     return out, pd.DataFrame(rows, columns=[*ValidationFailed.columns, "rule_zh"])
 
 
-def named_column(column: str) -> V.Word:
+def named_column(column: str, headers=V.INPUT_COLUMN) -> V.Word:
     """A column as a rule names it (the observations' and the appraisal inputs'):
-    by the Chinese header agencies type, with the English one beside it
-    (``“指标值”（value）``) / ``value``; a column with no Chinese header by its own."""
-    if column not in V.INPUT_COLUMN:
+    by the Chinese header agencies type (``headers``: the table's, column → words),
+    with the English one beside it (``“指标值”（value）``) / ``value``; a column with
+    no Chinese header by its own."""
+    if column not in headers:
         return V.Word(f"“{column}”", column)
-    return V.Word(f"“{V.INPUT_COLUMN[column].zh}”（{column}）", column)
+    return V.Word(f"“{headers[column].zh}”（{column}）", column)
 
 
-def listed_columns(columns: list[str]) -> V.Word:
-    """Column names listed in a rule, either header accepted:
-    ``单位代码（unit_id）、报告期（period）`` / ``unit_id, period``."""
-    zh = [
-        f"{V.INPUT_COLUMN[c].zh}（{c}）" if c in V.INPUT_COLUMN else f"“{c}”"
-        for c in columns
-    ]
+def listed_columns(columns: list[str], headers=V.INPUT_COLUMN) -> V.Word:
+    """Column names listed in a rule, either header accepted (``headers``: the
+    table's Chinese ones): ``单位代码（unit_id）、报告期（period）`` /
+    ``unit_id, period``."""
+    zh = [f"{headers[c].zh}（{c}）" if c in headers else f"“{c}”" for c in columns]
     return V.Word("、".join(zh), ", ".join(columns))
 
 

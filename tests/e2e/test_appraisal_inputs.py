@@ -288,7 +288,7 @@ def test_an_excel_workbook_is_read_and_checked_like_the_csv(result, tmp_path):
         "测试",
     )
     assert done.exit_code == 1
-    assert "faults.xlsx 2 severity slight" in " ".join(done.output.split())
+    assert "faults.xlsx 2 过错等级（severity） slight" in " ".join(done.output.split())
 
 
 def test_a_stray_space_in_an_input_changes_no_grade(result, tmp_path):

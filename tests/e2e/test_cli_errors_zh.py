@@ -304,7 +304,8 @@ def test_publish_a_clerks_appraisal_files_are_refused_rule_by_rule_in_chinese(
     result, tmp_path
 ):
     """The clerk's slips in faults.csv and ballots.csv: each row of the problem
-    report (--report) says its rule in Chinese only."""
+    report (--report) says its rule in Chinese only, its column by the file's
+    Chinese header (过错认定日期（date）)."""
     folder = tmp_path / "appraisal"
     shutil.copytree(SAMPLE / "appraisal", folder)
     faults = folder / "faults.csv"
@@ -329,17 +330,17 @@ def test_publish_a_clerks_appraisal_files_are_refused_rule_by_rule_in_chinese(
     assert list(table.columns) == ["文件", "行", "列", "值", "规则"]
     where = zip(table["文件"], table["列"], strict=True)
     said = dict(zip(where, table["规则"], strict=True))
-    assert said["faults.csv", "date"] == (
+    assert said["faults.csv", "过错认定日期（date）"] == (
         "须填写2025年内的日期，写作“2025-03-31”（年-月-日）这样的形式"
     )
-    assert said["faults.csv", "severity"] == (
+    assert said["faults.csv", "过错等级（severity）"] == (
         "问题严重程度须为以下之一：general、major、serious"
     )
-    assert said["faults.csv", "person_id"] == (
+    assert said["faults.csv", "责任人编号（person_id）"] == (
         "必填：责任须落实到人，请填写责任人编号（person_id）"
     )
-    assert said["ballots.csv", "ballot_id"] == "不能重复：选票编号不能相同"
-    assert said["ballots.csv", "rater_id"] == (
+    assert said["ballots.csv", "选票编号（ballot_id）"] == "不能重复：选票编号不能相同"
+    assert said["ballots.csv", "测评人编号（rater_id）"] == (
         "评议人不在评议人名单（raters.csv）中；只有名单中评议人的选票才计入"
     )
     assert "重复：同一评议人对同一单位只能评议一次（所有重复的行均已列出）" in set(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import shutil
 
+import pytest
 from typer.testing import CliRunner
 
 from evaluation.cli import app
@@ -109,59 +110,168 @@ def test_a_header_typed_twice_in_a_workbook_is_named_by_its_letters(tmp_path):
     ]
 
 
-def _appraisal_report(tmp_path, result, headers: dict[str, str]) -> list[dict]:
-    """``publish RESULT --appraisal`` with the sample's appraisal files, the header
-    of each file named in ``headers`` typed as given: the problem report."""
+#: the sample appraisal files' headers as the performance office's clerks type them
+#: (docs/appraisal.md §2), in the order of the English headers of data/sample
+ZH_HEADERS = {
+    "ballots.csv": "选票编号,测评人编号,测评人类别,单位代码,评议结果",
+    "raters.csv": "测评人编号,测评人类别,测评人所在单位",
+    "faults.csv": "单位代码,过错认定日期,过错等级,责任人编号,责任类型,文号",
+    "key_targets.csv": (
+        "单位代码,目标编号,目标值,完成值,调整后目标值,目标调整日期,目标调整理由"
+    ),
+    "vetoes.csv": "单位代码,事件代码,批准机关,批准日期,文号",
+    "bonuses.csv": "单位代码,加分类别,加分事项日期,加分事由,批准机关,批准日期,文号",
+}
+
+
+def _appraisal_copy(tmp_path, headers: dict[str, str], keep=lambda name, c: c):
+    """The sample's appraisal folder, the header of each file named in ``headers``
+    typed as given (saved GB18030, as WPS saves it), each line's cells as ``keep``
+    picks them."""
     folder = tmp_path / "appraisal"
     shutil.copytree(SAMPLE / "appraisal", folder)
     for name, header in headers.items():
         lines = (folder / name).read_text(encoding="utf-8-sig").splitlines()
-        text = "\n".join([header, *lines[1:]]) + "\n"
+        rows = [header, *lines[1:]]
+        text = "\n".join(",".join(keep(name, r.split(","))) for r in rows) + "\n"
         (folder / name).write_text(text, encoding="gb18030")
-    out = tmp_path / "problems.csv"
-    done = CliRunner().invoke(
+    return folder
+
+
+def _publish(result, folder, store, *more):
+    return CliRunner().invoke(
         app,
         ["publish", str(result), "--appraisal", str(folder), "--by", "测试",
-         "--appraisal-config", str(ROOT / "appraisal.yaml"),
-         "--store", str(tmp_path / "s.duckdb"), "--report", str(out)],
+         "--appraisal-config", str(ROOT / "appraisal.yaml"), "--store", str(store),
+         *map(str, more)],
     )  # fmt: skip
+
+
+def _appraisal_report(tmp_path, result, folder) -> list[dict]:
+    """``publish RESULT --appraisal FOLDER --report``: the problem report."""
+    out = tmp_path / "problems.csv"
+    done = _publish(result, folder, tmp_path / "s.duckdb", "--report", out)
     assert done.exit_code == 1, done.output
     with out.open(encoding="utf-8-sig", newline="") as f:
         return list(csv.DictReader(f))
 
 
-def test_an_appraisal_files_header_is_said_by_the_headers_the_file_may_use(
+def test_a_missing_or_unknown_appraisal_column_is_said_by_its_chinese_header(
     q4_result, tmp_path
 ):
-    """A clerk's Chinese headers in ballots.csv (单位代码 read as unit_id; 评议结果,
-    which is no header of the table) and raters.csv (单位代码 where rater_unit
-    belongs): each column said by its Chinese header where it has one, the English
-    in brackets, as the observations' are; before, 单位代码 was said “unit_id”."""
-    rows = _appraisal_report(
+    """A clerk's Chinese headers: ballots.csv without its 评议结果 column, raters.csv
+    with 单位代码 where 测评人所在单位 belongs, bonuses.csv with the reason headed
+    等次调整理由 (an override's reason; a bonus's is 加分事由): each column said by its
+    Chinese header, the English in brackets, as the observations' are; before,
+    the table's columns were listed in English (“answer”) and 评议结果 refused."""
+    folder = _appraisal_copy(
         tmp_path,
-        q4_result,
         {
-            "ballots.csv": "ballot_id,rater_id,rater_group,单位代码,评议结果",
-            "raters.csv": "rater_id,rater_group,单位代码",
+            **ZH_HEADERS,
+            "bonuses.csv": ZH_HEADERS["bonuses.csv"].replace(
+                "加分事由", "等次调整理由"
+            ),
+            "raters.csv": "测评人编号,测评人类别,单位代码",
         },
+        keep=lambda name, c: c[:4] if name == "ballots.csv" else c,
+    )
+    rows = _appraisal_report(tmp_path, q4_result, folder)
+    either = "，中文或英文表头均可"
+    bonuses = (
+        "单位代码（unit_id）、加分类别（category）、加分事项日期（date）、"
+        "加分事由（reason）、批准机关（approved_by）、批准日期（approved_on）、"
+        "文号（reference）"
     )
     assert [(r["文件"], r["列"], r["规则"]) for r in rows] == [
         (
             "ballots.csv",
-            "answer",
-            "表头缺少必需的列“answer”；应有的列：“ballot_id”、“rater_group”、"
-            "“rater_id”、单位代码（unit_id）、“answer”",
-        ),
-        (
-            "ballots.csv",
-            "评议结果",
-            "“评议结果”不是本表的列，请删除或改正；可用的列：“ballot_id”、"
-            "“rater_group”、“rater_id”、单位代码（unit_id）、“answer”、“rater_unit”",
+            "评议结果（answer）",
+            "表头缺少必需的列“评议结果”（answer）；应有的列：选票编号（ballot_id）、"
+            "测评人类别（rater_group）、测评人编号（rater_id）、单位代码（unit_id）、"
+            "评议结果（answer）" + either,
         ),
         (
             "raters.csv",
             "单位代码（unit_id）",
             "“单位代码”（unit_id）不是本表的列，请删除或改正；可用的列："
-            "“rater_id”、“rater_group”、“rater_unit”",
+            "测评人编号（rater_id）、测评人类别（rater_group）、"
+            "测评人所在单位（rater_unit）" + either,
+        ),
+        (
+            "bonuses.csv",
+            "加分事由（reason）",
+            "表头缺少必需的列“加分事由”（reason）；应有的列：" + bonuses + either,
+        ),
+        (
+            "bonuses.csv",
+            "等次调整理由",
+            "“等次调整理由”不是本表的列，请删除或改正；可用的列：" + bonuses + either,
         ),
     ]
+
+
+def test_an_appraisal_column_headed_in_both_languages_is_refused(q4_result, tmp_path):
+    """评议结果 typed beside answer is one column typed twice (duplicate_header)."""
+    folder = _appraisal_copy(
+        tmp_path,
+        {"ballots.csv": ZH_HEADERS["ballots.csv"] + ",answer"},
+        keep=lambda name, c: c if c[-1] == "answer" else [*c, c[-1]],
+    )
+    rows = _appraisal_report(tmp_path, q4_result, folder)
+    assert [(r["文件"], r["行"], r["列"], r["规则"]) for r in rows] == [
+        (
+            "ballots.csv",
+            "1",
+            "评议结果（answer）",
+            "第E、F列的表头都是“评议结果”（answer），中文表头和英文表头算同一列："
+            "只能保留一列，请删去多余的列",
+        )
+    ]
+
+
+@pytest.fixture(scope="module")
+def annual_result(tmp_path_factory):
+    """``evaluation score data/sample --period 2025``: the result folder."""
+    out = tmp_path_factory.mktemp("annual")
+    done = CliRunner().invoke(
+        app,
+        ["score", str(SAMPLE), "--period", "2025", "--out", str(out),
+         "--catalogue", str(ROOT / "indicators.yaml")],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    return out / "result"
+
+
+def _grades_csv(result, folder, tmp_path) -> bytes:
+    """Publish the appraisal from ``folder`` as a draft, then ``evaluation grades``
+    of the annual run: the grades CSV as written."""
+    from evaluation.publish.publication import Publication
+
+    store = tmp_path / "store.duckdb"
+    done = _publish(result, folder, store)
+    assert done.exit_code == 0, done.output
+    with Publication(store) as s:
+        runs = s.runs()
+        run = runs.loc[runs["kind"] == "annual", "run_id"].iloc[-1]
+    out = tmp_path / "grades.csv"
+    done = CliRunner().invoke(
+        app,
+        ["grades", run, "--out", str(out), "--store", str(store), "--viewer", "测试"],
+    )
+    assert done.exit_code == 0, done.output
+    return out.read_bytes()
+
+
+def test_appraisal_files_headed_in_chinese_give_the_same_grades(
+    annual_result, tmp_path
+):
+    """Every sample appraisal file with its headers in Chinese (GB18030) gives the
+    grades table the English headers give, byte for byte; before, the first
+    Chinese header (选票编号) was refused."""
+    (tmp_path / "en").mkdir()
+    (tmp_path / "zh").mkdir()
+    english = _grades_csv(annual_result, SAMPLE / "appraisal", tmp_path / "en")
+    folder = _appraisal_copy(tmp_path / "zh", ZH_HEADERS)
+    chinese = _grades_csv(annual_result, folder, tmp_path / "zh")
+    assert "一票否决".encode() in english  # D22's veto: vetoes.csv was read
+    assert chinese == english
