@@ -61,7 +61,7 @@ from evaluation.appraisal import (
     parse_config,
     weighted_mean,
 )
-from evaluation.appraisal.grades import quota_moves
+from evaluation.appraisal.grades import published, quota_moves
 from evaluation.appraisal.rules import VETO_DECLINED, citation, proposal
 from evaluation.errors import EvaluationError
 from evaluation.files import replacing
@@ -1096,8 +1096,11 @@ def final_rank_intervals(
 
 
 def _ranks_by_score(scores: np.ndarray) -> np.ndarray:
-    """Ranks within each row (1 = best) of scores at 2 decimals; NaN: no rank."""
-    r = rankdata(-np.round(scores, 2), method="min", axis=1, nan_policy="omit")
+    """Ranks within each row (1 = best) of the scores as published (2 decimals,
+    half up: :func:`~evaluation.appraisal.grades.published`, as the grades rank
+    them; 90.12499999999999 is 90.13); NaN: no rank."""
+    shown = published(pd.Series(scores.ravel())).to_numpy().reshape(scores.shape)
+    r = rankdata(-shown, method="min", axis=1, nan_policy="omit")
     return np.where(np.isnan(scores), np.nan, r)
 
 

@@ -474,6 +474,17 @@ def test_final_rank_intervals_follow_the_appraisal_of_a_reweighted_catalogue(
     assert got["rank_q05"].tolist() != got["nominal_rank"].tolist()  # it did move
 
 
+def test_a_rank_range_ranks_the_score_as_published(appraised):
+    """Two units of one list, 90.13 and a score computed as 90.12499999999999: both
+    are published 90.13 (half up, as the grades take it), so they share 1st place;
+    np.round (half to even on the float) made the second 90.12 and 2nd."""
+    result, config, _, ap = appraised
+    two = ap.grades[ap.grades["group"] == ap.grades["group"].iloc[0]].head(2).copy()
+    two["score"] = [90.13, 90.12499999999999]
+    got = R.final_rank_intervals(result, two, config, U.Spec(n=1))
+    assert got["nominal_rank"].tolist() == [1, 1]
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_interval_note_names_weight_sets_when_the_draws_used_them(lang):
     """Rank ranges from draws over supplied weight sets say so, not "level-1
