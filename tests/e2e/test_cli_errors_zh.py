@@ -340,7 +340,7 @@ def test_publish_a_clerks_appraisal_files_are_refused_rule_by_rule_in_chinese(
         "必填：责任须落实到人，请填写责任人编号（person_id）"
     )
     assert said["ballots.csv", "选票编号（ballot_id）"] == "不能重复：选票编号不能相同"
-    assert said["ballots.csv", "测评人编号（rater_id）"] == (
+    assert said["ballots.csv", "评议人编号（rater_id）"] == (
         "评议人不在评议人名单（raters.csv）中；只有名单中评议人的选票才计入"
     )
     assert "重复：同一评议人对同一单位只能评议一次（所有重复的行均已列出）" in set(

@@ -113,8 +113,8 @@ def test_a_header_typed_twice_in_a_workbook_is_named_by_its_letters(tmp_path):
 #: the sample appraisal files' headers as the performance office's clerks type them
 #: (docs/appraisal.md §2), in the order of the English headers of data/sample
 ZH_HEADERS = {
-    "ballots.csv": "选票编号,测评人编号,测评人类别,单位代码,评议结果",
-    "raters.csv": "测评人编号,测评人类别,测评人所在单位",
+    "ballots.csv": "选票编号,评议人编号,评议人类别,单位代码,评议结果",
+    "raters.csv": "评议人编号,评议人类别,评议人所在单位",
     "faults.csv": "单位代码,过错认定日期,过错等级,责任人编号,责任类型,文号",
     "key_targets.csv": (
         "单位代码,目标编号,目标值,完成值,调整后目标值,目标调整日期,目标调整理由"
@@ -160,7 +160,7 @@ def test_a_missing_or_unknown_appraisal_column_is_said_by_its_chinese_header(
     q4_result, tmp_path
 ):
     """A clerk's Chinese headers: ballots.csv without its 评议结果 column, raters.csv
-    with 单位代码 where 测评人所在单位 belongs, bonuses.csv with the reason headed
+    with 单位代码 where 评议人所在单位 belongs, bonuses.csv with the reason headed
     等次调整理由 (an override's reason; a bonus's is 加分事由): each column said by its
     Chinese header, the English in brackets, as the observations' are; before,
     the table's columns were listed in English (“answer”) and 评议结果 refused."""
@@ -171,7 +171,7 @@ def test_a_missing_or_unknown_appraisal_column_is_said_by_its_chinese_header(
             "bonuses.csv": ZH_HEADERS["bonuses.csv"].replace(
                 "加分事由", "等次调整理由"
             ),
-            "raters.csv": "测评人编号,测评人类别,单位代码",
+            "raters.csv": "评议人编号,评议人类别,单位代码",
         },
         keep=lambda name, c: c[:4] if name == "ballots.csv" else c,
     )
@@ -187,15 +187,15 @@ def test_a_missing_or_unknown_appraisal_column_is_said_by_its_chinese_header(
             "ballots.csv",
             "评议结果（answer）",
             "表头缺少必需的列“评议结果”（answer）；应有的列：选票编号（ballot_id）、"
-            "测评人类别（rater_group）、测评人编号（rater_id）、单位代码（unit_id）、"
+            "评议人类别（rater_group）、评议人编号（rater_id）、单位代码（unit_id）、"
             "评议结果（answer）" + either,
         ),
         (
             "raters.csv",
             "单位代码（unit_id）",
             "“单位代码”（unit_id）不是本表的列，请删除或改正；可用的列："
-            "测评人编号（rater_id）、测评人类别（rater_group）、"
-            "测评人所在单位（rater_unit）" + either,
+            "评议人编号（rater_id）、评议人类别（rater_group）、"
+            "评议人所在单位（rater_unit）" + either,
         ),
         (
             "bonuses.csv",
