@@ -144,16 +144,8 @@ px.bar(
 
 # %%
 correlation = diagnostics.indicator_matrix(result).corr()
-px.imshow(
-    # names on both axes, no axis title (it would read indicator_id)
-    correlation.rename(index=node_names, columns=node_names).rename_axis(
-        index=None, columns=None
-    ),
-    zmin=-1,
-    zmax=1,
-    color_continuous_scale="RdBu",
-    title=words["correlation_title"],
-    height=760,
+plots.plot_correlation(
+    correlation, node_names, title=words["correlation_title"], lang=lang
 )
 
 # %%

@@ -1286,6 +1286,40 @@ def _period_names(periods, lang: str) -> list[str]:
     return [P.name_zh(p) if lang == "zh" else P.name_en(p) for p in periods]
 
 
+def plot_correlation(
+    correlation: pd.DataFrame, names: Mapping[str, str], *, title: str, lang: str = "zh"
+) -> go.Figure:
+    """Indicators × indicators, each cell their correlation r on a fixed −1…1 scale
+    (red negative, blue positive), both axes by the indicators' ``names`` without an
+    axis title; the hover names both indicators and r to 2 decimals, as the colour
+    bar names it (相关系数 r)."""
+    _check_lang(lang)
+    label = V.word("method_design", "correlation", lang)
+    shown = [names.get(c, c) for c in correlation.columns]
+    fig = go.Figure(
+        go.Heatmap(
+            z=correlation.to_numpy(dtype=float),
+            x=shown,
+            y=[names.get(c, c) for c in correlation.index],
+            zmin=-1,
+            zmax=1,
+            colorscale="RdBu",
+            hovertemplate=f"%{{y}}<br>%{{x}}<br>{label}{_colon(lang)}%{{z:.2f}}"
+            "<extra></extra>",
+            colorbar={"title": {"text": label}},
+        )
+    )
+    fig.update_layout(
+        template="plotly_white",
+        font={"family": FONT_FAMILY, "size": 12},
+        height=760,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        title={"text": title, "x": 0},
+    )
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
 def plot_submissions(submissions: pd.DataFrame, catalogue, *, lang: str = "zh"):
     """Who sent late or incomplete: reporting agencies (catalogue order) × periods
     (in time order), each cell the number of units whose submission was not on time

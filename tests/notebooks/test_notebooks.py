@@ -669,7 +669,7 @@ def test_figures_built_in_a_cell_have_no_code_for_an_axis_title(executed):
     title (pandas' index name would read indicator_id); the national histogram's
     count axis reads 单位数, not plotly's "count"."""
     notebook, _ = executed(ROOT / "notebooks" / "method_design.py")
-    layout = _shown_figure(notebook, "px.imshow(")["layout"]
+    layout = _shown_figure(notebook, "plots.plot_correlation(")["layout"]
     for axis in ("xaxis", "yaxis"):
         title = (layout.get(axis, {}).get("title") or {}).get("text")
         assert title in (None, ""), (axis, title)
@@ -677,3 +677,18 @@ def test_figures_built_in_a_cell_have_no_code_for_an_axis_title(executed):
     layout = _shown_figure(notebook, "px.histogram(")["layout"]
     assert layout["yaxis"]["title"]["text"] == "单位数"
     assert layout["xaxis"]["title"]["text"] == "综合得分"
+
+
+@pytest.mark.notebook
+def test_method_design_correlation_hover_reads_in_chinese(executed):
+    """The correlation heatmap's hover and colour bar name the coefficient in
+    Chinese (they read plotly's "x: … y: … color: 0.5312"): both indicators by
+    name, then 相关系数 r to 2 decimals."""
+    notebook, _ = executed(ROOT / "notebooks" / "method_design.py")
+    figure = _shown_figure(notebook, "plots.plot_correlation(")
+    (heat,) = figure["data"]
+    assert heat["hovertemplate"] == (
+        "%{y}<br>%{x}<br>相关系数 r：%{z:.2f}<extra></extra>"
+    )
+    bar = heat.get("colorbar") or figure["layout"]["coloraxis"]["colorbar"]
+    assert bar["title"]["text"] == "相关系数 r"

@@ -113,3 +113,21 @@ def test_an_undecided_flag_reads_as_awaiting_a_check_not_as_an_open_ledger_item(
     assert set(zh["状态"]) == {"待核实"}
     en = risk_table(sample_result, "flags", lang="en", decisions=decisions)
     assert set(en["Status"]) == {"open"}
+
+
+def test_correlation_heatmap_names_both_indicators_and_the_coefficient():
+    """Indicators by name on both axes (no axis title), r from −1 to 1 on a fixed
+    scale, the hover and colour bar naming the coefficient in each language."""
+    r = pd.DataFrame(
+        [[1.0, -0.25], [-0.25, 1.0]], index=["a1", "a2"], columns=["a1", "a2"]
+    )
+    names = {"a1": "甲指标", "a2": "乙指标"}
+    fig = plots.plot_correlation(r, names, title="相关", lang="zh")
+    (heat,) = fig.data
+    assert list(heat.x) == ["甲指标", "乙指标"] == list(heat.y)
+    assert heat.zmin == -1 and heat.zmax == 1
+    assert heat.hovertemplate == "%{y}<br>%{x}<br>相关系数 r：%{z:.2f}<extra></extra>"
+    assert heat.colorbar.title.text == "相关系数 r"
+    assert fig.layout.xaxis.title.text is None and fig.layout.yaxis.title.text is None
+    en = plots.plot_correlation(r, names, title="r", lang="en").data[0]
+    assert en.hovertemplate == "%{y}<br>%{x}<br>r: %{z:.2f}<extra></extra>"
