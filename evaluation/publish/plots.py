@@ -1546,7 +1546,9 @@ def plot_average_trend(
     _fit_titles(layout, TITLE_ROOM)  # long titles fold, not run over each other
     layout["hovermode"] = "x unified"
     if period in periods:
-        at = x[periods.index(period)]
+        # by its place, not its name: plotly reads an English year (2025) as a
+        # number, which on a category axis is the 2025th category
+        at = periods.index(period)
         layout["shapes"] = [
             {"type": "line", "xref": "x", "yref": "paper", "x0": at, "x1": at,
              "y0": 0, "y1": 1, "line": {"color": MEDIAN_GREY, "dash": "dash"}}

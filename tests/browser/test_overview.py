@@ -77,6 +77,15 @@ def _scroll_to(dash_duo, selector: str) -> None:
     dash_duo.driver.execute_script("arguments[0].scrollIntoView();", element)
 
 
+def _trend_x(dash_duo) -> tuple[list, list]:
+    """The overview trend's categories on screen and its x-axis range."""
+    return dash_duo.driver.execute_script(
+        """const p = document.querySelector('#overview-trend .js-plotly-plot');
+        const ax = p._fullLayout.xaxis;
+        return [p.data[0].x, ax.range];"""
+    )
+
+
 @pytest.mark.parametrize("size", [(1920, 1080), (1366, 768)])
 def test_overview_in_chinese_and_english(dash_duo, store, sample_result, size):
     path = store[0]
@@ -129,6 +138,11 @@ def test_overview_in_chinese_and_english(dash_duo, store, sample_result, size):
         )
     )
     _shoot(dash_duo, f"overview_en_{tag}_top")
+    # the English years (2024, 2025) stay the axis's two categories: the marker of
+    # the period shown once stretched it to 2025 categories, the lines squeezed left
+    wait.until(lambda _: _trend_x(dash_duo)[0] == ["2024", "2025"])
+    low, high = _trend_x(dash_duo)[1]
+    assert -1 < low and high < 2, (low, high)
 
     # all units together: one list, one row of badges
     dash_duo.find_element("#overview-split input[value='together']").click()

@@ -450,3 +450,17 @@ def test_the_risk_heatmap_is_titled_with_the_period_by_name(catalogue):
     assert en.layout.title.text == "Risk level · Q4 2025"
     titled = plots.plot_risk_heatmap(result, lang="en", top=3, title="Risk · Q4")
     assert titled.layout.title.text == "Risk · Q4"
+
+
+def test_the_overview_trend_marks_the_period_on_its_own_category_in_english():
+    """An English year is written 2025, which plotly reads as a number: a marker at
+    x = "2025" on the category axis stood at category number 2025, stretching the
+    axis to about −120 … 2028 and crushing the two years' lines into its left edge.
+    The marker names the category by its place instead: 2025 is the second of 2024,
+    2025 (place 1, counted from 0), in either language."""
+    trend = _trend(["2024", "2025"], ["县区政府"])
+    names = {"city": {"all": "全市"}}
+    for lang in ("zh", "en"):
+        layout = plots.plot_average_trend(trend, names, lang=lang, period="2025")
+        (line,) = layout["layout"]["shapes"]
+        assert (line["x0"], line["x1"]) == (1, 1), lang
