@@ -128,6 +128,16 @@ def test_profile_opens_from_the_table_and_shows_every_panel(
     _leave(dash_duo)
 
 
+def _pager_units(dash_duo) -> list[str]:
+    """The words the stylesheet adds after the warnings grid's paging numbers."""
+    return dash_duo.driver.execute_script(
+        """return [...document.querySelectorAll('#risk-warnings .ag-paging-panel *')]
+            .map(e => getComputedStyle(e, '::after').content)
+            .filter(c => c !== 'none' && c !== 'normal')
+            .map(c => c.replace(/["\\s]/g, ''));"""
+    )
+
+
 def test_risk_board_and_methodology(dash_duo, store, sample_result):
     path, _, _ = store
     _start(dash_duo, path)
@@ -149,8 +159,12 @@ def test_risk_board_and_methodology(dash_duo, store, sample_result):
         re.search(day, t) for t, _ in dash_duo.driver.execute_script(_LINES, dates)
     )
     assert _broken(dash_duo, dates, day) == []
+    # the pager's units: 第 1 页，共 24 页 and 1 到 15，共 347 条 in Chinese only
+    assert _pager_units(dash_duo) == ["条", "页", "页"]
     dash_duo.find_element("#app-lang input[value='en']").click()
     dash_duo.wait_for_text_to_equal("#risk-heading", "Risk board")
+    # the page's root says English though <html> says zh-CN: Page 1 of 24, no 页
+    assert _pager_units(dash_duo) == []
     _shoot(dash_duo, "risk_en")
 
     dash_duo.find_element("#nav-nav_methodology").click()
