@@ -589,8 +589,9 @@ def _units(n: int, lang: str) -> str:
 
 
 def _date(value, lang: str) -> str:
-    """An ISO date as officials write it (``2026年1月25日``), '' when missing."""
-    return "" if value is None else P.date_text(value, lang)
+    """An ISO date as officials write it (``2026年1月25日``), '' when missing (None,
+    or NaN: how pandas 3 keeps a missing date in a column of strings)."""
+    return "" if value is None or value != value else P.date_text(value, lang)
 
 
 def _tone(value) -> str:

@@ -208,6 +208,26 @@ def test_the_red_list_names_each_red_unit_with_its_ledger_in_chinese_dates(
     )
 
 
+def test_a_red_unit_without_open_items_has_no_deadline_rather_than_nan(
+    served, store, sample_result
+):
+    """In 2024 the sample's 河西区 is at red with every item of its ledger closed:
+    the deadline is left blank, not written nan年nan月nan日 (pandas 3 keeps a
+    missing date among strings as NaN, not None), in either language."""
+    _, _, second, _, _ = store
+    risk = sample_result.risk.query("period == '2024' and level == 'red'")
+    led = sample_result.ledger.query("status == 'open'")
+    closed = set(risk["unit_id"]) - set(led["unit_id"])
+    names = sample_result.units.set_index("unit_id")["name_zh"]
+    assert "河西区" in set(names[list(closed)])
+    for lang in ("zh", "en"):
+        _, tree = call(served.server.test_client(), second, "2024", lang=lang)
+        rows = find(tree, "overview-red-district")["props"]["rowData"]
+        mine = [r for r in rows if r["unit_id"] in closed]
+        assert mine and all(r["open"] == 0 for r in mine)
+        assert [(r["due"], r["next_due"]) for r in mine] == [("", None)] * len(mine)
+
+
 def test_together_is_one_list_with_the_type_of_unit(served, store, sample_result):
     _, _, second, _, _ = store
     _, tree = call(served.server.test_client(), second, "2025", split="together")
