@@ -231,6 +231,21 @@ def test_the_header_in_english(client, sample_result):
     assert page["profile-back"]["children"] == "← Back to rankings"
 
 
+def test_a_districts_profile_in_english_does_not_call_it_a_department(client):
+    """南湖区 (X03) is a district, ranked among all 50 units (40 departments, 10
+    districts), as the Chinese says: 全部单位排名, 本单位, 同类单位. The English
+    said "Rank among all departments", "This department" and "Position among peer
+    departments"; it says unit, as the overview and the appraisal page do."""
+    raw, page = _page(client, "X03", "en")
+    summary = " ".join(_texts(page["profile-summary"]["children"]))
+    assert "Rank among all units" in summary and "1 of 50" in summary
+    figures = _figures(page["profile-charts"]["children"])
+    figures.update(_figures(page["profile-body"]["children"]))
+    words = json.dumps(figures, ensure_ascii=False)
+    assert "This unit" in words and "Position among peer units" in words
+    assert "This department" not in words and "peer departments" not in words
+
+
 def test_strengths_and_weaknesses_say_the_score_and_the_gap_in_chinese(
     client, sample_result
 ):
