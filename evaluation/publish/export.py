@@ -428,31 +428,20 @@ def _risk_formats(
     if table == "warnings":
         units = [unit_of(catalogue, n) for n in frame["node_id"]]
         rules = frame["rule"].tolist()
+
+        def formats(column: str, said_each: list) -> list[str]:
+            return [
+                fmt("count" if r == "event" else u, v)
+                if said is None
+                else _limit_format(said, lang)
+                for r, u, v, said in zip(
+                    rules, units, frame[column], said_each, strict=True
+                )
+            ]
+
         return {
-            "value": [
-                fmt("count" if r == "event" else u, v)
-                if said is None
-                else _limit_format(said, lang)
-                for r, u, v, said in zip(
-                    rules,
-                    units,
-                    frame["value"],
-                    _values_said(frame, decimals),
-                    strict=True,
-                )
-            ],
-            "threshold": [
-                fmt("count" if r == "event" else u, v)
-                if said is None
-                else _limit_format(said, lang)
-                for r, u, v, said in zip(
-                    rules,
-                    units,
-                    frame["threshold"],
-                    _limits_said(catalogue, frame, decimals),
-                    strict=True,
-                )
-            ],
+            "value": formats("value", _values_said(frame, decimals)),
+            "threshold": formats("threshold", _limits_said(catalogue, frame, decimals)),
         }
     if table == "flags":
         return {
