@@ -308,7 +308,10 @@ def fixed_each(x, decimals: int) -> list[str]:
     billionth of its last place away: the float and the number as written round
     alike), :func:`fixed` for the few others (``97.85`` to 1 decimal, a small
     negative that rounds to zero, NaN, a number too large to tell)."""
-    x = np.asarray(x, dtype=float).reshape(-1)
+    try:
+        x = np.asarray(x, dtype=float).reshape(-1)
+    except TypeError:  # pandas' missing value (pd.NA) among them: NaN
+        x = np.array([_number(v) for v in x], dtype=float)
     y = np.abs(x) * 10.0**decimals
     with np.errstate(invalid="ignore"):
         off = np.abs(y - np.floor(y) - 0.5)
@@ -319,6 +322,20 @@ def fixed_each(x, decimals: int) -> list[str]:
         format(v, spec) if p else fixed(v, decimals)
         for v, p in zip(x.tolist(), plain_.tolist(), strict=True)
     ]
+
+
+def _number(v) -> float:
+    try:
+        return float(v)
+    except TypeError:
+        return np.nan
+
+
+def as_published(x, decimals: int = SCORE_DECIMALS) -> list[float]:
+    """Numbers as published, rounded half up (:func:`fixed_each`), kept as real
+    numbers (NaN where there is none): what a spreadsheet sorts and sums, and what
+    a grade or a rank compares, so units published alike are treated alike."""
+    return [float(s) if s else np.nan for s in fixed_each(x, decimals)]
 
 
 def quantity(

@@ -11,16 +11,16 @@ import pandas as pd
 from evaluation.appraisal.config import GRADES, Config, Quota
 from evaluation.appraisal.inputs import Inputs, row_problems
 from evaluation.errors import ValidationFailed
-from evaluation.vocabulary import GRADE, SCORE_DECIMALS, Word, fixed_each
+from evaluation.vocabulary import GRADE, SCORE_DECIMALS, Word, as_published
 
 
 def published(score: pd.Series) -> pd.Series:
     """The scores as published: 2 decimals rounded half up, as every table and
     letter writes them (a mean of 92.575 computed as 92.57499999999999 is 92.58,
     where ``round`` gives 92.57); NaN kept. The thresholds, ranks and quota take
-    these, so units published alike are graded and ranked alike."""
-    written = fixed_each(score, SCORE_DECIMALS)
-    return pd.Series([float(x) if x else np.nan for x in written], index=score.index)
+    these, so units published alike are graded and ranked alike
+    (:func:`~evaluation.vocabulary.as_published`, as the exports write them)."""
+    return pd.Series(as_published(score, SCORE_DECIMALS), index=score.index)
 
 
 def by_score(score: pd.Series, config: Config) -> np.ndarray:

@@ -347,30 +347,28 @@ def risk_table(
                 "comment": frame["comment"].fillna(""),
                 "decided_by": frame["decided_by"].fillna(""),
             }
+    # a warning's value or limit not in its node's unit: said once, for the cells
+    # and their formats
+    said = _warning_words(cat, frame, decimals) if table == "warnings" else {}
     if not numbers:  # a count reads as one: 3 件, not 3.00
-        for c, fmts in _risk_formats(cat, table, frame, decimals, lang).items():
+        for c, fmts in _risk_formats(cat, table, frame, decimals, lang, said).items():
             if c in cols:
                 cols[c] = [
                     str(int(float(v))) if f == "#,##0" and v != "" else v
                     for v, f in zip(cols[c], fmts, strict=True)
                 ]
-        if table == "warnings":  # a value or limit not in the node's unit says
-            # what it is
-            for c, said_each in (
-                ("value", _values_said(frame, decimals)),
-                ("threshold", _limits_said(cat, frame, decimals)),
-            ):
-                cols[c] = [
-                    v if said is None or v == "" else _limit_text(said, v, lang)
-                    for v, said in zip(cols[c], said_each, strict=True)
-                ]
+        for c, said_each in said.items():  # says what it is: 平均等级1.50
+            cols[c] = [
+                v if w is None or v == "" else _limit_text(w, v, lang)
+                for v, w in zip(cols[c], said_each, strict=True)
+            ]
     out = pd.DataFrame({k: list(v) for k, v in cols.items()})
     out.columns = [header_text(RISK_HEADER[c], headers or lang) for c in cols]
     out = safe_cells(out)
     if numbers:
         shown = V.word("cell_format", "date", "en" if lang == "en" else "zh")
         dated = {c: shown for c in ("first_due", "due", "closed_on")}
-        formats = {**_risk_formats(cat, table, frame, decimals, lang), **dated}
+        formats = {**_risk_formats(cat, table, frame, decimals, lang, said), **dated}
         out.attrs["number_formats"] = {
             header_text(RISK_HEADER[c], headers or lang): f
             for c, f in formats.items()
@@ -416,14 +414,20 @@ def unit_of(catalogue, node_id) -> str:
 
 
 def _risk_formats(
-    catalogue, table: str, frame: pd.DataFrame, decimals: int, lang: str = "zh"
+    catalogue,
+    table: str,
+    frame: pd.DataFrame,
+    decimals: int,
+    lang: str = "zh",
+    said: dict | None = None,
 ) -> dict:
     """Number formats of a risk table's values, row by row, by the unit of what
     each row measures: an indicator's unit or a score (threshold, target, trend,
     peer values, a percentile's cut); events counted. A warning's value or limit
-    not in its node's unit (:func:`_values_said`, :func:`_limits_said`) is shown
-    with its words in ``lang`` (``"稳健Z值"0.00``: the cell a number, read
-    稳健Z值-3.00; ``"倒数第"0"名"``; a roll-up's mean level ``"平均等级"0.00``)."""
+    not in its node's unit (``said``, :func:`_warning_words`, made here if not
+    given) is shown with its words in ``lang`` (``"稳健Z值"0.00``: the cell a
+    number, read 稳健Z值-3.00; ``"倒数第"0"名"``; a roll-up's mean level
+    ``"平均等级"0.00``)."""
     fmt = lambda unit, v: number_format(unit, decimals, v)  # noqa: E731
     if table == "warnings":
         units = [unit_of(catalogue, n) for n in frame["node_id"]]
@@ -432,17 +436,15 @@ def _risk_formats(
         def formats(column: str, said_each: list) -> list[str]:
             return [
                 fmt("count" if r == "event" else u, v)
-                if said is None
-                else _limit_format(said, lang)
-                for r, u, v, said in zip(
+                if w is None
+                else _limit_format(w, lang)
+                for r, u, v, w in zip(
                     rules, units, frame[column], said_each, strict=True
                 )
             ]
 
-        return {
-            "value": formats("value", _values_said(frame, decimals)),
-            "threshold": formats("threshold", _limits_said(catalogue, frame, decimals)),
-        }
+        said = said or _warning_words(catalogue, frame, decimals)
+        return {c: formats(c, said_each) for c, said_each in said.items()}
     if table == "flags":
         return {
             "value": [
@@ -451,6 +453,16 @@ def _risk_formats(
             ]
         }
     return {}
+
+
+def _warning_words(catalogue, frame: pd.DataFrame, decimals: int) -> dict:
+    """Per column of the warnings (``value``, ``threshold``), how each row's number
+    is said where it is not in its node's unit (:func:`_values_said`,
+    :func:`_limits_said`)."""
+    return {
+        "value": _values_said(frame, decimals),
+        "threshold": _limits_said(catalogue, frame, decimals),
+    }
 
 
 def _rules_of(catalogue, frame: pd.DataFrame) -> list:
@@ -617,8 +629,9 @@ GRADE_NUMBERS = (
 
 def published_numbers(values, decimals: int = V.SCORE_DECIMALS) -> list[float]:
     """Numbers as published: rounded half up (:func:`round_half_up`), kept as real
-    numbers (NaN where there is none), so a spreadsheet can sort and sum them."""
-    return [float(s) if s else np.nan for s in round_half_up(values, decimals)]
+    numbers (NaN where there is none), so a spreadsheet can sort and sum them
+    (:func:`~evaluation.vocabulary.as_published`)."""
+    return V.as_published(values, decimals)
 
 
 def time_zh(value, lang: str = "zh") -> str:

@@ -887,9 +887,9 @@ def is_count(cube: Cube, k: int) -> bool:
     return len(x) > 0 and bool(np.all(x == np.round(x))) and np.median(x) >= 10
 
 
-def _is_volume(x: np.ndarray) -> bool:
-    """Positive values spread over more than an order of magnitude: use logs."""
-    v = x[~np.isnan(x)]
+def _is_volume(v: np.ndarray) -> bool:
+    """Positive values (a series', none missing) spread over more than an order of
+    magnitude: use logs."""
     if len(v) == 0 or v.min() < 0:
         return False
     lo, hi = np.percentile(v, [5, 95])
