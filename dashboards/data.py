@@ -678,17 +678,21 @@ def ranking_chart(run_id: str, period: str, scope: str, lang: str, source=None):
 def _ranking_chart(run_id: str, period: str, scope: str, lang: str, source: int):
     r = _ranking(run_id, period, scope, source)
     t = r.table
-    parts = []
-    for _, part in t.groupby(r.keys["_list"], sort=True):
+    words, levels = FAMILIES["page_rankings"], FAMILIES["unit_level"]
+    lists = r.keys["_list"]
+    parts, gaps = [], {}  # gaps: a row of words before the bar at that place
+    for _, part in t.groupby(lists, sort=True):
         ranked = part[
             part["rank" if scope_group(scope) is None else "peer_rank"].notna()
         ]
-        shown = (
-            ranked
-            if len(ranked) <= 2 * CHART_N
-            else pd.concat([ranked.head(CHART_N), ranked.tail(CHART_N)])
-        )
-        parts.append(shown)
+        at = sum(map(len, parts))
+        if lists.nunique() > 1:  # each list named above its bars
+            gaps[at] = f"<b>{levels[part['level'].iloc[0]].text(lang)}</b>"
+        left_out = len(ranked) - 2 * CHART_N
+        if left_out > 0:  # the list's two ends, with the places between left out
+            ranked = pd.concat([ranked.head(CHART_N), ranked.tail(CHART_N)])
+            gaps[at + CHART_N] = words["chart_gap"].text(lang).format(n=left_out)
+        parts.append(ranked)
     shown = pd.concat(parts) if parts else t.head(0)
     shown = shown.assign(
         rank=shown["rank" if scope_group(scope) is None else "peer_rank"]
@@ -696,10 +700,10 @@ def _ranking_chart(run_id: str, period: str, scope: str, lang: str, source: int)
     shown["composite_score"] = shown["composite_score"].astype(float)
     catalogue = _load(run_id).catalogue  # (no request here when warming)
     names = {g.id: catalogue.name(g.id, lang) for g in catalogue.peer_groups}
-    title = FAMILIES["page_rankings"]["chart"].text(lang).format(n=CHART_N)
+    title = words["chart"].text(lang).format(n=CHART_N)
     # drawn for any screen: room above the bars for the legend's rows on a phone
     return plots.plot_rank_bar(
-        shown, lang=lang, group_names=names, title=title, width=PHONE
+        shown, lang=lang, group_names=names, title=title, width=PHONE, gaps=gaps
     )
 
 

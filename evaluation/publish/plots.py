@@ -87,6 +87,7 @@ def plot_rank_bar(
     group_names: Mapping[str, str] | None = None,
     width: float = 700,
     title: str | None = None,
+    gaps: Mapping[int, str] | None = None,
 ) -> go.Figure:
     """Horizontal bars of composite scores, best at the top, coloured by peer group.
 
@@ -110,6 +111,11 @@ def plot_rank_bar(
     title : str, optional
         The chart's title, folded to :data:`TITLE_ROOM` and hung from the top, the
         legend's rows below its last line (a title set afterwards would meet them).
+    gaps : mapping, optional
+        Row position → words, drawn in a row of their own, without a bar, before
+        that row of ``table`` (after the last row at ``len(table)``): where rows were
+        left out (……中间12个从略……) or a new list begins, so that two lists or the
+        two ends of one are not read as one run of places.
 
     Returns
     -------
@@ -159,6 +165,16 @@ def plot_rank_bar(
             showarrow=False,
             font={"color": "#5f6b7a"},
         )
+    # a gap's row: a category of its own (no unit id has a space), its words
+    # where the bars are
+    gaps = {int(k): str(v) for k, v in (gaps or {}).items()}
+    if any(not 0 <= i <= len(table) for i in gaps):
+        raise ValueError(f"gaps {sorted(gaps)} outside the table's 0…{len(table)} rows")
+    for i, words in gaps.items():
+        fig.add_annotation(
+            x=0, xref="paper", y=f"gap {i}", text=words, xanchor="left",
+            showarrow=False, font={"color": "#5f6b7a"},
+        )  # fmt: skip
     # margins that hold the names, the legend and the title as drawn, so plotly's
     # automargin (kept for narrow screens) does not lay the chart out again
     size = 15
@@ -167,6 +183,15 @@ def plot_rank_bar(
     # would take the phone's whole width; a row as tall as its lines
     ticks = [fold(n, NAME_ROOM[lang], size) for n in map(str, table[f"name_{lang}"])]
     lines = [line for t in ticks for line in t.split("<br>")]
+    rows_shown, tick_text = [], []  # the units' rows and the gaps' in order
+    pairs = [*zip(table["unit_id"], ticks, strict=True), (None, "")]  # then the end
+    for i, (unit_id, tick) in enumerate(pairs):
+        if i in gaps:
+            rows_shown.append(f"gap {i}")
+            tick_text.append("")
+        if unit_id is not None:
+            rows_shown.append(unit_id)
+            tick_text.append(tick)
     widest = max(lines, key=text_width, default="")
     row = 26 + 18 * max((t.count("<br>") for t in ticks), default=0)
     left = max(10, int(text_width(widest, size) + 44))
@@ -183,7 +208,7 @@ def plot_rank_bar(
     n_title = title.count("<br>") + 1 if title else 0  # the title's lines
     above = pad + int(1.4 * size * (1 + 1.25 * (n_title - 1))) + 4 if title else 34
     top = above + 6 + 28 * rows
-    height = max(320, 140 + row * len(table)) + top - 68
+    height = max(320, 140 + row * len(rows_shown)) + top - 68
     fig.update_layout(
         template="plotly_white",
         font={"family": FONT_FAMILY, "size": size},
@@ -212,9 +237,9 @@ def plot_rank_bar(
         title_text=labels["y"],
         type="category",
         categoryorder="array",
-        categoryarray=list(table["unit_id"]),
-        tickvals=list(table["unit_id"]),
-        ticktext=ticks,
+        categoryarray=rows_shown,
+        tickvals=rows_shown,
+        ticktext=tick_text,
         autorange="reversed",
     )
     return fig

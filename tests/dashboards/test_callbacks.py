@@ -164,9 +164,11 @@ def test_language_switch_changes_labels_headers_and_names(rankings, sample_resul
         ticks = dict(
             zip(figure.layout.yaxis.tickvals, figure.layout.yaxis.ticktext, strict=True)
         )
-        # the chart: the 10 best and the 10 worst of the 50, best first
+        # the chart: the 10 best and the 10 worst of the 50, best first, the 30
+        # between said to be left out in a row of their own, with no name
         shown = [r["unit_id"] for r in rows[:10] + rows[-10:]]
-        assert list(ticks) == shown
+        assert list(ticks) == [*shown[:10], "gap 10", *shown[10:]]
+        assert ticks.pop("gap 10") == ""
         # the names as read (a long one folded onto lines beside its bar)
         ticks = {
             u: t.replace("<br>", " " if lang == "en" else "") for u, t in ticks.items()

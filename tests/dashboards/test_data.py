@@ -17,3 +17,34 @@ def test_period_rule_and_overdue_first(sample_result, tmp_path):
     assert list(rank) == sorted(rank, reverse=True)  # open and overdue first
     late = led[(led["status"] == "open") & led["reminder"]]
     assert list(late["first_due"]) == sorted(late["first_due"])
+
+
+def test_the_rankings_chart_names_its_lists_and_the_places_it_leaves_out(
+    sample_result, tmp_path
+):
+    """The sample city's two lists (districts, departments) drawn one under the
+    other, the departments by their top and bottom 10: each list is named above
+    its bars, and the departments ranked between the two ends are said to be left
+    out, by their number, where they would be (the chart drew 10th and then the
+    31st-best department as neighbours)."""
+    data.set_source(save_result(sample_result, tmp_path / "result"))
+    league = sample_result.league_table("2025")
+    level = league["unit_id"].map(sample_result.units.set_index("unit_id")["level"])
+    ranked = league["composite_score"].notna()
+    districts = int((ranked & (level == "district")).sum())
+    departments = int((ranked & (level == "department")).sum())
+    assert districts <= 20 < departments  # the sample: all districts, two ends
+    fig = data.ranking_chart(None, "2025", data.BY_LEVEL, "zh")
+    words = {a.y: a.text for a in fig.layout.annotations if a.y.startswith("gap ")}
+    assert words == {
+        "gap 0": "<b>县（市）区</b>",
+        f"gap {districts}": "<b>市直部门</b>",
+        f"gap {districts + 10}": f"……中间{departments - 20}名从略……",
+    }
+    rows = list(fig.layout.yaxis.categoryarray)
+    assert len(rows) == districts + 20 + 3
+    assert rows.index(f"gap {districts + 10}") == 1 + districts + 1 + 10
+    en = data.ranking_chart(None, "2025", data.BY_LEVEL, "en")
+    assert f"… {departments - 20} places not shown …" in {
+        a.text for a in en.layout.annotations
+    }

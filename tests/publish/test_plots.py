@@ -464,3 +464,45 @@ def test_the_overview_trend_marks_the_period_on_its_own_category_in_english():
         layout = plots.plot_average_trend(trend, names, lang=lang, period="2025")
         (line,) = layout["layout"]["shapes"]
         assert (line["x0"], line["x1"]) == (1, 1), lang
+
+
+def test_the_rank_bar_draws_its_gaps_as_rows_of_words_without_bars():
+    """Two ends of a list drawn together read as one run of places (10th then
+    31st, nothing between): a gap is a row of its own between them, its words
+    where the bars are and no name or bar in it; a gap at the end follows the
+    last bar; a place outside the table is an error, not a silent nothing."""
+    table, groups = _two_groups()
+    fig = plots.plot_rank_bar(
+        table,
+        lang="zh",
+        group_names=groups,
+        gaps={0: "甲", 2: "……中间5名从略……", 3: "乙"},
+    )
+    assert list(fig.layout.yaxis.categoryarray) == [
+        "gap 0",
+        "a",
+        "b",
+        "gap 2",
+        "c",
+        "gap 3",
+    ]
+    assert list(fig.layout.yaxis.ticktext) == [
+        "",
+        "财政局",
+        "依法行政监督局",
+        "",
+        "区县1",
+        "",
+    ]
+    words = {a.y: a.text for a in fig.layout.annotations}
+    assert words == {"gap 0": "甲", "gap 2": "……中间5名从略……", "gap 3": "乙"}
+    bars = {y for trace in fig.data for y in trace.y}
+    assert bars == {"a", "b", "c"}  # no bar in a gap's row
+    # rows of 26 px: ten units take 140 + 260 px (above the least, 320), and two
+    # gaps 52 px more
+    ten = pd.concat([table] * 4, ignore_index=True).head(10)
+    ten["unit_id"] = [f"u{k}" for k in range(10)]
+    tall = plots.plot_rank_bar(ten, lang="zh", gaps={3: "x", 10: "y"})
+    assert tall.layout.height - plots.plot_rank_bar(ten, lang="zh").layout.height == 52
+    with pytest.raises(ValueError, match="gaps"):
+        plots.plot_rank_bar(table, lang="zh", gaps={4: "x"})
