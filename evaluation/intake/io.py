@@ -192,7 +192,7 @@ def read_table(
                 if (
                     n == 1
                     and len(lines) > 1
-                    and _looks_like_header(lines[1].split(","))
+                    and _looks_like_header(lines[1].split(","), aliases)
                 ):  # a title alone on line 1, the header below it
                     raise _title_row(name, frame.columns[0])
                 raise ValueError(f"Expected {n} fields in line 2, saw {saw}")
@@ -248,7 +248,7 @@ def _table(
     headers read as the package's names by ``aliases``, line numbers, no blank
     lines) and its record; ``ValidationFailed`` for a file with no table in it."""
     if suffix != ".parquet":
-        frame = _headed(frame, name)
+        frame = _headed(frame, name, aliases)
         _unique_headers(frame, name, aliases)
     frame.columns = [aliases.get(str(c).strip(), str(c).strip()) for c in frame.columns]
     if encoding not in ("parquet", "xlsx") and len(frame.columns) == 1:
@@ -291,7 +291,7 @@ class CellProblems(ValidationFailed):
 _BLANK = re.compile(r"Unnamed: \d+")
 
 
-def _headed(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+def _headed(frame: pd.DataFrame, name: str, aliases: dict[str, str]) -> pd.DataFrame:
     """``frame`` without the columns that have neither a header nor a cell (the
     ``,,`` Excel and WPS leave at the end of each line of a CSV export); refuse a
     blank header over filled cells (``blank_header``, one problem per column, named
@@ -310,7 +310,8 @@ def _headed(frame: pd.DataFrame, name: str) -> pd.DataFrame:
         keep = [i for i in range(len(frame.columns)) if i not in set(blank)]
         return frame.iloc[:, keep]
     named = [c for i, c in enumerate(frame.columns) if i not in set(blank)]
-    if len(named) == 1 and len(frame) and _looks_like_header(frame.iloc[0].tolist()):
+    first = frame.iloc[0].tolist() if len(frame) else []
+    if len(named) == 1 and _looks_like_header(first, aliases):
         raise _title_row(name, named[0])
     problems = []
     for i in (i for i, f in zip(blank, filled, strict=True) if f):
@@ -357,9 +358,10 @@ def _unique_headers(frame: pd.DataFrame, name: str, aliases: dict[str, str]) -> 
         raise ValidationFailed(pd.DataFrame(problems))
 
 
-def _looks_like_header(cells: list) -> bool:
-    """Whether a row's cells name columns of the input tables (English or Chinese)."""
-    names = {*INPUT_COLUMN, *_ALIASES}
+def _looks_like_header(cells: list, aliases: dict[str, str]) -> bool:
+    """Whether a row's cells name columns of the input tables (English or Chinese),
+    or of the file's own (``aliases``: an appraisal file's 评议结果 → ``answer``)."""
+    names = {*INPUT_COLUMN, *aliases, *aliases.values()}
     return any(str(c).strip() in names for c in cells if isinstance(c, str))
 
 

@@ -229,6 +229,35 @@ def test_an_appraisal_column_headed_in_both_languages_is_refused(q4_result, tmp_
     ]
 
 
+@pytest.mark.parametrize("saved", ["csv", "xlsx"])
+def test_a_title_row_above_an_appraisal_header_is_said_so(q4_result, tmp_path, saved):
+    """A clerk's raters file with a title typed above its header (Chinese in a
+    CSV, English in a workbook): said to have a title row, as an observations file
+    is. Its header names no column of the observations (评议人编号, rater_id …);
+    before, the CSV was said to hold commas in its rows (第2行有3列，表头只有1列)
+    and the workbook's B and C said to have blank headers (第B列表头为空)."""
+    import openpyxl
+
+    folder = _appraisal_copy(tmp_path, {"raters.csv": ZH_HEADERS["raters.csv"]})
+    raters = folder / "raters.csv"
+    if saved == "csv":
+        text = raters.read_text(encoding="gb18030")
+        raters.write_text("2025年度评议人名单\n" + text, encoding="gb18030")
+    else:
+        lines = (SAMPLE / "appraisal" / "raters.csv").read_text(encoding="utf-8-sig")
+        raters.unlink()
+        book = openpyxl.Workbook()
+        book.active.append(["2025年度评议人名单"])
+        for row in lines.splitlines():
+            book.active.append(row.split(","))
+        book.save(folder / "raters.xlsx")
+    rows = _appraisal_report(tmp_path, q4_result, folder)
+    assert [(r["文件"], r["行"], r["规则"][:16]) for r in rows] == [
+        (f"raters.{saved}", "1", "第1行像是标题行：表头须在第1行")
+    ]
+    assert "2025年度评议人名单" in rows[0]["规则"]
+
+
 @pytest.fixture(scope="module")
 def annual_result(tmp_path_factory):
     """``evaluation score data/sample --period 2025``: the result folder."""
