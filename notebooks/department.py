@@ -137,13 +137,15 @@ open_items
 
 # %% [markdown]
 # ## 7. 数据质量提示 / Data-quality flags
-# 对本单位报送数据的疑点，供考评办核实，不改变任何得分。
+# 对本单位报送数据的疑点，供考评办核实，不改变任何得分。与仪表盘单位页同一张表：涉及本期的提示，报告期为疑点所在的
+# 整个时段，最近的在前；核实时按最后一列的编号（`evaluation flags`）。
 # Doubts about this department's reported data, for the office to check; they change
-# no score.
+# no score. The dashboard profile's list: the flags bearing on this period, each
+# with the whole window of its evidence, the latest first; triage them by the id in
+# the last column (`evaluation flags`).
 
 # %%
-mine = result.flags[result.flags["unit_id"] == unit_id]
-flags = risk_table(result, "flags", lang=lang, rows=views.flags_in(mine, period))
+flags = views.flag_table(views.unit_flags(result, unit_id, period), lang)
 flags
 
 # %% [markdown]

@@ -653,6 +653,23 @@ def unit_flags(result: Result, unit_id: str, period: str | None = None) -> pd.Da
     return out.iloc[order][FLAG_COLUMNS].reset_index(drop=True)
 
 
+def flag_table(flags: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """A unit's flags (:func:`unit_flags`, in its order) as the profile lists them,
+    under headers in ``lang``: the check, the series or reporting agency, the
+    window (报告期: ``2024年1月至2025年12月``, not the last period alone) and the
+    reason; the flag's id last, to triage it by."""
+    t = lambda key: word("risk_header", key, lang)  # noqa: E731
+    return pd.DataFrame(
+        {
+            t("check"): flags[f"check_{lang}"].to_numpy(),
+            t("subject"): flags[f"subject_{lang}"].to_numpy(),
+            t("period"): flags[f"window_{lang}"].to_numpy(),
+            t("reason"): flags[f"reason_{lang}"].to_numpy(),
+            t("flag_id"): flags["flag_id"].to_numpy(),
+        }
+    )
+
+
 def _text(x) -> bool:
     """A cell that holds text (not missing, not empty)."""
     return isinstance(x, str) and x.strip() != ""

@@ -613,6 +613,26 @@ def test_a_check_over_the_whole_history_shows_in_every_period(monthly):
     assert V.unit_flags(monthly, "U2", "2024-M03")["check"].tolist() == ["digits"]
 
 
+def test_flag_table_is_the_profiles_list_in_either_language(monthly):
+    """A unit's flags as the profile lists them, one language: check, series or
+    agency, the window (not the last period), reason; the flag's id last."""
+    zh = V.flag_table(V.unit_flags(monthly, "U1", "2025-M06"), "zh")
+    assert zh.columns.tolist() == ["核查项", "指标或报送部门", "报告期", "原因", "编号"]
+    assert zh.values.tolist() == [
+        [QUALITY_CHECK["stable"].zh, "a1指标", "2025年1月至2025年12月",
+         "a1自2025年1月起连续 12 期均为 80", "stable/U1/a1/2025-M01"],
+        [QUALITY_CHECK["identical_period"].zh, "办公室", "2025年6月",
+         "identical_period原因", "identical_period/U1/office/2025-M06"],
+    ]  # fmt: skip
+    en = V.flag_table(V.unit_flags(monthly, "U2", "2025-M06"), "en")
+    assert en.columns.tolist() == [
+        "Check", "Series or reporting agency", "Period", "Reason", "Flag",
+    ]  # fmt: skip
+    assert en.iloc[0, 1:3].tolist() == ["several series", "up to 2025-M12"]
+    none = V.flag_table(V.unit_flags(monthly, "U3", "2025-M06"), "zh")
+    assert none.empty and none.columns[0] == "核查项"
+
+
 def test_a_clean_unit_has_no_flags_and_unknown_ones_are_refused(monthly):
     none = V.unit_flags(monthly, "U3", "2025-M06")
     assert none.empty and list(none.columns) == V.FLAG_COLUMNS

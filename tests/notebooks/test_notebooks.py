@@ -23,6 +23,9 @@ import pytest
 from nbclient import NotebookClient
 from traitlets.config import Config
 
+import evaluation as ev
+from evaluation.analysis import views
+
 from ..conftest import ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.py"))
@@ -692,3 +695,32 @@ def test_method_design_correlation_hover_reads_in_chinese(executed):
     )
     bar = heat.get("colorbar") or figure["layout"]["coloraxis"]["colorbar"]
     assert bar["title"]["text"] == "相关系数 r"
+
+
+@pytest.mark.notebook
+def test_department_flags_are_the_dashboards_list(executed):
+    """The department's data-quality flags (D13, 2025-M12) as its dashboard profile
+    lists them (``views.unit_flags``): check, series, the whole window under 报告期
+    (not the flag's last period), reason, latest first; the flag's id last."""
+    notebook, _ = executed(ROOT / "notebooks" / "department.py")
+    header, *rows = _shown_table(notebook, "views.unit_flags(")
+    assert header == ["", "核查项", "指标或报送部门", "报告期", "原因", "编号"]
+    result = ev.run(
+        ev.load_catalogue(ROOT / "indicators.yaml"),
+        ev.load_dataset(ROOT / "data" / "sample"),
+        period="2025-M12",
+    )
+    listed = views.unit_flags(result, "D13", "2025-M12")  # what the dashboard lists
+    columns = ["check_zh", "subject_zh", "window_zh", "reason_zh", "flag_id"]
+    shown = [[x.removesuffix("...") for x in r[1:]] for r in rows]  # a long cell cut
+    assert len(shown) == len(listed) > 0
+    for row, expected in zip(shown, listed[columns].to_numpy(), strict=True):
+        assert all(str(e).startswith(x) for x, e in zip(row, expected, strict=True))
+    # by hand from the reasons: every D13 flag runs from January 2024 (the first
+    # month of 2024-M01, 2024-B1, 2024-Q1, 2024-H1) to December 2025, so they are
+    # latest first by their ids alone; 24 months of 审批事项按时办结率
+    ids = [r[-1] for r in shown]
+    assert ids == sorted(ids)
+    windows = {r[1]: r[2] for r in shown}
+    assert windows["审批事项按时办结率"] == "2024年1月至2025年12月"
+    assert windows["领导交办事项办结率"] == "2024年1—2月至2025年11—12月"
