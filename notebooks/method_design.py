@@ -207,21 +207,8 @@ sobol_shown = (
 sobol_shown
 
 # %%
-bars = sobol.melt(id_vars="factor", value_vars=["S1", "ST"], var_name="index")
-bars = bars.assign(
-    conf=sobol.melt(id_vars="factor", value_vars=["S1_conf", "ST_conf"])["value"],
-    index=bars["index"].map({"S1": words["first_order"], "ST": words["total"]}),
-)
-px.bar(
-    bars,
-    x="factor",
-    y="value",
-    color="index",
-    barmode="group",
-    error_y="conf",
-    title=words["sobol_title"],
-    labels={"factor": words["factor"], "value": "", "index": words["index"]},
-)
+factors = sobol["factor"].apply(worded.sobol_factor, args=(catalogue, lang)).tolist()
+plots.plot_sobol(sobol, factors, lang=lang)
 
 # %% [markdown]
 # ## 7. 两版指标体系比较 / Two catalogue versions

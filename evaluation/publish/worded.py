@@ -137,16 +137,17 @@ def intervals_zh(summary: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     return table.rename(columns=words("interval_header", "zh"))
 
 
-def sobol_factor_zh(code: str, cat: Catalogue) -> str:
-    """A Sobol factor in words: ``w:efficiency`` → 行政效率的权重,
+def sobol_factor(code: str, cat: Catalogue, lang: str = "zh") -> str:
+    """A Sobol factor in words (``lang``): ``w:efficiency`` → 行政效率的权重,
     ``weights:level1`` → 第1级全部权重, ``normalisation`` → 标准化方法."""
     if code.startswith("w:"):
-        return say("sobol_factor", "weight", node=cat.name_or_id(code[2:], "zh")).zh
+        node = cat.name_or_id(code[2:], lang)
+        return say("sobol_factor", "weight", node=node).text(lang)
     level = re.fullmatch(r"weights:level(\d+)", code)
     if level:
-        return say("sobol_factor", "level_weights", depth=level[1]).zh
+        return say("sobol_factor", "level_weights", depth=level[1]).text(lang)
     known = family("sobol_factor")
-    return known[code].zh if code in known else code
+    return known[code].text(lang) if code in known else code
 
 
 def sobol_zh(sobol: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
@@ -155,7 +156,7 @@ def sobol_zh(sobol: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
     headers = words("sobol_header", "zh")
     order = ["S1", "S1_low", "S1_high", "S1_conf", "ST", "ST_low", "ST_high", "ST_conf"]
     table = rounded(sobol[order], 4)  # numbers, written as numbers
-    table.insert(0, "factor", [sobol_factor_zh(f, cat) for f in sobol["factor"]])
+    table.insert(0, "factor", [sobol_factor(f, cat) for f in sobol["factor"]])
     for c, family_name in (
         ("estimator", "sobol_estimator"),
         ("interval", "sobol_interval"),

@@ -724,3 +724,25 @@ def test_department_flags_are_the_dashboards_list(executed):
     windows = {r[1]: r[2] for r in shown}
     assert windows["审批事项按时办结率"] == "2024年1月至2025年12月"
     assert windows["领导交办事项办结率"] == "2024年1—2月至2025年11—12月"
+
+
+@pytest.mark.notebook
+def test_method_design_sobol_chart_reads_in_chinese(executed):
+    """The Sobol chart (lang="zh"): the hover says what the number is
+    (敏感度指数：0.912, not "=0.912") and the factors are named as the table names
+    them (行政效率的权重, 标准化方法), never by their codes (w:efficiency)."""
+    notebook, _ = executed(ROOT / "notebooks" / "method_design.py")
+    (figure,) = [
+        o["data"]["application/vnd.plotly.v1+json"]
+        for c in notebook.cells
+        for o in c.get("outputs", [])
+        if "Sobol" in str(o.get("data", {}).get("application/vnd.plotly.v1+json"))
+    ]
+    bars = figure["data"]
+    assert len(bars) == 2  # first order and total
+    for bar in bars:
+        assert "敏感度指数：%{y" in bar["hovertemplate"], bar["hovertemplate"]
+        assert "=%{y" not in bar["hovertemplate"]
+        assert list(bar["x"])[:2] == ["行政效率的权重", "行政成本的权重"]
+        assert list(bar["x"])[-2:] == ["标准化方法", "汇总方法"]
+    assert figure["layout"]["yaxis"]["title"]["text"] == "敏感度指数"

@@ -131,3 +131,26 @@ def test_correlation_heatmap_names_both_indicators_and_the_coefficient():
     assert fig.layout.xaxis.title.text is None and fig.layout.yaxis.title.text is None
     en = plots.plot_correlation(r, names, title="r", lang="en").data[0]
     assert en.hovertemplate == "%{y}<br>%{x}<br>r: %{z:.2f}<extra></extra>"
+
+
+def test_sobol_bars_say_what_the_index_is_with_its_half_width():
+    """Two bars a factor (S1, ST) with their half-widths as error bars; the hover
+    reads 敏感度指数：0.912 ± 0.248 (it read "=0.912": no label), the y axis too."""
+    sobol = pd.DataFrame(
+        {"factor": ["w:a", "aggregation"], "S1": [0.01, 0.912], "ST": [0.02, 1.0],
+         "S1_conf": [0.005, 0.248], "ST_conf": [0.004, 0.3]}
+    )  # fmt: skip
+    fig = plots.plot_sobol(sobol, ["甲的权重", "汇总方法"], lang="zh")
+    s1, st = fig.data
+    assert [s1.name, st.name] == ["单独作用（一阶指数）", "含交互作用（总效应指数）"]
+    assert list(s1.x) == ["甲的权重", "汇总方法"] == list(st.x)
+    assert list(s1.y) == [0.01, 0.912] and list(st.error_y.array) == [0.004, 0.3]
+    assert s1.hovertemplate == (
+        "%{x}<br>敏感度指数：%{y:.3f} ± %{customdata:.3f}"
+        "<extra>单独作用（一阶指数）</extra>"
+    )
+    assert list(s1.customdata) == [0.005, 0.248]
+    assert fig.layout.yaxis.title.text == "敏感度指数"
+    assert fig.layout.xaxis.title.text == "因素"
+    en = plots.plot_sobol(sobol, ["a", "b"], lang="en")
+    assert "Sensitivity index: %{y:.3f}" in en.data[0].hovertemplate

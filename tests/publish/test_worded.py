@@ -519,3 +519,16 @@ def test_reminders_in_english_name_units_and_indicators_under_english_headers(
     assert first[["责任单位", "发现报告期", "原定整改期限", "预警规则"]].tolist() == [
         "市生态环境局", "2025年10月", "2025年11月30日", "阈值",
     ]  # fmt: skip
+
+
+def test_sobol_factors_in_either_language(catalogue):
+    """A factor by the words the Sobol table and chart use: a node's weight by its
+    name, a level's weights, a choice of method; an unknown code as it is."""
+    assert W.sobol_factor("w:efficiency", catalogue) == "行政效率的权重"
+    assert W.sobol_factor("w:efficiency", catalogue, "en") == (
+        f"weight of {catalogue.name('efficiency', 'en')}"
+    )
+    assert W.sobol_factor("weights:level2", catalogue) == "第2级全部权重"
+    assert W.sobol_factor("normalisation", catalogue, "en") == "normalisation"
+    assert W.sobol_factor("aggregation", catalogue) == "汇总方法"
+    assert W.sobol_factor("seed", catalogue) == "seed"
