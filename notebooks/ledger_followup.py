@@ -71,11 +71,11 @@ plots.plot_backlog(L.backlog(ledger), lang=lang)
 
 # %% [markdown]
 # ## 2. 逾期事项 / Overdue items
-# 超过整改期限仍未销号的事项，最严重、最早到期的在前。“升级次数”是错过期限的次数，“当前期限”是升级后的新期限。
-# 这张表就是要发给责任单位的提醒清单。
+# 超过整改期限仍未销号的事项，最严重、最早到期的在前。“逾期升级次数”是错过期限的次数，“当前整改期限”是升级后的
+# 新期限。这张表就是要发给责任单位的提醒清单。
 #
 # Items still open past their first deadline, the most severe and oldest first.
-# "Escalations" counts the deadlines missed; "current deadline" is the one after the
+# "Escalations" counts the deadlines missed; "Current deadline" is the one after the
 # last escalation. This is the reminder list to send to the responsible units.
 
 # %%
@@ -98,10 +98,12 @@ risk_table(
 # %% [markdown]
 # ## 4. 各单位整改情况 / Closure rates by unit
 # 整改完成率 = 已销号 ÷ 全部事项；按期整改率 = 按期销号 ÷ 跟踪日前已到期的事项。
-# 逾期多、按期整改率低的单位排在前面。
+# 逾期多、按期整改率低的单位排在前面；逾期数相同时，尚无到期事项（没有按期整改率）的单位排在最后。
 #
 # Closure rate = closed ÷ all items; on-time rate = closed by the first deadline ÷
-# items due by the follow-up date. The units with the most overdue items come first.
+# items due by the follow-up date. The units with the most overdue items come first,
+# then those with the lowest on-time rate (of those equally overdue, a unit with
+# nothing due yet, so no rate, last).
 
 # %%
 units = L.by_unit(ledger, day)

@@ -209,7 +209,8 @@ BY_UNIT_COLUMNS = [
 
 def by_unit(ledger: pd.DataFrame, as_of=None) -> pd.DataFrame:
     """How each responsible unit deals with its items (各单位整改情况), one row per
-    unit with an item, the most overdue first:
+    unit with an item, the most overdue first, then the lowest on-time rate (a unit
+    with nothing due yet last):
 
     ``items`` opened; ``open``; ``overdue``, open past the first due date at the
     last check (the reminder list's); ``escalated``, items escalated at least once,
@@ -243,8 +244,11 @@ def by_unit(ledger: pd.DataFrame, as_of=None) -> pd.DataFrame:
     out = counts.groupby("unit_id").sum().astype("int64")
     out["closure_rate"] = 100 * out["closed"] / out["items"]
     out["on_time_rate"] = 100 * out["due_on_time"] / out["due"].where(out["due"] > 0)
-    out = out.reset_index().sort_values(
-        ["overdue", "open", "unit_id"], ascending=[False, False, True], kind="stable"
+    out = out.reset_index().sort_values(  # no rate yet (nothing due): last
+        ["overdue", "on_time_rate", "unit_id"],
+        ascending=[False, True, True],
+        kind="stable",
+        na_position="last",
     )
     return out[BY_UNIT_COLUMNS].reset_index(drop=True)
 

@@ -746,3 +746,26 @@ def test_method_design_sobol_chart_reads_in_chinese(executed):
         assert list(bar["x"])[:2] == ["行政效率的权重", "行政成本的权重"]
         assert list(bar["x"])[-2:] == ["标准化方法", "汇总方法"]
     assert figure["layout"]["yaxis"]["title"]["text"] == "敏感度指数"
+
+
+@pytest.mark.notebook
+def test_ledger_followup_orders_and_names_as_its_text_says(executed):
+    """Section 4 says 逾期多、按期整改率低的单位排在前面: the units by overdue items,
+    most first, then by on-time rate, lowest first (a unit with nothing due yet,
+    no rate, last); section 2 quotes the reminder list's columns by their headers."""
+    notebook, _ = executed(ROOT / "notebooks" / "ledger_followup.py")
+    header, *rows = _shown_table(notebook, "worded.rounded(by_unit")
+    overdue, rate = header.index("逾期未整改"), header.index("按期整改率（%）")
+    keys = [
+        (-int(r[overdue]), float("inf") if r[rate] == "NaN" else float(r[rate]))
+        for r in rows
+    ]
+    assert len(keys) > 1 and keys == sorted(keys), keys
+    header, *_ = _shown_table(notebook, "worded.reminders(")
+    (text,) = [
+        c.source
+        for c in notebook.cells
+        if c.cell_type == "markdown" and c.source.startswith("## 2.")
+    ]
+    quoted = re.findall(r"“([^”]+)”", text)
+    assert quoted and [q for q in quoted if q not in header] == [], (quoted, header)

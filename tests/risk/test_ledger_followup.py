@@ -20,7 +20,7 @@ ITEMS = [
 ]
 
 
-def ledger() -> pd.DataFrame:
+def ledger(items=ITEMS) -> pd.DataFrame:
     rows = [
         dict.fromkeys(L.COLUMNS)
         | {
@@ -43,7 +43,7 @@ def ledger() -> pd.DataFrame:
             "closed_on": co and f"2025-{co}",
             "on_time": t,
         }  # fmt: skip
-        for i, u, o, due, s, cp, co, t, e, r in ITEMS
+        for i, u, o, due, s, cp, co, t, e, r in items
     ]
     return pd.DataFrame(rows, columns=L.COLUMNS)
 
@@ -60,6 +60,24 @@ def test_closure_rates_by_unit_by_hand():
     # U2: 1 of 2 closed; nothing was due by the check date: no on-time rate yet
     assert table.loc["U2", "closure_rate"] == pytest.approx(50)
     assert np.isnan(table.loc["U2", "on_time_rate"])
+
+
+def test_units_by_overdue_items_then_the_lowest_on_time_rate():
+    """逾期多、按期整改率低的单位排在前面 (the notebook's words): U1 has an overdue
+    item; of the others, none overdue, U2 closed 1 of its 2 items due by the check
+    on time (50%), U3 1 of 1 (100%) and U4 had nothing due yet (no rate): last.
+    By open items, as before, U3 and U4 (one open each) came before U2 (none)."""
+    items = [
+        ("a", "U1", "M01", "03-02", "open", None, None, None, 2, True),
+        ("b", "U2", "M01", "03-02", "closed", "M02", "02-28", True, 0, False),
+        ("c", "U2", "M01", "03-02", "closed", "M03", "03-31", False, 1, False),
+        ("d", "U3", "M01", "03-02", "closed", "M02", "02-28", True, 0, False),
+        ("e", "U3", "M04", "05-30", "open", None, None, None, 0, False),
+        ("f", "U4", "M04", "05-30", "open", None, None, None, 0, False),
+    ]
+    table = L.by_unit(ledger(items))
+    assert table["unit_id"].tolist() == ["U1", "U2", "U3", "U4"]
+    assert table["on_time_rate"].tolist()[1:3] == [50, 100]
 
 
 def test_a_later_follow_up_date_counts_the_items_due_by_then():
