@@ -74,7 +74,7 @@ from evaluation import vocabulary as V
 from evaluation.analysis import views
 from evaluation.intake import status
 from evaluation.intake.validate import problems_table
-from evaluation.publish import plots
+from evaluation.publish import plots, worded
 from evaluation.publish.export import risk_table, write_xlsx
 from evaluation.risk import quality as Q
 
@@ -159,14 +159,7 @@ if valid:
         decisions_path, triage, by=analyst, flags_table=result.flags
     )
     flags = Q.with_decisions(result.flags, decisions)
-    said = V.words("flag_status", lang)  # 待核实, 已确认, 已排除
-    display(
-        flags["status"]
-        .map(said)
-        .value_counts()
-        .rename_axis(V.word("risk_header", "status", lang))
-        .rename(V.word("flag_plot", "count", lang))
-    )
+    display(worded.flag_counts(flags, lang))  # by check: 待核实, 已确认, 已排除
 
 # %%
 plots.plot_flag_triage(flags, lang=lang) if valid else None

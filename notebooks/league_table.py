@@ -129,13 +129,7 @@ from evaluation.analysis import views
 # dismisses each flag with a comment (`evaluation flags RESULT --dismiss ID …`).
 
 # %%
-(
-    result.flags.groupby("check")
-    .size()
-    .rename(V.words("quality_check", lang))
-    .rename_axis(V.word("risk_header", "check", lang))
-    .rename(V.word("flag_plot", "count", lang))
-)
+worded.flag_counts(result.flags, lang)  # by check; none decided here: all 待核实
 
 # %%
 risk_table(result, "flags", lang=lang).head(10)

@@ -577,6 +577,28 @@ def flags_in(flags: pd.DataFrame, period: str) -> pd.DataFrame:
     return flags[reaches | flags["check"].isin(list(SERIES_WIDE)).to_numpy()]
 
 
+#: an analyst's decision on a flag, as a triage reads them (``flag_status``)
+FLAG_STATUSES = ("open", "accepted", "dismissed")
+
+
+def flag_counts(flags: pd.DataFrame) -> pd.DataFrame:
+    """How many flags each check raised, by the analysts' decision: ``open``,
+    ``accepted``, ``dismissed`` and ``all``; one row per check with a flag, in the
+    checks' order (:data:`QUALITY_CHECK`; one the vocabulary lacks after them).
+    ``flags`` as :func:`evaluation.risk.quality.with_decisions` gives them; without
+    a ``status`` column every flag is open. The triage chart's numbers."""
+    status = flags["status"] if "status" in flags else pd.Series("open", flags.index)
+    present = set(flags["check"])
+    checks = [c for c in QUALITY_CHECK if c in present] + sorted(
+        present - set(QUALITY_CHECK)
+    )
+    counts = pd.crosstab(flags["check"], status).reindex(
+        index=checks, columns=list(FLAG_STATUSES), fill_value=0
+    )
+    counts["all"] = counts.sum(axis=1)
+    return counts.rename_axis(index="check", columns=None).astype("int64")
+
+
 def flag_since(flags: pd.DataFrame) -> pd.Series:
     """Each flag's first period (``since``; its ``period`` where it has none, as in
     a store older than the column)."""

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 
 from evaluation import periods as P
 from evaluation import vocabulary as V
+from evaluation.analysis import views
 from evaluation.appraisal import GRADES
 from evaluation.catalogue import COMPOSITE
 from evaluation.publish.export import round_half_up
@@ -1436,22 +1437,23 @@ def plot_submissions(submissions: pd.DataFrame, catalogue, *, lang: str = "zh"):
 
 def plot_flag_triage(flags: pd.DataFrame, *, lang: str = "zh") -> go.Figure:
     """Data-quality flags per check (in the checks' order), stacked by the
-    analysts' decision: open, accepted, dismissed. ``flags`` as
+    analysts' decision: open, accepted, dismissed (:func:`views.flag_counts`, the
+    table a notebook shows beside it). ``flags`` as
     :func:`evaluation.risk.quality.with_decisions` gives them (without a
     ``status`` column every flag is open)."""
     _check_lang(lang)
     words = V.words("flag_plot", lang)
     names = V.words("flag_status", lang)
-    status = flags["status"] if "status" in flags else pd.Series("open", flags.index)
-    checks = [c for c in V.QUALITY_CHECK if c in set(flags["check"])]
-    counts = pd.crosstab(flags["check"], status).reindex(
-        index=checks, columns=["open", "accepted", "dismissed"], fill_value=0
-    )
+    counts = views.flag_counts(flags)
+    checks = counts.index
     colours = {"open": PALETTE[1], "accepted": PALETTE[5], "dismissed": PALETTE[2]}
     fig = go.Figure()
-    for code in counts.columns:
+    for code in views.FLAG_STATUSES:
         fig.add_bar(
-            y=[V.QUALITY_CHECK[c].text(lang) for c in checks],
+            y=[
+                V.QUALITY_CHECK[c].text(lang) if c in V.QUALITY_CHECK else c
+                for c in checks
+            ],  # fmt: skip
             x=counts[code],
             name=names[code],
             orientation="h",

@@ -204,6 +204,18 @@ def indicators(table: pd.DataFrame, cat: Catalogue, lang: str) -> pd.DataFrame:
     return rounded(views.indicator_table(table, cat, lang), 2)
 
 
+def flag_counts(flags: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The flags each check raised, by decision (:func:`views.flag_counts`, the
+    triage chart's numbers), as the analyst reads them: the checks by name under
+    核查项, the decisions in words (待核实, 已确认, 已排除) and the total (提示条数)."""
+    counts = views.flag_counts(flags)
+    checks = words("quality_check", lang)
+    return counts.rename(
+        index=lambda c: checks.get(c, c),
+        columns={**words("flag_status", lang), "all": word("flag_plot", "count", lang)},
+    ).rename_axis(index=word("risk_header", "check", lang))
+
+
 def responses(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The survey's response by rater group
     (:func:`evaluation.appraisal.response_summary`) as the analyst reads it: headed

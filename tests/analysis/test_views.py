@@ -633,6 +633,27 @@ def test_flag_table_is_the_profiles_list_in_either_language(monthly):
     assert none.empty and none.columns[0] == "核查项"
 
 
+def test_flag_counts_by_check_in_the_checks_order_and_by_decision():
+    """Four flags by hand: two frozen series (one accepted), a dismissed jump, an
+    undecided missing report, and a check the vocabulary lacks: rows in the
+    vocabulary's order (missing, stable, jump), the unknown one after them."""
+    flags = pd.DataFrame(
+        {
+            "check": ["stable", "jump", "stable", "missing", "homemade"],
+            "status": ["accepted", "dismissed", "open", "open", "open"],
+        }
+    )
+    counts = V.flag_counts(flags)
+    assert counts.index.tolist() == ["missing", "stable", "jump", "homemade"]
+    assert counts.columns.tolist() == ["open", "accepted", "dismissed", "all"]
+    assert counts.values.tolist() == [
+        [1, 0, 0, 1], [1, 1, 0, 2], [0, 0, 1, 1], [1, 0, 0, 1],
+    ]  # fmt: skip
+    undecided = V.flag_counts(flags.drop(columns="status"))
+    assert undecided["open"].tolist() == undecided["all"].tolist() == [1, 2, 1, 1]
+    assert V.flag_counts(flags.iloc[:0]).empty
+
+
 def test_a_clean_unit_has_no_flags_and_unknown_ones_are_refused(monthly):
     none = V.unit_flags(monthly, "U3", "2025-M06")
     assert none.empty and list(none.columns) == V.FLAG_COLUMNS

@@ -5,6 +5,7 @@ started in ``notebooks/`` as JupyterLab starts it, writes its files into the
 from __future__ import annotations
 
 import asyncio
+import base64
 import csv
 import os
 import re
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import jupytext
 import nbformat
+import numpy as np
 import pandas as pd
 import pytest
 from nbclient import NotebookClient
@@ -769,3 +771,51 @@ def test_ledger_followup_orders_and_names_as_its_text_says(executed):
     ]
     quoted = re.findall(r"“([^”]+)”", text)
     assert quoted and [q for q in quoted if q not in header] == [], (quoted, header)
+
+
+@pytest.mark.notebook
+def test_flag_counts_are_the_triage_charts_numbers(executed):
+    """The flags counted by check (league_table) and the triage's progress
+    (intake_review) are one table: each check as the triage chart lists it, by
+    decision, with its total. After the test's triage (one frozen series accepted,
+    one jump dismissed) 连续不变 has one 已确认, 异常跳变 one 已排除, and the chart
+    below the table draws the same numbers."""
+    headers = ["核查项", "待核实", "已确认", "已排除", "提示条数"]
+    notebook, _ = executed(ROOT / "notebooks" / "league_table.py")
+    header, index, *rows = _shown_table(notebook, "flag_counts(result.flags")
+    assert [index[0], *header[1:]] == headers
+    assert all(int(r[1]) == int(r[4]) and r[2:4] == ["0", "0"] for r in rows)
+    notebook, _ = executed(ROOT / "notebooks" / "intake_review.py")
+    header, index, *rows = _shown_table(notebook, "flag_counts(flags")
+    assert [index[0], *header[1:]] == headers
+    shown = {r[0]: [int(x) for x in r[1:]] for r in rows}
+    assert shown["连续不变"][1] == 1 and shown["异常跳变"][2] == 1
+    assert sum(n[1] + n[2] for n in shown.values()) == 2
+    assert all(sum(n[:3]) == n[3] for n in shown.values())
+    (cell,) = [
+        c
+        for c in notebook.cells
+        if c.cell_type == "code" and "flag_counts(flags" in c.source
+    ]
+    after = notebook.cells[notebook.cells.index(cell) + 1]
+    assert "plot_flag_triage" in after.source
+    (figure,) = [
+        o["data"]["application/vnd.plotly.v1+json"]
+        for o in after.get("outputs", [])
+        if "application/vnd.plotly.v1+json" in o.get("data", {})
+    ]
+    drawn = {
+        t["name"]: dict(zip(t["y"], _numbers(t["x"]), strict=True))
+        for t in figure["data"]
+    }
+    for check, counts in shown.items():
+        assert [drawn[h][check] for h in headers[1:4]] == counts[:3], check
+
+
+def _numbers(values) -> list[float]:
+    """A figure's numbers as plotly writes them into a notebook: a list, or a typed
+    array (``{"dtype": "i8", "bdata": base64}``)."""
+    if isinstance(values, dict):
+        raw = base64.b64decode(values["bdata"])
+        return np.frombuffer(raw, dtype=values["dtype"]).tolist()
+    return list(values)

@@ -532,3 +532,16 @@ def test_sobol_factors_in_either_language(catalogue):
     assert W.sobol_factor("normalisation", catalogue, "en") == "normalisation"
     assert W.sobol_factor("aggregation", catalogue) == "汇总方法"
     assert W.sobol_factor("seed", catalogue) == "seed"
+
+
+def test_flag_counts_read_in_words():
+    """The checks by name under 核查项, the decisions in words, the total last."""
+    flags = pd.DataFrame(
+        {"check": ["stable", "stable", "jump"], "status": ["open", "accepted", "open"]}
+    )
+    zh = W.flag_counts(flags, "zh")
+    assert zh.index.name == "核查项" and zh.index.tolist() == ["连续不变", "异常跳变"]
+    assert zh.columns.tolist() == ["待核实", "已确认", "已排除", "提示条数"]
+    assert zh.values.tolist() == [[1, 1, 0, 2], [1, 0, 0, 1]]
+    en = W.flag_counts(flags, "en")
+    assert en.index.tolist() == ["frozen", "jump"] and en.columns[-1] == "Flags"
