@@ -111,18 +111,12 @@ plots.plot_risk_heatmap(result, lang=lang)
 plots.plot_warnings_timeline(result, lang=lang)
 
 # %%
+worded.ledger_counts(result.ledger, lang)  # open first, the most severe first
+
+# %%
 from evaluation.analysis import views
 
-(
-    result.ledger["status"]
-    .map(V.words("ledger_status", lang))
-    .value_counts()
-    .rename_axis(V.word("risk_header", "status", lang))
-    .rename(V.word("ledger_unit_header", "items", lang)),
-    risk_table(
-        result, "ledger", lang=lang, rows=views.ledger_overdue_first(result).head()
-    ),
-)
+risk_table(result, "ledger", lang=lang, rows=views.ledger_overdue_first(result).head())
 
 # %% [markdown]
 # Data-quality flags (数据质量核查): screening for 瞒报、虚报. An analyst accepts or

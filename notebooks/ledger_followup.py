@@ -44,8 +44,6 @@ lang = "zh"  # "zh" or "en"
 # %%
 from pathlib import Path
 
-import pandas as pd
-
 from evaluation import vocabulary as V
 from evaluation.publish import plots, worded
 from evaluation.publish.export import risk_table, write_media_csv, write_xlsx
@@ -59,12 +57,7 @@ ledger = L.check(kept, day, catalogue)
 names = dict(zip(result.units["unit_id"], result.units[f"name_{lang}"], strict=True))
 
 # %%
-pd.crosstab(
-    ledger["status"].map(V.words("ledger_status", lang)),
-    ledger["level"].map(V.words("risk_level", lang)),
-    rownames=[V.word("risk_header", "status", lang)],
-    colnames=[V.word("risk_header", "level", lang)],
-)
+worded.ledger_counts(ledger, lang)  # open first, the most severe first
 
 # %%
 plots.plot_backlog(L.backlog(ledger), lang=lang)

@@ -20,6 +20,7 @@ from evaluation.analysis import views
 from evaluation.catalogue import Catalogue
 from evaluation.periods import PATTERNS, date_text, name_en, name_zh
 from evaluation.publish.export import published_numbers, round_half_up
+from evaluation.risk.ledger import by_level
 from evaluation.scoring.weights import CR_LIMIT, ahp, most_inconsistent
 from evaluation.vocabulary import family, say, word, words
 
@@ -214,6 +215,21 @@ def flag_counts(flags: pd.DataFrame, lang: str) -> pd.DataFrame:
         index=lambda c: checks.get(c, c),
         columns={**words("flag_status", lang), "all": word("flag_plot", "count", lang)},
     ).rename_axis(index=word("risk_header", "check", lang))
+
+
+def ledger_counts(ledger: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The ledger at a glance (:func:`evaluation.risk.ledger.by_level`) as the
+    analyst reads it: 未关闭 and 已销号 under 状态, the levels in words, the most
+    severe first (红色, 橙色), and each status's 整改事项数."""
+    levels = words("risk_level", lang)
+    return (
+        by_level(ledger)
+        .rename(
+            index=words("ledger_status", lang),
+            columns={**levels, "all": word("ledger_unit_header", "items", lang)},
+        )
+        .rename_axis(index=word("risk_header", "status", lang))
+    )
 
 
 def responses(summary: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -253,6 +253,20 @@ def by_unit(ledger: pd.DataFrame, as_of=None) -> pd.DataFrame:
     return out[BY_UNIT_COLUMNS].reset_index(drop=True)
 
 
+def by_level(ledger: pd.DataFrame) -> pd.DataFrame:
+    """The ledger at a glance (台账概况): its items by status (rows: ``open``, then
+    ``closed``) and current level (columns: the levels it has, the most severe
+    first), and ``all`` of each status. A status without items is a row of 0."""
+    led = _typed(ledger)
+    present = set(led["level"].dropna())
+    levels = sorted(present, key=lambda v: -SEVERITY.get(v, -1))
+    counts = pd.crosstab(led["status"], led["level"]).reindex(
+        index=["open", "closed"], columns=levels, fill_value=0
+    )
+    counts["all"] = counts.sum(axis=1)
+    return counts.rename_axis(index="status", columns=None).astype("int64")
+
+
 def backlog(ledger: pd.DataFrame) -> pd.DataFrame:
     """The ledger period by period, from its first item to its last check: items
     ``opened`` and ``closed`` in the period and ``open`` at its end (is the backlog

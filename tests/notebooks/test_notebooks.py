@@ -819,3 +819,25 @@ def _numbers(values) -> list[float]:
         raw = base64.b64decode(values["bdata"])
         return np.frombuffer(raw, dtype=values["dtype"]).tolist()
     return list(values)
+
+
+@pytest.mark.notebook
+def test_the_ledger_at_a_glance_open_and_most_severe_first(executed):
+    """The ledger's items by status and current level (ledger_followup §1, and the
+    league table's ledger): 未关闭 before 已销号, 红色 before 橙色 (they read 已销号,
+    未关闭 and 橙色, 红色: sorted as text), each with its total; the follow-up's
+    totals are the units' table's 未关闭 and 已销号 added up."""
+    notebook, _ = executed(ROOT / "notebooks" / "ledger_followup.py")
+    header, index, *rows = _shown_table(notebook, "ledger_counts(ledger")
+    assert header[1:] == ["红色", "橙色", "整改事项数"] and index[0] == "状态"
+    assert [r[0] for r in rows] == ["未关闭", "已销号"]
+    shown = {r[0]: [int(x) for x in r[1:]] for r in rows}
+    assert all(n[0] + n[1] == n[2] for n in shown.values())
+    units, *by_unit = _shown_table(notebook, "worded.rounded(by_unit")
+    for status in ("未关闭", "已销号"):
+        added = sum(int(r[units.index(status)]) for r in by_unit)
+        assert shown[status][2] == added, status
+    notebook, _ = executed(ROOT / "notebooks" / "league_table.py")
+    header, index, *rows = _shown_table(notebook, "ledger_counts(result.ledger")
+    assert header[1:] == ["红色", "橙色", "整改事项数"] and index[0] == "状态"
+    assert [r[0] for r in rows] == ["未关闭", "已销号"]

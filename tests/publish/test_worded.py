@@ -545,3 +545,20 @@ def test_flag_counts_read_in_words():
     assert zh.values.tolist() == [[1, 1, 0, 2], [1, 0, 0, 1]]
     en = W.flag_counts(flags, "en")
     assert en.index.tolist() == ["frozen", "jump"] and en.columns[-1] == "Flags"
+
+
+def test_the_ledger_at_a_glance_in_words():
+    """Statuses and levels in words, open and the most severe first, the total last."""
+    from evaluation.risk import ledger as L
+
+    led = pd.DataFrame(
+        [dict.fromkeys(L.COLUMNS) | {"status": s, "level": v, "escalations": 0,
+                                     "reminder": False}
+         for s, v in (("closed", "orange"), ("open", "red"), ("closed", "red"))]
+    )  # fmt: skip
+    zh = W.ledger_counts(led, "zh")
+    assert zh.index.name == "状态" and zh.index.tolist() == ["未关闭", "已销号"]
+    assert zh.columns.tolist() == ["红色", "橙色", "整改事项数"]
+    assert zh.values.tolist() == [[1, 0, 1], [1, 1, 2]]
+    en = W.ledger_counts(led, "en")
+    assert en.index.tolist() == ["open", "closed"] and en.columns[-1] == "Items"

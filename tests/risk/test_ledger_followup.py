@@ -80,6 +80,19 @@ def test_units_by_overdue_items_then_the_lowest_on_time_rate():
     assert table["on_time_rate"].tolist()[1:3] == [50, 100]
 
 
+def test_the_ledger_at_a_glance_open_first_most_severe_first():
+    """Items by status and current level by hand: c (red) and d (orange) open;
+    b (red), a and e (orange) closed. Open first, red before orange."""
+    led = ledger().assign(level=["orange", "red", "red", "orange", "orange"])
+    table = L.by_level(led)
+    assert table.index.tolist() == ["open", "closed"]
+    assert table.columns.tolist() == ["red", "orange", "all"]
+    assert table.values.tolist() == [[1, 1, 2], [1, 2, 3]]
+    closed = L.by_level(led[led["status"] == "closed"])
+    assert closed.loc["open"].tolist() == [0, 0, 0]
+    assert L.by_level(L.empty()).values.tolist() == [[0], [0]]
+
+
 def test_a_later_follow_up_date_counts_the_items_due_by_then():
     table = L.by_unit(ledger(), "2025-06-30").set_index("unit_id")
     assert table.loc["U2", "on_time_rate"] == pytest.approx(50)  # d late, e on time
