@@ -119,7 +119,7 @@ def media_table(
         pick = {
             "zh": lambda p: p[0],
             "en": lambda p: p[1],
-            "both": lambda p: f"{p[0]} {p[1]}",
+            "both": lambda p: f"{p[0]} {p[1]}".strip(),  # nothing to say: empty
         }[lang]
         return pairs.map(pick)
 
@@ -152,7 +152,7 @@ def media_table(
         codes = table["unit_id"].map(grades)
         out[header("grade")] = text(
             codes.map(lambda g: GRADE.get(g, (g, g)) if pd.notna(g) else ("", ""))
-        ).str.strip()
+        )
     out = safe_cells(out.reset_index(drop=True))
     if numbers:  # ranks whole, scores to ``decimals``, a rank change with its sign
         score = number_format("score", decimals)

@@ -93,6 +93,18 @@ def test_media_table_columns_and_rounding(tiny_result):
     assert "较上期名次变化（+为上升）" in zh.columns
 
 
+def test_nothing_to_note_is_an_empty_cell_in_both_languages(tiny_result):
+    """No unit of the tiny 2025 table has imputed values or a blank dimension: its
+    备注 Note cell is empty in the bilingual CSV and workbook, not a space that
+    Excel's filter for blanks (and ISBLANK) does not find."""
+    for numbers in (False, True):
+        table = media_table(tiny_result, "2025", lang="both", numbers=numbers)
+        assert table["备注 Note"].tolist() == ["", "", ""]
+    text = media_csv_bytes(media_table(tiny_result, "2025", lang="both"))
+    rows = text.decode("utf-8-sig").splitlines()[1:]
+    assert len(rows) == 3 and all(row.endswith(",") for row in rows)
+
+
 def test_unknown_language_is_refused(tiny_result):
     with pytest.raises(ValueError, match="lang must be one of"):
         media_table(tiny_result, lang="fr")
