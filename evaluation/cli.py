@@ -871,6 +871,9 @@ def export(
             raise _fail_words(words, said)
         ranges = None
         if rank_range and table == "media":
+            if peer_group is not None:  # refused before the draws, not after
+                words = say("library_error", "rank_range_peer_group")
+                raise _fail_words(words, said, 2)
             with progress.stages("export", ["draws"], show=_bars()) as stage:
                 stage("draws")
                 ranges = ranges_of(U.run(res, U.Spec(), period=period).summary)

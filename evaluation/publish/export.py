@@ -90,8 +90,9 @@ def media_table(
     ``units.level``; not with ``level``), peer group, composite score, each level-1
     dimension, rank change (previous rank − this rank: positive = moved up), the
     rank range when given (``unit_id →`` text such as ``3 (2–5)``, from
-    ``result.rank_range``), note, and the annual grade when ``grades`` (``unit_id →``
-    grade code) is given. ``lang`` is ``zh``, ``en`` or ``both``.
+    ``result.rank_range``: of the rank among all units, so refused with
+    ``peer_group``), note, and the annual grade when ``grades`` (``unit_id →`` grade
+    code) is given. ``lang`` is ``zh``, ``en`` or ``both``.
 
     ``level``: only the units of that level, ranked among themselves
     (:func:`level_ranks`). ``numbers``: ranks and rank changes as integers and scores
@@ -100,6 +101,8 @@ def media_table(
     """
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
+    if peer_group is not None and rank_range is not None:  # another rank's range
+        raise RequestError(words=V.say("library_error", "rank_range_peer_group"))
     cat = result.catalogue
     table = result.league_table(period, peer_group=peer_group)
     rank_col = "peer_rank" if peer_group else "rank"

@@ -307,6 +307,24 @@ def test_uncertainty_and_the_rank_range_column(tmp_path, sample_result):
     assert first.startswith(table["Rank"].iloc[0] + " (")
 
 
+def test_a_rank_range_within_a_peer_group_is_refused_before_drawing(
+    tmp_path, tiny_result
+):
+    """--rank-range ranges the rank among all units, not the rank in a peer group
+    that --peer-group prints: refused (exit 2, in Chinese first), nothing written."""
+    from evaluation.publish.store import save_result
+
+    folder = save_result(tiny_result, tmp_path / "result")
+    media = tmp_path / "media.csv"
+    done = invoke(
+        "export", folder, "--peer-group", "g2", "--rank-range", "--out", media
+    )
+    assert done.exit_code == 2, done.output
+    assert "--rank-range" in done.output and "--peer-group" in done.output
+    assert "不能" in done.output
+    assert not media.exists()
+
+
 def test_uncertainty_draws_imputation_winsorisation_and_dirichlet_weights(
     tmp_path, sample_result
 ):

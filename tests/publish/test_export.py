@@ -3,6 +3,7 @@
 import pandas as pd
 import pytest
 
+from evaluation.errors import RequestError
 from evaluation.files import neutralise
 from evaluation.publish.export import (
     media_csv_bytes,
@@ -103,6 +104,20 @@ def test_nothing_to_note_is_an_empty_cell_in_both_languages(tiny_result):
     text = media_csv_bytes(media_table(tiny_result, "2025", lang="both"))
     rows = text.decode("utf-8-sig").splitlines()[1:]
     assert len(rows) == 3 and all(row.endswith(",") for row in rows)
+
+
+def test_a_rank_range_is_not_put_beside_a_rank_within_a_peer_group(tiny_result):
+    """The rank range is the interval of the rank among all units: U3 (36.0) is 3rd
+    of the three but 1st, alone, in group two; beside that 1 a reader would take
+    3 (2–3) for the interval of the rank printed next to it. Refused, naming both
+    options; the whole table keeps the range beside the rank it is of."""
+    ranges = pd.Series({"U1": "1 (1–2)", "U2": "2 (1–3)", "U3": "3 (2–3)"})
+    with pytest.raises(RequestError, match="--peer-group") as refused:
+        media_table(tiny_result, "2025", peer_group="g2", rank_range=ranges)
+    assert "--rank-range" in refused.value.words.zh
+    table = media_table(tiny_result, "2025", rank_range=ranges, lang="en")
+    assert table["Rank"].tolist() == ["1", "2", "3"]
+    assert table["Rank range (5–95%)"].tolist() == ["1 (1–2)", "2 (1–3)", "3 (2–3)"]
 
 
 def test_unknown_language_is_refused(tiny_result):
