@@ -876,7 +876,9 @@ def export(
                 raise _fail_words(words, said, 2)
             with progress.stages("export", ["draws"], show=_bars()) as stage:
                 stage("draws")
-                ranges = ranges_of(U.run(res, U.Spec(), period=period).summary)
+                drawn = U.run(res, U.Spec(), period=period)
+                ranges = ranges_of(drawn.summary)
+                ranges.attrs["spec"] = drawn.spec  # the note says what was drawn
         written = M.export(
             res, out, table=table, fmt=fmt, period=period, lang=lang,
             decimals=decimals, peer_group=peer_group, rank_range=ranges,

@@ -751,6 +751,40 @@ def grades_table(
     return safe_cells(table.reset_index(drop=True))
 
 
+def uncertainty_choices(spec: dict, t: dict) -> str:
+    """What each draw of an uncertainty analysis varies, in words (``spec``: the
+    ``Spec`` as plain data, ``Uncertainty.spec``; ``t``: the words of family
+    ``report`` in one language): ``一级指标权重±25%``, or the alternative weight
+    sets, then any normalisations, aggregations and left-out indicator drawn. The
+    committee report and the media note say it alike."""
+    sep = t["list_sep"]
+
+    def options(values) -> str:
+        return sep.join(t["catalogue"] if v == "catalogue" else v for v in values)
+
+    sets = spec.get("weight_sets") or ()  # drawn in place of the perturbation
+    choices = [
+        t["weight_sets"].format(n=len(sets))
+        if sets
+        else t["weights"].format(
+            levels=sep.join(
+                t["numerals"][v] if 0 <= v < 10 else str(v)
+                for v in map(int, spec["weight_levels"])
+            ),
+            noise=spec["weight_noise"],
+        )
+    ]
+    if list(spec["normalisations"]) != ["catalogue"]:
+        choices.append(
+            t["normalisation"].format(options=options(spec["normalisations"]))
+        )
+    if list(spec["aggregations"]) != ["catalogue"]:
+        choices.append(t["aggregation"].format(options=options(spec["aggregations"])))
+    if spec["exclude"]:
+        choices.append(t["exclude"])
+    return t["choice_sep"].join(choices)
+
+
 def approved_text(r, k: int) -> str:
     """（批准：市绩效考评委员会，2026年1月20日，考评委〔2026〕1号） after a rule applied
     with the committee's approval (veto, bonus, override): the report's unit page

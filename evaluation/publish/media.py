@@ -55,6 +55,7 @@ from evaluation.publish.export import (
     risk_table,
     round_half_up,
     time_zh,
+    uncertainty_choices,
     write_xlsx,
 )
 from evaluation.publish.store import Store
@@ -276,6 +277,7 @@ def about_table(
     source: str | Path = "",
     files: list[str] | None = None,
     span=None,
+    ranges: pd.Series | None = None,
 ) -> pd.DataFrame:
     """The 说明 About sheet (and the note beside a media CSV): what the table is,
     the period, the source (agencies, data folder, catalogue version, time of the
@@ -285,7 +287,9 @@ def about_table(
 
     ``levels``: the types of unit ranked apart; ``files``: the files written;
     ``span``: the periods of the table's rows, stated first to last in place of
-    ``period`` (a table of many periods: flags, the ledger)."""
+    ``period`` (a table of many periods: flags, the ledger); ``ranges``: the rank
+    ranges beside the ranks (their ``attrs["spec"]``, the draws' spec, says how many
+    and what each varies), said after the ranks."""
     period = period or result.period
     cat, prov = result.catalogue, result.provenance
     rows: list[tuple[str, tuple[str, str]]] = []
@@ -360,6 +364,8 @@ def about_table(
                 },
             ),
         )
+        if ranges is not None:
+            add("rank_range", *_range_text(ranges.attrs.get("spec")))
         add("numbers", *both("numbers_text", lambda k: {"decimals": decimals}))
         add("notes", *_notes(result, period, peer_group))
     if grades is not None:
@@ -467,6 +473,21 @@ def _notes(
     if not zh:
         return ABOUT["no_notes"].zh + "。", ABOUT["no_notes"].en + "."
     return "；".join(zh) + "。", "; ".join(en) + "."
+
+
+def _range_text(spec: dict | None) -> tuple[str, str]:
+    """What a rank range column says: the rank, and in brackets 5–95% of the
+    draws' ranks, how many draws and what each varies (without ``spec``, of an
+    uncertainty analysis's draws)."""
+    if spec is None:
+        return ABOUT["rank_range_any"].zh, ABOUT["rank_range_any"].en
+    said = []
+    for k, lang in enumerate(("zh", "en")):
+        choices = uncertainty_choices(spec, V.words("report", lang))
+        said.append(
+            ABOUT["rank_range_text"][k].format(n=int(spec["n"]), choices=choices)
+        )
+    return said[0], said[1]
 
 
 def _period_text(period: str, span=None) -> tuple[str, str]:
@@ -644,7 +665,10 @@ def export(
         else:
             sheets = {sheet("media"): media()}
         frozen = 4 if lang == "both" else 3  # period, rank and the name(s)
-        info = about(levels=levels if apart else None, grades=run, store=store or "")
+        info = about(
+            levels=levels if apart else None, grades=run, store=store or "",
+            ranges=rank_range,
+        )  # fmt: skip
         _workbook(out, sheets, info, result, frozen=frozen)
         return [(out, sum(len(f) for f in sheets.values()))]
     tables = {out: media()}
@@ -656,7 +680,7 @@ def export(
     note = out.with_name(f"{out.stem}.{'about' if lang == 'en' else '说明'}.txt")
     info = about(
         levels=levels if apart else None, grades=run, store=store or "",
-        files=[p.name for p in tables],
+        files=[p.name for p in tables], ranges=rank_range,
     )  # fmt: skip
     data = {p: media_csv_bytes(t) for p, t in tables.items()}
     data[note] = "\ufeff".encode() + note_text(info, lang).encode("utf-8")

@@ -67,7 +67,11 @@ from evaluation.errors import EvaluationError
 from evaluation.files import replacing
 from evaluation.periods import date_zh, name_zh
 from evaluation.publish import plots
-from evaluation.publish.export import approved_text, round_half_up
+from evaluation.publish.export import (
+    approved_text,
+    round_half_up,
+    uncertainty_choices,
+)
 from evaluation.publish.store import BEIJING, graded_names, not_graded
 from evaluation.result import Result, rank_range
 from evaluation.risk.quality import CHECKS
@@ -1116,37 +1120,12 @@ def _interval_note(intervals: pd.DataFrame | None, t: dict, year: str) -> str:
     if intervals is None:
         return t["interval_none"].format(header=t["rank_range"], year=year)
     spec = intervals.attrs["spec"]
-    sep = t["list_sep"]
-
-    def options(values) -> str:
-        return sep.join(t["catalogue"] if v == "catalogue" else v for v in values)
-
-    sets = spec.get("weight_sets") or ()  # drawn in place of the perturbation
-    choices = [
-        t["weight_sets"].format(n=len(sets))
-        if sets
-        else t["weights"].format(
-            levels=sep.join(
-                t["numerals"][v] if 0 <= v < 10 else str(v)
-                for v in map(int, spec["weight_levels"])
-            ),
-            noise=spec["weight_noise"],
-        )
-    ]
-    if list(spec["normalisations"]) != ["catalogue"]:
-        choices.append(
-            t["normalisation"].format(options=options(spec["normalisations"]))
-        )
-    if list(spec["aggregations"]) != ["catalogue"]:
-        choices.append(t["aggregation"].format(options=options(spec["aggregations"])))
-    if spec["exclude"]:
-        choices.append(t["exclude"])
     p, r, s = intervals.attrs["shares"]
     return t["interval_note"].format(
         header=t["rank_range"],
         n=int(spec["n"]),
         source=intervals.attrs.get("source", ""),
-        choices=t["choice_sep"].join(choices),
+        choices=uncertainty_choices(spec, t),
         year=year,
         p=p,
         r=r,

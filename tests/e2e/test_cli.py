@@ -305,6 +305,10 @@ def test_uncertainty_and_the_rank_range_column(tmp_path, sample_result):
     table = pd.read_csv(media, encoding="utf-8-sig", dtype=str)
     first = table["Rank range (5–95%)"].iloc[0]
     assert first.startswith(table["Rank"].iloc[0] + " (")
+    about = (tmp_path / "media.about.txt").read_text(encoding="utf-8-sig")
+    assert "ranks of 5–95% of 1,000 draws; each draw varies level-1 weights ±25%" in (
+        about
+    )
 
 
 def test_a_rank_range_within_a_peer_group_is_refused_before_drawing(

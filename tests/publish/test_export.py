@@ -120,6 +120,37 @@ def test_a_rank_range_is_not_put_beside_a_rank_within_a_peer_group(tiny_result):
     assert table["Rank range (5–95%)"].tolist() == ["1 (1–2)", "2 (1–3)", "3 (2–3)"]
 
 
+def test_the_note_says_what_the_rank_range_column_means(tiny_result, tmp_path):
+    """A journalist reading 2 (1–3) alone: the note says the rank, the 5–95% of
+    the draws in brackets, how many draws and what each varies (the CLI's spec:
+    1,000 draws, level-1 weights ±25%), in Chinese and in English."""
+    from evaluation.publish.media import export
+
+    ranges = pd.Series({"U1": "1 (1–2)", "U2": "2 (1–3)", "U3": "3 (2–3)"})
+    ranges.attrs["spec"] = {
+        "n": 1000, "weight_noise": 0.25, "weight_levels": [1], "weight_sets": [],
+        "normalisations": ["catalogue"], "aggregations": ["catalogue"],
+        "exclude": False,
+    }  # fmt: skip
+    export(tiny_result, tmp_path / "m.csv", rank_range=ranges, lang="both")
+    note = (tmp_path / "m.说明.txt").read_text(encoding="utf-8-sig")
+    assert (
+        "排名区间：括号外为名次，括号内为1000次抽样中5%–95%的名次范围；每次抽样随机改变"
+        "一级指标权重±25%，重算综合得分后在全部单位中排名。区间越窄，名次越稳定。"
+    ) in note
+    assert (
+        "Rank range: the rank and, in brackets, the ranks of 5–95% of 1,000 draws; "
+        "each draw varies level-1 weights ±25% at random, rescores the composite "
+        "and ranks all units. The narrower the range, the firmer the place."
+    ) in note
+    export(tiny_result, tmp_path / "own.csv", rank_range=pd.Series(ranges.to_dict()))
+    assert "排名区间：括号外为名次，括号内为不确定性分析各次抽样中5%–95%的名次范围" in (
+        tmp_path / "own.说明.txt"
+    ).read_text(encoding="utf-8-sig")  # a caller's own ranges, no spec with them
+    export(tiny_result, tmp_path / "plain.csv")
+    assert "排名区间" not in (tmp_path / "plain.说明.txt").read_text(encoding="utf-8")
+
+
 def test_unknown_language_is_refused(tiny_result):
     with pytest.raises(ValueError, match="lang must be one of"):
         media_table(tiny_result, lang="fr")
