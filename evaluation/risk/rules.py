@@ -875,7 +875,8 @@ class LevelRollup(Model):
 def rollup(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
     """A dimension's level: the mean severity of its ``worst`` worst reported
     indicators (green 0 … red 3), rounded down; reads the other rules' warnings
-    (``inputs.worst``)."""
+    (``inputs.worst``). The reason lists them with their levels, then the mean and
+    the level it gives (``，平均等级1.50，向下取整为黄色预警``)."""
     t = inputs._table
     leaves = _leaves(catalogue, rule.node)
     rows = np.sort(np.concatenate([t.rows(n) for n in leaves] or [[]])).astype(np.intp)
@@ -937,6 +938,18 @@ def rollup(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
         )[k[hit]]
         + en
     )
+    # then the mean and the level it gives (rounded down when it is not whole)
+    m, lv = mean[hit], level[hit]
+    said = _fixed(m, 2)
+    down = m != lv
+    zh += (
+        "，平均等级"
+        + said
+        + np.where(down, "，向下取整为", "，")
+        + _LEVEL_ZH[lv]
+        + "预警"
+    )
+    en += "; mean level " + said + np.where(down, ", rounded down: ", ": ") + _NAMES[lv]
     return _part(
         t,
         rows[first],

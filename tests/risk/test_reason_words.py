@@ -188,11 +188,42 @@ def test_a_dimension_lists_its_worst_indicators_with_their_levels(units_raw):
     w = risk.evaluate(inputs(values, units=FIVE), cat)
     rollup = w[w["rule"] == "rollup"]
     assert rollup["reason_zh"].tolist() == [
-        "甲：最差的2项指标为a1指标（红色）、a2指标（黄色）"
+        "甲：最差的2项指标为a1指标（红色）、a2指标（黄色），平均等级2.00，橙色预警"
     ]
     assert rollup["reason_en"].tolist() == [
-        "A: its 2 worst indicators are Indicator a1 (red), Indicator a2 (yellow)"
+        "A: its 2 worst indicators are Indicator a1 (red), Indicator a2 (yellow); "
+        "mean level 2.00: orange"
     ]
+
+
+def test_a_dimension_says_its_own_level_and_the_mean_it_comes_from(units_raw):
+    """The roll-up's level is the floor of the mean level of the worst two (green 0,
+    yellow 1, orange 2, red 3): U1 red and green, (3 + 0) / 2 = 1.5, yellow; U2 red
+    and red, 3, red. The reason says the mean and the level it gives, as every other
+    reason says its level, so red beside yellow does not read as a slip."""
+    units_raw["indicators"][0]["risk"] = {"yellow": 90, "red": 80}
+    units_raw["indicators"][1]["risk"] = {"yellow": 1, "red": 3}
+    cat = catalogue(units_raw, {"kind": "rollup", "node": "a", "worst": 2})
+    values = [
+        ("2025-Q4", "U1", "a1", 70),  # red
+        ("2025-Q4", "U1", "a2", 0),  # green
+        ("2025-Q4", "U2", "a1", 80),  # red (at the line)
+        ("2025-Q4", "U2", "a2", 3),  # red (at the line)
+    ]
+    w = risk.evaluate(inputs(values, units=FIVE), cat)
+    rollup = w[w["rule"] == "rollup"]
+    assert reasons(rollup) == {
+        "U1": "甲：最差的2项指标为a1指标（红色）、a2指标（绿色），平均等级1.50，"
+        "向下取整为黄色预警",
+        "U2": "甲：最差的2项指标为a1指标（红色）、a2指标（红色），平均等级3.00，"
+        "红色预警",
+    }
+    assert reasons(rollup, "en") == {
+        "U1": "A: its 2 worst indicators are Indicator a1 (red), Indicator a2 "
+        "(green); mean level 1.50, rounded down: yellow",
+        "U2": "A: its 2 worst indicators are Indicator a1 (red), Indicator a2 (red); "
+        "mean level 3.00: red",
+    }
 
 
 def test_a_difference_of_ratios_is_a_bare_number_not_times(catalogue):

@@ -349,9 +349,13 @@ def test_rollup_is_the_floor_of_the_mean_of_the_two_worst(tiny_raw):
     }
     row = w[(w["rule"] == "rollup") & (w["unit_id"] == "U1")].iloc[0]
     assert row["reason_en"] == (
-        "A: its 2 worst indicators are Indicator a1 (red), Indicator a2 (orange)"
+        "A: its 2 worst indicators are Indicator a1 (red), Indicator a2 (orange); "
+        "mean level 2.50, rounded down: orange"
     )
-    assert row["reason_zh"] == "甲：最差的2项指标为a1指标（红色）、a2指标（橙色）"
+    assert row["reason_zh"] == (
+        "甲：最差的2项指标为a1指标（红色）、a2指标（橙色），平均等级2.50，"
+        "向下取整为橙色预警"
+    )
 
 
 def test_a_quiet_period_with_a_rollup_rule_warns_nobody(tiny_raw):
