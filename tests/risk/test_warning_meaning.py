@@ -1,0 +1,106 @@
+"""What a risk officer expects of the graded warnings, through a whole run (tiny
+catalogue, levels worked out by hand): a worse report never lowers a warning, a
+recovered one clears it and closes its rectification item, a count's limit per
+reporting period adds up over a longer period, and each warning row says in words
+which period, unit, indicator, level, value and limit."""
+
+from __future__ import annotations
+
+import evaluation as ev
+from evaluation.publish.export import risk_table
+
+from ..conftest import TINY_ROWS, TINY_UNITS, write_dataset
+
+ORDER = {None: 0, "yellow": 1, "orange": 2, "red": 3}
+
+
+def run(tiny_raw, tmp_path, changes, period="2025-Q4"):
+    """The tiny run with some reports changed (``(unit, period, indicator) →
+    value``): a1 (higher is better) warns at 80 / 70 / 60, a2 (a quarterly count,
+    lower is better, summed) at 1 / 2 / 3 a quarter."""
+    tiny_raw["indicators"][0]["risk"] = {"yellow": 80, "orange": 70, "red": 60}
+    tiny_raw["indicators"][1]["risk"] = {"yellow": 1, "orange": 2, "red": 3}
+    rows = [(u, p, i, str(changes.get((u, p, i), v))) for u, p, i, v in TINY_ROWS]
+    folder = write_dataset(tmp_path / "data", TINY_UNITS, rows)
+    return ev.run(
+        ev.parse_catalogue(tiny_raw), ev.load_dataset(folder), period=period, run_at="t"
+    )
+
+
+def level(result, unit, node, period="2025-Q4"):
+    w = result.warnings
+    hit = w[(w["period"] == period) & (w["unit_id"] == unit) & (w["node_id"] == node)]
+    return hit["level"].item() if len(hit) else None
+
+
+def test_a_worse_report_never_lowers_the_warning_nor_the_units_grade(
+    tiny_raw, tmp_path
+):
+    """U1's Q4 a1 falls step by step; its a2 of 1 is yellow throughout, so its
+    grade is the worse of yellow and a1's level."""
+    falling = [100, 80.5, 80, 75, 70, 65, 60, 0]
+    a1 = [None, None, "yellow", "yellow", "orange", "orange", "red", "red"]
+    grade = ["yellow"] * 4 + ["orange", "orange", "red", "red"]
+    seen, graded = [], []
+    for i, value in enumerate(falling):
+        result = run(tiny_raw, tmp_path / str(i), {("U1", "2025-Q4", "a1"): value})
+        seen.append(level(result, "U1", "a1"))
+        risk = result.risk.set_index(["period", "unit_id"])
+        graded.append(risk.loc[("2025-Q4", "U1"), "level"])
+    assert seen == a1
+    assert graded == grade
+
+
+def test_a_recovered_report_clears_its_warning_and_closes_the_item(tiny_raw, tmp_path):
+    """U1 a1: 60 in Q3 (red: an item due 30 days after 30 September, 30 October),
+    back to 100 in Q4: no warning in Q4, the item closed on 31 December, late."""
+    result = run(
+        tiny_raw,
+        tmp_path,
+        {("U1", "2025-Q3", "a1"): 60, ("U1", "2025-Q4", "a1"): 100},
+    )
+    assert level(result, "U1", "a1", "2025-Q3") == "red"
+    assert level(result, "U1", "a1") is None
+    item = result.ledger.set_index("item_id").loc["2025-Q3/U1/a1/threshold"]
+    assert (item["status"], item["first_due"]) == ("closed", "2025-10-30")
+    assert (item["closed_on"], bool(item["on_time"])) == ("2025-12-31", False)
+
+
+def test_a_count_limit_per_quarter_adds_up_over_the_year(tiny_raw, tmp_path):
+    """a2's limits are per quarter (1 / 2 / 3): over four quarters 4 / 8 / 12. U1's
+    four quarterly counts summed, against the year's line, and the line quoted."""
+    expected = {
+        0: (None, None),
+        3: (None, None),  # 3 a year: below 4
+        4: ("yellow", "a2指标为4.0分，达到黄色预警线（4分）"),
+        7: ("yellow", "a2指标为7.0分，高于黄色预警线（4分）"),
+        8: ("orange", "a2指标为8.0分，达到橙色预警线（8分）"),
+        12: ("red", "a2指标为12.0分，达到红色预警线（12分）"),
+    }
+    quarters = {0: [0] * 4, 3: [1, 1, 1, 0], 4: [1] * 4, 7: [2, 2, 2, 1]}
+    quarters |= {8: [2] * 4, 12: [3] * 4}
+    for total, counts in quarters.items():
+        changes = {("U1", f"2025-Q{q}", "a2"): n for q, n in enumerate(counts, start=1)}
+        result = run(tiny_raw, tmp_path / str(total), changes, period="2025")
+        w = result.warnings
+        hit = w[
+            (w["period"] == "2025") & (w["unit_id"] == "U1") & (w["node_id"] == "a2")
+        ]
+        got = (
+            (hit["level"].item(), hit["reason_zh"].item()) if len(hit) else (None,) * 2
+        )
+        assert got == expected[total], total
+
+
+def test_a_warning_row_says_period_unit_indicator_level_value_and_limit(
+    tiny_raw, tmp_path
+):
+    """U2's Q4 a1 is 60, at the red line: the Chinese warnings table says so in
+    words, with the number and the line beside it (as published, 2 decimals)."""
+    result = run(tiny_raw, tmp_path, {})
+    table = risk_table(result, "warnings", period="2025-Q4", lang="zh")
+    row = table[(table["单位"] == "二局") & (table["指标或维度"] == "a1指标")]
+    assert row.iloc[0].tolist() == [
+        "2025年第四季度", "二局", "a1指标", "阈值", "红色", "60.00", "60.00",
+        "a1指标为60.0分，达到红色预警线（60分）",
+    ]  # fmt: skip
