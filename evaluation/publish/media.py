@@ -318,7 +318,7 @@ def about_table(
                     a.name_zh if k == 0 else a.name_en for a in agencies
                 ),
                 "n": len(agencies),
-                "root": prov.dataset_root,
+                "root": _folder_named(prov.dataset_root, 2),
                 "files": len(prov.inputs),
             },
         ),
@@ -337,7 +337,7 @@ def about_table(
     add("computed", _time(prov.run_at, "zh"), _time(prov.run_at, "en"))
     add("software", *(f"evaluation {prov.package_version}",) * 2)
     if source:
-        add("result", str(source), str(source))
+        add("result", *(_folder_named(source, 2),) * 2)
     scored = result.scored_indicators(period)
     add("method", method_text(cat, "zh", scored), method_text(cat, "en", scored))
     if table in ("media", "ranking"):
@@ -400,6 +400,15 @@ def note_text(about: pd.DataFrame, lang: str) -> str:
         lines += [f"{r[item]}{colon}{r[text]}" for _, r in about.iterrows()]
         blocks.append("\r\n".join(lines))
     return "\r\n\r\n".join(blocks) + "\r\n"
+
+
+def _folder_named(path: str | Path, parts: int) -> str:
+    """A folder as a note handed out names it: its last ``parts`` names (数据目录
+    data/2025年报送数据, 结果文件夹 out/result), not where it sits on the office's
+    machine (``/home/…``), which a journalist has no use for."""
+    path = Path(path)
+    names = [n for n in path.parts if n != path.anchor][-parts:]
+    return "/".join(names) or str(path)
 
 
 def _source_agencies(result: Result, period: str | None):

@@ -14,6 +14,7 @@ import json
 import re
 import shutil
 import stat
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -184,8 +185,12 @@ def test_the_note_beside_the_csv_names_period_source_and_method(media_csv, score
     note = raw.decode("utf-8-sig")
     assert "报告期：2025年度（2025年1月1日至2025年12月31日）" in note
     root = recorded(scored, "dataset_root")
-    assert root.endswith("data/sample")
-    assert f"数据目录 {root}" in note  # the source: the folder scored
+    assert root.endswith("data/sample") and Path(root).is_absolute()
+    # the source: the folder scored, by its last two names, not the office
+    # machine's path
+    assert "（数据目录 data/sample，" in note and root not in note
+    result = next(x for x in note.splitlines() if x.startswith("结果文件夹："))
+    assert result.count("/") == 1 and result.endswith("/result")  # its last 2 names
     assert "2025.1版" in note  # the catalogue's version (indicators.yaml)
     assert "2026年1月15日 17:00（北京时间）" in note  # the run, in Beijing time
     assert "计算方法：" in note and "标准化为0至100分" in note
@@ -290,7 +295,8 @@ def test_about_sheet_states_period_source_method_and_notes(workbook):
     english = {r[2]: r[3] for r in rows[1:]}
     assert about["报告期"].startswith("2025年")
     assert english["Period"].startswith("2025")
-    assert "data/sample，10个文件" in about["数据来源"]  # folder, files read
+    # the folder and the files read
+    assert "（数据目录 data/sample，10个文件）" in about["数据来源"]
     assert "2025.1版" in about["指标体系"]
     assert about["计算时间"] == "2026年1月15日 17:00（北京时间）"
     assert "加权算术平均" in about["计算方法"]
