@@ -1814,6 +1814,54 @@ def verify(
     typer.echo(said.text(lang))
 
 
+@app.command("reproduce")
+def reproduce_cmd(
+    run_id: Annotated[
+        str, typer.Argument(help="A run in the store (`evaluation runs` lists them).")
+    ],
+    store: ExistingStoreOpt = DEFAULT_STORE,
+    base: Annotated[
+        Path | None,
+        typer.Option(
+            help="Read the run's catalogue and input files in this folder (a copy of "
+            "the project elsewhere); default: the folder each was recorded in."
+        ),
+    ] = None,
+    lang: LangOpt = "zh",
+) -> None:
+    """Score a stored run again from its record (catalogue, input files, period, run
+    time) and compare every table's bytes with the store's. Exit 1 when one differs,
+    or when the catalogue or an input file changed since the run: refused, naming
+    it, never scored again with the new file."""
+    from evaluation.errors import EvaluationError, ValidationFailed
+    from evaluation.publish.publication import reproduce
+    from evaluation.vocabulary import Word, say
+
+    _check_lang(lang)
+    with _reading(store, lang) as s:
+        try:
+            same = reproduce(s, run_id, base=base)
+        except ValidationFailed as exc:
+            raise _report_failure(exc, None, lang) from None
+        except (FileNotFoundError, EvaluationError) as exc:
+            raise _failed(exc, lang) from None
+    differ = [name for name, ok in same.items() if not ok]
+    if not differ:
+        said = say("cli_said", "reproduced", run=run_id, n=len(same))
+        typer.echo(said.text(lang))
+        return
+    tables = Word("、".join(differ), ", ".join(differ))
+    said = say(
+        "cli_said",
+        "not_reproduced",
+        run=run_id,
+        k=len(differ),
+        n=len(same),
+        tables=tables,
+    )
+    raise _fail_words(said, lang)
+
+
 @app.command()
 def backup(
     dest: Annotated[Path, typer.Argument(help="The copy to write (*.duckdb).")],

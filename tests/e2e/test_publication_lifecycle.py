@@ -152,3 +152,46 @@ def test_make_run_again_keeps_the_released_runs_and_says_so(project):
         assert s.runs()["run_id"].tolist() == list(RUNS)
         assert s.head_hash() == before  # not one record written
     evaluation(project, "verify")
+
+
+def test_the_command_line_reproduces_what_it_published(project, tmp_path):
+    """`evaluation reproduce RUN`, from another folder, as an analyst checks a
+    published run: every stored table byte for byte (the period run's 15 stage
+    tables and its rank intervals, 16; the annual run's 21), exit 0."""
+    store = project / STORE
+    for run, n in zip(RUNS, (16, 21), strict=True):
+        said = evaluation(tmp_path, "reproduce", run, "--store", store)
+        assert f"运行 {run} 已按记录重新计算：{n}张数据表与发布库中的逐字节一致" in said
+        english = evaluation(
+            tmp_path, "reproduce", run, "--store", store, "--lang", "en"
+        )
+        assert "逐字节" not in english and f"{n} tables identical" in english
+
+
+@pytest.mark.parametrize(
+    "edit, said",
+    [("indicators.yaml", "指标体系文件 indicators.yaml 在该运行之后已被改动"),
+     ("data/sample/observations/audit.csv", "评分所用的输入文件在该运行之后已被改动"),
+     ("data/sample/appraisal/faults.csv", "中的考评输入数据在该运行之后已被改动")],
+)  # fmt: skip
+def test_a_file_edited_after_publishing_is_refused_not_scored_again(
+    project, tmp_path, edit, said
+):
+    """A catalogue, a data file or an appraisal input changed after the run was
+    published: reproduce refuses in Chinese (English after it), naming the file,
+    exit 1; never a run scored again with the new file."""
+    copy = tmp_path / "copy"
+    shutil.copytree(project, copy)
+    path = copy / edit
+    text = path.read_bytes()
+    if edit == "indicators.yaml":  # its content, not a comment
+        path.write_bytes(text.replace(b'version: "2025.1"', b'version: "2025.2"'))
+    else:
+        path.write_bytes(text + b"\n")
+    run = RUNS[1] if "appraisal" in edit else RUNS[0]
+    refused = evaluation(
+        tmp_path, "reproduce", run, "--store", copy / STORE, "--base", copy, code=1
+    )
+    assert said in refused
+    assert "changed since the run" in refused  # the English after it
+    assert "一致" not in refused
