@@ -563,12 +563,19 @@ def rebuild(provenance: Provenance, *, base: str | Path | None = None) -> Result
     catalogue = load_catalogue(base / provenance.catalogue_path, stored=True)
     check_catalogue(catalogue, provenance)
     dataset = load_dataset(base / provenance.dataset_root)
-    changed = {f: h for f, h in dataset.inputs.items() if provenance.inputs.get(f) != h}
-    changed.update(
-        {f: "(missing)" for f in provenance.inputs if f not in dataset.inputs}
-    )
+    was, now = provenance.inputs, dataset.inputs
+    changed = [f for f in sorted({*was, *now}) if was.get(f) != now.get(f)]
     if changed:
-        said = say("library_error", "inputs_changed_since", files=sorted(changed))
+        files = [
+            say("library_error", "input_removed", file=f)
+            if f not in now
+            else say("library_error", "input_added", file=f)
+            if f not in was
+            else Word(f, f)
+            for f in changed
+        ]
+        listed = Word("、".join(w.zh for w in files), ", ".join(w.en for w in files))
+        said = say("library_error", "inputs_changed_since", files=listed)
         raise EvaluationError(words=said)
     # the same dataset (its bad workbook cells too), at the path the run recorded
     dataset = replace(dataset, root=provenance.dataset_root)
@@ -603,12 +610,13 @@ def check_catalogue(catalogue: Catalogue, provenance: Provenance) -> None:
     if catalogue.sha256 == recorded:
         return
     recorded_file = provenance.catalogue_file_sha256
-    content = f"content sha256 {catalogue.sha256[:12]}…, recorded {recorded[:12]}…"
+    hashes = {"now": catalogue.sha256[:12], "recorded": recorded[:12]}
+    content = say("library_error", "hash_content", **hashes)
     if recorded_file and catalogue.file_sha256 == recorded_file:
         warnings.warn(
             f"catalogue {path}: the file is unchanged since the run (file sha256 "
             f"{recorded_file[:12]}…) but this version of the package reads it "
-            f"differently ({content}); rebuilt anyway: compare its tables with the "
+            f"differently ({content.en}); rebuilt anyway: compare its tables with the "
             "run's",
             stacklevel=3,
         )
@@ -623,15 +631,11 @@ def check_catalogue(catalogue: Catalogue, provenance: Provenance) -> None:
         )
         return
     if recorded_file:
-        compared = (
-            f"{content}; file sha256 {catalogue.file_sha256[:12]}…, "
-            f"recorded {recorded_file[:12]}…"
-        )
+        file = {"now": catalogue.file_sha256[:12], "recorded": recorded_file[:12]}
+        compared = say("library_error", "hash_file", content=content, **file)
     else:
-        compared = (
-            f"{content}; by the rule before 3072f9c "
-            f"{catalogue.legacy_sha256[:12]}…; no file sha256 recorded"
-        )
+        legacy = catalogue.legacy_sha256[:12]
+        compared = say("library_error", "hash_legacy", content=content, legacy=legacy)
     said = say("library_error", "catalogue_changed", path=path, compared=compared)
     raise EvaluationError(words=said)
 

@@ -195,3 +195,33 @@ def test_a_file_edited_after_publishing_is_refused_not_scored_again(
     assert said in refused
     assert "changed since the run" in refused  # the English after it
     assert "一致" not in refused
+
+
+def test_what_changed_since_the_run_is_said_in_chinese(project, tmp_path):
+    """The refusal lists the files as people read them, a removed one said so
+    (not a Python list, ['events.csv', …]), and compares the catalogue's hashes
+    in Chinese words."""
+    copy = tmp_path / "copy"
+    shutil.copytree(project, copy)
+    sample = copy / "data" / "sample"
+    (sample / "events.csv").unlink()
+    with open(sample / "observations" / "audit.csv", "a", encoding="utf-8") as f:
+        f.write("\n")
+    refused = evaluation(
+        tmp_path, "reproduce", RUNS[0], "--store", copy / STORE, "--base", copy, code=1
+    )
+    assert (
+        "评分所用的输入文件在该运行之后已被改动：events.csv（已删除）、"
+        "observations/audit.csv\n" in refused
+    )
+    assert "input files changed since the run: events.csv (removed), " in refused
+    assert "[" not in refused
+    catalogue = copy / "indicators.yaml"
+    text = catalogue.read_text(encoding="utf-8")
+    catalogue.write_text(text.replace('"2025.1"', '"2025.2"'), encoding="utf-8")
+    refused = evaluation(
+        tmp_path, "reproduce", RUNS[0], "--store", copy / STORE, "--base", copy, code=1
+    )
+    zh = refused.splitlines()[0]
+    assert zh.startswith("指标体系文件 indicators.yaml 在该运行之后已被改动（内容哈希 ")
+    assert "，记录为 " in zh and "；文件哈希 " in zh and "sha256" not in zh
