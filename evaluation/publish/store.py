@@ -1108,10 +1108,11 @@ def connect(path: Path, *, read_only: bool = False, wait: float | None = None):
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.Error as exc:
             if "lock" not in str(exc).lower():  # not a store, damaged, unreadable
+                why = "store_unwritable" if _unwritable(path, exc, read_only) else None
                 raise EvaluationError(
                     words=say(
                         "library_error",
-                        "store_unreadable",
+                        why or "store_unreadable",
                         store=path,
                         detail=str(exc).splitlines()[0],
                     )
@@ -1128,6 +1129,17 @@ def connect(path: Path, *, read_only: bool = False, wait: float | None = None):
                 )
                 raise StoreBusyError(_both(said), words=said) from None
             time.sleep(0.1)
+
+
+def _unwritable(path: Path, exc: Exception, read_only: bool) -> bool:
+    """Whether opening ``path`` to write failed for want of a writable disk or
+    folder (a sound store on a read-only share), not for what is in the file."""
+    if read_only:
+        return False
+    said = str(exc).lower()
+    if "read-only file system" in said or "permission denied" in said:
+        return True
+    return not os.access(path if path.exists() else path.parent, os.W_OK)
 
 
 def backup(store: str | Path, dest: str | Path) -> str:

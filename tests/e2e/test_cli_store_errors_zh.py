@@ -195,6 +195,36 @@ def test_a_damaged_store_says_restore_it(tmp_path):
     assert "Traceback" not in done.output
 
 
+def test_a_store_that_cannot_be_written_is_not_called_damaged(
+    result, copy, monkeypatch
+):
+    """A sound store on a read-only disk or folder (a share mounted read-only): a
+    publish is refused saying the store cannot be written and is unchanged. It said
+    the file was damaged, to be restored from a backup with --force, which would
+    replace a sound store. DuckDB's own words for it, as on a read-only mount."""
+    opened = duckdb.connect
+
+    def read_only_disk(path, read_only=False, **kwargs):
+        if not read_only:
+            raise duckdb.IOException(
+                f'IO Error: Cannot open file "{path}": Read-only file system'
+            )
+        return opened(path, read_only=True, **kwargs)
+
+    monkeypatch.setattr(storage.duckdb, "connect", read_only_disk)
+    before = copy.read_bytes()
+    done = invoke("publish", result, "--store", copy, "--by", "王")
+    assert done.exit_code == 1
+    assert done.output.startswith(
+        f"发布库 {copy} 无法写入：所在磁盘或文件夹只读，或没有写入权限；"
+        "发布库未被改动，无须恢复。请检查写入权限，或用 --store 指定其他发布库\n"
+        f"cannot write to the store {copy}: IO Error: "
+    )
+    assert "损坏" not in done.output and "--force" not in done.output
+    assert copy.read_bytes() == before
+    assert invoke("runs", "--store", copy).exit_code == 0  # still read
+
+
 def test_a_folder_that_holds_no_result(tmp_path):
     folder = tmp_path / "结果"
     folder.mkdir()
