@@ -84,6 +84,16 @@ class _Command(_Flags, TyperCommand):
         except typer.TyperException as exc:
             raise _said_usage(exc, given) from None
 
+    def invoke(self, ctx):
+        """A file the system refuses (a full disk, a read-only folder) is said in
+        the command's language, naming it: exit 1, not a traceback."""
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:  # output piped to a reader that stopped
+            raise
+        except OSError as exc:
+            raise _failed(exc, _message_lang(ctx.params.get("lang", "zh"))) from None
+
 
 class _Group(_Flags, TyperGroup):
     def resolve_command(self, ctx, args):
@@ -198,6 +208,14 @@ def _error_words(exc: Exception):
         return _config_words(exc, "catalogue")
     if isinstance(exc, FileNotFoundError):
         return say("cli_error", "no_file", path=exc.filename or str(exc).strip("'\""))
+    if isinstance(exc, OSError):
+        from evaluation.files import os_reason
+
+        why = os_reason(exc)
+        path = exc.filename2 or exc.filename  # a rename's target, else the file
+        if path is None:
+            return say("cli_error", "os_error_bare", why=why)
+        return say("cli_error", "os_error", path=path, why=why)
     if isinstance(exc, KeyError):
         return say("cli_error", "not_found", detail=str(exc).strip("'\""))
     return say("cli_error", "refused", detail=str(exc))

@@ -3,6 +3,7 @@ written whole or not at all, with cells a spreadsheet cannot run."""
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import tempfile
@@ -14,7 +15,7 @@ import pandas as pd
 import yaml
 
 from evaluation.errors import CatalogueError
-from evaluation.vocabulary import say, words
+from evaluation.vocabulary import Word, say, words
 
 #: set it to a project folder to make :func:`project_root` answer it
 ROOT_VARIABLE = "EVALUATION_ROOT"
@@ -50,7 +51,12 @@ def replacing(path: str | Path, *, suffix: str = "") -> Iterator[Path]:
     error the temporary file is removed and ``path`` is left as it was."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}-", suffix=suffix, dir=path.parent)
+    try:
+        fd, name = tempfile.mkstemp(
+            prefix=f".{path.name}-", suffix=suffix, dir=path.parent
+        )
+    except OSError as exc:
+        raise naming(exc, path) from exc
     os.close(fd)
     tmp = Path(name)
     try:
@@ -59,9 +65,18 @@ def replacing(path: str | Path, *, suffix: str = "") -> Iterator[Path]:
         os.umask(umask)
         tmp.chmod(0o666 & ~umask)
         tmp.replace(path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename in (None, name):
+            raise naming(exc, path) from exc
         raise
+
+
+def naming(exc: OSError, path: str | Path) -> OSError:
+    """``exc`` said of ``path``, the file or folder the user asked for, not of the
+    temporary one beside it (or of none, as pyarrow's write errors): the same
+    errno, so the same kind (``OSError(28, …)`` is a full disk)."""
+    return OSError(exc.errno, exc.strerror or str(exc), str(path))
 
 
 #: how a spreadsheet formula can start (OWASP CSV-injection advice)
@@ -98,6 +113,15 @@ def safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
         ):
             out.isetitem(j, column.map(neutralise))
     return out
+
+
+def os_reason(exc: OSError) -> Word:
+    """Why the system refused a file, as people read it (``os_reason`` words by
+    errno: 磁盘空间不足, 没有权限 …), with the system's own English."""
+    detail = exc.strerror or str(exc)
+    key = errno.errorcode.get(exc.errno or 0, "").lower()
+    known = key in words("os_reason", "zh")
+    return say("os_reason", key if known else "other", detail=detail)
 
 
 #: the largest YAML configuration read (``indicators.yaml`` is about 30 KB)

@@ -56,7 +56,7 @@ import pandas as pd
 
 from evaluation.catalogue import parse_catalogue
 from evaluation.errors import EvaluationError
-from evaluation.files import replacing
+from evaluation.files import naming, replacing
 from evaluation.result import Provenance, Result
 from evaluation.vocabulary import FAMILIES, Word, quoted, say
 
@@ -67,7 +67,10 @@ def save_result(result: Result, folder: str | Path) -> Path:
     """Write ``result`` to ``folder`` (replacing a previous result there)."""
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    except OSError as exc:
+        raise naming(exc, folder) from exc
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it owner-only; readers need it too
@@ -84,8 +87,10 @@ def save_result(result: Result, folder: str | Path) -> Path:
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, folder)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError) and str(exc.filename or tmp).startswith(str(tmp)):
+            raise naming(exc, folder) from exc  # not the temporary folder (or none)
         raise
     return folder
 

@@ -407,3 +407,37 @@ def test_a_catalogue_that_is_not_there_is_said_in_chinese_with_its_path(tmp_path
     assert done.exit_code != 0
     assert f"找不到文件 {missing}（请检查路径，或在项目文件夹中运行）" in done.output
     assert not out.exists()
+
+
+def test_an_output_the_system_refuses_is_said_in_chinese_not_a_traceback(
+    result, tmp_path
+):
+    """An output the system cannot write: the file named, the reason in Chinese,
+    the system's English after it, exit 1; no traceback."""
+    taken = tmp_path / "media.csv"
+    taken.mkdir()  # a folder where the file goes
+    done = invoke("export", result, "--out", taken)
+    assert done.exit_code == 1
+    assert done.output.startswith(f"文件 {taken} 无法读写：这是一个文件夹，不是文件\n")
+    assert "Is a directory" in done.output and "Traceback" not in done.output
+    english = invoke("export", result, "--out", taken, "--lang", "en")
+    assert english.output.startswith(f"cannot read or write {taken}: ")
+
+
+def test_a_full_disk_while_scoring_names_the_folder_and_leaves_nothing(
+    tmp_path, monkeypatch
+):
+    """The disk fills while the result's tables are written (pyarrow's error has no
+    file name): the folder is named, 磁盘空间不足, nothing is left in it."""
+
+    def full(self, *args, **kwargs):
+        raise OSError(28, "Error writing bytes to file. Detail: [errno 28] No space")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+    out = tmp_path / "out"
+    done = invoke(
+        "score", SAMPLE, "--period", "2025-Q4", "--out", out, "--catalogue", CATALOGUE
+    )
+    assert done.exit_code == 1
+    assert done.output.startswith(f"文件 {out / 'result'} 无法读写：磁盘空间不足\n")
+    assert list(out.iterdir()) == []  # no result, no temporary folder, no ranking
