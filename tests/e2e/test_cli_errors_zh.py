@@ -441,3 +441,15 @@ def test_a_full_disk_while_scoring_names_the_folder_and_leaves_nothing(
     assert done.exit_code == 1
     assert done.output.startswith(f"文件 {out / 'result'} 无法读写：磁盘空间不足\n")
     assert list(out.iterdir()) == []  # no result, no temporary folder, no ranking
+
+
+def test_an_export_refused_for_one_file_writes_none_of_the_others(result, tmp_path):
+    """The media CSV, its tables per type of unit and its note go out together or
+    not at all: a folder where the league table goes left the other three written
+    (the note and the tables renamed first)."""
+    out = tmp_path / "media.csv"
+    out.mkdir()
+    done = invoke("export", result, "--out", out)
+    assert done.exit_code == 1 and "这是一个文件夹，不是文件" in done.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["media.csv"]
+    assert list(out.iterdir()) == []
