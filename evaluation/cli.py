@@ -534,6 +534,7 @@ def score(
 ) -> None:
     """Validate, score and rank; write OUT/result/ and OUT/ranking_PERIOD.csv."""
     from evaluation.errors import EvaluationError, ValidationFailed
+    from evaluation.files import replacing
     from evaluation.intake.io import load_dataset
     from evaluation.pipeline import run
     from evaluation.publish.export import write_media_csv
@@ -566,16 +567,17 @@ def score(
             )
         except EvaluationError as exc:
             raise _ledger_failed(ledger, exc, lang) from None
-    folder = save_result(result, out / "result")
+    table = result.league_table(period)
+    ranking = out / f"ranking_{period}.csv"
+    with replacing(ranking) as tmp:  # the result and its ranking: both, or neither
+        write_media_csv(table, tmp)
+        folder = save_result(result, out / "result")
     if ledger is not None:
         L.write_ledger(updated, ledger, previous=previous)
         names = dict(zip(result.units["unit_id"], result.units["name_zh"], strict=True))
         _say_ledger(
             ledger, previous, updated, cat, lang, names, data=data, catalogue=catalogue
         )
-    table = result.league_table(period)
-    ranking = out / f"ranking_{period}.csv"
-    write_media_csv(table, ranking)
     ranked = int(table["rank"].notna().sum())
     if lang == "zh":
         from evaluation.periods import name_zh

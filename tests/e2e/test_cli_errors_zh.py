@@ -453,3 +453,35 @@ def test_an_export_refused_for_one_file_writes_none_of_the_others(result, tmp_pa
     assert done.exit_code == 1 and "这是一个文件夹，不是文件" in done.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["media.csv"]
     assert list(out.iterdir()) == []
+
+
+def test_score_stopped_while_writing_the_ranking_keeps_the_earlier_pair(
+    tmp_path, monkeypatch
+):
+    """Ctrl+C (simulated) while the league table is written: the folder keeps the
+    earlier result and its ranking, as a pair. The new result was in place already,
+    beside the earlier ranking (or none), and no temporary file stays."""
+    from evaluation.publish import export
+
+    out = tmp_path / "out"
+    first = "2026-01-05T08:00:00+00:00"
+    args = ("score", SAMPLE, "--period", "2025-Q4", "--out", out, "-c", CATALOGUE)
+    assert invoke(*args, "--run-at", first).exit_code == 0
+    files = lambda: {  # noqa: E731
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in out.rglob("*")
+        if p.is_file()
+    }
+    before = files()
+    written = export.write_media_csv
+
+    def interrupted(table, path):
+        if "ranking_" in str(path):
+            raise KeyboardInterrupt
+        return written(table, path)
+
+    monkeypatch.setattr(export, "write_media_csv", interrupted)
+    done = invoke(*args, "--run-at", "2026-02-05T08:00:00+00:00")
+    assert done.exit_code != 0
+    assert files() == before  # the earlier result and ranking, nothing else
+    assert first in (out / "result" / "provenance.json").read_text(encoding="utf-8")
