@@ -115,13 +115,19 @@ def safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def os_reason(exc: OSError) -> Word:
+def os_reason(exc: OSError | str) -> Word:
     """Why the system refused a file, as people read it (``os_reason`` words by
-    errno: 磁盘空间不足, 没有权限 …), with the system's own English."""
-    detail = exc.strerror or str(exc)
-    key = errno.errorcode.get(exc.errno or 0, "").lower()
-    known = key in words("os_reason", "zh")
-    return say("os_reason", key if known else "other", detail=detail)
+    errno: 磁盘空间不足, 没有权限 …), with the system's own English: from an
+    ``OSError``, or from another library's message that quotes the system (DuckDB's
+    ``… No space left on device``)."""
+    known = [k for k in words("os_reason", "zh") if k != "other"]
+    if isinstance(exc, str):
+        said = [k for k in known if os.strerror(getattr(errno, k.upper())) in exc]
+        key, detail = (said or ["other"])[0], exc
+    else:
+        key = errno.errorcode.get(exc.errno or 0, "").lower()
+        key, detail = key if key in known else "other", exc.strerror or str(exc)
+    return say("os_reason", key, detail=detail)
 
 
 #: the largest YAML configuration read (``indicators.yaml`` is about 30 KB)

@@ -46,7 +46,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -56,7 +56,7 @@ import pandas as pd
 
 from evaluation.catalogue import parse_catalogue
 from evaluation.errors import EvaluationError
-from evaluation.files import naming, replacing
+from evaluation.files import naming, os_reason, replacing
 from evaluation.result import Provenance, Result
 from evaluation.vocabulary import FAMILIES, Word, quoted, say
 
@@ -398,9 +398,15 @@ class Store:
                 )
             yield
             self._seal()
-            self._db.execute("COMMIT")
+            try:
+                self._db.execute("COMMIT")
+            except duckdb.Error as exc:  # the file could not take it: a full disk
+                why = os_reason(str(exc))
+                said = say("library_error", "store_unwritten", store=self.path, why=why)
+                raise EvaluationError(words=said) from exc
         except BaseException:
-            self._db.execute("ROLLBACK")
+            with suppress(duckdb.TransactionException):  # a failed COMMIT ended it
+                self._db.execute("ROLLBACK")
             raise
         finally:
             self._touched = set()

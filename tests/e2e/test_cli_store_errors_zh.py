@@ -225,6 +225,56 @@ def test_a_store_that_cannot_be_written_is_not_called_damaged(
     assert invoke("runs", "--store", copy).exit_code == 0  # still read
 
 
+class _FullDisk:
+    """A store's connection whose COMMIT fails as DuckDB's does on a full disk: the
+    transaction is rolled back, then the error raised."""
+
+    def __init__(self, db):
+        self._db = db
+
+    def execute(self, statement, *args):
+        if statement == "COMMIT":
+            self._db.execute("ROLLBACK")
+            raise duckdb.TransactionException(
+                "TransactionContext Error: Failed to commit: Could not write file "
+                '"store.duckdb.wal": No space left on device'
+            )
+        return self._db.execute(statement, *args)
+
+    def __getattr__(self, name):
+        return getattr(self._db, name)
+
+
+def test_a_publish_the_disk_cannot_hold_is_said_and_stores_nothing(
+    result, copy, monkeypatch
+):
+    """The disk fills as the publish commits: 磁盘空间不足, nothing stored, the
+    store as it was. The rollback's own error (no transaction is active) hid it,
+    in an English traceback."""
+    sealed = storage.Store._seal
+
+    def seal_then_fill(self):
+        sealed(self)
+        self._db = _FullDisk(self._db)
+
+    monkeypatch.setattr(storage.Store, "_seal", seal_then_fill)
+    before = journal_length(copy)
+    done = invoke(
+        "publish", result, "--store", copy, "--by", "王",
+        "--supersedes", RUN, "--reason", "复核",
+    )  # fmt: skip
+    assert done.exit_code == 1
+    assert done.output.startswith(
+        f"发布库 {copy} 未能写入：磁盘空间不足；本次未存入任何内容，发布库保持原样\n"
+        f"could not write to the store {copy}: "
+    )
+    assert "No space left on device" in done.output
+    assert "Traceback" not in done.output
+    monkeypatch.undo()
+    assert journal_length(copy) == before
+    assert invoke("verify", copy).exit_code == 0
+
+
 def test_a_folder_that_holds_no_result(tmp_path):
     folder = tmp_path / "结果"
     folder.mkdir()
