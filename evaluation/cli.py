@@ -1847,6 +1847,7 @@ def reproduce_cmd(
             "the project elsewhere); default: the folder each was recorded in."
         ),
     ] = None,
+    report: ProblemsOpt = None,
     lang: LangOpt = "zh",
 ) -> None:
     """Score a stored run again from its record (catalogue, input files, period, run
@@ -1862,7 +1863,7 @@ def reproduce_cmd(
         try:
             same = reproduce(s, run_id, base=base)
         except ValidationFailed as exc:
-            raise _report_failure(exc, None, lang) from None
+            raise _report_failure(exc, report, lang) from None
         except (FileNotFoundError, EvaluationError) as exc:
             raise _failed(exc, lang) from None
     differ = [name for name, ok in same.items() if not ok]

@@ -225,3 +225,18 @@ def test_what_changed_since_the_run_is_said_in_chinese(project, tmp_path):
     zh = refused.splitlines()[0]
     assert zh.startswith("指标体系文件 indicators.yaml 在该运行之后已被改动（内容哈希 ")
     assert "，记录为 " in zh and "；文件哈希 " in zh and "sha256" not in zh
+
+
+def test_a_missing_data_folder_is_reported_as_score_reports_it(project, tmp_path):
+    """The data folder moved away since the run: the problem said in Chinese, and
+    the full report written where --report asks, as the hint under it says."""
+    copy = tmp_path / "copy"
+    shutil.copytree(project, copy)
+    shutil.rmtree(copy / "data" / "sample")
+    report = tmp_path / "problems.csv"
+    refused = evaluation(
+        tmp_path, "reproduce", RUNS[0], "--store", copy / STORE, "--base", copy,
+        "--report", report, code=1,
+    )  # fmt: skip
+    assert "找不到数据文件夹" in refused
+    assert "找不到数据文件夹" in report.read_text(encoding="utf-8-sig")
