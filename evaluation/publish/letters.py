@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +40,7 @@ from evaluation.analysis.views import (
 )
 from evaluation.appraisal import parse_config
 from evaluation.appraisal.rules import approval
+from evaluation.files import replacing
 from evaluation.publish.export import (
     date_zh,
     published_numbers,
@@ -485,30 +487,37 @@ def write_letters(
     """One PDF letter per unit of ``source`` (from :func:`load_letters`), in the
     run's order, into folder ``out``; with ``html`` the HTML beside each. A progress
     bar counts the letters. ``issuer``: who signs and receives appeals (default: the
-    ``office`` of the run's appraisal.yaml)."""
+    ``office`` of the run's appraisal.yaml). Every letter or none: each is written
+    beside its name, all renamed once all are written, so a run stopped midway
+    leaves no letters to be sent as if they were all."""
     issuer = issuer or source.config.office.name_zh
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     names = source.grades.set_index("unit_id")["name_zh"]
     paths = []
-    for unit in tqdm(source.units, desc="反馈意见书", unit="份", disable=not progress):
-        data = letter_data(
-            source.grades,
-            source.rules_applied,
-            source.result,
-            unit,
-            config=source.config,
-            run=source.run,
-            rules_version=source.rules_version,
-            issuer=issuer,
-            issued_on=issued_on,
-            correction=source.correction,
-        )
-        page = render_letter(data)
-        path = out / letter_name(unit, names[unit])
-        if html:
-            path.with_suffix(".html").write_text(page, encoding="utf-8")
-        paths.append(write_pdf(page, path))
+    with ExitStack() as stack:
+        for unit in tqdm(
+            source.units, desc="反馈意见书", unit="份", disable=not progress
+        ):
+            data = letter_data(
+                source.grades,
+                source.rules_applied,
+                source.result,
+                unit,
+                config=source.config,
+                run=source.run,
+                rules_version=source.rules_version,
+                issuer=issuer,
+                issued_on=issued_on,
+                correction=source.correction,
+            )
+            page = render_letter(data)
+            path = out / letter_name(unit, names[unit])
+            if html:
+                tmp = stack.enter_context(replacing(path.with_suffix(".html")))
+                tmp.write_text(page, encoding="utf-8")
+            write_pdf(page, stack.enter_context(replacing(path, suffix=".pdf")))
+            paths.append(path)
     return paths
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import date
+from pathlib import Path
 from types import SimpleNamespace
 
 import openpyxl
@@ -587,3 +588,28 @@ def test_letters_and_the_report_take_a_units_name(store, appraised, tmp_path):
     )  # fmt: skip
     assert done.exit_code == 0, done.output
     assert best["name_zh"] in html.read_text(encoding="utf-8")
+
+
+def test_letters_stopped_midway_leave_none(store, tmp_path, monkeypatch):
+    """Ctrl+C (simulated) while the third letter is written: the folder holds no
+    letter and no temporary file, not the first two to be sent as if they were all
+    (a letter each takes a second or more: stopping midway is likely)."""
+    from evaluation.publish import letters as LT
+
+    path, run, _ = store
+    written = []
+
+    def write_pdf(page, target):
+        if len(written) == 2:
+            raise KeyboardInterrupt
+        Path(target).write_bytes(b"%PDF-1.7 letter")
+        written.append(target)
+        return Path(target)
+
+    monkeypatch.setattr(LT, "write_pdf", write_pdf)
+    out = tmp_path / "letters"
+    done = CliRunner().invoke(
+        app, ["letters", run, "--store", str(path), "--out", str(out), "--html"]
+    )
+    assert done.exit_code != 0 and len(written) == 2
+    assert list(out.iterdir()) == []
