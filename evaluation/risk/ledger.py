@@ -31,7 +31,7 @@ from evaluation.catalogue import Catalogue
 from evaluation.errors import EvaluationError
 from evaluation.files import replacing
 from evaluation.risk.rules import SEVERITY, stable_order
-from evaluation.vocabulary import say
+from evaluation.vocabulary import Word, say
 
 COLUMNS = [
     "item_id",
@@ -120,12 +120,16 @@ def update(
     done = ledger["checked_period"].dropna() if len(ledger) else ()
     if len(done):
         last = max(done, key=P.sort_key)
-        if P.frequency_of(last) != P.frequency_of(periods[-1]):
-            raise EvaluationError(
-                f"this ledger follows {P.frequency_of(last)} periods (last "
-                f"{last}); the run is {P.frequency_of(periods[-1])}: keep one "
-                "ledger file per frequency"
+        have, run = P.frequency_of(last), P.frequency_of(periods[-1])
+        if have != run:
+            said = say(
+                "library_error",
+                "ledger_frequency",
+                have=say("frequency", have),
+                now=say("frequency", run),
+                last=Word(P.name_zh(last), last),
             )
+            raise EvaluationError(words=said)
         periods = [p for p in periods if P.sort_key(p) > P.sort_key(last)]
     warned = _serious_by_period(warnings)
     if ledger.empty and not warned:

@@ -318,3 +318,27 @@ def test_a_printed_command_quotes_a_path_as_its_shell_reads_it():
     for windows in (True, False):
         assert _shell_word("催办清单.csv", windows=windows) == "催办清单.csv"
     assert _shell_word("a&b.csv", windows=True) == '"a&b.csv"'  # cmd's & ends a command
+
+
+def test_a_ledger_of_another_frequency_is_refused_in_chinese(tmp_path):
+    """score --ledger with a month's ledger, then a half-year's run on it: refused
+    in the clerk's words (frequency and last period in Chinese), the English after
+    it; it was the English alone after 未能完成. The ledger is left as it was."""
+    from typer.testing import CliRunner
+
+    from evaluation.cli import app
+
+    book, sample = tmp_path / "台账.csv", ROOT / "data" / "sample"
+    score = ("score", sample, "-c", ROOT / "indicators.yaml", "--ledger", book)
+    run = lambda *a: CliRunner().invoke(app, [str(x) for x in (*score, *a)])  # noqa: E731
+    assert run("--period", "2025-M12", "--out", tmp_path / "m").exit_code == 0
+    before = book.read_bytes()
+    done = run("--period", "2025-H2", "--out", tmp_path / "h")
+    assert done.exit_code == 1
+    assert done.output.startswith(
+        f"整改台账 {book}：这份台账按月度报告期记录（最近一期：2025年12月），"
+        "本次评分是半年报告期：每种频次请用一份台账文件（--ledger 另给文件名）\n"
+    )
+    assert "keep one ledger file per frequency" in done.output
+    assert "未能完成" not in done.output
+    assert book.read_bytes() == before and not (tmp_path / "h").exists()
