@@ -541,9 +541,15 @@ def score(
     from evaluation.publish.store import save_result
     from evaluation.risk import ledger as L
     from evaluation.risk.rules import node_values
-    from evaluation.vocabulary import say
+    from evaluation.vocabulary import quoted, say
 
     _check_lang(lang)
+    if run_at is not None:  # recorded, printed in the notes and published as given
+        try:
+            datetime.fromisoformat(run_at)
+        except ValueError:
+            said = say("cli_error", "time", option="--run-at", got=quoted(run_at))
+            raise _fail_words(said, lang, 2) from None
     cat = _catalogue(catalogue, lang)
     try:
         with progress.stages("score", ["read", "scores"], show=_bars()) as stage:

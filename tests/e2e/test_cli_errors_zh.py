@@ -269,6 +269,29 @@ def test_score_a_period_that_is_no_label(tmp_path):
     assert not out.exists()
 
 
+def test_score_a_run_time_that_is_no_time(tmp_path):
+    """--run-at is recorded as the run's time, printed in the media note (计算时间)
+    and published: "yesterday" was taken as it is (计算时间：yesterday)."""
+    out = tmp_path / "out"
+    done = invoke(
+        "score", SAMPLE, "--period", "2025-Q4", "--out", out, "--catalogue",
+        CATALOGUE, "--run-at", "yesterday",
+    )  # fmt: skip
+    assert done.exit_code == 2
+    assert done.output.startswith(
+        "--run-at 须为时间，如 2026-01-05T09:00:00+08:00（ISO 8601），"
+        "而不是“yesterday”\n"
+        "--run-at must be a time in ISO 8601, e.g. 2026-01-05T09:00:00+08:00, "
+        "not 'yesterday'"
+    )
+    assert not out.exists()
+    done = invoke(
+        "score", SAMPLE, "--period", "2025-Q4", "--out", out, "--catalogue",
+        CATALOGUE, "--run-at", "2026-01-05T09:00:00+08:00",
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+
+
 def test_national_a_bad_units_row(tmp_path):
     units = tmp_path / "units.csv"
     text = (SAMPLE / "units.csv").read_text(encoding="utf-8-sig").splitlines()
