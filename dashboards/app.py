@@ -30,6 +30,9 @@ import dash
 import flask
 from dash import Dash, Input, Output, dcc, html
 
+from evaluation.errors import EvaluationError
+from evaluation.vocabulary import say
+
 from . import components, data, security
 
 PAGES_FOLDER = Path(__file__).resolve().parent / "pages"
@@ -68,12 +71,16 @@ def create_app(
 ) -> Dash:
     """A Dash app over a store file or a result folder.
 
-    Raises ``FileNotFoundError`` if ``source`` is neither; the run in force is loaded
-    here, so a broken source fails at start-up rather than on the first visit.
+    Raises ``FileNotFoundError`` if ``source`` is neither, ``EvaluationError`` if it
+    has no period run in force (drafts alone); the run in force is loaded here, so a
+    broken source fails at start-up rather than on the first visit.
     ``https``: the session cookie is always ``Secure``; ``proxy``: trust one reverse
     proxy's ``X-Forwarded-*`` headers; ``clock``: the lockout's clock (tests).
     """
     data.set_source(source)
+    if data.default_run() is None:  # drafts alone: nothing a visitor may see
+        said = say("library_error", "no_run_in_force", source=str(source))
+        raise EvaluationError(words=said)
     catalogue = data.result().catalogue
     app = Dash(
         "dashboards",  # the package: pages import as dashboards.pages.<name>

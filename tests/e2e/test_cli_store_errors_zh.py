@@ -320,3 +320,52 @@ def test_a_busy_store_names_the_process_and_the_wait(copy, tmp_path, monkeypatch
         f"发布库 {copy} 正被进程{proc.pid}使用（正在发布，或仪表板正在读取）；"
         "已等待0.2秒：请待其完成后再试\n"
     )
+
+
+def test_the_dashboard_of_a_store_of_drafts_alone_says_what_to_release(
+    result, tmp_path, monkeypatch
+):
+    """``publish`` without ``--release`` stores a draft, which no visitor may see:
+    ``dashboard`` on that store says so, and how to release it, in Chinese then
+    English, and serves nothing; it stopped on a traceback (PreventUpdate)."""
+    import waitress
+
+    def served(*args, **kwargs):
+        raise AssertionError("a dashboard with nothing to show was served")
+
+    monkeypatch.setattr(waitress, "serve", served)
+    path = tmp_path / "drafts.duckdb"
+    assert invoke("publish", result, "--store", path, "--by", "测试").exit_code == 0
+    done = invoke("dashboard", path, "--port", 8050)
+    assert done.exit_code == 1, done.output
+    assert done.output.splitlines() == [
+        f"{path} 中还没有正式发布的评估期运行，看板无可展示：草稿须先发布（evaluation "
+        "runs 列出运行，evaluation publish --run 运行编号 发布草稿），再打开看板",
+        f"{path} holds no released period run for the dashboard to show: release a "
+        "draft first (evaluation runs lists them; evaluation publish --run ID "
+        "releases one)",
+    ]
+
+
+def test_a_dashboard_on_a_port_in_use_says_so_in_chinese(store, monkeypatch):
+    """Another program (or a dashboard started before) listens on the port: the
+    clerk reads that the port is taken and what to do, not the system's English
+    alone (Address already in use). waitress raises it as it would (a real second
+    listener leaves waitress's wake-up pipe to the collector, a warning that
+    would fall on another test)."""
+    import errno
+    import os
+
+    import waitress
+
+    def taken(*args, **kwargs):
+        raise OSError(errno.EADDRINUSE, os.strerror(errno.EADDRINUSE))
+
+    monkeypatch.setattr(waitress, "serve", taken)
+    done = invoke("dashboard", store, "--host", "127.0.0.1", "--port", 8050)
+    assert done.exit_code == 1, done.output
+    assert done.output.splitlines()[-2:] == [
+        "系统拒绝了这次操作：端口已被占用（另一个看板或程序正在使用）：请用 --port "
+        "换一个端口，或先停止那个程序",
+        "Address already in use",
+    ]
