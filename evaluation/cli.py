@@ -6,6 +6,7 @@ except the problem report you ask for); 2 wrong usage.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import re
@@ -16,6 +17,7 @@ import tempfile
 from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -30,6 +32,87 @@ from evaluation import progress
 if TYPE_CHECKING:
     from evaluation.catalogue import Catalogue
     from evaluation.errors import ValidationFailed
+
+
+#: a Chinese character or full-width mark (，。：；（）“”…): a line break of a help
+#: text between two of these is no space
+_WIDE = "[\u2014\u2026\u201c\u201d\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
+
+
+def _joined(text: str | None) -> str | None:
+    """A help text as typer is to show it, each paragraph one line: a line break
+    between two Chinese characters is dropped, any other is a space (typer makes
+    every break a space, 校验 数据, and keeps them in the list of commands)."""
+    if not text:
+        return text
+    text = re.sub(rf"(?<={_WIDE})\n(?={_WIDE})", "", inspect.cleandoc(text))
+    return re.sub(r"(?<!\n)\n(?!\n)", " ", text)
+
+
+#: where Rich may break a line of help: at a space, as it does, and where Chinese
+#: text may: between two Chinese characters, after a mark (，：、), before an
+#: opening one (（“), never before a closing one (）”…), nor in a file name
+#: (OUT.说明.txt)
+_HAN, _OPEN, _MARK, _QUOTE = (
+    "\u3400-\u4dbf\u4e00-\u9fff",
+    "（“‘《「『【〔",
+    "，。、：；！？）》」』】〕",
+    "”’…—",
+)
+_WORD = re.compile(
+    rf"\s*(?:\S*?(?:[{_HAN}](?<![./\\][{_HAN}])(?=[{_HAN}](?![./\\]))"
+    rf"|[{_MARK}](?=[^\s{_MARK}{_QUOTE}])|[{_QUOTE}](?=[{_HAN}{_OPEN}])"
+    rf"|[^\s{_OPEN}](?=[{_OPEN}]))|\S+)\s*"
+)
+
+
+def _divided(divide, line: str, width: int, fold: bool = True) -> list[int]:
+    """Rich's ``divide_line`` for help, where no text is cut short: a word longer
+    than its column is folded where it stands in a sentence (an example of
+    --normalisations; a lone word, an option's name, is cut with …, as Rich does),
+    and a line too wide by its last space alone is divided again a cell short (Rich
+    strips that space counting characters, not cells: a line with Chinese would
+    lose its last letter to a …)."""
+    from rich.cells import cell_len
+
+    fold = fold or " " in line.strip()
+    offsets = divide(line, width, fold)
+    ends = zip([0, *offsets], [*offsets, len(line)], strict=True)
+    if any(
+        cell_len(line[a:b].rstrip()) <= width < cell_len(line[a:b]) for a, b in ends
+    ):
+        return divide(line, width - 1, fold)
+    return offsets
+
+
+class _Help:
+    """Help in Chinese and English: the docstrings' paragraphs joined
+    (:func:`_joined`), Chinese wrapped between its characters, and ``--help``'s
+    own words."""
+
+    def __init__(self, *args, help=None, epilog=None, **kwargs):
+        super().__init__(*args, help=_joined(help), epilog=_joined(epilog), **kwargs)
+
+    def format_help(self, ctx, formatter):
+        """Rich, which typer draws help with, breaks lines at spaces only: a Chinese
+        sentence, having none, would be one word, cut short with … at the end of its
+        column. While the help is drawn, each Chinese character is a word
+        (:data:`_WORD`), and lines are divided by :func:`_divided`."""
+        from rich import _wrap, text
+
+        words, divide = _wrap.re_word, text.divide_line
+        _wrap.re_word = _WORD
+        text.divide_line = partial(_divided, divide)
+        try:
+            return super().format_help(ctx, formatter)
+        finally:
+            _wrap.re_word, text.divide_line = words, divide
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "显示本帮助并退出。 Show this message and exit."
+        return option
 
 
 class _Flags:
@@ -76,7 +159,7 @@ def _said_usage(exc: Exception, args: list[str]) -> Exception:
     return usage(f"{zh}\n{exc.format_message()}", ctx=getattr(exc, "ctx", None))
 
 
-class _Command(_Flags, TyperCommand):
+class _Command(_Help, _Flags, TyperCommand):
     def parse_args(self, ctx, args):
         given = list(args)  # the parser consumes ``args``
         try:
@@ -95,7 +178,7 @@ class _Command(_Flags, TyperCommand):
             raise _failed(exc, _message_lang(ctx.params.get("lang", "zh"))) from None
 
 
-class _Group(_Flags, TyperGroup):
+class _Group(_Help, _Flags, TyperGroup):
     def resolve_command(self, ctx, args):
         try:
             return super().resolve_command(ctx, args)
@@ -118,24 +201,41 @@ class _App(typer.Typer):
 
 app = _App(
     cls=_Group,
-    help="Government department performance evaluation: validate agency data, score "
-    "and rank units, export media tables, serve the leadership dashboard.",
+    help="政府部门绩效评估：校验各报送单位的数据，为各单位评分和排名，"
+    "导出供媒体发布的排名表，提供领导仪表板。 Government "
+    "department performance evaluation: validate agency data, "
+    "score and rank units, export media tables, serve the "
+    "leadership dashboard.",
+    epilog="退出码：0 成功；1 输入有误（指标体系或数据有误："
+    "除所要求的问题报告外，不写入任何文件）；2 用法有误。 Exit "
+    "codes: 0 success; 1 invalid input (catalogue or data: nothing "
+    "is written except the problem report you ask for); 2 wrong "
+    "usage.",
     no_args_is_help=True,
     add_completion=False,
 )
 
 CatalogueOpt = Annotated[
-    Path, typer.Option("--catalogue", "-c", help="Indicator catalogue (YAML).")
+    Path,
+    typer.Option(
+        "--catalogue", "-c", help="指标体系文件（YAML）。 Indicator catalogue (YAML)."
+    ),
 ]
 Data = Annotated[
     Path,
     typer.Argument(
-        help="Dataset folder: units.csv and observations/*.csv|txt|xlsx|xlsm|parquet."
+        help="数据文件夹：单位文件 units.csv 和报送数据 observations/ 下的 "
+        "CSV、TXT、Excel 或 Parquet 文件。 Dataset folder: units.csv "
+        "and observations/*.csv|txt|xlsx|xlsm|parquet."
     ),
 ]
 ReportOpt = Annotated[
     Path | None,
-    typer.Option(help="Write the full problem report here (UTF-8-BOM CSV) on failure."),
+    typer.Option(
+        help="校验不通过时，将完整的问题报告写入此文件（CSV，UTF-8 带 "
+        "BOM）。 Write the full problem report here (UTF-8-BOM CSV) on "
+        "failure."
+    ),
 ]
 #: the office's own records, every command's default (and make run's): git-ignored,
 #: never removed by make clean
@@ -150,14 +250,18 @@ _SHOW_PROGRESS = True
 @app.callback()
 def _main(
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Log what each stage does.")
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="输出各步骤的运行日志。 Log what each stage does."
+        ),
     ] = False,
     quiet: Annotated[
         bool,
         typer.Option(
             "--quiet",
             "-q",
-            help="No progress bars (the long commands draw them on stderr when it "
+            help="不显示进度条（耗时较长的命令在终端中运行时显示进度条）。 No "
+            "progress bars (the long commands draw them on stderr when it "
             "is a terminal).",
         ),
     ] = False,
@@ -265,13 +369,17 @@ DaskOpt = Annotated[
     bool,
     typer.Option(
         "--dask",
-        help="Spread the work over a Dask cluster (a LocalCluster on this machine "
-        "unless --scheduler is given).",
+        help="用 Dask 集群分担计算（未给 --scheduler 时，"
+        "在本机启动本地集群）。 Spread the work over a Dask cluster (a "
+        "LocalCluster on this machine unless --scheduler is given).",
     ),
 ]
 SchedulerOpt = Annotated[
     str | None,
-    typer.Option(help="Address of a running Dask scheduler, e.g. tcp://host:8786."),
+    typer.Option(
+        help="已在运行的 Dask 调度器的地址，如 tcp://host:8786。 Address of "
+        "a running Dask scheduler, e.g. tcp://host:8786."
+    ),
 ]
 
 
@@ -330,8 +438,9 @@ ProblemLang = Annotated[
     str,
     typer.Option(
         "--lang",
-        help="Language of the messages and of the problem report for the agencies: "
-        "zh (Chinese, the default) or en.",
+        help="消息和发给报送单位的问题报告所用的语言：zh（中文，默认）或 "
+        "en（英文）。 Language of the messages and of the problem "
+        "report for the agencies: zh (Chinese, the default) or en.",
     ),
 ]
 
@@ -360,8 +469,9 @@ LangOpt = Annotated[
     typer.Option(
         "--lang",
         is_eager=True,
-        help="Language of the messages and errors: zh (Chinese, with the English "
-        "after it; the default) or en.",
+        help="消息和错误提示的语言：zh（中文，后附英文；默认）或 "
+        "en（英文）。 Language of the messages and errors: zh "
+        "(Chinese, with the English after it; the default) or en.",
     ),
 ]
 
@@ -376,20 +486,25 @@ def validate(
         bool,
         typer.Option(
             "--strict",
-            help="Refuse an agency that has not sent its latest periods, as "
-            "`score --strict` does (by default it is let through and named).",
+            help="报送单位未报送最近各期数据的，不予通过，与 score --strict "
+            "相同（默认放行，并列出该单位）。 Refuse an agency that has "
+            "not sent its latest periods, as `score --strict` does (by "
+            "default it is let through and named).",
         ),
     ] = False,
     today: Annotated[
         str | None,
         typer.Option(
             "--today",
-            help="The day of the check (YYYY-MM-DD): a reported_at after it is "
+            help="核查日期（YYYY-MM-DD）：报送日期晚于该日的，"
+            "视为尚未到来的日期，不予通过；默认为今天（北京时间）。 The "
+            "day of the check (YYYY-MM-DD): a reported_at after it is "
             "refused as a day still to come; default today, Beijing time.",
         ),
     ] = None,
 ) -> None:
-    """Check a dataset against the catalogue; list every problem (file, row, column)."""
+    """校验数据：对照指标体系检查数据集，列出每个问题（文件、行、列）。 Check a
+    dataset against the catalogue; list every problem (file, row, column)."""
     from evaluation.errors import ValidationFailed
     from evaluation.intake.io import load_dataset
     from evaluation.intake.validate import validate_dataset
@@ -438,30 +553,47 @@ def validate(
 @app.command()
 def template(
     agency: Annotated[
-        str, typer.Argument(help="Reporting agency id of the catalogue, e.g. finance.")
+        str,
+        typer.Argument(
+            help="报送单位在指标体系中的代码，如 finance。 Reporting agency id "
+            "of the catalogue, e.g. finance."
+        ),
     ],
     period: Annotated[
         str,
         typer.Option(
-            help="Period the template is for, e.g. 2025-M03 (the series due in "
-            "it: monthly ones for March, quarterly ones for 2025-Q1 …), 2025-Q1, 2025."
+            help="模板所属的报告期，如 "
+            "2025-M03（该期应报的数据：3月的月度数据、2025-Q1 "
+            "的季度数据等）、2025-Q1、2025。 Period the template is for, "
+            "e.g. 2025-M03 (the series due in it: monthly ones for March, "
+            "quarterly ones for 2025-Q1 …), 2025-Q1, 2025."
         ),
     ],
-    out: Annotated[Path, typer.Option(help="The workbook to write (.xlsx).")],
+    out: Annotated[
+        Path,
+        typer.Option(help="要写入的工作簿（.xlsx）。 The workbook to write (.xlsx)."),
+    ],
     data: Annotated[
-        Path, typer.Option(help="Dataset folder whose units file lists the units.")
+        Path,
+        typer.Option(
+            help="数据文件夹，模板中的单位取自其单位文件。 Dataset folder whose "
+            "units file lists the units."
+        ),
     ] = Path("data/sample"),
     catalogue: CatalogueOpt = Path("indicators.yaml"),
     lang: Annotated[
         str,
         typer.Option(
             "--lang",
-            help="Language of the headers and instructions: zh (default) or en.",
+            help="表头和填写说明的语言：zh（默认）或 en。 Language of the "
+            "headers and instructions: zh (default) or en.",
         ),
     ] = "zh",
 ) -> None:
-    """Write an agency's submission template (报送模板) for a period: an Excel sheet
-    of the units and series due, ready to fill in and send back to `validate`."""
+    """报送模板：为报送单位生成某一报告期的 Excel 报送模板，
+    列出应报的单位和指标，填好交回后用 validate 校验。 Write an agency's
+    submission template (报送模板) for a period: an Excel sheet of the units
+    and series due, ready to fill in and send back to `validate`."""
     from evaluation.errors import ValidationFailed
     from evaluation.intake import template as T
     from evaluation.vocabulary import quoted, say
@@ -501,16 +633,22 @@ def score(
         typer.Option(
             "--period",
             "-p",
-            help="Evaluation period: 2025, 2025-H1, 2025-Q4, 2025-B6 or 2025-M12.",
+            help="报告期：2025、2025-H1、2025-Q4、2025-B6 或 2025-M12。 "
+            "Evaluation period: 2025, 2025-H1, 2025-Q4, 2025-B6 or "
+            "2025-M12.",
         ),
     ],
     catalogue: CatalogueOpt = Path("indicators.yaml"),
-    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("data/output"),
+    out: Annotated[
+        Path,
+        typer.Option(help="输出文件夹。 Output folder."),
+    ] = Path("data/output"),
     run_at: Annotated[
         str | None,
         typer.Option(
-            help="Timestamp to record (ISO 8601); pass the original to reproduce a "
-            "result byte for byte."
+            help="要记录的计算时间（ISO 8601）；填原运行的计算时间，"
+            "可逐字节重现结果。 Timestamp to record (ISO 8601); pass the "
+            "original to reproduce a result byte for byte."
         ),
     ] = None,
     report: ReportOpt = None,
@@ -518,21 +656,28 @@ def score(
     ledger: Annotated[
         Path | None,
         typer.Option(
-            help="Rectification ledger file (CSV) to carry on: the run's periods not "
-            "yet applied open, escalate and close its items."
+            help="要接续的整改台账文件（CSV）："
+            "按本次评分中尚未计入台账的报告期，新增、升级和销号整改事项。 "
+            "Rectification ledger file (CSV) to carry on: the run's "
+            "periods not yet applied open, escalate and close its items."
         ),
     ] = None,
     strict: Annotated[
         bool,
         typer.Option(
             "--strict",
-            help="Refuse to score while an agency has not sent its latest periods "
-            "(by default the run goes on: its values are missing, scored by each "
-            "indicator's missing rule, and the result marks them).",
+            help="有报送单位尚未报送最近各期数据时，不予评分（默认照常评分："
+            "这些数据按缺失处理，按各指标的缺失数据规则计分，"
+            "结果中予以标注）。 Refuse to score while an agency has not "
+            "sent its latest periods (by default the run goes on: its "
+            "values are missing, scored by each indicator's missing rule, "
+            "and the result marks them).",
         ),
     ] = False,
 ) -> None:
-    """Validate, score and rank; write OUT/result/ and OUT/ranking_PERIOD.csv."""
+    """评分：校验数据、计算得分并排名；写入结果文件夹 OUT/result/ 和排名表
+    OUT/ranking_PERIOD.csv。 Validate, score and rank; write OUT/result/ and
+    OUT/ranking_PERIOD.csv."""
     from evaluation.errors import EvaluationError, ValidationFailed
     from evaluation.files import replacing
     from evaluation.intake.io import load_dataset
@@ -622,31 +767,39 @@ def _say_absences(result) -> None:
 
 @app.command("ledger")
 def ledger_cmd(
-    file: Annotated[Path, typer.Argument(help="Rectification ledger file (CSV).")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="整改台账文件（CSV）。 Rectification ledger file (CSV)."),
+    ],
     catalogue: CatalogueOpt = Path("indicators.yaml"),
     as_of: Annotated[
         str | None,
         typer.Option(
-            help="Check date YYYY-MM-DD: open items past due escalate and are listed "
-            "for a reminder (default: only list)."
+            help="核查日期（YYYY-MM-DD）：逾期未整改的事项升级，"
+            "并列入催办（默认只列出）。 Check date YYYY-MM-DD: open items "
+            "past due escalate and are listed for a reminder (default: "
+            "only list)."
         ),
     ] = None,
     reminders: Annotated[
         Path | None,
         typer.Option(
-            help="Write the reminder list here (CSV; in Chinese in words, units and "
-            "indicators by name)."
+            help="将催办清单写入此文件（CSV；中文时用文字，单位和指标写名称）。 "
+            "Write the reminder list here (CSV; in Chinese in words, units "
+            "and indicators by name)."
         ),
     ] = None,
     data: Annotated[
         Path,
         typer.Option(
-            help="Dataset folder whose units file names the units (in Chinese)."
+            help="数据文件夹，单位的中文名称取自其单位文件。 Dataset folder "
+            "whose units file names the units (in Chinese)."
         ),
     ] = Path("data/sample"),
     lang: LangOpt = "zh",
 ) -> None:
-    """Check a rectification ledger's deadlines and list the reminders."""
+    """整改台账：检查整改期限，列出须催办的事项。 Check a rectification ledger's
+    deadlines and list the reminders."""
     from evaluation.publish import worded as W
     from evaluation.publish.export import write_media_csv
     from evaluation.risk import ledger as L
@@ -799,38 +952,68 @@ def _say_ledger(
 
 @app.command()
 def export(
-    result: Annotated[Path, typer.Argument(help="Result folder from `score`.")],
+    result: Annotated[
+        Path,
+        typer.Argument(help="由 score 生成的结果文件夹。 Result folder from `score`."),
+    ],
     out: Annotated[
-        Path, typer.Option(help="File to write: CSV, or a workbook if it ends .xlsx.")
+        Path,
+        typer.Option(
+            help="要写入的文件：CSV；以 .xlsx 结尾的为 Excel 工作簿。 File to "
+            "write: CSV, or a workbook if it ends .xlsx."
+        ),
     ],
     period: Annotated[
-        str | None, typer.Option(help="Period (default: the result's).")
+        str | None,
+        typer.Option(
+            help="报告期（默认为结果的报告期）。 Period (default: the result's)."
+        ),
     ] = None,
     lang: Annotated[
-        str, typer.Option(help="Headers and names: zh, en or both.")
+        str,
+        typer.Option(
+            help="表头和名称的语言：zh、en 或 both（中英对照）。 Headers and "
+            "names: zh, en or both."
+        ),
     ] = "zh",
     peer_group: Annotated[
-        str | None, typer.Option(help="Only this peer group, ranked within it.")
+        str | None,
+        typer.Option(
+            help="只导出这一类别，在类别内排名。 Only this peer group, ranked "
+            "within it."
+        ),
     ] = None,
     decimals: Annotated[
-        int, typer.Option(min=0, max=6, help="Decimal places of the numbers.")
+        int,
+        typer.Option(
+            min=0, max=6, help="数值的小数位数。 Decimal places of the numbers."
+        ),
     ] = 2,  # vocabulary.SCORE_DECIMALS (not imported here: --help stays light)
     table: Annotated[
         str,
         typer.Option(
-            help="media (the league table), ranking (the full one, for analysts), a "
-            "risk table: warnings, risk, ledger, flags; or grades (the year's annual "
+            help="导出的表：media（供媒体发布的排名表）、ranking（完整排名，"
+            "供分析）、风险表 warnings（预警）、risk（风险等级）、"
+            "ledger（整改台账）、flags（数据质量提示），或 "
+            "grades（本年度考评等次，取自 --store）。 media (the league "
+            "table), ranking (the full one, for analysts), a risk table: "
+            "warnings, risk, ledger, flags; or grades (the year's annual "
             "grades, from --store)."
         ),
     ] = "media",
     decisions: Annotated[
         Path | None,
-        typer.Option(help="With --table flags: analysts' decisions file."),
+        typer.Option(
+            help="配合 --table flags：数据质量核实记录文件。 With --table "
+            "flags: analysts' decisions file."
+        ),
     ] = None,
     rank_range: Annotated[
         bool,
         typer.Option(
-            help="Add the 5–95% rank range from 1,000 seeded uncertainty draws "
+            help="增加排名区间（第5至第95百分位）："
+            "由1000次模拟得出（固定随机种子，一级指标权重上下浮动25%）。 "
+            "Add the 5–95% rank range from 1,000 seeded uncertainty draws "
             "(weights ±25% at level 1), e.g. '3 (2–5)'."
         ),
     ] = False,
@@ -838,34 +1021,52 @@ def export(
         str | None,
         typer.Option(
             "--format",
-            help="csv or xlsx (default: by --out's suffix, .xlsx a workbook, else "
-            "CSV); a --format that contradicts the suffix is refused.",
+            help="文件格式：csv 或 xlsx（默认按 --out 的后缀：.xlsx 为工作簿，"
+            "其余为 CSV）；与后缀矛盾的 --format 不予受理。 csv or xlsx "
+            "(default: by --out's suffix, .xlsx a workbook, else CSV); a "
+            "--format that contradicts the suffix is refused.",
         ),
     ] = None,
     split: Annotated[
         bool,
         typer.Option(
             "--split/--no-split",
-            help="Media table: also one table per type of unit (municipal "
-            "departments; districts and counties), each ranked among its own: a "
-            "file OUT_<type>.csv each, or a sheet each in a workbook.",
+            help="媒体排名表：另按单位类型（市直部门；县（市）区）各出一张表，"
+            "在本类型内排名：CSV 各为一个文件 OUT_<type>.csv，"
+            "工作簿中各为一张工作表。 Media table: also one table per type "
+            "of unit (municipal departments; districts and counties), each "
+            "ranked among its own: a file OUT_<type>.csv each, or a sheet "
+            "each in a workbook.",
         ),
     ] = True,
     store: Annotated[
         Path | None,
         typer.Option(
-            help="Publication store with the year's annual grades (a column of a "
-            "year's media table once released, if that appraisal was made from this "
-            "result; --table grades). None unless given.",
+            help="存有本年度考评等次的发布库（等次发布后，"
+            "若该年度考评由本结果得出，"
+            "等次即为当年媒体排名表的一列；--table grades 须给出）。"
+            "默认不用。 Publication store with the year's annual grades (a "
+            "column of a year's media table once released, if that "
+            "appraisal was made from this result; --table grades). None "
+            "unless given.",
         ),
     ] = None,
 ) -> None:
-    """Write the media CSV a journalist can use alone (period, rank, department,
-    scores, rank change; 市直部门 and 县（市）区 ranked apart, a file each; a note
-    OUT.说明.txt with the period, source and method), the full ranking, a risk table
-    (warnings, unit grades, rectification ledger, data-quality flags) or the annual
-    grades; CSV (UTF-8 with BOM, Excel opens it) or an Excel workbook (numbers as
-    numbers, bilingual frozen header, a 说明 About sheet)."""
+    """导出：供媒体发布的排名表、完整排名、风险表或年度考评等次；CSV 或 Excel
+    工作簿。 Write the media CSV, the full ranking, a risk table or the
+    annual grades; CSV or an Excel workbook.
+
+    媒体排名表可单独使用（报告期、排名、单位、得分、名次变化；
+    市直部门和县（市）区分别排名，各一个文件；附说明文件 OUT.说明.txt，
+    写明报告期、数据来源和方法）；风险表有预警、单位风险等级、
+    整改台账和数据质量提示；CSV 为 UTF-8 带 BOM，Excel 可直接打开；
+    工作簿中数值为数字，表头中英对照并冻结，附“说明”工作表。 The media CSV a
+    journalist can use alone (period, rank, department, scores, rank change;
+    市直部门 and 县（市）区 ranked apart, a file each; a note OUT.说明.txt
+    with the period, source and method); a risk table: warnings, unit grades,
+    rectification ledger or data-quality flags; CSV in UTF-8 with BOM (Excel
+    opens it) or an Excel workbook (numbers as numbers, bilingual frozen
+    header, a 说明 About sheet)."""
     from evaluation.analysis import uncertainty as U
     from evaluation.errors import EvaluationError
     from evaluation.publish import media as M
@@ -922,28 +1123,51 @@ def export(
 
 @app.command()
 def flags(
-    result: Annotated[Path, typer.Argument(help="Result folder from `score`.")],
+    result: Annotated[
+        Path,
+        typer.Argument(help="由 score 生成的结果文件夹。 Result folder from `score`."),
+    ],
     decisions: Annotated[
         Path,
         typer.Option(
-            help="Analysts' decisions file (CSV; created if absent; make clean "
-            "keeps it)."
+            help="数据质量核实记录文件（CSV；不存在则新建；make clean "
+            "不删除）。 Analysts' decisions file (CSV; created if absent; "
+            "make clean keeps it)."
         ),
     ] = DEFAULT_DECISIONS,
     accept: Annotated[
-        str | None, typer.Option(help="Flag id to accept (a real problem).")
+        str | None,
+        typer.Option(help="确认为问题的提示编号。 Flag id to accept (a real problem)."),
     ] = None,
     dismiss: Annotated[
-        str | None, typer.Option(help="Flag id to dismiss (explained, not a problem).")
+        str | None,
+        typer.Option(
+            help="排除的提示编号（已有合理解释，不是问题）。 Flag id to dismiss "
+            "(explained, not a problem)."
+        ),
     ] = None,
-    comment: Annotated[str, typer.Option(help="Why (required to decide).")] = "",
-    by: Annotated[str, typer.Option(help="Analyst's name (required to decide).")] = "",
+    comment: Annotated[
+        str,
+        typer.Option(help="核实意见（记录核实结论时必填）。 Why (required to decide)."),
+    ] = "",
+    by: Annotated[
+        str,
+        typer.Option(
+            help="核实人姓名（记录核实结论时必填）。 Analyst's name (required "
+            "to decide)."
+        ),
+    ] = "",
     lang: Annotated[
-        str, typer.Option(help="Reasons, messages and errors in zh or en.")
+        str,
+        typer.Option(
+            help="原因、消息和错误提示的语言：zh 或 en。 Reasons, messages and "
+            "errors in zh or en."
+        ),
     ] = "zh",
 ) -> None:
-    """List data-quality flags with their status; accept or dismiss one with a
-    comment (every decision is kept)."""
+    """数据质量提示：列出各条提示及其核实状态；可确认或排除一条，
+    并写明理由（每次核实结论都予保留）。 List data-quality flags with their
+    status; accept or dismiss one with a comment (every decision is kept)."""
     from evaluation.errors import EvaluationError
     from evaluation.publish.store import load_result
     from evaluation.risk import quality as Q
@@ -992,7 +1216,11 @@ def flags(
 
 
 StoreOpt = Annotated[
-    Path, typer.Option(help="Publication store (an embedded DuckDB file).")
+    Path,
+    typer.Option(
+        help="发布库（嵌入式 DuckDB 文件）。 Publication store (an embedded "
+        "DuckDB file)."
+    ),
 ]
 
 
@@ -1015,7 +1243,8 @@ def _store_option(ctx: typer.Context, store: Path) -> Path:
 ExistingStoreOpt = Annotated[
     Path,
     typer.Option(
-        help="Publication store (an embedded DuckDB file; it must exist).",
+        help="发布库（嵌入式 DuckDB 文件，须已存在）。 Publication store "
+        "(an embedded DuckDB file; it must exist).",
         callback=_store_option,
     ),
 ]
@@ -1023,7 +1252,10 @@ ExistingStoreOpt = Annotated[
 
 ProblemsOpt = Annotated[
     Path | None,
-    typer.Option("--report", help="Write every input problem here (CSV)."),
+    typer.Option(
+        "--report",
+        help="将所有输入问题写入此文件（CSV）。 Write every input problem here (CSV).",
+    ),
 ]
 
 
@@ -1064,8 +1296,10 @@ NoticeDays = Annotated[
     int,
     typer.Option(
         min=1,
-        help="Length of the 公示 (public notice) of an annual run, in calendar days "
-        "(Beijing time, from the day of release): the appeal window.",
+        help="年度考评运行的公示天数（自然日，北京时间，自发布之日起算），"
+        "即申诉期。 Length of the 公示 (public notice) of an annual "
+        "run, in calendar days (Beijing time, from the day of "
+        "release): the appeal window.",
     ),
 ]
 
@@ -1100,63 +1334,97 @@ def _day(value):
 @app.command()
 def publish(
     result: Annotated[
-        Path | None, typer.Argument(help="Result folder from `score` (a new run).")
+        Path | None,
+        typer.Argument(
+            help="由 score 生成的结果文件夹（新运行）。 Result folder from "
+            "`score` (a new run)."
+        ),
     ] = None,
-    by: Annotated[str, typer.Option(help="Who adds or releases the run.")] = "",
+    by: Annotated[
+        str, typer.Option(help="存入或发布运行的经办人。 Who adds or releases the run.")
+    ] = "",
     store: StoreOpt = DEFAULT_STORE,
     appraisal: Annotated[
         Path | None,
-        typer.Option(help="Appraisal inputs folder: makes it an annual run."),
+        typer.Option(
+            help="考评材料文件夹：给出即为年度考评运行。 Appraisal inputs "
+            "folder: makes it an annual run."
+        ),
     ] = None,
     appraisal_config: Annotated[
-        Path, typer.Option(help="Appraisal rules (YAML).")
+        Path, typer.Option(help="考评规则（YAML）。 Appraisal rules (YAML).")
     ] = Path("appraisal.yaml"),
     release: Annotated[
         bool,
         typer.Option(
-            help="Release the new run at once: a period run is published; an annual "
-            "run opens its 公示 (public notice) first. Refused: nothing is stored."
+            help="存入后立即发布：期间评分运行直接正式发布；年度考评运行先公示。"
+            "不予受理时，不存入任何内容。 Release the new run at once: a "
+            "period run is published; an annual run opens its 公示 (public "
+            "notice) first. Refused: nothing is stored."
         ),
     ] = False,
     run: Annotated[
-        str | None, typer.Option(help="Release this existing draft instead.")
+        str | None,
+        typer.Option(
+            help="改为发布这个已有的草稿（运行编号）。 Release this existing "
+            "draft instead."
+        ),
     ] = None,
     supersedes: Annotated[
         str | None,
         typer.Option(
-            help="Store the new run as a correction of this released run (a new "
-            "version of its chain; needs --reason). The only way to replace the run "
-            "of a kind and period."
+            help="将新运行作为对这个已发布运行的更正存入（其版本链的新版本；"
+            "须同时给出 --reason）。同一类型、"
+            "同一报告期的运行只能这样替换。 Store the new run as a "
+            "correction of this released run (a new version of its chain; "
+            "needs --reason). The only way to replace the run of a kind "
+            "and period."
         ),
     ] = None,
     reason: Annotated[
-        str, typer.Option(help="Why the correction (申诉/复核 reference).")
+        str,
+        typer.Option(
+            help="更正理由（申诉、复核文号）。 Why the correction (申诉/复核 "
+            "reference)."
+        ),
     ] = "",
     notice_days: NoticeDays = 7,
     report: ProblemsOpt = None,
     uncertainty_draws: Annotated[
         int,
         typer.Option(
-            help="Store rank intervals from this many seeded uncertainty draws "
-            "(weights ±25% at level 1); 0: none."
+            help="按此次数做模拟（固定随机种子，一级指标权重上下浮动25%），"
+            "存入排名区间；0 为不做。 Store rank intervals from this many "
+            "seeded uncertainty draws (weights ±25% at level 1); 0: none."
         ),
     ] = 0,
     skip_released: Annotated[
         bool,
         typer.Option(
             "--skip-released",
-            help="If a run of this kind and period is released already (in force or "
-            "under 公示), say so and store nothing (exit 0) instead of refusing: "
-            "for scripts that publish the same result again, such as `make run`.",
+            help="同一类型、同一报告期的运行已经发布（现行或公示中）时，"
+            "说明情况，不存入任何内容（退出码 0），而不是不予受理："
+            "供重复发布同一结果的脚本使用，如 make run。 If a run of this "
+            "kind and period is released already (in force or under 公示), "
+            "say so and store nothing (exit 0) instead of refusing: for "
+            "scripts that publish the same result again, such as `make "
+            "run`.",
         ),
     ] = False,
     lang: LangOpt = "zh",
 ) -> None:
-    """Store a run as a draft (and release it with --release), or release a draft
-    (--run ID). A period run is published at once; an annual run opens a 公示
-    (public notice) that `finalise` closes. One run per kind and period is in force:
-    a new result for a kind and period already released is a correction
-    (--supersedes RUN --reason …). Released runs never change."""
+    """发布：将运行存为草稿（加 --release 即发布），或发布已有的草稿（--run
+    运行编号）。 Store a run as a draft (and release it with --release), or
+    release a draft (--run ID).
+
+    期间评分运行立即正式发布；年度考评运行先公示，由 finalise 结束公示。
+    同一类型、同一报告期只有一个现行运行：
+    对已发布的类型和报告期再存入新结果，即为更正（--supersedes 运行编号
+    --reason 理由）。已发布的运行永不改变。 A period run is published at
+    once; an annual run opens a 公示 (public notice) that `finalise` closes.
+    One run per kind and period is in force: a new result for a kind and
+    period already released is a correction (--supersedes RUN --reason …).
+    Released runs never change."""
     from evaluation.analysis import uncertainty as U
     from evaluation.errors import EvaluationError
     from evaluation.publish.publication import InForceError, Publication
@@ -1234,14 +1502,22 @@ def publish(
 
 @app.command()
 def finalise(
-    run_id: Annotated[str, typer.Argument(help="An annual run under 公示.")],
-    by: Annotated[str, typer.Option(help="Who publishes it (final).")] = "",
+    run_id: Annotated[
+        str, typer.Argument(help="公示中的年度考评运行。 An annual run under 公示.")
+    ],
+    by: Annotated[
+        str, typer.Option(help="正式发布的经办人。 Who publishes it (final).")
+    ] = "",
     store: ExistingStoreOpt = DEFAULT_STORE,
     lang: LangOpt = "zh",
 ) -> None:
-    """Close the 公示 (public notice) of an annual run and publish it (final, in
-    force). Refused while the window is open (Beijing time), while an appeal case is
-    undecided, or when one was upheld (release the corrected version instead)."""
+    """结束公示：结束年度考评运行的公示，正式发布（现行有效）。 Close the 公示
+    (public notice) of an annual run and publish it (final, in force).
+
+    公示期未满（北京时间）、仍有申诉未复核，
+    或有申诉成立（应改为发布更正版本）时，不予受理。 Refused while the window
+    is open (Beijing time), while an appeal case is undecided, or when one
+    was upheld (release the corrected version instead)."""
     from evaluation.errors import EvaluationError
     from evaluation.publish.publication import Publication
     from evaluation.vocabulary import say
@@ -1256,8 +1532,10 @@ def finalise(
 
 @app.command()
 def runs(store: ExistingStoreOpt = DEFAULT_STORE, lang: LangOpt = "zh") -> None:
-    """List the runs in the store: status (草稿 draft, 公示中 under notice, 已发布
-    final), in force (现行), the 公示 dates, version, what each supersedes."""
+    """运行列表：发布库中的各个运行，及其状态（草稿、公示中、已发布）、
+    是否现行、公示期、版本和所更正的运行。 List the runs in the store: status
+    (草稿 draft, 公示中 under notice, 已发布 final), in force (现行), the
+    公示 dates, version, what each supersedes."""
     import pandas as pd
 
     from evaluation.publish.publication import status_words
@@ -1307,19 +1585,27 @@ def _period_words(period: str):
 
 @app.command()
 def diff(
-    old: Annotated[str, typer.Argument(help="Run id.")],
-    new: Annotated[str, typer.Argument(help="Run id.")],
+    old: Annotated[str, typer.Argument(help="原运行的编号。 Run id (old).")],
+    new: Annotated[str, typer.Argument(help="新运行的编号。 Run id (new).")],
     store: ExistingStoreOpt = DEFAULT_STORE,
     viewer: Annotated[
-        str | None, typer.Option(help="Your name, to read a draft (recorded).")
+        str | None,
+        typer.Option(
+            help="你的姓名，用于查看草稿（予以记录）。 Your name, to read a "
+            "draft (recorded)."
+        ),
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option(help="Write the changes (CSV; in words in Chinese, as shown)."),
+        typer.Option(
+            help="将变化写入此文件（CSV；中文时用文字，与显示的相同）。 Write "
+            "the changes (CSV; in words in Chinese, as shown)."
+        ),
     ] = None,
     lang: LangOpt = "zh",
 ) -> None:
-    """What changed for whom between two runs (scores, ranks, grades)."""
+    """比较运行：两个运行之间，哪些单位的什么有变化（得分、排名、等次）。 What
+    changed for whom between two runs (scores, ranks, grades)."""
     from evaluation.errors import EvaluationError
     from evaluation.publish import worded as W
     from evaluation.publish.export import write_media_csv
@@ -1409,24 +1695,43 @@ def _diff_units(s, runs: tuple[str, str], viewer: str | None) -> dict[str, str]:
 @app.command()
 def appeal(
     run_id: Annotated[
-        str, typer.Argument(help="The released run corrected (under notice or final).")
+        str,
+        typer.Argument(
+            help="被更正的已发布运行（公示中或已正式发布）。 The released run "
+            "corrected (under notice or final)."
+        ),
     ],
-    result: Annotated[Path, typer.Argument(help="Result folder of the corrected run.")],
-    reason: Annotated[str, typer.Option(help="Why (申诉/复核 reference).")] = "",
-    by: Annotated[str, typer.Option(help="Who files it.")] = "",
+    result: Annotated[
+        Path,
+        typer.Argument(
+            help="更正后运行的结果文件夹。 Result folder of the corrected run."
+        ),
+    ],
+    reason: Annotated[
+        str,
+        typer.Option(help="更正理由（申诉、复核文号）。 Why (申诉/复核 reference)."),
+    ] = "",
+    by: Annotated[str, typer.Option(help="经办人。 Who files it.")] = "",
     store: ExistingStoreOpt = DEFAULT_STORE,
     appraisal: Annotated[
-        Path | None, typer.Option(help="Corrected appraisal inputs folder.")
+        Path | None,
+        typer.Option(
+            help="更正后的考评材料文件夹。 Corrected appraisal inputs folder."
+        ),
     ] = None,
     appraisal_config: Annotated[
-        Path, typer.Option(help="Appraisal rules (YAML).")
+        Path, typer.Option(help="考评规则（YAML）。 Appraisal rules (YAML).")
     ] = Path("appraisal.yaml"),
     report: ProblemsOpt = None,
     lang: LangOpt = "zh",
 ) -> None:
-    """File an appeal or correction: a new draft version that supersedes RUN_ID.
-    RUN_ID stays in force (or under notice) until the new version is released; an
-    annual correction opens its own 公示 (public notice) when released."""
+    """更正：提出申诉或更正，存为取代 RUN_ID 的新版本草稿。 File an appeal or
+    correction: a new draft version that supersedes RUN_ID.
+
+    新版本发布前，RUN_ID 仍现行有效（或仍在公示）；年度考评的更正版本发布时，
+    另行公示。 RUN_ID stays in force (or under notice) until the new version
+    is released; an annual correction opens its own 公示 (public notice) when
+    released."""
     from evaluation.errors import EvaluationError
     from evaluation.publish.publication import Publication
     from evaluation.vocabulary import say
@@ -1489,25 +1794,33 @@ def _unit_code(typed: str, names: dict[str, tuple[str, str]]) -> str:
 
 @app.command("appeal-case")
 def appeal_case(
-    run_id: Annotated[str, typer.Argument(help="An annual run under 公示.")],
+    run_id: Annotated[
+        str, typer.Argument(help="公示中的年度考评运行。 An annual run under 公示.")
+    ],
     unit: Annotated[
         str,
-        typer.Option(help="The appealing unit: unit code or name (单位代码或名称)."),
+        typer.Option(
+            help="提出申诉的单位：单位代码或名称。 The appealing unit: unit "
+            "code or name (单位代码或名称)."
+        ),
     ],
-    by: Annotated[str, typer.Option(help="Who files the appeal.")],
-    grounds: Annotated[str, typer.Option(help="The grounds of the appeal.")],
+    by: Annotated[str, typer.Option(help="申诉人。 Who files the appeal.")],
+    grounds: Annotated[str, typer.Option(help="申诉理由。 The grounds of the appeal.")],
     on: Annotated[
         datetime | None,
         typer.Option(
             formats=["%Y-%m-%d"],
-            help="The date it was filed (YYYY-MM-DD; default today, Beijing time).",
+            help="申诉日期（YYYY-MM-DD；默认为今天，北京时间）。 The date it "
+            "was filed (YYYY-MM-DD; default today, Beijing time).",
         ),
     ] = None,
     store: ExistingStoreOpt = DEFAULT_STORE,
     lang: LangOpt = "zh",
 ) -> None:
-    """Record an appeal (申诉) against a run under 公示 (public notice): refused
-    outside the window or for a unit the run does not grade."""
+    """登记申诉：对公示中的运行登记一项申诉；公示期外，
+    或该运行未对该单位评定等次的，不予受理。 Record an appeal (申诉) against
+    a run under 公示 (public notice): refused outside the window or for a
+    unit the run does not grade."""
     from evaluation.errors import EvaluationError
     from evaluation.publish.publication import Publication
 
@@ -1533,22 +1846,26 @@ def appeal_case(
 
 @app.command()
 def decide(
-    case_id: Annotated[str, typer.Argument(help="An appeal case id.")],
+    case_id: Annotated[str, typer.Argument(help="申诉编号。 An appeal case id.")],
     decision: Annotated[
         Decision,
         typer.Option(
             parser=_decision,
-            help="The review's decision (复核): upheld (申诉成立) or rejected "
-            "(申诉不成立, 驳回, 维持原结果).",
+            help="复核结论：upheld 或“申诉成立”；rejected 或“申诉不成立”“驳回”"
+            "“维持原结果”。 The review's decision (复核): upheld "
+            "(申诉成立) or rejected (申诉不成立, 驳回, 维持原结果).",
         ),
     ],
-    by: Annotated[str, typer.Option(help="Who decides.")],
-    note: Annotated[str, typer.Option(help="Why.")],
+    by: Annotated[str, typer.Option(help="复核人。 Who decides.")],
+    note: Annotated[str, typer.Option(help="复核意见。 Why.")],
     store: ExistingStoreOpt = DEFAULT_STORE,
     lang: LangOpt = "zh",
 ) -> None:
-    """Record the review (复核) of an appeal case: upheld or rejected, once. An
-    upheld case is answered by a corrected version (`evaluation appeal`)."""
+    """复核：记录对一项申诉的复核结论，申诉成立或不成立，只能记录一次。 Record
+    the review (复核) of an appeal case: upheld or rejected, once.
+
+    申诉成立的，以更正版本答复（evaluation appeal）。 An upheld case is
+    answered by a corrected version (`evaluation appeal`)."""
     from evaluation.errors import EvaluationError
     from evaluation.publish.publication import Publication, appeal_inputs
 
@@ -1573,11 +1890,14 @@ def decide(
 
 @app.command()
 def cases(
-    run_id: Annotated[str | None, typer.Argument(help="Only this run's.")] = None,
+    run_id: Annotated[
+        str | None, typer.Argument(help="只列出针对这个运行的申诉。 Only this run's.")
+    ] = None,
     store: ExistingStoreOpt = DEFAULT_STORE,
     lang: LangOpt = "zh",
 ) -> None:
-    """List appeal cases (申诉) and their decisions (复核)."""
+    """申诉列表：各项申诉及其复核结论。 List appeal cases (申诉) and their
+    decisions (复核)."""
     from evaluation.vocabulary import APPEAL_DECISION, say, words
 
     _check_lang(lang)
@@ -1614,25 +1934,41 @@ def cases(
 
 @app.command()
 def report(
-    run_id: Annotated[str, typer.Argument(help="An annual run in the store.")],
-    out: Annotated[Path, typer.Option(help="PDF file to write.")],
+    run_id: Annotated[
+        str, typer.Argument(help="发布库中的年度考评运行。 An annual run in the store.")
+    ],
+    out: Annotated[Path, typer.Option(help="要写入的 PDF 文件。 PDF file to write.")],
     store: ExistingStoreOpt = DEFAULT_STORE,
     lang: Annotated[
-        str, typer.Option(is_eager=True, help="The report's and messages' zh or en.")
+        str,
+        typer.Option(
+            is_eager=True,
+            help="报告和消息的语言：zh 或 en。 The report's and messages' zh or en.",
+        ),
     ] = "zh",
-    html: Annotated[Path | None, typer.Option(help="Also write the HTML here.")] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option(help="同时将 HTML 写入此文件。 Also write the HTML here."),
+    ] = None,
     viewer: Annotated[
-        str | None, typer.Option(help="Your name, to read a draft (recorded).")
+        str | None,
+        typer.Option(
+            help="你的姓名，用于查看草稿（予以记录）。 Your name, to read a "
+            "draft (recorded)."
+        ),
     ] = None,
     unit: Annotated[
         list[str] | None,
         typer.Option(
-            help="Only these department pages: unit code or name (单位代码或名称)."
+            help="只生成这些单位的页面：单位代码或名称。 Only these department "
+            "pages: unit code or name (单位代码或名称)."
         ),
     ] = None,
 ) -> None:
-    """The committee report of an annual run: grades, distribution, rules and their
-    sources, a page per department (HTML and PDF)."""
+    """委员会报告：年度考评运行的等次、等次分布、考评规则及其政策依据，
+    每个单位一页（HTML 和 PDF）。 The committee report of an annual run:
+    grades, distribution, rules and their sources, a page per department
+    (HTML and PDF)."""
     from evaluation.errors import EvaluationError
     from evaluation.publish import report as R
     from evaluation.publish.store import Store
@@ -1659,12 +1995,16 @@ def report(
 
 @app.command("grades")
 def grades_cmd(
-    run_id: Annotated[str, typer.Argument(help="An annual run in the store.")],
+    run_id: Annotated[
+        str, typer.Argument(help="发布库中的年度考评运行。 An annual run in the store.")
+    ],
     out: Annotated[
         Path,
         typer.Option(
-            help="grades.xlsx (Chinese and English sheets, rules, 说明 About) or "
-            "grades.csv (UTF-8 with BOM)."
+            help="输出文件：grades.xlsx（中文和英文工作表、考评规则、“说明”"
+            "工作表）或 grades.csv（UTF-8 带 BOM）。 grades.xlsx (Chinese "
+            "and English sheets, rules, 说明 About) or grades.csv (UTF-8 "
+            "with BOM)."
         ),
     ],
     store: ExistingStoreOpt = DEFAULT_STORE,
@@ -1672,22 +2012,31 @@ def grades_cmd(
         str,
         typer.Option(
             is_eager=True,
-            help="CSV headers and names: zh, en or both.",
+            help="表头和名称的语言（CSV）：zh、en 或 both（中英对照）。 CSV "
+            "headers and names: zh, en or both.",
         ),
     ] = "zh",
     viewer: Annotated[
-        str | None, typer.Option(help="Your name, to read a draft (recorded).")
+        str | None,
+        typer.Option(
+            help="你的姓名，用于查看草稿（予以记录）。 Your name, to read a "
+            "draft (recorded)."
+        ),
     ] = None,
     persons: Annotated[
         Path | None,
         typer.Option(
-            help="Also write the proposed individual outcomes (.xlsx), a separate "
-            "file for the personnel department only."
+            help="另写出个人考核建议（.xlsx），单独成一个文件，"
+            "只供组织人事部门使用。 Also write the proposed individual "
+            "outcomes (.xlsx), a separate file for the personnel "
+            "department only."
         ),
     ] = None,
 ) -> None:
-    """The grades table of an annual run for the appraisal committee and the press:
-    rank in group, 考/评/议, deductions, bonus, score, grade, dimension scores."""
+    """考评等次表：年度考评运行的等次表，供考评委员会和媒体使用：组内名次、
+    考/评/议、扣分、加分、得分、等次、各维度得分。 The grades table of an
+    annual run for the appraisal committee and the press: rank in group,
+    考/评/议, deductions, bonus, score, grade, dimension scores."""
     from evaluation.errors import EvaluationError
     from evaluation.publish.export import check_grades_request, export_grades
     from evaluation.publish.store import Store
@@ -1712,36 +2061,60 @@ def grades_cmd(
 
 @app.command("letters")
 def letters_cmd(
-    run_id: Annotated[str, typer.Argument(help="An annual run in the store.")],
-    out: Annotated[Path, typer.Option(help="Folder for the letters (PDF).")],
+    run_id: Annotated[
+        str, typer.Argument(help="发布库中的年度考评运行。 An annual run in the store.")
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="反馈意见书（PDF）的输出文件夹。 Folder for the letters (PDF)."
+        ),
+    ],
     store: ExistingStoreOpt = DEFAULT_STORE,
     unit: Annotated[
         list[str] | None,
         typer.Option(
-            help="Only these units, by unit code or name (单位代码或名称; repeat "
-            "the option)."
+            help="只为这些单位生成：单位代码或名称（可重复此选项）。 Only these "
+            "units, by unit code or name (单位代码或名称; repeat the "
+            "option)."
         ),
     ] = None,
     viewer: Annotated[
-        str | None, typer.Option(help="Your name, to read a draft (recorded).")
+        str | None,
+        typer.Option(
+            help="你的姓名，用于查看草稿（予以记录）。 Your name, to read a "
+            "draft (recorded)."
+        ),
     ] = None,
     issuer: Annotated[
         str | None,
         typer.Option(
-            help="Who signs and receives appeals (default: `office` in the run's "
-            "appraisal.yaml, 市绩效考评委员会办公室)."
+            help="落款并受理申诉的机关（默认取该运行的 appraisal.yaml 中的 "
+            "office，即市绩效考评委员会办公室）。 Who signs and receives "
+            "appeals (default: `office` in the run's appraisal.yaml, "
+            "市绩效考评委员会办公室)."
         ),
     ] = None,
     date: Annotated[
         str | None,
-        typer.Option(help="Date of issue YYYY-MM-DD (default: today, Beijing time)."),
+        typer.Option(
+            help="发文日期（YYYY-MM-DD；默认为今天，北京时间）。 Date of issue "
+            "YYYY-MM-DD (default: today, Beijing time)."
+        ),
     ] = None,
-    html: Annotated[bool, typer.Option(help="Also write each letter's HTML.")] = False,
+    html: Annotated[
+        bool,
+        typer.Option(help="另写出每份意见书的 HTML。 Also write each letter's HTML."),
+    ] = False,
     lang: LangOpt = "zh",
 ) -> None:
-    """A feedback letter (反馈意见书, PDF, Chinese) to each unit of an annual run:
-    score, grade and rank, dimensions against the group median, warnings,
-    rectification items, rules applied, data-quality flags, how to appeal."""
+    """反馈意见书：为年度考评运行的每个单位生成一份反馈意见书（PDF，中文）。 A
+    feedback letter (反馈意见书, PDF, Chinese) to each unit of an annual run.
+
+    内容：得分、等次和排名，各维度与本组中位数的比较，预警，整改事项，
+    适用的考评规则，数据质量提示，以及申诉办法。 Score, grade and rank,
+    dimensions against the group median, warnings, rectification items, rules
+    applied, data-quality flags, how to appeal."""
     import pandas as pd
 
     from evaluation.errors import EvaluationError
@@ -1787,27 +2160,40 @@ def _reading(store: Path, lang: str = "zh"):
 @app.command()
 def verify(
     store: Annotated[
-        Path, typer.Argument(help="The publication store (*.duckdb).")
+        Path,
+        typer.Argument(help="发布库（*.duckdb）。 The publication store (*.duckdb)."),
     ] = DEFAULT_STORE,
     expect: Annotated[
         str | None,
-        typer.Option(help="A head hash noted earlier: it must still be in the chain."),
+        typer.Option(
+            help="先前记下的日志头哈希：须仍在日志链中。 A head hash noted "
+            "earlier: it must still be in the chain."
+        ),
     ] = None,
     adopt: Annotated[
         bool,
         typer.Option(
             "--adopt",
-            help="Start the journal of a store made by an earlier version (its "
-            "runs as they are now; check it against a backup first).",
+            help="为旧版本程序建立的发布库开始记日志（以其现有运行为准；"
+            "请先与备份核对）。 Start the journal of a store made by an "
+            "earlier version (its runs as they are now; check it against a "
+            "backup first).",
         ),
     ] = False,
     lang: LangOpt = "zh",
 ) -> None:
-    """Check the store against its journal: every run and appeal case as the program
-    last wrote it, every table's bytes against their SHA-256, the journal's chain
-    unbroken. Exit 1 listing each difference. Keep the printed head hash elsewhere
-    (it changes with every write) and pass it back with --expect to detect records
-    removed or a journal rewritten whole."""
+    """核验发布库：对照日志，检查每个运行和每项申诉是否与程序最后写入时一致，
+    每张数据表的字节是否与其 SHA-256 相符，日志链是否完整。 Check the store
+    against its journal: every run and appeal case as the program last wrote
+    it, every table's bytes against their SHA-256, the journal's chain
+    unbroken.
+
+    有差异时逐条列出，退出码为 1。
+    请将显示的日志头哈希另行保存（每次写入都会改变），之后用 --expect 传回，
+    可发现被删除的记录或被整体改写的日志。 Exit 1 listing each difference.
+    Keep the printed head hash elsewhere (it changes with every write) and
+    pass it back with --expect to detect records removed or a journal
+    rewritten whole."""
     from evaluation.errors import EvaluationError
     from evaluation.publish.store import Store
     from evaluation.vocabulary import say
@@ -1843,23 +2229,34 @@ def verify(
 @app.command("reproduce")
 def reproduce_cmd(
     run_id: Annotated[
-        str, typer.Argument(help="A run in the store (`evaluation runs` lists them).")
+        str,
+        typer.Argument(
+            help="发布库中的运行（evaluation runs 可列出）。 A run in the store "
+            "(`evaluation runs` lists them)."
+        ),
     ],
     store: ExistingStoreOpt = DEFAULT_STORE,
     base: Annotated[
         Path | None,
         typer.Option(
-            help="Read the run's catalogue and input files in this folder (a copy of "
-            "the project elsewhere); default: the folder each was recorded in."
+            help="从此文件夹（项目在别处的副本）读取运行的指标体系和输入文件；"
+            "默认为各文件记录时所在的文件夹。 Read the run's catalogue and "
+            "input files in this folder (a copy of the project elsewhere); "
+            "default: the folder each was recorded in."
         ),
     ] = None,
     report: ProblemsOpt = None,
     lang: LangOpt = "zh",
 ) -> None:
-    """Score a stored run again from its record (catalogue, input files, period, run
-    time) and compare every table's bytes with the store's. Exit 1 when one differs,
-    or when the catalogue or an input file changed since the run: refused, naming
-    it, never scored again with the new file."""
+    """重现：按记录（指标体系、输入文件、报告期、计算时间）
+    重新计算发布库中的运行，逐字节比较每张数据表。 Score a stored run again
+    from its record (catalogue, input files, period, run time) and compare
+    every table's bytes with the store's.
+
+    有数据表不一致，或指标体系、输入文件在运行后有改动的，退出码为 1：
+    不予受理并指明该文件，绝不用新文件重新计算。 Exit 1 when one differs, or
+    when the catalogue or an input file changed since the run: refused,
+    naming it, never scored again with the new file."""
     from evaluation.errors import EvaluationError, ValidationFailed
     from evaluation.publish.publication import reproduce
     from evaluation.vocabulary import Word, say
@@ -1891,12 +2288,17 @@ def reproduce_cmd(
 
 @app.command()
 def backup(
-    dest: Annotated[Path, typer.Argument(help="The copy to write (*.duckdb).")],
+    dest: Annotated[
+        Path,
+        typer.Argument(help="要写入的副本（*.duckdb）。 The copy to write (*.duckdb)."),
+    ],
     store: ExistingStoreOpt = DEFAULT_STORE,
     lang: LangOpt = "zh",
 ) -> None:
-    """Copy the store to DEST (e.g. another disk or machine), verified before and
-    after; prints the journal head hash both share."""
+    """备份：将发布库复制到 DEST（如另一块磁盘或另一台机器），复制前后均予核验；
+    显示两者共同的日志头哈希。 Copy the store to DEST (e.g. another disk or
+    machine), verified before and after; prints the journal head hash both
+    share."""
     from evaluation.errors import EvaluationError
     from evaluation.publish import store as S
     from evaluation.vocabulary import say
@@ -1912,18 +2314,24 @@ def backup(
 
 @app.command()
 def restore(
-    backup_file: Annotated[Path, typer.Argument(help="A copy made by `backup`.")],
+    backup_file: Annotated[
+        Path, typer.Argument(help="由 backup 生成的副本。 A copy made by `backup`.")
+    ],
     store: StoreOpt = DEFAULT_STORE,
     force: Annotated[
         bool,
         typer.Option(
-            "--force", help="Replace a store that has records the backup lacks."
+            "--force",
+            help="即使发布库中有备份所没有的记录，也予以替换。 Replace a store "
+            "that has records the backup lacks.",
         ),
     ] = False,
     lang: LangOpt = "zh",
 ) -> None:
-    """Put a verified backup in place of the store (refused if the store has journal
-    records the backup lacks, unless --force)."""
+    """恢复：用核验过的备份替换发布库（发布库中有备份所没有的日志记录时，
+    不予受理，除非加 --force）。 Put a verified backup in place of the store
+    (refused if the store has journal records the backup lacks, unless
+    --force)."""
     from evaluation.errors import EvaluationError
     from evaluation.publish import store as S
     from evaluation.vocabulary import say
@@ -1939,91 +2347,164 @@ def restore(
 
 @app.command()
 def uncertainty(
-    result: Annotated[Path, typer.Argument(help="Result folder from `score`.")],
+    result: Annotated[
+        Path,
+        typer.Argument(help="由 score 生成的结果文件夹。 Result folder from `score`."),
+    ],
     out: Annotated[
         Path,
         typer.Option(
-            help="Per-unit rank intervals (CSV; in Chinese headed in words, units by "
-            "name, rounded)."
+            help="各单位的排名区间（CSV；中文时表头用文字，单位写名称，"
+            "数值取整）。 Per-unit rank intervals (CSV; in Chinese headed "
+            "in words, units by name, rounded)."
         ),
     ],
-    period: Annotated[str | None, typer.Option(help="Default: the result's.")] = None,
-    draws: Annotated[int, typer.Option(min=1, help="Number of draws.")] = 1000,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            help="报告期（默认为结果的报告期）。 Period (default: the result's)."
+        ),
+    ] = None,
+    draws: Annotated[
+        int, typer.Option(min=1, help="模拟次数。 Number of draws.")
+    ] = 1000,
     seed: Annotated[
-        int, typer.Option(help="Random seed: the same seed, the same draws.")
+        int,
+        typer.Option(
+            help="随机种子：种子相同，模拟结果相同。 Random seed: the same "
+            "seed, the same draws."
+        ),
     ] = 0,
     noise: Annotated[
-        float, typer.Option(help="Weight noise f: each w times 1 + (2U−1)·f.")
+        float,
+        typer.Option(
+            help="权重扰动幅度 f：每个权重 w 乘以 1 + (2U−1)·f。 Weight noise "
+            "f: each w times 1 + (2U−1)·f."
+        ),
     ] = 0.25,
     levels: Annotated[
-        str, typer.Option(help="Depths whose weights vary, e.g. 1 or 1,2.")
+        str,
+        typer.Option(
+            help="权重参与扰动的指标层级，如 1 或 1,2。 Depths whose weights "
+            "vary, e.g. 1 or 1,2."
+        ),
     ] = "1",
     normalisations: Annotated[
         str,
         typer.Option(
-            help="Options drawn, comma-separated, each method[:key=value…], e.g. "
+            help="参与抽取的标准化方法，以逗号分隔，每项写作 "
+            "method[:key=value…]（方括号或引号内的逗号属于取值）。 Options "
+            "drawn, comma-separated, each method[:key=value…], e.g. "
             "catalogue,minmax:low=1:high=100,zscore:clip=[0,100],reference:unit=101 "
             '(commas inside [ ] or "…" stay in the value).'
         ),
     ] = "catalogue",
     aggregations: Annotated[
-        str, typer.Option(help="Options drawn, e.g. catalogue,geometric.")
+        str,
+        typer.Option(
+            help="参与抽取的汇总方法，如 catalogue,geometric。 Options drawn, "
+            "e.g. catalogue,geometric."
+        ),
     ] = "catalogue",
     exclude: Annotated[
-        bool, typer.Option(help="Leave out one indicator (or none) per draw.")
+        bool,
+        typer.Option(
+            help="每次模拟剔除一个指标（或不剔除）。 Leave out one indicator "
+            "(or none) per draw."
+        ),
     ] = False,
     imputations: Annotated[
-        str, typer.Option(help="Missing-data rules drawn, e.g. catalogue,peer_mean.")
+        str,
+        typer.Option(
+            help="参与抽取的缺失数据规则，如 catalogue,peer_mean。 Missing-data "
+            "rules drawn, e.g. catalogue,peer_mean."
+        ),
     ] = "catalogue",
     winsorisations: Annotated[
-        str, typer.Option(help="Outlier options drawn: catalogue, none, a winmax.")
+        str,
+        typer.Option(
+            help="参与抽取的异常值处理：catalogue、none 或一种 winmax。 Outlier "
+            "options drawn: catalogue, none, a winmax."
+        ),
     ] = "catalogue",
     weights: Annotated[
-        str, typer.Option(help="uniform (× 1 ± noise) or dirichlet weights.")
+        str,
+        typer.Option(
+            help="权重的抽取方式：uniform（乘以 1 ± 扰动幅度）或 dirichlet。 "
+            "uniform (× 1 ± noise) or dirichlet weights."
+        ),
     ] = "uniform",
     concentration: Annotated[
-        float, typer.Option(help="Dirichlet concentration (larger: less spread).")
+        float,
+        typer.Option(
+            help="集中度：Dirichlet 分布的参数（越大，权重越集中）。 Dirichlet "
+            "concentration (larger: less spread)."
+        ),
     ] = 50.0,
     save_draws: Annotated[
-        Path | None, typer.Option(help="Write the draw table (to replay it).")
+        Path | None,
+        typer.Option(
+            help="将抽样表写入此文件（可用于重放）。 Write the draw table (to "
+            "replay it)."
+        ),
     ] = None,
     replay: Annotated[
         Path | None,
         typer.Option(
-            help="Replay a draw table written by --save-draws, exactly (the spec's "
-            "draw options are then ignored)."
+            help="原样重放 --save-draws 写出的抽样表（此时忽略各抽取选项）。 "
+            "Replay a draw table written by --save-draws, exactly (the "
+            "spec's draw options are then ignored)."
         ),
     ] = None,
     sobol: Annotated[
-        int, typer.Option(help="Also Sobol indices with this many base samples.")
+        int,
+        typer.Option(
+            help="另算 Sobol 敏感度指数，基础样本数为此值。 Also Sobol indices "
+            "with this many base samples."
+        ),
     ] = 0,
     sobol_out: Annotated[
         Path | None,
         typer.Option(
-            help="Sobol indices (CSV; in Chinese the factors in words, their codes "
-            "apart); default: beside --out, *_sobol.csv."
+            help="敏感度指数文件（CSV；中文时因子用文字，代码另列）；默认在 "
+            "--out 旁，名为 *_sobol.csv。 Sobol indices (CSV; in Chinese "
+            "the factors in words, their codes apart); default: beside "
+            "--out, *_sobol.csv."
         ),
     ] = None,
     weight_factors: Annotated[
         str,
-        typer.Option(help="Sobol weight factors: node (each weight) or level."),
+        typer.Option(
+            help="敏感度分析的权重因子：node（每个权重一个因子）或 "
+            "level（每层一个因子）。 Sobol weight factors: node (each "
+            "weight) or level."
+        ),
     ] = "node",
     estimator: Annotated[
-        str, typer.Option(help="Sobol estimator convention: salib or coinr.")
+        str,
+        typer.Option(
+            help="敏感度指数的估计方法：salib 或 coinr。 Sobol estimator "
+            "convention: salib or coinr."
+        ),
     ] = "salib",
     weight_sets: Annotated[
         Path | None,
         typer.Option(
-            help="Weight sets (CSV: a row per set, a column per node id); one is "
-            "drawn per draw instead of the weight noise (Sobol: one factor)."
+            help="权重集（CSV：每行一套权重，每列一个节点代码）；"
+            "每次模拟抽取一套，代替权重扰动（敏感度分析中作为一个因子）。 "
+            "Weight sets (CSV: a row per set, a column per node id); one "
+            "is drawn per draw instead of the weight noise (Sobol: one "
+            "factor)."
         ),
     ] = None,
     dask: DaskOpt = False,
     scheduler: SchedulerOpt = None,
     lang: LangOpt = "zh",
 ) -> None:
-    """Monte Carlo rank intervals (and Sobol sensitivity) over the catalogue's
-    open choices; vectorised, seeded, replayable."""
+    """不确定性分析：在指标体系的各项可选设定上做蒙特卡洛模拟，
+    得出排名区间（可另算 Sobol 敏感度指数）；向量化计算，固定随机种子，
+    可重放。 Monte Carlo rank intervals (and Sobol sensitivity) over the
+    catalogue's open choices; vectorised, seeded, replayable."""
     from evaluation.analysis import uncertainty as U
     from evaluation.errors import EvaluationError
     from evaluation.publish import worded as W
@@ -2119,14 +2600,27 @@ def national_cmd(
     observations: Annotated[
         Path,
         typer.Argument(
-            help="Reports as Parquet: one file, or a folder of files (a partitioned "
-            "dataset; each unit's reports in one file)."
+            help="报送数据（Parquet）：一个文件，或一个文件夹（分区数据集；"
+            "每个单位的数据在同一个文件中）。 Reports as Parquet: one "
+            "file, or a folder of files (a partitioned dataset; each "
+            "unit's reports in one file)."
         ),
     ],
-    units: Annotated[Path, typer.Option(help="Units table (Parquet, CSV or Excel).")],
-    period: Annotated[str, typer.Option("--period", "-p", help="Period to score.")],
+    units: Annotated[
+        Path,
+        typer.Option(
+            help="单位表（Parquet、CSV 或 Excel）。 Units table (Parquet, CSV "
+            "or Excel)."
+        ),
+    ],
+    period: Annotated[
+        str, typer.Option("--period", "-p", help="要评分的报告期。 Period to score.")
+    ],
     catalogue: CatalogueOpt = Path("indicators.yaml"),
-    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("data/output"),
+    out: Annotated[
+        Path,
+        typer.Option(help="输出文件夹。 Output folder."),
+    ] = Path("data/output"),
     dask: DaskOpt = False,
     scheduler: SchedulerOpt = None,
     report: ReportOpt = None,
@@ -2135,16 +2629,22 @@ def national_cmd(
         bool,
         typer.Option(
             "--strict",
-            help="Refuse to score while an agency has not sent its latest periods "
-            "(by default the run goes on without them, as `score` does: those "
-            "indicators are left out, never scored 0, and absences.parquet lists "
-            "them).",
+            help="有报送单位尚未报送最近各期数据时，不予评分（默认与 score "
+            "一样照常评分：相关指标不计分，不记零分，并在 absences.parquet "
+            "中列出）。 Refuse to score while an agency has not sent its "
+            "latest periods (by default the run goes on without them, as "
+            "`score` does: those indicators are left out, never scored 0, "
+            "and absences.parquet lists them).",
         ),
     ] = False,
 ) -> None:
-    """Score a national dataset (100,000+ units) from Parquet for one period; write
-    OUT/national_PERIOD/ (composite, ranks, dimension scores as Parquet; the late
-    agencies' submissions it went without, absences.parquet)."""
+    """全国评分：从 Parquet 读取全国数据集（10万个以上单位），对一个报告期评分。
+    Score a national dataset (100,000+ units) from Parquet for one period.
+
+    写入 OUT/national_PERIOD/：综合得分、排名、各维度得分（Parquet）；
+    评分时缺少的迟报数据列于 absences.parquet。 It writes
+    OUT/national_PERIOD/ (composite, ranks, dimension scores as Parquet; the
+    late agencies' submissions it went without, absences.parquet)."""
     from evaluation.errors import EvaluationError, ValidationFailed
     from evaluation.scale import distributed, national
 
@@ -2212,28 +2712,48 @@ def national_cmd(
 
 @app.command()
 def generate(
-    out: Annotated[Path, typer.Argument(help="Folder to write the dataset to.")],
+    out: Annotated[
+        Path,
+        typer.Argument(help="写入数据集的文件夹。 Folder to write the dataset to."),
+    ],
     catalogue: CatalogueOpt = Path("indicators.yaml"),
     seed: Annotated[
-        int, typer.Option(help="Random seed: the same seed, the same city.")
+        int,
+        typer.Option(
+            help="随机种子：种子相同，城市相同。 Random seed: the same seed, "
+            "the same city."
+        ),
     ] = 0,
     departments: Annotated[
-        int, typer.Option(min=1, help="Number of municipal departments (市直部门).")
+        int,
+        typer.Option(
+            min=1, help="市直部门数。 Number of municipal departments (市直部门)."
+        ),
     ] = 40,
     districts: Annotated[
-        int, typer.Option(min=0, help="Number of districts and counties (县（市）区).")
+        int,
+        typer.Option(
+            min=0, help="县（市）区数。 Number of districts and counties (县（市）区)."
+        ),
     ] = 10,
     months: Annotated[
         int,
         typer.Option(
-            min=1, help="Months of reports from January of --start-year (24: 2 years)."
+            min=1,
+            help="从 --start-year 的1月起，生成几个月的报送数据（24 即两年）。 "
+            "Months of reports from January of --start-year (24: 2 years).",
         ),
     ] = 24,
-    start_year: Annotated[int, typer.Option(help="Year of the first month.")] = 2024,
+    start_year: Annotated[
+        int, typer.Option(help="第一个月所在的年份。 Year of the first month.")
+    ] = 2024,
     lang: LangOpt = "zh",
 ) -> None:
-    """Generate a synthetic city (seeded) in the agencies' file formats, with the
-    last whole year's appraisal inputs in OUT/appraisal/."""
+    """生成模拟城市：按随机种子生成一个模拟城市的数据，
+    格式与各报送单位的文件相同，并在 OUT/appraisal/
+    中生成最后一个完整年度的考评材料。 Generate a synthetic city (seeded) in
+    the agencies' file formats, with the last whole year's appraisal inputs
+    in OUT/appraisal/."""
     from evaluation.generate import (
         generate_appraisal,
         generate_city,
@@ -2277,46 +2797,59 @@ def dashboard(
     result: Annotated[
         Path,
         typer.Argument(
-            help="A publication store (*.duckdb: published runs for everyone, drafts "
-            "after login) or a result folder from `score`."
+            help="发布库（*.duckdb：已发布的运行人人可看，草稿须登录）或 score "
+            "生成的结果文件夹。 A publication store (*.duckdb: published "
+            "runs for everyone, drafts after login) or a result folder "
+            "from `score`."
         ),
     ],
     host: Annotated[
         str,
         typer.Option(
-            help="Address to serve on (0.0.0.0: every network interface; behind a "
-            "reverse proxy keep 127.0.0.1)."
+            help="服务地址（0.0.0.0 为所有网络接口；在反向代理之后，请保留 "
+            "127.0.0.1）。 Address to serve on (0.0.0.0: every network "
+            "interface; behind a reverse proxy keep 127.0.0.1)."
         ),
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8050,
+    port: Annotated[int, typer.Option(help="服务端口。 Port to serve on.")] = 8050,
     threads: Annotated[
         int,
-        typer.Option(min=1, help="Requests served at once (waitress worker threads)."),
+        typer.Option(
+            min=1,
+            help="同时处理的请求数（waitress 工作线程数）。 Requests served at "
+            "once (waitress worker threads).",
+        ),
     ] = 8,
     https: Annotated[
         bool,
         typer.Option(
-            help="The site is reached only over HTTPS (through a proxy that ends TLS): "
-            "the session cookie is always Secure."
+            help="网站只经 HTTPS 访问（由代理终止 TLS）：会话 Cookie 始终带 "
+            "Secure 标记。 The site is reached only over HTTPS (through a "
+            "proxy that ends TLS): the session cookie is always Secure."
         ),
     ] = False,
     proxy: Annotated[
         bool,
         typer.Option(
-            help="Behind one reverse proxy: trust its X-Forwarded-For/-Proto/-Host "
+            help="位于一个反向代理之后：信任其 X-Forwarded-For/-Proto/-Host "
+            "头（登录锁定所用的客户端地址，Cookie 所需的 HTTPS）。 Behind "
+            "one reverse proxy: trust its X-Forwarded-For/-Proto/-Host "
             "(client address for the login lockout, HTTPS for the cookie)."
         ),
     ] = False,
     debug: Annotated[
         bool,
         typer.Option(
-            help="Flask's development server in Dash's debug mode (reloads on "
-            "change; one machine, never in service)."
+            help="用 Flask 开发服务器，Dash 调试模式（改动后自动重载；只限本机，"
+            "切勿用于正式服务）。 Flask's development server in Dash's "
+            "debug mode (reloads on change; one machine, never in service)."
         ),
     ] = False,
 ) -> None:
-    """Serve the leadership dashboard with waitress, a production WSGI server
-    (logins for drafts: docs/dashboard.md; deployment: docs/deployment.md)."""
+    """仪表板：用生产级 WSGI 服务器 waitress 提供领导仪表板（草稿须登录，见
+    docs/dashboard.md；部署见 docs/deployment.md）。 Serve the leadership
+    dashboard with waitress, a production WSGI server (logins for drafts:
+    docs/dashboard.md; deployment: docs/deployment.md)."""
     # lazy: Dash and the dashboard's pages load only to serve them
     from dashboards.app import create_app
     from evaluation.errors import EvaluationError
@@ -2384,37 +2917,53 @@ def status_cmd(
         typer.Option(
             "--period",
             "-p",
-            help="Period the reports are for: 2025-M12 (every report whose period "
-            "ends in December: 2025-M12, 2025-B6, 2025-Q4, 2025-H2, 2025), 2025-Q4 "
-            "(October to December), 2025 (the whole year).",
+            help="报送数据所属的报告期：2025-M12（截止于12月的各期：2025-M12、"
+            "2025-B6、2025-Q4、2025-H2、2025），2025-Q4（10月至12月），"
+            "2025（全年）。 Period the reports are for: 2025-M12 (every "
+            "report whose period ends in December: 2025-M12, 2025-B6, "
+            "2025-Q4, 2025-H2, 2025), 2025-Q4 (October to December), 2025 "
+            "(the whole year).",
         ),
     ],
     catalogue: CatalogueOpt = Path("indicators.yaml"),
     lang: Annotated[
-        str, typer.Option("--lang", help="zh (Chinese, the default) or en.")
+        str,
+        typer.Option(
+            "--lang",
+            help="消息的语言：zh（中文，默认）或 en。 zh (Chinese, the default) or en.",
+        ),
     ] = "zh",
     out: Annotated[
         Path | None,
         typer.Option(
-            help="Write the table (agency, series, period, units due, sent, empty, "
-            "missing, reported on, due, days late, status) here: .csv (UTF-8 with "
-            "BOM, opens in Excel) or .xlsx."
+            help="将报送情况表（报送单位、指标、报告期、应报单位数、已报、空值、"
+            "未报、报送日期、截止日期、迟报天数、状态）"
+            "写入此文件：.csv（UTF-8 带 BOM，可用 Excel 打开）或 .xlsx。 "
+            "Write the table (agency, series, period, units due, sent, "
+            "empty, missing, reported on, due, days late, status) here: "
+            ".csv (UTF-8 with BOM, opens in Excel) or .xlsx."
         ),
     ] = None,
     as_of: Annotated[
         str | None,
         typer.Option(
             "--as-of",
-            help="Day the position is taken on (YYYY-MM-DD): a report dated after it "
-            "had not been sent yet, overdue days of missing reports are counted to "
-            "it, and a report due after it is not yet due; default today, Beijing "
+            help="截至日期（YYYY-MM-DD）：报送日期在其后的视为尚未报送，"
+            "未报数据的逾期天数算至该日，截止日期在其后的尚未到期；"
+            "默认为今天（北京时间）。 Day the position is taken on "
+            "(YYYY-MM-DD): a report dated after it had not been sent yet, "
+            "overdue days of missing reports are counted to it, and a "
+            "report due after it is not yet due; default today, Beijing "
             "time.",
         ),
     ] = None,
 ) -> None:
-    """Who has submitted (报送情况): per agency and series, what is due for PERIOD,
-    sent on time, late (迟报, by reported_at against the catalogue's due days) or
-    missing (未报送), with unit counts; agencies that sent nothing are listed."""
+    """报送情况：按报送单位和指标，列出 PERIOD 应报的数据中按时报送、
+    迟报（按报送日期 reported_at 对照指标体系规定的报送期限）和未报送的，
+    并给出单位数；什么都未报送的报送单位也予列出。 Who has submitted
+    (报送情况): per agency and series, what is due for PERIOD, sent on time,
+    late (迟报, by reported_at against the catalogue's due days) or missing
+    (未报送), with unit counts; agencies that sent nothing are listed."""
     from zoneinfo import ZoneInfo
 
     import pandas as pd

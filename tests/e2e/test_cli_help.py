@@ -1,6 +1,7 @@
 """The command line's help, as an analyst reads it: it answers at once (no heavy
-library loads for --help), says what every option does, and shows no ``<bool>``
-type beside a flag (a flag takes no value)."""
+library loads for --help), says what every option does, in Chinese with the English
+after it, wrapped whole in a narrow terminal, and shows no ``<bool>`` type beside a
+flag (a flag takes no value)."""
 
 from __future__ import annotations
 
@@ -34,8 +35,8 @@ HEAVY = (
 )
 
 GROUP = typer.main.get_command(app)
-#: a wide terminal, so that no help line is wrapped
-WIDE = {"COLUMNS": "250"}
+#: a wide terminal, so that no help line is wrapped (Chinese, then English)
+WIDE = {"COLUMNS": "500"}
 COMMANDS = sorted(GROUP.commands)
 
 
@@ -171,3 +172,95 @@ def test_python_dash_m_evaluation_is_the_command(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "Usage: evaluation runs" in " ".join(done.stdout.split())
+
+
+# ------------------------------------------------------------ Chinese first
+CJK = "[\u4e00-\u9fff]"
+#: what a help's lines are drawn with (Rich's panels)
+BOX = re.compile(r"[\s│╭╮╰╯─]")
+
+
+def helps(name: str | None) -> list[tuple[str, str]]:
+    """Every help text of the top level (``name`` None: its own, its epilog with
+    the exit codes, its options') or of a command (its own, its options' and
+    arguments', ``--help``'s), each with where it is."""
+    command = GROUP if name is None else GROUP.commands[name]
+    ctx = typer.Context(command, info_name=name or "evaluation")
+    found = [(name or "evaluation", command.help)]
+    if name is None:
+        found.append(("epilog", command.epilog))
+    return found + [(f"{name} {p.name}", p.help) for p in command.get_params(ctx)]
+
+
+def halves(where: str, paragraph: str) -> tuple[str, str]:
+    """A paragraph of help as Chinese, then its English: it starts with a Chinese
+    character, and the English starts after the first 。 and a space."""
+    said = re.fullmatch(rf"({CJK}.*?。) ([A-Za-z].*)", paragraph, re.S)
+    assert said is not None, f"{where}: not Chinese, then English: {paragraph!r}"
+    return said.group(1), said.group(2)
+
+
+@pytest.mark.parametrize("name", [None, *COMMANDS])
+def test_every_help_is_chinese_then_english(name):
+    """Each help (a command's summary, the one the top-level help lists, and every
+    paragraph after it; each option's and argument's; the top level's own, its exit
+    codes, ``--help``'s) is Chinese, then the English: Chinese punctuation beside
+    Chinese, and each paragraph one line with no space between two Chinese
+    characters (typer makes a docstring's line break a space, 校验 数据, and keeps
+    it in the list of commands)."""
+    for where, text in helps(name):
+        for paragraph in text.split("\n\n"):
+            assert "\n" not in paragraph, (where, paragraph)
+            zh, en = halves(where, paragraph)
+            assert re.search(r"[A-Za-z]{2,}", en), where
+            assert not re.search(rf"{CJK}[,;:()]|[,;:()]{CJK}", zh), (where, zh)
+            assert not re.search(rf"{CJK} {CJK}", paragraph), (where, paragraph)
+
+
+@pytest.mark.parametrize(
+    "args, said",
+    [([], "validate 校验数据：对照指标体系检查数据集，列出每个问题（文件、行、列）。 "
+          "Check a dataset against the catalogue; list every problem (file, row, "
+          "column)."),
+     ([], "退出码：0 成功；1 输入有误（指标体系或数据有误：除所要求的问题报告外，"
+          "不写入任何文件）；2 用法有误。 Exit codes: 0 success;"),
+     (["score"], "--period -p <str> 报告期：2025、2025-H1、2025-Q4、2025-B6 或 "
+                 "2025-M12。 Evaluation period: 2025, 2025-H1"),
+     (["ledger"], "整改台账：检查整改期限，列出须催办的事项。 Check a rectification"),
+     (["flags"], "数据质量提示：列出各条提示及其核实状态；"),
+     (["publish"], "--store <path> 发布库（嵌入式 DuckDB 文件）。 Publication store"),
+     (["publish"], "年度考评运行的公示天数（自然日，北京时间，自发布之日起算），"
+                   "即申诉期。"),
+     (["decide"], "复核结论：upheld 或“申诉成立”；rejected 或“申诉不成立”“驳回”"
+                  "“维持原结果”。 The review's decision"),
+     (["runs"], "--help 显示本帮助并退出。 Show this message and exit.")],
+)  # fmt: skip
+def test_help_says_it_in_the_offices_words(args, said):
+    """A few helps as written by hand, in the glossary's words (报告期, 整改台账,
+    数据质量提示, 发布库, 公示, 申诉, 复核) and as shown."""
+    shown = CliRunner().invoke(app, [*args, "--help"], env=WIDE).output
+    assert said in " ".join(BOX.sub(" ", shown).split())
+
+
+@pytest.mark.parametrize("name", [None, *COMMANDS])
+def test_chinese_help_is_shown_whole_in_a_narrow_terminal(name):
+    """At 80 columns every Chinese text of the help is shown whole, wrapped between
+    its characters: Rich breaks lines at spaces only and cut a Chinese sentence
+    longer than its column with …, and a line with Chinese as wide as its column
+    lost its last letter to a … (its space counted as a character, not a cell)."""
+    shown = (
+        CliRunner()
+        .invoke(app, [*([name] if name else []), "--help"], env={"COLUMNS": "80"})
+        .output
+    )
+    texts = helps(name) + (
+        [(n, c.help.split("\n\n")[0]) for n, c in GROUP.commands.items()]
+        if name is None  # the list of commands: each one's summary
+        else []
+    )
+    for where, text in texts:
+        for paragraph in text.split("\n\n"):
+            zh, _ = halves(where, paragraph)
+            assert BOX.sub("", zh) in BOX.sub("", shown), where
+    cut = [line for line in shown.splitlines() if re.search(r"[^\s.]…\s*│$", line)]
+    assert cut == []

@@ -78,7 +78,8 @@ def test_every_word_on_appeal_case_unit_says_code_or_name():
     assert (
         word("library_error", "case_unit", "en") == "unit (--unit: unit code or name)"
     )
-    helped = " ".join(re.sub("[│╭╮╰╯─]", " ", invoke("appeal-case", "--help")).split())
+    shown = runner.invoke(app, ["appeal-case", "--help"], env={"COLUMNS": "250"})
+    helped = " ".join(re.sub("[│╭╮╰╯─]", " ", shown.output).split())
     assert "unit code or name (单位代码或名称)" in helped
 
 
