@@ -646,8 +646,9 @@ def score(
     run_at: Annotated[
         str | None,
         typer.Option(
-            help="要记录的计算时间（ISO 8601）；填原运行的计算时间，"
-            "可逐字节重现结果。 Timestamp to record (ISO 8601); pass the "
+            help="要记录的计算时间（ISO 8601，带时区，如 2026-01-05T09:00:00+08:00）；"
+            "填原运行的计算时间，可逐字节重现结果。 Timestamp to record (ISO 8601 "
+            "with its UTC offset, e.g. 2026-01-05T09:00:00+08:00); pass the "
             "original to reproduce a result byte for byte."
         ),
     ] = None,
@@ -690,10 +691,13 @@ def score(
 
     _check_lang(lang)
     if run_at is not None:  # recorded, printed in the notes and published as given
-        try:
-            datetime.fromisoformat(run_at)
+        try:  # without its zone it is read as UTC: 8 hours late in Beijing time
+            zoned = datetime.fromisoformat(run_at).tzinfo is not None
+            key = None if zoned else "time_zone"
         except ValueError:
-            said = say("cli_error", "time", option="--run-at", got=quoted(run_at))
+            key = "time"
+        if key is not None:
+            said = say("cli_error", key, option="--run-at", got=quoted(run_at))
             raise _fail_words(said, lang, 2) from None
     cat = _catalogue(catalogue, lang)
     try:

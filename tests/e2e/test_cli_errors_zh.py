@@ -292,6 +292,26 @@ def test_score_a_run_time_that_is_no_time(tmp_path):
     assert done.exit_code == 0, done.output
 
 
+@pytest.mark.parametrize("given", ["2026-01-05T09:00", "2026-01-05"])
+def test_score_a_run_time_without_its_zone(tmp_path, given):
+    """A time as a clerk in Beijing types it, without +08:00, was taken as UTC and
+    published 8 hours late (计算时间：2026年1月5日 17:00（北京时间） for 09:00):
+    refused, exit 2, saying why; nothing written."""
+    out = tmp_path / "out"
+    done = invoke(
+        "score", SAMPLE, "--period", "2025-Q4", "--out", out, "--catalogue",
+        CATALOGUE, "--run-at", given,
+    )  # fmt: skip
+    assert done.exit_code == 2, done.output
+    assert done.output.startswith(
+        "--run-at 须带时区，如 2026-01-05T09:00:00+08:00（北京时间）；不带时区的"
+        f"“{given}”会按世界协调时（UTC）记录，说明中的计算时间将晚8小时\n"
+        "--run-at must give its UTC offset, e.g. 2026-01-05T09:00:00+08:00 (Beijing "
+        f"time), not '{given}': without one it is taken as UTC, 8 hours off"
+    )
+    assert not out.exists()
+
+
 def test_national_a_bad_units_row(tmp_path):
     units = tmp_path / "units.csv"
     text = (SAMPLE / "units.csv").read_text(encoding="utf-8-sig").splitlines()
