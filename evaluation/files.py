@@ -48,9 +48,12 @@ def replacing(path: str | Path, *, suffix: str = "") -> Iterator[Path]:
     """A temporary file beside ``path`` to write; when the block ends without error
     it replaces ``path`` (one rename: a reader never sees half a file), with the
     permissions of any file the user writes (``mkstemp`` makes it owner-only). On an
-    error the temporary file is removed and ``path`` is left as it was."""
+    error the temporary file is removed and ``path`` is left as it was; a folder at
+    ``path`` is refused before the block (``IsADirectoryError``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():  # its rename would fail once written, after the others'
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     try:
         fd, name = tempfile.mkstemp(
             prefix=f".{path.name}-", suffix=suffix, dir=path.parent

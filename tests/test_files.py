@@ -33,6 +33,19 @@ def test_an_error_leaves_the_old_file_and_no_temporary_one(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.csv"]
 
 
+def test_a_folder_where_the_file_goes_is_refused_before_it_is_written(tmp_path):
+    """Its rename would fail once the file is written (after the others', where
+    many go together: letters, a media CSV and its note): refused on entering,
+    naming it, before the caller writes anything."""
+    folder = tmp_path / "letter.pdf"
+    folder.mkdir()
+    written = []
+    with pytest.raises(IsADirectoryError) as refused, replacing(folder) as tmp:
+        written.append(tmp)
+    assert written == [] and refused.value.filename == str(folder)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["letter.pdf"]
+
+
 def test_project_root_is_the_same_from_any_folder(monkeypatch, tmp_path):
     """A notebook's kernel starts in notebooks/ (JupyterLab) or at the root
     (pytest): both find the folder with indicators.yaml, as does a stray folder."""

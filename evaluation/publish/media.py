@@ -30,8 +30,6 @@ before anything is read.
 
 from __future__ import annotations
 
-import errno
-import os
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -743,11 +741,8 @@ def _is_year(period: str) -> bool:
 
 def _write_all(files: dict[Path, bytes]) -> None:
     """Write every file or none: each to a temporary file beside it, all renamed
-    once all are written. A folder where one goes is refused first: its rename
-    would fail after the others'."""
-    for path in files:
-        if Path(path).is_dir():
-            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    once all are written (a folder where one goes is refused before any is:
+    :func:`~evaluation.files.replacing`)."""
     with ExitStack() as stack:
         for path, data in files.items():
             stack.enter_context(replacing(path)).write_bytes(data)

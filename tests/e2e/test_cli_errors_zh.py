@@ -528,3 +528,24 @@ def test_score_stopped_while_writing_the_ranking_keeps_the_earlier_pair(
     assert done.exit_code != 0
     assert files() == before  # the earlier result and ranking, nothing else
     assert first in (out / "result" / "provenance.json").read_text(encoding="utf-8")
+
+
+def test_score_refused_for_a_folder_where_the_ranking_goes_keeps_the_earlier_result(
+    tmp_path,
+):
+    """A folder where OUT/ranking_P.csv goes: refused before anything is written,
+    the earlier result kept. The new result was put in place first, then the
+    ranking's rename failed: a new result beside no ranking of its own, exit 1."""
+    out = tmp_path / "out"
+    first = "2026-01-05T08:00:00+00:00"
+    args = ("score", SAMPLE, "--period", "2025-Q4", "--out", out, "-c", CATALOGUE)
+    assert invoke(*args, "--run-at", first).exit_code == 0
+    ranking = out / "ranking_2025-Q4.csv"
+    ranking.unlink()
+    ranking.mkdir()
+    done = invoke(*args, "--run-at", "2026-02-05T08:00:00+00:00")
+    assert done.exit_code == 1
+    said = f"文件 {ranking} 无法读写：这是一个文件夹，不是文件\n"
+    assert done.output.startswith(said)
+    assert first in (out / "result" / "provenance.json").read_text(encoding="utf-8")
+    assert sorted(p.name for p in out.iterdir()) == [ranking.name, "result"]
