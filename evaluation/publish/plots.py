@@ -116,7 +116,8 @@ def plot_rank_bar(
         Row position → words, drawn in a row of their own, without a bar, before
         that row of ``table`` (after the last row at ``len(table)``): where rows were
         left out (……中间12个从略……) or a new list begins, so that two lists or the
-        two ends of one are not read as one run of places.
+        two ends of one are not read as one run of places. With ``top``, those
+        before the rows drawn (a gap beside the rows left out goes with them).
 
     Returns
     -------
@@ -127,8 +128,14 @@ def plot_rank_bar(
     missing -= set(table.columns)
     if missing:
         raise ValueError(f"table lacks league-table columns {sorted(missing)}")
-    if top is not None:
+    # a gap's row: a category of its own (no unit id has a space), its words where
+    # the bars are; placed in the table given, drawn only beside the rows drawn
+    gaps = {int(k): str(v) for k, v in (gaps or {}).items()}
+    if any(not 0 <= i <= len(table) for i in gaps):
+        raise ValueError(f"gaps {sorted(gaps)} outside the table's 0…{len(table)} rows")
+    if top is not None and top < len(table):
         table = table.head(top)
+        gaps = {i: words for i, words in gaps.items() if i < top}
     labels = V.words("plot", lang)
     colon = labels["colon"]
     names = dict(group_names or {g: g for g in sorted(table["peer_group"].unique())})
@@ -166,11 +173,6 @@ def plot_rank_bar(
             showarrow=False,
             font={"color": "#5f6b7a"},
         )
-    # a gap's row: a category of its own (no unit id has a space), its words
-    # where the bars are
-    gaps = {int(k): str(v) for k, v in (gaps or {}).items()}
-    if any(not 0 <= i <= len(table) for i in gaps):
-        raise ValueError(f"gaps {sorted(gaps)} outside the table's 0…{len(table)} rows")
     for i, words in gaps.items():
         fig.add_annotation(
             x=0, xref="paper", y=f"gap {i}", text=words, xanchor="left",

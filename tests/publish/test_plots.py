@@ -506,3 +506,26 @@ def test_the_rank_bar_draws_its_gaps_as_rows_of_words_without_bars():
     assert tall.layout.height - plots.plot_rank_bar(ten, lang="zh").layout.height == 52
     with pytest.raises(ValueError, match="gaps"):
         plots.plot_rank_bar(table, lang="zh", gaps={4: "x"})
+
+
+def test_the_rank_bar_with_top_keeps_the_gaps_of_the_rows_it_draws():
+    """Gaps are places in the table given: with top=2 of its three rows, the gap
+    before the 2nd row is drawn; those before the 3rd row and at the table's end
+    stand beside rows not drawn, so they are left out with them, not drawn under
+    the last bar as if those rows followed. It raised instead, saying the table had
+    0…2 rows."""
+    table, groups = _two_groups()
+    fig = plots.plot_rank_bar(
+        table,
+        lang="zh",
+        group_names=groups,
+        top=2,
+        gaps={1: "甲", 2: "……中间1名从略……", 3: "乙"},
+    )
+    assert list(fig.layout.yaxis.categoryarray) == ["a", "gap 1", "b"]
+    assert [a.text for a in fig.layout.annotations] == ["甲"]
+    # top beyond the table cuts nothing: the gap at its end is drawn
+    whole = plots.plot_rank_bar(table, lang="zh", top=5, gaps={3: "乙"})
+    assert list(whole.layout.yaxis.categoryarray) == ["a", "b", "c", "gap 3"]
+    with pytest.raises(ValueError, match="gaps"):
+        plots.plot_rank_bar(table, lang="zh", top=2, gaps={4: "x"})
