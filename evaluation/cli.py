@@ -97,10 +97,14 @@ class _Help:
         """Rich, which typer draws help with, breaks lines at spaces only: a Chinese
         sentence, having none, would be one word, cut short with … at the end of its
         column. While the help is drawn, each Chinese character is a word
-        (:data:`_WORD`), and lines are divided by :func:`_divided`."""
+        (:data:`_WORD`), and lines are divided by :func:`_divided` (Rich's private
+        names, pinned by requirements.lock: a Rich without them draws as it does)."""
         from rich import _wrap, text
 
-        words, divide = _wrap.re_word, text.divide_line
+        words = getattr(_wrap, "re_word", None)
+        divide = getattr(text, "divide_line", None)
+        if words is None or divide is None:  # a Rich without them: drawn as it draws
+            return super().format_help(ctx, formatter)
         _wrap.re_word = _WORD
         text.divide_line = partial(_divided, divide)
         try:
@@ -2261,17 +2265,28 @@ def reproduce_cmd(
     不予受理并指明该文件，绝不用新文件重新计算。 Exit 1 when one differs, or
     when the catalogue or an input file changed since the run: refused,
     naming it, never scored again with the new file."""
-    from evaluation.errors import EvaluationError, ValidationFailed
+    from evaluation.errors import CatalogueError, EvaluationError, ValidationFailed
     from evaluation.publish.publication import reproduce
     from evaluation.vocabulary import Word, say
 
     _check_lang(lang)
+    # the run's files not where it recorded them: a project moved or copied since
+    unread = (ValidationFailed, FileNotFoundError, CatalogueError)
+    hint = say("cli_said", "reproduce_base") if base is None else None
     with _reading(store, lang) as s:
         try:
             same = reproduce(s, run_id, base=base)
-        except ValidationFailed as exc:
-            raise _report_failure(exc, report, lang) from None
-        except (FileNotFoundError, EvaluationError) as exc:
+        except unread as exc:
+            failed = (
+                _report_failure(exc, report, lang)
+                if isinstance(exc, ValidationFailed)
+                else _failed(exc, lang)
+            )
+            if hint is not None:
+                said = hint.en if lang == "en" else f"{hint.zh}\n{hint.en}"
+                typer.echo(said, err=True)
+            raise failed from None
+        except EvaluationError as exc:
             raise _failed(exc, lang) from None
     differ = [name for name, ok in same.items() if not ok]
     if not differ:

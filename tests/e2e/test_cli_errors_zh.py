@@ -461,7 +461,7 @@ def test_an_output_the_system_refuses_is_said_in_chinese_not_a_traceback(
     taken.mkdir()  # a folder where the file goes
     done = invoke("export", result, "--out", taken)
     assert done.exit_code == 1
-    assert done.output.startswith(f"文件 {taken} 无法读写：这是一个文件夹，不是文件\n")
+    assert done.output.startswith(f"{taken} 无法读写：这是一个文件夹，不是文件\n")
     assert "Is a directory" in done.output and "Traceback" not in done.output
     english = invoke("export", result, "--out", taken, "--lang", "en")
     assert english.output.startswith(f"cannot read or write {taken}: ")
@@ -482,7 +482,7 @@ def test_a_full_disk_while_scoring_names_the_folder_and_leaves_nothing(
         "score", SAMPLE, "--period", "2025-Q4", "--out", out, "--catalogue", CATALOGUE
     )
     assert done.exit_code == 1
-    assert done.output.startswith(f"文件 {out / 'result'} 无法读写：磁盘空间不足\n")
+    assert done.output.startswith(f"{out / 'result'} 无法读写：磁盘空间不足\n")
     assert list(out.iterdir()) == []  # no result, no temporary folder, no ranking
 
 
@@ -545,7 +545,7 @@ def test_score_refused_for_a_folder_where_the_ranking_goes_keeps_the_earlier_res
     ranking.mkdir()
     done = invoke(*args, "--run-at", "2026-02-05T08:00:00+00:00")
     assert done.exit_code == 1
-    said = f"文件 {ranking} 无法读写：这是一个文件夹，不是文件\n"
+    said = f"{ranking} 无法读写：这是一个文件夹，不是文件\n"
     assert done.output.startswith(said)
     assert first in (out / "result" / "provenance.json").read_text(encoding="utf-8")
     assert sorted(p.name for p in out.iterdir()) == [ranking.name, "result"]

@@ -264,3 +264,19 @@ def test_chinese_help_is_shown_whole_in_a_narrow_terminal(name):
             assert BOX.sub("", zh) in BOX.sub("", shown), where
     cut = [line for line in shown.splitlines() if re.search(r"[^\s.]…\s*│$", line)]
     assert cut == []
+
+
+def test_help_is_drawn_by_a_rich_without_the_names_it_patches(monkeypatch):
+    """The Chinese wrapping swaps two private names of Rich while help is drawn
+    (requirements.lock pins the Rich that has them): a Rich without them draws the
+    help as it draws it, not a traceback on every ``--help``."""
+    import types
+
+    import rich._wrap
+
+    # the package's _wrap as the help reads it: without re_word (Rich's own
+    # modules keep theirs)
+    monkeypatch.setattr(rich, "_wrap", types.SimpleNamespace())
+    done = CliRunner().invoke(app, ["score", "--help"], env=WIDE)
+    assert done.exit_code == 0, done.output
+    assert "报告期" in done.output and "Evaluation period" in done.output

@@ -240,3 +240,30 @@ def test_a_missing_data_folder_is_reported_as_score_reports_it(project, tmp_path
     )  # fmt: skip
     assert "找不到数据文件夹" in refused
     assert "找不到数据文件夹" in report.read_text(encoding="utf-8-sig")
+
+
+def test_a_moved_project_is_told_to_give_base(project, tmp_path):
+    """The project moved (or was copied to another machine) since the run: the
+    run's files are not where it recorded them, and the refusal says the way to
+    reproduce it, --base with the project's new folder; given, it reproduces."""
+    moved = tmp_path / "moved"
+    shutil.copytree(project, moved)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    hint = "项目若已移到别处或复制到另一台机器，请加 --base 项目所在文件夹"
+    gone = shutil.move(project, tmp_path / "gone")  # not where it was recorded
+    try:
+        refused = evaluation(
+            elsewhere, "reproduce", RUNS[0], "--store", moved / STORE, code=1
+        )
+        assert refused.splitlines()[-2:] == [
+            hint,
+            "if the project has moved or been copied to another machine, add "
+            "--base PROJECT_FOLDER",
+        ]
+        said = evaluation(
+            elsewhere, "reproduce", RUNS[0], "--store", moved / STORE, "--base", moved
+        )
+        assert hint not in said and "逐字节一致" in said
+    finally:
+        shutil.move(gone, project)
