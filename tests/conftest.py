@@ -227,6 +227,26 @@ def shared_data() -> Path:
     pytest.skip(f"shared data folder {SHARED_DATA} not present beside the project")
 
 
+def validate_report(data: Path, out: Path) -> list[dict]:
+    """``evaluation validate DATA --report OUT`` as a clerk runs it (refused: exit
+    1), with the project's catalogue: the problem report's rows, headed in
+    Chinese."""
+    import csv
+
+    from typer.testing import CliRunner
+
+    from evaluation.cli import app
+
+    done = CliRunner().invoke(
+        app,
+        ["validate", str(data), "--report", str(out),
+         "--catalogue", str(ROOT / "indicators.yaml")],
+    )  # fmt: skip
+    assert done.exit_code == 1, done.output
+    with out.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
 def without_lines(said: str) -> str:
     """A configuration's problem report without where each problem is in its file
     (``（efficiency，第62行）``, `` (efficiency, line 62)``): for tests of the words."""

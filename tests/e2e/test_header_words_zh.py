@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from evaluation.cli import app
 
-from ..conftest import ROOT
+from ..conftest import ROOT, validate_report
 
 SAMPLE = ROOT / "data" / "sample"
 
@@ -22,15 +22,7 @@ def _report(tmp_path, edit) -> list[dict]:
     data = tmp_path / "data"
     shutil.copytree(SAMPLE, data)
     edit(data / "observations" / "supervision.csv")  # GB18030, Chinese headers
-    out = tmp_path / "problems.csv"
-    done = CliRunner().invoke(
-        app,
-        ["validate", str(data), "--report", str(out),
-         "--catalogue", str(ROOT / "indicators.yaml")],
-    )  # fmt: skip
-    assert done.exit_code == 1, done.output
-    with out.open(encoding="utf-8-sig", newline="") as f:
-        return list(csv.DictReader(f))
+    return validate_report(data, tmp_path / "problems.csv")
 
 
 def _rewrite(path, keep):
