@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from typer.core import TyperCommand, TyperGroup
+from typer.core import HAS_RICH, TyperCommand, TyperGroup
 
 from evaluation import progress
 
@@ -85,13 +85,55 @@ def _divided(divide, line: str, width: int, fold: bool = True) -> list[int]:
     return offsets
 
 
+#: typer's words around the help and its errors (its public settings, read as it
+#: draws), Chinese first: the panels' titles, [default: …], the line after an error
+_FRAME = {
+    "ARGUMENTS_PANEL_TITLE": "参数 Arguments",
+    "OPTIONS_PANEL_TITLE": "选项 Options",
+    "COMMANDS_PANEL_TITLE": "命令 Commands",
+    "ERRORS_PANEL_TITLE": "错误 Error",
+    "DEFAULT_STRING": "[默认：{}]",
+    "REQUIRED_LONG_STRING": "[必填]",
+    "ENVVAR_STRING": "[环境变量：{}]",
+    "DEPRECATED_STRING": "（已停用） ",
+    "RICH_HELP": "查看帮助 For help: [blue]{command_path} {help_option}[/]",
+    "ABORTED_TEXT": "已中止。 Aborted.",
+}
+#: the usage line's first word (click's, written by :meth:`_Help.format_usage`)
+_USAGE = "用法 Usage: "
+#: typer's own words for :data:`_FRAME`, read before it is first set: the frame of a
+#: usage error with ``--lang en`` (English alone, as its message)
+_FRAME_EN: dict[str, str] = {}
+#: ``ctx.meta``'s key for a command line written with ``--lang en``
+_ENGLISH = "evaluation.english"
+
+
+def _framed(english: bool = False) -> None:
+    """Set :data:`_FRAME` (typer's own words with ``english``) in typer's Rich
+    drawing, loaded only to draw help or an error (so that a command that draws
+    neither loads no Rich)."""
+    if not HAS_RICH:
+        return
+    from typer import rich_utils
+
+    if not _FRAME_EN:
+        _FRAME_EN.update((name, getattr(rich_utils, name)) for name in _FRAME)
+    for name, said in (_FRAME_EN if english else _FRAME).items():
+        setattr(rich_utils, name, said)
+
+
 class _Help:
     """Help in Chinese and English: the docstrings' paragraphs joined
-    (:func:`_joined`), Chinese wrapped between its characters, and ``--help``'s
-    own words."""
+    (:func:`_joined`), Chinese wrapped between its characters, ``--help``'s own
+    words and typer's around them (:data:`_FRAME`)."""
 
     def __init__(self, *args, help=None, epilog=None, **kwargs):
         super().__init__(*args, help=_joined(help), epilog=_joined(epilog), **kwargs)
+
+    def format_usage(self, ctx, formatter):
+        pieces = self.collect_usage_pieces(ctx)
+        prefix = "Usage: " if ctx.meta.get(_ENGLISH) else _USAGE
+        formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=prefix)
 
     def format_help(self, ctx, formatter):
         """Rich, which typer draws help with, breaks lines at spaces only: a Chinese
@@ -101,6 +143,7 @@ class _Help:
         names, pinned by requirements.lock: a Rich without them draws as it does)."""
         from rich import _wrap, text
 
+        _framed()
         words = getattr(_wrap, "re_word", None)
         divide = getattr(text, "divide_line", None)
         if words is None or divide is None:  # a Rich without them: drawn as it draws
@@ -157,6 +200,9 @@ def _said_usage(exc: Exception, args: list[str]) -> Exception:
     else:
         zh = say("cli_usage", "usage").zh
     english = "--lang" in args and args[args.index("--lang") + 1 :][:1] == ["en"]
+    _framed(english)
+    if english and getattr(exc, "ctx", None) is not None:
+        exc.ctx.meta[_ENGLISH] = True  # the usage line above it: English too
     usage = next((c for c in type(exc).__mro__ if c.__name__ == "UsageError"), None)
     if english or usage is None:
         return exc
@@ -193,6 +239,7 @@ class _Group(_Help, _Flags, TyperGroup):
                 name = args[0] if args else ""
                 zh = say("cli_usage", "no_command", name=name).zh
                 exc.message = f"{zh}\n{exc.format_message()}"
+            _framed()
             raise
 
 

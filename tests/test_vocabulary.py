@@ -276,6 +276,9 @@ OLD_NAMES = {
 #: dictionaries with Chinese text that are data, not words of the interface
 NOT_WORDS = {
     ("evaluation/generate.py", "reasons"),  # the sample's bonus reasons
+    # the help's frame (用法, 选项), beside the help's own texts in cli.py: drawn by
+    # --help, which loads no heavy library (the vocabulary loads pandas)
+    ("evaluation/cli.py", "_FRAME"),
 }
 
 

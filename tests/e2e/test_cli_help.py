@@ -6,6 +6,7 @@ flag (a flag takes no value)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -280,3 +281,35 @@ def test_help_is_drawn_by_a_rich_without_the_names_it_patches(monkeypatch):
     done = CliRunner().invoke(app, ["score", "--help"], env=WIDE)
     assert done.exit_code == 0, done.output
     assert "报告期" in done.output and "Evaluation period" in done.output
+
+
+def test_help_frame_is_chinese_first():
+    """typer's own words around the help are Chinese first too: the usage line, the
+    panels' titles, a default and a required value (they were Usage:, Arguments,
+    Options, Commands and [default: …] in a Chinese help)."""
+    top = CliRunner().invoke(app, ["--help"], env=WIDE).output
+    publish = CliRunner().invoke(app, ["publish", "--help"], env=WIDE).output
+    decide = CliRunner().invoke(app, ["decide", "--help"], env=WIDE).output
+    assert re.search(r"^ 用法 Usage: \S+ publish \[OPTIONS\] \[result\]", publish, re.M)
+    assert "─ 参数 Arguments ─" in publish and "─ 选项 Options ─" in publish
+    assert "─ 命令 Commands ─" in top
+    assert "[默认：data/store.duckdb]" in publish
+    assert "[必填]" in decide
+    assert not re.search(r"\[default:|\[required\]|^\s*Usage:", publish + decide, re.M)
+
+
+def test_a_wrong_command_is_framed_in_chinese_first(tmp_path):
+    """A command written wrongly, as the console shows it (the error panel on
+    stderr): its title and the line pointing to the help are Chinese first."""
+    done = subprocess.run(
+        [sys.executable, "-m", "evaluation", "score", "--bogus"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "100"},
+    )
+    assert done.returncode == 2
+    assert "用法 Usage: evaluation score" in done.stderr
+    assert "查看帮助 For help: evaluation score --help" in done.stderr
+    assert "─ 错误 Error ─" in done.stderr and "没有选项 --bogus" in done.stderr
