@@ -2038,10 +2038,16 @@ def report(
             )
     except (KeyError, ValueError, EvaluationError) as exc:
         raise _failed(exc, lang) from None
-    if html is not None:
-        html.parent.mkdir(parents=True, exist_ok=True)
-        html.write_text(page, encoding="utf-8")
-    R.write_pdf(page, out, progress=_bars())
+    from contextlib import ExitStack
+
+    from evaluation.files import replacing
+
+    with ExitStack() as both:  # the HTML stays unwritten until the PDF is
+        if html is not None:
+            both.enter_context(replacing(html, suffix=".html")).write_text(
+                page, encoding="utf-8"
+            )
+        R.write_pdf(page, out, progress=_bars())
     from evaluation.vocabulary import say
 
     for path in (out, *([html] if html else [])):

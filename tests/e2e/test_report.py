@@ -614,3 +614,28 @@ def test_the_warning_behind_a_veto_is_listed_whatever_its_place():
     shown, behind, left = R._serious_warnings(w, declined, vetoes)
     assert shown["node_id"].tolist() == ["i0", "i1", "i2", "i3", "i4"]
     assert behind == set()
+
+
+def test_a_report_whose_pdf_fails_leaves_no_html(store, tmp_path, monkeypatch):
+    """``report --html``: a PDF that cannot be written (a full disk, simulated) is
+    said, and leaves neither file, nor an earlier HTML changed: the HTML alone
+    would be taken for the report that was asked for."""
+    import errno
+
+    path, run = store
+    earlier = tmp_path / "report.html"
+    earlier.write_text("earlier", encoding="utf-8")
+
+    def write_pdf(page, target, progress=None):
+        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+
+    monkeypatch.setattr(R, "write_pdf", write_pdf)
+    done = CliRunner().invoke(
+        app,
+        ["report", run, "--store", str(path), "--out", str(tmp_path / "report.pdf"),
+         "--html", str(earlier), "--viewer", "评估办"],
+    )  # fmt: skip
+    assert done.exit_code == 1, done.output
+    assert "磁盘空间不足" in done.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+    assert earlier.read_text(encoding="utf-8") == "earlier"
