@@ -1144,13 +1144,21 @@ def connect(path: Path, *, read_only: bool = False, wait: float | None = None):
 
 def _unwritable(path: Path, exc: Exception, read_only: bool) -> bool:
     """Whether opening ``path`` to write failed for want of a writable disk or
-    folder (a sound store on a read-only share), not for what is in the file."""
+    folder (a sound store on a read-only share), not for what is in the file: a
+    store there that will not open even to be read is damaged as well."""
     if read_only:
         return False
     said = str(exc).lower()
-    if "read-only file system" in said or "permission denied" in said:
+    denied = "read-only file system" in said or "permission denied" in said
+    if not denied and os.access(path if path.exists() else path.parent, os.W_OK):
+        return False
+    if not path.exists():  # a new store, in a folder that cannot be written
         return True
-    return not os.access(path if path.exists() else path.parent, os.W_OK)
+    try:
+        duckdb.connect(str(path), read_only=True).close()
+    except duckdb.Error:
+        return False
+    return True
 
 
 def backup(store: str | Path, dest: str | Path) -> str:

@@ -225,6 +225,31 @@ def test_a_store_that_cannot_be_written_is_not_called_damaged(
     assert invoke("runs", "--store", copy).exit_code == 0  # still read
 
 
+def test_a_damaged_store_on_a_read_only_disk_is_called_damaged(
+    result, tmp_path, monkeypatch
+):
+    """A publish to a store that is damaged and also on a read-only disk: it would
+    not open even to be read, so it is said to be damaged (restore it), not a sound
+    store that cannot be written (无须恢复), which would leave it broken."""
+    damaged = tmp_path / "store.duckdb"
+    damaged.write_bytes(b"not a database" * 100)
+    opened = duckdb.connect
+
+    def read_only_disk(path, read_only=False, **kwargs):
+        if not read_only:
+            raise duckdb.IOException(
+                f'IO Error: Cannot open file "{path}": Read-only file system'
+            )
+        return opened(path, read_only=True, **kwargs)
+
+    monkeypatch.setattr(storage.duckdb, "connect", read_only_disk)
+    done = invoke("publish", result, "--store", damaged, "--by", "王")
+    assert done.exit_code == 1
+    said = f"发布库 {damaged} 无法打开：文件不是发布库，或已损坏。"
+    assert done.output.startswith(said)
+    assert "无须恢复" not in done.output
+
+
 class _FullDisk:
     """A store's connection whose COMMIT fails as DuckDB's does on a full disk: the
     transaction is rolled back, then the error raised."""
