@@ -1253,11 +1253,11 @@ CROSS_CHECKS = (
     _weight_by_known,
     _sibling_weights_sum_to_one,
     _ahp_names_the_children,
+    _warning_rules_refer_to_known_ids,  # ids alone: said beside a weight typo
 )
 #: checks that walk the hierarchy: they need every parent known (CROSS_CHECKS pass)
 TREE_CHECKS = (
     _no_cycles,
-    _warning_rules_refer_to_known_ids,
     _one_rule_of_a_kind_per_node,
     _dimensions_have_children,
     _positive_children,

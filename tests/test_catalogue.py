@@ -133,6 +133,19 @@ def test_sum_to_one_catches_a_weight_typo(tiny_raw):
     assert "must sum to 1" in found["indicators[1].weight"]
 
 
+def test_a_rule_naming_an_unknown_node_is_said_beside_a_weight_typo(tiny_raw):
+    """An office edits two things at once: a sibling weight (sum 1.1) and a warning
+    rule's node (``costs`` for ``b``). Both are said in one pass, not the rule only
+    after the weight is fixed."""
+    tiny_raw["settings"]["sibling_weights"] = "sum_to_one"
+    for ind, w in zip(tiny_raw["indicators"], (0.5, 0.6, 0.5, 0.5), strict=True):
+        ind["weight"] = w  # a: 0.5 + 0.6 = 1.1; b: 1
+    tiny_raw["risk"] = {"rules": [{"kind": "rollup", "node": "costs", "worst": 1}]}
+    found = paths(tiny_raw)
+    assert set(found) == {"indicators[1].weight", "risk.rules[0].node"}
+    assert found["risk.rules[0].node"] == "must be a dimension id"
+
+
 def test_any_depth_of_hierarchy(tiny_raw):
     raw = copy.deepcopy(tiny_raw)
     raw["dimensions"] += [
