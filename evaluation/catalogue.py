@@ -4,7 +4,8 @@
 rule, and raises one :class:`~evaluation.errors.CatalogueError` listing *all*
 problems, each with its YAML path (``indicators[3].risk.red``). Checks that span
 entries (unique ids, known parents, sibling weights) run once every entry is
-well-formed on its own.
+well-formed on its own; those that read ids alone (:data:`ID_CHECKS`, the warning
+rules' ids) run beside the fields' own faults too, in the same pass.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pydantic import (
     BaseModel,
     Field,
     PrivateAttr,
+    TypeAdapter,
     ValidationError,
     ValidationInfo,
     model_validator,
@@ -1295,7 +1297,74 @@ def parse_catalogue(
     try:
         return Catalogue.model_validate(raw, context={"stored": stored})
     except ValidationError as exc:
-        raise CatalogueError(problem_table(_problems_from(exc, file))) from None
+        rows = _problems_from(exc, file)
+        if all(err["loc"] for err in exc.errors()):  # fields at fault: ids unchecked
+            said = {path for _, path, _, _ in rows}
+            rows += [
+                (file, path, value, message)
+                for at, value, message in _id_faults(raw)
+                if (path := field_path(list(at))) not in said
+            ]
+        raise CatalogueError(problem_table(rows)) from None
+
+
+#: the cross-checks that read entries' ids alone (their id, parent and agency), run
+#: by :func:`_id_faults` on a catalogue whose fields have faults
+ID_CHECKS = (
+    _series_ids_unique,
+    _agency_and_group_ids_unique,
+    _parents_are_dimensions,
+    _agencies_known,
+)
+#: what :func:`_id_faults` reads of each section's entries (a target: whether given)
+_ID_FIELDS = {
+    "agencies": (Agency, ("id",)),
+    "peer_groups": (PeerGroup, ("id",)),
+    "dimensions": (Dimension, ("id", "parent")),
+    "indicators": (Indicator, ("id", "parent", "agency", "target")),
+    "context": (ContextSeries, ("id", "agency")),
+    "events": (EventType, ("id",)),
+}
+_RULE = TypeAdapter(WarningRule)
+
+
+def _id_faults(raw: dict) -> list[Problem]:
+    """:data:`ID_CHECKS` and the warning rules' ids (each rule well-formed on its
+    own), on ``raw``'s entries by their ids alone: the cross-checks need every entry
+    well-formed, and a duplicate code or a rule naming an unknown node would wait
+    for the next pass after a bad weight. Text only (an id that is not text is a
+    field's fault, said as such); nothing when a section is not a list of mappings
+    (every id would read as unknown)."""
+    view = {}
+    for section, (model, keys) in _ID_FIELDS.items():
+        entries = raw.get(section, [] if section in ("context", "events") else None)
+        if not isinstance(entries, list) or not all(
+            isinstance(e, dict) for e in entries
+        ):
+            return []
+        view[section] = tuple(
+            model.model_construct(
+                **{
+                    k: v if k == "target" or isinstance(v, str) else None
+                    for k in keys
+                    for v in [e.get(k)]
+                }
+            )
+            for e in entries
+        )
+    c = Catalogue.model_construct(**view)
+    problems = [p for check in ID_CHECKS for p in check(c)]
+    risk = raw.get("risk")
+    rules = risk.get("rules") if isinstance(risk, dict) else None
+    for i, rule in enumerate(rules if isinstance(rules, list) else []):
+        try:
+            rule = _RULE.validate_python(rule)
+        except ValidationError:
+            continue  # its own faults are said
+        problems += [
+            (("risk", "rules", i, *at), v, m) for at, v, m in rule.references(c)
+        ]
+    return problems
 
 
 # ------------------------------------------------------- variants and changes

@@ -146,6 +146,37 @@ def test_a_rule_naming_an_unknown_node_is_said_beside_a_weight_typo(tiny_raw):
     assert found["risk.rules[0].node"] == "must be a dimension id"
 
 
+def test_ids_are_checked_beside_the_fields_own_faults(tiny_raw):
+    """A bad weight (a field's own fault) does not hide what ids say: a warning
+    rule's unknown node and a duplicate code are said in the same pass. A field at
+    fault is said once, by its own fault (a missing agency is not also unknown)."""
+    tiny_raw["dimensions"][0]["weight"] = -0.6
+    tiny_raw["indicators"][1]["id"] = "a1"  # a duplicate code
+    tiny_raw["indicators"][3]["weight"] = "20%"
+    del tiny_raw["indicators"][2]["agency"]
+    tiny_raw["events"] = [{"id": "accident", "name_zh": "事故", "name_en": "Accident"}]
+    tiny_raw["risk"] = {
+        "rules": [
+            {"kind": "rollup", "node": "costs", "worst": 1},
+            {"kind": "event", "events": ["accident", "fire"]},
+            {"kind": "threshold", "node": "a", "red": "low"},  # its own fault only
+        ]
+    }
+    found = paths(tiny_raw)
+    assert set(found) == {
+        "dimensions[0].weight",
+        "indicators[1].id",
+        "indicators[2].agency",
+        "indicators[3].weight",
+        "risk.rules[0].node",
+        "risk.rules[1].events[1]",
+        "risk.rules[2].red",
+    }
+    assert found["indicators[1].id"] == "duplicate id, first at indicators[0]"
+    assert found["risk.rules[0].node"] == "must be a dimension id"
+    assert found["indicators[2].agency"] == "Field required"
+
+
 def test_any_depth_of_hierarchy(tiny_raw):
     raw = copy.deepcopy(tiny_raw)
     raw["dimensions"] += [
