@@ -245,16 +245,27 @@ def _beyond_limits(text: str) -> tuple[str, str, str] | None:
 #: a key written with a full-width colon (``weight：0.25``), as a Chinese keyboard
 #: types it: YAML reads the line as text, and fails at the line after it
 _FULL_WIDTH_KEY = re.compile(r"^\s*(?:-\s+)?[\w.-]+\s*：")
+#: a line indented with a tab (an editor's Tab key): YAML indents with spaces only
+_TAB_INDENT = re.compile(r"^ *\t")
+#: a key and its value with no colon between them (``unit_zh 比值``): YAML reads the
+#: line as text, and fails at the line after it
+_NO_COLON_KEY = re.compile(r"^\s*(?:-\s+)?[A-Za-z_][\w.-]*[ \t]+[^\s:#][^:]*$")
 
 
 def _yaml_said(text: str, mark, detail: str):
     """A YAML syntax error in words, with the likely slip where there is one: a
-    full-width colon on the line at fault or the one before it."""
+    full-width colon or a missing colon on the line at fault or the one before it,
+    a tab indenting the line at fault."""
     lines = text.splitlines()
     at = mark.line if mark else -1
     for n in (at, at - 1):  # the parser stops on the line after the slip
         if 0 <= n < len(lines) and _FULL_WIDTH_KEY.match(lines[n]):
             return say("yaml_problem", "full_width_colon", line=n + 1, detail=detail)
+    if 0 <= at < len(lines) and _TAB_INDENT.match(lines[at]):
+        return say("yaml_problem", "tab", line=at + 1, detail=detail)
+    for n in (at - 1, at) if "expected ':'" in detail else ():
+        if 0 <= n < len(lines) and _NO_COLON_KEY.match(lines[n]):
+            return say("yaml_problem", "no_colon", line=n + 1, detail=detail)
     return say("yaml_problem", "invalid", detail=detail)
 
 

@@ -94,6 +94,37 @@ def test_a_full_width_colon_is_named_by_its_line(tmp_path):
     assert "全角" not in english
 
 
+def test_a_tab_and_a_missing_colon_are_named_by_their_line(tmp_path):
+    """An editor's Tab key indents ``direction: lower`` with a tab, and a key loses
+    its colon (``unit_zh 比值``): YAML's English alone ("found a tab character",
+    "could not find expected ':'", the latter on the line after) is said with the
+    line at fault and what to type instead."""
+    text = (ROOT / "indicators.yaml").read_text(encoding="utf-8").splitlines()
+    tab = next(i for i, x in enumerate(text) if x == "    direction: lower")
+    text[tab] = "\tdirection: lower"
+    path = tmp_path / "indicators.yaml"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    lines = chinese_part(validate_catalogue(path), "invalid catalogue")
+    assert lines[1].startswith(
+        f"line {tab + 1}, column 1：第{tab + 1}行用了制表符（Tab）缩进：YAML 只能用"
+        "空格缩进，请把 Tab 换成空格"
+    )
+    english = validate_catalogue(path, "--lang", "en")
+    assert f"line {tab + 1} is indented with a tab" in english
+
+    text = (ROOT / "indicators.yaml").read_text(encoding="utf-8").splitlines()
+    key = text.index("    unit_zh: 比值")
+    text[key] = "    unit_zh 比值"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    lines = chinese_part(validate_catalogue(path), "invalid catalogue")
+    assert lines[1].startswith(
+        f"line {key + 2}, column 5：第{key + 1}行的键和值之间缺少冒号：须用半角冒号"
+        "加空格，如 weight: 0.25"
+    )
+    english = validate_catalogue(path, "--lang", "en")
+    assert f"line {key + 1} has a key and its value without ': '" in english
+
+
 def test_pydantic_rules_of_every_kind_in_the_catalogue(tmp_path):
     """A key misspelt, a share above 1, a frequency and a method that do not exist,
     an id with a capital letter, a name left out: each said in Chinese with what
