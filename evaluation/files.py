@@ -178,8 +178,15 @@ def read_yaml(path: str | Path) -> object:
         raise refused("", "", "not_found", path=path.absolute()) from None
     except OSError as exc:
         raise refused("", str(path), "unreadable", why=exc.strerror) from None
-    except UnicodeDecodeError as exc:
-        raise refused("", f"byte {exc.start}", "not_utf8") from None
+    except UnicodeDecodeError as exc:  # the line, and whether it reads as GBK
+        data = path.read_bytes()
+        line = data[: exc.start].count(b"\n") + 1
+        try:
+            data.decode("gbk")
+            key = "not_utf8_gbk"
+        except UnicodeDecodeError:
+            key = "not_utf8"
+        raise refused("", "", key, line=line) from None
     except yaml.YAMLError as exc:
         problem, context = (getattr(exc, k, None) for k in ("problem", "context"))
         detail = f"{problem or exc}" + (f" ({context})" if context else "")

@@ -221,6 +221,22 @@ def test_yaml_errors_and_missing_file(tmp_path):
         ev.load_catalogue(bad)
 
 
+def test_a_catalogue_saved_in_gbk_is_named_by_its_line_in_chinese(tmp_path):
+    """Notepad's 另存为 ANSI on a Chinese Windows writes GBK: the office is told the
+    first line that is not UTF-8 (the third: the two above are ASCII) and that the
+    file reads as GBK, not a byte offset in English."""
+    bad = tmp_path / "indicators.yaml"
+    bad.write_bytes("id: x\nversion: '1'\nname_zh: 审批\n".encode("gbk"))
+    with pytest.raises(ev.CatalogueError) as info:
+        ev.load_catalogue(bad)
+    problem = info.value.problems.iloc[0]
+    assert problem["rule_zh"] == (
+        "须为 UTF-8 编码：第3行起不是 UTF-8，似为 GBK 编码（请另存为 UTF-8）"
+    )
+    assert problem["rule"] == "must be UTF-8: line 3 is not (GBK, it seems)"
+    assert problem["value"] == ""
+
+
 def test_unknown_fields_are_refused(tiny_raw):
     tiny_raw["indicators"][0]["wieght"] = 1
     found = paths(tiny_raw)
