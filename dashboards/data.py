@@ -701,7 +701,7 @@ def _ranking_chart(run_id: str, period: str, scope: str, lang: str, source: int)
     catalogue = _load(run_id).catalogue  # (no request here when warming)
     names = {g.id: catalogue.name(g.id, lang) for g in catalogue.peer_groups}
     title = words["chart"].text(lang).format(n=CHART_N)
-    # drawn for any screen: room above the bars for the legend's rows on a phone
+    # drawn for any screen: as tall as a phone's legend rows and bars need
     return plots.plot_rank_bar(
         shown, lang=lang, group_names=names, title=title, width=PHONE, gaps=gaps
     )

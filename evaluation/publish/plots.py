@@ -106,9 +106,11 @@ def plot_rank_bar(
         so a group keeps its colour whatever subset is plotted; without it, groups are
         coloured in sorted id order and labelled by id.
     width : float
-        About how wide the chart is drawn, in px: the legend's rows above the bars
-        are counted for it (a caller that draws for any screen gives a phone's
-        width: on a wider one the legend takes fewer rows and leaves a gap).
+        About how wide the chart is drawn at its narrowest, in px: the figure is
+        as tall as the legend's rows there take (a caller that draws for any
+        screen gives a phone's width). The top margin holds one row; where the
+        legend takes more, plotly moves the bars down under them, and where it
+        takes fewer the bars are drawn taller, so no empty band is left.
     title : str, optional
         The chart's title, folded to :data:`TITLE_ROOM` and hung from the top, the
         legend's rows below its last line (a title set afterwards would meet them).
@@ -205,13 +207,18 @@ def plot_rank_bar(
     rows = max(1, int(-(-legend // max(width - left - 30, 100))))
     # the title hung from the top (plotly hangs it by its first baseline: a line's
     # height of pad keeps it inside the chart), the legend hung below its last
-    # line (rows of 28 px, the first with 6 px of padding), the bars below those
+    # line (a row of 28 px with 6 px of padding), the bars 12 px below its first
+    # row, as plotly keeps them below a legend placed in the container: where the
+    # legend takes more rows (a phone), plotly moves the bars down under them;
+    # where it takes one (a desktop), no empty band is left above the bars
     pad = int(8 + 1.4 * size)
     title = fold(title, min(width, TITLE_ROOM) - 20, 1.4 * size) if title else None
     n_title = title.count("<br>") + 1 if title else 0  # the title's lines
     above = pad + int(1.4 * size * (1 + 1.25 * (n_title - 1))) + 4 if title else 34
-    top = above + 6 + 28 * rows
-    height = max(320, 140 + row * len(rows_shown)) + top - 68
+    top = above + 6 + 28 + 12
+    # as tall as the bars and the legend's rows at ``width`` take: the bars keep
+    # their room there and are drawn a little taller where it takes fewer
+    height = max(320, 140 + row * len(rows_shown)) + top + 28 * (rows - 1) - 68
     fig.update_layout(
         template="plotly_white",
         font={"family": FONT_FAMILY, "size": size},

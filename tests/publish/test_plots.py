@@ -296,17 +296,19 @@ def _two_groups() -> tuple[pd.DataFrame, dict[str, str]]:
 def test_the_rank_bar_has_room_for_names_legend_and_title():
     """The longest name (依法行政监督局: 7 characters of 15 px = 105 px) and the
     turned axis title on the left; the title's line and one row of legend above
-    the bars (two groups, far less than 700 px)."""
+    the bars (two groups, far less than 700 px). Drawn for a narrower chart, the
+    legend takes more rows: the figure is taller by them, the top margin holds
+    one (plotly moves the bars under the others where they are drawn)."""
     table, groups = _two_groups()
     fig = plots.plot_rank_bar(table, lang="zh", group_names=groups)
     margin = fig.layout.margin
     assert margin.l >= 105 + 24
     assert margin.t >= 2 * 24  # the title's line, then the legend's
     assert fig.layout.title.yref == "container" and fig.layout.title.yanchor == "top"
-    # 2 × 15 + 2 × (2 × 15 + 40) = 170 px of legend in 100 px: two rows
+    # 2 × 15 + 2 × (2 × 15 + 40) = 170 px of legend in 100 px: two rows of 28 px
     narrow = plots.plot_rank_bar(table, lang="zh", group_names=groups, width=100)
-    assert narrow.layout.margin.t > margin.t
-    assert narrow.layout.height > fig.layout.height
+    assert narrow.layout.margin.t == margin.t
+    assert narrow.layout.height == fig.layout.height + 28
 
 
 def test_the_rank_bar_hangs_its_legend_below_its_title():
@@ -316,8 +318,10 @@ def test_the_rank_bar_hangs_its_legend_below_its_title():
     hangs 4 px below it, at 54 px, and the bars start below the legend's rows: one
     row of 28 px plus 6 px of padding for two groups (类别 30 + 2 × (30 + 40) =
     170 px) in the 390 − 149 − 30 = 211 px right of the names (依法行政监督局, 105 +
-    44 px) on a phone. An English title of 33 characters (33 × 0.6 × 21 ≈ 416 px)
-    folds in the 300 px a title has: a second line 1.25 × 21 = 26 px lower."""
+    44 px) on a phone, and the 12 px plotly keeps under a legend placed in the
+    container (less, and it lays the chart out again). An English title of 33
+    characters (33 × 0.6 × 21 ≈ 416 px) folds in the 300 px a title has: a second
+    line 1.25 × 21 = 26 px lower."""
     table, groups = _two_groups()
     zh = plots.plot_rank_bar(
         table, lang="zh", group_names=groups, width=390, title="各榜前10名与后10名"
@@ -325,7 +329,7 @@ def test_the_rank_bar_hangs_its_legend_below_its_title():
     legend_top = (1 - zh.layout.legend.y) * zh.layout.height
     assert zh.layout.legend.yref == "container" and zh.layout.legend.yanchor == "top"
     assert legend_top == pytest.approx(54, abs=0.5)
-    assert zh.layout.margin.t == 54 + 6 + 28
+    assert zh.layout.margin.t == 54 + 6 + 28 + 12
     assert zh.layout.title.text == "各榜前10名与后10名"
     en = plots.plot_rank_bar(
         table, lang="en", width=390, title="Top 10 and bottom 10 of each list"

@@ -1,0 +1,74 @@
+"""The rankings chart in headless chromium, on a desktop and on a phone: the
+legend just above the first list's heading, never over it. Screenshots go to
+tests/browser/screenshots/rankings_chart_*.png."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.support.ui import WebDriverWait
+
+from dashboards.app import create_app
+from evaluation.publish.store import save_result
+
+pytestmark = pytest.mark.browser
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+
+#: ``[px from the legend's bottom to the top of the first thing drawn under it
+#: (the first list's heading or a bar), the top margin sent, the one drawn]``
+GAP_JS = """
+const p = document.querySelector('#rankings-bar .js-plotly-plot');
+if (!p || !p._fullLayout || !p.querySelector('.legend .traces')) return null;
+p.scrollIntoView();
+const legend = p.querySelector('.legend').getBoundingClientRect();
+const tops = [...p.querySelectorAll('.bars .point path, .annotation-text')]
+  .map(e => e.getBoundingClientRect()).filter(b => b.height > 0).map(b => b.top);
+return [Math.min(...tops) - legend.bottom, p._fullLayout.margin.t,
+        p._fullLayout._size.t];
+"""
+
+
+def _gap(driver, name: str) -> list:
+    """:data:`GAP_JS` once the chart is drawn, and a screenshot."""
+    found = []
+
+    def drawn(d) -> bool:
+        found[:] = d.execute_script(GAP_JS) or []
+        return bool(found)
+
+    WebDriverWait(driver, 30, poll_frequency=0.3).until(drawn)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(SCREENSHOTS / f"rankings_chart_{name}.png"))
+    return found
+
+
+def test_the_legend_sits_just_above_the_bars_on_a_desktop_and_a_phone(
+    dash_duo, sample_result, tmp_path
+):
+    """The legend of the sample's five peer groups takes one row on a 1,400 px
+    window and five on a 390 px phone (beside the names). Its rows were counted
+    for the phone on every screen, which left 142 px empty between the legend
+    and the first list's heading on the desktop. Now the bars start 12 px under
+    the legend's row there (plotly's own gap below a legend placed in the
+    container; the heading's text a few px into its row), with the margins sent
+    kept (no second layout); on the phone plotly moves them down under its rows."""
+    folder = save_result(sample_result, tmp_path / "result")
+    driver = dash_duo.driver
+    driver.set_window_size(1400, 900)
+    dash_duo.start_server(create_app(folder))
+    driver.get(dash_duo.server_url + "/rankings")
+    gap, sent, drawn = _gap(driver, "1400")
+    assert 0 <= gap < 20, gap
+    assert drawn == pytest.approx(sent, abs=0.5)
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True},
+    )
+    try:
+        driver.get(dash_duo.server_url + "/rankings")
+        gap, _, _ = _gap(driver, "390")
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    assert 0 <= gap < 20, gap
+    assert dash_duo.get_logs() == []
