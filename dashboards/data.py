@@ -686,7 +686,7 @@ def _ranking_chart(run_id: str, period: str, scope: str, lang: str, source: int)
             part["rank" if scope_group(scope) is None else "peer_rank"].notna()
         ]
         at = sum(map(len, parts))
-        if lists.nunique() > 1:  # each list named above its bars
+        if lists.nunique() > 1 and len(ranked):  # each list named above its bars
             gaps[at] = f"<b>{levels[part['level'].iloc[0]].text(lang)}</b>"
         left_out = len(ranked) - 2 * CHART_N
         if left_out > 0:  # the list's two ends, with the places between left out

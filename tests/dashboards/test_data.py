@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dashboards import data
 from evaluation.publish.store import save_result
 
@@ -48,3 +50,30 @@ def test_the_rankings_chart_names_its_lists_and_the_places_it_leaves_out(
     assert f"… {departments - 20} places not shown …" in {
         a.text for a in en.layout.annotations
     }
+
+
+def test_a_list_with_no_ranked_unit_gets_no_heading_in_the_chart(
+    sample_result, tmp_path
+):
+    """Every department without a score in 2025 (insufficient data): the chart
+    draws the ten districts under their heading and nothing for the departments.
+    Their heading was drawn all the same, after the last district (row 10 of the
+    rows drawn, ``gap 10``), with no bar under it: the foot of the chart."""
+    units = sample_result.units.set_index("unit_id")["level"]
+
+    def gone(t):
+        return (t["period"] == "2025") & (t["unit_id"].map(units) == "department")
+
+    assert (units == "district").sum() == 10
+    composite, ranks = sample_result.composite.copy(), sample_result.ranks.copy()
+    composite.loc[gone(composite), "composite_score"] = float("nan")
+    composite.loc[gone(composite), "status"] = "insufficient_data"
+    for column in ("rank", "peer_rank", "rank_change", "peer_rank_change"):
+        ranks.loc[gone(ranks), column] = float("nan")
+    result = replace(sample_result, composite=composite, ranks=ranks)
+    data.set_source(save_result(result, tmp_path / "result"))
+    data.ranking(None, "2025", data.BY_LEVEL)
+    fig = data.ranking_chart(None, "2025", data.BY_LEVEL, "zh")
+    words = {a.y: a.text for a in fig.layout.annotations if a.y.startswith("gap ")}
+    assert words == {"gap 0": "<b>县（市）区</b>"}
+    assert len(fig.layout.yaxis.categoryarray) == 1 + 10  # the heading, 10 bars
