@@ -114,15 +114,17 @@ def score(
 
     @cache
     def inputs() -> risk.Inputs:
-        values = risk.no_values()
+        values, partial = risk.no_values(), None
         if graded:
             values = risk.node_values(prepared.table, scores(), composite)
+            partial = risk.partial_values(prepared.table)  # pro rata, if summed
         return risk.Inputs(
             values=values,
             units=units,
             periods=eval_periods,
             observations=observations,
             events=events,
+            partial=partial,
         )
 
     @cache

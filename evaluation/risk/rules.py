@@ -75,11 +75,14 @@ class Inputs:
     ``values``: ``period, unit_id, node_id, value`` for reported indicator values,
     dimension scores and composite scores. ``periods`` are the evaluation periods in
     order; ``observations`` the raw reports (for per-unit targets); ``events`` the
-    reported events (``unit_id, period, event_id``), possibly empty. ``worst``: for
-    the rules that grade other rules' warnings (:data:`READS_WARNINGS`), each
-    (period, unit, node) the other rules warned, as a key of the values
-    (``_Values.key``, sorted), with its most severe level (1 yellow … 3 red);
-    :func:`evaluate` sets it.
+    reported events (``unit_id, period, event_id``), possibly empty. ``partial``:
+    the values rolled up from fewer reports than their period expects (``period,
+    unit_id, node_id, n_reported, n_expected``, :func:`partial_values`; a ``sum`` of
+    them is pro rata, and the reasons that quote it say so); none: every value as
+    reported. ``worst``: for the rules that grade other rules' warnings
+    (:data:`READS_WARNINGS`), each (period, unit, node) the other rules warned, as a
+    key of the values (``_Values.key``, sorted), with its most severe level (1
+    yellow … 3 red); :func:`evaluate` sets it.
     """
 
     values: pd.DataFrame
@@ -87,6 +90,7 @@ class Inputs:
     periods: list[str]
     observations: pd.DataFrame
     events: pd.DataFrame
+    partial: pd.DataFrame | None = None
     worst: tuple[np.ndarray, np.ndarray] | None = None
 
     @cached_property
@@ -100,6 +104,30 @@ class Inputs:
         same table (:func:`.ledger.update`)."""
         t = self._table
         return t.p, t.periods, t.u, t.units, t.n, t.nodes
+
+    @cached_property
+    def _partial(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:attr:`partial` as keys of the values (``_Values.key``, sorted; any not
+        among the values left out), each with its reports and those expected."""
+        part = self.partial
+        if part is None or part.empty:
+            none = np.zeros(0, dtype=np.int64)
+            return none, none, none
+        t = self._table
+        key = t.key_at(
+            *(
+                _positions(part[c], index)
+                for c, index in (
+                    ("period", t.periods),
+                    ("unit_id", t.units),
+                    ("node_id", t.nodes),
+                )
+            )
+        )
+        known = np.flatnonzero(key >= 0)
+        known = known[np.argsort(key[known], kind="stable")]
+        reported, expected = (part[c].to_numpy() for c in ("n_reported", "n_expected"))
+        return key[known], reported[known], expected[known]
 
     @cached_property
     def _events(self) -> list[tuple[str, str, str]]:
@@ -333,6 +361,25 @@ def node_values(
     return pd.DataFrame({c: _joined(parts) for c, parts in columns.items()})
 
 
+def partial_values(prepared: pd.DataFrame) -> pd.DataFrame:
+    """:attr:`Inputs.partial`: the reported indicator values of ``prepared`` rolled
+    up from fewer reports than their period expects (a few), ``period, unit_id,
+    node_id, n_reported, n_expected``."""
+    n, e = (prepared[c].to_numpy() for c in ("n_reported", "n_expected"))
+    rows = np.flatnonzero((n > 0) & (n < e))  # then their status: a few rows
+    status = prepared["status"].array.take(rows)
+    rows = rows[np.asarray(status == "reported", dtype=bool)]
+    return pd.DataFrame(
+        {
+            "period": prepared["period"].array.take(rows),
+            "unit_id": prepared["unit_id"].array.take(rows),
+            "node_id": prepared["indicator_id"].array.take(rows),
+            "n_reported": n[rows],
+            "n_expected": e[rows],
+        }
+    )
+
+
 def _joined(parts: list):
     """Arrays one after the other: in one piece when of one type (Arrow text),
     else as pandas concatenates them."""
@@ -402,7 +449,8 @@ def indicator_thresholds(inputs: Inputs, catalogue: Catalogue) -> _Found | None:
     hit = level > 0
     rows, level, limit, which = rows[hit], level[hit], limit[hit], which[hit]
     words = [_words(catalogue, ind) for ind in graded]
-    zh, en = _reached(words, lower, table, which, t.value[rows], level)
+    note = _pro_rata(inputs, rows, catalogue)  # a count from fewer reports: pro rata
+    zh, en = _reached(words, lower, table, which, t.value[rows], level, note=note)
     return _part(t, rows, "threshold", level, t.raw[rows], limit, zh, en)
 
 
@@ -500,6 +548,7 @@ def target_shortfall(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | Non
         + _LEVEL_ZH[level] + "预警标准（" + cap + "%）",
         by + "% short of its target " + te + " (the " + _NAMES[level]
         + " limit is " + cap + "%)",
+        note=_pro_rata(inputs, rows, catalogue),
     )  # fmt: skip
     return _part(t, rows, "target", level, t.raw[rows], target, *zh)
 
@@ -595,6 +644,7 @@ def peer_position(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
         zh + "，" + _LEVEL_ZH[level] + "预警",
         en + ": " + _NAMES[level],
         digits,
+        _pro_rata(inputs, rows, catalogue),
     )
     return _part(t, rows, "peer", level, t.raw[rows], threshold, zh, en)
 
@@ -800,21 +850,30 @@ def trend(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
             run[p] = (run[p - 1] + 1) * worse[p]
         first = np.full(wide.shape, np.nan)
         first[rule.declines :] = wide[: len(wide) - rule.declines]
+        began = np.full(wide.shape, -1)  # the first value's row
+        began[rule.declines :] = where[: len(wide) - rule.declines]
         hit = run >= rule.declines
         rows, value, first = where[hit], wide[hit], first[hit]
         fz, fe = _quantities(first, unit_words, digits)
         vz, ve = _quantities(value, unit_words, digits)
+        (fnz, fne), (vnz, vne) = (
+            _pro_rata(inputs, r, catalogue) for r in (began[hit], rows)
+        )  # a count from fewer reports: pro rata
         zh = (
-            f"{name[0]}连续{rule.declines}期变差，由" + fz
-            + _choose(value < first, "降", "升") + "至" + vz
+            f"{name[0]}连续{rule.declines}期变差，由" + fz + fnz
+            + _choose(value < first, "降", "升") + "至" + vz + vnz
         )  # fmt: skip
-        en = f"{name[1]} worse {rule.declines} periods in a row: " + fe + " → " + ve
+        en = (
+            f"{name[1]} worse {rule.declines} periods in a row: "
+            + fe + fne + " → " + ve + vne
+        )  # fmt: skip
         level = np.full(len(rows), SEVERITY[rule.level])
         return _part(t, rows, "trend", level, value, float(rule.declines), zh, en)
     earlier = pd.Index(inputs.periods).get_indexer(
         [_earlier(p, rule.against) for p in inputs.periods]
     )
     before = np.where((earlier >= 0)[:, None], wide[earlier], np.nan)
+    before_at = np.where((earlier >= 0)[:, None], where[earlier], -1)  # its row
     change = better * (before - wide)  # positive: worse now
     if rule.relative:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -825,6 +884,9 @@ def trend(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
     hit = level > 0
     rows, level, limit = where[cells][hit], level[hit], limit[hit]
     value, before, drop = wide[cells][hit], before[cells][hit], change[cells][hit]
+    (bnz, bne), (vnz, vne) = (
+        _pro_rata(inputs, r, catalogue) for r in (before_at[cells][hit], rows)
+    )  # a count from fewer reports: pro rata
     word_zh = "上期" if rule.against == "previous" else "上年同期"
     word_en = (
         "in the previous period" if rule.against == "previous" else "a year earlier"
@@ -844,12 +906,14 @@ def trend(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
     vz, ve = _quantities(value, unit_words, digits)
     down = value < before
     zh = (
-        f"{name[0]}由{word_zh}的" + bz + _choose(down, "降", "升") + "至" + vz + "，"
+        f"{name[0]}由{word_zh}的" + bz + bnz + _choose(down, "降", "升") + "至"
+        + vz + vnz + "，"
         + _choose(down, "下降", "上升") + by_zh(drop) + of_zh + "，达到"
         + _LEVEL_ZH[level] + "预警标准（" + by_zh(limit, True) + "）"
     )  # fmt: skip
     en = (
-        f"{name[1]} worsened from " + be + f" {word_en} to " + ve + " (by "
+        f"{name[1]} worsened from " + be + bne + f" {word_en} to " + ve + vne
+        + " (by "
         + _fixed(drop, 1 if rule.relative else digits) + f"{pct}; the "
         + _NAMES[level]
         + " limit is " + _each(limit, "{:g}".format) + f"{pct})"
@@ -1408,24 +1472,72 @@ def _gap(catalogue: Catalogue, node: str, d: float, digits: int | None = 1) -> s
     return _gaps([d], _words(catalogue, node)[1], digits)[0]
 
 
-def _said(name, unit, value, zh, en, digits=1) -> tuple[np.ndarray, np.ndarray]:
-    """``name为value，zh`` / ``name value, en`` (the value to ``digits``)."""
+def _said(
+    name, unit, value, zh, en, digits=1, note=("", "")
+) -> tuple[np.ndarray, np.ndarray]:
+    """``name为value，zh`` / ``name value, en`` (the value to ``digits``), ``note``
+    after the value (:func:`_pro_rata`)."""
     vz, ve = _quantities(value, unit, digits)
-    return name[0] + "为" + vz + "，" + zh, name[1] + " " + ve + ", " + en
+    return (
+        name[0] + "为" + vz + note[0] + "，" + zh,
+        name[1] + " " + ve + note[1] + ", " + en,
+    )
 
 
-def _reached(words, lower, limits, which, value, level, digits=1) -> tuple:
+def _pro_rata(
+    inputs: Inputs, rows, catalogue: Catalogue
+) -> tuple[np.ndarray, np.ndarray]:
+    """What a reason says after each value at ``rows`` that a ``sum`` roll-up made
+    pro rata from fewer reports than its period expects (methodology §3): the
+    reports and their total, ``（报送5期合计22件，应报6期，按比例折算）`` / `` (22
+    tasks in 5 of 6 reports, pro rata)``, the total as the value is written
+    (:func:`_quantities`); nothing after a value as reported, a mean, a score, or
+    a row of none (-1)."""
+    rows = np.asarray(rows, dtype=np.intp)
+    zh, en = np.full(len(rows), "", dtype=object), np.full(len(rows), "", dtype=object)
+    t, (keys, reported, expected) = inputs._table, inputs._partial
+    if not len(keys) or not len(rows):  # mostly: every value as reported
+        return zh, en
+    key = np.where(rows >= 0, t.key[rows], -1)
+    at = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+    found = (key >= 0) & (keys[at] == key)
+    n, e = np.where(found, reported[at], 0), np.where(found, expected[at], 0)
+    short = found & (n > 0) & (n < e)
+    node = np.where(short, t.n[rows], -1)
+    for ind in catalogue.indicators:  # a few: those summed that were short
+        if ind.rollup.method != "sum" or ind.id not in t.code:
+            continue
+        at = np.flatnonzero(short & (node == t.code[ind.id]))
+        if not len(at):
+            continue
+        total = t.value[rows[at]] * n[at] / e[at]  # the reports' own sum
+        tz, te = _quantities(total, _words(catalogue, ind.id)[1])
+        said_n, said_e = _each(n[at], str), _each(e[at], str)
+        zh[at] = (
+            "（报送" + said_n + "期合计" + tz + "，应报" + said_e + "期，按比例折算）"
+        )
+        en[at] = " (" + te + " in " + said_n + " of " + said_e + " reports, pro rata)"
+    return zh, en
+
+
+def _reached(words, lower, limits, which, value, level, digits=1, note=None) -> tuple:
     """Thresholds reached, as the office says it: ``投诉办结率为83.4%，低于黄色预警线
     （90%）`` (``达到`` when the value is at the limit; shown to 2 decimals where 1
     would make a value beyond the limit look equal to it; ``digits``: the values'
     decimals, :func:`_digits`, one more where those would), and in English
-    ``… 83.4% at or below the yellow threshold 90%``. Per node: ``words`` its name
+    ``… 83.4% at or below the yellow threshold 90%``; ``note`` (zh, en per row)
+    after the value and its unit (:func:`_pro_rata`). Per node: ``words`` its name
     and unit (:func:`_words`), ``lower`` whether higher is worse, ``limits`` its
     limit by severity (nodes × 4, NaN where none); per row: ``which`` node, the
     value and the level reached. The words around the value are written once per
     node and level, each distinct value once (:func:`_numbers`)."""
     head_zh = np.array([name[0] + "为" for name, _ in words], dtype=object)
     head_en = np.array([name[1] + " " for name, _ in words], dtype=object)
+    unit_zh = np.array([unit_after(unit, "zh") for _, unit in words], dtype=object)
+    unit_en = np.array(
+        [[unit_after(unit, "en"), unit_after(unit, "en", 1)] for _, unit in words],
+        dtype=object,
+    ).reshape(len(words), 2)
     after = [
         _after(unit, low, lim)
         for (_, unit), low, lim in zip(words, lower, limits, strict=True)
@@ -1439,8 +1551,16 @@ def _reached(words, lower, limits, which, value, level, digits=1) -> tuple:
         0,
         np.where(np.asarray(lower)[which], 1, 2),
     )
-    zh = head_zh[which] + numbers + tail_zh[which, how, level]
-    en = head_en[which] + numbers + tail_en[which, level, (value == 1).astype(int)]
+    note_zh, note_en = ("", "") if note is None else note
+    zh = head_zh[which] + numbers + unit_zh[which]
+    zh = zh + note_zh + tail_zh[which, how, level]
+    en = (
+        head_en[which]
+        + numbers
+        + unit_en[which, (value == 1).astype(int)]
+        + note_en
+        + tail_en[which, level]
+    )
     return zh, en
 
 
@@ -1471,16 +1591,13 @@ _MOST_DECIMALS = 6
 
 
 def _after(unit: tuple[str, str], lower: bool, limits) -> tuple[list, list]:
-    """One node's words after its value in :func:`_reached`, ``，低于黄色预警线
-    （90%）`` / `` at or below the yellow threshold 90%`` with the unit before them:
-    in Chinese by how the value stands to the limit (at, above, below) and level
-    (0 green … 3 red), in English by level and whether the value is 1 (a singular
-    unit); none for a level without a limit (NaN)."""
+    """One node's words after its value and unit in :func:`_reached`, ``，低于黄色
+    预警线（90%）`` / `` at or below the yellow threshold 90%``: in Chinese by how
+    the value stands to the limit (at, above, below) and level (0 green … 3 red),
+    in English by level; none for a level without a limit (NaN)."""
     zh = [[""] * 4 for _ in range(3)]
-    en = [["", ""] for _ in range(4)]
+    en = [""] * 4
     side = " at or above the " if lower else " at or below the "
-    unit_zh, unit_en = unit_after(unit, "zh"), unit_after(unit, "en")
-    unit_one = unit_after(unit, "en", 1)
     for sev in range(1, 4):
         lim = float(limits[sev])
         if lim != lim:  # NaN: no limit
@@ -1488,10 +1605,9 @@ def _after(unit: tuple[str, str], lower: bool, limits) -> tuple[list, list]:
         limit_zh = quantity(lim, unit, "zh", decimals=None)
         level_zh = RISK_LEVEL[LEVELS[sev]].zh
         for how, stands in enumerate(("，达到", "，高于", "，低于")):
-            zh[how][sev] = f"{unit_zh}{stands}{level_zh}预警线（{limit_zh}）"
+            zh[how][sev] = f"{stands}{level_zh}预警线（{limit_zh}）"
         limit_en = quantity(lim, unit, "en", decimals=None)
-        beyond = f"{side}{LEVELS[sev]} threshold {limit_en}"
-        en[sev] = [unit_en + beyond, unit_one + beyond]
+        en[sev] = f"{side}{LEVELS[sev]} threshold {limit_en}"
     return zh, en
 
 

@@ -441,7 +441,8 @@ def test_an_indicators_value_reads_as_its_warning_says_it(client, sample_result)
     indicator's value as one figure: each indicator warning of D07 in 2025 that
     says ``名称为X`` finds X in the table's value column, or X to the table's
     decimals where the reason writes one more to stay off its line (89.95%, not
-    90.0%, below a 90% line). Worked out from the stored warnings' reasons."""
+    90.0%, below a 90% line; a pro-rated count's reports in brackets after it).
+    Worked out from the stored warnings' reasons."""
     warned = sample_result.warnings.query(
         "unit_id == 'D07' and period == '2025' and rule != 'event'"
     )
@@ -449,7 +450,8 @@ def test_an_indicators_value_reads_as_its_warning_says_it(client, sample_result)
     said = {}
     for w in warned.itertuples():
         if w.node_id in names.index and f"{names[w.node_id]}为" in w.reason_zh:
-            figure = w.reason_zh.split(f"{names[w.node_id]}为", 1)[1].split("，")[0]
+            after = w.reason_zh.split(f"{names[w.node_id]}为", 1)[1]
+            figure = re.split("[，（]", after)[0]
             said[names[w.node_id]] = figure
     assert said  # D07 has indicator warnings in 2025
     _, page = _page(client, "D07")

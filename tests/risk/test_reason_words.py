@@ -6,6 +6,9 @@ statistics; the statistic stays in the English reason, the analysts' column."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pandas as pd
 import pytest
 
 from evaluation.risk import rules as risk
@@ -231,3 +234,80 @@ def test_a_difference_of_ratios_is_a_bare_number_not_times(catalogue):
     1.10 is 0.30 (approval_time_ratio: unit 比值 in indicators.yaml)."""
     assert risk._gap(catalogue, "approval_time_ratio", 1.40 - 1.10) == "0.30"
     assert risk._gap(catalogue, "complaint_handling_rate", 3.2) == "3.2个百分点"
+
+
+def with_counts(rows, periods=("2025",)):
+    """Inputs of ``(period, unit, node, value, reports, reports expected)`` rows,
+    those of fewer reports than expected as ``partial`` (as a run hands them:
+    :func:`~evaluation.risk.rules.partial_values`)."""
+    given = inputs([r[:4] for r in rows], periods=list(periods))
+    columns = ["period", "unit_id", "node_id", "n_reported", "n_expected"]
+    partial = pd.DataFrame(
+        [r[:3] + r[4:] for r in rows if r[4] < r[5]], columns=columns
+    )
+    return replace(given, partial=partial)
+
+
+PRO_RATA = "（报送3期合计6件，应报4期，按比例折算）"
+PRO_RATA_EN = " (6 findings in 3 of 4 reports, pro rata)"
+
+
+def test_a_summed_count_from_fewer_reports_says_it_was_pro_rated(units_raw):
+    """a2 (a quarterly count, summed) over a year: U1 reports 6 in three quarters
+    of four, pro rata 6 × 4 / 3 = 8, worst of five (1, 2, 3, 4 the others, all
+    reported), 100% above its target 4 ((8 − 4) / 4), up 4 on the year before."""
+    units_raw["indicators"][1]["target"] = 4
+    peer = {"kind": "peer", "node": "a2", "method": "bottom_k", "red": 1}
+    target = {"kind": "target", "node": "a2", "red": 50}
+    cat = catalogue(units_raw, peer, target)
+    rows = [("2025", "U1", "a2", 8.0, 3, 4)]
+    others = enumerate(FIVE.unit_id[1:], start=1)
+    rows += [("2025", u, "a2", float(k), 4, 4) for k, u in others]
+    w = risk.evaluate(with_counts(rows), cat)
+    got = {r: reasons(w[w["rule"] == r], period="2025") for r in ("peer", "target")}
+    en = {r: reasons(w[w["rule"] == r], "en", "2025") for r in ("peer", "target")}
+    assert got == {
+        "peer": {
+            "U1": f"a2指标为8件{PRO_RATA}，在同类单位中排倒数第1位（共5个），红色预警"
+        },
+        "target": {
+            "U1": f"a2指标为8件{PRO_RATA}，高于目标值4件，超出部分占目标值的100.0%，"
+            "达到红色预警标准（50%）"
+        },
+    }
+    assert en["peer"] == {
+        "U1": f"Indicator a2 8 findings{PRO_RATA_EN}, "
+        "1st from the bottom of 5 peers: red"
+    }
+    drop = catalogue(units_raw, {"kind": "trend", "node": "a2", "drop": {"red": 3}})
+    rows = [("2024", "U1", "a2", 4.0, 4, 4), ("2025", "U1", "a2", 8.0, 3, 4)]
+    w = risk.evaluate(with_counts(rows, ["2024", "2025"]), drop)
+    assert reasons(w, period="2025") == {
+        "U1": f"a2指标由上期的4件升至8件{PRO_RATA}，上升4件，达到红色预警标准（3件）"
+    }
+    assert reasons(w, "en", "2025") == {
+        "U1": "Indicator a2 worsened from 4 findings in the previous period to "
+        f"8 findings{PRO_RATA_EN} (by 4.0; the red limit is 3)"
+    }
+    # two declines: the first value quoted is pro rata too (1.5 in three quarters)
+    runs = catalogue(units_raw, {"kind": "trend", "node": "a2", "declines": 2})
+    rows = [("2023", "U1", "a2", 2.0, 3, 4), ("2024", "U1", "a2", 4.0, 4, 4)]
+    rows.append(("2025", "U1", "a2", 8.0, 3, 4))
+    w = risk.evaluate(with_counts(rows, ["2023", "2024", "2025"]), runs)
+    assert reasons(w, period="2025") == {
+        "U1": "a2指标连续2期变差，由2件（报送3期合计1.5件，应报4期，按比例折算）"
+        f"升至8件{PRO_RATA}"
+    }
+
+
+def test_a_mean_or_a_full_count_says_nothing_of_reports(units_raw):
+    """A mean of three reports of four is their mean, not pro rata; a count
+    reported in full is as reported: neither reason speaks of reports."""
+    units_raw["indicators"][0]["risk"] = {"red": 80}
+    units_raw["indicators"][1]["risk"] = {"red": 3}
+    cat = catalogue(units_raw)
+    rows = [("2025", "U1", "a1", 79.5, 3, 4), ("2025", "U2", "a2", 16.0, 4, 4)]
+    assert reasons(risk.evaluate(with_counts(rows), cat), period="2025") == {
+        "U1": "a1指标为79.5%，低于红色预警线（80%）",
+        "U2": "a2指标为16件，高于红色预警线（12件）",
+    }

@@ -92,6 +92,28 @@ def test_a_count_limit_per_quarter_adds_up_over_the_year(tiny_raw, tmp_path):
         assert got == expected[total], total
 
 
+def test_a_count_from_fewer_reports_than_the_year_expects_says_so(tiny_raw, tmp_path):
+    """U1 reports a2 in three quarters of four, 2 each: 6 reported, pro rata
+    6 × 4 / 3 = 8.0 for the year, at the orange line (2 a quarter: 8), where the 6
+    reported alone would be yellow (4). The reason quotes 8.0 as pro rata, with the
+    6 reported and the reports behind it, so a risk officer can tell."""
+    changes = {("U1", "2025-Q1", "a2"): 2, ("U1", "2025-Q2", "a2"): 2}
+    changes |= {("U1", "2025-Q3", "a2"): 2, ("U1", "2025-Q4", "a2"): ""}
+    result = run(tiny_raw, tmp_path, changes, period="2025")
+    w = result.warnings
+    hit = w[(w["period"] == "2025") & (w["unit_id"] == "U1") & (w["node_id"] == "a2")]
+    assert hit[["level", "value", "reason_zh", "reason_en"]].values.tolist() == [
+        [
+            "orange",
+            8.0,
+            "a2指标为8.0分（报送3期合计6.0分，应报4期，按比例折算），"
+            "达到橙色预警线（8分）",
+            "Indicator a2 8.0 points (6.0 points in 3 of 4 reports, pro rata) "
+            "at or above the orange threshold 8 points",
+        ]
+    ]
+
+
 def test_a_warning_row_says_period_unit_indicator_level_value_and_limit(
     tiny_raw, tmp_path
 ):
