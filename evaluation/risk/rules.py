@@ -403,7 +403,7 @@ def evaluate(inputs: Inputs, catalogue: Catalogue) -> pd.DataFrame:
         graded.__dict__["_table"] = t  # the same values: indexed once
         for rule in later:
             found.append(RULES[rule.kind](rule, graded, catalogue))
-    return _warnings(found, inputs.periods)
+    return _warnings(found, inputs.periods, _catalogue_order(catalogue))
 
 
 # ------------------------------------------------------------------- the rules
@@ -1196,10 +1196,13 @@ def _same(text: str, n: int) -> tuple:
     return _one(text), np.zeros(n, dtype=np.intp)
 
 
-def _warnings(found: list[_Found | None], periods: list[str]) -> pd.DataFrame:
+def _warnings(
+    found: list[_Found | None], periods: list[str], nodes: dict[str, int]
+) -> pd.DataFrame:
     """The rules' warnings as one table (:data:`WARNING_COLUMNS`), in period order,
-    then unit, most severe first, node, rule; ties in the rules' order. Text is
-    taken from each column's few labels once, in that order."""
+    then unit, most severe first, node in ``nodes``' order (others after them, by
+    id: :func:`_catalogue_order`), rule; ties in the rules' order. Text is taken
+    from each column's few labels once, in that order."""
     found = [f for f in found if f is not None]
     if not found:
         return _empty()
@@ -1212,7 +1215,7 @@ def _warnings(found: list[_Found | None], periods: list[str]) -> pd.DataFrame:
         (
             np.arange(len(level)),
             _sorted_codes(*rule),
-            _sorted_codes(*text["node"]),
+            _sorted_codes(*text["node"], first=nodes),
             -level,
             _sorted_codes(*text["unit"]),
             _period_at(text["period"], periods),  # not a period: last
@@ -1278,13 +1281,24 @@ def _period_at(labels_codes: tuple, periods: list[str]) -> np.ndarray:
     return np.where(at >= 0, at, len(periods))
 
 
-def _sorted_codes(labels, codes: np.ndarray) -> np.ndarray:
+def _sorted_codes(labels, codes: np.ndarray, first: dict | None = None) -> np.ndarray:
     """The codes renumbered in the labels' sorted order (equal labels alike), as
     ``pd.factorize(..., sort=True)`` of the rows would number them; the few labels
-    sorted in plain Python (text: code-point order, as Arrow sorts UTF-8)."""
+    sorted in plain Python (text: code-point order, as Arrow sorts UTF-8). With
+    ``first`` (label → place), its labels in that order, then the others sorted."""
     words = labels.tolist()
-    rank = {w: i for i, w in enumerate(sorted(set(words)))}
+    first = first or {}
+    ordered = sorted(set(words), key=lambda w: (w not in first, first.get(w, 0), w))
+    rank = {w: i for i, w in enumerate(ordered)}
     return np.array([rank[w] for w in words] + [-1])[codes]
+
+
+def _catalogue_order(catalogue: Catalogue) -> dict[str, int]:
+    """Each node a warning may name → its place in a unit's warnings of one level:
+    the composite, then the dimensions, the indicators and the event types, each
+    in catalogue order (the whole before its parts, as the catalogue lists them)."""
+    ids = [COMPOSITE, *catalogue.nodes.index, *(e.id for e in catalogue.events)]
+    return {node: i for i, node in enumerate(ids)}
 
 
 def _repeat(text: str, rows: np.ndarray):

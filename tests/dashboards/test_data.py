@@ -77,3 +77,26 @@ def test_a_list_with_no_ranked_unit_gets_no_heading_in_the_chart(
     words = {a.y: a.text for a in fig.layout.annotations if a.y.startswith("gap ")}
     assert words == {"gap 0": "<b>县（市）区</b>"}
     assert len(fig.layout.yaxis.categoryarray) == 1 + 10  # the heading, 10 bars
+
+
+def test_a_units_warnings_read_worst_first_then_as_the_catalogue_lists_them(
+    sample_result, tmp_path
+):
+    """The risk page's warnings of 2025 as served: 市生态环境局 (D07)'s red ones,
+    then its orange ones, each level the composite first, then the dimensions and
+    the indicators as indicators.yaml lists them (not by id: 行政效率 before
+    审批事项按时办结率, 12345 hotline before the “三公” growth)."""
+    data.set_source(save_result(sample_result, tmp_path / "result"))
+    rows = data.risk_warnings(None, "2025", "zh").rows("zh")
+    d07 = [(r["c2"], r["c4"]) for r in rows if r["c1"] == "市生态环境局"]
+    red = ["综合得分", "综合得分", "审批实际用时与承诺时限之比", "群众满意度"]
+    orange = [
+        "行政效率", "服务评价与满意度", "依法行政与责任追究", "审批事项按时办结率",
+        "投诉办结率", "12345热线工单按时响应率", "“三公”经费增长率",
+        "领导交办事项超期件数", "企业满意度", "人大代表政协委员满意度",
+        "规范性文件合法性审查率", "行政执法案卷评查合格率", "整改事项按期办结率",
+        "廉政风险点防控措施落实率",
+    ]  # fmt: skip
+    assert d07[: len(red) + len(orange)] == [(n, "红色") for n in red] + [
+        (n, "橙色") for n in orange
+    ]

@@ -522,3 +522,24 @@ def test_events_file_flows_through_a_run_and_is_validated(tiny_raw, tmp_path):
         ["events.csv", 3, "period", "2025-13"],
         ["events.csv", 4, "event_id", "fire"],
     ]
+
+
+def test_within_a_unit_and_level_the_whole_comes_before_its_parts(tiny_raw):
+    """The composite, then the dimensions, then the indicators, each as the
+    catalogue lists them (b before a here), then events: U1's three orange
+    warnings (composite 64 and dimension b 54 at or below 65 and 55; a1 69 at or
+    below 70) read composite, b, a1, not by id (a1, b, composite)."""
+    tiny_raw["dimensions"].reverse()  # b, a
+    tiny_raw["indicators"][0]["risk"] = {"orange": 70}
+    cat = catalogue(
+        tiny_raw,
+        {"kind": "threshold", "node": "composite", "orange": 65},
+        {"kind": "threshold", "node": "b", "orange": 55},
+    )
+    values = [
+        ("2025-Q4", "U1", "a1", 69),
+        ("2025-Q4", "U1", "b", 54),
+        ("2025-Q4", "U1", "composite", 64),
+    ]
+    w = risk.evaluate(inputs(values), cat)
+    assert w["node_id"].tolist() == ["composite", "b", "a1"]

@@ -126,3 +126,35 @@ def test_a_warning_row_says_period_unit_indicator_level_value_and_limit(
         "2025年第四季度", "二局", "a1指标", "阈值", "红色", "60.00", "60.00",
         "a1指标为60.0分，达到红色预警线（60分）",
     ]  # fmt: skip
+
+
+def test_a_units_warnings_read_worst_first_then_in_catalogue_order(tiny_raw, tmp_path):
+    """The published warnings table (the CSV's rows) of 2025, the catalogue
+    listing b2, a2, b1, a1 (not in the ids' order). The year's values: a1 80, 60,
+    100 (the quarters' mean; higher is better: 80 / 70 / 60); a2 4, 2.7 (2 in three
+    quarters of four, pro rata), 12 (summed; lower: 4 / 8 / 12 a year); b1 90, 75,
+    50 (H2; higher: 95 / 80 / 60); b2 70, 80, 90 (higher: 85 / 75 / 72). Each
+    unit's warnings read red, orange, yellow, and within a level as the catalogue
+    lists them: 一局's yellow a2, b1, a1 (not a1, a2, b1)."""
+    by_id = {i["id"]: i for i in tiny_raw["indicators"]}
+    tiny_raw["indicators"] = [by_id[i] for i in ("b2", "a2", "b1", "a1")]
+    limits = {"a1": (80, 70, 60), "a2": (1, 2, 3), "b1": (95, 80, 60)}
+    limits["b2"] = (85, 75, 72)
+    for i, (yellow, orange, red) in limits.items():
+        by_id[i]["risk"] = {"yellow": yellow, "orange": orange, "red": red}
+    folder = write_dataset(tmp_path / "data", TINY_UNITS, TINY_ROWS)
+    result = ev.run(
+        ev.parse_catalogue(tiny_raw), ev.load_dataset(folder), period="2025"
+    )
+    table = risk_table(result, "warnings", period="2025", lang="zh")
+    assert table[["单位", "指标或维度", "预警等级"]].values.tolist() == [
+        ["一局", "b2指标", "红色"],
+        ["一局", "a2指标", "黄色"],
+        ["一局", "b1指标", "黄色"],
+        ["一局", "a1指标", "黄色"],
+        ["二局", "a1指标", "红色"],
+        ["二局", "b1指标", "橙色"],
+        ["二局", "b2指标", "黄色"],
+        ["三局", "a2指标", "红色"],
+        ["三局", "b1指标", "红色"],
+    ]
