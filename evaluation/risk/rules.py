@@ -778,7 +778,7 @@ def _peer_robust_z(peers: _Peers, limits, unit, among, digits=1):
         limit[hit],
         _HOW_FAR[level] + f"{side}{among}中位数" + mz + "（相差"
         + _gaps(np.abs(_written(value, unit, digits) - _written(quoted, unit, digits)),
-                unit, digits) + "）",
+                unit, digits)[0] + "）",
         _fixed(stat, 2) + " MADs from its peers' median " + me
         + " (below " + _each(limit[hit], "{:g}".format) + ")",
     )  # fmt: skip
@@ -891,32 +891,30 @@ def trend(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
     word_en = (
         "in the previous period" if rule.against == "previous" else "a year earlier"
     )
-    pct = "%" if rule.relative else ""
     # a relative worsening is a share of the earlier value
     of_zh = f"（按{word_zh}数值计）" if rule.relative else ""
 
-    def by_zh(x: np.ndarray, limit: bool = False) -> np.ndarray:
-        """The worsening (or its limit) in Chinese: ``12.0%`` of the earlier value,
-        or in the value's own units (``3.2个百分点``, ``6.3分``)."""
+    def by(x: np.ndarray, limit: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """The worsening (or its limit), zh and en: ``12.0%`` of the earlier value,
+        or in the value's own units (``3.2个百分点``, ``6.3分``; ``4 findings``)."""
         if rule.relative:
-            return (_each(x, "{:g}".format) if limit else _fixed(x, 1)) + "%"
+            n = (_each(x, "{:g}".format) if limit else _fixed(x, 1)) + "%"
+            return n, n
         return _gaps(x, unit_words, None if limit else digits)
 
     bz, be = _quantities(before, unit_words, digits)
     vz, ve = _quantities(value, unit_words, digits)
     down = value < before
+    (dz, de), (lz, le) = by(drop), by(limit, True)
     zh = (
         f"{name[0]}由{word_zh}的" + bz + bnz + _choose(down, "降", "升") + "至"
         + vz + vnz + "，"
-        + _choose(down, "下降", "上升") + by_zh(drop) + of_zh + "，达到"
-        + _LEVEL_ZH[level] + "预警标准（" + by_zh(limit, True) + "）"
+        + _choose(down, "下降", "上升") + dz + of_zh + "，达到"
+        + _LEVEL_ZH[level] + "预警标准（" + lz + "）"
     )  # fmt: skip
     en = (
         f"{name[1]} worsened from " + be + bne + f" {word_en} to " + ve + vne
-        + " (by "
-        + _fixed(drop, 1 if rule.relative else digits) + f"{pct}; the "
-        + _NAMES[level]
-        + " limit is " + _each(limit, "{:g}".format) + f"{pct})"
+        + " (by " + de + "; the " + _NAMES[level] + " limit is " + le + ")"
     )  # fmt: skip
     return _part(t, rows, "trend", level, value, limit, zh, en)
 
@@ -1468,22 +1466,28 @@ def _written(x, unit: tuple[str, str], digits: int = 1) -> np.ndarray:
     return _numbers(x, quantity_decimals(x, unit, digits)).astype(float)
 
 
-def _gaps(d, unit: tuple[str, str], digits: int | None = 1) -> np.ndarray:
-    """Differences of two values in Chinese: percentages differ by percentage
-    points (``3.2个百分点``), ratios by a bare number (``0.30``: ``0.30倍`` would
-    read as a relative change), other values in their unit (``6.3分``, ``2件``)."""
+def _gaps(
+    d, unit: tuple[str, str], digits: int | None = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """Differences of two values, zh and en: percentages differ by percentage
+    points (``3.2个百分点``, ``3.2 percentage points``), ratios by a bare number
+    (``0.30``: ``0.30倍`` would read as a relative change), other values in their
+    unit (``6.3分``, ``2件``; ``2 findings``)."""
     if unit[1] == "%":
-        return (
-            _each(d, "{:g}".format) if digits is None else _fixed(d, digits)
-        ) + "个百分点"
+        n = _each(d, "{:g}".format) if digits is None else _fixed(d, digits)
+        one = np.asarray(d, dtype=float) == 1
+        return n + "个百分点", n + _choose(
+            one, " percentage point", " percentage points"
+        )
     if unit[0] in RATIO_UNITS or unit[1] in RATIO_UNITS:
-        return _quantities(d, ("", ""), 2 if digits is not None else None)[0]
-    return _quantities(d, unit, digits)[0]
+        n = _quantities(d, ("", ""), 2 if digits is not None else None)[0]
+        return n, n
+    return _quantities(d, unit, digits)
 
 
 def _gap(catalogue: Catalogue, node: str, d: float, digits: int | None = 1) -> str:
     """One difference in Chinese (:func:`_gaps`), as a reason says it of ``node``."""
-    return _gaps([d], _words(catalogue, node)[1], digits)[0]
+    return _gaps([d], _words(catalogue, node)[1], digits)[0][0]
 
 
 def _said(

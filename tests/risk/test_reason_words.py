@@ -161,7 +161,7 @@ def test_worsening_in_percentage_points_or_in_percent_of_the_earlier_value(
     }
     assert reasons(w, "en") == {
         "U1": "Indicator a1 worsened from 90.0% a year earlier to 80.0% "
-        "(by 10.0; the red limit is 10)"
+        "(by 10.0 percentage points; the red limit is 10 percentage points)"
     }
 
 
@@ -287,7 +287,7 @@ def test_a_summed_count_from_fewer_reports_says_it_was_pro_rated(units_raw):
     }
     assert reasons(w, "en", "2025") == {
         "U1": "Indicator a2 worsened from 4 findings in the previous period to "
-        f"8 findings{PRO_RATA_EN} (by 4.0; the red limit is 3)"
+        f"8 findings{PRO_RATA_EN} (by 4 findings; the red limit is 3 findings)"
     }
     # two declines: the first value quoted is pro rata too (1.5 in three quarters)
     runs = catalogue(units_raw, {"kind": "trend", "node": "a2", "declines": 2})

@@ -53,15 +53,22 @@ def test_each_number_keeps_its_sign_even_at_zero():
 
 
 def test_gaps_in_percentage_points_ratios_and_units():
-    assert risk._gaps(np.array([3.2, 0.05]), ("%", "%")).tolist() == [
+    zh, en = risk._gaps(np.array([3.2, 0.05, 1.0]), ("%", "%"))
+    assert zh.tolist() == [
         "3.2个百分点",
         "0.1个百分点",  # 0.05 is 0.05000000000000000277: rounds up
+        "1.0个百分点",
     ]
-    assert risk._gaps(np.array([0.3]), ("比值", "ratio")).tolist() == ["0.30"]
-    assert risk._gaps(np.array([2.0, 1.5]), ("件", "findings")).tolist() == [
-        "2件",
-        "1.5件",
+    assert en.tolist() == [
+        "3.2 percentage points",
+        "0.1 percentage points",
+        "1.0 percentage point",
     ]
+    zh, en = risk._gaps(np.array([0.3]), ("比值", "ratio"))
+    assert zh.tolist() == en.tolist() == ["0.30"]
+    zh, en = risk._gaps(np.array([2.0, 1.5]), ("件", "findings"))
+    assert zh.tolist() == ["2件", "1.5件"]
+    assert en.tolist() == ["2 findings", "1.5 findings"]
 
 
 ITEM = dict.fromkeys(L.COLUMNS) | {"escalations": 0, "reminder": False}

@@ -300,7 +300,7 @@ def test_drop_against_the_previous_period_absolute_and_relative(tiny_raw):
     assert levels(w) == {"U1": "orange"}
     assert w["reason_en"].tolist() == [
         "Indicator a1 worsened from 80.0 points in the previous period to 70.0 points"
-        " (by 10.0; the orange limit is 10)"
+        " (by 10.0 points; the orange limit is 10 points)"
     ]
     rel = catalogue(
         tiny_raw,
