@@ -9,6 +9,7 @@ file (header = 1).
 
 from __future__ import annotations
 
+import csv
 import datetime
 import hashlib
 import io as _io
@@ -16,6 +17,7 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -32,7 +34,7 @@ from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel, from_I
 from evaluation import periods as P
 from evaluation import progress
 from evaluation.errors import ValidationFailed, shorten
-from evaluation.vocabulary import INPUT_COLUMN, Word, say
+from evaluation.vocabulary import INPUT_COLUMN, Word, quoted, say
 
 UNITS_COLUMNS = ["unit_id", "name_zh", "name_en", "peer_group", "level", "parent_id"]
 OBSERVATION_COLUMNS = ["unit_id", "period", "indicator_id", "value"]
@@ -180,6 +182,12 @@ def read_table(
                     name,
                     _said("encoding", byte=f"{data[exc.start]:02x}", offset=exc.start),
                 ) from None
+            try:  # its first rows: a title above the header?
+                first = list(islice(csv.reader(_io.StringIO(text)), _ROWS_ABOVE + 1))
+            except csv.Error:  # a cell past the csv module's limit: the parser's
+                first = []
+            if (above := _above_header(name, first, aliases)) is not None:
+                raise above
             frame = pd.read_csv(_io.StringIO(text), skip_blank_lines=False, **options)
             first_row = 2
             if not isinstance(frame.index, pd.RangeIndex):
@@ -188,13 +196,6 @@ def read_table(
                 # every row shifted; said as the parser says it of a later line
                 n = len(frame.columns)
                 saw = n + frame.index.nlevels
-                lines = text.splitlines()
-                if (
-                    n == 1
-                    and len(lines) > 1
-                    and _looks_like_header(lines[1].split(","), aliases)
-                ):  # a title alone on line 1, the header below it
-                    raise _title_row(name, frame.columns[0])
                 raise ValueError(f"Expected {n} fields in line 2, saw {saw}")
         elif suffix == ".parquet":
             _refuse_unpacked(name, _parquet_unpacked(data))
@@ -295,9 +296,8 @@ def _headed(frame: pd.DataFrame, name: str, aliases: dict[str, str]) -> pd.DataF
     """``frame`` without the columns that have neither a header nor a cell (the
     ``,,`` Excel and WPS leave at the end of each line of a CSV export); refuse a
     blank header over filled cells (``blank_header``, one problem per column, named
-    by its spreadsheet letter), or a title row above the header (``title_row``: one
-    filled header cell, a header on the next row). Unchanged when no header is
-    blank."""
+    by its spreadsheet letter), or rows above the header (:func:`_above_header`).
+    Unchanged when no header is blank."""
     blank = [
         i
         for i, c in enumerate(frame.columns)
@@ -309,10 +309,10 @@ def _headed(frame: pd.DataFrame, name: str, aliases: dict[str, str]) -> pd.DataF
     if not filled.any():
         keep = [i for i in range(len(frame.columns)) if i not in set(blank)]
         return frame.iloc[:, keep]
-    named = [c for i, c in enumerate(frame.columns) if i not in set(blank)]
-    first = frame.iloc[0].tolist() if len(frame) else []
-    if len(named) == 1 and _looks_like_header(first, aliases):
-        raise _title_row(name, named[0])
+    row_1 = [None if i in set(blank) else c for i, c in enumerate(frame.columns)]
+    rows = [row_1, *frame.iloc[:_ROWS_ABOVE].values.tolist()]
+    if (above := _above_header(name, rows, aliases)) is not None:
+        raise above
     problems = []
     for i in (i for i, f in zip(blank, filled, strict=True) if f):
         letter = _column_letter(i + 1)
@@ -365,9 +365,42 @@ def _looks_like_header(cells: list, aliases: dict[str, str]) -> bool:
     return any(str(c).strip() in names for c in cells if isinstance(c, str))
 
 
-def _title_row(file: str, title) -> ValidationFailed:
-    said = _said("title_row", title=shorten(str(title).strip(), 40))
-    return ValidationFailed(pd.DataFrame([{**_problem(file, said), "row": 1}]))
+#: the most rows a header is looked for below row 1 (a title, the form's 填报单位
+#: line, a blank row …) when row 1 names no column
+_ROWS_ABOVE = 4
+
+
+def _above_header(
+    file: str, rows: list[list], aliases: dict[str, str]
+) -> ValidationFailed | None:
+    """The problem of rows above the header, ``rows`` a file's first rows (row 1
+    first; a blank cell None or NaN): row 1 names no column, and one of the next
+    :data:`_ROWS_ABOVE` rows does. ``title_row`` for a title of one cell over a
+    header on row 2; ``title_rows`` otherwise (a header over groups of columns, a
+    title and the form's 填报单位 line, a title and a blank row), with the header's
+    row and the first three cells above it. None if not so."""
+    if not rows or _looks_like_header(rows[0], aliases):
+        return None
+    for j, row in enumerate(rows[1 : _ROWS_ABOVE + 1], start=1):
+        if not _looks_like_header(row, aliases):
+            continue
+        cells = [
+            shorten(str(c).strip(), 40)
+            for r in rows[:j]
+            for c in r
+            if not pd.isna(c) and str(c).strip()
+        ]
+        if not cells:  # a blank row 1: not a title
+            return None
+        if j == 1 and len(cells) == 1:
+            said = _said("title_row", title=cells[0])
+        else:
+            above = (
+                Word("第1行", "row 1") if j == 1 else Word(f"第1至{j}行", f"rows 1-{j}")
+            )
+            said = _said("title_rows", rows=above, cells=quoted(*cells[:3]), row=j + 1)
+        return ValidationFailed(pd.DataFrame([{**_problem(file, said), "row": 1}]))
+    return None
 
 
 def load_dataset(path: str | Path, *, skip_unreadable: bool = False) -> Dataset:

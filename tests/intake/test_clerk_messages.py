@@ -270,6 +270,26 @@ def test_a_title_row_above_the_header_is_said_so(tmp_path, catalogue, title):
     assert zh.iloc[0]["规则"].startswith("第1行像是标题行：表头须在第1行")
 
 
+@pytest.mark.parametrize(
+    "above", [["市审计局2024年度数据", ""], ["市审计局2024年度数据,,,,", ",,,,"]]
+)
+def test_a_title_and_a_blank_line_above_a_csv_header_are_said_so(
+    tmp_path, catalogue, above
+):
+    """Not a comma too many on line 3 (the header read as the title's one column)."""
+    data = sample_copy(tmp_path)
+    edit_lines(data / "observations" / "audit.csv", lambda lines: [*above, *lines])
+    zh = zh_report(data, catalogue)
+    assert zh[["文件", "行", "规则"]].values.tolist() == [
+        [
+            "observations/audit.csv",
+            1,
+            "第1至2行像是标题或分组表头（“市审计局2024年度数据”），列名在第3行："
+            "表头须在第1行，请删去第1至2行",
+        ]
+    ]
+
+
 def test_a_workbook_title_merged_over_the_header_and_a_merged_header(
     tmp_path, tiny_catalogue
 ):
@@ -300,6 +320,55 @@ def test_a_workbook_title_merged_over_the_header_and_a_merged_header(
     )
     assert zh.loc["observations/merged.xlsx", "列"] == "E"
     assert zh.loc["observations/merged.xlsx", "规则"].startswith("第E列表头为空")
+
+
+@pytest.mark.parametrize(
+    ("above", "said"),
+    [
+        # a header over groups of columns, merged: 基本信息 over A:C, 填报内容 over D
+        (
+            [["基本信息", None, None, "填报内容"]],
+            "第1行像是标题或分组表头（“基本信息”、“填报内容”），列名在第2行："
+            "表头须在第1行，请删去第1行",
+        ),
+        # a title, then the form's 填报单位 line, the header on row 3
+        (
+            [["办公室2025年报送数据"], ["填报单位：办公室", None, None, "填报日期："]],
+            "第1至2行像是标题或分组表头（“办公室2025年报送数据”、“填报单位：办公室”、"
+            "“填报日期：”），列名在第3行：表头须在第1行，请删去第1至2行",
+        ),
+        # a title and a blank row
+        (
+            [["办公室2025年报送数据"], []],
+            "第1至2行像是标题或分组表头（“办公室2025年报送数据”），列名在第3行："
+            "表头须在第1行，请删去第1至2行",
+        ),
+    ],
+)
+def test_rows_above_a_workbook_header_are_one_problem_not_blank_headers(
+    tmp_path, tiny_catalogue, above, said
+):
+    """Row 1 not a title of one cell, or more than one row above the header: one
+    problem saying where the header is, not a blank header for every column (the
+    clerk was told to name columns whose names are one row below)."""
+    data = write_dataset(tmp_path, TINY_UNITS, TINY_ROWS)
+    office = data / "observations" / "office.csv"
+    table = pd.read_csv(office, dtype=str, keep_default_na=False)
+    office.unlink()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in above:
+        sheet.append(row)
+    sheet.append(["单位代码", "报告期", "指标代码", "指标值"])
+    for row in table[["unit_id", "period", "indicator_id", "value"]].itertuples(
+        index=False
+    ):
+        sheet.append(list(row))
+    book.save(data / "observations" / "office.xlsx")
+    zh = zh_report(data, tiny_catalogue)
+    assert zh[["文件", "行", "规则"]].values.tolist() == [
+        ["observations/office.xlsx", 1, said]
+    ]
 
 
 # ------------------------------------------------------ 3. the same file sent twice
