@@ -24,6 +24,7 @@ from xml.etree import ElementTree
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+from openpyxl import load_workbook
 from openpyxl.styles.numbers import (
     BUILTIN_FORMATS,
     is_date_format,
@@ -216,6 +217,10 @@ def read_table(
             header = [aliases.get(str(c).strip(), str(c).strip()) for c in frame]
             cells, days = _excel_cells(data, name, header, _own_year(frame, header))
             frame = _dated(frame, days)
+            if (elsewhere := _data_sheet(data, frame, aliases)) is not None:
+                # the sheet's cells first, as for a sheet with no table below
+                problems = [*cells, _problem(name, elsewhere)]
+                raise ValidationFailed(pd.DataFrame(problems))
     except ValidationFailed:
         raise
     except Exception as exc:  # parser errors name the line; pass them on
@@ -400,6 +405,30 @@ def _above_header(
             )
             said = _said("title_rows", rows=above, cells=quoted(*cells[:3]), row=j + 1)
         return ValidationFailed(pd.DataFrame([{**_problem(file, said), "row": 1}]))
+    return None
+
+
+def _data_sheet(
+    data: bytes, frame: pd.DataFrame, aliases: dict[str, str]
+) -> Word | None:
+    """``first_sheet`` for a workbook whose first sheet (``frame``, as read) names no
+    column in its first rows while a later worksheet does: a sheet put before the
+    data (a summary, an empty Sheet1), said with both sheets' names. None if not so
+    (a first sheet with a header, or no sheet with one)."""
+    rows = [list(frame.columns), *frame.iloc[:_ROWS_ABOVE].values.tolist()]
+    if any(_looks_like_header(row, aliases) for row in rows):
+        return None
+    book = load_workbook(_io.BytesIO(data), read_only=True)
+    try:
+        sheets = book.worksheets  # as pandas counts them: no chart sheets
+        for n, sheet in enumerate(sheets[1:], start=2):
+            top = sheet.iter_rows(max_row=_ROWS_ABOVE + 1, values_only=True)
+            if any(_looks_like_header(list(row), aliases) for row in top):
+                return _said(
+                    "first_sheet", first=sheets[0].title, sheet=sheet.title, n=n
+                )
+    finally:
+        book.close()
     return None
 
 

@@ -371,6 +371,40 @@ def test_rows_above_a_workbook_header_are_one_problem_not_blank_headers(
     ]
 
 
+@pytest.mark.parametrize(
+    ("front", "rows"), [("汇总", [["单位", "合计"], ["U1", 5]]), ("Sheet1", [])]
+)
+def test_a_sheet_put_before_the_data_sheet_is_named_with_the_data_sheet(
+    tmp_path, tiny_catalogue, front, rows
+):
+    """A sheet added in front of the template's 报送数据 (a summary, an empty one):
+    the clerk is told which sheet was read and where the data are, not that the
+    header lacks columns the data sheet has, or that it has no rows."""
+    data = write_dataset(tmp_path, TINY_UNITS, TINY_ROWS)
+    office = data / "observations" / "office.csv"
+    table = pd.read_csv(office, dtype=str, keep_default_na=False)
+    office.unlink()
+    book = openpyxl.Workbook()
+    book.active.title = "报送数据"
+    book.active.append(["单位代码", "报告期", "指标代码", "指标值"])
+    for row in table[["unit_id", "period", "indicator_id", "value"]].itertuples(
+        index=False
+    ):
+        book.active.append(list(row))
+    sheet = book.create_sheet(front, 0)
+    for row in rows:
+        sheet.append(row)
+    book.save(data / "observations" / "office.xlsx")
+    zh = zh_report(data, tiny_catalogue)
+    assert zh[["文件", "规则"]].values.tolist() == [
+        [
+            "observations/office.xlsx",
+            f"数据须在第一个工作表：第一个工作表“{front}”中没有表头，数据似在第2个"
+            "工作表“报送数据”中，请将该工作表移到最前面（或删去它前面的工作表）",
+        ]
+    ]
+
+
 # ------------------------------------------------------ 3. the same file sent twice
 def test_the_same_file_sent_twice_is_one_problem_naming_both(tmp_path, catalogue):
     data = sample_copy(tmp_path)

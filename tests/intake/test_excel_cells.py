@@ -152,10 +152,14 @@ def test_only_the_first_sheet_counts_and_it_is_the_workbooks_first(tmp_path):
         lambda xml: re.sub(r"(<sheet [^>]*/>)(<sheet [^>]*/>)", r"\2\1", xml),
     )
     report = problems(path)
-    # the formula first (the likely cause), then the sheet's having no table
+    # the formula first, then the sheet's having no table while 数据 has one
     named = report["rule"].str.contains("sheet '备注', cell A1")
     assert named.tolist() == [True, False]
-    assert report["rule"].iloc[1] == "no data rows below the header"
+    assert report["rule"].iloc[1] == (
+        "first_sheet: the data must be on the first sheet; the first sheet '备注' "
+        "has no header, the data seem to be on sheet 2, '数据': move it to the "
+        "front (or delete the sheets before it)"
+    )
 
 
 def a1_apart(tmp_path):
