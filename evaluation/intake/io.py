@@ -60,6 +60,8 @@ NOT_DATE_COLUMNS = {
     "event_id",
 }  # fmt: skip
 SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".parquet"}
+#: WPS 表格's own workbooks (a sheet, a template): said so, with how to save .xlsx
+WPS_SUFFIXES = {".et", ".ett"}
 #: the largest input file read, and the most its content may unpack to (a workbook
 #: is a zip archive, a Parquet file compressed): beyond, the file is refused unread
 MAX_FILE_BYTES = 200 * 2**20
@@ -461,7 +463,15 @@ def load_dataset(path: str | Path, *, skip_unreadable: bool = False) -> Dataset:
     else:
         obs_files, unsupported = matching_files(root, "observations"), []
     problems = [
-        _problem(str(p.relative_to(root)), _said("old_file_type", suffix=p.suffix))
+        _problem(
+            str(p.relative_to(root)),
+            _said(
+                "wps_file_type"
+                if p.suffix.lower() in WPS_SUFFIXES
+                else "old_file_type",
+                suffix=p.suffix,
+            ),
+        )
         for p in unsupported
     ]
     if len(units_files) != 1:  # each file the folder has, else the one expected

@@ -106,6 +106,7 @@ def test_file_problems_are_said_in_both_languages(tmp_path, tiny_catalogue):
     data = write_dataset(tmp_path / "d", TINY_UNITS, TINY_ROWS)
     (data / "observations" / "office.csv").write_bytes(b"")
     (data / "observations" / "old.xls").write_bytes(b"x")
+    (data / "observations" / "wps.et").write_bytes(b"x")  # WPS 表格's own format
     with pytest.raises(ev.ValidationFailed) as caught:
         ev.load_dataset(data)
     report = caught.value.report.set_index("file")
@@ -115,6 +116,14 @@ def test_file_problems_are_said_in_both_languages(tmp_path, tiny_catalogue):
     assert report.loc["observations/office.csv", "rule"].startswith("empty file: ")
     assert report.loc["observations/old.xls", "rule_zh"] == (
         "不支持的文件类型“.xls”：请另存为.csv或.xlsx（旧版.xls工作簿无法读取）"
+    )
+    # not said to be an old .xls workbook: WPS saves .et unless told otherwise
+    assert report.loc["observations/wps.et", "rule_zh"] == (
+        "不支持的文件类型“.et”：这是WPS表格文件，请在WPS中“另存为”Excel工作簿（.xlsx）"
+    )
+    assert report.loc["observations/wps.et", "rule"] == (
+        "unsupported file type '.et': a WPS Spreadsheets file; in WPS, save it as an"
+        " Excel workbook (.xlsx)"
     )
 
 
