@@ -60,7 +60,6 @@ from evaluation.publish.export import (
     applied_table,
     grades_table,
     persons_table,
-    round_half_up,
     rules_sheet,
     write_xlsx,
 )
@@ -116,15 +115,7 @@ px.box(
 )
 
 # %%
-shares = config.shares
-spread = pd.DataFrame(
-    {
-        words["share"]: [shares.periods, shares.review, shares.survey],
-        words["spread"]: grades[parts].std().to_numpy(),
-    },
-    index=list(map(part_names.get, parts)),
-)
-worded.rounded(spread.assign(**{words["effect"]: spread.prod(axis=1)}), 2)
+worded.part_spread(grades, config, lang)  # share × SD: which part separates units
 
 # %% [markdown]
 # 一个单位的三部分（默认市财政局 D08，`docs/appraisal.md` 的算例），以及它各一级指标年终得分与本组中位数的比较。
@@ -157,15 +148,7 @@ go.Figure(
 )
 
 # %%
-steps = ["grade_by_score", "grade_after_rules", "grade_after_quota", "final_grade"]
-scores = [*parts, "combined", "deductions", "bonus", "score"]
-pd.concat(
-    [
-        mine[["group_rank"]],
-        pd.Series(round_half_up(mine[scores], 2), index=scores),  # as the grades table
-        mine[steps].map(grade_words),
-    ]
-).rename(grade_headers).to_frame(unit_names[unit_id])
+worded.unit_steps(grades, unit_id, lang)  # scores as the grades table writes them
 
 # %% [markdown]
 # ## 3. 民主测评：票数与参评率 / The survey: ballots and response rates
@@ -218,9 +201,7 @@ rules_sheet(appraisal.rules, lang=lang)
 
 # %%
 applied = appraisal.rules_applied
-applied.groupby(applied["rule_id"].map(rule_names), sort=False).size().rename_axis(
-    V.word("rules_header", "name", lang)
-).rename(V.word("rules_header", "affected", lang))
+worded.rules_affected(applied, appraisal.rules, lang)  # units, each once
 
 # %%
 vetoes_and_bonus = appraisal.rules.loc[
@@ -246,14 +227,10 @@ persons_table(persons[persons["proposed"] == "incompetent"], grades, lang=lang)
 # quota line, for the committee to confirm.
 
 # %%
-config.grades.quota.share, A.quota_table(grades, config).replace(
-    {"group": group_names}
-).rename(columns=V.words("quota_header", lang))
+worded.quota(grades, config, lang)
 
 # %%
-applied[applied["rule_id"] == "quota"][["unit_id", f"reason_{lang}"]].replace(
-    {"unit_id": unit_names}
-).rename(columns=V.words("rule_applied_header", lang))
+worded.quota_cuts(applied, unit_names, lang)
 
 # %%
 grades_table(

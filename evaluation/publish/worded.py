@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.analysis import views
+from evaluation.appraisal.grades import quota_table
 from evaluation.catalogue import Catalogue
 from evaluation.periods import PATTERNS, date_text, name_en, name_zh
 from evaluation.publish.export import published_numbers, round_half_up
@@ -243,6 +244,103 @@ def responses(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
     out = rounded(summary.drop(columns=["rater_group", other]), 2)
     out["response_rate"] = percent(summary["response_rate"], 1)
     return out.rename(columns=words("response_header", lang))
+
+
+#: the three parts of the year-end score (考、评、议), as ``Appraisal.grades`` has them
+_PARTS = ("periods_score", "review_score", "survey_score")
+#: a unit's scores in the order the year-end score is built, then its grade step by step
+_STEP_SCORES = (*_PARTS, "combined", "deductions", "bonus", "score")
+_STEP_GRADES = ("grade_by_score", "grade_after_rules", "grade_after_quota",
+                "final_grade")  # fmt: skip
+
+
+def part_spread(grades: pd.DataFrame, config, lang: str) -> pd.DataFrame:
+    """How much each part of the year-end score separates the units
+    (``grades``: ``Appraisal.grades``; ``config``: its ``appraisal.yaml``): the
+    part's share, its standard deviation across the units that have it (sample SD)
+    and the effect, share × SD (a part with a large share whose scores barely
+    differ decides little). One row per part (考、评、议) by its name in ``lang``
+    (``appraisal_header``), headed by ``year_end``'s words, to 2 decimals half up
+    as published (the effect from the unrounded SD)."""
+    said = words("year_end", lang)
+    shares = config.shares
+    share = [shares.periods, shares.review, shares.survey]
+    spread = grades[list(_PARTS)].astype(float).std().to_numpy()
+    table = pd.DataFrame(
+        {
+            said["share"]: share,
+            said["spread"]: spread,
+            said["effect"]: np.asarray(share, dtype=float) * spread,
+        },
+        index=[word("appraisal_header", p, lang) for p in _PARTS],
+    )
+    return rounded(table, 2)
+
+
+def unit_steps(grades: pd.DataFrame, unit_id: str, lang: str) -> pd.DataFrame:
+    """One unit's year-end score and grade step by step (``grades``:
+    ``Appraisal.grades``), one column headed by its name in ``lang``: its rank in
+    its appraisal group, the three parts, the combined score, deductions, bonus
+    and final score as the grades table writes them (2 decimals half up, blank
+    where there is none), then its grade by score, after the rules, after the
+    quota and the final grade, in words; rows headed by ``grade_header``."""
+    row = grades.set_index("unit_id").loc[unit_id]
+    rank = row["group_rank"]
+    grade = words("grade", lang)
+    values = [
+        "" if pd.isna(rank) else int(rank),
+        *round_half_up(row[list(_STEP_SCORES)].astype(float), 2),
+        *[grade.get(g, g) for g in row[list(_STEP_GRADES)]],
+    ]
+    heads = words("grade_header", lang)
+    index = [heads[c] for c in ("group_rank", *_STEP_SCORES, *_STEP_GRADES)]
+    return pd.Series(values, index=index, dtype=object).to_frame(row[f"name_{lang}"])
+
+
+def rules_affected(applied: pd.DataFrame, rules: pd.DataFrame, lang: str) -> pd.Series:
+    """How many units each rule applied to (``applied``: ``Appraisal.rules_applied``;
+    ``rules``: ``Appraisal.rules``), each unit once however many times the rule
+    applied to it (two bonuses are one unit touched, as the rules sheet counts
+    them): the rules in the order first applied, by name in ``lang``
+    (:func:`rule_names`: 优秀名额 and 考评委员会调整 too), under ``rules_header``'s
+    words."""
+    names = rule_names(rules, lang)
+    counts = applied.groupby("rule_id", sort=False)["unit_id"].nunique()
+    return (
+        counts.rename(index=lambda r: names.get(r, r))
+        .rename_axis(word("rules_header", "name", lang))
+        .rename(word("rules_header", "affected", lang))
+        .astype("int64")
+    )
+
+
+def quota(grades: pd.DataFrame, config, lang: str) -> pd.DataFrame:
+    """The quota for excellent at a glance (:func:`evaluation.appraisal.quota_table`)
+    as the committee reads it: each appraisal group by its name in ``lang``, the
+    quota's share beside its units (none without a quota), headed by
+    ``quota_header``'s words."""
+    rule = config.grades.quota
+    names = config.group_names(lang)
+    table = quota_table(grades, config)
+    table["group"] = table["group"].map(lambda g: names.get(g, g))
+    table.insert(2, "share", np.nan if rule is None else rule.share)
+    return table.rename(columns=words("quota_header", lang))
+
+
+def quota_cuts(applied: pd.DataFrame, units: dict[str, str], lang: str) -> pd.DataFrame:
+    """The units the quota for excellent made good, and why (the ``quota`` rows of
+    ``Appraisal.rules_applied``, in the order applied): the unit by name
+    (``units``: id → name in ``lang``) and the reason in ``lang``, headed by
+    ``rule_applied_header``'s words."""
+    cut = applied[applied["rule_id"] == "quota"]
+    reason = f"reason_{lang}"
+    heads = words("rule_applied_header", lang)
+    return pd.DataFrame(
+        {
+            heads["unit_id"]: [units.get(u, u) for u in cut["unit_id"]],
+            heads[reason]: cut[reason].to_numpy(),
+        }
+    )
 
 
 #: the columns of a league table that count places or units: shown whole

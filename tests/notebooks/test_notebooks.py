@@ -469,7 +469,7 @@ def test_year_end_unit_and_shares_read_in_chinese(executed):
     """The unit followed (D08, 市财政局) to 2 decimals as the grades table, and the
     three shares by their parts' Chinese names, not ``Shares(…)``."""
     notebook, _ = executed(ROOT / "notebooks" / "year_end.py")
-    header, *rows = _shown_table(notebook, "to_frame(unit_names[unit_id])")
+    header, *rows = _shown_table(notebook, "worded.unit_steps(")
     assert header == ["", "市财政局"]
     shown = dict(rows)
     assert shown["组内排名"] == "3"
@@ -599,7 +599,7 @@ def test_year_end_tables_read_as_published(executed):
     assert shown["市领导"][header.index("参评率")] == "100.0%"
     assert all(re.fullmatch(r"\d+\.\d%", r[header.index("参评率")]) for r in rows)
     assert all(PUBLISHED.fullmatch(r[header.index("平均得分")]) for r in rows)
-    _, *rows = _shown_table(notebook, "spread.prod(axis=1)")
+    _, *rows = _shown_table(notebook, "worded.part_spread(")
     assert all(PUBLISHED.fullmatch(x) for r in rows for x in r[1:]), rows
     header, *rows = _shown_table(notebook, "worded.grade_changes(changes[")
     for score in ("原得分", "测算得分", "得分变化"):

@@ -3,9 +3,14 @@ checked against what an office clerk would write by hand."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from evaluation import appraisal as A
+from evaluation.appraisal import parse_config
 from evaluation.publish import worded as W
+
+from ..conftest import ROOT
 
 
 def test_changes_between_runs_read_in_words():
@@ -562,3 +567,168 @@ def test_the_ledger_at_a_glance_in_words():
     assert zh.values.tolist() == [[1, 0, 1], [1, 1, 2]]
     en = W.ledger_counts(led, "en")
     assert en.index.tolist() == ["open", "closed"] and en.columns[-1] == "Items"
+
+
+def _appraisal_config():
+    """The sample's appraisal.yaml: shares 0.5, 0.3, 0.2; 20% excellent per group
+    (市直部门, 县（市）区政府)."""
+    return A.load_config(ROOT / "appraisal.yaml")
+
+
+def test_part_spread_is_each_parts_share_sd_and_their_product_by_hand():
+    """The year-end notebook's spread of the three parts (it computed them in a
+    cell): 考 70, 80, 90 has SD 10, effect 0.5 × 10 = 5; 评 80, 80 and one unit
+    without it has SD 0; 议 60, 90, 90 has SD √((400 + 100 + 100) / 2) = 17.3205,
+    effect 0.2 × 17.3205 = 3.4641 → 3.46 (by hand)."""
+    grades = pd.DataFrame(
+        {
+            "periods_score": [70.0, 80.0, 90.0],
+            "review_score": [80.0, 80.0, np.nan],
+            "survey_score": [60.0, 90.0, 90.0],
+        }
+    )
+    zh = W.part_spread(grades, _appraisal_config(), "zh")
+    assert list(zh.columns) == ["权重", "单位间标准差", "拉开差距的作用（权重×标准差）"]
+    assert list(zh.index) == ["考（指标）", "评（年终评估）", "议（民主测评）"]
+    assert zh.to_numpy().tolist() == [
+        [0.5, 10.0, 5.0],
+        [0.3, 0.0, 0.0],
+        [0.2, 17.32, 3.46],
+    ]
+    en = W.part_spread(grades, _appraisal_config(), "en")
+    assert list(en.index) == ["Indicators", "Review", "Survey"]
+    assert list(en.columns) == ["Share", "SD across units",
+                                "Effect on the differences (share × SD)"]  # fmt: skip
+
+
+def test_unit_steps_show_the_scores_as_the_grades_table_and_grades_in_words():
+    """One unit followed step by step: its rank whole, every score to 2 decimals
+    half up as the grades table writes them (81.645 → 81.65, 2.675 → 2.68, by
+    hand), the grade after each step in words; a unit without a rank or a survey
+    score shows blanks."""
+    grades = pd.DataFrame(
+        {
+            "unit_id": ["D08", "D09"],
+            "name_zh": ["市财政局", "市科学技术局"],
+            "name_en": ["Finance Bureau", "Science Bureau"],
+            "group_rank": pd.array([3, pd.NA], dtype="Int64"),
+            "periods_score": [81.645, 60.0],
+            "review_score": [97.0, 70.0],
+            "survey_score": [97.185, np.nan],
+            "combined": [89.36, 63.75],
+            "deductions": [0.0, 2.675],
+            "bonus": [1.0, 0.0],
+            "score": [90.36, 61.075],
+            "grade_by_score": ["excellent", "pass"],
+            "grade_after_rules": ["good", "pass"],
+            "grade_after_quota": ["good", "pass"],
+            "final_grade": ["good", "fail"],
+        }
+    )
+    zh = W.unit_steps(grades, "D08", "zh")
+    assert list(zh.columns) == ["市财政局"]
+    assert zh["市财政局"].to_dict() == {
+        "组内排名": 3,
+        "考：年度综合得分": "81.65",
+        "评：年终评估": "97.00",
+        "议：民主测评": "97.19",
+        "加权合成得分": "89.36",
+        "扣分": "0.00",
+        "加分": "1.00",
+        "最终得分": "90.36",
+        "按分数等次": "优秀",
+        "适用规则后等次": "良好",
+        "按名额确定后等次": "良好",
+        "最终等次": "良好",
+    }
+    en = W.unit_steps(grades, "D09", "en")
+    assert list(en.columns) == ["Science Bureau"]
+    shown = en["Science Bureau"]
+    assert (
+        shown["Rank in group"] == ""
+        and shown["Survey (议): multi-rater appraisal"] == ""
+    )
+    assert shown["Deductions"] == "2.68" and shown["Final score"] == "61.08"
+    assert shown["Final grade"] == "fail"
+
+
+def test_rules_affected_count_each_unit_once_by_rule_name():
+    """How many units each rule touched, as the rules sheet counts them: U1's two
+    bonuses are one unit (the notebook's cell counted rows: 3 for the bonus rule);
+    the built-in quota by its name; rules in the order first applied."""
+    applied = pd.DataFrame(
+        {
+            "unit_id": ["U1", "U1", "U2", "U3", "U4"],
+            "rule_id": ["bonus_award", "bonus_award", "bonus_award", "veto", "quota"],
+        }
+    )
+    rules = pd.DataFrame(
+        {
+            "rule_id": ["veto", "bonus_award"],
+            "name_zh": ["一票否决", "加分项目"],
+            "name_en": ["Veto", "Bonus points"],
+        }
+    )
+    zh = W.rules_affected(applied, rules, "zh")
+    assert zh.to_dict() == {"加分项目": 2, "一票否决": 1, "优秀名额": 1}
+    assert list(zh.index) == ["加分项目", "一票否决", "优秀名额"]
+    assert zh.index.name == "规则" and zh.name == "涉及单位或人员数"
+    en = W.rules_affected(applied, rules, "en")
+    assert en.to_dict() == {"Bonus points": 2, "Veto": 1, "Quota for excellent": 1}
+
+
+def _quota_grades() -> pd.DataFrame:
+    """Five departments, two excellent by the rules, one after the quota (20% of 5
+    is 1 place); five districts, one excellent throughout."""
+    return pd.DataFrame(
+        {
+            "group": ["departments"] * 5 + ["districts"] * 5,
+            "grade_after_rules": ["excellent", "excellent", "good", "good", "pass"]
+            + ["excellent", "good", "good", "good", "good"],
+            "grade_after_quota": ["excellent", "good", "good", "good", "pass"]
+            + ["excellent", "good", "good", "good", "good"],
+            "quota_tie": [False] * 10,
+        }
+    )
+
+
+def test_quota_by_group_name_with_its_share_headed_in_words():
+    zh = W.quota(_quota_grades(), _appraisal_config(), "zh")
+    assert list(zh.columns) == [
+        "考评组别", "单位数", "优秀比例", "优秀名额", "适用规则后优秀的单位数",
+        "优秀单位数", "因名额改为良好", "名额线上同分",
+    ]  # fmt: skip
+    assert zh.astype(object).to_numpy().tolist() == [
+        ["市直部门", 5, 0.2, 1, 2, 1, 1, 0],
+        ["县（市）区政府", 5, 0.2, 1, 1, 1, 0, 0],
+    ]
+    en = W.quota(_quota_grades(), _appraisal_config(), "en")
+    assert en["Appraisal group"].tolist() == [
+        "Municipal departments",
+        "District and county governments",
+    ]
+    raw = _appraisal_config().model_dump(mode="json", by_alias=True)
+    raw["grades"]["quota"] = None  # no quota: no share, no places
+    none = W.quota(_quota_grades(), parse_config(raw), "zh")
+    assert none["优秀比例"].isna().all() and none["优秀名额"].isna().all()
+
+
+def test_quota_cuts_name_the_units_and_say_why():
+    """The quota's rows of the rules applied, the unit by name and the reason in
+    the reader's language; other rules left out."""
+    why_zh = "本组优秀名额2个（10个单位×0.2，四舍五入），按得分排序未入选"
+    why_en = "excellent quota 2 (10 units × 0.2, rounded half up); outside it"
+    applied = pd.DataFrame(
+        {
+            "unit_id": ["X02", "X09"],
+            "rule_id": ["bonus_award", "quota"],
+            "reason_zh": ["加1分", why_zh],
+            "reason_en": ["1 point", why_en],
+        }
+    )
+    zh = W.quota_cuts(applied, {"X09": "白水县", "X02": "西城区"}, "zh")
+    assert list(zh.columns) == ["单位", "原因"]
+    assert zh.to_numpy().tolist() == [["白水县", why_zh]]
+    en = W.quota_cuts(applied, {"X09": "Baishui County"}, "en")
+    assert list(en.columns) == ["Unit", "Reason"]
+    assert en.to_numpy().tolist() == [["Baishui County", why_en]]
