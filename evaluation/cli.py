@@ -2635,7 +2635,7 @@ def uncertainty(
         except EvaluationError as exc:
             raise _failed(exc, lang) from None
         sobol_out = sobol_out or out.with_name(f"{out.stem}_sobol.csv")
-        shown = W.sobol_zh(s, res.catalogue) if zh else s
+        shown = W.sobol_table(s, res.catalogue, "zh") if zh else s
         write_media_csv(shown, sobol_out)
         if zh:  # the factors in words, the indices and their intervals' ends
             shown = shown.iloc[:, [0, 1, 2, 3, 5, 6, 7]]

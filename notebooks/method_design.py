@@ -201,9 +201,7 @@ sobol = uncertainty.sensitivity(
     ),
     n=sobol_n,
 )
-sobol_shown = (
-    worded.sobol_zh(sobol, catalogue) if lang == "zh" else worded.rounded(sobol, 3)
-)
+sobol_shown = worded.sobol_table(sobol, catalogue, lang)
 sobol_shown
 
 # %%

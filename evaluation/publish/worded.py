@@ -152,18 +152,22 @@ def sobol_factor(code: str, cat: Catalogue, lang: str = "zh") -> str:
     return known[code].text(lang) if code in known else code
 
 
-def sobol_zh(sobol: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
-    """Sobol indices as the office reads them: Chinese headers, the factors, the
-    estimator and its interval in words; the factor's code kept in the last column."""
-    headers = words("sobol_header", "zh")
+def sobol_table(sobol: pd.DataFrame, cat: Catalogue, lang: str = "zh") -> pd.DataFrame:
+    """Sobol indices (:func:`evaluation.analysis.uncertainty.sensitivity`) as the
+    office reads them, in ``lang``: headed by ``sobol_header``'s words, the factors
+    (:func:`sobol_factor`: 行政效率的权重, weight of Administrative efficiency), the
+    estimator and its interval in words, the indices to 4 decimals half up (numbers
+    still); the factor's code kept in the last column. ``evaluation uncertainty``
+    writes it in Chinese (in English its file keeps the analysis' own columns)."""
+    headers = words("sobol_header", lang)
     order = ["S1", "S1_low", "S1_high", "S1_conf", "ST", "ST_low", "ST_high", "ST_conf"]
     table = rounded(sobol[order], 4)  # numbers, written as numbers
-    table.insert(0, "factor", [sobol_factor(f, cat) for f in sobol["factor"]])
+    table.insert(0, "factor", [sobol_factor(f, cat, lang) for f in sobol["factor"]])
     for c, family_name in (
         ("estimator", "sobol_estimator"),
         ("interval", "sobol_interval"),
     ):
-        known = words(family_name, "zh")
+        known = words(family_name, lang)
         table[c] = [known.get(x, x) for x in sobol[c]]
     table["factor_code"] = sobol["factor"].to_numpy()
     return table.rename(columns=headers)

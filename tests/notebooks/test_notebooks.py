@@ -499,6 +499,24 @@ def test_method_design_workbook_sensitivity_sheet_is_in_chinese(executed):
 
 
 @pytest.mark.notebook
+def test_method_design_sobol_table_in_english_names_its_factors(executed_en):
+    """The Sobol table an English reader sees (it showed the analysis' columns:
+    factor w:efficiency, estimator salib): factors and the estimator in words,
+    under English headers, the factor's code last."""
+    notebook, _ = executed_en(ROOT / "notebooks" / "method_design.py")
+    header, *rows = _shown_table(notebook, "worded.sobol_table(")
+    assert header[1:3] == ["Factor", "First-order index (S1)"]
+    assert header[-1] == "Factor code"
+    catalogue = ev.load_catalogue(ROOT / "indicators.yaml")
+    efficiency = catalogue.name("efficiency", "en")
+    factors = {r[1].removesuffix("..."): r[-1] for r in rows}  # a long cell cut
+    assert any(f"weight of {efficiency}".startswith(f) for f in factors), factors
+    assert [f for f in factors if f.startswith("w:")] == []
+    estimator = rows[0][header.index("Estimator")].removesuffix("...")
+    assert "normalised by the total variance (SALib)".startswith(estimator)
+
+
+@pytest.mark.notebook
 def test_year_end_rules_applied_say_the_approval_date_in_chinese(executed):
     """The vetoes and bonuses the committee reads (lang="zh"): 批准日期 as officials
     write it, the dates of the sample's vetoes.csv and bonuses.csv (2026-01-20)

@@ -539,6 +539,56 @@ def test_sobol_factors_in_either_language(catalogue):
     assert W.sobol_factor("seed", catalogue) == "seed"
 
 
+def _sobol() -> pd.DataFrame:
+    """Sobol indices of two factors, as :func:`uncertainty.sensitivity` gives them."""
+    return pd.DataFrame(
+        {
+            "factor": ["w:efficiency", "aggregation"],
+            "S1": [0.12345, 0.9],
+            "S1_conf": [0.02, 0.25],
+            "S1_low": [0.10345, 0.65],
+            "S1_high": [0.14345, 1.15],
+            "ST": [0.2, 1.0],
+            "ST_conf": [0.01, 0.3],
+            "ST_low": [0.19, 0.7],
+            "ST_high": [0.21, 1.3],
+            "estimator": ["salib", "salib"],
+            "interval": ["normal_95", "normal_95"],
+        }
+    )
+
+
+def test_sobol_table_in_english_names_factors_and_methods_in_words(catalogue):
+    """The English reader's Sobol table (the notebook showed the analysis' own
+    columns: factor w:efficiency, estimator salib, interval normal_95): the factor,
+    the estimator and its interval in words, indices to 4 decimals half up
+    (0.12345 → 0.1235, by hand), the factor's code last."""
+    en = W.sobol_table(_sobol(), catalogue, "en")
+    assert list(en.columns) == [
+        "Factor", "First-order index (S1)", "S1 interval, low end",
+        "S1 interval, high end", "S1 interval, half-width", "Total index (ST)",
+        "ST interval, low end", "ST interval, high end", "ST interval, half-width",
+        "Estimator", "Interval", "Factor code",
+    ]  # fmt: skip
+    efficiency = catalogue.name("efficiency", "en")
+    assert en.iloc[0].tolist() == [
+        f"weight of {efficiency}", 0.1235, 0.1035, 0.1435, 0.02,
+        0.2, 0.19, 0.21, 0.01,
+        "normalised by the total variance (SALib)",
+        "95% confidence interval (normal approximation)", "w:efficiency",
+    ]  # fmt: skip
+    assert en.iloc[1, 0] == "aggregation"
+
+
+def test_sobol_table_in_chinese_is_the_command_lines_file(catalogue):
+    zh = W.sobol_table(_sobol(), catalogue, "zh")
+    assert list(zh.columns[:2]) == ["因素", "一阶敏感度指数（S1）"]
+    assert zh.iloc[0].tolist()[:2] == ["行政效率的权重", 0.1235]
+    assert zh.iloc[0].tolist()[-3:] == [
+        "输出按总方差标准化的估计", "95%置信区间（正态近似）", "w:efficiency",
+    ]  # fmt: skip
+
+
 def test_flag_counts_read_in_words():
     """The checks by name under 核查项, the decisions in words, the total last."""
     flags = pd.DataFrame(
