@@ -78,15 +78,15 @@ overdue
 
 # %% [markdown]
 # ## 3. 多次升级的事项 / Items escalated again and again
-# 错过期限越多，说明整改越难推进，需要约谈或督办。
+# 错过期限越多，说明整改越难推进，需要约谈或督办。升级次数多的在前；次数相同的，与提醒清单一样，等级高的在前，
+# 再按原定整改期限先后、事项编号排列。
+#
 # The more deadlines missed, the harder the item: a case for a meeting or
-# supervision.
+# supervision. The most escalations first; equal counts as in the reminder list:
+# the most severe, then the earliest first deadline, then the item.
 
 # %%
-stuck = ledger[(ledger["status"] == "open") & (ledger["escalations"] > 0)]
-risk_table(
-    result, "ledger", lang=lang, rows=stuck.sort_values("escalations", ascending=False)
-).head(10)
+risk_table(result, "ledger", lang=lang, rows=L.escalated(ledger)).head(10)
 
 # %% [markdown]
 # ## 4. 各单位整改情况 / Closure rates by unit

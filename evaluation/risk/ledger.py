@@ -179,14 +179,32 @@ def _check(ledger: pd.DataFrame, as_of: pd.Timestamp, days) -> pd.DataFrame:
     return ledger
 
 
+def _ordered(items: pd.DataFrame, first: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``items`` by the columns ``first`` (largest first), then in the reminder
+    list's order: the most severe level, the earliest first due date, the item id
+    (unique: no two items are left in an unstated order)."""
+    keys = [*first, "level", "first_due", "item_id"]
+    return items.sort_values(
+        keys,
+        ascending=[False] * len(first) + [True] * 3,
+        key=lambda s: s.map(SEVERITY).mul(-1) if s.name == "level" else s,
+        kind="stable",
+    ).reset_index(drop=True)
+
+
 def reminders(ledger: pd.DataFrame) -> pd.DataFrame:
     """Open items past their first due date at their last check, most severe and
-    oldest first."""
+    oldest first (then by item id)."""
     due = ledger[(ledger["status"] == "open") & ledger["reminder"].astype(bool)]
-    return due.sort_values(
-        ["level", "first_due", "item_id"],
-        key=lambda s: s.map(SEVERITY).mul(-1) if s.name == "level" else s,
-    ).reset_index(drop=True)
+    return _ordered(due)
+
+
+def escalated(ledger: pd.DataFrame) -> pd.DataFrame:
+    """Open items escalated at least once (多次升级的事项: a case for a meeting or
+    supervision), the most escalations first; equal counts in the reminder list's
+    order: the most severe, the earliest first due date, then by item id."""
+    stuck = ledger[(ledger["status"] == "open") & (ledger["escalations"] > 0)]
+    return _ordered(stuck, ("escalations",))
 
 
 def closure_rate(ledger: pd.DataFrame, period: str) -> pd.Series:

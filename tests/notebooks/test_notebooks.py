@@ -792,6 +792,27 @@ def test_ledger_followup_orders_and_names_as_its_text_says(executed):
 
 
 @pytest.mark.notebook
+def test_ledger_followup_escalated_items_in_the_order_its_text_states(executed):
+    """Section 3: the most escalations first; equal counts by the first deadline
+    (原定整改期限, 2024年3月1日 before 2024年3月31日), then by item (编号), as
+    its text says (ties were left to pandas' sort); every item red."""
+    notebook, _ = executed(ROOT / "notebooks" / "ledger_followup.py")
+    header, *rows = _shown_table(notebook, "L.escalated(ledger)")
+    at = {h: header.index(h) for h in ("升级次数", "整改期限", "编号", "预警等级")}
+
+    def day(text):  # 2024年3月1日 → (2024, 3, 1)
+        return tuple(int(x) for x in re.findall(r"\d+", text))
+
+    keys = [
+        (-int(r[at["升级次数"]]), day(r[at["整改期限"]]), r[at["编号"]]) for r in rows
+    ]
+    assert len(keys) > 1 and keys == sorted(keys), keys
+    assert {r[at["预警等级"]] for r in rows} == {"红色"}
+    text = next(c.source for c in notebook.cells if c.source.startswith("## 3."))
+    assert "原定整改期限先后、事项编号" in text
+
+
+@pytest.mark.notebook
 def test_flag_counts_are_the_triage_charts_numbers(executed):
     """The flags counted by check (league_table) and the triage's progress
     (intake_review) are one table: each check as the triage chart lists it, by

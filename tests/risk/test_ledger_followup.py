@@ -80,6 +80,29 @@ def test_units_by_overdue_items_then_the_lowest_on_time_rate():
     assert table["on_time_rate"].tolist()[1:3] == [50, 100]
 
 
+def test_items_escalated_most_first_then_in_a_stated_order():
+    """多次升级的事项 (the notebook's section 3, which sorted by the count alone,
+    ties in no stated order): open items escalated at least once, the most
+    escalations first (s: 3); of the three escalated once, the earliest first due
+    (q and r, 2025-03-02, before p, 03-30), then by item (q before r). Listed in
+    another order here; the closed t and the never escalated u left out."""
+    items = [
+        ("r", "U2", "M02", "03-02", "open", None, None, None, 1, True),
+        ("p", "U1", "M01", "03-30", "open", None, None, None, 1, True),
+        ("t", "U1", "M01", "03-02", "closed", "M03", "03-31", False, 2, False),
+        ("q", "U2", "M01", "03-02", "open", None, None, None, 1, True),
+        ("u", "U3", "M04", "05-30", "open", None, None, None, 0, False),
+        ("s", "U1", "M01", "03-02", "open", None, None, None, 3, True),
+    ]
+    table = L.escalated(ledger(items))
+    assert table["item_id"].tolist() == ["s", "q", "r", "p"]
+    assert table["escalations"].tolist() == [3, 1, 1, 1]
+    # of equal counts, a red item before an orange one due earlier
+    led = ledger(items).assign(level=["red", "red", "red", "orange", "red", "red"])
+    assert L.escalated(led)["item_id"].tolist() == ["s", "r", "p", "q"]
+    assert L.escalated(L.empty()).empty
+
+
 def test_the_ledger_at_a_glance_open_first_most_severe_first():
     """Items by status and current level by hand: c (red) and d (orange) open;
     b (red), a and e (orange) closed. Open first, red before orange."""
