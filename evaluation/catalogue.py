@@ -1029,40 +1029,67 @@ def _weight_by_known(c: Catalogue) -> list[Problem]:
     return problems
 
 
-def _sibling_weights_sum_to_one(c: Catalogue) -> list[Problem]:
-    """With ``sibling_weights: sum_to_one``, the ``weight`` fields of each node's
-    children sum to 1 where the node uses them (manual weights, or a manual blend)."""
-    if c.settings.sibling_weights != "sum_to_one":
-        return []
-    nodes = [("dimensions", i, n) for i, n in enumerate(c.dimensions)] + [
-        ("indicators", i, n) for i, n in enumerate(c.indicators)
-    ]
+def _manual_sibling_sets(c: Catalogue):
+    """Each node whose children's ``weight`` fields are its weights (manual, or a
+    manual blend): ``(node, [(section, index, child), …])``, ``None`` the composite."""
     groups: dict[str | None, list] = {}
-    for section, i, n in nodes:
-        groups.setdefault(n.parent, []).append((section, i, n))
+    for section in ("dimensions", "indicators"):
+        for i, n in enumerate(getattr(c, section)):
+            groups.setdefault(n.parent, []).append((section, i, n))
     method = {d.id: d.weights for d in c.dimensions}
     method[None] = c.settings.weights
-    problems: list[Problem] = []
     for key, members in groups.items():
         spec = method.get(key)
-        manual = (
+        if (
             spec is None
             or spec.method == "manual"
             or (spec.method == "blend" and spec.subjective == "manual")
-        )
-        if not manual:
-            continue
+        ):
+            yield key, members
+
+
+def _unwritten(members) -> list:
+    """The members whose ``weight`` is not written (the default 1 taken)."""
+    return [m for m in members if "weight" not in m[2].model_fields_set]
+
+
+def _sibling_weights_sum_to_one(c: Catalogue) -> list[Problem]:
+    """With ``sibling_weights: sum_to_one``, the ``weight`` fields of each node's
+    children sum to 1 where the node uses them (manual weights, or a manual blend).
+    A child with no ``weight`` written counts 1, and the message names it, at its
+    path: the sum alone would not say a weight was forgotten."""
+    if c.settings.sibling_weights != "sum_to_one":
+        return []
+    problems: list[Problem] = []
+    for key, members in _manual_sibling_sets(c):
         total = sum(n.weight for _, _, n in members)
         if abs(total - 1) > 1e-6:
-            section, i, _ = members[-1]
+            unwritten = _unwritten(members)
+            section, i, _ = unwritten[0] if unwritten else members[-1]
             ids = _ids([n.id for _, _, n in members])
-            problems.append(
-                (
-                    (section, i, "weight"),
-                    round(total, 9),
-                    _rule("weights_sum", node=_node(key), ids=ids),
-                )
-            )
+            said = _rule("weights_sum", node=_node(key), ids=ids)
+            if unwritten:
+                more = _rule("weights_unwritten", ids=_ids(n.id for *_, n in unwritten))
+                said = Word(said.zh + more.zh, said.en + more.en)
+            problems.append(((section, i, "weight"), round(total, 9), said))
+    return problems
+
+
+def _sibling_weights_all_or_none(c: Catalogue) -> list[Problem]:
+    """With ``sibling_weights: renormalise``, a node's children have a ``weight``
+    written for all of them or for none (equal weights): one left out among written
+    ones would count 1 (0.4 and 0.2 beside it: 63% of the node), a forgotten weight
+    no sum catches. Each one left out is said at its path."""
+    if c.settings.sibling_weights != "renormalise":
+        return []
+    problems: list[Problem] = []
+    for key, members in _manual_sibling_sets(c):
+        unwritten = _unwritten(members)
+        if not unwritten or len(unwritten) == len(members):
+            continue
+        written = _ids([m[2].id for m in members if m not in unwritten])
+        said = _rule("weight_unwritten", node=_node(key), ids=written)
+        problems += [((s, i, "weight"), None, said) for s, i, _ in unwritten]
     return problems
 
 
@@ -1254,6 +1281,7 @@ CROSS_CHECKS = (
     _denominators_known,
     _weight_by_known,
     _sibling_weights_sum_to_one,
+    _sibling_weights_all_or_none,
     _ahp_names_the_children,
     _warning_rules_refer_to_known_ids,  # ids alone: said beside a weight typo
 )
@@ -1266,7 +1294,7 @@ TREE_CHECKS = (
 )
 #: checks that refuse what an earlier version scored and stored: a new run's
 #: catalogue must pass them, a stored run's is read back as it was scored
-NEW_RUNS_ONLY = frozenset({_one_rule_of_a_kind_per_node})
+NEW_RUNS_ONLY = frozenset({_one_rule_of_a_kind_per_node, _sibling_weights_all_or_none})
 
 
 # --------------------------------------------------------------------- loading

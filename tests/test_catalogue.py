@@ -133,6 +133,36 @@ def test_sum_to_one_catches_a_weight_typo(tiny_raw):
     assert "must sum to 1" in found["indicators[1].weight"]
 
 
+def test_a_forgotten_weight_is_said_under_either_sibling_rule(tiny_raw):
+    """A weight left out counts 1. With ``sum_to_one`` the sum says so and names
+    the child (a: 0.6, b left out: 1.6). With ``renormalise`` a set with a weight
+    written for some children only is refused at each child left out (b2 beside
+    b1's 1 would have half of b); a set with none written (equal weights) loads,
+    and so does a stored run's catalogue."""
+    summed = copy.deepcopy(tiny_raw)
+    summed["settings"]["sibling_weights"] = "sum_to_one"
+    del summed["dimensions"][1]["weight"]
+    for ind, w in zip(summed["indicators"], (0.5, 0.5, 0.5, 0.5), strict=True):
+        ind["weight"] = w
+    found = paths(summed)
+    assert found == {
+        "dimensions[1].weight": "weights of the children of the composite (a, b) "
+        "must sum to 1 (settings.sibling_weights: sum_to_one); no weight written "
+        "for b, counted as 1 in the sum"
+    }
+    del tiny_raw["indicators"][3]["weight"]
+    found = paths(tiny_raw)
+    assert found == {
+        "indicators[3].weight": "no weight written, so it counts as 1, while the "
+        "other children of b (b1) have theirs (settings.sibling_weights: "
+        "renormalise): write this one's weight, or none of them (equal weights)"
+    }
+    assert ev.parse_catalogue(tiny_raw, stored=True).nodes.loc["b2", "weight"] == 1
+    del tiny_raw["indicators"][2]["weight"]
+    nodes = ev.parse_catalogue(tiny_raw).nodes
+    assert nodes.loc[["b1", "b2"], "local_weight"].tolist() == [0.5, 0.5]
+
+
 def test_a_rule_naming_an_unknown_node_is_said_beside_a_weight_typo(tiny_raw):
     """An office edits two things at once: a sibling weight (sum 1.1) and a warning
     rule's node (``costs`` for ``b``). Both are said in one pass, not the rule only

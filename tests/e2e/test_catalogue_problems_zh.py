@@ -53,6 +53,34 @@ def test_weights_that_do_not_sum_to_one_are_said_in_chinese(tmp_path):
     assert "must sum to 1" in english and "权重之和" not in english
 
 
+def test_a_forgotten_weight_is_named_in_chinese(tmp_path):
+    """The office copies the line of 行政运行成本 (cost.operation) and leaves its
+    weight out: it counts 1, and 财政资金使用's 0.5 beside it sums to 1.5. With
+    renormalise (no sum to check) it would have 2/3 of 行政成本: refused too."""
+    at = next(i for i, d in enumerate(RAW["dimensions"]) if d["id"] == "cost.operation")
+
+    def change(raw):
+        del raw["dimensions"][at]["weight"]
+
+    said = validate(broken(tmp_path, change))
+    assert (
+        f"dimensions[{at}].weight：cost的下级指标（cost.funds、cost.operation）权重之和"
+        "须为1（settings.sibling_weights: sum_to_one）；其中cost.operation未填写权重，"
+        "按1计入合计（实际为 1.5）"
+    ) in [x.strip() for x in said.splitlines()]
+
+    def relative(raw):
+        change(raw)
+        raw["settings"]["sibling_weights"] = "renormalise"
+
+    said = validate(broken(tmp_path, relative))
+    assert (
+        f"dimensions[{at}].weight：未填写权重，按1计；而cost的其他下级指标（cost.funds）"
+        "都填写了权重（settings.sibling_weights: renormalise）：请填写此项的权重，"
+        "或各项都不填写（等权）"
+    ) in [x.strip() for x in said.splitlines()]
+
+
 def test_warning_lines_out_of_order_and_an_unknown_agency(tmp_path):
     """投诉办结率 is higher-is-better: its red line above its orange line is a
     slip; an indicator reported by an agency the catalogue does not list."""
