@@ -33,6 +33,7 @@ from evaluation.fields import (
     COMPOSITE,
     Id,
     Model,
+    Name,
     Number,
     Positive,
     Problem,
@@ -307,8 +308,8 @@ class Settings(Model):
 
 class Named(Model):
     id: Id
-    name_zh: Text
-    name_en: Text
+    name_zh: Name
+    name_en: Name
 
 
 class Agency(Named):
@@ -669,8 +670,8 @@ class Catalogue(Model):
 
     id: Id
     version: Text
-    name_zh: Text
-    name_en: Text
+    name_zh: Name
+    name_en: Name
     settings: Settings = Settings()
     agencies: tuple[Agency, ...]
     peer_groups: tuple[PeerGroup, ...]

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
 
-from evaluation.vocabulary import FAMILIES, Word, plain, say
+from evaluation.vocabulary import FAMILIES, Word, plain, quoted, say
 
 #: The one key reserved for the top of the hierarchy.
 COMPOSITE = "composite"
@@ -40,6 +40,24 @@ class Problems(ValueError):
                 for p, _, m in problems
             )
         )
+
+
+def _spaced_name(name: str, info: ValidationInfo) -> str:
+    """A name as the media CSV and the dashboard print it: no space at its start or
+    end (a space, a full-width space, a line break), none full-width (U+3000)
+    inside; each is a problem that quotes the name as typed (so its spaces are
+    seen). A stored run's catalogue (context ``stored``) is read as it was scored."""
+    if (info.context or {}).get("stored"):
+        return name
+    codes = ["name_spaces"] if name != name.strip() else []
+    codes += ["name_full_width_space"] if "\u3000" in name.strip() else []
+    raise_if([((), None, say("library_error", c, name=quoted(name))) for c in codes])
+    return name
+
+
+#: a name people read (``name_zh``, ``name_en``): text, with no space at its ends
+#: and no full-width space (:func:`_spaced_name`)
+Name = Annotated[str, Field(min_length=1), AfterValidator(_spaced_name)]
 
 
 #: id patterns said in words rather than as the pattern (``pydantic_error.pattern_*``)

@@ -163,6 +163,44 @@ def test_a_forgotten_weight_is_said_under_either_sibling_rule(tiny_raw):
     assert nodes.loc[["b1", "b2"], "local_weight"].tolist() == [0.5, 0.5]
 
 
+def test_a_name_with_spaces_at_its_ends_or_a_full_width_space_is_refused(tiny_raw):
+    """Names go to the media CSV and the dashboard as typed: a space copied at an
+    end, a full-width space (U+3000) typed between words by a Chinese input method,
+    are said with the name quoted; a space inside an English name is a space. A
+    stored run's catalogue is read as it was scored."""
+    tiny_raw["dimensions"][0]["name_zh"] = "营商环境\u3000评价指数"
+    tiny_raw["dimensions"][1]["name_en"] = "B "
+    tiny_raw["agencies"][0]["name_zh"] = "\u3000办公室\u3000甲"
+    tiny_raw["name_en"] = "Test catalogue, two words"
+    found = paths(tiny_raw)
+    assert found == {  # English quotes as Python does: U+3000 written \u3000
+        "dimensions[0].name_zh": r"the name '营商环境\u3000评价指数' has a full-width "
+        "space (U+3000); delete it, or type an ordinary space",
+        "dimensions[1].name_en": "the name 'B ' has spaces at its start or end; "
+        "delete them",
+        "agencies[0].name_zh": r"the name '\u3000办公室\u3000甲' has a full-width "
+        "space (U+3000); delete it, or type an ordinary space",  # and its ends
+    }
+    with pytest.raises(ev.CatalogueError) as info:
+        ev.parse_catalogue(tiny_raw)
+    zh = info.value.problems.set_index("path")["rule_zh"]
+    assert zh["dimensions[0].name_zh"] == (
+        "名称“营商环境\u3000评价指数”中有全角空格（U+3000），请删去，或改为半角空格"
+    )
+    assert zh["dimensions[1].name_en"] == (
+        "名称“B ”开头或末尾有空格（引号内是原样内容），请删去空格"
+    )
+    assert zh["agencies[0].name_zh"].tolist() == [
+        "名称“\u3000办公室\u3000甲”开头或末尾有空格（引号内是原样内容），请删去空格",
+        "名称“\u3000办公室\u3000甲”中有全角空格（U+3000），请删去，或改为半角空格",
+    ]
+    stored = ev.parse_catalogue(tiny_raw, stored=True)
+    assert (
+        stored.name("b") == "B "
+        and stored.name("office", "zh") == "\u3000办公室\u3000甲"
+    )
+
+
 def test_a_rule_naming_an_unknown_node_is_said_beside_a_weight_typo(tiny_raw):
     """An office edits two things at once: a sibling weight (sum 1.1) and a warning
     rule's node (``costs`` for ``b``). Both are said in one pass, not the rule only

@@ -81,6 +81,26 @@ def test_a_forgotten_weight_is_named_in_chinese(tmp_path):
     ) in [x.strip() for x in said.splitlines()]
 
 
+def test_a_name_with_a_full_width_space_or_a_space_at_its_end_is_named(tmp_path):
+    """行政效率 retyped with an input method as 行政　效率 (U+3000), and 行政成本
+    pasted with a space after it: neither goes into the media CSV; each is said
+    with the name between quotes, where its space shows."""
+
+    def change(raw):
+        raw["dimensions"][0]["name_zh"] = "行政\u3000效率"
+        raw["dimensions"][1]["name_zh"] = "行政成本 "
+
+    lines = [x.strip() for x in validate(broken(tmp_path, change)).splitlines()]
+    assert (
+        "dimensions[0].name_zh：名称“行政\u3000效率”中有全角空格（U+3000），请删去，"
+        "或改为半角空格"
+    ) in lines
+    assert (
+        "dimensions[1].name_zh：名称“行政成本 ”开头或末尾有空格（引号内是原样内容），"
+        "请删去空格"
+    ) in lines
+
+
 def test_warning_lines_out_of_order_and_an_unknown_agency(tmp_path):
     """投诉办结率 is higher-is-better: its red line above its orange line is a
     slip; an indicator reported by an agency the catalogue does not list."""
