@@ -1559,8 +1559,13 @@ def field_path(loc: list) -> str:
 
 def problem_table(rows: list[tuple]) -> pd.DataFrame:
     """Problem rows as the table ``CatalogueError`` shows (values shortened there):
-    a rule said in both languages (a ``Word``) gives its English as ``rule`` and its
-    Chinese as ``rule_zh``."""
+    a number as the file has it (:func:`_number`: ``90``, not ``90.0``); a rule said
+    in both languages (a ``Word``) gives its English as ``rule`` and its Chinese as
+    ``rule_zh``."""
+    rows = [
+        (file, path, _number(v) if isinstance(v, float) else v, rule)
+        for file, path, v, rule in rows
+    ]
     table = pd.DataFrame(rows, columns=CatalogueError.columns)
     rules = list(table["rule"])
     if any(isinstance(r, Word) for r in rules):
@@ -1580,10 +1585,12 @@ def _ids(items) -> Word:
     return Word("、".join(i.zh for i in items), ", ".join(i.en for i in items))
 
 
-def _number(x) -> Word:
-    """A catalogue's number: ``90`` in Chinese (as written), ``90.0`` in English
-    (as the message always said it)."""
-    return Word(plain(x), str(x))
+def _number(x: float) -> str:
+    """A catalogue's number as written, in either language: ``90`` (not ``90.0``),
+    ``0.25``, ``1200000`` (:func:`~evaluation.vocabulary.plain`); Python's shortest
+    form where that would lose a digit (``1e-07``)."""
+    text = plain(x)
+    return text if float(text) == x else repr(x)
 
 
 def _method(code: str) -> Word:

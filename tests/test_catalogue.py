@@ -201,6 +201,26 @@ def test_a_name_with_spaces_at_its_ends_or_a_full_width_space_is_refused(tiny_ra
     )
 
 
+def test_a_number_in_a_problem_is_said_as_the_file_has_it(tiny_raw):
+    """90 typed is said 90 (not 90.0) in the rule and as the value found, in both
+    languages; a number too small for six decimals keeps its digits (1e-07, not
+    0)."""
+    tiny_raw["indicators"][0]["target"] = 120  # a1's valid range is [0, 100]
+    tiny_raw["indicators"][1]["valid"] = {"min": 0.0000001, "max": 0.00000001}
+    with pytest.raises(ev.CatalogueError) as info:
+        ev.parse_catalogue(tiny_raw)
+    got = info.value.problems.set_index("path")
+    assert got.loc["indicators[0].target", ["value", "rule", "rule_zh"]].tolist() == [
+        "120",
+        "must lie in valid range [0, 100]",
+        "须在有效范围[0, 100]之内",
+    ]
+    assert got.loc["indicators[1].valid.max", ["value", "rule"]].tolist() == [
+        "1e-08",
+        "must be greater than min 1e-07",
+    ]
+
+
 def test_a_rule_naming_an_unknown_node_is_said_beside_a_weight_typo(tiny_raw):
     """An office edits two things at once: a sibling weight (sum 1.1) and a warning
     rule's node (``costs`` for ``b``). Both are said in one pass, not the rule only

@@ -101,6 +101,37 @@ def test_a_name_with_a_full_width_space_or_a_space_at_its_end_is_named(tmp_path)
     ) in lines
 
 
+def test_numbers_are_said_as_the_file_has_them(tmp_path):
+    """审批事项按时办结率's lines are yellow 95, orange 90, red 85 (indicators.yaml):
+    the office types orange 96; in another copy, the level-1 weights as
+    percentages (25, 15, 25, 20, 15). The file says 96 and 100; so does the
+    message (not 96.0, 100.0), in either language."""
+    assert RAW["indicators"][0]["risk"] == {"yellow": 95, "orange": 90, "red": 85}
+
+    def orange(raw):
+        raw["indicators"][0]["risk"]["orange"] = 96
+
+    def percentages(raw):
+        for d, w in zip(raw["dimensions"][:5], (25, 15, 25, 20, 15), strict=True):
+            d["weight"] = w
+
+    lines = [x.strip() for x in validate(broken(tmp_path, orange)).splitlines()]
+    assert (
+        "indicators[0].risk.orange：越高越好的指标，预警线须按黄色、橙色、红色依次递减"
+        "（黄色预警线为95）（实际为 96）"
+    ) in lines
+    assert (
+        "indicators[0].risk.orange: thresholds must be ordered yellow > orange > red "
+        "for a higher-is-better indicator (yellow is 95) (got 96)"
+    ) in lines
+    lines = [x.strip() for x in validate(broken(tmp_path, percentages)).splitlines()]
+    assert any(
+        x.startswith("dimensions[4].weight：") and x.endswith("（实际为 100）")
+        for x in lines
+    ), lines
+    assert any(x.endswith("(got 100)") for x in lines), lines
+
+
 def test_warning_lines_out_of_order_and_an_unknown_agency(tmp_path):
     """投诉办结率 is higher-is-better: its red line above its orange line is a
     slip; an indicator reported by an agency the catalogue does not list."""
@@ -123,7 +154,7 @@ def test_warning_lines_out_of_order_and_an_unknown_agency(tmp_path):
     lines = [x.strip() for x in said.splitlines()]
     assert (
         f"indicators[{first}].risk.red：越高越好的指标，预警线须按黄色、橙色、红色依次"
-        f"递减（橙色预警线为{risk['orange']:g}）（实际为 {risk['orange'] + 1:.1f}）"
+        f"递减（橙色预警线为{risk['orange']:g}）（实际为 {risk['orange'] + 1:g}）"
     ) in lines
     assert not re.search(r"thresholds|must", said.split("invalid catalogue")[0])
     said = validate(broken(tmp_path, police))
