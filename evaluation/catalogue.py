@@ -1069,9 +1069,21 @@ def _sibling_weights_sum_to_one(c: Catalogue) -> list[Problem]:
             section, i, _ = unwritten[0] if unwritten else members[-1]
             ids = _ids([n.id for _, _, n in members])
             said = _rule("weights_sum", node=_node(key), ids=ids)
+            more = []
             if unwritten:
-                more = _rule("weights_unwritten", ids=_ids(n.id for *_, n in unwritten))
-                said = Word(said.zh + more.zh, said.en + more.en)
+                more.append(
+                    _rule("weights_unwritten", ids=_ids(n.id for *_, n in unwritten))
+                )
+            if abs(total - 100) <= 1e-6 * 100:  # percentages: 25 for 0.25
+                w = members[0][2].weight
+                more.append(
+                    _rule(
+                        "weights_percent",
+                        typed=_number(w),
+                        fraction=_number(round(w / 100, 12)),
+                    )
+                )
+            said = Word(*("".join(t) for t in zip(said, *more, strict=True)))
             problems.append(((section, i, "weight"), round(total, 9), said))
     return problems
 
@@ -1537,8 +1549,28 @@ def _problems_from(exc: ValidationError, file: str) -> list[tuple]:
             rows.append((file, field_path(loc), ctx["tag"], rule))
             continue
         value = "" if err["type"] == "missing" else err.get("input")
-        rows.append((file, field_path(loc), value, rule_of(err)))
+        rows.append(
+            (file, field_path(loc), value, _percent(loc, value) or rule_of(err))
+        )
     return rows
+
+
+def _percent(loc: list, value: object) -> Word | None:
+    """A weight typed as a percentage (``20%``): the fraction to write instead."""
+    if loc[-1:] != ["weight"] or not isinstance(value, str):
+        return None
+    typed = value.strip()
+    if typed[-1:] not in ("%", "％"):
+        return None
+    try:
+        share = float(typed[:-1])
+    except ValueError:
+        return None
+    if not 0 < share < float("inf"):
+        return None
+    return _rule(
+        "weight_percent", typed=typed, fraction=_number(round(share / 100, 12))
+    )
 
 
 def field_path(loc: list) -> str:

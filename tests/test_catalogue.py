@@ -221,6 +221,48 @@ def test_a_number_in_a_problem_is_said_as_the_file_has_it(tiny_raw):
     ]
 
 
+def test_weights_written_as_percentages_are_told_to_be_fractions(tiny_raw):
+    """A weight typed 20% gets the fraction to write (0.2), not only 须为数字; a
+    set of weights summing to 100 under sum_to_one is said to look like
+    percentages (a: 60 → 0.6). "abc%" is no number: 须为数字 alone."""
+    raw = copy.deepcopy(tiny_raw)
+    raw["indicators"][0]["weight"] = "20%"
+    raw["indicators"][1]["weight"] = "12.5％"  # a full-width percent sign
+    raw["indicators"][2]["weight"] = "abc%"
+    with pytest.raises(ev.CatalogueError) as info:
+        ev.parse_catalogue(raw)
+    got = info.value.problems.set_index("path")
+    assert got.loc["indicators[0].weight", ["value", "rule", "rule_zh"]].tolist() == [
+        "20%",
+        "must be a number: write a weight as a fraction, 0.2, not 20%",
+        "须为数字：权重须写作小数，如0.2，而不是20%",
+    ]
+    assert got.loc["indicators[1].weight", "rule_zh"] == (
+        "须为数字：权重须写作小数，如0.125，而不是12.5％"
+    )
+    assert got.loc["indicators[2].weight", "rule_zh"] == "须为数字"
+    tiny_raw["settings"]["sibling_weights"] = "sum_to_one"
+    tiny_raw["dimensions"][0]["weight"] = 60
+    tiny_raw["dimensions"][1]["weight"] = 40
+    for ind in tiny_raw["indicators"]:
+        ind["weight"] = 0.5
+    with pytest.raises(ev.CatalogueError) as info:
+        ev.parse_catalogue(tiny_raw)
+    got = info.value.problems
+    assert got[["path", "value", "rule_zh"]].values.tolist() == [
+        [
+            "dimensions[1].weight",
+            "100",
+            "综合得分的下级指标（a、b）权重之和须为1（settings.sibling_weights: "
+            "sum_to_one）；各权重似按百分数填写：权重须写作小数，合计为1（如60写作0.6）",
+        ]
+    ]
+    assert got["rule"][0].endswith(
+        "; the weights look like percentages: write each as a fraction, summing to 1 "
+        "(60 as 0.6)"
+    )
+
+
 def test_a_rule_naming_an_unknown_node_is_said_beside_a_weight_typo(tiny_raw):
     """An office edits two things at once: a sibling weight (sum 1.1) and a warning
     rule's node (``costs`` for ``b``). Both are said in one pass, not the rule only

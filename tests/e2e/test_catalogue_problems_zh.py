@@ -132,6 +132,29 @@ def test_numbers_are_said_as_the_file_has_them(tmp_path):
     assert any(x.endswith("(got 100)") for x in lines), lines
 
 
+def test_weights_as_percentages_are_told_to_be_fractions(tmp_path):
+    """行政效率 (efficiency) weighs 0.25 in indicators.yaml: the office types 25%,
+    then, in another copy, the five level-1 weights as percentages (25, 15, 25,
+    20, 15: 100)."""
+
+    def percent_sign(raw):
+        raw["dimensions"][0]["weight"] = "25%"
+
+    def percentages(raw):
+        for d, w in zip(raw["dimensions"][:5], (25, 15, 25, 20, 15), strict=True):
+            d["weight"] = w
+
+    lines = [x.strip() for x in validate(broken(tmp_path, percent_sign)).splitlines()]
+    said = "须为数字：权重须写作小数，如0.25，而不是25%（实际为 25%）"
+    assert f"dimensions[0].weight：{said}" in lines
+    lines = [x.strip() for x in validate(broken(tmp_path, percentages)).splitlines()]
+    assert (
+        "dimensions[4].weight：综合得分的下级指标（efficiency、cost、tasks、satisfaction、"
+        "law）权重之和须为1（settings.sibling_weights: sum_to_one）；各权重似按百分数"
+        "填写：权重须写作小数，合计为1（如25写作0.25）（实际为 100）"
+    ) in lines
+
+
 def test_warning_lines_out_of_order_and_an_unknown_agency(tmp_path):
     """投诉办结率 is higher-is-better: its red line above its orange line is a
     slip; an indicator reported by an agency the catalogue does not list."""
