@@ -532,21 +532,36 @@ def absence_warning(
     absences: pd.DataFrame, catalogue: Catalogue, indicators=None
 ) -> V.Word:
     """What a run without late agencies' submissions says, in Chinese and English:
-    the agencies and their periods, and how many indicators were scored without
-    them. ``absences`` as ``Result.absences``; ``indicators`` the indicators
-    concerned (``Result.absent_indicators``) of the run's period. Without
-    ``indicators`` (``absences`` as ``validate_dataset`` lets them through:
-    ``Dataset.absent``), what validation says."""
+    each agency with the series it owes, by name (a new indicator with no report
+    yet is named, not its agency alone), and their periods; and how many
+    indicators were scored without them. ``absences`` as ``Result.absences``;
+    ``indicators`` the indicators concerned (``Result.absent_indicators``) of the
+    run's period. Without ``indicators`` (``absences`` as ``validate_dataset`` lets
+    them through: ``Dataset.absent``), what validation says."""
+    order = {s: k for k, s in enumerate(catalogue.series.index)}
     parts = []
     for agency, g in absences.groupby("agency", sort=False):
-        periods = list(dict.fromkeys(g["period"]))
-        said_zh = "、".join(map(P.name_zh, periods))
-        parts.append(
-            V.Word(
-                f"{catalogue.name(agency, 'zh')}（{said_zh}）",
-                f"{catalogue.name(agency, 'en')} ({', '.join(periods)})",
+        owed: dict[tuple, list] = {}  # the periods missing → the series owing them
+        for series, periods in g.groupby("series_id", sort=False)["period"]:
+            owed.setdefault(tuple(dict.fromkeys(periods)), []).append(series)
+        for periods, series in owed.items():
+            series = sorted(series, key=lambda s: order.get(s, len(order)))
+            parts.append(
+                V.say(
+                    "absence_cli",
+                    "owed",
+                    agency=V.Word(*(catalogue.name(agency, k) for k in V.LANGS)),
+                    series=V.Word(
+                        *(
+                            sep.join(catalogue.name_or_id(s, k) for s in series)
+                            for k, sep in zip(V.LANGS, ("、", ", "), strict=True)
+                        )
+                    ),
+                    periods=V.Word(
+                        "、".join(map(P.name_zh, periods)), ", ".join(periods)
+                    ),
+                )
             )
-        )
     return V.say(
         "absence_cli",
         "warning" if indicators is not None else "validate",

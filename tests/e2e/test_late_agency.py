@@ -112,6 +112,17 @@ def test_score_goes_on_and_names_the_late_agency_in_chinese_and_english(scored, 
     said_en = [x for x in lines if en in x]
     assert said_zh and "2025年12月" in said_zh[0] and "未报送" in said_zh[0]
     assert said_en and MONTH in said_en[0] and "not yet reported" in said_en[0]
+    # the series it owes, by name (indicators.yaml), in the catalogue's order
+    assert said_zh[0].endswith(
+        "：市政务服务中心的服务承诺按时答复率、12345热线工单按时响应率、政务服务"
+        "“好差评”好评率、“好差评”评价件数（2025年12月）"
+    )
+    assert said_en[0].endswith(
+        "(absences, n_absent): Municipal Government Service Centre: On-time reply "
+        "rate under service commitments, On-time response rate to 12345 hotline "
+        "tickets, Share of good ratings for government services, Service ratings "
+        "received (2025-M12)"
+    )
     # the other agencies sent everything: none of them is named
     others = [n for a, n in names.items() if a != SERVICE]
     assert not any(n[0] in done.stdout for n in others)
@@ -465,3 +476,45 @@ def test_status_says_a_period_typed_the_chinese_way_in_chinese():
     assert done.exit_code == 2
     assert done.output.startswith("报告期“2025年12月”写法不对：应写作“2025”（年度）")
     assert "is not a period label" not in done.output.splitlines()[0]
+
+
+def test_a_new_indicator_with_no_report_yet_is_named(tmp_path):
+    """The office adds an annual indicator for the service centre, 政务服务网上可办率,
+    before any agency reports it: the sample's annual reports are of 2024 and 2025
+    (survey.csv's deputy_satisfaction), so both years are owed. The note names the
+    indicator, not its agency alone (the centre sent all its monthly series)."""
+    survey = pd.read_csv(SAMPLE / "observations" / "survey.csv", dtype=str)
+    annual = survey.loc[survey["indicator_id"] == "deputy_satisfaction", "period"]
+    assert sorted(set(annual)) == ["2024", "2025"]
+    raw = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+    good = next(i for i in raw["indicators"] if i["id"] == "service_good_rating_rate")
+    good["weight"] = 0.4  # 0.4 + 0.4 (complaints) + 0.2: sum_to_one
+    raw["indicators"].append(
+        {
+            **{k: good[k] for k in ("parent", "agency", "direction", "valid")},
+            "id": "service_online_rate",
+            "name_zh": "政务服务网上可办率",
+            "name_en": "Share of services available online",
+            "definition_zh": "可网上办理事项数 ÷ 政务服务事项总数 × 100%",
+            "definition_en": "Services available online ÷ all services, × 100%",
+            "unit_zh": "%",
+            "unit_en": "%",
+            "frequency": "annual",
+            "rollup": "last",
+            "weight": 0.2,
+            "normalisation": {"method": "goalposts", "worst": 60, "best": 100},
+        }
+    )
+    catalogue = tmp_path / "indicators.yaml"
+    catalogue.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    done = invoke("validate", SAMPLE, "--catalogue", catalogue)
+    assert done.exit_code == 0, done.output
+    assert done.stdout.splitlines()[-1] == (
+        "注意：以下报送单位尚未报送最近各期的数据，评分时相关指标不计分、不记零分"
+        "（加--strict则不予受理）：市政务服务中心的政务服务网上可办率（2024年度、2025年度）"
+    )
+    done = invoke("validate", SAMPLE, "--catalogue", catalogue, "--lang", "en")
+    assert done.stdout.splitlines()[-1].endswith(
+        "(refused with --strict): Municipal Government Service Centre: Share of "
+        "services available online (2024, 2025)"
+    )
