@@ -49,7 +49,6 @@ lang = "zh"  # "zh" or "en": names and words in tables and figures
 # %%
 from pathlib import Path
 
-import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
@@ -71,24 +70,11 @@ inputs = A.load_inputs(inputs_path)
 appraisal = A.appraise(config, result, inputs)
 grades = appraisal.grades
 words = V.words("year_end", lang)
-grade_words = V.words("grade", lang)
 page = V.words("page_appraisal", lang)
 group_names = config.group_names(lang)
 rule_names = worded.rule_names(appraisal.rules, lang)  # 优秀名额, 考评委员会调整 …
 unit_names = dict(zip(grades["unit_id"], grades[f"name_{lang}"], strict=True))
-grade_headers = V.words("grade_header", lang)  # 考：年度综合得分 …
-(
-    getattr(config, f"name_{lang}"),
-    config.version,
-    pd.Series(config.shares.model_dump(), name=words["share"]).rename(
-        lambda part: grade_headers[f"{part}_score"]
-    ),
-    grades["group"]
-    .map(group_names)
-    .value_counts(sort=False)
-    .rename_axis(V.word("quota_header", "group", lang))
-    .rename(V.word("quota_header", "units", lang)),
-)
+(getattr(config, f"name_{lang}"), config.version, worded.shares(config, lang))
 
 # %% [markdown]
 # ## 2. 考、评、议三部分 / The three parts
@@ -204,11 +190,8 @@ applied = appraisal.rules_applied
 worded.rules_affected(applied, appraisal.rules, lang)  # units, each once
 
 # %%
-vetoes_and_bonus = appraisal.rules.loc[
-    appraisal.rules["kind"].isin(["veto", "bonus", "deduction"]), "rule_id"
-]
 applied_table(
-    applied[applied["rule_id"].isin(vetoes_and_bonus)],
+    A.applied_of_kind(applied, appraisal.rules, ["veto", "bonus", "deduction"]),
     units=unit_names, rules=rule_names, lang=lang,
 )  # fmt: skip
 
@@ -218,13 +201,15 @@ persons_table(persons[persons["proposed"] == "incompetent"], grades, lang=lang)
 
 # %% [markdown]
 # ## 5. 优秀名额 / The quota for excellent
-# 每个考评组别优秀不超过“比例×单位数”（四舍五入，`places`）。`excellent_by_rules` 是适用规则后仍为优秀的单位数，
-# `cut` 是因名额改为良好的单位数（原因见下表）；`ties` 不为 0 表示名额线上同分，须由考评委员会确认。
+# 每个考评组别优秀不超过“优秀比例×单位数”（四舍五入，即“优秀名额”）。“适用规则后优秀的单位数”是适用扣分、一票否决、
+# 加分等规则后仍为优秀的单位数，“因名额改为良好”是其中因名额改为良好的单位数（原因见下表）；“名额线上同分”不为 0 表示
+# 名额线上有同分的单位，须由考评委员会确认。各组的单位数也在表中。
 #
-# Each appraisal group has at most share × units excellent (rounded half up,
-# `places`). `excellent_by_rules` is how many stay excellent after the rules, `cut`
-# how many the quota makes good (why: the table below); `ties` above 0 is a tie at the
-# quota line, for the committee to confirm.
+# Each appraisal group has at most share × units excellent (rounded half up: the
+# places for excellent). "Excellent after the rules" is how many stay excellent
+# after the rules, "Made good by the quota" how many the quota makes good (why: the
+# table below); "Tied at the quota line" above 0 is a tie at the quota line, for the
+# committee to confirm. The table also counts each group's units.
 
 # %%
 worded.quota(grades, config, lang)
@@ -265,12 +250,7 @@ changes = A.compare_grades(grades, whatif.grades)
 worded.grade_changes(changes[changes["grade_changed"]], group_names, lang)
 
 # %%
-pd.crosstab(
-    changes["grade_before"].map(grade_words),
-    changes["grade_after"].map(grade_words),
-    rownames=[V.word("grade_change_header", "grade_before", lang)],
-    colnames=[V.word("grade_change_header", "grade_after", lang)],
-).reindex(index=grade_words.values(), columns=grade_words.values(), fill_value=0)
+worded.grade_transitions(changes, lang)  # from each grade (rows) to each (columns)
 
 # %%
 plots.plot_movers(changes, unit_names, title=words["movers_title"])

@@ -47,7 +47,12 @@ from evaluation.appraisal.grades import (
     worst,
 )
 from evaluation.appraisal.inputs import FILES, Inputs, load_inputs, validate_inputs
-from evaluation.appraisal.rules import apply_unit_rules, person_outcomes, rules_table
+from evaluation.appraisal.rules import (
+    applied_of_kind,
+    apply_unit_rules,
+    person_outcomes,
+    rules_table,
+)
 from evaluation.appraisal.survey import response_summary, survey_scores
 from evaluation.errors import EvaluationError
 from evaluation.result import Result
@@ -356,6 +361,7 @@ __all__ = [
     "Appraisal",
     "Config",
     "Inputs",
+    "applied_of_kind",
     "appraise",
     "compare_grades",
     "dimension_gaps",

@@ -407,3 +407,14 @@ def rules_table(config: Config, catalogue, touched: dict[str, int]) -> pd.DataFr
             }
         )
     return pd.DataFrame(rows, columns=RULE_COLUMNS)
+
+
+def applied_of_kind(
+    applied: pd.DataFrame, rules: pd.DataFrame, kinds: list[str] | tuple[str, ...]
+) -> pd.DataFrame:
+    """The rows of ``applied`` (``Appraisal.rules_applied``) whose rule is of one of
+    ``kinds`` (``veto``, ``bonus``, ``deduction``, ``grade_cap``: each rule's
+    ``kind`` in ``rules``, ``Appraisal.rules``), in the order applied. The
+    built-in quota and committee overrides have no kind: never among them."""
+    ids = rules.loc[rules["kind"].isin(list(kinds)), "rule_id"]
+    return applied[applied["rule_id"].isin(ids)]

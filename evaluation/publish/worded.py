@@ -258,6 +258,19 @@ _STEP_GRADES = ("grade_by_score", "grade_after_rules", "grade_after_quota",
                 "final_grade")  # fmt: skip
 
 
+def shares(config, lang: str) -> pd.Series:
+    """The three parts' shares of the year-end score (``config``: its
+    ``appraisal.yaml``), each part (考、评、议) by its ``grade_header`` words in
+    ``lang`` (考：年度综合得分), under ``year_end``'s word for a share (权重)."""
+    heads = words("grade_header", lang)
+    given = config.shares
+    return pd.Series(
+        [given.periods, given.review, given.survey],
+        index=[heads[p] for p in _PARTS],
+        name=word("year_end", "share", lang),
+    )
+
+
 def part_spread(grades: pd.DataFrame, config, lang: str) -> pd.DataFrame:
     """How much each part of the year-end score separates the units
     (``grades``: ``Appraisal.grades``; ``config``: its ``appraisal.yaml``): the
@@ -320,11 +333,11 @@ def rules_affected(applied: pd.DataFrame, rules: pd.DataFrame, lang: str) -> pd.
 
 def quota(grades: pd.DataFrame, config, lang: str) -> pd.DataFrame:
     """The quota for excellent at a glance (:func:`evaluation.appraisal.quota_table`)
-    as the committee reads it: each appraisal group by its name in ``lang``, the
-    quota's share beside its units (none without a quota), headed by
-    ``quota_header``'s words."""
+    as the committee reads it: each appraisal group by its name in ``lang`` (with
+    ``per: overall`` the one list as 全部单位, All units), the quota's share beside
+    its units (none without a quota), headed by ``quota_header``'s words."""
     rule = config.grades.quota
-    names = config.group_names(lang)
+    names = {**words("quota_list", lang), **config.group_names(lang)}
     table = quota_table(grades, config)
     table["group"] = table["group"].map(lambda g: names.get(g, g))
     table.insert(2, "share", np.nan if rule is None else rule.share)
@@ -423,6 +436,22 @@ def grade_changes(
         **two,
     )
     return out.rename(columns=words("grade_change_header", lang))
+
+
+def grade_transitions(changes: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """How many units a what-if (:func:`evaluation.appraisal.compare_grades`) moves
+    from each final grade (rows) to each (columns): every grade best first, in
+    words in ``lang``, a count of 0 where none moves so; rows and columns named by
+    ``grade_change_header``'s words (原等次, 测算等次)."""
+    grade, heads = words("grade", lang), words("grade_change_header", lang)
+    codes = list(grade)
+    counts = pd.crosstab(changes["grade_before"], changes["grade_after"])
+    return (
+        counts.reindex(index=codes, columns=codes, fill_value=0)
+        .astype("int64")
+        .rename(index=grade, columns=grade)
+        .rename_axis(index=heads["grade_before"], columns=heads["grade_after"])
+    )
 
 
 def breakdown(table: pd.DataFrame, cat: Catalogue, lang: str) -> pd.DataFrame:

@@ -835,3 +835,25 @@ def test_an_approval_is_said_who_when_and_document_number():
     assert approval(None, float("nan"), "") is None
     override = approval("考评委员会", "2026-01-19", "")  # overrides have no number
     assert override.zh == "考评委员会，2026年1月19日"
+
+
+def test_rules_applied_of_some_kinds_keep_their_order_and_leave_the_rest():
+    """The year-end notebook's vetoes, bonus and deductions: of six rows applied,
+    the veto (X03), the two bonus rows (X01, X05) and the deduction (X02) stay in
+    the order applied; the grade cap and the quota's row go (by hand)."""
+    rules = pd.DataFrame(
+        {
+            "rule_id": ["veto_safety", "bonus_award", "cap_fault", "deduct_late"],
+            "kind": ["veto", "bonus", "grade_cap", "deduction"],
+        }
+    )
+    applied = pd.DataFrame(
+        {
+            "unit_id": ["X01", "X02", "X03", "X04", "X05", "X06"],
+            "rule_id": ["bonus_award", "deduct_late", "veto_safety", "cap_fault",
+                        "bonus_award", "quota"],
+        }
+    )  # fmt: skip
+    kept = A.applied_of_kind(applied, rules, ["veto", "bonus", "deduction"])
+    assert kept["unit_id"].tolist() == ["X01", "X02", "X03", "X05"]
+    assert A.applied_of_kind(applied, rules, ["override"]).empty

@@ -466,8 +466,9 @@ def test_league_table_breakdown_read_in_chinese_and_adding_up(executed):
 
 @pytest.mark.notebook
 def test_year_end_unit_and_shares_read_in_chinese(executed):
-    """The unit followed (D08, 市财政局) to 2 decimals as the grades table, and the
-    three shares by their parts' Chinese names, not ``Shares(…)``."""
+    """The unit followed (D08, 市财政局) to 2 decimals as the grades table, the
+    three shares by their parts' Chinese names, not ``Shares(…)``, and the units
+    of each appraisal group in the quota table (40 departments, 10 districts)."""
     notebook, _ = executed(ROOT / "notebooks" / "year_end.py")
     header, *rows = _shown_table(notebook, "worded.unit_steps(")
     assert header == ["", "市财政局"]
@@ -476,10 +477,12 @@ def test_year_end_unit_and_shares_read_in_chinese(executed):
     for score in ("考：年度综合得分", "评：年终评估", "议：民主测评", "最终得分"):
         assert re.fullmatch(r"\d+\.\d\d", shown[score]), (score, shown[score])
     assert shown["最终等次"] in {"优秀", "良好", "合格", "不合格"}
-    (cell,) = [c for c in notebook.cells if "config.shares.model_dump()" in c.source]
+    (cell,) = [c for c in notebook.cells if "worded.shares(" in c.source]
     text = _text(cell)
     assert "Shares(" not in text and re.search(r"考：年度综合得分\s+0\.5\n", text)
-    assert "考评组别" in text and "Name: 单位数" in text
+    header, *rows = _shown_table(notebook, "worded.quota(grades")
+    assert header[1:3] == ["考评组别", "单位数"]
+    assert [r[1:3] for r in rows] == [["市直部门", "40"], ["县（市）区政府", "10"]]
 
 
 @pytest.mark.notebook

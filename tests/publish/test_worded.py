@@ -782,3 +782,59 @@ def test_quota_cuts_name_the_units_and_say_why():
     en = W.quota_cuts(applied, {"X09": "Baishui County"}, "en")
     assert list(en.columns) == ["Unit", "Reason"]
     assert en.to_numpy().tolist() == [["Baishui County", why_en]]
+
+
+def test_quota_over_all_units_names_its_one_list_in_words():
+    """With ``per: overall`` the quota counts one list, the ten units together: it
+    is 全部单位 / All units (it showed the code ``all``); 20% of 10 is 2 places,
+    three excellent by the rules (two departments, one district), two after the
+    quota, one cut (by hand)."""
+    raw = _appraisal_config().model_dump(mode="json", by_alias=True)
+    raw["grades"]["quota"]["per"] = "overall"
+    config = parse_config(raw)
+    zh = W.quota(_quota_grades(), config, "zh")
+    row = ["全部单位", 10, 0.2, 2, 3, 2, 1, 0]
+    assert zh.astype(object).to_numpy().tolist() == [row]
+    en = W.quota(_quota_grades(), config, "en")
+    assert en["Appraisal group"].tolist() == ["All units"]
+
+
+def test_shares_name_the_three_parts_in_words():
+    """The sample's shares 0.5, 0.3, 0.2 (appraisal.yaml), each part by the grades
+    table's header for it, under 权重 / Share."""
+    zh = W.shares(_appraisal_config(), "zh")
+    assert zh.name == "权重"
+    assert zh.to_dict() == {
+        "考：年度综合得分": 0.5, "评：年终评估": 0.3, "议：民主测评": 0.2,
+    }  # fmt: skip
+    en = W.shares(_appraisal_config(), "en")
+    assert en.name == "Share"
+    assert list(en.index) == [
+        "Periods (考): annual composite",
+        "Review (评): year-end evaluation",
+        "Survey (议): multi-rater appraisal",
+    ]
+
+
+def test_grade_transitions_count_each_grade_before_and_after_every_grade_shown():
+    """Four units: excellent → excellent, good → pass twice, pass → pass. Counted
+    by hand: row 良好 has 2 under 合格, row 优秀 1 under 优秀, row 合格 1 under
+    合格; 不合格 appears with zeros though no unit has it."""
+    changes = pd.DataFrame(
+        {
+            "grade_before": ["excellent", "good", "good", "pass"],
+            "grade_after": ["excellent", "pass", "pass", "pass"],
+        }
+    )
+    zh = W.grade_transitions(changes, "zh")
+    assert zh.index.name == "原等次" and zh.columns.name == "测算等次"
+    assert list(zh.index) == list(zh.columns) == ["优秀", "良好", "合格", "不合格"]
+    assert zh.to_numpy().tolist() == [
+        [1, 0, 0, 0],
+        [0, 0, 2, 0],
+        [0, 0, 1, 0],
+        [0, 0, 0, 0],
+    ]
+    en = W.grade_transitions(changes, "en")
+    assert en.index.name == "Grade" and en.columns.name == "What-if grade"
+    assert list(en.columns) == ["excellent", "good", "pass", "fail"]
