@@ -2611,8 +2611,8 @@ def uncertainty(
     except (FileNotFoundError, EvaluationError, ValueError) as exc:
         raise _failed(exc, lang) from None
     zh = lang == "zh"  # in Chinese in words; in English the analysis's own columns
-    write_media_csv(W.intervals_zh(u.summary, res.units) if zh else u.summary, out)
-    wide = u.summary.assign(width=u.summary["rank_q95"] - u.summary["rank_q05"])
+    write_media_csv(W.intervals(u.summary, res.units, "zh") if zh else u.summary, out)
+    wide = U.rank_widths(u.summary)
     said = say(
         "cli_said", "uncertainty", n=len(u.draws), period=_period_words(u.period),
         width=f"{wide['width'].median():g}", out=out,

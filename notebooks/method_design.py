@@ -174,13 +174,9 @@ intervals = uncertainty.run(result, uncertainty.Spec(n=draws, seed=0))
 plots.plot_rank_intervals(intervals.summary, unit_names, lang=lang)
 
 # %%
-widths = intervals.summary.assign(
-    width=intervals.summary["rank_q95"] - intervals.summary["rank_q05"]
-).sort_values("width", ascending=False)
-if lang == "zh":  # as `evaluation uncertainty` writes them, with each range's width
-    widths = worded.intervals_zh(widths, result.units)
-else:
-    widths.insert(1, "name", widths["unit_id"].map(unit_names))
+# as `evaluation uncertainty` writes them in Chinese, with each range's width
+widths = uncertainty.rank_widths(intervals.summary)  # the widest first
+widths = worded.intervals(widths, result.units, lang)
 widths.head(10)
 
 # %% [markdown]
@@ -230,20 +226,8 @@ changes
 
 # %%
 panel_result = ev.run(panel, data, period=period)
-moves = (
-    result.league_table()[["unit_id", f"name_{lang}", "composite_score", "rank"]]
-    .merge(
-        panel_result.league_table()[["unit_id", "composite_score", "rank"]],
-        on="unit_id",
-        suffixes=("", "_panel"),
-    )
-    .assign(move=lambda t: t["rank"] - t["rank_panel"])
-)
-moves_shown = (
-    moves.sort_values("move", key=abs, ascending=False)
-    .pipe(worded.rounded, 2)
-    .rename(columns=V.words("panel_move_header", lang))
-)
+moves = views.rank_moves(result, panel_result)  # the biggest moves first
+moves_shown = worded.rank_moves(moves, lang)
 moves_shown.head(10)
 
 # %%

@@ -1287,3 +1287,14 @@ def _published(result: Result, period: str, units: list[str], ids: list[str]):
         .reindex(index=units, columns=ids)
         .to_numpy()
     )
+
+
+def rank_widths(summary: pd.DataFrame) -> pd.DataFrame:
+    """An uncertainty analysis' ``summary`` (:func:`run`) with each unit's
+    ``width``, the span of its 5–95 % rank interval (``rank_q95 − rank_q05``), the
+    widest first (the ranks the data settle least), equal widths in ``summary``'s
+    order (a stable sort)."""
+    width = summary["rank_q95"] - summary["rank_q05"]
+    return summary.assign(width=width).sort_values(
+        "width", ascending=False, kind="stable"
+    )

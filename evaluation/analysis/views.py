@@ -799,6 +799,29 @@ def whatif(
     return WhatIf(result, period).scores(weights)
 
 
+def rank_moves(
+    result: Result, other: Result, period: str | None = None
+) -> pd.DataFrame:
+    """How ranks move from ``result`` to ``other`` (the same data scored another
+    way, e.g. with a variant of the catalogue, :func:`evaluation.catalogue.variant`)
+    in ``period`` (``result``'s own by default): ``unit_id, name_zh, name_en,
+    composite_score, rank, composite_score_other, rank_other, move`` (places
+    gained: rank − rank_other; none where either leaves the unit unranked), the
+    biggest move either way first, equal moves in ``result``'s league order (a
+    stable sort), a unit without a move last. Units ``other`` does not score are
+    left out."""
+    period = _check_period(result, period)
+    keep = ["unit_id", "composite_score", "rank"]
+    table = (
+        result.league_table(period)[["unit_id", "name_zh", "name_en", *keep[1:]]]
+        .merge(other.league_table(period)[keep], on="unit_id", suffixes=("", "_other"))
+    )  # fmt: skip
+    rank = table["rank"].astype("Float64").astype(float)
+    table["move"] = rank - table["rank_other"].astype("Float64").astype(float)
+    order = table["move"].abs().sort_values(ascending=False, kind="stable").index
+    return table.loc[order].reset_index(drop=True)
+
+
 # ------------------------------------------------------------------ overview
 def league(
     result: Result,

@@ -124,11 +124,16 @@ def _diff_value(field: str, value, lang: str) -> str:
     return code
 
 
-def intervals_zh(summary: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
-    """Rank intervals (an uncertainty analysis' ``summary``) as the office reads
-    them: Chinese headers, units by name, ranks to 1 decimal and scores to 2 (half
-    up), the unit's code last."""
-    names = dict(zip(units["unit_id"], units["name_zh"], strict=True))
+def intervals(
+    summary: pd.DataFrame, units: pd.DataFrame, lang: str = "zh"
+) -> pd.DataFrame:
+    """Rank intervals (an uncertainty analysis' ``summary``, with or without each
+    range's ``width``: :func:`evaluation.analysis.uncertainty.rank_widths`) as the
+    office reads them, in ``lang``: headed by ``interval_header``'s words, units by
+    name in ``lang``, ranks and widths to 1 decimal and scores to 2 (half up), the
+    published rank whole, the unit's code last. ``evaluation uncertainty`` writes
+    it in Chinese (in English its file keeps the analysis' own columns)."""
+    names = dict(zip(units["unit_id"], units[f"name_{lang}"], strict=True))
     table = summary.copy()
     for c in table.columns.drop("unit_id"):  # numbers, written as numbers
         kept = round_half_up(table[c], 2 if c.startswith("score") else 1)
@@ -136,7 +141,7 @@ def intervals_zh(summary: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     table["nominal_rank"] = table["nominal_rank"].round().astype("Int64")
     table.insert(0, "unit", [names.get(u, u) for u in summary["unit_id"]])
     table = table[[c for c in table.columns if c != "unit_id"] + ["unit_id"]]
-    return table.rename(columns=words("interval_header", "zh"))
+    return table.rename(columns=words("interval_header", lang))
 
 
 def sobol_factor(code: str, cat: Catalogue, lang: str = "zh") -> str:
@@ -452,6 +457,23 @@ def grade_transitions(changes: pd.DataFrame, lang: str) -> pd.DataFrame:
         .rename(index=grade, columns=grade)
         .rename_axis(index=heads["grade_before"], columns=heads["grade_after"])
     )
+
+
+def rank_moves(moves: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Rank moves between two scorings (:func:`evaluation.analysis.views.rank_moves`)
+    as the panel reads them, in ``lang``: headed by ``panel_move_header``'s words,
+    the unit by its name in ``lang`` (the other language's left out), scores to 2
+    decimals half up as published, ranks and places gained whole (``Int64``: an
+    unranked unit has none)."""
+    other = "name_en" if lang == "zh" else "name_zh"
+    out = moves.drop(columns=[other]).assign(
+        **{c: _whole(moves[c]) for c in ("rank", "rank_other", "move")},
+        **{
+            c: published_numbers(moves[c])
+            for c in ("composite_score", "composite_score_other")
+        },
+    )
+    return out.rename(columns=words("panel_move_header", lang))
 
 
 def breakdown(table: pd.DataFrame, cat: Catalogue, lang: str) -> pd.DataFrame:

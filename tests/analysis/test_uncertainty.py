@@ -355,3 +355,18 @@ def test_the_league_table_carries_rank_intervals(sample_result):
         assert row.rank_q95 == pytest.approx(np.percentile(drawn, 95))
         assert row.rank_range.startswith(f"{row.rank} (")
     assert (table["rank_q95"] - table["rank_q05"]).max() >= 2  # not trivial
+
+
+def test_rank_widths_widest_first_equal_widths_in_their_order():
+    """By hand: U1 spans 1–3 (2), U2 1.5–4.75 (3.25), U3 2–4 (2): U2 first, then
+    U1 and U3 as the summary has them."""
+    summary = pd.DataFrame(
+        {
+            "unit_id": ["U1", "U2", "U3"],
+            "rank_q05": [1.0, 1.5, 2.0],
+            "rank_q95": [3.0, 4.75, 4.0],
+        }
+    )
+    wide = U.rank_widths(summary)
+    assert wide["unit_id"].tolist() == ["U2", "U1", "U3"]
+    assert wide["width"].tolist() == [3.25, 2.0, 2.0]

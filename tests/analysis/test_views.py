@@ -812,3 +812,48 @@ def test_indicator_table_reads_as_the_profile_page_in_either_language(result):
     assert en[["Indicator", "Unit of measure", "Status"]].values.tolist() == [
         ["Indicator b1", "points", "reported"]
     ]
+
+
+class _Scored:
+    """A stand-in for a Result: its period and league table (hand-made)."""
+
+    def __init__(self, table: pd.DataFrame):
+        self.period, self.periods, self._table = "2025", ["2025"], table
+
+    def league_table(self, period=None):
+        return self._table.copy()
+
+
+def test_rank_moves_biggest_first_ties_in_league_order_unranked_last():
+    """By hand: A 1 → 3 loses 2, B 2 → 1 and C 3 → 2 gain 1 each (B first: it
+    comes first in the league table), D is unranked now (no move, last), E is not
+    scored by the other (left out)."""
+    now = _Scored(
+        pd.DataFrame(
+            {
+                "unit_id": ["A", "B", "C", "D", "E"],
+                "name_zh": ["甲", "乙", "丙", "丁", "戊"],
+                "name_en": ["a", "b", "c", "d", "e"],
+                "composite_score": [90.0, 80.0, 70.0, np.nan, 50.0],
+                "rank": pd.array([1, 2, 3, None, 4], dtype="Int64"),
+            }
+        )
+    )
+    other = _Scored(
+        pd.DataFrame(
+            {
+                "unit_id": ["B", "C", "A", "D"],
+                "composite_score": [85.0, 75.0, 70.0, 60.0],
+                "rank": pd.array([1, 2, 3, 4], dtype="Int64"),
+            }
+        )
+    )
+    moves = V.rank_moves(now, other)
+    assert list(moves.columns) == [
+        "unit_id", "name_zh", "name_en", "composite_score", "rank",
+        "composite_score_other", "rank_other", "move",
+    ]  # fmt: skip
+    assert moves["unit_id"].tolist() == ["A", "B", "C", "D"]
+    assert moves["move"].tolist()[:3] == [-2.0, 1.0, 1.0]
+    assert np.isnan(moves["move"].iloc[3])
+    assert moves["composite_score_other"].tolist() == [70.0, 85.0, 75.0, 60.0]

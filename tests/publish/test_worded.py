@@ -67,7 +67,7 @@ def test_rank_intervals_headed_in_chinese_units_by_name_code_last():
         }
     )
     units = pd.DataFrame({"unit_id": ["D1", "D2"], "name_zh": ["甲局", "乙局"]})
-    table = W.intervals_zh(summary, units)
+    table = W.intervals(summary, units, "zh")
     assert list(table.columns) == [
         "单位", "名次", "名次区间下限（5%）", "名次区间上限（95%）",
         "综合得分区间下限（5%）", "单位代码",
@@ -838,3 +838,65 @@ def test_grade_transitions_count_each_grade_before_and_after_every_grade_shown()
     en = W.grade_transitions(changes, "en")
     assert en.index.name == "Grade" and en.columns.name == "What-if grade"
     assert list(en.columns) == ["excellent", "good", "pass", "fail"]
+
+
+def test_rank_intervals_in_english_name_units_and_head_columns_in_words():
+    """The method-design notebook's widths for the English reader (it showed the
+    analysis' columns): units by English name, English headers, the width to 1
+    decimal half up (3.25 → 3.3, by hand), the code last."""
+    summary = pd.DataFrame(
+        {
+            "unit_id": ["D2", "D1"],
+            "nominal_rank": [2.0, 1.0],
+            "rank_q05": [1.5, 1.0],
+            "rank_q95": [4.75, 3.0],
+            "width": [3.25, 2.0],
+        }
+    )
+    units = pd.DataFrame(
+        {
+            "unit_id": ["D1", "D2"],
+            "name_zh": ["甲局", "乙局"],
+            "name_en": ["Bureau A", "Bureau B"],
+        }
+    )
+    en = W.intervals(summary, units, "en")
+    assert list(en.columns) == [
+        "Department", "Rank", "Rank, 5%", "Rank, 95%", "Width of the rank range",
+        "Department code",
+    ]  # fmt: skip
+    assert en.astype(object).to_numpy().tolist() == [
+        ["Bureau B", 2, 1.5, 4.8, 3.3, "D2"],
+        ["Bureau A", 1, 1.0, 3.0, 2.0, "D1"],
+    ]
+    assert W.intervals(summary, units, "zh")["名次区间宽度"].tolist() == [3.3, 2.0]
+
+
+def test_rank_moves_in_words_ranks_whole_scores_half_up():
+    """Rank moves as the panel reads them: the unit by name in the reader's
+    language, scores half up (80.125 → 80.13, by hand), ranks and moves whole, none
+    for an unranked unit."""
+    moves = pd.DataFrame(
+        {
+            "unit_id": ["A", "D"],
+            "name_zh": ["甲局", "丁局"],
+            "name_en": ["Bureau A", "Bureau D"],
+            "composite_score": [80.125, np.nan],
+            "rank": [1.0, np.nan],
+            "composite_score_other": [70.0, 60.5],
+            "rank_other": [3.0, 4.0],
+            "move": [-2.0, np.nan],
+        }
+    )
+    zh = W.rank_moves(moves, "zh")
+    assert list(zh.columns) == [
+        "单位代码", "单位", "现行综合得分", "现行名次", "专家组权重下综合得分",
+        "专家组权重下名次", "名次变化（+为上升）",
+    ]  # fmt: skip
+    row = zh.iloc[0].tolist()
+    assert row == ["A", "甲局", 80.13, 1, 70.0, 3, -2]
+    assert zh["现行名次"].isna().tolist() == [False, True]
+    assert zh["名次变化（+为上升）"].isna().tolist() == [False, True]
+    en = W.rank_moves(moves, "en")
+    assert en["Unit"].tolist() == ["Bureau A", "Bureau D"]
+    assert "Unit (Chinese)" not in en.columns
