@@ -454,7 +454,11 @@ def _to_report(
         lambda v: "" if v is None or v is pd.NA or v != v else str(v)  # v != v: NaN
     )
     report = say_spaces(report, rule_id, trimmed_pass)
-    return say_full_width(report, rule_id).reset_index(drop=True)
+    report = say_full_width(report, rule_id)
+    if ids is not None:
+        series = pd.Series(ids, index=report.index)
+        report = say_number_marks(report, rule_id, series, catalogue)
+    return report.reset_index(drop=True)
 
 
 def _own_years(meta: pd.DataFrame) -> dict[str, int]:
@@ -485,6 +489,59 @@ def say_full_width(report: pd.DataFrame, rule_id: pd.Series) -> pd.DataFrame:
     ]
     report.loc[text.index, "rule"] = [w.en for w in said]
     report.loc[text.index, "rule_zh"] = [w.zh for w in said]
+    return report
+
+
+#: a number with thousands separators: 1,234 or 1,234.5 (never 12,5)
+_THOUSANDS = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"
+
+
+def say_number_marks(
+    report: pd.DataFrame, rule_id: pd.Series, series: pd.Series, catalogue: Catalogue
+) -> pd.DataFrame:
+    """``report`` with each value that fails ``numeric`` only for a percent sign
+    (``85.3%``) or thousands separators (``1,234``) said so, with the number to type
+    (85.3, 1234) rather than the generic "须填写数字". ``series``: each row's series
+    id (aligned). A percent sign on a series not in % is said with the series' unit,
+    and no number (85% of a count is no count); a series reported by grade keeps
+    its own words, an unknown one the generic."""
+    units = {
+        x.id: (x.unit_zh, x.unit_en)
+        for x in (*catalogue.indicators, *catalogue.context)
+        if not getattr(x, "categories", None)
+    }
+    numeric = rule_id.eq("numeric") & series.isin(list(units))
+    text = report.loc[numeric, "value"].astype(str)
+    plain = text.map(lambda v: unicodedata.normalize("NFKC", v).strip())
+    percent = (
+        plain.str.fullmatch(r"[^%]+%")
+        & pd.to_numeric(plain.str[:-1].str.strip(), errors="coerce").notna()
+    )
+    grouped = plain.str.fullmatch(_THOUSANDS)
+    if not (percent.any() or grouped.any()):
+        return report
+    report = report.copy()
+    for i in text.index[percent | grouped]:
+        value, unit = text[i], units[series[i]]
+        if grouped[i]:
+            said = V.say(
+                "validation_rule",
+                "thousands",
+                value=value,
+                plain=plain[i].replace(",", ""),
+            )
+        elif unit[0] == "%":
+            number = plain[i][:-1].strip()
+            said = V.say("validation_rule", "percent_sign", value=value, plain=number)
+        else:
+            said = V.say(
+                "validation_rule",
+                "percent_not_unit",
+                value=value,
+                name=V.Word(*(catalogue.name(series[i], k) for k in V.LANGS)),
+                unit=V.Word(*unit),
+            )
+        report.loc[i, "rule"], report.loc[i, "rule_zh"] = said.en, said.zh
     return report
 
 

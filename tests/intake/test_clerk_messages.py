@@ -553,3 +553,34 @@ def test_a_number_typed_in_full_width_is_said_so_with_the_number_to_type(
     assert zh[["行", "值", "规则"]].values.tolist() == [
         [2, "８５．３", "“８５．３”用了全角数字或符号，请改为半角的“85.3”"]
     ]
+
+
+def test_a_percent_sign_or_thousands_separator_is_said_with_the_number_to_type(
+    tmp_path, catalogue
+):
+    """85.3% for a percentage (commitment_reply_rate, unit %) is 85.3, typed with its
+    sign; 1,234 for a count (service_ratings_count, 件) is 1234 with a separator;
+    12% for that count is no percentage at all: said so with its unit. Each slip
+    named, never the bare 须填写数字."""
+    data = sample_copy(tmp_path)
+    centre = data / "observations" / "service_centre.csv"
+    lines = centre.read_text(encoding="utf-8-sig").splitlines()
+    head = lines[0].split(",")
+    at, series = head.index("value"), head.index("indicator_id")
+    rows = [line.split(",") for line in lines[1:]]
+    rate = next(i for i, r in enumerate(rows) if r[series] == "commitment_reply_rate")
+    count = [i for i, r in enumerate(rows) if r[series] == "service_ratings_count"]
+    rows[rate][at] = "85.3%"
+    rows[count[0]][at] = '"1,234"'  # quoted, as a spreadsheet saves it
+    rows[count[1]][at] = "12%"
+    edit_lines(centre, lambda ls: [ls[0], *(",".join(r) for r in rows)])
+    zh = zh_report(data, catalogue)
+    assert zh[["行", "值", "规则"]].values.tolist() == [
+        [rate + 2, "85.3%", "“85.3%”带了百分号：请只填数字85.3"],
+        [count[0] + 2, "1,234", "“1,234”带了千位分隔符：请填1234"],
+        [
+            count[1] + 2,
+            "12%",
+            "“12%”带了百分号，但“好差评”评价件数的计量单位是件，不是百分数：请按件填写数字",
+        ],
+    ]

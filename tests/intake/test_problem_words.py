@@ -204,7 +204,9 @@ def test_the_error_an_analyst_sees_in_a_notebook_is_chinese_first(tmp_path):
     assert said[0] == "数据校验未通过：共1个问题"
     assert said[1].split("  ")[1:] == [
         "observations/audit.csv:2", "value", "1.8%",
-        "须填写数字（用小数点，不带%号，不用千分位逗号），或者留空",
+        "“1.8%”带了百分号：请只填数字1.8",
     ]  # fmt: skip
     assert said[2] == "1 validation problem:"
-    assert said[3].strip().endswith("or empty") and "numeric" in said[3]
+    assert (
+        said[3].strip().endswith("type the number alone, 1.8") and "numeric" in said[3]
+    )
