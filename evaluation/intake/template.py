@@ -15,14 +15,16 @@ names are :data:`~evaluation.intake.io.LABEL_COLUMNS`: allowed in an observation
 file and not read), ``value`` and ``reported_at`` empty. :func:`write_template`
 writes it as an Excel workbook: the data on the first sheet (Chinese headers by
 default, which ``validate`` reads as the English ones), the filled-in columns
-locked, data validation on the value (a decimal within the series' valid range, or a
-list of the series' grade labels) and on the date, and a second sheet 填报说明 with the
-instructions and each series' unit, valid range and due day. A filled template is an
-observation file: put it in ``observations/`` and run ``evaluation validate``.
+locked, data validation on the value (a decimal within the series' valid range, a
+whole number for a count, or a list of the series' grade labels) and on the date,
+and a second sheet 填报说明 with the instructions and each series' unit, valid
+range and due day. A filled template is an observation file: put it in
+``observations/`` and run ``evaluation validate``.
 """
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from datetime import datetime
 from pathlib import Path
@@ -39,7 +41,7 @@ from evaluation.intake.io import UNITS_COLUMNS, matching_files, read_table
 from evaluation.intake.schemas import units_schema
 from evaluation.intake.status import due_day, due_labels
 from evaluation.intake.validate import check_columns, run_schema
-from evaluation.vocabulary import INPUT_COLUMN, Word, say, word
+from evaluation.vocabulary import COUNT_UNITS, INPUT_COLUMN, Word, say, word
 
 #: the template's columns in order: filled in, then what the agency types
 COLUMNS = [
@@ -63,6 +65,7 @@ DUE_COLUMNS = [
     "valid_min",
     "valid_max",
     "categories",
+    "whole",
     "due_days",
     "due",
 ]
@@ -84,7 +87,8 @@ def due_reports(
     catalogue: Catalogue, agency: str, period: str, lang: str = "zh"
 ) -> pd.DataFrame:
     """What ``agency`` reports for ``period``: one row per series and reporting
-    period (:data:`DUE_COLUMNS`; ``name``, ``unit`` in ``lang``; ``due`` the last
+    period (:data:`DUE_COLUMNS`; ``name``, ``unit`` in ``lang``; ``whole`` for a
+    count, a unit of :data:`~evaluation.vocabulary.COUNT_UNITS`; ``due`` the last
     day to send it, a date), series in catalogue order (indicators, then context
     series), periods in time order.
 
@@ -123,6 +127,7 @@ def due_reports(
             "valid_min": s.valid.min,
             "valid_max": s.valid.max,
             "categories": list(getattr(s, "categories", None) or {}),
+            "whole": s.unit_zh in COUNT_UNITS,  # a count (件, 个 …)
             "due_days": catalogue.quality.due_days[s.frequency],
             "due": due_day(label, catalogue).date(),
         }
@@ -361,6 +366,9 @@ def _validations(
         first, last = int(at.min()), int(at.max())
         unit = _unit(s["unit"], lang)
         labels = [str(x) for x in s["categories"]]
+        # a count takes whole numbers (Excel's whole-number validation)
+        whole = not labels and bool(s["whole"])
+        refused = "refused_whole" if whole else "refused"
         if labels:
             listed = "、".join(labels) if lang == "zh" else ", ".join(labels)
             source: list[str] | str = labels
@@ -381,15 +389,16 @@ def _validations(
             }
             valid = say("template", "labels", labels=listed).text(lang)
         else:
+            low, high = float(s["valid_min"]), float(s["valid_max"])
             options = {
-                "validate": "decimal",
+                "validate": "integer" if whole else "decimal",
                 "criteria": "between",
-                "minimum": float(s["valid_min"]),
-                "maximum": float(s["valid_max"]),
+                "minimum": math.ceil(low) if whole else low,
+                "maximum": math.floor(high) if whole else high,
             }
             valid = _range(s, lang)
             options["error_message"] = _cut(
-                say("template", "refused", name=s["name"], valid=valid, unit=unit).text(
+                say("template", refused, name=s["name"], valid=valid, unit=unit).text(
                     lang
                 ),
                 _MESSAGE,
@@ -405,11 +414,15 @@ def _validations(
                 "input_title": _cut(word("template", "prompt_title", lang), _TITLE),
                 "input_message": _cut(
                     say(
-                        "template", "prompt", name=s["name"], valid=valid, unit=unit
+                        "template",
+                        "prompt_whole" if whole else "prompt",
+                        name=s["name"],
+                        valid=valid,
+                        unit=unit,
                     ).text(lang),
                     _MESSAGE,
                 ),
-                "error_title": _cut(word("template", "refused_title", lang), _TITLE),
+                "error_title": _cut(word("template", f"{refused}_title", lang), _TITLE),
                 "error_type": "stop",
             },
         )

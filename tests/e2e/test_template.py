@@ -109,13 +109,12 @@ def test_the_sheet_guards_ids_ranges_and_dates(march):
     rules = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
     # indicators in catalogue order, then the context series: approval_on_time_rate
     # rows 2–51, % in [0, 100]; approval_time_ratio [0, 5]; the quarterly
-    # rectification_closure_rate, the last indicator (rows 302–351), [0, 100];
-    # approval_volume, a context series (rows 352–401), [0, 1000000]
+    # rectification_closure_rate, the last indicator (rows 302–351), [0, 100]
+    # (the counts take whole numbers: the next test)
     expected = {
         "H2:H51": (0, 100),
         "H52:H101": (0, 5),
         "H302:H351": (0, 100),
-        "H352:H401": (0, 1_000_000),
     }
     for cells, (low, high) in expected.items():
         rule = rules[cells]
@@ -123,6 +122,30 @@ def test_the_sheet_guards_ids_ranges_and_dates(march):
         assert (float(rule.formula1), float(rule.formula2)) == (low, high)
         assert rule.allow_blank and rule.showErrorMessage
     assert rules["I2:I401"].type == "textLength"
+
+
+def test_a_count_takes_whole_numbers_and_its_prompt_says_so(march):
+    """fault_findings (件, rows 252–301) and the context series approval_volume (件,
+    rows 352–401) count things: Excel's whole-number validation, so 1.5 cannot be
+    typed; a mean of days (工作日) and a rate per 10,000 (件/万件) keep decimals."""
+    sheet = openpyxl.load_workbook(march).worksheets[0]
+    rules = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
+    for cells, (low, high) in {
+        "H252:H301": (0, 100),
+        "H352:H401": (0, 1_000_000),
+    }.items():
+        rule = rules[cells]
+        assert rule.type == "whole" and rule.operator in (None, "between")
+        assert (int(rule.formula1), int(rule.formula2)) == (low, high)
+    assert (
+        rules["H252:H301"].prompt
+        == "过错责任追究件数：0～100（件），填写整数；没有数据的留空。"
+    )
+    assert rules["H252:H301"].error == (
+        "过错责任追究件数应填写0～100（件）之间的整数，或者留空。"
+    )
+    assert rules["H152:H201"].type == "decimal"  # complaint_handling_days
+    assert rules["H202:H251"].type == "decimal"  # complaints_per_10k_services
 
 
 def test_the_instructions_say_units_ranges_and_due_days_in_chinese(march):
