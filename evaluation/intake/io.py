@@ -174,6 +174,8 @@ def read_table(
     cells = []
     try:
         if suffix in {".csv", ".txt"}:
+            if _is_workbook(data):  # an .xlsx renamed .csv
+                raise _file_error(name, _said("workbook_as_text", suffix=suffix))
             if b"\x00" in data[:4096] and not data.startswith(
                 (b"\xff\xfe", b"\xfe\xff")
             ):
@@ -632,6 +634,18 @@ def read_observations(*paths: str | Path) -> pd.DataFrame:
 def matching_files(root: Path, stem: str) -> list[Path]:
     """The files ``root/stem.*`` in a format :func:`read_table` reads, sorted."""
     return sorted(p for p in root.glob(f"{stem}.*") if p.suffix.lower() in SUFFIXES)
+
+
+def _is_workbook(data: bytes) -> bool:
+    """Whether ``data`` is an Excel workbook: a ZIP (``PK\\x03\\x04``) holding the
+    workbook's ``xl/`` parts, whatever the file's name says."""
+    if not data.startswith(b"PK\x03\x04"):
+        return False
+    try:
+        with zipfile.ZipFile(_io.BytesIO(data)) as archive:
+            return any(n.startswith("xl/") for n in archive.namelist())
+    except zipfile.BadZipFile:
+        return False
 
 
 def _workbook_unpacked(data: bytes) -> int:

@@ -173,6 +173,27 @@ def test_utf16_without_bom_is_refused_not_misread(tmp_path):
         read_table(path)
 
 
+def test_a_workbook_renamed_csv_is_said_to_be_a_workbook(tmp_path):
+    """An .xlsx renamed to .csv (a ZIP: PK\\x03\\x04) is told to be renamed back,
+    not said to be UTF-16 or to have NUL bytes."""
+    book = tmp_path / "book.xlsx"
+    pd.DataFrame({"unit_id": ["U1"], "value": ["1"]}).to_excel(book, index=False)
+    path = tmp_path / "audit.csv"
+    path.write_bytes(book.read_bytes())
+    with pytest.raises(ev.ValidationFailed) as info:
+        read_table(path, name="observations/audit.csv")
+    report = info.value.report
+    assert report[["file", "rule_zh"]].values.tolist() == [
+        [
+            "observations/audit.csv",
+            "这是Excel工作簿，却以“.csv”为扩展名保存：请把文件的扩展名改为.xlsx",
+        ]
+    ]
+    assert report["rule"].item() == (
+        "file_type: an Excel workbook saved under a .csv name; rename it to .xlsx"
+    )
+
+
 def test_write_dataset_round_trips_exactly(tmp_path, tiny_catalogue):
     obs = pd.DataFrame(
         {
