@@ -3043,7 +3043,12 @@ def status_cmd(
     from evaluation import periods as P
     from evaluation.errors import ValidationFailed
     from evaluation.intake.io import copies_in, load_dataset
-    from evaluation.intake.status import status, status_lines, status_table
+    from evaluation.intake.status import (
+        status,
+        status_lines,
+        status_table,
+        unread_by_agency,
+    )
     from evaluation.vocabulary import Word, quoted, say
 
     _check_lang(lang)
@@ -3094,14 +3099,18 @@ def status_cmd(
         )
     units = dataset.units["unit_id"].dropna()
     table = status(dataset.observations, cat, units, period, as_of=day)
-    for line in status_lines(table, cat, period, lang=lang, as_of=day):
+    # a file sent but not read is its agency's (by its name): sent, to be resent
+    unread = dataset.unread[~copy]
+    unread = unread_by_agency(unread["file"] if "file" in unread else [], cat)
+    lines = status_lines(table, cat, period, lang=lang, as_of=day, unread=unread)
+    for line in lines:
         typer.echo(line)
     if out is not None:
         from evaluation.publish.export import write_media_csv, write_xlsx
 
         shown = status_table(table, cat, lang=lang)
         if out.suffix.lower() == ".xlsx":
-            title = status_lines(table, cat, period, lang=lang, as_of=day)[0]
+            title = lines[0]
             sheet = "报送情况" if lang == "zh" else "Submissions"
             write_xlsx(
                 out,

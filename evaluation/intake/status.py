@@ -36,8 +36,14 @@ STATUS_COLUMNS = [
 ]  # fmt: skip
 
 #: an agency's status, worst first: the worst of its series' (empty values count
-#: as sent: the status table and the quality flags say which)
-AGENCY_SEVERITY = ("missing", "incomplete", "late", "not_due", "undated", "on_time")
+#: as sent: the status table and the quality flags say which); ``missing`` for an
+#: agency that sent nothing, ``partly_missing`` for one that sent some of what it
+#: owes; ``unreadable`` for one whose only files could not be read
+#: (:func:`status_lines`)
+AGENCY_SEVERITY = (
+    "missing", "unreadable", "partly_missing", "incomplete", "late", "not_due",
+    "undated", "on_time",
+)  # fmt: skip
 
 
 def _month(labels) -> np.ndarray:
@@ -346,9 +352,10 @@ def status(
 def agency_status(table: pd.DataFrame) -> pd.DataFrame:
     """One row per agency of a :func:`status` table (its order): whether it has sent
     (``status``: the worst of its series by :data:`AGENCY_SEVERITY`, empty values
-    counting as sent), how many series rows it owes, how many are missing, late or
-    incomplete, the units with an empty value, the latest ``reported_at`` and the
-    most ``days_late``."""
+    counting as sent; ``partly_missing``, not ``missing``, where it sent some series
+    or periods and not others; ``sent``: whether it sent any), how many series rows
+    it owes, how many are missing, late or incomplete, the units with an empty
+    value, the latest ``reported_at`` and the most ``days_late``."""
     sent_as = {"empty": "on_time", "partly_empty": "on_time"}
     worst = {s: k for k, s in enumerate(AGENCY_SEVERITY)}
     t = table.assign(
@@ -366,8 +373,11 @@ def agency_status(table: pd.DataFrame) -> pd.DataFrame:
         n_empty=("n_empty", "sum"),
         reported_at=("reported_at", "max"),
         days_late=("days_late", "max"),
+        sent=("n_sent", "any"),
     )
-    out.insert(0, "status", [AGENCY_SEVERITY[int(k)] for k in out.pop("worst")])
+    said = [AGENCY_SEVERITY[int(k)] for k in out.pop("worst")]
+    out.insert(0, "status", said)
+    out.loc[out["status"].eq("missing") & out["sent"], "status"] = "partly_missing"
     for c in ("n_missing", "n_incomplete", "n_late", "n_empty"):
         out[c] = out[c].astype(int)
     return out.reset_index()
@@ -411,6 +421,20 @@ def status_table(
 _day = P.date_text  # 2026年1月20日 / 2026-01-20
 
 
+def unread_by_agency(files, catalogue: Catalogue) -> dict[str, list[str]]:
+    """The report files that could not be read, taken for each agency's by their
+    names (they were not read): a file whose name holds the agency's id (any case)
+    or Chinese name (``observations/audit.csv``, ``市审计局2025年度.xlsx``). A file
+    that names no agency is listed for none."""
+    out: dict[str, list[str]] = {}
+    for file in dict.fromkeys(map(str, files)):
+        name = file.rsplit("/", 1)[-1].lower()
+        for a in catalogue.agencies:
+            if a.id.lower() in name or a.name_zh in name:
+                out.setdefault(a.id, []).append(file)
+    return out
+
+
 def status_lines(
     table: pd.DataFrame,
     catalogue: Catalogue,
@@ -418,15 +442,24 @@ def status_lines(
     *,
     lang: str = "zh",
     as_of=None,
+    unread=None,
 ) -> list[str]:
     """A :func:`status` table as an office reads it: a first line counting the
     agencies by status, then one line per agency (catalogue order) saying whether
-    it has sent, what is missing or late and by how many days."""
+    it has sent, what is missing or late and by how many days. ``unread``: each
+    agency's report files that could not be read (:func:`unread_by_agency`); an
+    agency of which nothing was read is ``unreadable`` (文件无法读取), its files
+    named, not ``missing`` with days overdue; one that sent part names them too."""
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be zh or en, not {lang!r}")
     zh = lang == "zh"
     words = {k: w.text(lang) for k, w in FAMILIES["submission_status"].items()}
     agencies = agency_status(table)
+    unread = {a: list(f) for a, f in (unread or {}).items() if len(f)}
+    nothing = agencies["status"].isin(["missing", "not_due"]) & ~agencies["sent"]
+    agencies.loc[nothing & agencies["agency"].isin(list(unread)), "status"] = (
+        "unreadable"
+    )
     counts = agencies["status"].value_counts()
     sep, comma = ("；", "、") if zh else ("; ", ", ")
     parts = [
@@ -474,8 +507,10 @@ def status_lines(
         mine = table[table["agency"] == r.agency]
         who = catalogue.name(r.agency, lang)
         latest = "" if pd.isna(r.reported_at) else _day(r.reported_at, lang)
-        if r.status == "missing":
-            rows = mine[mine["status"] == "missing"]
+        if r.status in ("missing", "partly_missing", "unreadable"):
+            rows = mine[mine["status"].isin(["missing", "not_due"])]
+            if r.status != "unreadable":
+                rows = rows[rows["status"] == "missing"]
             units = int(rows["n_units"].iloc[0])
             late = rows["days_late"].dropna()
             overdue = (
@@ -484,7 +519,7 @@ def status_lines(
                     if zh
                     else f", {int(late.max())} days overdue"
                 )
-                if len(late) and late.max() > 0
+                if len(late) and late.max() > 0 and r.status != "unreadable"
                 else ""
             )
             detail = (
@@ -492,6 +527,14 @@ def status_lines(
                 if zh
                 else f"{series_by_period(rows)}; {units} units due{overdue}"
             )
+            if r.agency in unread:  # sent, but not read: named, to be resent
+                files = unread[r.agency]
+                sent = V.say(
+                    "absence_cli",
+                    "unread_sent",
+                    files=V.Word("、".join(files), ", ".join(files)),
+                ).text(lang)
+                detail = f"{sent}{sep}{detail}"
         elif r.status == "incomplete":
             rows = mine[mine["status"] == "incomplete"]
             detail = series_by_period(rows, with_units=True)

@@ -159,15 +159,16 @@ def test_a_report_dated_later_is_missing_once_due_and_late_once_sent(
     hotline = "12345热线工单按时响应率"  # indicators.yaml
     # 12 January: the hotline report (due the 10th) is 2 days overdue, unsent;
     # supervision's Q4 (due the 15th) and the two annual reports are not yet due
+    # (the centre sent its other December series: 部分未报送, the hotline named)
     lines, table = run(redated, "2026-01-12", tmp_path / "12.csv")
-    assert lines[0].endswith("其中按时报送4个，未到报送期限3个，未报送1个。")
+    assert lines[0].endswith("其中按时报送4个，未到报送期限3个，部分未报送1个。")
     status = said(lines, names)
-    assert status["service_centre"] == "未报送"
+    assert status["service_centre"] == "部分未报送"
     assert {a for a, s in status.items() if s == "未到报送期限"} == {
         "supervision", "audit", "personnel",
     }  # fmt: skip
     assert (
-        f"  {names['service_centre']}：未报送（2025年12月：{hotline}；"
+        f"  {names['service_centre']}：部分未报送（2025年12月：{hotline}；"
         "应报50个单位，已逾期2天）"
     ) in lines
     # supervision's December reports are in: its due day still ahead is the 15th
@@ -223,3 +224,21 @@ def test_the_status_workbook_sent_back_writes_dates_as_officials_do(redated, tmp
         header = next(r for r in rows[:at] if heads[0] in r)  # below the title
         got = tuple(rows[at][header.index(h)] for h in heads)
         assert got == want
+
+
+def test_an_agency_whose_only_file_cannot_be_read_has_sent_it(names, tmp_path):
+    """personnel.csv, the personnel bureau's only file, is a workbook renamed .csv:
+    on 20 January the bureau is said to have sent it, unreadable, its file named,
+    not 未报送 with days overdue; every other agency sent on time."""
+    folder = tmp_path / "city"
+    shutil.copytree(SAMPLE, folder)
+    book = tmp_path / "book.xlsx"
+    pd.DataFrame({"unit_id": ["D01"], "value": ["100"]}).to_excel(book, index=False)
+    (folder / "observations" / "personnel.csv").write_bytes(book.read_bytes())
+    lines, _ = run(folder, "2026-01-20", tmp_path / "s.csv")
+    assert lines[0].endswith("报送单位8个，其中按时报送7个，文件无法读取1个。")
+    assert (
+        f"  {names['personnel']}：文件无法读取（已报送 observations/personnel.csv，"
+        "但无法读取，其中的数据未计入，请改正后重新报送；"
+        "2025年度：责任白皮书公开完成率；应报50个单位）"
+    ) in lines

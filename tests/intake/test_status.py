@@ -16,6 +16,8 @@ from evaluation.intake.status import (
     due_day,
     due_labels,
     status,
+    status_lines,
+    unread_by_agency,
 )
 from evaluation.publish.store import Store, load_result, save_result
 from evaluation.result import Result
@@ -310,7 +312,7 @@ def test_status_counts_units_sent_empty_and_missing_and_the_days_late(
         office["status"],
         office["n_missing"],
         office["n_late"],
-    ) == ("office", "missing", 1, 1)
+    ) == ("office", "partly_missing", 1, 1)  # it sent a1, a2 and b1
 
 
 def test_status_lists_an_agency_that_sent_nothing(tiny_raw):
@@ -355,3 +357,55 @@ def test_a_row_dated_after_as_of_had_not_been_sent_by_then(tiny_catalogue):
     none = status(rows, tiny_catalogue, TINY_UNITS, "2025-Q4", as_of="2026-01-09")
     assert set(none["status"]) == {"not_due"} and (none["n_sent"] == 0).all()
     assert none["reported_at"].isna().all()
+
+
+def test_an_agency_that_sent_some_months_of_a_quarter_is_partly_missing(tiny_raw):
+    """a1 monthly: January sent on 5 February, February and March not by 20 April
+    (due 10 March and 10 April: 41 and 10 days overdue); a2 for the quarter sent
+    on 10 April (due 15 April). The office sent, so it is 部分未报送, with the
+    months it owes, not 未报送."""
+    tiny_raw["indicators"][0]["frequency"] = "monthly"
+    catalogue = ev.parse_catalogue(tiny_raw, file="tiny.yaml")
+    rows = pd.DataFrame(
+        [(u, "2026-M01", "a1", "80", "2026-02-05") for u in ("U1", "U2", "U3")]
+        + [(u, "2026-Q1", "a2", "1", "2026-04-10") for u in ("U1", "U2", "U3")],
+        columns=["unit_id", "period", "indicator_id", "value", "reported_at"],
+    )
+    table = status(rows, catalogue, TINY_UNITS, "2026-Q1", as_of="2026-04-20")
+    assert agency_status(table)["status"].tolist() == ["partly_missing"]
+    assert status_lines(table, catalogue, "2026-Q1", as_of="2026-04-20") == [
+        "2026年第一季度报送情况（截至2026年4月20日）：报送单位1个，其中部分未报送1个。",
+        "  办公室：部分未报送（2026年2月：a1指标；2026年3月：a1指标；"
+        "应报3个单位，已逾期41天）",
+    ]
+
+
+def test_an_agency_whose_only_file_cannot_be_read_is_said_to_have_sent_it(tiny_raw):
+    """survey (b2, annual) sent observations/survey.csv, which could not be read:
+    it sent, its file is named and to be resent; no days overdue are counted
+    against it. A file named after no agency is no agency's."""
+    tiny_raw["agencies"].append(
+        {"id": "survey", "name_zh": "调查中心", "name_en": "Survey"}
+    )
+    tiny_raw["indicators"][3]["agency"] = "survey"
+    catalogue = ev.parse_catalogue(tiny_raw, file="tiny.yaml")
+    files = ["observations/survey.csv", "observations/notes.csv"]
+    unread = unread_by_agency(files, catalogue)
+    assert unread == {"survey": ["observations/survey.csv"]}
+    assert unread_by_agency(["observations/调查中心2025年度.xlsx"], catalogue) == {
+        "survey": ["observations/调查中心2025年度.xlsx"]
+    }
+    rows = pd.DataFrame(  # the office's rows undated
+        [r for r in TINY_ROWS if r[2] != "b2"],
+        columns=["unit_id", "period", "indicator_id", "value"],
+    )
+    table = status(rows, catalogue, TINY_UNITS, "2025", as_of="2026-02-05")
+    lines = status_lines(table, catalogue, "2025", as_of="2026-02-05", unread=unread)
+    assert lines[0] == (
+        "2025年度报送情况（截至2026年2月5日）：报送单位2个，"
+        "其中已报送（无报送日期）1个，文件无法读取1个。"
+    )
+    assert lines[2] == (
+        "  调查中心：文件无法读取（已报送 observations/survey.csv，但无法读取，"
+        "其中的数据未计入，请改正后重新报送；2025年度：b2指标；应报3个单位）"
+    )
