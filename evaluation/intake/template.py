@@ -154,6 +154,14 @@ def due_reports(
                     "、".join(f"{m}月" for m in due_months) or "—",
                     ", ".join(f"{year}-M{m:02d}" for m in due_months) or "—",
                 ),
+                # the first due at or after the period's end, else the year's first
+                example=P.label(
+                    year,
+                    next((m for m in due_months if m >= end), due_months[0]),
+                    "monthly",
+                )
+                if due_months
+                else "—",
             )
         )
     return pd.DataFrame(rows, columns=DUE_COLUMNS)

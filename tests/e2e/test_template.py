@@ -265,6 +265,22 @@ def test_unknown_agency_or_period_is_refused_naming_the_known_ones(tmp_path):
     result, out = template(tmp_path, "audit", "2025-M03", "--lang", "en")
     assert result.exit_code == 1 and not out.exists()
     assert "annual" in result.output and "2025-M12" in result.output
+    # in Chinese, plainly: the audit bureau reports once a year, for December;
+    # the inspection office (bimonthly and quarterly) in January owes nothing, and
+    # reports for periods ending in February, March, April, June and on (the next
+    # of them the example)
+    result, out = template(tmp_path, "audit", "2025-M03")
+    assert result.exit_code == 1 and not out.exists()
+    assert (
+        f"{AGENCY['audit']}在2025年3月没有应报送的数据（其指标按年度报送）。"
+        "2025年只有截止于12月的报告期有应报数据，如“2025-M12”。"
+    ) in result.output
+    result, out = template(tmp_path, "inspection", "2025-M01")
+    assert result.exit_code == 1 and not out.exists()
+    assert (
+        "2025年只有截止于2月、3月、4月、6月、8月、9月、10月、12月的报告期有应报数据，"
+        "如“2025-M02”。"
+    ) in result.output
     result, out = template(tmp_path, "finance", "2025-M03", name="bad.csv")
     assert result.exit_code == 2 and not out.exists()
 
