@@ -387,7 +387,8 @@ def _above_header(
     :data:`_ROWS_ABOVE` rows does. ``title_row`` for a title of one cell over a
     header on row 2; ``title_rows`` otherwise (a header over groups of columns, a
     title and the form's 填报单位 line, a title and a blank row), with the header's
-    row and the first three cells above it. None if not so."""
+    row and the first three cells above it; ``blank_rows`` for blank rows alone (an
+    export that starts with a blank line or a line of commas). None if not so."""
     if not rows or _looks_like_header(rows[0], aliases):
         return None
     for j, row in enumerate(rows[1 : _ROWS_ABOVE + 1], start=1):
@@ -399,14 +400,12 @@ def _above_header(
             for c in r
             if not pd.isna(c) and str(c).strip()
         ]
-        if not cells:  # a blank row 1: not a title
-            return None
-        if j == 1 and len(cells) == 1:
+        above = Word("第1行", "row 1") if j == 1 else Word(f"第1至{j}行", f"rows 1-{j}")
+        if not cells:  # blank rows: not a title
+            said = _said("blank_rows", rows=above, row=j + 1)
+        elif j == 1 and len(cells) == 1:
             said = _said("title_row", title=cells[0])
         else:
-            above = (
-                Word("第1行", "row 1") if j == 1 else Word(f"第1至{j}行", f"rows 1-{j}")
-            )
             said = _said("title_rows", rows=above, cells=quoted(*cells[:3]), row=j + 1)
         return ValidationFailed(pd.DataFrame([{**_problem(file, said), "row": 1}]))
     return None

@@ -290,6 +290,26 @@ def test_a_title_and_a_blank_line_above_a_csv_header_are_said_so(
     ]
 
 
+@pytest.mark.parametrize(
+    ("above", "said"),
+    [
+        ([""], "第1行是空行，列名在第2行：表头须在第1行，请删去第1行"),
+        ([",,,,"], "第1行是空行，列名在第2行：表头须在第1行，请删去第1行"),
+        (["", ",,,,"], "第1至2行是空行，列名在第3行：表头须在第1行，请删去第1至2行"),
+    ],
+)
+def test_blank_lines_above_a_csv_header_are_said_so(tmp_path, catalogue, above, said):
+    """An export that starts with a blank line (or a line of commas, a blank row of
+    the sheet it came from): one problem saying where the header is, not a blank
+    header for each of the five columns, nor a comma too many on line 2."""
+    data = sample_copy(tmp_path)
+    edit_lines(data / "observations" / "audit.csv", lambda lines: [*above, *lines])
+    zh = zh_report(data, catalogue)
+    assert zh[["文件", "行", "规则"]].values.tolist() == [
+        ["observations/audit.csv", 1, said]
+    ]
+
+
 def test_a_workbook_title_merged_over_the_header_and_a_merged_header(
     tmp_path, tiny_catalogue
 ):
@@ -343,6 +363,8 @@ def test_a_workbook_title_merged_over_the_header_and_a_merged_header(
             "第1至2行像是标题或分组表头（“办公室2025年报送数据”），列名在第3行："
             "表头须在第1行，请删去第1至2行",
         ),
+        # a blank row (the header typed one row down)
+        ([[]], "第1行是空行，列名在第2行：表头须在第1行，请删去第1行"),
     ],
 )
 def test_rows_above_a_workbook_header_are_one_problem_not_blank_headers(
