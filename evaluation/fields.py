@@ -46,11 +46,13 @@ def _spaced_name(name: str, info: ValidationInfo) -> str:
     """A name as the media CSV and the dashboard print it: no space at its start or
     end (a space, a full-width space, a line break), none full-width (U+3000)
     inside; each is a problem that quotes the name as typed (so its spaces are
-    seen). A stored run's catalogue (context ``stored``) is read as it was scored."""
+    seen); a name of spaces alone is blank (``name_blank``). A stored run's catalogue
+    (context ``stored``) is read as it was scored."""
     if (info.context or {}).get("stored"):
         return name
     codes = ["name_spaces"] if name != name.strip() else []
     codes += ["name_full_width_space"] if "\u3000" in name.strip() else []
+    codes = codes if name.strip() else ["name_blank"]
     raise_if([((), None, say("library_error", c, name=quoted(name))) for c in codes])
     return name
 

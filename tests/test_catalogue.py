@@ -201,6 +201,23 @@ def test_a_name_with_spaces_at_its_ends_or_a_full_width_space_is_refused(tiny_ra
     )
 
 
+def test_a_name_of_spaces_alone_is_said_to_be_blank(tiny_raw):
+    """A name that is only a full-width space (an input method's) or a space: not
+    "delete the spaces at its ends", which leaves no name and a second run to be
+    told it is empty, but that the name is to be written."""
+    tiny_raw["dimensions"][0]["name_zh"] = "\u3000"
+    tiny_raw["dimensions"][1]["name_en"] = " "
+    with pytest.raises(ev.CatalogueError) as info:
+        ev.parse_catalogue(tiny_raw)
+    said = info.value.problems.set_index("path")
+    assert said.loc["dimensions[0].name_zh", "rule_zh"] == (
+        "名称“\u3000”只有空格，没有文字：请填写名称"
+    )
+    assert said.loc["dimensions[1].name_en", "rule"] == (
+        "the name ' ' is only spaces: write the name"
+    )
+
+
 def test_a_number_in_a_problem_is_said_as_the_file_has_it(tiny_raw):
     """90 typed is said 90 (not 90.0) in the rule and as the value found, in both
     languages; a number too small for six decimals keeps its digits (1e-07, not
