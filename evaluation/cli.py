@@ -209,14 +209,22 @@ def _said_usage(exc: Exception, args: list[str]) -> Exception:
     return usage(f"{zh}\n{exc.format_message()}", ctx=getattr(exc, "ctx", None))
 
 
-class _Command(_Help, _Flags, TyperCommand):
+class _Usage:
+    """A command line written wrongly, a command's or the top level's (an option it
+    does not take), said by :func:`_said_usage`; no arguments at all still show the
+    help."""
+
     def parse_args(self, ctx, args):
         given = list(args)  # the parser consumes ``args``
         try:
             return super().parse_args(ctx, args)
         except typer.TyperException as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                raise
             raise _said_usage(exc, given) from None
 
+
+class _Command(_Usage, _Help, _Flags, TyperCommand):
     def invoke(self, ctx):
         """A file the system refuses (a full disk, a read-only folder) is said in
         the command's language, naming it: exit 1, not a traceback."""
@@ -228,7 +236,7 @@ class _Command(_Help, _Flags, TyperCommand):
             raise _failed(exc, _message_lang(ctx.params.get("lang", "zh"))) from None
 
 
-class _Group(_Help, _Flags, TyperGroup):
+class _Group(_Usage, _Help, _Flags, TyperGroup):
     def resolve_command(self, ctx, args):
         try:
             return super().resolve_command(ctx, args)

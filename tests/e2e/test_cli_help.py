@@ -313,3 +313,23 @@ def test_a_wrong_command_is_framed_in_chinese_first(tmp_path):
     assert "用法 Usage: evaluation score" in done.stderr
     assert "查看帮助 For help: evaluation score --help" in done.stderr
     assert "─ 错误 Error ─" in done.stderr and "没有选项 --bogus" in done.stderr
+
+
+def test_a_wrong_option_before_the_command_is_framed_in_chinese_first(tmp_path):
+    """An option the top level does not take (``evaluation --quite score``, --quiet
+    mistyped): said as a command's wrong option is, Chinese first with its frame,
+    not in typer's English alone (Try '…' for help, Error) under a Chinese usage
+    line."""
+    done = subprocess.run(
+        [sys.executable, "-m", "evaluation", "--quite", "score"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "100"},
+    )
+    assert done.returncode == 2
+    assert "用法 Usage: evaluation [OPTIONS] COMMAND" in done.stderr
+    assert "查看帮助 For help: evaluation --help" in done.stderr
+    assert "─ 错误 Error ─" in done.stderr and "没有选项 --quite" in done.stderr
+    assert "Try '" not in done.stderr
