@@ -298,11 +298,20 @@ def test_help_frame_is_chinese_first():
     assert not re.search(r"\[default:|\[required\]|^\s*Usage:", publish + decide, re.M)
 
 
-def test_a_wrong_command_is_framed_in_chinese_first(tmp_path):
+@pytest.mark.parametrize(
+    ("args", "command", "option"),
+    [
+        (["score", "--bogus"], "evaluation score", "--bogus"),
+        # an option the top level does not take (--quiet mistyped): not typer's
+        # English alone (Try '…' for help, Error) under the Chinese usage line
+        (["--quite", "score"], "evaluation", "--quite"),
+    ],
+)
+def test_a_wrong_command_is_framed_in_chinese_first(tmp_path, args, command, option):
     """A command written wrongly, as the console shows it (the error panel on
     stderr): its title and the line pointing to the help are Chinese first."""
     done = subprocess.run(
-        [sys.executable, "-m", "evaluation", "score", "--bogus"],
+        [sys.executable, "-m", "evaluation", *args],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -310,26 +319,7 @@ def test_a_wrong_command_is_framed_in_chinese_first(tmp_path):
         env={**os.environ, "COLUMNS": "100"},
     )
     assert done.returncode == 2
-    assert "用法 Usage: evaluation score" in done.stderr
-    assert "查看帮助 For help: evaluation score --help" in done.stderr
-    assert "─ 错误 Error ─" in done.stderr and "没有选项 --bogus" in done.stderr
-
-
-def test_a_wrong_option_before_the_command_is_framed_in_chinese_first(tmp_path):
-    """An option the top level does not take (``evaluation --quite score``, --quiet
-    mistyped): said as a command's wrong option is, Chinese first with its frame,
-    not in typer's English alone (Try '…' for help, Error) under a Chinese usage
-    line."""
-    done = subprocess.run(
-        [sys.executable, "-m", "evaluation", "--quite", "score"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "COLUMNS": "100"},
-    )
-    assert done.returncode == 2
-    assert "用法 Usage: evaluation [OPTIONS] COMMAND" in done.stderr
-    assert "查看帮助 For help: evaluation --help" in done.stderr
-    assert "─ 错误 Error ─" in done.stderr and "没有选项 --quite" in done.stderr
+    assert f"用法 Usage: {command} [OPTIONS]" in done.stderr
+    assert f"查看帮助 For help: {command} --help" in done.stderr
+    assert "─ 错误 Error ─" in done.stderr and f"没有选项 {option}" in done.stderr
     assert "Try '" not in done.stderr
