@@ -77,7 +77,7 @@ overdue = worded.reminders(L.reminders(ledger), catalogue, names, lang)
 overdue
 
 # %% [markdown]
-# ## 3. 多次升级的事项 / Items escalated again and again
+# ## 3. 已升级的事项 / Items escalated
 # 错过期限越多，说明整改越难推进，需要约谈或督办。升级次数多的在前；次数相同的，与提醒清单一样，等级高的在前，
 # 再按原定整改期限先后、事项编号排列。
 #

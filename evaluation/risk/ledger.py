@@ -200,7 +200,7 @@ def reminders(ledger: pd.DataFrame) -> pd.DataFrame:
 
 
 def escalated(ledger: pd.DataFrame) -> pd.DataFrame:
-    """Open items escalated at least once (多次升级的事项: a case for a meeting or
+    """Open items escalated at least once (已升级的事项: a case for a meeting or
     supervision), the most escalations first; equal counts in the reminder list's
     order: the most severe, the earliest first due date, then by item id."""
     stuck = ledger[(ledger["status"] == "open") & (ledger["escalations"] > 0)]

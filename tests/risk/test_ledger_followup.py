@@ -81,7 +81,7 @@ def test_units_by_overdue_items_then_the_lowest_on_time_rate():
 
 
 def test_items_escalated_most_first_then_in_a_stated_order():
-    """多次升级的事项 (the notebook's section 3, which sorted by the count alone,
+    """已升级的事项 (the notebook's section 3, which sorted by the count alone,
     ties in no stated order): open items escalated at least once, the most
     escalations first (s: 3); of the three escalated once, the earliest first due
     (q and r, 2025-03-02, before p, 03-30), then by item (q before r). Listed in
