@@ -1473,12 +1473,9 @@ def _gaps(
     points (``3.2个百分点``, ``3.2 percentage points``), ratios by a bare number
     (``0.30``: ``0.30倍`` would read as a relative change), other values in their
     unit (``6.3分``, ``2件``; ``2 findings``)."""
-    if unit[1] == "%":
+    if unit[1] == "%":  # (1.0 percentage points: a decimal takes the plural)
         n = _each(d, "{:g}".format) if digits is None else _fixed(d, digits)
-        one = np.asarray(d, dtype=float) == 1
-        return n + "个百分点", n + _choose(
-            one, " percentage point", " percentage points"
-        )
+        return n + "个百分点", n + " percentage points"
     if unit[0] in RATIO_UNITS or unit[1] in RATIO_UNITS:
         n = _quantities(d, ("", ""), 2 if digits is not None else None)[0]
         return n, n

@@ -53,16 +53,18 @@ def test_each_number_keeps_its_sign_even_at_zero():
 
 
 def test_gaps_in_percentage_points_ratios_and_units():
-    zh, en = risk._gaps(np.array([3.2, 0.05, 1.0]), ("%", "%"))
+    zh, en = risk._gaps(np.array([3.2, 0.05, 0.96, 1.0]), ("%", "%"))
     assert zh.tolist() == [
         "3.2个百分点",
         "0.1个百分点",  # 0.05 is 0.05000000000000000277: rounds up
+        "1.0个百分点",  # as 0.96 is written
         "1.0个百分点",
     ]
     assert en.tolist() == [
         "3.2 percentage points",
         "0.1 percentage points",
-        "1.0 percentage point",
+        "1.0 percentage points",  # as 0.96 is written: a decimal, plural
+        "1.0 percentage points",  # the same figure, the same words
     ]
     zh, en = risk._gaps(np.array([0.3]), ("比值", "ratio"))
     assert zh.tolist() == en.tolist() == ["0.30"]
