@@ -1145,7 +1145,8 @@ def connect(path: Path, *, read_only: bool = False, wait: float | None = None):
 def _unwritable(path: Path, exc: Exception, read_only: bool) -> bool:
     """Whether opening ``path`` to write failed for want of a writable disk or
     folder (a sound store on a read-only share), not for what is in the file: a
-    store there that will not open even to be read is damaged as well."""
+    store there that will not open even to be read is damaged as well (unless
+    another process holds it, or this user may not read it either)."""
     if read_only:
         return False
     said = str(exc).lower()
@@ -1156,8 +1157,9 @@ def _unwritable(path: Path, exc: Exception, read_only: bool) -> bool:
         return True
     try:
         duckdb.connect(str(path), read_only=True).close()
-    except duckdb.Error:
-        return False
+    except duckdb.Error as again:  # damaged, unless held or unreadable to this user
+        said = str(again).lower()
+        return "lock" in said or "permission denied" in said
     return True
 
 

@@ -250,6 +250,35 @@ def test_a_damaged_store_on_a_read_only_disk_is_called_damaged(
     assert "无须恢复" not in done.output
 
 
+@pytest.mark.parametrize(
+    "held",
+    [
+        'IO Error: Could not set lock on file "{path}": Conflicting lock is held',
+        'IO Error: Cannot open file "{path}": Permission denied',
+    ],
+)
+def test_a_store_held_or_unreadable_on_a_read_only_disk_is_not_called_damaged(
+    result, copy, monkeypatch, held
+):
+    """A write refused by the disk, and the read-only open refused too, but for a
+    lock another process holds or for this user's permissions: nothing says the
+    file is damaged, so it is not to be restored from a backup (--force would
+    replace a sound store)."""
+
+    def refused(path, read_only=False, **kwargs):
+        if not read_only:
+            raise duckdb.IOException(
+                f'IO Error: Cannot open file "{path}": Read-only file system'
+            )
+        raise duckdb.IOException(held.format(path=path))
+
+    monkeypatch.setattr(storage.duckdb, "connect", refused)
+    done = invoke("publish", result, "--store", copy, "--by", "王")
+    assert done.exit_code == 1
+    assert done.output.startswith(f"发布库 {copy} 无法写入：")
+    assert "损坏" not in done.output and "--force" not in done.output
+
+
 class _FullDisk:
     """A store's connection whose COMMIT fails as DuckDB's does on a full disk: the
     transaction is rolled back, then the error raised."""
