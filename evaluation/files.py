@@ -191,8 +191,11 @@ def read_yaml(path: str | Path) -> object:
         problem, context = (getattr(exc, k, None) for k in ("problem", "context"))
         detail = f"{problem or exc}" + (f" ({context})" if context else "")
         mark = getattr(exc, "problem_mark", None)
-        said = _yaml_said(text, mark, detail)
-        raise refuse(_where(mark), "", said.en, said.zh) from None
+        said, own_line = _yaml_said(text, mark, detail)
+        # a slip said with its own line: not beside the parser's line and column,
+        # the line after it (第104行 after "line 105, column 5" reads as two places)
+        where = "" if own_line else _where(mark)
+        raise refuse(where, "", said.en, said.zh) from None
     except (ValueError, OverflowError) as exc:  # 2025-02-30, a 5000-digit number
         raise refused("", "", "unholdable", detail=exc) from None
 
@@ -259,21 +262,23 @@ _TAB_INDENT = re.compile(r"^ *\t")
 _NO_COLON_KEY = re.compile(r"^\s*(?:-\s+)?[A-Za-z_][\w.-]*[ \t]+[^\s:#][^:]*$")
 
 
-def _yaml_said(text: str, mark, detail: str):
+def _yaml_said(text: str, mark, detail: str) -> tuple[Word, bool]:
     """A YAML syntax error in words, with the likely slip where there is one: a
     full-width colon or a missing colon on the line at fault or the one before it,
-    a tab indenting the line at fault."""
+    a tab indenting the line at fault; and whether the words name its line."""
     lines = text.splitlines()
     at = mark.line if mark else -1
     for n in (at, at - 1):  # the parser stops on the line after the slip
         if 0 <= n < len(lines) and _FULL_WIDTH_KEY.match(lines[n]):
-            return say("yaml_problem", "full_width_colon", line=n + 1, detail=detail)
+            return say(
+                "yaml_problem", "full_width_colon", line=n + 1, detail=detail
+            ), True
     if 0 <= at < len(lines) and _TAB_INDENT.match(lines[at]):
-        return say("yaml_problem", "tab", line=at + 1, detail=detail)
+        return say("yaml_problem", "tab", line=at + 1, detail=detail), True
     for n in (at - 1, at) if "expected ':'" in detail else ():
         if 0 <= n < len(lines) and _NO_COLON_KEY.match(lines[n]):
-            return say("yaml_problem", "no_colon", line=n + 1, detail=detail)
-    return say("yaml_problem", "invalid", detail=detail)
+            return say("yaml_problem", "no_colon", line=n + 1, detail=detail), True
+    return say("yaml_problem", "invalid", detail=detail), False
 
 
 def _where(mark) -> str:

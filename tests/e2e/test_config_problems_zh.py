@@ -85,8 +85,9 @@ def test_a_full_width_colon_is_named_by_its_line(tmp_path):
     path.write_text("\n".join(text) + "\n", encoding="utf-8")
     said = validate_catalogue(path)
     lines = chinese_part(said, "invalid catalogue")
+    # the slip's own line alone: not the parser's line after it beside it
     assert lines[1].startswith(
-        f"line {line + 2}, column 5：第{line + 1}行用了全角冒号“：”：键和值之间须用"
+        f"{path.name}：第{line + 1}行用了全角冒号“：”：键和值之间须用"
         "半角冒号加空格，如 weight: 0.25"
     )
     english = validate_catalogue(path, "--lang", "en")
@@ -106,7 +107,7 @@ def test_a_tab_and_a_missing_colon_are_named_by_their_line(tmp_path):
     path.write_text("\n".join(text) + "\n", encoding="utf-8")
     lines = chinese_part(validate_catalogue(path), "invalid catalogue")
     assert lines[1].startswith(
-        f"line {tab + 1}, column 1：第{tab + 1}行用了制表符（Tab）缩进：YAML 只能用"
+        f"{path.name}：第{tab + 1}行用了制表符（Tab）缩进：YAML 只能用"
         "空格缩进，请把 Tab 换成空格"
     )
     english = validate_catalogue(path, "--lang", "en")
@@ -118,7 +119,7 @@ def test_a_tab_and_a_missing_colon_are_named_by_their_line(tmp_path):
     path.write_text("\n".join(text) + "\n", encoding="utf-8")
     lines = chinese_part(validate_catalogue(path), "invalid catalogue")
     assert lines[1].startswith(
-        f"line {key + 2}, column 5：第{key + 1}行的键和值之间缺少冒号：须用半角冒号"
+        f"{path.name}：第{key + 1}行的键和值之间缺少冒号：须用半角冒号"
         "加空格，如 weight: 0.25"
     )
     english = validate_catalogue(path, "--lang", "en")
