@@ -1729,7 +1729,7 @@ def _quota_why(s, old: str, new: str, viewer: str | None, lang: str) -> list[str
         after = s.table(new, "grades", viewer=viewer, record=False)
     except KeyError:  # not annual runs
         return []
-    config = parse_config(s.manifest(new)["appraisal"]["config"])
+    config = parse_config(s.manifest(new)["appraisal"]["config"], stored=True)
     changes = correction_changes(before, after, config)
     item = words("report", lang)["correction_item"]
     return [

@@ -18,7 +18,16 @@ from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from evaluation.catalogue import field_path, problem_table
 from evaluation.errors import CatalogueError
-from evaluation.fields import Model, Problem, Problems, Said, Text, raise_if, rule_of
+from evaluation.fields import (
+    Model,
+    Name,
+    Problem,
+    Problems,
+    Said,
+    Text,
+    raise_if,
+    rule_of,
+)
 from evaluation.files import located, read_yaml
 from evaluation.vocabulary import Word, plain, say
 
@@ -71,8 +80,8 @@ class Trim(Model):
 
 class RaterGroup(Model):
     id: Id
-    name_zh: Text
-    name_en: Text
+    name_zh: Name
+    name_en: Name
     weight: Annotated[float, Field(gt=0)]
     min_respondents: Annotated[int, Field(ge=1)] = 5
     trim: Trim | None = None
@@ -121,14 +130,14 @@ class Source(Model):
 
 class Severity(Model):
     id: Id
-    name_zh: Text
-    name_en: Text
+    name_zh: Name
+    name_en: Name
 
 
 class Responsibility(Model):
     id: Id
-    name_zh: Text
-    name_en: Text
+    name_zh: Name
+    name_en: Name
 
 
 class Faults(Model):
@@ -148,8 +157,8 @@ class Faults(Model):
 
 class BonusCategory(Model):
     id: Id
-    name_zh: Text
-    name_en: Text
+    name_zh: Name
+    name_en: Name
     points: Annotated[float, Field(gt=0)]
 
 
@@ -174,8 +183,8 @@ class Rule(Model):
     applies_to: Literal["unit", "person"] = "unit"
     version: Text
     source: Source
-    name_zh: Text
-    name_en: Text
+    name_zh: Name
+    name_en: Name
     points: dict[str, Annotated[float, Field(ge=0)]] = {}
     cap: Annotated[float, Field(gt=0)] | None = None
     faults_at_least: Annotated[int, Field(ge=1)] = 1
@@ -224,8 +233,8 @@ class AppraisalGroup(Model):
     (e.g. 县（市）区政府 and 市直部门)."""
 
     id: Id
-    name_zh: Text
-    name_en: Text
+    name_zh: Name
+    name_en: Name
     peer_groups: tuple[str, ...] = Field(min_length=1)
 
 
@@ -265,8 +274,8 @@ class Grades(Model):
 class Office(Model):
     """The office that signs the feedback letters and receives appeals (申诉)."""
 
-    name_zh: Text = "市绩效考评委员会办公室"
-    name_en: Text = "Office of the Municipal Performance Appraisal Committee"
+    name_zh: Name = "市绩效考评委员会办公室"
+    name_en: Name = "Office of the Municipal Performance Appraisal Committee"
 
 
 class Config(Model):
@@ -275,8 +284,8 @@ class Config(Model):
     id: Id
     version: Text
     year: Annotated[int, Field(ge=2000, le=2100)]
-    name_zh: Text
-    name_en: Text
+    name_zh: Name
+    name_en: Name
     shares: Shares = Shares()
     periods: PeriodsPart = PeriodsPart()
     review: Review = Review()
@@ -361,12 +370,16 @@ def load_config(path: str | Path) -> Config:
         raise located(exc, path) from None
 
 
-def parse_config(raw: object, *, file: str = "appraisal.yaml") -> Config:
-    """Validate an already-parsed mapping (a stored manifest, a notebook, a test)."""
+def parse_config(
+    raw: object, *, file: str = "appraisal.yaml", stored: bool = False
+) -> Config:
+    """Validate an already-parsed mapping (a stored manifest, a notebook, a test).
+    ``stored``: a stored run's rules, read back as they were appraised (the checks
+    added since, as a name's spaces, refuse only new ones)."""
     if not isinstance(raw, dict):
         raise _error([(file, "", type(raw).__name__, _say("top_level"))])
     try:
-        return Config.model_validate(raw)
+        return Config.model_validate(raw, context={"stored": stored})
     except ValidationError as exc:
         rows = []
         errors = exc.errors()

@@ -1340,7 +1340,7 @@ def export_grades(
     names = ["grades", "rules_applied", "rules"] + (["persons"] if persons else [])
     run, info, tables = read_annual(store, run_id, names, viewer=viewer)
     try:
-        config = parse_config(info["appraisal"]["config"], file="manifest")
+        config = parse_config(info["appraisal"]["config"], file="manifest", stored=True)
         catalogue = parse_catalogue(
             info["catalogue"], file="catalogue.json", stored=True
         )

@@ -468,7 +468,7 @@ def load_letters(
         grades=grades,
         rules_applied=tables["rules_applied"],
         result=store.result(run_id, viewer=viewer),
-        config=parse_config(info["appraisal"]["config"], file="manifest"),
+        config=parse_config(info["appraisal"]["config"], file="manifest", stored=True),
         rules_version=info["appraisal"]["rules_version"],
         units=tuple(keep),
         correction=correction_from_store(store, run_id, viewer=viewer),

@@ -561,7 +561,7 @@ def reproduce(
     result = rebuild(Provenance.from_dict(info["provenance"]), base=base)
     appraisal = None
     if "appraisal" in info:
-        config = A.Config.model_validate(info["appraisal"]["config"])
+        config = A.parse_config(info["appraisal"]["config"], stored=True)
         folder = (
             resolve_base(base, info.get("workdir", ""))
             / info["params"]["appraisal_inputs"]

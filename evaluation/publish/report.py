@@ -457,7 +457,7 @@ def from_store(store, run_id: str, *, viewer: str | None = None, **kwargs) -> st
             tables[n] = store.table(run_id, n, viewer=viewer)
         except KeyError:
             tables[n] = None
-    config = parse_config(info["appraisal"]["config"])
+    config = parse_config(info["appraisal"]["config"], stored=True)
     source = interval_source(store, run_id)
     intervals = None
     if source is not None:
@@ -537,7 +537,9 @@ def correction_from_store(store, run_id: str, *, viewer: str | None = None):
         "reason": reason,
         "case": store.case(reason) if reason else None,
         "changes": correction_changes(
-            before, after, parse_config(store.manifest(run_id)["appraisal"]["config"])
+            before,
+            after,
+            parse_config(store.manifest(run_id)["appraisal"]["config"], stored=True),
         ),
     }
 

@@ -779,6 +779,26 @@ def test_config_problems_name_their_yaml_path(tmp_path):
     assert "a person rule caps at one of" in person
 
 
+def test_a_group_name_with_a_full_width_space_is_refused_unless_stored():
+    """A name the grades table, the letters and the report print (a list's, a
+    rule's) is checked as the catalogue's are: a full-width space inside or a space
+    at its end is refused in a new appraisal.yaml; a stored run's rules are read
+    back as they were appraised."""
+    raw = config().model_dump(mode="json")
+    raw["groups"] = [{**GROUPS[0], "name_zh": "全部　单位", "name_en": "All "}]
+    with pytest.raises(CatalogueError) as err:
+        A.parse_config(raw)
+    problems = err.value.problems
+    said = dict(zip(problems["path"], problems["rule_zh"], strict=True))
+    assert said == {
+        "groups[0].name_zh": "名称“全部　单位”中有全角空格（U+3000），"
+        "请删去，或改为半角空格",
+        "groups[0].name_en": "名称“All ”开头或末尾有空格（引号内是原样内容），"
+        "请删去空格",
+    }
+    assert A.parse_config(raw, stored=True).groups[0].name_zh == "全部　单位"
+
+
 def test_yaml_syntax_and_a_missing_file_are_problems_not_tracebacks(tmp_path):
     path = tmp_path / "appraisal.yaml"
     path.write_text("id: t\nshares: {periods: 0.5\n", encoding="utf-8")
