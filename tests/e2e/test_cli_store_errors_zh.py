@@ -195,6 +195,24 @@ def test_a_damaged_store_says_restore_it(tmp_path):
     assert "Traceback" not in done.output
 
 
+def read_only_disk(monkeypatch, read=None) -> None:
+    """The store module's DuckDB on a read-only disk or folder, in DuckDB's own
+    words: every open to write refused; an open to read as it is, or refused with
+    ``read`` (an error's words, ``{path}`` filled)."""
+    opened = duckdb.connect
+
+    def connect(path, read_only=False, **kwargs):
+        if not read_only:
+            raise duckdb.IOException(
+                f'IO Error: Cannot open file "{path}": Read-only file system'
+            )
+        if read is not None:
+            raise duckdb.IOException(read.format(path=path))
+        return opened(path, read_only=True, **kwargs)
+
+    monkeypatch.setattr(storage.duckdb, "connect", connect)
+
+
 def test_a_store_that_cannot_be_written_is_not_called_damaged(
     result, copy, monkeypatch
 ):
@@ -202,16 +220,7 @@ def test_a_store_that_cannot_be_written_is_not_called_damaged(
     publish is refused saying the store cannot be written and is unchanged. It said
     the file was damaged, to be restored from a backup with --force, which would
     replace a sound store. DuckDB's own words for it, as on a read-only mount."""
-    opened = duckdb.connect
-
-    def read_only_disk(path, read_only=False, **kwargs):
-        if not read_only:
-            raise duckdb.IOException(
-                f'IO Error: Cannot open file "{path}": Read-only file system'
-            )
-        return opened(path, read_only=True, **kwargs)
-
-    monkeypatch.setattr(storage.duckdb, "connect", read_only_disk)
+    read_only_disk(monkeypatch)
     before = copy.read_bytes()
     done = invoke("publish", result, "--store", copy, "--by", "王")
     assert done.exit_code == 1
@@ -233,16 +242,7 @@ def test_a_damaged_store_on_a_read_only_disk_is_called_damaged(
     store that cannot be written (无须恢复), which would leave it broken."""
     damaged = tmp_path / "store.duckdb"
     damaged.write_bytes(b"not a database" * 100)
-    opened = duckdb.connect
-
-    def read_only_disk(path, read_only=False, **kwargs):
-        if not read_only:
-            raise duckdb.IOException(
-                f'IO Error: Cannot open file "{path}": Read-only file system'
-            )
-        return opened(path, read_only=True, **kwargs)
-
-    monkeypatch.setattr(storage.duckdb, "connect", read_only_disk)
+    read_only_disk(monkeypatch)
     done = invoke("publish", result, "--store", damaged, "--by", "王")
     assert done.exit_code == 1
     said = f"发布库 {damaged} 无法打开：文件不是发布库，或已损坏。"
@@ -264,15 +264,7 @@ def test_a_store_held_or_unreadable_on_a_read_only_disk_is_not_called_damaged(
     lock another process holds or for this user's permissions: nothing says the
     file is damaged, so it is not to be restored from a backup (--force would
     replace a sound store)."""
-
-    def refused(path, read_only=False, **kwargs):
-        if not read_only:
-            raise duckdb.IOException(
-                f'IO Error: Cannot open file "{path}": Read-only file system'
-            )
-        raise duckdb.IOException(held.format(path=path))
-
-    monkeypatch.setattr(storage.duckdb, "connect", refused)
+    read_only_disk(monkeypatch, read=held)
     done = invoke("publish", result, "--store", copy, "--by", "王")
     assert done.exit_code == 1
     assert done.output.startswith(f"发布库 {copy} 无法写入：")
