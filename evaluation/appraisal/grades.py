@@ -188,7 +188,8 @@ def apply_quota(table: pd.DataFrame, quota: Quota, applied: list) -> None:
 def check_overrides(table: pd.DataFrame, inputs: Inputs, config: Config) -> None:
     """Refuse the overrides that would undo what the rules fixed, naming each row
     (one ``ValidationFailed``; nothing graded): a vetoed unit's grade raised (a veto
-    is corrected in its record, by an appeal, not by an override), and a list
+    is corrected in its record, by an appeal, not by an override), a unit raised
+    above its grade cap (取消评优评先资格: no 优秀 with a fault finding), and a list
     with more excellent units than its places (another unit of it must come down in
     the same file, or the quota change). ``table``: the grades after the quota."""
     o = inputs.tables.get("overrides")
@@ -200,6 +201,13 @@ def check_overrides(table: pd.DataFrame, inputs: Inputs, config: Config) -> None
     problems = [
         row_problems(o, vetoed & (o["grade"] != "fail"), "grade", "override_veto")
     ]
+    rank = {g: i for i, g in enumerate(GRADES)}
+    cap = by_unit["cap"].reindex(o["unit_id"]).to_numpy()
+    above = ~vetoed & (o["grade"].map(rank).to_numpy() < [rank[c] for c in cap])
+    for c in dict.fromkeys(cap[above]):  # a rule's cap, e.g. no 优秀 with a fault
+        problems.append(
+            row_problems(o, above & (cap == c), "grade", "override_cap", cap=GRADE[c])
+        )
     quota = config.grades.quota
     if quota is not None:
         final = before.copy()

@@ -613,6 +613,26 @@ def test_an_override_cannot_lift_a_veto():
     assert g.set_index("unit_id").at["U4", "final_grade"] == "good"
 
 
+def test_an_override_cannot_lift_a_unit_above_its_grade_cap():
+    """Seed 000 五（五）: a unit with a fault finding is not eligible for 优秀
+    (取消评优评先资格); the committee cannot make it 优秀 by an override, which would
+    print 最高评为良好 and 优秀 on one line. Up to the cap stays possible."""
+    faults = ([("U2", "2025-06-01", "serious", "", "")], FAULT_COLS)
+    scores = {"U2": 85.0}  # 良好 by score, at most 良好 by the rule
+    with pytest.raises(ValidationFailed) as err:
+        appraise(rules=[ANY], scores=scores, faults=faults,
+                 overrides=override(("U1", "good"), ("U2", "excellent")))  # fmt: skip
+    report = err.value.report
+    assert report[["file", "row", "column", "value"]].values.tolist() == [
+        ["overrides.csv", 3, "grade", "excellent"]
+    ]
+    assert "最高评为良好" in report["rule_zh"].iloc[0]
+    # up to the cap stands: a 合格 unit with a fault raised to 良好
+    g = appraise(rules=[ANY], scores={"U2": 70.0}, faults=faults,
+                 overrides=override(("U2", "good"))).grades  # fmt: skip
+    assert g.set_index("unit_id").at["U2", "final_grade"] == "good"
+
+
 def test_an_override_cannot_exceed_the_quota_but_can_swap_within_it():
     # 10 units, share 0.2: 2 places; U1, U2 excellent by the quota, U3 cut to good
     scores = {"U1": 99.0, "U2": 98.0, "U3": 97.0}

@@ -114,6 +114,11 @@ CASES = {
         lambda d, y: _overrides(d, "D22,good"),
         "overrides.csv 2 grade  good  veto",
     ),
+    "an override above a fault's cap": (  # D25: a fault, so at most good
+        lambda d, y: _overrides(d, "D25,excellent"),
+        "overrides.csv 2 grade  excellent  cap: the rules applied to this unit allow "
+        "at most good",
+    ),
     "an override beyond the quota": (  # X09 cut by the quota: 3 for 2 places
         lambda d, y: _overrides(d, "X09,excellent"),
         "overrides.csv 2 grade  excellent  quota: after the overrides District and "
@@ -328,13 +333,13 @@ def test_an_override_in_the_committees_words(result, tmp_path):
     shutil.copytree(SAMPLE / "appraisal", folder)
     config = load_config(ROOT / "appraisal.yaml")
     run = load_result(result)
-    _overrides(folder, "D25,优秀")  # capped at 良好 by a fault; the committee lifts it
+    _overrides(folder, "D26,优秀")  # 良好 by score, no fault: the committee lifts it
     grades = appraise(config, run, load_inputs(folder)).grades.set_index("unit_id")
-    assert grades.loc["D25", ["override", "final_grade"]].tolist() == [
+    assert grades.loc["D26", ["override", "final_grade"]].tolist() == [
         "good → excellent",
         "excellent",
     ]
-    _overrides(folder, "D25,很好")
+    _overrides(folder, "D26,很好")
     with pytest.raises(ValidationFailed) as err:
         appraise(config, run, load_inputs(folder))
     assert err.value.report["rule_zh"].tolist() == [
