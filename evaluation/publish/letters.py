@@ -358,7 +358,9 @@ def letter_data(
         else "因无得分未参加排名。"
     )
     if by_score != grade:
-        summary += f"按得分应为{by_score}，因适用考评规则定为{grade}（见第五部分）。"
+        summary += (
+            f"按得分应为{by_score}，{_grade_cause(row)}定为{grade}（见第五部分）。"
+        )
     status = (run or {}).get("status", "")
     issued = pd.Timestamp(issued_on or _today()).date()
     return {
@@ -551,6 +553,19 @@ def _unscored(gaps: pd.DataFrame) -> list[str]:
     if missing.empty:
         return []
     return ["、".join(missing["name"]) + "无年度得分，未作比较。"]
+
+
+def _grade_cause(row: pd.Series) -> str:
+    """What made the final grade differ from the score's, as the letter says it:
+    the committee's override (no rule of the appraisal), the quota for 优秀 (a
+    limit on places, not a rule the unit broke), else the rules (caps, a veto)."""
+    override = row.get("override")
+    if isinstance(override, str) and override:
+        return "经考评委员会调整"
+    final = row["final_grade"]
+    if row.get("grade_after_quota", final) != row.get("grade_after_rules", final):
+        return "因优秀名额所限"
+    return "因适用考评规则"
 
 
 def _row(grades: pd.DataFrame, unit: str) -> pd.Series:

@@ -176,6 +176,35 @@ def test_the_best_unit_of_its_group_is_first_and_its_weak_dimension_is_named(let
     ]
 
 
+def test_the_summary_names_what_changed_the_grade_rules_quota_or_committee(
+    tiny_catalogue,
+):
+    """按得分应为… is followed by its cause in words a unit accepts: the committee's
+    override is no rule of the appraisal, and the quota is a limit on places, not a
+    rule the unit broke."""
+    g = _grades()
+    g["grade_after_rules"] = g["grade_by_score"]
+    g["override"] = ""
+    # U2: 良好 by score, raised to 优秀 by the committee
+    u2 = g["unit_id"] == "U2"
+    g.loc[u2, "override"], g.loc[u2, "final_grade"] = "good → excellent", "excellent"
+    # U9: 优秀 by score and rules, cut to 良好 by the quota
+    g.loc[g["unit_id"] == "U9", "final_grade"] = "good"
+    g["grade_after_quota"] = g["grade_after_rules"].where(g["unit_id"] != "U9", "good")
+    g.loc[g["unit_id"] == "U1", "grade_after_rules"] = "good"  # the fault cap
+    g.loc[g["unit_id"] == "U1", "grade_after_quota"] = "good"
+
+    def summary(unit):
+        return LT.letter_data(
+            g, APPLIED, _result(tiny_catalogue), unit,
+            config=A.parse_config(CONFIG), run=NOTICE, issued_on=date(2026, 1, 21),
+        )["summary"]  # fmt: skip
+
+    assert "按得分应为良好，经考评委员会调整定为优秀（见第五部分）。" in summary("U2")
+    assert "按得分应为优秀，因优秀名额所限定为良好（见第五部分）。" in summary("U9")
+    assert "按得分应为优秀，因适用考评规则定为良好（见第五部分）。" in summary("U1")
+
+
 def test_the_letter_lists_the_years_warnings_items_rules_flags_and_appeal(letter):
     w = letter["warnings"]
     assert w["counts"] == {"red": 1, "orange": 2, "yellow": 1}  # 2025 only
