@@ -57,7 +57,7 @@ from evaluation.scoring.normalise import (
     output_range,
 )
 from evaluation.scoring.weights import CR_LIMIT, ahp, most_inconsistent
-from evaluation.vocabulary import FAMILIES, Word, plain, quoted, say
+from evaluation.vocabulary import COUNT_UNITS, FAMILIES, Word, plain, quoted, say
 
 Frequency = Literal["monthly", "bimonthly", "quarterly", "half_year", "annual"]
 Direction = Literal["higher", "lower"]
@@ -800,7 +800,9 @@ class Catalogue(Model):
 
     @cached_property
     def series(self) -> pd.DataFrame:
-        """Every reported series (indicators, context): agency, frequency, range."""
+        """Every reported series (indicators, context): agency, frequency, range,
+        unit, whether it counts things (``count``: a unit of
+        :data:`~evaluation.vocabulary.COUNT_UNITS`, 件, 个 …: whole numbers only)."""
         rows = [
             {
                 "series_id": s.id,
@@ -810,6 +812,7 @@ class Catalogue(Model):
                 "valid_min": s.valid.min,
                 "valid_max": s.valid.max,
                 "unit_en": s.unit_en,
+                "count": s.unit_zh in COUNT_UNITS,
                 "direction": getattr(s, "direction", None),  # context: none
             }
             for s in (*self.indicators, *self.context)

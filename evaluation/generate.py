@@ -59,7 +59,7 @@ import pandas as pd
 
 from evaluation import periods
 from evaluation.catalogue import Catalogue, ContextSeries, Indicator
-from evaluation.vocabulary import INPUT_COLUMN
+from evaluation.vocabulary import COUNT_UNITS, INPUT_COLUMN
 
 UNIT_COLUMNS = ["unit_id", "name_zh", "name_en", "peer_group", "level", "parent_id"]
 OBSERVATION_COLUMNS = ["unit_id", "period", "indicator_id", "value", "reported_at"]
@@ -921,7 +921,8 @@ def _spec(s: Indicator | ContextSeries) -> _Spec:
     if s.id in _SPECS:
         return _SPECS[s.id]
     lo, hi = s.valid.min, s.valid.max
-    decimals = 0 if s.unit_en in _COUNT_UNITS else (2 if hi - lo <= 10 else 1)
+    counted = s.unit_zh in COUNT_UNITS or s.unit_en in _COUNT_UNITS  # whole numbers
+    decimals = 0 if counted else (2 if hi - lo <= 10 else 1)
     if isinstance(s, ContextSeries):
         return _Spec("volume", max(1.0, min(hi, 100.0)), decimals=decimals)
     target = s.target if s.target is not None else lo + 0.5 * (hi - lo)

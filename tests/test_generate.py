@@ -139,6 +139,24 @@ def test_counts_are_integers_and_rates_have_one_decimal(city):
     assert np.allclose(rate, rate.round(1))
 
 
+def test_a_count_in_any_english_unit_is_generated_whole():
+    """A series counted in 个 is whole whatever its English unit (validation refuses
+    a fraction of a count: ``whole_number``)."""
+    from evaluation.catalogue import parse_catalogue
+    from evaluation.files import read_yaml
+
+    raw = read_yaml("indicators.yaml")
+    raw["context"].append(
+        {**raw["context"][0], "id": "hotline_calls", "unit_zh": "个",
+         "unit_en": "calls", "valid": {"min": 0, "max": 80}}
+    )  # fmt: skip
+    obs = generate_city(parse_catalogue(raw), departments=4, districts=1, months=3)[
+        "observations"
+    ]
+    v = obs.loc[obs["indicator_id"] == "hotline_calls", "value"].dropna()
+    assert len(v) > 0 and (v == v.round(0)).all()
+
+
 def test_missing_share_is_about_two_percent(city):
     share = city["observations"]["value"].isna().mean()
     assert 0.005 < share < 0.05

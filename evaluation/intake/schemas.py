@@ -1,8 +1,9 @@
 """pandera schemas for the input tables, built from the catalogue.
 
 Schemas check text cells as read (see :mod:`evaluation.io`); the error text of each
-check starts with its rule id (``known_unit``, ``valid_range`` …), which the report
-in :mod:`evaluation.validate` turns into a sentence naming the expected value.
+check starts with its rule id (``known_unit``, ``valid_range``, ``whole_number`` …),
+which the report in :mod:`evaluation.validate` turns into a sentence naming the
+expected value.
 """
 
 from __future__ import annotations
@@ -263,6 +264,7 @@ def observations_schema(
         # would scan every cell of the frame again)
         checks=[
             pa.Check(_in_valid_range(series, r), error="valid_range", ignore_na=False),
+            pa.Check(_whole_count(series, r), error="whole_number", ignore_na=False),
             pa.Check(
                 _period_matches_frequency(series, r),
                 error="period_frequency",
@@ -350,6 +352,22 @@ def _in_valid_range(series: pd.DataFrame, reading: Reading):
         high = _lookup(df["indicator_id"], series["valid_max"], reading)
         with np.errstate(invalid="ignore"):
             bad = ~np.isnan(value) & ~np.isnan(low) & ((value < low) | (value > high))
+        return pd.Series(~bad, index=df.index)
+
+    return check
+
+
+def _whole_count(series: pd.DataFrame, reading: Reading):
+    """One vectorised check for every series: a count's value (``series["count"]``:
+    件, 个 …) is a whole number (1.5 items is no count; 2.0 is 2)."""
+
+    def check(df: pd.DataFrame) -> pd.Series:
+        counted = _lookup(df["indicator_id"], series["count"], reading) == 1
+        if not counted.any():
+            return pd.Series(True, index=df.index)
+        value = reading.numbers(df["value"]).to_numpy()
+        with np.errstate(invalid="ignore"):
+            bad = counted & ~np.isnan(value) & (np.floor(value) != value)
         return pd.Series(~bad, index=df.index)
 
     return check

@@ -389,6 +389,7 @@ def _to_report(
     # frame-wide checks list every column of a failing row: keep the one at fault
     focus = {
         "valid_range": "value",
+        "whole_number": "value",
         "period_frequency": "period",
         "known_parent": "parent_id",
         "own_parent": "parent_id",
@@ -644,6 +645,19 @@ def rule_words(
             low=V.Word(_limit(s.valid_min, unit), f"{s.valid_min:g}"),
             high=V.Word(_limit(s.valid_max, unit), f"{s.valid_max:g}"),
             unit=s.unit_en,
+        )
+    if rule == "whole_number" and known:
+        s = next(
+            x
+            for x in (*catalogue.indicators, *catalogue.context)
+            if x.id == indicator_id
+        )
+        return say(
+            "validation_rule",
+            rule,
+            indicator=indicator_id,
+            name=name,
+            unit=V.Word(s.unit_zh, s.unit_en),
         )
     labels = {i.id: i.categories for i in catalogue.indicators if i.categories}
     if rule == "numeric" and indicator_id in labels:

@@ -264,6 +264,7 @@ def rollup(
     fits |= pd.isna(written)[:, None] | (i_pos < 0)[None, :]  # other rules' rows
     low = np.where(i_pos >= 0, series["valid_min"].to_numpy(float)[i_pos], np.nan)
     high = np.where(i_pos >= 0, series["valid_max"].to_numpy(float)[i_pos], np.nan)
+    counted = np.where(i_pos >= 0, series["count"].to_numpy(bool)[i_pos], False)
     # every report in a units × labels × series cube of this file's codes: one
     # scatter; a key's copies counted by one bincount
     whole = None
@@ -289,6 +290,8 @@ def rollup(
     cube = cube.reshape(n_u, n_s, n_i)
     with np.errstate(invalid="ignore"):
         out_of_range = (cube < low) | (cube > high)
+        counts = cube[:, :, counted] if counted.any() else cube[:, :, :0]
+        fraction = (np.floor(counts) != counts) & ~np.isnan(counts)
     clean = (
         whole is None
         and (not_number is None or not not_number.any())
@@ -297,9 +300,10 @@ def rollup(
         and pd.notna(written).all()
         and (fits | ~(seen > 0).any(axis=0)).all()
         and not out_of_range.any()
+        and not fraction.any()
         and seen.max(initial=0) <= 1
     )
-    del out_of_range
+    del out_of_range, counts, fraction
     problems = []
     if clean:  # the reports are in the cube now: free their memory
         del values, key, u_code, s_code, i_code, value
@@ -308,7 +312,8 @@ def rollup(
             value, not_number = _numbers(values)
         problems = _row_problems(
             values, file, catalogue, (u_code, s_code, i_code), (u_labels, s_labels,
-            i_labels), key, value, not_number, (u_pos, i_pos, written, fits, low, high),
+            i_labels), key, value, not_number, (u_pos, i_pos, written, fits, low, high,
+            counted),
             seen.reshape(-1), unit_ids, units_file,
         )  # fmt: skip
     sub = _sub_periods(period, catalogue)
@@ -364,7 +369,7 @@ def _row_problems(
     """Every failing row of a file, rule by rule (the slow path: only when the
     screen found something)."""
     u_code, s_code, i_code = codes
-    u_pos, i_pos, written, fits, low, high = rules
+    u_pos, i_pos, written, fits, low, high, counted = rules
     cells = {
         c: (code, label)
         for c, code, label in zip(OBSERVATION_COLUMNS, codes, labels, strict=False)
@@ -392,6 +397,11 @@ def _row_problems(
             (value < np.append(low, np.nan)[i_code])
             | (value > np.append(high, np.nan)[i_code])
         )
+        fraction = (
+            np.append(counted, False)[i_code]
+            & ~np.isnan(value)
+            & (np.floor(value) != value)
+        )
     bad = {
         "unit_id": {
             "not_nullable": u_code < 0,
@@ -407,7 +417,11 @@ def _row_problems(
             "not_nullable": i_code < 0,
             "known_indicator": np.append(i_pos < 0, False)[i_code],
         },
-        "value": {"numeric": not_number, "valid_range": ~in_range},
+        "value": {
+            "numeric": not_number,
+            "valid_range": ~in_range,
+            "whole_number": fraction,
+        },
     }
     same = (cells, catalogue, i_row, series, passes, units_file)  # for every rule
     return [

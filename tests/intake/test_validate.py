@@ -85,6 +85,27 @@ def test_missing_and_unknown_columns_name_the_file(tiny_catalogue, tmp_path):
     assert report["row"].isna().all()
 
 
+def test_a_fraction_of_a_count_is_refused(tiny_raw, tmp_path):
+    # a2 counted in 件: 1.5 findings is no count; 2.0 and 0 are whole numbers
+    tiny_raw["indicators"][1].update(unit_zh="件", unit_en="items")
+    catalogue = ev.parse_catalogue(tiny_raw)
+    rows = with_rows(
+        TINY_ROWS,
+        r12=("U1", "2025-Q1", "a2", "1.5"),  # line 14
+        r13=("U1", "2025-Q2", "a2", "2.0"),
+        r0=("U1", "2025-Q1", "a1", "80.5"),  # a1 is in points: a fraction is fine
+    )
+    report = problems(catalogue, write_dataset(tmp_path, TINY_UNITS, rows))
+    assert report[["file", "row", "column", "value"]].to_dict("records") == [
+        {"file": "observations/office.csv", "row": 14, "column": "value",
+         "value": "1.5"}
+    ]  # fmt: skip
+    assert report["rule"].item() == (
+        "whole_number[a2]: a count of items, must be a whole number"
+    )
+    assert report["rule_zh"].item() == "a2指标是计数（单位：件），须为整数，不能有小数"
+
+
 def test_absent_rows_are_a_completeness_problem(tiny_catalogue, tmp_path):
     rows = [r for r in TINY_ROWS if not (r[0] == "U3" and r[2] == "b1")]
     report = problems(tiny_catalogue, write_dataset(tmp_path, TINY_UNITS, rows))

@@ -146,6 +146,8 @@ def test_bad_rows_are_reported_as_the_pipeline_reports_them(catalogue, data, tmp
     obs.loc[7, "value"] = "12,5"  # not a number
     obs.loc[9, "value"] = "-5"  # below every indicator's valid minimum
     obs.loc[11, "indicator_id"] = None  # empty cell
+    counted = obs.index[obs["indicator_id"] == "fault_findings"][2]
+    obs.loc[counted, "value"] = "1.5"  # a fraction of a count (件)
     monthly = obs.index[obs["period"] == "2025-M10"][20]
     obs.loc[monthly, "period"] = "2025-Q4"  # a monthly indicator written quarterly
     obs = pd.concat([obs, obs.iloc[[30]]], ignore_index=True)  # a repeated key
@@ -164,6 +166,9 @@ def test_bad_rows_are_reported_as_the_pipeline_reports_them(catalogue, data, tmp
         set(want.loc[want["row"].notna(), in_chinese].itertuples(index=False))
     )
     assert {7 + 1, 9 + 1, 11 + 1} <= {r for r, *_ in rows(have)}  # Parquet rows from 1
+    assert ("value", "1.5", "whole_number[fault_findings]") in {
+        (c, v, r.split(":")[0]) for _, c, v, r in rows(have)
+    }
     absent = set(want.loc[want["row"].isna(), "value"])
     # the quarterly agencies sent no Q4 at all: late agencies, which the pipeline
     # lets through (methodology L12) and the national path too
