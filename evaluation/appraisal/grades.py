@@ -11,7 +11,18 @@ import pandas as pd
 from evaluation.appraisal.config import GRADES, Config, Quota
 from evaluation.appraisal.inputs import Inputs, row_problems
 from evaluation.errors import ValidationFailed
-from evaluation.vocabulary import GRADE, SCORE_DECIMALS, Word, as_published
+from evaluation.vocabulary import (
+    FAMILIES,
+    GRADE,
+    SCORE_DECIMALS,
+    Word,
+    as_published,
+    mid_sentence,
+)
+
+#: the list a quota over every unit counts in (per: overall), as the quota table
+#: names it: 全部单位 / All units
+ALL_UNITS = FAMILIES["quota_list"]["all"]
 
 
 def published(score: pd.Series) -> pd.Series:
@@ -120,7 +131,7 @@ def quota_moves(
     lists = pd.Series("all", index=b.index) if overall else b["group"]
     sizes = lists.map(lists.value_counts())
     named = {g.id: (g.name_zh, g.name_en) for g in config.groups}
-    named["all"] = ("全部单位", "all units")
+    named["all"] = tuple(ALL_UNITS)  # the quota table's word (quota_list)
     out = pd.DataFrame(
         {
             "list_zh": [named.get(g, (g, g))[0] for g in lists[moved]],
@@ -226,7 +237,7 @@ def check_overrides(table: pd.DataFrame, inputs: Inputs, config: Config) -> None
             allowed = places(quota.share, len(members))
             if count > allowed:
                 mine = raised & o["unit_id"].isin(members).to_numpy()
-                name = names.get(key, Word("全部单位", "all units"))
+                name = names.get(key, Word(ALL_UNITS.zh, mid_sentence(ALL_UNITS.en)))
                 problems.append(
                     row_problems(
                         o,

@@ -105,6 +105,22 @@ def test_only_the_unit_the_quota_alone_moved_is_found(moved):
     assert A.grades.quota_moves(moved["first"], moved["second"], none).empty
 
 
+def test_a_quota_over_all_units_is_named_as_the_grades_table_names_it(moved):
+    """per: overall: the list is 全部单位 / All units, the vocabulary's
+    ``quota_list`` word the year-end quota table shows (lowered mid-sentence)."""
+    grades = {**CONFIG["grades"], "quota": {"share": 0.2, "per": "overall"}}
+    overall = A.Config.model_validate({**CONFIG, "grades": grades})
+    found = A.grades.quota_moves(moved["first"], moved["second"], overall)
+    assert found.to_dict("records") == [
+        {"unit_id": "U1", "list_zh": "全部单位", "list_en": "All units",
+         "units": 3, "places": 1, "share": 0.2}
+    ]  # fmt: skip
+    row = next(found.itertuples())
+    assert R.quota_words(row, "en").startswith(
+        "score unchanged; the grade follows the quota for excellent in all units: "
+    )
+
+
 def test_diff_says_why_a_grade_changed_with_no_change_of_score(moved):
     args = ["diff", moved["run"], moved["fixed"], "--store", str(moved["path"]),
             "--viewer", "秘书长"]  # fmt: skip
