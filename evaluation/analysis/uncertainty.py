@@ -65,7 +65,7 @@ from evaluation.scoring.prepare import (
 )
 from evaluation.scoring.rank import TIE_DECIMALS, rank_units
 from evaluation.scoring.treat import treat
-from evaluation.vocabulary import Word, family, quoted, say
+from evaluation.vocabulary import Word, as_published, family, quoted, say
 
 CATALOGUE = "catalogue"  #: "as the catalogue says" (the published choice)
 NO_TREATMENT = "none"  #: winsorisation option: no outlier treatment at all
@@ -1289,12 +1289,28 @@ def _published(result: Result, period: str, units: list[str], ids: list[str]):
     )
 
 
+#: decimals a rank interval's ends are shown to (``publish.worded.intervals``)
+RANK_DECIMALS = 1
+
+
+def shown_width(low, high) -> np.ndarray:
+    """The width of rank intervals as their ends are shown, each to
+    :data:`RANK_DECIMALS` half up: 18.95–24.0 reads 19.0–24.0, 5.0 wide (the ends'
+    own difference, 5.05, would be shown 5.1 beside them)."""
+    shown = np.subtract(
+        as_published(high, RANK_DECIMALS), as_published(low, RANK_DECIMALS)
+    )
+    return np.array(as_published(shown, RANK_DECIMALS))  # 4.8 − 1.5 is 3.3
+
+
 def rank_widths(summary: pd.DataFrame) -> pd.DataFrame:
     """An uncertainty analysis' ``summary`` (:func:`run`) with each unit's
-    ``width``, the span of its 5–95 % rank interval (``rank_q95 − rank_q05``), the
+    ``width``, the span of its 5–95 % rank interval as its ends are shown
+    (:func:`shown_width`; the ends are kept as computed: rounded first, 18.96 would
+    lose its place 18 in :func:`evaluation.result.rank_range`'s whole places), the
     widest first (the ranks the data settle least), equal widths in ``summary``'s
     order (a stable sort)."""
-    width = summary["rank_q95"] - summary["rank_q05"]
+    width = shown_width(summary["rank_q05"], summary["rank_q95"])
     return summary.assign(width=width).sort_values(
         "width", ascending=False, kind="stable"
     )

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.analysis import views
+from evaluation.analysis.uncertainty import RANK_DECIMALS, shown_width
 from evaluation.appraisal.grades import quota_table
 from evaluation.catalogue import Catalogue
 from evaluation.periods import PATTERNS, date_text, name_en, name_zh
@@ -130,13 +131,17 @@ def intervals(
     """Rank intervals (an uncertainty analysis' ``summary``, with or without each
     range's ``width``: :func:`evaluation.analysis.uncertainty.rank_widths`) as the
     office reads them, in ``lang``: headed by ``interval_header``'s words, units by
-    name in ``lang``, ranks and widths to 1 decimal and scores to 2 (half up), the
-    published rank whole, the unit's code last. ``evaluation uncertainty`` writes
-    it in Chinese (in English its file keeps the analysis' own columns)."""
+    name in ``lang``, ranks to 1 decimal and scores to 2 (half up), a width that of
+    the ends as shown (19.0 to 24.0 is 5.0, whatever the unrounded ends give:
+    :func:`~evaluation.analysis.uncertainty.shown_width`), the published rank
+    whole, the unit's code last. ``evaluation uncertainty`` writes it in Chinese (in
+    English its file keeps the analysis' own columns)."""
     names = dict(zip(units["unit_id"], units[f"name_{lang}"], strict=True))
     table = summary.copy()
+    if "width" in table:
+        table["width"] = shown_width(table["rank_q05"], table["rank_q95"])
     for c in table.columns.drop("unit_id"):  # numbers, written as numbers
-        kept = round_half_up(table[c], 2 if c.startswith("score") else 1)
+        kept = round_half_up(table[c], 2 if c.startswith("score") else RANK_DECIMALS)
         table[c] = pd.to_numeric(pd.Series(kept, index=table.index))
     table["nominal_rank"] = table["nominal_rank"].round().astype("Int64")
     table.insert(0, "unit", [names.get(u, u) for u in summary["unit_id"]])

@@ -358,8 +358,8 @@ def test_the_league_table_carries_rank_intervals(sample_result):
 
 
 def test_rank_widths_widest_first_equal_widths_in_their_order():
-    """By hand: U1 spans 1–3 (2), U2 1.5–4.75 (3.25), U3 2–4 (2): U2 first, then
-    U1 and U3 as the summary has them."""
+    """By hand: U1 spans 1–3 (2), U2 1.5–4.75, shown 1.5–4.8 (3.3), U3 2–4 (2): U2
+    first, then U1 and U3 as the summary has them."""
     summary = pd.DataFrame(
         {
             "unit_id": ["U1", "U2", "U3"],
@@ -369,4 +369,22 @@ def test_rank_widths_widest_first_equal_widths_in_their_order():
     )
     wide = U.rank_widths(summary)
     assert wide["unit_id"].tolist() == ["U2", "U1", "U3"]
-    assert wide["width"].tolist() == [3.25, 2.0, 2.0]
+    assert wide["width"].tolist() == [3.3, 2.0, 2.0]
+
+
+def test_a_rank_width_is_that_of_its_ends_as_shown():
+    """Ends shown to 1 decimal half up: 18.95–24.0 reads 19.0–24.0, 5.0 wide (not
+    5.1, 24.0 − 18.95 = 5.05 rounded); 3.04–7.96 reads 3.0–8.0, 5.0 (not 4.9); the
+    ends themselves are kept as computed. By hand."""
+    summary = pd.DataFrame(
+        {
+            "unit_id": ["U1", "U2", "U3"],
+            "rank_q05": [18.95, 3.04, 1.0],
+            "rank_q95": [24.0, 7.96, 6.05],
+        }
+    )
+    wide = U.rank_widths(summary)
+    assert wide["unit_id"].tolist() == ["U3", "U1", "U2"]  # 6.1 − 1.0 = 5.1 first
+    assert wide["width"].tolist() == [5.1, 5.0, 5.0]
+    assert wide["rank_q05"].tolist() == [1.0, 18.95, 3.04]
+    assert wide["width"].median() == 5.0

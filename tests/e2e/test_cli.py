@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from statistics import median
 
 import pandas as pd
 import pytest
@@ -11,7 +12,7 @@ from typer.testing import CliRunner
 
 from evaluation.cli import app
 
-from ..conftest import ROOT, TINY, TINY_ROWS, TINY_UNITS, write_dataset
+from ..conftest import ROOT, TINY, TINY_ROWS, TINY_UNITS, half_up, write_dataset
 
 runner = CliRunner()
 
@@ -291,6 +292,15 @@ def test_uncertainty_and_the_rank_range_column(tmp_path, sample_result):
         "level_rank_q95",
     ]  # fmt: skip
     assert len(pd.read_csv(tmp_path / "draws.csv", encoding="utf-8-sig")) == 200
+    # the median width said is that of the ranges as the tables show them: each
+    # end to 1 decimal half up, by Decimal here
+    shown = [
+        half_up(high, 1) - half_up(low, 1)
+        for low, high in zip(summary["rank_q05"], summary["rank_q95"], strict=True)
+    ]
+    assert f"median 5–95% rank interval width {float(median(shown)):g};" in (
+        done.output
+    )
     again = tmp_path / "again.csv"
     done = invoke(
         "uncertainty", folder, "--out", again, "--replay", tmp_path / "draws.csv",

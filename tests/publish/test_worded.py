@@ -872,6 +872,24 @@ def test_rank_intervals_in_english_name_units_and_head_columns_in_words():
     assert W.intervals(summary, units, "zh")["名次区间宽度"].tolist() == [3.3, 2.0]
 
 
+def test_a_rank_intervals_width_is_that_of_its_ends_as_shown():
+    """A width computed from the unrounded ends (24.0 − 18.95 = 5.05, 5.1 half up)
+    is shown as the ends shown give it: 19.0 to 24.0 is 5.0. By hand."""
+    summary = pd.DataFrame(
+        {
+            "unit_id": ["D1"],
+            "nominal_rank": [21.0],
+            "rank_q05": [18.95],
+            "rank_q95": [24.0],
+            "width": [24.0 - 18.95],
+        }
+    )
+    units = pd.DataFrame({"unit_id": ["D1"], "name_zh": ["甲局"], "name_en": ["A"]})
+    zh = W.intervals(summary, units, "zh")
+    shown = zh[["名次区间下限（5%）", "名次区间上限（95%）", "名次区间宽度"]]
+    assert shown.to_numpy().tolist() == [[19.0, 24.0, 5.0]]
+
+
 def test_rank_moves_in_words_ranks_whole_scores_half_up():
     """Rank moves as the panel reads them: the unit by name in the reader's
     language, scores half up (80.125 → 80.13, by hand), ranks and moves whole, none
