@@ -861,9 +861,9 @@ def test_rank_intervals_in_english_name_units_and_head_columns_in_words():
         }
     )
     en = W.intervals(summary, units, "en")
-    assert list(en.columns) == [
-        "Department", "Rank", "Rank, 5%", "Rank, 95%", "Width of the rank range",
-        "Department code",
+    assert list(en.columns) == [  # units, not departments: districts are ranked too
+        "Unit", "Rank", "Rank, 5%", "Rank, 95%", "Width of the rank range",
+        "Unit code",
     ]  # fmt: skip
     assert en.astype(object).to_numpy().tolist() == [
         ["Bureau B", 2, 1.5, 4.8, 3.3, "D2"],
