@@ -25,7 +25,7 @@ from evaluation import progress
 from evaluation.catalogue import COMPOSITE, Catalogue, load_catalogue
 from evaluation.errors import EvaluationError, ValidationFailed
 from evaluation.intake.io import Dataset, load_dataset
-from evaluation.intake.status import absence_problems, absent_submissions
+from evaluation.intake.status import absence_problems, absent_submissions, owed
 from evaluation.intake.validate import validate_dataset
 from evaluation.result import ABSENCE_COLUMNS, Provenance, Result, Step, no_absences
 from evaluation.risk import ledger as L
@@ -485,16 +485,14 @@ def no_unit_scored(
 ) -> EvaluationError:
     """The error of a period no unit could be scored for (no data, or none meeting
     ``min_coverage``), naming the late agencies whose absence left too few
-    indicators: the pandas and the national Parquet paths stop with it alike."""
+    indicators, with the series they owe (:func:`~evaluation.intake.status.owed`):
+    the pandas and the national Parquet paths stop with it alike."""
     late = ""
     if not absences.empty:
-        names = {a.id: Word(a.name_zh, a.name_en) for a in catalogue.agencies}
-        who = [names.get(a, Word(a, a)) for a in sorted(set(absences["agency"]))]
         late = say(
             "library_error",
             "no_unit_late",
-            agencies=Word("、".join(w.zh for w in who), ", ".join(w.en for w in who)),
-            series=len(set(absences["series_id"])),
+            owed=owed(absences, catalogue),  # the series owed, by name
             instead=_instead(period),
         )
     said = say("library_error", "no_unit_scored", period=_period(period), late=late)

@@ -24,6 +24,7 @@ import pandas as pd
 
 from evaluation import periods as P
 from evaluation.catalogue import COMPOSITE, Catalogue
+from evaluation.intake.status import owed
 from evaluation.result import Result, rank_range
 from evaluation.risk.quality import SERIES_WIDE
 from evaluation.risk.rules import SEVERITY
@@ -882,7 +883,8 @@ def league_notes(result: Result, table: pd.DataFrame, period: str | None) -> lis
     (insufficient data) or with imputed values; a ranked unit's level-1 dimension
     left blank where the period scores it for others (too few of its indicators
     had a value, ``min_coverage``: its composite is the other dimensions',
-    reweighted); a late agency's indicators left out. Parts joined by ``；``."""
+    reweighted); a late agency's indicators left out, named with its agency and
+    periods (:func:`~evaluation.intake.status.owed`). Parts joined by ``；``."""
     cat = result.catalogue
 
     def listed(ids) -> Word:  # names in each language's list
@@ -901,9 +903,7 @@ def league_notes(result: Result, table: pd.DataFrame, period: str | None) -> lis
     if "n_absent" in table:  # a late agency's indicators left out
         late = result.absences
         late = late.loc[late["evaluation_period"] == (period or result.period)]
-        absent = say(
-            "media_note", "absent", agencies=listed(dict.fromkeys(late["agency"]))
-        )
+        absent = say("media_note", "absent", owed=owed(late, cat))
         for row in np.flatnonzero((table["n_absent"] > 0).to_numpy()):
             parts[row].append(absent)
     return [

@@ -571,43 +571,64 @@ def status_lines(
     return lines
 
 
-def absence_warning(
-    absences: pd.DataFrame, catalogue: Catalogue, indicators=None
-) -> V.Word:
-    """What a run without late agencies' submissions says, in Chinese and English:
-    each agency with the series it owes, by name (a new indicator with no report
-    yet is named, not its agency alone), and their periods; and how many
-    indicators were scored without them. ``absences`` as ``Result.absences``;
-    ``indicators`` the indicators concerned (``Result.absent_indicators``) of the
-    run's period. Without ``indicators`` (``absences`` as ``validate_dataset`` lets
-    them through: ``Dataset.absent``), what validation says."""
+def owed_series(absences: pd.DataFrame, catalogue: Catalogue) -> list[tuple]:
+    """Each agency's series not yet sent (``absences`` as ``Result.absences`` or
+    ``Dataset.absent``), by name, with the periods they miss, grouped by those
+    periods, in the catalogue's order: ``(agency id, words)``, the words
+    ``政务服务网上可办率（2024年度、2025年度）`` / ``Online service rate (2024,
+    2025)``."""
     order = {s: k for k, s in enumerate(catalogue.series.index)}
-    parts = []
+    out = []
     for agency, g in absences.groupby("agency", sort=False):
         owed: dict[tuple, list] = {}  # the periods missing → the series owing them
         for series, periods in g.groupby("series_id", sort=False)["period"]:
             owed.setdefault(tuple(dict.fromkeys(periods)), []).append(series)
         for periods, series in owed.items():
             series = sorted(series, key=lambda s: order.get(s, len(order)))
-            parts.append(
-                V.say(
-                    "absence_cli",
-                    "owed",
-                    agency=V.Word(*(catalogue.name(agency, k) for k in V.LANGS)),
-                    series=V.Word(
-                        *(
-                            sep.join(catalogue.name_or_id(s, k) for s in series)
-                            for k, sep in zip(V.LANGS, ("、", ", "), strict=True)
-                        )
-                    ),
-                    periods=V.Word(
-                        "、".join(map(P.name_zh, periods)), ", ".join(periods)
-                    ),
-                )
+            said = V.say(
+                "absence_cli",
+                "owed_series",
+                series=V.Word(
+                    *(
+                        sep.join(catalogue.name_or_id(s, k) for s in series)
+                        for k, sep in zip(V.LANGS, ("、", ", "), strict=True)
+                    )
+                ),
+                periods=V.Word("、".join(map(P.name_zh, periods)), ", ".join(periods)),
             )
+            out.append((agency, said))
+    return out
+
+
+def owed(absences: pd.DataFrame, catalogue: Catalogue) -> V.Word:
+    """Each agency with the series it owes and their periods (:func:`owed_series`):
+    ``市政务服务中心的政务服务网上可办率（2024年度、2025年度）``, agencies joined by
+    ``；``; what every message about a late agency names."""
+    parts = [
+        V.say(
+            "absence_cli",
+            "owed",
+            agency=V.Word(*(catalogue.name(agency, k) for k in V.LANGS)),
+            series=said,
+        )
+        for agency, said in owed_series(absences, catalogue)
+    ]
+    return V.Word("；".join(p.zh for p in parts), "; ".join(p.en for p in parts))
+
+
+def absence_warning(
+    absences: pd.DataFrame, catalogue: Catalogue, indicators=None
+) -> V.Word:
+    """What a run without late agencies' submissions says, in Chinese and English:
+    each agency with the series it owes, by name (a new indicator with no report
+    yet is named, not its agency alone), and their periods (:func:`owed`); and how
+    many indicators were scored without them. ``absences`` as ``Result.absences``;
+    ``indicators`` the indicators concerned (``Result.absent_indicators``) of the
+    run's period. Without ``indicators`` (``absences`` as ``validate_dataset`` lets
+    them through: ``Dataset.absent``), what validation says."""
     return V.say(
         "absence_cli",
         "warning" if indicators is not None else "validate",
-        agencies=V.Word("；".join(p.zh for p in parts), "; ".join(p.en for p in parts)),
+        agencies=owed(absences, catalogue),
         n=len(list(indicators or [])),
     )

@@ -65,6 +65,7 @@ from evaluation.appraisal.grades import published, quota_moves
 from evaluation.appraisal.rules import VETO_DECLINED, citation, proposal
 from evaluation.errors import EvaluationError
 from evaluation.files import replacing
+from evaluation.intake.status import owed_series
 from evaluation.periods import date_zh, name_zh
 from evaluation.publish import plots
 from evaluation.publish.export import (
@@ -403,17 +404,18 @@ def write_pdf(html: str, path: str | Path, *, progress: bool | None = None) -> P
 
 def _absence_rows(result: Result, lang: str) -> list[list[object]]:
     """The run's absences (late agencies' submissions it was scored without) as
-    the report says them: per agency, the periods not received (2025年12月), the
-    indicators left out of every period of the run that lacked them, the units."""
+    the report says them: per agency, the series not received with their periods
+    (服务承诺按时答复率（2025年12月）: :func:`~evaluation.intake.status.owed_series`),
+    the indicators left out of every period of the run that lacked them, the units."""
     a = result.absences
     if a.empty:
         return []
     cat = result.catalogue
     table = cat.table
+    owed = owed_series(a, cat)
     rows = []
     for agency, g in a.groupby("agency", sort=False):
-        periods = list(dict.fromkeys(g["period"]))
-        said = [date_name(p, lang) for p in periods]
+        said = [w.text(lang) for who, w in owed if who == agency]
         series = set(g["series_id"])
         hit = table.index.isin(series) | table["weight_by"].isin(series)
         hit |= table["denominator"].isin(series)
@@ -423,7 +425,7 @@ def _absence_rows(result: Result, lang: str) -> list[list[object]]:
         rows.append(
             [
                 cat.name(agency, lang),
-                sep.join(said),
+                ("；" if lang == "zh" else "; ").join(said),
                 sep.join(left),
                 int(g["n_units"].max()),
             ]

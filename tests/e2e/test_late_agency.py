@@ -183,7 +183,8 @@ def test_a_late_agency_costs_no_unit_points(late_city, names, tmp_path):
     )  # fmt: skip
     assert done.exit_code == 1
     zh, en = names[LATE]
-    assert f"{zh}尚未报送" in done.output and f"{en} not yet reported" in done.output
+    assert f"{zh}的" in done.output and "（2025年12月）尚未报送" in done.output
+    assert f"not yet reported: {en}: " in " ".join(done.output.split())
     assert not (tmp_path / "out" / "result").exists()
 
 
@@ -193,14 +194,21 @@ def test_the_media_table_says_which_scores_lack_the_agency(scored, names, tmp_pa
     done = invoke("export", out / "result", "--out", media)
     assert done.exit_code == 0, done.output
     text = media.read_text(encoding="utf-8-sig")
-    note = f"{names[SERVICE][0]}数据尚未报送，相关指标不计分"
+    # the series it owes, by name (indicators.yaml), in the catalogue's order
+    note = (
+        f"{names[SERVICE][0]}的服务承诺按时答复率、12345热线工单按时响应率、政务服务"
+        "“好差评”好评率、“好差评”评价件数（2025年12月）数据尚未报送，相关指标不计分"
+    )
     assert text.count(note) == 50  # every unit's December score, once
     english = tmp_path / "media_en.csv"
     done = invoke("export", out / "result", "--out", english, "--lang", "en")
     assert done.exit_code == 0, done.output
     assert (
         english.read_text(encoding="utf-8-sig").count(
-            f"{names[SERVICE][1]}: not yet reported"
+            f"not yet reported, those indicators left out: {names[SERVICE][1]}: "
+            "On-time reply rate under service commitments, On-time response rate to "
+            "12345 hotline tickets, Share of good ratings for government services, "
+            "Service ratings received (2025-M12)"
         )
         == 50
     )

@@ -73,6 +73,23 @@ def test_the_report_names_the_late_agency_its_month_and_the_indicators_left_out(
     assert "not scored 0" in said_en
 
 
+def test_the_reports_row_names_the_series_not_received(late_store, raw):
+    """Which reports the agency owes, by name and in the catalogue's order, with
+    their month: its six monthly indicators and the approval volume (a context
+    series), not the agency and the month alone."""
+    path, run, monthly = late_store
+    with Publication(path) as s:
+        zh = R.from_store(s, run, lang="zh", units=["D01"], viewer="t")
+        en = R.from_store(s, run, lang="en", units=["D01"], viewer="t")
+    owed = [s for s in [*raw["indicators"], *raw["context"]] if s["id"] in monthly]
+    assert len(owed) == 7
+    for page, lang, month in ((zh, "zh", "（2025年12月）"), (en, "en", " (2025-M12)")):
+        row = text(page, "").split('data-agency="0">', 1)[1].split("</tr>", 1)[0]
+        cells = [htmllib.unescape(c) for c in re.findall(r"<td>(.*?)</td>", row)]
+        sep = "、" if lang == "zh" else ", "
+        assert cells[1] == sep.join(s[f"name_{lang}"] for s in owed) + month
+
+
 def test_a_run_with_every_report_has_no_absences_section(catalogue, tmp_path):
     result = ev.run(catalogue, ev.load_dataset(SAMPLE), period="2025", run_at="t")
     config = A.load_config(ROOT / "appraisal.yaml")

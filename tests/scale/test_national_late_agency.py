@@ -190,9 +190,22 @@ def test_a_month_left_without_enough_indicators_stops_both_paths_alike(
         "2025年12月没有一个单位能够评分：该期没有数据，或者没有单位的指标数量达到"
         "最低覆盖率（min_coverage）"
     )
-    n = len(supervision_monthly)  # its series not sent, the volume among them
-    assert f"；{name_zh}尚未报送（{n}项指标），其余指标不足以计算综合得分" in said.zh
-    assert f"; {name_en} not yet reported ({n} series)" in said.en
+    # its series not sent, by name, in the catalogue's order (indicators, then the
+    # context series: the approval volume), with the month
+    owed = [
+        s
+        for s in [*raw["indicators"], *raw["context"]]
+        if s["id"] in supervision_monthly
+    ]
+    assert len(owed) == len(supervision_monthly)
+    zh = "、".join(s["name_zh"] for s in owed)
+    en = ", ".join(s["name_en"] for s in owed)
+    assert (
+        f"；{name_zh}的{zh}（2025年12月）尚未报送，其余指标不足以计算综合得分"
+    ) in said.zh
+    assert f"; not yet reported: {name_en}: {en} (2025-M12); the indicators" in (
+        said.en
+    )
     units = tmp_path / "units.parquet"
     parquet[1].to_parquet(units, index=False)
     done = CliRunner().invoke(
