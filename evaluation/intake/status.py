@@ -18,6 +18,8 @@ due) and the rows as read, before or after validation:
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -424,13 +426,15 @@ _day = P.date_text  # 2026年1月20日 / 2026-01-20
 def unread_by_agency(files, catalogue: Catalogue) -> dict[str, list[str]]:
     """The report files that could not be read, taken for each agency's by their
     names (they were not read): a file whose name holds the agency's id (any case)
-    or Chinese name (``observations/audit.csv``, ``市审计局2025年度.xlsx``). A file
-    that names no agency is listed for none."""
+    where no letter comes before it, or its Chinese name (``observations/audit.csv``,
+    ``2025legal.csv``, ``市审计局2025年度.xlsx``; not legal in ``illegal_use.csv``).
+    A file that names no agency is listed for none."""
     out: dict[str, list[str]] = {}
     for file in dict.fromkeys(map(str, files)):
         name = file.rsplit("/", 1)[-1].lower()
         for a in catalogue.agencies:
-            if a.id.lower() in name or a.name_zh in name:
+            own = re.search(rf"(?<![a-z]){re.escape(a.id.lower())}", name)
+            if own or a.name_zh in name:
                 out.setdefault(a.id, []).append(file)
     return out
 

@@ -409,3 +409,22 @@ def test_an_agency_whose_only_file_cannot_be_read_is_said_to_have_sent_it(tiny_r
         "  调查中心：文件无法读取（已报送 observations/survey.csv，但无法读取，"
         "其中的数据未计入，请改正后重新报送；2025年度：b2指标；应报3个单位）"
     )
+
+
+def test_an_unread_file_is_an_agencys_only_where_its_id_starts_a_word(tiny_raw):
+    """legal (司法局) sent nothing; supervision's illegal_approvals.xlsx could not
+    be read: "legal" inside "illegal" is not legal's id, so the file is
+    supervision's alone and legal stays missing, not said to have sent it."""
+    tiny_raw["agencies"] += [
+        {"id": "legal", "name_zh": "司法局", "name_en": "Justice"},
+        {"id": "supervision", "name_zh": "纪委监委", "name_en": "Supervision"},
+    ]
+    catalogue = ev.parse_catalogue(tiny_raw, file="tiny.yaml")
+    files = [
+        "observations/supervision_illegal_approvals.xlsx",
+        "observations/2025legal.csv",  # a year before the id: still legal's
+    ]
+    assert unread_by_agency(files, catalogue) == {
+        "supervision": ["observations/supervision_illegal_approvals.xlsx"],
+        "legal": ["observations/2025legal.csv"],
+    }
