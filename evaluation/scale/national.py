@@ -40,6 +40,8 @@ from evaluation.intake.validate import (
     check_columns,
     rule_words,
     run_schema,
+    say_full_width,
+    say_number_marks,
     say_spaces,
 )
 from evaluation.pipeline import no_unit_scored, score_prepared
@@ -794,7 +796,9 @@ def _report(
     """One report row per failing row: file, row, column, value, rule sentence.
     ``cells``: each id column's codes and labels, and the value column as read;
     ``passes``: each id column's labels that pass its rule with their spaces
-    deleted (a spaced cell is said by its spaces: :func:`.validate.say_spaces`)."""
+    deleted (a spaced cell is said by its spaces: :func:`.validate.say_spaces`); a
+    value typed 85.3%, 1,234 or in full-width digits is said by its slip, with the
+    number to type, as the pipeline says it (:func:`.validate.say_number_marks`)."""
     at = np.flatnonzero(rows)
     if not len(at):
         return _no_problems()
@@ -836,7 +840,10 @@ def _report(
         passed = ~_numbers(trimmed)[1]
     else:
         passed = np.zeros(len(at), dtype=bool)
-    return say_spaces(report, pd.Series(rule, index=report.index), passed)
+    rule_id = pd.Series(rule, index=report.index)
+    report = say_full_width(say_spaces(report, rule_id, passed), rule_id)
+    series_of = pd.Series(ind, index=report.index)  # 85.3%, 1,234: said as slips
+    return say_number_marks(report, rule_id, series_of, catalogue)
 
 
 def _no_problems() -> pd.DataFrame:

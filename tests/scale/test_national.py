@@ -423,3 +423,33 @@ def test_a_spaced_cell_is_reported_as_the_pipeline_reports_it(
     assert have[:3] == [at + 1, column, f"“{sent}”"]  # as sent, the space seen
     assert "spaces" in have[3] and "空格" in have[4]
     assert rows(ours) == rows(pipeline)
+
+
+@pytest.mark.parametrize(
+    ("sent", "said"),
+    [
+        ("85.3%", "“85.3%”带了百分号：请只填数字85.3"),  # a rate, in %
+        ("1,234", "“1,234”带了千位分隔符：请填1234"),
+        ("８５", "“８５”用了全角数字或符号，请改为半角的“85”"),
+    ],
+)
+def test_a_number_typed_with_its_marks_is_said_as_the_pipeline_says_it(
+    catalogue, data, sent, said, tmp_path
+):
+    """A rate typed 85.3%, 1,234 or in full-width digits: the national report says
+    the slip and the number to type, as the pipeline's validator does on the same
+    file, not the generic 须填写数字."""
+    obs = data.observations[["unit_id", "period", "indicator_id", "value"]]
+    obs = obs[obs["period"].str.startswith("2025-M1")].astype(str)  # Oct–Dec 2025
+    obs = obs.replace("nan", None).reset_index(drop=True)
+    at = obs.index[(obs["unit_id"] == "D07") & (obs["period"] == "2025-M10")]
+    at = at[obs.loc[at, "indicator_id"] == "approval_on_time_rate"][0]
+    obs.loc[at, "value"] = sent
+    pipeline, ours = both_reports(obs, tmp_path / "marks", catalogue)
+
+    def rows(report):
+        r = report[report["row"].notna()]
+        return r[["row", "column", "value", "rule", "rule_zh"]].values.tolist()
+
+    assert rows(pipeline) == [[at + 1, "value", sent, rows(pipeline)[0][3], said]]
+    assert rows(ours) == rows(pipeline)
