@@ -57,7 +57,7 @@ from evaluation.scoring.normalise import (
     output_range,
 )
 from evaluation.scoring.weights import CR_LIMIT, ahp, most_inconsistent
-from evaluation.vocabulary import COUNT_UNITS, FAMILIES, Word, plain, quoted, say
+from evaluation.vocabulary import FAMILIES, Word, is_count, plain, quoted, say
 
 Frequency = Literal["monthly", "bimonthly", "quarterly", "half_year", "annual"]
 Direction = Literal["higher", "lower"]
@@ -812,7 +812,7 @@ class Catalogue(Model):
                 "valid_min": s.valid.min,
                 "valid_max": s.valid.max,
                 "unit_en": s.unit_en,
-                "count": s.unit_zh in COUNT_UNITS,
+                "count": is_count((s.unit_zh, s.unit_en)),
                 "direction": getattr(s, "direction", None),  # context: none
             }
             for s in (*self.indicators, *self.context)

@@ -59,7 +59,7 @@ import pandas as pd
 
 from evaluation import periods
 from evaluation.catalogue import Catalogue, ContextSeries, Indicator
-from evaluation.vocabulary import COUNT_UNITS, INPUT_COLUMN
+from evaluation.vocabulary import INPUT_COLUMN, is_count
 
 UNIT_COLUMNS = ["unit_id", "name_zh", "name_en", "peer_group", "level", "parent_id"]
 OBSERVATION_COLUMNS = ["unit_id", "period", "indicator_id", "value", "reported_at"]
@@ -258,7 +258,6 @@ _SPECS: dict[str, _Spec] = {
     "approval_volume": _Spec("volume", 400.0, decimals=0),
     "service_ratings_count": _Spec("volume", 1500.0, decimals=0),
 }
-_COUNT_UNITS = {"items", "tasks", "findings", "ratings", "cases", "件"}
 
 
 # --------------------------------------------------------------------- public
@@ -921,7 +920,7 @@ def _spec(s: Indicator | ContextSeries) -> _Spec:
     if s.id in _SPECS:
         return _SPECS[s.id]
     lo, hi = s.valid.min, s.valid.max
-    counted = s.unit_zh in COUNT_UNITS or s.unit_en in _COUNT_UNITS  # whole numbers
+    counted = is_count((s.unit_zh, s.unit_en))  # whole numbers
     decimals = 0 if counted else (2 if hi - lo <= 10 else 1)
     if isinstance(s, ContextSeries):
         return _Spec("volume", max(1.0, min(hi, 100.0)), decimals=decimals)

@@ -244,8 +244,19 @@ def quoted(*values) -> Word:
 # ------------------------------------------------------- numbers with their units
 #: catalogue units of a ratio: said ``1.40倍`` in Chinese, a bare number in English
 RATIO_UNITS = frozenset({"比值", "比率", "倍", "ratio", "times"})
-#: catalogue units that count things: a whole number is said without decimals
-COUNT_UNITS = frozenset({"件", "个", "项", "次", "起", "人", "家", "条", "份"})
+#: catalogue units that count things (their Chinese measure words and the English
+#: the catalogue writes beside them): whole numbers, said without decimals, and the
+#: one list the intake, the template, the exports and the generator read
+COUNT_UNITS = frozenset(
+    {"件", "个", "项", "次", "起", "人", "家", "条", "宗", "份", "items", "tasks",
+     "findings", "ratings", "cases"}
+)  # fmt: skip
+
+
+def is_count(unit: tuple[str, str]) -> bool:
+    """Whether a catalogue unit ``(unit_zh, unit_en)`` counts things
+    (:data:`COUNT_UNITS`, in either language)."""
+    return unit[0] in COUNT_UNITS or unit[1] in COUNT_UNITS
 
 
 def unit_after(unit: tuple[str, str], lang: str, value: float | None = None) -> str:

@@ -41,7 +41,7 @@ from evaluation.intake.io import UNITS_COLUMNS, matching_files, read_table
 from evaluation.intake.schemas import units_schema
 from evaluation.intake.status import due_day, due_labels
 from evaluation.intake.validate import check_columns, run_schema
-from evaluation.vocabulary import COUNT_UNITS, INPUT_COLUMN, Word, say, word
+from evaluation.vocabulary import INPUT_COLUMN, Word, is_count, say, word
 
 #: the template's columns in order: filled in, then what the agency types
 COLUMNS = [
@@ -127,7 +127,7 @@ def due_reports(
             "valid_min": s.valid.min,
             "valid_max": s.valid.max,
             "categories": list(getattr(s, "categories", None) or {}),
-            "whole": s.unit_zh in COUNT_UNITS,  # a count (件, 个 …)
+            "whole": is_count((s.unit_zh, s.unit_en)),  # a count (件, 个 …)
             "due_days": catalogue.quality.due_days[s.frequency],
             "due": due_day(label, catalogue).date(),
         }

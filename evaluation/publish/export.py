@@ -380,13 +380,6 @@ def risk_table(
     return out
 
 
-#: measure words of counts among the indicators' units (件 …): whole numbers
-COUNT_UNITS = frozenset(
-    {"件", "项", "次", "个", "人", "起", "家", "条", "宗", "份", "items", "tasks",
-     "findings", "ratings", "cases"}
-)  # fmt: skip
-
-
 def number_format(unit: str, decimals: int = V.SCORE_DECIMALS, value=None) -> str:
     """The Excel number format of a value in ``unit``: an indicator's ``unit_zh``
     from the catalogue, or ``score`` (0–100 points), ``count`` or ``plain``.
@@ -402,7 +395,7 @@ def number_format(unit: str, decimals: int = V.SCORE_DECIMALS, value=None) -> st
     if unit == "%":
         return f'{places}"%"'
     whole = value is None or not _is_number(value) or float(value).is_integer()
-    if (unit == "count" or unit in COUNT_UNITS) and whole:
+    if (unit == "count" or unit in V.COUNT_UNITS) and whole:
         return "#,##0"
     return "#,##" + places
 
@@ -504,7 +497,7 @@ def _limits_said(catalogue, frame: pd.DataFrame, decimals: int) -> list:
         if code in ("bottom_k", "declines", "worst"):
             number = "0"
         elif code in ("drop", "target"):
-            counted = unit[0] in COUNT_UNITS or unit[1] in COUNT_UNITS
+            counted = V.is_count(unit)
             number = number_format("count" if counted else "plain", decimals, v)
             code = "drop_points" if code == "drop" and unit[1] == "%" else code
         if code is None:

@@ -85,9 +85,14 @@ def test_missing_and_unknown_columns_name_the_file(tiny_catalogue, tmp_path):
     assert report["row"].isna().all()
 
 
-def test_a_fraction_of_a_count_is_refused(tiny_raw, tmp_path):
-    # a2 counted in 件: 1.5 findings is no count; 2.0 and 0 are whole numbers
-    tiny_raw["indicators"][1].update(unit_zh="件", unit_en="items")
+@pytest.mark.parametrize(
+    "unit, said",
+    [(("件", "items"), "件"), (("宗", "cases"), "宗"), (("案件", "cases"), "案件")],
+)
+def test_a_fraction_of_a_count_is_refused(tiny_raw, tmp_path, unit, said):
+    # a2 counted in 件 (宗, the measure word of cases; or known by its English):
+    # 1.5 findings is no count; 2.0 and 0 are whole numbers
+    tiny_raw["indicators"][1].update(unit_zh=unit[0], unit_en=unit[1])
     catalogue = ev.parse_catalogue(tiny_raw)
     rows = with_rows(
         TINY_ROWS,
@@ -101,9 +106,10 @@ def test_a_fraction_of_a_count_is_refused(tiny_raw, tmp_path):
          "value": "1.5"}
     ]  # fmt: skip
     assert report["rule"].item() == (
-        "whole_number[a2]: a count of items, must be a whole number"
+        f"whole_number[a2]: a count of {unit[1]}, must be a whole number"
     )
-    assert report["rule_zh"].item() == "a2指标是计数（单位：件），须为整数，不能有小数"
+    said = f"a2指标是计数（单位：{said}），须为整数，不能有小数"
+    assert report["rule_zh"].item() == said
 
 
 def test_absent_rows_are_a_completeness_problem(tiny_catalogue, tmp_path):
