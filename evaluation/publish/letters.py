@@ -557,13 +557,15 @@ def _unscored(gaps: pd.DataFrame) -> list[str]:
 
 def _grade_cause(row: pd.Series) -> str:
     """What made the final grade differ from the score's, as the letter says it:
-    the committee's override (no rule of the appraisal), the quota for 优秀 (a
-    limit on places, not a rule the unit broke), else the rules (caps, a veto)."""
+    the committee's override where it changed the grade (no rule of the
+    appraisal), the quota for 优秀 (a limit on places, not a rule the unit broke),
+    else the rules (caps, a veto)."""
     override = row.get("override")
-    if isinstance(override, str) and override:
-        return "经考评委员会调整"
     final = row["final_grade"]
-    if row.get("grade_after_quota", final) != row.get("grade_after_rules", final):
+    after_quota = row.get("grade_after_quota", final)
+    if isinstance(override, str) and override and final != after_quota:
+        return "经考评委员会调整"
+    if after_quota != row.get("grade_after_rules", final):
         return "因优秀名额所限"
     return "因适用考评规则"
 

@@ -181,7 +181,8 @@ def test_the_summary_names_what_changed_the_grade_rules_quota_or_committee(
 ):
     """按得分应为… is followed by its cause in words a unit accepts: the committee's
     override is no rule of the appraisal, and the quota is a limit on places, not a
-    rule the unit broke."""
+    rule the unit broke; an override that keeps the grade the rules gave changes
+    nothing, and is not named as the cause."""
     g = _grades()
     g["grade_after_rules"] = g["grade_by_score"]
     g["override"] = ""
@@ -193,6 +194,8 @@ def test_the_summary_names_what_changed_the_grade_rules_quota_or_committee(
     g["grade_after_quota"] = g["grade_after_rules"].where(g["unit_id"] != "U9", "good")
     g.loc[g["unit_id"] == "U1", "grade_after_rules"] = "good"  # the fault cap
     g.loc[g["unit_id"] == "U1", "grade_after_quota"] = "good"
+    # the committee confirms U1's capped grade: an override that changes nothing
+    g.loc[g["unit_id"] == "U1", "override"] = "good → good"
 
     def summary(unit):
         return LT.letter_data(
