@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import evaluation as ev
+from evaluation.errors import ValidationFailed
 from evaluation.risk import quality as Q
 
 from ..conftest import ROOT
@@ -50,17 +51,28 @@ def test_a_december_submission_sent_as_fractions_is_flagged_on_every_unit(
     tmp_path, sample, catalogue
 ):
     """The reviewer's case: the service centre sends December with every value
-    divided by 100 (0.953 for 95.3 %). It passes validation (within 0–100); each
-    unit's report of each percentage is flagged, nothing else is, and the count it
-    sends (ratings, 件) is not a series a unit slip is judged on."""
+    divided by 100 (0.953 for 95.3 %). The count it sends (ratings, 件) comes out a
+    fraction (41.74 ratings), which validation refuses (a count is whole); with the
+    count sent right, the rest passes validation (within 0–100), each unit's report
+    of each percentage is flagged, and nothing else is."""
     copy = tmp_path / "sample"
     shutil.copytree(SAMPLE, copy)
     path = copy / "observations" / "service_centre.csv"
     rows = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
     december = (rows["period"] == "2025-M12") & (rows["value"] != "")
+    sent_right = rows["value"].copy()
     rows.loc[december, "value"] = [
         f"{float(v) / 100:.6g}" for v in rows.loc[december, "value"]
     ]
+    rows.to_csv(path, index=False, encoding="utf-8-sig")
+    with pytest.raises(ValidationFailed) as refused:
+        ev.validate_dataset(ev.load_dataset(copy), catalogue)
+    report = refused.value.report
+    assert set(report["rule"].str.split(":").str[0]) == {
+        "whole_number[service_ratings_count]"
+    }
+    counted = rows["indicator_id"] == "service_ratings_count"
+    rows.loc[counted, "value"] = sent_right[counted]
     rows.to_csv(path, index=False, encoding="utf-8-sig")
     obs = ev.validate_dataset(ev.load_dataset(copy), catalogue).observations
 
