@@ -20,14 +20,25 @@ dagfuncs.orderBy = function (order) {
    components.fit_rows): after rows are drawn, paged or resized, the lines of each
    wrapping cell drawn are counted (one layout; styles read once per column, not
    per cell as AG Grid's autoHeight does) and every row is made as tall as the
-   tallest cell's lines, never lower than ``base``, the page's own height. */
+   tallest cell's lines, never lower than ``base``, the page's own height.
+   AG Grid may draw a page's cells a frame or more after the event (on a busy
+   machine, after the first measure found no cells), so the grid is also watched:
+   rows or text drawn later are measured again. */
 dagfuncs.fitRows = function (params, gridId, base) {
   var api = params.api;
+  var root = document.getElementById(gridId);
+  if (root && !api.__watch && window.MutationObserver) {
+    api.__watch = new MutationObserver(function () {
+      if (api.isDestroyed && api.isDestroyed()) return api.__watch.disconnect();
+      dagfuncs.fitRows(params, gridId, base);
+    });
+    api.__watch.observe(root, { childList: true, subtree: true, characterData: true });
+  }
   if (api.__fitting) return;
   api.__fitting = true;
   requestAnimationFrame(function () {
     api.__fitting = false;
-    var root = document.getElementById(gridId);
+    root = document.getElementById(gridId);
     if (!root || (api.isDestroyed && api.isDestroyed())) return;
     var cells = root.querySelectorAll(".ag-row .ag-cell-wrap-text");
     var range = document.createRange();
