@@ -2327,7 +2327,7 @@ def reproduce_cmd(
     when the catalogue or an input file changed since the run: refused,
     naming it, never scored again with the new file."""
     from evaluation.errors import CatalogueError, EvaluationError, ValidationFailed
-    from evaluation.publish.publication import reproduce
+    from evaluation.publish.publication import program_changed, reproduce
     from evaluation.vocabulary import Word, say
 
     _check_lang(lang)
@@ -2349,7 +2349,8 @@ def reproduce_cmd(
             raise failed from None
         except EvaluationError as exc:
             raise _failed(exc, lang) from None
-    differ = [name for name, ok in same.items() if not ok]
+        differ = [name for name, ok in same.items() if not ok]
+        programs = program_changed(s, run_id) if differ else None
     if not differ:
         said = say("cli_said", "reproduced", run=run_id, n=len(same))
         typer.echo(said.text(lang))
@@ -2363,6 +2364,9 @@ def reproduce_cmd(
         n=len(same),
         tables=tables,
     )
+    if programs is not None:  # a newer program may differ by its changes alone
+        more = say("cli_said", "reproduced_by_other", then=programs[0], now=programs[1])
+        said = Word(f"{said.zh}\n{more.zh}", f"{said.en}\n{more.en}")
     raise _fail_words(said, lang)
 
 

@@ -37,12 +37,13 @@ from evaluation import appraisal as A
 from evaluation.analysis import uncertainty as U
 from evaluation.errors import EvaluationError
 from evaluation.periods import date_zh, name_zh
-from evaluation.pipeline import rebuild, resolve_base
+from evaluation.pipeline import package_version, rebuild, resolve_base
 from evaluation.publish.store import (
     BEIJING,
     PublishedRunError,
     Store,
     TamperedError,
+    git_commit,
     manifest,
     not_graded,
     now,
@@ -581,11 +582,29 @@ def reproduce(
     return {n: again.get(n) == h for n, h in stored.items()}
 
 
+def program_changed(store: Store, run_id: str) -> tuple[str, str] | None:
+    """``(then, now)``: the program that scored the run as its manifest records it
+    (``evaluation 0.1.0 (05155e5)``) and the one running, when they differ; else
+    None. A run that no longer reproduces under a newer program may differ by that
+    program's changes alone, which whoever checks it must be told."""
+    info = store.manifest(run_id)
+
+    def said(version: str, commit: str) -> str:
+        return f"evaluation {version}" + (f" ({commit[:7]})" if commit else "")
+
+    then = (info.get("package_version", ""), info.get("git_commit", ""))
+    this = (package_version(), git_commit())
+    if then[0] == this[0] and (then[1] == this[1] or not (then[1] and this[1])):
+        return None
+    return said(*then), said(*this)
+
+
 __all__ = [
     "InForceError",
     "LifecycleError",
     "Publication",
     "beijing_today",
+    "program_changed",
     "reproduce",
     "status_words",
 ]

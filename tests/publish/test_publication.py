@@ -237,6 +237,45 @@ def test_a_stored_run_reproduces_byte_for_byte(tmp_path, catalogue):
     assert info["catalogue_version"] and "inputs" in info["provenance"]
 
 
+def test_a_run_that_no_longer_reproduces_names_the_program_that_scored_it(
+    tmp_path, sample_result, monkeypatch
+):
+    """A run published by one version of the program and reproduced by a later one
+    that writes a table differently: the command still fails, naming the tables,
+    and says which program scored the run and which is running, so whoever checks
+    it is not left to suspect the store; under the same program it says no such
+    thing."""
+    then, this = "a" * 40, "b" * 40
+    v = sample_result.provenance.package_version  # as installed, e.g. 0.1.0
+    monkeypatch.setattr(storage, "git_commit", lambda: then)  # the publishing one
+    with Publication(tmp_path / "s.duckdb") as s:
+        run = s.add_run(sample_result, by="analyst")
+    written = publication.run_tables
+
+    def later(*args):  # a later program words its warnings otherwise
+        return {**written(*args), "warnings": b"worded otherwise"}
+
+    monkeypatch.setattr(publication, "run_tables", later)
+    runner = CliRunner()
+    args = ["reproduce", run, "--store", str(tmp_path / "s.duckdb")]
+    for program, named in ((this, True), (then, False)):
+        monkeypatch.setattr(publication, "git_commit", lambda p=program: p)
+        done = runner.invoke(app, args)
+        assert done.exit_code == 1, done.output
+        assert "有1张与发布库中的不一致：warnings" in done.output
+        said = f"该运行由 evaluation {v} (aaaaaaa) 计算，当前程序为 evaluation {v} "
+        assert (f"{said}(bbbbbbb)" in done.output) is named, done.output
+        assert ("程序更新" in done.output) is named
+    done = runner.invoke(app, [*args, "--lang", "en"])
+    assert "the run was scored by" not in done.output
+    monkeypatch.setattr(publication, "git_commit", lambda: this)
+    done = runner.invoke(app, [*args, "--lang", "en"])
+    assert (
+        f"the run was scored by evaluation {v} (aaaaaaa) and this is evaluation "
+        f"{v} (bbbbbbb)" in done.output
+    ), done.output
+
+
 def test_a_run_stored_with_two_rules_of_one_kind_on_a_node_still_reproduces(
     tmp_path, monkeypatch
 ):
