@@ -273,12 +273,17 @@ def shares(config, lang: str) -> pd.Series:
     ``appraisal.yaml``), each part (考、评、议) by its ``grade_header`` words in
     ``lang`` (考：年度综合得分), under ``year_end``'s word for a share (权重)."""
     heads = words("grade_header", lang)
-    given = config.shares
     return pd.Series(
-        [given.periods, given.review, given.survey],
+        _part_shares(config),
         index=[heads[p] for p in _PARTS],
         name=word("year_end", "share", lang),
     )
+
+
+def _part_shares(config) -> list[float]:
+    """The shares of 考、评、议, in ``_PARTS``' order."""
+    given = config.shares
+    return [given.periods, given.review, given.survey]
 
 
 def part_spread(grades: pd.DataFrame, config, lang: str) -> pd.DataFrame:
@@ -290,8 +295,7 @@ def part_spread(grades: pd.DataFrame, config, lang: str) -> pd.DataFrame:
     (``appraisal_header``), headed by ``year_end``'s words, to 2 decimals half up
     as published (the effect from the unrounded SD)."""
     said = words("year_end", lang)
-    shares = config.shares
-    share = [shares.periods, shares.review, shares.survey]
+    share = _part_shares(config)
     spread = grades[list(_PARTS)].astype(float).std().to_numpy()
     table = pd.DataFrame(
         {
