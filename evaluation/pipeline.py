@@ -117,7 +117,7 @@ def score(
         values, partial = risk.no_values(), None
         if graded:
             values = risk.node_values(prepared.table, scores(), composite)
-            partial = risk.partial_values(prepared.table)  # pro rata, if summed
+            partial = risk.partial_values(prepared.table)  # pro rata, or earlier
         return risk.Inputs(
             values=values,
             units=units,

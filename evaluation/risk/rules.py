@@ -74,12 +74,14 @@ class Inputs:
 
     ``values``: ``period, unit_id, node_id, value`` for reported indicator values,
     dimension scores and composite scores. ``periods`` are the evaluation periods in
-    order; ``observations`` the raw reports (for per-unit targets); ``events`` the
-    reported events (``unit_id, period, event_id``), possibly empty. ``partial``:
-    the values rolled up from fewer reports than their period expects (``period,
-    unit_id, node_id, n_reported, n_expected``, :func:`partial_values`; a ``sum`` of
-    them is pro rata, and the reasons that quote it say so); none: every value as
-    reported. ``worst``: for the rules that grade other rules' warnings
+    order; ``observations`` the raw reports (for per-unit targets, and which report
+    a ``last`` value is); ``events`` the reported events (``unit_id, period,
+    event_id``), possibly empty. ``partial``: the values rolled up from fewer
+    reports than their period expects (``period, unit_id, node_id, n_reported,
+    n_expected``, :func:`partial_values`; a ``sum`` of them is pro rata, a ``last``
+    may be an earlier report than the period's last, and the reasons that quote
+    them say so: :func:`_fewer_reports`); none: every value as reported.
+    ``worst``: for the rules that grade other rules' warnings
     (:data:`READS_WARNINGS`), each (period, unit, node) the other rules warned, as a
     key of the values (``_Values.key``, sorted), with its most severe level (1
     yellow … 3 red); :func:`evaluate` sets it.
@@ -449,7 +451,7 @@ def indicator_thresholds(inputs: Inputs, catalogue: Catalogue) -> _Found | None:
     hit = level > 0
     rows, level, limit, which = rows[hit], level[hit], limit[hit], which[hit]
     words = [_words(catalogue, ind) for ind in graded]
-    note = _pro_rata(inputs, rows, catalogue)  # a count from fewer reports: pro rata
+    note = _fewer_reports(inputs, rows, catalogue)  # pro rata, or an earlier report
     zh, en = _reached(words, lower, table, which, t.value[rows], level, note=note)
     return _part(t, rows, "threshold", level, t.raw[rows], limit, zh, en)
 
@@ -548,7 +550,7 @@ def target_shortfall(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | Non
         + _LEVEL_ZH[level] + "预警标准（" + cap + "%）",
         by + "% short of its target " + te + " (the " + _NAMES[level]
         + " limit is " + cap + "%)",
-        note=_pro_rata(inputs, rows, catalogue),
+        note=_fewer_reports(inputs, rows, catalogue),
     )  # fmt: skip
     return _part(t, rows, "target", level, t.raw[rows], target, *zh)
 
@@ -644,7 +646,7 @@ def peer_position(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
         zh + "，" + _LEVEL_ZH[level] + "预警",
         en + ": " + _NAMES[level],
         digits,
-        _pro_rata(inputs, rows, catalogue),
+        _fewer_reports(inputs, rows, catalogue),
     )
     return _part(t, rows, "peer", level, t.raw[rows], threshold, zh, en)
 
@@ -857,8 +859,8 @@ def trend(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
         fz, fe = _quantities(first, unit_words, digits)
         vz, ve = _quantities(value, unit_words, digits)
         (fnz, fne), (vnz, vne) = (
-            _pro_rata(inputs, r, catalogue) for r in (began[hit], rows)
-        )  # a count from fewer reports: pro rata
+            _fewer_reports(inputs, r, catalogue) for r in (began[hit], rows)
+        )  # from fewer reports: pro rata, or an earlier report
         zh = (
             f"{name[0]}连续{rule.declines}期变差，由" + fz + fnz
             + _choose(value < first, "降", "升") + "至" + vz + vnz
@@ -885,8 +887,8 @@ def trend(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
     rows, level, limit = where[cells][hit], level[hit], limit[hit]
     value, before, drop = wide[cells][hit], before[cells][hit], change[cells][hit]
     (bnz, bne), (vnz, vne) = (
-        _pro_rata(inputs, r, catalogue) for r in (before_at[cells][hit], rows)
-    )  # a count from fewer reports: pro rata
+        _fewer_reports(inputs, r, catalogue) for r in (before_at[cells][hit], rows)
+    )  # from fewer reports: pro rata, or an earlier report
     word_zh = "上期" if rule.against == "previous" else "上年同期"
     word_en = (
         "in the previous period" if rule.against == "previous" else "a year earlier"
@@ -1491,7 +1493,7 @@ def _said(
     name, unit, value, zh, en, digits=1, note=("", "")
 ) -> tuple[np.ndarray, np.ndarray]:
     """``name为value，zh`` / ``name value, en`` (the value to ``digits``), ``note``
-    after the value (:func:`_pro_rata`)."""
+    after the value (:func:`_fewer_reports`)."""
     vz, ve = _quantities(value, unit, digits)
     return (
         name[0] + "为" + vz + note[0] + "，" + zh,
@@ -1499,15 +1501,16 @@ def _said(
     )
 
 
-def _pro_rata(
+def _fewer_reports(
     inputs: Inputs, rows, catalogue: Catalogue
 ) -> tuple[np.ndarray, np.ndarray]:
-    """What a reason says after each value at ``rows`` that a ``sum`` roll-up made
-    pro rata from fewer reports than its period expects (methodology §3): the
-    reports and their total, ``（报送5期合计22件，应报6期，按比例折算）`` / `` (22
-    tasks in 5 of 6 reports, pro rata)``, the total as the value is written
-    (:func:`_quantities`); nothing after a value as reported, a mean, a score, or
-    a row of none (-1)."""
+    """What a reason says after each value at ``rows`` rolled up from fewer reports
+    than its period expects (methodology §3). A ``sum`` made pro rata: the reports
+    and their total, ``（报送5期合计22件，应报6期，按比例折算）`` / `` (22 tasks in 5 of
+    6 reports, pro rata)``, the total as the value is written (:func:`_quantities`).
+    A ``last`` taken from before the period's last report: which report it is
+    (:func:`_carried`). Nothing after a value as reported, a mean, a score, or a
+    row of none (-1)."""
     rows = np.asarray(rows, dtype=np.intp)
     zh, en = np.full(len(rows), "", dtype=object), np.full(len(rows), "", dtype=object)
     t, (keys, reported, expected) = inputs._table, inputs._partial
@@ -1519,11 +1522,14 @@ def _pro_rata(
     n, e = np.where(found, reported[at], 0), np.where(found, expected[at], 0)
     short = found & (n > 0) & (n < e)
     node = np.where(short, t.n[rows], -1)
-    for ind in catalogue.indicators:  # a few: those summed that were short
-        if ind.rollup.method != "sum" or ind.id not in t.code:
+    for ind in catalogue.indicators:  # a few: those summed or last that were short
+        if ind.rollup.method not in ("sum", "last") or ind.id not in t.code:
             continue
         at = np.flatnonzero(short & (node == t.code[ind.id]))
         if not len(at):
+            continue
+        if ind.rollup.method == "last":
+            zh[at], en[at] = _carried(inputs, rows[at], ind)
             continue
         total = t.value[rows[at]] * n[at] / e[at]  # the reports' own sum
         tz, te = _quantities(total, _words(catalogue, ind.id)[1])
@@ -1535,13 +1541,67 @@ def _pro_rata(
     return zh, en
 
 
+def _carried(inputs: Inputs, rows: np.ndarray, ind) -> tuple[np.ndarray, np.ndarray]:
+    """After each ``last`` value of indicator ``ind`` at ``rows`` (a few, each
+    from fewer reports than its period expects): the report it is and those not
+    sent after it, where that is not the period's last report, ``（取自2025年11月
+    报送值，12月未报送）`` / `` (from the November 2025 report; December not
+    reported)``; nothing where the period's last report was sent (an earlier one
+    missing). The report is the latest of ``inputs.observations`` with a value in
+    the period, as the roll-up takes it."""
+    t = inputs._table
+    zh, en = np.full(len(rows), "", dtype=object), np.full(len(rows), "", dtype=object)
+    obs = inputs.observations
+    units = t.units.take(t.u[rows])
+    mine = obs[
+        (obs["indicator_id"] == ind.id).to_numpy(dtype=bool)
+        & obs["unit_id"].isin(units).to_numpy(dtype=bool)
+        & obs["value"].notna().to_numpy(dtype=bool)
+    ]
+    if mine.empty:
+        return zh, en
+    freq = P.frequency_of(inputs.periods[-1])
+    latest: dict[tuple[str, str], tuple[int, str]] = {}  # (period, unit): report
+    for label, unit, month in zip(
+        mine["period"].astype(str).tolist(),
+        mine["unit_id"].tolist(),
+        P.month_index(mine["period"]).tolist(),
+        strict=True,
+    ):
+        key = (P.containing_label(label, freq), unit)
+        if key not in latest or month > latest[key][0]:
+            latest[key] = (month, label)
+    size = P.months_per(ind.frequency)
+    for k, (period, unit) in enumerate(
+        zip(t.periods.take(t.p[rows]), units, strict=True)
+    ):
+        if (period, unit) not in latest:
+            continue
+        month, label = latest[(period, unit)]
+        _, year, end = P.year_end(period)
+        ends = range(month - year * 12 + size, end + 1, size)  # the reports after it
+        missing = [P.label(year, m, ind.frequency) for m in ends]
+        if not missing:  # the period's last report
+            continue
+        in_year = [P.name_zh(x).removeprefix(f"{year}年") for x in missing]
+        zh[k] = f"（取自{P.name_zh(label)}报送值，{'、'.join(in_year)}未报送）"
+        in_year = [P.name_en(x).removesuffix(f" {year}") for x in missing]
+        said = (
+            in_year[0]
+            if len(in_year) == 1
+            else (", ".join(in_year[:-1]) + " and " + in_year[-1])
+        )
+        en[k] = f" (from the {P.name_en(label)} report; {said} not reported)"
+    return zh, en
+
+
 def _reached(words, lower, limits, which, value, level, digits=1, note=None) -> tuple:
     """Thresholds reached, as the office says it: ``投诉办结率为83.4%，低于黄色预警线
     （90%）`` (``达到`` when the value is at the limit; shown to 2 decimals where 1
     would make a value beyond the limit look equal to it; ``digits``: the values'
     decimals, :func:`_digits`, one more where those would), and in English
     ``… 83.4% at or below the yellow threshold 90%``; ``note`` (zh, en per row)
-    after the value and its unit (:func:`_pro_rata`). Per node: ``words`` its name
+    after the value and its unit (:func:`_fewer_reports`). Per node: ``words`` its name
     and unit (:func:`_words`), ``lower`` whether higher is worse, ``limits`` its
     limit by severity (nodes × 4, NaN where none); per row: ``which`` node, the
     value and the level reached. The words around the value are written once per

@@ -311,3 +311,43 @@ def test_a_mean_or_a_full_count_says_nothing_of_reports(units_raw):
         "U1": "a1指标为79.5%，低于红色预警线（80%）",
         "U2": "a2指标为16件，高于红色预警线（12件）",
     }
+
+
+def test_a_latest_report_before_the_periods_end_says_which_month_it_is(units_raw):
+    """a1 monthly, the latest report standing for the quarter (``last``; red at
+    92%, a drop of 3 points red). U1 sends 95.0 in July–September and in Q4 only
+    October's 91.2: Q4's 91.2 is October's, November and December not sent, and
+    every reason that quotes it says so. U2 sends no October, November 93 and
+    December 90: 90 is December's, the quarter's last, said plainly (though two
+    reports of three)."""
+    units_raw["indicators"][0].update(frequency="monthly", rollup="last")
+    units_raw["indicators"][0]["risk"] = {"red": 92}
+    cat = catalogue(units_raw, {"kind": "trend", "node": "a1", "drop": {"red": 3}})
+    sent = [("U1", f"2025-M{m:02d}", 95.0) for m in (7, 8, 9)]
+    sent += [("U1", "2025-M10", 91.2), ("U1", "2025-M11", None)]
+    sent += [("U2", "2025-M11", 93.0), ("U2", "2025-M12", 90.0)]
+    observations = pd.DataFrame(
+        [(u, p, "a1", v) for u, p, v in sent],
+        columns=["unit_id", "period", "indicator_id", "value"],
+    )
+    rows = [("2025-Q3", "U1", "a1", 95.0, 3, 3), ("2025-Q4", "U1", "a1", 91.2, 1, 3)]
+    rows.append(("2025-Q4", "U2", "a1", 90.0, 2, 3))
+    given = replace(
+        with_counts(rows, ["2025-Q3", "2025-Q4"]), observations=observations
+    )
+    w = risk.evaluate(given, cat)
+    note = "（取自2025年10月报送值，11月、12月未报送）"
+    note_en = " (from the October 2025 report; November and December not reported)"
+    threshold, trend = (w[w["rule"] == r] for r in ("threshold", "trend"))
+    assert reasons(threshold) == {
+        "U1": f"a1指标为91.2%{note}，低于红色预警线（92%）",
+        "U2": "a1指标为90.0%，低于红色预警线（92%）",
+    }
+    assert reasons(threshold, "en") == {
+        "U1": f"Indicator a1 91.2%{note_en} at or below the red threshold 92%",
+        "U2": "Indicator a1 90.0% at or below the red threshold 92%",
+    }
+    assert reasons(trend) == {
+        "U1": f"a1指标由上期的95.0%降至91.2%{note}，下降3.8个百分点，"
+        "达到红色预警标准（3个百分点）"
+    }

@@ -114,6 +114,51 @@ def test_a_count_from_fewer_reports_than_the_year_expects_says_so(tiny_raw, tmp_
     ]
 
 
+def test_a_latest_report_from_before_the_periods_end_says_which_it_is(
+    tiny_raw, tmp_path
+):
+    """b1 (half-yearly, the latest report stands for the year; higher is better,
+    yellow 80, orange 70, red 50). U1 sends H1 60 and no H2: its 2025 value is H1's
+    60, orange, and the reason says it is H1's, H2 not sent, so 60 does not read as
+    the year-end figure. U2 sends no H1 and H2 75: 75 is the year-end report,
+    yellow, said plainly. U3 sends both (40, 50): 50, at the red line, plainly."""
+    tiny_raw["indicators"][2]["risk"] = {"yellow": 80, "orange": 70, "red": 50}
+    changes = {("U1", "2025-H2", "b1"): "", ("U2", "2025-H1", "b1"): ""}
+    result = run(tiny_raw, tmp_path, changes, period="2025")
+    w = result.warnings
+    hit = w[(w["period"] == "2025") & (w["node_id"] == "b1")]
+    assert hit[
+        ["unit_id", "level", "value", "reason_zh", "reason_en"]
+    ].values.tolist() == [
+        [
+            "U1",
+            "orange",
+            60.0,
+            "b1指标为60.0分（取自2025年上半年报送值，下半年未报送），"
+            "低于橙色预警线（70分）",
+            "Indicator b1 60.0 points (from the H1 2025 report; H2 not reported) "
+            "at or below the orange threshold 70 points",
+        ],
+        [
+            "U2",
+            "yellow",
+            75.0,
+            "b1指标为75.0分，低于黄色预警线（80分）",
+            "Indicator b1 75.0 points at or below the yellow threshold 80 points",
+        ],
+        [
+            "U3",
+            "red",
+            50.0,
+            "b1指标为50.0分，达到红色预警线（50分）",
+            "Indicator b1 50.0 points at or below the red threshold 50 points",
+        ],
+    ]
+    # the rectification item quotes the warning's words
+    item = result.ledger.set_index("item_id").loc["2025/U1/b1/threshold"]
+    assert "（取自2025年上半年报送值，下半年未报送）" in item["reason_zh"]
+
+
 def test_a_warning_row_says_period_unit_indicator_level_value_and_limit(
     tiny_raw, tmp_path
 ):
