@@ -124,7 +124,9 @@ class ValidationFailed(EvaluationError):
 
     ``report`` is a table ``file, row, column, value, rule`` (row = line in the source
     file, header = line 1), sorted by file and row; intake adds ``rule_zh``, the rule
-    in Chinese (``evaluation.intake.validate.problems_table`` shows either). Text
+    in Chinese (``evaluation.intake.validate.problems_table`` shows either), and a
+    check that says a coded cell by its name adds ``value_zh`` (an override's grade:
+    优秀 where ``value`` has excellent), shown beside the Chinese rule. Text
     past :data:`SHOWN`
     characters in ``value`` and ``column`` (cells and headers as sent), or past
     :data:`TEXT` in ``rule``, is shortened with its length (:func:`shorten`): a
@@ -136,15 +138,25 @@ class ValidationFailed(EvaluationError):
     def __init__(self, report: pd.DataFrame, *, max_lines: int = 20):
         self.report = _bounded(
             report.reset_index(drop=True),
-            {"value": SHOWN, "column": SHOWN, "rule": TEXT, "rule_zh": TEXT},
+            {
+                "value": SHOWN,
+                "value_zh": SHOWN,
+                "column": SHOWN,
+                "rule": TEXT,
+                "rule_zh": TEXT,
+            },
         )
         n = len(self.report)
         head = self.report.head(max_lines)
 
+        def said(r, rule: str):  # a coded cell by its Chinese name beside Chinese
+            zh = getattr(r, "value_zh", None) if rule == "rule_zh" else None
+            return r.value if zh is None or pd.isna(zh) else zh
+
         def lines(rule: str) -> str:
             return "\n  ".join(
                 f"{r.file}:{'' if pd.isna(r.row) else int(r.row)}  {r.column}  "
-                f"{r.value!s}  {getattr(r, rule)}"
+                f"{said(r, rule)!s}  {getattr(r, rule)}"
                 for r in head.itertuples()
             )
 

@@ -210,14 +210,23 @@ def check_overrides(table: pd.DataFrame, inputs: Inputs, config: Config) -> None
     before = by_unit["grade_after_quota"]
     vetoed = by_unit["veto"].reindex(o["unit_id"]).fillna(False).to_numpy(bool)
     problems = [
-        row_problems(o, vetoed & (o["grade"] != "fail"), "grade", "override_veto")
+        row_problems(
+            o, vetoed & (o["grade"] != "fail"), "grade", "override_veto", named=GRADE
+        )
     ]
     rank = {g: i for i, g in enumerate(GRADES)}
     cap = by_unit["cap"].reindex(o["unit_id"]).to_numpy()
     above = ~vetoed & (o["grade"].map(rank).to_numpy() < [rank[c] for c in cap])
     for c in dict.fromkeys(cap[above]):  # a rule's cap, e.g. no 优秀 with a fault
         problems.append(
-            row_problems(o, above & (cap == c), "grade", "override_cap", cap=GRADE[c])
+            row_problems(
+                o,
+                above & (cap == c),
+                "grade",
+                "override_cap",
+                named=GRADE,
+                cap=GRADE[c],
+            )
         )
     quota = config.grades.quota
     if quota is not None:
@@ -244,6 +253,7 @@ def check_overrides(table: pd.DataFrame, inputs: Inputs, config: Config) -> None
                         mine,
                         "grade",
                         "override_quota",
+                        named=GRADE,
                         group=name,
                         excellent=count,
                         places=allowed,

@@ -541,11 +541,15 @@ def _unapproved_vetoes(config: Config, vetoes, events: pd.DataFrame) -> pd.DataF
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def row_problems(frame, bad, column: str, code: str, /, **fields) -> pd.DataFrame:
+def row_problems(
+    frame, bad, column: str, code: str, /, *, named=None, **fields
+) -> pd.DataFrame:
     """The rows of an input ``frame`` where ``bad``, as a problem report with the
     rule ``code`` (the vocabulary's ``appraisal_input_rule``): for the checks that
-    need the grades first (the committee's overrides)."""
-    return _rows(frame, bad, column, _said(code, **fields))
+    need the grades first (the committee's overrides). ``named``: the words of the
+    column's codes (``GRADE``), so that each cell is said by its name, not its
+    code: ``value`` in English, ``value_zh`` in Chinese (优秀)."""
+    return _rows(frame, bad, column, _said(code, **fields), named=named)
 
 
 def _duplicates(frame: pd.DataFrame, key: list[str], rule: Word) -> pd.DataFrame:
@@ -558,13 +562,24 @@ def _duplicates(frame: pd.DataFrame, key: list[str], rule: Word) -> pd.DataFrame
     return _rows(frame, dup.to_numpy(), ", ".join(key), rule, value=value)
 
 
-def _rows(frame, bad, column, rule: Word, *, value=None, detail=None) -> pd.DataFrame:
+def _rows(
+    frame, bad, column, rule: Word, *, value=None, detail=None, named=None
+) -> pd.DataFrame:
     """The rows of ``frame`` where ``bad``, as report rows: the rule in English
-    (``rule``) and Chinese (``rule_zh``), each with its row's ``detail`` if any."""
+    (``rule``) and Chinese (``rule_zh``), each with its row's ``detail`` if any;
+    with ``named`` (code → :class:`Word`), each coded cell by its name in English
+    (``value``) and in Chinese (``value_zh``)."""
     bad = np.asarray(bad, dtype=bool)
     if not bad.any():
         return pd.DataFrame(columns=COLUMNS)
     cells = (value if value is not None else frame[column]).astype(object)
+    extra = {}
+    if named is not None:  # a code said by its name in each language
+        said = [named.get(c) for c in cells]
+        zh = [c if w is None else w.zh for w, c in zip(said, cells, strict=True)]
+        extra["value_zh"] = pd.Series(zh, dtype=object).fillna("").to_numpy()[bad]
+        en = [c if w is None else w.en for w, c in zip(said, cells, strict=True)]
+        cells = pd.Series(en, index=cells.index, dtype=object)
     texts = {}
     for lang, key in (("en", "rule"), ("zh", "rule_zh")):
         text = pd.Series(rule.text(lang), index=frame.index)
@@ -581,8 +596,9 @@ def _rows(frame, bad, column, rule: Word, *, value=None, detail=None) -> pd.Data
             "column": column,
             "value": cells.where(cells.notna(), "").to_numpy()[bad],
             **texts,
+            **extra,
         },
-        columns=COLUMNS,
+        columns=[*COLUMNS, *extra],
     )
 
 

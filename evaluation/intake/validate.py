@@ -192,7 +192,8 @@ def problems_table(report: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """A problem report (``ValidationFailed.report``) as people read it, in ``lang``:
     headers 文件、行、列、值、规则 (``file, row, column, value, rule``); in Chinese
     the columns named as agencies' Chinese headers (``指标值（value）``) and each
-    rule in Chinese (``rule_zh``; a rule without Chinese words in English)."""
+    rule in Chinese (``rule_zh``; a rule without Chinese words in English) and a
+    coded cell by its Chinese name where the check gives one (``value_zh``: 优秀)."""
     V.words("problem_header", lang)  # a language checked before anything is done
     out = report.reindex(columns=ValidationFailed.columns).copy()
     out["row"] = pd.to_numeric(out["row"], errors="coerce").astype("Int64")
@@ -200,6 +201,10 @@ def problems_table(report: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         if "rule_zh" in report:
             zh = report["rule_zh"]
             out["rule"] = zh.where(zh.notna() & (zh.astype(str) != ""), out["rule"])
+        if "value_zh" in report:
+            out["value"] = report["value_zh"].where(
+                report["value_zh"].notna(), out["value"]
+            )
         out["column"] = [
             _column_zh(c, f) for c, f in zip(out["column"], out["file"], strict=True)
         ]

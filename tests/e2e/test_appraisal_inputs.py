@@ -4,6 +4,7 @@ nothing is stored."""
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pandas as pd
@@ -377,3 +378,44 @@ def test_a_veto_declined_in_the_committees_words(result, tmp_path):
     assert "不予否决" in effects["declined"]
     said = declined.rules_applied.query("unit_id == 'D22'")["reason_zh"].tolist()
     assert any("不予否决（经调查事故责任不在本单位）" in x for x in said), said
+
+
+#: an override the rules refuse, and the grade it asks for by its name in each
+#: language: D22 vetoed, D25 capped at 良好 by a fault, X09 beyond the districts'
+#: 2 places; the committee writes the grade in Chinese or as the code
+REFUSED_OVERRIDES = {
+    "veto": ("D22,良好", "良好", "good"),
+    "cap": ("D25,优秀", "优秀", "excellent"),
+    "quota": ("X09,excellent", "优秀", "excellent"),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED_OVERRIDES))
+def test_a_refused_override_says_its_grade_by_name(case, result, tmp_path):
+    """The value of a refused override is the grade as the committee reads it
+    (优秀, never the code excellent), on screen and in the --report file; in
+    English by its English name."""
+    row, zh, en = REFUSED_OVERRIDES[case]
+    folder = tmp_path / "appraisal"
+    shutil.copytree(SAMPLE / "appraisal", folder)
+    _overrides(folder, row)
+    said = {}
+    for lang in ("zh", "en"):
+        report = tmp_path / f"problems_{lang}.csv"
+        done = invoke(
+            "publish", result, "--appraisal", folder, "--store",
+            tmp_path / "s.duckdb", "--by", "测试", "--report", report, "--lang", lang,
+        )  # fmt: skip
+        assert done.exit_code == 1, done.output
+        said[lang] = pd.read_csv(report, encoding="utf-8-sig", dtype=str)
+        said[lang + "_shown"] = done.output
+    assert said["zh"][["文件", "行", "值"]].values.tolist() == [
+        ["overrides.csv", "2", zh]
+    ]
+    assert said["en"][["file", "row", "value"]].values.tolist() == [
+        ["overrides.csv", "2", en]
+    ]
+    shown = [line.split() for line in said["zh_shown"].splitlines()]
+    assert any(line[:4] == ["overrides.csv", "2", "调整后等次（grade）", zh]
+               for line in shown), said["zh_shown"]  # fmt: skip
+    assert not re.search(r"\b(excellent|good)\b", said["zh_shown"])
