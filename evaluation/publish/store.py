@@ -214,11 +214,14 @@ CASE_COLUMNS = [
     "recorded_at",
 ]
 RELEASED = ("notice", "published")  #: statuses of a released run (public)
-#: the result tables of a run; an annual run adds the appraisal's
+GRADE_PARTS = ["periods_score", "review_score", "survey_score"]  #: 考、评、议
+#: the result tables of a run; an annual run adds the appraisal's, whose parts
+#: (:data:`GRADE_PARTS`) come before the score they make, so that a correction
+#: shows which part moved a grade (an appeal on the key targets: the review)
 DIFF_KEYS = {
     "composite": (["period", "unit_id"], ["composite_score", "status"]),
     "ranks": (["period", "unit_id"], ["rank", "peer_rank"]),
-    "grades": (["unit_id"], ["score", "group_rank", "final_grade"]),
+    "grades": (["unit_id"], [*GRADE_PARTS, "score", "group_rank", "final_grade"]),
 }
 
 

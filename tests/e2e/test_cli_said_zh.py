@@ -128,6 +128,49 @@ def test_an_upheld_appeal_its_correction_and_what_changed(scored, store, tmp_pat
     assert not CJK.search("\n".join(english))
 
 
+def test_diff_shows_the_part_an_appeal_changed(scored, store, tmp_path):
+    """X09 (白水县) appeals: its key target T1 (100, achieved 92.4) was lowered to 92
+    mid-year with approval, and the register left it out. Upheld, the corrected
+    version scores T1 at 100 %: the 评 part (key-target review) goes from
+    (92.4 + 100 + 100) / 3 = 97.47 to 100.00, 0.3 × 2.53 = 0.76 points more, and
+    X09 (92.30 → 93.06) passes X08 (92.82) for the districts' second place for
+    优秀 (by hand). The committee reads in the diff the part that moved the grade."""
+    case = f"{RUN}.c1"
+    invoke(
+        "appeal-case", RUN, "--unit", "X09", "--by", "X09办公室", "--grounds",
+        "重点目标T1年中调整未计入", "--store", store,
+    )  # fmt: skip
+    invoke("decide", case, "--decision", "upheld", "--by", "考评委员会", "--note",
+           "复核属实", "--store", store)  # fmt: skip
+    folder = tmp_path / "appraisal"
+    shutil.copytree(SAMPLE / "appraisal", folder)
+    targets = pd.read_csv(folder / "key_targets.csv", encoding="utf-8-sig", dtype=str)
+    t1 = (targets["unit_id"] == "X09") & (targets["target_id"] == "T1")
+    targets.loc[t1, ["adjusted_target", "adjusted_on", "reason"]] = [
+        "92.0", "2025-07-15", "年中经市政府批准调整"
+    ]  # fmt: skip
+    targets.to_csv(folder / "key_targets.csv", index=False, encoding="utf-8-sig")
+    invoke(
+        "appeal", RUN, scored[0], "--reason", case, "--by", "绩效办", "--appraisal",
+        folder, "--appraisal-config", CONFIG, "--store", store,
+    )  # fmt: skip
+    fixed = "annual-2025-1.v2"
+    zh = invoke("diff", RUN, fixed, "--store", store, "--viewer", "秘书长")
+    rows = [line.split() for line in zh.splitlines()]
+    assert ["考评等次表", "白水县", "评（年终评估）", "97.47", "100.00"] in rows, zh
+    assert ["考评等次表", "白水县", "等次", "良好", "优秀"] in rows, zh
+    assert ["考评等次表", "龙泉县", "等次", "优秀", "良好"] in rows, zh
+    parts = {"考（年度综合得分）", "评（年终评估）", "议（民主测评）"}
+    moved = [r for r in rows if len(r) == 5 and r[2] in parts]
+    assert moved == [["考评等次表", "白水县", "评（年终评估）", "97.47", "100.00"]]
+    en = invoke(
+        "diff", RUN, fixed, "--store", store, "--viewer", "秘书长", "--lang", "en"
+    )
+    rows = [line.split() for line in en.splitlines()]
+    assert ["grades", "X09", "review_score", "97.47", "100.00"] in rows, en
+    assert not CJK.search("\n".join(" ".join(r) for r in rows[3:])), en
+
+
 def test_backup_and_restore_say_the_journal_head_both_share(store, tmp_path):
     dest = tmp_path / "异地备份" / "store-2026-01-31.duckdb"
     said = invoke("backup", dest, "--store", store)
