@@ -237,7 +237,9 @@ def check_overrides(table: pd.DataFrame, inputs: Inputs, config: Config) -> None
             if quota.per == "group"
             else pd.Series("", index=by_unit.index)
         )
-        names = {g.id: Word(g.name_zh, g.name_en) for g in config.groups}
+        names = {  # in English mid-sentence: district and county governments
+            g.id: Word(g.name_zh, mid_sentence(g.name_en)) for g in config.groups
+        }
         raised = (o["grade"] == "excellent").to_numpy() & (
             before.reindex(o["unit_id"]).to_numpy() != "excellent"
         )

@@ -122,7 +122,8 @@ CASES = {
     ),
     "an override beyond the quota": (  # X09 cut by the quota: 3 for 2 places
         lambda d, y: _overrides(d, "X09,excellent"),
-        "overrides.csv 2 grade  excellent  quota: after the overrides District and "
+        # the group's name lower case mid-sentence (a common noun)
+        "overrides.csv 2 grade  excellent  quota: after the overrides district and "
         "county governments has 3 excellent units for 2 places",
     ),
     "a fault missing from the register": (  # D03's first of 3 reported findings
@@ -419,3 +420,5 @@ def test_a_refused_override_says_its_grade_by_name(case, result, tmp_path):
     assert any(line[:4] == ["overrides.csv", "2", "调整后等次（grade）", zh]
                for line in shown), said["zh_shown"]  # fmt: skip
     assert not re.search(r"\b(excellent|good)\b", said["zh_shown"])
+    if case == "quota":  # the group as the config names it, in Chinese as it is
+        assert "超出优秀名额：调整后县（市）区政府优秀3个，名额2个" in said["zh_shown"]
