@@ -176,6 +176,8 @@ def read_table(
         if suffix in {".csv", ".txt"}:
             if _is_workbook(data):  # an .xlsx renamed .csv
                 raise _file_error(name, _said("workbook_as_text", suffix=suffix))
+            if _is_old_workbook(data):  # an .xls renamed .csv
+                raise _file_error(name, _said("old_workbook_as_text", suffix=suffix))
             if b"\x00" in data[:4096] and not data.startswith(
                 (b"\xff\xfe", b"\xfe\xff")
             ):
@@ -645,6 +647,19 @@ def _is_workbook(data: bytes) -> bool:
             return any(n.startswith("xl/") for n in archive.namelist())
     except zipfile.BadZipFile:
         return False
+
+
+#: an OLE compound file's first bytes (Office 97-2003: .xls, .doc, WPS's .et), and
+#: the directory entry of an Excel 97-2003 workbook's stream (UTF-16, NUL-ended)
+_COMPOUND = bytes.fromhex("D0CF11E0A1B11AE1")
+_WORKBOOK_STREAM = "Workbook\0".encode("utf-16-le")
+
+
+def _is_old_workbook(data: bytes) -> bool:
+    """Whether ``data`` is an Excel 97-2003 workbook (``.xls``): a compound file
+    (``D0 CF 11 E0``) with a ``Workbook`` stream, whatever the file's name says; a
+    Word document, say, is none."""
+    return data.startswith(_COMPOUND) and _WORKBOOK_STREAM in data
 
 
 def _workbook_unpacked(data: bytes) -> int:

@@ -194,6 +194,56 @@ def test_a_workbook_renamed_csv_is_said_to_be_a_workbook(tmp_path):
     )
 
 
+def old_workbook(path, stream: str = "Workbook") -> None:
+    """An Excel 97-2003 workbook as Excel saves it, in outline: the compound file's
+    header (D0 CF 11 E0 A1 B1 1A E1), a directory sector naming the root and the
+    ``Workbook`` stream (UTF-16), then BIFF records (NUL bytes among them).
+    ``stream``: another stream instead (``WordDocument``: a Word 97-2003 file)."""
+    header = bytearray(512)
+    header[:8] = bytes.fromhex("D0CF11E0A1B11AE1")
+    header[24:34] = bytes.fromhex("3e000300feff09000600")  # version 3, 512-byte sectors
+    directory = bytearray(512)
+    for i, (name, kind) in enumerate([("Root Entry", 5), (stream, 2)]):
+        encoded = (name + "\0").encode("utf-16-le")
+        directory[128 * i : 128 * i + len(encoded)] = encoded
+        directory[128 * i + 64] = len(encoded)
+        directory[128 * i + 66] = kind
+    biff = bytes.fromhex("0908100000060500") + bytes(2000)  # BOF, then zeros
+    path.write_bytes(bytes(header) + bytes(directory) + biff)
+
+
+def test_an_old_xls_workbook_renamed_csv_is_said_to_be_one(tmp_path):
+    """An Excel 97-2003 workbook renamed audit.csv is said to be one, and what to do
+    (.xls is not read: open it as .xls, save it as .xlsx), not said to have NUL
+    bytes and to be saved as UTF-8 (a text file it never was)."""
+    write_dataset(tmp_path, TINY_UNITS, TINY_ROWS)
+    old_workbook(tmp_path / "observations" / "audit.csv")
+    with pytest.raises(ev.ValidationFailed) as info:
+        ev.load_dataset(tmp_path)
+    report = info.value.report
+    assert report[["file", "rule_zh"]].values.tolist() == [
+        [
+            "observations/audit.csv",
+            "这是Excel 97-2003工作簿（.xls），却以“.csv”为扩展名保存，旧版.xls工作簿"
+            "无法读取：请把扩展名改为.xls，用Excel打开后另存为Excel工作簿（.xlsx）",
+        ]
+    ]
+    assert report["rule"].item() == (
+        "file_type: an Excel 97-2003 workbook (.xls) saved under a .csv name, and"
+        " old .xls workbooks cannot be read; rename it to .xls, open it in Excel and"
+        " save it as an Excel workbook (.xlsx)"
+    )
+
+
+def test_a_compound_file_that_is_no_workbook_is_not_said_to_be_one(tmp_path):
+    """The same header over a Word document (no ``Workbook`` stream) renamed .csv
+    is not said to be a workbook: it is no text file (NUL bytes), as before."""
+    path = tmp_path / "notes.csv"
+    old_workbook(path, stream="WordDocument")
+    with pytest.raises(ev.ValidationFailed, match="NUL bytes"):
+        read_table(path)
+
+
 def test_write_dataset_round_trips_exactly(tmp_path, tiny_catalogue):
     obs = pd.DataFrame(
         {
