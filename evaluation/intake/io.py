@@ -465,6 +465,12 @@ def load_dataset(path: str | Path, *, skip_unreadable: bool = False) -> Dataset:
         unsupported = [p for p in listed if p.suffix.lower() not in SUFFIXES]
     else:
         obs_files, unsupported = matching_files(root, "observations"), []
+    events_files = matching_files(root, "events")
+    # units.et (WPS) or units.xls where no units file is read: the file meant, said
+    # as one in observations/ is, not taken for none (or for no events)
+    units_unread = [] if units_files else _unread_spreadsheets(root, "units")
+    unsupported += units_unread
+    unsupported += [] if events_files else _unread_spreadsheets(root, "events")
     problems = [
         _problem(
             str(p.relative_to(root)),
@@ -477,13 +483,13 @@ def load_dataset(path: str | Path, *, skip_unreadable: bool = False) -> Dataset:
         )
         for p in unsupported
     ]
-    if len(units_files) != 1:  # each file the folder has, else the one expected
+    if len(units_files) > 1 or not (units_files or units_unread):
+        # each file the folder has, else the one expected
         said = _said("units_file", found=_found(units_files))
         names = [p.name for p in units_files] or ["units.csv"]
         problems.extend(_problem(name, said) for name in names)
     if not obs_files:
         problems.append(_problem("observations/", _said("no_observations")))
-    events_files = matching_files(root, "events")
     if len(events_files) > 1:
         said = _said("events_file", found=_found(events_files))
         problems.extend(_problem(p.name, said) for p in events_files)
@@ -635,6 +641,19 @@ def read_observations(*paths: str | Path) -> pd.DataFrame:
 def matching_files(root: Path, stem: str) -> list[Path]:
     """The files ``root/stem.*`` in a format :func:`read_table` reads, sorted."""
     return sorted(p for p in root.glob(f"{stem}.*") if p.suffix.lower() in SUFFIXES)
+
+
+#: spreadsheets saved in a format not read, as the clerk means them: WPS 表格's own
+#: (.et, .ett) and old Excel's (.xls)
+UNREAD_SPREADSHEETS = WPS_SUFFIXES | {".xls"}
+
+
+def _unread_spreadsheets(root: Path, stem: str) -> list[Path]:
+    """The files ``root/stem.*`` saved as a spreadsheet not read
+    (:data:`UNREAD_SPREADSHEETS`: ``units.et``), sorted."""
+    return sorted(
+        p for p in root.glob(f"{stem}.*") if p.suffix.lower() in UNREAD_SPREADSHEETS
+    )
 
 
 def _is_workbook(data: bytes) -> bool:

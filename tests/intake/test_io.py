@@ -166,6 +166,47 @@ def test_unsupported_files_in_observations_are_errors_not_skipped(tmp_path):
     assert "unsupported file type '.xls'" in report["rule"].item()
 
 
+WPS_ZH = "不支持的文件类型“.et”：这是WPS表格文件，请在WPS中“另存为”Excel工作簿（.xlsx）"
+XLS_ZH = "不支持的文件类型“.xls”：请另存为.csv或.xlsx（旧版.xls工作簿无法读取）"
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("units.et", WPS_ZH),  # WPS 表格 saves its own format unless told otherwise
+        ("units.xls", XLS_ZH),
+        ("events.et", WPS_ZH),  # not read as a folder with no events (no veto)
+    ],
+    ids=["units.et", "units.xls", "events.et"],
+)
+def test_a_units_or_events_file_saved_as_wps_or_xls_is_said_as_observations_are(
+    tmp_path, name, said
+):
+    """The units list saved by WPS as units.et is refused by its own name, as a WPS
+    file in observations/ is, with what to do: not said to be missing (现有：无),
+    which sent the clerk looking for a file that is there. An events file so saved
+    likewise, instead of being passed over as no events file."""
+    write_dataset(tmp_path, TINY_UNITS, TINY_ROWS)
+    stem = name.split(".")[0]
+    kept = tmp_path / "units.csv" if stem == "units" else tmp_path / "events.csv"
+    if stem == "events":
+        kept.write_text("unit_id,period,event_id\nU1,2025,e\n", encoding="utf-8")
+    kept.rename(tmp_path / name)
+    with pytest.raises(ev.ValidationFailed) as info:
+        ev.load_dataset(tmp_path)
+    report = info.value.report
+    assert report[["file", "rule_zh"]].values.tolist() == [[name, said]]
+
+
+def test_a_wps_units_file_beside_the_units_file_read_is_left_alone(tmp_path):
+    """units.et kept beside the units.xlsx WPS saved from it: units.xlsx is read."""
+    write_dataset(tmp_path, TINY_UNITS, TINY_ROWS)
+    (tmp_path / "units.csv").rename(tmp_path / "units.et")
+    TINY_UNITS.to_excel(tmp_path / "units.xlsx", index=False)
+    data = ev.load_dataset(tmp_path)
+    assert data.units["unit_id"].tolist() == TINY_UNITS["unit_id"].tolist()
+
+
 def test_utf16_without_bom_is_refused_not_misread(tmp_path):
     path = tmp_path / "x.csv"
     path.write_bytes("unit_id,value\nU1,1\n".encode("utf-16-le"))
