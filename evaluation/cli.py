@@ -3112,9 +3112,19 @@ def status_cmd(
     units = dataset.units["unit_id"].dropna()
     table = status(dataset.observations, cat, units, period, as_of=day)
     # a file sent but not read is its agency's (by its name): sent, to be resent
-    unread = dataset.unread[~copy]
-    unread = unread_by_agency(unread["file"] if "file" in unread else [], cat)
-    lines = status_lines(table, cat, period, lang=lang, as_of=day, unread=unread)
+    files = dataset.unread[~copy]
+    files = list(dict.fromkeys(files["file"] if "file" in files else []))
+    unread = unread_by_agency(files, cat)
+    named = {f for mine in unread.values() for f in mine}
+    lines = status_lines(
+        table,
+        cat,
+        period,
+        lang=lang,
+        as_of=day,
+        unread=unread,
+        unclaimed=[f for f in files if f not in named],
+    )
     for line in lines:
         typer.echo(line)
     if out is not None:

@@ -427,16 +427,37 @@ def unread_by_agency(files, catalogue: Catalogue) -> dict[str, list[str]]:
     """The report files that could not be read, taken for each agency's by their
     names (they were not read): a file whose name holds the agency's id (any case)
     where no letter comes before it, or its Chinese name (``observations/audit.csv``,
-    ``2025legal.csv``, ``市审计局2025年度.xlsx``; not legal in ``illegal_use.csv``).
-    A file that names no agency is listed for none."""
+    ``2025legal.csv``, ``市审计局2025年度.xlsx``; not legal in ``illegal_use.csv``),
+    other than within a longer agency's there (``service_centre.csv`` is the
+    centre's, not also a ``service`` agency's). A file that names two agencies is
+    listed for both (:func:`status_lines` says so); one that names none, for none.
+    """
     out: dict[str, list[str]] = {}
     for file in dict.fromkeys(map(str, files)):
         name = file.rsplit("/", 1)[-1].lower()
-        for a in catalogue.agencies:
-            own = re.search(rf"(?<![a-z]){re.escape(a.id.lower())}", name)
-            if own or a.name_zh in name:
-                out.setdefault(a.id, []).append(file)
+        spans = {a.id: _named(name, a) for a in catalogue.agencies}
+        for agency, own in spans.items():
+            others = [o for b, found in spans.items() if b != agency for o in found]
+            if any(not any(_within(s, o) for o in others) for s in own):
+                out.setdefault(agency, []).append(file)
     return out
+
+
+def _named(name: str, agency) -> list[tuple[int, int]]:
+    """Where a file's name (lower case) holds an agency's id at a word's start, or
+    its Chinese name: ``(start, end)`` of each."""
+    spans = [
+        m.span()
+        for m in re.finditer(rf"(?<![a-z]){re.escape(agency.id.lower())}", name)
+    ]
+    if agency.name_zh:
+        spans += [m.span() for m in re.finditer(re.escape(agency.name_zh), name)]
+    return spans
+
+
+def _within(span: tuple[int, int], other: tuple[int, int]) -> bool:
+    """Whether ``span`` lies within a longer ``other``."""
+    return other[0] <= span[0] and span[1] <= other[1] and span != other
 
 
 def status_lines(
@@ -447,13 +468,18 @@ def status_lines(
     lang: str = "zh",
     as_of=None,
     unread=None,
+    unclaimed=(),
 ) -> list[str]:
     """A :func:`status` table as an office reads it: a first line counting the
     agencies by status, then one line per agency (catalogue order) saying whether
     it has sent, what is missing or late and by how many days. ``unread``: each
     agency's report files that could not be read (:func:`unread_by_agency`); an
     agency of which nothing was read is ``unreadable`` (文件无法读取), its files
-    named, not ``missing`` with days overdue; one that sent part names them too."""
+    named, not ``missing`` with days overdue; one that sent part names them too. A
+    file listed for several agencies (its name points to each) is said so on each
+    one's line: which of them sent it cannot be told. ``unclaimed``: the files that
+    could not be read and name no agency, said in a last line (every agency's
+    status is as if they were not there)."""
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be zh or en, not {lang!r}")
     zh = lang == "zh"
@@ -488,6 +514,37 @@ def status_lines(
             f"submissions for {name}{when}: {len(agencies)} agencies, "
             + ", ".join(parts)
         ]
+
+    named_by: dict[str, list[str]] = {}  # each file → the agencies its name names
+    order = {a.id: k for k, a in enumerate(catalogue.agencies)}
+    for a in sorted(unread, key=lambda a: order.get(a, len(order))):
+        for file in unread[a]:
+            named_by.setdefault(file, []).append(a)
+
+    def unread_words(agency: str) -> list[str]:
+        """An agency's files not read: its own, sent to be resent; then each file
+        whose name names other agencies too, with them."""
+        own = [f for f in unread[agency] if len(named_by[f]) == 1]
+        shared: dict[tuple, list[str]] = {}
+        for f in unread[agency]:
+            if len(named_by[f]) > 1:
+                shared.setdefault(tuple(named_by[f]), []).append(f)
+        said = [
+            V.say("absence_cli", "unread_sent", files=_files(own)) if own else None,
+            *(
+                V.say(
+                    "absence_cli",
+                    "unread_shared",
+                    files=_files(files),
+                    agencies=V.Word(
+                        "、".join(catalogue.name(a, "zh") for a in agencies),
+                        ", ".join(catalogue.name(a, "en") for a in agencies),
+                    ),
+                )
+                for agencies, files in shared.items()
+            ),
+        ]
+        return [w.text(lang) for w in said if w is not None]
 
     def period_of(p: str) -> str:
         return P.name_zh(p) if zh else p
@@ -532,13 +589,7 @@ def status_lines(
                 else f"{series_by_period(rows)}; {units} units due{overdue}"
             )
             if r.agency in unread:  # sent, but not read: named, to be resent
-                files = unread[r.agency]
-                sent = V.say(
-                    "absence_cli",
-                    "unread_sent",
-                    files=V.Word("、".join(files), ", ".join(files)),
-                ).text(lang)
-                detail = f"{sent}{sep}{detail}"
+                detail = sep.join([*unread_words(r.agency), detail])
         elif r.status == "incomplete":
             rows = mine[mine["status"] == "incomplete"]
             detail = series_by_period(rows, with_units=True)
@@ -572,7 +623,17 @@ def status_lines(
             if zh
             else f"  {who}: {words[r.status]} ({detail})"
         )
+    if unclaimed := list(dict.fromkeys(map(str, unclaimed))):
+        said = V.say(
+            "absence_cli", "unread_unclaimed", n=len(unclaimed), files=_files(unclaimed)
+        )
+        lines.append(said.text(lang))
     return lines
+
+
+def _files(files: list[str]) -> V.Word:
+    """File names as a message lists them: ``a.csv、b.csv`` / ``a.csv, b.csv``."""
+    return V.Word("、".join(files), ", ".join(files))
 
 
 def owed_series(absences: pd.DataFrame, catalogue: Catalogue) -> list[tuple]:

@@ -6,10 +6,14 @@ annual; three units) with rows taken out; expected tables written out by hand.
 
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 import evaluation as ev
+from evaluation.cli import app
 from evaluation.intake.status import (
     absent_submissions,
     agency_status,
@@ -22,7 +26,7 @@ from evaluation.intake.status import (
 from evaluation.publish.store import Store, load_result, save_result
 from evaluation.result import Result
 
-from ..conftest import TINY_ROWS, TINY_UNITS, write_dataset
+from ..conftest import ROOT, TINY_ROWS, TINY_UNITS, write_dataset
 
 
 def without(rows, test):
@@ -428,3 +432,81 @@ def test_an_unread_file_is_an_agencys_only_where_its_id_starts_a_word(tiny_raw):
         "supervision": ["observations/supervision_illegal_approvals.xlsx"],
         "legal": ["observations/2025legal.csv"],
     }
+
+
+def test_an_id_within_a_longer_agencys_is_the_longer_agencys_alone(tiny_raw):
+    """service_centre_2025.xlsx names the service centre, not also a "service"
+    agency whose id is the start of the centre's; internal_audit.csv names internal
+    audit, not also audit (whose id starts a word in it, after the "_"); a Chinese
+    name within a longer one alike."""
+    tiny_raw["agencies"] += [
+        {"id": "service", "name_zh": "服务科", "name_en": "Service"},
+        {"id": "service_centre", "name_zh": "政务服务中心", "name_en": "Centre"},
+        {"id": "audit", "name_zh": "审计局", "name_en": "Audit"},
+        {"id": "internal_audit", "name_zh": "内部审计局", "name_en": "Internal"},
+    ]
+    catalogue = ev.parse_catalogue(tiny_raw, file="tiny.yaml")
+    files = [
+        "observations/service_centre_2025.xlsx",
+        "observations/internal_audit.csv",
+        "observations/内部审计局2025.csv",
+    ]
+    assert unread_by_agency(files, catalogue) == {
+        "service_centre": ["observations/service_centre_2025.xlsx"],
+        "internal_audit": ["observations/internal_audit.csv",
+                           "observations/内部审计局2025.csv"],
+    }  # fmt: skip
+
+
+def utf16_without_bom(path) -> None:
+    """A report file that cannot be read (UTF-16 without a byte-order mark)."""
+    path.write_bytes("unit_id,value\nD01,1\n".encode("utf-16-le"))
+
+
+def test_status_says_a_file_naming_two_agencies_and_one_naming_none(tmp_path):
+    """``evaluation status`` on the sample without audit's and finance's files, and
+    with two files that cannot be read: audit_finance.csv names both agencies,
+    which of them sent it cannot be told: each is said to be named by it, neither
+    to have sent it; 报表2025.csv names no agency: every agency stays as it is,
+    and one line says such a file was found, rather than nothing."""
+    data = tmp_path / "sample"
+    shutil.copytree(ROOT / "data" / "sample", data)
+    folder = data / "observations"
+    (folder / "audit.csv").unlink()
+    (folder / "finance.xlsx").unlink()
+    utf16_without_bom(folder / "audit_finance.csv")
+    utf16_without_bom(folder / "报表2025.csv")
+    catalogue = str(ROOT / "indicators.yaml")
+    args = ["status", str(data), "-c", catalogue, "-p", "2025-M12"]
+    done = CliRunner().invoke(app, [*args, "--as-of", "2026-02-20"])
+    assert done.exit_code == 0, done.output
+    lines = done.stdout.splitlines()
+    assert lines[0] == (
+        "2025年12月报送情况（截至2026年2月20日）：报送单位8个，"
+        "其中按时报送6个，文件无法读取2个。"
+    )
+    shared = (
+        "文件无法读取（文件 observations/audit_finance.csv 无法读取，其文件名同时指向"
+        "市财政局、市审计局，不能确定是哪个单位报送的，其中的数据未计入，"
+        "请核实后改正并重新报送；"
+    )
+    assert lines[2] == (
+        f"  市财政局：{shared}2025年第四季度：预算执行率、单件服务事项行政成本；"
+        "2025年下半年：行政运行经费占部门支出比重；应报50个单位）"
+    )
+    assert lines[3] == (
+        f"  市审计局：{shared}2025年度：审计查出问题资金占比、“三公”经费增长率；"
+        "应报50个单位）"
+    )
+    assert lines[-1] == (
+        "另有1个报送文件无法读取，其文件名不含任何报送单位的代码或名称，"
+        "不能确定是哪个单位报送的，未计入任何单位：observations/报表2025.csv；"
+        "请查明报送单位，改正后重新报送"
+    )
+    assert len(lines) == 1 + 8 + 1
+    en = CliRunner().invoke(app, [*args, "--as-of", "2026-02-20", "--lang", "en"])
+    assert en.stdout.splitlines()[-1] == (
+        "1 more report files cannot be read and name no agency (neither an id nor"
+        " a Chinese name of one), so they are counted for none:"
+        " observations/报表2025.csv; find who sent them, to correct and resend"
+    )
