@@ -647,7 +647,7 @@ def _indicator_options(cat, lang: str) -> list[dict]:
 
 def _indicator_table(ind, cat, lang):
     k = 0 if lang == "zh" else 1
-    status = FAMILIES["observation_status"]  # en: the code itself
+    status = FAMILIES["observation_status"]
     rows = [
         {
             "indicator": cat.name(r.indicator_id, lang),

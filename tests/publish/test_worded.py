@@ -218,6 +218,28 @@ def test_breakdown_read_in_words_scores_to_two_decimals(catalogue):
     assert str(shown.iloc[1, 4]) == "0.0" and str(shown.iloc[1, 6]) == "0.0"
 
 
+def test_breakdown_in_english_says_a_missing_value_in_words(catalogue):
+    """An English reader sees a missing value's status in words, as the Chinese
+    does (缺失（不计）, 缺失（记零分）), never the code missing_excluded."""
+    table = pd.DataFrame(
+        {
+            "indicator_id": ["cost_per_service_item", "approval_on_time_rate"],
+            "parent": ["cost.operation", "efficiency.approval"],
+            "value": [float("nan"), float("nan")],
+            "status": ["missing_excluded", "missing_zero_score"],
+            "score": [float("nan"), 0.0],
+            "weight": [0.0, 0.06],
+            "contribution": [0.0, 0.0],
+        }
+    )
+    assert W.breakdown(table, catalogue, "en")["Status"].tolist() == [
+        "missing (not scored)", "missing (scored zero)",
+    ]  # fmt: skip
+    assert W.breakdown(table, catalogue, "zh")["数据状态"].tolist() == [
+        "缺失（不计）", "缺失（记零分）",
+    ]  # fmt: skip
+
+
 def test_methods_read_in_words_cr_only_for_ahp(catalogue):
     table = pd.DataFrame(
         {
