@@ -106,6 +106,27 @@ def test_paths_and_ids_in_chinese_messages_stand_apart_with_a_space():
     )
 
 
+def test_numbers_in_chinese_sentences_stay_in_the_sentence():
+    """A number formatted into Chinese (a placeholder with a format: ``{e:g}``,
+    ``{share:.0%}``) is written without spaces, as the grades table's note writes
+    the same rules ("90分及以上为优秀", "单位数的20%"): the committee report said
+    "优秀 90 分及以上" and "单位数的 20%"."""
+    spaced = re.compile(
+        rf"{CJK.pattern} \{{\w+:[^}}]*\}}|\{{\w+:[^}}]*\}}%? {CJK.pattern}"
+    )
+    found = [
+        (name, code, word.zh)
+        for name, family in V.FAMILIES.items()
+        for code, word in family.items()
+        if spaced.search(word.zh)
+    ]
+    assert not found
+    said = V.word("report", "thresholds", "zh").format(e=90, g=75, p=60)
+    assert said == (
+        "等次标准：优秀90分及以上，良好75分及以上，合格60分及以上，其余为不合格。"
+    )
+
+
 def test_codes_match_the_package():
     """Codes have words exactly where the package uses them, in its order."""
     assert list(V.RISK_LEVEL) == list(rules.LEVELS)
