@@ -2006,7 +2006,8 @@ def report(
         str,
         typer.Option(
             is_eager=True,
-            help="报告和消息的语言：zh 或 en。 The report's and messages' zh or en.",
+            help="报告和消息的语言：zh 或 en。 Language of the report and the "
+            "messages: zh or en.",
         ),
     ] = "zh",
     html: Annotated[

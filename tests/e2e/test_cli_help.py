@@ -234,7 +234,9 @@ def test_every_help_is_chinese_then_english(name):
                    "即申诉期。"),
      (["decide"], "复核结论：upheld 或“申诉成立”；rejected 或“申诉不成立”“驳回”"
                   "“维持原结果”。 The review's decision"),
-     (["runs"], "--help 显示本帮助并退出。 Show this message and exit.")],
+     (["runs"], "--help 显示本帮助并退出。 Show this message and exit."),
+     (["report"], "报告和消息的语言：zh 或 en。 Language of the report and the "
+                  "messages: zh or en.")],
 )  # fmt: skip
 def test_help_says_it_in_the_offices_words(args, said):
     """A few helps as written by hand, in the glossary's words (报告期, 整改台账,
