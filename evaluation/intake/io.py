@@ -446,9 +446,9 @@ def load_dataset(path: str | Path, *, skip_unreadable: bool = False) -> Dataset:
     also reports the workbook cells that hold no value (an Excel error, a
     percentage: ``Dataset.cells``), with the rest of their files' problems.
     ``skip_unreadable``: a report file that cannot be read (a bad encoding, a
-    blank header …) is left out and its problems kept in ``Dataset.unread``
-    instead of refusing the folder — for who-has-sent-what (``evaluation
-    status``), never for scoring.
+    blank header, an ``.xls`` or WPS ``.et`` in ``observations/`` …) is left out
+    and its problems kept in ``Dataset.unread`` instead of refusing the folder —
+    for who-has-sent-what (``evaluation status``), never for scoring.
     """
     root = Path(path)
     if not root.is_dir():
@@ -471,30 +471,29 @@ def load_dataset(path: str | Path, *, skip_unreadable: bool = False) -> Dataset:
     units_unread = [] if units_files else _unread_spreadsheets(root, "units")
     unsupported += units_unread
     unsupported += [] if events_files else _unread_spreadsheets(root, "events")
-    problems = [
-        _problem(
-            str(p.relative_to(root)),
-            _said(
-                "wps_file_type"
-                if p.suffix.lower() in WPS_SUFFIXES
-                else "old_file_type",
-                suffix=p.suffix,
-            ),
+    problems, unread = [], []
+    for p in unsupported:
+        said = _said(
+            "wps_file_type" if p.suffix.lower() in WPS_SUFFIXES else "old_file_type",
+            suffix=p.suffix,
         )
-        for p in unsupported
-    ]
+        # a report sent as .xls or .et is one that cannot be read: kept aside as
+        # the others are where they are skipped (who has sent what)
+        skipped = skip_unreadable and p.parent == folder
+        problem = _problem(str(p.relative_to(root)), said)
+        (unread if skipped else problems).append(pd.DataFrame([problem]))
     if len(units_files) > 1 or not (units_files or units_unread):
         # each file the folder has, else the one expected
         said = _said("units_file", found=_found(units_files))
         names = [p.name for p in units_files] or ["units.csv"]
         problems.extend(_problem(name, said) for name in names)
-    if not obs_files:
+    if not obs_files and not unread:  # else reports were sent, none readable
         problems.append(_problem("observations/", _said("no_observations")))
     if len(events_files) > 1:
         said = _said("events_file", found=_found(events_files))
         problems.extend(_problem(p.name, said) for p in events_files)
     tables = {"units": [], "observations": [], "events": []}
-    records, unread, cells, skip = [], [], [], skip_unreadable
+    records, cells, skip = [], [], skip_unreadable
     every = [*units_files[:1], *obs_files, *events_files[:1]]
     for table, files in (
         ("units", units_files[:1]),

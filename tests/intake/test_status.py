@@ -510,3 +510,38 @@ def test_status_says_a_file_naming_two_agencies_and_one_naming_none(tmp_path):
         " a Chinese name of one), so they are counted for none:"
         " observations/报表2025.csv; find who sent them, to correct and resend"
     )
+
+
+def test_status_names_a_report_sent_as_xls_or_et_and_goes_on(tmp_path):
+    """audit's report sent as an old .xls workbook and legal's as a WPS .et, the
+    commonest files that cannot be read: ``evaluation status`` names each on its
+    agency's line as sent but unreadable (to be saved as .xlsx and resent) and
+    says where every other agency stands, instead of refusing the whole folder
+    for one agency's file (the position it exists to tell). Scoring still
+    refuses them (``validate``)."""
+    data = tmp_path / "sample"
+    shutil.copytree(ROOT / "data" / "sample", data)
+    folder = data / "observations"
+    (folder / "audit.csv").rename(folder / "audit.xls")
+    (folder / "legal.csv").rename(folder / "legal.et")
+    catalogue = str(ROOT / "indicators.yaml")
+    args = ["status", str(data), "-c", catalogue, "-p", "2025-M12"]
+    done = CliRunner().invoke(app, [*args, "--as-of", "2026-02-20"])
+    assert done.exit_code == 0, done.output
+    lines = done.stdout.splitlines()
+    assert lines[0] == (
+        "2025年12月报送情况（截至2026年2月20日）：报送单位8个，"
+        "其中按时报送6个，文件无法读取2个。"
+    )
+    said = {line.split("：")[0].strip(): line for line in lines[1:]}
+    assert said["市审计局"].startswith(
+        "  市审计局：文件无法读取（已报送 observations/audit.xls，但无法读取，"
+        "其中的数据未计入，请改正后重新报送；"
+    ), said["市审计局"]
+    assert said["市司法局"].startswith(
+        "  市司法局：文件无法读取（已报送 observations/legal.et，但无法读取，"
+    ), said["市司法局"]
+    assert "observations/audit.xls（未读取）：不支持的文件类型“.xls”" in done.stderr
+    assert "observations/legal.et（未读取）：不支持的文件类型“.et”" in done.stderr
+    refused = CliRunner().invoke(app, ["validate", str(data), "-c", catalogue])
+    assert refused.exit_code != 0
