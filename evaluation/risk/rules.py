@@ -1548,7 +1548,8 @@ def _carried(inputs: Inputs, rows: np.ndarray, ind) -> tuple[np.ndarray, np.ndar
     报送值，12月未报送）`` / `` (from the November 2025 report; December not
     reported)``; nothing where the period's last report was sent (an earlier one
     missing). The report is the latest of ``inputs.observations`` with a value in
-    the period, as the roll-up takes it."""
+    the period, as the roll-up takes it: with a denominator, one whose denominator
+    is reported and above 0 (else it counts as empty, methodology §3)."""
     t = inputs._table
     zh, en = np.full(len(rows), "", dtype=object), np.full(len(rows), "", dtype=object)
     obs = inputs.observations
@@ -1558,6 +1559,13 @@ def _carried(inputs: Inputs, rows: np.ndarray, ind) -> tuple[np.ndarray, np.ndar
         & obs["unit_id"].isin(units).to_numpy(dtype=bool)
         & obs["value"].notna().to_numpy(dtype=bool)
     ]
+    if ind.denominator is not None and not mine.empty:  # the ratios counted
+        by = obs[(obs["indicator_id"] == ind.denominator.by).to_numpy(dtype=bool)]
+        above = pd.to_numeric(by["value"], errors="coerce").to_numpy() > 0
+        at = zip(by["unit_id"][above], by["period"].astype(str)[above], strict=True)
+        usable = set(at)
+        pairs = zip(mine["unit_id"], mine["period"].astype(str), strict=True)
+        mine = mine[np.array([k in usable for k in pairs], dtype=bool)]
     if mine.empty:
         return zh, en
     freq = P.frequency_of(inputs.periods[-1])

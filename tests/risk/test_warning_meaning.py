@@ -159,6 +159,47 @@ def test_a_latest_report_from_before_the_periods_end_says_which_it_is(
     assert "（取自2025年上半年报送值，下半年未报送）" in item["reason_zh"]
 
 
+def test_a_latest_report_whose_denominator_is_missing_is_not_the_one_quoted(
+    tiny_raw, tmp_path
+):
+    """b1 (half-yearly, the latest report stands for the year) per 100 staff of c1
+    (its denominator, half-yearly; yellow 80, orange 70, red 50). U1 sends b1 60 and
+    90 against c1 100 in H1 and none in H2: H2's report has no denominator and
+    counts as empty (methodology §3), so U1's 2025 value is H1's 60 (orange), and
+    the reason says it is H1's, as it does of a report not sent at all, not the 60
+    as the year-end figure. U2 (100 and 75, c1 100 in both): 75, yellow, plainly."""
+    tiny_raw["indicators"][2]["risk"] = {"yellow": 80, "orange": 70, "red": 50}
+    tiny_raw["indicators"][2]["denominator"] = {"by": "c1", "scale": 100}
+    tiny_raw["context"] = [
+        {
+            "id": "c1", "name_zh": "编制人数", "name_en": "Staff", "unit_zh": "人",
+            "unit_en": "staff", "agency": "office", "frequency": "half_year",
+            "valid": {"min": 0, "max": 10000},
+        }
+    ]  # fmt: skip
+    staff = [
+        (u, h, "c1", "" if (u, h) == ("U1", "2025-H2") else "100")
+        for u in ("U1", "U2", "U3")
+        for h in ("2025-H1", "2025-H2")
+    ]
+    folder = write_dataset(tmp_path / "data", TINY_UNITS, [*TINY_ROWS, *staff])
+    result = ev.run(
+        ev.parse_catalogue(tiny_raw), ev.load_dataset(folder), period="2025", run_at="t"
+    )
+    w = result.warnings
+    hit = w[(w["period"] == "2025") & (w["node_id"] == "b1") & (w["unit_id"] != "U3")]
+    assert hit[["unit_id", "level", "value", "reason_zh"]].values.tolist() == [
+        [
+            "U1",
+            "orange",
+            60.0,
+            "b1指标为60.0分（取自2025年上半年报送值，下半年未报送），"
+            "低于橙色预警线（70分）",
+        ],
+        ["U2", "yellow", 75.0, "b1指标为75.0分，低于黄色预警线（80分）"],
+    ]
+
+
 def test_a_warning_row_says_period_unit_indicator_level_value_and_limit(
     tiny_raw, tmp_path
 ):
