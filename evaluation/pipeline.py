@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import platform
+import subprocess
 import warnings
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import replace
@@ -56,6 +57,24 @@ def package_version() -> str:
         return version("evaluation")
     except PackageNotFoundError:  # running from a source tree without install
         return "0+unknown"
+
+
+@cache
+def git_commit() -> str:
+    """The commit of the source tree the package runs from, or '' outside git (asked
+    once per process: the code running does not change under it)."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
 
 
 def score(
@@ -459,6 +478,7 @@ def run(
             Step("quality", catalogue.quality.model_dump()),
         ),
         package_version=package_version(),
+        git_commit=git_commit(),
         run_at=run_at,
         environment={
             "python": platform.python_version(),

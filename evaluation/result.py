@@ -38,7 +38,9 @@ class Provenance:
     ``catalogue_sha256`` (its content): it tells a rebuild that the file is the same
     when a later version of the package reads it differently. Informative, not part
     of the digest (the content hash is, and layout never was); '' in runs recorded
-    before it existed.
+    before it existed. ``git_commit``: the commit of the program that scored the run
+    ('' outside git, and in runs recorded before it was), so that a run no longer
+    reproduced can name the program it needs; informative, not in the digest.
     """
 
     catalogue_path: str
@@ -52,16 +54,19 @@ class Provenance:
     environment: dict = field(default_factory=dict, compare=False)
     workdir: str = field(default="", compare=False)
     catalogue_file_sha256: str = field(default="", compare=False)
+    git_commit: str = field(default="", compare=False)
 
     def to_dict(self, *, with_environment: bool = True) -> dict:
         """As a JSON-ready dict; ``with_environment=False`` leaves out what is not
-        part of the digest (``environment``, ``workdir``, ``catalogue_file_sha256``)."""
+        part of the digest (``environment``, ``workdir``, ``catalogue_file_sha256``,
+        ``git_commit``)."""
         out = asdict(self)
         out["steps"] = [asdict(s) for s in self.steps]
         if not with_environment:
             out.pop("environment")
             out.pop("workdir")
             out.pop("catalogue_file_sha256")
+            out.pop("git_commit")
         return out
 
     @classmethod

@@ -37,13 +37,12 @@ from evaluation import appraisal as A
 from evaluation.analysis import uncertainty as U
 from evaluation.errors import EvaluationError
 from evaluation.periods import date_zh, name_zh
-from evaluation.pipeline import package_version, rebuild, resolve_base
+from evaluation.pipeline import git_commit, package_version, rebuild, resolve_base
 from evaluation.publish.store import (
     BEIJING,
     PublishedRunError,
     Store,
     TamperedError,
-    git_commit,
     manifest,
     not_graded,
     now,
@@ -584,9 +583,12 @@ def reproduce(
 
 def program_changed(store: Store, run_id: str) -> tuple[str, str] | None:
     """``(then, now)``: the program that scored the run as its manifest records it
-    (``evaluation 0.1.0 (05155e5)``) and the one running, when they differ; else
+    (``evaluation 0.1.0 (05155e5)``; for a run scored before the commit was
+    recorded, the publishing program's) and the one running, when they differ; else
     None. A run that no longer reproduces under a newer program may differ by that
-    program's changes alone, which whoever checks it must be told."""
+    program's changes alone, which whoever checks it must be told. Two commits
+    decide where both are known (a version label differs between an installed and
+    a source tree's program); otherwise the versions."""
     info = store.manifest(run_id)
 
     def said(version: str, commit: str) -> str:
@@ -594,9 +596,8 @@ def program_changed(store: Store, run_id: str) -> tuple[str, str] | None:
 
     then = (info.get("package_version", ""), info.get("git_commit", ""))
     this = (package_version(), git_commit())
-    if then[0] == this[0] and (then[1] == this[1] or not (then[1] and this[1])):
-        return None
-    return said(*then), said(*this)
+    same = then[1] == this[1] if then[1] and this[1] else then[0] == this[0]
+    return None if same else (said(*then), said(*this))
 
 
 __all__ = [

@@ -43,7 +43,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import time
 from contextlib import contextmanager, suppress
@@ -57,6 +56,7 @@ import pandas as pd
 from evaluation.catalogue import parse_catalogue
 from evaluation.errors import EvaluationError
 from evaluation.files import naming, os_reason, replacing
+from evaluation.pipeline import git_commit
 from evaluation.result import Provenance, Result
 from evaluation.vocabulary import FAMILIES, Word, quoted, say
 
@@ -297,7 +297,8 @@ def run_tables(result: Result, appraisal=None, uncertainty=None) -> dict[str, by
 
 def manifest(result: Result, appraisal=None, **params) -> dict:
     """What reproduces a run: the result's provenance, the appraisal's config and
-    input hashes, the package version and git commit, and parameters."""
+    input hashes, the package version and git commit of the program that scored
+    it, and parameters."""
     out = {
         "provenance": result.provenance.to_dict(),
         # what relative paths in ``params`` (appraisal inputs) are relative to
@@ -305,7 +306,8 @@ def manifest(result: Result, appraisal=None, **params) -> dict:
         "catalogue": result.catalogue.model_dump(mode="json"),
         "catalogue_version": result.catalogue.version,
         "package_version": result.provenance.package_version,
-        "git_commit": git_commit(),
+        # the scoring program's; a run scored before it was recorded: the publishing one
+        "git_commit": result.provenance.git_commit or git_commit(),
         "params": params,
     }
     if appraisal is not None:
@@ -316,22 +318,6 @@ def manifest(result: Result, appraisal=None, **params) -> dict:
             "inputs_sha256": appraisal.inputs_sha256,
         }
     return out
-
-
-def git_commit() -> str:
-    """The commit of the source tree the package runs from, or '' outside git."""
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=Path(__file__).resolve().parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return done.stdout.strip() if done.returncode == 0 else ""
 
 
 class Store:

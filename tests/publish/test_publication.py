@@ -6,6 +6,7 @@ atomic writes under SIGKILL, byte-for-byte reproduction, stores from before."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import os
 import shutil
@@ -247,9 +248,14 @@ def test_a_run_that_no_longer_reproduces_names_the_program_that_scored_it(
     thing."""
     then, this = "a" * 40, "b" * 40
     v = sample_result.provenance.package_version  # as installed, e.g. 0.1.0
-    monkeypatch.setattr(storage, "git_commit", lambda: then)  # the publishing one
+    # scored by one program (its commit in the provenance), published by another
+    scored = dataclasses.replace(
+        sample_result,
+        provenance=dataclasses.replace(sample_result.provenance, git_commit=then),
+    )
+    monkeypatch.setattr(storage, "git_commit", lambda: this)
     with Publication(tmp_path / "s.duckdb") as s:
-        run = s.add_run(sample_result, by="analyst")
+        run = s.add_run(scored, by="analyst")
     written = publication.run_tables
 
     def later(*args):  # a later program words its warnings otherwise
