@@ -609,11 +609,12 @@ def flag_since(flags: pd.DataFrame) -> pd.Series:
 
 
 def flag_window(since, period: str, lang: str, *, whole: bool = False) -> str:
-    """A flag's window as people read it: ``2025年1月至2025年12月`` /
-    ``2025-M01 to 2025-M12``, one period alone as its name (``2025年3月``), a check
-    over the whole history (``whole``) as ``截至2025年第四季度`` / ``up to 2025-Q4``.
+    """A flag's window as people read it, periods by their names: ``2025年1月至
+    2025年12月`` / ``January 2025 to December 2025``, one period alone as its name
+    (``2025年3月`` / ``March 2025``), a check over the whole history (``whole``) as
+    ``截至2025年第四季度`` / ``up to Q4 2025``.
     """
-    name = P.name_zh if lang == "zh" else str
+    name = P.name_zh if lang == "zh" else P.name_en
     if whole:
         return word("flag_text", "through", lang).format(period=name(period))
     if not _text(since) or since == period:

@@ -582,7 +582,7 @@ def test_a_series_frozen_all_year_shows_in_june_and_last_years_jump_does_not(
         "identical_period/U1/office/2025-M06",
     ]
     assert got["window_zh"].tolist() == ["2025年1月至2025年12月", "2025年6月"]
-    assert got["window_en"].tolist() == ["2025-M01 to 2025-M12", "2025-M06"]
+    assert got["window_en"].tolist() == ["January 2025 to December 2025", "June 2025"]
     # the series by its name; a whole submission by the agency that sent it
     assert got["subject_zh"].tolist() == ["a1指标", "办公室"]
     assert got["subject_en"].tolist() == ["Indicator a1", "Office"]
@@ -606,7 +606,7 @@ def test_a_check_over_the_whole_history_shows_in_every_period(monthly):
     june = V.unit_flags(monthly, "U2", "2025-M06")
     assert june["flag_id"].tolist() == ["digits/U2/-/2025-M12"]
     assert june["window_zh"].tolist() == ["截至2025年12月"]
-    assert june["window_en"].tolist() == ["up to 2025-M12"]
+    assert june["window_en"].tolist() == ["up to December 2025"]
     assert june["subject_zh"].tolist() == ["多项指标"]
     july = V.unit_flags(monthly, "U2", "2025-M07")
     assert july["flag_id"].tolist() == ["digits/U2/-/2025-M12", "jump/U2/b2/2025-M07"]
@@ -628,9 +628,20 @@ def test_flag_table_is_the_profiles_list_in_either_language(monthly):
     assert en.columns.tolist() == [
         "Check", "Series or reporting agency", "Period", "Reason", "Flag",
     ]  # fmt: skip
-    assert en.iloc[0, 1:3].tolist() == ["several series", "up to 2025-M12"]
+    assert en.iloc[0, 1:3].tolist() == ["several series", "up to December 2025"]
     none = V.flag_table(V.unit_flags(monthly, "U3", "2025-M06"), "zh")
     assert none.empty and none.columns[0] == "核查项"
+
+
+def test_flag_windows_name_their_periods_in_english_as_in_chinese():
+    """A flag's window in English names its periods as every other English table
+    does (December 2025, Q4 2025), not by their codes; Chinese keeps its names."""
+    assert V.flag_window("2025-Q1", "2025-Q4", "en") == "Q1 2025 to Q4 2025"
+    assert V.flag_window("2025-Q1", "2025-Q4", "zh") == "2025年第一季度至2025年第四季度"
+    assert V.flag_window(None, "2025-M03", "en") == "March 2025"
+    assert V.flag_window("2025-H2", "2025-H2", "en") == "H2 2025"
+    assert V.flag_window("2024-M07", "2025-M06", "en", whole=True) == "up to June 2025"
+    assert V.flag_window("2025-B1", "2025-B2", "en") == "Jan–Feb 2025 to Mar–Apr 2025"
 
 
 def test_flag_counts_by_check_in_the_checks_order_and_by_decision():

@@ -219,7 +219,7 @@ def test_a_flag_names_the_unit_copied_by_its_name(tmp_path):
     )
     assert d02["reason_en"].startswith(
         "Municipal Commission for Discipline Inspection and Supervision: all 7 values "
-        "sent for 2025-M01 are identical to Municipal Development and Reform "
+        "sent for January 2025 are identical to Municipal Development and Reform "
         "Commission's ("
     )
     d01 = flags.loc["copied/D01/approval_on_time_rate/D02/0/2025-M01", "reason_zh"]

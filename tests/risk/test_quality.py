@@ -82,7 +82,7 @@ def test_a_constant_series_is_stable_and_100_every_period_is_perfect(cat):
         ("perfect", "U5", "2020-Q1", "2025-Q4"),
     }
     assert checks(f, "perfect")["reason_en"].item() == (
-        "Indicator a1 is 100.0 points in all 24 periods from 2020-Q1 to 2025-Q4 (the "
+        "Indicator a1 is 100.0 points in all 24 periods from Q1 2020 to Q4 2025 (the "
         "best possible); no other unit reported this value in those periods"
     )
     # named by its first period: the id stays as the run grows
@@ -174,7 +174,7 @@ def test_identical_submissions_to_the_previous_period_and_to_another_unit(cat):
     }
     reason = same.set_index("unit_id").loc["U9", "reason_en"]
     assert reason.startswith(
-        "Office: all 4 values sent for 2022-Q3 are identical to U7's (about a 1 in "
+        "Office: all 4 values sent for Q3 2022 are identical to U7's (about a 1 in "
     )
 
 
@@ -202,7 +202,7 @@ def test_copied_series_same_periods_shifted_and_a_year_late(cat):
     }
     reason = f.set_index("unit_id")["reason_en"]
     assert reason["U4"].startswith(
-        "Indicator a1 in the 8 periods from 2024-Q1 to 2025-Q4 is equal to U7's "
+        "Indicator a1 in the 8 periods from Q1 2024 to Q4 2025 is equal to U7's "
         "reports of the same periods ("
     )
     assert "equal to U3's reports of the period before" in reason["U8"]
@@ -498,7 +498,7 @@ def test_a_copy_of_the_same_periods_flags_both_units_whoever_sorts_first(cat):
         f = checks(Q.flags(obs, cat), "copied").set_index("unit_id")
         assert sorted(f.index) == sorted([copier, source])
         assert f.loc[copier, "reason_en"].startswith(
-            f"Indicator a1 in the 8 periods from 2024-Q1 to 2025-Q4 is equal to "
+            f"Indicator a1 in the 8 periods from Q1 2024 to Q4 2025 is equal to "
             f"{source}'s reports of the same periods"
         )
         assert f"{copier}'s reports" in f.loc[source, "reason_en"]
@@ -661,7 +661,7 @@ def test_a_copy_names_the_unit_copied_by_its_name_in_each_language(cat):
         "办公室报送的2022年第三季度数据（4项）与第9区完全相同"
     )
     assert same.loc["U9", "reason_en"].startswith(
-        "Office: all 4 values sent for 2022-Q3 are identical to District 7's ("
+        "Office: all 4 values sent for Q3 2022 are identical to District 7's ("
     )
     copied = checks(f, "copied").set_index("unit_id")
     assert copied.loc["U4", "reason_zh"].startswith(

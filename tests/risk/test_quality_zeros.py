@@ -52,7 +52,7 @@ def test_a_count_set_to_0_is_as_unlikely_as_a_poisson_says(cat):
     assert reason.startswith(
         "a2指标自2025年第一季度起连续4期报0，本单位其余20期平均为3"
     )
-    assert "2025-Q1 to 2025-Q4" in zero["reason_en"].iloc[0]
+    assert "from Q1 2025 to Q4 2025" in zero["reason_en"].iloc[0]
 
 
 def test_a_single_0_of_a_small_count_is_not_flagged(cat):

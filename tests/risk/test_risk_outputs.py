@@ -157,3 +157,19 @@ def test_heatmap_top_keeps_the_worst_and_folds_long_names_for_a_phone(sample_res
     key = heat.colorbar
     assert key.orientation == "h"
     assert list(key.ticktext) == ["green", "yellow", "orange", "red"]
+
+
+def test_flags_exported_in_english_name_their_periods_not_codes(sample_result):
+    """The English flags table says its periods as every other English table does
+    (Nov–Dec 2025, Q1 2024), in the period column and in the reasons alike: no
+    period code (2025-B6, 2024-Q1) is left in any of them; the Chinese keeps 年月."""
+    en = risk_table(sample_result, "flags", lang="en")
+    zh = risk_table(sample_result, "flags", lang="zh")
+    code = r"\d{4}-[MBQH]\d"
+    assert len(en) == len(sample_result.flags) > 0
+    assert not en["Reason"].str.contains(code).any()
+    assert not en["Period"].str.contains(code).any()
+    # a frozen bimonthly series of the sample: its window by the two months' names
+    assert en["Reason"].str.contains("from Jan–Feb 2024 to Nov–Dec 2025").any()
+    assert zh["原因"].str.contains("2024年1—2月").any()
+    assert not zh["原因"].str.contains(code).any()

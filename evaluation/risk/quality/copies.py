@@ -78,15 +78,19 @@ def identical_period(reports: Reports) -> pd.DataFrame | None:
                         f"报送的{P.name_zh(last)}数据（{n}项）与"
                         f"{P.name_zh(source)}完全相同"
                     )
-                    en = f"all {n} values sent for {last} are identical to {source}'s"
+                    en = (
+                        f"all {n} values sent for {P.name_en(last)} are identical "
+                        f"to {P.name_en(source)}'s"
+                    )
                 else:
                     zh = (
                         f"报送的{P.name_zh(first)}至{P.name_zh(last)}各期数据（{n}项）"
                         f"均与{P.name_zh(source)}完全相同"
                     )
                     en = (
-                        f"all {n} values sent for each period from {first} to {last} "
-                        f"are identical to {source}'s"
+                        f"all {n} values sent for each period from "
+                        f"{P.name_en(first)} to {P.name_en(last)} are identical to "
+                        f"{P.name_en(source)}'s"
                     )
                 rows.append(
                     submission_row(
@@ -182,7 +186,7 @@ def identical_unit(reports: Reports) -> pd.DataFrame | None:
                             zh=f"报送的{P.name_zh(cube.periods[ti])}数据"
                             f"（{int(n_ok[ti, jj])}项）与{zh}完全相同",
                             en=f"all {int(n_ok[ti, jj])} values sent for "
-                            f"{cube.periods[ti]} are identical to {en}'s",
+                            f"{P.name_en(cube.periods[ti])} are identical to {en}'s",
                         )
                     )  # fmt: skip
     return pd.DataFrame(rows)
@@ -403,7 +407,7 @@ def _copy_rows(reports, cube, k, a, b, lag, per_year, found) -> list[dict]:
         near_zh = f"，其中{n_exact}期完全相同，其余相差不超过{most_zh}"
         near_en = f" ({n_exact} identical, the others within {most_en})"
     span_zh = f"{P.name_zh(since)}至{P.name_zh(last)}的{n}期"
-    span_en = f"the {n} periods from {since} to {last}"
+    span_en = f"the {n} periods from {P.name_en(since)} to {P.name_en(last)}"
     out = []
     for unit, other in ((a, b), (b, a)) if lag == 0 else ((a, b),):
         name_zh = reports.unit_name(cube.units[other], "zh")

@@ -98,7 +98,8 @@ def shift(reports: Reports) -> pd.DataFrame | None:
                     f"{zh_dir}：此后中位数{amount(catalogue, cube, k, after, 'zh')}，"
                     f"此前{amount(catalogue, cube, k, before, 'zh', after)}（已考虑同期"
                     "各单位的共同变化）",
-                    "reason_en": f"{catalogue.name(sid, 'en')} {en_dir} from {since}: "
+                    "reason_en": f"{catalogue.name(sid, 'en')} {en_dir} from "
+                    f"{P.name_en(since)}: "
                     f"median {amount(catalogue, cube, k, after, 'en')} since, "
                     f"{amount(catalogue, cube, k, before, 'en', after)} before, "
                     f"{best[k, u]:+.1f} standard errors after what all units did",
@@ -234,7 +235,8 @@ def _changes(catalogue, cube: Cube, ks: np.ndarray, q) -> pd.DataFrame | None:
                 f"，与同期其他单位的变化相比异常{'偏高' if r > 0 else '偏低'}",
                 "reason_en": f"{catalogue.name(sid, 'en')} "
                 f"{amount(catalogue, cube, kk, v, 'en')} against "
-                f"{amount(catalogue, cube, kk, w, 'en')} in {cube.periods[tt]}: a "
+                f"{amount(catalogue, cube, kk, w, 'en')} in "
+                f"{P.name_en(cube.periods[tt])}: a "
                 f"change {r:+.1f} robust SDs from the changes all units made"
                 f"{scale_words(cube, kk)}",
             }

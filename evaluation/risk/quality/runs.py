@@ -77,7 +77,7 @@ def _constant(reports: Reports, *, perfect: bool) -> pd.DataFrame | None:
                 )
                 was_en = (
                     f"; it was {amount(catalogue, cube, kk, prev, 'en')} in "
-                    f"{cube.periods[before]}"
+                    f"{P.name_en(cube.periods[before])}"
                 )
             if share[i] > 0:
                 peers_zh = f"；同期其他单位的报送中此值{share_words(share[i], 'zh')}"
@@ -105,7 +105,7 @@ def _constant(reports: Reports, *, perfect: bool) -> pd.DataFrame | None:
                     + was_zh
                     + peers_zh,
                     "reason_en": f"{catalogue.name(sid, 'en')} is {amount_en} in all "
-                    f"{m} periods from {since} to {last}"
+                    f"{m} periods from {P.name_en(since)} to {P.name_en(last)}"
                     + (" (the best possible)" if perfect else "")
                     + was_en
                     + peers_en,
@@ -232,8 +232,8 @@ def linear(reports: Reports) -> pd.DataFrame | None:
                     "reason_en": f"{catalogue.name(sid, 'en')} goes from "
                     f"{amount(catalogue, cube, k[i], a, 'en')} to "
                     f"{amount(catalogue, cube, k[i], b, 'en')} in the {n} periods "
-                    f"from {since} to {end}, by {per:+.3g} every period: a straight "
-                    f"line ({odds_en(odds)})",
+                    f"from {P.name_en(since)} to {P.name_en(end)}, by {per:+.3g} "
+                    f"every period: a straight line ({odds_en(odds)})",
                 }
             )
     return pd.DataFrame(rows)
@@ -325,7 +325,8 @@ def rounded(reports: Reports) -> pd.DataFrame | None:
                     f"连续{m}期均为{coarse_zh}（{'、'.join(shown)}…），"
                     f"疑为估报（{odds_zh(odds)}）",
                     "reason_en": f"{catalogue.name(sid, 'en')} is a multiple of "
-                    f"{grain:g} in all {m} periods from {since} to {end} "
+                    f"{grain:g} in all {m} periods from {P.name_en(since)} to "
+                    f"{P.name_en(end)} "
                     f"({', '.join(shown)}…): estimated rather "
                     f"than counted? ({odds_en(odds)})",
                 }
@@ -366,7 +367,7 @@ def missing(reports: Reports) -> pd.DataFrame | None:
                 first, last = cube.periods[t0], cube.periods[t1]
                 if t0 == t1:
                     zh = f"报送的{P.name_zh(last)}数据（{n}项）全部为空"
-                    en = f"all {n} values sent for {last} are empty"
+                    en = f"all {n} values sent for {P.name_en(last)} are empty"
                 else:
                     zh = (
                         f"报送的{P.name_zh(first)}至{P.name_zh(last)}连续{t1 - t0 + 1}"
@@ -374,7 +375,7 @@ def missing(reports: Reports) -> pd.DataFrame | None:
                     )
                     en = (
                         f"all {n} values sent are empty in the {t1 - t0 + 1} periods "
-                        f"from {first} to {last}"
+                        f"from {P.name_en(first)} to {P.name_en(last)}"
                     )
                 rows.append(
                     submission_row(
@@ -410,7 +411,8 @@ def missing(reports: Reports) -> pd.DataFrame | None:
                     "reason_zh": f"{catalogue.name(sid, 'zh')}自{P.name_zh(since)}起"
                     f"连续{m}期报送为空，同期多数单位均有数据",
                     "reason_en": f"{catalogue.name(sid, 'en')} sent empty for {m} "
-                    f"periods in a row from {since}, while most units reported it",
+                    f"periods in a row from {P.name_en(since)}, while most units "
+                    "reported it",
                 }
             )
     return pd.DataFrame(rows)

@@ -120,9 +120,9 @@ def _unit_rows(catalogue, cube: Cube, k, t, kind, power, ratio, now, level) -> l
             "reason_zh": f"{a_zh}报送的{P.name_zh(period)}{s_zh}：本期各单位中位数"
             f"{figure(now)}，此前为{figure(level)}，相差约{times_zh}倍，"
             f"{cause_zh}（本单位{figure(v[u])}）",
-            "reason_en": f"{a_en}: {s_en} sent for {period}, median over the units "
-            f"{figure(now)} against {figure(level)} before, about {times:,} times "
-            f"{way} (log10 ratio {ratio:+.2f}): {cause_en} (this unit "
+            "reason_en": f"{a_en}: {s_en} sent for {P.name_en(period)}, median over "
+            f"the units {figure(now)} against {figure(level)} before, about "
+            f"{times:,} times {way} (log10 ratio {ratio:+.2f}): {cause_en} (this unit "
             f"{figure(v[u])})",
         }
         for u in np.flatnonzero(moved)

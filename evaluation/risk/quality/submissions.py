@@ -153,7 +153,7 @@ def late(reports: Reports) -> pd.DataFrame | None:
                 f"超过报送期限（{P.date_zh(due_day)}）"
                 f"{r.days}天",
                 "reason_en": f"{catalogue.name(r.agency, 'en')}: the report for "
-                f"{r.period} was sent on {at:%Y-%m-%d}, {r.days} "
+                f"{P.name_en(r.period)} was sent on {at:%Y-%m-%d}, {r.days} "
                 f"day{'s' if r.days != 1 else ''} after it was due "
                 f"({due_day:%Y-%m-%d})",
             }

@@ -162,10 +162,14 @@ def _zero_row(reports, cube: Cube, k, u, t0, t1, found, chance) -> dict:
     mean_zh = amount(catalogue, cube, k, found["mean"], "zh")
     mean_en = amount(catalogue, cube, k, found["mean"], "en")
     if n == 1:
-        when_zh, when_en = f"{P.name_zh(since)}报0", f"reported 0 for {since}"
+        when_zh = f"{P.name_zh(since)}报0"
+        when_en = f"reported 0 for {P.name_en(since)}"
     else:
         when_zh = f"自{P.name_zh(since)}起连续{n}期报0"
-        when_en = f"reported 0 in each of the {n} periods from {since} to {last}"
+        when_en = (
+            f"reported 0 in each of the {n} periods from {P.name_en(since)} to "
+            f"{P.name_en(last)}"
+        )
     return {
         "check": "zero",
         "unit_id": cube.units[u],
@@ -261,14 +265,15 @@ def _growth_row(catalogue, cube: Cube, k, t, u, g, z, first) -> dict:
             f"同期各单位中位数{moved(peers)}），"
             f"{P.name_zh(before)}的数可能虚高",
             "reason_en": f"{catalogue.name(sid, 'en')} is cumulative within the year "
-            f"but fell from {was_en} in {before} to {now_en} in {period} (the median "
-            f"unit's {peers:+.1f}): {before}'s figure may be inflated",
+            f"but fell from {was_en} in {P.name_en(before)} to {now_en} in "
+            f"{P.name_en(period)} (the median unit's {peers:+.1f}): "
+            f"{P.name_en(before)}'s figure may be inflated",
         }
     if first[t]:
         what_zh, what_en = "年初至今", "from the start of the year"
     else:
         what_zh = f"较{P.name_zh(cube.periods[t - 1])}"
-        what_en = f"since {cube.periods[t - 1]}"
+        what_en = f"since {P.name_en(cube.periods[t - 1])}"
     return {
         "check": "growth",
         "unit_id": cube.units[u],
@@ -282,7 +287,8 @@ def _growth_row(catalogue, cube: Cube, k, t, u, g, z, first) -> dict:
         f"{moved(peers)}，增幅异常"
         f"{'偏高' if z > 0 else '偏低'}",
         "reason_en": f"{catalogue.name(sid, 'en')} (cumulative within the year) "
-        f"{amount(catalogue, cube, k, cube.values[k, t, u], 'en')} in {period}: "
+        f"{amount(catalogue, cube, k, cube.values[k, t, u], 'en')} in "
+        f"{P.name_en(period)}: "
         f"{g[t, u]:+.1f} {what_en}, against the unit's usual {usual:+.1f} a period "
         f"and the median unit's {peers:+.1f}: {z:+.1f} robust SDs",
     }
