@@ -291,10 +291,11 @@ def part_spread(grades: pd.DataFrame, config, lang: str) -> pd.DataFrame:
     (``grades``: ``Appraisal.grades``; ``config``: its ``appraisal.yaml``): the
     part's share, its standard deviation across the units that have it (sample SD)
     and the effect, share × SD (a part with a large share whose scores barely
-    differ decides little). One row per part (考、评、议) by its name in ``lang``
-    (``appraisal_header``), headed by ``year_end``'s words, to 2 decimals half up
-    as published (the effect from the unrounded SD)."""
-    said = words("year_end", lang)
+    differ decides little). One row per part (考、评、议) by its ``grade_header``
+    words in ``lang`` (考：年度综合得分, as :func:`shares`, the grades table and the
+    report name it), headed by ``year_end``'s words, to 2 decimals half up as
+    published (the effect from the unrounded SD)."""
+    said, heads = words("year_end", lang), words("grade_header", lang)
     share = _part_shares(config)
     spread = grades[list(_PARTS)].astype(float).std().to_numpy()
     table = pd.DataFrame(
@@ -303,7 +304,7 @@ def part_spread(grades: pd.DataFrame, config, lang: str) -> pd.DataFrame:
             said["spread"]: spread,
             said["effect"]: np.asarray(share, dtype=float) * spread,
         },
-        index=[word("appraisal_header", p, lang) for p in _PARTS],
+        index=[heads[p] for p in _PARTS],
     )
     return rounded(table, 2)
 

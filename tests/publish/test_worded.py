@@ -651,7 +651,9 @@ def test_part_spread_is_each_parts_share_sd_and_their_product_by_hand():
     """The year-end notebook's spread of the three parts (it computed them in a
     cell): 考 70, 80, 90 has SD 10, effect 0.5 × 10 = 5; 评 80, 80 and one unit
     without it has SD 0; 议 60, 90, 90 has SD √((400 + 100 + 100) / 2) = 17.3205,
-    effect 0.2 × 17.3205 = 3.4641 → 3.46 (by hand)."""
+    effect 0.2 × 17.3205 = 3.4641 → 3.46 (by hand). Each part by the name the
+    shares, the grades table and the report give it (考：年度综合得分), not the
+    dashboard's short one (考（指标）): one part, one name in the notebook."""
     grades = pd.DataFrame(
         {
             "periods_score": [70.0, 80.0, 90.0],
@@ -661,14 +663,19 @@ def test_part_spread_is_each_parts_share_sd_and_their_product_by_hand():
     )
     zh = W.part_spread(grades, _appraisal_config(), "zh")
     assert list(zh.columns) == ["权重", "单位间标准差", "拉开差距的作用（权重×标准差）"]
-    assert list(zh.index) == ["考（指标）", "评（年终评估）", "议（民主测评）"]
+    assert list(zh.index) == ["考：年度综合得分", "评：年终评估", "议：民主测评"]
+    assert list(zh.index) == list(W.shares(_appraisal_config(), "zh").index)
     assert zh.to_numpy().tolist() == [
         [0.5, 10.0, 5.0],
         [0.3, 0.0, 0.0],
         [0.2, 17.32, 3.46],
     ]
     en = W.part_spread(grades, _appraisal_config(), "en")
-    assert list(en.index) == ["Indicators", "Review", "Survey"]
+    assert list(en.index) == [
+        "Periods (考): annual composite",
+        "Review (评): year-end evaluation",
+        "Survey (议): multi-rater appraisal",
+    ]
     assert list(en.columns) == ["Share", "SD across units",
                                 "Effect on the differences (share × SD)"]  # fmt: skip
 
