@@ -189,9 +189,9 @@ def apply_quota(table: pd.DataFrame, quota: Quota, applied: list) -> None:
                     "effect": "excellent → good",
                     "effect_zh": "优秀 → 良好（名额）",
                     "reason_zh": f"{where_zh}优秀名额{allowed}个（{n}个单位×"
-                    f"{quota.share:g}，四舍五入），按得分排序未入选",
+                    f"{quota.share:.0%}，四舍五入），按得分排序未入选",
                     "reason_en": f"excellent quota {allowed} ({n} units × "
-                    f"{quota.share:g}, rounded half up); outside it by score",
+                    f"{quota.share:.0%}, rounded half up); outside it by score",
                 }
             )
 

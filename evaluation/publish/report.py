@@ -594,7 +594,7 @@ def correction_what(change, lang: str) -> str:
 def quota_words(change, lang: str) -> str:
     """Why the quota alone changed a unit's grade (a row of
     :func:`correction_changes` with its quota columns), in words: 得分未变，等次
-    变化系优秀名额所致：县（市）区政府优秀名额2个（10个单位×0.2，四舍五入）
+    变化系优秀名额所致：县（市）区政府优秀名额2个（10个单位×20%，四舍五入）
     (in English the list's name as it reads mid-sentence, ``V.mid_sentence``);
     nothing for a unit the quota did not move."""
     places = getattr(change, "places", np.nan)

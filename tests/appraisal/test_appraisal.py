@@ -498,6 +498,23 @@ def test_scores_published_alike_share_the_rank_and_the_quota_goes_by_periods():
     assert ap.grades["unit_id"].tolist()[:2] == ["U1", "U2"]
 
 
+def test_the_quota_reason_writes_its_share_as_the_report_does():
+    """The unit the quota made good reads why as the committee report says the
+    quota (“本组单位数的10%”): 10 units × 10% = 1 place (by hand), the share as a
+    percentage in both languages, not 10个单位×0.1."""
+    scores = {"U1": 95.0, "U2": 94.0} | {f"U{i}": 80.0 for i in range(3, 11)}
+    quota = {"excellent": 90, "good": 75, "pass": 60, "quota": {"share": 0.1}}
+    ap = A.appraise(config(grades=quota), result(scores), inputs())
+    cut = ap.rules_applied[ap.rules_applied["rule_id"] == "quota"]
+    assert cut["unit_id"].tolist() == ["U2"]
+    assert cut["reason_zh"].tolist() == [
+        "本组优秀名额1个（10个单位×10%，四舍五入），按得分排序未入选"
+    ]
+    assert cut["reason_en"].tolist() == [
+        "excellent quota 1 (10 units × 10%, rounded half up); outside it by score"
+    ]
+
+
 def test_a_score_of_exactly_90_by_hand_is_excellent():
     """考 81.3, 评 98.5, 议 99 (three 99s of group C; A and B gave none):
     0.5·81.3 + 0.3·98.5 + 0.2·99 = 40.65 + 29.55 + 19.8 = 90.00 by hand, the

@@ -32,7 +32,7 @@ BONUS = ["X09", "provincial_award", "2025-06-18", "获省政府通报表扬",
 #: why X08's grade changed, by hand: 10 districts × 0.2 = 2 excellent places
 QUOTA = (
     "得分未变，等次变化系优秀名额所致："
-    "县（市）区政府优秀名额2个（10个单位×0.2，四舍五入）"
+    "县（市）区政府优秀名额2个（10个单位×20%，四舍五入）"
 )
 
 
@@ -112,7 +112,7 @@ def test_the_corrected_report_in_english(trail):
         and (
             "grade excellent → good, rank in group 2 → 3; score unchanged; the grade "
             "follows the quota for excellent in district and county governments: 2 (10 "
-            "units × 0.2, rounded half up)"
+            "units × 20%, rounded half up)"
         )
         in text
     )

@@ -35,11 +35,11 @@ CONFIG = {
 }  # fmt: skip
 #: what U1's line says, by hand: 1 place of 3 units × 0.2
 QUOTA_ZH = (
-    "得分未变，等次变化系优秀名额所致：市直部门优秀名额1个（3个单位×0.2，四舍五入）"
+    "得分未变，等次变化系优秀名额所致：市直部门优秀名额1个（3个单位×20%，四舍五入）"
 )
 QUOTA_EN = (
     "score unchanged; the grade follows the quota for excellent in municipal "
-    "departments: 1 (3 units × 0.2, rounded half up)"
+    "departments: 1 (3 units × 20%, rounded half up)"
 )
 
 
@@ -148,7 +148,7 @@ def test_the_quota_names_its_list_in_lower_case_mid_sentence(name, read):
     row = SimpleNamespace(list_zh="县政府", list_en=name, units=10, places=2, share=0.2)
     assert R.quota_words(row, "en") == (
         f"score unchanged; the grade follows the quota for excellent in {read}: "
-        "2 (10 units × 0.2, rounded half up)"
+        "2 (10 units × 20%, rounded half up)"
     )
 
 

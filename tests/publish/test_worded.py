@@ -795,8 +795,8 @@ def test_quota_by_group_name_with_its_share_headed_in_words():
 def test_quota_cuts_name_the_units_and_say_why():
     """The quota's rows of the rules applied, the unit by name and the reason in
     the reader's language; other rules left out."""
-    why_zh = "本组优秀名额2个（10个单位×0.2，四舍五入），按得分排序未入选"
-    why_en = "excellent quota 2 (10 units × 0.2, rounded half up); outside it"
+    why_zh = "本组优秀名额2个（10个单位×20%，四舍五入），按得分排序未入选"
+    why_en = "excellent quota 2 (10 units × 20%, rounded half up); outside it"
     applied = pd.DataFrame(
         {
             "unit_id": ["X02", "X09"],
