@@ -281,7 +281,11 @@ class Result:
         return [i for i in t.index[hit] if i in scored]
 
     def breakdown(self, unit_id: str, period: str | None = None) -> pd.DataFrame:
-        """A unit's composite broken into indicator contributions (they sum to it)."""
+        """A unit's composite broken into indicator contributions (they sum to it).
+
+        ``blank_node``: the highest node above the indicator that the unit has no
+        score in (too few of its indicators had a value, ``min_coverage``: its
+        indicators weigh 0, the composite is the other nodes'), else missing."""
         period = period or self.period
         keys = ["period", "unit_id", "indicator_id"]
         rows = (
@@ -296,6 +300,19 @@ class Result:
             raise KeyError(f"no unit {unit_id!r} in period {period!r}")
         names = self.catalogue.table[["name_zh", "name_en", "parent"]]
         rows = rows.merge(names, left_on="indicator_id", right_index=True)
+        mine = self.scores[
+            (self.scores["period"] == period) & (self.scores["unit_id"] == unit_id)
+        ]
+        blank = set(mine.loc[mine["score"].isna(), "node_id"])
+        parent = self.catalogue.node_columns["parent"]
+
+        def highest_blank(node: str) -> str | None:
+            found = None
+            while (node := parent[node]) in parent:  # up to the composite
+                found = node if node in blank else found
+            return found
+
+        rows["blank_node"] = [highest_blank(i) for i in rows["indicator_id"]]
         return rows[
             [
                 "indicator_id",
@@ -307,6 +324,7 @@ class Result:
                 "score",
                 "weight",
                 "contribution",
+                "blank_node",
             ]
         ].reset_index(drop=True)
 

@@ -13,7 +13,7 @@ import pytest
 import evaluation as ev
 from evaluation.result import Provenance, Step, rank_range
 
-from .conftest import ROOT
+from .conftest import ROOT, TINY_ROWS, TINY_UNITS, write_dataset
 
 
 def test_result_imports_no_stage_and_runs_no_analysis():
@@ -99,6 +99,22 @@ def test_a_breakdown_adds_up_to_the_composite(tiny_result):
         assert parts["weight"].sum() == pytest.approx(1.0)
     with pytest.raises(KeyError, match="no unit 'U9'"):
         tiny_result.breakdown("U9")
+
+
+def test_a_breakdown_names_the_dimension_left_without_a_score(tiny_catalogue, tmp_path):
+    """U1 sends b1 empty: b's coverage is b2's weight, 1 / (3 + 1) = 0.25, below
+    min_coverage 0.5, so b has no score and U1's composite is a's alone (its
+    weights 0.5, 0.5; b's 0). The breakdown says which node left b1 and b2 out."""
+    rows = [(u, p, i, "" if (u, i) == ("U1", "b1") else v) for u, p, i, v in TINY_ROWS]
+    data = ev.load_dataset(write_dataset(tmp_path / "tiny", TINY_UNITS, rows))
+    result = ev.run(tiny_catalogue, data, period="2025", run_at="t")
+    u1 = result.breakdown("U1").set_index("indicator_id")
+    assert u1["weight"].to_dict() == pytest.approx(
+        {"a1": 0.5, "a2": 0.5, "b1": 0.0, "b2": 0.0}
+    )
+    blank = u1["blank_node"].fillna("").to_dict()
+    assert blank == {"a1": "", "a2": "", "b1": "b", "b2": "b"}
+    assert result.breakdown("U2")["blank_node"].isna().all()  # b scored: 50
 
 
 def test_the_digest_is_equality_and_changes_with_any_table(tiny_result):

@@ -490,22 +490,35 @@ def breakdown(table: pd.DataFrame, cat: Catalogue, lang: str) -> pd.DataFrame:
     """One unit's composite by indicator (:meth:`Result.breakdown`) as the analyst
     reads it: headed in ``lang`` (``breakdown_header``), the indicator and its
     parent by name, the value's status in words (a filled value: 补缺 and its
-    rule), values, scores and contributions to 2 decimals and weights to 4 (numbers
-    still), the indicator's code last."""
+    rule; under a node the unit has no score in, ``blank_node``, that node too, as
+    the media table's note says it: 行政成本数据不足，未计分), values, scores and
+    contributions to 2 decimals and weights to 4 (numbers still), the indicator's
+    code last."""
     status, rules = words("observation_status", lang), family("imputation")
+    sep = "；" if lang == "zh" else "; "
 
-    def said(code: str) -> str:
+    def said(code: str, blank) -> str:
         rule = code.removeprefix("imputed_")
         if code in status or rule == code:
-            return status.get(code, code)
-        return say("imputed_status", "imputed", rule=rules.get(rule, rule)).text(lang)
+            text = status.get(code, code)
+        else:
+            text = say("imputed_status", "imputed", rule=rules.get(rule, rule))
+            text = text.text(lang)
+        if not isinstance(blank, str):  # None, NaN: every node above it scored
+            return text
+        dims = cat.name(blank, lang)
+        return text + sep + say("media_note", "blank_dimension", dims=dims).text(lang)
+
+    blank = table["blank_node"] if "blank_node" in table else [None] * len(table)
 
     out = pd.DataFrame(
         {
             "indicator": [cat.name_or_id(i, lang) for i in table["indicator_id"]],
             "parent": [cat.name_or_id(p, lang) for p in table["parent"]],
             "value": published_numbers(table["value"]),  # as the dashboard shows
-            "status": [said(str(x)) for x in table["status"]],
+            "status": [
+                said(str(x), b) for x, b in zip(table["status"], blank, strict=True)
+            ],
             # half up, as published (5.625 is 5.63), never -0.00
             "score": published_numbers(table["score"]),
             "weight": published_numbers(table["weight"], 4),

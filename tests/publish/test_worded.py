@@ -240,6 +240,35 @@ def test_breakdown_in_english_says_a_missing_value_in_words(catalogue):
     ]  # fmt: skip
 
 
+def test_breakdown_says_why_an_indicator_weighs_nothing(catalogue):
+    """D20 in the sample's 2025-Q4: its cost dimension has too few values to score,
+    so its reported budget execution rate weighs 0; the status says so, in the
+    media table's words (行政成本数据不足，未计分)."""
+    table = pd.DataFrame(
+        {
+            "indicator_id": ["budget_execution_rate", "cost_per_service_item",
+                             "approval_on_time_rate"],
+            "parent": ["cost.funds", "cost.operation", "efficiency.approval"],
+            "value": [97.9, float("nan"), 99.1],
+            "status": ["reported", "missing_excluded", "reported"],
+            "score": [94.75, float("nan"), 95.55],
+            "weight": [0.0, 0.0, 0.0706],
+            "contribution": [0.0, 0.0, 6.74],
+            "blank_node": ["cost", "cost", None],
+        }
+    )  # fmt: skip
+    assert W.breakdown(table, catalogue, "zh")["数据状态"].tolist() == [
+        "已报送；行政成本数据不足，未计分",
+        "缺失（不计）；行政成本数据不足，未计分",
+        "已报送",
+    ]
+    assert W.breakdown(table, catalogue, "en")["Status"].tolist() == [
+        "reported; Administrative cost: too few values, not scored",
+        "missing (not scored); Administrative cost: too few values, not scored",
+        "reported",
+    ]
+
+
 def test_methods_read_in_words_cr_only_for_ahp(catalogue):
     table = pd.DataFrame(
         {
