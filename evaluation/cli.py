@@ -811,7 +811,40 @@ def score(
         typer.echo(say("cli_said", "wrote_result", folder=folder, ranking=ranking).en)
         top = table.head(5)[["rank", "unit_id", "name_en", "composite_score"]]
     typer.echo(top.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    _say_blank_dimensions(result, table, period, lang)
     _say_absences(result)
+
+
+def _say_blank_dimensions(result, table, period: str, lang: str, named: int = 3):
+    """The units ranked with a level-1 dimension not scored (too few values: their
+    composite is the other dimensions'), counted, the first ``named`` by rank named
+    with those dimensions, and where the media table says so; nothing if none."""
+    from evaluation.analysis.views import blank_dimensions
+    from evaluation.vocabulary import say, word
+
+    blank = blank_dimensions(result, table, period)
+    rows = blank.index[blank.any(axis=1)]
+    if rows.empty:
+        return
+    sep = word("cli_said", "blank_sep", lang)
+    dims_sep = word("export_about", "list_sep", lang)
+    units = [
+        say(
+            "cli_said",
+            "blank_unit",
+            unit=table.at[row, f"name_{lang}"],
+            dims=dims_sep.join(
+                result.catalogue.name(d, lang) for d in blank.columns[blank.loc[row]]
+            ),
+        ).text(lang)
+        for row in rows[:named]
+    ]
+    more = len(rows) - named
+    listed = sep.join(units)
+    if more > 0:
+        listed += say("cli_said", "blank_more", more=more).text(lang)
+    said = say("cli_said", "blank_dimensions", units=len(rows), named=listed)
+    typer.echo(said.text(lang))
 
 
 def _say_absences(result) -> None:

@@ -82,11 +82,61 @@ def test_validate_score_export_on_the_sample(tmp_path):
         "en",
     )
     assert "scored 2025: 50 of 50 units ranked; periods 2024, 2025" in again.output
+    assert "not scored" not in again.output  # every ranked unit has every dimension
     exported = invoke("export", out / "result", "--lang", "en", "--out", out / "m.csv")
     assert exported.exit_code == 0, exported.output
     assert (
         (out / "m.csv").read_bytes().startswith("\ufeffPeriod,Rank,Department".encode())
     )
+
+
+#: the sample's 2025-Q4, from its files: cost_per_service_item blank (finance.xlsx)
+#: for D18, D20, D23, D29, decisions_overturned_rate (legal.csv) for D17; either
+#: leaves its dimension at coverage 0.5, below min_coverage 0.6: not scored
+BLANK_Q4 = {
+    "zh": {
+        "市文化广电旅游局（行政成本）", "市机关事务管理局（行政成本）",
+        "市城市管理综合行政执法局（行政成本）", "市水利局（行政成本）",
+        "市住房和城乡建设局（依法行政与责任追究）",
+    },
+    "en": {
+        "Municipal Culture, Radio, Television and Tourism Bureau (Administrative cost)",
+        "Municipal Government Offices Administration (Administrative cost)",
+        "Municipal Urban Management and Law Enforcement Bureau (Administrative cost)",
+        "Municipal Water Resources Bureau (Administrative cost)",
+        "Municipal Housing and Urban-Rural Development Bureau "
+        "(Law-based administration and accountability)",
+    },
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_summary_says_units_ranked_with_a_dimension_not_scored(tmp_path, lang):
+    """2025-Q4: D20 ranks 1st with its cost dimension not scored; the summary
+    counts the 5 units ranked so, names the first 3 (D20 first) and points to the
+    media table's note. The annual 2025 has none (tested above: no such line)."""
+    scored = invoke(
+        "score", ROOT / "data" / "sample", "--period", "2025-Q4", "--catalogue",
+        ROOT / "indicators.yaml", "--out", tmp_path, "--lang", lang,
+    )  # fmt: skip
+    assert scored.exit_code == 0, scored.output
+    if lang == "zh":
+        head = "5个单位有一级指标因数据不足未计分，其综合得分按其余一级指标计算："
+        tail = "等；详见媒体排名表（evaluation export）的“备注”列"
+        sep, first = "、", "市机关事务管理局（行政成本）"
+    else:
+        head = (
+            "5 unit(s) ranked with a level-1 dimension not scored (too few values; "
+            "their composite is their other dimensions'): "
+        )
+        tail = " and 2 more; see the Note column of the media table (evaluation export)"
+        sep = "; "
+        first = "Municipal Government Offices Administration (Administrative cost)"
+    (line,) = [x for x in scored.output.splitlines() if x.startswith(head)]
+    assert line.endswith(tail), line
+    named = line.removeprefix(head).removesuffix(tail).split(sep)
+    assert len(named) == 3 and set(named) <= BLANK_Q4[lang], named
+    assert named[0] == first  # D20, ranked 1st
 
 
 # Each case breaks the tiny dataset one way; (what to do to the folder, words expected)
