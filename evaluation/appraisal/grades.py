@@ -70,6 +70,12 @@ def places(share: float, n: int) -> int:
     return int(Decimal(repr(share * n)).quantize(Decimal(1), ROUND_HALF_UP))
 
 
+def share_text(share: float) -> str:
+    """A quota's share as the committee reads it, exact: 20%, 12.5% (``.0%`` would
+    write 12% for 0.125, and 13 units × 12% is not the places given)."""
+    return f"{share * 100:g}%"
+
+
 def quota_table(grades: pd.DataFrame, config: Config) -> pd.DataFrame:
     """The quota for excellent at a glance (``grades``: ``Appraisal.grades``), one
     row per list it is counted in: each appraisal group in ``config``'s order, or
@@ -189,9 +195,9 @@ def apply_quota(table: pd.DataFrame, quota: Quota, applied: list) -> None:
                     "effect": "excellent → good",
                     "effect_zh": "优秀 → 良好（名额）",
                     "reason_zh": f"{where_zh}优秀名额{allowed}个（{n}个单位×"
-                    f"{quota.share:.0%}，四舍五入），按得分排序未入选",
+                    f"{share_text(quota.share)}，四舍五入），按得分排序未入选",
                     "reason_en": f"excellent quota {allowed} ({n} units × "
-                    f"{quota.share:.0%}, rounded half up); outside it by score",
+                    f"{share_text(quota.share)}, rounded half up); outside it by score",
                 }
             )
 

@@ -23,6 +23,7 @@ import xlsxwriter
 from evaluation import vocabulary as V
 from evaluation.analysis.views import league_notes
 from evaluation.appraisal import parse_config
+from evaluation.appraisal.grades import share_text
 from evaluation.appraisal.rules import approval, approved_days, proposal
 from evaluation.catalogue import parse_catalogue
 from evaluation.errors import EvaluationError, RequestError
@@ -991,13 +992,13 @@ def method_text(config, grades: pd.DataFrame, rules=None) -> tuple[str, str]:
     if q is not None:
         per_zh = "各组" if q.per == "group" else "全部单位中"
         zh += (
-            f"；{per_zh}优秀名额为单位数的{q.share:.0%}，四舍五入取整，"
+            f"；{per_zh}优秀名额为单位数的{share_text(q.share)}，四舍五入取整，"
             f"名额外的单位评为良好。"
         )
         per_en = "each group's" if q.per == "group" else "all"
         en += (
-            f"; {q.share:.0%} of {per_en} units, rounded half up to whole places, "
-            f"are excellent, the others outside the quota good."
+            f"; {share_text(q.share)} of {per_en} units, rounded half up to whole "
+            f"places, are excellent, the others outside the quota good."
         )
     else:
         zh += "。"

@@ -61,7 +61,7 @@ from evaluation.appraisal import (
     parse_config,
     weighted_mean,
 )
-from evaluation.appraisal.grades import published, quota_moves
+from evaluation.appraisal.grades import places, published, quota_moves, share_text
 from evaluation.appraisal.rules import VETO_DECLINED, citation, proposal
 from evaluation.errors import EvaluationError
 from evaluation.files import replacing
@@ -217,7 +217,13 @@ def render_html(
     rule_lines = [
         t["thresholds"].format(e=g.excellent, g=g.good, p=g.pass_),
         *(
-            [t[f"quota_{g.quota.per}"].format(share=g.quota.share, n=quota_n)]
+            [
+                t[f"quota_{g.quota.per}"].format(
+                    share=share_text(g.quota.share),
+                    example=places(g.quota.share, 13),
+                    n=quota_n,
+                )
+            ]
             if g.quota is not None
             else []
         ),
@@ -597,12 +603,12 @@ def quota_words(change, lang: str) -> str:
     变化系优秀名额所致：县（市）区政府优秀名额2个（10个单位×20%，四舍五入）
     (in English the list's name as it reads mid-sentence, ``V.mid_sentence``);
     nothing for a unit the quota did not move."""
-    places = getattr(change, "places", np.nan)
-    if pd.isna(places):
+    given = getattr(change, "places", np.nan)
+    if pd.isna(given):
         return ""
     return V.words("report", lang)["correction_quota"].format(
         group=change.list_zh if lang == "zh" else V.mid_sentence(change.list_en),
-        places=int(places), units=int(change.units), share=change.share,
+        places=int(given), units=int(change.units), share=share_text(change.share),
     )  # fmt: skip
 
 

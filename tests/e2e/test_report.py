@@ -639,3 +639,27 @@ def test_a_report_whose_pdf_fails_leaves_no_html(store, tmp_path, monkeypatch):
     assert "磁盘空间不足" in done.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
     assert earlier.read_text(encoding="utf-8") == "earlier"
+
+
+def test_a_quota_share_not_a_whole_percent_is_written_exactly(appraised):
+    """A quota of 12.5 %: the report's rule line and each quota reason write it as
+    12.5%, not 12% (13 units × 12% is not the places given), and the rule line's
+    example is worked with it: 13 × 0.125 = 1.625, rounded half up to 2 (by hand)."""
+    result, config, inputs, _ = appraised
+    grades = config.grades.model_copy(
+        update={"quota": config.grades.quota.model_copy(update={"share": 0.125})}
+    )
+    eighth = config.model_copy(update={"grades": grades})
+    ap = A.appraise(eighth, result, inputs)
+    tables = {
+        "grades": ap.grades, "rules_applied": ap.rules_applied, "survey": ap.survey,
+        "rules": ap.rules, "persons": ap.persons,
+    }  # fmt: skip
+    html = _flat(R.render_html(result, tables, config=eighth, units=[]))
+    assert "优秀名额为本组单位数的12.5%，四舍五入取整（如13个单位为2个）" in html
+    english = _flat(R.render_html(result, tables, config=eighth, units=[], lang="en"))
+    assert _flat("Quota for excellent: 12.5% of each appraisal group") in english
+    assert _flat("(13 units: 2)") in english
+    cut = ap.rules_applied.query("rule_id == 'quota'")
+    assert len(cut) and cut["reason_zh"].str.contains(r"个单位×12\.5%，").all()
+    assert cut["reason_en"].str.contains(r" units × 12\.5%, ").all()
