@@ -86,7 +86,7 @@ unit_names = dict(zip(grades["unit_id"], grades[f"name_{lang}"], strict=True))
 
 # %%
 parts = ["periods_score", "review_score", "survey_score"]
-part_names = V.words("appraisal_header", lang)
+part_names = V.words("grade_header", lang)  # as the tables below name them
 long = grades.melt(
     id_vars=["unit_id", f"name_{lang}"], value_vars=parts, var_name="part"
 )

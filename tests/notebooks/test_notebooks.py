@@ -483,6 +483,20 @@ def test_year_end_unit_and_shares_read_in_chinese(executed):
     header, *rows = _shown_table(notebook, "worded.quota(grades")
     assert header[1:3] == ["考评组别", "单位数"]
     assert [r[1:3] for r in rows] == [["市直部门", "40"], ["县（市）区政府", "10"]]
+    # the parts under one name each: the box plot's as the spread table's
+    _, *rows = _shown_table(notebook, "worded.part_spread(")
+    (cell,) = [c for c in notebook.cells if 'part=long["part"]' in c.source]
+    (figure,) = [
+        o["data"]["application/vnd.plotly.v1+json"]
+        for o in cell["outputs"]
+        if "application/vnd.plotly.v1+json" in o.get("data", {})
+    ]
+    boxes = list(dict.fromkeys(x for t in figure["data"] for x in t["x"]))
+    assert (
+        boxes
+        == [r[0] for r in rows]
+        == ["考：年度综合得分", "评：年终评估", "议：民主测评"]
+    )
 
 
 @pytest.mark.notebook
