@@ -19,7 +19,6 @@ only in evaluation periods at least as long as its own reporting period.
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import datetime
 from functools import lru_cache
@@ -249,6 +248,14 @@ def name_zh(label) -> str:
     return f"{year}年{end - 1}—{end}月"
 
 
+#: English month names, fixed (``calendar.month_name`` follows the locale and
+#: formats a date on every look-up, ten times the cost of the Chinese name)
+MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June", "July", "August",
+    "September", "October", "November", "December",
+)  # fmt: skip
+
+
 def name_en(label) -> str:
     """A period's English name: ``2025``, ``December 2025``, ``Q1 2025``, ``H2
     2025``, ``Mar–Apr 2025``; a text that is no period label as it is."""
@@ -258,11 +265,12 @@ def name_en(label) -> str:
         freq, year, end = year_end(str(label))
     except ValueError:
         return str(label)
-    month = lambda m: calendar.month_abbr[m]  # noqa: E731
-    return {
-        "annual": f"{year}",
-        "monthly": f"{calendar.month_name[end]} {year}",
-        "quarterly": f"Q{end // 3} {year}",
-        "half_year": f"H{end // 6} {year}",
-        "bimonthly": f"{month(end - 1)}–{month(end)} {year}",
-    }[freq]
+    if freq == "annual":
+        return f"{year}"
+    if freq == "monthly":
+        return f"{MONTHS_EN[end - 1]} {year}"
+    if freq == "quarterly":
+        return f"Q{end // 3} {year}"
+    if freq == "half_year":
+        return f"H{end // 6} {year}"
+    return f"{MONTHS_EN[end - 2][:3]}–{MONTHS_EN[end - 1][:3]} {year}"

@@ -175,3 +175,20 @@ def test_months_of_period_labels_by_hand():
         24309, 24300, 24309
     ]  # fmt: skip
     assert P.month_index([]).tolist() == []
+
+
+def test_english_period_names_do_not_follow_the_locale(monkeypatch):
+    """English names as written by hand, whatever the machine's locale: a Chinese
+    desktop's LC_TIME gives calendar's month names in Chinese (一月), which must not
+    reach an English table."""
+    import calendar
+
+    monkeypatch.setattr(calendar, "month_name", ["", *(f"{m}月" for m in range(1, 13))])
+    monkeypatch.setattr(calendar, "month_abbr", ["", *(f"{m}月" for m in range(1, 13))])
+    names = {
+        "2025": "2025", "2025-M01": "January 2025", "2025-M09": "September 2025",
+        "2025-M12": "December 2025", "2025-Q4": "Q4 2025", "2025-H1": "H1 2025",
+        "2025-B1": "Jan–Feb 2025", "2025-B6": "Nov–Dec 2025", "next year": "next year",
+    }  # fmt: skip
+    assert {label: P.name_en(label) for label in names} == names
+    assert P.name_en(None) == ""
