@@ -3009,11 +3009,11 @@ def _said_unread(problems, code: str, lang: str) -> None:
     import pandas as pd
 
     from evaluation.intake.validate import problems_table
-    from evaluation.vocabulary import Word, say
+    from evaluation.vocabulary import Word, say, say_count
 
     shown = problems_table(problems, lang)
     files = shown.iloc[:, 0].drop_duplicates()
-    note = say("absence_cli", code, n=len(files)).text(lang)
+    note = say_count("absence_cli", code, len(files)).text(lang)
     typer.secho(note, err=True, fg="yellow")
     for file, row, column, value, rule in shown.itertuples(index=False):
         where = [  # a file not read at all has no row: said so, never <NA>

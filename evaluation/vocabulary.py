@@ -19,7 +19,7 @@ but the errors.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Context, Decimal
 from pathlib import Path
 from types import MappingProxyType
@@ -225,6 +225,23 @@ def say(family_name: str, key: str, **fields) -> Word:
             for i in range(len(LANGS))
         )
     )
+
+
+def say_count(family_name: str, key: str, n: int, **fields) -> Word:
+    """:func:`say` of ``key`` about ``n`` things (``n`` a field too): its singular,
+    ``key_one``, where ``n`` is 1 and the family has it (English: 1 report file …
+    its rows; 2 report files … their rows; Chinese says both alike)."""
+    one = f"{key}_one"
+    key = one if n == 1 and one in family(family_name) else key
+    return say(family_name, key, n=n, **fields)
+
+
+def listed(names: Iterable[Word]) -> Word:
+    """Names as a sentence lists them: ``甲、乙、丙``; ``A, B and C`` (``A and B``)."""
+    names = list(names)
+    en = [w.en for w in names]
+    last = [" and ".join(en[-2:])] if en else []
+    return Word("、".join(w.zh for w in names), ", ".join([*en[:-2], *last]))
 
 
 def mid_sentence(name: str) -> str:

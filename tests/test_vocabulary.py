@@ -192,6 +192,17 @@ def test_api():
     assert (zh, en) == ("红色", "red")
     assert V.words("media_note", "en")["imputed"] == "includes imputed values"
     assert V.colour("grade", "excellent") == "#0072B2"
+    names = [V.Word("甲", "A"), V.Word("乙", "B"), V.Word("丙", "C")]
+    assert V.listed(names[:1]) == ("甲", "A")
+    assert V.listed(names[:2]) == ("甲、乙", "A and B")
+    assert V.listed(names) == ("甲、乙、丙", "A, B and C")
+    one = V.say_count("absence_cli", "copies", 1).en
+    assert one.startswith("note: 1 report file repeats a file already read;")
+    assert V.say_count("absence_cli", "copies", 2).en.startswith(
+        "note: 2 report files repeat files already read;"
+    )
+    said = V.say("validate_cli", "failed", n=1)  # no failed_one: the key's words
+    assert V.say_count("validate_cli", "failed", 1) == said
     with pytest.raises(KeyError, match="no vocabulary family 'grades'"):
         V.family("grades")
     with pytest.raises(KeyError, match="grade has no word for 'perfect'"):

@@ -530,15 +530,18 @@ def status_lines(
             if len(named_by[f]) > 1:
                 shared.setdefault(tuple(named_by[f]), []).append(f)
         said = [
-            V.say("absence_cli", "unread_sent", files=_files(own)) if own else None,
+            V.say_count("absence_cli", "unread_sent", len(own), files=_files(own))
+            if own
+            else None,
             *(
-                V.say(
+                V.say_count(
                     "absence_cli",
                     "unread_shared",
+                    len(files),
                     files=_files(files),
-                    agencies=V.Word(
-                        "、".join(catalogue.name(a, "zh") for a in agencies),
-                        ", ".join(catalogue.name(a, "en") for a in agencies),
+                    agencies=V.listed(
+                        V.Word(*(catalogue.name(a, k) for k in V.LANGS))
+                        for a in agencies
                     ),
                 )
                 for agencies, files in shared.items()
@@ -624,8 +627,8 @@ def status_lines(
             else f"  {who}: {words[r.status]} ({detail})"
         )
     if unclaimed := list(dict.fromkeys(map(str, unclaimed))):
-        said = V.say(
-            "absence_cli", "unread_unclaimed", n=len(unclaimed), files=_files(unclaimed)
+        said = V.say_count(
+            "absence_cli", "unread_unclaimed", len(unclaimed), files=_files(unclaimed)
         )
         lines.append(said.text(lang))
     return lines

@@ -506,10 +506,117 @@ def test_status_says_a_file_naming_two_agencies_and_one_naming_none(tmp_path):
     assert len(lines) == 1 + 8 + 1
     en = CliRunner().invoke(app, [*args, "--as-of", "2026-02-20", "--lang", "en"])
     assert en.stdout.splitlines()[-1] == (
-        "1 more report files cannot be read and name no agency (neither an id nor"
-        " a Chinese name of one), so they are counted for none:"
-        " observations/报表2025.csv; find who sent them, to correct and resend"
+        "1 more report file cannot be read and names no agency (neither an id nor"
+        " a Chinese name of one), so it is counted for none:"
+        " observations/报表2025.csv; find who sent it, to correct and resend"
     )
+
+
+def test_english_status_lines_count_one_file_and_several_and_list_with_and(tiny_raw):
+    """In English, one file unread is said in the singular (1 more report file …
+    names no agency, so it is counted for none; sent x.csv, which cannot be read:
+    its rows), several in the plural (their rows … resend them), and the agencies
+    a file's name points to are listed A and B, or A, B and C; the Chinese, which
+    has no plural and lists with 、, is as before."""
+    tiny_raw["agencies"] += [
+        {"id": "finance", "name_zh": "财政局", "name_en": "Finance"},
+        {"id": "survey", "name_zh": "调查中心", "name_en": "Survey"},
+    ]
+    tiny_raw["indicators"][1]["agency"] = "finance"  # a2, quarterly
+    tiny_raw["indicators"][3]["agency"] = "survey"  # b2, annual
+    catalogue = ev.parse_catalogue(tiny_raw, file="tiny.yaml")
+    files = [
+        "observations/finance.csv",  # finance's alone
+        "observations/survey_h1.csv",  # survey's two
+        "observations/survey_h2.csv",
+        "observations/finance_survey.csv",  # two naming finance and survey
+        "observations/survey_finance.csv",
+        "observations/office_finance_survey.csv",  # one naming all three
+    ]
+    unread = unread_by_agency(files, catalogue)
+    rows = pd.DataFrame(  # the office's a1 and b1, undated; nothing read of a2, b2
+        [r for r in TINY_ROWS if r[2] in ("a1", "b1")],
+        columns=["unit_id", "period", "indicator_id", "value"],
+    )
+    table = status(rows, catalogue, TINY_UNITS, "2025", as_of="2026-02-05")
+
+    def lines(unclaimed, lang="en"):
+        return status_lines(
+            table, catalogue, "2025", lang=lang, as_of="2026-02-05",
+            unread=unread, unclaimed=unclaimed,
+        )  # fmt: skip
+
+    both = (
+        "observations/finance_survey.csv, observations/survey_finance.csv cannot be"
+        " read, and their names point to Finance and Survey: which of them sent them"
+        " cannot be told; their rows are not counted (check, correct and resend them)"
+    )
+    three = (
+        "observations/office_finance_survey.csv cannot be read, and its name points"
+        " to Office, Finance and Survey: which of them sent it cannot be told; its"
+        " rows are not counted (check, correct and resend it)"
+    )
+    en = lines(["observations/报表.csv"])
+    assert en[2] == (
+        "  Finance: file unreadable (sent observations/finance.csv, which cannot be"
+        " read: its rows are not counted (correct and resend it); "
+        f"{both}; {three}; 2025-Q1: Indicator a2; 2025-Q2: Indicator a2;"
+        " 2025-Q3: Indicator a2; 2025-Q4: Indicator a2; 3 units due)"
+    )
+    assert en[3] == (
+        "  Survey: file unreadable (sent observations/survey_h1.csv,"
+        " observations/survey_h2.csv, which cannot be read: their rows are not"
+        f" counted (correct and resend them); {both}; {three}; 2025: Indicator b2;"
+        " 3 units due)"
+    )
+    assert en[-1] == (
+        "1 more report file cannot be read and names no agency (neither an id nor"
+        " a Chinese name of one), so it is counted for none: observations/报表.csv;"
+        " find who sent it, to correct and resend"
+    )
+    assert lines(["observations/报表.csv", "observations/x.csv"])[-1] == (
+        "2 more report files cannot be read and name no agency (neither an id nor"
+        " a Chinese name of one), so they are counted for none: observations/报表.csv,"
+        " observations/x.csv; find who sent them, to correct and resend"
+    )
+    zh = lines(["observations/报表.csv"], lang="zh")
+    assert zh[3] == (
+        "  调查中心：文件无法读取（已报送 observations/survey_h1.csv、"
+        "observations/survey_h2.csv，但无法读取，其中的数据未计入，请改正后重新报送；"
+        "文件 observations/finance_survey.csv、observations/survey_finance.csv "
+        "无法读取，其文件名同时指向财政局、调查中心，不能确定是哪个单位报送的，"
+        "其中的数据未计入，"
+        "请核实后改正并重新报送；文件 observations/office_finance_survey.csv 无法读取，"
+        "其文件名同时指向办公室、财政局、调查中心，不能确定是哪个单位报送的，"
+        "其中的数据未计入，请核实后改正并重新报送；2025年度：b2指标；应报3个单位）"
+    )
+    assert zh[-1] == (
+        "另有1个报送文件无法读取，其文件名不含任何报送单位的代码或名称，"
+        "不能确定是哪个单位报送的，未计入任何单位：observations/报表.csv；"
+        "请查明报送单位，改正后重新报送"
+    )
+
+
+def test_status_notes_one_unread_file_and_one_copy_in_the_singular(tmp_path):
+    """``evaluation status --lang en`` with audit's file unreadable and legal's
+    sent twice: each note above the table counts 1 file, in the singular (1 report
+    file could not be read; its rows …), not 1 report files … their rows."""
+    data = tmp_path / "sample"
+    shutil.copytree(ROOT / "data" / "sample", data)
+    folder = data / "observations"
+    utf16_without_bom(folder / "audit.csv")
+    shutil.copyfile(folder / "legal.csv", folder / "legal (1).csv")
+    catalogue = str(ROOT / "indicators.yaml")
+    args = ["status", str(data), "-c", catalogue, "-p", "2025-M12", "--lang", "en"]
+    done = CliRunner().invoke(app, [*args, "--as-of", "2026-02-20"])
+    assert done.exit_code == 0, done.output
+    notes = [line for line in done.stderr.splitlines() if line.startswith("note:")]
+    assert notes == [
+        "note: 1 report file could not be read; its rows are not counted below (the"
+        " agency must correct and resend it):",
+        "note: 1 report file repeats a file already read; its rows are not counted"
+        " twice (delete the copy):",
+    ]
 
 
 def test_status_names_a_report_sent_as_xls_or_et_and_goes_on(tmp_path):
