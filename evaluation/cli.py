@@ -3088,7 +3088,7 @@ def status_cmd(
 
     from evaluation import periods as P
     from evaluation.errors import ValidationFailed
-    from evaluation.intake.io import copies_in, load_dataset
+    from evaluation.intake.io import copies_in, events_in, load_dataset
     from evaluation.intake.status import (
         status,
         status_lines,
@@ -3128,12 +3128,15 @@ def status_cmd(
     except ValidationFailed as exc:
         raise _report_failure(exc, None, lang) from None
     # one bad file or cell must not hide who has sent what: said, then counted; a
-    # copy of a file read is no file to resend, only one to delete
-    copy = copies_in(dataset.unread)
+    # copy of a file read is no file to resend, only one to delete; the events
+    # file is no agency's report, and status reads no events
+    copy, events = copies_in(dataset.unread), events_in(dataset.unread)
+    sent = dataset.unread[~copy & ~events]
     for code, found in (
-        ("unread", dataset.unread[~copy]),
+        ("unread", sent),
         ("copies", dataset.unread[copy]),
         ("cells", dataset.cells),
+        ("events", dataset.unread[events]),
     ):
         if not found.empty:
             _said_unread(found, code, lang)
@@ -3146,8 +3149,7 @@ def status_cmd(
     units = dataset.units["unit_id"].dropna()
     table = status(dataset.observations, cat, units, period, as_of=day)
     # a file sent but not read is its agency's (by its name): sent, to be resent
-    files = dataset.unread[~copy]
-    files = list(dict.fromkeys(files["file"] if "file" in files else []))
+    files = list(dict.fromkeys(sent["file"] if "file" in sent else []))
     unread = unread_by_agency(files, cat)
     named = {f for mine in unread.values() for f in mine}
     lines = status_lines(

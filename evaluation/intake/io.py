@@ -448,7 +448,8 @@ def load_dataset(path: str | Path, *, skip_unreadable: bool = False) -> Dataset:
     ``skip_unreadable``: a report file that cannot be read (a bad encoding, a
     blank header, an ``.xls`` or WPS ``.et`` in ``observations/`` …) is left out
     and its problems kept in ``Dataset.unread`` instead of refusing the folder —
-    for who-has-sent-what (``evaluation status``), never for scoring.
+    for who-has-sent-what (``evaluation status``), never for scoring; so is an
+    events file not read or not alone (:func:`events_in`), which status never reads.
     """
     root = Path(path)
     if not root.is_dir():
@@ -470,7 +471,8 @@ def load_dataset(path: str | Path, *, skip_unreadable: bool = False) -> Dataset:
     # as one in observations/ is, not taken for none (or for no events)
     units_unread = [] if units_files else _unread_spreadsheets(root, "units")
     unsupported += units_unread
-    unsupported += [] if events_files else _unread_spreadsheets(root, "events")
+    events_unread = [] if events_files else _unread_spreadsheets(root, "events")
+    unsupported += events_unread
     problems, unread = [], []
     for p in unsupported:
         said = _said(
@@ -478,8 +480,9 @@ def load_dataset(path: str | Path, *, skip_unreadable: bool = False) -> Dataset:
             suffix=p.suffix,
         )
         # a report sent as .xls or .et is one that cannot be read: kept aside as
-        # the others are where they are skipped (who has sent what)
-        skipped = skip_unreadable and p.parent == folder
+        # the others are where they are skipped (who has sent what), as is an
+        # events file (who has sent what reads no events)
+        skipped = skip_unreadable and (p.parent == folder or p in events_unread)
         problem = _problem(str(p.relative_to(root)), said)
         (unread if skipped else problems).append(pd.DataFrame([problem]))
     if len(units_files) > 1 or not (units_files or units_unread):
@@ -491,7 +494,9 @@ def load_dataset(path: str | Path, *, skip_unreadable: bool = False) -> Dataset:
         problems.append(_problem("observations/", _said("no_observations")))
     if len(events_files) > 1:
         said = _said("events_file", found=_found(events_files))
-        problems.extend(_problem(p.name, said) for p in events_files)
+        (unread if skip_unreadable else problems).extend(
+            pd.DataFrame([_problem(p.name, said)]) for p in events_files
+        )
     tables = {"units": [], "observations": [], "events": []}
     records, cells, skip = [], [], skip_unreadable
     every = [*units_files[:1], *obs_files, *events_files[:1]]
@@ -509,9 +514,7 @@ def load_dataset(path: str | Path, *, skip_unreadable: bool = False) -> Dataset:
                 frame, record = exc.frame, exc.record
                 cells.append(exc.report)
             except ValidationFailed as exc:
-                (unread if skip and table == "observations" else problems).append(
-                    exc.report
-                )
+                (unread if skip and table != "units" else problems).append(exc.report)
                 continue
             tables[table].append(frame)
             records.append({"table": table, **record})
@@ -554,6 +557,14 @@ def load_dataset(path: str | Path, *, skip_unreadable: bool = False) -> Dataset:
         **({"unread": pd.concat(unread, ignore_index=True)} if unread else {}),
         **({"cells": _kept(cells, copies)} if cells else {}),
     )
+
+
+def events_in(problems: pd.DataFrame) -> pd.Series:
+    """Which of a report's problems are an events file's (``events.*``, beside the
+    units file): no agency's report, and nothing who has sent what reads."""
+    if problems.empty:
+        return pd.Series(False, index=problems.index)
+    return problems["file"].str.match(r"events\.[^/\\]*$", case=False)
 
 
 def copies_in(problems: pd.DataFrame) -> pd.Series:

@@ -198,6 +198,44 @@ def test_a_units_or_events_file_saved_as_wps_or_xls_is_said_as_observations_are(
     assert report[["file", "rule_zh"]].values.tolist() == [[name, said]]
 
 
+def events_as(folder, name: str) -> None:
+    """The events file of a dataset folder as it cannot be read: saved as ``.xls``
+    or WPS ``.et``, UTF-16 without a byte-order mark, or beside a second one."""
+    kept = folder / "events.csv"
+    kept.write_text("unit_id,period,event_id\nU1,2025,e\n", encoding="utf-8")
+    if name == "events.csv":  # UTF-16 without a BOM
+        kept.write_bytes(kept.read_text(encoding="utf-8").encode("utf-16-le"))
+    elif name == "events.xlsx":  # a second events file beside events.csv
+        pd.read_csv(kept).to_excel(folder / name, index=False)
+    else:
+        kept.rename(folder / name)
+
+
+EVENTS_CASES = {
+    "events.xls": ["events.xls"],
+    "events.et": ["events.et"],
+    "events.csv": ["events.csv"],  # unreadable
+    "events.xlsx": ["events.csv", "events.xlsx"],  # two events files
+}
+
+
+@pytest.mark.parametrize("name", list(EVENTS_CASES))
+def test_an_events_file_not_read_is_kept_aside_for_who_has_sent_what(tmp_path, name):
+    """An events file that cannot be read (.xls, WPS .et, a bad encoding) or
+    that has a second beside it is kept aside with ``skip_unreadable``, as an
+    unreadable report is (who has sent what reads no events): the units and
+    observations are read. Without it, the folder is refused as before."""
+    write_dataset(tmp_path, TINY_UNITS, TINY_ROWS)
+    events_as(tmp_path, name)
+    with pytest.raises(ev.ValidationFailed) as info:
+        ev.load_dataset(tmp_path)
+    assert sorted(info.value.report["file"]) == EVENTS_CASES[name]
+    data = ev.load_dataset(tmp_path, skip_unreadable=True)
+    assert sorted(data.unread["file"]) == EVENTS_CASES[name]
+    assert len(data.observations) == len(TINY_ROWS)
+    assert data.units["unit_id"].tolist() == ["U1", "U2", "U3"]
+
+
 def test_a_wps_units_file_beside_the_units_file_read_is_left_alone(tmp_path):
     """units.et kept beside the units.xlsx WPS saved from it: units.xlsx is read."""
     write_dataset(tmp_path, TINY_UNITS, TINY_ROWS)

@@ -652,3 +652,50 @@ def test_status_names_a_report_sent_as_xls_or_et_and_goes_on(tmp_path):
     assert "observations/legal.et（未读取）：不支持的文件类型“.et”" in done.stderr
     refused = CliRunner().invoke(app, ["validate", str(data), "-c", catalogue])
     assert refused.exit_code != 0
+
+
+@pytest.mark.parametrize(
+    ("name", "rule"),
+    [
+        ("events.xls", "不支持的文件类型“.xls”"),
+        ("events.et", "不支持的文件类型“.et”"),
+        ("events.csv", "无法识别文件编码"),  # UTF-16 without a byte-order mark
+    ],
+)
+def test_status_goes_on_past_an_events_file_it_cannot_read(tmp_path, name, rule):
+    """The sample's events file saved as .xls or WPS .et, or unreadable: status,
+    which reads no events, says every agency's position (all 8 on time) and the
+    events file's problem apart, as no agency's report (not in the last line of
+    files naming no agency); validate still refuses the folder."""
+    data = tmp_path / "sample"
+    shutil.copytree(ROOT / "data" / "sample", data)
+    events = data / "events.csv"
+    if name == "events.csv":
+        utf16_without_bom(events)
+    else:
+        events.rename(data / name)
+    catalogue = str(ROOT / "indicators.yaml")
+    args = ["status", str(data), "-c", catalogue, "-p", "2025-M12"]
+    done = CliRunner().invoke(app, [*args, "--as-of", "2026-02-20"])
+    assert done.exit_code == 0, done.output
+    lines = done.stdout.splitlines()
+    assert lines[0] == (
+        "2025年12月报送情况（截至2026年2月20日）：报送单位8个，其中按时报送8个。"
+    )
+    assert len(lines) == 1 + 8  # no line of files naming no agency
+    note, problem = done.stderr.splitlines()
+    assert note == (
+        "注意：事件文件有以下问题；报送情况不用事件文件，照常列出，"
+        "但改正之前校验和评分不予受理："
+    )
+    assert problem.startswith(f"  {name}（未读取）：{rule}"), problem
+    en = CliRunner().invoke(app, [*args, "--as-of", "2026-02-20", "--lang", "en"])
+    assert en.exit_code == 0, en.output
+    assert en.stderr.splitlines()[0] == (
+        "note: the events file has the problems below; the submissions do not use"
+        " it and are listed as usual, but validate and score refuse the folder"
+        " until it is corrected:"
+    )
+    refused = CliRunner().invoke(app, ["validate", str(data), "-c", catalogue])
+    assert refused.exit_code != 0
+    assert name in refused.output
