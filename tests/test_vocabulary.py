@@ -81,6 +81,17 @@ def test_level_and_grade_words_as_officials_use_them():
     assert f"年度考核定为{V.PERSON_GRADE['incompetent'].zh}" in text
 
 
+def chinese_words_with(pattern: re.Pattern) -> list[tuple[str, str, str]]:
+    """Every Chinese word of the vocabulary in which ``pattern`` finds something:
+    ``(family, code, word)``, for a test to name them."""
+    return [
+        (name, code, word.zh)
+        for name, family in V.FAMILIES.items()
+        for code, word in family.items()
+        if pattern.search(word.zh)
+    ]
+
+
 #: fields that stand for a path, a run or an appeal case id: text to copy
 TOKENS = "file|path|store|folder|out|backup|dest|root|ranking|run|old|force|newer|"
 TOKENS += "supersedes|head|case|cases|tables|id"
@@ -92,13 +103,7 @@ def test_paths_and_ids_in_chinese_messages_stand_apart_with_a_space():
     中没有运行 …", not "发布库data/store.duckdb中". Numbers and Chinese labels stay
     in the sentence ("有3个问题", "2025年度")."""
     glued = re.compile(rf"{CJK.pattern}\{{({TOKENS})\}}|\{{({TOKENS})\}}{CJK.pattern}")
-    found = [
-        (name, code, word.zh)
-        for name, family in V.FAMILIES.items()
-        for code, word in family.items()
-        if glued.search(word.zh)
-    ]
-    assert not found
+    assert not chinese_words_with(glued)
     assert V.say(
         "library_error", "no_run", store="data/store.duckdb", run="x.v1"
     ).zh == (
@@ -114,13 +119,7 @@ def test_numbers_in_chinese_sentences_stay_in_the_sentence():
     spaced = re.compile(
         rf"{CJK.pattern} \{{\w+:[^}}]*\}}|\{{\w+:[^}}]*\}}%? {CJK.pattern}"
     )
-    found = [
-        (name, code, word.zh)
-        for name, family in V.FAMILIES.items()
-        for code, word in family.items()
-        if spaced.search(word.zh)
-    ]
-    assert not found
+    assert not chinese_words_with(spaced)
     said = V.word("report", "thresholds", "zh").format(e=90, g=75, p=60)
     assert said == (
         "等次标准：优秀90分及以上，良好75分及以上，合格60分及以上，其余为不合格。"
@@ -380,13 +379,7 @@ def test_a_typed_value_is_quoted_as_each_language_quotes_it():
     said = V.say("library_error", "no_period", period=V.quoted("2025-M13"), have="…")
     assert said.zh.startswith("本次结果中没有报告期“2025-M13”（")
     assert said.en == "period '2025-M13' not in this result (it has …)"
-    ascii_quoted = re.compile(r"'\{\w+\}'")
-    assert not [
-        (name, code)
-        for name, family in V.FAMILIES.items()
-        for code, word in family.items()
-        if ascii_quoted.search(word.zh)
-    ]
+    assert not chinese_words_with(re.compile(r"'\{\w+\}'"))
 
 
 @pytest.mark.parametrize(
