@@ -29,7 +29,7 @@ from evaluation.catalogue import parse_catalogue
 from evaluation.errors import EvaluationError, RequestError
 from evaluation.files import replacing, safe_cells
 from evaluation.periods import date_text, date_zh, name_en, name_zh
-from evaluation.publish.store import BEIJING
+from evaluation.publish.store import BEIJING, stage
 from evaluation.result import Result
 from evaluation.risk.quality import with_decisions
 from evaluation.scoring.rank import rank_change, rank_units
@@ -40,6 +40,7 @@ from evaluation.vocabulary import (
     FILE_STATUS,
     GRADE,
     GRADE_HEADER,
+    IN_FORCE,
     MEDIA_HEADER,
     PERSON_HEADER,
     RISK_HEADER,
@@ -852,6 +853,19 @@ def persons_table(
     return safe_cells(table)
 
 
+def file_status(run: dict) -> tuple[str, str]:
+    """A run's stage as a file about it says it, ``(zh, en)``, from a row of
+    ``Store.runs()``: 草稿 (internal), 公示中, 公示期间已更正 (a released version
+    corrected it during its 公示), 已发布, or 已发布（已被取代） once a later final
+    version is in force; as ``evaluation runs`` says it."""
+    code = stage(run)
+    zh, en = FILE_STATUS.get(code, (code, code))
+    if code == "published" and not run.get("in_force", True):
+        gone = IN_FORCE["superseded"]
+        zh, en = f"{zh}（{gone.zh}）", f"{en} ({gone.en})"
+    return zh, en
+
+
 def grades_about(
     config,
     manifest: dict,
@@ -866,7 +880,7 @@ def grades_about(
     file's SHA-256) and the method in a few sentences; zh and en side by side
     (columns ``项目, 说明, Item, Description``)."""
     y = config.year
-    status = FILE_STATUS.get(run.get("status"), (run.get("status"), run.get("status")))
+    status = file_status(run)
     rows = [
         ("考评名称", config.name_zh, "Appraisal", config.name_en),
         ("考评期间", f"{y}年度（{y}年1月1日至{y}年12月31日）",
@@ -874,7 +888,7 @@ def grades_about(
         ("版本", str(run["run_id"]), "Run", str(run["run_id"])),
         ("状态", status[0], "Status", status[1]),
     ]  # fmt: skip
-    if run.get("supersedes"):
+    if _present(run.get("supersedes")):
         rows.append(
             ("替代版本", f"{run['supersedes']}（申诉/复核：{run.get('reason') or ''}）",
              "Supersedes", f"{run['supersedes']} (appeal/review: "
@@ -1271,7 +1285,7 @@ def _day(value, lang: str = "zh") -> str:
 def persons_about(config, run: dict, rules: pd.DataFrame | None = None) -> pd.DataFrame:
     """The persons file's 说明/About sheet: what it is for, the appraisal and run,
     the person rules applied and their sources."""
-    status = FILE_STATUS.get(run.get("status"), (run.get("status"), run.get("status")))
+    status = file_status(run)
     title = DOCUMENT["persons_title"]
     rows = [
         ("用途", title.zh, "Purpose", title.en),

@@ -43,6 +43,7 @@ from evaluation.appraisal.rules import approval
 from evaluation.files import replacing
 from evaluation.publish.export import (
     date_zh,
+    file_status,
     published_numbers,
     read_annual,
     round_half_up,
@@ -373,7 +374,7 @@ def letter_data(
         # 第2版: the run's version as the committee counts them (its id beside it)
         "version_zh": f"第{int(v)}版" if (v := (run or {}).get("version")) else "",
         "status": status,
-        "status_zh": FILE_STATUS.get(status, (status,))[0],
+        "status_zh": file_status(run)[0] if run else FILE_STATUS.get(status, ("",))[0],
         "draft": status == "draft",
         "rules_version": rules_version or config.version,
         "issuer": issuer,

@@ -48,6 +48,7 @@ from evaluation.publish.store import (
     now,
     parquet_bytes,
     run_tables,
+    stage,
 )
 from evaluation.result import Provenance, Result
 from evaluation.vocabulary import (
@@ -499,9 +500,7 @@ class Publication(Store):
 def status_words(run) -> tuple[str, str, str, str]:
     """A row of :meth:`Store.runs` for people: ``(stage_zh, stage_en, force_zh,
     force_en)``, e.g. ``公示中 / under notice`` and ``现行 / in force``."""
-    status = run["status"]
-    if status == "notice" and not run["under_notice"]:
-        status = "corrected"
+    status = stage(run)
     force = (
         "in_force"
         if run["in_force"]

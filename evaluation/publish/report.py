@@ -73,7 +73,7 @@ from evaluation.publish.export import (
     round_half_up,
     uncertainty_choices,
 )
-from evaluation.publish.store import BEIJING, graded_names, not_graded
+from evaluation.publish.store import BEIJING, graded_names, not_graded, stage
 from evaluation.result import Result, rank_range
 from evaluation.risk.quality import CHECKS
 from evaluation.vocabulary import GRADE, QUALITY_CHECK, RISK_LEVEL
@@ -487,7 +487,7 @@ def from_store(store, run_id: str, *, viewer: str | None = None, **kwargs) -> st
         config=config,
         run_id=run_id,
         correction=correction_from_store(store, run_id, viewer=viewer),
-        status=run["status"],
+        status=stage(run),
         rules_version=info["appraisal"]["rules_version"],
         intervals=intervals,
         notice=notice,

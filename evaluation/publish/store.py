@@ -906,6 +906,16 @@ class Store:
         return pd.DataFrame(rows, columns=["table", "key", "field", "before", "after"])
 
 
+def stage(run) -> str:
+    """A run's stage as people read it, from a row of :meth:`Store.runs`: its
+    status, but ``corrected`` for one under notice that a released version
+    corrected (公示期间已更正). A row without ``under_notice`` is taken as it is."""
+    status = run["status"]
+    if status == "notice" and not run.get("under_notice", True):
+        return "corrected"
+    return status
+
+
 def graded_names(grades: pd.DataFrame) -> dict[str, tuple[str, str]]:
     """Each unit of an annual run's ``grades`` by its names ``(zh, en)``."""
     ids = grades["unit_id"]

@@ -323,3 +323,28 @@ def test_the_rules_applied_say_their_approval_date_as_officials_write_it():
     en = applied_table(applied, units={}, rules={}, lang="en")
     assert en["Approved on"].tolist() == ["2026-01-20", "2026-01-20、2026-02-03"]
     assert en["Effect"].tolist() == ["veto", "+2"]
+
+
+def _about(config, run) -> dict:
+    table = grades_about(config, MANIFEST, run, _grades(), store="store.duckdb")
+    return dict(zip(table["项目"], table["说明"], strict=True))
+
+
+def test_the_about_sheet_of_a_version_corrected_during_notice_says_so(config, run):
+    """v1, released and then corrected by v2 during its 公示, as ``Store.runs`` gives
+    it (a row of a store that holds v2: ``supersedes`` empty as NaN, ``under_notice``
+    False): the file says 公示期间已更正 as ``evaluation runs`` does, not 公示中,
+    and has no 替代版本 line (not "nan（申诉/复核：）")."""
+    corrected = {**run, "supersedes": NAN, "reason": NAN, "under_notice": np.False_}
+    about = _about(config, corrected)
+    assert about["状态"] == "公示期间已更正"
+    assert "替代版本" not in about
+    replaced = {**corrected, "status": "published", "in_force": np.False_}
+    assert _about(config, replaced)["状态"] == "已发布（已被取代）"
+    current = {**run, "under_notice": True, "supersedes": NAN}
+    assert _about(config, current)["状态"] == "公示中"
+    v2 = {**current, "run_id": "annual-2025-1.v2", "supersedes": "annual-2025-1.v1",
+          "reason": "annual-2025-1.v1.c1"}  # fmt: skip
+    assert _about(config, v2)["替代版本"] == (
+        "annual-2025-1.v1（申诉/复核：annual-2025-1.v1.c1）"
+    )
