@@ -216,12 +216,16 @@ CASE_COLUMNS = [
 RELEASED = ("notice", "published")  #: statuses of a released run (public)
 GRADE_PARTS = ["periods_score", "review_score", "survey_score"]  #: 考、评、议
 #: the result tables of a run; an annual run adds the appraisal's, whose parts
-#: (:data:`GRADE_PARTS`) come before the score they make, so that a correction
-#: shows which part moved a grade (an appeal on the key targets: the review)
+#: (:data:`GRADE_PARTS`), deductions and bonus come before the score they make, so
+#: that a correction shows what moved a grade (an appeal on the key targets: the
+#: review; on a commendation left out: the bonus)
 DIFF_KEYS = {
     "composite": (["period", "unit_id"], ["composite_score", "status"]),
     "ranks": (["period", "unit_id"], ["rank", "peer_rank"]),
-    "grades": (["unit_id"], [*GRADE_PARTS, "score", "group_rank", "final_grade"]),
+    "grades": (
+        ["unit_id"],
+        [*GRADE_PARTS, "deductions", "bonus", "score", "group_rank", "final_grade"],
+    ),
 }
 
 

@@ -205,3 +205,41 @@ def test_a_run_stored_with_two_rules_of_one_kind_on_a_node_reads_back(
         assert s.result(run_id, viewer="analyst").catalogue.risk.rules[-2:] == pair
     with pytest.raises(CatalogueError):
         parse_catalogue(old.model_dump(mode="json"))
+
+
+class _TwoGrades:
+    """Two annual runs' ``grades`` tables, as :meth:`Store.diff` reads them."""
+
+    def __init__(self, **grades):
+        self.grades = grades
+
+    def run(self, run_id):
+        return {"kind": "annual"}
+
+    def table(self, run_id, name, viewer=None):
+        if name != "grades":
+            raise KeyError(name)
+        return self.grades[run_id]
+
+
+def test_a_correction_of_a_bonus_shows_the_bonus_that_moved_the_score():
+    """白水县's appeal: a provincial commendation left out, +1 once upheld. Its parts
+    考、评、议 are the same; 92.30 + 1 = 93.30, 3rd → 2nd, 良好 → 优秀. The diff
+    names the bonus before the score it moved (and a deduction likewise), so the
+    committee reads the cause beside the change."""
+    cols = ["unit_id", "periods_score", "review_score", "survey_score",
+            "deductions", "bonus", "score", "group_rank", "final_grade"]  # fmt: skip
+    old = pd.DataFrame([["X09", 86.58, 97.47, 98.85, 0.0, 0.0, 92.30, 3, "good"],
+                        ["X01", 56.00, 88.17, 61.99, 0.5, 0.0, 66.35, 10, "pass"]],
+                       columns=cols)  # fmt: skip
+    new = old.copy()
+    new.loc[0, ["bonus", "score", "group_rank", "final_grade"]] = [
+        1.0, 93.30, 2, "excellent"
+    ]  # fmt: skip
+    new.loc[1, ["deductions", "score"]] = [0.0, 66.85]
+    changes = Store.diff(_TwoGrades(v1=old, v2=new), "v1", "v2")
+    x09 = changes[changes["key"] == "X09"]
+    assert x09["field"].tolist() == ["bonus", "score", "group_rank", "final_grade"]
+    assert x09[["before", "after"]].values.tolist()[0] == [0.0, 1.0]
+    x01 = changes[changes["key"] == "X01"]
+    assert x01["field"].tolist() == ["deductions", "score"]
