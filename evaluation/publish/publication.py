@@ -284,9 +284,7 @@ class Publication(Store):
                 )
             newer = self.released_successor(run_id)
             if newer is not None:
-                raise _refused(
-                    "finalise_corrected", LifecycleError, run=run_id, newer=newer
-                )
+                raise self._corrected("finalise_corrected", run_id, newer, run["kind"])
             today = today or beijing_today()
             until = date.fromisoformat(run["notice_until"])
             if today <= until:
@@ -318,6 +316,23 @@ class Publication(Store):
             self.update_run(
                 run_id, status="published", published_at=now(), published_by=by
             )
+
+    def _corrected(self, code: str, run_id: str, newer: str, kind: str):
+        """The refusal of a step on a run corrected during its 公示 (``code``:
+        ``finalise_corrected`` or ``appeal_corrected``): take it on ``newer``, or,
+        once ``newer`` is final, that there is nothing left to take there
+        (``…_final``, with when and, for an appeal, the correction's command)."""
+        row = self.run(newer)
+        if row["status"] != "published":
+            return _refused(code, LifecycleError, run=run_id, newer=newer)
+        return _refused(
+            f"{code}_final",
+            LifecycleError,
+            run=run_id,
+            newer=newer,
+            since=_beijing(row["published_at"]),
+            inputs=appeal_inputs(kind),
+        )
 
     def file_case(
         self,
@@ -353,9 +368,7 @@ class Publication(Store):
                 )
             newer = self.released_successor(run_id)
             if newer is not None:
-                raise _refused(
-                    "appeal_corrected", LifecycleError, run=run_id, newer=newer
-                )
+                raise self._corrected("appeal_corrected", run_id, newer, run["kind"])
             start = date.fromisoformat(run["notice_from"])
             until = date.fromisoformat(run["notice_until"])
             if on > today:

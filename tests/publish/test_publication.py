@@ -480,6 +480,19 @@ def test_an_upheld_appeal_is_answered_by_a_corrected_version_with_its_own_notice
     store.finalise(v2, by="主任", today=CLOSED + timedelta(days=7))
     assert store.in_force("annual", "2025") == v2
     assert store.table(v1, "grades")["final_grade"].eq("good").all()  # still kept
+    # v2 is final now: v1's refusals no longer send the clerk to a step v2 refuses
+    with pytest.raises(LifecycleError) as done:
+        store.file_case(v1, unit_id="U3", by="三局", grounds="…", today=CLOSED)
+    said = done.value.words
+    assert f"由 {v2} 更正，{v2} 已于" in said.zh and "正式发布" in said.zh
+    assert "不再受理申诉" in said.zh and f"evaluation appeal {v2} " in said.zh
+    assert f"请针对 {v2} 提出申诉" not in said.zh
+    assert f"{v2}, final since" in said.en
+    with pytest.raises(LifecycleError) as done:
+        store.finalise(v1, by="主任", today=CLOSED + timedelta(days=8))
+    said = done.value.words
+    assert f"{v2} 已于" in said.zh and "正式发布；本运行无需再办理正式发布" in said.zh
+    assert f"请对 {v2} 办理正式发布" not in said.zh
 
 
 def test_an_appeal_against_a_final_run_leaves_it_in_force_until_the_correction_is(
