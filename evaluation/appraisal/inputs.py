@@ -202,11 +202,14 @@ def _empty(s: pd.Series) -> pd.Series:
     return _text(s).fillna("").eq("")
 
 
-def one_of(values, what: str) -> Check:
+def one_of(values, what: str, names: dict[str, str] | None = None) -> Check:
+    """A code of ``values``; listed in the rule when they are few, in Chinese each
+    with its name from ``names`` beside it (``leaders（市领导）``)."""
     allowed = sorted(map(str, values))
     name = _said(what)
     if len(allowed) <= 12:
-        shown = Word("、".join(allowed), ", ".join(allowed))
+        zh = (f"{v}（{names[v]}）" if names and v in names else v for v in allowed)
+        shown = Word("、".join(zh), ", ".join(allowed))
         rule = _said("one_of", what=name, shown=shown)
     else:
         rule = _said("one_of_many", what=name, n=len(allowed))
@@ -263,7 +266,7 @@ def schema(config: Config, unit_ids, event_types) -> dict[str, dict[str, Check]]
     """Every input file's column rules, from appraisal.yaml, the units and the
     catalogue's event types."""
     unit = one_of(unit_ids, "known_unit")
-    groups = one_of([g.id for g in config.survey.groups], "known_group")
+    groups = named_one_of(config.survey.groups, "known_group")
     scale = list(config.survey.scale)
     answer = Check(
         _said("answer", scale=Word("、".join(scale), str(scale))),
@@ -298,9 +301,9 @@ def schema(config: Config, unit_ids, event_types) -> dict[str, dict[str, Check]]
         "faults": {
             "unit_id": unit,
             "date": date(y),
-            "severity": one_of([s.id for s in config.faults.severities], "severity"),
+            "severity": named_one_of(config.faults.severities, "severity"),
             "responsibility": optional(
-                one_of([r.id for r in config.faults.responsibilities], "responsibility")
+                named_one_of(config.faults.responsibilities, "responsibility")
             ),
         },
         "vetoes": {
@@ -313,7 +316,7 @@ def schema(config: Config, unit_ids, event_types) -> dict[str, dict[str, Check]]
         },
         "bonuses": {
             "unit_id": unit,
-            "category": one_of(categories, "bonus_category")
+            "category": named_one_of(bonus.categories, "bonus_category")
             if categories
             else Check(_said("no_bonus_rule"), _always),
             "date": date(y),
@@ -330,6 +333,12 @@ def schema(config: Config, unit_ids, event_types) -> dict[str, dict[str, Check]]
             "approved_on": date(),
         },
     }
+
+
+def named_one_of(entries, what: str) -> Check:
+    """The id of one of appraisal.yaml's list ``entries`` (survey groups,
+    severities…), each listed in Chinese with its name."""
+    return one_of([e.id for e in entries], what, {e.id: e.name_zh for e in entries})
 
 
 def _always(s: pd.Series) -> pd.Series:

@@ -724,6 +724,22 @@ def test_ballot_problems_are_reported_together_with_file_row_and_rule():
     }
 
 
+def test_an_unknown_rater_group_is_told_with_the_groups_names_beside_their_codes():
+    """A clerk writes the group as the report names it (甲) or misspells its code:
+    the problem lists each code with its Chinese name, as appraisal.yaml gives them,
+    so the row can be corrected without opening the config."""
+    raters = [("Ra0", "a", ""), ("Ra1", "a", "")]
+    b = [("甲", "Ra0", "U1", "满意"), ("aa", "Ra1", "U1", "满意")]
+    with pytest.raises(ValidationFailed) as err:
+        A.appraise(config(), result(), inputs(b, raters=raters))
+    report = err.value.report
+    known = report[report["rule"].str.startswith("known_group")]
+    assert known["row"].tolist() == [2, 3]
+    said = "评议人类别须为以下之一：a（甲）、b（乙）、c（丙）"
+    assert known["rule_zh"].iloc[0] == said
+    assert known["rule"].iloc[0] == "known_group: one of a, b, c"
+
+
 def test_fault_veto_bonus_and_target_problems():
     faults = (
         [
