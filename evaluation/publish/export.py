@@ -853,13 +853,14 @@ def persons_table(
     return safe_cells(table)
 
 
-def file_status(run: dict) -> tuple[str, str]:
+def file_status(run: dict, words=FILE_STATUS) -> tuple[str, str]:
     """A run's stage as a file about it says it, ``(zh, en)``, from a row of
     ``Store.runs()``: 草稿 (internal), 公示中, 公示期间已更正 (a released version
     corrected it during its 公示), 已发布, or 已发布（已被取代） once a later final
-    version is in force; as ``evaluation runs`` says it."""
+    version is in force; as ``evaluation runs`` says it. ``words``: the family
+    (``RUN_STATUS``: a draft as 草稿 alone, where the page says the rest)."""
     code = stage(run)
-    zh, en = FILE_STATUS.get(code, (code, code))
+    zh, en = words.get(code, (code, code))
     if code == "published" and not run.get("in_force", True):
         gone = IN_FORCE["superseded"]
         zh, en = f"{zh}（{gone.zh}）", f"{en} ({gone.en})"

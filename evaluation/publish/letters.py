@@ -60,10 +60,10 @@ from evaluation.risk.quality import SERIES_WIDE
 from evaluation.vocabulary import (
     APPRAISAL_PART,
     APPRAISAL_PART_NAME,
-    FILE_STATUS,
     GRADE,
     QUALITY_CHECK,
     RISK_LEVEL,
+    RUN_STATUS,
     word,
 )
 
@@ -374,7 +374,8 @@ def letter_data(
         # 第2版: the run's version as the committee counts them (its id beside it)
         "version_zh": f"第{int(v)}版" if (v := (run or {}).get("version")) else "",
         "status": status,
-        "status_zh": file_status(run)[0] if run else FILE_STATUS.get(status, ("",))[0],
+        # the reference line's stage in a word (a draft's banner says the rest)
+        "status_zh": file_status(run, RUN_STATUS)[0] if run else "",
         "draft": status == "draft",
         "rules_version": rules_version or config.version,
         "issuer": issuer,

@@ -645,3 +645,22 @@ def test_letters_stopped_midway_leave_none(store, tmp_path, monkeypatch):
     )
     assert done.exit_code != 0 and len(written) == 2
     assert list(out.iterdir()) == []
+
+
+def test_the_letters_reference_line_says_the_stage_in_a_word(tiny_catalogue):
+    """The line under the title: 第1版（草稿） for a draft, whose banner below says
+    the rest (not 第1版（草稿（未发布，仅供内部核对，不得外传））); a version
+    corrected during its 公示 says so, as ``evaluation runs`` does."""
+
+    def ref(**run):
+        data = LT.letter_data(
+            _grades(), APPLIED, _result(tiny_catalogue), "U1",
+            config=A.parse_config(CONFIG), run={**NOTICE, "version": 1, **run},
+            issued_on=date(2026, 1, 21),
+        )  # fmt: skip
+        html = LT.render_letter(data)
+        return html.split('<div class="ref">')[1].split("</div>")[0]
+
+    assert "第1版（草稿） · 运行编号" in ref(status="draft")
+    assert "第1版（公示中） · 运行编号" in ref(under_notice=True)
+    assert "第1版（公示期间已更正） · 运行编号" in ref(under_notice=False)
