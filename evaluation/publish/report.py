@@ -791,6 +791,14 @@ def _distribution_rows(grades: pd.DataFrame, groups: dict, k: int) -> list[list]
     return rows
 
 
+def original_words(text: str) -> str:
+    """A rule's original sentence between “”, a quotation inside it between ‘’ (as
+    Chinese punctuation nests them): “形成‘不负责，就问责’的约束机制”."""
+    if not isinstance(text, str) or not text:
+        return ""  # none (a NaN read back from the store too)
+    return "“" + text.replace("“", "‘").replace("”", "’") + "”"
+
+
 def _rule_sections(
     rules: pd.DataFrame | None, t: dict, k: int, config: Config
 ) -> list[dict]:
@@ -814,7 +822,7 @@ def _rule_sections(
                     "version": r.version,
                     "applies": t["applies"].get(r.applies_to, r.applies_to),
                     "source": cited.get(r.rule_id, r.source),
-                    "quote": f"“{r.quote_zh}”" if r.quote_zh else "",
+                    "quote": original_words(r.quote_zh),
                     "note": r.note_zh or "",
                     "status": r.status_zh if k == 0 else r.status_en,
                     "active": bool(r.active),

@@ -340,8 +340,9 @@ def test_the_rules_section_names_each_rule_for_its_reader(committee, appraised):
     for rule in config.rules:
         assert not any(rule.id in h for h in headings), rule.id
         assert f">{rule.name_zh}<" in section  # the reader's name
-        if rule.source.quote_zh:
-            assert f"“{rule.source.quote_zh}”" in htmllib.unescape(section)
+        if rule.source.quote_zh:  # a quotation inside it in ‘’ (GB/T 15834)
+            inner = rule.source.quote_zh.replace("“", "‘").replace("”", "’")
+            assert f"“{inner}”" in htmllib.unescape(section)
     who = {"unit": "单位", "person": "个人"}
     for rule in config.rules:
         row = re.search(rf'<tr data-rule="{rule.id}">(.*?)</tr>', section, re.S)
@@ -663,3 +664,14 @@ def test_a_quota_share_not_a_whole_percent_is_written_exactly(appraised):
     cut = ap.rules_applied.query("rule_id == 'quota'")
     assert len(cut) and cut["reason_zh"].str.contains(r"个单位×12\.5%，").all()
     assert cut["reason_en"].str.contains(r" units × 12\.5%, ").all()
+
+
+def test_a_rules_original_words_quote_their_own_quotation_in_single_quotes():
+    """The report puts a rule's original sentence in “”; a quotation inside it (the
+    shipped veto rule's “不负责，就问责”) takes ‘’, as Chinese punctuation
+    (GB/T 15834) nests them, not a second “” that closes the first."""
+    quote = "形成“不负责，就问责”的约束机制"
+    assert R.original_words(quote) == "“形成‘不负责，就问责’的约束机制”"
+    plain = "严格责任追究，加大惩戒力度"
+    assert R.original_words(plain) == f"“{plain}”"
+    assert R.original_words("") == ""
