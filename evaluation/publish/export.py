@@ -727,13 +727,8 @@ def grades_table(
     if rules_applied is not None:
         text = rules_applied.assign(
             _t=[
-                pick((z + approved_text(r, 0), e + approved_text(r, 1)))
-                for z, e, r in zip(
-                    rules_applied["reason_zh"],
-                    rules_applied["reason_en"],
-                    rules_applied.itertuples(),
-                    strict=True,
-                )
+                pick((why(r, 0) + approved_text(r, 0), why(r, 1) + approved_text(r, 1)))
+                for r in rules_applied.itertuples()
             ]
         )
         reasons = text.groupby("unit_id", sort=False)["_t"].agg(sep.join)
@@ -778,6 +773,18 @@ def uncertainty_choices(spec: dict, t: dict) -> str:
     if spec["exclude"]:
         choices.append(t["exclude"])
     return t["choice_sep"].join(choices)
+
+
+def why(r, k: int) -> str:
+    """A rule applied to a unit in words (``r``: a row of ``rules_applied``; ``k``:
+    0 Chinese, 1 English): its reason; a committee override named as one, with the
+    grades it changed, before the clerk's reason (考评委员会调整（优秀 → 良好）：…)."""
+    reason = str(r.reason_zh if k == 0 else r.reason_en)
+    if r.rule_id != "override":
+        return reason
+    name = FAMILIES["built_in_rule"]["override"][k]
+    effect = getattr(r, "effect_zh" if k == 0 else "effect", "")
+    return f"{name}（{effect}）：{reason}" if k == 0 else f"{name} ({effect}): {reason}"
 
 
 def approved_text(r, k: int) -> str:

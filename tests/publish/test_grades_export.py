@@ -348,3 +348,38 @@ def test_the_about_sheet_of_a_version_corrected_during_notice_says_so(config, ru
     assert _about(config, v2)["替代版本"] == (
         "annual-2025-1.v1（申诉/复核：annual-2025-1.v1.c1）"
     )
+
+
+def test_a_committee_override_is_named_as_one_in_the_rules_column(
+    config, tiny_catalogue
+):
+    """U4, 优秀 by score, lowered by the committee: the press reads that the
+    committee changed the grade, from what to what, then its reason and approval,
+    not the clerk's reason alone as if it were a rule of the appraisal."""
+    g = _grades()
+    g.loc[3, ["final_grade", "override"]] = ["good", "excellent → good"]
+    applied = pd.DataFrame(
+        {
+            "unit_id": ["U4"],
+            "rule_id": ["override"],
+            "effect": ["excellent → good"],
+            "effect_zh": ["优秀 → 良好"],
+            "reason_zh": ["年内发生重大信访事项"],
+            "reason_en": ["年内发生重大信访事项"],
+            "approved_by": ["市绩效考评委员会"],
+            "approved_on": ["2026-01-20"],
+            "reference": [""],
+        }
+    )
+    zh = grades_table(g, config, tiny_catalogue, rules_applied=applied)
+    u4 = zh.set_index("单位代码").loc["U4"]
+    assert u4["最终等次"] == "良好"
+    assert u4["适用规则及调整"] == (
+        "考评委员会调整（优秀 → 良好）：年内发生重大信访事项"
+        "（批准：市绩效考评委员会，2026年1月20日）"
+    )
+    en = grades_table(g, config, tiny_catalogue, rules_applied=applied, lang="en")
+    assert en.set_index("Unit code").loc["U4", "Rules applied and adjustments"] == (
+        "Committee override (excellent → good): 年内发生重大信访事项"
+        " (approved: 市绩效考评委员会, 2026-01-20)"
+    )
