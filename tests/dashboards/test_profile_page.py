@@ -96,7 +96,7 @@ def test_the_flags_section_in_english_and_in_another_period(profile):
     assert "do not change any score" in section.children[1].children
     assert _items(section)[1] == (
         "identical to previous period · Municipal Commission for Discipline "
-        "Inspection and Supervision · 2025-M06 · Municipal Commission for Discipline "
+        "Inspection and Supervision · June 2025 · Municipal Commission for Discipline "
         "Inspection and Supervision: all 7 values identical to May"
     )
     *_, body = profile.update_profile("D01", "2024", "zh")
