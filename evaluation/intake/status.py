@@ -497,7 +497,7 @@ def status_lines(
         for s in AGENCY_SEVERITY[::-1]
         if counts.get(s, 0)
     ]
-    name = P.name_zh(period) if zh else period
+    name = P.name_zh(period) if zh else P.name_en(period)
     when = (
         ("" if as_of is None else f"（截至{_day(as_of, lang)}）")
         if zh
@@ -511,8 +511,8 @@ def status_lines(
         ]
     else:
         lines = [
-            f"submissions for {name}{when}: {len(agencies)} agencies, "
-            + ", ".join(parts)
+            f"submissions for {name}{when}: "
+            f"{_count(len(agencies), 'agency', 'agencies')}, " + ", ".join(parts)
         ]
 
     named_by: dict[str, list[str]] = {}  # each file → the agencies its name names
@@ -550,7 +550,7 @@ def status_lines(
         return [w.text(lang) for w in said if w is not None]
 
     def period_of(p: str) -> str:
-        return P.name_zh(p) if zh else p
+        return P.name_zh(p) if zh else P.name_en(p)
 
     def series_by_period(rows: pd.DataFrame, with_units: bool = False) -> str:
         out = []
@@ -558,7 +558,11 @@ def status_lines(
             names = [
                 catalogue.name(s, lang)
                 + (
-                    (f"（缺{n}个单位）" if zh else f" ({n} units missing)")
+                    (
+                        f"（缺{n}个单位）"
+                        if zh
+                        else f" ({_count(n, 'unit', 'units')} missing)"
+                    )
                     if with_units
                     else ""
                 )
@@ -581,7 +585,7 @@ def status_lines(
                 (
                     f"，已逾期{int(late.max())}天"
                     if zh
-                    else f", {int(late.max())} days overdue"
+                    else f", {_count(int(late.max()), 'day', 'days')} overdue"
                 )
                 if len(late) and late.max() > 0 and r.status != "unreadable"
                 else ""
@@ -589,7 +593,8 @@ def status_lines(
             detail = (
                 f"{series_by_period(rows)}；应报{units}个单位{overdue}"
                 if zh
-                else f"{series_by_period(rows)}; {units} units due{overdue}"
+                else f"{series_by_period(rows)}; {_count(units, 'unit', 'units')} due"
+                f"{overdue}"
             )
             if r.agency in unread:  # sent, but not read: named, to be resent
                 detail = sep.join([*unread_words(r.agency), detail])
@@ -603,7 +608,8 @@ def status_lines(
                 f"{int(r.n_late)}项逾期，最多逾期{int(r.days_late)}天；"
                 f"最晚于{latest}报送，报送期限{due}"
                 if zh
-                else f"{int(r.n_late)} late, at most {int(r.days_late)} days; "
+                else f"{int(r.n_late)} late, at most "
+                f"{_count(int(r.days_late), 'day', 'days')}; "
                 f"last sent {latest}, due {due}"
             )
         elif r.status == "not_due":
@@ -619,7 +625,7 @@ def status_lines(
         if r.n_empty and r.status in ("on_time", "late", "undated"):
             detail += (
                 f"；含空值{int(r.n_empty)}个" if zh
-                else f"; {int(r.n_empty)} empty values"
+                else f"; {_count(int(r.n_empty), 'empty value', 'empty values')}"
             )  # fmt: skip
         lines.append(
             f"  {who}：{words[r.status]}（{detail}）"
@@ -632,6 +638,11 @@ def status_lines(
         )
         lines.append(said.text(lang))
     return lines
+
+
+def _count(n: int, one: str, many: str) -> str:
+    """A count in English: ``1 day``, ``3 days``."""
+    return f"{n} {one if n == 1 else many}"
 
 
 def _files(files: list[str]) -> V.Word:

@@ -560,8 +560,8 @@ def test_english_status_lines_count_one_file_and_several_and_list_with_and(tiny_
     assert en[2] == (
         "  Finance: file unreadable (sent observations/finance.csv, which cannot be"
         " read: its rows are not counted (correct and resend it); "
-        f"{both}; {three}; 2025-Q1: Indicator a2; 2025-Q2: Indicator a2;"
-        " 2025-Q3: Indicator a2; 2025-Q4: Indicator a2; 3 units due)"
+        f"{both}; {three}; Q1 2025: Indicator a2; Q2 2025: Indicator a2;"
+        " Q3 2025: Indicator a2; Q4 2025: Indicator a2; 3 units due)"
     )
     assert en[3] == (
         "  Survey: file unreadable (sent observations/survey_h1.csv,"
@@ -699,3 +699,20 @@ def test_status_goes_on_past_an_events_file_it_cannot_read(tmp_path, name, rule)
     refused = CliRunner().invoke(app, ["validate", str(data), "-c", catalogue])
     assert refused.exit_code != 0
     assert name in refused.output
+
+
+def test_english_status_says_one_unit_and_one_day_in_the_singular(tiny_catalogue):
+    """One unit owes the year's b2, due 20 January 2026 (31 December + 20 days, as
+    above), and sent the rest: on the 21st its agency is 1 day overdue with 1 unit
+    due, said so in English (not "1 days", "1 units")."""
+    rows = pd.DataFrame(  # U1's reports, all but the year's b2
+        [r for r in TINY_ROWS if r[0] == "U1" and r[2] != "b2"],
+        columns=["unit_id", "period", "indicator_id", "value"],
+    )
+    table = status(rows, tiny_catalogue, ["U1"], "2025", as_of="2026-01-21")
+    lines = status_lines(table, tiny_catalogue, "2025", lang="en", as_of="2026-01-21")
+    missing = [line for line in lines[1:] if "missing" in line]
+    assert missing and all("; 1 unit due, 1 day overdue)" in m for m in missing)
+    assert not any("1 units" in line or "1 days" in line for line in lines)
+    zh = status_lines(table, tiny_catalogue, "2025", lang="zh", as_of="2026-01-21")
+    assert any("应报1个单位，已逾期1天" in line for line in zh)
