@@ -463,23 +463,37 @@ def utf16_without_bom(path) -> None:
     path.write_bytes("unit_id,value\nD01,1\n".encode("utf-16-le"))
 
 
+def _sample_copy(tmp_path):
+    """A copy of the sample's folder, to break one file of."""
+    data = tmp_path / "sample"
+    shutil.copytree(ROOT / "data" / "sample", data)
+    return data
+
+
+def _december_status(data, *more):
+    """``evaluation status`` of December 2025 on ``data`` as of 20 February 2026
+    (``more``: options, e.g. ``--lang en``), as an office runs it: it must go on."""
+    args = ["status", str(data), "-c", str(ROOT / "indicators.yaml")]
+    done = CliRunner().invoke(
+        app, [*args, "-p", "2025-M12", *more, "--as-of", "2026-02-20"]
+    )
+    assert done.exit_code == 0, done.output
+    return done
+
+
 def test_status_says_a_file_naming_two_agencies_and_one_naming_none(tmp_path):
     """``evaluation status`` on the sample without audit's and finance's files, and
     with two files that cannot be read: audit_finance.csv names both agencies,
     which of them sent it cannot be told: each is said to be named by it, neither
     to have sent it; 报表2025.csv names no agency: every agency stays as it is,
     and one line says such a file was found, rather than nothing."""
-    data = tmp_path / "sample"
-    shutil.copytree(ROOT / "data" / "sample", data)
+    data = _sample_copy(tmp_path)
     folder = data / "observations"
     (folder / "audit.csv").unlink()
     (folder / "finance.xlsx").unlink()
     utf16_without_bom(folder / "audit_finance.csv")
     utf16_without_bom(folder / "报表2025.csv")
-    catalogue = str(ROOT / "indicators.yaml")
-    args = ["status", str(data), "-c", catalogue, "-p", "2025-M12"]
-    done = CliRunner().invoke(app, [*args, "--as-of", "2026-02-20"])
-    assert done.exit_code == 0, done.output
+    done = _december_status(data)
     lines = done.stdout.splitlines()
     assert lines[0] == (
         "2025年12月报送情况（截至2026年2月20日）：报送单位8个，"
@@ -504,7 +518,7 @@ def test_status_says_a_file_naming_two_agencies_and_one_naming_none(tmp_path):
         "请查明报送单位，改正后重新报送"
     )
     assert len(lines) == 1 + 8 + 1
-    en = CliRunner().invoke(app, [*args, "--as-of", "2026-02-20", "--lang", "en"])
+    en = _december_status(data, "--lang", "en")
     assert en.stdout.splitlines()[-1] == (
         "1 more report file cannot be read and names no agency (neither an id nor"
         " a Chinese name of one), so it is counted for none:"
@@ -601,15 +615,11 @@ def test_status_notes_one_unread_file_and_one_copy_in_the_singular(tmp_path):
     """``evaluation status --lang en`` with audit's file unreadable and legal's
     sent twice: each note above the table counts 1 file, in the singular (1 report
     file could not be read; its rows …), not 1 report files … their rows."""
-    data = tmp_path / "sample"
-    shutil.copytree(ROOT / "data" / "sample", data)
+    data = _sample_copy(tmp_path)
     folder = data / "observations"
     utf16_without_bom(folder / "audit.csv")
     shutil.copyfile(folder / "legal.csv", folder / "legal (1).csv")
-    catalogue = str(ROOT / "indicators.yaml")
-    args = ["status", str(data), "-c", catalogue, "-p", "2025-M12", "--lang", "en"]
-    done = CliRunner().invoke(app, [*args, "--as-of", "2026-02-20"])
-    assert done.exit_code == 0, done.output
+    done = _december_status(data, "--lang", "en")
     notes = [line for line in done.stderr.splitlines() if line.startswith("note:")]
     assert notes == [
         "note: 1 report file could not be read; its rows are not counted below (the"
@@ -626,15 +636,11 @@ def test_status_names_a_report_sent_as_xls_or_et_and_goes_on(tmp_path):
     says where every other agency stands, instead of refusing the whole folder
     for one agency's file (the position it exists to tell). Scoring still
     refuses them (``validate``)."""
-    data = tmp_path / "sample"
-    shutil.copytree(ROOT / "data" / "sample", data)
+    data = _sample_copy(tmp_path)
     folder = data / "observations"
     (folder / "audit.csv").rename(folder / "audit.xls")
     (folder / "legal.csv").rename(folder / "legal.et")
-    catalogue = str(ROOT / "indicators.yaml")
-    args = ["status", str(data), "-c", catalogue, "-p", "2025-M12"]
-    done = CliRunner().invoke(app, [*args, "--as-of", "2026-02-20"])
-    assert done.exit_code == 0, done.output
+    done = _december_status(data)
     lines = done.stdout.splitlines()
     assert lines[0] == (
         "2025年12月报送情况（截至2026年2月20日）：报送单位8个，"
@@ -650,6 +656,7 @@ def test_status_names_a_report_sent_as_xls_or_et_and_goes_on(tmp_path):
     ), said["市司法局"]
     assert "observations/audit.xls（未读取）：不支持的文件类型“.xls”" in done.stderr
     assert "observations/legal.et（未读取）：不支持的文件类型“.et”" in done.stderr
+    catalogue = str(ROOT / "indicators.yaml")
     refused = CliRunner().invoke(app, ["validate", str(data), "-c", catalogue])
     assert refused.exit_code != 0
 
@@ -667,17 +674,13 @@ def test_status_goes_on_past_an_events_file_it_cannot_read(tmp_path, name, rule)
     which reads no events, says every agency's position (all 8 on time) and the
     events file's problem apart, as no agency's report (not in the last line of
     files naming no agency); validate still refuses the folder."""
-    data = tmp_path / "sample"
-    shutil.copytree(ROOT / "data" / "sample", data)
+    data = _sample_copy(tmp_path)
     events = data / "events.csv"
     if name == "events.csv":
         utf16_without_bom(events)
     else:
         events.rename(data / name)
-    catalogue = str(ROOT / "indicators.yaml")
-    args = ["status", str(data), "-c", catalogue, "-p", "2025-M12"]
-    done = CliRunner().invoke(app, [*args, "--as-of", "2026-02-20"])
-    assert done.exit_code == 0, done.output
+    done = _december_status(data)
     lines = done.stdout.splitlines()
     assert lines[0] == (
         "2025年12月报送情况（截至2026年2月20日）：报送单位8个，其中按时报送8个。"
@@ -689,13 +692,13 @@ def test_status_goes_on_past_an_events_file_it_cannot_read(tmp_path, name, rule)
         "但改正之前校验和评分不予受理："
     )
     assert problem.startswith(f"  {name}（未读取）：{rule}"), problem
-    en = CliRunner().invoke(app, [*args, "--as-of", "2026-02-20", "--lang", "en"])
-    assert en.exit_code == 0, en.output
+    en = _december_status(data, "--lang", "en")
     assert en.stderr.splitlines()[0] == (
         "note: the events file has the problems below; the submissions do not use"
         " it and are listed as usual, but validate and score refuse the folder"
         " until it is corrected:"
     )
+    catalogue = str(ROOT / "indicators.yaml")
     refused = CliRunner().invoke(app, ["validate", str(data), "-c", catalogue])
     assert refused.exit_code != 0
     assert name in refused.output
