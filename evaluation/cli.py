@@ -815,14 +815,24 @@ def score(
     _say_absences(result)
 
 
-def _say_blank_dimensions(result, table, period: str, lang: str, named: int = 3):
+def _say_blank_dimensions(result, table, period: str, lang: str) -> None:
     """The units ranked with a level-1 dimension not scored (too few values: their
-    composite is the other dimensions'), counted, the first ``named`` by rank named
-    with those dimensions, and where the media table says so; nothing if none."""
+    composite is the other dimensions'), as :func:`_say_blank` says them, pointing
+    to the media table's note; nothing if none."""
     from evaluation.analysis.views import blank_dimensions
-    from evaluation.vocabulary import say, word
 
     blank = blank_dimensions(result, table, period)
+    names = table[f"name_{lang}"]
+    _say_blank(blank, names, result.catalogue, lang, "blank_where_media")
+
+
+def _say_blank(blank, names, catalogue, lang: str, where: str, named: int = 3):
+    """``blank``: a row per unit by rank, True at each level-1 dimension it is
+    ranked without (``names``: the units' names, the same index). The units
+    counted, the first ``named`` named with those dimensions, and ``where`` (a
+    ``cli_said`` word: where the scores are to be read); nothing if none."""
+    from evaluation.vocabulary import say, word
+
     rows = blank.index[blank.any(axis=1)]
     if rows.empty:
         return
@@ -832,9 +842,9 @@ def _say_blank_dimensions(result, table, period: str, lang: str, named: int = 3)
         say(
             "cli_said",
             "blank_unit",
-            unit=table.at[row, f"name_{lang}"],
+            unit=names[row],
             dims=dims_sep.join(
-                result.catalogue.name(d, lang) for d in blank.columns[blank.loc[row]]
+                catalogue.name(d, lang) for d in blank.columns[blank.loc[row]]
             ),
         ).text(lang)
         for row in rows[:named]
@@ -843,7 +853,13 @@ def _say_blank_dimensions(result, table, period: str, lang: str, named: int = 3)
     listed = sep.join(units)
     if more > 0:
         listed += say("cli_said", "blank_more", more=more).text(lang)
-    said = say("cli_said", "blank_dimensions", units=len(rows), named=listed)
+    said = say(
+        "cli_said",
+        "blank_dimensions",
+        units=len(rows),
+        named=listed,
+        where=word("cli_said", where, lang),
+    )
     typer.echo(said.text(lang))
 
 
@@ -2821,6 +2837,8 @@ def national_cmd(
     else:
         typer.echo(f"scored {period}: {ranked:,} of {len(table):,} units ranked")
         typer.echo(f"wrote {target}/")
+    names = table.set_index("unit_id")[f"name_{lang}"]
+    _say_blank(scored.blank_dimensions(cat), names, cat, lang, "blank_where_national")
     if not scored.absences.empty:  # said, never silently
         from evaluation.intake.status import absence_warning
 

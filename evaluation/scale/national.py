@@ -95,6 +95,17 @@ class National:
         series, or the one they are divided or weighted by), catalogue order."""
         return absent_indicators(self.absences, self.prepared, catalogue)
 
+    def blank_dimensions(self, catalogue: Catalogue) -> pd.DataFrame:
+        """As :func:`.views.blank_dimensions`: per unit (``unit_id`` index, by rank,
+        the unranked last), True at each level-1 dimension the period scores (some
+        unit has it) that the ranked unit has no score in (too few of its
+        indicators had a value, ``min_coverage``: its composite is the others')."""
+        scores = self.aggregated.scores.droplevel("period")
+        dims = [d for d in catalogue.top_dimensions() if scores[d].notna().any()]
+        order = self.ranks.sort_values(["rank", "unit_id"], kind="stable")["unit_id"]
+        ranked = self.composite.set_index("unit_id")["status"] != "insufficient_data"
+        return scores.loc[order, dims].isna() & ranked.loc[order].to_numpy()[:, None]
+
 
 def files(path: str | Path) -> list[Path]:
     """The Parquet files of a dataset: ``path`` itself, or every ``*.parquet`` below

@@ -453,3 +453,69 @@ def test_a_number_typed_with_its_marks_is_said_as_the_pipeline_says_it(
 
     assert rows(pipeline) == [[at + 1, "value", sent, rows(pipeline)[0][3], said]]
     assert rows(ours) == rows(pipeline)
+
+
+# ------------------------------------- a ranked unit with a dimension not scored
+#: the sample's 2025-Q4 (as tests/e2e/test_cli.py's BLANK_Q4): cost_per_service_item
+#: blank for D18, D20, D23, D29 and decisions_overturned_rate for D17 leave their
+#: dimension at coverage 0.5, below min_coverage 0.6: not scored, yet ranked
+BLANK_Q4 = {
+    "zh": {
+        "市文化广电旅游局（行政成本）", "市机关事务管理局（行政成本）",
+        "市城市管理综合行政执法局（行政成本）", "市水利局（行政成本）",
+        "市住房和城乡建设局（依法行政与责任追究）",
+    },
+    "en": {
+        "Municipal Culture, Radio, Television and Tourism Bureau (Administrative cost)",
+        "Municipal Government Offices Administration (Administrative cost)",
+        "Municipal Urban Management and Law Enforcement Bureau (Administrative cost)",
+        "Municipal Water Resources Bureau (Administrative cost)",
+        "Municipal Housing and Urban-Rural Development Bureau "
+        "(Law-based administration and accountability)",
+    },
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_summary_says_units_ranked_with_a_dimension_not_scored(
+    units, reports, tmp_path, lang
+):
+    """As ``score`` says it: 2025-Q4 ranks 5 units with a dimension not scored, D20
+    (1st) first; the line counts them, names the first 3 and points to the file
+    that holds the dimension scores (no media table on this path). 2025 has none."""
+    units.to_parquet(tmp_path / "units.parquet", index=False)
+
+    def national(period):
+        done = CliRunner().invoke(
+            app,
+            [
+                "national", str(reports), "--units", str(tmp_path / "units.parquet"),
+                "--period", period, "--catalogue", str(ROOT / "indicators.yaml"),
+                "--out", str(tmp_path / "out"), "--lang", lang,
+            ],
+        )  # fmt: skip
+        assert done.exit_code == 0, done.output
+        return done.output
+
+    if lang == "zh":
+        head = "5个单位有一级指标因数据不足未计分，其综合得分按其余一级指标计算："
+        tail = "等；各单位的一级指标得分见 scores.parquet（未计分的为空）"
+        sep, first = "、", "市机关事务管理局（行政成本）"
+    else:
+        head = (
+            "5 unit(s) ranked with a level-1 dimension not scored (too few values; "
+            "their composite is their other dimensions'): "
+        )
+        tail = (
+            " and 2 more; scores.parquet has each unit's dimension scores "
+            "(blank: not scored)"
+        )
+        sep = "; "
+        first = "Municipal Government Offices Administration (Administrative cost)"
+    (line,) = [x for x in national("2025-Q4").splitlines() if x.startswith(head)]
+    assert line.endswith(tail), line
+    named = line.removeprefix(head).removesuffix(tail).split(sep)
+    assert len(named) == 3 and set(named) <= BLANK_Q4[lang], named
+    assert named[0] == first  # D20, ranked 1st
+    annual = national("2025")
+    assert ("未计分" if lang == "zh" else "dimension not scored") not in annual
