@@ -270,6 +270,14 @@ def _table(
                 name,
                 _said("csv_separator", header=frame.columns[0], sep=_SEPARATORS[sep]),
             )
+    for column in META:  # the reader's own: the file's would be lost or crash
+        if column in frame.columns:
+            raise ValidationFailed(
+                pd.DataFrame(
+                    [{**_problem(name, _said("meta_column", column=column)),
+                      "column": column}]
+                )
+            )  # fmt: skip
     frame["row"] = pd.RangeIndex(first_row, first_row + len(frame))
     data_cols = [c for c in frame.columns if c != "row"]
     frame = frame[frame[data_cols].notna().any(axis=1)]  # blank lines are not data

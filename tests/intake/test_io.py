@@ -91,6 +91,25 @@ def test_a_comma_too_many_is_named_by_its_line_even_on_the_first_data_line(
     assert report["rule_zh"].item().startswith(f"第{line}行有5列，表头只有4列")
 
 
+@pytest.mark.parametrize("column", ["source", "row"])
+def test_a_column_named_source_or_row_is_said_not_crashed_on_or_overwritten(
+    tmp_path, column
+):
+    """The reader records each row's file and line in ``source`` and ``row``: a
+    file with a column of that name (an export's own 来源系统 column headed
+    source, a row counter) is refused naming the file and the column, not a pandas
+    error ("cannot insert source") or its cells silently replaced by line numbers."""
+    (tmp_path / "obs.csv").write_text(
+        f"unit_id,period,indicator_id,value,{column}\nD01,2025-M01,x1,12,7\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ev.ValidationFailed) as info:
+        read_table(tmp_path / "obs.csv")
+    report = info.value.report
+    assert report[["file", "column"]].values.tolist() == [["obs.csv", column]]
+    assert report["rule_zh"].item().startswith(f"表头有“{column}”列")
+
+
 def test_load_dataset_reports_every_unreadable_file_at_once(tmp_path):
     write_dataset(tmp_path, TINY_UNITS, TINY_ROWS)
     (tmp_path / "observations" / "empty.csv").write_bytes(b"")
