@@ -637,10 +637,14 @@ def write_dataset(
     """Write tables as a dataset folder that :func:`load_dataset` reads back.
 
     ``units.csv`` (UTF-8 with BOM) and ``observations/<name>``; numbers are written
-    with 17 significant digits so they read back exactly. Returns the folder.
+    with 17 significant digits so they read back exactly; the reader's ``source``
+    and ``row`` columns (tables from :func:`load_dataset`) are left out, as the
+    reader adds them again. Returns the folder.
     """
     folder = Path(folder)
     (folder / "observations").mkdir(parents=True, exist_ok=True)
+    units = units.drop(columns=META, errors="ignore")
+    observations = observations.drop(columns=META, errors="ignore")
     units.to_csv(folder / "units.csv", index=False, encoding="utf-8-sig")
     observations.to_csv(
         folder / "observations" / name,
