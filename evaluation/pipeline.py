@@ -77,6 +77,26 @@ def git_commit() -> str:
     return done.stdout.strip() if done.returncode == 0 else ""
 
 
+#: the columns :func:`score` reads, by table
+SCORED_COLUMNS = {
+    "observations": ["unit_id", "period", "indicator_id", "value"],
+    "units": ["unit_id", "peer_group"],
+}
+
+
+def check_period(period: str, catalogue: Catalogue) -> None:
+    """Refuse (``EvaluationError``, in Chinese and English) a period that is no
+    label, or that no indicator is reported often enough to score."""
+    try:
+        frequency = P.frequency_of(period)
+    except ValueError as exc:
+        said = say("library_error", "bad_period", period=period, detail=exc)
+        raise EvaluationError(words=said) from None
+    if not scored_indicators(catalogue, frequency):
+        said = say("library_error", "too_rare_to_score", period=_period(period))
+        raise EvaluationError(words=said)
+
+
 def score(
     observations: pd.DataFrame,
     units: pd.DataFrame,
@@ -94,7 +114,24 @@ def score(
     Returns the stage tables (long, keyed by ``period, unit_id``) that make a Result:
     the composites and ranks at once, the long indicator and dimension tables and
     the risk stage (warnings, risk, ledger) when first read (:class:`Tables`).
+    Raises ``EvaluationError`` (Chinese and English) for a period :func:`run`
+    refuses, or a table without a column it reads (:data:`SCORED_COLUMNS`).
     """
+    check_period(period, catalogue)
+    for table, frame, needed in [
+        ("observations", observations, SCORED_COLUMNS["observations"]),
+        ("units", units, SCORED_COLUMNS["units"]),
+    ]:
+        missing = [c for c in needed if c not in frame.columns]
+        if missing:
+            said = say(
+                "library_error",
+                "table_columns",
+                table=say("library_error", f"table_{table}"),
+                missing=Word("、".join(missing), ", ".join(missing)),
+                columns=Word("、".join(needed), ", ".join(needed)),
+            )
+            raise EvaluationError(words=said)
     prepared = prepare_cube(observations, units, catalogue, period=period)
     if absent is not None:
         prepared = excuse_absent(prepared, catalogue, absent)
@@ -382,14 +419,8 @@ def run(
         rule, and the Result lists the submissions in ``absences`` (the league
         table counts the indicators concerned in ``n_absent``).
     """
-    try:
-        frequency = P.frequency_of(period)
-    except ValueError as exc:
-        said = say("library_error", "bad_period", period=period, detail=exc)
-        raise EvaluationError(words=said) from None
-    if not scored_indicators(catalogue, frequency):
-        said = say("library_error", "too_rare_to_score", period=_period(period))
-        raise EvaluationError(words=said)
+    check_period(period, catalogue)
+    frequency = P.frequency_of(period)
     progress.note("check", part=0)  # the steps of a run, in order
     data = validate_dataset(dataset, catalogue, strict=strict)
     log.info(

@@ -153,6 +153,40 @@ def test_run_refuses_a_period_without_data(tiny_catalogue, tiny_dataset_path):
         ev.run(tiny_catalogue, ev.load_dataset(tiny_dataset_path), period="2027")
 
 
+@pytest.mark.parametrize(
+    ("table", "column", "zh"),
+    [
+        ("observations", "value", "报送数据表缺少列：value（评分须有：unit_id、period、"
+         "indicator_id、value）"),
+        ("units", "peer_group", "单位表缺少列：peer_group（评分须有：unit_id、"
+         "peer_group）"),
+    ],
+)  # fmt: skip
+def test_score_names_the_table_and_column_a_frame_lacks(
+    tiny_catalogue, tiny_dataset_path, table, column, zh
+):
+    """An analyst's own tables handed to ``ev.score``, one without a column it
+    reads: said by table and column (Chinese and English), not a bare KeyError."""
+    data = ev.validate_dataset(ev.load_dataset(tiny_dataset_path), tiny_catalogue)
+    frames = {"observations": data.observations, "units": data.units}
+    frames[table] = frames[table].drop(columns=[column])
+    with pytest.raises(ev.EvaluationError) as info:
+        ev.score(**frames, catalogue=tiny_catalogue, period="2025")
+    assert info.value.words.zh == zh
+    assert f"no column {column}" in str(info.value)
+
+
+def test_score_says_a_period_that_is_no_label_as_run_does(tiny_catalogue):
+    """``ev.score`` refuses 2025Q4 with the words ``ev.run`` has (an
+    ``EvaluationError`` in Chinese and English), not a bare ValueError."""
+    units = TINY_UNITS.assign(source="units.csv", row=range(2, 5))
+    obs = pd.DataFrame(TINY_ROWS, columns=["unit_id", "period", "indicator_id", "v"])
+    obs = obs.assign(value=pd.to_numeric(obs.pop("v"), errors="coerce"))
+    with pytest.raises(ev.EvaluationError, match="not a period label") as info:
+        ev.score(obs, units, tiny_catalogue, period="2025Q4")
+    assert info.value.words.zh.startswith("报告期“2025Q4”写法不对")
+
+
 def test_scores_lie_in_0_100(tiny_result):
     for table, col in [
         (tiny_result.normalised, "score"),
