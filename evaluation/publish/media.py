@@ -370,18 +370,26 @@ def about_table(
         add("notes", *_notes(result, period, peer_group))
     if grades is not None:
         status = FILE_STATUS.get(grades["status"], (grades["status"],) * 2)
-        add(
-            "grade",
-            *both(
-                "grade_text",
-                lambda k: {
-                    "store": store,
-                    "year": grades["period"],
-                    "run": grades["run_id"],
-                    "status": status[k],
-                },
-            ),
+        said = both(
+            "grade_text",
+            lambda k: {
+                "store": store,
+                "year": grades["period"],
+                "run": grades["run_id"],
+                "status": status[k],
+            },
         )
+        if grades["status"] == "notice":  # not final: appeals may change a grade
+            until = grades.get("notice_until")
+            dated = isinstance(until, str) and bool(until)
+            notice = both(
+                "grade_notice" if dated else "grade_notice_any",
+                lambda k: (
+                    {"until": P.date_text(until, ("zh", "en")[k])} if dated else {}
+                ),
+            )
+            said = (said[0] + notice[0], f"{said[1]} {notice[1]}")
+        add("grade", *said)
     return pd.DataFrame(
         [(ABOUT[key].zh, zh, ABOUT[key].en, en) for key, (zh, en) in rows],
         columns=ABOUT_COLUMNS,

@@ -249,3 +249,39 @@ def test_the_about_sheet_lowers_a_level_name_mid_sentence_but_not_an_acronym(
         .at["内容", "说明"]
         .endswith("；市直部门和NPC分别排名，各为一张表")
     )
+
+
+def test_a_grade_under_public_notice_is_said_to_be_not_yet_final(tiny_result):
+    """Grades taken from an appraisal under 公示 may still change on appeal: the
+    note says until when the notice runs and that the grades are final only after
+    it and every appeal (the dashboard's words); grades in force say neither."""
+    from evaluation.publish.media import about_table
+
+    run = {"status": "notice", "period": "2025", "run_id": "annual-2025-1.v1",
+           "notice_until": "2026-01-20"}  # fmt: skip
+    about = about_table(tiny_result, "2025", grades=run, store="store.duckdb")
+    zh = about.set_index("项目").at["年度考评等次", "说明"]
+    en = about.set_index("Item").at["Annual grade", "Description"]
+    assert zh == (
+        "取自发布库 store.duckdb 中2025年度考评结果 annual-2025-1.v1（公示中），"
+        "未重新计算。公示期至2026年1月20日，公示期满且申诉均已复核后正式确定。"
+    )
+    assert en == (
+        "from the 2025 appraisal annual-2025-1.v1 (under notice) in the publication "
+        "store store.duckdb, not recomputed. Under public notice until 2026-01-20; "
+        "final once the notice ends and every appeal is decided."
+    )
+    undated = {**run, "notice_until": None}  # a notice with no dates recorded
+    about = about_table(tiny_result, "2025", grades=undated, store="store.duckdb")
+    assert (
+        about.set_index("项目")
+        .at["年度考评等次", "说明"]
+        .endswith("未重新计算。公示期满且申诉均已复核后正式确定。")
+    )
+    final = {**run, "status": "published"}
+    about = about_table(tiny_result, "2025", grades=final, store="store.duckdb")
+    zh = about.set_index("项目").at["年度考评等次", "说明"]
+    assert zh == (
+        "取自发布库 store.duckdb 中2025年度考评结果 annual-2025-1.v1（已发布），"
+        "未重新计算。"
+    )
