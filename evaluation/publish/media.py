@@ -373,7 +373,7 @@ def about_table(
         said = both(
             "grade_text",
             lambda k: {
-                "store": store,
+                "store": _folder_named(store, 2),
                 "year": grades["period"],
                 "run": grades["run_id"],
                 "status": status[k],

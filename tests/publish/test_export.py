@@ -285,3 +285,19 @@ def test_a_grade_under_public_notice_is_said_to_be_not_yet_final(tiny_result):
         "取自发布库 store.duckdb 中2025年度考评结果 annual-2025-1.v1（已发布），"
         "未重新计算。"
     )
+
+
+def test_the_note_names_the_store_as_it_names_the_data_folder(tiny_result):
+    """The note handed to the press names the publication store by its last two
+    names (data/store.duckdb), as it names the data and result folders, never
+    where it sits on the office's machine."""
+    from evaluation.publish.media import about_table
+
+    run = {"status": "published", "period": "2025", "run_id": "annual-2025-1.v1"}
+    store = "/home/clerk/绩效办/data/store.duckdb"
+    about = about_table(tiny_result, "2025", grades=run, store=store)
+    zh = about.set_index("项目").at["年度考评等次", "说明"]
+    en = about.set_index("Item").at["Annual grade", "Description"]
+    assert zh.startswith("取自发布库 data/store.duckdb 中2025年度考评结果")
+    assert "in the publication store data/store.duckdb, not" in en
+    assert "/home" not in zh + en and "绩效办" not in zh + en
