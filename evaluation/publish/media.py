@@ -302,27 +302,25 @@ def about_table(
 
     contents = [ABOUT[table].zh, ABOUT[table].en]
     if table == "media" and levels and len(levels) > 1:
-        split = both("media_split", lambda k: {"groups": _and(levels, k)})
+        split = both("media_split", lambda k: {"groups": _and(levels)[k]})
         contents = [f"{contents[0]}；{split[0]}", f"{contents[1]}; {split[1]}"]
     add("contents", *contents)
     if files:
         add("files", "、".join(files), ", ".join(files))
     add("period", *_period_text(period, span))
     agencies = _source_agencies(result, None if span is not None else period)
-    add(
-        "source",
-        *both(
-            "source_text_one" if len(agencies) == 1 else "source_text",
-            lambda k: {
-                "agencies": ABOUT["list_sep"][k].join(
-                    a.name_zh if k == 0 else a.name_en for a in agencies
-                ),
-                "n": len(agencies),
-                "root": _folder_named(prov.dataset_root, 2),
-                "files": len(prov.inputs),
-            },
+    source_words = V.say_count(
+        "export_about",
+        "source_text",  # source_text_one: one agency, no 等1个单位
+        len(agencies),
+        agencies=V.Word(  # in brackets in English: a list without "and"
+            ABOUT["list_sep"].zh.join(a.name_zh for a in agencies),
+            ABOUT["list_sep"].en.join(a.name_en for a in agencies),
         ),
+        root=_folder_named(prov.dataset_root, 2),
+        files=len(prov.inputs),
     )
+    add("source", *source_words)
     add(
         "catalogue",
         *both(
@@ -351,7 +349,7 @@ def about_table(
                 )
             if table == "media" and levels and len(levels) > 1:
                 key = "within_files" if files else "within_groups"
-                return ABOUT[key][k].format(groups=_and(levels, k))
+                return ABOUT[key][k].format(groups=_and(levels)[k])
             return ""
 
         add(
@@ -550,19 +548,19 @@ def _time(value, lang: str) -> str:
         return str(value)
 
 
-def _and(levels: list[str], k: int) -> str:
-    """The levels' words joined (市直部门和县（市）区; municipal departments and
-    districts and counties: lower case inside an English sentence, an acronym
-    kept: :func:`~evaluation.vocabulary.mid_sentence`)."""
-    names = [level_word(lv, "zh" if k == 0 else "en") for lv in levels]
-    if k == 1:
-        names = [V.mid_sentence(n) for n in names]
-    joiner = ABOUT["and"][k]
-    return (
-        names[0]
-        if len(names) == 1
-        else (ABOUT["list_sep"][k].join(names[:-1]) + joiner + names[-1])
-    )
+def _and(levels: list[str]) -> V.Word:
+    """The levels' words as a sentence lists them (:func:`V.listed`: municipal
+    departments and districts and counties, lower case inside an English sentence,
+    an acronym kept: :func:`V.mid_sentence`), the last two joined by 和 in Chinese
+    (市直部门和县（市）区; 甲、乙和丙)."""
+    names = [
+        V.Word(level_word(lv, "zh"), V.mid_sentence(level_word(lv, "en")))
+        for lv in levels
+    ]
+    *head, last = [n.zh for n in names]
+    sep, joiner = ABOUT["list_sep"].zh, ABOUT["and"].zh
+    zh = f"{sep.join(head)}{joiner}{last}" if head else last
+    return V.Word(zh, V.listed(names).en)
 
 
 def _pick(pair, lang: str) -> str:

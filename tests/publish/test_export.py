@@ -301,3 +301,59 @@ def test_the_note_names_the_store_as_it_names_the_data_folder(tiny_result):
     assert zh.startswith("取自发布库 data/store.duckdb 中2025年度考评结果")
     assert "in the publication store data/store.duckdb, not" in en
     assert "/home" not in zh + en and "绩效办" not in zh + en
+
+
+def test_the_notes_source_counts_its_agencies_and_names_each(
+    tiny_result, tiny_dataset_path
+):
+    """The source row names every agency read and counts them: one agency alone
+    (no 等1个单位, one agency); three listed by the list comma, counted (by hand:
+    office sends a1 and b2, the finance bureau a2, the audit bureau b1)."""
+    import copy
+
+    import evaluation as ev
+    from evaluation.publish.media import about_table
+    from tests.conftest import TINY
+
+    def source(result) -> tuple[str, str]:
+        about = about_table(result, "2025")
+        zh = about.set_index("项目").at["数据来源", "说明"]
+        en = about.set_index("Item").at["Source", "Description"]
+        return zh.split("（")[0], en.split("; ")[0]
+
+    assert source(tiny_result) == (
+        "办公室报送的指标数据",
+        "indicator data reported by one agency (Office",
+    )
+    raw = copy.deepcopy(TINY)
+    raw["agencies"] += [
+        {"id": "finance", "name_zh": "财政局", "name_en": "Finance Bureau"},
+        {"id": "audit", "name_zh": "审计局", "name_en": "Audit Bureau"},
+    ]
+    raw["indicators"][1]["agency"] = "finance"  # a2
+    raw["indicators"][2]["agency"] = "audit"  # b1
+    cat = ev.parse_catalogue(raw, file="tiny.yaml")
+    data = ev.load_dataset(tiny_dataset_path)
+    assert source(ev.run(cat, data, period="2025")) == (
+        "办公室、财政局、审计局等3个单位报送的指标数据",
+        "indicator data reported by 3 agencies (Office, Finance Bureau, Audit Bureau",
+    )
+
+
+def test_three_levels_ranked_apart_are_listed_as_a_sentence_lists_them(tiny_result):
+    """More than two types of unit ranked apart: the list comma, the last two
+    joined by 和 / and (市直部门、县（市）区和NPC)."""
+    from evaluation.publish.media import about_table
+
+    about = about_table(tiny_result, "2025", levels=["department", "district", "NPC"])
+    zh, en = about.set_index("项目")["说明"], about.set_index("Item")["Description"]
+    assert zh["内容"].endswith("；市直部门、县（市）区和NPC分别排名，各为一张表")
+    assert en["Contents"].endswith(
+        "; municipal departments, districts and counties and NPC are ranked apart,"
+        " one table each"
+    )
+    assert "；市直部门、县（市）区和NPC分别排名。" in zh["排名"]
+    assert (
+        "; municipal departments, districts and counties and NPC ranked apart."
+        in (en["Ranks"])
+    )
