@@ -60,15 +60,17 @@ def _bounded(frame: pd.DataFrame, limits: dict[str, int]) -> pd.DataFrame:
 class EvaluationError(Exception):
     """Base class for every error the package raises on purpose. ``words`` (a
     ``vocabulary.Word``), when given, says it in Chinese and English from its
-    fields (the command line prints it in the command's language); its English is
-    the message unless one is given."""
+    fields (the command line prints it in the command's language). Its message,
+    unless one is given, is the Chinese then the English: what a notebook shows
+    the analyst, as a refused validation reads."""
 
     words = None
 
     def __init__(self, *args, words=None):
         if words is not None:
             self.words = words
-            args = args or (words.en,)
+            both = words.en if words.zh == words.en else f"{words.zh}\n{words.en}"
+            args = args or (both,)
         super().__init__(*args)
 
 

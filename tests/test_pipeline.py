@@ -187,6 +187,19 @@ def test_score_says_a_period_that_is_no_label_as_run_does(tiny_catalogue):
     assert info.value.words.zh.startswith("报告期“2025Q4”写法不对")
 
 
+def test_an_error_in_a_notebook_reads_chinese_first(tiny_catalogue):
+    """A notebook shows an error's message (its traceback's last line): the
+    analyst reads the Chinese first, then the English, as a refused validation
+    already reads; ``words`` still carries each for the command line."""
+    units = TINY_UNITS.assign(source="units.csv", row=range(2, 5))
+    obs = pd.DataFrame(TINY_ROWS, columns=["unit_id", "period", "indicator_id", "v"])
+    obs = obs.assign(value=pd.to_numeric(obs.pop("v"), errors="coerce"))
+    with pytest.raises(ev.EvaluationError) as info:
+        ev.score(obs, units, tiny_catalogue, period="2025Q4")
+    zh, en = str(info.value).split("\n")
+    assert zh.startswith("报告期“2025Q4”写法不对") and en.startswith("'2025Q4' is not")
+
+
 def test_scores_lie_in_0_100(tiny_result):
     for table, col in [
         (tiny_result.normalised, "score"),

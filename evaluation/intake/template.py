@@ -79,8 +79,7 @@ class TemplateError(EvaluationError):
     Chinese and English, listing what is known."""
 
     def __init__(self, words: Word):
-        self.words = words
-        super().__init__(f"{words.zh}\n{words.en}")
+        super().__init__(words=words)
 
 
 def due_reports(

@@ -93,8 +93,9 @@ def test_a_list_of_options_splits_only_at_commas_outside_brackets_and_quotes():
 def test_errors_name_the_option_the_key_the_value_and_the_rule(option, says):
     with pytest.raises(EvaluationError) as caught:
         U.normalisation_option(option)
-    text = str(caught.value)
+    text = caught.value.words.en  # the message: its Chinese, then this
     assert text.startswith(f"normalisation option {option!r}: ")
+    assert str(caught.value).endswith(f"\n{text}")
     for part in says:
         assert part in text
 

@@ -103,7 +103,7 @@ def _refused(path, problems: list[Word]) -> EvaluationError:
     head = say("library_error", "triage_refused", path=path, n=n,
                s="" if n == 1 else "s")  # fmt: skip
     said = Word(*("\n  ".join([head[k], *(p[k] for p in problems)]) for k in range(2)))
-    return EvaluationError(f"{said.zh}\n{said.en}", words=said)
+    return EvaluationError(words=said)
 
 
 def decide_all(
