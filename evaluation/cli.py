@@ -1860,7 +1860,10 @@ def appeal(
                 )
     except (FileNotFoundError, EvaluationError) as exc:
         raise _failed(exc, lang) from None
-    typer.echo(say("cli_said", "appeal_stored", run=new, old=run_id).text(lang))
+    kind = "annual" if ap is not None else "period"
+    release = say("cli_said", f"appeal_release_{kind}", run=new, old=run_id)
+    said = say("cli_said", "appeal_stored", run=new, old=run_id, release=release)
+    typer.echo(said.text(lang))
 
 
 class Decision(StrEnum):

@@ -106,7 +106,13 @@ def test_an_upheld_appeal_its_correction_and_what_changed(scored, store, tmp_pat
         "appeal", RUN, scored[0], "--reason", case, "--by", "绩效办", "--appraisal",
         folder, "--appraisal-config", CONFIG, "--store", store,
     )  # fmt: skip
-    assert said == f"已将更正版本 {fixed} 作为草稿存入；发布后取代运行 {RUN}\n"
+    release = f"evaluation publish --run {fixed} --by 经办人"
+    assert said == (
+        f"已将更正版本 {fixed} 作为草稿存入；发布后取代运行 {RUN}。"
+        # the next step, as the other steps say theirs: an annual correction is
+        # released once the cases against the run it corrects are decided
+        f"对 {RUN} 的申诉均已复核后发布（更正版本另行公示）：{release}\n"
+    )
     lines = invoke(
         "diff", RUN, fixed, "--store", store, "--viewer", "秘书长"
     ).splitlines()
@@ -126,6 +132,9 @@ def test_an_upheld_appeal_its_correction_and_what_changed(scored, store, tmp_pat
     assert english[1] == f"{fixed} corrects {RUN}; reason: {case}"
     assert english[3].split() == ["grades", "D20", "final_grade", before, after]
     assert not CJK.search("\n".join(english))
+    # the release command said above works as said: the correction opens its 公示
+    said = invoke(*release.replace("经办人", "绩效办").split()[1:], "--store", store)
+    assert said.startswith(f"运行 {fixed} 开始公示：")
 
 
 def test_diff_shows_the_part_an_appeal_changed(scored, store, tmp_path):
