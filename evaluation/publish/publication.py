@@ -492,6 +492,7 @@ class Publication(Store):
             InForceError,
             standing=standing,
             head=head["run_id"],
+            inputs=appeal_inputs(kind),  # an annual correction needs its inputs
             **_kind(kind, period),
         )
 

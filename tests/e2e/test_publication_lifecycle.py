@@ -12,6 +12,7 @@ must come out byte for byte as stored — from the project folder, from ``notebo
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
@@ -132,6 +133,35 @@ def test_publishing_the_same_year_again_is_refused_naming_the_run_in_force(proje
     assert "annual-2025-1.v1 is under 公示" in refused
     with Publication(project / STORE) as s:
         assert s.runs()["run_id"].tolist() == list(RUNS)  # nothing new stored
+
+
+def test_the_refusals_replacement_commands_for_an_annual_run_work_as_given(
+    project, tmp_path
+):
+    """A second release of the year's appraisal is refused with the commands that
+    replace it; each, run as given (its placeholders filled in, from the project
+    folder), stores the correction of the run under 公示: an annual correction
+    needs its appraisal inputs, so both commands carry --appraisal."""
+    refused = evaluation(
+        project, "publish", "data/output/result", "--appraisal",
+        "data/sample/appraisal", "--store", STORE, "--by", "王", "--release", code=1,
+    )  # fmt: skip
+    zh = refused.splitlines()[0]
+    given = re.findall(r"evaluation (?:publish|appeal) [^，）]+", zh)
+    assert [g.split()[1] for g in given] == ["publish", "appeal"]
+    filled = {
+        "结果文件夹": "data/output/result",
+        "考评材料文件夹": "data/sample/appraisal",
+        "…": "复核〔2026〕1号",
+    }
+    for i, command in enumerate(given):
+        store = tmp_path / f"store{i}.duckdb"
+        shutil.copy(project / STORE, store)
+        args = [filled.get(word, word) for word in command.split()[1:]]
+        evaluation(project, *args, "--by", "王", "--store", store)
+        with Publication(store) as s:
+            fixed = s.run("annual-2025-1.v2")
+        assert (fixed["kind"], fixed["supersedes"]) == ("annual", "annual-2025-1.v1")
 
 
 def test_make_run_again_keeps_the_released_runs_and_says_so(project):

@@ -527,6 +527,7 @@ def test_a_second_first_version_for_a_period_in_force_is_refused_naming_the_run(
     message = str(refused.value)
     assert f"{first} is in force" in message
     assert f"--supersedes {first} --reason" in message
+    assert "--appraisal" not in message  # a period run's correction: a result alone
     with pytest.raises(InForceError, match=f"{first} is in force"):
         store.publish(rival, by="director")  # the rival draft stays a draft
     assert store.runs()["in_force"].tolist() == [False, True]
@@ -542,6 +543,16 @@ def test_a_new_appraisal_of_a_year_under_notice_is_refused_and_names_the_notice(
     store.publish(v1, by="director", today=RELEASED_ON)
     with pytest.raises(InForceError, match=f"{v1} is under 公示.*until 2026-01-18"):
         store.add_run(tiny_result, graded(tiny_result, "pass"), by="analyst")
+    # the ways to replace it, as an annual correction is stored: with its inputs
+    with pytest.raises(InForceError) as refused:
+        store.add_run(tiny_result, graded(tiny_result, "pass"), by="analyst")
+    said = refused.value.words
+    assert (
+        f"（evaluation publish 结果文件夹 --appraisal 考评材料文件夹 --supersedes {v1} "
+        f"--reason …，或 evaluation appeal {v1} 结果文件夹 --appraisal 考评材料文件夹 "
+        "--reason …）"
+    ) in said.zh
+    assert said.en.count(" --appraisal INPUTS ") == 2
     # a correction must be of the same kind and period
     with pytest.raises(LifecycleError, match="must be one too"):
         store.add_run(tiny_result, by="analyst", supersedes=v1, reason="…")
