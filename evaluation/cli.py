@@ -1933,9 +1933,11 @@ def appeal_case(
     lang: LangOpt = "zh",
 ) -> None:
     """登记申诉：对公示中的运行登记一项申诉；公示期外，
-    或该运行未对该单位评定等次的，不予受理。 Record an appeal (申诉) against
-    a run under 公示 (public notice): refused outside the window or for a
-    unit the run does not grade."""
+    或该运行未对该单位评定等次的，不予受理；同一单位以同一理由的申诉，
+    复核前不重复登记。 Record an appeal (申诉) against a run under 公示
+    (public notice): refused outside the window or for a unit the run does
+    not grade; a unit's appeal on the same grounds is filed once until it is
+    decided."""
     from evaluation.errors import EvaluationError
     from evaluation.publish.publication import Publication
 

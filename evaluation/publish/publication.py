@@ -385,6 +385,7 @@ class Publication(Store):
             graded = self.unit_names(run_id)
             if unit_id not in graded:
                 raise not_graded(run_id, [unit_id], graded, LifecycleError)
+            self._check_not_filed(run_id, unit_id, grounds, graded[unit_id])
             case_id = f"{run_id}.c{len(self.case_ids(run_id)) + 1}"
             self.insert_case(
                 case_id=case_id,
@@ -396,6 +397,33 @@ class Publication(Store):
                 recorded_at=now(),
             )
         return case_id
+
+    def _check_not_filed(
+        self, run_id: str, unit_id: str, grounds: str, names: tuple[str, str]
+    ) -> None:
+        """One appeal is one case: the unit's undecided case against ``run_id`` on
+        the same grounds (spaces aside), whoever filed it, refuses a second filing
+        of it. Other grounds, or the same once that case is decided (a further
+        review is a new case), are a case of their own."""
+        cases = self.cases(run_id)
+        again = cases[
+            (cases["unit_id"] == unit_id)
+            & cases["decision"].isna()
+            & (cases["grounds"].map(_plain) == _plain(grounds))
+        ]
+        if again.empty:
+            return
+        case = again.iloc[0]
+        zh, en = names
+        raise _refused(
+            "appeal_again",
+            LifecycleError,
+            unit=Word(f"{zh}（{unit_id}）", f"{en} ({unit_id})"),
+            on=day_word(case["filed_at"]),
+            run=run_id,
+            case=case["case_id"],
+            grounds=quoted(case["grounds"]),
+        )
 
     def decide(
         self,
@@ -509,6 +537,11 @@ class Publication(Store):
                 head=head["run_id"],
                 stage=_stage(head),
             )
+
+
+def _plain(text) -> str:
+    """Words as typed, spaces aside: `` 四季度漏报`` is ``四季度漏报``."""
+    return " ".join(str(text).split())
 
 
 def status_words(run) -> tuple[str, str, str, str]:

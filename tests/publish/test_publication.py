@@ -408,6 +408,51 @@ def test_appeals_are_taken_only_during_the_notice_and_only_from_graded_units(
     assert store.cases(annual).columns.tolist() == storage.CASE_COLUMNS
 
 
+def test_the_same_units_same_grounds_again_before_review_are_refused_naming_the_case(
+    store, tiny_result
+):
+    """Two filings of one appeal (the same unit, the same grounds, whoever files
+    it) while the first is undecided: the second is refused, naming the unit, the
+    earlier case and its date, and what to do: review that case. Other grounds of
+    the same unit, the same grounds of another unit, and the same grounds once the
+    first case is decided (a further review is a new case) are recorded."""
+    names = TINY_UNITS[["unit_id", "name_zh", "name_en"]]
+    annual = store.add_run(
+        tiny_result, Grades(names.assign(final_grade="good")), by="analyst"
+    )
+    store.publish(annual, by="director", today=RELEASED_ON)
+    during = RELEASED_ON + timedelta(days=2)
+
+    def appeal(unit, grounds, by="二局"):
+        return store.file_case(
+            annual, unit_id=unit, by=by, grounds=grounds, on=during, today=during
+        )
+
+    first = appeal("U2", "四季度漏报")
+    with pytest.raises(LifecycleError) as refused:  # spaces around are no new grounds
+        appeal("U2", " 四季度漏报 ", by="二局办公室")
+    said = refused.value.words
+    assert said.zh == (
+        f"二局（U2）已于2026年1月14日对运行 {annual} 提出申诉 {first}，理由相同"
+        "（“四季度漏报”），尚未复核，不重复登记：同一单位以同一理由提出的申诉，"
+        "不论申诉人是谁，复核前只登记一项。请先复核该申诉：evaluation decide "
+        f"{first} --decision upheld|rejected --by 复核人 --note 复核意见"
+        "（理由不同的，可另行申诉；复核后再次申请复核的，另立申诉）"
+    )
+    assert f"Bureau Two (U2) filed appeal case {first} against {annual}" in said.en
+    assert "on 2026-01-14" in said.en and f"evaluation decide {first} " in said.en
+    assert store.case_ids(annual) == [first]  # nothing recorded
+    other_grounds = appeal("U2", "满意度测评样本有误")
+    other_unit = appeal("U3", "四季度漏报", by="三局")
+    store.decide(first, decision="rejected", by="考评委员会", note="数据核实无误")
+    further = appeal("U2", "四季度漏报")
+    assert [other_grounds, other_unit, further] == [
+        f"{annual}.c2",
+        f"{annual}.c3",
+        f"{annual}.c4",
+    ]
+
+
 def test_after_the_notice_closes_with_an_undecided_appeal_the_run_cannot_be_final(
     store, tiny_result
 ):
