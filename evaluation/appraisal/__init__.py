@@ -259,7 +259,7 @@ def appraise(config: Config, result: Result, inputs: Inputs) -> Appraisal:
     table["quota_tie"] = False
     if config.grades.quota is not None:
         apply_quota(table, config.grades.quota, applied)
-    check_overrides(table, inputs, config)
+    check_overrides(table, inputs, config, applied)
     table["final_grade"] = table["grade_after_quota"]
     table["override"] = ""
     apply_overrides(table, inputs, applied)
@@ -342,11 +342,13 @@ def compare_grades(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
 
 def _mark_caps_that_change_nothing(applied: list[dict], table: pd.DataFrame) -> None:
     """A grade cap above the grade the score earns changes nothing: say so, so the
-    committee sees which caps bind (the row stays: the unit is still not eligible)."""
+    committee sees which caps bind (the row stays: the unit is still not eligible).
+    A row's ``cap`` and ``faults`` stay for the overrides' check, and are not
+    columns of ``rules_applied``."""
     rank = {g: i for i, g in enumerate(GRADES)}
     by_score = dict(zip(table["unit_id"], table["grade_by_score"], strict=True))
     for row in applied:
-        cap = row.pop("cap", None)
+        cap = row.get("cap")
         if cap is not None and rank[by_score[row["unit_id"]]] >= rank[cap]:
             row["effect"] += " (grade unchanged)"
             row["effect_zh"] += "（未改变等次）"

@@ -202,13 +202,17 @@ def apply_quota(table: pd.DataFrame, quota: Quota, applied: list) -> None:
             )
 
 
-def check_overrides(table: pd.DataFrame, inputs: Inputs, config: Config) -> None:
+def check_overrides(
+    table: pd.DataFrame, inputs: Inputs, config: Config, applied: list[dict]
+) -> None:
     """Refuse the overrides that would undo what the rules fixed, naming each row
     (one ``ValidationFailed``; nothing graded): a vetoed unit's grade raised (a veto
     is corrected in its record, by an appeal, not by an override), a unit raised
-    above its grade cap (取消评优评先资格: no 优秀 with a fault finding), and a list
-    with more excellent units than its places (another unit of it must come down in
-    the same file, or the quota change). ``table``: the grades after the quota."""
+    above its grade cap (取消评优评先资格: no 优秀 with a fault finding; said with
+    the rule that sets the cap and the faults it counted, from ``applied``), and a
+    list with more excellent units than its places (another unit of it must come
+    down in the same file, or the quota change). ``table``: the grades after the
+    quota."""
     o = inputs.tables.get("overrides")
     if o is None or o.empty:
         return
@@ -223,15 +227,17 @@ def check_overrides(table: pd.DataFrame, inputs: Inputs, config: Config) -> None
     rank = {g: i for i, g in enumerate(GRADES)}
     cap = by_unit["cap"].reindex(o["unit_id"]).to_numpy()
     above = ~vetoed & (o["grade"].map(rank).to_numpy() < [rank[c] for c in cap])
-    for c in dict.fromkeys(cap[above]):  # a rule's cap, e.g. no 优秀 with a fault
+    for i in np.flatnonzero(above):  # a rule's cap, e.g. no 优秀 with a fault
+        unit = o["unit_id"].iloc[i]
         problems.append(
             row_problems(
                 o,
-                above & (cap == c),
+                np.arange(len(o)) == i,
                 "grade",
                 "override_cap",
                 named=GRADE,
-                cap=GRADE[c],
+                rules=_capped_by(unit, cap[i], applied, config),
+                cap=GRADE[cap[i]],
             )
         )
     quota = config.grades.quota
@@ -271,6 +277,25 @@ def check_overrides(table: pd.DataFrame, inputs: Inputs, config: Config) -> None
     if len(report):  # in the file's order, as the other input problems
         report = report.sort_values("row", kind="stable", ignore_index=True)
         raise ValidationFailed(report)
+
+
+def _capped_by(unit: str, cap: str, applied: list[dict], config: Config) -> Word:
+    """The rules that cap ``unit`` at ``cap`` (``applied``'s grade-cap rows), each
+    with the faults it counted: ``该单位有3起过错（一般过错），适用考评规则“…”`` /
+    ``this unit has 3 fault finding(s) (general fault); the rule '…'``."""
+    rules = {r.id: r for r in config.rules}
+    severity = {s.id: s for s in config.faults.severities}
+    zh, en = [], []
+    for row in applied:
+        if row["unit_id"] != unit or row.get("cap") != cap:
+            continue
+        rule, n = rules[row["rule_id"]], row["faults"]
+        kinds = [severity[s] for s in rule.severities]
+        of_zh = f"（{'、'.join(s.name_zh for s in kinds)}）" if kinds else ""
+        of_en = f" ({', '.join(s.name_en for s in kinds)})" if kinds else ""
+        zh.append(f"有{n}起过错{of_zh}，适用考评规则“{rule.name_zh}”")
+        en.append(f"has {n} fault finding(s){of_en}; the rule '{rule.name_en}'")
+    return Word("该单位" + "；".join(zh), "this unit " + "; ".join(en))
 
 
 def apply_overrides(table: pd.DataFrame, inputs: Inputs, applied: list) -> None:

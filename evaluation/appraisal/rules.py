@@ -145,6 +145,7 @@ def _cap(rule, faults, table, pos, base, applied) -> None:
                 "effect": f"at most {rule.grade}",
                 "effect_zh": f"最高{z}",
                 "cap": rule.grade,
+                "faults": int(n),
                 "reason_zh": f"{rule.name_zh}：{n}起过错，最高评为{z}",
                 "reason_en": f"{rule.name_en}: {n} fault finding(s), at most {e}",
             }

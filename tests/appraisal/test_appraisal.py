@@ -650,6 +650,50 @@ def test_an_override_cannot_lift_a_unit_above_its_grade_cap():
     assert g.set_index("unit_id").at["U2", "final_grade"] == "good"
 
 
+def test_an_override_above_a_fault_cap_is_refused_naming_the_rule_and_the_faults():
+    """The refusal says which cap rule (its words, as appraisal.yaml writes them),
+    how many faults it counted for the unit (of its severities, if it names some)
+    and the highest grade allowed, by name: U2 has 2 faults, capped at 良好 by the
+    shipped rule; U3 has 3 general faults and 1 serious, capped at 合格 by a
+    stricter rule counting general faults only (the binding rule is the one named).
+    Words by hand."""
+    shipped = rule(
+        "no_excellent_with_fault", "grade_cap", faults_at_least=1, grade="good",
+        name_zh="有过错责任追究的单位不得评为优秀",
+        name_en="A unit with a fault finding is not eligible for excellent",
+    )  # fmt: skip
+    three = rule(
+        "three_general", "grade_cap", faults_at_least=3, severities=["general"],
+        grade="pass", name_zh="一年内一般过错达3次的单位最高评为合格",
+        name_en="Three general faults in a year: at most pass",
+    )  # fmt: skip
+    faults = [("U2", "2025-03-01", "general"), ("U2", "2025-06-01", "serious")]
+    faults += [("U3", f"2025-0{m}-01", "general") for m in (3, 4, 5)]
+    faults += [("U3", "2025-07-01", "serious")]
+    with pytest.raises(ValidationFailed) as err:
+        appraise(
+            rules=[shipped, three], scores={"U2": 85.0, "U3": 80.0},
+            faults=([(*f, "", "") for f in faults], FAULT_COLS),
+            overrides=override(("U2", "excellent"), ("U3", "good")),
+        )  # fmt: skip
+    report = err.value.report
+    assert report[["row", "value", "value_zh"]].values.tolist() == [
+        [2, "excellent", "优秀"],
+        [3, "good", "良好"],
+    ]
+    assert report["rule_zh"].tolist() == [
+        "该单位有2起过错，适用考评规则“有过错责任追究的单位不得评为优秀”，最高评为良好，"
+        "不能调高：规则所依据的记录有误的，应更正记录（申诉）后重新考评",
+        "该单位有3起过错（一般过错），适用考评规则“一年内一般过错达3次的单位最高评为合格”，"
+        "最高评为合格，不能调高：规则所依据的记录有误的，应更正记录（申诉）后重新考评",
+    ]
+    english = report["rule"].iloc[1]
+    assert english.startswith(
+        "cap: this unit has 3 fault finding(s) (general fault); the rule 'Three "
+        "general faults in a year: at most pass' allows it at most pass; "
+    )
+
+
 def test_an_override_cannot_exceed_the_quota_but_can_swap_within_it():
     # 10 units, share 0.2: 2 places; U1, U2 excellent by the quota, U3 cut to good
     scores = {"U1": 99.0, "U2": 98.0, "U3": 97.0}
