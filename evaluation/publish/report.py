@@ -744,7 +744,11 @@ def _grade_head(t: dict, shares, dim_names: list[str], ranges: bool) -> list[lis
         c(t["rank"], 2),
         c(t["unit"], 2),
         c(
-            t["score_parts"].format(p=shares.periods, r=shares.review, s=shares.survey),
+            t["score_parts"].format(
+                p=share_text(shares.periods),
+                r=share_text(shares.review),
+                s=share_text(shares.survey),
+            ),
             1,
             len(parts),
         ),

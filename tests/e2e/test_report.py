@@ -666,6 +666,25 @@ def test_a_quota_share_not_a_whole_percent_is_written_exactly(appraised):
     assert cut["reason_en"].str.contains(r" units × 12\.5%, ").all()
 
 
+def test_a_part_share_not_a_whole_percent_is_written_exactly(appraised):
+    """Shares of 考、评、议 of 50%, 37.5% and 12.5%: the grade table's header writes
+    them so (``.0%`` would write 38% and 12%, which do not add up to 100%)."""
+    result, config, inputs, _ = appraised
+    shares = config.shares.model_copy(
+        update={"periods": 0.5, "review": 0.375, "survey": 0.125}
+    )
+    eighths = config.model_copy(update={"shares": shares})
+    ap = A.appraise(eighths, result, inputs)
+    tables = {
+        "grades": ap.grades, "rules_applied": ap.rules_applied, "survey": ap.survey,
+        "rules": ap.rules, "persons": ap.persons,
+    }  # fmt: skip
+    html = _flat(R.render_html(result, tables, config=eighths, units=[]))
+    assert "得分（考50%、评37.5%、议12.5%）" in html
+    english = _flat(R.render_html(result, tables, config=eighths, units=[], lang="en"))
+    assert _flat("Score (periods 50%, review 37.5%, survey 12.5%)") in english
+
+
 def test_a_rules_original_words_quote_their_own_quotation_in_single_quotes():
     """The report puts a rule's original sentence in “”; a quotation inside it (the
     shipped veto rule's “不负责，就问责”) takes ‘’, as Chinese punctuation
