@@ -122,7 +122,7 @@ def update_methodology(lang, run=None):
                 "normalisation", table.at[i.id, "normalisation"], lang
             ),
             "frequency": _say("frequency", i.frequency, lang),
-            "weight": data.percent(effective[i.id], 2),
+            "share": data.percent(effective[i.id], 2),
         }
         for i in cat.indicators
     ]
@@ -136,7 +136,7 @@ def update_methodology(lang, run=None):
                 "direction",
                 "normalisation",
                 "frequency",
-                "weight",
+                "share",  # as the node table names it: its share of the composite
             )
         ),  # fmt: skip
         lang=lang,

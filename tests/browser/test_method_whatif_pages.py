@@ -98,7 +98,15 @@ def test_methodology_tables_and_chart_in_both_languages(dash_duo, store):
     assert cells[:6] == ["综合得分", "总分", "", "100.00%", "人工赋权", "加权算术平均"]
     assert "行政效率" in cells and "25.00%" in cells
     heads, cells = _filled(dash_duo, "#method-indicators")
-    assert heads == ["指标", "定义", "数据来源", "方向", "标准化", "频率", "权重"]
+    assert heads == [
+        "指标",
+        "定义",
+        "数据来源",
+        "方向",
+        "标准化",
+        "频率",
+        "占综合得分权重",
+    ]
     assert "审批事项按时办结率" in cells and "固定上下限标准化" in cells
     assert "月度" in cells
     _wait(dash_duo, lambda: chart_points(dash_duo, "#method-sunburst") > 40)

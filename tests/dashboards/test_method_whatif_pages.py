@@ -266,7 +266,7 @@ def test_methodology_shows_the_weights_the_run_used_in_words(tmp_path):
     assert all(
         "field" in c and "id" not in c for c in out["method-nodes"]["columnDefs"]
     )
-    weights = {r["indicator"]: r["weight"] for r in out["method-indicators"]["rowData"]}
+    weights = {r["indicator"]: r["share"] for r in out["method-indicators"]["rowData"]}
     scores = np.array([[40, 90, 60, 10], [100, 20, 60, 30]], dtype=float)
     d = 1 - np.array([entropy(s) for s in scores]) / np.log(4)
     b1, b2 = 0.4 * d / d.sum()
@@ -301,6 +301,16 @@ def test_methodology_in_english_names_methods_in_english(client):
         "aggregation": "arithmetic",
         "cr": "",
     }
-    assert [c["headerName"] for c in out["method-indicators"]["columnDefs"]][-1] == (
-        "Weight"
-    )
+
+
+def test_the_indicators_weight_is_named_as_the_nodes_share(client):
+    """An indicator's weight on the page is its share of the composite (a1: 0.6 ×
+    1/2 = 30 %), the number the node table heads 占综合得分权重: the same words, not
+    a bare 权重 a reader takes for its weight within its dimension (50 %)."""
+    for lang, header in (("zh", "占综合得分权重"), ("en", "Share of the composite")):
+        out = _method(client, lang)
+        grid = out["method-indicators"]
+        field = {c["headerName"]: c["field"] for c in grid["columnDefs"]}
+        assert header in field, list(field)
+        a1 = next(r for r in grid["rowData"] if "a1" in r["indicator"])
+        assert a1[field[header]] == "30.00%"
