@@ -21,6 +21,7 @@ back, never a blank page.
 from __future__ import annotations
 
 import math
+import re
 
 import dash
 from dash import Input, Output, State, callback, dcc, html
@@ -363,6 +364,21 @@ def _summary(p, group: str, grade, year: str, lang: str, until=None) -> html.Div
     return html.Div(cards, style={"display": "flex", "gap": "16px", "flexWrap": "wrap"})
 
 
+#: a line broken at punctuation only, unless a run is wider than its box
+KEEP_WHOLE = {"wordBreak": "keep-all", "overflowWrap": "anywhere"}
+#: a number with its ordinal and measure word (2025年度, 56.97分, 第39名, 40个)
+NUMBER = re.compile(r"第?\d+(?:\.\d+)?(?:年度|[分名个])?")
+
+
+def _numbers_whole(text: str) -> list:
+    """``text`` with each number (and its 第…名, 分) in a span never broken."""
+    out, at = [], 0
+    for m in NUMBER.finditer(text):
+        out += [text[at : m.start()], html.Span(m[0], style={"whiteSpace": "nowrap"})]
+        at = m.end()
+    return [x for x in [*out, text[at:]] if x]
+
+
 def _grade_card(grade, year: str, lang: str, until: str | None = None) -> html.Div:
     """The annual grade and its reasons; ``until``: the last day of the 公示 of an
     appraisal not yet final (said in the reasons)."""
@@ -395,9 +411,11 @@ def _grade_card(grade, year: str, lang: str, until: str | None = None) -> html.D
         "profile-grade",
         html.Ul(
             # the score's line kept whole at its words (第39名（共40个）), each
-            # reason free to break: it may be long
+            # reason free to break: it may be long; a run too long for a narrow
+            # card (2025年度考评最终得分56.97分，) breaks rather than overflow it,
+            # beside a number, never inside one
             [
-                html.Li(x, style={"wordBreak": "keep-all"} if i == 0 else None)
+                html.Li(_numbers_whole(x), style=KEEP_WHOLE) if i == 0 else html.Li(x)
                 for i, x in enumerate(why)
             ],  # fmt: skip
             id="profile-grade-reasons",

@@ -198,3 +198,47 @@ def test_an_unknown_unit_says_so_in_both_languages_with_a_way_back(dash_duo, sto
     dash_duo.wait_for_element('.ag-row[row-index="0"]', timeout=30)  # the league
     assert dash_duo.get_logs() == []
     _leave(dash_duo)
+
+
+#: the grade card's reasons: texts drawn past the card's right edge, and numbers
+#: broken across two lines
+PAST_THE_CARD = """
+var card = document.getElementById('profile-grade').getBoundingClientRect();
+var walk = document.createTreeWalker(
+  document.getElementById('profile-grade-reasons'), NodeFilter.SHOW_TEXT);
+var out = [];
+for (var node = walk.nextNode(); node; node = walk.nextNode()) {
+  var range = document.createRange();
+  range.selectNodeContents(node);
+  Array.from(range.getClientRects()).forEach(function (r) {
+    if (r.right > card.right) { out.push('past the card: ' + node.textContent); }
+  });
+  var number = /\\d+(\\.\\d+)?/g, m;
+  while ((m = number.exec(node.textContent))) {
+    var part = document.createRange();
+    part.setStart(node, m.index);
+    part.setEnd(node, m.index + m[0].length);
+    var tops = Array.from(part.getClientRects()).map(function (r) { return r.top; });
+    if (Math.max.apply(null, tops) - Math.min.apply(null, tops) > 3) {
+      out.push('broken: ' + m[0]);
+    }
+  }
+}
+return out;
+"""
+
+
+def test_the_grade_cards_reasons_stay_inside_it_at_1440_px(dash_duo, store):
+    """At 1440 px the six cards share one row, the grade card about 200 px wide:
+    the score's line (2025年度考评最终得分56.97分，… for D07) has no punctuation
+    for its first 21 characters and ran past the card's edge; it breaks inside,
+    never inside a number."""
+    path, _ = store
+    dash_duo.driver.set_window_size(1440, 900)
+    dash_duo.start_server(create_app(path))
+    dash_duo.driver.get(dash_duo.server_url + "/unit/D07")
+    dash_duo.wait_for_contains_text("#profile-grade-reasons", "最终得分", timeout=30)
+    assert dash_duo.driver.execute_script(PAST_THE_CARD) == []
+    _shoot(dash_duo, "profile_grade_card_1440")
+    assert dash_duo.get_logs() == []
+    _leave(dash_duo)
