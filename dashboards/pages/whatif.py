@@ -46,6 +46,10 @@ T = FAMILIES["page_whatif"]
 components.follow_language("whatif-period")
 
 
+#: the sliders' columns: as many of at least 280 px (a phone's width at most) as fit
+SLIDER_COLUMNS = "repeat(auto-fill, minmax(min(280px, 100%), 1fr))"
+
+
 def layout(**_query) -> html.Div:
     """The page filled in for this visitor's run and language at the published
     weights (no round trip on a page load); the callbacks below redo it when a
@@ -127,14 +131,15 @@ def layout(**_query) -> html.Div:
                                 updatemode="mouseup",
                             ),
                         ],
-                        style={"flex": "1 1 280px"},
                     )
                     for d, share in zip(dims, shares, strict=True)
                 ],
+                # a grid, not a wrapping flex row: a slider alone on the last row
+                # keeps the others' width, so 0 to 0.6 reads the same on each
                 style={
-                    "display": "flex",
+                    "display": "grid",
+                    "gridTemplateColumns": SLIDER_COLUMNS,
                     "gap": "24px",
-                    "flexWrap": "wrap",
                     "margin": "8px 0 20px",
                 },
             ),

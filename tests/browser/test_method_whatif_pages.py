@@ -185,3 +185,28 @@ def test_whatif_shares_all_zero_message_and_content(dash_duo, store):
     _shoot(dash_duo, "whatif_en_moved")
     assert dash_duo.get_logs() == []
     _leave(dash_duo)
+
+
+#: each slider's width: the track its thumb moves along, 0 to 0.6
+SLIDER_WIDTHS = """
+return Array.from(document.querySelectorAll(
+  '[id*="whatif-weight"] .dash-slider-track')).map(
+  function (e) { return Math.round(e.getBoundingClientRect().width); });
+"""
+
+
+def test_whatif_sliders_share_one_scale_at_1440_px(dash_duo, store):
+    """Five dimensions at 1440 px: four sliders on the first row, the fifth on its
+    own. It stretched across the page, so 0.15 sat a quarter of the way along
+    (1/4 of 0.6) on a track three times as long as the others': every slider is
+    now as wide as every other, wherever the row breaks."""
+    dash_duo.driver.set_window_size(1440, 900)
+    dash_duo.start_server(create_app(store))
+    dash_duo.driver.get(dash_duo.server_url + "/what-if")
+    dash_duo.wait_for_text_to_equal("#whatif-heading", "权重模拟（不保存、不发布）")
+    widths = dash_duo.driver.execute_script(SLIDER_WIDTHS)
+    assert len(widths) == 5
+    assert max(widths) - min(widths) <= 1, widths
+    _shoot(dash_duo, "whatif_zh_1440")
+    assert dash_duo.get_logs() == []
+    _leave(dash_duo)
