@@ -48,6 +48,11 @@ def citation(rule: Rule) -> str:
     return rule.source.cited()
 
 
+def _count(n: float, one: str) -> str:
+    """A count in English: ``1 fault finding``, ``3 fault findings``, ``1.5 points``."""
+    return f"{n:g} {one if n == 1 else one + 's'}"
+
+
 def is_active(rule: Rule, catalogue) -> tuple[bool, str, str]:
     """Whether a rule applies, with the reason in zh and en when it does not."""
     counted = [i for i in rule.counted_in if i in {x.id for x in catalogue.indicators}]
@@ -119,8 +124,8 @@ def _deduct(rule, faults, table, pos, base, applied) -> None:
                 "effect": f"-{d:g}",
                 "effect_zh": f"扣{d:g}分",
                 "reason_zh": f"{rule.name_zh}：{n}起过错，扣{d:g}分",
-                "reason_en": f"{rule.name_en}: {n} fault finding(s), {d:g} "
-                "points deducted",
+                "reason_en": f"{rule.name_en}: {_count(n, 'fault finding')}, "
+                f"{_count(d, 'point')} deducted",
             }
         )
 
@@ -147,7 +152,8 @@ def _cap(rule, faults, table, pos, base, applied) -> None:
                 "cap": rule.grade,
                 "faults": int(n),
                 "reason_zh": f"{rule.name_zh}：{n}起过错，最高评为{z}",
-                "reason_en": f"{rule.name_en}: {n} fault finding(s), at most {e}",
+                "reason_en": f"{rule.name_en}: {_count(n, 'fault finding')}, "
+                f"at most {e}",
             }
         )
 
@@ -300,7 +306,8 @@ def person_outcomes(
                 f"{rule.name_zh}：{n}起，最高{z}（{citation(rule)}）"
             )
             row["reason_en"].append(
-                f"{rule.name_en}: {n} finding(s), at most {e} ({citation(rule)})"
+                f"{rule.name_en}: {_count(n, 'finding')}, at most {e} "
+                f"({citation(rule)})"
             )
     for person, misses in missed.items():
         if person not in out:  # only the persons listed get a reason
@@ -312,7 +319,7 @@ def person_outcomes(
                 f"须满{rule.faults_at_least}起）"
             )
             out[person]["reason_en"].append(
-                f"{rule.name_en}: not applied ({total} finding(s), {n} of them "
+                f"{rule.name_en}: not applied ({_count(total, 'finding')}, {n} of them "
                 f"{kinds[1]}; {rule.faults_at_least} needed)"
             )
     rows = [

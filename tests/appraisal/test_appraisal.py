@@ -286,6 +286,35 @@ def test_deductions_are_capped_and_a_fault_caps_the_unit_at_good():
     assert row["reason_zh"] == "规则any：3起过错，最高评为良好"
 
 
+def test_english_reasons_count_one_fault_in_the_singular():
+    """U1 one general fault (1 point), U2 two (2 points), U3 three (capped at 3);
+    persons alike. The English reasons say 1 fault finding, 1 point, 2 fault
+    findings, 2 points: never finding(s)."""
+    faults = (
+        [
+            ("U1", "2025-03-01", "general", "U1-P1", "direct"),
+            ("U2", "2025-03-01", "general", "U2-P1", "direct"),
+            ("U2", "2025-04-01", "general", "U2-P1", "direct"),
+            ("U3", "2025-01-01", "general", "U3-P1", "direct"),
+            ("U3", "2025-02-01", "general", "U3-P1", "direct"),
+            ("U3", "2025-03-01", "general", "U3-P1", "leadership"),
+        ],
+        FAULT_COLS,
+    )
+    ap = appraise(rules=[DEDUCT, ANY, PERSON_ANY, PERSON_THREE], faults=faults)
+    said = ap.rules_applied.set_index(["unit_id", "rule_id"])["reason_en"]
+    assert said["U1", "ded"] == "Rule ded: 1 fault finding, 1 point deducted"
+    assert said["U2", "ded"] == "Rule ded: 2 fault findings, 2 points deducted"
+    assert said["U3", "ded"] == "Rule ded: 3 fault findings, 3 points deducted"
+    assert said["U1", "any"] == "Rule any: 1 fault finding, at most good"
+    assert said["U2", "any"] == "Rule any: 2 fault findings, at most good"
+    p = ap.persons.set_index("person_id")["reason_en"]
+    assert "Rule p_any: 1 finding, at most competent" in p["U1-P1"]
+    assert "Rule p_any: 2 findings, at most competent" in p["U2-P1"]
+    # U3-P1: three, one of them with leadership responsibility only
+    assert "Rule p_three: not applied (3 findings, 2 of them" in p["U3-P1"]
+
+
 def test_three_general_faults_of_one_person_never_fail_the_department():
     """Seed 000 五（五）: three general faults with direct responsibility in a year make
     the *person's* annual assessment 不称职. The department keeps its grade."""
