@@ -84,7 +84,7 @@ def csv_filename(period: str, peer_group: str | None, lang: str) -> str:
 
 
 def peer_group_options(catalogue: Catalogue, lang: str) -> list[dict]:
-    """An "all departments" option, then the catalogue's peer groups in ``lang``."""
+    """An "all units" option, then the catalogue's peer groups in ``lang``."""
     return [{"label": text("all_groups", lang), "value": ALL_GROUPS}] + [
         {"label": catalogue.name(g.id, lang), "value": g.id}
         for g in catalogue.peer_groups

@@ -114,6 +114,20 @@ def test_grid_scores_read_as_the_media_csv(rankings, sample_result):
         assert shown == list(media[column["headerName"]])
 
 
+def test_rankings_scopes_are_named_as_the_overview_names_them(rankings):
+    """Both pages offer the two levels' lists apart and every unit in one list; the
+    rankings called them 县（市）区、市直部门分列 and All departments (the districts
+    and counties are no departments), the overview 县（市）区与市直部门分列 and All
+    units (全部单位)."""
+    for lang, apart, everyone in (
+        ("zh", "县（市）区与市直部门分列", "全部单位"),
+        ("en", "Districts and departments apart", "All units"),
+    ):
+        options = rankings.update_labels(lang)[3]
+        label = {o["value"]: o["label"] for o in options}
+        assert (label["_levels"], label[ALL_GROUPS]) == (apart, everyone)
+
+
 def test_language_switch_changes_labels_headers_and_names(rankings, sample_result):
     catalogue = sample_result.catalogue
     dims = [d for d in catalogue.dimensions if d.parent is None]
