@@ -189,7 +189,7 @@ def test_api():
     assert V.GRADE["fail"] == ("不合格", "fail")
     zh, en = V.RISK_LEVEL["red"]
     assert (zh, en) == ("红色", "red")
-    assert V.words("media_note", "en")["imputed"] == "includes imputed values"
+    assert V.words("media_note", "en")["imputed"] == "{n} imputed values"
     assert V.colour("grade", "excellent") == "#0072B2"
     names = [V.Word("甲", "A"), V.Word("乙", "B"), V.Word("丙", "C")]
     assert V.listed(names[:1]) == ("甲", "A")

@@ -39,6 +39,7 @@ from evaluation.vocabulary import (
     RISK_LEVEL,
     Word,
     say,
+    say_count,
     word,
 )
 
@@ -878,10 +879,28 @@ def blank_dimensions(
     return table[assessed].isna() & ranked[:, None]
 
 
+def zero_scored(result: Result, table: pd.DataFrame, period: str | None) -> np.ndarray:
+    """Per row of a league table of ``period``: how many of its unit's values were
+    not reported and scored 0 by the catalogue's ``missing: zero_score`` rule
+    (status ``missing_zero_score``). The table's ``n_imputed`` counts them too;
+    ``n_imputed`` less these are the values filled by another rule (peer median,
+    carry forward…) and the dimension scores filled by a dimension's rule."""
+    prepared = result.prepared
+    zero = prepared[
+        (prepared["period"] == (period or result.period))
+        & (prepared["status"] == "missing_zero_score")
+    ]
+    counts = table["unit_id"].map(zero.groupby("unit_id").size())
+    return counts.fillna(0).astype(int).to_numpy()
+
+
 def league_notes(result: Result, table: pd.DataFrame, period: str | None) -> list[Word]:
     """Each row's note of a league table (:meth:`Result.league_table` of
     ``period``), as the media table and the dashboard publish it: not ranked
-    (insufficient data) or with imputed values; a ranked unit's level-1 dimension
+    (insufficient data); else its values not reported and scored 0
+    (:func:`zero_scored`) and its imputed ones (the rest of ``n_imputed``: values
+    filled by another rule, dimension scores filled by their rule), each counted;
+    a ranked unit's level-1 dimension
     left blank where the period scores it for others (too few of its indicators
     had a value, ``min_coverage``: its composite is the other dimensions',
     reweighted); a late agency's indicators left out, named with its agency and
@@ -894,9 +913,15 @@ def league_notes(result: Result, table: pd.DataFrame, period: str | None) -> lis
 
     parts: list[list[Word]] = [[] for _ in range(len(table))]
     unranked = (table["status"] == "insufficient_data").to_numpy()
-    for row in np.flatnonzero(unranked | (table["n_imputed"] > 0).to_numpy()):
-        key = "insufficient_data" if unranked[row] else "imputed"
-        parts[row].append(MEDIA_NOTE[key])
+    zero = zero_scored(result, table, period)
+    imputed = table["n_imputed"].to_numpy() - zero
+    for row in range(len(table)):
+        if unranked[row]:
+            parts[row].append(MEDIA_NOTE["insufficient_data"])
+            continue
+        for key, n in (("zero_score", zero[row]), ("imputed", imputed[row])):
+            if n:
+                parts[row].append(say_count("media_note", key, int(n)))
     blank = blank_dimensions(result, table, period)
     for row in np.flatnonzero(blank.any(axis=1).to_numpy()):
         dims = blank.columns[blank.iloc[row].to_numpy()]

@@ -350,8 +350,11 @@ def test_the_note_column_shows_the_media_tables_note(sample_result):
     league = views.league(sample_result, "2025").set_index("name_zh")["note_zh"]
     media = export.media_table(sample_result).set_index("单位")["备注"]
     assert (league.reindex(media.index) == media).all()
-    imputed = (sample_result.league_table("2025")["n_imputed"] > 0).sum()
-    assert (media == "含补缺数据").sum() == imputed > 0
+    # the sample's 2025 values not reported are all scored zero, one a unit
+    zero = sample_result.prepared.query(
+        "period == '2025' and status == 'missing_zero_score'"
+    )["unit_id"]
+    assert (media == "含未报送记零分指标1项").sum() == zero.nunique() == len(zero) > 0
 
 
 def test_a_column_is_as_wide_as_its_header_needs_without_breaking_a_word():

@@ -202,8 +202,9 @@ def test_a_ranked_unit_with_a_blank_dimension_says_why(notes, raw):
 
 def test_a_peer_groups_note_counts_the_units_of_its_own_file(tmp_path, raw):
     """``export --peer-group``: the note beside a group's file counts that file's
-    units with imputed values (their 备注 says 补缺), not the whole city's. The
-    groups' counts, read off each file, add up to the whole table's."""
+    units with imputed or zero-scored values (their 备注 says 补缺, 记零分), not the
+    whole city's. The groups' counts, read off each file, add up to the whole
+    table's."""
     run = tmp_path / "run"
     done = invoke(
         "score", SAMPLE, "--period", "2025", "--catalogue", CATALOGUE, "--out", run,
@@ -218,7 +219,8 @@ def test_a_peer_groups_note_counts_the_units_of_its_own_file(tmp_path, raw):
         table = pd.read_csv(csv, encoding="utf-8-sig", dtype=str)
         text = csv.with_name(f"{name}.说明.txt").read_text(encoding="utf-8-sig")
         notes = next(x for x in text.splitlines() if x.startswith("备注："))
-        return int(table["备注"].fillna("").str.contains("补缺").sum()), notes
+        said = table["备注"].fillna("").str.contains("补缺|记零分")
+        return int(said.sum()), notes
 
     whole, _ = exported("all")
     counts = {}

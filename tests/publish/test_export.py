@@ -357,3 +357,70 @@ def test_three_levels_ranked_apart_are_listed_as_a_sentence_lists_them(tiny_resu
         "; municipal departments, districts and counties and NPC ranked apart."
         in (en["Ranks"])
     )
+
+
+def _zero_scored_and_imputed(folder):
+    """2025-Q4 of the tiny catalogue, every indicator quarterly; a2 and b1 score a
+    value not reported 0 (``missing: zero_score``), a1 and b2 fill it with the peer
+    group's median. Values not reported, by hand:
+
+    ====  =====  ==========  ==========================  ==============
+    unit  group  not sent    status                      zero / imputed
+    ====  =====  ==========  ==========================  ==============
+    U1    g1     a2, b1      missing_zero_score (both)   2 / 0
+    U2    g1     a1, b2      imputed_peer_median (both)  0 / 2
+    U3    g2     a2, b2      zero_score, peer_median     1 / 1
+    U4    g2     a1          imputed_peer_median         0 / 1
+    ====  =====  ==========  ==========================  ==============
+
+    Every unit is ranked (shares of imputed values allowed up to 1)."""
+    import evaluation as ev
+
+    from ..conftest import tiny_every, write_dataset
+
+    raw = tiny_every("quarterly")
+    raw["settings"].update(max_imputed_share_unit=1, max_imputed_share_indicator=1)
+    rule = {"a1": "peer_median", "a2": "zero_score", "b1": "zero_score"}
+    for ind in raw["indicators"]:
+        ind["missing"] = rule.get(ind["id"], "peer_median")
+    units = pd.DataFrame(
+        {
+            "unit_id": ["U1", "U2", "U3", "U4"],
+            "name_zh": ["一局", "二局", "三局", "四局"],
+            "name_en": ["Bureau One", "Bureau Two", "Bureau Three", "Bureau Four"],
+            "peer_group": ["g1", "g1", "g2", "g2"],
+            "level": ["department"] * 4,
+            "parent_id": [""] * 4,
+        }
+    )
+    gone = {"U1": "a2 b1", "U2": "a1 b2", "U3": "a2 b2", "U4": "a1"}
+    rows = [
+        (u, "2025-Q4", i, "" if i in gone[u].split() else v)
+        for u, v in zip(units["unit_id"], ["60", "70", "80", "90"], strict=True)
+        for i in ("a1", "a2", "b1", "b2")
+    ]
+    rows = [(u, p, i, "1" if i == "a2" and v else v) for u, p, i, v in rows]
+    data = ev.load_dataset(write_dataset(folder, units, rows))
+    return ev.run(ev.parse_catalogue(raw), data, period="2025-Q4", run_at="t")
+
+
+def test_the_note_says_a_value_scored_zero_apart_from_an_imputed_one(tmp_path):
+    """A value not reported that the catalogue scores 0 is the department's failing,
+    not an estimate: the Note column counts it apart (含未报送记零分指标2项) from
+    values filled by another rule (含补缺数据2项); a unit can have both. Counts
+    by hand from the table in :func:`_zero_scored_and_imputed`."""
+    result = _zero_scored_and_imputed(tmp_path)
+    zh = media_table(result, lang="zh").set_index("单位")["备注"]
+    assert zh.to_dict() == {
+        "一局": "含未报送记零分指标2项",
+        "二局": "含补缺数据2项",
+        "三局": "含未报送记零分指标1项；含补缺数据1项",
+        "四局": "含补缺数据1项",
+    }
+    en = media_table(result, lang="en").set_index("Department")["Note"]
+    assert en.to_dict() == {
+        "Bureau One": "2 values not reported, scored zero",
+        "Bureau Two": "2 imputed values",
+        "Bureau Three": "1 value not reported, scored zero; 1 imputed value",
+        "Bureau Four": "1 imputed value",
+    }
