@@ -37,7 +37,7 @@ import pandas as pd
 
 from evaluation import periods as P
 from evaluation import vocabulary as V
-from evaluation.analysis.views import blank_dimensions
+from evaluation.analysis.views import blank_dimensions, zero_scored
 from evaluation.errors import EvaluationError, RequestError
 from evaluation.files import replacing, safe_cells
 from evaluation.publish.export import (
@@ -451,17 +451,25 @@ def _source_agencies(result: Result, period: str | None):
 def _notes(
     result: Result, period: str, peer_group: str | None = None
 ) -> tuple[str, str]:
-    """The notes row: units with imputed values, not ranked, with a blank
+    """The notes row: units with values not reported and scored 0, units with
+    imputed values (each with how many values), not ranked, with a blank
     dimension (counted among the table's units: ``peer_group``'s only, for its
     file), and the agencies late for the period."""
     table = result.league_table(period, peer_group=peer_group)
-    imputed = table[table["n_imputed"] > 0]
+    zero = zero_scored(result, table, period)
+    counts = {"zero_note": zero, "imputed_note": table["n_imputed"].to_numpy() - zero}
     unranked = int((table["status"] == "insufficient_data").sum())
     zh, en = [], []
-    if len(imputed):
-        fields = {"units": len(imputed), "values": int(imputed["n_imputed"].sum())}
-        zh.append(ABOUT["imputed_note"].zh.format(**fields))
-        en.append(ABOUT["imputed_note"].en.format(**fields))
+    for key, n in counts.items():
+        if n.sum():
+            said = V.say(
+                "export_about",
+                key,
+                units=V.say_count("export_about", "note_units", int((n > 0).sum())),
+                values=V.say_count("export_about", "note_values", int(n.sum())),
+            )
+            zh.append(said.zh)
+            en.append(said.en)
     if unranked:
         zh.append(ABOUT["insufficient_note"].zh.format(units=unranked))
         en.append(ABOUT["insufficient_note"].en.format(units=unranked))

@@ -202,9 +202,9 @@ def test_a_ranked_unit_with_a_blank_dimension_says_why(notes, raw):
 
 def test_a_peer_groups_note_counts_the_units_of_its_own_file(tmp_path, raw):
     """``export --peer-group``: the note beside a group's file counts that file's
-    units with imputed or zero-scored values (their 备注 says 补缺, 记零分), not the
-    whole city's. The groups' counts, read off each file, add up to the whole
-    table's."""
+    units with values not reported and scored 0 (their 备注 says 记零分), and
+    those with imputed values (补缺) apart, not the whole city's. The groups'
+    counts, read off each file, add up to the whole table's."""
     run = tmp_path / "run"
     done = invoke(
         "score", SAMPLE, "--period", "2025", "--catalogue", CATALOGUE, "--out", run,
@@ -212,24 +212,31 @@ def test_a_peer_groups_note_counts_the_units_of_its_own_file(tmp_path, raw):
     )  # fmt: skip
     assert done.exit_code == 0, done.output
 
-    def exported(name: str, *extra) -> tuple[int, str]:
+    def exported(name: str, *extra) -> tuple[tuple[int, int], str]:
         csv = tmp_path / f"{name}.csv"
         done = invoke("export", run / "result", "--out", csv, *extra)
         assert done.exit_code == 0, done.output
         table = pd.read_csv(csv, encoding="utf-8-sig", dtype=str)
         text = csv.with_name(f"{name}.说明.txt").read_text(encoding="utf-8-sig")
         notes = next(x for x in text.splitlines() if x.startswith("备注："))
-        said = table["备注"].fillna("").str.contains("补缺|记零分")
-        return int(said.sum()), notes
+        said = table["备注"].fillna("")
+        n = [int(said.str.contains(w).sum()) for w in ("记零分", "补缺")]
+        return (n[0], n[1]), notes
 
     whole, _ = exported("all")
+    zero = "个单位有指标数据未报送，按指标体系规定记零分"
+    imputed = "个单位的得分含补缺数据"
     counts = {}
     for group in (g["id"] for g in raw["peer_groups"]):
         n, notes = exported(group, "--peer-group", group)
-        if n:
-            assert f"{n}个单位的得分含补缺数据" in notes, (group, notes)
-        else:
-            assert "含补缺数据" not in notes, (group, notes)
+        for k, words in zip(n, (zero, imputed), strict=True):
+            if k:
+                assert f"：{k}{words}" in notes or f"；{k}{words}" in notes, notes
+            else:
+                assert words not in notes, (group, notes)
         counts[group] = n
-    assert sum(counts.values()) == whole
-    assert any(0 < n < whole for n in counts.values())  # a group's own count
+    for k in (0, 1):
+        assert sum(n[k] for n in counts.values()) == whole[k]
+    # the sample's 2025 values not reported are scored zero, in two groups
+    assert whole == (2, 0)
+    assert any(0 < n[0] < whole[0] for n in counts.values())  # a group's own count

@@ -300,7 +300,10 @@ def test_about_sheet_states_period_source_method_and_notes(workbook):
     assert "2025.1版" in about["指标体系"]
     assert about["计算时间"] == "2026年1月15日 17:00（北京时间）"
     assert "加权算术平均" in about["计算方法"]
-    assert "含补缺数据" in about["备注"]  # the sample has two imputed values
+    # the sample's two values not reported, scored 0 (missing: zero_score)
+    said = "2个单位有指标数据未报送，按指标体系规定记零分（共2项）"
+    assert about["备注"].startswith(said)
+    assert "补缺" not in about["备注"]
 
 
 def test_risk_tables_as_workbooks_format_values_by_the_indicators_unit(

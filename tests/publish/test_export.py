@@ -424,3 +424,34 @@ def test_the_note_says_a_value_scored_zero_apart_from_an_imputed_one(tmp_path):
         "Bureau Three": "1 value not reported, scored zero; 1 imputed value",
         "Bureau Four": "1 imputed value",
     }
+
+
+def test_the_notes_row_counts_zero_scores_and_imputed_values_apart(tmp_path):
+    """The note's 备注 row says how many units had values not reported and scored 0
+    and how many values, apart from the units and values imputed; counted among
+    the file's units (by hand from :func:`_zero_scored_and_imputed`: all four, 3
+    zero scores of U1, U3 and 4 imputed values of U2, U3, U4; group g2 alone, 1 of
+    U3 and 2 of U3, U4), English singular for one."""
+    from evaluation.publish.media import about_table
+
+    result = _zero_scored_and_imputed(tmp_path)
+
+    def notes(**kw) -> tuple[str, str]:
+        about = about_table(result, "2025-Q4", **kw)
+        zh = about.set_index("项目").at["备注", "说明"]
+        return zh, about.set_index("Item").at["Notes", "Description"]
+
+    assert notes() == (
+        "2个单位有指标数据未报送，按指标体系规定记零分（共3项），在“备注”列注明；"
+        "3个单位的得分含补缺数据（共4项），补缺方法按指标体系规定，在“备注”列注明。",
+        "Values not reported, scored zero by the catalogue's rule: 3 values of 2 "
+        "units, marked in the Note column; Imputed values, filled by the "
+        "catalogue's rules: 4 values of 3 units, marked in the Note column.",
+    )
+    assert notes(peer_group="g2") == (
+        "1个单位有指标数据未报送，按指标体系规定记零分（共1项），在“备注”列注明；"
+        "2个单位的得分含补缺数据（共2项），补缺方法按指标体系规定，在“备注”列注明。",
+        "Values not reported, scored zero by the catalogue's rule: 1 value of 1 "
+        "unit, marked in the Note column; Imputed values, filled by the "
+        "catalogue's rules: 2 values of 2 units, marked in the Note column.",
+    )
