@@ -447,7 +447,9 @@ def run(
         tables["composite"].query("period == @period")["composite_score"].notna().sum()
         == 0
     ):
-        raise no_unit_scored(period, absences, catalogue)
+        raise no_unit_scored(
+            period, absences, catalogue, reported=data.observations["period"]
+        )
     # screened on the reports, not the scores: flags never change a score
     progress.note("flags", part=0.75)
     tables["flags"] = quality.flags(
@@ -532,12 +534,28 @@ def run(
 
 
 def no_unit_scored(
-    period: str, absences: pd.DataFrame, catalogue: Catalogue
+    period: str,
+    absences: pd.DataFrame,
+    catalogue: Catalogue,
+    *,
+    reported: pd.Series | None = None,
 ) -> EvaluationError:
     """The error of a period no unit could be scored for (no data, or none meeting
     ``min_coverage``), naming the late agencies whose absence left too few
     indicators, with the series they owe (:func:`~evaluation.intake.status.owed`):
-    the pandas and the national Parquet paths stop with it alike."""
+    the pandas and the national Parquet paths stop with it alike. ``reported``
+    (the dataset's report periods): where no report ends in ``period`` (a year
+    typed wrong), that is said, with the months the reports span, instead."""
+    if reported is not None and len(reported):
+        start, end = P.month_index([period], start=True)[0], P.month_index([period])[0]
+        last = P.month_index(reported)
+        if not ((last >= start) & (last <= end)).any():
+            first = _month(P.month_index(reported, start=True).min())
+            said = say(
+                "library_error", "no_report", period=_period(period),
+                first=_period(first), last=_period(_month(last.max())),
+            )  # fmt: skip
+            return EvaluationError(words=said)
     late = ""
     if not absences.empty:
         late = say(
@@ -562,6 +580,12 @@ def _instead(period: str) -> Word | str:
     if months < P.months_per("annual"):
         return say("library_error", "no_unit_instead_year")
     return ""
+
+
+def _month(index: int) -> str:
+    """The month label of a :func:`~evaluation.periods.month_index` (``2025-M12``)."""
+    year, month = divmod(int(index) - 1, 12)
+    return P.label(year, month + 1, "monthly")
 
 
 def _period(period: str) -> Word:

@@ -149,7 +149,7 @@ def test_run_rejects_a_period_label_that_is_not_one(tiny_catalogue, tiny_dataset
 
 
 def test_run_refuses_a_period_without_data(tiny_catalogue, tiny_dataset_path):
-    with pytest.raises(ev.EvaluationError, match="no data in that period"):
+    with pytest.raises(ev.EvaluationError, match="there is no report for 2027"):
         ev.run(tiny_catalogue, ev.load_dataset(tiny_dataset_path), period="2027")
 
 
@@ -198,6 +198,23 @@ def test_an_error_in_a_notebook_reads_chinese_first(tiny_catalogue):
         ev.score(obs, units, tiny_catalogue, period="2025Q4")
     zh, en = str(info.value).split("\n")
     assert zh.startswith("报告期“2025Q4”写法不对") and en.startswith("'2025Q4' is not")
+
+
+def test_a_period_with_no_report_at_all_is_said_so_with_the_data_s_span():
+    """A year typed wrong (2030 for 2025) finds no report at all: the analyst is
+    told so, with the months the sample's reports span (its files hold 2024 to
+    2025-M12), not a list of every agency's every series as not yet reported."""
+    catalogue = ev.load_catalogue(ROOT / "indicators.yaml")
+    dataset = ev.load_dataset(ROOT / "data" / "sample")
+    with pytest.raises(ev.EvaluationError) as info:
+        ev.run(catalogue, dataset, period="2030")
+    assert info.value.words.zh == (
+        "2030年度没有任何报送数据：数据集中的报送期为2024年1月至2025年12月，请检查报告期，或待各单位报送后再评分"
+    )
+    assert info.value.words.en == (
+        "there is no report for 2030: the dataset's reports run from 2024-M01 to "
+        "2025-M12; check the period, or score once the agencies report"
+    )
 
 
 def test_scores_lie_in_0_100(tiny_result):
