@@ -565,9 +565,9 @@ def validate(
     """校验数据：对照指标体系检查数据集，列出每个问题（文件、行、列）。 Check a
     dataset against the catalogue; list every problem (file, row, column)."""
     from evaluation.errors import ValidationFailed
-    from evaluation.intake.io import load_dataset
+    from evaluation.intake.io import encoding_word, load_dataset
     from evaluation.intake.validate import validate_dataset
-    from evaluation.vocabulary import Word, family, quoted, say
+    from evaluation.vocabulary import quoted, say
 
     _check_lang(lang)
     try:
@@ -581,15 +581,10 @@ def validate(
             stage("read")
             dataset = load_dataset(data)
         for r in dataset.files.itertuples():
-            code = f"encoding_{r.encoding}"
-            encoding = (  # UTF-8编码, Excel工作簿 / the codec's name
-                say("cli_said", code)
-                if code in family("cli_said")
-                else Word(r.encoding, r.encoding)
-            )
             read = say(
-                "validate_cli", "read", file=r.file, rows=r.rows, encoding=encoding
-            )
+                "validate_cli", "read", file=r.file, rows=r.rows,
+                encoding=encoding_word(r.encoding),  # UTF-8编码 / the codec's name
+            )  # fmt: skip
             typer.echo(read.text(lang))
         valid = validate_dataset(dataset, cat, strict=strict, today=day)
     except ValidationFailed as exc:

@@ -82,7 +82,7 @@ catalogue = ev.load_catalogue(catalogue_path)
 data = ev.load_dataset(data_path, skip_unreadable=True)  # a bad file: listed below
 problems = ev.check_dataset(data, catalogue)
 valid = problems.empty  # the history, scores and flags read valid data only
-data.files[["file", "encoding", "rows"]]
+worded.files(data.files, lang)
 
 # %%
 problems_table(problems, lang)

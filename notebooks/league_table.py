@@ -42,7 +42,7 @@ from evaluation.publish.export import published_numbers, time_zh
 catalogue = ev.load_catalogue(catalogue_path)
 data = ev.load_dataset(dataset_path)
 problems = ev.check_dataset(data, catalogue)
-data.files[["file", "encoding", "rows"]]
+worded.files(data.files, lang)
 
 # %%
 problems  # empty: the sample is valid

@@ -35,7 +35,7 @@ from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel, from_I
 from evaluation import periods as P
 from evaluation import progress
 from evaluation.errors import ValidationFailed, shorten
-from evaluation.vocabulary import INPUT_COLUMN, Word, quoted, say
+from evaluation.vocabulary import INPUT_COLUMN, Word, family, quoted, say
 
 UNITS_COLUMNS = ["unit_id", "name_zh", "name_en", "peer_group", "level", "parent_id"]
 OBSERVATION_COLUMNS = ["unit_id", "period", "indicator_id", "value"]
@@ -124,6 +124,13 @@ def decode(data: bytes) -> tuple[str, str]:
             return data.decode("gb18030"), "gb18030"
         except UnicodeDecodeError:
             raise utf8_error from None
+
+
+def encoding_word(code: str) -> Word:
+    """How a file was read (:func:`decode`'s code, or ``xlsx``) in words: UTF-8编码,
+    Excel工作簿; in English the codec's name; a code without words, as it is."""
+    key = f"encoding_{code}"
+    return say("cli_said", key) if key in family("cli_said") else Word(code, code)
 
 
 def read_table(

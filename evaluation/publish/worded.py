@@ -20,6 +20,7 @@ from evaluation.analysis import views
 from evaluation.analysis.uncertainty import RANK_DECIMALS, shown_width
 from evaluation.appraisal.grades import quota_table
 from evaluation.catalogue import Catalogue
+from evaluation.intake.io import encoding_word
 from evaluation.periods import PATTERNS, date_text, name_en, name_zh
 from evaluation.publish.export import published_numbers, round_half_up
 from evaluation.risk.ledger import by_level
@@ -218,6 +219,19 @@ def indicators(table: pd.DataFrame, cat: Catalogue, lang: str) -> pd.DataFrame:
     to 2 decimals as published (17.39, not 17.391304; 0.00, never -0.00), numbers
     still (a workbook sorts them)."""
     return rounded(views.indicator_table(table, cat, lang), 2)
+
+
+def files(files: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The files a dataset was read from (``Dataset.files``) as the analyst reads
+    them: 文件, 编码 (:func:`~evaluation.intake.io.encoding_word`) and 行数."""
+    heads = words("files_header", lang)
+    return pd.DataFrame(
+        {
+            heads["file"]: files["file"].to_numpy(),
+            heads["encoding"]: [encoding_word(c).text(lang) for c in files["encoding"]],
+            heads["rows"]: files["rows"].to_numpy(),
+        }
+    )
 
 
 def flag_counts(flags: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -405,6 +405,21 @@ def test_the_files_written_are_listed_under_chinese_headers(path, executed):
 
 
 @pytest.mark.notebook
+@pytest.mark.parametrize("name", ["league_table", "intake_review"])
+def test_the_files_read_are_listed_in_chinese(name, executed):
+    """The first table the analyst sees (lang="zh"): each file read, its encoding
+    as validate says it (UTF-8编码; the sample's finance.xlsx an Excel工作簿) and
+    its rows, under Chinese headers, not the codec's name under English ones."""
+    notebook, _ = executed(ROOT / "notebooks" / f"{name}.py")
+    header, *rows = _shown_table(notebook, "worded.files(data.files, lang)")
+    assert header == ["", "文件", "编码", "行数"]
+    shown = {r[1]: r[2] for r in rows}
+    assert shown["units.csv"] == "UTF-8编码"
+    assert shown["observations/finance.xlsx"] == "Excel工作簿"
+    assert all(re.fullmatch(r"\d+", r[3]) for r in rows)
+
+
+@pytest.mark.notebook
 def test_method_design_tables_read_in_chinese(executed):
     """The panel's tables (lang="zh"): methods, the AHP check, diagnostics and
     the catalogue changes headed in Chinese, nodes and methods in words."""

@@ -976,3 +976,27 @@ def test_rank_moves_in_words_ranks_whole_scores_half_up():
     en = W.rank_moves(moves, "en")
     assert en["Unit"].tolist() == ["Bureau A", "Bureau D"]
     assert "Unit (Chinese)" not in en.columns
+
+
+def test_the_files_read_in_words():
+    """The notebooks' first table, the files a dataset was read from: headed and
+    worded as validate says them (UTF-8编码, Excel工作簿), the codec in English; a
+    codec without words is shown as it is."""
+    files = pd.DataFrame(
+        {
+            "file": ["units.csv", "observations/finance.xlsx", "a.csv"],
+            "table": ["units", "observations", "observations"],
+            "encoding": ["utf-8-sig", "xlsx", "latin-1"],
+            "rows": [22, 180, 3],
+        }
+    )
+    zh = W.files(files, "zh")
+    assert zh.columns.tolist() == ["文件", "编码", "行数"]
+    assert zh.values.tolist() == [
+        ["units.csv", "UTF-8编码", 22],
+        ["observations/finance.xlsx", "Excel工作簿", 180],
+        ["a.csv", "latin-1", 3],
+    ]
+    en = W.files(files, "en")
+    assert en.columns.tolist() == ["File", "Encoding", "Rows"]
+    assert en["Encoding"].tolist() == ["utf-8-sig", "xlsx", "latin-1"]
