@@ -286,6 +286,9 @@ def league_columns(
     """
     i, zh = LANGS.index(lang), lang == "zh"
     rank = "peer_rank" if peer else "rank"
+    # a unit ranked now without a rank the period before (a frequency's first
+    # period): the profile's words, not a blank cell
+    no_previous = vocabulary.word("page_profile", "no_previous", lang)
     score = {
         "type": "numericColumn",
         "width": 160 if zh else 150,
@@ -320,13 +323,18 @@ def league_columns(
             **score,
             "cellStyle": {"fontWeight": 700},
         },
-        {
-            "field": f"{rank}_change",
-            "headerName": text("rank_change", lang),
-            "width": 90,
-            "minWidth": 86,
-            **rank_change_style(),
-        },
+        fit(
+            {
+                "field": f"{rank}_change",
+                "headerName": text("rank_change", lang),
+                "width": 90,
+                "minWidth": 86,
+                **rank_change_style(none=(rank, no_previous)),
+            },
+            lang,
+            [no_previous],
+            lines=1 if zh else 2,
+        ),
         _badge_column("risk_level", text("risk_level", lang), "risk_level", lang),
         *(
             [_badge_column("grade", text("grade", lang), "grade", lang)]
@@ -479,19 +487,31 @@ _WRAP = {
 }
 
 
-def rank_change_style() -> dict:
-    """Δrank as ▲/▼ with colour: previous − current rank, positive = moved up."""
+def rank_change_style(none: tuple[str, str] | None = None) -> dict:
+    """Δrank as ▲/▼ with colour: previous − current rank, positive = moved up.
+
+    ``none``: a rank field and the words a row ranked in it without a change says
+    (``("rank", "无上期排名")``), in grey, wrapped; else such a cell is blank."""
+    blank = "''"
+    wrap = {}
+    if none is not None:
+        field, words = none
+        said = json.dumps(words, ensure_ascii=False)
+        blank = f"(params.data && params.data.{field} != null ? {said} : '')"
+        wrap = {k: v for k, v in _WRAP.items() if k != "cellStyle"}
+    style = _WRAP["cellStyle"] if wrap else {}
     return {
         "valueFormatter": {
-            "function": "params.value == null ? '' : params.value > 0 ? "
+            "function": f"params.value == null ? {blank} : params.value > 0 ? "
             "'▲ ' + params.value : params.value < 0 ? '▼ ' + (-params.value) : '–'"
         },
+        **wrap,
         "cellStyle": {
             "styleConditions": [
-                {"condition": "params.value > 0", "style": {"color": UP}},
-                {"condition": "params.value < 0", "style": {"color": DOWN}},
+                {"condition": "params.value > 0", "style": {**style, "color": UP}},
+                {"condition": "params.value < 0", "style": {**style, "color": DOWN}},
             ],
-            "defaultStyle": {"color": MUTED},
+            "defaultStyle": {**style, "color": MUTED},
         },
     }
 

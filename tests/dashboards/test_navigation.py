@@ -331,6 +331,34 @@ def test_scores_never_show_minus_zero(sample_result):
 
 
 @pytest.mark.skipif(NODE is None, reason="node is not installed")
+def test_a_ranked_unit_without_a_previous_rank_says_so_in_the_change_column(
+    sample_result, tmp_path
+):
+    """The sample's 2024 is its first year: no unit has a rank the year before, so
+    every ranked row's 名次变化 was a blank cell with no word why, while its profile
+    says 无上期排名. The cell says it, in the page's language; a unit not ranked
+    now stays blank (its note says why), and a change still reads ▲/▼/–."""
+    data.set_source(save_result(sample_result, tmp_path / "result"))
+    rows = data.ranking(None, "2024", data.BY_LEVEL).table
+    ranked = rows[rows["rank"].notna()]
+    assert len(ranked) > 0 and ranked["rank_change"].isna().all()
+    for lang, words in (("zh", "无上期排名"), ("en", "no previous period")):
+        fmt = _columns(sample_result, lang)["rank_change"]["valueFormatter"]["function"]
+        row = ranked.iloc[0].to_dict()
+        assert _js(fmt, params={"value": None, "data": row}) == words
+        unranked = {"rank": None, "rank_change": None}
+        assert _js(fmt, params={"value": None, "data": unranked}) == ""
+        shown = [_js(fmt, params={"value": v, "data": row}) for v in (3, -2, 0)]
+        assert shown == ["▲ 3", "▼ 2", "–"]
+    peer = components.league_columns(
+        sample_result.catalogue, "zh", peer=True, group_names={}
+    )
+    fmt = next(c for c in peer if c.get("field") == "peer_rank_change")
+    fmt = fmt["valueFormatter"]["function"]
+    assert _js(fmt, params={"value": None, "data": {"peer_rank": 4}}) == "无上期排名"
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
 def test_risk_sorts_by_severity_and_grade_by_order_not_by_code(sample_result):
     cols = _columns(sample_result)
     risk = cols["risk_level"]["comparator"]["function"]
