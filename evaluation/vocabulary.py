@@ -367,17 +367,41 @@ def as_published(x, decimals: int = SCORE_DECIMALS) -> list[float]:
 
 
 def quantity(
-    x: float, unit: tuple[str, str], lang: str, *, decimals: int | None = 1
+    x: float,
+    unit: tuple[str, str],
+    lang: str,
+    *,
+    decimals: int | None = 1,
+    lines: Iterable[float] = (),
 ) -> str:
     """A value with its unit in ``lang``: ``95.0%``, ``25件`` (counts whole),
     ``1.40倍`` (ratios to 2 decimals), ``10.2个工作日``, ``71.3 points``, rounded
-    half up (:func:`fixed`);
+    half up (:func:`fixed`), never equal to one of ``lines`` it is not at
+    (:func:`apart`: ``89.95%`` beside a line of 90%);
     ``decimals=None`` writes a limit as the catalogue does (``95%``, ``0.8倍``)."""
     if decimals is None:
         number = plain(x)
     else:
-        number = fixed(x, int(quantity_decimals(x, unit, decimals)))
+        d = apart(x, lines, int(quantity_decimals(x, unit, decimals)))
+        number = fixed(x, d)
     return number + unit_after(unit, lang, x)
+
+
+#: the most decimals a value is written with to keep it apart from a line
+MOST_DECIMALS = 6
+
+
+def apart(x: float, lines: Iterable[float], decimals: int) -> int:
+    """``decimals``, or as many more (up to :data:`MOST_DECIMALS`) as it takes for
+    ``x`` written half up (:func:`fixed`) not to read equal to one of ``lines``
+    (limits, a target; NaN: none) that it is not at: 89.95 beside a line of 90
+    reads 89.95, not 90.0, and 90.04 reads 90.04; a value within 1e-9 of a line
+    is at it (float noise), written as it is published. A warning quotes a value
+    beside its line so; a table showing the same value beside it does too."""
+    off = [float(v) for v in lines if np.isfinite(v) and abs(float(x) - v) > 1e-9]
+    while decimals < MOST_DECIMALS and float(fixed(x, decimals)) in off:
+        decimals += 1
+    return decimals
 
 
 def quantity_decimals(x, unit: tuple[str, str], decimals) -> np.ndarray:

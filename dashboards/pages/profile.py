@@ -572,7 +572,7 @@ def _body(p, cat, flags, lang: str) -> html.Div:
             components.panel(
                 [
                     html.H3(t("indicators", lang)),
-                    _indicator_table(p.indicators, cat, lang),
+                    _indicator_table(p.indicators, cat, lang, _lines(p, cat)),
                 ]
             ),
             components.row(
@@ -663,13 +663,37 @@ def _indicator_options(cat, lang: str) -> list[dict]:
     ]
 
 
-def _indicator_table(ind, cat, lang):
+def _lines(p, cat) -> dict[str, list[float]]:
+    """Each indicator's lines its value is read against: its warning limits (the
+    period's ``threshold`` warnings', scaled as the rule scaled them, and the
+    catalogue's where a sum does not scale them) and its target. The table writes
+    a value apart from them (``vocabulary.apart``), as the warning writes it:
+    89.95% below an orange line of 90% reads 89.95%, not 90.0%."""
+    lines: dict[str, list[float]] = {}
+    for i in cat.indicators:
+        r = i.risk
+        own = (
+            () if r is None or i.rollup.method == "sum" else (r.yellow, r.orange, r.red)
+        )
+        lines[i.id] = [float(v) for v in (*own, i.target) if v is not None]
+    warned = p.warnings[p.warnings["rule"] == "threshold"]
+    for node, limit in zip(warned["node_id"], warned["threshold"], strict=True):
+        if node in lines:
+            lines[node].append(float(limit))
+    return lines
+
+
+def _indicator_table(ind, cat, lang, lines=None):
+    """Every indicator's row; a value apart from its ``lines`` (:func:`_lines`)."""
     k = 0 if lang == "zh" else 1
     status = FAMILIES["observation_status"]
+    lines = lines or {}
     rows = [
         {
             "indicator": cat.name(r.indicator_id, lang),
-            "value": _quantity(r.value, (r.unit_zh, r.unit_en), lang),
+            "value": _quantity(
+                r.value, (r.unit_zh, r.unit_en), lang, lines.get(r.indicator_id, ())
+            ),
             "target": _limit(r.target, (r.unit_zh, r.unit_en), lang),
             "peer_value": _quantity(r.peer_value, (r.unit_zh, r.unit_en), lang),
             "score": _rounded(r.score),
@@ -788,13 +812,14 @@ def _whole(x) -> str:
     return str(int(x)) if _number(x) else "—"
 
 
-def _quantity(x, unit: tuple[str, str], lang: str) -> str:
+def _quantity(x, unit: tuple[str, str], lang: str, lines=()) -> str:
     """A value in its catalogue unit as the warnings and the ledger write it beside
     it (``vocabulary.quantity``): ``95.2%``, ``3件`` (counts whole), ``1.40倍``
-    (ratios to 2): one figure, written one way on the page."""
+    (ratios to 2), never equal to one of ``lines`` it is not at (``89.95%``
+    beside a line of 90%): one figure, written one way on the page."""
     if not _number(x):
         return ""
-    return quantity(float(x), unit, lang)
+    return quantity(float(x), unit, lang, lines=lines)
 
 
 def _limit(x, unit: tuple[str, str], lang: str) -> str:

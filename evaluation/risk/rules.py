@@ -40,7 +40,7 @@ from evaluation.vocabulary import (
     RISK_LEVEL,
     SCORE_DECIMALS,
     Word,
-    fixed,
+    apart,
     fixed_each,
     plain,
     quantity,
@@ -1650,10 +1650,11 @@ def _reached(words, lower, limits, which, value, level, digits=1, note=None) -> 
 def _beside_limits(units, which, value, limit, digits) -> np.ndarray:
     """Each value as a reason writes it beside its limit, in both languages: to
     ``digits`` in its node's unit (``units[which]``, as :func:`quantity`), with
-    as many more decimals (up to :data:`_MOST_DECIMALS`) as it takes not to show
-    it equal to the limit it is beyond (64.996 below a line of 65 reads 64.996,
-    not 65.00; 0.7996 below 0.8 reads 0.7996). A value within 1e-9 of its limit
-    is at it (达到), float noise: written as it is published."""
+    as many more decimals as it takes not to show it equal to the limit it is
+    beyond (:func:`~evaluation.vocabulary.apart`, as the profile's table writes
+    it: 64.996 below a line of 65 reads 64.996, not 65.00; 0.7996 below 0.8 reads
+    0.7996). A value within 1e-9 of its limit is at it (达到), float noise:
+    written as it is published."""
     decimals = np.empty(len(value), dtype=np.intp)
     for i, unit in enumerate(units):
         at = which == i
@@ -1662,15 +1663,8 @@ def _beside_limits(units, which, value, limit, digits) -> np.ndarray:
     # the few values beyond their limit that their decimals show equal to it
     near = np.flatnonzero(beyond & (np.abs(value - limit) < 1.0))
     for i in near.tolist():
-        while decimals[i] < _MOST_DECIMALS and float(
-            fixed(value[i], int(decimals[i]))
-        ) == float(limit[i]):
-            decimals[i] += 1
+        decimals[i] = apart(value[i], [limit[i]], int(decimals[i]))
     return _numbers(value, decimals)
-
-
-#: the most decimals a reason writes a value beside its limit with
-_MOST_DECIMALS = 6
 
 
 def _after(unit: tuple[str, str], lower: bool, limits) -> tuple[list, list]:

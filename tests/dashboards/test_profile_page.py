@@ -439,10 +439,10 @@ def test_the_rank_change_card_says_why_there_is_none(profile):
 def test_an_indicators_value_reads_as_its_warning_says_it(client, sample_result):
     """On one unit's page, the indicator table and the warnings beside it write an
     indicator's value as one figure: each indicator warning of D07 in 2025 that
-    says ``名称为X`` finds X in the table's value column, or X to the table's
-    decimals where the reason writes one more to stay off its line (89.95%, not
-    90.0%, below a 90% line; a pro-rated count's reports in brackets after it).
-    Worked out from the stored warnings' reasons."""
+    says ``名称为X`` finds X in the table's value column (a pro-rated count's
+    reports in brackets after it in the reason). D07's 12345 hotline rate is
+    89.95%, below the orange line of 90%: the table read 90.0% beside the warning
+    that said 89.95% was below 90%. Worked out from the stored warnings' reasons."""
     warned = sample_result.warnings.query(
         "unit_id == 'D07' and period == '2025' and rule != 'event'"
     )
@@ -457,11 +457,37 @@ def test_an_indicators_value_reads_as_its_warning_says_it(client, sample_result)
     _, page = _page(client, "D07")
     rows = _rows(page["profile-body"]["children"])
     value = {r["indicator"]: r["value"] for r in rows if "peer_score" in r}
+    assert said["12345热线工单按时响应率"] == "89.95%"
     for name, figure in said.items():
-        number = re.match(r"[\d.]+", figure).group()
-        shown = re.match(r"[\d.]+", value[name]).group()
-        places = len(shown.split(".")[1]) if "." in shown else 0
-        assert value[name] == figure or (
-            len(number.split(".")[1]) > places
-            and value[name] == str(half_up(number, places)) + figure[len(number) :]
-        ), (name, value[name], figure)
+        assert value[name] == figure, (name, value[name], figure)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (89.95, "89.95%"),  # below the orange line of 90%: not 90.0%
+        (90.04, "90.04%"),  # above it, no orange warning: not 90.0% either
+        (90.0, "90.0%"),  # on the line
+        (88.8, "88.8%"),  # clear of every line: one decimal, as published
+        (94.96, "94.96%"),  # below the yellow line of 95%
+        (98.96, "98.96%"),  # short of the target of 99%
+    ],
+)
+def test_a_value_beside_a_line_never_reads_as_on_it(
+    profile, sample_result, value, shown
+):
+    """A hand-made 12345 hotline rate for D07 in 2025 (lines: yellow 95%, orange
+    90%, red 85%; target 99%, indicators.yaml): the table writes it to one
+    decimal, with as many more as it takes not to read equal to a line it is
+    not on, as the warnings write a value beside their line."""
+    from evaluation.analysis import views
+
+    p = views.profile(sample_result, "D07", "2025")
+    hotline = p.indicators["indicator_id"] == "hotline_response_rate"
+    ind = p.indicators.assign(value=p.indicators["value"].mask(hotline, value))
+    cat = sample_result.catalogue
+    for lang, name in (("zh", "12345热线工单按时响应率"), ("en", None)):
+        grid = profile._indicator_table(ind, cat, lang, profile._lines(p, cat))
+        name = name or cat.name("hotline_response_rate", "en")
+        row = next(r for r in grid.rowData if r["indicator"] == name)
+        assert row["value"] == shown
