@@ -1542,6 +1542,8 @@ def publish(
         raise _fail_words(say("cli_error", "result_or_run"), lang, 2)
     if run is not None and (supersedes or reason):
         raise _fail_words(say("cli_error", "supersedes_run"), lang, 2)
+    if run is not None and appraisal is not None:  # the draft is released as stored
+        raise _fail_words(say("cli_error", "appraisal_run"), lang, 2)
     new = run is None
     steps = ["read", "appraise", "draws", "store"] if new else ["store"]
     steps = [

@@ -125,6 +125,25 @@ def test_publish_a_clerks_bad_appraisal_row_names_file_row_column_value(
     assert usage.exit_code == 2 and "请给出结果文件夹" in usage.output
 
 
+def test_publish_a_draft_with_appraisal_inputs_is_refused(tmp_path):
+    """A release publishes the stored draft as it is: --appraisal beside --run
+    would be read by nothing, so it is refused as --supersedes is, in both
+    languages, before any store is opened."""
+    store = tmp_path / "s.duckdb"
+    args = ("publish", "--run", "annual-2025-1", "--appraisal", SAMPLE / "appraisal")
+    zh = invoke(*args, "--store", store)
+    assert zh.exit_code == 2
+    assert (
+        "--appraisal 只能与新的结果文件夹一起使用，不能与 --run 一起使用" in zh.output
+    )
+    assert "发布草稿即按存入时的原样发布" in zh.output
+    en = invoke(*args, "--store", store, "--lang", "en")
+    assert en.exit_code == 2
+    assert "--appraisal goes with a new RESULT, not --run" in en.output
+    assert "a release publishes the stored draft as it is" in en.output
+    assert not store.exists()
+
+
 def test_export_an_unknown_peer_group(result, tmp_path):
     out = tmp_path / "media.csv"
     done = invoke("export", result, "--out", out, "--peer-group", "乡镇")
