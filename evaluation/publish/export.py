@@ -975,8 +975,12 @@ def method_text(config, grades: pd.DataFrame, rules=None) -> tuple[str, str]:
         if config.review.source == "key_targets"
         else ("考评委员会年终评分", "the committee's year-end score")
     )  # fmt: skip
-    raters_zh = "、".join(f"{g.name_zh}{g.weight:.0%}" for g in config.survey.groups)
-    raters_en = ", ".join(f"{g.name_en} {g.weight:.0%}" for g in config.survey.groups)
+    raters_zh = "、".join(
+        f"{g.name_zh}{share_text(g.weight)}" for g in config.survey.groups
+    )
+    raters_en = ", ".join(
+        f"{g.name_en} {share_text(g.weight)}" for g in config.survey.groups
+    )
     counts = grades["group"].value_counts()
     groups_zh = "、".join(
         f"{g.name_zh}（{int(counts.get(g.id, 0))}个）" for g in config.groups
@@ -986,10 +990,11 @@ def method_text(config, grades: pd.DataFrame, rules=None) -> tuple[str, str]:
     )
     th = config.grades
     bonus = config.bonus_rule()
+    p, r, v = share_text(s.periods), share_text(s.review), share_text(s.survey)
     zh = (
         f"年终得分由考、评、议三部分加权合成：考为年度综合得分（各项指标按各自报送"
-        f"频率汇总全年），占{s.periods:.0%}；评为年终评估（{review_zh}），占"
-        f"{s.review:.0%}；议为民主测评（{raters_zh}），占{s.survey:.0%}。某一部分缺失的，"
+        f"频率汇总全年），占{p}；评为年终评估（{review_zh}），占"
+        f"{r}；议为民主测评（{raters_zh}），占{v}。某一部分缺失的，"
         f"其权重按比例分配给其余部分。合成得分减去扣分"
         + (f"、加上加分（每年最多{bonus.cap:g}分）" if bonus else "")
         + "，限定在0至100分之间，为最终得分。"
@@ -1000,9 +1005,9 @@ def method_text(config, grades: pd.DataFrame, rules=None) -> tuple[str, str]:
     en = (
         f"The year-end score combines three parts: periods (考), the annual composite "
         f"(every indicator rolled up over the year at its own frequency), "
-        f"{s.periods:.0%}; review (评), the year-end evaluation ({review_en}), "
-        f"{s.review:.0%}; survey (议), the multi-rater appraisal ({raters_en}), "
-        f"{s.survey:.0%}. A missing part's share is spread over the others. Less "
+        f"{p}; review (评), the year-end evaluation ({review_en}), "
+        f"{r}; survey (议), the multi-rater appraisal ({raters_en}), "
+        f"{v}. A missing part's share is spread over the others. Less "
         f"deductions"
         + (f", plus bonus points (at most {bonus.cap:g} a year)" if bonus else "")
         + f", within 0–100, gives the final score. Grades by final score: excellent "

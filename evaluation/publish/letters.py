@@ -39,6 +39,7 @@ from evaluation.analysis.views import (
     item_level,
 )
 from evaluation.appraisal import parse_config
+from evaluation.appraisal.grades import share_text
 from evaluation.appraisal.rules import approval
 from evaluation.files import replacing
 from evaluation.publish.export import (
@@ -339,7 +340,7 @@ def letter_data(
              "survey": shares.survey}  # fmt: skip
     parts = [
         {
-            "short": f"{APPRAISAL_PART[key].zh}（{share[key]:.0%}）",
+            "short": f"{APPRAISAL_PART[key].zh}（{share_text(share[key])}）",
             "name": APPRAISAL_PART_NAME[key].zh,
             "value": _num(row[col]),
         }

@@ -176,6 +176,28 @@ def test_the_best_unit_of_its_group_is_first_and_its_weak_dimension_is_named(let
     ]
 
 
+def test_the_parts_header_writes_a_share_not_a_whole_percent_exactly(
+    tiny_catalogue,
+):
+    """Shares of 考、评、议 of 50%, 37.5% and 12.5%: the letter's parts say them so
+    (``.0%`` wrote 38% and 12%), as the committee report's header does."""
+    eighths = {**CONFIG, "shares": {"periods": 0.5, "review": 0.375, "survey": 0.125}}
+    data = LT.letter_data(
+        _grades(),
+        APPLIED,
+        _result(tiny_catalogue),
+        "U1",
+        config=A.parse_config(eighths),
+        run=NOTICE,
+        issued_on=date(2026, 1, 21),
+    )
+    assert [p["short"] for p in data["parts"]] == [
+        "考（50%）",
+        "评（37.5%）",
+        "议（12.5%）",
+    ]
+
+
 def test_the_summary_names_what_changed_the_grade_rules_quota_or_committee(
     tiny_catalogue,
 ):

@@ -16,6 +16,7 @@ from evaluation.publish.export import (
     applied_table,
     grades_about,
     grades_table,
+    method_text,
     persons_table,
     time_zh,
     write_grades_csv,
@@ -208,6 +209,30 @@ def test_the_workbook_has_real_numbers_a_frozen_header_and_an_about_sheet(
                   "第二类（1个）、第一类（3个）", "90分及以上为优秀",
                   "优秀名额为单位数的20%，四舍五入取整"):  # fmt: skip
         assert words in method, words
+
+
+def test_the_about_sheet_writes_shares_and_rater_weights_exactly():
+    """Shares of 考、评、议 of 50%, 37.5% and 12.5% and rater groups weighted 62.5%
+    and 37.5%: the method says them so (``.0%`` wrote 38%, 12% and 62%, which do
+    not add up to 100%), as the committee report's header does."""
+    eighths = {
+        **CONFIG,
+        "shares": {"periods": 0.5, "review": 0.375, "survey": 0.125},
+        "survey": {
+            "groups": [
+                {"id": "leaders", "name_zh": "市领导", "name_en": "Leaders",
+                 "weight": 0.625},
+                {"id": "users", "name_zh": "服务对象", "name_en": "Service users",
+                 "weight": 0.375},
+            ]
+        },
+    }  # fmt: skip
+    zh, en = method_text(A.parse_config(eighths), _grades())
+    assert "频率汇总全年），占50%；评为年终评估（" in zh
+    assert "），占37.5%；议为民主测评（市领导62.5%、服务对象37.5%），占12.5%。" in zh
+    assert "rolled up over the year at its own frequency), 50%; review (评)" in en
+    assert "), 37.5%; survey (议), the multi-rater appraisal (Leaders 62.5%, " in en
+    assert "Service users 37.5%), 12.5%. A missing part's share" in en
 
 
 def test_the_same_workbook_twice_is_the_same_bytes(tmp_path, config, tiny_catalogue):
