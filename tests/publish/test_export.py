@@ -455,3 +455,30 @@ def test_the_notes_row_counts_zero_scores_and_imputed_values_apart(tmp_path):
         "unit, marked in the Note column; Imputed values, filled by the "
         "catalogue's rules: 2 values of 2 units, marked in the Note column.",
     )
+
+
+def test_the_analysts_ranking_heads_its_count_as_imputed_or_zero_scored(tmp_path):
+    """The full ranking's count column (``n_imputed``) counts values not reported
+    and scored 0 as well as imputed ones: its header and the note's contents say
+    both, in both languages. By hand from :func:`_zero_scored_and_imputed`: U1 2
+    zero scores, U2 2 imputed, U3 1 + 1, U4 1 imputed."""
+    from evaluation.publish.media import about_table, ranking_table
+
+    result = _zero_scored_and_imputed(tmp_path)
+    zh = ranking_table(result, lang="zh").set_index("单位代码")
+    assert "补缺数据项数" not in zh.columns
+    assert zh["补缺或记零分项数"].to_dict() == {
+        "U1": "2", "U2": "2", "U3": "2", "U4": "1"
+    }  # fmt: skip
+    en = ranking_table(result, lang="en").set_index("Unit code")
+    assert en["Imputed or zero-scored values"].to_dict() == {
+        "U1": "2", "U2": "2", "U3": "2", "U4": "1"
+    }  # fmt: skip
+    about = about_table(result, "2025-Q4", table="ranking")
+    assert about.set_index("项目").at["内容", "说明"] == (
+        "各单位排名、得分、覆盖率及补缺或记零分情况（分析用）"
+    )
+    assert about.set_index("Item").at["Contents", "Description"] == (
+        "each unit's ranks, scores, coverage and imputed or zero-scored values "
+        "(for analysts)"
+    )

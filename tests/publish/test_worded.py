@@ -178,7 +178,7 @@ def test_league_table_names_the_dimensions_and_rounds_scores_as_published(catalo
     shown = W.league(table, "zh", cat=catalogue)
     assert list(shown.columns) == [
         "排名", "单位代码", "综合得分", "行政效率", "同类中位数", "指标覆盖率",
-        "补缺数据项数",
+        "补缺或记零分项数",
     ]  # fmt: skip
     assert shown.iloc[0].tolist() == [1, "D13", 83.35, 70.13, 81.01, 0.875, 2]
     assert (
