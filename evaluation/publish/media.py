@@ -451,14 +451,17 @@ def _source_agencies(result: Result, period: str | None):
 def _notes(
     result: Result, period: str, peer_group: str | None = None
 ) -> tuple[str, str]:
-    """The notes row: units with values not reported and scored 0, units with
-    imputed values (each with how many values), not ranked, with a blank
-    dimension (counted among the table's units: ``peer_group``'s only, for its
-    file), and the agencies late for the period."""
+    """The notes row: ranked units with values not reported and scored 0, ranked
+    units with imputed values (each with how many values: what their Note cells
+    mark; a unit not ranked is noted so, and only so), units not ranked, with a
+    blank dimension (counted among the table's units: ``peer_group``'s only, for
+    its file), and the agencies late for the period."""
     table = result.league_table(period, peer_group=peer_group)
-    zero = zero_scored(result, table, period)
-    counts = {"zero_note": zero, "imputed_note": table["n_imputed"].to_numpy() - zero}
-    unranked = int((table["status"] == "insufficient_data").sum())
+    ranked = (table["status"] != "insufficient_data").to_numpy()
+    zero = zero_scored(result, table, period) * ranked
+    imputed = (table["n_imputed"].to_numpy() - zero) * ranked
+    counts = {"zero_note": zero, "imputed_note": imputed}
+    unranked = int((~ranked).sum())
     zh, en = [], []
     for key, n in counts.items():
         if n.sum():

@@ -359,7 +359,7 @@ def test_three_levels_ranked_apart_are_listed_as_a_sentence_lists_them(tiny_resu
     )
 
 
-def _zero_scored_and_imputed(folder):
+def _zero_scored_and_imputed(folder, unit_limit: float = 1):
     """2025-Q4 of the tiny catalogue, every indicator quarterly; a2 and b1 score a
     value not reported 0 (``missing: zero_score``), a1 and b2 fill it with the peer
     group's median. Values not reported, by hand:
@@ -373,13 +373,16 @@ def _zero_scored_and_imputed(folder):
     U4    g2     a1          imputed_peer_median         0 / 1
     ====  =====  ==========  ==========================  ==============
 
-    Every unit is ranked (shares of imputed values allowed up to 1)."""
+    Every unit is ranked (shares of imputed values allowed up to ``unit_limit``,
+    by default 1; at 0.4, U1, U2 and U3, 2 of 4 values each, are not ranked)."""
     import evaluation as ev
 
     from ..conftest import tiny_every, write_dataset
 
     raw = tiny_every("quarterly")
-    raw["settings"].update(max_imputed_share_unit=1, max_imputed_share_indicator=1)
+    raw["settings"].update(
+        max_imputed_share_unit=unit_limit, max_imputed_share_indicator=1
+    )
     rule = {"a1": "peer_median", "a2": "zero_score", "b1": "zero_score"}
     for ind in raw["indicators"]:
         ind["missing"] = rule.get(ind["id"], "peer_median")
@@ -455,6 +458,35 @@ def test_the_notes_row_counts_zero_scores_and_imputed_values_apart(tmp_path):
         "unit, marked in the Note column; Imputed values, filled by the "
         "catalogue's rules: 2 values of 2 units, marked in the Note column.",
     )
+
+
+def test_the_notes_row_counts_only_ranked_units_values(tmp_path):
+    """A unit not ranked has the Note 数据不足，未排名 only: the notes row counts it
+    there, never among the units whose values the Note column marks as not
+    reported or imputed. By hand from :func:`_zero_scored_and_imputed` at a unit
+    limit of 0.4: U1, U2 and U3 (2 values of 4 each) not ranked; U4 ranked, its 1
+    value imputed; no ranked unit scored a value 0."""
+    from evaluation.publish.media import about_table
+
+    result = _zero_scored_and_imputed(tmp_path, unit_limit=0.4)
+    notes = media_table(result, lang="zh").set_index("单位")["备注"]
+    assert notes.to_dict() == {
+        "四局": "含补缺数据1项",
+        "一局": "数据不足，未排名",
+        "二局": "数据不足，未排名",
+        "三局": "数据不足，未排名",
+    }
+    about = about_table(result, "2025-Q4")
+    assert about.set_index("项目").at["备注", "说明"] == (
+        "1个单位的得分含补缺数据（共1项），补缺方法按指标体系规定，在“备注”列注明；"
+        "3个单位数据不足，未排名。"
+    )
+    en = about.set_index("Item").at["Notes", "Description"]
+    assert en.startswith(
+        "Imputed values, filled by the catalogue's rules: 1 value of 1 unit, marked "
+        "in the Note column; "
+    )
+    assert "scored zero" not in en
 
 
 def test_the_analysts_ranking_heads_its_count_as_imputed_or_zero_scored(tmp_path):
