@@ -473,13 +473,13 @@ def _notes(
             )
             zh.append(said.zh)
             en.append(said.en)
-    if unranked:
-        zh.append(ABOUT["insufficient_note"].zh.format(units=unranked))
-        en.append(ABOUT["insufficient_note"].en.format(units=unranked))
     blank = int(blank_dimensions(result, table, period).any(axis=1).sum())
-    if blank:
-        zh.append(ABOUT["blank_note"].zh.format(units=blank))
-        en.append(ABOUT["blank_note"].en.format(units=blank))
+    for key, n in (("insufficient_note", unranked), ("blank_note", blank)):
+        if n:
+            units = V.say_count("export_about", "note_units", n)
+            said = V.say_count("export_about", key, n, units=units)
+            zh.append(said.zh)
+            en.append(said.en)
     absences = getattr(result, "absences", None)  # late agencies, gone on without
     if absences is not None and len(absences):
         mine = absences[absences["evaluation_period"] == period]

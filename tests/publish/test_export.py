@@ -514,3 +514,73 @@ def test_the_analysts_ranking_heads_its_count_as_imputed_or_zero_scored(tmp_path
         "each unit's ranks, scores, coverage and imputed or zero-scored values "
         "(for analysts)"
     )
+
+
+def _without_dimension_b(folder, units: str):
+    """2025-Q4 of the tiny catalogue, every indicator quarterly, four units of group
+    g1 reporting every value but b1 and b2 of ``units`` (left empty; missing:
+    exclude):
+    their dimension 乙 scores nothing (coverage 0, below 0.5) and their composite
+    is 甲's (coverage 0.6): ranked, with a blank dimension."""
+    import evaluation as ev
+
+    from ..conftest import tiny_every, write_dataset
+
+    ids = ["U1", "U2", "U3", "U4"]
+    frame = pd.DataFrame(
+        {
+            "unit_id": ids,
+            "name_zh": ["一局", "二局", "三局", "四局"],
+            "name_en": ["Bureau One", "Bureau Two", "Bureau Three", "Bureau Four"],
+            "peer_group": ["g1"] * 4,
+            "level": ["department"] * 4,
+            "parent_id": [""] * 4,
+        }
+    )
+    rows = [
+        (u, "2025-Q4", i, "" if u in units.split() and i[0] == "b" else v)
+        for u, v in zip(ids, ["60", "70", "80", "90"], strict=True)
+        for i in ("a1", "a2", "b1", "b2")
+    ]
+    rows = [(u, p, i, "1" if i == "a2" else v) for u, p, i, v in rows]
+    data = ev.load_dataset(write_dataset(folder, frame, rows))
+    cat = ev.parse_catalogue(tiny_every("quarterly"))
+    return ev.run(cat, data, period="2025-Q4", run_at="t")
+
+
+def test_the_english_notes_count_units_in_the_singular_and_plural(tmp_path):
+    """The notes row's units not ranked and units with a blank dimension say
+    1 unit / 3 units (vocabulary.say_count), as the zero-scored and imputed
+    notes do, not Unit(s) …: N. Counts by hand: at a unit limit of 0.4, U1, U2
+    and U3 not ranked (U3 alone in group g2); 乙 blank for U1 (U1 and U2)."""
+    from evaluation.publish.media import about_table
+
+    def notes(result, **kw) -> tuple[str, str]:
+        about = about_table(result, "2025-Q4", **kw)
+        zh = about.set_index("项目").at["备注", "说明"]
+        return zh, about.set_index("Item").at["Notes", "Description"]
+
+    result = _zero_scored_and_imputed(tmp_path / "limit", unit_limit=0.4)
+    zh, en = notes(result)
+    assert zh.endswith("；3个单位数据不足，未排名。")
+    assert en.endswith("; Not ranked, insufficient data: 3 units.")
+    zh, en = notes(result, peer_group="g2")
+    assert zh.endswith("；1个单位数据不足，未排名。")
+    assert en.endswith("; Not ranked, insufficient data: 1 unit.")
+    assert "Unit(s)" not in en
+    one = _without_dimension_b(tmp_path / "one", "U1")
+    assert notes(one) == (
+        "1个单位有一级指标因数据不足未计分（在“备注”列注明），其综合得分按其余"
+        "一级指标计算，权重重新归一。",
+        "A level-1 dimension too short of values to score (marked in the Note "
+        "column): 1 unit; its composite is its other dimensions', weights "
+        "renormalised.",
+    )
+    two = _without_dimension_b(tmp_path / "two", "U1 U2")
+    assert notes(two) == (
+        "2个单位有一级指标因数据不足未计分（在“备注”列注明），其综合得分按其余"
+        "一级指标计算，权重重新归一。",
+        "A level-1 dimension too short of values to score (marked in the Note "
+        "column): 2 units; their composites are their other dimensions', weights "
+        "renormalised.",
+    )
