@@ -71,8 +71,9 @@ def places(share: float, n: int) -> int:
 
 
 def share_text(share: float) -> str:
-    """A quota's share as the committee reads it, exact: 20%, 12.5% (``.0%`` would
-    write 12% for 0.125, and 13 units × 12% is not the places given)."""
+    """A configured share as the committee reads it, exact: 20%, 12.5% (a quota's,
+    a part's, the weight noise; ``.0%`` would write 12% for 0.125, and 13 units
+    × 12% is not the places given)."""
     return f"{share * 100:g}%"
 
 

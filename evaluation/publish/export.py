@@ -761,7 +761,7 @@ def uncertainty_choices(spec: dict, t: dict) -> str:
                 t["numerals"][v] if 0 <= v < 10 else str(v)
                 for v in map(int, spec["weight_levels"])
             ),
-            noise=spec["weight_noise"],
+            noise=share_text(spec["weight_noise"]),
         )
     ]
     if list(spec["normalisations"]) != ["catalogue"]:

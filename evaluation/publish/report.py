@@ -1149,9 +1149,9 @@ def _interval_note(intervals: pd.DataFrame | None, t: dict, year: str) -> str:
         source=intervals.attrs.get("source", ""),
         choices=uncertainty_choices(spec, t),
         year=year,
-        p=p,
-        r=r,
-        s=s,
+        p=share_text(p),
+        r=share_text(r),
+        s=share_text(s),
     )
 
 

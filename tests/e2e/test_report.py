@@ -510,6 +510,28 @@ def test_the_interval_note_names_weight_sets_when_the_draws_used_them(lang):
     assert level[lang] in perturbed
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_interval_note_writes_shares_and_weight_noise_exactly(lang):
+    """Shares of 考、评、议 of 50%, 37.5% and 12.5% and a weight noise of 12.5%: the
+    note under the grade table writes them so, as the table's header does (``.0%``
+    wrote 38%, 12% and ±12%)."""
+    t = R.texts(lang)
+    intervals = pd.DataFrame({"unit_id": ["U1"]})
+    intervals.attrs["shares"] = (0.5, 0.375, 0.125)
+    intervals.attrs["spec"] = dict(U.Spec(n=10, weight_noise=0.125).__dict__)
+    intervals.attrs["source"] = "period-2025-1.v1"
+    note = R._interval_note(intervals, t, "2025")
+    want = {
+        "zh": ("一级指标权重±12.5%", "按本次考评的权重（考50%、评37.5%、议12.5%）合成"),
+        "en": (
+            "level-1 weights ±12.5%",
+            "by this appraisal's shares (periods 50%, review 37.5%, survey 12.5%)",
+        ),
+    }
+    for text in want[lang]:
+        assert text in note
+
+
 def test_the_years_flags_are_those_whose_window_reaches_into_it():
     """A series frozen from October 2024 to February 2025 is among 2025's flags (and
     2024's); a jump of March 2024 is 2024's only; a check over a unit's whole history
