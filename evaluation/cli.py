@@ -826,7 +826,7 @@ def _say_blank(blank, names, catalogue, lang: str, where: str, named: int = 3):
     ranked without (``names``: the units' names, the same index). The units
     counted, the first ``named`` named with those dimensions, and ``where`` (a
     ``cli_said`` word: where the scores are to be read); nothing if none."""
-    from evaluation.vocabulary import say, word
+    from evaluation.vocabulary import say, say_count, word
 
     rows = blank.index[blank.any(axis=1)]
     if rows.empty:
@@ -848,10 +848,10 @@ def _say_blank(blank, names, catalogue, lang: str, where: str, named: int = 3):
     listed = sep.join(units)
     if more > 0:
         listed += say("cli_said", "blank_more", more=more).text(lang)
-    said = say(
+    said = say_count(
         "cli_said",
         "blank_dimensions",
-        units=len(rows),
+        len(rows),
         named=listed,
         where=word("cli_said", where, lang),
     )

@@ -218,16 +218,18 @@ def render_html(
         t["thresholds"].format(e=g.excellent, g=g.good, p=g.pass_),
         *(
             [
-                t[f"quota_{g.quota.per}"].format(
+                V.say_count(
+                    "report",
+                    f"quota_{g.quota.per}",
+                    int(quota_n),
                     share=share_text(g.quota.share),
                     example=places(g.quota.share, 13),
-                    n=quota_n,
-                )
+                ).text(lang)
             ]
             if g.quota is not None
             else []
         ),
-        t["overrides"].format(n=override_n),
+        V.say_count("report", "overrides", int(override_n)).text(lang),
     ]
 
     # ---- the department pages, in the grades' order
@@ -830,9 +832,9 @@ def _rule_sections(
                     "note": r.note_zh or "",
                     "status": r.status_zh if k == 0 else r.status_en,
                     "active": bool(r.active),
-                    "affected": (
-                        t["persons_n"] if who == "person" else t["units_n"]
-                    ).format(n=n),
+                    "affected": V.say_count(
+                        "report", "persons_n" if who == "person" else "units_n", n
+                    ).text(V.LANGS[k]),
                 }
             )
         out.append({"heading": heading, "who": who, "rows": rows})

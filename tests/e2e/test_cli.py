@@ -126,8 +126,8 @@ def test_the_summary_says_units_ranked_with_a_dimension_not_scored(tmp_path, lan
         sep, first = "、", "市机关事务管理局（行政成本）"
     else:
         head = (
-            "5 unit(s) ranked with a level-1 dimension not scored (too few values; "
-            "their composite is their other dimensions'): "
+            "5 units ranked with a level-1 dimension not scored (too few values; "
+            "their composites are their other dimensions'): "
         )
         tail = " and 2 more; see the Note column of the media table (evaluation export)"
         sep = "; "
@@ -137,6 +137,40 @@ def test_the_summary_says_units_ranked_with_a_dimension_not_scored(tmp_path, lan
     named = line.removeprefix(head).removesuffix(tail).split(sep)
     assert len(named) == 3 and set(named) <= BLANK_Q4[lang], named
     assert named[0] == first  # D20, ranked 1st
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_the_blank_dimension_line_counts_units_in_the_singular_and_plural(
+    tiny_catalogue, capsys, n
+):
+    """score's and national's line (cli._say_blank) says 1 unit … its composite and
+    2 units … their composites, not unit(s); Chinese alike: the tiny catalogue's
+    dimension 乙 (B) not scored for the first ``n`` of three units."""
+    from evaluation.cli import _say_blank
+
+    blank = pd.DataFrame({"a": [False] * 3, "b": [i < n for i in range(3)]})
+    for lang in ("zh", "en"):
+        names = TINY_UNITS[f"name_{lang}"]
+        _say_blank(blank, names, tiny_catalogue, lang, "blank_where_media")
+    zh, en = capsys.readouterr().out.splitlines()
+    named = {
+        1: ("一局（乙）", "Bureau One (B)"),
+        2: ("一局（乙）、二局（乙）", "Bureau One (B); Bureau Two (B)"),
+    }[n]
+    assert zh == (
+        f"{n}个单位有一级指标因数据不足未计分，其综合得分按其余一级指标计算："
+        f"{named[0]}；详见媒体排名表（evaluation export）的“备注”列"
+    )
+    counted = {
+        1: "1 unit ranked with a level-1 dimension not scored (too few values; its "
+        "composite is its other dimensions')",
+        2: "2 units ranked with a level-1 dimension not scored (too few values; their "
+        "composites are their other dimensions')",
+    }[n]
+    assert en == (
+        f"{counted}: {named[1]}; see the Note column of the media table "
+        "(evaluation export)"
+    )
 
 
 # Each case breaks the tiny dataset one way; (what to do to the folder, words expected)

@@ -688,6 +688,64 @@ def test_a_quota_share_not_a_whole_percent_is_written_exactly(appraised):
     assert cut["reason_en"].str.contains(r" units × 12\.5%, ").all()
 
 
+def _rule_words(page: str) -> tuple[dict[str, str], list[str]]:
+    """The rules tables' last cell (涉及) by rule id, and the grade rules' lines."""
+    rows = re.findall(r'<tr data-rule="([^"]+)">(.*?)</tr>', page, re.S)
+    cells = {r: re.findall(r"<td[^>]*>(.*?)</td>", body, re.S)[-1] for r, body in rows}
+    lines = re.search(r'<div class="rules-lines">(.*?)</div>', page, re.S).group(1)
+    said = [htmllib.unescape(x) for x in re.findall(r"<p>(.*?)</p>", lines, re.S)]
+    return {r: htmllib.unescape(c).strip() for r, c in cells.items()}, said
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_the_rules_count_units_and_persons_in_the_singular_and_plural(appraised, n):
+    """The rules' 涉及 column and the lines of the quota and the overrides count
+    ``n`` units or persons: English 1 unit, 2 units, 1 person, 2 persons, not
+    unit(s); Chinese alike. Every rule made to touch ``n``, and the quota's and the
+    overrides' rows given for the first ``n`` units (the sample's 20% quota: 13
+    units × 20% = 2.6, 3 places, by hand); the quota per group, then overall."""
+    result, config, _, ap = appraised
+    first = ap.grades["unit_id"].tolist()[:n]
+    row = ap.rules_applied.query("rule_id == 'quota'").iloc[:1]
+    made = [
+        row.assign(unit_id=u, rule_id=r) for r in ("quota", "override") for u in first
+    ]
+    applied = pd.concat(
+        [ap.rules_applied.query("rule_id != 'quota'"), *made], ignore_index=True
+    )
+    tables = {
+        "grades": ap.grades, "rules_applied": applied, "survey": ap.survey,
+        "rules": ap.rules.assign(affected=n), "persons": ap.persons,
+    }  # fmt: skip
+    units, persons = {1: ("1 unit", "1 person"), 2: ("2 units", "2 persons")}[n]
+    cells, lines = _rule_words(R.render_html(result, tables, config=config, units=[]))
+    assert cells["bonus_points"] == f"{n}个单位"
+    assert cells["person_three_general_faults"] == f"{n}人"
+    assert lines[1].endswith(f"超出的按得分排序改为良好；本次涉及{n}个单位。")
+    assert lines[2] == f"委员会调整：须载明理由和批准人；本次涉及{n}个单位。"
+    html = R.render_html(result, tables, config=config, units=[], lang="en")
+    cells, lines = _rule_words(html)
+    assert cells["bonus_points"] == units
+    assert cells["person_three_general_faults"] == persons
+    assert lines[1:] == [
+        "Quota for excellent: 20% of each appraisal group's units, rounded half up "
+        f"to whole places (13 units: 3); the others become good by score; {units} "
+        "this year.",
+        f"Committee overrides, each with its reason and approver: {units} this year.",
+    ]
+    quota = config.grades.quota.model_copy(update={"per": "overall"})
+    overall = config.model_copy(
+        update={"grades": config.grades.model_copy(update={"quota": quota})}
+    )
+    for lang, start, end in (
+        ("zh", "优秀名额：优秀名额为全部单位数的20%", f"本次涉及{n}个单位。"),
+        ("en", "Quota for excellent: 20% of all units", f"; {units} this year."),
+    ):
+        html = R.render_html(result, tables, config=overall, units=[], lang=lang)
+        _, lines = _rule_words(html)
+        assert lines[1].startswith(start) and lines[1].endswith(end)
+
+
 def test_a_part_share_not_a_whole_percent_is_written_exactly(appraised):
     """Shares of 考、评、议 of 50%, 37.5% and 12.5%: the grade table's header writes
     them so (``.0%`` would write 38% and 12%, which do not add up to 100%)."""

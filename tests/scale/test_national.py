@@ -503,8 +503,8 @@ def test_the_summary_says_units_ranked_with_a_dimension_not_scored(
         sep, first = "、", "市机关事务管理局（行政成本）"
     else:
         head = (
-            "5 unit(s) ranked with a level-1 dimension not scored (too few values; "
-            "their composite is their other dimensions'): "
+            "5 units ranked with a level-1 dimension not scored (too few values; "
+            "their composites are their other dimensions'): "
         )
         tail = (
             " and 2 more; scores.parquet has each unit's dimension scores "
