@@ -80,7 +80,10 @@ def update_methodology(lang, run=None):
     composite = T["composite"][k]
     name = lambda n: composite if n == views.COMPOSITE else cat.name(n, lang)  # noqa: E731
     fig = plots.plot_weights_sunburst(
-        weights, {n: name(n) for n in weights["node_id"]}, composite=composite
+        weights,
+        {n: name(n) for n in weights["node_id"]},
+        composite=composite,
+        colours=plots.dimension_colours(cat.top_dimensions()),  # as the profile's
     )
     rows = [
         {

@@ -472,9 +472,11 @@ def _charts(p, cat, group: str, result, lang: str) -> list:
     by_dim = d.pivot(index="period", columns="node_id", values="score").reindex(
         index=list(trend["period"]), columns=dims
     )
+    colours = plots.dimension_colours(dims)  # as the methodology's sunburst
     dim_lines = [
         {
             "name": cat.name(node, lang),
+            "colour": colours[node],
             "y": by_dim[node],
             "text": [
                 cat.name(node, lang)

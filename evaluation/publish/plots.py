@@ -1113,25 +1113,74 @@ def plot_movers(
     return fig
 
 
+def dimension_colours(dimensions) -> dict[str, str]:
+    """Each level-1 dimension's colour (``dimensions``: ids in catalogue order),
+    :data:`PALETTE`'s in turn: the profile's dimension lines and the methodology's
+    sunburst alike, so a dimension reads in one colour on every page."""
+    return {d: PALETTE[k % len(PALETTE)] for k, d in enumerate(dimensions)}
+
+
+def lighter(colour: str, share: float) -> str:
+    """``colour`` (``#RRGGBB``) mixed with ``share`` of white, each channel half up."""
+    rgb = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{int(c + (255 - c) * share + 0.5):02X}" for c in rgb)
+
+
+#: px a sunburst label's line may take: about a ring's depth on a desktop
+SUNBURST_ROOM = 100
+#: px of the smallest sunburst label drawn: a smaller one is left to the hover
+SUNBURST_TEXT_MIN = 12
+
+
 def plot_weights_sunburst(
-    weights: pd.DataFrame, names: Mapping[str, str], *, composite: str
+    weights: pd.DataFrame,
+    names: Mapping[str, str],
+    *,
+    composite: str,
+    colours: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """The hierarchy as rings, each slice's size its share of the composite
     (``weights``: :func:`evaluation.analysis.views.effective_weights`; ``names``:
-    node id → display name; ``composite`` names the centre)."""
+    node id → display name; ``composite`` names the centre).
+
+    Each level-1 dimension in its colour (``colours``: id → colour; by default
+    :func:`dimension_colours` in ``weights``' order), each level below it lighter
+    (40 % white, then 64 %). A name is set on lines of :data:`SUNBURST_ROOM` px;
+    one that would be drawn under :data:`SUNBURST_TEXT_MIN` px is not drawn (whole
+    on hover, and a click on its dimension opens it out)."""
+    nodes = list(weights["node_id"])
+    parent = dict(zip(nodes, weights["parent"], strict=True))
+    colours = dict(
+        colours or dimension_colours([n for n in nodes if parent[n] == COMPOSITE])
+    )
+
+    def colour(node: str) -> str:
+        depth = 0
+        while parent[node] != COMPOSITE:
+            node, depth = parent[node], depth + 1
+        return lighter(colours[node], 1 - 0.6**depth)
+
+    labels = [composite, *(names[n] for n in nodes)]
     fig = go.Figure(
         go.Sunburst(
-            ids=[COMPOSITE, *weights["node_id"]],
-            labels=[composite, *(names[n] for n in weights["node_id"])],
+            ids=[COMPOSITE, *nodes],
+            labels=labels,
+            text=[fold(x, SUNBURST_ROOM) for x in labels],
+            textinfo="text",
             parents=["", *weights["parent"]],
             values=[1.0, *weights["weight"]],
             branchvalues="total",
+            marker={
+                "colors": ["#FFFFFF", *map(colour, nodes)],
+                "line": {"color": "#FFFFFF", "width": 1},
+            },
             hovertemplate="%{label}<br>%{value:.1%}<extra></extra>",
-            insidetextorientation="radial",
+            insidetextorientation="auto",
         )
     )
     fig.update_layout(
         font={"family": FONT_FAMILY, "size": 14},
+        uniformtext={"minsize": SUNBURST_TEXT_MIN, "mode": "hide"},
         height=640,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
     )

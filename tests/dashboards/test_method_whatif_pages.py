@@ -17,6 +17,7 @@ from scipy.stats import entropy
 
 from dashboards import app as dashboard
 from evaluation.analysis import views as V
+from evaluation.publish import plots
 from evaluation.publish.store import save_result
 from tests.analysis.test_views import CATALOGUE, run
 
@@ -314,3 +315,15 @@ def test_the_indicators_weight_is_named_as_the_nodes_share(client):
         assert header in field, list(field)
         a1 = next(r for r in grid["rowData"] if "a1" in r["indicator"])
         assert a1[field[header]] == "30.00%"
+
+
+def test_the_sunburst_colours_each_dimension_as_the_profile_draws_it(client):
+    """Dimension a is the profile's first line (Okabe–Ito blue #0072B2) and b its
+    second (orange #E69F00): the sunburst gives them the same, where it took
+    plotly's own; an indicator of a is a lighter blue, none is drawn uncoloured."""
+    figure = _method(client, "en")["method-sunburst"]["figure"]
+    s = figure["data"][0]
+    colours = dict(zip(s["ids"], s["marker"]["colors"], strict=True))
+    assert (colours["a"], colours["b"]) == ("#0072B2", "#E69F00")
+    assert colours["a1"] == plots.lighter("#0072B2", 0.4) != colours["b1"]
+    assert figure["layout"]["uniformtext"]["mode"] == "hide"

@@ -83,6 +83,62 @@ def test_sunburst_slices_are_the_weights_given():
     assert s.labels[0] == "综合" and s.labels[3] == "A1"
 
 
+def _hierarchy() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "node_id": ["a", "b", "a1", "a2", "b1", "a1x"],
+            "parent": ["composite", "composite", "a", "a", "b", "a1"],
+            "weight": [0.6, 0.4, 0.45, 0.15, 0.4, 0.45],
+        }
+    )
+
+
+def test_sunburst_colours_each_dimension_as_the_profile_and_its_parts_lighter():
+    """Plotly's own colours matched no other page. Each level-1 dimension now takes
+    the colour of its line on the profile (the Okabe–Ito palette in catalogue
+    order: a blue #0072B2, b orange #E69F00), a level below mixed with 40 % white
+    and two levels below with 1 − 0.6² = 64 %, by hand: #0072B2 → (0 + 255 × 0.4,
+    114 + 141 × 0.4, 178 + 77 × 0.4) = (102, 170.4, 208.8) → #66AAD1 and with 64 %
+    (163.2, 204.24, 227.28) → #A3CCE3; #E69F00 → (240, 197.4, 102) → #F0C566.
+    The centre stays white."""
+    w = _hierarchy()
+    fig = plots.plot_weights_sunburst(w, {n: n for n in w["node_id"]}, composite="c")
+    colours = dict(zip(fig.data[0].ids, fig.data[0].marker.colors, strict=True))
+    assert colours == {
+        "composite": "#FFFFFF",
+        "a": "#0072B2",
+        "b": "#E69F00",
+        "a1": "#66AAD1",
+        "a2": "#66AAD1",
+        "b1": "#F0C566",
+        "a1x": "#A3CCE3",
+    }
+    assert plots.dimension_colours(["a", "b"]) == {"a": "#0072B2", "b": "#E69F00"}
+
+
+def test_sunburst_labels_are_readable_or_left_to_the_hover():
+    """Outer labels were drawn as small as their slices (a few px). Now no label
+    is drawn under 12 px (plotly's uniformtext hides one that does not fit), a
+    long name is set on lines of at most 100 px so it fits a ring, and the hover
+    and the path bar keep the whole name. "Law-based administration and
+    accountability" (43 characters, about 43 × 0.52 × 15 = 335 px) takes four
+    lines ("administration" alone is 14 × 7.8 = 109 px)."""
+    w = _hierarchy()
+    long = "Law-based administration and accountability"
+    fig = plots.plot_weights_sunburst(
+        w, {n: long if n == "a" else n for n in w["node_id"]}, composite="c"
+    )
+    s = fig.data[0]
+    assert fig.layout.uniformtext.minsize >= 12
+    assert fig.layout.uniformtext.mode == "hide"
+    assert s.textinfo == "text"
+    assert s.labels[1] == long  # whole on hover
+    assert s.text[1].split("<br>") == [
+        "Law-based", "administration", "and", "accountability"
+    ]  # fmt: skip
+    assert "%{label}" in s.hovertemplate
+
+
 def test_light_figures_leave_a_missing_value_out():
     fig = plots.plot_parts(["考", "评", "议"], [80.0, np.nan, 90.5], title="t")
     bar = fig["data"][0]
