@@ -185,8 +185,14 @@ def plot_rank_bar(
     size = 15
     shown = [names[g] for g in names if g in set(table["peer_group"])]
     # names folded onto lines (plotly never wraps a label): a long English name
-    # would take the phone's whole width; a row as tall as its lines
-    ticks = [fold(n, NAME_ROOM[lang], size) for n in map(str, table[f"name_{lang}"])]
+    # would take the phone's whole width; a row as tall as its lines. English
+    # names, smaller, on two lines at most (whole on hover), so that the rows stay
+    # about as tall as the Chinese ones
+    room, name_size, most = BAR_NAMES[lang]
+    ticks = [
+        fold(n, room, name_size) if most is None else fold_in(n, room, name_size, most)
+        for n in map(str, table[f"name_{lang}"])
+    ]
     lines = [line for t in ticks for line in t.split("<br>")]
     rows_shown, tick_text = [], []  # the units' rows and the gaps' in order
     pairs = [*zip(table["unit_id"], ticks, strict=True), (None, "")]  # then the end
@@ -198,13 +204,20 @@ def plot_rank_bar(
             rows_shown.append(unit_id)
             tick_text.append(tick)
     widest = max(lines, key=text_width, default="")
-    row = 26 + 18 * max((t.count("<br>") for t in ticks), default=0)
-    left = max(10, int(text_width(widest, size) + 44))
-    # the legend's rows in the room right of the names
-    legend = text_width(labels["group"], size) + sum(
-        text_width(n, size) + 40 for n in shown
-    )
-    rows = max(1, int(-(-legend // max(width - left - 30, 100))))
+    n_lines = 1 + max((t.count("<br>") for t in ticks), default=0)
+    # a row holds its name's lines (plotly sets them 1.3 em apart) and 4 px more
+    row = max(26, int(-(-name_size * (1 + 1.3 * (n_lines - 1)) // 1)) + 4)
+    left = max(10, int(text_width(widest, name_size) + 44))
+    # the legend's rows in the room right of the names and the legend's title:
+    # entries packed in turn, one wider than the room on a row of its own (plotly
+    # never breaks an entry)
+    space = max(width - left - 30, 100) - text_width(labels["group"], size)
+    rows, taken = 1, 0.0
+    for n in shown:
+        entry = text_width(n, size) + 40
+        if taken and taken + entry > space:
+            rows, taken = rows + 1, 0.0
+        taken += entry
     # the title hung from the top (plotly hangs it by its first baseline: a line's
     # height of pad keeps it inside the chart), the legend hung below its last
     # line (a row of 28 px with 6 px of padding), the bars 12 px below its first
@@ -250,6 +263,7 @@ def plot_rank_bar(
         categoryarray=rows_shown,
         tickvals=rows_shown,
         ticktext=tick_text,
+        tickfont={"size": name_size},
         autorange="reversed",
     )
     return fig
@@ -259,6 +273,11 @@ def plot_rank_bar(
 #: 16 characters) stay on a line, long English ones fold, so a phone keeps room
 #: for the bars and the axis title
 NAME_ROOM = {"zh": 240, "en": 160}
+#: a unit's name beside its rank bar: px a line may take, font size, most lines
+#: (``None``: as many as it takes). A Chinese name of up to 16 characters stays
+#: on a line; an English one, at 13 px, on two lines of 180 px at most, cut (…)
+#: after them: rows of four lines made the English chart 2.7 times the Chinese
+BAR_NAMES = {"zh": (NAME_ROOM["zh"], 15, None), "en": (180, 13, 2)}
 
 
 def plot_risk_heatmap(
@@ -694,6 +713,30 @@ def fold(text: str, room: float, size: float = 15) -> str:
                 out.append(text[start:cut].strip())
                 start = cut
     return "<br>".join([*out, text[start:].strip()])
+
+
+def fold_in(text: str, room: float, size: float = 15, most: int = 2) -> str:
+    """``text`` as :func:`fold` sets it when that takes at most ``most`` lines; else
+    lines of ``room`` px filled word by word (between characters where a word is
+    wider), the last ending in … where the text goes on (give it whole on hover)."""
+    folded = fold(text, room, size)
+    if folded.count("<br>") < most:
+        return folded
+
+    def fits(x: str) -> bool:
+        return text_width(x, size, latin=0.52) <= room
+
+    rest, out = str(text).strip(), []
+    while rest and len(out) < most:
+        last = len(out) == most - 1
+        end = len(rest)  # the longest start of ``rest`` that fits, at a word
+        while end and not fits(rest[:end] + ("…" if last and end < len(rest) else "")):
+            space = rest.rfind(" ", 0, end)
+            end = space if space > 0 else end - 1
+        end = max(end, 1)
+        out.append(rest[:end].strip() + ("…" if last and end < len(rest) else ""))
+        rest = rest[end:].strip()
+    return "<br>".join(out)
 
 
 def _fit_titles(layout: dict, width: float) -> None:

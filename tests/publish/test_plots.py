@@ -394,14 +394,18 @@ def test_the_rank_bar_hangs_its_legend_below_its_title():
     assert (1 - en.layout.legend.y) * en.layout.height == pytest.approx(54 + 26, abs=1)
 
 
-def test_a_long_english_name_folds_beside_its_bar_and_its_row_grows():
-    """ "Municipal State-owned Assets Supervision and Administration Commission" is
-    70 characters, about 70 × 0.52 × 15 = 546 px: beside its bar on a 390 px phone
-    it left the plot no width and pushed the axis title off the chart. It folds
-    between words into lines of at most 160 px (the longest word, "Administration",
-    is 14 × 0.52 × 15 = 109 px; lines evened, so one may pass by a character),
-    the margin holds the widest line, not the name,
-    and the rows grow a line's height (18 px) for each added line."""
+def test_a_long_english_name_takes_two_lines_beside_its_bar_whole_on_hover():
+    """ "Municipal State-owned Assets Supervision and Administration Commission"
+    (70 characters) folded into four lines of 160 px, and every row grew to the
+    tallest name's four lines: the sample's English chart was 3,200 px tall against
+    1,170 px in Chinese. English names are now set at 13 px (a Latin letter about
+    0.52 × 13 = 6.76 px) on at most two lines of 180 px, the second cut after a
+    word with … where the name needs more; the hover keeps the whole name. By hand:
+    "Municipal State-owned Assets" is 28 × 6.76 = 189 px, over 180, so the first
+    line is "Municipal State-owned"; "Assets Supervision and…" is 23 × 6.76 = 155 px,
+    and "… Administration…" 38 × 6.76 = 257 px. Rows of two lines are 13 × (1 +
+    1.3) = 29.9 px of text (plotly sets lines 1.3 em apart) and 4 px between rows:
+    34 px where one line takes 26, so twelve rows are 12 × 8 = 96 px taller."""
     long = "Municipal State-owned Assets Supervision and Administration Commission"
     table = pd.DataFrame({
         "unit_id": [f"u{k}" for k in range(12)],
@@ -411,19 +415,41 @@ def test_a_long_english_name_folds_beside_its_bar_and_its_row_grows():
         "rank": range(1, 13),
     })  # fmt: skip
     fig = plots.plot_rank_bar(table, lang="en", group_names={"g1": "Departments"})
-    lines = fig.layout.yaxis.ticktext[0].split("<br>")
-    assert " ".join(lines) == long
-    # as few lines as fit (ceil(546 / 160) = 4), evened out: "Municipal
-    # State-owned" is 21 × 7.8 = 164 px, a character over the room
-    assert len(lines) == 4 and all(len(line) * 0.52 * 15 <= 160 + 8 for line in lines)
-    assert fig.layout.yaxis.ticktext[1:] == tuple(f"Bureau {k}" for k in range(11))
-    assert fig.layout.margin.l < 546  # the widest line, not the name
+    ticks = fig.layout.yaxis.ticktext
+    assert ticks[0] == "Municipal State-owned<br>Assets Supervision and…"
+    assert ticks[1:] == tuple(f"Bureau {k}" for k in range(11))
+    assert fig.layout.yaxis.tickfont.size == 13
+    assert fig.data[0].customdata[0][0] == long  # the whole name on hover
+    assert fig.layout.margin.l < 250  # the widest line, not the name
     short = plots.plot_rank_bar(
         table.assign(name_en=[f"Bureau {k}" for k in range(12)]), lang="en",
         group_names={"g1": "Departments"},
     )  # fmt: skip
-    extra = 18 * (len(lines) - 1) * 12  # every row as tall as the tallest name
-    assert fig.layout.height == short.layout.height + extra
+    assert fig.layout.height == short.layout.height + 96
+
+
+def test_a_legend_entry_wider_than_its_room_takes_one_row_not_more():
+    """The legend's rows were its whole width over the room right of the names, as
+    if an entry could break: on a phone five English group names counted 13 rows
+    where plotly draws five, and the chart was drawn 8 rows (224 px) too tall. By
+    hand: names "A", "B" at 13 px (7.8 + 44 = 51 px of margin) leave a 390 px phone
+    390 − 51 − 30 = 309 px, 309 − 90 = 219 right of "Peer group" (10 × 9 px);
+    "Law enforcement and regulatory departments" (42 × 9 + 40 = 418 px) and
+    "General administration departments" (34 × 9 + 40 = 346 px) each take a row of
+    their own: two rows, one more (28 px) than on a 2,000 px screen, where both
+    fit on one (the sum, 90 + 418 + 346 = 854 px over 309, counted three)."""
+    table = pd.DataFrame({
+        "unit_id": ["u1", "u2"], "name_en": ["A", "B"], "peer_group": ["g1", "g2"],
+        "composite_score": [80.0, 70.0], "rank": [1, 2],
+    })  # fmt: skip
+    groups = {
+        "g1": "Law enforcement and regulatory departments",
+        "g2": "General administration departments",
+    }
+    phone = plots.plot_rank_bar(table, lang="en", group_names=groups, width=390)
+    wide = plots.plot_rank_bar(table, lang="en", group_names=groups, width=2000)
+    assert phone.layout.margin.l == 51
+    assert phone.layout.height == wide.layout.height + 28
 
 
 def test_the_trend_legend_has_the_rows_a_phone_needs():

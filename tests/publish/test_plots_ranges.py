@@ -214,3 +214,23 @@ def test_the_sample_keeps_its_fixed_axes(sample_result):
         assert a4.layout.xaxis.range == (0, 100) and a4.layout.xaxis.dtick == 20
         assert light["layout"]["yaxis"]["range"] == [0, 100]
         assert parts["layout"]["xaxis"]["range"] == [0, 108]
+
+
+def test_the_samples_english_rank_chart_is_about_as_tall_as_the_chinese(sample_result):
+    """Every row was as tall as the longest English name folded (four lines): the
+    chart ran 2.7 times the Chinese one's height and a leader scrolled past a
+    long page. Now within 1.3 times, on the sample's 50 units, drawn as the
+    dashboard draws it (for a 390 px phone, with its title and legend)."""
+    table, cat = sample_result.league_table(), sample_result.catalogue
+    title = {"zh": "各榜前10名与后10名", "en": "Top 10 and bottom 10 of each list"}
+    height = {
+        lang: plots.plot_rank_bar(
+            table,
+            lang=lang,
+            group_names=cat.peer_group_names(lang),
+            width=390,
+            title=title[lang],
+        ).layout.height
+        for lang in ("zh", "en")
+    }  # drawn for any screen, as the dashboard draws it
+    assert height["en"] <= 1.3 * height["zh"]
