@@ -261,3 +261,24 @@ def half_up(x, places: int = 2) -> Decimal:
     return Decimal(f"{float(x):.15g}").quantize(
         Decimal(1).scaleb(-places), ROUND_HALF_UP
     )
+
+
+#: the units the sample's 2025-Q4 ranks with a dimension not scored, as the summary
+#: of score and of national names them: from its files, cost_per_service_item blank
+#: (finance.xlsx) for D18, D20, D23, D29, decisions_overturned_rate (legal.csv) for
+#: D17; either leaves its dimension at coverage 0.5, below min_coverage 0.6
+BLANK_Q4 = {
+    "zh": {
+        "市文化广电旅游局（行政成本）", "市机关事务管理局（行政成本）",
+        "市城市管理综合行政执法局（行政成本）", "市水利局（行政成本）",
+        "市住房和城乡建设局（依法行政与责任追究）",
+    },
+    "en": {
+        "Municipal Culture, Radio, Television and Tourism Bureau (Administrative cost)",
+        "Municipal Government Offices Administration (Administrative cost)",
+        "Municipal Urban Management and Law Enforcement Bureau (Administrative cost)",
+        "Municipal Water Resources Bureau (Administrative cost)",
+        "Municipal Housing and Urban-Rural Development Bureau "
+        "(Law-based administration and accountability)",
+    },
+}  # fmt: skip

@@ -18,7 +18,7 @@ from evaluation.errors import ValidationFailed
 from evaluation.scale import national
 from evaluation.scoring import prepare
 
-from ..conftest import ROOT
+from ..conftest import BLANK_Q4, ROOT
 
 SAMPLE = ROOT / "data" / "sample"
 
@@ -456,26 +456,6 @@ def test_a_number_typed_with_its_marks_is_said_as_the_pipeline_says_it(
 
 
 # ------------------------------------- a ranked unit with a dimension not scored
-#: the sample's 2025-Q4 (as tests/e2e/test_cli.py's BLANK_Q4): cost_per_service_item
-#: blank for D18, D20, D23, D29 and decisions_overturned_rate for D17 leave their
-#: dimension at coverage 0.5, below min_coverage 0.6: not scored, yet ranked
-BLANK_Q4 = {
-    "zh": {
-        "市文化广电旅游局（行政成本）", "市机关事务管理局（行政成本）",
-        "市城市管理综合行政执法局（行政成本）", "市水利局（行政成本）",
-        "市住房和城乡建设局（依法行政与责任追究）",
-    },
-    "en": {
-        "Municipal Culture, Radio, Television and Tourism Bureau (Administrative cost)",
-        "Municipal Government Offices Administration (Administrative cost)",
-        "Municipal Urban Management and Law Enforcement Bureau (Administrative cost)",
-        "Municipal Water Resources Bureau (Administrative cost)",
-        "Municipal Housing and Urban-Rural Development Bureau "
-        "(Law-based administration and accountability)",
-    },
-}  # fmt: skip
-
-
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_summary_says_units_ranked_with_a_dimension_not_scored(
     units, reports, tmp_path, lang
