@@ -48,8 +48,9 @@ def citation(rule: Rule) -> str:
     return rule.source.cited()
 
 
-def _count(n: float, one: str) -> str:
-    """A count in English: ``1 fault finding``, ``3 fault findings``, ``1.5 points``."""
+def en_count(n: float, one: str) -> str:
+    """A count in English: ``1 fault finding``, ``3 fault findings``, ``1.5 points``
+    (the rules' reasons and the overrides' refusal, :mod:`.grades`)."""
     return f"{n:g} {one if n == 1 else one + 's'}"
 
 
@@ -124,8 +125,8 @@ def _deduct(rule, faults, table, pos, base, applied) -> None:
                 "effect": f"-{d:g}",
                 "effect_zh": f"扣{d:g}分",
                 "reason_zh": f"{rule.name_zh}：{n}起过错，扣{d:g}分",
-                "reason_en": f"{rule.name_en}: {_count(n, 'fault finding')}, "
-                f"{_count(d, 'point')} deducted",
+                "reason_en": f"{rule.name_en}: {en_count(n, 'fault finding')}, "
+                f"{en_count(d, 'point')} deducted",
             }
         )
 
@@ -152,7 +153,7 @@ def _cap(rule, faults, table, pos, base, applied) -> None:
                 "cap": rule.grade,
                 "faults": int(n),
                 "reason_zh": f"{rule.name_zh}：{n}起过错，最高评为{z}",
-                "reason_en": f"{rule.name_en}: {_count(n, 'fault finding')}, "
+                "reason_en": f"{rule.name_en}: {en_count(n, 'fault finding')}, "
                 f"at most {e}",
             }
         )
@@ -306,7 +307,7 @@ def person_outcomes(
                 f"{rule.name_zh}：{n}起，最高{z}（{citation(rule)}）"
             )
             row["reason_en"].append(
-                f"{rule.name_en}: {_count(n, 'finding')}, at most {e} "
+                f"{rule.name_en}: {en_count(n, 'finding')}, at most {e} "
                 f"({citation(rule)})"
             )
     for person, misses in missed.items():
@@ -319,8 +320,8 @@ def person_outcomes(
                 f"须满{rule.faults_at_least}起）"
             )
             out[person]["reason_en"].append(
-                f"{rule.name_en}: not applied ({_count(total, 'finding')}, {n} of them "
-                f"{kinds[1]}; {rule.faults_at_least} needed)"
+                f"{rule.name_en}: not applied ({en_count(total, 'finding')}, "
+                f"{n} of them {kinds[1]}; {rule.faults_at_least} needed)"
             )
     rows = [
         r

@@ -716,11 +716,22 @@ def test_an_override_above_a_fault_cap_is_refused_naming_the_rule_and_the_faults
         "该单位有3起过错（一般过错），适用考评规则“一年内一般过错达3次的单位最高评为合格”，"
         "最高评为合格，不能调高：规则所依据的记录有误的，应更正记录（申诉）后重新考评",
     ]
-    english = report["rule"].iloc[1]
-    assert english.startswith(
-        "cap: this unit has 3 fault finding(s) (general fault); the rule 'Three "
+    # English counts in the singular and plural, as the rules' reasons do
+    two, three = report["rule"].tolist()
+    assert two.startswith(
+        "cap: this unit has 2 fault findings; the rule 'A unit with a fault "
+        "finding is not eligible for excellent' allows it at most good; "
+    )
+    assert three.startswith(
+        "cap: this unit has 3 fault findings (general fault); the rule 'Three "
         "general faults in a year: at most pass' allows it at most pass; "
     )
+    one = [("U2", "2025-03-01", "general", "", "")]
+    with pytest.raises(ValidationFailed) as err:
+        appraise(rules=[shipped], scores={"U2": 85.0}, faults=(one, FAULT_COLS),
+                 overrides=override(("U2", "excellent")))  # fmt: skip
+    said = err.value.report["rule"].iloc[0]
+    assert said.startswith("cap: this unit has 1 fault finding; the rule ")
 
 
 def test_an_override_cannot_exceed_the_quota_but_can_swap_within_it():

@@ -118,7 +118,7 @@ CASES = {
     "an override above a fault's cap": (  # D25: a fault, so at most good
         lambda d, y: _overrides(d, "D25,excellent"),
         # the rule by its words, the unit's faults it counted, the grade it allows
-        "overrides.csv 2 grade  excellent  cap: this unit has 1 fault finding(s); the "
+        "overrides.csv 2 grade  excellent  cap: this unit has 1 fault finding; the "
         "rule 'A unit with a fault finding is not eligible for excellent' allows it "
         "at most good",
     ),
