@@ -18,7 +18,14 @@ from dash import ALL, Input, Output, State, callback, dcc, html, no_update
 from dashboards import components, data
 from evaluation.publish import plots, report, worded
 from evaluation.publish.export import round_half_up
-from evaluation.vocabulary import COLOURS, FAMILIES, GRADE, RUN_STAGE, word
+from evaluation.vocabulary import (
+    COLOURS,
+    FAMILIES,
+    GRADE,
+    RUN_STAGE,
+    say_count,
+    word,
+)
 
 dash.register_page(
     __name__,
@@ -679,9 +686,10 @@ def _originals(columns: list[dict], lang: str) -> list[dict]:
 
 
 def _touched(n: int, applies_to: str, lang: str) -> str:
-    """``35个单位`` / ``67人``; ``35 units`` / ``67 persons``."""
+    """``35个单位`` / ``67人``; ``35 units`` / ``67 persons``, ``1 unit`` /
+    ``1 person`` (as the committee report counts them)."""
     who = "person" if applies_to == "person" else "unit"
-    return t(f"touched_{who}", lang).format(n=n)
+    return say_count("page_appraisal", f"touched_{who}", n).text(lang)
 
 
 # ------------------------------------------------------------------- pieces

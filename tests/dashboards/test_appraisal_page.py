@@ -415,3 +415,19 @@ def test_appeals_of_a_run_under_notice_name_the_unit_and_the_date(served, grades
         _find(html.Div(page.update_appraisal(V1, "en")[3]), "appraisal-appeals")
     )
     assert none == "AppealsNo appeal was filed against this version."
+
+
+def test_the_rules_table_counts_whom_a_rule_touched_in_the_singular_and_plural(
+    served,
+):
+    """The 涉及 / Touched column says 1 unit, 2 units, 1 person, 2 persons, as the
+    committee report's table of the same rules does; Chinese alike for any count."""
+    _, page = served
+
+    def said(who: str, lang: str) -> list[str]:
+        return [page._touched(n, who, lang) for n in (0, 1, 2)]
+
+    assert said("unit", "en") == ["0 units", "1 unit", "2 units"]
+    assert said("person", "en") == ["0 persons", "1 person", "2 persons"]
+    assert said("unit", "zh") == ["0个单位", "1个单位", "2个单位"]
+    assert said("person", "zh") == ["0人", "1人", "2人"]
