@@ -17,7 +17,7 @@ from dash import ALL, Input, Output, State, callback, dcc, html, no_update
 
 from dashboards import components, data
 from evaluation.publish import plots, report, worded
-from evaluation.publish.export import round_half_up
+from evaluation.publish.export import round_half_up, share_text
 from evaluation.vocabulary import (
     COLOURS,
     FAMILIES,
@@ -514,12 +514,13 @@ def _localised(grid, lang: str):
 
 # --------------------------------------------------------------------- unit
 def _parts_figure(ap: data.Annual, row, lang: str) -> dict:
-    """考、评、议 as bars, each labelled with its share of the year-end score."""
+    """考、评、议 as bars, each labelled with its share of the year-end score, exact
+    as the report and the letter write it (``share_text``: 37.5%, not 38%)."""
     shares = ap.config.get("shares", {})
     names, values = [], []
     for field, key in PART_KEYS:
         share = shares.get(key)
-        pct = f" {round_half_up([100 * share], 0)[0]}%" if share is not None else ""
+        pct = f" {share_text(share)}" if share is not None else ""
         names.append(f"{t(f'part_{key}', lang)}{pct}")
         values.append(row[field])
     return plots.plot_parts(

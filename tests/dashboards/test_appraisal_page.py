@@ -431,3 +431,20 @@ def test_the_rules_table_counts_whom_a_rule_touched_in_the_singular_and_plural(
     assert said("person", "en") == ["0 persons", "1 person", "2 persons"]
     assert said("unit", "zh") == ["0个单位", "1个单位", "2个单位"]
     assert said("person", "zh") == ["0人", "1人", "2人"]
+
+
+def test_a_units_parts_are_labelled_with_their_shares_exactly(served):
+    """The unit's 考、评、议 bars carry their shares as the committee report, the
+    grades workbook and the unit's letter write them (grades.share_text): 12.5%
+    and 37.5% as they are, never 13% and 38%, which add up to 101%."""
+    from types import SimpleNamespace
+
+    _, page = served
+    ap = SimpleNamespace(
+        config={"shares": {"periods": 0.5, "review": 0.375, "survey": 0.125}}
+    )
+    row = {"periods_score": 80.0, "review_score": 90.0, "survey_score": 70.0}
+    zh = page._parts_figure(ap, row, "zh")["data"][0]["y"]
+    assert zh == ["考（年度指标） 50%", "评（年终评估） 37.5%", "议（民主测评） 12.5%"]
+    en = page._parts_figure(ap, row, "en")["data"][0]["y"]
+    assert [name.rsplit(" ", 1)[1] for name in en] == ["50%", "37.5%", "12.5%"]
