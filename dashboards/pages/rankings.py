@@ -245,15 +245,18 @@ def columns(run, scope, lang: str, ranking) -> list[dict]:
     unit after the name when levels are listed; columns the server cannot sort
     (computed in the browser) are not sortable. Made once per run, scope, language
     and whether there are rank intervals and final grades (no grade column while
-    the year has none: an empty column reads as "no grade")."""
+    the year has none: an empty column reads as "no grade"), and the period's
+    longest note (its one line never cut: the column as wide as it)."""
     intervals = "rank_interval" in ranking.table
     graded = "grade" in ranking.table and bool(ranking.table["grade"].notna().any())
-    return _columns(run, scope, lang, intervals, graded, data.generation())
+    notes = ranking.table[f"note_{lang}"].dropna().astype(str)
+    note = max(notes, key=len, default="")
+    return _columns(run, scope, lang, intervals, graded, note, data.generation())
 
 
 @lru_cache(maxsize=256)
 def _columns(
-    run, scope, lang: str, intervals: bool, graded: bool, _source: int
+    run, scope, lang: str, intervals: bool, graded: bool, note: str, _source: int
 ) -> list[dict]:
     group = data.scope_group(scope)
     cols = components.league_columns(
@@ -291,6 +294,8 @@ def _columns(
     if lang == "zh":  # Chinese names on one line: the column as wide as the longest
         at = next(i for i, c in enumerate(cols) if c.get("colId") == "name_zh")
         cols[at] = components.fit(cols[at], lang, [data.longest_name(run, lang)])
+    at = next(i for i, c in enumerate(cols) if c.get("colId") == "note")
+    cols[at] = components.fit(cols[at], lang, [note])  # one line, as wide as it
     return cols
 
 

@@ -219,3 +219,15 @@ def test_download_is_the_media_csv_byte_for_byte(
     assert content == expected
     assert content.startswith(BOM)
     assert sent["filename"] == filename
+
+
+def test_the_note_column_is_as_wide_as_the_periods_longest_note(rankings):
+    """The grid's notes are one line (its rows are one height): the column is made
+    as wide as the period's longest, so none is cut. The sample's 2025 notes are
+    含未报送记零分指标1项 at the longest: 10 Chinese characters of 17 px, a digit of
+    about 10 px, and the cell's 36 px of padding."""
+    rows, columns, _ = _update(rankings, "2025", ALL_GROUPS, "zh")
+    notes = {r["note_zh"] for r in rows if r["note_zh"]}
+    assert max(notes, key=len) == "含未报送记零分指标1项"
+    (note,) = [c for c in columns if c.get("colId") == "note"]
+    assert note["minWidth"] >= 10 * 17 + 10 + 36
