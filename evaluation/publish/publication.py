@@ -540,8 +540,8 @@ class Publication(Store):
 
 
 def _plain(text) -> str:
-    """Words as typed, spaces aside: `` 四季度漏报`` is ``四季度漏报``."""
-    return " ".join(str(text).split())
+    """Words as typed, spaces aside: `` 四季度 漏报`` is ``四季度漏报``."""
+    return "".join(str(text).split())
 
 
 def status_words(run) -> tuple[str, str, str, str]:

@@ -442,6 +442,8 @@ def test_the_same_units_same_grounds_again_before_review_are_refused_naming_the_
     assert f"Bureau Two (U2) filed appeal case {first} against {annual}" in said.en
     assert "on 2026-01-14" in said.en and f"evaluation decide {first} " in said.en
     assert store.case_ids(annual) == [first]  # nothing recorded
+    with pytest.raises(LifecycleError):  # nor a space between its words
+        appeal("U2", "四季度 漏报")
     other_grounds = appeal("U2", "满意度测评样本有误")
     other_unit = appeal("U3", "四季度漏报", by="三局")
     store.decide(first, decision="rejected", by="考评委员会", note="数据核实无误")
