@@ -879,27 +879,31 @@ def blank_dimensions(
     return table[assessed].isna() & ranked[:, None]
 
 
-def zero_scored(result: Result, table: pd.DataFrame, period: str | None) -> np.ndarray:
-    """Per row of a league table of ``period``: how many of its unit's values were
-    not reported and scored 0 by the catalogue's ``missing: zero_score`` rule
-    (status ``missing_zero_score``). The table's ``n_imputed`` counts them too;
-    ``n_imputed`` less these are the values filled by another rule (peer median,
-    carry forward…) and the dimension scores filled by a dimension's rule."""
+def filled(
+    result: Result, table: pd.DataFrame, period: str | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of a league table of ``period``, what its note counts: the unit's
+    values not reported and scored 0 by the catalogue's ``missing: zero_score``
+    rule (status ``missing_zero_score``), and its imputed ones (the rest of
+    ``n_imputed``: values filled by another rule, peer median, carry forward…,
+    and dimension scores filled by a dimension's rule); both 0 for a unit not
+    ranked, whose note says only that."""
     prepared = result.prepared
     zero = prepared[
         (prepared["period"] == (period or result.period))
         & (prepared["status"] == "missing_zero_score")
     ]
     counts = table["unit_id"].map(zero.groupby("unit_id").size())
-    return counts.fillna(0).astype(int).to_numpy()
+    ranked = (table["status"] != "insufficient_data").to_numpy()
+    zeros = counts.fillna(0).astype(int).to_numpy() * ranked
+    return zeros, (table["n_imputed"].to_numpy() - zeros) * ranked
 
 
 def league_notes(result: Result, table: pd.DataFrame, period: str | None) -> list[Word]:
     """Each row's note of a league table (:meth:`Result.league_table` of
     ``period``), as the media table and the dashboard publish it: not ranked
-    (insufficient data); else its values not reported and scored 0
-    (:func:`zero_scored`) and its imputed ones (the rest of ``n_imputed``: values
-    filled by another rule, dimension scores filled by their rule), each counted;
+    (insufficient data); else its values not reported and scored 0 and its
+    imputed ones (:func:`filled`), each counted;
     a ranked unit's level-1 dimension
     left blank where the period scores it for others (too few of its indicators
     had a value, ``min_coverage``: its composite is the other dimensions',
@@ -913,8 +917,7 @@ def league_notes(result: Result, table: pd.DataFrame, period: str | None) -> lis
 
     parts: list[list[Word]] = [[] for _ in range(len(table))]
     unranked = (table["status"] == "insufficient_data").to_numpy()
-    zero = zero_scored(result, table, period)
-    imputed = table["n_imputed"].to_numpy() - zero
+    zero, imputed = filled(result, table, period)
     for row in range(len(table)):
         if unranked[row]:
             parts[row].append(MEDIA_NOTE["insufficient_data"])

@@ -37,7 +37,7 @@ import pandas as pd
 
 from evaluation import periods as P
 from evaluation import vocabulary as V
-from evaluation.analysis.views import blank_dimensions, zero_scored
+from evaluation.analysis.views import blank_dimensions, filled
 from evaluation.errors import EvaluationError, RequestError
 from evaluation.files import replacing, safe_cells
 from evaluation.publish.export import (
@@ -457,11 +457,9 @@ def _notes(
     blank dimension (counted among the table's units: ``peer_group``'s only, for
     its file), and the agencies late for the period."""
     table = result.league_table(period, peer_group=peer_group)
-    ranked = (table["status"] != "insufficient_data").to_numpy()
-    zero = zero_scored(result, table, period) * ranked
-    imputed = (table["n_imputed"].to_numpy() - zero) * ranked
+    zero, imputed = filled(result, table, period)  # what the Note cells count
     counts = {"zero_note": zero, "imputed_note": imputed}
-    unranked = int((~ranked).sum())
+    unranked = int((table["status"] == "insufficient_data").sum())
     zh, en = [], []
     for key, n in counts.items():
         if n.sum():
