@@ -198,7 +198,9 @@ def render_html(
         group_tables.append(
             {
                 "id": gid,
-                "heading": t["group_heading"].format(name=gname, n=int(sizes[gid])),
+                "heading": V.say_count(
+                    "report", "group_heading", int(sizes[gid]), name=gname
+                ).text(lang),
                 "rows": rows,
                 "distribution": t["group_dist"].format(
                     counts=t["sep"].join(

@@ -774,3 +774,20 @@ def test_a_rules_original_words_quote_their_own_quotation_in_single_quotes():
     plain = "严格责任追究，加大惩戒力度"
     assert R.original_words(plain) == f"“{plain}”"
     assert R.original_words("") == ""
+
+
+def test_a_group_of_one_unit_is_headed_in_the_singular(appraised):
+    """A group's heading counts its units: ``(1 unit)`` in English for a group of
+    one, not ``(1 units)``; Chinese alike (1个单位). The sample's grades cut to the
+    first unit of each appraisal group."""
+    result, config, _, ap = appraised
+    one = ap.grades.groupby("group", sort=False).head(1)
+    tables = {
+        "grades": one, "rules_applied": ap.rules_applied, "survey": ap.survey,
+        "rules": ap.rules, "persons": ap.persons,
+    }  # fmt: skip
+    html = R.render_html(result, tables, config=config, units=[], lang="en")
+    headings = re.findall(r"\((\d+ units?)\)", html)
+    assert headings and set(headings) == {"1 unit"}, headings
+    html = R.render_html(result, tables, config=config, units=[])
+    assert "（1个单位）" in html
