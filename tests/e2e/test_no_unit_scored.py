@@ -1,8 +1,9 @@
 """``evaluation score`` of a period no unit can be scored for, as the sample's
-2026 (nothing reported yet): the words say which agencies have not reported, and
-advise scoring a longer period only where there is one (a month's quarter and
-year, a quarter's year), never the year a year was asked for. Expected words
-written by hand."""
+2026 with one agency's report in (the service centre's January, as its December):
+the words say which agencies have not reported, and advise scoring a longer period
+only where there is one (a month's quarter and year, a quarter's year), never the
+year a year was asked for. (With no report at all, the period is said to have
+none: tests/test_pipeline.py.) Expected words written by hand."""
 
 from __future__ import annotations
 
@@ -20,6 +21,14 @@ from ..conftest import ROOT
 def data(tmp_path_factory):
     copy = tmp_path_factory.mktemp("data") / "sample"
     shutil.copytree(ROOT / "data" / "sample", copy)
+    sent = copy / "observations" / "service_centre.csv"  # January sent as December
+    lines = sent.read_text(encoding="utf-8-sig").splitlines()
+    january = [
+        line.replace(",2025-M12,", ",2026-M01,").rsplit(",", 1)[0] + ",2026-02-04"
+        for line in lines
+        if ",2025-M12," in line
+    ]
+    sent.write_text("\n".join([*lines, *january]) + "\n", encoding="utf-8-sig")
     return copy
 
 
