@@ -130,7 +130,10 @@ def test_the_rankings_print_every_unit_by_name_in_either_language(
         _language(dash_duo, lang)
         driver.get(dash_duo.server_url + "/rankings")
         _wait(driver)
-        text = _text(_print(driver))
+        # pdfium reads a hyphen it may break a line at (State-owned in a narrow
+        # cell) as U+FFFE; the chart no longer prints that name whole (it cuts a
+        # long English name after two lines: "…"), so the table's must be read
+        text = _text(_print(driver)).replace("\ufffe", "-")
         flat = "".join(text.split())
         missing = [n for n in league[f"name_{lang}"] if "".join(n.split()) not in flat]
         assert missing == [], missing
