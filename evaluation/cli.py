@@ -1438,8 +1438,27 @@ def _day(value):
     return day_word(value)
 
 
+#: the options of a new run that a draft's release (``publish --run``) would ignore
+NEW_RUN_OPTIONS = {
+    "appraisal": "--appraisal",
+    "appraisal_config": "--appraisal-config",
+    "release": "--release",
+    "uncertainty_draws": "--uncertainty-draws",
+    "skip_released": "--skip-released",
+}
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Whether the user gave option ``name``, not its default: click's record of
+    where the value came from, so a default typed again counts. Typer carries its
+    own click, whose ``ParameterSource`` is known here by its members' names."""
+    source = ctx.get_parameter_source(name)
+    return getattr(source, "name", "DEFAULT") not in ("DEFAULT", "DEFAULT_MAP")
+
+
 @app.command()
 def publish(
+    ctx: typer.Context,
     result: Annotated[
         Path | None,
         typer.Argument(
@@ -1542,8 +1561,11 @@ def publish(
         raise _fail_words(say("cli_error", "result_or_run"), lang, 2)
     if run is not None and (supersedes or reason):
         raise _fail_words(say("cli_error", "supersedes_run"), lang, 2)
-    if run is not None and appraisal is not None:  # the draft is released as stored
-        raise _fail_words(say("cli_error", "appraisal_run"), lang, 2)
+    given = [name for name in NEW_RUN_OPTIONS if _given(ctx, name)]
+    if run is not None and given:  # the draft is released as stored: refused unread
+        why = say("run_option_why", given[0])
+        said = say("cli_error", "run_option", option=NEW_RUN_OPTIONS[given[0]], why=why)
+        raise _fail_words(said, lang, 2)
     new = run is None
     steps = ["read", "appraise", "draws", "store"] if new else ["store"]
     steps = [

@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from evaluation.cli import app
+from evaluation.publish.store import Store
 
 from ..conftest import ROOT
 
@@ -142,6 +143,78 @@ def test_publish_a_draft_with_appraisal_inputs_is_refused(tmp_path):
     assert "--appraisal goes with a new RESULT, not --run" in en.output
     assert "a release publishes the stored draft as it is" in en.output
     assert not store.exists()
+
+
+@pytest.fixture(scope="module")
+def draft(result, tmp_path_factory):
+    """A store holding 2025-Q4's period run as a draft (``publish RESULT``), and
+    the draft's id."""
+    path = tmp_path_factory.mktemp("draft") / "store.duckdb"
+    done = invoke("publish", result, "--store", path, "--by", "测试")
+    assert done.exit_code == 0, done.output
+    with Store(path, read_only=True) as s:
+        (run_id,) = s.runs()["run_id"]
+    return path, run_id
+
+
+@pytest.mark.parametrize(
+    ("given", "zh_why", "en_why"),
+    [
+        (  # its default typed out: given all the same
+            ("--appraisal-config", "appraisal.yaml"),
+            "发布草稿即按存入时的原样发布，其考评结果已随草稿存入，不再读取考评规则",
+            "a release publishes the stored draft as it is, its appraisal stored "
+            "with it, and reads no appraisal rules",
+        ),
+        (
+            ("--release",),
+            "--run 本身即发布该草稿；--release 用于存入新结果时随即发布",
+            "--run releases the draft itself; --release releases a new RESULT as it "
+            "is stored",
+        ),
+        (
+            ("--uncertainty-draws", "200"),
+            "排名区间在存入运行时模拟，随草稿存入；发布草稿时不再模拟",
+            "rank intervals are drawn when a run is stored and kept with the draft; "
+            "a release draws none",
+        ),
+        (
+            ("--skip-released",),
+            "发布草稿不存入新结果，无可跳过；同一类型、同一报告期已有发布的运行时，"
+            "发布草稿仍不予受理",
+            "a release stores no new result to skip; a draft of a kind and period "
+            "released already is refused all the same",
+        ),
+    ],
+    ids=["appraisal-config", "release", "uncertainty-draws", "skip-released"],
+)
+def test_publish_a_draft_with_an_option_of_a_new_run_is_refused(
+    draft, tmp_path, given, zh_why, en_why
+):
+    """``publish --run`` releases the draft as stored: an option only a new run
+    reads, given beside it, is refused by name with why, in both languages, and
+    nothing is written; the same release without it goes through."""
+    store = tmp_path / "store.duckdb"
+    shutil.copyfile(draft[0], store)
+    before = store.read_bytes()
+    args = ("publish", "--run", draft[1], "--by", "主任", "--store", store)
+    option = given[0]
+    zh = invoke(*args, *given)
+    assert zh.exit_code == 2, zh.output
+    assert (
+        f"{option} 只能与新的结果文件夹一起使用，不能与 --run 一起使用：{zh_why}"
+        in zh.output
+    )
+    en = invoke(*args, *given, "--lang", "en")
+    assert en.exit_code == 2, en.output
+    assert f"{option} goes with a new RESULT, not --run: {en_why}" in en.output
+    assert store.read_bytes() == before  # nothing written, nothing published
+    assert [p.name for p in tmp_path.iterdir()] == ["store.duckdb"]
+    with Store(store, read_only=True) as s:
+        assert s.runs().set_index("run_id").at[draft[1], "status"] == "draft"
+    done = invoke(*args)  # the defaults (--appraisal-config's too) are not given
+    assert done.exit_code == 0, done.output
+    assert f"已正式发布运行 {draft[1]}（现行有效）" in done.output
 
 
 def test_export_an_unknown_peer_group(result, tmp_path):
