@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -73,6 +74,41 @@ def replacing(path: str | Path, *, suffix: str = "") -> Iterator[Path]:
         if isinstance(exc, OSError) and exc.filename in (None, name):
             raise naming(exc, path) from exc
         raise
+
+
+def staging(path: str | Path) -> Path:
+    """A new, empty folder beside ``path`` to write it in before one rename puts it
+    in place: ``.NAME-PID-xxxxxxxx``, named by the process writing it, readable as
+    any folder the user makes (``mkdtemp`` makes it owner-only). The staging folders
+    of ``path`` that a process killed midway left there (SIGKILL, a power cut: their
+    process no longer runs) are removed first; a running process's (a concurrent
+    write) and one not named by a process are kept."""
+    path = Path(path)
+    prefix = f".{path.name}-"
+    for old in path.parent.iterdir():
+        name = old.name[len(prefix) :] if old.name.startswith(prefix) else ""
+        pid = re.fullmatch(r"(\d+)-[a-z0-9_]+", name)  # mkdtemp's letters after it
+        if pid and not _running(int(pid[1])) and old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old, ignore_errors=True)  # or another write removed it
+    tmp = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=path.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)
+    return tmp
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` runs (another user's too). Taken as running on
+    Windows, where no signal asks without acting: its folders are kept there."""
+    if os.name == "nt":
+        return True
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):  # none such; beyond any pid
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def naming(exc: OSError, path: str | Path) -> OSError:

@@ -2,8 +2,10 @@
 
 A **result folder** (:func:`save_result`, :func:`load_result`) holds
 ``provenance.json``, ``catalogue.json`` and one Parquet file per stage table. It is
-written to a temporary sibling and renamed into place, so a run killed midway leaves
-no half-written result.
+written to a staging sibling named by its process (``.result-PID-xxxxxxxx``,
+:func:`evaluation.files.staging`) and renamed into place, so a run killed midway
+leaves no half-written result; the staging folder such a run leaves is removed by the
+next save beside it once its process no longer runs.
 
 The **publication store** (:class:`Store`) is one embedded DuckDB file (default
 ``data/store.duckdb``, no server):
@@ -43,7 +45,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import time
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -55,7 +56,7 @@ import pandas as pd
 
 from evaluation.catalogue import parse_catalogue
 from evaluation.errors import EvaluationError
-from evaluation.files import naming, os_reason, replacing
+from evaluation.files import naming, os_reason, replacing, staging
 from evaluation.pipeline import git_commit
 from evaluation.result import Provenance, Result
 from evaluation.vocabulary import FAMILIES, Word, quoted, say
@@ -68,12 +69,9 @@ def save_result(result: Result, folder: str | Path) -> Path:
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+        tmp = staging(folder)  # a killed save's staging removed first
     except OSError as exc:
         raise naming(exc, folder) from exc
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it owner-only; readers need it too
     try:
         for name in result.tables():
             getattr(result, name).to_parquet(tmp / f"{name}.parquet", index=False)

@@ -7,6 +7,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import subprocess
+import sys
 from dataclasses import replace
 
 import pandas as pd
@@ -57,6 +60,38 @@ def test_a_failed_save_leaves_the_previous_result_as_it_was(tiny_result, tmp_pat
         save_result(replace(tiny_result, flags=bad), folder)
     assert load_result(folder) == tiny_result
     assert [p.name for p in folder.parent.iterdir()] == ["result"]
+
+
+def test_a_killed_saves_staging_is_removed_by_the_next_and_a_running_ones_kept(
+    tiny_result, tmp_path
+):
+    """A save killed midway (SIGKILL, a power cut) leaves its staging folder beside
+    the result, named by its process: the next save removes it. A running process's
+    (a concurrent save, still writing) stays, as does a folder not named by one."""
+    out = tmp_path / "out"
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    writing = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        stale = out / f".result-{int(gone.stdout)}-k1ll3d_0"
+        live = out / f".result-{writing.pid}-wr1t1ng0"
+        unnamed = out / ".result-abcd1234"  # a save's before pids named them
+        for folder in (stale, live, unnamed):
+            folder.mkdir(parents=True)
+            (folder / "composite.parquet").write_bytes(b"PAR1 half written")
+        save_result(tiny_result, out / "result")
+        assert sorted(p.name for p in out.iterdir()) == sorted(
+            [live.name, unnamed.name, "result"]
+        )
+        assert (live / "composite.parquet").read_bytes() == b"PAR1 half written"
+        assert load_result(out / "result") == tiny_result
+    finally:
+        writing.kill()
+        writing.wait()
+    mode = os.stat(out / "result").st_mode & 0o777  # readers need it, not only we
+    umask = os.umask(0)
+    os.umask(umask)
+    assert mode == 0o777 & ~umask
 
 
 def test_a_folder_that_is_no_result_is_named(tmp_path):
