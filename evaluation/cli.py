@@ -2804,13 +2804,14 @@ def national_cmd(
     OUT/national_PERIOD/ (composite, ranks, dimension scores as Parquet; the
     late agencies' submissions it went without, absences.parquet)."""
     from evaluation.errors import EvaluationError, ValidationFailed
+    from evaluation.pipeline import check_period
     from evaluation.scale import distributed, national
 
     _check_lang(lang)
     cat = _catalogue(catalogue, lang)
     try:
         # the units file's problems are reported with the reports' (one round)
-        national.check_period(period, cat)  # a period that is no label: said first
+        check_period(period, cat)  # a period that is no label: said first, as score
         table, said = national.check_units(units, cat)
         if table is None:  # its columns are wrong: no ids to check the files by
             raise ValidationFailed(said)

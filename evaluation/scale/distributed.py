@@ -26,6 +26,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from evaluation.catalogue import Catalogue
+from evaluation.pipeline import check_period
 from evaluation.scale import national
 
 
@@ -74,7 +75,7 @@ def score_parquet(
     """:func:`.national.score_parquet` with one task per Parquet file on ``client``'s
     workers (``progress``: a bar as files finish). Raises ``ValidationFailed``
     with every file's problems and ``units_problems`` (``units_file``: as there)."""
-    national.check_period(period, catalogue)
+    check_period(period, catalogue)
     # sent once to every worker, as plain data (a pandas Index does not pickle
     # with its cached lookup engine)
     unit_ids = client.scatter(units["unit_id"].to_numpy(dtype=object), broadcast=True)

@@ -44,7 +44,7 @@ from evaluation.intake.validate import (
     say_number_marks,
     say_spaces,
 )
-from evaluation.pipeline import no_unit_scored, score_prepared
+from evaluation.pipeline import check_period, no_unit_scored, score_prepared
 from evaluation.result import ABSENCE_COLUMNS, no_absences
 from evaluation.scoring.aggregate import Aggregated
 from evaluation.scoring.prepare import (
@@ -54,7 +54,7 @@ from evaluation.scoring.prepare import (
     roll_up,
     scored_indicators,
 )
-from evaluation.vocabulary import quoted, say
+from evaluation.vocabulary import say
 
 FIRST_ROW = 1  #: Parquet rows are numbered from 1 (no header line), as :mod:`.io`
 
@@ -115,25 +115,6 @@ def files(path: str | Path) -> list[Path]:
     if not found:
         raise EvaluationError(words=say("library_error", "no_parquet", path=path))
     return found
-
-
-def check_period(period: str, catalogue: Catalogue) -> None:
-    """Refuse a period that is no label, or that no indicator is reported for."""
-    try:
-        frequency = P.frequency_of(period)
-    except ValueError as exc:
-        raise EvaluationError(
-            str(exc),
-            words=say(
-                "cli_error",
-                "choice",
-                option="--period",
-                got=quoted(period),
-                choices="2025、2025-H1、2025-Q4、2025-B6、2025-M12",
-            ),
-        ) from None
-    if not scored_indicators(catalogue, frequency):
-        raise EvaluationError(words=say("library_error", "too_rare", period=period))
 
 
 def read_units(path: str | Path, catalogue: Catalogue) -> pd.DataFrame:

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 import evaluation as ev
@@ -18,7 +19,7 @@ from evaluation.errors import ValidationFailed
 from evaluation.scale import national
 from evaluation.scoring import prepare
 
-from ..conftest import BLANK_Q4, ROOT
+from ..conftest import BLANK_Q4, ROOT, TINY, TINY_ROWS, TINY_UNITS, write_dataset
 
 SAMPLE = ROOT / "data" / "sample"
 
@@ -262,9 +263,68 @@ def test_a_repeated_unit_id_is_said_not_crashed_on(data, units, reports, tmp_pat
     assert all("不能重复" in row[3] for row in said)
 
 
-def test_a_period_that_is_no_label_is_refused(catalogue, units, reports):
-    with pytest.raises(ev.EvaluationError, match="not a period label"):
-        national.score_parquet(reports, units, catalogue, period="2025-13")
+# ------------------------------------- a period refused: the pipeline's words
+#: the tiny catalogue (quarterly, half-year and annual indicators) and its 2025
+#: reports: a label that is none, and a month no indicator is reported for
+REFUSED = {
+    "2025-13": (
+        "报告期“2025-13”写法不对：应写作“2025”（年度）、“2025-H1”（上半年）、"
+        "“2025-Q3”（第三季度）、“2025-B2”（3—4月）或“2025-M03”（3月）这样的形式",
+        "'2025-13' is not a period label (e.g. 2025, 2025-H1, 2025-Q3, 2025-B2, "
+        "2025-M03)",
+    ),
+    "2025-M03": (
+        "2025年3月没有一项指标的报送频次足以评分",
+        "no indicator is reported often enough to score 2025-M03",
+    ),
+}
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    """The tiny catalogue (YAML), its units and reports as Parquet, and the same
+    reports as a city dataset folder (CSV) for ``evaluation score``."""
+    (tmp_path / "tiny.yaml").write_text(
+        yaml.safe_dump(TINY, allow_unicode=True), encoding="utf-8"
+    )
+    no_parent = TINY_UNITS.assign(parent_id=None)  # null in Parquet, as exported
+    no_parent.to_parquet(tmp_path / "units.parquet", index=False)
+    obs = pd.DataFrame(TINY_ROWS, columns=["unit_id", "period", "indicator_id", "v"])
+    obs = obs.assign(value=pd.to_numeric(obs.pop("v")))
+    obs.to_parquet(tmp_path / "reports.parquet", index=False)
+    write_dataset(tmp_path / "city", TINY_UNITS, TINY_ROWS)
+    return tmp_path
+
+
+@pytest.mark.parametrize("period", list(REFUSED))
+def test_a_refused_period_is_said_in_the_pipeline_s_words(tiny, period):
+    catalogue = ev.load_catalogue(tiny / "tiny.yaml")
+    units = national.read_units(tiny / "units.parquet", catalogue)
+    with pytest.raises(ev.EvaluationError) as parquet_path:
+        national.score_parquet(
+            tiny / "reports.parquet", units, catalogue, period=period
+        )
+    assert parquet_path.value.words == REFUSED[period]
+    with pytest.raises(ev.EvaluationError) as pandas_path:
+        ev.run(catalogue, ev.load_dataset(tiny / "city"), period=period)
+    assert pandas_path.value.words == REFUSED[period]
+
+
+@pytest.mark.parametrize("period", list(REFUSED))
+def test_the_national_command_says_a_refused_period_as_score_does(tiny, period):
+    common = ["--period", period, "--catalogue", str(tiny / "tiny.yaml")]
+    done = CliRunner().invoke(
+        app,
+        ["national", str(tiny / "reports.parquet"), "--units",
+         str(tiny / "units.parquet"), *common, "--out", str(tiny / "out")],
+    )  # fmt: skip
+    scored = CliRunner().invoke(
+        app, ["score", str(tiny / "city"), *common, "--out", str(tiny / "o2")]
+    )
+    assert done.exit_code == scored.exit_code == 1
+    assert done.output.splitlines() == list(REFUSED[period])
+    assert scored.output == done.output
+    assert not (tiny / "out").exists() and not (tiny / "o2").exists()
 
 
 def test_the_national_command_reports_bad_rows_in_chinese(data, units, tmp_path):
