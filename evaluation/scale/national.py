@@ -549,7 +549,9 @@ def finish(
     prepared = excuse_absent(prepared, catalogue, absences)
     normalised, agg, ranks, composite, _ = score_prepared(prepared, units, catalogue)
     if composite["composite_score"].notna().sum() == 0:  # as the pipeline: said
-        raise no_unit_scored(period, absences, catalogue)
+        # the periods the files report: none in ``period`` is said so, with their span
+        reported = pd.Series(sorted({s for p in parts for _, s in p.sent}))
+        raise no_unit_scored(period, absences, catalogue, reported=reported)
     return National(period, prepared, normalised, agg, composite, ranks, absences)
 
 

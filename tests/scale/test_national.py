@@ -265,7 +265,9 @@ def test_a_repeated_unit_id_is_said_not_crashed_on(data, units, reports, tmp_pat
 
 # ------------------------------------- a period refused: the pipeline's words
 #: the tiny catalogue (quarterly, half-year and annual indicators) and its 2025
-#: reports: a label that is none, and a month no indicator is reported for
+#: reports: a label that is none, a month no indicator is reported for, and a year
+#: with no report at all (2030: said with the reports' span, 2025-M01 to 2025-M12,
+#: not as every series owed)
 REFUSED = {
     "2025-13": (
         "报告期“2025-13”写法不对：应写作“2025”（年度）、“2025-H1”（上半年）、"
@@ -276,6 +278,12 @@ REFUSED = {
     "2025-M03": (
         "2025年3月没有一项指标的报送频次足以评分",
         "no indicator is reported often enough to score 2025-M03",
+    ),
+    "2030": (
+        "2030年度没有任何报送数据：数据集中的报送期为2025年1月至2025年12月，"
+        "请检查报告期，或待各单位报送后再评分",
+        "there is no report for 2030: the dataset's reports run from 2025-M01 to "
+        "2025-M12; check the period, or score once the agencies report",
     ),
 }
 
