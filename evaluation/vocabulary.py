@@ -227,10 +227,12 @@ def say(family_name: str, key: str, **fields) -> Word:
     )
 
 
-def say_count(family_name: str, key: str, n: int, **fields) -> Word:
+def say_count(family_name: str, key: str, n: float, **fields) -> Word:
     """:func:`say` of ``key`` about ``n`` things (``n`` a field too): its singular,
     ``key_one``, where ``n`` is 1 and the family has it (English: 1 report file …
-    its rows; 2 report files … their rows; Chinese says both alike)."""
+    its rows; 2 report files … their rows; 1.5 points; Chinese says both alike).
+    The one place a count picks its English singular: a count inside a sentence
+    the code builds has its own key (``appraisal_count``: 1 fault finding)."""
     one = f"{key}_one"
     key = one if n == 1 and one in family(family_name) else key
     return say(family_name, key, n=n, **fields)

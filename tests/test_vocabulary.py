@@ -200,6 +200,9 @@ def test_api():
     assert V.say_count("absence_cli", "copies", 2).en.startswith(
         "note: 2 report files repeat files already read;"
     )
+    # a count inside a sentence the code builds (the appraisal's reasons)
+    assert V.say_count("appraisal_count", "faults", 1) == ("1起过错", "1 fault finding")
+    assert V.say_count("appraisal_count", "points", 1.5) == ("1.5分", "1.5 points")
     said = V.say("validate_cli", "failed", n=1)  # no failed_one: the key's words
     assert V.say_count("validate_cli", "failed", 1) == said
     with pytest.raises(KeyError, match="no vocabulary family 'grades'"):

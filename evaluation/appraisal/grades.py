@@ -10,7 +10,7 @@ import pandas as pd
 
 from evaluation.appraisal.config import GRADES, Config, Quota
 from evaluation.appraisal.inputs import Inputs, row_problems
-from evaluation.appraisal.rules import en_count
+from evaluation.appraisal.rules import counted
 from evaluation.errors import ValidationFailed
 from evaluation.vocabulary import (
     FAMILIES,
@@ -285,7 +285,7 @@ def _capped_by(unit: str, cap: str, applied: list[dict], config: Config) -> Word
     """The rules that cap ``unit`` at ``cap`` (``applied``'s grade-cap rows), each
     with the faults it counted: ``该单位有3起过错（一般过错），适用考评规则“…”`` /
     ``this unit has 3 fault findings (general fault); the rule '…'`` (1 fault
-    finding: :func:`~.rules.en_count`)."""
+    finding: :func:`~.rules.counted`)."""
     rules = {r.id: r for r in config.rules}
     severity = {s.id: s for s in config.faults.severities}
     zh, en = [], []
@@ -296,10 +296,9 @@ def _capped_by(unit: str, cap: str, applied: list[dict], config: Config) -> Word
         kinds = [severity[s] for s in rule.severities]
         of_zh = f"（{'、'.join(s.name_zh for s in kinds)}）" if kinds else ""
         of_en = f" ({', '.join(s.name_en for s in kinds)})" if kinds else ""
-        zh.append(f"有{n}起过错{of_zh}，适用考评规则“{rule.name_zh}”")
-        en.append(
-            f"has {en_count(n, 'fault finding')}{of_en}; the rule '{rule.name_en}'"
-        )
+        faults = counted("faults", n)
+        zh.append(f"有{faults.zh}{of_zh}，适用考评规则“{rule.name_zh}”")
+        en.append(f"has {faults.en}{of_en}; the rule '{rule.name_en}'")
     return Word("该单位" + "；".join(zh), "this unit " + "; ".join(en))
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 from evaluation import periods as P
 from evaluation.appraisal.config import GRADES, PERSON_GRADES, Config, Rule
 from evaluation.appraisal.inputs import Inputs
-from evaluation.vocabulary import GRADE, PERSON_GRADE, Word, family, say
+from evaluation.vocabulary import GRADE, PERSON_GRADE, Word, family, say, say_count
 
 RULE_COLUMNS = [
     "rule_id",
@@ -48,10 +48,12 @@ def citation(rule: Rule) -> str:
     return rule.source.cited()
 
 
-def en_count(n: float, one: str) -> str:
-    """A count in English: ``1 fault finding``, ``3 fault findings``, ``1.5 points``
-    (the rules' reasons and the overrides' refusal, :mod:`.grades`)."""
-    return f"{n:g} {one if n == 1 else one + 's'}"
+def counted(key: str, n: float) -> Word:
+    """A count in a reason, ``appraisal_count`` in the vocabulary (its singular for
+    1: :func:`~evaluation.vocabulary.say_count`): ``3起过错`` / ``3 fault findings``,
+    ``1 fault finding``, ``1.5分`` / ``1.5 points`` (the rules' reasons and the
+    overrides' refusal, :mod:`.grades`)."""
+    return say_count("appraisal_count", key, n)
 
 
 def is_active(rule: Rule, catalogue) -> tuple[bool, str, str]:
@@ -118,15 +120,15 @@ def _deduct(rule, faults, table, pos, base, applied) -> None:
         d = min(p, rule.cap) if rule.cap is not None else p
         n = int((f["unit_id"] == unit).sum())
         table.loc[pos[unit], "deductions"] += d
+        faults_n, points = counted("faults", n), counted("points", d)
         applied.append(
             base
             | {
                 "unit_id": unit,
                 "effect": f"-{d:g}",
-                "effect_zh": f"扣{d:g}分",
-                "reason_zh": f"{rule.name_zh}：{n}起过错，扣{d:g}分",
-                "reason_en": f"{rule.name_en}: {en_count(n, 'fault finding')}, "
-                f"{en_count(d, 'point')} deducted",
+                "effect_zh": f"扣{points.zh}",
+                "reason_zh": f"{rule.name_zh}：{faults_n.zh}，扣{points.zh}",
+                "reason_en": f"{rule.name_en}: {faults_n.en}, {points.en} deducted",
             }
         )
 
@@ -144,6 +146,7 @@ def _cap(rule, faults, table, pos, base, applied) -> None:
         i = pos[unit]
         if rank[rule.grade] > rank[table.at[i, "cap"]]:
             table.at[i, "cap"] = rule.grade
+        faults_n = counted("faults", n)
         applied.append(
             base
             | {
@@ -152,9 +155,8 @@ def _cap(rule, faults, table, pos, base, applied) -> None:
                 "effect_zh": f"最高{z}",
                 "cap": rule.grade,
                 "faults": int(n),
-                "reason_zh": f"{rule.name_zh}：{n}起过错，最高评为{z}",
-                "reason_en": f"{rule.name_en}: {en_count(n, 'fault finding')}, "
-                f"at most {e}",
+                "reason_zh": f"{rule.name_zh}：{faults_n.zh}，最高评为{z}",
+                "reason_en": f"{rule.name_en}: {faults_n.en}, at most {e}",
             }
         )
 
@@ -303,24 +305,24 @@ def person_outcomes(
             if rank[rule.grade] > rank[row["proposed"]]:
                 row["proposed"] = rule.grade
             row["rule_ids"].append(rule.id)
+            found = counted("findings", n)
             row["reason_zh"].append(
-                f"{rule.name_zh}：{n}起，最高{z}（{citation(rule)}）"
+                f"{rule.name_zh}：{found.zh}，最高{z}（{citation(rule)}）"
             )
             row["reason_en"].append(
-                f"{rule.name_en}: {en_count(n, 'finding')}, at most {e} "
-                f"({citation(rule)})"
+                f"{rule.name_en}: {found.en}, at most {e} ({citation(rule)})"
             )
     for person, misses in missed.items():
         if person not in out:  # only the persons listed get a reason
             continue
         for rule, n, total in misses:
-            kinds = _conditions(rule, config)
+            kinds, found = _conditions(rule, config), counted("findings_in_all", total)
             out[person]["reason_zh"].append(
-                f"{rule.name_zh}：不适用（共{total}起过错，其中{kinds[0]}{n}起，"
+                f"{rule.name_zh}：不适用（{found.zh}，其中{kinds[0]}{n}起，"
                 f"须满{rule.faults_at_least}起）"
             )
             out[person]["reason_en"].append(
-                f"{rule.name_en}: not applied ({en_count(total, 'finding')}, "
+                f"{rule.name_en}: not applied ({found.en}, "
                 f"{n} of them {kinds[1]}; {rule.faults_at_least} needed)"
             )
     rows = [

@@ -315,6 +315,49 @@ def test_english_reasons_count_one_fault_in_the_singular():
     assert "Rule p_three: not applied (3 findings, 2 of them" in p["U3-P1"]
 
 
+def test_a_count_of_points_is_said_apart_from_the_count_of_faults():
+    """Half a point a general fault: U1 one (0.5 points), U2 two (1 point, from
+    2 fault findings), U3 three (1.5 points); each count takes its own singular.
+    A person rule needing one direct general fault, not met by a person's only
+    fault (leadership): 1 finding in all, said in the singular."""
+    half = rule("half", "deduction", points={"general": 0.5})
+    p_one = rule(
+        "p_one",
+        "grade_cap",
+        applies_to="person",
+        severities=["general"],
+        responsibility=["direct"],
+        grade="basically_competent",
+    )
+    faults = (
+        [
+            ("U1", "2025-03-01", "general", "U1-P1", "leadership"),
+            ("U2", "2025-03-01", "general", "U2-P1", "direct"),
+            ("U2", "2025-04-01", "general", "U2-P1", "direct"),
+            ("U3", "2025-01-01", "general", "U3-P1", "direct"),
+            ("U3", "2025-02-01", "general", "U3-P1", "direct"),
+            ("U3", "2025-03-01", "general", "U3-P1", "direct"),
+        ],
+        FAULT_COLS,
+    )
+    ap = appraise(rules=[half, PERSON_ANY, p_one], faults=faults)
+    said = ap.rules_applied.set_index("unit_id")
+    assert said["reason_en"].to_dict() == {
+        "U1": "Rule half: 1 fault finding, 0.5 points deducted",
+        "U2": "Rule half: 2 fault findings, 1 point deducted",
+        "U3": "Rule half: 3 fault findings, 1.5 points deducted",
+    }
+    assert said["reason_zh"].to_dict() == {
+        "U1": "规则half：1起过错，扣0.5分",
+        "U2": "规则half：2起过错，扣1分",
+        "U3": "规则half：3起过错，扣1.5分",
+    }
+    assert said["effect_zh"].tolist() == ["扣0.5分", "扣1分", "扣1.5分"]
+    p = ap.persons.set_index("person_id")
+    assert "Rule p_one: not applied (1 finding, 0 of them" in p.at["U1-P1", "reason_en"]
+    assert "规则p_one：不适用（共1起过错，其中" in p.at["U1-P1", "reason_zh"]
+
+
 def test_three_general_faults_of_one_person_never_fail_the_department():
     """Seed 000 五（五）: three general faults with direct responsibility in a year make
     the *person's* annual assessment 不称职. The department keeps its grade."""
