@@ -390,12 +390,12 @@ def _config_words(exc, code: str, file: Path | None = None):
     the path with its line and list entry's id where known."""
     import pandas as pd
 
-    from evaluation.vocabulary import Word, say
+    from evaluation.vocabulary import Word, say, say_count
 
     problems = exc.problems
     files = problems["file"].unique() if len(problems) else []
     name = file if file is not None else (files[0] if len(files) == 1 else "")
-    lines = [say("cli_error", code, file=name, n=len(problems))]
+    lines = [say_count("cli_error", code, len(problems), file=name)]
     for r in problems.itertuples():
         key = "config_row_value" if r.value else "config_row"
         where = r.path or r.file  # a file that is not there: no path in it
@@ -462,7 +462,7 @@ def _report_failure(
     ``report``, headed and worded in ``lang``."""
     from evaluation.intake.validate import problems_table
     from evaluation.publish.export import write_media_csv
-    from evaluation.vocabulary import say
+    from evaluation.vocabulary import say, say_count
 
     table = problems_table(exc.report, lang)
     file, row, column, value, rule = table.columns
@@ -476,7 +476,7 @@ def _report_failure(
         line = say("validate_cli", key, file=f, n=len(said), rule=said.iloc[0])
         lines.append("  " + line.text(lang))
     typer.secho(
-        say("validate_cli", "failed", n=len(table)).text(lang),
+        say_count("validate_cli", "failed", len(table)).text(lang),
         err=True,
         fg=typer.colors.RED,
     )
@@ -1741,7 +1741,7 @@ def diff(
     from evaluation.publish import worded as W
     from evaluation.publish.export import write_media_csv
     from evaluation.publish.store import Store
-    from evaluation.vocabulary import say
+    from evaluation.vocabulary import say_count
 
     try:
         with Store(store) as s:
@@ -1751,7 +1751,8 @@ def diff(
             why += _quota_why(s, old, new, viewer, lang) if len(changes) else []
     except EvaluationError as exc:
         raise _failed(exc, lang) from None
-    typer.echo(say("cli_said", "changes", n=len(changes), old=old, new=new).text(lang))
+    said = say_count("cli_said", "changes", len(changes), old=old, new=new)
+    typer.echo(said.text(lang))
     for line in why:  # a correction: why, the appeal its reason names, the quota
         typer.echo(line)
     if len(changes):
@@ -2263,7 +2264,7 @@ def letters_cmd(
     from evaluation.errors import EvaluationError
     from evaluation.publish import letters as LT
     from evaluation.publish.store import Store
-    from evaluation.vocabulary import quoted, say
+    from evaluation.vocabulary import quoted, say, say_count
 
     issued_on = None
     if date is not None:
@@ -2282,7 +2283,7 @@ def letters_cmd(
     paths = LT.write_letters(
         source, out, issuer=issuer, issued_on=issued_on, html=html, progress=_bars()
     )
-    typer.echo(say("cli_said", "letters", n=len(paths), out=out).text(lang))
+    typer.echo(say_count("cli_said", "letters", len(paths), out=out).text(lang))
 
 
 @contextmanager
@@ -2339,7 +2340,7 @@ def verify(
     rewritten whole."""
     from evaluation.errors import EvaluationError
     from evaluation.publish.store import Store
-    from evaluation.vocabulary import say
+    from evaluation.vocabulary import say, say_count
 
     _check_lang(lang)
     if adopt:
@@ -2358,14 +2359,14 @@ def verify(
         runs, head = len(s.runs()), s.head_hash()
     if problems:
         typer.secho(
-            say("cli_said", "tampered", store=store, n=len(problems)).text(lang),
+            say_count("cli_said", "tampered", len(problems), store=store).text(lang),
             err=True,
             fg=typer.colors.RED,
         )
         for line in problems:
             typer.echo(f"  {line.text(lang)}", err=True)
         raise typer.Exit(1)
-    said = say("cli_said", "intact", store=store, runs=runs, head=head)
+    said = say_count("cli_said", "intact", runs, store=store, head=head)
     typer.echo(said.text(lang))
 
 

@@ -212,7 +212,7 @@ def say(family_name: str, key: str, **fields) -> Word:
     field given as a :class:`Word` is said in each language in its own words.
 
     >>> say("validate_cli", "failed", n=3)
-    Word(zh='数据校验未通过：共3个问题', en='validation failed: 3 problem(s)')
+    Word(zh='数据校验未通过：共3个问题', en='validation failed: 3 problems')
     """
     words_ = family(family_name)
     if key not in words_:

@@ -81,6 +81,71 @@ def test_level_and_grade_words_as_officials_use_them():
     assert f"年度考核定为{V.PERSON_GRADE['incompetent'].zh}" in text
 
 
+def test_a_unit_is_a_unit_in_every_english_word():
+    """单位 is "unit" in English everywhere (the code's name, units.csv): a district
+    government is a 单位 but no department; "department" stays the word of 部门
+    (市直部门, municipal departments; 人事部门, the personnel department). The
+    media table said Department where the overview and the appraisal said Unit."""
+    department = [
+        (name, code, word.en)
+        for name, family in V.FAMILIES.items()
+        for code, word in family.items()
+        if "单位" in word.zh
+        and "部门" not in word.zh
+        and "department" in word.en.lower()
+    ]
+    assert not department
+    assert V.MEDIA_HEADER["name"] == ("单位", "Unit")
+
+
+def test_no_english_word_says_one_or_more_by_s_in_brackets():
+    """A count is said singular or plural as it is (1 problem, 2 problems: a
+    ``key_one`` beside the key, :func:`V.say_count`), never "problem(s)"."""
+    bracketed = [
+        (name, code, word.en)
+        for name, family in V.FAMILIES.items()
+        for code, word in family.items()
+        if re.search(r"[a-z]\((s|es)\)", word.en)
+    ]
+    assert not bracketed
+
+
+@pytest.mark.parametrize(
+    ("family", "key", "fields", "one", "two"),
+    [
+        ("validate_cli", "failed", {}, "1 problem", "2 problems"),
+        ("cli_error", "catalogue", {"file": "f"}, "has 1 problem:", "has 2 problems:"),
+        ("cli_error", "appraisal_config", {"file": "f"}, "1 problem:", "2 problems:"),
+        ("cli_said", "tampered", {"store": "s"}, "(1 problem):", "(2 problems):"),
+        ("cli_said", "intact", {"store": "s", "head": "h"}, "1 run;", "2 runs;"),
+        ("cli_said", "changes", {"old": "a", "new": "b"}, "1 change ", "2 changes "),
+        ("cli_said", "letters", {"out": "o"}, "wrote 1 letter ", "wrote 2 letters "),
+        ("library_error", "restore_loses", {"store": "s", "backup": "b"},
+         "1 journal record that", "2 journal records that"),
+        ("library_error", "finalise_cases_pending", {"run": "r", "cases": "c"},
+         "has an undecided appeal case c: decide it",
+         "has undecided appeal cases c: decide them"),
+        ("library_error", "correction_cases_pending",
+         {"run": "r", "old": "o", "cases": "c"},
+         "appeal case c against o is undecided: decide it",
+         "appeal cases c against o are undecided: decide them"),
+        ("library_error", "finalise_upheld", {"run": "r", "cases": "c", "inputs": ""},
+         "appeal case c against r was upheld", "appeal cases c against r were upheld"),
+        ("appraisal_input_rule", "counted_faults",
+         {"year": 2025, "m": 3, "indicator": "i", "rule": "r"},
+         "1 fault registered in 2025", "2 faults registered in 2025"),
+    ],
+)  # fmt: skip
+def test_a_count_is_said_singular_for_one_and_plural_for_two(
+    family, key, fields, one, two
+):
+    """The words that said "(s)" say one thing in the singular and two in the
+    plural (vocabulary.say_count, the key's ``_one``); Chinese alike for both."""
+    said = [V.say_count(family, key, n, **fields) for n in (1, 2)]
+    assert one in said[0].en and two in said[1].en
+    assert said[0].zh.replace("1", "2", 1) == said[1].zh
+
+
 def chinese_words_with(pattern: re.Pattern) -> list[tuple[str, str, str]]:
     """Every Chinese word of the vocabulary in which ``pattern`` finds something:
     ``(family, code, word)``, for a test to name them."""
@@ -203,8 +268,8 @@ def test_api():
     # a count inside a sentence the code builds (the appraisal's reasons)
     assert V.say_count("appraisal_count", "faults", 1) == ("1起过错", "1 fault finding")
     assert V.say_count("appraisal_count", "points", 1.5) == ("1.5分", "1.5 points")
-    said = V.say("validate_cli", "failed", n=1)  # no failed_one: the key's words
-    assert V.say_count("validate_cli", "failed", 1) == said
+    said = V.say("validate_cli", "first", n=1)  # no first_one: the key's words
+    assert V.say_count("validate_cli", "first", 1) == said
     with pytest.raises(KeyError, match="no vocabulary family 'grades'"):
         V.family("grades")
     with pytest.raises(KeyError, match="grade has no word for 'perfect'"):

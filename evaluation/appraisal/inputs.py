@@ -24,7 +24,14 @@ from evaluation.appraisal.config import Config
 from evaluation.errors import ValidationFailed
 from evaluation.intake.io import matching_files, read_table
 from evaluation.intake.validate import listed_columns, named_column
-from evaluation.vocabulary import GRADE, VETO_DECISION, Word, input_columns, say
+from evaluation.vocabulary import (
+    GRADE,
+    VETO_DECISION,
+    Word,
+    input_columns,
+    say,
+    say_count,
+)
 
 #: file → (required columns, optional columns)
 FILES: dict[str, tuple[list[str], list[str]]] = {
@@ -519,9 +526,9 @@ def _counted_faults(config: Config, inputs: Inputs, counts: pd.DataFrame):
         rule = Word(rule.name_zh, rule.id)  # by its name, as the committee knows it
         named = Word(f"“{mine['name_zh'].iat[0]}”", indicator)
         for unit in reported.index[n.to_numpy() != reported.to_numpy()]:
-            said = _said(
-                "counted_faults", year=config.year, n=int(n[unit]),
-                m=f"{reported[unit]:g}", indicator=named, rule=rule,
+            said = say_count(
+                "appraisal_input_rule", "counted_faults", int(n[unit]),
+                year=config.year, m=f"{reported[unit]:g}", indicator=named, rule=rule,
             )  # fmt: skip
             out.append(("faults.csv", pd.NA, "unit_id", unit, said.en, said.zh))
     return pd.DataFrame(out, columns=COLUMNS)

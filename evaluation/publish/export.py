@@ -423,9 +423,9 @@ def _risk_formats(
     each row measures: an indicator's unit or a score (threshold, target, trend,
     peer values, a percentile's cut); events counted. A warning's value or limit
     not in its node's unit (``said``, :func:`_warning_words`, made here if not
-    given) is shown with its words in ``lang`` (``"稳健Z值"0.00``: the cell a
-    number, read 稳健Z值-3.00; ``"倒数第"0"名"``; a roll-up's mean level
-    ``"平均等级"0.00``)."""
+    given) is shown with its words in ``lang`` (``"倒数第"0"名"``: the cell a
+    number, read 倒数第3名; a robust z's 落后同类中位数3.00个典型差距; a
+    roll-up's mean level ``"平均等级"0.00``)."""
     fmt = lambda unit, v: number_format(unit, decimals, v)  # noqa: E731
     if table == "warnings":
         units = [unit_of(catalogue, n) for n in frame["node_id"]]
@@ -478,14 +478,15 @@ def _rules_of(catalogue, frame: pd.DataFrame) -> list:
 def _limits_said(catalogue, frame: pd.DataFrame, decimals: int) -> list:
     """How each warning's limit is said where it is not in its node's unit, by the
     rule that raised it (:func:`_rules_of`; methodology §13): a peer rule's robust z
-    (稳健Z值-3.00) or place (倒数第3名), a run of periods (连续3期), a roll-up's
-    worst indicators (最差2项), a worsening (变差5.00%, in % of the earlier value;
-    变差3.00分, 变差3.00个百分点), a target the shortfall is measured from
-    (目标98.00%). Per row ``(zh, en, number)``: the words before and after the
-    limit in each language (``risk_limit`` in the vocabulary) and the Excel format
-    of the number itself; ``None`` where the limit is in the node's unit and
-    compared with the value itself (an indicator's or a score's threshold, a
-    percentile's cut) or there is none (an event)."""
+    (落后同类中位数3.00个典型差距) or place (倒数第3名), a run of periods
+    (连续3期), a roll-up's worst indicators (最差2项), a worsening (变差5.00%, in %
+    of the earlier value; 变差3.00分, 变差3.00个百分点), a target the shortfall is
+    measured from (目标98.00%). Per row ``(zh, en, number, signed)``: the words
+    before and after the limit in each language (``risk_limit`` in the
+    vocabulary), the Excel format of the number itself and whether it keeps its
+    minus (a robust z's words say behind: not); ``None`` where the limit is in
+    the node's unit and compared with the value itself (an indicator's or a
+    score's threshold, a percentile's cut) or there is none (an event)."""
     plain_ = number_format("plain", decimals)
     out, known = [], {}  # each (rule, node, limit) said once
     for rule, node, v in zip(
@@ -517,7 +518,8 @@ def _limits_said(catalogue, frame: pd.DataFrame, decimals: int) -> list:
             ),
         )
         zh, en = (tuple(w.split("{n}")) for w in said)
-        known[id(rule), node, v] = (zh, en, number)
+        # a robust z's words say "behind": its (negative) number without its minus
+        known[id(rule), node, v] = (zh, en, number, code != "robust_z")
         out.append(known[id(rule), node, v])
     return out
 
@@ -541,14 +543,14 @@ def _values_said(frame: pd.DataFrame, decimals: int) -> list:
     as :func:`_limits_said` says a limit; ``None`` elsewhere."""
     plain_ = number_format("plain", decimals)
     said = V.say("risk_value", "rollup", n="{n}")
-    rollup = (*(tuple(w.split("{n}")) for w in said), plain_)
+    rollup = (*(tuple(w.split("{n}")) for w in said), plain_, True)
     return [rollup if r == "rollup" else None for r in frame["rule"]]
 
 
 def _limit_words(said: tuple, lang: str) -> list[tuple[str, str]]:
     """The words before and after a limit (:func:`_limits_said`) in ``lang``: one
     pair, or for ``both`` the Chinese and the English pair, or one pair of both
-    where every word comes before the number (稳健Z值 robust z -3.00)."""
+    where every word comes before the number (平均等级 mean level 1.50)."""
     zh, en = said[0], said[1]
     if lang != "both":
         return [zh if lang == "zh" else en]
@@ -558,10 +560,13 @@ def _limit_words(said: tuple, lang: str) -> list[tuple[str, str]]:
 
 
 def _limit_text(said: tuple, text: str, lang: str) -> str:
-    """A limit's CSV cell: its number ``text`` (whole where its format is) with its
-    words in ``lang`` (倒数第3名, 稳健Z值-3.00; both: 倒数第3名 bottom 3)."""
+    """A limit's CSV cell: its number ``text`` (whole where its format is; without
+    its sign where the words say it) with its words in ``lang`` (倒数第3名,
+    落后同类中位数3.00个典型差距; both: 倒数第3名 bottom 3)."""
     if said[2] in ("0", "#,##0"):
         text = str(int(float(text)))
+    if not said[3]:
+        text = text.removeprefix("-")
     return " ".join(f"{b}{text}{a}" for b, a in _limit_words(said, lang))
 
 
@@ -569,10 +574,12 @@ def _limit_format(said: tuple, lang: str) -> str:
     """A limit's Excel number format: its number with its words in ``lang`` (a
     workbook shows the number once: ``both`` with words after it in either
     language reads in Chinese, as a workbook's dates do), negatives too
-    (``"稳健Z值"0.00;"稳健Z值"-0.00``)."""
+    (``"倒数第"0"名";"倒数第"-0"名"``; a robust z's without the minus its words
+    say: ``"落后同类中位数"0.00"个典型差距";"落后同类中位数"0.00"个典型差距"``)."""
     before, after = _limit_words(said, lang)[0]
     b, a = (f'"{w}"' if w else "" for w in (before, after))
-    return f"{b}{said[2]}{a};{b}-{said[2]}{a}"
+    minus = "-" if said[3] else ""
+    return f"{b}{said[2]}{a};{b}{minus}{said[2]}{a}"
 
 
 def _reasons(frame: pd.DataFrame, lang: str) -> pd.Series:

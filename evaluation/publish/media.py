@@ -496,7 +496,10 @@ def _notes(
                 )
     if not zh:
         return ABOUT["no_notes"].zh + "。", ABOUT["no_notes"].en + "."
-    return "；".join(zh) + "。", "; ".join(en) + "."
+    # one sentence of clauses, each lower case in English but for a name (an
+    # agency's): the sentence's first letter raised, none after a semicolon
+    en = "; ".join(en)
+    return "；".join(zh) + "。", en[:1].upper() + en[1:] + "."
 
 
 def _range_text(spec: dict | None) -> tuple[str, str]:

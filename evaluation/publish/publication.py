@@ -58,6 +58,7 @@ from evaluation.vocabulary import (
     Word,
     quoted,
     say,
+    say_count,
 )
 
 NOTICE_DAYS = 7  #: default length of the 公示 (public notice), in calendar days
@@ -73,9 +74,14 @@ class InForceError(LifecycleError):
     """A second chain for a kind and period: two runs would be in force."""
 
 
-def _refused(code: str, error: type = EvaluationError, /, **fields) -> EvaluationError:
+def _refused(
+    code: str, error: type = EvaluationError, /, count: int | None = None, **fields
+) -> EvaluationError:
     """An ``error`` said in Chinese and English (the vocabulary's ``library_error``
-    words of ``code``, ``fields`` filled)."""
+    words of ``code``, ``fields`` filled; ``count``: how many things it names, its
+    singular for one, :func:`say_count`)."""
+    if count is not None:
+        return error(words=say_count("library_error", code, count, **fields))
     return error(words=say("library_error", code, **fields))
 
 
@@ -240,6 +246,7 @@ class Publication(Store):
                 raise _refused(
                     "correction_cases_pending",
                     LifecycleError,
+                    count=len(pending),
                     cases=_listed(pending),
                     old=old["run_id"],
                     run=run_id,
@@ -301,6 +308,7 @@ class Publication(Store):
                 raise _refused(
                     "finalise_cases_pending",
                     LifecycleError,
+                    count=len(pending),
                     run=run_id,
                     cases=_listed(pending),
                 )
@@ -309,6 +317,7 @@ class Publication(Store):
                 raise _refused(
                     "finalise_upheld",
                     LifecycleError,
+                    count=len(upheld),
                     run=run_id,
                     cases=_listed(upheld),
                     inputs=appeal_inputs(run["kind"]),

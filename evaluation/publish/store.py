@@ -59,7 +59,7 @@ from evaluation.errors import EvaluationError
 from evaluation.files import naming, os_reason, replacing, staging
 from evaluation.pipeline import git_commit
 from evaluation.result import Provenance, Result
-from evaluation.vocabulary import FAMILIES, Word, quoted, say
+from evaluation.vocabulary import FAMILIES, Word, quoted, say, say_count
 
 BEIJING = ZoneInfo("Asia/Shanghai")  #: times are stored in UTC, read in Beijing time
 
@@ -1214,11 +1214,11 @@ def restore(backup_file: str | Path, store: str | Path, *, force: bool = False) 
             lost = [h for h in mine if h not in theirs]
             if lost and not force:
                 raise EvaluationError(
-                    words=say(
+                    words=say_count(
                         "library_error",
                         "restore_loses",
+                        len(lost),
                         store=store,
-                        n=len(lost),
                         backup=backup_file,
                     )
                 )

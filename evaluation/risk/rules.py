@@ -771,7 +771,9 @@ def _peer_robust_z(peers: _Peers, limits, unit, among, digits=1):
     level, value, stat = level[hit], value[hit], stat[hit]
     # in Chinese: below (lower being better: above) the median, how far in plain
     # words by the level reached, and by how much: the difference of the two
-    # figures as written (75.56 − 62.83 reads 12.73, not the unrounded 12.72)
+    # figures as written (75.56 − 62.83 reads 12.73, not the unrounded 12.72); in
+    # English how many typical gaps (the MAD: the median of the peers' distances
+    # from their median) behind it, the statistic in plain words
     side = "低于" if peers.better > 0 else "高于"
     mz, me = _quantities(quoted, unit, digits)
     return (
@@ -781,8 +783,8 @@ def _peer_robust_z(peers: _Peers, limits, unit, among, digits=1):
         _HOW_FAR[level] + f"{side}{among}中位数" + mz + "（相差"
         + _gaps(np.abs(_written(value, unit, digits) - _written(quoted, unit, digits)),
                 unit, digits)[0] + "）",
-        _fixed(stat, 2) + " MADs from its peers' median " + me
-        + " (below " + _each(limit[hit], "{:g}".format) + ")",
+        _fixed(-stat, 2) + " typical gaps behind its peers' median " + me
+        + " (more than " + _each(-limit[hit], "{:g}".format) + ")",
     )  # fmt: skip
 
 

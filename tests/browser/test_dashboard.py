@@ -74,7 +74,7 @@ def test_rankings_filter_by_peer_group_and_switch_language(
     dash_duo.find_element("#app-lang input[value='en']").click()
     dash_duo.wait_for_text_to_equal("#app-title", catalogue.name_en)
     dash_duo.wait_for_text_to_equal(
-        '.ag-header-cell[col-id="name_en"] .ag-header-cell-text', "Department"
+        '.ag-header-cell[col-id="name_en"] .ag-header-cell-text', "Unit"
     )
     assert _first_name(dash_duo, "en") == group.loc[0, "name_en"]
     # the dropdowns' own words follow the switch: the period's search box reads

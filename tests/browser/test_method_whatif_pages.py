@@ -183,7 +183,7 @@ def test_whatif_shares_all_zero_message_and_content(dash_duo, store):
     heads, cells = _filled(dash_duo, "#whatif-table")
     assert heads == [
         "What-if rank",
-        "Department",
+        "Unit",
         "What-if score",
         "Published rank",
         "Move",

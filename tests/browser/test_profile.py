@@ -189,7 +189,7 @@ def test_an_unknown_unit_says_so_in_both_languages_with_a_way_back(dash_duo, sto
     dash_duo.driver.get(dash_duo.server_url + "/unit/NOPE")
     dash_duo.wait_for_contains_text("#profile-missing", "未找到该单位", timeout=30)
     text = dash_duo.find_element("#profile-missing").text
-    assert "“NOPE”" in text and "Department not found" in text
+    assert "“NOPE”" in text and "Unit not found" in text
     back = dash_duo.find_element("#profile-back")
     assert back.text == "← 返回排名" and back.get_attribute("href")
     assert not dash_duo.find_element("#profile-page").is_displayed()

@@ -168,7 +168,7 @@ def test_language_switch_changes_labels_headers_and_names(rankings, sample_resul
                 "Download CSV",
             )
             assert headers["composite_score"] == "Composite score"
-            assert headers["name_en"] == "Department"
+            assert headers["name_en"] == "Unit"
             assert [o["label"] for o in options[1:]] == [
                 g.name_en for g in catalogue.peer_groups
             ]

@@ -302,8 +302,8 @@ def test_a_value_from_fewer_reports_than_expected_says_how_many(client, sample_r
 def test_an_unknown_unit_gets_a_message_in_both_languages_not_a_blank_page(client):
     _, page = _page(client, "NOPE")
     message = " ".join(_texts(page["profile-missing"]["children"]))
-    assert "未找到该单位" in message and "Department not found" in message
-    assert "没有编号为“NOPE”的单位" in message and "no department “NOPE”" in message
+    assert "未找到该单位" in message and "Unit not found" in message
+    assert "没有编号为“NOPE”的单位" in message and "no unit “NOPE”" in message
     assert page["profile-page"]["style"] == {"display": "none"}
     assert (
         page["profile-back"]["href"] == "/rankings" and page["profile-back"]["children"]

@@ -130,7 +130,7 @@ CASES = {
     ),
     "a fault missing from the register": (  # D03's first of 3 reported findings
         lambda d, y: _drop_line(d / "faults.csv", 2),
-        "faults.csv unit_id D03 counted_faults: 2 fault(s) registered in 2025, the "
+        "faults.csv unit_id D03 counted_faults: 2 faults registered in 2025, the "
         "indicator fault_findings reports 3 for the periods it was reported",
     ),
     "non-numeric target": (

@@ -218,7 +218,7 @@ def test_english_files_and_note(scored, tmp_path):
     done = invoke("export", scored, "--lang", "en", "--out", out)
     assert done.exit_code == 0, done.output
     table = read_csv(tmp_path / "media_2025_en_districts.csv")
-    assert list(table.columns[:3]) == ["Period", "Rank", "Department"]
+    assert list(table.columns[:3]) == ["Period", "Rank", "Unit"]
     assert "Rank change (+ = up)" in table.columns
     note = (tmp_path / "media_2025_en.about.txt").read_text(encoding="utf-8-sig")
     assert "Period: 2025 (2025-01-01 to 2025-12-31)" in note
@@ -343,10 +343,12 @@ def test_risk_tables_as_workbooks_format_values_by_the_indicators_unit(
     assert {r[limit].value for r in rollups} == {2}
     assert {r[limit].number_format for r in rollups} == {'"最差"0"项";"最差"-0"项"'}
     # the peer rule's limit is a robust z (-1.5): a number, shown as one
-    # (稳健Z值-1.50, not a score's limit beside the score)
+    # (落后同类中位数1.50个典型差距, not a score's limit beside the score)
     peers = [r for r, hit in zip(rows, rule == "peer", strict=True) if hit]
     assert peers and {r[limit].data_type for r in peers} == {"n"}
-    assert {r[limit].number_format for r in peers} == {'"稳健Z值"0.00;"稳健Z值"-0.00'}
+    assert {r[limit].number_format for r in peers} == {
+        '"落后同类中位数"0.00"个典型差距";"落后同类中位数"0.00"个典型差距"'
+    }
     periods = [r[header.index("报告期")].value for r in rows]
     assert set(periods) == {"2025年度"}
 

@@ -191,11 +191,11 @@ def test_ledger_opens_escalates_reminds_and_closes_across_runs(tmp_path):
     remind = pd.read_csv(tmp_path / "remind_en.csv", encoding="utf-8-sig")
     # in English the same list for people, worded in English
     assert list(remind.columns) == [
-        "Department", "Indicator or dimension", "Rule", "Level", "Level when opened",
-        "Opened in", "First deadline", "Current deadline", "Escalations", "Status",
-        "Checked on", "Reason", "Department code", "Item",
+        "Responsible unit", "Indicator or dimension", "Rule", "Level",
+        "Level when opened", "Opened in", "First deadline", "Current deadline",
+        "Escalations", "Status", "Checked on", "Reason", "Unit code", "Item",
     ]  # fmt: skip
-    assert remind["Department code"].tolist() == ["U1"]
+    assert remind["Unit code"].tolist() == ["U1"]
     assert remind["Reason"].tolist() == [item("U1")["reason_en"]]
     assert not re.search(r"[\u4e00-\u9fff]", remind.astype(str).stack().str.cat())
     before = book.read_bytes()

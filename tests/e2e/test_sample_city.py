@@ -106,13 +106,13 @@ def test_media_csv_in_english_and_both(sample_result):
     assert list(en.columns[:6]) == [
         "Period",
         "Rank",
-        "Department",
+        "Unit",
         "Type of unit",
         "Peer group",
         "Composite score",
     ]
     both = media_table(sample_result, lang="both")
-    assert {"单位", "Department", "排名 Rank"} <= set(both.columns)
+    assert {"单位", "Unit", "排名 Rank"} <= set(both.columns)
 
 
 def test_media_table_for_a_peer_group_ranks_within_it(sample_result):

@@ -687,15 +687,18 @@ def test_ledger_followup_in_english_sends_the_reminders_by_name(executed_en):
     codes last), not the raw ledger (item_id, unit_id D07 first)."""
     notebook, out_dir = executed_en(ROOT / "notebooks" / "ledger_followup.py")
     header, *rows = _shown_table(notebook, "worded.reminders(")
-    assert header[1:3] == ["Department", "Indicator or dimension"]
-    assert header[-2:] == ["Department code", "Item"]
+    assert header[1:3] == ["Responsible unit", "Indicator or dimension"]
+    assert header[-2:] == ["Unit code", "Item"]
     units = pd.read_csv(ROOT / "data" / "sample" / "units.csv", encoding="utf-8-sig")
     names = set(units["name_en"])
     shown = [r[1].removesuffix("...") for r in rows]  # pandas cuts a long cell
     assert rows and all(any(n.startswith(x) for n in names) for x in shown), shown
     (csv_file,) = out_dir.glob("ledger_reminders_*.csv")
     table = pd.read_csv(csv_file, encoding="utf-8-sig", dtype=str)
-    assert table.columns[0] == "Department" and set(table["Department"]) <= names
+    assert (
+        table.columns[0] == "Responsible unit"
+        and set(table["Responsible unit"]) <= names
+    )
 
 
 @pytest.mark.notebook

@@ -74,7 +74,7 @@ def test_media_table_columns_and_rounding(tiny_result):
     assert list(table.columns) == [
         "Period",
         "Rank",
-        "Department",
+        "Unit",
         "Type of unit",
         "Peer group",
         "Composite score",
@@ -420,7 +420,7 @@ def test_the_note_says_a_value_scored_zero_apart_from_an_imputed_one(tmp_path):
         "三局": "含未报送记零分指标1项；含补缺数据1项",
         "四局": "含补缺数据1项",
     }
-    en = media_table(result, lang="en").set_index("Department")["Note"]
+    en = media_table(result, lang="en").set_index("Unit")["Note"]
     assert en.to_dict() == {
         "Bureau One": "2 values not reported, scored zero",
         "Bureau Two": "2 imputed values",
@@ -448,14 +448,14 @@ def test_the_notes_row_counts_zero_scores_and_imputed_values_apart(tmp_path):
         "2个单位有指标数据未报送，按指标体系规定记零分（共3项），在“备注”列注明；"
         "3个单位的得分含补缺数据（共4项），补缺方法按指标体系规定，在“备注”列注明。",
         "Values not reported, scored zero by the catalogue's rule: 3 values of 2 "
-        "units, marked in the Note column; Imputed values, filled by the "
+        "units, marked in the Note column; imputed values, filled by the "
         "catalogue's rules: 4 values of 3 units, marked in the Note column.",
     )
     assert notes(peer_group="g2") == (
         "1个单位有指标数据未报送，按指标体系规定记零分（共1项），在“备注”列注明；"
         "2个单位的得分含补缺数据（共2项），补缺方法按指标体系规定，在“备注”列注明。",
         "Values not reported, scored zero by the catalogue's rule: 1 value of 1 "
-        "unit, marked in the Note column; Imputed values, filled by the "
+        "unit, marked in the Note column; imputed values, filled by the "
         "catalogue's rules: 2 values of 2 units, marked in the Note column.",
     )
 
@@ -563,10 +563,10 @@ def test_the_english_notes_count_units_in_the_singular_and_plural(tmp_path):
     result = _zero_scored_and_imputed(tmp_path / "limit", unit_limit=0.4)
     zh, en = notes(result)
     assert zh.endswith("；3个单位数据不足，未排名。")
-    assert en.endswith("; Not ranked, insufficient data: 3 units.")
+    assert en.endswith("; not ranked, insufficient data: 3 units.")
     zh, en = notes(result, peer_group="g2")
     assert zh.endswith("；1个单位数据不足，未排名。")
-    assert en.endswith("; Not ranked, insufficient data: 1 unit.")
+    assert en.endswith("; not ranked, insufficient data: 1 unit.")
     assert "Unit(s)" not in en
     one = _without_dimension_b(tmp_path / "one", "U1")
     assert notes(one) == (
@@ -584,3 +584,27 @@ def test_the_english_notes_count_units_in_the_singular_and_plural(tmp_path):
         "column): 2 units; their composites are their other dimensions', weights "
         "renormalised.",
     )
+
+
+def test_the_english_notes_of_the_sample_run_on_in_lower_case(catalogue):
+    """The sample's 2025-Q4 notes row in English is one sentence: each part after a
+    semicolon goes on in lower case ("…; a level-1 dimension …"), not as a new
+    sentence ("…; A level-1 dimension …"). Its five units with a blank dimension
+    are conftest's BLANK_Q4 (by hand from the sample's files)."""
+    import re
+
+    import evaluation as ev
+    from evaluation.publish.media import about_table
+
+    from ..conftest import BLANK_Q4, ROOT
+
+    data = ev.load_dataset(ROOT / "data" / "sample")
+    result = ev.run(catalogue, data, period="2025-Q4", run_at="t")
+    en = about_table(result, "2025-Q4").set_index("Item").at["Notes", "Description"]
+    assert en.startswith("Values not reported, scored zero by the catalogue's rule: ")
+    assert (
+        "; a level-1 dimension too short of values to score (marked in the Note "
+        f"column): {len(BLANK_Q4['en'])} units; their composites are their other "
+        "dimensions', weights renormalised."
+    ) in en
+    assert not re.search(r"; [A-Z]", en), en

@@ -5,7 +5,7 @@ Through the command line on the bundled sample city, with hostile department nam
 planted in a copy of ``units.csv``. Expected values come from the catalogue: the peer
 rule (``indicators.yaml``) warns orange below -1.5 robust z and red below -3, so the
 limits of the peer-position warnings are -1.5 and -3, written as what they are
-(稳健Z值-1.50 in a CSV; the number, shown so, in a workbook).
+(落后同类中位数1.50个典型差距 in a CSV; the number, shown so, in a workbook).
 """
 
 from __future__ import annotations
@@ -138,15 +138,22 @@ def test_warnings_export_writes_negative_peer_limits_unquoted(city, tmp_path):
     peer = table[table["Rule"] == "peer position"]
     assert len(peer) > 0
     # orange below -1.5, red below -3 (indicators.yaml), said to be robust z's
-    assert set(peer[limit]) <= {"robust z -1.50", "robust z -3.00"}
-    assert set(peer.loc[peer["Level"] == "orange", limit]) == {"robust z -1.50"}
+    assert set(peer[limit]) <= {
+        "1.50 typical gaps behind the peer median",
+        "3.00 typical gaps behind the peer median",
+    }
+    assert set(peer.loc[peer["Level"] == "orange", limit]) == {
+        "1.50 typical gaps behind the peer median"
+    }
     lines = table.loc[table["Rule"] == "threshold", limit]  # in the value's unit
     values = table.loc[table["Rule"] != "dimension roll-up", value]  # (mean level …)
     for cells in (lines, values):  # numbers, as published
         pd.to_numeric(cells[cells != ""])  # ValueError on any text
         assert (cells != "").sum() > len(cells) / 2
     raw = out.read_text(encoding="utf-8-sig")
-    assert ",robust z -1.50," in raw and "'-1.5" not in raw  # no quote
+    assert (
+        ",1.50 typical gaps behind the peer median," in raw and "'-1.5" not in raw
+    )  # no quote
     assert quoted_numbers(out) == []
     # the hostile department names stay text, made inert
     units = set(table[RISK_HEADER["unit"].en])
@@ -156,9 +163,10 @@ def test_warnings_export_writes_negative_peer_limits_unquoted(city, tmp_path):
 def test_a_peer_limit_says_it_is_a_robust_z_not_a_score(city, tmp_path):
     """A warnings row reads 数值 41.52 (a score) beside 阈值 -3.00: the peer rule's
     limit is a robust z (indicators.yaml: orange below -1.5, red below -3), not a
-    score, and its cell says so, 稳健Z值-3.00; the thresholds stay numbers in the
-    value's unit (投诉办结率's yellow line 90.00). A workbook keeps the number,
-    shown with the same words by its format."""
+    score, and its cell says so, 落后同类中位数3.00个典型差距 (behind by 3 typical
+    gaps, the minus in its words); the thresholds stay numbers in the value's
+    unit (投诉办结率's yellow line 90.00). A workbook keeps the number, shown with
+    the same words by its format."""
     _, result = city
     out = tmp_path / "预警.csv"
     done = invoke("export", result, "--table", "warnings", "--out", out)
@@ -166,8 +174,12 @@ def test_a_peer_limit_says_it_is_a_robust_z_not_a_score(city, tmp_path):
     table = read_text_cells(out)
     rule, level, limit = (RISK_HEADER[k].zh for k in ("rule", "level", "threshold"))
     peer = table[table[rule] == "同类比较"]
-    assert set(peer.loc[peer[level] == "橙色", limit]) == {"稳健Z值-1.50"}
-    assert set(peer.loc[peer[level] == "红色", limit]) == {"稳健Z值-3.00"}
+    assert set(peer.loc[peer[level] == "橙色", limit]) == {
+        "落后同类中位数1.50个典型差距"
+    }
+    assert set(peer.loc[peer[level] == "红色", limit]) == {
+        "落后同类中位数3.00个典型差距"
+    }
     lines = table.loc[table[rule] == "阈值", limit]
     pd.to_numeric(lines)  # ValueError on any text
     assert "90.00" in set(lines)
@@ -180,7 +192,9 @@ def test_a_peer_limit_says_it_is_a_robust_z_not_a_score(city, tmp_path):
     cells = [r[at_limit] for r in sheet.iter_rows(min_row=2)
              if r[at_rule].value == "同类比较"]  # fmt: skip
     assert cells and {c.value for c in cells} <= {-1.5, -3}
-    assert {c.number_format for c in cells} == {'"稳健Z值"0.00;"稳健Z值"-0.00'}
+    assert {c.number_format for c in cells} == {
+        '"落后同类中位数"0.00"个典型差距";"落后同类中位数"0.00"个典型差距"'
+    }
 
 
 def test_flag_decisions_file_and_flags_export_are_inert(city, tmp_path):
@@ -269,7 +283,7 @@ def test_no_csv_export_stores_a_number_as_text(city, tmp_path):
     assert "'" + LINK in set(ranking["name_zh"])
     assert pd.to_numeric(ranking["composite_score"]).notna().all()
     media = read_text_cells(tmp_path / "media_en.csv")
-    assert {"'" + LINK, "'@analyst", "'+86 10 Bureau"} <= set(media["Department"])
+    assert {"'" + LINK, "'@analyst", "'+86 10 Bureau"} <= set(media["Unit"])
     change = media["Rank change (+ = up)"].replace("", np.nan)
     assert pd.to_numeric(change).min() < 0
 
@@ -350,7 +364,7 @@ def test_every_export_as_a_workbook_keeps_numbers_numeric(city, tmp_path):
         pd.to_numeric(csv["Composite score"]).tolist()
         == sheet["综合得分\nComposite score"].tolist()
     )
-    assert "'" + LINK in set(sheet["单位\nDepartment"])
+    assert "'" + LINK in set(sheet["单位\nUnit"])
 
 
 def test_a_workbook_shows_the_decimals_asked_for_and_keeps_periods_as_labels(

@@ -43,8 +43,8 @@ ZH = {
     ("阈值", "综合得分", "黄色"): "70.00",
     ("阈值", "综合得分", "橙色"): "65.00",
     ("阈值", "综合得分", "红色"): "60.00",
-    ("同类比较", "综合得分", "橙色"): "稳健Z值-1.50",
-    ("同类比较", "综合得分", "红色"): "稳健Z值-3.00",
+    ("同类比较", "综合得分", "橙色"): "落后同类中位数1.50个典型差距",
+    ("同类比较", "综合得分", "红色"): "落后同类中位数3.00个典型差距",
     ("同类比较", "行政效率", "黄色"): "倒数第3名",
     ("同类比较", "行政效率", "红色"): "倒数第1名",
     ("趋势", "综合得分", "黄色"): "连续2期",
@@ -133,10 +133,11 @@ def cuts(data, result) -> dict:
 
 def test_every_limit_reads_as_what_it_is(quarter, tmp_path):
     """A place is 倒数第3名, a run of periods 连续2期, a roll-up's look 最差2项, a
-    robust z 稳健Z值-3.00, a worsening 变差5.00% (of the earlier value), 变差10.00分
-    or 变差6.00个百分点, the target a shortfall is measured from 目标98.00%, not a
-    bare number beside a value it is not comparable to; a score's limit and a
-    percentile's cut stay numbers in the value's unit, an event has none."""
+    robust z 落后同类中位数3.00个典型差距, a worsening 变差5.00% (of the earlier
+    value), 变差10.00分 or 变差6.00个百分点, the target a shortfall is measured
+    from 目标98.00%, not a bare number beside a value it is not comparable to; a
+    score's limit and a percentile's cut stay numbers in the value's unit, an
+    event has none."""
     data, result = quarter
     table = cells(export(result, tmp_path / "预警.csv"))
     rule, node, level, unit, limit = (
@@ -155,8 +156,8 @@ def test_every_limit_reads_as_what_it_is(quarter, tmp_path):
     assert set(found) <= set(ZH)
     assert found == {k: {ZH[k]} for k in found}
     said = set().union(*found.values())
-    shown = ("稳健Z值-3.00", "倒数第3名", "倒数第1名", "连续2期", "最差2项",
-             "变差15.00%", "变差10.00分", "变差6.00个百分点", "目标98.00%",
+    shown = ("落后同类中位数3.00个典型差距", "倒数第3名", "倒数第1名", "连续2期",
+             "最差2项", "变差15.00%", "变差10.00分", "变差6.00个百分点", "目标98.00%",
              "")  # fmt: skip
     for each in shown:  # each kind of limit warned at least once
         assert each in said, each
@@ -209,7 +210,10 @@ def test_limits_in_english_and_in_both_languages(quarter, tmp_path):
     hotline = "On-time response rate to 12345 hotline tickets"
     expected = {  # the limits each rule may show (its levels), by hand
         ("peer position", "Administrative efficiency"): {"bottom 3", "bottom 1"},
-        ("peer position", "Composite score"): {"robust z -1.50", "robust z -3.00"},
+        ("peer position", "Composite score"): {
+            "1.50 typical gaps behind the peer median",
+            "3.00 typical gaps behind the peer median",
+        },
         ("trend", "Composite score"): {"2 periods in a row"},
         ("trend", "Complaint handling rate"): {"worse by 5.00%", "worse by 15.00%"},
         ("trend", "Approval and satisfaction"): {
@@ -228,7 +232,8 @@ def test_limits_in_english_and_in_both_languages(quarter, tmp_path):
     both = cells(export(result, tmp_path / "both.csv", "both"))
     said = set(both[f"{RISK_HEADER['threshold'].zh} {RISK_HEADER['threshold'].en}"])
     assert {"倒数第3名 bottom 3", "连续2期 2 periods in a row", "最差2项 worst 2",
-            "稳健Z值 robust z -3.00", "变差15.00% worse by 15.00%"} <= said  # fmt: skip
+            "落后同类中位数3.00个典型差距 3.00 typical gaps behind the peer median",
+            "变差15.00% worse by 15.00%"} <= said  # fmt: skip
 
 
 def test_a_workbook_keeps_each_limit_a_number_shown_with_its_words(quarter, tmp_path):
@@ -257,5 +262,5 @@ def test_a_workbook_keeps_each_limit_a_number_shown_with_its_words(quarter, tmp_
     }
     assert {f for _, f in shown["同类比较", "审批事项按时办结率"]} == {'0.00"%"'}
     assert {f for _, f in shown["同类比较", "综合得分"]} == {
-        '"稳健Z值"0.00;"稳健Z值"-0.00'
+        '"落后同类中位数"0.00"个典型差距";"落后同类中位数"0.00"个典型差距"'
     }

@@ -552,9 +552,9 @@ def test_reminders_in_english_name_units_and_indicators_under_english_headers(
     units = {"D07": "Municipal Ecology and Environment Bureau"}
     en = W.reminders(_due(), catalogue, units, "en")
     assert list(en.columns) == [
-        "Department", "Indicator or dimension", "Rule", "Level", "Level when opened",
-        "Opened in", "First deadline", "Current deadline", "Escalations", "Status",
-        "Checked on", "Reason", "Department code", "Item",
+        "Responsible unit", "Indicator or dimension", "Rule", "Level",
+        "Level when opened", "Opened in", "First deadline", "Current deadline",
+        "Escalations", "Status", "Checked on", "Reason", "Unit code", "Item",
     ]  # fmt: skip
     assert en.iloc[0].tolist() == [
         "Municipal Ecology and Environment Bureau",
@@ -564,7 +564,8 @@ def test_reminders_in_english_name_units_and_indicators_under_english_headers(
         "2025-M10/D07/approval_time_ratio/threshold",
     ]  # fmt: skip
     # a unit the list does not name keeps its code; no check date, no reason: blank
-    assert en.iloc[1][["Department", "Indicator or dimension", "Rule"]].tolist() == [
+    first = ["Responsible unit", "Indicator or dimension", "Rule"]
+    assert en.iloc[1][first].tolist() == [
         "D99", "Administrative efficiency", "dimension roll-up",
     ]  # fmt: skip
     assert en.iloc[1][["Opened in", "Checked on", "Reason"]].tolist() == [

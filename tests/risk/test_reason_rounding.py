@@ -136,8 +136,8 @@ def test_the_gap_to_the_peers_median_is_that_of_the_figures_shown(tiny_raw):
         "橙色预警"
     }
     assert w.at["U1", "reason_en"] == (
-        "Composite score 62.83 points, -2.29 MADs from its peers' median 75.56 "
-        "points (below -1.5): orange"
+        "Composite score 62.83 points, 2.29 typical gaps behind its peers' median "
+        "75.56 points (more than 1.5): orange"
     )
 
 
@@ -161,8 +161,8 @@ def test_the_peers_median_quoted_is_that_of_the_published_scores(tiny_raw):
         "综合得分为40.00分，远低于同类单位中位数77.73分（相差37.73分），红色预警"
     )
     assert w.at["U1", "reason_en"] == (
-        "Composite score 40.00 points, -5.99 MADs from its peers' median 77.73 "
-        "points (below -3): red"
+        "Composite score 40.00 points, 5.99 typical gaps behind its peers' median "
+        "77.73 points (more than 3): red"
     )
 
 

@@ -81,7 +81,8 @@ def test_far_below_the_peers_median_in_words_the_mads_in_english(units_raw):
         "U2": "a1指标为8.0%，低于同类单位中位数10.0%（相差2.0个百分点），黄色预警",
     }
     assert reasons(w, "en")["U1"] == (
-        "Indicator a1 0.0%, -5.00 MADs from its peers' median 10.0% (below -3): red"
+        "Indicator a1 0.0%, 5.00 typical gaps behind its peers' median 10.0% "
+        "(more than 3): red"
     )
     # 4: distances 6, 2, 0, 2, 10, MAD 2, z = -3: not below -3, below -1.5
     values[0] = ("2025-Q4", "U1", "a1", 4)

@@ -29,7 +29,7 @@ def test_warnings_table_speaks_both_languages(sample_result):
     ]
     assert list(en.columns)[:4] == [
         "Period",
-        "Department",
+        "Unit",
         "Indicator or dimension",
         "Rule",
     ]
@@ -51,7 +51,7 @@ def test_ledger_and_grade_tables(sample_result):
     assert len(grades) == len(sample_result.units)
     assert list(grades.columns) == [
         "Period",
-        "Department",
+        "Unit",
         "Level",
         "Red warnings",
         "Orange warnings",
