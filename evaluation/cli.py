@@ -11,9 +11,7 @@ import logging
 import os
 import re
 import shlex
-import shutil
 import sys
-import tempfile
 from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
@@ -2838,20 +2836,16 @@ def national_cmd(
     except EvaluationError as exc:
         raise _failed(exc, lang) from None
     target = out / f"national_{period}"
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out, prefix=".national-"))
-    umask = os.umask(0)
-    os.umask(umask)
-    staging.chmod(0o777 & ~umask)  # mkdtemp makes it owner-only: as any folder
-    scored.composite.to_parquet(staging / "composite.parquet", index=False)
-    scored.ranks.to_parquet(staging / "ranks.parquet", index=False)
-    scored.aggregated.scores.reset_index().to_parquet(
-        staging / "scores.parquet", index=False
-    )
-    if not scored.absences.empty:
-        scored.absences.to_parquet(staging / "absences.parquet", index=False)
-    shutil.rmtree(target, ignore_errors=True)
-    staging.rename(target)  # all three files, or none
+    from evaluation.files import replacing_folder
+
+    with replacing_folder(target) as staging:  # all three files, or none
+        scored.composite.to_parquet(staging / "composite.parquet", index=False)
+        scored.ranks.to_parquet(staging / "ranks.parquet", index=False)
+        scored.aggregated.scores.reset_index().to_parquet(
+            staging / "scores.parquet", index=False
+        )
+        if not scored.absences.empty:
+            scored.absences.to_parquet(staging / "absences.parquet", index=False)
     ranked = int(scored.ranks["rank"].notna().sum())
     if lang == "zh":
         from evaluation.periods import name_zh

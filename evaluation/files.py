@@ -76,6 +76,33 @@ def replacing(path: str | Path, *, suffix: str = "") -> Iterator[Path]:
         raise
 
 
+@contextmanager
+def replacing_folder(path: str | Path) -> Iterator[Path]:
+    """:func:`replacing` for a folder: a new folder beside ``path`` (:func:`staging`)
+    to write; when the block ends without error it takes ``path``'s place by renames
+    (a reader finds the old folder or the new, whole), and on an error it is removed
+    and ``path`` left as it was. Errors name ``path``, not the staging folder."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        tmp = staging(path)  # a killed write's staging removed first
+    except OSError as exc:
+        raise naming(exc, path) from exc
+    old = path.with_name(f".{path.name}-old")  # a killed swap's: the new one wins
+    try:
+        yield tmp
+        shutil.rmtree(old, ignore_errors=True)
+        if path.exists():
+            os.replace(path, old)
+        os.replace(tmp, path)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError) and str(exc.filename or tmp).startswith(str(tmp)):
+            raise naming(exc, path) from exc  # not the staging folder (or none)
+        raise
+
+
 def staging(path: str | Path) -> Path:
     """A new, empty folder beside ``path`` to write it in before one rename puts it
     in place: ``.NAME-PID-xxxxxxxx``, named by the process writing it, readable as

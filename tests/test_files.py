@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import evaluation as ev
-from evaluation.files import replacing
+from evaluation.files import replacing, replacing_folder
 from evaluation.publish.export import write_media_csv
 
 
@@ -122,3 +122,24 @@ def test_a_key_given_twice_is_located_at_the_one_yaml_keeps(tmp_path):
     problem = info.value.problems.iloc[0]
     assert problem["path"].endswith(".weight") and problem["line"] == line
     assert problem["item"] == "approval_on_time_rate"
+
+
+def test_a_folder_is_replaced_whole_and_a_killed_swaps_leftover_goes(tmp_path):
+    """A folder written through ``replacing_folder`` takes the old one's place only
+    when the block ends; an error leaves the old folder and no staging one. A swap
+    killed between its two renames left the old folder as ``.NAME-old``: the next
+    write removes it (the new folder replaces both)."""
+    path = tmp_path / "national_2025"
+    path.mkdir()
+    (path / "ranks.parquet").write_text("old", encoding="utf-8")
+    with pytest.raises(RuntimeError), replacing_folder(path) as tmp:
+        (tmp / "ranks.parquet").write_text("half", encoding="utf-8")
+        raise RuntimeError("killed midway")
+    assert (path / "ranks.parquet").read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["national_2025"]
+    leftover = tmp_path / ".national_2025-old"  # a swap killed after its first rename
+    path.rename(leftover)
+    with replacing_folder(path) as tmp:
+        (tmp / "ranks.parquet").write_text("new", encoding="utf-8")
+    assert (path / "ranks.parquet").read_text(encoding="utf-8") == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["national_2025"]

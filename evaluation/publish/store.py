@@ -2,8 +2,8 @@
 
 A **result folder** (:func:`save_result`, :func:`load_result`) holds
 ``provenance.json``, ``catalogue.json`` and one Parquet file per stage table. It is
-written to a staging sibling named by its process (``.result-PID-xxxxxxxx``,
-:func:`evaluation.files.staging`) and renamed into place, so a run killed midway
+written to a staging sibling named by its process (``.result-PID-xxxxxxxx``) and
+renamed into place (:func:`evaluation.files.replacing_folder`), so a run killed midway
 leaves no half-written result; the staging folder such a run leaves is removed by the
 next save beside it once its process no longer runs.
 
@@ -56,7 +56,7 @@ import pandas as pd
 
 from evaluation.catalogue import parse_catalogue
 from evaluation.errors import EvaluationError
-from evaluation.files import naming, os_reason, replacing, staging
+from evaluation.files import os_reason, replacing, replacing_folder
 from evaluation.pipeline import git_commit
 from evaluation.result import Provenance, Result
 from evaluation.vocabulary import FAMILIES, Word, quoted, say, say_count
@@ -67,29 +67,11 @@ BEIJING = ZoneInfo("Asia/Shanghai")  #: times are stored in UTC, read in Beijing
 def save_result(result: Result, folder: str | Path) -> Path:
     """Write ``result`` to ``folder`` (replacing a previous result there)."""
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        tmp = staging(folder)  # a killed save's staging removed first
-    except OSError as exc:
-        raise naming(exc, folder) from exc
-    try:
+    with replacing_folder(folder) as tmp:
         for name in result.tables():
             getattr(result, name).to_parquet(tmp / f"{name}.parquet", index=False)
         _write_json(tmp / "provenance.json", result.provenance.to_dict())
         _write_json(tmp / "catalogue.json", result.catalogue.model_dump(mode="json"))
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}-old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(folder, old)
-            os.replace(tmp, folder)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, folder)
-    except BaseException as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if isinstance(exc, OSError) and str(exc.filename or tmp).startswith(str(tmp)):
-            raise naming(exc, folder) from exc  # not the temporary folder (or none)
-        raise
     return folder
 
 

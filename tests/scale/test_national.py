@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -567,3 +569,23 @@ def test_the_summary_says_units_ranked_with_a_dimension_not_scored(
     assert named[0] == first  # D20, ranked 1st
     annual = national("2025")
     assert ("未计分" if lang == "zh" else "dimension not scored") not in annual
+
+
+def test_a_killed_national_runs_staging_is_removed_by_the_next_run(
+    units, reports, tmp_path
+):
+    """``evaluation national`` killed midway (SIGKILL, a power cut) leaves its
+    staging folder beside the output, named by its process; the next run removes it
+    and writes the whole output folder."""
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    stale = tmp_path / "out" / f".national_2025-{int(gone.stdout)}-k1ll3d_0"
+    stale.mkdir(parents=True)
+    (stale / "ranks.parquet").write_bytes(b"PAR1 half written")
+    code, problems = national_cli(reports, units, tmp_path)
+    assert (code, problems) == (0, [])
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["national_2025"]
+    written = tmp_path / "out" / "national_2025"
+    assert {"composite.parquet", "ranks.parquet", "scores.parquet"} <= {
+        p.name for p in written.iterdir()
+    }
