@@ -1443,6 +1443,7 @@ NEW_RUN_OPTIONS = {
     "release": "--release",
     "uncertainty_draws": "--uncertainty-draws",
     "skip_released": "--skip-released",
+    "report": "--report",
 }
 
 
@@ -1564,6 +1565,8 @@ def publish(
         why = say("run_option_why", given[0])
         said = say("cli_error", "run_option", option=NEW_RUN_OPTIONS[given[0]], why=why)
         raise _fail_words(said, lang, 2)
+    if run is not None:  # a draft is in a store: a mistyped one is said, not made
+        _store_exists(store, lang)
     new = run is None
     steps = ["read", "appraise", "draws", "store"] if new else ["store"]
     steps = [

@@ -78,7 +78,12 @@ def test_flags_an_unknown_flag_is_refused_and_nothing_recorded(result, tmp_path)
 
 def test_store_commands_a_store_that_is_not_there(tmp_path):
     missing = tmp_path / "nowhere.duckdb"
-    for args in (("runs",), ("cases",), ("finalise", "R1", "--by", "x")):
+    for args in (
+        ("runs",),
+        ("cases",),
+        ("finalise", "R1", "--by", "x"),
+        ("publish", "--run", "R1", "--by", "x"),  # a release reads a store too
+    ):
         done = invoke(*args, "--store", missing)
         assert done.exit_code == 1, args
         assert f"{missing} 处没有发布库" in done.output, args
@@ -185,8 +190,13 @@ def draft(result, tmp_path_factory):
             "a release stores no new result to skip; a draft of a kind and period "
             "released already is refused all the same",
         ),
+        (
+            ("--report", "问题清单.csv"),
+            "发布草稿不读取任何输入文件，没有输入问题可写",
+            "a release reads no input file, so has no input problems to write",
+        ),
     ],
-    ids=["appraisal-config", "release", "uncertainty-draws", "skip-released"],
+    ids=["appraisal-config", "release", "uncertainty-draws", "skip-released", "report"],
 )
 def test_publish_a_draft_with_an_option_of_a_new_run_is_refused(
     draft, tmp_path, given, zh_why, en_why
