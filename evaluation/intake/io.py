@@ -214,6 +214,9 @@ def read_table(
         elif suffix == ".parquet":
             _refuse_unpacked(name, _parquet_unpacked(data))
             frame = pd.read_parquet(_io.BytesIO(data))
+            for column in frame.select_dtypes(include=["object", "string"]):
+                text = frame[column]  # "" is a blank cell, as a CSV's or a sheet's
+                frame[column] = text.mask(text.eq(""))
             encoding, first_row = "parquet", 1
         else:
             _refuse_unpacked(name, _workbook_unpacked(data))

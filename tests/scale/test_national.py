@@ -589,3 +589,22 @@ def test_a_killed_national_runs_staging_is_removed_by_the_next_run(
     assert {"composite.parquet", "ranks.parquet", "scores.parquet"} <= {
         p.name for p in written.iterdir()
     }
+
+
+def test_an_empty_text_cell_in_a_parquet_file_is_blank_as_in_a_csv(
+    units, reports, tmp_path
+):
+    """A database export writes "" where a unit has no parent; a CSV's empty cell
+    is blank, so the same table as Parquet must read the same: scored, not each
+    top-level unit refused as having an unknown parent."""
+    assert units["parent_id"].isna().any()  # top-level units: no parent
+    empty = units.assign(parent_id=units["parent_id"].fillna(""))
+    code, problems = national_cli(reports, empty, tmp_path)
+    assert (code, problems) == (0, [])
+    blank = pd.read_parquet(tmp_path / "out" / "national_2025" / "ranks.parquet")
+    code, _ = national_cli(reports, units, tmp_path / "out")
+    assert code == 0
+    nulls = pd.read_parquet(
+        tmp_path / "out" / "out" / "national_2025" / "ranks.parquet"
+    )
+    pd.testing.assert_frame_equal(blank, nulls)
