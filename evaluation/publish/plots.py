@@ -110,7 +110,9 @@ def plot_rank_bar(
         as tall as the legend's rows there take (a caller that draws for any
         screen gives a phone's width). The top margin holds one row; where the
         legend takes more, plotly moves the bars down under them, and where it
-        takes fewer the bars are drawn taller, so no empty band is left.
+        takes fewer the bars are drawn taller, so no empty band is left. Where the
+        legend's title and its widest entry are wider than that, the title is put
+        on a row of its own above the entries (the English names on a phone).
     title : str, optional
         The chart's title, folded to :data:`TITLE_ROOM` and hung from the top, the
         legend's rows below its last line (a title set afterwards would meet them).
@@ -208,13 +210,24 @@ def plot_rank_bar(
     # a row holds its name's lines (plotly sets them 1.3 em apart) and 4 px more
     row = max(26, int(-(-name_size * (1 + 1.3 * (n_lines - 1)) // 1)) + 4)
     left = max(10, int(text_width(widest, name_size) + 44))
-    # the legend's rows in the room right of the names and the legend's title:
-    # entries packed in turn, one wider than the room on a row of its own (plotly
-    # never breaks an entry)
-    space = max(width - left - 30, 100) - text_width(labels["group"], size)
-    rows, taken = 1, 0.0
+    # the legend's title beside its entries, or on a row of its own above them
+    # where the title and the widest entry beside it are wider than ``width``:
+    # the English names on a phone, "Law enforcement and regulatory departments"
+    # ran off the screen's right edge (plotly never breaks an entry, and indents
+    # every row by a title beside them); there the entries are as large as the
+    # names beside the bars, so that the widest fits a phone with room to spare
+    longest = max((text_width(n, size) for n in shown), default=0.0)
+    on_top = text_width(labels["group"], size) + longest + 40 > width - 30
+    key_size = name_size if on_top else size
+    # the legend's rows in the room right of the names (and of the legend's title
+    # beside them): entries packed in turn, one wider than the room on a row of its
+    # own
+    space = max(width - left - 30, 100)
+    space -= 0 if on_top else text_width(labels["group"], size)
+    first = 2 if on_top else 1  # the legend's rows above the bars on any screen
+    rows, taken = first, 0.0
     for n in shown:
-        entry = text_width(n, size) + 40
+        entry = text_width(n, key_size) + 40
         if taken and taken + entry > space:
             rows, taken = rows + 1, 0.0
         taken += entry
@@ -228,10 +241,10 @@ def plot_rank_bar(
     title = fold(title, min(width, TITLE_ROOM) - 20, 1.4 * size) if title else None
     n_title = title.count("<br>") + 1 if title else 0  # the title's lines
     above = pad + int(1.4 * size * (1 + 1.25 * (n_title - 1))) + 4 if title else 34
-    top = above + 6 + 28 + 12
+    top = above + 6 + 28 * first + 12
     # as tall as the bars and the legend's rows at ``width`` take: the bars keep
     # their room there and are drawn a little taller where it takes fewer
-    height = max(320, 140 + row * len(rows_shown)) + top + 28 * (rows - 1) - 68
+    height = max(320, 140 + row * len(rows_shown)) + top + 28 * (rows - first) - 68
     fig.update_layout(
         template="plotly_white",
         font={"family": FONT_FAMILY, "size": size},
@@ -251,7 +264,8 @@ def plot_rank_bar(
             "yref": "container",
             "y": 1 - above / height,
             "yanchor": "top",
-            "title": {"text": labels["group"]},
+            "title": {"text": labels["group"], **({"side": "top"} if on_top else {})},
+            **({"font": {"size": key_size}} if on_top else {}),
         },
     )
     x = score_range(table["composite_score"], pad=0.15)  # room for the labels

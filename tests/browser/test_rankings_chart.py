@@ -72,3 +72,53 @@ def test_the_legend_sits_just_above_the_bars_on_a_desktop_and_a_phone(
         driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     assert 0 <= gap < 20, gap
     assert dash_duo.get_logs() == []
+
+
+#: ``[the legend's right edge, the screen's width, the chart's right edge]``, px
+LEGEND_EDGE_JS = """
+const p = document.querySelector('#rankings-bar .js-plotly-plot');
+if (!p || !p._fullLayout || !p.querySelector('.legend .traces')) return null;
+const names = [...p.querySelectorAll('.legend .legendtext')].map(t => t.textContent);
+if (!names.some(n => /[A-Za-z]/.test(n))) return null;  // still the Chinese chart
+p.scrollIntoView();
+const parts = p.querySelectorAll('.legend .traces, .legend .legendtitletext');
+const right = Math.max(...[...parts].map(e => e.getBoundingClientRect().right));
+return [right, document.documentElement.clientWidth,
+        p.getBoundingClientRect().right];
+"""
+
+
+def test_the_english_legend_fits_a_phone(dash_duo, sample_result, tmp_path):
+    """On a 390 px phone the English chart's legend ran off the screen's right
+    edge: "Law enforcement and regulatory departments", one entry wider than the
+    room right of the names (plotly never breaks an entry). Its right edge is now
+    inside the chart, so inside the screen."""
+    folder = save_result(sample_result, tmp_path / "result")
+    driver = dash_duo.driver
+    found = []
+
+    def drawn(d) -> bool:
+        found[:] = d.execute_script(LEGEND_EDGE_JS) or []
+        return bool(found)
+
+    driver.set_window_size(1400, 900)
+    dash_duo.start_server(create_app(folder))
+    driver.get(dash_duo.server_url + "/rankings")
+    dash_duo.find_element("#app-lang input[value='en']").click()
+    WebDriverWait(driver, 30, poll_frequency=0.3).until(drawn)
+    gap, _, _ = _gap(driver, "en_1400")
+    assert 0 <= gap < 20, gap
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True},
+    )
+    try:
+        driver.get(dash_duo.server_url + "/rankings")  # English remembered
+        WebDriverWait(driver, 30, poll_frequency=0.3).until(drawn)
+        gap, _, _ = _gap(driver, "en_390")
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    right, screen, chart = found
+    assert right <= min(screen, chart), found
+    assert 0 <= gap < 20, gap
+    assert dash_duo.get_logs() == []

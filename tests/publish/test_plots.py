@@ -361,8 +361,9 @@ def test_the_rank_bar_has_room_for_names_legend_and_title():
     assert margin.l >= 105 + 24
     assert margin.t >= 2 * 24  # the title's line, then the legend's
     assert fig.layout.title.yref == "container" and fig.layout.title.yanchor == "top"
-    # 2 × 15 + 2 × (2 × 15 + 40) = 170 px of legend in 100 px: two rows of 28 px
-    narrow = plots.plot_rank_bar(table, lang="zh", group_names=groups, width=100)
+    # 2 × 15 + 2 × (2 × 15 + 40) = 170 px of legend in 100 px (a chart 250 px
+    # wide, 149 px of names): two rows of 28 px
+    narrow = plots.plot_rank_bar(table, lang="zh", group_names=groups, width=250)
     assert narrow.layout.margin.t == margin.t
     assert narrow.layout.height == fig.layout.height + 28
 
@@ -392,6 +393,30 @@ def test_the_rank_bar_hangs_its_legend_below_its_title():
     )
     assert en.layout.title.text.count("<br>") == 1
     assert (1 - en.layout.legend.y) * en.layout.height == pytest.approx(54 + 26, abs=1)
+
+
+def test_the_english_legend_puts_its_title_above_where_a_phone_is_too_narrow():
+    """On a 390 px phone the English legend ran off the screen's right edge: its
+    title "Peer group" (10 × 0.6 × 15 = 90 px) beside "Law enforcement and
+    regulatory departments" (42 × 0.6 × 15 = 378 px, and its 40 px sample) is
+    508 px, past the 390 − 30 = 360 px a row has, and plotly indents every row by a
+    title beside it. There the title goes on a row of its own above the entries,
+    which are set at 13 px as the names beside the bars (42 × 0.6 × 13 = 328 px),
+    and the bars start a 28 px row lower. The Chinese (类别 30 px beside
+    执法监管部门 90 px: 160 px) keeps its title beside the entries at 15 px."""
+    table, _ = _two_groups()
+    english = {"g1": "Economic management departments",
+               "g2": "Law enforcement and regulatory departments"}  # fmt: skip
+    en = plots.plot_rank_bar(table, lang="en", group_names=english, width=390)
+    assert en.layout.legend.title.side == "top"
+    assert en.layout.legend.font.size == 13
+    zh = plots.plot_rank_bar(
+        table, lang="zh", group_names={"g1": "经济管理部门", "g2": "执法监管部门"},
+        width=390,
+    )  # fmt: skip
+    assert zh.layout.legend.title.side is None  # plotly's: beside the entries
+    assert zh.layout.legend.font.size is None  # the chart's 15 px
+    assert en.layout.margin.t == zh.layout.margin.t + 28
 
 
 def test_a_long_english_name_takes_two_lines_beside_its_bar_whole_on_hover():
@@ -437,7 +462,10 @@ def test_a_legend_entry_wider_than_its_room_takes_one_row_not_more():
     "Law enforcement and regulatory departments" (42 × 9 + 40 = 418 px) and
     "General administration departments" (34 × 9 + 40 = 346 px) each take a row of
     their own: two rows, one more (28 px) than on a 2,000 px screen, where both
-    fit on one (the sum, 90 + 418 + 346 = 854 px over 309, counted three)."""
+    fit on one (the sum, 90 + 418 + 346 = 854 px over 309, counted three). Too wide
+    beside its title on the phone, the legend there puts the title on a row of its
+    own above them (28 px more), its entries at 13 px (42 × 7.8 + 40 = 368 and
+    34 × 7.8 + 40 = 305 px: still a row each)."""
     table = pd.DataFrame({
         "unit_id": ["u1", "u2"], "name_en": ["A", "B"], "peer_group": ["g1", "g2"],
         "composite_score": [80.0, 70.0], "rank": [1, 2],
@@ -449,7 +477,7 @@ def test_a_legend_entry_wider_than_its_room_takes_one_row_not_more():
     phone = plots.plot_rank_bar(table, lang="en", group_names=groups, width=390)
     wide = plots.plot_rank_bar(table, lang="en", group_names=groups, width=2000)
     assert phone.layout.margin.l == 51
-    assert phone.layout.height == wide.layout.height + 28
+    assert phone.layout.height == wide.layout.height + 28 + 28
 
 
 def test_the_trend_legend_has_the_rows_a_phone_needs():
