@@ -306,7 +306,9 @@ def plot_risk_heatmap(
     warnings behind the colour. Long names are folded onto lines (plotly never wraps
     a label: a long English name took a phone's whole width and ran under the axis
     title), the level key lies below the cells, and the margins are set from the
-    labels, so the chart reads on a 390 px phone as on a monitor. ``title``: the
+    labels, so the chart reads on a 390 px phone as on a monitor. Each cell says its
+    level in one character (红, 橙, 黄, 绿; R, O, Y, G), so that it reads without its
+    colour (a colour-blind reader, a grey print). ``title``: the
     chart's title (default: the risk level and the period by name, 风险等级 ·
     2025年12月, as the dashboard titles it).
     """
@@ -340,7 +342,11 @@ def plot_risk_heatmap(
     names = list(result.units.set_index("unit_id")[f"name_{lang}"].reindex(order))
     columns = [cat.name(d, lang) for d in dims] + [labels["overall"]]
     lang_i = 0 if lang == "zh" else 1
-    text = grid.apply(lambda c: c.map(lambda lv: V.RISK_LEVEL[lv][lang_i]))
+    words = grid.apply(lambda c: c.map(lambda lv: V.RISK_LEVEL[lv][lang_i]))
+    # each cell's level in one character (红, R) on its colour, in the colour
+    # plotly picks against it: read without the colour; the whole word on hover
+    short = V.FAMILIES["risk_level_short"]
+    text = grid.apply(lambda c: c.map(lambda lv: short[lv][lang_i]))
     scale = []
     for i, level in enumerate(LEVELS):  # a stepped scale: one colour per level
         colour = V.LEVEL_COLOURS[level]
@@ -357,12 +363,15 @@ def plot_risk_heatmap(
             x=columns,
             y=names,
             text=text.to_numpy(),
+            texttemplate="%{text}",
+            textfont={"weight": 600},
+            customdata=words.to_numpy(),
             zmin=-0.5,
             zmax=3.5,
             colorscale=scale,
             xgap=2,
             ygap=2,
-            hovertemplate="%{y}<br>" + _hover("x", "text", lang),
+            hovertemplate="%{y}<br>" + _hover("x", "customdata", lang),
             colorbar={
                 "title": {"text": labels["title"], "side": "top"},
                 "tickvals": [0, 1, 2, 3],

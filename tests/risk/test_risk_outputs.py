@@ -128,6 +128,29 @@ def test_heatmap_cells_are_the_worst_level_and_colours_are_fixed(sample_result):
     assert colours == set(COLOURS.values())
 
 
+@pytest.mark.parametrize(
+    ("lang", "chars", "word"),
+    [("zh", "绿黄橙红", "红色"), ("en", "GYOR", "red")],
+)
+def test_heatmap_cells_say_their_level_without_their_colour(
+    sample_result, lang, chars, word
+):
+    """A colour-blind reader, or a grey print, could not tell a cell's level: it
+    was its colour only. Each cell now shows its level's first character (绿 黄 橙 红;
+    G Y O R for green, yellow, orange, red) in the colour plotly picks against its
+    cell (white on red and green, dark on yellow and orange); hovering still names
+    the level in full."""
+    heat = plots.plot_risk_heatmap(sample_result, lang=lang).data[0]
+    z = np.asarray(heat.z)
+    assert heat.texttemplate == "%{text}"
+    assert heat.textfont.color is None  # plotly's contrast against each cell
+    assert np.asarray(heat.text).tolist() == [[chars[v] for v in row] for row in z]
+    assert {len(c) for row in heat.text for c in row} == {1}
+    red = tuple(zip(*np.nonzero(z == 3), strict=True))[0]
+    assert heat.customdata[red[0]][red[1]] == word
+    assert "%{customdata}" in heat.hovertemplate
+
+
 def test_timeline_counts_warnings_per_period_and_level(sample_result):
     fig = plots.plot_warnings_timeline(sample_result, lang="zh")
     w = sample_result.warnings
