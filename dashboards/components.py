@@ -77,12 +77,6 @@ def peer_group_or_none(value: str | None) -> str | None:
     return None if value in (None, ALL_GROUPS) else value
 
 
-def csv_filename(period: str, peer_group: str | None, lang: str) -> str:
-    """``ranking_2025_zh.csv``, or ``ranking_2025_economic_zh.csv`` for one group."""
-    parts = ["ranking", period, *([peer_group] if peer_group else []), lang]
-    return "_".join(parts) + ".csv"
-
-
 def peer_group_options(catalogue: Catalogue, lang: str) -> list[dict]:
     """An "all units" option, then the catalogue's peer groups in ``lang``."""
     return [{"label": text("all_groups", lang), "value": ALL_GROUPS}] + [

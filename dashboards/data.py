@@ -9,7 +9,9 @@ published number.
 
 from __future__ import annotations
 
+import io
 import threading
+import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
@@ -26,13 +28,12 @@ from evaluation.periods import name_zh
 from evaluation.publish import plots, worded
 from evaluation.publish.export import (
     level_ranks,
-    media_csv_bytes,
-    media_table,
     name_en,
     period_words,
     risk_table,
     round_half_up,
 )
+from evaluation.publish.media import media_csv_files
 from evaluation.publish.store import (
     BEIJING,
     NotAResultError,
@@ -45,7 +46,6 @@ from evaluation.vocabulary import (
     FAMILIES,
     GRADE,
     IN_FORCE,
-    MEDIA_HEADER,
     RISK_LEVEL,
     RUN_STATUS,
     Word,
@@ -707,53 +707,45 @@ def _ranking_chart(run_id: str, period: str, scope: str, lang: str, source: int)
     )
 
 
-def ranking_csv(run_id: str | None, period: str, scope: str | None, lang: str) -> bytes:
-    """The CSV of what the rankings page shows: the media table (``media_table``,
-    ranks within the scope's level or peer group) with the rank range of the
-    stored uncertainty run (all units only), the published annual grade and the
-    risk level in the period; a level scope lists each level apart, one after the
-    other, with the type of unit."""
+def ranking_export(
+    run_id: str | None, period: str, scope: str | None, lang: str
+) -> tuple[str, bytes]:
+    """``(file name, bytes)`` of the rankings page's download: the files
+    ``evaluation export --out media_<period>_<lang>.csv`` writes for the period
+    and language (``media.media_csv_files``: the league table, a table per type of
+    unit, the note with its notes), zipped under their own names as
+    ``media_2025_zh.zip``; a peer group's as ``--peer-group`` writes it
+    (``media_2025_economic_en.zip``). The year's grades and their note as the
+    export reads them from this store (under 公示 too, said so), none beside a
+    draft; the result folder named in the note when the dashboard reads one."""
     run_id = run_id or default_run()
-    res = result(run_id)
+    res = result(run_id)  # the draft rule
     period = period_of(run_id, period)
-    group, levels = scope_group(scope), scope_levels(run_id, scope)
-    year = grades_beside(run_id, period)
-    final = year.set_index("unit_id")["final_grade"] if year is not None else None
-    intervals = uncertainty(run_id)
-    ranges = (
-        rank_range(intervals, within_level=levels is not None)
-        if intervals is not None and period == res.period and group is None
-        else None
-    )  # fmt: skip
-    kinds = [None] if levels is None else levels
-    parts = []
-    for level in kinds:
-        part = media_table(
-            res, period, peer_group=group, lang=lang, level=level,
-            rank_range=ranges, grades=final,
+    group = scope_group(scope)
+    stem = "_".join(["media", period, *([group] if group else []), lang])
+    store = _source if is_store() and not _is_draft(run_id) else None
+    with _STORE_LOCK:  # the export reads the store's grades itself
+        files = media_csv_files(
+            res, f"{stem}.csv", period=period, lang=lang, peer_group=group,
+            store=store, source="" if is_store() else _source,
         )  # fmt: skip
-        ids = None
-        if level is not None:
-            ids = _ranking(run_id, period, LEVEL + level, _generation).table["unit_id"]
-        if level is not None and len(levels) > 1:
-            part.insert(
-                2,
-                MEDIA_HEADER["level"].text(lang),
-                [FAMILIES["unit_level"][level].text(lang)] * len(part),
-            )
-        parts.append((part, ids, level))
-    table = pd.concat([p for p, _, _ in parts], ignore_index=True)
-    order = (
-        res.league_table(period, peer_group=group)["unit_id"]
-        if levels is None
-        else pd.concat([ids for _, ids, _ in parts], ignore_index=True)
-    )
-    risk = res.risk[res.risk["period"] == period].set_index("unit_id")["level"]
-    codes = order.map(risk).fillna("green").to_numpy()
-    table[FAMILIES["dashboard"]["risk_level"].text(lang)] = [
-        RISK_LEVEL[c].text(lang) for c in codes
-    ]
-    return media_csv_bytes(table)
+    return f"{stem}.zip", zipped(files, res.provenance.run_at)
+
+
+def zipped(files, stamp) -> bytes:
+    """``files`` (``(name, bytes, …)``) as one zip, each dated ``stamp`` (the
+    run's time, in Beijing time): the same run, the same bytes."""
+    try:
+        when = pd.Timestamp(stamp)
+        when = when.tz_convert(BEIJING) if when.tzinfo else when
+        date = tuple(when.timetuple())[:6]
+    except (ValueError, TypeError):
+        date = (1980, 1, 1, 0, 0, 0)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data, *_ in files:
+            z.writestr(zipfile.ZipInfo(name, date), data, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 # ---------------------------------------------------------------------- risk

@@ -3,10 +3,10 @@ among their own level (the default), every unit together, or a peer group.
 
 The grid is fed a block of rows at a time (AG Grid's infinite row model: an update
 sends ~100 rows, sorted on the server: risk by severity, grade by the grades' order);
-rows, chart and CSV come from ``dashboards.data``, rounded once and cached per run,
-period and scope; the CSV carries what the grid shows (risk, grade, rank range). A
-full page load brings the first block in the layout (no round trip before the rows
-show).
+rows and chart come from ``dashboards.data``, rounded once and cached per run,
+period and scope; the download is what ``evaluation export`` writes for the period
+and language, the media CSV with its note, zipped. A full page load brings the
+first block in the layout (no round trip before the rows show).
 """
 
 from __future__ import annotations
@@ -386,14 +386,8 @@ def update_rows(request, period, scope, lang, run=None, pending=None):
     prevent_initial_call=True,
 )
 def download_csv(_n_clicks, period, scope, lang, run=None):
-    """The CSV of what is on screen: the media table of the scope with risk, grade
-    and rank range (``data.ranking_csv``)."""
-    group = data.scope_group(scope)
-    period = data.period_of(run, period)
-    name = group or {data.BY_LEVEL: "by_level", data.EVERYONE: None}.get(
-        scope, str(scope).removeprefix(data.LEVEL)
-    )
-    return dcc.send_bytes(
-        data.ranking_csv(run, period, scope, lang),
-        components.csv_filename(period, name, lang),
-    )
+    """What ``evaluation export`` writes for the period and language (a peer
+    group's as ``--peer-group``): the media CSV files and their note, in one zip
+    named as they are (``data.ranking_export``)."""
+    name, content = data.ranking_export(run, period, scope, lang)
+    return dcc.send_bytes(content, name)

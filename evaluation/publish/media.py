@@ -8,7 +8,8 @@
   ``media_2025_zh_区县.csv``; beside them a note, ``media_2025_zh.说明.txt``
   (``.about.txt`` in English), with the period, the source, the method, what the
   columns mean and what is imputed. A sidecar, never lines after the table: a CSV
-  reader stops at the first line that is not a row.
+  reader stops at the first line that is not a row. :func:`media_csv_files` makes
+  these files (names and bytes); the dashboard's rankings download zips them.
 * **Excel** (``fmt="xlsx"``), any table: numbers are number cells with a number
   format by what they measure (scores ``0.00``, ranks and counts ``0``, a rank
   change ``+3``, percentages in the catalogue's percentage points ``95.30%``), a
@@ -665,14 +666,15 @@ def export(
                 out, {sheet(table): frame}, about(span=span), result, frozen=frozen
             )
         return [(out, len(frame))]
-    found = published_grades(store, period) if _is_year(period) and store else None
-    why = grades_mismatch(store, found[0], result) if found else None
-    if why is not None:
-        found = None
-        if say is not None:  # in the language of the table (both: Chinese)
-            said = V.say("media_note", "no_grade_column", why=why)
-            say(said.text("en" if lang == "en" else "zh"))
-    run, grades = found if found else (None, None)
+    if not xlsx:
+        files = media_csv_files(
+            result, out.name, period=period, lang=lang, decimals=decimals,
+            peer_group=peer_group, rank_range=rank_range, split=split, store=store,
+            source=source, say=say,
+        )  # fmt: skip
+        _write_all({out.with_name(name): data for name, data, _ in files})
+        return [(out.with_name(name), rows) for name, _, rows in files]
+    run, grades = _published_grades(result, period, lang, store, say)
     levels = levels_of(result)
     apart = split and peer_group is None and rank_range is None and len(levels) > 1
 
@@ -680,39 +682,88 @@ def export(
         return media_table(
             result, period, peer_group=peer_group, lang=lang, decimals=decimals,
             rank_range=rank_range if level is None else None, level=level,
-            grades=grades, numbers=xlsx, headers=style,
+            grades=grades, numbers=True, headers=style,
+        )  # fmt: skip
+
+    if apart:
+        sheets = {
+            f"{LEVEL_SHORT[lv].zh} {LEVEL_SHORT[lv].en}": media(lv) for lv in levels
+        }
+    else:
+        sheets = {sheet("media"): media()}
+    frozen = 4 if lang == "both" else 3  # period, rank and the name(s)
+    info = about(
+        levels=levels if apart else None, grades=run, store=store or "",
+        ranges=rank_range,
+    )  # fmt: skip
+    _workbook(out, sheets, info, result, frozen=frozen)
+    return [(out, sum(len(f) for f in sheets.values()))]
+
+
+def media_csv_files(
+    result: Result,
+    name: str,
+    *,
+    period: str | None = None,
+    lang: str = "zh",
+    decimals: int = V.SCORE_DECIMALS,
+    peer_group: str | None = None,
+    rank_range: pd.Series | None = None,
+    split: bool = True,
+    store: str | Path | None = None,
+    source: str | Path = "",
+    say=None,
+) -> list[tuple[str, bytes, int | None]]:
+    """The media CSV files :func:`export` writes for ``--out name``, as ``(file
+    name, bytes, rows)``, the note's rows ``None``: the league table (``name``), one
+    table per type of unit ranked apart (``<stem>_市直部门.csv``, with ``split``, as
+    :func:`export` says) and the note beside them (``<stem>.说明.txt``,
+    ``.about.txt`` in English: period, source, method, notes, the annual grade's
+    run). What the dashboard's rankings download zips, so that a journalist gets
+    the same files from either."""
+    period = period or result.period
+    run, grades = _published_grades(result, period, lang, store, say)
+    levels = levels_of(result)
+    apart = split and peer_group is None and rank_range is None and len(levels) > 1
+    out = Path(name)
+
+    def media(level: str | None = None) -> pd.DataFrame:
+        return media_table(
+            result, period, peer_group=peer_group, lang=lang, decimals=decimals,
+            rank_range=rank_range if level is None else None, level=level,
+            grades=grades, numbers=False, headers=lang,
         )  # fmt: skip
 
     short = "en" if lang == "en" else "zh"
-    if xlsx:
-        if apart:
-            sheets = {
-                f"{LEVEL_SHORT[lv].zh} {LEVEL_SHORT[lv].en}": media(lv) for lv in levels
-            }
-        else:
-            sheets = {sheet("media"): media()}
-        frozen = 4 if lang == "both" else 3  # period, rank and the name(s)
-        info = about(
-            levels=levels if apart else None, grades=run, store=store or "",
-            ranges=rank_range,
-        )  # fmt: skip
-        _workbook(out, sheets, info, result, frozen=frozen)
-        return [(out, sum(len(f) for f in sheets.values()))]
-    tables = {out: media()}
+    tables = {out.name: media()}
     if apart:
         for lv in levels:
             tag = level_word(lv, short, short=True)
             tag = tag.lower() if short == "en" else tag
-            tables[out.with_name(f"{out.stem}_{tag}{out.suffix}")] = media(lv)
-    note = out.with_name(f"{out.stem}.{'about' if lang == 'en' else '说明'}.txt")
-    info = about(
-        levels=levels if apart else None, grades=run, store=store or "",
-        files=[p.name for p in tables], ranges=rank_range,
+            tables[f"{out.stem}_{tag}{out.suffix}"] = media(lv)
+    note = f"{out.stem}.{'about' if lang == 'en' else '说明'}.txt"
+    info = about_table(
+        result, period, table="media", peer_group=peer_group, decimals=decimals,
+        source=source, levels=levels if apart else None, grades=run,
+        store=store or "", files=list(tables), ranges=rank_range,
     )  # fmt: skip
-    data = {p: media_csv_bytes(t) for p, t in tables.items()}
-    data[note] = "\ufeff".encode() + note_text(info, lang).encode("utf-8")
-    _write_all(data)
-    return [(p, len(t)) for p, t in tables.items()] + [(note, None)]
+    files = [(n, media_csv_bytes(t), len(t)) for n, t in tables.items()]
+    text = "\ufeff".encode() + note_text(info, lang).encode("utf-8")
+    return [*files, (note, text, None)]
+
+
+def _published_grades(result, period: str, lang: str, store, say):
+    """``(run, grades)`` of the year's released appraisal in ``store`` made from
+    ``result`` (:func:`published_grades`, :func:`grades_mismatch`), else ``(None,
+    None)``, ``say`` told why when there is one of another result."""
+    found = published_grades(store, period) if _is_year(period) and store else None
+    why = grades_mismatch(store, found[0], result) if found else None
+    if why is not None:
+        found = None
+        if say is not None:  # in the language of the table (both: Chinese)
+            said = V.say("media_note", "no_grade_column", why=why)
+            say(said.text("en" if lang == "en" else "zh"))
+    return found if found else (None, None)
 
 
 def _grades(result, out: Path, period: str, lang: str, store) -> list:

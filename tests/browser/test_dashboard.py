@@ -3,13 +3,14 @@ own words with it), clean console."""
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboards.app import create_app
-from evaluation.publish.export import media_csv_bytes, media_table
+from evaluation.publish.media import export
 from evaluation.publish.store import save_result
 
 pytestmark = pytest.mark.browser
@@ -93,13 +94,28 @@ def test_rankings_filter_by_peer_group_and_switch_language(
     dash_duo.find_element("#rankings-period").click()  # closed again
     _shoot(dash_duo, "rankings_en_group")
 
+    # the download: what `evaluation export --peer-group economic --lang en` writes
+    # (the table and its note), in one zip named as its files are
     dash_duo.find_element("#rankings-download-button").click()
-    saved = Path(dash_duo.download_path) / "ranking_2025_economic_en.csv"
+    saved = Path(dash_duo.download_path) / "media_2025_economic_en.zip"
     WebDriverWait(dash_duo.driver, 10).until(lambda _: saved.is_file())
-    media = media_table(sample_result, "2025", peer_group=GROUP, lang="en")
-    risk = sample_result.risk.query("period == '2025'").set_index("unit_id")["level"]
-    media["Risk"] = [risk.get(u, "green") for u in group["unit_id"]]  # en words
-    expected = media_csv_bytes(media)
-    WebDriverWait(dash_duo.driver, 5).until(lambda _: saved.read_bytes() == expected)
+    written = export(
+        sample_result, tmp_path / "export" / "media_2025_economic_en.csv",
+        lang="en", peer_group=GROUP, source=folder,
+    )  # fmt: skip
+    expected = {p.name: p.read_bytes() for p, _ in written}
+    assert list(expected) == [
+        "media_2025_economic_en.csv",
+        "media_2025_economic_en.about.txt",
+    ]
+
+    def unzipped(_) -> dict | None:
+        try:
+            with zipfile.ZipFile(saved) as z:
+                return {n: z.read(n) for n in z.namelist()}
+        except (OSError, zipfile.BadZipFile):  # still being written
+            return None
+
+    WebDriverWait(dash_duo.driver, 5).until(lambda _: unzipped(_) == expected)
 
     assert dash_duo.get_logs() == []

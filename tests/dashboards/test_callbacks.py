@@ -4,22 +4,30 @@ from __future__ import annotations
 
 import base64
 import importlib
+import io
+import zipfile
 
 import pytest
 
 from dashboards import app as dashboard
 from dashboards.components import ALL_GROUPS
-from evaluation.publish.export import media_csv_bytes, media_table
+from evaluation.publish.export import media_table
+from evaluation.publish.media import export
 from evaluation.publish.store import save_result
 
 BOM = b"\xef\xbb\xbf"
 
 
 @pytest.fixture(scope="module")
-def rankings(sample_result, tmp_path_factory):
+def saved(sample_result, tmp_path_factory):
+    """The sample result saved in a folder."""
+    return save_result(sample_result, tmp_path_factory.mktemp("dash") / "result")
+
+
+@pytest.fixture(scope="module")
+def rankings(saved):
     """The page module, as Dash imported it for an app over the saved sample result."""
-    folder = save_result(sample_result, tmp_path_factory.mktemp("dash") / "result")
-    app = dashboard.create_app(folder)
+    app = dashboard.create_app(saved)
     # The first request sets the server up, which moves the page's callbacks out of
     # Dash's global registry into this app: a later app in this process starts clean.
     assert app.server.test_client().get("/").status_code == 200
@@ -151,7 +159,7 @@ def test_language_switch_changes_labels_headers_and_names(rankings, sample_resul
                 "综合排名",
                 "评估期",
                 "类别",
-                "下载 CSV",
+                "下载 CSV（附说明）",
             )
             assert headers["composite_score"] == "综合得分"
             assert headers["name_zh"] == "单位"
@@ -165,7 +173,7 @@ def test_language_switch_changes_labels_headers_and_names(rankings, sample_resul
                 "League table",
                 "Period",
                 "Peer group",
-                "Download CSV",
+                "Download CSV (with note)",
             )
             assert headers["composite_score"] == "Composite score"
             assert headers["name_en"] == "Unit"
@@ -194,31 +202,42 @@ def test_language_switch_changes_labels_headers_and_names(rankings, sample_resul
 
 
 @pytest.mark.parametrize(
-    ("group", "lang", "peer_group", "filename"),
+    ("group", "lang", "peer_group", "names"),
     [
-        (ALL_GROUPS, "zh", None, "ranking_2025_zh.csv"),
-        ("economic", "en", "economic", "ranking_2025_economic_en.csv"),
+        (ALL_GROUPS, "zh", None,
+         ["media_2025_zh.csv", "media_2025_zh_市直部门.csv", "media_2025_zh_区县.csv",
+          "media_2025_zh.说明.txt"]),
+        ("_levels", "en", None,
+         ["media_2025_en.csv", "media_2025_en_departments.csv",
+          "media_2025_en_districts.csv", "media_2025_en.about.txt"]),
+        ("economic", "en", "economic",
+         ["media_2025_economic_en.csv", "media_2025_economic_en.about.txt"]),
     ],
-)
-def test_download_is_the_media_csv_byte_for_byte(
-    rankings, sample_result, group, lang, peer_group, filename
+)  # fmt: skip
+def test_download_is_what_evaluation_export_writes(
+    rankings, saved, sample_result, tmp_path, group, lang, peer_group, names
 ):
+    """The download was the table alone: a journalist lost the note ``evaluation
+    export`` writes beside it (period, source, method, imputed and zero-scored
+    values, units not ranked). It is now the export's files for the period and
+    language (a peer group's with ``--peer-group``), byte for byte, in one zip
+    named as they are: ``evaluation export RESULT --out media_2025_zh.csv``."""
     sent = rankings.download_csv(1, "2025", group, lang)
-    content = base64.b64decode(sent["content"])
-    media = media_table(sample_result, "2025", peer_group=peer_group, lang=lang)
-    # what the grid shows besides: each unit's warning level in the period
-    risk = sample_result.risk.query("period == '2025'").set_index("unit_id")["level"]
-    order = sample_result.league_table("2025", peer_group=peer_group)["unit_id"]
-    words = {"zh": {"green": "绿色", "yellow": "黄色", "orange": "橙色", "red": "红色"},
-             "en": {"green": "green", "yellow": "yellow", "orange": "orange",
-                    "red": "red"}}[lang]  # fmt: skip
-    media["风险" if lang == "zh" else "Risk"] = [
-        words[risk.get(u, "green")] for u in order
-    ]
-    expected = media_csv_bytes(media)
-    assert content == expected
-    assert content.startswith(BOM)
-    assert sent["filename"] == filename
+    assert sent["filename"] == names[0].removesuffix(".csv") + ".zip"
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(sent["content"]))) as z:
+        got = {n: z.read(n) for n in z.namelist()}
+        assert z.namelist() == names
+    written = export(
+        sample_result, tmp_path / names[0], period="2025", lang=lang,
+        peer_group=peer_group, source=saved,
+    )  # fmt: skip
+    assert [p.name for p, _ in written] == names
+    assert got == {p.name: p.read_bytes() for p, _ in written}
+    assert all(b.startswith(BOM) for b in got.values())
+    note = got[names[-1]].decode("utf-8-sig")
+    assert ("备注" if lang == "zh" else "Notes") in note
+    # the same run, the same bytes
+    assert rankings.download_csv(1, "2025", group, lang) == sent
 
 
 def test_the_note_column_is_as_wide_as_the_periods_longest_note(rankings):

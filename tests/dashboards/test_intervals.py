@@ -63,28 +63,3 @@ def test_rank_interval_plot_draws_each_interval(sample_result):
         bars.error_x.arrayminus, s["nominal_rank"] - s["rank_q05"]
     )
     assert list(bars.y) == [names[x] for x in s["unit_id"]]
-
-
-def test_the_csv_of_the_default_lists_carries_each_list_s_rank_range(
-    sample_result, tmp_path
-):
-    """What the leader sees is what the journalist gets: the downloaded CSV of the
-    two lists has each unit's range among its own type, around its list rank."""
-    import io
-
-    import pandas as pd
-
-    from dashboards import data
-
-    u = U.run(sample_result, U.Spec(n=200, weight_noise=0.4))
-    path = tmp_path / "store.duckdb"
-    with Publication(path) as s:
-        run = s.add_run(sample_result, by="analyst", uncertainty=u)
-        s.publish(run, by="director")
-    dashboard.create_app(path)
-    sent = data.ranking_csv(run, "2025", "_levels", "zh")
-    table = pd.read_csv(io.BytesIO(sent), encoding="utf-8-sig", comment="#")
-    table = table[table["排名区间（5%–95%）"].notna()]
-    assert len(table) == len(sample_result.units)
-    for rank, text in zip(table["排名"], table["排名区间（5%–95%）"], strict=True):
-        assert text.startswith(f"{int(rank)} (")
