@@ -744,7 +744,9 @@ def zipped(files, stamp) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data, *_ in files:
-            z.writestr(zipfile.ZipInfo(name, date), data, zipfile.ZIP_DEFLATED)
+            info = zipfile.ZipInfo(name, date)
+            info.external_attr = 0o644 << 16  # readable once unpacked (not 000)
+            z.writestr(info, data, zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 
