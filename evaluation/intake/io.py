@@ -215,8 +215,9 @@ def read_table(
             _refuse_unpacked(name, _parquet_unpacked(data))
             frame = pd.read_parquet(_io.BytesIO(data))
             for column in frame.select_dtypes(include=["object", "string"]):
-                text = frame[column]  # "" is a blank cell, as a CSV's or a sheet's
-                frame[column] = text.mask(text.eq(""))
+                empty = frame[column].eq("")  # a blank cell, as a CSV's or a sheet's
+                if empty.any():  # no copy of a column without one
+                    frame[column] = frame[column].mask(empty)
             encoding, first_row = "parquet", 1
         else:
             _refuse_unpacked(name, _workbook_unpacked(data))
