@@ -125,3 +125,8 @@ def test_a_refused_triage_says_each_problem_in_chinese_first(tmp_path):
     assert str(caught.value) == f"{zh}\n{en}"
     assert caught.value.words == (zh, en)
     assert not book.exists()
+    two = [*bad, ("missing/U3/office/2025", "dismissed", "")]  # no comment either
+    with pytest.raises(EvaluationError) as caught:
+        Q.decide_all(book, two, by="张明", flags_table=FLAGS)
+    assert f"{book}：未记录任何核实结论，共2个问题：\n" in str(caught.value)
+    assert f"{book}: no decision recorded; 2 problems:\n" in str(caught.value)

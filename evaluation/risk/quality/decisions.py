@@ -11,7 +11,7 @@ import pandas as pd
 
 from evaluation.errors import EvaluationError
 from evaluation.files import replacing, safe_cells
-from evaluation.vocabulary import Word, quoted, say
+from evaluation.vocabulary import Word, quoted, say, say_count
 
 DECISION_COLUMNS = ["flag_id", "decision", "comment", "decided_by", "decided_at"]
 #: decisions are dated in Beijing time, as the analysts who open the file read it
@@ -99,9 +99,7 @@ def _refused(path, problems: list[Word]) -> EvaluationError:
     """The error refusing a whole triage: a heading and each problem, in Chinese
     then in English (a notebook shows the message: the analyst reads the Chinese
     first), and as ``words`` (the command line says the one it speaks)."""
-    n = len(problems)
-    head = say("library_error", "triage_refused", path=path, n=n,
-               s="" if n == 1 else "s")  # fmt: skip
+    head = say_count("library_error", "triage_refused", len(problems), path=path)
     said = Word(*("\n  ".join([head[k], *(p[k] for p in problems)]) for k in range(2)))
     return EvaluationError(words=said)
 
