@@ -977,6 +977,9 @@ def _ledger_failed(path: Path, exc: Exception, lang: str) -> typer.Exit:
 
 #: reminders the CLI lists; the rest are counted and pointed to
 REMINDERS_SHOWN = 20
+#: open data-quality flags ``evaluation flags`` lists; the rest are counted and
+#: pointed to
+FLAGS_SHOWN = 20
 
 
 def _shell_word(value, windows: bool | None = None) -> str:
@@ -1276,7 +1279,7 @@ def flags(
     from evaluation.errors import EvaluationError
     from evaluation.publish.store import load_result
     from evaluation.risk import quality as Q
-    from evaluation.vocabulary import say
+    from evaluation.vocabulary import Word, say
 
     _check_lang(lang)
     if accept and dismiss:
@@ -1313,11 +1316,25 @@ def flags(
                 f"{counts.get(k, 0)} {k}" for k in ("open", "accepted", "dismissed")
             )
         )
-    for r in table[table["status"] == "open"].head(20).itertuples():
+    still_open = table[table["status"] == "open"]
+    for r in still_open.head(FLAGS_SHOWN).itertuples():
         said = say(
             "cli_said", "flag_open", flag=r.flag_id, zh=r.reason_zh, en=r.reason_en
         )
         typer.echo(said.text(lang))
+    more = len(still_open) - FLAGS_SHOWN
+    if more > 0:  # the rest, and the command that writes them all with their status
+        words = ["evaluation", "export", result, "--table", "flags"]
+        words += ["--decisions", decisions]
+        command = Word(
+            *(
+                " ".join(map(_shell_word, [*words, "--out", name, *more_]))
+                for name, more_ in zip(
+                    say("cli_said", "flags_file"), ([], ["--lang", "en"]), strict=True
+                )
+            )
+        )
+        typer.echo(say("cli_said", "flags_more", more=more, command=command).text(lang))
 
 
 StoreOpt = Annotated[

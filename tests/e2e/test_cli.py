@@ -463,6 +463,40 @@ def test_flags_are_listed_and_a_decision_is_recorded(tmp_path, sample_result):
     assert both.exit_code == 2
 
 
+def test_flags_past_twenty_say_how_many_more_and_the_command_for_all(
+    tmp_path, sample_result
+):
+    """The list stops at 20 open flags; an analyst who must decide on the others
+    is told how many are left and the command that writes them all, with the
+    decisions file, so every id can be read and decided on."""
+    from evaluation.publish.store import save_result
+
+    folder = save_result(sample_result, tmp_path / "result")
+    book = tmp_path / "decisions.csv"
+    n = len(sample_result.flags)
+    assert n > 21  # the sample has more open flags than the list shows
+    listed = invoke("flags", folder, "--decisions", book)
+    assert listed.exit_code == 0, listed.output
+    lines = listed.output.splitlines()
+    assert len(lines) == 1 + 20 + 1  # the counts, 20 flags, the rest
+    command = (
+        f"evaluation export {folder} --table flags --decisions {book} "
+        "--out 数据质量提示.xlsx"
+    )
+    assert lines[-1] == f"  另有{n - 20}条待核实的提示未列出，完整清单：{command}"
+    fid = sample_result.flags["flag_id"].iloc[0]
+    decided = invoke(
+        "flags", folder, "--decisions", book, "--dismiss", fid,
+        "--comment", "核实无误", "--by", "李",
+    )  # fmt: skip
+    assert decided.output.splitlines()[-1].startswith(f"  另有{n - 21}条待核实")
+    english = invoke("flags", folder, "--decisions", book, "--lang", "en")
+    assert english.output.splitlines()[-1] == (
+        f"  and {n - 21} more open flags; all of them: evaluation export {folder} "
+        f"--table flags --decisions {book} --out flags.xlsx --lang en"
+    )
+
+
 def test_the_problem_report_is_in_chinese_by_default_for_the_agencies(
     tmp_path, tiny_yaml
 ):

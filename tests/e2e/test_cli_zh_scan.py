@@ -32,6 +32,7 @@ ALLOWED = [
     re.compile(r"[\w.-]+\.(?:csv|xlsx|txt|yaml|duckdb|pdf|parquet|json)\b"),  # a file
     re.compile(r"(?:period|annual)-\d{4}(?:-[A-Z]\d+)?-\d+\.v\d+(?:\.c\d+)?"),  # run
     re.compile(r"\bevaluation(?: [a-z][a-z-]+)?"),  # the program and its command
+    re.compile(r"--table (?:media|ranking|warnings|risk|ledger|flags|grades)\b"),
     re.compile(r"--[a-z][a-z-]+"),  # an option the reader types
     re.compile(r"(?<![0-9a-z])[0-9a-f]{12,64}(?![0-9a-z])"),  # a hash, or 12 digits
     re.compile(r"SHA-256|CSV|Excel"),
