@@ -216,6 +216,29 @@ def test_every_path_the_readme_writes_is_git_ignored_and_its_own():
     assert twice == []  # the ledger is carried on; every other file is its own
 
 
+def test_every_run_the_readme_names_is_one_its_commands_stored_before():
+    """Typed in order, the README's commands name no run they never stored: a
+    period run is `period-<P>-1.v1`, P the period of the score that wrote the
+    folder published (2025-M12 for data/output/2025-M12/result), an annual run
+    `annual-<year>-1.v1` from a publish with --appraisal, its correction v2."""
+    periods, stored = {}, set()
+    for words in readme_commands():
+        opts = dict(zip(words, words[1:], strict=False))
+        if words[0] == "score":
+            periods[opts.get("--out", "data/output") + "/result"] = opts["--period"]
+        for run in re.findall(r"(?:period|annual)-[\w-]+?-\d+\.v\d+", " ".join(words)):
+            if words[0] == "appeal" and run == words[1]:
+                stored.add(run[:-1] + str(int(run[-1]) + 1))
+            assert run in stored, f"{run} (evaluation {' '.join(words)})"
+        if words[0] == "publish" and words[1] in periods:
+            period = periods[words[1]]
+            if "--appraisal" in opts:
+                stored.add(f"annual-{period[:4]}-1.v1")
+            else:
+                stored.add(f"period-{period}-1.v1")
+    assert {"period-2025-M12-1.v1", "annual-2025-1.v1", "annual-2025-1.v2"} <= stored
+
+
 # ------------------------------------------------------------------ permissions
 def test_files_the_commands_write_are_readable_by_colleagues(tmp_path):
     """Under the usual umask 022, every file the commands write is 0644 and every
