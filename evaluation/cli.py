@@ -1196,7 +1196,7 @@ def export(
     except ValueError as exc:
         raise _failed(exc, said, 2) from None
     if store is not None and not store.is_file():
-        raise _fail_words(say("cli_error", "no_store", store=store), said)
+        raise _fail_words(say("cli_error", "no_store", store=store.absolute()), said)
     try:
         res = load_result(result)
         groups = [g.id for g in res.catalogue.peer_groups]
@@ -1352,7 +1352,7 @@ def _store_exists(store: Path, lang: str = "zh") -> Path:
     if not store.exists():
         from evaluation.vocabulary import say
 
-        raise _fail_words(say("cli_error", "no_store", store=store), lang)
+        raise _fail_words(say("cli_error", "no_store", store=store.absolute()), lang)
     return store
 
 

@@ -93,6 +93,30 @@ def test_store_commands_a_store_that_is_not_there(tmp_path):
     assert english.exit_code == 1 and "发布库" not in english.output
 
 
+def test_a_store_command_run_outside_the_project_says_where_it_looked(
+    tmp_path, monkeypatch
+):
+    """README: a command run elsewhere says so and names the file it did not find,
+    as a missing catalogue is said (找不到文件 /…/indicators.yaml（请检查路径，或在
+    项目文件夹中运行）): the default store by its full path and the likely cause,
+    before how a new store is made."""
+    monkeypatch.chdir(tmp_path)
+    looked = tmp_path / "data" / "store.duckdb"
+    for args in (("runs",), ("cases",), ("verify",)):
+        done = invoke(*args)
+        assert done.exit_code == 1, (args, done.output)
+        assert f"{looked} 处没有发布库（请检查路径，或在项目文件夹中运行）：" in (
+            done.output
+        ), (args, done.output)
+        assert f"no publication store at {looked} (check the path, or run" in (
+            done.output
+        )
+    done = invoke("export", tmp_path / "r", "--table", "grades", "--store",
+                  "data/store.duckdb", "--out", tmp_path / "g.csv")  # fmt: skip
+    assert f"{looked} 处没有发布库（请检查路径" in done.output, done.output
+    assert not (tmp_path / "data").exists()  # nothing made
+
+
 def test_report_grades_letters_a_run_not_in_the_store(store, tmp_path):
     pdf = tmp_path / "report.pdf"
     done = invoke("report", "2099-annual-v1", "--store", store, "--out", pdf)
