@@ -134,9 +134,10 @@ def intervals(
     office reads them, in ``lang``: headed by ``interval_header``'s words, units by
     name in ``lang``, ranks to 1 decimal and scores to 2 (half up), a width that of
     the ends as shown (19.0 to 24.0 is 5.0, whatever the unrounded ends give:
-    :func:`~evaluation.analysis.uncertainty.shown_width`), the published rank
-    whole, the unit's code last. ``evaluation uncertainty`` writes it in Chinese (in
-    English its file keeps the analysis' own columns)."""
+    :func:`~evaluation.analysis.uncertainty.shown_width`), the published ranks
+    (overall and among the unit's type) whole, the unit's code last.
+    ``evaluation uncertainty`` writes it in Chinese (in English its file keeps the
+    analysis' own columns)."""
     names = dict(zip(units["unit_id"], units[f"name_{lang}"], strict=True))
     table = summary.copy()
     if "width" in table:
@@ -144,7 +145,9 @@ def intervals(
     for c in table.columns.drop("unit_id"):  # numbers, written as numbers
         kept = round_half_up(table[c], 2 if c.startswith("score") else RANK_DECIMALS)
         table[c] = pd.to_numeric(pd.Series(kept, index=table.index))
-    table["nominal_rank"] = table["nominal_rank"].round().astype("Int64")
+    for c in ("nominal_rank", "level_rank"):  # published ranks: whole
+        if c in table:
+            table[c] = table[c].round().astype("Int64")
     table.insert(0, "unit", [names.get(u, u) for u in summary["unit_id"]])
     table = table[[c for c in table.columns if c != "unit_id"] + ["unit_id"]]
     return table.rename(columns=words("interval_header", lang))

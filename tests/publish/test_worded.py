@@ -79,6 +79,25 @@ def test_rank_intervals_headed_in_chinese_units_by_name_code_last():
     assert table["单位代码"].tolist() == ["D1", "D2"]
 
 
+def test_the_rank_in_its_type_is_whole_as_the_rank_is():
+    """The rank among the unit's own type is a published rank too (the media CSV's
+    分表): written 2, not 2.0; its interval ends to 1 decimal; empty unranked."""
+    summary = pd.DataFrame(
+        {
+            "unit_id": ["D1", "D2"],
+            "nominal_rank": [3.0, float("nan")],
+            "level_rank": [2.0, float("nan")],
+            "level_rank_q05": [1.05, float("nan")],
+        }
+    )
+    units = pd.DataFrame({"unit_id": ["D1", "D2"], "name_zh": ["甲局", "乙局"]})
+    table = W.intervals(summary, units, "zh")
+    assert str(table["同类型单位中名次"].dtype) == "Int64"
+    assert table["同类型单位中名次"].astype(object).tolist() == [2, pd.NA]
+    assert table["名次"].astype(object).tolist() == [3, pd.NA]
+    assert table["同类型单位中名次区间下限（5%）"].tolist()[0] == 1.1  # half up
+
+
 def test_a_node_the_catalogue_dropped_is_shown_by_its_id(catalogue):
     """A stored run read with a later catalogue: a name where the catalogue has
     one, the id as it is where it has dropped the node."""
