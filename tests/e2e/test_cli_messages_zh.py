@@ -154,7 +154,7 @@ def test_verify_says_the_store_is_intact(published):
         said,
     )
     english = invoke("verify", store, "--lang", "en")
-    assert english.startswith(f"intact: {store}, 1 run(s); journal head ")
+    assert english.startswith(f"intact: {store}, 1 run; journal head ")
 
 
 def test_export_says_each_file_it_wrote_and_its_rows(result, tmp_path):

@@ -128,7 +128,7 @@ def test_an_upheld_appeal_its_correction_and_what_changed(scored, store, tmp_pat
     english = invoke(
         "diff", RUN, fixed, "--store", store, "--viewer", "秘书长", "--lang", "en"
     ).splitlines()
-    assert english[0] == f"1 change(s) from {RUN} to {fixed}"
+    assert english[0] == f"1 change from {RUN} to {fixed}"
     assert english[1] == f"{fixed} corrects {RUN}; reason: {case}"
     assert english[3].split() == ["grades", "D20", "final_grade", before, after]
     assert not CJK.search("\n".join(english))
