@@ -781,10 +781,6 @@ def score(
         folder = save_result(result, out / "result")
     if ledger is not None:
         L.write_ledger(updated, ledger, previous=previous)
-        names = dict(zip(result.units["unit_id"], result.units["name_zh"], strict=True))
-        _say_ledger(
-            ledger, previous, updated, cat, lang, names, data=data, catalogue=catalogue
-        )
     ranked = int(table["rank"].notna().sum())
     if lang == "zh":
         from evaluation.periods import name_zh
@@ -806,6 +802,11 @@ def score(
     typer.echo(top.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     _say_blank_dimensions(result, table, period, lang)
     _say_absences(result)
+    if ledger is not None:  # after the run's own summary: its reminders, at length
+        names = dict(zip(result.units["unit_id"], result.units["name_zh"], strict=True))
+        _say_ledger(
+            ledger, previous, updated, cat, lang, names, data=data, catalogue=catalogue
+        )
 
 
 def _say_blank_dimensions(result, table, period: str, lang: str) -> None:

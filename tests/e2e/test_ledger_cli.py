@@ -114,6 +114,9 @@ def test_ledger_opens_escalates_reminds_and_closes_across_runs(tmp_path):
 
     out = score("2025-Q1")
     assert "2 open, 2 opened, 0 closed; 0 overdue" in out
+    # the run's own summary first, the ledger's reminders after it
+    assert out.splitlines()[0].startswith("scored 2025-Q1: 3 of 3 units ranked")
+    assert out.index("scored 2025-Q1") < out.index("2 open, 2 opened")
     assert item("U1")[["level", "first_due", "status"]].tolist() == [
         "orange",
         "2025-07-09",
@@ -274,16 +277,18 @@ def test_past_twenty_reminders_the_cli_says_how_many_more_and_where(
     n = int(((led["status"] == "open") & (led["reminder"] == "True")).sum())
     assert n > 20
     lines = out.splitlines()
-    assert lines[0].endswith(f"逾期{n}项（须催办）")
+    assert lines[0].startswith("已评分：2025年12月")  # the run's summary first
+    k = next(i for i, x in enumerate(lines) if x.startswith(f"整改台账 {book}"))
+    assert lines[k].endswith(f"逾期{n}项（须催办）")
     assert sum(x.startswith("  催办 ") for x in lines) == 20
     catalogue = ROOT / "indicators.yaml"
-    assert lines[21] == (
+    assert lines[k + 21] == (
         f"  另有{n - 20}项未列出，完整催办清单：evaluation ledger {book} --data "
         f"{sample} -c {catalogue} --reminders 催办清单.csv"
     )
     # the command as printed, run from another folder, writes the whole list
     monkeypatch.chdir(tmp_path)
-    printed = shlex.split(lines[21].split("：", 1)[1])
+    printed = shlex.split(lines[k + 21].split("：", 1)[1])
     assert printed[0] == "evaluation"
     cli(*printed[1:])
     assert len(pd.read_csv(tmp_path / "催办清单.csv", encoding="utf-8-sig")) == n
