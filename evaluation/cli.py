@@ -1280,7 +1280,7 @@ def flags(
     from evaluation.errors import EvaluationError
     from evaluation.publish.store import load_result
     from evaluation.risk import quality as Q
-    from evaluation.vocabulary import Word, say
+    from evaluation.vocabulary import Word, say, say_count
 
     _check_lang(lang)
     if accept and dismiss:
@@ -1335,7 +1335,8 @@ def flags(
                 )
             )
         )
-        typer.echo(say("cli_said", "flags_more", more=more, command=command).text(lang))
+        said = say_count("cli_said", "flags_more", more, command=command)
+        typer.echo(said.text(lang))
 
 
 StoreOpt = Annotated[

@@ -497,6 +497,26 @@ def test_flags_past_twenty_say_how_many_more_and_the_command_for_all(
     )
 
 
+def test_one_flag_past_twenty_is_said_as_one(tmp_path, sample_result):
+    """21 open flags: the last line counts one more flag, "1 more open flag", not
+    "1 more open flags" (the counts of English words are singular for one)."""
+    from dataclasses import replace
+
+    from evaluation.publish.store import save_result
+
+    result = replace(sample_result, flags=sample_result.flags.head(21))
+    folder = save_result(result, tmp_path / "result")
+    book = tmp_path / "decisions.csv"
+    english = invoke("flags", folder, "--decisions", book, "--lang", "en")
+    assert english.exit_code == 0, english.output
+    assert english.output.splitlines()[-1] == (
+        f"  and 1 more open flag; all of them: evaluation export {folder} "
+        f"--table flags --decisions {book} --out flags.xlsx --lang en"
+    )
+    chinese = invoke("flags", folder, "--decisions", book)
+    assert chinese.output.splitlines()[-1].startswith("  另有1条待核实的提示未列出")
+
+
 def test_the_problem_report_is_in_chinese_by_default_for_the_agencies(
     tmp_path, tiny_yaml
 ):
