@@ -7,6 +7,7 @@ import errno
 import os
 import re
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -105,23 +106,40 @@ def replacing_folder(path: str | Path) -> Iterator[Path]:
 
 def staging(path: str | Path) -> Path:
     """A new, empty folder beside ``path`` to write it in before one rename puts it
-    in place: ``.NAME-PID-xxxxxxxx``, named by the process writing it, readable as
-    any folder the user makes (``mkdtemp`` makes it owner-only). The staging folders
-    of ``path`` that a process killed midway left there (SIGKILL, a power cut: their
-    process no longer runs) are removed first; a running process's (a concurrent
-    write) and one not named by a process are kept."""
+    in place: ``.NAME-HOST-PID-xxxxxxxx``, named by the machine and process writing
+    it, readable as any folder the user makes (``mkdtemp`` makes it owner-only). The
+    staging folders of ``path`` that a process of this machine killed midway left
+    there (SIGKILL, a power cut: their process no longer runs) are removed first; a
+    running process's (a concurrent write), another machine's (a shared folder: its
+    processes are not seen from here) and one not so named are kept."""
     path = Path(path)
     prefix = f".{path.name}-"
+    host = staging_host()
     for old in path.parent.iterdir():
         name = old.name[len(prefix) :] if old.name.startswith(prefix) else ""
-        pid = re.fullmatch(r"(\d+)-[a-z0-9_]+", name)  # mkdtemp's letters after it
-        if pid and not _running(int(pid[1])) and old.is_dir() and not old.is_symlink():
+        # the host, the pid and mkdtemp's letters
+        mine = re.fullmatch(r"([A-Za-z0-9_]+)-(\d+)-[a-z0-9_]+", name)
+        if (
+            mine
+            and mine[1] == host
+            and not _running(int(mine[2]))
+            and old.is_dir()
+            and not old.is_symlink()
+        ):
             shutil.rmtree(old, ignore_errors=True)  # or another write removed it
-    tmp = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=path.parent))
+    tmp = Path(
+        tempfile.mkdtemp(prefix=f"{prefix}{host}-{os.getpid()}-", dir=path.parent)
+    )
     umask = os.umask(0)
     os.umask(umask)
     tmp.chmod(0o777 & ~umask)
     return tmp
+
+
+def staging_host() -> str:
+    """This machine's name as a staging folder carries it: letters, digits and
+    ``_`` (a dot or hyphen in the host name read as ``_``)."""
+    return re.sub(r"[^A-Za-z0-9]", "_", socket.gethostname()) or "_"
 
 
 def _running(pid: int) -> bool:

@@ -2,10 +2,11 @@
 
 A **result folder** (:func:`save_result`, :func:`load_result`) holds
 ``provenance.json``, ``catalogue.json`` and one Parquet file per stage table. It is
-written to a staging sibling named by its process (``.result-PID-xxxxxxxx``) and
-renamed into place (:func:`evaluation.files.replacing_folder`), so a run killed midway
-leaves no half-written result; the staging folder such a run leaves is removed by the
-next save beside it once its process no longer runs.
+written to a staging sibling named by its machine and process
+(``.result-HOST-PID-xxxxxxxx``) and renamed into place
+(:func:`evaluation.files.replacing_folder`), so a run killed midway leaves no
+half-written result; the staging folder such a run leaves is removed by the next save
+beside it on the same machine once its process no longer runs.
 
 The **publication store** (:class:`Store`) is one embedded DuckDB file (default
 ``data/store.duckdb``, no server):

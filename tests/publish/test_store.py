@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from evaluation.errors import EvaluationError
+from evaluation.files import staging_host
 from evaluation.publish.publication import Publication
 from evaluation.publish.store import (
     CASE_COLUMNS,
@@ -66,22 +67,26 @@ def test_a_killed_saves_staging_is_removed_by_the_next_and_a_running_ones_kept(
     tiny_result, tmp_path
 ):
     """A save killed midway (SIGKILL, a power cut) leaves its staging folder beside
-    the result, named by its process: the next save removes it. A running process's
-    (a concurrent save, still writing) stays, as does a folder not named by one."""
+    the result, named by its machine and process: the next save removes it. A
+    running process's (a concurrent save, still writing) stays, as do another
+    machine's (a shared folder: its processes are not seen from here) and a folder
+    not named by one."""
     out = tmp_path / "out"
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True)  # fmt: skip
     writing = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    host = staging_host()
     try:
-        stale = out / f".result-{int(gone.stdout)}-k1ll3d_0"
-        live = out / f".result-{writing.pid}-wr1t1ng0"
+        stale = out / f".result-{host}-{int(gone.stdout)}-k1ll3d_0"
+        live = out / f".result-{host}-{writing.pid}-wr1t1ng0"
+        other = out / f".result-{host}x-{int(gone.stdout)}-0th3r_h0"  # another host
         unnamed = out / ".result-abcd1234"  # a save's before pids named them
-        for folder in (stale, live, unnamed):
+        for folder in (stale, live, other, unnamed):
             folder.mkdir(parents=True)
             (folder / "composite.parquet").write_bytes(b"PAR1 half written")
         save_result(tiny_result, out / "result")
         assert sorted(p.name for p in out.iterdir()) == sorted(
-            [live.name, unnamed.name, "result"]
+            [live.name, other.name, unnamed.name, "result"]
         )
         assert (live / "composite.parquet").read_bytes() == b"PAR1 half written"
         assert load_result(out / "result") == tiny_result

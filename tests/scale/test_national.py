@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 import evaluation as ev
 from evaluation.cli import app
 from evaluation.errors import ValidationFailed
+from evaluation.files import staging_host
 from evaluation.scale import national
 from evaluation.scoring import prepare
 
@@ -579,7 +580,8 @@ def test_a_killed_national_runs_staging_is_removed_by_the_next_run(
     and writes the whole output folder."""
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True)  # fmt: skip
-    stale = tmp_path / "out" / f".national_2025-{int(gone.stdout)}-k1ll3d_0"
+    host = staging_host()
+    stale = tmp_path / "out" / f".national_2025-{host}-{int(gone.stdout)}-k1ll3d_0"
     stale.mkdir(parents=True)
     (stale / "ranks.parquet").write_bytes(b"PAR1 half written")
     code, problems = national_cli(reports, units, tmp_path)
