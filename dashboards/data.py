@@ -665,17 +665,26 @@ def _ranking(run_id: str, period: str, scope: str, source: int = 0) -> Paged:
     return Paged(table, keys)
 
 
-def ranking_chart(run_id: str, period: str, scope: str, lang: str, source=None):
+def ranking_chart(
+    run_id: str, period: str, scope: str, lang: str, source=None, card=None
+):
     """The rankings chart: the top and bottom :data:`CHART_N` of each list (best
-    first), cached per run, period, scope and language (call :func:`ranking`
-    first: it applies the draft rule)."""
+    first), cached per run, period, scope, language and ``card`` (call
+    :func:`ranking` first: it applies the draft rule). ``card``: the width of a
+    phone's card, px, which the English chart is drawn to fit (its names beside
+    the bars on a desktop left the bars 90 px there, their labels and the lists'
+    headings past the card's edge); the Chinese, its names on a line, fits a
+    phone as drawn for any screen."""
+    card = int(card) if card and lang == "en" else None
     return _ranking_chart(
-        run_id, period, scope, lang, _generation if source is None else source
+        run_id, period, scope, lang, _generation if source is None else source, card
     )
 
 
 @lru_cache(maxsize=512)
-def _ranking_chart(run_id: str, period: str, scope: str, lang: str, source: int):
+def _ranking_chart(
+    run_id: str, period: str, scope: str, lang: str, source: int, card=None
+):
     r = _ranking(run_id, period, scope, source)
     t = r.table
     words, levels = FAMILIES["page_rankings"], FAMILIES["unit_level"]
@@ -701,10 +710,12 @@ def _ranking_chart(run_id: str, period: str, scope: str, lang: str, source: int)
     catalogue = _load(run_id).catalogue  # (no request here when warming)
     names = {g.id: catalogue.name(g.id, lang) for g in catalogue.peer_groups}
     title = words["chart"].text(lang).format(n=CHART_N)
-    # drawn for any screen: as tall as a phone's legend rows and bars need
+    # drawn for any screen: as tall as a phone's legend rows and bars need; or
+    # to fit a phone's card
     return plots.plot_rank_bar(
-        shown, lang=lang, group_names=names, title=title, width=PHONE, gaps=gaps
-    )
+        shown, lang=lang, group_names=names, title=title, width=card or PHONE,
+        gaps=gaps, fit=card is not None,
+    )  # fmt: skip
 
 
 def ranking_export(

@@ -166,6 +166,8 @@ def layout(**_query) -> html.Div:
                     # the grid's first block, answered in the page (no round trip)
                     dcc.Store(id="rankings-first"),
                     dcc.Store(id="rankings-first-pending", data=True),
+                    # a phone's chart card, px (none on a wider screen)
+                    dcc.Store(id="rankings-card"),
                 ],
                 style={
                     "display": "flex",
@@ -227,17 +229,55 @@ def update_labels(lang):
     Input("rankings-peer-group", "value"),
     Input("app-lang", "value"),
     Input("app-run", "value"),
+    State("rankings-card", "data"),
     prevent_initial_call=True,
 )
-def update_rankings(period, scope, lang, run=None):
+def update_rankings(period, scope, lang, run=None, card=None):
     """Grid columns and chart (the top and bottom of each list) of one period and
-    scope; the rows come a block at a time (:func:`update_rows`)."""
+    scope, the chart fitted to a phone's ``card`` (:func:`fit_chart`); the rows
+    come a block at a time (:func:`update_rows`)."""
     run = run or data.default_run()
     period = data.period_of(run, period)
     ranking = data.ranking(run, period, scope)
     return columns(run, scope, lang, ranking), data.ranking_chart(
-        run, period, _scope(run, scope), lang
+        run, period, _scope(run, scope), lang, card=card
     )
+
+
+# on a phone (style.css's layout for one, up to 700 px) the chart's card is
+# measured once the page is drawn; a wider screen keeps the chart of the layout
+clientside_callback(
+    """function () {
+        const graph = document.getElementById("rankings-bar");
+        if (!graph || !window.matchMedia("(max-width: 700px)").matches) {
+            return window.dash_clientside.no_update;
+        }
+        return graph.clientWidth;
+    }""",
+    Output("rankings-card", "data"),
+    Input("rankings-bar", "id"),
+)
+
+
+@callback(
+    Output("rankings-bar", "figure", allow_duplicate=True),
+    Input("rankings-card", "data"),
+    State("rankings-period", "value"),
+    State("rankings-peer-group", "value"),
+    State("app-lang", "value"),
+    State("app-run", "value"),
+    prevent_initial_call=True,
+)
+def fit_chart(card, period, scope, lang, run=None):
+    """The English chart drawn to fit a phone's card, ``card`` px wide (drawn for
+    any screen, its names left the bars 90 px of a 374 px card, and their labels
+    and the lists' headings ran past its edge); the Chinese fits as it is."""
+    if not card or lang != "en":
+        raise PreventUpdate
+    run = run or data.default_run()
+    period = data.period_of(run, period)
+    data.ranking(run, period, scope)  # the draft rule
+    return data.ranking_chart(run, period, _scope(run, scope), lang, card=card)
 
 
 def columns(run, scope, lang: str, ranking) -> list[dict]:

@@ -89,6 +89,7 @@ def plot_rank_bar(
     width: float = 700,
     title: str | None = None,
     gaps: Mapping[int, str] | None = None,
+    fit: bool = False,
 ) -> go.Figure:
     """Horizontal bars of composite scores, best at the top, coloured by peer group.
 
@@ -122,6 +123,12 @@ def plot_rank_bar(
         left out (……中间12个从略……) or a new list begins, so that two lists or the
         two ends of one are not read as one run of places. With ``top``, those
         before the rows drawn (a gap beside the rows left out goes with them).
+    fit : bool
+        Drawn exactly ``width`` px wide (a phone's card): the names folded into
+        what is left beside :data:`BAR_ROOM` px of bars, the right margin as wide
+        as a value label (at the axis's end it would be cut), and the gaps' words
+        folded into the room right of the names. Without it, the names take their
+        room (:data:`BAR_NAMES`) on any screen.
 
     Returns
     -------
@@ -177,11 +184,6 @@ def plot_rank_bar(
             showarrow=False,
             font={"color": "#5f6b7a"},
         )
-    for i, words in gaps.items():
-        fig.add_annotation(
-            x=0, xref="paper", y=f"gap {i}", text=words, xanchor="left",
-            showarrow=False, font={"color": "#5f6b7a"},
-        )  # fmt: skip
     # margins that hold the names, the legend and the title as drawn, so plotly's
     # automargin (kept for narrow screens) does not lay the chart out again
     size = 15
@@ -191,6 +193,11 @@ def plot_rank_bar(
     # names, smaller, on two lines at most (whole on hover), so that the rows stay
     # about as tall as the Chinese ones
     room, name_size, most = BAR_NAMES[lang]
+    right = 30
+    if fit:  # a label of the axis's end value inside; the bars their least room
+        labels_drawn = map(text_width, round_half_up(table["composite_score"]))
+        right = max(right, int(max(labels_drawn, default=0)) + 8)
+        room = min(room, max(60, width - right - BAR_ROOM - 44))
     ticks = [
         fold(n, room, name_size) if most is None else fold_in(n, room, name_size, most)
         for n in map(str, table[f"name_{lang}"])
@@ -210,6 +217,13 @@ def plot_rank_bar(
     # a row holds its name's lines (plotly sets them 1.3 em apart) and 4 px more
     row = max(26, int(-(-name_size * (1 + 1.3 * (n_lines - 1)) // 1)) + 4)
     left = max(10, int(text_width(widest, name_size) + 44))
+    for i, words in gaps.items():  # from the bars' left edge to the chart's right
+        words = _fold_words(words, width - left - 10, size) if fit else words
+        fig.add_annotation(
+            x=0, xref="paper", y=f"gap {i}", text=words, xanchor="left",
+            showarrow=False, font={"color": "#5f6b7a"},
+            **({"align": "left"} if fit else {}),  # its lines from the bars' edge
+        )  # fmt: skip
     # the legend's title beside its entries, or on a row of its own above them
     # where the title and the widest entry beside it are wider than ``width``:
     # the English names on a phone, "Law enforcement and regulatory departments"
@@ -222,7 +236,7 @@ def plot_rank_bar(
     # the legend's rows in the room right of the names (and of the legend's title
     # beside them): entries packed in turn, one wider than the room on a row of its
     # own
-    space = max(width - left - 30, 100)
+    space = max(width - left - right, 100)
     space -= 0 if on_top else text_width(labels["group"], size)
     first = 2 if on_top else 1  # the legend's rows above the bars on any screen
     rows, taken = first, 0.0
@@ -249,7 +263,7 @@ def plot_rank_bar(
         template="plotly_white",
         font={"family": FONT_FAMILY, "size": size},
         height=height,
-        margin={"l": left, "r": 30, "t": top, "b": 60},
+        margin={"l": left, "r": right, "t": top, "b": 60},
         bargap=0.25,
         title={
             "text": title,
@@ -292,6 +306,10 @@ NAME_ROOM = {"zh": 240, "en": 160}
 #: on a line; an English one, at 13 px, on two lines of 180 px at most, cut (…)
 #: after them: rows of four lines made the English chart 2.7 times the Chinese
 BAR_NAMES = {"zh": (NAME_ROOM["zh"], 15, None), "en": (180, 13, 2)}
+#: px a chart drawn to fit its width (``fit``) keeps for its bars: the names fold
+#: into what the bars and the value labels' margin leave (English, on a 374 px
+#: card, into lines of 117 px; their margin, measured wider, leaves the bars 137)
+BAR_ROOM = 160
 
 
 def plot_risk_heatmap(
@@ -760,6 +778,14 @@ def fold_in(text: str, room: float, size: float = 15, most: int = 2) -> str:
         out.append(rest[:end].strip() + ("…" if last and end < len(rest) else ""))
         rest = rest[end:].strip()
     return "<br>".join(out)
+
+
+def _fold_words(words: str, room: float, size: float = 15) -> str:
+    """Words folded as :func:`fold` folds them; bold ones (``<b>…</b>``, a list's
+    heading) measured without their tags (plotly carries the bold onto the lines
+    after a ``<br>``)."""
+    bold = re.fullmatch(r"<b>(.*)</b>", words)
+    return f"<b>{fold(bold[1], room, size)}</b>" if bold else fold(words, room, size)
 
 
 def _fit_titles(layout: dict, width: float) -> None:

@@ -93,6 +93,7 @@ def _columns(client, run: str) -> list[str]:
                    {"id": "rankings-peer-group", "property": "value", "value": "_all"},
                    {"id": "app-lang", "property": "value", "value": "zh"},
                    {"id": "app-run", "property": "value", "value": run}],
+        "state": [{"id": "rankings-card", "property": "data", "value": None}],
         "changedPropIds": ["app-run.value"],
     }  # fmt: skip
     answer = client.post("/_dash-update-component", json=body)

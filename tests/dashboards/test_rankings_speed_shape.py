@@ -95,6 +95,7 @@ def test_an_update_sends_at_most_200_kb(city, scope):
             _v("app-lang", "value", "zh"),
             _v("app-run", "value", run),
         ],
+        [_v("rankings-card", "data", None)],  # a desktop: no phone's card
     )
     assert size <= LIMIT
     # the chart: the 10 best and 10 worst of each list, not 2,000 bars

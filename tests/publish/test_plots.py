@@ -643,3 +643,49 @@ def test_the_rank_bar_with_top_keeps_the_gaps_of_the_rows_it_draws():
     assert list(whole.layout.yaxis.categoryarray) == ["a", "b", "c", "gap 3"]
     with pytest.raises(ValueError, match="gaps"):
         plots.plot_rank_bar(table, lang="zh", top=2, gaps={4: "x"})
+
+
+def test_the_rank_bar_drawn_to_fit_a_phone_keeps_labels_and_headings_inside():
+    """Drawn for any screen, English names fold into lines of 180 px and the right
+    margin is 30 px: on a 374 px card (a 390 px phone) the names took 254 px, the
+    bars 90, and the top label and the lists' headings ran past the card. Drawn to
+    fit (``fit``), by hand: the widest label "90.04" is 5 × 0.6 × 15 = 45 px, so
+    the right margin is 45 + 8 = 53; the names fold into 374 − 53 − 160 − 44 =
+    117 px ("Dongcheng District", 18 × 0.52 × 13 = 121.7 px, onto two lines), the
+    widest line "Nanhu District" 14 × 0.6 × 13 = 109.2 px, a left margin of 153.
+    The heading "Districts and counties" (22 × 7.8 = 171.6 px) has 374 − 153 − 10
+    = 211 px and stays on a line; on a 280 px card names fold into 60 px (the
+    least), "Dongcheng" the widest line (70.2 + 44: 114), and the heading's 156 px
+    take two lines, both bold, from the bars' left edge: the narrowest even
+    lines, "Districts" (70.2 px) and "and counties" (12 × 7.8 = 93.6 px) where
+    "Districts and" would take 101.4."""
+    table = pd.DataFrame({
+        "unit_id": ["u1", "u2"], "name_en": ["Dongcheng District", "Nanhu District"],
+        "peer_group": ["g1", "g1"], "composite_score": [90.04, 56.0], "rank": [1, 2],
+    })  # fmt: skip
+    heading = "<b>Districts and counties</b>"
+
+    def drawn(**kw):
+        return plots.plot_rank_bar(
+            table, lang="en", group_names={"g1": "Districts"}, gaps={0: heading}, **kw
+        )
+
+    phone = drawn(width=374, fit=True)
+    assert phone.layout.margin.r == 53
+    assert phone.layout.margin.l == 153
+    assert phone.layout.yaxis.ticktext == (
+        "",
+        "Dongcheng<br>District",
+        "Nanhu District",
+    )
+    assert phone.layout.annotations[0].text == heading
+    narrow = drawn(width=280, fit=True)
+    assert narrow.layout.margin.l == 114
+    assert narrow.layout.yaxis.ticktext == (
+        "", "Dongcheng<br>District", "Nanhu<br>District"
+    )  # fmt: skip
+    assert narrow.layout.annotations[0].text == "<b>Districts<br>and counties</b>"
+    assert narrow.layout.annotations[0].align == "left"
+    anywhere = drawn(width=374)  # as drawn for any screen
+    assert anywhere.layout.margin.r == 30
+    assert anywhere.layout.yaxis.ticktext[1] == "Dongcheng District"
