@@ -424,7 +424,7 @@ def _risk_formats(
     peer values, a percentile's cut); events counted. A warning's value or limit
     not in its node's unit (``said``, :func:`_warning_words`, made here if not
     given) is shown with its words in ``lang`` (``"倒数第"0"名"``: the cell a
-    number, read 倒数第3名; a robust z's 落后同类中位数3.00个典型差距; a
+    number, read 倒数第3名; a robust z's 落后同类单位中位数3.00个典型差距; a
     roll-up's mean level ``"平均等级"0.00``)."""
     fmt = lambda unit, v: number_format(unit, decimals, v)  # noqa: E731
     if table == "warnings":
@@ -478,7 +478,7 @@ def _rules_of(catalogue, frame: pd.DataFrame) -> list:
 def _limits_said(catalogue, frame: pd.DataFrame, decimals: int) -> list:
     """How each warning's limit is said where it is not in its node's unit, by the
     rule that raised it (:func:`_rules_of`; methodology §13): a peer rule's robust z
-    (落后同类中位数3.00个典型差距) or place (倒数第3名), a run of periods
+    (落后同类单位中位数3.00个典型差距) or place (倒数第3名), a run of periods
     (连续3期), a roll-up's worst indicators (最差2项), a worsening (变差5.00%, in %
     of the earlier value; 变差3.00分, 变差3.00个百分点), a target the shortfall is
     measured from (目标98.00%). Per row ``(zh, en, number, signed)``: the words
@@ -562,7 +562,7 @@ def _limit_words(said: tuple, lang: str) -> list[tuple[str, str]]:
 def _limit_text(said: tuple, text: str, lang: str) -> str:
     """A limit's CSV cell: its number ``text`` (whole where its format is; without
     its sign where the words say it) with its words in ``lang`` (倒数第3名,
-    落后同类中位数3.00个典型差距; both: 倒数第3名 bottom 3)."""
+    落后同类单位中位数3.00个典型差距; both: 倒数第3名 bottom 3)."""
     if said[2] in ("0", "#,##0"):
         text = str(int(float(text)))
     if not said[3]:
@@ -575,7 +575,8 @@ def _limit_format(said: tuple, lang: str) -> str:
     workbook shows the number once: ``both`` with words after it in either
     language reads in Chinese, as a workbook's dates do), negatives too
     (``"倒数第"0"名";"倒数第"-0"名"``; a robust z's without the minus its words
-    say: ``"落后同类中位数"0.00"个典型差距";"落后同类中位数"0.00"个典型差距"``)."""
+    say: ``"落后同类单位中位数"0.00"个典型差距";``
+    ``"落后同类单位中位数"0.00"个典型差距"``)."""
     before, after = _limit_words(said, lang)[0]
     b, a = (f'"{w}"' if w else "" for w in (before, after))
     minus = "-" if said[3] else ""

@@ -283,8 +283,10 @@ def about_table(
     """The 说明 About sheet (and the note beside a media CSV): what the table is,
     the period, the source (agencies, data folder, catalogue version, time of the
     run in Beijing time, software, result folder), the method, how ranks and numbers
-    read, and notes (imputed values, units not ranked); the annual grade's run when
-    ``grades`` (a run's row) is given. Columns ``项目, 说明, Item, Description``.
+    read, and notes (imputed values, units not ranked); beside warnings of a
+    catalogue with a robust-z peer rule, what a typical gap (典型差距) is; the
+    annual grade's run when ``grades`` (a run's row) is given. Columns ``项目, 说明,
+    Item, Description``.
 
     ``levels``: the types of unit ranked apart; ``files``: the files written;
     ``span``: the periods of the table's rows, stated first to last in place of
@@ -339,6 +341,10 @@ def about_table(
         add("result", *(_folder_named(source, 2),) * 2)
     scored = result.scored_indicators(period)
     add("method", method_text(cat, "zh", scored), method_text(cat, "en", scored))
+    if table == "warnings" and any(
+        r.kind == "peer" and r.method == "robust_z" for r in cat.risk.rules
+    ):  # the word of its limits and reasons (落后同类单位中位数3.00个典型差距)
+        add("typical_gap", *ABOUT["typical_gap_text"])
     if table in ("media", "ranking"):
         previous = P.previous(period)
 

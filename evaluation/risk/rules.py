@@ -768,21 +768,26 @@ def _peer_robust_z(peers: _Peers, limits, unit, among, digits=1):
     level, limit = _graded(stat, limits, lambda z, t: z < t)
     hit = level > 0
     quoted = peers.median(_written(value, unit, digits))[hit]
-    level, value, stat = level[hit], value[hit], stat[hit]
+    level, value, stat, mad = level[hit], value[hit], stat[hit], mad[hit]
     # in Chinese: below (lower being better: above) the median, how far in plain
     # words by the level reached, and by how much: the difference of the two
-    # figures as written (75.56 − 62.83 reads 12.73, not the unrounded 12.72); in
-    # English how many typical gaps (the MAD: the median of the peers' distances
-    # from their median) behind it, the statistic in plain words
+    # figures as written (75.56 − 62.83 reads 12.73, not the unrounded 12.72), and
+    # that difference in typical gaps (the MAD: the median of the peers' distances
+    # from their median; written as a difference of values is, 3.16分, 2.0个百分点),
+    # the multiple the rule compares with its limit (落后同类单位中位数3.00个典型差距);
+    # in English how many typical gaps behind it, the statistic in plain words
     side = "低于" if peers.better > 0 else "高于"
     mz, me = _quantities(quoted, unit, digits)
+    kin = "同类" if among == "同类单位" else ""
     return (
         hit,
         level,
         limit[hit],
         _HOW_FAR[level] + f"{side}{among}中位数" + mz + "（相差"
         + _gaps(np.abs(_written(value, unit, digits) - _written(quoted, unit, digits)),
-                unit, digits)[0] + "）",
+                unit, digits)[0]
+        + f"，约为{kin}典型差距" + _gaps(mad, unit, digits)[0] + "的"
+        + _fixed(-stat, 2) + "倍）",
         _fixed(-stat, 2) + " typical gaps behind its peers' median " + me
         + " (more than " + _each(-limit[hit], "{:g}".format) + ")",
     )  # fmt: skip

@@ -343,11 +343,11 @@ def test_risk_tables_as_workbooks_format_values_by_the_indicators_unit(
     assert {r[limit].value for r in rollups} == {2}
     assert {r[limit].number_format for r in rollups} == {'"最差"0"项";"最差"-0"项"'}
     # the peer rule's limit is a robust z (-1.5): a number, shown as one
-    # (落后同类中位数1.50个典型差距, not a score's limit beside the score)
+    # (落后同类单位中位数1.50个典型差距, not a score's limit beside the score)
     peers = [r for r, hit in zip(rows, rule == "peer", strict=True) if hit]
     assert peers and {r[limit].data_type for r in peers} == {"n"}
     assert {r[limit].number_format for r in peers} == {
-        '"落后同类中位数"0.00"个典型差距";"落后同类中位数"0.00"个典型差距"'
+        '"落后同类单位中位数"0.00"个典型差距";"落后同类单位中位数"0.00"个典型差距"'
     }
     periods = [r[header.index("报告期")].value for r in rows]
     assert set(periods) == {"2025年度"}

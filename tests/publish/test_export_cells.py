@@ -5,7 +5,7 @@ Through the command line on the bundled sample city, with hostile department nam
 planted in a copy of ``units.csv``. Expected values come from the catalogue: the peer
 rule (``indicators.yaml``) warns orange below -1.5 robust z and red below -3, so the
 limits of the peer-position warnings are -1.5 and -3, written as what they are
-(落后同类中位数1.50个典型差距 in a CSV; the number, shown so, in a workbook).
+(落后同类单位中位数1.50个典型差距 in a CSV; the number, shown so, in a workbook).
 """
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ def test_warnings_export_writes_negative_peer_limits_unquoted(city, tmp_path):
 def test_a_peer_limit_says_it_is_a_robust_z_not_a_score(city, tmp_path):
     """A warnings row reads 数值 41.52 (a score) beside 阈值 -3.00: the peer rule's
     limit is a robust z (indicators.yaml: orange below -1.5, red below -3), not a
-    score, and its cell says so, 落后同类中位数3.00个典型差距 (behind by 3 typical
+    score, and its cell says so, 落后同类单位中位数3.00个典型差距 (behind by 3 typical
     gaps, the minus in its words); the thresholds stay numbers in the value's
     unit (投诉办结率's yellow line 90.00). A workbook keeps the number, shown with
     the same words by its format."""
@@ -175,10 +175,10 @@ def test_a_peer_limit_says_it_is_a_robust_z_not_a_score(city, tmp_path):
     rule, level, limit = (RISK_HEADER[k].zh for k in ("rule", "level", "threshold"))
     peer = table[table[rule] == "同类比较"]
     assert set(peer.loc[peer[level] == "橙色", limit]) == {
-        "落后同类中位数1.50个典型差距"
+        "落后同类单位中位数1.50个典型差距"
     }
     assert set(peer.loc[peer[level] == "红色", limit]) == {
-        "落后同类中位数3.00个典型差距"
+        "落后同类单位中位数3.00个典型差距"
     }
     lines = table.loc[table[rule] == "阈值", limit]
     pd.to_numeric(lines)  # ValueError on any text
@@ -193,7 +193,7 @@ def test_a_peer_limit_says_it_is_a_robust_z_not_a_score(city, tmp_path):
              if r[at_rule].value == "同类比较"]  # fmt: skip
     assert cells and {c.value for c in cells} <= {-1.5, -3}
     assert {c.number_format for c in cells} == {
-        '"落后同类中位数"0.00"个典型差距";"落后同类中位数"0.00"个典型差距"'
+        '"落后同类单位中位数"0.00"个典型差距";"落后同类单位中位数"0.00"个典型差距"'
     }
 
 

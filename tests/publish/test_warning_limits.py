@@ -43,8 +43,8 @@ ZH = {
     ("阈值", "综合得分", "黄色"): "70.00",
     ("阈值", "综合得分", "橙色"): "65.00",
     ("阈值", "综合得分", "红色"): "60.00",
-    ("同类比较", "综合得分", "橙色"): "落后同类中位数1.50个典型差距",
-    ("同类比较", "综合得分", "红色"): "落后同类中位数3.00个典型差距",
+    ("同类比较", "综合得分", "橙色"): "落后同类单位中位数1.50个典型差距",
+    ("同类比较", "综合得分", "红色"): "落后同类单位中位数3.00个典型差距",
     ("同类比较", "行政效率", "黄色"): "倒数第3名",
     ("同类比较", "行政效率", "红色"): "倒数第1名",
     ("趋势", "综合得分", "黄色"): "连续2期",
@@ -133,7 +133,7 @@ def cuts(data, result) -> dict:
 
 def test_every_limit_reads_as_what_it_is(quarter, tmp_path):
     """A place is 倒数第3名, a run of periods 连续2期, a roll-up's look 最差2项, a
-    robust z 落后同类中位数3.00个典型差距, a worsening 变差5.00% (of the earlier
+    robust z 落后同类单位中位数3.00个典型差距, a worsening 变差5.00% (of the earlier
     value), 变差10.00分 or 变差6.00个百分点, the target a shortfall is measured
     from 目标98.00%, not a bare number beside a value it is not comparable to; a
     score's limit and a percentile's cut stay numbers in the value's unit, an
@@ -156,7 +156,7 @@ def test_every_limit_reads_as_what_it_is(quarter, tmp_path):
     assert set(found) <= set(ZH)
     assert found == {k: {ZH[k]} for k in found}
     said = set().union(*found.values())
-    shown = ("落后同类中位数3.00个典型差距", "倒数第3名", "倒数第1名", "连续2期",
+    shown = ("落后同类单位中位数3.00个典型差距", "倒数第3名", "倒数第1名", "连续2期",
              "最差2项", "变差15.00%", "变差10.00分", "变差6.00个百分点", "目标98.00%",
              "")  # fmt: skip
     for each in shown:  # each kind of limit warned at least once
@@ -232,7 +232,7 @@ def test_limits_in_english_and_in_both_languages(quarter, tmp_path):
     both = cells(export(result, tmp_path / "both.csv", "both"))
     said = set(both[f"{RISK_HEADER['threshold'].zh} {RISK_HEADER['threshold'].en}"])
     assert {"倒数第3名 bottom 3", "连续2期 2 periods in a row", "最差2项 worst 2",
-            "落后同类中位数3.00个典型差距 3.00 typical gaps behind the peer median",
+            "落后同类单位中位数3.00个典型差距 3.00 typical gaps behind the peer median",
             "变差15.00% worse by 15.00%"} <= said  # fmt: skip
 
 
@@ -262,5 +262,30 @@ def test_a_workbook_keeps_each_limit_a_number_shown_with_its_words(quarter, tmp_
     }
     assert {f for _, f in shown["同类比较", "审批事项按时办结率"]} == {'0.00"%"'}
     assert {f for _, f in shown["同类比较", "综合得分"]} == {
-        '"落后同类中位数"0.00"个典型差距";"落后同类中位数"0.00"个典型差距"'
+        '"落后同类单位中位数"0.00"个典型差距";"落后同类单位中位数"0.00"个典型差距"'
     }
+
+
+def test_the_warnings_about_sheet_says_what_a_typical_gap_is(quarter, tmp_path):
+    """The robust-z limits (落后同类单位中位数3.00个典型差距) and reasons (约为同类
+    典型差距…的…倍) count in typical gaps: the workbook's 说明 About sheet defines
+    one, in both languages; a risk-grade workbook, with no such number, does not."""
+    _, result = quarter
+    book = openpyxl.load_workbook(export(result, tmp_path / "预警.xlsx"))
+    about = [[c.value for c in row] for row in book["说明 About"].iter_rows()]
+    assert [r for r in about if r[0] == "典型差距"] == [
+        [
+            "典型差距",
+            "同类各单位与同类单位中位数之差（取绝对值）的中位数。同类比较预警的阈值和"
+            "原因按落后同类单位中位数多少个典型差距表述。",
+            "Typical gap",
+            "The median of the peers' distances from the peer median (absolute "
+            "differences). A peer warning's limit and reason say how many typical "
+            "gaps a unit is behind the peer median.",
+        ]
+    ]
+    risk = tmp_path / "风险.xlsx"
+    done = invoke("export", result, "--table", "risk", "--out", risk)
+    assert done.exit_code == 0, done.output
+    rows = openpyxl.load_workbook(risk)["说明 About"].iter_rows(values_only=True)
+    assert [r[0] for r in rows if r[0] == "典型差距"] == []

@@ -123,7 +123,7 @@ def test_the_gap_to_the_peers_median_is_that_of_the_figures_shown(tiny_raw):
     """Five peers 62.834, 70, 75.556, 80, 85: median 75.556, MAD 5.556 (the median
     of 12.722, 5.556, 0, 4.444, 9.444), U1's z (62.834 − 75.556) / 5.556 = −2.29,
     orange. Its reason reads 62.83 against 75.56, 12.73 apart (their difference;
-    the unrounded 12.722 would read 12.72)."""
+    the unrounded 12.722 would read 12.72), about 2.29 typical gaps of 5.56."""
     rule = {"kind": "peer", "node": "composite", "method": "robust_z"}
     cat = catalogue(tiny_raw, {**rule, "orange": -1.5, "red": -3})
     values = [
@@ -132,8 +132,8 @@ def test_the_gap_to_the_peers_median_is_that_of_the_figures_shown(tiny_raw):
     ]
     w = risk.evaluate(inputs(values), cat).set_index("unit_id")
     assert w["reason_zh"].to_dict() == {
-        "U1": "综合得分为62.83分，明显低于同类单位中位数75.56分（相差12.73分），"
-        "橙色预警"
+        "U1": "综合得分为62.83分，明显低于同类单位中位数75.56分（相差12.73分，"
+        "约为同类典型差距5.56分的2.29倍），橙色预警"
     }
     assert w.at["U1", "reason_en"] == (
         "Composite score 62.83 points, 2.29 typical gaps behind its peers' median "
@@ -147,7 +147,8 @@ def test_the_peers_median_quoted_is_that_of_the_published_scores(tiny_raw):
     77.73 half up; the unrounded median (77.396 + 78.046) / 2 = 77.721 would read
     77.72. The rule still grades the unrounded values: MAD the median of 37.721,
     0.325, 0.325, 12.279 = (0.325 + 12.279) / 2 = 6.302, U1's z −37.721 / 6.302 =
-    −5.99, red; the gap is that of the figures shown, 77.73 − 40.00 = 37.73."""
+    −5.99, red; the gap is that of the figures shown, 77.73 − 40.00 = 37.73,
+    about 5.99 typical gaps of 6.30."""
     rule = {"kind": "peer", "node": "composite", "method": "robust_z"}
     cat = catalogue(tiny_raw, {**rule, "orange": -1.5, "red": -3})
     four = FIVE.head(4)
@@ -158,7 +159,8 @@ def test_the_peers_median_quoted_is_that_of_the_published_scores(tiny_raw):
     w = risk.evaluate(inputs(values, units=four), cat).set_index("unit_id")
     assert w["level"].to_dict() == {"U1": "red"}
     assert w.at["U1", "reason_zh"] == (
-        "综合得分为40.00分，远低于同类单位中位数77.73分（相差37.73分），红色预警"
+        "综合得分为40.00分，远低于同类单位中位数77.73分（相差37.73分，"
+        "约为同类典型差距6.30分的5.99倍），红色预警"
     )
     assert w.at["U1", "reason_en"] == (
         "Composite score 40.00 points, 5.99 typical gaps behind its peers' median "

@@ -2,7 +2,9 @@
 
 Plain words with the numbers and their units (``95.0%``, whole counts ``3件``, ratios
 ``1.40倍``, differences of percentages in 个百分点), Chinese punctuation, no
-statistics; the statistic stays in the English reason, the analysts' column."""
+statistics by name (a robust z reads as a multiple of the typical gap, 约为同类典型差距
+2.0个百分点的5.00倍); the statistic named stays in the English reason, the analysts'
+column."""
 
 from __future__ import annotations
 
@@ -77,8 +79,10 @@ def test_far_below_the_peers_median_in_words_the_mads_in_english(units_raw):
     ]
     w = risk.evaluate(inputs(values), cat)
     assert reasons(w) == {
-        "U1": "a1指标为0.0%，远低于同类单位中位数10.0%（相差10.0个百分点），红色预警",
-        "U2": "a1指标为8.0%，低于同类单位中位数10.0%（相差2.0个百分点），黄色预警",
+        "U1": "a1指标为0.0%，远低于同类单位中位数10.0%（相差10.0个百分点，"
+        "约为同类典型差距2.0个百分点的5.00倍），红色预警",
+        "U2": "a1指标为8.0%，低于同类单位中位数10.0%（相差2.0个百分点，"
+        "约为同类典型差距2.0个百分点的1.00倍），黄色预警",
     }
     assert reasons(w, "en")["U1"] == (
         "Indicator a1 0.0%, 5.00 typical gaps behind its peers' median 10.0% "
@@ -87,7 +91,8 @@ def test_far_below_the_peers_median_in_words_the_mads_in_english(units_raw):
     # 4: distances 6, 2, 0, 2, 10, MAD 2, z = -3: not below -3, below -1.5
     values[0] = ("2025-Q4", "U1", "a1", 4)
     assert reasons(risk.evaluate(inputs(values), cat))["U1"] == (
-        "a1指标为4.0%，明显低于同类单位中位数10.0%（相差6.0个百分点），橙色预警"
+        "a1指标为4.0%，明显低于同类单位中位数10.0%（相差6.0个百分点，"
+        "约为同类典型差距2.0个百分点的3.00倍），橙色预警"
     )
     # a count where fewer is better: the high one is far above its peers
     cat = catalogue(units_raw, {**rule, "node": "a2", "red": -3})
@@ -95,7 +100,32 @@ def test_far_below_the_peers_median_in_words_the_mads_in_english(units_raw):
         ("2025-Q4", u, "a2", v) for u, v in zip(units, [0, 8, 10, 12, 20], strict=False)
     ]
     assert reasons(risk.evaluate(inputs(counts), cat)) == {
-        "U5": "a2指标为20件，远高于同类单位中位数10件（相差10件），红色预警"
+        "U5": "a2指标为20件，远高于同类单位中位数10件（相差10件，"
+        "约为同类典型差距2件的5.00倍），红色预警"
+    }
+
+
+def test_the_chinese_reason_says_the_typical_gap_and_how_many_behind(units_raw):
+    """Three peers 40, 71.5, 74.7: median 71.5, distances 31.5, 0, 3.2, so the
+    typical gap (MAD) is 3.2 and U1 is 31.5 / 3.2 = 9.84375 typical gaps behind,
+    red below -3. The Chinese reason says both, as the 阈值 column says its limit
+    (落后同类单位中位数3.00个典型差距): the gap in points to the score's 2 decimals
+    and the multiple; compared with all units, the gap is not said to be 同类."""
+    rule = {"kind": "peer", "node": "composite", "method": "robust_z", "red": -3}
+    three = FIVE.head(3)
+    values = [
+        ("2025-Q4", u, "composite", v)
+        for u, v in zip(three["unit_id"], [40, 71.5, 74.7], strict=True)
+    ]
+    w = risk.evaluate(inputs(values, units=three), catalogue(units_raw, rule))
+    assert reasons(w) == {
+        "U1": "综合得分为40.00分，远低于同类单位中位数71.50分（相差31.50分，"
+        "约为同类典型差距3.20分的9.84倍），红色预警"
+    }
+    cat = catalogue(units_raw, {**rule, "within": "all"})
+    assert reasons(risk.evaluate(inputs(values, units=three), cat)) == {
+        "U1": "综合得分为40.00分，远低于全部单位中位数71.50分（相差31.50分，"
+        "约为典型差距3.20分的9.84倍），红色预警"
     }
 
 
