@@ -50,6 +50,7 @@ from evaluation.vocabulary import (
     RUN_STATUS,
     Word,
     say,
+    say_count,
 )
 
 from . import security
@@ -700,7 +701,8 @@ def _ranking_chart(
         left_out = len(ranked) - 2 * CHART_N
         if left_out > 0:  # the list's two ends, with the places between left out
             ranked = pd.concat([ranked.head(CHART_N), ranked.tail(CHART_N)])
-            gaps[at + CHART_N] = words["chart_gap"].text(lang).format(n=left_out)
+            said = say_count("page_rankings", "chart_gap", left_out)
+            gaps[at + CHART_N] = said.text(lang)
         parts.append(ranked)
     shown = pd.concat(parts) if parts else t.head(0)
     shown = shown.assign(

@@ -1305,18 +1305,9 @@ def flags(
     except (FileNotFoundError, EvaluationError) as exc:
         raise _failed(exc, lang) from None
     counts = table["status"].value_counts().to_dict()
-    if lang == "zh":
-        typer.echo(
-            f"数据质量提示{len(table)}条：待核实{counts.get('open', 0)}条，"
-            f"已确认{counts.get('accepted', 0)}条，已排除{counts.get('dismissed', 0)}条"
-        )
-    else:
-        typer.echo(
-            f"{len(table)} flags: "
-            + ", ".join(
-                f"{counts.get(k, 0)} {k}" for k in ("open", "accepted", "dismissed")
-            )
-        )
+    statuses = {k: counts.get(k, 0) for k in ("open", "accepted", "dismissed")}
+    said = say_count("cli_said", "flags_heading", len(table), **statuses)
+    typer.echo(said.text(lang))
     still_open = table[table["status"] == "open"]
     for r in still_open.head(FLAGS_SHOWN).itertuples():
         said = say(

@@ -41,6 +41,7 @@ from evaluation.vocabulary import (
     RATIO_UNITS,
     RISK_LEVEL,
     quantity,
+    say_count,
     word,
 )
 
@@ -873,7 +874,8 @@ def _due(item, lang: str) -> str:
     shown = P.date_text(item.due, lang)
     if int(item.escalations or 0):
         first = P.date_text(item.first_due, lang)
-        shown += t("first_due", lang, date=first, n=int(item.escalations))
+        n = int(item.escalations)
+        shown += say_count("page_profile", "first_due", n, date=first).text(lang)
     return shown
 
 

@@ -705,9 +705,9 @@ def absence_warning(
     ``indicators`` the indicators concerned (``Result.absent_indicators``) of the
     run's period. Without ``indicators`` (``absences`` as ``validate_dataset`` lets
     them through: ``Dataset.absent``), what validation says."""
-    return V.say(
+    return V.say_count(
         "absence_cli",
         "warning" if indicators is not None else "validate",
+        len(list(indicators or [])),
         agencies=owed(absences, catalogue),
-        n=len(list(indicators or [])),
     )

@@ -945,7 +945,11 @@ def _profile(
             }
             for x in listed.itertuples()
         ],  # fmt: skip
-        "warnings_left": (t["warnings_left"].format(n=left, year=year) if left else ""),
+        "warnings_left": (
+            V.say_count("report", "warnings_left", left, year=year).text(V.LANGS[k])
+            if left
+            else ""
+        ),
         "survey": [
             [
                 rater_name.get(x.rater_group, x.rater_group),

@@ -79,6 +79,38 @@ def test_a_list_with_no_ranked_unit_gets_no_heading_in_the_chart(
     assert len(fig.layout.yaxis.categoryarray) == 1 + 10  # the heading, 10 bars
 
 
+def test_one_place_left_out_of_the_chart_is_said_as_one(sample_result, tmp_path):
+    """A list of 21 ranked departments: its top and bottom 10 are drawn and the one
+    between them is "… 1 place not shown …" in English (it said "1 places"); 22
+    leave out "2 places"; Chinese alike for both (……中间1名从略……)."""
+    units = sample_result.units.set_index("unit_id")["level"]
+    departments = sorted(units.index[units == "department"])
+    said = {}
+    for keep in (21, 22):
+        left = set(departments[keep:])
+
+        def gone(t, left=left):
+            return (t["period"] == "2025") & t["unit_id"].isin(left)
+
+        composite, ranks = sample_result.composite.copy(), sample_result.ranks.copy()
+        composite.loc[gone(composite), "composite_score"] = float("nan")
+        composite.loc[gone(composite), "status"] = "insufficient_data"
+        for column in ("rank", "peer_rank", "rank_change", "peer_rank_change"):
+            ranks.loc[gone(ranks), column] = float("nan")
+        result = replace(sample_result, composite=composite, ranks=ranks)
+        data.set_source(save_result(result, tmp_path / f"result{keep}"))
+        data.ranking(None, "2025", data.BY_LEVEL)
+        for lang in ("zh", "en"):
+            fig = data.ranking_chart(None, "2025", data.BY_LEVEL, lang)
+            said[keep, lang] = [
+                a.text for a in fig.layout.annotations if a.y == "gap 20"
+            ]  # the 10 districts (all drawn), the heading, the top 10 departments
+    assert said[21, "en"] == ["… 1 place not shown …"]
+    assert said[22, "en"] == ["… 2 places not shown …"]
+    assert said[21, "zh"] == ["……中间1名从略……"]
+    assert said[22, "zh"] == ["……中间2名从略……"]
+
+
 def test_a_units_warnings_read_worst_first_then_as_the_catalogue_lists_them(
     sample_result, tmp_path
 ):

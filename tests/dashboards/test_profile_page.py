@@ -491,3 +491,21 @@ def test_a_value_beside_a_line_never_reads_as_on_it(
         name = name or cat.name("hotline_response_rate", "en")
         row = next(r for r in grid.rowData if r["indicator"] == name)
         assert row["value"] == shown
+
+
+def test_an_item_escalated_once_says_one_time_in_english(profile):
+    """The deadline of an item escalated once reads "escalated 1 time", twice
+    "escalated 2 times" (the counts of English words are singular for one: it said
+    "escalated 1 times"); Chinese alike for both, 已升级1次."""
+    from types import SimpleNamespace
+
+    _due = profile._due
+
+    def item(n):
+        return SimpleNamespace(due="2026-01-31", first_due="2025-11-30", escalations=n)
+
+    assert _due(item(1), "en") == "2026-01-31 (first due 2025-11-30, escalated 1 time)"
+    assert _due(item(2), "en") == (
+        "2026-01-31 (first due 2025-11-30, escalated 2 times)"
+    )
+    assert _due(item(1), "zh") == "2026年1月31日（原定2025年11月30日，已升级1次）"

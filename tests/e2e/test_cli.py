@@ -517,6 +517,29 @@ def test_one_flag_past_twenty_is_said_as_one(tmp_path, sample_result):
     assert chinese.output.splitlines()[-1].startswith("  另有1条待核实的提示未列出")
 
 
+def test_one_flag_is_counted_as_one_in_the_flags_heading(tmp_path, sample_result):
+    """A run with one flag: evaluation flags opens "1 flag: 1 open, 0 accepted, 0
+    dismissed" (it said "1 flags"); two, "2 flags: …"; Chinese alike for both."""
+    from dataclasses import replace
+
+    from evaluation.publish.store import save_result
+
+    for n in (1, 2):
+        result = replace(sample_result, flags=sample_result.flags.head(n))
+        folder = save_result(result, tmp_path / f"result{n}")
+        book = tmp_path / f"decisions{n}.csv"
+        english = invoke("flags", folder, "--decisions", book, "--lang", "en")
+        assert english.exit_code == 0, english.output
+        noun = "flag" if n == 1 else "flags"
+        assert english.output.splitlines()[0] == (
+            f"{n} {noun}: {n} open, 0 accepted, 0 dismissed"
+        )
+        chinese = invoke("flags", folder, "--decisions", book)
+        assert chinese.output.splitlines()[0] == (
+            f"数据质量提示{n}条：待核实{n}条，已确认0条，已排除0条"
+        )
+
+
 def test_the_problem_report_is_in_chinese_by_default_for_the_agencies(
     tmp_path, tiny_yaml
 ):

@@ -591,6 +591,27 @@ def test_a_units_page_says_how_many_warnings_it_leaves_out_and_keeps_the_vetos_e
     assert htmllib.escape(event["reason_zh"].iloc[0]) in vetoed_page
 
 
+@pytest.mark.parametrize(
+    ("left", "said"),
+    [
+        (1, "1 more red or orange warning not listed: see the 2025 warnings table"),
+        (2, "2 more red and orange warnings not listed: see the 2025 warnings table"),
+    ],
+)
+def test_one_warning_left_out_of_a_units_page_is_said_as_one(
+    store, monkeypatch, left, said
+):
+    """A unit's English page leaving out one red or orange warning says "1 more red
+    or orange warning" (it said "1 more red and orange warnings"); two, "2 more
+    red and orange warnings". The count of those left out is set, the page real."""
+    count = R._serious_warnings
+    monkeypatch.setattr(R, "_serious_warnings", lambda *a: (*count(*a)[:2], left))
+    path, run = store
+    with Publication(path) as s:
+        page = R.from_store(s, run, lang="en", units=["D22"], viewer="秘书长")
+    assert said in htmllib.unescape(_section(page, "unit-D22"))
+
+
 def test_a_units_page_shows_the_committees_approval_of_its_veto(vetoed_page):
     v = pd.read_csv(ROOT / "data" / "sample" / "appraisal" / "vetoes.csv",
                     encoding="utf-8-sig", dtype=str)  # fmt: skip

@@ -199,6 +199,35 @@ def test_strict_run_refuses(two_agencies, tiny_catalogue, tmp_path):
     assert info.value.report["value"].tolist() == ["2025-Q4"]
 
 
+def test_one_indicator_left_out_for_a_late_agency_is_said_as_one(
+    two_agencies, tiny_catalogue, tmp_path
+):
+    """The warning of a run without a late report counts the indicators left out
+    singular for one: "1 indicator of the period is left out (…; its siblings'
+    …)", not "1 indicators … are"; two, "2 indicators … are (…; their siblings'
+    …)"; Chinese alike for both (本期1项指标不计分)."""
+    from evaluation.intake.status import absence_warning
+
+    one = ev.run(two_agencies, ev.load_dataset(late_q4(tmp_path)), period="2025")
+    rows = without(TINY_ROWS, lambda r: r[1] == "2025-Q4")
+    data = ev.load_dataset(write_dataset(tmp_path / "two", TINY_UNITS, rows))
+    two = ev.run(tiny_catalogue, data, period="2025")
+    said = [
+        absence_warning(r.absences, r.catalogue, r.absent_indicators())
+        for r in (one, two)
+    ]
+    assert said[0].en.startswith(
+        "warning: not yet reported; 1 indicator of the period is left out (never "
+        "scored 0; its siblings' weights renormalised), marked in the result"
+    )
+    assert said[1].en.startswith(
+        "warning: not yet reported; 2 indicators of the period are left out (never "
+        "scored 0; their siblings' weights renormalised), marked in the result"
+    )
+    assert "本期1项指标不计分（不记零分" in said[0].zh
+    assert "本期2项指标不计分（不记零分" in said[1].zh
+
+
 def test_an_agency_alone_in_its_frequency_is_found_late_by_the_run(tiny_raw, tmp_path):
     """b1 (half-yearly) is another agency's, the only half-yearly series: without
     its H2 report no half-year is missing from the data's own span, but the run of
