@@ -9,12 +9,12 @@
 # ---
 
 # %% [markdown]
-# # 单位深度分析 / Department deep-dive
+# # 单位深度分析 / Unit deep-dive
 #
 # 领导问“这个单位怎么了”时用：它的综合得分和名次怎么走过来的；和同类单位比，哪些维度、哪些指标拉了分；
 # 综合得分由哪些部分构成；本期有哪些预警，哪些整改事项还没有销号，报送数据有没有疑点。
 #
-# For when leadership asks "what is going on with this department": how its
+# For when leadership asks "what is going on with this unit": how its
 # composite and rank got here; which dimensions and indicators pull it below its
 # peers; what makes up its composite; this period's warnings, the rectification
 # items still open, and any doubts about its reported data. Every number comes from
@@ -28,8 +28,8 @@ root = ev.project_root()
 catalogue_path = root / "indicators.yaml"
 data_path = root / "data" / "sample"
 period = "2025-M12"  # monthly: the trend has a point per month
-unit_id = "D13"  # the department
-out_dir = root / "data" / "output" / "notebooks"  # the department's workbook
+unit_id = "D13"  # the unit
+out_dir = root / "data" / "output" / "notebooks"  # the unit's workbook
 lang = "zh"  # "zh" or "en": names and words in tables and figures
 
 # %% [markdown]
@@ -139,7 +139,7 @@ open_items
 # ## 7. 数据质量提示 / Data-quality flags
 # 对本单位报送数据的疑点，供考评办核实，不改变任何得分。与仪表盘单位页同一张表：涉及本期的提示，报告期为疑点所在的
 # 整个时段，最近的在前；核实时按最后一列的编号（`evaluation flags`）。
-# Doubts about this department's reported data, for the office to check; they change
+# Doubts about this unit's reported data, for the office to check; they change
 # no score. The dashboard profile's list: the flags bearing on this period, each
 # with the whole window of its evidence, the latest first; triage them by the id in
 # the last column (`evaluation flags`).
@@ -149,10 +149,10 @@ flags = views.flag_table(views.unit_flags(result, unit_id, period), lang)
 flags
 
 # %% [markdown]
-# ## 8. 写出单位工作簿 / The department's workbook
+# ## 8. 写出单位工作簿 / The unit's workbook
 # 指标、整改事项、数据质量提示三页，供约谈或反馈时使用。
 # Three sheets (indicators, open rectification items, data-quality flags), for the
-# meeting with the department or its feedback.
+# meeting with the unit or its feedback.
 
 # %%
 workbook = write_xlsx(
