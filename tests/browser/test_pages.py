@@ -267,10 +267,12 @@ def test_no_request_without_login_returns_draft_data(store):
         {"id": "rankings-peer-group", "property": "value", "value": "_all"},
         {"id": "app-lang", "property": "value", "value": "zh"},
     ]
+    card = [{"id": "rankings-card", "property": "data", "value": None}]  # no phone
     ok = call(
         published,
         grid,
         [*inputs, {"id": "app-run", "property": "value", "value": published}],
+        card,
     )
     assert ok.status_code == 200 and "columnDefs" in ok.get_data(as_text=True)
     rows = "rankings-grid.getRowsResponse"
@@ -285,7 +287,10 @@ def test_no_request_without_login_returns_draft_data(store):
         sent = call(run, rows, [request], state)
         assert sent.status_code == status
     refused = call(
-        draft, grid, [*inputs, {"id": "app-run", "property": "value", "value": draft}]
+        draft,
+        grid,
+        [*inputs, {"id": "app-run", "property": "value", "value": draft}],
+        card,
     )
     assert refused.status_code == 204 and refused.get_data() == b""
     download = "rankings-download.data"
@@ -320,7 +325,10 @@ def test_no_request_without_login_returns_draft_data(store):
     # with a session, the same callback answers
     client.post("/login", data={"user": "wang", "password": "s3cret-pass"})
     allowed = call(
-        draft, grid, [*inputs, {"id": "app-run", "property": "value", "value": draft}]
+        draft,
+        grid,
+        [*inputs, {"id": "app-run", "property": "value", "value": draft}],
+        card,
     )
     assert allowed.status_code == 200
     wrong = app.server.test_client().post(
