@@ -1752,7 +1752,7 @@ def diff(
     from evaluation.publish import worded as W
     from evaluation.publish.export import write_media_csv
     from evaluation.publish.store import Store
-    from evaluation.vocabulary import say_count
+    from evaluation.vocabulary import say, say_count
 
     try:
         with Store(store) as s:
@@ -1762,7 +1762,10 @@ def diff(
             why += _quota_why(s, old, new, viewer, lang) if len(changes) else []
     except EvaluationError as exc:
         raise _failed(exc, lang) from None
-    said = say_count("cli_said", "changes", len(changes), old=old, new=new)
+    if len(changes):
+        said = say_count("cli_said", "changes", len(changes), old=old, new=new)
+    else:  # not "0 changes"
+        said = say("cli_said", "changes_none", old=old, new=new)
     typer.echo(said.text(lang))
     for line in why:  # a correction: why, the appeal its reason names, the quota
         typer.echo(line)

@@ -261,6 +261,17 @@ def test_export_an_unknown_peer_group(result, tmp_path):
     assert table.exit_code == 2 and "--table 只能是" in table.output
 
 
+def test_export_grades_without_a_store_names_the_one_make_run_makes(result, tmp_path):
+    out = tmp_path / "grades.xlsx"
+    done = invoke("export", result, "--table", "grades", "--out", out)
+    assert done.exit_code == 1
+    assert (
+        "--table grades 从发布库读取年度考评等次：请用 --store 指定发布库"
+        "（如 make run 建立的 --store data/store.duckdb）" in done.output
+    ), done.output
+    assert not out.exists()
+
+
 def test_uncertainty_an_aggregation_that_is_no_method(result, tmp_path):
     out = tmp_path / "u.csv"
     done = invoke("uncertainty", result, "--out", out, "--aggregations", "median")

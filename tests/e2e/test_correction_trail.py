@@ -173,6 +173,19 @@ def test_diff_lists_the_group_rank_swap(trail):
     assert lines[3] == f"龙泉县（X08）：{QUOTA}"
 
 
+def test_diff_of_runs_with_nothing_changed_says_no_change(trail):
+    """A run compared with itself (or a correction that moved nothing) reads as
+    no change, not as 共有0处变化 / 0 changes."""
+    run = trail["run"]
+    for lang, said in (("zh", f"运行 {run} 至 {run} 没有变化"),
+                       ("en", f"no change from {run} to {run}")):  # fmt: skip
+        done = CliRunner().invoke(
+            app, ["diff", run, run, "--store", str(trail["path"]), "--lang", lang]
+        )
+        assert done.exit_code == 0, done.output
+        assert done.output.splitlines()[0] == said, done.output
+
+
 def test_diff_refuses_a_period_run_against_an_annual_one(trail):
     """The year's scores and its appraisal publish other tables: compared, the
     grades would read as no change (共有0处变化); the command says why it will not."""
