@@ -9,9 +9,7 @@ published number.
 
 from __future__ import annotations
 
-import io
 import threading
-import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
@@ -33,7 +31,7 @@ from evaluation.publish.export import (
     risk_table,
     round_half_up,
 )
-from evaluation.publish.media import media_csv_files
+from evaluation.publish.media import media_csv_files, zipped
 from evaluation.publish.store import (
     BEIJING,
     NotAResultError,
@@ -743,24 +741,6 @@ def ranking_export(
             store=store, source="" if is_store() else _source,
         )  # fmt: skip
     return f"{stem}.zip", zipped(files, res.provenance.run_at)
-
-
-def zipped(files, stamp) -> bytes:
-    """``files`` (``(name, bytes, …)``) as one zip, each dated ``stamp`` (the
-    run's time, in Beijing time): the same run, the same bytes."""
-    try:
-        when = pd.Timestamp(stamp)
-        when = when.tz_convert(BEIJING) if when.tzinfo else when
-        date = tuple(when.timetuple())[:6]
-    except (ValueError, TypeError):
-        date = (1980, 1, 1, 0, 0, 0)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data, *_ in files:
-            info = zipfile.ZipInfo(name, date)
-            info.external_attr = 0o644 << 16  # readable once unpacked (not 000)
-            z.writestr(info, data, zipfile.ZIP_DEFLATED)
-    return out.getvalue()
 
 
 # ---------------------------------------------------------------------- risk

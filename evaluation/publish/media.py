@@ -31,6 +31,8 @@ before anything is read.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -59,7 +61,7 @@ from evaluation.publish.export import (
     uncertainty_choices,
     write_xlsx,
 )
-from evaluation.publish.store import Store
+from evaluation.publish.store import BEIJING, Store
 from evaluation.result import Result
 from evaluation.vocabulary import DOCUMENT, FAMILIES, FILE_STATUS, word
 
@@ -756,6 +758,25 @@ def media_csv_files(
     files = [(n, media_csv_bytes(t), len(t)) for n, t in tables.items()]
     text = "\ufeff".encode() + note_text(info, lang).encode("utf-8")
     return [*files, (note, text, None)]
+
+
+def zipped(files, stamp) -> bytes:
+    """``files`` (:func:`media_csv_files`' ``(name, bytes, …)``) as one zip under
+    their own names, each dated ``stamp`` (the run's time, in Beijing time): the
+    same run, the same bytes (the dashboard's rankings download)."""
+    try:
+        when = pd.Timestamp(stamp)
+        when = when.tz_convert(BEIJING) if when.tzinfo else when
+        date = tuple(when.timetuple())[:6]
+    except (ValueError, TypeError):
+        date = (1980, 1, 1, 0, 0, 0)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data, *_ in files:
+            info = zipfile.ZipInfo(name, date)
+            info.external_attr = 0o644 << 16  # readable once unpacked (not 000)
+            z.writestr(info, data, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def _published_grades(result, period: str, lang: str, store, say):

@@ -608,3 +608,23 @@ def test_the_english_notes_of_the_sample_run_on_in_lower_case(catalogue):
         "dimensions', weights renormalised."
     ) in en
     assert not re.search(r"; [A-Z]", en), en
+
+
+def test_the_download_zip_holds_the_files_whole_dated_by_the_run_in_beijing():
+    """The dashboard's download: each file under its own name and bytes, readable
+    once unpacked (rw-r--r--), dated with the run's time read in Beijing (UTC
+    2026-01-05 02:30 is 10:30 there), so one run always gives the same zip."""
+    import io
+    import zipfile
+
+    from evaluation.publish.media import zipped
+
+    files = [("media_2025_zh.csv", "单位,得分\n".encode(), 1), ("说明.txt", b"x", None)]
+    data = zipped(files, "2026-01-05T02:30:00+00:00")
+    assert data == zipped(files, "2026-01-05T02:30:00+00:00")
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        infos = z.infolist()
+        assert [i.filename for i in infos] == ["media_2025_zh.csv", "说明.txt"]
+        assert [z.read(i) for i in infos] == ["单位,得分\n".encode(), b"x"]
+        assert {i.date_time for i in infos} == {(2026, 1, 5, 10, 30, 0)}
+        assert {i.external_attr >> 16 for i in infos} == {0o644}
