@@ -1073,7 +1073,8 @@ def applied_table(
 
 def rules_sheet(rules: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
     """The rules of the appraisal as a sheet: name, whom it applies to, version,
-    source and the original words, whether it is applied, units or persons touched."""
+    source and the original words, how the rule departs from them (its ``note_zh``:
+    比照适用于单位), whether it is applied, units or persons touched."""
     k = 0 if lang == "zh" else 1
     heads, who = FAMILIES["rules_header"], FAMILIES["applies_to"]
     out = pd.DataFrame(
@@ -1085,12 +1086,20 @@ def rules_sheet(rules: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
             heads["version"][k]: rules["version"].tolist(),
             heads["source"][k]: rules["source"].tolist(),
             heads["quote"][k]: rules["quote_zh"].fillna("").tolist(),
+            heads["note"][k]: _notes(rules),
             heads["status"][k]: rules[f"status_{lang}"].tolist(),
             heads["affected"][k]: rules["affected"].astype("Int64").tolist(),
         }
     )
     out[heads["affected"][k]] = out[heads["affected"][k]].astype("Int64")
     return safe_cells(out)
+
+
+def _notes(rules: pd.DataFrame) -> list[str]:
+    """Each rule's ``note_zh``, empty where it has none (a run stored before the
+    rules table kept it too)."""
+    notes = rules["note_zh"] if "note_zh" in rules else pd.Series("", rules.index)
+    return notes.fillna("").tolist()
 
 
 def write_grades_csv(

@@ -408,3 +408,35 @@ def test_a_committee_override_is_named_as_one_in_the_rules_column(
         "Committee override (excellent → good): 年内发生重大信访事项"
         " (approved: 市绩效考评委员会, 2026-01-20)"
     )
+
+
+def test_the_rules_sheet_says_a_rule_applied_beyond_its_source_s_words():
+    """A unit rule resting on a sentence about persons (辽市政发〔2007〕48号: 对受到过错
+    责任追究的，取消年度评优评先资格) carries its ``note_zh`` (本办法比照适用于单位):
+    the grades workbook's rules sheet shows it beside the original words, so the
+    committee does not read the quote as saying what the rule does; a rule applied as
+    its source says has the cell empty."""
+    from evaluation.publish.export import rules_sheet
+
+    rules = pd.DataFrame(
+        {
+            "rule_id": ["unit_cap", "bonus"],
+            "kind": ["grade_cap", "bonus"],
+            "applies_to": ["unit", "unit"],
+            "version": ["t1", "t1"],
+            "name_zh": ["有过错责任追究的单位不得评为优秀", "加分项目"],
+            "name_en": ["No excellent with a fault", "Bonus points"],
+            "source": ["辽市政发〔2007〕48号 第五部分第（五）项", "某文件"],
+            "quote_zh": ["对受到过错责任追究的，取消年度评优评先资格", "奖优"],
+            "note_zh": ["原文针对受追究的个人；本办法比照适用于单位", None],
+            "active": [True, True],
+            "status_zh": ["适用", "适用"],
+            "status_en": ["applied", "applied"],
+            "affected": [3, 1],
+        }
+    )
+    zh = rules_sheet(rules, lang="zh")
+    assert zh["适用说明"].tolist() == ["原文针对受追究的个人；本办法比照适用于单位", ""]
+    assert list(zh.columns).index("适用说明") == list(zh.columns).index("原文") + 1
+    en = rules_sheet(rules, lang="en")
+    assert en["How it is applied (Chinese)"].tolist()[0].startswith("原文针对")
