@@ -346,7 +346,8 @@ _NO_COLON_KEY = re.compile(r"^\s*(?:-\s+)?[A-Za-z_][\w.-]*[ \t]+[^\s:#][^:]*$")
 def _yaml_said(text: str, mark, detail: str) -> tuple[Word, bool]:
     """A YAML syntax error in words, with the likely slip where there is one: a
     full-width colon or a missing colon on the line at fault or the one before it,
-    a tab indenting the line at fault; and whether the words name its line."""
+    a tab indenting the line at fault, else the parser's line and column
+    (第3行第8列); and whether the words name its line."""
     lines = text.splitlines()
     at = mark.line if mark else -1
     for n in (at, at - 1):  # the parser stops on the line after the slip
@@ -359,7 +360,10 @@ def _yaml_said(text: str, mark, detail: str) -> tuple[Word, bool]:
     for n in (at - 1, at) if "expected ':'" in detail else ():
         if 0 <= n < len(lines) and _NO_COLON_KEY.match(lines[n]):
             return say("yaml_problem", "no_colon", line=n + 1, detail=detail), True
-    return say("yaml_problem", "invalid", detail=detail), False
+    if mark is None:
+        return say("yaml_problem", "invalid", detail=detail), False
+    where = {"line": mark.line + 1, "column": mark.column + 1}
+    return say("yaml_problem", "invalid_at", **where, detail=detail), True
 
 
 def _where(mark) -> str:

@@ -360,12 +360,27 @@ def test_yaml_errors_and_missing_file(tmp_path):
     bad.write_text("id: x\nindicators: [\n", encoding="utf-8")
     with pytest.raises(ev.CatalogueError, match="not valid YAML") as info:
         ev.load_catalogue(bad)
-    assert info.value.problems["path"].item().startswith("line ")
+    assert "line 3, column 1" in info.value.problems["rule"].item()
     with pytest.raises(ev.CatalogueError, match="file not found"):
         ev.load_catalogue(tmp_path / "missing.yaml")
     bad.write_bytes("id: 审批".encode("gb18030"))
     with pytest.raises(ev.CatalogueError, match="must be UTF-8"):
         ev.load_catalogue(bad)
+
+
+def test_a_yaml_syntax_error_is_placed_in_chinese_words(tmp_path):
+    """An unclosed ``[`` on line 2: the parser stops at line 3, column 8 (the colon
+    after ``version``), and the office reads 第3行第8列 in the Chinese rule, not
+    "line 3, column 8" in English before it (the path is left empty, as for the
+    slips said with their own line)."""
+    bad = tmp_path / "indicators.yaml"
+    bad.write_text('id: x\nname_zh: [审批\nversion: "1"\n', encoding="utf-8")
+    with pytest.raises(ev.CatalogueError) as info:
+        ev.load_catalogue(bad)
+    problem = info.value.problems.iloc[0]
+    assert problem["path"] == ""
+    assert problem["rule_zh"].startswith("第3行第8列：不是有效的 YAML 格式（")
+    assert problem["rule"].startswith("not valid YAML at line 3, column 8: ")
 
 
 def test_a_catalogue_saved_in_gbk_is_named_by_its_line_in_chinese(tmp_path):
