@@ -134,6 +134,13 @@ def test_no_english_word_says_one_or_more_by_s_in_brackets():
         ("appraisal_input_rule", "counted_faults",
          {"year": 2025, "m": 3, "indicator": "i", "rule": "r"},
          "1 fault registered in 2025", "2 faults registered in 2025"),
+        ("status_count", "overdue", {}, "1 day overdue", "2 days overdue"),
+        ("status_count", "late", {"late": 3}, "at most 1 day", "at most 2 days"),
+        ("status_count", "empty", {}, "1 empty value", "2 empty values"),
+        ("status_count", "units_due", {}, "1 unit due", "2 units due"),
+        ("quality_reason", "late",
+         {"agency": "A", "period": "P", "at": "d", "due": "e"},
+         "d, 1 day after it was due (e)", "d, 2 days after it was due (e)"),
     ],
 )  # fmt: skip
 def test_a_count_is_said_singular_for_one_and_plural_for_two(

@@ -492,6 +492,11 @@ def status_lines(
     )
     counts = agencies["status"].value_counts()
     sep, comma = ("；", "、") if zh else ("; ", ", ")
+
+    def count(key: str, n: int, **fields) -> str:
+        """``n`` things in ``lang`` (vocabulary ``status_count``): ``1 day overdue``."""
+        return V.say_count("status_count", key, n, **fields).text(lang)
+
     parts = [
         f"{words[s]}{int(counts[s])}个" if zh else f"{int(counts[s])} {words[s]}"
         for s in AGENCY_SEVERITY[::-1]
@@ -505,14 +510,14 @@ def status_lines(
     )
     if zh:
         lines = [
-            f"{name}报送情况{when}：报送单位{len(agencies)}个，其中"
+            f"{name}报送情况{when}：{count('agencies', len(agencies))}，其中"
             + "，".join(parts)
             + "。"
         ]
     else:
         lines = [
-            f"submissions for {name}{when}: "
-            f"{_count(len(agencies), 'agency', 'agencies')}, " + ", ".join(parts)
+            f"submissions for {name}{when}: {count('agencies', len(agencies))}, "
+            + ", ".join(parts)
         ]
 
     named_by: dict[str, list[str]] = {}  # each file → the agencies its name names
@@ -558,11 +563,7 @@ def status_lines(
             names = [
                 catalogue.name(s, lang)
                 + (
-                    (
-                        f"（缺{n}个单位）"
-                        if zh
-                        else f" ({_count(n, 'unit', 'units')} missing)"
-                    )
+                    ("（{}）" if zh else " ({})").format(count("units_missing", n))
                     if with_units
                     else ""
                 )
@@ -582,20 +583,12 @@ def status_lines(
             units = int(rows["n_units"].iloc[0])
             late = rows["days_late"].dropna()
             overdue = (
-                (
-                    f"，已逾期{int(late.max())}天"
-                    if zh
-                    else f", {_count(int(late.max()), 'day', 'days')} overdue"
-                )
+                ("，" if zh else ", ") + count("overdue", int(late.max()))
                 if len(late) and late.max() > 0 and r.status != "unreadable"
                 else ""
             )
-            detail = (
-                f"{series_by_period(rows)}；应报{units}个单位{overdue}"
-                if zh
-                else f"{series_by_period(rows)}; {_count(units, 'unit', 'units')} due"
-                f"{overdue}"
-            )
+            detail = sep.join([series_by_period(rows), count("units_due", units)])
+            detail += overdue
             if r.agency in unread:  # sent, but not read: named, to be resent
                 detail = sep.join([*unread_words(r.agency), detail])
         elif r.status == "incomplete":
@@ -604,13 +597,10 @@ def status_lines(
         elif r.status == "late":
             rows = mine[mine["status"] == "late"]
             due = _day(rows["due"].max(), lang)
-            detail = (
-                f"{int(r.n_late)}项逾期，最多逾期{int(r.days_late)}天；"
-                f"最晚于{latest}报送，报送期限{due}"
+            detail = count("late", int(r.days_late), late=int(r.n_late)) + (
+                f"；最晚于{latest}报送，报送期限{due}"
                 if zh
-                else f"{int(r.n_late)} late, at most "
-                f"{_count(int(r.days_late), 'day', 'days')}; "
-                f"last sent {latest}, due {due}"
+                else f"; last sent {latest}, due {due}"
             )
         elif r.status == "not_due":
             due = _day(mine["due"][mine["status"] == "not_due"].min(), lang)
@@ -623,10 +613,7 @@ def status_lines(
                 + (f", last sent {latest}" if latest else "")
             )
         if r.n_empty and r.status in ("on_time", "late", "undated"):
-            detail += (
-                f"；含空值{int(r.n_empty)}个" if zh
-                else f"; {_count(int(r.n_empty), 'empty value', 'empty values')}"
-            )  # fmt: skip
+            detail += sep + count("empty", int(r.n_empty))
         lines.append(
             f"  {who}：{words[r.status]}（{detail}）"
             if zh
@@ -638,11 +625,6 @@ def status_lines(
         )
         lines.append(said.text(lang))
     return lines
-
-
-def _count(n: int, one: str, many: str) -> str:
-    """A count in English: ``1 day``, ``3 days``."""
-    return f"{n} {one if n == 1 else many}"
 
 
 def _files(files: list[str]) -> V.Word:

@@ -748,3 +748,54 @@ def test_english_status_says_one_unit_and_one_day_in_the_singular(tiny_catalogue
     assert not any("1 units" in line or "1 days" in line for line in lines)
     zh = status_lines(table, tiny_catalogue, "2025", lang="zh", as_of="2026-01-21")
     assert any("应报1个单位，已逾期1天" in line for line in zh)
+
+
+@pytest.mark.parametrize(
+    ("sent", "blank", "en", "zh"),
+    [
+        (
+            "2026-01-16",
+            [],
+            "1 late, at most 1 day; last sent 2026-01-16, due 2026-01-15;"
+            " 1 empty value",
+            "1项逾期，最多逾期1天；最晚于2026年1月16日报送，报送期限2026年1月15日；"
+            "含空值1个",
+        ),
+        (
+            "2026-01-17",
+            ["U3"],
+            "1 late, at most 2 days; last sent 2026-01-17, due 2026-01-15;"
+            " 2 empty values",
+            "1项逾期，最多逾期2天；最晚于2026年1月17日报送，报送期限2026年1月15日；"
+            "含空值2个",
+        ),
+    ],
+    ids=["one-day", "two-days"],
+)
+def test_a_late_agency_is_said_late_by_one_day_or_two_days(
+    tiny_catalogue, sent, blank, en, zh
+):
+    """a2's Q4 is due 15 January (31 December + 15 days); every report but U1's
+    a2 of Q4 is sent on the 10th, U1's on the 16th (1 day late) or the 17th (2
+    days). U2's a2 of Q4 is empty (1 empty value), and U3's too in the second
+    case (2). The office's line says 1 day or 2 days, 1 empty value or 2, in the
+    singular or the plural; the Chinese alike for both."""
+    rows = pd.DataFrame(
+        TINY_ROWS, columns=["unit_id", "period", "indicator_id", "value"]
+    )
+    rows["value"] = rows["value"].replace("", None)
+    rows["reported_at"] = "2026-01-10"
+    q4_a2 = (rows["period"] == "2025-Q4") & (rows["indicator_id"] == "a2")
+    rows.loc[q4_a2 & (rows["unit_id"] == "U1"), "reported_at"] = sent
+    rows.loc[q4_a2 & rows["unit_id"].isin(blank), "value"] = None
+    table = status(rows, tiny_catalogue, TINY_UNITS, "2025-Q4", as_of="2026-02-05")
+    said = status_lines(table, tiny_catalogue, "2025-Q4", lang="en")
+    assert said == [
+        "submissions for Q4 2025: 1 agency, 1 late",
+        f"  Office: late ({en})",
+    ]
+    said = status_lines(table, tiny_catalogue, "2025-Q4", lang="zh")
+    assert said == [
+        "2025年第四季度报送情况：报送单位1个，其中迟报1个。",
+        f"  办公室：迟报（{zh}）",
+    ]

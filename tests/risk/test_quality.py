@@ -257,6 +257,33 @@ def test_late_reports_are_counted_from_the_due_day(cat):
     )
 
 
+def test_a_late_report_is_said_one_day_or_two_days_late(cat):
+    """迟报 by a day or two: 2025-Q1 is due 15 April (31 March + 15 days); U3 sends
+    it on the 16th (1 day late), U4 on the 17th (2 days), the others on the 10th.
+    Each reason says its days, in the singular for one and the plural for two."""
+    obs = noisy()
+    end = {q: pd.Period(q.replace("-", ""), freq="Q").end_time for q in QUARTERS}
+    obs["reported_at"] = [
+        (end[p] + pd.Timedelta(days=10)).strftime("%Y-%m-%d") for p in obs["period"]
+    ]
+    q1 = obs["period"] == "2025-Q1"
+    obs.loc[q1 & (obs["unit_id"] == "U3"), "reported_at"] = "2025-04-16"
+    obs.loc[q1 & (obs["unit_id"] == "U4"), "reported_at"] = "2025-04-17"
+    f = Q.flags(obs, cat).set_index("unit_id")
+    assert sorted(f.index) == ["U3", "U4"] and set(f["check"]) == {"late"}
+    assert f.loc["U3", "reason_en"] == (
+        "Office: the report for Q1 2025 was sent on 2025-04-16, 1 day after it was"
+        " due (2025-04-15)"
+    )
+    assert f.loc["U4", "reason_en"] == (
+        "Office: the report for Q1 2025 was sent on 2025-04-17, 2 days after it was"
+        " due (2025-04-15)"
+    )
+    assert f.loc["U4", "reason_zh"] == (
+        "办公室2025年第一季度数据于2025年4月17日报送，超过报送期限（2025年4月15日）2天"
+    )
+
+
 def test_straight_lines_rounded_runs_and_sustained_shifts(cat):
     """编造: U5's a1 climbs exactly 1.0 a quarter for 8 quarters; 估报: U6's a1 is a
     multiple of 5 for 8 quarters; 瞒报 kept up: U3's a2 falls to a tenth from

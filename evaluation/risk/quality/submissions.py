@@ -11,6 +11,7 @@ from evaluation.risk.quality.reports import (
     Reports,
     arrange,
 )
+from evaluation.vocabulary import LANGS, Word, say_count
 
 
 def _due(reports: Reports) -> np.ndarray:
@@ -140,6 +141,15 @@ def late(reports: Reports) -> pd.DataFrame | None:
     out = []
     for r in top.itertuples():
         at, due_day = pd.Timestamp(r.at), pd.Timestamp(r.due)
+        reason = say_count(
+            "quality_reason",
+            "late",
+            int(r.days),
+            agency=Word(*(catalogue.name(r.agency, k) for k in LANGS)),
+            period=Word(P.name_zh(r.period), P.name_en(r.period)),
+            at=Word(P.date_zh(at), f"{at:%Y-%m-%d}"),
+            due=Word(P.date_zh(due_day), f"{due_day:%Y-%m-%d}"),
+        )
         out.append(
             {
                 "check": "late",
@@ -148,14 +158,8 @@ def late(reports: Reports) -> pd.DataFrame | None:
                 "agency": r.agency,
                 "value": float(r.days),
                 "statistic": float(r.days),
-                "reason_zh": f"{catalogue.name(r.agency, 'zh')}"
-                f"{P.name_zh(r.period)}数据于{P.date_zh(at)}报送，"
-                f"超过报送期限（{P.date_zh(due_day)}）"
-                f"{r.days}天",
-                "reason_en": f"{catalogue.name(r.agency, 'en')}: the report for "
-                f"{P.name_en(r.period)} was sent on {at:%Y-%m-%d}, {r.days} "
-                f"day{'s' if r.days != 1 else ''} after it was due "
-                f"({due_day:%Y-%m-%d})",
+                "reason_zh": reason.zh,
+                "reason_en": reason.en,
             }
         )
     return pd.DataFrame(out)
