@@ -1465,6 +1465,20 @@ def _given(ctx: typer.Context, name: str) -> bool:
     return getattr(source, "name", "DEFAULT") not in ("DEFAULT", "DEFAULT_MAP")
 
 
+def _notice_needs_appraisal(run_id: str, store: Path, lang: str) -> None:
+    """``--notice-days`` beside ``--run``: the run's 公示 length, so refused (exit 2,
+    nothing written) for a run without an appraisal, a period run, which its
+    release publishes at once with no 公示. Its kind is read from the store (read
+    only); a run not there is said so."""
+    from evaluation.vocabulary import say
+
+    with _reading(store, lang) as s:
+        kind = s.run(run_id)["kind"]
+    if kind != "annual":
+        said = say("cli_error", "notice_days_period", run=run_id)
+        raise _fail_words(said, lang, 2)
+
+
 @app.command()
 def publish(
     ctx: typer.Context,
@@ -1577,6 +1591,8 @@ def publish(
         raise _fail_words(said, lang, 2)
     if run is not None:  # a draft is in a store: a mistyped one is said, not made
         _store_exists(store, lang)
+        if _given(ctx, "notice_days"):
+            _notice_needs_appraisal(run, store, lang)
     new = run is None
     steps = ["read", "appraise", "draws", "store"] if new else ["store"]
     steps = [

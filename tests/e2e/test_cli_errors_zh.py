@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from evaluation.cli import app
+from evaluation.publish.publication import Publication
 from evaluation.publish.store import Store
 
 from ..conftest import ROOT
+from ..publish.test_publication import graded
 
 runner = CliRunner()
 SAMPLE = ROOT / "data" / "sample"
@@ -249,6 +252,52 @@ def test_publish_a_draft_with_an_option_of_a_new_run_is_refused(
     done = invoke(*args)  # the defaults (--appraisal-config's too) are not given
     assert done.exit_code == 0, done.output
     assert f"已正式发布运行 {draft[1]}（现行有效）" in done.output
+
+
+def test_publish_a_period_draft_with_notice_days_is_refused(
+    draft, tmp_path, tiny_result
+):
+    """--notice-days is the length of an annual run's 公示: beside --run of a
+    period run (no appraisal, published at once, no 公示), even as its default
+    typed out, it would be read by nothing, so it is refused by name, in both
+    languages, exit 2, nothing written. Beside an annual draft it sets the 公示:
+    10 days, both ends included (the first day + 9)."""
+    store = tmp_path / "store.duckdb"
+    shutil.copyfile(draft[0], store)
+    before = store.read_bytes()
+    args = ("publish", "--run", draft[1], "--by", "主任", "--store", store)
+    zh = invoke(*args, "--notice-days", "7")
+    assert zh.exit_code == 2, zh.output
+    assert (
+        f"--notice-days 是年度考评运行的公示天数，不能用于运行 {draft[1]}："
+        "它是期间评分运行，没有考评结果，发布即正式发布，不经公示"
+    ) in zh.output
+    assert "--notice-days is the length of an annual run's 公示" in zh.output
+    en = invoke(*args, "--notice-days", "7", "--lang", "en")
+    assert en.exit_code == 2, en.output
+    assert (
+        f"not for run {draft[1]}: a period run, without an appraisal, published"
+        " final at once with no 公示"
+    ) in en.output
+    assert "不能" not in en.output
+    assert store.read_bytes() == before  # nothing written, nothing published
+    with Store(store, read_only=True) as s:
+        assert s.runs().set_index("run_id").at[draft[1], "status"] == "draft"
+    annual_store = tmp_path / "annual.duckdb"
+    with Publication(annual_store) as s:
+        annual = s.add_run(tiny_result, graded(tiny_result), by="analyst")
+    done = invoke(
+        "publish", "--run", annual, "--by", "主任", "--store", annual_store,
+        "--notice-days", "10",
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    with Store(annual_store, read_only=True) as s:
+        row = s.runs().set_index("run_id").loc[annual]
+    assert row["status"] == "notice"
+    days = date.fromisoformat(row["notice_until"]) - date.fromisoformat(
+        row["notice_from"]
+    )
+    assert days == timedelta(days=9)
 
 
 def test_export_an_unknown_peer_group(result, tmp_path):
