@@ -478,7 +478,8 @@ def _rules_of(catalogue, frame: pd.DataFrame) -> list:
 def _limits_said(catalogue, frame: pd.DataFrame, decimals: int) -> list:
     """How each warning's limit is said where it is not in its node's unit, by the
     rule that raised it (:func:`_rules_of`; methodology §13): a peer rule's robust z
-    (落后同类单位中位数3.00个典型差距) or place (倒数第3名), a run of periods
+    (落后同类单位中位数3.00个典型差距; ``within: all``: 落后全部单位中位数…) or place
+    (倒数第3名), a run of periods
     (连续3期), a roll-up's worst indicators (最差2项), a worsening (变差5.00%, in %
     of the earlier value; 变差3.00分, 变差3.00个百分点), a target the shortfall is
     measured from (目标98.00%). Per row ``(zh, en, number, signed)``: the words
@@ -519,7 +520,8 @@ def _limits_said(catalogue, frame: pd.DataFrame, decimals: int) -> list:
         )
         zh, en = (tuple(w.split("{n}")) for w in said)
         # a robust z's words say "behind": its (negative) number without its minus
-        known[id(rule), node, v] = (zh, en, number, code != "robust_z")
+        signed = code not in ("robust_z", "robust_z_all")
+        known[id(rule), node, v] = (zh, en, number, signed)
         out.append(known[id(rule), node, v])
     return out
 
@@ -528,7 +530,9 @@ def _limit_kind(rule) -> str | None:
     """The ``risk_limit`` code of a rule whose limit is not in its node's unit."""
     if rule is None:
         return None
-    if rule.kind == "peer":
+    if rule.kind == "peer":  # a robust z among all units: behind all units' median
+        if rule.method == "robust_z" and rule.within == "all":
+            return "robust_z_all"
         return None if rule.method == "percentile" else rule.method
     if rule.kind == "trend":
         if rule.declines is not None:

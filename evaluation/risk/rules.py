@@ -694,9 +694,9 @@ class _Peers:
 
 # Each peer method takes the rule's rows in their groups (:class:`_Peers`), the
 # limits by level, the node's unit, who the unit is compared with (同类单位, or
-# 全部单位 for a rule ``within: all``) and the decimals of its values
-# (:func:`_digits`); it returns the rows warned (a mask), their
-# levels and thresholds, and the position said: in Chinese in plain words, in
+# 全部单位 for a rule ``within: all``; in English its peers, or all units) and the
+# decimals of its values (:func:`_digits`); it returns the rows warned (a mask),
+# their levels and thresholds, and the position said: in Chinese in plain words, in
 # English with the statistic (the analysts' column).
 def _peer_bottom_k(peers: _Peers, limits, unit, among, digits=1):
     """Among the k worst (limits are k), only in groups larger than k."""
@@ -716,7 +716,10 @@ def _peer_bottom_k(peers: _Peers, limits, unit, among, digits=1):
         level[hit],
         limit[hit],
         f"在{among}中排倒数第" + place + "位（共" + n + "个）",
-        _each(stat, lambda s: _ordinal(int(s))) + " from the bottom of " + n + " peers",
+        _each(stat, lambda s: _ordinal(int(s)))
+        + " from the bottom of "
+        + n
+        + (" peers" if among == "同类单位" else " units"),
     )
 
 
@@ -750,7 +753,11 @@ def _peer_percentile(peers: _Peers, limits, unit, among, digits=1):
         + "）",
         "at or below the "
         + _each(cap, _ordinal_pct)
-        + " percentile of its peers, "
+        + (
+            " percentile of its peers, "
+            if among == "同类单位"
+            else " percentile of all units, "
+        )
         + en,
     )
 
@@ -769,26 +776,35 @@ def _peer_robust_z(peers: _Peers, limits, unit, among, digits=1):
     hit = level > 0
     quoted = peers.median(_written(value, unit, digits))[hit]
     level, value, stat, mad = level[hit], value[hit], stat[hit], mad[hit]
-    # in Chinese: below (lower being better: above) the median, how far in plain
+    # below (lower being better: above) the median, in Chinese how far in plain
     # words by the level reached, and by how much: the difference of the two
     # figures as written (75.56 − 62.83 reads 12.73, not the unrounded 12.72), and
     # that difference in typical gaps (the MAD: the median of the peers' distances
     # from their median; written as a difference of values is, 3.16分, 2.0个百分点),
     # the multiple the rule compares with its limit (落后同类单位中位数3.00个典型差距);
-    # in English how many typical gaps behind it, the statistic in plain words
-    side = "低于" if peers.better > 0 else "高于"
+    # in English the same facts, the multiple as typical gaps (the statistic) of
+    # their size, then the limit
+    lower = peers.better > 0
+    side = "低于" if lower else "高于"
     mz, me = _quantities(quoted, unit, digits)
-    kin = "同类" if among == "同类单位" else ""
+    gz, ge = _gaps(
+        np.abs(_written(value, unit, digits) - _written(quoted, unit, digits)),
+        unit,
+        digits,
+    )
+    tz, te = _gaps(mad, unit, digits)
+    peer = among == "同类单位"
+    kin = "同类" if peer else ""
+    times = _fixed(-stat, 2)
     return (
         hit,
         level,
         limit[hit],
-        _HOW_FAR[level] + f"{side}{among}中位数" + mz + "（相差"
-        + _gaps(np.abs(_written(value, unit, digits) - _written(quoted, unit, digits)),
-                unit, digits)[0]
-        + f"，约为{kin}典型差距" + _gaps(mad, unit, digits)[0] + "的"
-        + _fixed(-stat, 2) + "倍）",
-        _fixed(-stat, 2) + " typical gaps behind its peers' median " + me
+        _HOW_FAR[level] + f"{side}{among}中位数" + mz + "（相差" + gz
+        + f"，约为{kin}典型差距" + tz + "的" + times + "倍）",
+        ge + (" below " if lower else " above ")
+        + ("its peers'" if peer else "all units'") + " median " + me
+        + ", about " + times + " typical gaps of " + te
         + " (more than " + _each(-limit[hit], "{:g}".format) + ")",
     )  # fmt: skip
 

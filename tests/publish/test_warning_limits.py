@@ -8,7 +8,8 @@ events) and, on nodes of their own, a bottom-k place (行政效率: 3, 1), a per
 against the previous quarter in % of it (投诉办结率: 5%, 15%), in points of a score
 (服务评价与满意度: 5, 10) and in percentage points (12345热线: 3, 6), and a target
 shortfall (审批事项按时办结率, target 98). Each limit below is the catalogue's, written
-by hand; a percentile's is the peer group's cut, worked out here with numpy.
+by hand; a percentile's is the peer group's cut, worked out here with numpy. A rule
+compared with all units (``within: all``) on the tiny catalogue, through the library.
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+import evaluation as ev
 from evaluation.cli import app
+from evaluation.publish.export import risk_table
+from evaluation.publish.media import export as export_table
 from evaluation.vocabulary import RISK_HEADER
 
-from ..conftest import ROOT, half_up
+from ..conftest import ROOT, TINY_ROWS, TINY_UNITS, half_up, write_dataset
 
 runner = CliRunner()
 SHIPPED = "    - {kind: trend, node: composite, declines: 3, level: yellow}\n"
@@ -289,3 +293,48 @@ def test_the_warnings_about_sheet_says_what_a_typical_gap_is(quarter, tmp_path):
     assert done.exit_code == 0, done.output
     rows = openpyxl.load_workbook(risk)["说明 About"].iter_rows(values_only=True)
     assert [r[0] for r in rows if r[0] == "典型差距"] == []
+
+
+@pytest.fixture
+def among_all(tiny_raw, tmp_path):
+    """The tiny catalogue with a robust z among all units (``within: all``) on a1,
+    yellow below -0.5. Its 2025 values are the means of the quarters: U1 80, U2 60,
+    U3 100 (U1 and U2 one peer group, U3 another); among all three, median 80,
+    distances 0, 20, 20, typical gap 20: U2 is (60 − 80) / 20 = -1, yellow."""
+    rule = {"kind": "peer", "node": "a1", "method": "robust_z", "within": "all"}
+    tiny_raw["risk"] = {"rules": [{**rule, "yellow": -0.5}]}
+    cat = ev.parse_catalogue(tiny_raw, file="tiny.yaml")
+    data = ev.load_dataset(write_dataset(tmp_path / "tiny", TINY_UNITS, TINY_ROWS))
+    return ev.run(cat, data, period="2025", run_at="2026-01-15T09:00:00+00:00")
+
+
+def test_a_limit_among_all_units_says_all_units_as_its_reason(among_all, tmp_path):
+    """Compared with all units, not the peer group: the limit says all units'
+    median, as the reason does (全部单位中位数, 约为典型差距…, no 同类), in a CSV in
+    either language and in a workbook's format."""
+    limit, reason = RISK_HEADER["threshold"], RISK_HEADER["reason"]
+    zh = risk_table(among_all, "warnings", lang="zh")
+    assert zh[[limit.zh, reason.zh]].values.tolist() == [
+        [
+            "落后全部单位中位数0.50个典型差距",
+            "a1指标为60.0分，低于全部单位中位数80.0分（相差20.0分，"
+            "约为典型差距20.0分的1.00倍），黄色预警",
+        ]
+    ]
+    en = risk_table(among_all, "warnings", lang="en")
+    assert en[[limit.en, reason.en]].values.tolist() == [
+        [
+            "0.50 typical gaps behind all units' median",
+            "Indicator a1 60.0 points, 20.0 points below all units' median "
+            "80.0 points, about 1.00 typical gaps of 20.0 points (more than 0.5): "
+            "yellow",
+        ]
+    ]
+    book = tmp_path / "预警.xlsx"
+    export_table(among_all, book, table="warnings")
+    sheet = openpyxl.load_workbook(book).worksheets[0]
+    at = [c.value.split("\n")[0] for c in sheet[1]].index(limit.zh)
+    said = '"落后全部单位中位数"0.00"个典型差距"'
+    assert [(r[at].value, r[at].number_format) for r in sheet.iter_rows(min_row=2)] == [
+        (-0.5, f"{said};{said}")
+    ]

@@ -85,8 +85,8 @@ def test_far_below_the_peers_median_in_words_the_mads_in_english(units_raw):
         "约为同类典型差距2.0个百分点的1.00倍），黄色预警",
     }
     assert reasons(w, "en")["U1"] == (
-        "Indicator a1 0.0%, 5.00 typical gaps behind its peers' median 10.0% "
-        "(more than 3): red"
+        "Indicator a1 0.0%, 10.0 percentage points below its peers' median 10.0%, "
+        "about 5.00 typical gaps of 2.0 percentage points (more than 3): red"
     )
     # 4: distances 6, 2, 0, 2, 10, MAD 2, z = -3: not below -3, below -1.5
     values[0] = ("2025-Q4", "U1", "a1", 4)
@@ -102,6 +102,10 @@ def test_far_below_the_peers_median_in_words_the_mads_in_english(units_raw):
     assert reasons(risk.evaluate(inputs(counts), cat)) == {
         "U5": "a2指标为20件，远高于同类单位中位数10件（相差10件，"
         "约为同类典型差距2件的5.00倍），红色预警"
+    }
+    assert reasons(risk.evaluate(inputs(counts), cat), "en") == {
+        "U5": "Indicator a2 20 findings, 10 findings above its peers' median "
+        "10 findings, about 5.00 typical gaps of 2 findings (more than 3): red"
     }
 
 
@@ -129,6 +133,29 @@ def test_the_chinese_reason_says_the_typical_gap_and_how_many_behind(units_raw):
     }
 
 
+def test_the_english_reason_says_the_same_facts_as_the_chinese(units_raw):
+    """The peers of the test above (40, 71.5, 74.7: median 71.5, typical gap 3.2,
+    U1 9.84 typical gaps behind): the English reason, like the Chinese, says the
+    gap in points (31.50), the typical gap in points (3.20) and the multiple
+    (9.84), then the limit; compared with all units, all units' median."""
+    rule = {"kind": "peer", "node": "composite", "method": "robust_z", "red": -3}
+    three = FIVE.head(3)
+    values = [
+        ("2025-Q4", u, "composite", v)
+        for u, v in zip(three["unit_id"], [40, 71.5, 74.7], strict=True)
+    ]
+    w = risk.evaluate(inputs(values, units=three), catalogue(units_raw, rule))
+    assert reasons(w, "en") == {
+        "U1": "Composite score 40.00 points, 31.50 points below its peers' median "
+        "71.50 points, about 9.84 typical gaps of 3.20 points (more than 3): red"
+    }
+    cat = catalogue(units_raw, {**rule, "within": "all"})
+    assert reasons(risk.evaluate(inputs(values, units=three), cat), "en") == {
+        "U1": "Composite score 40.00 points, 31.50 points below all units' median "
+        "71.50 points, about 9.84 typical gaps of 3.20 points (more than 3): red"
+    }
+
+
 def test_bottom_places_and_percentiles_among_peers_or_all_units(units_raw):
     cat = catalogue(
         units_raw,
@@ -144,6 +171,9 @@ def test_bottom_places_and_percentiles_among_peers_or_all_units(units_raw):
     assert reasons(risk.evaluate(inputs(values), cat)) == {
         "U1": "a1指标为10.0%，在全部单位中排倒数第1位（共5个），红色预警"
     }
+    assert reasons(risk.evaluate(inputs(values), cat), "en") == {
+        "U1": "Indicator a1 10.0%, 1st from the bottom of 5 units: red"
+    }
     cat = catalogue(
         units_raw, {"kind": "peer", "node": "a1", "method": "percentile", "yellow": 40}
     )
@@ -152,6 +182,15 @@ def test_bottom_places_and_percentiles_among_peers_or_all_units(units_raw):
         "U1": "a1指标为10.0%，处于同类单位中最差的40%之列（分界值为26.0%），黄色预警",
         "U2": "a1指标为20.0%，处于同类单位中最差的40%之列（分界值为26.0%），黄色预警",
     }
+    all_units = catalogue(
+        units_raw,
+        {"kind": "peer", "node": "a1", "method": "percentile", "within": "all",
+         "yellow": 40},
+    )  # fmt: skip
+    assert reasons(risk.evaluate(inputs(values), all_units), "en")["U1"] == (
+        "Indicator a1 10.0%, at or below the 40th percentile of all units, 26.0%: "
+        "yellow"
+    )
 
 
 def test_worsening_in_percentage_points_or_in_percent_of_the_earlier_value(
