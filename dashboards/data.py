@@ -31,7 +31,7 @@ from evaluation.publish.export import (
     risk_table,
     round_half_up,
 )
-from evaluation.publish.media import media_csv_files, zipped
+from evaluation.publish.media import media_csv_files, typical_gap, zipped
 from evaluation.publish.store import (
     BEIJING,
     NotAResultError,
@@ -782,6 +782,17 @@ def _risk_warnings(run_id: str, period: str, lang: str) -> Paged:
     raw = raw.iloc[np.argsort(-_severity(raw["level"]), kind="stable")]
     keys = ["period", "unit_id", "node_id", "rule", "level", "value", "threshold"]
     return _paged(res, "warnings", raw, keys, lang, period)
+
+
+def typical_gap_note(run_id: str | None, lang: str) -> str:
+    """Under the risk page's warnings, what a typical gap is, as the exported
+    warnings' About sheet says it (``典型差距：同类各单位…``): the peer warnings'
+    reasons count in it; ``""`` for a run whose catalogue has no robust-z rule."""
+    said = typical_gap(result(run_id).catalogue)
+    if said is None:
+        return ""
+    k = 0 if lang == "zh" else 1
+    return FAMILIES["export_about"]["typical_gap"][k] + ("：", ": ")[k] + said[k]
 
 
 def risk_ledger(run_id: str | None, lang: str) -> Paged:

@@ -65,6 +65,7 @@ BOARD = [
     Output("risk-heading", "children"),
     Output("risk-period-label", "children"),
     Output("risk-warnings-heading", "children"),
+    Output("risk-warnings-note", "children"),
     Output("risk-ledger-heading", "children"),
     Output("risk-heatmap-note", "children"),
     Output("risk-heatmap", "figure"),
@@ -100,6 +101,8 @@ def layout(**_query) -> html.Div:
             html.Div(dcc.Graph(id="risk-heatmap", config=components.NO_BAR)),
             html.H3(id="risk-warnings-heading"),
             html.Div(_grid("risk-warnings", lang), id="risk-warnings-holder"),
+            # what a typical gap is, the word of the peer warnings' reasons
+            html.P(id="risk-warnings-note", style={"color": components.MUTED}),
             html.H3(id="risk-ledger-heading"),
             html.Div(_grid("risk-ledger", lang), id="risk-ledger-holder"),
         ]
@@ -128,9 +131,9 @@ def update_periods(run, lang, period):
     prevent_initial_call=True,
 )
 def update_risk(period, lang, run=None):
-    """Heading words, the heatmap of the units at highest risk and the tables'
-    columns of one period in one language (rows: :func:`update_warnings`,
-    :func:`update_ledger`)."""
+    """Heading words, the heatmap of the units at highest risk, the tables'
+    columns and the note under the warnings (what a typical gap is) of one period
+    in one language (rows: :func:`update_warnings`, :func:`update_ledger`)."""
     k = 0 if lang == "zh" else 1
     fig = data.risk_heatmap(run, period, lang)
     total = len(data.result(run).units)
@@ -139,6 +142,7 @@ def update_risk(period, lang, run=None):
         T["heading"][k],
         T["period"][k],
         T["warnings"][k],
+        data.typical_gap_note(run, lang),
         T["ledger"][k],
         note,
         fig,

@@ -267,6 +267,17 @@ def unassessed(catalogue, indicators) -> list[str]:
     return [d for d in catalogue.top_dimensions() if d not in reached]
 
 
+def typical_gap(catalogue) -> V.Word | None:
+    """What a typical gap (典型差距) is, for a catalogue with a robust-z peer rule:
+    its warnings' limits and reasons count in typical gaps (落后同类单位中位数3.00个
+    典型差距; 约为同类典型差距3.16分的7.94倍), so the definition goes where they are
+    read (the About sheet of the warnings and of the ledger, the dashboard's risk
+    page); ``None`` for a catalogue without one."""
+    if any(r.kind == "peer" and r.method == "robust_z" for r in catalogue.risk.rules):
+        return ABOUT["typical_gap_text"]
+    return None
+
+
 def about_table(
     result: Result,
     period: str | None = None,
@@ -285,8 +296,9 @@ def about_table(
     """The 说明 About sheet (and the note beside a media CSV): what the table is,
     the period, the source (agencies, data folder, catalogue version, time of the
     run in Beijing time, software, result folder), the method, how ranks and numbers
-    read, and notes (imputed values, units not ranked); beside warnings of a
-    catalogue with a robust-z peer rule, what a typical gap (典型差距) is; the
+    read, and notes (imputed values, units not ranked); beside warnings or the
+    ledger of a catalogue with a robust-z peer rule, what a typical gap (典型差距)
+    is (:func:`typical_gap`); the
     annual grade's run when ``grades`` (a run's row) is given. Columns ``项目, 说明,
     Item, Description``.
 
@@ -343,10 +355,9 @@ def about_table(
         add("result", *(_folder_named(source, 2),) * 2)
     scored = result.scored_indicators(period)
     add("method", method_text(cat, "zh", scored), method_text(cat, "en", scored))
-    if table == "warnings" and any(
-        r.kind == "peer" and r.method == "robust_z" for r in cat.risk.rules
-    ):  # the word of its limits and reasons (落后同类单位中位数3.00个典型差距)
-        add("typical_gap", *ABOUT["typical_gap_text"])
+    gap = typical_gap(cat) if table in ("warnings", "ledger") else None
+    if gap is not None:  # the word of their limits and reasons
+        add("typical_gap", *gap)
     if table in ("media", "ranking"):
         previous = P.previous(period)
 

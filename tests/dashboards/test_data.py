@@ -132,3 +132,19 @@ def test_a_units_warnings_read_worst_first_then_as_the_catalogue_lists_them(
     assert d07[: len(red) + len(orange)] == [(n, "红色") for n in red] + [
         (n, "橙色") for n in orange
     ]
+
+
+def test_the_risk_page_says_what_a_typical_gap_is_where_its_reasons_use_one(
+    sample_result, tiny_result, tmp_path
+):
+    """The sample's catalogue has a robust-z peer rule, whose reasons read 约为同类
+    典型差距…的…倍: under the risk page's warnings, the typical gap defined, in the
+    visitor's language. The tiny catalogue has no such rule: nothing is said."""
+    data.set_source(save_result(sample_result, tmp_path / "result"))
+    assert data.typical_gap_note(None, "en") == (
+        "Typical gap: The median of the peers' distances from the peer median "
+        "(absolute differences). A peer warning's limit and reason say how many "
+        "typical gaps a unit is behind the peer median."
+    )
+    data.set_source(save_result(tiny_result, tmp_path / "tiny"))
+    assert data.typical_gap_note(None, "zh") == ""

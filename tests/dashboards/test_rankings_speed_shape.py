@@ -162,7 +162,8 @@ def test_risk_page_worst_30_labelled_and_paged(city):
     size, out = _post(
         client,
         "..risk-heading.children...risk-period-label.children..."
-        "risk-warnings-heading.children...risk-ledger-heading.children..."
+        "risk-warnings-heading.children...risk-warnings-note.children..."
+        "risk-ledger-heading.children..."
         "risk-heatmap-note.children...risk-heatmap.figure..."
         "risk-warnings.columnDefs...risk-ledger.columnDefs..",
         [
@@ -198,6 +199,12 @@ def test_risk_page_worst_30_labelled_and_paged(city):
     assert "数值" not in headers and "阈值" not in headers
     assert (
         headers[-1] == "原因" and warnings[-1]["tooltipField"] == warnings[-1]["field"]
+    )
+    # under the warnings, what the peer warnings' reasons count in (indicators.yaml
+    # has a robust-z peer rule): the typical gap, as the exported About sheet says
+    assert out["risk-warnings-note"]["children"] == (
+        "典型差距：同类各单位与同类单位中位数之差（取绝对值）的中位数。同类比较预警的"
+        "阈值和原因按落后同类单位中位数多少个典型差距表述。"
     )
     request = {"startRow": 0, "endRow": 15, "sortModel": []}
     size, page = _post(

@@ -295,6 +295,32 @@ def test_the_warnings_about_sheet_says_what_a_typical_gap_is(quarter, tmp_path):
     assert [r[0] for r in rows if r[0] == "典型差距"] == []
 
 
+def test_the_ledger_about_sheet_says_what_a_typical_gap_is(quarter, tmp_path):
+    """The ledger keeps the reasons of the warnings that opened its items, a peer
+    warning's among them (约为同类典型差距…的…倍): its workbook's 说明 About sheet
+    defines a typical gap as the warnings' does, in the same words."""
+    _, result = quarter
+    book = tmp_path / "台账.xlsx"
+    done = invoke("export", result, "--table", "ledger", "--out", book)
+    assert done.exit_code == 0, done.output
+    book = openpyxl.load_workbook(book)
+    items = [[c.value for c in row] for row in book.worksheets[0].iter_rows()]
+    at = [h.split("\n")[0] for h in items[0]].index(RISK_HEADER["reason"].zh)
+    assert any("约为同类典型差距" in (row[at] or "") for row in items[1:])
+    about = [[c.value for c in row] for row in book["说明 About"].iter_rows()]
+    assert [r for r in about if r[0] == "典型差距"] == [
+        [
+            "典型差距",
+            "同类各单位与同类单位中位数之差（取绝对值）的中位数。同类比较预警的阈值和"
+            "原因按落后同类单位中位数多少个典型差距表述。",
+            "Typical gap",
+            "The median of the peers' distances from the peer median (absolute "
+            "differences). A peer warning's limit and reason say how many typical "
+            "gaps a unit is behind the peer median.",
+        ]
+    ]
+
+
 @pytest.fixture
 def among_all(tiny_raw, tmp_path):
     """The tiny catalogue with a robust z among all units (``within: all``) on a1,
