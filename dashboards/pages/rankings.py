@@ -245,14 +245,36 @@ def update_rankings(period, scope, lang, run=None, card=None):
 
 
 # on a phone (style.css's layout for one, up to 700 px) the chart's card is
-# measured once the page is drawn; a wider screen keeps the chart of the layout
+# measured once the page is drawn, and again when the screen's width settles after
+# a change (a phone turned, a window resized: the store holds null once wider than
+# a phone, so the chart for any screen comes back); a wider screen keeps the
+# chart of the layout
 clientside_callback(
     """function () {
-        const graph = document.getElementById("rankings-bar");
-        if (!graph || !window.matchMedia("(max-width: 700px)").matches) {
-            return window.dash_clientside.no_update;
+        const card = function () {  // px, null wider than a phone, none off the page
+            const graph = document.getElementById("rankings-bar");
+            if (!graph) { return undefined; }
+            return window.matchMedia("(max-width: 700px)").matches
+                ? graph.clientWidth : null;
+        };
+        const now = card();
+        window.rankingsCard = now === undefined ? null : now;  // the store's
+        if (!window.rankingsCardResize) {
+            let settle = null;
+            window.rankingsCardResize = function () {
+                clearTimeout(settle);
+                settle = setTimeout(function () {
+                    const width = card();
+                    if (width === undefined || width === window.rankingsCard) {
+                        return;
+                    }
+                    window.rankingsCard = width;
+                    window.dash_clientside.set_props("rankings-card", {data: width});
+                }, 200);
+            };
+            window.addEventListener("resize", window.rankingsCardResize);
         }
-        return graph.clientWidth;
+        return now ? now : window.dash_clientside.no_update;
     }""",
     Output("rankings-card", "data"),
     Input("rankings-bar", "id"),
@@ -271,8 +293,10 @@ clientside_callback(
 def fit_chart(card, period, scope, lang, run=None):
     """The English chart drawn to fit a phone's card, ``card`` px wide (drawn for
     any screen, its names left the bars 90 px of a 374 px card, and their labels
-    and the lists' headings ran past its edge); the Chinese fits as it is."""
-    if not card or lang != "en":
+    and the lists' headings ran past its edge), or drawn for any screen again
+    (``card`` None: a phone turned on its side, a window made wider than a phone;
+    the first chart stayed); the Chinese fits as it is."""
+    if lang != "en":
         raise PreventUpdate
     run = run or data.default_run()
     period = data.period_of(run, period)

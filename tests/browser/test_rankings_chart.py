@@ -176,3 +176,68 @@ def test_the_english_chart_fits_its_card_on_a_phone(dash_duo, sample_result, tmp
     assert 360 < card <= 390, card
     assert past == [], past
     assert dash_duo.get_logs() == []
+
+
+#: ``[the chart card's right edge, the figure's margins, names and the gaps' words,
+#: the value labels and headings past the card]`` of the English chart, px
+SHAPE_JS = """
+const p = document.querySelector('#rankings-bar .js-plotly-plot');
+if (!p || !p._fullLayout || !p.querySelector('.bars .bartext')) return null;
+const names = [...p.querySelectorAll('.legend .legendtext')].map(t => t.textContent);
+if (!names.some(n => /[A-Za-z]/.test(n))) return null;  // still the Chinese chart
+const card = p.closest('#rankings-bar').parentElement.getBoundingClientRect().right;
+const past = [...p.querySelectorAll('.bars .bartext, .annotation-text')]
+  .map(t => [t.textContent, t.getBoundingClientRect().right])
+  .filter(([, right]) => right > card + 0.5);
+return [card, JSON.stringify([p.layout.margin, p.layout.yaxis.ticktext,
+  (p.layout.annotations || []).map(a => a.text)]), past];
+"""
+
+
+def test_the_english_chart_is_fitted_again_when_the_screen_turns(
+    dash_duo, sample_result, tmp_path
+):
+    """The English chart was fitted to a phone's card once per page load: a window
+    made as narrow as a phone kept the desktop's chart (its labels past the card),
+    and a phone turned on its side (390 → 844 px, wider than a phone's layout) kept
+    the chart fitted to 374 px. The card is measured again once the width settles:
+    made narrow, the chart fits its card (every label and heading inside it);
+    turned, it is the desktop's chart again (its margins, names and words); turned
+    back, the phone's chart again."""
+    folder = save_result(sample_result, tmp_path / "result")
+    driver = dash_duo.driver
+    driver.set_window_size(1400, 900)
+    dash_duo.start_server(create_app(folder))
+    driver.get(dash_duo.server_url + "/rankings")
+    dash_duo.find_element("#app-lang input[value='en']").click()
+    found = []
+
+    def shape(d):
+        found[:] = d.execute_script(SHAPE_JS) or []
+        return found[1] if found else None
+
+    desktop = WebDriverWait(driver, 30, poll_frequency=0.3).until(shape)
+
+    def screen(width: int, height: int, until, name: str):
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True},
+        )
+        try:  # the resize settles, then the chart comes back from the server
+            WebDriverWait(driver, 10, poll_frequency=0.3).until(until)
+        except TimeoutException:
+            pass  # reported below
+        _gap(driver, name)  # a screenshot
+        return list(found)
+
+    try:  # no page load: the same page, its window made narrow, turned, turned back
+        card, phone, past = screen(390, 844, lambda d: shape(d) != desktop, "en_narrow")
+        assert phone != desktop and 360 < card <= 390, card
+        assert past == [], past
+        card, turned, _ = screen(844, 390, lambda d: shape(d) == desktop, "en_turned")
+        assert turned == desktop
+        card, back, past = screen(390, 844, lambda d: shape(d) == phone, "en_back")
+        assert back == phone and past == [], past
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    assert dash_duo.get_logs() == []

@@ -8,6 +8,7 @@ import io
 import zipfile
 
 import pytest
+from dash.exceptions import PreventUpdate
 
 from dashboards import app as dashboard
 from dashboards.components import ALL_GROUPS
@@ -250,3 +251,20 @@ def test_the_note_column_is_as_wide_as_the_periods_longest_note(rankings):
     assert max(notes, key=len) == "含未报送记零分指标1项"
     (note,) = [c for c in columns if c.get("colId") == "note"]
     assert note["minWidth"] >= 10 * 17 + 10 + 36
+
+
+def test_the_english_chart_for_any_screen_comes_back_once_wider_than_a_phone(
+    rankings,
+):
+    """The card's store is emptied when a phone turns on its side (844 px, wider
+    than a phone's layout) or a window is made wide: ``fit_chart`` then gives the
+    chart a desktop gets, the same JSON. It did nothing (no card, no update), and
+    the chart fitted to the phone stayed. The Chinese is never drawn again."""
+    _, desktop = rankings.update_rankings("2025", "_levels", "en")
+    phone = rankings.fit_chart(374, "2025", "_levels", "en")
+    assert phone.to_json() != desktop.to_json()
+    turned = rankings.fit_chart(None, "2025", "_levels", "en")
+    assert turned.to_json() == desktop.to_json()
+    for card in (374, None):
+        with pytest.raises(PreventUpdate):
+            rankings.fit_chart(card, "2025", "_levels", "zh")
