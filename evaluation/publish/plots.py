@@ -125,10 +125,11 @@ def plot_rank_bar(
         before the rows drawn (a gap beside the rows left out goes with them).
     fit : bool
         Drawn exactly ``width`` px wide (a phone's card): the names folded into
-        what is left beside :data:`BAR_ROOM` px of bars, the right margin as wide
-        as a value label (at the axis's end it would be cut), and the gaps' words
-        folded into the room right of the names. Without it, the names take their
-        room (:data:`BAR_NAMES`) on any screen.
+        what is left beside :data:`BAR_ROOM` px of bars and the right margin, and
+        the gaps' words folded into the room right of the names. Without it, the
+        names take their room (:data:`BAR_NAMES`) on any screen. Either way the
+        right margin is as wide as the widest value label (at the axis's end it
+        would be cut: 100.00 on the 0–100 scale).
 
     Returns
     -------
@@ -193,10 +194,12 @@ def plot_rank_bar(
     # names, smaller, on two lines at most (whole on hover), so that the rows stay
     # about as tall as the Chinese ones
     room, name_size, most = BAR_NAMES[lang]
-    right = 30
-    if fit:  # a label of the axis's end value inside; the bars their least room
-        labels_drawn = map(text_width, round_half_up(table["composite_score"]))
-        right = max(right, int(max(labels_drawn, default=0)) + 8)
+    # the right margin holds the widest value label as if at the axis's end, on
+    # any screen (in a margin of 30 px, 100.00 at the end of 0–100 ran 19 px past
+    # the chart's edge and read "100."); fitted, the bars keep their least room
+    labels_drawn = map(text_width, round_half_up(table["composite_score"]))
+    right = max(30, int(max(labels_drawn, default=0)) + 8)
+    if fit:
         room = min(room, max(60, width - right - BAR_ROOM - 44))
     ticks = [
         fold(n, room, name_size) if most is None else fold_in(n, room, name_size, most)

@@ -4,6 +4,7 @@ tests/browser/screenshots/rankings_chart_*.png."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -240,4 +241,60 @@ def test_the_english_chart_is_fitted_again_when_the_screen_turns(
         assert back == phone and past == [], past
     finally:
         driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    assert dash_duo.get_logs() == []
+
+
+#: ``[the language's first legend entry, the chart's right edge, [text, right edge]
+#: of the widest value label]``, px
+TOP_LABEL_JS = """
+const p = document.querySelector('#rankings-bar .js-plotly-plot');
+if (!p || !p._fullLayout || !p.querySelector('.bars .bartext')) return null;
+p.scrollIntoView();
+const edge = p.querySelector('.main-svg').getBoundingClientRect().right;
+const labels = [...p.querySelectorAll('.bars .bartext')]
+  .map(t => [t.textContent, t.getBoundingClientRect().right]);
+return [p.querySelector('.legend .legendtext').textContent, edge,
+        labels.reduce((a, b) => (b[1] > a[1] ? b : a))];
+"""
+
+
+def test_a_score_of_100_keeps_its_label_inside_a_desktop_chart(
+    dash_duo, sample_result, tmp_path
+):
+    """The sample's top unit (X03, 90.04) scored 100: its bar ends at the 0–100
+    axis's end and its label, 100.00, 46 px wide in the browser's font, 3 px after
+    the bar, ran 19 px past a right margin of 30 px, past the chart's edge, and
+    read "100.". The margin holds it now (100.00: 6 × 0.6 × 15 + 8 = 62 px), on a
+    1,400 and a 900 px window, in either language."""
+    composite = sample_result.composite.copy()
+    top = (composite["period"] == "2025") & (composite["unit_id"] == "X03")
+    assert composite.loc[top, "composite_score"].round(2).tolist() == [90.04]
+    composite.loc[top, "composite_score"] = 100.0
+    result = replace(sample_result, composite=composite)
+    folder = save_result(result, tmp_path / "result")
+    driver = dash_duo.driver
+    driver.set_window_size(1400, 900)
+    dash_duo.start_server(create_app(folder))
+    driver.get(dash_duo.server_url + "/rankings")
+    found, firsts = {}, {"zh": "经济管理部门", "en": "Economic management departments"}
+    for lang, first in firsts.items():
+        if lang == "en":
+            driver.set_window_size(1400, 900)
+            dash_duo.find_element("#app-lang input[value='en']").click()
+        for width in (1400, 900):
+            driver.set_window_size(width, 900)
+            last = []
+
+            def drawn(d, first=first, last=last):  # the same twice: laid out
+                shown = d.execute_script(TOP_LABEL_JS)
+                settled = bool(shown) and shown[0] == first and shown == last
+                last[:] = shown or []
+                return settled and shown
+
+            name = f"{lang}_{width}_100"
+            found[name] = WebDriverWait(driver, 30, poll_frequency=0.3).until(drawn)
+            _gap(driver, name)  # a screenshot
+    for name, (_, edge, (text, right)) in found.items():
+        assert text == "100.00", name
+        assert right <= edge, (name, right, edge)
     assert dash_duo.get_logs() == []

@@ -645,9 +645,30 @@ def test_the_rank_bar_with_top_keeps_the_gaps_of_the_rows_it_draws():
         plots.plot_rank_bar(table, lang="zh", top=2, gaps={4: "x"})
 
 
+def test_the_rank_bar_keeps_a_label_of_100_inside_on_any_screen():
+    """A score of 100 ends its bar at the 0–100 axis's end; drawn for any screen,
+    its label ran past a right margin of 30 px (cut to "100." on a desktop). The
+    margin now holds the widest label, by hand "100.00": 6 × 0.6 × 15 = 54 px,
+    and 8 more, 62; a chart topped by 90.04 keeps 5 × 9 + 8 = 53, fitted or not,
+    in either language; with no score drawn, 30."""
+    table = pd.DataFrame({
+        "unit_id": ["u1", "u2"], "name_zh": ["甲局", "乙局"],
+        "name_en": ["Bureau A", "Bureau B"], "peer_group": ["g1", "g1"],
+        "composite_score": [100.0, 56.0], "rank": [1, 2],
+    })  # fmt: skip
+    for lang in ("zh", "en"):
+        assert plots.plot_rank_bar(table, lang=lang).layout.margin.r == 62
+        fitted = plots.plot_rank_bar(table, lang=lang, width=374, fit=True)
+        assert fitted.layout.margin.r == 62
+        lower = table.assign(composite_score=[90.04, 56.0])
+        assert plots.plot_rank_bar(lower, lang=lang).layout.margin.r == 53
+    unscored = table.assign(composite_score=[float("nan")] * 2)
+    assert plots.plot_rank_bar(unscored, lang="zh").layout.margin.r == 30
+
+
 def test_the_rank_bar_drawn_to_fit_a_phone_keeps_labels_and_headings_inside():
     """Drawn for any screen, English names fold into lines of 180 px and the right
-    margin is 30 px: on a 374 px card (a 390 px phone) the names took 254 px, the
+    margin was 30 px: on a 374 px card (a 390 px phone) the names took 254 px, the
     bars 90, and the top label and the lists' headings ran past the card. Drawn to
     fit (``fit``), by hand: the widest label "90.04" is 5 × 0.6 × 15 = 45 px, so
     the right margin is 45 + 8 = 53; the names fold into 374 − 53 − 160 − 44 =
@@ -686,6 +707,6 @@ def test_the_rank_bar_drawn_to_fit_a_phone_keeps_labels_and_headings_inside():
     )  # fmt: skip
     assert narrow.layout.annotations[0].text == "<b>Districts<br>and counties</b>"
     assert narrow.layout.annotations[0].align == "left"
-    anywhere = drawn(width=374)  # as drawn for any screen
-    assert anywhere.layout.margin.r == 30
+    anywhere = drawn(width=374)  # as drawn for any screen: the same label's room
+    assert anywhere.layout.margin.r == 53
     assert anywhere.layout.yaxis.ticktext[1] == "Dongcheng District"
