@@ -984,7 +984,11 @@ def test_yaml_syntax_and_a_missing_file_are_problems_not_tracebacks(tmp_path):
     path.write_text("id: t\nshares: {periods: 0.5\n", encoding="utf-8")
     with pytest.raises(CatalogueError) as err:
         A.load_config(path)
-    assert err.value.problems["path"].iloc[0].startswith("line ")
+    # the unclosed { of line 2 runs to the end of the file: line 3, column 1,
+    # said in the rule (Chinese first), not in the path
+    problem = err.value.problems.iloc[0]
+    assert problem["rule_zh"].startswith("第3行第1列：不是有效的 YAML 格式（")
+    assert "line 3, column 1" in problem["rule"]
     with pytest.raises(CatalogueError, match="file not found"):
         A.load_config(tmp_path / "absent.yaml")
     with pytest.raises(ValidationFailed, match="missing folder"):
