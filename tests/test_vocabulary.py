@@ -134,6 +134,8 @@ def test_no_english_word_says_one_or_more_by_s_in_brackets():
         ("appraisal_input_rule", "counted_faults",
          {"year": 2025, "m": 3, "indicator": "i", "rule": "r"},
          "1 fault registered in 2025", "2 faults registered in 2025"),
+        ("rollup_reason", "worst", {"dim": "A"},
+         "A: its 1 worst indicator is", "A: its 2 worst indicators are"),
         ("status_count", "overdue", {}, "1 day overdue", "2 days overdue"),
         ("status_count", "late", {"late": 3}, "at most 1 day", "at most 2 days"),
         ("status_count", "empty", {}, "1 empty value", "2 empty values"),

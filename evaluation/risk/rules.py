@@ -46,6 +46,7 @@ from evaluation.vocabulary import (
     quantity,
     quantity_decimals,
     say,
+    say_count,
     unit_after,
 )
 
@@ -1010,21 +1011,12 @@ def rollup(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None:
         en[more] += then_en[node[at], s[at]]
     dim = _words(catalogue, rule.node)[0]
     # each sentence's start by the number of indicators listed (1 … worst)
-    listed = range(rule.worst + 1)
-    zh = (
-        np.array([f"{dim[0]}：最差的{c}项指标为" for c in listed], dtype=object)[k[hit]]
-        + zh
-    )
-    en = (
-        np.array(
-            [
-                f"{dim[1]}: its {c} worst indicator{'s are' if c != 1 else ' is'} "
-                for c in listed
-            ],
-            dtype=object,
-        )[k[hit]]
-        + en
-    )
+    start = [
+        say_count("rollup_reason", "worst", c, dim=Word(*dim))
+        for c in range(rule.worst + 1)
+    ]
+    zh = np.array([w.zh for w in start], dtype=object)[k[hit]] + zh
+    en = np.array([w.en + " " for w in start], dtype=object)[k[hit]] + en
     # then the mean and the level it gives (rounded down when it is not whole)
     m, lv = mean[hit], level[hit]
     said = _fixed(m, 2)

@@ -269,6 +269,22 @@ def test_a_dimension_lists_its_worst_indicators_with_their_levels(units_raw):
     ]
 
 
+def test_a_dimension_with_one_worst_indicator_says_it_in_the_singular(units_raw):
+    """worst: 1 lists one indicator: 'its 1 worst indicator is', its level the
+    one indicator's (a1 at 70, below red 80: red 3, mean 3.00); 2 listed read
+    'indicators are' (above)."""
+    units_raw["indicators"][0]["risk"] = {"yellow": 90, "red": 80}
+    cat = catalogue(units_raw, {"kind": "rollup", "node": "a", "worst": 1})
+    w = risk.evaluate(inputs([("2025-Q4", "U1", "a1", 70)], units=FIVE), cat)
+    rollup = w[w["rule"] == "rollup"]
+    assert reasons(rollup) == {
+        "U1": "甲：最差的1项指标为a1指标（红色），平均等级3.00，红色预警"
+    }
+    assert reasons(rollup, "en") == {
+        "U1": "A: its 1 worst indicator is Indicator a1 (red); mean level 3.00: red"
+    }
+
+
 def test_a_dimension_says_its_own_level_and_the_mean_it_comes_from(units_raw):
     """The roll-up's level is the floor of the mean level of the worst two (green 0,
     yellow 1, orange 2, red 3): U1 red and green, (3 + 0) / 2 = 1.5, yellow; U2 red
