@@ -272,10 +272,19 @@ def typical_gap(catalogue) -> V.Word | None:
     its warnings' limits and reasons count in typical gaps (落后同类单位中位数3.00个
     典型差距; 约为同类典型差距3.16分的7.94倍), so the definition goes where they are
     read (the About sheet of the warnings and of the ledger, the dashboard's risk
-    page); ``None`` for a catalogue without one."""
-    if any(r.kind == "peer" and r.method == "robust_z" for r in catalogue.risk.rules):
-        return ABOUT["typical_gap_text"]
-    return None
+    and profile pages); ``None`` for a catalogue without one. A rule ``within: all``
+    takes the median of all units, not the peers': the words say so, and say both
+    where the catalogue has rules of both kinds."""
+    within = {
+        r.within
+        for r in catalogue.risk.rules
+        if r.kind == "peer" and r.method == "robust_z"
+    }
+    if not within:
+        return None
+    if len(within) > 1:
+        return ABOUT["typical_gap_text_both"]
+    return ABOUT["typical_gap_text" + ("_all" if within == {"all"} else "")]
 
 
 def about_table(

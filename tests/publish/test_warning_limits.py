@@ -26,6 +26,7 @@ import evaluation as ev
 from evaluation.cli import app
 from evaluation.publish.export import risk_table
 from evaluation.publish.media import export as export_table
+from evaluation.publish.media import typical_gap
 from evaluation.vocabulary import RISK_HEADER
 
 from ..conftest import ROOT, TINY_ROWS, TINY_UNITS, half_up, write_dataset
@@ -364,3 +365,49 @@ def test_a_limit_among_all_units_says_all_units_as_its_reason(among_all, tmp_pat
     assert [(r[at].value, r[at].number_format) for r in sheet.iter_rows(min_row=2)] == [
         (-0.5, f"{said};{said}")
     ]
+
+
+def test_the_about_sheet_defines_a_typical_gap_among_all_units(among_all, tmp_path):
+    """A catalogue whose robust-z rule is ``within: all`` measures its typical gap
+    from the median of all units (the limit above: 落后全部单位中位数): the About
+    sheet says so, with no 同类 / peers."""
+    book = tmp_path / "预警.xlsx"
+    export_table(among_all, book, table="warnings")
+    rows = openpyxl.load_workbook(book)["说明 About"].iter_rows(values_only=True)
+    assert [list(r) for r in rows if r[0] == "典型差距"] == [
+        [
+            "典型差距",
+            "各单位与全部单位中位数之差（取绝对值）的中位数。与全部单位比较的同类比较"
+            "预警，其阈值和原因按落后全部单位中位数多少个典型差距表述。",
+            "Typical gap",
+            "The median of the units' distances from all units' median (absolute "
+            "differences). A peer warning compared with all units says in its limit "
+            "and reason how many typical gaps a unit is behind all units' median.",
+        ]
+    ]
+
+
+def test_a_typical_gap_is_said_for_both_kinds_where_both_rules_are(tiny_raw):
+    """Robust-z rules within peer groups and within all units: the definition says
+    both medians, briefly; one kind alone says its own (peers, or all units)."""
+    rule = {"kind": "peer", "method": "robust_z", "yellow": -0.5}
+    node = {"peer_group": "a1", "all": "a2"}  # one peer rule a node
+    definitions = []
+    for within in (["peer_group"], ["all"], ["peer_group", "all"]):
+        rules = [{**rule, "node": node[w], "within": w} for w in within]
+        tiny_raw["risk"] = {"rules": rules}
+        definitions.append(typical_gap(ev.parse_catalogue(tiny_raw, file="t.yaml")))
+    assert [d.zh.split("（")[0] for d in definitions] == [
+        "同类各单位与同类单位中位数之差",
+        "各单位与全部单位中位数之差",
+        "各单位与比较范围中位数之差",
+    ]
+    assert definitions[2] == (
+        "各单位与比较范围中位数之差（取绝对值）的中位数：在同类单位中比较的为同类单位，"
+        "与全部单位比较的为全部单位。同类比较预警的阈值和原因按落后该中位数多少个"
+        "典型差距表述。",
+        "The median of the units' distances from the median of those they are "
+        "compared with (absolute differences): their peers, or all units for a rule "
+        "within all units. A peer warning's limit and reason say how many typical "
+        "gaps a unit is behind that median.",
+    )
