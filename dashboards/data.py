@@ -784,11 +784,13 @@ def _risk_warnings(run_id: str, period: str, lang: str) -> Paged:
     return _paged(res, "warnings", raw, keys, lang, period)
 
 
-def typical_gap_note(run_id: str | None, lang: str) -> str:
+def typical_gap_note(run_id: str | None, lang: str, nodes=None) -> str:
     """Under the risk page's warnings, what a typical gap is, as the exported
     warnings' About sheet says it (``典型差距：同类各单位…``): the peer warnings'
-    reasons count in it; ``""`` for a run whose catalogue has no robust-z rule."""
-    said = typical_gap(result(run_id).catalogue)
+    reasons count in it; ``""`` for a run whose catalogue has no robust-z rule.
+    ``nodes``: only their rules (under a unit's profile's warnings, the nodes of
+    its peer warnings: ``""`` where none is a robust-z one)."""
+    said = typical_gap(result(run_id).catalogue, nodes)
     if said is None:
         return ""
     k = 0 if lang == "zh" else 1

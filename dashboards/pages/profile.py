@@ -216,6 +216,8 @@ def update_profile(unit, period, lang, run=None, indicator=None):
         indicator = weak[0] if weak else (ids[0] if ids else None)
     grade = data.unit_grade(period[:4], unit, run)
     annual = data.annual_beside(period[:4], run)  # (run, last day of its 公示)
+    peer = p.warnings.loc[p.warnings["rule"] == "peer", "node_id"]
+    note = data.typical_gap_note(run, lang, nodes=peer)  # the word of their reasons
     return (
         f"{name} · {group}",
         t("period", lang),
@@ -227,7 +229,7 @@ def update_profile(unit, period, lang, run=None, indicator=None):
         t("pick_indicator", lang),
         options,
         indicator,
-        _body(p, cat, views.unit_flags(result, unit, period), lang),
+        _body(p, cat, views.unit_flags(result, unit, period), lang, note),
     )
 
 
@@ -532,9 +534,11 @@ def _charts(p, cat, group: str, result, lang: str) -> list:
     ]
 
 
-def _body(p, cat, flags, lang: str) -> html.Div:
+def _body(p, cat, flags, lang: str, note: str = "") -> html.Div:
     """Dimensions against the median, the waterfall, the indicators, strengths and
-    weaknesses, warnings by severity, open rectification items and flags."""
+    weaknesses, warnings by severity (``note`` under them: what a typical gap is,
+    where a robust-z peer warning's reason counts in it), open rectification items
+    and flags."""
     dims = [cat.name(x, lang) for x in p.dimensions["node_id"]]
     return html.Div(
         [
@@ -591,7 +595,17 @@ def _body(p, cat, flags, lang: str) -> html.Div:
                     )
                 ),
                 components.panel(
-                    [html.H3(t("warnings", lang)), _warnings(p.warnings, lang)]
+                    [
+                        html.H3(t("warnings", lang)),
+                        _warnings(p.warnings, lang),
+                        html.P(
+                            note,
+                            id="profile-warnings-note",
+                            style={"color": components.MUTED},
+                        )
+                        if note
+                        else None,
+                    ]
                 ),
             ),
             components.panel(

@@ -267,18 +267,22 @@ def unassessed(catalogue, indicators) -> list[str]:
     return [d for d in catalogue.top_dimensions() if d not in reached]
 
 
-def typical_gap(catalogue) -> V.Word | None:
+def typical_gap(catalogue, nodes=None) -> V.Word | None:
     """What a typical gap (典型差距) is, for a catalogue with a robust-z peer rule:
     its warnings' limits and reasons count in typical gaps (落后同类单位中位数3.00个
     典型差距; 约为同类典型差距3.16分的7.94倍), so the definition goes where they are
     read (the About sheet of the warnings and of the ledger, the dashboard's risk
     and profile pages); ``None`` for a catalogue without one. A rule ``within: all``
     takes the median of all units, not the peers': the words say so, and say both
-    where the catalogue has rules of both kinds."""
+    where the catalogue has rules of both kinds. ``nodes``, when given: only the
+    rules on them (the nodes of the peer warnings a unit's profile shows)."""
+    nodes = None if nodes is None else set(nodes)
     within = {
         r.within
         for r in catalogue.risk.rules
-        if r.kind == "peer" and r.method == "robust_z"
+        if r.kind == "peer"
+        and r.method == "robust_z"
+        and (nodes is None or r.node in nodes)
     }
     if not within:
         return None

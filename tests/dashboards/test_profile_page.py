@@ -112,6 +112,38 @@ def test_a_unit_without_flags_says_so(profile):
     assert _find(body, "profile-flags-list").children == "No data-quality flags"
 
 
+def test_a_peer_warnings_typical_gap_is_defined_under_the_warnings(profile):
+    """D04's 2025 warnings include the sample's robust-z peer warning on its
+    composite (约为同类典型差距4.85分的1.52倍): under them, what a typical gap is,
+    in the words of the risk page and the warnings' About sheet. D08's are
+    threshold warnings only: no word to define, no note."""
+    *_, body = profile.update_profile("D04", "2025", "zh")
+    warnings = _find(body, "profile-warnings")
+    assert any("约为同类典型差距" in t for t in _strings(warnings))
+    assert _find(body, "profile-warnings-note").children == (
+        "典型差距：同类各单位与同类单位中位数之差（取绝对值）的中位数。同类比较预警的"
+        "阈值和原因按落后同类单位中位数多少个典型差距表述。"
+    )
+    *_, body = profile.update_profile("D04", "2025", "en")
+    assert _find(body, "profile-warnings-note").children == (
+        "Typical gap: The median of the peers' distances from the peer median "
+        "(absolute differences). A peer warning's limit and reason say how many "
+        "typical gaps a unit is behind the peer median."
+    )
+    *_, body = profile.update_profile("D08", "2025", "zh")
+    assert _strings(_find(body, "profile-warnings"))  # it has warnings
+    assert _find(body, "profile-warnings-note") is None
+
+
+def _strings(component) -> list[str]:
+    """Every text inside a component tree."""
+    if isinstance(component, str):
+        return [component]
+    children = getattr(component, "children", None)
+    children = children if isinstance(children, list) else [children]
+    return [t for c in children if c is not None for t in _strings(c)]
+
+
 # ------------------------------------------------- the page over HTTP, as the browser
 PAGE = [
     "profile-heading.children", "profile-period-label.children",

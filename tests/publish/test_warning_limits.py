@@ -411,3 +411,10 @@ def test_a_typical_gap_is_said_for_both_kinds_where_both_rules_are(tiny_raw):
         "within all units. A peer warning's limit and reason say how many typical "
         "gaps a unit is behind that median.",
     )
+    # a unit's profile defines it for its peer warnings' nodes only: a2's rule alone
+    # is within all units, a1's within peer groups
+    assert (
+        typical_gap(ev.parse_catalogue(tiny_raw, file="t.yaml"), ["a2"])
+        == (definitions[1])
+    )
+    assert typical_gap(ev.parse_catalogue(tiny_raw, file="t.yaml"), []) is None
