@@ -252,8 +252,9 @@ def read_yaml(path: str | Path) -> object:
             raise refused("", f"{size} bytes", "too_large", limit=MAX_YAML_BYTES)
         text = path.read_text(encoding="utf-8")
         beyond = _beyond_limits(text)
-        if beyond:
-            raise refuse(*beyond)
+        if beyond:  # its line and column said in its words, as a syntax error's
+            value, said = beyond
+            raise refuse("", value, said.en, said.zh)
         return yaml.load(text, Loader=_LOADER)
     except FileNotFoundError:
         raise refused("", "", "not_found", path=path.absolute()) from None
@@ -281,8 +282,9 @@ def read_yaml(path: str | Path) -> object:
         raise refused("", "", "unholdable", detail=exc) from None
 
 
-def _beyond_limits(text: str) -> tuple[str, str, str] | None:
-    """The first YAML limit ``text`` breaks, as ``(where, value, rule)``, or None.
+def _beyond_limits(text: str) -> tuple[str, Word] | None:
+    """The first YAML limit ``text`` breaks, as ``(value, rule)``, or None: the rule
+    in Chinese and English (``yaml_problem``), at the parser's line and column.
 
     Reads the parser's events only, nothing built, and stops at the first limit:
     each anchor's node size with its aliases expanded, so an alias adds the size of
@@ -290,24 +292,25 @@ def _beyond_limits(text: str) -> tuple[str, str, str] | None:
     sizes: dict[str, int] = {}  # anchor → nodes of its node, aliases expanded
     stack: list[list] = [[0, None]]  # each open collection: nodes so far, anchor
     aliases = nodes = 0
+
+    def beyond(event, value: str, key: str, **fields) -> tuple[str, Word]:
+        at = event.start_mark
+        where = {"line": at.line + 1, "column": at.column + 1}
+        return value, say("yaml_problem", key, **where, **fields)
+
     for event in yaml.parse(text, Loader=_LOADER):
         if isinstance(event, yaml.AliasEvent):
-            where, name = _where(event.start_mark), f"*{event.anchor}"
+            name = f"*{event.anchor}"
             if any(anchor == event.anchor for _, anchor in stack):
-                return where, name, "an alias inside the node it names (a loop)"
+                return beyond(event, name, "alias_loop")
             aliases += 1
             if aliases > MAX_YAML_ALIASES:
-                return where, name, f"more than {MAX_YAML_ALIASES} aliases (*name)"
+                return beyond(event, name, "aliases", limit=MAX_YAML_ALIASES)
             n = sizes.get(event.anchor, 0)  # undefined: the loader says so
             nodes += n
             stack[-1][0] += n
             if nodes > MAX_YAML_NODES:
-                return (
-                    where,
-                    name,
-                    f"aliases expand the file past {MAX_YAML_NODES} nodes (nested "
-                    "aliases, a 'billion laughs'): write the entries out",
-                )
+                return beyond(event, name, "alias_nodes", limit=MAX_YAML_NODES)
             continue
         if isinstance(event, yaml.ScalarEvent):
             stack[-1][0] += 1
@@ -316,8 +319,7 @@ def _beyond_limits(text: str) -> tuple[str, str, str] | None:
         elif isinstance(event, yaml.CollectionStartEvent):
             stack.append([1, event.anchor])
             if len(stack) > MAX_YAML_DEPTH + 1:
-                where = _where(event.start_mark)
-                return where, "", f"nested more than {MAX_YAML_DEPTH} levels deep"
+                return beyond(event, "", "too_deep", limit=MAX_YAML_DEPTH)
         elif isinstance(event, yaml.CollectionEndEvent):
             n, anchor = stack.pop()
             if anchor:
@@ -328,8 +330,7 @@ def _beyond_limits(text: str) -> tuple[str, str, str] | None:
             continue
         nodes += 1
         if nodes > MAX_YAML_NODES:
-            where = _where(event.start_mark)
-            return where, "", f"more than {MAX_YAML_NODES} nodes (keys, values, lists)"
+            return beyond(event, "", "too_many_nodes", limit=MAX_YAML_NODES)
     return None
 
 

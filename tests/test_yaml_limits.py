@@ -77,6 +77,10 @@ def test_a_billion_laughs_catalogue_is_refused_by_validate_within_seconds(tmp_pa
     # > 100,000, refused at the '*' in column 8
     assert "line 6, column 8: aliases expand" in done.stderr, done.stderr
     assert "(got *e)" in done.stderr
+    # Chinese first (the default --lang zh), its place in Chinese words too
+    zh = "第6行第8列：别名展开后全文超过100000个节点"
+    assert zh in done.stderr, done.stderr
+    assert done.stderr.index(zh) < done.stderr.index("line 6, column 8")
     assert len(done.stderr) < 2_000
     assert "Traceback" not in done.stderr
 
@@ -167,8 +171,41 @@ def test_hostile_yaml_is_one_problem_naming_file_and_place(case, load, tmp_path)
     assert time.perf_counter() - start < 1
     assert row["file"] == "hostile.yaml"
     assert rule in row["rule"]
-    if where is not None:
-        assert (row["path"], row["value"]) == (where, value)
+    if where is not None:  # the place said in the rule's words, as a syntax error's
+        assert (row["path"], row["value"]) == ("", value)
+        assert row["rule"].startswith(f"{where}: " if where else "")
+
+
+def test_a_broken_limit_is_said_in_chinese_then_english(tmp_path):
+    """Each limit in the words of yaml_problem, Chinese first, its line and column
+    (1-based) in both languages: the limits a user cannot fix alone are the more in
+    need of words an office reads."""
+    deep = "a: " + "[" * 101 + "]" * 101 + "\n"  # the 100th '[' at column 3 + 100
+    aliases = "a: &a 1\nb: [" + ", ".join(["*a"] * 1001) + "]\n"
+    # the mapping, 'a' and the list are 3 nodes: the 99,998th '1' is the 100,001st
+    # node, at column 5 + 3 × 99,997 (the first '1' at column 5, each 3 further on)
+    wide = "a: [" + ", ".join(["1"] * 100_000) + "]\n"
+    cases = {
+        "a: &a [1, *a]\n": (
+            "第1行第11列：别名（*name）位于它所指的节点之内（循环引用）",
+            "line 1, column 11: an alias inside the node it names (a loop)",
+        ),
+        deep: (
+            "第1行第103列：嵌套超过100层",
+            "line 1, column 103: nested more than 100 levels deep",
+        ),
+        aliases: (
+            "第2行第4005列：别名（*name）超过1000个",
+            "line 2, column 4005: more than 1000 aliases (*name)",
+        ),
+        wide: (
+            "第1行第299996列：节点（键、值、列表）超过100000个",
+            "line 1, column 299996: more than 100000 nodes (keys, values, lists)",
+        ),
+    }
+    for text, (zh, en) in cases.items():
+        row = refused(write(tmp_path, text))
+        assert (row["path"], row["rule_zh"], row["rule"]) == ("", zh, en)
 
 
 def test_a_file_past_the_size_limit_is_refused_unread(tmp_path, monkeypatch):
