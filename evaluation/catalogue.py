@@ -5,7 +5,8 @@ rule, and raises one :class:`~evaluation.errors.CatalogueError` listing *all*
 problems, each with its YAML path (``indicators[3].risk.red``). Checks that span
 entries (unique ids, known parents, sibling weights) run once every entry is
 well-formed on its own; those that read ids alone (:data:`ID_CHECKS`, the warning
-rules' ids) run beside the fields' own faults too, in the same pass.
+rules' ids) and the sibling weights' (:data:`WEIGHT_CHECKS`) run beside the fields'
+own faults too, in the same pass (each on the fields it reads that are well-formed).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Annotated, Literal, Union, get_args
 
@@ -1346,7 +1347,7 @@ def parse_catalogue(
             said = {path for _, path, _, _ in rows}
             rows += [
                 (file, path, value, message)
-                for at, value, message in _id_faults(raw)
+                for at, value, message in _id_faults(raw) + _weight_faults(raw, stored)
                 if (path := field_path(list(at))) not in said
             ]
         raise CatalogueError(problem_table(rows)) from None
@@ -1409,6 +1410,75 @@ def _id_faults(raw: dict) -> list[Problem]:
             (("risk", "rules", i, *at), v, m) for at, v, m in rule.references(c)
         ]
     return problems
+
+
+#: the sibling-weight checks, run by :func:`_weight_faults` on a catalogue whose
+#: fields have faults
+WEIGHT_CHECKS = (_sibling_weights_sum_to_one, _sibling_weights_all_or_none)
+
+
+def _weight_faults(raw: dict, stored: bool = False) -> list[Problem]:
+    """:data:`WEIGHT_CHECKS` on ``raw``'s dimensions and indicators by their id,
+    parent and weight, and how each node weights its children (``weights``, the
+    settings'): a bad direction would hide a sum off 1 until the next pass. A
+    weight at fault itself counts NaN, so its siblings' sum is not said (the
+    weight's own fault is) and the other sets' are; nothing when an id, a parent, a
+    ``weights`` or the settings' ``sibling_weights`` is at fault or missing: which
+    children a node has, and whether their weights are its weights, is not known."""
+    context = {"stored": stored}
+    settings = raw.get("settings", {})
+    view = {}
+    for section, model, keys in (
+        ("settings", Settings, ("sibling_weights", "weights")),
+        ("dimensions", Dimension, ("id", "parent", "weights")),
+        ("indicators", Indicator, ("id", "parent")),
+    ):
+        entries = [settings] if section == "settings" else raw.get(section)
+        if not isinstance(entries, list):
+            return []
+        built = []
+        for entry in entries:
+            fields = _fields(model, entry, keys, context)
+            if fields is None:
+                return []
+            if section != "settings" and "weight" in entry:
+                weight = _fields(model, entry, ("weight",), context)
+                fields["weight"] = float("nan") if weight is None else weight["weight"]
+            built.append(model.model_construct(**fields))
+        view[section] = built[0] if section == "settings" else tuple(built)
+    c = Catalogue.model_construct(**view)
+    checks = [k for k in WEIGHT_CHECKS if not (stored and k in NEW_RUNS_ONLY)]
+    return [p for check in checks for p in check(c)]
+
+
+def _fields(model, entry: object, keys, context: dict) -> dict | None:
+    """``entry``'s ``keys`` that are written, each validated on its own as ``model``
+    types it; None if ``entry`` is not a mapping or one of them is at fault or, when
+    required, missing."""
+    if not isinstance(entry, dict):
+        return None
+    out = {}
+    for key in keys:
+        if key not in entry:
+            if model.model_fields[key].is_required():
+                return None
+            continue
+        try:
+            out[key] = _field_type(model, key).validate_python(
+                entry[key], context=context
+            )
+        except ValidationError:
+            return None
+    return out
+
+
+@cache
+def _field_type(model, key: str) -> TypeAdapter:
+    """What ``model`` takes for its field ``key``, to validate one value."""
+    field = model.model_fields[key]
+    if not field.metadata:  # no constraint beside the type
+        return TypeAdapter(field.annotation)
+    return TypeAdapter(Annotated[field.annotation, *field.metadata])
 
 
 # ------------------------------------------------------- variants and changes

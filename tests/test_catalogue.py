@@ -8,7 +8,7 @@ import yaml
 import evaluation as ev
 from evaluation.catalogue import COMPOSITE
 
-from .conftest import ROOT
+from .conftest import ROOT, TINY
 
 
 def paths(raw) -> dict[str, str]:
@@ -322,6 +322,71 @@ def test_ids_are_checked_beside_the_fields_own_faults(tiny_raw):
     assert found["indicators[1].id"] == "duplicate id, first at indicators[0]"
     assert found["risk.rules[0].node"] == "must be a dimension id"
     assert found["indicators[2].agency"] == "Field required"
+
+
+def zh_paths(raw) -> dict[str, str]:
+    """:func:`paths` with each rule in Chinese."""
+    with pytest.raises(ev.CatalogueError) as info:
+        ev.parse_catalogue(raw, file="indicators.yaml")
+    problems = info.value.problems
+    return dict(zip(problems["path"], problems["rule_zh"], strict=True))
+
+
+def test_a_bad_direction_does_not_hide_sibling_weights_off_one(tiny_raw):
+    """Two faults in one catalogue, both said in one pass: a direction that is not
+    one (a field's own fault) and b's children's weights summing to 0.7 + 0.5 = 1.2
+    (sum_to_one), said at b's last child, b2 (indicators[3]). a's sum to 0.5 + 0.5."""
+    tiny_raw["settings"]["sibling_weights"] = "sum_to_one"
+    for ind, w in zip(tiny_raw["indicators"], (0.5, 0.5, 0.7, 0.5), strict=True):
+        ind["weight"] = w
+    tiny_raw["indicators"][0]["direction"] = "up"
+    found = paths(tiny_raw)
+    assert found == {
+        "indicators[0].direction": "Input should be 'higher' or 'lower'",
+        "indicators[3].weight": "weights of the children of b (b1, b2) must sum to 1 "
+        "(settings.sibling_weights: sum_to_one)",
+    }
+    assert zh_paths(tiny_raw) == {
+        "indicators[0].direction": "须为以下之一：higher、lower",
+        "indicators[3].weight": "b的下级指标（b1、b2）权重之和须为1"
+        "（settings.sibling_weights: sum_to_one）",
+    }
+
+
+def test_a_weight_at_fault_leaves_the_other_sibling_sets_checked(tiny_raw):
+    """A weight that is not a number (``"20%"``) is said by itself, and its siblings'
+    sum is not said (it cannot be added); the other sets' sums still are: the
+    dimensions' 0.6 + 0.6 = 1.2, said at the last, b (dimensions[1]). A weight
+    left out of a renormalised set is said beside a bad frequency too."""
+    tiny_raw["settings"]["sibling_weights"] = "sum_to_one"
+    tiny_raw["dimensions"][1]["weight"] = 0.6
+    for ind, w in zip(tiny_raw["indicators"], (0.5, 0.5, "20%", 0.5), strict=True):
+        ind["weight"] = w
+    found = paths(tiny_raw)
+    assert set(found) == {"indicators[2].weight", "dimensions[1].weight"}
+    assert found["dimensions[1].weight"] == (
+        "weights of the children of the composite (a, b) must sum to 1 "
+        "(settings.sibling_weights: sum_to_one)"
+    )
+    renormalised = copy.deepcopy(TINY)
+    del renormalised["indicators"][1]["weight"]  # a1 has one: a2's counts 1
+    renormalised["indicators"][3]["frequency"] = "weekly"
+    assert set(paths(renormalised)) == {
+        "indicators[1].weight",
+        "indicators[3].frequency",
+    }
+
+
+def test_sibling_sums_wait_when_what_they_read_is_at_fault(tiny_raw):
+    """Which children a node has (their parent) and how it weights them (its
+    ``weights``) must be read first: at fault, no sum is said, only that fault."""
+    tiny_raw["settings"]["sibling_weights"] = "sum_to_one"
+    tiny_raw["dimensions"][1]["weight"] = 0.6  # 0.6 + 0.6 = 1.2
+    no_parent = copy.deepcopy(tiny_raw)
+    del no_parent["indicators"][0]["parent"]
+    assert set(paths(no_parent)) == {"indicators[0].parent"}
+    tiny_raw["dimensions"][0]["weights"] = {"method": "magic"}
+    assert set(paths(tiny_raw)) == {"dimensions[0].weights.method"}
 
 
 def test_any_depth_of_hierarchy(tiny_raw):
