@@ -412,14 +412,31 @@ def _failed(exc: Exception, lang: str, code: int = 1) -> typer.Exit:
     return _fail_words(_error_words(exc), lang, code)
 
 
-def _catalogue(path: Path, lang: str = "zh") -> Catalogue:
+def _catalogue(path: Path, lang: str = "zh", report: Path | None = None) -> Catalogue:
     from evaluation.catalogue import load_catalogue
     from evaluation.errors import CatalogueError
 
     try:
         return load_catalogue(path)
     except CatalogueError as exc:
-        raise _fail_words(_config_words(exc, "catalogue", path), lang) from None
+        raise _config_failure(exc, "catalogue", path, report, lang) from None
+
+
+def _config_failure(
+    exc, code: str, path: Path, report: Path | None, lang: str
+) -> typer.Exit:
+    """A catalogue's (or appraisal config's) problems said (:func:`_config_words`)
+    and, with ``--report``, written to it as a data problem report is: file, row
+    (the line), column (the path), value, rule, headed and worded in ``lang``."""
+    exit_ = _fail_words(_config_words(exc, code, path), lang)
+    if report is not None:
+        from evaluation.intake.validate import problems_table
+        from evaluation.publish.export import write_media_csv
+        from evaluation.vocabulary import say
+
+        write_media_csv(problems_table(exc.as_report(), lang), report)
+        typer.echo(say("validate_cli", "full", path=report).text(lang), err=True)
+    return exit_
 
 
 DaskOpt = Annotated[
@@ -573,7 +590,7 @@ def validate(
     except ValueError:
         said = say("cli_error", "date", option="--today", got=quoted(today))
         raise _fail_words(said, lang, 2) from None
-    cat = _catalogue(catalogue, lang)
+    cat = _catalogue(catalogue, lang, report)
     try:
         with progress.stages("validate", ["read"], show=_bars()) as stage:
             stage("read")
@@ -751,7 +768,7 @@ def score(
         if key is not None:
             said = say("cli_error", key, option="--run-at", got=quoted(run_at))
             raise _fail_words(said, lang, 2) from None
-    cat = _catalogue(catalogue, lang)
+    cat = _catalogue(catalogue, lang, report)
     try:
         with progress.stages("score", ["read", "scores"], show=_bars()) as stage:
             stage("read")
@@ -1399,8 +1416,9 @@ def _annual(
         stage("appraise")
         return res, A.appraise(cfg, res, inputs)
     except CatalogueError as exc:
-        words = _config_words(exc, "appraisal_config", config)
-        raise _fail_words(words, lang) from None
+        with progress.aside():
+            refused = _config_failure(exc, "appraisal_config", config, report, lang)
+        raise refused from None
     except ValidationFailed as exc:
         with progress.aside():
             refused = _report_failure(exc, report, lang)
@@ -2839,7 +2857,7 @@ def national_cmd(
     from evaluation.scale import distributed, national
 
     _check_lang(lang)
-    cat = _catalogue(catalogue, lang)
+    cat = _catalogue(catalogue, lang, report)
     try:
         # the units file's problems are reported with the reports' (one round)
         check_period(period, cat)  # a period that is no label: said first, as score

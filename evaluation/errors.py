@@ -111,6 +111,25 @@ class CatalogueError(EvaluationError):
             f"{what} has {n} problem{'s' if n != 1 else ''}:\n  " + "\n  ".join(lines)
         )
 
+    def as_report(self) -> pd.DataFrame:
+        """The problems in the columns of a data problem report
+        (``ValidationFailed.columns``, with ``rule_zh`` where given): ``row`` the
+        problem's line in the file where known, ``column`` its path."""
+        p = self.problems
+        line = p["line"] if "line" in p else pd.Series(pd.NA, index=p.index)
+        table = pd.DataFrame(
+            {
+                "file": p["file"],
+                "row": pd.array(line, dtype="Int64"),
+                "column": p["path"],
+                "value": p["value"],
+                "rule": p["rule"],
+            }
+        )
+        if "rule_zh" in p:
+            table["rule_zh"] = p["rule_zh"]
+        return table
+
 
 def _at(problem) -> str:
     """`` (tasks, line 80)``: where a configuration's problem is, when known."""

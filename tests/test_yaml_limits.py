@@ -105,16 +105,23 @@ def test_a_billion_laughs_appraisal_yaml_is_refused_by_publish_within_seconds(
     bomb = tmp_path / "appraisal.yaml"
     bomb.write_text(BOMB, encoding="utf-8")
     (tmp_path / "inputs").mkdir()
-    store = tmp_path / "store.duckdb"
+    store, report = tmp_path / "store.duckdb", tmp_path / "problems.csv"
     done, seconds = evaluation(
         "publish", tiny_result_folder, "--appraisal", tmp_path / "inputs",
         "--appraisal-config", bomb, "--store", store, "--by", "测试",
+        "--report", report,
     )  # fmt: skip
     assert done.returncode == 1, done.stderr
     assert seconds < 10, seconds  # the interpreter and its imports on a loaded CI
     assert "appraisal.yaml" in done.stderr and "billion laughs" in done.stderr
     assert "Traceback" not in done.stderr
     assert not store.exists()
+    # --report: the one problem, in Chinese (the place in its words, no field path)
+    assert report.read_text(encoding="utf-8-sig").splitlines() == [
+        "文件,行,列,值,规则",
+        "appraisal.yaml,,,*e,第6行第8列：别名展开后全文超过100000个节点"
+        "（层层嵌套的别名，即“十亿笑声”）：请把各项直接写出",
+    ]
 
 
 def refused(path: Path, load=ev.load_catalogue) -> dict:

@@ -6,7 +6,9 @@ from indicators.yaml."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import pandas as pd
 import yaml
 from typer.testing import CliRunner
 
@@ -186,3 +188,80 @@ def test_warning_lines_out_of_order_and_an_unknown_agency(tmp_path):
         f"indicators[1].agency：未列出的报送单位；已列出：{agencies}（实际为 police）"
     ) in lines
     assert not re.search(r"unknown|known", said.split("invalid catalogue")[0])
+
+
+def two_faults(raw):
+    """A direction that is not one (approval_on_time_rate's ``higher`` typed
+    ``upward``) and 行政效率 raised to 0.35: the five level-1 weights sum to 1.1,
+    said at the last of them, law (dimensions[4])."""
+    raw["indicators"][0]["direction"] = "upward"
+    raw["dimensions"][0]["weight"] = 0.35
+
+
+def lines_of(path) -> tuple[int, int]:
+    """The lines of the two faults in the file written, found in its text: the
+    ``direction: upward``, and the first ``weight:`` after ``- id: law``."""
+    text = Path(path).read_text(encoding="utf-8").splitlines()
+    direction = next(n for n, t in enumerate(text, 1) if "direction: upward" in t)
+    law = next(n for n, t in enumerate(text, 1) if t.strip() == "- id: law")
+    weight = next(n for n, t in enumerate(text, 1) if n > law and "weight:" in t)
+    return direction, weight
+
+
+def test_an_invalid_catalogue_writes_its_problems_to_the_report(tmp_path):
+    """validate --report with an invalid catalogue: exit 1 and the report, as for
+    invalid data (the README's "exit 1 and a report if invalid"), in the data
+    problems' columns, Chinese first: 文件、行 (the line)、列 (the field's path)、值、
+    规则; both faults of the one catalogue, in one pass; --lang en in English."""
+    catalogue = broken(tmp_path, two_faults)
+    direction, weight = lines_of(catalogue)
+    report = tmp_path / "out" / "problems.csv"
+    said = validate(catalogue, "--report", str(report))
+    assert f"完整问题清单：{report}" in said
+    raw = report.read_bytes()
+    assert raw.startswith("\ufeff".encode())  # opens in Excel with its Chinese
+    table = pd.read_csv(report, encoding="utf-8-sig", dtype=str)
+    assert list(table.columns) == ["文件", "行", "列", "值", "规则"]
+    ids = "、".join(d["id"] for d in RAW["dimensions"] if d.get("parent") is None)
+    assert set(table.itertuples(index=False, name=None)) == {
+        (
+            "indicators.yaml",
+            str(direction),
+            "indicators[0].direction",
+            "upward",
+            "须为以下之一：higher、lower",
+        ),
+        (
+            "indicators.yaml",
+            str(weight),
+            "dimensions[4].weight",
+            "1.1",
+            f"综合得分的下级指标（{ids}）权重之和须为1"
+            "（settings.sibling_weights: sum_to_one）",
+        ),
+    }
+    validate(catalogue, "--report", str(report), "--lang", "en")
+    table = pd.read_csv(report, encoding="utf-8-sig", dtype=str)
+    assert list(table.columns) == ["file", "row", "column", "value", "rule"]
+    assert set(table["rule"]) == {
+        "Input should be 'higher' or 'lower'",
+        f"weights of the children of the composite ({ids.replace('、', ', ')}) "
+        "must sum to 1 (settings.sibling_weights: sum_to_one)",
+    }
+
+
+def test_score_with_an_invalid_catalogue_writes_the_report_and_nothing_else(
+    tmp_path,
+):
+    """score --report: the catalogue's problems in the report, no result folder."""
+    catalogue = broken(tmp_path, two_faults)
+    report, out = tmp_path / "problems.csv", tmp_path / "out"
+    done = runner.invoke(
+        app,
+        ["score", str(SAMPLE), "--period", "2025", "--out", str(out),
+         "--catalogue", catalogue, "--report", str(report)],
+    )  # fmt: skip
+    assert done.exit_code == 1, done.output
+    table = pd.read_csv(report, encoding="utf-8-sig", dtype=str)
+    assert sorted(table["列"]) == ["dimensions[4].weight", "indicators[0].direction"]
+    assert not out.exists()
