@@ -273,11 +273,9 @@ def read_yaml(path: str | Path) -> object:
         problem, context = (getattr(exc, k, None) for k in ("problem", "context"))
         detail = f"{problem or exc}" + (f" ({context})" if context else "")
         mark = getattr(exc, "problem_mark", None)
-        said, own_line = _yaml_said(text, mark, detail)
-        # a slip said with its own line: not beside the parser's line and column,
-        # the line after it (第104行 after "line 105, column 5" reads as two places)
-        where = "" if own_line else _where(mark)
-        raise refuse(where, "", said.en, said.zh) from None
+        # the place in the words (第3行第8列, or a slip's own line), not in the path
+        said = _yaml_said(text, mark, detail)
+        raise refuse("", "", said.en, said.zh) from None
     except (ValueError, OverflowError) as exc:  # 2025-02-30, a 5000-digit number
         raise refused("", "", "unholdable", detail=exc) from None
 
@@ -344,31 +342,25 @@ _TAB_INDENT = re.compile(r"^ *\t")
 _NO_COLON_KEY = re.compile(r"^\s*(?:-\s+)?[A-Za-z_][\w.-]*[ \t]+[^\s:#][^:]*$")
 
 
-def _yaml_said(text: str, mark, detail: str) -> tuple[Word, bool]:
+def _yaml_said(text: str, mark, detail: str) -> Word:
     """A YAML syntax error in words, with the likely slip where there is one: a
     full-width colon or a missing colon on the line at fault or the one before it,
     a tab indenting the line at fault, else the parser's line and column
-    (第3行第8列); and whether the words name its line."""
+    (第3行第8列)."""
     lines = text.splitlines()
     at = mark.line if mark else -1
     for n in (at, at - 1):  # the parser stops on the line after the slip
         if 0 <= n < len(lines) and _FULL_WIDTH_KEY.match(lines[n]):
-            return say(
-                "yaml_problem", "full_width_colon", line=n + 1, detail=detail
-            ), True
+            return say("yaml_problem", "full_width_colon", line=n + 1, detail=detail)
     if 0 <= at < len(lines) and _TAB_INDENT.match(lines[at]):
-        return say("yaml_problem", "tab", line=at + 1, detail=detail), True
+        return say("yaml_problem", "tab", line=at + 1, detail=detail)
     for n in (at - 1, at) if "expected ':'" in detail else ():
         if 0 <= n < len(lines) and _NO_COLON_KEY.match(lines[n]):
-            return say("yaml_problem", "no_colon", line=n + 1, detail=detail), True
+            return say("yaml_problem", "no_colon", line=n + 1, detail=detail)
     if mark is None:
-        return say("yaml_problem", "invalid", detail=detail), False
+        return say("yaml_problem", "invalid", detail=detail)
     where = {"line": mark.line + 1, "column": mark.column + 1}
-    return say("yaml_problem", "invalid_at", **where, detail=detail), True
-
-
-def _where(mark) -> str:
-    return f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    return say("yaml_problem", "invalid_at", **where, detail=detail)
 
 
 def located(error: CatalogueError, path: str | Path) -> CatalogueError:
