@@ -549,6 +549,19 @@ def test_quota_rounds_half_up_and_marks_a_tie_at_the_boundary():
     assert g.index[g["quota_tie"]].tolist() == ["U3", "U4", "U5"]
 
 
+def test_a_unit_without_a_score_counts_in_the_quota_base():
+    """The quota is a share of the units the group appraises (docs/appraisal.md
+    §4), a unit without a score too: it is appraised and graded 不合格. 10 units,
+    one unscored, share 0.25: 0.25 × 10 = 2.5 → 3 excellent places; a base of the
+    9 scored units would give 2.25 → 2."""
+    scores = {"U1": 99.0, "U2": 98.0, "U3": 97.0, "U4": 96.0}
+    scores |= {f"U{i}": 80.0 for i in range(5, 10)} | {"U10": float("nan")}
+    quota = {"excellent": 90, "good": 75, "pass": 60, "quota": {"share": 0.25}}
+    g = appraise(scores=scores, grades=quota).grades.set_index("unit_id")
+    assert g.loc["U10", "final_grade"] == "fail"
+    assert g.index[g["final_grade"] == "excellent"].tolist() == ["U1", "U2", "U3"]
+
+
 def test_scores_published_alike_share_the_rank_and_the_quota_goes_by_periods():
     """Two units both published at 90.13 tie for the one excellent place: the
     periods part decides (docs/appraisal.md §4), and they share 1st place.
