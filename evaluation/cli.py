@@ -2194,9 +2194,11 @@ def grades_cmd(
         Path,
         typer.Option(
             help="输出文件：grades.xlsx（中文和英文工作表、考评规则、“说明”"
-            "工作表）或 grades.csv（UTF-8 带 BOM）。 grades.xlsx (Chinese "
-            "and English sheets, rules, 说明 About) or grades.csv (UTF-8 "
-            "with BOM)."
+            "工作表）或 grades.csv（UTF-8 带 BOM；附说明文件 grades.说明.txt，"
+            "写明运行、状态及是否已生效）。 grades.xlsx (Chinese and English "
+            "sheets, rules, 说明 About) or grades.csv (UTF-8 with BOM; a note "
+            "grades.说明.txt beside it, grades.about.txt with --lang en: the "
+            "run, its status, whether in force)."
         ),
     ],
     store: ExistingStoreOpt = DEFAULT_STORE,

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import unicodedata
+from contextlib import ExitStack
 from datetime import date, datetime
 from pathlib import Path
 
@@ -886,6 +887,23 @@ def file_status(run: dict, words=FILE_STATUS) -> tuple[str, str]:
     return zh, en
 
 
+def grades_in_force(run: dict) -> V.Word:
+    """Whether a run's grades are in force, as its grades files say it (the
+    vocabulary's ``grades_in_force``), from a row of ``Store.runs()``: under 公示
+    not yet, until the 公示's last day, and a grade may change on appeal; 已生效
+    once final and in force; no longer once superseded; never for a draft or a
+    version corrected during its 公示."""
+    code = stage(run)
+    if code == "published":
+        code = "in_force" if run.get("in_force", True) else "superseded"
+    until = run.get("notice_until")
+    if code == "notice" and _present(until):
+        return V.say(
+            "grades_in_force", "notice", until=V.Word(_day(until), _day(until, "en"))
+        )
+    return V.say("grades_in_force", "notice_any" if code == "notice" else code)
+
+
 def grades_about(
     config,
     manifest: dict,
@@ -896,17 +914,20 @@ def grades_about(
     rules: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The 说明/About sheet: the appraisal (name, year, period), the run and its
-    status and dates, the source (store, catalogue and rules versions, every input
-    file's SHA-256) and the method in a few sentences; zh and en side by side
-    (columns ``项目, 说明, Item, Description``)."""
+    status, whether its grades are in force (:func:`grades_in_force`) and dates,
+    the source (store, catalogue and rules versions, every input file's SHA-256)
+    and the method in a few sentences; zh and en side by side (columns ``项目, 说明,
+    Item, Description``)."""
     y = config.year
-    status = file_status(run)
+    status, force = file_status(run), grades_in_force(run)
+    label = FAMILIES["grades_in_force"]["label"]
     rows = [
         ("考评名称", config.name_zh, "Appraisal", config.name_en),
         ("考评期间", f"{y}年度（{y}年1月1日至{y}年12月31日）",
          "Period", f"the year {y} (1 January to 31 December {y})"),
         ("版本", str(run["run_id"]), "Run", str(run["run_id"])),
         ("状态", status[0], "Status", status[1]),
+        (label.zh, force.zh, label.en, force.en),
     ]  # fmt: skip
     if _present(run.get("supersedes")):
         rows.append(
@@ -1109,15 +1130,39 @@ def _notes(rules: pd.DataFrame) -> list[str]:
 def write_grades_csv(
     table: pd.DataFrame, path: str | Path, decimals: int = V.SCORE_DECIMALS
 ) -> Path:
-    """A grades (or persons) table as the media CSV: UTF-8 with BOM, CRLF, numbers
-    as text rounded half up to ``decimals`` (``85.10``), ranks as integers."""
+    """A grades (or persons) table as the media CSV (:func:`grades_csv_bytes`),
+    atomically."""
+    with replacing(path) as tmp:
+        tmp.write_bytes(grades_csv_bytes(table, decimals))
+    return Path(path)
+
+
+def grades_csv_bytes(table: pd.DataFrame, decimals: int = V.SCORE_DECIMALS) -> bytes:
+    """A grades (or persons) table as the media CSV's bytes: UTF-8 with BOM, CRLF,
+    numbers as text rounded half up to ``decimals`` (``85.10``), ranks as
+    integers."""
     text = table.copy()
     for c in text.columns:
         if pd.api.types.is_float_dtype(text[c]):
             text[c] = round_half_up(text[c], decimals)
         elif pd.api.types.is_integer_dtype(text[c]):
             text[c] = _integers(text[c])
-    return write_media_csv(text, path)
+    return media_csv_bytes(text)
+
+
+def note_text(about: pd.DataFrame, lang: str, title=None) -> str:
+    """The note beside a CSV: its About sheet as lines ``项目：说明`` (in ``lang``;
+    ``both``: the Chinese, then the English), under ``title`` (a ``(zh, en)`` pair;
+    the media note's by default)."""
+    title = title or FAMILIES["export_about"]["title"]
+    blocks = []
+    for k in (0, 1) if lang == "both" else (0 if lang == "zh" else 1,):
+        item, text = (("项目", "说明"), ("Item", "Description"))[k]
+        colon = "：" if k == 0 else ": "
+        lines = [title[k], "=" * len(title[k]) * (2 if k == 0 else 1)]
+        lines += [f"{r[item]}{colon}{r[text]}" for _, r in about.iterrows()]
+        blocks.append("\r\n".join(lines))
+    return "\r\n\r\n".join(blocks) + "\r\n"
 
 
 def write_xlsx(
@@ -1373,7 +1418,8 @@ def export_grades(
 ) -> list[Path]:
     """Write a stored annual run's grades table: ``.xlsx`` (a 考评结果 sheet in
     Chinese, a Grades sheet in English, the rules as 规则 and Rules, 说明 About)
-    or ``.csv`` (``lang`` zh, en or both; UTF-8 with BOM). ``persons`` (``.xlsx``):
+    or ``.csv`` (``lang`` zh, en or both; UTF-8 with BOM; its note beside it,
+    ``<stem>.说明.txt``, ``.about.txt`` in English). ``persons`` (``.xlsx``):
     the proposed individual outcomes in a separate, labelled file for the personnel
     department, never in the grades file. Nothing is recomputed; a draft needs
     ``viewer``."""
@@ -1394,7 +1440,7 @@ def export_grades(
         grades, config, catalogue, rules_applied=tables["rules_applied"], lang=k
     )
     write = GRADES_FORMATS[out.suffix.lower().lstrip(".")]
-    written = [write(out, table, lang, config, info, run, store, tables)]
+    written = write(out, table, lang, config, info, run, store, tables)
     if persons is not None:
         p = tables["persons"]
         written.append(
@@ -1416,35 +1462,54 @@ def export_grades(
     return written
 
 
-def _grades_csv(out, table, lang, config, info, run, store, tables) -> Path:
-    """The grades table in ``lang`` (zh, en or both), UTF-8 with BOM."""
-    return write_grades_csv(table(lang), out)
+def _grades_csv(out, table, lang, config, info, run, store, tables) -> list[Path]:
+    """The grades table in ``lang`` (zh, en or both), UTF-8 with BOM, and beside it
+    its note ``<stem>.说明.txt`` (``.about.txt`` in English): the 说明 About sheet's
+    facts as lines (:func:`note_text`), so a CSV sent on says its run, its status and
+    whether its grades are in force. Both files or neither."""
+    about = grades_about(
+        config, info, run, tables["grades"], store=getattr(store, "path", ""),
+        rules=tables["rules"],
+    )  # fmt: skip
+    note = out.with_name(f"{out.stem}.{'about' if lang == 'en' else '说明'}.txt")
+    text = note_text(about, lang, title=FAMILIES["export_about"]["grades_title"])
+    files = {
+        out: grades_csv_bytes(table(lang)),
+        note: "\ufeff".encode() + text.encode("utf-8"),
+    }
+    with ExitStack() as stack:
+        for path, data in files.items():
+            stack.enter_context(replacing(path)).write_bytes(data)
+    return list(files)
 
 
-def _grades_xlsx(out, table, lang, config, info, run, store, tables) -> Path:
+def _grades_xlsx(out, table, lang, config, info, run, store, tables) -> list[Path]:
     """A 考评结果 sheet in Chinese, a Grades sheet in English, the rules as 规则 and
     Rules, 说明 About."""
     about = grades_about(
         config, info, run, tables["grades"], store=getattr(store, "path", ""),
         rules=tables["rules"],
     )  # fmt: skip
-    return write_xlsx(
-        out,
-        {
-            "考评结果": table("zh"),
-            "Grades": table("en"),
-            "规则": rules_sheet(tables["rules"], lang="zh"),
-            "Rules": rules_sheet(tables["rules"], lang="en"),
-        },
-        about=about,
-        freeze_columns={"考评结果": 4, "Grades": 4},
-        properties=_properties(config, run, "考评结果 / Grades"),
-    )
+    return [
+        write_xlsx(
+            out,
+            {
+                "考评结果": table("zh"),
+                "Grades": table("en"),
+                "规则": rules_sheet(tables["rules"], lang="zh"),
+                "Rules": rules_sheet(tables["rules"], lang="en"),
+            },
+            about=about,
+            freeze_columns={"考评结果": 4, "Grades": 4},
+            properties=_properties(config, run, "考评结果 / Grades"),
+        )
+    ]
 
 
 #: file format of the grades table (``out``'s suffix) → ``writer(out, table, lang,
 #: config, info, run, store, tables)`` with ``table(lang)`` the grades table in a
-#: language and ``tables`` the run's stored tables; returns the path written
+#: language and ``tables`` the run's stored tables; returns the paths written, the
+#: table's first (a CSV's note beside it)
 GRADES_FORMATS = {"xlsx": _grades_xlsx, "csv": _grades_csv}
 
 

@@ -52,6 +52,7 @@ from evaluation.publish.export import (
     header_text,
     media_csv_bytes,
     media_table,
+    note_text,
     number_format,
     period_words,
     published_numbers,
@@ -427,20 +428,6 @@ def about_table(
     )
 
 
-def note_text(about: pd.DataFrame, lang: str) -> str:
-    """The note beside a media CSV: the About sheet as lines ``项目：说明`` (in
-    ``lang``; ``both``: the Chinese, then the English)."""
-    blocks = []
-    for k in (0, 1) if lang == "both" else (0 if lang == "zh" else 1,):
-        item, text = (("项目", "说明"), ("Item", "Description"))[k]
-        colon = "：" if k == 0 else ": "
-        title = ABOUT["title"][k]
-        lines = [title, "=" * len(title) * (2 if k == 0 else 1)]
-        lines += [f"{r[item]}{colon}{r[text]}" for _, r in about.iterrows()]
-        blocks.append("\r\n".join(lines))
-    return "\r\n\r\n".join(blocks) + "\r\n"
-
-
 def _folder_named(path: str | Path, parts: int) -> str:
     """A folder as a note handed out names it: its last ``parts`` names (数据目录
     data/2025年报送数据, 结果文件夹 out/result), not where it sits on the office's
@@ -646,7 +633,8 @@ def export(
     why, one line). ``ranking``: the full league table for analysts; the risk
     tables: :func:`~evaluation.publish.export.risk_table`; ``grades``: the annual
     grades of the period's year from ``store``
-    (:func:`~evaluation.publish.export.export_grades`).
+    (:func:`~evaluation.publish.export.export_grades`; a CSV's note beside it says
+    the run and whether its grades are in force or under 公示).
     """
     out = Path(out)
     fmt = output_format(out, fmt)
@@ -828,7 +816,7 @@ def _grades(result, out: Path, period: str, lang: str, store) -> list:
     run, grades = found
     with Store(store, read_only=True) as s:
         paths = export_grades(s, run["run_id"], out, lang=lang)
-    return [(paths[0], len(grades))]
+    return [(paths[0], len(grades)), *((p, None) for p in paths[1:])]
 
 
 def _workbook(out: Path, sheets: dict, about: pd.DataFrame, result, frozen: int):

@@ -286,6 +286,33 @@ def test_deductions_are_capped_and_a_fault_caps_the_unit_at_good():
     assert row["reason_zh"] == "规则any：3起过错，最高评为良好"
 
 
+def test_the_rules_sheet_says_its_count_is_of_the_units_a_rule_applied_to():
+    """有过错不得评为优秀 (ANY: one fault, at most good). U1 (95, excellent by
+    score) and U2 (80, good by score) have a fault each, the eight others none: the
+    cap applies to two units, by hand, and lowers U1's grade only. The rules sheet
+    counts 2 under a header saying so (a secretary read 涉及单位或人员数 as the
+    units whose grade the rule changed)."""
+    from evaluation.publish.export import rules_sheet
+
+    faults = (
+        [
+            ("U1", "2025-03-01", "general", "", ""),
+            ("U2", "2025-04-01", "general", "", ""),
+        ],
+        FAULT_COLS,
+    )
+    ap = appraise(rules=[ANY], scores={"U2": 80.0}, faults=faults)
+    g = ap.grades.set_index("unit_id")
+    assert g.loc[["U1", "U2"], "grade_by_score"].tolist() == ["excellent", "good"]
+    assert g.loc[["U1", "U2"], "final_grade"].tolist() == ["good", "good"]
+    zh = rules_sheet(ap.rules, lang="zh").set_index("规则")
+    assert zh.at["规则any", "适用的单位或人员数（不论等次是否因此改变）"] == 2
+    en = rules_sheet(ap.rules, lang="en").set_index("Rule")
+    assert (
+        en.at["Rule any", "Units or persons it applied to (grade changed or not)"] == 2
+    )
+
+
 def test_english_reasons_count_one_fault_in_the_singular():
     """U1 one general fault (1 point), U2 two (2 points), U3 three (capped at 3);
     persons alike. The English reasons say 1 fault finding, 1 point, 2 fault

@@ -90,7 +90,10 @@ def test_an_upheld_appeal_its_correction_and_what_changed(scored, store, tmp_pat
         f'--appraisal 考评材料文件夹 --reason "{case}" --by 经办人，然后发布',
     ]
     grades = invoke("grades", RUN, "--out", tmp_path / "g.csv", "--store", store)
-    assert grades.strip() == f"已写入：{tmp_path / 'g.csv'}"
+    assert grades.splitlines() == [  # the table and its note beside it
+        f"已写入：{tmp_path / 'g.csv'}",
+        f"已写入：{tmp_path / 'g.说明.txt'}",
+    ]
     table = pd.read_csv(tmp_path / "g.csv", encoding="utf-8-sig", dtype=str)
     before_zh = table.set_index("单位代码").at["D20", "最终等次"]
     before = {zh: en for en, zh in GRADE_ZH.items()}[before_zh]
@@ -210,7 +213,9 @@ def test_the_committees_files_say_what_was_written(store, tmp_path):
     english = invoke(
         "grades", RUN, "--out", tmp_path / "g.csv", "--store", store, "--lang", "en"
     )
-    assert english == f"wrote {tmp_path / 'g.csv'}\n"
+    assert english == (
+        f"wrote {tmp_path / 'g.csv'}\nwrote {tmp_path / 'g.about.txt'}\n"
+    )
     letters = tmp_path / "反馈意见书"
     said = invoke("letters", RUN, "--unit", "D20", "--out", letters, "--store", store)
     assert said == f"已将1份反馈意见书写入：{letters}\n"

@@ -489,6 +489,67 @@ def test_the_published_annual_grade_is_a_column_of_the_years_media_table(
     assert "考评结果" in openpyxl.load_workbook(grades_file).sheetnames
 
 
+def _note(path: Path) -> dict[str, str]:
+    """A note's lines ``项目：说明`` (or ``Item: Description``) as a dict, read back
+    as UTF-8 with BOM."""
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    lines = raw.decode("utf-8-sig").splitlines()[2:]  # under the title and its rule
+    return dict(re.split("：|: ", line, maxsplit=1) for line in lines if line)
+
+
+def test_a_grades_csv_has_a_note_saying_its_run_and_whether_it_is_in_force(
+    scored, published, tmp_path
+):
+    """``export --table grades --out g.csv``: beside the table, g.说明.txt names the
+    run and says 公示中, not yet in force until the 公示's last day (the store's
+    ``notice_until``, written in Chinese by hand), that appeals may change a grade;
+    g_en.about.txt says it in English. Once the 公示 is over and the run finalised:
+    已发布, 已生效, from ``export`` and ``evaluation grades`` alike."""
+    from datetime import date, timedelta
+
+    from evaluation.publish.publication import Publication
+    from evaluation.publish.store import Store
+
+    store, run = tmp_path / "store.duckdb", published[1]
+    shutil.copyfile(published[0], store)  # finalised below: a copy of its own
+    with Store(store, read_only=True) as s:
+        until = s.runs().set_index("run_id").at[run, "notice_until"]
+    out = tmp_path / "g.csv"
+    done = invoke("export", scored, "--table", "grades", "--store", store,
+                  "--out", out)  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert f"已写入：{tmp_path / 'g.说明.txt'}" in done.output
+    note = _note(tmp_path / "g.说明.txt")
+    assert note["版本"] == run and note["状态"] == "公示中"
+    assert note["效力"] == (
+        f"尚未生效，公示期至{chinese_day(until)}；公示期满且申诉均已复核后正式确定，"
+        "此前等次可能因申诉复核而改变"
+    )
+    done = invoke("export", scored, "--table", "grades", "--store", store,
+                  "--lang", "en", "--out", tmp_path / "g_en.csv")  # fmt: skip
+    assert done.exit_code == 0, done.output
+    en = _note(tmp_path / "g_en.about.txt")
+    assert en["Run"] == run and en["Status"] == "under notice"
+    assert en["In force"].startswith(f"not yet, under public notice until {until};")
+    assert not (tmp_path / "g_en.说明.txt").exists()
+
+    with Publication(store) as p:  # the 公示 over, no appeal: final
+        p.finalise(run, by="主任", today=date.fromisoformat(until) + timedelta(days=1))
+    done = invoke("export", scored, "--table", "grades", "--store", store,
+                  "--out", out)  # fmt: skip
+    assert done.exit_code == 0, done.output
+    note = _note(tmp_path / "g.说明.txt")
+    assert note["版本"] == run and note["状态"] == "已发布"
+    assert note["效力"] == "已生效（现行版本）"
+    done = invoke("grades", run, "--store", store, "--lang", "both",
+                  "--out", tmp_path / "by_run.csv")  # fmt: skip
+    assert done.exit_code == 0, done.output
+    text = (tmp_path / "by_run.说明.txt").read_text(encoding="utf-8-sig")
+    assert "效力：已生效（现行版本）" in text
+    assert "In force: yes (the current version)" in text
+
+
 def test_export_reads_no_store_it_is_not_given(
     scored, published, tmp_path, monkeypatch
 ):

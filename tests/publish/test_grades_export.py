@@ -197,6 +197,10 @@ def test_the_workbook_has_real_numbers_a_frozen_header_and_an_about_sheet(
     assert about["考评期间"] == "2025年度（2025年1月1日至2025年12月31日）"
     assert about["版本"] == "annual-2025-1.v1"
     assert about["状态"] == "公示中"
+    assert about["效力"] == (
+        "尚未生效，公示期至2026年1月27日；公示期满且申诉均已复核后正式确定，"
+        "此前等次可能因申诉复核而改变"
+    )
     assert about["公示期"] == "2026年1月21日至2026年1月27日"
     # 17:00 UTC is 01:00 the next day in Beijing
     assert about["生成时间"] == "2026年1月20日 01:00（北京时间）"
@@ -363,9 +367,13 @@ def test_the_about_sheet_of_a_version_corrected_during_notice_says_so(config, ru
     corrected = {**run, "supersedes": NAN, "reason": NAN, "under_notice": np.False_}
     about = _about(config, corrected)
     assert about["状态"] == "公示期间已更正"
+    assert about["效力"] == "未生效（公示期间已被更正版本取代）"
     assert "替代版本" not in about
     replaced = {**corrected, "status": "published", "in_force": np.False_}
     assert _about(config, replaced)["状态"] == "已发布（已被取代）"
+    assert _about(config, replaced)["效力"] == "已失效（已被更正版本取代）"
+    final = {**replaced, "in_force": np.True_}
+    assert _about(config, final)["效力"] == "已生效（现行版本）"
     current = {**run, "under_notice": True, "supersedes": NAN}
     assert _about(config, current)["状态"] == "公示中"
     v2 = {**current, "run_id": "annual-2025-1.v2", "supersedes": "annual-2025-1.v1",

@@ -800,7 +800,8 @@ def test_rules_affected_count_each_unit_once_by_rule_name():
     zh = W.rules_affected(applied, rules, "zh")
     assert zh.to_dict() == {"加分项目": 2, "一票否决": 1, "优秀名额": 1}
     assert list(zh.index) == ["加分项目", "一票否决", "优秀名额"]
-    assert zh.index.name == "规则" and zh.name == "涉及单位或人员数"
+    assert zh.index.name == "规则"
+    assert zh.name == "适用的单位或人员数（不论等次是否因此改变）"
     en = W.rules_affected(applied, rules, "en")
     assert en.to_dict() == {"Bonus points": 2, "Veto": 1, "Quota for excellent": 1}
 
