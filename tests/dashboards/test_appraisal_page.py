@@ -420,7 +420,7 @@ def test_appeals_of_a_run_under_notice_name_the_unit_and_the_date(served, grades
 def test_the_rules_table_counts_whom_a_rule_touched_in_the_singular_and_plural(
     served,
 ):
-    """The 涉及 / Touched column says 1 unit, 2 units, 1 person, 2 persons, as the
+    """The 适用于 / Applied to column says 1 unit, 2 units, 1 person, 2 persons, as the
     committee report's table of the same rules does; Chinese alike for any count."""
     _, page = served
 
@@ -431,6 +431,8 @@ def test_the_rules_table_counts_whom_a_rule_touched_in_the_singular_and_plural(
     assert said("person", "en") == ["0 persons", "1 person", "2 persons"]
     assert said("unit", "zh") == ["0个单位", "1个单位", "2个单位"]
     assert said("person", "zh") == ["0人", "1人", "2人"]
+    # a count of the units a rule applied to, its grade changed or not: headed so
+    assert [page.t("affected", k) for k in ("zh", "en")] == ["适用于", "Applied to"]
 
 
 def test_a_units_parts_are_labelled_with_their_shares_exactly(served):

@@ -710,7 +710,7 @@ def test_a_quota_share_not_a_whole_percent_is_written_exactly(appraised):
 
 
 def _rule_words(page: str) -> tuple[dict[str, str], list[str]]:
-    """The rules tables' last cell (涉及) by rule id, and the grade rules' lines."""
+    """The rules tables' last cell (适用于) by rule id, and the grade rules' lines."""
     rows = re.findall(r'<tr data-rule="([^"]+)">(.*?)</tr>', page, re.S)
     cells = {r: re.findall(r"<td[^>]*>(.*?)</td>", body, re.S)[-1] for r, body in rows}
     lines = re.search(r'<div class="rules-lines">(.*?)</div>', page, re.S).group(1)
@@ -720,7 +720,7 @@ def _rule_words(page: str) -> tuple[dict[str, str], list[str]]:
 
 @pytest.mark.parametrize("n", [1, 2])
 def test_the_rules_count_units_and_persons_in_the_singular_and_plural(appraised, n):
-    """The rules' 涉及 column and the lines of the quota and the overrides count
+    """The rules' 适用于 column and the lines of the quota and the overrides count
     ``n`` units or persons: English 1 unit, 2 units, 1 person, 2 persons, not
     unit(s); Chinese alike. Every rule made to touch ``n``, and the quota's and the
     overrides' rows given for the first ``n`` units (the sample's 20% quota: 13
@@ -739,7 +739,13 @@ def test_the_rules_count_units_and_persons_in_the_singular_and_plural(appraised,
         "rules": ap.rules.assign(affected=n), "persons": ap.persons,
     }  # fmt: skip
     units, persons = {1: ("1 unit", "1 person"), 2: ("2 units", "2 persons")}[n]
-    cells, lines = _rule_words(R.render_html(result, tables, config=config, units=[]))
+    page = R.render_html(result, tables, config=config, units=[])
+    cells, lines = _rule_words(page)
+    # the count is of the units a rule applied to, its grade changed or not: headed
+    # 适用于, not 涉及 (read as "grades this rule changed")
+    heads = re.findall(r"<thead><tr>(.*?)</tr></thead>", page, re.S)
+    rule_head = [h for h in heads if "<th>原文</th>" in h][0]
+    assert re.findall(r"<th>(.*?)</th>", rule_head)[-1] == "适用于"
     assert cells["bonus_points"] == f"{n}个单位"
     assert cells["person_three_general_faults"] == f"{n}人"
     assert lines[1].endswith(f"超出的按得分排序改为良好；本次涉及{n}个单位。")
