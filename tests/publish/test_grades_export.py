@@ -448,3 +448,18 @@ def test_the_rules_sheet_says_a_rule_applied_beyond_its_source_s_words():
     assert list(zh.columns).index("适用说明") == list(zh.columns).index("原文") + 1
     en = rules_sheet(rules, lang="en")
     assert en["How it is applied (Chinese)"].tolist()[0].startswith("原文针对")
+
+
+def test_a_rules_note_is_headed_alike_in_the_workbook_dashboard_and_report():
+    """A rule's ``note_zh`` (原文针对受追究的个人；本办法比照适用于单位) is one fact,
+    read by the committee in three places: the grades workbook's 规则 sheet, the
+    dashboard's rules table and the committee report's rules table. Each headed it
+    its own way (适用说明, 本办法中的适用, 说明 / Note); now one header, in Chinese
+    and English."""
+    from evaluation.publish.report import texts
+    from evaluation.vocabulary import FAMILIES
+
+    header = ("适用说明", "How it is applied (Chinese)")
+    assert FAMILIES["rules_header"]["note"] == header  # the workbook's
+    assert FAMILIES["page_appraisal"]["note"] == header  # the dashboard's
+    assert (texts("zh")["note"], texts("en")["note"]) == header  # the report's
