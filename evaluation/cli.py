@@ -1611,6 +1611,10 @@ def publish(
         _store_exists(store, lang)
         if _given(ctx, "notice_days"):
             _notice_needs_appraisal(run, store, lang)
+    if run is None and _given(ctx, "notice_days") and not (appraisal and release):
+        # a new run that opens no 公示: its length would be dropped without a word
+        key = "notice_days_draft" if appraisal else "notice_days_period_new"
+        raise _fail_words(say("cli_error", key), lang, 2)
     new = run is None
     steps = ["read", "appraise", "draws", "store"] if new else ["store"]
     steps = [

@@ -300,6 +300,75 @@ def test_publish_a_period_draft_with_notice_days_is_refused(
     assert days == timedelta(days=9)
 
 
+@pytest.mark.parametrize(
+    ("given", "zh_why", "en_why"),
+    [
+        (
+            (),  # no --appraisal: a period run, published final at once
+            "只能与 --appraisal 和 --release 一起使用：没有 --appraisal，存入的是期间"
+            "评分运行，发布即正式发布，不经公示",
+            "goes with --appraisal and --release: without --appraisal the run is a "
+            "period run, published final at once with no 公示",
+        ),
+        (
+            ("--appraisal", SAMPLE / "appraisal"),  # no --release: a draft
+            "只能与 --appraisal 和 --release 一起使用：不加 --release，存入的是草稿，"
+            "草稿不公示；公示天数在发布草稿时给出（evaluation publish --run 运行编号 "
+            "--notice-days 天数）",
+            "goes with --appraisal and --release: without --release the run is "
+            "stored as a draft, with no 公示; give its length when the draft is "
+            "released (evaluation publish --run ID --notice-days N)",
+        ),
+    ],
+    ids=["period-run", "annual-draft"],
+)
+def test_publish_a_new_run_with_notice_days_that_opens_no_notice_is_refused(
+    result, tmp_path, given, zh_why, en_why
+):
+    """--notice-days sets the 公示 an annual run opens when it is released. Beside
+    a new period run (no --appraisal) or a new annual draft (no --release) it was
+    dropped without a word: the draft, released later with ``publish --run``,
+    opened a 公示 of the default 7 days, not the 10 typed. Refused by name and why,
+    in both languages, exit 2, no store made."""
+    store = tmp_path / "store.duckdb"
+    args = ("publish", result, "--by", "测试", "--store", store, *given)
+    zh = invoke(*args, "--notice-days", "10")
+    assert zh.exit_code == 2, zh.output
+    assert f"--notice-days 是年度考评运行的公示天数，{zh_why}" in zh.output
+    en = invoke(*args, "--notice-days", "10", "--lang", "en")
+    assert en.exit_code == 2, en.output
+    said = " ".join(en.output.split())  # the words as one line
+    assert (
+        "--notice-days is the length of an annual run's 公示 (public notice) and "
+        f"{en_why}" in said
+    )
+    assert "不经公示" not in en.output
+    assert not store.exists()
+
+
+def test_publish_a_new_annual_run_released_at_once_opens_the_notice_days_typed(
+    sample_result, tmp_path
+):
+    """--appraisal and --release: the annual run opens its 公示 at once, as long as
+    --notice-days says, 10 days here, both ends included (the first day + 9)."""
+    from evaluation.publish.store import save_result
+
+    store = tmp_path / "store.duckdb"
+    done = invoke(
+        "publish", save_result(sample_result, tmp_path / "result"),
+        "--appraisal", SAMPLE / "appraisal", "--appraisal-config",
+        ROOT / "appraisal.yaml", "--by", "测试", "--store", store, "--release",
+        "--notice-days", "10",
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    with Store(store, read_only=True) as s:
+        (row,) = s.runs().to_dict("records")
+    days = date.fromisoformat(row["notice_until"]) - date.fromisoformat(
+        row["notice_from"]
+    )
+    assert (row["status"], days) == ("notice", timedelta(days=9))
+
+
 def test_export_an_unknown_peer_group(result, tmp_path):
     out = tmp_path / "media.csv"
     done = invoke("export", result, "--out", out, "--peer-group", "乡镇")
