@@ -398,7 +398,9 @@ def _config_words(exc, code: str, file: Path | None = None):
         key = "config_row_value" if r.value else "config_row"
         where = r.path or r.file  # a file that is not there: no path in it
         line, item = getattr(r, "line", None), getattr(r, "item", None)
-        if line is not None and not pd.isna(line):  # where in the file, and whose
+        # where in the file, and whose; a problem at no path (a YAML syntax error)
+        # says its line in its words
+        if r.path and line is not None and not pd.isna(line):
             at = "config_at_item" if isinstance(item, str) else "config_at"
             where = say("cli_error", at, path=where, item=item or "", line=int(line))
         zh = getattr(r, "rule_zh", None)

@@ -132,10 +132,11 @@ class CatalogueError(EvaluationError):
 
 
 def _at(problem) -> str:
-    """`` (tasks, line 80)``: where a configuration's problem is, when known."""
+    """`` (tasks, line 80)``: where a configuration's problem is, when known; a
+    problem at no path (a YAML syntax error) says its line in its words."""
     line, item = getattr(problem, "line", None), getattr(problem, "item", None)
     where = [item] if isinstance(item, str) else []
-    if line is not None and not pd.isna(line):
+    if problem.path and line is not None and not pd.isna(line):
         where.append(f"line {line}")
     return f" ({', '.join(where)})" if where else ""
 

@@ -235,11 +235,13 @@ def read_yaml(path: str | Path) -> object:
     nodes in whatever walks it, and deep nesting overflows the parser."""
     path = Path(path)
 
-    def refuse(where: str, value: object, rule: str, zh: str | None = None):
+    def refuse(where: str, value: object, rule: str, zh: str | None = None, line=None):
         rows = [(path.name, where, value, rule)]
         table = pd.DataFrame(rows, columns=CatalogueError.columns)
         if zh is not None:  # the rule in Chinese too
             table["rule_zh"] = zh
+        if line is not None:  # said in the words too: the report's row column
+            table["line"] = pd.array([line], dtype="Int64")
         return CatalogueError(table)
 
     def refused(where: str, value: object, key: str, **fields):
@@ -253,8 +255,8 @@ def read_yaml(path: str | Path) -> object:
         text = path.read_text(encoding="utf-8")
         beyond = _beyond_limits(text)
         if beyond:  # its line and column said in its words, as a syntax error's
-            value, said = beyond
-            raise refuse("", value, said.en, said.zh)
+            value, said, line = beyond
+            raise refuse("", value, said.en, said.zh, line)
         return yaml.load(text, Loader=_LOADER)
     except FileNotFoundError:
         raise refused("", "", "not_found", path=path.absolute()) from None
@@ -268,21 +270,22 @@ def read_yaml(path: str | Path) -> object:
             key = "not_utf8_gbk"
         except UnicodeDecodeError:
             key = "not_utf8"
-        raise refused("", "", key, line=line) from None
+        said = say("yaml_problem", key, line=line)
+        raise refuse("", "", said.en, said.zh, line) from None
     except yaml.YAMLError as exc:
         problem, context = (getattr(exc, k, None) for k in ("problem", "context"))
         detail = f"{problem or exc}" + (f" ({context})" if context else "")
         mark = getattr(exc, "problem_mark", None)
         # the place in the words (第3行第8列, or a slip's own line), not in the path
-        said = _yaml_said(text, mark, detail)
-        raise refuse("", "", said.en, said.zh) from None
+        said, line = _yaml_said(text, mark, detail)
+        raise refuse("", "", said.en, said.zh, line) from None
     except (ValueError, OverflowError) as exc:  # 2025-02-30, a 5000-digit number
         raise refused("", "", "unholdable", detail=exc) from None
 
 
-def _beyond_limits(text: str) -> tuple[str, Word] | None:
-    """The first YAML limit ``text`` breaks, as ``(value, rule)``, or None: the rule
-    in Chinese and English (``yaml_problem``), at the parser's line and column.
+def _beyond_limits(text: str) -> tuple[str, Word, int] | None:
+    """The first YAML limit ``text`` breaks, as ``(value, rule, line)``, or None: the
+    rule in Chinese and English (``yaml_problem``), at the parser's line and column.
 
     Reads the parser's events only, nothing built, and stops at the first limit:
     each anchor's node size with its aliases expanded, so an alias adds the size of
@@ -291,10 +294,10 @@ def _beyond_limits(text: str) -> tuple[str, Word] | None:
     stack: list[list] = [[0, None]]  # each open collection: nodes so far, anchor
     aliases = nodes = 0
 
-    def beyond(event, value: str, key: str, **fields) -> tuple[str, Word]:
+    def beyond(event, value: str, key: str, **fields) -> tuple[str, Word, int]:
         at = event.start_mark
         where = {"line": at.line + 1, "column": at.column + 1}
-        return value, say("yaml_problem", key, **where, **fields)
+        return value, say("yaml_problem", key, **where, **fields), at.line + 1
 
     for event in yaml.parse(text, Loader=_LOADER):
         if isinstance(event, yaml.AliasEvent):
@@ -342,25 +345,26 @@ _TAB_INDENT = re.compile(r"^ *\t")
 _NO_COLON_KEY = re.compile(r"^\s*(?:-\s+)?[A-Za-z_][\w.-]*[ \t]+[^\s:#][^:]*$")
 
 
-def _yaml_said(text: str, mark, detail: str) -> Word:
+def _yaml_said(text: str, mark, detail: str) -> tuple[Word, int | None]:
     """A YAML syntax error in words, with the likely slip where there is one: a
     full-width colon or a missing colon on the line at fault or the one before it,
     a tab indenting the line at fault, else the parser's line and column
-    (第3行第8列)."""
+    (第3行第8列); and the line the words name (None where the parser gives none)."""
     lines = text.splitlines()
     at = mark.line if mark else -1
     for n in (at, at - 1):  # the parser stops on the line after the slip
         if 0 <= n < len(lines) and _FULL_WIDTH_KEY.match(lines[n]):
-            return say("yaml_problem", "full_width_colon", line=n + 1, detail=detail)
+            key = "full_width_colon"
+            return say("yaml_problem", key, line=n + 1, detail=detail), n + 1
     if 0 <= at < len(lines) and _TAB_INDENT.match(lines[at]):
-        return say("yaml_problem", "tab", line=at + 1, detail=detail)
+        return say("yaml_problem", "tab", line=at + 1, detail=detail), at + 1
     for n in (at - 1, at) if "expected ':'" in detail else ():
         if 0 <= n < len(lines) and _NO_COLON_KEY.match(lines[n]):
-            return say("yaml_problem", "no_colon", line=n + 1, detail=detail)
+            return say("yaml_problem", "no_colon", line=n + 1, detail=detail), n + 1
     if mark is None:
-        return say("yaml_problem", "invalid", detail=detail)
+        return say("yaml_problem", "invalid", detail=detail), None
     where = {"line": mark.line + 1, "column": mark.column + 1}
-    return say("yaml_problem", "invalid_at", **where, detail=detail)
+    return say("yaml_problem", "invalid_at", **where, detail=detail), mark.line + 1
 
 
 def located(error: CatalogueError, path: str | Path) -> CatalogueError:

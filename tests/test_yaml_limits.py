@@ -116,10 +116,11 @@ def test_a_billion_laughs_appraisal_yaml_is_refused_by_publish_within_seconds(
     assert "appraisal.yaml" in done.stderr and "billion laughs" in done.stderr
     assert "Traceback" not in done.stderr
     assert not store.exists()
-    # --report: the one problem, in Chinese (the place in its words, no field path)
+    # --report: the one problem, in Chinese (the place in its words, its line in
+    # the row column, no field path)
     assert report.read_text(encoding="utf-8-sig").splitlines() == [
         "文件,行,列,值,规则",
-        "appraisal.yaml,,,*e,第6行第8列：别名展开后全文超过100000个节点"
+        "appraisal.yaml,6,,*e,第6行第8列：别名展开后全文超过100000个节点"
         "（层层嵌套的别名，即“十亿笑声”）：请把各项直接写出",
     ]
 

@@ -265,3 +265,31 @@ def test_score_with_an_invalid_catalogue_writes_the_report_and_nothing_else(
     table = pd.read_csv(report, encoding="utf-8-sig", dtype=str)
     assert sorted(table["列"]) == ["dimensions[4].weight", "indicators[0].direction"]
     assert not out.exists()
+
+
+def test_a_yaml_slip_in_the_report_has_its_line_in_the_line_column(tmp_path):
+    """A syntax error (an unclosed ``[`` on line 3: the parser stops at line 4,
+    column 8) and a limit broken (an alias inside its own node, line 1, column 11)
+    are placed in their words, 第4行第8列：…; the report's 行 column had them
+    blank, where a data problem's line is, so a secretary sorting the report by it
+    found them nowhere. The line is there now, and said once on the screen: not
+    again before the words (indicators.yaml（第4行）：第4行第8列：…)."""
+    cases = {
+        'id: x\nversion: "1"\nname_zh: [审批\nversion: "2"\n': (4, "第4行第8列："),
+        "a: &a [1, *a]\n": (1, "第1行第11列："),
+    }
+    for text, (line, place) in cases.items():
+        catalogue = tmp_path / "indicators.yaml"
+        catalogue.write_text(text, encoding="utf-8")
+        report = tmp_path / "problems.csv"
+        done = runner.invoke(
+            app,
+            ["validate", str(SAMPLE), "--catalogue", str(catalogue),
+             "--report", str(report)],
+        )  # fmt: skip
+        assert done.exit_code == 1, done.output
+        table = pd.read_csv(report, encoding="utf-8-sig", dtype=str)
+        assert table["行"].tolist() == [str(line)] and table["列"].isna().all()
+        assert table["规则"].iloc[0].startswith(place)
+        assert f"indicators.yaml：{place}" in done.output
+        assert "（第" not in done.output and "(line" not in done.output
