@@ -377,12 +377,13 @@ def test_the_about_sheet_defines_a_typical_gap_among_all_units(among_all, tmp_pa
     assert [list(r) for r in rows if r[0] == "典型差距"] == [
         [
             "典型差距",
-            "各单位与全部单位中位数之差（取绝对值）的中位数。与全部单位比较的同类比较"
-            "预警，其阈值和原因按落后全部单位中位数多少个典型差距表述。",
+            "各单位与全部单位中位数之差（取绝对值）的中位数。与全部单位比较的预警，"
+            "其阈值和原因按落后全部单位中位数多少个典型差距表述。",
             "Typical gap",
             "The median of the units' distances from all units' median (absolute "
-            "differences). A peer warning compared with all units says in its limit "
-            "and reason how many typical gaps a unit is behind all units' median.",
+            "differences). A warning comparing a unit with all units says in its "
+            "limit and reason how many typical gaps the unit is behind all units' "
+            "median.",
         ]
     ]
 
@@ -400,12 +401,11 @@ def test_a_typical_gap_is_said_for_both_kinds_where_both_rules_are(tiny_raw):
     assert [d.zh.split("（")[0] for d in definitions] == [
         "同类各单位与同类单位中位数之差",
         "各单位与全部单位中位数之差",
-        "各单位与比较范围中位数之差",
+        "各单位与比较对象中位数之差",
     ]
     assert definitions[2] == (
-        "各单位与比较范围中位数之差（取绝对值）的中位数：在同类单位中比较的为同类单位，"
-        "与全部单位比较的为全部单位。同类比较预警的阈值和原因按落后该中位数多少个"
-        "典型差距表述。",
+        "各单位与比较对象中位数之差（取绝对值）的中位数；比较对象依预警规则为同类单位"
+        "或全部单位。此类预警的阈值和原因按落后该中位数多少个典型差距表述。",
         "The median of the units' distances from the median of those they are "
         "compared with (absolute differences): their peers, or all units for a rule "
         "within all units. A peer warning's limit and reason say how many typical "
