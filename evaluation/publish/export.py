@@ -904,6 +904,20 @@ def grades_in_force(run: dict) -> V.Word:
     return V.say("grades_in_force", "notice_any" if code == "notice" else code)
 
 
+def pending_correction(runs: pd.DataFrame, run: dict) -> dict | None:
+    """The corrected version under 公示 that replaces ``run`` once final, as a row
+    of ``runs`` (``Store.runs()``), if ``run`` is in force and its chain has one;
+    else None (a draft correction is not public)."""
+    if stage(run) != "published" or not run.get("in_force", True):
+        return None
+    later = runs[
+        (runs["chain"] == run["chain"])
+        & runs["under_notice"]
+        & (runs["version"] > run["version"])
+    ]
+    return later.iloc[-1].to_dict() if len(later) else None
+
+
 def grades_about(
     config,
     manifest: dict,
@@ -912,12 +926,15 @@ def grades_about(
     *,
     store: str | Path = "",
     rules: pd.DataFrame | None = None,
+    pending: dict | None = None,
 ) -> pd.DataFrame:
     """The 说明/About sheet: the appraisal (name, year, period), the run and its
-    status, whether its grades are in force (:func:`grades_in_force`) and dates,
-    the source (store, catalogue and rules versions, every input file's SHA-256)
-    and the method in a few sentences; zh and en side by side (columns ``项目, 说明,
-    Item, Description``)."""
+    status, whether its grades are in force (:func:`grades_in_force`), the
+    correction under 公示 that will replace them (``pending``, a row of
+    ``Store.runs()``: :func:`pending_correction`) and dates, the source (store,
+    catalogue and rules versions, every input file's SHA-256) and the method in a
+    few sentences; zh and en side by side (columns ``项目, 说明, Item,
+    Description``)."""
     y = config.year
     status, force = file_status(run), grades_in_force(run)
     label = FAMILIES["grades_in_force"]["label"]
@@ -929,6 +946,17 @@ def grades_about(
         ("状态", status[0], "Status", status[1]),
         (label.zh, force.zh, label.en, force.en),
     ]  # fmt: skip
+    if pending is not None:
+        until = pending.get("notice_until")
+        said = V.say(
+            "grades_pending",
+            "notice" if _present(until) else "notice_any",
+            run=pending["run_id"],
+            reason=pending.get("reason") or "",
+            until=V.Word(_day(until), _day(until, "en")),
+        )
+        label = FAMILIES["grades_pending"]["label"]
+        rows.append((label.zh, said.zh, label.en, said.en))
     if _present(run.get("supersedes")):
         rows.append(
             ("替代版本", f"{run['supersedes']}（申诉/复核：{run.get('reason') or ''}）",
@@ -1467,10 +1495,7 @@ def _grades_csv(out, table, lang, config, info, run, store, tables) -> list[Path
     its note ``<stem>.说明.txt`` (``.about.txt`` in English): the 说明 About sheet's
     facts as lines (:func:`note_text`), so a CSV sent on says its run, its status and
     whether its grades are in force. Both files or neither."""
-    about = grades_about(
-        config, info, run, tables["grades"], store=getattr(store, "path", ""),
-        rules=tables["rules"],
-    )  # fmt: skip
+    about = _grades_about(config, info, run, store, tables)
     note = out.with_name(f"{out.stem}.{'about' if lang == 'en' else '说明'}.txt")
     text = note_text(about, lang, title=FAMILIES["export_about"]["grades_title"])
     files = {
@@ -1486,10 +1511,7 @@ def _grades_csv(out, table, lang, config, info, run, store, tables) -> list[Path
 def _grades_xlsx(out, table, lang, config, info, run, store, tables) -> list[Path]:
     """A 考评结果 sheet in Chinese, a Grades sheet in English, the rules as 规则 and
     Rules, 说明 About."""
-    about = grades_about(
-        config, info, run, tables["grades"], store=getattr(store, "path", ""),
-        rules=tables["rules"],
-    )  # fmt: skip
+    about = _grades_about(config, info, run, store, tables)
     return [
         write_xlsx(
             out,
@@ -1504,6 +1526,15 @@ def _grades_xlsx(out, table, lang, config, info, run, store, tables) -> list[Pat
             properties=_properties(config, run, "考评结果 / Grades"),
         )
     ]
+
+
+def _grades_about(config, info, run, store, tables) -> pd.DataFrame:
+    """:func:`grades_about` of a stored run, with the correction under 公示 that
+    will replace it, if any."""
+    return grades_about(
+        config, info, run, tables["grades"], store=getattr(store, "path", ""),
+        rules=tables["rules"], pending=pending_correction(store.runs(), run),
+    )  # fmt: skip
 
 
 #: file format of the grades table (``out``'s suffix) → ``writer(out, table, lang,

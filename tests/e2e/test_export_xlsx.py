@@ -550,6 +550,85 @@ def test_a_grades_csv_has_a_note_saying_its_run_and_whether_it_is_in_force(
     assert "In force: yes (the current version)" in text
 
 
+def test_a_grades_file_of_the_run_in_force_names_its_correction_under_notice(
+    scored, published, tmp_path
+):
+    """v1 final and in force; an appeal's corrected v2 released, under 公示 until a
+    day (the store's ``notice_until``, written in Chinese by hand): v1's grades
+    files, still 已生效, say that v2 is under 公示 until that day and replaces v1
+    once final, in the CSV note (Chinese, English) and the workbook's 说明 About
+    sheet, from ``export`` and ``evaluation grades`` alike. Before v2 is released
+    (no correction, or a draft no one outside sees) no such line."""
+    from datetime import date, timedelta
+
+    from evaluation.publish.publication import Publication
+    from evaluation.publish.store import Store
+
+    store, v1 = tmp_path / "store.duckdb", published[1]
+    shutil.copyfile(published[0], store)
+    with Store(store, read_only=True) as s:
+        until = s.runs().set_index("run_id").at[v1, "notice_until"]
+    with Publication(store) as p:  # the 公示 over, no appeal: final
+        p.finalise(v1, by="主任", today=date.fromisoformat(until) + timedelta(days=1))
+    label = "待生效的更正版本"
+
+    def export(*more) -> None:
+        done = invoke("export", scored, "--table", "grades", "--store", store, *more)
+        assert done.exit_code == 0, done.output
+
+    export("--out", tmp_path / "g.csv")
+    assert label not in _note(tmp_path / "g.说明.txt")  # no correction: no line
+    folder = tmp_path / "appraisal"  # the committee lowers D20 on review
+    shutil.copytree(SAMPLE / "appraisal", folder)
+    pd.DataFrame(
+        [["D20", "pass", "复核：重点工作数据有误", "考评委员会", "2026-02-03"]],
+        columns=["unit_id", "grade", "reason", "approved_by", "approved_on"],
+    ).to_csv(folder / "overrides.csv", index=False, encoding="utf-8-sig")
+    reason = "复核〔2026〕2号"
+    done = invoke(
+        "appeal", v1, scored, "--reason", reason, "--by", "绩效办", "--appraisal",
+        folder, "--appraisal-config", ROOT / "appraisal.yaml", "--store", store,
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    v2 = v1.replace(".v1", ".v2")
+    export("--out", tmp_path / "g.csv")
+    assert label not in _note(tmp_path / "g.说明.txt")  # a draft: not public
+
+    done = invoke("publish", "--run", v2, "--by", "主任", "--store", store)
+    assert done.exit_code == 0, done.output
+    with Store(store, read_only=True) as s:
+        runs = s.runs().set_index("run_id")
+    assert runs.at[v2, "status"] == "notice" and bool(runs.at[v1, "in_force"])
+    until2 = runs.at[v2, "notice_until"]
+    zh = (
+        f"更正版本 {v2}（申诉/复核：{reason}）公示中，公示期至{chinese_day(until2)}；"
+        "正式发布后取代本版本，本文件中的等次可能随之改变"
+    )
+    export("--out", tmp_path / "g.csv")
+    note = _note(tmp_path / "g.说明.txt")
+    assert note["版本"] == v1 and note["效力"] == "已生效（现行版本）"
+    assert note[label] == zh
+    export("--lang", "en", "--out", tmp_path / "g_en.csv")
+    assert _note(tmp_path / "g_en.about.txt")["Correction pending"] == (
+        f"corrected version {v2} (appeal/review: {reason}) under public notice until "
+        f"{until2}; once final it replaces this version, and grades here may change"
+    )
+    book = tmp_path / "g.xlsx"
+    done = invoke("grades", v1, "--store", store, "--out", book)
+    assert done.exit_code == 0, done.output
+    about = {
+        r[0]: r[1]
+        for r in openpyxl.load_workbook(book)["说明 About"].iter_rows(
+            min_row=2, values_only=True
+        )
+    }
+    assert about["版本"] == v1 and about[label] == zh
+    # v2's own files say no such line: it is the correction, not a run in force
+    done = invoke("grades", v2, "--store", store, "--out", tmp_path / "v2.csv")
+    assert done.exit_code == 0, done.output
+    assert label not in _note(tmp_path / "v2.说明.txt")
+
+
 def test_export_reads_no_store_it_is_not_given(
     scored, published, tmp_path, monkeypatch
 ):

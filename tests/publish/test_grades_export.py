@@ -17,6 +17,7 @@ from evaluation.publish.export import (
     grades_about,
     grades_table,
     method_text,
+    pending_correction,
     persons_table,
     time_zh,
     write_grades_csv,
@@ -380,6 +381,48 @@ def test_the_about_sheet_of_a_version_corrected_during_notice_says_so(config, ru
           "reason": "annual-2025-1.v1.c1"}  # fmt: skip
     assert _about(config, v2)["替代版本"] == (
         "annual-2025-1.v1（申诉/复核：annual-2025-1.v1.c1）"
+    )
+
+
+def test_the_correction_pending_for_a_run_in_force_is_its_chains_under_notice(config):
+    """Rows as ``Store.runs`` gives them. v1 final and in force: v2, released as
+    its correction, is pending while under 公示; a draft v2 is not (not public);
+    v2 corrected in its turn by v3 during its 公示: v3 is. Nothing is pending for
+    a run not in force, nor across chains. The line then reads, in both languages,
+    the pending run, its reason and the 公示's last day (2026年1月25日 by hand)."""
+    cols = ["run_id", "chain", "version", "status", "under_notice", "in_force",
+            "reason", "notice_until"]  # fmt: skip
+
+    def runs(*rows) -> pd.DataFrame:
+        return pd.DataFrame(list(rows), columns=cols)
+
+    v1 = ("a.v1", "a", 1, "published", False, True, None, "2026-01-18")
+    v2 = ("a.v2", "a", 2, "notice", True, False, "复核〔2026〕2号", "2026-01-25")
+    other = ("b.v2", "b", 2, "notice", True, False, "x", "2026-01-25")
+    first = dict(zip(cols, v1, strict=True))
+    assert pending_correction(runs(v1, other), first) is None
+    assert pending_correction(runs(v1, v2), first)["run_id"] == "a.v2"
+    draft = (*v2[:3], "draft", False, False, *v2[6:])
+    assert pending_correction(runs(v1, draft), first) is None
+    corrected = (*v2[:4], False, *v2[5:])
+    v3 = ("a.v3", "a", 3, "notice", True, False, "复核〔2026〕3号", "2026-01-26")
+    assert pending_correction(runs(v1, corrected, v3), first)["run_id"] == "a.v3"
+    gone = {**first, "in_force": False}  # superseded: its successor is final
+    assert pending_correction(runs(v1, v2), gone) is None
+    table = grades_about(
+        config, MANIFEST, {**first, "supersedes": None}, _grades(),
+        pending=pending_correction(runs(v1, v2), first),
+    )  # fmt: skip
+    row = table[table["项目"] == "待生效的更正版本"].iloc[0]
+    assert row["说明"] == (
+        "更正版本 a.v2（申诉/复核：复核〔2026〕2号）公示中，公示期至2026年1月25日；"
+        "正式发布后取代本版本，本文件中的等次可能随之改变"
+    )
+    assert row["Item"] == "Correction pending"
+    assert row["Description"] == (
+        "corrected version a.v2 (appeal/review: 复核〔2026〕2号) under public notice "
+        "until 2026-01-25; once final it replaces this version, and grades here may "
+        "change"
     )
 
 
