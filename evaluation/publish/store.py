@@ -650,20 +650,24 @@ class Store:
         return dict(zip([d[0] for d in cur.description], row, strict=True))
 
     def runs(self) -> pd.DataFrame:
-        """Every run, with ``under_notice`` (status ``notice`` and not corrected by a
-        released version) and ``in_force`` (published and not superseded by a
-        published version)."""
+        """Every run, with ``under_notice`` (status ``notice``, its chain's latest
+        released version: no correction released after it) and ``in_force``
+        (published, its chain's latest published version). Read from the chain,
+        not from ``supersedes`` alone: a final v3 that corrected v2 during v2's
+        公示 replaces v1 too, which v2 superseded."""
         frame = self._db.execute(
             "SELECT * EXCLUDE (manifest) FROM runs ORDER BY created_at, run_id"
         ).df()
-        released = frame[frame["status"].isin(RELEASED)]
-        published = frame[frame["status"] == "published"]
-        frame["under_notice"] = (frame["status"] == "notice") & ~frame["run_id"].isin(
-            set(released["supersedes"].dropna())
+
+        def latest(status: pd.Series) -> pd.Series:
+            """Rows that are their chain's highest version among ``status``."""
+            top = frame[status].groupby("chain")["version"].max()
+            return status & (frame["version"] == frame["chain"].map(top))
+
+        frame["under_notice"] = latest(frame["status"].isin(RELEASED)) & (
+            frame["status"] == "notice"
         )
-        frame["in_force"] = (frame["status"] == "published") & ~frame["run_id"].isin(
-            set(published["supersedes"].dropna())
-        )
+        frame["in_force"] = latest(frame["status"] == "published")
         return frame[RUN_COLUMNS]
 
     def in_force(self, kind: str, period: str) -> str | None:

@@ -178,6 +178,26 @@ def test_in_force_and_under_notice_are_read_from_the_chain(tmp_path):
         assert s.released_successor("c.v2") == "c.v3"
 
 
+def test_a_correction_made_during_its_predecessors_notice_replaces_the_run_in_force(
+    tmp_path,
+):
+    """v1 final; v2 corrects it (公示中); v3 corrects v2 during that 公示 and is
+    final: v3 alone is in force (v1 was replaced, if through a version that never
+    became final), and v2, corrected, is no longer under notice."""
+    with Store(tmp_path / "s.duckdb") as s, s.transaction():
+        draft(s, "c.v1", "published")
+        draft(s, "c.v2", "notice", supersedes="c.v1")
+        draft(s, "c.v3", "published", supersedes="c.v2")
+        runs = s.runs().set_index("run_id")
+        assert runs["in_force"].to_dict() == {
+            "c.v1": False,
+            "c.v2": False,
+            "c.v3": True,
+        }
+        assert not runs["under_notice"].any()
+        assert s.in_force("period", "2025") == "c.v3"
+
+
 def test_a_draft_is_read_only_by_a_named_viewer_and_the_view_recorded(tmp_path):
     frame = pd.DataFrame({"unit_id": ["U1"], "composite_score": [61.0]})
     with Store(tmp_path / "s.duckdb") as s:
