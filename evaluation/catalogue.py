@@ -1036,7 +1036,9 @@ def _weight_by_known(c: Catalogue) -> list[Problem]:
 
 def _manual_sibling_sets(c: Catalogue):
     """Each node whose children's ``weight`` fields are its weights (manual, or a
-    manual blend): ``(node, [(section, index, child), …])``, ``None`` the composite."""
+    manual blend): ``(node, [(section, index, child), …])``, ``None`` the composite.
+    Not the children of a parent that names no dimension (a typo, said by
+    :func:`_parents_are_dimensions`): that node does not exist."""
     groups: dict[str | None, list] = {}
     for section in ("dimensions", "indicators"):
         for i, n in enumerate(getattr(c, section)):
@@ -1045,12 +1047,30 @@ def _manual_sibling_sets(c: Catalogue):
     method[None] = c.settings.weights
     for key, members in groups.items():
         spec = method.get(key)
-        if (
-            spec is None
-            or spec.method == "manual"
+        if spec is not None and (
+            spec.method == "manual"
             or (spec.method == "blend" and spec.subjective == "manual")
         ):
             yield key, members
+
+
+def _made_whole_by_strays(c: Catalogue):
+    """Whether a set's sum could be 1 with some of the nodes whose parent names no
+    dimension (a typo) back in it: a set such a node left is short of their weights,
+    and its sum is not said (the parent is; the sum, if still off, once it is
+    mended). A stray weight at fault (NaN) could be any, as could too many strays."""
+    dims = {d.id for d in c.dimensions}
+    stray = [
+        n.weight
+        for n in (*c.dimensions, *c.indicators)
+        if n.parent is not None and n.parent not in dims
+    ]
+    sums = {0.0}  # what some of the strays add, up to 1
+    for w in stray:
+        if w != w or len(sums) > 1024:  # NaN, or too many to follow
+            return lambda total: total < 1
+        sums |= {round(s + w, 9) for s in sums if s + w <= 1 + 1e-6}
+    return lambda total: any(abs(total + s - 1) <= 1e-6 for s in sums)
 
 
 def _unwritten(members) -> list:
@@ -1062,13 +1082,15 @@ def _sibling_weights_sum_to_one(c: Catalogue) -> list[Problem]:
     """With ``sibling_weights: sum_to_one``, the ``weight`` fields of each node's
     children sum to 1 where the node uses them (manual weights, or a manual blend).
     A child with no ``weight`` written counts 1, and the message names it, at its
-    path: the sum alone would not say a weight was forgotten."""
+    path: the sum alone would not say a weight was forgotten. A set a mistyped
+    parent's node may have left (:func:`_made_whole_by_strays`) waits for the typo."""
     if c.settings.sibling_weights != "sum_to_one":
         return []
     problems: list[Problem] = []
+    whole = _made_whole_by_strays(c)
     for key, members in _manual_sibling_sets(c):
         total = sum(n.weight for _, _, n in members)
-        if abs(total - 1) > 1e-6:
+        if abs(total - 1) > 1e-6 and not whole(total):
             unwritten = _unwritten(members)
             section, i, _ = unwritten[0] if unwritten else members[-1]
             ids = _ids([n.id for _, _, n in members])

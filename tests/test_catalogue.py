@@ -389,6 +389,86 @@ def test_sibling_sums_wait_when_what_they_read_is_at_fault(tiny_raw):
     assert set(paths(tiny_raw)) == {"dimensions[0].weights.method"}
 
 
+def sample_problems(tmp_path, *edits) -> dict[str, object]:
+    """The sample ``indicators.yaml`` with ``edits`` (text, replacement) made, loaded:
+    each problem's path and value."""
+    text = (ROOT / "indicators.yaml").read_text(encoding="utf-8")
+    for old, new in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    path = tmp_path / "indicators.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ev.CatalogueError) as info:
+        ev.load_catalogue(path)
+    problems = info.value.problems
+    return dict(zip(problems["path"], problems["value"], strict=True))
+
+
+COMPLAINTS = "{id: efficiency.complaints, parent: efficiency, weight: 0.4,"
+
+
+def test_a_mistyped_parent_is_one_problem_not_two_wrong_sums(tmp_path):
+    """efficiency.complaints (dimensions[6], weight 0.4) under ``efficency``: the
+    typo alone is said. Under the unknown id it is alone (0.4, not a set of
+    efficency's), and efficiency keeps efficiency.approval's 0.6, short of 1 by the
+    stray's 0.4 exactly. So too an indicator's typo (complaint_handling_rate,
+    0.4, out of efficiency.complaints: 0.3 + 0.3 left), and beside a field's own
+    fault (hotline_response_rate's direction ``up``), where the sums are read
+    from the entries one by one."""
+    typo = (COMPLAINTS, COMPLAINTS.replace("parent: efficiency", "parent: efficency"))
+    assert sample_problems(tmp_path, typo) == {"dimensions[6].parent": "efficency"}
+    indicator = (
+        "complaint_handling_rate\n    parent: efficiency.complaints\n",
+        "complaint_handling_rate\n    parent: efficiency.complaint\n",
+    )
+    assert sample_problems(tmp_path, indicator) == {
+        "indicators[3].parent": "efficiency.complaint"
+    }
+    direction = (
+        'tickets assigned, × 100%\n    unit_zh: "%"\n    unit_en: "%"\n'
+        "    direction: higher\n",
+        'tickets assigned, × 100%\n    unit_zh: "%"\n    unit_en: "%"\n'
+        "    direction: up\n",
+    )
+    assert set(sample_problems(tmp_path, typo, direction)) == {
+        "dimensions[6].parent",
+        "indicators[5].direction",
+    }
+
+
+def test_a_mistyped_parent_leaves_the_sums_it_cannot_mend_said(tmp_path):
+    """A sum off 1 whichever set the stray belongs to is still said: cost's
+    children 0.6 + 0.5 = 1.1 (at cost.operation, dimensions[8]), and efficiency's
+    0.5 + 0.4 = 0.9 with efficiency.complaints back, 0.5 without it (said 0.5,
+    at efficiency.approval, dimensions[5])."""
+    typo = (COMPLAINTS, COMPLAINTS.replace("parent: efficiency", "parent: efficency"))
+    cost = (
+        "{id: cost.funds, parent: cost, weight: 0.5,",
+        "{id: cost.funds, parent: cost, weight: 0.6,",
+    )
+    assert sample_problems(tmp_path, typo, cost) == {
+        "dimensions[6].parent": "efficency",
+        "dimensions[8].weight": "1.1",
+    }
+    approval = (
+        "{id: efficiency.approval, parent: efficiency, weight: 0.6,",
+        "{id: efficiency.approval, parent: efficiency, weight: 0.5,",
+    )
+    assert sample_problems(tmp_path, typo, approval) == {
+        "dimensions[6].parent": "efficency",
+        "dimensions[5].weight": "0.5",
+    }
+
+
+def test_children_of_an_unknown_parent_are_no_sibling_set(tiny_raw):
+    """a1 and a2 both under ``nowhere``, a2's weight left out (renormalise): their
+    parents are said, not a weight missing among nowhere's children."""
+    for ind in tiny_raw["indicators"][:2]:
+        ind["parent"] = "nowhere"
+    del tiny_raw["indicators"][1]["weight"]
+    assert set(paths(tiny_raw)) == {"indicators[0].parent", "indicators[1].parent"}
+
+
 def test_any_depth_of_hierarchy(tiny_raw):
     raw = copy.deepcopy(tiny_raw)
     raw["dimensions"] += [
