@@ -290,8 +290,9 @@ ReportOpt = Annotated[
     Path | None,
     typer.Option(
         help="校验不通过时，将完整的问题报告写入此文件（CSV，UTF-8 带 "
-        "BOM）。 Write the full problem report here (UTF-8-BOM CSV) on "
-        "failure."
+        "BOM；文件名以 .xlsx 结尾的，写为 Excel 工作簿）。 Write the full "
+        "problem report here on failure (UTF-8-BOM CSV; an Excel workbook "
+        "if the name ends .xlsx)."
     ),
 ]
 #: the office's own records, every command's default (and make run's): git-ignored,
@@ -433,10 +434,10 @@ def _config_failure(
     exit_ = _fail_words(_config_words(exc, code, path), lang)
     if report is not None:
         from evaluation.intake.validate import problems_table
-        from evaluation.publish.export import write_media_csv
+        from evaluation.publish.export import write_problem_report
         from evaluation.vocabulary import say
 
-        write_media_csv(problems_table(exc.as_report(), lang), report)
+        write_problem_report(problems_table(exc.as_report(), lang), report, lang)
         typer.echo(say("validate_cli", "full", path=report).text(lang), err=True)
     return exit_
 
@@ -478,7 +479,7 @@ def _report_failure(
     first problems, and the full report (file, row, column, value, rule) to
     ``report``, headed and worded in ``lang``."""
     from evaluation.intake.validate import problems_table
-    from evaluation.publish.export import write_media_csv
+    from evaluation.publish.export import write_problem_report
     from evaluation.vocabulary import say, say_count
 
     table = problems_table(exc.report, lang)
@@ -503,7 +504,7 @@ def _report_failure(
     typer.echo(shown.where(shown.notna(), "").to_string(index=False), err=True)
     if report is not None:
         report.parent.mkdir(parents=True, exist_ok=True)
-        write_media_csv(table, report)
+        write_problem_report(table, report, lang)
         typer.echo("\n" + say("validate_cli", "full", path=report).text(lang), err=True)
     else:
         typer.echo("\n" + say("validate_cli", "hint").text(lang), err=True)
@@ -1388,7 +1389,9 @@ ProblemsOpt = Annotated[
     Path | None,
     typer.Option(
         "--report",
-        help="将所有输入问题写入此文件（CSV）。 Write every input problem here (CSV).",
+        help="将所有输入问题写入此文件（CSV；文件名以 .xlsx 结尾的，写为 Excel "
+        "工作簿）。 Write every input problem here (CSV; an Excel workbook if "
+        "the name ends .xlsx).",
     ),
 ]
 

@@ -613,6 +613,35 @@ def write_media_csv(table: pd.DataFrame, path: str | Path) -> Path:
     return Path(path)
 
 
+def write_problem_report(table: pd.DataFrame, path: str | Path, lang: str) -> Path:
+    """A problem report (:func:`~evaluation.intake.validate.problems_table`, headed
+    in ``lang``) to ``path``: an Excel workbook when its name ends ``.xlsx`` (one
+    sheet, 问题清单 / Problems, the same columns; the row a number, and a value
+    sent as a number that reads the same, ``-5`` or ``1.1``, a number: ``0.10`` or
+    ``007`` stay text, as sent), else the media CSV (:func:`write_media_csv`)."""
+    if Path(path).suffix.lower() != ".xlsx":
+        return write_media_csv(table, path)
+    value = V.words("problem_header", lang)["value"]
+    shown = table.astype({value: object})
+    shown[value] = shown[value].map(_number_as_sent)
+    return write_xlsx(path, {V.words("validate_cli", lang)["sheet"]: shown})
+
+
+def _number_as_sent(value):
+    """``value`` as a number if it is text that number is written as (``-5``,
+    ``1.1``), else as it is."""
+    if not isinstance(value, str):
+        return value
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    if not np.isfinite(number):
+        return value
+    whole = number.is_integer() and abs(number) < 1e15
+    return number if (str(int(number)) if whole else repr(number)) == value else value
+
+
 def media_csv_bytes(table: pd.DataFrame) -> bytes:
     """The exact bytes of the media CSV (the dashboard's download uses the same):
     UTF-8 with BOM (Excel opens Chinese text right), CRLF, text cells made safe

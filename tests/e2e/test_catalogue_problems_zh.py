@@ -267,6 +267,33 @@ def test_score_with_an_invalid_catalogue_writes_the_report_and_nothing_else(
     assert not out.exists()
 
 
+def test_score_writes_a_catalogue_report_named_xlsx_as_a_workbook(tmp_path):
+    """score --report 问题清单.xlsx with an invalid catalogue: an Excel workbook (it
+    was CSV text), the CSV's columns, each line a number; 1.1, the level-1 sum
+    (0.35 + 0.15 + 0.25 + 0.20 + 0.15), a number too; no result folder."""
+    import openpyxl
+
+    catalogue = broken(tmp_path, two_faults)
+    direction, weight = lines_of(catalogue)
+    report, out = tmp_path / "问题清单.xlsx", tmp_path / "out"
+    done = runner.invoke(
+        app,
+        ["score", str(SAMPLE), "--period", "2025", "--out", str(out),
+         "--catalogue", catalogue, "--report", str(report)],
+    )  # fmt: skip
+    assert done.exit_code == 1, done.output
+    assert not out.exists()
+    sheet = openpyxl.load_workbook(report)["问题清单"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("文件", "行", "列", "值", "规则")
+    assert sorted(r[:4] for r in rows[1:]) == sorted(
+        [
+            ("indicators.yaml", direction, "indicators[0].direction", "upward"),
+            ("indicators.yaml", weight, "dimensions[4].weight", 1.1),
+        ]
+    )
+
+
 def test_a_yaml_slip_in_the_report_has_its_line_in_the_line_column(tmp_path):
     """A syntax error (an unclosed ``[`` on line 3: the parser stops at line 4,
     column 8) and a limit broken (an alias inside its own node, line 1, column 11)

@@ -540,6 +540,48 @@ def test_one_flag_is_counted_as_one_in_the_flags_heading(tmp_path, sample_result
         )
 
 
+def test_a_report_named_xlsx_is_an_excel_workbook(tmp_path, tiny_yaml):
+    """``--report 问题清单.xlsx`` was CSV text in a file Excel refuses to open: it is
+    a workbook now, the CSV's columns in one sheet, the row a number and a value
+    sent as a number a number (101, out of a1's 0–100); 八十 (not a number) and
+    -0.50 (below a2's 0, a number Excel would show -0.5) as sent, text. In English
+    with ``--lang en``."""
+    import openpyxl
+
+    data = write_dataset(
+        tmp_path / "data",
+        TINY_UNITS,
+        _rows(
+            r0=("U1", "2025-Q1", "a1", "101"),
+            r1=("U1", "2025-Q2", "a1", "八十"),
+            r12=("U1", "2025-Q1", "a2", "-0.50"),
+        ),
+    )
+    for lang, sheet, header, column in (
+        ("zh", "问题清单", ("文件", "行", "列", "值", "规则"), "指标值（value）"),
+        ("en", "Problems", ("file", "row", "column", "value", "rule"), "value"),
+    ):
+        book, csv = tmp_path / f"问题清单_{lang}.xlsx", tmp_path / f"{lang}.csv"
+        said = invoke(
+            "validate", data, "-c", tiny_yaml, "--report", book, "--lang", lang
+        )
+        assert said.exit_code == 1, said.output
+        assert book.read_bytes()[:2] == b"PK"  # a zip, as every .xlsx is
+        invoke("validate", data, "-c", tiny_yaml, "--report", csv, "--lang", lang)
+        rules = pd.read_csv(csv, encoding="utf-8-sig", dtype=str).iloc[:, 4]
+        read = openpyxl.load_workbook(book)
+        assert read.sheetnames == [sheet]
+        rows = list(read[sheet].iter_rows(values_only=True))
+        assert rows[0] == header
+        file = "observations/office.csv"
+        assert [r[:4] for r in rows[1:]] == [
+            (file, 2, column, 101),
+            (file, 3, column, "八十"),
+            (file, 14, column, "-0.50"),
+        ]
+        assert [r[4] for r in rows[1:]] == rules.tolist()
+
+
 def test_the_problem_report_is_in_chinese_by_default_for_the_agencies(
     tmp_path, tiny_yaml
 ):

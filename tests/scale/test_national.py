@@ -407,6 +407,45 @@ def test_an_unknown_unit_is_said_not_in_the_units_file_given(
     assert row[3:] == ["ZZ9", words]  # value, rule
 
 
+def test_the_national_report_named_xlsx_is_a_workbook(data, units, tmp_path):
+    """national --report 问题清单.xlsx: an Excel workbook, not CSV text in a file
+    Excel refuses; ZZ9 (row 4 of the reports) said in its sheet, the row a number,
+    and the row the unit then lacks (no row number: blank)."""
+    import openpyxl
+
+    obs = data.observations[["unit_id", "period", "indicator_id", "value"]]
+    obs = obs[obs["period"].str.startswith("2025-M1")].reset_index(drop=True)
+    lacked = " / ".join(obs.loc[3, ["unit_id", "period", "indicator_id"]])
+    obs.loc[3, "unit_id"] = "ZZ9"
+    obs.to_parquet(tmp_path / "reports.parquet", index=False)
+    units.to_parquet(tmp_path / "units.parquet", index=False)
+    report = tmp_path / "问题清单.xlsx"
+    done = CliRunner().invoke(
+        app,
+        [
+            "national", str(tmp_path / "reports.parquet"),
+            "--units", str(tmp_path / "units.parquet"), "--period", "2025-Q4",
+            "--catalogue", str(ROOT / "indicators.yaml"), "--out",
+            str(tmp_path / "out"), "--report", str(report),
+        ],
+    )  # fmt: skip
+    assert done.exit_code == 1, done.output
+    rows = list(openpyxl.load_workbook(report)["问题清单"].iter_rows(values_only=True))
+    assert rows[0] == ("文件", "行", "列", "值", "规则")
+    file = str(tmp_path / "reports.parquet")
+    assert {r[:4] for r in rows[1:]} == {
+        (file, 4, "单位代码（unit_id）", "ZZ9"),
+        (
+            file,
+            None,
+            "单位代码（unit_id）、报告期（period）、指标代码（indicator_id）",
+            lacked,
+        ),
+    }
+    (said,) = [r[4] for r in rows if r[3] == "ZZ9"]
+    assert said == "单位代码不在单位名单（units.parquet）中"
+
+
 # ------------------------------------------------ a space at a code's start or end
 SPACES = "前后有空格：“{}”开头或末尾有空格（引号内是单元格的原样内容），请删去空格"
 
