@@ -525,7 +525,7 @@ def test_a_yaml_syntax_error_is_placed_in_chinese_words(tmp_path):
     problem = info.value.problems.iloc[0]
     assert problem["path"] == ""
     assert problem["rule_zh"].startswith("第3行第8列：不是有效的 YAML 格式（")
-    assert problem["rule"].startswith("not valid YAML at line 3, column 8: ")
+    assert problem["rule"].startswith("line 3, column 8: not valid YAML (")
 
 
 def test_a_catalogue_saved_in_gbk_is_named_by_its_line_in_chinese(tmp_path):
