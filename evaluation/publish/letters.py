@@ -50,6 +50,7 @@ from evaluation.publish.export import (
     round_half_up,
     time_zh,
 )
+from evaluation.publish.media import typical_gap_note
 from evaluation.publish.report import (
     case_text,
     correction_from_store,
@@ -155,6 +156,8 @@ def warning_summary(warnings: pd.DataFrame, unit: str, year, catalogue) -> dict:
                     "level_zh": RISK_LEVEL[r.level][0],
                     "node": catalogue.name_or_id(r.node_id, "zh"),
                     "reason": r.reason_zh,
+                    "node_id": r.node_id,
+                    "rule": getattr(r, "rule", None),
                 }
             )
     return {
@@ -188,6 +191,8 @@ def open_items(ledger: pd.DataFrame, unit: str, catalogue, name: str) -> list[di
                 "escalations": int(r.escalations),
                 "responsible": name,
                 "reason": r.reason_zh,
+                "node_id": r.node_id,
+                "rule": getattr(r, "rule", None),
             }
         )
     return rows
@@ -269,6 +274,18 @@ def correction_note(correction: dict | None, unit: str, names=None) -> str:
         )
         + appeal
     )
+
+
+def gap_note(catalogue, warned: list[dict], items: list[dict]) -> dict:
+    """The letter's one footnote on what a typical gap is (``注：典型差距指…``,
+    :func:`~evaluation.publish.media.typical_gap_note`), where a reason it quotes is
+    a robust-z peer warning's: ``typical_gap`` its words, for the rules of the red
+    and orange warnings listed (``warned``) and the open items (``items``);
+    ``typical_gap_at`` the table it goes under, the warnings' if one of theirs is
+    such a reason, else the items' (``""``: no note)."""
+    note = typical_gap_note(catalogue, warned + items)
+    at = "warnings" if typical_gap_note(catalogue, warned) else "rectification"
+    return {"typical_gap": note, "typical_gap_at": at if note else ""}
 
 
 def appeal_window(run: dict | None, issuer: str = ISSUER, *, today=None) -> dict:
@@ -365,6 +382,8 @@ def letter_data(
         )
     status = (run or {}).get("status", "")
     issued = pd.Timestamp(issued_on or _today()).date()
+    warned = warning_summary(result.warnings, unit, year, cat)
+    items = open_items(result.ledger, unit, cat, row["name_zh"])
     return {
         "unit_id": unit,
         "name": row["name_zh"],
@@ -408,8 +427,9 @@ def letter_data(
         "strengths": strengths.to_dict("records"),
         "weaknesses": weaknesses.to_dict("records"),
         "comparison": comparison_text(strengths, weaknesses) + _unscored(gaps),
-        "warnings": warning_summary(result.warnings, unit, year, cat),
-        "rectification": open_items(result.ledger, unit, cat, row["name_zh"]),
+        "warnings": warned,
+        "rectification": items,
+        **gap_note(cat, warned["latest"], items),
         "rules": unit_rules(rules_applied, unit),
         "flags": quality_flags(result.flags, unit, year, cat),
         "appeal": appeal_window(run, issuer, today=issued),
@@ -603,6 +623,7 @@ __all__ = [
     "comparison_text",
     "correction_note",
     "dimension_gaps",
+    "gap_note",
     "group_position",
     "letter_data",
     "letter_name",

@@ -292,6 +292,23 @@ def typical_gap(catalogue, nodes=None) -> V.Word | None:
     return ABOUT["typical_gap_text" + ("_all" if within == {"all"} else "")]
 
 
+def typical_gap_note(catalogue, shown, lang: str = "zh") -> str:
+    """The footnote under the reasons a feedback letter or the committee report
+    quotes, where one is a robust-z peer warning's: ``注：典型差距指同类各单位…``
+    (:func:`typical_gap` for the nodes of the peer warnings among ``shown``, as a
+    unit's profile says it). ``shown``: the warnings quoted, as records with
+    ``rule`` and ``node_id``; ``""`` where none is such a warning (one without a
+    ``rule``, of a run stored before warnings named it, is not)."""
+    nodes = [w["node_id"] for w in shown if w.get("rule") == "peer"]
+    said = typical_gap(catalogue, nodes)
+    if said is None:
+        return ""
+    text = said.text(lang)
+    if lang == "en":  # after "a typical gap is": the median …
+        text = text[0].lower() + text[1:]
+    return word("report", "typical_gap_note", lang).format(text=text)
+
+
 def about_table(
     result: Result,
     period: str | None = None,

@@ -73,6 +73,7 @@ from evaluation.publish.export import (
     round_half_up,
     uncertainty_choices,
 )
+from evaluation.publish.media import typical_gap_note
 from evaluation.publish.store import BEIJING, graded_names, not_graded, stage
 from evaluation.result import Result, rank_range
 from evaluation.risk.quality import CHECKS
@@ -301,6 +302,10 @@ def render_html(
     for gi in interval_groups:
         gi["figure"] = images[gi["index"]]
 
+    # once, where the department pages begin: what a typical gap is, for the
+    # robust-z peer warnings they list (none listed: no note)
+    quoted = [w for p in profiles for w in p.pop("shown")]
+    gap_note = typical_gap_note(cat, quoted, lang)
     now = (generated or datetime.now(BEIJING)).astimezone(BEIJING)
     start, end = notice
     env = jinja2.Environment(
@@ -359,6 +364,7 @@ def render_html(
             t["state"],
         ],  # fmt: skip
         profiles=profiles,
+        typical_gap=gap_note,
         annex_head=[
             t["person"],
             t["person_unit"],
@@ -945,6 +951,7 @@ def _profile(
             }
             for x in listed.itertuples()
         ],  # fmt: skip
+        "shown": listed.to_dict("records"),  # for render_html's typical_gap_note
         "warnings_left": (
             V.say_count("report", "warnings_left", left, year=year).text(V.LANGS[k])
             if left

@@ -19,6 +19,7 @@ import pypdfium2 as pdfium
 import pytest
 from typer.testing import CliRunner
 
+import evaluation as ev
 from evaluation import appraisal as A
 from evaluation import periods as P
 from evaluation.cli import app
@@ -686,3 +687,96 @@ def test_the_letters_reference_line_says_the_stage_in_a_word(tiny_catalogue):
     assert "第1版（草稿） · 运行编号" in ref(status="draft")
     assert "第1版（公示中） · 运行编号" in ref(under_notice=True)
     assert "第1版（公示期间已更正） · 运行编号" in ref(under_notice=False)
+
+
+# -------------------------------------------------- what a typical gap is, once
+#: the footnote's words, by the scope of the robust-z peer rules behind the reasons
+#: (the definitions of the warnings' About sheet, after 注：典型差距指)
+GAP_PEERS = (
+    "注：典型差距指同类各单位与同类单位中位数之差（取绝对值）的中位数。"
+    "同类比较预警的阈值和原因按落后同类单位中位数多少个典型差距表述。"
+)
+GAP_ALL = (
+    "注：典型差距指各单位与全部单位中位数之差（取绝对值）的中位数。"
+    "与全部单位比较的预警，其阈值和原因按落后全部单位中位数多少个典型差距表述。"
+)
+
+
+def _gap_letter(tiny_raw, warning_rules, item_rule="rollup"):
+    """U1's letter, its warnings (``_result``'s six rows) and ledger (three) raised
+    by the rules given; the catalogue's robust-z peer rules: b within peer groups,
+    a1 within all units."""
+    tiny_raw["risk"] = {
+        "rules": [
+            {"kind": "peer", "method": "robust_z", "node": "b", "orange": -1.5},
+            {"kind": "peer", "method": "robust_z", "node": "a1", "within": "all",
+             "orange": -1.5},
+        ]
+    }  # fmt: skip
+    cat = ev.parse_catalogue(tiny_raw, file="t.yaml")
+    result = _result(cat)
+    result.warnings = result.warnings.assign(rule=warning_rules)
+    result.ledger = result.ledger.assign(rule=[item_rule, "threshold", "rollup"])
+    data = LT.letter_data(
+        _grades(), APPLIED, result, "U1", config=A.parse_config(CONFIG),
+        run=NOTICE, issued_on=date(2026, 1, 21),
+    )  # fmt: skip
+    return data, LT.render_letter(data)
+
+
+def test_a_peer_warnings_reason_is_followed_by_what_a_typical_gap_is(tiny_raw):
+    """U1's red warning on 乙 (2025-M12, listed) is a peer warning by robust z within
+    its peer group: under the warnings' table, once, 注：典型差距指 the peers' words,
+    before the items (its open item on 乙 quotes the same reason: no second note)."""
+    rules = ["threshold", "threshold", "threshold", "peer", "threshold", "peer"]
+    data, html = _gap_letter(tiny_raw, rules, item_rule="peer")
+    assert (data["typical_gap"], data["typical_gap_at"]) == (GAP_PEERS, "warnings")
+    assert html.count("典型差距") == 2 and html.count(GAP_PEERS) == 1
+    warnings, items = html.index("三、年度预警情况"), html.index("四、待整改事项")
+    assert warnings < html.index(GAP_PEERS) < items
+
+
+def test_a_peer_rule_within_all_units_is_said_with_all_units(tiny_raw):
+    """U1's listed orange warning on a1 (2025-M12) is a peer warning whose rule is
+    within all units: the note says all units' median, not 同类."""
+    rules = ["threshold", "threshold", "peer", "threshold", "threshold", "threshold"]
+    data, html = _gap_letter(tiny_raw, rules)
+    assert (data["typical_gap"], data["typical_gap_at"]) == (GAP_ALL, "warnings")
+    assert html.count(GAP_ALL) == 1 and "同类" not in data["typical_gap"]
+
+
+def test_an_open_items_peer_reason_gets_the_note_under_the_items(tiny_raw):
+    """No warning listed is a peer one, but U1's open item on 乙 was opened by a
+    peer rule (its 最近一期情况 quotes its reason): the note goes under the items."""
+    data, html = _gap_letter(tiny_raw, ["threshold"] * 6, item_rule="peer")
+    assert (data["typical_gap"], data["typical_gap_at"]) == (GAP_PEERS, "rectification")
+    assert html.count(GAP_PEERS) == 1
+    items, rules = html.index("四、待整改事项"), html.index("五、适用的考评规则")
+    assert items < html.index(GAP_PEERS) < rules
+
+
+def test_a_letter_quoting_no_peer_reason_has_no_note(tiny_raw, letter):
+    """The other warnings' reasons count in no typical gap: no note. U1's peer
+    warning of 2025-M06 is not listed (the letter lists 2025-M12's), nor is U2's."""
+    rules = ["peer", "peer", "threshold", "threshold", "threshold", "peer"]
+    data, html = _gap_letter(tiny_raw, rules)
+    assert (data["typical_gap"], data["typical_gap_at"]) == ("", "")
+    assert "典型差距" not in html
+    # a run stored before warnings named their rule: none is known to be a peer one
+    assert (letter["typical_gap"], letter["typical_gap_at"]) == ("", "")
+
+
+def test_a_sample_letter_says_what_a_typical_gap_is_under_its_peer_warning(
+    store, tmp_path
+):
+    """D22's letter lists its red warning on the composite by the sample's peer
+    rule (robust z within peer groups, indicators.yaml): the PDF says, once, what a
+    typical gap is; D13's lists red warnings, none of them a peer one: no note."""
+    path, run, _ = store
+    with Publication(path) as s:
+        source = LT.load_letters(s, run, units=["D22", "D13"])
+    d22, d13 = LT.write_letters(source, tmp_path, progress=False)
+    text = re.sub(r"\s+", "", pdf_text(d22))
+    assert "约为同类典型差距" in text and text.count(GAP_PEERS) == 1
+    other = re.sub(r"\s+", "", pdf_text(d13))
+    assert "红色" in other and "典型差距" not in other

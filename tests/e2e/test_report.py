@@ -624,6 +624,36 @@ def test_a_units_page_shows_the_committees_approval_of_its_veto(vetoed_page):
     )
 
 
+def test_the_unit_pages_open_with_what_a_typical_gap_is_where_one_lists_a_peer_warning(
+    store, vetoed_page
+):
+    """D22's page lists its red warning on the composite by the sample's peer rule
+    (robust z within peer groups, indicators.yaml: 约为同类典型差距…倍): the unit
+    pages open with the note saying, once, what a typical gap is, in the peers'
+    words (Chinese and English); D13's page lists red warnings, none a peer one:
+    no note."""
+    zh = (
+        "注：典型差距指同类各单位与同类单位中位数之差（取绝对值）的中位数。"
+        "同类比较预警的阈值和原因按落后同类单位中位数多少个典型差距表述。"
+    )
+    en = (
+        "Note: a typical gap is the median of the peers' distances from the peer "
+        "median (absolute differences). A peer warning's limit and reason say how "
+        "many typical gaps a unit is behind the peer median."
+    )
+    assert "约为同类典型差距" in vetoed_page and vetoed_page.count(zh) == 1
+    assert vetoed_page.index(zh) < vetoed_page.index('<table class="warnings">')
+    path, run = store
+    with Publication(path) as s:
+        both = R.from_store(s, run, lang="en", units=["D22", "D13"], viewer="秘书长")
+        d13 = R.from_store(s, run, lang="zh", units=["D13"], viewer="秘书长")
+    both = htmllib.unescape(both)
+    # once for the document, where the pages begin: D13's, the first of the two
+    assert both.count(en) == 1 and _section(both, "unit-D13").count(en) == 1
+    assert "typical gap" in _section(both, "unit-D22")  # its reason, not the note
+    assert "红色" in _section(d13, "unit-D13") and "典型差距" not in d13
+
+
 def test_the_warning_behind_a_veto_is_listed_whatever_its_place():
     """Seven red warnings, then the event a veto rests on: the page lists four red
     ones and the event (five), and says three red and orange ones are left out; a

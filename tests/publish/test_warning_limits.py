@@ -26,7 +26,7 @@ import evaluation as ev
 from evaluation.cli import app
 from evaluation.publish.export import risk_table
 from evaluation.publish.media import export as export_table
-from evaluation.publish.media import typical_gap
+from evaluation.publish.media import typical_gap, typical_gap_note
 from evaluation.vocabulary import RISK_HEADER
 
 from ..conftest import ROOT, TINY_ROWS, TINY_UNITS, half_up, write_dataset
@@ -418,3 +418,29 @@ def test_a_typical_gap_is_said_for_both_kinds_where_both_rules_are(tiny_raw):
         == (definitions[1])
     )
     assert typical_gap(ev.parse_catalogue(tiny_raw, file="t.yaml"), []) is None
+
+
+def test_the_note_under_quoted_reasons_says_the_scope_of_their_peer_rules(tiny_raw):
+    """The letters' and the report's footnote (注：典型差距指…) defines the typical
+    gap for the peer warnings among those quoted: a2's rule is within all units,
+    a1's within peer groups; a threshold warning on a1, or one of a run stored
+    before warnings named their rule, counts in none."""
+    rule = {"kind": "peer", "method": "robust_z", "yellow": -0.5}
+    tiny_raw["risk"] = {
+        "rules": [{**rule, "node": "a1"}, {**rule, "node": "a2", "within": "all"}]
+    }
+    cat = ev.parse_catalogue(tiny_raw, file="t.yaml")
+    a1, a2 = {"rule": "peer", "node_id": "a1"}, {"rule": "peer", "node_id": "a2"}
+    assert typical_gap_note(cat, [a2]) == (
+        "注：典型差距指各单位与全部单位中位数之差（取绝对值）的中位数。与全部单位比较的"
+        "预警，其阈值和原因按落后全部单位中位数多少个典型差距表述。"
+    )
+    assert typical_gap_note(cat, [a1, a2], "en") == (
+        "Note: a typical gap is the median of the units' distances from the median "
+        "of those they are compared with (absolute differences): their peers, or all "
+        "units for a rule within all units. A peer warning's limit and reason say how "
+        "many typical gaps a unit is behind that median."
+    )
+    assert typical_gap_note(cat, [{"rule": "threshold", "node_id": "a1"}]) == ""
+    assert typical_gap_note(cat, [{"node_id": "a1"}]) == ""
+    assert typical_gap_note(cat, []) == ""
