@@ -89,19 +89,42 @@ def replacing_folder(path: str | Path) -> Iterator[Path]:
         tmp = staging(path)  # a killed write's staging removed first
     except OSError as exc:
         raise naming(exc, path) from exc
-    old = path.with_name(f".{path.name}-old")  # a killed swap's: the new one wins
+    # an earlier version's one name for the old folder (a killed swap's leftover)
+    shutil.rmtree(path.with_name(f".{path.name}-old"), ignore_errors=True)
     try:
         yield tmp
-        shutil.rmtree(old, ignore_errors=True)
-        if path.exists():
-            os.replace(path, old)
-        os.replace(tmp, path)
-        shutil.rmtree(old, ignore_errors=True)
+        _swap(tmp, path)
     except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(exc, OSError) and str(exc.filename or tmp).startswith(str(tmp)):
             raise naming(exc, path) from exc  # not the staging folder (or none)
         raise
+
+
+def _swap(tmp: Path, path: Path, attempts: int = 8) -> None:
+    """Put folder ``tmp`` at ``path`` by renames, the folder there moved aside first,
+    into a staging folder of this process's own: two saves of one folder at once
+    each move theirs aside, and when the other's new folder lands between the two
+    renames it is moved aside too, so the last save wins whole and neither fails. A
+    swap killed midway leaves the aside folder for :func:`staging` to remove."""
+    aside = staging(path)
+    try:
+        for attempt in range(attempts):
+            try:
+                os.replace(path, aside / "old")
+            except FileNotFoundError:
+                pass  # none yet, or a concurrent save moved it aside
+            try:
+                os.replace(tmp, path)
+                return
+            except OSError as exc:  # another save's folder landed at path
+                if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST) or (
+                    attempt == attempts - 1
+                ):
+                    raise
+            shutil.rmtree(aside / "old", ignore_errors=True)
+    finally:
+        shutil.rmtree(aside, ignore_errors=True)
 
 
 def staging(path: str | Path) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -143,3 +144,34 @@ def test_a_folder_is_replaced_whole_and_a_killed_swaps_leftover_goes(tmp_path):
         (tmp / "ranks.parquet").write_text("new", encoding="utf-8")
     assert (path / "ranks.parquet").read_text(encoding="utf-8") == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["national_2025"]
+
+
+def test_two_saves_of_one_folder_at_once_both_finish_and_the_last_wins(
+    tmp_path, monkeypatch
+):
+    """Another save's folder landing at ``path`` between this save's two renames (two
+    ``evaluation score --out`` into one folder at once) is moved aside too: this save
+    finishes, its folder whole at ``path``, and nothing is left beside it. Before, the
+    second rename met a full folder there and the save failed (ENOTEMPTY)."""
+    import evaluation.files as files
+
+    path = tmp_path / "result"
+    path.mkdir()
+    (path / "ranks.parquet").write_text("first", encoding="utf-8")
+    real_replace, landed = os.replace, []
+
+    def replace(src, dst):
+        if Path(dst) == path and not landed:  # the other save lands just before ours
+            other = tmp_path / "other"
+            other.mkdir()
+            (other / "ranks.parquet").write_text("other", encoding="utf-8")
+            real_replace(other, path)
+            landed.append(True)
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(files.os, "replace", replace)
+    with replacing_folder(path) as tmp:
+        (tmp / "ranks.parquet").write_text("ours", encoding="utf-8")
+    assert landed
+    assert (path / "ranks.parquet").read_text(encoding="utf-8") == "ours"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["result"]
