@@ -2363,9 +2363,23 @@ def _reading(store: Path, lang: str = "zh"):
 @app.command()
 def verify(
     store: Annotated[
-        Path,
-        typer.Argument(help="发布库（*.duckdb）。 The publication store (*.duckdb)."),
-    ] = DEFAULT_STORE,
+        Path | None,
+        typer.Argument(
+            help="发布库（*.duckdb），也可写作 --store（默认 data/store.duckdb）。 "
+            "The publication store (*.duckdb), also as --store (default "
+            "data/store.duckdb).",
+            show_default=False,
+        ),
+    ] = None,
+    store_option: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            help="发布库，同上：与其他命令的写法一致。 The store, as above: "
+            "written as every other command takes it.",
+            show_default=False,
+        ),
+    ] = None,
     expect: Annotated[
         str | None,
         typer.Option(
@@ -2402,6 +2416,10 @@ def verify(
     from evaluation.vocabulary import say, say_count
 
     _check_lang(lang)
+    if store and store_option and store.absolute() != store_option.absolute():
+        said = say("cli_error", "two_stores", given=store, option=store_option)
+        raise _fail_words(said, lang)
+    store = store or store_option or DEFAULT_STORE
     if adopt:
         _store_exists(store, lang)
         try:

@@ -67,6 +67,24 @@ def test_an_untouched_store_verifies(published):
     assert f"发布库完好：{path}，共2个运行" in done.output
 
 
+def test_verify_takes_the_store_as_every_other_command_does(published, tmp_path):
+    """``--store`` as ``runs``, ``backup`` and the others take it (it was refused:
+    没有选项 --store), the store as an argument too; two different stores are refused,
+    not one of them checked silently."""
+    path, _, _ = published
+    done = runner.invoke(app, ["verify", "--store", str(path)])
+    assert done.exit_code == 0, done.output
+    assert f"发布库完好：{path}，共2个运行" in done.output
+    done = runner.invoke(app, ["verify", str(path), "--store", str(path)])
+    assert done.exit_code == 0, done.output
+    other = tmp_path / "other.duckdb"
+    done = runner.invoke(app, ["verify", str(path), "--store", str(other)])
+    assert done.exit_code == 1
+    assert f"只能核验一个发布库：参数中的 {path} 与 --store 的 {other} 不是同一个" in (
+        done.output
+    )
+
+
 def test_a_table_changed_with_sql_is_never_served(published, tiny_result):
     path, period, _ = published
     with Store(path) as s:
