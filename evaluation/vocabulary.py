@@ -307,7 +307,8 @@ def plain(x: float) -> str:
 _EXACT = Context(prec=400, rounding=ROUND_HALF_UP)
 #: decimals of a published score (the composite, a dimension's score, an
 #: appraisal's): the media CSV and the export, the grades table, the dashboard, and
-#: a warning's reason about a score (78.57, never 78.6 beside it)
+#: a warning's reason about a score (78.57, never 78.6 beside it; 65.00 for
+#: 64.996 beside a line of 65, as the tables print it, never a decimal more)
 SCORE_DECIMALS = 2
 
 
@@ -398,8 +399,10 @@ def apart(x: float, lines: Iterable[float], decimals: int) -> int:
     ``x`` written half up (:func:`fixed`) not to read equal to one of ``lines``
     (limits, a target; NaN: none) that it is not at: 89.95 beside a line of 90
     reads 89.95, not 90.0, and 90.04 reads 90.04; a value within 1e-9 of a line
-    is at it (float noise), written as it is published. A warning quotes a value
-    beside its line so; a table showing the same value beside it does too."""
+    is at it (float noise), written as it is published. A warning quotes an
+    indicator's value beside its line so; the profile's table showing the same
+    value beside it does too. Not a score: every table prints it to
+    :data:`SCORE_DECIMALS`, and so does its warning."""
     off = [float(v) for v in lines if np.isfinite(v) and abs(float(x) - v) > 1e-9]
     while decimals < MOST_DECIMALS and float(fixed(x, decimals)) in off:
         decimals += 1

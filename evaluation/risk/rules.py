@@ -483,8 +483,12 @@ def score_threshold(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None
     digits = _digits(catalogue, rule.node)
     table = np.array([[np.nan, *(limits[k] for k in _WARN)]], dtype=float)
     which = np.zeros_like(rows)
-    zh = _reached([(name, unit)], [False], table, which, value, level, digits)[0]
-    number = _beside_limits([unit], which, value, limit, digits)  # as in Chinese
+    zh = _reached(
+        [(name, unit)], [False], table, which, value, level, digits, published=True
+    )[0]
+    number = _beside_limits(  # as in Chinese: as the tables print it
+        [unit], which, value, limit, digits, published=True
+    )
     en = (
         name[1] + " " + number + " points at or below the "
         + _NAMES[level] + " threshold " + _each(limit, "{:g}".format)
@@ -1618,12 +1622,15 @@ def _carried(inputs: Inputs, rows: np.ndarray, ind) -> tuple[np.ndarray, np.ndar
     return zh, en
 
 
-def _reached(words, lower, limits, which, value, level, digits=1, note=None) -> tuple:
+def _reached(
+    words, lower, limits, which, value, level, digits=1, note=None, published=False
+) -> tuple:
     """Thresholds reached, as the office says it: ``投诉办结率为83.4%，低于黄色预警线
-    （90%）`` (``达到`` when the value is at the limit; shown to 2 decimals where 1
-    would make a value beyond the limit look equal to it; ``digits``: the values'
-    decimals, :func:`_digits`, one more where those would), and in English
-    ``… 83.4% at or below the yellow threshold 90%``; ``note`` (zh, en per row)
+    （90%）`` (``达到`` when the value is at the limit or reads as it; ``digits``:
+    the values' decimals, :func:`_digits`, one more where those would show a value
+    beyond the limit equal to it, unless ``published``: :func:`_beside_limits`),
+    and in English ``… 83.4% at or below the yellow threshold 90%``; ``note`` (zh,
+    en per row)
     after the value and its unit (:func:`_fewer_reports`). Per node: ``words`` its name
     and unit (:func:`_words`), ``lower`` whether higher is worse, ``limits`` its
     limit by severity (nodes × 4, NaN where none); per row: ``which`` node, the
@@ -1643,12 +1650,13 @@ def _reached(words, lower, limits, which, value, level, digits=1, note=None) -> 
     tail_zh = np.array([zh for zh, _ in after], dtype=object)
     tail_en = np.array([en for _, en in after], dtype=object)
     limit = limits[which, level]
-    numbers = _beside_limits([u for _, u in words], which, value, limit, digits)
-    how = np.where(
-        np.isclose(value, limit, rtol=0, atol=1e-9),
-        0,
-        np.where(np.asarray(lower)[which], 1, 2),
+    numbers = _beside_limits(
+        [u for _, u in words], which, value, limit, digits, published=published
     )
+    # at the limit (达到): on it, or written as it (a score as published, 65.00
+    # for 64.996 beside a line of 65, is said at the line it reads as)
+    at = np.isclose(value, limit, rtol=0, atol=1e-9) | (numbers.astype(float) == limit)
+    how = np.where(at, 0, np.where(np.asarray(lower)[which], 1, 2))
     note_zh, note_en = ("", "") if note is None else note
     zh = head_zh[which] + numbers + unit_zh[which]
     zh = zh + note_zh + tail_zh[which, how, level]
@@ -1662,18 +1670,24 @@ def _reached(words, lower, limits, which, value, level, digits=1, note=None) -> 
     return zh, en
 
 
-def _beside_limits(units, which, value, limit, digits) -> np.ndarray:
+def _beside_limits(
+    units, which, value, limit, digits, *, published: bool = False
+) -> np.ndarray:
     """Each value as a reason writes it beside its limit, in both languages: to
     ``digits`` in its node's unit (``units[which]``, as :func:`quantity`), with
     as many more decimals as it takes not to show it equal to the limit it is
-    beyond (:func:`~evaluation.vocabulary.apart`, as the profile's table writes
-    it: 64.996 below a line of 65 reads 64.996, not 65.00; 0.7996 below 0.8 reads
-    0.7996). A value within 1e-9 of its limit is at it (达到), float noise:
-    written as it is published."""
+    beyond (:func:`~evaluation.vocabulary.apart`, as the profile's table writes an
+    indicator's value: 0.7996 below 0.8 reads 0.7996). A value within 1e-9 of its
+    limit is at it (达到), float noise: written as it is published.
+    ``published``: a score, written as every table prints it (``SCORE_DECIMALS``,
+    half up: 64.996 reads 65.00 beside a line of 65, as in the media CSV), no
+    decimal more; :func:`_reached` then says it at the line (达到)."""
     decimals = np.empty(len(value), dtype=np.intp)
     for i, unit in enumerate(units):
         at = which == i
         decimals[at] = quantity_decimals(value[at], unit, digits)  # as quantity
+    if published:
+        return _numbers(value, decimals)
     beyond = ~np.isclose(value, limit, rtol=0, atol=1e-9)
     # the few values beyond their limit that their decimals show equal to it
     near = np.flatnonzero(beyond & (np.abs(value - limit) < 1.0))

@@ -13,7 +13,7 @@ import re
 import numpy as np
 
 import evaluation as ev
-from evaluation.publish.export import media_table
+from evaluation.publish.export import media_table, round_half_up
 from evaluation.risk import quality as Q
 from evaluation.risk import rules as risk
 
@@ -77,46 +77,47 @@ def test_a_warning_says_the_figure_the_media_csv_shows(tmp_path):
     assert media.loc["二局", "甲"] == "90.3"
 
 
-def test_a_score_beside_its_limit_takes_one_more_decimal(tiny_raw):
-    """64.996 at 2 decimals reads 65.00, the orange line itself: it reads 64.996
-    (below the line, orange), as 89.96% beside 90% does for an indicator; 64.99
-    reads as it is published."""
+def test_a_score_beside_its_limit_reads_as_the_tables_print_it(tiny_raw):
+    """64.996 is published 65.00 (2 decimals, half up) in every table: the reason
+    says 65.00 too, at the orange line it reads as (达到), not a 64.996 no table
+    shows; still orange (64.996 ≤ 65: the rule compares the unrounded score).
+    64.99 reads as published, below the line; 64.9996 reads 65.00 like 64.996; a
+    composite a hair off 65 by float noise (64.99999999999999) is at the line."""
     cat = catalogue(tiny_raw, {"kind": "threshold", "node": "composite",
                                "yellow": 70, "orange": 65})  # fmt: skip
     values = [
         ("2025-Q4", "U1", "composite", 64.996),
         ("2025-Q4", "U2", "composite", 64.99),
+        ("2025-Q4", "U3", "composite", 64.9996),
+        ("2025-Q4", "U4", "composite", 64.99999999999999),
     ]
     found = risk.evaluate(inputs(values), cat).set_index("unit_id")
+    assert found["level"].to_dict() == dict.fromkeys(["U1", "U2", "U3", "U4"], "orange")
     assert found["reason_zh"].to_dict() == {
-        "U1": "综合得分为64.996分，低于橙色预警线（65分）",
+        "U1": "综合得分为65.00分，达到橙色预警线（65分）",
         "U2": "综合得分为64.99分，低于橙色预警线（65分）",
+        "U3": "综合得分为65.00分，达到橙色预警线（65分）",
+        "U4": "综合得分为65.00分，达到橙色预警线（65分）",
     }
-    # the English reason writes the same figures (not 65.00 at or below 65)
+    # the English reason writes the same figures
     assert found["reason_en"].to_dict() == {
-        "U1": "Composite score 64.996 points at or below the orange threshold 65",
+        "U1": "Composite score 65.00 points at or below the orange threshold 65",
         "U2": "Composite score 64.99 points at or below the orange threshold 65",
+        "U3": "Composite score 65.00 points at or below the orange threshold 65",
+        "U4": "Composite score 65.00 points at or below the orange threshold 65",
     }
+    # the figure the tables print (export's rounding, half up to 2 decimals)
+    assert round_half_up([64.996, 64.9996]) == ["65.00", "65.00"]
 
 
-def test_a_value_takes_as_many_decimals_as_it_needs_not_to_read_as_its_limit(
-    tiny_raw,
-):
-    """64.9996 reads 65.000 at 3 decimals: it takes 4 (below the line); a
-    composite a hair off 65 by float noise (64.99999999999999) is at the line
-    (达到), written as published, 65.00."""
-    cat = catalogue(tiny_raw, {"kind": "threshold", "node": "composite",
-                               "yellow": 70, "orange": 65})  # fmt: skip
-    values = [
-        ("2025-Q4", "U1", "composite", 64.9996),
-        ("2025-Q4", "U2", "composite", 64.99999999999999),
-    ]
-    found = risk.evaluate(inputs(values), cat).set_index("unit_id")
-    assert found["reason_zh"].to_dict() == {
-        "U1": "综合得分为64.9996分，低于橙色预警线（65分）",
-        "U2": "综合得分为65.00分，达到橙色预警线（65分）",
-    }
-    assert found.loc["U1", "reason_en"].startswith("Composite score 64.9996 points")
+def test_an_indicator_beside_its_line_keeps_the_decimals_its_table_shows(tiny_raw):
+    """An indicator's value is not a published score: the profile's table writes
+    89.96% beside a line of 90% (vocabulary.apart), and its reason says the same,
+    below the line, not 90.0%."""
+    tiny_raw["indicators"][0].update(unit_zh="%", unit_en="%", risk={"yellow": 90})
+    cat = ev.parse_catalogue(tiny_raw)
+    found = risk.evaluate(inputs([("2025-Q4", "U1", "a1", 89.96)]), cat)
+    assert found["reason_zh"].tolist() == ["a1指标为89.96%，低于黄色预警线（90%）"]
 
 
 def test_the_gap_to_the_peers_median_is_that_of_the_figures_shown(tiny_raw):
