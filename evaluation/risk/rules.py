@@ -808,13 +808,13 @@ def _peer_robust_z(peers: _Peers, limits, unit, among, digits=1):
         _HOW_FAR[level] + f"{side}{among}中位数" + mz + "（相差" + gz
         + f"，约为{kin}典型差距" + tz + "的" + times + "倍）",
         ge + (" below " if lower else " above ")
-        + ("its peers'" if peer else "all units'") + " median " + me
+        + ("the peer" if peer else "all units'") + " median " + me
         + ", about " + times + " typical gaps of " + te
         + " (more than " + _each(-limit[hit], "{:g}".format) + ")",
     )  # fmt: skip
 
 
-#: how far from the peers' median a robust-z warning is, in Chinese, by level
+#: how far from the peer median a robust-z warning is, in Chinese, by level
 #: (none, yellow, orange, red): 低于, 明显低于, 远低于
 _HOW_FAR = np.array(["", "", "明显", "远"], dtype=object)
 

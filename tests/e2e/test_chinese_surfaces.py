@@ -148,7 +148,7 @@ def test_warning_reasons_speak_plain_chinese(results):
     assert bad == {}
     # the statistic stays in the analysts' English
     peer = reasons[reasons["rule"] == "peer"]
-    assert peer["reason_en"].str.contains("below its peers' median").all()
+    assert peer["reason_en"].str.contains("below the peer median").all()
     assert peer["reason_en"].str.contains("typical gaps of").all()
     assert peer["reason_zh"].str.contains("同类单位中位数").all()
 

@@ -444,3 +444,25 @@ def test_the_note_under_quoted_reasons_says_the_scope_of_their_peer_rules(tiny_r
     assert typical_gap_note(cat, [{"rule": "threshold", "node_id": "a1"}]) == ""
     assert typical_gap_note(cat, [{"node_id": "a1"}]) == ""
     assert typical_gap_note(cat, []) == ""
+
+
+def test_a_peer_warnings_limit_and_reason_name_one_median(quarter, tmp_path):
+    """A robust-z warning's limit and its reason name the median in one phrase, as
+    the glossary does: the peer median (同类单位中位数 in Chinese), not “behind the
+    peer median” beside “below its peers' median”."""
+    _, result = quarter
+    tables = {
+        lang: cells(export(result, tmp_path / f"warnings_{lang}.csv", lang))
+        for lang in ("zh", "en")
+    }
+    heads = {
+        lang: [RISK_HEADER[k].text(lang) for k in ("threshold", "reason")]
+        for lang in tables
+    }
+    said = {"zh": "同类单位中位数", "en": "the peer median"}
+    for lang, table in tables.items():
+        limit, reason = heads[lang]
+        peer = table[table[limit].str.contains("典型差距|typical gaps", na=False)]
+        assert len(peer) > 0
+        assert peer[limit].str.contains(said[lang], regex=False).all()
+        assert peer[reason].str.contains(said[lang], regex=False).all(), lang

@@ -137,7 +137,7 @@ def test_the_gap_to_the_peers_median_is_that_of_the_figures_shown(tiny_raw):
         "约为同类典型差距5.56分的2.29倍），橙色预警"
     }
     assert w.at["U1", "reason_en"] == (
-        "Composite score 62.83 points, 12.73 points below its peers' median "
+        "Composite score 62.83 points, 12.73 points below the peer median "
         "75.56 points, about 2.29 typical gaps of 5.56 points (more than 1.5): orange"
     )
 
@@ -164,7 +164,7 @@ def test_the_peers_median_quoted_is_that_of_the_published_scores(tiny_raw):
         "约为同类典型差距6.30分的5.99倍），红色预警"
     )
     assert w.at["U1", "reason_en"] == (
-        "Composite score 40.00 points, 37.73 points below its peers' median "
+        "Composite score 40.00 points, 37.73 points below the peer median "
         "77.73 points, about 5.99 typical gaps of 6.30 points (more than 3): red"
     )
 

@@ -85,7 +85,7 @@ def test_far_below_the_peers_median_in_words_the_mads_in_english(units_raw):
         "约为同类典型差距2.0个百分点的1.00倍），黄色预警",
     }
     assert reasons(w, "en")["U1"] == (
-        "Indicator a1 0.0%, 10.0 percentage points below its peers' median 10.0%, "
+        "Indicator a1 0.0%, 10.0 percentage points below the peer median 10.0%, "
         "about 5.00 typical gaps of 2.0 percentage points (more than 3): red"
     )
     # 4: distances 6, 2, 0, 2, 10, MAD 2, z = -3: not below -3, below -1.5
@@ -104,7 +104,7 @@ def test_far_below_the_peers_median_in_words_the_mads_in_english(units_raw):
         "约为同类典型差距2件的5.00倍），红色预警"
     }
     assert reasons(risk.evaluate(inputs(counts), cat), "en") == {
-        "U5": "Indicator a2 20 findings, 10 findings above its peers' median "
+        "U5": "Indicator a2 20 findings, 10 findings above the peer median "
         "10 findings, about 5.00 typical gaps of 2 findings (more than 3): red"
     }
 
@@ -146,7 +146,7 @@ def test_the_english_reason_says_the_same_facts_as_the_chinese(units_raw):
     ]
     w = risk.evaluate(inputs(values, units=three), catalogue(units_raw, rule))
     assert reasons(w, "en") == {
-        "U1": "Composite score 40.00 points, 31.50 points below its peers' median "
+        "U1": "Composite score 40.00 points, 31.50 points below the peer median "
         "71.50 points, about 9.84 typical gaps of 3.20 points (more than 3): red"
     }
     cat = catalogue(units_raw, {**rule, "within": "all"})

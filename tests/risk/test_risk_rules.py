@@ -210,7 +210,7 @@ def test_robust_z_bands_are_half_open(tiny_raw):
     w = risk.evaluate(inputs(values), cat)
     assert levels(w) == {"U1": "red", "U2": "yellow"}
     assert w.set_index("unit_id").loc["U1", "reason_en"] == (
-        "Indicator a1 0.0 points, 10.0 points below its peers' median 10.0 points, "
+        "Indicator a1 0.0 points, 10.0 points below the peer median 10.0 points, "
         "about 5.00 typical gaps of 2.0 points (more than 3): red"
     )
 
