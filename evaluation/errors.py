@@ -7,6 +7,8 @@ import reprlib
 
 import pandas as pd
 
+from evaluation.plural import counted
+
 #: characters shown of a value (a cell, a header, a YAML value) in a problem message;
 #: longer ones are cut and their length said
 SHOWN = 80
@@ -108,7 +110,7 @@ class CatalogueError(EvaluationError):
         files = self.problems["file"].unique() if n else []
         what = files[0] if len(files) == 1 else "catalogue"  # the file at fault
         super().__init__(
-            f"{what} has {n} problem{'s' if n != 1 else ''}:\n  " + "\n  ".join(lines)
+            f"{what} has {counted(n, 'problem')}:\n  " + "\n  ".join(lines)
         )
 
     def as_report(self) -> pd.DataFrame:
@@ -183,7 +185,7 @@ class ValidationFailed(EvaluationError):
             )
 
         more = f"\n  … and {n - max_lines} more" if n > max_lines else ""
-        english = f"{n} validation problem{'s' if n != 1 else ''}:\n  {lines('rule')}"
+        english = f"{counted(n, 'validation problem')}:\n  {lines('rule')}"
         if "rule_zh" in head and head["rule_zh"].notna().all():  # Chinese first, as
             # an analyst in a notebook reads it; the English after it
             zh = "…" if n > max_lines else ""

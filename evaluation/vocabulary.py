@@ -13,7 +13,7 @@ changed in one place and reads the same everywhere.
 'fail'
 
 This module sits at the bottom of the package: it imports nothing from ``evaluation``
-but the errors.
+but the errors and the English plural (:mod:`evaluation.plural`).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import numpy as np
 import yaml
 
 from evaluation.errors import EvaluationError
+from evaluation.plural import counted, singular
 
 PATH = Path(__file__).with_name("vocabulary.yaml")
 LANGS = ("zh", "en")
@@ -43,8 +44,7 @@ class VocabularyError(EvaluationError):
         self.problems = list(problems)
         n = len(self.problems)
         super().__init__(
-            f"{path} has {n} problem{'s' if n != 1 else ''}:\n  "
-            + "\n  ".join(self.problems)
+            f"{path} has {counted(n, 'problem')}:\n  " + "\n  ".join(self.problems)
         )
 
 
@@ -234,7 +234,7 @@ def say_count(family_name: str, key: str, n: float, **fields) -> Word:
     The one place a count picks its English singular: a count inside a sentence
     the code builds has its own key (``appraisal_count``: 1 fault finding)."""
     one = f"{key}_one"
-    key = one if n == 1 and one in family(family_name) else key
+    key = one if singular(n) and one in family(family_name) else key
     return say(family_name, key, n=n, **fields)
 
 
@@ -289,7 +289,7 @@ def unit_after(unit: tuple[str, str], lang: str, value: float | None = None) -> 
         return "个工作日" if zh == "工作日" else zh
     if en == "%":
         return en
-    if value == 1 and zh in COUNT_UNITS and en.endswith("s"):
+    if singular(value) and zh in COUNT_UNITS and en.endswith("s"):
         en = en[:-1]
     return f" {en}"
 

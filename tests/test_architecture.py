@@ -28,6 +28,7 @@ LAYERS = [
         "evaluation.fields",
         "evaluation.files",
         "evaluation.periods",
+        "evaluation.plural",
         "evaluation.progress",
         "evaluation.vocabulary",
         "evaluation.risk.rules",

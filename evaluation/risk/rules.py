@@ -34,6 +34,7 @@ from evaluation.fields import (
     Registry,
     raise_if,
 )
+from evaluation.plural import singular
 from evaluation.vocabulary import (
     FAMILIES,
     RATIO_UNITS,
@@ -1477,7 +1478,7 @@ def _quantities(x, unit: tuple[str, str], digits=1) -> tuple[np.ndarray, np.ndar
         numbers = _numbers(x, quantity_decimals(x, unit, digits))
     one, other = unit_after(unit, "en", 1), unit_after(unit, "en")
     if one != other:  # a count's singular
-        other = _choose(x == 1, one, other)
+        other = _choose(singular(x), one, other)
     return numbers + unit_after(unit, "zh"), numbers + other
 
 
@@ -1663,7 +1664,7 @@ def _reached(
     en = (
         head_en[which]
         + numbers
-        + unit_en[which, (value == 1).astype(int)]
+        + unit_en[which, singular(value).astype(int)]
         + note_en
         + tail_en[which, level]
     )
