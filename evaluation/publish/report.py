@@ -302,10 +302,11 @@ def render_html(
     for gi in interval_groups:
         gi["figure"] = images[gi["index"]]
 
-    # once, where the department pages begin: what a typical gap is, for the
-    # robust-z peer warnings they list (none listed: no note)
-    quoted = [w for p in profiles for w in p.pop("shown")]
-    gap_note = typical_gap_note(cat, quoted, lang)
+    # on each unit's page, under the warnings it lists: what a typical gap is, for
+    # the robust-z peer warnings among them (none listed: no note). Each page is
+    # printed and handed to its unit alone, so each says it for itself.
+    for p in profiles:
+        p["typical_gap"] = typical_gap_note(cat, p.pop("shown"), lang)
     now = (generated or datetime.now(BEIJING)).astimezone(BEIJING)
     start, end = notice
     env = jinja2.Environment(
@@ -364,7 +365,6 @@ def render_html(
             t["state"],
         ],  # fmt: skip
         profiles=profiles,
-        typical_gap=gap_note,
         annex_head=[
             t["person"],
             t["person_unit"],
@@ -951,7 +951,7 @@ def _profile(
             }
             for x in listed.itertuples()
         ],  # fmt: skip
-        "shown": listed.to_dict("records"),  # for render_html's typical_gap_note
+        "shown": listed.to_dict("records"),  # for the page's typical_gap_note
         "warnings_left": (
             V.say_count("report", "warnings_left", left, year=year).text(V.LANGS[k])
             if left

@@ -624,14 +624,15 @@ def test_a_units_page_shows_the_committees_approval_of_its_veto(vetoed_page):
     )
 
 
-def test_the_unit_pages_open_with_what_a_typical_gap_is_where_one_lists_a_peer_warning(
+def test_every_unit_page_quoting_a_peer_warning_says_what_a_typical_gap_is(
     store, vetoed_page
 ):
     """D22's page lists its red warning on the composite by the sample's peer rule
-    (robust z within peer groups, indicators.yaml: 约为同类典型差距…倍): the unit
-    pages open with the note saying, once, what a typical gap is, in the peers'
-    words (Chinese and English); D13's page lists red warnings, none a peer one:
-    no note."""
+    (robust z within peer groups, indicators.yaml: 约为同类典型差距…倍), and D04's
+    its one orange warning, by the same rule; D13's lists red warnings, none a
+    peer one. Each page is printed and handed to its unit alone: D22's and D04's
+    each say under their warnings what a typical gap is, in the peers' words
+    (Chinese and English), whichever comes first; D13's says nothing of it."""
     zh = (
         "注：典型差距指同类各单位与同类单位中位数之差（取绝对值）的中位数。"
         "同类比较预警的阈值和原因按落后同类单位中位数多少个典型差距表述。"
@@ -642,16 +643,27 @@ def test_the_unit_pages_open_with_what_a_typical_gap_is_where_one_lists_a_peer_w
         "many typical gaps a unit is behind the peer median."
     )
     assert "约为同类典型差距" in vetoed_page and vetoed_page.count(zh) == 1
-    assert vetoed_page.index(zh) < vetoed_page.index('<table class="warnings">')
+    # a footnote under the reasons it explains
+    assert vetoed_page.index('<table class="warnings">') < vetoed_page.index(zh)
     path, run = store
+    units = ["D22", "D04", "D13"]
     with Publication(path) as s:
-        both = R.from_store(s, run, lang="en", units=["D22", "D13"], viewer="秘书长")
-        d13 = R.from_store(s, run, lang="zh", units=["D13"], viewer="秘书长")
-    both = htmllib.unescape(both)
-    # once for the document, where the pages begin: D13's, the first of the two
-    assert both.count(en) == 1 and _section(both, "unit-D13").count(en) == 1
-    assert "typical gap" in _section(both, "unit-D22")  # its reason, not the note
-    assert "红色" in _section(d13, "unit-D13") and "典型差距" not in d13
+        pages = {
+            lang: htmllib.unescape(
+                R.from_store(s, run, lang=lang, units=units, viewer="秘书长")
+            )
+            for lang in ("zh", "en")
+        }
+    for lang, note in (("zh", zh), ("en", en)):
+        page = pages[lang]
+        assert page.count(note) == 2, lang  # one a page, on the two pages
+        for unit in ("D22", "D04"):
+            own = _section(page, f"unit-{unit}")
+            assert own.count(note) == 1, (lang, unit)
+            assert own.index('<table class="warnings">') < own.index(note)
+        assert note not in _section(page, "unit-D13"), lang
+    assert "红色" in _section(pages["zh"], "unit-D13")
+    assert "典型差距" not in _section(pages["zh"], "unit-D13")
 
 
 def test_the_warning_behind_a_veto_is_listed_whatever_its_place():
