@@ -55,6 +55,23 @@ UNIT_LEVEL = FAMILIES["unit_level"]
 HEADER_STYLES = (*LANGS, "lines")
 
 
+def folder_named(path: str | Path, parts: int = 2) -> str:
+    """A folder as a file sent outside the office names it: its last ``parts``
+    names (数据目录 data/2025年报送数据, 结果文件夹 out/result, 发布库
+    data/store.duckdb), not where it sits on the office's machine (``/home/…``),
+    which a journalist or a committee member has no use for."""
+    path = Path(path)
+    names = [n for n in path.parts if n != path.anchor][-parts:]
+    return "/".join(names) or str(path)
+
+
+def file_named(folder: str | Path, name: str) -> str:
+    """A source file as a file sent on names it: its folder as :func:`folder_named`
+    names it, then its name within it (data/sample/observations/audit.csv); its
+    name alone without a folder."""
+    return f"{folder_named(folder)}/{name}" if str(folder) else name
+
+
 def header_text(pair, style: str) -> str:
     """A header's ``(zh, en)`` words in ``style`` (:data:`HEADER_STYLES`)."""
     zh, en = pair
@@ -963,7 +980,10 @@ def grades_about(
     ``Store.runs()``: :func:`pending_correction`) and dates, the source (store,
     catalogue and rules versions, every input file's SHA-256) and the method in a
     few sentences; zh and en side by side (columns ``项目, 说明, Item,
-    Description``)."""
+    Description``). The store and the input files are named as the media note
+    names them (:func:`folder_named`, :func:`file_named`: data/store.duckdb,
+    sample/appraisal/appeals.csv), never by where they sit on the office's
+    machine: the file goes to the committee and on."""
     y = config.year
     status, force = file_status(run), grades_in_force(run)
     label = FAMILIES["grades_in_force"]["label"]
@@ -1010,9 +1030,10 @@ def grades_about(
         )
     prov = manifest.get("provenance", {})
     ap = manifest["appraisal"]
+    kept = folder_named(store) if str(store) else ""  # not the office's /home/…
     rows += [
-        ("数据来源", f"发布库 {store}，版本 {run['run_id']} 的等次表（未重新计算）",
-         "Source", f"publication store {store}, table grades of run {run['run_id']} "
+        ("数据来源", f"发布库 {kept}，版本 {run['run_id']} 的等次表（未重新计算）",
+         "Source", f"publication store {kept}, table grades of run {run['run_id']} "
          "(nothing recomputed)"),
         ("指标体系版本", f"{manifest.get('catalogue_version', '')}（SHA-256 "
          f"{prov.get('catalogue_sha256', '')}）", "Catalogue version",
@@ -1027,13 +1048,14 @@ def grades_about(
     ]  # fmt: skip
     root = prov.get("dataset_root", "")
     for name, sha in sorted(prov.get("inputs", {}).items()):
+        where = file_named(root, name)
         rows.append(
-            (f"输入文件 {root}/{name}", f"SHA-256 {sha}",
-             f"Input file {root}/{name}", f"SHA-256 {sha}")
+            (f"输入文件 {where}", f"SHA-256 {sha}",
+             f"Input file {where}", f"SHA-256 {sha}")
         )  # fmt: skip
     folder = manifest.get("params", {}).get("appraisal_inputs", "")
     for name, sha in sorted(ap.get("inputs_sha256", {}).items()):
-        where = f"{folder}/{name}" if folder else name
+        where = file_named(folder, name)
         rows.append(
             (f"考评输入 {where}", f"SHA-256 {sha}",
              f"Appraisal input {where}", f"SHA-256 {sha}")

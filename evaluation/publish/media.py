@@ -49,6 +49,7 @@ from evaluation.publish.export import (
     UNIT_LEVEL,
     date_zh,
     export_grades,
+    folder_named,
     header_text,
     media_csv_bytes,
     media_table,
@@ -365,7 +366,7 @@ def about_table(
             ABOUT["list_sep"].zh.join(a.name_zh for a in agencies),
             ABOUT["list_sep"].en.join(a.name_en for a in agencies),
         ),
-        root=_folder_named(prov.dataset_root, 2),
+        root=folder_named(prov.dataset_root, 2),
         files=len(prov.inputs),
     )
     add("source", *source_words)
@@ -383,7 +384,7 @@ def about_table(
     add("computed", _time(prov.run_at, "zh"), _time(prov.run_at, "en"))
     add("software", *(f"evaluation {prov.package_version}",) * 2)
     if source:
-        add("result", *(_folder_named(source, 2),) * 2)
+        add("result", *(folder_named(source, 2),) * 2)
     scored = result.scored_indicators(period)
     add("method", method_text(cat, "zh", scored), method_text(cat, "en", scored))
     gap = typical_gap(cat) if table in ("warnings", "ledger") else None
@@ -422,7 +423,7 @@ def about_table(
         said = both(
             "grade_text",
             lambda k: {
-                "store": _folder_named(store, 2),
+                "store": folder_named(store, 2),
                 "year": grades["period"],
                 "run": grades["run_id"],
                 "status": status[k],
@@ -443,15 +444,6 @@ def about_table(
         [(ABOUT[key].zh, zh, ABOUT[key].en, en) for key, (zh, en) in rows],
         columns=ABOUT_COLUMNS,
     )
-
-
-def _folder_named(path: str | Path, parts: int) -> str:
-    """A folder as a note handed out names it: its last ``parts`` names (数据目录
-    data/2025年报送数据, 结果文件夹 out/result), not where it sits on the office's
-    machine (``/home/…``), which a journalist has no use for."""
-    path = Path(path)
-    names = [n for n in path.parts if n != path.anchor][-parts:]
-    return "/".join(names) or str(path)
 
 
 def _source_agencies(result: Result, period: str | None):

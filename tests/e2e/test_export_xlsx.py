@@ -522,6 +522,11 @@ def test_a_grades_csv_has_a_note_saying_its_run_and_whether_it_is_in_force(
     assert f"已写入：{tmp_path / 'g.说明.txt'}" in done.output
     note = _note(tmp_path / "g.说明.txt")
     assert note["版本"] == run and note["状态"] == "公示中"
+    # sent on: the store and input files by their folders' last two names
+    text = (tmp_path / "g.说明.txt").read_text(encoding="utf-8-sig")
+    assert str(tmp_path) not in text and str(ROOT) not in text
+    assert note["数据来源"].startswith(f"发布库 {tmp_path.name}/store.duckdb，")
+    assert "考评输入 sample/appraisal/ballots.csv" in note
     assert note["效力"] == (
         f"尚未生效，公示期至{chinese_day(until)}；公示期满且申诉均已复核后正式确定，"
         "此前等次可能因申诉复核而改变"

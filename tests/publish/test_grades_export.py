@@ -208,12 +208,53 @@ def test_the_workbook_has_real_numbers_a_frozen_header_and_an_about_sheet(
     assert "store.duckdb" in about["数据来源"]
     assert about["考评规则版本"] == f"t1（SHA-256 {'f' * 64}）"
     assert about["输入文件 data/sample/observations/audit.csv"] == f"SHA-256 {'a' * 64}"
-    assert about["考评输入 data/sample/appraisal/ballots.csv"] == f"SHA-256 {'b' * 64}"
+    # the appraisal folder by its last two names, as the media note names folders
+    assert about["考评输入 sample/appraisal/ballots.csv"] == f"SHA-256 {'b' * 64}"
     method = about["方法"]
     for words in ("考、评、议", "占50%", "占30%", "占20%",
                   "第二类（1个）、第一类（3个）", "90分及以上为优秀",
                   "优秀名额为单位数的20%，四舍五入取整"):  # fmt: skip
         assert words in method, words
+
+
+def test_the_about_sheet_names_no_folder_of_the_office_s_machine(config, run):
+    """The grades file goes to the committee and on: its 说明 sheet (and the CSV's
+    note, the same rows) names the store and every input file as the media note
+    names a folder, by the folder's last two names and the file's name in it
+    (data/store.duckdb, data/2025年报送数据/observations/audit.csv,
+    2025/appraisal/appeals.csv), never the clerk's home folder; each file's
+    SHA-256 is kept whole."""
+    home = "/home/clerk/绩效办"
+    manifest = {
+        **MANIFEST,
+        "provenance": {
+            **MANIFEST["provenance"],
+            "dataset_root": f"{home}/data/2025年报送数据",
+        },
+        "params": {"appraisal_inputs": f"{home}/考评/2025/appraisal"},
+        "appraisal": {
+            **MANIFEST["appraisal"],
+            "inputs_sha256": {"appeals.csv": "d" * 64, "ballots.csv": "b" * 64},
+        },
+    }
+    table = grades_about(
+        config, manifest, run, _grades(), store=f"{home}/data/store.duckdb"
+    )
+    for item, text in (("项目", "说明"), ("Item", "Description")):
+        said = " ".join(table[item]) + " ".join(table[text])
+        assert "/home" not in said and "clerk" not in said and "绩效办" not in said
+    zh = dict(zip(table["项目"], table["说明"], strict=True))
+    en = dict(zip(table["Item"], table["Description"], strict=True))
+    assert zh["数据来源"] == (
+        "发布库 data/store.duckdb，版本 annual-2025-1.v1 的等次表（未重新计算）"
+    )
+    assert en["Source"].startswith("publication store data/store.duckdb, table")
+    audit = "data/2025年报送数据/observations/audit.csv"
+    assert zh[f"输入文件 {audit}"] == en[f"Input file {audit}"] == f"SHA-256 {'a' * 64}"
+    appeals = "2025/appraisal/appeals.csv"
+    assert zh[f"考评输入 {appeals}"] == f"SHA-256 {'d' * 64}"
+    assert en[f"Appraisal input {appeals}"] == f"SHA-256 {'d' * 64}"
+    assert zh["考评输入 2025/appraisal/ballots.csv"] == f"SHA-256 {'b' * 64}"
 
 
 def test_the_about_sheet_writes_shares_and_rater_weights_exactly():
