@@ -964,6 +964,22 @@ def pending_correction(runs: pd.DataFrame, run: dict) -> dict | None:
     return later.iloc[-1].to_dict() if len(later) else None
 
 
+def pending_words(pending: dict) -> V.Word:
+    """What a file of grades in force says of their correction under 公示
+    (``pending``, :func:`pending_correction`'s row): its run, its reason and the
+    公示's last day (更正版本 … 公示中，公示期至2026年1月25日；正式发布后取代本版本，
+    本文件中的等次可能随之改变); the grades file's 说明 sheet and the media note
+    alike."""
+    until = pending.get("notice_until")
+    return V.say(
+        "grades_pending",
+        "notice" if _present(until) else "notice_any",
+        run=pending["run_id"],
+        reason=pending.get("reason") or "",
+        until=V.Word(_day(until), _day(until, "en")),
+    )
+
+
 def grades_about(
     config,
     manifest: dict,
@@ -996,14 +1012,7 @@ def grades_about(
         (label.zh, force.zh, label.en, force.en),
     ]  # fmt: skip
     if pending is not None:
-        until = pending.get("notice_until")
-        said = V.say(
-            "grades_pending",
-            "notice" if _present(until) else "notice_any",
-            run=pending["run_id"],
-            reason=pending.get("reason") or "",
-            until=V.Word(_day(until), _day(until, "en")),
-        )
+        said = pending_words(pending)
         label = FAMILIES["grades_pending"]["label"]
         rows.append((label.zh, said.zh, label.en, said.en))
     if _present(run.get("supersedes")):

@@ -23,6 +23,10 @@
   (:func:`published_grades`): the grade in force, or the one under 公示; only when
   that appraisal was made from the result exported (the same catalogue and input
   files: :func:`grades_mismatch`), never another dataset's grades by unit code.
+  The note (and the workbook's 说明 About) names that run and its status; grades in
+  force with a correction under 公示 say so in the grades file's words
+  (待生效的更正版本: the corrected run, until when, and that it replaces them once
+  final).
 
 Every file of one export is written atomically, all or none
 (:func:`evaluation.files.replacing`); the request is checked (:func:`output_format`)
@@ -55,6 +59,8 @@ from evaluation.publish.export import (
     media_table,
     note_text,
     number_format,
+    pending_correction,
+    pending_words,
     period_words,
     published_numbers,
     risk_table,
@@ -75,6 +81,9 @@ TABLES = ("media", "ranking", *RISK_TABLES, "grades")
 #: ``units.level`` in file and sheet names (区县, Districts)
 LEVEL_SHORT = FAMILIES["unit_level_short"]
 ABOUT = FAMILIES["export_about"]
+#: the line of a correction under 公示 that replaces the grades once final, as the
+#: grades file heads it (待生效的更正版本 / Correction pending)
+PENDING_LABEL = FAMILIES["grades_pending"]["label"]
 RANKING_HEADER = FAMILIES["ranking_header"]
 #: the About sheet's columns
 ABOUT_COLUMNS = ["项目", "说明", "Item", "Description"]
@@ -319,6 +328,7 @@ def about_table(
     peer_group: str | None = None,
     decimals: int = V.SCORE_DECIMALS,
     grades: dict | None = None,
+    pending: dict | None = None,
     store: str | Path = "",
     source: str | Path = "",
     files: list[str] | None = None,
@@ -331,8 +341,11 @@ def about_table(
     read, and notes (imputed values, units not ranked); beside warnings or the
     ledger of a catalogue with a robust-z peer rule, what a typical gap (典型差距)
     is (:func:`typical_gap`); the
-    annual grade's run when ``grades`` (a run's row) is given. Columns ``项目, 说明,
-    Item, Description``.
+    annual grade's run when ``grades`` (a run's row) is given, and the correction of
+    it under 公示 that replaces it once final when ``pending`` (a row of
+    ``Store.runs()``: :func:`~evaluation.publish.export.pending_correction`) is,
+    in the grades file's words (待生效的更正版本). Columns ``项目, 说明, Item,
+    Description``.
 
     ``levels``: the types of unit ranked apart; ``files``: the files written;
     ``span``: the periods of the table's rows, stated first to last in place of
@@ -341,10 +354,10 @@ def about_table(
     and what each varies), said after the ranks."""
     period = period or result.period
     cat, prov = result.catalogue, result.provenance
-    rows: list[tuple[str, tuple[str, str]]] = []
+    rows: list[tuple[V.Word, tuple[str, str]]] = []  # (label, (zh, en))
 
     def add(key: str, zh: str, en: str) -> None:
-        rows.append((key, (zh, en)))
+        rows.append((ABOUT[key], (zh, en)))
 
     def both(key: str, fields) -> tuple[str, str]:
         return tuple(ABOUT[key][k].format(**fields(k)) for k in (0, 1))
@@ -440,8 +453,11 @@ def about_table(
             )
             said = (said[0] + notice[0], f"{said[1]} {notice[1]}")
         add("grade", *said)
+    if grades is not None and pending is not None:  # the grades file's own line
+        said = pending_words(pending)
+        rows.append((PENDING_LABEL, (said.zh, said.en)))
     return pd.DataFrame(
-        [(ABOUT[key].zh, zh, ABOUT[key].en, en) for key, (zh, en) in rows],
+        [(label.zh, zh, label.en, en) for label, (zh, en) in rows],
         columns=ABOUT_COLUMNS,
     )
 
@@ -703,7 +719,7 @@ def export(
         )  # fmt: skip
         _write_all({out.with_name(name): data for name, data, _ in files})
         return [(out.with_name(name), rows) for name, _, rows in files]
-    run, grades = _published_grades(result, period, lang, store, say)
+    run, grades, pending = _published_grades(result, period, lang, store, say)
     levels = levels_of(result)
     apart = split and peer_group is None and rank_range is None and len(levels) > 1
 
@@ -722,8 +738,8 @@ def export(
         sheets = {sheet("media"): media()}
     frozen = 4 if lang == "both" else 3  # period, rank and the name(s)
     info = about(
-        levels=levels if apart else None, grades=run, store=store or "",
-        ranges=rank_range,
+        levels=levels if apart else None, grades=run, pending=pending,
+        store=store or "", ranges=rank_range,
     )  # fmt: skip
     _workbook(out, sheets, info, result, frozen=frozen)
     return [(out, sum(len(f) for f in sheets.values()))]
@@ -751,7 +767,7 @@ def media_csv_files(
     run). What the dashboard's rankings download zips, so that a journalist gets
     the same files from either."""
     period = period or result.period
-    run, grades = _published_grades(result, period, lang, store, say)
+    run, grades, pending = _published_grades(result, period, lang, store, say)
     levels = levels_of(result)
     apart = split and peer_group is None and rank_range is None and len(levels) > 1
     out = Path(name)
@@ -774,7 +790,7 @@ def media_csv_files(
     info = about_table(
         result, period, table="media", peer_group=peer_group, decimals=decimals,
         source=source, levels=levels if apart else None, grades=run,
-        store=store or "", files=list(tables), ranges=rank_range,
+        pending=pending, store=store or "", files=list(tables), ranges=rank_range,
     )  # fmt: skip
     files = [(n, media_csv_bytes(t), len(t)) for n, t in tables.items()]
     text = "\ufeff".encode() + note_text(info, lang).encode("utf-8")
@@ -801,9 +817,11 @@ def zipped(files, stamp) -> bytes:
 
 
 def _published_grades(result, period: str, lang: str, store, say):
-    """``(run, grades)`` of the year's released appraisal in ``store`` made from
-    ``result`` (:func:`published_grades`, :func:`grades_mismatch`), else ``(None,
-    None)``, ``say`` told why when there is one of another result."""
+    """``(run, grades, pending)`` of the year's released appraisal in ``store``
+    made from ``result`` (:func:`published_grades`, :func:`grades_mismatch`), with
+    the correction of it under 公示 (``pending``, a row of ``Store.runs()``, or
+    None: :func:`~evaluation.publish.export.pending_correction`), else ``(None,
+    None, None)``, ``say`` told why when there is one of another result."""
     found = published_grades(store, period) if _is_year(period) and store else None
     why = grades_mismatch(store, found[0], result) if found else None
     if why is not None:
@@ -811,7 +829,10 @@ def _published_grades(result, period: str, lang: str, store, say):
         if say is not None:  # in the language of the table (both: Chinese)
             said = V.say("media_note", "no_grade_column", why=why)
             say(said.text("en" if lang == "en" else "zh"))
-    return found if found else (None, None)
+    if not found:
+        return None, None, None
+    with Store(store, read_only=True) as s:
+        return (*found, pending_correction(s.runs(), found[0]))
 
 
 def _grades(result, out: Path, period: str, lang: str, store) -> list:

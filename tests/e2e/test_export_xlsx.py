@@ -598,6 +598,10 @@ def test_a_grades_file_of_the_run_in_force_names_its_correction_under_notice(
     v2 = v1.replace(".v1", ".v2")
     export("--out", tmp_path / "g.csv")
     assert label not in _note(tmp_path / "g.说明.txt")  # a draft: not public
+    media = tmp_path / "media.csv"  # the journalist's table with v1's grades
+    done = invoke("export", scored, "--store", store, "--out", media)
+    assert done.exit_code == 0, done.output
+    assert label not in _note(tmp_path / "media.说明.txt")
 
     done = invoke("publish", "--run", v2, "--by", "主任", "--store", store)
     assert done.exit_code == 0, done.output
@@ -628,6 +632,29 @@ def test_a_grades_file_of_the_run_in_force_names_its_correction_under_notice(
         )
     }
     assert about["版本"] == v1 and about[label] == zh
+    # the media CSV of v1's grades (its 年度考评等次 column) and the media workbook
+    # say it too, in the same words
+    for lang, file in (("zh", "media.说明.txt"), ("en", "media_en.about.txt")):
+        out = tmp_path / file.replace(".说明.txt", ".csv").replace(".about.txt", ".csv")
+        done = invoke("export", scored, "--store", store, "--lang", lang, "--out", out)
+        assert done.exit_code == 0, done.output
+        assert read_csv(out).columns[-1] == ("年度考评等次" if lang == "zh" else
+                                             "Annual grade")  # fmt: skip
+        note = _note(tmp_path / file)
+        if lang == "zh":
+            assert v1 in note["年度考评等次"] and "已发布" in note["年度考评等次"]
+            assert note[label] == zh
+        else:
+            assert note["Correction pending"].startswith(
+                f"corrected version {v2} (appeal/review: {reason}) under public "
+                f"notice until {until2}; once final it replaces this version"
+            )
+    done = invoke("export", scored, "--store", store, "--out", tmp_path / "m.xlsx")
+    assert done.exit_code == 0, done.output
+    sheet = openpyxl.load_workbook(tmp_path / "m.xlsx")["说明 About"]
+    assert {r[0]: r[1] for r in sheet.iter_rows(min_row=2, values_only=True)}[
+        label
+    ] == zh
     # v2's own files say no such line: it is the correction, not a run in force
     done = invoke("grades", v2, "--store", store, "--out", tmp_path / "v2.csv")
     assert done.exit_code == 0, done.output

@@ -287,6 +287,38 @@ def test_a_grade_under_public_notice_is_said_to_be_not_yet_final(tiny_result):
     )
 
 
+def test_grades_in_force_with_a_correction_under_notice_say_it_in_the_note(
+    tiny_result,
+):
+    """The year's grades in force (v1) while an appeal's corrected v2 is under 公示:
+    the note says, below the grade's line and in the grades file's words, that v2
+    is pending until the 公示's last day (2026年2月9日, by hand) and replaces v1
+    once final; without a pending correction, no such line."""
+    from evaluation.publish.media import about_table
+
+    run = {"status": "published", "period": "2025", "run_id": "annual-2025-1.v1"}
+    pending = {"run_id": "annual-2025-1.v2", "reason": "复核〔2026〕2号",
+               "notice_until": "2026-02-09"}  # fmt: skip
+    about = about_table(
+        tiny_result, "2025", grades=run, pending=pending, store="store.duckdb"
+    )
+    items = about["项目"].tolist()
+    assert items[items.index("年度考评等次") + 1] == "待生效的更正版本"
+    zh = about.set_index("项目").at["待生效的更正版本", "说明"]
+    en = about.set_index("Item").at["Correction pending", "Description"]
+    assert zh == (
+        "更正版本 annual-2025-1.v2（申诉/复核：复核〔2026〕2号）公示中，"
+        "公示期至2026年2月9日；正式发布后取代本版本，本文件中的等次可能随之改变"
+    )
+    assert en == (
+        "corrected version annual-2025-1.v2 (appeal/review: 复核〔2026〕2号) under "
+        "public notice until 2026-02-09; once final it replaces this version, and "
+        "grades here may change"
+    )
+    alone = about_table(tiny_result, "2025", grades=run, store="store.duckdb")
+    assert "待生效的更正版本" not in alone["项目"].tolist()
+
+
 def test_the_note_names_the_store_as_it_names_the_data_folder(tiny_result):
     """The note handed to the press names the publication store by its last two
     names (data/store.duckdb), as it names the data and result folders, never
