@@ -286,13 +286,40 @@ Data = Annotated[
         "and observations/*.csv|txt|xlsx|xlsm|parquet."
     ),
 ]
+#: what a problem report's name may end in: .csv and .txt are CSV text, .xlsx a
+#: workbook (write_problem_report); CSV text under another Excel name (.xls, .xlsm)
+#: is a file Excel refuses or warns about
+REPORT_SUFFIXES = (".csv", ".txt", ".xlsx")
+
+
+def _report_option(ctx: typer.Context, report: Path | None) -> Path | None:
+    """``--report``'s check, before any work, in the command's ``--lang`` (parsed
+    before it): a name that ends in none of :data:`REPORT_SUFFIXES` is refused,
+    exit 2, as ``--out``'s suffix is."""
+    from evaluation.vocabulary import Word, quoted, say
+
+    if report is None or report.suffix.lower() in REPORT_SUFFIXES:
+        return report
+    suffixes = Word(
+        f"{'、'.join(REPORT_SUFFIXES[:-1])} 或 {REPORT_SUFFIXES[-1]}",
+        f"{', '.join(REPORT_SUFFIXES[:-1])} or {REPORT_SUFFIXES[-1]}",
+    )
+    said = say(
+        "cli_error", "report_suffix", option="--report", suffixes=suffixes,
+        got=quoted(report.name),
+    )  # fmt: skip
+    raise _fail_words(said, _message_lang(ctx.params.get("lang", "zh")), 2)
+
+
 ReportOpt = Annotated[
     Path | None,
     typer.Option(
         help="校验不通过时，将完整的问题报告写入此文件（CSV，UTF-8 带 "
-        "BOM；文件名以 .xlsx 结尾的，写为 Excel 工作簿）。 Write the full "
-        "problem report here on failure (UTF-8-BOM CSV; an Excel workbook "
-        "if the name ends .xlsx)."
+        "BOM；文件名以 .xlsx 结尾的，写为 Excel 工作簿；须以 .csv、.txt 或 "
+        ".xlsx 结尾）。 Write the full problem report here on failure "
+        "(UTF-8-BOM CSV; an Excel workbook if the name ends .xlsx; it must "
+        "end in .csv, .txt or .xlsx).",
+        callback=_report_option,
     ),
 ]
 #: the office's own records, every command's default (and make run's): git-ignored,
@@ -511,10 +538,12 @@ def _report_failure(
     return typer.Exit(1)
 
 
+#: parsed first (is_eager), so that --report's check speaks it
 ProblemLang = Annotated[
     str,
     typer.Option(
         "--lang",
+        is_eager=True,
         help="消息和发给报送单位的问题报告所用的语言：zh（中文，默认）或 "
         "en（英文）。 Language of the messages and of the problem "
         "report for the agencies: zh (Chinese, the default) or en.",
@@ -1390,8 +1419,10 @@ ProblemsOpt = Annotated[
     typer.Option(
         "--report",
         help="将所有输入问题写入此文件（CSV；文件名以 .xlsx 结尾的，写为 Excel "
-        "工作簿）。 Write every input problem here (CSV; an Excel workbook if "
-        "the name ends .xlsx).",
+        "工作簿；须以 .csv、.txt 或 .xlsx 结尾）。 Write every input problem "
+        "here (CSV; an Excel workbook if the name ends .xlsx; it must end in "
+        ".csv, .txt or .xlsx).",
+        callback=_report_option,
     ),
 ]
 

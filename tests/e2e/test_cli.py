@@ -582,6 +582,64 @@ def test_a_report_named_xlsx_is_an_excel_workbook(tmp_path, tiny_yaml):
         assert [r[4] for r in rows[1:]] == rules.tolist()
 
 
+@pytest.mark.parametrize("name", ["问题清单.xls", "问题清单.XLSM", "问题清单"])
+def test_a_report_named_for_another_excel_format_is_refused_first(
+    tmp_path, tiny_yaml, name
+):
+    """``--report 问题清单.xls`` (or .xlsm, or no suffix) would be CSV text under a
+    name Excel refuses or warns about: validate, score, national, publish, appeal
+    and reproduce refuse it as the options are read, exit 2, naming the option
+    and the suffixes it may end in, in Chinese with the English after it (``--lang
+    en``: English alone, typed before or after it); nothing is read or written,
+    though the data have a problem to report."""
+    data = write_dataset(
+        tmp_path / "data", TINY_UNITS, _rows(r0=("U1", "2025-Q1", "a1", "101"))
+    )
+    report, out = tmp_path / name, tmp_path / "out"
+    zh = (
+        f"--report 须以 .csv、.txt 或 .xlsx 结尾，而不是“{name}”：问题报告写为 "
+        "CSV 文本（.csv、.txt）或 Excel 工作簿（.xlsx）"
+    )
+    en = (
+        f"--report must end in .csv, .txt or .xlsx, not '{name}': the problem "
+        "report is CSV text (.csv, .txt) or an Excel workbook (.xlsx)"
+    )
+    store = tmp_path / "s.duckdb"
+    for command in (
+        ["validate", data, "-c", tiny_yaml],
+        ["score", data, "-p", "2025", "-c", tiny_yaml, "--out", out],
+        ["national", data, "--units", data / "units.csv", "-p", "2025", "-c",
+         tiny_yaml, "--out", out],
+        ["publish", out / "result", "--appraisal", data, "--store", store],
+        ["appeal", "annual-2025-1.v1", out / "result", "--reason", "复核",
+         "--by", "绩效办", "--store", store],
+        ["reproduce", "annual-2025-1.v1", "--store", store],
+    ):  # fmt: skip
+        # before --store: a missing store is refused when its option is met
+        said = invoke(command[0], "--report", report, *command[1:])
+        assert said.exit_code == 2, (command[0], said.output)
+        assert said.output.strip().splitlines() == [zh, en], command[0]
+        for where in (["--lang", "en", "--report", report],
+                      ["--report", report, "--lang", "en"]):  # fmt: skip
+            said = invoke(command[0], *where, *command[1:])
+            assert said.exit_code == 2, (command[0], said.output)
+            assert said.output.strip() == en, command[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "tiny.yaml"]
+
+
+def test_a_report_named_txt_is_the_csv(tmp_path, tiny_yaml):
+    """``--report 问题清单.txt``: the CSV text, as ``.csv`` writes it."""
+    data = write_dataset(
+        tmp_path / "data", TINY_UNITS, _rows(r0=("U1", "2025-Q1", "a1", "101"))
+    )
+    txt, csv = tmp_path / "问题清单.txt", tmp_path / "问题清单.csv"
+    for report in (txt, csv):
+        said = invoke("validate", data, "-c", tiny_yaml, "--report", report)
+        assert said.exit_code == 1, said.output
+    assert txt.read_bytes() == csv.read_bytes()
+    assert txt.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM
+
+
 def test_the_problem_report_is_in_chinese_by_default_for_the_agencies(
     tmp_path, tiny_yaml
 ):
