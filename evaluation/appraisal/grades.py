@@ -193,7 +193,7 @@ def apply_quota(table: pd.DataFrame, quota: Quota, applied: list) -> None:
                     "version": "",
                     "source": quota.source.cited()
                     if quota.source
-                    else "本年度考评办法优秀名额规定",
+                    else FAMILIES["built_in_source"]["quota"].zh,
                     "effect": "excellent → good",
                     "effect_zh": "优秀 → 良好（名额）",
                     "reason_zh": f"{where_zh}优秀名额{allowed}个（{n}个单位×"
@@ -318,7 +318,7 @@ def apply_overrides(table: pd.DataFrame, inputs: Inputs, applied: list) -> None:
                 "unit_id": r.unit_id,
                 "rule_id": "override",
                 "version": "",
-                "source": "考评委员会决定",
+                "source": FAMILIES["built_in_source"]["override"].zh,
                 "effect": f"{before} → {r.grade}",
                 "effect_zh": f"{GRADE[before][0]} → {GRADE[r.grade][0]}",
                 "reason_zh": r.reason,

@@ -412,6 +412,17 @@ def rule_names(rules: pd.DataFrame, lang: str) -> dict[str, str]:
     return names
 
 
+def rule_source(source: str, lang: str) -> str:
+    """The source of a rule applied (``rules_applied.source``) in ``lang``: a
+    built-in rule's, stored in Chinese (本年度考评办法优秀名额规定, 考评委员会决定),
+    in the words of family ``built_in_source``; a document cited (辽市政发〔2007〕48号
+    第五部分第（五）项) as written, in either language."""
+    for said in family("built_in_source").values():
+        if source == said.zh:
+            return said.text(lang)
+    return source
+
+
 def league(
     table: pd.DataFrame,
     lang: str,

@@ -414,6 +414,21 @@ def test_rule_names_name_the_configured_and_the_built_in_rules():
     assert W.rule_names(rules, "en")["quota"] == "Quota for excellent"
 
 
+def test_a_built_in_rules_source_reads_in_english_and_a_document_as_written():
+    """The source stored beside a unit the quota moved (without quota.source in
+    appraisal.yaml) and beside an override is Chinese; the English reader reads it
+    in English. A document cited is quoted as written in either language."""
+    quota, override = "本年度考评办法优秀名额规定", "考评委员会决定"
+    assert W.rule_source(quota, "en") == (
+        "This year's appraisal rules: the quota for excellent"
+    )
+    assert W.rule_source(override, "en") == "Decision of the appraisal committee"
+    assert W.rule_source(quota, "zh") == quota
+    assert W.rule_source(override, "zh") == override
+    cited = "辽市政发〔2007〕48号 第五部分第（五）项"
+    assert W.rule_source(cited, "en") == W.rule_source(cited, "zh") == cited
+
+
 def test_grade_changes_scores_rounded_half_up_as_published():
     """The what-if's scores (the notebook showed 77.182540 → 74.772819,
     -2.409721): to 2 decimals, half up by hand (2.675 → 2.68, where binary
