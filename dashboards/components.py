@@ -8,6 +8,8 @@ words and colours), so the dashboard reads exactly like the published media tabl
 from __future__ import annotations
 
 import json
+import re
+import string
 from collections.abc import Iterable
 
 import dash
@@ -58,6 +60,32 @@ def filled(tree, outputs, values):
 def text(key: str, lang: str) -> str:
     """A fixed label of the page in ``lang`` (``vocabulary`` family ``dashboard``)."""
     return vocabulary.word("dashboard", key, lang)
+
+
+#: a Chinese character: a value holding one, on an English page, is quoted Chinese
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def quoting(template: str, lang: str, quoted: dict, **fields):
+    """``template`` (a vocabulary sentence) filled with ``fields`` and ``quoted``,
+    the records quoted as filed (a correction's reason, an appeal's grounds). In
+    Chinese the sentence as ``str.format`` makes it; in English its pieces, each
+    quoted value with Chinese in it a span of class ``zh-original`` (as the grids
+    mark the policy texts), so that quoted Chinese is told from the page's words:
+    ``["This version corrects …; reason: ", Span("复核〔2026〕1号"), "."]``."""
+    if lang != "en":
+        return template.format(**quoted, **fields)
+    out = [""]
+    for literal, name, spec, _ in string.Formatter().parse(template):
+        out[-1] += literal
+        if name is None:
+            continue
+        value = str(quoted[name]) if name in quoted else format(fields[name], spec)
+        if name in quoted and HAN.search(value):
+            out += [html.Span(value, className="zh-original", lang="zh"), ""]
+        else:
+            out[-1] += value
+    return [x for x in out if x != ""]
 
 
 def grid_locale(lang: str) -> dict[str, str]:

@@ -1046,7 +1046,12 @@ def graded_names(run_id: str) -> dict[str, tuple[str, str]]:
     if not is_store():
         return {}
     with _store() as s:
-        return s.unit_names(run_id)
+        names = s.unit_names(run_id)
+    # a unit with no English name is named by its Chinese one (as :func:`named`)
+    return {
+        u: (zh, en if isinstance(en, str) and en.strip() else zh)
+        for u, (zh, en) in names.items()
+    }
 
 
 def appraisal(run_id: str | None) -> Annual:
@@ -1066,6 +1071,7 @@ def _appraisal(run_id: str) -> Annual:
             n: s.table(run_id, n, record=False)  # the view is logged by appraisal()
             for n in ("grades", "rules_applied", "rules")
         }
+    tables["grades"] = named(tables["grades"])
     return Annual(
         run_id=run_id,
         config=info.get("appraisal", {}).get("config", {}),
@@ -1074,6 +1080,14 @@ def _appraisal(run_id: str) -> Annual:
         ),
         **tables,
     )
+
+
+def named(units: pd.DataFrame) -> pd.DataFrame:
+    """``units`` (``name_zh``, ``name_en``) with a unit that has no English name
+    (units.csv leaves name_en empty) named in English by its Chinese name, the
+    proper name it has, rather than by nothing."""
+    en = units["name_en"].fillna("").astype(str).str.strip()
+    return units.assign(name_en=en.where(en != "", units["name_zh"]))
 
 
 def group_grades(ap: Annual, group: str) -> pd.DataFrame:

@@ -330,8 +330,11 @@ def status_banner(info: dict, lang: str) -> html.Div:
     if info.get("supersedes") and str(info["supersedes"]) != "nan":
         reason = info.get("reason") or ""
         lines.append(
-            t("status_corrects", lang).format(
-                run=run_name(info["supersedes"], lang), reason=reason
+            components.quoting(
+                t("status_corrects", lang),
+                lang,
+                {"reason": reason},
+                run=run_name(info["supersedes"], lang),
             )
         )
         # the appeal the reason names, in words, as the report and the letters
@@ -339,7 +342,13 @@ def status_banner(info: dict, lang: str) -> html.Div:
         case = data.appeal(str(reason)) if reason else None
         if case is not None:
             names = {u: n[k] for u, n in data.graded_names(run).items()}
-            lines.append(report.case_text(case, names, lang))
+            fields = report.case_fields(case, names, lang)
+            filed = {f: fields.pop(f) for f in ("grounds", "by", "note")}
+            lines.append(
+                components.quoting(
+                    word("report", "correction_case", lang), lang, filed, **fields
+                )
+            )
     colour = COLOURS["run_stage"][key]
     return html.Div(
         [
@@ -473,7 +482,7 @@ def _appeals(ap: data.Annual, lang: str) -> html.Div:
     rows = [
         {
             "unit": names.get(c.unit_id, _text(c.filed_by)),
-            "filed_by": _text(c.filed_by),
+            "filed_by": unit_named(_text(c.filed_by), ap.grades, lang),
             "filed_at": data.local_date(_text(c.filed_at), lang),
             "grounds": _text(c.grounds),
             "decision": decision.get(_text(c.decision) or "pending", ("", ""))[k],
@@ -481,19 +490,22 @@ def _appeals(ap: data.Annual, lang: str) -> html.Div:
         }
         for c in cases.itertuples()
     ]
-    columns = components.columns(
-        (
-            (f, t(f, lang))
-            for f in (
-                "unit",
-                "filed_by",
-                "filed_at",
-                "grounds",
-                "decision",
-                "decided_at",
-            )
+    columns = _originals(
+        components.columns(
+            (
+                (f, t(f, lang))
+                for f in (
+                    "unit",
+                    "filed_by",
+                    "filed_at",
+                    "grounds",
+                    "decision",
+                    "decided_at",
+                )
+            ),
+            lang=lang,
         ),
-        lang=lang,
+        lang,
     )
     grid = components.table_grid(
         "appraisal-appeals-grid", rowData=rows, columnDefs=columns, page_size=10
@@ -585,7 +597,7 @@ def _applied(ap: data.Annual, unit: str, lang: str):
             "rule": names.get(r.rule_id, r.rule_id),
             "effect": r.effect_zh if zh else r.effect,
             "reason": r.reason_zh if zh else r.reason_en,
-            "source": r.source,
+            "source": worded.rule_source(r.source, lang),
             "approval": " ".join(
                 x
                 for x in (
@@ -666,22 +678,22 @@ def _rules_table(ap: data.Annual, lang: str) -> tuple[list[dict], list[dict]]:
     return rows, columns
 
 
-#: columns quoting Chinese originals (the policy documents, the rules' notes, the
-#: committee's approvals), shown as written on the English page too
-ORIGINALS = {"source", "quote", "note", "approval"}
+#: columns quoting Chinese originals, shown as written on the English page too:
+#: the policy documents (source, quote), the rules' notes, the committee's
+#: approvals, and records as the office filed them (a reason naming an award:
+#: 获省政府通报表扬; an appeal's grounds; an appellant that is no unit graded)
+ORIGINALS = {"source", "quote", "note", "approval", "reason", "grounds", "filed_by"}
 
 
 def _originals(columns: list[dict], lang: str) -> list[dict]:
     """``columns`` with the Chinese originals marked (class ``zh-original``) on the
-    English page: their headers say so; the text is the documents' own. A reason
-    quoting a record as the office filed it (an award's description: 获省政府通报
-    表扬) is marked where it does."""
+    English page, cell by cell where the text is Chinese (a built-in rule's source
+    reads in English: This year's appraisal rules: the quota for excellent); the
+    headers of the policy texts say "(Chinese)"."""
     if lang == "en":
+        han = "/[\\u3400-\\u4dbf\\u4e00-\\u9fff]/.test(params.value)"
         for c in columns:
             if c.get("field") in ORIGINALS:
-                c["cellClass"] = "zh-original"
-            elif c.get("field") == "reason":  # quotes the office's record as filed
-                han = "/[\\u3400-\\u9fff]/.test(params.value)"
                 c["cellClassRules"] = {"zh-original": f"params.value && {han}"}
     return columns
 
@@ -694,6 +706,16 @@ def _touched(n: int, applies_to: str, lang: str) -> str:
 
 
 # ------------------------------------------------------------------- pieces
+def unit_named(name: str, grades, lang: str) -> str:
+    """A unit named as a clerk wrote it (an appeal's 申诉单位: 市交通运输局) in
+    ``lang``: a unit graded (``grades``: ``name_zh``, ``name_en``) by its name in
+    ``lang`` (its Chinese one where it has no English); any other name as written."""
+    if lang == "zh":
+        return name
+    hit = grades.loc[grades["name_zh"] == name, "name_en"]
+    return next((str(x) for x in hit if _text(x)), name)
+
+
 def _grade_word(code, lang: str) -> str:
     if code is None or str(code) in ("", "nan", "None"):
         return ""

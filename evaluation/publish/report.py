@@ -625,9 +625,18 @@ def quota_words(change, lang: str) -> str:
 def case_text(case: dict, names, lang: str) -> str:
     """An appeal case (the store's row) in words: who appealed, when, why and the
     review (``correction_case``); ``names``: unit id → name in ``lang``."""
+    return V.words("report", lang)["correction_case"].format(
+        **case_fields(case, names, lang)
+    )
+
+
+def case_fields(case: dict, names, lang: str) -> dict[str, str]:
+    """The fields :func:`case_text` fills ``correction_case`` with: the case's words
+    in ``lang``; its ``grounds``, ``by`` (who decided) and ``note`` as the clerk
+    wrote them (a page may set those apart as quoted)."""
     k = V.LANGS.index(lang)
     decision = case.get("decision") or "pending"
-    return V.words("report", lang)["correction_case"].format(
+    return dict(
         case=case["case_id"], unit_id=case["unit_id"],
         unit=names.get(case["unit_id"], case["unit_id"]),
         filed=_date_text(case["filed_at"], lang), grounds=case["grounds"],

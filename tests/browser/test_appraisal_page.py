@@ -7,6 +7,7 @@ building: headers whole, grids filled, grade words coloured).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -171,5 +172,169 @@ def test_run_under_notice_shows_the_window(dash_duo, store):
     panel = dash_duo.find_element("#appraisal-unit-heading")
     dash_duo.driver.execute_script("arguments[0].scrollIntoView();", panel)
     _shoot(dash_duo, "appraisal_zh_veto")
+    assert dash_duo.get_logs() == []
+    _leave(dash_duo)
+
+
+#: every drawn text of the page holding Chinese: [place (the page's id around it),
+#: column (header:… for a grid's header), text, inside a zh-original quote]
+CHINESE_JS = r"""
+const out = [], han = /[\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]/;
+const root = document.querySelector('#_pages_content');
+const walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+  const text = n.textContent.trim(), e = n.parentElement;
+  if (!han.test(text) || !e.getClientRects().length) continue;  // drawn only
+  let place = e;
+  while (place && !(place.id && place.id.startsWith('appraisal-'))) {
+    place = place.parentElement;
+  }
+  const cell = e.closest('[col-id]');
+  const col = cell ? (e.closest('.ag-header') ? 'header:' : '')
+                     + cell.getAttribute('col-id') : '';
+  out.push([place ? place.id : '', col, text, !!e.closest('.zh-original')]);
+}
+return out;
+"""
+#: where an English reader may read Chinese on this page: the policy documents'
+#: words and the office's notes on them (headed "(Chinese)", as the grades
+#: workbook's English Rules sheet keeps them), the records quoted as filed (an
+#: award's description in a reason, the committee's approval and document number,
+#: an appeal's grounds, a correction's reason) ...
+QUOTED = {
+    ("appraisal-rules", "source"),
+    ("appraisal-rules", "quote"),
+    ("appraisal-rules", "note"),
+    ("appraisal-applied", "source"),
+    ("appraisal-applied", "reason"),
+    ("appraisal-applied", "approval"),
+    ("appraisal-appeals-grid", "grounds"),
+    ("appraisal-status-text", ""),
+}
+#: ... and a unit's proper name where units.csv gives it no English one
+NO_ENGLISH = "X10"
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
+
+
+@pytest.fixture(scope="module")
+def store_one_unnamed(sample_result, tmp_path_factory):
+    """The module's store, but X10 (临江市) has no English name in units.csv."""
+    units = sample_result.units.copy()
+    units.loc[units["unit_id"] == NO_ENGLISH, "name_en"] = ""
+    result = dataclasses.replace(sample_result, units=units)
+    return build_store(tmp_path_factory.mktemp("unnamed") / "store.duckdb", result)
+
+
+def test_the_english_page_reads_english_but_where_it_quotes(
+    dash_duo, store_one_unnamed
+):
+    """Switched to English, every text drawn on the page (grids scrolled through,
+    charts, the status, a unit under a veto, the quota and a bonus) is English but
+    in the places named above, and there only as a marked quote (zh-original) or
+    the unit with no English name."""
+    with Publication(store_one_unnamed) as s:
+        grades = s.table(V1, "grades").set_index("unit_id")
+    unnamed = grades.at[NO_ENGLISH, "name_zh"]
+    seen = set()
+
+    def read() -> None:
+        for place, col, text, quoted in dash_duo.driver.execute_script(CHINESE_JS):
+            seen.add((place, col, text, quoted))
+
+    def scroll_grids() -> None:
+        """Every row and column of every grid drawn once (AG Grid draws those in
+        view), read at each step."""
+        for grid in dash_duo.driver.find_elements("css selector", ".ag-body-viewport"):
+            dash_duo.driver.execute_script("arguments[0].scrollIntoView();", grid)
+            for y in range(0, 2000, 300):
+                dash_duo.driver.execute_script(
+                    "arguments[0].scrollTop = arguments[1];", grid, y
+                )
+                read()
+
+    def choose(unit: str) -> None:
+        row = grades.loc[unit]
+        dash_duo.driver.execute_script("window.scrollTo(0, 0);")
+        dash_duo.find_element("#appraisal-unit").click()
+        dash_duo.wait_for_element(".dash-dropdown-search").send_keys(row["name_en"])
+        group = {"D": "Municipal departments", "X": "District and county governments"}
+        _click_text(
+            dash_duo,
+            ".dash-dropdown-option",
+            f"{row['name_en']} ({group[unit[0]]})",
+        )
+        dash_duo.wait_for_contains_text("#appraisal-unit-heading", row["name_en"])
+        dash_duo.wait_for_element("#appraisal-applied .ag-row, p#appraisal-applied")
+        read()
+
+    # wide enough that every grid column is drawn
+    dash_duo.driver.set_window_size(3200, 1400)
+    dash_duo.start_server(create_app(store_one_unnamed))
+    dash_duo.driver.get(dash_duo.server_url + "/appraisal")
+    dash_duo.wait_for_text_to_equal("#appraisal-stage", "公示中")
+    dash_duo.find_element("#app-lang input[value='en']").click()
+    dash_duo.wait_for_text_to_equal("#appraisal-heading", "Annual appraisal")
+    dash_duo.wait_for_text_to_equal("#appraisal-stage", "under notice")
+    dash_duo.wait_for_contains_text("#appraisal-appeals-grid", "3 March 2026")
+    dash_duo.wait_for_element('#appraisal-rules .ag-row[row-index="5"]')
+    dash_duo.wait_for_element("#appraisal-distribution .main-svg")
+    dash_duo.wait_for_element("#appraisal-dims .main-svg")
+    read()
+    # the appellant, a unit graded, by its English name; the grounds as filed
+    appeals = dash_duo.find_element("#appraisal-appeals-grid").text
+    assert "Municipal Transport Bureau" in appeals and "市交通运输局" not in appeals
+    _shoot(dash_duo, "appraisal_en_notice")
+    scroll_grids()
+    for unit in ("D22", "D09"):  # vetoed; a national award's bonus (获评全国…)
+        choose(unit)
+    # X09, outside the quota: the quota's own source, in English
+    choose("X09")
+    applied = dash_duo.find_element("#appraisal-applied").text
+    assert "This year's appraisal rules: the quota for excellent" in applied
+    unit = dash_duo.find_element("#appraisal-unit-heading")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView();", unit)
+    _shoot(dash_duo, "appraisal_en_quota")
+    # the unit with no English name: its Chinese name, never a blank
+    dash_duo.driver.execute_script("window.scrollTo(0, 0);")
+    dash_duo.find_element("#appraisal-unit").click()
+    _click_text(
+        dash_duo,
+        ".dash-dropdown-option",
+        f"{unnamed} (District and county governments)",
+    )
+    dash_duo.wait_for_contains_text("#appraisal-unit-heading", unnamed)
+    read()
+    # the final run in force, as the English reader chooses it
+    dash_duo.driver.execute_script("window.scrollTo(0, 0);")
+    dash_duo.find_element("#appraisal-run").click()
+    _click_text(
+        dash_duo, ".dash-dropdown-option", "2025 appraisal, version 1 (final, in force)"
+    )
+    dash_duo.wait_for_text_to_equal("#appraisal-stage", "final, in force")
+    dash_duo.wait_for_contains_text(
+        "#appraisal-status-text", "Public notice: 20 January 2026 to 26 January 2026"
+    )
+    read()
+    scroll_grids()
+    _shoot(dash_duo, "appraisal_en_final")
+
+    def named(text: str) -> bool:  # its only Chinese the unit's name
+        return not HAN.search(text.replace(unnamed, ""))
+
+    places = {(p, c) for p, c, _, _ in seen}
+    unnamed_places = {(p, c) for p, c, t, _ in seen if named(t)}
+    stray = sorted(
+        (p, c, t)
+        for p, c, t, quoted in seen
+        if not named(t) and not ((p, c) in QUOTED and quoted)
+    )
+    assert stray == []
+    # each kind of quote was on the page, so the check above read them
+    assert QUOTED <= places, QUOTED - places
+    assert unnamed_places == {
+        ("appraisal-group-districts", "name"),
+        ("appraisal-unit-value", ""),  # the unit chosen
+        ("appraisal-unit-heading", ""),
+    }
     assert dash_duo.get_logs() == []
     _leave(dash_duo)

@@ -16,6 +16,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from dash import html
 from werkzeug.security import generate_password_hash
@@ -450,3 +451,90 @@ def test_a_units_parts_are_labelled_with_their_shares_exactly(served):
     assert zh == ["考（年度指标） 50%", "评（年终评估） 37.5%", "议（民主测评） 12.5%"]
     en = page._parts_figure(ap, row, "en")["data"][0]["y"]
     assert [name.rsplit(" ", 1)[1] for name in en] == ["50%", "37.5%", "12.5%"]
+
+
+# ------------------------------------------------------ the page in English
+def test_an_english_reader_reads_the_quota_and_the_appellant_in_english(served, grades):
+    """X09 fell outside the districts' quota: the source its rule cites is the
+    appraisal's own quota, said in English (stored as 本年度考评办法优秀名额规定);
+    the appeal's 申诉单位 is a unit graded, named in English; the grounds are the
+    appellant's words as filed, marked as quoted Chinese; the Chinese page as it was."""
+    _, page = served
+    _, body = page.update_unit(V1, "X09", "en")
+    quota = next(
+        r
+        for r in _find(body, "appraisal-applied").rowData
+        if r["rule"] == "Quota for excellent"
+    )
+    assert quota["source"] == "This year's appraisal rules: the quota for excellent"
+    _, body = page.update_unit(V1, "X09", "zh")
+    quota = next(
+        r for r in _find(body, "appraisal-applied").rowData if r["rule"] == "优秀名额"
+    )
+    assert quota["source"] == "本年度考评办法优秀名额规定"
+
+    appeals = _find(
+        html.Div(page.update_appraisal(V2, "en")[3]), "appraisal-appeals-grid"
+    )
+    d07 = grades.set_index("unit_id").at["D07", "name_en"]
+    row = appeals.rowData[0]
+    assert (row["unit"], row["filed_by"], row["grounds"]) == (
+        d07,
+        "Municipal Transport Bureau",  # 市交通运输局 in units.csv
+        "扣分有误",
+    )
+    columns = {c["field"]: c for c in appeals.columnDefs}
+    assert "zh-original" in columns["grounds"]["cellClassRules"]
+    assert "cellClassRules" not in columns["decision"]
+    assert columns["grounds"]["headerName"] == "Grounds (as filed)"
+
+
+def test_a_corrections_reason_is_quoted_as_filed_on_the_english_page(served):
+    """复核〔2026〕1号 stays as the clerk filed it, set apart (zh-original) in the
+    English sentence; the Chinese sentence is one string, as before."""
+    _, page = served
+    status = html.Div(page.update_appraisal(V2, "en")[3])
+    line = next(
+        d.children
+        for d in _find(status, "appraisal-status-text").children
+        if "corrects" in _text(d.children)
+    )
+    assert line[0] == "This version corrects 2025 appraisal, version 1; reason: "
+    assert line[1].children == "复核〔2026〕1号"
+    assert line[1].className == "zh-original"
+    assert line[2] == "."
+    status = html.Div(page.update_appraisal(V2, "zh")[3])
+    assert "本版本更正 2025年度考评 第1版，理由：复核〔2026〕1号。" in [
+        d.children for d in _find(status, "appraisal-status-text").children
+    ]
+
+
+def test_a_unit_named_by_a_clerk_is_named_in_the_readers_language(served):
+    _, page = served
+    units = pd.DataFrame(
+        {
+            "name_zh": ["市财政局", "某某中心"],
+            "name_en": ["Municipal Finance Bureau", "某某中心"],
+        }
+    )
+    assert page.unit_named("市财政局", units, "en") == "Municipal Finance Bureau"
+    assert page.unit_named("市财政局", units, "zh") == "市财政局"
+    assert page.unit_named("某某中心", units, "en") == "某某中心"  # no English name
+    assert page.unit_named("张三", units, "en") == "张三"  # no unit: as filed
+
+
+def test_a_unit_without_an_english_name_is_named_by_its_chinese_one():
+    units = pd.DataFrame(
+        {
+            "name_zh": ["市财政局", "某某中心", "某某站", "某某所"],
+            "name_en": ["Municipal Finance Bureau", "", None, "  "],
+        }
+    )
+    before = units.copy()
+    assert data.named(units)["name_en"].tolist() == [
+        "Municipal Finance Bureau",
+        "某某中心",
+        "某某站",
+        "某某所",
+    ]
+    pd.testing.assert_frame_equal(units, before)  # the input as it was

@@ -268,3 +268,29 @@ def test_the_english_chart_for_any_screen_comes_back_once_wider_than_a_phone(
     for card in (374, None):
         with pytest.raises(PreventUpdate):
             rankings.fit_chart(card, "2025", "_levels", "zh")
+
+
+def test_quoting_sets_apart_the_chinese_quoted_on_an_english_page():
+    """A sentence quoting a record as filed: in English, the quoted Chinese is its
+    own span (class zh-original) between the page's words; a quote with no Chinese
+    and the other fields are text; in Chinese, the sentence as str.format makes it."""
+    from dashboards.components import quoting
+
+    template = "Corrects {run}; reason: {reason}; {n:.1f} of {m}."
+    parts = quoting(template, "en", {"reason": "复核〔2026〕1号"}, run="v1", n=2, m="x")
+    assert parts[0] == "Corrects v1; reason: "
+    assert (parts[1].children, parts[1].className, parts[1].lang) == (
+        "复核〔2026〕1号",
+        "zh-original",
+        "zh",
+    )
+    assert parts[2:] == ["; 2.0 of x."]
+    assert quoting(
+        template, "en", {"reason": "annual-2025-1.v1.c1"}, run="v1", n=2, m="x"
+    ) == ["Corrects v1; reason: annual-2025-1.v1.c1; 2.0 of x."]
+    assert quoting("{a}{b}", "en", {"a": "甲", "b": "乙"})[1].children == "乙"
+    zh = "本版本更正 {run}，理由：{reason}。"
+    assert (
+        quoting(zh, "zh", {"reason": "复核〔2026〕1号"}, run="第1版")
+        == "本版本更正 第1版，理由：复核〔2026〕1号。"
+    )

@@ -250,3 +250,33 @@ def test_a_score_on_one_side_only_is_said_in_words():
     assert said(80.0, float("nan")) == "无得分（原为80.00分）"
     assert said(80.0, float("nan"), "en") == "no score (was 80.00)"
     assert said(80.0, 80.004) == ""  # the same as published: nothing to say
+
+
+def test_the_english_page_quotes_the_appeal_as_filed_and_says_the_rest_in_english(
+    trail,
+):
+    """The English reader reads the appeal behind the correction in English but
+    for the clerk's words, each a quote apart (class zh-original): the grounds, who
+    reviewed it and the review's note, as filed; the unit by its English name."""
+    import importlib
+    import re
+
+    from dash import html
+
+    from dashboards import app as dashboard
+
+    server = dashboard.create_app(trail["path"], secret_key="test-key").server
+    assert server.test_client().get("/appraisal").status_code == 200
+    page = importlib.import_module("dashboards.pages.appraisal")
+    banner = page.update_appraisal(trail["fixed"], "en")[3][0]
+    lines = next(c for c in banner.children if c.id == "appraisal-status-text")
+    case = next(
+        d.children for d in lines.children if isinstance(d.children, list)
+        and any("appealed on" in str(x) for x in d.children)
+    )  # fmt: skip
+    quoted = [x.children for x in case if isinstance(x, html.Span)]
+    assert quoted == ["省级表彰未计加分", "考评委员会", "复核属实"]
+    assert all(x.className == "zh-original" for x in case if isinstance(x, html.Span))
+    words = "".join(x for x in case if isinstance(x, str))
+    assert not re.search(r"[\u3400-\u9fff]", words), words
+    assert "Baishui County (X09) appealed on 21 January 2026" in words
