@@ -41,6 +41,7 @@ from evaluation.analysis.views import (
 from evaluation.appraisal import parse_config
 from evaluation.appraisal.grades import share_text
 from evaluation.appraisal.rules import approval
+from evaluation.errors import EvaluationError
 from evaluation.files import replacing
 from evaluation.publish.export import (
     date_zh,
@@ -57,7 +58,7 @@ from evaluation.publish.report import (
     correction_what,
     write_pdf,
 )
-from evaluation.publish.store import BEIJING, graded_names, not_graded
+from evaluation.publish.store import BEIJING, graded_names, not_graded, stage
 from evaluation.risk.quality import SERIES_WIDE
 from evaluation.vocabulary import (
     APPRAISAL_PART,
@@ -66,6 +67,7 @@ from evaluation.vocabulary import (
     QUALITY_CHECK,
     RISK_LEVEL,
     RUN_STATUS,
+    say,
     word,
 )
 
@@ -471,17 +473,37 @@ class LetterSource:
     correction: dict | None = None
 
 
+def replaced_by(store, run: dict) -> str | None:
+    """The version that replaces a released run (``run``: its row of
+    ``store.runs()``), its chain's latest released version, where a correction
+    replaced it during its 公示 (公示期间已更正) or after it was final (已被取代);
+    None for a run that stands (a draft, one under notice or in force)."""
+    code = stage(run)
+    if code == "corrected" or (code == "published" and not run.get("in_force", True)):
+        head = store.head(run["chain"])
+        if head is not None and head["run_id"] != run["run_id"]:
+            return head["run_id"]
+    return None
+
+
 def load_letters(
     store, run_id: str, *, units: Iterable[str] | None = None, viewer=None
 ) -> LetterSource:
     """Read what the letters of a stored annual run need (``units``: only these).
 
     A draft needs ``viewer`` (recorded). ``EvaluationError`` for a run that is not
-    an annual appraisal or a unit it does not have.
+    an annual appraisal, a unit it does not have, or a run a correction replaced
+    (its grades are not the result: the error names the version to write the
+    letters of, :func:`replaced_by`).
     """
     run, info, tables = read_annual(
         store, run_id, ["grades", "rules_applied"], viewer=viewer
     )
+    newer = replaced_by(store, run)
+    if newer is not None:
+        code = "letters_corrected" if stage(run) == "corrected" else "letters_replaced"
+        said = say("library_error", code, run=run_id, newer=newer)
+        raise EvaluationError(words=said)
     grades = tables["grades"]
     known = grades["unit_id"].tolist()
     keep = known if units is None else list(dict.fromkeys(units))
@@ -631,6 +653,7 @@ __all__ = [
     "open_items",
     "quality_flags",
     "render_letter",
+    "replaced_by",
     "strengths_weaknesses",
     "unit_rules",
     "warning_summary",

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 import evaluation as ev
 from evaluation import appraisal as A
 from evaluation.cli import app
+from evaluation.errors import EvaluationError
 from evaluation.publish import letters as LT
 from evaluation.publish import report as R
 from evaluation.publish.publication import Publication
@@ -62,7 +63,8 @@ def trail(catalogue, tmp_path_factory):
         s.publish(fixed, by="主任", today=date(2026, 1, 23))
     return {"path": path, "run": run, "fixed": fixed, "case": case, "scores": scores,
             "before": first.grades.set_index("unit_id"),
-            "after": second.grades.set_index("unit_id"), "config": config}  # fmt: skip
+            "after": second.grades.set_index("unit_id"), "config": config,
+            "result": result, "second": second}  # fmt: skip
 
 
 def test_the_sample_moves_x08_by_x09s_appeal(trail):
@@ -280,3 +282,66 @@ def test_the_english_page_quotes_the_appeal_as_filed_and_says_the_rest_in_englis
     words = "".join(x for x in case if isinstance(x, str))
     assert not re.search(r"[\u3400-\u9fff]", words), words
     assert "Baishui County (X09) appealed on 21 January 2026" in words
+
+
+# ------------------------------------------- letters of a replaced version, dates
+def _letters(trail, run, out, *args, store=None):
+    return CliRunner().invoke(
+        app, ["letters", run, "--store", str(store or trail["path"]), "--out",
+              str(out), *args],
+    )  # fmt: skip
+
+
+def _said(done) -> str:
+    return " ".join(done.output.split())  # the message as one line, wraps undone
+
+
+def test_letters_of_a_version_corrected_during_its_notice_are_refused(trail, tmp_path):
+    """v1 was corrected by v2 during its 公示: in v1, 白水县 (X09) is 良好 and third,
+    in v2 优秀 and second. A v1 letter would tell it the wrong grade and invite an
+    appeal that appeal-case refuses for v1: no letter, exit 1, and the error names
+    v2 and the command to write its letters; nothing is written."""
+    run, fixed = trail["run"], trail["fixed"]
+    out = tmp_path / "letters"
+    done = _letters(trail, run, out, "--unit", "X09")
+    assert done.exit_code == 1, done.output
+    assert (
+        f"运行 {run} 在公示期间已由 {fixed} 更正，其考评结果未生效，不能据以出具反馈"
+        f"意见书：请为 {fixed} 生成意见书（evaluation letters {fixed} --out 文件夹）"
+    ) in _said(done)
+    assert f"write the letters of {fixed}" in _said(done)  # and in English
+    assert not out.exists() or not any(out.iterdir())
+    en = _letters(trail, run, out, "--lang", "en")
+    assert en.exit_code == 1 and "was corrected during its 公示" in _said(en)
+    with Publication(trail["path"]) as s:  # the library function refuses too
+        with pytest.raises(EvaluationError, match=f"write the letters of {fixed}"):
+            LT.load_letters(s, run, units=["X09"])
+    # the version that replaced it writes them
+    assert _letters(trail, fixed, out, "--unit", "X09").exit_code == 0
+
+
+def test_letters_of_a_version_superseded_after_it_was_final_are_refused(
+    trail, tmp_path
+):
+    """v2 final, then corrected again after its 公示 by v3, final too: v2 is no
+    longer in force, and v1 is replaced by v3 (the chain's latest), not by v2."""
+    path = tmp_path / "store.duckdb"
+    shutil.copy(trail["path"], path)
+    fixed = trail["fixed"]
+    with Publication(path) as s:
+        s.finalise(fixed, by="主任", today=date(2026, 2, 10))
+        third = s.add_run(trail["result"], trail["second"], by="绩效办",
+                          supersedes=fixed, reason="复核〔2026〕2号")  # fmt: skip
+        s.publish(third, by="主任", today=date(2026, 2, 11))
+        s.finalise(third, by="主任", today=date(2026, 3, 1))
+    out = tmp_path / "letters"
+    done = _letters(trail, fixed, out, "--unit", "X09", store=path)
+    assert done.exit_code == 1, done.output
+    assert (
+        f"运行 {fixed} 已被更正版本 {third} 取代，其考评结果已失效，不能据以出具"
+        f"反馈意见书：请为 {third} 生成意见书"
+    ) in _said(done)
+    first = _letters(trail, trail["run"], out, "--unit", "X09", store=path)
+    assert first.exit_code == 1 and f"请为 {third} 生成意见书" in _said(first)
+    assert not out.exists() or not any(out.iterdir())
+    assert _letters(trail, third, out, "--unit", "X09", store=path).exit_code == 0
