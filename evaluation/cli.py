@@ -2368,6 +2368,7 @@ def letters_cmd(
             if unit:  # a unit by its code or its name (白水县 → X09)
                 unit = [_unit_code(u, s.unit_names(run_id)) for u in unit]
             source = LT.load_letters(s, run_id, units=unit, viewer=viewer)
+        issued_on = LT.issue_date(source.run, issued_on)  # not before its 公示
     except (KeyError, EvaluationError) as exc:
         raise _failed(exc, lang) from None
     paths = LT.write_letters(

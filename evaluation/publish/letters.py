@@ -67,6 +67,7 @@ from evaluation.vocabulary import (
     QUALITY_CHECK,
     RISK_LEVEL,
     RUN_STATUS,
+    Word,
     say,
     word,
 )
@@ -522,6 +523,32 @@ def load_letters(
     )
 
 
+def issue_date(run: dict, issued_on=None):
+    """The letters' date of issue (``issued_on``, default today, Beijing time) as a
+    ``date``; ``EvaluationError`` if it is before the run was released (its 公示
+    opened, ``notice_from``; else the day it was published): a letter may not be
+    dated before the result it tells. A draft's letters (internal) any day."""
+    issued = pd.Timestamp(issued_on or _today()).date()
+    run = run or {}
+    start = run.get("notice_from")
+    if not _text(start) and _text(run.get("published_at")):
+        at = pd.Timestamp(run["published_at"])
+        start = (at.tz_localize("UTC") if at.tzinfo is None else at).tz_convert(BEIJING)
+    if run.get("status") == "draft" or not _text(start):
+        return issued
+    start = pd.Timestamp(start).date()
+    if issued < start:
+        said = say(
+            "library_error",
+            "letters_before_notice",
+            run=run.get("run_id", ""),
+            on=Word(date_zh(issued), issued.isoformat()),
+            start=Word(date_zh(start), start.isoformat()),
+        )
+        raise EvaluationError(words=said)
+    return issued
+
+
 def write_letters(
     source: LetterSource,
     out: str | Path,
@@ -536,7 +563,9 @@ def write_letters(
     bar counts the letters. ``issuer``: who signs and receives appeals (default: the
     ``office`` of the run's appraisal.yaml). Every letter or none: each is written
     beside its name, all renamed once all are written, so a run stopped midway
-    leaves no letters to be sent as if they were all."""
+    leaves no letters to be sent as if they were all. ``issued_on`` (default today,
+    Beijing time) may not be before the run's 公示 opened (:func:`issue_date`)."""
+    issued_on = issue_date(source.run, issued_on)
     issuer = issuer or source.config.office.name_zh
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -647,6 +676,7 @@ __all__ = [
     "dimension_gaps",
     "gap_note",
     "group_position",
+    "issue_date",
     "letter_data",
     "letter_name",
     "load_letters",

@@ -345,3 +345,18 @@ def test_letters_of_a_version_superseded_after_it_was_final_are_refused(
     assert first.exit_code == 1 and f"请为 {third} 生成意见书" in _said(first)
     assert not out.exists() or not any(out.iterdir())
     assert _letters(trail, third, out, "--unit", "X09", store=path).exit_code == 0
+
+
+def test_a_letter_may_not_be_dated_before_its_notice_opened(trail, tmp_path):
+    """v2's 公示 opened on 2026-01-23 (its release): a letter dated the day before
+    is refused, naming both days; one dated that day is written."""
+    fixed, out = trail["fixed"], tmp_path / "letters"
+    done = _letters(trail, fixed, out, "--unit", "X09", "--date", "2026-01-22")
+    assert done.exit_code == 1, done.output
+    assert (
+        f"意见书发文日期2026年1月22日早于运行 {fixed} 的公示开始日期2026年1月23日"
+    ) in _said(done)
+    assert "--date 2026-01-23 or later" in _said(done)
+    assert not out.exists() or not any(out.iterdir())
+    ok = _letters(trail, fixed, out, "--unit", "X09", "--date", "2026-01-23")
+    assert ok.exit_code == 0, ok.output
