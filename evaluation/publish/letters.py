@@ -172,15 +172,22 @@ def warning_summary(warnings: pd.DataFrame, unit: str, year, catalogue) -> dict:
     }
 
 
-def open_items(ledger: pd.DataFrame, unit: str, catalogue, name: str) -> list[dict]:
-    """The unit's rectification items still open, by deadline (the current one:
-    past its first deadline an item escalates and gets a new one)."""
+def open_items(
+    ledger: pd.DataFrame, unit: str, catalogue, name: str, *, issued=None
+) -> list[dict]:
+    """The unit's rectification items still open at the ledger's last check, by
+    deadline (the current one: past its first deadline an item escalates and gets a
+    new one). ``late``: its first deadline had passed at that check (it escalated
+    or is reminded) or is before ``issued`` (the letter's date); ``overdue``: its
+    current deadline is before ``issued`` too."""
     items = ledger[(ledger["unit_id"] == unit) & (ledger["status"] == "open")]
     items = items.assign(_l=items["level"].map({"red": 0, "orange": 1}).fillna(2))
     order = ["due", "_l", "first_due", "item_id"]
     rows = []
     for r in items.sort_values(order, kind="stable").itertuples():
-        late = bool(r.reminder) or (r.due != r.first_due)
+        overdue = _before(r.due, issued)
+        first_passed = _before(r.first_due, issued)
+        late = bool(r.reminder) or (r.due != r.first_due) or first_passed
         rows.append(
             {
                 "item_id": r.item_id,
@@ -191,6 +198,7 @@ def open_items(ledger: pd.DataFrame, unit: str, catalogue, name: str) -> list[di
                 "due": date_zh(r.due),
                 "first_due": date_zh(r.first_due),
                 "late": late,
+                "overdue": overdue,
                 "escalations": int(r.escalations),
                 "responsible": name,
                 "reason": r.reason_zh,
@@ -199,6 +207,37 @@ def open_items(ledger: pd.DataFrame, unit: str, catalogue, name: str) -> list[di
             }
         )
     return rows
+
+
+def ledger_as_of(ledger: pd.DataFrame):
+    """The date the ledger was last checked (its latest ``checked_on``: the end of
+    the run's last period, or the ``check(as_of=…)`` date), as a ``date``; None for
+    a ledger never checked (or one without the column)."""
+    if "checked_on" not in ledger or not len(ledger):
+        return None
+    checked = pd.to_datetime(ledger["checked_on"]).max()
+    return None if pd.isna(checked) else checked.date()
+
+
+def rectification_lead(items: list[dict], name: str, as_of, issued) -> str:
+    """The sentence over the open items: the ledger's own date (截至2025年12月31日,
+    its last check: an item closed since is not known to it), how many are open,
+    and, where their deadline (整改期限) is before the letter's date ``issued``, how
+    many are overdue (marked 逾期 in the table) and to act on them at once."""
+    when = f"截至{date_zh(as_of)}" if as_of else "截至"
+    when += "（整改台账最近一次核查）" if as_of else "整改台账最近一次核查时"
+    n, k = len(items), sum(1 for x in items if x["overdue"])
+    lead = f"{when}，你单位尚有{n}项整改事项未销号（责任单位：{name}）。"
+    if not k:
+        return lead + "请在整改期限前完成整改并报送整改情况："
+    past = f"整改期限早于本意见书发文日期（{date_zh(issued)}），表中标注“逾期”"
+    if k == n:
+        which = "各项" if n > 1 else "该项"
+        return f"{lead}{which}{past}；尚未完成整改的，请立即整改，并报送整改情况："
+    return (
+        f"{lead}其中{k}项{past}，尚未完成整改的请立即整改；"
+        "其余事项请在整改期限前完成整改。请报送整改情况："
+    )
 
 
 def unit_rules(rules_applied: pd.DataFrame, unit: str) -> list[dict]:
@@ -386,7 +425,8 @@ def letter_data(
     status = (run or {}).get("status", "")
     issued = pd.Timestamp(issued_on or _today()).date()
     warned = warning_summary(result.warnings, unit, year, cat)
-    items = open_items(result.ledger, unit, cat, row["name_zh"])
+    items = open_items(result.ledger, unit, cat, row["name_zh"], issued=issued)
+    as_of = ledger_as_of(result.ledger)
     return {
         "unit_id": unit,
         "name": row["name_zh"],
@@ -432,6 +472,7 @@ def letter_data(
         "comparison": comparison_text(strengths, weaknesses) + _unscored(gaps),
         "warnings": warned,
         "rectification": items,
+        "rectification_lead": rectification_lead(items, row["name_zh"], as_of, issued),
         **gap_note(cat, warned["latest"], items),
         "rules": unit_rules(rules_applied, unit),
         "flags": quality_flags(result.flags, unit, year, cat),
@@ -655,6 +696,11 @@ def _num(value) -> str:
     return round_half_up([value])[0] if pd.notna(value) else "—"
 
 
+def _before(day, issued) -> bool:
+    """Whether a stored date (``2026-01-25``) is before ``issued`` (a date)."""
+    return issued is not None and _text(day) and pd.Timestamp(day).date() < issued
+
+
 def _text(value) -> bool:
     if value is None:
         return False
@@ -677,11 +723,13 @@ __all__ = [
     "gap_note",
     "group_position",
     "issue_date",
+    "ledger_as_of",
     "letter_data",
     "letter_name",
     "load_letters",
     "open_items",
     "quality_flags",
+    "rectification_lead",
     "render_letter",
     "replaced_by",
     "strengths_weaknesses",

@@ -360,3 +360,41 @@ def test_a_letter_may_not_be_dated_before_its_notice_opened(trail, tmp_path):
     assert not out.exists() or not any(out.iterdir())
     ok = _letters(trail, fixed, out, "--unit", "X09", "--date", "2026-01-23")
     assert ok.exit_code == 0, ok.output
+
+
+def _section(page: str, start: str, end: str) -> str:
+    part = page[page.index(start) : page.index(end)]
+    return " ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", part)).split())
+
+
+def test_the_open_items_say_the_ledgers_date_and_which_deadlines_passed(
+    trail, tmp_path
+):
+    """市体育局 (D22) has 18 items open at the ledger's last check, the year's end
+    2025-12-31 (the sample's ledger): 16 due 2026-01-25, one 2026-01-30, one
+    2026-03-01. In a letter dated 2026-01-26 the 16 are past their deadline (逾期
+    in the 整改期限 column), the other two not; the sentence says the ledger's date,
+    not the letter's."""
+    out = tmp_path / "letters"
+    done = _letters(trail, trail["fixed"], out, "--unit", "D22", "--html",
+                    "--date", "2026-01-26")  # fmt: skip
+    assert done.exit_code == 0, done.output
+    page = (out / "D22_市体育局_反馈意见书.html").read_text(encoding="utf-8")
+    items = _section(page, "四、待整改事项", "五、适用的考评规则")
+    assert items.startswith(
+        "四、待整改事项 截至2025年12月31日（整改台账最近一次核查），你单位尚有18项"
+        "整改事项未销号（责任单位：市体育局）。其中16项整改期限早于本意见书发文日期"
+        "（2026年1月26日），表中标注“逾期”，尚未完成整改的请立即整改；其余事项请在"
+        "整改期限前完成整改。请报送整改情况："
+    ), items
+    assert "截至本意见书生成时" not in items
+    assert items.count("2026年1月25日（逾期）") == 16
+    assert "2026年1月30日（逾期）" not in items and "2026年3月1日（逾期）" not in items
+    # a day later than the last deadline: every one of them has passed
+    late = _letters(trail, trail["fixed"], out, "--unit", "D22", "--html",
+                    "--date", "2026-03-02")  # fmt: skip
+    assert late.exit_code == 0, late.output
+    page = (out / "D22_市体育局_反馈意见书.html").read_text(encoding="utf-8")
+    items = _section(page, "四、待整改事项", "五、适用的考评规则")
+    assert "各项整改期限早于本意见书发文日期（2026年3月2日）" in items
+    assert items.count("（逾期）") == 36  # both deadlines of all 18 items
