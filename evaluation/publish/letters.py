@@ -56,6 +56,7 @@ from evaluation.publish.report import (
     case_text,
     correction_from_store,
     correction_what,
+    signed,
     write_pdf,
 )
 from evaluation.publish.store import BEIJING, graded_names, not_graded, stage
@@ -462,7 +463,7 @@ def letter_data(
                 "name": g.name,
                 "score": _num(g.score),
                 "median": _num(g.median),
-                "gap": "" if pd.isna(g.gap) else f"{g.gap:+.2f}",
+                "gap": signed(g.gap),
                 "cls": "up" if g.gap > 0 else "down" if g.gap < 0 else "",
             }
             for g in gaps.itertuples()

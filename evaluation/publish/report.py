@@ -885,7 +885,7 @@ def _profile(
         if p.strip()
     ]
     dim_rows = [
-        [n, *shown, _signed(_difference(*shown))]
+        [n, *shown, signed(_difference(*shown))]
         for n, shown in zip(
             dim_names,
             (round_half_up([a, b]) for a, b in zip(gaps["score"], gaps["group_median"],
@@ -1017,8 +1017,11 @@ def _difference(a: str, b: str) -> float:
     return float(Decimal(a) - Decimal(b))
 
 
-def _signed(x: float) -> str:
-    if np.isnan(x):
+def signed(x: float) -> str:
+    """A difference as published, its sign always written, the minus as −
+    (U+2212, as printed, not the hyphen): ``+3.52``, ``−2.73``; "" for NaN. The
+    committee report's and the letters' one way of writing a difference."""
+    if pd.isna(x):
         return ""
     text = round_half_up([abs(x)])[0]
     return ("+" if x >= 0 else "−") + text

@@ -374,7 +374,8 @@ def test_the_open_items_say_the_ledgers_date_and_which_deadlines_passed(
     2025-12-31 (the sample's ledger): 16 due 2026-01-25, one 2026-01-30, one
     2026-03-01. In a letter dated 2026-01-26 the 16 are past their deadline (逾期
     in the 整改期限 column), the other two not; the sentence says the ledger's date,
-    not the letter's."""
+    not the letter's. The differences from the median are written with the minus
+    sign (U+2212) the committee report prints."""
     out = tmp_path / "letters"
     done = _letters(trail, trail["fixed"], out, "--unit", "D22", "--html",
                     "--date", "2026-01-26")  # fmt: skip
@@ -398,3 +399,7 @@ def test_the_open_items_say_the_ledgers_date_and_which_deadlines_passed(
     items = _section(page, "四、待整改事项", "五、适用的考评规则")
     assert "各项整改期限早于本意见书发文日期（2026年3月2日）" in items
     assert items.count("（逾期）") == 36  # both deadlines of all 18 items
+    # the differences from the group median: 行政效率 42.49 − 77.34 (by hand)
+    dims = _section(page, "二、一级指标与同组比较", "三、年度预警情况")
+    assert "行政效率 42.49 77.34 −34.85" in dims, dims
+    assert not re.search(r"(?<![\d.])-\d", dims)  # no hyphen-minus left

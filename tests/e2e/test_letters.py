@@ -167,7 +167,7 @@ def test_the_best_unit_of_its_group_is_first_and_its_weak_dimension_is_named(let
         "80.00", "65.00", "+15.00",
     )  # fmt: skip
     assert (dims["乙"]["score"], dims["乙"]["median"], dims["乙"]["gap"]) == (
-        "40.00", "62.50", "-22.50",
+        "40.00", "62.50", "−22.50",  # U+2212, as the report writes it
     )  # fmt: skip
     assert [w["name"] for w in letter["weaknesses"]] == ["乙"]
     assert [s["name"] for s in letter["strengths"]] == ["甲"]
