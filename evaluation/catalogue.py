@@ -43,7 +43,7 @@ from evaluation.fields import (
     raise_if,
     rule_of,
 )
-from evaluation.files import located, read_yaml
+from evaluation.files import load_yaml_config
 from evaluation.periods import FREQUENCIES
 from evaluation.risk.rules import RULES
 from evaluation.scoring.normalise import (
@@ -1341,11 +1341,13 @@ def load_catalogue(path: str | Path, *, stored: bool = False) -> Catalogue:
     """Read and validate ``indicators.yaml``; ``CatalogueError`` lists every problem.
     ``stored``: the file a stored run was scored with (:func:`parse_catalogue`)."""
     path = Path(path)
-    raw = read_yaml(path)  # file, encoding, syntax and size refused there
-    try:
-        catalogue = parse_catalogue(raw, file=path.name, stored=stored)
-    except CatalogueError as exc:  # each problem with its line and entry's id
-        raise located(exc, path) from None
+    # file, encoding, syntax, size and keys written twice refused there; each
+    # problem with its line and entry's id
+    catalogue = load_yaml_config(
+        path,
+        lambda raw: parse_catalogue(raw, file=path.name, stored=stored),
+        stored=stored,
+    )
     catalogue._source = str(path)
     catalogue._file_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
     return catalogue

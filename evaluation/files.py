@@ -9,15 +9,21 @@ import re
 import shutil
 import socket
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 import yaml
 
 from evaluation.errors import CatalogueError
 from evaluation.vocabulary import Word, say, words
+from evaluation.yamlkeys import BASE as _LOADER
+from evaluation.yamlkeys import Twice
+from evaluation.yamlkeys import load as _load_noting
+
+T = TypeVar("T")
 
 #: set it to a project folder to make :func:`project_root` answer it
 ROOT_VARIABLE = "EVALUATION_ROOT"
@@ -246,16 +252,32 @@ MAX_YAML_ALIASES = 1_000
 MAX_YAML_NODES = 100_000
 #: how deep mappings and lists may nest (libyaml's own parser crashes on deep nesting)
 MAX_YAML_DEPTH = 100
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def read_yaml(path: str | Path) -> object:
+def read_yaml(path: str | Path, *, stored: bool = False) -> object:
     """The content of a YAML file a user writes (``indicators.yaml``,
     ``appraisal.yaml``), safely loaded. Refused fast, with a ``CatalogueError``
     naming the file: a missing or unreadable file, not UTF-8, not valid YAML, a value
     Python cannot hold, and a file past the limits above, checked before anything is
     built: a 1 KB file of nested aliases (a "billion laughs") expands to billions of
-    nodes in whatever walks it, and deep nesting overflows the parser."""
+    nodes in whatever walks it, and deep nesting overflows the parser.
+
+    A key written twice in one mapping (a copy-pasted ``target:`` line: YAML keeps
+    the last without a word) is refused too, every one at once, each at its line
+    with the line of the first (:func:`read_yaml_noting` gives them beside the
+    content, to be said with the content's own problems). ``stored``: a file a
+    stored run was scored with, read as it was then (the last of two keys kept)."""
+    raw, twice = read_yaml_noting(path)
+    if twice is not None and not stored:
+        raise twice
+    return raw
+
+
+def read_yaml_noting(path: str | Path) -> tuple[object, CatalogueError | None]:
+    """:func:`read_yaml`'s content, and its keys written twice as a
+    ``CatalogueError`` (None if there are none) rather than raised: a loader says
+    them together with the problems of the content (the last of each key kept), so
+    that one pass shows everything to fix. The file's other faults are raised."""
     path = Path(path)
 
     def refuse(where: str, value: object, rule: str, zh: str | None = None, line=None):
@@ -280,7 +302,8 @@ def read_yaml(path: str | Path) -> object:
         if beyond:  # its line and column said in its words, as a syntax error's
             value, said, line = beyond
             raise refuse("", value, said.en, said.zh, line)
-        return yaml.load(text, Loader=_LOADER)
+        raw, root, twice = _load_noting(text)
+        return raw, (_twice_error(path.name, root, twice) if twice else None)
     except FileNotFoundError:
         raise refused("", "", "not_found", path=path.absolute()) from None
     except OSError as exc:
@@ -304,6 +327,49 @@ def read_yaml(path: str | Path) -> object:
         raise refuse("", "", said.en, said.zh, line) from None
     except (ValueError, OverflowError) as exc:  # 2025-02-30, a 5000-digit number
         raise refused("", "", "unholdable", detail=exc) from None
+
+
+def _twice_error(file: str, root: yaml.Node, twice: list[Twice]) -> CatalogueError:
+    """Keys written twice as a configuration's problems, in the order of the file:
+    each at its path (``indicators[4].target``), its line and list entry's id, the
+    rule naming the key and the line of its first writing (``yaml_problem``)."""
+    where = _paths(root)
+    rows = []
+    for t in sorted(twice, key=lambda t: t.again):
+        at, item = where.get(id(t.mapping), ("", None))
+        said = say("yaml_problem", "key_twice", name=t.key, first=t.first)
+        path = f"{at}.{t.key}" if at else t.key
+        rows.append((file, path, "", said.en, said.zh, t.again, item))
+    columns = [*CatalogueError.columns, "rule_zh", "line", "item"]
+    table = pd.DataFrame(rows, columns=columns)
+    table["line"] = pd.array(table["line"], dtype="Int64")
+    return CatalogueError(table)
+
+
+def _paths(root: yaml.Node) -> dict[int, tuple[str, str | None]]:
+    """Each mapping and list node under ``root`` (by ``id``) → its path
+    (``indicators[4]``; ``""`` for the root) and the id of the list entry it is in,
+    as :func:`located` says them; a node an alias repeats at its first place."""
+    out: dict[int, tuple[str, str | None]] = {}
+
+    def walk(node: yaml.Node, path: str, item: str | None) -> None:
+        if id(node) in out or isinstance(node, yaml.ScalarNode):
+            return
+        out[id(node)] = (path, item)
+        if isinstance(node, yaml.SequenceNode):
+            for k, child in enumerate(node.value):
+                here = item
+                if isinstance(child, yaml.MappingNode):
+                    ids = [v.value for key, v in child.value if key.value == "id"]
+                    here = ids[-1] if ids and isinstance(ids[-1], str) else item
+                walk(child, f"{path}[{k}]", here)
+        else:
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    walk(value, f"{path}.{key.value}" if path else key.value, item)
+
+    walk(root, "", None)
+    return out
 
 
 def _beyond_limits(text: str) -> tuple[str, Word, int] | None:
@@ -388,6 +454,30 @@ def _yaml_said(text: str, mark, detail: str) -> tuple[Word, int | None]:
         return say("yaml_problem", "invalid", detail=detail), None
     where = {"line": mark.line + 1, "column": mark.column + 1}
     return say("yaml_problem", "invalid_at", **where, detail=detail), mark.line + 1
+
+
+def load_yaml_config(
+    path: str | Path, parse: Callable[[object], T], *, stored=False
+) -> T:
+    """``parse`` (``parse_catalogue``, the appraisal's ``parse_config``) of the YAML
+    file at ``path`` (:func:`read_yaml`), its problems :func:`located` and said in
+    one ``CatalogueError`` with the keys written twice (first, in the file's order):
+    all there is to fix in one pass. ``stored``: a stored run's file, its keys
+    written twice read as they were then (the last kept)."""
+    raw, twice = read_yaml_noting(path)
+    twice = None if stored else twice
+    try:
+        out = parse(raw)
+    except CatalogueError as exc:
+        exc = located(exc, path)
+        if twice is None:
+            raise exc from None
+        table = pd.concat([twice.problems, exc.problems], ignore_index=True)
+        table["line"] = pd.array(table["line"], dtype="Int64")
+        raise CatalogueError(table) from None
+    if twice is not None:
+        raise twice
+    return out
 
 
 def located(error: CatalogueError, path: str | Path) -> CatalogueError:

@@ -13,7 +13,8 @@ changed in one place and reads the same everywhere.
 'fail'
 
 This module sits at the bottom of the package: it imports nothing from ``evaluation``
-but the errors and the English plural (:mod:`evaluation.plural`).
+but the errors, the English plural (:mod:`evaluation.plural`) and the YAML loader
+(:mod:`evaluation.yamlkeys`).
 """
 
 from __future__ import annotations
@@ -30,11 +31,11 @@ import yaml
 
 from evaluation.errors import EvaluationError
 from evaluation.plural import counted, singular
+from evaluation.yamlkeys import load as _load_noting
 
 PATH = Path(__file__).with_name("vocabulary.yaml")
 LANGS = ("zh", "en")
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class VocabularyError(EvaluationError):
@@ -66,20 +67,25 @@ def load(path: Path | str = PATH) -> tuple[Mapping[str, Family], Mapping[str, Ma
     """Read and check a vocabulary file: ``(families, colours)``, read-only.
 
     Raises :class:`VocabularyError` naming every problem (``words.grade.pass.en:
-    missing``), or the line and column of a YAML syntax error.
+    missing``, a key written twice in one mapping with both lines), or the line
+    and column of a YAML syntax error.
     """
     try:
-        raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_LOADER)
+        raw, _, twice = _load_noting(Path(path).read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         raise VocabularyError(path, [f"{where}{getattr(e, 'problem', e)}"]) from e
     except OSError as e:
         raise VocabularyError(path, [f"cannot be read: {e.strerror or e}"]) from e
-    problems: list[str] = []
+    problems: list[str] = [  # a word written twice: YAML keeps the last unsaid
+        f"line {t.again}: key {t.key!r} given twice (also on line {t.first})"
+        for t in sorted(twice, key=lambda t: t.again)
+    ]
     if not isinstance(raw, dict) or set(raw) != {"words", "colours"}:
         got = sorted(map(str, raw)) if isinstance(raw, dict) else type(raw).__name__
-        raise VocabularyError(path, [f"top level: needs words and colours (got {got})"])
+        top = f"top level: needs words and colours (got {got})"
+        raise VocabularyError(path, [*problems, top])
     families = {
         name: _family(name, entries, problems)
         for name, entries in _sections("words", raw["words"], problems)

@@ -31,6 +31,7 @@ LAYERS = [
         "evaluation.plural",
         "evaluation.progress",
         "evaluation.vocabulary",
+        "evaluation.yamlkeys",
         "evaluation.risk.rules",
         "evaluation.scoring.normalise",
         "evaluation.scoring.weights",

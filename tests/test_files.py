@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 import evaluation as ev
-from evaluation.files import replacing, replacing_folder
+from evaluation.appraisal.config import load_config
+from evaluation.files import read_yaml, replacing, replacing_folder
 from evaluation.publish.export import write_media_csv
 
 
@@ -108,21 +109,127 @@ def test_listing_headed_in_the_analysts_words(tmp_path):
                                 "Folder"]  # fmt: skip
 
 
-def test_a_key_given_twice_is_located_at_the_one_yaml_keeps(tmp_path):
-    """YAML keeps the last of two equal keys: the problem is on that line, not on
-    the first (which holds a valid weight)."""
+#: 投诉办结天数's target and the two lines after it: a ``target: 8`` written after
+#: them is three lines below the first
+TARGET = (
+    "    target: 5\n    valid: {min: 0, max: 90}\n"
+    "    risk: {yellow: 10, orange: 15, red: 20}\n"
+)
+
+
+def catalogue_with(tmp_path, *changes: tuple[str, str]) -> tuple[Path, list[str]]:
+    """indicators.yaml with each ``(text, lines)``: ``lines`` written after the
+    first place ``text`` is; the file and its lines."""
     text = (ev.project_root() / "indicators.yaml").read_text(encoding="utf-8")
-    first = "    weight: 0.4\n"
-    assert first in text
-    text = text.replace(first, first + "    weight: -1\n", 1)
+    for line, after in changes:
+        assert line in text
+        text = text.replace(line, line + after, 1)
     path = tmp_path / "indicators.yaml"
     path.write_text(text, encoding="utf-8")
-    line = text.splitlines().index("    weight: -1") + 1
+    return path, text.splitlines()
+
+
+def test_a_key_given_twice_is_refused_with_both_lines_and_the_content_faults(
+    tmp_path,
+):
+    """A copy-pasted ``weight:`` line (YAML keeps the last without a word: before,
+    the only problem said was the -1 the second gives): the key given twice at the
+    second's line, naming the first's, and in the same pass the fault of the value
+    YAML keeps, on that line too (not on the first, which holds a valid weight)."""
+    path, lines = catalogue_with(tmp_path, ("    weight: 0.4\n", "    weight: -1\n"))
+    line = lines.index("    weight: -1") + 1
+    assert lines[line - 2] == "    weight: 0.4"
     with pytest.raises(ev.CatalogueError) as info:
         ev.load_catalogue(path)
-    problem = info.value.problems.iloc[0]
-    assert problem["path"].endswith(".weight") and problem["line"] == line
-    assert problem["item"] == "approval_on_time_rate"
+    twice, weight = info.value.problems.to_dict("records")
+    assert twice["path"] == "indicators[0].weight" and twice["line"] == line
+    assert twice["item"] == "approval_on_time_rate" and twice["file"] == path.name
+    assert twice["rule_zh"].startswith(f"键“weight”重复（第{line - 1}行已有同名键）")
+    assert twice["rule"].startswith(
+        f"key 'weight' given twice (also on line {line - 1})"
+    )
+    assert weight["path"] == "indicators[0].weight" and weight["line"] == line
+    assert weight["value"] == "-1"
+
+
+def test_every_key_given_twice_is_said_at_once_in_the_files_order(tmp_path):
+    """A second ``target:`` of 投诉办结天数 (the reviewer's: it moved ranks 5-10
+    with nothing said), a second ``unit_zh:`` and a second top-level ``version:``:
+    three problems, by line, each naming the first's line."""
+    path, lines = catalogue_with(
+        tmp_path,
+        ('version: "2025.1"\n', 'version: "2025.2"\n'),
+        (TARGET, "    target: 8\n"),
+        ("    unit_zh: 工作日\n", "    unit_zh: 天\n"),
+    )
+    days = "complaint_handling_days"
+    version = lines.index('version: "2025.1"') + 1
+    unit = lines.index("    unit_zh: 工作日") + 1
+    target = lines.index("    normalisation: {method: target, worst: 30}") + 2
+    assert lines[target + 2] == "    target: 8" and lines[unit] == "    unit_zh: 天"
+    with pytest.raises(ev.CatalogueError) as info:
+        ev.load_catalogue(path)
+    got = info.value.problems
+    expected = [
+        ("version", version + 1, None, "version", version),
+        ("indicators[4].unit_zh", unit + 1, days, "unit_zh", unit),
+        ("indicators[4].target", target + 3, days, "target", target),
+    ]  # fmt: skip
+    assert len(got) == 3
+    for (where, line, item, key, was), row in zip(
+        expected, got.itertuples(), strict=True
+    ):
+        whose = row.item if isinstance(row.item, str) else None  # top level: none
+        assert (row.path, row.line, whose) == (where, line, item)
+        assert row.rule.startswith(f"key '{key}' given twice (also on line {was})")
+        assert row.rule_zh.startswith(f"键“{key}”重复（第{was}行已有同名键）")
+
+
+def test_a_stored_runs_catalogue_is_read_as_it_was_scored(tmp_path):
+    """A run scored (by an earlier version) with a key given twice rebuilds: read
+    as ``stored``, the last of the two is kept, as YAML kept it then."""
+    path, _ = catalogue_with(
+        tmp_path,
+        (TARGET, "    target: 8\n"),
+    )
+    catalogue = ev.load_catalogue(path, stored=True)
+    assert catalogue.table.loc["complaint_handling_days", "target"] == 8
+    with pytest.raises(ev.CatalogueError):
+        ev.load_catalogue(path)
+
+
+def test_a_merge_a_key_overrides_is_not_a_key_given_twice(tmp_path):
+    """``<<: *base`` and a key beside it (YAML's "as base, but"), a base that
+    merges another: read, not refused; keys equal as YAML reads them (1, 0x1)
+    are one key given twice."""
+    text = "a: &a {x: 1, y: 2}\nb: &b\n  <<: *a\n  x: 3\nc:\n  <<: *b\n  y: 4\n  x: 5\n"
+    path = tmp_path / "m.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert read_yaml(path) == {
+        "a": {"x": 1, "y": 2}, "b": {"x": 3, "y": 2}, "c": {"x": 5, "y": 4}
+    }  # fmt: skip
+    path.write_text("n:\n  1: one\n  0x1: also one\n", encoding="utf-8")
+    with pytest.raises(ev.CatalogueError) as info:
+        read_yaml(path)
+    row = info.value.problems.iloc[0]
+    assert (row["path"], row["line"]) == ("n.0x1", 3)
+    assert "(also on line 2)" in row["rule"]
+
+
+def test_a_key_given_twice_in_the_appraisal_config_is_refused(tmp_path):
+    """appraisal.yaml with a second ``quota:`` (the reviewer's: 3 优秀 in a group
+    instead of 2, nothing said), said at its line with the first's."""
+    text = (ev.project_root() / "appraisal.yaml").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    at = next(i for i, x in enumerate(lines) if x.startswith("  quota: {share: 0.2"))
+    lines.insert(at + 1, "  quota: {share: 0.4, per: group}")
+    path = tmp_path / "appraisal.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ev.CatalogueError) as info:
+        load_config(path)
+    (row,) = info.value.problems.to_dict("records")
+    assert (row["path"], row["line"]) == ("grades.quota", at + 2)
+    assert row["rule_zh"].startswith(f"键“quota”重复（第{at + 1}行已有同名键）")
 
 
 def test_a_folder_is_replaced_whole_and_a_killed_swaps_leftover_goes(tmp_path):

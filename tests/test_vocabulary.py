@@ -348,6 +348,16 @@ colours:
     assert str(e.value).startswith(f"{path} has 8 problems:")
 
 
+def test_a_code_written_twice_is_named_with_both_lines(tmp_path):
+    """A word pasted twice (YAML keeps the last without a word): both lines."""
+    path = tmp_path / "v.yaml"
+    word = "    pass: {zh: 合格, en: pass}\n"
+    path.write_text(GOOD.replace(word, word * 2), "utf-8")
+    with pytest.raises(V.VocabularyError) as e:
+        V.load(path)
+    assert e.value.problems == ["line 5: key 'pass' given twice (also on line 4)"]
+
+
 def test_a_syntax_error_names_its_line(tmp_path):
     path = tmp_path / "v.yaml"
     path.write_text("words:\n  grade:\n    pass: {zh: 合格, en: pass\n", "utf-8")

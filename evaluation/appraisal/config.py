@@ -28,7 +28,7 @@ from evaluation.fields import (
     raise_if,
     rule_of,
 )
-from evaluation.files import located, read_yaml
+from evaluation.files import load_yaml_config
 from evaluation.vocabulary import Word, plain, say
 
 Grade = Literal["excellent", "good", "pass", "fail"]
@@ -363,11 +363,9 @@ def load_config(path: str | Path) -> Config:
     """Read ``appraisal.yaml``; ``CatalogueError`` lists every problem with its YAML
     path (a missing file and a YAML syntax error too)."""
     path = Path(path)
-    raw = read_yaml(path)  # file, encoding, syntax and size refused there
-    try:
-        return parse_config(raw, file=path.name)
-    except CatalogueError as exc:  # each problem with its line and entry's id
-        raise located(exc, path) from None
+    # file, encoding, syntax, size and keys written twice refused there; each
+    # problem with its line and entry's id
+    return load_yaml_config(path, lambda raw: parse_config(raw, file=path.name))
 
 
 def parse_config(

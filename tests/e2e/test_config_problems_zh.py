@@ -126,6 +126,53 @@ def test_a_tab_and_a_missing_colon_are_named_by_their_line(tmp_path):
     assert f"line {key + 1} has a key and its value without ': '" in english
 
 
+def test_a_key_given_twice_is_said_with_both_lines(tmp_path):
+    """投诉办结天数's ``target: 5`` and, three lines below, a pasted ``target: 8``:
+    validated before (YAML kept the 8; ranks 5-10 moved), now refused, naming the
+    key and both lines, in Chinese then English."""
+    text = (ROOT / "indicators.yaml").read_text(encoding="utf-8").splitlines()
+    first = text.index("    normalisation: {method: target, worst: 30}") + 1
+    assert text[first] == "    target: 5"
+    text.insert(first + 3, "    target: 8")
+    path = tmp_path / "indicators.yaml"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    said = invoke("validate", SAMPLE, "--catalogue", path, placed=True)
+    lines = chinese_part(said, "invalid catalogue")
+    assert lines[0] == f"指标体系文件 {path} 有1个问题："
+    assert lines[1] == (
+        f"indicators[4].target（complaint_handling_days，第{first + 4}行）："
+        f"键“target”重复（第{first + 1}行已有同名键）：YAML 只取后一个的值，"
+        "请删去或合并其中一行"
+    )
+    assert (
+        f"indicators[4].target (complaint_handling_days, line {first + 4}): key "
+        f"'target' given twice (also on line {first + 1})"
+    ) in said
+    english = invoke("validate", SAMPLE, "--catalogue", path, "--lang", "en")
+    assert "given twice" in english and "重复" not in english
+
+
+def test_a_key_given_twice_in_appraisal_yaml_stores_nothing(q4_result, tmp_path):
+    """A second ``quota:`` (20% then 40% 优秀 in each group: a group got 3 优秀
+    instead of 2, nothing said): publish refuses it at its line, stores nothing."""
+    text = (ROOT / "appraisal.yaml").read_text(encoding="utf-8").splitlines()
+    first = next(i for i, x in enumerate(text) if x.startswith("  quota: {share: 0.2"))
+    text.insert(first + 1, "  quota: {share: 0.4, per: group}")
+    config = tmp_path / "appraisal.yaml"
+    config.write_text("\n".join(text) + "\n", encoding="utf-8")
+    store = tmp_path / "store.duckdb"
+    said = invoke(
+        "publish", q4_result, "--appraisal", SAMPLE / "appraisal",
+        "--appraisal-config", config, "--store", store, "--by", "测试", placed=True,
+    )  # fmt: skip
+    lines = chinese_part(said, "invalid appraisal config")
+    assert lines[0] == f"考评规则文件 {config} 有1个问题："
+    assert lines[1].startswith(
+        f"grades.quota（第{first + 2}行）：键“quota”重复（第{first + 1}行已有同名键）"
+    )
+    assert not store.exists()
+
+
 def test_pydantic_rules_of_every_kind_in_the_catalogue(tmp_path):
     """A key misspelt, a share above 1, a frequency and a method that do not exist,
     an id with a capital letter, a name left out: each said in Chinese with what
