@@ -322,8 +322,15 @@ def read_yaml_noting(path: str | Path) -> tuple[object, CatalogueError | None]:
         problem, context = (getattr(exc, k, None) for k in ("problem", "context"))
         detail = f"{problem or exc}" + (f" ({context})" if context else "")
         mark = getattr(exc, "problem_mark", None)
+        position = getattr(exc, "position", None)  # a character the reader refuses
+        if mark is None and isinstance(position, int):
+            detail = detail.splitlines()[0]  # not the reader's "in <unicode string>"
+            before = text[:position]
+            column = position - (before.rfind("\n") + 1)
+            mark = yaml.Mark("", position, before.count("\n"), column, None, None)
+        opened = getattr(exc, "context_mark", None)  # a quote's or bracket's start
         # the place in the words (第3行第8列, or a slip's own line), not in the path
-        said, line = _yaml_said(text, mark, detail)
+        said, line = _yaml_said(text, mark, detail, opened)
         raise refuse("", "", said.en, said.zh, line) from None
     except (ValueError, OverflowError) as exc:  # 2025-02-30, a 5000-digit number
         raise refused("", "", "unholdable", detail=exc) from None
@@ -434,26 +441,68 @@ _TAB_INDENT = re.compile(r"^ *\t")
 _NO_COLON_KEY = re.compile(r"^\s*(?:-\s+)?[A-Za-z_][\w.-]*[ \t]+[^\s:#][^:]*$")
 
 
-def _yaml_said(text: str, mark, detail: str) -> tuple[Word, int | None]:
+#: PyYAML's syntax problems (libyaml's, and its own where built without it), by a
+#: phrase of ``problem (context)``, as their ``yaml_syntax`` code: the first that
+#: matches; none, ``other``
+_SYNTAX = (
+    ("tab character", "tab"),
+    ("unknown escape", "bad_escape"),
+    ("quoted scalar", "unclosed_quote"),
+    ("',' or ']'", "unclosed_bracket"),
+    ("',' or '}'", "unclosed_brace"),
+    ("block collection", "indent_item"),
+    ("expected key", "indent_key"),
+    ("expected <block end>", "indent_key"),
+    ("mapping values are not allowed", "colon_here"),
+    ("expected ':'", "no_colon"),
+    ("undefined alias", "undefined_alias"),
+    ("block sequence entries are not allowed", "list_here"),
+    ("alphabetic or numeric character", "anchor_name"),
+    ("document start", "one_document"),
+    ("single document", "one_document"),
+    ("constructor for the tag", "tag"),
+    ("unhashable key", "unhashable_key"),
+    ("expected node content", "no_value"),
+    ("cannot start any token", "bad_start"),
+    ("unacceptable character", "control_char"),
+)
+
+
+def _yaml_said(text: str, mark, detail: str, opened=None) -> tuple[Word, int | None]:
     """A YAML syntax error in words, with the likely slip where there is one: a
     full-width colon or a missing colon on the line at fault or the one before it,
     a tab indenting the line at fault, else the parser's line and column
-    (第3行第8列); and the line the words name (None where the parser gives none)."""
+    (第3行第8列) and what the parser said in Chinese (:data:`_SYNTAX`; a quote or
+    bracket not closed, with ``opened``, where it opens), its English beside; and
+    the line the words name (None where the parser gives none)."""
     lines = text.splitlines()
     at = mark.line if mark else -1
     for n in (at, at - 1):  # the parser stops on the line after the slip
         if 0 <= n < len(lines) and _FULL_WIDTH_KEY.match(lines[n]):
             key = "full_width_colon"
             return say("yaml_problem", key, line=n + 1, detail=detail), n + 1
-    if 0 <= at < len(lines) and _TAB_INDENT.match(lines[at]):
+    code = next((c for phrase, c in _SYNTAX if phrase in detail), "other")
+    if (
+        0 <= at < len(lines)
+        and (  # a tab indenting the line, or where it stops
+            _TAB_INDENT.match(lines[at])
+            or code == "tab"
+            or lines[at][mark.column : mark.column + 1] == "\t"
+        )
+    ):
         return say("yaml_problem", "tab", line=at + 1, detail=detail), at + 1
     for n in (at - 1, at) if "expected ':'" in detail else ():
         if 0 <= n < len(lines) and _NO_COLON_KEY.match(lines[n]):
             return say("yaml_problem", "no_colon", line=n + 1, detail=detail), n + 1
+    start = opened or mark  # a quote's or bracket's: where it opens
+    at_start = {"line": start.line + 1, "column": start.column + 1} if start else {}
+    if not at_start and "{line}" in words("yaml_syntax", "zh")[code]:
+        code = "other"
+    why = Word(say("yaml_syntax", code, **at_start).zh, detail)
     if mark is None:
-        return say("yaml_problem", "invalid", detail=detail), None
+        return say("yaml_problem", "invalid", why=why), None
     where = {"line": mark.line + 1, "column": mark.column + 1}
-    return say("yaml_problem", "invalid_at", **where, detail=detail), mark.line + 1
+    return say("yaml_problem", "invalid_at", **where, why=why), mark.line + 1
 
 
 def load_yaml_config(

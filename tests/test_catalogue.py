@@ -524,8 +524,91 @@ def test_a_yaml_syntax_error_is_placed_in_chinese_words(tmp_path):
         ev.load_catalogue(bad)
     problem = info.value.problems.iloc[0]
     assert problem["path"] == ""
-    assert problem["rule_zh"].startswith("第3行第8列：不是有效的 YAML 格式（")
+    assert problem["rule_zh"] == (  # where the [ opens: column 10 after "name_zh: "
+        "第3行第8列：不是有效的 YAML 格式：第2行第10列开始的方括号“[”没有配对的“]”，"
+        "或各项之间缺少逗号"
+    )
     assert problem["rule"].startswith("line 3, column 8: not valid YAML (")
+    assert "did not find expected ',' or ']'" in problem["rule"]  # the parser's
+
+
+#: broken YAML, what the Chinese line says (written here by hand) and a phrase of
+#: PyYAML's (libyaml's) English that the English line keeps
+SYNTAX_SLIPS = {
+    "a key indented one space less than its list item's": (
+        "items:\n  - id: x\n    weight: 1\n   normalisation: minmax\n",
+        "第4行第4列：不是有效的 YAML 格式：此行的缩进与上文不一致：此处应为列表项“- ”，"
+        "或应与同一项的其他键左端对齐",
+        "did not find expected '-' indicator",
+    ),
+    "a key indented one space less than its siblings": (
+        "a:\n  - 1\n b: 3\n",
+        "第3行第2列：不是有效的 YAML 格式：此行的缩进与上文不一致（同一层的键须"
+        "左端对齐，只用空格缩进），或上一行的值之后多了内容",
+        "did not find expected key",
+    ),
+    "a key indented one space more": (
+        "a:\n  b: 1\n   c: 2\n",
+        "第3行第5列：不是有效的 YAML 格式：此处不能有冒号：可能是此行缩进多了，"
+        "或值中含有“: ”（含冒号的值请用引号括起来）",
+        "mapping values are not allowed",
+    ),
+    "a quote not closed": (
+        'x: 1\nname_zh: "审批\nb: 2\n',
+        "第4行第1列：不是有效的 YAML 格式：第2行第10列开始的引号没有配对的结束引号",
+        "found unexpected end of stream",
+    ),
+    "a brace not closed": (
+        "a: {x: 1, y: 2\nb: 3\n",
+        "第2行第2列：不是有效的 YAML 格式：第1行第4列开始的花括号“{”没有配对的“}”，"
+        "或各项之间缺少逗号",
+        "did not find expected ',' or '}'",
+    ),
+    "an alias to no anchor": (
+        "a: *base\n",
+        "第1行第4列：不是有效的 YAML 格式：引用了未定义的锚点："
+        "别名 *name 之前须有 &name",
+        "found undefined alias",
+    ),
+    "a value starting with @": (
+        "a: @张三\n",
+        "第1行第4列：不是有效的 YAML 格式：值不能以此字符开头（如 @、`、%）："
+        "请把该值用引号括起来",
+        "found character that cannot start any token",
+    ),
+    "a second document": (
+        "a: 1\n---\nb: 2\n",
+        "第2行第1列：不是有效的 YAML 格式：一个文件只能写一份配置：请删去多余的“---”或"
+        "“...”行及其后的内容",
+        "expected a single document",
+    ),
+    "a control character": (
+        "a: 1\nb: \x07\n",
+        "第2行第4列：不是有效的 YAML 格式：含有不可见的控制字符：请删去",
+        "unacceptable character #x0007",
+    ),
+    "a directive no one writes": (
+        "%YAML 2.0\n---\na: 1\n",
+        "第1行第1列：不是有效的 YAML 格式：请检查此处的缩进、冒号、引号和括号",
+        "found incompatible YAML document",
+    ),
+}
+
+
+@pytest.mark.parametrize("slip", list(SYNTAX_SLIPS))
+def test_a_yaml_syntax_error_is_explained_in_chinese(slip, tmp_path):
+    """PyYAML's English stays on the English line only: the Chinese line says what
+    is wrong in Chinese (before, 不是有效的 YAML 格式（did not find expected '-'
+    indicator (while parsing a block collection)）), a generic sentence where the
+    parser's problem is not one of the frequent ones."""
+    text, zh, english = SYNTAX_SLIPS[slip]
+    bad = tmp_path / "indicators.yaml"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(ev.CatalogueError) as info:
+        ev.load_catalogue(bad)
+    problem = info.value.problems.iloc[0]
+    assert problem["rule_zh"] == zh
+    assert english in problem["rule"] and "\n" not in problem["rule"]
 
 
 def test_a_catalogue_saved_in_gbk_is_named_by_its_line_in_chinese(tmp_path):

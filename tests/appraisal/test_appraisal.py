@@ -1027,7 +1027,10 @@ def test_yaml_syntax_and_a_missing_file_are_problems_not_tracebacks(tmp_path):
     # the unclosed { of line 2 runs to the end of the file: line 3, column 1,
     # said in the rule (Chinese first), not in the path
     problem = err.value.problems.iloc[0]
-    assert problem["rule_zh"].startswith("第3行第1列：不是有效的 YAML 格式（")
+    assert problem["rule_zh"] == (  # and where the { opens, after "shares: "
+        "第3行第1列：不是有效的 YAML 格式：第2行第9列开始的花括号“{”没有配对的“}”，"
+        "或各项之间缺少逗号"
+    )
     assert "line 3, column 1" in problem["rule"]
     with pytest.raises(CatalogueError, match="file not found"):
         A.load_config(tmp_path / "absent.yaml")

@@ -26,6 +26,9 @@ runner = CliRunner()
 SAMPLE = ROOT / "data" / "sample"
 #: pydantic's English, never in the Chinese part of a report
 PYDANTIC = ("Input should", "Field required", "Extra inputs", "should have", "must ")
+#: PyYAML's, neither (its problem and context: "did not find expected key (while
+#: parsing a block mapping)", "could not find expected ':'", "found a tab …")
+PYYAML = ("did not find", "could not find", "found ", "while ", "expected ")
 
 
 def invoke(*args, code=1, placed=False):
@@ -48,6 +51,8 @@ def chinese_part(said: str, english_heading: str) -> list[str]:
     """The lines before the English report (zh prints Chinese, then English)."""
     head = said.split(english_heading)[0]
     assert not any(p in head for p in PYDANTIC), head
+    problems = head.splitlines()[1:]  # not the heading naming the file
+    assert not any(p in x for p in PYYAML for x in problems), head
     return [x.strip() for x in head.splitlines()]
 
 
@@ -124,6 +129,31 @@ def test_a_tab_and_a_missing_colon_are_named_by_their_line(tmp_path):
     )
     english = validate_catalogue(path, "--lang", "en")
     assert f"line {key + 1} has a key and its value without ': '" in english
+
+
+def test_a_mis_indented_key_is_said_in_chinese_with_the_parsers_english_after(
+    tmp_path,
+):
+    """The reviewer's slip: 投诉办结天数's ``normalisation:`` one space left of its
+    entry's keys. Before, the Chinese line carried PyYAML's English (did not find
+    expected '-' indicator …); now it says why in Chinese, the English line keeps
+    the parser's words."""
+    text = (ROOT / "indicators.yaml").read_text(encoding="utf-8").splitlines()
+    at = text.index("    normalisation: {method: target, worst: 30}")
+    text[at] = text[at][1:]
+    path = tmp_path / "indicators.yaml"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    lines = chinese_part(validate_catalogue(path), "invalid catalogue")
+    assert lines[1] == (
+        f"{path.name}：第{at + 1}行第4列：不是有效的 YAML 格式："
+        "此行的缩进与上文不一致：此处应为列表项“- ”，或应与同一项的其他键左端对齐"
+    )
+    english = validate_catalogue(path, "--lang", "en")
+    assert (
+        f"line {at + 1}, column 4: not valid YAML (did not find expected '-' "
+        "indicator (while parsing a block collection))"
+    ) in english
+    assert "缩进" not in english
 
 
 def test_a_key_given_twice_is_said_with_both_lines(tmp_path):
