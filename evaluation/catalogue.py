@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Annotated, Literal, Union, get_args
@@ -1093,7 +1094,7 @@ def _sibling_weights_sum_to_one(c: Catalogue) -> list[Problem]:
         if abs(total - 1) > 1e-6 and not whole(total):
             unwritten = _unwritten(members)
             section, i, _ = unwritten[0] if unwritten else members[-1]
-            ids = _ids([n.id for _, _, n in members])
+            ids = _ids(_child_weight(*m, m in unwritten) for m in members)
             said = _rule("weights_sum", node=_node(key), ids=ids)
             more = []
             if unwritten:
@@ -1112,6 +1113,25 @@ def _sibling_weights_sum_to_one(c: Catalogue) -> list[Problem]:
             said = Word(*("".join(t) for t in zip(said, *more, strict=True)))
             problems.append(((section, i, "weight"), round(total, 9), said))
     return problems
+
+
+#: the line of a path in the file being read (:func:`parse_catalogue`'s
+#: ``line_of``), for a problem's words that name other places than its own
+_LINE_OF: ContextVar[Callable[[str], int | None] | None] = ContextVar(
+    "catalogue_line_of", default=None
+)
+
+
+def _child_weight(section: str, i: int, n, unwritten: bool) -> Word:
+    """A child in a sum of weights: its id and weight (未填写 / not written) and,
+    read from a file, the line of its weight (of its entry, the weight unwritten)."""
+    weight = _rule("weights_child_unwritten") if unwritten else _number(n.weight)
+    line_of = _LINE_OF.get()
+    path = f"{section}[{i}]" if unwritten else f"{section}[{i}].weight"
+    line = line_of(path) if line_of is not None else None
+    if line is None:
+        return _rule("weights_child", id=n.id, weight=weight)
+    return _rule("weights_child_at", id=n.id, weight=weight, line=line)
 
 
 def _sibling_weights_all_or_none(c: Catalogue) -> list[Problem]:
@@ -1345,7 +1365,9 @@ def load_catalogue(path: str | Path, *, stored: bool = False) -> Catalogue:
     # problem with its line and entry's id
     catalogue = load_yaml_config(
         path,
-        lambda raw: parse_catalogue(raw, file=path.name, stored=stored),
+        lambda raw, line_of: parse_catalogue(
+            raw, file=path.name, stored=stored, line_of=line_of
+        ),
         stored=stored,
     )
     catalogue._source = str(path)
@@ -1354,11 +1376,25 @@ def load_catalogue(path: str | Path, *, stored: bool = False) -> Catalogue:
 
 
 def parse_catalogue(
-    raw: object, *, file: str = "<catalogue>", stored: bool = False
+    raw: object,
+    *,
+    file: str = "<catalogue>",
+    stored: bool = False,
+    line_of: Callable[[str], int | None] | None = None,
 ) -> Catalogue:
     """Validate an already-parsed mapping (e.g. built in a notebook or a test).
     ``stored``: the catalogue a stored run was scored with (a result folder's, a
-    store's manifest), read back without :data:`NEW_RUNS_ONLY`'s checks."""
+    store's manifest), read back without :data:`NEW_RUNS_ONLY`'s checks.
+    ``line_of``: a path's line in the file ``raw`` was read from, for the words of
+    a problem that name other places (each weight of a sum off 1)."""
+    token = _LINE_OF.set(line_of)
+    try:
+        return _parse_catalogue(raw, file, stored)
+    finally:
+        _LINE_OF.reset(token)
+
+
+def _parse_catalogue(raw: object, file: str, stored: bool) -> Catalogue:
     if not isinstance(raw, dict):
         raise CatalogueError(
             problem_table([(file, "", type(raw).__name__, _rule("top_level"))])
@@ -1637,7 +1673,6 @@ def _problems_from(exc: ValidationError, file: str) -> list[tuple]:
             rule = _rule(
                 "unknown_tag",
                 what=what,
-                tag=Word(str(ctx["tag"]), repr(ctx["tag"])),
                 known=Word(
                     ctx["expected_tags"].replace("'", "").replace(", ", "、"),
                     ctx["expected_tags"],

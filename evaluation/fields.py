@@ -80,11 +80,12 @@ def rule_of(err: dict) -> Word | str:
     for key, value in ctx.items():
         if isinstance(value, float):
             ctx[key] = plain(value)
-    if "expected" in ctx:  # "'a', 'b' or 'c'" → a、b、c
-        ctx["expected"] = "、".join(
+    if "expected" in ctx:  # "'a', 'b' or 'c'" → a、b、c / a, b, c
+        expected = [
             x.strip().strip("'")
             for x in str(ctx["expected"]).replace(" or ", ", ").split(", ")
-        )
+        ]
+        ctx["expected"] = Word("、".join(expected), ", ".join(expected))
     if "discriminator" in ctx:
         ctx["discriminator"] = str(ctx["discriminator"]).strip("'")
     try:

@@ -278,6 +278,15 @@ def read_yaml_noting(path: str | Path) -> tuple[object, CatalogueError | None]:
     ``CatalogueError`` (None if there are none) rather than raised: a loader says
     them together with the problems of the content (the last of each key kept), so
     that one pass shows everything to fix. The file's other faults are raised."""
+    raw, _, twice = _read_yaml(path)
+    return raw, twice
+
+
+def _read_yaml(
+    path: str | Path,
+) -> tuple[object, yaml.Node | None, CatalogueError | None]:
+    """:func:`read_yaml_noting`, and the root node (the file as written, to place
+    a path in it)."""
     path = Path(path)
 
     def refuse(where: str, value: object, rule: str, zh: str | None = None, line=None):
@@ -303,7 +312,7 @@ def read_yaml_noting(path: str | Path) -> tuple[object, CatalogueError | None]:
             value, said, line = beyond
             raise refuse("", value, said.en, said.zh, line)
         raw, root, twice = _load_noting(text)
-        return raw, (_twice_error(path.name, root, twice) if twice else None)
+        return raw, root, (_twice_error(path.name, root, twice) if twice else None)
     except FileNotFoundError:
         raise refused("", "", "not_found", path=path.absolute()) from None
     except OSError as exc:
@@ -506,17 +515,26 @@ def _yaml_said(text: str, mark, detail: str, opened=None) -> tuple[Word, int | N
 
 
 def load_yaml_config(
-    path: str | Path, parse: Callable[[object], T], *, stored=False
+    path: str | Path,
+    parse: Callable[[object, Callable[[str], int | None]], T],
+    *,
+    stored=False,
 ) -> T:
     """``parse`` (``parse_catalogue``, the appraisal's ``parse_config``) of the YAML
-    file at ``path`` (:func:`read_yaml`), its problems :func:`located` and said in
-    one ``CatalogueError`` with the keys written twice (first, in the file's order):
-    all there is to fix in one pass. ``stored``: a stored run's file, its keys
-    written twice read as they were then (the last kept)."""
-    raw, twice = read_yaml_noting(path)
+    file at ``path`` (:func:`read_yaml`) and of a function giving a path's line in
+    it (``indicators[3].weight`` → 164; None if not there), its problems
+    :func:`located` and said in one ``CatalogueError`` with the keys written twice
+    (first, in the file's order): all there is to fix in one pass. ``stored``: a
+    stored run's file, its keys written twice read as they were then (the last
+    kept)."""
+    raw, root, twice = _read_yaml(path)
     twice = None if stored else twice
+
+    def line_of(where: str) -> int | None:
+        return None if root is None else _node_at(root, where)[0]
+
     try:
-        out = parse(raw)
+        out = parse(raw, line_of)
     except CatalogueError as exc:
         exc = located(exc, path)
         if twice is None:

@@ -146,9 +146,9 @@ def test_a_forgotten_weight_is_said_under_either_sibling_rule(tiny_raw):
         ind["weight"] = w
     found = paths(summed)
     assert found == {
-        "dimensions[1].weight": "weights of the children of the composite (a, b) "
-        "must sum to 1 (settings.sibling_weights: sum_to_one); no weight written "
-        "for b, counted as 1 in the sum"
+        "dimensions[1].weight": "weights of the children of the composite must sum "
+        "to 1 (settings.sibling_weights: sum_to_one): a 0.6, b not written; no "
+        "weight written for b, counted as 1 in the sum"
     }
     del tiny_raw["indicators"][3]["weight"]
     found = paths(tiny_raw)
@@ -270,8 +270,9 @@ def test_weights_written_as_percentages_are_told_to_be_fractions(tiny_raw):
         [
             "dimensions[1].weight",
             "100",
-            "综合得分的下级指标（a、b）权重之和须为1（settings.sibling_weights: "
-            "sum_to_one）；各权重似按百分数填写：权重须写作小数，合计为1（如60写作0.6）",
+            "综合得分的下级指标权重之和须为1（settings.sibling_weights: "
+            "sum_to_one）：a 60、b 40；各权重似按百分数填写：权重须写作小数，合计为1"
+            "（如60写作0.6）",
         ]
     ]
     assert got["rule"][0].endswith(
@@ -342,14 +343,14 @@ def test_a_bad_direction_does_not_hide_sibling_weights_off_one(tiny_raw):
     tiny_raw["indicators"][0]["direction"] = "up"
     found = paths(tiny_raw)
     assert found == {
-        "indicators[0].direction": "Input should be 'higher' or 'lower'",
-        "indicators[3].weight": "weights of the children of b (b1, b2) must sum to 1 "
-        "(settings.sibling_weights: sum_to_one)",
+        "indicators[0].direction": "must be one of: higher, lower",
+        "indicators[3].weight": "weights of the children of b must sum to 1 "
+        "(settings.sibling_weights: sum_to_one): b1 0.7, b2 0.5",
     }
     assert zh_paths(tiny_raw) == {
         "indicators[0].direction": "须为以下之一：higher、lower",
-        "indicators[3].weight": "b的下级指标（b1、b2）权重之和须为1"
-        "（settings.sibling_weights: sum_to_one）",
+        "indicators[3].weight": "b的下级指标权重之和须为1"
+        "（settings.sibling_weights: sum_to_one）：b1 0.7、b2 0.5",
     }
 
 
@@ -365,8 +366,8 @@ def test_a_weight_at_fault_leaves_the_other_sibling_sets_checked(tiny_raw):
     found = paths(tiny_raw)
     assert set(found) == {"indicators[2].weight", "dimensions[1].weight"}
     assert found["dimensions[1].weight"] == (
-        "weights of the children of the composite (a, b) must sum to 1 "
-        "(settings.sibling_weights: sum_to_one)"
+        "weights of the children of the composite must sum to 1 "
+        "(settings.sibling_weights: sum_to_one): a 0.6, b 0.6"
     )
     renormalised = copy.deepcopy(TINY)
     del renormalised["indicators"][1]["weight"]  # a1 has one: a2's counts 1

@@ -365,7 +365,7 @@ def load_config(path: str | Path) -> Config:
     path = Path(path)
     # file, encoding, syntax, size and keys written twice refused there; each
     # problem with its line and entry's id
-    return load_yaml_config(path, lambda raw: parse_config(raw, file=path.name))
+    return load_yaml_config(path, lambda raw, _: parse_config(raw, file=path.name))
 
 
 def parse_config(

@@ -29,6 +29,22 @@ def broken(tmp_path, change) -> str:
     return str(path)
 
 
+def children(path, weights: dict[str, object]) -> str:
+    """Siblings as a sum off 1 lists them: each id, its weight and the line of its
+    ``weight:`` (of its ``- id:`` when ``None``: not written), found in the file's
+    text: ``a 0.35（第53行）、b 未填写（第60行）``."""
+    text = Path(path).read_text(encoding="utf-8").splitlines()
+    said = []
+    for id_, weight in weights.items():
+        at = next(n for n, t in enumerate(text, 1) if t.strip() == f"- id: {id_}")
+        if weight is None:
+            said.append(f"{id_} 未填写（第{at}行）")
+            continue
+        line = next(n for n, t in enumerate(text, 1) if n > at and "weight:" in t)
+        said.append(f"{id_} {weight}（第{line}行）")
+    return "、".join(said)
+
+
 def validate(catalogue, *more):
     done = runner.invoke(
         app, ["validate", str(SAMPLE), "--catalogue", catalogue, *more]
@@ -44,12 +60,16 @@ def test_weights_that_do_not_sum_to_one_are_said_in_chinese(tmp_path):
     def change(raw):
         raw["dimensions"][0]["weight"] = 0.35
 
-    said = validate(broken(tmp_path, change))
-    ids = "、".join(d["id"] for d in RAW["dimensions"] if d.get("parent") is None)
+    path = broken(tmp_path, change)
+    said = validate(path)
+    weights = {d["id"]: d["weight"] for d in RAW["dimensions"] if "parent" not in d}
+    weights["efficiency"] = 0.35
+    # each weight with its line: the one edited may be any of them, not the last
     assert (
-        f"综合得分的下级指标（{ids}）权重之和须为1（settings.sibling_weights: "
-        "sum_to_one）（实际为 1.1）"
+        "综合得分的下级指标权重之和须为1（settings.sibling_weights: sum_to_one）："
+        f"{children(path, weights)}（实际为 1.1）"
     ) in said
+    assert "efficiency 0.35（第" in said
     assert "weights of the children of the composite" in said  # the English after
     english = validate(broken(tmp_path, change), "--lang", "en")
     assert "must sum to 1" in english and "权重之和" not in english
@@ -64,11 +84,13 @@ def test_a_forgotten_weight_is_named_in_chinese(tmp_path):
     def change(raw):
         del raw["dimensions"][at]["weight"]
 
-    said = validate(broken(tmp_path, change))
+    path = broken(tmp_path, change)
+    said = validate(path)
+    siblings = children(path, {"cost.funds": 0.5, "cost.operation": None})
     assert (
-        f"dimensions[{at}].weight：cost的下级指标（cost.funds、cost.operation）权重之和"
-        "须为1（settings.sibling_weights: sum_to_one）；其中cost.operation未填写权重，"
-        "按1计入合计（实际为 1.5）"
+        f"dimensions[{at}].weight：cost的下级指标权重之和须为1"
+        f"（settings.sibling_weights: sum_to_one）：{siblings}；其中cost.operation"
+        "未填写权重，按1计入合计（实际为 1.5）"
     ) in [x.strip() for x in said.splitlines()]
 
     def relative(raw):
@@ -149,10 +171,14 @@ def test_weights_as_percentages_are_told_to_be_fractions(tmp_path):
     lines = [x.strip() for x in validate(broken(tmp_path, percent_sign)).splitlines()]
     said = "须为数字：权重须写作小数，如0.25，而不是25%（实际为 25%）"
     assert f"dimensions[0].weight：{said}" in lines
-    lines = [x.strip() for x in validate(broken(tmp_path, percentages)).splitlines()]
+    path = broken(tmp_path, percentages)
+    lines = [x.strip() for x in validate(path).splitlines()]
+    ids = ("efficiency", "cost", "tasks", "satisfaction", "law")
+    percent = dict(zip(ids, (25, 15, 25, 20, 15), strict=True))
+    siblings = children(path, percent)
     assert (
-        "dimensions[4].weight：综合得分的下级指标（efficiency、cost、tasks、satisfaction、"
-        "law）权重之和须为1（settings.sibling_weights: sum_to_one）；各权重似按百分数"
+        "dimensions[4].weight：综合得分的下级指标权重之和须为1"
+        f"（settings.sibling_weights: sum_to_one）：{siblings}；各权重似按百分数"
         "填写：权重须写作小数，合计为1（如25写作0.25）（实际为 100）"
     ) in lines
 
@@ -222,7 +248,8 @@ def test_an_invalid_catalogue_writes_its_problems_to_the_report(tmp_path):
     assert raw.startswith("\ufeff".encode())  # opens in Excel with its Chinese
     table = pd.read_csv(report, encoding="utf-8-sig", dtype=str)
     assert list(table.columns) == ["文件", "行", "列", "值", "规则"]
-    ids = "、".join(d["id"] for d in RAW["dimensions"] if d.get("parent") is None)
+    weights = {d["id"]: d["weight"] for d in RAW["dimensions"] if "parent" not in d}
+    weights["efficiency"] = 0.35
     assert set(table.itertuples(index=False, name=None)) == {
         (
             "indicators.yaml",
@@ -236,17 +263,23 @@ def test_an_invalid_catalogue_writes_its_problems_to_the_report(tmp_path):
             str(weight),
             "dimensions[4].weight",
             "1.1",
-            f"综合得分的下级指标（{ids}）权重之和须为1"
-            "（settings.sibling_weights: sum_to_one）",
+            "综合得分的下级指标权重之和须为1（settings.sibling_weights: "
+            f"sum_to_one）：{children(catalogue, weights)}",
         ),
     }
     validate(catalogue, "--report", str(report), "--lang", "en")
     table = pd.read_csv(report, encoding="utf-8-sig", dtype=str)
     assert list(table.columns) == ["file", "row", "column", "value", "rule"]
+    english = (  # the same lines: 第53行 → line 53
+        children(catalogue, weights)
+        .replace("、", ", ")
+        .replace("（第", " (line ")
+        .replace("行）", ")")
+    )
     assert set(table["rule"]) == {
-        "Input should be 'higher' or 'lower'",
-        f"weights of the children of the composite ({ids.replace('、', ', ')}) "
-        "must sum to 1 (settings.sibling_weights: sum_to_one)",
+        "must be one of: higher, lower",  # not pydantic's Input should be 'higher' …
+        "weights of the children of the composite must sum to 1 "
+        f"(settings.sibling_weights: sum_to_one): {english}",
     }
 
 

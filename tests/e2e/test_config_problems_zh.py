@@ -156,6 +156,41 @@ def test_a_mis_indented_key_is_said_in_chinese_with_the_parsers_english_after(
     assert "缩进" not in english
 
 
+def test_a_sum_off_one_names_each_sibling_with_its_weight_and_line(tmp_path):
+    """The reviewer's slip: 投诉处理率 (complaint_handling_rate, the first of
+    efficiency.complaints' three children) raised from 0.4 to 0.45. The sum 1.05 is
+    said at the last child's line (hotline_response_rate), as before, but now names
+    each child with its weight and line, the edited one's too (lines read here from
+    the file's text)."""
+    text = (ROOT / "indicators.yaml").read_text(encoding="utf-8").splitlines()
+    ids = (
+        "complaint_handling_rate",
+        "complaint_handling_days",
+        "hotline_response_rate",
+    )
+    starts = [text.index(f"  - id: {i}") for i in ids]
+    lines = [next(n for n in range(s, len(text)) if text[n].startswith("    weight:"))
+             for s in starts]  # fmt: skip
+    assert [text[n] for n in lines] == ["    weight: 0.4", "    weight: 0.3",
+                                        "    weight: 0.3"]  # fmt: skip
+    text[lines[0]] = "    weight: 0.45"
+    path = tmp_path / "indicators.yaml"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    said = invoke("validate", SAMPLE, "--catalogue", path, placed=True)
+    first, second, third = (n + 1 for n in lines)
+    assert (
+        f"indicators[5].weight（hotline_response_rate，第{third}行）："
+        "efficiency.complaints的下级指标权重之和须为1（settings.sibling_weights: "
+        f"sum_to_one）：complaint_handling_rate 0.45（第{first}行）、"
+        f"complaint_handling_days 0.3（第{second}行）、hotline_response_rate 0.3"
+        f"（第{third}行）（实际为 1.05）"
+    ) in [x.strip() for x in said.splitlines()]
+    assert (
+        f"complaint_handling_rate 0.45 (line {first}), complaint_handling_days 0.3 "
+        f"(line {second}), hotline_response_rate 0.3 (line {third}) (got 1.05)"
+    ) in said
+
+
 def test_a_key_given_twice_is_said_with_both_lines(tmp_path):
     """投诉办结天数's ``target: 5`` and, three lines below, a pasted ``target: 8``:
     validated before (YAML kept the 8; ranks 5-10 moved), now refused, naming the
@@ -236,7 +271,11 @@ def test_pydantic_rules_of_every_kind_in_the_catalogue(tmp_path):
         assert code in frequency
     assert frequency.endswith("（实际为 weekly）") and "'" not in frequency
     method = next(x for x in lines if x.startswith("indicators[0].normalisation"))
-    assert "未知的标准化方法：zscore2；可用：" in method and "goalposts" in method
+    # the value typed once, after the rule (before, in it too: 未知的标准化方法：
+    # zscore2；可用：…（实际为 zscore2）)
+    assert method.startswith("indicators[0].normalisation：未知的标准化方法；可用：")
+    assert "goalposts" in method and method.endswith("（实际为 zscore2）")
+    assert method.count("zscore2") == 1
 
 
 RULES = yaml.safe_load((ROOT / "indicators.yaml").read_text("utf-8"))["risk"]["rules"]
@@ -261,7 +300,7 @@ def test_warning_rules_with_a_wrong_limit_or_an_unknown_kind(tmp_path):
         "负数（实际为 1.5）"
     ) in lines
     assert (
-        f"risk.rules[{AT['trend']}]：未知的预警规则类型：trnd；可用：threshold、target、"
+        f"risk.rules[{AT['trend']}]：未知的预警规则类型；可用：threshold、target、"
         "peer、trend、rollup、event（实际为 trnd）"
     ) in lines
     assert "未知的kind" not in said
@@ -489,7 +528,9 @@ def test_every_pydantic_word_is_a_pydantic_error_type_with_its_fields():
     for code, word in words.items():
         fields = set(re.findall(r"{(\w+)}", word.zh))
         assert fields <= ctx.get(code, set()), code
-        if code not in own:  # the English is pydantic's own message
+        if code in ("literal_error", "enum"):  # a choice listed, as in Chinese
+            assert word.en == "must be one of: {expected}", code
+        elif code not in own:  # the English is pydantic's own message
             assert word.en == "{msg}", code
 
 
