@@ -208,6 +208,14 @@ def _counted(config: Config, result: Result) -> pd.DataFrame | None:
     )
 
 
+def _units_file(result: Result) -> str:
+    """The name of the units file the run read (``units.xlsx``), as its provenance
+    lists the inputs: the file an appraisal input's unknown unit is not in."""
+    inputs = getattr(getattr(result, "provenance", None), "inputs", None) or {}
+    names = [n for n in inputs if n.split("/")[-1].split(".")[0] == "units"]
+    return names[0] if names else "units.csv"
+
+
 def appraise(config: Config, result: Result, inputs: Inputs) -> Appraisal:
     """Validate the inputs, combine the parts, apply the rules, grade, apply the
     quota and overrides; propose the individual outcomes."""
@@ -218,7 +226,7 @@ def appraise(config: Config, result: Result, inputs: Inputs) -> Appraisal:
     events = events[P.parse(events["period"])["year"].to_numpy() == config.year]
     validate_inputs(
         config, inputs, units, events, [e.id for e in catalogue.events],
-        counts=_counted(config, result),
+        counts=_counted(config, result), units_file=_units_file(result),
     )  # fmt: skip
     groups, survey = survey_scores(config, inputs, units)
     table = (

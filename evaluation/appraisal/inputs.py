@@ -28,6 +28,7 @@ from evaluation.vocabulary import (
     GRADE,
     VETO_DECISION,
     Word,
+    family,
     input_columns,
     say,
     say_count,
@@ -211,12 +212,17 @@ def _empty(s: pd.Series) -> pd.Series:
 
 def one_of(values, what: str, names: dict[str, str] | None = None) -> Check:
     """A code of ``values``; listed in the rule when they are few, in Chinese each
-    with its name from ``names`` beside it (``leaders（市领导）``)."""
-    allowed = sorted(map(str, values))
+    with its name from ``names`` beside it (``leaders（市领导）``; in English too:
+    ``leaders (市领导)``, the committee's words for it). Codes with names
+    are listed in the order given (appraisal.yaml's: severities from the least
+    severe, 一般、较重、严重), codes alone in sorted order."""
+    allowed = list(map(str, values)) if names else sorted(map(str, values))
     name = _said(what)
     if len(allowed) <= 12:
-        zh = (f"{v}（{names[v]}）" if names and v in names else v for v in allowed)
-        shown = Word("、".join(zh), ", ".join(allowed))
+        named = names or {}
+        zh = (f"{v}（{named[v]}）" if v in named else v for v in allowed)
+        en = (f"{v} ({named[v]})" if v in named else v for v in allowed)
+        shown = Word("、".join(zh), ", ".join(en))
         rule = _said("one_of", what=name, shown=shown)
     else:
         rule = _said("one_of_many", what=name, n=len(allowed))
@@ -269,14 +275,36 @@ def optional(check: Check) -> Check:
     return Check(check.rule, check.bad, required=False)
 
 
-def schema(config: Config, unit_ids, event_types) -> dict[str, dict[str, Check]]:
-    """Every input file's column rules, from appraisal.yaml, the units and the
-    catalogue's event types."""
-    unit = one_of(unit_ids, "known_unit")
+def known_unit(unit_ids, units_file: str = "units.csv") -> Check:
+    """A unit of the units file ``units_file`` (the run's units), said so in one
+    sentence, as the observations' check says it."""
+    allowed = list(map(str, unit_ids))
+    return Check(
+        _said("known_unit", units=units_file),
+        lambda s: ~_text(s).isin(allowed).fillna(False),
+    )
+
+
+def answers(scale) -> Word:
+    """The survey's answers as a rule lists them: 满意、基本满意 in Chinese; in
+    English the same answers, each with its gloss where the vocabulary has one
+    (满意 (satisfied), 基本满意 (fairly satisfied)), as they are written in the
+    file."""
+    glosses = family("survey_answer")
+    en = (f"{a} ({glosses[a].en})" if a in glosses else a for a in scale)
+    return Word("、".join(scale), ", ".join(en))
+
+
+def schema(
+    config: Config, unit_ids, event_types, units_file: str = "units.csv"
+) -> dict[str, dict[str, Check]]:
+    """Every input file's column rules, from appraisal.yaml, the units (of
+    ``units_file``, as an unknown unit is said) and the catalogue's event types."""
+    unit = known_unit(unit_ids, units_file)
     groups = named_one_of(config.survey.groups, "known_group")
     scale = list(config.survey.scale)
     answer = Check(
-        _said("answer", scale=Word("、".join(scale), str(scale))),
+        _said("answer", scale=answers(scale)),
         lambda s: ~_text(s).isin(scale).fillna(False) & number(0, 100).bad(s),
     )
     bonus = config.bonus_rule()
@@ -360,14 +388,16 @@ def validate_inputs(
     events: pd.DataFrame,
     event_types,
     counts: pd.DataFrame | None = None,
+    units_file: str = "units.csv",
 ) -> None:
     """Check every cell and every cross-file rule; raise one ``ValidationFailed``
     with all the problems, or return (the inputs are then safe to score).
     ``counts``: the year's reports of the indicators a rule's faults are counted in
     (``unit_id, indicator_id, period, value, name_zh, frequency``), which the fault
-    register must match."""
+    register must match. ``units_file``: the file the units came from, named where
+    a unit is not in it."""
     unit_ids = list(units["unit_id"])
-    rules = schema(config, unit_ids, event_types)
+    rules = schema(config, unit_ids, event_types, units_file)
     problems: list[pd.DataFrame] = []
     for name, frame in inputs.tables.items():
         for column, check in rules[name].items():

@@ -891,6 +891,72 @@ def test_ballot_problems_are_reported_together_with_file_row_and_rule():
     }
 
 
+def _rules(report, column) -> tuple[str, str]:
+    """The rule of the first problem in ``column``: (English, Chinese)."""
+    row = report[report["column"] == column].iloc[0]
+    return row["rule"], row["rule_zh"]
+
+
+def test_an_unknown_unit_is_said_once_not_in_the_units_file_the_run_read():
+    """Not "单位代码（须为单位名单中的单位）须为已登记的10个代码之一" (须为 twice, no
+    file): one sentence naming the units file, as the observations' check says it;
+    the file is the one the run's provenance lists (units.xlsx), units.csv when it
+    lists none."""
+    raters = [("Ra0", "a", "")]
+    b = [("a", "Ra0", "U99", "满意")]
+    run = result()
+    with pytest.raises(ValidationFailed) as err:
+        A.appraise(config(), run, inputs(b, raters=raters))
+    assert _rules(err.value.report, "unit_id") == (
+        "known_unit: not a unit_id in units.csv",
+        "单位代码不在单位名单（units.csv）中",
+    )
+    run.provenance = SimpleNamespace(
+        inputs={"events.csv": "…", "observations/a.csv": "…", "units.xlsx": "…"}
+    )
+    with pytest.raises(ValidationFailed) as err:
+        A.appraise(config(), run, inputs(b, raters=raters))
+    assert _rules(err.value.report, "unit_id") == (
+        "known_unit: not a unit_id in units.xlsx",
+        "单位代码不在单位名单（units.xlsx）中",
+    )
+
+
+def test_an_answer_off_the_scale_lists_the_answers_as_written_with_glosses():
+    """Not "one of ['满意', '基本满意', '不满意', '不了解']" (a Python list): the
+    answers as the file writes them, in English each with its gloss; an answer of
+    a scale of one's own without a gloss stands alone."""
+    raters = [("Ra0", "a", "")]
+    b = [("a", "Ra0", "U1", "很满意")]
+    with pytest.raises(ValidationFailed) as err:
+        A.appraise(config(), result(), inputs(b, raters=raters))
+    assert _rules(err.value.report, "answer") == (
+        "answer: one of 满意 (satisfied), 基本满意 (fairly satisfied), 不满意 "
+        "(dissatisfied), 不了解 (don't know); or a number 0–100 in half-width digits",
+        "评议结果须为满意、基本满意、不满意、不了解之一，或0至100之间的数字（半角数字）",
+    )
+    survey = config().survey.model_dump()
+    own = config(survey={**survey, "scale": {"好": 100, "满意": 80}})
+    with pytest.raises(ValidationFailed) as err:
+        A.appraise(own, result(), inputs(b, raters=raters))
+    assert _rules(err.value.report, "answer")[0] == (
+        "answer: one of 好, 满意 (satisfied); or a number 0–100 in half-width digits"
+    )
+
+
+def test_a_severity_is_listed_from_the_least_to_the_most_severe():
+    """Seed 000 五（二）: 情节较轻 … 较重 … 严重. The severities in appraisal.yaml's
+    order (一般、较重、严重), not sorted by id (general, major, serious: 严重 before
+    较重); in English each id with the committee's word beside it."""
+    faults = ([("U1", "2025-03-01", "minor", "", "")], FAULT_COLS)
+    with pytest.raises(ValidationFailed) as err:
+        appraise(faults=faults)
+    assert _rules(err.value.report, "severity") == (
+        "severity: one of general (一般过错), serious (较重过错), major (严重过错)",
+        "过错等级须为以下之一：general（一般过错）、serious（较重过错）、major（严重过错）",
+    )
+
+
 def test_an_unknown_rater_group_is_told_with_the_groups_names_beside_their_codes():
     """A clerk writes the group as the report names it (甲) or misspells its code:
     the problem lists each code with its Chinese name, as appraisal.yaml gives them,
@@ -904,7 +970,7 @@ def test_an_unknown_rater_group_is_told_with_the_groups_names_beside_their_codes
     assert known["row"].tolist() == [2, 3]
     said = "评议人类别须为以下之一：a（甲）、b（乙）、c（丙）"
     assert known["rule_zh"].iloc[0] == said
-    assert known["rule"].iloc[0] == "known_group: one of a, b, c"
+    assert known["rule"].iloc[0] == "known_group: one of a (甲), b (乙), c (丙)"
 
 
 def test_fault_veto_bonus_and_target_problems():

@@ -201,6 +201,45 @@ def test_a_malformed_input_exits_1_names_the_problem_and_stores_nothing(
     assert not store.exists()  # refused before the store is opened
 
 
+def test_a_clerks_slips_are_said_once_each_in_words_people_read(result, tmp_path):
+    """An unknown unit, an answer off the scale, an unknown severity (the review's
+    ap1): each rule one sentence, in both languages, the answers as written (no
+    Python list), the severities from the least to the most severe."""
+    folder = tmp_path / "appraisal"
+    shutil.copytree(SAMPLE / "appraisal", folder)
+    edit_line(folder / "ballots.csv", 2, ",满意", ",很满意")
+    edit_line(folder / "ballots.csv", 4, ",D03,", ",D98,")
+    edit_line(folder / "faults.csv", 2, ",general,", ",minor,")
+    said = {}
+    for lang in ("zh", "en"):
+        done = invoke(
+            "publish", result, "--appraisal", folder, "--store",
+            tmp_path / "s.duckdb", "--by", "测试", "--lang", lang,
+        )  # fmt: skip
+        assert done.exit_code == 1, done.output
+        said[lang] = " ".join(done.output.split())
+    assert "ballots.csv：1处，单位代码不在单位名单（units.csv）中" in said["zh"]
+    assert (
+        "ballots.csv：1处，评议结果须为满意、基本满意、不满意、不了解之一，"
+        "或0至100之间的数字（半角数字）" in said["zh"]
+    )
+    assert (
+        "faults.csv：1处，过错等级须为以下之一："
+        "general（一般过错）、serious（较重过错）、major（严重过错）" in said["zh"]
+    )
+    assert "ballots.csv: 1 × known_unit: not a unit_id in units.csv" in said["en"]
+    assert (
+        "ballots.csv: 1 × answer: one of 满意 (satisfied), 基本满意 (fairly "
+        "satisfied), 不满意 (dissatisfied), 不了解 (don't know); or a number 0–100 "
+        "in half-width digits" in said["en"]
+    )
+    assert (
+        "faults.csv: 1 × severity: one of general (一般过错), serious (较重过错), "
+        "major (严重过错)" in said["en"]
+    )
+    assert "须为已登记" not in said["zh"] and "['" not in said["en"]
+
+
 def test_the_full_problem_table_goes_to_report(result, tmp_path):
     folder = tmp_path / "appraisal"
     shutil.copytree(SAMPLE / "appraisal", folder)

@@ -632,7 +632,7 @@ def test_publish_a_clerks_appraisal_files_are_refused_rule_by_rule_in_chinese(
         "须填写2025年内的日期，写作“2025-03-31”（年-月-日）这样的形式"
     )
     assert said["faults.csv", "过错等级（severity）"] == (
-        "过错等级须为以下之一：general（一般过错）、major（严重过错）、serious（较重过错）"
+        "过错等级须为以下之一：general（一般过错）、serious（较重过错）、major（严重过错）"
     )
     assert said["faults.csv", "责任人编号（person_id）"] == (
         "必填：责任须落实到人，请填写责任人编号（person_id）"
