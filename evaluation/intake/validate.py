@@ -33,6 +33,7 @@ from evaluation.intake.io import (
 )
 from evaluation.intake.schemas import (
     DATE_PATTERN,
+    KEY,
     MAX_CELL_CHARS,
     Reading,
     absent_rows,
@@ -103,7 +104,9 @@ def validate_dataset(
         schema = observations_schema(catalogue, unit_ids, reading)
         problems.append(run_schema(schema, obs[cols], obs, catalogue, **named))
         problems.append(date_problems(obs, today, reading))
-        holes, absent = _completeness(obs, catalogue, unit_ids, reading, strict)
+        holes, absent = _completeness(
+            obs, catalogue, unit_ids, reading, strict, dataset.cells
+        )
         problems.append(holes)
 
     events = dataset.events
@@ -809,7 +812,12 @@ def _day(value: pd.Timestamp) -> V.Word:
 
 
 def _completeness(
-    obs: pd.DataFrame, catalogue: Catalogue, unit_ids, reading: Reading, strict: bool
+    obs: pd.DataFrame,
+    catalogue: Catalogue,
+    unit_ids,
+    reading: Reading,
+    strict: bool,
+    cells: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows no agency sent: report missing values as an empty value cell instead.
 
@@ -817,9 +825,13 @@ def _completeness(
     that sent no row at all for a period is one problem per period (naming its
     file), unless it is late (it sent none of its later periods either) and
     ``strict`` is false: then its rows are missing values and its submissions are
-    returned. Any other absent row is a problem of its own."""
+    returned. Any other absent row is a problem of its own, unless a sent row whose
+    key cell has its own problem (``cells``: #N/A in 单位代码) is that row
+    (:func:`_keyed_by_bad_cells`)."""
     let_through = pd.DataFrame()
     absent = absent_rows(obs, catalogue, unit_ids, reading)
+    if cells is not None and not cells.empty and not absent.empty:
+        absent = absent[~_keyed_by_bad_cells(absent, obs, cells)]
     if absent.empty:
         return pd.DataFrame(columns=ValidationFailed.columns), let_through
     agency = absent["indicator_id"].map(catalogue.series["agency"])
@@ -838,6 +850,42 @@ def _completeness(
     if problems.empty:
         return holes, let_through
     return pd.concat([problems, holes], ignore_index=True), let_through
+
+
+def _keyed_by_bad_cells(
+    absent: pd.DataFrame, obs: pd.DataFrame, cells: pd.DataFrame
+) -> np.ndarray:
+    """Which absent keys a sent row stands for whose key cell holds no value (an
+    Excel error, #N/A in 单位代码, or a formula without its result): the row is
+    there, its key cannot be read, and the cell's problem is its only one (not also
+    a missing row). Such a row matches the absent keys that share its two readable
+    key cells (D08 of 2024-Q1 budget_execution_rate, for a #N/A beside 2024-Q1 and
+    budget_execution_rate); they are its rows when there are no more of them than
+    such rows, else which is which cannot be told and all stay said. A period Excel
+    made a date holds a value, the day: its row's key is said missing until the
+    period is typed (it names the period to type)."""
+    out = np.zeros(len(absent), dtype=bool)
+    rows = pd.to_numeric(cells["row"], errors="coerce")
+    bad = pd.DataFrame(
+        {"source": cells["file"], "row": rows, "column": cells["column"]}
+    )
+    empty = cells["rule"].astype(str).str.startswith(("excel_error", "excel_formula"))
+    bad = bad[empty.to_numpy() & bad["column"].isin(KEY)].drop_duplicates()
+    if bad.empty:
+        return out
+    sent = obs[["source", "row", *KEY]].assign(
+        row=pd.to_numeric(obs["row"], errors="coerce")
+    )
+    found = sent.merge(bad, on=["source", "row"])
+    found = found[~found.duplicated(["source", "row"], keep=False)]  # one bad key cell
+    for column, rows_ in found.groupby("column"):
+        others = [c for c in KEY if c != column]
+        stand = rows_.groupby(others).size()
+        holes = absent[others].apply(tuple, axis=1)
+        wanted = holes.map(holes.value_counts())
+        fits = holes.map(lambda k, s=stand: s.get(k, 0)).to_numpy()
+        out |= (fits > 0) & (wanted.to_numpy() <= fits)
+    return out
 
 
 def _holes(absent: pd.DataFrame, agency: pd.Series, catalogue: Catalogue, files: dict):

@@ -287,6 +287,52 @@ def test_a_bad_cell_and_the_files_other_problems_are_said_in_one_round(tmp_path)
     assert "Excel错误值" in mine.iloc[2, 4]
 
 
+def test_an_error_in_a_unit_code_is_said_once_not_also_as_a_missing_row(tmp_path):
+    """A look-up that failed (#N/A) in U2's 2025-Q3 a1 row: the row is there, its
+    code is the error, said once (docs/data-format.md: a cell's own problem is its
+    only one), not also "no row for U2 / 2025-Q3 / a1". An unknown code (U9) is a
+    value, maybe another unit's row: the missing row is said after it, as the doc's
+    completeness says. Two rows missing for one error row: which is which cannot
+    be told, both said."""
+    catalogue = tmp_path / "tiny.yaml"
+    catalogue.write_text(yaml.safe_dump(TINY, allow_unicode=True), encoding="utf-8")
+    files = "observations/a1.xlsx, observations/office.csv"  # the agency's files
+
+    def report(edit, name):
+        data, rows = a1_apart(tmp_path / name)
+        assert rows[6][:3] == ["U2", "2025-Q3", "a1"]  # line 8 of the workbook
+        workbook(data / "observations" / "a1.xlsx", edit(rows))
+        code, found = validate(data, catalogue, tmp_path / name)
+        assert code == 1
+        return found.iloc[:, :4].values.tolist()
+
+    def error(rows):
+        rows[6][0] = ("error", "#N/A")
+        return rows
+
+    assert report(error, "error") == [
+        ["observations/a1.xlsx", "8", "单位代码（unit_id）", "#N/A"]
+    ]
+
+    def unknown(rows):
+        rows[6][0] = "U9"
+        return rows
+
+    assert report(unknown, "unknown") == [
+        ["observations/a1.xlsx", "8", "单位代码（unit_id）", "U9"],
+        [files, "", KEY_ZH, "U2 / 2025-Q3 / a1"],
+    ]
+
+    def two_missing(rows):  # U3's 2025-Q3 row left out as well
+        return [r for r in error(rows) if r[:2] != ["U3", "2025-Q3"]]
+
+    assert report(two_missing, "two") == [
+        ["observations/a1.xlsx", "8", "单位代码（unit_id）", "#N/A"],
+        [files, "", KEY_ZH, "U2 / 2025-Q3 / a1"],
+        [files, "", KEY_ZH, "U3 / 2025-Q3 / a1"],
+    ]
+
+
 def test_a_rebuild_refuses_a_workbook_cell_the_original_run_missed(
     tmp_path, monkeypatch
 ):
