@@ -718,7 +718,7 @@ def template(
         "wrote",
         file=out,
         agency=name,
-        period=T.period_name(period, lang),
+        period=T.held_periods(due, lang),
         units=units["unit_id"].nunique(),
         series=due["series_id"].nunique(),
         rows=units["unit_id"].nunique() * len(due),

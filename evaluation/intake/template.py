@@ -267,7 +267,7 @@ def write_template(
     made = (made or datetime.now(BEIJING)).astimezone(BEIJING)
     names = {a.id: a for a in catalogue.agencies}[agency]
     agency_name = names.name_zh if lang == "zh" else names.name_en
-    shown_period = period_name(period, lang)
+    shown_period = held_periods(due, lang)
     sheet_data = word("template", "sheet_data", lang)
     headers = [INPUT_COLUMN[c].text(lang) for c in COLUMNS]
 
@@ -548,6 +548,26 @@ def _help_sheet(sheet, fmt, *, lang, title, catalogue, made, agency, period,
 def period_name(label: str, lang: str) -> str:
     """A period as people read it: ``2025年3月`` in Chinese, the label in English."""
     return P.name_zh(label) if lang == "zh" else label
+
+
+def held_periods(due: pd.DataFrame, lang: str) -> str:
+    """The periods a template holds (``due``'s, :func:`due_reports`), as its title
+    names them: 2025年第一季度 for a quarterly series' rows asked for 2025-M03, not
+    the month asked; a mix of frequencies each, the shortest first
+    (2025年12月、2025年第四季度、2025年下半年); the months of a quarter from the
+    first to the last (2025年1月至2025年3月). English: the labels (2025-M12,
+    2025-Q4; 2025-M01 to 2025-M03)."""
+    shown = due[["frequency", "period"]].drop_duplicates("period")
+    size = shown["frequency"].map(P.months_per)
+    shown = shown.assign(_size=size).sort_values(["_size", "period"], kind="stable")
+    to = "至" if lang == "zh" else " to "
+    names = [
+        period_name(p.iloc[0], lang)
+        if len(p) == 1
+        else f"{period_name(p.iloc[0], lang)}{to}{period_name(p.iloc[-1], lang)}"
+        for _, p in shown.groupby("_size", sort=True)["period"]
+    ]
+    return ("、" if lang == "zh" else ", ").join(names)
 
 
 _date = P.date_text  # 2026年1月20日 / 2026-01-20

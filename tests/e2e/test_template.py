@@ -152,7 +152,10 @@ def test_the_instructions_say_units_ranges_and_due_days_in_chinese(march):
     sheet = openpyxl.load_workbook(march)["填报说明"]
     text = [[c for c in row if c] for row in sheet.iter_rows(values_only=True)]
     lines = [row[0] for row in text if len(row) == 1]
-    assert lines[0] == f"{AGENCY['supervision']}2025年3月指标数据报送模板"
+    # the periods its rows are of: March's monthly reports and the first quarter's
+    assert lines[0] == (
+        f"{AGENCY['supervision']}2025年3月、2025年第一季度指标数据报送模板"
+    )
     assert any("50个单位、8项指标，共400行" in line for line in lines)
     assert any("留空" in line and "N/A" in line for line in lines)  # missing = empty
     table = {row[0]: row for row in text if len(row) == 7}
@@ -250,6 +253,36 @@ def test_what_is_due_follows_the_period(tmp_path):
     assert result.exit_code == 0, result.output
     audit = rows_of(out)
     assert set(audit["报告期"]) == {"2025"} and len(audit) == 2 * 50
+
+
+def test_the_title_names_the_periods_the_rows_are_of_not_the_month_asked(tmp_path):
+    """市财政局 reports quarterly (and half-yearly): asked for 2025-M03, every row is
+    of 2025-Q1, so the sheet, its note and the command's message say 2025年第一季度,
+    not 2025年3月; a quarter asked of monthly series says its months from first to
+    last beside the quarter; English the labels."""
+
+    def said(agency, period, *more):
+        result, out = template(tmp_path, agency, period, *more, name=f"{period}.xlsx")
+        assert result.exit_code == 0, result.output
+        book = openpyxl.load_workbook(out)
+        help_ = book.worksheets[1]
+        lines = [r[0] for r in help_.iter_rows(values_only=True) if r[0]][:3]
+        return book.properties.title, lines, " ".join(result.output.split())
+
+    title, lines, output = said("finance", "2025-M03")
+    assert set(rows_of(tmp_path / "2025-M03.xlsx")["报告期"]) == {"2025-Q1"}
+    name = AGENCY["finance"]
+    assert title == lines[0] == f"{name}2025年第一季度指标数据报送模板"
+    assert f"列出{name}2025年第一季度应报送的全部数据" in lines[2]
+    assert f"{name}2025年第一季度，50个单位、2项指标，共100行待填写" in output
+    assert "2025年3月" not in title + "".join(lines) + output
+    title, _, output = said("supervision", "2025-Q1")
+    sup = AGENCY["supervision"]
+    assert title == f"{sup}2025年1月至2025年3月、2025年第一季度指标数据报送模板"
+    _, lines, output = said("finance", "2025-M12", "--lang", "en")
+    agencies = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))["agencies"]
+    name_en = next(a["name_en"] for a in agencies if a["id"] == "finance")
+    assert lines[0] == f"{name_en}: data submission template, 2025-Q4, 2025-H2"
 
 
 def test_unknown_agency_or_period_is_refused_naming_the_known_ones(tmp_path):
