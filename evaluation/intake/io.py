@@ -851,6 +851,11 @@ def _excel_cells(
                     }
                 elif rule == "excel_date":
                     extra = {"shown": shown, "column": INPUT_COLUMN[heading]}
+                elif rule == "excel_error" and heading in INPUT_COLUMN.keys() - {
+                    "value"
+                }:  # a code or a period, not a number: fix the look-up or type it
+                    rule = "excel_error_text"
+                    extra = {"column": INPUT_COLUMN[heading]}
                 elif rule == "excel_date_period" and (typed := _typed_year(value)):
                     rule = "excel_year_period"  # 2025 typed in a date cell
                     extra = {"shown": shown, "year": typed}

@@ -284,7 +284,10 @@ def test_a_bad_cell_and_the_files_other_problems_are_said_in_one_round(tmp_path)
         ["5", "单位代码（unit_id）", "#N/A"],
     ]
     assert "百分比格式" in mine.iloc[0, 4] and "不在单位名单" in mine.iloc[1, 4]
-    assert "Excel错误值" in mine.iloc[2, 4]
+    assert mine.iloc[2, 4] == (  # a code, not a number: no "type the number"
+        "单元格是Excel错误值（工作表“报送数据”，单元格A5），不是单位代码：请改正公式，"
+        "或直接填写单位代码"
+    )
 
 
 def test_an_error_in_a_unit_code_is_said_once_not_also_as_a_missing_row(tmp_path):
