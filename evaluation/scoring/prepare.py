@@ -144,14 +144,13 @@ def prepare_cube(
     volumes = {
         i.id: i.rollup.weight_by for i in scored if i.rollup.weight_by is not None
     }
-    # each id column's positions among the ids, found once; the indicator codes
-    # of every series only where a denominator or volume series is read by them
-    reads = bool(denominators or volumes)
-    if reads:
-        ind_code, ind_labels = _factorize(obs["indicator_id"])
-        i_code = _lookup(ind_code, ind_labels, ids)
-    else:
-        i_code = _codes(obs["indicator_id"], ids)
+    # each id column's positions among the ids, found once: the indicators
+    # scored, then the denominator and volume series they read (a series' rows
+    # by its position; one look-up of each report, no factorisation)
+    read = [by.by for by in denominators.values()]
+    ind_labels = [*dict.fromkeys([*ids, *read, *volumes.values()])]
+    ind_code = _codes(obs["indicator_id"], ind_labels)
+    i_code = ind_code if len(ind_labels) == len(ids) else _among(ind_code, len(ids))
     u_code = _codes(obs["unit_id"], unit_ids)
     # periods: parse the few distinct labels once, then index by code
     sub_code, labels = _factorize(obs["period"])
@@ -175,7 +174,7 @@ def prepare_cube(
         ``rows`` (a mask or positions)."""
         if series_id not in tables:  # a denominator serves several indicators
             if not series_at:  # the series ids' positions, once (not an Index look-up)
-                series_at.update((x, k) for k, x in enumerate(ind_labels.tolist()))
+                series_at.update((x, k) for k, x in enumerate(ind_labels))
             k = series_at.get(series_id, -1)
             other = ind_code == k if k >= 0 else np.zeros(len(ind_code), dtype=bool)
             o_key = u_code[other] * len(labels) + sub_code[other]
@@ -516,12 +515,36 @@ def _codes(values: pd.Series, categories) -> np.ndarray:
     if starts is not None:
         return _each(_codes(values.iloc[starts], categories), starts, len(values))
     if isinstance(values.array, pd.arrays.ArrowStringArray):
+        known = _distinct_text(categories)
+        if known is not None:  # as below, without typing an Index to check them
+            text = pa.array(values.array)
+            found = pc.index_in(text, value_set=pa.array(known, type=text.type))
+            if found.null_count:
+                found = found.fill_null(-1)
+            return np.asarray(found).astype(np.int64)
         index = pd.Index(categories)
         if index.dtype == "str" and index.is_unique and not index.hasnans:
             text = pa.array(values.array)
             found = pc.index_in(text, value_set=pa.array(index, type=text.type))
             return np.asarray(found.fill_null(-1)).astype(np.int64)
     return _lookup(*pd.factorize(values), categories)
+
+
+def _distinct_text(categories) -> list[str] | None:
+    """``categories`` as a list where each is text (none missing) and none is
+    repeated, else None: the check ``pd.Index(categories)`` (typed ``str``,
+    unique, no missing) makes, in plain Python for a few dozen ids (the Index
+    and its hash table cost about 0.1 ms a call)."""
+    known = list(categories)
+    if all(isinstance(x, str) for x in known) and len(set(known)) == len(known):
+        return known
+    return None
+
+
+def _among(codes: np.ndarray, n: int) -> np.ndarray:
+    """``codes`` of a list whose first ``n`` labels are the ones wanted: the
+    others' codes -1."""
+    return np.where(codes < n, codes, -1)
 
 
 def _categories(values: pd.Series) -> tuple[np.ndarray, pd.Index]:

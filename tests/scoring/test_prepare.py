@@ -292,6 +292,24 @@ def test_factorize_gives_pandas_codes_and_uniques_whatever_the_runs(runs):
     pd.testing.assert_index_equal(uniques, expected_uniques)
 
 
+IDS = ["U1", "U2", "2025-M01", "", "a_b"]
+
+
+@given(
+    st.lists(st.sampled_from([*IDS, "other", None]), max_size=60),
+    st.lists(st.sampled_from(IDS), unique=True),
+)
+def test_codes_are_each_ids_position_among_the_known_ones(values, known):
+    """Each report's id as its position among distinct known ids (-1: not among
+    them, or missing), read value by value or run by run, as a list or array."""
+    column = pd.Series(values, dtype="str")
+    expected = [known.index(v) if v in known else -1 for v in values]
+    for categories in (known, np.array(known, dtype=object)):
+        np.testing.assert_array_equal(prep._codes(column, categories), expected)
+        with mock.patch.object(prep, "_RUNS_FROM", 1):  # runs: a column of some
+            np.testing.assert_array_equal(prep._codes(column, categories), expected)
+
+
 def test_long_runs_are_read_run_by_run_and_short_ones_value_by_value():
     grouped = pd.Series(np.repeat(["U1", "U2", "U3"], 30_000), dtype="str")
     alternating = pd.Series(np.tile(["a1", "a2", "a3"], 30_000), dtype="str")
