@@ -138,8 +138,8 @@ def score(
     normalised, agg, ranks, composite, treatment = score_prepared(
         prepared, units, catalogue
     )
-    # in order, from the matrix's row codes (not a pass over every prepared row)
-    eval_periods = list(normalised.index.unique(level="period"))
+    # in order: the cube's periods, the matrix's rows' (none where it has no rows)
+    eval_periods = list(prepared.periods) if len(normalised) else []
     events = _events_table(events)
     # the tables built later read these as they are now, whatever the caller does
     # to its own or to the ones handed back (shallow copies: pandas copies on
@@ -318,11 +318,17 @@ def score_prepared(
     index = matrix.index
     matrix, treatment = treat(matrix, catalogue)
     normalised = normalise(matrix, catalogue, zero_score=zero)
-    # each unit's peer group by unit id (the units table's columns, not copied)
-    peers = pd.Series(
-        units["peer_group"].array,
-        index=pd.Index(units["unit_id"].array, name="unit_id"),
-        name="peer_group",
+    # each unit's peer group by unit id (the units table's columns, not copied),
+    # read only by a dimension that fills a unit's missing score from its peers
+    fills = any(d.missing != "exclude" for d in catalogue.dimensions)
+    peers = (
+        pd.Series(
+            units["peer_group"].array,
+            index=pd.Index(units["unit_id"].array, name="unit_id"),
+            name="peer_group",
+        )
+        if fills
+        else None
     )
     agg = aggregate(normalised, catalogue, peers=peers)
     # mostly imputed data: not ranked (settings.max_imputed_share_unit)

@@ -627,9 +627,9 @@ def insufficient_rows(
     (``settings.max_imputed_share_unit``, share of the indicators scored). Reads
     the status codes where the status is categorical, without grouping by text."""
     cube = isinstance(prepared, Prepared)
-    status = pd.Series(prepared.status, copy=False) if cube else prepared["status"]
+    status = prepared.status if cube else prepared["status"]  # the cube's: codes
     if isinstance(status.dtype, pd.CategoricalDtype):
-        cats = status.array  # each code's verdict looked up (the last: code -1)
+        cats = status if cube else status.array  # each code's verdict (last: -1)
         bad = [s in NOT_REPORTED for s in cats.categories.tolist()] + [False]
         imputed = np.array(bad)[cats.codes]
     else:  # e.g. read back from a file as text
