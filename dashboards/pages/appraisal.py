@@ -140,12 +140,7 @@ def update_appraisal(run, lang):
             *(_group_block(ap, g, lang) for g in ap.groups()),
         ],
         t("rules", lang),
-        _localised(
-            components.table_grid(
-                "appraisal-rules", rowData=rows, columnDefs=columns, page_size=20
-            ),
-            lang,
-        ),
+        _rules_html(rows, columns, lang),
     )
 
 
@@ -625,7 +620,8 @@ def _applied(ap: data.Annual, unit: str, lang: str):
 # -------------------------------------------------------------------- rules
 def _rules_table(ap: data.Annual, lang: str) -> tuple[list[dict], list[dict]]:
     """Every rule of the appraisal: whom it applies to, its source and original
-    text, and whether it was applied (and why not)."""
+    text, and whether it was applied (and why not); the columns (``field``,
+    ``headerName``) with their shares of the width (``flex``)."""
     k = 0 if lang == "zh" else 1
     page, kinds = FAMILIES["page_appraisal"], FAMILIES["rule_kind"]
     rows = [
@@ -654,28 +650,53 @@ def _rules_table(ap: data.Annual, lang: str) -> tuple[list[dict], list[dict]]:
         "status",
         "affected",
     )
-    columns = _originals(
-        components.columns(((f, t(f, lang)) for f in fields), lang=lang), lang
-    )
+    columns = components.columns((f, t(f, lang)) for f in fields)
     width = {"rule": 2, "quote": 3, "note": 2.5, "status": 2.5, "source": 1.8}
     for c in columns:
         c["flex"] = width.get(c["field"], 1)
-        if c["field"] == "status":  # a rule not applied: grey, in italics
-            base = {"lineHeight": "1.4", "paddingTop": "6px", "paddingBottom": "6px"}
-            c["cellStyle"] = {
-                "styleConditions": [
-                    {
-                        "condition": "!params.data.active",
-                        "style": {
-                            **base,
-                            "color": components.MUTED,
-                            "fontStyle": "italic",
-                        },
-                    }
-                ],
-                "defaultStyle": base,
-            }
     return rows, columns
+
+
+def _rules_html(rows: list[dict], columns: list[dict], lang: str) -> html.Div:
+    """The rules as a plain table, every row as tall as its text: a handful of
+    rules (six in the sample), each read through, so neither paged nor cut (AG
+    Grid measured its wrapped rows after drawing them and could leave the last one
+    cut inside its frame). Columns as wide as their share (``flex``); on the
+    English page a Chinese original is marked (``zh-original``) as the grids mark
+    it; a cell names its column (``data-col``)."""
+    total = sum(c.get("flex", 1) for c in columns)
+    head = html.Tr(
+        [
+            html.Th(
+                c["headerName"],
+                style={"width": f"{100 * c.get('flex', 1) / total:.1f}%"},
+                **{"data-col": c["field"]},
+            )
+            for c in columns
+        ]
+    )
+
+    def cell(row: dict, field: str) -> html.Td:
+        value = str(row.get(field) or "")
+        quoted = lang == "en" and field in ORIGINALS and components.HAN.search(value)
+        muted = field == "status" and not row["active"]
+        return html.Td(
+            value,
+            className="zh-original" if quoted else ("not-applied" if muted else None),
+            lang="zh" if quoted else None,
+            **{"data-col": field},
+        )
+
+    body = [html.Tr([cell(r, c["field"]) for c in columns]) for r in rows]
+    return html.Div(
+        html.Table(
+            [html.Thead(head), html.Tbody(body)],
+            id="appraisal-rules",
+            className="rules-table",
+            style={"fontFamily": components.FONT_FAMILY},
+        ),
+        style={**components.PANEL, "padding": "4px 8px", "overflowX": "auto"},
+    )
 
 
 #: columns quoting Chinese originals, shown as written on the English page too:
@@ -734,6 +755,8 @@ def _int(value):
 
 
 def _signed(value, sign: str) -> str:
-    """``−1.50`` / ``+2.00``; ``0`` when nothing was deducted or added."""
+    """``−1.50`` / ``+2.00``; ``0.00`` when nothing was deducted or added: a figure
+    of the sum combined − deductions + bonus = score, written as the others are
+    (two decimals), so that the lines add up as read."""
     text = round_half_up([value])[0]
-    return f"{sign}{text}" if text and float(text) else "0"
+    return f"{sign}{text}" if text and float(text) else "0.00"

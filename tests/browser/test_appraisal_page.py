@@ -114,6 +114,17 @@ def test_appraisal_page_grades_unit_and_language(dash_duo, store, grades):
     rules = dash_duo.find_element("#appraisal-rules")
     dash_duo.driver.execute_script("arguments[0].scrollIntoView();", rules)
     dash_duo.wait_for_contains_text("#appraisal-rules", "不适用：过错已计入指标")
+    # every rule's row whole: no text drawn below its row or out of the table's box
+    cut = dash_duo.driver.execute_script(
+        "const t = document.getElementById('appraisal-rules');"
+        "const box = t.parentElement.getBoundingClientRect();"
+        "return [...t.querySelectorAll('tbody td')].filter(c => {"
+        "  const r = c.getBoundingClientRect();"
+        "  return c.scrollHeight > c.clientHeight + 1 || r.bottom > box.bottom + 1;"
+        "}).map(c => c.textContent);"
+    )
+    assert len(dash_duo.find_elements("#appraisal-rules tbody tr")) == 6
+    assert cut == []
     _shoot(dash_duo, "appraisal_zh_rules")
 
     dash_duo.driver.execute_script("window.scrollTo(0, 0);")
@@ -189,9 +200,9 @@ for (let n = walk.nextNode(); n; n = walk.nextNode()) {
   while (place && !(place.id && place.id.startsWith('appraisal-'))) {
     place = place.parentElement;
   }
-  const cell = e.closest('[col-id]');
-  const col = cell ? (e.closest('.ag-header') ? 'header:' : '')
-                     + cell.getAttribute('col-id') : '';
+  const cell = e.closest('[col-id],[data-col]');  // a grid's cell or a table's
+  const col = cell ? (e.closest('.ag-header,thead') ? 'header:' : '')
+                     + (cell.getAttribute('col-id') || cell.dataset.col) : '';
   out.push([place ? place.id : '', col, text, !!e.closest('.zh-original')]);
 }
 return out;
@@ -276,7 +287,7 @@ def test_the_english_page_reads_english_but_where_it_quotes(
     dash_duo.wait_for_text_to_equal("#appraisal-heading", "Annual appraisal")
     dash_duo.wait_for_text_to_equal("#appraisal-stage", "under notice")
     dash_duo.wait_for_contains_text("#appraisal-appeals-grid", "3 March 2026")
-    dash_duo.wait_for_element('#appraisal-rules .ag-row[row-index="5"]')
+    dash_duo.wait_for_element("#appraisal-rules tbody tr:nth-child(6)")
     dash_duo.wait_for_element("#appraisal-distribution .main-svg")
     dash_duo.wait_for_element("#appraisal-dims .main-svg")
     read()

@@ -239,6 +239,22 @@ def test_a_unit_without_rules_says_none_and_english_reads_english(
     assert dims["data"][0]["x"][0].replace("<br>", " ") == "Administrative efficiency"
 
 
+def test_the_trail_writes_nothing_deducted_as_its_other_figures(served, grades):
+    """扣分 beside 加分 +1.00: a zero is 0.00 (two decimals, as every line of the sum
+    combined − deductions + bonus = score), not a bare 0."""
+    _, page = served
+    g = grades[(grades["deductions"] == 0) & (grades["bonus"] > 0)].iloc[0]
+    _, body = page.update_unit(V1, g["unit_id"], "zh")
+    rows = _find(body, "appraisal-trail").children
+    line = {r.children[0].children: r.children[1].children for r in rows}
+    assert line["扣分"] == "0.00"
+    assert line["加分"] == f"+{g['bonus']:.2f}"
+    _, body = page.update_unit(V1, g["unit_id"], "en")
+    rows = _find(body, "appraisal-trail").children
+    line = {r.children[0].children: r.children[1].children for r in rows}
+    assert line["Deductions"] == "0.00"
+
+
 def test_units_by_group_and_a_click_chooses_its_unit(served, grades):
     _, page = served
     options, value = page.update_unit_choice(V1, "zh", None)
@@ -256,19 +272,31 @@ def test_rules_table_says_who_it_applies_to_and_why_not(served, stored_rules):
     _, page = served
     _, table = stored_rules
     out = page.update_appraisal(V1, "zh")
-    rows, columns = out[6].rowData, out[6].columnDefs
-    assert out[6].dashGridOptions["localeText"]  # AG Grid's words in Chinese
+    rules = _find(out[6], "appraisal-rules")  # a plain table: no row cut, no paging
+    head, body = rules.children
+    headers = [th.children for th in head.children.children]
+    fields = [getattr(th, "data-col") for th in head.children.children]
+    rows = [
+        {getattr(td, "data-col"): td.children for td in tr.children} | {"tr": tr}
+        for tr in body.children
+    ]
     assert len(rows) == len(table) == 6
     by_name = {r["rule"]: r for r in rows}
     fault = by_name["过错扣分"]
     assert fault["applies_to"] == "单位" and fault["kind"] == "扣分"
     assert fault["status"].startswith("不适用：过错已计入指标")
-    assert fault["affected"] == "0个单位" and fault["active"] is False
+    assert fault["affected"] == "0个单位"
+    status = fault["tr"].children[fields.index("status")]
+    assert status.className == "not-applied"  # grey, in italics
     person = by_name["一年内犯一般过错达3次且均负直接责任的，年度考核定为不称职"]
     assert person["applies_to"] == "个人" and person["status"] == "适用"
+    assert (
+        getattr(person["tr"].children[fields.index("status")], "className", None)
+        is None
+    )
     assert person["affected"] == "2人"  # three general faults: two persons
     assert person["source"] == "辽市政发〔2007〕48号 第五部分第（五）项"
-    assert [c["headerName"] for c in columns][:2] == ["规则", "适用对象"]
+    assert headers[:2] == ["规则", "适用对象"]
 
 
 # -------------------------------------------------------------------- status
