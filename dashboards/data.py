@@ -279,13 +279,18 @@ def _may_see(run_id: str, what: str, kind: str | None = None) -> None:
 
 @cache
 def _load(run_id: str) -> Result:
+    """The run's Result, its units named in English on every page (league tables,
+    profile, what-if): a unit units.csv gives no English name by its Chinese one
+    (:func:`named`), as the appraisal page names it, never by a blank."""
     if _source is None:
         raise RuntimeError("call dashboards.data.set_source(path) first")
     if not is_store():
-        return load_result(_source)
-    with _store() as s:
-        # cached once per process; each person's view of a draft is logged by result()
-        return s.result(run_id, record=False)
+        res = load_result(_source)
+    else:
+        with _store() as s:
+            # cached once per process; each view of a draft is logged by result()
+            res = s.result(run_id, record=False)
+    return replace(res, units=named(res.units))
 
 
 def period_of(run_id: str | None, period: str | None) -> str:

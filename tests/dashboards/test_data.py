@@ -148,3 +148,29 @@ def test_the_risk_page_says_what_a_typical_gap_is_where_its_reasons_use_one(
     )
     data.set_source(save_result(tiny_result, tmp_path / "tiny"))
     assert data.typical_gap_note(None, "zh") == ""
+
+
+def test_a_unit_without_an_english_name_is_named_in_chinese_on_every_page(
+    sample_result, tmp_path
+):
+    """units.csv leaves name_en empty (blank, or only spaces) for two units: the
+    English pages name them by their Chinese names (the league tables, links,
+    profile and what-if read the run's units from one place), never by a blank;
+    the Chinese names and everyone else's English names stay as written."""
+    units = sample_result.units.copy()
+    units["name_en"] = units["name_en"].astype(object)
+    units.loc[units["unit_id"] == "X10", "name_en"] = ""
+    units.loc[units["unit_id"] == "D03", "name_en"] = "  "
+    data.set_source(
+        save_result(replace(sample_result, units=units), tmp_path / "result")
+    )
+    zh = dict(zip(units["unit_id"], units["name_zh"], strict=True))
+    got = data.result(None).units.set_index("unit_id")
+    assert got.at["X10", "name_en"] == zh["X10"] == "临江市"
+    assert got.at["D03", "name_en"] == zh["D03"]
+    assert got.at["X01", "name_en"] == units.set_index("unit_id").at["X01", "name_en"]
+    assert list(got["name_zh"]) == list(units["name_zh"])
+    table = data.league(None, "2025", None).set_index("unit_id")
+    assert table.at["X10", "name_en"] == "临江市"
+    assert table.at["X10", "link_en"] == "[临江市](/unit/X10)"
+    assert (table["name_en"].str.strip() != "").all()
