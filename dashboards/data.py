@@ -27,6 +27,7 @@ from evaluation.publish import plots, worded
 from evaluation.publish.export import (
     level_ranks,
     name_en,
+    named,
     period_words,
     risk_table,
     round_half_up,
@@ -280,7 +281,7 @@ def _may_see(run_id: str, what: str, kind: str | None = None) -> None:
 @cache
 def _load(run_id: str) -> Result:
     """The run's Result, its units named in English on every page (league tables,
-    profile, what-if): a unit units.csv gives no English name by its Chinese one
+    profile, what-if): a unit with no English name by its Chinese one
     (:func:`named`), as the appraisal page names it, never by a blank."""
     if _source is None:
         raise RuntimeError("call dashboards.data.set_source(path) first")
@@ -1085,14 +1086,6 @@ def _appraisal(run_id: str) -> Annual:
         ),
         **tables,
     )
-
-
-def named(units: pd.DataFrame) -> pd.DataFrame:
-    """``units`` (``name_zh``, ``name_en``) with a unit that has no English name
-    (units.csv leaves name_en empty) named in English by its Chinese name, the
-    proper name it has, rather than by nothing."""
-    en = units["name_en"].fillna("").astype(str).str.strip()
-    return units.assign(name_en=en.where(en != "", units["name_zh"]))
 
 
 def group_grades(ap: Annual, group: str) -> pd.DataFrame:

@@ -78,6 +78,16 @@ def header_text(pair, style: str) -> str:
     return {"zh": zh, "en": en, "both": f"{zh} {en}", "lines": f"{zh}\n{en}"}[style]
 
 
+def named(units: pd.DataFrame) -> pd.DataFrame:
+    """``units`` (``name_zh``, ``name_en``) with a unit that has no English name
+    (units.csv requires one, but a units table built in code or a store written
+    otherwise may lack it) named in English by its Chinese name, the
+    proper name it has, rather than by a blank: the English media table, grades and
+    warnings, and every English dashboard page."""
+    en = units["name_en"].fillna("").astype(str).str.strip()
+    return units.assign(name_en=en.where(en != "", units["name_zh"]))
+
+
 def round_half_up(values, decimals: int = V.SCORE_DECIMALS) -> list[str]:
     """Format numbers with ``decimals`` places, rounding half up as reasons do
     (:func:`~evaluation.vocabulary.fixed`); NaN → ''; a value that rounds to zero
@@ -153,7 +163,7 @@ def media_table(
         out[MEDIA_HEADER["name"][0]] = table["name_zh"]
         out[MEDIA_HEADER["name"][1]] = table["name_en"]
     else:
-        out[header("name")] = table[f"name_{lang}"]
+        out[header("name")] = named(table)[f"name_{lang}"]
     if level is None:
         levels = table["unit_id"].map(result.units.set_index("unit_id")["level"])
         out[header("level")] = text(levels.map(lambda v: UNIT_LEVEL.get(v, (v, v))))
@@ -300,7 +310,7 @@ def risk_table(
 
         return _pick(ids.map(pair), lang)
 
-    units = result.units.set_index("unit_id")
+    units = (named(result.units) if lang == "en" else result.units).set_index("unit_id")
     unit_names = lambda ids: _pick(  # noqa: E731
         ids.map(lambda u: (units.at[u, "name_zh"], units.at[u, "name_en"])), lang
     )
@@ -773,7 +783,7 @@ def grades_table(
         out[GRADE_HEADER["name"][0]] = grades["name_zh"].tolist()
         out[GRADE_HEADER["name"][1]] = grades["name_en"].tolist()
     else:
-        out[head("name")] = grades[f"name_{lang}"].tolist()
+        out[head("name")] = named(grades)[f"name_{lang}"].tolist()
     out[head("peer_group")] = words(grades["peer_group"], peers)
     for c in GRADE_NUMBERS:
         out[head(c)] = published_numbers(grades[c], decimals)

@@ -153,7 +153,7 @@ def test_the_risk_page_says_what_a_typical_gap_is_where_its_reasons_use_one(
 def test_a_unit_without_an_english_name_is_named_in_chinese_on_every_page(
     sample_result, tmp_path
 ):
-    """units.csv leaves name_en empty (blank, or only spaces) for two units: the
+    """A run's units leave name_en empty (blank, or only spaces) for two units: the
     English pages name them by their Chinese names (the league tables, links,
     profile and what-if read the run's units from one place), never by a blank;
     the Chinese names and everyone else's English names stay as written."""

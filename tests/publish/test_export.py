@@ -69,6 +69,22 @@ def test_hostile_unit_name_is_neutralised_but_negative_rank_change_is_a_number(
     assert "'=HYPERLINK" in text
 
 
+def test_a_unit_without_an_english_name_is_named_in_chinese_in_english_tables(
+    tiny_result,
+):
+    """A unit without an English name (units.csv requires one; a units table built in
+    code may lack it): the English media table names such a unit
+    by its Chinese name (its proper name), not by a blank cell; the bilingual table
+    keeps the blank (its Chinese column names it)."""
+    units = tiny_result.units.assign(name_en=["", "  ", None])
+    result = type(tiny_result)(**{**tiny_result.__dict__, "units": units})
+    names = dict(zip(units["unit_id"], units["name_zh"], strict=True))
+    en = media_table(result, "2025", lang="en")
+    assert sorted(en["Unit"]) == sorted(names.values())
+    both = media_table(result, "2025", lang="both")
+    assert both["Unit"].fillna("").str.strip().eq("").all()
+
+
 def test_media_table_columns_and_rounding(tiny_result):
     table = media_table(tiny_result, "2025", lang="en", decimals=1)
     assert list(table.columns) == [
