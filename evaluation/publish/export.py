@@ -974,16 +974,17 @@ def pending_correction(runs: pd.DataFrame, run: dict) -> dict | None:
     return later.iloc[-1].to_dict() if len(later) else None
 
 
-def pending_words(pending: dict) -> V.Word:
+def pending_words(pending: dict, *, letter: bool = False) -> V.Word:
     """What a file of grades in force says of their correction under 公示
     (``pending``, :func:`pending_correction`'s row): its run, its reason and the
     公示's last day (更正版本 … 公示中，公示期至2026年1月25日；正式发布后取代本版本，
     本文件中的等次可能随之改变); the grades file's 说明 sheet and the media note
-    alike."""
+    alike; with ``letter``, a feedback letter's words for it (本意见书…)."""
     until = pending.get("notice_until")
+    key = "letter" if letter else "notice"
     return V.say(
         "grades_pending",
-        "notice" if _present(until) else "notice_any",
+        key if _present(until) else f"{key}_any",
         run=pending["run_id"],
         reason=pending.get("reason") or "",
         until=V.Word(_day(until), _day(until, "en")),

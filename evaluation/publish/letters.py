@@ -46,6 +46,8 @@ from evaluation.files import replacing
 from evaluation.publish.export import (
     date_zh,
     file_status,
+    pending_correction,
+    pending_words,
     published_numbers,
     read_annual,
     round_half_up,
@@ -378,6 +380,7 @@ def letter_data(
     issuer: str = ISSUER,
     issued_on=None,
     correction: dict | None = None,
+    pending: dict | None = None,
 ) -> dict:
     """Everything one unit's letter says, as plain data (numbers already rounded
     half up as published; dates as 2026年1月20日).
@@ -387,7 +390,9 @@ def letter_data(
     appraisal config; ``run`` the run's row of ``store.runs()`` (status, dates and,
     where the store keeps them, ``notice_from``/``notice_until``); ``correction``
     what the run corrects (``report.correction_from_store``): a unit whose grade or
-    rank in group it changed is told so (:func:`correction_note`).
+    rank in group it changed is told so (:func:`correction_note`); ``pending`` the
+    correction under 公示 that will replace the run (``export.pending_correction``):
+    every letter of the run in force says so, as its grades files do.
     """
     cat = result.catalogue
     row = _row(grades, unit)
@@ -481,6 +486,7 @@ def letter_data(
         "correction": correction_note(
             correction, unit, grades.set_index("unit_id")["name_zh"]
         ),
+        "pending": pending_words(pending, letter=True).zh if pending else "",
     }
 
 
@@ -514,6 +520,9 @@ class LetterSource:
     units: tuple[str, ...]
     #: what the run corrects (``report.correction_from_store``), if anything
     correction: dict | None = None
+    #: the correction under 公示 that replaces the run once final
+    #: (``export.pending_correction``), if the run is in force and has one
+    pending: dict | None = None
 
 
 def replaced_by(store, run: dict) -> str | None:
@@ -562,6 +571,7 @@ def load_letters(
         rules_version=info["appraisal"]["rules_version"],
         units=tuple(keep),
         correction=correction_from_store(store, run_id, viewer=viewer),
+        pending=pending_correction(store.runs(), run),
     )
 
 
@@ -628,6 +638,7 @@ def write_letters(
                 issuer=issuer,
                 issued_on=issued_on,
                 correction=source.correction,
+                pending=source.pending,
             )
             page = render_letter(data)
             path = out / letter_name(unit, names[unit])

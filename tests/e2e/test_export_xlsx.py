@@ -655,6 +655,16 @@ def test_a_grades_file_of_the_run_in_force_names_its_correction_under_notice(
     assert {r[0]: r[1] for r in sheet.iter_rows(min_row=2, values_only=True)}[
         label
     ] == zh
+    # v1's feedback letters (v1 is in force) say it too, in a letter's words
+    done = invoke("letters", v1, "--store", store, "--unit", "D20", "--html",
+                  "--out", tmp_path / "letters")  # fmt: skip
+    assert done.exit_code == 0, done.output
+    letter = next((tmp_path / "letters").glob("*.html")).read_text(encoding="utf-8")
+    assert (
+        f"本意见书依据的考评结果已有更正版本 {v2}（申诉/复核：{reason}），正在公示，"
+        f"公示期至{chinese_day(until2)}；更正版本正式发布后取代本版本，届时本意见书所列"
+        "得分、等次以更正版本为准"
+    ) in letter
     # v2's own files say no such line: it is the correction, not a run in force
     done = invoke("grades", v2, "--store", store, "--out", tmp_path / "v2.csv")
     assert done.exit_code == 0, done.output
