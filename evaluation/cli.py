@@ -383,6 +383,23 @@ def _fail_words(words, lang: str, code: int = 1) -> typer.Exit:
     return _fail_in(lang, words.zh, words.en, code)
 
 
+def _out_suffix(out: Path, suffixes, lang: str, hint=None) -> None:
+    """Refuse (exit 2, before any work) an ``--out`` whose suffix is not one of
+    ``suffixes`` (``.pdf``, or ``.csv`` and ``.xlsx``): the file would be written
+    in its own format under a name that promises another (a PDF named .html).
+    ``hint``: a ``Word`` said after the refusal (the option that writes the
+    other format)."""
+    from evaluation.vocabulary import Word, quoted, say
+
+    if out.suffix.lower() in suffixes:
+        return
+    shown = Word(" 或 ".join(suffixes), " or ".join(suffixes))
+    said = say("cli_error", "out_suffix", suffixes=shown, got=quoted(out.name))
+    if hint is not None:
+        said = Word(f"{said.zh}；{hint.zh}", f"{said.en}; {hint.en}")
+    raise _fail_words(said, lang, 2)
+
+
 def _error_words(exc: Exception):
     """An error as people read it, in Chinese and English (a ``Word``): from its
     own words (``EvaluationError(words=…)``) or its fields (a catalogue's problems,
@@ -1117,8 +1134,9 @@ def export(
     out: Annotated[
         Path,
         typer.Option(
-            help="要写入的文件：CSV；以 .xlsx 结尾的为 Excel 工作簿。 File to "
-            "write: CSV, or a workbook if it ends .xlsx."
+            help="要写入的文件：以 .csv 结尾的为 CSV，以 .xlsx 结尾的为 Excel "
+            "工作簿。 File to write: CSV if it ends .csv, a workbook if it "
+            "ends .xlsx."
         ),
     ],
     period: Annotated[
@@ -1180,8 +1198,8 @@ def export(
         typer.Option(
             "--format",
             help="文件格式：csv 或 xlsx（默认按 --out 的后缀：.xlsx 为工作簿，"
-            "其余为 CSV）；与后缀矛盾的 --format 不予受理。 csv or xlsx "
-            "(default: by --out's suffix, .xlsx a workbook, else CSV); a "
+            ".csv 为 CSV）；与后缀矛盾的 --format 不予受理。 csv or xlsx "
+            "(default: by --out's suffix, .xlsx a workbook, .csv a CSV); a "
             "--format that contradicts the suffix is refused.",
         ),
     ] = None,
@@ -1241,6 +1259,7 @@ def export(
             "cli_error", "choice", option="--table", choices=choices, got=quoted(table)
         )
         raise _fail_words(words, said, 2)
+    _out_suffix(out, (".csv", ".xlsx"), said)  # not a CSV under another name
     try:
         fmt = M.output_format(out, fmt)
     except ValueError as exc:
@@ -1828,6 +1847,8 @@ def diff(
     from evaluation.publish.store import Store
     from evaluation.vocabulary import say, say_count
 
+    if out is not None:  # CSV: refused under another name before any work
+        _out_suffix(out, (".csv",), lang)
     try:
         with Store(store) as s:
             changes = s.diff(old, new, viewer=viewer)
@@ -2198,8 +2219,18 @@ def report(
     from evaluation.errors import EvaluationError
     from evaluation.publish import report as R
     from evaluation.publish.store import Store
+    from evaluation.vocabulary import quoted, say
 
     _check_lang(lang)
+    if out.suffix.lower() != ".pdf":  # a PDF under an HTML name: refused
+        pdf = out.with_suffix(".pdf")
+        named = html or (out if out.suffix.lower() == ".html" else None)
+        named = named or out.with_suffix(".html")
+        hint = say("cli_error", "report_out_hint", pdf=pdf, html=named)
+        _out_suffix(out, (".pdf",), lang, hint)
+    if html is not None and html.suffix.lower() != ".html":
+        said = say("cli_error", "html_suffix", got=quoted(html.name))
+        raise _fail_words(said, lang, 2)
     try:
         with Store(store) as s:
             if unit:  # a unit by its code or its name (白水县 → X09)
@@ -2219,8 +2250,6 @@ def report(
                 page, encoding="utf-8"
             )
         R.write_pdf(page, out, progress=_bars())
-    from evaluation.vocabulary import say
-
     for path in (out, *([html] if html else [])):
         typer.echo(say("cli_said", "wrote", path=path).text(lang))
 
@@ -2356,6 +2385,10 @@ def letters_cmd(
     from evaluation.publish.store import Store
     from evaluation.vocabulary import quoted, say, say_count
 
+    if out.suffix.lower() in (".pdf", ".html"):  # a folder, not one file
+        folder = out.with_suffix("")
+        said = say("cli_error", "letters_out", got=quoted(out.name), folder=folder)
+        raise _fail_words(said, lang, 2)
     issued_on = None
     if date is not None:
         try:
@@ -2781,6 +2814,7 @@ def uncertainty(
     from evaluation.vocabulary import say, word
 
     _check_lang(lang)
+    _out_suffix(out, (".csv",), lang)  # CSV: refused under another name
     try:
         spec = U.Spec(
             n=draws,

@@ -137,6 +137,60 @@ def test_report_grades_letters_a_run_not_in_the_store(store, tmp_path):
     )
 
 
+def test_report_out_is_the_pdf_and_html_is_refused_there(store, tmp_path):
+    """``report --out x.html`` wrote a PDF under the HTML name and said it wrote
+    it: refused before the store is read (a run not in it is not reached), and
+    the hint names --html with the clerk's own names."""
+    page = tmp_path / "report_2025.html"
+    done = invoke("report", "nope", "--store", store, "--out", page)
+    assert done.exit_code == 2, done.output
+    pdf = tmp_path / "report_2025.pdf"
+    assert (
+        "--out 须以 .pdf 结尾，而不是“report_2025.html”；--out 写出 PDF，HTML 用 "
+        f"--html 写出，例如 --out {pdf} --html {page}"
+    ) in done.output
+    assert "中没有运行" not in done.output  # refused before any work
+    english = invoke("report", "nope", "--store", store, "--out", page, "--lang", "en")
+    assert english.exit_code == 2 and "须以" not in english.output
+    assert "--out must end in .pdf, not 'report_2025.html'; --out writes the PDF " in (
+        english.output
+    )
+    html = invoke(
+        "report", "nope", "--store", store, "--out", pdf, "--html", tmp_path / "r.pdf"
+    )
+    assert html.exit_code == 2
+    assert "--html 须以 .html 结尾，而不是“r.pdf”（PDF 用 --out 写出）" in html.output
+    assert not list(tmp_path.iterdir())
+
+
+def test_csv_and_workbook_outputs_refuse_another_suffix(result, store, tmp_path):
+    """export, diff and uncertainty wrote a CSV under whatever name --out gave
+    (a CSV named .pdf, or .xlsx for diff): each refuses, exit 2, nothing written."""
+    done = invoke("export", result, "--out", tmp_path / "media.pdf")
+    assert done.exit_code == 2
+    assert "--out 须以 .csv 或 .xlsx 结尾，而不是“media.pdf”" in done.output
+    diff = invoke(
+        "diff", RUN, RUN, "--store", store, "--out", tmp_path / "changes.xlsx"
+    )
+    assert diff.exit_code == 2
+    assert "--out 须以 .csv 结尾，而不是“changes.xlsx”" in diff.output
+    drawn = invoke("uncertainty", result, "--out", tmp_path / "r.txt", "--lang", "en")
+    assert drawn.exit_code == 2 and "--out must end in .csv, not 'r.txt'" in (
+        drawn.output
+    )
+    assert not list(tmp_path.iterdir())
+
+
+def test_letters_out_is_a_folder_not_a_pdf(store, tmp_path):
+    done = invoke("letters", "nope", "--store", store, "--out", tmp_path / "l.pdf")
+    assert done.exit_code == 2
+    assert (
+        "--out 是存放反馈意见书的文件夹（每个单位一份 PDF），不能是文件名“l.pdf”："
+        f"请给出文件夹，例如 --out {tmp_path / 'l'}"
+    ) in done.output
+    assert not list(tmp_path.iterdir())
+
+
 def test_publish_a_clerks_bad_appraisal_row_names_file_row_column_value(
     result, tmp_path
 ):
