@@ -14,7 +14,15 @@ import pandas as pd
 from evaluation import periods as P
 from evaluation.appraisal.config import GRADES, PERSON_GRADES, Config, Rule
 from evaluation.appraisal.inputs import Inputs
-from evaluation.vocabulary import GRADE, PERSON_GRADE, Word, family, say, say_count
+from evaluation.vocabulary import (
+    GRADE,
+    PERSON_GRADE,
+    Word,
+    family,
+    listed,
+    say,
+    say_count,
+)
 
 RULE_COLUMNS = [
     "rule_id",
@@ -59,23 +67,16 @@ def counted(key: str, n: float) -> Word:
 def is_active(rule: Rule, catalogue) -> tuple[bool, str, str]:
     """Whether a rule applies, with the reason in zh and en when it does not."""
     counted = [i for i in rule.counted_in if i in {x.id for x in catalogue.indicators}]
-    if counted and not rule.count_again:
-        names = "、".join(catalogue.name(i, "zh") for i in counted)
-        return (
-            False,
-            f"不适用：过错已计入指标“{names}”，每起过错只计一次",
-            f"not applied: the faults already count in indicator "
-            f"{', '.join(counted)}; each fault counts once",
-        )
-    if counted:
-        names = "、".join(catalogue.name(i, "zh") for i in counted)
-        return (
-            True,
-            f"适用（过错亦计入指标“{names}”，考评规则规定在此再计一次）",
-            f"applied (the faults also count in {', '.join(counted)}; "
-            "count_again is set)",
-        )
-    return True, "适用", "applied"
+    if not counted:
+        said = say("rule_status", "applied")
+        return True, said.zh, said.en
+    names = listed(
+        Word(f"“{catalogue.name(i, 'zh')}”", f"“{catalogue.name(i, 'en')}”")
+        for i in counted
+    )  # the catalogue's names, never its ids
+    key = "counted_again" if rule.count_again else "counted_once"
+    said = say_count("rule_status", key, len(counted), names=names)
+    return rule.count_again, said.zh, said.en
 
 
 def faults_table(inputs: Inputs) -> pd.DataFrame:
@@ -288,7 +289,12 @@ def person_outcomes(
             missed.setdefault(person, []).append(
                 (rule, int(counts.get(person, 0)), int(faults_of[person]))
             )
-        z, e = PERSON_GRADE[rule.grade]
+        # the worst grade as the rule sets it (年度考核定为不称职), another as a ceiling
+        effect = say(
+            "person_effect",
+            "rated" if rule.grade == PERSON_GRADES[-1] else "at_most",
+            grade=PERSON_GRADE[rule.grade],
+        )
         for person, n in hit.items():  # persons a rule caps: a few dozen a year
             row = out.setdefault(
                 person,
@@ -307,10 +313,10 @@ def person_outcomes(
             row["rule_ids"].append(rule.id)
             found = counted("findings", n)
             row["reason_zh"].append(
-                f"{rule.name_zh}：{found.zh}，最高{z}（{citation(rule)}）"
+                f"{rule.name_zh}：{found.zh}，{effect.zh}（{citation(rule)}）"
             )
             row["reason_en"].append(
-                f"{rule.name_en}: {found.en}, at most {e} ({citation(rule)})"
+                f"{rule.name_en}: {found.en}, {effect.en} ({citation(rule)})"
             )
     for person, misses in missed.items():
         if person not in out:  # only the persons listed get a reason

@@ -100,7 +100,9 @@ CATALOGUE = SimpleNamespace(
     indicators=[SimpleNamespace(id="fault_findings")],
     peer_groups=[SimpleNamespace(id="g1"), SimpleNamespace(id="g2")],
     top_dimensions=lambda: ["d1", "d2"],
-    name=lambda i, lang="en": {"fault_findings": "过错责任追究件数"}.get(i, i),
+    name=lambda i, lang="en": {  # as indicators.yaml names it
+        "fault_findings": "过错责任追究件数" if lang == "zh" else "Fault findings"
+    }.get(i, i),
 )
 
 
@@ -405,6 +407,10 @@ def test_three_general_faults_of_one_person_never_fail_the_department():
     assert p.at["U4-P1", "proposed"] == "competent"  # not eligible for excellent
     assert p.at["U4-P1", "proposed_zh"] == "最高称职（不得评为优秀）"
     assert "辽市政发〔2007〕48号" in p.at["U3-P1", "reason_zh"]
+    # the rule sets the grade (the seed: 年度考核定为不称职), it is no ceiling
+    assert "规则p_three：3起，定为不称职（" in p.at["U3-P1", "reason_zh"]
+    assert "Rule p_three: 3 findings, rated incompetent (" in p.at["U3-P1", "reason_en"]
+    assert "最高不称职" not in p.at["U3-P1", "reason_zh"]
     # U4-P1 has three faults too: the file says why the rule of three did not apply
     assert p.at["U4-P1", "reason_zh"].endswith(
         "规则p_three：不适用（共3起过错，其中一般过错、直接责任的2起，须满3起）"
@@ -425,6 +431,10 @@ def test_a_fault_already_counted_in_an_indicator_is_not_deducted_again():
         status["status_zh"]
         == "不适用：过错已计入指标“过错责任追究件数”，每起过错只计一次"
     )
+    assert status["status_en"] == (  # the indicator's English name, not its id
+        "not applied: the faults already count in the indicator “Fault findings”; "
+        "each fault counts once"
+    )
     # declared on purpose: counted again
     again = rule(
         "ded",
@@ -439,6 +449,10 @@ def test_a_fault_already_counted_in_an_indicator_is_not_deducted_again():
     status = ap.rules.set_index("rule_id").loc["ded"]
     assert status["status_zh"] == (  # the committee's words, not the config's
         "适用（过错亦计入指标“过错责任追究件数”，考评规则规定在此再计一次）"
+    )
+    assert status["status_en"] == (  # count_again in words
+        "applied (the faults also count in the indicator “Fault findings”; the "
+        "appraisal rules say to count them here once more)"
     )
 
 
