@@ -1026,10 +1026,11 @@ def grades_about(
         said = pending_words(pending)
         label = FAMILIES["grades_pending"]["label"]
         rows.append((label.zh, said.zh, label.en, said.en))
-    if _present(run.get("supersedes")):
+    if _present(run.get("supersedes")):  # the version this one corrects, named
+        label = V.say("runs_header", "supersedes")  # as `evaluation runs` does
         rows.append(
-            ("替代版本", f"{run['supersedes']}（申诉/复核：{run.get('reason') or ''}）",
-             "Supersedes", f"{run['supersedes']} (appeal/review: "
+            (label.zh, f"{run['supersedes']}（申诉/复核：{run.get('reason') or ''}）",
+             label.en.capitalize(), f"{run['supersedes']} (appeal/review: "
              f"{run.get('reason') or ''})")
         )  # fmt: skip
     for key, zh, en in (

@@ -405,12 +405,12 @@ def test_the_about_sheet_of_a_version_corrected_during_notice_says_so(config, ru
     """v1, released and then corrected by v2 during its 公示, as ``Store.runs`` gives
     it (a row of a store that holds v2: ``supersedes`` empty as NaN, ``under_notice``
     False): the file says 公示期间已更正 as ``evaluation runs`` does, not 公示中,
-    and has no 替代版本 line (not "nan（申诉/复核：）")."""
+    and has no 更正对象 line (not "nan（申诉/复核：）")."""
     corrected = {**run, "supersedes": NAN, "reason": NAN, "under_notice": np.False_}
     about = _about(config, corrected)
     assert about["状态"] == "公示期间已更正"
     assert about["效力"] == "未生效（公示期间已被更正版本取代）"
-    assert "替代版本" not in about
+    assert "更正对象" not in about and "替代版本" not in about
     replaced = {**corrected, "status": "published", "in_force": np.False_}
     assert _about(config, replaced)["状态"] == "已发布（已被取代）"
     assert _about(config, replaced)["效力"] == "已失效（已被更正版本取代）"
@@ -420,8 +420,16 @@ def test_the_about_sheet_of_a_version_corrected_during_notice_says_so(config, ru
     assert _about(config, current)["状态"] == "公示中"
     v2 = {**current, "run_id": "annual-2025-1.v2", "supersedes": "annual-2025-1.v1",
           "reason": "annual-2025-1.v1.c1"}  # fmt: skip
-    assert _about(config, v2)["替代版本"] == (
+    # the version v2 corrects, named as `evaluation runs` names it (替代版本 read as
+    # "the replacement")
+    assert "替代版本" not in _about(config, v2)
+    assert _about(config, v2)["更正对象"] == (
         "annual-2025-1.v1（申诉/复核：annual-2025-1.v1.c1）"
+    )
+    table = grades_about(config, MANIFEST, v2, _grades(), store="store.duckdb")
+    english = dict(zip(table["Item"], table["Description"], strict=True))
+    assert (
+        english["Supersedes"] == "annual-2025-1.v1 (appeal/review: annual-2025-1.v1.c1)"
     )
 
 
