@@ -1896,7 +1896,7 @@ def _quota_why(s, old: str, new: str, viewer: str | None, lang: str) -> list[str
     """Each unit whose grade the quota alone changed between two annual runs (its
     score the same: another unit moved over or under the quota line), with the
     quota in words, as the report and the letters say it
-    (``report.quota_words``): ``龙泉县（X08）：得分未变，等次变化系优秀名额所致：…``.
+    (``report.quota_words``): ``龙泉县（X08）：最终得分未变，等次变化系优秀名额所致…``.
     Nothing for runs without grades. Not logged as a view (the diff itself is)."""
     from evaluation.appraisal import parse_config
     from evaluation.publish.report import correction_changes, quota_words

@@ -1125,10 +1125,10 @@ def method_text(config, grades: pd.DataFrame, rules=None) -> tuple[str, str]:
     bonus = config.bonus_rule()
     p, r, v = share_text(s.periods), share_text(s.review), share_text(s.survey)
     zh = (
-        f"年终得分由考、评、议三部分加权合成：考为年度综合得分（各项指标按各自报送"
+        f"考、评、议三部分按权重合成为加权合成得分：考为年度综合得分（各项指标按各自报送"
         f"频率汇总全年），占{p}；评为年终评估（{review_zh}），占"
         f"{r}；议为民主测评（{raters_zh}），占{v}。某一部分缺失的，"
-        f"其权重按比例分配给其余部分。合成得分减去扣分"
+        f"其权重按比例分配给其余部分。加权合成得分减去扣分"
         + (f"、加上加分（每年最多{bonus.cap:g}分）" if bonus else "")
         + "，限定在0至100分之间，为最终得分。"
         f"等次按最终得分划分：{th.excellent:g}分及以上为优秀，{th.good:g}分及以上为良好，{th.pass_:g}分及以上为合格，其余为不合格；"
@@ -1136,12 +1136,12 @@ def method_text(config, grades: pd.DataFrame, rules=None) -> tuple[str, str]:
         f"{groups_zh}分组排名"
     )
     en = (
-        f"The year-end score combines three parts: periods (考), the annual composite "
+        f"The combined score weighs three parts: periods (考), the annual composite "
         f"(every indicator rolled up over the year at its own frequency), "
         f"{p}; review (评), the year-end evaluation ({review_en}), "
         f"{r}; survey (议), the multi-rater appraisal ({raters_en}), "
-        f"{v}. A missing part's share is spread over the others. Less "
-        f"deductions"
+        f"{v}. A missing part's share is spread over the others. The combined "
+        f"score less deductions"
         + (f", plus bonus points (at most {bonus.cap:g} a year)" if bonus else "")
         + f", within 0–100, gives the final score. Grades by final score: excellent "
         f"from {th.excellent:g}, good from {th.good:g}, pass from {th.pass_:g}, else "

@@ -564,8 +564,8 @@ def correction_from_store(store, run_id: str, *, viewer: str | None = None):
 
 def correction_what(change, lang: str) -> str:
     """What changed for one unit (a row of :func:`correction_changes`), in words:
-    得分由92.30分改为93.30分，等次由良好改为优秀，组内名次由第3名改为第2名 /
-    score 92.30 → 93.30, grade good → excellent, rank in group 3 → 2, then,
+    最终得分由92.30分改为93.30分，等次由良好改为优秀，组内名次由第3名改为第2名 /
+    final score 92.30 → 93.30, grade good → excellent, rank in group 3 → 2, then,
     where the quota alone changed the grade, why (:func:`quota_words`)."""
     t = V.words("report", lang)
     k = V.LANGS.index(lang)
@@ -609,7 +609,7 @@ def correction_what(change, lang: str) -> str:
 
 def quota_words(change, lang: str) -> str:
     """Why the quota alone changed a unit's grade (a row of
-    :func:`correction_changes` with its quota columns), in words: 得分未变，等次
+    :func:`correction_changes` with its quota columns), in words: 最终得分未变，等次
     变化系优秀名额所致：县（市）区政府优秀名额2个（10个单位×20%，四舍五入）
     (in English the list's name as it reads mid-sentence, ``V.mid_sentence``);
     nothing for a unit the quota did not move."""

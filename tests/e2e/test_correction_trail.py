@@ -32,7 +32,7 @@ BONUS = ["X09", "provincial_award", "2025-06-18", "获省政府通报表扬",
          "市绩效考评委员会", "2026-01-22", "考评委〔2026〕3号"]  # fmt: skip
 #: why X08's grade changed, by hand: 10 districts × 0.2 = 2 excellent places
 QUOTA = (
-    "得分未变，等次变化系优秀名额所致："
+    "最终得分未变，等次变化系优秀名额所致："
     "县（市）区政府优秀名额2个（10个单位×20%，四舍五入）"
 )
 
@@ -92,7 +92,7 @@ def test_the_corrected_report_says_what_it_corrects_and_for_whom(trail):
     names = trail["after"]["name_zh"]
     x08 = f"等次由优秀改为良好，组内名次由第2名改为第3名；{QUOTA}"
     # X09's own score, as published: 92.30 + its 1-point bonus = 93.30 (by hand)
-    x09 = "得分由92.30分改为93.30分，等次由良好改为优秀，组内名次由第3名改为第2名"
+    x09 = "最终得分由92.30分改为93.30分，等次由良好改为优秀，组内名次由第3名改为第2名"
     assert f"{names['X08']}（X08）：{x08}" in text
     assert f"{names['X09']}（X09）：{x09}" in text
     assert text.count("优秀名额所致") == 1  # X08's; X09's own score moved it
@@ -112,7 +112,8 @@ def test_the_corrected_report_in_english(trail):
     assert (
         "X08" in text
         and (
-            "grade excellent → good, rank in group 2 → 3; score unchanged; the grade "
+            "grade excellent → good, rank in group 2 → 3; final score unchanged; the "
+            "grade "
             "follows the quota for excellent in district and county governments: 2 (10 "
             "units × 20%, rounded half up)"
         )
@@ -141,7 +142,7 @@ def test_the_letters_of_the_units_moved_say_so_and_no_other(trail):
         "白水县（X09）于2026年1月21日提出申诉，理由：省级表彰未计加分；复核结论：申诉成立（考评委员会：复核属实）。"
     )
     assert (  # its own score moved it: 92.30 + the 1-point bonus (by hand)
-        "你单位得分由92.30分改为93.30分，等次由良好改为优秀，组内名次由第3名改为第2名。"
+        "你单位最终得分由92.30分改为93.30分，等次由良好改为优秀，组内名次由第3名改为第2名。"
         in said["X09"]
     )
     assert said["X03"] == ""  # X03 did not move
@@ -162,6 +163,12 @@ def test_diff_lists_the_group_rank_swap(trail):
     names = trail["after"]["name_zh"]
     assert any(
         line.split() == ["考评等次表", names["X08"], "考评组内名次", "2", "3"]
+        for line in zh.output.splitlines()
+    ), zh.output
+    # X09's annual score under the name the workbook, report and letters give it
+    # (92.30 + its 1-point bonus, by hand)
+    assert any(
+        line.split() == ["考评等次表", names["X09"], "最终得分", "92.30", "93.30"]
         for line in zh.output.splitlines()
     ), zh.output
     # with their cause: the correction's reason, the appeal it names in words
@@ -248,9 +255,9 @@ def test_a_score_on_one_side_only_is_said_in_words():
         )  # fmt: skip
         return R.correction_what(row, lang)
 
-    assert said(float("nan"), 85.0) == "得分为85.00分（原无得分）"
-    assert said(80.0, float("nan")) == "无得分（原为80.00分）"
-    assert said(80.0, float("nan"), "en") == "no score (was 80.00)"
+    assert said(float("nan"), 85.0) == "最终得分为85.00分（原无得分）"
+    assert said(80.0, float("nan")) == "无最终得分（原为80.00分）"
+    assert said(80.0, float("nan"), "en") == "no final score (was 80.00)"
     assert said(80.0, 80.004) == ""  # the same as published: nothing to say
 
 
@@ -403,3 +410,21 @@ def test_the_open_items_say_the_ledgers_date_and_which_deadlines_passed(
     dims = _section(page, "二、一级指标与同组比较", "三、年度预警情况")
     assert "行政效率 42.49 77.34 −34.85" in dims, dims
     assert not re.search(r"(?<![\d.])-\d", dims)  # no hyphen-minus left
+
+
+def test_the_annual_score_has_one_name_in_the_report(trail):
+    """The grades workbook, the letters and the dashboard call the annual score
+    最终得分 / Final score; the committee report called it 总分 / Score: its grade
+    table, each unit page's key line and the notes now say it as they do."""
+    with Publication(trail["path"]) as s:
+        zh = R.from_store(s, trail["fixed"], lang="zh", units=["X09"])
+        en = R.from_store(s, trail["fixed"], lang="en", units=["X09"])
+    zh, en = htmllib.unescape(zh), htmllib.unescape(en)
+    assert "总分" not in zh
+    assert "名次在各考评组内按最终得分（保留两位小数）排列" in zh
+    assert "最终得分＝加权合成得分－扣分＋加分（0～100分）" in zh
+    assert re.search(r"最终得分[:：]\s*93\.30", re.sub(r"<[^>]+>", "", zh))
+    assert "by the final score at 2 decimals" in en
+    assert "final score = combined − deductions + bonus (0–100)" in en
+    assert re.search(r"Final score[:：]\s*93\.30", re.sub(r"<[^>]+>", "", en))
+    assert not re.search(r">\s*Score\s*<", en)  # no header called Score alone

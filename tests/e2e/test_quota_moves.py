@@ -35,10 +35,10 @@ CONFIG = {
 }  # fmt: skip
 #: what U1's line says, by hand: 1 place of 3 units × 0.2
 QUOTA_ZH = (
-    "得分未变，等次变化系优秀名额所致：市直部门优秀名额1个（3个单位×20%，四舍五入）"
+    "最终得分未变，等次变化系优秀名额所致：市直部门优秀名额1个（3个单位×20%，四舍五入）"
 )
 QUOTA_EN = (
-    "score unchanged; the grade follows the quota for excellent in municipal "
+    "final score unchanged; the grade follows the quota for excellent in municipal "
     "departments: 1 (3 units × 20%, rounded half up)"
 )
 
@@ -117,7 +117,8 @@ def test_a_quota_over_all_units_is_named_as_the_grades_table_names_it(moved):
     ]  # fmt: skip
     row = next(found.itertuples())
     assert R.quota_words(row, "en").startswith(
-        "score unchanged; the grade follows the quota for excellent in all units: "
+        "final score unchanged; the grade follows the quota for excellent in all "
+        "units: "
     )
 
 
@@ -147,7 +148,7 @@ def test_the_quota_names_its_list_in_lower_case_mid_sentence(name, read):
     common noun phrase (first letter only, and only before a lower-case one)."""
     row = SimpleNamespace(list_zh="县政府", list_en=name, units=10, places=2, share=0.2)
     assert R.quota_words(row, "en") == (
-        f"score unchanged; the grade follows the quota for excellent in {read}: "
+        f"final score unchanged; the grade follows the quota for excellent in {read}: "
         "2 (10 units × 20%, rounded half up)"
     )
 
@@ -161,7 +162,8 @@ def test_the_report_and_the_letter_say_it_in_the_one_wording(moved):
     }
     assert said == {
         # U2's own score, 70.00 + its appeal's 1 point (by hand)
-        "U2": "得分由70.00分改为71.00分，等次由良好改为优秀，组内名次由第2名改为第1名",
+        "U2": "最终得分由70.00分改为71.00分，等次由良好改为优秀，"
+        "组内名次由第2名改为第1名",
         "U1": f"等次由优秀改为良好，组内名次由第1名改为第2名；{QUOTA_ZH}",
     }
     u1 = next(r for r in correction["changes"].itertuples() if r.unit_id == "U1")

@@ -215,6 +215,11 @@ def test_the_workbook_has_real_numbers_a_frozen_header_and_an_about_sheet(
                   "第二类（1个）、第一类（3个）", "90分及以上为优秀",
                   "优秀名额为单位数的20%，四舍五入取整"):  # fmt: skip
         assert words in method, words
+    # the annual score under one name, as the letters and the report say it: the
+    # parts combine into 加权合成得分, which less deductions is 最终得分
+    assert "年终得分" not in method
+    assert "考、评、议三部分按权重合成为加权合成得分" in method
+    assert "加权合成得分减去扣分" in method and "为最终得分" in method
 
 
 def test_the_about_sheet_names_no_folder_of_the_office_s_machine(config, run):
