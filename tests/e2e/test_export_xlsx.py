@@ -442,8 +442,10 @@ def test_a_format_that_contradicts_the_file_name_is_refused(scored, tmp_path):
     assert "--format xlsx" in done.output and "m.csv" in done.output
     done = invoke("export", scored, "--format", "csv", "--out", tmp_path / "m.xlsx")
     assert done.exit_code == 2 and "m.xlsx" in done.output
-    done = invoke("export", scored, "--format", "pdf", "--out", tmp_path / "m.pdf")
+    done = invoke("export", scored, "--format", "pdf", "--out", tmp_path / "m.csv")
     assert done.exit_code == 2 and "csv, xlsx" in done.output
+    done = invoke("export", scored, "--format", "pdf", "--out", tmp_path / "m.pdf")
+    assert done.exit_code == 2 and "--out must end in .csv or .xlsx" in done.output
     assert not list(tmp_path.iterdir())
 
 
