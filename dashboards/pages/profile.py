@@ -701,9 +701,9 @@ def _lines(p, cat) -> dict[str, list[float]]:
 
 
 def _indicator_table(ind, cat, lang, lines=None):
-    """Every indicator's row; a value apart from its ``lines`` (:func:`_lines`)."""
-    k = 0 if lang == "zh" else 1
-    status = FAMILIES["observation_status"]
+    """Every indicator's row; a value apart from its ``lines`` (:func:`_lines`); its
+    status as :func:`views.indicator_status` words it (from fewer reports than the
+    period expects: how many, and a sum that it is pro rata)."""
     lines = lines or {}
     rows = [
         {
@@ -715,9 +715,11 @@ def _indicator_table(ind, cat, lang, lines=None):
             "peer_value": _quantity(r.peer_value, (r.unit_zh, r.unit_en), lang),
             "score": _rounded(r.score),
             "peer_score": _rounded(r.peer_score),
-            "status": status.get(r.status, (r.status, r.status))[k] + _partial(r, lang),
+            "status": status,
         }
-        for r in ind.itertuples()
+        for r, status in zip(
+            ind.itertuples(), views.indicator_status(ind, lang), strict=True
+        )
     ]
     two = {"function": "params.value == null ? '' : params.value.toFixed(2)"}
     columns = components.columns(
@@ -745,14 +747,6 @@ def _indicator_table(ind, cat, lang, lines=None):
         "localeText": components.grid_locale(lang),
     }
     return grid
-
-
-def _partial(r, lang: str) -> str:
-    """What follows 已报送 where the value was rolled up from fewer reports than the
-    period expects (（5/6期）; pro rata for a sum): not a full period's reports."""
-    if r.status != "reported" or not r.n_reported < r.n_expected:
-        return ""
-    return t("partial", lang, n=int(r.n_reported), of=int(r.n_expected))
 
 
 def _names(frame, cat, lang):

@@ -38,6 +38,7 @@ from evaluation.vocabulary import (
     QUALITY_CHECK,
     RISK_LEVEL,
     Word,
+    quantity,
     say,
     say_count,
     word,
@@ -248,9 +249,10 @@ class Profile:
 
     ``dimensions``: level-1 ``node_id, score, peer_median, gap``; ``indicators``:
     ``indicator_id, value, target, peer_value, score, peer_score, gap, status,
-    n_reported, n_expected, unit_zh, unit_en`` (peer medians over the unit's peer
-    group, itself included; a value rolled up from fewer reports than expected has
-    ``n_reported < n_expected``);
+    n_reported, n_expected, rollup, unit_zh, unit_en`` (peer medians over the unit's
+    peer group, itself included; a value rolled up from fewer reports than expected
+    has ``n_reported < n_expected``, and is pro rata where its ``rollup``, the
+    catalogue's, is ``sum``: :func:`indicator_status` says so);
     ``waterfall``: ``node_id, contribution``, the composite's contributions summed by
     level-1 dimension (they add up to ``composite_score``); ``trend``: ``period,
     composite_score, rank, peer_rank, rank_change, peer_rank_change, peer_median,
@@ -340,6 +342,7 @@ def profile(
             "status": mine["status"].to_numpy(),
             "n_reported": mine["n_reported"].to_numpy(),
             "n_expected": mine["n_expected"].to_numpy(),
+            "rollup": table["rollup"].reindex(ids).to_numpy(),
             "unit_zh": table["unit_zh"].reindex(ids).to_numpy(),
             "unit_en": table["unit_en"].reindex(ids).to_numpy(),
         }
@@ -515,8 +518,6 @@ def indicator_table(
     score, the gap between the two, and the value's status in words. Numbers stay
     numbers (NaN where there is none), for a notebook or a workbook to format."""
     t = lambda key: word("page_profile", key, lang)  # noqa: E731
-    status = FAMILIES["observation_status"]
-    k = 0 if lang == "zh" else 1
     ids = indicators["indicator_id"]
     return pd.DataFrame(
         {
@@ -528,9 +529,40 @@ def indicator_table(
             t("score"): indicators["score"].to_numpy(dtype=float),
             t("peer_score"): indicators["peer_score"].to_numpy(dtype=float),
             t("gap"): indicators["gap"].to_numpy(dtype=float),
-            t("status"): [status.get(x, (x, x))[k] for x in indicators["status"]],
+            t("status"): indicator_status(indicators, lang),
         }
     )
+
+
+def indicator_status(indicators: pd.DataFrame, lang: str = "zh") -> list[str]:
+    """Each of a profile's ``indicators``' status in words in ``lang``, as the
+    profile page, the department notebook and the workbook write it: 已报送,
+    缺失（不计） … (``observation_status``); after 已报送, a value rolled up from
+    fewer reports than its period expects says how many, 已报送（11/12期）; a sum,
+    which is then pro rata (methodology §3), also what the reports add up to, in
+    the warnings' words (:func:`evaluation.risk.rules._fewer_reports`):
+    已报送（11/12期，实报合计4件，按比例折算） / reported (4 findings in 11 of 12
+    reports, pro rata). The value itself stays the pro-rata one (4.4件): it is the
+    one scored. A table without the report counts (``n_reported``, ``n_expected``,
+    ``rollup``: one made by hand) says the status alone."""
+    status = FAMILIES["observation_status"]
+    k = 0 if lang == "zh" else 1
+    partial, pro_rata = (word("page_profile", w, lang) for w in ("partial", "pro_rata"))
+    out = []
+    for r in indicators.itertuples():
+        said = status.get(r.status, (r.status, r.status))[k]
+        n, e = getattr(r, "n_reported", 0), getattr(r, "n_expected", 0)
+        if r.status == "reported" and 0 < n < e:
+            if getattr(r, "rollup", None) == "sum" and pd.notna(r.value):
+                # the reports' own total (value = total × e / n), to the 9th place
+                # so that 4.363636… × 11 / 12 is 4, not 3.9999999999999996
+                total = round(float(r.value) * int(n) / int(e), 9)
+                total = quantity(total, (r.unit_zh, r.unit_en), lang)
+                said += pro_rata.format(n=int(n), of=int(e), total=total)
+            else:
+                said += partial.format(n=int(n), of=int(e))
+        out.append(said)
+    return out
 
 
 # -------------------------------------------------------------- data quality

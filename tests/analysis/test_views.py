@@ -825,6 +825,34 @@ def test_indicator_table_reads_as_the_profile_page_in_either_language(result):
     ]
 
 
+def test_a_count_made_pro_rata_says_so_in_the_indicator_table(sample_result):
+    """D22's 2025 fault findings (data/sample supervision.csv): eleven monthly
+    reports, 2025-M03 blank, adding up to 4 (1 in August, 1 in October, 2 in
+    November); the year's value is 4 × 12 / 11 = 4.36 (scored so, and so it stays),
+    and the status says it is pro rata from 4 in 11 of 12 reports, in the warnings'
+    words. Its overdue leader-assigned tasks, all six bi-monthly reports in
+    (6+2+5+4+3+5 = 25), are a plain 已报送; a mean from 11 reports (on-time
+    approvals) says how many, not pro rata."""
+    p = V.profile(sample_result, "D22", "2025")
+    cat = sample_result.catalogue
+    ind = p.indicators.set_index("indicator_id")
+    assert ind.at["fault_findings", "value"] == pytest.approx(4 * 12 / 11)
+    assert ind.at["leader_task_overdue_count", "value"] == 25
+    for lang, faults, full, mean in (
+        ("zh", "已报送（11/12期，实报合计4件，按比例折算）", "已报送",
+         "已报送（11/12期）"),
+        ("en", "reported (4 findings in 11 of 12 reports, pro rata)", "reported",
+         "reported (11 of 12 reports)"),
+    ):  # fmt: skip
+        table = V.indicator_table(p.indicators, cat, lang)
+        status = dict(zip(table.iloc[:, 0], table.iloc[:, -1], strict=True))
+        assert status[cat.name("fault_findings", lang)] == faults
+        assert status[cat.name("leader_task_overdue_count", lang)] == full
+        assert status[cat.name("approval_on_time_rate", lang)] == mean
+        value = dict(zip(table.iloc[:, 0], table.iloc[:, 2], strict=True))
+        assert value[cat.name("fault_findings", lang)] == pytest.approx(4 * 12 / 11)
+
+
 class _Scored:
     """A stand-in for a Result: its period and league table (hand-made)."""
 

@@ -315,8 +315,10 @@ def _rows(tree) -> list[dict]:
 
 def test_a_value_from_fewer_reports_than_expected_says_how_many(client, sample_result):
     """D05 sent some quarterly or bi-monthly indicators for only part of 2025: the
-    year's value (a sum pro rata, a mean of what came) shows 已报送（3/4期）, not a
-    plain 已报送; a full year's stays 已报送."""
+    year's value (a mean of what came) shows 已报送（3/4期）, not a plain 已报送; a
+    sum, pro rata, says so too: its overdue leader-assigned tasks, five of six
+    bi-monthly reports in (2025-B1 blank, inspection.csv), each 0, read
+    已报送（5/6期，实报合计0件，按比例折算）; a full year's stays 已报送."""
     p = sample_result.prepared.query("period == '2025' and unit_id == 'D05'")
     part = p[(p["status"] == "reported") & (p["n_reported"] < p["n_expected"])]
     full = p[(p["status"] == "reported") & (p["n_reported"] == p["n_expected"])]
@@ -326,8 +328,12 @@ def test_a_value_from_fewer_reports_than_expected_says_how_many(client, sample_r
     rows = _rows(page["profile-body"]["children"])
     status = {r["indicator"]: r["status"] for r in rows if "peer_score" in r}
     for row in part.itertuples():
-        said = f"已报送（{row.n_reported}/{row.n_expected}期）"
+        if row.indicator_id == "leader_task_overdue_count":
+            said = "已报送（5/6期，实报合计0件，按比例折算）"
+        else:
+            said = f"已报送（{row.n_reported}/{row.n_expected}期）"
         assert status[name[row.indicator_id]] == said
+    assert "leader_task_overdue_count" in set(part["indicator_id"])
     assert {status[name[i]] for i in full["indicator_id"]} == {"已报送"}
 
 
