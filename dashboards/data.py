@@ -50,6 +50,7 @@ from evaluation.vocabulary import (
     Word,
     say,
     say_count,
+    signed,
 )
 
 from . import security
@@ -1290,15 +1291,15 @@ def _whatif(run_id: str, period: str, source: int) -> views.WhatIf:
 
 def fixed(value, decimals: int = 2, *, sign: bool = False) -> str:
     """A number as shown: rounded half up (as the media CSV), never ``-0.00``;
-    ``sign`` puts + before a positive number; '' for a missing one."""
+    '' for a missing one. ``sign``: a difference, written as the committee report
+    and the letters write one (:func:`~evaluation.vocabulary.signed`: ``+1.25``,
+    ``−1.25`` with the minus sign U+2212), ``0.00`` when it rounds to zero."""
     text = round_half_up([value], decimals)[0]
     if not text:
         return ""
     if float(text) == 0:
-        text = text.lstrip("-")
-    elif sign and not text.startswith("-"):
-        text = "+" + text
-    return text
+        return text.lstrip("-")
+    return signed(value, decimals) if sign else text
 
 
 def appeals(run_id: str) -> pd.DataFrame:

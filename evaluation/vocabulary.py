@@ -339,6 +339,22 @@ def fixed(x: float, decimals: int = SCORE_DECIMALS, *, grouped: bool = False) ->
     return f"{d:,f}" if grouped else str(d)
 
 
+def signed(x: float, decimals: int = SCORE_DECIMALS) -> str:
+    """A difference as published, rounded as :func:`fixed`, its sign always
+    written and the minus as − (U+2212, as printed, not the hyphen): ``+3.52``,
+    ``−2.73``; one that rounds to zero ``+0.00``, never ``−0.00``; "" for NaN. The
+    committee report's, the letters' and the dashboard's one way of writing a
+    difference (a CSV for machines keeps the hyphen)."""
+    try:
+        x = float(x)
+    except TypeError:  # None, pandas' missing value
+        return ""
+    if x != x:
+        return ""
+    text = fixed(abs(x), decimals)
+    return ("−" if x < 0 and Decimal(text) != 0 else "+") + text
+
+
 def fixed_each(x, decimals: int) -> list[str]:
     """:func:`fixed` of each of ``x``, for reasons written a column at a time:
     Python's format where it gives the same (a number not near a tie, more than a

@@ -486,6 +486,24 @@ def test_fixed_rounds_half_up_the_number_as_written(x, decimals, expected):
     assert V.fixed(x, decimals) == expected
 
 
+@pytest.mark.parametrize(
+    ("x", "decimals", "expected"),
+    [
+        (3.52, 2, "+3.52"),
+        (-2.725, 2, "−2.73"),  # half up on the number as written, away from zero
+        (-1.25, 2, "−1.25"),
+        (0.0, 2, "+0.00"),
+        (-0.001, 2, "+0.00"),  # rounds to zero: no minus
+        (-97.85, 1, "−97.9"),
+        (float("nan"), 2, ""),
+        (None, 2, ""),
+    ],
+)
+def test_signed_writes_the_sign_and_the_minus_as_printed(x, decimals, expected):
+    assert V.signed(x, decimals) == expected
+    assert "-" not in V.signed(x, decimals)  # U+2212, never the hyphen
+
+
 def test_fixed_groups_thousands_and_writes_nothing_for_a_missing_value():
     assert V.fixed(1234.5, 0, grouped=True) == "1,235"
     assert V.fixed(float("nan"), 1) == ""

@@ -77,7 +77,7 @@ from evaluation.publish.media import typical_gap_note
 from evaluation.publish.store import BEIJING, graded_names, not_graded, stage
 from evaluation.result import Result, rank_range
 from evaluation.risk.quality import CHECKS
-from evaluation.vocabulary import GRADE, QUALITY_CHECK, RISK_LEVEL
+from evaluation.vocabulary import GRADE, QUALITY_CHECK, RISK_LEVEL, signed
 
 DIM_PREFIX = "dim_"
 
@@ -1015,16 +1015,6 @@ def _difference(a: str, b: str) -> float:
     if not a or not b:
         return np.nan
     return float(Decimal(a) - Decimal(b))
-
-
-def signed(x: float) -> str:
-    """A difference as published, its sign always written, the minus as −
-    (U+2212, as printed, not the hyphen): ``+3.52``, ``−2.73``; "" for NaN. The
-    committee report's and the letters' one way of writing a difference."""
-    if pd.isna(x):
-        return ""
-    text = round_half_up([abs(x)])[0]
-    return ("+" if x >= 0 else "−") + text
 
 
 def _person_rows(persons: pd.DataFrame | None, grades: pd.DataFrame, k: int) -> list:

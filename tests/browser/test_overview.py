@@ -118,6 +118,7 @@ def test_overview_in_chinese_and_english(dash_duo, store, sample_result, size):
     english = re.findall(r"[A-Za-z]{2,}", text)
     assert english == [], english
     assert "-0.00" not in text
+    assert not re.search(r"-\d", text), text  # a negative difference: −, not -
     _shoot(dash_duo, f"overview_zh_{tag}_top")
     _scroll_to(dash_duo, "#overview-averages-heading")
     _shoot(dash_duo, f"overview_zh_{tag}_averages")

@@ -258,11 +258,17 @@ def test_city_and_group_averages_and_the_trend(served, store, sample_result):
     assert cells["全市"][:2] == [str(len(now)), f"{city:.2f}"]
     depts = now[now["level"] == "department"]["composite_score"]
     assert cells["市直部门"][1] == f"{depts.mean():.2f}"
+    # differences as the committee report and the letters print them: the sign
+    # always written, the minus as − (U+2212), not the hyphen
+    minus = str.maketrans("-", "−")
     gap = depts.mean() - city
-    assert cells["市直部门"][2] == f"{gap:+.2f}"
+    assert cells["市直部门"][2] == f"{gap:+.2f}".translate(minus)
     before = c[(c["period"] == "2024") & (c["level"] == "department")]
     change = depts.mean() - before["composite_score"].mean()
-    assert cells["市直部门"][3] == f"{change:+.2f}"
+    assert cells["市直部门"][3] == f"{change:+.2f}".translate(minus)
+    differences = [v for row in cells.values() for v in row[2:] if v]
+    assert any(v.startswith("−") for v in differences), differences
+    assert not any("-" in v for v in differences), differences
     # each level then its own categories, indented; the districts' one category
     # holds exactly the districts, so it is not repeated under them
     units = sample_result.units
