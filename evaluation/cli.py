@@ -383,18 +383,22 @@ def _fail_words(words, lang: str, code: int = 1) -> typer.Exit:
     return _fail_in(lang, words.zh, words.en, code)
 
 
-def _out_suffix(out: Path, suffixes, lang: str, hint=None) -> None:
-    """Refuse (exit 2, before any work) an ``--out`` whose suffix is not one of
-    ``suffixes`` (``.pdf``, or ``.csv`` and ``.xlsx``): the file would be written
-    in its own format under a name that promises another (a PDF named .html).
-    ``hint``: a ``Word`` said after the refusal (the option that writes the
-    other format)."""
+def _out_suffix(
+    out: Path, suffixes, lang: str, hint=None, *, option: str = "--out"
+) -> None:
+    """Refuse (exit 2, before any work) an ``--out`` (or another ``option`` that
+    names a file to write) whose suffix is not one of ``suffixes`` (``.pdf``, or
+    ``.csv`` and ``.xlsx``): the file would be written in its own format under a
+    name that promises another (a PDF named .html). ``hint``: a ``Word`` said
+    after the refusal (the option that writes the other format)."""
     from evaluation.vocabulary import Word, quoted, say
 
     if out.suffix.lower() in suffixes:
         return
     shown = Word(" 或 ".join(suffixes), " or ".join(suffixes))
-    said = say("cli_error", "out_suffix", suffixes=shown, got=quoted(out.name))
+    said = say(
+        "cli_error", "out_suffix", option=option, suffixes=shown, got=quoted(out.name)
+    )
     if hint is not None:
         said = Word(f"{said.zh}；{hint.zh}", f"{said.en}; {hint.en}")
     raise _fail_words(said, lang, 2)
@@ -718,7 +722,10 @@ def template(
 
     _check_lang(lang)
     if out.suffix.lower() != ".xlsx":
-        said = say("cli_error", "out_suffix", suffixes=".xlsx", got=quoted(out.name))
+        said = say(
+            "cli_error", "out_suffix", option="--out", suffixes=".xlsx",
+            got=quoted(out.name),
+        )  # fmt: skip
         raise _fail_words(said, lang, 2)
     cat = _catalogue(catalogue, lang)
     try:
@@ -2815,6 +2822,9 @@ def uncertainty(
 
     _check_lang(lang)
     _out_suffix(out, (".csv",), lang)  # CSV: refused under another name
+    for option, path in (("--sobol-out", sobol_out), ("--save-draws", save_draws)):
+        if path is not None:  # CSVs too: refused before any draw
+            _out_suffix(path, (".csv",), lang, option=option)
     try:
         spec = U.Spec(
             n=draws,
@@ -3288,7 +3298,10 @@ def status_cmd(
         raise _fail_words(said, lang, 2) from None
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
         suffixes = Word(".csv 或 .xlsx", ".csv or .xlsx")
-        said = say("cli_error", "out_suffix", suffixes=suffixes, got=quoted(out.name))
+        said = say(
+            "cli_error", "out_suffix", option="--out", suffixes=suffixes,
+            got=quoted(out.name),
+        )  # fmt: skip
         raise _fail_words(said, lang, 2)
     try:
         day = (

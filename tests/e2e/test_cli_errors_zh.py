@@ -181,6 +181,27 @@ def test_csv_and_workbook_outputs_refuse_another_suffix(result, store, tmp_path)
     assert not list(tmp_path.iterdir())
 
 
+def test_uncertainty_sobol_and_draw_files_refuse_another_suffix(result, tmp_path):
+    """--sobol-out and --save-draws wrote a CSV under whatever name they gave (a
+    CSV named .xlsx): refused as --out is, exit 2, before any draw, the option
+    named, in Chinese with the English after it (or in English alone)."""
+    out = tmp_path / "r.csv"
+    sobol = invoke(
+        "uncertainty", result, "--out", out, "--sobol", "8",
+        "--sobol-out", tmp_path / "s.xlsx",
+    )  # fmt: skip
+    assert sobol.exit_code == 2
+    assert "--sobol-out 须以 .csv 结尾，而不是“s.xlsx”" in sobol.output
+    assert "--sobol-out must end in .csv, not 's.xlsx'" in sobol.output
+    english = invoke(
+        "uncertainty", result, "--out", out, "--save-draws", tmp_path / "d.txt",
+        "--lang", "en",
+    )  # fmt: skip
+    assert english.exit_code == 2 and "须以" not in english.output
+    assert "--save-draws must end in .csv, not 'd.txt'" in english.output
+    assert not list(tmp_path.iterdir())  # refused before any work
+
+
 def test_letters_out_is_a_folder_not_a_pdf(store, tmp_path):
     done = invoke("letters", "nope", "--store", store, "--out", tmp_path / "l.pdf")
     assert done.exit_code == 2
