@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import pandas as pd
-from pydantic import ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 
 from evaluation.catalogue import field_path, problem_table
 from evaluation.errors import CatalogueError
@@ -153,6 +159,24 @@ class Faults(Model):
         Responsibility(id="direct", name_zh="直接责任", name_en="direct"),
         Responsibility(id="leadership", name_zh="领导责任", name_en="leadership"),
     )
+
+    @model_validator(mode="after")
+    def _unique(self, info: ValidationInfo):
+        """Each severity and responsibility id once: an id declared twice would give
+        faults.csv's code the second entry's name, silently. A stored run's rules
+        (context ``stored``) are read as they were appraised."""
+        if (info.context or {}).get("stored"):
+            return self
+        problems: list[Problem] = []
+        for key in ("severities", "responsibilities"):
+            first: dict[str, int] = {}
+            for j, x in enumerate(getattr(self, key)):
+                if x.id in first:
+                    said = _say("fault_id_twice", id=x.id, first=first[x.id] + 1)
+                    problems.append(((key, j, "id"), x.id, said))
+                first.setdefault(x.id, j)
+        raise_if(problems)
+        return self
 
 
 class BonusCategory(Model):
@@ -311,8 +335,10 @@ class Config(Model):
                     said = _say("peer_group_twice", peer=p, group=group)
                     problems.append((("groups", i, "peer_groups", j), p, said))
                 seen[p] = g
-        severities = sorted(s.id for s in self.faults.severities)
-        kinds = sorted(r.id for r in self.faults.responsibilities)
+        # listed as appraisal.yaml lists them (severities from the least severe),
+        # as an unknown code of faults.csv is
+        severities = list(dict.fromkeys(s.id for s in self.faults.severities))
+        kinds = list(dict.fromkeys(r.id for r in self.faults.responsibilities))
         for i, r in enumerate(self.rules):
             named = [(("severities", j), s) for j, s in enumerate(r.severities)]
             if r.kind == "deduction":

@@ -13,6 +13,8 @@ from evaluation import appraisal as A
 from evaluation.errors import CatalogueError, EvaluationError, ValidationFailed
 from evaluation.vocabulary import fixed
 
+from ..conftest import ROOT
+
 UNITS = pd.DataFrame(
     {
         "unit_id": [f"U{i}" for i in range(1, 11)],
@@ -1077,6 +1079,31 @@ def test_config_problems_name_their_yaml_path(tmp_path):
     assert str(err.value).startswith("appraisal.yaml has 3 problems")
     person = rows.loc[rows["path"] == "rules[0]", "rule"].iloc[0]
     assert "a person rule caps at one of" in person
+
+
+def test_a_severity_declared_twice_is_refused_at_its_line(tmp_path):
+    """faults.csv's general would have read the second entry's name (轻微过错)
+    silently; appraisal.yaml's second general is refused: the file, the key, its
+    line (the shipped list's fourth entry, line 49) and the rule, Chinese first."""
+    shipped = (ROOT / "appraisal.yaml").read_text(encoding="utf-8")
+    major = "    - {id: major, name_zh: 严重过错, name_en: major fault}\n"
+    assert shipped.splitlines().index(major.rstrip("\n")) + 1 == 48
+    twice = major + "    - {id: general, name_zh: 轻微过错, name_en: minor fault}\n"
+    path = tmp_path / "appraisal.yaml"
+    path.write_text(shipped.replace(major, twice), encoding="utf-8")
+    with pytest.raises(CatalogueError) as err:
+        A.load_config(path)
+    rows = err.value.problems
+    assert rows[["file", "path", "value", "line"]].values.tolist() == [
+        ["appraisal.yaml", "faults.severities[3].id", "general", 49]
+    ]
+    assert rows["rule_zh"].iloc[0] == "编号不能重复：“general”已是本列表第1项的编号"
+    # the rules of a run already appraised are read back as they were
+    raw = A.load_config(ROOT / "appraisal.yaml").model_dump(mode="json", by_alias=True)
+    raw["faults"]["responsibilities"] *= 2
+    with pytest.raises(CatalogueError, match=r"faults\.responsibilities\[2\]\.id"):
+        A.parse_config(raw)
+    assert len(A.parse_config(raw, stored=True).faults.responsibilities) == 4
 
 
 def test_a_group_name_with_a_full_width_space_is_refused_unless_stored():

@@ -412,7 +412,7 @@ def test_appraisal_config_sections_that_disagree_name_each_path(q4_result, tmp_p
     assert lines[1:] == [
         f"groups[1].peer_groups[{n}]：类别{peer}已在考评组“{first['name_zh']}”"
         f"（{first['id']}）中：一个单位只在一个名单中考评（实际为 {peer}）",
-        "rules[0].severities[0]：未知的过错等级；已有：general、major、serious"
+        "rules[0].severities[0]：未知的过错等级；已有：general、serious、major"
         "（faults.severities）（实际为 tiny）",
         f"rules：规则编号不能重复：{raw['rules'][0]['id']}出现了不止一次",
     ]
