@@ -203,14 +203,18 @@ def published_grades(store: str | Path, year: str) -> tuple[dict, pd.Series] | N
     if not Path(store).is_file():
         return None
     with Store(store, read_only=True) as s:
-        runs = s.runs()
-        annual = runs[(runs["kind"] == "annual") & (runs["period"] == str(year))]
-        for flag in ("in_force", "under_notice"):
-            hit = annual[annual[flag].astype(bool)]
-            if len(hit):
-                run = hit.iloc[-1].to_dict()
-                grades = s.table(run["run_id"], "grades")
-                return run, grades.set_index("unit_id")["final_grade"]
+        return _released(s, s.runs(), year)
+
+
+def _released(s: Store, runs: pd.DataFrame, year: str):
+    """:func:`published_grades` in the open store ``s`` (``runs``: its runs)."""
+    annual = runs[(runs["kind"] == "annual") & (runs["period"] == str(year))]
+    for flag in ("in_force", "under_notice"):
+        hit = annual[annual[flag].astype(bool)]
+        if len(hit):
+            run = hit.iloc[-1].to_dict()
+            grades = s.table(run["run_id"], "grades")
+            return run, grades.set_index("unit_id")["final_grade"]
     return None
 
 
@@ -220,7 +224,13 @@ def grades_mismatch(store: str | Path, run: dict, result: Result) -> V.Word | No
     English; ``None`` when it was, so its grades belong to the units of
     ``result``."""
     with Store(store, read_only=True) as s:
-        theirs = s.manifest(run["run_id"])["provenance"]
+        return _mismatch(s, store, run, result)
+
+
+def _mismatch(s: Store, store, run: dict, result: Result) -> V.Word | None:
+    """:func:`grades_mismatch` in the open store ``s`` (``store``: its path, as
+    the words name it)."""
+    theirs = s.manifest(run["run_id"])["provenance"]
     mine = result.provenance
     where = {"run": run["run_id"], "store": store}
     if theirs.get("catalogue_sha256") != mine.catalogue_sha256:
@@ -822,8 +832,12 @@ def _published_grades(result, period: str, lang: str, store, say):
     the correction of it under 公示 (``pending``, a row of ``Store.runs()``, or
     None: :func:`~evaluation.publish.export.pending_correction`), else ``(None,
     None, None)``, ``say`` told why when there is one of another result."""
-    found = published_grades(store, period) if _is_year(period) and store else None
-    why = grades_mismatch(store, found[0], result) if found else None
+    if not (_is_year(period) and store and Path(store).is_file()):
+        return None, None, None
+    with Store(store, read_only=True) as s:  # once: one export, one look at it
+        runs = s.runs()
+        found = _released(s, runs, period)
+        why = _mismatch(s, store, found[0], result) if found else None
     if why is not None:
         found = None
         if say is not None:  # in the language of the table (both: Chinese)
@@ -831,22 +845,23 @@ def _published_grades(result, period: str, lang: str, store, say):
             say(said.text("en" if lang == "en" else "zh"))
     if not found:
         return None, None, None
-    with Store(store, read_only=True) as s:
-        return (*found, pending_correction(s.runs(), found[0]))
+    return (*found, pending_correction(runs, found[0]))
 
 
 def _grades(result, out: Path, period: str, lang: str, store) -> list:
     year = period.split("-")[0]
     if not store:
         raise EvaluationError(words=V.say("library_error", "grades_store"))
-    found = published_grades(store, year)
+    found = None
+    if Path(store).is_file():
+        with Store(store, read_only=True) as s:  # once: the run found is the one sent
+            found = _released(s, s.runs(), year)
+            if found is not None:
+                paths = export_grades(s, found[0]["run_id"], out, lang=lang)
     if found is None:
         said = V.say("library_error", "no_released_grades", year=year, store=store)
         raise EvaluationError(words=said)
-    run, grades = found
-    with Store(store, read_only=True) as s:
-        paths = export_grades(s, run["run_id"], out, lang=lang)
-    return [(paths[0], len(grades)), *((p, None) for p in paths[1:])]
+    return [(paths[0], len(found[1])), *((p, None) for p in paths[1:])]
 
 
 def _workbook(out: Path, sheets: dict, about: pd.DataFrame, result, frozen: int):

@@ -491,6 +491,34 @@ def test_the_published_annual_grade_is_a_column_of_the_years_media_table(
     assert "考评结果" in openpyxl.load_workbook(grades_file).sheetnames
 
 
+def test_an_export_opens_the_store_once(scored, published, tmp_path, monkeypatch):
+    """The year's grades, whether they were made from this result, and the
+    correction under notice are read in one look at the store (it was opened three
+    times for a media export, twice for the grades table): one snapshot, one
+    connection. The files are those of the CLI export above."""
+    from evaluation.publish import media
+    from evaluation.publish.store import Store, load_result
+
+    opened = []
+
+    class Counted(Store):
+        def __init__(self, *args, **kwargs):
+            opened.append(args[0])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(media, "Store", Counted)
+    store, run = published
+    result = load_result(scored)
+    for name, table in (("m.csv", "media"), ("m.xlsx", "media"), ("g.csv", "grades")):
+        opened.clear()
+        files = media.export(result, tmp_path / name, table=table, store=store)
+        assert opened == [store], (name, opened)
+        assert files and all(path.is_file() for path, _ in files)
+    written = read_csv(tmp_path / "m.csv")
+    assert written.columns[-1] == "年度考评等次"
+    assert written["年度考评等次"].ne("").all()
+
+
 def _note(path: Path) -> dict[str, str]:
     """A note's lines ``项目：说明`` (or ``Item: Description``) as a dict, read back
     as UTF-8 with BOM."""
