@@ -1000,6 +1000,7 @@ def grades_about(
     store: str | Path = "",
     rules: pd.DataFrame | None = None,
     pending: dict | None = None,
+    rules_in: str = "sheet",
 ) -> pd.DataFrame:
     """The 说明/About sheet: the appraisal (name, year, period), the run and its
     status, whether its grades are in force (:func:`grades_in_force`), the
@@ -1010,7 +1011,10 @@ def grades_about(
     Description``). The store and the input files are named as the media note
     names them (:func:`folder_named`, :func:`file_named`: data/store.duckdb,
     sample/appraisal/appeals.csv), never by where they sit on the office's
-    machine: the file goes to the committee and on."""
+    machine: the file goes to the committee and on. ``rules_in``: where the
+    reader finds the rules and their sources, the workbook's 规则 sheet
+    (``"sheet"``), or, for a CSV, which has no sheet but this note (``"note"``),
+    rows 考评规则1, 2 … here, one per unit rule (:func:`rule_rows`)."""
     y = config.year
     status, force = file_status(run), grades_in_force(run)
     label = FAMILIES["grades_in_force"]["label"]
@@ -1081,8 +1085,11 @@ def grades_about(
             (f"考评输入 {where}", f"SHA-256 {sha}",
              f"Appraisal input {where}", f"SHA-256 {sha}")
         )  # fmt: skip
-    zh, en = method_text(config, grades, rules)
+    listed = rules_in == "note" and rules is not None
+    zh, en = method_text(config, grades, rules, rules_in="note" if listed else "sheet")
     rows.append(("方法", zh, "Method", en))
+    if listed:
+        rows += rule_rows(rules)
     rows.append(
         ("数字说明", "得分均为0至100分，按四舍五入保留两位小数（与公布口径一致）；"
          "组内排名按保留两位小数后的最终得分，同分并列。",
@@ -1098,8 +1105,17 @@ def grades_about(
     return pd.DataFrame(rows, columns=["项目", "说明", "Item", "Description"])
 
 
-def method_text(config, grades: pd.DataFrame, rules=None) -> tuple[str, str]:
-    """The method in a few sentences (zh, en): 考评议 shares, groups, grades, quota."""
+def method_text(
+    config, grades: pd.DataFrame, rules=None, *, rules_in: str = "sheet"
+) -> tuple[str, str]:
+    """The method in a few sentences (zh, en): 考评议 shares, groups, grades, quota;
+    the rules' sources on the workbook's 规则 sheet (``rules_in="sheet"``) or in the
+    CSV's note below (``"note"``: a CSV has no sheet)."""
+    where_zh, where_en = (
+        ("见本说明所列各项考评规则", "below, rule by rule")
+        if rules_in == "note"
+        else ("见“规则”工作表", "on the Rules sheet")
+    )
     s = config.shares
     review_zh, review_en = (
         ("重点工作目标完成情况：按现行目标计算完成率，年中调整的按调整后目标，"
@@ -1132,7 +1148,7 @@ def method_text(config, grades: pd.DataFrame, rules=None) -> tuple[str, str]:
         + (f"、加上加分（每年最多{bonus.cap:g}分）" if bonus else "")
         + "，限定在0至100分之间，为最终得分。"
         f"等次按最终得分划分：{th.excellent:g}分及以上为优秀，{th.good:g}分及以上为良好，{th.pass_:g}分及以上为合格，其余为不合格；"
-        f"再适用责任追究规则（等次上限、一票否决），规则及依据见“规则”工作表。"
+        f"再适用责任追究规则（等次上限、一票否决），规则及依据{where_zh}。"
         f"{groups_zh}分组排名"
     )
     en = (
@@ -1146,7 +1162,7 @@ def method_text(config, grades: pd.DataFrame, rules=None) -> tuple[str, str]:
         + f", within 0–100, gives the final score. Grades by final score: excellent "
         f"from {th.excellent:g}, good from {th.good:g}, pass from {th.pass_:g}, else "
         f"fail; then the accountability rules (grade caps, veto), listed with their "
-        f"sources on the Rules sheet. Ranked within each group: {groups_en}"
+        f"sources {where_en}. Ranked within each group: {groups_en}"
     )
     q = th.quota
     if q is not None:
@@ -1166,6 +1182,23 @@ def method_text(config, grades: pd.DataFrame, rules=None) -> tuple[str, str]:
     zh += "考评委员会调整等次的，记录理由和批准人。"
     en += " Committee overrides are recorded with their reason and approver."
     return zh, en
+
+
+def rule_rows(rules: pd.DataFrame) -> list[tuple[str, str, str, str]]:
+    """The unit rules of a run (its ``rules`` table) as rows of a CSV's note, where
+    no 规则 sheet lists them: ``考评规则1``: the rule, its source, how it departs from
+    the source's words (``note_zh``), whether it applied and to how many units."""
+    rows = []
+    unit = rules[rules["applies_to"] == "unit"]
+    notes = _notes(unit)
+    for i, ((_, r), note) in enumerate(zip(unit.iterrows(), notes, strict=True), 1):
+        n = int(r["affected"]) if pd.notna(r["affected"]) else 0
+        zh = f"{r['name_zh']}（依据：{r['source']}" + (f"；{note}" if note else "")
+        zh += f"）：{r['status_zh']}" + (f"，涉及{n}个单位" if n else "")
+        en = f"{r['name_en']} (source: {r['source']}): {r['status_en']}"
+        en += f", {n} unit{'' if n == 1 else 's'}" if n else ""
+        rows.append((f"考评规则{i}", zh, f"Rule {i}", en))
+    return rows
 
 
 def applied_table(
@@ -1567,7 +1600,7 @@ def _grades_csv(out, table, lang, config, info, run, store, tables) -> list[Path
     its note ``<stem>.说明.txt`` (``.about.txt`` in English): the 说明 About sheet's
     facts as lines (:func:`note_text`), so a CSV sent on says its run, its status and
     whether its grades are in force. Both files or neither."""
-    about = _grades_about(config, info, run, store, tables)
+    about = _grades_about(config, info, run, store, tables, rules_in="note")
     note = out.with_name(f"{out.stem}.{'about' if lang == 'en' else '说明'}.txt")
     text = note_text(about, lang, title=FAMILIES["export_about"]["grades_title"])
     files = {
@@ -1600,12 +1633,13 @@ def _grades_xlsx(out, table, lang, config, info, run, store, tables) -> list[Pat
     ]
 
 
-def _grades_about(config, info, run, store, tables) -> pd.DataFrame:
+def _grades_about(config, info, run, store, tables, rules_in="sheet") -> pd.DataFrame:
     """:func:`grades_about` of a stored run, with the correction under 公示 that
-    will replace it, if any."""
+    will replace it, if any; the rules on a sheet, or in the note (``rules_in``)."""
     return grades_about(
         config, info, run, tables["grades"], store=getattr(store, "path", ""),
         rules=tables["rules"], pending=pending_correction(store.runs(), run),
+        rules_in=rules_in,
     )  # fmt: skip
 
 

@@ -557,6 +557,14 @@ def test_a_grades_csv_has_a_note_saying_its_run_and_whether_it_is_in_force(
     assert str(tmp_path) not in text and str(ROOT) not in text
     assert note["数据来源"].startswith(f"发布库 {tmp_path.name}/store.duckdb，")
     assert "考评输入 sample/appraisal/ballots.csv" in note
+    # no 规则 sheet beside a CSV: the note lists the rules, as the sample's config
+    # names its veto rule and its source (appraisal.yaml)
+    assert "工作表" not in text and "见本说明所列各项考评规则" in note["方法"]
+    assert any(
+        v.startswith("重大安全事故、领导班子严重违纪违法一票否决（依据：《株洲市人民政府"
+                     "推行四项机制的决定》第三部分第（四）项")
+        for k, v in note.items() if k.startswith("考评规则")
+    )  # fmt: skip
     assert note["效力"] == (
         f"尚未生效，公示期至{chinese_day(until)}；公示期满且申诉均已复核后正式确定，"
         "此前等次可能因申诉复核而改变"

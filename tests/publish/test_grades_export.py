@@ -560,3 +560,49 @@ def test_a_rules_note_is_headed_alike_in_the_workbook_dashboard_and_report():
     assert FAMILIES["rules_header"]["note"] == header  # the workbook's
     assert FAMILIES["page_appraisal"]["note"] == header  # the dashboard's
     assert (texts("zh")["note"], texts("en")["note"]) == header  # the report's
+
+
+def test_a_csv_note_lists_the_rules_the_workbook_keeps_on_its_rules_sheet(config, run):
+    """The grades workbook keeps the rules and their sources on its 规则 sheet, and
+    its method says so; a CSV has no sheet, only the note beside it, which said
+    规则及依据见“规则”工作表 all the same, sending the reader to a sheet that is
+    not there. The note (``rules_in="note"``) now says the rules are listed in it,
+    and lists each unit rule (a person rule is not for this file) with its source,
+    how it departs from the source's words, whether it applied and to how many."""
+    rules = pd.DataFrame(
+        {
+            "rule_id": ["person_cap", "unit_cap", "deduction"],
+            "kind": ["grade_cap", "grade_cap", "deduction"],
+            "applies_to": ["person", "unit", "unit"],
+            "version": ["t1"] * 3,
+            "name_zh": ["个人不得评优", "有过错的单位不得评为优秀", "过错扣分"],
+            "name_en": ["No excellent person", "No excellent unit", "Deductions"],
+            "source": ["甲文 第一条", "甲文 第二条", "乙文"],
+            "quote_zh": ["原文一", "原文二", "原文三"],
+            "note_zh": [None, "比照适用于单位", None],
+            "active": [True, True, False],
+            "status_zh": ["适用", "适用", "不适用：已计入指标"],
+            "status_en": ["applied", "applied", "not applied: counted"],
+            "affected": [2, 1, 0],
+        }
+    )
+    sheet = grades_about(config, MANIFEST, run, _grades(), rules=rules)
+    zh = dict(zip(sheet["项目"], sheet["说明"], strict=True))
+    assert "规则及依据见“规则”工作表。" in zh["方法"]
+    assert not any(item.startswith("考评规则") and item[-1].isdigit() for item in zh)
+
+    note = grades_about(config, MANIFEST, run, _grades(), rules=rules, rules_in="note")
+    zh = dict(zip(note["项目"], note["说明"], strict=True))
+    en = dict(zip(note["Item"], note["Description"], strict=True))
+    assert "工作表" not in zh["方法"] and "sheet" not in en["Method"]
+    assert "规则及依据见本说明所列各项考评规则。" in zh["方法"]
+    assert "listed with their sources below, rule by rule." in en["Method"]
+    assert zh["考评规则1"] == (
+        "有过错的单位不得评为优秀（依据：甲文 第二条；比照适用于单位）："
+        "适用，涉及1个单位"
+    )
+    assert zh["考评规则2"] == "过错扣分（依据：乙文）：不适用：已计入指标"
+    assert "考评规则3" not in zh
+    assert en["Rule 1"] == "No excellent unit (source: 甲文 第二条): applied, 1 unit"
+    assert en["Rule 2"] == "Deductions (source: 乙文): not applied: counted"
+    assert list(note["项目"]).index("考评规则1") == list(note["项目"]).index("方法") + 1
