@@ -547,7 +547,8 @@ def _report_failure(
         fg=typer.colors.RED,
     )
     typer.echo("\n".join(lines[:30]) + ("\n  …" if len(lines) > 30 else ""), err=True)
-    typer.echo("\n" + say("validate_cli", "first", n=15).text(lang), err=True)
+    head = "first" if len(table) > 15 else "every"  # 前15个问题 of 1 misled
+    typer.echo("\n" + say("validate_cli", head, n=15).text(lang), err=True)
     shown = table.head(15).astype(object)
     typer.echo(shown.where(shown.notna(), "").to_string(index=False), err=True)
     if report is not None:

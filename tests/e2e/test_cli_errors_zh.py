@@ -879,3 +879,34 @@ def test_score_refused_for_a_folder_where_the_ranking_goes_keeps_the_earlier_res
     assert done.output.startswith(said)
     assert first in (out / "result" / "provenance.json").read_text(encoding="utf-8")
     assert sorted(p.name for p in out.iterdir()) == [ranking.name, "result"]
+
+
+def test_validate_heads_the_problems_it_shows_by_how_many_there_are(tmp_path):
+    """``validate`` prints up to 15 problems under a heading. With 1 problem it said
+    前15个问题 (the first 15 problems) above a single row; now 问题清单 when every
+    problem is shown, 前15个问题 only above 15 of more (here 16 cells made text)."""
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE, data)
+    path = data / "observations" / "legal.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    one = lines[:]
+    one[2] = re.sub(r",[0-9.]+,(\d{4}-)", r",九十,\1", one[2])
+    path.write_text("\n".join(one) + "\n", encoding="utf-8")
+    done = invoke("validate", data, "--catalogue", CATALOGUE)
+    assert done.exit_code == 1
+    assert "数据校验未通过：共1个问题" in done.output
+    assert "问题清单（文件、行、列、值、规则）：" in done.output
+    assert "前15个问题" not in done.output
+    many = lines[:]
+    changed = 0
+    for i in range(1, len(many)):
+        if changed < 16 and re.search(r",[0-9.]+,\d{4}-", many[i]):
+            many[i] = re.sub(r",[0-9.]+,(\d{4}-)", r",九十,\1", many[i])
+            changed += 1
+    path.write_text("\n".join(many) + "\n", encoding="utf-8")
+    done = invoke("validate", data, "--catalogue", CATALOGUE)
+    assert "数据校验未通过：共16个问题" in done.output
+    assert "前15个问题（文件、行、列、值、规则）：" in done.output
+    assert "问题清单" not in done.output.split("前15个问题")[1].split("\n\n")[0]
+    en = invoke("validate", data, "--catalogue", CATALOGUE, "--lang", "en")
+    assert "first problems (file, row, column, value, rule):" in en.output
