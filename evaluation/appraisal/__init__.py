@@ -56,7 +56,7 @@ from evaluation.appraisal.rules import (
 from evaluation.appraisal.survey import response_summary, survey_scores
 from evaluation.errors import EvaluationError
 from evaluation.result import Result
-from evaluation.vocabulary import say
+from evaluation.vocabulary import Word, say
 
 GRADE_COLUMNS = [
     "group",
@@ -137,8 +137,13 @@ def annual_period(config: Config, result: Result) -> str:
     """The year's annual period label, after checking the result scored it."""
     label = str(config.year)
     if not (result.composite["period"] == label).any():
-        have = sorted(result.composite["period"].unique())
-        scored = f"{', '.join(have[-3:])}{' …' if len(have) > 3 else ''}"
+        have = sorted(result.composite["period"].unique(), key=P.sort_key)
+        scored = Word(  # in Chinese as a clerk writes periods: 2024年1月至2025年12月
+            f"{P.name_zh(have[0])}至{P.name_zh(have[-1])}，共{len(have)}期"
+            if len(have) > 1
+            else "、".join(P.name_zh(p) for p in have),
+            f"{', '.join(have[-3:])}{' …' if len(have) > 3 else ''}",
+        )
         raise EvaluationError(
             words=say("library_error", "no_annual", year=label, have=scored)
         )

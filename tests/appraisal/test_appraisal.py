@@ -1211,3 +1211,22 @@ def test_rules_applied_of_some_kinds_keep_their_order_and_leave_the_rest():
     kept = A.applied_of_kind(applied, rules, ["veto", "bonus", "deduction"])
     assert kept["unit_id"].tolist() == ["X01", "X02", "X03", "X05"]
     assert A.applied_of_kind(applied, rules, ["override"]).empty
+
+
+def test_a_result_without_the_year_says_the_periods_it_scored_in_chinese():
+    """Publishing the annual appraisal from a monthly run is refused: the result has
+    no 2025 composite. The Chinese said the periods scored as codes with an English
+    comma, 已评分期：2025-M10, 2025-M11, 2025-M12 …; it now says them as a clerk
+    writes periods, first to last with their count; the English keeps the codes."""
+    months = [f"{y}-M{m:02d}" for y in (2024, 2025) for m in range(1, 13)]
+    result = SimpleNamespace(composite=pd.DataFrame({"period": months[::-1]}))
+    with pytest.raises(EvaluationError) as caught:
+        A.annual_period(SimpleNamespace(year=2025), result)
+    zh, en = caught.value.words
+    assert "（已评分期：2024年1月至2025年12月，共24期）" in zh
+    assert "2025-M" not in zh and ", " not in zh
+    assert "(it scored 2025-M10, 2025-M11, 2025-M12 …)" in en
+    one = SimpleNamespace(composite=pd.DataFrame({"period": ["2025-Q4"]}))
+    with pytest.raises(EvaluationError) as caught:
+        A.annual_period(SimpleNamespace(year=2025), one)
+    assert "（已评分期：2025年第四季度）" in caught.value.words.zh
