@@ -1163,8 +1163,8 @@ def export(
     peer_group: Annotated[
         str | None,
         typer.Option(
-            help="只导出这一类别，在类别内排名。 Only this peer group, ranked "
-            "within it."
+            help="只导出这一类别，在类别内排名（仅用于 --table media）。 Only this "
+            "peer group, ranked within it (--table media only)."
         ),
     ] = None,
     decimals: Annotated[
@@ -1268,6 +1268,9 @@ def export(
         )
         raise _fail_words(words, said, 2)
     _out_suffix(out, (".csv", ".xlsx"), said)  # not a CSV under another name
+    if peer_group is not None and table != "media":  # not silently every unit
+        words = say("library_error", "peer_group_table", table=M.table_word(table))
+        raise _fail_words(words, said, 2)
     try:
         fmt = M.output_format(out, fmt)
     except ValueError as exc:

@@ -639,6 +639,16 @@ def _one(lang: str) -> str:
 
 
 # ---------------------------------------------------------------- the export
+def table_word(table: str) -> V.Word:
+    """An export table's name (:data:`TABLES`) in words: 完整排名表 / ranking,
+    预警表 / warnings …"""
+    if table == "ranking":
+        return V.Word("完整排名表", "ranking")
+    if table == "media":
+        return V.Word("供媒体发布的排名表", "media")
+    return V.say("library_error", f"table_{table}")
+
+
 def export(
     result: Result,
     out: str | Path,
@@ -690,6 +700,9 @@ def export(
                 ),
             )
         )
+    if peer_group is not None and table != "media":  # it filters the media table
+        said = V.say("library_error", "peer_group_table", table=table_word(table))
+        raise RequestError(words=said)
     if table == "grades":
         return _grades(result, out, period, lang, store)
     xlsx = fmt == "xlsx"

@@ -409,6 +409,38 @@ def test_a_rank_range_within_a_peer_group_is_refused_before_drawing(
     assert not media.exists()
 
 
+def test_a_peer_group_of_a_table_it_does_not_filter_is_refused(tmp_path, tiny_result):
+    """--peer-group filters and ranks the media table only. ``--table ranking
+    --peer-group g2`` (or warnings, risk, ledger, flags) wrote every unit all the
+    same, as if asked for one peer group: now refused, exit 2, in Chinese first and
+    naming the table, nothing written; the media table still takes it: g2's units
+    only."""
+    from evaluation.errors import RequestError
+    from evaluation.publish import media as M
+    from evaluation.publish.store import save_result
+
+    folder = save_result(tiny_result, tmp_path / "result")
+    for table, name in (("ranking", "完整排名表"), ("warnings", "预警表"),
+                        ("flags", "数据质量提示表")):  # fmt: skip
+        out = tmp_path / f"{table}.csv"
+        done = invoke("export", folder, "--table", table, "--peer-group", "g2",
+                      "--out", out)  # fmt: skip
+        assert done.exit_code == 2, done.output
+        assert (
+            f"--peer-group 只用于供媒体发布的排名表（--table media），{name}含全部单位"
+        ) in done.output
+        assert f"the {table} table has every unit" in done.output
+        assert not out.exists()
+    with pytest.raises(RequestError):
+        M.export(tiny_result, tmp_path / "r.csv", table="ranking", peer_group="g2")
+    assert not (tmp_path / "r.csv").exists()
+    media = tmp_path / "media.csv"
+    done = invoke("export", folder, "--peer-group", "g2", "--out", media)
+    assert done.exit_code == 0, done.output
+    g2 = tiny_result.units.loc[tiny_result.units["peer_group"] == "g2", "name_zh"]
+    assert sorted(pd.read_csv(media, encoding="utf-8-sig")["单位"]) == sorted(g2)
+
+
 def test_uncertainty_draws_imputation_winsorisation_and_dirichlet_weights(
     tmp_path, sample_result
 ):
