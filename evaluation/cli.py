@@ -1257,12 +1257,12 @@ def export(
     from evaluation.publish.store import load_result
     from evaluation.result import rank_range as ranges_of
     from evaluation.risk import quality as Q
-    from evaluation.vocabulary import quoted, say
+    from evaluation.vocabulary import Word, quoted, say
 
     _check_lang(lang, M.LANGS)
     said = _message_lang(lang)
     if table not in M.TABLES:
-        choices = ", ".join(M.TABLES)
+        choices = Word("、".join(M.TABLES), ", ".join(M.TABLES))  # 、 in Chinese
         words = say(
             "cli_error", "choice", option="--table", choices=choices, got=quoted(table)
         )
@@ -1281,7 +1281,10 @@ def export(
         res = load_result(result)
         groups = [g.id for g in res.catalogue.peer_groups]
         if peer_group is not None and peer_group not in groups:
-            known = ", ".join(groups)
+            known = Word(  # named, as officials know them: economic（经济管理部门）
+                "、".join(f"{g.id}（{g.name_zh}）" for g in res.catalogue.peer_groups),
+                ", ".join(f"{g.id} ({g.name_en})" for g in res.catalogue.peer_groups),
+            )
             words = say("cli_error", "peer_group", got=quoted(peer_group), known=known)
             raise _fail_words(words, said)
         ranges = None

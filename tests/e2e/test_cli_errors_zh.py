@@ -449,9 +449,13 @@ def test_export_an_unknown_peer_group(result, tmp_path):
     done = invoke("export", result, "--out", out, "--peer-group", "乡镇")
     assert done.exit_code == 1
     assert "没有类别“乡镇”；已有类别：" in done.output
+    # the groups by code and name (indicators.yaml), listed with 、 as Chinese lists
+    assert "已有类别：economic（经济管理部门）、social（社会事业部门）、" in done.output
+    assert "known: economic (Economic management departments), social (" in done.output
     assert not out.exists() and not list(tmp_path.iterdir())
     table = invoke("export", result, "--out", out, "--table", "scores")
     assert table.exit_code == 2 and "--table 只能是" in table.output
+    assert "--table 只能是 media、ranking、warnings、" in table.output
 
 
 def test_export_grades_without_a_store_names_the_one_make_run_makes(result, tmp_path):
