@@ -80,6 +80,10 @@ def load_result(folder: str | Path) -> Result:
     """Read a result folder written by :func:`save_result`."""
     folder = Path(folder)
     if not (folder / "provenance.json").is_file():
+        inner = folder / "result"  # score --out OUT writes OUT/result: named
+        if (inner / "provenance.json").is_file():
+            said = say("library_error", "not_result_inner", folder=folder, inner=inner)
+            raise NotAResultError(words=said)
         raise NotAResultError(words=say("library_error", "not_result", folder=folder))
     catalogue = parse_catalogue(
         _read_json(folder / "catalogue.json"), file="catalogue.json", stored=True

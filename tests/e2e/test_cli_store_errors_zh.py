@@ -334,6 +334,25 @@ def test_a_folder_that_holds_no_result(tmp_path):
     assert not out.exists()
 
 
+def test_the_folder_score_wrote_is_named_with_the_result_folder_inside_it(tmp_path):
+    """``evaluation score DATA --out OUT`` writes the result to OUT/result; a clerk who
+    passes OUT to export (or flags, publish …) read only 不是评分结果文件夹：请先运行
+    evaluation score, having just run it. Now the message names OUT/result, exit 1,
+    nothing written."""
+    folder = tmp_path / "output"
+    (folder / "result").mkdir(parents=True)
+    (folder / "result" / "provenance.json").write_text("{}", encoding="utf-8")
+    out = tmp_path / "media.csv"
+    done = invoke("export", folder, "--out", out)
+    assert done.exit_code == 1
+    assert done.output.startswith(
+        f"{folder} 是 evaluation score 的输出文件夹，不是评分结果文件夹（没有 "
+        f"provenance.json）：结果文件夹是其中的 {folder / 'result'}，请改为指向它\n"
+    )
+    assert f"the result folder is {folder / 'result'} inside it" in done.output
+    assert not out.exists()
+
+
 HOLDER = textwrap.dedent(
     """
     import sys, time
