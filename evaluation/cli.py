@@ -537,7 +537,10 @@ def _report_failure(
     # is counted once, its first cell said
     rule_id = exc.report["rule"].astype(str).str.split(":", n=1).str[0]
     lines = []
-    for (f, _), said in table.groupby([table[file], rule_id], sort=True)[rule]:
+    # files in the report's order (the units file first), each file's rules sorted
+    order = {f: i for i, f in enumerate(dict.fromkeys(table[file]))}
+    grouped = table.groupby([table[file], rule_id], sort=True)[rule]
+    for (f, _), said in sorted(grouped, key=lambda g: order[g[0][0]]):
         key = "by_rule" if said.nunique() == 1 else "by_rule_first"
         line = say("validate_cli", key, file=f, n=len(said), rule=said.iloc[0])
         lines.append("  " + line.text(lang))

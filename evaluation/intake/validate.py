@@ -141,9 +141,14 @@ def validate_dataset(
         # a row missing (completeness) is often the follow-on of a bad cell of the
         # same file: said after it
         report["_f"] = report["rule"].astype(str).str.startswith("completeness")
+        # the units file first: the other files are checked against it, so its
+        # problem (a unit id typed twice) is the cause of theirs (unknown units)
+        report["_u"] = report["file"].astype(str) != named["units_file"]
         report = report.sort_values(
-            ["file", "_f", "_r", "column", "rule"], kind="stable", na_position="first"
-        ).drop(columns=["_r", "_f"])
+            ["_u", "file", "_f", "_r", "column", "rule"],
+            kind="stable",
+            na_position="first",
+        ).drop(columns=["_r", "_f", "_u"])
         raise ValidationFailed(report.reset_index(drop=True))
 
     observations = obs.assign(value=reading.numbers(obs["value"]).to_numpy())

@@ -914,3 +914,27 @@ def test_validate_heads_the_problems_it_shows_by_how_many_there_are(tmp_path):
     assert "问题清单" not in done.output.split("前15个问题")[1].split("\n\n")[0]
     en = invoke("validate", data, "--catalogue", CATALOGUE, "--lang", "en")
     assert "first problems (file, row, column, value, rule):" in en.output
+
+
+def test_validate_says_the_units_files_problem_before_its_follow_on(tmp_path):
+    """units.csv with D02's id typed as D01: 378 rows of D02 in eight agencies' files
+    are unknown units. The count per file and the first 15 problems said them first
+    and units.csv (the one line to fix) last, below the 15 shown; now units.csv comes
+    first in both."""
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE, data)
+    path = data / "units.csv"
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[2].startswith("D02,")
+    lines[2] = "D01" + lines[2][3:]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    done = invoke("validate", data, "--catalogue", CATALOGUE)
+    assert done.exit_code == 1
+    said = [x for x in done.output.splitlines() if not x.startswith("已读取")]
+    assert said[0].startswith("数据校验未通过：共")
+    assert said[1] == "  units.csv：2处，不能重复：此值出现在多行"
+    assert said[2].startswith("  observations/")
+    shown = said[said.index("前15个问题（文件、行、列、值、规则）：") + 2 :]
+    assert shown[0].split()[:2] == ["units.csv", "2"]
+    assert shown[1].split()[:2] == ["units.csv", "3"]
+    assert shown[2].split()[0].startswith("observations/")

@@ -155,12 +155,12 @@ def test_only_the_spaced_unit_id_is_forgiven_on_the_rows_of_other_files(tmp_path
     rows[0][0], rows[8][0] = "U9", "U3 "
     data = write_dataset(tmp_path / "d", units, rows)
     office, unit_zh = "observations/office.csv", "单位代码（unit_id）"
-    assert cli_report(tmp_path, data) == [
+    assert cli_report(tmp_path, data) == [  # the units file first: the others'
+        ["units.csv", "3", unit_zh, "“U2 ”", SPACES.format("U2 ")],  # reference
         [office, "2", unit_zh, "U9", UNKNOWN_UNIT],
         [office, "10", unit_zh, "“U3 ”", SPACES.format("U3 ")],
         [office, "", KEY_ZH, "U1 / 2025-Q1 / a1", MISSING],
         [office, "", KEY_ZH, "U3 / 2025-Q1 / a1", MISSING],
-        ["units.csv", "3", unit_zh, "“U2 ”", SPACES.format("U2 ")],
     ]
 
 

@@ -251,3 +251,21 @@ def test_a_report_date_must_exist_on_the_calendar(tiny_catalogue, tmp_path):
         [4, "2025/04/10"],
     ]
     assert set(bad["rule"]) == {"date_format: must be a calendar date YYYY-MM-DD"}
+
+
+def test_the_units_files_problems_come_first_as_the_cause_of_the_others(
+    tiny_catalogue, tmp_path
+):
+    """A unit id typed twice in the units file (U2 sent as U1) leaves U2's rows in
+    the observations unknown: the report listed them first (observations/… sorts
+    before units.csv) and the cause last, after any number of follow-on rows. The
+    units file's problems now come first, then each file's as before."""
+    units = TINY_UNITS.copy()
+    units.loc[1, "unit_id"] = "U1"
+    report = problems(tiny_catalogue, write_dataset(tmp_path, units, TINY_ROWS))
+    n_units = int((report["file"] == "units.csv").sum())
+    assert n_units == 2
+    assert (report["file"].iloc[:n_units] == "units.csv").all()
+    rest = report.iloc[n_units:]
+    assert (rest["file"] != "units.csv").all() and len(rest) > 0
+    assert rest["rule"].str.startswith("known_unit").all()
