@@ -325,7 +325,7 @@ def read_ledger(path: str | Path) -> pd.DataFrame:
         raise EvaluationError(  # said in Chinese by the command line
             words=say("library_error", "not_ledger", path=path, missing=missing)
         )
-    frame = frame[COLUMNS].replace("", None)
+    frame = _checked_cells(frame[COLUMNS].copy(), path).replace("", None)
     return frame.astype(
         {
             "escalations": int,
@@ -335,6 +335,55 @@ def read_ledger(path: str | Path) -> pd.DataFrame:
         reminder=frame["reminder"] == "True",
         on_time=frame["on_time"].map({"True": True, "False": False}),
     )
+
+
+#: a ledger cell's allowed words; dates (``YYYY-MM-DD``) apart, the first three a
+#: row must have
+_WORDS = {
+    "status": {"open", "closed"},
+    "level": {"orange", "red"},
+    "level_opened": {"orange", "red"},
+    "reminder": {"True", "False"},
+    "on_time": {"True", "False", ""},
+}
+
+#: the date columns, each with whether a row must have it
+_DATES = {"opened_on": False, "first_due": True, "due": True, "checked_on": False,
+          "closed_on": False}  # fmt: skip
+
+
+def _checked_cells(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """The ledger's cells as :func:`write_ledger` wrote them, or refused naming each
+    bad one (line, column, value): a status ``opne`` dropped its item from every
+    count, a date ``2026-02-30`` was said as a bad ``--as-of``. What Excel makes of
+    the file on saving is read back: ``TRUE``/``FALSE`` and ``2026/1/20``."""
+    for c in ("reminder", "on_time"):  # Excel's TRUE, FALSE
+        frame[c] = frame[c].replace({"TRUE": "True", "FALSE": "False"})
+    bad = []
+    for c, words in _WORDS.items():
+        bad += [(i, c, v) for i, v in frame[c].items() if v not in words]
+    for c, required in _DATES.items():
+        text = frame[c].str.strip()
+        day = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+        excel = pd.to_datetime(text, format="%Y/%m/%d", errors="coerce")
+        day = day.fillna(excel)
+        frame[c] = day.dt.strftime("%Y-%m-%d").fillna("")
+        wrong = day.isna() & ((text != "") | required)
+        bad += [(i, c, frame.at[i, c] or text[i]) for i in frame.index[wrong]]
+    esc = frame["escalations"].str.strip()
+    bad += [(i, "escalations", v) for i, v in esc.items() if not v.isdigit()]
+    if bad:
+        bad.sort()
+        zh = "、".join(f"第{i + 2}行{c}列“{v}”" for i, c, v in bad[:5])
+        en = ", ".join(f"line {i + 2} {c} '{v}'" for i, c, v in bad[:5])
+        more = Word(f"等{len(bad)}处", f" … {len(bad)} in all") if len(bad) > 5 else ""
+        raise EvaluationError(
+            words=say(
+                "library_error", "ledger_cells", path=path, cells=Word(zh, en),
+                more=more,
+            )
+        )  # fmt: skip
+    return frame
 
 
 def write_ledger(

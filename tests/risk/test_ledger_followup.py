@@ -148,3 +148,42 @@ def test_the_sample_ledger_adds_up(sample_result):
     assert table["items"].sum() == len(led)
     assert table["open"].sum() == (led["status"] == "open").sum()
     assert L.backlog(led)["open"].iloc[-1] == (led["status"] == "open").sum()
+
+
+def test_a_ledger_cell_not_as_written_is_refused_naming_line_column_and_value(
+    tmp_path,
+):
+    """A status typed ``opne`` left its item out of every count (29 open of 30, no
+    reminder) and a due date ``2025-02-30`` was said as a bad ``--as-of``: now each
+    is refused naming the file's line, the column and the value, in Chinese and
+    English. What Excel writes on saving the file is read back as written:
+    ``TRUE``/``FALSE`` and ``2025/3/2``, the same ledger, on-time flags kept."""
+    from evaluation.errors import EvaluationError
+
+    path = L.write_ledger(ledger(), tmp_path / "ledger.csv")
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[3].startswith("c,U1,n,threshold,open,")  # line 4 of the file
+    for old, new, said in (
+        (",open,", ",opne,", "第4行status列“opne”"),
+        (
+            ",2025-03-30,2025-03-30,",
+            ",2025-03-30,2025-02-30,",
+            "第4行due列“2025-02-30”",
+        ),
+        (",2,True,", ",x,True,", "第4行escalations列“x”"),
+    ):
+        bad = lines[:3] + [lines[3].replace(old, new, 1)] + lines[4:]
+        wrong = tmp_path / "wrong.csv"
+        wrong.write_text("\n".join(bad) + "\n", encoding="utf-8-sig")
+        with pytest.raises(EvaluationError) as caught:
+            L.read_ledger(wrong)
+        assert said in caught.value.words.zh
+        assert str(wrong) in caught.value.words.zh
+    excel = "\n".join(lines).replace(",True,", ",TRUE,").replace(",False,", ",FALSE,")
+    excel = excel.replace("2025-03-02", "2025/3/2").replace("2025-05-30", "2025/5/30")
+    saved = tmp_path / "saved.csv"
+    saved.write_text(excel + "\n", encoding="utf-8-sig")
+    again = L.read_ledger(saved)
+    assert again["on_time"].tolist()[:2] == [True, False]
+    assert again["first_due"].tolist()[0] == "2025-03-02"
+    pd.testing.assert_frame_equal(L.by_unit(again), L.by_unit(ledger()))
