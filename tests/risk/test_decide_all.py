@@ -130,3 +130,23 @@ def test_a_refused_triage_says_each_problem_in_chinese_first(tmp_path):
         Q.decide_all(book, two, by="张明", flags_table=FLAGS)
     assert f"{book}：未记录任何核实结论，共2个问题：\n" in str(caught.value)
     assert f"{book}: no decision recorded; 2 problems:\n" in str(caught.value)
+
+
+def test_a_decision_word_other_than_the_two_is_refused_naming_its_line(tmp_path):
+    """A decisions file edited by hand with ``dismised`` for ``dismissed``: that flag
+    was neither open nor decided, `evaluation flags` counting 待核实62条，已确认0条，
+    已排除0条 of 63. Now reading the file refuses it, naming the line (the header
+    is line 1) and the word, and nothing is appended to it."""
+    book = tmp_path / "flag_decisions.csv"
+    Q.decide_all(book, TRIAGE, by="张明", flags_table=FLAGS, at="2026-01-20")
+    text = book.read_text(encoding="utf-8-sig").replace(",dismissed,", ",dismised,")
+    book.write_text(text, encoding="utf-8-sig")
+    before = book.read_bytes()
+    with pytest.raises(EvaluationError) as caught:
+        Q.read_decisions(book)
+    assert "第3行“dismised”" in caught.value.words.zh
+    assert "line 3 'dismised'" in caught.value.words.en
+    with pytest.raises(EvaluationError):
+        Q.decide(book, "missing/U3/office/2025", "accepted", "属实", by="李华",
+                 flags_table=FLAGS)  # fmt: skip
+    assert book.read_bytes() == before

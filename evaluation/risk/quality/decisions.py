@@ -35,6 +35,20 @@ def read_decisions(path: str | Path) -> pd.DataFrame:
                 columns=", ".join(DECISION_COLUMNS),
             ),
         )
+    # a decision word other than the two (typed or edited: dismised) made its flag
+    # neither open nor decided, the counts not adding up: refused, its line named
+    wrong = frame.index[~frame["decision"].isin(["accepted", "dismissed"])]
+    if len(wrong):
+        lines = [(i + 2, frame.at[i, "decision"]) for i in wrong[:5]]
+        more = len(wrong) > 5
+        said = Word(
+            "、".join(f"第{n}行“{v}”" for n, v in lines)
+            + (f"等{len(wrong)}处" if more else ""),
+            ", ".join(f"line {n} '{v}'" for n, v in lines) + (" …" if more else ""),
+        )
+        raise EvaluationError(
+            words=say("library_error", "decisions_words", path=path, lines=said)
+        )
     return frame
 
 
