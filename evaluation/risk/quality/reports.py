@@ -864,8 +864,10 @@ def _select_median(x: np.ndarray, gap: np.ndarray, n: np.ndarray) -> np.ndarray:
     m = x.shape[1] - n  # per row, its missing values
     nth = np.arange(len(at)) - np.repeat(np.cumsum(m) - m, m)  # of its row's
     x.reshape(-1)[at] = np.where(nth < np.repeat(low, m), -np.inf, np.inf)
-    x.partition((mid, mid + 1), axis=1)
-    v_lo, v_hi = x[:, mid], x[:, mid + 1]
+    # one place, then the largest before it: numpy selects one place with its SIMD
+    # kernels, two (``partition((mid, mid + 1))``) element by element, 5× slower
+    x.partition(mid + 1, axis=1)
+    v_lo, v_hi = x[:, : mid + 1].max(axis=1), x[:, mid + 1]
     with np.errstate(invalid="ignore"):
         out = np.where(n % 2 == 1, v_lo, (v_lo + v_hi) / 2)
     out[n == 0] = np.nan
