@@ -414,8 +414,14 @@ def test_nanmedian_is_numpy_nanmedian_on_every_axis():
         ((40, 300), None),
         ((3, 4, 701), 0.5),
         ((2, 300, 3), 0.2),
+        ((5, 6, 900), "counts"),  # mostly 0 (rows sorted, not selected), or not
     ]:
         a = np.round(rng.normal(size=shape), 1)  # many ties
+        if share == "counts":
+            a = rng.poisson(np.linspace(0.05, 30, shape[0])[:, None, None], shape)
+            a, share = a.astype(float), 0.1
+            rest = np.arange(900) % 14 > 0  # 0s only where a row is probed
+            a[0, :, rest] = np.round(rng.normal(5, 2, (rest.sum(), 6)), 2)
         if share is None:  # row i misses a share i/39 of its values
             share = np.linspace(0, 1, shape[0])[:, None]
         a[rng.random(shape) < share] = np.nan
