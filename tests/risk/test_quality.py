@@ -15,7 +15,7 @@ import evaluation as ev
 from evaluation.errors import EvaluationError
 from evaluation.risk import quality as Q
 from evaluation.risk.quality.copies import _sorted_by_key
-from evaluation.risk.quality.reports import accumulate
+from evaluation.risk.quality.reports import accumulate, median, percentiles
 
 from ..conftest import ROOT
 
@@ -432,6 +432,25 @@ def test_nanmedian_is_numpy_nanmedian_on_every_axis():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 expected = np.nanmedian(a, axis=axis)
             np.testing.assert_array_equal(Q.nanmedian(a, axis), expected)
+
+
+def test_percentiles_and_median_are_numpy_s():
+    """The 5th and 95th percentiles and the median of a series' values (whether it
+    is compared on a log scale, whether it is a count) selected one place at a
+    time are numpy's, the same values; few values (numpy's own) and many, mostly
+    one value (numpy's own) or spread out, odd and even counts."""
+    rng = np.random.default_rng(7)
+    for n in [1, 2, 5, 255, 256, 257, 1000, 1001, 24_000, 240_001]:
+        for v in (
+            rng.lognormal(2, 2, n),
+            np.round(rng.normal(50, 10, n), 1),
+            rng.poisson(0.1, n).astype(float),  # mostly 0
+            np.round(rng.exponential(3, n)) - 1,
+        ):
+            for q in ([5, 95], [25, 75], [0.1, 99.9], [50, 50.01]):
+                got = percentiles(v.copy(), q)
+                np.testing.assert_array_equal(got, np.percentile(v, q))
+            assert median(v.copy()) == np.median(v)
 
 
 def test_ties_count_the_units_reporting_each_value_that_period(cat):

@@ -84,12 +84,13 @@ class Cube:
         """Per series: compared on a log scale: volumes (positive values spread over
         more than an order of magnitude), and amounts that cannot go below 0 with a
         median above 0 (they change by multiples, like volumes). Percentiles and
-        median selected, not sorted (a sort of every series took ten times as long)."""
+        median selected, not sorted (a sort of every series took ten times as long),
+        one place at a time (:func:`order_statistics`)."""
         out = np.zeros(len(self.ids), bool)
         for k, x in enumerate(self.values.reshape(len(self.ids), -1)):
-            v = x[~np.isnan(x)]
+            v = x[~np.isnan(x)]  # (a copy: scratch)
             out[k] = len(v) > 0 and (
-                _is_volume(v) or bool(self.positive[k] and np.median(v) > 0)
+                _is_volume(v) or bool(self.positive[k] and median(v) > 0)
             )
         return out
 
@@ -868,9 +869,7 @@ def _select_median(x: np.ndarray, gap: np.ndarray, n: np.ndarray) -> np.ndarray:
     # kernels, two (``partition((mid, mid + 1))``) element by element, 5× slower;
     # but its SIMD selection slows down where most values around the middle are
     # one value (a count mostly 0), and its SIMD sort does not: those rows sorted
-    step = max(1, x.shape[1] // 64)
-    probe = np.sort(x[:, ::step], axis=1)
-    flat = probe[:, probe.shape[1] // 4] == probe[:, 3 * probe.shape[1] // 4]
+    flat = _flat(x[:, :: max(1, x.shape[1] // 64)])
     v_lo, v_hi = np.empty(len(x)), np.empty(len(x))
     edges = np.flatnonzero(np.diff(flat)) + 1  # runs of rows alike: views, no copy
     for start, end in zip(np.r_[0, edges], np.r_[edges, len(x)], strict=True):
@@ -900,7 +899,7 @@ def is_count(cube: Cube, k: int) -> bool:
     if not np.all((head == np.round(head)) | np.isnan(head)):
         return False
     x = cube.values[k][cube.seen[k]]
-    return len(x) > 0 and bool(np.all(x == np.round(x))) and np.median(x) >= 10
+    return len(x) > 0 and bool(np.all(x == np.round(x))) and median(x) >= 10
 
 
 def _is_volume(v: np.ndarray) -> bool:
@@ -908,5 +907,66 @@ def _is_volume(v: np.ndarray) -> bool:
     magnitude: use logs."""
     if len(v) == 0 or v.min() < 0:
         return False
-    lo, hi = np.percentile(v, [5, 95])
+    lo, hi = percentiles(v, [5, 95])
     return lo > 0 and hi / lo > 10
+
+
+def order_statistics(x: np.ndarray, places: np.ndarray) -> np.ndarray | None:
+    """``np.sort(x)[places]`` for pairs of neighbouring places in increasing order
+    (``[p0, p0 + 1, p1, p1 + 1, …]``), by one ``partition`` at one place per pair,
+    the place before it the largest value below it: numpy selects one place with
+    its SIMD kernels, several (``np.percentile``, ``np.median``: a pair, and the
+    last value for NaN) element by element, several times slower. ``x`` (no NaN)
+    is scratch, reordered in place. None where numpy's own is faster or simpler:
+    few values, values mostly one value (its SIMD selection slows down there), or
+    pairs that overlap."""
+    if len(x) < _SELECT or _flat(x[:: max(1, len(x) // 64)][None, :])[0]:
+        return None
+    out = np.empty(len(places))
+    start = 0
+    for i in range(0, len(places), 2):
+        p = int(places[i])
+        if p < start or places[i + 1] != p + 1 or p + 1 >= len(x):
+            return None
+        rest = x[start:]
+        rest.partition(p + 1 - start)
+        out[i], out[i + 1] = rest[: p + 1 - start].max(), rest[p + 1 - start]
+        start = p + 2
+    return out
+
+
+def percentiles(v: np.ndarray, q: list[float]) -> np.ndarray:
+    """``np.percentile(v, q)`` (``linear``, its default) of values without NaN, the
+    same bits but for the sign of a zero: the values either side of each place
+    selected by :func:`order_statistics` and interpolated as numpy does
+    (``_lerp``). ``v`` is scratch, reordered in place."""
+    n = len(v)
+    virtual = (n - 1) * np.true_divide(np.asarray(q, dtype=float), 100)
+    before = np.floor(virtual)
+    gamma = virtual - before
+    at = before.astype(np.intp)
+    got = order_statistics(v, np.column_stack([at, at + 1]).ravel())
+    if got is None:
+        return np.percentile(v, q)
+    a, b = got[0::2], got[1::2]
+    diff_b_a = b - a
+    out = np.add(a, diff_b_a * gamma)
+    np.subtract(b, diff_b_a * (1 - gamma), out=out, where=gamma >= 0.5)
+    return out
+
+
+def median(v: np.ndarray) -> float:
+    """``np.median(v)`` of values without NaN, the same value but for the sign of a
+    zero, by :func:`order_statistics`. ``v`` is scratch, reordered in place."""
+    n = len(v)
+    got = order_statistics(v, np.array([(n - 1) // 2, (n - 1) // 2 + 1]))
+    if got is None:
+        return float(np.median(v))
+    return float(got[0] if n % 2 else (got[0] + got[1]) / 2)
+
+
+def _flat(probe: np.ndarray) -> np.ndarray:
+    """Per row of ``probe`` (a few values of each row of an array), whether the
+    middle half of them is one value (numpy's SIMD selection slows down there)."""
+    probe = np.sort(probe, axis=1)
+    return probe[:, probe.shape[1] // 4] == probe[:, 3 * probe.shape[1] // 4]
