@@ -268,6 +268,8 @@ def _window_pairs(cube: Cube, h: int, lags, per_year: int, q) -> np.ndarray:
     small = size <= MAX_SHARED
     at, key, size = at[small], key[small], size[small]
     found = []
+    tried = np.zeros(n_w, bool)  # the lags tried, looked up (np.isin: 25× slower)
+    tried[[lag for lag in lags if lag < n_w]] = True
     for d in range(1, MAX_SHARED):  # pair each window with the next ones of its key
         if d > 1:  # only keys shared by more than d windows (whole keys dropped)
             more = size > d
@@ -284,7 +286,7 @@ def _window_pairs(cube: Cube, h: int, lags, per_year: int, q) -> np.ndarray:
         a = np.where(lag > 0, ui, np.where(lag < 0, uj, np.minimum(ui, uj)))
         b = np.where(lag > 0, uj, np.where(lag < 0, ui, np.maximum(ui, uj)))
         lag = np.abs(lag)
-        keep = np.isin(lag, lags) & ((a != b) | (lag == per_year))
+        keep = tried[lag] & ((a != b) | (lag == per_year))
         # each pair as one code, in the order (series, unit, source, lag)
         found.append((((k * n_u + a) * n_u + b) * n_t + lag)[keep])
     # a copy shares more than one window; a coincidence seldom does
@@ -323,7 +325,8 @@ def _sorted_by_key(key: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndar
         other = mixed[at[tie]] != mixed[at[tie + 1]]
     new = np.ones(len(at), bool)  # a window whose key differs from the one before
     new[1 + tie] = other
-    return at, np.cumsum(new)
+    # (int32 where it holds them: half the bytes, twice as fast)
+    return at, np.cumsum(new, dtype=np.int32 if len(new) < 2**31 else np.int64)
 
 
 def _may_copy(cube: Cube, pairs: np.ndarray, most: float) -> np.ndarray:

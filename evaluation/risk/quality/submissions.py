@@ -117,7 +117,8 @@ def late(reports: Reports) -> pd.DataFrame | None:
     rows_ = reports.rows
     sent = reports.sent & ~np.isnat(reports.reported_at)
     due = _due(reports)
-    days = (reports.reported_at - due).astype("timedelta64[D]").astype(np.int64)
+    days = (reports.reported_at - due).astype("timedelta64[D]", copy=False)
+    days = days.view(np.int64)  # (days: NaT is the smallest int64, as a cast gives)
     late = np.flatnonzero(sent & (days > 0))
     if not len(late):
         return None
