@@ -15,7 +15,7 @@ import evaluation as ev
 from evaluation.errors import EvaluationError
 from evaluation.risk import quality as Q
 from evaluation.risk.quality.copies import _sorted_by_key
-from evaluation.risk.quality.reports import accumulate, median, percentiles
+from evaluation.risk.quality.reports import accumulate, median, nonzero, percentiles
 
 from ..conftest import ROOT
 
@@ -451,6 +451,24 @@ def test_percentiles_and_median_are_numpy_s():
                 got = percentiles(v.copy(), q)
                 np.testing.assert_array_equal(got, np.percentile(v, q))
             assert median(v.copy()) == np.median(v)
+
+
+def test_nonzero_is_numpy_s():
+    """The places found in a cube (few, most, none), a table, a transposed view and
+    an empty array: numpy's index arrays, in its order and dtype."""
+    rng = np.random.default_rng(11)
+    for mask in (
+        rng.random((3, 24, 50)) < 0.01,
+        rng.random((3, 24, 50)) < 0.7,
+        np.zeros((2, 5, 7), bool),
+        (rng.random((6, 9)) < 0.3).T,
+        np.zeros((0, 4), bool),
+    ):
+        got, expected = nonzero(mask), np.nonzero(mask)
+        assert len(got) == len(expected) == mask.ndim
+        for g, e in zip(got, expected, strict=True):
+            assert g.dtype == e.dtype
+            np.testing.assert_array_equal(g, e)
 
 
 def test_ties_count_the_units_reporting_each_value_that_period(cat):

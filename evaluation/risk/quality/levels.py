@@ -14,6 +14,7 @@ from evaluation.risk.quality.reports import (
     accumulate,
     amount,
     nanmedian,
+    nonzero,
     scale_words,
     window,
 )
@@ -61,7 +62,7 @@ def shift(reports: Reports) -> pd.DataFrame | None:
         z[cube.cumulative] = 0.0  # a year's climb is not a shift
         at = _argmax_periods(np.abs(z, out=n_b))  # series × units: the best split
         best = np.take_along_axis(z, at[:, None, :], axis=1)[:, 0]
-        for k, u in zip(*np.nonzero(np.abs(best) > q.shift_z), strict=True):
+        for k, u in zip(*nonzero(np.abs(best) > q.shift_z), strict=True):
             t0 = int(at[k, u]) + 1  # the first period after the split
             if not seen[k, t0:, u].any():
                 continue
@@ -156,11 +157,11 @@ def jumps(reports: Reports) -> pd.DataFrame | None:
                 1.4826 * nanmedian(a, axis=(1, 2))[:, None, None],  # the whole
             )
             maybe = np.divide(a, bound) > q.jump_z
-            ks, us = np.nonzero(maybe.any(axis=1))
+            ks, us = nonzero(maybe.any(axis=1))
             own = 1.4826 * nanmedian(a[ks, :, us], axis=1)  # the unit's own
             pair = np.zeros((len(e), e.shape[2]), np.intp)
             pair[ks, us] = np.arange(len(ks))
-            k, t, u = np.nonzero(maybe)
+            k, t, u = nonzero(maybe)
             scale = np.fmax(bound[k, t, 0], own[pair[k, u]])
             z = e[k, t, u] / scale  # |e| / scale is |z|
             hit = (np.abs(z) > q.jump_z) & (scale > 0)
@@ -213,7 +214,7 @@ def _changes(catalogue, cube: Cube, ks: np.ndarray, q) -> pd.DataFrame | None:
         hit = (a / scale > least) & (scale > 0)
     if not hit.any():
         return None
-    i, t, u = np.nonzero(hit)
+    i, t, u = nonzero(hit)
     k = ks[i]
     now, before = cube.values[k, t + 1, u], cube.values[k, t, u]
     z = e[i, t, u] / scale[i, t, 0]

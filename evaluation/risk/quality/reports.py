@@ -666,6 +666,14 @@ def submission_row(
     }
 
 
+def nonzero(mask: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``np.nonzero(mask)``, the same index arrays: the flat places found, then their
+    indices. numpy's own visits every element of a cube in a loop of its own (5 ms
+    for 2.6 million, however few are found), its flat one counts them with SIMD
+    (0.4 ms for a few)."""
+    return np.unravel_index(np.flatnonzero(mask), mask.shape)
+
+
 def run_lengths(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Along the periods (axis 1) of a series × periods × units ``mask``: how many
     True in a row end at each cell, and which cells end a run (the next is False)."""
@@ -686,7 +694,7 @@ def runs_of(hit: np.ndarray):
     padded = np.zeros((hit.shape[0] + 2, hit.shape[1]), np.int8)
     padded[1:-1] = hit
     edge = np.diff(padded, axis=0)
-    starts, ends = np.nonzero(edge.T == 1), np.nonzero(edge.T == -1)
+    starts, ends = nonzero(edge.T == 1), nonzero(edge.T == -1)
     for u, t0, t1 in zip(starts[0], starts[1], ends[1] - 1, strict=True):
         yield int(t0), int(t1), int(u)
 

@@ -15,6 +15,7 @@ from evaluation.risk.quality.reports import (
     amount,
     change_words,
     nanmedian,
+    nonzero,
     number,
     odds_en,
     odds_zh,
@@ -124,7 +125,7 @@ def _long_runs(cube: Cube, w: int) -> tuple | None:
 
 def _find_long_runs(cube: Cube, w: int) -> tuple | None:
     run = cube.runs
-    k, t, u = np.nonzero(run["end"] & (run["length"] >= w))
+    k, t, u = nonzero(run["end"] & (run["length"] >= w))
     if not len(k):
         return None
     t0, length = run["start"][k, t, u], run["length"][k, t, u]
@@ -188,7 +189,7 @@ def linear(reports: Reports) -> pd.DataFrame | None:
             even = (np.abs(d2) <= step * 1.01) & (np.abs(d1[:, 1:]) >= step * 0.99)
         # runs of even steps: a run of m second differences spans m + 2 reports
         run, ends = run_lengths(even)
-        k, t, u = np.nonzero((run >= w - 2) & ends)
+        k, t, u = nonzero((run >= w - 2) & ends)
         if not len(k):
             continue
         m = run[k, t, u]
@@ -287,7 +288,7 @@ def rounded(reports: Reports) -> pd.DataFrame | None:
         ok.reshape(-1)[at] = True
         run, ends = run_lengths(ok)  # gaps end a run
         tried = np.log(float(seen.sum()))
-        ks, ts, us = np.nonzero((run >= w) & ends)
+        ks, ts, us = nonzero((run >= w) & ends)
         # the runs whose chance is plainly too large dropped at once (a margin far
         # above rounding errors: each run left is judged as before)
         periods = np.arange(n_t)
@@ -386,7 +387,7 @@ def missing(reports: Reports) -> pd.DataFrame | None:
         # one series empty in a row
         run, ends = run_lengths(blank & most[:, :, None])
         ends &= run >= q.missing_run
-        ks, ts, us = np.nonzero(ends)
+        ks, ts, us = nonzero(ends)
         # a run wholly inside empty submissions is said by their flag (counted at
         # the runs' ends only)
         cum = accumulate(np.add, covered, dtype=np.int64)
