@@ -83,3 +83,57 @@ def test_two_tables_of_one_cube_are_computed_side_by_side():
     release.set()
     first.join(timeout=60)
     assert once(owner, "slow", slow) == "slow"
+
+
+def test_no_check_sets_a_warning_filter(catalogue, monkeypatch):
+    """Warning filters are process-wide (before Python 3.14): a check that set them
+    in one thread could leave its filter in place, or drop another's, for the whole
+    process, so no check of this package sets one (each runs beside the others;
+    pandas' own, around its dtype look-ups, are pandas')."""
+    import sys
+    import warnings
+
+    data = ev.load_dataset(ROOT / "data" / "sample")
+    reports = Q.arrange(data.observations, catalogue, period="2025")
+    set_by = []
+    for name in ("filterwarnings", "simplefilter"):
+        real = getattr(warnings, name)
+
+        def record(*args, _real=real, **kwargs):
+            caller = sys._getframe(1).f_globals.get("__name__", "")
+            if caller.split(".")[0] == "evaluation":
+                set_by.append((caller, args))
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(warnings, name, record)
+    for name, check in Q.CHECKS.items():
+        check(reports)
+        assert not set_by, f"{name} set a warning filter: {set_by}"
+
+
+def test_the_zero_checks_mean_is_numpys_without_its_warning():
+    """The zero check's period means are ``np.nanmean``'s bits, NaN for a period no
+    unit reported, and warn of nothing."""
+    import warnings
+
+    import numpy as np
+
+    from evaluation.risk.quality.zeros import _nanmean
+
+    rng = np.random.default_rng(5)
+    x = rng.lognormal(3, 1, (24, 317))
+    x[rng.random(x.shape) < 0.3] = np.nan
+    x[[4, 11]] = np.nan  # two periods nobody reported
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        want_rows, want_all = np.nanmean(x, axis=1), np.nanmean(x[:, 7])
+        want_t = np.nanmean(x[:, ::3].T, axis=1)  # a view, not contiguous
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got_rows, got_all = _nanmean(x, axis=1), _nanmean(x[:, 7])
+        got_t = _nanmean(x[:, ::3].T, axis=1)
+        assert np.isnan(_nanmean(np.full(5, np.nan)))
+    assert np.isnan(got_rows[[4, 11]]).all()
+    np.testing.assert_array_equal(got_rows, want_rows, strict=True)
+    np.testing.assert_array_equal(got_t, want_t, strict=True)
+    assert got_all == want_all and type(got_all) is type(want_all)

@@ -195,13 +195,13 @@ def flags(
 def run_checks(reports: Reports) -> list[pd.DataFrame | None]:
     """Each check of :data:`CHECKS` on ``reports``, in that order: in two threads
     where the machine has two cores (numpy's sorts and whole-array passes let go of
-    the interpreter's lock; the checks only read the cubes, and a table they share
-    is computed once, by whichever asks first), the longest first
-    (:data:`LONGEST_FIRST`); the checks of :data:`ALONE` after the others, alone."""
+    the interpreter's lock; the checks only read the cubes, set no warning filter
+    (process-wide before Python 3.14), and a table they share is computed once, by
+    whichever asks first), the longest first (:data:`LONGEST_FIRST`)."""
     if (os.cpu_count() or 1) < 2:
         return [check(reports) for check in CHECKS.values()]
-    names = [n for n in LONGEST_FIRST if n in CHECKS and n not in ALONE]
-    names += [n for n in CHECKS if n not in names and n not in ALONE]
+    names = [n for n in LONGEST_FIRST if n in CHECKS]
+    names += [n for n in CHECKS if n not in names]
     with ThreadPoolExecutor(2, thread_name_prefix="quality") as pool:
         running = {name: pool.submit(CHECKS[name], reports) for name in names}
         try:
@@ -209,7 +209,6 @@ def run_checks(reports: Reports) -> list[pd.DataFrame | None]:
         except BaseException:  # a check failed: the others not started are dropped
             pool.shutdown(cancel_futures=True)
             raise
-    done |= {name: CHECKS[name](reports) for name in CHECKS if name in ALONE}
     return [done[name] for name in CHECKS]
 
 
@@ -217,13 +216,9 @@ def run_checks(reports: Reports) -> list[pd.DataFrame | None]:
 #: for (``benchmarks/bench_screen.py --stages``): the two threads end together
 LONGEST_FIRST = (
     "copied", "jump", "shift", "stable", "identical_period", "rounded", "missing",
-    "linear", "identical_unit", "late", "perfect", "digits", "benford", "outlier",
-    "scale",
+    "linear", "identical_unit", "late", "perfect", "digits", "zero", "growth",
+    "benford", "outlier", "scale",
 )  # fmt: skip
-
-#: checks that set warning filters (process-wide before Python 3.14: two threads
-#: setting them at once can leave one's in place or drop the other's)
-ALONE = ("zero", "growth")
 
 #: every check by name (the ``check`` column), in the order readers list them
 CHECKS: dict[str, Callable[[Reports], pd.DataFrame | None]] = {

@@ -3,9 +3,6 @@ and a cumulative series whose growth within the year is far from its usual."""
 
 from __future__ import annotations
 
-import functools
-import warnings
-
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -33,25 +30,28 @@ ZERO_LEAST = 4
 ZERO_ALPHA = 0.2
 
 
-def _quiet(check):
-    """``check`` without numpy's warnings of an empty or all-missing slice: a period
-    nobody reported (an agency's annual series in a monthly run) is expected here,
-    and its NaN is handled."""
+def _nanmean(a: np.ndarray, axis: int | None = None):
+    """``np.nanmean(a, axis)`` value for value (numpy's own steps: the missing values
+    summed as 0, divided by the count), without its warning of an empty slice (NaN
+    there, as numpy's): a period nobody reported (an agency's annual series in a
+    monthly run) is expected here. Warning filters are process-wide, so a check
+    that set them could not run beside the others (``quality.run_checks``)."""
+    mask = np.isnan(a)
+    arr = np.array(a, subok=True, copy=True)
+    np.copyto(arr, 0, where=mask)
+    count = np.sum(~mask, axis=axis, dtype=np.intp)
+    total = np.sum(arr, axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if isinstance(total, np.ndarray):
+            return np.divide(total, count, out=total, casting="unsafe")
+        return total.dtype.type(total / count)
 
-    @functools.wraps(check)
-    def run(*args, **kwargs):
-        with warnings.catch_warnings():
-            warnings.filterwarnings(
-                "ignore",
-                "(Mean of empty slice|All-NaN slice encountered)",
-                RuntimeWarning,
-            )
-            return check(*args, **kwargs)
 
-    return run
+def _nanmedian1d(a: np.ndarray) -> float:
+    """``np.nanmedian`` of a row; NaN, without numpy's warning, where it has none."""
+    return float(np.nanmedian(a)) if not np.isnan(a).all() else np.nan
 
 
-@_quiet
 def zero(reports: Reports) -> pd.DataFrame | None:
     """A report of 0 (or a run of them) in a series that cannot go below 0 (not a
     percentage), where the unit's other reports — at least as many as the run,
@@ -85,7 +85,7 @@ def zero(reports: Reports) -> pd.DataFrame | None:
             if not zero_at.any():
                 continue
             with np.errstate(all="ignore"):
-                level = np.nanmean(x, axis=1)  # what all units reported each period
+                level = _nanmean(x, axis=1)  # what all units reported each period
             whole = bool(np.all(x[seen] == np.round(x[seen])))
             # runs of 0 (first, last, unit), all at once
             edge = np.diff(np.pad(zero_at.T.astype(np.int8), ((0, 0), (1, 1))))
@@ -101,7 +101,8 @@ def zero(reports: Reports) -> pd.DataFrame | None:
             if whole:  # a count's run is never below Poisson's e^-λ·L, and λ is at
                 # most the unit's mean times the spread of the units' mean levels
                 with np.errstate(all="ignore"):
-                    most = np.nanmax(level) / np.nanmin(
+                    # np.nanmax's and np.nanmin's own reductions (no warning)
+                    most = np.fmax.reduce(level) / np.fmin.reduce(
                         np.where(level > 0, level, np.nan)
                     )
                     total = np.where(seen, x, 0).sum(axis=0)[who]
@@ -127,7 +128,7 @@ def _zero_run(x, seen, t0, t1, level, whole) -> dict | None:
     if other.sum() < ZERO_LEAST:
         return None
     with np.errstate(all="ignore"):
-        base = np.nanmean(level[other])
+        base = _nanmean(level[other])
         ratio = np.where(np.isnan(level), 1.0, level / base)
     if not np.isfinite(base) or base <= 0:
         return None
@@ -186,7 +187,6 @@ def _zero_row(reports, cube: Cube, k, u, t0, t1, found, chance) -> dict:
     }
 
 
-@_quiet
 def growth(reports: Reports) -> pd.DataFrame | None:
     """虚报 in a cumulative series (rolled up by its last report, such as completion
     to date): a period's growth within the year — its value less the year's report
@@ -237,8 +237,8 @@ def growth(reports: Reports) -> pd.DataFrame | None:
 def _growth_row(catalogue, cube: Cube, k, t, u, g, z, first) -> dict:
     sid = cube.ids[k]
     period = cube.periods[t]
-    usual = float(np.nanmedian(np.delete(g[:, u], t)))
-    peers = float(np.nanmedian(g[t]))
+    usual = _nanmedian1d(np.delete(g[:, u], t))
+    peers = _nanmedian1d(g[t])
 
     def moved(delta):  # 增加5.0个百分点; 不变 for no change
         if abs(delta) < cube.finest[k] / 2:  # as reported, however fine
