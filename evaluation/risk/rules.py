@@ -492,7 +492,7 @@ def score_threshold(rule, inputs: Inputs, catalogue: Catalogue) -> _Found | None
     )
     en = (
         name[1] + " " + number + " points at or below the "
-        + _NAMES[level] + " threshold " + _each(limit, "{:g}".format)
+        + _NAMES[level] + " threshold " + _each(limit, "{:g} points".format)
     )  # fmt: skip
     return _part(t, rows, "threshold", level, t.raw[rows], limit, zh, en)
 

@@ -101,10 +101,10 @@ def test_a_score_beside_its_limit_reads_as_the_tables_print_it(tiny_raw):
     }
     # the English reason writes the same figures
     assert found["reason_en"].to_dict() == {
-        "U1": "Composite score 65.00 points at or below the orange threshold 65",
-        "U2": "Composite score 64.99 points at or below the orange threshold 65",
-        "U3": "Composite score 65.00 points at or below the orange threshold 65",
-        "U4": "Composite score 65.00 points at or below the orange threshold 65",
+        "U1": "Composite score 65.00 points at or below the orange threshold 65 points",
+        "U2": "Composite score 64.99 points at or below the orange threshold 65 points",
+        "U3": "Composite score 65.00 points at or below the orange threshold 65 points",
+        "U4": "Composite score 65.00 points at or below the orange threshold 65 points",
     }
     # the figure the tables print (export's rounding, half up to 2 decimals)
     assert round_half_up([64.996, 64.9996]) == ["65.00", "65.00"]

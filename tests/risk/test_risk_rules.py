@@ -68,7 +68,7 @@ def test_score_threshold_at_the_limit_takes_the_level(tiny_raw):
     row = w.set_index("unit_id").loc["U2"]
     # a score to 2 decimals, as the media CSV and the dashboard publish it
     assert row["reason_en"] == (
-        "Composite score 64.90 points at or below the orange threshold 65"
+        "Composite score 64.90 points at or below the orange threshold 65 points"
     )
     assert row["reason_zh"] == "综合得分为64.90分，低于橙色预警线（65分）"
     at = w.set_index("unit_id").loc["U1", "reason_zh"]
