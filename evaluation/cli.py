@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-import os
 import re
-import shlex
 import sys
 from contextlib import contextmanager
 from datetime import datetime
@@ -1061,17 +1059,10 @@ FLAGS_SHOWN = 20
 
 
 def _shell_word(value, windows: bool | None = None) -> str:
-    """A command's word as typed in a shell: quoted only when it must be (a space
-    or a shell character), so 催办清单.csv reads as it is; in double quotes on
-    Windows (``windows``: by default, where this runs): cmd does not read single
-    quotes, and double quotes serve cmd and PowerShell alike."""
-    text = str(value)
-    if windows if windows is not None else os.name == "nt":
-        plain = text and not re.search(r"[\s\"&|<>^%()!;,=']", text)
-        return text if plain else '"' + text.replace('"', '\\"') + '"'
-    return (
-        shlex.quote(text) if re.search(r"[\s'\"\\$`!*?&;|<>()#~{}\[\]]", text) else text
-    )
+    """:func:`.vocabulary.shell_word`: a word of a command printed to be copied."""
+    from evaluation.vocabulary import shell_word
+
+    return shell_word(value, windows)
 
 
 def _say_ledger(
@@ -1510,7 +1501,9 @@ NoticeDays = Annotated[
 
 
 def _say_release(run_id: str, status: str, store: Path, lang: str = "zh") -> None:
-    """A released run said in ``lang``: published, or its 公示 dates and what next."""
+    """A released run said in ``lang``: published, or its 公示 dates and what next
+    (the commands as the user copies them: with ``--store`` where not the default)."""
+    from evaluation.publish.store import store_option
     from evaluation.vocabulary import say
 
     if status == "published":
@@ -1524,6 +1517,7 @@ def _say_release(run_id: str, status: str, store: Path, lang: str = "zh") -> Non
         run=run_id,
         start=_day(row["notice_from"]),
         until=_day(row["notice_until"]),
+        where=store_option(store),
     )
     typer.echo(said.text(lang))
 
@@ -1685,8 +1679,11 @@ def publish(
             _notice_needs_appraisal(run, store, lang)
     if run is None and _given(ctx, "notice_days") and not (appraisal and release):
         # a new run that opens no 公示: its length would be dropped without a word
+        from evaluation.publish.store import store_option
+
         key = "notice_days_draft" if appraisal else "notice_days_period_new"
-        raise _fail_words(say("cli_error", key), lang, 2)
+        said = say("cli_error", key, where=store_option(store))
+        raise _fail_words(said, lang, 2)
     new = run is None
     steps = ["read", "appraise", "draws", "store"] if new else ["store"]
     steps = [
@@ -1992,6 +1989,7 @@ def appeal(
     released."""
     from evaluation.errors import EvaluationError
     from evaluation.publish.publication import Publication
+    from evaluation.publish.store import store_option
     from evaluation.vocabulary import say
 
     steps = ["read", *(["appraise"] if appraisal else []), "store"]
@@ -2007,7 +2005,10 @@ def appeal(
     except (FileNotFoundError, EvaluationError) as exc:
         raise _failed(exc, lang) from None
     kind = "annual" if ap is not None else "period"
-    release = say("cli_said", f"appeal_release_{kind}", run=new, old=run_id)
+    release = say(
+        "cli_said", f"appeal_release_{kind}", run=new, old=run_id,
+        where=store_option(store),
+    )  # fmt: skip
     said = say("cli_said", "appeal_stored", run=new, old=run_id, release=release)
     typer.echo(said.text(lang))
 
@@ -2100,10 +2101,14 @@ def appeal_case(
             zh, en = s.unit_names(run_id).get(unit, (unit, unit))
     except EvaluationError as exc:
         raise _failed(exc, lang) from None
+    from evaluation.publish.store import store_option
     from evaluation.vocabulary import Word, say
 
     who = Word(f"{zh}（{unit}）", f"{en} ({unit})")
-    said = say("cli_said", "case_filed", case=case, unit=who, run=run_id)
+    said = say(
+        "cli_said", "case_filed", case=case, unit=who, run=run_id,
+        where=store_option(store),
+    )  # fmt: skip
     typer.echo(said.text(lang))
 
 
@@ -2139,6 +2144,7 @@ def decide(
             inputs = appeal_inputs(s.run(run_id)["kind"])
     except EvaluationError as exc:
         raise _failed(exc, lang) from None
+    from evaluation.publish.store import store_option
     from evaluation.vocabulary import APPEAL_DECISION, say
 
     said = say(
@@ -2147,7 +2153,10 @@ def decide(
     )  # fmt: skip
     typer.echo(said.text(lang))
     if decision is Decision.upheld:
-        said = say("cli_said", "case_upheld", run=run_id, case=case_id, inputs=inputs)
+        said = say(
+            "cli_said", "case_upheld", run=run_id, case=case_id, inputs=inputs,
+            where=store_option(store),
+        )  # fmt: skip
         typer.echo(said.text(lang))
 
 

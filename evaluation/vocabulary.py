@@ -19,7 +19,9 @@ but the errors, the English plural (:mod:`evaluation.plural`) and the YAML loade
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Context, Decimal
 from pathlib import Path
@@ -264,6 +266,21 @@ def quoted(*values) -> Word:
     """Values a user typed, quoted as each language quotes them (a field of
     :func:`say`): “x”、“y” in Chinese, 'x', 'y' in English."""
     return Word("、".join(f"“{v}”" for v in values), ", ".join(map(repr, values)))
+
+
+def shell_word(value, windows: bool | None = None) -> str:
+    """A command's word as typed in a shell, in a command printed for the user to
+    copy: quoted only when it must be (a space or a shell character), so
+    催办清单.csv reads as it is; in double quotes on Windows (``windows``: by
+    default, where this runs): cmd does not read single quotes, and double quotes
+    serve cmd and PowerShell alike."""
+    text = str(value)
+    if windows if windows is not None else os.name == "nt":
+        plain = text and not re.search(r"[\s\"&|<>^%()!;,=']", text)
+        return text if plain else '"' + text.replace('"', '\\"') + '"'
+    return (
+        shlex.quote(text) if re.search(r"[\s'\"\\$`!*?&;|<>()#~{}\[\]]", text) else text
+    )
 
 
 # ------------------------------------------------------- numbers with their units

@@ -122,14 +122,16 @@ def test_no_english_word_says_one_or_more_by_s_in_brackets():
         ("cli_said", "letters", {"out": "o"}, "wrote 1 letter ", "wrote 2 letters "),
         ("library_error", "restore_loses", {"store": "s", "backup": "b"},
          "1 journal record that", "2 journal records that"),
-        ("library_error", "finalise_cases_pending", {"run": "r", "cases": "c"},
+        ("library_error", "finalise_cases_pending",
+         {"run": "r", "cases": "c", "where": ""},
          "has an undecided appeal case c: decide it",
          "has undecided appeal cases c: decide them"),
         ("library_error", "correction_cases_pending",
-         {"run": "r", "old": "o", "cases": "c"},
+         {"run": "r", "old": "o", "cases": "c", "where": ""},
          "appeal case c against o is undecided: decide it",
          "appeal cases c against o are undecided: decide them"),
-        ("library_error", "finalise_upheld", {"run": "r", "cases": "c", "inputs": ""},
+        ("library_error", "finalise_upheld",
+         {"run": "r", "cases": "c", "inputs": "", "where": ""},
          "appeal case c against r was upheld", "appeal cases c against r were upheld"),
         ("appraisal_input_rule", "counted_faults",
          {"year": 2025, "m": 3, "indicator": "i", "rule": "r"},
@@ -179,7 +181,7 @@ def test_paths_and_ids_in_chinese_messages_stand_apart_with_a_space():
     glued = re.compile(rf"{CJK.pattern}\{{({TOKENS})\}}|\{{({TOKENS})\}}{CJK.pattern}")
     assert not chinese_words_with(glued)
     assert V.say(
-        "library_error", "no_run", store="data/store.duckdb", run="x.v1"
+        "library_error", "no_run", store="data/store.duckdb", run="x.v1", where=""
     ).zh == (
         "发布库 data/store.duckdb 中没有运行“x.v1”（evaluation runs 可列出已有运行）"
     )

@@ -726,6 +726,7 @@ def read_annual(store, run_id: str, names, *, viewer: str | None = None):
             run=run_id,
             kind=kind,
             period=V.Word(name_zh(run["period"]), run["period"]),
+            where=store.where,
         )
         raise EvaluationError(words=said)
     tables = {n: store.table(run_id, n, viewer=viewer) for n in names}

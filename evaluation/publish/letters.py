@@ -554,7 +554,7 @@ def load_letters(
     newer = replaced_by(store, run)
     if newer is not None:
         code = "letters_corrected" if stage(run) == "corrected" else "letters_replaced"
-        said = say("library_error", code, run=run_id, newer=newer)
+        said = say("library_error", code, run=run_id, newer=newer, where=store.where)
         raise EvaluationError(words=said)
     grades = tables["grades"]
     known = grades["unit_id"].tolist()

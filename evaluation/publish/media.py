@@ -69,7 +69,7 @@ from evaluation.publish.export import (
     uncertainty_choices,
     write_xlsx,
 )
-from evaluation.publish.store import BEIJING, Store
+from evaluation.publish.store import BEIJING, Store, store_option
 from evaluation.result import Result
 from evaluation.vocabulary import DOCUMENT, FAMILIES, FILE_STATUS, word
 
@@ -872,7 +872,10 @@ def _grades(result, out: Path, period: str, lang: str, store) -> list:
             if found is not None:
                 paths = export_grades(s, found[0]["run_id"], out, lang=lang)
     if found is None:
-        said = V.say("library_error", "no_released_grades", year=year, store=store)
+        said = V.say(
+            "library_error", "no_released_grades", year=year, store=store,
+            where=store_option(store),
+        )  # fmt: skip
         raise EvaluationError(words=said)
     return [(paths[0], len(found[1])), *((p, None) for p in paths[1:])]
 

@@ -232,6 +232,7 @@ class Publication(Store):
                 "already_notice",
                 LifecycleError,
                 run=run_id,
+                where=self.where,
                 until=day_word(run["notice_until"]),
             )
         if not by.strip():
@@ -250,6 +251,7 @@ class Publication(Store):
                     cases=_listed(pending),
                     old=old["run_id"],
                     run=run_id,
+                    where=self.where,
                 )
         if run["kind"] != "annual":
             self.update_run(
@@ -281,7 +283,9 @@ class Publication(Store):
             self.untampered(f"run:{run_id}")
             run = self.run(run_id)
             if run["status"] == "draft":
-                raise _refused("finalise_draft", LifecycleError, run=run_id)
+                raise _refused(
+                    "finalise_draft", LifecycleError, run=run_id, where=self.where
+                )
             if run["status"] == "published":
                 raise _refused(
                     "finalise_published",
@@ -311,6 +315,7 @@ class Publication(Store):
                     count=len(pending),
                     run=run_id,
                     cases=_listed(pending),
+                    where=self.where,
                 )
             upheld = self.case_ids(run_id, decision="upheld")
             if upheld:
@@ -321,6 +326,7 @@ class Publication(Store):
                     run=run_id,
                     cases=_listed(upheld),
                     inputs=appeal_inputs(run["kind"]),
+                    where=self.where,
                 )
             self.update_run(
                 run_id, status="published", published_at=now(), published_by=by
@@ -341,6 +347,7 @@ class Publication(Store):
             newer=newer,
             since=_beijing(row["published_at"]),
             inputs=appeal_inputs(kind),
+            where=self.where,
         )
 
     def file_case(
@@ -374,6 +381,7 @@ class Publication(Store):
                     run=run_id,
                     since=_beijing(run["published_at"]),
                     inputs=appeal_inputs(run["kind"]),
+                    where=self.where,
                 )
             newer = self.released_successor(run_id)
             if newer is not None:
@@ -432,6 +440,7 @@ class Publication(Store):
             run=run_id,
             case=case["case_id"],
             grounds=quoted(case["grounds"]),
+            where=self.where,
         )
 
     def decide(
@@ -453,7 +462,9 @@ class Publication(Store):
             self.untampered(f"case:{case_id}")
             case = self.case(case_id)
             if case is None:
-                raise _refused("no_case", case=case_id, store=self.path)
+                raise _refused(
+                    "no_case", case=case_id, store=self.path, where=self.where
+                )
             if case["decision"] is not None:
                 raise _refused(
                     "case_decided",
@@ -530,6 +541,7 @@ class Publication(Store):
             standing=standing,
             head=head["run_id"],
             inputs=appeal_inputs(kind),  # an annual correction needs its inputs
+            where=self.where,
             **_kind(kind, period),
         )
 

@@ -460,10 +460,17 @@ def from_store(store, run_id: str, *, viewer: str | None = None, **kwargs) -> st
     runs = store.runs().set_index("run_id")
     if run_id not in runs.index:
         raise EvaluationError(
-            words=V.say("library_error", "no_run", run=run_id, store=store.path)
+            words=V.say(
+                "library_error",
+                "no_run",
+                run=run_id,
+                store=store.path,
+                where=store.where,
+            )
         )
     if runs.at[run_id, "kind"] != "annual":
-        raise EvaluationError(words=V.say("library_error", "not_annual", run=run_id))
+        said = V.say("library_error", "not_annual", run=run_id, where=store.where)
+        raise EvaluationError(words=said)
     info = store.manifest(run_id)
     result = store.result(run_id, viewer=viewer)
     tables = {

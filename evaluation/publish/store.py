@@ -60,9 +60,22 @@ from evaluation.errors import EvaluationError
 from evaluation.files import os_reason, replacing, replacing_folder
 from evaluation.pipeline import git_commit
 from evaluation.result import Provenance, Result
-from evaluation.vocabulary import FAMILIES, Word, quoted, say, say_count
+from evaluation.vocabulary import FAMILIES, Word, quoted, say, say_count, shell_word
 
 BEIJING = ZoneInfo("Asia/Shanghai")  #: times are stored in UTC, read in Beijing time
+#: the store a command uses without ``--store`` (the command line's default too)
+DEFAULT_PATH = Path("data/store.duckdb")
+
+
+def store_option(path: str | Path | None) -> Word:
+    """What a command printed for the user to copy adds to act on the store at
+    ``path``: `` --store PATH`` (shell-quoted), nothing for the default store, so
+    that a next step copied as printed acts on the store the user gave, not on
+    ``data/store.duckdb``."""
+    if path is None or Path(path) == DEFAULT_PATH:
+        return Word("", "")
+    text = f" --store {shell_word(path)}"
+    return Word(text, text)
 
 
 def save_result(result: Result, folder: str | Path) -> Path:
@@ -319,7 +332,7 @@ class Store:
 
     def __init__(
         self,
-        path: str | Path = "data/store.duckdb",
+        path: str | Path = DEFAULT_PATH,
         *,
         read_only: bool = False,
         wait: float | None = None,
@@ -642,6 +655,12 @@ class Store:
             self._touched = set(self._subjects())
         return self.head_hash()
 
+    @property
+    def where(self) -> Word:
+        """:func:`store_option` of this store: what a command printed for the user
+        to copy adds to act on it."""
+        return store_option(self.path)
+
     # ---------------------------------------------------------------- reading
     def run(self, run_id: str) -> dict:
         """One row of ``runs`` (with its manifest as stored: JSON text)."""
@@ -649,7 +668,13 @@ class Store:
         row = cur.fetchone()
         if row is None:
             raise EvaluationError(  # said in Chinese by the command line
-                words=say("library_error", "no_run", run=run_id, store=self.path)
+                words=say(
+                    "library_error",
+                    "no_run",
+                    run=run_id,
+                    store=self.path,
+                    where=self.where,
+                )  # fmt: skip
             )
         return dict(zip([d[0] for d in cur.description], row, strict=True))
 

@@ -9,6 +9,7 @@ broken catalogue. Expected words are written here by hand."""
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 from datetime import date, timedelta
 
@@ -388,11 +389,11 @@ def test_publish_a_period_draft_with_notice_days_is_refused(
         (
             ("--appraisal", SAMPLE / "appraisal"),  # no --release: a draft
             "只能与 --appraisal 和 --release 一起使用：不加 --release，存入的是草稿，"
-            "草稿不公示；公示天数在发布草稿时给出（evaluation publish --run 运行编号 "
-            "--notice-days 天数）",
+            "草稿不公示；公示天数在发布草稿时给出（evaluation publish --run "
+            "运行编号{where} --notice-days 天数）",
             "goes with --appraisal and --release: without --release the run is "
             "stored as a draft, with no 公示; give its length when the draft is "
-            "released (evaluation publish --run ID --notice-days N)",
+            "released (evaluation publish --run ID{where} --notice-days N)",
         ),
     ],
     ids=["period-run", "annual-draft"],
@@ -406,6 +407,9 @@ def test_publish_a_new_run_with_notice_days_that_opens_no_notice_is_refused(
     opened a 公示 of the default 7 days, not the 10 typed. Refused by name and why,
     in both languages, exit 2, no store made."""
     store = tmp_path / "store.duckdb"
+    # the command it names acts on the store given (not the default one)
+    where = f" --store {shlex.quote(str(store))}"
+    zh_why, en_why = zh_why.format(where=where), en_why.format(where=where)
     args = ("publish", result, "--by", "测试", "--store", store, *given)
     zh = invoke(*args, "--notice-days", "10")
     assert zh.exit_code == 2, zh.output
@@ -545,14 +549,16 @@ def test_finalise_appeal_and_decide_on_a_final_period_run(store, tmp_path):
     assert f"申诉只能针对公示中的运行；运行 {RUN} 已于" in appeal.output
     assert "如需更正须存入新版本" in appeal.output
     # a period run's correction needs no appraisal inputs: the command as given
-    assert f"evaluation appeal {RUN} 结果文件夹 --reason …" in appeal.output
+    where = f"--store {shlex.quote(str(copy))}"  # the store it was asked of
+    assert f"evaluation appeal {RUN} 结果文件夹 {where} --reason …" in appeal.output
     decide = invoke(
         "decide", "X.c9", "--decision", "upheld", "--by", "王五", "--note", "复核",
         "--store", copy,
     )  # fmt: skip
     assert decide.exit_code == 1
-    assert f"发布库 {copy} 中没有申诉“X.c9”（evaluation cases 可列出已有申诉）" in (
-        decide.output
+    assert (
+        f"发布库 {copy} 中没有申诉“X.c9”（evaluation cases {where} 可列出已有申诉）"
+        in (decide.output)
     )
     assert runs_in(copy) == before
     cases = invoke("cases", "--store", copy, "--lang", "en")

@@ -7,6 +7,7 @@ verified, the media table exported. Expected words are written here by hand."""
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 
 import pytest
@@ -54,11 +55,13 @@ def test_publish_says_the_run_is_stored_and_its_notice_opens(published):
     store, said = published
     assert f"已将运行 {RUN} 存入发布库 {store}" in said
     notice = next(line for line in said.splitlines() if line.startswith("运行 "))
+    where = re.escape(f"--store {shlex.quote(str(store))}")  # the store published to
     assert re.fullmatch(
         rf"运行 {RUN} 开始公示：{DAY}至{DAY}（北京时间）。"
-        rf"公示期间可提出申诉：evaluation appeal-case {RUN} --unit 单位代码或名称 "
-        rf"--by 申诉人 --grounds 申诉理由；公示期满且申诉均已复核后正式发布："
-        rf"evaluation finalise {RUN} --by 经办人",
+        rf"公示期间可提出申诉：evaluation appeal-case {RUN} {where} "
+        rf"--unit 单位代码或名称 --by 申诉人 --grounds 申诉理由；"
+        rf"公示期满且申诉均已复核后正式发布：evaluation finalise {RUN} {where} "
+        rf"--by 经办人",
         notice,
     )
     assert "stored" not in said and "public notice" not in said
@@ -69,7 +72,7 @@ def test_every_word_on_appeal_case_unit_says_code_or_name():
     the option's help and the missing option's words say so, in both languages."""
     from evaluation.vocabulary import say, word
 
-    notice = say("cli_said", "notice", run=RUN, start="a", until="b")
+    notice = say("cli_said", "notice", run=RUN, start="a", until="b", where="")
     assert "--unit 单位代码或名称 --by" in notice.text("zh")
     assert "(UNIT: unit code or name)" in notice.text("en")
     assert (

@@ -8,6 +8,7 @@ here by hand."""
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 
 import pandas as pd
@@ -76,7 +77,7 @@ def test_an_upheld_appeal_its_correction_and_what_changed(scored, store, tmp_pat
     assert said == (
         # the unit by name (units.csv: D20 is 市机关事务管理局), its code after it
         f"已登记申诉 {case}（市机关事务管理局（D20）对运行 {RUN}）；"
-        f"复核：evaluation decide {case} "
+        f"复核：evaluation decide {case} --store {shlex.quote(str(store))} "
         "--decision upheld|rejected --by 复核人 --note 复核意见\n"
     )
     said = invoke(
@@ -87,7 +88,8 @@ def test_an_upheld_appeal_its_correction_and_what_changed(scored, store, tmp_pat
         f"申诉 {case}：申诉成立（复核人：考评委员会）",
         # an annual appraisal's correction is stored with its inputs (as below)
         f"请存入更正版本：evaluation appeal {RUN} 结果文件夹 "
-        f'--appraisal 考评材料文件夹 --reason "{case}" --by 经办人，然后发布',
+        f"--appraisal 考评材料文件夹 --store {shlex.quote(str(store))} "
+        f'--reason "{case}" --by 经办人，然后发布',
     ]
     grades = invoke("grades", RUN, "--out", tmp_path / "g.csv", "--store", store)
     assert grades.splitlines() == [  # the table and its note beside it
@@ -109,7 +111,8 @@ def test_an_upheld_appeal_its_correction_and_what_changed(scored, store, tmp_pat
         "appeal", RUN, scored[0], "--reason", case, "--by", "绩效办", "--appraisal",
         folder, "--appraisal-config", CONFIG, "--store", store,
     )  # fmt: skip
-    release = f"evaluation publish --run {fixed} --by 经办人"
+    where = f"--store {shlex.quote(str(store))}"  # the store it was stored in
+    release = f"evaluation publish --run {fixed} {where} --by 经办人"
     assert said == (
         f"已将更正版本 {fixed} 作为草稿存入；发布后取代运行 {RUN}。"
         # the next step, as the other steps say theirs: an annual correction is

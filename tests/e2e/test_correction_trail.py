@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+import shlex
 import shutil
 from datetime import date
 
@@ -312,9 +313,11 @@ def test_letters_of_a_version_corrected_during_its_notice_are_refused(trail, tmp
     out = tmp_path / "letters"
     done = _letters(trail, run, out, "--unit", "X09")
     assert done.exit_code == 1, done.output
+    store = shlex.quote(str(trail["path"]))  # the store the letters were asked of
     assert (
         f"运行 {run} 在公示期间已由 {fixed} 更正，其考评结果未生效，不能据以出具反馈"
-        f"意见书：请为 {fixed} 生成意见书（evaluation letters {fixed} --out 文件夹）"
+        f"意见书：请为 {fixed} 生成意见书（evaluation letters {fixed} --store {store}"
+        " --out 文件夹）"
     ) in _said(done)
     assert f"write the letters of {fixed}" in _said(done)  # and in English
     assert not out.exists() or not any(out.iterdir())

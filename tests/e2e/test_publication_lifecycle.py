@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -297,3 +298,69 @@ def test_a_moved_project_is_told_to_give_base(project, tmp_path):
         assert hint not in said and "逐字节一致" in said
     finally:
         shutil.move(gone, project)
+
+
+def _step(said: str, before: str, after: str) -> list[str]:
+    """The command a message prints between ``before`` and ``after``, as the shell
+    reads it (its quoted store path one word)."""
+    return shlex.split(said.split(before, 1)[1].split(after, 1)[0])
+
+
+def test_the_printed_next_steps_act_on_the_store_the_user_gave(project, tmp_path):
+    """Published into a store of the user's own (a folder with a space and Chinese
+    in its name), each next step the command line prints carries that store, so
+    that, copied as printed, it acts there and not on data/store.duckdb: the 公示's
+    appeal-case and finalise, the filed case's decide, the upheld case's appeal,
+    a second release's finalise."""
+    store = tmp_path / "考评 2025" / "发布库.duckdb"
+    store.parent.mkdir()
+    said = evaluation(
+        project, "publish", "data/output/result", "--appraisal",
+        "data/sample/appraisal", "--store", store, "--by", "王", "--release",
+    )  # fmt: skip
+    run = "annual-2025-1.v1"
+    file_case = _step(said, "公示期间可提出申诉：", "；")
+    finalise = _step(said, "正式发布：", "\n")
+    assert finalise[:5] == ["evaluation", "finalise", run, "--store", str(store)]
+    filled = {"单位代码或名称": "D01", "申诉人": "王", "申诉理由": "数据有误"}
+    said = evaluation(project, *(filled.get(w, w) for w in file_case[1:]))
+    with Publication(store) as s:
+        case = s.cases()["case_id"].tolist()
+    assert len(case) == 1
+    decide = _step(said, "复核：", "\n")
+    assert decide[:5] == ["evaluation", "decide", case[0], "--store", str(store)]
+    filled = {"upheld|rejected": "upheld", "复核人": "李", "复核意见": "成立"}
+    said = evaluation(project, *(filled.get(w, w) for w in decide[1:]))
+    appeal = _step(said, "请存入更正版本：", "，然后发布")
+    assert appeal[:3] == ["evaluation", "appeal", run]
+    assert appeal[appeal.index("--store") + 1] == str(store)
+    refused = evaluation(  # its window still open: refused (on that store)
+        project, *(w.replace("经办人", "王") for w in finalise[1:]), code=1
+    )
+    assert "公示期至" in refused
+    refused = evaluation(
+        project, "publish", "--run", run, "--store", store, "--by", "王", code=1
+    )
+    assert f"evaluation finalise {run} --store {shlex.quote(str(store))}" in refused
+    with Publication(project / STORE) as s:  # the default store: untouched
+        assert s.cases().empty
+    english = evaluation(project, "runs", "--store", store, "--lang", "en")
+    assert run in english
+
+
+def test_a_next_step_on_the_default_store_stays_short():
+    """The default store (as the command line defaults it, however typed) adds
+    nothing to a printed command; another adds --store, quoted where it must be."""
+    from pathlib import Path
+
+    from evaluation.cli import DEFAULT_STORE
+    from evaluation.publish.store import DEFAULT_PATH, store_option
+
+    assert DEFAULT_STORE == DEFAULT_PATH
+    for default in ("data/store.duckdb", Path("./data/store.duckdb"), None):
+        assert store_option(default).zh == store_option(default).en == ""
+    assert store_option("other.duckdb").en == " --store other.duckdb"
+    assert shlex.split(store_option("/a b/库.duckdb").zh) == [
+        "--store",
+        "/a b/库.duckdb",
+    ]

@@ -9,6 +9,7 @@ import copy
 import dataclasses
 import hashlib
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -436,7 +437,8 @@ def test_the_same_units_same_grounds_again_before_review_are_refused_naming_the_
         f"二局（U2）已于2026年1月14日对运行 {annual} 提出申诉 {first}，理由相同"
         "（“四季度漏报”），尚未复核，不重复登记：同一单位以同一理由提出的申诉，"
         "不论申诉人是谁，复核前只登记一项。请先复核该申诉：evaluation decide "
-        f"{first} --decision upheld|rejected --by 复核人 --note 复核意见"
+        f"{first} --store {shlex.quote(str(store.path))} --decision upheld|rejected"
+        " --by 复核人 --note 复核意见"
         "（理由不同的，可另行申诉；复核后再次申请复核的，另立申诉）"
     )
     assert f"Bureau Two (U2) filed appeal case {first} against {annual}" in said.en
@@ -595,10 +597,11 @@ def test_a_new_appraisal_of_a_year_under_notice_is_refused_and_names_the_notice(
     with pytest.raises(InForceError) as refused:
         store.add_run(tiny_result, graded(tiny_result, "pass"), by="analyst")
     said = refused.value.words
+    where = f"--store {shlex.quote(str(store.path))}"  # not the default store
     assert (
-        f"（evaluation publish 结果文件夹 --appraisal 考评材料文件夹 --supersedes {v1} "
-        f"--reason …，或 evaluation appeal {v1} 结果文件夹 --appraisal 考评材料文件夹 "
-        "--reason …）"
+        f"（evaluation publish 结果文件夹 --appraisal 考评材料文件夹 {where} "
+        f"--supersedes {v1} --reason …，或 evaluation appeal {v1} 结果文件夹 "
+        f"--appraisal 考评材料文件夹 {where} --reason …）"
     ) in said.zh
     assert said.en.count(" --appraisal INPUTS ") == 2
     # a correction must be of the same kind and period
