@@ -590,6 +590,17 @@ def _node_at(root: yaml.Node, path: str) -> tuple[int | None, str | None]:
     return line, item
 
 
+def _written(times: pd.DatetimeIndex, lang: str | None) -> list[str]:
+    """When each file was written, in ``lang``: ``2026年1月15日 17:00`` in Chinese
+    (the date as :func:`.periods.date_zh` writes it, the time as the store's
+    messages do), ``2026-01-15 17:00:05`` otherwise."""
+    if lang == "zh":
+        from evaluation.periods import date_zh
+
+        return [f"{date_zh(t)} {t:%H:%M}" for t in times]
+    return list(times.strftime("%Y-%m-%d %H:%M:%S"))
+
+
 #: the columns of :func:`listing`
 LISTING_COLUMNS = ["file", "bytes", "mode", "modified", "folder"]
 
@@ -601,7 +612,8 @@ def listing(*paths: str | Path, lang: str | None = None) -> pd.DataFrame:
 
     ``file`` (its name; under a folder given, its path from that folder), ``bytes``,
     ``mode`` (``0644``: whether colleagues on a shared drive can read it),
-    ``modified`` (Beijing time, ``2026-01-15 17:00:05``) and ``folder``. A path
+    ``modified`` (Beijing time, ``2026-01-15 17:00:05``; in Chinese as officials
+    write a date and time, ``2026年1月15日 17:00``) and ``folder``. A path
     that does not exist is an error naming it: a file the notebook meant to write
     and did not is a fault to see, not to skip. With ``lang`` (``zh``, ``en``) the
     headers are the analyst's words (``listing_header``: 文件, 大小（字节）…).
@@ -627,9 +639,7 @@ def listing(*paths: str | Path, lang: str | None = None) -> pd.DataFrame:
             "file": [name for name, _, _ in rows],
             "bytes": pd.Series([s.st_size for s in stats], dtype="int64"),
             "mode": [f"{s.st_mode & 0o777:04o}" for s in stats],
-            "modified": modified.tz_convert("Asia/Shanghai").strftime(
-                "%Y-%m-%d %H:%M:%S"
-            ),
+            "modified": _written(modified.tz_convert("Asia/Shanghai"), lang),
             "folder": [str(folder) for _, _, folder in rows],
         },
         columns=LISTING_COLUMNS,

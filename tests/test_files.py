@@ -103,10 +103,29 @@ def test_listing_headed_in_the_analysts_words(tmp_path):
     assert list(zh.columns) == [
         "文件", "大小（字节）", "权限", "写出时间（北京时间）", "所在文件夹",
     ]  # fmt: skip
-    assert zh.values.tolist() == plain.values.tolist()
+    assert zh.drop(columns="写出时间（北京时间）").values.tolist() == (
+        plain.drop(columns="modified").values.tolist()
+    )
     en = listing(tmp_path / "a.csv", lang="en")
     assert list(en.columns) == ["File", "Bytes", "Mode", "Written (Beijing time)",
                                 "Folder"]  # fmt: skip
+
+
+def test_listing_says_when_written_as_chinese_readers_write_a_time(tmp_path):
+    """In Chinese, 写出时间 reads as officials write a date and time, to the
+    minute (2026年12月7日 08:28); in English and for scripts, as before."""
+    import calendar
+    import os
+
+    from evaluation.files import listing
+
+    book = tmp_path / "a.csv"
+    book.write_text("x\n", encoding="utf-8")
+    stamp = calendar.timegm((2026, 12, 7, 0, 28, 19))  # 00:28:19 UTC
+    os.utime(book, (stamp, stamp))
+    assert listing(book, lang="zh").iloc[0, 3] == "2026年12月7日 08:28"  # UTC+8
+    assert listing(book, lang="en").iloc[0, 3] == "2026-12-07 08:28:19"
+    assert listing(book).loc[0, "modified"] == "2026-12-07 08:28:19"
 
 
 #: 投诉办结天数's target and the two lines after it: a ``target: 8`` written after

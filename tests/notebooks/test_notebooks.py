@@ -401,7 +401,7 @@ def test_the_files_written_are_listed_under_chinese_headers(path, executed):
     assert rows
     for row in rows:
         assert re.fullmatch(r"\d+", row[2]) and row[3] == "0644", row
-        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", row[4]), row
+        assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d", row[4]), row
 
 
 @pytest.mark.notebook
