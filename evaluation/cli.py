@@ -1289,7 +1289,8 @@ def export(
             with progress.stages("export", ["draws"], show=_bars()) as stage:
                 stage("draws")
                 drawn = U.run(res, U.Spec(), period=period)
-                ranges = ranges_of(drawn.summary)
+                # 3（2–5） in a Chinese table, 3 (2–5) in English (and both)
+                ranges = ranges_of(drawn.summary, lang="zh" if lang == "zh" else "en")
                 ranges.attrs["spec"] = drawn.spec  # the note says what was drawn
         written = M.export(
             res, out, table=table, fmt=fmt, period=period, lang=lang,

@@ -355,8 +355,11 @@ class Result:
     __hash__ = None
 
 
-def rank_range(summary: pd.DataFrame, *, within_level: bool = False) -> pd.Series:
+def rank_range(
+    summary: pd.DataFrame, *, within_level: bool = False, lang: str = "en"
+) -> pd.Series:
     """``3 (2–5)``: each unit's nominal rank and its 5–95 % interval, by ``unit_id``,
+    in Chinese text (``lang="zh"``) in full-width brackets, ``3（2–5）``,
     from a table of rank intervals (``unit_id, nominal_rank, rank_q05, rank_q95``,
     as the uncertainty analysis summarises them). Interpolated percentiles are
     widened to whole places (5 % down, 95 % up), never narrowed; a unit without a
@@ -374,7 +377,8 @@ def rank_range(summary: pd.DataFrame, *, within_level: bool = False) -> pd.Serie
     def text(r, low, high) -> str:
         if pd.isna(r):
             return ""
-        return f"{int(r)} ({math.floor(low)}–{math.ceil(high)})"
+        span = f"{math.floor(low)}–{math.ceil(high)}"
+        return f"{int(r)}（{span}）" if lang == "zh" else f"{int(r)} ({span})"
 
     return pd.Series(
         [

@@ -50,6 +50,13 @@ def test_rank_range_widens_percentiles_to_whole_places():
         "C": "",
         "D": "2 (1–4)",
     }
+    # in Chinese text, full-width brackets (ASCII stays in English)
+    assert rank_range(summary, lang="zh").to_dict() == {
+        "A": "3（2–5）",
+        "B": "1（1–1）",
+        "C": "",
+        "D": "2（1–4）",
+    }
 
 
 def test_the_league_table_of_a_peer_group_orders_by_the_rank_in_it(tiny_result):

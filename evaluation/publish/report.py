@@ -154,7 +154,7 @@ def render_html(
     effect_col = "effect_zh" if k == 0 else "effect"
     effects = applied.groupby("unit_id", sort=False)[effect_col].agg(t["semi"].join)
     flags = _year_flags(result.flags, year)
-    ranges = _rank_text(intervals)
+    ranges = _rank_text(intervals, lang)
     n_draws = int(intervals.attrs["spec"]["n"]) if ranges is not None else 0
 
     absences = _absence_rows(result, lang)
@@ -1154,10 +1154,10 @@ def _ranks_by_score(scores: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(scores), np.nan, r)
 
 
-def _rank_text(intervals: pd.DataFrame | None) -> pd.Series | None:
+def _rank_text(intervals: pd.DataFrame | None, lang: str) -> pd.Series | None:
     if intervals is None:
         return None
-    return rank_range(intervals)
+    return rank_range(intervals, lang=lang)  # 3（2–5） in a Chinese report
 
 
 def _interval_note(intervals: pd.DataFrame | None, t: dict, year: str) -> str:

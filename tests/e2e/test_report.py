@@ -411,7 +411,9 @@ def test_the_report_shows_each_departments_rank_range(
         assert s.manifest(period)["params"]["uncertainty"]["n"] == 40
     rank = _rank_by_score(grades)
     # draws without noise leave every rank where the stored score puts it
-    expected = {u: f"{r} ({r}–{r})" for u, r in rank.items()}
+    # in the Chinese report's full-width brackets: 1（1–1）
+    form = "{r}（{r}–{r}）" if lang == "zh" else "{r} ({r}–{r})"
+    expected = {u: form.format(r=r) for u, r in rank.items()}
     out, html = tmp_path / f"r_{lang}.pdf", tmp_path / f"r_{lang}.html"
     done = CliRunner().invoke(
         app,
@@ -423,7 +425,8 @@ def test_the_report_shows_each_departments_rank_range(
     assert f">{header}</th>" in page
     for unit in ("D30", "X03", "D07"):
         assert f'<td class="num nw">{expected[unit]}</td>' in page, unit
-    assert expected["X03"] == "1 (1–1)"  # the best district, first of its own group
+    # the best district, first of its own group
+    assert expected["X03"] == ("1（1–1）" if lang == "zh" else "1 (1–1)")
     assert period in page and "2025" in page  # where the spec comes from
     text = pages(out)
     heading = "排名区间\r\n" if lang == "zh" else "Rank ranges\r\n"
