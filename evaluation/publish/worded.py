@@ -72,7 +72,9 @@ def changes_table(
 ) -> pd.DataFrame:
     """The changes between two runs (:meth:`Store.diff`) headed in ``lang``, scores
     to 2 decimals (half up) and ranks whole; in Chinese in words throughout: the
-    tables and fields, the key (``2025年第四季度，市教育局``), statuses and grades."""
+    tables and fields, the key (``2025年第四季度，市教育局``), statuses and grades;
+    in English its fields by the words the English grade tables head them with
+    (Review, Rank in group, Final grade; not review_score)."""
     fields = changes["field"]
     values = {
         side: [
@@ -80,12 +82,12 @@ def changes_table(
         ]
         for side in ("before", "after")
     }
+    said = words("cli_said", lang)
+    changes = changes.assign(field=fields.map(lambda x: said.get(f"diff_{x}", x)))
     if lang == "zh":
-        said = words("cli_said", "zh")
         changes = changes.assign(
             table=changes["table"].map(lambda x: said.get(f"diff_{x}", x)),
             key=changes["key"].map(lambda k: _key_zh(k, units or {})),
-            field=fields.map(lambda x: said.get(f"diff_{x}", x)),
         )
     return changes.assign(**values).rename(
         columns={c: say("cli_said", f"change_{c}").text(lang) for c in changes}

@@ -136,7 +136,8 @@ def test_an_upheld_appeal_its_correction_and_what_changed(scored, store, tmp_pat
     ).splitlines()
     assert english[0] == f"1 change from {RUN} to {fixed}"
     assert english[1] == f"{fixed} corrects {RUN}; reason: {case}"
-    assert english[3].split() == ["grades", "D20", "final_grade", before, after]
+    # the field as the English grade table heads it (Final grade), not its code
+    assert english[3].split() == ["grades", "D20", "Final", "grade", before, after]
     assert not CJK.search("\n".join(english))
     # the release command said above works as said: the correction opens its 公示
     said = invoke(*release.replace("经办人", "绩效办").split()[1:], "--store", store)
@@ -182,7 +183,8 @@ def test_diff_shows_the_part_an_appeal_changed(scored, store, tmp_path):
         "diff", RUN, fixed, "--store", store, "--viewer", "秘书长", "--lang", "en"
     )
     rows = [line.split() for line in en.splitlines()]
-    assert ["grades", "X09", "review_score", "97.47", "100.00"] in rows, en
+    # the field as the English grade tables head it, not its code
+    assert ["grades", "X09", "Review", "97.47", "100.00"] in rows, en
     assert not CJK.search("\n".join(" ".join(r) for r in rows[3:])), en
 
 

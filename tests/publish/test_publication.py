@@ -768,7 +768,7 @@ def test_the_cli_runs_the_annual_notice_appeals_review_correction_and_final(
     changes = cli(
         "diff", run, fixed, "--store", store, "--viewer", "秘书长", "--lang", "en"
     )
-    assert "1 change from" in changes and "D20" in changes and "final_grade" in changes
+    assert "1 change from" in changes and "D20" in changes and "Final grade" in changes
     said = cli("publish", "--run", fixed, "--by", "主任", "--store", store)
     assert "2026年1月19日至2026年1月25日" in said  # its own 公示
     refused = cli("finalise", run, "--by", "主任", "--store", store, code=1)

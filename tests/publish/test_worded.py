@@ -36,7 +36,28 @@ def test_changes_between_runs_read_in_words():
     ]  # fmt: skip
     english = W.changes_table(changes, "en")
     assert english.iloc[1].tolist() == [
-        "composite", "2025-M03 / D99", "status", "ranked", "insufficient_data",
+        "composite", "2025-M03 / D99", "Status", "ranked", "insufficient_data",
+    ]  # fmt: skip
+
+
+def test_the_english_changes_name_fields_as_the_english_tables_head_them():
+    """In English a changed field reads as the English grade and media tables
+    head it (Review, as the dashboard's grade table), never by its code
+    (review_score)."""
+    fields = ["review_score", "group_rank", "final_grade", "peer_rank"]
+    changes = pd.DataFrame(
+        {
+            "table": ["grades", "grades", "grades", "ranks"],
+            "key": ["X09", "X09", "X09", "2025 / D1"],
+            "field": fields,
+            "before": [88.0, 3, "good", 2],
+            "after": [90.0, 2, "excellent", 1],
+        }
+    )
+    shown = W.changes_table(changes, "en")["field"].tolist()
+    assert shown == [
+        "Review", "Rank in group", "Final grade",
+        "Rank in peer group",
     ]  # fmt: skip
 
 
