@@ -1058,13 +1058,6 @@ REMINDERS_SHOWN = 20
 FLAGS_SHOWN = 20
 
 
-def _shell_word(value, windows: bool | None = None) -> str:
-    """:func:`.vocabulary.shell_word`: a word of a command printed to be copied."""
-    from evaluation.vocabulary import shell_word
-
-    return shell_word(value, windows)
-
-
 def _say_ledger(
     path: Path,
     previous,
@@ -1084,7 +1077,7 @@ def _say_ledger(
     list is: the ``reminders`` file written, else the command that writes it."""
     from evaluation.analysis.views import item_level, item_situation
     from evaluation.risk import ledger as L
-    from evaluation.vocabulary import Word, say
+    from evaluation.vocabulary import Word, say, shell_word
 
     opened = len(updated) - len(previous)
     # closed by this run: open before, or opened and closed in the periods replayed
@@ -1116,7 +1109,7 @@ def _say_ledger(
             words = ["evaluation", "ledger", path, "--data", data, "-c", catalogue]
             command = Word(
                 *(
-                    " ".join(map(_shell_word, [*words, "--reminders", name, *more_]))
+                    " ".join(map(shell_word, [*words, "--reminders", name, *more_]))
                     for name, more_ in zip(
                         say("cli_said", "reminders_file"), ([], ["--lang", "en"]),
                         strict=True,
@@ -1357,7 +1350,7 @@ def flags(
     from evaluation.errors import EvaluationError
     from evaluation.publish.store import load_result
     from evaluation.risk import quality as Q
-    from evaluation.vocabulary import Word, say, say_count
+    from evaluation.vocabulary import Word, say, say_count, shell_word
 
     _check_lang(lang)
     if accept and dismiss:
@@ -1397,7 +1390,7 @@ def flags(
         words += ["--decisions", decisions]
         command = Word(
             *(
-                " ".join(map(_shell_word, [*words, "--out", name, *more_]))
+                " ".join(map(shell_word, [*words, "--out", name, *more_]))
                 for name, more_ in zip(
                     say("cli_said", "flags_file"), ([], ["--lang", "en"]), strict=True
                 )

@@ -310,19 +310,19 @@ def test_a_printed_command_quotes_a_path_as_its_shell_reads_it():
     """A path with a space: POSIX shells read it in single quotes, Windows' cmd
     only in double quotes (and PowerShell reads those too); a plain word stays
     bare on both (by hand: what each shell needs to see one word)."""
-    from evaluation.cli import _shell_word
+    from evaluation.vocabulary import shell_word
 
     spaced = r"C:\Users\张 三\ledger.csv"
-    assert _shell_word(spaced, windows=True) == '"' + spaced + '"'
-    assert _shell_word("/home/张 三/ledger.csv", windows=False) == (
+    assert shell_word(spaced, windows=True) == '"' + spaced + '"'
+    assert shell_word("/home/张 三/ledger.csv", windows=False) == (
         "'/home/张 三/ledger.csv'"
     )
-    assert shlex.split(_shell_word("/home/张 三/a.csv", windows=False)) == [
+    assert shlex.split(shell_word("/home/张 三/a.csv", windows=False)) == [
         "/home/张 三/a.csv"
     ]
     for windows in (True, False):
-        assert _shell_word("催办清单.csv", windows=windows) == "催办清单.csv"
-    assert _shell_word("a&b.csv", windows=True) == '"a&b.csv"'  # cmd's & ends a command
+        assert shell_word("催办清单.csv", windows=windows) == "催办清单.csv"
+    assert shell_word("a&b.csv", windows=True) == '"a&b.csv"'  # cmd's & ends a command
 
 
 def test_a_ledger_of_another_frequency_is_refused_in_chinese(tmp_path):
